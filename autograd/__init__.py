@@ -1,0 +1,69 @@
+"""jitgrad's autograd: tensors that record their computation, and reverse-mode differentiation.
+
+Mirrors ``torch`` + ``torch.autograd``: ``autograd.tensor``, factories, ops as functions
+and Tensor methods, ``no_grad``, ``grad``, ``Function``, ``gradcheck``.
+
+Example:
+    >>> import autograd
+    >>> w = autograd.tensor([1.0, -2.0], requires_grad=True)
+    >>> loss = (w * w).sum()
+    >>> loss.backward()
+    >>> w.grad
+    tensor([ 2., -4.])
+"""
+import sys as _sys
+
+from . import dtypes as _dtypes
+from .dtypes import (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, half,  # noqa: F401
+                     double, short, long, dtype, get_default_dtype, set_default_dtype,
+                     promote_types, result_type)
+from .dtypes import float as float  # noqa: F401,A001 - torch's alias names
+from .dtypes import int as int  # noqa: F401,A001
+from .dtypes import bool as bool  # noqa: F401,A001
+from .errors import ShapeError, DTypeError, GraphError, CheckpointError  # noqa: F401
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
+                        inference_mode)
+from .backend import backend, get_backend, set_backend  # noqa: F401
+from .tensor import Tensor, Size  # noqa: F401
+from .ops import *  # noqa: F401,F403
+from .ops import public_names as _public_names
+from .factories import *  # noqa: F401,F403
+from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,  # noqa: F401
+                     set_rng_state, default_generator)
+from .function import Function  # noqa: F401
+from .engine import backward, grad  # noqa: F401
+from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa: F401
+from .testing import gradcheck, gradgradcheck, assert_close  # noqa: F401
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> bool:
+    """True if ``obj`` is an autograd Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    return input.numel()
+
+
+def is_floating_point(input) -> bool:
+    return input.is_floating_point()
+
+
+# ``import autograd as torch; torch.autograd.grad(...)`` works too.
+autograd = _sys.modules[__name__]
+
+
+from .serialization import save, load  # noqa: E402,F401
+
+_LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training")
+
+
+def __getattr__(name):
+    # ``autograd.viz`` / ``autograd.utils.data`` ... import on first use, so that
+    # ``import autograd`` stays cheap (no matplotlib, graphviz or numba at import time).
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")

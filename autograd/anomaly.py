@@ -1,0 +1,49 @@
+"""Anomaly detection: find the op whose backward produced nan/inf.
+
+Inside ``with autograd.detect_anomaly():`` every node records the stack of the forward
+call that created it, and after each node's backward the engine checks the gradients it
+produced. The first non-finite one raises ``RuntimeError: Function 'DivBackward0' returned
+nan values in its 1th output.`` and warns with the forward traceback.
+
+Example:
+    >>> import autograd
+    >>> x = autograd.tensor(0.0, requires_grad=True)
+    >>> with autograd.detect_anomaly():
+    ...     y = x / x          # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from .function import _anomaly
+
+
+class detect_anomaly:
+    """Context manager (and decorator) turning anomaly mode on; ``check_nan`` as in torch."""
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._token = _anomaly.set(self.check_nan)
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly.reset(self._token)
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            with detect_anomaly(self.check_nan):
+                return fn(*a, **k)
+        return wrapper
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
+    """Turn anomaly mode on or off for this thread."""
+    _anomaly.set(bool(mode) and check_nan)
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly.get()

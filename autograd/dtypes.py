@@ -1,0 +1,164 @@
+"""dtypes and type promotion, following PyTorch's rules.
+
+PyTorch promotes in three tiers: tensors with dimensions, zero-dimensional tensors, and
+Python numbers. A lower tier only changes the result when it brings a higher *category*
+(bool < integer < floating point). So ``int32_tensor + 5`` stays int32,
+``float16_tensor + 2.5`` stays float16, but ``int64_tensor + 2.5`` becomes the default
+float dtype (float32).
+
+Example:
+    >>> import autograd
+    >>> (autograd.tensor([1, 2]) + 0.5).dtype
+    autograd.float32
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+
+class dtype:
+    """A tensor element type (``autograd.float32`` ...), mirroring ``torch.dtype``."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
+
+    def __init__(self, name: str, np_dtype, is_floating_point: bool, rank: int):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = is_floating_point
+        self.is_signed = name != "bool"
+        self.itemsize = self.np.itemsize
+        self._rank = rank  # position in the promotion lattice
+
+    @property
+    def is_complex(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"autograd.{self.name}"
+
+    def __reduce__(self):  # dtypes are singletons; copy/deepcopy keep them so
+        return (_by_name, (self.name,))
+
+    def to_numpy(self) -> np.dtype:
+        return self.np
+
+
+bool_ = dtype("bool", np.bool_, False, 0)
+uint8 = dtype("uint8", np.uint8, False, 1)
+int8 = dtype("int8", np.int8, False, 2)
+int16 = dtype("int16", np.int16, False, 3)
+int32 = dtype("int32", np.int32, False, 4)
+int64 = dtype("int64", np.int64, False, 5)
+float16 = dtype("float16", np.float16, True, 6)
+float32 = dtype("float32", np.float32, True, 7)
+float64 = dtype("float64", np.float64, True, 8)
+
+# PyTorch's aliases (``float``, ``int``, ``bool`` are defined at the end of this module so
+# the builtins stay usable inside it)
+half, double = float16, float64
+short, long = int16, int64
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_FROM_NP = {d.np: d for d in ALL}
+_NAMES = {d.name: d for d in ALL}
+
+
+def _by_name(name: str) -> dtype:
+    return _NAMES[name]
+
+
+_default_float = float32
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of floating tensors made from Python floats (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Set the default floating dtype (``float32`` or ``float64``), like torch."""
+    global _default_float
+    d = as_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def as_dtype(d) -> dtype:
+    """Accept an autograd dtype, a NumPy dtype/type, or a name such as ``"float32"``."""
+    if isinstance(d, dtype):
+        return d
+    if isinstance(d, str):
+        if d in _NAMES:
+            return _NAMES[d]
+        raise TypeError(f"unknown dtype {d!r}; expected one of {sorted(_NAMES)}")
+    try:
+        npd = np.dtype(d)
+    except TypeError:
+        raise TypeError(f"unknown dtype {d!r}") from None
+    try:
+        return _FROM_NP[npd]
+    except KeyError:
+        raise TypeError(f"NumPy dtype {npd} is not supported by autograd tensors; "
+                        f"supported: {', '.join(x.name for x in ALL)}") from None
+
+
+def from_numpy_dtype(npd: np.dtype) -> dtype:
+    return _FROM_NP[np.dtype(npd)] if np.dtype(npd) in _FROM_NP else as_dtype(npd)
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The smallest dtype both ``a`` and ``b`` convert to (torch.promote_types)."""
+    if a is b:
+        return a
+    # uint8 with a signed int widens to int16 (like torch); everything else is a total order.
+    if {a, b} == {uint8, int8}:
+        return int16
+    return a if a._rank >= b._rank else b
+
+
+def _category(d: dtype) -> int:
+    return 2 if d.is_floating_point else (0 if d is bool_ else 1)
+
+
+def _combine(higher, lower):
+    """Combine a higher tier's dtype with a lower tier's (torch's combine_categories)."""
+    if higher is None:
+        return lower
+    if higher.is_floating_point or lower is None:
+        return higher
+    if higher is bool_ or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def scalar_dtype(x) -> dtype:
+    """The dtype a Python number takes when it decides a result (bool, int64, default float)."""
+    if isinstance(x, (builtins.bool, np.bool_)):
+        return bool_
+    if isinstance(x, (builtins.int, np.integer)):
+        return int64
+    return _default_float
+
+
+def result_type(*operands) -> dtype:
+    """torch.result_type for any mix of Tensors (anything with ``.dtype``/``.ndim``) and numbers."""
+    dim_res = zero_res = num_res = None
+    for x in operands:
+        d = getattr(x, "dtype", None)
+        if isinstance(d, dtype):
+            if x.ndim > 0:
+                dim_res = d if dim_res is None else promote_types(dim_res, d)
+            else:
+                zero_res = d if zero_res is None else promote_types(zero_res, d)
+        else:
+            d = scalar_dtype(x)
+            num_res = d if num_res is None else (d if _category(d) > _category(num_res) else num_res)
+    return _combine(dim_res, _combine(zero_res, num_res))
+
+
+float = float32  # noqa: A001 - torch's alias names
+int = int32  # noqa: A001
+bool = bool_  # noqa: A001

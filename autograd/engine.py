@@ -1,0 +1,314 @@
+"""The backward engine: ``Tensor.backward()`` and ``autograd.grad()``.
+
+Algorithm (reverse-mode automatic differentiation):
+
+1. Walk the graph from the output's ``grad_fn`` with an explicit stack (never recursion,
+   so a chain of a million ops works at the default recursion limit) and record a
+   topological order: every node comes after all nodes that use its output.
+2. Seed the output with its gradient (1 for a scalar), then visit nodes in that order.
+   Each node's incoming gradient is complete when it is visited, because everything
+   that feeds gradient into it (its consumers) came earlier. The node's VJP turns it into
+   one gradient per input; a gradient reaching a node that is used several times is
+   *summed* (fan-in), which is the multivariate chain rule.
+3. At a leaf, ``AccumulateGrad`` adds the gradient into ``.grad``.
+4. Unless ``retain_graph=True``, each node drops its saved values as soon as its VJP has
+   run, so memory goes down while backward proceeds.
+
+Without ``create_graph`` gradients flow as plain NumPy arrays (no Tensor objects, no
+recording). With ``create_graph=True`` they flow as Tensors and every VJP is itself
+recorded, so the result can be differentiated again.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .errors import GraphError, ShapeError
+from .function import AccumulateGrad, _anomaly
+from .grad_mode import _grad_enabled
+from .ops import xp as _xp
+
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, each after all of its consumers (iterative DFS)."""
+    order = []  # post-order: a node is appended after everything it points to
+    visited = set()
+    for root in roots:
+        if root is None or root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.next_edges))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is not None:
+                    nxt = edge[0]
+                    if nxt not in visited:
+                        visited.add(nxt)
+                        stack.append((nxt, iter(nxt.next_edges)))
+                        break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _as_array(g):
+    return g._data if hasattr(g, "_data") else g
+
+
+def _make_seed(out, gradient, index, graph):
+    from .tensor import Tensor
+    if gradient is None:
+        if out.numel() != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        seed = np.ones(out._data.shape, out._data.dtype)
+        return Tensor._make(seed) if graph else seed
+    if not isinstance(gradient, Tensor):
+        gradient = Tensor._make(np.asarray(gradient, dtype=out._data.dtype))
+    if gradient.shape != out.shape:
+        raise ShapeError(
+            f"Mismatch in shape: grad_output[{index}] has a shape of {gradient.shape} and "
+            f"output[{index}] has a shape of {out.shape}.")
+    return gradient if graph else gradient._data
+
+
+def _normalize_outputs(outputs, grad_outputs):
+    from .tensor import Tensor
+    if isinstance(outputs, Tensor):
+        outputs = (outputs,)
+    outputs = tuple(outputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,) * (1 if grad_outputs is not None else len(outputs))
+    grad_outputs = tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad_tensors/grad_outputs should be a sequence of length "
+                           f"{len(outputs)}, got {len(grad_outputs)}")
+    return outputs, grad_outputs
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate d(tensors)/d(leaves) into the leaves' ``.grad`` (``torch.autograd.backward``).
+
+    Example:
+        >>> import autograd
+        >>> x = autograd.tensor(2.0, requires_grad=True)
+        >>> autograd.backward(x * x); x.grad
+        tensor(4.)
+    """
+    outputs, grads = _normalize_outputs(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    only = None
+    if inputs is not None:
+        from .tensor import Tensor
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        only = inputs
+    _run(outputs, grads, retain_graph, create_graph, capture=only, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Return d(outputs)/d(inputs) without touching ``.grad`` (``torch.autograd.grad``).
+
+    Example:
+        >>> import autograd
+        >>> x = autograd.tensor(3.0, requires_grad=True)
+        >>> (g,) = autograd.grad(x ** 3, x, create_graph=True)
+        >>> g, autograd.grad(g, x)[0]
+        (tensor(27., grad_fn=<MulBackward0>), tensor(18.))
+    """
+    from .tensor import Tensor
+    if is_grads_batched:
+        raise NotImplementedError("is_grads_batched=True is not supported")
+    outputs, grads = _normalize_outputs(outputs, grad_outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    result = _run(outputs, grads, retain_graph, create_graph, capture=inputs, accumulate=False)
+    out = []
+    for t, g in zip(inputs, result):
+        if g is None:
+            if materialize_grads:
+                g = Tensor._make(np.zeros_like(t._data))
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+        out.append(g)
+    return tuple(out)
+
+
+def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumulate=True):
+    """Shared engine loop. ``capture``: tensors whose total gradient is returned."""
+    from .tensor import Tensor
+    graph = bool(create_graph)
+    xp = _xp.TENSOR if graph else _xp.NUMPY
+
+    roots, seeds = [], []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        node = out.grad_fn if out.grad_fn is not None else out._grad_accumulator()
+        roots.append((node, out._output_nr))
+        seeds.append(_make_seed(out, g, i, graph))
+
+    # where to capture gradients for autograd.grad / backward(inputs=...)
+    capture_at = {}
+    if capture is not None:
+        for k, t in enumerate(capture):
+            key = (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._grad_accumulator(), 0)
+            capture_at.setdefault(key, []).append(k)
+    captured = [None] * (len(capture) if capture is not None else 0)
+
+    order = _topological_order([n for n, _ in roots])
+    if capture is not None:
+        order = _prune(order, {k[0] for k in capture_at})
+
+    buffers = {}
+    for (node, nr), seed in zip(roots, seeds):
+        _accumulate(buffers, node, nr, seed)
+
+    anomaly = _anomaly.get()
+    token = _grad_enabled.set(graph)
+    try:
+        for node in order:
+            grads = buffers.pop(node, None)
+            if grads is None:
+                if not retain_graph:
+                    node._release()
+                continue
+            if type(node) is AccumulateGrad:
+                g = grads[0]
+                if g is None:
+                    continue
+                g = _run_tensor_hooks(node.variable._leaf_hooks, g, graph)
+                for k in capture_at.get((node, 0), ()):
+                    captured[k] = _to_tensor(g)
+                if accumulate and (capture is None or (node, 0) in capture_at):
+                    _accumulate_into_leaf(node.variable, g, graph)
+                continue
+            # hooks registered on the non-leaf tensors this node produced (incl. retain_grad)
+            if node._hooks:
+                for nr, hooks in node._hooks.items():
+                    if grads[nr] is not None:
+                        grads[nr] = _run_tensor_hooks(hooks, grads[nr], graph)
+            if capture_at:
+                for nr in range(len(grads)):
+                    for k in capture_at.get((node, nr), ()):
+                        captured[k] = _to_tensor(grads[nr]) if grads[nr] is not None else None
+            pre = node.__dict__.get("_node_pre_hooks") if node.__dict__ else None
+            if pre:
+                for h in pre:
+                    new = h(tuple(_to_tensor(g) if g is not None else None for g in grads))
+                    if new is not None:
+                        grads = [(_as_array(x) if not graph else x) if x is not None else None
+                                 for x in new]
+            if all(g is None for g in grads):  # only non-differentiable outputs were reached
+                if not retain_graph:
+                    node._release()
+                continue
+            grads_in = node._apply(grads, xp)
+            post = node.__dict__.get("_post_hooks") if node.__dict__ else None
+            if post:
+                for h in post:
+                    h(tuple(_to_tensor(g) if g is not None else None for g in grads_in),
+                      tuple(_to_tensor(g) if g is not None else None for g in grads))
+            if anomaly:
+                _check_anomaly(node, grads_in)
+            if not retain_graph:
+                node._release()
+            for edge, g in zip(node.next_edges, grads_in):
+                if edge is not None and g is not None:
+                    _accumulate(buffers, edge[0], edge[1], g)
+    finally:
+        _grad_enabled.reset(token)
+    return captured
+
+
+def _prune(order, targets):
+    """Keep only nodes from which a target node is reachable (autograd.grad skips the rest)."""
+    useful = set(targets)
+    for node in reversed(order):  # producers before consumers
+        if node in useful:
+            continue
+        for edge in node.next_edges:
+            if edge is not None and edge[0] in useful:
+                useful.add(node)
+                break
+    return [n for n in order if n in useful]
+
+
+def _accumulate(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node._num_outputs
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _to_tensor(g):
+    from .tensor import Tensor
+    return g if isinstance(g, Tensor) else Tensor._make(g)
+
+
+def _run_tensor_hooks(hooks, g, graph):
+    if not hooks:
+        return g
+    from .tensor import Tensor
+    for h in list(hooks):
+        t = _to_tensor(g)
+        new = h(t)
+        if new is not None:
+            if not isinstance(new, Tensor):
+                raise TypeError(f"hook returned {type(new).__name__}; expected a Tensor or None")
+            if new.shape != t.shape:
+                raise ShapeError(f"hook changed the gradient's shape from {list(t.shape)} to "
+                                 f"{list(new.shape)}")
+            g = new if graph else new._data
+    return g
+
+
+def _accumulate_into_leaf(leaf, g, graph):
+    from .tensor import Tensor
+    if graph:
+        g = g if isinstance(g, Tensor) else Tensor._make(g)
+        leaf._grad = g if leaf._grad is None else leaf._grad + g
+    else:
+        arr = np.asarray(g)
+        if arr.dtype != leaf._data.dtype:
+            arr = arr.astype(leaf._data.dtype)
+        if leaf._grad is None:
+            # copy: the same array may also be flowing to other inputs in this pass, and
+            # .grad is later accumulated into in place
+            leaf._grad = Tensor._make(arr.copy())
+        elif leaf._grad._requires_grad:
+            leaf._grad = Tensor._make(leaf._grad._data + arr)
+        else:
+            np.add(leaf._grad._data, arr, out=leaf._grad._data, casting="unsafe")
+    if leaf._post_acc_hooks:
+        for h in list(leaf._post_acc_hooks):
+            h(leaf)
+
+
+def _check_anomaly(node, grads_in):
+    for i, g in enumerate(grads_in):
+        if g is None:
+            continue
+        arr = _as_array(g)
+        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+            kind = "nan" if np.any(np.isnan(arr)) else "inf"
+            if node._trace:
+                warnings.warn("Error detected in " + node.name() + ". Traceback of forward call "
+                              "that caused the error:\n" + "".join(node._trace), RuntimeWarning,
+                              stacklevel=3)
+            raise RuntimeError(f"Function '{node.name()}' returned {kind} values in its {i}th "
+                               f"output.")

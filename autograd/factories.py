@@ -1,0 +1,360 @@
+"""Tensor creation: ``tensor``, ``zeros``, ``ones``, ``arange``, ``randn`` ... and ``*_like``.
+
+Random factories draw from ``autograd.random.default_generator`` (seeded by
+``autograd.manual_seed``) unless a ``generator=`` is given.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import dtypes as _dt
+from .random import _gen
+from .tensor import Tensor
+
+__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
+           "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
+           "normal", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
+           "randn_like", "randint_like", "scalar_tensor"]
+
+
+def _infer_dtype(data):
+    """torch.tensor's rule: Python floats -> default float, ints -> int64, bools -> bool."""
+    kinds = set()
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor):
+            kinds.add(x.dtype)
+        elif isinstance(x, np.ndarray):
+            kinds.add(_dt.from_numpy_dtype(x.dtype) if x.dtype.kind != "f" or x.ndim else
+                      _dt.from_numpy_dtype(x.dtype))
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, (bool, np.bool_)):
+            kinds.add(_dt.bool_)
+        elif isinstance(x, (numbers.Integral,)):
+            kinds.add(_dt.int64)
+        elif isinstance(x, np.generic):
+            kinds.add(_dt.from_numpy_dtype(x.dtype))
+        elif isinstance(x, numbers.Real):
+            kinds.add(_dt.get_default_dtype())
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    if not kinds:
+        return _dt.get_default_dtype()
+    out = None
+    for k in kinds:
+        out = k if out is None else _dt.promote_types(out, k)
+    return out
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """Convert nested lists / arrays / tensors / numbers into a fresh ndarray of ``dtype``."""
+    if isinstance(data, Tensor):
+        arr = data._data
+        dt = _dt.as_dtype(dtype) if dtype is not None else data.dtype
+        return np.array(arr, dtype=dt.np, copy=True)
+    if isinstance(data, np.ndarray):
+        dt = _dt.as_dtype(dtype) if dtype is not None else _dt.from_numpy_dtype(data.dtype)
+        return np.array(data, dtype=dt.np, copy=True)
+    dt = _dt.as_dtype(dtype) if dtype is not None else _infer_dtype(data)
+
+    def unwrap(x):
+        if isinstance(x, Tensor):
+            return x._data
+        if isinstance(x, (list, tuple)):
+            return [unwrap(v) for v in x]
+        return x
+    try:
+        arr = np.array(unwrap(data), dtype=dt.np)
+    except ValueError as e:
+        raise ValueError(f"tensor(): could not build a tensor from the data ({e}); nested "
+                         "sequences must be rectangular") from None
+    if arr.dtype == object:
+        raise TypeError("tensor(): data must be numbers or nested sequences of numbers")
+    return arr
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """Make a tensor from data (lists, numbers, arrays). Always copies.
+
+    Example:
+        >>> autograd.tensor([[1, 2], [3, 4]])
+        tensor([[1, 2],
+                [3, 4]])
+        >>> autograd.tensor([1.0, 2.0], requires_grad=True)
+        tensor([1., 2.], requires_grad=True)
+    """
+    _check_device(device)
+    t = Tensor._make(_to_array(data, dtype))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with an ndarray/Tensor when no conversion is needed."""
+    _check_device(device)
+    if isinstance(data, Tensor) and (dtype is None or data.dtype is _dt.as_dtype(dtype)):
+        return data
+    if isinstance(data, np.ndarray) and data.dtype in _dt._FROM_NP and (
+            dtype is None or _dt.as_dtype(dtype).np == data.dtype):
+        return Tensor._make(data)
+    return tensor(data, dtype=dtype)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``ndarray`` (changes to one show in the other).
+
+    Example:
+        >>> a = np.zeros(2, dtype=np.float32); t = autograd.from_numpy(a); a[0] = 5; t
+        tensor([5., 0.])
+    """
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dt.as_dtype(ndarray.dtype)  # raises for unsupported dtypes
+    return Tensor._make(ndarray)
+
+
+def scalar_tensor(s, dtype=None) -> Tensor:
+    return tensor(float(s), dtype=dtype or _dt.get_default_dtype())
+
+
+def _check_device(device):
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"autograd runs on the CPU only; device={device!r} is not available")
+
+
+def _shape(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if not isinstance(s, (int, np.integer)):
+            raise TypeError(f"size must be a sequence of ints, got {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _finish(arr, requires_grad):
+    t = Tensor._make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype):
+    return (_dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()).np
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
+
+    Example:
+        >>> autograd.zeros(2)
+        tensor([0., 0.])
+    """
+    _check_device(device)
+    return _finish(np.zeros(_shape(size), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones.
+
+    Example:
+        >>> autograd.ones(2, dtype=autograd.int64)
+        tensor([1, 1])
+    """
+    _check_device(device)
+    return _finish(np.ones(_shape(size), _float_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialised tensor (we fill it with zeros so results are reproducible)."""
+    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value``; dtype follows the value like torch.
+
+    Example:
+        >>> autograd.full((2,), 7)
+        tensor([7, 7])
+    """
+    _check_device(device)
+    if dtype is None:
+        dtype = _dt.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
+    return _finish(np.full(_shape((size,) if isinstance(size, int) else (tuple(size),)),
+                           fill_value, _dt.as_dtype(dtype).np), requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``: int64 for ints, else float.
+
+    Example:
+        >>> autograd.arange(3)
+        tensor([0, 1, 2])
+    """
+    _check_device(device)
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if dtype is None:
+        dtype = (_dt.int64 if all(isinstance(v, (int, np.integer)) for v in vals)
+                 else _dt.get_default_dtype())
+    dt = _dt.as_dtype(dtype)
+    n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
+    arr = (vals[0] + np.arange(max(n, 0)) * vals[2]).astype(dt.np)
+    return _finish(arr, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Example:
+        >>> autograd.linspace(0, 1, 3)
+        tensor([0.0000, 0.5000, 1.0000])
+    """
+    _check_device(device)
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``base ** linspace(start, end, steps)``."""
+    _check_device(device)
+    return _finish(np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)),
+                   requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Identity matrix ``n x m``.
+
+    Example:
+        >>> autograd.eye(2)
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    _check_device(device)
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+# ---- random -------------------------------------------------------------------------------
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples in [0, 1).
+
+    Example:
+        >>> autograd.manual_seed(0); autograd.rand(2).shape
+        autograd.Size([2])
+    """
+    _check_device(device)
+    return _finish(_gen(generator).random(_shape(size)).astype(_float_dtype(dtype)), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples."""
+    _check_device(device)
+    return _finish(_gen(generator).standard_normal(_shape(size)).astype(_float_dtype(dtype)),
+                   requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
+    """Integers uniform in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``.
+
+    Example:
+        >>> autograd.randint(0, 5, (4,)).dtype
+        autograd.int64
+    """
+    _check_device(device)
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    if high is None:
+        low, high = 0, low
+    dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
+    return _finish(_gen(generator).integers(low, high, _shape((tuple(size),))).astype(dt.np),
+                   requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
+    _check_device(device)
+    dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
+    return _finish(_gen(generator).permutation(n).astype(dt.np), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``.
+
+    Example:
+        >>> autograd.normal(0.0, 1.0, size=(2, 2)).shape
+        autograd.Size([2, 2])
+    """
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    if size is None:
+        size = np.broadcast_shapes(np.shape(m), np.shape(s))
+    if dtype is None:
+        dtype = mean.dtype if isinstance(mean, Tensor) else (
+            std.dtype if isinstance(std, Tensor) else None)
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {np.min(s)}")
+    arr = m + s * _gen(generator).standard_normal(_shape((tuple(size),)))
+    return _finish(np.asarray(arr).astype(_float_dtype(dtype)), requires_grad)
+
+
+def _like(input, dtype):
+    return _dt.as_dtype(dtype) if dtype is not None else input.dtype
+
+
+def zeros_like(input, *, dtype=None, requires_grad=False) -> Tensor:
+    """Zeros with the shape (and dtype) of ``input``."""
+    return _finish(np.zeros(input._data.shape, _like(input, dtype).np), requires_grad)
+
+
+def ones_like(input, *, dtype=None, requires_grad=False) -> Tensor:
+    """Ones with the shape (and dtype) of ``input``."""
+    return _finish(np.ones(input._data.shape, _like(input, dtype).np), requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, requires_grad=False) -> Tensor:
+    return _finish(np.full(input._data.shape, fill_value, _like(input, dtype).np), requires_grad)
+
+
+def empty_like(input, *, dtype=None, requires_grad=False) -> Tensor:
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+
+
+def rand_like(input, *, dtype=None, generator=None, requires_grad=False) -> Tensor:
+    return rand(*input.shape, generator=generator, dtype=_like(input, dtype),
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, generator=None, requires_grad=False) -> Tensor:
+    return randn(*input.shape, generator=generator, dtype=_like(input, dtype),
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low, high=None, *, dtype=None, generator=None) -> Tensor:
+    return randint(low, high, tuple(input.shape), generator=generator, dtype=_like(input, dtype))
+
+
+# zeros_like/ones_like are also needed by VJPs (see ops/xp.py)
+from .ops import xp as _xp  # noqa: E402
+
+_xp.define("zeros_like", numpy=np.zeros_like, tensor=zeros_like)
+_xp.define("ones_like", numpy=np.ones_like, tensor=ones_like)
+_xp.define("asarray", numpy=np.asarray, tensor=lambda a: a if isinstance(a, Tensor) else Tensor._make(np.asarray(a)))

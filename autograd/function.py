@@ -1,0 +1,497 @@
+"""Graph nodes, built-in ops and user-defined ``Function``s.
+
+Every differentiable operation that runs while grad mode is on leaves one ``Node`` behind
+(the tensor's ``grad_fn``). A node knows
+
+* ``next_edges``: for each input, the node that produced it (or the leaf's
+  ``AccumulateGrad``), so the engine can walk backwards;
+* what the op saved for its backward pass (``save_for_backward``);
+* the op's backward rule (its VJP: vector-Jacobian product).
+
+Ownership (no reference cycles, so graphs die by reference counting alone):
+tensor --grad_fn--> node --next_edges--> earlier nodes --> ... --> AccumulateGrad --> leaf.
+A node never holds its own output strongly: a saved output is kept as its array and
+re-wrapped on demand, and the output itself is only known through a weak reference.
+
+Built-in ops subclass ``Op``: ``forward`` works on NumPy arrays and ``backward(ctx, grad, xp)``
+is written once against a small array namespace ``xp``. The engine passes NumPy arrays
+and a NumPy namespace for an ordinary ``backward()`` (fast: no tensors are created), or
+Tensors and the autograd namespace when ``create_graph=True`` (so the backward pass is
+itself recorded and can be differentiated again).
+"""
+from __future__ import annotations
+
+import contextvars
+import traceback
+import weakref
+
+import numpy as np
+
+from .errors import GraphError
+from .grad_mode import _grad_enabled
+
+# --------------------------------------------------------------------------------------
+# Module scope: nn.Module.__call__ pushes its path here so nodes remember which module made
+# them (autograd.viz groups the picture by module). One ContextVar read per node.
+_scope = contextvars.ContextVar("autograd_module_scope", default=None)
+
+
+def current_scope():
+    return _scope.get()
+
+
+def push_scope(path):
+    return _scope.set(path)
+
+
+def pop_scope(token):
+    _scope.reset(token)
+
+
+# anomaly mode flag; autograd.anomaly switches it
+_anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
+
+_FREED = object()  # marks saved values released after backward
+
+_SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+def _tensor_cls():
+    from .tensor import Tensor
+    return Tensor
+
+
+class Node:
+    """One recorded operation in the graph (what ``tensor.grad_fn`` returns).
+
+    It is also the ``ctx`` that an op's forward/backward receives, so ``ctx.foo = ...``
+    in forward is visible in backward.
+    """
+
+    __slots__ = ("op", "next_edges", "needs_input_grad", "_saved", "_inputs", "_out_ref",
+                 "_out_meta", "_hooks", "_num_outputs", "_as_tensors", "module_path",
+                 "_trace", "_non_diff", "_materialize", "__dict__", "__weakref__")
+
+    def __init__(self, op, inputs):
+        self.op = op
+        self._inputs = inputs  # only for resolving saved inputs; dropped after forward
+        edges = []
+        needs = []
+        for t in inputs:
+            if t is None or not getattr(t, "_requires_grad", False):
+                edges.append(None)
+                needs.append(False)
+            else:
+                fn = t.grad_fn
+                edges.append((fn, t._output_nr) if fn is not None else (t._grad_accumulator(), 0))
+                needs.append(True)
+        self.next_edges = tuple(edges)
+        self.needs_input_grad = tuple(needs)
+        self._saved = ()
+        self._out_ref = None
+        self._out_meta = None
+        self._hooks = None
+        self._num_outputs = 1
+        self._as_tensors = False
+        self._non_diff = None
+        self._materialize = True
+        self.module_path = _scope.get()
+        self._trace = traceback.format_stack()[:-3] if _anomaly.get() else None
+
+    # ---- the ctx API --------------------------------------------------------------
+    def save_for_backward(self, *values):
+        """Keep arrays (built-in ops) or tensors (``Function``) for the backward pass.
+
+        Inputs and the output are recognised by identity and kept so that a
+        ``create_graph=True`` backward can differentiate through them; anything else is
+        kept as a constant.
+        """
+        self._saved = values
+
+    def _resolve_saved(self, out_arrays, out_version_cells):
+        """After forward: turn saved values into (array, tensor-or-marker, version) records."""
+        records = []
+        inputs = self._inputs
+        for v in self._saved:
+            rec = None
+            if v is None:
+                records.append(None)
+                continue
+            for t in inputs:
+                if t is not None and (v is t._data or v is t):
+                    rec = (t._data, t, t._version_cell[0], t._version_cell)
+                    break
+            if rec is None:
+                for k, arr in enumerate(out_arrays):
+                    if v is arr:
+                        rec = (arr, k, 0, out_version_cells[k])
+                        break
+            if rec is None:
+                data = v._data if hasattr(v, "_data") else v
+                rec = (data, None, 0, None)
+            records.append(rec)
+        self._saved = tuple(records)
+        self._inputs = None
+
+    @property
+    def saved_tensors(self):
+        """The values given to ``save_for_backward``, checked against in-place changes."""
+        saved = self._saved
+        if saved is _FREED:
+            raise GraphError(_SECOND_BACKWARD)
+        out = []
+        for rec in saved:
+            if rec is None:
+                out.append(None)
+                continue
+            arr, who, version, cell = rec
+            if cell is not None and cell[0] != version:
+                self._raise_modified(arr, who, cell[0], version)
+            if not self._as_tensors:
+                out.append(arr)
+            elif who is None:
+                out.append(_tensor_cls()._make(arr))
+            elif isinstance(who, int):  # our own output: re-wrap it, pointing at this node
+                out.append(_tensor_cls()._from_node(arr, self, who, cell))
+            else:
+                out.append(who)
+        return tuple(out)
+
+    saved_values = saved_tensors
+
+    def _raise_modified(self, arr, who, now, expected):
+        kind = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
+                np.dtype(np.float16): "HalfTensor", np.dtype(np.int64): "LongTensor"}.get(
+                    arr.dtype, "Tensor")
+        shape = "[" + ", ".join(map(str, arr.shape)) + "]"
+        origin = (f"which is output {who} of {self.name()}" if isinstance(who, int)
+                  else "which is an input of " + self.name())
+        raise GraphError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [autograd.{kind} {shape}], {origin}, is at version {now}; "
+            f"expected version {expected} instead. Hint: enable anomaly detection to find "
+            "the operation that failed to compute its gradient, with "
+            "autograd.set_detect_anomaly(True).")
+
+    def mark_non_differentiable(self, *outputs):
+        """Declare outputs (e.g. indices) that carry no gradient (``Function`` API)."""
+        self._non_diff = {id(o) for o in outputs}
+
+    def set_materialize_grads(self, value: bool):
+        """If False, undefined output grads reach backward as None instead of zeros."""
+        self._materialize = bool(value)
+
+    # ---- introspection (torch names) ------------------------------------------
+    def name(self) -> str:
+        return self.op.grad_fn_name
+
+    @property
+    def next_functions(self):
+        """((node, output_nr) or (None, 0)) for each input, like torch."""
+        return tuple(e if e is not None else (None, 0) for e in self.next_edges)
+
+    @property
+    def metadata(self):
+        return self.__dict__
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) after this node's backward (torch's Node hook)."""
+        self.__dict__.setdefault("_post_hooks", []).append(fn)
+        return _RemovableHandle(self.__dict__["_post_hooks"], fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> new grad_outputs or None, before this node's backward."""
+        self.__dict__.setdefault("_node_pre_hooks", []).append(fn)
+        return _RemovableHandle(self.__dict__["_node_pre_hooks"], fn)
+
+    def _add_tensor_hook(self, output_nr, fn):
+        if self._hooks is None:
+            self._hooks = {}
+        lst = self._hooks.setdefault(output_nr, [])
+        lst.append(fn)
+        return _RemovableHandle(lst, fn)
+
+    def _release(self):
+        if self._saved:
+            self._saved = _FREED
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    # ---- running the VJP ------------------------------------------------------
+    def _apply(self, grads, xp):
+        """Run this node's backward on ``grads`` (one per output) in the given namespace."""
+        return self.op._vjp(self, grads, xp)
+
+
+class AccumulateGrad:
+    """The graph's end point for a leaf tensor: adds the incoming gradient into ``.grad``."""
+
+    __slots__ = ("variable", "_hooks", "__weakref__", "__dict__")
+    next_edges = ()
+    module_path = None
+    _num_outputs = 1
+    needs_input_grad = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._hooks = None
+
+    def name(self):
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def _release(self):
+        pass
+
+    def register_hook(self, fn):
+        self.__dict__.setdefault("_post_hooks", []).append(fn)
+        return _RemovableHandle(self.__dict__["_post_hooks"], fn)
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``handle.remove()`` takes the hook away."""
+
+    def __init__(self, container, item):
+        self._container = container
+        self._item = item
+
+    def remove(self):
+        try:
+            self._container.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _NoRecordCtx:
+    """The ctx given to forward when nothing is recorded: saving and attributes are no-ops."""
+
+    __slots__ = ()
+    needs_input_grad = ()
+
+    def save_for_backward(self, *values):
+        pass
+
+    def mark_non_differentiable(self, *outputs):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+    def __setattr__(self, name, value):
+        pass
+
+
+_NO_RECORD = _NoRecordCtx()
+
+
+# --------------------------------------------------------------------------------------
+# Built-in ops
+class Op:
+    """Base class of built-in ops: ``forward(ctx, *arrays, **params) -> array`` and
+    ``backward(ctx, grad, xp) -> grad per input``.
+
+    ``Op.apply(*tensors, **params)`` runs forward and, when grad mode is on and an input
+    requires grad, records a node. Inputs are already broadcast and promoted by the public
+    function that calls ``apply``.
+    """
+
+    grad_fn_name = "Backward0"
+    differentiable = True
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if "grad_fn_name" not in cls.__dict__:
+            cls.grad_fn_name = cls.__name__ + "Backward0"
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad, xp):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        Tensor = _tensor_cls()
+        if cls.differentiable and _grad_enabled.get():
+            for t in inputs:
+                if t is not None and t._requires_grad:
+                    break
+            else:
+                return Tensor._make(cls.forward(_NO_RECORD, *[None if t is None else t._data
+                                                               for t in inputs], **params))
+            node = Node(cls, inputs)
+            raw = cls.forward(node, *[None if t is None else t._data for t in inputs], **params)
+            out = raw if type(raw) is np.ndarray else np.asarray(raw)  # NumPy may give a scalar
+            result = Tensor._from_node(out, node, 0, None)
+            if node._saved:
+                if raw is not out:  # the op saved the scalar: save the array instead
+                    node._saved = tuple(out if v is raw else v for v in node._saved)
+                node._resolve_saved((out,), (result._version_cell,))
+            else:
+                node._inputs = None
+            node._out_ref = weakref.ref(result)
+            node._out_meta = (out.shape, out.dtype)
+            return result
+        return Tensor._make(cls.forward(_NO_RECORD, *[None if t is None else t._data
+                                                       for t in inputs], **params))
+
+    @classmethod
+    def _vjp(cls, node, grads, xp):
+        node._as_tensors = xp.graph  # saved values come back as Tensors when recording
+        grads_in = cls.backward(node, grads[0], xp)
+        if not isinstance(grads_in, tuple):
+            grads_in = (grads_in,)
+        return grads_in
+
+
+# --------------------------------------------------------------------------------------
+# User-defined functions (torch.autograd.Function)
+class _FunctionMeta(type):
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        cls.grad_fn_name = name + "Backward"
+
+
+class Function(metaclass=_FunctionMeta):
+    """Define a custom op with its own backward, exactly like ``torch.autograd.Function``.
+
+    Example:
+        >>> import autograd
+        >>> class Square(autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         ctx.save_for_backward(x)
+        ...         return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         (x,) = ctx.saved_tensors
+        ...         return 2 * x * grad
+        >>> x = autograd.tensor(3.0, requires_grad=True)
+        >>> Square.apply(x).backward(); x.grad
+        tensor(6.)
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .grad_mode import no_grad
+        Tensor = _tensor_cls()
+        tensor_args = [a if isinstance(a, Tensor) else None for a in args]
+        record = _grad_enabled.get() and any(t is not None and t._requires_grad for t in tensor_args)
+        ctx = Node(_FunctionOp(cls), tensor_args) if record else _FunctionCtx()
+        if record:
+            ctx._as_tensors = True
+        with no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if not record:
+            return outputs
+        non_diff = ctx._non_diff or ()
+        results = []
+        out_arrays, cells = [], []
+        for k, o in enumerate(outs):
+            if isinstance(o, Tensor):
+                if id(o) in non_diff:
+                    r = Tensor._make(o._data)
+                else:
+                    r = Tensor._from_node(o._data, ctx, k, None)
+                results.append(r)
+                out_arrays.append(o._data)
+                cells.append(r._version_cell)
+            else:
+                results.append(o)
+                out_arrays.append(None)
+                cells.append(None)
+        ctx._num_outputs = len(outs)
+        # saved values may be the forward's output tensors: match them by their arrays
+        ctx._saved = tuple(s._data if isinstance(s, Tensor) and any(s._data is a for a in out_arrays
+                                                                      if a is not None)
+                           else s for s in ctx._saved)
+        ctx._resolve_saved(tuple(out_arrays), tuple(cells))
+        ctx._out_meta = tuple((a.shape, a.dtype) if a is not None else None for a in out_arrays)
+        first = next((r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx), None)
+        ctx._out_ref = weakref.ref(first) if first is not None else None
+        return results[0] if single else tuple(results)
+
+
+class _FunctionCtx:
+    """ctx for a Function run without recording: keeps attributes, saves nothing."""
+
+    needs_input_grad = ()
+
+    def save_for_backward(self, *values):
+        self.saved_tensors = values
+
+    def mark_non_differentiable(self, *outputs):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+class _FunctionOp:
+    """Adapter so the engine can run a user ``Function``'s backward like an ``Op``."""
+
+    __slots__ = ("cls", "grad_fn_name")
+
+    def __init__(self, cls):
+        self.cls = cls
+        self.grad_fn_name = cls.grad_fn_name
+
+    def _vjp(self, node, grads, xp):
+        Tensor = _tensor_cls()
+        as_t = [g if (g is None or isinstance(g, Tensor)) else Tensor._make(g) for g in grads]
+        if node._materialize:
+            for k, g in enumerate(as_t):
+                if g is None and node._out_meta[k] is not None:
+                    shape, dt = node._out_meta[k]
+                    as_t[k] = Tensor._make(np.zeros(shape, dt))
+        node._as_tensors = True
+        if xp.graph:
+            res = self.cls.backward(node, *as_t)
+        else:
+            from .grad_mode import no_grad
+            with no_grad():
+                res = self.cls.backward(node, *as_t)
+        if not isinstance(res, tuple):
+            res = (res,)
+        n_in = len(node.next_edges)
+        if len(res) < n_in:
+            raise RuntimeError(f"function {self.grad_fn_name} returned an incorrect number of "
+                               f"gradients (expected {n_in}, got {len(res)})")
+        res = res[:n_in]
+        if not xp.graph:
+            res = tuple(r._data if isinstance(r, Tensor) else r for r in res)
+        return res

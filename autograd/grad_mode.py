@@ -1,0 +1,107 @@
+"""Gradient mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
+
+The flag lives in a ``ContextVar`` so it is thread-local (and asyncio-task-local): a
+``no_grad`` block in one thread never turns recording off in another.
+
+Example:
+    >>> import autograd
+    >>> x = autograd.ones(2, requires_grad=True)
+    >>> with autograd.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+"""
+from __future__ import annotations
+
+import contextvars
+import functools
+
+_grad_enabled = contextvars.ContextVar("autograd_grad_enabled", default=True)
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require grad are being recorded."""
+    return _grad_enabled.get()
+
+
+class _GradModeContext:
+    """Base for the grad-mode context managers; each is also usable as a decorator."""
+
+    _mode: bool = True
+
+    def __new__(cls, *args, **kwargs):
+        # ``@no_grad`` without parentheses: the class is called with the function itself.
+        if cls in (no_grad, enable_grad) and len(args) == 1 and callable(args[0]):
+            return cls()(args[0])
+        return super().__new__(cls)
+
+    def __enter__(self):
+        self.__dict__.setdefault("_tokens", []).append(_grad_enabled.set(self._mode))
+        return self
+
+    def __exit__(self, *exc):
+        _grad_enabled.reset(self._tokens.pop())
+        return False
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            token = _grad_enabled.set(mode)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _grad_enabled.reset(token)
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager / decorator that disables graph recording (like ``torch.no_grad``)."""
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager / decorator that enables graph recording inside a ``no_grad`` block."""
+
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """``set_grad_enabled(False)`` as a context manager, decorator, or plain call."""
+
+    def __init__(self, mode: bool):
+        self._mode = bool(mode)
+        # Like torch, calling it without ``with`` sets the mode immediately.
+        self._prev = _grad_enabled.get()
+        _grad_enabled.set(self._mode)
+
+    def __enter__(self):
+        self._token = None
+        return self
+
+    def __exit__(self, *exc):
+        _grad_enabled.set(self._prev)
+        return False
+
+    def __call__(self, fn):
+        # undo the immediate set done in __init__: as a decorator it applies per call
+        _grad_enabled.set(self._prev)
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            token = _grad_enabled.set(mode)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _grad_enabled.reset(token)
+        return wrapper
+
+
+class inference_mode(no_grad):
+    """Alias of ``no_grad`` (we have no separate inference tensors)."""
+
+    def __init__(self, mode: bool = True):
+        self._mode = not mode

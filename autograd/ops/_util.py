@@ -1,0 +1,148 @@
+"""Shared helpers for the op families: operands, promotion, broadcasting, dims.
+
+Broadcasting is handled here and only here: an operand that requires grad and is smaller
+than the result is expanded by the differentiable ``expand`` op, whose VJP sums the
+gradient back to the operand's shape. Ops themselves therefore never un-broadcast.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import DTypeError, ShapeError
+from ..tensor import Tensor
+
+_np_default = {}  # cache: Python-number kind -> numpy dtype under the current default
+
+
+def as_tensor_operand(x, dt=None) -> Tensor:
+    """Turn a Tensor, number or array into a Tensor (numbers/arrays become constants)."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        arr = x if dt is None else x.astype(dt.np, copy=False)
+        return Tensor._make(arr)
+    if dt is None:
+        dt = _dt.scalar_dtype(x)
+    try:
+        return Tensor._make(np.asarray(x, dtype=dt.np))
+    except (TypeError, ValueError):
+        raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}") from None
+
+
+def broadcast_shapes(*shapes) -> tuple:
+    """NumPy/PyTorch broadcasting of shapes, with PyTorch's error message."""
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for k, s in enumerate(shapes):
+        for i, n in enumerate(s):
+            j = ndim - len(s) + i
+            if out[j] == 1:
+                out[j] = n
+            elif n != 1 and n != out[j]:
+                # find the first operand that set this dim, to name both
+                for other in shapes[:k]:
+                    oj = j - (ndim - len(other))
+                    if oj >= 0 and other[oj] not in (1,):
+                        a_size = other[oj]
+                        break
+                else:
+                    a_size = out[j]
+                raise ShapeError(f"The size of tensor a ({a_size}) must match the size of tensor b "
+                                 f"({n}) at non-singleton dimension {i}")
+    return tuple(out)
+
+
+def cast(t: Tensor, dt) -> Tensor:
+    """Differentiable dtype cast (no-op when already that dtype)."""
+    if t._data.dtype == dt.np:
+        return t
+    if t._requires_grad:
+        from .elementwise import to_dtype
+        return to_dtype(t, dt)
+    return Tensor._make(t._data.astype(dt.np))
+
+
+def expand_to(t: Tensor, shape) -> Tensor:
+    """Broadcast ``t`` to ``shape``: through the differentiable expand if it needs grad."""
+    if t._data.shape == tuple(shape):
+        return t
+    if t._requires_grad:
+        from .movement import expand
+        return expand(t, shape)
+    return t  # constants broadcast for free inside NumPy
+
+
+def operands(*xs, promote_to=None, floating=False, opname="op"):
+    """Prepare the inputs of an elementwise op: Tensors of one dtype, broadcast.
+
+    ``floating=True`` promotes integer results to the default float (``exp``, true ``div``).
+    Returns (tensors, out_shape, dtype).
+    """
+    # fast path: all Tensors, same dtype and shape (the common case in training loops)
+    first = xs[0]
+    if type(first) is Tensor:
+        arr = first._data
+        same = True
+        for x in xs[1:]:
+            if type(x) is not Tensor or x._data.dtype != arr.dtype or x._data.shape != arr.shape:
+                same = False
+                break
+        if same and (not floating or arr.dtype.kind == "f") and promote_to is None:
+            return xs, arr.shape, None
+    dt = promote_to or _dt.result_type(*xs)
+    if floating and not dt.is_floating_point:
+        dt = _dt.get_default_dtype()
+    ts = [cast(as_tensor_operand(x, dt), dt) for x in xs]
+    shape = broadcast_shapes(*[t._data.shape for t in ts]) if len(ts) > 1 else ts[0]._data.shape
+    ts = [expand_to(t, shape) for t in ts]
+    return ts, shape, dt
+
+
+def wrap_dim(dim, ndim: int) -> int:
+    """Normalise a dim (negative counts from the end) with PyTorch's IndexError."""
+    n = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return int(dim) % n
+
+
+def wrap_dims(dim, ndim: int):
+    """``None`` -> all dims; int or sequence -> sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        dims = (wrap_dim(dim, ndim),)
+    else:
+        dims = tuple(wrap_dim(d, ndim) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    if ndim == 0:
+        return ()
+    return tuple(sorted(dims))
+
+
+def sizes_arg(args) -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` / a Size for shape arguments."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.item()
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"sizes must be ints, got {type(a).__name__}")
+        out.append(int(a))
+    return tuple(out)
+
+
+def require_float(t: Tensor, opname: str):
+    if t._data.dtype.kind != "f":
+        raise DTypeError(f"{opname}: expected a floating point tensor, got {t.dtype}")
+
+
+def shape_of(x):
+    return x._data.shape if isinstance(x, Tensor) else np.shape(x)

@@ -1,0 +1,302 @@
+"""Shape ops: expand, reshape, permute/transpose, squeeze/unsqueeze, ...
+
+These move or re-view data without arithmetic; each VJP applies the inverse movement to
+the gradient (``expand`` is the one that sums: broadcasting copies a value to many places,
+so the gradient of that value is the sum over those places).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Op
+from ..tensor import Tensor
+from . import xp as _xp
+from ._util import sizes_arg, wrap_dim, wrap_dims
+from .registry import OpInfo, Sample, register
+
+__all__ = ["expand", "broadcast_to", "sum_to_size", "reshape", "view", "permute", "transpose",
+           "swapaxes", "swapdims", "t", "unsqueeze", "squeeze", "sizes_arg"]
+
+
+def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
+    """Sum a broadcast gradient back down to ``shape`` (NumPy arrays)."""
+    shape = tuple(shape)
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[i + lead] != 1)
+    out = g.sum(axis=axes, keepdims=True) if axes else g
+    if lead:
+        out = out.reshape(out.shape[lead:])
+    return np.asarray(out, dtype=g.dtype).reshape(shape)
+
+
+# ---- expand -------------------------------------------------------------------------------
+class Expand(Op):
+    """Broadcast to a bigger shape (a read-only view); VJP sums back to the input shape."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.sum_to(g, ctx.in_shape)
+
+
+def _expand_shape(in_shape, sizes):
+    sizes = tuple(sizes)
+    if len(sizes) < len(in_shape):
+        raise ShapeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
+                         f"equal to the number of dimensions in the tensor ({len(in_shape)})")
+    lead = len(sizes) - len(in_shape)
+    out = list(sizes)
+    for i, n in enumerate(in_shape):
+        s = sizes[lead + i]
+        if s == -1:
+            out[lead + i] = n
+        elif n != 1 and s != n:
+            raise ShapeError(f"The expanded size of the tensor ({s}) must match the existing size "
+                             f"({n}) at non-singleton dimension {lead + i}.  Target sizes: "
+                             f"{list(sizes)}.  Tensor sizes: {list(in_shape)}")
+    for i in range(lead):
+        if out[i] < 0:
+            raise ShapeError(f"expand: the expanded size {out[i]} is not allowed in a leading, "
+                             "non-existing dimension")
+    return tuple(out)
+
+
+def expand(input: Tensor, *sizes) -> Tensor:
+    """Broadcast ``input`` to ``sizes`` without copying (-1 keeps a dimension).
+
+    Example:
+        >>> autograd.tensor([1.0, 2.0]).expand(2, 2)
+        tensor([[1., 2.],
+                [1., 2.]])
+    """
+    shape = _expand_shape(input._data.shape, sizes_arg(sizes))
+    if shape == input._data.shape:
+        return input
+    return Expand.apply(input, shape=shape)
+
+
+def broadcast_to(input: Tensor, size) -> Tensor:
+    """Same as ``expand`` (NumPy's name)."""
+    return expand(input, tuple(size))
+
+
+def sum_to_size(input: Tensor, *size) -> Tensor:
+    """Sum ``input`` down to a shape it broadcasts from (the inverse of expand)."""
+    from .reduce import sum as _sum
+    shape = sizes_arg(size)
+    lead = input.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and input.shape[lead + i] != 1)
+    out = _sum(input, dims, keepdim=True) if dims else input
+    return reshape(out, shape)
+
+
+_xp.define("sum_to", numpy=_sum_to_shape, tensor=sum_to_size)
+_xp.define("expand", numpy=np.broadcast_to, tensor=expand)
+
+def _np_expand(x, sizes):
+    lead = len(sizes) - x.ndim
+    return np.broadcast_to(x, tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes)))
+
+
+register(OpInfo("expand", expand, ref=_np_expand,
+                samples=lambda rng: [Sample(rng.normal(size=(3, 1)), (2, 3, 4)),
+                                     Sample(rng.normal(size=(4,)), (3, -1)),
+                                     Sample(rng.normal(size=()), (2, 2))],
+                family="movement"))
+register(OpInfo("broadcast_to", broadcast_to, ref=np.broadcast_to,
+                samples=lambda rng: [Sample(rng.normal(size=(3, 1)), (3, 5))], family="movement"))
+register(OpInfo("sum_to_size", sum_to_size, ref=lambda x, s: _sum_to_shape(x, s),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), (3, 1))],
+                family="movement"))
+
+
+# ---- reshape ------------------------------------------------------------------------------
+def _infer_shape(numel, shape, in_shape):
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise ShapeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise ShapeError(f"invalid shape dimension {s}")
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise ShapeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise ShapeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+class Reshape(Op):
+    """Same elements, new shape (a view when NumPy can make one); VJP reshapes back."""
+
+    grad_fn_name = "ViewBackward0"
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.reshape(g, ctx.in_shape)
+
+
+def reshape(input: Tensor, *shape) -> Tensor:
+    """A tensor with the same data and a new shape (one dimension may be -1).
+
+    Example:
+        >>> autograd.arange(6).reshape(2, 3)
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+    """
+    shape = _infer_shape(input._data.size, sizes_arg(shape), input._data.shape)
+    if shape == input._data.shape:
+        return input
+    return Reshape.apply(input, shape=shape)
+
+
+def view(input: Tensor, *shape) -> Tensor:
+    """Like ``reshape`` (our tensors have no stride restrictions on views)."""
+    return reshape(input, *shape)
+
+
+_xp.define("reshape", numpy=lambda g, shape: g.reshape(shape), tensor=reshape)
+register(OpInfo("reshape", reshape, ref=lambda x, s: x.reshape(s),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 6)), (3, 4)),
+                                     Sample(rng.normal(size=(2, 6)), (-1,)),
+                                     Sample(rng.normal(size=()), (1, 1)),
+                                     Sample(rng.normal(size=(0, 3)), (3, 0))],
+                family="movement"))
+register(OpInfo("view", view, ref=lambda x, s: x.reshape(s),
+                samples=lambda rng: [Sample(rng.normal(size=(4, 3)), (2, -1))], family="movement"))
+
+
+# ---- permute / transpose ------------------------------------------------------------------
+class Permute(Op):
+    """Reorder dimensions; VJP applies the inverse permutation."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.permute(g, tuple(np.argsort(ctx.dims)))
+
+
+def permute(input: Tensor, *dims) -> Tensor:
+    """Reorder the dimensions.
+
+    Example:
+        >>> autograd.zeros(2, 3, 4).permute(2, 0, 1).shape
+        autograd.Size([4, 2, 3])
+    """
+    dims = sizes_arg(dims)
+    if len(dims) != input.ndim:
+        raise ShapeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
+                         f"match the length of the desired ordering of dimensions i.e. input.dim() "
+                         f"= {input.ndim} is not equal to len(dims) = {len(dims)}")
+    dims = tuple(wrap_dim(d, input.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    if dims == tuple(range(input.ndim)):
+        return input
+    return Permute.apply(input, dims=dims)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions.
+
+    Example:
+        >>> autograd.zeros(2, 3).transpose(0, 1).shape
+        autograd.Size([3, 2])
+    """
+    n = input.ndim
+    if n == 0:
+        wrap_dim(dim0, 0), wrap_dim(dim1, 0)
+        return input
+    d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    dims = list(range(n))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return permute(input, dims)
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input: Tensor) -> Tensor:
+    """Transpose a tensor of at most 2 dimensions."""
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
+_xp.define("permute", numpy=np.transpose, tensor=permute)
+_xp.define("transpose", numpy=lambda g, a, b: np.swapaxes(g, a, b), tensor=transpose)
+register(OpInfo("permute", permute, ref=lambda x, d: np.transpose(x, d),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), (2, 0, 1)),
+                                     Sample(rng.normal(size=(2, 3)), (-1, 0))], family="movement"))
+register(OpInfo("transpose", transpose, ref=lambda x, a, b: np.swapaxes(x, a, b),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), 0, 2),
+                                     Sample(rng.normal(size=(2, 3)), -1, -2)], family="movement"))
+register(OpInfo("t", t, ref=lambda x: x.T,
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3))), Sample(rng.normal(size=(3,)))],
+                family="movement"))
+
+
+# ---- unsqueeze / squeeze ------------------------------------------------------------------
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at ``dim``.
+
+    Example:
+        >>> autograd.zeros(3).unsqueeze(0).shape
+        autograd.Size([1, 3])
+    """
+    d = wrap_dim(dim, input.ndim + 1)
+    shape = input.shape[:d] + (1,) + input.shape[d:]
+    return Reshape.apply(input, shape=shape)
+
+
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """Remove dimensions of size 1 (all of them, or only those in ``dim``).
+
+    Example:
+        >>> autograd.zeros(1, 3, 1).squeeze().shape
+        autograd.Size([3])
+    """
+    shape = input.shape
+    dims = wrap_dims(dim, input.ndim) if dim is not None else tuple(range(input.ndim))
+    new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+    if new == tuple(shape):
+        return input
+    return Reshape.apply(input, shape=new)
+
+
+_xp.define("unsqueeze", numpy=np.expand_dims, tensor=unsqueeze)
+register(OpInfo("unsqueeze", unsqueeze, ref=np.expand_dims,
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), 1),
+                                     Sample(rng.normal(size=(2, 3)), -1),
+                                     Sample(rng.normal(size=()), 0)], family="movement"))
+register(OpInfo("squeeze", squeeze,
+                ref=lambda x, dim=None: np.squeeze(x, axis=tuple(
+                    d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)
+                    if x.shape[d] == 1)) if dim is not None else np.squeeze(x),
+                samples=lambda rng: [Sample(rng.normal(size=(1, 3, 1))),
+                                     Sample(rng.normal(size=(1, 3, 1)), 0),
+                                     Sample(rng.normal(size=(1, 3, 1)), (0, 1)),
+                                     Sample(rng.normal(size=(2, 3)), 1)], family="movement"))

@@ -1,0 +1,66 @@
+"""The op registry: one ``OpInfo`` per public op, declared next to the op.
+
+The generic tests (tests/test_ops_registry.py) iterate over ``REGISTRY`` and check each op
+forward against its NumPy reference, gradients by finite differences in float64,
+second-order gradients, float32 against float64 gradients, and that the op is bound as
+``autograd.<name>`` (and ``Tensor.<name>`` when ``method=True``). Declaring an op with
+samples is therefore enough to get it tested.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+
+class Sample:
+    """Arguments for one call of an op: ndarrays become Tensors in the tests.
+
+    ``Sample(x, 2, dim=1)``: positional ``x`` (an ndarray -> a Tensor), then plain values.
+    ``no_grad_args``: indices of ndarray arguments that should *not* require grad
+    (e.g. the condition of ``where`` or integer indices).
+    """
+
+    def __init__(self, *args, no_grad_args=(), **kwargs):
+        # NumPy scalars (e.g. rng.uniform(size=())) are 0-d tensor inputs, not Python numbers
+        self.args = tuple(np.asarray(a) if isinstance(a, np.generic) else a for a in args)
+        self.kwargs = kwargs
+        self.no_grad_args = tuple(no_grad_args)
+
+    def __repr__(self):
+        parts = []
+        for a in self.args:
+            parts.append(f"array{getattr(a, 'shape', '')}" if hasattr(a, "shape") else repr(a))
+        parts += [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        return "(" + ", ".join(parts) + ")"
+
+
+@dataclass
+class OpInfo:
+    name: str                      # public name: autograd.<name>
+    fn: Callable                   # the public function
+    ref: Callable                  # NumPy reference: same arguments with ndarrays
+    samples: Callable[[Any], list]  # rng -> list[Sample] (float64 data)
+    method: bool = True            # also bound as Tensor.<name>
+    differentiable: bool = True    # check gradients
+    gradgrad: bool = True          # check second-order gradients
+    dtypes: tuple = ("float32", "float64")
+    atol32: float = 1e-4           # float32 vs reference / vs float64 tolerance
+    rtol32: float = 1e-4
+    grad_outputs: Callable | None = None  # which outputs to differentiate (default: floats)
+    nondeterministic_grad_inputs: tuple = field(default=())
+    family: str = ""
+    # PyTorch parity (tests/test_torch_parity.py): by default ``torch.<name>(*args, **kwargs)``;
+    # give ``torch_fn(torch, *args, **kwargs)`` when the call differs, or torch_fn=False to skip.
+    torch_fn: Any = None
+
+
+REGISTRY: dict[str, OpInfo] = {}
+
+
+def register(info: OpInfo) -> OpInfo:
+    if info.name in REGISTRY:
+        raise ValueError(f"op {info.name!r} registered twice")
+    REGISTRY[info.name] = info
+    return info

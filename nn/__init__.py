@@ -1,0 +1,1 @@
+"""jitgrad's neural-network package (mirrors ``torch.nn``)."""

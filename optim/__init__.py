@@ -1,0 +1,1 @@
+"""jitgrad's optimizers (mirrors ``torch.optim``)."""

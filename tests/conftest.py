@@ -1,0 +1,31 @@
+import os
+
+import numpy as np
+import pytest
+
+from hypothesis import settings
+
+# JIT compilation makes first calls slow: no per-example deadline; keep runs short for CI.
+settings.register_profile("jitgrad", deadline=None, max_examples=30)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "jitgrad"))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    import autograd
+    autograd.manual_seed(0)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_runtime_warnings():
+    """NumPy RuntimeWarnings (overflow, invalid value ...) must never escape an op."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        yield
