@@ -25,9 +25,16 @@ import warnings
 import numpy as np
 
 from .errors import GraphError, ShapeError
-from .function import AccumulateGrad, _anomaly
+from .function import _FREED, AccumulateGrad, _anomaly
 from .grad_mode import _grad_enabled
 from .ops import xp as _xp
+
+# Optional observers of the backward loop (autograd.viz.backprop_steps records frames with
+# one). Empty by default: the loop then pays a single falsy check per node.
+# Each is called as ``obs(node, grads, grads_in)`` once per node that runs: ``grads`` are the
+# node's incoming gradients (one per output), ``grads_in`` what its VJP sends to each input
+# (None for a leaf's AccumulateGrad). Observers must not modify the arrays they are given.
+_step_observers = []
 
 
 def _topological_order(roots):
@@ -179,7 +186,12 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
         _accumulate(buffers, node, nr, seed)
 
     anomaly = _anomaly.get()
+    observers = tuple(_step_observers)
     token = _grad_enabled.set(graph)
+    # Like torch, gradients may be inf/nan (e.g. d/dx sqrt(x) at 0) without a warning;
+    # anomaly mode is the tool that reports them.
+    errstate = np.errstate(all="ignore")
+    errstate.__enter__()
     try:
         for node in order:
             grads = buffers.pop(node, None)
@@ -196,6 +208,9 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                     captured[k] = _to_tensor(g)
                 if accumulate and (capture is None or (node, 0) in capture_at):
                     _accumulate_into_leaf(node.variable, g, graph)
+                if observers:
+                    for obs in observers:
+                        obs(node, (g,), None)
                 continue
             # hooks registered on the non-leaf tensors this node produced (incl. retain_grad)
             if node._hooks:
@@ -206,31 +221,39 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                 for nr in range(len(grads)):
                     for k in capture_at.get((node, nr), ()):
                         captured[k] = _to_tensor(grads[nr]) if grads[nr] is not None else None
-            pre = node.__dict__.get("_node_pre_hooks") if node.__dict__ else None
-            if pre:
-                for h in pre:
+            if node._pre_hooks:
+                for h in node._pre_hooks:
                     new = h(tuple(_to_tensor(g) if g is not None else None for g in grads))
                     if new is not None:
                         grads = [(_as_array(x) if not graph else x) if x is not None else None
                                  for x in new]
-            if all(g is None for g in grads):  # only non-differentiable outputs were reached
-                if not retain_graph:
+            if grads[0] is None and (node._num_outputs == 1 or all(g is None for g in grads)):
+                if not retain_graph:  # only non-differentiable outputs were reached
                     node._release()
                 continue
-            grads_in = node._apply(grads, xp)
-            post = node.__dict__.get("_post_hooks") if node.__dict__ else None
-            if post:
-                for h in post:
+            grads_in = node.op._vjp(node, grads, xp)
+            if node._post_hooks:
+                for h in node._post_hooks:
                     h(tuple(_to_tensor(g) if g is not None else None for g in grads_in),
                       tuple(_to_tensor(g) if g is not None else None for g in grads))
             if anomaly:
                 _check_anomaly(node, grads_in)
-            if not retain_graph:
-                node._release()
+            if observers:  # before saved values are freed, so observers can still read them
+                for obs in observers:
+                    obs(node, grads, grads_in)
+            if not retain_graph and node._saved:
+                node._saved = _FREED
+            # send each input its gradient; a node used several times sums them (fan-in)
             for edge, g in zip(node.next_edges, grads_in):
                 if edge is not None and g is not None:
-                    _accumulate(buffers, edge[0], edge[1], g)
+                    nxt, nr = edge
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt._num_outputs
+                    old = buf[nr]
+                    buf[nr] = g if old is None else old + g
     finally:
+        errstate.__exit__(None, None, None)
         _grad_enabled.reset(token)
     return captured
 
@@ -308,7 +331,7 @@ def _check_anomaly(node, grads_in):
             kind = "nan" if np.any(np.isnan(arr)) else "inf"
             if node._trace:
                 warnings.warn("Error detected in " + node.name() + ". Traceback of forward call "
-                              "that caused the error:\n" + "".join(node._trace), RuntimeWarning,
+                              "that caused the error:\n" + "".join(node._trace), UserWarning,
                               stacklevel=3)
             raise RuntimeError(f"Function '{node.name()}' returned {kind} values in its {i}th "
                                f"output.")

@@ -53,6 +53,27 @@ _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
 
 _FREED = object()  # marks saved values released after backward
 
+# Like torch, ops return inf/nan for inf/nan-producing inputs (log(0), inf * 0 ...) without
+# a warning. ``np.errstate`` costs ~1.4 us, too much per op, so when NumPy exposes its
+# error-state context variable we set it directly (~0.1 us); otherwise use errstate.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as _np_err
+    with np.errstate(all="ignore"):
+        _NP_QUIET = _np_err.get()
+except (ImportError, AttributeError):  # pragma: no cover - other NumPy layouts
+    _np_err = None
+
+
+def _forward_quietly(fn, ctx, arrays, params):
+    if _np_err is None:
+        with np.errstate(all="ignore"):
+            return fn(ctx, *arrays, **params)
+    token = _np_err.set(_NP_QUIET)
+    try:
+        return fn(ctx, *arrays, **params)
+    finally:
+        _np_err.reset(token)
+
 _SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -62,9 +83,15 @@ _SECOND_BACKWARD = (
 )
 
 
+_Tensor = None
+
+
 def _tensor_cls():
-    from .tensor import Tensor
-    return Tensor
+    global _Tensor
+    if _Tensor is None:  # function.py is imported before tensor.py finishes
+        from .tensor import Tensor
+        _Tensor = Tensor
+    return _Tensor
 
 
 class Node:
@@ -75,8 +102,17 @@ class Node:
     """
 
     __slots__ = ("op", "next_edges", "needs_input_grad", "_saved", "_inputs", "_out_ref",
-                 "_out_meta", "_hooks", "_num_outputs", "_as_tensors", "module_path",
-                 "_trace", "_non_diff", "_materialize", "__dict__", "__weakref__")
+                 "_out_meta", "_as_tensors", "module_path", "__dict__", "__weakref__")
+
+    # Rarely changed attributes: class-level defaults, so creating a node (once per op)
+    # sets only what every node needs. Instances override them in __dict__ when used.
+    _hooks = None            # {output_nr: [hooks of the non-leaf tensor]} (incl. retain_grad)
+    _pre_hooks = None        # Node.register_prehook
+    _post_hooks = None       # Node.register_hook
+    _num_outputs = 1
+    _trace = None            # forward stack, recorded in anomaly mode
+    _non_diff = None
+    _materialize = True
 
     def __init__(self, op, inputs):
         self.op = op
@@ -84,25 +120,20 @@ class Node:
         edges = []
         needs = []
         for t in inputs:
-            if t is None or not getattr(t, "_requires_grad", False):
-                edges.append(None)
-                needs.append(False)
-            else:
+            if t is not None and t._requires_grad:
                 fn = t.grad_fn
                 edges.append((fn, t._output_nr) if fn is not None else (t._grad_accumulator(), 0))
                 needs.append(True)
+            else:
+                edges.append(None)
+                needs.append(False)
         self.next_edges = tuple(edges)
         self.needs_input_grad = tuple(needs)
         self._saved = ()
-        self._out_ref = None
-        self._out_meta = None
-        self._hooks = None
-        self._num_outputs = 1
         self._as_tensors = False
-        self._non_diff = None
-        self._materialize = True
         self.module_path = _scope.get()
-        self._trace = traceback.format_stack()[:-3] if _anomaly.get() else None
+        if _anomaly.get():
+            self._trace = traceback.format_stack()[:-3]
 
     # ---- the ctx API --------------------------------------------------------------
     def save_for_backward(self, *values):
@@ -202,13 +233,17 @@ class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) after this node's backward (torch's Node hook)."""
-        self.__dict__.setdefault("_post_hooks", []).append(fn)
-        return _RemovableHandle(self.__dict__["_post_hooks"], fn)
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return _RemovableHandle(self._post_hooks, fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> new grad_outputs or None, before this node's backward."""
-        self.__dict__.setdefault("_node_pre_hooks", []).append(fn)
-        return _RemovableHandle(self.__dict__["_node_pre_hooks"], fn)
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
 
     def _add_tensor_hook(self, output_nr, fn):
         if self._hooks is None:
@@ -233,15 +268,15 @@ class Node:
 class AccumulateGrad:
     """The graph's end point for a leaf tensor: adds the incoming gradient into ``.grad``."""
 
-    __slots__ = ("variable", "_hooks", "__weakref__", "__dict__")
+    __slots__ = ("variable", "__weakref__", "__dict__")
     next_edges = ()
     module_path = None
     _num_outputs = 1
     needs_input_grad = ()
+    _hooks = _pre_hooks = _post_hooks = None
 
     def __init__(self, variable):
         self.variable = variable
-        self._hooks = None
 
     def name(self):
         return "AccumulateGrad"
@@ -254,8 +289,10 @@ class AccumulateGrad:
         pass
 
     def register_hook(self, fn):
-        self.__dict__.setdefault("_post_hooks", []).append(fn)
-        return _RemovableHandle(self.__dict__["_post_hooks"], fn)
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return _RemovableHandle(self._post_hooks, fn)
 
     def __repr__(self):
         return f"<AccumulateGrad object at {hex(id(self))}>"
@@ -332,16 +369,16 @@ class Op:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        Tensor = _tensor_cls()
+        Tensor = _Tensor or _tensor_cls()
+        arrays = [None if t is None else t._data for t in inputs]
         if cls.differentiable and _grad_enabled.get():
             for t in inputs:
                 if t is not None and t._requires_grad:
                     break
-            else:
-                return Tensor._make(cls.forward(_NO_RECORD, *[None if t is None else t._data
-                                                               for t in inputs], **params))
+            else:  # nothing to record
+                return Tensor._make(_forward_quietly(cls.forward, _NO_RECORD, arrays, params))
             node = Node(cls, inputs)
-            raw = cls.forward(node, *[None if t is None else t._data for t in inputs], **params)
+            raw = _forward_quietly(cls.forward, node, arrays, params)
             out = raw if type(raw) is np.ndarray else np.asarray(raw)  # NumPy may give a scalar
             result = Tensor._from_node(out, node, 0, None)
             if node._saved:
@@ -353,8 +390,7 @@ class Op:
             node._out_ref = weakref.ref(result)
             node._out_meta = (out.shape, out.dtype)
             return result
-        return Tensor._make(cls.forward(_NO_RECORD, *[None if t is None else t._data
-                                                       for t in inputs], **params))
+        return Tensor._make(_forward_quietly(cls.forward, _NO_RECORD, arrays, params))
 
     @classmethod
     def _vjp(cls, node, grads, xp):

@@ -52,8 +52,15 @@ class Tensor:
     """A multi-dimensional array with automatic differentiation (see module docstring)."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version_cell",
-                 "_accum", "_retains_grad", "_leaf_hooks", "_post_acc_hooks", "name",
                  "__weakref__", "__dict__")
+
+    # Rarely set attributes live in the instance __dict__ only when used; these class-level
+    # defaults keep creating a tensor cheap (it happens for every op).
+    _accum = None            # weakref to this leaf's AccumulateGrad node
+    _retains_grad = False
+    _leaf_hooks = None       # hooks on a leaf's gradient
+    _post_acc_hooks = None
+    name = None
 
     # ``ndarray + Tensor`` must defer to Tensor.__radd__ rather than let NumPy iterate us.
     __array_ufunc__ = None
@@ -73,11 +80,6 @@ class Tensor:
         self.grad_fn = None
         self._output_nr = 0
         self._version_cell = [0]
-        self._accum = None
-        self._retains_grad = False
-        self._leaf_hooks = None
-        self._post_acc_hooks = None
-        self.name = None
 
     # ---- fast internal constructors (no checks) ---------------------------------
     @classmethod
@@ -101,11 +103,12 @@ class Tensor:
         return t
 
     def _grad_accumulator(self):
-        """The AccumulateGrad node of this leaf, shared by every use of the leaf."""
-        from .function import AccumulateGrad
-        acc = self._accum() if self._accum is not None else None
+        """The AccumulateGrad node of this leaf, shared by every use of the leaf (held
+        weakly here: the graph owns it, so it dies with the graph)."""
+        ref = self._accum
+        acc = ref() if ref is not None else None
         if acc is None:
-            acc = AccumulateGrad(self)
+            acc = _AccumulateGrad(self)
             self._accum = weakref.ref(acc)
         return acc
 
@@ -781,4 +784,5 @@ def _wrap_dim(dim, ndim, opname="op"):
     return dim % n
 
 
+from .function import AccumulateGrad as _AccumulateGrad  # noqa: E402
 from . import ops as _ops  # noqa: E402  (ops need the Tensor class defined first)

@@ -90,6 +90,14 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
                 break
         if same and (not floating or arr.dtype.kind == "f") and promote_to is None:
             return xs, arr.shape, None
+        # tensor (op) Python number with a floating tensor: the number adopts the tensor's
+        # dtype and broadcasts for free (the second most common case: ``x * 2.0``)
+        if (len(xs) == 2 and arr.dtype.kind == "f" and type(xs[1]) in (float, int)
+                and promote_to is None):
+            return (first, Tensor._make(np.asarray(xs[1], arr.dtype))), arr.shape, None
+    elif (len(xs) == 2 and type(xs[1]) is Tensor and type(first) in (float, int)
+          and xs[1]._data.dtype.kind == "f" and promote_to is None):
+        return (Tensor._make(np.asarray(first, xs[1]._data.dtype)), xs[1]), xs[1]._data.shape, None
     dt = promote_to or _dt.result_type(*xs)
     if floating and not dt.is_floating_point:
         dt = _dt.get_default_dtype()

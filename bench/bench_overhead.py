@@ -1,0 +1,178 @@
+"""Per-op overhead and deep-chain backward: jitgrad vs PyTorch CPU (and plain NumPy).
+
+Usage:  .venv/bin/python bench/bench_overhead.py [--repeats 7]
+
+1. Per-op overhead: forward + backward of a chain of small ops (add, mul, tanh) on (4, 4)
+   float32 tensors; reported as microseconds per op (median of repeats), ours / torch ratio.
+   The NumPy column is the same chain written by hand with its backward (the floor for any
+   Python-level engine).
+2. Deep chain: a 100,000-op chain ``y = y * 1.0`` built and differentiated.
+
+The libraries are measured interleaved in one process (ours, torch, numpy, ours, ...), so a
+noisy shared machine affects them alike; ratios of medians are what to read.
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+import numpy as np
+
+import autograd
+
+try:
+    import torch
+    torch.set_num_threads(1)
+except ImportError:  # the bench still runs, without the torch column
+    torch = None
+
+CHAIN = 30  # ops per forward in the overhead benchmark (10 x add, mul, tanh)
+
+
+def ours_chain(a, b):
+    y = a
+    for _ in range(CHAIN // 3):
+        y = y + b
+        y = y * b
+        y = y.tanh()
+    y.sum().backward()
+
+
+def torch_chain(a, b):
+    y = a
+    for _ in range(CHAIN // 3):
+        y = y + b
+        y = y * b
+        y = y.tanh()
+    y.sum().backward()
+
+
+def numpy_chain(a, b):
+    """The same chain with a hand-written backward (no framework at all)."""
+    tape = []
+    y = a
+    for _ in range(CHAIN // 3):
+        y = y + b
+        tape.append(("mul", y))
+        y = y * b
+        y = np.tanh(y)
+        tape.append(("tanh", y))
+    g = np.ones_like(y)
+    gb = np.zeros_like(b)
+    for kind, val in reversed(tape):
+        if kind == "tanh":
+            g = g * (1 - val * val)
+        else:
+            gb += g * val
+            g = g * b
+            gb += g
+    return g, gb
+
+
+def time_per_op(fn, args, iters):
+    t0 = time.perf_counter()
+    for _ in range(iters):
+        fn(*args)
+    return (time.perf_counter() - t0) / (iters * (CHAIN + 1)) * 1e6
+
+
+def deep_chain_ours(n):
+    x = autograd.tensor(1.0, requires_grad=True)
+    t0 = time.perf_counter()
+    y = x
+    for _ in range(n):
+        y = y * 1.0
+    t1 = time.perf_counter()
+    y.backward()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def deep_chain_torch(n):
+    x = torch.tensor(1.0, requires_grad=True)
+    t0 = time.perf_counter()
+    y = x
+    for _ in range(n):
+        y = y * 1.0
+    t1 = time.perf_counter()
+    y.backward()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def machine():
+    try:
+        import threadpoolctl
+        blas = [f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')}"
+                for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    except Exception:
+        blas = []
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import os
+    return (f"{cpu}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
+            f"NumPy {np.__version__}, torch {torch.__version__ if torch else 'n/a'}, "
+            f"BLAS: {'; '.join(blas) or 'unknown'}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--iters", type=int, default=300)
+    ap.add_argument("--depth", type=int, default=100_000)
+    args = ap.parse_args()
+    print("machine:", machine())
+    rng = np.random.default_rng(0)
+    a_np = rng.standard_normal((4, 4)).astype(np.float32) * 0.1
+    b_np = rng.standard_normal((4, 4)).astype(np.float32) * 0.1
+    a = autograd.tensor(a_np, requires_grad=True)
+    b = autograd.tensor(b_np, requires_grad=True)
+    libs = {"jitgrad": (ours_chain, (a, b)), "numpy": (numpy_chain, (a_np, b_np))}
+    if torch is not None:
+        libs["torch"] = (torch_chain, (torch.tensor(a_np, requires_grad=True),
+                                       torch.tensor(b_np, requires_grad=True)))
+    for fn, fargs in libs.values():  # warm up
+        time_per_op(fn, fargs, 20)
+    results = {k: [] for k in libs}
+    for _ in range(args.repeats):
+        for name, (fn, fargs) in libs.items():
+            results[name].append(time_per_op(fn, fargs, args.iters))
+    med = {k: statistics.median(v) for k, v in results.items()}
+    print(f"\n1. per-op overhead, forward+backward, (4,4) float32, chain of {CHAIN} ops "
+          f"(median of {args.repeats})")
+    for k, v in med.items():
+        print(f"   {k:8s} {v:7.2f} us/op")
+    if torch is not None:
+        print(f"   ratio jitgrad/torch = {med['jitgrad'] / med['torch']:.2f}  (goal <= 1.0)")
+    print(f"   ratio jitgrad/numpy = {med['jitgrad'] / med['numpy']:.2f}")
+
+    print(f"\n2. chain of {args.depth:,} ops: build (forward) and backward, seconds")
+    rows = {"jitgrad": [], "torch": []}
+    for _ in range(3):
+        rows["jitgrad"].append(deep_chain_ours(args.depth))
+        if torch is not None:
+            rows["torch"].append(deep_chain_torch(args.depth))
+    for k, v in rows.items():
+        if v:
+            f = statistics.median(x[0] for x in v)
+            bw = statistics.median(x[1] for x in v)
+            print(f"   {k:8s} forward {f:6.3f} s   backward {bw:6.3f} s")
+    if torch is not None:
+        fo = statistics.median(x[0] for x in rows["jitgrad"])
+        bo = statistics.median(x[1] for x in rows["jitgrad"])
+        ft = statistics.median(x[0] for x in rows["torch"])
+        bt = statistics.median(x[1] for x in rows["torch"])
+        print(f"   ratio jitgrad/torch: forward {fo / ft:.2f}, backward {bo / bt:.2f}")
+
+
+if __name__ == "__main__":
+    main()

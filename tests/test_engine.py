@@ -1,0 +1,371 @@
+"""The backward engine: graph shapes, memory, hooks, custom Functions, grad mode, errors."""
+import gc
+import sys
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor
+
+
+def leaf(values, dtype=autograd.float64):
+    return autograd.tensor(values, dtype=dtype, requires_grad=True)
+
+
+# ---- graph shapes ----------------------------------------------------------------------
+def test_diamond_graph_accumulates_both_paths():
+    a = leaf(3.0)
+    b = a + a          # db/da = 2
+    c = b * b          # dc/db = 2b = 12
+    c.backward()
+    assert a.grad.item() == 24.0
+
+
+def test_leaf_grad_accumulates_across_backward_calls():
+    a = leaf([1.0, 2.0])
+    (a * 3).sum().backward()
+    (a * 3).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [6.0, 6.0])
+
+
+def test_deep_chain_100k_no_recursion_error():
+    limit = sys.getrecursionlimit()
+    x = leaf(1.0)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.backward()
+    assert x.grad.item() == 1.0
+    assert sys.getrecursionlimit() == limit
+    del y  # freeing a 100k-long chain must not overflow the C stack either
+    gc.collect()
+
+
+def test_fan_out_10k_uses_of_one_leaf():
+    x = leaf(2.0)
+    total = x * 0.0
+    for i in range(10_000):
+        total = total + x * float(i % 3)
+    total.backward()
+    assert x.grad.item() == pytest.approx(sum(i % 3 for i in range(10_000)))
+
+
+def test_intermediates_freed_by_refcount_alone():
+    gc.disable()
+    try:
+        x = leaf(np.ones(5))
+        h = x * 2.0
+        y = h.exp()
+        z = (y * y).sum()
+        refs = [weakref.ref(h), weakref.ref(y), weakref.ref(h.grad_fn), weakref.ref(y.grad_fn),
+                weakref.ref(z.grad_fn)]
+        z.backward()
+        del h, y, z
+        assert all(r() is None for r in refs), "graph kept alive after backward"
+        assert x.grad is not None
+    finally:
+        gc.enable()
+
+
+def test_graph_freed_without_backward_too():
+    gc.disable()
+    try:
+        x = leaf(np.ones(3))
+        y = (x * 2.0).tanh()
+        r = weakref.ref(y.grad_fn)
+        del y
+        assert r() is None
+    finally:
+        gc.enable()
+
+
+def test_saved_values_released_after_backward():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 8.0])
+
+
+def test_backward_with_explicit_gradient_and_shape_check():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * 2.0
+    y.backward(autograd.tensor([1.0, 0.0, -1.0], dtype=autograd.float64))
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, -2.0])
+    y2 = x * 2.0
+    with pytest.raises(RuntimeError, match=r"Mismatch in shape: grad_output\[0\] has a shape of"):
+        y2.backward(autograd.ones(4, dtype=autograd.float64))
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        (x * 2).backward()
+
+
+def test_backward_on_tensor_without_grad():
+    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad"):
+        autograd.tensor([1.0]).sum().backward()
+
+
+def test_grad_function_and_allow_unused():
+    x, y = leaf(2.0), leaf(5.0)
+    (gx,) = autograd.grad(x * x, x)
+    assert gx.item() == 4.0 and x.grad is None  # grad() does not touch .grad
+    with pytest.raises(RuntimeError, match="appears to not have been used"):
+        autograd.grad(x * x, [x, y])
+    gx, gy = autograd.grad(x * x, [x, y], allow_unused=True)
+    assert gy is None
+    gx, gy = autograd.grad(x * x, [x, y], materialize_grads=True)
+    assert gy.item() == 0.0
+
+
+def test_grad_of_intermediate_tensor():
+    x = leaf(2.0)
+    h = x * 3.0
+    y = h * h
+    (gh,) = autograd.grad(y, h)
+    assert gh.item() == 2 * 6.0
+
+
+def test_higher_order_gradients():
+    x = leaf(2.0)
+    y = x * x * x
+    (g,) = autograd.grad(y, x, create_graph=True)        # 3x^2 = 12
+    (gg,) = autograd.grad(g, x, create_graph=True)       # 6x = 12
+    (ggg,) = autograd.grad(gg, x)                        # 6
+    assert (g.item(), gg.item(), ggg.item()) == (12.0, 12.0, 6.0)
+
+
+def test_create_graph_backward_accumulates_graph_grad():
+    x = leaf(3.0)
+    (x * x).backward(create_graph=True)
+    assert x.grad.requires_grad
+    (gg,) = autograd.grad(x.grad, x)
+    assert gg.item() == 2.0
+
+
+def test_backward_inputs_argument_limits_accumulation():
+    x, y = leaf(1.0), leaf(2.0)
+    (x * y).backward(inputs=[x])
+    assert x.grad.item() == 2.0 and y.grad is None
+
+
+# ---- hooks -----------------------------------------------------------------------------
+def test_tensor_hook_on_leaf_and_nonleaf():
+    x = leaf([1.0, 2.0])
+    seen = []
+    x.register_hook(lambda g: seen.append(g.numpy().copy()))
+    h = x * 2.0
+    h.register_hook(lambda g: g * 10)  # replaces the gradient flowing into h
+    h.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [20.0, 20.0])
+    np.testing.assert_array_equal(seen[0], [20.0, 20.0])
+
+
+def test_hook_handle_remove():
+    x = leaf(1.0)
+    handle = x.register_hook(lambda g: g * 0)
+    handle.remove()
+    (x * 3).backward()
+    assert x.grad.item() == 3.0
+
+
+def test_retain_grad_on_nonleaf():
+    x = leaf([1.0, 2.0])
+    h = x * 3.0
+    h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_array_equal(h.grad.numpy(), [6.0, 12.0])
+
+
+def test_nonleaf_grad_access_warns():
+    x = leaf(1.0)
+    h = x * 2
+    with pytest.warns(UserWarning, match="is not a leaf Tensor"):
+        assert h.grad is None
+
+
+def test_post_accumulate_grad_hook():
+    x = leaf(1.0)
+    calls = []
+    x.register_post_accumulate_grad_hook(lambda t: calls.append(t.grad.item()))
+    (x * 4).backward()
+    assert calls == [4.0]
+
+
+# ---- custom Function ---------------------------------------------------------------------
+class Cube(autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x * x
+
+
+class SplitTwo(autograd.Function):
+    """Two outputs, one of them marked non-differentiable."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        idx = autograd.tensor(np.argsort(x.detach().numpy()))
+        ctx.mark_non_differentiable(idx)
+        return x * scale, idx
+
+    @staticmethod
+    def backward(ctx, g, g_idx):
+        assert ctx.needs_input_grad == (True, False)
+        return g * ctx.scale, None
+
+
+def test_custom_function_forward_backward_and_gradcheck():
+    x = leaf([1.0, -2.0])
+    y = Cube.apply(x)
+    assert y.grad_fn.name() == "CubeBackward"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 12.0])
+    assert autograd.gradcheck(Cube.apply, (leaf([0.5, 1.5]),))
+    assert autograd.gradgradcheck(Cube.apply, (leaf([0.5, 1.5]),))
+
+
+def test_custom_function_multiple_outputs_and_non_differentiable():
+    x = leaf([3.0, 1.0, 2.0])
+    y, idx = SplitTwo.apply(x, 5.0)
+    assert not idx.requires_grad and y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [5.0, 5.0, 5.0])
+
+
+def test_custom_function_without_grad_just_runs():
+    y = Cube.apply(autograd.tensor([2.0]))
+    assert y.item() == 8.0 and y.grad_fn is None
+
+
+# ---- grad mode -----------------------------------------------------------------------
+def test_no_grad_and_enable_grad_nesting_and_decorators():
+    x = leaf(1.0)
+    with autograd.no_grad():
+        assert not (x * 2).requires_grad
+        with autograd.enable_grad():
+            assert (x * 2).requires_grad
+
+    @autograd.no_grad()
+    def f():
+        return x * 2
+
+    @autograd.no_grad
+    def g():
+        return x * 2
+
+    assert not f().requires_grad and not g().requires_grad
+    assert (x * 2).requires_grad
+    with autograd.set_grad_enabled(False):
+        assert not autograd.is_grad_enabled()
+    assert autograd.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    results = {}
+    ready, done = threading.Event(), threading.Event()
+
+    def other():
+        ready.wait()
+        results["other"] = autograd.is_grad_enabled()
+        done.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with autograd.no_grad():
+        ready.set()
+        done.wait()
+        results["main"] = autograd.is_grad_enabled()
+    t.join()
+    assert results == {"other": True, "main": False}
+
+
+# ---- in-place and version counters -------------------------------------------------------
+def test_inplace_on_leaf_requiring_grad_is_refused():
+    x = leaf([1.0])
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an "
+                                           "in-place operation."):
+        x.add_(1)
+    with autograd.no_grad():
+        x.add_(1)  # allowed without recording (optimizer updates)
+    assert x.item() == 2.0
+
+
+def test_modified_saved_tensor_is_detected():
+    x = leaf([1.0, 2.0])
+    y = x.exp()
+    z = y * 1.0
+    y.add_(1)  # ExpBackward saved y
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_inplace_on_nonleaf_is_differentiable():
+    x = leaf([1.0, 2.0])
+    h = x * 1.0
+    h.mul_(3.0)
+    h.add_(x)
+    assert h.grad_fn.name() == "AddBackward0"
+    h.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0])
+
+
+def test_inplace_shares_memory_with_views_and_numpy():
+    arr = np.zeros(3, dtype=np.float32)
+    t = autograd.from_numpy(arr)
+    t.add_(2.0)
+    np.testing.assert_array_equal(arr, [2.0, 2.0, 2.0])
+    assert t._version == 1
+
+
+# ---- anomaly mode --------------------------------------------------------------------
+def test_detect_anomaly_names_the_op():
+    x = leaf([0.0])
+    with autograd.detect_anomaly():
+        y = (x / x).sum()
+        with pytest.raises(RuntimeError, match=r"Function 'DivBackward0' returned (nan|inf) values"), \
+                pytest.warns(UserWarning, match="Traceback of forward call"):
+            y.backward()
+
+
+# ---- dtypes through the graph ----------------------------------------------------------
+@pytest.mark.parametrize("dt", [autograd.float16, autograd.float32, autograd.float64])
+def test_grad_dtype_follows_leaf(dt):
+    x = autograd.tensor([1.0, 2.0], dtype=dt, requires_grad=True)
+    (x * x).sum().backward()
+    assert x.grad.dtype == dt
+
+
+def test_mixed_precision_grad_is_cast_back():
+    x = autograd.tensor([1.0, 2.0], dtype=autograd.float32, requires_grad=True)
+    w = autograd.tensor([3.0, 4.0], dtype=autograd.float64, requires_grad=True)
+    y = (x * w).sum()
+    assert y.dtype == autograd.float64
+    y.backward()
+    assert x.grad.dtype == autograd.float32 and w.grad.dtype == autograd.float64
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 4.0])
+
+
+def test_ndarray_operand_defers_to_tensor():
+    x = leaf([1.0, 2.0])
+    y = np.array([2.0, 3.0]) * x  # __array_ufunc__ = None: Tensor.__rmul__ runs
+    assert isinstance(y, Tensor) and y.requires_grad
