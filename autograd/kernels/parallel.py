@@ -1,0 +1,79 @@
+"""Serial and parallel builds of each kernel, and a thread/fork-safe switch between them.
+
+Every kernel is compiled serially (``cache=True``, loaded from disk after the first run).
+With ``set_num_threads(n)`` for n > 1, large inputs use a second build with
+``parallel=True`` on Numba's *workqueue* threading layer, because
+
+* the OpenMP layer aborts a process that forks after using it (DataLoader workers), and
+* the workqueue layer must not be entered by two threads at once: a lock guards it, and a
+  thread that finds it busy simply runs the serial build;
+* in a forked child the parallel build is switched off (its thread pool is not there).
+
+Parallel builds are compiled in-process on first use (not cached: Numba's cache cannot
+tell the two builds of one function apart).
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import numba
+
+_state = {"threads": 1}
+_lock = threading.Lock()
+PARALLEL_MIN_SIZE = 200_000  # below this, starting threads costs more than it saves
+
+
+def _after_fork_in_child():
+    global _lock
+    _state["threads"] = 1
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def set_num_threads(n: int) -> None:
+    """Use up to ``n`` threads in kernels (1 = serial, the default)."""
+    n = int(n)
+    if n < 1:
+        raise ValueError(f"set_num_threads: expected a positive number of threads, got {n}")
+    if n > 1:
+        numba.config.THREADING_LAYER = "workqueue"
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    _state["threads"] = n
+
+
+def get_num_threads() -> int:
+    return _state["threads"]
+
+
+class Kernel:
+    """A kernel with its serial (cached) and lazily built parallel versions."""
+
+    def __init__(self, fn):
+        self.py = fn
+        self.__name__ = fn.__name__
+        self.__doc__ = fn.__doc__
+        self.serial = numba.njit(cache=True, error_model="numpy", nogil=True)(fn)
+        self._parallel = None
+
+    def parallel(self):
+        if self._parallel is None:
+            self._parallel = numba.njit(parallel=True, error_model="numpy", nogil=True)(self.py)
+        return self._parallel
+
+    def __call__(self, *args):
+        size = args[0].size
+        if _state["threads"] > 1 and size >= PARALLEL_MIN_SIZE and _lock.acquire(blocking=False):
+            try:
+                return self.parallel()(*args)
+            finally:
+                _lock.release()
+        return self.serial(*args)
+
+
+def kernel(fn) -> Kernel:
+    """Decorator: ``@kernel`` turns a loop function into a serial + parallel kernel."""
+    return Kernel(fn)

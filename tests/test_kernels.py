@@ -1,0 +1,163 @@
+"""Numba kernels: accuracy of the vectorisable math over the whole range, and every fused
+activation kernel against its NumPy/SciPy reference (float32 and float64, contiguous,
+non-contiguous, empty and 0-d arrays)."""
+import numpy as np
+import pytest
+
+numba = pytest.importorskip("numba")
+from scipy import special  # noqa: E402
+
+from autograd import kernels as K  # noqa: E402
+from autograd.kernels import vmath  # noqa: E402
+
+
+@numba.njit(error_model="numpy")
+def _map(fn, x, out):
+    for i in range(x.size):
+        out[i] = fn(x[i])
+
+
+def _apply(fn, x):
+    out = np.empty_like(x)
+    _map(fn, x, out)
+    return out
+
+
+SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 5e-324, 1e300, -1e300])
+
+
+def test_vexp_accuracy_whole_range():
+    x = np.concatenate([np.linspace(-745, 709.7, 400_001), SPECIAL])
+    with np.errstate(over="ignore"):
+        ref = np.exp(x)
+    out = _apply(vmath.vexp, x)
+    normal = np.isfinite(ref) & (ref > 1e-300)
+    assert np.max(np.abs(out[normal] - ref[normal]) / ref[normal]) < 4e-16
+    np.testing.assert_array_equal(out[~np.isfinite(x)], ref[~np.isfinite(x)])
+    assert _apply(vmath.vexp, np.array([710.0, -746.0])).tolist() == [np.inf, 0.0]
+    sub = np.linspace(-744, -709, 1001)  # subnormal results: absolute accuracy
+    assert np.max(np.abs(_apply(vmath.vexp, sub) - np.exp(sub))) < 1e-320
+
+
+@pytest.mark.parametrize("name,ref,tol", [
+    ("vtanh", np.tanh, 1e-14),
+    ("vsigmoid", lambda x: special.expit(x), 1e-14),
+    ("vlog1p_exp", lambda x: np.logaddexp(0.0, x), 1e-14),
+])
+def test_derived_functions_accuracy(name, ref, tol):
+    x = np.concatenate([np.linspace(-50, 50, 200_001), np.linspace(-1e-6, 1e-6, 1001),
+                        [-1e308, 1e308, np.inf, -np.inf, 0.0]])
+    out = _apply(getattr(vmath, name), x)
+    r = ref(x)
+    nz = (np.abs(r) > 1e-300) & np.isfinite(r)
+    assert np.max(np.abs(out[nz] - r[nz]) / np.abs(r[nz])) < tol
+    np.testing.assert_array_equal(out[~np.isfinite(r)], r[~np.isfinite(r)])
+    assert np.isnan(_apply(getattr(vmath, name), np.array([np.nan]))[0])
+
+
+def test_verf_float32_grade():
+    x = np.concatenate([np.linspace(-10, 10, 200_001), [np.inf, -np.inf]])
+    assert np.max(np.abs(_apply(vmath.verf, x) - special.erf(x))) < 1.5e-7
+    assert np.isnan(_apply(vmath.verf, np.array([np.nan]))[0])
+
+
+def _ref_fwd(name, x, kw):
+    x = x.astype(np.float64)
+    if name == "relu":
+        return np.maximum(x, 0)
+    if name == "leaky_relu":
+        return np.where(x > 0, x, x * kw.get("negative_slope", 0.01))
+    if name == "elu":
+        return np.where(x > 0, x, kw.get("alpha", 1.0) * np.expm1(np.minimum(x, 0)))
+    if name == "sigmoid":
+        return special.expit(x)
+    if name == "tanh":
+        return np.tanh(x)
+    if name == "silu":
+        return x * special.expit(x)
+    if name == "softplus":
+        b, t = kw.get("beta", 1.0), kw.get("threshold", 20.0)
+        return np.where(b * x > t, x, np.logaddexp(0, b * x) / b)
+    if name == "mish":
+        return x * np.tanh(np.logaddexp(0, x))
+    if name == "gelu_tanh":
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    if name == "gelu":
+        return 0.5 * x * (1 + special.erf(x / np.sqrt(2)))
+    raise KeyError(name)
+
+
+def _ref_bwd(name, x, kw, h=1e-6):
+    x = x.astype(np.float64)
+    # central differences on the float64 reference are accurate to ~1e-9 here
+    return (_ref_fwd(name, x + h, kw) - _ref_fwd(name, x - h, kw)) / (2 * h)
+
+
+KW = {"leaky_relu": {"negative_slope": 0.2}, "elu": {"alpha": 1.5},
+      "softplus": {"beta": 2.0, "threshold": 10.0}}
+
+
+@pytest.mark.parametrize("name", sorted(K.activation.ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_kernels_match_reference(name, dtype):
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0, 3, 5000), np.linspace(-30, 30, 601)]).astype(dtype)
+    x = x[np.abs(x) > 1e-3]  # the kinks of relu-like functions: no derivative there
+    kw = KW.get(name, {})
+    if name == "softplus":  # and softplus's switch to the linear branch
+        x = x[np.abs(kw["beta"] * x - kw["threshold"]) > 1e-3]
+    if not K.supports(name, x):
+        assert dtype == np.float64 and name == "gelu"
+        return
+    out = K.run_activation(name, x, **kw)
+    assert out.dtype == dtype
+    rtol = 2e-6 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, _ref_fwd(name, x, kw), rtol=rtol, atol=rtol * 1e-2)
+    g = rng.normal(size=x.shape).astype(dtype)
+    gin = K.run_activation_backward(name, x, g, **kw)
+    np.testing.assert_allclose(gin, g * _ref_bwd(name, x, kw), rtol=max(rtol, 1e-6), atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (3, 0, 2), (4, 5)])
+def test_kernels_handle_any_shape_and_strides(shape):
+    x = np.random.default_rng(1).normal(size=shape).astype(np.float32)
+    out = K.run_activation("silu", x)
+    assert out.shape == x.shape
+    np.testing.assert_allclose(out, _ref_fwd("silu", x, {}), rtol=2e-6)
+    if x.ndim == 2:  # non-contiguous input
+        xt = x.T
+        np.testing.assert_allclose(K.run_activation("tanh", xt), np.tanh(xt), rtol=2e-6)
+        gt = np.ones_like(xt)
+        np.testing.assert_allclose(K.run_activation_backward("tanh", xt, gt),
+                                   1 - np.tanh(xt.astype(np.float64)) ** 2, rtol=2e-6)
+
+
+def test_parallel_build_matches_serial_and_is_thread_and_fork_safe():
+    import os
+    import threading
+    from autograd.kernels import parallel
+    x = np.random.default_rng(2).normal(size=parallel.PARALLEL_MIN_SIZE + 10).astype(np.float32)
+    serial = K.run_activation("gelu_tanh", x)
+    parallel.set_num_threads(2)
+    try:
+        np.testing.assert_array_equal(K.run_activation("gelu_tanh", x), serial)
+        results = []
+
+        def work():
+            results.append(K.run_activation("gelu_tanh", x))
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for r in results:
+            np.testing.assert_array_equal(r, serial)
+        pid = os.fork()
+        if pid == 0:  # child: must not touch the parent's thread pool
+            ok = parallel.get_num_threads() == 1 and np.array_equal(
+                K.run_activation("gelu_tanh", x), serial)
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 0
+    finally:
+        parallel.set_num_threads(1)
