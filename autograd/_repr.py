@@ -23,8 +23,14 @@ def _format_array(arr: np.ndarray, prefix: str) -> str:
         else:
             def fmt(v):
                 return f"{v:.4f}" if np.isfinite(v) else str(v)
+        # torch right-aligns all elements to the widest one: tensor([ 5., 15.])
+        shown = arr if arr.size <= 1000 else np.concatenate([arr.ravel()[:3], arr.ravel()[-3:]])
+        width = max((len(fmt(float(v))) for v in shown.ravel()), default=0)
+
+        def padded(v):
+            return fmt(v).rjust(width)
         return np.array2string(arr.astype(np.float64), separator=", ", prefix=prefix,
-                               formatter={"float_kind": fmt}, threshold=1000, edgeitems=3,
+                               formatter={"float_kind": padded}, threshold=1000, edgeitems=3,
                                max_line_width=80)
     if arr.dtype == np.bool_:
         return np.array2string(arr, separator=", ", prefix=prefix, threshold=1000, edgeitems=3,

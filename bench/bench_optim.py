@@ -1,0 +1,96 @@
+"""Optimizer step time: jitgrad's optim vs torch.optim (for-loop and foreach), side by side.
+
+Model: the parameters of a 784-1024-10 MLP (~0.8M float32 values), gradients filled once
+with random numbers; each timing is the median over many ``opt.step()`` calls.
+
+Run:  .venv/bin/python bench/bench_optim.py [--reps 100] [--threads N]
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import autograd
+import optim
+
+SHAPES = [(1024, 784), (1024,), (10, 1024), (10,)]
+
+CONFIGS = [
+    ("Adam", {"lr": 1e-3}),
+    ("AdamW", {"lr": 1e-3, "weight_decay": 1e-2}),
+    ("SGD", {"lr": 1e-2, "momentum": 0.9}),
+]
+
+
+def _median_ms(steps, reps, warmup=5):
+    """Median time per call of each function in ``steps``. The calls are interleaved
+    (a, b, c, a, b, c, ...) so that load from other processes hits all of them alike."""
+    for _ in range(warmup):
+        for step in steps:
+            step()
+    times = [[] for _ in steps]
+    for _ in range(reps):
+        for step, ts in zip(steps, times):
+            t0 = time.perf_counter()
+            step()
+            ts.append(time.perf_counter() - t0)
+    return [1e3 * statistics.median(ts) for ts in times]
+
+
+def make_ours(name, kwargs, values, grads):
+    params = [autograd.tensor(v.copy(), requires_grad=True) for v in values]
+    for p, g in zip(params, grads):
+        p.grad = autograd.tensor(g.copy())
+    return getattr(optim, name)(params, **kwargs).step
+
+
+def make_torch(name, kwargs, values, grads, foreach):
+    import torch
+    params = [torch.tensor(v.copy(), requires_grad=True) for v in values]
+    for p, g in zip(params, grads):
+        p.grad = torch.tensor(g.copy())
+    return getattr(torch.optim, name)(params, foreach=foreach, **kwargs).step
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=100)
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    args = ap.parse_args()
+
+    rng = np.random.default_rng(0)
+    values = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in SHAPES]
+    grads = [(rng.standard_normal(s) * 0.01).astype(np.float32) for s in SHAPES]
+    n = sum(v.size for v in values)
+
+    try:
+        import torch
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        threads = torch.get_num_threads()
+    except ImportError:
+        torch = None
+        threads = None
+
+    print(f"optimizer step, {n:,} float32 parameters in {len(SHAPES)} tensors "
+          f"(784-1024-10 MLP), median of {args.reps} steps"
+          + (f", torch threads: {threads}" if torch else ", torch not installed"))
+    print(f"{'optimizer':<14}{'ours ms':>10}{'torch loop':>12}{'torch foreach':>15}"
+          f"{'ours/loop':>11}{'ours/foreach':>14}")
+    for name, kwargs in CONFIGS:
+        label = name + ("+momentum" if name == "SGD" else "")
+        steps = [make_ours(name, kwargs, values, grads)]
+        if torch is not None:
+            steps += [make_torch(name, kwargs, values, grads, foreach=False),
+                      make_torch(name, kwargs, values, grads, foreach=True)]
+        res = _median_ms(steps, args.reps)
+        if torch is None:
+            print(f"{label:<14}{res[0]:>10.3f}")
+            continue
+        ours, loop, fe = res
+        print(f"{label:<14}{ours:>10.3f}{loop:>12.3f}{fe:>15.3f}{ours / loop:>11.2f}{ours / fe:>14.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+"""The update math of every optimizer, one functional routine each (as ``torch.optim`` has
+``torch.optim.adam.adam`` ...).
+
+Each routine takes lists of NumPy arrays -- parameters, gradients, state buffers, and
+0-d ``step`` counters -- and updates them *in place*. No Tensor is created here, so a fused
+Numba kernel (one pass over each parameter, no temporaries) can replace a routine without
+touching the optimizer classes; both must give the same numbers.
+
+The operations follow torch's single-tensor (``foreach=False``) implementation in the same
+order, so trajectories agree with torch to rounding: e.g. Adam's first moment uses
+``lerp`` (``m + w * (g - m)``), not ``beta1 * m + (1 - beta1) * g``.
+
+Speed: NumPy needs one pass over memory per operation (Adam: 13). To keep those passes in
+the CPU cache, contiguous parameters are processed in blocks of ``_BLOCK`` elements: each
+block goes through all the operations before the next one is loaded. Elementwise math
+does not depend on the blocking, so the results are identical to whole-array updates.
+The routines need one or two scratch arrays; pass a dict as ``workspace`` to reuse them
+between steps (without it they are allocated per call).
+
+Example:
+    >>> import numpy as np
+    >>> p, g = np.array([1.0]), np.array([0.5])
+    >>> sgd([p], [g], [None], weight_decay=0.0, momentum=0.0, lr=0.1, dampening=0.0,
+    ...     nesterov=False, maximize=False)
+    >>> p
+    array([0.95])
+"""
+import numpy as np
+
+__all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax"]
+
+
+# ---- shared pieces -------------------------------------------------------------
+_BLOCK = 1 << 15      # elements per block: a block of every operand fits in the L2 cache
+
+
+def _scratch(like: np.ndarray, size, slot: int, workspace) -> np.ndarray:
+    """A scratch array with ``like``'s dtype and ``size`` (an int or a shape); reused across
+    calls when a workspace dict is given."""
+    if workspace is None:
+        return np.empty(size, like.dtype)
+    key = (size, like.dtype.str, slot)
+    buf = workspace.get(key)
+    if buf is None:
+        buf = workspace[key] = np.empty(size, like.dtype)
+    return buf
+
+
+def _blocks(arrays, n_scratch, workspace):
+    """Yield aligned pieces of ``arrays`` (same shape, the first is the parameter) followed
+    by ``n_scratch`` scratch pieces of the same size.
+
+    C-contiguous operands are cut into flat blocks of ``_BLOCK`` elements; otherwise (e.g.
+    a broadcast gradient) the whole arrays are yielded once.
+    """
+    first = arrays[0]
+    if all(a.flags.c_contiguous for a in arrays):
+        n = first.size
+        # with a workspace, one block-sized scratch per slot serves every parameter
+        size = _BLOCK if workspace is not None else min(n, _BLOCK)
+        scratch = [_scratch(first, size, slot, workspace) for slot in range(n_scratch)]
+        flats = [a.reshape(-1) for a in arrays]
+        for s in range(0, n, _BLOCK):
+            e = min(n, s + _BLOCK)
+            yield [f[s:e] for f in flats] + [t[:e - s] for t in scratch]
+    else:
+        yield list(arrays) + [_scratch(first, first.shape, slot + 100, workspace)
+                              for slot in range(n_scratch)]
+
+
+def _effective_grad(param, grad, weight_decay, maximize, out):
+    """``(-grad if maximize else grad) + weight_decay * param``, written to ``out`` when it
+    differs from ``grad`` (which belongs to the caller's ``p.grad`` and is never changed)."""
+    if not maximize and weight_decay == 0:
+        return grad
+    if weight_decay != 0:
+        np.multiply(param, weight_decay, out=out)
+        if maximize:
+            np.subtract(out, grad, out=out)
+        else:
+            np.add(out, grad, out=out)
+    else:
+        np.negative(grad, out=out)
+    return out
+
+
+def _lerp_(start, end, weight: float, tmp) -> None:
+    """``start = start + weight * (end - start)`` in place, with torch's two-sided formula
+    (for ``weight >= 0.5`` it computes ``end - (end - start) * (1 - weight)``, which is the
+    more accurate side)."""
+    np.subtract(end, start, out=tmp)
+    if abs(weight) < 0.5:
+        np.multiply(tmp, weight, out=tmp)
+        np.add(start, tmp, out=start)
+    else:
+        np.multiply(tmp, 1.0 - weight, out=tmp)
+        np.subtract(end, tmp, out=start)
+
+
+def _ema_sq_(avg, grad, decay: float, tmp) -> None:
+    """``avg = decay * avg + (1 - decay) * grad * grad`` (torch's ``mul_`` + ``addcmul_``)."""
+    np.multiply(avg, decay, out=avg)
+    np.multiply(grad, 1 - decay, out=tmp)
+    np.multiply(tmp, grad, out=tmp)
+    np.add(avg, tmp, out=avg)
+
+
+def _fusable(arrays) -> bool:
+    """True when the numba backend is on and every array is a contiguous float32/float64
+    array of one dtype: then a fused kernel can replace the NumPy passes."""
+    from autograd.backend import use_numba
+    if not use_numba():
+        return False
+    dt = arrays[0].dtype
+    if dt.kind != "f" or dt.itemsize not in (4, 8):
+        return False
+    for k, a in enumerate(arrays):
+        # arrays[1] is the gradient: only read, so it need not be writeable
+        if a.dtype != dt or not a.flags.c_contiguous or (k != 1 and not a.flags.writeable):
+            return False
+    return True
+
+
+def _bump(step: np.ndarray) -> float:
+    """Increment a 0-d step counter in place; return the new value as a Python float."""
+    step += 1
+    return float(step)
+
+
+# ---- SGD ---------------------------------------------------------------------------
+def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, dampening,
+        nesterov, maximize, workspace=None):
+    """Stochastic gradient descent with optional momentum / Nesterov.
+
+    ``g = grad + wd * p``; ``buf = momentum * buf + (1 - dampening) * g`` (``buf = g`` at the
+    first step); ``g = g + momentum * buf`` if nesterov else ``buf``; ``p -= lr * g``.
+    ``momentum_buffer_list[i]`` is None before the first step and is filled in here.
+    """
+    for i, param in enumerate(params):
+        if momentum == 0:
+            for p, g, t in _blocks([param, grads[i]], 1, workspace):
+                g = _effective_grad(p, g, weight_decay, maximize, t)
+                np.multiply(g, -lr, out=t)
+                np.add(p, t, out=p)
+            continue
+        first = momentum_buffer_list[i] is None
+        if first:
+            momentum_buffer_list[i] = np.empty_like(param)
+        if _fusable([param, grads[i], momentum_buffer_list[i]]):
+            from autograd.kernels.optim import sgd_momentum_update
+            sgd_momentum_update(param.reshape(-1), grads[i].reshape(-1),
+                                momentum_buffer_list[i].reshape(-1), bool(first), float(lr),
+                                float(momentum), float(dampening), float(weight_decay),
+                                bool(nesterov), bool(maximize))
+            continue
+        for p, g, buf, t0, t1 in _blocks([param, grads[i], momentum_buffer_list[i]], 2, workspace):
+            g = _effective_grad(p, g, weight_decay, maximize, t0)
+            if first:
+                np.copyto(buf, g)
+            else:
+                np.multiply(buf, momentum, out=buf)
+                if dampening == 0:
+                    np.add(buf, g, out=buf)
+                else:
+                    np.multiply(g, 1 - dampening, out=t1)
+                    np.add(buf, t1, out=buf)
+            if nesterov:
+                np.multiply(buf, momentum, out=t1)
+                np.add(g, t1, out=t1)
+                g = t1
+            else:
+                g = buf
+            np.multiply(g, -lr, out=t1)
+            np.add(p, t1, out=p)
+
+
+# ---- Adam / AdamW -----------------------------------------------------------------
+def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
+         beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay=False,
+         workspace=None):
+    """Adam (Kingma & Ba) with torch's bias correction; AdamW when ``decoupled_weight_decay``.
+
+    ``m = lerp(m, g, 1 - beta1)``; ``v = beta2 * v + (1 - beta2) * g * g``;
+    ``p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)``, with ``v``
+    replaced by its running maximum if ``amsgrad``. Decoupled decay first does
+    ``p *= 1 - lr * wd``; coupled decay adds ``wd * p`` to the gradient.
+    """
+    decoupled = weight_decay != 0 and decoupled_weight_decay
+    grad_wd = 0 if decoupled else weight_decay
+    for i, param in enumerate(params):
+        step = _bump(state_steps[i])
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2 ** 0.5
+        arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
+        if amsgrad:
+            arrays.append(max_exp_avg_sqs[i])
+        if _fusable(arrays):  # numba backend: the same update in one pass
+            from autograd.kernels.optim import adam_update
+            flat = [a.reshape(-1) for a in arrays]
+            adam_update(flat[0], flat[1], flat[2], flat[3], flat[4] if amsgrad else flat[3],
+                        bool(amsgrad), float(beta1), float(beta2), float(step_size),
+                        float(bias_correction2_sqrt), float(eps),
+                        float(1 - lr * weight_decay) if decoupled else 1.0, float(grad_wd),
+                        bool(maximize))
+            continue
+        for p, g, exp_avg, exp_avg_sq, *rest in _blocks(arrays, 2, workspace):
+            *max_sq, t0, t = rest
+            if decoupled:
+                np.multiply(p, 1 - lr * weight_decay, out=p)
+            g = _effective_grad(p, g, grad_wd, maximize, t0)
+            _lerp_(exp_avg, g, 1 - beta1, t)
+            _ema_sq_(exp_avg_sq, g, beta2, t)
+            if amsgrad:
+                np.maximum(max_sq[0], exp_avg_sq, out=max_sq[0])
+                second = max_sq[0]
+            else:
+                second = exp_avg_sq
+            denom = t
+            np.sqrt(second, out=denom)
+            np.divide(denom, bias_correction2_sqrt, out=denom)
+            np.add(denom, eps, out=denom)
+            np.divide(exp_avg, denom, out=denom)
+            np.multiply(denom, -step_size, out=denom)
+            np.add(p, denom, out=p)
+
+
+def adamw(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
+          beta1, beta2, lr, weight_decay, eps, maximize, workspace=None):
+    """AdamW (Loshchilov & Hutter): Adam with decoupled weight decay ``p *= 1 - lr * wd``."""
+    adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad=amsgrad,
+         beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay, eps=eps, maximize=maximize,
+         decoupled_weight_decay=True, workspace=workspace)
+
+
+# ---- RMSprop -----------------------------------------------------------------------
+def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps, *, lr,
+            alpha, eps, weight_decay, momentum, centered, maximize, workspace=None):
+    """RMSprop (Hinton): ``v = alpha * v + (1 - alpha) * g * g``; ``avg = sqrt(v) + eps``
+    (centered: ``sqrt(v - mean(g)**2) + eps``); ``p -= lr * g / avg``, or with momentum
+    ``buf = momentum * buf + g / avg``; ``p -= lr * buf``."""
+    for i, param in enumerate(params):
+        _bump(state_steps[i])
+        arrays = [param, grads[i], square_avgs[i]]
+        if centered:
+            arrays.append(grad_avgs[i])
+        if momentum > 0:
+            arrays.append(momentum_buffer_list[i])
+        for p, g, square_avg, *rest in _blocks(arrays, 2, workspace):
+            *bufs, t0, avg = rest
+            g = _effective_grad(p, g, weight_decay, maximize, t0)
+            _ema_sq_(square_avg, g, alpha, avg)
+            if centered:
+                grad_avg = bufs[0]
+                _lerp_(grad_avg, g, 1 - alpha, avg)
+                np.multiply(grad_avg, grad_avg, out=avg)
+                np.subtract(square_avg, avg, out=avg)
+                np.sqrt(avg, out=avg)
+            else:
+                np.sqrt(square_avg, out=avg)
+            np.add(avg, eps, out=avg)
+            if momentum > 0:
+                buf = bufs[-1]
+                np.multiply(buf, momentum, out=buf)
+                np.divide(g, avg, out=avg)
+                np.add(buf, avg, out=buf)
+                np.multiply(buf, -lr, out=avg)
+            else:
+                np.divide(g, avg, out=avg)
+                np.multiply(avg, -lr, out=avg)
+            np.add(p, avg, out=p)
+
+
+# ---- Adagrad -----------------------------------------------------------------------
+def adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_decay, eps,
+            maximize, workspace=None):
+    """Adagrad (Duchi et al.): ``s += g * g``; ``p -= lr / (1 + (t - 1) * lr_decay) * g /
+    (sqrt(s) + eps)``."""
+    for i, param in enumerate(params):
+        step = _bump(state_steps[i])
+        clr = lr / (1 + (step - 1) * lr_decay)
+        for p, g, state_sum, t0, std in _blocks([param, grads[i], state_sums[i]], 2, workspace):
+            g = _effective_grad(p, g, weight_decay, maximize, t0)
+            np.multiply(g, g, out=std)
+            np.add(state_sum, std, out=state_sum)
+            np.sqrt(state_sum, out=std)
+            np.add(std, eps, out=std)
+            np.divide(g, std, out=std)
+            np.multiply(std, -clr, out=std)
+            np.add(p, std, out=p)
+
+
+# ---- NAdam -------------------------------------------------------------------------
+def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, beta1, beta2, lr,
+          weight_decay, momentum_decay, eps, decoupled_weight_decay, maximize, workspace=None):
+    """NAdam (Dozat): Adam with Nesterov momentum and the momentum schedule
+    ``mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))``.
+
+    ``mu_products[i]`` is a 0-d array holding ``prod(mu_1..mu_t)`` in the scalar dtype
+    (float32 unless the default dtype is float64, as in torch); it is updated in place.
+    """
+    decoupled = weight_decay != 0 and decoupled_weight_decay
+    grad_wd = 0 if decoupled else weight_decay
+    for i, param in enumerate(params):
+        step = _bump(state_steps[i])
+        bias_correction2 = 1 - beta2 ** step
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product = mu_products[i]
+        mu_product *= mu           # rounded to the counter's dtype, like torch
+        mu_product_value = float(mu_product)
+        mu_product_next = mu_product_value * mu_next
+        grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product_value)
+        avg_coef = (-lr * mu_next) / (1.0 - mu_product_next)
+        arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
+        for p, g, exp_avg, exp_avg_sq, t0, t, denom in _blocks(arrays, 3, workspace):
+            if decoupled:
+                np.multiply(p, 1 - lr * weight_decay, out=p)
+            g = _effective_grad(p, g, grad_wd, maximize, t0)
+            _lerp_(exp_avg, g, 1 - beta1, t)
+            _ema_sq_(exp_avg_sq, g, beta2, t)
+            np.divide(exp_avg_sq, bias_correction2, out=denom)
+            np.sqrt(denom, out=denom)
+            np.add(denom, eps, out=denom)
+            np.divide(g, denom, out=t)
+            np.multiply(t, grad_coef, out=t)
+            np.add(p, t, out=p)
+            np.divide(exp_avg, denom, out=t)
+            np.multiply(t, avg_coef, out=t)
+            np.add(p, t, out=p)
+
+
+# ---- RAdam -------------------------------------------------------------------------
+def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, beta1, beta2, lr, weight_decay,
+          eps, decoupled_weight_decay, maximize, workspace=None):
+    """RAdam (Liu et al.): Adam whose adaptive term is switched on, with the rectification
+    factor ``r_t``, only once the variance estimate is tractable (``rho_t > 5``); before
+    that the step is SGD with momentum: ``p -= lr * m / (1 - beta1**t)``."""
+    rho_inf = 2 / (1 - beta2) - 1
+    decoupled = weight_decay != 0 and decoupled_weight_decay
+    grad_wd = 0 if decoupled else weight_decay
+    for i, param in enumerate(params):
+        step = _bump(state_steps[i])
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        rectified = rho_t > 5.0
+        if rectified:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
+        for p, g, exp_avg, exp_avg_sq, t0, t, update in _blocks(arrays, 3, workspace):
+            if decoupled:
+                np.multiply(p, 1 - lr * weight_decay, out=p)
+            g = _effective_grad(p, g, grad_wd, maximize, t0)
+            _lerp_(exp_avg, g, 1 - beta1, t)
+            _ema_sq_(exp_avg_sq, g, beta2, t)
+            np.divide(exp_avg, bias_correction1, out=update)
+            np.multiply(update, lr, out=update)
+            if rectified:
+                np.sqrt(exp_avg_sq, out=t)
+                np.add(t, eps, out=t)
+                np.divide(bias_correction2 ** 0.5, t, out=t)     # adaptive learning rate
+                np.multiply(update, t, out=update)
+                np.multiply(update, rect, out=update)
+            np.subtract(p, update, out=p)
+
+
+# ---- Adamax ------------------------------------------------------------------------
+def adamax(params, grads, exp_avgs, exp_infs, state_steps, *, eps, beta1, beta2, lr,
+           weight_decay, maximize, workspace=None):
+    """Adamax (Kingma & Ba): Adam with the infinity norm,
+    ``u = max(beta2 * u, |g| + eps)``; ``p -= lr / (1 - beta1**t) * m / u``."""
+    for i, param in enumerate(params):
+        step = _bump(state_steps[i])
+        clr = lr / (1 - beta1 ** step)
+        arrays = [param, grads[i], exp_avgs[i], exp_infs[i]]
+        for p, g, exp_avg, exp_inf, t0, t in _blocks(arrays, 2, workspace):
+            g = _effective_grad(p, g, weight_decay, maximize, t0)
+            _lerp_(exp_avg, g, 1 - beta1, t)
+            np.multiply(exp_inf, beta2, out=exp_inf)
+            np.abs(g, out=t)
+            np.add(t, eps, out=t)
+            np.maximum(exp_inf, t, out=exp_inf)
+            np.divide(exp_avg, exp_inf, out=t)
+            np.multiply(t, -clr, out=t)
+            np.add(p, t, out=p)

@@ -1,0 +1,53 @@
+"""NAdam: Adam with Nesterov momentum (mirrors ``torch.optim.NAdam``)."""
+from autograd import Tensor
+
+from . import _functional as F
+from .adam import _check_adam_like
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
+
+
+class NAdam(Optimizer):
+    """Adam with Nesterov momentum and a warming-up momentum schedule (``momentum_decay``);
+    ``decoupled_weight_decay=True`` gives NAdamW.
+
+    Example:
+        >>> opt = optim.NAdam(model.parameters(), lr=2e-3)
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
+        _check_adam_like(lr, betas, eps, weight_decay)
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one optimization step (returns ``closure()``'s loss if given)."""
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            params = self._with_grad(group)
+            exp_avgs, exp_avg_sqs, mu_products, steps = [], [], [], []
+            for p in params:
+                st = self.state[p]
+                if len(st) == 0:
+                    st["step"] = _new_step()
+                    one = _new_step()
+                    _array(one).fill(1.0)
+                    st["mu_product"] = Tensor._make(_array(one))
+                    st["exp_avg"] = _zeros_like(p)
+                    st["exp_avg_sq"] = _zeros_like(p)
+                exp_avgs.append(_array(st["exp_avg"]))
+                exp_avg_sqs.append(_array(st["exp_avg_sq"]))
+                mu_products.append(_array(st["mu_product"]))
+                steps.append(_array(st["step"]))
+            beta1, beta2 = group["betas"]
+            F.nadam([_array(p) for p in params], [_array(p.grad) for p in params], exp_avgs,
+                    exp_avg_sqs, mu_products, steps, beta1=beta1, beta2=beta2, lr=group["lr"],
+                    weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
+                    eps=group["eps"], decoupled_weight_decay=group["decoupled_weight_decay"],
+                    maximize=group["maximize"], workspace=self._workspace)
+            self._finish(params)
+        return loss

@@ -1,0 +1,308 @@
+"""The ``Optimizer`` base class (mirrors ``torch.optim.Optimizer``).
+
+An optimizer holds ``param_groups`` (a list of dicts: ``'params'`` plus that group's
+hyper-parameters), ``defaults`` (hyper-parameters a group does not set) and ``state``
+(per-parameter buffers such as ``exp_avg``, keyed by the parameter tensor itself).
+
+Subclasses implement ``step``: gather, for every parameter with a gradient, the NumPy
+arrays of the parameter, its gradient and its state buffers, then call the optimizer's
+functional routine (``optim._functional``), which updates those arrays in place. No
+autograd graph is built by a step: the update works on the arrays under the tensors.
+
+Example:
+    >>> import autograd, optim
+    >>> w = autograd.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.8000, -1.6000])
+"""
+from collections import defaultdict
+from copy import deepcopy
+from itertools import chain
+
+import numpy as np
+
+import autograd
+from autograd import Tensor
+
+
+class _RequiredParameter:
+    """Marks a hyper-parameter without a default (``optim.optimizer.required``)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+# ---- helpers shared by the optimizers --------------------------------------------
+def _array(t: Tensor) -> np.ndarray:
+    """The ndarray under ``t`` (shares memory: writing to it changes the tensor)."""
+    return t.detach().numpy()
+
+
+def _scalar_dtype():
+    # torch keeps ``step`` (and NAdam's ``mu_product``) in float64 only when the default
+    # dtype is float64, otherwise float32; the float32 rounding of ``mu_product`` is
+    # part of torch's trajectory, so we mirror the rule.
+    return autograd.float64 if autograd.get_default_dtype() == autograd.float64 else autograd.float32
+
+
+def _new_step():
+    """A fresh 0-d ``step`` counter tensor, as torch stores it."""
+    return autograd.tensor(0.0, dtype=_scalar_dtype())
+
+
+def _zeros_like(p: Tensor) -> Tensor:
+    """A state buffer: zeros with ``p``'s shape and dtype, not requiring grad."""
+    return Tensor._make(np.zeros_like(_array(p)))
+
+
+def _increment(step: Tensor) -> float:
+    """``step += 1`` in place; returns the new count as a Python float."""
+    arr = _array(step)
+    arr += 1
+    return float(arr)
+
+
+def _typename(obj) -> str:
+    t = type(obj)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _to_int_key(k):
+    # Checkpoints stored as JSON turn the int parameter indices into strings ('0');
+    # accept both so ``load_state_dict(autograd.load(path))`` works.
+    if isinstance(k, str) and k.lstrip("-").isdigit():
+        return int(k)
+    return k
+
+
+class Optimizer:
+    """Base class of all optimizers.
+
+    Args:
+        params: an iterable of Tensors, or of dicts defining parameter groups
+            (``{'params': [...], 'lr': ...}``).
+        defaults: default hyper-parameters, used by groups that do not set them.
+    """
+
+    def __init__(self, params, defaults):
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got " + _typename(params))
+        self.defaults = defaults
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        # Scratch arrays reused by the functional routines between steps (not state:
+        # they hold nothing worth saving).
+        self._workspace = {}
+
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    # ---- parameter groups ----------------------------------------------------------
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters with its own hyper-parameters (e.g. when unfreezing
+        layers during fine-tuning); unset hyper-parameters take ``defaults``.
+
+        Example:
+            >>> opt.add_param_group({'params': [b], 'lr': 1e-4})
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but "
+                            "the ordering of tensors in sets will change between runs. Please use a "
+                            "list instead.")
+        else:
+            param_group["params"] = list(params)
+
+        for p in param_group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(p))
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError("parameter group didn't specify a value of required "
+                                 f"optimization parameter {name}")
+            param_group.setdefault(name, default)
+
+        # Compare by identity: Tensor.__eq__ is elementwise, so sets of ids are used.
+        ids = [id(p) for p in param_group["params"]]
+        if len(ids) != len(set(ids)):
+            import warnings
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                          "in future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if not seen.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    # ---- gradients -------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all optimized parameters.
+
+        ``set_to_none=True`` (the default) drops them (``p.grad = None``), which saves memory
+        and makes the next step skip parameters that get no gradient; ``False`` fills the
+        existing gradient tensors with zeros.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if g.grad_fn is not None:
+                        g.detach_()
+                    else:
+                        g.requires_grad_(False)
+                    _array(g).fill(0)
+                    g._bump_version()
+
+    def _run_closure(self, closure):
+        # The closure recomputes the loss and calls backward, so it needs grad mode on
+        # even if step() is called inside ``no_grad``.
+        if closure is None:
+            return None
+        with autograd.enable_grad():
+            return closure()
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns
+        the loss (which ``step`` returns)."""
+        raise NotImplementedError
+
+    # ---- checkpoints -------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """The optimizer's state in torch's layout.
+
+        ``{'state': {0: {'step': ..., 'exp_avg': ...}, ...}, 'param_groups': [{'lr': ...,
+        'params': [0, 1]}, ...]}``: parameters are replaced by their position, counted across
+        groups in order. Like torch, the buffers are the live state tensors (not copies);
+        save them (``autograd.save``) or deep-copy them to keep a snapshot.
+        """
+        index_of = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index_of.setdefault(id(p), len(index_of))
+            packed["params"] = [index_of[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v
+                 for k, v in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Load a ``state_dict()`` (deep-copied; buffers are cast to each parameter's dtype,
+        ``step`` is kept as saved). Parameter indices may be ints or strings ('0')."""
+        if "state" not in state_dict or "param_groups" not in state_dict:
+            raise ValueError("optimizer state_dict must have the keys 'state' and 'param_groups', "
+                             f"got {sorted(state_dict)}")
+        saved_groups = deepcopy(list(state_dict["param_groups"]))
+        groups = self.param_groups
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the "
+                             "size of optimizer's group")
+
+        id_map = {_to_int_key(old): p for old, p in
+                  zip(chain.from_iterable(g["params"] for g in saved_groups),
+                      chain.from_iterable(g["params"] for g in groups))}
+
+        # Validate and convert everything before touching self, so a bad checkpoint
+        # leaves the optimizer unchanged.
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            k = _to_int_key(k)
+            if k in id_map:
+                param = id_map[k]
+                state[param] = {name: self._cast_state(param, name, value)
+                                for name, value in v.items()}
+            else:
+                state[k] = deepcopy(v)
+
+        new_groups = []
+        for group, saved in zip(groups, saved_groups):
+            saved["params"] = group["params"]
+            if isinstance(saved.get("betas"), list):
+                saved["betas"] = tuple(saved["betas"])   # JSON turns tuples into lists
+            for name, default in self.defaults.items():
+                saved.setdefault(name, default)
+            new_groups.append(saved)
+        self.state = state
+        self.param_groups = new_groups
+
+    @staticmethod
+    def _cast_state(param, name, value):
+        # Float buffers follow the parameter's dtype. 0-d counters (``step``, NAdam's
+        # ``mu_product``) keep their own dtype: torch keeps ``step`` but casts ``mu_product``,
+        # which makes a resumed NAdam drift from an uninterrupted one; we keep both, so a
+        # round trip continues bit for bit. Checkpoint loaders may hand back ndarrays.
+        if isinstance(value, np.ndarray):
+            value = Tensor._make(value.copy())
+        if isinstance(value, Tensor):
+            arr = _array(value)
+            if name != "step" and arr.ndim != 0 and np.issubdtype(arr.dtype, np.floating):
+                arr = arr.astype(_array(param).dtype, copy=True)
+            else:
+                arr = arr.copy()
+            if name != "step" and arr.shape != _array(param).shape and arr.ndim != 0:
+                raise ValueError(f"loaded optimizer state {name!r} has shape {list(arr.shape)} but "
+                                 f"its parameter has shape {list(param.shape)}; the checkpoint does "
+                                 "not belong to these parameters")
+            return Tensor._make(arr)
+        if isinstance(value, dict):
+            return {k: Optimizer._cast_state(param, k, v) for k, v in value.items()}
+        return deepcopy(value)
+
+    # ---- misc ------------------------------------------------------------------------
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._workspace = {}
+
+    def __repr__(self):
+        lines = [self.__class__.__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key != "params":
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    # Parameters that take part in a step: those with a gradient.
+    @staticmethod
+    def _with_grad(group):
+        return [p for p in group["params"] if p.grad is not None]
+
+    @staticmethod
+    def _finish(params):
+        # The arrays were changed in place: bump the version counters so a graph that
+        # saved one of these parameters before the step refuses to backprop through it
+        # (torch's "modified by an inplace operation" check).
+        for p in params:
+            p._bump_version()

@@ -1,0 +1,55 @@
+"""SGD with momentum, dampening, Nesterov and weight decay (mirrors ``torch.optim.SGD``)."""
+from autograd import Tensor
+
+from . import _functional as F
+from .optimizer import Optimizer, _array
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    Example:
+        >>> opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+                 *, maximize=False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one optimization step (returns ``closure()``'s loss if given)."""
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            params = self._with_grad(group)
+            momentum = group["momentum"]
+            bufs = []
+            if momentum != 0:
+                for p in params:
+                    buf = self.state[p].get("momentum_buffer")
+                    bufs.append(None if buf is None else _array(buf))
+            else:
+                bufs = [None] * len(params)
+            F.sgd([_array(p) for p in params], [_array(p.grad) for p in params], bufs,
+                  weight_decay=group["weight_decay"], momentum=momentum, lr=group["lr"],
+                  dampening=group["dampening"], nesterov=group["nesterov"],
+                  maximize=group["maximize"], workspace=self._workspace)
+            if momentum != 0:
+                # The first step creates the buffers: store them as tensors in the state.
+                for p, buf in zip(params, bufs):
+                    st = self.state[p]
+                    if "momentum_buffer" not in st:
+                        st["momentum_buffer"] = Tensor._make(buf)
+            self._finish(params)
+        return loss
+
