@@ -1,4 +1,867 @@
-"""(family 'activation': being written)"""
+"""Activation functions, softmax / log_softmax and one_hot (``torch.nn.functional`` names).
+
+Each activation is one fused primitive ``Op``: the forward is a NumPy expression (with the
+numba backend, gelu/silu/leaky_relu/softplus/mish run as fused kernels instead) and the VJP is written with operators and ``xp``
+functions on the saved input or output, so ``create_graph=True`` differentiates it again.
+Formulas are chosen to be stable at extreme inputs: no ``exp`` of a large positive number
+is ever evaluated (softplus, logsigmoid, elu), and softmax / log_softmax subtract the row
+maximum before exponentiating, so logits of +-1000 give finite values and gradients.
+
+Public names follow PyTorch: ``autograd.softmax(x, dim)`` is ``torch.softmax``; the rest
+(``gelu``, ``silu``, ...) are ``torch.nn.functional`` functions, which ``nn.functional``
+re-exports.
+"""
 from __future__ import annotations
 
-__all__: list = []
+import math
+import warnings
+
+import numpy as np
+
+from ..backend import use_numba as _use_numba
+from ..errors import DTypeError, ShapeError
+from ..function import Op
+from ..tensor import Tensor
+from . import xp as _xp
+from ._util import wrap_dim
+from .registry import OpInfo, Sample, register
+
+__all__ = ["softmax", "log_softmax", "one_hot", "gelu", "silu", "elu", "selu", "celu",
+           "leaky_relu", "softplus", "mish", "hardtanh", "relu6", "hardsigmoid", "hardswish",
+           "logsigmoid", "softsign", "tanhshrink", "prelu"]
+
+
+# ---- Numba fast path ---------------------------------------------------------------------------
+# With the numba backend, forward and (non-create_graph) backward of the common activations
+# run as one fused kernel each (autograd/kernels/activation.py); the NumPy expressions below
+# stay the reference, and tests compare the two on every sample.
+def _kernel_fwd(name, x, **params):
+    if not _use_numba():
+        return None
+    from ..kernels import dispatch
+    return dispatch.run_activation(name, x, **params) if dispatch.supports(name, x) else None
+
+
+def _kernel_bwd(name, x, g, xp, **params):
+    if xp.graph or not _use_numba():
+        return None  # recording a graph: the VJP must be made of differentiable ops
+    from ..kernels import dispatch
+    if not dispatch.supports(name, x):
+        return None
+    return dispatch.run_activation_backward(name, x, g, **params)
+
+
+def _F(name):
+    """PyTorch parity call for names that only live in ``torch.nn.functional``."""
+    return lambda torch, *a, **k: getattr(torch.nn.functional, name)(*a, **k)
+
+
+def _float_input(input, opname: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{opname}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind != "f":
+        raise DTypeError(f"{opname}(): expected a floating point input, got {input.dtype} "
+                         f"(convert it first, e.g. x.float())")
+    return input
+
+
+def _inplace(input, fn, *args):
+    """``inplace=True``: the out-of-place op written back into ``input`` (see inplace.py)."""
+    from .inplace import inplace_
+    return inplace_(input, fn, *args)
+
+
+# ---- test samples ---------------------------------------------------------------------------
+def _away_from(kinks, low=-3.0, high=3.0, margin=0.05):
+    """Samples for piecewise functions: no point within ``margin`` of a kink, where finite
+    differences (gradcheck) are meaningless."""
+    def draw(rng, shape):
+        v = rng.uniform(low, high, shape)
+        for _ in range(100):
+            bad = np.zeros(np.shape(v), bool)
+            for k in kinks:
+                bad |= np.abs(v - k) < margin
+            if not bad.any():
+                break
+            v = np.where(bad, rng.uniform(low, high, np.shape(v)), v)
+        return np.asarray(v)
+
+    def gen(rng, **kwargs):
+        return [Sample(draw(rng, (3, 4)), **kwargs), Sample(draw(rng, ()), **kwargs),
+                Sample(draw(rng, (2, 0, 3)), **kwargs), Sample(draw(rng, (2, 3, 5)), **kwargs)]
+    return gen
+
+
+def _with_kwargs(gen, *kwarg_sets):
+    """The samples of ``gen`` once for every set of keyword arguments."""
+    def out(rng):
+        res = []
+        for kw in kwarg_sets:
+            res += gen(rng, **kw)
+        return res
+    return out
+
+
+# ---- softmax / log_softmax ---------------------------------------------------------------------
+def _softmax_dim(dim, ndim, opname):
+    if dim is None:  # torch's legacy implicit choice, with its deprecation warning
+        dim = 0 if ndim in (0, 1, 3) else 1
+        warnings.warn(f"Implicit dimension choice for {opname} has been deprecated. Change the "
+                      f"call to include dim=X as an argument.", UserWarning, stacklevel=3)
+    return wrap_dim(dim, ndim)
+
+
+def _np_softmax(x, dim):
+    if x.size == 0:
+        return x.copy()
+    axis = dim if x.ndim else None
+    with np.errstate(invalid="ignore", over="ignore"):  # all -inf rows give nan, like torch
+        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _np_log_softmax(x, dim):
+    if x.size == 0:
+        return x.copy()
+    axis = dim if x.ndim else None
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        shifted = x - np.max(x, axis=axis, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class Softmax(Op):
+    """exp(x - max) / sum(exp(x - max)); VJP y * (g - sum(g * y)) from the saved output."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = _np_softmax(x, dim)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        gy = g * y
+        return gy - y * xp.sum(gy, ctx.dim, True)
+
+
+def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """Softmax along ``dim`` (rows sum to 1), stable for any logits.
+
+    ``dtype`` casts the input first (like torch). Example:
+        >>> autograd.softmax(autograd.tensor([0.0, 0.0]), dim=0)
+        tensor([0.5000, 0.5000])
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    x = _float_input(input, "softmax")
+    return Softmax.apply(x, dim=_softmax_dim(dim, x.ndim, "softmax"))
+
+
+class LogSoftmax(Op):
+    """x - max - log(sum(exp(x - max))); VJP g - exp(y) * sum(g) from the saved output."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = _np_log_softmax(x, dim)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        return g - xp.exp(y) * xp.sum(g, ctx.dim, True)
+
+
+def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """log(softmax(input, dim)) computed without overflow or log(0).
+
+    Example:
+        >>> autograd.log_softmax(autograd.tensor([0.0, 0.0]), dim=0)
+        tensor([-0.6931, -0.6931])
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    x = _float_input(input, "log_softmax")
+    return LogSoftmax.apply(x, dim=_softmax_dim(dim, x.ndim, "log_softmax"))
+
+
+def _softmax_samples(rng):
+    n = rng.normal
+    return [Sample(n(size=(3, 4)), 1), Sample(n(size=(3, 4)), 0), Sample(n(size=(2, 3, 4)), -1),
+            Sample(n(size=(2, 3, 4)), 1), Sample(n(size=()), 0), Sample(n(size=(2, 0)), 1),
+            Sample(n(size=(5,)), 0),
+            # huge logits: naive exp overflows; close values keep the gradient non-trivial
+            Sample(np.array([[1000.0, 999.0, -1000.0], [-1000.0, -999.5, -1001.0]]), 1)]
+
+
+def _ref_softmax(x, dim):
+    # independent formulation: through log-sum-exp in float64
+    x64 = np.asarray(x, np.float64)
+    if x64.ndim == 0 or x64.size == 0:
+        return np.ones_like(x)
+    m = x64.max(axis=dim, keepdims=True)
+    lse = m + np.log(np.exp(x64 - m).sum(axis=dim, keepdims=True))
+    return np.exp(x64 - lse).astype(x.dtype)
+
+
+def _ref_log_softmax(x, dim):
+    x64 = np.asarray(x, np.float64)
+    if x64.ndim == 0 or x64.size == 0:
+        return np.zeros_like(x)
+    m = x64.max(axis=dim, keepdims=True)
+    return (x64 - m - np.log(np.exp(x64 - m).sum(axis=dim, keepdims=True))).astype(x.dtype)
+
+
+register(OpInfo("softmax", softmax, ref=_ref_softmax, samples=_softmax_samples,
+                family="activation"))
+register(OpInfo("log_softmax", log_softmax, ref=_ref_log_softmax, samples=_softmax_samples,
+                family="activation"))
+
+
+# ---- one_hot ------------------------------------------------------------------------------------
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding with a new last dimension of size ``num_classes``
+    (inferred as max + 1 when -1). Not differentiable.
+
+    Example:
+        >>> autograd.one_hot(autograd.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
+    if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
+        raise DTypeError("one_hot is only applicable to index tensor of type LongTensor.")
+    idx = tensor._data
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    if idx.size:
+        if idx.min() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if idx.max() >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(idx.shape + (int(num_classes),), np.int64)
+    np.put_along_axis(out, idx[..., None], 1, axis=-1)
+    return Tensor._make(out)
+
+
+register(OpInfo("one_hot", one_hot, method=False, differentiable=False, family="activation",
+                ref=lambda x, n=-1: np.eye(x.max() + 1 if n == -1 else n, dtype=np.int64)[x],
+                samples=lambda rng: [Sample(rng.integers(0, 4, (5,))),
+                                     Sample(rng.integers(0, 3, (2, 3)), 5),
+                                     Sample(np.array(2), 4), Sample(rng.integers(0, 3, (0,)), 3)],
+                torch_fn=_F("one_hot")))
+
+
+# ---- helper primitives used by the VJPs below ----------------------------------------------
+def _np_ndtr(x):
+    from scipy.special import ndtr  # scipy is imported on first use only (import stays cheap)
+    return ndtr(x).astype(x.dtype, copy=False)
+
+
+class NormalCdf(Op):
+    """Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _np_ndtr(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+
+
+_xp.define("ndtr", numpy=_np_ndtr, tensor=NormalCdf.apply)
+
+
+def _np_softplus(x, beta=1.0, threshold=math.inf):
+    bx = x * beta if beta != 1 else x
+    with np.errstate(over="ignore"):
+        # log(1 + e**z) = max(z, 0) + log1p(e**-|z|): exp of a non-positive number only
+        y = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))).astype(x.dtype, copy=False)
+    if beta != 1:
+        y = y / beta
+    if threshold != math.inf:
+        y = np.where(bx > threshold, x, y)
+    return y.astype(x.dtype, copy=False)
+
+
+# ---- gelu ---------------------------------------------------------------------------------------
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_C = 0.044715
+
+
+class Gelu(Op):
+    """x * Phi(x) (exact) or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))) ('tanh')."""
+
+    grad_fn_name = "GeluBackward0"
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.approximate = approximate
+        ctx.save_for_backward(x)
+        fast = _kernel_fwd("gelu_tanh" if approximate == "tanh" else "gelu", x)
+        if fast is not None:
+            return fast
+        if approximate == "tanh":
+            return (0.5 * x * (1 + np.tanh(_SQRT_2_OVER_PI * (x + _GELU_C * x ** 3)))).astype(
+                x.dtype, copy=False)
+        return x * _np_ndtr(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        fast = _kernel_bwd("gelu_tanh" if ctx.approximate == "tanh" else "gelu", x, g, xp)
+        if fast is not None:
+            return fast
+        if ctx.approximate == "tanh":
+            t = xp.tanh((x + x * x * x * _GELU_C) * _SQRT_2_OVER_PI)
+            du = (x * x * (3 * _GELU_C) + 1) * _SQRT_2_OVER_PI
+            return g * ((t + 1) * 0.5 + x * 0.5 * (1 - t * t) * du)
+        pdf = xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+        return g * (xp.ndtr(x) + x * pdf)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit, exact (``'none'``) or with the tanh approximation.
+
+    Example:
+        >>> autograd.gelu(autograd.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.8413])
+    """
+    x = _float_input(input, "gelu")
+    if approximate not in ("none", "tanh"):
+        raise ValueError("approximate argument must be either none or tanh.")
+    return Gelu.apply(x, approximate=approximate)
+
+
+def _ref_gelu(x, approximate="none"):
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    from scipy.special import erf
+    return (x * 0.5 * (1 + erf(x / np.sqrt(2)))).astype(x.dtype)
+
+
+register(OpInfo("gelu", gelu, ref=_ref_gelu, method=False, family="activation",
+                samples=_with_kwargs(_away_from([]), {}, {"approximate": "tanh"}),
+                torch_fn=_F("gelu")))
+
+
+# ---- silu ---------------------------------------------------------------------------------------
+class Silu(Op):
+    """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        fast = _kernel_fwd("silu", x)
+        return fast if fast is not None else x * _xp.NUMPY.sigmoid(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        fast = _kernel_bwd("silu", x, g, xp)
+        if fast is not None:
+            return fast
+        s = xp.sigmoid(x)
+        return g * s * (x * (1 - s) + 1)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Sigmoid linear unit (swish): ``x * sigmoid(x)``.
+
+    Example:
+        >>> autograd.silu(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    x = _float_input(input, "silu")
+    if inplace:
+        return _inplace(x, silu)
+    return Silu.apply(x)
+
+
+register(OpInfo("silu", silu, ref=lambda x: x / (1 + np.exp(-x)), method=False,
+                family="activation", samples=_away_from([]), torch_fn=_F("silu")))
+
+
+# ---- elu / selu / celu --------------------------------------------------------------------------
+class Elu(Op):
+    """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): elu, selu and celu.
+
+    For x <= 0, dy/dx = input_scale * (y + scale * alpha), so the VJP reuses the output."""
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale, input_scale):
+        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
+        neg = alpha * np.expm1(np.minimum(x, 0) * input_scale)  # no exp of large positives
+        y = (scale * np.where(x > 0, x, neg)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, y = ctx.saved_tensors
+        sa = ctx.scale * ctx.alpha
+        return xp.where(x > 0, g * ctx.scale, g * (y + sa) * ctx.input_scale)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Exponential linear unit: ``x`` for x > 0, ``alpha * (exp(x) - 1)`` otherwise.
+
+    Example:
+        >>> autograd.elu(autograd.tensor([-1.0, 2.0]))
+        tensor([-0.6321,  2.0000])
+    """
+    x = _float_input(input, "elu")
+    if inplace:
+        return _inplace(x, elu, alpha)
+    return Elu.apply(x, alpha=float(alpha), scale=1.0, input_scale=1.0)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Scaled ELU with the self-normalising constants (alpha ~ 1.6733, scale ~ 1.0507).
+
+    Example:
+        >>> autograd.selu(autograd.tensor([1.0]))
+        tensor([1.0507])
+    """
+    x = _float_input(input, "selu")
+    if inplace:
+        return _inplace(x, selu)
+    return Elu.apply(x, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Continuously differentiable ELU: ``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``.
+
+    Example:
+        >>> autograd.celu(autograd.tensor([-1.0, 2.0]), alpha=2.0)
+        tensor([-0.7869,  2.0000])
+    """
+    x = _float_input(input, "celu")
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0 (ZeroDivisionError in 1 / alpha)")
+    if inplace:
+        return _inplace(x, celu, alpha)
+    return Elu.apply(x, alpha=float(alpha), scale=1.0, input_scale=1.0 / alpha)
+
+
+def _ref_elu(x, alpha=1.0):
+    return np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1))
+
+
+register(OpInfo("elu", elu, ref=_ref_elu, method=False, family="activation",
+                samples=_with_kwargs(_away_from([0.0]), {}, {"alpha": 0.5}), torch_fn=_F("elu")))
+register(OpInfo("selu", selu, ref=lambda x: _SELU_SCALE * _ref_elu(x, _SELU_ALPHA), method=False,
+                family="activation", samples=_away_from([0.0]), torch_fn=_F("selu")))
+register(OpInfo("celu", celu, method=False, family="activation",
+                ref=lambda x, alpha=1.0: np.maximum(x, 0) + np.minimum(
+                    0, alpha * (np.exp(np.minimum(x, 0) / alpha) - 1)),
+                samples=_with_kwargs(_away_from([0.0]), {}, {"alpha": 2.0}), torch_fn=_F("celu")))
+
+
+# ---- leaky_relu / prelu -------------------------------------------------------------------------
+class LeakyRelu(Op):
+    """x for x > 0, slope * x otherwise (the gradient at 0 is ``slope``, like torch)."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        ctx.slope = slope
+        ctx.save_for_backward(x)
+        fast = _kernel_fwd("leaky_relu", x, negative_slope=slope)
+        return fast if fast is not None else np.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        fast = _kernel_bwd("leaky_relu", x, g, xp, negative_slope=ctx.slope)
+        return fast if fast is not None else xp.where(x > 0, g, g * ctx.slope)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """ReLU with a small slope for negative inputs.
+
+    Example:
+        >>> autograd.leaky_relu(autograd.tensor([-1.0, 2.0]), 0.1)
+        tensor([-0.1000,  2.0000])
+    """
+    x = _float_input(input, "leaky_relu")
+    if inplace:
+        return _inplace(x, leaky_relu, negative_slope)
+    return LeakyRelu.apply(x, slope=float(negative_slope))
+
+
+register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
+                ref=lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
+                samples=_with_kwargs(_away_from([0.0]), {}, {"negative_slope": 0.2}),
+                torch_fn=_F("leaky_relu")))
+
+
+class Prelu(Op):
+    """Leaky ReLU with a learnt slope ``w`` (already broadcast to x's shape by ``prelu``)."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        return np.where(x > 0, x, w * x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, w = ctx.saved_tensors
+        pos = x > 0
+        gx = xp.where(pos, g, g * w) if ctx.needs_input_grad[0] else None
+        gw = xp.where(pos, xp.zeros_like(g), g * x) if ctx.needs_input_grad[1] else None
+        return gx, gw
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """Parametric ReLU: ``max(0, x) + weight * min(0, x)``, one slope per channel (dim 1)
+    or a single shared slope. Differentiable w.r.t. ``weight``.
+
+    Example:
+        >>> autograd.prelu(autograd.tensor([[-2.0, 3.0]]), autograd.tensor([0.25]))
+        tensor([[-0.5000,  3.0000]])
+    """
+    from ._util import expand_to
+    from .movement import reshape
+    x = _float_input(input, "prelu")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' must be Tensor, not {type(weight).__name__}")
+    if weight._data.dtype != x._data.dtype:
+        raise DTypeError(f"prelu: expected weight to have the input's dtype {x.dtype}, "
+                         f"got {weight.dtype}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    n = weight.numel()
+    if weight.ndim > 1 or (n != 1 and n != channels):
+        raise ShapeError(f"Mismatch of parameter numbers and input channel size. Found parameter "
+                         f"numbers = {n} and channel size = {channels}.")
+    if n == 1:
+        w = reshape(weight, ()) if weight.ndim else weight
+    else:  # one slope per channel: shape (C, 1, ..., 1) broadcasts against (N, C, ...)
+        w = reshape(weight, (channels,) + (1,) * (x.ndim - 2))
+    w = expand_to(w, x.shape)
+    if not w._requires_grad:
+        w = Tensor._make(np.broadcast_to(w._data, x.shape))
+    return Prelu.apply(x, w)
+
+
+def _ref_prelu(x, w):
+    wb = w.reshape((-1,) + (1,) * (x.ndim - 2)) if w.size > 1 else w.reshape(())
+    return np.where(x > 0, x, wb * x)
+
+
+def _prelu_samples(rng):
+    return [Sample(rng.uniform(0.2, 2, (2, 3, 4)) * rng.choice([-1, 1], (2, 3, 4)),
+                   rng.uniform(0.1, 0.5, (3,))),
+            Sample(rng.uniform(0.2, 2, (2, 3)) * rng.choice([-1, 1], (2, 3)),
+                   rng.uniform(0.1, 0.5, (1,))),
+            Sample(rng.uniform(0.2, 2, (2, 4, 3, 3)) * rng.choice([-1, 1], (2, 4, 3, 3)),
+                   rng.uniform(0.1, 0.5, (4,))),
+            Sample(rng.uniform(0.2, 2, (5,)) * rng.choice([-1, 1], (5,)),
+                   rng.uniform(0.1, 0.5, ()))]
+
+
+register(OpInfo("prelu", prelu, ref=_ref_prelu, method=False, family="activation",
+                samples=_prelu_samples, torch_fn=_F("prelu")))
+
+
+# ---- softplus / mish / logsigmoid ---------------------------------------------------------------
+class Softplus(Op):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (like torch).
+
+    d/dx = sigmoid(beta x) (1 above the threshold)."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        ctx.beta, ctx.threshold = beta, threshold
+        ctx.save_for_backward(x)
+        fast = _kernel_fwd("softplus", x, beta=beta, threshold=threshold)
+        return fast if fast is not None else _np_softplus(x, beta, threshold)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        fast = _kernel_bwd("softplus", x, g, xp, beta=ctx.beta, threshold=ctx.threshold)
+        if fast is not None:
+            return fast
+        bx = x * ctx.beta
+        return xp.where(bx > ctx.threshold, g, g * xp.sigmoid(bx))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """Smooth ReLU ``log(1 + exp(beta * x)) / beta``; linear where ``beta * x > threshold``.
+
+    Example:
+        >>> autograd.softplus(autograd.tensor([0.0]))
+        tensor([0.6931])
+    """
+    x = _float_input(input, "softplus")
+    return Softplus.apply(x, beta=float(beta), threshold=float(threshold))
+
+
+_xp.define("softplus", numpy=_np_softplus,
+           tensor=lambda x, beta=1.0, threshold=math.inf: softplus(x, beta, threshold))
+
+
+def _ref_softplus(x, beta=1.0, threshold=20.0):
+    return np.where(beta * x > threshold, x, np.logaddexp(0, beta * x) / beta)
+
+
+register(OpInfo("softplus", softplus, ref=_ref_softplus, method=False, family="activation",
+                samples=_with_kwargs(_away_from([1.0, -1.0 / 3]), {},
+                                     {"beta": 2.0}, {"beta": 3.0, "threshold": 1.0}),
+                torch_fn=_F("softplus")))
+
+
+class Mish(Op):
+    """x * tanh(softplus(x)); d/dx = t + x (1 - t**2) sigmoid(x) with t = tanh(softplus(x))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        fast = _kernel_fwd("mish", x)
+        return fast if fast is not None else x * np.tanh(_np_softplus(x))
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        fast = _kernel_bwd("mish", x, g, xp)
+        if fast is not None:
+            return fast
+        t = xp.tanh(xp.softplus(x))
+        return g * (t + x * (1 - t * t) * xp.sigmoid(x))
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """Mish: ``x * tanh(softplus(x))``.
+
+    Example:
+        >>> autograd.mish(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    x = _float_input(input, "mish")
+    if inplace:
+        return _inplace(x, mish)
+    return Mish.apply(x)
+
+
+register(OpInfo("mish", mish, ref=lambda x: x * np.tanh(np.logaddexp(0, x)), method=False,
+                family="activation", samples=_away_from([]), torch_fn=_F("mish")))
+
+
+class LogSigmoid(Op):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return g * xp.sigmoid(-x)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))``, finite for any x (about x for very negative x).
+
+    Example:
+        >>> autograd.logsigmoid(autograd.tensor([0.0]))
+        tensor([-0.6931])
+    """
+    return LogSigmoid.apply(_float_input(input, "logsigmoid"))
+
+
+register(OpInfo("logsigmoid", logsigmoid, ref=lambda x: -np.logaddexp(0, -x), method=False,
+                family="activation",
+                samples=lambda rng: _away_from([])(rng) + [Sample(np.array([-800.0, 800.0, 30.0]))],
+                torch_fn=_F("logsigmoid")))
+
+
+# ---- hardtanh family ----------------------------------------------------------------------------
+class Hardtanh(Op):
+    """clip(x, min_val, max_val); the gradient passes strictly inside the interval."""
+
+    @staticmethod
+    def forward(ctx, x, min_val, max_val):
+        ctx.min_val, ctx.max_val = min_val, max_val
+        ctx.save_for_backward(x)
+        return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        zero = xp.zeros_like(g)
+        return xp.where(x > ctx.min_val, xp.where(x < ctx.max_val, g, zero), zero)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``clamp(x, min_val, max_val)`` as an activation.
+
+    Example:
+        >>> autograd.hardtanh(autograd.tensor([-2.0, 0.5, 2.0]))
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
+    x = _float_input(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:
+        return _inplace(x, hardtanh, min_val, max_val)
+    return Hardtanh.apply(x, min_val=float(min_val), max_val=float(max_val))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """``min(max(0, x), 6)``.
+
+    Example:
+        >>> autograd.relu6(autograd.tensor([-1.0, 7.0]))
+        tensor([0., 6.])
+    """
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+register(OpInfo("hardtanh", hardtanh, method=False,
+                ref=lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
+                family="activation",
+                samples=_with_kwargs(_away_from([-1.0, 1.0, -0.5, 2.0]), {},
+                                     {"min_val": -0.5, "max_val": 2.0}),
+                torch_fn=_F("hardtanh")))
+register(OpInfo("relu6", relu6, ref=lambda x: np.clip(x, 0, 6), method=False, family="activation",
+                samples=_away_from([0.0, 6.0], -2.0, 8.0), torch_fn=_F("relu6")))
+
+
+class Hardsigmoid(Op):
+    """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        zero = xp.zeros_like(g)
+        return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """Piecewise-linear sigmoid: 0 below -3, 1 above 3, ``x / 6 + 1 / 2`` between.
+
+    Example:
+        >>> autograd.hardsigmoid(autograd.tensor([0.0]))
+        tensor([0.5000])
+    """
+    x = _float_input(input, "hardsigmoid")
+    if inplace:
+        return _inplace(x, hardsigmoid)
+    return Hardsigmoid.apply(x)
+
+
+register(OpInfo("hardsigmoid", hardsigmoid, ref=lambda x: np.clip(x / 6 + 0.5, 0, 1),
+                method=False, family="activation", samples=_away_from([-3.0, 3.0], -5, 5),
+                torch_fn=_F("hardsigmoid")))
+
+
+class Hardswish(Op):
+    """x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        mid = xp.where(x <= 3, g * (x * (1 / 3) + 0.5), g)
+        return xp.where(x < -3, xp.zeros_like(g), mid)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """Hard swish (MobileNetV3): ``x * relu6(x + 3) / 6``.
+
+    Example:
+        >>> autograd.hardswish(autograd.tensor([1.0]))
+        tensor([0.6667])
+    """
+    x = _float_input(input, "hardswish")
+    if inplace:
+        return _inplace(x, hardswish)
+    return Hardswish.apply(x)
+
+
+register(OpInfo("hardswish", hardswish, ref=lambda x: x * np.clip(x + 3, 0, 6) / 6, method=False,
+                family="activation", samples=_away_from([-3.0, 3.0], -5, 5),
+                torch_fn=_F("hardswish")))
+
+
+# ---- softsign / tanhshrink ----------------------------------------------------------------------
+class Softsign(Op):
+    """x / (1 + |x|); d/dx = 1 / (1 + |x|)**2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x / (1 + np.abs(x))
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        d = xp.where(x >= 0, x + 1, 1 - x)  # 1 + |x|, differentiable through where
+        return g / (d * d)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``.
+
+    Example:
+        >>> autograd.softsign(autograd.tensor([1.0]))
+        tensor([0.5000])
+    """
+    return Softsign.apply(_float_input(input, "softsign"))
+
+
+register(OpInfo("softsign", softsign, ref=lambda x: x / (1 + np.abs(x)), method=False,
+                family="activation", samples=_away_from([0.0]), torch_fn=_F("softsign")))
+
+
+class Tanhshrink(Op):
+    """x - tanh(x); d/dx = tanh(x)**2 = (x - y)**2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = x - np.tanh(x)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, y = ctx.saved_tensors
+        t = x - y
+        return g * t * t
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``.
+
+    Example:
+        >>> autograd.tanhshrink(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return Tanhshrink.apply(_float_input(input, "tanhshrink"))
+
+
+register(OpInfo("tanhshrink", tanhshrink, ref=lambda x: x - np.tanh(x), method=False,
+                family="activation", samples=_away_from([]), torch_fn=_F("tanhshrink")))

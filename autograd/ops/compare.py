@@ -1,16 +1,24 @@
-"""Comparisons, logical ops and ``where``: bool results, no gradient (except ``where``)."""
+"""Comparisons, logical and bitwise ops, nan/inf tests (bool results, no gradient), and the
+selecting ops ``where``, ``maximum``/``minimum``/``fmax``/``fmin`` and ``clamp`` (differentiable:
+the gradient goes to the element that was selected)."""
 from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes as _dt
+from ..errors import DTypeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, operands
+from .elementwise import _reject, _torch_dtype_name, _torch_tensor_args
 from .registry import OpInfo, Sample, register
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-           "not_equal", "where"]
+           "not_equal", "where", "logical_and", "logical_or", "logical_xor", "logical_not",
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf",
+           "isposinf", "isneginf", "isfinite", "signbit", "maximum", "minimum", "fmax", "fmin",
+           "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal"]
 
 
 def _compare(np_fn):
@@ -95,3 +103,512 @@ register(OpInfo("where", where, ref=np.where,
                            no_grad_args=(0,)),
                     Sample(rng.random((3,)) > 0.5, rng.normal(size=(3,)), 0.0, no_grad_args=(0,))],
                 method=False, family="compare"))
+
+
+# ---- logical ops: any dtype, "nonzero" is true; bool results -----------------------------
+def _logical(np_fn, name):
+    def fn(input, other) -> Tensor:
+        (a, b), _, _ = operands(input, other)
+        return Tensor._make(np_fn(a._data, b._data))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+logical_and = _logical(np.logical_and, "logical_and")
+logical_and.__doc__ = """Elementwise ``input and other`` (nonzero counts as true; bool result).
+
+    Example:
+        >>> autograd.logical_and(autograd.tensor([1, 0, 2]), autograd.tensor([True, True, False]))
+        tensor([ True, False, False])
+    """
+logical_or = _logical(np.logical_or, "logical_or")
+logical_or.__doc__ = "Elementwise ``input or other`` (nonzero counts as true; bool result)."
+logical_xor = _logical(np.logical_xor, "logical_xor")
+logical_xor.__doc__ = "Elementwise exclusive or of the truth values (bool result)."
+
+
+def logical_not(input) -> Tensor:
+    """Elementwise ``not input`` (zero counts as false; bool result).
+
+    Example:
+        >>> autograd.logical_not(autograd.tensor([0.0, 2.0]))
+        tensor([ True, False])
+    """
+    (x,), _, _ = operands(input)
+    return Tensor._make(np.logical_not(x._data))
+
+
+def _bool_int_samples(rng):
+    i = rng.integers(-5, 6, (3, 4))
+    m = rng.random((3, 4)) > 0.5
+    return [Sample(i, rng.integers(-5, 6, (3, 4))), Sample(m, rng.random((4,)) > 0.5),
+            Sample(i, m), Sample(i, 3), Sample(m, True)]
+
+
+def _logical_samples(rng):
+    return _cmp_samples(rng) + _bool_int_samples(rng)
+
+
+for _name, _fn, _ref in [("logical_and", logical_and, np.logical_and),
+                         ("logical_or", logical_or, np.logical_or),
+                         ("logical_xor", logical_xor, np.logical_xor)]:
+    register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False,
+                    torch_fn=_torch_tensor_args(_name), family="compare"))
+register(OpInfo("logical_not", logical_not, ref=np.logical_not,
+                samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
+                differentiable=False, family="compare"))
+
+
+# ---- bitwise ops: bool and integer tensors only --------------------------------------------
+def _check_bitwise(name, t: Tensor):
+    if t._data.dtype.kind == "f":
+        raise DTypeError(f'"{name}_cpu" not implemented for '
+                         f"'{_torch_dtype_name(t._data.dtype)}' ({name} "
+                         f"needs bool or integer tensors, got {t.dtype}; for truth values of "
+                         f"floats use logical_{name.split('_')[1]})")
+
+
+def _bitwise(np_fn, name):
+    def fn(input, other) -> Tensor:
+        (a, b), _, _ = operands(input, other)
+        _check_bitwise(name, a)
+        return Tensor._make(np_fn(a._data, b._data))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_and.__doc__ = """Elementwise ``input & other`` for bool or integer tensors.
+
+    Example:
+        >>> autograd.bitwise_and(autograd.tensor([12, 10]), 6)
+        tensor([4, 2])
+    """
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_or.__doc__ = "Elementwise ``input | other`` for bool or integer tensors."
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+bitwise_xor.__doc__ = "Elementwise ``input ^ other`` for bool or integer tensors."
+
+
+def bitwise_not(input) -> Tensor:
+    """Elementwise ``~input``: logical not for bool tensors, two's complement for integers.
+
+    Example:
+        >>> autograd.bitwise_not(autograd.tensor([True, False]))
+        tensor([False,  True])
+    """
+    (x,), _, _ = operands(input)
+    _check_bitwise("bitwise_not", x)
+    return Tensor._make(np.invert(x._data))
+
+
+for _name, _fn, _ref in [("bitwise_and", bitwise_and, np.bitwise_and),
+                         ("bitwise_or", bitwise_or, np.bitwise_or),
+                         ("bitwise_xor", bitwise_xor, np.bitwise_xor)]:
+    register(OpInfo(_name, _fn, ref=_ref, samples=_bool_int_samples, differentiable=False,
+                    family="compare"))
+register(OpInfo("bitwise_not", bitwise_not, ref=np.invert,
+                samples=lambda rng: [Sample(s.args[0]) for s in _bool_int_samples(rng)],
+                differentiable=False, family="compare"))
+
+
+# ---- nan / inf tests and signbit ------------------------------------------------------------
+def _test(np_fn, name, for_ints):
+    """A float test; integers and bools are finite, so the answer is ``for_ints`` everywhere."""
+    def fn(input) -> Tensor:
+        (x,), _, _ = operands(input)
+        if x._data.dtype.kind != "f":
+            return Tensor._make(np.full(x._data.shape, for_ints))
+        return Tensor._make(np_fn(x._data))
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+isnan = _test(np.isnan, "isnan", False)
+isnan.__doc__ = """True where the element is nan.
+
+    Example:
+        >>> autograd.isnan(autograd.tensor([1.0, float("nan")]))
+        tensor([False,  True])
+    """
+isinf = _test(np.isinf, "isinf", False)
+isinf.__doc__ = "True where the element is +inf or -inf."
+isposinf = _test(np.isposinf, "isposinf", False)
+isposinf.__doc__ = "True where the element is +inf."
+isneginf = _test(np.isneginf, "isneginf", False)
+isneginf.__doc__ = "True where the element is -inf."
+isfinite = _test(np.isfinite, "isfinite", True)
+isfinite.__doc__ = "True where the element is neither nan nor +-inf."
+
+
+def signbit(input) -> Tensor:
+    """True where the sign bit is set (negative numbers, including -0.0).
+
+    Example:
+        >>> autograd.signbit(autograd.tensor([-0.0, 0.0, -2.0]))
+        tensor([ True, False,  True])
+    """
+    (x,), _, _ = operands(input)
+    kind = x._data.dtype.kind
+    if kind == "b":
+        return Tensor._make(np.zeros(x._data.shape, bool))
+    return Tensor._make(np.signbit(x._data) if kind == "f" else x._data < 0)
+
+
+def _special_samples(rng):
+    special = np.array([[np.nan, np.inf, -np.inf, 1.5], [-2.0, np.nan, -0.0, 0.0]])
+    return [Sample(special), Sample(rng.normal(size=(3, 4))), Sample(np.array(np.inf)),
+            Sample(rng.integers(-3, 3, (4,))), Sample(rng.random((2, 3)) > 0.5)]
+
+
+for _name, _fn, _ref in [("isnan", isnan, np.isnan), ("isinf", isinf, np.isinf),
+                         ("isposinf", isposinf, np.isposinf),
+                         ("isneginf", isneginf, np.isneginf),
+                         ("isfinite", isfinite, np.isfinite),
+                         ("signbit", signbit, lambda x: np.signbit(x.astype(float)))]:
+    register(OpInfo(_name, _fn, ref=_ref, samples=_special_samples, differentiable=False,
+                    family="compare"))
+_xp.define("isnan", numpy=np.isnan, tensor=isnan)
+_xp.define("isfinite", numpy=np.isfinite, tensor=isfinite)
+
+
+# ---- maximum / minimum ----------------------------------------------------------------------
+class Maximum(Op):
+    """max(a, b), nan if either is nan. The gradient goes to the larger input; on a tie it is
+    split in half (torch's rule); where a nan is involved both inputs receive it."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, b = ctx.saved_tensors
+        return _select_grads(ctx, g, xp, a, b, a < b, a > b)
+
+
+class Minimum(Op):
+    """min(a, b); gradient as for ``maximum`` with the roles of < and > swapped."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, b = ctx.saved_tensors
+        return _select_grads(ctx, g, xp, a, b, a > b, a < b)
+
+
+def _select_grads(ctx, g, xp, a, b, a_loses, b_loses):
+    need_a, need_b = ctx.needs_input_grad
+    zero = xp.zeros_like(g)
+    shared = xp.where(a == b, g * 0.5, g)  # ties split the gradient
+    return ((xp.where(a_loses, zero, shared) if need_a else None),
+            (xp.where(b_loses, zero, shared) if need_b else None))
+
+
+def maximum(input, other) -> Tensor:
+    """Elementwise maximum (nan wins, like torch); ``other`` may also be a number.
+
+    Example:
+        >>> autograd.maximum(autograd.tensor([1.0, 5.0]), autograd.tensor([3.0, 2.0]))
+        tensor([3., 5.])
+    """
+    (a, b), _, _ = operands(input, other)
+    return Maximum.apply(a, b)
+
+
+def minimum(input, other) -> Tensor:
+    """Elementwise minimum (nan wins, like torch).
+
+    Example:
+        >>> autograd.minimum(autograd.tensor([1.0, 5.0]), autograd.tensor([3.0, 2.0]))
+        tensor([1., 2.])
+    """
+    (a, b), _, _ = operands(input, other)
+    return Minimum.apply(a, b)
+
+
+def _pair_samples(rng):
+    u = rng.uniform
+    return [Sample(u(-2, 2, (3, 4)), u(-2, 2, (3, 4))),
+            Sample(u(-2, 2, (3, 1)), u(-2, 2, (1, 4))),
+            Sample(u(-2, 2, (2, 3, 4)), u(-2, 2, (4,))),
+            Sample(u(-2, 2, ()), u(-2, 2, (2, 2))),
+            Sample(u(-2, 2, (0, 3)), u(-2, 2, (3,)))]
+
+
+_xp.define("maximum", numpy=np.maximum, tensor=maximum)
+_xp.define("minimum", numpy=np.minimum, tensor=minimum)
+register(OpInfo("maximum", maximum, ref=np.maximum, samples=_pair_samples, family="compare"))
+register(OpInfo("minimum", minimum, ref=np.minimum, samples=_pair_samples, family="compare"))
+
+
+class Fmax(Op):
+    """max(a, b) ignoring nan (the other value wins). The gradient goes to ``a`` where
+    a >= b or b is nan, else to ``b`` (ties go to ``a``, like torch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.fmax(a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, b = ctx.saved_tensors
+        return _fselect_grads(ctx, g, xp, (a >= b) | xp.isnan(b))
+
+
+class Fmin(Op):
+    """min(a, b) ignoring nan; the gradient goes to ``a`` where a <= b or b is nan."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.fmin(a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, b = ctx.saved_tensors
+        return _fselect_grads(ctx, g, xp, (a <= b) | xp.isnan(b))
+
+
+def _fselect_grads(ctx, g, xp, a_wins):
+    need_a, need_b = ctx.needs_input_grad
+    zero = xp.zeros_like(g)
+    return ((xp.where(a_wins, g, zero) if need_a else None),
+            (xp.where(a_wins, zero, g) if need_b else None))
+
+
+def fmax(input, other) -> Tensor:
+    """Elementwise maximum that ignores nan (nan only where both are nan).
+
+    Example:
+        >>> autograd.fmax(autograd.tensor([1.0, float("nan")]), autograd.tensor([3.0, 2.0]))
+        tensor([3., 2.])
+    """
+    (a, b), _, _ = operands(input, other)
+    return Fmax.apply(a, b)
+
+
+def fmin(input, other) -> Tensor:
+    """Elementwise minimum that ignores nan.
+
+    Example:
+        >>> autograd.fmin(autograd.tensor([1.0, float("nan")]), autograd.tensor([3.0, 2.0]))
+        tensor([1., 2.])
+    """
+    (a, b), _, _ = operands(input, other)
+    return Fmin.apply(a, b)
+
+
+register(OpInfo("fmax", fmax, ref=np.fmax, samples=_pair_samples, family="compare"))
+register(OpInfo("fmin", fmin, ref=np.fmin, samples=_pair_samples, family="compare"))
+
+
+# ---- clamp ---------------------------------------------------------------------------------
+def _np_clamp(x, min=None, max=None):
+    # max(x, min) then min(., max): where min > max every element becomes max (torch's rule)
+    if min is not None:
+        x = np.maximum(x, min)
+    if max is not None:
+        x = np.minimum(x, max)
+    return x
+
+
+class Clamp(Op):
+    """clamp to numbers [lo, hi]: the gradient passes where lo <= x <= hi (both inclusive,
+    like torch), and is 0 elsewhere and at nan."""
+
+    grad_fn_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return _np_clamp(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.lo, ctx.hi
+        if lo is not None and hi is not None:
+            keep = (x >= lo) & (x <= hi)
+        elif lo is not None:
+            keep = x >= lo
+        else:
+            keep = x <= hi
+        return xp.where(keep, g, xp.zeros_like(g))
+
+
+class ClampTensor(Op):
+    """clamp with tensor bounds (either may be absent). Gradients (torch's rule): ``x`` where
+    min <= x <= max; ``min`` where x < min (and min < max); ``max`` where x > max, or
+    everywhere that max < min (then the result is max)."""
+
+    grad_fn_name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        ctx.save_for_backward(x, lo, hi)
+        return _np_clamp(x, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, lo, hi = ctx.saved_tensors
+        need_x, need_lo, need_hi = ctx.needs_input_grad
+        zero = xp.zeros_like(g)
+        gx = glo = ghi = None
+        if need_x:
+            if lo is not None and hi is not None:
+                keep = (x >= lo) & (x <= hi)
+            else:
+                keep = (x >= lo) if lo is not None else (x <= hi)
+            gx = xp.where(keep, g, zero)
+        if need_lo:
+            sel = (x < lo) & (lo < hi) if hi is not None else x < lo
+            glo = xp.where(sel, g, zero)
+        if need_hi:
+            sel = (x > hi) | (hi < lo) if lo is not None else x > hi
+            ghi = xp.where(sel, g, zero)
+        return gx, glo, ghi
+
+
+def _as_bound(v):
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def clamp(input, min=None, max=None) -> Tensor:
+    """Limit every element to ``[min, max]``; the bounds are numbers or tensors (broadcast),
+    either may be None. Where ``min > max`` the result is ``max``. The result dtype follows
+    torch's promotion (``clamp(int_tensor, 0.5)`` is float).
+
+    Example:
+        >>> autograd.clamp(autograd.tensor([-2.0, 0.5, 3.0]), min=-1, max=1)
+        tensor([-1.0000,  0.5000,  1.0000])
+    """
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    min, max = _as_bound(min), _as_bound(max)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        bounds = [b for b in (min, max) if b is not None]
+        ts, _, _ = operands(input, *bounds)
+        x = ts[0]
+        if x._data.dtype == np.bool_:
+            _reject("clamp", "clamp_cpu", x, "convert with .long() or .float()")
+        lo = ts[1] if min is not None else None
+        hi = ts[-1] if max is not None else None
+        return ClampTensor.apply(x, lo, hi)
+    (x,), _, _ = operands(input, promote_to=_dt.result_type(
+        input if isinstance(input, Tensor) else as_tensor_operand(input),
+        *[b for b in (min, max) if b is not None]))
+    if x._data.dtype == np.bool_:
+        _reject("clamp", "clamp_scalar_cpu", x, "convert with .long() or .float()")
+    return Clamp.apply(x, lo=min, hi=max)
+
+
+clip = clamp
+
+
+def clamp_min(input, min) -> Tensor:
+    """``clamp(input, min=min)``.
+
+    Example:
+        >>> autograd.clamp_min(autograd.tensor([-2.0, 3.0]), 0)
+        tensor([0., 3.])
+    """
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max) -> Tensor:
+    """``clamp(input, max=max)``.
+
+    Example:
+        >>> autograd.clamp_max(autograd.tensor([-2.0, 3.0]), 0)
+        tensor([-2.,  0.])
+    """
+    return clamp(input, max=max)
+
+
+def _clamp_samples(rng):
+    x = rng.uniform(-2, 2, (3, 4))
+    return [Sample(x, -1.0, 1.0), Sample(x, min=-0.5), Sample(x, max=0.5),
+            Sample(rng.uniform(-2, 2, ()), -1.0, 1.0),
+            Sample(x, rng.uniform(-1.5, -0.5, (3, 4)), rng.uniform(0.5, 1.5, (4,))),
+            Sample(x, rng.uniform(-1, 1, (3, 1))),          # min only
+            Sample(x, None, rng.uniform(-1, 1, (4,))),      # max only
+            Sample(x, rng.uniform(0.5, 1.0, (3, 4)), rng.uniform(-1.0, -0.5, (3, 4)))]  # min > max
+
+
+def _ref_clamp(x, min=None, max=None):
+    return _np_clamp(x, min, max)
+
+
+_xp.define("clamp", numpy=_np_clamp, tensor=clamp)
+register(OpInfo("clamp", clamp, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
+register(OpInfo("clip", clip, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
+register(OpInfo("clamp_min", clamp_min, ref=lambda x, m: np.maximum(x, m),
+                samples=lambda rng: [Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
+                                     Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,)))],
+                family="compare"))
+register(OpInfo("clamp_max", clamp_max, ref=lambda x, m: np.minimum(x, m),
+                samples=lambda rng: [Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
+                                     Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,)))],
+                family="compare"))
+
+
+# ---- isclose / allclose / equal ------------------------------------------------------------
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    """True where ``|input - other| <= atol + rtol * |other|`` (equal infinities are close;
+    nan is close to nan only with ``equal_nan``). Both tensors must have the same dtype.
+
+    Example:
+        >>> autograd.isclose(autograd.tensor([1.0, 2.0]), autograd.tensor([1.0 + 1e-9, 2.1]))
+        tensor([ True, False])
+    """
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and input.dtype != other.dtype:
+        raise DTypeError(f"{_torch_dtype_name(input._data.dtype)} did not match "
+                         f"{_torch_dtype_name(other._data.dtype)} (isclose: "
+                         f"{input.dtype} vs {other.dtype}; convert one with .to())")
+    (a, b), _, _ = operands(input, other)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return Tensor._make(np.isclose(a._data, b._data, rtol=rtol, atol=atol,
+                                       equal_nan=equal_nan))
+
+
+register(OpInfo("isclose", isclose, ref=np.isclose,
+                samples=lambda rng: [
+                    Sample(np.array([1.0, 1.0 + 1e-9, np.nan, np.inf, -np.inf, 2.0]),
+                           np.array([1.0, 1.0, np.nan, np.inf, np.inf, 2.1])),
+                    Sample(np.array([np.nan, 1.0]), np.array([np.nan, 1.05]), equal_nan=True,
+                           rtol=0.1),
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), atol=0.5)],
+                differentiable=False, family="compare"))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True (a Python bool) if every element of ``input`` is close to ``other`` (``isclose``).
+
+    Example:
+        >>> autograd.allclose(autograd.tensor([1.0]), autograd.tensor([1.0 + 1e-9]))
+        True
+    """
+    return bool(np.all(isclose(input, other, rtol, atol, equal_nan)._data))
+
+
+def equal(input, other) -> bool:
+    """True (a Python bool) if both tensors have the same shape and the same values.
+
+    Example:
+        >>> autograd.equal(autograd.tensor([1, 2]), autograd.tensor([1.0, 2.0]))
+        True
+    """
+    if tuple(input.shape) != tuple(other.shape):
+        return False
+    (a, b), _, _ = operands(input, other)
+    return bool(np.array_equal(a._data, b._data))

@@ -1,4 +1,1318 @@
-"""(family 'conv': being written)"""
+"""Convolution and pooling (``torch.nn.functional`` names and signatures).
+
+Everything is built on two array routines, the NumPy reference that a Numba kernel can
+later replace:
+
+* ``_im2col``: a strided *view* of every kernel window, shape (N, C, kh, kw, Ho, Wo), made
+  with ``sliding_window_view`` (no copy until a reshape feeds it to BLAS);
+* ``_col2im``: its adjoint, adding window values back into an image (kh * kw slice-adds).
+
+The differentiable ops come in closed families, so that every VJP is written with ops of the
+same family and gradients of any order work:
+
+* convolution ``y = conv(x, w)``, its input gradient ``convT(g, w)`` (which *is*
+  ``conv_transpose2d``) and its weight gradient ``convW(x, g)``. All three are bilinear and
+  each one's VJP is made of the other two;
+* ``unfold`` / ``fold`` (im2col / col2im), each the other's VJP;
+* window sums (avg pools) and their spread; gather / scatter-add by constant indices
+  (max pools); a separable matrix product (adaptive avg pool) whose VJP is itself with
+  transposed matrices.
+
+Spatial ops are written for 2-D; the 1-D forms insert a height-1 axis. Padding is kept
+per side, ``((top, bottom), (left, right))``, because ``padding='same'`` and ``ceil_mode``
+pad asymmetrically.
+"""
 from __future__ import annotations
 
-__all__: list = []
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..errors import DTypeError, ShapeError, shape_str
+from ..function import Op
+from ..tensor import Tensor
+from . import xp as _xp
+from .registry import OpInfo, Sample, register
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold",
+           "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
+           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+
+
+def _F(name):
+    """PyTorch parity call: these functions live in ``torch.nn.functional``."""
+    return lambda torch, *a, **k: getattr(torch.nn.functional, name)(*a, **k)
+
+
+# ---- argument normalisation ---------------------------------------------------------------------
+def _ntuple(value, n: int, name: str, opname: str) -> tuple:
+    """An int or a sequence of 1 or ``n`` ints -> a tuple of ``n`` ints."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    try:
+        vals = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{opname}: {name} must be an int or a tuple of {n} ints, "
+                        f"got {value!r}") from None
+    if len(vals) == 1:
+        return vals * n
+    if len(vals) != n:
+        raise ValueError(f"{opname}: expected {name} to be a single integer value or a list of "
+                         f"{n} values to match the convolution dimensions, but got "
+                         f"{name}={list(vals)}")
+    return vals
+
+
+def _check_tensor(t, name, opname):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{opname}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    if t._data.dtype.kind != "f":
+        raise DTypeError(f"{opname}(): expected a floating point {name}, got {t.dtype} "
+                         f"(convert it first, e.g. x.float())")
+
+
+def _out_size(size, k, s, lo, hi, d):
+    """Number of windows along one dim: floor((size + pads - d (k - 1) - 1) / s) + 1."""
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+# ---- array routines (NumPy reference; a Numba kernel can replace each) -------------------------
+def _pad2d(x, pads, value=0.0):
+    (t, b), (l, r) = pads
+    if not (t or b or l or r):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (t, b), (l, r)), constant_values=value)
+
+
+def _im2col(x, kernel, stride, pads, dilation, value=0.0, out_hw=None):
+    """Every kernel window of the padded image as a strided view (N, C, kh, kw, Ho, Wo).
+
+    ``out_hw`` keeps only the first windows: the adjoint of a transposed convolution whose
+    output_padding left rows that no input window reaches."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    xp_ = _pad2d(x, pads, value)
+    if out_hw is None:
+        ho = _out_size(x.shape[2], kh, sh, *pads[0], dh)
+        wo = _out_size(x.shape[3], kw, sw, *pads[1], dw)
+    else:
+        ho, wo = out_hw
+    win = sliding_window_view(xp_, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
+    win = win[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :ho, :wo]   # (N, C, Ho, Wo, kh, kw)
+    return win.transpose(0, 1, 4, 5, 2, 3)
+
+
+def _col2im(cols, in_hw, stride, pads, dilation):
+    """Adjoint of ``_im2col``: add window values (N, C, kh, kw, Ho, Wo) into an (N, C, H, W)
+    image; overlapping windows accumulate."""
+    n, c, kh, kw, ho, wo = cols.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    (t, b), (l, r) = pads
+    h, w = in_hw
+    out = np.zeros((n, c, h + t + b, w + l + r), cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+                j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, :, i, j]
+    return out[:, :, t:t + h, l:l + w]
+
+
+def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
+    """y[n, o] = sum over (c, i, j) in o's group of w[o, c, i, j] * window[n, c, i, j]:
+    im2col, then one batched GEMM per group."""
+    n, c = x.shape[:2]
+    o, cg, kh, kw = w.shape
+    cols = _im2col(x, (kh, kw), stride, pads, dilation, out_hw=out_hw)
+    ho, wo = cols.shape[-2:]
+    cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)                 # the im2col copy
+    out = np.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols)  # (N, G, O/G, L)
+    return out.reshape(n, o, ho, wo)
+
+
+def _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
+    """d(conv)/dx applied to g: window gradients w^T g, added back by col2im. This is also
+    the forward of ``conv_transpose2d``."""
+    n, o, ho, wo = g.shape
+    _, cg, kh, kw = w.shape
+    wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)   # (G, K, O/G)
+    cols = np.matmul(wm, g.reshape(n, groups, o // groups, ho * wo))      # (N, G, K, L)
+    return _col2im(cols.reshape(n, groups * cg, kh, kw, ho, wo), in_hw, stride, pads, dilation)
+
+
+def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
+    """d(conv)/dw applied to g: sum over batch and positions of g * windows."""
+    n, o, ho, wo = g.shape
+    cg = x.shape[1] // groups
+    kh, kw = kernel
+    cols = _im2col(x, kernel, stride, pads, dilation, out_hw=(ho, wo))
+    cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
+    gm = g.reshape(n, groups, o // groups, ho * wo)
+    gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)         # (G, O/G, K)
+    return gw.reshape(o, cg, kh, kw)
+
+
+# ---- the convolution family (three bilinear ops, closed under differentiation) ----------------
+class Convolution(Op):
+    """conv2d forward (with an optional fused bias)."""
+
+    grad_fn_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pads, dilation, groups, out_hw=None):
+        ctx.args = (stride, pads, dilation, groups)
+        ctx.save_for_backward(x, w)
+        y = _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = xp.conv2d_input_grad(g, w, tuple(x.shape[2:]), *ctx.args) if need_x else None
+        gw = xp.conv2d_weight_grad(x, g, tuple(w.shape[2:]), *ctx.args) if need_w else None
+        gb = xp.sum(g, (0, 2, 3)) if need_b else None
+        return gx, gw, gb
+
+
+class ConvolutionInputGrad(Op):
+    """``convT(g, w)``: the adjoint of conv2d in x (conv_transpose2d, with a fused bias).
+
+    <h, convT(g, w)> = <conv(h, w), g>, so its VJP is conv(h, w) for g and convW(h, g) for w."""
+
+    grad_fn_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx, g, w, b, in_hw, stride, pads, dilation, groups):
+        ctx.args = (stride, pads, dilation, groups)
+        ctx.save_for_backward(g, w)
+        y = _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    @staticmethod
+    def backward(ctx, h, xp):
+        g, w = ctx.saved_tensors
+        need_g, need_w, need_b = ctx.needs_input_grad
+        gg = xp.conv2d_raw(h, w, *ctx.args, tuple(g.shape[2:])) if need_g else None
+        gw = xp.conv2d_weight_grad(h, g, tuple(w.shape[2:]), *ctx.args) if need_w else None
+        gb = xp.sum(h, (0, 2, 3)) if need_b else None
+        return gg, gw, gb
+
+
+class ConvolutionWeightGrad(Op):
+    """``convW(x, g)``: the adjoint of conv2d in w. <convW(x, g), H> = <conv(x, H), g>, so its
+    VJP is convT(g, H) for x and conv(x, H) for g."""
+
+    grad_fn_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, x, g, kernel, stride, pads, dilation, groups):
+        ctx.args = (stride, pads, dilation, groups)
+        ctx.save_for_backward(x, g)
+        return _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, hw, xp):
+        x, g = ctx.saved_tensors
+        need_x, need_g = ctx.needs_input_grad
+        gx = xp.conv2d_input_grad(g, hw, tuple(x.shape[2:]), *ctx.args) if need_x else None
+        gg = xp.conv2d_raw(x, hw, *ctx.args, tuple(g.shape[2:])) if need_g else None
+        return gx, gg
+
+
+_xp.define("conv2d_raw",
+           numpy=lambda x, w, *a: _conv2d_forward_np(x, w, *a),
+           tensor=lambda x, w, stride, pads, dilation, groups, out_hw=None: Convolution.apply(
+               x, w, None, stride=stride, pads=pads, dilation=dilation, groups=groups,
+               out_hw=out_hw))
+_xp.define("conv2d_input_grad",
+           numpy=lambda g, w, hw, *a: _conv2d_input_grad_np(g, w, hw, *a),
+           tensor=lambda g, w, hw, stride, pads, dilation, groups: ConvolutionInputGrad.apply(
+               g, w, None, in_hw=hw, stride=stride, pads=pads, dilation=dilation, groups=groups))
+_xp.define("conv2d_weight_grad",
+           numpy=lambda x, g, k, *a: _conv2d_weight_grad_np(x, g, k, *a),
+           tensor=lambda x, g, k, stride, pads, dilation, groups: ConvolutionWeightGrad.apply(
+               x, g, kernel=k, stride=stride, pads=pads, dilation=dilation, groups=groups))
+
+
+# ---- conv1d / conv2d ----------------------------------------------------------------------------
+def _conv_pads(padding, kernel, dilation, stride, nd, opname):
+    """int / tuple / 'valid' / 'same' -> ((lo, hi), ...) per spatial dim."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            # total d (k - 1); the odd extra row/column goes to the end, like torch
+            return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
+                         for k, d in zip(kernel, dilation))
+        raise ValueError(f"Invalid padding string: {padding!r}")
+    pad = _ntuple(padding, nd, "padding", opname)
+    if any(p < 0 for p in pad):
+        raise ValueError("negative padding is not supported")
+    return tuple((p, p) for p in pad)
+
+
+def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
+    opname = f"conv{nd}d"
+    from .movement import squeeze, unsqueeze
+    _check_tensor(input, "input", opname)
+    _check_tensor(weight, "weight", opname)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ShapeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                         f"{opname}, but got input of size: {shape_str(input.shape)}")
+    if weight.ndim != nd + 2:
+        raise ShapeError(f"{opname}: expected weight of {nd + 2} dimensions (out_channels, "
+                         f"in_channels / groups, *kernel_size), but got weight of size "
+                         f"{shape_str(weight.shape)}")
+    unbatched = input.ndim == nd + 1
+    x = unsqueeze(input, 0) if unbatched else input
+    stride = _ntuple(stride, nd, "stride", opname)
+    dilation = _ntuple(dilation, nd, "dilation", opname)
+    kernel = tuple(weight.shape[2:])
+    if any(s <= 0 for s in stride):
+        raise ValueError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise ValueError("dilation should be greater than zero")
+    if not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise ValueError("non-positive groups is not supported")
+    pads = _conv_pads(padding, kernel, dilation, stride, nd, opname)
+    o = weight.shape[0]
+    if o % groups:
+        raise ShapeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
+                         f"dimension 0, but got weight of size [{shape_str(weight.shape)}] "
+                         f"instead")
+    if x.shape[1] != weight.shape[1] * groups:
+        raise ShapeError(f"Given groups={groups}, weight of size {shape_str(weight.shape)}, "
+                         f"expected input{shape_str(x.shape)} to have "
+                         f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels "
+                         f"instead")
+    if bias is not None:
+        _check_tensor(bias, "bias", opname)
+        if bias.ndim != 1 or bias.shape[0] != o:
+            raise ShapeError(f"Given weight of size {shape_str(weight.shape)}, expected bias to "
+                             f"be 1-dimensional with {o} elements, but got bias of size "
+                             f"{shape_str(bias.shape)} instead")
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and t._data.dtype != x._data.dtype:
+            raise DTypeError(f"{opname}: input type ({x.dtype}) and {name} type ({t.dtype}) "
+                             f"should be the same")
+    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    eff = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(e > p for e, p in zip(eff, padded)):
+        padded_s, eff_s = " x ".join(map(str, padded)), " x ".join(map(str, eff))
+        raise ShapeError(f"Calculated padded input size per channel: ({padded_s}). Kernel size: "
+                         f"({eff_s}). Kernel size can't be greater than actual input size")
+    if nd == 1:  # a 1-D conv is a 2-D conv over a height-1 image
+        x, w = unsqueeze(x, 2), unsqueeze(weight, 2)
+        stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
+    else:
+        w = weight
+    y = Convolution.apply(x, w, bias, stride=stride, pads=pads, dilation=dilation,
+                          groups=int(groups))
+    if nd == 1:
+        y = squeeze(y, 2)
+    return squeeze(y, 0) if unbatched else y
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """2-D convolution (cross-correlation) over (N, C, H, W) or unbatched (C, H, W) input.
+
+    ``padding``: int, pair, ``'valid'`` or ``'same'`` (stride 1). Example:
+        >>> x = autograd.ones(1, 1, 3, 3)
+        >>> autograd.conv2d(x, autograd.ones(1, 1, 2, 2)).shape
+        autograd.Size([1, 1, 2, 2])
+    """
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
+    """1-D convolution over (N, C, L) or unbatched (C, L) input.
+
+    Example:
+        >>> autograd.conv1d(autograd.ones(1, 1, 5), autograd.ones(1, 1, 3)).shape
+        autograd.Size([1, 1, 3])
+    """
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def _ref_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Shift-and-accumulate reference (independent of im2col): one einsum per kernel tap."""
+    if x.ndim == 3:
+        return _ref_conv2d(x[None], w, b, stride, padding, dilation, groups)[0]
+    s, d = _ntuple(stride, 2, "", ""), _ntuple(dilation, 2, "", "")
+    pads = _conv_pads(padding, w.shape[2:], d, s, 2, "")
+    xp_ = _pad2d(x, pads)
+    n, c, hp, wp = xp_.shape
+    o, cg, kh, kw = w.shape
+    ho, wo = (hp - d[0] * (kh - 1) - 1) // s[0] + 1, (wp - d[1] * (kw - 1) - 1) // s[1] + 1
+    og = o // groups
+    out = np.zeros((n, o, ho, wo), x.dtype)
+    for gi in range(groups):
+        xs = xp_[:, gi * cg:(gi + 1) * cg]
+        for i in range(kh):
+            for j in range(kw):
+                patch = xs[:, :, i * d[0]:i * d[0] + s[0] * (ho - 1) + 1:s[0],
+                           j * d[1]:j * d[1] + s[1] * (wo - 1) + 1:s[1]]
+                out[:, gi * og:(gi + 1) * og] += np.einsum(
+                    "nchw,oc->nohw", patch, w[gi * og:(gi + 1) * og, :, i, j])
+    if b is not None:
+        out += b.reshape(1, -1, 1, 1)
+    return out
+
+
+def _ref_conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    pad = padding if isinstance(padding, str) else (0, _ntuple(padding, 1, "", "")[0])
+    return _ref_conv2d(x[:, :, None], w[:, :, None], b, (1, _ntuple(stride, 1, "", "")[0]), pad,
+                       (1, _ntuple(dilation, 1, "", "")[0]), groups)[:, :, 0]
+
+
+def _conv2d_samples(rng):
+    n = rng.normal
+    return [Sample(n(size=(2, 2, 5, 5)), n(size=(3, 2, 3, 3)), n(size=(3,))),
+            Sample(n(size=(1, 2, 6, 5)), n(size=(2, 2, 2, 3)), None, stride=2, padding=1),
+            Sample(n(size=(1, 4, 5, 6)), n(size=(4, 2, 2, 2)), n(size=(4,)), groups=2,
+                   dilation=(2, 1), padding=(1, 0)),
+            Sample(n(size=(1, 2, 4, 5)), n(size=(2, 2, 2, 3)), n(size=(2,)), padding="same"),
+            Sample(n(size=(1, 1, 4, 4)), n(size=(2, 1, 3, 3)), None, padding="valid",
+                   stride=(1, 2)),
+            Sample(n(size=(4, 4, 4)), n(size=(2, 2, 2, 2)), None, groups=2)]   # unbatched
+
+
+def _conv1d_samples(rng):
+    n = rng.normal
+    return [Sample(n(size=(2, 2, 7)), n(size=(3, 2, 3)), n(size=(3,))),
+            Sample(n(size=(1, 4, 8)), n(size=(2, 2, 2)), None, stride=2, padding=1, dilation=2,
+                   groups=2),
+            Sample(n(size=(1, 2, 6)), n(size=(2, 2, 4)), n(size=(2,)), padding="same")]
+
+
+register(OpInfo("conv2d", conv2d, ref=_ref_conv2d, samples=_conv2d_samples, method=False,
+                family="conv", torch_fn=_F("conv2d")))
+register(OpInfo("conv1d", conv1d, ref=_ref_conv1d, samples=_conv1d_samples, method=False,
+                family="conv", torch_fn=_F("conv1d")))
+
+
+# ---- conv_transpose2d ---------------------------------------------------------------------------
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Tensor:
+    """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input), weight of shape
+    (in_channels, out_channels / groups, kH, kW).
+
+    Example:
+        >>> x = autograd.ones(1, 1, 2, 2)
+        >>> autograd.conv_transpose2d(x, autograd.ones(1, 1, 3, 3), stride=2).shape
+        autograd.Size([1, 1, 5, 5])
+    """
+    opname = "conv_transpose2d"
+    from .movement import squeeze, unsqueeze
+    _check_tensor(input, "input", opname)
+    _check_tensor(weight, "weight", opname)
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"Expected 3D (unbatched) or 4D (batched) input to {opname}, but got "
+                         f"input of size: {shape_str(input.shape)}")
+    if weight.ndim != 4:
+        raise ShapeError(f"{opname}: expected weight of 4 dimensions (in_channels, out_channels / "
+                         f"groups, kH, kW), but got weight of size {shape_str(weight.shape)}")
+    unbatched = input.ndim == 3
+    x = unsqueeze(input, 0) if unbatched else input
+    stride = _ntuple(stride, 2, "stride", opname)
+    dilation = _ntuple(dilation, 2, "dilation", opname)
+    pad = _ntuple(padding, 2, "padding", opname)
+    opad = _ntuple(output_padding, 2, "output_padding", opname)
+    if any(s <= 0 for s in stride):
+        raise ValueError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise ValueError("dilation should be greater than zero")
+    if any(p < 0 for p in pad) or any(p < 0 for p in opad):
+        raise ValueError("negative padding is not supported")
+    if not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise ValueError("non-positive groups is not supported")
+    if any(op >= s and op >= d for op, s, d in zip(opad, stride, dilation)):
+        raise ValueError(f"output padding must be smaller than either stride or dilation, but got "
+                         f"output_padding_height: {opad[0]} output_padding_width: {opad[1]} "
+                         f"stride_height: {stride[0]} stride_width: {stride[1]} dilation_height: "
+                         f"{dilation[0]} dilation_width: {dilation[1]}")
+    cin, cg = weight.shape[:2]
+    if cin % groups:
+        raise ShapeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
+                         f"dimension 0, but got weight of size [{shape_str(weight.shape)}] "
+                         f"instead")
+    if x.shape[1] != cin:
+        raise ShapeError(f"Given transposed=1, weight of size {shape_str(weight.shape)}, expected "
+                         f"input{shape_str(x.shape)} to have {cin} channels, but got "
+                         f"{x.shape[1]} channels instead")
+    if bias is not None:
+        _check_tensor(bias, "bias", opname)
+        if bias.ndim != 1 or bias.shape[0] != cg * groups:
+            raise ShapeError(f"Given transposed=1, weight of size {shape_str(weight.shape)}, "
+                             f"expected bias to be 1-dimensional with {cg * groups} elements, "
+                             f"but got bias of size {shape_str(bias.shape)} instead")
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and t._data.dtype != x._data.dtype:
+            raise DTypeError(f"{opname}: input type ({x.dtype}) and {name} type ({t.dtype}) "
+                             f"should be the same")
+    out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1 for n, s, p, d, k, op in
+                   zip(x.shape[2:], stride, pad, dilation, weight.shape[2:], opad))
+    if any(n <= 0 for n in out_hw):
+        raise ShapeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). "
+                         f"Calculated output size per channel: ({' x '.join(map(str, out_hw))}). "
+                         f"Output size is too small")
+    y = ConvolutionInputGrad.apply(x, weight, bias, in_hw=out_hw, stride=stride,
+                                   pads=tuple((p, p) for p in pad), dilation=dilation,
+                                   groups=int(groups))
+    return squeeze(y, 0) if unbatched else y
+
+
+def _ref_conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
+                          dilation=1):
+    """Scatter reference: every input pixel adds weight * value at its strided position."""
+    if x.ndim == 3:
+        return _ref_conv_transpose2d(x[None], w, b, stride, padding, output_padding, groups,
+                                     dilation)[0]
+    s, d = _ntuple(stride, 2, "", ""), _ntuple(dilation, 2, "", "")
+    p, op = _ntuple(padding, 2, "", ""), _ntuple(output_padding, 2, "", "")
+    n, cin, h, wd = x.shape
+    _, cg, kh, kw = w.shape
+    ho = (h - 1) * s[0] - 2 * p[0] + d[0] * (kh - 1) + op[0] + 1
+    wo = (wd - 1) * s[1] - 2 * p[1] + d[1] * (kw - 1) + op[1] + 1
+    full = np.zeros((n, cg * groups, ho + 2 * p[0], wo + 2 * p[1]), x.dtype)
+    ig = cin // groups
+    for gi in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                contrib = np.einsum("nchw,co->nohw", x[:, gi * ig:(gi + 1) * ig],
+                                    w[gi * ig:(gi + 1) * ig, :, i, j])
+                full[:, gi * cg:(gi + 1) * cg, i * d[0]:i * d[0] + s[0] * (h - 1) + 1:s[0],
+                     j * d[1]:j * d[1] + s[1] * (wd - 1) + 1:s[1]] += contrib
+    out = full[:, :, p[0]:p[0] + ho, p[1]:p[1] + wo]
+    if b is not None:
+        out = out + b.reshape(1, -1, 1, 1)
+    return out
+
+
+register(OpInfo("conv_transpose2d", conv_transpose2d, ref=_ref_conv_transpose2d, method=False,
+                family="conv", torch_fn=_F("conv_transpose2d"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 2, 3, 3)), rng.normal(size=(2, 3, 2, 2)),
+                           rng.normal(size=(3,))),
+                    Sample(rng.normal(size=(1, 2, 3, 2)), rng.normal(size=(2, 2, 3, 3)), None,
+                           stride=2, padding=1, output_padding=1),
+                    Sample(rng.normal(size=(1, 4, 2, 3)), rng.normal(size=(4, 1, 2, 2)),
+                           rng.normal(size=(2,)), stride=(2, 1), groups=2, dilation=2),
+                    Sample(rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 2, 2, 2)), None)]))
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1) -> Tensor:
+    """Transposed 1-D convolution over (N, C, L) or (C, L); weight (in_channels,
+    out_channels / groups, k).
+
+    Example:
+        >>> w = autograd.ones(1, 1, 2)
+        >>> autograd.conv_transpose1d(autograd.ones(1, 1, 3), w, stride=2).shape
+        autograd.Size([1, 1, 6])
+    """
+    from .movement import squeeze, unsqueeze
+    _check_tensor(input, "input", "conv_transpose1d")
+    _check_tensor(weight, "weight", "conv_transpose1d")
+    if input.ndim not in (2, 3) or weight.ndim != 3:
+        raise ShapeError(f"Expected 2D (unbatched) or 3D (batched) input and a 3D weight to "
+                         f"conv_transpose1d, but got input of size: {shape_str(input.shape)} and "
+                         f"weight of size {shape_str(weight.shape)}")
+    one = lambda v, name: (1,) + _ntuple(v, 1, name, "conv_transpose1d")  # noqa: E731
+    y = conv_transpose2d(unsqueeze(input, -2), unsqueeze(weight, 2), bias, one(stride, "stride"),
+                         (0,) + one(padding, "padding")[1:],
+                         (0,) + one(output_padding, "output_padding")[1:], groups,
+                         one(dilation, "dilation"))
+    return squeeze(y, -2)
+
+
+def _ref_conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
+                          dilation=1):
+    return _ref_conv_transpose2d(x[..., None, :], w[:, :, None], b, (1, stride), (0, padding),
+                                 (0, output_padding), groups, (1, dilation))[..., 0, :]
+
+
+register(OpInfo("conv_transpose1d", conv_transpose1d, ref=_ref_conv_transpose1d, method=False,
+                family="conv", torch_fn=_F("conv_transpose1d"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 2, 4)), rng.normal(size=(2, 3, 3)),
+                           rng.normal(size=(3,))),
+                    Sample(rng.normal(size=(1, 4, 3)), rng.normal(size=(4, 1, 2)), None,
+                           stride=3, padding=1, output_padding=1, groups=2, dilation=2),
+                    Sample(rng.normal(size=(2, 5)), rng.normal(size=(2, 2, 3)), None, stride=2)]))
+
+
+# ---- unfold / fold (im2col / col2im) -------------------------------------------------------------
+class Im2Col(Op):
+    """(N, C, H, W) -> (N, C*kh*kw, L) sliding blocks; VJP: fold (col2im)."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, dilation, pads, stride):
+        ctx.args = (tuple(x.shape[2:]), kernel, dilation, pads, stride)
+        n, c = x.shape[:2]
+        cols = _im2col(x, kernel, stride, pads, dilation)
+        return cols.reshape(n, c * kernel[0] * kernel[1], -1)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.col2im(g, *ctx.args)
+
+
+class Col2Im(Op):
+    """(N, C*kh*kw, L) -> (N, C, H, W), summing overlaps; VJP: unfold (im2col)."""
+
+    @staticmethod
+    def forward(ctx, cols, out_hw, kernel, dilation, pads, stride):
+        ctx.args = (kernel, dilation, pads, stride)
+        return _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.im2col(g, *ctx.args)
+
+
+def _blocks(out_hw, kernel, dilation, pads, stride):
+    return tuple(_out_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d in
+                 zip(out_hw, kernel, stride, pads, dilation))
+
+
+def _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride):
+    n, ckk, _ = cols.shape
+    ho, wo = _blocks(out_hw, kernel, dilation, pads, stride)
+    c = ckk // (kernel[0] * kernel[1])
+    return _col2im(cols.reshape(n, c, kernel[0], kernel[1], ho, wo), out_hw, stride, pads,
+                   dilation)
+
+
+def _np_im2col_blocks(x, kernel, dilation, pads, stride):
+    n, c = x.shape[:2]
+    return _im2col(x, kernel, stride, pads, dilation).reshape(n, c * kernel[0] * kernel[1], -1)
+
+
+_xp.define("im2col", numpy=_np_im2col_blocks,
+           tensor=lambda x, kernel, dilation, pads, stride: Im2Col.apply(
+               x, kernel=kernel, dilation=dilation, pads=pads, stride=stride))
+_xp.define("col2im", numpy=lambda g, hw, *a: _np_col2im_blocks(g, hw, *a),
+           tensor=lambda g, hw, kernel, dilation, pads, stride: Col2Im.apply(
+               g, out_hw=hw, kernel=kernel, dilation=dilation, pads=pads, stride=stride))
+
+
+def _fold_args(kernel_size, dilation, padding, stride, opname):
+    k = _ntuple(kernel_size, 2, "kernel_size", opname)
+    d = _ntuple(dilation, 2, "dilation", opname)
+    p = _ntuple(padding, 2, "padding", opname)
+    s = _ntuple(stride, 2, "stride", opname)
+    if any(v <= 0 for v in k + d + s):
+        raise ValueError(f"{opname}: kernel_size, dilation and stride must be greater than zero, "
+                         f"but got kernel_size={k}, dilation={d}, stride={s}")
+    if any(v < 0 for v in p):
+        raise ValueError(f"{opname}: padding must be non-negative, but got padding={p}")
+    return k, d, tuple((v, v) for v in p), s
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Extract sliding blocks (im2col): (N, C, H, W) -> (N, C * kh * kw, L).
+
+    Example:
+        >>> autograd.unfold(autograd.ones(1, 2, 3, 3), 2).shape
+        autograd.Size([1, 8, 4])
+    """
+    from .movement import squeeze, unsqueeze
+    _check_tensor(input, "input", "unfold")
+    if input.ndim not in (3, 4):
+        raise ShapeError(f"Input Error: Only 3D or 4D input Tensors are supported "
+                         f"(got {input.ndim}D)")
+    k, d, pads, s = _fold_args(kernel_size, dilation, padding, stride, "unfold")
+    unbatched = input.ndim == 3
+    x = unsqueeze(input, 0) if unbatched else input
+    blocks = _blocks(x.shape[2:], k, d, pads, s)
+    if any(b < 1 for b in blocks):
+        raise ShapeError(f"Given input with spatial size {tuple(x.shape[2:])}, kernel_size={k}, "
+                         f"dilation={d}, padding={tuple(p for p, _ in pads)}, calculated shape of "
+                         f"the array of sliding blocks as {blocks}, but its components must be at "
+                         f"least one.")
+    y = Im2Col.apply(x, kernel=k, dilation=d, pads=pads, stride=s)
+    return squeeze(y, 0) if unbatched else y
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Combine sliding blocks into an image (col2im; overlaps are summed), the adjoint of
+    ``unfold``: (N, C * kh * kw, L) -> (N, C, *output_size).
+
+    Example:
+        >>> autograd.fold(autograd.ones(1, 4, 4), (3, 3), 2).shape
+        autograd.Size([1, 1, 3, 3])
+    """
+    from .movement import squeeze, unsqueeze
+    _check_tensor(input, "input", "fold")
+    if input.ndim not in (2, 3):
+        raise ShapeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
+                         f"supported (got {input.ndim}D)")
+    out_hw = _ntuple(output_size, 2, "output_size", "fold")
+    k, d, pads, s = _fold_args(kernel_size, dilation, padding, stride, "fold")
+    unbatched = input.ndim == 2
+    x = unsqueeze(input, 0) if unbatched else input
+    if x.shape[1] % (k[0] * k[1]):
+        raise ShapeError(f"Expected size of input's dimension 1 to be divisible by the product of "
+                         f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={k}.")
+    blocks = _blocks(out_hw, k, d, pads, s)
+    if any(b < 1 for b in blocks) or x.shape[2] != blocks[0] * blocks[1]:
+        raise ShapeError(f"Given output_size={out_hw}, kernel_size={k}, dilation={d}, "
+                         f"padding={tuple(p for p, _ in pads)}, stride={s}, expected size of "
+                         f"input's dimension 2 to match the calculated number of sliding blocks "
+                         f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+                         f"input.size(2)={x.shape[2]}.")
+    y = Col2Im.apply(x, out_hw=out_hw, kernel=k, dilation=d, pads=pads, stride=s)
+    return squeeze(y, 0) if unbatched else y
+
+
+def _ref_unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """Loop reference: copy each block, channel-major then kernel row/column (torch's order)."""
+    k, d, pads, s = _fold_args(kernel_size, dilation, padding, stride, "")
+    batched = x if x.ndim == 4 else x[None]
+    xp_ = _pad2d(batched, pads)
+    n, c = batched.shape[:2]
+    ho, wo = _blocks(batched.shape[2:], k, d, pads, s)
+    out = np.zeros((n, c, k[0], k[1], ho, wo), x.dtype)
+    for a in range(ho):
+        for b in range(wo):
+            for i in range(k[0]):
+                for j in range(k[1]):
+                    out[:, :, i, j, a, b] = xp_[:, :, a * s[0] + i * d[0], b * s[1] + j * d[1]]
+    out = out.reshape(n, c * k[0] * k[1], ho * wo)
+    return out if x.ndim == 4 else out[0]
+
+
+def _ref_fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    k, d, pads, s = _fold_args(kernel_size, dilation, padding, stride, "")
+    hw = _ntuple(output_size, 2, "", "")
+    batched = cols if cols.ndim == 3 else cols[None]
+    n = batched.shape[0]
+    c = batched.shape[1] // (k[0] * k[1])
+    ho, wo = _blocks(hw, k, d, pads, s)
+    blocks = batched.reshape(n, c, k[0], k[1], ho, wo)
+    out = np.zeros((n, c, hw[0] + 2 * pads[0][0], hw[1] + 2 * pads[1][0]), cols.dtype)
+    for a in range(ho):
+        for b in range(wo):
+            for i in range(k[0]):
+                for j in range(k[1]):
+                    out[:, :, a * s[0] + i * d[0], b * s[1] + j * d[1]] += blocks[:, :, i, j, a, b]
+    out = out[:, :, pads[0][0]:pads[0][0] + hw[0], pads[1][0]:pads[1][0] + hw[1]]
+    return out if cols.ndim == 3 else out[0]
+
+
+register(OpInfo("unfold", unfold, ref=_ref_unfold, method=False, family="conv",
+                torch_fn=_F("unfold"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 2, 4, 4)), 2),
+                    Sample(rng.normal(size=(1, 2, 5, 4)), (2, 3), dilation=(2, 1), padding=1,
+                           stride=(2, 1)),
+                    Sample(rng.normal(size=(3, 3, 3)), 2, stride=2, padding=1)]))
+register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="conv", torch_fn=_F("fold"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 8, 4)), (3, 3), 2),
+                    Sample(rng.normal(size=(1, 12, 6)), (4, 3), (2, 3), dilation=(2, 1),
+                           padding=1, stride=(2, 1)),
+                    Sample(rng.normal(size=(4, 9)), (5, 5), 2, stride=2, padding=1)]))
+
+
+# ---- pooling: shapes -------------------------------------------------------------------------
+def _pool_out(size, k, s, p, d, ceil_mode):
+    """torch's pooling output size; with ceil_mode the last window must start inside the
+    input or its left padding."""
+    out = (size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, opname):
+    """Check pooling arguments; returns kernel, stride, pads (per side, ceil_mode extra on the
+    end), dilation and the output size."""
+    k = _ntuple(kernel_size, 2, "kernel_size", opname)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _ntuple(stride, 2, "stride", opname)
+    p = _ntuple(padding, 2, "padding", opname)
+    d = _ntuple(dilation, 2, "dilation", opname)
+    if any(v <= 0 for v in k):
+        raise ValueError(f"{opname}: kernel_size must be greater than zero, but got {k}")
+    if any(v <= 0 for v in s):
+        raise ValueError(f"{opname}: stride must be greater than zero, but got {s}")
+    if any(v <= 0 for v in d):
+        raise ValueError(f"{opname}: dilation must be greater than zero, but got {d}")
+    for kk, pp, dd in zip(k, p, d):
+        if pp < 0 or pp > ((kk - 1) * dd + 1) // 2:
+            raise ValueError(f"pad should be at most half of effective kernel size, but got "
+                             f"pad={pp}, kernel_size={kk} and dilation={dd}")
+    out = tuple(_pool_out(n, kk, ss, pp, dd, ceil_mode)
+                for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
+    if any(o < 1 for o in out):
+        if opname.endswith("1d"):
+            raise ShapeError(f"{opname}() Invalid computed output size: {out[1]}")
+        c = x.shape[1]
+        raise ShapeError(f"Given input size: ({c}x{x.shape[2]}x{x.shape[3]}). Calculated output "
+                         f"size: ({c}x{out[0]}x{out[1]}). Output size is too small")
+    # extra padding at the end so that ceil_mode's last (partial) window exists
+    pads = tuple((pp, max(pp, (o - 1) * ss + (kk - 1) * dd + 1 - n - pp))
+                 for n, kk, ss, pp, dd, o in zip(x.shape[2:], k, s, p, d, out))
+    return k, s, pads, d, out
+
+
+def _pool_input(input, opname, nd):
+    _check_tensor(input, "input", opname)
+    if input.ndim not in (nd + 1, nd + 2) or input.numel() == 0 and 0 in input.shape[1:]:
+        raise ShapeError(f"{opname}: non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor "
+                         f"expected for input, but got input of size: {shape_str(input.shape)}")
+
+
+# ---- gather / scatter-add by constant flat indices (max pools) --------------------------------
+def _np_gather_flat(x, index):
+    n, c = x.shape[:2]
+    flat = np.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=2)
+    return flat.reshape(index.shape)
+
+
+def _np_scatter_add_flat(g, index, in_shape):
+    """out[n, c].flat[index[n, c, k]] += g[n, c, k], with repeated indices accumulating."""
+    n, c = in_shape[:2]
+    plane = int(np.prod(in_shape[2:], dtype=np.int64))
+    offsets = (np.arange(n * c, dtype=np.int64) * plane).reshape(n, c, *([1] * (index.ndim - 2)))
+    out = np.bincount((index + offsets).ravel(), weights=g.ravel(), minlength=n * c * plane)
+    return out.astype(g.dtype, copy=False).reshape(in_shape)
+
+
+class GatherFlat(Op):
+    """y[n, c, ...] = x[n, c].flat[index[n, c, ...]]; VJP: scatter-add of g at the indices."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.in_shape = index, x.shape
+        return _np_gather_flat(x, index)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.scatter_add_flat(g, ctx.index, ctx.in_shape)
+
+
+class ScatterAddFlat(Op):
+    """The adjoint of ``GatherFlat``; VJP: gather at the same indices."""
+
+    @staticmethod
+    def forward(ctx, g, index, in_shape):
+        ctx.index = index
+        return _np_scatter_add_flat(g, index, in_shape)
+
+    @staticmethod
+    def backward(ctx, h, xp):
+        return xp.gather_flat(h, ctx.index)
+
+
+class MaxPool2DWithIndices(GatherFlat):
+    """max pooling = gathering each window's arg-max (indices found by the forward kernel)."""
+
+
+class AdaptiveMaxPool2D(GatherFlat):
+    pass
+
+
+_xp.define("gather_flat", numpy=_np_gather_flat,
+           tensor=lambda x, index: GatherFlat.apply(x, index=index))
+_xp.define("scatter_add_flat", numpy=_np_scatter_add_flat,
+           tensor=lambda g, index, shape: ScatterAddFlat.apply(g, index=index, in_shape=shape))
+
+
+# ---- max pooling --------------------------------------------------------------------------------
+def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
+    """Values and flat (h * W + w) indices of each window's maximum (first one on ties; NaN
+    wins, like torch). Padding is -inf so it is never chosen over a real element."""
+    n, c, h, w = x.shape
+    win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)   # (N, C, kh, kw, Ho, Wo)
+    kh, kw, ho, wo = win.shape[2:]
+    flat = win.reshape(n, c, kh * kw, ho, wo)
+    arg = np.argmax(flat, axis=2)                                      # (N, C, Ho, Wo)
+    values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
+    ki, kj = np.divmod(arg, kw)
+    rows = np.arange(ho).reshape(-1, 1) * stride[0] + ki * dilation[0] - pads[0][0]
+    cols = np.arange(wo) * stride[1] + kj * dilation[1] - pads[1][0]
+    # a window of only -inf may pick padding: clamp so the index stays a valid position
+    idx = np.clip(rows, 0, h - 1) * w + np.clip(cols, 0, w - 1)
+    return values, idx.astype(np.int64)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False, *, _opname="max_pool2d"):
+    """2-D max pooling over (N, C, H, W) or (C, H, W); ``stride`` defaults to ``kernel_size``.
+    With ``return_indices=True`` also returns the flat (h * W + w) index of each maximum.
+
+    Example:
+        >>> autograd.max_pool2d(autograd.arange(16.0).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 5.,  7.],
+                  [13., 15.]]]])
+    """
+    from .movement import squeeze, unsqueeze
+    if _opname == "max_pool2d":
+        _pool_input(input, _opname, 2)
+    unbatched = input.ndim == 3
+    x = unsqueeze(input, 0) if unbatched else input
+    k, s, pads, d, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                      _opname)
+    _, idx = _max_pool2d_forward_np(x._data, k, s, pads, d)
+    y = MaxPool2DWithIndices.apply(x, index=idx)
+    if unbatched:
+        y, idx = squeeze(y, 0), idx[0]
+    return (y, Tensor._make(idx)) if return_indices else y
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-D max pooling over (N, C, L) or (C, L).
+
+    Example:
+        >>> autograd.max_pool1d(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
+        tensor([[[3., 2.]]])
+    """
+    from .movement import squeeze, unsqueeze
+    _pool_input(input, "max_pool1d", 1)
+    one = lambda v: (1,) + _ntuple(v, 1, "", "max_pool1d")  # noqa: E731
+    res = max_pool2d(unsqueeze(input, -2), one(kernel_size),
+                     None if stride is None else one(stride), (0,) + one(padding)[1:],
+                     one(dilation), ceil_mode, return_indices, _opname="max_pool1d")
+    if return_indices:
+        return squeeze(res[0], -2), Tensor._make(res[1]._data[..., 0, :])
+    return squeeze(res, -2)
+
+
+def _ref_max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                    return_indices=False):
+    """Loop reference: max over each window's in-bounds elements."""
+    batched = x if x.ndim == 4 else x[None]
+    k, s, pads, d, (ho, wo) = _pool_geometry(batched, kernel_size, stride, padding, dilation,
+                                             ceil_mode, "")
+    n, c, h, w = batched.shape
+    vals = np.full((n, c, ho, wo), -np.inf, x.dtype)
+    idx = np.zeros((n, c, ho, wo), np.int64)
+    for a in range(ho):
+        for b in range(wo):
+            for i in range(k[0]):
+                for j in range(k[1]):
+                    r, q = a * s[0] + i * d[0] - pads[0][0], b * s[1] + j * d[1] - pads[1][0]
+                    if 0 <= r < h and 0 <= q < w:
+                        v = batched[:, :, r, q]
+                        better = v > vals[:, :, a, b]
+                        vals[:, :, a, b] = np.where(better, v, vals[:, :, a, b])
+                        idx[:, :, a, b] = np.where(better, r * w + q, idx[:, :, a, b])
+    if x.ndim == 3:
+        vals, idx = vals[0], idx[0]
+    return (vals, idx) if return_indices else vals
+
+
+def _ref_max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                    return_indices=False):
+    one = lambda v: (1, v if isinstance(v, int) else v[0])  # noqa: E731
+    res = _ref_max_pool2d(x[..., None, :], one(kernel_size),
+                          None if stride is None else one(stride), (0, one(padding)[1]),
+                          one(dilation), ceil_mode, return_indices)
+    if return_indices:
+        return res[0][..., 0, :], res[1][..., 0, :]
+    return res[..., 0, :]
+
+
+def _distinct(rng, shape):
+    # distinct values: the arg-max is unique, so finite differences are well defined
+    return rng.permutation(np.prod(shape, dtype=int)).reshape(shape) * 0.1 + \
+        rng.uniform(0, 0.01, shape)
+
+
+register(OpInfo("max_pool2d", max_pool2d, ref=_ref_max_pool2d, method=False, family="conv",
+                torch_fn=_F("max_pool2d"),
+                samples=lambda rng: [
+                    Sample(_distinct(rng, (2, 2, 4, 4)), 2),
+                    Sample(_distinct(rng, (1, 2, 5, 6)), 3, 2, 1),
+                    Sample(_distinct(rng, (1, 1, 5, 5)), (2, 3), (2, 1), (1, 0), ceil_mode=True),
+                    Sample(_distinct(rng, (1, 2, 6, 5)), 2, 1, dilation=2, return_indices=True),
+                    Sample(_distinct(rng, (2, 5, 5)), 3, ceil_mode=True, return_indices=True)]))
+register(OpInfo("max_pool1d", max_pool1d, ref=_ref_max_pool1d, method=False, family="conv",
+                torch_fn=_F("max_pool1d"),
+                samples=lambda rng: [
+                    Sample(_distinct(rng, (2, 2, 6)), 2),
+                    Sample(_distinct(rng, (1, 2, 7)), 3, 2, 1, ceil_mode=True,
+                           return_indices=True),
+                    Sample(_distinct(rng, (2, 8)), 2, 1, dilation=3)]))
+
+
+# ---- adaptive max pooling -----------------------------------------------------------------------
+def _adaptive_bounds(size, out):
+    """torch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def _adaptive_output_size(in_hw, output_size, opname):
+    """int, pair, or pair with ``None`` (keep that input dim) -> (Ho, Wo)."""
+    if isinstance(output_size, (int, np.integer)):
+        out = (int(output_size),) * 2
+    else:
+        vals = tuple(output_size)
+        vals = vals * 2 if len(vals) == 1 else vals
+        if len(vals) != 2:
+            raise ValueError(f"{opname}: output_size must be an int or a pair, got {output_size!r}")
+        out = tuple(n if v is None else int(v) for n, v in zip(in_hw, vals))
+    if any(v < 0 for v in out):
+        raise ValueError(f"{opname}: output_size must be non-negative, got {output_size!r}")
+    return out
+
+
+def _adaptive_max_pool2d_indices_np(x, out_hw):
+    n, c, h, w = x.shape
+    hs, he = _adaptive_bounds(h, out_hw[0])
+    ws, we = _adaptive_bounds(w, out_hw[1])
+    idx = np.zeros((n, c) + tuple(out_hw), np.int64)
+    for a in range(out_hw[0]):
+        for b in range(out_hw[1]):
+            win = x[:, :, hs[a]:he[a], ws[b]:we[b]]
+            arg = np.argmax(win.reshape(n, c, -1), axis=2)
+            r, q = np.divmod(arg, we[b] - ws[b])
+            idx[:, :, a, b] = (r + hs[a]) * w + q + ws[b]
+    return idx
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size (``None`` keeps that input dim).
+
+    Example:
+        >>> autograd.adaptive_max_pool2d(autograd.arange(16.0).reshape(1, 1, 4, 4), 1)
+        tensor([[[[15.]]]])
+    """
+    from .movement import squeeze, unsqueeze
+    _pool_input(input, "adaptive_max_pool2d", 2)
+    unbatched = input.ndim == 3
+    x = unsqueeze(input, 0) if unbatched else input
+    out_hw = _adaptive_output_size(x.shape[2:], output_size, "adaptive_max_pool2d")
+    if 0 in x.shape[2:]:
+        raise ShapeError(f"adaptive_max_pool2d(): expected input to have non-zero size for "
+                         f"non-batch dimensions, but input has sizes {shape_str(x.shape)}")
+    idx = _adaptive_max_pool2d_indices_np(x._data, out_hw)
+    y = AdaptiveMaxPool2D.apply(x, index=idx)
+    if unbatched:
+        y, idx = squeeze(y, 0), idx[0]
+    return (y, Tensor._make(idx)) if return_indices else y
+
+
+def _ref_adaptive_max_pool2d(x, output_size, return_indices=False):
+    batched = x if x.ndim == 4 else x[None]
+    ho, wo = (output_size, output_size) if isinstance(output_size, int) else output_size
+    ho = batched.shape[2] if ho is None else ho
+    wo = batched.shape[3] if wo is None else wo
+    n, c, h, w = batched.shape
+    vals = np.zeros((n, c, ho, wo), x.dtype)
+    idx = np.zeros((n, c, ho, wo), np.int64)
+    for a in range(ho):
+        for b in range(wo):
+            r0, r1 = int(np.floor(a * h / ho)), int(np.ceil((a + 1) * h / ho))
+            q0, q1 = int(np.floor(b * w / wo)), int(np.ceil((b + 1) * w / wo))
+            for nn in range(n):
+                for cc in range(c):
+                    win = batched[nn, cc, r0:r1, q0:q1]
+                    r, q = np.unravel_index(np.argmax(win), win.shape)
+                    vals[nn, cc, a, b] = win[r, q]
+                    idx[nn, cc, a, b] = (r + r0) * w + q + q0
+    if x.ndim == 3:
+        vals, idx = vals[0], idx[0]
+    return (vals, idx) if return_indices else vals
+
+
+register(OpInfo("adaptive_max_pool2d", adaptive_max_pool2d, ref=_ref_adaptive_max_pool2d,
+                method=False, family="conv", torch_fn=_F("adaptive_max_pool2d"),
+                samples=lambda rng: [
+                    Sample(_distinct(rng, (2, 2, 5, 7)), (2, 3)),
+                    Sample(_distinct(rng, (1, 2, 4, 4)), 3, return_indices=True),
+                    Sample(_distinct(rng, (2, 5, 6)), (None, 4))]))
+
+
+# ---- window sums (average pooling) --------------------------------------------------------------
+def _np_window_sum(x, kernel, stride, pads, scale):
+    """scale * (sum of each window), windows of the zero-padded image."""
+    win = _im2col(x, kernel, stride, pads, (1, 1))
+    return (win.sum(axis=(2, 3)) * scale).astype(x.dtype, copy=False)
+
+
+def _np_window_spread(g, in_hw, kernel, stride, pads, scale):
+    """Adjoint of the window sum: every window element receives scale * g."""
+    n, c, ho, wo = g.shape
+    cols = np.broadcast_to((g * scale)[:, :, None, None], (n, c) + tuple(kernel) + (ho, wo))
+    return _col2im(cols, in_hw, stride, pads, (1, 1)).astype(g.dtype, copy=False)
+
+
+class AvgPool2D(Op):
+    """Window sums times a constant per-position factor (1 / divisor); VJP: window spread."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, pads, scale):
+        ctx.args = (tuple(x.shape[2:]), kernel, stride, pads, scale)
+        return _np_window_sum(x, kernel, stride, pads, scale)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.window_spread(g, *ctx.args)
+
+
+class AvgPool2DBackward(Op):
+    """The adjoint of ``AvgPool2D`` (used by its create_graph backward); VJP: window sum."""
+
+    grad_fn_name = "AvgPool2DBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, in_hw, kernel, stride, pads, scale):
+        ctx.args = (kernel, stride, pads, scale)
+        return _np_window_spread(g, in_hw, kernel, stride, pads, scale)
+
+    @staticmethod
+    def backward(ctx, h, xp):
+        return xp.window_sum(h, *ctx.args)
+
+
+_xp.define("window_sum", numpy=_np_window_sum,
+           tensor=lambda x, kernel, stride, pads, scale: AvgPool2D.apply(
+               x, kernel=kernel, stride=stride, pads=pads, scale=scale))
+_xp.define("window_spread", numpy=_np_window_spread,
+           tensor=lambda g, hw, kernel, stride, pads, scale: AvgPool2DBackward.apply(
+               g, in_hw=hw, kernel=kernel, stride=stride, pads=pads, scale=scale))
+
+
+def _avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
+    """torch's divisor per output position: the window clipped to the padded input (with
+    count_include_pad) or to the input itself; or ``divisor_override``."""
+    if divisor_override is not None:
+        return np.full(out_hw, float(divisor_override))
+    sizes = []
+    for n, k, s, p, o in zip(in_hw, kernel, stride, padding, out_hw):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if count_include_pad:
+            sizes.append(end - start)
+        else:
+            sizes.append(np.minimum(end, n) - np.maximum(start, 0))
+    return np.outer(sizes[0], sizes[1]).astype(np.float64)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """2-D average pooling over (N, C, H, W) or (C, H, W); ``stride`` defaults to
+    ``kernel_size``.
+
+    Example:
+        >>> autograd.avg_pool2d(autograd.arange(16.0).reshape(1, 1, 4, 4), 2)
+        tensor([[[[ 2.5000,  4.5000],
+                  [10.5000, 12.5000]]]])
+    """
+    from .movement import squeeze, unsqueeze
+    _pool_input(input, "avg_pool2d", 2)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError("divisor must be not zero")
+    unbatched = input.ndim == 3
+    x = unsqueeze(input, 0) if unbatched else input
+    k, s, pads, _, out = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
+                                        "avg_pool2d")
+    div = _avg_divisor(x.shape[2:], k, s, tuple(p for p, _ in pads), out, count_include_pad,
+                       divisor_override)
+    scale = (1.0 / div).astype(x._data.dtype)
+    y = AvgPool2D.apply(x, kernel=k, stride=s, pads=pads, scale=scale)
+    return squeeze(y, 0) if unbatched else y
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """1-D average pooling over (N, C, L) or (C, L).
+
+    Example:
+        >>> autograd.avg_pool1d(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
+        tensor([[[2., 1.]]])
+    """
+    from .movement import squeeze, unsqueeze
+    _pool_input(input, "avg_pool1d", 1)
+    one = lambda v: (1,) + _ntuple(v, 1, "", "avg_pool1d")  # noqa: E731
+    y = avg_pool2d(unsqueeze(input, -2), one(kernel_size), None if stride is None else one(stride),
+                   (0,) + one(padding)[1:], ceil_mode, count_include_pad)
+    return squeeze(y, -2)
+
+
+def _ref_avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                    count_include_pad=True, divisor_override=None):
+    """Loop reference of torch's semantics (window clipping and divisors)."""
+    batched = x if x.ndim == 4 else x[None]
+    k = _ntuple(kernel_size, 2, "", "")
+    s = k if stride is None else _ntuple(stride, 2, "", "")
+    p = _ntuple(padding, 2, "", "")
+    n, c, h, w = batched.shape
+    ho, wo = (_pool_out(h, k[0], s[0], p[0], 1, ceil_mode),
+              _pool_out(w, k[1], s[1], p[1], 1, ceil_mode))
+    out = np.zeros((n, c, ho, wo), x.dtype)
+    for a in range(ho):
+        for b in range(wo):
+            r0, q0 = a * s[0] - p[0], b * s[1] - p[1]
+            r1, q1 = min(r0 + k[0], h + p[0]), min(q0 + k[1], w + p[1])
+            pool = (r1 - r0) * (q1 - q0)
+            r0c, q0c, r1c, q1c = max(r0, 0), max(q0, 0), min(r1, h), min(q1, w)
+            total = batched[:, :, r0c:r1c, q0c:q1c].sum(axis=(2, 3))
+            div = divisor_override or (pool if count_include_pad else (r1c - r0c) * (q1c - q0c))
+            out[:, :, a, b] = total / div
+    return out if x.ndim == 4 else out[0]
+
+
+def _ref_avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                    count_include_pad=True):
+    one = lambda v: (1, v if isinstance(v, int) else v[0])  # noqa: E731
+    return _ref_avg_pool2d(x[..., None, :], one(kernel_size),
+                           None if stride is None else one(stride), (0, one(padding)[1]),
+                           ceil_mode, count_include_pad)[..., 0, :]
+
+
+register(OpInfo("avg_pool2d", avg_pool2d, ref=_ref_avg_pool2d, method=False, family="conv",
+                torch_fn=_F("avg_pool2d"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 2, 4, 4)), 2),
+                    Sample(rng.normal(size=(1, 2, 5, 6)), 3, 2, 1),
+                    Sample(rng.normal(size=(1, 1, 5, 5)), (2, 3), (2, 1), (1, 0), ceil_mode=True,
+                           count_include_pad=False),
+                    Sample(rng.normal(size=(1, 2, 5, 5)), 3, 2, 1, ceil_mode=True),
+                    Sample(rng.normal(size=(2, 4, 5)), 2, 1, divisor_override=3)]))
+register(OpInfo("avg_pool1d", avg_pool1d, ref=_ref_avg_pool1d, method=False, family="conv",
+                torch_fn=_F("avg_pool1d"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 2, 6)), 2),
+                    Sample(rng.normal(size=(1, 2, 7)), 3, 2, 1, ceil_mode=True,
+                           count_include_pad=False),
+                    Sample(rng.normal(size=(2, 8)), 3, 1, 1)]))
+
+
+# ---- adaptive average pooling (a separable linear map: A x B^T) ---------------------------------
+def _np_separable(x, a, b):
+    return np.matmul(np.matmul(a, x), b.T)
+
+
+class AdaptiveAvgPool2D(Op):
+    """y = A x B^T over the last two dims with constant averaging matrices A (Ho, H) and
+    B (Wo, W); the VJP is the same map with A^T and B^T."""
+
+    @staticmethod
+    def forward(ctx, x, a, b):
+        ctx.a, ctx.b = a, b
+        return _np_separable(x, a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.separable(g, ctx.a.T, ctx.b.T)
+
+
+_xp.define("separable", numpy=_np_separable,
+           tensor=lambda x, a, b: AdaptiveAvgPool2D.apply(x, a=a, b=b))
+
+
+def _averaging_matrix(size, out, dtype):
+    m = np.zeros((out, size), dtype)
+    start, end = _adaptive_bounds(size, out)
+    for i, (s, e) in enumerate(zip(start, end)):
+        m[i, s:e] = 1.0 / (e - s)
+    return m
+
+
+def adaptive_avg_pool2d(input, output_size) -> Tensor:
+    """Average pooling to a fixed output size (``None`` keeps that input dim).
+
+    Example:
+        >>> autograd.adaptive_avg_pool2d(autograd.ones(1, 3, 5, 7), 1).shape
+        autograd.Size([1, 3, 1, 1])
+    """
+    _pool_input(input, "adaptive_avg_pool2d", 2)
+    out_hw = _adaptive_output_size(input.shape[-2:], output_size, "adaptive_avg_pool2d")
+    h, w = input.shape[-2:]
+    if h == 0 or w == 0:
+        raise ShapeError(f"adaptive_avg_pool2d(): expected input to have non-zero size for "
+                         f"non-batch dimensions, but input has sizes {shape_str(input.shape)}")
+    dt = input._data.dtype
+    return AdaptiveAvgPool2D.apply(input, a=_averaging_matrix(h, out_hw[0], dt),
+                                   b=_averaging_matrix(w, out_hw[1], dt))
+
+
+def _ref_adaptive_avg_pool2d(x, output_size):
+    ho, wo = (output_size, output_size) if isinstance(output_size, int) else output_size
+    ho = x.shape[-2] if ho is None else ho
+    wo = x.shape[-1] if wo is None else wo
+    h, w = x.shape[-2:]
+    out = np.zeros(x.shape[:-2] + (ho, wo), x.dtype)
+    for a in range(ho):
+        for b in range(wo):
+            r0, r1 = int(np.floor(a * h / ho)), int(np.ceil((a + 1) * h / ho))
+            q0, q1 = int(np.floor(b * w / wo)), int(np.ceil((b + 1) * w / wo))
+            out[..., a, b] = x[..., r0:r1, q0:q1].mean(axis=(-2, -1))
+    return out
+
+
+register(OpInfo("adaptive_avg_pool2d", adaptive_avg_pool2d, ref=_ref_adaptive_avg_pool2d,
+                method=False, family="conv", torch_fn=_F("adaptive_avg_pool2d"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 2, 5, 7)), (2, 3)),
+                    Sample(rng.normal(size=(1, 2, 4, 4)), 1),
+                    Sample(rng.normal(size=(2, 5, 6)), (None, 4)),
+                    Sample(rng.normal(size=(1, 1, 3, 3)), 5)]))
+
+
+# ---- 1-D adaptive pools (a height-1 image) -------------------------------------------------
+def _one_d_size(output_size, opname):
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != 1:
+            raise ValueError(f"{opname}: output_size must be an int or a 1-tuple, got "
+                             f"{output_size!r}")
+        output_size = output_size[0]
+    return (1, output_size)
+
+
+def adaptive_avg_pool1d(input, output_size) -> Tensor:
+    """Average pooling of (N, C, L) or (C, L) to a fixed length.
+
+    Example:
+        >>> autograd.adaptive_avg_pool1d(autograd.tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2)
+        tensor([[[1.5000, 3.5000]]])
+    """
+    from .movement import squeeze, unsqueeze
+    _pool_input(input, "adaptive_avg_pool1d", 1)
+    y = adaptive_avg_pool2d(unsqueeze(input, -2), _one_d_size(output_size, "adaptive_avg_pool1d"))
+    return squeeze(y, -2)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) or (C, L) to a fixed length (indices index the length).
+
+    Example:
+        >>> autograd.adaptive_max_pool1d(autograd.tensor([[[1.0, 4.0, 3.0, 2.0]]]), 2)
+        tensor([[[4., 3.]]])
+    """
+    from .movement import squeeze, unsqueeze
+    _pool_input(input, "adaptive_max_pool1d", 1)
+    res = adaptive_max_pool2d(unsqueeze(input, -2),
+                              _one_d_size(output_size, "adaptive_max_pool1d"), return_indices)
+    if return_indices:
+        return squeeze(res[0], -2), Tensor._make(res[1]._data[..., 0, :])
+    return squeeze(res, -2)
+
+
+register(OpInfo("adaptive_avg_pool1d", adaptive_avg_pool1d, method=False, family="conv",
+                ref=lambda x, n: _ref_adaptive_avg_pool2d(x[..., None, :], (1, n))[..., 0, :],
+                torch_fn=_F("adaptive_avg_pool1d"),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 7)), 3),
+                                     Sample(rng.normal(size=(2, 5)), 7)]))
+
+
+def _ref_adaptive_max_pool1d(x, n, return_indices=False):
+    res = _ref_adaptive_max_pool2d(x[..., None, :], (1, n), return_indices)
+    return (res[0][..., 0, :], res[1][..., 0, :]) if return_indices else res[..., 0, :]
+
+
+register(OpInfo("adaptive_max_pool1d", adaptive_max_pool1d, ref=_ref_adaptive_max_pool1d,
+                method=False, family="conv", torch_fn=_F("adaptive_max_pool1d"),
+                samples=lambda rng: [Sample(_distinct(rng, (2, 3, 7)), 3, return_indices=True),
+                                     Sample(_distinct(rng, (2, 5)), 4)]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes as _dt
+from ..errors import DTypeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
@@ -16,7 +17,9 @@ from ._util import operands
 from .registry import OpInfo, Sample, register
 
 __all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mul", "multiply",
-           "div", "divide", "true_divide", "exp", "log", "tanh", "sigmoid", "relu", "pow"]
+           "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "exp", "log",
+           "tanh", "sigmoid", "relu", "pow", "float_power", "square", "reciprocal", "abs",
+           "absolute", "sign", "sgn", "addcmul", "addcdiv", "lerp"]
 
 
 # ---- sample generators shared by the tests of this family -------------------------------
@@ -41,6 +44,15 @@ def _binary_samples(low=-2.0, high=2.0, b_low=None, b_high=None):
                 Sample(u(low, high, ()), u(b_low, b_high, (2, 2))),        # 0-d with matrix
                 Sample(u(low, high, (3,)), float(u(b_low, b_high)))]      # Python scalar
     return gen
+
+
+def _torch_tensor_args(name):
+    """A ``torch_fn`` for parity tests of ops whose torch version takes only tensors:
+    Python numbers become 0-d tensors (same result dtype: 0-d tensors promote like numbers)."""
+    def call(torch, *args, **kwargs):
+        args = [torch.tensor(a) if isinstance(a, (int, float, bool)) else a for a in args]
+        return getattr(torch, name)(*args, **kwargs)
+    return call
 
 
 # ---- dtype cast ---------------------------------------------------------------------------
@@ -118,6 +130,10 @@ def neg(input: Tensor) -> Tensor:
         tensor([-1.,  2.])
     """
     (x,), _, _ = operands(input)
+    if x._data.dtype == np.bool_:
+        raise DTypeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                         "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                         "instead.")
     return Neg.apply(x)
 
 
@@ -171,13 +187,21 @@ def sub(input, other, *, alpha=1) -> Tensor:
         >>> autograd.sub(autograd.tensor([5.0]), 2)
         tensor([3.])
     """
+    if _is_bool(input) or _is_bool(other):
+        raise DTypeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
+                         "you are trying to invert a mask, use the `~` or `logical_not()` "
+                         "operator instead.")
     if alpha != 1:
         other = mul(other, alpha)
     (a, b), _, _ = operands(input, other)
-    if a._data.dtype == np.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
     return Sub.apply(a, b)
+
+
+def _is_bool(x) -> bool:
+    """A bool tensor or a Python/NumPy bool."""
+    if isinstance(x, Tensor):
+        return x._data.dtype == np.bool_
+    return isinstance(x, (bool, np.bool_))
 
 
 subtract = sub
@@ -216,8 +240,11 @@ register(OpInfo("mul", mul, ref=np.multiply, samples=_binary_samples(), family="
 
 
 # ---- div ----------------------------------------------------------------------------------
+_ERR_ALL = dict(divide="ignore", invalid="ignore", over="ignore")  # torch gives inf/nan silently
+
+
 class Div(Op):
-    """a / b: d/da = 1/b, d/db = -a/b**2 = -out/b."""
+    """a / b: d/da = 1/b, d/db = -a/b**2."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -229,17 +256,79 @@ class Div(Op):
     def backward(ctx, g, xp):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = g / b if need_a else None
-        gb = -g * a / (b * b) if need_b else None
+        with np.errstate(**_ERR_ALL):  # b == 0 gives inf/nan gradients, like torch
+            ga = g / b if need_a else None
+            gb = -g * a / (b * b) if need_b else None
         return ga, gb
+
+
+def _torch_dtype_name(npdt) -> str:
+    """PyTorch's short type names, used in its 'not implemented for' messages."""
+    return {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(np.dtype(npdt).name, str(npdt))
+
+
+def _reject(opname, kernel, t: Tensor, hint=""):
+    """Raise torch's '"<kernel>" not implemented for 'Bool'' error, with a hint for the fix."""
+    raise DTypeError(f'"{kernel}" not implemented for \'{_torch_dtype_name(t._data.dtype)}\' '
+                     f"({opname} does not support {t.dtype} tensors{'; ' + hint if hint else ''})")
+
+
+def _check_int_divisor(opname, a: Tensor, b: Tensor):
+    # integer division by zero has no inf/nan to return: torch raises, and so do we
+    if a._data.dtype.kind in "iub" and not np.all(b._data):
+        raise RuntimeError(f"ZeroDivisionError ({opname}: integer division by zero)")
+
+
+def _np_trunc_divide(a, b):
+    if a.dtype.kind == "f":
+        return np.trunc(np.true_divide(a, b))
+    q = np.floor_divide(a, b)
+    # floor and trunc differ (by one) where the division is inexact and the signs differ
+    fix = (np.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+    return q + fix.astype(q.dtype)
+
+
+class DivRounding(Op):
+    """a / b rounded toward -inf ("floor") or toward zero ("trunc"): piecewise constant, so
+    the gradient is zero for both inputs (as in torch)."""
+
+    grad_fn_name = "DivBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        with np.errstate(**_ERR_ALL):
+            return np.floor_divide(a, b) if mode == "floor" else _np_trunc_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        need_a, need_b = ctx.needs_input_grad
+        return (xp.zeros_like(g) if need_a else None), (xp.zeros_like(g) if need_b else None)
+
+
+def _div_rounding(input, other, rounding_mode):
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                         f"found '{rounding_mode}'")
+    (a, b), _, _ = operands(input, other)
+    if a._data.dtype == np.bool_:
+        _reject("div", "div_" + rounding_mode + "_cpu", a, "convert with .long() or .float()")
+    _check_int_divisor("div", a, b)
+    return DivRounding.apply(a, b, mode=rounding_mode)
 
 
 def div(input, other, *, rounding_mode=None) -> Tensor:
     """True division (``rounding_mode=None``), or ``"floor"`` / ``"trunc"`` rounding.
 
+    True division promotes integers to the default float; the rounding modes keep integer
+    dtypes and have a zero gradient.
+
     Example:
         >>> autograd.div(autograd.tensor([1, 2]), 4)
         tensor([0.2500, 0.5000])
+        >>> autograd.div(autograd.tensor([-7.0, 7.0]), 2, rounding_mode="trunc")
+        tensor([-3.,  3.])
     """
     if rounding_mode is not None:
         return _div_rounding(input, other, rounding_mode)
@@ -248,22 +337,139 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 
 
 divide = true_divide = div
-
-
-def _div_rounding(input, other, rounding_mode):
-    raise NotImplementedError("div rounding_mode: TODO")  # replaced below by the full family
 register(OpInfo("div", div, ref=np.true_divide, samples=_binary_samples(b_low=0.5, b_high=2.0),
                 family="elementwise"))
 
 
-# ---- pow ----------------------------------------------------------------------------------
-class Pow(Op):
-    """a ** b: d/da = b * a**(b-1), d/db = a**b * log(a) (taken as 0 where a == 0)."""
+def _random_signs(rng, b):
+    """Flip the sign of a random half of ``b`` (an array or a Python float)."""
+    if isinstance(b, np.ndarray):
+        return b * rng.choice([-1.0, 1.0], b.shape)
+    return -b
+
+
+def _div_rounding_samples(mode):
+    # divisors away from 0; |a / b| up to 12 so several rounding steps are crossed
+    def gen(rng):
+        return [Sample(s.args[0] * 3, _random_signs(rng, s.args[1]), rounding_mode=mode)
+                for s in _binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
+    return gen
+
+
+def _ref_div_rounding(a, b, rounding_mode):
+    with np.errstate(**_ERR_ALL):
+        return np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b)
+
+
+# registered under a second name so the rounding modes get their own samples
+register(OpInfo("divide", divide, ref=_ref_div_rounding, samples=_div_rounding_samples("trunc"),
+                family="elementwise"))
+
+
+def floor_divide(input, other) -> Tensor:
+    """``input // other``: division rounded toward -inf (Python's ``//``); integers stay
+    integers. The gradient is zero (torch has none).
+
+    Example:
+        >>> autograd.floor_divide(autograd.tensor([7, -7]), 2)
+        tensor([ 3, -4])
+    """
+    return _div_rounding(input, other, "floor")
+
+
+_xp.define("floor_divide", numpy=np.floor_divide, tensor=floor_divide)
+register(OpInfo("floor_divide", floor_divide, ref=np.floor_divide,
+                samples=lambda rng: [Sample(*s.args) for s in _div_rounding_samples("floor")(rng)],
+                differentiable=False, family="elementwise"))
+
+
+# ---- remainder / fmod -----------------------------------------------------------------------
+class Remainder(Op):
+    """a - b * floor(a / b), with the sign of the divisor (Python's ``%``).
+    d/da = 1, d/db = -floor(a / b)."""
 
     @staticmethod
     def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.power(a, b)
+        ctx.save_for_backward(a, b)
+        with np.errstate(**_ERR_ALL):
+            return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(**_ERR_ALL):
+            gb = -g * xp.floor_divide(a, b) if need_b else None
+        return (g if need_a else None), gb
+
+
+def remainder(input, other) -> Tensor:
+    """Python-style modulus: the result has the sign of ``other``.
+
+    Example:
+        >>> autograd.remainder(autograd.tensor([-3.0, 3.0]), 2)
+        tensor([1., 1.])
+    """
+    (a, b), _, _ = operands(input, other)
+    if a._data.dtype == np.bool_:
+        _reject("remainder", "remainder_cpu", a)
+    _check_int_divisor("remainder", a, b)
+    return Remainder.apply(a, b)
+
+
+def _fmod_samples(rng):
+    return [Sample(s.args[0] * 3, _random_signs(rng, s.args[1]))
+            for s in _binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
+
+
+register(OpInfo("remainder", remainder, ref=np.remainder, samples=_fmod_samples,
+                family="elementwise"))
+
+
+class Fmod(Op):
+    """C's fmod: a - b * trunc(a / b), with the sign of the dividend.
+    d/da = 1, d/db = -trunc(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        with np.errstate(**_ERR_ALL):
+            return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(**_ERR_ALL):
+            gb = -g * xp.trunc(a / b) if need_b else None
+        return (g if need_a else None), gb
+
+
+def fmod(input, other) -> Tensor:
+    """C-style modulus: the result has the sign of ``input``.
+
+    Example:
+        >>> autograd.fmod(autograd.tensor([-3.0, 3.0]), 2)
+        tensor([-1.,  1.])
+    """
+    (a, b), _, _ = operands(input, other)
+    if a._data.dtype == np.bool_:
+        _reject("fmod", "fmod_cpu", a)
+    _check_int_divisor("fmod", a, b)
+    return Fmod.apply(a, b)
+
+
+register(OpInfo("fmod", fmod, ref=np.fmod, samples=_fmod_samples, family="elementwise"))
+
+
+# ---- pow / float_power ----------------------------------------------------------------------
+class Pow(Op):
+    """a ** b: d/da = b * a**(b-1) (0 where b == 0), d/db = a**b * log(a) (0 where a == 0 and
+    b >= 0). The special cases are torch's, so gradients at 0 match it."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = _np_power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -272,11 +478,27 @@ class Pow(Op):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
-        if need_a:
-            ga = g * b * a ** (b - 1)
-        if need_b:
-            gb = g * out * xp.log(xp.where(a == 0, xp.ones_like(a), a))
+        zero = xp.zeros_like(g)
+        with np.errstate(**_ERR_ALL):  # 0 ** negative and log(negative) give inf/nan, as in torch
+            if need_a:
+                ga = xp.where(b == 0, zero, g * b * a ** (b - 1))
+            if need_b:
+                gb = xp.where((a == 0) & (b >= 0), zero, g * out * xp.log(a))
         return ga, gb
+
+
+def _np_power(a, b):
+    kind = a.dtype.kind
+    if kind == "b":  # only reached with a Python bool exponent: x ** True = x, x ** False = True
+        return np.power(a.astype(np.uint8), b.astype(np.uint8)).astype(np.bool_)
+    if kind in "iu" and np.any(b < 0):
+        # integer a ** -n is 1 / a**n truncated: 1 for a == 1, +-1 for a == -1, else 0
+        # (NumPy refuses negative integer powers, torch computes them)
+        pos = np.power(a, np.abs(b))
+        inv = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+        return np.where(b < 0, inv.astype(a.dtype), pos)
+    with np.errstate(**_ERR_ALL):
+        return np.power(a, b)
 
 
 def pow(input, exponent) -> Tensor:
@@ -287,13 +509,32 @@ def pow(input, exponent) -> Tensor:
         tensor([4., 9.])
     """
     (a, b), _, _ = operands(input, exponent)
-    if a._data.dtype.kind in "iu" and b._data.dtype.kind in "iu" and np.any(b._data < 0):
+    if a._data.dtype.kind in "iub" and isinstance(exponent, (int, np.integer)) \
+            and not isinstance(exponent, bool) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if a._data.dtype == np.bool_ and not isinstance(exponent, (bool, np.bool_)):
+        _reject("pow", "pow", a, "convert with .long() or .float()")
     return Pow.apply(a, b)
 
 
 register(OpInfo("pow", pow, ref=np.power, samples=_binary_samples(0.5, 2.0, -2.0, 2.0),
                 family="elementwise"))
+
+
+def float_power(input, exponent) -> Tensor:
+    """``input ** exponent`` computed in float64 (the result is always float64; gradients
+    are cast back to each input's dtype).
+
+    Example:
+        >>> autograd.float_power(autograd.tensor([2]), 3)
+        tensor([8.], dtype=autograd.float64)
+    """
+    (a, b), _, _ = operands(input, exponent, promote_to=_dt.float64)
+    return Pow.apply(a, b)
+
+
+register(OpInfo("float_power", float_power, ref=np.float_power,
+                samples=_binary_samples(0.5, 2.0, -2.0, 2.0), family="elementwise"))
 
 
 # ---- exp / log ----------------------------------------------------------------------------
@@ -451,6 +692,8 @@ def relu(input) -> Tensor:
         tensor([0., 2.])
     """
     (x,), _, _ = operands(input)
+    if x._data.dtype == np.bool_:
+        raise DTypeError("Boolean inputs not supported for relu")
     return Relu.apply(x)
 
 
@@ -463,4 +706,342 @@ def _relu_samples(rng):
 
 
 register(OpInfo("relu", relu, ref=lambda x: np.maximum(x, 0), samples=_relu_samples,
+                family="elementwise"))
+
+
+# ---- square / reciprocal ----------------------------------------------------------------------
+class Square(Op):
+    """x * x; d/dx = 2x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(over="ignore"):
+            return np.multiply(x, x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return 2 * g * x
+
+
+def square(input) -> Tensor:
+    """``input * input``; integers stay integers and bool becomes int64 (like torch).
+
+    Example:
+        >>> autograd.square(autograd.tensor([-2.0, 3.0]))
+        tensor([4., 9.])
+    """
+    (x,), _, _ = operands(input)
+    if x._data.dtype == np.bool_:
+        x = Tensor._make(x._data.astype(np.int64))
+    return Square.apply(x)
+
+
+_xp.define("square", numpy=np.square, tensor=square)
+register(OpInfo("square", square, ref=np.square, samples=_unary_samples(), family="elementwise"))
+
+
+def _away_from_zero_samples(low=0.2, high=2.0):
+    """Unary samples with |x| in [low, high], for ops with a kink or a pole at 0."""
+    def gen(rng):
+        def away(shape):
+            return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
+        return [Sample(away((3, 4))), Sample(away(())), Sample(away((2, 0, 3))),
+                Sample(away((5,)))]
+    return gen
+
+
+class Reciprocal(Op):
+    """1 / x; d/dx = -1/x**2 = -y**2 (from the saved output)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore"):
+            y = np.reciprocal(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):  # x == 0: -inf, like torch
+            return -g * (y * y)
+
+
+def reciprocal(input) -> Tensor:
+    """``1 / input`` (integers promote to the default float).
+
+    Example:
+        >>> autograd.reciprocal(autograd.tensor([2.0, 4.0]))
+        tensor([0.5000, 0.2500])
+    """
+    (x,), _, _ = operands(input, floating=True)
+    return Reciprocal.apply(x)
+
+
+_xp.define("reciprocal", numpy=np.reciprocal, tensor=reciprocal)
+register(OpInfo("reciprocal", reciprocal, ref=np.reciprocal, samples=_away_from_zero_samples(),
+                family="elementwise"))
+
+
+# ---- abs / sign / sgn -------------------------------------------------------------------------
+def _np_sign(x):
+    # (x > 0) - (x < 0): 0 for 0 and nan (torch's sign(nan) is 0; np.sign gives nan)
+    if x.dtype == np.bool_:
+        return x.copy()
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+class Sign(Op):
+    """-1, 0 or 1: piecewise constant, so the gradient is zero."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return _np_sign(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.zeros_like(g)
+
+
+def sign(input) -> Tensor:
+    """The sign of each element (-1, 0 or 1; 0 for nan), in the input's dtype.
+
+    Example:
+        >>> autograd.sign(autograd.tensor([-2.0, 0.0, 3.0]))
+        tensor([-1.,  0.,  1.])
+    """
+    (x,), _, _ = operands(input)
+    return Sign.apply(x)
+
+
+_xp.define("sign", numpy=_np_sign, tensor=sign)
+register(OpInfo("sign", sign, ref=np.sign, samples=_away_from_zero_samples(),
+                family="elementwise"))
+
+
+def sgn(input) -> Tensor:
+    """``sign`` extended to complex numbers; for real tensors it is ``sign``.
+
+    Example:
+        >>> autograd.sgn(autograd.tensor([-2.0, 3.0]))
+        tensor([-1.,  1.])
+    """
+    return sign(input)
+
+
+register(OpInfo("sgn", sgn, ref=np.sign, samples=_away_from_zero_samples(),
+                # torch.sgn's gradient is a "ZeroTensor" that cannot be compared; sign's is equal
+                torch_fn=lambda torch, x: torch.sign(x), family="elementwise"))
+
+
+class Abs(Op):
+    """|x|; d/dx = sign(x), which is 0 at x == 0 (torch's choice of subgradient)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return g * xp.sign(x)
+
+
+def abs(input) -> Tensor:
+    """Absolute value; integer tensors stay integer.
+
+    Example:
+        >>> autograd.abs(autograd.tensor([-2.0, 3.0]))
+        tensor([2., 3.])
+    """
+    (x,), _, _ = operands(input)
+    if x._data.dtype == np.bool_:
+        _reject("abs", "abs_cpu", x, "a bool tensor is already non-negative")
+    return Abs.apply(x)
+
+
+absolute = abs
+_xp.define("abs", numpy=np.abs, tensor=abs)
+register(OpInfo("abs", abs, ref=np.abs, samples=_away_from_zero_samples(), family="elementwise"))
+
+
+# ---- addcmul / addcdiv ------------------------------------------------------------------------
+def _number(v, opname):
+    """A Python number from a number or a one-element tensor (``value=`` arguments)."""
+    if isinstance(v, Tensor):
+        return v.item()
+    if isinstance(v, np.generic):
+        return v.item()
+    if not isinstance(v, (int, float, bool)):
+        raise TypeError(f"{opname}: value must be a number, got {type(v).__name__}")
+    return v
+
+
+class Addcmul(Op):
+    """input + value * t1 * t2."""
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value):
+        ctx.save_for_backward(t1, t2)
+        ctx.value = value
+        with np.errstate(over="ignore", invalid="ignore"):
+            return (x + value * (t1 * t2)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        t1, t2 = ctx.saved_tensors
+        need_x, need_1, need_2 = ctx.needs_input_grad
+        v = ctx.value
+        return ((g if need_x else None), (g * t2 * v if need_1 else None),
+                (g * t1 * v if need_2 else None))
+
+
+def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """``input + value * tensor1 * tensor2`` with broadcasting and promotion over all three.
+
+    Example:
+        >>> autograd.addcmul(autograd.tensor([1.0]), autograd.tensor([2.0]),
+        ...                  autograd.tensor([3.0]), value=0.5)
+        tensor([4.])
+    """
+    value = _number(value, "addcmul")
+    (x, t1, t2), _, dt = operands(input, tensor1, tensor2)
+    if x._data.dtype.kind != "f" and isinstance(value, float):
+        raise RuntimeError("For integral input tensors, argument value must not be a floating "
+                           "point number.")
+    return Addcmul.apply(x, t1, t2, value=value)
+
+
+register(OpInfo("addcmul", addcmul, ref=lambda x, a, b, value=1: x + value * a * b,
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
+                           rng.normal(size=(3, 4)), value=0.5),
+                    Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)),
+                           rng.normal(size=(3, 4))),
+                    Sample(rng.normal(size=()), rng.normal(size=(2,)), rng.normal(size=(2,)),
+                           value=-2)],
+                family="elementwise"))
+
+
+class Addcdiv(Op):
+    """input + value * t1 / t2."""
+
+    @staticmethod
+    def forward(ctx, x, t1, t2, value):
+        ctx.save_for_backward(t1, t2)
+        ctx.value = value
+        with np.errstate(**_ERR_ALL):
+            return (x + value * (t1 / t2)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        t1, t2 = ctx.saved_tensors
+        need_x, need_1, need_2 = ctx.needs_input_grad
+        v = ctx.value
+        with np.errstate(**_ERR_ALL):
+            g1 = g * v / t2 if need_1 else None
+            g2 = -g * v * t1 / (t2 * t2) if need_2 else None
+        return (g if need_x else None), g1, g2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (floating point tensors only).
+
+    Example:
+        >>> autograd.addcdiv(autograd.tensor([1.0]), autograd.tensor([2.0]),
+        ...                  autograd.tensor([4.0]), value=2)
+        tensor([2.])
+    """
+    value = _number(value, "addcdiv")
+    if not _is_floating(tensor1) and not _is_floating(tensor2):
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+            "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+            "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    (x, t1, t2), _, dt = operands(input, tensor1, tensor2)
+    return Addcdiv.apply(x, t1, t2, value=value)
+
+
+def _is_floating(x) -> bool:
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind == "f"
+    return isinstance(x, (float, np.floating))
+
+
+register(OpInfo("addcdiv", addcdiv, ref=lambda x, a, b, value=1: x + value * a / b,
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
+                           rng.uniform(0.5, 2.0, (3, 4)), value=0.5),
+                    Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)),
+                           -rng.uniform(0.5, 2.0, (3, 4))),
+                    Sample(rng.normal(size=()), rng.normal(size=(2,)),
+                           rng.uniform(0.5, 2.0, (2,)), value=-2)],
+                family="elementwise"))
+
+
+# ---- lerp -------------------------------------------------------------------------------------
+def _np_lerp(start, end, weight):
+    # torch's two-sided formula: exact at weight == 0 and weight == 1
+    diff = end - start
+    return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+
+
+class Lerp(Op):
+    """start + weight * (end - start); weight is a tensor input or a number (``scalar``)."""
+
+    @staticmethod
+    def forward(ctx, start, end, weight, scalar):
+        w = scalar if weight is None else weight
+        ctx.save_for_backward(start, end, weight)
+        ctx.scalar = scalar
+        return _np_lerp(start, end, w).astype(start.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        start, end, weight = ctx.saved_tensors
+        w = ctx.scalar if weight is None else weight
+        need_s, need_e, need_w = ctx.needs_input_grad
+        return ((g * (1 - w) if need_s else None), (g * w if need_e else None),
+                (g * (end - start) if need_w else None))
+
+
+def lerp(input, end, weight) -> Tensor:
+    """Linear interpolation ``input + weight * (end - input)``; ``weight`` is a number or a
+    tensor. All tensors must share one floating dtype (as in torch).
+
+    Example:
+        >>> autograd.lerp(autograd.tensor([0.0, 2.0]), autograd.tensor([4.0, 6.0]), 0.5)
+        tensor([2., 4.])
+    """
+    start = input
+    if not isinstance(start, Tensor):
+        raise TypeError(f"lerp(): argument 'input' must be Tensor, not {type(start).__name__}")
+    if start._data.dtype.kind != "f":
+        _reject("lerp", "lerp_kernel_scalar", start, "use a floating point tensor")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t._data.dtype != start._data.dtype:
+            raise DTypeError(f"expected dtype {start.dtype.name} for `{name}` but got dtype "
+                             f"{t.dtype.name} (lerp needs one dtype; convert with .to())")
+    if isinstance(weight, Tensor):
+        (s, e, w), _, _ = operands(start, end, weight)
+        return Lerp.apply(s, e, w, scalar=None)
+    (s, e), _, _ = operands(start, end, promote_to=start.dtype)
+    return Lerp.apply(s, e, None, scalar=_number(weight, "lerp"))
+
+
+register(OpInfo("lerp", lerp, ref=_np_lerp,
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.3),
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0.8),
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
+                           rng.uniform(0, 1, (3, 4))),
+                    Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)),
+                           rng.uniform(-0.5, 1.5, (3, 4))),
+                    Sample(rng.normal(size=()), rng.normal(size=()), rng.uniform(0, 1, ()))],
                 family="elementwise"))

@@ -1,4 +1,1065 @@
-"""(family 'math': being written)"""
+"""Elementwise math: exponentials and logarithms, roots, trigonometric and hyperbolic
+functions, error functions, rounding, and small binary functions (atan2, hypot, ...).
+
+Each op is one block: the ``Op`` (forward on arrays, VJP through ``xp``), the public
+function, the ``xp`` entry if other VJPs need it, and its ``OpInfo`` with test samples.
+Functions that are undefined somewhere (sqrt of a negative, log of 0 ...) return nan/inf
+like torch, without NumPy warnings; their gradients at those points match torch's.
+"""
 from __future__ import annotations
 
-__all__: list = []
+import math as _math
+
+import numpy as np
+
+from ..errors import DTypeError
+from ..function import Op
+from ..tensor import Tensor
+from . import xp as _xp
+from ._util import operands
+from .elementwise import (_ERR_ALL, _away_from_zero_samples, _binary_samples, _reject,
+                          _torch_tensor_args, _unary_samples)
+from .registry import OpInfo, Sample, register
+
+__all__ = ["exp2", "log1p", "expm1", "log2", "log10", "sqrt", "rsqrt", "sin", "cos", "tan",
+           "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh",
+           "cosh", "asinh", "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "logit", "erf",
+           "erfc", "erfinv", "floor", "ceil", "round", "trunc", "fix", "frac", "hypot",
+           "copysign", "xlogy", "nan_to_num"]
+
+_LN2 = _math.log(2.0)
+_LN10 = _math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
+_SQRT_PI_OVER_TWO = _math.sqrt(_math.pi) / 2.0
+
+
+def _special():
+    """scipy.special, imported on first use (``import autograd`` must stay cheap)."""
+    import scipy.special
+    return scipy.special
+
+
+def _np_erf(x):
+    return _special().erf(x).astype(x.dtype, copy=False)  # SciPy computes float16 in float64
+
+
+def _np_erfc(x):
+    return _special().erfc(x).astype(x.dtype, copy=False)
+
+
+def _np_erfinv(x):
+    return _special().erfinv(x).astype(x.dtype, copy=False)
+
+
+def _unary_float(op, input):
+    """Shared preparation of a floating unary op: numbers -> tensors, ints -> default float."""
+    (x,), _, _ = operands(input, floating=True)
+    return op.apply(x)
+
+
+# ---- exponentials and logarithms ---------------------------------------------------------------
+class Exp2(Op):
+    """2**x; d/dx = 2**x * ln 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            y = np.exp2(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        return g * y * _LN2
+
+
+def exp2(input) -> Tensor:
+    """Elementwise 2**x.
+
+    Example:
+        >>> autograd.exp2(autograd.tensor([3.0]))
+        tensor([8.])
+    """
+    return _unary_float(Exp2, input)
+
+
+register(OpInfo("exp2", exp2, ref=np.exp2, samples=_unary_samples(), family="math"))
+
+
+class Log1p(Op):
+    """log(1 + x), accurate for small x; d/dx = 1 / (1 + x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (x + 1)
+
+
+def log1p(input) -> Tensor:
+    """``log(1 + input)``, accurate when ``input`` is tiny.
+
+    Example:
+        >>> autograd.log1p(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Log1p, input)
+
+
+_xp.define("log1p", numpy=np.log1p, tensor=log1p)
+register(OpInfo("log1p", log1p, ref=np.log1p, samples=_unary_samples(-0.5, 2.0), family="math"))
+
+
+class Expm1(Op):
+    """e**x - 1, accurate for small x; d/dx = e**x = y + 1."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(over="ignore"):
+            y = np.expm1(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        return g * (y + 1)
+
+
+def expm1(input) -> Tensor:
+    """``exp(input) - 1``, accurate when ``input`` is tiny.
+
+    Example:
+        >>> autograd.expm1(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Expm1, input)
+
+
+_xp.define("expm1", numpy=np.expm1, tensor=expm1)
+register(OpInfo("expm1", expm1, ref=np.expm1, samples=_unary_samples(), family="math"))
+
+
+class Log2(Op):
+    """log2(x); d/dx = 1 / (x ln 2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (x * _LN2)
+
+
+def log2(input) -> Tensor:
+    """Base-2 logarithm.
+
+    Example:
+        >>> autograd.log2(autograd.tensor([8.0]))
+        tensor([3.])
+    """
+    return _unary_float(Log2, input)
+
+
+register(OpInfo("log2", log2, ref=np.log2, samples=_unary_samples(0.2, 3.0), family="math"))
+
+
+class Log10(Op):
+    """log10(x); d/dx = 1 / (x ln 10)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (x * _LN10)
+
+
+def log10(input) -> Tensor:
+    """Base-10 logarithm.
+
+    Example:
+        >>> autograd.log10(autograd.tensor([100.0]))
+        tensor([2.])
+    """
+    return _unary_float(Log10, input)
+
+
+register(OpInfo("log10", log10, ref=np.log10, samples=_unary_samples(0.2, 3.0), family="math"))
+
+
+# ---- roots --------------------------------------------------------------------------------------
+class Sqrt(Op):
+    """sqrt(x); d/dx = 1 / (2 sqrt(x)), inf at x == 0 (like torch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            y = np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / (2 * y)
+
+
+def sqrt(input) -> Tensor:
+    """Square root (nan for negative inputs; integers promote to the default float).
+
+    Example:
+        >>> autograd.sqrt(autograd.tensor([4.0, 9.0]))
+        tensor([2., 3.])
+    """
+    return _unary_float(Sqrt, input)
+
+
+_xp.define("sqrt", numpy=np.sqrt, tensor=sqrt)
+register(OpInfo("sqrt", sqrt, ref=np.sqrt, samples=_unary_samples(0.2, 3.0), family="math"))
+
+
+class Rsqrt(Op):
+    """1 / sqrt(x); d/dx = -y**3 / 2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = 1 / np.sqrt(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        with np.errstate(over="ignore", invalid="ignore"):
+            return -0.5 * g * (y * y * y)
+
+
+def rsqrt(input) -> Tensor:
+    """Reciprocal square root ``1 / sqrt(input)``.
+
+    Example:
+        >>> autograd.rsqrt(autograd.tensor([4.0]))
+        tensor([0.5000])
+    """
+    return _unary_float(Rsqrt, input)
+
+
+_xp.define("rsqrt", numpy=lambda x: 1 / np.sqrt(x), tensor=rsqrt)
+register(OpInfo("rsqrt", rsqrt, ref=lambda x: 1 / np.sqrt(x), samples=_unary_samples(0.2, 3.0),
+                family="math"))
+
+
+# ---- trigonometric ------------------------------------------------------------------------------
+class Sin(Op):
+    """sin(x); d/dx = cos(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):  # sin(inf) is nan
+            return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return g * xp.cos(x)
+
+
+def sin(input) -> Tensor:
+    """Sine (radians).
+
+    Example:
+        >>> autograd.sin(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Sin, input)
+
+
+class Cos(Op):
+    """cos(x); d/dx = -sin(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return -g * xp.sin(x)
+
+
+def cos(input) -> Tensor:
+    """Cosine (radians).
+
+    Example:
+        >>> autograd.cos(autograd.tensor([0.0]))
+        tensor([1.])
+    """
+    return _unary_float(Cos, input)
+
+
+_xp.define("sin", numpy=np.sin, tensor=sin)
+_xp.define("cos", numpy=np.cos, tensor=cos)
+register(OpInfo("sin", sin, ref=np.sin, samples=_unary_samples(-4, 4), family="math"))
+register(OpInfo("cos", cos, ref=np.cos, samples=_unary_samples(-4, 4), family="math"))
+
+
+class Tan(Op):
+    """tan(x); d/dx = 1 + tan(x)**2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):
+            y = np.tan(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        return g * (1 + y * y)
+
+
+def tan(input) -> Tensor:
+    """Tangent (radians).
+
+    Example:
+        >>> autograd.tan(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Tan, input)
+
+
+register(OpInfo("tan", tan, ref=np.tan, samples=_unary_samples(-1.2, 1.2), family="math"))
+
+
+class Asin(Op):
+    """arcsin(x); d/dx = 1 / sqrt(1 - x**2) (inf at |x| == 1)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.arcsin(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * xp.rsqrt(1 - x * x)
+
+
+def asin(input) -> Tensor:
+    """Inverse sine (nan outside [-1, 1]).
+
+    Example:
+        >>> autograd.asin(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Asin, input)
+
+
+arcsin = asin
+register(OpInfo("asin", asin, ref=np.arcsin, samples=_unary_samples(-0.9, 0.9), family="math"))
+
+
+class Acos(Op):
+    """arccos(x); d/dx = -1 / sqrt(1 - x**2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.arccos(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -g * xp.rsqrt(1 - x * x)
+
+
+def acos(input) -> Tensor:
+    """Inverse cosine (nan outside [-1, 1]).
+
+    Example:
+        >>> autograd.acos(autograd.tensor([1.0]))
+        tensor([0.])
+    """
+    return _unary_float(Acos, input)
+
+
+arccos = acos
+register(OpInfo("acos", acos, ref=np.arccos, samples=_unary_samples(-0.9, 0.9), family="math"))
+
+
+class Atan(Op):
+    """arctan(x); d/dx = 1 / (1 + x**2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arctan(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):
+            return g / (x * x + 1)
+
+
+def atan(input) -> Tensor:
+    """Inverse tangent.
+
+    Example:
+        >>> autograd.atan(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Atan, input)
+
+
+arctan = atan
+register(OpInfo("atan", atan, ref=np.arctan, samples=_unary_samples(-3, 3), family="math"))
+
+
+class Atan2(Op):
+    """The angle of the point (b, a): d/da = b / (a**2 + b**2), d/db = -a / (a**2 + b**2)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a, b)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        den = a * a + b * b
+        with np.errstate(**_ERR_ALL):
+            # at (0, 0) torch's gradient is 0 (not the nan of 0/0)
+            scale = xp.where(den == 0, xp.zeros_like(g), g / den)
+            return (scale * b if need_a else None), (-scale * a if need_b else None)
+
+
+def atan2(input, other) -> Tensor:
+    """Elementwise arctan(input / other) in the correct quadrant.
+
+    Example:
+        >>> autograd.atan2(autograd.tensor([1.0]), autograd.tensor([-1.0]))
+        tensor([2.3562])
+    """
+    (a, b), _, _ = operands(input, other, floating=True)
+    return Atan2.apply(a, b)
+
+
+arctan2 = atan2
+register(OpInfo("atan2", atan2, ref=np.arctan2, samples=_binary_samples(),
+                torch_fn=_torch_tensor_args("atan2"), family="math"))
+
+
+# ---- hyperbolic ---------------------------------------------------------------------------------
+class Sinh(Op):
+    """sinh(x); d/dx = cosh(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(over="ignore"):
+            return np.sinh(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):
+            return g * xp.cosh(x)
+
+
+def sinh(input) -> Tensor:
+    """Hyperbolic sine.
+
+    Example:
+        >>> autograd.sinh(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Sinh, input)
+
+
+class Cosh(Op):
+    """cosh(x); d/dx = sinh(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(over="ignore"):
+            return np.cosh(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):
+            return g * xp.sinh(x)
+
+
+def cosh(input) -> Tensor:
+    """Hyperbolic cosine.
+
+    Example:
+        >>> autograd.cosh(autograd.tensor([0.0]))
+        tensor([1.])
+    """
+    return _unary_float(Cosh, input)
+
+
+_xp.define("sinh", numpy=np.sinh, tensor=sinh)
+_xp.define("cosh", numpy=np.cosh, tensor=cosh)
+register(OpInfo("sinh", sinh, ref=np.sinh, samples=_unary_samples(), family="math"))
+register(OpInfo("cosh", cosh, ref=np.cosh, samples=_unary_samples(), family="math"))
+
+
+class Asinh(Op):
+    """arsinh(x); d/dx = 1 / sqrt(x**2 + 1)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.arcsinh(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):
+            return g * xp.rsqrt(x * x + 1)
+
+
+def asinh(input) -> Tensor:
+    """Inverse hyperbolic sine.
+
+    Example:
+        >>> autograd.asinh(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Asinh, input)
+
+
+arcsinh = asinh
+register(OpInfo("asinh", asinh, ref=np.arcsinh, samples=_unary_samples(), family="math"))
+
+
+class Acosh(Op):
+    """arcosh(x); d/dx = 1 / sqrt(x**2 - 1) (inf at x == 1)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(invalid="ignore"):
+            return np.arccosh(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(**_ERR_ALL):
+            return g * xp.rsqrt(x * x - 1)
+
+
+def acosh(input) -> Tensor:
+    """Inverse hyperbolic cosine (nan below 1).
+
+    Example:
+        >>> autograd.acosh(autograd.tensor([1.0]))
+        tensor([0.])
+    """
+    return _unary_float(Acosh, input)
+
+
+arccosh = acosh
+register(OpInfo("acosh", acosh, ref=np.arccosh, samples=_unary_samples(1.2, 3.0), family="math"))
+
+
+class Atanh(Op):
+    """artanh(x); d/dx = 1 / (1 - x**2) (inf at |x| == 1)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.arctanh(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        with np.errstate(divide="ignore"):
+            return g / (1 - x * x)
+
+
+def atanh(input) -> Tensor:
+    """Inverse hyperbolic tangent (+-inf at +-1, nan outside [-1, 1]).
+
+    Example:
+        >>> autograd.atanh(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Atanh, input)
+
+
+arctanh = atanh
+register(OpInfo("atanh", atanh, ref=np.arctanh, samples=_unary_samples(-0.9, 0.9), family="math"))
+
+
+# ---- logit --------------------------------------------------------------------------------------
+class Logit(Op):
+    """log(p / (1 - p)), p clamped to [eps, 1 - eps] when eps is given.
+
+    d/dp = 1 / (p (1 - p)); torch's convention outside the domain: the gradient is nan
+    (eps=None, p < 0 or p > 1) or 0 (p outside the clamping range [eps, 1 - eps]).
+    """
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        p = x if eps is None else np.clip(x, eps, 1 - eps)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(p / (1 - p))
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        eps = ctx.eps
+        with np.errstate(**_ERR_ALL):
+            grad = g / (x * (1 - x))
+            if eps is None:
+                return xp.where((x < 0) | (x > 1), float("nan"), grad)
+            return xp.where((x < eps) | (x > 1 - eps), xp.zeros_like(g), grad)
+
+
+def logit(input, eps=None) -> Tensor:
+    """The inverse of sigmoid, ``log(p / (1 - p))``; with ``eps`` the input is first
+    clamped to ``[eps, 1 - eps]``.
+
+    Example:
+        >>> autograd.logit(autograd.tensor([0.5]))
+        tensor([0.])
+    """
+    (x,), _, _ = operands(input, floating=True)
+    return Logit.apply(x, eps=None if eps is None else float(eps))
+
+
+def _ref_logit(x, eps=None):
+    p = x if eps is None else np.clip(x, eps, 1 - eps)
+    return np.log(p / (1 - p))
+
+
+register(OpInfo("logit", logit, ref=_ref_logit,
+                samples=lambda rng: _unary_samples(0.1, 0.9)(rng) + [
+                    Sample(rng.uniform(0.1, 0.9, (3, 4)), eps=0.05),
+                    # values outside [eps, 1 - eps] (gradient 0 there), none on the edges
+                    Sample(np.array([0.01, 0.03, 0.5, 0.97, 0.99]), eps=0.05)],
+                family="math"))
+
+
+# ---- error functions ----------------------------------------------------------------------------
+class Erf(Op):
+    """erf(x); d/dx = 2/sqrt(pi) exp(-x**2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _np_erf(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x))
+
+
+def erf(input) -> Tensor:
+    """The Gauss error function.
+
+    Example:
+        >>> autograd.erf(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Erf, input)
+
+
+_xp.define("erf", numpy=_np_erf, tensor=erf)
+register(OpInfo("erf", erf, ref=lambda x: _special().erf(x), samples=_unary_samples(), family="math"))
+
+
+class Erfc(Op):
+    """1 - erf(x), accurate for large x; d/dx = -2/sqrt(pi) exp(-x**2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _np_erfc(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return -g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x))
+
+
+def erfc(input) -> Tensor:
+    """The complementary error function ``1 - erf(input)``.
+
+    Example:
+        >>> autograd.erfc(autograd.tensor([0.0]))
+        tensor([1.])
+    """
+    return _unary_float(Erfc, input)
+
+
+register(OpInfo("erfc", erfc, ref=lambda x: _special().erfc(x), samples=_unary_samples(), family="math"))
+
+
+class Erfinv(Op):
+    """The inverse of erf on (-1, 1); d/dx = sqrt(pi)/2 exp(y**2) with y = erfinv(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = _np_erfinv(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        with np.errstate(over="ignore"):  # x == +-1: y = +-inf, gradient inf (torch too)
+            return g * _SQRT_PI_OVER_TWO * xp.exp(y * y)
+
+
+def erfinv(input) -> Tensor:
+    """The inverse error function (+-inf at +-1, nan outside [-1, 1]).
+
+    Example:
+        >>> autograd.erfinv(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return _unary_float(Erfinv, input)
+
+
+register(OpInfo("erfinv", erfinv, ref=lambda x: _special().erfinv(x), samples=_unary_samples(-0.9, 0.9),
+                family="math"))
+
+
+# ---- rounding: piecewise constant, so a zero gradient (as in torch) ----------------------------
+class _Rounding(Op):
+    """Shared backward of floor/ceil/round/trunc: the derivative is 0 almost everywhere."""
+
+    grad_fn_name = "RoundingBackward0"
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.zeros_like(g)
+
+
+class Floor(_Rounding):
+    @staticmethod
+    def forward(ctx, x):
+        return np.floor(x)
+
+
+class Ceil(_Rounding):
+    @staticmethod
+    def forward(ctx, x):
+        return np.ceil(x)
+
+
+class Trunc(_Rounding):
+    @staticmethod
+    def forward(ctx, x):
+        return np.trunc(x)
+
+
+class Round(_Rounding):
+    """Round half to even (like torch and NumPy); ``decimals`` scales by 10**decimals."""
+
+    @staticmethod
+    def forward(ctx, x, decimals):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.round(x, decimals)
+
+
+def _rounding(op, input, name, **params):
+    (x,), _, _ = operands(input)
+    kind = x._data.dtype.kind
+    if kind == "b":
+        _reject(name, name + "_vml_cpu", x, "convert with .long() or .float()")
+    if kind in "iu":
+        if params.get("decimals", 0) != 0:
+            _reject(name, name + "_cpu", x, "decimals needs a floating point tensor")
+        return Tensor._make(x._data.copy())  # integers are already whole numbers
+    return op.apply(x, **params)
+
+
+def floor(input) -> Tensor:
+    """The largest whole number <= each element (zero gradient; integers are returned as is).
+
+    Example:
+        >>> autograd.floor(autograd.tensor([-1.5, 1.5]))
+        tensor([-2.,  1.])
+    """
+    return _rounding(Floor, input, "floor")
+
+
+def ceil(input) -> Tensor:
+    """The smallest whole number >= each element (zero gradient).
+
+    Example:
+        >>> autograd.ceil(autograd.tensor([-1.5, 1.5]))
+        tensor([-1.,  2.])
+    """
+    return _rounding(Ceil, input, "ceil")
+
+
+def trunc(input) -> Tensor:
+    """Round toward zero (zero gradient).
+
+    Example:
+        >>> autograd.trunc(autograd.tensor([-1.5, 1.5]))
+        tensor([-1.,  1.])
+    """
+    return _rounding(Trunc, input, "trunc")
+
+
+fix = trunc
+
+
+def round(input, *, decimals=0) -> Tensor:
+    """Round to ``decimals`` decimal places, halves to even (zero gradient).
+
+    Example:
+        >>> autograd.round(autograd.tensor([0.5, 1.5, 1.26]))
+        tensor([0., 2., 1.])
+        >>> autograd.round(autograd.tensor([1.26]), decimals=1)
+        tensor([1.3000])
+    """
+    return _rounding(Round, input, "round", decimals=int(decimals))
+
+
+def _rounding_samples(rng):
+    # values well away from whole (and half) numbers, so finite differences see a flat function
+    def off_grid(shape):
+        return np.floor(rng.uniform(-4, 4, shape)) + rng.uniform(0.1, 0.4, shape) \
+            + rng.choice([0.0, 0.5], shape)
+    return [Sample(off_grid((3, 4))), Sample(off_grid(())), Sample(off_grid((2, 0)))]
+
+
+_xp.define("floor", numpy=np.floor, tensor=floor)
+_xp.define("trunc", numpy=np.trunc, tensor=trunc)
+for _name, _fn, _ref in [("floor", floor, np.floor), ("ceil", ceil, np.ceil),
+                         ("trunc", trunc, np.trunc), ("fix", fix, np.trunc)]:
+    register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math"))
+register(OpInfo("round", round, ref=np.round,
+                samples=lambda rng: _rounding_samples(rng) + [
+                    Sample(rng.uniform(-3, 3, (3, 4)) + 0.0123, decimals=1),
+                    Sample(rng.uniform(-300, 300, (5,)) + 1.23, decimals=-1)],
+                family="math"))
+
+
+class Frac(Op):
+    """x - trunc(x); the gradient passes through unchanged."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(invalid="ignore"):  # frac(inf) is nan
+            return x - np.trunc(x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return g
+
+
+def frac(input) -> Tensor:
+    """The fractional part ``input - trunc(input)`` (floating point tensors only).
+
+    Example:
+        >>> autograd.frac(autograd.tensor([-1.25, 2.5]))
+        tensor([-0.2500,  0.5000])
+    """
+    (x,), _, _ = operands(input)
+    if x._data.dtype.kind != "f":
+        _reject("frac", "frac_cpu", x, "integers have no fractional part")
+    return Frac.apply(x)
+
+
+register(OpInfo("frac", frac, ref=lambda x: x - np.trunc(x), samples=_rounding_samples,
+                family="math"))
+
+
+# ---- binary: hypot / copysign / xlogy -----------------------------------------------------------
+class Hypot(Op):
+    """sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.hypot(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(**_ERR_ALL):  # at (0, 0): 0/0 = nan, like torch
+            scale = g / out
+            return (scale * a if need_a else None), (scale * b if need_b else None)
+
+
+def hypot(input, other) -> Tensor:
+    """The hypotenuse ``sqrt(input**2 + other**2)`` (floating point tensors only).
+
+    Example:
+        >>> autograd.hypot(autograd.tensor([3.0]), autograd.tensor([4.0]))
+        tensor([5.])
+    """
+    (a, b), _, _ = operands(input, other)
+    if a._data.dtype.kind != "f":
+        _reject("hypot", "hypot_cpu", a, "convert with .float()")
+    return Hypot.apply(a, b)
+
+
+register(OpInfo("hypot", hypot, ref=np.hypot, samples=_binary_samples(),
+                torch_fn=_torch_tensor_args("hypot"), family="math"))
+
+
+class Copysign(Op):
+    """|a| with the sign of b. d/da = out / a (+-1; 0 at a == 0, like torch), d/db = 0."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.copysign(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        a, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = None
+        if need_a:
+            # the ratio out / a is +-1; taking it from the sign product keeps it exact
+            ratio = xp.sign(a) * xp.sign(out)
+            ga = g * ratio
+        return ga, (xp.zeros_like(g) if need_b else None)
+
+
+def copysign(input, other) -> Tensor:
+    """The magnitude of ``input`` with the sign of ``other`` (integers promote to float).
+
+    Example:
+        >>> autograd.copysign(autograd.tensor([1.0, -2.0]), -1)
+        tensor([-1., -2.])
+    """
+    (a, b), _, _ = operands(input, other, floating=True)
+    return Copysign.apply(a, b)
+
+
+register(OpInfo("copysign", copysign, ref=np.copysign,
+                samples=_binary_samples(0.2, 2.0, -2.0, 2.0), family="math"))
+
+
+class Xlogy(Op):
+    """x * log(y), defined as 0 where x == 0 (unless y is nan).
+
+    d/dx = log(y) (0 where x == 0 and y <= 0, like torch), d/dy = x / y.
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        with np.errstate(**_ERR_ALL):
+            out = x * np.log(y)
+        return np.where((x == 0) & ~np.isnan(y), np.zeros_like(out), out)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        gx = gy = None
+        zero = xp.zeros_like(g)
+        with np.errstate(**_ERR_ALL):
+            if need_x:
+                gx = xp.where((x == 0) & (y <= 0), zero, g * xp.log(y))
+            if need_y:
+                gy = g * x / y
+        return gx, gy
+
+
+def xlogy(input, other) -> Tensor:
+    """``input * log(other)``, taken as 0 where ``input == 0`` (so 0 * log(0) = 0).
+
+    Example:
+        >>> autograd.xlogy(autograd.tensor([0.0, 2.0]), autograd.tensor([0.0, 1.0]))
+        tensor([0., 0.])
+    """
+    (x, y), _, _ = operands(input, other, floating=True)
+    return Xlogy.apply(x, y)
+
+
+register(OpInfo("xlogy", xlogy, ref=lambda x, y: _special().xlogy(x, y), samples=_binary_samples(-2.0, 2.0, 0.2, 3.0),
+                family="math"))
+
+
+# ---- nan_to_num ---------------------------------------------------------------------------------
+class NanToNum(Op):
+    """Replace nan/+inf/-inf by finite numbers; the gradient passes where the input is finite."""
+
+    @staticmethod
+    def forward(ctx, x, nan, posinf, neginf):
+        ctx.finite = np.isfinite(x)  # a constant mask (depends on no differentiable value)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.where(xp.asarray(ctx.finite), g, xp.zeros_like(g))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
+    """Replace nan by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (default: the
+    dtype's largest / smallest finite value). Integer tensors are returned unchanged.
+
+    Example:
+        >>> autograd.nan_to_num(autograd.tensor([float("nan"), 1.0]), nan=-1.0)
+        tensor([-1.,  1.])
+    """
+    (x,), _, _ = operands(input)
+    if x._data.dtype.kind != "f":
+        return Tensor._make(x._data.copy())
+    return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def _nan_to_num_samples(rng):
+    special = np.array([[np.nan, np.inf, -np.inf, 1.5], [-2.0, np.nan, 0.0, np.inf]])
+    return [Sample(rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=())),
+            Sample(special, no_grad_args=(0,)),
+            Sample(special, nan=1.0, posinf=2.0, neginf=-3.0, no_grad_args=(0,)),
+            Sample(special, neginf=-5.0, no_grad_args=(0,))]
+
+
+register(OpInfo("nan_to_num", nan_to_num, ref=np.nan_to_num, samples=_nan_to_num_samples,
+                family="math"))
