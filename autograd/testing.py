@@ -27,6 +27,8 @@ class GradcheckError(RuntimeError):
 
 
 def _as_tuple(x):
+    if isinstance(x, list):  # torch accepts a list of inputs too
+        return tuple(x)
     return x if isinstance(x, tuple) else (x,)
 
 

@@ -1,0 +1,98 @@
+"""``nn.functional``: stateless forms of the layers (mirrors ``torch.nn.functional``).
+
+Activations, convolution and pooling are the differentiable ops of ``autograd`` (re-exported
+here under torch's names); this package adds linear layers, losses, normalisation,
+dropout, padding/resizing and distances, one file per family (``_loss.py``, ``_vision.py`` ...).
+
+Example:
+    >>> import autograd, nn.functional as F
+    >>> F.relu(autograd.tensor([-1.0, 2.0]))
+    tensor([0., 2.])
+"""
+import autograd as _ag
+
+from ._linear import *  # noqa: F401,F403
+from ._loss import *  # noqa: F401,F403
+from ._normalization import *  # noqa: F401,F403
+from ._dropout import *  # noqa: F401,F403
+from ._vision import *  # noqa: F401,F403
+from ._distance import *  # noqa: F401,F403
+from . import _linear, _loss, _dropout, _vision, _distance
+from . import _normalization as _norm
+
+# activations, convolution and pooling live in autograd.ops (activation, conv families);
+# they are re-exported as they exist.
+_REEXPORTED = (
+    "relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "silu", "elu", "selu",
+    "celu", "leaky_relu", "prelu", "softplus", "mish", "hardtanh", "logsigmoid", "hardsigmoid",
+    "hardswish", "softsign", "tanhshrink",
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
+    "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "adaptive_max_pool1d", "adaptive_max_pool2d", "unfold", "fold", "pixel_shuffle",
+    "pixel_unshuffle", "scaled_dot_product_attention",
+)
+__all__ = (list(_linear.__all__) + list(_loss.__all__) + list(_norm.__all__) + list(_dropout.__all__)
+           + list(_vision.__all__) + list(_distance.__all__))
+for _name in _REEXPORTED:
+    if hasattr(_ag, _name) and _name not in globals():
+        globals()[_name] = getattr(_ag, _name)
+        __all__.append(_name)
+
+
+def relu(input, inplace: bool = False):
+    """``max(x, 0)``; ``inplace=True`` overwrites ``input``.
+
+    Example:
+        >>> F.relu(autograd.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
+    return input.relu_() if inplace else _ag.relu(input)
+
+
+def sigmoid(input):
+    """The logistic function ``1 / (1 + exp(-x))``."""
+    return _ag.sigmoid(input)
+
+
+def tanh(input):
+    """Hyperbolic tangent."""
+    return _ag.tanh(input)
+
+
+def softmin(input, dim=None, dtype=None):
+    """``softmax(-x)``."""
+    return _ag.softmax(-input, dim, dtype)
+
+
+def threshold(input, threshold: float, value: float, inplace: bool = False):
+    """``x if x > threshold else value``."""
+    out = _ag.where(input > threshold, input, _ag.full_like(input, value))
+    return input.copy_(out) if inplace else out
+
+
+def glu(input, dim: int = -1):
+    """Gated linear unit: ``a * sigmoid(b)`` with ``a, b`` the two halves along ``dim``."""
+    n = input.shape[dim]
+    if n % 2:
+        raise ValueError(f"Halving dimension must be even, but dimension {dim} is size {n}")
+    a, b = input.chunk(2, dim)
+    return a * _ag.sigmoid(b)
+
+
+for _n in ("relu", "sigmoid", "tanh", "softmin", "threshold", "glu"):
+    if _n not in __all__:
+        __all__.append(_n)
+
+
+_ATTENTION = ("scaled_dot_product_attention", "multi_head_attention_forward")
+__all__ += list(_ATTENTION)
+
+
+def __getattr__(name):
+    # ops written in parallel in autograd (conv/pool ...) become visible as soon as they exist
+    if name in _REEXPORTED and hasattr(_ag, name):
+        return getattr(_ag, name)
+    if name in _ATTENTION:  # nn/functional_attention.py imports nn modules: import it lazily
+        from .. import functional_attention
+        return getattr(functional_attention, name)
+    raise AttributeError(f"module 'nn.functional' has no attribute {name!r}")
