@@ -27,6 +27,7 @@ from .backend import backend, get_backend, set_backend  # noqa: F401
 from .tensor import Tensor, Size  # noqa: F401
 from .ops import *  # noqa: F401,F403
 from .ops import public_names as _public_names
+from . import return_types  # noqa: F401  (torch.return_types: max/sort/topk ... results)
 from .factories import *  # noqa: F401,F403
 from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,  # noqa: F401
                      set_rng_state, default_generator)

@@ -52,6 +52,8 @@ def tensor_repr(t) -> str:
     if arr.size == 0 and arr.ndim != 1:
         extras.append(f"size=({', '.join(map(str, arr.shape))}{',' if arr.ndim == 1 else ''})")
     default = {_dt.get_default_dtype().np, np.dtype(np.int64), np.dtype(np.bool_)}
+    if arr.size == 0:  # torch names the dtype of an empty tensor unless it is the default float
+        default = {_dt.get_default_dtype().np}
     if arr.dtype not in default:
         extras.append(f"dtype={_dt._FROM_NP[arr.dtype]!r}")
     if t.grad_fn is not None:

@@ -10,6 +10,19 @@ settings.register_profile("jitgrad", deadline=None, max_examples=30)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "jitgrad"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _single_threaded_blas():
+    """Tests use small matrices, where BLAS threads only add contention (and CI may run two
+    test processes on two cores): one BLAS thread for the whole session."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

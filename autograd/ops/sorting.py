@@ -1,4 +1,224 @@
-"""(family 'sorting': being written)"""
+"""Sorting and ordering: sort, argsort, topk, and the finite difference ``diff``.
+
+``sort`` and ``topk`` return ``(values, indices)`` named tuples. The indices are computed on
+the array first; the values are then picked out of the input with a differentiable
+"select along dim" (``reduce._select``), so the gradient of a value flows back to the
+position it came from and the indices carry no gradient.
+"""
 from __future__ import annotations
 
-__all__: list = []
+import numpy as np
+
+from .. import return_types
+from ..function import Op
+from ..tensor import Tensor
+from . import xp as _xp
+from ._util import wrap_dim
+from .reduce import _as1d, _int_dim, _select
+from .registry import OpInfo, Sample, register
+
+__all__ = ["sort", "argsort", "topk", "diff"]
+
+
+def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
+    """Stable sort order along ``axis``; nan counts as the largest value (like torch)."""
+    if not descending:
+        return np.argsort(x, axis=axis, kind="stable")  # NumPy already puts nan last
+    if x.dtype.kind == "b":
+        key = ~x
+    elif x.dtype.kind == "f":
+        # lexsort (stable; its last key is the primary one): nan first, then larger values
+        nan = np.isnan(x)
+        return np.lexsort((np.where(nan, 0, -x), ~nan), axis=axis)
+    elif x.dtype.kind == "u":
+        key = np.iinfo(x.dtype).max - x
+    else:
+        key = -x.astype(np.int64) if x.dtype != np.int64 else ~x  # ~x = -x - 1: no overflow
+    return np.argsort(key, axis=axis, kind="stable")
+
+
+# ---- sort / argsort -----------------------------------------------------------------------
+def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False):
+    """Sort along ``dim``: a ``(values, indices)`` named tuple. The sort is always stable
+    (equal elements keep their order), and nan sorts as the largest value.
+
+    Example:
+        >>> autograd.tensor([3.0, 1.0, 2.0]).sort()
+        autograd.return_types.sort(
+        values=tensor([1., 2., 3.]),
+        indices=tensor([1, 2, 0]))
+    """
+    d = _int_dim(dim, input.ndim, "sort")
+    x = _as1d(input._data)
+    dd = d if input.ndim else 0
+    index = _order(x, dd, descending).astype(np.int64)
+    if input.ndim == 0:
+        index = index.reshape(())
+        return return_types.sort(_select(input, index, 0, False, "Sort"), Tensor._make(index))
+    return return_types.sort(_select(input, index, dd, True, "Sort"), Tensor._make(index))
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """Indices that sort ``input`` along ``dim`` (int64; stable).
+
+    Example:
+        >>> autograd.tensor([3.0, 1.0, 2.0]).argsort(descending=True)
+        tensor([0, 2, 1])
+    """
+    return sort(input, dim, descending, stable).indices
+
+
+def _np_sort(x, dim=-1, descending=False, stable=False):
+    if x.ndim == 0:
+        return x, np.asarray(0)
+    idx = np.argsort(-x if descending else x, axis=dim, kind="stable")
+    return np.take_along_axis(x, idx, axis=dim), idx
+
+
+def _sort_samples(rng):
+    x = rng.normal(size=(3, 5))
+    ties = np.array([[2.0, 1.0, 2.0, 0.5, 1.0], [0.0, 0.0, -1.0, 3.0, 0.0]])
+    return [Sample(x), Sample(x, 0), Sample(x, descending=True), Sample(x, -2, True),
+            # ties check the (stable) order; no finite differences at a tie, so no grad
+            Sample(ties, no_grad_args=(0,)),
+            Sample(ties, descending=True, stable=True, no_grad_args=(0,)),
+            Sample(rng.normal(size=())), Sample(rng.normal(size=(0, 3)))]
+
+
+register(OpInfo("sort", sort, ref=_np_sort, samples=_sort_samples, family="sorting"))
+register(OpInfo("argsort", argsort, ref=lambda *a, **k: _np_sort(*a, **k)[1],
+                samples=_sort_samples, differentiable=False, family="sorting"))
+
+
+# ---- topk ---------------------------------------------------------------------------------
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+    """The ``k`` largest (or smallest) elements along ``dim``: ``(values, indices)``.
+
+    Values are differentiable (the gradient returns to where each value came from). The
+    result is always sorted (``sorted=False`` is accepted and gives the same order).
+
+    Example:
+        >>> autograd.tensor([1.0, 5.0, 3.0]).topk(2)
+        autograd.return_types.topk(
+        values=tensor([5., 3.]),
+        indices=tensor([1, 2]))
+    """
+    d = _int_dim(dim, input.ndim, "topk")
+    x = _as1d(input._data)
+    dd = d if input.ndim else 0
+    k = int(k)
+    if not 0 <= k <= x.shape[dd]:
+        raise RuntimeError("selected index k out of range")
+    index = np.take(_order(x, dd, largest), np.arange(k), axis=dd).astype(np.int64)
+    if input.ndim == 0:
+        if k == 0:
+            raise RuntimeError("topk: k=0 is not supported for a 0-d tensor")
+        index = index.reshape(())
+        return return_types.topk(_select(input, index, 0, False, "Topk"), Tensor._make(index))
+    return return_types.topk(_select(input, index, dd, True, "Topk"), Tensor._make(index))
+
+
+def _np_topk(x, k, dim=-1, largest=True, sorted=True):
+    if x.ndim == 0:
+        return x, np.asarray(0)
+    idx = np.take(np.argsort(-x if largest else x, axis=dim, kind="stable"), np.arange(k),
+                  axis=dim)
+    return np.take_along_axis(x, idx, axis=dim), idx
+
+
+register(OpInfo("topk", topk, ref=_np_topk, family="sorting",
+                samples=lambda rng: [Sample(rng.normal(size=(3, 6)), 2),
+                                     Sample(rng.normal(size=(3, 6)), 3, 0),
+                                     Sample(rng.normal(size=(3, 6)), 4, largest=False),
+                                     Sample(rng.normal(size=(2, 3, 4)), 1, -2, True),
+                                     Sample(rng.normal(size=(3, 4)), 0),
+                                     Sample(rng.normal(size=()), 1),
+                                     Sample(rng.normal(size=(0, 4)), 2)]))
+
+
+# ---- diff ---------------------------------------------------------------------------------
+class Diff(Op):
+    """out[i] = x[i + 1] - x[i] along ``dim``; its VJP is ``DiffTranspose`` (and back)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim, ctx.in_shape = dim, x.shape
+        return np.diff(x, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.diff_transpose(g, ctx.dim, ctx.in_shape)
+
+
+class DiffTranspose(Op):
+    """The adjoint of one ``diff``: x[i] gets g[i - 1] - g[i] (missing terms are 0)."""
+
+    grad_fn_name = "DiffBackward0"
+
+    @staticmethod
+    def forward(ctx, g, dim, shape):
+        ctx.dim = dim
+        return _np_diff_transpose(g, dim, shape)
+
+    @staticmethod
+    def backward(ctx, gg, xp):
+        return xp.diff1(gg, ctx.dim)
+
+
+def _np_diff_transpose(g, dim, shape):
+    out = np.zeros(shape, g.dtype)
+    lead = [slice(None)] * len(shape)
+    hi, lo = list(lead), list(lead)
+    hi[dim], lo[dim] = slice(1, None), slice(None, -1)
+    out[tuple(hi)] += g
+    out[tuple(lo)] -= g
+    return out
+
+
+_xp.define("diff1", numpy=lambda x, dim: np.diff(x, axis=dim),
+           tensor=lambda x, dim: Diff.apply(x, dim=dim))
+_xp.define("diff_transpose", numpy=_np_diff_transpose,
+           tensor=lambda g, dim, shape: DiffTranspose.apply(g, dim=dim, shape=shape))
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
+    """The n-th forward difference along ``dim`` (``out[i] = x[i+1] - x[i]`` for n=1);
+    ``prepend`` / ``append`` are joined to ``input`` first.
+
+    Example:
+        >>> autograd.tensor([1.0, 4.0, 9.0]).diff()
+        tensor([3., 5.])
+    """
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    d = wrap_dim(dim, input.ndim)
+    if prepend is not None or append is not None:
+        from .join import cat  # the join family owns cat
+        parts = [p for p in (prepend, input, append) if p is not None]
+        parts = [p if isinstance(p, Tensor) else Tensor._make(
+            np.broadcast_to(np.asarray(p, input._data.dtype),
+                            input.shape[:d] + (1,) + input.shape[d + 1:]))
+                 for p in parts]
+        input = cat(parts, d)
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    out = input
+    for _ in range(n):
+        if out.shape[d] == 0:
+            break
+        if out._data.dtype == np.bool_:  # torch: diff of bools is "not equal" (xor)
+            out = Tensor._make(np.not_equal(out._data[(slice(None),) * d + (slice(1, None),)],
+                                            out._data[(slice(None),) * d + (slice(None, -1),)]))
+            continue
+        out = Diff.apply(out, dim=d)
+    return out
+
+
+register(OpInfo("diff", diff, family="sorting",
+                ref=lambda x, n=1, dim=-1, **k: np.diff(x, n=n, axis=dim),
+                samples=lambda rng: [Sample(rng.normal(size=(3, 5))),
+                                     Sample(rng.normal(size=(3, 5)), 2, 0),
+                                     Sample(rng.normal(size=(4, 3, 2)), 1, -2),
+                                     Sample(rng.normal(size=(4,)), 3),
+                                     Sample(rng.normal(size=(0, 3)), 1, 0),
+                                     Sample(rng.normal(size=(2, 3)), 0)]))
