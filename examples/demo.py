@@ -112,7 +112,7 @@ def main():
     loss.backward()
     picture = autograd.viz.draw(loss, params=model, max_nodes=40)
     try:
-        picture.render(os.path.join(args.out, "backprop_graph"), format="svg")
+        picture.render(os.path.join(args.out, "backprop_graph.svg"))
         print(f"wrote {args.out}/loss_curve.png and {args.out}/backprop_graph.svg")
     except RuntimeError as e:  # no Graphviz: keep the DOT text
         with open(os.path.join(args.out, "backprop_graph.dot"), "w") as f:

@@ -1,4 +1,1214 @@
-"""(family 'indexing': being written)"""
+"""Indexing: ``x[idx]``, ``x[idx] = v``, gather/scatter, index_* and masked_* ops.
+
+Three primitives carry every op of this family (and narrow/select/diagonal/split/cat's
+gradients in the movement and join families):
+
+* ``GetItem``   ``out = x[idx]``                      VJP: add g into zeros at idx
+* ``IndexAdd``  ``out = x.copy(); out[idx] += v``     VJP: g for x, ``g[idx]`` for v
+* ``IndexPut``  ``out = x.copy(); out[idx] = v``      VJP: g zeroed at idx for x, ``g[idx]`` for v
+
+``GetItem``'s VJP is ``IndexAdd`` into zeros and ``IndexAdd``'s VJP is ``GetItem``, so each
+is the other's transpose and every op built from them is differentiable to any order.
+Adding (``np.add.at``) instead of assigning matters: ``x[[0, 0]]`` uses x[0] twice, so its
+gradient is the sum of both output gradients.
+
+Indices are first brought to one canonical NumPy form by ``_normalize_index``: Tensors
+and lists become integer arrays, bool masks become the integer arrays of their nonzero
+positions, negative indices are wrapped, and out-of-range indices raise PyTorch's
+IndexError. PyTorch differs from NumPy in one corner: integers next to index arrays are
+applied first as plain selections (``x[0, :, [0, 1]]`` has shape ``(3, 2)`` in torch but
+``(2, 3)`` in NumPy for ``x`` of shape ``(2, 3, 4)``). Such indices are rewritten into an
+equivalent all-array ("mesh") index that produces PyTorch's layout.
+"""
 from __future__ import annotations
 
-__all__: list = []
+import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import DTypeError, ShapeError
+from ..function import Op
+from ..tensor import Tensor
+from . import xp as _xp
+from ._util import as_tensor_operand, cast, wrap_dim
+from .registry import OpInfo, Sample, register
+
+__all__ = ["getitem", "index_put", "index_select", "gather", "scatter", "scatter_add",
+           "scatter_reduce", "masked_fill", "masked_select", "take_along_dim", "take",
+           "index_add", "index_fill", "index_copy", "nonzero", "argwhere", "put"]
+
+_BAD_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
+
+
+class IndexOutOfRange(IndexError, RuntimeError):
+    """An index outside a dimension: PyTorch raises IndexError for ``x[i]`` but
+    RuntimeError for gather/scatter, so this is both."""
+
+
+# ==========================================================================================
+# Index normalization
+def _convert_item(item):
+    """One entry of an index -> int, slice, None, Ellipsis, np.bool_ or an ndarray."""
+    if item is None or item is Ellipsis:
+        return item
+    if isinstance(item, (bool, np.bool_)):
+        return None if item else np.bool_(False)  # x[True] is x[None]
+    if isinstance(item, (int, np.integer)):
+        return int(item)
+    if isinstance(item, slice):
+        def bound(b):
+            return None if b is None else int(b.__index__() if isinstance(b, Tensor) else b)
+        return slice(bound(item.start), bound(item.stop), bound(item.step))
+    if isinstance(item, Tensor):
+        arr = item._data
+        if arr.ndim == 0 and arr.dtype.kind in "iu":
+            return int(arr)  # a 0-d integer tensor indexes like an int (PyTorch)
+        if arr.ndim == 0 and arr.dtype == np.bool_:
+            return None if bool(arr) else np.bool_(False)
+    elif isinstance(item, (np.ndarray, list, tuple)):
+        arr = np.asarray(item._data if isinstance(item, Tensor) else item)
+        if arr.size == 0 and arr.dtype.kind == "f":  # x[[]] selects nothing
+            arr = arr.astype(np.intp)
+    else:
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         f"Variables are valid indices (got {type(item).__name__})")
+    if arr.dtype.kind not in "iub":
+        raise IndexError(_BAD_INDEX_DTYPE)
+    return arr
+
+
+def _normalize_index(index, tensor) -> tuple:
+    """Turn a user index into a canonical NumPy index giving PyTorch's result.
+
+    Tensors/lists become integer ndarrays, masks become their nonzero positions, negative
+    indices are wrapped and bounds are checked (PyTorch's IndexError). ``tensor`` is
+    anything with a ``.shape``.
+
+    Example:
+        >>> _normalize_index((autograd.tensor([0, -1]), slice(None)), autograd.zeros(3, 2))
+        (array([0, 2]), slice(None, None, None))
+    """
+    shape = tuple(tensor.shape)
+    if type(index) is int and shape and -shape[0] <= index < shape[0]:
+        return (index % shape[0],)  # fast path for the most common case, x[i]
+    ndim = len(shape)
+    items = [_convert_item(it) for it in (index if isinstance(index, tuple) else (index,))]
+
+    def consumed(it):
+        if it is None or it is Ellipsis or isinstance(it, np.bool_):
+            return 0
+        if isinstance(it, np.ndarray) and it.dtype == np.bool_:
+            return it.ndim
+        return 1
+
+    n_ellipsis = sum(it is Ellipsis for it in items)
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    used = sum(consumed(it) for it in items)
+    if used > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim}")
+    if n_ellipsis:
+        k = next(j for j, it in enumerate(items) if it is Ellipsis)  # not .index: arrays
+        items[k:k + 1] = [slice(None)] * (ndim - used)
+
+    out, d = [], 0
+    has_int = has_array = False
+    for it in items:
+        if isinstance(it, int):
+            size = shape[d]
+            if not -size <= it < size:
+                raise IndexOutOfRange(f"index {it} is out of bounds for dimension {d} with size "
+                                      f"{size}")
+            out.append(it % size)
+            has_int = True
+            d += 1
+        elif isinstance(it, slice):
+            if it.step == 0:
+                raise ValueError("slice step cannot be zero")
+            out.append(it)
+            d += 1
+        elif isinstance(it, np.ndarray) and it.dtype == np.bool_:
+            mshape = shape[d:d + it.ndim]
+            for j, n in enumerate(it.shape):
+                if n != mshape[j]:
+                    raise IndexError(f"The shape of the mask {list(it.shape)} at index {j} does "
+                                     f"not match the shape of the indexed tensor {list(shape)} "
+                                     f"at index {d + j}")
+            out += list(np.nonzero(it)) if it.ndim else [it]
+            has_array = True
+            d += it.ndim
+        elif isinstance(it, np.ndarray):
+            out.append(_wrap_indices(it, shape[d], d))
+            has_array = True
+            d += 1
+        else:  # None or np.bool_(False)
+            out.append(it)
+    arrays = [it for it in out if isinstance(it, np.ndarray)]
+    if len(arrays) > 1:
+        try:
+            np.broadcast_shapes(*[a.shape for a in arrays])
+        except ValueError:
+            raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
+                             "with shapes " + ", ".join(str(list(a.shape)) for a in arrays)) \
+                from None
+    if has_int and has_array:
+        return _mesh_index(out, shape)
+    return tuple(out)
+
+
+def _wrap_indices(arr, size, dim, negative_ok=True, msg=None):
+    """Bounds-check an integer index array along a dimension of ``size``; wrap negatives."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "iu":
+        raise IndexError(_BAD_INDEX_DTYPE)
+    if arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        low_ok = -size if negative_ok else 0
+        bad = hi if hi >= size else (lo if lo < low_ok else None)
+        if bad is not None:
+            raise IndexOutOfRange(msg.format(bad) if msg else
+                             f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        if lo < 0:
+            arr = np.where(arr < 0, arr + size, arr)
+    return arr.astype(np.intp, copy=False)
+
+
+def _mesh_index(items, shape) -> tuple:
+    """Rewrite an index mixing ints and arrays into an all-array index with PyTorch's layout.
+
+    PyTorch first applies the ints (plain selections), then the arrays: their broadcast
+    block lands where the arrays were if they are adjacent (ignoring the ints), else in
+    front. Every input dimension gets an index array shaped for that result layout; NumPy
+    then broadcasts them without copying.
+    """
+    if any(isinstance(it, np.bool_) for it in items):
+        raise IndexError("a False index cannot be combined with integer and tensor indices")
+    n_used = sum(1 for it in items if it is not None)
+    items = list(items) + [slice(None)] * (len(shape) - n_used)
+    bshape = np.broadcast_shapes(*[it.shape for it in items if isinstance(it, np.ndarray)])
+    rest = [k for k, it in enumerate(items) if not isinstance(it, int)]  # ints go first
+    pos = [j for j, k in enumerate(rest) if isinstance(items[k], np.ndarray)]
+    adjacent = pos == list(range(pos[0], pos[0] + len(pos)))
+    # result axes: one per slice and per None, len(bshape) for the array block
+    axis_of, axis, block_at = {}, 0, None
+    if not adjacent:
+        block_at, axis = 0, len(bshape)
+    for k in rest:
+        if isinstance(items[k], np.ndarray):
+            if block_at is None:
+                block_at, axis = axis, axis + len(bshape)
+        else:
+            axis_of[k] = axis
+            axis += 1
+    ndim_out = axis
+    result, d = [], 0
+    for k, it in enumerate(items):
+        if it is None:
+            continue
+        if isinstance(it, int):
+            result.append(np.asarray(it, dtype=np.intp))
+        elif isinstance(it, slice):
+            ar = np.arange(*it.indices(shape[d]), dtype=np.intp)
+            s = [1] * ndim_out
+            s[axis_of[k]] = ar.size
+            result.append(ar.reshape(s))
+        else:
+            b = np.broadcast_to(it, bshape)
+            result.append(b.reshape((1,) * block_at + tuple(bshape)
+                                    + (1,) * (ndim_out - block_at - len(bshape))))
+        d += 1
+    return tuple(result)
+
+
+def _is_basic(idx) -> bool:
+    """True when the index has no arrays: the result is a view and no element repeats."""
+    return not any(isinstance(it, np.ndarray) for it in idx)
+
+
+# ==========================================================================================
+# The three primitives (on normalized indices)
+def _np_add_at(z, idx, v):
+    if _is_basic(idx):
+        z[idx] += v  # basic indexing never repeats an element: plain add
+    else:
+        np.add.at(z, idx, v)  # repeated indices accumulate
+
+
+def _np_index_add_zeros(g, idx, shape):
+    z = np.zeros(shape, dtype=g.dtype)
+    _np_add_at(z, idx, g)
+    return z
+
+
+class GetItem(Op):
+    """``x[idx]``; VJP: the gradient added into zeros at ``idx`` (repeats accumulate)."""
+
+    grad_fn_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, x, idx):
+        ctx.idx, ctx.in_shape = idx, x.shape
+        return x[idx]
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return _index_add_zeros(g, ctx.idx, ctx.in_shape, xp)
+
+
+class IndexAdd(Op):
+    """``x`` with ``v`` added at ``idx`` (repeats accumulate); VJP: ``g`` and ``g[idx]``."""
+
+    grad_fn_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, x, v, idx):
+        ctx.idx = idx
+        out = x.copy()
+        _np_add_at(out, idx, v)
+        return out
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return g, (_take(g, ctx.idx, xp) if ctx.needs_input_grad[1] else None)
+
+
+class IndexPut(Op):
+    """``x`` with ``x[idx] = v``; VJP: ``g`` zeroed where overwritten, and ``g[idx]`` for v."""
+
+    @staticmethod
+    def forward(ctx, x, v, idx):
+        ctx.idx = idx
+        out = x.copy()
+        out[idx] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        gx = gv = None
+        if ctx.needs_input_grad[0]:
+            if xp.graph:
+                gx = IndexPut.apply(g, Tensor._make(np.zeros((), g._data.dtype)), idx=ctx.idx)
+            else:
+                gx = g.copy()
+                gx[ctx.idx] = 0
+        if ctx.needs_input_grad[1]:
+            gv = _take(g, ctx.idx, xp)
+        return gx, gv
+
+
+def _take(g, idx, xp):
+    """``g[idx]`` for a normalized index, in either namespace."""
+    return GetItem.apply(g, idx=idx) if xp.graph else np.asarray(g[idx])
+
+
+def _index_add_zeros(g, idx, shape, xp):
+    """Zeros of ``shape`` with ``g`` added at ``idx``, in either namespace."""
+    if xp.graph:
+        return IndexAdd.apply(Tensor._make(np.zeros(shape, g._data.dtype)), g, idx=idx)
+    return _np_index_add_zeros(g, idx, shape)
+
+
+# xp entries for other families' VJPs (indices in any form; normalized here)
+_xp.define("getitem", numpy=lambda g, index: g[_normalize_index(index, g)],
+           tensor=lambda g, index: getitem(g, index))
+_xp.define("index_add_zeros",
+           numpy=lambda g, index, shape: _np_index_add_zeros(
+               g, _normalize_index(index, _Shape(shape)), tuple(shape)),
+           tensor=lambda g, index, shape: IndexAdd.apply(
+               Tensor._make(np.zeros(tuple(shape), g._data.dtype)), g,
+               idx=_normalize_index(index, _Shape(shape))))
+
+
+class _Shape:
+    """A stand-in with only ``.shape`` (for normalizing an index against a shape)."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+def _pad_np(g, pad_width):
+    return np.pad(g, pad_width)
+
+
+def _pad_tensor(g, pad_width):
+    shape = tuple(n + a + b for n, (a, b) in zip(g.shape, pad_width))
+    idx = tuple(slice(a, a + n) for n, (a, _) in zip(g.shape, pad_width))
+    return IndexAdd.apply(Tensor._make(np.zeros(shape, g._data.dtype)), g, idx=idx)
+
+
+# xp.pad(g, ((before, after), ...)): embed g in zeros (e.g. the VJP of a crop/slice).
+_xp.define("pad", numpy=_pad_np, tensor=_pad_tensor)
+
+
+# ==========================================================================================
+# getitem / index_put
+def getitem(input: Tensor, index) -> Tensor:
+    """``input[index]`` with PyTorch's rules: ints, slices (any step), None, ``...``,
+    integer tensors/lists and bool masks. Differentiable; repeated indices accumulate.
+
+    Example:
+        >>> x = autograd.arange(6.0).reshape(2, 3)
+        >>> x[:, [0, 0]]
+        tensor([[0., 0.],
+                [3., 3.]])
+    """
+    idx = _normalize_index(index, input)
+    return _view_of(GetItem.apply(input, idx=idx), input)
+
+
+def _view_of(out: Tensor, input: Tensor) -> Tensor:
+    """A basic index gives a view (as in PyTorch): share the version counter so that an
+    in-place change through either one invalidates values saved from the other."""
+    if np.may_share_memory(out._data, input._data):
+        out._version_cell = input._version_cell
+    return out
+
+
+def _value_for(input: Tensor, idx, value, opname) -> Tensor:
+    """The value to write at ``idx``: input's dtype; broadcast to the indexed shape if it
+    needs grad (its gradient is then summed back by expand's VJP)."""
+    v = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value))
+    if v._data.dtype != input._data.dtype:
+        v = cast(v, _dt.as_dtype(input._data.dtype))
+    target = np.empty(input._data.shape, dtype=np.bool_)[idx].shape
+    vshape = tuple(v._data.shape)
+    while len(vshape) > len(target) and vshape[0] == 1:  # leading 1s may be dropped
+        vshape = vshape[1:]
+    try:
+        if len(vshape) > len(target) or np.broadcast_shapes(vshape, target) != target:
+            raise ValueError
+    except ValueError:
+        raise ShapeError(f"{opname}: shape mismatch: value tensor of shape {list(v.shape)} "
+                         f"cannot be broadcast to indexing result of shape {list(target)}") \
+            from None
+    if v._requires_grad and v._data.shape != target:
+        from .movement import expand, reshape
+        v = expand(reshape(v, vshape), target)
+    return v
+
+
+def index_put_slice(self: Tensor, index, value) -> Tensor:
+    """Out of place ``self[index] = value``: a new tensor, differentiable w.r.t. both
+    (``self``'s gradient is zero where it was overwritten). Used by ``x[index] = value``.
+
+    Example:
+        >>> index_put_slice(autograd.zeros(3), 1, 5.0)
+        tensor([0., 5., 0.])
+    """
+    idx = _normalize_index(index, self)
+    return IndexPut.apply(self, _value_for(self, idx, value, "index_put"), idx=idx)
+
+
+def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """``input`` with ``input[indices] = values`` (or ``+=`` with ``accumulate=True``, where
+    repeated indices add up). ``indices`` is a tuple of index tensors.
+
+    Example:
+        >>> autograd.index_put(autograd.zeros(3), (autograd.tensor([0, 0]),),
+        ...                    autograd.tensor(1.0), accumulate=True)
+        tensor([2., 0., 0.])
+    """
+    idx = _normalize_index(tuple(indices), input)
+    v = _value_for(input, idx, values, "index_put")
+    return (IndexAdd if accumulate else IndexPut).apply(input, v, idx=idx)
+
+
+def _np_getitem(x, index):
+    return x[index]
+
+
+def _getitem_samples(rng):
+    x = rng.normal(size=(3, 4, 5))
+    return [Sample(x, 1), Sample(x, -1),
+            Sample(x, (slice(None), slice(1, 3))),
+            Sample(x, (Ellipsis, slice(None, None, 2))),
+            Sample(x, (None, 0, Ellipsis, None)),
+            Sample(x, (np.array([0, 2, 0]),)),                        # repeats accumulate
+            Sample(x, (slice(None), np.array([[1, 1], [3, 0]]))),
+            Sample(x, (np.array([0, 1]), slice(None), np.array([4, 4]))),   # block in front
+            Sample(x, (rng.random((3, 4)) > 0.5,)),                   # bool mask
+            Sample(x, (np.array([2, 2]), np.array([[0], [3]]))),      # broadcast index arrays
+            Sample(rng.normal(size=()), (None, Ellipsis)),
+            Sample(rng.normal(size=(0, 3)), (slice(None), 1))]
+
+
+register(OpInfo("getitem", getitem, ref=_np_getitem, samples=_getitem_samples, method=False,
+                torch_fn=lambda torch, x, index: x[tuple(torch.as_tensor(i) if isinstance(
+                    i, np.ndarray) else i for i in index) if isinstance(index, tuple) else index],
+                family="indexing"))
+
+
+def _np_index_put(x, indices, values, accumulate=False):
+    out = x.copy()
+    if accumulate:
+        np.add.at(out, tuple(indices), values)
+    else:
+        out[tuple(indices)] = values
+    return out
+
+
+register(OpInfo("index_put", index_put, ref=_np_index_put, samples=lambda rng: [
+    Sample(rng.normal(size=(4, 3)), (np.array([0, 2]),), rng.normal(size=(2, 3))),
+    Sample(rng.normal(size=(4, 3)), (np.array([0, 2]), np.array([1, 1])), rng.normal(size=())),
+    Sample(rng.normal(size=(4, 3)), (np.array([1, 1, 3]),), rng.normal(size=(3,)),
+           accumulate=True)],
+    torch_fn=lambda torch, x, ind, v, **kw: torch.index_put(
+        x, tuple(torch.as_tensor(i) for i in ind), v, **kw),
+    family="indexing"))
+
+
+# ==========================================================================================
+# gather / take_along_dim / scatter family: an index tensor shaped like the output
+def _check_index_tensor(index, opname) -> np.ndarray:
+    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if arr.dtype.kind not in "iu":
+        raise DTypeError(f"{opname}(): Expected dtype int64 for index, got {arr.dtype}")
+    return arr
+
+
+def _along_dim_index(index: np.ndarray, dim: int, size: int) -> tuple:
+    """The full index of ``gather``/``scatter``: ``index`` along ``dim``, positions elsewhere."""
+    idx = []
+    for d in range(index.ndim):
+        if d == dim:
+            idx.append(_wrap_indices(index, size, dim, negative_ok=False))
+        else:
+            s = [1] * index.ndim
+            s[d] = index.shape[d]
+            idx.append(np.arange(index.shape[d], dtype=np.intp).reshape(s))
+    return tuple(idx)
+
+
+class Gather(GetItem):
+    """``out[i][j] = x[index[i][j]][j]`` (dim 0): a GetItem with a full index."""
+
+
+def _as_1d(t: Tensor) -> Tensor:
+    from .movement import reshape
+    return reshape(t, (1,)) if t.ndim == 0 else t
+
+
+def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
+    """Pick values along ``dim`` at positions given by ``index`` (same ndim as ``input``).
+
+    Example:
+        >>> autograd.tensor([[1.0, 2.0], [3.0, 4.0]]).gather(1, autograd.tensor([[1], [0]]))
+        tensor([[2.],
+                [3.]])
+    """
+    arr = _check_index_tensor(index, "gather")
+    if input.ndim == 0 or arr.ndim == 0:
+        from .movement import reshape
+        # 0-d input or index: work on 1-element vectors, answer in the index's shape
+        return reshape(gather(_as_1d(input), wrap_dim(dim, 1), arr.reshape(-1)), arr.shape)
+    dim = wrap_dim(dim, input.ndim)
+    if arr.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d in range(arr.ndim):
+        if d != dim and arr.shape[d] > input.shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index "
+                               f"{list(arr.shape)} to be no larger than self "
+                               f"{list(input.shape)} apart from dimension {dim}")
+    return Gather.apply(input, idx=_along_dim_index(arr, dim, input.shape[dim]))
+
+
+def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
+    """NumPy's take_along_axis: like gather, but ``input`` and ``indices`` broadcast
+    (except along ``dim``); ``dim=None`` works on the flattened tensors.
+
+    Example:
+        >>> x = autograd.tensor([[3.0, 1.0], [2.0, 5.0]])
+        >>> autograd.take_along_dim(x, x.argsort(dim=1), dim=1)
+        tensor([[1., 3.],
+                [2., 5.]])
+    """
+    from .movement import expand, reshape
+    arr = _check_index_tensor(indices, "take_along_dim")
+    if dim is None:
+        return gather(reshape(input, (-1,)), 0, arr.reshape(-1))
+    dim = wrap_dim(dim, max(input.ndim, arr.ndim))
+    if input.ndim != arr.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {input.ndim} dimensions for input, "
+                           f"and {arr.ndim} dimensions for indices")
+    shape_in = list(input.shape)
+    shape_ix = list(arr.shape)
+    shape_in[dim] = shape_ix[dim] = 1
+    common = list(np.broadcast_shapes(tuple(shape_in), tuple(shape_ix)))
+    tgt_in, tgt_ix = list(common), list(common)
+    tgt_in[dim], tgt_ix[dim] = input.shape[dim], arr.shape[dim]
+    if tuple(tgt_in) != tuple(input.shape):
+        input = expand(input, tuple(tgt_in))
+    return gather(input, dim, np.broadcast_to(arr, tuple(tgt_ix)))
+
+
+def _np_gather(x, dim, index, **kw):
+    out = np.empty(index.shape, x.dtype)
+    for pos in np.ndindex(*index.shape):  # out[i][j] = x[index[i][j]][j] (dim 0), literally
+        src = list(pos)
+        src[dim] = index[pos]
+        out[pos] = x[tuple(src)]
+    return out
+
+
+def _gather_samples(rng):
+    x = rng.normal(size=(3, 4))
+    return [Sample(x, 0, np.array([[0, 1, 2, 0], [2, 2, 1, 0]])),
+            Sample(x, 1, np.array([[3, 3], [0, 1], [2, 0]])),
+            Sample(x, -1, np.array([[1], [1]])),     # index smaller than input
+            Sample(rng.normal(size=(2, 3, 4)), 2, rng.integers(0, 4, (2, 3, 5)))]
+
+
+register(OpInfo("gather", gather, ref=_np_gather, samples=_gather_samples,
+                torch_fn=lambda torch, x, dim, i: torch.gather(x, dim, torch.as_tensor(i)),
+                family="indexing"))
+
+
+def _np_take_along_dim(x, idx, dim=None):
+    if dim is None:
+        return np.take_along_axis(x.reshape(-1), idx.reshape(-1), axis=0)
+    dim %= x.ndim
+
+    def without_dim(shape):
+        return tuple(1 if d == dim else n for d, n in enumerate(shape))
+    common = np.broadcast_shapes(without_dim(x.shape), without_dim(idx.shape))
+    xs = tuple(x.shape[d] if d == dim else n for d, n in enumerate(common))
+    ys = tuple(idx.shape[d] if d == dim else n for d, n in enumerate(common))
+    return np.take_along_axis(np.broadcast_to(x, xs), np.broadcast_to(idx, ys), axis=dim)
+
+
+register(OpInfo("take_along_dim", take_along_dim, ref=_np_take_along_dim, samples=lambda rng: [
+    Sample(rng.normal(size=(3, 4)), np.array([[0, 3], [1, 1], [2, 0]]), 1),
+    Sample(rng.normal(size=(3, 4)), np.array([5, 0, 11]), None),
+    Sample(rng.normal(size=(3, 1)), np.array([[0, 0, 0]]), 1),     # input broadcasts
+    Sample(rng.normal(size=(1, 4)), np.array([[0], [3]]), 1)],     # indices broadcast
+    torch_fn=lambda torch, x, i, dim: torch.take_along_dim(x, torch.as_tensor(i), dim),
+    family="indexing"))
+
+
+def _scatter_prepare(input: Tensor, dim, index, src, opname):
+    """Checks shared by the scatter ops; returns (dim, full index, src restricted to index)."""
+    arr = _check_index_tensor(index, opname)
+    if input.ndim == 0:
+        raise RuntimeError(f"{opname}(): expected a tensor with at least one dimension")
+    dim = wrap_dim(dim, input.ndim)
+    if arr.ndim != input.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    src_shape = src.shape if isinstance(src, Tensor) else None
+    bad = any(d != dim and arr.shape[d] > input.shape[d] for d in range(arr.ndim))
+    if src_shape is not None:
+        bad = bad or len(src_shape) != arr.ndim or any(
+            arr.shape[d] > src_shape[d] for d in range(arr.ndim))
+    if bad:
+        msg = (f"Expected index {list(arr.shape)} to be no larger than self "
+               f"{list(input.shape)} apart from dimension {dim}")
+        if src_shape is not None:
+            msg += f" and to be no larger size than src {list(src_shape)}"
+        raise RuntimeError(msg)
+    idx = _along_dim_index(arr, dim, input.shape[dim])
+    if isinstance(src, Tensor):
+        if tuple(src.shape) != arr.shape:  # only src's leading block is used
+            src = GetItem.apply(src, idx=tuple(slice(0, n) for n in arr.shape))
+        if src._data.dtype != input._data.dtype:
+            src = cast(src, _dt.as_dtype(input._data.dtype))
+    return dim, idx, src
+
+
+class Scatter(IndexPut):
+    """``x[index[i][j]][j] = src[i][j]`` (dim 0): an IndexPut with a full index."""
+
+
+class ScatterAdd(IndexAdd):
+    """``x[index[i][j]][j] += src[i][j]`` (dim 0): an IndexAdd with a full index."""
+
+
+def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
+    """Write ``src`` (or a number ``value``) into ``input`` at ``index`` along ``dim``
+    (the inverse of gather). ``reduce='add'`` adds instead (same as ``scatter_add``).
+
+    Example:
+        >>> autograd.zeros(2, 3).scatter(1, autograd.tensor([[2], [0]]), 1.0)
+        tensor([[0., 0., 1.],
+                [1., 0., 0.]])
+    """
+    if src is None and value is None:
+        raise TypeError("scatter() missing 1 required argument: 'src' or 'value'")
+    if src is not None and not isinstance(src, Tensor):
+        src, value = None, src
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
+    dim, idx, src = _scatter_prepare(input, dim, index, src, "scatter")
+    if src is None:
+        shape = np.broadcast_shapes(*[np.shape(i) for i in idx])  # = index's shape
+        src = Tensor._make(np.full(shape, value, dtype=input._data.dtype))
+    if reduce == "add":
+        return ScatterAdd.apply(input, src, idx=idx)
+    if reduce == "multiply":
+        if input._requires_grad or src._requires_grad:
+            raise RuntimeError("scatter(reduce='multiply') is not differentiable; use "
+                               "scatter_reduce(..., reduce='prod')")
+        out = input._data.copy()
+        np.multiply.at(out, idx, src._data)
+        return Tensor._make(out)
+    return Scatter.apply(input, src, idx=idx)
+
+
+def scatter_add(input: Tensor, dim: int, index, src: Tensor) -> Tensor:
+    """Add ``src`` into ``input`` at ``index`` along ``dim``; repeated indices accumulate.
+
+    Example:
+        >>> autograd.zeros(3).scatter_add(0, autograd.tensor([0, 0, 2]), autograd.ones(3))
+        tensor([2., 0., 1.])
+    """
+    dim, idx, src = _scatter_prepare(input, dim, index, as_tensor_operand(src), "scatter_add")
+    return ScatterAdd.apply(input, src, idx=idx)
+
+
+def _dim_and_index(dim, index, ndim):
+    arr = np.asarray(index._data if isinstance(index, Tensor) else index)
+    return wrap_dim(dim, ndim), arr
+
+
+def _xp_gather_np(g, dim, index):
+    dim, arr = _dim_and_index(dim, index, g.ndim)
+    return g[_along_dim_index(arr, dim, g.shape[dim])]
+
+
+def _xp_scatter_add_zeros_np(g, dim, index, shape):
+    dim, arr = _dim_and_index(dim, index, len(shape))
+    return _np_index_add_zeros(g, _along_dim_index(arr, dim, shape[dim]), tuple(shape))
+
+
+def _xp_scatter_add_zeros_tensor(g, dim, index, shape):
+    dim, arr = _dim_and_index(dim, index, len(shape))
+    return ScatterAdd.apply(Tensor._make(np.zeros(tuple(shape), g._data.dtype)), g,
+                            idx=_along_dim_index(arr, dim, shape[dim]))
+
+
+# For VJPs of ops that pick along a dim (max/min with dim, sort, topk, ...): gather the
+# gradient, or scatter-add it into zeros of the input's shape (repeats accumulate).
+_xp.define("gather", numpy=_xp_gather_np, tensor=lambda g, dim, index: gather(g, dim, index))
+_xp.define("scatter_add_zeros", numpy=_xp_scatter_add_zeros_np,
+           tensor=_xp_scatter_add_zeros_tensor)
+
+
+def _np_scatter(x, dim, index, src=None, value=None, reduce=None):
+    out = x.copy()
+    if not isinstance(src, np.ndarray):
+        src = np.full(index.shape, src if value is None else value, x.dtype)
+    src = src[tuple(slice(0, n) for n in index.shape)]
+    for pos in np.ndindex(*index.shape):
+        tgt = list(pos)
+        tgt[dim] = index[pos]
+        if reduce == "add":
+            out[tuple(tgt)] += src[pos]
+        else:
+            out[tuple(tgt)] = src[pos]
+    return out
+
+
+def _unique_scatter_index(rng, shape, size, dim):
+    """Index for scatter without collisions along dim (their result would be arbitrary)."""
+    out = np.empty(shape, dtype=np.int64)
+    for pos in np.ndindex(*[n for d, n in enumerate(shape) if d != dim]):
+        perm = rng.permutation(size)[:shape[dim]]
+        sl = list(pos)
+        sl.insert(dim, slice(None))
+        out[tuple(sl)] = perm
+    return out
+
+
+register(OpInfo("scatter", scatter, ref=_np_scatter, samples=lambda rng: [
+    Sample(rng.normal(size=(3, 4)), 0, _unique_scatter_index(rng, (2, 4), 3, 0),
+           rng.normal(size=(2, 4))),
+    Sample(rng.normal(size=(3, 5)), 1, _unique_scatter_index(rng, (3, 2), 5, 1),
+           rng.normal(size=(3, 2))),
+    Sample(rng.normal(size=(3, 4)), -1, _unique_scatter_index(rng, (2, 3), 4, 1), 1.5)],
+    # src larger than index and reduce="add" are checked in tests/test_indexing.py: torch has
+    # no backward for them
+    torch_fn=lambda torch, x, d, i, s, **kw: torch.scatter(x, d, torch.as_tensor(i), s, **kw),
+    family="indexing"))
+register(OpInfo("scatter_add", scatter_add,
+                ref=lambda x, d, i, s: _np_scatter(x, d, i, s, reduce="add"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), 0, rng.integers(0, 3, (5, 4)),
+                           rng.normal(size=(5, 4))),
+                    Sample(rng.normal(size=(2, 5)), 1, rng.integers(0, 5, (2, 3)),
+                           rng.normal(size=(2, 3)))],
+                torch_fn=lambda torch, x, d, i, s: torch.scatter_add(x, d, torch.as_tensor(i), s),
+                family="indexing"))
+
+
+class ScatterExtreme(Op):
+    """scatter_reduce with ``amax``/``amin``: the gradient is shared equally among all the
+    contributors (self and src entries) equal to the result, like PyTorch."""
+
+    grad_fn_name = "ScatterReduceBackward0"
+
+    @staticmethod
+    def forward(ctx, x, src, idx, ufunc, include_self):
+        out = x.copy()
+        if not include_self:  # scattered positions start from the reduction's identity
+            if x.dtype.kind == "f":
+                out[idx] = -np.inf if ufunc is np.maximum else np.inf
+            else:
+                info = np.iinfo(x.dtype)
+                out[idx] = info.min if ufunc is np.maximum else info.max
+        ufunc.at(out, idx, src)
+        if ctx.needs_input_grad:  # constant masks: who attains the extreme
+            self_hit = x == out
+            if not include_self:
+                self_hit[idx] = False
+            src_hit = src == out[idx]
+            count = self_hit.astype(x.dtype)
+            np.add.at(count, idx, src_hit.astype(x.dtype))
+            ctx.idx, ctx.self_hit, ctx.src_hit, ctx.count = idx, self_hit, src_hit, count
+        return out
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        share = g / xp.asarray(np.maximum(ctx.count, 1))
+        zero = xp.zeros_like(share)
+        gx = xp.where(xp.asarray(ctx.self_hit), share, zero) if ctx.needs_input_grad[0] else None
+        gs = None
+        if ctx.needs_input_grad[1]:
+            picked = _take(share, ctx.idx, xp)
+            gs = xp.where(xp.asarray(ctx.src_hit), picked, xp.zeros_like(picked))
+        return gx, gs
+
+
+class ScatterProd(Op):
+    """scatter_reduce with ``prod``. A contributor ``c`` to ``out[p]`` has derivative
+    ``out[p] / c`` when it is nonzero; a zero contributor gets the product of the others if
+    it is the only zero there, else 0 (the division formula would give 0/0)."""
+
+    grad_fn_name = "ScatterReduceBackward0"
+
+    @staticmethod
+    def forward(ctx, x, src, idx, include_self):
+        out = x.copy()
+        if not include_self:
+            out[idx] = 1
+        np.multiply.at(out, idx, src)
+        if ctx.needs_input_grad:  # constants for the zero contributors
+            self_c = x.copy()
+            if not include_self:
+                self_c[idx] = 1  # excluded: neutral, and its gradient is 0 there (below)
+            zeros = (self_c == 0).astype(np.int64)
+            np.add.at(zeros, idx, (src == 0).astype(np.int64))
+            others = np.where(self_c == 0, 1, self_c)  # product of the nonzero contributors
+            np.multiply.at(others, idx, np.where(src == 0, 1, src))
+            ctx.idx, ctx.zeros, ctx.others, ctx.include_self = idx, zeros, others, include_self
+            ctx.save_for_backward(x, src, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, src, out = ctx.saved_tensors
+        idx, lone_zero = ctx.idx, ctx.zeros == 1
+        g_out = g * out
+        g_others = g * xp.asarray(ctx.others)
+        gx = gs = None
+        if ctx.needs_input_grad[0]:
+            x_np = np.asarray(x._data if isinstance(x, Tensor) else x)
+            nz = x_np != 0
+            safe = xp.where(xp.asarray(nz), x, xp.ones_like(x))
+            gx = xp.where(xp.asarray(nz), g_out / safe,
+                          xp.where(xp.asarray(~nz & lone_zero), g_others, xp.zeros_like(g)))
+            if not ctx.include_self:
+                gx = IndexPut.apply(gx, Tensor._make(np.zeros((), gx._data.dtype)), idx=idx) \
+                    if xp.graph else _np_zero_at(gx, idx)
+        if ctx.needs_input_grad[1]:
+            s_np = np.asarray(src._data if isinstance(src, Tensor) else src)
+            nz = s_np != 0
+            safe = xp.where(xp.asarray(nz), src, xp.ones_like(src))
+            gs = xp.where(xp.asarray(nz), _take(g_out, idx, xp) / safe,
+                          xp.where(xp.asarray(~nz & lone_zero[idx]), _take(g_others, idx, xp),
+                                   xp.zeros_like(safe)))
+        return gx, gs
+
+
+def _np_zero_at(a, idx):
+    a = a.copy()
+    a[idx] = 0
+    return a
+
+
+def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *,
+                   include_self: bool = True) -> Tensor:
+    """Reduce ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` in
+    ``"sum"``, ``"prod"``, ``"mean"``, ``"amax"``, ``"amin"`` (``include_self=False``
+    leaves the old values of scattered positions out of the reduction).
+
+    Example:
+        >>> autograd.zeros(2).scatter_reduce(0, autograd.tensor([0, 0, 1]),
+        ...                                  autograd.tensor([1.0, 3.0, 2.0]), "amax")
+        tensor([3., 2.])
+    """
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    dim, idx, src = _scatter_prepare(input, dim, index, as_tensor_operand(src), "scatter_reduce")
+    if reduce == "prod":
+        return ScatterProd.apply(input, src, idx=idx, include_self=include_self)
+    if reduce in ("amax", "amin"):
+        return ScatterExtreme.apply(input, src, idx=idx, include_self=include_self,
+                                    ufunc=np.maximum if reduce == "amax" else np.minimum)
+    base = input if include_self else Scatter.apply(
+        input, Tensor._make(np.zeros((), input._data.dtype)), idx=idx)
+    total = ScatterAdd.apply(base, src, idx=idx)
+    if reduce == "sum":
+        return total
+    count = np.zeros(input.shape, dtype=input._data.dtype)
+    np.add.at(count, idx, 1)
+    if include_self:
+        count += 1
+    if input._data.dtype.kind == "f":
+        return total / Tensor._make(np.maximum(count, 1))
+    return Tensor._make(total._data // np.maximum(count, 1).astype(total._data.dtype))
+
+
+def _np_scatter_reduce(x, dim, index, src, reduce, include_self=True):
+    out = x.copy()
+    groups = {}
+    for pos in np.ndindex(*index.shape):
+        tgt = list(pos)
+        tgt[dim] = index[pos]
+        groups.setdefault(tuple(tgt), []).append(src[pos])
+    for tgt, vals in groups.items():
+        vals = vals + ([x[tgt]] if include_self else [])
+        out[tgt] = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max,
+                    "amin": np.min}[reduce](vals)
+    return out
+
+
+def _scatter_reduce_samples(rng):
+    x, src = rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
+    i = rng.integers(0, 3, (5, 4))
+    return [Sample(x, 0, i, src, "sum"), Sample(x, 0, i, src, "mean", include_self=False),
+            Sample(x, 0, i, src, "mean"), Sample(x, 0, i, src, "amax"),
+            Sample(x, 0, i, src, "amin", include_self=False),
+            Sample(x, 0, i, src, "prod"), Sample(x, 0, i, src, "prod", include_self=False),
+            Sample(rng.normal(size=(2, 5)), 1, rng.integers(0, 5, (2, 7)),
+                   rng.normal(size=(2, 7)), "amax", include_self=False)]
+
+
+register(OpInfo("scatter_reduce", scatter_reduce, ref=_np_scatter_reduce,
+                samples=_scatter_reduce_samples,
+                torch_fn=lambda torch, x, d, i, s, r, **kw: torch.scatter_reduce(
+                    x, d, torch.as_tensor(i), s, r, **kw),
+                family="indexing"))
+
+
+# ==========================================================================================
+# index_select / index_add / index_copy / index_fill: a 1-D index along one dim
+def _dim_index(input: Tensor, dim, index, opname):
+    arr = np.asarray(index._data if isinstance(index, Tensor) else index)
+    if arr.dtype.kind not in "iu":
+        raise DTypeError(f"{opname}(): Expected dtype int32/int64 for index")
+    if arr.ndim > 1:
+        raise IndexError(f"{opname}(): Index is supposed to be a vector")
+    dim = wrap_dim(dim, input.ndim)
+    size = input.shape[dim] if input.ndim else 1
+    arr = _wrap_indices(arr.reshape(-1), size, dim, negative_ok=False,
+                        msg="index out of range in self")
+    return dim, (slice(None),) * dim + (arr,) if input.ndim else (arr,)
+
+
+class IndexSelect(GetItem):
+    """``x`` restricted to the positions ``index`` along one dim."""
+
+
+def index_select(input: Tensor, dim: int, index) -> Tensor:
+    """Rows (or any dim's slices) at ``index``, in that order; repeats allowed.
+
+    Example:
+        >>> autograd.tensor([[1.0, 2.0], [3.0, 4.0]]).index_select(0, autograd.tensor([1, 1]))
+        tensor([[3., 4.],
+                [3., 4.]])
+    """
+    dim, idx = _dim_index(input, dim, index, "index_select")
+    if input.ndim == 0:  # a 0-d input acts as a 1-element vector; result: index's shape
+        from .movement import reshape
+        return reshape(IndexSelect.apply(_as_1d(input), idx=idx), np.shape(
+            index._data if isinstance(index, Tensor) else index))
+    return IndexSelect.apply(input, idx=idx)
+
+
+def _source_for(input, dim, idx, source, opname) -> Tensor:
+    source = as_tensor_operand(source)
+    n = idx[-1].size
+    if source.ndim != input.ndim and not (source.ndim == 0 and input.ndim <= 1):
+        raise ShapeError(f"{opname}(): Source/destination tensor must have same slice shapes. "
+                         f"Destination slice shape: {list(input.shape)} at dimension {dim} and "
+                         f"source slice shape: {list(source.shape)} at dimension {dim}.")
+    src_n = source.shape[dim] if source.ndim else 1
+    if src_n != n:
+        raise ShapeError(f"{opname}(): Number of indices ({n}) should be equal to "
+                         f"source.size(dim): ({src_n}), for dim: {dim}")
+    expected = tuple(n if d == dim else s for d, s in enumerate(input.shape))
+    if source.ndim and tuple(source.shape) != expected:
+        raise ShapeError(f"{opname}(): Source/destination tensor must have same slice shapes. "
+                         f"Destination slice shape: {list(input.shape)} at dimension {dim} and "
+                         f"source slice shape: {list(source.shape)} at dimension {dim}.")
+    if source._data.dtype != input._data.dtype:
+        raise DTypeError(f"{opname}(): self ({_dt.as_dtype(input._data.dtype).name}) and source "
+                         f"({_dt.as_dtype(source._data.dtype).name}) must have the same scalar "
+                         "type")
+    if source.ndim == 0 and input.ndim == 1:
+        from .movement import reshape
+        source = reshape(source, (1,))
+    return source
+
+
+def index_add(input: Tensor, dim: int, index, source, *, alpha=1) -> Tensor:
+    """``input`` with ``alpha * source`` added at ``index`` along ``dim`` (repeats add up).
+
+    Example:
+        >>> autograd.zeros(3, 2).index_add(0, autograd.tensor([0, 0]), autograd.ones(2, 2))
+        tensor([[2., 2.],
+                [0., 0.],
+                [0., 0.]])
+    """
+    dim, idx = _dim_index(input, dim, index, "index_add_")
+    source = _source_for(input, dim, idx, source, "index_add_")
+    if alpha != 1:
+        source = source * alpha
+    return IndexAdd.apply(input, source, idx=idx)
+
+
+def index_copy(input: Tensor, dim: int, index, source) -> Tensor:
+    """``input`` with the slices at ``index`` along ``dim`` replaced by ``source``.
+
+    Example:
+        >>> autograd.zeros(3).index_copy(0, autograd.tensor([2]), autograd.tensor([7.0]))
+        tensor([0., 0., 7.])
+    """
+    dim, idx = _dim_index(input, dim, index, "index_copy_")
+    source = _source_for(input, dim, idx, source, "index_copy_")
+    return IndexPut.apply(input, source, idx=idx)
+
+
+def _fill_value(input: Tensor, value, opname) -> Tensor:
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"{opname} only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        return cast(value, _dt.as_dtype(input._data.dtype)) if value._requires_grad else \
+            Tensor._make(value._data.astype(input._data.dtype))
+    return Tensor._make(np.asarray(value).astype(input._data.dtype))
+
+
+def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
+    """``input`` with the slices at ``index`` along ``dim`` set to ``value``.
+
+    Example:
+        >>> autograd.zeros(2, 2).index_fill(1, autograd.tensor([0]), -1.0)
+        tensor([[-1.,  0.],
+                [-1.,  0.]])
+    """
+    dim, idx = _dim_index(input, dim, index, "index_fill_")
+    # filling twice is filling once: drop repeats so value's gradient counts each slot once
+    idx = idx[:-1] + (np.unique(idx[-1]),)
+    v = _fill_value(input, value, "index_fill_")
+    if v._requires_grad:
+        from .movement import expand
+        v = expand(v, np.empty(input._data.shape, np.bool_)[idx].shape)
+    return IndexPut.apply(input, v, idx=idx)
+
+
+def _np_index_op(kind):
+    def ref(x, dim, index, source=None, alpha=1):
+        out = x.copy()
+        sl = (slice(None),) * (dim % max(x.ndim, 1)) + (np.asarray(index).reshape(-1),)
+        if kind == "select":
+            return x[sl]
+        if kind == "add":
+            np.add.at(out, sl, alpha * source)
+        else:
+            out[sl] = source
+        return out
+    return ref
+
+
+def _tidx(torch, name):
+    """torch.<name>(x, dim, index, ...) with the NumPy index array made a torch tensor."""
+    return lambda x, d, i, *a, **kw: getattr(torch, name)(x, d, torch.as_tensor(i), *a, **kw)
+
+
+register(OpInfo("index_select", index_select, ref=_np_index_op("select"), samples=lambda rng: [
+    Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3])),
+    Sample(rng.normal(size=(2, 3, 4)), -1, np.array([1])),
+    Sample(rng.normal(size=(4, 3)), 1, np.array([], dtype=np.int64))],
+    torch_fn=lambda torch, *a: _tidx(torch, "index_select")(*a), family="indexing"))
+register(OpInfo("index_add", index_add, ref=_np_index_op("add"), samples=lambda rng: [
+    Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3]), rng.normal(size=(3, 3))),
+    Sample(rng.normal(size=(2, 4)), 1, np.array([1, 2]), rng.normal(size=(2, 2)), alpha=-2.0)],
+    torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_add")(*a, **kw), family="indexing"))
+register(OpInfo("index_copy", index_copy, ref=_np_index_op("copy"), samples=lambda rng: [
+    Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), rng.normal(size=(2, 3))),
+    Sample(rng.normal(size=(2, 4)), -1, np.array([2]), rng.normal(size=(2, 1)))],
+    torch_fn=lambda torch, *a: _tidx(torch, "index_copy")(*a), family="indexing"))
+register(OpInfo("index_fill", index_fill, ref=_np_index_op("copy"), samples=lambda rng: [
+    Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), 2.5),
+    Sample(rng.normal(size=(2, 4)), 1, np.array([1, 1]), rng.normal(size=()))],
+    torch_fn=lambda torch, x, d, i, v: x.index_fill(d, torch.as_tensor(i), v),
+    family="indexing"))
+
+
+# ==========================================================================================
+# masks
+def _check_mask(mask, opname, msg) -> np.ndarray:
+    arr = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if arr.dtype != np.bool_:
+        raise DTypeError(msg.format(dtype=_dt.as_dtype(arr.dtype).name))
+    return arr
+
+
+def masked_fill(input: Tensor, mask, value) -> Tensor:
+    """``value`` where ``mask`` is true, ``input`` elsewhere (``mask`` broadcasts).
+    ``value`` is a number or a 0-d tensor (differentiable).
+
+    Example:
+        >>> x = autograd.tensor([1.0, -2.0])
+        >>> x.masked_fill(x < 0, 0.0)
+        tensor([1., 0.])
+    """
+    from .compare import where
+    m = _check_mask(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got mask "
+                                         "with dtype {dtype}")
+    v = _fill_value(input, value, "masked_fill_")
+    return where(Tensor._make(m), v, input)
+
+
+def masked_select(input: Tensor, mask) -> Tensor:
+    """The elements of ``input`` where ``mask`` is true, as a 1-D tensor (both broadcast).
+
+    Example:
+        >>> x = autograd.tensor([[1.0, -2.0], [-3.0, 4.0]])
+        >>> x.masked_select(x > 0)
+        tensor([1., 4.])
+    """
+    from .movement import expand
+    m = _check_mask(mask, "masked_select", "masked_select: expected BoolTensor for mask")
+    shape = np.broadcast_shapes(input._data.shape, m.shape)
+    if shape != input._data.shape:
+        input = expand(input, shape)
+    return MaskedSelect.apply(input, idx=tuple(np.nonzero(np.broadcast_to(m, shape))))
+
+
+class MaskedSelect(GetItem):
+    """The masked elements in row-major order: a GetItem with the mask's nonzero index."""
+
+
+register(OpInfo("masked_fill", masked_fill, ref=lambda x, m, v: np.where(m, v, x),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5, -1.0),
+                    Sample(rng.normal(size=(3, 4)), rng.random((4,)) > 0.5, rng.normal(size=())),
+                    Sample(rng.normal(size=()), np.array(True), 2.0)],
+                family="indexing"))
+register(OpInfo("masked_select", masked_select,
+                ref=lambda x, m: np.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape))[
+                    np.broadcast_to(m, np.broadcast_shapes(x.shape, m.shape))],
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5),
+                    Sample(rng.normal(size=(3, 1)), rng.random((3, 4)) > 0.5),
+                    Sample(rng.normal(size=(2, 3)), np.zeros((2, 3), bool))],
+                family="indexing"))
+
+
+# ==========================================================================================
+# flat indexing: take / put
+def _flat_index(input: Tensor, index, opname) -> np.ndarray:
+    arr = np.asarray(index._data if isinstance(index, Tensor) else index)
+    if arr.dtype.kind not in "iu":
+        raise DTypeError(f"{opname}(): Expected a long tensor for index, but got "
+                         f"{_dt.as_dtype(arr.dtype).name}")
+    n = input._data.size
+    if arr.size and (arr.max() >= n or arr.min() < -n):
+        bad = int(arr.max()) if arr.max() >= n else int(arr.min())
+        raise IndexOutOfRange(f"out of range: tried to access index {bad} on a tensor of {n} "
+                         "elements.")
+    return np.where(arr < 0, arr + n, arr).astype(np.intp)
+
+
+def take(input: Tensor, index) -> Tensor:
+    """Elements of the flattened ``input`` at ``index``; the result has ``index``'s shape.
+
+    Example:
+        >>> autograd.tensor([[1.0, 2.0], [3.0, 4.0]]).take(autograd.tensor([0, 3]))
+        tensor([1., 4.])
+    """
+    from .movement import reshape
+    arr = _flat_index(input, index, "take")
+    return GetItem.apply(reshape(input, (-1,)), idx=(arr,))
+
+
+def put(input: Tensor, index, source, accumulate: bool = False) -> Tensor:
+    """``input`` with its flattened elements at ``index`` set to (or, with
+    ``accumulate=True``, increased by) ``source``.
+
+    Example:
+        >>> autograd.zeros(2, 2).put(autograd.tensor([3]), autograd.tensor([9.0]))
+        tensor([[0., 0.],
+                [0., 9.]])
+    """
+    from .movement import reshape
+    arr = _flat_index(input, index, "put_").reshape(-1)
+    source = as_tensor_operand(source)
+    if source._data.size != arr.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of "
+                         f"elements, but got source.numel() = {source._data.size}, "
+                         f"index.numel() = {arr.size}")
+    if source._data.dtype != input._data.dtype:
+        source = cast(source, _dt.as_dtype(input._data.dtype))
+    flat = (IndexAdd if accumulate else IndexPut).apply(
+        reshape(input, (-1,)), reshape(source, (-1,)), idx=(arr,))
+    return reshape(flat, input.shape)
+
+
+def _np_put(x, index, source, accumulate=False):
+    out = x.copy().reshape(-1)
+    if accumulate:
+        np.add.at(out, index.reshape(-1), source.reshape(-1))
+    else:
+        out[index.reshape(-1)] = source.reshape(-1)
+    return out.reshape(x.shape)
+
+
+register(OpInfo("take", take, ref=lambda x, i: x.reshape(-1)[i], samples=lambda rng: [
+    Sample(rng.normal(size=(3, 4)), np.array([[0, 11], [-1, 0]])),
+    Sample(rng.normal(size=()), np.array([0, 0]))],
+    torch_fn=lambda torch, x, i: torch.take(x, torch.as_tensor(i)), family="indexing"))
+register(OpInfo("put", put, ref=_np_put, samples=lambda rng: [
+    Sample(rng.normal(size=(3, 4)), np.array([[0, 10], [-1, 5]]), rng.normal(size=(2, 2))),
+    Sample(rng.normal(size=(3, 4)), np.array([1, 1, 2]), rng.normal(size=(3,)), accumulate=True)],
+    torch_fn=lambda torch, x, i, s, **kw: x.put(torch.as_tensor(i), s, **kw), family="indexing"))
+
+
+# ==========================================================================================
+# nonzero (integer results, not differentiable)
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """Positions of the nonzero elements: an ``(n, ndim)`` int64 tensor, or with
+    ``as_tuple=True`` one 1-D tensor per dimension (usable as an index).
+
+    Example:
+        >>> autograd.tensor([0.0, 3.0, 0.0, 1.0]).nonzero()
+        tensor([[1],
+                [3]])
+    """
+    arr = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if as_tuple:
+        if arr.ndim == 0:
+            return (Tensor._make(np.zeros(int(bool(arr)), dtype=np.int64)),)
+        return tuple(Tensor._make(a.astype(np.int64)) for a in np.nonzero(arr))
+    return Tensor._make(np.argwhere(arr).astype(np.int64))
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """Same as ``nonzero(input)``."""
+    return nonzero(input)
+
+
+register(OpInfo("nonzero", nonzero, ref=lambda x, **kw: np.argwhere(x), differentiable=False,
+                samples=lambda rng: [Sample(np.round(rng.normal(size=(3, 4)))),
+                                     Sample(np.zeros((2, 0)))], family="indexing"))

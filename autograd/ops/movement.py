@@ -13,10 +13,13 @@ from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import sizes_arg, wrap_dim, wrap_dims
+from .indexing import GetItem, IndexPut, _view_of  # (indexing imports movement lazily)
 from .registry import OpInfo, Sample, register
 
 __all__ = ["expand", "broadcast_to", "sum_to_size", "reshape", "view", "permute", "transpose",
-           "swapaxes", "swapdims", "t", "unsqueeze", "squeeze", "sizes_arg"]
+           "swapaxes", "swapdims", "t", "unsqueeze", "squeeze", "sizes_arg", "expand_as",
+           "flatten", "unflatten", "movedim", "moveaxis", "repeat", "tile", "flip", "fliplr",
+           "flipud", "roll", "tril", "triu", "diagonal", "diag", "select", "narrow"]
 
 
 def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
@@ -300,3 +303,443 @@ register(OpInfo("squeeze", squeeze,
                                      Sample(rng.normal(size=(1, 3, 1)), 0),
                                      Sample(rng.normal(size=(1, 3, 1)), (0, 1)),
                                      Sample(rng.normal(size=(2, 3)), 1)], family="movement"))
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.expand(other.shape)``.
+
+    Example:
+        >>> autograd.tensor([1.0]).expand_as(autograd.zeros(2, 2)).shape
+        autograd.Size([2, 2])
+    """
+    return expand(input, tuple(other.shape))
+
+
+register(OpInfo("expand_as", expand_as, ref=lambda x, o: np.broadcast_to(x, o.shape),
+                samples=lambda rng: [Sample(rng.normal(size=(3, 1)), rng.normal(size=(2, 3, 4)),
+                                            no_grad_args=(1,))],
+                family="movement"))
+
+
+# ---- flatten / unflatten / movedim: reshape and permute in disguise ------------------------
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one.
+
+    Example:
+        >>> autograd.zeros(2, 3, 4).flatten(1).shape
+        autograd.Size([2, 12])
+    """
+    if input.ndim == 0:
+        wrap_dim(start_dim, 0), wrap_dim(end_dim, 0)
+        return reshape(input, (1,))
+    s, e = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input.shape
+    merged = int(np.prod(shape[s:e + 1]))
+    return reshape(input, tuple(shape[:s]) + (merged,) + tuple(shape[e + 1:]))
+
+
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Split dimension ``dim`` into ``sizes`` (one of them may be -1).
+
+    Example:
+        >>> autograd.zeros(2, 12).unflatten(1, (3, 4)).shape
+        autograd.Size([2, 3, 4])
+    """
+    d = wrap_dim(dim, input.ndim)
+    sizes = sizes_arg((sizes,))
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = input.shape[d]
+    known = int(np.prod([s for s in sizes if s != -1]))
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != n) or (
+            -1 in sizes and (known == 0 or n % known)):
+        raise ShapeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size "
+                         f"of dim {dim} ({n}) in the input tensor")
+    return reshape(input, tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1:]))
+
+
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Move dimension(s) ``source`` to position(s) ``destination``; the others keep their
+    order.
+
+    Example:
+        >>> autograd.zeros(2, 3, 4).movedim(0, -1).shape
+        autograd.Size([3, 4, 2])
+    """
+    src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+    dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
+    n = input.ndim
+    src = tuple(wrap_dim(d, n) for d in src)
+    dst = tuple(wrap_dim(d, n) for d in dst)
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise RuntimeError("movedim: repeated dim in `source` or `destination`")
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order) if n else input
+
+
+moveaxis = movedim
+
+register(OpInfo("flatten", flatten, ref=lambda x, s=0, e=-1: x.reshape(
+    x.shape[:s % max(x.ndim, 1)] + (-1,) + x.shape[e % max(x.ndim, 1) + 1:]) if x.ndim else
+    x.reshape(1), samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4))),
+                                        Sample(rng.normal(size=(2, 3, 4)), 1),
+                                        Sample(rng.normal(size=(2, 3, 4, 2)), 1, 2),
+                                        Sample(rng.normal(size=()))], family="movement"))
+register(OpInfo("unflatten", unflatten,
+                ref=lambda x, d, s: x.reshape(x.shape[:d % x.ndim] + tuple(s)
+                                              + x.shape[d % x.ndim + 1:]),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 12)), 1, (3, 4)),
+                                     Sample(rng.normal(size=(6, 2)), 0, (-1, 2))],
+                family="movement"))
+register(OpInfo("movedim", movedim, ref=np.moveaxis,
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), 0, -1),
+                                     Sample(rng.normal(size=(2, 3, 4, 5)), (0, 1), (3, 0))],
+                family="movement"))
+
+
+# ---- repeat / tile: an expand of interleaved size-1 dims, then a reshape -----------------
+def repeat(input: Tensor, *sizes) -> Tensor:
+    """Tile the tensor ``sizes[i]`` times along each dimension (PyTorch's ``repeat``, i.e.
+    NumPy's ``tile``; extra leading ``sizes`` add dimensions).
+
+    Example:
+        >>> autograd.tensor([1.0, 2.0]).repeat(2, 2)
+        tensor([[1., 2., 1., 2.],
+                [1., 2., 1., 2.]])
+    """
+    reps = sizes_arg(sizes)
+    if len(reps) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    if any(r < 0 for r in reps):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(reps)}: "
+                           f"{list(reps)}")
+    shape = (1,) * (len(reps) - input.ndim) + tuple(input.shape)
+    # (a, b) -> (1, a, 1, b) -> (r0, a, r1, b) -> (r0*a, r1*b): each copy of the block
+    x = reshape(input, tuple(v for n in shape for v in (1, n)))
+    x = expand(x, tuple(v for r, n in zip(reps, shape) for v in (r, n)))
+    return reshape(x, tuple(r * n for r, n in zip(reps, shape)))
+
+
+def tile(input: Tensor, *dims) -> Tensor:
+    """Like ``repeat``, but fewer ``dims`` than dimensions are padded with leading 1s.
+
+    Example:
+        >>> autograd.tensor([[1.0, 2.0]]).tile(2).shape
+        autograd.Size([1, 4])
+    """
+    reps = sizes_arg(dims)
+    reps = (1,) * (input.ndim - len(reps)) + reps
+    return repeat(input, reps)
+
+
+register(OpInfo("repeat", repeat, ref=np.tile, torch_fn=lambda torch, x, r: x.repeat(r),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), (2, 1)),
+                                     Sample(rng.normal(size=(3,)), (2, 1, 3)),
+                                     Sample(rng.normal(size=()), (2,)),
+                                     Sample(rng.normal(size=(2, 3)), (0, 2))],
+                family="movement"))
+register(OpInfo("tile", tile, ref=np.tile,
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), (2,)),
+                                     Sample(rng.normal(size=(2, 3)), (1, 2, 2))],
+                family="movement"))
+
+
+# ---- flip / roll ----------------------------------------------------------------------------
+class Flip(Op):
+    """Reverse the order along ``dims``; flipping is its own inverse, so is its VJP."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.flip(g, ctx.dims)
+
+
+def flip(input: Tensor, dims) -> Tensor:
+    """Reverse the element order along ``dims``.
+
+    Example:
+        >>> autograd.tensor([1.0, 2.0, 3.0]).flip(0)
+        tensor([3., 2., 1.])
+    """
+    dims = wrap_dims(dims, input.ndim) if input.ndim else ()
+    if not dims:
+        return input
+    return Flip.apply(input, dims=dims)
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """Flip columns (dim 1) of a tensor with at least 2 dimensions."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """Flip rows (dim 0) of a tensor with at least 1 dimension."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+class Roll(Op):
+    """Shift elements cyclically; the VJP shifts back."""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.roll(g, tuple(-s for s in ctx.shifts), ctx.dims)
+
+
+def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Shift elements by ``shifts`` along ``dims``, wrapping around (``dims=None``: over the
+    flattened tensor, keeping the shape).
+
+    Example:
+        >>> autograd.tensor([1.0, 2.0, 3.0]).roll(1)
+        tensor([3., 1., 2.])
+    """
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        return reshape(Roll.apply(reshape(input, (-1,)), shifts=(int(shifts[0]),), dims=(0,)),
+                       input.shape)
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    dims = tuple(wrap_dim(d, input.ndim) for d in dims)
+    return Roll.apply(input, shifts=tuple(int(s) for s in shifts), dims=dims)
+
+
+_xp.define("flip", numpy=np.flip, tensor=flip)
+_xp.define("roll", numpy=np.roll, tensor=roll)
+register(OpInfo("flip", flip, ref=lambda x, d: np.flip(x, d),
+                torch_fn=lambda torch, x, d: torch.flip(x, (d,) if isinstance(d, int) else d),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), (0, 2)),
+                                     Sample(rng.normal(size=(3,)), 0),
+                                     Sample(rng.normal(size=(2, 3)), (-1,))], family="movement"))
+register(OpInfo("fliplr", fliplr, ref=np.fliplr,
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)))], family="movement"))
+register(OpInfo("flipud", flipud, ref=np.flipud,
+                samples=lambda rng: [Sample(rng.normal(size=(2, 3)))], family="movement"))
+register(OpInfo("roll", roll, ref=lambda x, s, d=None: np.roll(x, s, d),
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
+                                     Sample(rng.normal(size=(3, 4)), -5, 1),
+                                     Sample(rng.normal(size=(3, 4)), (1, 2), (1, 0))],
+                family="movement"))
+
+
+# ---- tril / triu ----------------------------------------------------------------------------
+class Tril(Op):
+    """Keep the lower triangle (of the last two dims); the VJP keeps the same triangle."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return np.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.tril(g, ctx.diagonal)
+
+
+class Triu(Op):
+    """Keep the upper triangle (of the last two dims); the VJP keeps the same triangle."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return np.triu(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return xp.triu(g, ctx.diagonal)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """Zero the elements above the ``diagonal``-th diagonal of the last two dims.
+
+    Example:
+        >>> autograd.ones(2, 2).tril()
+        tensor([[1., 0.],
+                [1., 1.]])
+    """
+    if input.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return Tril.apply(input, diagonal=int(diagonal))
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """Zero the elements below the ``diagonal``-th diagonal of the last two dims.
+
+    Example:
+        >>> autograd.ones(2, 2).triu()
+        tensor([[1., 1.],
+                [0., 1.]])
+    """
+    if input.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return Triu.apply(input, diagonal=int(diagonal))
+
+
+_xp.define("tril", numpy=np.tril, tensor=tril)
+_xp.define("triu", numpy=np.triu, tensor=triu)
+for _name, _fn, _ref in (("tril", tril, np.tril), ("triu", triu, np.triu)):
+    register(OpInfo(_name, _fn, ref=_ref,
+                    samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
+                                         Sample(rng.normal(size=(2, 3, 3)), 1),
+                                         Sample(rng.normal(size=(4, 3)), -1)], family="movement"))
+
+
+# ---- select / narrow / diagonal / diag: GetItem with a computed index -----------------------
+class Select(GetItem):
+    """One position of one dimension (``x[:, i]``): a GetItem with an int in the index."""
+
+
+class Narrow(GetItem):
+    """A contiguous range of one dimension (``x[:, a:b]``): a GetItem with a slice."""
+
+    grad_fn_name = "SliceBackward0"
+
+
+class Diagonal(GetItem):
+    """A diagonal of the last two dims: a GetItem with row and column index arrays."""
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at position ``index`` of dimension ``dim`` (that dimension is removed).
+
+    Example:
+        >>> autograd.tensor([[1.0, 2.0], [3.0, 4.0]]).select(1, 0)
+        tensor([1., 3.])
+    """
+    if input.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    index = int(index)
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {dim}")
+    return _view_of(Select.apply(input, idx=(slice(None),) * d + (index % n,)), input)
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """``length`` elements of dimension ``dim`` starting at ``start``.
+
+    Example:
+        >>> autograd.arange(5.0).narrow(0, 1, 3)
+        tensor([1., 2., 3.])
+    """
+    if input.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    start, length = int(start), int(length)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
+                         f"{start})")
+    if start < 0:
+        start += n
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return _view_of(Narrow.apply(input, idx=(slice(None),) * d + (slice(start, start + length),)),
+                    input)
+
+
+def _diag_index(n1, n2, offset):
+    """Row and column positions of the ``offset``-th diagonal of an ``n1 x n2`` matrix."""
+    if offset >= 0:
+        k = max(0, min(n1, n2 - offset))
+        rows = np.arange(k, dtype=np.intp)
+        return rows, rows + offset
+    k = max(0, min(n1 + offset, n2))
+    cols = np.arange(k, dtype=np.intp)
+    return cols - offset, cols
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The ``offset``-th diagonal w.r.t. ``dim1`` and ``dim2``, as the last dimension.
+
+    Example:
+        >>> autograd.arange(4.0).reshape(2, 2).diagonal()
+        tensor([0., 3.])
+    """
+    n = input.ndim
+    if n < 2:
+        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {n}")
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    x = movedim(input, (d1, d2), (n - 2, n - 1))
+    rows, cols = _diag_index(x.shape[-2], x.shape[-1], int(offset))
+    return Diagonal.apply(x, idx=(slice(None),) * (n - 2) + (rows, cols))
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """1-D input: a square matrix with ``input`` on its ``diagonal``-th diagonal.
+    2-D input: that diagonal as a vector.
+
+    Example:
+        >>> autograd.diag(autograd.tensor([1.0, 2.0]))
+        tensor([[1., 0.],
+                [0., 2.]])
+    """
+    if input.ndim == 2:
+        return globals()["diagonal"](input, diagonal)
+    if input.ndim != 1:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    n = input.shape[0] + abs(int(diagonal))
+    rows, cols = _diag_index(n, n, int(diagonal))
+    zeros = Tensor._make(np.zeros((n, n), dtype=input._data.dtype))
+    return IndexPut.apply(zeros, input, idx=(rows, cols))
+
+
+def _np_narrow(g, dim, start, length):
+    dim = dim % g.ndim
+    start = start % g.shape[dim] if start < 0 else start
+    return g[(slice(None),) * dim + (slice(start, start + length),)]
+
+
+_xp.define("narrow", numpy=_np_narrow, tensor=narrow)
+_xp.define("select", numpy=lambda g, dim, index: np.take(g, index, axis=dim), tensor=select)
+_xp.define("diagonal", numpy=lambda g, offset=0, dim1=0, dim2=1: np.diagonal(g, offset, dim1, dim2),
+           tensor=diagonal)
+register(OpInfo("select", select, ref=lambda x, d, i: np.take(x, i, axis=d),
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 0, 2),
+                                     Sample(rng.normal(size=(3, 4)), -1, -1),
+                                     Sample(rng.normal(size=(3,)), 0, 1)], family="movement"))
+register(OpInfo("narrow", narrow, ref=_np_narrow,
+                samples=lambda rng: [Sample(rng.normal(size=(5, 4)), 0, 1, 3),
+                                     Sample(rng.normal(size=(5, 4)), -1, 0, 0),
+                                     Sample(rng.normal(size=(5, 4)), 1, -2, 2)], family="movement"))
+register(OpInfo("diagonal", diagonal, ref=lambda x, o=0, a=0, b=1: np.diagonal(x, o, a, b),
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
+                                     Sample(rng.normal(size=(3, 4)), 1),
+                                     Sample(rng.normal(size=(3, 4)), -2),
+                                     Sample(rng.normal(size=(2, 3, 4)), 0, 2, 0),
+                                     Sample(rng.normal(size=(2, 3)), 5)], family="movement"))
+register(OpInfo("diag", diag, ref=np.diag,
+                samples=lambda rng: [Sample(rng.normal(size=(3,))),
+                                     Sample(rng.normal(size=(3,)), -1),
+                                     Sample(rng.normal(size=(3, 4)), 1)], family="movement"))
