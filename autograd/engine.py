@@ -187,6 +187,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
 
     anomaly = _anomaly.get()
     observers = tuple(_step_observers)
+    slow = bool(capture_at or anomaly or observers)  # else per-node checks are skipped
     token = _grad_enabled.set(graph)
     # Like torch, gradients may be inf/nan (e.g. d/dx sqrt(x) at 0) without a warning;
     # anomaly mode is the tool that reports them.
@@ -212,35 +213,16 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                     for obs in observers:
                         obs(node, (g,), None)
                 continue
-            # hooks registered on the non-leaf tensors this node produced (incl. retain_grad)
-            if node._hooks:
-                for nr, hooks in node._hooks.items():
-                    if grads[nr] is not None:
-                        grads[nr] = _run_tensor_hooks(hooks, grads[nr], graph)
-            if capture_at:
-                for nr in range(len(grads)):
-                    for k in capture_at.get((node, nr), ()):
-                        captured[k] = _to_tensor(grads[nr]) if grads[nr] is not None else None
-            if node._pre_hooks:
-                for h in node._pre_hooks:
-                    new = h(tuple(_to_tensor(g) if g is not None else None for g in grads))
-                    if new is not None:
-                        grads = [(_as_array(x) if not graph else x) if x is not None else None
-                                 for x in new]
+            special = slow or node._special
+            if special:
+                grads = _before_vjp(node, grads, graph, capture_at, captured)
             if grads[0] is None and (node._num_outputs == 1 or all(g is None for g in grads)):
                 if not retain_graph:  # only non-differentiable outputs were reached
                     node._release()
                 continue
             grads_in = node.op._vjp(node, grads, xp)
-            if node._post_hooks:
-                for h in node._post_hooks:
-                    h(tuple(_to_tensor(g) if g is not None else None for g in grads_in),
-                      tuple(_to_tensor(g) if g is not None else None for g in grads))
-            if anomaly:
-                _check_anomaly(node, grads_in)
-            if observers:  # before saved values are freed, so observers can still read them
-                for obs in observers:
-                    obs(node, grads, grads_in)
+            if special:
+                _after_vjp(node, grads, grads_in, anomaly, observers)
             if not retain_graph and node._saved:
                 node._saved = _FREED
             # send each input its gradient; a node used several times sums them (fan-in)
@@ -256,6 +238,39 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
         errstate.__exit__(None, None, None)
         _grad_enabled.reset(token)
     return captured
+
+
+def _before_vjp(node, grads, graph, capture_at, captured):
+    """The rare per-node work before a VJP: tensor hooks (incl. retain_grad), capturing
+    gradients for autograd.grad, node pre-hooks."""
+    if node._hooks:
+        for nr, hooks in node._hooks.items():
+            if grads[nr] is not None:
+                grads[nr] = _run_tensor_hooks(hooks, grads[nr], graph)
+    if capture_at:
+        for nr in range(len(grads)):
+            for k in capture_at.get((node, nr), ()):
+                captured[k] = _to_tensor(grads[nr]) if grads[nr] is not None else None
+    if node._pre_hooks:
+        for h in node._pre_hooks:
+            new = h(tuple(_to_tensor(g) if g is not None else None for g in grads))
+            if new is not None:
+                grads = [(_as_array(x) if not graph else x) if x is not None else None
+                         for x in new]
+    return grads
+
+
+def _after_vjp(node, grads, grads_in, anomaly, observers):
+    """The rare per-node work after a VJP: node post-hooks, anomaly checks, observers
+    (autograd.viz), the latter before saved values are freed so they can still read them."""
+    if node._post_hooks:
+        for h in node._post_hooks:
+            h(tuple(_to_tensor(g) if g is not None else None for g in grads_in),
+              tuple(_to_tensor(g) if g is not None else None for g in grads))
+    if anomaly:
+        _check_anomaly(node, grads_in)
+    for obs in observers:
+        obs(node, grads, grads_in)
 
 
 def _prune(order, targets):

@@ -113,22 +113,18 @@ class Node:
     _trace = None            # forward stack, recorded in anomaly mode
     _non_diff = None
     _materialize = True
+    _special = False         # True once any hook is registered: the engine's slow path
 
     def __init__(self, op, inputs):
         self.op = op
         self._inputs = inputs  # only for resolving saved inputs; dropped after forward
-        edges = []
-        needs = []
-        for t in inputs:
-            if t is not None and t._requires_grad:
-                fn = t.grad_fn
-                edges.append((fn, t._output_nr) if fn is not None else (t._grad_accumulator(), 0))
-                needs.append(True)
-            else:
-                edges.append(None)
-                needs.append(False)
-        self.next_edges = tuple(edges)
-        self.needs_input_grad = tuple(needs)
+        # one edge per input: (producer node, which output) or the leaf's AccumulateGrad;
+        # None where the input needs no gradient
+        self.next_edges = edges = tuple([
+            None if t is None or not t._requires_grad else
+            (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._grad_accumulator(), 0)
+            for t in inputs])
+        self.needs_input_grad = tuple([e is not None for e in edges])
         self._saved = ()
         self._as_tensors = False
         self.module_path = _scope.get()
@@ -233,6 +229,7 @@ class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) after this node's backward (torch's Node hook)."""
+        self._special = True
         if self._post_hooks is None:
             self._post_hooks = []
         self._post_hooks.append(fn)
@@ -240,12 +237,14 @@ class Node:
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> new grad_outputs or None, before this node's backward."""
+        self._special = True
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
         return _RemovableHandle(self._pre_hooks, fn)
 
     def _add_tensor_hook(self, output_nr, fn):
+        self._special = True
         if self._hooks is None:
             self._hooks = {}
         lst = self._hooks.setdefault(output_nr, [])
@@ -376,9 +375,22 @@ class Op:
                 if t is not None and t._requires_grad:
                     break
             else:  # nothing to record
-                return Tensor._make(_forward_quietly(cls.forward, _NO_RECORD, arrays, params))
+                if _np_err is None:
+                    return Tensor._make(_forward_quietly(cls.forward, _NO_RECORD, arrays, params))
+                token = _np_err.set(_NP_QUIET)
+                try:
+                    return Tensor._make(cls.forward(_NO_RECORD, *arrays, **params))
+                finally:
+                    _np_err.reset(token)
             node = Node(cls, inputs)
-            raw = _forward_quietly(cls.forward, node, arrays, params)
+            if _np_err is not None:  # _forward_quietly, inlined: this is the hottest path
+                token = _np_err.set(_NP_QUIET)
+                try:
+                    raw = cls.forward(node, *arrays, **params)
+                finally:
+                    _np_err.reset(token)
+            else:
+                raw = _forward_quietly(cls.forward, node, arrays, params)
             out = raw if type(raw) is np.ndarray else np.asarray(raw)  # NumPy may give a scalar
             result = Tensor._from_node(out, node, 0, None)
             if node._saved:

@@ -93,13 +93,13 @@ class Tensor:
 
     @classmethod
     def _from_node(cls, arr, node, output_nr, version_cell):
-        t = object.__new__(cls)
-        t._init(arr if type(arr) is np.ndarray else np.asarray(arr))
+        t = object.__new__(cls)  # (the fields of _init, set directly: once per op)
+        t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
         t._requires_grad = True
+        t._grad = None
         t.grad_fn = node
         t._output_nr = output_nr
-        if version_cell is not None:
-            t._version_cell = version_cell
+        t._version_cell = [0] if version_cell is None else version_cell
         return t
 
     def _grad_accumulator(self):
