@@ -102,6 +102,12 @@ class History:
         self.weight_norms = {}
         self._grad_acc = {}
         self._grad_count = 0
+        self.steps = {}           # name -> list per training step (log_step)
+
+    def log_step(self, **values):
+        """Record per-step values (e.g. ``loss=loss.item(), lr=...``) for finer curves."""
+        for k, v in values.items():
+            self.steps.setdefault(k, []).append(float(v.item() if isinstance(v, Tensor) else v))
 
     def log_grads(self, model):
         for name, p in model.named_parameters():
@@ -131,24 +137,38 @@ class History:
         if path is not None and not _in_notebook():
             matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
-        panels = 1 + bool(self.lr) + bool(self.grad_norms)
+        step_lr = self.steps.get("lr")
+        panels = 1 + bool(self.lr or step_lr) + bool(self.grad_norms)
         fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.6), squeeze=False)
         ax = axes[0][0]
+        n_epochs = max(len(self.epochs), 1)
+        for k, vals in self.steps.items():  # per-step curves, x in (fractional) epochs
+            if k == "lr":
+                continue
+            xs = np.arange(1, len(vals) + 1) * (n_epochs / len(vals))
+            ax.plot(xs, vals, alpha=0.35, lw=0.8, label=f"{k} (per step)")
+            if len(vals) >= 20:  # a moving average shows the trend through the noise
+                w = max(len(vals) // 50, 5)
+                ax.plot(xs[w - 1:], np.convolve(vals, np.ones(w) / w, mode="valid"), lw=1.5,
+                        label=f"{k} (moving average)")
         for k in keys or self.values:
-            ax.plot(self.epochs[:len(self.values[k])], self.values[k], marker="o", label=k)
+            ax.plot(np.asarray(self.epochs[:len(self.values[k])]) + 1, self.values[k], marker="o",
+                    label=k)
         ax.set_xlabel("epoch")
         ax.set_title("loss and metrics")
-        ax.legend()
+        ax.legend(fontsize=8)
         i = 1
-        if self.lr:
-            axes[0][i].plot(self.epochs[:len(self.lr)], self.lr, marker=".")
+        if step_lr or self.lr:
+            vals = step_lr or self.lr
+            xs = np.arange(1, len(vals) + 1) * (n_epochs / len(vals))
+            axes[0][i].plot(xs, vals, marker="." if len(vals) < 50 else None)
             axes[0][i].set_title("learning rate")
             axes[0][i].set_xlabel("epoch")
             i += 1
         if self.grad_norms:
             a = axes[0][i]
             for name, vals in self.grad_norms.items():
-                a.plot(range(len(vals)), vals, label=name)
+                a.plot(np.arange(1, len(vals) + 1), vals, marker="o", label=name)
             a.set_yscale("log")
             a.set_title("gradient norm per parameter")
             a.set_xlabel("epoch")

@@ -91,6 +91,7 @@ def main():
             optimizer.zero_grad()
             loss.backward()
             history.log_grads(model)
+            history.log_step(loss=loss.item(), lr=optimizer.param_groups[0]["lr"])
             optimizer.step()
             scheduler.step()
             total += loss.item() * len(y)
