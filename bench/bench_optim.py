@@ -38,11 +38,17 @@ def _median_ms(steps, reps, warmup=5):
     return [1e3 * statistics.median(ts) for ts in times]
 
 
-def make_ours(name, kwargs, values, grads):
+def make_ours(name, kwargs, values, grads, backend="numpy"):
+    """Our optimizer's step on the given backend ("numba": the fused one-pass kernels)."""
     params = [autograd.tensor(v.copy(), requires_grad=True) for v in values]
     for p, g in zip(params, grads):
         p.grad = autograd.tensor(g.copy())
-    return getattr(optim, name)(params, **kwargs).step
+    step = getattr(optim, name)(params, **kwargs).step
+
+    def run():
+        with autograd.backend(backend):
+            step()
+    return run
 
 
 def make_torch(name, kwargs, values, grads, foreach):
@@ -76,21 +82,22 @@ def main():
     print(f"optimizer step, {n:,} float32 parameters in {len(SHAPES)} tensors "
           f"(784-1024-10 MLP), median of {args.reps} steps"
           + (f", torch threads: {threads}" if torch else ", torch not installed"))
-    print(f"{'optimizer':<14}{'ours ms':>10}{'torch loop':>12}{'torch foreach':>15}"
-          f"{'ours/loop':>11}{'ours/foreach':>14}")
+    print(f"{'optimizer':<14}{'numpy ms':>10}{'numba ms':>10}{'torch loop':>12}"
+          f"{'torch foreach':>15}{'numba/loop':>12}{'numba/foreach':>15}")
     for name, kwargs in CONFIGS:
         label = name + ("+momentum" if name == "SGD" else "")
-        steps = [make_ours(name, kwargs, values, grads)]
+        steps = [make_ours(name, kwargs, values, grads, "numpy"),
+                 make_ours(name, kwargs, values, grads, "numba")]
         if torch is not None:
             steps += [make_torch(name, kwargs, values, grads, foreach=False),
                       make_torch(name, kwargs, values, grads, foreach=True)]
         res = _median_ms(steps, args.reps)
         if torch is None:
-            print(f"{label:<14}{res[0]:>10.3f}")
+            print(f"{label:<14}{res[0]:>10.3f}{res[1]:>10.3f}")
             continue
-        ours, loop, fe = res
-        print(f"{label:<14}{ours:>10.3f}{loop:>12.3f}{fe:>15.3f}{ours / loop:>11.2f}{ours / fe:>14.2f}")
-
+        ours_np, ours_nb, loop, fe = res
+        print(f"{label:<14}{ours_np:>10.3f}{ours_nb:>10.3f}{loop:>12.3f}{fe:>15.3f}"
+              f"{ours_nb / loop:>12.2f}{ours_nb / fe:>15.2f}")
 
 if __name__ == "__main__":
     main()
