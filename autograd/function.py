@@ -119,12 +119,19 @@ class Node:
         self.op = op
         self._inputs = inputs  # only for resolving saved inputs; dropped after forward
         # one edge per input: (producer node, which output) or the leaf's AccumulateGrad;
-        # None where the input needs no gradient
-        self.next_edges = edges = tuple([
-            None if t is None or not t._requires_grad else
-            (t.grad_fn, t._output_nr) if t.grad_fn is not None else (t._grad_accumulator(), 0)
-            for t in inputs])
-        self.needs_input_grad = tuple([e is not None for e in edges])
+        # None where the input needs no gradient. (A plain loop: comprehensions cost a
+        # function call each in CPython 3.11, and this runs once per recorded op.)
+        edges = []
+        for t in inputs:
+            if t is None or not t._requires_grad:
+                edges.append(None)
+            elif t.grad_fn is not None:
+                edges.append((t.grad_fn, t._output_nr))
+            else:
+                edges.append((t._grad_accumulator(), 0))
+        self.next_edges = edges = tuple(edges)
+        self.needs_input_grad = (edges[0] is not None,) if len(edges) == 1 else \
+            tuple(e is not None for e in edges)
         self._saved = ()
         self._as_tensors = False
         self.module_path = _scope.get()
@@ -369,7 +376,12 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **params):
         Tensor = _Tensor or _tensor_cls()
-        arrays = [None if t is None else t._data for t in inputs]
+        if len(inputs) == 2 and inputs[0] is not None and inputs[1] is not None:
+            arrays = (inputs[0]._data, inputs[1]._data)  # the common cases, without a loop
+        elif len(inputs) == 1 and inputs[0] is not None:
+            arrays = (inputs[0]._data,)
+        else:
+            arrays = [None if t is None else t._data for t in inputs]
         if cls.differentiable and _grad_enabled.get():
             for t in inputs:
                 if t is not None and t._requires_grad:
@@ -392,7 +404,13 @@ class Op:
             else:
                 raw = _forward_quietly(cls.forward, node, arrays, params)
             out = raw if type(raw) is np.ndarray else np.asarray(raw)  # NumPy may give a scalar
-            result = Tensor._from_node(out, node, 0, None)
+            result = object.__new__(Tensor)  # Tensor._from_node, inlined
+            result._data = out
+            result._requires_grad = True
+            result._grad = None
+            result.grad_fn = node
+            result._output_nr = 0
+            result._version_cell = [0]
             if node._saved:
                 if raw is not out:  # the op saved the scalar: save the array instead
                     node._saved = tuple(out if v is raw else v for v in node._saved)
