@@ -249,16 +249,14 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.true_divide(a, b)
+        return np.true_divide(a, b)
 
     @staticmethod
     def backward(ctx, g, xp):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(**_ERR_ALL):  # b == 0 gives inf/nan gradients, like torch
-            ga = g / b if need_a else None
-            gb = -g * a / (b * b) if need_b else None
+        ga = g / b if need_a else None  # b == 0 gives inf/nan gradients, like torch
+        gb = -g * a / (b * b) if need_b else None
         return ga, gb
 
 
@@ -298,8 +296,7 @@ class DivRounding(Op):
 
     @staticmethod
     def forward(ctx, a, b, mode):
-        with np.errstate(**_ERR_ALL):
-            return np.floor_divide(a, b) if mode == "floor" else _np_trunc_divide(a, b)
+        return np.floor_divide(a, b) if mode == "floor" else _np_trunc_divide(a, b)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -391,15 +388,13 @@ class Remainder(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(**_ERR_ALL):
-            return np.remainder(a, b)
+        return np.remainder(a, b)
 
     @staticmethod
     def backward(ctx, g, xp):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(**_ERR_ALL):
-            gb = -g * xp.floor_divide(a, b) if need_b else None
+        gb = -g * xp.floor_divide(a, b) if need_b else None
         return (g if need_a else None), gb
 
 
@@ -433,15 +428,13 @@ class Fmod(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        with np.errstate(**_ERR_ALL):
-            return np.fmod(a, b)
+        return np.fmod(a, b)
 
     @staticmethod
     def backward(ctx, g, xp):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(**_ERR_ALL):
-            gb = -g * xp.trunc(a / b) if need_b else None
+        gb = -g * xp.trunc(a / b) if need_b else None
         return (g if need_a else None), gb
 
 
@@ -479,11 +472,10 @@ class Pow(Op):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         zero = xp.zeros_like(g)
-        with np.errstate(**_ERR_ALL):  # 0 ** negative and log(negative) give inf/nan, as in torch
-            if need_a:
-                ga = xp.where(b == 0, zero, g * b * a ** (b - 1))
-            if need_b:
-                gb = xp.where((a == 0) & (b >= 0), zero, g * out * xp.log(a))
+        if need_a:  # 0 ** negative and log(negative) give inf/nan, as in torch
+            ga = xp.where(b == 0, zero, g * b * a ** (b - 1))
+        if need_b:
+            gb = xp.where((a == 0) & (b >= 0), zero, g * out * xp.log(a))
         return ga, gb
 
 
@@ -543,8 +535,7 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = np.exp(x)
+        y = np.exp(x)
         ctx.save_for_backward(y)
         return y
 
@@ -575,8 +566,7 @@ class Log(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(x)
+        return np.log(x)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -716,8 +706,7 @@ class Square(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
-            return np.multiply(x, x)
+        return np.multiply(x, x)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -757,16 +746,14 @@ class Reciprocal(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(divide="ignore"):
-            y = np.reciprocal(x)
+        y = np.reciprocal(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
-        with np.errstate(over="ignore", invalid="ignore"):  # x == 0: -inf, like torch
-            return -g * (y * y)
+        return -g * (y * y)  # x == 0: -inf, like torch
 
 
 def reciprocal(input) -> Tensor:
@@ -887,8 +874,7 @@ class Addcmul(Op):
     def forward(ctx, x, t1, t2, value):
         ctx.save_for_backward(t1, t2)
         ctx.value = value
-        with np.errstate(over="ignore", invalid="ignore"):
-            return (x + value * (t1 * t2)).astype(x.dtype, copy=False)
+        return (x + value * (t1 * t2)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -933,17 +919,15 @@ class Addcdiv(Op):
     def forward(ctx, x, t1, t2, value):
         ctx.save_for_backward(t1, t2)
         ctx.value = value
-        with np.errstate(**_ERR_ALL):
-            return (x + value * (t1 / t2)).astype(x.dtype, copy=False)
+        return (x + value * (t1 / t2)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g, xp):
         t1, t2 = ctx.saved_tensors
         need_x, need_1, need_2 = ctx.needs_input_grad
         v = ctx.value
-        with np.errstate(**_ERR_ALL):
-            g1 = g * v / t2 if need_1 else None
-            g2 = -g * v * t1 / (t2 * t2) if need_2 else None
+        g1 = g * v / t2 if need_1 else None
+        g2 = -g * v * t1 / (t2 * t2) if need_2 else None
         return (g if need_x else None), g1, g2
 
 

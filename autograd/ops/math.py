@@ -63,8 +63,7 @@ class Exp2(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = np.exp2(x)
+        y = np.exp2(x)
         ctx.save_for_backward(y)
         return y
 
@@ -93,14 +92,12 @@ class Log1p(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(x)
+        return np.log1p(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (x + 1)
+        return g / (x + 1)
 
 
 def log1p(input) -> Tensor:
@@ -122,8 +119,7 @@ class Expm1(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(over="ignore"):
-            y = np.expm1(x)
+        y = np.expm1(x)
         ctx.save_for_backward(y)
         return y
 
@@ -153,14 +149,12 @@ class Log2(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log2(x)
+        return np.log2(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (x * _LN2)
+        return g / (x * _LN2)
 
 
 def log2(input) -> Tensor:
@@ -182,14 +176,12 @@ class Log10(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log10(x)
+        return np.log10(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (x * _LN10)
+        return g / (x * _LN10)
 
 
 def log10(input) -> Tensor:
@@ -211,16 +203,14 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
-            y = np.sqrt(x)
+        y = np.sqrt(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / (2 * y)
+        return g / (2 * y)
 
 
 def sqrt(input) -> Tensor:
@@ -242,16 +232,14 @@ class Rsqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = 1 / np.sqrt(x)
+        y = 1 / np.sqrt(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
-        with np.errstate(over="ignore", invalid="ignore"):
-            return -0.5 * g * (y * y * y)
+        return -0.5 * g * (y * y * y)
 
 
 def rsqrt(input) -> Tensor:
@@ -276,8 +264,7 @@ class Sin(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):  # sin(inf) is nan
-            return np.sin(x)
+        return np.sin(x)  # sin(inf) is nan
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -301,8 +288,7 @@ class Cos(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.cos(x)
+        return np.cos(x)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -331,8 +317,7 @@ class Tan(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
-            y = np.tan(x)
+        y = np.tan(x)
         ctx.save_for_backward(y)
         return y
 
@@ -361,14 +346,12 @@ class Asin(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.arcsin(x)
+        return np.arcsin(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g * xp.rsqrt(1 - x * x)
+        return g * xp.rsqrt(1 - x * x)
 
 
 def asin(input) -> Tensor:
@@ -391,14 +374,12 @@ class Acos(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.arccos(x)
+        return np.arccos(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return -g * xp.rsqrt(1 - x * x)
+        return -g * xp.rsqrt(1 - x * x)
 
 
 def acos(input) -> Tensor:
@@ -426,8 +407,7 @@ class Atan(Op):
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return g / (x * x + 1)
+        return g / (x * x + 1)
 
 
 def atan(input) -> Tensor:
@@ -457,10 +437,9 @@ class Atan2(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         den = a * a + b * b
-        with np.errstate(**_ERR_ALL):
-            # at (0, 0) torch's gradient is 0 (not the nan of 0/0)
-            scale = xp.where(den == 0, xp.zeros_like(g), g / den)
-            return (scale * b if need_a else None), (-scale * a if need_b else None)
+        # at (0, 0) torch's gradient is 0 (not the nan of 0/0)
+        scale = xp.where(den == 0, xp.zeros_like(g), g / den)
+        return (scale * b if need_a else None), (-scale * a if need_b else None)
 
 
 def atan2(input, other) -> Tensor:
@@ -486,14 +465,12 @@ class Sinh(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
-            return np.sinh(x)
+        return np.sinh(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return g * xp.cosh(x)
+        return g * xp.cosh(x)
 
 
 def sinh(input) -> Tensor:
@@ -512,14 +489,12 @@ class Cosh(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(over="ignore"):
-            return np.cosh(x)
+        return np.cosh(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return g * xp.sinh(x)
+        return g * xp.sinh(x)
 
 
 def cosh(input) -> Tensor:
@@ -549,8 +524,7 @@ class Asinh(Op):
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):
-            return g * xp.rsqrt(x * x + 1)
+        return g * xp.rsqrt(x * x + 1)
 
 
 def asinh(input) -> Tensor:
@@ -573,14 +547,12 @@ class Acosh(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
-            return np.arccosh(x)
+        return np.arccosh(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(**_ERR_ALL):
-            return g * xp.rsqrt(x * x - 1)
+        return g * xp.rsqrt(x * x - 1)
 
 
 def acosh(input) -> Tensor:
@@ -603,14 +575,12 @@ class Atanh(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.arctanh(x)
+        return np.arctanh(x)
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (1 - x * x)
+        return g / (1 - x * x)
 
 
 def atanh(input) -> Tensor:
@@ -640,18 +610,16 @@ class Logit(Op):
         ctx.save_for_backward(x)
         ctx.eps = eps
         p = x if eps is None else np.clip(x, eps, 1 - eps)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(p / (1 - p))
+        return np.log(p / (1 - p))
 
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
         eps = ctx.eps
-        with np.errstate(**_ERR_ALL):
-            grad = g / (x * (1 - x))
-            if eps is None:
-                return xp.where((x < 0) | (x > 1), float("nan"), grad)
-            return xp.where((x < eps) | (x > 1 - eps), xp.zeros_like(g), grad)
+        grad = g / (x * (1 - x))
+        if eps is None:
+            return xp.where((x < 0) | (x > 1), float("nan"), grad)
+        return xp.where((x < eps) | (x > 1 - eps), xp.zeros_like(g), grad)
 
 
 def logit(input, eps=None) -> Tensor:
@@ -747,8 +715,7 @@ class Erfinv(Op):
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
-        with np.errstate(over="ignore"):  # x == +-1: y = +-inf, gradient inf (torch too)
-            return g * _SQRT_PI_OVER_TWO * xp.exp(y * y)
+        return g * _SQRT_PI_OVER_TWO * xp.exp(y * y)
 
 
 def erfinv(input) -> Tensor:
@@ -799,8 +766,7 @@ class Round(_Rounding):
 
     @staticmethod
     def forward(ctx, x, decimals):
-        with np.errstate(over="ignore", invalid="ignore"):
-            return np.round(x, decimals)
+        return np.round(x, decimals)
 
 
 def _rounding(op, input, name, **params):
@@ -885,8 +851,7 @@ class Frac(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):  # frac(inf) is nan
-            return x - np.trunc(x)
+        return x - np.trunc(x)  # frac(inf) is nan
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -924,9 +889,8 @@ class Hypot(Op):
     def backward(ctx, g, xp):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(**_ERR_ALL):  # at (0, 0): 0/0 = nan, like torch
-            scale = g / out
-            return (scale * a if need_a else None), (scale * b if need_b else None)
+        scale = g / out  # at (0, 0): 0/0 = nan, like torch
+        return (scale * a if need_a else None), (scale * b if need_b else None)
 
 
 def hypot(input, other) -> Tensor:
@@ -991,8 +955,7 @@ class Xlogy(Op):
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        with np.errstate(**_ERR_ALL):
-            out = x * np.log(y)
+        out = x * np.log(y)
         return np.where((x == 0) & ~np.isnan(y), np.zeros_like(out), out)
 
     @staticmethod
@@ -1001,11 +964,10 @@ class Xlogy(Op):
         need_x, need_y = ctx.needs_input_grad
         gx = gy = None
         zero = xp.zeros_like(g)
-        with np.errstate(**_ERR_ALL):
-            if need_x:
-                gx = xp.where((x == 0) & (y <= 0), zero, g * xp.log(y))
-            if need_y:
-                gy = g * x / y
+        if need_x:
+            gx = xp.where((x == 0) & (y <= 0), zero, g * xp.log(y))
+        if need_y:
+            gy = g * x / y
         return gx, gy
 
 

@@ -97,11 +97,10 @@ class Mean(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.count = count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(np.mean(x, axis=dims, keepdims=keepdim) if count
-                              else np.full(_keepdim_shape(x.shape, dims) if keepdim else
-                                           tuple(n for i, n in enumerate(x.shape) if i not in dims),
-                                           np.nan, x.dtype))
+        return np.asarray(np.mean(x, axis=dims, keepdims=keepdim) if count
+                          else np.full(_keepdim_shape(x.shape, dims) if keepdim else
+                                       tuple(n for i, n in enumerate(x.shape) if i not in dims),
+                                       np.nan, x.dtype))
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -400,10 +399,9 @@ class Var(Op):
     def forward(ctx, x, dims, keepdim, correction):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.dof = dof = _count(x.shape, dims) - correction
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = x - (np.mean(x, axis=dims, keepdims=True) if x.size else x)
-            out = np.asarray(np.sum(d * d, axis=dims, keepdims=keepdim) / _builtin_max(dof, 0),
-                             dtype=x.dtype)
+        d = x - (np.mean(x, axis=dims, keepdims=True) if x.size else x)
+        out = np.asarray(np.sum(d * d, axis=dims, keepdims=keepdim) / _builtin_max(dof, 0),
+                         dtype=x.dtype)
         ctx.save_for_backward(x)
         return out
 
@@ -412,8 +410,7 @@ class Var(Op):
         (x,) = ctx.saved_tensors
         g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
         scale = 2.0 / ctx.dof if ctx.dof > 0 else float("inf")
-        with np.errstate(invalid="ignore"):
-            return g_full * (x - xp.mean(x, ctx.dims, True)) * scale
+        return g_full * (x - xp.mean(x, ctx.dims, True)) * scale
 
 
 class Std(Op):
@@ -423,10 +420,9 @@ class Std(Op):
     def forward(ctx, x, dims, keepdim, correction):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.dof = dof = _count(x.shape, dims) - correction
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = x - (np.mean(x, axis=dims, keepdims=True) if x.size else x)
-            var = np.sum(d * d, axis=dims, keepdims=keepdim) / _builtin_max(dof, 0)
-            out = np.sqrt(np.asarray(var, dtype=x.dtype))
+        d = x - (np.mean(x, axis=dims, keepdims=True) if x.size else x)
+        var = np.sum(d * d, axis=dims, keepdims=keepdim) / _builtin_max(dof, 0)
+        out = np.sqrt(np.asarray(var, dtype=x.dtype))
         ctx.save_for_backward(x, out)
         return out
 
@@ -435,9 +431,8 @@ class Std(Op):
         x, out = ctx.saved_tensors
         shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
         g_full = xp.unreduce(g, shape, dims, keepdim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g_full * (x - xp.mean(x, dims, True)) / (
-                xp.unreduce(out, shape, dims, keepdim) * float(ctx.dof))
+        return g_full * (x - xp.mean(x, dims, True)) / (
+            xp.unreduce(out, shape, dims, keepdim) * float(ctx.dof))
 
 
 def _var_args(opname, input, dim, unbiased, keepdim, correction):
@@ -820,8 +815,7 @@ class Logsumexp(Op):
         m = np.max(x, axis=dims, keepdims=True, initial=-np.inf) if x.size else \
             np.full(_keepdim_shape(x.shape, dims), -np.inf, x.dtype)
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
         out = np.asarray(out if keepdim else out.reshape(_out_shape(x.shape, dims, False)),
                          dtype=x.dtype)
         ctx.save_for_backward(x, out)
@@ -831,9 +825,8 @@ class Logsumexp(Op):
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
         shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
-        with np.errstate(invalid="ignore", over="ignore"):
-            return xp.unreduce(g, shape, dims, keepdim) * xp.exp(
-                x - xp.unreduce(out, shape, dims, keepdim))
+        return xp.unreduce(g, shape, dims, keepdim) * xp.exp(
+            x - xp.unreduce(out, shape, dims, keepdim))
 
 
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -1088,19 +1081,18 @@ class Norm(Op):
     def forward(ctx, x, dims, keepdim, p):
         ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p = x.shape, dims, keepdim, p
         a = np.abs(x)
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            if p == 2:
-                out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
-            elif p == 1:
-                out = np.sum(a, axis=dims, keepdims=True)
-            elif p == np.inf:
-                out = np.max(a, axis=dims, keepdims=True)
-            elif p == -np.inf:
-                out = np.min(a, axis=dims, keepdims=True)
-            elif p == 0:
-                out = np.sum(a != 0, axis=dims, keepdims=True).astype(x.dtype)
-            else:
-                out = np.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
+        if p == 2:
+            out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
+        elif p == 1:
+            out = np.sum(a, axis=dims, keepdims=True)
+        elif p == np.inf:
+            out = np.max(a, axis=dims, keepdims=True)
+        elif p == -np.inf:
+            out = np.min(a, axis=dims, keepdims=True)
+        elif p == 0:
+            out = np.sum(a != 0, axis=dims, keepdims=True).astype(x.dtype)
+        else:
+            out = np.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
         out = np.asarray(out, dtype=x.dtype)
         if ctx.needs_input_grad:  # masks for backward, only when it can run
             ctx.sign = np.sign(x)
@@ -1283,8 +1275,7 @@ class Nanmean(Op):
         count = keep.sum(axis=dims, keepdims=True)
         if ctx.needs_input_grad:
             ctx.weights = np.where(keep, 1.0 / np.maximum(count, 1), 0.0).astype(x.dtype)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.nansum(x, axis=dims, keepdims=True) / count
+        out = np.nansum(x, axis=dims, keepdims=True) / count
         return np.asarray(out if keepdim else out.reshape(_out_shape(x.shape, dims, False)),
                           dtype=x.dtype)
 
