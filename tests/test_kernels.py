@@ -19,7 +19,8 @@ def _map(fn, x, out):
 
 def _apply(fn, x):
     out = np.empty_like(x)
-    _map(fn, x, out)
+    with np.errstate(all="ignore"):  # only matters under NUMBA_DISABLE_JIT=1 (plain Python)
+        _map(fn, x, out)
     return out
 
 

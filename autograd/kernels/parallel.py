@@ -65,6 +65,10 @@ class Kernel:
         return self._parallel
 
     def __call__(self, *args):
+        if numba.config.DISABLE_JIT:  # running as Python: NumPy scalars would warn on inf/nan
+            import numpy as np
+            with np.errstate(all="ignore"):
+                return self.py(*args)
         size = args[0].size
         if _state["threads"] > 1 and size >= PARALLEL_MIN_SIZE and _lock.acquire(blocking=False):
             try:

@@ -30,14 +30,22 @@ _LN2_HI = 6.93147180369123816490e-01   # ln 2 split in two so n * LN2_HI is exac
 _LN2_LO = 1.90821492927058770002e-10
 
 
-@intrinsic
-def _bits_to_f64(typingctx, bits):
-    """Reinterpret an int64 as a float64 (a free register move, vectorisable)."""
-    sig = types.float64(types.int64)
+if numba.config.DISABLE_JIT:
+    # NUMBA_DISABLE_JIT=1 runs kernels as plain Python (for debugging and the test that
+    # checks it): the same bit reinterpretation through struct.
+    import struct
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-    return sig, codegen
+    def _bits_to_f64(bits):
+        return struct.unpack("<d", struct.pack("<q", int(bits)))[0]
+else:
+    @intrinsic
+    def _bits_to_f64(typingctx, bits):
+        """Reinterpret an int64 as a float64 (a free register move, vectorisable)."""
+        sig = types.float64(types.int64)
+
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.DoubleType())
+        return sig, codegen
 
 
 # Branch-free on purpose: every special case is a select (``a if c else b`` with both sides
@@ -46,7 +54,7 @@ def _bits_to_f64(typingctx, bits):
 @numba.njit(inline="always", cache=True, error_model="numpy")
 def vexp(x):
     """e**x in float64 without libm: x = n ln2 + r, e**r by a degree-13 polynomial."""
-    xc = min(max(x, -745.2), 709.8)
+    xc = min(max(x if x == x else 0.0, -745.2), 709.8)  # (nan handled at the end)
     n = math.floor(xc * _LOG2E + 0.5)
     r = (xc - n * _LN2_HI) - n * _LN2_LO          # |r| <= ln2 / 2
     # Taylor series of e**r to r**13 / 13! (remainder < 1e-17 on |r| <= 0.347), Horner form
