@@ -2,7 +2,7 @@
 
 Usage:  .venv/bin/python bench/bench_activation.py [--n 10000000] [--repeats 7]
 
-For each activation: time of forward + backward (given the input and an upstream
+For each activation: time of forward + backward (our kernels on 1 and on 2 threads) (given the input and an upstream
 gradient) for our fused kernels, PyTorch CPU (autograd, so what a user gets), and composed
 NumPy (the reference implementation). Also the effective bandwidth of our kernels: bytes
 moved (read x, write y; read x and g, write dx) over time, against a measured copy
@@ -63,13 +63,17 @@ def main():
     copy_t = timeit(lambda: np.copyto(dst, x), args.repeats)
     bw = 2 * x.nbytes / copy_t
     print(f"n = {args.n:,} float32; copy bandwidth {bw / 1e9:.1f} GB/s (read + write)")
-    print(f"{'activation':10s} {'jitgrad ms':>11s} {'torch ms':>9s} {'numpy ms':>9s} "
-          f"{'torch/ours':>10s} {'numpy/ours':>10s} {'% of copy bw':>12s}")
+    print(f"{'activation':10s} {'ours 1thr':>9s} {'ours 2thr':>9s} {'torch ms':>9s} "
+          f"{'numpy ms':>9s} {'torch/ours2':>10s} {'numpy/ours2':>10s} {'% of copy bw':>12s}")
     for name in ("gelu_tanh", "gelu", "silu", "mish", "tanh", "sigmoid"):
+        ours1 = timeit(lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)),
+                       args.repeats)
+        K.set_num_threads(2)  # the parallel build (autograd.kernels.set_num_threads)
         ours = timeit(lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)),
                       args.repeats)
+        K.set_num_threads(1)
         moved = 2 * x.nbytes + 3 * x.nbytes
-        row = f"{name:10s} {ours * 1e3:11.1f}"
+        row = f"{name:10s} {ours1 * 1e3:9.1f} {ours * 1e3:9.1f}"
         if torch is not None and TORCH.get(name) is not None:
             tx = torch.from_numpy(x).requires_grad_()
             tg = torch.from_numpy(g)
