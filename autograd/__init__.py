@@ -13,7 +13,6 @@ Example:
 """
 import sys as _sys
 
-from . import dtypes as _dtypes
 from .dtypes import (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, half,  # noqa: F401
                      double, short, long, dtype, get_default_dtype, set_default_dtype,
                      promote_types, result_type)
@@ -26,7 +25,6 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
 from .backend import backend, get_backend, set_backend  # noqa: F401
 from .tensor import Tensor, Size  # noqa: F401
 from .ops import *  # noqa: F401,F403
-from .ops import public_names as _public_names
 from . import return_types  # noqa: F401  (torch.return_types: max/sort/topk ... results)
 from .factories import *  # noqa: F401,F403
 from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,  # noqa: F401

@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from .errors import GraphError, ShapeError
+from .errors import ShapeError
 from .function import _FREED, AccumulateGrad, _anomaly
 from .grad_mode import _grad_enabled
 from .ops import xp as _xp
@@ -156,7 +156,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumulate=True):
     """Shared engine loop. ``capture``: tensors whose total gradient is returned."""
-    from .tensor import Tensor
     graph = bool(create_graph)
     xp = _xp.TENSOR if graph else _xp.NUMPY
 

@@ -26,8 +26,6 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dt
-from .errors import GraphError
-from .grad_mode import _grad_enabled
 
 
 class Size(tuple):
@@ -343,7 +341,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
     def __float__(self):
@@ -668,7 +666,6 @@ class Tensor:
     def moveaxis(self, *args, **kwargs): return _ops.moveaxis(self, *args, **kwargs)
     def expand_as(self, *args, **kwargs): return _ops.expand_as(self, *args, **kwargs)
     def broadcast_to(self, *args, **kwargs): return _ops.broadcast_to(self, *args, **kwargs)
-    def flip(self, *args, **kwargs): return _ops.flip(self, *args, **kwargs)
     def fliplr(self, *args, **kwargs): return _ops.fliplr(self, *args, **kwargs)
     def flipud(self, *args, **kwargs): return _ops.flipud(self, *args, **kwargs)
     def roll(self, *args, **kwargs): return _ops.roll(self, *args, **kwargs)
@@ -718,7 +715,7 @@ class Tensor:
     def sum_to_size(self, *size): return _ops.sum_to_size(self, *size)
     def view_as(self, other): return _ops.reshape(self, other.shape)
     def reshape_as(self, other): return _ops.reshape(self, other.shape)
-    def flip(self, *dims): return _ops.flip(self, _ops.sizes_arg(dims))
+    def flip(self, *dims, **kw): return _ops.flip(self, kw['dims'] if 'dims' in kw else _ops.sizes_arg(dims))
     def t(self): return _ops.t(self)
     def where(self, condition, other): return _ops.where(condition, self, other)
     def type_promote(self, other): return _ops.result_type(self, other)

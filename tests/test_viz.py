@@ -510,7 +510,7 @@ def test_backprop_steps_player_with_ipywidgets(monkeypatch):
     loss, x, w, _ = small_graph()
     steps = viz.backprop_steps(loss, params={"x": x, "w": w})
     box = steps.player()
-    (play, slider), view = box.children[0].children, box.children[1]
+    (_play, slider), view = box.children[0].children, box.children[1]
     assert slider.max == len(steps) - 1 and "step 1: SumBackward0" in view.value
     slider.value = 2
     assert "step 3: " + steps[2].name in view.value

@@ -12,12 +12,11 @@ import math as _math
 
 import numpy as np
 
-from ..errors import DTypeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import operands
-from .elementwise import (_ERR_ALL, _away_from_zero_samples, _binary_samples, _reject,
+from .elementwise import (_binary_samples, _reject,
                           _torch_tensor_args, _unary_samples)
 from .registry import OpInfo, Sample, register
 
