@@ -162,3 +162,32 @@ def test_parallel_build_matches_serial_and_is_thread_and_fork_safe():
         assert os.WEXITSTATUS(status) == 0
     finally:
         parallel.set_num_threads(1)
+
+
+def test_maxpool_kernels_match_numpy_reference_exactly():
+    """Random pooling geometries incl. padding, dilation, ceil_mode, ties, -inf and NaN."""
+    import autograd
+    rng = np.random.default_rng(5)
+    for trial in range(40):
+        n, c, h, w = rng.integers(1, 3), rng.integers(1, 4), rng.integers(3, 9), rng.integers(3, 9)
+        k = int(rng.integers(1, 4))
+        d = int(rng.integers(1, 3))
+        p = int(rng.integers(0, k // 2 + 1))
+        s = int(rng.integers(1, 3))
+        if (k - 1) * d + 1 > min(h, w) + 2 * p:
+            continue
+        x = rng.integers(-3, 3, (n, c, h, w)).astype(np.float32)  # many ties
+        if trial % 5 == 0:
+            x[0, 0, 0, 0] = np.nan
+            x[0, 0, -1, :] = -np.inf
+        results = {}
+        for backend in ("numpy", "numba"):
+            with autograd.backend(backend):
+                t = autograd.tensor(x, requires_grad=True)
+                y, idx = autograd.max_pool2d(t, k, s, p, d, ceil_mode=bool(trial % 2),
+                                             return_indices=True)
+                g = autograd.grad(y.sum() if not np.isnan(y.detach().numpy()).any() else
+                                  (y * 0).sum(), t)[0]
+                results[backend] = (y.detach().numpy(), idx.numpy(), g.numpy())
+        for a, b in zip(results["numpy"], results["numba"]):
+            np.testing.assert_array_equal(a, b)

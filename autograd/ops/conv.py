@@ -770,7 +770,24 @@ def _pool_input(input, opname, nd):
 
 
 # ---- gather / scatter-add by constant flat indices (max pools) --------------------------------
+def _pool_kernels(*arrays):
+    """The Numba pooling kernels, when the numba backend is on and the data are float."""
+    from ..backend import use_numba
+    if not use_numba() or any(a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8)
+                              for a in arrays):
+        return None
+    from ..kernels import pooling
+    return pooling
+
+
 def _np_gather_flat(x, index):
+    k = _pool_kernels(x)
+    if k is not None:
+        planes = x.shape[0] * x.shape[1]
+        out = np.empty(index.shape, x.dtype)
+        k.gather_flat(np.ascontiguousarray(x).reshape(planes, -1),
+                      np.ascontiguousarray(index).reshape(planes, -1), out.reshape(planes, -1))
+        return out
     n, c = x.shape[:2]
     flat = np.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=2)
     return flat.reshape(index.shape)
@@ -778,6 +795,14 @@ def _np_gather_flat(x, index):
 
 def _np_scatter_add_flat(g, index, in_shape):
     """out[n, c].flat[index[n, c, k]] += g[n, c, k], with repeated indices accumulating."""
+    k = _pool_kernels(g)
+    if k is not None:
+        planes = in_shape[0] * in_shape[1]
+        out = np.zeros(in_shape, g.dtype)
+        k.scatter_add_flat(np.ascontiguousarray(g).reshape(planes, -1),
+                           np.ascontiguousarray(index).reshape(planes, -1),
+                           out.reshape(planes, -1))
+        return out
     n, c = in_shape[:2]
     plane = int(np.prod(in_shape[2:], dtype=np.int64))
     offsets = (np.arange(n * c, dtype=np.int64) * plane).reshape(n, c, *([1] * (index.ndim - 2)))
@@ -830,6 +855,16 @@ def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
     """Values and flat (h * W + w) indices of each window's maximum (first one on ties; NaN
     wins, like torch). Padding is -inf so it is never chosen over a real element."""
     n, c, h, w = x.shape
+    k = _pool_kernels(x)
+    if k is not None:  # numba backend: one pass, no window copy
+        ho = (h + pads[0][0] + pads[0][1] - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
+        wo = (w + pads[1][0] + pads[1][1] - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+        values = np.empty((n, c, ho, wo), x.dtype)
+        idx = np.empty((n, c, ho, wo), np.int64)
+        k.maxpool2d_argmax(np.ascontiguousarray(x).reshape(n * c, h, w), kernel[0], kernel[1],
+                           stride[0], stride[1], pads[0][0], pads[1][0], dilation[0],
+                           dilation[1], values.reshape(n * c, ho, wo), idx.reshape(n * c, ho, wo))
+        return values, idx
     win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)   # (N, C, kh, kw, Ho, Wo)
     kh, kw, ho, wo = win.shape[2:]
     flat = win.reshape(n, c, kh * kw, ho, wo)

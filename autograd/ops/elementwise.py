@@ -664,14 +664,33 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.maximum(x, 0).astype(x.dtype, copy=False)
+        y = _relu_kernel(x)  # numba backend: the fused kernel
+        if y is None:
+            y = np.maximum(x, 0).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
+        if not xp.graph:
+            fast = _relu_kernel(y, g)  # y > 0 exactly where x > 0
+            if fast is not None:
+                return fast
         return xp.where(y > 0, g, xp.zeros_like(g))
+
+
+def _relu_kernel(x, g=None):
+    """relu forward (or backward, given ``g``) as a Numba kernel, or None on the numpy
+    backend / for dtypes without a kernel."""
+    from ..backend import use_numba
+    if not use_numba():
+        return None
+    from ..kernels import dispatch
+    if not dispatch.supports("relu", x):
+        return None
+    return dispatch.run_activation("relu", x) if g is None else \
+        dispatch.run_activation_backward("relu", x, g)
 
 
 def relu(input) -> Tensor:

@@ -1,0 +1,57 @@
+"""Max-pooling kernels: window arg-max in one pass, and the gather / scatter-add by flat
+index that max pooling's forward and backward are made of (see autograd/ops/conv.py).
+
+Semantics match the NumPy reference exactly: windows are scanned in (ki, kj) order, the
+first maximum wins ties, NaN beats everything (first NaN wins), and positions in the
+padding count as -inf with their index clamped into the image.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+
+from .parallel import kernel
+
+
+@kernel
+def maxpool2d_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out, idx):
+    """x: (N*C, H, W); out/idx: (N*C, Ho, Wo) window maxima and their flat h*W+w indices."""
+    planes, h, w = x.shape
+    ho, wo = out.shape[1], out.shape[2]
+    for p in numba.prange(planes):
+        for a in range(ho):
+            for b in range(wo):
+                best = -math.inf
+                best_i = -1
+                for i in range(kh):
+                    r = a * sh + i * dh - ph
+                    rc = min(max(r, 0), h - 1)
+                    for j in range(kw):
+                        c = b * sw + j * dw - pw
+                        cc = min(max(c, 0), w - 1)
+                        v = x[p, r, c] if (0 <= r < h and 0 <= c < w) else -math.inf
+                        if best_i < 0 or v > best or (v != v and best == best):
+                            best = v
+                            best_i = rc * w + cc
+                out[p, a, b] = best
+                idx[p, a, b] = best_i
+
+
+@kernel
+def gather_flat(x, index, out):
+    """out[p, k] = x[p, index[p, k]] for (planes, n) arrays."""
+    planes, n = index.shape
+    for p in numba.prange(planes):
+        for k in range(n):
+            out[p, k] = x[p, index[p, k]]
+
+
+@kernel
+def scatter_add_flat(g, index, out):
+    """out[p, index[p, k]] += g[p, k]; ``out`` zero-initialised by the caller. Each plane is
+    written by one iteration only, so the parallel build is race-free."""
+    planes, n = index.shape
+    for p in numba.prange(planes):
+        for k in range(n):
+            out[p, index[p, k]] += g[p, k]
