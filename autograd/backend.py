@@ -1,4 +1,5 @@
-"""Backend selection: ``"numba"`` (fused JIT kernels) or ``"numpy"`` (the reference).
+"""Backend selection: ``"numba"`` (fused JIT kernels, the default) or ``"numpy"`` (the
+reference).
 
 The NumPy path is the definition of every op; a Numba kernel is an optional faster
 implementation of the same thing and must agree with it. Choose with the environment
@@ -9,6 +10,10 @@ Example:
     >>> with autograd.backend("numpy"):
     ...     autograd.get_backend()
     'numpy'
+
+Ops without a kernel run the NumPy code on either backend; ops with one (activations, max
+pooling, optimizer updates) use it on ``numba``. Kernels compile on first use and are
+cached on disk, so ``import autograd`` does not import Numba.
 """
 from __future__ import annotations
 
@@ -19,8 +24,14 @@ import os
 BACKENDS = ("numpy", "numba")
 
 
+def _default() -> str:
+    """numba when it is installed (it is a dependency); the NumPy reference otherwise."""
+    import importlib.util
+    return "numba" if importlib.util.find_spec("numba") is not None else "numpy"
+
+
 def _initial() -> str:
-    name = os.environ.get("AUTOGRAD_BACKEND", "numpy").strip().lower()
+    name = os.environ.get("AUTOGRAD_BACKEND", "").strip().lower() or _default()
     if name not in BACKENDS:
         raise ValueError(f"AUTOGRAD_BACKEND={name!r} is not a backend; choose one of {BACKENDS}")
     return name

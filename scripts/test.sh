@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Set up (if needed) and run the whole test suite: unit tests, property tests, notebooks;
-# then the Numba-kernel tests once more with NUMBA_DISABLE_JIT=1 (kernels run as Python,
-# so their source is checked line by line, not only their compiled form).
-# Extra arguments go to the main pytest run (e.g. -k engine); then the second run is skipped.
+# Set up (if needed) and run the whole test suite: unit tests, property tests, notebooks
+# (default backend: numba); then the whole suite again on the NumPy reference backend; then the
+# Numba-kernel tests with NUMBA_DISABLE_JIT=1 (kernels run as Python, so their source is
+# checked line by line, not only their compiled form).
+# Extra arguments go to a single pytest run instead (e.g. bash scripts/test.sh -k engine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -10,6 +11,8 @@ if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest "$@"
 fi
 .venv/bin/python -m pytest
+echo "--- the whole suite again on the numpy (reference) backend ---"
+AUTOGRAD_BACKEND=numpy .venv/bin/python -m pytest -p no:cacheprovider
 echo "--- kernels again with NUMBA_DISABLE_JIT=1 ---"
 NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -p no:cacheprovider tests/test_kernels.py \
-  tests/test_optim_fused.py tests/test_ops_registry.py -k "kernel or vexp or verf or derived or fused or numba or parallel"
+  tests/test_optim_fused.py tests/test_ops_registry.py -k "kernel or vexp or verf or derived or fused or numba or parallel or maxpool"

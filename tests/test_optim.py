@@ -304,13 +304,17 @@ def test_functional_routine_is_array_in_place():
     np.testing.assert_allclose(m, 0.1 * g)
     np.testing.assert_allclose(p, [0.9, 2.1], rtol=1e-7)
     np.testing.assert_array_equal(g, [0.5, -1.0])        # the gradient is not touched
-    # with a workspace the scratch arrays are reused across calls
+    # with a workspace the scratch arrays are reused across calls (the NumPy path's
+    # temporaries; the numba backend's fused kernel needs none)
     ws = {}
+    backend = autograd.backend("numpy")
+    backend.__enter__()
     F.adam([p], [g], [m], [v], [], [step], amsgrad=False, beta1=0.9, beta2=0.999, lr=0.1,
            weight_decay=0.1, eps=1e-8, maximize=True, workspace=ws)
     n = len(ws)
     F.adam([p], [g], [m], [v], [], [step], amsgrad=False, beta1=0.9, beta2=0.999, lr=0.1,
            weight_decay=0.1, eps=1e-8, maximize=True, workspace=ws)
+    backend.__exit__(None, None, None)
     assert len(ws) == n and n > 0
     np.testing.assert_array_equal(g, [0.5, -1.0])
 

@@ -31,7 +31,7 @@ _INV_SQRT_2PI = 0.3989422804014327
 def relu_fwd(x, out):
     for i in numba.prange(x.size):
         v = x[i]
-        out[i] = v if v > 0 else 0.0
+        out[i] = 0.0 if v < 0 else v  # keeps nan and -0.0, like torch
 
 
 @_jit
