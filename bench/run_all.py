@@ -1,0 +1,56 @@
+"""Run every benchmark and write bench/RESULTS.md (machine description + each table).
+
+Usage:  .venv/bin/python bench/run_all.py [--quick]
+
+Each benchmark is a separate process (so Numba compilation and torch's threads of one do
+not leak into the next); their printed tables are collected verbatim.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BENCHES = [
+    ("Per-op overhead and deep chain", "bench_overhead.py", [], ["--repeats", "3", "--depth", "20000"]),
+    ("Training steps (MLP, small CNN)", "bench_training.py", [], ["--repeats", "5"]),
+    ("Optimizer step (~0.8M parameters)", "bench_optim.py", [], ["--reps", "20"]),
+    ("Fused activations (10M float32)", "bench_activation.py", [], ["--n", "2000000", "--repeats", "3"]),
+]
+
+
+def machine() -> str:
+    cpu = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.platform()}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller arrays")
+    args = ap.parse_args()
+    parts = [f"# Benchmark results\n\n{datetime.date.today()} on {machine()}.\n"
+             "Ratios are what to read: this machine is shared and absolute times move.\n"]
+    for title, script, full, quick in BENCHES:
+        cmd = [sys.executable, os.path.join(HERE, script)] + (quick if args.quick else full)
+        print("running", " ".join(cmd[1:]), flush=True)
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        body = res.stdout.strip() or res.stderr.strip()[-2000:]
+        parts.append(f"## {title}\n\n`{' '.join(['python', 'bench/' + script] + cmd[2:])}`\n\n"
+                     f"```\n{body}\n```\n")
+    out = os.path.join(HERE, "RESULTS.md")
+    with open(out, "w") as f:
+        f.write("\n".join(parts))
+    print("wrote", out)
+
+
+if __name__ == "__main__":
+    main()
