@@ -14,96 +14,19 @@ import autograd
 import nn
 from nn.functional_attention import scaled_dot_product_attention
 
+from torch_compare import (Const, check_module_grads, compare_outputs_and_grads,  # noqa: E402,F401
+                           convert as _convert)
+from torch_compare import compare_with_torch as _compare_with_torch  # noqa: E402
+
+# attention sums over more terms: a little more float32 slack than the other layers
 TOL = {np.float64: dict(rtol=1e-7, atol=1e-9), np.float32: dict(rtol=3e-4, atol=3e-5)}
 
 
-# ---- helpers (same as in test_nn_conv.py) ----------------------------------------------------
-
-class Const:
-    """An input that must not require grad (a mask torch may not even use)."""
-
-    def __init__(self, array):
-        self.array = array
+def compare_with_torch(*args, **kwargs):
+    return _compare_with_torch(*args, tols=TOL, **kwargs)
 
 
-def _convert(a, dtype, torch, leaves):
-    if isinstance(a, Const):
-        arr = a.array.astype(dtype)
-        return autograd.tensor(arr), torch.tensor(arr)
-    if isinstance(a, np.ndarray):
-        if a.dtype.kind == "f":
-            arr = a.astype(dtype)
-            o = autograd.tensor(arr, requires_grad=True)
-            t = torch.tensor(arr, requires_grad=True)
-            leaves.append((o, t))
-            return o, t
-        return autograd.tensor(a), torch.tensor(a)
-    if isinstance(a, tuple):
-        pairs = [_convert(x, dtype, torch, leaves) for x in a]
-        return tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
-    return a, a
-
-
-def _flatten(out):
-    if isinstance(out, (tuple, list)):
-        return [t for o in out for t in _flatten(o)]
-    return [] if out is None else [out]
-
-
-def _compare_outputs_and_grads(o_out, t_out, leaves, o_params, t_params, dtype, tol, torch):
-    o_out, t_out = _flatten(o_out), _flatten(t_out)
-    assert len(o_out) == len(t_out)
-    for o, t in zip(o_out, t_out):
-        assert tuple(o.shape) == tuple(t.shape)
-        np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), **tol)
-    rng = np.random.default_rng(1)
-    o_loss, t_loss = 0, 0
-    for o, t in zip(o_out, t_out):
-        w = rng.standard_normal(tuple(t.shape)).astype(dtype)
-        o_loss = o_loss + (o * autograd.tensor(w)).sum()
-        t_loss = t_loss + (t * torch.tensor(w)).sum()
-    o_loss.backward()
-    t_loss.backward()
-    for o, t in leaves:
-        if t.grad is None:
-            assert o.grad is None or not np.any(o.grad.numpy())
-        else:
-            np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), **tol)
-    for name, p in o_params.items():
-        np.testing.assert_allclose(p.grad.numpy(), t_params[name].grad.numpy(), err_msg=name,
-                                   **tol)
-
-
-def compare_with_torch(ours, theirs, args=(), kwargs=None, dtype=np.float64, train=True,
-                       tol=None):
-    torch = pytest.importorskip("torch")
-    kwargs = kwargs or {}
-    tol = tol or TOL[dtype]
-    theirs = theirs.to(torch.float64 if dtype == np.float64 else torch.float32)
-    ours = ours.double() if dtype == np.float64 else ours.float()
-    ours.train(train)
-    theirs.train(train)
-    sd = theirs.state_dict()
-    ours_sd = ours.state_dict()
-    assert list(ours_sd) == list(sd)
-    for k, v in sd.items():
-        assert tuple(ours_sd[k].shape) == tuple(v.shape), k
-    ours.load_state_dict({k: autograd.tensor(v.detach().numpy()) for k, v in sd.items()})
-    leaves = []
-    o_args, t_args = _convert(tuple(args), dtype, torch, leaves)
-    o_kw, t_kw = {}, {}
-    for k, v in kwargs.items():
-        o_kw[k], t_kw[k] = _convert(v, dtype, torch, leaves)
-    _compare_outputs_and_grads(ours(*o_args, **o_kw), theirs(*t_args, **t_kw), leaves,
-                               dict(ours.named_parameters()), dict(theirs.named_parameters()),
-                               dtype, tol, torch)
-
-
-def check_module_grads(module, *inputs):
-    module.double()
-    params = tuple(module.parameters())
-    n = len(inputs)
-    assert autograd.gradcheck(lambda *xs: module(*xs[:n]), tuple(inputs) + params)
+_compare_outputs_and_grads = compare_outputs_and_grads
 
 
 def _sdpa_reference(q, k, v, mask=None, is_causal=False, scale=None):
