@@ -11,24 +11,39 @@ from autograd import kernels as K  # noqa: E402
 from autograd.kernels import vmath  # noqa: E402
 
 
-@numba.njit(error_model="numpy")
-def _map(fn, x, out):
-    for i in range(x.size):
-        out[i] = fn(x[i])
+_LOOPS = {}
+# Under NUMBA_DISABLE_JIT=1 the loops run as Python (~10 us per element): sample more sparsely.
+DENSE = 1 if not numba.config.DISABLE_JIT else 20
+
+
+def _grid(lo, hi, n):
+    return np.linspace(lo, hi, n // DENSE + 1)
 
 
 def _apply(fn, x):
+    """fn applied elementwise inside a jitted loop (the way kernels call it)."""
+    if fn not in _LOOPS:
+        @numba.njit(error_model="numpy")
+        def loop(x, out):
+            for i in range(x.size):
+                out[i] = fn(x[i])
+        _LOOPS[fn] = loop
     out = np.empty_like(x)
     with np.errstate(all="ignore"):  # only matters under NUMBA_DISABLE_JIT=1 (plain Python)
-        _map(fn, x, out)
+        _LOOPS[fn](x, out)
     return out
+
+
+def _ulps(out, ref):
+    """Error of float32 ``out`` in units of the float32 spacing at the float64 ``ref``."""
+    return np.abs(out.astype(np.float64) - ref) / np.spacing(np.abs(ref).astype(np.float32))
 
 
 SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300, 5e-324, 1e300, -1e300])
 
 
 def test_vexp_accuracy_whole_range():
-    x = np.concatenate([np.linspace(-745, 709.7, 400_001), SPECIAL])
+    x = np.concatenate([_grid(-745, 709.7, 400_000), SPECIAL])
     with np.errstate(over="ignore"):
         ref = np.exp(x)
     out = _apply(vmath.vexp, x)
@@ -41,25 +56,68 @@ def test_vexp_accuracy_whole_range():
 
 
 @pytest.mark.parametrize("name,ref,tol", [
+    ("vexpm1", np.expm1, 1e-14),
     ("vtanh", np.tanh, 1e-14),
     ("vsigmoid", lambda x: special.expit(x), 1e-14),
     ("vlog1p_exp", lambda x: np.logaddexp(0.0, x), 1e-14),
 ])
 def test_derived_functions_accuracy(name, ref, tol):
-    x = np.concatenate([np.linspace(-50, 50, 200_001), np.linspace(-1e-6, 1e-6, 1001),
+    x = np.concatenate([_grid(-50, 50, 200_000), np.linspace(-1e-6, 1e-6, 1001),
                         [-1e308, 1e308, np.inf, -np.inf, 0.0]])
     out = _apply(getattr(vmath, name), x)
-    r = ref(x)
+    with np.errstate(over="ignore"):  # expm1(1e308) = inf is the expected answer
+        r = ref(x)
     nz = (np.abs(r) > 1e-300) & np.isfinite(r)
     assert np.max(np.abs(out[nz] - r[nz]) / np.abs(r[nz])) < tol
     np.testing.assert_array_equal(out[~np.isfinite(r)], r[~np.isfinite(r)])
     assert np.isnan(_apply(getattr(vmath, name), np.array([np.nan]))[0])
 
 
-def test_verf_float32_grade():
-    x = np.concatenate([np.linspace(-10, 10, 200_001), [np.inf, -np.inf]])
+def test_vexp_float32_runs_in_float32_within_2_ulp():
+    x = np.concatenate([_grid(-103.9, 88.7, 1_000_000), _grid(-1, 1, 10_000)])
+    x = x.astype(np.float32)
+    out = _apply(vmath.vexp, x)
+    assert out.dtype == np.float32
+    ref = np.exp(x.astype(np.float64))
+    normal = ref > np.finfo(np.float32).tiny
+    assert _ulps(out[normal], ref[normal]).max() <= 1.5
+    assert np.abs(out[~normal] - ref[~normal]).max() <= 1.5e-45  # subnormals: 1 unit
+    special_x = np.array([89.0, -104.0, np.inf, -np.inf, np.nan, 0.0], np.float32)
+    np.testing.assert_array_equal(_apply(vmath.vexp, special_x),
+                                  [np.inf, 0.0, np.inf, 0.0, np.nan, 1.0])
+
+
+@pytest.mark.parametrize("name,ref,max_ulp", [
+    ("vexpm1", np.expm1, 3),
+    ("vtanh", np.tanh, 3),
+    ("vsigmoid", lambda x: special.expit(x), 3),
+    ("vlog1p_exp", lambda x: np.logaddexp(0.0, x), 4),
+])
+def test_derived_functions_float32_accuracy_in_ulps(name, ref, max_ulp):
+    x = np.concatenate([_grid(-60, 60, 1_000_000), _grid(-1e-3, 1e-3, 10_000),
+                        _grid(-1, 1, 10_000)]).astype(np.float32)
+    fn = getattr(vmath, name)
+    out = _apply(fn, x)
+    with np.errstate(over="ignore"):
+        r = ref(x.astype(np.float64))
+    ok = np.abs(r) > np.finfo(np.float32).tiny
+    assert _ulps(out[ok], r[ok]).max() <= max_ulp
+    edge = np.array([np.inf, -np.inf, 3e38, -3e38], np.float32)
+    with np.errstate(over="ignore"):
+        edge_ref = ref(edge.astype(np.float64)).astype(np.float32)
+    np.testing.assert_array_equal(_apply(fn, edge), edge_ref)
+    assert np.isnan(_apply(fn, np.array([np.nan], np.float32))[0])
+
+
+def test_verf_verfc_float32_grade():
+    x = np.concatenate([_grid(-10, 10, 200_000), [np.inf, -np.inf]])
     assert np.max(np.abs(_apply(vmath.verf, x) - special.erf(x))) < 1.5e-7
     assert np.isnan(_apply(vmath.verf, np.array([np.nan]))[0])
+    # erfc keeps its *relative* accuracy in the tails (gelu's Phi(x) for very negative x)
+    xs = _grid(-9, 9, 100_000)
+    rel = np.abs(_apply(vmath.verfc, xs) - special.erfc(xs)) / special.erfc(xs)
+    assert rel.max() < 1.5e-7
+    np.testing.assert_array_equal(_apply(vmath.verfc, np.array([np.inf, -np.inf])), [0.0, 2.0])
 
 
 def _ref_fwd(name, x, kw):
@@ -137,7 +195,10 @@ def test_parallel_build_matches_serial_and_is_thread_and_fork_safe():
     import os
     import threading
     from autograd.kernels import parallel
-    x = np.random.default_rng(2).normal(size=parallel.PARALLEL_MIN_SIZE + 10).astype(np.float32)
+    # (as plain Python there is no parallel build to reach: a small array still checks the
+    # thread and fork bookkeeping without minutes of interpreted loops)
+    n = parallel.PARALLEL_MIN_SIZE + 10 if not numba.config.DISABLE_JIT else 1000
+    x = np.random.default_rng(2).normal(size=n).astype(np.float32)
     serial = K.run_activation("gelu_tanh", x)
     parallel.set_num_threads(2)
     try:

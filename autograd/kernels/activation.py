@@ -1,9 +1,12 @@
 """Fused activation kernels: one pass over memory for forward, one for backward.
 
-Each function fills ``out`` from flat, contiguous float32/float64 arrays. Float32 data is
-computed in float64 (see vmath) and rounded once, so results match the NumPy reference to
-float32 rounding. ``error_model="numpy"`` matters: Python's error model puts a
-division-by-zero check (a branch) in every ``/``, which stops LLVM from vectorising.
+Each function fills ``out`` from flat, contiguous float32/float64 arrays, computing in the
+array's own precision: ``T = x.dtype.type`` and constants written ``T(0.5)``, because a bare
+Python float is float64 in Numba and would silently turn float32 arithmetic into float64
+(half the SIMD lanes). The vmath functions follow their argument's precision (float32 data:
+a few ulp, like PyTorch's float32 kernels; float64: ~1e-14 relative). ``error_model="numpy"``
+matters: Python's error model puts a division-by-zero check (a branch) in every ``/``, which
+stops LLVM from vectorising.
 
 Loops use ``numba.prange``: the serial build treats it as ``range``; the parallel build
 (``autograd.kernels.set_num_threads(n)``, see parallel.py) splits it across threads, each
@@ -19,7 +22,7 @@ import math
 import numba
 
 from .parallel import kernel as _jit
-from .vmath import verf, vexp, vlog1p_exp, vsigmoid, vtanh
+from .vmath import verfc, vexp, vexpm1, vlog1p_exp, vsigmoid, vtanh
 
 _SQRT_2_OVER_PI = 0.7978845608028654
 _INV_SQRT2 = 0.7071067811865476
@@ -29,152 +32,193 @@ _INV_SQRT_2PI = 0.3989422804014327
 # ---- relu / leaky_relu / elu ---------------------------------------------------------------
 @_jit
 def relu_fwd(x, out):
+    zero = x.dtype.type(0.0)
     for i in numba.prange(x.size):
         v = x[i]
-        out[i] = 0.0 if v < 0 else v  # keeps nan and -0.0, like torch
+        out[i] = zero if v < zero else v  # keeps nan and -0.0, like torch
 
 
 @_jit
 def relu_bwd(x, g, out):
+    zero = x.dtype.type(0.0)
     for i in numba.prange(x.size):
-        out[i] = g[i] if x[i] > 0 else 0.0
+        out[i] = g[i] if x[i] > zero else zero
 
 
 @_jit
 def leaky_relu_fwd(x, slope, out):
+    T = x.dtype.type
+    a, zero = T(slope), T(0.0)
     for i in numba.prange(x.size):
         v = x[i]
-        out[i] = v if v > 0 else v * slope
+        out[i] = v if v > zero else v * a
 
 
 @_jit
 def leaky_relu_bwd(x, slope, g, out):
+    T = x.dtype.type
+    a, zero = T(slope), T(0.0)
     for i in numba.prange(x.size):
-        out[i] = g[i] if x[i] > 0 else g[i] * slope
+        out[i] = g[i] if x[i] > zero else g[i] * a
 
 
 @_jit
 def elu_fwd(x, alpha, out):
+    T = x.dtype.type
+    a, zero = T(alpha), T(0.0)
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        e = alpha * (vexp(min(v, 0.0)) - 1.0)
-        out[i] = v if v > 0 else e
+        v = x[i]
+        e = a * vexpm1(min(v, zero))  # (exp - 1 would cancel for small negative v)
+        out[i] = v if v > zero else e
 
 
 @_jit
 def elu_bwd(x, alpha, g, out):
+    T = x.dtype.type
+    a, zero = T(alpha), T(0.0)
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        d = alpha * vexp(min(v, 0.0))
-        out[i] = g[i] if v > 0 else g[i] * d
+        v = x[i]
+        out[i] = g[i] if v > zero else g[i] * (a * vexp(min(v, zero)))
 
 
 # ---- sigmoid / tanh / silu / softplus / mish ----------------------------------------------------
 @_jit
 def sigmoid_fwd(x, out):
     for i in numba.prange(x.size):
-        out[i] = vsigmoid(numba.float64(x[i]))
+        out[i] = vsigmoid(x[i])
 
 
 @_jit
 def sigmoid_bwd(x, g, out):
+    one = x.dtype.type(1.0)
     for i in numba.prange(x.size):
-        s = vsigmoid(numba.float64(x[i]))
-        out[i] = g[i] * s * (1.0 - s)
+        s = vsigmoid(x[i])
+        out[i] = g[i] * s * (one - s)
 
 
 @_jit
 def tanh_fwd(x, out):
     for i in numba.prange(x.size):
-        out[i] = vtanh(numba.float64(x[i]))
+        out[i] = vtanh(x[i])
 
 
 @_jit
 def tanh_bwd(x, g, out):
+    one = x.dtype.type(1.0)
     for i in numba.prange(x.size):
-        t = vtanh(numba.float64(x[i]))
-        out[i] = g[i] * (1.0 - t * t)
+        t = vtanh(x[i])
+        out[i] = g[i] * (one - t * t)
 
 
 @_jit
 def silu_fwd(x, out):
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
+        v = x[i]
         out[i] = v * vsigmoid(v)
 
 
 @_jit
 def silu_bwd(x, g, out):
+    one = x.dtype.type(1.0)
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
+        v = x[i]
         s = vsigmoid(v)
-        out[i] = g[i] * s * (1.0 + v * (1.0 - s))
+        out[i] = g[i] * s * (one + v * (one - s))
 
 
 @_jit
 def softplus_fwd(x, beta, threshold, out):
     # torch: x where beta * x > threshold (linear regime), else log(1 + e**(beta x)) / beta
+    T = x.dtype.type
+    b, th = T(beta), T(threshold)
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        bx = beta * v
-        out[i] = v if bx > threshold else vlog1p_exp(bx) / beta
+        v = x[i]
+        bx = b * v
+        out[i] = v if bx > th else vlog1p_exp(bx) / b
 
 
 @_jit
 def softplus_bwd(x, beta, threshold, g, out):
+    T = x.dtype.type
+    b, th = T(beta), T(threshold)
     for i in numba.prange(x.size):
-        bx = beta * numba.float64(x[i])
-        out[i] = g[i] if bx > threshold else g[i] * vsigmoid(bx)
+        bx = b * x[i]
+        out[i] = g[i] if bx > th else g[i] * vsigmoid(bx)
+
+
+# mish(x) = x tanh(softplus(x)). With e = exp(-|x|), tanh(log(1 + e**x)) is
+# (1 + 2e) / (1 + 2e + 2e**2) for x > 0 and e (e + 2) / (e (e + 2) + 2) otherwise: one exp
+# and one division instead of exp + log + tanh, and neither side cancels.
+@numba.njit(inline="always", cache=True, error_model="numpy")
+def _tanh_softplus_sigmoid(v, one, two):
+    """(tanh(softplus(v)), sigmoid(v)) from a single exp; ``one``/``two`` carry the dtype."""
+    e = vexp(-abs(v))
+    pos = v > v - v  # v > 0, written so the zero has v's type
+    num = one + two * e if pos else e * (e + two)
+    den = num + two * e * e if pos else num + two
+    s = one / (one + e) if pos else e / (one + e)
+    return num / den, s
 
 
 @_jit
 def mish_fwd(x, out):
+    T = x.dtype.type
+    one, two = T(1.0), T(2.0)
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        out[i] = v * vtanh(vlog1p_exp(v))
+        v = x[i]
+        t, _ = _tanh_softplus_sigmoid(v, one, two)
+        out[i] = v * t
 
 
 @_jit
 def mish_bwd(x, g, out):
     # d/dx x tanh(sp(x)) = tanh(sp) + x (1 - tanh(sp)**2) sigmoid(x)
+    T = x.dtype.type
+    one, two = T(1.0), T(2.0)
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        t = vtanh(vlog1p_exp(v))
-        out[i] = g[i] * (t + v * (1.0 - t * t) * vsigmoid(v))
+        v = x[i]
+        t, s = _tanh_softplus_sigmoid(v, one, two)
+        out[i] = g[i] * (t + v * (one - t * t) * s)
 
 
 # ---- gelu ------------------------------------------------------------------------------------
+# tanh-approximate GELU, 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x**3), is
+# computed as x * sigmoid(2u) (the same function: 0.5 (1 + tanh(u)) = sigmoid(2u)), because
+# 1 + tanh(u) cancels for very negative x, and float32 would lose every digit there.
 @_jit
 def gelu_tanh_fwd(x, out):
+    T = x.dtype.type
+    k2, c = T(2 * _SQRT_2_OVER_PI), T(0.044715)
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        inner = _SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)
-        out[i] = 0.5 * v * (1.0 + vtanh(inner))
+        v = x[i]
+        out[i] = v * vsigmoid(k2 * (v + c * v * v * v))
 
 
 @_jit
 def gelu_tanh_bwd(x, g, out):
+    # d/dx x s(2u) = s + x s (1 - s) 2u'
+    T = x.dtype.type
+    k2, c, c3, one = T(2 * _SQRT_2_OVER_PI), T(0.044715), T(3 * 0.044715), T(1.0)
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        inner = _SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)
-        t = vtanh(inner)
-        d_inner = _SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * v * v)
-        out[i] = g[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * d_inner)
+        v = x[i]
+        s = vsigmoid(k2 * (v + c * v * v * v))
+        out[i] = g[i] * (s + v * s * (one - s) * k2 * (one + c3 * v * v))
 
 
 @_jit
 def gelu_erf_fwd(x, out):
-    """Exact GELU x * Phi(x); ``verf`` is float32-accurate, so float32 arrays only."""
+    """Exact GELU x * Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2 (erfc keeps Phi's relative
+    accuracy far in the negative tail). ``verfc`` is float32-grade: float32 arrays only."""
     for i in numba.prange(x.size):
         v = numba.float64(x[i])
-        out[i] = 0.5 * v * (1.0 + verf(v * _INV_SQRT2))
+        out[i] = 0.5 * v * verfc(-v * _INV_SQRT2)
 
 
 @_jit
 def gelu_erf_bwd(x, g, out):
     for i in numba.prange(x.size):
         v = numba.float64(x[i])
-        cdf = 0.5 * (1.0 + verf(v * _INV_SQRT2))
+        cdf = 0.5 * verfc(-v * _INV_SQRT2)
         pdf = _INV_SQRT_2PI * vexp(-0.5 * v * v)
         out[i] = g[i] * (cdf + v * pdf)
 
