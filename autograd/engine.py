@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from .errors import ShapeError
-from .function import _FREED, AccumulateGrad, _anomaly
+from .function import _FREED, _NP_QUIET, AccumulateGrad, _anomaly, _np_err
 from .grad_mode import _grad_enabled
 from .ops import xp as _xp
 
@@ -189,9 +189,9 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
     slow = bool(capture_at or anomaly or observers)  # else per-node checks are skipped
     token = _grad_enabled.set(graph)
     # Like torch, gradients may be inf/nan (e.g. d/dx sqrt(x) at 0) without a warning;
-    # anomaly mode is the tool that reports them.
-    errstate = np.errstate(all="ignore")
-    errstate.__enter__()
+    # anomaly mode is the tool that reports them. (NumPy's error state is set through its
+    # context variable, as in Op.apply: np.errstate costs ~1.4 us.)
+    err_token = _np_err.set(_NP_QUIET)
     try:
         for node in order:
             grads = buffers.pop(node, None)
@@ -229,12 +229,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                 if edge is not None and g is not None:
                     nxt, nr = edge
                     buf = buffers.get(nxt)
-                    if buf is None:
+                    if buf is None:  # the first gradient to reach nxt: nothing to sum yet
                         buf = buffers[nxt] = [None] * nxt._num_outputs
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                        buf[nr] = g
+                    else:
+                        old = buf[nr]
+                        buf[nr] = g if old is None else old + g
     finally:
-        errstate.__exit__(None, None, None)
+        _np_err.reset(err_token)
         _grad_enabled.reset(token)
     return captured
 

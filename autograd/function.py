@@ -52,27 +52,34 @@ def pop_scope(token):
 _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
 
 _FREED = object()  # marks saved values released after backward
+_new = object.__new__  # (module-level names for the hot path in Op.apply)
+_weakref = weakref.ref
+_ndarray = np.ndarray
 
 # Like torch, ops return inf/nan for inf/nan-producing inputs (log(0), inf * 0 ...) without
 # a warning. ``np.errstate`` costs ~1.4 us, too much per op, so when NumPy exposes its
-# error-state context variable we set it directly (~0.1 us); otherwise use errstate.
+# error-state context variable we set it directly (~0.15 us); otherwise a stand-in with
+# the same set/reset interface enters and leaves an errstate.
+class _ErrstateVar:
+    """Fallback for NumPy layouts without ``_extobj_contextvar``: ``set`` enters
+    ``np.errstate(all="ignore")`` and returns it as the token; ``reset`` leaves it."""
+
+    def set(self, _value):
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def reset(self, state):
+        state.__exit__(None, None, None)
+
+
 try:
     from numpy._core._ufunc_config import _extobj_contextvar as _np_err
     with np.errstate(all="ignore"):
         _NP_QUIET = _np_err.get()
 except (ImportError, AttributeError):  # pragma: no cover - other NumPy layouts
-    _np_err = None
+    _np_err, _NP_QUIET = _ErrstateVar(), None
 
-
-def _forward_quietly(fn, ctx, arrays, params):
-    if _np_err is None:
-        with np.errstate(all="ignore"):
-            return fn(ctx, *arrays, **params)
-    token = _np_err.set(_NP_QUIET)
-    try:
-        return fn(ctx, *arrays, **params)
-    finally:
-        _np_err.reset(token)
 
 _SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -83,7 +90,7 @@ _SECOND_BACKWARD = (
 )
 
 
-_Tensor = None
+_Tensor = None  # the Tensor class; tensor.py sets it once defined (it imports this module)
 
 
 def _tensor_cls():
@@ -94,6 +101,16 @@ def _tensor_cls():
     return _Tensor
 
 
+def _edge(t):
+    """The graph edge to input ``t``: ``(node that produced it, which output)``, or the
+    leaf's ``(AccumulateGrad, 0)``; None when ``t`` needs no gradient."""
+    if t is None or not t._requires_grad:
+        return None
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (t._grad_accumulator(), 0)
+
+
 class Node:
     """One recorded operation in the graph (what ``tensor.grad_fn`` returns).
 
@@ -101,7 +118,7 @@ class Node:
     in forward is visible in backward.
     """
 
-    __slots__ = ("op", "next_edges", "needs_input_grad", "_saved", "_inputs", "_out_ref",
+    __slots__ = ("op", "next_edges", "needs_input_grad", "_saved", "_out_ref",
                  "_out_meta", "_as_tensors", "module_path", "__dict__", "__weakref__")
 
     # Rarely changed attributes: class-level defaults, so creating a node (once per op)
@@ -116,22 +133,11 @@ class Node:
     _special = False         # True once any hook is registered: the engine's slow path
 
     def __init__(self, op, inputs):
+        # (``Op.apply`` builds its nodes inline, with the same fields; this is for
+        # ``Function.apply``.)
         self.op = op
-        self._inputs = inputs  # only for resolving saved inputs; dropped after forward
-        # one edge per input: (producer node, which output) or the leaf's AccumulateGrad;
-        # None where the input needs no gradient. (A plain loop: comprehensions cost a
-        # function call each in CPython 3.11, and this runs once per recorded op.)
-        edges = []
-        for t in inputs:
-            if t is None or not t._requires_grad:
-                edges.append(None)
-            elif t.grad_fn is not None:
-                edges.append((t.grad_fn, t._output_nr))
-            else:
-                edges.append((t._grad_accumulator(), 0))
-        self.next_edges = edges = tuple(edges)
-        self.needs_input_grad = (edges[0] is not None,) if len(edges) == 1 else \
-            tuple(e is not None for e in edges)
+        self.next_edges = edges = tuple([_edge(t) for t in inputs])
+        self.needs_input_grad = tuple([e is not None for e in edges])
         self._saved = ()
         self._as_tensors = False
         self.module_path = _scope.get()
@@ -148,10 +154,12 @@ class Node:
         """
         self._saved = values
 
-    def _resolve_saved(self, out_arrays, out_version_cells):
-        """After forward: turn saved values into (array, tensor-or-marker, version) records."""
+    def _resolve_saved(self, inputs, out_arrays, out_version_cells):
+        """After forward: turn saved values into (array, tensor-or-marker, version) records.
+
+        ``inputs`` are the op's input tensors: a saved value that is one of them (or its
+        array) is recognised by identity, as is one of the outputs' arrays."""
         records = []
-        inputs = self._inputs
         for v in self._saved:
             rec = None
             if v is None:
@@ -171,7 +179,25 @@ class Node:
                 rec = (data, None, 0, None)
             records.append(rec)
         self._saved = tuple(records)
-        self._inputs = None
+
+    def _resolve_saved1(self, inputs, out, out_cell):
+        """``_resolve_saved`` for a built-in op's single output (once per op: kept lean)."""
+        records = []
+        for v in self._saved:
+            if v is None:
+                records.append(None)
+                continue
+            for t in inputs:
+                if t is not None and (v is t._data or v is t):
+                    cell = t._version_cell
+                    records.append((t._data, t, cell[0], cell))
+                    break
+            else:
+                if v is out:
+                    records.append((out, 0, 0, out_cell))
+                else:
+                    records.append((v._data if hasattr(v, "_data") else v, None, 0, None))
+        self._saved = tuple(records)
 
     @property
     def saved_tensors(self):
@@ -180,6 +206,16 @@ class Node:
         if saved is _FREED:
             raise GraphError(_SECOND_BACKWARD)
         out = []
+        if not self._as_tensors:  # an ordinary backward: the arrays (the per-op fast path)
+            for rec in saved:
+                if rec is None:
+                    out.append(None)
+                    continue
+                cell = rec[3]
+                if cell is not None and cell[0] != rec[2]:
+                    self._raise_modified(rec[0], rec[1], cell[0], rec[2])
+                out.append(rec[0])
+            return tuple(out)
         for rec in saved:
             if rec is None:
                 out.append(None)
@@ -375,52 +411,90 @@ class Op:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        Tensor = _Tensor or _tensor_cls()
-        if len(inputs) == 2 and inputs[0] is not None and inputs[1] is not None:
-            arrays = (inputs[0]._data, inputs[1]._data)  # the common cases, without a loop
-        elif len(inputs) == 1 and inputs[0] is not None:
-            arrays = (inputs[0]._data,)
-        else:
+        # This runs once per op, so it is the hottest code of the library: on small tensors
+        # the per-op overhead is mostly this function. Hence the written-out one- and
+        # two-input cases, the node and the result built field by field rather than through
+        # calls, and no helper calls on the common path. (``Node.__init__`` is the
+        # readable version of the recording branch.)
+        n = len(inputs)
+        record = cls.differentiable and _grad_enabled.get()
+        if n == 2 and inputs[0] is not None and inputs[1] is not None:
+            a, b = inputs
+            arrays = (a._data, b._data)
+            if record and (a._requires_grad or b._requires_grad):
+                # one edge per input: (producer node, which output), the leaf's
+                # AccumulateGrad, or None when that input needs no gradient
+                if not a._requires_grad:
+                    ea = None
+                elif a.grad_fn is not None:
+                    ea = (a.grad_fn, a._output_nr)
+                else:
+                    ea = (a._grad_accumulator(), 0)
+                if not b._requires_grad:
+                    eb = None
+                elif b.grad_fn is not None:
+                    eb = (b.grad_fn, b._output_nr)
+                else:
+                    eb = (b._grad_accumulator(), 0)
+                edges = (ea, eb)
+                needs = (ea is not None, eb is not None)
+            else:
+                record = False
+        elif n == 1 and inputs[0] is not None:
+            x = inputs[0]
+            arrays = (x._data,)
+            if record and x._requires_grad:
+                if x.grad_fn is not None:
+                    edges = ((x.grad_fn, x._output_nr),)
+                else:
+                    edges = ((x._grad_accumulator(), 0),)
+                needs = (True,)
+            else:
+                record = False
+        else:  # any number of inputs, some of them maybe None (optional arguments)
             arrays = [None if t is None else t._data for t in inputs]
-        if cls.differentiable and _grad_enabled.get():
-            for t in inputs:
-                if t is not None and t._requires_grad:
-                    break
-            else:  # nothing to record
-                if _np_err is None:
-                    return Tensor._make(_forward_quietly(cls.forward, _NO_RECORD, arrays, params))
-                token = _np_err.set(_NP_QUIET)
-                try:
-                    return Tensor._make(cls.forward(_NO_RECORD, *arrays, **params))
-                finally:
-                    _np_err.reset(token)
-            node = Node(cls, inputs)
-            if _np_err is not None:  # _forward_quietly, inlined: this is the hottest path
-                token = _np_err.set(_NP_QUIET)
-                try:
-                    raw = cls.forward(node, *arrays, **params)
-                finally:
-                    _np_err.reset(token)
-            else:
-                raw = _forward_quietly(cls.forward, node, arrays, params)
-            out = raw if type(raw) is np.ndarray else np.asarray(raw)  # NumPy may give a scalar
-            result = object.__new__(Tensor)  # Tensor._from_node, inlined
-            result._data = out
-            result._requires_grad = True
-            result._grad = None
-            result.grad_fn = node
-            result._output_nr = 0
-            result._version_cell = [0]
-            if node._saved:
-                if raw is not out:  # the op saved the scalar: save the array instead
-                    node._saved = tuple(out if v is raw else v for v in node._saved)
-                node._resolve_saved((out,), (result._version_cell,))
-            else:
-                node._inputs = None
-            node._out_ref = weakref.ref(result)
-            node._out_meta = (out.shape, out.dtype)
-            return result
-        return Tensor._make(_forward_quietly(cls.forward, _NO_RECORD, arrays, params))
+            if record:
+                edges = tuple([_edge(t) for t in inputs])
+                needs = tuple([e is not None for e in edges])
+                record = True in needs
+
+        if not record:  # just the forward
+            token = _np_err.set(_NP_QUIET)  # NumPy warnings off (see _ErrstateVar)
+            try:
+                raw = cls.forward(_NO_RECORD, *arrays, **params)
+            finally:
+                _np_err.reset(token)
+            return _Tensor._make(raw)
+
+        node = _new(Node)  # the fields of Node.__init__
+        node.op = cls
+        node.next_edges = edges
+        node.needs_input_grad = needs
+        node._saved = ()
+        node._as_tensors = False
+        node.module_path = _scope.get()
+        if _anomaly.get():
+            node._trace = traceback.format_stack()[:-2]
+        token = _np_err.set(_NP_QUIET)
+        try:
+            raw = cls.forward(node, *arrays, **params)
+        finally:
+            _np_err.reset(token)
+        out = raw if type(raw) is _ndarray else np.asarray(raw)  # NumPy may give a scalar
+        result = _new(_Tensor)  # Tensor._from_node, inlined
+        result._data = out
+        result._requires_grad = True
+        result._grad = None
+        result.grad_fn = node
+        result._output_nr = 0
+        result._version_cell = cell = [0]
+        if node._saved:
+            if raw is not out:  # the op saved the scalar: save the array instead
+                node._saved = tuple(out if v is raw else v for v in node._saved)
+            node._resolve_saved1(inputs, out, cell)
+        node._out_ref = _weakref(result)
+        node._out_meta = (out.shape, out.dtype)
+        return result
 
     @classmethod
     def _vjp(cls, node, grads, xp):
@@ -505,7 +579,7 @@ class Function(metaclass=_FunctionMeta):
         ctx._saved = tuple(s._data if isinstance(s, Tensor) and any(s._data is a for a in out_arrays
                                                                       if a is not None)
                            else s for s in ctx._saved)
-        ctx._resolve_saved(tuple(out_arrays), tuple(cells))
+        ctx._resolve_saved(tensor_args, tuple(out_arrays), tuple(cells))
         ctx._out_meta = tuple((a.shape, a.dtype) if a is not None else None for a in out_arrays)
         first = next((r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx), None)
         ctx._out_ref = weakref.ref(first) if first is not None else None

@@ -82,11 +82,13 @@ class Tensor:
     # ---- fast internal constructors (no checks) ---------------------------------
     @classmethod
     def _make(cls, arr, requires_grad=False):
-        t = object.__new__(cls)
-        if type(arr) is not np.ndarray:
-            arr = np.asarray(arr)
-        t._init(arr)
+        t = object.__new__(cls)  # (the fields of _init, set directly: this runs per op)
+        t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
         t._requires_grad = requires_grad
+        t._grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._version_cell = [0]
         return t
 
     @classmethod
@@ -525,25 +527,27 @@ class Tensor:
         return self.mT
 
     # ---- op methods: each is one line that calls the op of the same name ----------
-    def neg(self, *args, **kwargs): return _ops.neg(self, *args, **kwargs)
+    # (ops that take only the tensor are called without *args/**kwargs: packing them
+    # is a measurable part of the per-op overhead on small tensors)
+    def neg(self): return _ops.neg(self)
     def negative(self, *args, **kwargs): return _ops.negative(self, *args, **kwargs)
-    def abs(self, *args, **kwargs): return _ops.abs(self, *args, **kwargs)
+    def abs(self): return _ops.abs(self)
     def absolute(self, *args, **kwargs): return _ops.absolute(self, *args, **kwargs)
     def sign(self, *args, **kwargs): return _ops.sign(self, *args, **kwargs)
     def sgn(self, *args, **kwargs): return _ops.sgn(self, *args, **kwargs)
-    def exp(self, *args, **kwargs): return _ops.exp(self, *args, **kwargs)
-    def exp2(self, *args, **kwargs): return _ops.exp2(self, *args, **kwargs)
-    def log(self, *args, **kwargs): return _ops.log(self, *args, **kwargs)
-    def log1p(self, *args, **kwargs): return _ops.log1p(self, *args, **kwargs)
-    def expm1(self, *args, **kwargs): return _ops.expm1(self, *args, **kwargs)
-    def log2(self, *args, **kwargs): return _ops.log2(self, *args, **kwargs)
-    def log10(self, *args, **kwargs): return _ops.log10(self, *args, **kwargs)
-    def sqrt(self, *args, **kwargs): return _ops.sqrt(self, *args, **kwargs)
-    def rsqrt(self, *args, **kwargs): return _ops.rsqrt(self, *args, **kwargs)
-    def square(self, *args, **kwargs): return _ops.square(self, *args, **kwargs)
-    def reciprocal(self, *args, **kwargs): return _ops.reciprocal(self, *args, **kwargs)
-    def sin(self, *args, **kwargs): return _ops.sin(self, *args, **kwargs)
-    def cos(self, *args, **kwargs): return _ops.cos(self, *args, **kwargs)
+    def exp(self): return _ops.exp(self)
+    def exp2(self): return _ops.exp2(self)
+    def log(self): return _ops.log(self)
+    def log1p(self): return _ops.log1p(self)
+    def expm1(self): return _ops.expm1(self)
+    def log2(self): return _ops.log2(self)
+    def log10(self): return _ops.log10(self)
+    def sqrt(self): return _ops.sqrt(self)
+    def rsqrt(self): return _ops.rsqrt(self)
+    def square(self): return _ops.square(self)
+    def reciprocal(self): return _ops.reciprocal(self)
+    def sin(self): return _ops.sin(self)
+    def cos(self): return _ops.cos(self)
     def tan(self, *args, **kwargs): return _ops.tan(self, *args, **kwargs)
     def asin(self, *args, **kwargs): return _ops.asin(self, *args, **kwargs)
     def arcsin(self, *args, **kwargs): return _ops.arcsin(self, *args, **kwargs)
@@ -553,12 +557,12 @@ class Tensor:
     def arctan(self, *args, **kwargs): return _ops.arctan(self, *args, **kwargs)
     def sinh(self, *args, **kwargs): return _ops.sinh(self, *args, **kwargs)
     def cosh(self, *args, **kwargs): return _ops.cosh(self, *args, **kwargs)
-    def tanh(self, *args, **kwargs): return _ops.tanh(self, *args, **kwargs)
+    def tanh(self): return _ops.tanh(self)
     def asinh(self, *args, **kwargs): return _ops.asinh(self, *args, **kwargs)
     def acosh(self, *args, **kwargs): return _ops.acosh(self, *args, **kwargs)
     def atanh(self, *args, **kwargs): return _ops.atanh(self, *args, **kwargs)
-    def sigmoid(self, *args, **kwargs): return _ops.sigmoid(self, *args, **kwargs)
-    def relu(self, *args, **kwargs): return _ops.relu(self, *args, **kwargs)
+    def sigmoid(self): return _ops.sigmoid(self)
+    def relu(self): return _ops.relu(self)
     def erf(self, *args, **kwargs): return _ops.erf(self, *args, **kwargs)
     def erfc(self, *args, **kwargs): return _ops.erfc(self, *args, **kwargs)
     def erfinv(self, *args, **kwargs): return _ops.erfinv(self, *args, **kwargs)
@@ -789,4 +793,6 @@ def _wrap_dim(dim, ndim, opname="op"):
 
 
 from .function import AccumulateGrad as _AccumulateGrad  # noqa: E402
+from . import function as _function  # noqa: E402
+_function._Tensor = Tensor  # Op.apply creates tensors (function.py cannot import this module)
 from . import ops as _ops  # noqa: E402  (ops need the Tensor class defined first)

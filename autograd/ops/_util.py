@@ -79,24 +79,39 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
     ``floating=True`` promotes integer results to the default float (``exp``, true ``div``).
     Returns (tensors, out_shape, dtype).
     """
-    # fast path: all Tensors, same dtype and shape (the common case in training loops)
+    # Fast paths for the common cases in training loops, each returning exactly what the
+    # general path below would (the same tensors: nothing to promote or broadcast). They
+    # run once per elementwise op, so they avoid anything costly: dtypes are compared by
+    # identity first (NumPy's built-in dtypes are singletons; ``==`` is the slow fallback).
     first = xs[0]
-    if type(first) is Tensor:
+    if type(first) is Tensor and promote_to is None:
         arr = first._data
-        same = True
-        for x in xs[1:]:
-            if type(x) is not Tensor or x._data.dtype != arr.dtype or x._data.shape != arr.shape:
-                same = False
-                break
-        if same and (not floating or arr.dtype.kind == "f") and promote_to is None:
-            return xs, arr.shape, None
-        # tensor (op) Python number with a floating tensor: the number adopts the tensor's
-        # dtype and broadcasts for free (the second most common case: ``x * 2.0``)
-        if (len(xs) == 2 and arr.dtype.kind == "f" and type(xs[1]) in (float, int)
-                and promote_to is None):
-            return (first, Tensor._make(np.asarray(xs[1], arr.dtype))), arr.shape, None
+        dt = arr.dtype
+        n = len(xs)
+        if n == 1:  # unary op
+            if not floating or dt.kind == "f":
+                return xs, arr.shape, None
+        elif n == 2:
+            other = xs[1]
+            if type(other) is Tensor:  # tensor (op) tensor of the same dtype and shape
+                o = other._data
+                if ((o.dtype is dt or o.dtype == dt) and o.shape == arr.shape
+                        and (not floating or dt.kind == "f")):
+                    return xs, arr.shape, None
+            elif dt.kind == "f" and type(other) in (float, int):
+                # floating tensor (op) Python number: the number adopts the tensor's dtype
+                # and broadcasts for free (``x * 2.0``)
+                return (first, Tensor._make(np.asarray(other, dt))), arr.shape, None
+        else:
+            for x in xs[1:]:
+                if type(x) is not Tensor or x._data.dtype != dt or x._data.shape != arr.shape:
+                    break
+            else:
+                if not floating or dt.kind == "f":
+                    return xs, arr.shape, None
     elif (len(xs) == 2 and type(xs[1]) is Tensor and type(first) in (float, int)
           and xs[1]._data.dtype.kind == "f" and promote_to is None):
+        # Python number (op) floating tensor: ``2.0 * x``
         return (Tensor._make(np.asarray(first, xs[1]._data.dtype)), xs[1]), xs[1]._data.shape, None
     dt = promote_to or _dt.result_type(*xs)
     if floating and not dt.is_floating_point:

@@ -590,6 +590,21 @@ register(OpInfo("log", log, ref=np.log, samples=_unary_samples(0.2, 3.0), family
 
 
 # ---- tanh / sigmoid / relu ----------------------------------------------------------------
+_ONES = {}
+
+
+def _one(dtype):
+    """A read-only 0-d array 1 of ``dtype``. ``1 - y`` with NumPy arrays converts the
+    Python 1 on every call, which costs as much as the subtraction itself on small
+    arrays; the 0-d array gives the same values (1 is exact in every float dtype)."""
+    one = _ONES.get(dtype)
+    if one is None:
+        one = np.ones((), dtype)
+        one.flags.writeable = False
+        _ONES[dtype] = one
+    return one
+
+
 class Tanh(Op):
     """tanh(x); d/dx = 1 - tanh(x)**2 (from the saved output)."""
 
@@ -602,6 +617,8 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
+        if not xp.graph:  # arrays: a 1 of y's dtype instead of the Python 1 (see _one)
+            return g * (_one(y.dtype) - y * y)
         return g * (1 - y * y)
 
 
@@ -638,6 +655,8 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
+        if not xp.graph:
+            return g * y * (_one(y.dtype) - y)
         return g * y * (1 - y)
 
 
