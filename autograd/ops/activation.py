@@ -111,6 +111,27 @@ def _softmax_dim(dim, ndim, opname):
     return wrap_dim(dim, ndim)
 
 
+def _softmax_kernel(name, x, dim):
+    """Forward ``name`` ("softmax" / "log_softmax") by the kernels of
+    autograd/kernels/softmax.py with the numba backend (float32/float64, not 0-d or empty);
+    None means: use the NumPy code."""
+    if not _use_numba():
+        return None
+    from ..kernels import softmax as kernels
+    return getattr(kernels, name)(x, dim) if kernels.supports(x) else None
+
+
+def _softmax_kernel_bwd(name, y, g, dim, xp):
+    """The VJP by kernel, from the saved output; None when recording a graph (the VJP must
+    then be made of differentiable ops) or when the NumPy code applies."""
+    if xp.graph or not _use_numba():
+        return None
+    from ..kernels import softmax as kernels
+    if not kernels.supports(y):
+        return None
+    return getattr(kernels, name)(y, np.broadcast_to(g, y.shape), dim)
+
+
 def _np_softmax(x, dim):
     if x.size == 0:
         return x.copy()
@@ -135,13 +156,18 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        y = _np_softmax(x, dim)
+        y = _softmax_kernel("softmax", x, dim)
+        if y is None:
+            y = _np_softmax(x, dim)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
+        fast = _softmax_kernel_bwd("softmax_backward", y, g, ctx.dim, xp)
+        if fast is not None:
+            return fast
         gy = g * y
         return gy - y * xp.sum(gy, ctx.dim, True)
 
@@ -165,13 +191,18 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        y = _np_log_softmax(x, dim)
+        y = _softmax_kernel("log_softmax", x, dim)
+        if y is None:
+            y = _np_log_softmax(x, dim)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
+        fast = _softmax_kernel_bwd("log_softmax_backward", y, g, ctx.dim, xp)
+        if fast is not None:
+            return fast
         return g - xp.exp(y) * xp.sum(g, ctx.dim, True)
 
 
@@ -215,6 +246,7 @@ def _ref_log_softmax(x, dim):
     return (x64 - m - np.log(np.exp(x64 - m).sum(axis=dim, keepdims=True))).astype(x.dtype)
 
 
+_xp.define("log_softmax", numpy=_np_log_softmax, tensor=log_softmax)  # for fused losses' VJPs
 register(OpInfo("softmax", softmax, ref=_ref_softmax, samples=_softmax_samples,
                 family="activation"))
 register(OpInfo("log_softmax", log_softmax, ref=_ref_log_softmax, samples=_softmax_samples,

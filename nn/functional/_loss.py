@@ -2,7 +2,9 @@
 
 All are composed from stable primitives (``log_softmax``, ``logsigmoid``, ``softplus``),
 except ``binary_cross_entropy``, a small fused op so that probabilities of exactly 0 or 1
-give torch's finite, clamped values and gradients.
+give torch's finite, clamped values and gradients, and, with the numba backend,
+``cross_entropy`` with class-index targets (``CrossEntropyFused``: one kernel pass over the
+logits forward, one backward; the composed path stays the reference).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.backend import use_numba as _use_numba
 from autograd.errors import ShapeError, DTypeError
 from autograd.function import Op
 
@@ -141,14 +144,13 @@ def _check_class_target(input: Tensor, target: Tensor, opname: str):
                          f"{list(input.shape)}, got {list(target.shape)}")
 
 
-def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str,
-                   label_smoothing: float = 0.0, opname: str = "nll_loss") -> Tensor:
-    """Shared by nll_loss and cross_entropy with class-index targets (logp has classes at dim 1)."""
+def _class_targets(target: Tensor, C: int, weight, ignore_index: int, dtype, opname: str):
+    """Checked class indices: (int64 targets, ignored mask, targets with ignored set to 0,
+    class weights as a ``dtype`` array, each sample's weight (0 where ignored))."""
     if target.dtype.is_floating_point or target.dtype == autograd.bool:
         name = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}.get(
             target.dtype.name if hasattr(target.dtype, "name") else str(target.dtype), str(target.dtype))
         raise DTypeError(f"expected target dtype to be Long or Byte, but got {name}")
-    C = logp.shape[1] if logp.dim() >= 2 else logp.shape[0]
     t = target._data.astype(np.int64)
     ignored = t == ignore_index
     bad = (~ignored) & ((t < 0) | (t >= C))
@@ -159,27 +161,38 @@ def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, redu
         if weight.shape != (C,):
             raise ShapeError(f"{opname}: weight tensor should be defined either for all {C} classes "
                              f"or no classes but got weight tensor of shape: {list(weight.shape)}")
-        w_np = weight._data.astype(logp._data.dtype)
+        w_np = weight._data.astype(dtype)
     else:
-        w_np = np.ones(C, dtype=logp._data.dtype)
+        w_np = np.ones(C, dtype=dtype)
     # weight of each sample's true class (0 where ignored): a constant
-    sample_w = np.where(ignored, 0.0, w_np[safe]).astype(logp._data.dtype)
+    sample_w = np.where(ignored, 0.0, w_np[safe]).astype(dtype)
+    return t, ignored, safe, w_np, sample_w
+
+
+def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str,
+                   label_smoothing: float = 0.0, opname: str = "nll_loss") -> Tensor:
+    """Shared by nll_loss and cross_entropy with class-index targets (logp has classes at dim 1)."""
+    C = logp.shape[1] if logp.dim() >= 2 else logp.shape[0]
+    t, ignored, safe, w_np, sample_w = _class_targets(target, C, weight, ignore_index,
+                                                      logp._data.dtype, opname)
     if logp.dim() == 1:
         lp = logp.unsqueeze(0)
         safe, sample_w = safe.reshape(1), sample_w.reshape(1)
     else:
         lp = _class_dim_last(logp)
-    hot = np.zeros(lp.shape, dtype=lp._data.dtype)
-    np.put_along_axis(hot, safe[..., None], 1.0, axis=-1)
-    picked = (lp * Tensor._make(hot)).sum(-1)            # logp of the true class
+    # logp of the true class by a gather (not a one-hot product: -inf log-probabilities of
+    # other classes would give -inf * 0 = nan, and the one-hot costs a pass over (R, C));
+    # ignored rows are set to 0 so that their -inf cannot make nan either (torch gives 0)
+    picked = lp.gather(-1, Tensor._make(safe[..., None])).squeeze(-1)
+    picked = autograd.where(Tensor._make(~ignored.reshape(safe.shape)), picked, 0.0)
     nll = -picked * Tensor._make(sample_w)
     if logp.dim() == 1:
         nll = nll.reshape(())
         sample_w = sample_w.reshape(())
     if label_smoothing > 0:
         w_row = Tensor._make(w_np) if weight is None else weight.to(lp.dtype)
-        smooth = -(lp * w_row).sum(-1) * Tensor._make((~ignored).astype(lp._data.dtype).reshape(
-            nll.shape))
+        smooth = autograd.where(Tensor._make(~ignored.reshape(nll.shape)),  # (unbatched: ())
+                                -(lp * w_row).sum(-1).reshape(nll.shape), 0.0)
     if reduction == "none":
         out = nll
         if label_smoothing > 0:
@@ -199,6 +212,104 @@ def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, redu
     if label_smoothing > 0:
         out = (1 - label_smoothing) * out + (label_smoothing / C) * (smooth.sum() / denom)
     return out
+
+
+# ---- fused cross-entropy (numba backend) -------------------------------------------------
+class CrossEntropyFused(Op):
+    """log_softmax + nll_loss (+ label smoothing, class weights, ignore_index, reduction) of
+    logits (N, C), (C,) or (N, C, d1, ...) against class indices, as one kernel pass over the
+    logits (autograd/kernels/softmax.py). The forward keeps the softmax for the backward,
+    which is then one more pass: ``scale * (a * softmax - b * onehot - k * weight)`` per row.
+    Logits with extra dims are first copied class-last, (N * d1 * ..., C): one more pass,
+    still far fewer than the composed ops.
+
+    The composed path in ``cross_entropy`` (log_softmax, then ``_nll_from_logp``) is the
+    reference. With ``create_graph=True``, or when the backward runs on the numpy backend,
+    the same gradient is written with ``xp`` ops on the saved logits, so it is
+    differentiable again.
+    """
+
+    grad_fn_name = "NllLossBackward0"  # torch's name for the last node of cross_entropy
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, total_w):
+        from autograd.kernels import softmax as kernels
+        C = x.shape[1] if x.ndim >= 2 else x.shape[0]
+        rows = np.moveaxis(x, 1, -1) if x.ndim >= 3 else x  # classes last (a view)
+        loss, prob = kernels.cross_entropy(rows.reshape(-1, C), target.reshape(-1), weight,
+                                           ignore_index, smoothing)
+        ctx.save_for_backward(x)
+        ctx.prob, ctx.target, ctx.weight = prob, target, weight
+        ctx.ignore_index, ctx.reduction, ctx.smoothing, ctx.total_w = \
+            ignore_index, reduction, smoothing, total_w
+        if reduction == "none":
+            return loss.astype(x.dtype).reshape(target.shape)
+        total = loss.sum()
+        if reduction == "mean":  # weighted mean; nan (0 / 0) when every target is ignored
+            total = total / np.float64(total_w)
+        return np.asarray(total, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        prob, w = ctx.prob, ctx.weight
+        t = ctx.target.reshape(-1)
+        R, C = prob.shape
+        (x,) = ctx.saved_tensors
+        ndim = len(x.shape)
+        # the class-last layout of x (N, d1, ..., C), and the permutation back to x's
+        last_shape = (x.shape[:1] + x.shape[2:] + x.shape[1:2]) if ndim >= 3 else x.shape
+        back = (0, ndim - 1) + tuple(range(1, ndim - 1))
+        if not xp.graph and _use_numba():
+            from autograd.kernels import softmax as kernels
+            if ctx.reduction == "none":
+                scale = np.asarray(g, np.float64).reshape(R)
+            else:
+                scale = np.full(R, float(g) / (np.float64(ctx.total_w)
+                                               if ctx.reduction == "mean" else 1.0))
+            out = kernels.cross_entropy_backward(prob, t, w, ctx.ignore_index, ctx.smoothing,
+                                                 scale).reshape(last_shape)
+            return out.transpose(back) if ndim >= 3 else out
+        # the same gradient from differentiable ops on the saved logits
+        dt = prob.dtype
+        ls = ctx.smoothing
+        keep = t != ctx.ignore_index
+        safe = np.where(keep, t, 0)
+        w_t = np.where(keep, w[safe], 0.0)                    # each row's true-class weight
+        a = (1 - ls) * w_t + (ls / C) * w.sum() * keep          # coefficient of softmax
+        b = (ls / C) * keep[:, None] * w[None, :]               # constant part ...
+        b[np.arange(R), safe] += (1 - ls) * w_t                 # ... plus the one-hot
+        p = xp.exp(xp.log_softmax(x, 1 if ndim >= 2 else 0))
+        if ndim >= 3:
+            p = xp.permute(p, (0,) + tuple(range(2, ndim)) + (1,))
+        p = p.reshape((R, C))
+        gcol = g.reshape((R, 1)) if ctx.reduction == "none" else g.reshape((1, 1))
+        if ctx.reduction == "mean":
+            gcol = gcol / xp.asarray(np.asarray(ctx.total_w, dt))
+        grad = (gcol * (p * xp.asarray(a[:, None].astype(dt)) - xp.asarray(b.astype(dt))))
+        grad = grad.reshape(last_shape)
+        return xp.permute(grad, back) if ndim >= 3 else grad
+
+
+def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing):
+    """The one-pass cross-entropy when it applies: numba backend, float32/float64 logits,
+    integer class targets, a weight without gradient. None otherwise (the composed path then
+    runs, and raises the errors for unusual inputs)."""
+    if not _use_numba() or not isinstance(input, Tensor):
+        return None
+    dtype = input._data.dtype
+    if dtype not in (np.float32, np.float64) or input.dim() == 0 or input.numel() == 0:
+        return None
+    if target.dtype.is_floating_point or target.dtype == autograd.bool:
+        return None
+    if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
+        return None
+    _check_class_target(input, target, "cross_entropy")
+    C = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    t, _, _, w_np, sample_w = _class_targets(target, C, weight, ignore_index, dtype,
+                                             "cross_entropy")
+    return CrossEntropyFused.apply(input, target=t, weight=w_np.astype(np.float64),
+                                   ignore_index=int(ignore_index), reduction=reduction,
+                                   smoothing=float(label_smoothing), total_w=float(sample_w.sum()))
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -230,6 +341,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if not isinstance(target, Tensor):
         raise TypeError(f"cross_entropy(): argument 'target' must be Tensor, not {type(target).__name__}")
+    fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    if fused is not None:
+        return fused
     class_dim = 1 if input.dim() >= 2 else 0
     logp = autograd.log_softmax(input, class_dim)
     if target.dtype.is_floating_point and target.shape == input.shape:
