@@ -1,15 +1,33 @@
 """batch_norm, layer_norm, group_norm, rms_norm, normalize (functional forms).
 
-All are composites: ``(x - mean) * rsqrt(var + eps)`` with the statistics computed by
-differentiable reductions, so gradients (and second derivatives) come for free.
+``layer_norm`` and ``batch_norm`` are fused primitive ops (``LayerNorm`` / ``BatchNorm``
+below): the forward computes the statistics and ``y`` in one go and saves the mean and
+``rstd = 1 / sqrt(var + eps)``; the backward produces the input, weight and bias gradients
+together with the standard formulas
+
+    xhat = (x - mean) * rstd,   dbias = sum(g),   dweight = sum(g * xhat),
+    dx = rstd * (g w - mean(g w) - xhat * mean(g w * xhat))      (means over the normalised set)
+
+instead of a graph of a dozen mean/sub/mul nodes. The NumPy code is the reference; with
+the numba backend float32/float64 data runs the kernels of ``autograd/kernels/norm.py``.
+The VJP is written with ``xp`` operations, so ``create_graph=True`` differentiates it again:
+when recording, the mean and rstd are recomputed from ``x`` with differentiable ops (the
+saved arrays are constants). The variance is always the mean of squared deviations (two
+passes), which stays accurate for data with a large offset, unlike ``E[x**2] - E[x]**2``.
+
+group_norm and rms_norm are composites of differentiable reductions.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 import autograd
 from autograd import Tensor
-from autograd.errors import ShapeError
+from autograd.backend import use_numba
+from autograd.errors import DTypeError, ShapeError
+from autograd.function import Op
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "normalize", "local_response_norm"]
 
@@ -19,6 +37,127 @@ def _stats(x: Tensor, dims):
     d = x - mean
     var = (d * d).mean(dims, keepdim=True)   # biased variance, as used for normalising
     return d, mean, var
+
+
+# ---- shared pieces of the fused ops -------------------------------------------------------------
+def _norm_kernels(*arrays):
+    """The kernel module when the numba backend is on and the arrays suit it (float32/64,
+    one dtype, non-empty); None means: run the NumPy reference."""
+    if not use_numba():
+        return None
+    from autograd.kernels import norm
+    return norm if norm.supports(*arrays) else None
+
+
+def _np_stats(x, dims):
+    """Mean, deviations and biased variance over ``dims`` (kept as size-1 dims); the
+    variance is the mean of squared deviations (no cancellation for large offsets)."""
+    mean = x.mean(dims, keepdims=True)
+    d = x - mean
+    return mean, d, (d * d).mean(dims, keepdims=True)
+
+
+def _sum_over(xp, a, dims):
+    return xp.sum(a, dims) if dims else a
+
+
+def _norm_vjp(ctx, g, xp, x, w, mean, rstd, red, param_dims, batch_stats):
+    """Gradients (dx, dweight, dbias) of ``y = (x - mean) * rstd * w + b``.
+
+    ``w`` is broadcastable against ``x`` (or None); ``red`` are the normalised dims and
+    ``param_dims`` the dims summed for the weight/bias gradients. With ``batch_stats`` the
+    mean and rstd depend on x (training / layer_norm); otherwise they are constants.
+    """
+    need_x, need_w, need_b = ctx.needs_input_grad
+    xhat = (x - mean) * rstd
+    dx = dw = db = None
+    if need_x:
+        gw = g if w is None else g * w
+        if batch_stats:
+            dx = (gw - xp.mean(gw, red, True) - xhat * xp.mean(gw * xhat, red, True)) * rstd
+        else:
+            dx = gw * rstd
+    if need_w:
+        dw = _sum_over(xp, g * xhat, param_dims)
+    if need_b:
+        db = _sum_over(xp, g, param_dims)
+    return dx, dw, db
+
+
+def _float_args(opname, kernel_name, input, *params):
+    """Check the input is floating and give weight/bias/... the input's dtype (or promote
+    all to the wider one), so the op sees one dtype."""
+    if input._data.dtype.kind != "f":
+        from autograd.ops.elementwise import _torch_dtype_name
+        raise DTypeError(f'{opname}: "{kernel_name}" not implemented for '
+                         f"'{_torch_dtype_name(input._data.dtype)}' (expected a floating point "
+                         f"input; convert it first, e.g. x.float())")
+    dt = np.result_type(input._data.dtype, *[p._data.dtype for p in params if p is not None])
+    return [t if t is None or t._data.dtype == dt else t.to(dt) for t in (input,) + params]
+
+
+# ---- batch_norm ----------------------------------------------------------------------------------
+class BatchNorm(Op):
+    """Per-channel normalisation of (N, C, *) input; statistics over N and the spatial dims.
+
+    ``forward(x, weight, bias, eps, training, running)``: with ``training`` the batch
+    statistics are used and ``running = (running_mean, running_var, momentum)`` (arrays
+    updated in place, or None); in eval mode ``running = (mean, var)`` are the (constant)
+    running statistics, already in the input's dtype and shape (1, C, 1, ...).
+    """
+
+    grad_fn_name = "NativeBatchNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps, training, running):
+        C = x.shape[1]
+        red = (0,) + tuple(range(2, x.ndim))
+        shape = (1, C) + (1,) * (x.ndim - 2)
+        ctx.red, ctx.shape, ctx.eps, ctx.training = red, shape, eps, training
+        K = _norm_kernels(x, weight, bias)
+        if training:
+            if K is not None:
+                y, mean, var, rstd = K.batch_norm_forward_train(x, weight, bias, eps)
+                mean, var, rstd = (a.astype(x.dtype).reshape(shape) for a in (mean, var, rstd))
+            else:
+                mean, d, var = _np_stats(x, red)
+                rstd = 1.0 / np.sqrt(var + eps)
+                y = d * rstd
+            if running is not None:  # torch's update, with the unbiased batch variance
+                rm, rv, m = running
+                n = x.size // C
+                rm[...] = (1 - m) * rm + m * mean.reshape(C)
+                rv[...] = (1 - m) * rv + m * (var.reshape(C) * (n / (n - 1)))
+        else:
+            mean, var = running
+            rstd = 1.0 / np.sqrt(var + eps)  # (a negative running_var gives nan, like torch)
+            if K is not None:
+                y = K.batch_norm_forward_eval(x, mean, rstd, weight, bias)
+            else:
+                y = (x - mean) * rstd
+        if K is None:  # the NumPy path applies the affine part here
+            if weight is not None:
+                y = y * weight.reshape(shape)
+            if bias is not None:
+                y = y + bias.reshape(shape)
+        ctx.save_for_backward(x, weight, mean, rstd)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, weight, mean, rstd = ctx.saved_tensors
+        if not xp.graph:
+            K = _norm_kernels(x, weight, g)
+            if K is not None:
+                dx, dw, db = K.batch_norm_backward(x, g, weight, mean, rstd, ctx.training)
+                need_x, need_w, need_b = ctx.needs_input_grad
+                return dx if need_x else None, dw if need_w else None, db if need_b else None
+        elif ctx.training:  # recording: mean and rstd as differentiable functions of x
+            mean = xp.mean(x, ctx.red, True)
+            d = x - mean
+            rstd = xp.rsqrt(xp.mean(d * d, ctx.red, True) + ctx.eps)
+        w = None if weight is None else xp.reshape(weight, ctx.shape)
+        return _norm_vjp(ctx, g, xp, x, w, mean, rstd, ctx.red, ctx.red, ctx.training)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -39,36 +178,86 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.dim() < 2:
         raise ValueError(f"batch_norm: expected at least 2D input (got {input.dim()}D input)")
     C = input.shape[1]
-    dims = (0,) + tuple(range(2, input.dim()))
-    shape = [1, C] + [1] * (input.dim() - 2)
+    for name, p in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if p is not None and p.numel() != C:
+            raise ShapeError(f"batch_norm: {name} should contain {C} elements not {p.numel()}")
+    x, weight, bias = _float_args("batch_norm", "batch_norm", input, weight, bias)
     if training:
         n = input.numel() // C
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{input.shape}")
-        d, mean, var = _stats(input, dims)
-        y = d * autograd.rsqrt(var + eps)
-        if running_mean is not None and running_var is not None:
-            with autograd.no_grad():
-                m = momentum
-                bm = mean._data.reshape(C)
-                bv = var._data.reshape(C) * (n / (n - 1))
-                running_mean._data[...] = (1 - m) * running_mean._data + m * bm
-                running_var._data[...] = (1 - m) * running_var._data + m * bv
-                running_mean._version_cell[0] += 1
-                running_var._version_cell[0] += 1
-    else:
-        if running_mean is None or running_var is None:
-            raise RuntimeError("batch_norm: running_mean and running_var must be given in eval mode "
-                               "(or pass training=True to use batch statistics)")
-        rm = running_mean.detach().to(input.dtype).reshape(shape)
-        rv = running_var.detach().to(input.dtype).reshape(shape)
-        y = (input - rm) * autograd.rsqrt(rv + eps)
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+        update = running_mean is not None and running_var is not None
+        running = (running_mean._data, running_var._data, momentum) if update else None
+        y = BatchNorm.apply(x, weight, bias, eps=eps, training=True, running=running)
+        if update:
+            running_mean._version_cell[0] += 1
+            running_var._version_cell[0] += 1
+        return y
+    if running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var must be given in eval mode "
+                           "(or pass training=True to use batch statistics)")
+    shape = (1, C) + (1,) * (input.dim() - 2)
+    dt = x._data.dtype
+    running = (running_mean._data.astype(dt).reshape(shape),
+               running_var._data.astype(dt).reshape(shape))
+    return BatchNorm.apply(x, weight, bias, eps=eps, training=False, running=running)
+
+
+# ---- layer_norm ----------------------------------------------------------------------------------
+class LayerNorm(Op):
+    """Normalisation over the trailing ``k`` dims of each sample (rows are independent).
+
+    Saves x, weight and the per-row mean and rstd (shape ``x.shape[:-k] + (1,) * k``).
+    """
+
+    grad_fn_name = "NativeLayerNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        lead = tuple(range(x.ndim - k))
+        red = tuple(range(x.ndim - k, x.ndim))
+        stats_shape = x.shape[:x.ndim - k] + (1,) * k
+        n = math.prod(x.shape[x.ndim - k:])
+        ctx.lead, ctx.red, ctx.eps, ctx.n = lead, red, eps, n
+        K = _norm_kernels(x, weight, bias)
+        if K is not None:
+            y, mean, rstd = K.layer_norm_forward(x, n, weight, bias, eps)
+            mean, rstd = mean.reshape(stats_shape), rstd.reshape(stats_shape)
+        elif n == 0:  # nothing to normalise (NumPy would warn about an empty mean)
+            y = x.copy()
+            mean = rstd = np.full(stats_shape, np.nan, x.dtype)
+        else:
+            mean, d, var = _np_stats(x, red)
+            rstd = 1.0 / np.sqrt(var + eps)
+            y = d * rstd
+            if weight is not None:
+                y = y * weight
+            if bias is not None:
+                y = y + bias
+        ctx.save_for_backward(x, weight, mean, rstd)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, weight, mean, rstd = ctx.saved_tensors
+        if ctx.n == 0:  # empty rows: every gradient is empty or zero
+            need_x, need_w, need_b = ctx.needs_input_grad
+            return (xp.zeros_like(x) if need_x else None, xp.zeros_like(weight) if need_w else None,
+                    _sum_over(xp, g, ctx.lead) if need_b else None)
+        if not xp.graph:
+            K = _norm_kernels(x, weight, g)
+            if K is not None:
+                dx, dw, db = K.layer_norm_backward(x, g, ctx.n, weight, mean, rstd)
+                need_x, need_w, need_b = ctx.needs_input_grad
+                return (dx if need_x else None, dw.reshape(weight.shape) if need_w else None,
+                        db.reshape(x.shape[x.ndim - len(ctx.red):]) if need_b else None)
+        else:  # recording: mean and rstd as differentiable functions of x
+            mean = xp.mean(x, ctx.red, True)
+            d = x - mean
+            rstd = xp.rsqrt(xp.mean(d * d, ctx.red, True) + ctx.eps)
+        return _norm_vjp(ctx, g, xp, x, weight, mean, rstd, ctx.red, ctx.lead, True)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
@@ -84,18 +273,20 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
+    if k == 0:
+        raise ShapeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing "
+                         "at least one element, but got normalized_shape = []")
     if tuple(input.shape[input.dim() - k:]) != normalized_shape or input.dim() < k:
         raise ShapeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
                          f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
                          f"{list(input.shape)}")
-    dims = tuple(range(input.dim() - k, input.dim()))
-    d, _, var = _stats(input, dims)
-    y = d * autograd.rsqrt(var + eps)
-    if weight is not None:
-        y = y * weight
-    if bias is not None:
-        y = y + bias
-    return y
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != normalized_shape:
+            raise ShapeError(f"Expected {name} to be of same shape as normalized_shape, but got "
+                             f"{name} of shape {list(p.shape)} and normalized_shape = "
+                             f"{list(normalized_shape)}")
+    x, weight, bias = _float_args("layer_norm", "LayerNormKernelImpl", input, weight, bias)
+    return LayerNorm.apply(x, weight, bias, k=k, eps=eps)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,

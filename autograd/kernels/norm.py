@@ -1,0 +1,417 @@
+"""Fused layer_norm / batch_norm kernels: statistics, normalisation and affine in one kernel
+forward, and the whole input/weight/bias gradient in one kernel backward.
+
+The NumPy code in ``nn/functional/_normalization.py`` is the reference; these kernels do
+the same arithmetic with float64 accumulators (float32 data is rounded once at the end).
+
+Numerical choices:
+
+* variance is the mean of squared deviations from the mean (two passes over the row or
+  channel, which is cache-resident by the second pass), never ``E[x**2] - E[x]**2``, which
+  cancels catastrophically when the data has a large offset;
+* reductions (``_sum``, ``_sum_sq_dev``, ...) may be reassociated (one partial sum per SIMD
+  lane, see below), so results differ from the NumPy reference by rounding only.
+
+Layouts: layer_norm sees its input as ``(rows, n)`` (rows independent: ``prange`` over
+rows); batch_norm sees ``(N, C, S)`` with S the product of the spatial dims (channels
+independent: ``prange`` over channels; (N, C) input, where a channel is a strided column,
+has row-wise kernels instead). Weight/bias gradients of layer_norm are sums over
+rows: each ``prange`` iteration owns a chunk of rows and one row of ``dw_part``/``db_part``
+(no shared accumulators), and the chunks are added up afterwards. The chunk count is fixed,
+so results do not depend on the number of threads.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from .parallel import kernel
+
+FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+LN_CHUNKS = 16  # row chunks of the layer_norm backward (partial weight/bias gradients)
+
+
+# ---- reductions over a 1-d contiguous array ---------------------------------------------
+# ``fastmath={"reassoc"}`` lets LLVM reorder the additions of a running sum, i.e. keep one
+# partial sum per SIMD lane; without it a sum is a serial chain of dependent adds and does
+# not vectorise. Only reassociation is allowed (no "nnan"/"ninf"), so nan and inf still
+# propagate exactly as in the NumPy reference; the sum differs from NumPy's pairwise sum by
+# rounding only. These helpers are not ``inline="always"``: Numba-level inlining would
+# drop their flags, whereas LLVM inlines the call and keeps the per-instruction flags.
+_reduce = numba.njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc"})
+
+
+@_reduce
+def _sum(a):
+    s = 0.0
+    for j in range(a.size):
+        s += numba.float64(a[j])  # (explicit: as Python, float32 + 0.0 would stay float32)
+    return s
+
+
+@_reduce
+def _sum_sq_dev(a, mu):
+    """sum((a - mu)**2)"""
+    s = 0.0
+    for j in range(a.size):
+        d = numba.float64(a[j]) - mu
+        s += d * d
+    return s
+
+
+@_reduce
+def _sum_g_gdev(g, a, mu):
+    """(sum(g), sum(g * (a - mu)))"""
+    s = 0.0
+    t = 0.0
+    for j in range(a.size):
+        gj = numba.float64(g[j])
+        s += gj
+        t += gj * (numba.float64(a[j]) - mu)
+    return s, t
+
+
+@_reduce
+def _sum_gw_gwdev(g, w, a, mu):
+    """(sum(g * w), sum(g * w * (a - mu)))"""
+    s = 0.0
+    t = 0.0
+    for j in range(a.size):
+        u = numba.float64(g[j]) * w[j]
+        s += u
+        t += u * (numba.float64(a[j]) - mu)
+    return s, t
+
+
+# ---- layer_norm ----------------------------------------------------------------------------
+@kernel
+def layer_norm_fwd(x, w, b, eps, y, mean, rstd):
+    """x, y: (rows, n); w, b: (n,) (ones/zeros when there is no affine); mean, rstd: (rows,)."""
+    rows, n = x.shape
+    for r in numba.prange(rows):
+        xr = x[r]
+        yr = y[r]
+        mu = _sum(xr) / n
+        rs = 1.0 / math.sqrt(_sum_sq_dev(xr, mu) / n + eps)
+        for j in range(n):
+            yr[j] = (xr[j] - mu) * rs * w[j] + b[j]
+        mean[r] = mu
+        rstd[r] = rs
+
+
+@kernel
+def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part):
+    """dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row; the rows of chunk k add
+    g * xhat and g into dw_part[k] / db_part[k] (float64, zeroed by the caller)."""
+    rows, n = x.shape
+    chunks = dw_part.shape[0]
+    for k in numba.prange(chunks):
+        pw = dw_part[k]
+        pb = db_part[k]
+        for r in range(k * rows // chunks, (k + 1) * rows // chunks):
+            xr = x[r]
+            gr = g[r]
+            dxr = dx[r]
+            mu = numba.float64(mean[r])
+            rs = numba.float64(rstd[r])
+            for j in range(n):
+                gj = numba.float64(gr[j])
+                pw[j] += gj * ((xr[j] - mu) * rs)
+                pb[j] += gj
+            s, t = _sum_gw_gwdev(gr, w, xr, mu)
+            a = s / n
+            c = t * rs / n  # mean(g w xhat)
+            for j in range(n):
+                xhat = (xr[j] - mu) * rs
+                dxr[j] = rs * (numba.float64(gr[j]) * w[j] - a - xhat * c)
+
+
+# ---- batch_norm ----------------------------------------------------------------------------
+@kernel
+def batch_norm_fwd_train(x, w, b, eps, y, mean, var, rstd):
+    """x, y: (N, C, S). Per channel: batch mean and biased variance over N and S, then
+    y = (x - mean) * rstd * w + b. mean/var/rstd: (C,) float64 outputs."""
+    nb, ch, sp = x.shape
+    count = nb * sp
+    for c in numba.prange(ch):
+        s = 0.0
+        for i in range(nb):
+            s += _sum(x[i, c])
+        mu = s / count
+        q = 0.0
+        for i in range(nb):
+            q += _sum_sq_dev(x[i, c], mu)
+        v = q / count
+        rs = 1.0 / math.sqrt(v + eps)
+        scale = rs * w[c]
+        shift = b[c]
+        for i in range(nb):
+            xr = x[i, c]
+            yr = y[i, c]
+            for j in range(sp):
+                yr[j] = (xr[j] - mu) * scale + shift
+        mean[c] = mu
+        var[c] = v
+        rstd[c] = rs
+
+
+@kernel
+def batch_norm_fwd_eval(x, mean, rstd, w, b, y):
+    """y = (x - mean[c]) * rstd[c] * w[c] + b[c] with given (running) statistics."""
+    nb, ch, sp = x.shape
+    for p in numba.prange(nb * ch):
+        i = p // ch
+        c = p % ch
+        mu = numba.float64(mean[c])
+        scale = numba.float64(rstd[c]) * w[c]
+        shift = b[c]
+        xr = x[i, c]
+        yr = y[i, c]
+        for j in range(sp):
+            yr[j] = (xr[j] - mu) * scale + shift
+
+
+@kernel
+def batch_norm_bwd(x, g, w, mean, rstd, batch_stats, dx, dw, db):
+    """Per channel: db = sum(g), dw = sum(g * xhat), and
+    dx = w rstd (g - db / M - xhat dw / M) with batch statistics (training), or
+    dx = w rstd g with fixed (running) statistics. dw, db: (C,) float64 outputs."""
+    nb, ch, sp = x.shape
+    count = nb * sp
+    for c in numba.prange(ch):
+        mu = numba.float64(mean[c])
+        rs = numba.float64(rstd[c])
+        sg = 0.0
+        sgd = 0.0
+        for i in range(nb):
+            s, t = _sum_g_gdev(g[i, c], x[i, c], mu)
+            sg += s
+            sgd += t
+        sgx = sgd * rs  # sum(g * xhat)
+        db[c] = sg
+        dw[c] = sgx
+        k = rs * w[c]
+        a = sg / count if batch_stats else 0.0
+        e = sgx / count * rs if batch_stats else 0.0  # mean(g xhat) * rstd
+        for i in range(nb):
+            xr = x[i, c]
+            gr = g[i, c]
+            dxr = dx[i, c]
+            for j in range(sp):
+                dxr[j] = k * (numba.float64(gr[j]) - a - (xr[j] - mu) * e)
+
+
+# ---- batch_norm on (N, C) input ------------------------------------------------------------
+# With no spatial dims a channel is a strided column: the per-channel loops above would
+# handle one element at a time. These kernels walk the rows instead and vectorise across
+# the channels of a block (each channel has its own accumulator, so no reassociation is
+# needed). Accumulators are local arrays, not the output arguments: LLVM cannot rule out
+# that an output aliases the input, and measured 2-3x slower that way. ``prange`` runs
+# over channel blocks, each writing only its own channels.
+_NC_BLOCK = 256
+
+
+@kernel
+def batch_norm_fwd_train_nc(x, w, b, eps, y, mean, var, rstd):
+    """``batch_norm_fwd_train`` for x, y: (N, C); mean/var/rstd: (C,) float64 outputs."""
+    nb, ch = x.shape
+    for blk in numba.prange((ch + _NC_BLOCK - 1) // _NC_BLOCK):
+        c0 = blk * _NC_BLOCK
+        c1 = min(c0 + _NC_BLOCK, ch)
+        k = c1 - c0
+        m = np.zeros(k)
+        v = np.zeros(k)
+        scale = np.empty(k)
+        for i in range(nb):
+            xr = x[i, c0:c1]
+            for c in range(k):
+                m[c] += xr[c]
+        for c in range(k):
+            m[c] /= nb
+        for i in range(nb):
+            xr = x[i, c0:c1]
+            for c in range(k):
+                d = xr[c] - m[c]
+                v[c] += d * d
+        for c in range(k):
+            v[c] /= nb
+            rs = 1.0 / math.sqrt(v[c] + eps)
+            scale[c] = rs * w[c0 + c]
+            mean[c0 + c] = m[c]
+            var[c0 + c] = v[c]
+            rstd[c0 + c] = rs
+        br = b[c0:c1]
+        for i in range(nb):
+            xr = x[i, c0:c1]
+            yr = y[i, c0:c1]
+            for c in range(k):
+                yr[c] = (xr[c] - m[c]) * scale[c] + br[c]
+
+
+@kernel
+def batch_norm_fwd_eval_nc(x, mean, rstd, w, b, y):
+    """``batch_norm_fwd_eval`` for x, y: (N, C)."""
+    nb, ch = x.shape
+    scale = np.empty(ch)
+    for c in range(ch):
+        scale[c] = numba.float64(rstd[c]) * w[c]
+    for i in numba.prange(nb):
+        xr = x[i]
+        yr = y[i]
+        for c in range(ch):
+            yr[c] = (xr[c] - numba.float64(mean[c])) * scale[c] + b[c]
+
+
+@kernel
+def batch_norm_bwd_nc(x, g, w, mean, rstd, batch_stats, dx, dw, db):
+    """``batch_norm_bwd`` for x, g, dx: (N, C); dw, db: (C,) float64 outputs."""
+    nb, ch = x.shape
+    for blk in numba.prange((ch + _NC_BLOCK - 1) // _NC_BLOCK):
+        c0 = blk * _NC_BLOCK
+        c1 = min(c0 + _NC_BLOCK, ch)
+        k = c1 - c0
+        mu = np.empty(k)
+        sg = np.zeros(k)
+        sgd = np.zeros(k)
+        for c in range(k):
+            mu[c] = mean[c0 + c]
+        for i in range(nb):
+            xr = x[i, c0:c1]
+            gr = g[i, c0:c1]
+            for c in range(k):
+                gc = numba.float64(gr[c])
+                sg[c] += gc
+                sgd[c] += gc * (xr[c] - mu[c])
+        scale = np.empty(k)
+        a = np.zeros(k)
+        e = np.zeros(k)
+        for c in range(k):
+            rs = numba.float64(rstd[c0 + c])
+            db[c0 + c] = sg[c]
+            dw[c0 + c] = sgd[c] * rs  # sum(g * xhat)
+            scale[c] = rs * w[c0 + c]
+            if batch_stats:
+                a[c] = sg[c] / nb
+                e[c] = sgd[c] * rs / nb * rs
+        for i in range(nb):
+            xr = x[i, c0:c1]
+            gr = g[i, c0:c1]
+            dxr = dx[i, c0:c1]
+            for c in range(k):
+                dxr[c] = scale[c] * (numba.float64(gr[c]) - a[c] - (xr[c] - mu[c]) * e[c])
+
+
+# ---- calling the kernels: contiguous views and outputs -------------------------------------
+def supports(*arrays) -> bool:
+    """True when the kernels handle these arrays (float32/float64, same dtype, non-empty)."""
+    dt = arrays[0].dtype
+    return dt in FLOATS and arrays[0].size > 0 and all(a is None or a.dtype == dt for a in arrays)
+
+
+def _c(a):
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+
+
+def _param(a, n, fill, dtype):
+    return np.full(n, fill, dtype) if a is None else _c(a).reshape(n)
+
+
+def layer_norm_forward(x, n, weight, bias, eps):
+    """y, mean, rstd of layer_norm over the trailing ``n`` elements of each row of ``x``
+    (mean and rstd have x's dtype and one value per row).
+
+    Example:
+        >>> y, mean, rstd = layer_norm_forward(np.array([[1.0, 2.0, 3.0]]), 3, None, None, 1e-5)
+        >>> y.round(3).tolist(), mean.tolist()
+        ([[-1.225, 0.0, 1.225]], [2.0])
+    """
+    xc = _c(x)
+    x2 = xc.reshape(-1, n)
+    rows = x2.shape[0]
+    y = np.empty_like(xc)
+    mean = np.empty(rows, x.dtype)
+    rstd = np.empty(rows, x.dtype)
+    layer_norm_fwd(x2, _param(weight, n, 1.0, x.dtype), _param(bias, n, 0.0, x.dtype),
+                   float(eps), y.reshape(rows, n), mean, rstd)
+    return y, mean, rstd
+
+
+def layer_norm_backward(x, g, n, weight, mean, rstd):
+    """dx, dweight, dbias of layer_norm (dweight/dbias flat, length n, x's dtype)."""
+    x2 = _c(x).reshape(-1, n)
+    g2 = _c(np.broadcast_to(g, x.shape).astype(x.dtype, copy=False)).reshape(-1, n)
+    rows = x2.shape[0]
+    dx = np.empty(x2.shape, x.dtype)
+    chunks = max(1, min(LN_CHUNKS, rows))
+    dw_part = np.zeros((chunks, n))
+    db_part = np.zeros((chunks, n))
+    layer_norm_bwd(x2, g2, _param(weight, n, 1.0, x.dtype), _c(mean).reshape(rows),
+                   _c(rstd).reshape(rows), dx, dw_part, db_part)
+    return (dx.reshape(x.shape), dw_part.sum(0).astype(x.dtype, copy=False),
+            db_part.sum(0).astype(x.dtype, copy=False))
+
+
+def _as3d(x):
+    """(N, C, *spatial) -> contiguous (N, C, S)."""
+    return _c(x).reshape(x.shape[0], x.shape[1], -1)
+
+
+def _squeeze(a3):
+    """(N, C, 1) -> (N, C) for the row-wise kernels; (N, C, S > 1) unchanged."""
+    return a3.reshape(a3.shape[:2]) if a3.shape[2] == 1 else a3
+
+
+def batch_norm_forward_train(x, weight, bias, eps):
+    """y and the per-channel batch mean, biased variance and rstd (float64, shape (C,))."""
+    x3 = _as3d(x)
+    ch = x3.shape[1]
+    y = np.empty(x3.shape, x.dtype)
+    mean, var, rstd = np.empty(ch), np.empty(ch), np.empty(ch)
+    fn = batch_norm_fwd_train_nc if x3.shape[2] == 1 else batch_norm_fwd_train
+    fn(_squeeze(x3), _param(weight, ch, 1.0, x.dtype), _param(bias, ch, 0.0, x.dtype), float(eps),
+       _squeeze(y), mean, var, rstd)
+    return y.reshape(x.shape), mean, var, rstd
+
+
+def batch_norm_forward_eval(x, mean, rstd, weight, bias):
+    """y = (x - mean) * rstd * weight + bias per channel, with given (C,) statistics."""
+    x3 = _as3d(x)
+    ch = x3.shape[1]
+    y = np.empty(x3.shape, x.dtype)
+    fn = batch_norm_fwd_eval_nc if x3.shape[2] == 1 else batch_norm_fwd_eval
+    fn(_squeeze(x3), _c(mean).reshape(ch), _c(rstd).reshape(ch), _param(weight, ch, 1.0, x.dtype),
+       _param(bias, ch, 0.0, x.dtype), _squeeze(y))
+    return y.reshape(x.shape)
+
+
+def batch_norm_backward(x, g, weight, mean, rstd, batch_stats):
+    """dx, dweight, dbias (x's dtype) of batch_norm; ``batch_stats`` False for eval mode."""
+    x3 = _as3d(x)
+    g3 = _as3d(np.broadcast_to(g, x.shape).astype(x.dtype, copy=False))
+    ch = x3.shape[1]
+    dx = np.empty(x3.shape, x.dtype)
+    dw, db = np.empty(ch), np.empty(ch)
+    fn = batch_norm_bwd_nc if x3.shape[2] == 1 else batch_norm_bwd
+    fn(_squeeze(x3), _squeeze(g3), _param(weight, ch, 1.0, x.dtype), _c(mean).reshape(ch),
+       _c(rstd).reshape(ch), bool(batch_stats), _squeeze(dx), dw, db)
+    return dx.reshape(x.shape), dw.astype(x.dtype), db.astype(x.dtype)
+
+
+def warmup(dtype) -> None:
+    """Compile (or load from cache) the norm kernels for one dtype, through the same
+    wrappers the ops call (so the signatures match)."""
+    x = np.ones((2, 3, 4), dtype)
+    w = np.ones(3, dtype)
+    _, mean, rstd = layer_norm_forward(x, 4, None, None, 1e-5)
+    layer_norm_backward(x, x, 4, None, mean, rstd)
+    for xb in (x, x[:, :, 0]):  # (N, C, S) and (N, C) kernels
+        _, mean, _, rstd = batch_norm_forward_train(xb, w, w, 1e-5)
+        mean, rstd = mean.astype(dtype), rstd.astype(dtype)
+        batch_norm_forward_eval(xb, mean, rstd, w, w)
+        batch_norm_backward(xb, xb, w, mean, rstd, True)
+
+
+__all__ = ["batch_norm_backward", "batch_norm_forward_eval", "batch_norm_forward_train",
+           "layer_norm_backward", "layer_norm_forward", "supports", "warmup"]
