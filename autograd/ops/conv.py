@@ -1,11 +1,14 @@
 """Convolution and pooling (``torch.nn.functional`` names and signatures).
 
-Everything is built on two array routines, the NumPy reference that a Numba kernel can
-later replace:
+Everything is built on two array routines (the NumPy reference):
 
 * ``_im2col``: a strided *view* of every kernel window, shape (N, C, kh, kw, Ho, Wo), made
   with ``sliding_window_view`` (no copy until a reshape feeds it to BLAS);
 * ``_col2im``: its adjoint, adding window values back into an image (kh * kw slice-adds).
+
+On the numba backend ``_im2col_matrix`` / ``_col2im_matrix`` run Numba kernels
+(``autograd/kernels/conv.py``) instead: one pass each, padding handled in the loop. The
+GEMMs are BLAS on both backends.
 
 The differentiable ops come in closed families, so that every VJP is written with ops of the
 same family and gradients of any order work:
@@ -115,16 +118,67 @@ def _col2im(cols, in_hw, stride, pads, dilation):
     return out[:, :, t:t + h, l:l + w]
 
 
+def _conv_kernels(*arrays):
+    """The Numba convolution kernels, when the numba backend is on and every array is
+    float32 or float64 of one dtype; None means: use the NumPy reference."""
+    from ..backend import use_numba
+    if not use_numba():
+        return None
+    dt = arrays[0].dtype
+    if dt not in (np.float32, np.float64) or any(a.dtype != dt for a in arrays):
+        return None
+    from ..kernels import conv
+    return conv
+
+
+def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None):
+    """The windows as per-sample matrices (N, C*kh*kw, Ho*Wo), contiguous, ready for GEMM:
+    row (c*kh + i)*kw + j, column a*Wo + b. The Numba kernel writes it in one pass (padding
+    included); the reference copies the strided view ``_im2col``."""
+    k = _conv_kernels(x)
+    n, c = x.shape[:2]
+    kk = c * kernel[0] * kernel[1]
+    if k is None:
+        cols = _im2col(x, kernel, stride, pads, dilation, out_hw=out_hw)
+        return cols.reshape(n, kk, cols.shape[-2] * cols.shape[-1])
+    if out_hw is None:
+        out_hw = (_out_size(x.shape[2], kernel[0], stride[0], *pads[0], dilation[0]),
+                  _out_size(x.shape[3], kernel[1], stride[1], *pads[1], dilation[1]))
+    ho, wo = out_hw
+    cols = np.empty((n, kk, ho * wo), x.dtype)
+    k.im2col(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1], pads[0][0],
+             pads[1][0], dilation[0], dilation[1], ho, wo, cols)
+    return cols
+
+
+def _col2im_matrix(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
+    """Adjoint of ``_im2col_matrix``: per-sample (N, C*kh*kw, Ho*Wo) window values added
+    back into an (N, C, H, W) image."""
+    n = cols.shape[0]
+    kh, kw = kernel
+    k = _conv_kernels(cols)
+    if k is None:
+        return _col2im(cols.reshape(n, c, kh, kw, *out_hw), in_hw, stride, pads, dilation)
+    out = np.zeros((n, c) + tuple(in_hw), cols.dtype)
+    k.col2im(np.ascontiguousarray(cols), kh, kw, stride[0], stride[1], pads[0][0], pads[1][0],
+             dilation[0], dilation[1], out_hw[0], out_hw[1], out)
+    return out
+
+
 def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     """y[n, o] = sum over (c, i, j) in o's group of w[o, c, i, j] * window[n, c, i, j]:
-    im2col, then one batched GEMM per group."""
-    n, c = x.shape[:2]
+    im2col, then one batched GEMM per group. The per-sample (C*kh*kw, Ho*Wo) layout makes
+    each product w (O, C*kh*kw) @ cols_n an (O, Ho*Wo) block of the NCHW output: no
+    transpose copies around the GEMM."""
+    n = x.shape[0]
     o, cg, kh, kw = w.shape
-    cols = _im2col(x, (kh, kw), stride, pads, dilation, out_hw=out_hw)
-    ho, wo = cols.shape[-2:]
-    cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)                 # the im2col copy
+    if out_hw is None:
+        out_hw = (_out_size(x.shape[2], kh, stride[0], *pads[0], dilation[0]),
+                  _out_size(x.shape[3], kw, stride[1], *pads[1], dilation[1]))
+    cols = _im2col_matrix(x, (kh, kw), stride, pads, dilation, out_hw)
+    cols = cols.reshape(n, groups, cg * kh * kw, out_hw[0] * out_hw[1])
     out = np.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols)  # (N, G, O/G, L)
-    return out.reshape(n, o, ho, wo)
+    return out.reshape(n, o, *out_hw)
 
 
 def _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
@@ -134,7 +188,8 @@ def _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
     _, cg, kh, kw = w.shape
     wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)   # (G, K, O/G)
     cols = np.matmul(wm, g.reshape(n, groups, o // groups, ho * wo))      # (N, G, K, L)
-    return _col2im(cols.reshape(n, groups * cg, kh, kw, ho, wo), in_hw, stride, pads, dilation)
+    return _col2im_matrix(cols.reshape(n, groups * cg * kh * kw, ho * wo), groups * cg,
+                          in_hw, (kh, kw), (ho, wo), stride, pads, dilation)
 
 
 def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
@@ -142,7 +197,7 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
     n, o, ho, wo = g.shape
     cg = x.shape[1] // groups
     kh, kw = kernel
-    cols = _im2col(x, kernel, stride, pads, dilation, out_hw=(ho, wo))
+    cols = _im2col_matrix(x, kernel, stride, pads, dilation, (ho, wo))
     cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
     gm = g.reshape(n, groups, o // groups, ho * wo)
     gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)         # (G, O/G, K)
@@ -553,9 +608,7 @@ class Im2Col(Op):
     @staticmethod
     def forward(ctx, x, kernel, dilation, pads, stride):
         ctx.args = (tuple(x.shape[2:]), kernel, dilation, pads, stride)
-        n, c = x.shape[:2]
-        cols = _im2col(x, kernel, stride, pads, dilation)
-        return cols.reshape(n, c * kernel[0] * kernel[1], -1)
+        return _im2col_matrix(x, kernel, stride, pads, dilation)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -581,16 +634,14 @@ def _blocks(out_hw, kernel, dilation, pads, stride):
 
 
 def _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride):
-    n, ckk, _ = cols.shape
+    ckk = cols.shape[1]
     ho, wo = _blocks(out_hw, kernel, dilation, pads, stride)
     c = ckk // (kernel[0] * kernel[1])
-    return _col2im(cols.reshape(n, c, kernel[0], kernel[1], ho, wo), out_hw, stride, pads,
-                   dilation)
+    return _col2im_matrix(cols, c, out_hw, kernel, (ho, wo), stride, pads, dilation)
 
 
 def _np_im2col_blocks(x, kernel, dilation, pads, stride):
-    n, c = x.shape[:2]
-    return _im2col(x, kernel, stride, pads, dilation).reshape(n, c * kernel[0] * kernel[1], -1)
+    return _im2col_matrix(x, kernel, stride, pads, dilation)
 
 
 _xp.define("im2col", numpy=_np_im2col_blocks,
@@ -837,7 +888,14 @@ class ScatterAddFlat(Op):
 
 
 class MaxPool2DWithIndices(GatherFlat):
-    """max pooling = gathering each window's arg-max (indices found by the forward kernel)."""
+    """max pooling = gathering each window's arg-max (indices found by the forward kernel).
+    The arg-max pass already produced the values: they are passed in rather than gathered
+    a second time."""
+
+    @staticmethod
+    def forward(ctx, x, index, values):
+        ctx.index, ctx.in_shape = index, x.shape
+        return values
 
 
 class AdaptiveMaxPool2D(GatherFlat):
@@ -895,8 +953,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x = unsqueeze(input, 0) if unbatched else input
     k, s, pads, d, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
                                       _opname)
-    _, idx = _max_pool2d_forward_np(x._data, k, s, pads, d)
-    y = MaxPool2DWithIndices.apply(x, index=idx)
+    values, idx = _max_pool2d_forward_np(x._data, k, s, pads, d)
+    y = MaxPool2DWithIndices.apply(x, index=idx, values=values)
     if unbatched:
         y, idx = squeeze(y, 0), idx[0]
     return (y, Tensor._make(idx)) if return_indices else y

@@ -1,0 +1,104 @@
+"""Convolution kernels: im2col into a GEMM-ready layout and col2im (its adjoint, the
+scatter-add of the input gradient). The GEMMs themselves stay with BLAS.
+
+Layout (the point of these kernels): ``cols[n, k, l]`` with k = (c * kh + i) * kw + j the
+window element and l = a * Wo + b the output position, i.e. per sample a (C*kh*kw, Ho*Wo)
+matrix. Then ``y_n = W (O, C*kh*kw) @ cols_n`` is already the (O, Ho*Wo) block of an NCHW
+output, with no transpose copy (one large GEMM over a (K, N*L) layout measured no faster
+here, and needs a transpose of the output; see bench/README.md).
+
+Padding is handled inside the loops (zeros outside the image), so no padded copy of the
+input is made. Loops over samples use ``numba.prange``: each iteration writes only its own
+sample, so the parallel build (``autograd.kernels.set_num_threads``) is race-free.
+
+The NumPy reference is ``autograd/ops/conv.py`` (``_im2col`` / ``_col2im``, made of strided
+views and slice-adds); these kernels compute the same numbers. A direct-convolution kernel
+(no im2col buffer) was measured for the 1-channel first layer of the small CNN and lost to
+im2col + GEMM (see bench/README.md), so there is none.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from .parallel import kernel
+
+_u = numba.uint64  # index type without Numba's negative-index wraparound
+
+
+@numba.njit(inline="always")
+def _valid_range(start, step, size, count):
+    """The b in [0, count) with 0 <= start + b * step < size form one run [lo, hi)."""
+    lo = 0 if start >= 0 else (-start + step - 1) // step
+    last = size - 1 - start
+    hi = 0 if last < 0 else min(count, last // step + 1)
+    lo = min(lo, count)
+    return lo, max(hi, lo)
+
+
+@kernel
+def im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):
+    """cols[n, (c*kh + i)*kw + j, a*wo + b] = x[n, c, a*sh + i*dh - pt, b*sw + j*dw - pl],
+    zero where that position is in the padding. x: (N, C, H, W); cols: (N, C*kh*kw, ho*wo),
+    both C-contiguous."""
+    n_, c_, h, w = x.shape
+    for n in numba.prange(n_):
+        for c in range(c_):
+            for i in range(kh):
+                for j in range(kw):
+                    q0 = j * dw - pl
+                    b_lo, b_hi = _valid_range(q0, sw, w, wo)
+                    k = (c * kh + i) * kw + j
+                    for a in range(ho):
+                        r = a * sh + i * dh - pt
+                        base = a * wo
+                        if r < 0 or r >= h:
+                            for b in range(wo):
+                                cols[n, k, _u(base + b)] = 0.0
+                            continue
+                        for b in range(b_lo):
+                            cols[n, k, _u(base + b)] = 0.0
+                        # unsigned indices: no negative-index wraparound check, so the
+                        # unit-stride copy vectorises (a slice per row would cost more)
+                        if sw == 1:
+                            for b in range(b_lo, b_hi):
+                                cols[n, k, _u(base + b)] = x[n, c, r, _u(q0 + b)]
+                        else:
+                            for b in range(b_lo, b_hi):
+                                cols[n, k, _u(base + b)] = x[n, c, r, _u(q0 + b * sw)]
+                        for b in range(b_hi, wo):
+                            cols[n, k, _u(base + b)] = 0.0
+
+
+@kernel
+def col2im(cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, out):
+    """The adjoint of ``im2col``: out[n, c, r, q] += every window value of cols (N, C*kh*kw,
+    ho*wo) that lands on (r, q); values in the padding are dropped. ``out`` (N, C, H, W) must
+    be zero-initialised by the caller."""
+    n_, c_, h, w = out.shape
+    for n in numba.prange(n_):
+        for c in range(c_):
+            for i in range(kh):
+                for j in range(kw):
+                    q0 = j * dw - pl
+                    b_lo, b_hi = _valid_range(q0, sw, w, wo)
+                    k = (c * kh + i) * kw + j
+                    for a in range(ho):
+                        r = a * sh + i * dh - pt
+                        if r < 0 or r >= h:
+                            continue
+                        base = a * wo
+                        if sw == 1:
+                            for b in range(b_lo, b_hi):
+                                out[n, c, r, _u(q0 + b)] += cols[n, k, _u(base + b)]
+                        else:
+                            for b in range(b_lo, b_hi):
+                                out[n, c, r, _u(q0 + b * sw)] += cols[n, k, _u(base + b)]
+
+
+def warmup(dtype) -> None:
+    """Compile (or load from the cache) the kernels for one dtype."""
+    x = np.zeros((1, 1, 3, 3), dtype)
+    cols = np.zeros((1, 4, 4), dtype)
+    im2col(x, 2, 2, 1, 1, 0, 0, 1, 1, 2, 2, cols)
+    col2im(cols, 2, 2, 1, 1, 0, 0, 1, 1, 2, 2, x)
