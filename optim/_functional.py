@@ -27,6 +27,8 @@ Example:
 """
 import numpy as np
 
+from autograd.backend import use_numba
+
 __all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax"]
 
 
@@ -105,25 +107,31 @@ def _ema_sq_(avg, grad, decay: float, tmp) -> None:
     np.add(avg, tmp, out=avg)
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _fusable(arrays) -> bool:
     """True when the numba backend is on and every array is a contiguous float32/float64
-    array of one dtype: then a fused kernel can replace the NumPy passes."""
-    from autograd.backend import use_numba
+    array of one dtype: then a fused kernel can replace the NumPy passes. (Called once per
+    parameter per step, so it is kept cheap: ~1 us.)"""
     if not use_numba():
         return False
     dt = arrays[0].dtype
-    if dt.kind != "f" or dt.itemsize not in (4, 8):
+    if dt not in _KERNEL_DTYPES:
         return False
     for k, a in enumerate(arrays):
+        flags = a.flags
         # arrays[1] is the gradient: only read, so it need not be writeable
-        if a.dtype != dt or not a.flags.c_contiguous or (k != 1 and not a.flags.writeable):
+        if a.dtype != dt or not flags.c_contiguous or (k != 1 and not flags.writeable):
             return False
     return True
 
 
 def _bump(step: np.ndarray) -> float:
-    """Increment a 0-d step counter in place; return the new value as a Python float."""
-    step += 1
+    """Increment a 0-d step counter in place; return the new value as a Python float.
+    (Item assignment rounds ``step + 1`` to the counter's dtype exactly as ``step += 1``
+    does, at a tenth of the cost of a ufunc call on a 0-d array.)"""
+    step[()] = float(step) + 1.0
     return float(step)
 
 
@@ -138,6 +146,11 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
     """
     for i, param in enumerate(params):
         if momentum == 0:
+            if _fusable([param, grads[i]]):  # numba backend: the same update in one pass
+                from autograd.kernels.optim import sgd_update
+                sgd_update(param.reshape(-1), grads[i].reshape(-1), float(lr),
+                           float(weight_decay), bool(maximize))
+                continue
             for p, g, t in _blocks([param, grads[i]], 1, workspace):
                 g = _effective_grad(p, g, weight_decay, maximize, t)
                 np.multiply(g, -lr, out=t)
@@ -149,7 +162,7 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
         if _fusable([param, grads[i], momentum_buffer_list[i]]):
             from autograd.kernels.optim import sgd_momentum_update
             sgd_momentum_update(param.reshape(-1), grads[i].reshape(-1),
-                                momentum_buffer_list[i].reshape(-1), bool(first), float(lr),
+                                momentum_buffer_list[i].reshape(-1), first, float(lr),
                                 float(momentum), float(dampening), float(weight_decay),
                                 bool(nesterov), bool(maximize))
             continue
@@ -197,13 +210,12 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, 
         if amsgrad:
             arrays.append(max_exp_avg_sqs[i])
         if _fusable(arrays):  # numba backend: the same update in one pass
-            from autograd.kernels.optim import adam_update
-            flat = [a.reshape(-1) for a in arrays]
-            adam_update(flat[0], flat[1], flat[2], flat[3], flat[4] if amsgrad else flat[3],
-                        bool(amsgrad), float(beta1), float(beta2), float(step_size),
-                        float(bias_correction2_sqrt), float(eps),
-                        float(1 - lr * weight_decay) if decoupled else 1.0, float(grad_wd),
-                        bool(maximize))
+            from autograd.kernels import optim as K
+            scalars = (float(beta1), float(beta2), float(lr), float(weight_decay), float(eps),
+                       float(bias_correction2_sqrt), float(step_size),
+                       bool(decoupled_weight_decay), bool(maximize))
+            kern = K.adam_amsgrad_update if amsgrad else K.adam_update
+            kern(*[a.reshape(-1) for a in arrays], *scalars)
             continue
         for p, g, exp_avg, exp_avg_sq, *rest in _blocks(arrays, 2, workspace):
             *max_sq, t0, t = rest
@@ -247,6 +259,17 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_s
             arrays.append(grad_avgs[i])
         if momentum > 0:
             arrays.append(momentum_buffer_list[i])
+        if _fusable(arrays):  # numba backend: the same update in one pass
+            from autograd.kernels import optim as K
+            flat = [a.reshape(-1) for a in arrays]
+            hyper = [float(lr), float(alpha), float(eps), float(weight_decay)]
+            if momentum > 0:
+                hyper.append(float(momentum))
+                kern = K.rmsprop_centered_momentum_update if centered else K.rmsprop_momentum_update
+            else:
+                kern = K.rmsprop_centered_update if centered else K.rmsprop_update
+            kern(*flat, *hyper, bool(maximize))
+            continue
         for p, g, square_avg, *rest in _blocks(arrays, 2, workspace):
             *bufs, t0, avg = rest
             g = _effective_grad(p, g, weight_decay, maximize, t0)
@@ -280,6 +303,11 @@ def adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_deca
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
         clr = lr / (1 + (step - 1) * lr_decay)
+        if _fusable([param, grads[i], state_sums[i]]):  # numba: the same update in one pass
+            from autograd.kernels.optim import adagrad_update
+            adagrad_update(param.reshape(-1), grads[i].reshape(-1), state_sums[i].reshape(-1),
+                           float(clr), float(weight_decay), float(eps), bool(maximize))
+            continue
         for p, g, state_sum, t0, std in _blocks([param, grads[i], state_sums[i]], 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t0)
             np.multiply(g, g, out=std)

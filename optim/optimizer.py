@@ -41,7 +41,7 @@ required = _RequiredParameter()
 # ---- helpers shared by the optimizers --------------------------------------------
 def _array(t: Tensor) -> np.ndarray:
     """The ndarray under ``t`` (shares memory: writing to it changes the tensor)."""
-    return t.detach().numpy()
+    return t._data  # == t.detach().numpy(), without a throw-away Tensor (hot: 5x per parameter per step)
 
 
 def _scalar_dtype():
