@@ -25,6 +25,7 @@ import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
+from _goals import goal  # noqa: E402  (bench/ is on sys.path when a bench runs)
 
 try:
     import torch
@@ -101,9 +102,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args()
+    from autograd import kernels
+    kernels.warmup(("float32",))  # compile / load every kernel before timing anything
     print("BLAS:", blas_info())
     print(f"torch threads: {torch.get_num_threads() if torch else '-'}")
     rows = [("mlp", 32), ("mlp", 128), ("mlp", 1024), ("cnn", 64)]
+    goals = []
     print(f"{'model':5s} {'batch':>5s} " + " ".join(f"{k:>14s}" for k in
                                                      ("jitgrad-numpy", "jitgrad-numba", "torch"))
           + "   ratio numba/torch")
@@ -114,6 +118,11 @@ def main():
         if "torch" in med:
             line += f"   {med['jitgrad-numba'] / med['torch']:.2f}"
         print(line)
+        if "torch" in med:
+            what = f"{'MLP' if kind == 'mlp' else 'small CNN'} training step, batch {batch} (numba / torch)"
+            goals.append((what, med["jitgrad-numba"] / med["torch"], "<=", 0.8 if kind == "mlp" else 1.0))
+    for g in goals:
+        goal(*g)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,19 @@ import platform
 import subprocess
 import sys
 
+from _goals import parse
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCHES = [
     ("Per-op overhead and deep chain", "bench_overhead.py", [], ["--repeats", "3", "--depth", "20000"]),
     ("Training steps (MLP, small CNN)", "bench_training.py", [], ["--repeats", "5"]),
     ("Optimizer step (~0.8M parameters)", "bench_optim.py", [], ["--reps", "20"]),
+    ("Start-up: import + first training step", "bench_startup.py", [], ["--repeats", "2"]),
     ("Fused activations (10M float32)", "bench_activation.py", [], ["--n", "2000000", "--repeats", "3"]),
+    ("layer_norm / batch_norm forward+backward", "bench_norm.py", [], ["--repeats", "5"]),
+    ("conv2d / max_pool2d forward+backward", "bench_conv.py", [], ["--repeats", "5", "--skip-big"]),
+    ("softmax / log_softmax / cross_entropy forward+backward", "bench_softmax.py", [],
+     ["--repeats", "5"]),
 ]
 
 
@@ -37,18 +44,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller arrays")
     args = ap.parse_args()
-    parts = [f"# Benchmark results\n\n{datetime.date.today()} on {machine()}.\n"
-             "Ratios are what to read: this machine is shared and absolute times move.\n"]
+    header = [f"# Benchmark results\n\n{datetime.date.today()} on {machine()}.\n"
+              "Ratios are what to read: this machine is shared and absolute times move.\n"]
+    parts, goals = [], []
     for title, script, full, quick in BENCHES:
         cmd = [sys.executable, os.path.join(HERE, script)] + (quick if args.quick else full)
         print("running", " ".join(cmd[1:]), flush=True)
         res = subprocess.run(cmd, capture_output=True, text=True)
         body = res.stdout.strip() or res.stderr.strip()[-2000:]
+        goals += parse(body)
+        body = "\n".join(line for line in body.splitlines() if not line.startswith("GOAL|"))
         parts.append(f"## {title}\n\n`{' '.join(['python', 'bench/' + script] + cmd[2:])}`\n\n"
                      f"```\n{body}\n```\n")
+    table = ["## Issue 3's goals\n", "| benchmark | measured | goal | |", "|---|---|---|---|"]
+    table += [f"| {what} | {value} | {target} | {met} |" for what, value, target, met in goals]
     out = os.path.join(HERE, "RESULTS.md")
     with open(out, "w") as f:
-        f.write("\n".join(parts))
+        f.write("\n".join(header + ["\n".join(table) + "\n"] + parts))
     print("wrote", out)
 
 

@@ -48,7 +48,10 @@ def _drop_stale_cache():
     cache = os.environ.get("NUMBA_CACHE_DIR")
     cache_dirs = [os.path.join(here, "__pycache__")] if not cache else glob.glob(
         os.path.join(cache, "**", "kernels*"), recursive=True) + [cache]
-    stamp_dir = cache_dirs[0]
+    # the stamp's place must not depend on what the cache holds: a stamp written into the
+    # empty cache root and looked for in a kernels* sub-directory the next time would wipe
+    # a good cache on every start
+    stamp_dir = cache or cache_dirs[0]
     try:
         os.makedirs(stamp_dir, exist_ok=True)
         stamp = os.path.join(stamp_dir, "jitgrad-kernels.sha256")
@@ -63,8 +66,27 @@ def _drop_stale_cache():
         pass  # a read-only cache is only a missed optimisation
 
 
+def _skip_numba_blas_probe():
+    """Numba's first compile or cache load imports ``numba.np.arraymath``, which probes for
+    BLAS by importing ``scipy.linalg`` (~0.5 s here, a third of a warm start). No kernel
+    here calls BLAS, so import that module once with the probe answered "yes" without the
+    import; a jitted ``np.dot`` elsewhere still imports SciPy when it is compiled. Any
+    surprise from another Numba version just leaves the normal import."""
+    try:
+        import numba.np.linalg as nb_linalg
+        probe = nb_linalg.ensure_blas
+        nb_linalg.ensure_blas = lambda: None
+        try:
+            import numba.np.arraymath  # noqa: F401
+        finally:
+            nb_linalg.ensure_blas = probe
+    except Exception:  # pragma: no cover - depends on Numba's internals
+        pass
+
+
 _ensure_cache_dir()
 _drop_stale_cache()
+_skip_numba_blas_probe()
 
 from . import activation  # noqa: E402  (after the cache directory is settled)
 from .parallel import get_num_threads, set_num_threads  # noqa: E402,F401
@@ -82,3 +104,11 @@ def warmup(dtypes=("float32", "float64")) -> None:
                 continue
             run_activation(name, x)
             run_activation_backward(name, x, g)
+        from . import norm
+        norm.warmup(dt)
+        from . import optim
+        optim.warmup(dt)
+        from . import conv
+        conv.warmup(dt)
+        from . import softmax
+        softmax.warmup(dt)

@@ -9,13 +9,14 @@ With ``set_num_threads(n)`` for n > 1, large inputs use a second build with
   thread that finds it busy simply runs the serial build;
 * in a forked child the parallel build is switched off (its thread pool is not there).
 
-Parallel builds are compiled in-process on first use (not cached: Numba's cache cannot
-tell the two builds of one function apart).
+Both builds are cached on disk; the parallel one under a renamed twin of the function,
+because Numba's cache cannot otherwise tell the two builds of one function apart.
 """
 from __future__ import annotations
 
 import os
 import threading
+import types
 
 import numba
 
@@ -55,19 +56,34 @@ def get_num_threads() -> int:
     return _state["threads"]
 
 
+def _renamed(fn, suffix):
+    """The same function under another name. Numba's on-disk cache is indexed by the
+    function's qualified name (and source file), not by its compile flags, so a parallel
+    build of ``fn`` under ``fn``'s own name would overwrite the serial build's cache entry;
+    under its own name it gets its own, and loads in milliseconds instead of compiling
+    for seconds."""
+    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix,
+                              fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = fn.__qualname__ + suffix
+    twin.__module__ = fn.__module__
+    return twin
+
+
 class Kernel:
     """A kernel with its serial (cached) and lazily built parallel versions."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, **options):
         self.py = fn
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
-        self.serial = numba.njit(cache=True, **JIT_OPTIONS)(fn)
+        self.options = dict(JIT_OPTIONS, **options)  # per-kernel overrides of JIT_OPTIONS
+        self.serial = numba.njit(cache=True, **self.options)(fn)
         self._parallel = None
 
     def parallel(self):
         if self._parallel is None:
-            self._parallel = numba.njit(parallel=True, **JIT_OPTIONS)(self.py)
+            self._parallel = numba.njit(parallel=True, cache=True, **self.options)(_renamed(
+                self.py, "_parallel"))
         return self._parallel
 
     def __call__(self, *args):
@@ -84,6 +100,10 @@ class Kernel:
         return self.serial(*args)
 
 
-def kernel(fn) -> Kernel:
-    """Decorator: ``@kernel`` turns a loop function into a serial + parallel kernel."""
-    return Kernel(fn)
+def kernel(fn=None, **options):
+    """Decorator: ``@kernel`` turns a loop function into a serial + parallel kernel;
+    ``@kernel(fastmath=False)`` overrides ``JIT_OPTIONS`` for this kernel (e.g. no FMA
+    contraction where results must match a reference bit for bit)."""
+    if fn is None:
+        return lambda f: Kernel(f, **options)
+    return Kernel(fn, **options)
