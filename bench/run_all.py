@@ -25,6 +25,7 @@ BENCHES = [
     ("Fused activations (10M float32)", "bench_activation.py", [], ["--n", "2000000", "--repeats", "3"]),
     ("layer_norm / batch_norm forward+backward", "bench_norm.py", [], ["--repeats", "5"]),
     ("conv2d / max_pool2d forward+backward", "bench_conv.py", [], ["--repeats", "5", "--skip-big"]),
+    ("Reductions along an axis forward+backward", "bench_reduce.py", [], ["--repeats", "7"]),
     ("softmax / log_softmax / cross_entropy forward+backward", "bench_softmax.py", [],
      ["--repeats", "5"]),
 ]
