@@ -252,3 +252,25 @@ def test_maxpool_kernels_match_numpy_reference_exactly():
                 results[backend] = (y.detach().numpy(), idx.numpy(), g.numpy())
         for a, b in zip(results["numpy"], results["numba"]):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", sorted(K.activation.ACTIVATIONS))
+def test_activation_kernels_special_values_match_numpy_backend(name):
+    """inf, -inf, nan, signed zeros, huge and tiny inputs: the numba backend gives what the
+    NumPy reference gives (a kernel once returned nan for mish(+inf))."""
+    import autograd
+    import nn.functional as F
+    fns = {"relu": F.relu, "leaky_relu": F.leaky_relu, "elu": F.elu, "sigmoid": autograd.sigmoid,
+           "tanh": autograd.tanh, "silu": F.silu, "softplus": F.softplus, "mish": F.mish,
+           "gelu": F.gelu, "gelu_tanh": lambda t: F.gelu(t, approximate="tanh")}
+    x = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 100.0, -100.0, 1e-30, -1e-30, 3e38, -3e38],
+                 np.float32)
+    results = {}
+    for backend in ("numpy", "numba"):
+        with autograd.backend(backend):
+            t = autograd.tensor(x, requires_grad=True)
+            y = fns[name](t)
+            y.backward(autograd.ones_like(y))
+            results[backend] = (y.detach().numpy(), t.grad.numpy())
+    for ref, got in zip(results["numpy"], results["numba"]):
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-30, equal_nan=True)

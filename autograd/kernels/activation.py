@@ -150,10 +150,10 @@ def softplus_bwd(x, beta, threshold, g, out):
 # (1 + 2e) / (1 + 2e + 2e**2) for x > 0 and e (e + 2) / (e (e + 2) + 2) otherwise: one exp
 # and one division instead of exp + log + tanh, and neither side cancels.
 @numba.njit(inline="always", cache=True, error_model="numpy")
-def _tanh_softplus_sigmoid(v, one, two):
-    """(tanh(softplus(v)), sigmoid(v)) from a single exp; ``one``/``two`` carry the dtype."""
+def _tanh_softplus_sigmoid(v, zero, one, two):
+    """(tanh(softplus(v)), sigmoid(v)) from a single exp; the constants carry the dtype."""
     e = vexp(-abs(v))
-    pos = v > v - v  # v > 0, written so the zero has v's type
+    pos = v > zero
     num = one + two * e if pos else e * (e + two)
     den = num + two * e * e if pos else num + two
     s = one / (one + e) if pos else e / (one + e)
@@ -163,10 +163,10 @@ def _tanh_softplus_sigmoid(v, one, two):
 @_jit
 def mish_fwd(x, out):
     T = x.dtype.type
-    one, two = T(1.0), T(2.0)
+    zero, one, two = T(0.0), T(1.0), T(2.0)
     for i in numba.prange(x.size):
         v = x[i]
-        t, _ = _tanh_softplus_sigmoid(v, one, two)
+        t, _ = _tanh_softplus_sigmoid(v, zero, one, two)
         out[i] = v * t
 
 
@@ -174,10 +174,10 @@ def mish_fwd(x, out):
 def mish_bwd(x, g, out):
     # d/dx x tanh(sp(x)) = tanh(sp) + x (1 - tanh(sp)**2) sigmoid(x)
     T = x.dtype.type
-    one, two = T(1.0), T(2.0)
+    zero, one, two = T(0.0), T(1.0), T(2.0)
     for i in numba.prange(x.size):
         v = x[i]
-        t, s = _tanh_softplus_sigmoid(v, one, two)
+        t, s = _tanh_softplus_sigmoid(v, zero, one, two)
         out[i] = g[i] * (t + v * (one - t * t) * s)
 
 
