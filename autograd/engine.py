@@ -21,6 +21,7 @@ recorded, so the result can be differentiated again.
 from __future__ import annotations
 
 import warnings
+from sys import getrefcount as _getrefcount
 
 import numpy as np
 
@@ -200,7 +201,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                     node._release()
                 continue
             if type(node) is AccumulateGrad:
-                g = grads[0]
+                g = grads.pop()  # (the list lets go of it: see _accumulate_into_leaf)
                 if g is None:
                     continue
                 g = _run_tensor_hooks(node.variable._leaf_hooks, g, graph)
@@ -235,6 +236,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                     else:
                         old = buf[nr]
                         buf[nr] = g if old is None else old + g
+            grads_in = g = None  # hold no gradient beyond its buffer (see _exclusive)
     finally:
         _np_err.reset(err_token)
         _grad_enabled.reset(token)
@@ -326,9 +328,14 @@ def _accumulate_into_leaf(leaf, g, graph):
         if arr.dtype != leaf._data.dtype:
             arr = arr.astype(leaf._data.dtype)
         if leaf._grad is None:
-            # copy: the same array may also be flowing to other inputs in this pass, and
-            # .grad is later accumulated into in place
-            leaf._grad = Tensor._make(arr.copy())
+            # .grad is later accumulated into in place, so it must own its memory. Like
+            # torch, take over the incoming array when nothing else can see it (a fresh
+            # result of a VJP: no base, and no reference besides this call chain's);
+            # otherwise copy, since the same array may also be flowing to other inputs in
+            # this pass, or be a seed or a saved value somebody else holds.
+            if arr is not g or not _exclusive(arr):
+                arr = arr.copy()
+            leaf._grad = Tensor._make(arr)
         elif leaf._grad._requires_grad:
             leaf._grad = Tensor._make(leaf._grad._data + arr)
         else:
@@ -336,6 +343,19 @@ def _accumulate_into_leaf(leaf, g, graph):
     if leaf._post_acc_hooks:
         for h in list(leaf._post_acc_hooks):
             h(leaf)
+
+
+# References to an exclusively owned gradient array when ``_exclusive`` checks it: the
+# engine loop's local, ``_accumulate_into_leaf``'s ``g`` and ``arr``, ``_exclusive``'s
+# parameter and ``sys.getrefcount``'s own argument. (tests/test_engine.py pins this down:
+# a stolen gradient keeps its identity, a shared one is copied.)
+_OWNED_REFS = 5
+
+
+def _exclusive(arr) -> bool:
+    """True if ``arr`` may become a leaf's ``.grad`` without a copy."""
+    return (arr.base is None and arr.flags.writeable and arr.flags.c_contiguous
+            and _getrefcount(arr) <= _OWNED_REFS)
 
 
 def _check_anomaly(node, grads_in):

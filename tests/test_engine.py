@@ -369,3 +369,64 @@ def test_ndarray_operand_defers_to_tensor():
     x = leaf([1.0, 2.0])
     y = np.array([2.0, 3.0]) * x  # __array_ufunc__ = None: Tensor.__rmul__ runs
     assert isinstance(y, Tensor) and y.requires_grad
+
+
+# ---- .grad takes over an exclusively owned gradient (no copy), like torch ---------------
+def _function_returning(record):
+    """A custom Function whose backward's result is remembered by ``record(array)``."""
+    class F(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            out = g * 2
+            record(out._data)
+            return out
+    return F
+
+
+def test_leaf_grad_takes_over_a_fresh_gradient():
+    ids = []
+    x = leaf([1.0, 2.0, 3.0])
+    _function_returning(lambda a: ids.append(id(a))).apply(x).sum().backward()
+    assert id(x.grad._data) == ids[0]  # the VJP's own array became .grad (x.grad keeps it alive)
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_leaf_grad_copies_a_gradient_someone_else_holds():
+    kept = []
+    x = leaf([1.0, 2.0, 3.0])
+    _function_returning(kept.append).apply(x).sum().backward()
+    assert not np.shares_memory(x.grad._data, kept[0])
+    (x * 1.0).sum().backward()  # accumulates into .grad in place: kept[0] must not change
+    np.testing.assert_array_equal(kept[0], [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0, 3.0])
+
+
+def test_one_gradient_sent_to_two_leaves_is_not_shared():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = a + b  # Add's VJP sends the very same array to both leaves
+    y.backward(autograd.tensor([1.0, 1.0]))
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad.add_(10.0)
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_user_seed_is_never_adopted_as_grad():
+    x = leaf([1.0, 2.0])
+    seed = autograd.tensor([5.0, 6.0])
+    (x + 0.0).backward(seed)
+    (x + 0.0).backward(seed)  # the second pass accumulates into .grad in place
+    np.testing.assert_array_equal(seed.numpy(), [5.0, 6.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [10.0, 12.0])
+
+
+def test_retained_intermediate_grad_is_not_shared_with_leaf():
+    x = leaf([1.0, 2.0])
+    y = x * 1.0
+    y.retain_grad()
+    (y * 3.0).sum().backward()
+    x.grad.add_(100.0)
+    np.testing.assert_array_equal(y.grad.numpy(), [3.0, 3.0])
