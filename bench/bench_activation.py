@@ -1,17 +1,26 @@
 """Fused activation forward+backward on 10M float32: Numba kernels vs PyTorch vs NumPy.
 
-Usage:  .venv/bin/python bench/bench_activation.py [--n 10000000] [--repeats 7]
+Usage:  .venv/bin/python bench/bench_activation.py [--n 10000000] [--repeats 7] [--baseline DIR]
 
 For each activation: time of forward + backward (our kernels on 1 and on 2 threads) (given the input and an upstream
 gradient) for our fused kernels, PyTorch CPU (autograd, so what a user gets), and composed
 NumPy (the reference implementation). Also the effective bandwidth of our kernels: bytes
 moved (read x, write y; read x and g, write dx) over time, against a measured copy
 bandwidth (``np.copyto``) on the same machine.
+
+``--baseline DIR``: also time an older version of the kernels, side by side in the same run
+(interleaved): DIR is a package directory holding that version's ``parallel.py``,
+``vmath.py`` and ``activation.py`` (and an empty ``__init__.py``), e.g. from
+``git show <rev>:autograd/kernels/vmath.py``. Reported: in-cache cost per element (4096
+elements, repeated; arithmetic only) and the 10M kernel time of both versions.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -55,8 +64,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--baseline", help="package dir with an older parallel/vmath/activation.py")
     args = ap.parse_args()
     K.warmup(("float32",))
+    if args.baseline:
+        compare_baseline(args)
+        return
     rng = np.random.default_rng(0)
     x = rng.standard_normal(args.n).astype(np.float32)
     g = rng.standard_normal(args.n).astype(np.float32)
@@ -112,6 +125,51 @@ def main():
                       100 * (moved / kern) / bw, ">=", 80, "%"))
     for g in goals:
         goal(*g)
+
+
+def compare_baseline(args):
+    """Old vs current kernels, interleaved: in-cache ns/element and 10M fwd+bwd time."""
+    base = os.path.abspath(args.baseline.rstrip("/"))
+    sys.path.insert(0, os.path.dirname(base))
+    old = importlib.import_module(os.path.basename(base) + ".activation").ACTIVATIONS
+    new = K.activation.ACTIVATIONS
+    rng = np.random.default_rng(0)
+    xs = (3 * rng.standard_normal(4096)).astype(np.float32)
+    gs = rng.standard_normal(4096).astype(np.float32)
+    x = rng.standard_normal(args.n).astype(np.float32)
+    g = rng.standard_normal(args.n).astype(np.float32)
+    o1, o2, dst = np.empty_like(x), np.empty_like(x), np.empty_like(x)
+    s1 = np.empty_like(xs)
+    print(f"n = {args.n:,} float32; kernels serial; % of the copy bandwidth measured in each row")
+    print(f"{'activation':10s} {'in cache ns/el fwd+bwd':>24s} {'10M fwd+bwd ms':>16s} "
+          f"{'old/new':>8s} {'% of copy bw':>14s}")
+    print(f"{'':10s} {'old':>11s} {'new':>12s} {'old':>7s} {'new':>8s} {'':>8s} {'old':>6s} {'new':>7s}")
+    for name in ("gelu_tanh", "gelu", "silu", "mish", "tanh", "sigmoid"):
+        cache, big, copies = {}, {}, []
+        for tag, table in (("old", old), ("new", new)):
+            f, b = table[name][0].serial, table[name][1].serial
+            f(xs, s1), b(xs, gs, s1)
+            cache[tag], big[tag] = [], []
+        for _ in range(args.repeats):  # interleaved, so load from other processes hits all
+            t0 = time.perf_counter()
+            np.copyto(dst, x)
+            copies.append(time.perf_counter() - t0)
+            for tag, table in (("old", old), ("new", new)):
+                f, b = table[name][0].serial, table[name][1].serial
+                t0 = time.perf_counter()
+                for _ in range(100):
+                    f(xs, s1), b(xs, gs, s1)
+                cache[tag].append((time.perf_counter() - t0) / 100 / xs.size * 1e9)
+                t0 = time.perf_counter()
+                f(x, o1), b(x, g, o2)
+                big[tag].append(time.perf_counter() - t0)
+        c = {k: statistics.median(v) for k, v in cache.items()}
+        t = {k: statistics.median(v) for k, v in big.items()}
+        bw = 2 * x.nbytes / statistics.median(copies)  # copy timed in the same loop
+        pct = {k: 100 * 5 * x.nbytes / v / bw for k, v in t.items()}
+        print(f"{name:10s} {c['old']:11.2f} {c['new']:12.2f} {t['old'] * 1e3:7.1f} "
+              f"{t['new'] * 1e3:8.1f} {t['old'] / t['new']:8.2f} {pct['old']:5.0f}% {pct['new']:6.0f}%"
+              f"   (copy {bw / 1e9:.1f} GB/s)")
 
 
 if __name__ == "__main__":

@@ -109,6 +109,79 @@ def test_derived_functions_float32_accuracy_in_ulps(name, ref, max_ulp):
     assert np.isnan(_apply(fn, np.array([np.nan], np.float32))[0])
 
 
+def test_vexp_nonpos_and_vexpm1_nonpos_float32_within_1_5_ulp():
+    """The x <= 0 variants (no overflow handling): whole range incl. subnormal results."""
+    x = -np.concatenate([_grid(0, 110, 1_000_000), _grid(0, 1e-3, 10_000),
+                         np.geomspace(1e-38, 1, 1000 // DENSE + 1)]).astype(np.float32)
+    ref = np.exp(x.astype(np.float64))
+    out = _apply(vmath.vexp_nonpos, x)
+    assert out.dtype == np.float32
+    normal = ref > np.finfo(np.float32).tiny
+    assert _ulps(out[normal], ref[normal]).max() <= 1.5
+    assert np.abs(out[~normal] - ref[~normal]).max() <= 1.5e-45  # subnormals: 1 unit
+    m1 = _apply(vmath.vexpm1_nonpos, x)
+    ref1 = np.expm1(x.astype(np.float64))
+    nz = ref1 != 0
+    assert _ulps(m1[nz], ref1[nz]).max() <= 1.5
+    edge = np.array([-np.inf, -0.0, 0.0, -1e-45, np.nan], np.float32)
+    np.testing.assert_array_equal(_apply(vmath.vexp_nonpos, edge), [0, 1, 1, 1, np.nan])
+    m1e = _apply(vmath.vexpm1_nonpos, edge)
+    np.testing.assert_array_equal(m1e, np.array([-1, 0.0, 0, -1e-45, np.nan], np.float32))
+    assert not np.signbit(m1e[1])  # documented: -0.0 gives +0.0 (elu keeps x's own zero)
+    # float64 arguments take the full-range float64 function (tested above)
+    x64 = np.linspace(-700, 0, 10_001)
+    np.testing.assert_allclose(_apply(vmath.vexp_nonpos, x64), np.exp(x64), rtol=4e-16)
+
+
+def _ndtr32(x):
+    return vmath.ndtr_pdf32(x)[0]
+
+
+def _pdf32(x):
+    return vmath.ndtr_pdf32(x)[1]
+
+
+if not numba.config.DISABLE_JIT:
+    _ndtr32 = numba.njit(_ndtr32)
+    _pdf32 = numba.njit(_pdf32)
+
+
+def test_ndtr_pdf32_relative_accuracy_including_the_far_tail():
+    """float32 Phi(x) (exact gelu) keeps its *relative* accuracy down to x = -13 (Phi ~ 1e-38),
+    where 1 + erf(x / sqrt 2) would have no correct digit left."""
+    from scipy.special import ndtr
+    x = np.concatenate([_grid(-13, 13, 400_000), _grid(-1e-3, 1e-3, 10_000)]).astype(np.float32)
+    x64 = x.astype(np.float64)
+    out, ref = _apply(_ndtr32, x), ndtr(x64)
+    assert out.dtype == np.float32
+    assert _ulps(out, ref).max() <= 6  # (without vmath's exact split of x**2 / 2: ~64)
+    pdf, pref = _apply(_pdf32, x), np.exp(-0.5 * x64 * x64) / np.sqrt(2 * np.pi)
+    ok = pref > np.finfo(np.float32).tiny
+    assert _ulps(pdf[ok], pref[ok]).max() <= 3
+    edge = np.array([np.inf, -np.inf, 40.0, -40.0, 3e38, -3e38, 0.0, -0.0], np.float32)
+    np.testing.assert_allclose(_apply(_ndtr32, edge), [1, 0, 1, 0, 1, 0, 0.5, 0.5], rtol=3e-7)
+    np.testing.assert_array_equal(_apply(_pdf32, edge)[:6], 0.0)
+    assert np.isnan(_apply(_ndtr32, np.array([np.nan], np.float32))[0])
+
+
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "mish", "sigmoid", "elu"])
+def test_activation_kernels_float32_relative_accuracy_in_negative_tail(name):
+    """Far left, where these functions are tiny, float32 kernels stay accurate *relative* to
+    the value (formulas without cancellation; exact gelu's erfc-like tail)."""
+    x = -np.concatenate([np.linspace(3, 12, 20_001 // DENSE), [15.0, 20.0, 30.0]]).astype(np.float32)
+    ref = _ref_fwd(name, x, {})
+    ok = np.abs(ref) > np.finfo(np.float32).tiny * 16
+    out = K.run_activation(name, x)
+    tol = 12.0
+    if name == "gelu_tanh":
+        # x sigmoid(2u) ~ x e**(2u): float32 rounding of u = sqrt(2/pi) (x + 0.044715 x**3)
+        # (~3 roundings) is amplified |2u| times (torch has the same); 0.5 x (1 + tanh u) was
+        # off by ~170 ulp already at x = -3 and lost every digit beyond x ~ -4.5
+        x64 = x[ok].astype(np.float64)
+        tol = 4 + 3 * np.abs(2 * np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64 ** 3))
+    assert np.all(_ulps(out[ok], ref[ok]) <= tol)
+
+
 def test_verf_verfc_float32_grade():
     x = np.concatenate([_grid(-10, 10, 200_000), [np.inf, -np.inf]])
     assert np.max(np.abs(_apply(vmath.verf, x) - special.erf(x))) < 1.5e-7
@@ -139,10 +212,10 @@ def _ref_fwd(name, x, kw):
         return np.where(b * x > t, x, np.logaddexp(0, b * x) / b)
     if name == "mish":
         return x * np.tanh(np.logaddexp(0, x))
-    if name == "gelu_tanh":
-        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    if name == "gelu_tanh":  # = 0.5 x (1 + tanh(u)), without its cancellation for x < 0
+        return x * special.expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))
     if name == "gelu":
-        return 0.5 * x * (1 + special.erf(x / np.sqrt(2)))
+        return x * special.ndtr(x)  # (0.5 x (1 + erf(x / sqrt 2)) cancels for x < 0)
     raise KeyError(name)
 
 
@@ -274,3 +347,17 @@ def test_activation_kernels_special_values_match_numpy_backend(name):
             results[backend] = (y.detach().numpy(), t.grad.numpy())
     for ref, got in zip(results["numpy"], results["numba"]):
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-30, equal_nan=True)
+
+
+def test_numpy_reference_gelu_tanh_has_no_cancellation_in_float32():
+    """The NumPy path (the reference) computes tanh-gelu as x * sigmoid(2u) too: the old
+    0.5 x (1 + tanh u) was off by 1.3e-5 relative at x = -3 in float32."""
+    import autograd
+    import nn.functional as F
+    x = -np.linspace(3, 8, 501).astype(np.float32)
+    with autograd.backend("numpy"):
+        out = F.gelu(autograd.tensor(x), approximate="tanh").numpy()
+    ref = _ref_fwd("gelu_tanh", x, {})
+    x64 = x.astype(np.float64)
+    cond = np.abs(2 * np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64 ** 3))  # see the tail test
+    assert np.all(_ulps(out, ref) <= 4 + 3 * cond)

@@ -22,11 +22,9 @@ import math
 import numba
 
 from .parallel import kernel as _jit
-from .vmath import verfc, vexp, vexpm1, vlog1p_exp, vsigmoid, vtanh
+from .vmath import ndtr_pdf32, vexp_nonpos, vexpm1_nonpos, vlog1p_exp, vsigmoid, vtanh
 
 _SQRT_2_OVER_PI = 0.7978845608028654
-_INV_SQRT2 = 0.7071067811865476
-_INV_SQRT_2PI = 0.3989422804014327
 
 
 # ---- relu / leaky_relu / elu ---------------------------------------------------------------
@@ -68,8 +66,8 @@ def elu_fwd(x, alpha, out):
     a, zero = T(alpha), T(0.0)
     for i in numba.prange(x.size):
         v = x[i]
-        e = a * vexpm1(min(v, zero))  # (exp - 1 would cancel for small negative v)
-        out[i] = v if v > zero else e
+        e = a * vexpm1_nonpos(min(v, zero))  # (exp - 1 would cancel for small negative v)
+        out[i] = v if v >= zero else e  # (>=: a zero keeps its sign, as in NumPy)
 
 
 @_jit
@@ -78,7 +76,7 @@ def elu_bwd(x, alpha, g, out):
     a, zero = T(alpha), T(0.0)
     for i in numba.prange(x.size):
         v = x[i]
-        out[i] = g[i] if v > zero else g[i] * (a * vexp(min(v, zero)))
+        out[i] = g[i] if v > zero else g[i] * (a * vexp_nonpos(min(v, zero)))
 
 
 # ---- sigmoid / tanh / silu / softplus / mish ----------------------------------------------------
@@ -152,11 +150,11 @@ def softplus_bwd(x, beta, threshold, g, out):
 @numba.njit(inline="always", cache=True, error_model="numpy")
 def _tanh_softplus_sigmoid(v, zero, one, two):
     """(tanh(softplus(v)), sigmoid(v)) from a single exp; the constants carry the dtype."""
-    e = vexp(-abs(v))
+    e = vexp_nonpos(-abs(v))
     pos = v > zero
     num = one + two * e if pos else e * (e + two)
     den = num + two * e * e if pos else num + two
-    s = one / (one + e) if pos else e / (one + e)
+    s = (one if pos else e) / (one + e)  # (one division: select the numerator first)
     return num / den, s
 
 
@@ -207,19 +205,20 @@ def gelu_tanh_bwd(x, g, out):
 
 @_jit
 def gelu_erf_fwd(x, out):
-    """Exact GELU x * Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2 (erfc keeps Phi's relative
-    accuracy far in the negative tail). ``verfc`` is float32-grade: float32 arrays only."""
+    """Exact GELU x * Phi(x), float32 arrays only: ``ndtr_pdf32`` keeps Phi's relative
+    accuracy far in the negative tail (float64 data takes the NumPy/SciPy path)."""
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        out[i] = 0.5 * v * verfc(-v * _INV_SQRT2)
+        v = x[i]
+        cdf, _ = ndtr_pdf32(v)
+        out[i] = v * cdf
 
 
 @_jit
 def gelu_erf_bwd(x, g, out):
+    # d/dx x Phi(x) = Phi(x) + x phi(x); Phi and phi share one exp
     for i in numba.prange(x.size):
-        v = numba.float64(x[i])
-        cdf = 0.5 * verfc(-v * _INV_SQRT2)
-        pdf = _INV_SQRT_2PI * vexp(-0.5 * v * v)
+        v = x[i]
+        cdf, pdf = ndtr_pdf32(v)
         out[i] = g[i] * (cdf + v * pdf)
 
 
