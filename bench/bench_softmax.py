@@ -2,17 +2,26 @@
 jitgrad's numba backend (row kernels, 1 and 2 threads) vs its NumPy backend vs PyTorch CPU.
 
 Usage:  .venv/bin/python bench/bench_softmax.py [--repeats 15] [--shapes 128x10,1024x1000,64x32000]
-                                               [--torch-threads N] [--other-dims]
+                                               [--torch-threads N] [--other-dims] [--baseline DIR]
+                                               [--clock wall|thread]
 
 Each figure is what a user gets through autograd: a leaf tensor that requires grad, the op,
 then ``autograd.grad`` with an upstream gradient (for softmax) or of the mean loss (for
 cross_entropy, class-index targets). The contenders run interleaved, one call each per
 round, so load from other processes hits them alike; medians in microseconds.
+
+``--baseline DIR`` adds a before/after column: the same ops with the kernel module
+``DIR/autograd/kernels/softmax.py`` of another source tree (e.g. the last commit, from
+``git archive HEAD | tar -x -C /tmp/base``) swapped in; the op code around the kernels stays
+the current tree's.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -26,6 +35,11 @@ try:
 except ImportError:
     torch = None
 
+# --clock thread: CPU time of the calling thread instead of wall time. On a loaded machine it
+# leaves out the time the process spends preempted (wall-clock medians then swing by 2x);
+# it counts only the calling thread, so 2-thread columns are then not meaningful.
+CLOCK = [time.perf_counter]
+
 
 def interleaved(fns, repeats):
     """Median time of each function, calling them in turn ``repeats`` times."""
@@ -34,9 +48,9 @@ def interleaved(fns, repeats):
     times = {k: [] for k in fns}
     for _ in range(repeats):
         for k, f in fns.items():
-            t0 = time.perf_counter()
+            t0 = CLOCK[0]()
             f()
-            times[k].append(time.perf_counter() - t0)
+            times[k].append(CLOCK[0]() - t0)
     return {k: statistics.median(v) * 1e6 for k, v in times.items()}
 
 
@@ -49,6 +63,76 @@ def ours(backend, work, threads=1):
         finally:
             K.set_num_threads(1)
     return run
+
+
+def load_baseline(root, name):
+    """The kernel module autograd/kernels/<name>.py of another source tree, imported next to
+    the current one (its relative imports resolve to the current package)."""
+    path = os.path.join(root, "autograd", "kernels", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"autograd.kernels._baseline_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # (Numba's cache re-imports a kernel's module by name)
+    spec.loader.exec_module(mod)
+    mod.warmup("float32")
+    return mod
+
+
+def swapped(name, module, fn):
+    """fn, run with ``autograd.kernels.<name>`` replaced by ``module`` (the ops import the
+    kernel module by attribute at call time)."""
+    def run():
+        current = getattr(K, name)
+        setattr(K, name, module)
+        try:
+            fn()
+        finally:
+            setattr(K, name, current)
+    return run
+
+
+def kernels_alone(shapes, repeats, base):
+    """Each kernel alone (arrays in, a fresh output array out, no autograd) vs the ATen
+    kernel torch's autograd calls for the same step, and the baseline's kernel."""
+    from autograd.kernels import softmax as SK
+    rng = np.random.default_rng(0)
+    print(f"\nkernels alone, float32, medians of {repeats} (us); ratio = torch / ours")
+    print(f"{'kernel':22s} {'shape':>10s} {'ours':>9s} {'torch':>9s} {'ratio':>6s}"
+          + (f" {'before':>9s} {'bef/ours':>8s}" if base else ""))
+    for shape in shapes:
+        x = rng.standard_normal(shape).astype(np.float32) * 3
+        g = rng.standard_normal(shape).astype(np.float32)
+        t = rng.integers(0, shape[1], shape[0])
+        y, ly = SK.softmax(x, 1), SK.log_softmax(x, 1)
+        w, scale = np.ones(shape[1]), np.full(shape[0], 1.0 / shape[0])
+        _, prob = SK.cross_entropy(x, t, w, -100, 0.0)
+        cases = {
+            "softmax fwd": (lambda m: m.softmax(x, 1), lambda: torch.softmax(tx, 1)),
+            "softmax bwd": (lambda m: m.softmax_backward(y, g, 1),
+                            lambda: torch.ops.aten._softmax_backward_data(tg, ty, 1, torch.float32)),
+            "log_softmax fwd": (lambda m: m.log_softmax(x, 1), lambda: torch.log_softmax(tx, 1)),
+            "log_softmax bwd": (lambda m: m.log_softmax_backward(ly, g, 1),
+                                lambda: torch.ops.aten._log_softmax_backward_data(
+                                    tg, tly, 1, torch.float32)),
+            "cross_entropy fwd": (lambda m: m.cross_entropy(x, t, w, -100, 0.0),
+                                  lambda: torch.nn.functional.cross_entropy(tx, tt)),
+            "cross_entropy bwd": (lambda m: m.cross_entropy_backward(prob, t, w, -100, 0.0, scale),
+                                  None),
+        }
+        if torch is not None:
+            tx, tg, ty, tly, tt = (torch.from_numpy(a) for a in (x, g, y, ly, t))
+        for name, (ours_fn, torch_fn) in cases.items():
+            fns = {"ours": lambda: ours_fn(SK)}
+            if torch is not None and torch_fn is not None:
+                fns["torch"] = torch_fn
+            if base is not None:
+                fns["before"] = lambda: ours_fn(base)
+            res = interleaved(fns, repeats)
+            tt_ = res.get("torch")
+            row = f"{name:22s} {'x'.join(map(str, shape)):>10s} {res['ours']:9.1f} "
+            row += f"{tt_:9.1f} {tt_ / res['ours']:6.2f}" if tt_ else f"{'-':>9s} {'-':>6s}"
+            if base is not None:
+                row += f" {res['before']:9.1f} {res['before'] / res['ours']:8.2f}"
+            print(row, flush=True)
 
 
 def other_dims(repeats):
@@ -85,17 +169,27 @@ def main():
     ap.add_argument("--torch-threads", type=int, default=0, help="0: torch's default")
     ap.add_argument("--other-dims", action="store_true",
                     help="also time reductions along a non-last axis (kernel choice)")
+    ap.add_argument("--kernels", action="store_true",
+                    help="also time each kernel alone vs torch's ATen kernel (1 thread)")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="source tree whose kernels/softmax.py to time as 'before' (1 thread)")
+    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                    help="thread: time.thread_time (1-thread columns only; see CLOCK)")
     args = ap.parse_args()
+    if args.clock == "thread":
+        CLOCK[0] = time.thread_time
     if torch is not None and args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
     from autograd.kernels import softmax as SK
     SK.warmup("float32")
+    base = load_baseline(args.baseline, "softmax") if args.baseline else None
     rng = np.random.default_rng(0)
     print(f"float32, medians of {args.repeats} (us); torch on {torch.get_num_threads() if torch else '-'}"
           " threads; ratio = torch time / ours (above 1: ours is faster)")
     print(f"{'op':22s} {'shape':>10s} {'numpy':>9s} {'numba 1t':>9s} {'numba 2t':>9s} {'torch':>9s} "
-          f"{'torch/1t':>8s} {'torch/2t':>8s} {'numpy/1t':>8s}")
+          f"{'torch/1t':>8s} {'torch/2t':>8s} {'numpy/1t':>8s}"
+          + (f" {'before 1t':>9s} {'before/1t':>9s} {'torch/bef':>9s}" if base else ""))
     for shape in shapes:
         x = rng.standard_normal(shape).astype(np.float32) * 3
         g = rng.standard_normal(shape).astype(np.float32)
@@ -120,6 +214,8 @@ def main():
                    "numba2": ours("numba", w, 2)}
             if torch is not None:
                 fns["torch"] = tw[name]
+            if base is not None:
+                fns["before"] = ours("numba", swapped("softmax", base, w))
             res = interleaved(fns, args.repeats)
             tt_ = res.get("torch")
             row = (f"{name:22s} {'x'.join(map(str, shape)):>10s} {res['numpy']:9.1f} "
@@ -127,7 +223,12 @@ def main():
             row += f"{tt_:9.1f} {tt_ / res['numba1']:8.2f} {tt_ / res['numba2']:8.2f}" if tt_ else \
                 f"{'-':>9s} {'-':>8s} {'-':>8s}"
             row += f" {res['numpy'] / res['numba1']:8.2f}"
+            if base is not None:
+                row += f" {res['before']:9.1f} {res['before'] / res['numba1']:9.2f}"
+                row += f" {tt_ / res['before']:9.2f}" if tt_ else f" {'-':>9s}"
             print(row, flush=True)
+    if args.kernels:
+        kernels_alone(shapes, args.repeats, base)
     if args.other_dims:
         other_dims(args.repeats)
 

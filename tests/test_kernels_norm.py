@@ -153,6 +153,26 @@ def test_layer_norm_large_offset(backend, dtype, offset, tol):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_layer_norm_one_pass_statistics_both_branches(dtype):
+    """The kernel's mean/variance come from sums shifted by each row's first element; when
+    that element is far from the mean (rows 0 and 2: the shifted sums would cancel) it
+    takes a second, exact pass. Both branches must agree with float64 two-pass statistics,
+    at offsets where E[x**2] - E[x]**2 would be garbage."""
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(4, 50)) + 1e3
+    x[0, 0] = 1e3 + 400.0     # an outlier first: the second-pass branch
+    x[2, 0] = -5e3
+    x = x.astype(dtype)
+    _, mean, rstd = K.layer_norm_forward(x, 50, None, None, 1e-5)
+    x64 = x.astype(np.float64)
+    mu = x64.mean(1)
+    var = ((x64 - mu[:, None]) ** 2).mean(1)
+    tol = 1e-6 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(mean, mu, rtol=tol)
+    np.testing.assert_allclose(rstd, 1 / np.sqrt(var + 1e-5), rtol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_layer_norm_nan_inf_rows(dtype):
     """A row with nan or inf becomes nan; the other rows are untouched (both backends)."""
     rng = np.random.default_rng(3)

@@ -280,3 +280,69 @@ def test_cross_entropy_uint8_targets_and_float32_weights():
     l_np, g_np = _ce("numpy", x, t, np.float32(1.0), weight=w)
     np.testing.assert_allclose(l_nb, l_np, rtol=1e-6)
     np.testing.assert_allclose(g_nb, g_np, rtol=1e-5, atol=1e-7)
+
+
+# ---- the building blocks ----------------------------------------------------------------------
+@pytest.mark.parametrize("dtype,max_ulp", [(np.float32, 1.5), (np.float64, 2.0)])
+def test_exp_nonpos_accuracy_and_special_values(dtype, max_ulp):
+    """K.exp_nonpos (the exp after the max is subtracted) against float64 / longdouble exp:
+    within a few ulp over the whole non-positive range, subnormal results included; exact at
+    0; 0 for -inf and far below the smallest subnormal; nan for nan."""
+    lo = -104.0 if dtype == np.float32 else -746.0
+    d = np.concatenate([-np.geomspace(1e-8, -lo, 3001), -np.linspace(0, 1, 1001)]).astype(dtype)
+    got = np.array([K.exp_nonpos(v) for v in d], dtype)  # (runs the generic Python form)
+    ref = np.exp(d.astype(np.longdouble))
+    tiny = np.finfo(dtype).smallest_subnormal
+    ulp = np.maximum(np.spacing(np.abs(ref).astype(dtype)), tiny).astype(np.longdouble)
+    err = np.abs(got.astype(np.longdouble) - ref) / ulp
+    assert err.max() <= max_ulp, (d[err.argmax()], err.max())
+    special = np.array([0.0, -0.0, -np.inf, np.nan, lo - 50], dtype)
+    out = np.array([K.exp_nonpos(v) for v in special], dtype)
+    assert out[0] == out[1] == 1.0 and out[2] == 0.0 and np.isnan(out[3]) and out[4] == 0.0
+    # and inside a compiled kernel (a row softmax): the same values on rows of 0 and d
+    x = np.stack([np.zeros_like(d), d], 1)
+    y = K.softmax(x, 1)
+    np.testing.assert_allclose(y[:, 1], (got / (1 + got.astype(np.float64))).astype(dtype),
+                               rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_max_skips_nan_and_rows_with_nan_stay_nan(dtype):
+    """The vectorised row maximum ignores nan (LLVM maxnum, np.fmax semantics); a row holding
+    a nan must still come out all-nan, wherever the nan sits (first, in the SIMD body, in the
+    tail), and the other rows are untouched."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, 37)).astype(dtype)
+    for r, j in [(0, 0), (1, 17), (2, 36)]:
+        x[r, j] = np.nan
+    x[4, :] = np.nan
+    for name in ("softmax", "log_softmax"):
+        y = getattr(K, name)(x, 1)
+        assert np.isnan(y[[0, 1, 2, 4]]).all()
+        with autograd.backend("numpy"):
+            ref = getattr(autograd, name)(autograd.tensor(x[3:4]), 1).numpy()
+        np.testing.assert_allclose(y[3:4], ref, **TOL[dtype])
+    loss, prob = K.cross_entropy(x, np.zeros(5, np.int64), np.ones(37), -100, 0.0)
+    assert np.isnan(loss[[0, 1, 2, 4]]).all() and np.isfinite(loss[3])
+
+
+@pytest.mark.parametrize("tdtype", [np.int32, np.uint8, np.int64])
+def test_cross_entropy_unweighted_fast_path(tdtype):
+    """Unweighted class targets skip the general target checks (a min/max test instead):
+    other integer dtypes, an ignore_index that is a valid class, and out-of-range targets
+    (which go back to the general path and raise) behave as on the numpy backend."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((9, 4)).astype(np.float32)
+    t = np.array([0, 3, 1, 1, 2, 3, 0, 2, 1], tdtype)
+    for kw in (dict(), dict(ignore_index=1), dict(ignore_index=1, reduction="sum"),
+               dict(ignore_index=2, reduction="none", label_smoothing=0.1)):
+        g = np.ones(9 if kw.get("reduction") == "none" else (), np.float32)
+        l_nb, g_nb = _ce("numba", x, t, g, **kw)
+        l_np, g_np = _ce("numpy", x, t, g, **kw)
+        np.testing.assert_allclose(l_nb, l_np, rtol=1e-6)
+        np.testing.assert_allclose(g_nb, g_np, rtol=1e-5, atol=1e-7)
+    bad = t.copy()
+    bad[4] = 4
+    for backend in ("numba", "numpy"):
+        with autograd.backend(backend), pytest.raises(IndexError, match="out of bounds"):
+            F.cross_entropy(autograd.tensor(x), autograd.tensor(bad))

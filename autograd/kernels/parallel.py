@@ -26,6 +26,16 @@ import numba
 # the order of operations are untouched (no reassociation, unlike full fastmath).
 JIT_OPTIONS = dict(error_model="numpy", nogil=True, fastmath={"contract"})
 
+# Options for small *reduction helpers* (row sums, dot products), called from kernels.
+# LLVM vectorises a floating-point sum only if it may reassociate it (one partial sum per
+# SIMD lane); "reassoc" allows exactly that, and nothing else: no "nnan"/"ninf", so nan and
+# inf propagate as in NumPy, and the sum differs from NumPy's pairwise sum by rounding only.
+# Keep such a loop in its own helper: the flag would also let LLVM reorder the arithmetic of
+# anything else in the same function (e.g. an exp's range reduction, which relies on the
+# exact order of its operations). Helpers are not ``inline="always"``: Numba-level inlining
+# drops their flags, whereas LLVM's own inlining keeps the per-instruction flags.
+REDUCE_OPTIONS = dict(JIT_OPTIONS, cache=True, fastmath={"contract", "reassoc"})
+
 _state = {"threads": 1}
 _lock = threading.Lock()
 PARALLEL_MIN_SIZE = 200_000  # below this, starting threads costs more than it saves
