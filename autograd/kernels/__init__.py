@@ -112,3 +112,5 @@ def warmup(dtypes=("float32", "float64")) -> None:
         conv.warmup(dt)
         from . import softmax
         softmax.warmup(dt)
+        from . import reduce
+        reduce.warmup(dt)

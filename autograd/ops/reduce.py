@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import return_types
+from ..backend import use_numba as _use_numba
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
@@ -47,6 +48,21 @@ _xp.define("unreduce", numpy=lambda g, s, d, k: unreduce(g, s, d, k, _xp.NUMPY),
            tensor=lambda g, s, d, k: unreduce(g, s, d, k, _xp.TENSOR))
 
 
+# ---- Numba fast path ----------------------------------------------------------------------
+# With the numba backend, sum/mean, amax/amin (and max()/min() of everything),
+# max(dim)/min(dim) and logsumexp reduce float32/float64 arrays over consecutive dims with
+# the kernels in autograd/kernels/reduce.py (which also hand some layouts back to NumPy where
+# NumPy measured faster); the NumPy code stays the reference (tests/test_kernels_reduce.py
+# compares the two). Anything else (tuple dims with gaps, empty, 0-d, int data, strided
+# input: a copy first measured slower than NumPy's strided loops) runs the NumPy code.
+def _kernels(x, dims):
+    """The reduction kernel module when it handles reducing ``x`` over ``dims``, else None."""
+    if not _use_numba():
+        return None
+    from ..kernels import reduce as rk
+    return rk if rk.supports(x, dims) else None
+
+
 # ---- sum ----------------------------------------------------------------------------------
 class Sum(Op):
     """Sum over ``dims``; every input element gets the output's gradient."""
@@ -54,6 +70,10 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        rk = _kernels(x, dims) if dtype == x.dtype else None
+        if rk is not None:
+            out = rk.sum_mean(x, dims)
+            return out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
         out = np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
         return np.asarray(out)
 
@@ -97,6 +117,10 @@ class Mean(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.count = count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+        rk = _kernels(x, dims)
+        if rk is not None:
+            out = rk.sum_mean(x, dims, mean=True)
+            return out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
         return np.asarray(np.mean(x, axis=dims, keepdims=keepdim) if count
                           else np.full(_keepdim_shape(x.shape, dims) if keepdim else
                                        tuple(n for i, n in enumerate(x.shape) if i not in dims),
@@ -201,14 +225,17 @@ class _SelectAlong(Op):
     """
 
     @staticmethod
-    def forward(ctx, x, index, dim, keepdim, unique=True):
+    def forward(ctx, x, index, dim, keepdim, unique=True, values=None):
         ctx.index, ctx.dim, ctx.keepdim, ctx.in_shape = index, dim, keepdim, x.shape
         ctx.unique = unique  # no index repeats along dim (sort, max): no accumulation needed
-        out = np.take_along_axis(x, index, axis=dim)
+        # ``values``: x at index (keepdim shape), when the caller already has them (a kernel
+        # that found the index found them too)
+        out = np.take_along_axis(x, index, axis=dim) if values is None else values
         return out if keepdim else np.squeeze(out, dim)
 
     @staticmethod
     def backward(ctx, g, xp):
+        # (a scatter kernel measured no faster than np.zeros + put_along_axis: NumPy here)
         return xp.scatter_along(g, ctx.index, ctx.dim, ctx.keepdim, ctx.in_shape, ctx.unique)
 
 
@@ -257,7 +284,7 @@ _SELECT_OPS: dict = {}
 
 
 def _select(input: Tensor, index: np.ndarray, dim: int, keepdim: bool, name: str,
-            unique: bool = True) -> Tensor:
+            unique: bool = True, values=None) -> Tensor:
     """Differentiable ``input`` values at ``index`` (keepdim-shaped int64 array) along ``dim``.
 
     ``name`` is torch's grad_fn prefix ("Max" -> MaxBackward0). 0-d inputs are treated as 1-D.
@@ -270,7 +297,8 @@ def _select(input: Tensor, index: np.ndarray, dim: int, keepdim: bool, name: str
         from .movement import reshape
         return cls.apply(reshape(input, (1,)), index=index.reshape(1), dim=0, keepdim=False,
                          unique=unique)
-    return cls.apply(input, index=index, dim=dim, keepdim=keepdim, unique=unique)
+    return cls.apply(input, index=index, dim=dim, keepdim=keepdim, unique=unique,
+                     values=values)
 
 
 def _indices_out(index: np.ndarray, ndim: int, dim: int, keepdim: bool) -> Tensor:
@@ -535,12 +563,25 @@ register(OpInfo("std_mean", std_mean, samples=lambda rng: _var_samples(rng)[:6],
 
 # ---- amax / amin and full-reduction max() / min() ----------------------------------------
 class _Extreme(Op):
-    """Max or min over ``dims``; ties share the gradient evenly (like torch's amax/amin)."""
+    """Max or min over ``dims``; ties share the gradient evenly (like torch's amax/amin).
+
+    NumPy path: the forward computes the weights (1/ties on the extremes, else 0) for the
+    backward. Kernel path: the forward only reduces and saves input and output; the
+    backward finds the ties and writes the gradient in one kernel (or, when recording a
+    graph, builds the same weights from the saved arrays).
+    """
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_fn):
-        out_keep = np_fn(x, axis=dims, keepdims=True)
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        rk = _kernels(x, dims) if np_fn is np.max or np_fn is np.min else None
+        if rk is not None:
+            out_keep = rk.extreme(x, dims, np_fn is np.max)
+            out = out_keep if keepdim else out_keep.reshape(_out_shape(x.shape, dims, False))
+            ctx.weights = None
+            ctx.save_for_backward(x, out)  # (an in-place change of either is then caught)
+            return out
+        out_keep = np_fn(x, axis=dims, keepdims=True)
         if ctx.needs_input_grad:  # (empty when nothing is recorded: skip the work)
             ctx.weights = _even_weights(x, out_keep, dims)
         return np.asarray(out_keep if keepdim else out_keep.reshape(
@@ -548,8 +589,17 @@ class _Extreme(Op):
 
     @staticmethod
     def backward(ctx, g, xp):
+        weights = ctx.weights
+        if weights is None:  # the kernel path's forward
+            x, out = ctx.saved_tensors
+            if not xp.graph:
+                from ..kernels import reduce as rk
+                return rk.extreme_backward(x, out, g, ctx.dims)
+            x, out = x._data, out._data  # the weights are constants: plain arrays
+            weights = _even_weights(x, out.reshape(_keepdim_shape(x.shape, ctx.dims)),
+                                    ctx.dims)
         g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
-        return g_full * xp.asarray(ctx.weights)
+        return g_full * xp.asarray(weights)
 
 
 class Amax(_Extreme):
@@ -659,8 +709,13 @@ def _max_min(input, dim, keepdim, opname, np_arg, full_cls, name):
         _check_nonempty_dims(input, (d,), opname)
     arr = _as1d(input._data)
     dd = d if input.ndim else 0
-    index = np.expand_dims(np_arg(arr, axis=dd), dd)
-    values = _select(input, index, dd, keepdim, name)
+    rk = _kernels(arr, (dd,)) if input.ndim else None
+    if rk is not None:  # value and index in one pass
+        found, index = rk.arg_extreme(arr, dd, opname == "max")
+        values = _select(input, index, dd, keepdim, name, values=found)
+    else:
+        index = np.expand_dims(np_arg(arr, axis=dd), dd)
+        values = _select(input, index, dd, keepdim, name)
     return getattr(return_types, opname)(values, _indices_out(index, input.ndim, dd, keepdim))
 
 
@@ -812,6 +867,12 @@ class Logsumexp(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        rk = _kernels(x, dims)
+        if rk is not None:
+            out = rk.logsumexp(x, dims)
+            out = out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
+            ctx.save_for_backward(x, out)
+            return out
         m = np.max(x, axis=dims, keepdims=True, initial=-np.inf) if x.size else \
             np.full(_keepdim_shape(x.shape, dims), -np.inf, x.dtype)
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
@@ -825,6 +886,10 @@ class Logsumexp(Op):
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
         shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
+        if not xp.graph:
+            rk = _kernels(x, dims)
+            if rk is not None:
+                return rk.logsumexp_backward(x, out, g, dims)
         return xp.unreduce(g, shape, dims, keepdim) * xp.exp(
             x - xp.unreduce(out, shape, dims, keepdim))
 
