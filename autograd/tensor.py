@@ -59,6 +59,11 @@ class Tensor:
     _leaf_hooks = None       # hooks on a leaf's gradient
     _post_acc_hooks = None
     name = None
+    # Views (see ops/indexing.py ``_view_of``): a view keeps ``_view = (base, steps,
+    # made_in_no_grad)``, where ``steps`` replays the view from its base; a base keeps
+    # weak references to its views in ``_views`` so an in-place write can update them.
+    _view = None
+    _views = None
 
     # ``ndarray + Tensor`` must defer to Tensor.__radd__ rather than let NumPy iterate us.
     __array_ufunc__ = None
@@ -232,6 +237,15 @@ class Tensor:
         value = value._data if isinstance(value, Tensor) else np.asarray(value)
         self._data = value
 
+    @property
+    def _base(self):
+        """The tensor this view looks into (None if this tensor is not a view), as in torch."""
+        view = self._view
+        return None if view is None else view[0]
+
+    def _is_view(self) -> bool:
+        return self._view is not None
+
     def detach(self) -> "Tensor":
         """A new tensor sharing memory (and the version counter) with no graph history."""
         t = Tensor._make(self._data)
@@ -239,6 +253,8 @@ class Tensor:
         return t
 
     def detach_(self) -> "Tensor":
+        if self._view is not None:
+            self._view = None  # no longer follows its base's history
         self.grad_fn = None
         self._requires_grad = False
         return self

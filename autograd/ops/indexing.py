@@ -22,11 +22,14 @@ equivalent all-array ("mesh") index that produces PyTorch's layout.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, wrap_dim
@@ -243,11 +246,15 @@ class GetItem(Op):
     """``x[idx]``; VJP: the gradient added into zeros at ``idx`` (repeats accumulate)."""
 
     grad_fn_name = "IndexBackward0"
+    view_param = "idx"  # the parameter that replays this op as a view (see ``_view_of``)
 
     @staticmethod
     def forward(ctx, x, idx):
         ctx.idx, ctx.in_shape = idx, x.shape
-        return x[idx]
+        out = x[idx]
+        if type(out) is not np.ndarray:  # all ints: NumPy gives a scalar (a copy), and
+            out = x[idx + (Ellipsis,)]   # with ``...`` a 0-d view, as torch's x[i] is
+        return out
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -352,14 +359,67 @@ def getitem(input: Tensor, index) -> Tensor:
                 [3., 3.]])
     """
     idx = _normalize_index(index, input)
-    return _view_of(GetItem.apply(input, idx=idx), input)
+    return _view_of(GetItem.apply(input, idx=idx), input, GetItem, idx)
 
 
-def _view_of(out: Tensor, input: Tensor) -> Tensor:
-    """A basic index gives a view (as in PyTorch): share the version counter so that an
-    in-place change through either one invalidates values saved from the other."""
-    if np.may_share_memory(out._data, input._data):
-        out._version_cell = input._version_cell
+# ---- views ----------------------------------------------------------------------------------
+# A view op's output shares memory with its input, as in PyTorch (basic indexing, select,
+# narrow, reshape when possible, permute, expand, diagonal, ...). ``_view_of`` marks it:
+#
+# * it shares its base's version counter, so an in-place change through either one
+#   invalidates values saved from the other;
+# * ``out._view = (base, steps, made_in_no_grad)``: ``base`` is the tensor that is not itself
+#   a view (views of views point at the root, like torch's ``_base``), and ``steps`` is a
+#   tuple of ``(op class, param)`` that replays the view from the base, on a Tensor
+#   (``cls.apply(base, **{cls.view_param: param})``) or on an array (``cls.forward``);
+# * the base keeps a weak reference to the view (``base._views``).
+#
+# An in-place write through the view then rebases the base's history and regenerates the
+# history of its live views (``ops/inplace.py``); see docs/design-notes.md.
+class _ViewRefs(list):
+    """Weak references to a base's views. Dead references are dropped whenever the list
+    has doubled since the last clean-up, so slicing a long-lived tensor in a loop keeps it
+    small at an amortised O(1) cost per view."""
+
+    __slots__ = ("limit",)
+
+    def __init__(self):
+        super().__init__()
+        self.limit = 16
+
+    def prune(self):
+        self[:] = [r for r in self if r() is not None]
+        self.limit = 2 * len(self) + 16
+
+
+_weakref = weakref.ref
+
+
+def _view_of(out: Tensor, input: Tensor, op, param) -> Tensor:
+    """Mark ``out = op(input, param)`` as a view of ``input``'s base if NumPy returned a view
+    (it copies for advanced indices and for some reshapes); returns ``out``.
+
+    This runs for every view op, so it is kept to a few attribute reads and writes."""
+    arr = out._data.base
+    if arr is None or (arr is not input._data and arr is not input._data.base):
+        return out
+    view = input._view
+    no_grad = out.grad_fn is None and not _grad_enabled.get()  # (recorded: grad mode is on)
+    if view is None:
+        base, steps = input, ((op, param),)
+    else:
+        base, steps, no_grad = view[0], view[1] + ((op, param),), view[2] or no_grad
+    out._version_cell = base._version_cell
+    out._view = (base, steps, no_grad)
+    # Views made in no_grad mode are never regenerated (torch refuses to rebase them), and a
+    # leaf that requires grad can never be rebased: neither needs to know its views.
+    if not no_grad and (base.grad_fn is not None or not base._requires_grad):
+        refs = base._views
+        if refs is None:
+            base._views = refs = _ViewRefs()
+        refs.append(_weakref(out))
+        if len(refs) > refs.limit:
+            refs.prune()
     return out
 
 

@@ -11,24 +11,59 @@ Every in-place op is "the out-of-place op, written back into this tensor's memor
 Either way the tensor's version counter is bumped, so a backward pass that saved the old
 value refuses to run (PyTorch's "modified by an inplace operation" error) instead of
 silently using the new value.
+
+Views (PyTorch's CopySlices). Writing into a view ``v`` of ``base`` changes ``base`` too,
+so ``base``'s history must change with it: ``base`` takes over a ``CopySlices`` node
+(the old base with the view's region replaced by the in-place result), and every live view
+of ``base``, ``v`` included, gets a fresh ``grad_fn`` by replaying its view ops on the new
+``base``. An in-place op on ``base`` itself regenerates its views the same way, so a view
+used afterwards sees the updated history.
 """
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 
 from ..errors import DTypeError
+from ..function import _NO_RECORD, Op
 from ..grad_mode import _grad_enabled
 from ..random import _gen
 from ..tensor import Tensor
+from .indexing import GetItem, IndexPut
 
 __all__ = ["inplace_", "fill_", "copy_", "setitem_", "uniform_", "normal_", "bernoulli_",
            "exponential_", "random_", "reshape_inplace_"]
 
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_OF_LEAF_MSG = ("a view of a leaf Variable that requires grad is being used in an "
+                     "in-place operation.")
+_NO_GRAD_VIEW_MSG = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode "
+    "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+    "clarify your code by moving both the view and the inplace either both inside the no_grad "
+    "block (if you don't want the inplace to be tracked) or both outside (if you want the "
+    "inplace to be tracked).")
+_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation.")
 
 
-def _check_leaf(self: Tensor):
-    if self._requires_grad and self.grad_fn is None and _grad_enabled.get():
+def _check_inplace(self: Tensor, args=()):
+    """PyTorch's checks before writing into ``self`` while gradients are being recorded."""
+    if not _grad_enabled.get():
+        return
+    view = self._view
+    if not (self._requires_grad or (view is not None and view[0]._requires_grad)
+            or any(isinstance(a, Tensor) and a._requires_grad for a in args)):
+        return
+    if view is not None:
+        if view[2]:
+            raise RuntimeError(_NO_GRAD_VIEW_MSG)
+        base = view[0]
+        if base._requires_grad and base.grad_fn is None:
+            raise RuntimeError(_VIEW_OF_LEAF_MSG)
+    if self._requires_grad and self.grad_fn is None:
         raise RuntimeError(_LEAF_MSG)
 
 
@@ -44,15 +79,17 @@ def _write_back(self: Tensor, result: Tensor, opname: str):
                          f"the desired output type {names.get(self._data.dtype.kind, self.dtype)}"
                          f" (in-place {opname})")
     if not self._data.flags.writeable:
-        raise RuntimeError(f"{opname}: the tensor's memory is read-only (it is an expanded view); "
-                           "call .clone() first")
+        arr = self._data
+        if any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
+            raise RuntimeError(_OVERLAP_MSG)  # an expanded view
+        raise RuntimeError(f"{opname}: the tensor's memory is read-only; call .clone() first")
     np.copyto(self._data, out, casting="unsafe")
     self._version_cell[0] += 1
 
 
 def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
     """Run ``fn(self, *args)`` and store the result in ``self``; returns ``self``."""
-    _check_leaf(self)
+    _check_inplace(self, args)
     name = getattr(fn, "__name__", "op") + "_"
     record = _grad_enabled.get() and (
         self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
@@ -68,15 +105,28 @@ def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
         from .elementwise import to_dtype
         result = to_dtype(result, self.dtype)
     _write_back(self, result, name)
+    view = self._view
+    if view is not None:  # the write went into the base's memory: rebase the base
+        _rebase(view[0], view[1], self, result)
+        return self
     if result.grad_fn is not None:
-        self.grad_fn = result.grad_fn
-        self._output_nr = result._output_nr
-        self._requires_grad = True
+        _take_history(self, result)
         # saved copies of the result (e.g. exp_ saves its output) must follow this tensor
-        import weakref
-        self.grad_fn._out_ref = weakref.ref(self)
         _retarget_saved_output(self.grad_fn, result, self)
+    if self._views:
+        _refresh_views(self)
     return self
+
+
+def _take_history(t: Tensor, new: Tensor):
+    """Let ``t`` (whose memory already holds ``new``'s value) take over ``new``'s history."""
+    node = new.grad_fn
+    if node is None:
+        return
+    t.grad_fn = node
+    t._output_nr = new._output_nr
+    t._requires_grad = True
+    node._out_ref = weakref.ref(t)
 
 
 def _retarget_saved_output(node, result, self):
@@ -92,19 +142,101 @@ def _retarget_saved_output(node, result, self):
     node._saved = tuple(recs)
 
 
+# ---- writes through views -------------------------------------------------------------------
+class CopySlices(Op):
+    """``base`` with the elements at flat positions ``pos`` replaced by ``src`` (the graph
+    node a base takes over when one of its views is modified in place; torch's name).
+    VJP: ``g`` with those positions zeroed for ``base``, ``g`` at those positions for ``src``."""
+
+    grad_fn_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, src, pos):
+        ctx.pos = pos
+        out = base.copy()  # C-ordered, so out.reshape(-1) is a view of it
+        out.reshape(-1)[pos] = src
+        return out
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        pos, need = ctx.pos, ctx.needs_input_grad
+        gb = gs = None
+        if xp.graph:
+            if need[0]:
+                gb = CopySlices.apply(g, Tensor._make(np.zeros((), g._data.dtype)), pos=pos)
+            if need[1]:
+                gs = GetItem.apply(xp.reshape(g, (-1,)), idx=(pos,))
+        else:
+            if need[0]:
+                gb = g.copy()
+                gb.reshape(-1)[pos] = 0
+            if need[1]:
+                gs = np.asarray(g.reshape(-1)[pos])
+        return gb, gs
+
+
+def _replay(base, steps):
+    """The view described by ``steps``, recomputed from ``base`` (a Tensor, recorded)."""
+    t = base
+    for op, param in steps:
+        t = op.apply(t, **{op.view_param: param})
+    return t
+
+
+def _positions(shape, steps) -> np.ndarray:
+    """For each element of the view, its flat position in the base: replay the view's ops
+    on an array holding each base element's own position."""
+    pos = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
+    for op, param in steps:
+        pos = op.forward(_NO_RECORD, pos, **{op.view_param: param})
+    return np.asarray(pos)
+
+
+def _rebase(base: Tensor, steps, view: Tensor, result: Tensor):
+    """``view`` (a view of ``base`` by ``steps``) now holds ``result``: record that on the
+    base (CopySlices) and regenerate the history of the base's views."""
+    if result._data.shape != view._data.shape:
+        from .movement import expand
+        result = expand(result, view._data.shape)
+    pos = _positions(base._data.shape, steps)
+    _take_history(base, CopySlices.apply(base, result, pos=pos))
+    _refresh_views(base)
+
+
+def _refresh_views(base: Tensor):
+    """Give every live view of ``base`` a ``grad_fn`` replayed from ``base``'s current one.
+
+    (torch does this lazily, when the view's ``grad_fn`` is next read; our tensors read
+    ``grad_fn`` as a plain slot on the hot path, so it is done here, eagerly.)"""
+    for ref in base._views:
+        v = ref()
+        if v is not None and v._view is not None and v._view[0] is base:
+            _take_history(v, _replay(base, v._view[1]))
+
+
+def _overwrite(old: Tensor, value: Tensor) -> Tensor:
+    """``value`` (of ``old``'s dtype, broadcastable to its shape) written over all of
+    ``old``: the old value gets a zero gradient (``old * 0 + value`` would give nan where
+    ``old`` is inf)."""
+    if value._requires_grad and value._data.shape != old._data.shape:
+        from .movement import expand  # (expand's VJP sums the gradient back)
+        value = expand(value, old._data.shape)
+    return IndexPut.apply(old, value, idx=(Ellipsis,))
+
+
 def fill_(self: Tensor, value) -> Tensor:
     """Fill with a number (or a 0-d tensor); returns self."""
-    _check_leaf(self)
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
         if _grad_enabled.get() and (value._requires_grad or self._requires_grad):
-            from .movement import expand
-            return inplace_(self, lambda s, v: expand(v.to(s.dtype), tuple(s.shape)) + 0 * s, value)
+            from .elementwise import to_dtype
+            return inplace_(self, _overwrite, to_dtype(value, self.dtype))
         value = value.item()
+    _check_inplace(self)
     if _grad_enabled.get() and self._requires_grad:
-        return inplace_(self, lambda s: s * 0 + value)
+        return inplace_(self, _overwrite, Tensor._make(np.asarray(value, self._data.dtype)))
     self._data[...] = value
     self._version_cell[0] += 1
     return self
@@ -112,14 +244,15 @@ def fill_(self: Tensor, value) -> Tensor:
 
 def copy_(self: Tensor, src) -> Tensor:
     """Copy ``src`` (broadcast, cast) into self; differentiable w.r.t. ``src``."""
-    _check_leaf(self)
     if not isinstance(src, Tensor):
         src = Tensor._make(np.asarray(src))
     if _grad_enabled.get() and (src._requires_grad or self._requires_grad):
         from .movement import expand
         from .elementwise import to_dtype
-        return inplace_(self, lambda s, v: expand(to_dtype(v, s.dtype), tuple(s.shape)) + 0 * s
-                        if v._data.shape != s._data.shape else to_dtype(v, s.dtype) + 0 * s, src)
+        if src._data.shape != self._data.shape:
+            expand(src, self._data.shape)  # (only to check the shapes, with expand's error)
+        return inplace_(self, lambda s, v: _overwrite(s, to_dtype(v, s.dtype)), src)
+    _check_inplace(self)
     np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
     self._version_cell[0] += 1
     return self
@@ -128,11 +261,11 @@ def copy_(self: Tensor, src) -> Tensor:
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
     from .indexing import index_put_slice
-    _check_leaf(self)
     if isinstance(value, Tensor) and _grad_enabled.get() and (value._requires_grad or
                                                               self._requires_grad):
         inplace_(self, index_put_slice, index, value)
         return
+    _check_inplace(self)
     from .indexing import _normalize_index
     idx = _normalize_index(index, self)
     v = value._data if isinstance(value, Tensor) else value
@@ -144,8 +277,9 @@ def setitem_(self: Tensor, index, value) -> None:
 
 
 def _fill_random(self: Tensor, sample):
-    if self._requires_grad and self.grad_fn is None and _grad_enabled.get():
-        raise RuntimeError(_LEAF_MSG)
+    _check_inplace(self)
+    if _grad_enabled.get() and self._requires_grad:  # recorded: the old value gets no gradient
+        return inplace_(self, _overwrite, Tensor._make(np.asarray(sample, self._data.dtype)))
     self._data[...] = sample
     self._version_cell[0] += 1
     return self

@@ -40,6 +40,8 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
 class Expand(Op):
     """Broadcast to a bigger shape (a read-only view); VJP sums back to the input shape."""
 
+    view_param = "shape"
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -83,7 +85,7 @@ def expand(input: Tensor, *sizes) -> Tensor:
     shape = _expand_shape(input._data.shape, sizes_arg(sizes))
     if shape == input._data.shape:
         return input
-    return Expand.apply(input, shape=shape)
+    return _view_of(Expand.apply(input, shape=shape), input, Expand, shape)
 
 
 def broadcast_to(input: Tensor, size) -> Tensor:
@@ -147,6 +149,7 @@ class Reshape(Op):
     """Same elements, new shape (a view when NumPy can make one); VJP reshapes back."""
 
     grad_fn_name = "ViewBackward0"
+    view_param = "shape"
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -169,11 +172,12 @@ def reshape(input: Tensor, *shape) -> Tensor:
     shape = _infer_shape(input._data.size, sizes_arg(shape), input._data.shape)
     if shape == input._data.shape:
         return input
-    return Reshape.apply(input, shape=shape)
+    return _view_of(Reshape.apply(input, shape=shape), input, Reshape, shape)
 
 
 def view(input: Tensor, *shape) -> Tensor:
-    """Like ``reshape`` (our tensors have no stride restrictions on views)."""
+    """Like ``reshape``. (torch refuses a ``view`` that would need a copy; here such a
+    ``view`` copies like ``reshape``, and the result is then not a view.)"""
     return reshape(input, *shape)
 
 
@@ -191,6 +195,8 @@ register(OpInfo("view", view, ref=lambda x, s: x.reshape(s),
 # ---- permute / transpose ------------------------------------------------------------------
 class Permute(Op):
     """Reorder dimensions; VJP applies the inverse permutation."""
+
+    view_param = "dims"
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -219,7 +225,7 @@ def permute(input: Tensor, *dims) -> Tensor:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     if dims == tuple(range(input.ndim)):
         return input
-    return Permute.apply(input, dims=dims)
+    return _view_of(Permute.apply(input, dims=dims), input, Permute, dims)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -271,8 +277,8 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
         autograd.Size([1, 3])
     """
     d = wrap_dim(dim, input.ndim + 1)
-    shape = input.shape[:d] + (1,) + input.shape[d:]
-    return Reshape.apply(input, shape=shape)
+    shape = input._data.shape[:d] + (1,) + input._data.shape[d:]
+    return _view_of(Reshape.apply(input, shape=shape), input, Reshape, shape)
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:
@@ -287,7 +293,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
     new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
     if new == tuple(shape):
         return input
-    return Reshape.apply(input, shape=new)
+    return _view_of(Reshape.apply(input, shape=new), input, Reshape, new)
 
 
 _xp.define("unsqueeze", numpy=np.expand_dims, tensor=unsqueeze)
@@ -426,7 +432,11 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     # (a, b) -> (1, a, 1, b) -> (r0, a, r1, b) -> (r0*a, r1*b): each copy of the block
     x = reshape(input, tuple(v for n in shape for v in (1, n)))
     x = expand(x, tuple(v for r, n in zip(reps, shape) for v in (r, n)))
-    return reshape(x, tuple(r * n for r, n in zip(reps, shape)))
+    out = reshape(x, tuple(r * n for r, n in zip(reps, shape)))
+    if out._view is not None:  # NumPy could reshape without copying: torch's repeat copies
+        from .elementwise import clone
+        out = clone(out)
+    return out
 
 
 def tile(input: Tensor, *dims) -> Tensor:
@@ -460,7 +470,7 @@ class Flip(Op):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return np.flip(x, dims)
+        return np.flip(x, dims).copy()  # NumPy's flip is a view; torch's flip is a copy
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -621,7 +631,20 @@ class Narrow(GetItem):
 
 
 class Diagonal(GetItem):
-    """A diagonal of the last two dims: a GetItem with row and column index arrays."""
+    """A diagonal of the last two dims: a GetItem with row and column index arrays (its VJP),
+    whose forward returns a writable view (torch's diagonal is a view) rather than the copy
+    NumPy makes for array indices."""
+
+    @staticmethod
+    def forward(ctx, x, idx):
+        ctx.idx, ctx.in_shape = idx, x.shape
+        rows, cols = idx[-2], idx[-1]
+        # the diagonal's offset (an empty diagonal: any offset past the last column)
+        offset = int(cols[0] - rows[0]) if rows.size else x.shape[-1]
+        out = np.diagonal(x, offset, -2, -1)
+        if x.flags.writeable:
+            out.flags.writeable = True  # NumPy makes diagonal views read-only by default
+        return out
 
 
 def select(input: Tensor, dim: int, index: int) -> Tensor:
@@ -639,7 +662,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     if not -n <= index < n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {dim}")
-    return _view_of(Select.apply(input, idx=(slice(None),) * d + (index % n,)), input)
+    idx = (slice(None),) * d + (index % n,)
+    return _view_of(Select.apply(input, idx=idx), input, Select, idx)
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
@@ -663,8 +687,8 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
         start += n
     if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-    return _view_of(Narrow.apply(input, idx=(slice(None),) * d + (slice(start, start + length),)),
-                    input)
+    idx = (slice(None),) * d + (slice(start, start + length),)
+    return _view_of(Narrow.apply(input, idx=idx), input, Narrow, idx)
 
 
 def _diag_index(n1, n2, offset):
@@ -693,7 +717,8 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     x = movedim(input, (d1, d2), (n - 2, n - 1))
     rows, cols = _diag_index(x.shape[-2], x.shape[-1], int(offset))
-    return Diagonal.apply(x, idx=(slice(None),) * (n - 2) + (rows, cols))
+    idx = (slice(None),) * (n - 2) + (rows, cols)
+    return _view_of(Diagonal.apply(x, idx=idx), x, Diagonal, idx)
 
 
 def diag(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -705,8 +730,9 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         tensor([[1., 0.],
                 [0., 2.]])
     """
-    if input.ndim == 2:
-        return globals()["diagonal"](input, diagonal)
+    if input.ndim == 2:  # a copy, unlike ``diagonal`` (as in torch)
+        rows, cols = _diag_index(input.shape[0], input.shape[1], int(diagonal))
+        return GetItem.apply(input, idx=(rows, cols))
     if input.ndim != 1:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
     n = input.shape[0] + abs(int(diagonal))
