@@ -78,15 +78,20 @@ def main():
     bw = 2 * x.nbytes / copy_t
     print(f"n = {args.n:,} float32; copy bandwidth {bw / 1e9:.1f} GB/s (read + write)")
     print("kernel = our fwd + bwd kernels writing into preallocated outputs (serial); op = the "
-          "same through autograd.kernels.run_activation*, which allocate their outputs like "
-          "torch does (a fresh 40 MB array is always mmap'd by glibc: ~10 ms of page faults)")
-    print(f"{'activation':10s} {'kernel 1t':>9s} {'op 1thr':>9s} {'op 2thr':>9s} {'torch ms':>9s} "
+          "same through autograd.kernels.run_activation*, which allocate their outputs through "
+          "autograd.kernels.buffers (a 40 MB output reuses freed memory); fresh = op 1thr with "
+          "that reuse off (a fresh 40 MB array is always mmap'd by glibc: page faults)")
+    print(f"{'activation':10s} {'kernel 1t':>9s} {'fresh 1t':>9s} {'op 1thr':>9s} {'op 2thr':>9s} {'torch ms':>9s} "
           f"{'numpy ms':>9s} {'torch/op2':>10s} {'numpy/op2':>10s} {'kernel % of copy bw':>20s}")
     goals = []
     fwd_out, bwd_out = np.empty_like(x), np.empty_like(x)
     for name in ("gelu_tanh", "gelu", "silu", "mish", "tanh", "sigmoid"):
         fwd, bwd, _ = K.activation.ACTIVATIONS[name]
         kern = timeit(lambda: (fwd(x, fwd_out), bwd(x, g, bwd_out)), args.repeats)
+        K.buffers.set_max_bytes(0)
+        fresh = timeit(lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)),
+                       args.repeats)
+        K.buffers.set_max_bytes(256 << 20)
         ours1 = timeit(lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)),
                        args.repeats)
         K.set_num_threads(2)  # the parallel build (autograd.kernels.set_num_threads)
@@ -94,7 +99,7 @@ def main():
                       args.repeats)
         K.set_num_threads(1)
         moved = 2 * x.nbytes + 3 * x.nbytes
-        row = f"{name:10s} {kern * 1e3:9.1f} {ours1 * 1e3:9.1f} {ours * 1e3:9.1f}"
+        row = f"{name:10s} {kern * 1e3:9.1f} {fresh * 1e3:9.1f} {ours1 * 1e3:9.1f} {ours * 1e3:9.1f}"
         if torch is not None and TORCH.get(name) is not None:
             tx = torch.from_numpy(x).requires_grad_()
             tg = torch.from_numpy(g)

@@ -15,6 +15,4 @@ echo "--- the whole suite again on the numpy (reference) backend ---"
 AUTOGRAD_BACKEND=numpy .venv/bin/python -m pytest -p no:cacheprovider
 echo "--- kernels again with NUMBA_DISABLE_JIT=1 ---"
 NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -p no:cacheprovider -m "not needs_jit" \
-  tests/test_kernels.py tests/test_kernels_softmax.py tests/test_kernels_norm.py \
-  tests/test_kernels_conv.py tests/test_kernels_startup.py tests/test_optim_fused.py \
-  tests/test_ops_registry.py -k "kernel or vexp or verf or derived or fused or numba or parallel or maxpool"
+  tests/test_kernels*.py tests/test_optim_fused.py tests/test_ops_registry.py -k "kernel or vexp or verf or derived or fused or numba or parallel or maxpool"

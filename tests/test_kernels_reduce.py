@@ -268,3 +268,14 @@ def test_logsumexp_kernel_handles_large_and_infinite_rows():
         np.testing.assert_allclose(out[0], 1000.6931, rtol=1e-6)
         assert out[1] == np.inf and out[2] == -np.inf and np.isnan(out[3])
         np.testing.assert_allclose(out[4], np.log(2.0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_amax_result_modified_in_place_raises_on_both_backends(backend):
+    # torch saves amax's result: an in-place change of it must be caught, whichever path ran
+    with autograd.backend(backend):
+        x = autograd.randn(4, 5, requires_grad=True)
+        m = (x * 1.0).amax(1)
+        m.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            m.sum().backward()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import buffers
 from .activation import ACTIVATIONS
 
 # extra scalar parameters of each activation kernel, in order, with torch's defaults
@@ -27,7 +28,7 @@ def run_activation(name: str, x: np.ndarray, **kwargs) -> np.ndarray:
     """Forward of activation ``name`` on any-shaped float array (returns a new array)."""
     fwd = ACTIVATIONS[name][0]
     xc = x if x.flags.c_contiguous else x.copy()  # (ascontiguousarray would make 0-d 1-d)
-    out = np.empty_like(xc)
+    out = buffers.empty_like(xc)  # (very large outputs reuse memory: see buffers.py)
     fwd(xc.reshape(-1), *_params(name, kwargs), out.reshape(-1))
     return out
 
@@ -39,6 +40,6 @@ def run_activation_backward(name: str, x: np.ndarray, g: np.ndarray, **kwargs) -
     gc = np.broadcast_to(g, x.shape).astype(x.dtype, order="C", copy=False)
     if not gc.flags.c_contiguous:
         gc = gc.copy()
-    out = np.empty_like(xc)
+    out = buffers.empty_like(xc)  # (very large outputs reuse memory: see buffers.py)
     bwd(xc.reshape(-1), *_params(name, kwargs), gc.reshape(-1), out.reshape(-1))
     return out

@@ -582,16 +582,20 @@ class _Extreme(Op):
             ctx.save_for_backward(x, out)  # (an in-place change of either is then caught)
             return out
         out_keep = np_fn(x, axis=dims, keepdims=True)
+        out = np.asarray(out_keep if keepdim else out_keep.reshape(
+            _out_shape(x.shape, dims, False)))
         if ctx.needs_input_grad:  # (empty when nothing is recorded: skip the work)
             ctx.weights = _even_weights(x, out_keep, dims)
-        return np.asarray(out_keep if keepdim else out_keep.reshape(
-            _out_shape(x.shape, dims, False)))
+            # saved like the kernel path (and torch), only so that an in-place change of
+            # the input or the result is caught the same way on both backends
+            ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx, g, xp):
         weights = ctx.weights
+        x, out = ctx.saved_tensors  # (raises if either was modified in place since)
         if weights is None:  # the kernel path's forward
-            x, out = ctx.saved_tensors
             if not xp.graph:
                 from ..kernels import reduce as rk
                 return rk.extreme_backward(x, out, g, ctx.dims)

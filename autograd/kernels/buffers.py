@@ -1,0 +1,94 @@
+"""Reuse of very large output arrays (issue 3: "avoid re-allocating large temporaries").
+
+Why: glibc serves every block above its mmap threshold (at most 32 MiB on 64-bit Linux)
+with a fresh ``mmap``, and ``free`` gives it straight back to the OS. The next array of that
+size is new memory again, and the OS zero-fills each 4 KiB page on first touch: a 40 MB
+kernel output costs about 10 ms of page faults before the kernel writes a single value
+(``bench/bench_activation.py``), as long as the kernel itself takes. Smaller blocks come
+from the heap, which glibc already reuses, so only outputs of at least ``MIN_BYTES`` pass
+through here.
+
+How: arrays handed out by ``empty`` are also kept in a short list. An array is free for
+reuse when nothing but this list refers to it, which Python's reference count tells
+exactly (a view of it, a Tensor wrapping it, or a NumPy user holding ``.numpy()`` all
+count). So reuse can never hand out memory that something can still see. The list holds
+at most ``max_bytes`` in all (``set_max_bytes``; 0 turns reuse off); ``empty_cache()``
+lets go of everything, like ``torch.cuda.empty_cache``.
+
+Example:
+    >>> from autograd.kernels import buffers
+    >>> a = buffers.empty((10_000_000,), "float32")   # 40 MB: kept for reuse
+    >>> del a
+    >>> b = buffers.empty((10_000_000,), "float32")   # the same memory, no page faults
+"""
+from __future__ import annotations
+
+import math
+import threading
+from sys import getrefcount
+
+import numpy as np
+
+MIN_BYTES = 32 << 20  # glibc's largest mmap threshold: smaller blocks are reused anyway
+
+_max_bytes = 256 << 20
+_kept: list = []  # most recently used last
+_lock = threading.Lock()  # two threads must not both take the same free array
+
+# References to a kept array that nothing else uses, when ``empty`` checks it: the list's,
+# the loop variable's and ``getrefcount``'s argument (tests/test_kernels_buffers.py pins it).
+_FREE_REFS = 3
+
+
+def empty(shape, dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array, like ``np.empty``; large ones reuse memory."""
+    shape, dtype = tuple(shape), np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes < MIN_BYTES or _max_bytes == 0:
+        return np.empty(shape, dtype)
+    with _lock:
+        for i in range(len(_kept)):  # (not enumerate: its tuple would hold a reference)
+            arr = _kept[i]
+            if arr.shape == shape and arr.dtype == dtype and getrefcount(arr) <= _FREE_REFS:
+                del _kept[i]
+                _kept.append(arr)
+                return arr
+        arr = np.empty(shape, dtype)
+        _kept.append(arr)
+        _trim()
+        return arr
+
+
+def empty_like(x: np.ndarray) -> np.ndarray:
+    """``empty(x.shape, x.dtype)``."""
+    return empty(x.shape, x.dtype)
+
+
+def _trim():
+    """Drop the least recently used arrays until the list fits in ``_max_bytes`` (arrays
+    still in use just stop being tracked; their owners keep them)."""
+    total = sum(a.nbytes for a in _kept)
+    while _kept and total > _max_bytes:
+        total -= _kept.pop(0).nbytes
+
+
+def set_max_bytes(n: int) -> None:
+    """Keep at most ``n`` bytes of large arrays for reuse (0: no reuse)."""
+    global _max_bytes
+    if n < 0:
+        raise ValueError(f"set_max_bytes: expected a byte count >= 0, got {n}")
+    with _lock:
+        _max_bytes = int(n)
+        _trim()
+
+
+def empty_cache() -> None:
+    """Let go of every kept array (memory that is free goes back to the OS)."""
+    with _lock:
+        _kept.clear()
+
+
+def kept_bytes() -> int:
+    """Bytes currently kept (in use or free)."""
+    with _lock:
+        return sum(a.nbytes for a in _kept)

@@ -1,0 +1,99 @@
+"""autograd.kernels.buffers: large outputs reuse memory, never while anything can see it."""
+import threading
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd.kernels import buffers
+
+BIG = (buffers.MIN_BYTES // 4 + 1024,)  # float32 elements: just above the threshold
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pool():
+    buffers.empty_cache()
+    yield
+    buffers.set_max_bytes(256 << 20)
+    buffers.empty_cache()
+
+
+def _addr(a):
+    return a.__array_interface__["data"][0]
+
+
+def test_kernel_buffers_reuse_a_dead_array():
+    a = buffers.empty(BIG, np.float32)
+    addr = _addr(a)
+    del a
+    b = buffers.empty(BIG, np.float32)
+    assert _addr(b) == addr and b.shape == BIG and b.dtype == np.float32
+
+
+@pytest.mark.parametrize("holder", ["array", "view", "tensor", "numpy_of_tensor", "memoryview"])
+def test_kernel_buffers_never_hand_out_memory_in_use(holder):
+    a = buffers.empty(BIG, np.float32)
+    a[:4] = 7.0
+    keep = {"array": lambda: a, "view": lambda: a[::2],
+            "tensor": lambda: autograd.Tensor._make(a),
+            "numpy_of_tensor": lambda: autograd.Tensor._make(a).numpy(),
+            "memoryview": lambda: memoryview(a)}[holder]()
+    del a
+    b = buffers.empty(BIG, np.float32)
+    b[:] = 0.0
+    seen = np.asarray(keep._data if isinstance(keep, autograd.Tensor) else keep)
+    assert seen.ravel()[0] == 7.0
+
+
+def test_kernel_buffers_small_or_other_shapes_are_separate():
+    small = buffers.empty((1000,), np.float32)
+    assert buffers.kept_bytes() == 0 and small.shape == (1000,)
+    a = buffers.empty(BIG, np.float32)
+    addr = _addr(a)
+    del a
+    b = buffers.empty((BIG[0] // 2, 2), np.float32)  # same bytes, other shape: not reused
+    assert _addr(b) != addr and b.shape == (BIG[0] // 2, 2)
+
+
+def test_kernel_buffers_limit_and_empty_cache():
+    buffers.set_max_bytes(0)
+    a = buffers.empty(BIG, np.float32)
+    assert buffers.kept_bytes() == 0
+    buffers.set_max_bytes(a.nbytes)  # room for one array
+    x, y = buffers.empty(BIG, np.float32), buffers.empty(BIG, np.float32)
+    assert buffers.kept_bytes() == x.nbytes  # the older one stopped being tracked
+    buffers.empty_cache()
+    assert buffers.kept_bytes() == 0
+    with pytest.raises(ValueError, match="set_max_bytes"):
+        buffers.set_max_bytes(-1)
+    del x, y
+
+
+def test_kernel_buffers_threads_get_distinct_memory():
+    got, barrier = [], threading.Barrier(4)
+
+    def work():
+        barrier.wait()
+        for _ in range(20):
+            a = buffers.empty(BIG, np.float32)
+            a[:1] = threading.get_ident()
+            got.append(a)  # all kept alive: every one must be distinct memory
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({_addr(a) for a in got}) == len(got)
+
+
+def test_kernel_activation_outputs_reuse_memory_only_when_dead():
+    x = np.linspace(-3, 3, BIG[0], dtype=np.float32)
+    y1 = autograd.kernels.run_activation("sigmoid", x)
+    y2 = autograd.kernels.run_activation("sigmoid", x)
+    assert not np.shares_memory(y1, y2)
+    np.testing.assert_array_equal(y1, y2)
+    addr = _addr(y1)
+    del y1
+    y3 = autograd.kernels.run_activation("sigmoid", x)
+    assert _addr(y3) == addr
+    np.testing.assert_array_equal(y3, y2)
