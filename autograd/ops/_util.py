@@ -122,6 +122,21 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
     return ts, shape, dt
 
 
+def binary_operands(a, b):
+    """``operands(a, b)[0]`` for the arithmetic operators (``+ - *``), with the commonest
+    case first: two tensors of one dtype and shape need nothing, and this check is several
+    times cheaper than ``operands``' general signature (it runs once per ``y + b``)."""
+    if type(a) is Tensor:
+        x = a._data
+        if type(b) is Tensor:
+            y = b._data
+            if x.dtype is y.dtype and x.shape == y.shape:
+                return a, b
+        elif type(b) is float and x.dtype.kind == "f":  # ``y * 2.0``: the number adopts
+            return a, Tensor._make(np.asarray(b, x.dtype))  # the tensor's dtype
+    return operands(a, b)[0]
+
+
 def wrap_dim(dim, ndim: int) -> int:
     """Normalise a dim (negative counts from the end) with PyTorch's IndexError."""
     n = max(ndim, 1)

@@ -13,7 +13,7 @@ from ..errors import DTypeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import operands
+from ._util import binary_operands, operands
 from .registry import OpInfo, Sample, register
 
 __all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mul", "multiply",
@@ -163,7 +163,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     """
     if alpha != 1:
         other = mul(other, alpha)
-    (a, b), _, _ = operands(input, other)
+    a, b = binary_operands(input, other)
     return Add.apply(a, b)
 
 
@@ -193,7 +193,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
                          "operator instead.")
     if alpha != 1:
         other = mul(other, alpha)
-    (a, b), _, _ = operands(input, other)
+    a, b = binary_operands(input, other)
     return Sub.apply(a, b)
 
 
@@ -231,7 +231,7 @@ def mul(input, other) -> Tensor:
         >>> autograd.mul(autograd.tensor([1.0, 2.0]), 3)
         tensor([3., 6.])
     """
-    (a, b), _, _ = operands(input, other)
+    a, b = binary_operands(input, other)
     return Mul.apply(a, b)
 
 
