@@ -45,10 +45,10 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic, overload
+from numba.extending import intrinsic
 
 from .parallel import REDUCE_OPTIONS, kernel
-from .vmath import _LN2_HI, _LN2_HI_F32, _LN2_LO, _LN2_LO_F32, _LOG2E, _bits_to_f32, _bits_to_f64
+from .vmath import vexp_nonpos
 
 f32 = numba.float32
 _inline = numba.njit(inline="always", cache=True, error_model="numpy")
@@ -86,68 +86,9 @@ def _max(a):
 
 
 # ---- e**d for d <= 0 ---------------------------------------------------------------------
-# After subtracting the row maximum every exp argument is <= 0 (or nan, or -inf), so the
-# overflow handling of vmath's general ``vexp`` (a clamp and two selects per element) is not
-# needed: this is vexp's computation (same range reduction, same polynomial) with only a
-# lower clamp and the nan select left. Valid for d up to ~170 (2**n split in two halves
-# whose exponent fields stay in range), meant for d <= 0; -inf gives 0, nan gives nan.
-# (A local copy until vmath has such a variant: it belongs there.)
-@_inline
-def _exp_nonpos32(d):
-    dc = d if d > f32(-104.0) else f32(-104.0)  # -inf -> -104 (exp underflows to 0); nan too
-    n = np.floor(dc * f32(_LOG2E) + f32(0.5))
-    r = (dc - n * f32(_LN2_HI_F32)) - n * f32(_LN2_LO_F32)
-    p = f32(1.0 / 5040.0)
-    p = p * r + f32(1.0 / 720.0)
-    p = p * r + f32(1.0 / 120.0)
-    p = p * r + f32(1.0 / 24.0)
-    p = p * r + f32(1.0 / 6.0)
-    p = p * r + f32(0.5)
-    p = p * r * r + r + f32(1.0)
-    ni = numba.int32(n)
-    half = ni >> 1  # 2**n as two normal factors, so subnormal results come out right
-    y = p * _bits_to_f32((half + 127) << 23) * _bits_to_f32((ni - half + 127) << 23)
-    return d if d != d else y
-
-
-@_inline
-def _exp_nonpos64(d):
-    dc = d if d > -746.0 else -746.0
-    n = np.floor(dc * _LOG2E + 0.5)
-    r = (dc - n * _LN2_HI) - n * _LN2_LO
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    ni = numba.int32(n)
-    half = ni >> 1
-    y = p * _bits_to_f64(numba.int64(half + 1023) << 52) * \
-        _bits_to_f64(numba.int64(ni - half + 1023) << 52)
-    return d if d != d else y
-
-
-def exp_nonpos(d):
-    """``e**d`` for ``d <= 0`` in ``d``'s precision (float32 math for float32 ``d``)."""
-    return _exp_nonpos32(d) if isinstance(d, np.float32) else _exp_nonpos64(np.float64(d))
-
-
-@overload(exp_nonpos, inline="always")
-def _exp_nonpos_typed(d):
-    if d == types.float32:
-        return lambda d: _exp_nonpos32(d)
-    if isinstance(d, types.Float):
-        return lambda d: _exp_nonpos64(d)
-    return None
+# After subtracting the row maximum every exp argument is <= 0 (or nan, or -inf), so vmath's
+# exp without overflow handling is enough (``vexp_nonpos``: <= 1.5 ulp in float32).
+exp_nonpos = vexp_nonpos
 
 
 # ---- float64 sums over a 1-d row, vectorised (REDUCE_OPTIONS: reassociation allowed) ----------
