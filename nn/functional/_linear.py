@@ -64,20 +64,27 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     from ._take import take_along
     if not isinstance(input, Tensor):
         input = autograd.tensor(input)
-    if input.dtype.is_floating_point:
+    if input.dtype.name not in ("int64", "int32"):
+        kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
+                "bool": "BoolTensor"}.get(input.dtype.name, input.dtype.name)
         raise DTypeError("Expected tensor for argument #1 'indices' to have one of the following scalar "
-                         f"types: Long, Int; but got {input.dtype} instead (while checking arguments "
+                         f"types: Long, Int; but got autograd.{kind} instead (while checking arguments "
                          "for embedding)")
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
     num = weight.shape[0]
     idx = input._data.astype(np.int64).reshape(-1)
-    if idx.size and (idx.min() < -num or idx.max() >= num):
-        raise IndexError(f"index out of range in self (embedding has {num} rows, got index "
-                         f"{int(idx.max()) if idx.max() >= num else int(idx.min())})")
-    idx = idx % num if num else idx
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx += num
+    # torch has no negative indices here: -1 is an error, not the last row
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"index out of range in self (embedding: index {bad} for a weight of "
+                         f"{num} rows; indices must be in [0, {num - 1}])")
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        if padding_idx < 0:
+            padding_idx += num
     if padding_idx is not None and weight.requires_grad and np.any(idx == padding_idx):
         # the padding row's value is used but receives no gradient: take it from a detached copy
         keep = np.where(idx == padding_idx, -1, idx)

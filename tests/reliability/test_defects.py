@@ -1,0 +1,35 @@
+"""Regression tests for the defects of issue 14 that are not about checkpoints or the
+DataLoader (those are in test_checkpoint_files.py and test_dataloader_chaos.py). Each test
+failed before its fix."""
+import numpy as np
+import pytest
+
+import autograd
+import nn
+import nn.functional as F
+
+
+# ---- 2: Embedding takes no negative indices ---------------------------------------------------
+@pytest.mark.parametrize("bad", [-1, -5, 5])
+def test_embedding_rejects_out_of_range_indices_like_torch(bad):
+    emb = nn.Embedding(5, 3)
+    with pytest.raises(IndexError, match="index out of range in self"):
+        emb(autograd.tensor([0, bad]))
+    with pytest.raises(IndexError, match="index out of range in self"):
+        F.embedding(autograd.tensor([[bad]]), emb.weight, padding_idx=0)
+    assert emb.weight.grad is None
+
+
+def test_embedding_padding_idx_and_index_dtypes_like_torch():
+    w = autograd.randn(5, 3, requires_grad=True)
+    for pad in (5, -6):
+        with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
+            F.embedding(autograd.tensor([0, 1]), w, padding_idx=pad)
+    out = F.embedding(autograd.tensor([0, 4]), w, padding_idx=-1)  # -1 is row 4
+    out.sum().backward()
+    assert w.grad[4].tolist() == [0.0, 0.0, 0.0] and w.grad[0].tolist() == [1.0, 1.0, 1.0]
+    assert F.embedding(autograd.tensor([1], dtype=autograd.int32), w).shape == (1, 3)
+    for dt, name in [(autograd.uint8, "ByteTensor"), (autograd.bool, "BoolTensor"),
+                     (autograd.float32, "FloatTensor")]:
+        with pytest.raises(TypeError, match=f"Long, Int; but got autograd.{name} instead"):
+            F.embedding(autograd.tensor([0, 1]).to(dt), w)
