@@ -13,8 +13,10 @@ header metadata (``__metadata__["jitgrad.structure"]``), with each tensor replac
 reference to its array. Nothing is ever unpickled, so loading an untrusted file cannot run
 code. Files written by other safetensors tools load as a plain ``{name: tensor}`` dict.
 
-Writes are atomic: the bytes go to a temporary file in the same directory, which is fsynced
-and then renamed over the target, so an interrupted save leaves the previous file intact.
+Writes are atomic: the bytes go to a temporary file in the target's directory, which is
+fsynced and then renamed over the target, so an interrupted save leaves the previous file
+intact (a temporary left by a killed process is removed by the next save of that target).
+A symlink is followed (the link stays a link); devices, pipes and sockets are refused.
 Loads validate the whole file (sizes, header, every array's dtype/shape/offsets, every
 reference) before building anything and raise ``CheckpointError`` with the reason.
 
@@ -27,11 +29,14 @@ Example:
 """
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import re
+import secrets
+import stat
 import struct
-import tempfile
 from collections import OrderedDict
 
 import numpy as np
@@ -43,6 +48,7 @@ __all__ = ["save", "load"]
 _FORMAT = "jitgrad"
 _FORMAT_VERSION = "1"
 _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
+_MAX_DEPTH = 100  # nesting of the saved object tree (deeper is refused on save and on load)
 
 # safetensors dtype codes <-> NumPy dtypes (little-endian)
 _CODES = {"BOOL": np.dtype(np.bool_), "U8": np.dtype("<u1"), "I8": np.dtype("<i1"),
@@ -87,9 +93,12 @@ class _Encoder:
             self.arrays.append((name, np.asarray(arr, order="C")))  # keeps 0-d (ascontiguousarray would not)
         return name
 
-    def encode(self, obj, where="obj"):
+    def encode(self, obj, where="obj", depth=0):
         from .tensor import Tensor
         from .dtypes import dtype as _dtype
+        if depth > _MAX_DEPTH:
+            raise ValueError(f"autograd.save: the object is nested more than {_MAX_DEPTH} levels "
+                             f"deep (at {where[:200]}...); flatten it")
         if obj is None or isinstance(obj, (bool, str)):
             return obj
         if isinstance(obj, int):
@@ -97,7 +106,7 @@ class _Encoder:
         if isinstance(obj, float):
             return obj if math.isfinite(obj) else {"__float__": repr(obj)}
         if isinstance(obj, np.generic):
-            return self.encode(obj.item(), where)
+            return self.encode(obj.item(), where, depth)
         if isinstance(obj, Tensor):
             node = {"__tensor__": self._add_array(obj, obj._data), "requires_grad": obj._requires_grad}
             kind = next((k for k, cls in _SUBCLASSES.items() if type(obj) is cls), None)
@@ -116,60 +125,133 @@ class _Encoder:
                 if not (k is None or isinstance(k, (str, int, float, bool, tuple))):
                     raise TypeError(f"autograd.save: dict keys must be str/int/float/bool/None/tuple, "
                                     f"got {type(k).__name__} at {where}")
-                items.append([self.encode(k, where), self.encode(v, f"{where}[{k!r}]")])
+                key = self.encode(k, where, depth + 1)
+                if not _is_key(key, depth):
+                    raise TypeError(f"autograd.save: dict key {k!r} at {where} is not storable: "
+                                    "tuple keys may hold only str/int/float/bool/None/tuple")
+                items.append([key, self.encode(v, f"{where}[{k!r}]", depth + 1)])
             return {"__dict__": items, "ordered": isinstance(obj, OrderedDict)}
         if isinstance(obj, list):
-            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+            return [self.encode(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
         if isinstance(obj, tuple):
-            return {"__tuple__": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+            return {"__tuple__": [self.encode(v, f"{where}[{i}]", depth + 1)
+                                  for i, v in enumerate(obj)]}
         raise TypeError(f"autograd.save: cannot store an object of type {type(obj).__name__} at "
                         f"{where}. Checkpoints hold tensors, arrays, numbers, strings, bools, None and "
                         "dicts/lists/tuples of them (never pickle); convert it to one of those first.")
 
 
-def _to_bytes(obj) -> bytes:
+def _encode(obj):
+    """The file's pieces: the 8-byte size + JSON header, then each array's bytes."""
     enc = _Encoder()
     structure = enc.encode(obj)
     header = {"__metadata__": {"format": _FORMAT, "jitgrad.version": _FORMAT_VERSION,
                                "jitgrad.structure": json.dumps(structure, allow_nan=False)}}
     offset = 0
-    chunks = []
+    arrays = []
     for name, arr in enc.arrays:
-        data = arr.astype(_CODES[_code_of(arr)], copy=False).tobytes()
+        arr = np.asarray(arr.astype(_CODES[_code_of(arr)], copy=False), order="C")  # keeps 0-d
         header[name] = {"dtype": _code_of(arr), "shape": [int(s) for s in arr.shape],
-                        "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        chunks.append(data)
+                        "data_offsets": [offset, offset + arr.nbytes]}
+        offset += arr.nbytes
+        arrays.append(arr)
     head = json.dumps(header, separators=(",", ":")).encode("utf-8")
     head += b" " * (-(8 + len(head)) % 8)  # align the data to 8 bytes, as safetensors does
-    return struct.pack("<Q", len(head)) + head + b"".join(chunks)
+    # the arrays are written one by one, not joined: a checkpoint never needs twice its memory
+    return [struct.pack("<Q", len(head)) + head] + [a.reshape(-1).view(np.uint8) for a in arrays]
 
 
-def save(obj, f) -> None:
-    """Save tensors / a state dict / nested containers to ``f`` (a path or binary file).
+# A temporary file is named after its target and the process writing it, so the next save of
+# the same target can tell a leftover of a killed save (its process is gone) from a save that
+# another process is doing right now.
+_TMP_SUFFIX = ".jitgrad-tmp"
 
-    Writing to a path is atomic (temporary file + fsync + rename). Nothing is pickled.
 
-    Example:
-        >>> import nn
-        >>> model = nn.Linear(2, 1)
-        >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
-        >>> autograd.save({"model": model.state_dict(), "epoch": 3}, path)
-    """
-    payload = _to_bytes(obj)  # fails before touching the file if obj has unsupported parts
-    if hasattr(f, "write") and not isinstance(f, (str, bytes, os.PathLike)):
-        f.write(payload)
-        return
-    path = os.fspath(f)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+def _tmp_pattern(base):
+    return re.compile(r"\." + re.escape(base) + r"\.(\d+)\.[0-9a-f]{8}" + re.escape(_TMP_SUFFIX) + "$")
+
+
+def _sweep_stale_temps(directory, base):
+    """Remove temporaries of ``base`` left by saves whose process no longer exists."""
+    pattern = _tmp_pattern(base)
     try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        m = pattern.match(name)
+        if m is None:
+            continue
+        pid = int(m.group(1))
+        try:
+            os.kill(pid, 0)
+            continue  # alive (or not ours to signal): its save may be in progress
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass
+
+
+def _kind_of(mode):
+    for test, what in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def _write_atomically(pieces, path):
+    """Write ``pieces`` to ``path`` through a temporary file in the target's folder."""
+    # A symlink (``latest -> ckpt_100``) stays a link: the file it points to is replaced.
+    target = os.path.realpath(path)
+    directory, base = os.path.split(target)
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, f"autograd.save: {path!r} is a directory; give a "
+                                f"file path such as {os.path.join(path, 'model.safetensors')!r}")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, f"autograd.save: {path!r} is {_kind_of(st.st_mode)}, not a "
+                      "regular file; refusing to replace it (a save writes a new file and renames "
+                      "it over the target). Save to a regular file path instead")
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, f"Parent directory {os.path.dirname(path) or '.'} does "
+                                f"not exist. Create it first: os.makedirs({os.path.dirname(path)!r}, "
+                                "exist_ok=True)")
+    _sweep_stale_temps(directory, base)
+    tmp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
+    fd = -1
+    try:
+        # 0o666 and the umask, like open(path, "w"); an existing file keeps its mode and owner
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                         0o666)
+        except OSError as e:
+            raise type(e)(e.errno, f"autograd.save: cannot create a file in the folder {directory!r} "
+                          f"to save {path!r}: {e.strerror}") from e
+        if st is not None:
+            os.fchmod(fd, stat.S_IMODE(st.st_mode))
+            if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+                try:
+                    os.fchown(fd, st.st_uid, st.st_gid)
+                except OSError:
+                    pass  # only root may give a file away; the mode is kept all the same
         with os.fdopen(fd, "wb") as out:
-            out.write(payload)
+            fd = -1  # the file object owns (and closes) it now
+            for piece in pieces:
+                out.write(piece)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
+        if fd >= 0:
+            os.close(fd)
         try:
             os.unlink(tmp)
         except OSError:
@@ -183,6 +265,28 @@ def save(obj, f) -> None:
             os.close(dfd)
     except OSError:
         pass
+
+
+def save(obj, f) -> None:
+    """Save tensors / a state dict / nested containers to ``f`` (a path or binary file).
+
+    Writing to a path is atomic (temporary file + fsync + rename): an interrupted save leaves
+    the previous file intact. A symlink is followed (the file it points to is replaced and the
+    link stays), a new file gets the usual permissions (0o666 minus the umask), an overwritten
+    one keeps its mode. Nothing is pickled.
+
+    Example:
+        >>> import nn
+        >>> model = nn.Linear(2, 1)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+        >>> autograd.save({"model": model.state_dict(), "epoch": 3}, path)
+    """
+    pieces = _encode(obj)  # fails before touching the file if obj has unsupported parts
+    if hasattr(f, "write") and not isinstance(f, (str, bytes, os.PathLike)):
+        for piece in pieces:
+            f.write(piece)
+        return
+    _write_atomically(pieces, os.fspath(f))
 
 
 # ---- decoding and validation -------------------------------------------------------------------
@@ -212,6 +316,8 @@ def _parse(raw: bytes, src: str):
         header = json.loads(raw[8:8 + n].decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         _fail(src, "not a safetensors file (the header is not valid JSON)")
+    except RecursionError:
+        _fail(src, "not a safetensors file (the JSON header is nested too deeply)")
     if not isinstance(header, dict):
         _fail(src, "not a safetensors file (the header is not a JSON object)")
     meta = header.pop("__metadata__", None) or {}
@@ -221,10 +327,10 @@ def _parse(raw: bytes, src: str):
     arrays = {}
     spans = []
     for name, info in header.items():
-        if not isinstance(info, dict) or set(info) < {"dtype", "shape", "data_offsets"}:
+        if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= set(info):
             _fail(src, f"malformed entry for tensor {name!r}")
         code, shape, offs = info["dtype"], info["shape"], info["data_offsets"]
-        if code not in _CODES:
+        if not isinstance(code, str) or code not in _CODES:
             _fail(src, f"tensor {name!r} has unsupported dtype {code!r}")
         if (not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool)
                                                    and s >= 0 for s in shape)):
@@ -234,7 +340,7 @@ def _parse(raw: bytes, src: str):
             _fail(src, f"tensor {name!r} has invalid data offsets {offs!r}")
         begin, end = offs
         dt = _CODES[code]
-        expected = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+        expected = math.prod(shape) * dt.itemsize  # Python ints: a crafted shape cannot overflow
         if not 0 <= begin <= end or end - begin != expected:
             _fail(src, f"tensor {name!r}: data offsets {offs} do not match dtype {code} and shape "
                   f"{shape} ({expected} bytes)")
@@ -264,36 +370,45 @@ class _Decoder:
         self.src = src
         self.used = {}  # name -> Tensor, so shared tensors come back shared
 
-    def check(self, node):
-        """Validate the whole structure (all references exist) before building anything."""
+    def check(self, node, depth=0):
+        """Validate the whole structure (every entry's form, every reference) before building
+        anything, so that build() cannot fail half-way."""
+        if depth > _MAX_DEPTH:
+            _fail(self.src, f"the structure metadata is nested more than {_MAX_DEPTH} levels deep")
         if node is None or isinstance(node, (bool, int, float, str)):
             return
         if isinstance(node, list):
             for v in node:
-                self.check(v)
+                self.check(v, depth + 1)
             return
         if not isinstance(node, dict) or len(node) == 0:
             _fail(self.src, "malformed structure metadata")
         if "__tensor__" in node or "__ndarray__" in node:
             ref = node.get("__tensor__", node.get("__ndarray__"))
-            if ref not in self.arrays:
+            if not isinstance(ref, str) or ref not in self.arrays:
                 _fail(self.src, f"the structure refers to a missing tensor {ref!r}")
+            if not isinstance(node.get("kind", ""), str):
+                _fail(self.src, f"malformed tensor kind {node['kind']!r} in structure metadata")
         elif "__dict__" in node:
             items = node["__dict__"]
             if not isinstance(items, list) or not all(isinstance(kv, list) and len(kv) == 2
                                                       for kv in items):
                 _fail(self.src, "malformed dict in structure metadata")
             for k, v in items:
-                self.check(k)
-                self.check(v)
+                if not _is_key(k, depth):
+                    _fail(self.src, f"malformed dict key {k!r} in structure metadata")
+                self.check(v, depth + 1)
         elif "__tuple__" in node:
-            self.check(node["__tuple__"])
+            if not isinstance(node["__tuple__"], list):
+                _fail(self.src, "malformed tuple in structure metadata")
+            for v in node["__tuple__"]:
+                self.check(v, depth + 1)
         elif "__float__" in node:
             if node["__float__"] not in ("nan", "inf", "-inf"):
                 _fail(self.src, "malformed float in structure metadata")
         elif "__dtype__" in node:
             from . import dtypes
-            if node["__dtype__"] not in dtypes._NAMES:
+            if not isinstance(node["__dtype__"], str) or node["__dtype__"] not in dtypes._NAMES:
                 _fail(self.src, f"unknown dtype {node['__dtype__']!r} in structure metadata")
         else:
             _fail(self.src, f"unknown entry {sorted(node)!r} in structure metadata")
@@ -330,6 +445,20 @@ class _Decoder:
             from . import dtypes
             return dtypes._NAMES[node["__dtype__"]]
         raise AssertionError("unreachable: check() validated the structure")  # pragma: no cover
+
+
+def _is_key(k, depth):
+    """What the encoder writes for a dict key: a scalar, a float marker or a tuple of keys."""
+    if depth > _MAX_DEPTH:
+        return False
+    if k is None or isinstance(k, (bool, int, float, str)):
+        return True
+    if isinstance(k, dict):
+        if set(k) == {"__float__"}:
+            return k["__float__"] in ("nan", "inf", "-inf")
+        return (set(k) == {"__tuple__"} and isinstance(k["__tuple__"], list)
+                and all(_is_key(x, depth + 1) for x in k["__tuple__"]))
+    return False
 
 
 def _hashable(k):
@@ -377,6 +506,8 @@ def load(f, map_location=None, *, weights_only: bool = True, mmap=None, **kwargs
         structure = json.loads(meta["jitgrad.structure"])
     except ValueError:
         _fail(src, "the structure metadata is not valid JSON")
+    except RecursionError:
+        _fail(src, f"the structure metadata is nested more than {_MAX_DEPTH} levels deep")
     dec = _Decoder(arrays, src)
     dec.check(structure)
     return dec.build(structure)
