@@ -22,6 +22,7 @@ from .adagrad import Adagrad  # noqa: F401
 from .nadam import NAdam  # noqa: F401
 from .radam import RAdam  # noqa: F401
 from .adamax import Adamax  # noqa: F401
+from .lbfgs import LBFGS  # noqa: F401
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax",
-           "lr_scheduler"]
+           "LBFGS", "lr_scheduler"]
