@@ -25,11 +25,14 @@ Example:
     >>> p
     array([0.95])
 """
+import math
+
 import numpy as np
 
 from autograd.backend import use_numba
 
-__all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax"]
+__all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax", "adadelta",
+           "rprop", "asgd", "adafactor", "sparse_adam"]
 
 
 # ---- shared pieces -------------------------------------------------------------
@@ -414,3 +417,171 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, *, eps, beta1, beta2,
             np.divide(exp_avg, exp_inf, out=t)
             np.multiply(t, -clr, out=t)
             np.add(p, t, out=p)
+
+
+# ---- Adadelta ----------------------------------------------------------------------
+def adadelta(params, grads, square_avgs, acc_deltas, state_steps, *, lr, rho, eps, weight_decay,
+             maximize, workspace=None):
+    """Adadelta (Zeiler): ``v = rho * v + (1 - rho) * g * g``;
+    ``delta = sqrt(u + eps) / sqrt(v + eps) * g``; ``u = rho * u + (1 - rho) * delta**2``;
+    ``p -= lr * delta``. The ratio of the two running RMS values gives each coordinate a
+    step size in the units of the parameter."""
+    for i, param in enumerate(params):
+        _bump(state_steps[i])
+        arrays = [param, grads[i], square_avgs[i], acc_deltas[i]]
+        for p, g, square_avg, acc_delta, t0, std, delta in _blocks(arrays, 3, workspace):
+            g = _effective_grad(p, g, weight_decay, maximize, t0)
+            _ema_sq_(square_avg, g, rho, std)
+            np.add(square_avg, eps, out=std)
+            np.sqrt(std, out=std)
+            np.add(acc_delta, eps, out=delta)
+            np.sqrt(delta, out=delta)
+            np.divide(delta, std, out=delta)
+            np.multiply(delta, g, out=delta)
+            _ema_sq_(acc_delta, delta, rho, std)
+            np.multiply(delta, -lr, out=delta)
+            np.add(p, delta, out=p)
+
+
+# ---- Rprop -------------------------------------------------------------------------
+def rprop(params, grads, prevs, step_sizes, state_steps, *, step_size_min, step_size_max,
+          etaminus, etaplus, maximize, workspace=None):
+    """Rprop (Riedmiller & Braun): only the sign of the gradient is used. Each coordinate's
+    step size grows by ``etaplus`` while the gradient keeps its sign and shrinks by
+    ``etaminus`` when it flips (then that coordinate skips one update); it stays within
+    ``[step_size_min, step_size_max]``. ``p -= sign(g) * step_size``."""
+    for i, param in enumerate(params):
+        _bump(state_steps[i])
+        arrays = [param, grads[i], prevs[i], step_sizes[i]]
+        for p, g, prev, step_size, t0, factor in _blocks(arrays, 2, workspace):
+            if maximize:
+                g = np.negative(g, out=t0)
+            np.multiply(g, prev, out=factor)
+            np.sign(factor, out=factor)
+            flipped = factor < 0
+            factor[factor > 0] = etaplus
+            factor[flipped] = etaminus
+            factor[factor == 0] = 1
+            np.multiply(step_size, factor, out=step_size)
+            np.clip(step_size, step_size_min, step_size_max, out=step_size)
+            np.copyto(prev, g)
+            prev[factor == etaminus] = 0       # a flipped sign: no move, no flip next time
+            np.sign(prev, out=factor)
+            np.multiply(factor, step_size, out=factor)
+            np.subtract(p, factor, out=p)
+
+
+# ---- ASGD --------------------------------------------------------------------------
+def asgd(params, grads, axs, mus, etas, state_steps, *, lambd, lr, t0, alpha, weight_decay,
+         maximize, workspace=None):
+    """Averaged SGD (Polyak & Juditsky): SGD with the decaying step
+    ``eta_t = lr / (1 + lambd * lr * t) ** alpha`` and weight decay ``p *= 1 - lambd * eta``;
+    ``ax`` is the running average of the iterates from step ``t0`` on (before that it
+    follows ``p``). ``etas``/``mus`` are 0-d arrays in the scalar dtype (float32 unless the
+    default dtype is float64, like torch), updated in place."""
+    for i, param in enumerate(params):
+        step = _bump(state_steps[i])
+        eta_value = float(etas[i])
+        mu_value = float(mus[i])
+        arrays = [param, grads[i], axs[i]]
+        for p, g, ax, t_0, t in _blocks(arrays, 2, workspace):
+            g = _effective_grad(p, g, weight_decay, maximize, t_0)
+            np.multiply(p, 1 - lambd * eta_value, out=p)
+            np.multiply(g, -eta_value, out=t)
+            np.add(p, t, out=p)
+            if mu_value != 1:
+                np.subtract(p, ax, out=t)
+                np.multiply(t, mu_value, out=t)
+                np.add(ax, t, out=ax)
+            else:
+                np.copyto(ax, p)
+        etas[i][()] = lr / ((1 + lambd * lr * step) ** alpha)   # rounded like torch's state
+        mus[i][()] = 1 / max(1, step - t0)
+
+
+# ---- Adafactor ---------------------------------------------------------------------
+def adafactor(params, grads, row_vars, col_vars, variances, state_steps, *, d, lr, beta2_decay,
+              weight_decay, eps1, eps2, maximize):
+    """Adafactor (Shazeer & Stern), torch's variant: the second moment of a matrix
+    gradient is stored factored, as row and column means of ``g**2`` over the last two
+    dimensions (memory ``R + C`` instead of ``R * C``); vectors keep a full ``variance``.
+
+    ``beta2_t = 1 - t**beta2_decay``; step ``alpha = max(eps2, RMS(p)) * min(lr, 1/sqrt(t))``
+    (relative to the parameter's size); the update ``g / sqrt(v_hat)`` is clipped to RMS
+    ``<= d``. ``eps1=None`` means the dtype's machine epsilon.
+    """
+    for i, param in enumerate(params):
+        grad = -grads[i] if maximize else grads[i]
+        eps_1 = np.finfo(param.dtype).eps if eps1 is None else eps1
+        step = _bump(state_steps[i])
+        one_minus_beta2_t = step ** beta2_decay
+        rho_t = min(lr, 1 / (step ** 0.5))
+        alpha = max(eps2, float(np.linalg.norm(param.reshape(-1))) / (param.size ** 0.5)) * rho_t
+        if weight_decay != 0:
+            np.multiply(param, 1 - lr * weight_decay, out=param)
+        if grad.ndim > 1:
+            row_var, col_var = row_vars[i], col_vars[i]
+            # the mean of g**2 along a dimension, as torch computes it: norm(g)**2 / n
+            squared = grad * grad
+            for var, axis in ((row_var, -1), (col_var, -2)):
+                mean = np.square(np.sqrt(squared.sum(axis=axis, keepdims=True)))
+                mean /= grad.shape[axis]
+                _lerp_(var, mean, one_minus_beta2_t, np.empty_like(var))
+            var_estimate = np.matmul(row_var, col_var)
+            var_estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), eps_1)
+        else:
+            variance = variances[i]
+            _lerp_(variance, grad * grad, one_minus_beta2_t, np.empty_like(variance))
+            var_estimate = variance.copy()
+        update = np.maximum(var_estimate, eps_1 * eps_1, out=var_estimate)
+        np.sqrt(update, out=update)
+        np.divide(1.0, update, out=update)       # torch: rsqrt, then times the gradient
+        np.multiply(update, grad, out=update)
+        denom = max(1.0, float(np.linalg.norm(update.reshape(-1))) / ((update.size ** 0.5) * d))
+        update *= -alpha / denom
+        param += update
+
+
+# ---- SparseAdam ----------------------------------------------------------------------
+def sparse_adam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, eps, beta1, beta2, lr,
+                maximize):
+    """Lazy Adam for sparse gradients: only the entries a gradient touches are updated.
+
+    ``grads[i]`` is a sparse COO gradient given as a pair ``(indices, values)``, as torch's
+    ``grad._indices()`` / ``grad._values()``: ``indices`` has shape ``(sparse_dims, nnz)``
+    (e.g. ``(1, nnz)`` rows of an embedding table), ``values`` shape ``(nnz, *dense_dims)``.
+    Repeated indices are summed first (torch's ``coalesce``). Those entries and their moments
+    move as Adam would move them; every other entry stays as it is. ``state_steps[i]`` is
+    the step count *after* this step (an int).
+    """
+    for i, param in enumerate(params):
+        indices, values = grads[i]
+        indices, values = _coalesce(np.asarray(indices), -values if maximize else values)
+        if values.size == 0:
+            continue
+        where = tuple(indices)
+        exp_avg, exp_avg_sq = exp_avgs[i], exp_avg_sqs[i]
+        old_avg, old_sq = exp_avg[where], exp_avg_sq[where]
+        avg_update = (values - old_avg) * (1 - beta1)
+        sq_update = (values ** 2 - old_sq) * (1 - beta2)
+        exp_avg[where] += avg_update
+        exp_avg_sq[where] += sq_update
+        numer = avg_update + old_avg
+        denom = np.sqrt(sq_update + old_sq) + eps
+        step = state_steps[i]
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr * math.sqrt(bias_correction2) / bias_correction1
+        param[where] += -step_size * (numer / denom)
+
+
+def _coalesce(indices, values):
+    """Sort the index columns and sum the values of repeated ones (torch's ``coalesce``)."""
+    if indices.shape[1] == 0:
+        return indices, values
+    unique, inverse = np.unique(indices, axis=1, return_inverse=True)
+    if unique.shape[1] == indices.shape[1] and np.array_equal(unique, indices):
+        return indices, values
+    summed = np.zeros((unique.shape[1],) + values.shape[1:], values.dtype)
+    np.add.at(summed, inverse.reshape(-1), values)
+    return unique, summed

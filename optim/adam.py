@@ -1,6 +1,6 @@
 """Adam, with AMSGrad and (coupled or decoupled) weight decay (mirrors ``torch.optim.Adam``)."""
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
 
 
 def _check_adam_like(lr, betas, eps, weight_decay):
@@ -27,10 +27,13 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_flags(differentiable)
         _check_adam_like(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 

@@ -1,7 +1,7 @@
 """Adamax: Adam with the infinity norm (mirrors ``torch.optim.Adamax``)."""
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
 
 
 class Adamax(Optimizer):
@@ -12,11 +12,13 @@ class Adamax(Optimizer):
         >>> opt = optim.Adamax(model.parameters(), lr=2e-3)
     """
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, *,
-                 maximize=False):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False, capturable=False):
+        _check_flags(differentiable)
         _check_adam_like(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        maximize=maximize)
+                        foreach=foreach, maximize=maximize, differentiable=differentiable,
+                        capturable=capturable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -68,6 +68,17 @@ def _increment(step: Tensor) -> float:
     return float(arr)
 
 
+def _check_flags(differentiable) -> None:
+    """torch's implementation flags. ``foreach``, ``fused`` and ``capturable`` choose how torch
+    runs the same update (multi-tensor kernels, CUDA graphs): accepted and kept in the
+    param groups like torch, with no effect on the numbers here. ``differentiable=True``
+    (recording the step itself in the autograd graph) is refused rather than ignored."""
+    if differentiable:
+        raise NotImplementedError("differentiable=True (differentiating through the optimizer "
+                                  "step) is not supported by jitgrad's optimizers; write the "
+                                  "update with autograd ops instead")
+
+
 def _typename(obj) -> str:
     t = type(obj)
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"

@@ -1,7 +1,7 @@
 """RAdam: rectified Adam (mirrors ``torch.optim.RAdam``)."""
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
 
 
 class RAdam(Optimizer):
@@ -14,10 +14,14 @@ class RAdam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 decoupled_weight_decay=False, *, maximize=False):
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        _check_flags(differentiable)
         _check_adam_like(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -1,6 +1,6 @@
 """RMSprop, optionally centered and with momentum (mirrors ``torch.optim.RMSprop``)."""
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
 
 
 class RMSprop(Optimizer):
@@ -14,7 +14,9 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
+        _check_flags(differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -26,7 +28,8 @@ class RMSprop(Optimizer):
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -92,6 +92,19 @@ CONFIGS = [
     ("Adamax", {}, 0.01, 0.01),
     ("Adamax", {"weight_decay": 0.1}, 0.01, 0.01),
     ("Adamax", {"maximize": True, "betas": (0.4, 0.99)}, 0.01, 0.01),
+    ("Adadelta", {}, 1.0, 1.0),
+    ("Adadelta", {"rho": 0.5, "eps": 1e-4, "weight_decay": 0.1}, 1.0, 1.0),
+    ("Adadelta", {"maximize": True}, 0.5, 0.5),
+    ("Rprop", {}, 1e-3, 1e-3),
+    ("Rprop", {"etas": (0.3, 1.5), "step_sizes": (1e-4, 0.02)}, 1e-3, 1e-3),
+    ("Rprop", {"maximize": True}, 1e-3, 1e-3),
+    ("ASGD", {}, 1e-3, 0.02),
+    ("ASGD", {"t0": 10, "lambd": 0.1, "alpha": 0.5, "weight_decay": 0.1}, 1e-3, 0.02),
+    ("ASGD", {"maximize": True, "t0": 5}, 1e-3, 0.02),
+    ("Adafactor", {}, 0.01, 0.01),
+    ("Adafactor", {"beta2_decay": -0.5, "eps": (1e-20, 1e-2), "d": 2.0, "weight_decay": 0.1},
+     0.01, 0.01),
+    ("Adafactor", {"maximize": True}, 0.01, 0.01),
 ]
 
 
@@ -285,7 +298,8 @@ def test_adamax_by_hand():
 
 
 def test_maximize_is_gradient_ascent():
-    for name in ["SGD", "Adam", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax", "AdamW"]:
+    for name in ["SGD", "Adam", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax", "AdamW",
+                 "Adadelta", "Rprop", "ASGD", "Adafactor"]:
         down = _first_steps(name, steps=1, lr=0.01)[0]
         up = _first_steps(name, steps=1, lr=0.01, maximize=True)[0]
         p0 = np.array(P0)
@@ -321,7 +335,8 @@ def test_functional_routine_is_array_in_place():
 
 def test_float32_params_stay_float32():
     p = autograd.tensor([1.0, -2.0], requires_grad=True)
-    for name in ["SGD", "Adam", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax"]:
+    for name in ["SGD", "Adam", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax", "Adadelta",
+                 "Rprop", "ASGD", "Adafactor"]:
         opt = getattr(optim, name)([p], lr=0.01)
         (p * p).sum().backward()
         opt.step()
@@ -457,7 +472,8 @@ def test_step_bumps_version_counter():
 # ---- state_dict ----------------------------------------------------------------------------
 ALL = [("SGD", {"momentum": 0.9}), ("Adam", {"amsgrad": True}), ("AdamW", {}),
        ("RMSprop", {"centered": True, "momentum": 0.3}), ("Adagrad", {"lr_decay": 0.1}),
-       ("NAdam", {}), ("RAdam", {}), ("Adamax", {})]
+       ("NAdam", {}), ("RAdam", {}), ("Adamax", {}), ("Adadelta", {"weight_decay": 0.1}),
+       ("Rprop", {}), ("ASGD", {"t0": 2}), ("Adafactor", {})]
 
 
 def _train(opt, params, steps):

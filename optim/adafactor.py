@@ -1,0 +1,94 @@
+"""Adafactor (mirrors ``torch.optim.Adafactor``)."""
+import numpy as np
+
+from autograd import Tensor
+
+from . import _functional as F
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
+
+
+class Adafactor(Optimizer):
+    """Adafactor: Adam-like steps with a *factored* second moment -- for a matrix gradient
+    only its row and column means of ``g**2`` are kept (``R + C`` numbers instead of
+    ``R * C``) -- a step size relative to the parameter's RMS, and update clipping.
+    Made for large models where Adam's two full-size buffers do not fit.
+
+    State per parameter: ``step``; ``row_var`` and ``col_var`` for tensors with 2 or more
+    dimensions (factored over the last two), ``variance`` for vectors.
+
+    Example:
+        >>> opt = optim.Adafactor(model.parameters(), lr=1e-2)
+    """
+
+    def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
+                 weight_decay=0.0, *, foreach=None, maximize=False):
+        if not 0.0 <= lr:
+            raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
+        if not 0.0 >= beta2_decay:
+            raise ValueError(f"beta2_decay should be <= 0 but is: {beta2_decay}")
+        if eps[0] is not None and not 0.0 <= eps[0]:
+            raise ValueError(f"epsilon1 should be >= 0 but is: {eps[0]}")
+        if not 0.0 <= eps[1]:
+            raise ValueError(f"epsilon2 should be >= 0 but is: {eps[1]}")
+        if not 1.0 <= d:
+            raise ValueError(f"Clipping threshold d should be >= 1 but is: {d}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"weight_decay should be >= 0 but is: {weight_decay}")
+        defaults = {"lr": lr, "beta2_decay": beta2_decay, "eps": tuple(eps), "d": d,
+                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one optimization step (returns ``closure()``'s loss if given)."""
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            params = self._with_grad(group)
+            row_vars, col_vars, variances, steps = [], [], [], []
+            for p in params:
+                st = self.state[p]
+                if len(st) == 0:
+                    st["step"] = _new_step()
+                    if p.grad.ndim > 1:
+                        st["row_var"] = Tensor._make(np.zeros(_factor_shape(p, "row_var"),
+                                                              _array(p.grad).dtype))
+                        st["col_var"] = Tensor._make(np.zeros(_factor_shape(p, "col_var"),
+                                                              _array(p.grad).dtype))
+                    else:
+                        st["variance"] = _zeros_like(p)
+                row_vars.append(_array(st["row_var"]) if "row_var" in st else None)
+                col_vars.append(_array(st["col_var"]) if "col_var" in st else None)
+                variances.append(_array(st["variance"]) if "variance" in st else None)
+                steps.append(_array(st["step"]))
+            eps1, eps2 = group["eps"]
+            F.adafactor([_array(p) for p in params], [_array(p.grad) for p in params], row_vars,
+                        col_vars, variances, steps, d=group["d"], lr=group["lr"],
+                        beta2_decay=group["beta2_decay"], weight_decay=group["weight_decay"],
+                        eps1=eps1, eps2=eps2, maximize=group["maximize"])
+            self._finish(params)
+        return loss
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:      # JSON checkpoints turn tuples into lists
+            group["eps"] = tuple(group["eps"])
+
+    @staticmethod
+    def _cast_state(param, name, value):
+        # row_var/col_var are reduced along a dimension, so their shape is not the
+        # parameter's: check it against the reduced shape instead.
+        if name in ("row_var", "col_var"):
+            arr = _array(value) if isinstance(value, Tensor) else np.asarray(value)
+            shape = _factor_shape(param, name)
+            if list(arr.shape) != shape:
+                raise ValueError(f"loaded optimizer state {name!r} has shape {list(arr.shape)} "
+                                 f"but its parameter of shape {list(param.shape)} needs {shape}")
+            return Tensor._make(arr.astype(_array(param).dtype, copy=True))
+        return Optimizer._cast_state(param, name, value)
+
+
+def _factor_shape(param, name):
+    """The shape of a factored second moment: the parameter's, with the last (``row_var``)
+    or second-to-last (``col_var``) dimension reduced to 1."""
+    shape = list(param.shape)
+    shape[-1 if name == "row_var" else -2] = 1
+    return shape
