@@ -41,6 +41,14 @@ class Size(tuple):
         return n
 
 
+def _rebuild_tensor(cls, arr, requires_grad, extra):
+    """Unpickling (see Tensor.__reduce_ex__): a leaf of class ``cls`` owning ``arr``."""
+    t = cls._make(arr, requires_grad)
+    for name, value in extra.items():
+        setattr(t, name, value)
+    return t
+
+
 def _check_float_for_grad(dtype: np.dtype):
     if dtype.kind != "f":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
@@ -392,7 +400,13 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):
-        raise TypeError("autograd tensors are not picklable; use autograd.save() (safetensors)")
+        # Pickling is for passing tensors between processes (DataLoader workers, spawn,
+        # multiprocessing queues): it carries the array, requires_grad and the slots of
+        # subclasses such as nn.Parameter, and gives a leaf back (the graph, .grad and hooks
+        # stay behind, as in torch). Checkpoints never pickle: use autograd.save().
+        extra = {name: getattr(self, name) for klass in type(self).__mro__ if klass is not Tensor
+                 for name in klass.__dict__.get("__slots__", ()) if hasattr(self, name)}
+        return _rebuild_tensor, (type(self), self._data, self._requires_grad, extra)
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
