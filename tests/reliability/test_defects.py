@@ -33,3 +33,36 @@ def test_embedding_padding_idx_and_index_dtypes_like_torch():
                      (autograd.float32, "FloatTensor")]:
         with pytest.raises(TypeError, match=f"Long, Int; but got autograd.{name} instead"):
             F.embedding(autograd.tensor([0, 1]).to(dt), w)
+
+
+# ---- 7: view never copies silently ------------------------------------------------------------
+def test_view_that_needs_a_copy_raises_like_torch():
+    x = autograd.arange(12.0).reshape(3, 4)
+    with pytest.raises(RuntimeError, match=r"view size is not compatible with input tensor's size "
+                                           r"and stride .* Use \.reshape\(\.\.\.\) instead"):
+        x.t().view(12)
+    assert x.t().reshape(12).tolist() == x.numpy().T.ravel().tolist()  # reshape still copies
+    v = x.t().view(4, 3)  # compatible: a real view, writes reach x
+    v[0, 1] = 100.0
+    assert x[1, 0].item() == 100.0
+    w = x[:, ::2].view(6)  # uniform stride: a view as well
+    w[1] = -1.0
+    assert x[0, 2].item() == -1.0
+    assert autograd.zeros(0, 3).t().view(3, 0).shape == (3, 0)
+
+
+def test_view_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    for shape, strided, new in [((3, 4), lambda t: t.t(), (12,)), ((2, 3, 4), lambda t: t.permute(2, 0, 1), (4, 6)),
+                                ((4, 6), lambda t: t[:, 1:5], (16,)), ((2, 3, 4), lambda t: t.transpose(0, 1), (3, 8)),
+                                ((4, 6), lambda t: t[::2], (12,)), ((6,), lambda t: t[::2], (3, 1))]:
+        ours = strided(autograd.arange(float(np.prod(shape))).reshape(*shape))
+        theirs = strided(torch.arange(float(np.prod(shape))).reshape(*shape))
+        try:
+            expected = theirs.view(*new).tolist()
+        except RuntimeError as e:
+            with pytest.raises(RuntimeError) as info:
+                ours.view(*new)
+            assert str(info.value).startswith(str(e))
+        else:
+            assert ours.view(*new).tolist() == expected
