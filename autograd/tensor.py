@@ -41,6 +41,14 @@ class Size(tuple):
         return n
 
 
+# dtype names as torch's messages print them (C type / ScalarType)
+_C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+_SCALAR_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
 def _rebuild_tensor(cls, arr, requires_grad, extra):
     """Unpickling (see Tensor.__reduce_ex__): a leaf of class ``cls`` owning ``arr``."""
     t = cls._make(arr, requires_grad)
@@ -168,9 +176,16 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value._data.dtype.name]}' "
+                    f"to a tensor with grad_dtype '{_SCALAR_NAMES[self._data.dtype.name]}'. The "
+                    "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
+                    f"Convert it first: t.grad = g.to({self.dtype})")
             if value.shape != self.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: {list(value.shape)} "
-                                   f"vs {list(self.shape)}")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to "
+                                   f"a tensor of size '{list(self.shape)}'. Please ensure that the "
+                                   "gradient and the tensor are the same size")
         self._grad = value
 
     @property

@@ -66,3 +66,29 @@ def test_view_errors_match_torch():
             assert str(info.value).startswith(str(e))
         else:
             assert ours.view(*new).tolist() == expected
+
+
+# ---- 13: .grad assignment checks dtype and shape like torch ----------------------------------------
+def test_grad_assignment_checks_dtype_and_size_like_torch():
+    torch = pytest.importorskip("torch")
+    for make, bad in [(lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, dtype=m.float64)),
+                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, dtype=m.int64)),
+                      (lambda m: m.zeros(3, dtype=m.float64), lambda m: m.zeros(3)),
+                      (lambda m: m.zeros(3, dtype=m.float16), lambda m: m.zeros(3, dtype=m.uint8)),
+                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(4)),
+                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, 1))]:
+        with pytest.raises(RuntimeError) as theirs:
+            make(torch).grad = bad(torch)
+        ours = make(autograd)
+        with pytest.raises(RuntimeError) as info:
+            ours.grad = bad(autograd)
+        expected = str(theirs.value)
+        if "grad_dtype" in expected:  # torch goes on about its grad_dtype attribute, which we lack
+            expected = expected[:expected.index("defaults to the tensor's dtype).") + 32]
+        assert str(info.value).startswith(expected)
+        assert ours.grad is None
+    p = nn.Parameter(autograd.zeros(2, 2))
+    p.grad = autograd.ones(2, 2)
+    p.grad = None
+    with pytest.raises(TypeError, match="assigned grad expected to be a Tensor or None"):
+        p.grad = [1.0]
