@@ -92,3 +92,29 @@ def test_grad_assignment_checks_dtype_and_size_like_torch():
     p.grad = None
     with pytest.raises(TypeError, match="assigned grad expected to be a Tensor or None"):
         p.grad = [1.0]
+
+
+# ---- 8: the kernels' stale-cache sweep touches only this package's cache files ----------------------
+def test_numba_cache_dir_sweep_touches_only_our_files(tmp_path):
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(autograd.__file__)) + os.sep + "kernels"
+    ours = tmp_path / ("kernels_" + hashlib.sha1(here.encode()).hexdigest())
+    foreign = [tmp_path / "kernels_0123456789abcdef" / "activation.relu_fwd-12.py311.nbi",  # another project
+               tmp_path / "mykernels" / "model.step-3.py311.1.nbc",
+               tmp_path / "solver.run-7.py311.nbi",                                 # the cache root
+               ours / "notes.nbi"]                                                  # not a kernel's
+    stale = [ours / "activation.relu_fwd-12.py311.nbi", ours / "softmax.softmax_rows-40.py311.1.nbc"]
+    for f in foreign + stale:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"x")
+    (ours / "jitgrad-kernels.sha256").write_text("an old stamp")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c",
+                          "import autograd.kernels"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and "ResourceWarning" not in out.stderr, out.stderr
+    assert all(f.exists() for f in foreign)
+    assert not any(f.exists() for f in stale)
+    assert (ours / "jitgrad-kernels.sha256").read_text() != "an old stamp"
