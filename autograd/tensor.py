@@ -41,6 +41,22 @@ class Size(tuple):
         return n
 
 
+# dtype names as torch's messages print them (C type / ScalarType)
+_C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+_SCALAR_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
+                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _rebuild_tensor(cls, arr, requires_grad, extra):
+    """Unpickling (see Tensor.__reduce_ex__): a leaf of class ``cls`` owning ``arr``."""
+    t = cls._make(arr, requires_grad)
+    for name, value in extra.items():
+        setattr(t, name, value)
+    return t
+
+
 def _check_float_for_grad(dtype: np.dtype):
     if dtype.kind != "f":
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
@@ -160,9 +176,16 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value._data.dtype.name]}' "
+                    f"to a tensor with grad_dtype '{_SCALAR_NAMES[self._data.dtype.name]}'. The "
+                    "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
+                    f"Convert it first: t.grad = g.to({self.dtype})")
             if value.shape != self.shape:
-                raise RuntimeError(f"assigned grad has data of a different size: {list(value.shape)} "
-                                   f"vs {list(self.shape)}")
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to "
+                                   f"a tensor of size '{list(self.shape)}'. Please ensure that the "
+                                   "gradient and the tensor are the same size")
         self._grad = value
 
     @property
@@ -392,7 +415,13 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):
-        raise TypeError("autograd tensors are not picklable; use autograd.save() (safetensors)")
+        # Pickling is for passing tensors between processes (DataLoader workers, spawn,
+        # multiprocessing queues): it carries the array, requires_grad and the slots of
+        # subclasses such as nn.Parameter, and gives a leaf back (the graph, .grad and hooks
+        # stay behind, as in torch). Checkpoints never pickle: use autograd.save().
+        extra = {name: getattr(self, name) for klass in type(self).__mro__ if klass is not Tensor
+                 for name in klass.__dict__.get("__slots__", ()) if hasattr(self, name)}
+        return _rebuild_tensor, (type(self), self._data, self._requires_grad, extra)
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:

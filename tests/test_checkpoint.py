@@ -196,9 +196,14 @@ def test_pickle_message_is_explicit(tmp_path):
     assert isinstance(CheckpointError("x"), RuntimeError)
 
 
-def test_tensors_refuse_pickle():
-    with pytest.raises(TypeError, match="not picklable"):
-        pickle.dumps(autograd.ones(2))
+def test_tensors_pickle_between_processes_but_load_never_unpickles(tmp_path):
+    # pickling exists for worker processes only; a pickled tensor is still no checkpoint
+    t = pickle.loads(pickle.dumps(autograd.ones(2, requires_grad=True)))
+    assert t.tolist() == [1.0, 1.0] and t.requires_grad and t.is_leaf
+    path = str(tmp_path / "t.pt")
+    _write(path, pickle.dumps({"w": autograd.ones(2)}))
+    with pytest.raises(CheckpointError, match="never unpickles"):
+        autograd.load(path)
 
 
 def test_mismatched_checkpoint_leaves_model_untouched(path):

@@ -185,7 +185,7 @@ def test_dead_worker_raises_instead_of_hanging():
 
 
 def test_worker_exception_is_reported():
-    with pytest.raises(RuntimeError, match="bad sample 2"):
+    with pytest.raises(KeyError, match="bad sample 2"):
         list(DataLoader(Failing(), batch_size=1, num_workers=2))
 
 

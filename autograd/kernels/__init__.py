@@ -33,33 +33,48 @@ def _ensure_cache_dir():
     os.environ["NUMBA_CACHE_DIR"] = path
 
 
+def _our_cache_dir(here):
+    """Where Numba caches the kernels of this folder: ``__pycache__`` next to the source, or,
+    with ``NUMBA_CACHE_DIR``, the sub-folder Numba names after this folder (its name and the
+    SHA-1 of its path; numba.core.caching's get_suitable_cache_subpath), which no other
+    project shares."""
+    import hashlib
+    cache = os.environ.get("NUMBA_CACHE_DIR")
+    if not cache:
+        return os.path.join(here, "__pycache__")
+    return os.path.join(cache, os.path.basename(here) + "_" + hashlib.sha1(here.encode()).hexdigest())
+
+
 def _drop_stale_cache():
     """Numba keys a kernel's cache on its own file only: a change to vmath.py (inlined into
     every kernel) would not invalidate it. Keep a hash of the shared helpers next to the
-    cache and clear the cached kernels when it changes."""
-    import glob
+    cache and clear the cached kernels when it changes. Only files this package's kernels
+    wrote are ever removed: ``<module>.<function>-<line>.py<ver>[.<n>].nb[ic]`` for our own
+    modules, in our own cache folder (never another project's cache, nor the cache root)."""
     import hashlib
+    import re
     here = os.path.dirname(os.path.abspath(__file__))
     digest = hashlib.sha256()
+    modules = []
     for name in sorted(os.listdir(here)):
         if name.endswith(".py"):
+            modules.append(name[:-3])
             with open(os.path.join(here, name), "rb") as f:
                 digest.update(f.read())
-    cache = os.environ.get("NUMBA_CACHE_DIR")
-    cache_dirs = [os.path.join(here, "__pycache__")] if not cache else glob.glob(
-        os.path.join(cache, "**", "kernels*"), recursive=True) + [cache]
-    # the stamp's place must not depend on what the cache holds: a stamp written into the
-    # empty cache root and looked for in a kernels* sub-directory the next time would wipe
-    # a good cache on every start
-    stamp_dir = cache or cache_dirs[0]
+    ours = re.compile(r"(%s)\.[\w.<>]+-\d+\.py\d+(\.\d+)?\.nb[ic]$" % "|".join(map(re.escape, modules)))
+    cache_dir = _our_cache_dir(here)
+    stamp = os.path.join(cache_dir, "jitgrad-kernels.sha256")
     try:
-        os.makedirs(stamp_dir, exist_ok=True)
-        stamp = os.path.join(stamp_dir, "jitgrad-kernels.sha256")
-        old = open(stamp).read() if os.path.exists(stamp) else ""
+        os.makedirs(cache_dir, exist_ok=True)
+        try:
+            with open(stamp) as f:
+                old = f.read()
+        except FileNotFoundError:
+            old = ""
         if old != digest.hexdigest():
-            for d in cache_dirs:
-                for f in glob.glob(os.path.join(d, "*.nb[ic]")):
-                    os.unlink(f)
+            for name in os.listdir(cache_dir):
+                if ours.match(name):
+                    os.unlink(os.path.join(cache_dir, name))
             with open(stamp, "w") as f:
                 f.write(digest.hexdigest())
     except OSError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ShapeError, shape_str
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
@@ -176,9 +176,28 @@ def reshape(input: Tensor, *shape) -> Tensor:
 
 
 def view(input: Tensor, *shape) -> Tensor:
-    """Like ``reshape``. (torch refuses a ``view`` that would need a copy; here such a
-    ``view`` copies like ``reshape``, and the result is then not a view.)"""
-    return reshape(input, *shape)
+    """The same memory seen with a new shape; like torch, refuses shapes that would need a
+    copy (writes through a view must reach ``input``), where ``reshape`` copies.
+
+    Example:
+        >>> x = autograd.zeros(2, 3)
+        >>> x.view(6)[0] = 1.0; x[0, 0].item()
+        1.0
+    """
+    shape = _infer_shape(input._data.size, sizes_arg(shape), input._data.shape)
+    try:
+        input._data.reshape(shape, copy=False)
+    except ValueError:
+        raise ShapeError("view size is not compatible with input tensor's size and stride (at least "
+                         "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+                         f"instead. (view: input of shape {shape_str(input.shape)} and strides "
+                         f"{_strides(input._data)} cannot be seen as shape {shape_str(shape)} "
+                         "without a copy)") from None
+    return reshape(input, shape)
+
+
+def _strides(arr):
+    return shape_str(s // arr.itemsize for s in arr.strides)
 
 
 _xp.define("reshape", numpy=lambda g, shape: g.reshape(shape), tensor=reshape)

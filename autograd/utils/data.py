@@ -20,11 +20,16 @@ import math
 import multiprocessing as mp
 import numbers
 import os
+import pickle
 import queue
+import random
+import signal
+import time
 import warnings
 
 import numpy as np
 
+from ..errors import ShapeError, shape_str
 from ..random import _gen, default_generator
 from ..tensor import Tensor
 
@@ -265,13 +270,19 @@ def default_collate(batch):
     """
     from ..factories import tensor as _tensor
     elem = batch[0]
-    if isinstance(elem, Tensor):
-        return Tensor._make(np.stack([b._data for b in batch]))
-    if isinstance(elem, np.ndarray):
-        if elem.dtype.kind in "OSU":
+    if isinstance(elem, (Tensor, np.ndarray)):
+        arrays = [b._data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
+        if arrays[0].dtype.kind in "OSU":
             raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
-                            f"dicts or lists; found {elem.dtype}")
-        return Tensor._make(np.stack(batch))
+                            f"dicts or lists; found {arrays[0].dtype}")
+        bad = next((i for i, a in enumerate(arrays) if a.shape != arrays[0].shape), None)
+        if bad is not None:
+            raise ShapeError(f"stack expects each tensor to be equal size, but got "
+                             f"{shape_str(arrays[0].shape)} at entry 0 and "
+                             f"{shape_str(arrays[bad].shape)} at entry {bad} (default_collate stacks "
+                             "the samples of a batch: give them one shape, e.g. by padding or "
+                             "resizing, or pass a collate_fn)")
+        return Tensor._make(np.stack(arrays))
     if isinstance(elem, np.generic):
         return Tensor._make(np.array(batch))
     if isinstance(elem, bool):
@@ -309,92 +320,177 @@ def get_worker_info():
     return _worker_info
 
 
-class _Wire:
-    """Tensors refuse pickling (checkpoints must never use pickle); between our own worker
-    processes we send their arrays instead and rebuild the tensors in the parent."""
-
-    __slots__ = ("arr",)
-
-    def __init__(self, arr):
-        self.arr = arr
+# A message from a worker is ``(batch_idx, payload, error)``: ``payload`` is the pickled batch
+# (pickled in the worker, so a batch that cannot be pickled is reported, not lost in a queue
+# thread), ``error`` a ``(pickled exception type or None, message)`` pair.
+_POLL = 0.25  # seconds between checks for dead workers while waiting for a batch
 
 
-def _to_wire(obj):
-    if isinstance(obj, Tensor):
-        return _Wire(obj._data)
-    if isinstance(obj, dict):
-        return {k: _to_wire(v) for k, v in obj.items()}
-    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
-        return type(obj)(*(_to_wire(v) for v in obj))
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_to_wire(v) for v in obj)
-    return obj
+def _unpicklable_part(obj, where, depth=0):
+    """Where in ``obj`` pickling fails: ``(path, type name)`` of the innermost culprit."""
+    if isinstance(obj, dict) and depth < 8:
+        items = ((f"{where}[{k!r}]", v) for k, v in obj.items())
+    elif isinstance(obj, (list, tuple)) and depth < 8:
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(obj))
+    else:
+        items = ()
+    for sub, v in items:
+        try:
+            pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:
+            return _unpicklable_part(v, sub, depth + 1)
+    return where, type(obj).__name__
 
 
-def _from_wire(obj):
-    if isinstance(obj, _Wire):
-        return Tensor._make(obj.arr)
-    if isinstance(obj, dict):
-        return {k: _from_wire(v) for k, v in obj.items()}
-    if isinstance(obj, tuple) and hasattr(obj, "_fields"):
-        return type(obj)(*(_from_wire(v) for v in obj))
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_from_wire(v) for v in obj)
-    return obj
+def _error_message(e, worker_id):
+    """torch's wording: the original type and traceback, from the worker."""
+    import traceback
+    return (f"Caught {type(e).__name__} in DataLoader worker process {worker_id}.\n"
+            f"Original {traceback.format_exc()}")
 
 
-def _worker_loop(dataset, collate_fn, index_q, result_q, worker_id, num_workers, seed,
-                 worker_init_fn):
+def _pickled_type(e):
+    try:
+        return pickle.dumps(type(e))
+    except Exception:  # a class that cannot be found by name (defined in a function ...)
+        return None
+
+
+def _worker_loop(dataset, collate_fn, index_q, result_q, done, worker_id, num_workers, seed,
+                 worker_init_fn, parent_pid, batched):
     global _worker_info
+    # Ctrl-C is the main process's business: it shuts the workers down (torch does the same).
+    # The parent blocked SIGINT around the fork so that none arrives before this line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # Numba/BLAS thread pools do not survive fork well: keep workers single-threaded.
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     default_generator.manual_seed(seed)
     np.random.seed(seed % 2**32)
+    random.seed(seed)
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     try:
         if worker_init_fn is not None:
             worker_init_fn(worker_id)
     except Exception as e:  # report, then stop
-        result_q.put((-1, None, f"worker_init_fn failed in worker {worker_id}: {e!r}"))
+        result_q.put((-1, None, (_pickled_type(e), _error_message(e, worker_id))))
         return
     while True:
-        item = index_q.get()
-        if item is None:
-            return
-        batch_idx, indices = item
         try:
-            data = collate_fn([dataset[i] for i in indices])
-            result_q.put((batch_idx, _to_wire(data), None))
+            item = index_q.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent_pid:  # the main process is gone: nobody will ask again
+                break
+            continue
+        if item is None:
+            break
+        if done.is_set():  # shutting down: skip the batches still queued
+            continue
+        batch_idx, indices = item
+        if not batched:  # batch_size=None: one sample, given to collate_fn as it is
+            indices = [indices]
+        try:
+            samples = [dataset[i] for i in indices]
+            data = collate_fn(samples if batched else samples[0])
         except Exception as e:  # send the error to the parent instead of dying silently
-            import traceback
-            result_q.put((batch_idx, None, f"{type(e).__name__} in DataLoader worker "
-                                           f"{worker_id}:\n{traceback.format_exc()}"))
+            result_q.put((batch_idx, None, (_pickled_type(e), _error_message(e, worker_id))))
+            continue
+        try:
+            payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as e:
+            culprit = next(((f"dataset[{i}]", s) for i, s in zip(indices, samples)
+                            if not _picklable(s)), None)
+            where, kind = _unpicklable_part(*(culprit[::-1] if culprit else
+                                               (data, f"the batch made by {_name(collate_fn)}")))
+            msg = (f"DataLoader worker process {worker_id} cannot send batch {batch_idx} to the main "
+                   f"process: {where} (a {kind}) cannot be pickled ({type(e).__name__}: {e}). "
+                   "Samples must be made of tensors, arrays, numbers, strings and containers of "
+                   "them (or use num_workers=0).")
+            result_q.put((batch_idx, None, (_pickled_type(e), msg)))
+            continue
+        result_q.put((batch_idx, payload, None))
+    # results nobody will read must not keep this process alive (flushing into a full pipe)
+    result_q.cancel_join_thread()
+
+
+def _picklable(obj):
+    try:
+        pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+        return True
+    except Exception:
+        return False
+
+
+def _name(fn):
+    return getattr(fn, "__qualname__", type(fn).__name__)
+
+
+def _reraise(error):
+    """Raise a worker's error in the main process with its original type, like torch's
+    ExceptionWrapper (RuntimeError when the type cannot be rebuilt from one message)."""
+    pickled_type, msg = error
+    exc_type = None
+    if pickled_type is not None:
+        try:
+            exc_type = pickle.loads(pickled_type)
+        except Exception:
+            pass
+    if not (isinstance(exc_type, type) and issubclass(exc_type, BaseException)):
+        raise RuntimeError(msg)
+    if exc_type is KeyError:  # KeyError quotes its message: keep the traceback readable
+        msg = _KeyErrorMessage(msg)
+    try:
+        exc = exc_type(msg)
+    except Exception:
+        raise RuntimeError(msg) from None
+    raise exc
+
+
+class _KeyErrorMessage(str):
+    def __repr__(self):
+        return self
 
 
 class _WorkerPool:
-    """Forked workers; batches come back in order; a dead worker raises, never hangs."""
+    """Worker processes; batches come back in order. Every wait is bounded: a dead worker, a
+    worker error, an unpicklable batch or the timeout raises in the main process, and closing
+    the pool (end of data, an error, leaving the loop early, Ctrl-C) stops and reaps every
+    worker within a fraction of a second."""
 
-    def __init__(self, loader, batches):
+    def __init__(self, loader, batches, base_seed, batched=True):
         ctx = mp.get_context(loader.multiprocessing_context or
                              ("fork" if "fork" in mp.get_all_start_methods() else "spawn"))
         self.batches = iter(enumerate(batches))
         self.timeout = loader.timeout or None
-        base_seed = int(_gen(loader.generator).integers(0, 2**62))
         self.index_qs, self.workers = [], []
         self.result_q = ctx.Queue()
-        for w in range(loader.num_workers):
-            q = ctx.Queue()
-            p = ctx.Process(target=_worker_loop, daemon=True,
-                            args=(loader.dataset, loader.collate_fn, q, self.result_q, w,
-                                  loader.num_workers, base_seed + w, loader.worker_init_fn))
-            p.start()
-            self.index_qs.append(q)
-            self.workers.append(p)
+        self.done = ctx.Event()
+        # workers ignore SIGINT; block it around the fork so that none slips in before that
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            for w in range(loader.num_workers):
+                q = ctx.Queue()
+                p = ctx.Process(target=_worker_loop, daemon=True,
+                                args=(loader.dataset, loader.collate_fn, q, self.result_q,
+                                      self.done, w, loader.num_workers, base_seed + w,
+                                      loader.worker_init_fn, os.getpid(), batched))
+                self.index_qs.append(q)
+                p.start()
+                self.workers.append(p)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         self.sent = self.received = 0
         self.buffer = {}
         self.next_out = 0
-        for _ in range(loader.prefetch_factor * loader.num_workers):
-            self._send_one()
+        try:
+            for _ in range(loader.prefetch_factor * loader.num_workers):
+                self._send_one()
+        except BaseException:
+            self.close()
+            raise
 
     def _send_one(self):
         try:
@@ -406,52 +502,75 @@ class _WorkerPool:
         return True
 
     def __next__(self):
+        try:
+            return self._next()
+        except StopIteration:
+            self.close()
+            raise
+        except BaseException:  # an error or Ctrl-C: nothing the workers do is wanted any more
+            self.close(grace=0.0)
+            raise
+
+    def _next(self):
         while self.next_out not in self.buffer:
             if self.received == self.sent:
-                self.close()
                 raise StopIteration
-            waited = 0.0
-            while True:
-                try:
-                    batch_idx, data, err = self.result_q.get(timeout=1.0)
-                    break
-                except queue.Empty:
-                    waited += 1.0
-                    dead = [p for p in self.workers if not p.is_alive()]
-                    if dead:
-                        self.close()
-                        raise RuntimeError(f"DataLoader worker (pid(s) "
-                                           f"{', '.join(str(p.pid) for p in dead)}) exited "
-                                           "unexpectedly")
-                    if self.timeout and waited >= self.timeout:
-                        self.close()
-                        raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds")
+            batch_idx, payload, err = self._get()
             if err is not None:
-                self.close()
-                raise RuntimeError(err)
+                _reraise(err)
             self.received += 1
-            self.buffer[batch_idx] = data
+            self.buffer[batch_idx] = payload
             self._send_one()
-        data = self.buffer.pop(self.next_out)
+        payload = self.buffer.pop(self.next_out)
         self.next_out += 1
-        return _from_wire(data)
+        return pickle.loads(payload)
 
-    def close(self):
+    def _get(self):
+        """The next message from any worker; raises if a worker died or the timeout passed."""
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        while True:
+            wait = _POLL if deadline is None else min(_POLL, max(0.0, deadline - time.monotonic()))
+            try:
+                return self.result_q.get(timeout=wait)
+            except queue.Empty:
+                pass
+            dead = [p for p in self.workers if p.exitcode is not None]
+            if dead:
+                raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(str(p.pid) for p in dead)}) "
+                                   "exited unexpectedly")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds")
+
+    def close(self, grace=0.5):
+        """Stop the workers: ask them to finish, give them ``grace`` seconds, then terminate;
+        always reap them (no zombies)."""
+        if not self.index_qs:
+            return
+        self.done.set()
         for q in self.index_qs:
             try:
                 q.put(None)
             except (OSError, ValueError):
                 pass
+        deadline = time.monotonic() + grace
         for p in self.workers:
-            p.join(timeout=2)
-            if p.is_alive():
+            p.join(max(0.0, deadline - time.monotonic()))
+        for p in self.workers:
+            if p.exitcode is None:
                 p.terminate()
+        for p in self.workers:
+            p.join(1.0)
+            if p.exitcode is None:  # does not even answer SIGTERM
+                p.kill()
+                p.join()
+        for q in self.index_qs + [self.result_q]:
+            q.cancel_join_thread()  # nothing left to deliver: never block on a feeder thread
+            q.close()
         self.workers = []
         self.index_qs = []
 
     def __del__(self):
-        if self.workers:
-            self.close()
+        self.close()
 
 
 # ---- DataLoader ----------------------------------------------------------------------------
@@ -516,13 +635,19 @@ class DataLoader:
             self.num_workers = 0
 
     def __iter__(self):
+        # Like torch, every epoch draws the workers' base seed before the sampler draws its
+        # order, with or without workers: the same seed gives the same order for any
+        # num_workers, and workers get new seeds each epoch.
+        base_seed = int(_gen(self.generator).integers(0, 2**62))
         if self._iterable:
             return self._iter_stream()
         if self.batch_sampler is None:  # batch_size=None: one sample at a time
-            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+            if self.num_workers == 0:
+                return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+            return _WorkerIter(_WorkerPool(self, self.sampler, base_seed, batched=False))
         if self.num_workers == 0:
             return (self.collate_fn([self.dataset[i] for i in idx]) for idx in self.batch_sampler)
-        return _WorkerIter(_WorkerPool(self, self.batch_sampler))
+        return _WorkerIter(_WorkerPool(self, self.batch_sampler, base_seed))
 
     def _iter_stream(self):
         if self.batch_size is None:

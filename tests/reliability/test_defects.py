@@ -33,3 +33,88 @@ def test_embedding_padding_idx_and_index_dtypes_like_torch():
                      (autograd.float32, "FloatTensor")]:
         with pytest.raises(TypeError, match=f"Long, Int; but got autograd.{name} instead"):
             F.embedding(autograd.tensor([0, 1]).to(dt), w)
+
+
+# ---- 7: view never copies silently ------------------------------------------------------------
+def test_view_that_needs_a_copy_raises_like_torch():
+    x = autograd.arange(12.0).reshape(3, 4)
+    with pytest.raises(RuntimeError, match=r"view size is not compatible with input tensor's size "
+                                           r"and stride .* Use \.reshape\(\.\.\.\) instead"):
+        x.t().view(12)
+    assert x.t().reshape(12).tolist() == x.numpy().T.ravel().tolist()  # reshape still copies
+    v = x.t().view(4, 3)  # compatible: a real view, writes reach x
+    v[0, 1] = 100.0
+    assert x[1, 0].item() == 100.0
+    w = x[:, ::2].view(6)  # uniform stride: a view as well
+    w[1] = -1.0
+    assert x[0, 2].item() == -1.0
+    assert autograd.zeros(0, 3).t().view(3, 0).shape == (3, 0)
+
+
+def test_view_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    for shape, strided, new in [((3, 4), lambda t: t.t(), (12,)), ((2, 3, 4), lambda t: t.permute(2, 0, 1), (4, 6)),
+                                ((4, 6), lambda t: t[:, 1:5], (16,)), ((2, 3, 4), lambda t: t.transpose(0, 1), (3, 8)),
+                                ((4, 6), lambda t: t[::2], (12,)), ((6,), lambda t: t[::2], (3, 1))]:
+        ours = strided(autograd.arange(float(np.prod(shape))).reshape(*shape))
+        theirs = strided(torch.arange(float(np.prod(shape))).reshape(*shape))
+        try:
+            expected = theirs.view(*new).tolist()
+        except RuntimeError as e:
+            with pytest.raises(RuntimeError) as info:
+                ours.view(*new)
+            assert str(info.value).startswith(str(e))
+        else:
+            assert ours.view(*new).tolist() == expected
+
+
+# ---- 13: .grad assignment checks dtype and shape like torch ----------------------------------------
+def test_grad_assignment_checks_dtype_and_size_like_torch():
+    torch = pytest.importorskip("torch")
+    for make, bad in [(lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, dtype=m.float64)),
+                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, dtype=m.int64)),
+                      (lambda m: m.zeros(3, dtype=m.float64), lambda m: m.zeros(3)),
+                      (lambda m: m.zeros(3, dtype=m.float16), lambda m: m.zeros(3, dtype=m.uint8)),
+                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(4)),
+                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, 1))]:
+        with pytest.raises(RuntimeError) as theirs:
+            make(torch).grad = bad(torch)
+        ours = make(autograd)
+        with pytest.raises(RuntimeError) as info:
+            ours.grad = bad(autograd)
+        expected = str(theirs.value)
+        if "grad_dtype" in expected:  # torch goes on about its grad_dtype attribute, which we lack
+            expected = expected[:expected.index("defaults to the tensor's dtype).") + 32]
+        assert str(info.value).startswith(expected)
+        assert ours.grad is None
+    p = nn.Parameter(autograd.zeros(2, 2))
+    p.grad = autograd.ones(2, 2)
+    p.grad = None
+    with pytest.raises(TypeError, match="assigned grad expected to be a Tensor or None"):
+        p.grad = [1.0]
+
+
+# ---- 8: the kernels' stale-cache sweep touches only this package's cache files ----------------------
+def test_numba_cache_dir_sweep_touches_only_our_files(tmp_path):
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(autograd.__file__)) + os.sep + "kernels"
+    ours = tmp_path / ("kernels_" + hashlib.sha1(here.encode()).hexdigest())
+    foreign = [tmp_path / "kernels_0123456789abcdef" / "activation.relu_fwd-12.py311.nbi",  # another project
+               tmp_path / "mykernels" / "model.step-3.py311.1.nbc",
+               tmp_path / "solver.run-7.py311.nbi",                                 # the cache root
+               ours / "notes.nbi"]                                                  # not a kernel's
+    stale = [ours / "activation.relu_fwd-12.py311.nbi", ours / "softmax.softmax_rows-40.py311.1.nbc"]
+    for f in foreign + stale:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"x")
+    (ours / "jitgrad-kernels.sha256").write_text("an old stamp")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c",
+                          "import autograd.kernels"], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and "ResourceWarning" not in out.stderr, out.stderr
+    assert all(f.exists() for f in foreign)
+    assert not any(f.exists() for f in stale)
+    assert (ours / "jitgrad-kernels.sha256").read_text() != "an old stamp"
