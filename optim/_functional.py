@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from autograd.backend import use_numba
+from autograd import dispatch
 
 __all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax", "adadelta",
            "rprop", "asgd", "adafactor", "sparse_adam"]
@@ -110,26 +110,6 @@ def _ema_sq_(avg, grad, decay: float, tmp) -> None:
     np.add(avg, tmp, out=avg)
 
 
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _fusable(arrays) -> bool:
-    """True when the numba backend is on and every array is a contiguous float32/float64
-    array of one dtype: then a fused kernel can replace the NumPy passes. (Called once per
-    parameter per step, so it is kept cheap: ~1 us.)"""
-    if not use_numba():
-        return False
-    dt = arrays[0].dtype
-    if dt not in _KERNEL_DTYPES:
-        return False
-    for k, a in enumerate(arrays):
-        flags = a.flags
-        # arrays[1] is the gradient: only read, so it need not be writeable
-        if a.dtype != dt or not flags.c_contiguous or (k != 1 and not flags.writeable):
-            return False
-    return True
-
-
 def _bump(step: np.ndarray) -> float:
     """Increment a 0-d step counter in place; return the new value as a Python float.
     (Item assignment rounds ``step + 1`` to the counter's dtype exactly as ``step += 1``
@@ -149,9 +129,9 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
     """
     for i, param in enumerate(params):
         if momentum == 0:
-            if _fusable([param, grads[i]]):  # numba backend: the same update in one pass
-                from autograd.kernels.optim import sgd_update
-                sgd_update(param.reshape(-1), grads[i].reshape(-1), float(lr),
+            K = dispatch.kernels("optim", param, grads[i])
+            if K is not None:  # numba backend: the same update in one pass
+                K.sgd_update(param.reshape(-1), grads[i].reshape(-1), float(lr),
                            float(weight_decay), bool(maximize))
                 continue
             for p, g, t in _blocks([param, grads[i]], 1, workspace):
@@ -162,12 +142,12 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
         first = momentum_buffer_list[i] is None
         if first:
             momentum_buffer_list[i] = np.empty_like(param)
-        if _fusable([param, grads[i], momentum_buffer_list[i]]):
-            from autograd.kernels.optim import sgd_momentum_update
-            sgd_momentum_update(param.reshape(-1), grads[i].reshape(-1),
-                                momentum_buffer_list[i].reshape(-1), first, float(lr),
-                                float(momentum), float(dampening), float(weight_decay),
-                                bool(nesterov), bool(maximize))
+        K = dispatch.kernels("optim", param, grads[i], momentum_buffer_list[i])
+        if K is not None:
+            K.sgd_momentum_update(param.reshape(-1), grads[i].reshape(-1),
+                                  momentum_buffer_list[i].reshape(-1), first, float(lr),
+                                  float(momentum), float(dampening), float(weight_decay),
+                                  bool(nesterov), bool(maximize))
             continue
         for p, g, buf, t0, t1 in _blocks([param, grads[i], momentum_buffer_list[i]], 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t0)
@@ -212,8 +192,8 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, 
         arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
         if amsgrad:
             arrays.append(max_exp_avg_sqs[i])
-        if _fusable(arrays):  # numba backend: the same update in one pass
-            from autograd.kernels import optim as K
+        K = dispatch.kernels("optim", *arrays)
+        if K is not None:  # numba backend: the same update in one pass
             scalars = (float(beta1), float(beta2), float(lr), float(weight_decay), float(eps),
                        float(bias_correction2_sqrt), float(step_size),
                        bool(decoupled_weight_decay), bool(maximize))
@@ -262,8 +242,8 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_s
             arrays.append(grad_avgs[i])
         if momentum > 0:
             arrays.append(momentum_buffer_list[i])
-        if _fusable(arrays):  # numba backend: the same update in one pass
-            from autograd.kernels import optim as K
+        K = dispatch.kernels("optim", *arrays)
+        if K is not None:  # numba backend: the same update in one pass
             flat = [a.reshape(-1) for a in arrays]
             hyper = [float(lr), float(alpha), float(eps), float(weight_decay)]
             if momentum > 0:
@@ -306,10 +286,10 @@ def adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_deca
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
         clr = lr / (1 + (step - 1) * lr_decay)
-        if _fusable([param, grads[i], state_sums[i]]):  # numba: the same update in one pass
-            from autograd.kernels.optim import adagrad_update
-            adagrad_update(param.reshape(-1), grads[i].reshape(-1), state_sums[i].reshape(-1),
-                           float(clr), float(weight_decay), float(eps), bool(maximize))
+        K = dispatch.kernels("optim", param, grads[i], state_sums[i])
+        if K is not None:  # numba backend: the same update in one pass
+            K.adagrad_update(param.reshape(-1), grads[i].reshape(-1), state_sums[i].reshape(-1),
+                             float(clr), float(weight_decay), float(eps), bool(maximize))
             continue
         for p, g, state_sum, t0, std in _blocks([param, grads[i], state_sums[i]], 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t0)

@@ -41,6 +41,31 @@ def test_dependency_direction(pkg, forbidden):
     assert not bad, "\n".join(bad)
 
 
+@pytest.mark.parametrize("pkg", ["nn", "optim"])
+def test_kernels_are_chosen_only_by_autograd_dispatch(pkg):
+    """nn and optim never pick kernels or backends themselves: ops (and optimizers, through
+    ``autograd.dispatch.kernels``) do, in one place."""
+    bad = []
+    for f in _files(pkg):
+        for m in _imports(f, pkg):
+            if m.startswith(("autograd.kernels", "autograd.backend")):
+                bad.append(f"{f.relative_to(ROOT)} imports {m}")
+    assert not bad, "\n".join(bad)
+
+
+def test_only_dispatch_imports_the_kernels():
+    """Inside autograd, kernel modules are reached through autograd/dispatch.py only."""
+    bad = []
+    for f in _files("autograd"):
+        rel = f.relative_to(ROOT).as_posix()
+        if rel.startswith("autograd/kernels/") or rel == "autograd/dispatch.py":
+            continue
+        for m in _imports(f, "autograd"):
+            if m.startswith("autograd.kernels"):
+                bad.append(f"{rel} imports {m}")
+    assert not bad, "\n".join(bad)
+
+
 def test_kernels_never_import_the_tensor():
     allowed = {"numpy", "numba", "math", "os", "__future__", "threading", "functools", "typing",
                "warnings", "sys", "pathlib", "tempfile", "contextlib", "glob", "hashlib", "llvmlite", "struct",

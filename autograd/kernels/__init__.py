@@ -105,7 +105,7 @@ _skip_numba_blas_probe()
 
 from . import activation  # noqa: E402  (after the cache directory is settled)
 from .parallel import get_num_threads, set_num_threads  # noqa: E402,F401
-from .dispatch import run_activation, run_activation_backward, supports  # noqa: E402,F401
+from .activation import run_activation, run_activation_backward, supports  # noqa: E402,F401
 from .buffers import empty_cache  # noqa: E402,F401  (lets go of kept large outputs)
 
 

@@ -96,6 +96,12 @@ def col2im(cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, out):
                                 out[n, c, r, _u(q0 + b * sw)] += cols[n, k, _u(base + b)]
 
 
+def supports(*arrays) -> bool:
+    """True when the kernels handle these arrays: float32 or float64, all of one dtype."""
+    dt = arrays[0].dtype
+    return dt in (np.float32, np.float64) and all(a.dtype == dt for a in arrays)
+
+
 def warmup(dtype) -> None:
     """Compile (or load from the cache) the kernels for one dtype."""
     x = np.zeros((1, 1, 3, 3), dtype)

@@ -215,6 +215,23 @@ def adagrad_update(p, g, state_sum, clr, weight_decay, eps, maximize):
         p[i] = p[i] + (gi / (np.sqrt(s) + eps_)) * neg_clr
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def supports(*arrays) -> bool:
+    """True when every array is a contiguous float32/float64 array of one dtype, the
+    parameter and state buffers writeable (``arrays[1]``, the gradient, is only read).
+    Asked once per parameter per step, so it is kept cheap."""
+    dt = arrays[0].dtype
+    if dt not in _FLOATS:
+        return False
+    for k, a in enumerate(arrays):
+        flags = a.flags
+        if a.dtype != dt or not flags.c_contiguous or (k != 1 and not flags.writeable):
+            return False
+    return True
+
+
 def warmup(dtype) -> None:
     """Compile (or load from cache) every optimizer kernel for ``dtype``.
 

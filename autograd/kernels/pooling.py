@@ -14,6 +14,11 @@ import numba
 from .parallel import kernel
 
 
+def supports(*arrays) -> bool:
+    """True when the kernels handle these arrays: float32 or float64 data."""
+    return all(a.dtype.kind == "f" and a.dtype.itemsize in (4, 8) for a in arrays)
+
+
 @kernel
 def maxpool2d_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out, idx):
     """x: (N*C, H, W); out/idx: (N*C, Ho, Wo) window maxima and their flat h*W+w indices."""

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ..backend import use_numba as _use_numba
+from .. import dispatch
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
@@ -36,19 +36,15 @@ __all__ = ["softmax", "log_softmax", "one_hot", "gelu", "silu", "elu", "selu", "
 # run as one fused kernel each (autograd/kernels/activation.py); the NumPy expressions below
 # stay the reference, and tests compare the two on every sample.
 def _kernel_fwd(name, x, **params):
-    if not _use_numba():
-        return None
-    from ..kernels import dispatch
-    return dispatch.run_activation(name, x, **params) if dispatch.supports(name, x) else None
+    K = dispatch.kernels("activation", name, x)
+    return None if K is None else K.run_activation(name, x, **params)
 
 
 def _kernel_bwd(name, x, g, xp, **params):
-    if xp.graph or not _use_numba():
+    if xp.graph:
         return None  # recording a graph: the VJP must be made of differentiable ops
-    from ..kernels import dispatch
-    if not dispatch.supports(name, x):
-        return None
-    return dispatch.run_activation_backward(name, x, g, **params)
+    K = dispatch.kernels("activation", name, x)
+    return None if K is None else K.run_activation_backward(name, x, g, **params)
 
 
 def _F(name):
@@ -115,21 +111,17 @@ def _softmax_kernel(name, x, dim):
     """Forward ``name`` ("softmax" / "log_softmax") by the kernels of
     autograd/kernels/softmax.py with the numba backend (float32/float64, not 0-d or empty);
     None means: use the NumPy code."""
-    if not _use_numba():
-        return None
-    from ..kernels import softmax as kernels
-    return getattr(kernels, name)(x, dim) if kernels.supports(x) else None
+    K = dispatch.kernels("softmax", x)
+    return None if K is None else getattr(K, name)(x, dim)
 
 
 def _softmax_kernel_bwd(name, y, g, dim, xp):
     """The VJP by kernel, from the saved output; None when recording a graph (the VJP must
     then be made of differentiable ops) or when the NumPy code applies."""
-    if xp.graph or not _use_numba():
+    if xp.graph:
         return None
-    from ..kernels import softmax as kernels
-    if not kernels.supports(y):
-        return None
-    return getattr(kernels, name)(y, np.broadcast_to(g, y.shape), dim)
+    K = dispatch.kernels("softmax", y)
+    return None if K is None else getattr(K, name)(y, np.broadcast_to(g, y.shape), dim)
 
 
 def _np_softmax(x, dim):

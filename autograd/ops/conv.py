@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .. import dispatch
 from ..errors import DTypeError, ShapeError, shape_str
 from ..function import Op
 from ..tensor import Tensor
@@ -118,24 +119,11 @@ def _col2im(cols, in_hw, stride, pads, dilation):
     return out[:, :, t:t + h, l:l + w]
 
 
-def _conv_kernels(*arrays):
-    """The Numba convolution kernels, when the numba backend is on and every array is
-    float32 or float64 of one dtype; None means: use the NumPy reference."""
-    from ..backend import use_numba
-    if not use_numba():
-        return None
-    dt = arrays[0].dtype
-    if dt not in (np.float32, np.float64) or any(a.dtype != dt for a in arrays):
-        return None
-    from ..kernels import conv
-    return conv
-
-
 def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None):
     """The windows as per-sample matrices (N, C*kh*kw, Ho*Wo), contiguous, ready for GEMM:
     row (c*kh + i)*kw + j, column a*Wo + b. The Numba kernel writes it in one pass (padding
     included); the reference copies the strided view ``_im2col``."""
-    k = _conv_kernels(x)
+    k = dispatch.kernels("conv", x)
     n, c = x.shape[:2]
     kk = c * kernel[0] * kernel[1]
     if k is None:
@@ -156,7 +144,7 @@ def _col2im_matrix(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
     back into an (N, C, H, W) image."""
     n = cols.shape[0]
     kh, kw = kernel
-    k = _conv_kernels(cols)
+    k = dispatch.kernels("conv", cols)
     if k is None:
         return _col2im(cols.reshape(n, c, kh, kw, *out_hw), in_hw, stride, pads, dilation)
     out = np.zeros((n, c) + tuple(in_hw), cols.dtype)
@@ -821,18 +809,8 @@ def _pool_input(input, opname, nd):
 
 
 # ---- gather / scatter-add by constant flat indices (max pools) --------------------------------
-def _pool_kernels(*arrays):
-    """The Numba pooling kernels, when the numba backend is on and the data are float."""
-    from ..backend import use_numba
-    if not use_numba() or any(a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8)
-                              for a in arrays):
-        return None
-    from ..kernels import pooling
-    return pooling
-
-
 def _np_gather_flat(x, index):
-    k = _pool_kernels(x)
+    k = dispatch.kernels("pooling", x)
     if k is not None:
         planes = x.shape[0] * x.shape[1]
         out = np.empty(index.shape, x.dtype)
@@ -846,7 +824,7 @@ def _np_gather_flat(x, index):
 
 def _np_scatter_add_flat(g, index, in_shape):
     """out[n, c].flat[index[n, c, k]] += g[n, c, k], with repeated indices accumulating."""
-    k = _pool_kernels(g)
+    k = dispatch.kernels("pooling", g)
     if k is not None:
         planes = in_shape[0] * in_shape[1]
         out = np.zeros(in_shape, g.dtype)
@@ -913,7 +891,7 @@ def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
     """Values and flat (h * W + w) indices of each window's maximum (first one on ties; NaN
     wins, like torch). Padding is -inf so it is never chosen over a real element."""
     n, c, h, w = x.shape
-    k = _pool_kernels(x)
+    k = dispatch.kernels("pooling", x)
     if k is not None:  # numba backend: one pass, no window copy
         ho = (h + pads[0][0] + pads[0][1] - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
         wo = (w + pads[1][0] + pads[1][1] - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dispatch
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op
@@ -702,14 +703,10 @@ class Relu(Op):
 def _relu_kernel(x, g=None):
     """relu forward (or backward, given ``g``) as a Numba kernel, or None on the numpy
     backend / for dtypes without a kernel."""
-    from ..backend import use_numba
-    if not use_numba():
+    K = dispatch.kernels("activation", "relu", x)
+    if K is None:
         return None
-    from ..kernels import dispatch
-    if not dispatch.supports("relu", x):
-        return None
-    return dispatch.run_activation("relu", x) if g is None else \
-        dispatch.run_activation_backward("relu", x, g)
+    return K.run_activation("relu", x) if g is None else K.run_activation_backward("relu", x, g)
 
 
 def relu(input) -> Tensor:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from .. import return_types
-from ..backend import use_numba as _use_numba
+from .. import dispatch
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
@@ -55,12 +55,6 @@ _xp.define("unreduce", numpy=lambda g, s, d, k: unreduce(g, s, d, k, _xp.NUMPY),
 # NumPy measured faster); the NumPy code stays the reference (tests/test_kernels_reduce.py
 # compares the two). Anything else (tuple dims with gaps, empty, 0-d, int data, strided
 # input: a copy first measured slower than NumPy's strided loops) runs the NumPy code.
-def _kernels(x, dims):
-    """The reduction kernel module when it handles reducing ``x`` over ``dims``, else None."""
-    if not _use_numba():
-        return None
-    from ..kernels import reduce as rk
-    return rk if rk.supports(x, dims) else None
 
 
 # ---- sum ----------------------------------------------------------------------------------
@@ -70,7 +64,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        rk = _kernels(x, dims) if dtype == x.dtype else None
+        rk = dispatch.kernels("reduce", x, dims) if dtype == x.dtype else None
         if rk is not None:
             out = rk.sum_mean(x, dims)
             return out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
@@ -117,7 +111,7 @@ class Mean(Op):
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.count = count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
-        rk = _kernels(x, dims)
+        rk = dispatch.kernels("reduce", x, dims)
         if rk is not None:
             out = rk.sum_mean(x, dims, mean=True)
             return out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
@@ -574,7 +568,7 @@ class _Extreme(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_fn):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        rk = _kernels(x, dims) if np_fn is np.max or np_fn is np.min else None
+        rk = dispatch.kernels("reduce", x, dims) if np_fn is np.max or np_fn is np.min else None
         if rk is not None:
             out_keep = rk.extreme(x, dims, np_fn is np.max)
             out = out_keep if keepdim else out_keep.reshape(_out_shape(x.shape, dims, False))
@@ -597,9 +591,11 @@ class _Extreme(Op):
         x, out = ctx.saved_tensors  # (raises if either was modified in place since)
         if weights is None:  # the kernel path's forward
             if not xp.graph:
-                from ..kernels import reduce as rk
-                return rk.extreme_backward(x, out, g, ctx.dims)
-            x, out = x._data, out._data  # the weights are constants: plain arrays
+                rk = dispatch.kernels("reduce", x, ctx.dims)
+                if rk is not None:
+                    return rk.extreme_backward(x, out, g, ctx.dims)
+            else:
+                x, out = x._data, out._data  # the weights are constants: plain arrays
             weights = _even_weights(x, out.reshape(_keepdim_shape(x.shape, ctx.dims)),
                                     ctx.dims)
         g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
@@ -713,7 +709,7 @@ def _max_min(input, dim, keepdim, opname, np_arg, full_cls, name):
         _check_nonempty_dims(input, (d,), opname)
     arr = _as1d(input._data)
     dd = d if input.ndim else 0
-    rk = _kernels(arr, (dd,)) if input.ndim else None
+    rk = dispatch.kernels("reduce", arr, (dd,)) if input.ndim else None
     if rk is not None:  # value and index in one pass
         found, index = rk.arg_extreme(arr, dd, opname == "max")
         values = _select(input, index, dd, keepdim, name, values=found)
@@ -871,7 +867,7 @@ class Logsumexp(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        rk = _kernels(x, dims)
+        rk = dispatch.kernels("reduce", x, dims)
         if rk is not None:
             out = rk.logsumexp(x, dims)
             out = out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
@@ -891,7 +887,7 @@ class Logsumexp(Op):
         x, out = ctx.saved_tensors
         shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
         if not xp.graph:
-            rk = _kernels(x, dims)
+            rk = dispatch.kernels("reduce", x, dims)
             if rk is not None:
                 return rk.logsumexp_backward(x, out, g, dims)
         return xp.unreduce(g, shape, dims, keepdim) * xp.exp(

@@ -14,7 +14,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
-from autograd.backend import use_numba as _use_numba
+from autograd import dispatch
 from autograd.errors import ShapeError, DTypeError
 from autograd.function import Op
 
@@ -232,8 +232,7 @@ class CrossEntropyFused(Op):
     grad_fn_name = "NllLossBackward0"  # torch's name for the last node of cross_entropy
 
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, total_w):
-        from autograd.kernels import softmax as kernels
+    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, total_w, kernels):
         C = x.shape[1] if x.ndim >= 2 else x.shape[0]
         rows = np.moveaxis(x, 1, -1) if x.ndim >= 3 else x  # classes last (a view)
         loss, prob = kernels.cross_entropy(rows.reshape(-1, C), target.reshape(-1), weight,
@@ -259,8 +258,8 @@ class CrossEntropyFused(Op):
         # the class-last layout of x (N, d1, ..., C), and the permutation back to x's
         last_shape = (x.shape[:1] + x.shape[2:] + x.shape[1:2]) if ndim >= 3 else x.shape
         back = (0, ndim - 1) + tuple(range(1, ndim - 1))
-        if not xp.graph and _use_numba():
-            from autograd.kernels import softmax as kernels
+        kernels = None if xp.graph else dispatch.kernels("softmax", prob)
+        if kernels is not None:
             if ctx.reduction == "none":
                 scale = np.asarray(g, np.float64).reshape(R)
             else:
@@ -294,11 +293,12 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     """The one-pass cross-entropy when it applies: numba backend, float32/float64 logits,
     integer class targets, a weight without gradient. None otherwise (the composed path then
     runs, and raises the errors for unusual inputs)."""
-    if not _use_numba() or not isinstance(input, Tensor):
+    if not isinstance(input, Tensor):
+        return None
+    kernels = dispatch.kernels("softmax", input._data)
+    if kernels is None:
         return None
     dtype = input._data.dtype
-    if dtype not in (np.float32, np.float64) or input.dim() == 0 or input.numel() == 0:
-        return None
     if target.dtype.is_floating_point or target.dtype == autograd.bool:
         return None
     if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
@@ -315,7 +315,7 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
         w64, total_w = w_np.astype(np.float64), float(sample_w.sum())
     return CrossEntropyFused.apply(input, target=t, weight=w64, ignore_index=int(ignore_index),
                                    reduction=reduction, smoothing=float(label_smoothing),
-                                   total_w=total_w)
+                                   total_w=total_w, kernels=kernels)
 
 
 def _unweighted_targets(t, C, ignore_index):

@@ -25,7 +25,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
-from autograd.backend import use_numba
+from autograd import dispatch
 from autograd.errors import DTypeError, ShapeError
 from autograd.function import Op
 
@@ -40,15 +40,6 @@ def _stats(x: Tensor, dims):
 
 
 # ---- shared pieces of the fused ops -------------------------------------------------------------
-def _norm_kernels(*arrays):
-    """The kernel module when the numba backend is on and the arrays suit it (float32/64,
-    one dtype, non-empty); None means: run the NumPy reference."""
-    if not use_numba():
-        return None
-    from autograd.kernels import norm
-    return norm if norm.supports(*arrays) else None
-
-
 def _np_stats(x, dims):
     """Mean, deviations and biased variance over ``dims`` (kept as size-1 dims); the
     variance is the mean of squared deviations (no cancellation for large offsets)."""
@@ -114,7 +105,7 @@ class BatchNorm(Op):
         red = (0,) + tuple(range(2, x.ndim))
         shape = (1, C) + (1,) * (x.ndim - 2)
         ctx.red, ctx.shape, ctx.eps, ctx.training = red, shape, eps, training
-        K = _norm_kernels(x, weight, bias)
+        K = dispatch.kernels("norm", x, weight, bias)
         if training:
             if K is not None:
                 y, mean, var, rstd = K.batch_norm_forward_train(x, weight, bias, eps)
@@ -147,7 +138,7 @@ class BatchNorm(Op):
     def backward(ctx, g, xp):
         x, weight, mean, rstd = ctx.saved_tensors
         if not xp.graph:
-            K = _norm_kernels(x, weight, g)
+            K = dispatch.kernels("norm", x, weight, g)
             if K is not None:
                 dx, dw, db = K.batch_norm_backward(x, g, weight, mean, rstd, ctx.training)
                 need_x, need_w, need_b = ctx.needs_input_grad
@@ -221,7 +212,7 @@ class LayerNorm(Op):
         stats_shape = x.shape[:x.ndim - k] + (1,) * k
         n = math.prod(x.shape[x.ndim - k:])
         ctx.lead, ctx.red, ctx.eps, ctx.n = lead, red, eps, n
-        K = _norm_kernels(x, weight, bias)
+        K = dispatch.kernels("norm", x, weight, bias)
         if K is not None:
             y, mean, rstd = K.layer_norm_forward(x, n, weight, bias, eps)
             mean, rstd = mean.reshape(stats_shape), rstd.reshape(stats_shape)
@@ -247,7 +238,7 @@ class LayerNorm(Op):
             return (xp.zeros_like(x) if need_x else None, xp.zeros_like(weight) if need_w else None,
                     _sum_over(xp, g, ctx.lead) if need_b else None)
         if not xp.graph:
-            K = _norm_kernels(x, weight, g)
+            K = dispatch.kernels("norm", x, weight, g)
             if K is not None:
                 dx, dw, db = K.layer_norm_backward(x, g, ctx.n, weight, mean, rstd)
                 need_x, need_w, need_b = ctx.needs_input_grad
