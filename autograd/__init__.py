@@ -56,7 +56,8 @@ autograd = _sys.modules[__name__]
 
 from .serialization import save, load  # noqa: E402,F401
 
-_LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training")
+_LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
+                    "functional", "func")
 
 
 def __getattr__(name):

@@ -13,6 +13,8 @@ Example:
 """
 from __future__ import annotations
 
+import contextvars
+
 import numpy as np
 
 
@@ -61,7 +63,16 @@ class Generator:
 default_generator = Generator()
 
 
+# ``autograd.func.vmap(randomness="error")`` sets this while the mapped function runs: random
+# ops then raise, as in torch, instead of silently drawing per-example numbers.
+_vmap_randomness = contextvars.ContextVar("vmap_randomness", default=None)
+
+
 def _gen(generator=None) -> np.random.Generator:
+    if _vmap_randomness.get() == "error":
+        raise RuntimeError("vmap: called random operation while in randomness error mode. Please "
+                           "either use the 'same' or 'different' randomness flags on vmap or "
+                           "perform the randomness operation out of vmap")
     return (generator or default_generator)._rng
 
 

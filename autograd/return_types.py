@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 __all__ = ["max", "min", "sort", "topk", "median", "cummax", "cummin", "kthvalue", "mode",
-           "aminmax"]
+           "aminmax", "triangular_solve"]
 
 
 class _ReturnType(tuple):
@@ -59,3 +59,4 @@ cummin = _make("cummin", _VI)
 kthvalue = _make("kthvalue", _VI)
 mode = _make("mode", _VI)
 aminmax = _make("aminmax", ("min", "max"))
+triangular_solve = _make("triangular_solve", ("solution", "cloned_coefficient"))

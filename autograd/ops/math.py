@@ -24,7 +24,7 @@ __all__ = ["exp2", "log1p", "expm1", "log2", "log10", "sqrt", "rsqrt", "sin", "c
            "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh",
            "cosh", "asinh", "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "logit", "erf",
            "erfc", "erfinv", "floor", "ceil", "round", "trunc", "fix", "frac", "hypot",
-           "copysign", "xlogy", "nan_to_num"]
+           "copysign", "xlogy", "nan_to_num", "lgamma", "digamma", "polygamma"]
 
 _LN2 = _math.log(2.0)
 _LN10 = _math.log(10.0)
@@ -729,6 +729,96 @@ def erfinv(input) -> Tensor:
 
 register(OpInfo("erfinv", erfinv, ref=lambda x: _special().erfinv(x), samples=_unary_samples(-0.9, 0.9),
                 family="math"))
+
+
+# ---- gamma-function family ----------------------------------------------------------------------
+def _np_special(name, *args):
+    x = args[-1]
+    return getattr(_special(), name)(*args).astype(x.dtype, copy=False)
+
+
+class Lgamma(Op):
+    """log|Gamma(x)|; d/dx = digamma(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return _np_special("gammaln", x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return g * xp.polygamma(0, x)
+
+
+def lgamma(input) -> Tensor:
+    """The log of the absolute value of the gamma function (``log((n - 1)!)`` at integers).
+
+    Example:
+        >>> autograd.lgamma(autograd.tensor([1.0, 4.0]))
+        tensor([0.0000, 1.7918])
+    """
+    return _unary_float(Lgamma, input)
+
+
+register(OpInfo("lgamma", lgamma, ref=lambda x: _special().gammaln(x),
+                samples=_unary_samples(0.2, 5.0), family="math"))
+
+
+class Polygamma(Op):
+    """The n-th derivative of digamma: psi^(n)(x); d/dx = psi^(n+1)(x)."""
+
+    @staticmethod
+    def forward(ctx, x, n):
+        ctx.n = n
+        ctx.save_for_backward(x)
+        return _np_polygamma(n, x)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        return g * xp.polygamma(ctx.n + 1, x)
+
+
+def _np_polygamma(n, x):
+    if n == 0:
+        return _np_special("digamma", x)
+    return _special().polygamma(n, x.astype(np.float64)).astype(x.dtype, copy=False)
+
+
+def polygamma(n, input) -> Tensor:
+    """``polygamma(n, x)``: the ``n``-th derivative of ``digamma`` (``n = 0`` is digamma
+    itself, ``n = 1`` the trigamma function).
+
+    Example:
+        >>> autograd.polygamma(1, autograd.tensor([1.0]))      # pi**2 / 6
+        tensor([1.6449])
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n or non-integer n; "
+                           f"got n={n!r}")
+    (x,), _, _ = operands(input, floating=True)
+    return Polygamma.apply(x, n=int(n))
+
+
+def digamma(input) -> Tensor:
+    """The logarithmic derivative of the gamma function, ``d/dx lgamma(x)`` (-inf at 0,
+    nan at negative integers, like torch).
+
+    Example:
+        >>> autograd.digamma(autograd.tensor([1.0]))          # -Euler's gamma
+        tensor([-0.5772])
+    """
+    return polygamma(0, input)
+
+
+_xp.define("polygamma", numpy=_np_polygamma, tensor=polygamma)
+register(OpInfo("digamma", digamma, ref=lambda x: _special().digamma(x),
+                samples=_unary_samples(0.2, 5.0), family="math"))
+register(OpInfo("polygamma", polygamma, ref=lambda n, x: _special().polygamma(n, x),
+                samples=lambda rng: [Sample(n, rng.uniform(0.3, 4.0, shape))
+                                     for n, shape in ((1, (3, 4)), (2, ()), (3, (5,)))],
+                method=False, family="math"))
 
 
 # ---- rounding: piecewise constant, so a zero gradient (as in torch) ----------------------------
