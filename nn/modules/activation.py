@@ -254,8 +254,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        kw = {"dtype": dtype} if dtype is not None else {}
-        self.weight = Parameter(autograd.full((num_parameters,), init, **kw))
+        self.weight = Parameter(autograd.full((num_parameters,), init, dtype=dtype, device=device))
 
     def forward(self, input):
         return autograd.prelu(input, self.weight)
