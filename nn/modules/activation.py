@@ -4,6 +4,7 @@ from __future__ import annotations
 import autograd
 
 from .. import functional as F
+from .attention import MultiheadAttention  # noqa: F401  (torch.nn.modules.activation has it)
 from ..module import Module
 from ..parameter import Parameter
 
