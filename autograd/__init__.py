@@ -23,6 +23,7 @@ from .errors import ShapeError, DTypeError, GraphError, CheckpointError  # noqa:
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
                         inference_mode)
 from .backend import backend, get_backend, set_backend  # noqa: F401
+from .devices import device, set_default_device, get_default_device  # noqa: F401
 from .tensor import Tensor, Size  # noqa: F401
 from .ops import *  # noqa: F401,F403
 from . import return_types  # noqa: F401  (torch.return_types: max/sort/topk ... results)
@@ -57,7 +58,7 @@ autograd = _sys.modules[__name__]
 from .serialization import save, load  # noqa: E402,F401
 
 _LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
-                    "functional", "func")
+                    "functional", "func", "cuda", "accelerator", "backends", "mps")
 
 
 def __getattr__(name):

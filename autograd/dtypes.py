@@ -105,6 +105,16 @@ def as_dtype(d) -> dtype:
                         f"supported: {', '.join(x.name for x in ALL)}") from None
 
 
+_TORCH_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                       "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
+                       "float64": "Double"}
+
+
+def torch_name(d) -> str:
+    """PyTorch's scalar-type name (``Float``, ``Long`` ...), as its messages print it."""
+    return _TORCH_SCALAR_NAMES[as_dtype(d).name]
+
+
 def from_numpy_dtype(npd: np.dtype) -> dtype:
     return _FROM_NP[np.dtype(npd)] if np.dtype(npd) in _FROM_NP else as_dtype(npd)
 

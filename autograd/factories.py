@@ -9,13 +9,14 @@ import numbers
 
 import numpy as np
 
+from . import devices as _devices
 from . import dtypes as _dt
 from .random import _gen
 from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
            "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
-           "normal", "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
+           "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
            "randn_like", "randint_like", "scalar_tensor"]
 
 
@@ -87,7 +88,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         >>> autograd.tensor([1.0, 2.0], requires_grad=True)
         tensor([1., 2.], requires_grad=True)
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "tensor")
     t = Tensor._make(_to_array(data, dtype))
     if requires_grad:
         t.requires_grad_(True)
@@ -96,7 +97,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with an ndarray/Tensor when no conversion is needed."""
-    _check_device(device)
+    _check_device(device, fn="as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype is _dt.as_dtype(dtype)):
         return data
     if isinstance(data, np.ndarray) and data.dtype in _dt._FROM_NP and (
@@ -125,9 +126,11 @@ def scalar_tensor(s, dtype=None) -> Tensor:
     return tensor(float(s), dtype=dtype or _dt.get_default_dtype())
 
 
-def _check_device(device):
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"autograd runs on the CPU only; device={device!r} is not available")
+def _check_device(device, pin_memory=False, fn="tensor"):
+    """torch's CPU-build behaviour for ``device=``/``pin_memory=`` (see autograd.devices)."""
+    _devices.check(device, fn=fn)
+    if pin_memory:
+        _devices.check_pin_memory(pin_memory)
 
 
 def _shape(size):
@@ -156,55 +159,59 @@ def _float_dtype(dtype):
     return (_dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()).np
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``.
 
     Example:
         >>> autograd.zeros(2)
         tensor([0., 0.])
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "zeros")
     return _finish(np.zeros(_shape(size), _float_dtype(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A tensor of ones.
 
     Example:
         >>> autograd.ones(2, dtype=autograd.int64)
         tensor([1, 1])
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "ones")
     return _finish(np.ones(_shape(size), _float_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None) -> Tensor:
     """An uninitialised tensor (we fill it with zeros so results are reproducible)."""
-    return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    _check_device(device, pin_memory, "empty")
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False,
+         pin_memory=False) -> Tensor:
     """A tensor filled with ``fill_value``; dtype follows the value like torch.
 
     Example:
         >>> autograd.full((2,), 7)
         tensor([7, 7])
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "full")
     if dtype is None:
         dtype = _dt.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     return _finish(np.full(_shape((size,) if isinstance(size, int) else (tuple(size),)),
                            fill_value, _dt.as_dtype(dtype).np), requires_grad)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
+           pin_memory=False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``: int64 for ints, else float.
 
     Example:
         >>> autograd.arange(3)
         tensor([0, 1, 2])
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "arange")
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -219,25 +226,27 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _finish(arr, requires_grad)
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
+             pin_memory=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     Example:
         >>> autograd.linspace(0, 1, 3)
         tensor([0.0000, 0.5000, 1.0000])
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "linspace")
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
+             pin_memory=False):
     """``base ** linspace(start, end, steps)``."""
-    _check_device(device)
+    _check_device(device, pin_memory, "logspace")
     return _finish(np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)),
                    requires_grad)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """Identity matrix ``n x m``.
 
     Example:
@@ -245,38 +254,40 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
         tensor([[1., 0.],
                 [0., 1.]])
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "eye")
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
-# ---- random -------------------------------------------------------------------------------
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+# ---- random (more sampling in autograd/sampling.py) ----------------------------------------
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False,
+         pin_memory=False) -> Tensor:
     """Uniform samples in [0, 1).
 
     Example:
         >>> autograd.manual_seed(0); autograd.rand(2).shape
         autograd.Size([2])
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "rand")
     return _finish(_gen(generator).random(_shape(size)).astype(_float_dtype(dtype)), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False,
+          pin_memory=False) -> Tensor:
     """Standard normal samples."""
-    _check_device(device)
+    _check_device(device, pin_memory, "randn")
     return _finish(_gen(generator).standard_normal(_shape(size)).astype(_float_dtype(dtype)),
                    requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False) -> Tensor:
+            requires_grad=False, pin_memory=False) -> Tensor:
     """Integers uniform in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``.
 
     Example:
         >>> autograd.randint(0, 5, (4,)).dtype
         autograd.int64
     """
-    _check_device(device)
+    _check_device(device, pin_memory, "randint")
     if size is None:
         if isinstance(high, (tuple, list)):
             low, high, size = 0, low, high
@@ -289,67 +300,70 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
                    requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
+             pin_memory=False) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    _check_device(device)
+    _check_device(device, pin_memory, "randperm")
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
     return _finish(_gen(generator).permutation(n).astype(dt.np), requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
-    """Normal samples; ``mean``/``std`` may be tensors (broadcast) or numbers with ``size``.
-
-    Example:
-        >>> autograd.normal(0.0, 1.0, size=(2, 2)).shape
-        autograd.Size([2, 2])
-    """
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    if size is None:
-        size = np.broadcast_shapes(np.shape(m), np.shape(s))
-    if dtype is None:
-        dtype = mean.dtype if isinstance(mean, Tensor) else (
-            std.dtype if isinstance(std, Tensor) else None)
-    if np.any(np.asarray(s) < 0):
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {np.min(s)}")
-    arr = m + s * _gen(generator).standard_normal(_shape((tuple(size),)))
-    return _finish(np.asarray(arr).astype(_float_dtype(dtype)), requires_grad)
-
-
-def _like(input, dtype):
+def _like(input, dtype, device, fn):
+    _check_device(device, fn=fn)
     return _dt.as_dtype(dtype) if dtype is not None else input.dtype
 
 
-def zeros_like(input, *, dtype=None, requires_grad=False) -> Tensor:
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
     """Zeros with the shape (and dtype) of ``input``."""
-    return _finish(np.zeros(input._data.shape, _like(input, dtype).np), requires_grad)
+    return _finish(np.zeros(input._data.shape, _like(input, dtype, device, "zeros_like").np),
+                   requires_grad)
 
 
-def ones_like(input, *, dtype=None, requires_grad=False) -> Tensor:
+def ones_like(input, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
     """Ones with the shape (and dtype) of ``input``."""
-    return _finish(np.ones(input._data.shape, _like(input, dtype).np), requires_grad)
+    return _finish(np.ones(input._data.shape, _like(input, dtype, device, "ones_like").np),
+                   requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, requires_grad=False) -> Tensor:
-    return _finish(np.full(input._data.shape, fill_value, _like(input, dtype).np), requires_grad)
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    return _finish(np.full(input._data.shape, fill_value,
+                           _like(input, dtype, device, "full_like").np), requires_grad)
 
 
-def empty_like(input, *, dtype=None, requires_grad=False) -> Tensor:
-    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+def empty_like(input, *, dtype=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def rand_like(input, *, dtype=None, generator=None, requires_grad=False) -> Tensor:
-    return rand(*input.shape, generator=generator, dtype=_like(input, dtype),
-                requires_grad=requires_grad)
+def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    """Uniform [0, 1) samples with the shape (and dtype) of ``input``."""
+    dt = _like(input, dtype, device, "rand_like")
+    if not dt.is_floating_point:
+        raise NotImplementedError(f'"check_uniform_bounds" not implemented for '
+                                  f"'{_dt.torch_name(dt)}'")
+    return rand(*input.shape, generator=generator, dtype=dt, requires_grad=requires_grad)
 
 
-def randn_like(input, *, dtype=None, generator=None, requires_grad=False) -> Tensor:
-    return randn(*input.shape, generator=generator, dtype=_like(input, dtype),
-                 requires_grad=requires_grad)
+def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    """Standard normal samples with the shape (and dtype) of ``input``."""
+    dt = _like(input, dtype, device, "randn_like")
+    if not dt.is_floating_point:
+        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for '
+                                  f"'{_dt.torch_name(dt)}'")
+    return randn(*input.shape, generator=generator, dtype=dt, requires_grad=requires_grad)
 
 
-def randint_like(input, low, high=None, *, dtype=None, generator=None) -> Tensor:
-    return randint(low, high, tuple(input.shape), generator=generator, dtype=_like(input, dtype))
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
+                 requires_grad=False, memory_format=None) -> Tensor:
+    """Integers uniform in [low, high) with the shape (and dtype) of ``input``:
+    ``randint_like(x, 10)`` or ``randint_like(x, 3, 10)``."""
+    return randint(low, high, tuple(input.shape), generator=generator,
+                   dtype=_like(input, dtype, device, "randint_like"), requires_grad=requires_grad)
 
 
 # zeros_like/ones_like are also needed by VJPs (see ops/xp.py)

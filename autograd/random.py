@@ -22,6 +22,8 @@ class Generator:
     """A random generator (``torch.Generator``), backed by NumPy's PCG64."""
 
     def __init__(self, device="cpu"):
+        from . import devices
+        devices.check(device, fn="Generator")   # only the CPU has a generator here
         self._seed = 67280421310721  # torch's default seed value, for familiarity
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
@@ -32,6 +34,11 @@ class Generator:
         self._seed = seed
         self._rng = np.random.Generator(np.random.PCG64(seed))
         return self
+
+    @property
+    def device(self):
+        from . import devices
+        return devices.CPU
 
     def seed(self) -> int:
         s = int(np.random.SeedSequence().entropy % (2**63))

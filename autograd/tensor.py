@@ -26,6 +26,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dt
+from . import devices as _devices
 
 
 class Size(tuple):
@@ -345,11 +346,27 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        """Always ``device(type='cpu')``: jitgrad computes on the CPU (see autograd.devices)."""
+        return _devices.CPU
 
     @property
     def is_cuda(self):
         return False
+
+    @property
+    def is_cpu(self):
+        return True
+
+    def get_device(self) -> int:
+        """-1 for a CPU tensor, as in torch."""
+        return -1
+
+    def is_pinned(self) -> bool:
+        return False
+
+    def pin_memory(self):
+        """Refused as torch's CPU build refuses it (there is no accelerator to pin for)."""
+        raise _devices.no_accelerator()
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -434,23 +451,20 @@ class Tensor:
         return t
 
     # ---- conversion ----------------------------------------------------------------
-    def to(self, *args, dtype=None, copy=False, **kwargs):
-        """Convert dtype: ``t.to(autograd.float64)``, ``t.to(other)``; devices other than cpu
-        are refused."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) and a in ("cpu",):
-                continue
-            elif isinstance(a, str) and a not in _dt._NAMES:
-                raise RuntimeError(f"autograd runs on the CPU only; cannot move a tensor to {a!r}")
-            elif a is not None:
-                dtype = a
-        if kwargs.get("device") not in (None, "cpu"):
-            raise RuntimeError(f"autograd runs on the CPU only; cannot move a tensor to {kwargs['device']!r}")
-        if dtype is None:
+    def to(self, *args, **kwargs):
+        """Convert the dtype and/or "move" to a device, with torch's three forms:
+        ``t.to(device, dtype, non_blocking=False, copy=False)``, ``t.to(dtype)``,
+        ``t.to(other_tensor)``. Returns ``self`` when nothing changes (unless ``copy=True``);
+        the only device is the CPU, others fail as in a CPU build of torch.
+
+        Example:
+            >>> x = autograd.zeros(2); x.to("cpu", non_blocking=True) is x, x.to(autograd.float64).dtype
+            (True, autograd.float64)
+        """
+        _, dtype, _, copy = _devices.parse_to(args, kwargs)
+        if dtype is None or dtype.np == self._data.dtype:
             return self.clone() if copy else self
-        return _ops.to_dtype(self, _dt.as_dtype(dtype), copy=copy)
+        return _ops.to_dtype(self, dtype, copy=copy)
 
     def type(self, dtype=None):
         if dtype is None:
@@ -476,31 +490,42 @@ class Tensor:
     def bool(self):
         return self.to(_dt.bool_)
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Fails as in a CPU build of torch ("Torch not compiled with CUDA enabled")."""
+        _devices.check_move("cuda" if device is None else device)
         return self
 
     def type_as(self, other):
         return self.to(other.dtype)
 
-    def new_tensor(self, data, dtype=None, requires_grad=False):
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False, pin_memory=False):
         from .factories import tensor
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device,
+                      requires_grad=requires_grad, pin_memory=pin_memory)
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False):
         from .factories import zeros
-        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return zeros(*size, dtype=dtype or self.dtype, device=device,
+                     requires_grad=requires_grad, pin_memory=pin_memory)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False):
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False):
         from .factories import ones
-        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return ones(*size, dtype=dtype or self.dtype, device=device,
+                    requires_grad=requires_grad, pin_memory=pin_memory)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,
+                 pin_memory=False):
         from .factories import full
-        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                    requires_grad=requires_grad, pin_memory=pin_memory)
 
-    def new_empty(self, *size, dtype=None, requires_grad=False):
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False):
         from .factories import empty
-        return empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return empty(*size, dtype=dtype or self.dtype, device=device,
+                     requires_grad=requires_grad, pin_memory=pin_memory)
 
     def clone(self, *, memory_format=None):
         return _ops.clone(self)
@@ -817,16 +842,19 @@ class Tensor:
     def zero_(self): return _ops.fill_(self, 0)
     def fill_(self, value): return _ops.fill_(self, value)
     def copy_(self, src, non_blocking=False): return _ops.copy_(self, src)
-    def uniform_(self, a=0.0, b=1.0, *, generator=None): return _ops.uniform_(self, a, b, generator=generator)
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None): return _ops.uniform_(self, from_, to, generator=generator)
     def normal_(self, mean=0.0, std=1.0, *, generator=None): return _ops.normal_(self, mean, std, generator=generator)
     def bernoulli_(self, p=0.5, *, generator=None): return _ops.bernoulli_(self, p, generator=generator)
     def exponential_(self, lambd=1.0, *, generator=None): return _ops.exponential_(self, lambd, generator=generator)
-    def random_(self, low=0, high=None, *, generator=None): return _ops.random_(self, low, high, generator=generator)
+    def geometric_(self, p, *, generator=None): return _ops.geometric_(self, p, generator=generator)
+    def random_(self, from_=None, to=None, *, generator=None): return _ops.random_(self, from_, to, generator=generator)
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None): return _ops.cauchy_(self, median, sigma, generator=generator)
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None): return _ops.log_normal_(self, mean, std, generator=generator)
     def addcmul_(self, t1, t2, value=1): return _ops.inplace_(self, _ops.addcmul, t1, t2, value=value)
     def addcdiv_(self, t1, t2, value=1): return _ops.inplace_(self, _ops.addcdiv, t1, t2, value=value)
     def addcmul(self, t1, t2, value=1): return _ops.addcmul(self, t1, t2, value=value)
     def addcdiv(self, t1, t2, value=1): return _ops.addcdiv(self, t1, t2, value=value)
-    def bernoulli(self, *, generator=None): return _ops.bernoulli(self, generator=generator)
+    def bernoulli(self, p=None, *, generator=None): return _ops.bernoulli(self, p, generator=generator)
     def multinomial(self, num_samples, replacement=False, *, generator=None): return _ops.multinomial(self, num_samples, replacement, generator=generator)
     def unsqueeze_(self, dim): return _ops.reshape_inplace_(self, _ops.unsqueeze(self.detach(), dim).shape)
     def squeeze_(self, dim=None): return _ops.reshape_inplace_(self, _ops.squeeze(self.detach(), dim).shape)

@@ -34,7 +34,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 import autograd
-from autograd import Tensor
+from autograd import Tensor, devices
 from autograd.errors import CheckpointError
 from autograd.function import push_scope, pop_scope, current_scope
 
@@ -468,28 +468,22 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> "Module":
-        """Cast floating parameters and buffers: ``model.to(autograd.float64)``; CPU only."""
-        from autograd import dtypes as _dt
-        dtype = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) and a not in _dt._NAMES:
-                device = a
-            elif a is not None:
-                dtype = a
-        if device not in (None, "cpu") and str(device) != "cpu":
-            raise RuntimeError(f"autograd runs on the CPU only; cannot move a module to {device!r}")
+        """Cast floating parameters and buffers, and/or "move" to a device, in place; returns
+        self. torch's forms: ``model.to(device)``, ``model.to(autograd.float64)``,
+        ``model.to(device, dtype, non_blocking=True)``, ``model.to(tensor)``. The only device
+        is the CPU; others fail as in a CPU build of torch.
+
+        Example:
+            >>> net = nn.Linear(2, 2); net.to("cpu") is net, net.to(autograd.float64).weight.dtype
+            (True, autograd.float64)
+        """
+        _, dtype, _, _ = devices.parse_to(args, kwargs)
         if dtype is None:
             return self
-        npdt = _dt.as_dtype(dtype).np
-        if npdt.kind != "f":
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
-                            f"dtype={dtype}")
+        if not dtype.is_floating_point:
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
+                            f"desired dtype={dtype}")
+        npdt = dtype.np
         return self._apply(lambda a: a.astype(npdt) if a.dtype.kind == "f" else a)
 
     def float(self) -> "Module":
@@ -507,8 +501,10 @@ class Module:
     def cpu(self) -> "Module":
         return self
 
-    def cuda(self, device=None):
-        raise RuntimeError("autograd runs on the CPU only; there is no CUDA support")
+    def cuda(self, device=None) -> "Module":
+        """Fails as in a CPU build of torch ("Torch not compiled with CUDA enabled")."""
+        devices.check_move("cuda" if device is None else device)
+        return self
 
     # ---- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):

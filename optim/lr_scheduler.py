@@ -162,6 +162,11 @@ def _warn_if_optimizer_not_stepped(optimizer):
                       "first value of the learning rate schedule.", UserWarning, stacklevel=3)
 
 
+class _LRScheduler(LRScheduler):
+    """The old name of ``LRScheduler`` (torch keeps it for custom schedulers that subclass
+    it)."""
+
+
 def _lambdas(optimizer, lr_lambda):
     if not isinstance(lr_lambda, (list, tuple)):
         return [lr_lambda] * len(optimizer.param_groups)

@@ -2,7 +2,8 @@
 
 Families: elementwise (arithmetic), math (transcendental, rounding, misc elementwise),
 compare (comparisons, logical, where), activation (softmax, ...), reduce, sorting,
-movement (views and shape), join (cat/stack/split ...), indexing, linalg, conv, inplace.
+movement (views and shape), join (cat/stack/split ...), indexing, linalg, conv, inplace,
+sampling (random draws and fills).
 """
 from ..dtypes import promote_types, result_type  # noqa: F401
 from . import xp  # noqa: F401
@@ -19,11 +20,12 @@ from .linalg import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .inplace import *  # noqa: F401,F403
+from .sampling import *  # noqa: F401,F403
 from . import elementwise, math, compare, movement, join, reduce, sorting, indexing, linalg, \
-    activation, conv, inplace  # noqa: F401,E402
+    activation, conv, inplace, sampling  # noqa: F401,E402
 
 FAMILIES = ("elementwise", "math", "compare", "movement", "join", "reduce", "sorting", "indexing",
-            "linalg", "activation", "conv", "inplace")
+            "linalg", "activation", "conv", "inplace", "sampling")
 
 
 def public_names():

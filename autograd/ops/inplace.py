@@ -1,4 +1,6 @@
-"""In-place operations (``add_``, ``mul_``, ``x[i] = v``, ``fill_``, ``uniform_`` ...).
+"""In-place operations (``add_``, ``mul_``, ``x[i] = v``, ``fill_`` ...).
+
+Random fills (``uniform_``, ``normal_`` ...) are in sampling.py.
 
 Every in-place op is "the out-of-place op, written back into this tensor's memory":
 
@@ -28,12 +30,10 @@ import numpy as np
 from ..errors import DTypeError
 from ..function import _NO_RECORD, Op
 from ..grad_mode import _grad_enabled
-from ..random import _gen
 from ..tensor import Tensor
 from .indexing import GetItem, IndexPut
 
-__all__ = ["inplace_", "fill_", "copy_", "setitem_", "uniform_", "normal_", "bernoulli_",
-           "exponential_", "random_", "reshape_inplace_"]
+__all__ = ["inplace_", "fill_", "copy_", "setitem_", "reshape_inplace_"]
 
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_MSG = ("a view of a leaf Variable that requires grad is being used in an "
@@ -274,41 +274,6 @@ def setitem_(self: Tensor, index, value) -> None:
         return
     self._data[idx] = v
     self._version_cell[0] += 1
-
-
-def _fill_random(self: Tensor, sample):
-    _check_inplace(self)
-    if _grad_enabled.get() and self._requires_grad:  # recorded: the old value gets no gradient
-        return inplace_(self, _overwrite, Tensor._make(np.asarray(sample, self._data.dtype)))
-    self._data[...] = sample
-    self._version_cell[0] += 1
-    return self
-
-
-def uniform_(self: Tensor, a=0.0, b=1.0, *, generator=None) -> Tensor:
-    """Fill with samples from U(a, b)."""
-    return _fill_random(self, _gen(generator).uniform(a, b, self._data.shape))
-
-
-def normal_(self: Tensor, mean=0.0, std=1.0, *, generator=None) -> Tensor:
-    """Fill with samples from N(mean, std**2)."""
-    return _fill_random(self, mean + std * _gen(generator).standard_normal(self._data.shape))
-
-
-def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
-    """Fill with 0/1 samples, 1 with probability ``p``."""
-    p = p._data if isinstance(p, Tensor) else p
-    return _fill_random(self, _gen(generator).random(self._data.shape) < p)
-
-
-def exponential_(self: Tensor, lambd=1.0, *, generator=None) -> Tensor:
-    return _fill_random(self, _gen(generator).exponential(1.0 / lambd, self._data.shape))
-
-
-def random_(self: Tensor, low=0, high=None, *, generator=None) -> Tensor:
-    if high is None:
-        low, high = 0, low if low else 2**24
-    return _fill_random(self, _gen(generator).integers(low, high, self._data.shape))
 
 
 def reshape_inplace_(self: Tensor, shape) -> Tensor:

@@ -6,6 +6,7 @@ and (written alongside) conv, pooling, rnn, attention, transformer.
 import importlib as _importlib
 import importlib.util as _ilu
 
+from ..module import Module  # noqa: F401  (torch.nn.modules exports it)
 from .container import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
@@ -15,7 +16,7 @@ from .dropout import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 
-__all__ = []
+__all__ = ["Module"]
 _FAMILIES = ("container", "linear", "activation", "loss", "normalization", "dropout", "sparse",
              "flatten", "conv", "pooling", "rnn", "attention", "transformer")
 for _fam in _FAMILIES:

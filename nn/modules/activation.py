@@ -4,6 +4,7 @@ from __future__ import annotations
 import autograd
 
 from .. import functional as F
+from .attention import MultiheadAttention  # noqa: F401  (torch.nn.modules.activation has it)
 from ..module import Module
 from ..parameter import Parameter
 
@@ -254,8 +255,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        kw = {"dtype": dtype} if dtype is not None else {}
-        self.weight = Parameter(autograd.full((num_parameters,), init, **kw))
+        self.weight = Parameter(autograd.full((num_parameters,), init, dtype=dtype, device=device))
 
     def forward(self, input):
         return autograd.prelu(input, self.weight)

@@ -27,20 +27,11 @@ import autograd
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from .utils import _ntuple, _pair, _single  # noqa: F401  (torch has them here too)
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
 
-def _ntuple(n):
-    def parse(x):
-        if isinstance(x, (tuple, list)):
-            return tuple(x)
-        return (x,) * n
-    return parse
-
-
-_single = _ntuple(1)
-_pair = _ntuple(2)
 
 
 def _reverse_repeat_tuple(t, n):

@@ -13,8 +13,8 @@ from ..parameter import Parameter
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
 
 
-def _factory(dtype):
-    return {"dtype": dtype} if dtype is not None else {}
+def _factory(dtype, device=None):
+    return {"dtype": dtype, "device": device}
 
 
 class Identity(Module):
@@ -49,9 +49,9 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(autograd.empty((out_features, in_features), **_factory(dtype)))
+        self.weight = Parameter(autograd.empty((out_features, in_features), **_factory(dtype, device)))
         if bias:
-            self.bias = Parameter(autograd.empty(out_features, **_factory(dtype)))
+            self.bias = Parameter(autograd.empty(out_features, **_factory(dtype, device)))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -90,9 +90,9 @@ class Bilinear(Module):
         self.in2_features = in2_features
         self.out_features = out_features
         self.weight = Parameter(autograd.empty((out_features, in1_features, in2_features),
-                                               **_factory(dtype)))
+                                               **_factory(dtype, device)))
         if bias:
-            self.bias = Parameter(autograd.empty(out_features, **_factory(dtype)))
+            self.bias = Parameter(autograd.empty(out_features, **_factory(dtype, device)))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

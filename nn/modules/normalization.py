@@ -11,8 +11,8 @@ from ..parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm"]
 
 
-def _kw(dtype):
-    return {"dtype": dtype} if dtype is not None else {}
+def _kw(dtype, device=None):
+    return {"dtype": dtype, "device": device}
 
 
 class _BatchNorm(Module):
@@ -29,17 +29,17 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         self._has_bias = bias
         if affine:
-            self.weight = Parameter(autograd.empty(num_features, **_kw(dtype)))
+            self.weight = Parameter(autograd.empty(num_features, **_kw(dtype, device)))
             if bias:
-                self.bias = Parameter(autograd.empty(num_features, **_kw(dtype)))
+                self.bias = Parameter(autograd.empty(num_features, **_kw(dtype, device)))
             else:
                 self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", autograd.zeros(num_features, **_kw(dtype)))
-            self.register_buffer("running_var", autograd.ones(num_features, **_kw(dtype)))
+            self.register_buffer("running_mean", autograd.zeros(num_features, **_kw(dtype, device)))
+            self.register_buffer("running_var", autograd.ones(num_features, **_kw(dtype, device)))
             self.register_buffer("num_batches_tracked", autograd.tensor(0, dtype=autograd.long))
         else:
             self.register_buffer("running_mean", None)
@@ -130,9 +130,9 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         self._has_bias = bias
         if elementwise_affine:
-            self.weight = Parameter(autograd.ones(self.normalized_shape, **_kw(dtype)))
+            self.weight = Parameter(autograd.ones(self.normalized_shape, **_kw(dtype, device)))
             if bias:
-                self.bias = Parameter(autograd.zeros(self.normalized_shape, **_kw(dtype)))
+                self.bias = Parameter(autograd.zeros(self.normalized_shape, **_kw(dtype, device)))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -172,9 +172,9 @@ class GroupNorm(Module):
         self.affine = affine
         self._has_bias = bias
         if affine:
-            self.weight = Parameter(autograd.ones(num_channels, **_kw(dtype)))
+            self.weight = Parameter(autograd.ones(num_channels, **_kw(dtype, device)))
             if bias:
-                self.bias = Parameter(autograd.zeros(num_channels, **_kw(dtype)))
+                self.bias = Parameter(autograd.zeros(num_channels, **_kw(dtype, device)))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -206,7 +206,7 @@ class RMSNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(autograd.ones(self.normalized_shape, **_kw(dtype)))
+            self.weight = Parameter(autograd.ones(self.normalized_shape, **_kw(dtype, device)))
         else:
             self.register_parameter("weight", None)
 

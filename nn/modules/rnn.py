@@ -29,6 +29,7 @@ import autograd
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, pad_packed_sequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -208,23 +209,30 @@ class RNNBase(Module):
         w = {n.split("_l")[0]: getattr(self, n) for n in names}
         return w["weight_ih"], w["weight_hh"], w.get("bias_ih"), w.get("bias_hh"), w.get("weight_hr")
 
-    def _run_direction(self, x, state, layer, direction):
-        """Run one layer in one direction over a time-major ``x`` of shape (L, N, H_in)."""
+    def _run_direction(self, x, state, layer, direction, lengths=None):
+        """Run one layer in one direction over a time-major ``x`` of shape (L, N, H_in).
+
+        With ``lengths`` (packed input: the batch sorted longest first), a sequence's state
+        stops changing after its last step, and in the reverse direction it starts at its
+        own last step: the state is only replaced where ``t < length``."""
         w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
         step = _STEPS[self.mode]
         gi_all = _linear(x, w_ih, b_ih).unbind(0)  # input projections of every step at once
         steps = range(len(gi_all) - 1, -1, -1) if direction == 1 else range(len(gi_all))
         outputs = [None] * len(gi_all)
+        lstm = self.mode == "LSTM"
         for t in steps:
-            if self.mode == "LSTM":
-                state = step(gi_all[t], state, w_hh, b_hh, w_hr)
-                outputs[t] = state[0]
-            else:
-                state = step(gi_all[t], state, w_hh, b_hh)
-                outputs[t] = state
+            new = step(gi_all[t], state, w_hh, b_hh, w_hr) if lstm else step(gi_all[t], state,
+                                                                               w_hh, b_hh)
+            if lengths is not None and lengths[-1] <= t:   # some sequences have ended
+                running = autograd.tensor((lengths > t)[:, None])
+                new = (tuple(autograd.where(running, n, o) for n, o in zip(new, state)) if lstm
+                       else autograd.where(running, new, state))
+            state = new
+            outputs[t] = state[0] if lstm else state
         return autograd.stack(outputs, 0), state
 
-    def _run(self, x, states):
+    def _run(self, x, states, lengths=None):
         """All layers and directions. ``states[k]`` is the initial state of layer/direction k
         (a tensor, or an (h, c) pair for LSTM); returns the last layer's output and the final
         states in the same layout."""
@@ -234,7 +242,7 @@ class RNNBase(Module):
             outs = []
             for direction in range(num_directions):
                 out, state = self._run_direction(x, states[layer * num_directions + direction],
-                                                 layer, direction)
+                                                 layer, direction, lengths)
                 outs.append(out)
                 final.append(state)
             x = outs[0] if num_directions == 1 else autograd.cat(outs, 2)
@@ -244,16 +252,29 @@ class RNNBase(Module):
         return x, final
 
     def _prepare(self, input):
-        """Validate, make the input batched and time-major; returns (x, is_batched, batch)."""
+        """Validate, make the input batched and time-major; returns (x, is_batched, batch,
+        packing): ``packing`` is None, or for a PackedSequence (its batch sizes, sorted and
+        unsorted indices, and the sorted lengths), with ``x`` padded in the sorted order."""
+        if isinstance(input, PackedSequence):
+            x, lengths = pad_packed_sequence(input._replace(sorted_indices=None,
+                                                            unsorted_indices=None))
+            self._check_input(x)
+            packing = (input.batch_sizes, input.sorted_indices, input.unsorted_indices,
+                       lengths.numpy())
+            return x, True, x.size(1), packing
         self._check_input(input)
         is_batched = input.dim() == 3
         if not is_batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
         if self.batch_first:
             input = input.transpose(0, 1)
-        return input, is_batched, input.size(1)
+        return input, is_batched, input.size(1), None
 
-    def _finish(self, output, is_batched):
+    def _finish(self, output, is_batched, packing=None):
+        if packing is not None:   # back to a PackedSequence (time-major, sorted order)
+            batch_sizes, sorted_indices, unsorted_indices, _ = packing
+            data = autograd.cat([output[t, :int(n)] for t, n in enumerate(batch_sizes.tolist())])
+            return PackedSequence(data, batch_sizes, sorted_indices, unsorted_indices)
         if self.batch_first:
             output = output.transpose(0, 1)
         if not is_batched:
@@ -262,6 +283,12 @@ class RNNBase(Module):
 
     def _expected_hidden(self, batch, size):
         return (self.num_layers * (2 if self.bidirectional else 1), batch, size)
+
+    @staticmethod
+    def _permute_hidden(h, indices):
+        """Hidden states follow the batch: a packed batch runs sorted, the caller's ``hx``
+        and the returned ``h_n`` are in the original order (as in torch)."""
+        return h if indices is None else h.index_select(1, indices)
 
 
 class RNN(RNNBase):
@@ -298,7 +325,7 @@ class RNN(RNNBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
-        x, is_batched, batch = self._prepare(input)
+        x, is_batched, batch, packing = self._prepare(input)
         expected = self._expected_hidden(batch, self.hidden_size)
         if hx is None:
             hx = autograd.zeros(expected, dtype=x.dtype)
@@ -311,11 +338,15 @@ class RNN(RNNBase):
             if not is_batched:
                 hx = hx.unsqueeze(1)
             self._check_hidden(hx, expected)
-        output, final = self._run(x, hx.unbind(0))
+            if packing is not None:
+                hx = self._permute_hidden(hx, packing[1])
+        output, final = self._run(x, hx.unbind(0), packing and packing[3])
         h_n = autograd.stack(final, 0)
+        if packing is not None:
+            h_n = self._permute_hidden(h_n, packing[2])
         if not is_batched:
             h_n = h_n.squeeze(1)
-        return self._finish(output, is_batched), h_n
+        return self._finish(output, is_batched, packing), h_n
 
 
 class GRU(RNNBase):
@@ -356,7 +387,7 @@ class LSTM(RNNBase):
         super().__init__("LSTM", *args, **kwargs)
 
     def forward(self, input, hx=None):
-        x, is_batched, batch = self._prepare(input)
+        x, is_batched, batch, packing = self._prepare(input)
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
         expected_h = self._expected_hidden(batch, real_hidden)
         expected_c = self._expected_hidden(batch, self.hidden_size)
@@ -376,12 +407,17 @@ class LSTM(RNNBase):
                 h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
             self._check_hidden(h0, expected_h, "Expected hidden[0] size {}, got {}")
             self._check_hidden(c0, expected_c, "Expected hidden[1] size {}, got {}")
-        output, final = self._run(x, list(zip(h0.unbind(0), c0.unbind(0))))
+            if packing is not None:
+                h0, c0 = self._permute_hidden(h0, packing[1]), self._permute_hidden(c0, packing[1])
+        output, final = self._run(x, list(zip(h0.unbind(0), c0.unbind(0))),
+                                  packing and packing[3])
         h_n = autograd.stack([h for h, _ in final], 0)
         c_n = autograd.stack([c for _, c in final], 0)
+        if packing is not None:
+            h_n, c_n = self._permute_hidden(h_n, packing[2]), self._permute_hidden(c_n, packing[2])
         if not is_batched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
-        return self._finish(output, is_batched), (h_n, c_n)
+        return self._finish(output, is_batched, packing), (h_n, c_n)
 
 
 # ---- cells: one time step ----------------------------------------------------------------

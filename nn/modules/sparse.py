@@ -40,7 +40,7 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
         if _weight is None:
-            kw = {"dtype": dtype} if dtype is not None else {}
+            kw = {"dtype": dtype, "device": device}
             self.weight = Parameter(autograd.empty((num_embeddings, embedding_dim), **kw),
                                     requires_grad=not _freeze)
             self.reset_parameters()

@@ -1,0 +1,6 @@
+"""``torch.backends.mkldnn``: not used by jitgrad (NumPy's BLAS and Numba do the work)."""
+enabled = False
+
+
+def is_available() -> bool:
+    return False
