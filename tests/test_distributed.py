@@ -79,7 +79,9 @@ def test_ddp_equals_single_process_on_the_whole_batch(ranks, case):
 
 def test_no_sync_accumulation_equals_one_large_step(ranks):
     _assert_identical_across_ranks(ranks, "nosync/")
-    for k, v in _cases().reference_no_sync().items():
+    cases = _cases()
+    assert ranks[0][1]["nosync_all_reduces"] == cases.STEPS  # not STEPS * MICRO
+    for k, v in cases.reference_no_sync().items():
         np.testing.assert_allclose(ranks[0][0][f"nosync/{k}"], v.numpy(), rtol=1e-12, atol=1e-12)
 
 
