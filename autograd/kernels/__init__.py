@@ -55,7 +55,10 @@ def _drop_stale_cache():
     try:
         os.makedirs(stamp_dir, exist_ok=True)
         stamp = os.path.join(stamp_dir, "jitgrad-kernels.sha256")
-        old = open(stamp).read() if os.path.exists(stamp) else ""
+        old = ""
+        if os.path.exists(stamp):
+            with open(stamp) as f:  # closed at once: no ResourceWarning under -W error
+                old = f.read()
         if old != digest.hexdigest():
             for d in cache_dirs:
                 for f in glob.glob(os.path.join(d, "*.nb[ic]")):
