@@ -33,7 +33,8 @@ CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def setup(seed=0, **choices):
-    """Seed everything, set readable plot defaults and pick the run's sizes.
+    """Seed everything, use one thread per op, set readable plot defaults and pick the
+    run's sizes.
 
     Each keyword is ``name=(full, ci)``: the value used normally and the one used when the
     ``CI`` environment variable is set. Returns a namespace of the chosen values and prints
@@ -46,6 +47,9 @@ def setup(seed=0, **choices):
     """
     autograd.manual_seed(seed)
     np.random.seed(seed)
+    # the course's models are small: one thread per op is faster than several, and much faster
+    # when other programs share the cores (see autograd.threads)
+    autograd.set_num_threads(1)
     import matplotlib.pyplot as plt
     plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3,
                          "axes.titlesize": 11, "legend.fontsize": 9})
