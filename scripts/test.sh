@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up (if needed) and run the whole test suite: unit and property tests, then the course
 # notebooks once (default backend: numba); then the tests again on the NumPy reference
-# backend (not the notebooks: they only use the public API, which both backends share); then the
+# backend (not the notebooks: they would double their minutes while testing no op that the
+# tests do not already run on both backends); then the
 # Numba-kernel tests with NUMBA_DISABLE_JIT=1 (kernels run as Python, so their source is
 # checked line by line, not only their compiled form).
 # Extra arguments go to a single pytest run instead (e.g. bash scripts/test.sh -k engine).

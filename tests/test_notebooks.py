@@ -36,6 +36,7 @@ def test_the_course_exists_and_is_numbered_in_order():
             if lang == "en":
                 numbers.append(int(m.group(1)))
     assert numbers == list(range(1, len(numbers) + 1)), f"numbers must run 1, 2, 3 ...: {numbers}"
+    assert not list(NB.glob("*.ipynb")), "notebooks live in notebooks/en and notebooks/ja"
 
 
 def test_every_notebook_has_a_twin_in_the_other_language():
