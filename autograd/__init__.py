@@ -34,6 +34,7 @@ from .function import Function  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa: F401
 from .testing import gradcheck, gradgradcheck, assert_close  # noqa: F401
+from .threads import set_num_threads, get_num_threads  # noqa: F401
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,10 @@
-"""Small helpers around a training loop: progress bars, early stopping, a history/monitor.
+"""Small helpers around a training loop: the loop itself (``fit``, ``train_epoch``,
+``evaluate``), progress bars, early stopping, a history/monitor and plots comparing runs.
 
-They use only duck typing (a model with ``named_parameters``/``state_dict``, an optimizer
-with ``param_groups``), so ``autograd`` does not import ``nn`` or ``optim``.
+They use only duck typing (a model with ``named_parameters``/``state_dict``/``train``/``eval``,
+an optimizer with ``zero_grad``/``step``/``param_groups``), so ``autograd`` does not import
+``nn`` or ``optim``. The loop is the one every PyTorch tutorial writes by hand; ``fit`` is
+there so that a notebook comparing ten runs does not repeat it ten times.
 
 Example:
     >>> from autograd.training import EarlyStopping
@@ -14,12 +17,16 @@ from __future__ import annotations
 import copy
 import math
 import sys
+import time
+from typing import NamedTuple
 
 import numpy as np
 
+from .grad_mode import no_grad
 from .tensor import Tensor
 
-__all__ = ["progress", "EarlyStopping", "History"]
+__all__ = ["progress", "EarlyStopping", "History", "Evaluation", "evaluate", "train_epoch",
+           "fit", "plot_histories"]
 
 
 def progress(iterable, desc=None, total=None, disable=None, leave=True, **kwargs):
@@ -103,6 +110,7 @@ class History:
         self._grad_acc = {}
         self._grad_count = 0
         self.steps = {}           # name -> list per training step (log_step)
+        self.stop_reason = None   # set by fit() when training ended before its last epoch
 
     def log_step(self, **values):
         """Record per-step values (e.g. ``loss=loss.item(), lr=...``) for finer curves."""
@@ -178,3 +186,217 @@ class History:
         if path is not None:
             fig.savefig(path, dpi=110)
         return fig
+
+
+# ---- the training loop -----------------------------------------------------------------------
+def _is_class_target(out, y) -> bool:
+    """Class scores (N, C) against integer labels (N,): accuracy makes sense."""
+    return (isinstance(out, Tensor) and isinstance(y, Tensor) and out.ndim == 2 and y.ndim == 1
+            and np.issubdtype(y._data.dtype, np.integer))
+
+
+def _correct(out, y) -> int:
+    return int(np.count_nonzero(out._data.argmax(1) == y._data))
+
+
+def _set_mode(model, train: bool):
+    method = getattr(model, "train" if train else "eval", None)
+    if callable(method):  # nn.Module.train() / .eval(); anything else callable is left alone
+        method()
+
+
+class Evaluation(NamedTuple):
+    """What :func:`evaluate` measured on a whole data set."""
+
+    loss: float | None       # mean loss per sample (None without a loss function)
+    accuracy: float | None   # None unless outputs are (N, C) scores and targets int labels
+    outputs: Tensor          # the model's outputs for every sample, in loader order
+    targets: Tensor
+
+    @property
+    def predictions(self) -> Tensor:
+        """The predicted class of every sample (``outputs.argmax(1)``)."""
+        return self.outputs.argmax(1)
+
+
+def evaluate(model, loader, loss_fn=None) -> Evaluation:
+    """Run ``model`` over every batch of ``loader`` in eval mode without recording a graph.
+
+    Returns an :class:`Evaluation`: mean loss per sample (when ``loss_fn`` is given; it must
+    average over the batch, as PyTorch losses do by default), accuracy (for class scores
+    against integer labels), and all outputs and targets. The model's train/eval mode is
+    restored afterwards.
+
+    Example:
+        >>> import autograd, nn
+        >>> import nn.functional as F
+        >>> from autograd.utils.data import DataLoader, TensorDataset
+        >>> x, y = autograd.randn(10, 3), autograd.tensor([0, 1] * 5)
+        >>> ev = evaluate(nn.Linear(3, 2), DataLoader(TensorDataset(x, y), batch_size=4), F.cross_entropy)
+        >>> tuple(ev.outputs.shape), 0.0 <= ev.accuracy <= 1.0
+        ((10, 2), True)
+    """
+    from .ops import cat
+
+    was_training = bool(getattr(model, "training", False))
+    _set_mode(model, False)
+    outputs, targets, total, n = [], [], 0.0, 0
+    try:
+        with no_grad():
+            for x, y in loader:
+                out = model(x)
+                if loss_fn is not None:
+                    total += float(loss_fn(out, y).item()) * len(y)
+                n += len(y)
+                outputs.append(out)
+                targets.append(y)
+    finally:
+        if was_training:
+            _set_mode(model, True)
+    if not outputs:
+        raise ValueError("evaluate: the loader gave no batches")
+    out, tgt = cat(outputs), cat(targets)
+    acc = _correct(out, tgt) / n if _is_class_target(out, tgt) else None
+    return Evaluation(total / n if loss_fn is not None else None, acc, out, tgt)
+
+
+def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=False):
+    """One pass over ``loader``: forward, loss, ``zero_grad``, ``backward``, ``step``.
+
+    Returns ``(mean loss per sample, accuracy)``; accuracy is measured on the training
+    batches as they go by (the model changes during the epoch) and is None unless outputs are
+    class scores against integer labels. With ``history`` and ``log_grads=True`` every step's
+    gradient norms are logged (:meth:`History.log_grads`). Stops at the first non-finite
+    loss and returns it (a diverged run: nothing more to learn from its steps).
+    """
+    _set_mode(model, True)
+    total, correct, n, classes = 0.0, 0, 0, None
+    for x, y in loader:
+        out = model(x)
+        loss = loss_fn(out, y)
+        optimizer.zero_grad()
+        loss.backward()
+        if history is not None and log_grads:
+            history.log_grads(model)
+        optimizer.step()
+        value = float(loss.item())
+        if not math.isfinite(value):
+            return value, None
+        if classes is None:
+            classes = _is_class_target(out, y)
+        if classes:
+            correct += _correct(out, y)
+        total += value * len(y)
+        n += len(y)
+    if n == 0:
+        raise ValueError("train_epoch: the loader gave no batches")
+    return total / n, (correct / n if classes else None)
+
+
+def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, early_stopping=None,
+        monitor=None, log_grads=False, verbose=True, history=None) -> History:
+    """Train for ``epochs`` epochs; returns a :class:`History` of per-epoch values.
+
+    Records ``'train loss'`` and ``'train accuracy'`` (during the epoch), and with a
+    ``val_loader`` ``'val loss'`` and ``'val accuracy'`` (after it, via :func:`evaluate`),
+    plus learning rate and weight norms (and gradient norms with ``log_grads=True``).
+    ``early_stopping`` is an :class:`EarlyStopping` fed with ``monitor`` (default
+    ``'val loss'``, or ``'train loss'`` without a validation set); training stops when it
+    says so (restoring the best weights if it was made with ``restore_best_weights=True``).
+    A non-finite training loss also stops training. ``history.stop_reason`` says why training
+    ended early (None when all epochs ran). ``verbose`` prints one line per epoch.
+
+    Example:
+        >>> import autograd, nn, optim
+        >>> import nn.functional as F
+        >>> from autograd.utils.data import DataLoader, TensorDataset
+        >>> x = autograd.randn(64, 2); y = (x[:, 0] > 0).long()
+        >>> model = nn.Linear(2, 2)
+        >>> h = fit(model, DataLoader(TensorDataset(x, y), batch_size=16),
+        ...         optim.SGD(model.parameters(), lr=0.5), F.cross_entropy, epochs=5, verbose=False)
+        >>> len(h.values["train loss"]), h.values["train accuracy"][-1] > 0.8
+        (5, True)
+    """
+    history = History() if history is None else history
+    history.stop_reason = None
+    monitor = monitor or ("val loss" if val_loader is not None else "train loss")
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        loss, acc = train_epoch(model, train_loader, optimizer, loss_fn, history=history,
+                                log_grads=log_grads)
+        values = {"train loss": loss}
+        if acc is not None:
+            values["train accuracy"] = acc
+        if not math.isfinite(loss):
+            history.end_epoch(values, model=model, optimizer=optimizer)
+            history.stop_reason = f"the training loss became {loss} in epoch {epoch + 1}"
+            if verbose:
+                print(f"stopped: {history.stop_reason}")
+            break
+        if val_loader is not None:
+            ev = evaluate(model, val_loader, loss_fn)
+            values["val loss"] = ev.loss
+            if ev.accuracy is not None:
+                values["val accuracy"] = ev.accuracy
+        history.end_epoch(values, model=model, optimizer=optimizer)
+        if verbose:
+            shown = "  ".join(f"{k} {v:.2%}" if "accuracy" in k else f"{k} {v:.4f}"
+                              for k, v in values.items())
+            print(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {shown}  "
+                  f"({time.perf_counter() - start:.1f} s)")
+        if early_stopping is not None:
+            if monitor not in values:
+                raise KeyError(f"fit: cannot monitor {monitor!r}; recorded: {list(values)}")
+            if early_stopping.step(values[monitor], model):
+                history.stop_reason = (
+                    f"early stopping: {monitor} did not improve for {early_stopping.patience} "
+                    f"epochs (best {early_stopping.best:.4f} in epoch {early_stopping.best_epoch + 1})")
+                if verbose:
+                    print(history.stop_reason)
+                break
+    return history
+
+
+def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
+    """Compare runs: one panel per recorded value (``'train loss'``, ``'val accuracy'`` ...),
+    one line per run.
+
+    ``runs`` maps a label to a :class:`History`; ``keys`` picks the values (default: all,
+    in the order first recorded); ``logy`` puts the loss panels on a log axis. Returns a
+    matplotlib ``Figure`` made without pyplot (it shows once in Jupyter, needs no display).
+
+    Example:
+        >>> a, b = History(), History()
+        >>> for v in (1.0, 0.5):
+        ...     a.end_epoch({"train loss": v}); b.end_epoch({"train loss": v / 2})
+        >>> fig = plot_histories({"lr 0.1": a, "lr 1": b})
+        >>> [ax.get_title() for ax in fig.axes]
+        ['train loss']
+    """
+    from matplotlib.figure import Figure
+
+    if not runs:
+        raise ValueError("plot_histories: no runs given")
+    if keys is None:
+        keys = list(dict.fromkeys(k for h in runs.values() for k in h.values))
+    elif isinstance(keys, str):
+        keys = [keys]
+    n = max(len(keys), 1)
+    fig = Figure(figsize=figsize or (4.6 * n, 3.5), layout="constrained")
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for ax, key in zip(axes, keys):
+        for label, h in runs.items():
+            vals = h.values.get(key)
+            if vals:
+                ax.plot(np.arange(1, len(vals) + 1), vals, marker="o" if len(vals) <= 30 else None,
+                        ms=3, label=label)
+        if logy and "loss" in key:
+            ax.set_yscale("log")
+        ax.set_title(key)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(key.split()[-1])
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv and install jitgrad with its dev tools; install Graphviz's `dot` when root.
+# Create .venv and install jitgrad with its dev tools; install Graphviz's `dot` and the
+# Fashion-MNIST files (Debian's dataset-fashion-mnist, used by the demo and the course
+# notebooks) when root or with sudo.
 # Safe to run again: it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +32,11 @@ fi
 
 if ! command -v dot >/dev/null; then
   apt_install graphviz || echo "note: Graphviz 'dot' not installed (pictures fall back to DOT text)" >&2
+fi
+
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  apt_install dataset-fashion-mnist || \
+    echo "note: dataset-fashion-mnist not installed (the demo and notebooks use scikit-learn's digits)" >&2
 fi
 
 # PyTorch is optional: the parity tests use it when it is available locally (never a big download).

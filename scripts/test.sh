@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Set up (if needed) and run the whole test suite: unit tests, property tests, notebooks
-# (default backend: numba); then the whole suite again on the NumPy reference backend; then the
+# Set up (if needed) and run the whole test suite: unit and property tests, then the course
+# notebooks once (default backend: numba); then the tests again on the NumPy reference
+# backend (not the notebooks: they would double their minutes while testing no op that the
+# tests do not already run on both backends); then the
 # Numba-kernel tests with NUMBA_DISABLE_JIT=1 (kernels run as Python, so their source is
 # checked line by line, not only their compiled form).
 # Extra arguments go to a single pytest run instead (e.g. bash scripts/test.sh -k engine).
@@ -10,9 +12,11 @@ bash scripts/setup.sh
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest "$@"
 fi
-.venv/bin/python -m pytest
-echo "--- the whole suite again on the numpy (reference) backend ---"
-AUTOGRAD_BACKEND=numpy .venv/bin/python -m pytest -p no:cacheprovider
+.venv/bin/python -m pytest tests
+echo "--- the course notebooks (nbmake; shortened runs: CI=1 unless CI is set) ---"
+CI=${CI:-1} .venv/bin/python -m pytest notebooks
+echo "--- the unit and property tests again on the numpy (reference) backend ---"
+AUTOGRAD_BACKEND=numpy .venv/bin/python -m pytest -p no:cacheprovider tests
 echo "--- kernels again with NUMBA_DISABLE_JIT=1 ---"
 NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -p no:cacheprovider -m "not needs_jit" \
   tests/test_kernels*.py tests/test_optim_fused.py tests/test_ops_registry.py -k "kernel or vexp or verf or derived or fused or numba or parallel or maxpool"

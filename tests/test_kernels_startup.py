@@ -73,3 +73,15 @@ def test_optimizer_kernels_warmup_runs(dtype):
     p = np.ones(3, dtype)
     K.adagrad_update(p, np.ones(3, dtype), np.zeros(3, dtype), 0.1, 0.0, 0.0, False)
     np.testing.assert_array_equal(p, np.full(3, 0.9, dtype))
+
+
+def test_kernel_layer_start_leaves_no_resource_warning():
+    """The stale-cache stamp was read with a bare ``open(...).read()``: with warnings shown
+    (a notebook, ``-W always``) every start printed a ResourceWarning for the unclosed file."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    for _ in range(2):  # the second start reads the stamp the first one wrote
+        res = subprocess.run([sys.executable, "-W", "always", "-c",
+                              "import autograd.kernels, gc; gc.collect()"],
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+        assert res.returncode == 0 and "ResourceWarning" not in res.stderr, res.stderr[-2000:]
