@@ -118,3 +118,53 @@ def test_numba_cache_dir_sweep_touches_only_our_files(tmp_path):
     assert all(f.exists() for f in foreign)
     assert not any(f.exists() for f in stale)
     assert (ours / "jitgrad-kernels.sha256").read_text() != "an old stamp"
+
+
+# ---- 14: float16 softmax / log_softmax as torch computes them -----------------------------------------
+def _half_ulps(a, b):
+    a = np.asarray(a, np.float16).view(np.int16).astype(np.int64)
+    b = np.asarray(b, np.float16).view(np.int16).astype(np.int64)
+    return int(np.abs(a - b).max(initial=0))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_float16_softmax_equals_torch_bit_for_bit_along_the_last_dim(name):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for shape in [(64, 50), (2, 3, 40), (5, 300), (17,), (4, 1)]:
+        x = (rng.normal(size=shape) * 3).astype(np.float16)
+        g = rng.normal(size=shape).astype(np.float16)
+        tx = torch.tensor(x, requires_grad=True)
+        ty = getattr(torch, name)(tx, -1)
+        ty.backward(torch.tensor(g))
+        ax = autograd.tensor(x, requires_grad=True)
+        ay = getattr(autograd, name)(ax, -1)
+        ay.backward(autograd.tensor(g))
+        assert ay.dtype == autograd.float16 and ax.grad.dtype == autograd.float16
+        assert ay.detach().numpy().tobytes() == ty.detach().numpy().tobytes(), shape
+        assert ax.grad.numpy().tobytes() == tx.grad.numpy().tobytes(), shape
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_float16_softmax_other_dims_rounded_once(name):
+    """Along other dimensions torch's float16 result depends on the CPU's vector width (its
+    scalar tail loop rounds every step); ours is the float32 result rounded once: within 1 ulp
+    of the exact value, never further from it than torch's."""
+    torch = pytest.importorskip("torch")
+    from autograd.ops.activation import _half_softmax_vjp
+    rng = np.random.default_rng(1)
+    for shape, dim in [((64, 50), 0), ((2, 3, 40), 1), ((5, 300), 0), ((3, 8, 33), 1)]:
+        x = (rng.normal(size=shape) * 3).astype(np.float16)
+        x64 = x.astype(np.float64)
+        m = x64.max(dim, keepdims=True)
+        lse = m + np.log(np.exp(x64 - m).sum(dim, keepdims=True))
+        exact = x64 - lse if name == "log_softmax" else np.exp(x64 - lse)
+        ours = getattr(autograd, name)(autograd.tensor(x), dim).numpy()
+        theirs = getattr(torch, name)(torch.tensor(x), dim).numpy()
+        assert _half_ulps(ours, exact) <= max(1, _half_ulps(theirs, exact)), (shape, dim)
+        # the backward, from the same forward output, is torch's bit for bit
+        g = rng.normal(size=shape).astype(np.float16)
+        tx = torch.tensor(x, requires_grad=True)
+        getattr(torch, name)(tx, dim).backward(torch.tensor(g))
+        vjp = _half_softmax_vjp(theirs, g, dim, log=name == "log_softmax")
+        assert vjp.tobytes() == tx.grad.numpy().tobytes(), (shape, dim)
