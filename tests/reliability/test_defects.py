@@ -168,3 +168,25 @@ def test_float16_softmax_other_dims_rounded_once(name):
         getattr(torch, name)(tx, dim).backward(torch.tensor(g))
         vjp = _half_softmax_vjp(theirs, g, dim, log=name == "log_softmax")
         assert vjp.tobytes() == tx.grad.numpy().tobytes(), (shape, dim)
+
+
+# ---- also seen: clip_grad_norm_ with non-finite gradients, as torch ---------------------------------
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_clip_grad_norm_with_nonfinite_gradients_like_torch(bad, norm_type):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, clip in ((torch, torch.nn.utils.clip_grad_norm_), (autograd, nn.utils.clip_grad_norm_)):
+        a, b = lib.zeros(2, requires_grad=True), lib.zeros(2, requires_grad=True)
+        a.grad, b.grad = lib.tensor([1.0, bad]), lib.tensor([3.0, 4.0])
+        keep = b.grad
+        norm = clip([b, a], 1.0, norm_type=norm_type)
+        assert b.grad is keep  # scaled in place
+        results.append((norm.item(), a.grad.tolist(), b.grad.tolist()))
+    np.testing.assert_equal(results[1], results[0])
+    a = nn.Parameter(autograd.zeros(2))
+    a.grad = autograd.tensor([1.0, bad])
+    with pytest.raises(RuntimeError, match=f"The total norm of order {norm_type} for gradients from "
+                                           r"`parameters` is non-finite, so it cannot be clipped"):
+        nn.utils.clip_grad_norm_([a], 1.0, norm_type=norm_type, error_if_nonfinite=True)
+    assert a.grad.tolist()[0] == 1.0  # untouched
