@@ -190,3 +190,32 @@ def test_clip_grad_norm_with_nonfinite_gradients_like_torch(bad, norm_type):
                                            r"`parameters` is non-finite, so it cannot be clipped"):
         nn.utils.clip_grad_norm_([a], 1.0, norm_type=norm_type, error_if_nonfinite=True)
     assert a.grad.tolist()[0] == 1.0  # untouched
+
+
+# ---- also seen: rand/randn draw in the target dtype ---------------------------------------------------
+def test_randn_and_rand_draw_in_the_target_dtype():
+    import tracemalloc
+    n = 2_000_000
+    for fn in (autograd.randn, autograd.rand):
+        fn(10)  # warm up
+        tracemalloc.start()
+        x = fn(n)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert x.dtype == autograd.float32 and peak < 1.3 * 4 * n  # no float64 array of 16 MB first
+        del x
+    h = autograd.randn(100_000, dtype=autograd.float16)
+    assert h.dtype == autograd.float16 and abs(float(h.float().std()) - 1) < 0.02
+    for fn, kernel in ((autograd.randn, "normal_kernel_cpu"), (autograd.rand, "check_uniform_bounds")):
+        with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'Long'"):
+            fn(3, dtype=autograd.int64)
+
+
+def test_randn_goodness_of_fit_in_each_dtype():
+    from scipy import stats
+    g = autograd.Generator().manual_seed(1234)
+    for dt in (autograd.float16, autograd.float32, autograd.float64):
+        x = autograd.randn(20_000, dtype=dt, generator=g).double().numpy()
+        assert stats.kstest(x, "norm").pvalue > 1e-3, dt
+        u = autograd.rand(20_000, dtype=dt, generator=g).double().numpy()
+        assert stats.kstest(u, "uniform").pvalue > 1e-3 and u.min() >= 0 and u.max() < 1, dt
