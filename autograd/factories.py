@@ -268,15 +268,38 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False,
         autograd.Size([2])
     """
     _check_device(device, pin_memory, "rand")
-    return _finish(_gen(generator).random(_shape(size)).astype(_float_dtype(dtype)), requires_grad)
+    return _finish(_draw(_gen(generator).random, size, dtype, "check_uniform_bounds", _half_uniform),
+                   requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False,
           pin_memory=False) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples.
+
+    Example:
+        >>> autograd.randn(2, 3, dtype=autograd.float64).dtype
+        autograd.float64
+    """
     _check_device(device, pin_memory, "randn")
-    return _finish(_gen(generator).standard_normal(_shape(size)).astype(_float_dtype(dtype)),
+    return _finish(_draw(_gen(generator).standard_normal, size, dtype, "normal_kernel_cpu"),
                    requires_grad)
+
+
+def _draw(method, size, dtype, kernel, to_half=lambda a: a.astype(np.float16)):
+    """Samples drawn directly in the target dtype (no float64 array twice the size first);
+    NumPy draws float32 and float64 only, so float16 is drawn in float32 and converted."""
+    dt = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    if not dt.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dt.torch_name(dt)}\'')
+    if dt.np == np.float16:
+        return to_half(method(_shape(size), dtype=np.float32))
+    return method(_shape(size), dtype=dt.np)
+
+
+def _half_uniform(u):
+    # rounding to nearest would turn values close to 1 into 1.0; [0, 1) in steps of 2**-11
+    # (float16's precision, torch's grid) stays below 1
+    return (np.floor(u * 2048) / 2048).astype(np.float16)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -342,9 +365,6 @@ def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=F
               memory_format=None) -> Tensor:
     """Uniform [0, 1) samples with the shape (and dtype) of ``input``."""
     dt = _like(input, dtype, device, "rand_like")
-    if not dt.is_floating_point:
-        raise NotImplementedError(f'"check_uniform_bounds" not implemented for '
-                                  f"'{_dt.torch_name(dt)}'")
     return rand(*input.shape, generator=generator, dtype=dt, requires_grad=requires_grad)
 
 
@@ -352,9 +372,6 @@ def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=
                memory_format=None) -> Tensor:
     """Standard normal samples with the shape (and dtype) of ``input``."""
     dt = _like(input, dtype, device, "randn_like")
-    if not dt.is_floating_point:
-        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for '
-                                  f"'{_dt.torch_name(dt)}'")
     return randn(*input.shape, generator=generator, dtype=dt, requires_grad=requires_grad)
 
 

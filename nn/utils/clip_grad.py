@@ -34,21 +34,28 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
         return Tensor._make(np.asarray(0.0, dtype=np.float32))
     arrays = [p.grad._data for p in params]
     dt = np.result_type(*[a.dtype for a in arrays])
-    if math.isinf(norm_type):
-        total = max(float(np.max(np.abs(a))) if a.size else 0.0 for a in arrays)
-    else:
-        with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isinf(norm_type):  # nan anywhere makes the norm nan, as in torch
+            total = float(np.max([np.max(np.abs(a)) if a.size else 0.0 for a in arrays]))
+        else:
             per = [np.sum(np.abs(a.astype(np.float64)) ** norm_type) for a in arrays]
             total = float(np.sum(per)) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is "
                            "non-finite, so it cannot be clipped. To disable this error and scale the "
                            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
+    # torch multiplies by min(coef, 1) unconditionally: a nan norm makes every gradient nan (the
+    # step is visibly broken instead of half applied), an inf norm zeroes the finite ones
     clip_coef = float(max_norm) / (total + 1e-6)
-    if clip_coef < 1.0:  # torch clamps the coefficient at 1 (never scales up)
-        for p in params:
-            g = p.grad
-            g._data = (g._data * clip_coef).astype(g._data.dtype)
+    clip_coef = clip_coef if math.isnan(clip_coef) else min(clip_coef, 1.0)
+    if clip_coef != 1.0:
+        with np.errstate(invalid="ignore"):
+            for p in params:
+                g = p.grad
+                if g._data.flags.writeable:  # in place, like torch's mul_
+                    np.multiply(g._data, clip_coef, out=g._data, casting="unsafe")
+                else:
+                    g._data = (g._data * clip_coef).astype(g._data.dtype)
     return Tensor._make(np.asarray(total, dtype=dt))
 
 

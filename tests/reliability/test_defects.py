@@ -118,3 +118,104 @@ def test_numba_cache_dir_sweep_touches_only_our_files(tmp_path):
     assert all(f.exists() for f in foreign)
     assert not any(f.exists() for f in stale)
     assert (ours / "jitgrad-kernels.sha256").read_text() != "an old stamp"
+
+
+# ---- 14: float16 softmax / log_softmax as torch computes them -----------------------------------------
+def _half_ulps(a, b):
+    a = np.asarray(a, np.float16).view(np.int16).astype(np.int64)
+    b = np.asarray(b, np.float16).view(np.int16).astype(np.int64)
+    return int(np.abs(a - b).max(initial=0))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_float16_softmax_equals_torch_bit_for_bit_along_the_last_dim(name):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for shape in [(64, 50), (2, 3, 40), (5, 300), (17,), (4, 1)]:
+        x = (rng.normal(size=shape) * 3).astype(np.float16)
+        g = rng.normal(size=shape).astype(np.float16)
+        tx = torch.tensor(x, requires_grad=True)
+        ty = getattr(torch, name)(tx, -1)
+        ty.backward(torch.tensor(g))
+        ax = autograd.tensor(x, requires_grad=True)
+        ay = getattr(autograd, name)(ax, -1)
+        ay.backward(autograd.tensor(g))
+        assert ay.dtype == autograd.float16 and ax.grad.dtype == autograd.float16
+        assert ay.detach().numpy().tobytes() == ty.detach().numpy().tobytes(), shape
+        assert ax.grad.numpy().tobytes() == tx.grad.numpy().tobytes(), shape
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_float16_softmax_other_dims_rounded_once(name):
+    """Along other dimensions torch's float16 result depends on the CPU's vector width (its
+    scalar tail loop rounds every step); ours is the float32 result rounded once: within 1 ulp
+    of the exact value, never further from it than torch's."""
+    torch = pytest.importorskip("torch")
+    from autograd.ops.activation import _half_softmax_vjp
+    rng = np.random.default_rng(1)
+    for shape, dim in [((64, 50), 0), ((2, 3, 40), 1), ((5, 300), 0), ((3, 8, 33), 1)]:
+        x = (rng.normal(size=shape) * 3).astype(np.float16)
+        x64 = x.astype(np.float64)
+        m = x64.max(dim, keepdims=True)
+        lse = m + np.log(np.exp(x64 - m).sum(dim, keepdims=True))
+        exact = x64 - lse if name == "log_softmax" else np.exp(x64 - lse)
+        ours = getattr(autograd, name)(autograd.tensor(x), dim).numpy()
+        theirs = getattr(torch, name)(torch.tensor(x), dim).numpy()
+        assert _half_ulps(ours, exact) <= max(1, _half_ulps(theirs, exact)), (shape, dim)
+        # the backward, from the same forward output, is torch's bit for bit
+        g = rng.normal(size=shape).astype(np.float16)
+        tx = torch.tensor(x, requires_grad=True)
+        getattr(torch, name)(tx, dim).backward(torch.tensor(g))
+        vjp = _half_softmax_vjp(theirs, g, dim, log=name == "log_softmax")
+        assert vjp.tobytes() == tx.grad.numpy().tobytes(), (shape, dim)
+
+
+# ---- also seen: clip_grad_norm_ with non-finite gradients, as torch ---------------------------------
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, float("inf")])
+def test_clip_grad_norm_with_nonfinite_gradients_like_torch(bad, norm_type):
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib, clip in ((torch, torch.nn.utils.clip_grad_norm_), (autograd, nn.utils.clip_grad_norm_)):
+        a, b = lib.zeros(2, requires_grad=True), lib.zeros(2, requires_grad=True)
+        a.grad, b.grad = lib.tensor([1.0, bad]), lib.tensor([3.0, 4.0])
+        keep = b.grad
+        norm = clip([b, a], 1.0, norm_type=norm_type)
+        assert b.grad is keep  # scaled in place
+        results.append((norm.item(), a.grad.tolist(), b.grad.tolist()))
+    np.testing.assert_equal(results[1], results[0])
+    a = nn.Parameter(autograd.zeros(2))
+    a.grad = autograd.tensor([1.0, bad])
+    with pytest.raises(RuntimeError, match=f"The total norm of order {norm_type} for gradients from "
+                                           r"`parameters` is non-finite, so it cannot be clipped"):
+        nn.utils.clip_grad_norm_([a], 1.0, norm_type=norm_type, error_if_nonfinite=True)
+    assert a.grad.tolist()[0] == 1.0  # untouched
+
+
+# ---- also seen: rand/randn draw in the target dtype ---------------------------------------------------
+def test_randn_and_rand_draw_in_the_target_dtype():
+    import tracemalloc
+    n = 2_000_000
+    for fn in (autograd.randn, autograd.rand):
+        fn(10)  # warm up
+        tracemalloc.start()
+        x = fn(n)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert x.dtype == autograd.float32 and peak < 1.3 * 4 * n  # no float64 array of 16 MB first
+        del x
+    h = autograd.randn(100_000, dtype=autograd.float16)
+    assert h.dtype == autograd.float16 and abs(float(h.float().std()) - 1) < 0.02
+    for fn, kernel in ((autograd.randn, "normal_kernel_cpu"), (autograd.rand, "check_uniform_bounds")):
+        with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'Long'"):
+            fn(3, dtype=autograd.int64)
+
+
+def test_randn_goodness_of_fit_in_each_dtype():
+    from scipy import stats
+    g = autograd.Generator().manual_seed(1234)
+    for dt in (autograd.float16, autograd.float32, autograd.float64):
+        x = autograd.randn(20_000, dtype=dt, generator=g).double().numpy()
+        assert stats.kstest(x, "norm").pvalue > 1e-3, dt
+        u = autograd.rand(20_000, dtype=dt, generator=g).double().numpy()
+        assert stats.kstest(u, "uniform").pvalue > 1e-3 and u.min() >= 0 and u.max() < 1, dt
