@@ -16,12 +16,17 @@ import math
 import numpy as np
 
 from autograd import Tensor
-from autograd.random import _gen
+from autograd.random import default_generator
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
            "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
            "kaiming_normal_", "orthogonal_", "sparse_", "_calculate_fan_in_and_fan_out",
            "_calculate_correct_fan"]
+
+
+def _numpy_rng(generator=None) -> np.random.Generator:
+    """The NumPy generator behind ``generator`` (the default one when None)."""
+    return (generator or default_generator).numpy
 
 
 def _write(tensor: Tensor, values) -> Tensor:
@@ -87,7 +92,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> 
     Example:
         >>> _ = nn.init.uniform_(autograd.empty(2, 2), -0.1, 0.1)
     """
-    return _write(tensor, _gen(generator).uniform(a, b, tensor.shape))
+    return _write(tensor, _numpy_rng(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
@@ -96,7 +101,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
     Example:
         >>> _ = nn.init.normal_(autograd.empty(2, 2), std=0.02)
     """
-    return _write(tensor, mean + std * _gen(generator).standard_normal(tensor.shape))
+    return _write(tensor, mean + std * _numpy_rng(generator).standard_normal(tensor.shape))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -110,7 +115,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     """
     from scipy.special import ndtr, ndtri
     lo, hi = ndtr((a - mean) / std), ndtr((b - mean) / std)  # CDF of the bounds
-    u = _gen(generator).uniform(lo, hi, tensor.shape)
+    u = _numpy_rng(generator).uniform(lo, hi, tensor.shape)
     with np.errstate(all="ignore"):
         x = mean + std * ndtri(u)
     return _write(tensor, np.clip(x, a, b))
@@ -217,7 +222,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _gen(generator).standard_normal((rows, cols))
+    flat = _numpy_rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -231,7 +236,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) 
     """2-D: N(0, std**2) with a fraction ``sparsity`` of each column set to zero."""
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
-    rng = _gen(generator)
+    rng = _numpy_rng(generator)
     rows, cols = tensor.shape
     num_zeros = int(math.ceil(sparsity * rows))
     w = std * rng.standard_normal((rows, cols))

@@ -53,6 +53,58 @@ def test_kernels_are_chosen_only_by_autograd_dispatch(pkg):
     assert not bad, "\n".join(bad)
 
 
+def _private_autograd_names(path: pathlib.Path, pkg: str):
+    """``autograd`` names that start with ``_`` used by a file: imported (``from autograd.x
+    import _y``, ``import autograd._x``) or reached as attributes of an imported autograd
+    module (``autograd.random._gen``)."""
+    tree = ast.parse(path.read_text())
+    found, aliases = [], {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] == "autograd":
+                    if a.asname:  # import autograd.x as y
+                        aliases[a.asname] = a.name
+                    else:  # import autograd(.x): the name bound is autograd
+                        aliases["autograd"] = "autograd"
+                    if any(p.startswith("_") for p in a.name.split(".")):
+                        found.append(a.name)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module \
+                and node.module.split(".")[0] == "autograd":
+            if any(p.startswith("_") for p in node.module.split(".")):
+                found.append(node.module)
+            for a in node.names:
+                if a.name.startswith("_"):
+                    found.append(f"{node.module}.{a.name}")
+                else:
+                    aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    for node in ast.walk(tree):  # attribute chains rooted at an autograd module alias
+        if isinstance(node, ast.Attribute):
+            chain, cur = [node.attr], node.value
+            while isinstance(cur, ast.Attribute):
+                chain.append(cur.attr)
+                cur = cur.value
+            if isinstance(cur, ast.Name) and cur.id in aliases:
+                chain.reverse()
+                for k, part in enumerate(chain):
+                    if part.startswith("_") and not part.startswith("__"):
+                        # attributes of a Tensor class (``Tensor._make``) are the object's
+                        # business, not a private module name
+                        owner = aliases[cur.id].split(".")[-1] if not k else chain[k - 1]
+                        if owner[:1].islower():
+                            found.append(f"{aliases[cur.id]}.{'.'.join(chain[:k + 1])}")
+                        break
+    return found
+
+
+@pytest.mark.parametrize("pkg", ["nn", "optim"])
+def test_nn_and_optim_use_only_public_autograd_names(pkg):
+    bad = []
+    for f in _files(pkg):
+        bad += [f"{f.relative_to(ROOT)} uses {n}" for n in _private_autograd_names(f, pkg)]
+    assert not bad, "\n".join(bad)
+
+
 def test_only_dispatch_imports_the_kernels():
     """Inside autograd, kernel modules are reached through autograd/dispatch.py only."""
     bad = []

@@ -2,9 +2,9 @@
 
 The generic tests (tests/test_ops_registry.py) iterate over ``REGISTRY`` and check each op
 forward against its NumPy reference, gradients by finite differences in float64,
-second-order gradients, float32 against float64 gradients, and that the op is bound as
-``autograd.<name>`` (and ``Tensor.<name>`` when ``method=True``). Declaring an op with
-samples is therefore enough to get it tested.
+second-order gradients, float32 against float64 gradients, both backends, PyTorch, and that
+the op is bound as ``<namespace>.<name>`` (and ``Tensor.<name>`` when ``method=True``).
+Declaring an op with samples is therefore enough to get it tested.
 """
 from __future__ import annotations
 
@@ -50,13 +50,24 @@ class OpInfo:
     rtol32: float = 1e-4
     grad_outputs: Callable | None = None  # which outputs to differentiate (default: floats)
     nondeterministic_grad_inputs: tuple = field(default=())
+    # numba vs numpy backend tolerance {"float32": (rtol, atol), "float64": ...} where the
+    # kernel accumulates differently (default: the test's tight one)
+    backend_tol: dict | None = None
     family: str = ""
+    # the module that exports ``name``: "autograd", or "nn.functional" for the loss / norm /
+    # vision families (torch has them only in torch.nn.functional)
+    namespace: str = "autograd"
     # PyTorch parity (tests/test_torch_parity.py): by default ``torch.<name>(*args, **kwargs)``;
     # give ``torch_fn(torch, *args, **kwargs)`` when the call differs, or torch_fn=False to skip.
     torch_fn: Any = None
 
 
 REGISTRY: dict[str, OpInfo] = {}
+
+
+def torch_functional(name: str):
+    """``torch_fn`` for ops that torch has only as ``torch.nn.functional.<name>``."""
+    return lambda torch, *args, **kwargs: getattr(torch.nn.functional, name)(*args, **kwargs)
 
 
 def register(info: OpInfo) -> OpInfo:

@@ -1,8 +1,9 @@
 """``nn.functional``: stateless forms of the layers (mirrors ``torch.nn.functional``).
 
-Activations, convolution and pooling are the differentiable ops of ``autograd`` (re-exported
-here under torch's names); this package adds linear layers, losses, normalisation,
-dropout, padding/resizing and distances, one file per family (``_loss.py``, ``_vision.py`` ...).
+The differentiable ops live in ``autograd.ops``: activations, convolution and pooling are
+exported by ``autograd`` and re-exported here under torch's names; losses, normalisation
+and padding/resizing (``autograd.ops.loss`` / ``norm`` / ``vision``) are exported only here,
+as in torch. This package adds the compositions: linear layers, dropout and distances.
 
 Example:
     >>> import autograd, nn.functional as F
@@ -11,14 +12,15 @@ Example:
 """
 import autograd as _ag
 
+from autograd.ops import loss as _loss, normalization as _norm, vision as _vision
+from autograd.ops.loss import *  # noqa: F401,F403
+from autograd.ops.normalization import *  # noqa: F401,F403
+from autograd.ops.vision import *  # noqa: F401,F403
+
 from ._linear import *  # noqa: F401,F403
-from ._loss import *  # noqa: F401,F403
-from ._normalization import *  # noqa: F401,F403
 from ._dropout import *  # noqa: F401,F403
-from ._vision import *  # noqa: F401,F403
 from ._distance import *  # noqa: F401,F403
-from . import _linear, _loss, _dropout, _vision, _distance
-from . import _normalization as _norm
+from . import _linear, _dropout, _distance
 
 # activations, convolution and pooling live in autograd.ops (activation, conv families);
 # they are re-exported as they exist.

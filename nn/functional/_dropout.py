@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd import Tensor
-from autograd.random import _gen
+from autograd.random import default_generator
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "alpha_dropout"]
 
@@ -37,7 +37,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     _check_p(p)
     if not training or p == 0.0:
         return input
-    keep = _gen().random(input.shape) >= p
+    keep = default_generator.numpy.random(input.shape) >= p
     return _apply_mask(input, keep, p, inplace)
 
 
@@ -50,7 +50,7 @@ def _channel_dropout(input, p, training, inplace, spatial, name):
                          f"{input.dim()}D input")
     batched = input.dim() == spatial + 2
     lead = input.shape[:2] if batched else input.shape[:1]
-    keep = _gen().random(lead) >= p
+    keep = default_generator.numpy.random(lead) >= p
     keep = keep.reshape(tuple(lead) + (1,) * spatial)
     return _apply_mask(input, keep, p, inplace)
 
@@ -77,7 +77,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace
     if not training or p == 0.0:
         return input
     alpha_p = -1.7580993408473766  # -selu_scale * selu_alpha
-    keep = _gen().random(input.shape) >= p
+    keep = default_generator.numpy.random(input.shape) >= p
     a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
     b = -a * alpha_p * p
     dt = input._data.dtype

@@ -6,6 +6,7 @@ import numpy as np
 import autograd
 from autograd import Tensor
 from autograd.errors import ShapeError, DTypeError
+from autograd.ops.vision import take_along
 
 __all__ = ["linear", "bilinear", "embedding", "one_hot"]
 
@@ -61,7 +62,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         >>> F.embedding(autograd.tensor([[0, 2]]), autograd.eye(3)).shape
         autograd.Size([1, 2, 3])
     """
-    from ._take import take_along
     if not isinstance(input, Tensor):
         input = autograd.tensor(input)
     if input.dtype.name not in ("int64", "int32"):

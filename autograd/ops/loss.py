@@ -12,11 +12,16 @@ import warnings
 
 import numpy as np
 
-import autograd
-from autograd import Tensor
-from autograd import dispatch
-from autograd.errors import ShapeError, DTypeError
-from autograd.function import Op
+from .. import dispatch
+from .. import dtypes as _dt
+from ..errors import DTypeError, ShapeError
+from ..function import Op
+from ..tensor import Tensor
+from .activation import log_softmax, logsigmoid
+from .compare import where
+from .elementwise import exp
+from .math import xlogy
+from .registry import OpInfo, Sample, register, torch_functional
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -39,7 +44,7 @@ def _check_reduction(reduction):
 
 def _pointwise_inputs(input, target, name):
     if not isinstance(target, Tensor):
-        target = autograd.tensor(target, dtype=input.dtype)
+        target = Tensor(target, dtype=input.dtype)
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "
@@ -95,7 +100,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
-    loss = autograd.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+    loss = where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
@@ -112,7 +117,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     target = _pointwise_inputs(input, target, "huber_loss")
     d = (input - target).abs()
-    loss = autograd.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -147,7 +152,7 @@ def _check_class_target(input: Tensor, target: Tensor, opname: str):
 def _class_targets(target: Tensor, C: int, weight, ignore_index: int, dtype, opname: str):
     """Checked class indices: (int64 targets, ignored mask, targets with ignored set to 0,
     class weights as a ``dtype`` array, each sample's weight (0 where ignored))."""
-    if target.dtype.is_floating_point or target.dtype == autograd.bool:
+    if target.dtype.is_floating_point or target.dtype == _dt.bool_:
         name = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}.get(
             target.dtype.name if hasattr(target.dtype, "name") else str(target.dtype), str(target.dtype))
         raise DTypeError(f"expected target dtype to be Long or Byte, but got {name}")
@@ -184,14 +189,14 @@ def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, redu
     # other classes would give -inf * 0 = nan, and the one-hot costs a pass over (R, C));
     # ignored rows are set to 0 so that their -inf cannot make nan either (torch gives 0)
     picked = lp.gather(-1, Tensor._make(safe[..., None])).squeeze(-1)
-    picked = autograd.where(Tensor._make(~ignored.reshape(safe.shape)), picked, 0.0)
+    picked = where(Tensor._make(~ignored.reshape(safe.shape)), picked, 0.0)
     nll = -picked * Tensor._make(sample_w)
     if logp.dim() == 1:
         nll = nll.reshape(())
         sample_w = sample_w.reshape(())
     if label_smoothing > 0:
         w_row = Tensor._make(w_np) if weight is None else weight.to(lp.dtype)
-        smooth = autograd.where(Tensor._make(~ignored.reshape(nll.shape)),  # (unbatched: ())
+        smooth = where(Tensor._make(~ignored.reshape(nll.shape)),  # (unbatched: ())
                                 -(lp * w_row).sum(-1).reshape(nll.shape), 0.0)
     if reduction == "none":
         out = nll
@@ -299,7 +304,7 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     if kernels is None:
         return None
     dtype = input._data.dtype
-    if target.dtype.is_floating_point or target.dtype == autograd.bool:
+    if target.dtype.is_floating_point or target.dtype == _dt.bool_:
         return None
     if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
         return None
@@ -365,7 +370,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if fused is not None:
         return fused
     class_dim = 1 if input.dim() >= 2 else 0
-    logp = autograd.log_softmax(input, class_dim)
+    logp = log_softmax(input, class_dim)
     if target.dtype.is_floating_point and target.shape == input.shape:
         # class probabilities
         C = input.shape[class_dim]
@@ -432,7 +437,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """
     _check_reduction(reduction)
     if not isinstance(target, Tensor):
-        target = autograd.tensor(target, dtype=input.dtype)
+        target = Tensor(target, dtype=input.dtype)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
@@ -456,11 +461,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     """
     _check_reduction(reduction)
     if not isinstance(target, Tensor):
-        target = autograd.tensor(target, dtype=input.dtype)
+        target = Tensor(target, dtype=input.dtype)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     target = target.to(input.dtype)
-    log_sig = autograd.logsigmoid(input)
+    log_sig = logsigmoid(input)
     if pos_weight is not None:
         lw = 1 + (pos_weight - 1) * target
         loss = (1 - target) * input - lw * log_sig
@@ -485,12 +490,12 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     if reduction not in ("mean", "sum", "none", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if not isinstance(target, Tensor):
-        target = autograd.tensor(target, dtype=input.dtype)
+        target = Tensor(target, dtype=input.dtype)
     if log_target:
-        loss = autograd.exp(target) * (target - input)
+        loss = exp(target) * (target - input)
     else:
         # xlogy gives 0 where target == 0 (0 log 0 = 0), like torch
-        loss = autograd.xlogy(target, target) - target * input
+        loss = xlogy(target, target) - target * input
     if reduction == "batchmean":
         if input.dim() == 0:
             return loss.sum()
@@ -501,3 +506,110 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
                       "KL div math definition.'mean' will be changed to behave the same as "
                       "'batchmean' in the next major release.", UserWarning, stacklevel=2)
     return _reduce(loss, reduction)
+
+
+# ---- registered ops (the generic tests check them like every other op) -------------------------
+def _ref_log_softmax(x, axis):
+    m = x.max(axis=axis, keepdims=True)
+    return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def _ref_nll_loss(logp, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """NumPy nll_loss (plus cross_entropy's label smoothing) in torch's definition."""
+    unbatched = logp.ndim == 1
+    lp = np.moveaxis(logp[None] if unbatched else logp, 1, -1)          # (N, ..., C)
+    t = np.asarray(target).reshape(lp.shape[:-1])
+    C = lp.shape[-1]
+    w = np.ones(C) if weight is None else weight
+    keep = t != ignore_index
+    safe = np.where(keep, t, 0)
+    sample_w = np.where(keep, w[safe], 0.0)
+    loss = -np.take_along_axis(lp, safe[..., None], -1)[..., 0] * sample_w
+    if label_smoothing:
+        smooth = np.where(keep, -(lp * w).sum(-1), 0.0)
+        loss = (1 - label_smoothing) * loss + label_smoothing / C * smooth
+    if reduction == "none":
+        return (loss.reshape(()) if unbatched else loss).astype(logp.dtype)
+    total = loss.sum()
+    return np.asarray(total / sample_w.sum() if reduction == "mean" else total, logp.dtype)
+
+
+def _ref_cross_entropy(x, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                       reduction="mean", label_smoothing=0.0):
+    axis = 1 if x.ndim >= 2 else 0
+    logp = _ref_log_softmax(x, axis)
+    if target.dtype.kind == "f":  # class probabilities
+        C = x.shape[axis]
+        p = target * (1 - label_smoothing) + label_smoothing / C
+        shape = [1] * x.ndim
+        shape[axis] = C
+        loss = -(logp * p * (1 if weight is None else weight.reshape(shape))).sum(axis)
+        return loss if reduction == "none" else np.asarray(
+            loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
+    return _ref_nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction,
+                         label_smoothing=label_smoothing)
+
+
+def _class_samples(rng, logits):
+    """Samples of (logits or log-probabilities, class index target, ...) for nll_loss and
+    cross_entropy: batched, unbatched, spatial (N, C, d), class weights, ignore_index,
+    every reduction."""
+    n = rng.normal
+    x = logits
+
+    def classes(shape, c):
+        return rng.integers(0, c, shape)
+    ignored = classes((6,), 3)
+    ignored[[1, 4]] = 1
+    return [Sample(x(n(size=(4, 5))), classes((4,), 5)),
+            Sample(x(n(size=(3, 4, 2))), classes((3, 2), 4), reduction="sum"),
+            Sample(x(n(size=(5,))), np.array(3), reduction="none"),
+            Sample(x(n(size=(4, 3))), classes((4,), 3), rng.uniform(0.5, 2, (3,)),
+                   no_grad_args=(2,)),
+            Sample(x(n(size=(6, 3))), ignored, ignore_index=1, reduction="none"),
+            Sample(x(n(size=(6, 3))), ignored, rng.uniform(0.5, 2, (3,)), ignore_index=1,
+                   no_grad_args=(2,))]
+
+
+def _cross_entropy_samples(rng):
+    n = rng.normal
+    probs = np.exp(_ref_log_softmax(n(size=(3, 4)), 1))
+    return _class_samples(rng, lambda a: a) + [
+        Sample(n(size=(4, 5)), rng.integers(0, 5, (4,)), label_smoothing=0.1),
+        Sample(n(size=(2, 3, 2)), rng.integers(0, 3, (2, 2)), reduction="none",
+               label_smoothing=0.2),
+        Sample(n(size=(3, 4)), probs),  # class probabilities (differentiable in them too)
+        Sample(np.array([[1000.0, -1000.0, 999.0]]), np.array([2]))]  # huge logits
+
+
+def _nll_samples(rng):
+    return _class_samples(rng, lambda a: _ref_log_softmax(a, 1 if a.ndim >= 2 else 0))
+
+
+def _bce_samples(rng):
+    u = rng.uniform
+    return [Sample(u(0.05, 0.95, (3, 4)), u(0, 1, (3, 4))),
+            Sample(u(0.05, 0.95, (5,)), rng.integers(0, 2, (5,)).astype(float),
+                   reduction="sum"),
+            Sample(u(0.05, 0.95, (2, 3)), u(0, 1, (2, 3)), u(0.5, 2, (2, 3)), reduction="none",
+                   no_grad_args=(2,))]
+
+
+def _ref_bce(x, y, weight=None, size_average=None, reduce=None, reduction="mean"):
+    loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
+    if weight is not None:
+        loss = loss * weight
+    return loss if reduction == "none" else np.asarray(
+        loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
+
+
+_F = torch_functional
+register(OpInfo("cross_entropy", cross_entropy, ref=_ref_cross_entropy, method=False,
+                samples=_cross_entropy_samples, family="loss", namespace="nn.functional",
+                torch_fn=_F("cross_entropy")))
+register(OpInfo("nll_loss", nll_loss, ref=_ref_nll_loss, method=False, samples=_nll_samples,
+                family="loss", namespace="nn.functional", torch_fn=_F("nll_loss")))
+register(OpInfo("binary_cross_entropy", binary_cross_entropy, ref=_ref_bce, method=False,
+                samples=_bce_samples, family="loss", namespace="nn.functional",
+                torch_fn=_F("binary_cross_entropy")))

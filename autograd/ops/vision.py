@@ -1,4 +1,5 @@
-"""pad and interpolate (functional forms), built on one index-along-an-axis primitive.
+"""pad and interpolate (``torch.nn.functional`` names), built on one index-along-an-axis
+primitive.
 
 Every mode is "pick source positions along each axis" (``take_along``), optionally mixed
 with constant weights (bilinear), so gradients of any order follow from that primitive.
@@ -9,14 +10,80 @@ import math
 
 import numpy as np
 
-from autograd import Tensor
-from autograd.errors import ShapeError
-
-from ._take import take_along
+from ..errors import ShapeError
+from ..function import Op
+from ..tensor import Tensor
+from .registry import OpInfo, Sample, register, torch_functional
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 
+# ---- the primitive: take positions along one axis (and its adjoint) ---------------------------
+# ``take_along(x, axis, idx)`` picks positions ``idx`` (an int array, ``-1`` = "outside",
+# giving 0) along ``axis``. It is linear in ``x``; its adjoint scatter-adds back. Each op's
+# VJP is the other one, so both are differentiable to any order.
+def _take(x, axis, idx):
+    valid = idx >= 0
+    out = np.take(x, np.where(valid, idx, 0), axis=axis)
+    if not valid.all():
+        shape = [1] * x.ndim
+        shape[axis] = idx.size
+        out = out * valid.reshape(shape).astype(x.dtype)
+    return out
+
+
+def _scatter(g, axis, idx, n):
+    shape = list(g.shape)
+    shape[axis] = n
+    out = np.zeros(shape, dtype=g.dtype)
+    valid = idx >= 0
+    moved_out = np.moveaxis(out, axis, 0)  # a view: writes land in ``out``
+    np.add.at(moved_out, idx[valid], np.moveaxis(g, axis, 0)[valid])
+    return out
+
+
+class TakeAlong(Op):
+    """out[..., j, ...] = x[..., idx[j], ...] (0 where idx[j] == -1)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, idx):
+        ctx.axis, ctx.idx, ctx.n = axis, idx, x.shape[axis]
+        return _take(x, axis, idx)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        if xp.graph:
+            return TakeAlongAdjoint.apply(g, axis=ctx.axis, idx=ctx.idx, n=ctx.n)
+        return _scatter(g, ctx.axis, ctx.idx, ctx.n)
+
+
+class TakeAlongAdjoint(Op):
+    """The transpose of TakeAlong: scatter-add positions back to length ``n``."""
+
+    @staticmethod
+    def forward(ctx, g, axis, idx, n):
+        ctx.axis, ctx.idx = axis, idx
+        return _scatter(g, axis, idx, n)
+
+    @staticmethod
+    def backward(ctx, gg, xp):
+        if xp.graph:
+            return TakeAlong.apply(gg, axis=ctx.axis, idx=ctx.idx)
+        return _take(gg, ctx.axis, ctx.idx)
+
+
+def take_along(x: Tensor, axis: int, idx: np.ndarray) -> Tensor:
+    """Positions ``idx`` of ``x`` along ``axis`` (``-1``: a zero), differentiable to any
+    order; the primitive of pad, interpolate and ``nn.functional.embedding``.
+
+    Example:
+        >>> take_along(autograd.tensor([1.0, 2.0, 3.0]), 0, np.array([2, -1, 0]))
+        tensor([3., 0., 1.])
+    """
+    return TakeAlong.apply(x, axis=axis, idx=np.asarray(idx, dtype=np.int64))
+
+
+# ---- pad ----------------------------------------------------------------------------------------
 def _pad_index(n: int, before: int, after: int, mode: str, opname="pad") -> np.ndarray:
     """Source index along one axis for each output position (-1 = constant fill)."""
     pos = np.arange(-before, n + after)
@@ -182,3 +249,81 @@ def upsample_nearest(input, size=None, scale_factor=None):
 
 def upsample_bilinear(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# ---- registered ops (the generic tests check them like every other op) -------------------------
+_NP_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+                 "circular": "wrap"}
+
+
+def _ref_pad(x, pad, mode="constant", value=None):
+    """np.pad with torch's argument order (last dim first); negative padding crops."""
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    crop = tuple(slice(max(-a, 0), x.shape[d] - max(-b, 0)) for d, (a, b) in enumerate(widths))
+    widths = [(max(a, 0), max(b, 0)) for a, b in widths]
+    kw = {"constant_values": value or 0.0} if mode == "constant" else {}
+    return np.pad(x[crop], widths, mode=_NP_PAD_MODES[mode], **kw)
+
+
+def _pad_samples(rng):
+    n = rng.normal
+    return [Sample(n(size=(2, 3)), (1, 2)),
+            Sample(n(size=(2, 3)), (1, 1, 0, 2), "constant", 1.5),
+            Sample(n(size=(2, 5)), (-1, 2)),                      # crop on one side
+            Sample(n(size=(1, 2, 4)), (2, 1), "reflect"),
+            Sample(n(size=(1, 2, 3, 3)), (1, 1, 2, 0), "replicate"),
+            Sample(n(size=(1, 2, 4)), (2, 3), "circular")]
+
+
+def _resize_matrix(n_in, n_out, scale, mode, align_corners):
+    """The (n_out, n_in) matrix that resizes one axis (an independent formulation: one
+    row of interpolation weights per output position)."""
+    m = np.zeros((n_out, n_in))
+    for j in range(n_out):
+        if mode == "nearest":
+            src = j * (1 / scale if scale else n_in / n_out)
+            m[j, min(int(np.floor(src)), n_in - 1)] = 1.0
+            continue
+        if align_corners:
+            src = j * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+        else:
+            src = max((j + 0.5) * (1 / scale if scale else n_in / n_out) - 0.5, 0.0)
+        lo = min(int(np.floor(src)), n_in - 1)
+        hi = min(lo + 1, n_in - 1)
+        m[j, lo] += 1 - (src - lo)
+        m[j, hi] += src - lo
+    return m
+
+
+def _ref_interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    k = x.ndim - 2
+    out = x
+    for i in range(k):
+        n_in = x.shape[2 + i]
+        if size is not None:
+            n_out, scale = (size if isinstance(size, int) else size[i]), None
+        else:
+            scale = scale_factor if isinstance(scale_factor, (int, float)) else scale_factor[i]
+            n_out = int(np.floor(n_in * scale))
+        m = _resize_matrix(n_in, n_out, scale, mode, align_corners)
+        out = np.moveaxis(np.tensordot(m, np.moveaxis(out, 2 + i, 0), axes=1), 0, 2 + i)
+    return out.astype(x.dtype)
+
+
+def _interpolate_samples(rng):
+    n = rng.normal
+    return [Sample(n(size=(1, 2, 3)), 5),
+            Sample(n(size=(1, 1, 3, 4)), scale_factor=2),
+            Sample(n(size=(2, 1, 4)), 7, mode="linear", align_corners=False),
+            Sample(n(size=(1, 2, 3, 3)), (5, 4), mode="bilinear", align_corners=True),
+            Sample(n(size=(1, 1, 4, 4)), scale_factor=0.5, mode="bilinear"),
+            Sample(n(size=(1, 1, 5)), scale_factor=1.5, mode="linear")]
+
+
+register(OpInfo("pad", pad, ref=_ref_pad, samples=_pad_samples, method=False, family="vision",
+                namespace="nn.functional", torch_fn=torch_functional("pad")))
+register(OpInfo("interpolate", interpolate, ref=_ref_interpolate, samples=_interpolate_samples,
+                method=False, family="vision", namespace="nn.functional",
+                torch_fn=torch_functional("interpolate")))

@@ -23,11 +23,15 @@ import math
 
 import numpy as np
 
-import autograd
-from autograd import Tensor
-from autograd import dispatch
-from autograd.errors import DTypeError, ShapeError
-from autograd.function import Op
+from .. import dispatch
+from ..errors import DTypeError, ShapeError
+from ..function import Op
+from ..tensor import Tensor
+from .compare import clamp_min
+from .elementwise import _torch_dtype_name
+from .math import rsqrt
+from .reduce import norm as _norm
+from .registry import OpInfo, Sample, register, torch_functional
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "normalize", "local_response_norm"]
 
@@ -79,7 +83,6 @@ def _float_args(opname, kernel_name, input, *params):
     """Check the input is floating and give weight/bias/... the input's dtype (or promote
     all to the wider one), so the op sees one dtype."""
     if input._data.dtype.kind != "f":
-        from autograd.ops.elementwise import _torch_dtype_name
         raise DTypeError(f'{opname}: "{kernel_name}" not implemented for '
                          f"'{_torch_dtype_name(input._data.dtype)}' (expected a floating point "
                          f"input; convert it first, e.g. x.float())")
@@ -296,7 +299,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                          f"got input of shape {list(input.shape)} and num_groups={num_groups}")
     x = input.reshape(N, num_groups, -1)
     d, _, var = _stats(x, (2,))
-    y = (d * autograd.rsqrt(var + eps)).reshape(input.shape)
+    y = (d * rsqrt(var + eps)).reshape(input.shape)
     shape = [1, C] + [1] * (input.dim() - 2)
     if weight is not None:
         y = y * weight.reshape(shape)
@@ -324,7 +327,7 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(input.dim() - k, input.dim()))
-    y = input * autograd.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    y = input * rsqrt((input * input).mean(dims, keepdim=True) + eps)
     if weight is not None:
         y = y * weight
     return y
@@ -337,9 +340,67 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
         >>> F.normalize(autograd.tensor([[3.0, 4.0]]))
         tensor([[0.6000, 0.8000]])
     """
-    norm = autograd.norm(input, p, dim, keepdim=True)
-    return input / autograd.clamp_min(norm, eps)
+    norm = _norm(input, p, dim, keepdim=True)
+    return input / clamp_min(norm, eps)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     raise NotImplementedError("local_response_norm is not implemented in jitgrad")
+
+
+# ---- registered ops (the generic tests check them like every other op) -------------------------
+def _ref_normalize(x, dims, eps):
+    mean = x.mean(axis=dims, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=dims, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps)
+
+
+def _ref_batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
+                    momentum=0.1, eps=1e-5):
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if training:
+        y = _ref_normalize(x, (0,) + tuple(range(2, x.ndim)), eps)
+    else:
+        y = (x - running_mean.reshape(shape)) / np.sqrt(running_var.reshape(shape) + eps)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    return y if bias is None else y + bias.reshape(shape)
+
+
+def _batch_norm_samples(rng):
+    n, u = rng.normal, rng.uniform
+    return [Sample(n(size=(4, 3)), None, None, u(0.5, 2, (3,)), n(size=(3,)), True),
+            Sample(n(size=(2, 3, 4)), n(size=(3,)), u(0.5, 2, (3,)), u(0.5, 2, (3,)),
+                   n(size=(3,)), False, no_grad_args=(1, 2)),
+            Sample(n(size=(3, 2, 2, 2)) + 5, np.zeros(2), np.ones(2), None, None, True,
+                   no_grad_args=(1, 2)),  # training with running statistics
+            Sample(n(size=(5, 2)), None, None, None, None, True, 0.1, 1e-3)]
+
+
+def _ref_layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    k = 1 if isinstance(normalized_shape, int) else len(normalized_shape)
+    y = _ref_normalize(x, tuple(range(x.ndim - k, x.ndim)), eps)
+    if weight is not None:
+        y = y * weight
+    return y if bias is None else y + bias
+
+
+def _layer_norm_samples(rng):
+    n, u = rng.normal, rng.uniform
+    return [Sample(n(size=(3, 4)), (4,), u(0.5, 2, (4,)), n(size=(4,))),
+            Sample(n(size=(2, 3, 4)) * 3 + 10, (3, 4), u(0.5, 2, (3, 4)), n(size=(3, 4))),
+            Sample(n(size=(5,)), (5,)),
+            Sample(n(size=(2, 3)), (3,), None, n(size=(3,)), eps=1e-3)]
+
+
+_F = torch_functional
+# the kernels keep float64 statistics (tests/test_kernels_norm.py's tolerances)
+_KERNEL_TOL = {"float32": (2e-5, 2e-5), "float64": (1e-10, 1e-10)}
+register(OpInfo("batch_norm", batch_norm, ref=_ref_batch_norm, method=False,
+                samples=_batch_norm_samples, family="normalization", namespace="nn.functional",
+                backend_tol=_KERNEL_TOL,
+                torch_fn=_F("batch_norm")))
+register(OpInfo("layer_norm", layer_norm, ref=_ref_layer_norm, method=False,
+                samples=_layer_norm_samples, family="normalization", namespace="nn.functional",
+                backend_tol=_KERNEL_TOL,
+                torch_fn=_F("layer_norm")))
