@@ -111,7 +111,12 @@ class TorchModule(types.ModuleType):
                 raise _not_supported(full) from None
             return importlib.import_module(full)
         if isinstance(value, types.ModuleType) and not attr.startswith("__"):
-            return importlib.import_module(full)
+            if full not in sys.modules:
+                if importlib.util.find_spec(_target_name(full)) is not None:
+                    return importlib.import_module(full)
+                # a module object under another file name (``autograd.autograd`` ...)
+                sys.modules[full] = TorchModule(full, value)
+            return sys.modules[full]
         return value
 
     def __setattr__(self, attr, value):
