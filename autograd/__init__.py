@@ -24,6 +24,8 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         inference_mode)
 from .backend import backend, get_backend, set_backend  # noqa: F401
 from .devices import device, set_default_device, get_default_device  # noqa: F401
+from .dtypes import (finfo, iinfo, memory_format, layout, preserve_format,  # noqa: F401
+                     contiguous_format, channels_last, channels_last_3d, strided)
 from .tensor import Tensor, Size  # noqa: F401
 from .ops import *  # noqa: F401,F403
 from . import return_types  # noqa: F401  (torch.return_types: max/sort/topk ... results)
@@ -34,6 +36,13 @@ from .function import Function  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa: F401
 from .testing import gradcheck, gradgradcheck, assert_close  # noqa: F401
+from .runtime import (compile, set_float32_matmul_precision,  # noqa: F401,A004
+                      get_float32_matmul_precision, use_deterministic_algorithms,
+                      are_deterministic_algorithms_enabled,
+                      is_deterministic_algorithms_warn_only_enabled)
+from ._repr import set_printoptions  # noqa: F401
+from .legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,  # noqa: F401
+                     ShortTensor, CharTensor, ByteTensor, BoolTensor, Variable)
 from .threads import set_num_threads, get_num_threads  # noqa: F401
 
 __version__ = "0.1.0"
@@ -59,7 +68,7 @@ autograd = _sys.modules[__name__]
 from .serialization import save, load  # noqa: E402,F401
 
 _LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
-                    "functional", "func", "cuda", "accelerator", "backends", "mps")
+                    "functional", "func", "cuda", "accelerator", "backends", "mps", "version")
 
 
 def __getattr__(name):

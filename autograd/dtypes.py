@@ -169,6 +169,83 @@ def result_type(*operands) -> dtype:
     return _combine(dim_res, _combine(zero_res, num_res))
 
 
+class finfo:
+    """Limits of a floating dtype (``torch.finfo``): ``bits``, ``eps``, ``max``, ``min``,
+    ``tiny`` (= ``smallest_normal``), ``resolution``, ``dtype``.
+
+    Example:
+        >>> autograd.finfo(autograd.float16).eps
+        0.0009765625
+    """
+
+    def __init__(self, type=None):  # noqa: A002 - torch's argument name
+        d = get_default_dtype() if type is None else as_dtype(type)
+        if not d.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        info = np.finfo(d.np)
+        self.bits, self.dtype = info.bits, d.name
+        self.eps, self.max, self.min = builtins.float(info.eps), builtins.float(info.max), \
+            builtins.float(info.min)
+        self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
+        self.resolution = 10.0 ** -builtins.int(info.precision)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype (``torch.iinfo``): ``bits``, ``max``, ``min``, ``dtype``."""
+
+    def __init__(self, type):  # noqa: A002
+        d = as_dtype(type)
+        if d.is_floating_point:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = np.iinfo(np.uint8 if d is bool_ else d.np)
+        self.bits, self.dtype = info.bits, d.name
+        self.max, self.min = (1, 0) if d is bool_ else (builtins.int(info.max), builtins.int(info.min))
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+class memory_format:
+    """How a tensor's elements are laid out (``torch.memory_format``). Tensors here are
+    always row-major contiguous; the formats are accepted where torch takes them."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"autograd.{self._name}"
+
+    def __reduce__(self):
+        return self._name
+
+
+class layout:
+    """Dense or sparse storage (``torch.layout``); only ``strided`` (dense) exists here."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"autograd.{self._name}"
+
+    def __reduce__(self):
+        return self._name
+
+
+preserve_format = memory_format("preserve_format")
+contiguous_format = memory_format("contiguous_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")
+strided = layout("strided")
+
+
 float = float32  # noqa: A001 - torch's alias names
 int = int32  # noqa: A001
 bool = bool_  # noqa: A001

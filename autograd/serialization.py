@@ -294,6 +294,16 @@ def _fail(src, why):
     raise CheckpointError(f"cannot load checkpoint {src}: {why}")
 
 
+_CONVERT_RECIPE = """\
+    import torch
+    from safetensors.torch import save_file
+    state = torch.load("model.pt", map_location="cpu", weights_only=True)
+    # a checkpoint dict such as {"model": state_dict, "epoch": 3}: take its state_dict
+    state = state.get("model", state) if isinstance(state, dict) else state
+    save_file({k: v.contiguous() for k, v in state.items()}, "model.safetensors")
+then here: model.load_state_dict(autograd.load("model.safetensors"))"""
+
+
 def _parse(raw: bytes, src: str):
     """Validate the file layout and return (metadata, {name: ndarray})."""
     if len(raw) == 0:
@@ -301,9 +311,9 @@ def _parse(raw: bytes, src: str):
     # pickle protocol >= 2 starts with 0x80, torch.save's zip with PK; a safetensors file can
     # also start with 0x80 (a header length of 128 + 256k bytes), but its JSON header follows
     if (raw[:1] == b"\x80" or raw[:4] == b"PK\x03\x04") and raw[8:9] != b"{":
-        _fail(src, "it looks like a pickle / torch.save file. autograd.load never unpickles "
-              "(unpickling can run arbitrary code); re-save it as safetensors, e.g. with "
-              "safetensors.torch.save_file(state_dict, path) in PyTorch")
+        _fail(src, "it is a PyTorch pickle file (torch.save's format). autograd.load never "
+              "unpickles (unpickling can run arbitrary code), so convert it once to safetensors "
+              "in an environment that has PyTorch:\n" + _CONVERT_RECIPE)
     if len(raw) < 8:
         _fail(src, f"the file is truncated ({len(raw)} bytes, shorter than the 8-byte header size)")
     (n,) = struct.unpack("<Q", raw[:8])
@@ -469,9 +479,13 @@ def load(f, map_location=None, *, weights_only: bool = True, mmap=None, **kwargs
     """Load what ``autograd.save`` stored (or any safetensors file) from a path or binary file.
 
     The whole file is validated first; any problem (empty, truncated, garbage, a pickle or
-    torch.save file, inconsistent sizes) raises ``CheckpointError``. ``map_location`` is
-    accepted for torch compatibility (everything is on the CPU); ``weights_only=False`` is
-    refused because there is no pickle fallback.
+    torch.save file, inconsistent sizes) raises ``CheckpointError``; for a PyTorch pickle the
+    message shows how to convert it to safetensors. ``map_location`` is accepted for torch
+    compatibility (everything is on the CPU). ``weights_only`` changes nothing: a checkpoint
+    here holds only data (tensors, numbers, strings and containers), never code, so
+    ``weights_only=False`` (what scripts pass to load a full checkpoint) loads the same safe
+    way. A plain safetensors file (e.g. written by ``safetensors.torch.save_file`` in
+    PyTorch) loads as a ``{name: tensor}`` dict, ready for ``load_state_dict``.
 
     Example:
         >>> path = os.path.join(tempfile.mkdtemp(), "t.safetensors")
@@ -479,11 +493,16 @@ def load(f, map_location=None, *, weights_only: bool = True, mmap=None, **kwargs
         >>> autograd.load(path)
         [tensor([1, 2]), None, 'x']
     """
-    if weights_only is False:
-        raise CheckpointError("autograd.load(weights_only=False) is not supported: checkpoints are "
-                              "never unpickled")
-    if map_location not in (None, "cpu") and str(map_location) != "cpu":
-        raise RuntimeError(f"autograd runs on the CPU only; cannot load to {map_location!r}")
+    if isinstance(map_location, (str, int)) or hasattr(map_location, "type"):
+        # a device: only the CPU exists (torch's CPU-build error otherwise); a dict or a
+        # function (``lambda storage, loc: storage``) maps devices, and here all is on the CPU
+        from . import devices
+        if devices.as_device(map_location).type == "cuda":
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() "
+                "is False. If you are running on a CPU-only machine, please use torch.load with "
+                "map_location=torch.device('cpu') to map your storages to the CPU.")
+        devices.check_move(map_location)
     if hasattr(f, "read") and not isinstance(f, (str, bytes, os.PathLike)):
         raw = f.read()
         src = repr(getattr(f, "name", "<file object>"))

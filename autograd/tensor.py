@@ -466,11 +466,21 @@ class Tensor:
             return self.clone() if copy else self
         return _ops.to_dtype(self, dtype, copy=copy)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False):
+        """With no argument, the type name torch gives (``'torch.FloatTensor'``, the name
+        scripts compare with); with a dtype, a legacy type (``autograd.LongTensor``) or its
+        name (``'torch.LongTensor'``), the converted tensor."""
         if dtype is None:
-            return "autograd." + {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(
-                self.dtype.name, self.dtype.name)
-        return self.to(dtype)
+            return f"torch.{_dt.torch_name(self.dtype)}Tensor"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            from . import legacy
+            name = dtype.rpartition(".")[2]
+            if dtype.startswith("torch.cuda."):
+                _devices.check_move("cuda")
+            if not hasattr(legacy, name):
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = getattr(legacy, name)
+        return self.to(getattr(dtype, "dtype", dtype))
 
     def float(self):
         return self.to(_dt.float32)

@@ -8,10 +8,12 @@ import types
 
 import pytest
 
+import autograd
+import autograd.utils.data
 import nn
 import optim
 
-PACKAGES = {"torch.nn": nn, "torch.optim": optim}
+PACKAGES = {"torch.nn": nn, "torch.optim": optim, "torch.utils.data": autograd.utils.data}
 # torch-internal or out-of-scope subpackages (quantization, functorch-era datapipes ...)
 SKIP = ("quantized", "qat", "intrinsic", "quantizable", "datapipes", "backends", "attention",
         "parallel", "parametriz", "prune", "_")
@@ -80,5 +82,6 @@ def test_layout_places_cover_the_common_imports():
     places = {s for s, _ in _places()}
     for sub in ("torch.nn.modules.linear", "torch.nn.modules.loss", "torch.nn.parameter",
                 "torch.nn.utils.rnn", "torch.nn.init", "torch.optim.lr_scheduler",
-                "torch.optim.optimizer"):
+                "torch.optim.optimizer", "torch.utils.data.dataloader", "torch.utils.data.dataset",
+                "torch.utils.data.sampler", "torch.utils.data.distributed"):
         assert sub in places, sub

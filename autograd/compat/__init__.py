@@ -9,8 +9,8 @@ In a notebook, before the first ``import torch``::
     import autograd.compat; autograd.compat.install()
     import torch, torch.nn as nn                      # jitgrad's autograd and nn
 
-How names resolve: ``torch.nn...`` -> ``nn...``, ``torch.optim...`` -> ``optim...``, every other
-``torch.X...`` -> ``autograd.X...`` (so ``torch.utils.data`` is ``autograd.utils.data``,
+How names resolve: ``torch.nn...`` -> ``nn...``, ``torch.optim...`` -> ``optim...``,
+``torch.autograd...`` -> ``autograd...``, every other ``torch.X...`` -> ``autograd.X...`` (so ``torch.utils.data`` is ``autograd.utils.data``,
 ``torch.cuda`` is ``autograd.cuda``). The modules you get are thin stand-ins named
 ``torch...`` that read and write through to jitgrad's modules; classes and functions are
 jitgrad's own objects (``torch.Tensor is autograd.Tensor``). A name jitgrad lacks fails where
@@ -42,7 +42,8 @@ __all__ = ["install", "uninstall", "is_installed", "NotSupportedError", "TORCH_V
 TORCH_VERSION = "2.13.0"
 
 # torch prefix -> jitgrad module (longest prefix wins)
-_PREFIXES = {"torch.nn": "nn", "torch.optim": "optim", "torch": "autograd"}
+_PREFIXES = {"torch.nn": "nn", "torch.optim": "optim", "torch.autograd": "autograd",
+             "torch": "autograd"}
 
 # Packages built on the real torch: under the runner they would import our stand-in and
 # fail somewhere inside; say so at the import instead.
@@ -110,7 +111,12 @@ class TorchModule(types.ModuleType):
                 raise _not_supported(full) from None
             return importlib.import_module(full)
         if isinstance(value, types.ModuleType) and not attr.startswith("__"):
-            return importlib.import_module(full)
+            if full not in sys.modules:
+                if importlib.util.find_spec(_target_name(full)) is not None:
+                    return importlib.import_module(full)
+                # a module object under another file name (``autograd.autograd`` ...)
+                sys.modules[full] = TorchModule(full, value)
+            return sys.modules[full]
         return value
 
     def __setattr__(self, attr, value):

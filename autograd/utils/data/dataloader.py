@@ -1,4 +1,4 @@
-"""Datasets, samplers and the DataLoader (mirrors ``torch.utils.data``).
+"""The DataLoader and collation (``torch.utils.data.dataloader``).
 
 Example:
     >>> import autograd
@@ -9,14 +9,13 @@ Example:
     (autograd.Size([4]), [0, 1, 2, 3])
 
 Shuffling draws from ``autograd.manual_seed``'s default generator (or ``generator=``), so
-the same seed gives the same batches. ``num_workers > 0`` loads batches in forked worker
-processes (see ``_WorkerPool``): a worker that dies raises an error instead of hanging.
+the same seed gives the same batches, whatever ``num_workers`` is: the sampler always runs
+in the main process, and workers only receive lists of indices. ``num_workers > 0`` loads
+batches in forked worker processes (see ``_WorkerPool``): a worker that dies raises an
+error instead of hanging.
 """
 from __future__ import annotations
 
-import bisect
-import itertools
-import math
 import multiprocessing as mp
 import numbers
 import os
@@ -29,237 +28,13 @@ import warnings
 
 import numpy as np
 
-from ..errors import ShapeError, shape_str
-from ..random import _gen, default_generator
-from ..tensor import Tensor
-from ._distributed_sampler import DistributedSampler  # noqa: F401  (torch: .distributed)
+from ...errors import ShapeError, shape_str
+from ...random import _gen, default_generator
+from ...tensor import Tensor
+from .dataset import IterableDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
-           "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler", "DataLoader", "default_collate",
-           "get_worker_info"]
-
-
-# ---- datasets ----------------------------------------------------------------------------
-class Dataset:
-    """A map-style dataset: implement ``__getitem__(index)`` and ``__len__``."""
-
-    def __getitem__(self, index):
-        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
-
-    def __add__(self, other):
-        return ConcatDataset([self, other])
-
-
-class IterableDataset(Dataset):
-    """A stream-style dataset: implement ``__iter__`` (no indexing, no sampler)."""
-
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
-
-
-class TensorDataset(Dataset):
-    """Samples are ``(t[i] for t in tensors)``; all tensors share the first dimension.
-
-    Example:
-        >>> ds = TensorDataset(autograd.zeros(5, 2), autograd.arange(5))
-        >>> len(ds), ds[1][1].item()
-        (5, 1)
-    """
-
-    def __init__(self, *tensors: Tensor):
-        if any(t.shape[0] != tensors[0].shape[0] for t in tensors):
-            raise ValueError("Size mismatch between tensors: "
-                             + ", ".join(str(t.shape[0]) for t in tensors))
-        self.tensors = tensors
-
-    def __getitem__(self, index):
-        return tuple(t[index] for t in self.tensors)
-
-    def __len__(self):
-        return self.tensors[0].shape[0]
-
-
-class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``."""
-
-    def __init__(self, dataset, indices):
-        self.dataset = dataset
-        self.indices = list(indices)
-
-    def __getitem__(self, idx):
-        if isinstance(idx, list):
-            return self.dataset[[self.indices[i] for i in idx]]
-        return self.dataset[self.indices[idx]]
-
-    def __len__(self):
-        return len(self.indices)
-
-
-class ConcatDataset(Dataset):
-    """Several datasets one after another."""
-
-    def __init__(self, datasets):
-        self.datasets = list(datasets)
-        if not self.datasets:
-            raise ValueError("datasets should not be an empty iterable")
-        for d in self.datasets:
-            if isinstance(d, IterableDataset):
-                raise ValueError("ConcatDataset does not support IterableDataset")
-        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
-
-    def __len__(self):
-        return self.cumulative_sizes[-1]
-
-    def __getitem__(self, idx):
-        if idx < 0:
-            if -idx > len(self):
-                raise ValueError("absolute value of index should not exceed dataset length")
-            idx = len(self) + idx
-        k = bisect.bisect_right(self.cumulative_sizes, idx)
-        start = self.cumulative_sizes[k - 1] if k else 0
-        return self.datasets[k][idx - start]
-
-
-def random_split(dataset, lengths, generator=None):
-    """Split into non-overlapping random subsets; ``lengths`` are counts or fractions.
-
-    Example:
-        >>> train, test = random_split(range(10), [0.8, 0.2])
-        >>> len(train), len(test)
-        (8, 2)
-    """
-    n = len(dataset)
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        counts = [int(math.floor(n * f)) for f in lengths]
-        for i in range(n - sum(counts)):  # hand out the remainder round-robin, like torch
-            counts[i % len(counts)] += 1
-        lengths = counts
-    if sum(lengths) != n:
-        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    perm = _gen(generator).permutation(n).tolist()
-    out, offset = [], 0
-    for length in lengths:
-        out.append(Subset(dataset, perm[offset:offset + length]))
-        offset += length
-    return out
-
-
-# ---- samplers ----------------------------------------------------------------------------
-class Sampler:
-    """Yields indices (or lists of indices for batch samplers)."""
-
-    def __init__(self, data_source=None):
-        pass
-
-    def __iter__(self):
-        raise NotImplementedError
-
-
-class SequentialSampler(Sampler):
-    def __init__(self, data_source):
-        self.data_source = data_source
-
-    def __iter__(self):
-        return iter(range(len(self.data_source)))
-
-    def __len__(self):
-        return len(self.data_source)
-
-
-class RandomSampler(Sampler):
-    """A random permutation (or ``num_samples`` draws with replacement)."""
-
-    def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
-        self.data_source = data_source
-        self.replacement = replacement
-        self._num_samples = num_samples
-        self.generator = generator
-        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
-            raise ValueError(f"num_samples should be a positive integer value, but got "
-                             f"num_samples={self.num_samples}")
-
-    @property
-    def num_samples(self):
-        return len(self.data_source) if self._num_samples is None else self._num_samples
-
-    def __iter__(self):
-        n = len(self.data_source)
-        rng = _gen(self.generator)
-        if self.replacement:
-            return iter(rng.integers(0, n, self.num_samples).tolist())
-        reps = -(-self.num_samples // n)
-        idx = np.concatenate([rng.permutation(n) for _ in range(reps)])[:self.num_samples]
-        return iter(idx.tolist())
-
-    def __len__(self):
-        return self.num_samples
-
-
-class SubsetRandomSampler(Sampler):
-    """The given indices in random order."""
-
-    def __init__(self, indices, generator=None):
-        self.indices = list(indices)
-        self.generator = generator
-
-    def __iter__(self):
-        return iter([self.indices[i] for i in _gen(self.generator).permutation(len(self.indices))])
-
-    def __len__(self):
-        return len(self.indices)
-
-
-class WeightedRandomSampler(Sampler):
-    """Draw ``num_samples`` indices with probabilities proportional to ``weights``."""
-
-    def __init__(self, weights, num_samples, replacement=True, generator=None):
-        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
-        if w.ndim != 1 or np.any(w < 0) or not np.isfinite(w).all() or w.sum() <= 0:
-            raise ValueError("weights should be a 1-D sequence of non-negative finite numbers "
-                             "with a positive sum")
-        if not replacement and num_samples > np.count_nonzero(w):
-            raise ValueError("num_samples exceeds the number of non-zero weights without "
-                             "replacement")
-        self.weights = w
-        self.num_samples = int(num_samples)
-        self.replacement = replacement
-        self.generator = generator
-
-    def __iter__(self):
-        p = self.weights / self.weights.sum()
-        idx = _gen(self.generator).choice(len(p), size=self.num_samples,
-                                          replace=self.replacement, p=p)
-        return iter(idx.tolist())
-
-    def __len__(self):
-        return self.num_samples
-
-
-class BatchSampler(Sampler):
-    """Group another sampler's indices into lists of ``batch_size``."""
-
-    def __init__(self, sampler, batch_size, drop_last):
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size}")
-        self.sampler = sampler
-        self.batch_size = batch_size
-        self.drop_last = drop_last
-
-    def __iter__(self):
-        batch = []
-        for idx in self.sampler:
-            batch.append(idx)
-            if len(batch) == self.batch_size:
-                yield batch
-                batch = []
-        if batch and not self.drop_last:
-            yield batch
-
-    def __len__(self):
-        n = len(self.sampler)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+__all__ = ["DataLoader", "default_collate", "get_worker_info", "WorkerInfo"]
 
 
 # ---- collation ---------------------------------------------------------------------------
@@ -269,7 +44,7 @@ def default_collate(batch):
     Tensors and arrays are stacked along a new first dimension, numbers become a tensor
     (float64 for floats, int64 for ints, like torch), strings stay a list.
     """
-    from ..factories import tensor as _tensor
+    from ...factories import tensor as _tensor
     elem = batch[0]
     if isinstance(elem, (Tensor, np.ndarray)):
         arrays = [b._data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
@@ -587,7 +362,8 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
                  worker_init_fn=None, multiprocessing_context=None, generator=None, *,
-                 prefetch_factor=None, persistent_workers=False):
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
         if num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
                              "disable multiprocessing.")
@@ -598,6 +374,8 @@ class DataLoader:
                              "let num_workers > 0 to enable multiprocessing, otherwise set "
                              "prefetch_factor to None.")
         self.dataset = dataset
+        # accepted as torch's CPU build accepts it: there is no device memory to pin for
+        self.pin_memory = pin_memory
         self.num_workers = num_workers
         self.prefetch_factor = 2 if prefetch_factor is None else prefetch_factor
         self.timeout = timeout
@@ -640,6 +418,9 @@ class DataLoader:
         # order, with or without workers: the same seed gives the same order for any
         # num_workers, and workers get new seeds each epoch.
         base_seed = int(_gen(self.generator).integers(0, 2**62))
+        if self.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then "
+                          "device pinned memory won't be used.", UserWarning, stacklevel=2)
         if self._iterable:
             return self._iter_stream()
         if self.batch_sampler is None:  # batch_size=None: one sample at a time

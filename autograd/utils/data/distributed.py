@@ -1,10 +1,10 @@
 """``DistributedSampler``: each rank iterates over its own share of a dataset
-(``torch.utils.data.distributed.DistributedSampler``; exported by ``autograd.utils.data``)."""
+(``torch.utils.data.distributed``; also exported by ``autograd.utils.data``)."""
 from __future__ import annotations
 
 import math
 
-from ..random import Generator
+from ...random import Generator
 
 __all__ = ["DistributedSampler"]
 
@@ -32,7 +32,7 @@ class DistributedSampler:
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle: bool = True,
                  seed: int = 0, drop_last: bool = False):
         if num_replicas is None or rank is None:
-            from .. import distributed as dist
+            from ... import distributed as dist
             if not dist.is_available():
                 raise RuntimeError("Requires distributed package to be available")
             if num_replicas is None:
