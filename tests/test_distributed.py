@@ -169,6 +169,25 @@ def test_a_failing_rank_ends_every_rank_without_hanging(how, tmp_path):
         assert "timed out after 2 s" in text
 
 
+@pytest.mark.slow  # two mpirun jobs of 2 ranks, each loading Fashion-MNIST (~5 s each)
+def test_example_ddp_fashion_mnist_logs_and_checkpoints_on_rank_0_only(tmp_path):
+    """The launcher story end to end: 2 ranks, one epoch on a few images, then a resumed
+    second epoch from the checkpoint that rank 0 wrote."""
+    import autograd
+    args = [os.path.join(ROOT, "examples", "ddp_fashion_mnist.py"), "--train-limit", "256",
+            "--test-limit", "200", "--batch-size", "32", "--out", str(tmp_path)]
+    proc = _mpirun(2, args + ["--epochs", "1"], timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("epoch 1: train loss") == 1  # one voice, not one per rank
+    state = autograd.load(str(tmp_path / "checkpoint.safetensors"))
+    assert state["epoch"] == 0 and "classifier.weight" in state["model"]
+    proc = _mpirun(2, args + ["--epochs", "2", "--resume"], timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "resumed" in proc.stdout and proc.stdout.count("epoch 2: train loss") == 1
+    assert "epoch 1:" not in proc.stdout
+    assert autograd.load(str(tmp_path / "checkpoint.safetensors"))["epoch"] == 1
+
+
 def test_launcher_command_line(monkeypatch):
     from autograd.distributed.run import mpirun_command
     monkeypatch.delenv("OMPI_MCA_btl", raising=False)

@@ -202,6 +202,23 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     GroupMember.WORLD = ProcessGroup(world.Dup(), range(world.Get_size()), timeout)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_on_uncaught_exception
+    _warn_if_threads_oversubscribe(world)
+
+
+def _warn_if_threads_oversubscribe(world):
+    """Several ranks on one machine, each with a BLAS pool of one thread per core, slow each
+    other down many times over; the launcher script sets the thread count, a bare mpirun not."""
+    if any(v in os.environ for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")):
+        return
+    local = world.Split_type(_MPI.COMM_TYPE_SHARED)
+    here, local_rank = local.Get_size(), local.Get_rank()
+    local.Free()
+    if here > 1 and local_rank == 0:
+        import warnings
+        warnings.warn(f"{here} ranks run on this machine and OMP_NUM_THREADS is not set, so each "
+                      f"may start {os.cpu_count()} BLAS threads; set OMP_NUM_THREADS (e.g. mpirun "
+                      "-x OMP_NUM_THREADS=1 ...; bash scripts/mpirun.sh does it)", RuntimeWarning,
+                      stacklevel=3)
 
 
 def _abort_on_uncaught_exception(exc_type, exc, tb):
