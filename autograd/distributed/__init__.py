@@ -26,11 +26,13 @@ Only the ``"mpi"`` backend exists; ``is_available()`` says whether mpi4py can be
 """
 from __future__ import annotations
 
+import atexit
 import enum
 import importlib.util
 import os
 import pickle
 import sys
+import threading
 import time
 from datetime import timedelta
 
@@ -243,6 +245,7 @@ def destroy_process_group(group=None) -> None:
             g._comm.Free()
         return
     world = _default_group()
+    _progress.stop()
     GroupMember.WORLD = None
     world._comm.Free()
     if sys.excepthook is _abort_on_uncaught_exception:
@@ -337,28 +340,38 @@ class Work:
         self._what = what
         self._group = g
         self._finish = finish
-        self._done = False
+        self._arrived = not self._requests  # MPI is done with the buffers
+        self._lock = threading.Lock()       # one thread at a time touches the MPI requests
+        self._done = False                  # ... and the result is in the tensors
         self._result = None
+
+    def _test(self) -> bool:
+        """Let MPI progress; True once the transfer is complete (caller holds the lock)."""
+        if not self._arrived and _MPI.Request.Testall(self._requests, self._statuses):
+            self._arrived = True
+        return self._arrived
 
     def _complete(self):
         if not self._done:
             self._done = True
             if self._finish is not None:
                 self._result = self._finish()
-            self._requests = []
 
     def is_completed(self) -> bool:
-        if not self._done and _MPI.Request.Testall(self._requests, self._statuses):
-            self._complete()
+        with self._lock:
+            if self._test():
+                self._complete()
         return self._done
 
     def is_success(self) -> bool:
         return self.is_completed()
 
     def wait(self, timeout: timedelta | None = None) -> bool:
-        if not self._done:
-            _wait_requests(self._requests, timeout or self._group._timeout, self._what,
-                           self._group, self._statuses)
+        with self._lock:
+            if not self._arrived:
+                _wait_requests(self._requests, timeout or self._group._timeout, self._what,
+                               self._group, self._statuses)
+                self._arrived = True
             self._complete()
         return True
 
@@ -375,9 +388,66 @@ class _Done(Work):
         self._done = True
 
 
+class _Progress:
+    """Keeps non-blocking collectives moving while the main thread computes.
+
+    Open MPI advances a non-blocking collective only inside MPI calls made by the program
+    (it has no progress thread of its own). An all-reduce started during backward would
+    otherwise sit still until ``wait()``, and nothing would overlap. This daemon thread
+    calls ``MPI_Testall`` on the in-flight ``Work``s every ~0.1 ms; it holds the GIL only for
+    those calls, and NumPy releases the GIL inside its big kernels (matmul), so the polls
+    land while backward computes. A ``Work`` being waited for is skipped (its lock is taken):
+    the waiting thread polls it itself. MPI runs with MPI_THREAD_MULTIPLE (mpi4py's default).
+    """
+
+    _POLL_SECONDS = 1e-4
+
+    def __init__(self):
+        self._cv = threading.Condition()
+        self._works = []
+        self._thread = None
+
+    def add(self, work: Work) -> None:
+        with self._cv:
+            self._works.append(work)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="autograd.distributed "
+                                                "progress", daemon=True)
+                self._thread.start()
+            self._cv.notify()
+
+    def stop(self) -> None:
+        """Forget the in-flight work (before MPI shuts down, which must not see our polls)."""
+        with self._cv:
+            self._works = []
+
+    def _run(self):
+        while True:
+            with self._cv:
+                while not self._works:
+                    self._cv.wait()
+                works = list(self._works)
+            finished = []
+            for w in works:
+                if w._lock.acquire(blocking=False):
+                    try:
+                        if w._test():
+                            finished.append(w)
+                    finally:
+                        w._lock.release()
+            with self._cv:
+                self._works = [w for w in self._works if w not in finished]
+            time.sleep(self._POLL_SECONDS)
+
+
+_progress = _Progress()
+atexit.register(_progress.stop)
+
+
 def _run(requests, what, g, async_op, finish=None):
     work = Work(requests, what, g, finish)
     if async_op:
+        _progress.add(work)
         return work
     work.wait()
     return None
@@ -655,7 +725,9 @@ def isend(tensor, dst, group=None, tag=0) -> Work:
     if g is None:
         return _Done()
     to = _src_rank(g, dst, "isend", "dst")
-    return Work([g._comm.Isend(_in_buffer(tensor, "isend"), dest=to, tag=tag)], "isend", g)
+    work = Work([g._comm.Isend(_in_buffer(tensor, "isend"), dest=to, tag=tag)], "isend", g)
+    _progress.add(work)
+    return work
 
 
 def irecv(tensor, src=None, group=None, tag=0) -> Work:
@@ -672,6 +744,7 @@ def irecv(tensor, src=None, group=None, tag=0) -> Work:
         done()
         return g._global_ranks[work._statuses[0].Get_source()]
     work._finish = finish
+    _progress.add(work)
     return work
 
 

@@ -13,9 +13,10 @@ How the averaging overlaps with backward (the same design as torch's DDP):
    produces their gradients (the last layer's first). The first bucket is kept small
    (1 MiB) so communication starts early.
 2. A post-accumulate-grad hook on every parameter copies its finished gradient into its
-   bucket. When a bucket is complete, a non-blocking all-reduce of it starts at once, while
-   backward goes on computing the gradients of earlier layers. Buckets are started in the
-   same order on every rank (MPI requires it), even if a later one fills up first.
+   bucket. When a bucket is complete, a non-blocking all-reduce of it starts at once (a
+   background thread of ``autograd.distributed`` keeps it moving), while backward goes on
+   computing the gradients of earlier layers. Buckets are started in the same order on
+   every rank (MPI requires it), even if a later one fills up first.
 3. When the last bucket has started, the hook waits for all of them, divides by the world
    size and writes the averages back into ``param.grad``; then ``backward()`` returns.
 
@@ -274,8 +275,6 @@ class DistributedDataParallel(Module):
             b.work = dist.all_reduce(Tensor._make(b.buffer), group=self.process_group,
                                      async_op=True)
             self._next_bucket += 1
-        for b in self._buckets[:self._next_bucket]:
-            b.work.is_completed()  # lets MPI move the transfers along while backward runs
         if self._next_bucket == len(self._buckets):
             self._finish_reduction()
 
@@ -288,20 +287,21 @@ class DistributedDataParallel(Module):
             used = used._data
         for b in self._buckets:
             b.work.wait()
-            b.buffer /= self._world_size
+        n = self._world_size
         for i, p in enumerate(self._params):
             bucket, k = self._where[i]
             view = bucket.views[k]
-            if p.grad is None:
-                if used is not None and not used[i]:
-                    continue
-                p.grad = Tensor._make(view if self.gradient_as_bucket_view else view.copy())
-            elif p.grad._data.ctypes.data != view.ctypes.data:
-                if self.gradient_as_bucket_view and not p.grad._requires_grad:
+            if p.grad is None and used is not None and not used[i]:
+                continue  # no rank used it: like torch, its grad stays None
+            if self.gradient_as_bucket_view and (p.grad is None or not p.grad._requires_grad):
+                np.divide(view, n, out=view)
+                if p.grad is None or p.grad._data.ctypes.data != view.ctypes.data:
                     p.grad = Tensor._make(view)
-                else:
-                    np.copyto(p.grad._data, view)
-                    p.grad._bump_version()
+            elif p.grad is None:
+                p.grad = Tensor._make(view / n)
+            else:  # the sum divided by the world size, written into .grad in one pass
+                np.divide(view, n, out=p.grad._data)
+                p.grad._bump_version()
 
 
 def _tensors_in(obj):
