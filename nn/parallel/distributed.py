@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 
 import numpy as np
 
@@ -124,6 +125,7 @@ class DistributedDataParallel(Module):
         self._marked = np.zeros(len(self._params), bool)
         self._locally_used = np.ones(len(self._params), np.int32)
         self._next_bucket = 0
+        self._last_wait_seconds = 0.0
         self._hook_handles = [p.register_post_accumulate_grad_hook(
             functools.partial(self._grad_ready, i)) for i, p in enumerate(self._params)]
 
@@ -233,6 +235,8 @@ class DistributedDataParallel(Module):
             f"{dist.get_rank(self.process_group)}: {', '.join(missing)}")
 
     def _prepare_for_backward(self, output):
+        if self._world_size == 1:
+            return  # nothing to average: backward leaves the gradients as they are
         self._marked[:] = False
         self._next_bucket = 0
         for b in self._buckets:
@@ -280,6 +284,7 @@ class DistributedDataParallel(Module):
 
     def _finish_reduction(self):
         self._expect_reduction = False
+        start = time.perf_counter()
         used = None
         if self.find_unused_parameters:  # a parameter unused on every rank keeps grad None
             used = Tensor._make(self._locally_used.copy())
@@ -287,6 +292,8 @@ class DistributedDataParallel(Module):
             used = used._data
         for b in self._buckets:
             b.work.wait()
+        # how long backward's end waited for communication (bench/bench_distributed.py)
+        self._last_wait_seconds = time.perf_counter() - start
         n = self._world_size
         for i, p in enumerate(self._params):
             bucket, k = self._where[i]
