@@ -499,6 +499,26 @@ def _mpi_op(op, dtype, what):
             ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}[op]
 
 
+def _averaging(op, buf, g, done):
+    """For ReduceOp.AVG: MPI has no average, so the ranks sum and each divides the result."""
+    if op is not ReduceOp.AVG:
+        return done
+
+    def divide_then_done():
+        np.divide(buf, g.size(), out=buf)
+        done()
+    return divide_then_done
+
+
+def _copier(gathered, tensors):
+    """Once ``gathered`` (one row per rank) has arrived: copy row i into ``tensors[i]``."""
+    def copy_into_list():
+        for t, part in zip(tensors, gathered):
+            np.copyto(t._data, part)
+            t._bump_version()
+    return copy_into_list
+
+
 def _src_rank(g, rank, what, arg):
     """A global rank (torch's convention for src/dst) -> its rank within ``g``."""
     if not isinstance(rank, (int, np.integer)) or not 0 <= rank < _default_group().size():
@@ -559,12 +579,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         return _Done() if async_op else None
     buf, done = _buffer(tensor, "all_reduce")
     mpi_op = _mpi_op(op, buf.dtype, "all_reduce")
-    if op is ReduceOp.AVG:
-        n, written = g.size(), done
-
-        def done():
-            np.divide(buf, n, out=buf)  # MPI has no average: sum, then divide
-            written()
+    done = _averaging(op, buf, g, done)
     return _run([g._comm.Iallreduce(_MPI.IN_PLACE, buf, op=mpi_op)], "all_reduce", g,
                 async_op, done)
 
@@ -579,12 +594,7 @@ def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
         buf, done = _buffer(tensor, "reduce")
         mpi_op = _mpi_op(op, buf.dtype, "reduce")
         req = g._comm.Ireduce(_MPI.IN_PLACE, buf, op=mpi_op, root=root)
-        if op is ReduceOp.AVG:
-            n, written = g.size(), done
-
-            def done():
-                np.divide(buf, n, out=buf)
-                written()
+        done = _averaging(op, buf, g, done)
     else:
         buf = _in_buffer(tensor, "reduce")
         req = g._comm.Ireduce(buf, None, op=_mpi_op(op, buf.dtype, "reduce"), root=root)
@@ -623,12 +633,8 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     _list_len(tensor_list, g.size(), what, "tensor_list")
     _same_shapes(tensor_list, tensor, what, "tensor_list")
     gathered = np.empty((g.size(),) + src.shape, src.dtype)
-
-    def scatter_into_list():
-        for t, part in zip(tensor_list, gathered):
-            np.copyto(t._data, part)
-            t._bump_version()
-    return _run([g._comm.Iallgather(src, gathered)], what, g, async_op, scatter_into_list)
+    return _run([g._comm.Iallgather(src, gathered)], what, g, async_op,
+                _copier(gathered, tensor_list))
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
@@ -649,12 +655,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
 
 def _reduce_scatter(g, src, buf, op, done, what, async_op):
     mpi_op = _mpi_op(op, buf.dtype, what)
-    if op is ReduceOp.AVG:
-        n, written = g.size(), done
-
-        def done():
-            np.divide(buf, n, out=buf)
-            written()
+    done = _averaging(op, buf, g, done)
     return _run([g._comm.Ireduce_scatter_block(src, buf, op=mpi_op)], what, g, async_op, done)
 
 
@@ -690,12 +691,8 @@ def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
     _list_len(gather_list, g.size(), what, "gather_list")
     _same_shapes(gather_list, tensor, what, "gather_list")
     gathered = np.empty((g.size(),) + src.shape, src.dtype)
-
-    def scatter_into_list():
-        for t, part in zip(gather_list, gathered):
-            np.copyto(t._data, part)
-            t._bump_version()
-    return _run([g._comm.Igather(src, gathered, root=root)], what, g, async_op, scatter_into_list)
+    return _run([g._comm.Igather(src, gathered, root=root)], what, g, async_op,
+                _copier(gathered, gather_list))
 
 
 def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
