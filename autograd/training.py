@@ -1,5 +1,6 @@
 """Small helpers around a training loop: the loop itself (``fit``, ``train_epoch``,
-``evaluate``), progress bars, early stopping, a history/monitor and plots comparing runs.
+``evaluate``), progress bars, early stopping, a history/monitor and plots comparing runs,
+and hyper-parameter search with Optuna (``OptunaObjective``, ``plot_study``).
 
 They use only duck typing (a model with ``named_parameters``/``state_dict``/``train``/``eval``,
 an optimizer with ``zero_grad``/``step``/``param_groups``), so ``autograd`` does not import
@@ -26,16 +27,24 @@ from .grad_mode import no_grad
 from .tensor import Tensor
 
 __all__ = ["progress", "EarlyStopping", "History", "Evaluation", "evaluate", "train_epoch",
-           "fit", "plot_histories"]
+           "fit", "plot_histories", "OptunaObjective", "plot_study"]
 
 
 def progress(iterable, desc=None, total=None, disable=None, leave=True, **kwargs):
     """A ``tqdm.auto`` progress bar that stays quiet when stderr is not a terminal
-    (CI logs, redirected output) unless ``disable=False`` is given explicitly."""
+    (CI logs, redirected output) unless ``disable=False`` is given explicitly. In a
+    distributed job only rank 0 draws it (one bar, not one per process)."""
     from tqdm.auto import tqdm
     if disable is None:
-        disable = not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()) and not _in_notebook()
+        disable = (not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()) and not _in_notebook()
+                   or _distributed_rank() > 0)
     return tqdm(iterable, desc=desc, total=total, disable=disable, leave=leave, **kwargs)
+
+
+def _distributed_rank() -> int:
+    """This process's rank if a process group is initialised, else 0 (never starts MPI)."""
+    dist = sys.modules.get("autograd.distributed")
+    return dist.get_rank() if dist is not None and dist.is_initialized() else 0
 
 
 def _in_notebook() -> bool:
@@ -400,3 +409,129 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
     if title:
         fig.suptitle(title)
     return fig
+
+
+# ---- hyper-parameter search with Optuna (the optional extra [hpsearch]) --------------------
+def _optuna():
+    try:
+        import optuna
+    except ImportError:
+        raise ImportError("hyper-parameter search needs Optuna: pip install -e \".[hpsearch]\"") from None
+    return optuna
+
+
+class OptunaObjective:
+    """An Optuna objective: train one model per trial, report the validation score after
+    every epoch (so a pruner can stop hopeless trials early), return the best score.
+
+    ``build(trial)`` reads the trial's suggestions and returns ``(model, optimizer)`` or
+    ``(model, optimizer, scheduler)`` (the scheduler is stepped once per epoch).
+    ``train_loader`` may also be a function of the trial (e.g. to tune the batch size).
+    ``metric`` is ``"accuracy"`` (maximised), ``"loss"`` (the mean of ``loss_fn`` on the
+    validation set, minimised) or a function ``metric(model, val_loader) -> float`` (then
+    give ``direction``). A trial whose training loss becomes inf/nan is pruned at once (a
+    learning rate that diverges); its ``user_attrs["diverged_at_epoch"]`` says when.
+
+    Example:
+        >>> def build(trial):                                       # doctest: +SKIP
+        ...     lr = trial.suggest_float("lr", 1e-3, 1.0, log=True)
+        ...     model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+        ...     return model, optim.SGD(model.parameters(), lr=lr)
+        >>> objective = OptunaObjective(build, train_loader, val_loader, F.cross_entropy,
+        ...                             epochs=10)                  # doctest: +SKIP
+        >>> study = optuna.create_study(direction=objective.direction,
+        ...                             pruner=optuna.pruners.MedianPruner())  # doctest: +SKIP
+        >>> study.optimize(objective, n_trials=30)                  # doctest: +SKIP
+    """
+
+    def __init__(self, build, train_loader, val_loader, loss_fn, epochs: int,
+                 metric="accuracy", direction=None):
+        if callable(metric) and direction is None:
+            raise ValueError("OptunaObjective: give direction='maximize' or 'minimize' for a "
+                             "metric function")
+        if not callable(metric) and metric not in ("accuracy", "loss"):
+            raise ValueError(f"OptunaObjective: metric must be 'accuracy', 'loss' or a function, "
+                             f"got {metric!r}")
+        if direction is None:
+            direction = "maximize" if metric == "accuracy" else "minimize"
+        if direction not in ("maximize", "minimize"):
+            raise ValueError(f"direction must be 'maximize' or 'minimize', got {direction!r}")
+        self.build, self.train_loader, self.val_loader = build, train_loader, val_loader
+        self.loss_fn, self.epochs, self.metric, self.direction = loss_fn, epochs, metric, direction
+
+    def __call__(self, trial) -> float:
+        optuna = _optuna()
+        built = self.build(trial)
+        model, optimizer = built[0], built[1]
+        scheduler = built[2] if len(built) > 2 else None
+        loader = self.train_loader
+        if callable(loader) and not hasattr(loader, "__iter__"):
+            loader = loader(trial)
+        best, best_epoch = None, -1
+        for epoch in range(self.epochs):
+            train_loss, _ = train_epoch(model, loader, optimizer, self.loss_fn)
+            if not math.isfinite(train_loss):
+                trial.set_user_attr("diverged_at_epoch", epoch)
+                raise optuna.TrialPruned(f"training loss became {train_loss} in epoch {epoch}")
+            if scheduler is not None:
+                scheduler.step()
+            score = self.evaluate(model)
+            trial.report(score, epoch)
+            if best is None or (score > best if self.direction == "maximize" else score < best):
+                best, best_epoch = score, epoch
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned after epoch {epoch} with {score:.4g}")
+        trial.set_user_attr("best_epoch", best_epoch)
+        return best
+
+    def evaluate(self, model) -> float:
+        """The validation score of ``model`` (eval mode, no gradients recorded)."""
+        if callable(self.metric):
+            was_training = bool(getattr(model, "training", False))
+            _set_mode(model, False)
+            try:
+                with no_grad():
+                    return float(self.metric(model, self.val_loader))
+            finally:
+                if was_training:
+                    _set_mode(model, True)
+        ev = evaluate(model, self.val_loader, self.loss_fn)
+        if self.metric == "loss":
+            return ev.loss
+        if ev.accuracy is None:
+            raise ValueError("OptunaObjective: metric='accuracy' needs class scores (N, C) and "
+                             "integer labels; use metric='loss' or a metric function")
+        return ev.accuracy
+
+
+def plot_study(study, out_dir) -> list:
+    """Save Optuna's plots of ``study`` into ``out_dir``: optimisation history, every trial's
+    validation curve (pruned trials stop early) and parameter importances. Returns the paths
+    written (importances need at least two finished trials)."""
+    optuna = _optuna()
+    import os
+    import warnings
+
+    import matplotlib
+    if not _in_notebook():
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from optuna.visualization import matplotlib as ovm
+    os.makedirs(out_dir, exist_ok=True)
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    plots = [("optimization_history", ovm.plot_optimization_history),
+             ("intermediate_values", ovm.plot_intermediate_values)]
+    if len(done) >= 2:
+        plots.append(("param_importances", ovm.plot_param_importances))
+    paths = []
+    for name, plot in plots:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            ax = plot(study)
+        fig = ax.figure if hasattr(ax, "figure") else ax.flat[0].figure
+        fig.tight_layout()
+        path = os.path.join(out_dir, f"{name}.png")
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths

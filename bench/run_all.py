@@ -28,6 +28,8 @@ BENCHES = [
     ("Reductions along an axis forward+backward", "bench_reduce.py", [], ["--repeats", "7"]),
     ("softmax / log_softmax / cross_entropy forward+backward", "bench_softmax.py", [],
      ["--repeats", "5"]),
+    ("Data-parallel training over MPI, 1 vs 2 ranks", "bench_distributed.py", [],
+     ["--steps", "4"]),
 ]
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create .venv and install jitgrad with its dev tools; install Graphviz's `dot` and the
+# Create .venv and install jitgrad with its dev tools and the optional extras the tests cover
+# (distributed: mpi4py + Open MPI; hpsearch: Optuna); install Graphviz's `dot` and the
 # Fashion-MNIST files (Debian's dataset-fashion-mnist, used by the demo and the course
 # notebooks) when root or with sudo.
 # Safe to run again: it only does what is missing.
@@ -26,7 +27,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 stamp="$VENV/.jitgrad-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  "$VENV/bin/python" -m pip install -q -e ".[dev]"
+  "$VENV/bin/python" -m pip install -q -e ".[dev,distributed,hpsearch]"
   touch "$stamp"
 fi
 

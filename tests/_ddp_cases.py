@@ -196,7 +196,8 @@ def run_rank(outdir):
         xb, yb = data("mlp", np.float64)
         for s in range(2):
             opt.zero_grad()
-            F.cross_entropy(ddp(autograd.tensor(_mine(xb[s], r))), autograd.tensor(_mine(yb[s], r))).backward()
+            xs, ys = autograd.tensor(_mine(xb[s], r)), autograd.tensor(_mine(yb[s], r))
+            F.cross_entropy(ddp(xs), ys).backward()
             opt.step()
         ddp.eval()
         with autograd.no_grad():

@@ -169,6 +169,25 @@ def test_a_failing_rank_ends_every_rank_without_hanging(how, tmp_path):
         assert "timed out after 2 s" in text
 
 
+@pytest.mark.slow  # two mpirun jobs of 2 ranks, each loading Fashion-MNIST (~5 s each)
+def test_example_ddp_fashion_mnist_logs_and_checkpoints_on_rank_0_only(tmp_path):
+    """The launcher story end to end: 2 ranks, one epoch on a few images, then a resumed
+    second epoch from the checkpoint that rank 0 wrote."""
+    import autograd
+    args = [os.path.join(ROOT, "examples", "ddp_fashion_mnist.py"), "--train-limit", "256",
+            "--test-limit", "200", "--batch-size", "32", "--out", str(tmp_path)]
+    proc = _mpirun(2, args + ["--epochs", "1"], timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("epoch 1: train loss") == 1  # one voice, not one per rank
+    state = autograd.load(str(tmp_path / "checkpoint.safetensors"))
+    assert state["epoch"] == 0 and "classifier.weight" in state["model"]
+    proc = _mpirun(2, args + ["--epochs", "2", "--resume"], timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "resumed" in proc.stdout and proc.stdout.count("epoch 2: train loss") == 1
+    assert "epoch 1:" not in proc.stdout
+    assert autograd.load(str(tmp_path / "checkpoint.safetensors"))["epoch"] == 1
+
+
 def test_launcher_command_line(monkeypatch):
     from autograd.distributed.run import mpirun_command
     monkeypatch.delenv("OMPI_MCA_btl", raising=False)
@@ -205,3 +224,83 @@ def test_distributed_sampler_shuffles_per_epoch_and_partitions():
     assert first == [list(DistributedSampler(range(20), 4, r, seed=5)) for r in range(4)]
     with pytest.raises(ValueError, match=r"Invalid rank 4, rank should be in the interval \[0, 3\]"):
         DistributedSampler(range(20), 4, 4)
+
+
+# ---- without a launcher ------------------------------------------------------------------
+def test_import_does_not_start_mpi():
+    code = ("import sys, autograd.distributed, nn, autograd.utils.data; "
+            "print('mpi4py.MPI' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=ROOT))
+    assert out.stdout.strip() == "False"
+
+
+def test_errors_before_init_and_for_other_backends():
+    import autograd
+    import autograd.distributed as dist
+    import nn
+    assert not dist.is_initialized()
+    with pytest.raises(ValueError, match="Default process group has not been initialized, please "
+                                         "make sure to call init_process_group."):
+        dist.get_rank()
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        dist.all_reduce(autograd.ones(2))
+    with pytest.raises(ValueError, match="Default process group has not been initialized"):
+        nn.parallel.DistributedDataParallel(nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="backend 'nccl' is not available in jitgrad"):
+        dist.init_process_group("nccl")
+    with pytest.raises(ValueError, match="init_method and store are not used"):
+        dist.init_process_group("mpi", init_method="tcp://127.0.0.1:1234")
+
+
+def test_sync_batchnorm_without_a_process_group_is_batchnorm():
+    import autograd
+    import nn
+    autograd.manual_seed(0)
+    bn = nn.BatchNorm2d(3).double()
+    sync = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(3).double()))[0]
+    assert type(sync).__name__ == "SyncBatchNorm"
+    x = autograd.randn(4, 3, 2, 2, dtype=autograd.float64, requires_grad=True)
+    a, b = bn(x), sync(x)
+    np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    np.testing.assert_array_equal(bn.running_var.numpy(), sync.running_var.numpy())
+
+
+SINGLETON = r"""
+import numpy as np, autograd, nn, optim
+import autograd.distributed as dist
+import nn.functional as F
+dist.init_process_group("mpi")
+assert (dist.get_rank(), dist.get_world_size()) == (0, 1)
+t = autograd.tensor([1.0, 2.0]); dist.all_reduce(t, op=dist.ReduceOp.AVG); assert t.tolist() == [1.0, 2.0]
+try:
+    dist.all_reduce(autograd.tensor([1, 2]), op=dist.ReduceOp.AVG)
+except ValueError as e:
+    assert "ReduceOp.AVG needs a floating-point tensor" in str(e), e
+else:
+    raise AssertionError("AVG on integers must fail")
+try:
+    dist.init_process_group("mpi")
+except ValueError as e:
+    assert "trying to initialize the default process group twice!" in str(e)
+autograd.manual_seed(0); plain = nn.Linear(3, 2)
+autograd.manual_seed(0); ddp = nn.parallel.DistributedDataParallel(nn.Linear(3, 2))
+x, y = autograd.randn(5, 3), autograd.tensor([0, 1, 0, 1, 1])
+for m in (plain, ddp):
+    F.cross_entropy(m(x), y).backward()
+assert np.array_equal(plain.weight.grad.numpy(), ddp.module.weight.grad.numpy())
+assert list(ddp.state_dict()) == ["module.weight", "module.bias"]
+dist.destroy_process_group()
+assert not dist.is_initialized()
+dist.init_process_group()  # again, after destroy
+dist.destroy_process_group()
+print("ok")
+"""
+
+
+def test_single_process_without_mpirun():
+    """MPI's singleton start: a script with init_process_group also runs as plain python."""
+    pytest.importorskip("mpi4py", reason="the [distributed] extra is not installed")
+    out = subprocess.run([sys.executable, "-c", SINGLETON], capture_output=True, text=True,
+                         timeout=120, env=dict(os.environ, PYTHONPATH=ROOT, OMPI_MCA_btl="self,sm"))
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout + out.stderr

@@ -26,11 +26,13 @@ Only the ``"mpi"`` backend exists; ``is_available()`` says whether mpi4py can be
 """
 from __future__ import annotations
 
+import atexit
 import enum
 import importlib.util
 import os
 import pickle
 import sys
+import threading
 import time
 from datetime import timedelta
 
@@ -202,6 +204,23 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     GroupMember.WORLD = ProcessGroup(world.Dup(), range(world.Get_size()), timeout)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_on_uncaught_exception
+    _warn_if_threads_oversubscribe(world)
+
+
+def _warn_if_threads_oversubscribe(world):
+    """Several ranks on one machine, each with a BLAS pool of one thread per core, slow each
+    other down many times over; the launcher script sets the thread count, a bare mpirun not."""
+    if any(v in os.environ for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")):
+        return
+    local = world.Split_type(_MPI.COMM_TYPE_SHARED)
+    here, local_rank = local.Get_size(), local.Get_rank()
+    local.Free()
+    if here > 1 and local_rank == 0:
+        import warnings
+        warnings.warn(f"{here} ranks run on this machine and OMP_NUM_THREADS is not set, so each "
+                      f"may start {os.cpu_count()} BLAS threads; set OMP_NUM_THREADS (e.g. mpirun "
+                      "-x OMP_NUM_THREADS=1 ...; bash scripts/mpirun.sh does it)", RuntimeWarning,
+                      stacklevel=3)
 
 
 def _abort_on_uncaught_exception(exc_type, exc, tb):
@@ -226,6 +245,7 @@ def destroy_process_group(group=None) -> None:
             g._comm.Free()
         return
     world = _default_group()
+    _progress.stop()
     GroupMember.WORLD = None
     world._comm.Free()
     if sys.excepthook is _abort_on_uncaught_exception:
@@ -320,28 +340,38 @@ class Work:
         self._what = what
         self._group = g
         self._finish = finish
-        self._done = False
+        self._arrived = not self._requests  # MPI is done with the buffers
+        self._lock = threading.Lock()       # one thread at a time touches the MPI requests
+        self._done = False                  # ... and the result is in the tensors
         self._result = None
+
+    def _test(self) -> bool:
+        """Let MPI progress; True once the transfer is complete (caller holds the lock)."""
+        if not self._arrived and _MPI.Request.Testall(self._requests, self._statuses):
+            self._arrived = True
+        return self._arrived
 
     def _complete(self):
         if not self._done:
             self._done = True
             if self._finish is not None:
                 self._result = self._finish()
-            self._requests = []
 
     def is_completed(self) -> bool:
-        if not self._done and _MPI.Request.Testall(self._requests, self._statuses):
-            self._complete()
+        with self._lock:
+            if self._test():
+                self._complete()
         return self._done
 
     def is_success(self) -> bool:
         return self.is_completed()
 
     def wait(self, timeout: timedelta | None = None) -> bool:
-        if not self._done:
-            _wait_requests(self._requests, timeout or self._group._timeout, self._what,
-                           self._group, self._statuses)
+        with self._lock:
+            if not self._arrived:
+                _wait_requests(self._requests, timeout or self._group._timeout, self._what,
+                               self._group, self._statuses)
+                self._arrived = True
             self._complete()
         return True
 
@@ -358,9 +388,66 @@ class _Done(Work):
         self._done = True
 
 
+class _Progress:
+    """Keeps non-blocking collectives moving while the main thread computes.
+
+    Open MPI advances a non-blocking collective only inside MPI calls made by the program
+    (it has no progress thread of its own). An all-reduce started during backward would
+    otherwise sit still until ``wait()``, and nothing would overlap. This daemon thread
+    calls ``MPI_Testall`` on the in-flight ``Work``s every ~0.1 ms; it holds the GIL only for
+    those calls, and NumPy releases the GIL inside its big kernels (matmul), so the polls
+    land while backward computes. A ``Work`` being waited for is skipped (its lock is taken):
+    the waiting thread polls it itself. MPI runs with MPI_THREAD_MULTIPLE (mpi4py's default).
+    """
+
+    _POLL_SECONDS = 1e-4
+
+    def __init__(self):
+        self._cv = threading.Condition()
+        self._works = []
+        self._thread = None
+
+    def add(self, work: Work) -> None:
+        with self._cv:
+            self._works.append(work)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="autograd.distributed "
+                                                "progress", daemon=True)
+                self._thread.start()
+            self._cv.notify()
+
+    def stop(self) -> None:
+        """Forget the in-flight work (before MPI shuts down, which must not see our polls)."""
+        with self._cv:
+            self._works = []
+
+    def _run(self):
+        while True:
+            with self._cv:
+                while not self._works:
+                    self._cv.wait()
+                works = list(self._works)
+            finished = []
+            for w in works:
+                if w._lock.acquire(blocking=False):
+                    try:
+                        if w._test():
+                            finished.append(w)
+                    finally:
+                        w._lock.release()
+            with self._cv:
+                self._works = [w for w in self._works if w not in finished]
+            time.sleep(self._POLL_SECONDS)
+
+
+_progress = _Progress()
+atexit.register(_progress.stop)
+
+
 def _run(requests, what, g, async_op, finish=None):
     work = Work(requests, what, g, finish)
     if async_op:
+        _progress.add(work)
         return work
     work.wait()
     return None
@@ -410,6 +497,26 @@ def _mpi_op(op, dtype, what):
     return {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
             ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
             ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}[op]
+
+
+def _averaging(op, buf, g, done):
+    """For ReduceOp.AVG: MPI has no average, so the ranks sum and each divides the result."""
+    if op is not ReduceOp.AVG:
+        return done
+
+    def divide_then_done():
+        np.divide(buf, g.size(), out=buf)
+        done()
+    return divide_then_done
+
+
+def _copier(gathered, tensors):
+    """Once ``gathered`` (one row per rank) has arrived: copy row i into ``tensors[i]``."""
+    def copy_into_list():
+        for t, part in zip(tensors, gathered):
+            np.copyto(t._data, part)
+            t._bump_version()
+    return copy_into_list
 
 
 def _src_rank(g, rank, what, arg):
@@ -472,12 +579,7 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
         return _Done() if async_op else None
     buf, done = _buffer(tensor, "all_reduce")
     mpi_op = _mpi_op(op, buf.dtype, "all_reduce")
-    if op is ReduceOp.AVG:
-        n, written = g.size(), done
-
-        def done():
-            np.divide(buf, n, out=buf)  # MPI has no average: sum, then divide
-            written()
+    done = _averaging(op, buf, g, done)
     return _run([g._comm.Iallreduce(_MPI.IN_PLACE, buf, op=mpi_op)], "all_reduce", g,
                 async_op, done)
 
@@ -492,12 +594,7 @@ def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
         buf, done = _buffer(tensor, "reduce")
         mpi_op = _mpi_op(op, buf.dtype, "reduce")
         req = g._comm.Ireduce(_MPI.IN_PLACE, buf, op=mpi_op, root=root)
-        if op is ReduceOp.AVG:
-            n, written = g.size(), done
-
-            def done():
-                np.divide(buf, n, out=buf)
-                written()
+        done = _averaging(op, buf, g, done)
     else:
         buf = _in_buffer(tensor, "reduce")
         req = g._comm.Ireduce(buf, None, op=_mpi_op(op, buf.dtype, "reduce"), root=root)
@@ -536,12 +633,8 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     _list_len(tensor_list, g.size(), what, "tensor_list")
     _same_shapes(tensor_list, tensor, what, "tensor_list")
     gathered = np.empty((g.size(),) + src.shape, src.dtype)
-
-    def scatter_into_list():
-        for t, part in zip(tensor_list, gathered):
-            np.copyto(t._data, part)
-            t._bump_version()
-    return _run([g._comm.Iallgather(src, gathered)], what, g, async_op, scatter_into_list)
+    return _run([g._comm.Iallgather(src, gathered)], what, g, async_op,
+                _copier(gathered, tensor_list))
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
@@ -562,12 +655,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
 
 def _reduce_scatter(g, src, buf, op, done, what, async_op):
     mpi_op = _mpi_op(op, buf.dtype, what)
-    if op is ReduceOp.AVG:
-        n, written = g.size(), done
-
-        def done():
-            np.divide(buf, n, out=buf)
-            written()
+    done = _averaging(op, buf, g, done)
     return _run([g._comm.Ireduce_scatter_block(src, buf, op=mpi_op)], what, g, async_op, done)
 
 
@@ -603,12 +691,8 @@ def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
     _list_len(gather_list, g.size(), what, "gather_list")
     _same_shapes(gather_list, tensor, what, "gather_list")
     gathered = np.empty((g.size(),) + src.shape, src.dtype)
-
-    def scatter_into_list():
-        for t, part in zip(gather_list, gathered):
-            np.copyto(t._data, part)
-            t._bump_version()
-    return _run([g._comm.Igather(src, gathered, root=root)], what, g, async_op, scatter_into_list)
+    return _run([g._comm.Igather(src, gathered, root=root)], what, g, async_op,
+                _copier(gathered, gather_list))
 
 
 def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
@@ -638,7 +722,9 @@ def isend(tensor, dst, group=None, tag=0) -> Work:
     if g is None:
         return _Done()
     to = _src_rank(g, dst, "isend", "dst")
-    return Work([g._comm.Isend(_in_buffer(tensor, "isend"), dest=to, tag=tag)], "isend", g)
+    work = Work([g._comm.Isend(_in_buffer(tensor, "isend"), dest=to, tag=tag)], "isend", g)
+    _progress.add(work)
+    return work
 
 
 def irecv(tensor, src=None, group=None, tag=0) -> Work:
@@ -655,6 +741,7 @@ def irecv(tensor, src=None, group=None, tag=0) -> Work:
         done()
         return g._global_ranks[work._statuses[0].Get_source()]
     work._finish = finish
+    _progress.add(work)
     return work
 
 

@@ -13,9 +13,10 @@ How the averaging overlaps with backward (the same design as torch's DDP):
    produces their gradients (the last layer's first). The first bucket is kept small
    (1 MiB) so communication starts early.
 2. A post-accumulate-grad hook on every parameter copies its finished gradient into its
-   bucket. When a bucket is complete, a non-blocking all-reduce of it starts at once, while
-   backward goes on computing the gradients of earlier layers. Buckets are started in the
-   same order on every rank (MPI requires it), even if a later one fills up first.
+   bucket. When a bucket is complete, a non-blocking all-reduce of it starts at once (a
+   background thread of ``autograd.distributed`` keeps it moving), while backward goes on
+   computing the gradients of earlier layers. Buckets are started in the same order on
+   every rank (MPI requires it), even if a later one fills up first.
 3. When the last bucket has started, the hook waits for all of them, divides by the world
    size and writes the averages back into ``param.grad``; then ``backward()`` returns.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 
 import numpy as np
 
@@ -123,6 +125,7 @@ class DistributedDataParallel(Module):
         self._marked = np.zeros(len(self._params), bool)
         self._locally_used = np.ones(len(self._params), np.int32)
         self._next_bucket = 0
+        self._last_wait_seconds = 0.0
         self._hook_handles = [p.register_post_accumulate_grad_hook(
             functools.partial(self._grad_ready, i)) for i, p in enumerate(self._params)]
 
@@ -232,6 +235,8 @@ class DistributedDataParallel(Module):
             f"{dist.get_rank(self.process_group)}: {', '.join(missing)}")
 
     def _prepare_for_backward(self, output):
+        if self._world_size == 1:
+            return  # nothing to average: backward leaves the gradients as they are
         self._marked[:] = False
         self._next_bucket = 0
         for b in self._buckets:
@@ -274,13 +279,12 @@ class DistributedDataParallel(Module):
             b.work = dist.all_reduce(Tensor._make(b.buffer), group=self.process_group,
                                      async_op=True)
             self._next_bucket += 1
-        for b in self._buckets[:self._next_bucket]:
-            b.work.is_completed()  # lets MPI move the transfers along while backward runs
         if self._next_bucket == len(self._buckets):
             self._finish_reduction()
 
     def _finish_reduction(self):
         self._expect_reduction = False
+        start = time.perf_counter()
         used = None
         if self.find_unused_parameters:  # a parameter unused on every rank keeps grad None
             used = Tensor._make(self._locally_used.copy())
@@ -288,20 +292,23 @@ class DistributedDataParallel(Module):
             used = used._data
         for b in self._buckets:
             b.work.wait()
-            b.buffer /= self._world_size
+        # how long backward's end waited for communication (bench/bench_distributed.py)
+        self._last_wait_seconds = time.perf_counter() - start
+        n = self._world_size
         for i, p in enumerate(self._params):
             bucket, k = self._where[i]
             view = bucket.views[k]
-            if p.grad is None:
-                if used is not None and not used[i]:
-                    continue
-                p.grad = Tensor._make(view if self.gradient_as_bucket_view else view.copy())
-            elif p.grad._data.ctypes.data != view.ctypes.data:
-                if self.gradient_as_bucket_view and not p.grad._requires_grad:
+            if p.grad is None and used is not None and not used[i]:
+                continue  # no rank used it: like torch, its grad stays None
+            if self.gradient_as_bucket_view and (p.grad is None or not p.grad._requires_grad):
+                np.divide(view, n, out=view)
+                if p.grad is None or p.grad._data.ctypes.data != view.ctypes.data:
                     p.grad = Tensor._make(view)
-                else:
-                    np.copyto(p.grad._data, view)
-                    p.grad._bump_version()
+            elif p.grad is None:
+                p.grad = Tensor._make(view / n)
+            else:  # the sum divided by the world size, written into .grad in one pass
+                np.divide(view, n, out=p.grad._data)
+                p.grad._bump_version()
 
 
 def _tensors_in(obj):
