@@ -374,6 +374,7 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
         ['train loss']
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     if not runs:
         raise ValueError("plot_histories: no runs given")
@@ -394,6 +395,7 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
             ax.set_yscale("log")
         ax.set_title(key)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.set_ylabel(key.split()[-1])
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
