@@ -149,13 +149,16 @@ class History:
         self._grad_acc, self._grad_count = {}, 0
 
     def plot(self, path=None, keys=None):
-        """Loss/metric curves, learning rate and gradient norms; returns the figure."""
+        """Loss curves, accuracies (values named ``*acc*``, on a panel of their own), learning
+        rate and gradient norms; returns the figure."""
         import matplotlib
         if path is not None and not _in_notebook():
             matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
         step_lr = self.steps.get("lr")
-        panels = 1 + bool(self.lr or step_lr) + bool(self.grad_norms)
+        keys = list(keys or self.values)
+        acc_keys = [k for k in keys if "acc" in k.lower()]
+        panels = 1 + bool(acc_keys) + bool(self.lr or step_lr) + bool(self.grad_norms)
         fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.6), squeeze=False)
         ax = axes[0][0]
         n_epochs = max(len(self.epochs), 1)
@@ -168,13 +171,20 @@ class History:
                 w = max(len(vals) // 50, 5)
                 ax.plot(xs[w - 1:], np.convolve(vals, np.ones(w) / w, mode="valid"), lw=1.5,
                         label=f"{k} (moving average)")
-        for k in keys or self.values:
-            ax.plot(np.asarray(self.epochs[:len(self.values[k])]) + 1, self.values[k], marker="o",
-                    label=k)
-        ax.set_xlabel("epoch")
-        ax.set_title("loss and metrics")
-        ax.legend(fontsize=8)
         i = 1
+        for panel_keys in ([k for k in keys if k not in acc_keys], acc_keys):
+            if panel_keys is acc_keys:
+                if not acc_keys:
+                    continue
+                ax, i = axes[0][i], i + 1
+            for k in panel_keys:
+                ax.plot(np.asarray(self.epochs[:len(self.values[k])]) + 1, self.values[k],
+                        marker="o", label=k)
+            ax.set_xlabel("epoch")
+            ax.set_title("accuracy" if panel_keys is acc_keys else
+                         "loss" if self.steps or panel_keys else "")
+            if ax.lines:
+                ax.legend(fontsize=8)
         if step_lr or self.lr:
             vals = step_lr or self.lr
             xs = np.arange(1, len(vals) + 1) * (n_epochs / len(vals))
@@ -191,6 +201,9 @@ class History:
             a.set_xlabel("epoch")
             if len(self.grad_norms) <= 10:
                 a.legend(fontsize=7)
+        from matplotlib.ticker import MaxNLocator
+        for a in axes[0]:
+            a.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         fig.tight_layout()
         if path is not None:
             fig.savefig(path, dpi=110)
@@ -383,6 +396,7 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
         ['train loss']
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     if not runs:
         raise ValueError("plot_histories: no runs given")
@@ -403,6 +417,7 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
             ax.set_yscale("log")
         ax.set_title(key)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.set_ylabel(key.split()[-1])
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)

@@ -25,7 +25,8 @@ import autograd
 from autograd import datasets
 from autograd.utils.data import DataLoader, TensorDataset
 
-__all__ = ["CI", "setup", "load_images", "ImageData", "show_images", "plot_confusion", "table"]
+__all__ = ["CI", "setup", "image_datasets", "load_images", "ImageData", "show_images", "plot_confusion",
+           "table"]
 
 #: True when the ``CI`` environment variable is set (to anything but "", "0" or "false"):
 #: notebooks then train less, so that the test suite runs all of them in a few minutes.
@@ -88,23 +89,28 @@ class ImageData(types.SimpleNamespace):
                 f"{self.side}x{self.side}, {len(self.classes)} classes")
 
 
+def image_datasets(*, root=None, transform=None):
+    """``(train, test)``: the Fashion-MNIST datasets (Debian's ``dataset-fashion-mnist``), or
+    scikit-learn's 8x8 digits when Fashion-MNIST is not installed (a printed note says so)."""
+    try:
+        return (datasets.FashionMNIST(root=root, train=True, transform=transform),
+                datasets.FashionMNIST(root=root, train=False, transform=transform))
+    except datasets.DatasetNotFoundError:
+        print("note: Fashion-MNIST is not installed (Debian/Ubuntu: apt-get install "
+              "dataset-fashion-mnist); using scikit-learn's 8x8 digits instead")
+        return (datasets.Digits(train=True, transform=transform),
+                datasets.Digits(train=False, transform=transform))
+
+
 def load_images(n_train=None, n_test=None, *, flatten=True, seed=0, root=None) -> ImageData:
-    """Fashion-MNIST (Debian's ``dataset-fashion-mnist``), or scikit-learn's 8x8 digits when
-    it is not installed (a printed note says so).
+    """The data of :func:`image_datasets` as normalised float32 tensors.
 
     ``n_train`` / ``n_test`` take a random subset of that many images (all when None, or when
     the data set is smaller); the subset is the same for the same ``seed``. Pixels are scaled
     to [0, 1] and normalised with the training subset's mean and std.
     """
-    try:
-        train = datasets.FashionMNIST(root=root, train=True)
-        test = datasets.FashionMNIST(root=root, train=False)
-        name = "Fashion-MNIST"
-    except datasets.DatasetNotFoundError:
-        print("note: Fashion-MNIST is not installed (Debian/Ubuntu: apt-get install "
-              "dataset-fashion-mnist); using scikit-learn's 8x8 digits instead")
-        train, test = datasets.Digits(train=True), datasets.Digits(train=False)
-        name = "digits (8x8)"
+    train, test = image_datasets(root=root)
+    name = "Fashion-MNIST" if isinstance(train, datasets.FashionMNIST) else "digits (8x8)"
     rng = np.random.default_rng(seed)
 
     def subset(ds, n):
@@ -127,31 +133,32 @@ def load_images(n_train=None, n_test=None, *, flatten=True, seed=0, root=None) -
                      x_test=prep(xte), y_test=autograd.tensor(yte))
 
 
-def _images(data, x):
-    """Back from normalised tensors to [0, 1] pixel arrays of shape (N, side, side)."""
-    a = x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
-    return np.clip(a.reshape(-1, data.side, data.side) * data.std + data.mean, 0, 1)
+def _numpy(x):
+    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
 
 
-def show_images(data, x, labels, predictions=None, *, cols=8, title=None):
-    """A grid of images with their class names (and the prediction, red when wrong)."""
+def show_images(images, labels, classes, predictions=None, *, cols=8, title=None):
+    """A grid of images with their class names (and the prediction, red when wrong).
+
+    ``images``: (N, H, W), (N, 1, H, W) or flattened square (N, H*W), tensor or array, any
+    scale (each image is shown from its darkest to its brightest pixel)."""
     import matplotlib.pyplot as plt
-    imgs = _images(data, x)
-    labels = np.asarray(labels.numpy() if hasattr(labels, "numpy") else labels)
-    preds = None if predictions is None else np.asarray(
-        predictions.numpy() if hasattr(predictions, "numpy") else predictions)
+    imgs = _numpy(images)
+    side = int(round(np.sqrt(imgs[0].size)))
+    imgs = imgs.reshape(len(imgs), side, side)
+    labels = _numpy(labels).astype(int)
+    preds = None if predictions is None else _numpy(predictions).astype(int)
     rows = -(-len(imgs) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.45 * cols, 1.6 * rows + 0.3), squeeze=False)
+    height = 1.6 if preds is None else 1.95  # room for a two-line title over a wrong prediction
+    fig, axes = plt.subplots(rows, cols, figsize=(1.45 * cols, height * rows + 0.4), squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k >= len(imgs):
             continue
         ax.imshow(imgs[k], cmap="gray_r")
-        text = data.classes[labels[k]]
-        color = "black"
-        if preds is not None:
-            text = f"{data.classes[preds[k]]}\n(true: {text})" if preds[k] != labels[k] else text
-            color = "#c00000" if preds[k] != labels[k] else "black"
+        text, color = classes[labels[k]], "black"
+        if preds is not None and preds[k] != labels[k]:
+            text, color = f"{classes[preds[k]]}\n(true: {text})", "#c00000"
         ax.set_title(text, fontsize=7.5, color=color)
     if title:
         fig.suptitle(title)
@@ -162,7 +169,7 @@ def show_images(data, x, labels, predictions=None, *, cols=8, title=None):
 def plot_confusion(cm, classes, *, title="Confusion matrix (rows: true class)"):
     """The confusion matrix as a picture: counts in each cell, row-normalised colours."""
     import matplotlib.pyplot as plt
-    m = np.asarray(cm.numpy() if hasattr(cm, "numpy") else cm)
+    m = _numpy(cm)
     frac = m / np.maximum(m.sum(1, keepdims=True), 1)
     n = len(classes)
     fig, ax = plt.subplots(figsize=(0.55 * n + 2.5, 0.5 * n + 1.5))

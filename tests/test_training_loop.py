@@ -149,3 +149,17 @@ def test_plot_histories_one_panel_per_key_one_line_per_run():
     assert len(plot_histories(runs, keys="val accuracy").axes) == 1
     with pytest.raises(ValueError):
         plot_histories({})
+
+
+def test_history_plot_puts_accuracies_on_their_own_panel():
+    import matplotlib.pyplot as plt
+    h = History()
+    for step in range(30):
+        h.log_step(loss=1.0 / (step + 1))
+    for v in (0.5, 0.7):
+        h.end_epoch({"train loss": 1 - v, "val accuracy": v})
+    fig = h.plot()
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
+    assert [line.get_label() for line in fig.axes[1].lines] == ["val accuracy"]
+    assert "train loss" in [line.get_label() for line in fig.axes[0].lines]
+    plt.close(fig)
