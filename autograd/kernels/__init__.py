@@ -52,7 +52,6 @@ def _drop_stale_cache():
     wrote are ever removed: ``<module>.<function>-<line>.py<ver>[.<n>].nb[ic]`` for our own
     modules, in our own cache folder (never another project's cache, nor the cache root)."""
     import hashlib
-    import re
     here = os.path.dirname(os.path.abspath(__file__))
     digest = hashlib.sha256()
     modules = []
@@ -61,7 +60,11 @@ def _drop_stale_cache():
             modules.append(name[:-3])
             with open(os.path.join(here, name), "rb") as f:
                 digest.update(f.read())
-    ours = re.compile(r"(%s)\.[\w.<>]+-\d+\.py\d+(\.\d+)?\.nb[ic]$" % "|".join(map(re.escape, modules)))
+
+    def ours(name):  # <module>.<function>-<line>.py<ver>[.<n>].nb[ic] of one of our modules
+        stem, _, ext = name.rpartition(".")
+        return (ext in ("nbi", "nbc") and "-" in stem and ".py" in stem.rpartition("-")[2]
+                and any(name.startswith(m + ".") for m in modules))
     cache_dir = _our_cache_dir(here)
     stamp = os.path.join(cache_dir, "jitgrad-kernels.sha256")
     try:
@@ -73,7 +76,7 @@ def _drop_stale_cache():
             old = ""
         if old != digest.hexdigest():
             for name in os.listdir(cache_dir):
-                if ours.match(name):
+                if ours(name):
                     os.unlink(os.path.join(cache_dir, name))
             with open(stamp, "w") as f:
                 f.write(digest.hexdigest())

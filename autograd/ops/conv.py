@@ -153,42 +153,111 @@ def _col2im_matrix(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
     return out
 
 
+# im2col makes a (C*kh*kw) x (Ho*Wo) matrix per sample: huge for big kernels on big images
+# (a 1000x1000 image and a 101x101 kernel: 31 GiB). Above this many bytes the convolution
+# runs in blocks of samples and output rows, each with its own small im2col matrix.
+_IM2COL_BUDGET = 64 * 2**20
+
+
+def _tiles(n, k, out_hw, itemsize):
+    """Blocks ``(n0, n1, a, b)`` of samples and output rows whose im2col matrices stay within
+    the budget (at least one sample and one row each); one block when everything fits."""
+    ho, wo = out_hw
+    if n == 0 or ho == 0:  # nothing to compute: one (empty) block
+        yield 0, n, 0, ho
+        return
+    per_row = max(1, k * wo * itemsize)
+    rows = max(1, min(ho, _IM2COL_BUDGET // per_row))
+    samples = max(1, min(n, _IM2COL_BUDGET // (per_row * rows))) if rows == ho else 1
+    for n0 in range(0, n, samples):
+        for a in range(0, ho, rows):
+            yield n0, min(n, n0 + samples), a, min(ho, a + rows)
+
+
+def _input_rows(a, b, in_h, kh, sh, dh, pads_h):
+    """The input rows that output rows [a, b) read, and the padding they see:
+    ``(r0, r1, (top, bottom))`` so that rows r0:r1 padded by (top, bottom) give exactly
+    rows [a, b) of windows."""
+    lo = a * sh - pads_h[0]                           # first row read, in input coordinates
+    hi = (b - 1) * sh + (kh - 1) * dh + 1 - pads_h[0]  # one past the last
+    if lo >= in_h or hi <= 0:  # only padding
+        r = in_h if lo >= in_h else 0
+        return r, r, (hi - lo, 0)
+    r0 = max(lo, 0)
+    r1 = min(max(hi, r0), in_h)
+    return r0, r1, (r0 - lo, hi - r1)
+
+
 def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     """y[n, o] = sum over (c, i, j) in o's group of w[o, c, i, j] * window[n, c, i, j]:
     im2col, then one batched GEMM per group. The per-sample (C*kh*kw, Ho*Wo) layout makes
     each product w (O, C*kh*kw) @ cols_n an (O, Ho*Wo) block of the NCHW output: no
-    transpose copies around the GEMM."""
+    transpose copies around the GEMM. Large cases go block by block (``_tiles``)."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     if out_hw is None:
         out_hw = (_out_size(x.shape[2], kh, stride[0], *pads[0], dilation[0]),
                   _out_size(x.shape[3], kw, stride[1], *pads[1], dilation[1]))
-    cols = _im2col_matrix(x, (kh, kw), stride, pads, dilation, out_hw)
-    cols = cols.reshape(n, groups, cg * kh * kw, out_hw[0] * out_hw[1])
-    out = np.matmul(w.reshape(groups, o // groups, cg * kh * kw), cols)  # (N, G, O/G, L)
-    return out.reshape(n, o, *out_hw)
+    wm = w.reshape(groups, o // groups, cg * kh * kw)
+    blocks = list(_tiles(n, x.shape[1] * kh * kw, out_hw, x.itemsize))
+    if len(blocks) == 1:
+        cols = _im2col_matrix(x, (kh, kw), stride, pads, dilation, out_hw)
+        cols = cols.reshape(n, groups, cg * kh * kw, out_hw[0] * out_hw[1])
+        return np.matmul(wm, cols).reshape(n, o, *out_hw)  # (N, G, O/G, L) is NCHW
+    out = np.empty((n, o) + tuple(out_hw), np.result_type(x, w))
+    for n0, n1, a, b in blocks:
+        r0, r1, pads_h = _input_rows(a, b, x.shape[2], kh, stride[0], dilation[0], pads[0])
+        cols = _im2col_matrix(x[n0:n1, :, r0:r1], (kh, kw), stride, (pads_h, pads[1]), dilation,
+                              (b - a, out_hw[1]))
+        cols = cols.reshape(n1 - n0, groups, cg * kh * kw, (b - a) * out_hw[1])
+        out[n0:n1, :, a:b] = np.matmul(wm, cols).reshape(n1 - n0, o, b - a, out_hw[1])
+    return out
 
 
 def _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
     """d(conv)/dx applied to g: window gradients w^T g, added back by col2im. This is also
-    the forward of ``conv_transpose2d``."""
+    the forward of ``conv_transpose2d``. Large cases go block by block (``_tiles``): each
+    block of output rows adds into the input rows its windows cover."""
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
     wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)   # (G, K, O/G)
-    cols = np.matmul(wm, g.reshape(n, groups, o // groups, ho * wo))      # (N, G, K, L)
-    return _col2im_matrix(cols.reshape(n, groups * cg * kh * kw, ho * wo), groups * cg,
-                          in_hw, (kh, kw), (ho, wo), stride, pads, dilation)
+    blocks = list(_tiles(n, groups * cg * kh * kw, (ho, wo), g.itemsize))
+    if len(blocks) == 1:
+        cols = np.matmul(wm, g.reshape(n, groups, o // groups, ho * wo))  # (N, G, K, L)
+        return _col2im_matrix(cols.reshape(n, groups * cg * kh * kw, ho * wo), groups * cg,
+                              in_hw, (kh, kw), (ho, wo), stride, pads, dilation)
+    out = np.zeros((n, groups * cg) + tuple(in_hw), np.result_type(g, w))
+    for n0, n1, a, b in blocks:
+        r0, r1, pads_h = _input_rows(a, b, in_hw[0], kh, stride[0], dilation[0], pads[0])
+        gb = np.ascontiguousarray(g[n0:n1, :, a:b]).reshape(n1 - n0, groups, o // groups, -1)
+        cols = np.matmul(wm, gb).reshape(n1 - n0, groups * cg * kh * kw, (b - a) * wo)
+        out[n0:n1, :, r0:r1] += _col2im_matrix(cols, groups * cg, (r1 - r0, in_hw[1]), (kh, kw),
+                                               (b - a, wo), stride, (pads_h, pads[1]), dilation)
+    return out
 
 
 def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
-    """d(conv)/dw applied to g: sum over batch and positions of g * windows."""
+    """d(conv)/dw applied to g: sum over batch and positions of g * windows (block by block
+    in large cases, see ``_tiles``)."""
     n, o, ho, wo = g.shape
     cg = x.shape[1] // groups
     kh, kw = kernel
-    cols = _im2col_matrix(x, kernel, stride, pads, dilation, (ho, wo))
-    cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
-    gm = g.reshape(n, groups, o // groups, ho * wo)
-    gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)         # (G, O/G, K)
+    blocks = list(_tiles(n, x.shape[1] * kh * kw, (ho, wo), x.itemsize))
+    if len(blocks) == 1:
+        cols = _im2col_matrix(x, kernel, stride, pads, dilation, (ho, wo))
+        cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
+        gm = g.reshape(n, groups, o // groups, ho * wo)
+        gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)     # (G, O/G, K)
+        return gw.reshape(o, cg, kh, kw)
+    gw = None
+    for n0, n1, a, b in blocks:
+        r0, r1, pads_h = _input_rows(a, b, x.shape[2], kh, stride[0], dilation[0], pads[0])
+        cols = _im2col_matrix(x[n0:n1, :, r0:r1], kernel, stride, (pads_h, pads[1]), dilation,
+                              (b - a, wo))
+        cols = cols.reshape(n1 - n0, groups, cg * kh * kw, (b - a) * wo)
+        gm = np.ascontiguousarray(g[n0:n1, :, a:b]).reshape(n1 - n0, groups, o // groups, -1)
+        part = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)    # (G, O/G, K)
+        gw = part if gw is None else gw + part
     return gw.reshape(o, cg, kh, kw)
 
 

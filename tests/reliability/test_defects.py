@@ -219,3 +219,62 @@ def test_randn_goodness_of_fit_in_each_dtype():
         assert stats.kstest(x, "norm").pvalue > 1e-3, dt
         u = autograd.rand(20_000, dtype=dt, generator=g).double().numpy()
         assert stats.kstest(u, "uniform").pvalue > 1e-3 and u.min() >= 0 and u.max() < 1, dt
+
+
+# ---- also seen: conv2d with a huge im2col matrix runs in bounded memory ---------------------------------
+def test_conv2d_with_a_big_kernel_runs_in_bounded_memory(monkeypatch):
+    """x 200x200, kernel 41x41: the im2col matrix would be 172 MB; with a 4 MiB budget the
+    convolution, its input gradient and its weight gradient stay under ~16 MiB each."""
+    import tracemalloc
+    from scipy import signal
+    from autograd.ops import conv as C
+    monkeypatch.setattr(C, "_IM2COL_BUDGET", 4 * 2**20)
+    rng = np.random.default_rng(0)
+    x = autograd.tensor(rng.normal(size=(1, 1, 200, 200)).astype(np.float32), requires_grad=True)
+    w = autograd.tensor(rng.normal(size=(1, 1, 41, 41)).astype(np.float32), requires_grad=True)
+    F.conv2d(x[..., :50, :50], w, padding=3).sum().backward()  # compile/load the kernels first
+    x.grad = w.grad = None
+    tracemalloc.start()
+    y = F.conv2d(x, w, padding=3)
+    fwd_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.reset_peak()
+    y.sum().backward()
+    bwd_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert fwd_peak < 16 * 2**20 and bwd_peak < 16 * 2**20, (fwd_peak, bwd_peak)
+    xd, wd = x.detach().numpy()[0, 0].astype(np.float64), w.detach().numpy()[0, 0].astype(np.float64)
+    ref = signal.correlate2d(np.pad(xd, 3), wd, mode="valid")
+    np.testing.assert_allclose(y.detach().numpy()[0, 0], ref, rtol=1e-4, atol=1e-3)
+    ones = np.ones_like(ref)
+    np.testing.assert_allclose(x.grad.numpy()[0, 0], signal.convolve2d(ones, wd, mode="full")[3:-3, 3:-3],
+                               rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(w.grad.numpy()[0, 0], signal.correlate2d(np.pad(xd, 3), ones, mode="valid"),
+                               rtol=1e-4, atol=1e-2)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_conv2d_blocks_equal_one_block(monkeypatch, backend):
+    from autograd.ops import conv as C
+    rng = np.random.default_rng(1)
+    cases = [((2, 3, 11, 9), (4, 3, 3, 2), dict(stride=1, padding=0)),
+             ((2, 4, 13, 10), (6, 2, 3, 3), dict(stride=2, padding=2, groups=2)),
+             ((1, 2, 12, 12), (3, 2, 3, 3), dict(stride=(3, 1), padding=5, dilation=2)),  # rows of padding only
+             ((3, 1, 7, 7), (2, 1, 5, 5), dict(padding="same")),
+             ((2, 2, 9, 8), (2, 2, 2, 2), dict(stride=3, padding=(4, 1)))]
+    with autograd.backend(backend):
+        for xs, ws, kw in cases:
+            x = autograd.tensor(rng.normal(size=xs), requires_grad=True)
+            w = autograd.tensor(rng.normal(size=ws), requires_grad=True)
+            g = None
+            results = []
+            for budget in (256 * 2**20, 1, 300):  # one block; a row at a time; a few rows
+                monkeypatch.setattr(C, "_IM2COL_BUDGET", budget)
+                x.grad = w.grad = None
+                y = F.conv2d(x, w, **kw)
+                g = autograd.tensor(rng.normal(size=y.shape)) if g is None else g
+                y.backward(g)
+                t = F.conv_transpose2d(g, w, stride=kw.get("stride", 1), groups=kw.get("groups", 1))
+                results.append([y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), t.detach().numpy()])
+            for other in results[1:]:
+                for a, b in zip(results[0], other):
+                    np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
