@@ -68,7 +68,8 @@ autograd = _sys.modules[__name__]
 from .serialization import save, load  # noqa: E402,F401
 
 _LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
-                    "functional", "func", "cuda", "accelerator", "backends", "mps", "version")
+                    "functional", "func", "cuda", "accelerator", "backends", "mps", "version",
+                    "distributions")
 
 
 def __getattr__(name):

@@ -761,6 +761,7 @@ def lgamma(input) -> Tensor:
     return _unary_float(Lgamma, input)
 
 
+_xp.define("lgamma", numpy=lambda x: _np_special("gammaln", x), tensor=lgamma)
 register(OpInfo("lgamma", lgamma, ref=lambda x: _special().gammaln(x),
                 samples=_unary_samples(0.2, 5.0), family="math"))
 
