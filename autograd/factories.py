@@ -13,6 +13,7 @@ from . import devices as _devices
 from . import dtypes as _dt
 from .random import _gen
 from .tensor import Tensor
+from .dtypes import FLOAT_KINDS
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
            "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
@@ -29,7 +30,7 @@ def _infer_dtype(data):
         if isinstance(x, Tensor):
             kinds.add(x.dtype)
         elif isinstance(x, np.ndarray):
-            kinds.add(_dt.from_numpy_dtype(x.dtype) if x.dtype.kind != "f" or x.ndim else
+            kinds.add(_dt.from_numpy_dtype(x.dtype) if x.dtype.kind not in FLOAT_KINDS or x.ndim else
                       _dt.from_numpy_dtype(x.dtype))
         elif isinstance(x, (list, tuple)):
             stack.extend(x)
