@@ -147,7 +147,7 @@ def as_dtype(d) -> dtype:
 
 _TORCH_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                        "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
-                       "float64": "Double"}
+                       "float64": "Double", "bfloat16": "BFloat16"}
 
 
 def torch_name(d) -> str:

@@ -421,6 +421,18 @@ def _float32_stand_in(t, keep):
     return s
 
 
+def _float32_param(value, written):
+    """A bfloat16 array among an op's parameters (possibly in a tuple) as a float32 copy,
+    remembered so that what the op writes into it is copied back."""
+    if isinstance(value, np.ndarray) and value.dtype == _dt._BF16.np:
+        wide = value.astype(np.float32)
+        written.append((value, wide))
+        return wide
+    if isinstance(value, tuple):
+        return tuple(_float32_param(v, written) for v in value)
+    return value
+
+
 def _apply_in_float32(cls, inputs, params):
     bf16 = _dt._BF16.np
     rounded = True
@@ -431,8 +443,11 @@ def _apply_in_float32(cls, inputs, params):
                           else np.dtype(np.float32))
         else:
             rounded = False            # another explicit dtype is kept as asked
-    keep = []
+    keep, written = [], []
+    params = {k: _float32_param(v, written) for k, v in params.items()}
     out = cls.apply(*[_float32_stand_in(t, keep) for t in inputs], **params)
+    for original, wide in written:     # arrays the op updates in place (running statistics)
+        original[...] = wide.astype(bf16)
     if rounded and out._data.dtype == np.float32:
         out._data = out._data.astype(bf16)
         node = out.grad_fn

@@ -113,6 +113,11 @@ def test_printing_views_conversions_and_factories():
     assert repr(x) == repr(torch.tensor([1.5, 2.25, 3.1, 1e5]).bfloat16()).replace("torch", "autograd")
     assert repr(autograd.ones(2, dtype="bfloat16")) == "tensor([1., 1.], dtype=autograd.bfloat16)"
     assert x.float().dtype == autograd.float32 and x.float()[2].item() == 3.09375
+    assert repr(autograd.finfo(BF)) == repr(torch.finfo(torch.bfloat16))
+    # rand stays on bfloat16's grid below 1
+    autograd.manual_seed(0)
+    u = autograd.rand(20000, dtype=BF).float().numpy()
+    assert u.max() < 1 and np.all(u * 256 == np.floor(u * 256))
     assert autograd.tensor([1.0]).bfloat16().dtype == BF
     for make in (autograd.rand, autograd.randn, autograd.zeros, autograd.ones):
         assert make(3, dtype=BF).dtype == BF
