@@ -68,10 +68,13 @@ autograd = _sys.modules[__name__]
 from .serialization import save, load  # noqa: E402,F401
 
 _LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
-                    "functional", "func", "cuda", "accelerator", "backends", "mps", "version")
+                    "functional", "func", "cuda", "accelerator", "backends", "mps", "version",
+                    "distributions")
 
 
 def __getattr__(name):
+    if name == "bfloat16":   # created on first use: ml_dtypes is slow to import
+        return dtypes.bfloat16
     # ``autograd.viz`` / ``autograd.utils.data`` ... import on first use, so that
     # ``import autograd`` stays cheap (no matplotlib, graphviz or numba at import time).
     if name in _LAZY_SUBMODULES:

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 
 from . import dtypes as _dt
+from .dtypes import FLOAT_KINDS
 
 _DEFAULTS = dict(precision=4, threshold=1000, edgeitems=3, linewidth=80, sci_mode=None)
 _PROFILES = {"default": _DEFAULTS,
@@ -40,7 +41,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 def _format_array(arr: np.ndarray, prefix: str) -> str:
-    if arr.dtype.kind == "f":
+    if arr.dtype.kind in FLOAT_KINDS:
         finite = arr[np.isfinite(arr)]
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         amax = float(np.max(np.abs(finite))) if finite.size else 0.0

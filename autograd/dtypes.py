@@ -18,6 +18,12 @@ import builtins
 import numpy as np
 
 
+# NumPy's ``dtype.kind`` of the floating dtypes a tensor can have: "f" for float16/32/64, and
+# "V" for ml_dtypes' bfloat16 (an extension type; autograd admits no other "V" dtype), so
+# ``arr.dtype.kind in FLOAT_KINDS`` is the cheap "is this a floating tensor" test.
+FLOAT_KINDS = "fV"
+
+
 class dtype:
     """A tensor element type (``autograd.float32`` ...), mirroring ``torch.dtype``."""
 
@@ -66,7 +72,37 @@ _NAMES = {d.name: d for d in ALL}
 
 
 def _by_name(name: str) -> dtype:
+    if name == "bfloat16":
+        return _bfloat16()
     return _NAMES[name]
+
+
+# bfloat16 (8 exponent bits like float32, 8 significand bits) comes from the ml_dtypes package,
+# which NumPy learns about when it is imported -- but importing it takes a second or more, so
+# ``import autograd`` does not: the dtype is created on first use (``autograd.bfloat16``,
+# ``dtype="bfloat16"``, or an ml_dtypes array handed to autograd).
+_BF16 = None
+
+
+def _bfloat16() -> dtype:
+    global _BF16
+    if _BF16 is None:
+        try:
+            import ml_dtypes
+        except ImportError:  # pragma: no cover - ml_dtypes is a dependency
+            raise TypeError("bfloat16 needs the ml_dtypes package: pip install ml_dtypes") from None
+        _BF16 = dtype("bfloat16", ml_dtypes.bfloat16, True, 6)   # rank of float16 (see promote)
+        _FROM_NP[_BF16.np] = _BF16
+        _NAMES["bfloat16"] = _BF16
+        from . import function
+        function._LOW_PRECISION = True       # ops now check their inputs for bfloat16
+    return _BF16
+
+
+def __getattr__(name):
+    if name == "bfloat16":
+        return _bfloat16()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _default_float = float32
@@ -93,6 +129,8 @@ def as_dtype(d) -> dtype:
     if isinstance(d, str):
         if d in _NAMES:
             return _NAMES[d]
+        if d == "bfloat16":
+            return _bfloat16()
         raise TypeError(f"unknown dtype {d!r}; expected one of {sorted(_NAMES)}")
     try:
         npd = np.dtype(d)
@@ -101,13 +139,15 @@ def as_dtype(d) -> dtype:
     try:
         return _FROM_NP[npd]
     except KeyError:
+        if npd.name == "bfloat16":
+            return _bfloat16()
         raise TypeError(f"NumPy dtype {npd} is not supported by autograd tensors; "
                         f"supported: {', '.join(x.name for x in ALL)}") from None
 
 
 _TORCH_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                        "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
-                       "float64": "Double"}
+                       "float64": "Double", "bfloat16": "BFloat16"}
 
 
 def torch_name(d) -> str:
@@ -123,9 +163,12 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     """The smallest dtype both ``a`` and ``b`` convert to (torch.promote_types)."""
     if a is b:
         return a
-    # uint8 with a signed int widens to int16 (like torch); everything else is a total order.
+    # uint8 with a signed int widens to int16, float16 with bfloat16 to float32 (like torch);
+    # everything else is a total order.
     if {a, b} == {uint8, int8}:
         return int16
+    if a._rank == b._rank == float16._rank:
+        return float32
     return a if a._rank >= b._rank else b
 
 

@@ -29,6 +29,7 @@ from .errors import ShapeError
 from .function import _FREED, _NP_QUIET, AccumulateGrad, _anomaly, _np_err
 from .grad_mode import _grad_enabled
 from .ops import xp as _xp
+from .dtypes import FLOAT_KINDS
 
 # Optional observers of the backward loop (autograd.viz.backprop_steps records frames with
 # one). Empty by default: the loop then pays a single falsy check per node.
@@ -363,7 +364,7 @@ def _check_anomaly(node, grads_in):
         if g is None:
             continue
         arr = _as_array(g)
-        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        if arr.dtype.kind in FLOAT_KINDS and not np.all(np.isfinite(arr)):
             kind = "nan" if np.any(np.isnan(arr)) else "inf"
             if node._trace:
                 warnings.warn("Error detected in " + node.name() + ". Traceback of forward call "

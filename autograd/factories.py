@@ -13,6 +13,7 @@ from . import devices as _devices
 from . import dtypes as _dt
 from .random import _gen
 from .tensor import Tensor
+from .dtypes import FLOAT_KINDS
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
            "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
@@ -29,7 +30,7 @@ def _infer_dtype(data):
         if isinstance(x, Tensor):
             kinds.add(x.dtype)
         elif isinstance(x, np.ndarray):
-            kinds.add(_dt.from_numpy_dtype(x.dtype) if x.dtype.kind != "f" or x.ndim else
+            kinds.add(_dt.from_numpy_dtype(x.dtype) if x.dtype.kind not in FLOAT_KINDS or x.ndim else
                       _dt.from_numpy_dtype(x.dtype))
         elif isinstance(x, (list, tuple)):
             stack.extend(x)
@@ -285,21 +286,24 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False,
                    requires_grad)
 
 
-def _draw(method, size, dtype, kernel, to_half=lambda a: a.astype(np.float16)):
+def _draw(method, size, dtype, kernel, to_low=lambda a, npdt: a.astype(npdt)):
     """Samples drawn directly in the target dtype (no float64 array twice the size first);
-    NumPy draws float32 and float64 only, so float16 is drawn in float32 and converted."""
+    NumPy draws float32 and float64 only, so float16 and bfloat16 are drawn in float32 and
+    converted by ``to_low``."""
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     if not dt.is_floating_point:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_dt.torch_name(dt)}\'')
-    if dt.np == np.float16:
-        return to_half(method(_shape(size), dtype=np.float32))
+    if dt.itemsize == 2:
+        return to_low(method(_shape(size), dtype=np.float32), dt.np)
     return method(_shape(size), dtype=dt.np)
 
 
-def _half_uniform(u):
-    # rounding to nearest would turn values close to 1 into 1.0; [0, 1) in steps of 2**-11
-    # (float16's precision, torch's grid) stays below 1
-    return (np.floor(u * 2048) / 2048).astype(np.float16)
+def _half_uniform(u, npdt):
+    # rounding to nearest would turn values close to 1 into 1.0; [0, 1) in steps of the
+    # dtype's precision below 1 (2**-11 for float16, 2**-8 for bfloat16: torch's grid) stays
+    # below 1
+    steps = 2048 if npdt == np.float16 else 256
+    return (np.floor(u * steps) / steps).astype(npdt)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,

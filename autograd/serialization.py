@@ -41,7 +41,9 @@ from collections import OrderedDict
 
 import numpy as np
 
+from . import dtypes
 from .errors import CheckpointError
+from .dtypes import FLOAT_KINDS
 
 __all__ = ["save", "load"]
 
@@ -68,6 +70,8 @@ def register_tensor_subclass(kind: str, cls) -> None:
 
 
 def _code_of(arr: np.ndarray) -> str:
+    if arr.dtype.name == "bfloat16":
+        return "BF16"
     dt = arr.dtype.newbyteorder("=") if arr.dtype.byteorder not in ("|", "=") else arr.dtype
     code = _CODE_OF.get(dt)
     if code is None:
@@ -150,8 +154,11 @@ def _encode(obj):
     offset = 0
     arrays = []
     for name, arr in enc.arrays:
-        arr = np.asarray(arr.astype(_CODES[_code_of(arr)], copy=False), order="C")  # keeps 0-d
-        header[name] = {"dtype": _code_of(arr), "shape": [int(s) for s in arr.shape],
+        code = _code_of(arr)
+        if code != "BF16":           # (bfloat16 is little-endian already)
+            arr = arr.astype(_CODES[code], copy=False)
+        arr = np.asarray(arr, order="C")  # keeps 0-d
+        header[name] = {"dtype": code, "shape": [int(s) for s in arr.shape],
                         "data_offsets": [offset, offset + arr.nbytes]}
         offset += arr.nbytes
         arrays.append(arr)
@@ -340,7 +347,7 @@ def _parse(raw: bytes, src: str):
         if not isinstance(info, dict) or not {"dtype", "shape", "data_offsets"} <= set(info):
             _fail(src, f"malformed entry for tensor {name!r}")
         code, shape, offs = info["dtype"], info["shape"], info["data_offsets"]
-        if not isinstance(code, str) or code not in _CODES:
+        if not isinstance(code, str) or (code not in _CODES and code != "BF16"):
             _fail(src, f"tensor {name!r} has unsupported dtype {code!r}")
         if (not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool)
                                                    and s >= 0 for s in shape)):
@@ -349,7 +356,7 @@ def _parse(raw: bytes, src: str):
                 or not all(isinstance(o, int) and not isinstance(o, bool) for o in offs)):
             _fail(src, f"tensor {name!r} has invalid data offsets {offs!r}")
         begin, end = offs
-        dt = _CODES[code]
+        dt = dtypes.bfloat16.np if code == "BF16" else _CODES[code]  # (ml_dtypes loaded on use)
         expected = math.prod(shape) * dt.itemsize  # Python ints: a crafted shape cannot overflow
         if not 0 <= begin <= end or end - begin != expected:
             _fail(src, f"tensor {name!r}: data offsets {offs} do not match dtype {code} and shape "
@@ -434,7 +441,7 @@ class _Decoder:
             if name in self.used:
                 return self.used[name]
             arr = self.arrays[name]
-            requires_grad = bool(node.get("requires_grad")) and arr.dtype.kind == "f"
+            requires_grad = bool(node.get("requires_grad")) and arr.dtype.kind in FLOAT_KINDS
             cls = _SUBCLASSES.get(node.get("kind"))
             if cls is not None:
                 t = cls(Tensor._make(arr), requires_grad)

@@ -27,6 +27,7 @@ import numpy as np
 
 from . import dtypes as _dt
 from . import devices as _devices
+from .dtypes import FLOAT_KINDS
 
 
 class Size(tuple):
@@ -59,7 +60,7 @@ def _rebuild_tensor(cls, arr, requires_grad, extra):
 
 
 def _check_float_for_grad(dtype: np.dtype):
-    if dtype.kind != "f":
+    if dtype.kind not in FLOAT_KINDS:
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
 
 
@@ -369,7 +370,7 @@ class Tensor:
         raise _devices.no_accelerator()
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in FLOAT_KINDS
 
     def is_complex(self) -> bool:
         return False
@@ -490,6 +491,9 @@ class Tensor:
 
     def half(self):
         return self.to(_dt.float16)
+
+    def bfloat16(self):
+        return self.to(_dt.bfloat16)
 
     def long(self):
         return self.to(_dt.int64)

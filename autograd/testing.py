@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from .tensor import Tensor
+from .dtypes import FLOAT_KINDS
 
 __all__ = ["gradcheck", "gradgradcheck", "assert_close", "GradcheckError"]
 
@@ -33,7 +34,7 @@ def _as_tuple(x):
 
 
 def _diff_outputs(outputs):
-    return [o for o in outputs if isinstance(o, Tensor) and o._data.dtype.kind == "f"
+    return [o for o in outputs if isinstance(o, Tensor) and o._data.dtype.kind in FLOAT_KINDS
             and o.requires_grad]
 
 
@@ -41,7 +42,7 @@ def _numerical_jacobian(func, inputs, diff_idx, eps):
     """J[k][i] : d output_k / d input_i as (out.size, in.size) arrays, by central differences."""
     # (evaluated with grad mode on: func may itself call autograd.grad, as in gradgradcheck)
     outs0 = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor)
-             and o._data.dtype.kind == "f"]
+             and o._data.dtype.kind in FLOAT_KINDS]
     jac = [[np.zeros((o._data.size, inputs[i]._data.size)) for i in diff_idx] for o in outs0]
     for col, i in enumerate(diff_idx):
         x = inputs[i]._data
@@ -50,10 +51,10 @@ def _numerical_jacobian(func, inputs, diff_idx, eps):
             orig = flat[j]
             flat[j] = orig + eps
             plus = [o._data.astype(np.float64).reshape(-1) for o in _as_tuple(func(*inputs))
-                    if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
+                    if isinstance(o, Tensor) and o._data.dtype.kind in FLOAT_KINDS]
             flat[j] = orig - eps
             minus = [o._data.astype(np.float64).reshape(-1) for o in _as_tuple(func(*inputs))
-                     if isinstance(o, Tensor) and o._data.dtype.kind == "f"]
+                     if isinstance(o, Tensor) and o._data.dtype.kind in FLOAT_KINDS]
             flat[j] = orig
             for k in range(len(outs0)):
                 jac[k][col][:, j] = (plus[k] - minus[k]) / (2 * eps)
@@ -63,7 +64,7 @@ def _numerical_jacobian(func, inputs, diff_idx, eps):
 def _analytical_jacobian(func, inputs, diff_idx):
     from .engine import grad
     outs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor)
-            and o._data.dtype.kind == "f"]
+            and o._data.dtype.kind in FLOAT_KINDS]
     jac = [[np.zeros((o._data.size, inputs[i]._data.size)) for i in diff_idx] for o in outs]
     targets = [inputs[i] for i in diff_idx]
     for k, o in enumerate(outs):

@@ -19,6 +19,7 @@ import numpy as np
 
 from .random import _gen
 from .tensor import Tensor
+from .dtypes import FLOAT_KINDS
 
 __all__ = ["Compose", "ToTensor", "Normalize", "RandomHorizontalFlip", "RandomCrop",
            "RandomRotation", "GaussianNoise", "Lambda"]
@@ -91,7 +92,7 @@ class Normalize:
         a = _arr(x)
         shape = (-1,) + (1,) * (a.ndim - 1) if a.ndim >= 3 else (-1,) + (1,) * max(a.ndim - 1, 0)
         out = (a - self.mean.reshape(shape)) / self.std.reshape(shape)
-        return _like(x, out.astype(a.dtype if a.dtype.kind == "f" else np.float32))
+        return _like(x, out.astype(a.dtype if a.dtype.kind in FLOAT_KINDS else np.float32))
 
     def __repr__(self):
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
@@ -179,7 +180,7 @@ class GaussianNoise:
 
     def __call__(self, x):
         a = _arr(x)
-        if a.dtype.kind != "f":
+        if a.dtype.kind not in FLOAT_KINDS:
             raise TypeError("GaussianNoise expects a floating tensor; apply ToTensor() first")
         noise = self.mean + self.std * _gen().standard_normal(a.shape)
         return _like(x, (a + noise).astype(a.dtype))

@@ -39,6 +39,7 @@ from autograd.errors import CheckpointError
 from autograd.function import push_scope, pop_scope, current_scope
 
 from .parameter import Parameter, Buffer
+from autograd.dtypes import FLOAT_KINDS
 
 __all__ = ["Module", "ModuleScope", "RemovableHandle"]
 
@@ -484,7 +485,7 @@ class Module:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
                             f"desired dtype={dtype}")
         npdt = dtype.np
-        return self._apply(lambda a: a.astype(npdt) if a.dtype.kind == "f" else a)
+        return self._apply(lambda a: a.astype(npdt) if a.dtype.kind in FLOAT_KINDS else a)
 
     def float(self) -> "Module":
         return self.to(autograd.float32)
@@ -494,6 +495,9 @@ class Module:
 
     def half(self) -> "Module":
         return self.to(autograd.float16)
+
+    def bfloat16(self) -> "Module":
+        return self.to(autograd.bfloat16)
 
     def type(self, dst_type) -> "Module":
         return self.to(dst_type)

@@ -32,6 +32,7 @@ import autograd
 from autograd import Tensor
 
 from .optimizer import Optimizer, _array
+from autograd.dtypes import FLOAT_KINDS
 
 
 def _to_scalar(x):
@@ -213,7 +214,7 @@ class LBFGS(Optimizer):
             value = Tensor._make(value.copy())
         if isinstance(value, Tensor):
             arr = _array(value)
-            if arr.dtype.kind == "f":
+            if arr.dtype.kind in FLOAT_KINDS:
                 arr = arr.astype(_array(param).dtype)
             return Tensor._make(arr.copy())
         if isinstance(value, (list, tuple)):

@@ -11,6 +11,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
+from ..dtypes import FLOAT_KINDS
 
 _np_default = {}  # cache: Python-number kind -> numpy dtype under the current default
 
@@ -89,16 +90,16 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
         dt = arr.dtype
         n = len(xs)
         if n == 1:  # unary op
-            if not floating or dt.kind == "f":
+            if not floating or dt.kind in FLOAT_KINDS:
                 return xs, arr.shape, None
         elif n == 2:
             other = xs[1]
             if type(other) is Tensor:  # tensor (op) tensor of the same dtype and shape
                 o = other._data
                 if ((o.dtype is dt or o.dtype == dt) and o.shape == arr.shape
-                        and (not floating or dt.kind == "f")):
+                        and (not floating or dt.kind in FLOAT_KINDS)):
                     return xs, arr.shape, None
-            elif dt.kind == "f" and type(other) in (float, int):
+            elif dt.kind in FLOAT_KINDS and type(other) in (float, int):
                 # floating tensor (op) Python number: the number adopts the tensor's dtype
                 # and broadcasts for free (``x * 2.0``)
                 return (first, Tensor._make(np.asarray(other, dt))), arr.shape, None
@@ -107,10 +108,10 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
                 if type(x) is not Tensor or x._data.dtype != dt or x._data.shape != arr.shape:
                     break
             else:
-                if not floating or dt.kind == "f":
+                if not floating or dt.kind in FLOAT_KINDS:
                     return xs, arr.shape, None
     elif (len(xs) == 2 and type(xs[1]) is Tensor and type(first) in (float, int)
-          and xs[1]._data.dtype.kind == "f" and promote_to is None):
+          and xs[1]._data.dtype.kind in FLOAT_KINDS and promote_to is None):
         # Python number (op) floating tensor: ``2.0 * x``
         return (Tensor._make(np.asarray(first, xs[1]._data.dtype)), xs[1]), xs[1]._data.shape, None
     dt = promote_to or _dt.result_type(*xs)
@@ -132,7 +133,7 @@ def binary_operands(a, b):
             y = b._data
             if x.dtype is y.dtype and x.shape == y.shape:
                 return a, b
-        elif type(b) is float and x.dtype.kind == "f":  # ``y * 2.0``: the number adopts
+        elif type(b) is float and x.dtype.kind in FLOAT_KINDS:  # ``y * 2.0``: the number adopts
             return a, Tensor._make(np.asarray(b, x.dtype))  # the tensor's dtype
     return operands(a, b)[0]
 
@@ -178,7 +179,7 @@ def sizes_arg(args) -> tuple:
 
 
 def require_float(t: Tensor, opname: str):
-    if t._data.dtype.kind != "f":
+    if t._data.dtype.kind not in FLOAT_KINDS:
         raise DTypeError(f"{opname}: expected a floating point tensor, got {t.dtype}")
 
 

@@ -25,6 +25,7 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._util import wrap_dim
 from .registry import OpInfo, Sample, register
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["softmax", "log_softmax", "one_hot", "gelu", "silu", "elu", "selu", "celu",
            "leaky_relu", "softplus", "mish", "hardtanh", "relu6", "hardsigmoid", "hardswish",
@@ -55,7 +56,7 @@ def _F(name):
 def _float_input(input, opname: str) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"{opname}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in FLOAT_KINDS:
         raise DTypeError(f"{opname}(): expected a floating point input, got {input.dtype} "
                          f"(convert it first, e.g. x.float())")
     return input

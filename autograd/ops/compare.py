@@ -13,6 +13,7 @@ from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, operands
 from .elementwise import _reject, _torch_dtype_name, _torch_tensor_args
 from .registry import OpInfo, Sample, register
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
            "not_equal", "where", "logical_and", "logical_or", "logical_xor", "logical_not",
@@ -161,7 +162,7 @@ register(OpInfo("logical_not", logical_not, ref=np.logical_not,
 
 # ---- bitwise ops: bool and integer tensors only --------------------------------------------
 def _check_bitwise(name, t: Tensor):
-    if t._data.dtype.kind == "f":
+    if t._data.dtype.kind in FLOAT_KINDS:
         raise DTypeError(f'"{name}_cpu" not implemented for '
                          f"'{_torch_dtype_name(t._data.dtype)}' ({name} "
                          f"needs bool or integer tensors, got {t.dtype}; for truth values of "
@@ -217,7 +218,7 @@ def _test(np_fn, name, for_ints):
     """A float test; integers and bools are finite, so the answer is ``for_ints`` everywhere."""
     def fn(input) -> Tensor:
         (x,), _, _ = operands(input)
-        if x._data.dtype.kind != "f":
+        if x._data.dtype.kind not in FLOAT_KINDS:
             return Tensor._make(np.full(x._data.shape, for_ints))
         return Tensor._make(np_fn(x._data))
     fn.__name__ = fn.__qualname__ = name
@@ -252,7 +253,7 @@ def signbit(input) -> Tensor:
     kind = x._data.dtype.kind
     if kind == "b":
         return Tensor._make(np.zeros(x._data.shape, bool))
-    return Tensor._make(np.signbit(x._data) if kind == "f" else x._data < 0)
+    return Tensor._make(np.signbit(x._data) if kind in FLOAT_KINDS else x._data < 0)
 
 
 def _special_samples(rng):

@@ -36,6 +36,7 @@ from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
 from .registry import OpInfo, Sample, register
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -69,7 +70,7 @@ def _ntuple(value, n: int, name: str, opname: str) -> tuple:
 def _check_tensor(t, name, opname):
     if not isinstance(t, Tensor):
         raise TypeError(f"{opname}(): argument '{name}' must be Tensor, not {type(t).__name__}")
-    if t._data.dtype.kind != "f":
+    if t._data.dtype.kind not in FLOAT_KINDS:
         raise DTypeError(f"{opname}(): expected a floating point {name}, got {t.dtype} "
                          f"(convert it first, e.g. x.float())")
 

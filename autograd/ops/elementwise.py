@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._util import binary_operands, operands
 from .registry import OpInfo, Sample, register
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mul", "multiply",
            "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "exp", "log",
@@ -281,7 +282,7 @@ def _check_int_divisor(opname, a: Tensor, b: Tensor):
 
 
 def _np_trunc_divide(a, b):
-    if a.dtype.kind == "f":
+    if a.dtype.kind in FLOAT_KINDS:
         return np.trunc(np.true_divide(a, b))
     q = np.floor_divide(a, b)
     # floor and trunc differ (by one) where the division is inexact and the signs differ
@@ -930,7 +931,7 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     """
     value = _number(value, "addcmul")
     (x, t1, t2), _, dt = operands(input, tensor1, tensor2)
-    if x._data.dtype.kind != "f" and isinstance(value, float):
+    if x._data.dtype.kind not in FLOAT_KINDS and isinstance(value, float):
         raise RuntimeError("For integral input tensors, argument value must not be a floating "
                            "point number.")
     return Addcmul.apply(x, t1, t2, value=value)
@@ -989,7 +990,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
 
 def _is_floating(x) -> bool:
     if isinstance(x, Tensor):
-        return x._data.dtype.kind == "f"
+        return x._data.dtype.kind in FLOAT_KINDS
     return isinstance(x, (float, np.floating))
 
 
@@ -1041,7 +1042,7 @@ def lerp(input, end, weight) -> Tensor:
     start = input
     if not isinstance(start, Tensor):
         raise TypeError(f"lerp(): argument 'input' must be Tensor, not {type(start).__name__}")
-    if start._data.dtype.kind != "f":
+    if start._data.dtype.kind not in FLOAT_KINDS:
         _reject("lerp", "lerp_kernel_scalar", start, "use a floating point tensor")
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t._data.dtype != start._data.dtype:

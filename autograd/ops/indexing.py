@@ -34,6 +34,7 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, wrap_dim
 from .registry import OpInfo, Sample, register
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["getitem", "index_put", "index_select", "gather", "scatter", "scatter_add",
            "scatter_reduce", "masked_fill", "masked_select", "take_along_dim", "take",
@@ -69,7 +70,7 @@ def _convert_item(item):
             return None if bool(arr) else np.bool_(False)
     elif isinstance(item, (np.ndarray, list, tuple)):
         arr = np.asarray(item._data if isinstance(item, Tensor) else item)
-        if arr.size == 0 and arr.dtype.kind == "f":  # x[[]] selects nothing
+        if arr.size == 0 and arr.dtype.kind in FLOAT_KINDS:  # x[[]] selects nothing
             arr = arr.astype(np.intp)
     else:
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
@@ -808,7 +809,7 @@ class ScatterExtreme(Op):
     def forward(ctx, x, src, idx, ufunc, include_self):
         out = x.copy()
         if not include_self:  # scattered positions start from the reduction's identity
-            if x.dtype.kind == "f":
+            if x.dtype.kind in FLOAT_KINDS:
                 out[idx] = -np.inf if ufunc is np.maximum else np.inf
             else:
                 info = np.iinfo(x.dtype)
@@ -922,7 +923,7 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *,
     np.add.at(count, idx, 1)
     if include_self:
         count += 1
-    if input._data.dtype.kind == "f":
+    if input._data.dtype.kind in FLOAT_KINDS:
         return total / Tensor._make(np.maximum(count, 1))
     return Tensor._make(total._data // np.maximum(count, 1).astype(total._data.dtype))
 

@@ -22,6 +22,7 @@ from .compare import where
 from .elementwise import exp
 from .math import xlogy
 from .registry import OpInfo, Sample, register, torch_functional
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -539,7 +540,7 @@ def _ref_cross_entropy(x, target, weight=None, size_average=None, ignore_index=-
                        reduction="mean", label_smoothing=0.0):
     axis = 1 if x.ndim >= 2 else 0
     logp = _ref_log_softmax(x, axis)
-    if target.dtype.kind == "f":  # class probabilities
+    if target.dtype.kind in FLOAT_KINDS:  # class probabilities
         C = x.shape[axis]
         p = target * (1 - label_smoothing) + label_smoothing / C
         shape = [1] * x.ndim

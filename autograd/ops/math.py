@@ -19,6 +19,7 @@ from ._util import operands
 from .elementwise import (_binary_samples, _reject,
                           _torch_tensor_args, _unary_samples)
 from .registry import OpInfo, Sample, register
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["exp2", "log1p", "expm1", "log2", "log10", "sqrt", "rsqrt", "sin", "cos", "tan",
            "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh",
@@ -761,6 +762,7 @@ def lgamma(input) -> Tensor:
     return _unary_float(Lgamma, input)
 
 
+_xp.define("lgamma", numpy=lambda x: _np_special("gammaln", x), tensor=lgamma)
 register(OpInfo("lgamma", lgamma, ref=lambda x: _special().gammaln(x),
                 samples=_unary_samples(0.2, 5.0), family="math"))
 
@@ -955,7 +957,7 @@ def frac(input) -> Tensor:
         tensor([-0.2500,  0.5000])
     """
     (x,), _, _ = operands(input)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in FLOAT_KINDS:
         _reject("frac", "frac_cpu", x, "integers have no fractional part")
     return Frac.apply(x)
 
@@ -990,7 +992,7 @@ def hypot(input, other) -> Tensor:
         tensor([5.])
     """
     (a, b), _, _ = operands(input, other)
-    if a._data.dtype.kind != "f":
+    if a._data.dtype.kind not in FLOAT_KINDS:
         _reject("hypot", "hypot_cpu", a, "convert with .float()")
     return Hypot.apply(a, b)
 
@@ -1098,9 +1100,11 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
         tensor([-1.,  1.])
     """
     (x,), _, _ = operands(input)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in FLOAT_KINDS:
         return Tensor._make(x._data.copy())
-    return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
+    info = np.finfo(x._data.dtype)     # the input's range (bfloat16 is computed in float32)
+    return NanToNum.apply(x, nan=nan, posinf=float(info.max) if posinf is None else posinf,
+                          neginf=float(info.min) if neginf is None else neginf)
 
 
 def _nan_to_num_samples(rng):

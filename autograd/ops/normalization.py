@@ -32,6 +32,7 @@ from .elementwise import _torch_dtype_name
 from .math import rsqrt
 from .reduce import norm as _norm
 from .registry import OpInfo, Sample, register, torch_functional
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "normalize", "local_response_norm"]
 
@@ -82,7 +83,7 @@ def _norm_vjp(ctx, g, xp, x, w, mean, rstd, red, param_dims, batch_stats):
 def _float_args(opname, kernel_name, input, *params):
     """Check the input is floating and give weight/bias/... the input's dtype (or promote
     all to the wider one), so the op sees one dtype."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in FLOAT_KINDS:
         raise DTypeError(f'{opname}: "{kernel_name}" not implemented for '
                          f"'{_torch_dtype_name(input._data.dtype)}' (expected a floating point "
                          f"input; convert it first, e.g. x.float())")

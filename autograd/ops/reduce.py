@@ -18,6 +18,7 @@ from . import xp as _xp
 from ..errors import DTypeError
 from ._util import wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "amax", "amin", "max",
            "min", "argmax", "argmin", "aminmax", "logsumexp", "cumsum", "cumprod", "cummax",
@@ -134,7 +135,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in FLOAT_KINDS:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}")
     dims = wrap_dims(dim, input.ndim)
@@ -183,7 +184,7 @@ def _int_dim(dim, ndim, opname):
 
 
 def _float_only(input, opname, what="floating point"):
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in FLOAT_KINDS:
         raise DTypeError(f"{opname}(): expected a {what} tensor as input, got {input.dtype}. "
                          f"Convert it first, e.g. x.float().{opname}(...)")
 
@@ -204,7 +205,7 @@ def _even_weights(x, out_keep, dims):
     also what central finite differences see at a tie.
     """
     hit = x == out_keep
-    if x.dtype.kind == "f":
+    if x.dtype.kind in FLOAT_KINDS:
         hit |= np.isnan(x) & np.isnan(out_keep)  # a nan result comes from the nan elements
     count = hit.sum(axis=dims, keepdims=True)
     return (hit / np.maximum(count, 1)).astype(x.dtype)
@@ -371,7 +372,7 @@ class Prod(Op):
 
 def _prod_dims(input: Tensor, dims: tuple, keepdim: bool, dtype=None) -> Tensor:
     npdt = _int64_if_integral(input._data.dtype, dtype)
-    if input._requires_grad and npdt.kind != "f":
+    if input._requires_grad and npdt.kind not in FLOAT_KINDS:
         input = input.detach()
     return Prod.apply(input, dims=dims, keepdim=keepdim, dtype=npdt)
 
@@ -901,7 +902,7 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         >>> autograd.logsumexp(autograd.tensor([1000.0, 1000.0]), dim=0)
         tensor(1000.6932)
     """
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in FLOAT_KINDS:
         input = input.to(_dt.get_default_dtype())
     return Logsumexp.apply(input, dims=wrap_dims(dim, input.ndim), keepdim=keepdim)
 
@@ -959,7 +960,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """
     d = _int_dim(dim, input.ndim, "cumsum")
     npdt = _int64_if_integral(input._data.dtype, dtype)
-    if input._requires_grad and npdt.kind != "f":
+    if input._requires_grad and npdt.kind not in FLOAT_KINDS:
         input = input.detach()
     return _cumsum_impl(input, d, False, npdt)
 
@@ -1035,7 +1036,7 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = _int_dim(dim, input.ndim, "cumprod")
     npdt = _int64_if_integral(input._data.dtype, dtype)
     if npdt != input._data.dtype:
-        input = input.detach().to(_dt._FROM_NP[npdt]) if npdt.kind != "f" else input.to(
+        input = input.detach().to(_dt._FROM_NP[npdt]) if npdt.kind not in FLOAT_KINDS else input.to(
             _dt._FROM_NP[npdt])
     return _cumprod_impl(input, d)
 
@@ -1063,7 +1064,7 @@ def _cum_extreme(input, dim, opname, ufunc, name):
         # position of the running extreme: the latest element equal to it (torch keeps the
         # last of tied elements); once a nan was seen, the latest nan
         hit = x == values
-        if x.dtype.kind == "f":
+        if x.dtype.kind in FLOAT_KINDS:
             nan = np.isnan(x)
             seen_nan = np.logical_or.accumulate(nan, axis=dd) if x.size else nan
             hit = np.where(seen_nan, nan, hit)
@@ -1205,7 +1206,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     """
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in FLOAT_KINDS:
         raise DTypeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                          f"input. Got {input.dtype.name.capitalize()}")
     if isinstance(p, str):
@@ -1308,7 +1309,7 @@ class Nansum(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        ctx.keep = ~np.isnan(x) if x.dtype.kind == "f" else None
+        ctx.keep = ~np.isnan(x) if x.dtype.kind in FLOAT_KINDS else None
         return np.asarray(np.nansum(x, axis=dims, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
@@ -1325,7 +1326,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
         tensor(3.)
     """
     npdt = _int64_if_integral(input._data.dtype, dtype)
-    if input._requires_grad and npdt.kind != "f":
+    if input._requires_grad and npdt.kind not in FLOAT_KINDS:
         input = input.detach()
     return Nansum.apply(input, dims=wrap_dims(dim, input.ndim), keepdim=keepdim, dtype=npdt)
 
@@ -1359,7 +1360,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
     """
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in FLOAT_KINDS:
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {input.dtype.name.capitalize()}")
     return Nanmean.apply(input, dims=wrap_dims(dim, input.ndim), keepdim=keepdim)
@@ -1397,7 +1398,7 @@ def _lower_median_index(x: np.ndarray, axis: int) -> np.ndarray:
     n = x.shape[axis]
     order = np.argsort(x, axis=axis, kind="stable")  # nan sorts last
     index = np.take(order, [(n - 1) // 2], axis=axis)
-    if x.dtype.kind == "f":
+    if x.dtype.kind in FLOAT_KINDS:
         nan = np.isnan(x)
         has_nan = nan.any(axis=axis, keepdims=True)
         index = np.where(has_nan, np.argmax(nan, axis=axis, keepdims=True), index)

@@ -31,6 +31,7 @@ from ..grad_mode import _grad_enabled
 from ..random import _gen
 from ..tensor import Tensor
 from ._util import broadcast_shapes, cast
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["multinomial", "bernoulli", "poisson", "normal", "uniform_", "normal_", "bernoulli_",
            "exponential_", "geometric_", "random_", "cauchy_", "log_normal_"]
@@ -46,7 +47,7 @@ def _not_implemented(kernel: str, dtype) -> NotImplementedError:
 
 
 def _require_float(t: Tensor, kernel: str):
-    if t._data.dtype.kind != "f":
+    if t._data.dtype.kind not in FLOAT_KINDS:
         raise _not_implemented(kernel, t.dtype)
 
 
@@ -97,7 +98,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
                         f"{type(num_samples).__name__}")
     if input.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in FLOAT_KINDS:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_dt.torch_name(input.dtype)}")
     if num_samples <= 0:
@@ -260,7 +261,7 @@ def uniform_(self: Tensor, from_=0.0, to=1.0, *, generator=None) -> Tensor:
         >>> x = autograd.empty(1000).uniform_(-1, 1); bool(((x >= -1) & (x < 1)).all())
         True
     """
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind not in FLOAT_KINDS:
         raise _not_implemented("check_uniform_bounds", self.dtype)
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
@@ -274,7 +275,7 @@ def uniform_(self: Tensor, from_=0.0, to=1.0, *, generator=None) -> Tensor:
 
 def normal_(self: Tensor, mean=0.0, std=1.0, *, generator=None) -> Tensor:
     """Fill with samples from N(mean, std**2)."""
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind not in FLOAT_KINDS:
         raise _not_implemented("normal_kernel_cpu", self.dtype)
     if not std >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_num(std)}")
@@ -296,7 +297,7 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
 
 
 def _continuous(self: Tensor, name: str, cname: bool = False):
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind not in FLOAT_KINDS:
         what = _C_NAMES[self._data.dtype.name] if cname else _dt.torch_name(self.dtype)
         raise RuntimeError(f"{name} distribution is a continuous probability distribution. dtype "
                            f"must be a floating point but you specified {what}")
@@ -330,7 +331,7 @@ def cauchy_(self: Tensor, median=0.0, sigma=1.0, *, generator=None) -> Tensor:
 
 def log_normal_(self: Tensor, mean=1.0, std=2.0, *, generator=None) -> Tensor:
     """Fill with ``exp(N(mean, std**2))`` samples (``mean``/``std`` are of the logarithm)."""
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind not in FLOAT_KINDS:
         raise _not_implemented("log_normal_cpu", self.dtype)
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_num(std)}")
@@ -356,7 +357,7 @@ def random_(self: Tensor, from_=None, to=None, *, generator=None) -> Tensor:
         if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool)):
             raise TypeError(f"random_(): 'from' and 'to' must be ints, got {type(v).__name__}")
     npdt = self._data.dtype
-    if npdt.kind == "f":
+    if npdt.kind in FLOAT_KINDS:
         top = 2 ** (np.finfo(npdt).nmant + 1)   # every integer up to here is exact
     elif npdt.kind == "b":
         top = 1

@@ -16,6 +16,7 @@ from . import xp as _xp
 from ._util import wrap_dim
 from .reduce import _as1d, _int_dim, _select
 from .registry import OpInfo, Sample, register
+from ..dtypes import FLOAT_KINDS
 
 __all__ = ["sort", "argsort", "topk", "diff"]
 
@@ -26,7 +27,7 @@ def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
         return np.argsort(x, axis=axis, kind="stable")  # NumPy already puts nan last
     if x.dtype.kind == "b":
         key = ~x
-    elif x.dtype.kind == "f":
+    elif x.dtype.kind in FLOAT_KINDS:
         # lexsort (stable; its last key is the primary one): nan first, then larger values
         nan = np.isnan(x)
         return np.lexsort((np.where(nan, 0, -x), ~nan), axis=axis)

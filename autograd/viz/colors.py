@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from ..dtypes import FLOAT_KINDS
 
 # viridis at 0, .25, .5, .75, 1 (dark blue -> teal -> green -> yellow)
 _RAMP = ((0x44, 0x01, 0x54), (0x3b, 0x52, 0x8b), (0x21, 0x91, 0x8c), (0x5e, 0xc9, 0x62),
@@ -54,7 +55,7 @@ def magnitude(arr) -> tuple[float, bool]:
     if not finite:
         return math.inf, False
     with np.errstate(all="ignore"):  # float16 sums may overflow: measure in float64
-        return float(np.mean(np.abs(a, dtype=np.float64) if a.dtype.kind == "f"
+        return float(np.mean(np.abs(a, dtype=np.float64) if a.dtype.kind in FLOAT_KINDS
                              else np.abs(a))), True
 
 

@@ -15,6 +15,7 @@ from collections import Counter, deque
 import numpy as np
 
 from .colors import FLAG_TEXT, NO_GRAD_COLOR, GradColors, magnitude
+from ..dtypes import FLOAT_KINDS
 
 _FWD_OP_FILL = "#e8eef7"
 _FWD_LEAF_FILL = "#fff3cd"
@@ -52,7 +53,7 @@ def stats_lines(arr, what: str) -> list[str]:
     a = np.asarray(arr)
     if a.dtype.kind == "c":
         a = np.abs(a)
-    if a.dtype.kind not in "f":
+    if a.dtype.kind not in FLOAT_KINDS:
         a = a.astype(np.float64)
     if a.size == 0:
         return [f"{what} (empty)"]
