@@ -395,8 +395,9 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
         >>> [ax.get_title() for ax in fig.axes]
         ['train loss']
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
+
+    from ._figures import new_figure
 
     if not runs:
         raise ValueError("plot_histories: no runs given")
@@ -405,7 +406,7 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
     elif isinstance(keys, str):
         keys = [keys]
     n = max(len(keys), 1)
-    fig = Figure(figsize=figsize or (4.6 * n, 3.5), layout="constrained")
+    fig = new_figure(figsize=figsize or (4.6 * n, 3.5), layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)[0]
     for ax, key in zip(axes, keys):
         for label, h in runs.items():
