@@ -282,14 +282,16 @@ def evaluate(model, loader, loss_fn=None) -> Evaluation:
     return Evaluation(total / n if loss_fn is not None else None, acc, out, tgt)
 
 
-def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=False):
+def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=False,
+                log_steps=False):
     """One pass over ``loader``: forward, loss, ``zero_grad``, ``backward``, ``step``.
 
     Returns ``(mean loss per sample, accuracy)``; accuracy is measured on the training
     batches as they go by (the model changes during the epoch) and is None unless outputs are
-    class scores against integer labels. With ``history`` and ``log_grads=True`` every step's
-    gradient norms are logged (:meth:`History.log_grads`). Stops at the first non-finite
-    loss and returns it (a diverged run: nothing more to learn from its steps).
+    class scores against integer labels. With ``history``, ``log_grads=True`` logs every
+    step's gradient norms (:meth:`History.log_grads`) and ``log_steps=True`` every step's
+    loss (``history.steps['loss']``). Stops at the first non-finite loss and returns it (a
+    diverged run: nothing more to learn from its steps).
     """
     _set_mode(model, True)
     total, correct, n, classes = 0.0, 0, 0, None
@@ -302,6 +304,8 @@ def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=Fa
             history.log_grads(model)
         optimizer.step()
         value = float(loss.item())
+        if history is not None and log_steps:
+            history.log_step(loss=value)
         if not math.isfinite(value):
             return value, None
         if classes is None:
@@ -316,12 +320,13 @@ def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=Fa
 
 
 def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, early_stopping=None,
-        monitor=None, log_grads=False, verbose=True, history=None) -> History:
+        monitor=None, log_grads=False, log_steps=True, verbose=True, history=None) -> History:
     """Train for ``epochs`` epochs; returns a :class:`History` of per-epoch values.
 
     Records ``'train loss'`` and ``'train accuracy'`` (during the epoch), and with a
     ``val_loader`` ``'val loss'`` and ``'val accuracy'`` (after it, via :func:`evaluate`),
-    plus learning rate and weight norms (and gradient norms with ``log_grads=True``).
+    plus learning rate and weight norms (and gradient norms with ``log_grads=True``), and
+    the loss of every step in ``history.steps['loss']`` (``log_steps=False`` to skip).
     ``early_stopping`` is an :class:`EarlyStopping` fed with ``monitor`` (default
     ``'val loss'``, or ``'train loss'`` without a validation set); training stops when it
     says so (restoring the best weights if it was made with ``restore_best_weights=True``).
@@ -345,7 +350,7 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, ear
     for epoch in range(epochs):
         start = time.perf_counter()
         loss, acc = train_epoch(model, train_loader, optimizer, loss_fn, history=history,
-                                log_grads=log_grads)
+                                log_grads=log_grads, log_steps=log_steps)
         values = {"train loss": loss}
         if acc is not None:
             values["train accuracy"] = acc
@@ -395,8 +400,9 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
         >>> [ax.get_title() for ax in fig.axes]
         ['train loss']
     """
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
+
+    from ._figures import new_figure
 
     if not runs:
         raise ValueError("plot_histories: no runs given")
@@ -405,7 +411,7 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
     elif isinstance(keys, str):
         keys = [keys]
     n = max(len(keys), 1)
-    fig = Figure(figsize=figsize or (4.6 * n, 3.5), layout="constrained")
+    fig = new_figure(figsize=figsize or (4.6 * n, 3.5), layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)[0]
     for ax, key in zip(axes, keys):
         for label, h in runs.items():

@@ -98,6 +98,8 @@ def test_fit_records_values_and_prints_one_line_per_epoch(capsys):
     assert all(len(v) == 3 for v in h.values.values()) and h.stop_reason is None
     assert h.values["val loss"][-1] < h.values["val loss"][0]
     assert len(h.lr) == 3 and set(h.grad_norms) == {n for n, _ in model.named_parameters()}
+    assert len(h.steps["loss"]) == 3 * len(loader)                  # one loss per step
+    assert np.mean(h.steps["loss"][:4]) == pytest.approx(h.values["train loss"][0], rel=1e-6)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[0].startswith("epoch 1/3  train loss ")
     assert "val accuracy" in lines[0] and "%" in lines[0]

@@ -63,13 +63,13 @@ def grad_flow(model, *, per="parameter", vanishing=1e-6, exploding=1e3, figsize=
         >>> (w * 3).sum().backward()
         >>> fig = autograd.viz.grad_flow({"w": w})    # the bar for w is flagged vanishing
     """
-    from matplotlib.figure import Figure
+    from .._figures import new_figure
 
     stats = grad_stats(model, per)
     colors = GradColors(vanishing, exploding)
     if ax is None:
         n = max(len(stats), 1)
-        fig = Figure(figsize=figsize or (max(6.0, 0.45 * n + 2.5), 4.2), layout="constrained")
+        fig = new_figure(figsize=figsize or (max(6.0, 0.45 * n + 2.5), 4.2), layout="constrained")
         ax = fig.add_subplot()
     else:
         fig = ax.figure
