@@ -2,6 +2,7 @@
 
 Usage:  .venv/bin/python bench/bench_small_models.py [--rounds 20] [--models char-gru,bigram]
                            [--no-torch-compile] [--threads 1] [--clock wall|thread]
+                           [--jitgrad-tree DIR]
 
 Models (float32; each written once below and run on both libraries):
 
@@ -46,13 +47,23 @@ import warnings
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+def _tree() -> str:
+    """The source tree to import jitgrad from: this checkout, or ``--jitgrad-tree DIR`` (e.g.
+    a ``git worktree`` of an older commit, for before/after figures)."""
+    if "--jitgrad-tree" in sys.argv:
+        return os.path.abspath(sys.argv[sys.argv.index("--jitgrad-tree") + 1])
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+sys.path.insert(0, _tree())
 
 import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
-from _goals import goal  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _goals import goal, set_threads  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _mnist1d import cnn as mnist1d_cnn, mlp as mnist1d_mlp  # noqa: E402
 
 try:
     import torch
@@ -65,39 +76,6 @@ TORCH = (types.SimpleNamespace(name="torch", T=torch, nn=torch.nn, F=torch.nn.fu
 
 
 # ---- the models: one definition, either library (``L`` holds its namespaces) -----------
-def mnist1d_cnn(L):
-    """ConvBase of the MNIST-1D repository: 3 strided convs + a linear classifier."""
-    class ConvBase(L.nn.Module):
-        def __init__(self, channels=25):
-            super().__init__()
-            self.conv1 = L.nn.Conv1d(1, channels, 5, stride=2, padding=1)
-            self.conv2 = L.nn.Conv1d(channels, channels, 3, stride=2, padding=1)
-            self.conv3 = L.nn.Conv1d(channels, channels, 3, stride=2, padding=1)
-            self.linear = L.nn.Linear(channels * 5, 10)
-
-        def forward(self, x):
-            x = x.view(-1, 1, x.shape[-1])
-            h = self.conv3(self.conv2(self.conv1(x).relu()).relu()).relu()
-            return self.linear(h.view(h.shape[0], -1))
-    return ConvBase()
-
-
-def mnist1d_mlp(L):
-    """MLPBase of the MNIST-1D repository: 40-100-100-10, the middle layer residual."""
-    class MLPBase(L.nn.Module):
-        def __init__(self, hidden=100):
-            super().__init__()
-            self.linear1 = L.nn.Linear(40, hidden)
-            self.linear2 = L.nn.Linear(hidden, hidden)
-            self.linear3 = L.nn.Linear(hidden, 10)
-
-        def forward(self, x):
-            h = self.linear1(x).relu()
-            h = h + self.linear2(h).relu()
-            return self.linear3(h)
-    return MLPBase()
-
-
 def char_mlp(L, vocab=27, block=3, emb=10, hidden=200):
     class CharMLP(L.nn.Module):
         def __init__(self):
@@ -291,22 +269,18 @@ def main():
     ap.add_argument("--threads", type=int, default=0,
                     help="torch and BLAS threads (default: the libraries' own choice; on a "
                          "loaded machine a thread pool waits for the busy core: use 1)")
+    ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see _tree)")
     ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
                     help="thread: CPU time of this thread (with --threads 1; see CLOCK)")
     args = ap.parse_args()
     if args.clock == "thread":
         CLOCK[0] = time.thread_time
     if args.threads:
-        if torch is not None:
-            torch.set_num_threads(args.threads)
-        try:
-            import threadpoolctl
-            threadpoolctl.threadpool_limits(args.threads)
-        except ImportError:
-            print("threadpoolctl not installed: BLAS threads left as they are")
+        set_threads(args.threads)
     from autograd import kernels
     kernels.warmup(("float32",))
     names = [m for m in args.models.split(",") if m]
+    print(f"jitgrad from {os.path.dirname(autograd.__file__)}")
     print(f"torch {torch.__version__ if torch else '-'}, threads "
           f"{torch.get_num_threads() if torch else '-'}; BLAS threads "
           f"{args.threads or 'default'}; {args.clock} clock; ms per training step, median of "
