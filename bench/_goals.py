@@ -1,5 +1,7 @@
-"""Issue 3's benchmark goals, reported in one line each so bench/run_all.py can build the
-summary table at the top of RESULTS.md.
+"""The benchmark goals of issues 3 and 17, reported in one line each so bench/run_all.py can
+build the summary table at the top of RESULTS.md.
+
+(Also ``set_threads``, the benches' ``--threads`` option.)
 
 A bench calls ``goal("MLP step, batch 32 (numba / torch)", 0.71, "<=", 0.8)``; the line it
 prints starts with ``GOAL|`` and is also readable on its own.
@@ -16,3 +18,17 @@ def goal(what: str, value: float, op: str, target: float, unit: str = "") -> boo
 def parse(text: str):
     """The (what, measured, goal, met) rows in a bench's output."""
     return [tuple(line.split("|")[1:5]) for line in text.splitlines() if line.startswith("GOAL|")]
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` threads in torch and in BLAS (threadpoolctl) for the rest of the process."""
+    try:
+        import torch
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+    try:
+        import threadpoolctl
+        threadpoolctl.threadpool_limits(n)
+    except ImportError:
+        print("threadpoolctl not installed: BLAS threads left as they are")

@@ -3,7 +3,9 @@
 Usage:  .venv/bin/python bench/run_all.py [--quick]
 
 Each benchmark is a separate process (so Numba compilation and torch's threads of one do
-not leak into the next); their printed tables are collected verbatim.
+not leak into the next); their printed tables are collected verbatim, except lines starting
+``GOAL|`` (collected into the goals table at the top) and ``MD|`` (Markdown, copied as it is:
+tables and the plot of mnist1d_table.py).
 """
 from __future__ import annotations
 
@@ -30,6 +32,10 @@ BENCHES = [
      ["--repeats", "5"]),
     ("Data-parallel training over MPI, 1 vs 2 ranks", "bench_distributed.py", [],
      ["--steps", "4"]),
+    ("Small models: training steps (eager, compiled, torch.compile)", "bench_small_models.py", [],
+     ["--rounds", "5", "--no-torch-compile"]),
+    # the longest: 5 seeds x 4 models x 2 libraries, ~10 minutes of training
+    ("MNIST-1D: the paper's table, jitgrad and torch", "mnist1d_table.py", [], ["--quick"]),
 ]
 
 
@@ -56,10 +62,12 @@ def main():
         res = subprocess.run(cmd, capture_output=True, text=True)
         body = res.stdout.strip() or res.stderr.strip()[-2000:]
         goals += parse(body)
-        body = "\n".join(line for line in body.splitlines() if not line.startswith("GOAL|"))
+        markdown = [line[3:] for line in body.splitlines() if line.startswith("MD|")]
+        body = "\n".join(line for line in body.splitlines()
+                         if not line.startswith(("GOAL|", "MD|")))
         parts.append(f"## {title}\n\n`{' '.join(['python', 'bench/' + script] + cmd[2:])}`\n\n"
-                     f"```\n{body}\n```\n")
-    table = ["## Issue 3's goals\n", "| benchmark | measured | goal | |", "|---|---|---|---|"]
+                     f"```\n{body}\n```\n" + ("\n".join(markdown) + "\n" if markdown else ""))
+    table = ["## Goals (issues 3 and 17)\n", "| benchmark | measured | goal | |", "|---|---|---|---|"]
     table += [f"| {what} | {value} | {target} | {met} |" for what, value, target, met in goals]
     out = os.path.join(HERE, "RESULTS.md")
     with open(out, "w") as f:

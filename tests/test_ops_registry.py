@@ -134,6 +134,29 @@ def test_gradgradcheck(name, k):
     assert autograd.gradgradcheck(f, tuple(ts), eps=1e-6, atol=1e-4, rtol=1e-3)
 
 
+@pytest.mark.parametrize("name,k", GRADGRAD_CASES)
+def test_create_graph_grads_match_plain_grads(name, k):
+    """The VJP run on Tensors (create_graph=True) gives the same first derivative as the
+    ordinary one. gradgradcheck cannot see a wrong one: it compares the recorded backward
+    with finite differences of that same backward."""
+    info, sample = _diff_sample(name, k)
+    f, ts = _fn_of_tensors(info, sample, _to_tensors(sample, np.float64, True))
+    wrt = [t for t in ts if t.requires_grad]
+    grads = []
+    for create_graph in (False, True):
+        outs = [o for o in _outputs(f(*ts)) if o.requires_grad and o.dtype.is_floating_point]
+        rng = np.random.default_rng(11)
+        loss = sum((o * autograd.tensor(rng.standard_normal(o.shape))).sum() for o in outs)
+        gs = autograd.grad(loss, wrt, allow_unused=True, create_graph=create_graph)
+        grads.append([None if g is None else g.detach().numpy().copy() for g in gs])
+    for plain, recorded in zip(*grads):
+        if plain is None or recorded is None:
+            assert plain is None or not np.any(plain)
+            assert recorded is None or not np.any(recorded)
+        else:
+            np.testing.assert_allclose(recorded, plain, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
 @pytest.mark.parametrize("name,k", DIFF_CASES)
 def test_float32_grads_match_float64(name, k):
     info, sample = _diff_sample(name, k)

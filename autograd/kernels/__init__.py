@@ -133,3 +133,5 @@ def warmup(dtypes=("float32", "float64")) -> None:
         softmax.warmup(dt)
         from . import reduce
         reduce.warmup(dt)
+        from . import rnn
+        rnn.warmup(dt)

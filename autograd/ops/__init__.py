@@ -3,8 +3,9 @@
 Families: elementwise (arithmetic), math (transcendental, rounding, misc elementwise),
 compare (comparisons, logical, where), activation (softmax, ...), reduce, sorting,
 movement (views and shape), join (cat/stack/split ...), indexing, linalg, conv, inplace,
-sampling (random draws and fills); and, exported by ``nn.functional`` only: loss,
-normalization (batch/layer/group norm ...), vision (pad, interpolate).
+sampling (random draws and fills), rnn (recurrent layers and cells as fused primitives); and,
+exported by ``nn.functional`` only: loss, normalization (batch/layer/group norm ...), vision
+(pad, interpolate).
 """
 from ..dtypes import promote_types, result_type  # noqa: F401
 from . import xp  # noqa: F401
@@ -22,14 +23,15 @@ from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .inplace import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 from . import elementwise, math, compare, movement, join, reduce, sorting, indexing, linalg, \
-    activation, conv, inplace, sampling  # noqa: F401,E402
+    activation, conv, inplace, sampling, rnn  # noqa: F401,E402
 # families whose public names are ``torch.nn.functional`` names only: registered here,
 # exported by ``nn.functional`` (not as ``autograd.<name>``)
 from . import loss, normalization, vision  # noqa: F401,E402
 
 FAMILIES = ("elementwise", "math", "compare", "movement", "join", "reduce", "sorting", "indexing",
-            "linalg", "activation", "conv", "inplace", "sampling")
+            "linalg", "activation", "conv", "inplace", "sampling", "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
 
 

@@ -7,10 +7,14 @@ stacked weights (LSTM: input, forget, cell, output; GRU: reset, update, new), de
 initialisation U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), and the return values
 ``(output, h_n)`` / ``(output, (h_n, c_n))``.
 
-The recurrence is unrolled in Python over time steps, built from differentiable ops
-(matmul, sigmoid, tanh, ...), so backpropagation through time is ordinary autograd. The
-input-to-hidden product does not depend on the previous step, so it is computed for all
-time steps at once with one matmul; only the hidden-to-hidden product runs per step.
+Each layer and direction is one fused primitive over the whole sequence
+(``autograd.rnn_tanh_layer`` / ``rnn_relu_layer`` / ``gru_layer`` / ``lstm_layer``, see
+autograd/ops/rnn.py): one graph node instead of a dozen per time step, the gate maths of a
+step in one Numba kernel (numba backend) or NumPy (the reference), the matrix products on
+BLAS. The cells call the same primitives on one step (``autograd.gru_cell`` ...). Packed
+sequences run one primitive per stretch of steps with the same number of running
+sequences. Only an LSTM with ``proj_size > 0`` is still unrolled into ordinary
+differentiable ops.
 
 Example:
     >>> lstm = nn.LSTM(10, 20, num_layers=2, batch_first=True)
@@ -34,49 +38,26 @@ from ..utils.rnn import PackedSequence, pad_packed_sequence
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 
-# ---- one time step of each cell type ---------------------------------------------------
-# ``gi`` is the input projection x @ W_ih^T + b_ih (already computed for this step); the
-# functions add the hidden projection and apply the gate equations of torch's docs.
+# ---- the projected LSTM (proj_size > 0), the one case without a fused primitive -------------
+# ``gi`` is the input projection x @ W_ih^T + b_ih of one step.
 
 def _linear(x, weight, bias):
     out = autograd.matmul(x, weight.t())
     return out if bias is None else out + bias
 
 
-def _rnn_tanh_step(gi, h, w_hh, b_hh):
-    return autograd.tanh(gi + _linear(h, w_hh, b_hh))
-
-
-def _rnn_relu_step(gi, h, w_hh, b_hh):
-    return autograd.relu(gi + _linear(h, w_hh, b_hh))
-
-
-def _lstm_step(gi, state, w_hh, b_hh, w_hr=None):
-    """c' = f*c + i*g, h' = o*tanh(c'), with gates [i, f, g, o] stacked in that order."""
+def _lstm_proj_step(gi, state, w_hh, b_hh, w_hr):
+    """c' = f*c + i*g, h' = (o*tanh(c')) @ W_hr^T, with gates [i, f, g, o] stacked in that order."""
     h, c = state
     gates = gi + _linear(h, w_hh, b_hh)
     i, f, g, o = gates.chunk(4, -1)
     c_new = autograd.sigmoid(f) * c + autograd.sigmoid(i) * autograd.tanh(g)
-    h_new = autograd.sigmoid(o) * autograd.tanh(c_new)
-    if w_hr is not None:  # LSTM with projections: h is projected down to proj_size
-        h_new = autograd.matmul(h_new, w_hr.t())
+    h_new = autograd.matmul(autograd.sigmoid(o) * autograd.tanh(c_new), w_hr.t())
     return h_new, c_new
 
 
-def _gru_step(gi, h, w_hh, b_hh):
-    """r, z gate the update; n = tanh(W_in x + b_in + r * (W_hn h + b_hn));
-    h' = (1 - z) * n + z * h, written as n + z * (h - n)."""
-    gh = _linear(h, w_hh, b_hh)
-    i_r, i_z, i_n = gi.chunk(3, -1)
-    h_r, h_z, h_n = gh.chunk(3, -1)
-    r = autograd.sigmoid(i_r + h_r)
-    z = autograd.sigmoid(i_z + h_z)
-    n = autograd.tanh(i_n + r * h_n)
-    return n + z * (h - n)
-
-
-_STEPS = {"RNN_TANH": _rnn_tanh_step, "RNN_RELU": _rnn_relu_step, "LSTM": _lstm_step,
-          "GRU": _gru_step}
+_LAYERS = {"RNN_TANH": autograd.rnn_tanh_layer, "RNN_RELU": autograd.rnn_relu_layer,
+           "GRU": autograd.gru_layer}
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
@@ -87,7 +68,7 @@ class RNNBase(Module):
                  batch_first=False, dropout=0.0, bidirectional=False, proj_size=0, device=None,
                  dtype=None):
         super().__init__()
-        if mode not in _STEPS:
+        if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + str(mode))
         if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
                 or not 0 <= dropout <= 1):
@@ -210,26 +191,70 @@ class RNNBase(Module):
         return w["weight_ih"], w["weight_hh"], w.get("bias_ih"), w.get("bias_hh"), w.get("weight_hr")
 
     def _run_direction(self, x, state, layer, direction, lengths=None):
-        """Run one layer in one direction over a time-major ``x`` of shape (L, N, H_in).
+        """Run one layer in one direction over a time-major ``x`` of shape (L, N, H_in);
+        returns (output (L, N, H), final state).
 
         With ``lengths`` (packed input: the batch sorted longest first), a sequence's state
         stops changing after its last step, and in the reverse direction it starts at its
-        own last step: the state is only replaced where ``t < length``."""
+        own last step."""
         w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
-        step = _STEPS[self.mode]
-        gi_all = _linear(x, w_ih, b_ih).unbind(0)  # input projections of every step at once
-        steps = range(len(gi_all) - 1, -1, -1) if direction == 1 else range(len(gi_all))
-        outputs = [None] * len(gi_all)
+        reverse = direction == 1
+        if w_hr is not None:
+            return self._run_projected(x, state, (w_ih, w_hh, b_ih, b_hh, w_hr), reverse, lengths)
+        if self.mode == "LSTM":
+            def layer_fn(x, state):
+                out, h, c = autograd.lstm_layer(x, state[0], state[1], w_ih, w_hh, b_ih, b_hh,
+                                                reverse)
+                return out, (h, c)
+        else:
+            def layer_fn(x, state):
+                return _LAYERS[self.mode](x, state, w_ih, w_hh, b_ih, b_hh, reverse)
+        if lengths is None:
+            return layer_fn(x, state)
+        return self._run_packed(layer_fn, x, state, lengths, reverse)
+
+    def _run_packed(self, layer_fn, x, state, lengths, reverse):
+        """Packed input: the sequences still running at step t are the first ``n_t`` of the
+        sorted batch, so the steps fall into stretches with the same ``n_t``; each stretch is
+        one primitive on those rows, the other rows keep their state (the reverse direction
+        walks the stretches from the end, so a sequence starts at its own last step). Outputs
+        at padded positions are zero (a PackedSequence never reads them)."""
+        L, N = x.shape[0], x.shape[1]
+        stretches = []  # (t0, t1, n): steps t0..t1-1 run the first n sequences
+        for t in range(L):
+            n = int((lengths > t).sum())
+            if stretches and stretches[-1][2] == n:
+                stretches[-1][1] = t + 1
+            else:
+                stretches.append([t, t + 1, n])
         lstm = self.mode == "LSTM"
+        states = state if lstm else (state,)
+        outputs = {}
+        for t0, t1, n in (reversed(stretches) if reverse else stretches):
+            out, new = layer_fn(x[t0:t1, :n], tuple(s[:n] for s in states) if lstm else states[0][:n])
+            new = new if lstm else (new,)
+            if n < N:
+                out = autograd.cat([out, out.new_zeros((t1 - t0, N - n, out.shape[-1]))], 1)
+                new = tuple(autograd.cat([a, s[n:]], 0) for a, s in zip(new, states))
+            outputs[t0] = out
+            states = new
+        output = autograd.cat([outputs[t0] for t0, _, _ in stretches], 0)
+        return output, (states if lstm else states[0])
+
+    def _run_projected(self, x, state, weights, reverse, lengths):
+        """LSTM with projections, unrolled into differentiable ops; with ``lengths`` the state
+        is only replaced where ``t < length``."""
+        w_ih, w_hh, b_ih, b_hh, w_hr = weights
+        gi_all = _linear(x, w_ih, b_ih).unbind(0)  # input projections of every step at once
+        steps = range(len(gi_all) - 1, -1, -1) if reverse else range(len(gi_all))
+        outputs = [None] * len(gi_all)
         for t in steps:
-            new = step(gi_all[t], state, w_hh, b_hh, w_hr) if lstm else step(gi_all[t], state,
-                                                                               w_hh, b_hh)
+            new = _lstm_proj_step(gi_all[t], state, w_hh, b_hh, w_hr)
             if lengths is not None and lengths[-1] <= t:   # some sequences have ended
                 running = autograd.tensor((lengths > t)[:, None])
-                new = (tuple(autograd.where(running, n, o) for n, o in zip(new, state)) if lstm
-                       else autograd.where(running, new, state))
+                new = tuple(autograd.where(running, n, o) for n, o in zip(new, state))
             state = new
-            outputs[t] = state[0] if lstm else state
+            outputs[t] = state[0]
         return autograd.stack(outputs, 0), state
 
     def _run(self, x, states, lengths=None):
@@ -498,12 +523,12 @@ class RNNCell(RNNCellBase):
             input = input.unsqueeze(0)
         hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
         if self.nonlinearity == "tanh":
-            step = _rnn_tanh_step
+            step = autograd.rnn_tanh_cell
         elif self.nonlinearity == "relu":
-            step = _rnn_relu_step
+            step = autograd.rnn_relu_cell
         else:
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        h = step(_linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh, self.bias_hh)
+        h = step(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h if is_batched else h.squeeze(0)
 
 
@@ -530,8 +555,8 @@ class LSTMCell(RNNCellBase):
             hx = (zeros, zeros)
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        h, c = _lstm_step(_linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
-                          self.bias_hh)
+        h, c = autograd.lstm_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih,
+                                  self.bias_hh)
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -552,6 +577,6 @@ class GRUCell(RNNCellBase):
         if not is_batched:
             input = input.unsqueeze(0)
         hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
-        h = _gru_step(_linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
-                      self.bias_hh)
+        h = autograd.gru_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih,
+                              self.bias_hh)
         return h if is_batched else h.squeeze(0)

@@ -1,0 +1,319 @@
+"""Training steps of the small models people train while learning: jitgrad vs PyTorch CPU.
+
+Usage:  .venv/bin/python bench/bench_small_models.py [--rounds 20] [--models char-gru,bigram]
+                           [--no-torch-compile] [--threads 1] [--clock wall|thread]
+                           [--jitgrad-tree DIR]
+
+Models (float32; each written once below and run on both libraries):
+
+1. ``mnist1d-cnn``: the MNIST-1D paper's 3-conv model (25 channels, 5210 parameters),
+   batch 100, Adam;
+2. ``mnist1d-mlp``: the paper's MLP 40-100-100-10 with a residual connection, batch 100, Adam;
+3. ``char-mlp``: a character-level MLP language model (3 characters of context, embedding
+   10, hidden 200, vocabulary 27, the "makemore" model), batch 32, SGD;
+4. ``bigram``: a bigram language model (one ``Embedding``, vocabulary 65, batch 32x8, AdamW)
+   whose ``get_batch`` runs inside the step as such scripts write it: 0-dim index tensors
+   from ``randint``, ``data[i:i+8]`` slices, ``stack``;
+5. ``char-gru``: embedding 16 -> GRU(hidden 64) -> linear, sequence 16, batch 32, Adam;
+6. ``transformer``: 2 pre-norm blocks, width 64, 4 heads, context 32, batch 16 (causal
+   self-attention written out, GELU MLP, AdamW).
+
+Only ``bigram`` prepares its batch per step; the others reuse one batch prepared outside
+the timed loop (the step time does not depend on the values, so random data stands in for
+the datasets). Columns, ms per training step (forward, ``backward()``, ``step()``,
+``zero_grad``), medians over interleaved rounds (each round runs every variant for a few
+steps in turn, so load from other processes hits them alike):
+
+* ``jitgrad eager``;
+* ``jitgrad compiled``: ``autograd.compile(train_step)``, "n/a" while ``autograd.compile``
+  does not exist;
+* ``torch eager``;
+* ``torch.compile``: ``torch.compile(train_step)`` (dynamo breaks the graph at
+  ``backward()``; forward+backward and the optimizer step are compiled), steady state;
+  its first call (the compile time) is reported separately, as is jitgrad compiled's.
+
+Ratios are to torch eager in the same run (lower is better). Issue 17's goals: eager
+<= 1.0x torch eager; compiled <= 0.5x torch eager and <= 1.0x torch.compile.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import types
+import warnings
+
+import numpy as np
+
+
+def _tree() -> str:
+    """The source tree to import jitgrad from: this checkout, or ``--jitgrad-tree DIR`` (e.g.
+    a ``git worktree`` of an older commit, for before/after figures)."""
+    if "--jitgrad-tree" in sys.argv:
+        return os.path.abspath(sys.argv[sys.argv.index("--jitgrad-tree") + 1])
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+sys.path.insert(0, _tree())
+
+import autograd  # noqa: E402
+import nn  # noqa: E402
+import nn.functional as F  # noqa: E402
+import optim  # noqa: E402
+from _goals import goal, set_threads  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _mnist1d import cnn as mnist1d_cnn, mlp as mnist1d_mlp  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the bench still runs, without the torch columns
+    torch = None
+
+JITGRAD = types.SimpleNamespace(name="jitgrad", T=autograd, nn=nn, F=F, optim=optim)
+TORCH = (types.SimpleNamespace(name="torch", T=torch, nn=torch.nn, F=torch.nn.functional,
+                               optim=torch.optim) if torch is not None else None)
+
+
+# ---- the models: one definition, either library (``L`` holds its namespaces) -----------
+def char_mlp(L, vocab=27, block=3, emb=10, hidden=200):
+    class CharMLP(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = L.nn.Embedding(vocab, emb)
+            self.hidden = L.nn.Linear(block * emb, hidden)
+            self.out = L.nn.Linear(hidden, vocab)
+
+        def forward(self, idx):
+            e = self.emb(idx)
+            return self.out(self.hidden(e.view(e.shape[0], -1)).tanh())
+    return CharMLP()
+
+
+def bigram(L, vocab=65):
+    class Bigram(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = L.nn.Embedding(vocab, vocab)
+
+        def forward(self, idx):
+            return self.table(idx)
+    return Bigram()
+
+
+def char_gru(L, vocab=65, emb=16, hidden=64):
+    class CharGRU(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = L.nn.Embedding(vocab, emb)
+            self.gru = L.nn.GRU(emb, hidden, batch_first=True)
+            self.out = L.nn.Linear(hidden, vocab)
+
+        def forward(self, idx):
+            h, _ = self.gru(self.emb(idx))
+            return self.out(h)
+    return CharGRU()
+
+
+def transformer(L, vocab=65, width=64, heads=4, context=32, layers=2):
+    """A GPT-style decoder as written in tutorials: pre-norm blocks, causal attention."""
+    class Attention(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.qkv = L.nn.Linear(width, 3 * width)
+            self.proj = L.nn.Linear(width, width)
+            self.register_buffer("tril", L.T.tril(L.T.ones(context, context)))
+
+        def forward(self, x):
+            B, T, C = x.shape
+            q, k, v = self.qkv(x).split(C, dim=2)
+            q, k, v = (t.view(B, T, heads, C // heads).transpose(1, 2) for t in (q, k, v))
+            att = (q @ k.transpose(-2, -1)) * (1.0 / (C // heads) ** 0.5)
+            att = att.masked_fill(self.tril[:T, :T] == 0, float("-inf")).softmax(-1)
+            y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)
+            return self.proj(y)
+
+    class Block(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln1, self.ln2 = L.nn.LayerNorm(width), L.nn.LayerNorm(width)
+            self.attn = Attention()
+            self.mlp = L.nn.Sequential(L.nn.Linear(width, 4 * width), L.nn.GELU(),
+                                       L.nn.Linear(4 * width, width))
+
+        def forward(self, x):
+            x = x + self.attn(self.ln1(x))
+            return x + self.mlp(self.ln2(x))
+
+    class GPT(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = L.nn.Embedding(vocab, width)
+            self.pos = L.nn.Embedding(context, width)
+            self.blocks = L.nn.Sequential(*[Block() for _ in range(layers)])
+            self.ln = L.nn.LayerNorm(width)
+            self.head = L.nn.Linear(width, vocab)
+
+        def forward(self, idx):
+            T = idx.shape[1]
+            x = self.tok(idx) + self.pos(L.T.arange(T))
+            return self.head(self.ln(self.blocks(x)))
+    return GPT()
+
+
+# name: (model builder, optimizer, lr, input shape, vocabulary (None: float input), get_batch)
+MODELS = {
+    "mnist1d-cnn": (mnist1d_cnn, "Adam", 1e-2, (100, 40), None, False),
+    "mnist1d-mlp": (mnist1d_mlp, "Adam", 1e-2, (100, 40), None, False),
+    "char-mlp": (char_mlp, "SGD", 0.1, (32, 3), 27, False),
+    "bigram": (bigram, "AdamW", 1e-2, (32, 8), 65, True),
+    "char-gru": (char_gru, "Adam", 1e-3, (32, 16), 65, False),
+    "transformer": (transformer, "AdamW", 1e-3, (16, 32), 65, False),
+}
+
+
+def make_step(name, L, compile_fn=None):
+    """A zero-argument training step for model ``name`` on library ``L``; ``compile_fn``
+    (e.g. ``torch.compile``) wraps the part after the batch is prepared."""
+    build, opt_name, lr, shape, vocab, per_step_batch = MODELS[name]
+    L.T.manual_seed(0)
+    rng = np.random.default_rng(0)
+    model = build(L)
+    opt = getattr(L.optim, opt_name)(model.parameters(), lr=lr)
+    per_position = len(shape) == 2 and vocab is not None and name != "char-mlp"
+
+    def train(x, y):
+        logits = model(x)
+        if per_position:  # language models predict every position
+            logits, y = logits.view(-1, logits.shape[-1]), y.view(-1)
+        loss = L.F.cross_entropy(logits, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    if compile_fn is not None:
+        train = compile_fn(train)
+    if per_step_batch:  # the nanoGPT-style get_batch, run every step
+        data = L.T.from_numpy(rng.integers(0, vocab, 100_000))
+        B, T = shape
+
+        def get_batch():
+            ix = L.T.randint(len(data) - T, (B,))
+            x = L.T.stack([data[i:i + T] for i in ix])
+            y = L.T.stack([data[i + 1:i + T + 1] for i in ix])
+            return x, y
+
+        return lambda: train(*get_batch())
+    if vocab is None:
+        x = L.T.from_numpy(rng.standard_normal(shape).astype(np.float32))
+        y = L.T.from_numpy(rng.integers(0, 10, shape[0]))
+    else:
+        x = L.T.from_numpy(rng.integers(0, vocab, shape))
+        y = L.T.from_numpy(rng.integers(0, vocab, shape[0] if name == "char-mlp" else shape))
+    return lambda: train(x, y)
+
+
+def jitgrad_compile():
+    """``autograd.compile`` when it exists (it is being built), else None."""
+    return getattr(autograd, "compile", None)
+
+
+def bench_model(name, rounds, inner, use_torch_compile):
+    """Median ms/step of every available variant, and the compiled variants' first call."""
+    variants = {"jitgrad eager": make_step(name, JITGRAD)}
+    first = {}
+    jc = jitgrad_compile()
+    todo = [("jitgrad compiled", JITGRAD, jc)] if jc is not None else []
+    if TORCH is not None:
+        variants["torch eager"] = make_step(name, TORCH)
+        if use_torch_compile:
+            todo.append(("torch.compile", TORCH, torch.compile))
+    for label, L, fn in todo:
+        step = make_step(name, L, fn)
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            step()  # compiles
+        first[label] = time.perf_counter() - t0
+        variants[label] = step
+    for step in variants.values():  # warm-up: kernels, allocator, torch's caches
+        for _ in range(3):
+            step()
+    times = {k: [] for k in variants}
+    clock = CLOCK[0]
+    for _ in range(rounds):
+        for label, step in variants.items():
+            t0 = clock()
+            for _ in range(inner):
+                step()
+            times[label].append((clock() - t0) / inner)
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}, first
+
+
+# --clock thread: CPU time of the calling thread (time.thread_time) instead of wall time; on a
+# loaded machine it leaves out the time spent preempted. Use it with --threads 1 only (other
+# threads' work is not counted).
+CLOCK = [time.perf_counter]
+
+COLUMNS = ("jitgrad eager", "jitgrad compiled", "torch eager", "torch.compile")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=20, help="interleaved rounds (median over them)")
+    ap.add_argument("--inner", type=int, default=5, help="steps per variant per round")
+    ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset")
+    ap.add_argument("--no-torch-compile", action="store_true",
+                    help="skip torch.compile (it spends ~10-30 s compiling each model)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch and BLAS threads (default: the libraries' own choice; on a "
+                         "loaded machine a thread pool waits for the busy core: use 1)")
+    ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see _tree)")
+    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                    help="thread: CPU time of this thread (with --threads 1; see CLOCK)")
+    args = ap.parse_args()
+    if args.clock == "thread":
+        CLOCK[0] = time.thread_time
+    if args.threads:
+        set_threads(args.threads)
+    from autograd import kernels
+    kernels.warmup(("float32",))
+    names = [m for m in args.models.split(",") if m]
+    print(f"jitgrad from {os.path.dirname(autograd.__file__)}")
+    print(f"torch {torch.__version__ if torch else '-'}, threads "
+          f"{torch.get_num_threads() if torch else '-'}; BLAS threads "
+          f"{args.threads or 'default'}; {args.clock} clock; ms per training step, median of "
+          f"{args.rounds} interleaved rounds x {args.inner} steps")
+    print(f"{'model':12s}" + "".join(f"{c:>18s}" for c in COLUMNS)
+          + "   eager/torch  compiled/torch  compiled/torch.compile")
+    results = {}
+    for name in names:
+        med, first = bench_model(name, args.rounds, args.inner, not args.no_torch_compile)
+        results[name] = (med, first)
+        cells = "".join(f"{med[c]:15.3f} ms" if c in med else f"{'n/a':>18s}" for c in COLUMNS)
+        te, tc, jc = med.get("torch eager"), med.get("torch.compile"), med.get("jitgrad compiled")
+        ratios = [med["jitgrad eager"] / te if te else None, jc / te if jc and te else None,
+                  jc / tc if jc and tc else None]
+        print(f"{name:12s}{cells}   " + "  ".join(f"{r:11.2f}" if r else f"{'n/a':>11s}"
+                                                   for r in ratios), flush=True)
+    if any(first for _, first in results.values()):
+        print("\nfirst call (compile time), seconds:")
+        for name, (_, first) in results.items():
+            print(f"{name:12s}" + "".join(f"{k} {v:.2f}   " for k, v in first.items()))
+    for name, (med, first) in results.items():
+        te, tc, jc = med.get("torch eager"), med.get("torch.compile"), med.get("jitgrad compiled")
+        if te:
+            goal(f"{name} training step, jitgrad eager / torch eager", med["jitgrad eager"] / te,
+                 "<=", 1.0)
+            if jc:
+                goal(f"{name} training step, jitgrad compiled / torch eager", jc / te, "<=", 0.5)
+        if jc and tc:
+            goal(f"{name} training step, jitgrad compiled / torch.compile", jc / tc, "<=", 1.0)
+    if "mnist1d-cnn" in results and "jitgrad compiled" in results["mnist1d-cnn"][1]:
+        goal("mnist1d-cnn training step, jitgrad compile time (warm Numba cache)",
+             results["mnist1d-cnn"][1]["jitgrad compiled"], "<=", 1.0, " s")
+
+
+if __name__ == "__main__":
+    main()

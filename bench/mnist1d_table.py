@@ -1,0 +1,220 @@
+"""The MNIST-1D paper's results table, reproduced with jitgrad and PyTorch side by side.
+
+Usage:  .venv/bin/python bench/mnist1d_table.py [--seeds 5] [--steps 8000] [--quick]
+                                               [--models logistic,mlp,cnn,gru]
+                                               [--update-results] [--threads 1]
+
+Greydanus (2020), "Scaling down deep learning", reports test accuracies on MNIST-1D of
+logistic regression 32%, MLP 68%, CNN 94%, GRU 91%. This script trains the paper's models
+(bench/_mnist1d.py: the repository's shapes) with the repository's training set-up
+(``train.py``'s ``get_model_args``): Adam, learning rate 1e-2, no weight decay, batch 100
+taken in order (``x[(step * 100) % 4000:][:100]``), 8000 steps, cross-entropy, float32;
+the dataset is generated locally by ``mnist1d``'s ``make_dataset(get_dataset_args())``.
+Every model is trained for each seed with jitgrad and with torch, alternately (so load
+from other processes hits both alike); the initialisations come from each library's own
+generator, so seed k is a different draw in each, and the comparison is between the
+distributions: test accuracy after the last step, mean +- sd over seeds, and the training
+wall time per run (the periodic test evaluations for the curves are not timed).
+
+Prints a Markdown table (lines starting ``MD|``, which bench/run_all.py copies into
+RESULTS.md as Markdown) and writes bench/mnist1d_table.png (accuracy per model with the
+paper's figures, test-accuracy curves, wall time). ``--update-results`` also replaces the
+MNIST-1D section of bench/RESULTS.md. ``--quick``: 2 seeds x 1000 steps (a smoke run).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import types
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+
+import autograd  # noqa: E402
+import nn  # noqa: E402
+import nn.functional as F  # noqa: E402
+import optim  # noqa: E402
+from _goals import set_threads  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _mnist1d import MODELS, dataset  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+PAPER = {"logistic": 32, "mlp": 68, "cnn": 94, "gru": 91}  # test accuracy, %, Greydanus 2020
+LIBS = {"jitgrad": types.SimpleNamespace(T=autograd, nn=nn, F=F, optim=optim)}
+if torch is not None:
+    LIBS["torch"] = types.SimpleNamespace(T=torch, nn=torch.nn, F=torch.nn.functional,
+                                          optim=torch.optim)
+SECTION = "## MNIST-1D: the paper's table, jitgrad and torch"
+
+
+def train(L, model_name, seed, data, steps, eval_every, lr=1e-2, batch=100):
+    """Train one model; returns (final test accuracy %, training seconds, [(step, acc)])."""
+    L.T.manual_seed(seed)
+    model = MODELS[model_name](L)
+    opt = L.optim.Adam(model.parameters(), lr=lr, weight_decay=0)
+    x, y, xt, yt = (L.T.from_numpy(a) for a in data)
+
+    def test_accuracy():
+        with L.T.no_grad():
+            pred = model(xt).argmax(-1)
+        return 100.0 * float((pred == yt).float().mean())
+
+    curve, elapsed = [], 0.0
+    t0 = time.perf_counter()
+    for step in range(steps + 1):  # steps + 1 updates, like the paper's loop
+        i = (step * batch) % len(x)
+        loss = L.F.cross_entropy(model(x[i:i + batch]), y[i:i + batch])
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        if step % eval_every == 0 or step == steps:
+            elapsed += time.perf_counter() - t0
+            curve.append((step, test_accuracy()))
+            t0 = time.perf_counter()
+    elapsed += time.perf_counter() - t0
+    return curve[-1][1], elapsed, curve
+
+
+def run(models, seeds, steps, eval_every):
+    data = dataset()
+    results = {}  # (model, lib) -> list of (acc, seconds, curve)
+    for m in models:
+        for seed in range(seeds):
+            for lib, L in LIBS.items():
+                acc, secs, curve = train(L, m, seed, data, steps, eval_every)
+                results.setdefault((m, lib), []).append((acc, secs, curve))
+                print(f"{m:9s} seed {seed} {lib:8s} test accuracy {acc:5.1f}%  {secs:6.1f} s",
+                      flush=True)
+    return results
+
+
+def _mean_sd(v):
+    return statistics.mean(v), (statistics.stdev(v) if len(v) > 1 else 0.0)
+
+
+def table(results, models, seeds, steps):
+    libs = list(LIBS)
+    head = ["model", "paper"] + [f"{lib} accuracy" for lib in libs] + [f"{lib} time / run" for lib in libs]
+    lines = [f"{seeds} seeds x {steps} steps each; accuracy: test set after the last step, "
+             "mean ± sd over seeds; time: training wall time per run (mean), ms per step in brackets.",
+             "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for m in models:
+        row = [m, f"{PAPER[m]}%"]
+        for lib in libs:
+            mean, sd = _mean_sd([a for a, _, _ in results[(m, lib)]])
+            row.append(f"{mean:.1f} ± {sd:.1f}%")
+        for lib in libs:
+            secs = statistics.mean([s for _, s, _ in results[(m, lib)]])
+            row.append(f"{secs:.1f} s ({secs / (steps + 1) * 1e3:.2f} ms)")
+        lines.append("| " + " | ".join(row) + " |")
+    if "torch" in LIBS:
+        ratios = [statistics.mean([s for _, s, _ in results[(m, "jitgrad")]])
+                  / statistics.mean([s for _, s, _ in results[(m, "torch")]]) for m in models]
+        lines += ["", "Time ratio jitgrad / torch: " + ", ".join(
+            f"{m} {r:.2f}" for m, r in zip(models, ratios)) + "."]
+    return lines
+
+
+def plot(results, models, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    libs = list(LIBS)
+    colors = {"jitgrad": "tab:blue", "torch": "tab:orange"}
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    ax = axes[0]
+    width = 0.8 / len(libs)
+    for k, lib in enumerate(libs):
+        stats = [_mean_sd([a for a, _, _ in results[(m, lib)]]) for m in models]
+        ax.bar(np.arange(len(models)) + (k - (len(libs) - 1) / 2) * width, [s[0] for s in stats],
+               width, yerr=[s[1] for s in stats], capsize=4, label=lib, color=colors[lib])
+    ax.scatter(np.arange(len(models)), [PAPER[m] for m in models], marker="_", s=900, color="k",
+               zorder=3, label="paper")
+    ax.set_xticks(np.arange(len(models)), models)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title("final test accuracy (mean ± sd over seeds)")
+    ax.legend(loc="upper left")
+    ax = axes[1]
+    for m in models:
+        for lib in libs:
+            curves = np.array([[a for _, a in c] for _, _, c in results[(m, lib)]])
+            steps = [s for s, _ in results[(m, lib)][0][2]]
+            ax.plot(steps, curves.mean(0), color=colors[lib], ls="-" if lib == "jitgrad" else "--",
+                    lw=1.2)
+        ax.annotate(m, (steps[-1], curves.mean(0)[-1]), fontsize=8, xytext=(3, 0),
+                    textcoords="offset points")
+    ax.set_xlabel("step")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("test accuracy during training (mean over seeds;\njitgrad solid, torch dashed)")
+    ax = axes[2]
+    for k, lib in enumerate(libs):
+        secs = [statistics.mean([s for _, s, _ in results[(m, lib)]]) for m in models]
+        ax.bar(np.arange(len(models)) + (k - (len(libs) - 1) / 2) * width, secs, width, label=lib,
+               color=colors[lib])
+    ax.set_xticks(np.arange(len(models)), models)
+    ax.set_yscale("log")
+    ax.set_ylabel("training wall time per run (s)")
+    ax.set_title("time")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def update_results(markdown: str, path=os.path.join(HERE, "RESULTS.md")):
+    """Replace (or append) this script's section of RESULTS.md."""
+    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
+    start = text.find(SECTION)
+    if start >= 0:
+        end = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + markdown + ("" if end < 0 else text[end:])
+    else:
+        text = text.rstrip("\n") + "\n\n" + markdown
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=8000)
+    ap.add_argument("--eval-every", type=int, default=500, help="test-accuracy curve resolution")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--quick", action="store_true", help="2 seeds x 1000 steps")
+    ap.add_argument("--plot", default=os.path.join(HERE, "mnist1d_table.png"))
+    ap.add_argument("--update-results", action="store_true",
+                    help="also write the table into bench/RESULTS.md")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="torch and BLAS threads (default: the libraries' own choice; on a "
+                         "loaded machine a thread pool waits for the busy core: use 1)")
+    args = ap.parse_args()
+    if args.threads:
+        set_threads(args.threads)
+    if args.quick:
+        args.seeds, args.steps, args.eval_every = 2, 1000, 250
+    models = [m for m in args.models.split(",") if m]
+    results = run(models, args.seeds, args.steps, args.eval_every)
+    lines = table(results, models, args.seeds, args.steps)
+    plot(results, models, args.plot)
+    rel = os.path.relpath(args.plot, HERE)
+    lines += ["", f"![MNIST-1D: accuracy, curves, time]({rel})"]
+    print()
+    for line in lines:
+        print("MD|" + line)
+    if args.update_results:
+        update_results("\n".join([SECTION, "", f"`python bench/mnist1d_table.py` "
+                                  f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", ""]
+                                 + lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
