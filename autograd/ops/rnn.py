@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import use_numba
+from .. import dispatch
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
@@ -165,10 +165,7 @@ _CELLS = {
 
 def _kernels(*arrays):
     """autograd.kernels.rnn when the numba backend is on and the arrays suit it, else None."""
-    if not use_numba():
-        return None
-    from ..kernels import rnn
-    return rnn if rnn.supports(*arrays) else None
+    return dispatch.kernels("rnn", *arrays)
 
 
 def _steps(L, reverse):
