@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dispatch
+from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
@@ -383,7 +384,7 @@ def _check(opname, cell, x, states, w_ih, w_hh, b_ih, b_hh, step_dims):
             raise ShapeError(f"hidden{k} has inconsistent hidden_size: got {s.shape[1]}, "
                              f"expected {H}")
     dts = {t._data.dtype for t in tensors if t is not None}
-    if len(dts) > 1 or dts.pop().kind != "f":
+    if len(dts) > 1 or dts.pop().kind not in FLOAT_KINDS:
         names = ", ".join(_TORCH_DTYPE.get(t._data.dtype, str(t._data.dtype))
                           for t in tensors if t is not None)
         raise DTypeError(f"{opname}: expected input, hidden states and weights to have the same "
