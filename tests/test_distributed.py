@@ -307,3 +307,15 @@ def test_single_process_without_mpirun():
     out = subprocess.run([sys.executable, "-c", SINGLETON], capture_output=True, text=True,
                          timeout=120, env=dict(os.environ, PYTHONPATH=ROOT, OMPI_MCA_btl="self,sm"))
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout + out.stderr
+
+
+def test_progress_bars_only_on_rank_0(monkeypatch):
+    import autograd.distributed as dist
+    from autograd.training import progress
+    monkeypatch.setattr(dist, "is_initialized", lambda: True)
+    monkeypatch.setattr(dist, "get_rank", lambda group=None: 1)
+    assert progress(range(3)).disable
+    assert not progress(range(3), disable=False).disable  # an explicit choice wins
+    monkeypatch.setattr(dist, "get_rank", lambda group=None: 0)
+    bar = progress(range(3))
+    assert bar.disable == (not (sys.stderr.isatty()))
