@@ -1,8 +1,10 @@
 """Hyper-parameter search with Optuna: worker processes share one study in a database.
 
     python examples/hpsearch.py --workers 2 --trials 10      # 2 processes, one SQLite file
-    python examples/hpsearch.py --worker --storage postgresql://user:pw@dbhost/hp --trials 20
-                                  # the same command on every machine: one study, many workers
+
+    # several machines, one database server: create the study once, then start workers anywhere
+    python examples/hpsearch.py --workers 0 --storage postgresql://user:pw@dbhost/hp
+    python examples/hpsearch.py --worker --worker-id 3 --storage postgresql://user:pw@dbhost/hp
 
 An MLP on scikit-learn's 8x8 digits; the search tunes the learning rate, the hidden width
 and the weight decay (TPE sampler). After every epoch each trial reports its validation

@@ -256,6 +256,11 @@ def run_rank(outdir):
         got = autograd.zeros(2)
         info["recv_from"] = dist.recv(got)
         out["c/recv"] = got.numpy()
+    solo = dist.new_group([1])  # a group without rank 0: there, calls on it do nothing
+    t = autograd.tensor([5.0 + r])
+    dist.all_reduce(t, group=solo)
+    out["c/subgroup"] = t.numpy()
+    info["subgroup_rank"] = dist.get_rank(solo)
     objs = [None, None]
     dist.all_gather_object(objs, {"rank": r})
     info["objects"] = objs

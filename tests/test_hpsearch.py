@@ -102,3 +102,13 @@ def test_two_workers_share_one_sqlite_study_and_prune(tmp_path):
     assert (out / "optimization_history.png").stat().st_size > 1000
     assert (out / "intermediate_values.png").stat().st_size > 1000
     assert "pruned" in proc.stdout and "best validation accuracy" in proc.stdout
+
+
+def test_plot_study_writes_history_curves_and_importances(tmp_path):
+    from autograd.training import plot_study
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(_objective(epochs=2), n_trials=4)
+    paths = plot_study(study, tmp_path)
+    assert [os.path.basename(p) for p in paths] == [
+        "optimization_history.png", "intermediate_values.png", "param_importances.png"]
+    assert all(os.path.getsize(p) > 1000 for p in paths)

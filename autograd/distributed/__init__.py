@@ -233,6 +233,7 @@ def _abort_on_uncaught_exception(exc_type, exc, tb):
         except Exception:  # a closed stream must not stop the abort
             pass
     if GroupMember.WORLD is not None and GroupMember.WORLD.size() > 1:
+        time.sleep(0.5)  # lets the launcher forward the traceback before it kills the job
         _MPI.COMM_WORLD.Abort(1)
 
 

@@ -92,8 +92,8 @@ class DistributedDataParallel(Module):
         if device_ids or output_device is not None:
             raise ValueError("DistributedDataParallel: jitgrad runs on the CPU; leave device_ids "
                              "and output_device out (one process per rank does the parallelism)")
-        self.process_group = process_group
         self._world_size = dist.get_world_size(process_group)  # (raises if not initialized)
+        self.process_group = dist.group.WORLD if process_group is None else process_group
         self.module = module
         self.device_ids = None
         self.dim = dim
@@ -144,7 +144,7 @@ class DistributedDataParallel(Module):
 
     def _first_rank(self) -> int:
         """The global rank whose copy is authoritative (rank 0 of the group)."""
-        return 0 if self.process_group is None else dist.get_global_rank(self.process_group, 0)
+        return dist.get_global_rank(self.process_group, 0)
 
     def _broadcast_from_first_rank(self, tensors):
         """Copy ``tensors`` from the first rank to all, one broadcast per dtype."""
