@@ -69,7 +69,7 @@ from .serialization import save, load  # noqa: E402,F401
 
 _LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
                     "functional", "func", "cuda", "accelerator", "backends", "mps", "version",
-                    "distributions")
+                    "distributions", "amp")
 
 
 def __getattr__(name):

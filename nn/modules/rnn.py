@@ -26,7 +26,7 @@ import warnings
 
 import autograd
 
-from .. import init
+from .. import functional, init
 from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, pad_packed_sequence
@@ -39,8 +39,9 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 # functions add the hidden projection and apply the gate equations of torch's docs.
 
 def _linear(x, weight, bias):
-    out = autograd.matmul(x, weight.t())
-    return out if bias is None else out + bias
+    # F.linear (x @ W^T + b), so that under autocast the whole projection runs in the low
+    # dtype, as torch's fused RNN kernels do
+    return functional.linear(x, weight, bias)
 
 
 def _rnn_tanh_step(gi, h, w_hh, b_hh):
@@ -236,6 +237,9 @@ class RNNBase(Module):
         """All layers and directions. ``states[k]`` is the initial state of layer/direction k
         (a tensor, or an (h, c) pair for LSTM); returns the last layer's output and the final
         states in the same layout."""
+        # torch's recurrent layers are on autocast's low-precision list as a whole: the
+        # states too run in the low dtype (the products cast x and the weights themselves)
+        states = autograd.amp.cast_to_autocast_dtype(states)
         num_directions = 2 if self.bidirectional else 1
         final = []
         for layer in range(self.num_layers):
