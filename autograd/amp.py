@@ -46,7 +46,9 @@ from .tensor import Tensor
 
 __all__ = ["autocast", "GradScaler", "OptState", "custom_fwd", "custom_bwd",
            "is_autocast_available", "is_autocast_enabled", "get_autocast_dtype",
-           "cast_to_autocast_dtype", "lower_precision", "float32_precision"]
+           "set_autocast_dtype", "set_autocast_enabled", "is_autocast_cpu_enabled",
+           "get_autocast_cpu_dtype", "set_autocast_cpu_dtype", "cast_to_autocast_dtype",
+           "lower_precision", "float32_precision"]
 
 # The active low-precision dtype (None: autocast off), per thread/context like torch's.
 _state = contextvars.ContextVar("autocast_dtype", default=None)
@@ -60,12 +62,45 @@ def is_autocast_available(device_type: str) -> bool:
     return device_type == "cpu"
 
 
-def is_autocast_enabled(device_type: str = "cpu") -> bool:
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """Whether autocast is on for ``device_type`` (like torch, no argument means CUDA, which
+    is never on here)."""
     return device_type == "cpu" and _state.get() is not None
 
 
+# the dtype autocast("cpu") uses when none is given (torch.set_autocast_dtype)
+_default_dtype = [None]
+
+
 def get_autocast_dtype(device_type: str = "cpu"):
-    return _state.get() or _dt.bfloat16
+    """The dtype of the active autocast region, or the one a new region would use."""
+    return _state.get() or _default_dtype[0] or _dt.bfloat16
+
+
+def set_autocast_dtype(device_type: str, dtype) -> None:
+    _default_dtype[0] = _dt.as_dtype(dtype)
+
+
+def set_autocast_enabled(device_type: str, enabled: bool) -> None:
+    """Switch autocast on or off outside a ``with`` block (torch's low-level switch)."""
+    global _open
+    if device_type != "cpu":
+        return
+    _state.set(get_autocast_dtype() if enabled else None)
+    if enabled:
+        _open = max(_open, 1)     # (only a hint that makes the op wrappers look at the state)
+
+
+def is_autocast_cpu_enabled() -> bool:
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype():
+    return get_autocast_dtype("cpu")
+
+
+def set_autocast_cpu_dtype(dtype) -> None:
+    set_autocast_dtype("cpu", dtype)
 
 
 class autocast:
@@ -85,7 +120,7 @@ class autocast:
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type
-        self.fast_dtype = _dt.bfloat16 if dtype is None else _dt.as_dtype(dtype)
+        self.fast_dtype = get_autocast_dtype("cpu") if dtype is None else _dt.as_dtype(dtype)
         self._enabled = bool(enabled)
         if device_type != "cpu":
             warnings.warn(f"User provided device_type of '{device_type}', but jitgrad runs on the "

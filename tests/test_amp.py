@@ -130,6 +130,27 @@ def test_autocast_state_nesting_and_decorator():
         assert autograd.ones(3).prod(dtype=autograd.float64).dtype == autograd.float64
 
 
+def test_torch_top_level_names():
+    # scripts call torch.autocast / torch.is_autocast_enabled / torch.vmap
+    with autograd.autocast("cpu", dtype=autograd.float16):
+        assert autograd.is_autocast_enabled("cpu") and not autograd.is_autocast_enabled()
+        assert autograd.get_autocast_dtype("cpu") == autograd.float16
+        assert autograd.is_autocast_cpu_enabled()
+    autograd.set_autocast_enabled("cpu", True)
+    try:
+        assert (autograd.ones(2, 2) @ autograd.ones(2, 2)).dtype == BF
+    finally:
+        autograd.set_autocast_enabled("cpu", False)
+    assert (autograd.ones(2, 2) @ autograd.ones(2, 2)).dtype == autograd.float32
+    assert autograd.vmap(lambda r: r.sum())(autograd.ones(3, 2)).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_docstring_examples():
+    import doctest
+    res = doctest.testmod(autograd.amp, extraglobs={"autograd": autograd, "nn": nn, "optim": optim})
+    assert res.failed == 0 and res.attempted > 5
+
+
 def test_autocast_warnings_like_torch():
     for kwargs in ({"dtype": autograd.float64}, {"dtype": autograd.float32}):
         with warnings.catch_warnings(record=True) as ours:
