@@ -69,12 +69,24 @@ from .serialization import save, load  # noqa: E402,F401
 
 _LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
                     "functional", "func", "cuda", "accelerator", "backends", "mps", "version",
-                    "distributions")
+                    "distributions", "amp")
+
+
+# torch's top-level names for autocast and vmap live in autograd.amp / autograd.func
+_AMP_NAMES = ("autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_dtype",
+              "set_autocast_enabled", "is_autocast_cpu_enabled", "get_autocast_cpu_dtype",
+              "set_autocast_cpu_dtype")
 
 
 def __getattr__(name):
     if name == "bfloat16":   # created on first use: ml_dtypes is slow to import
         return dtypes.bfloat16
+    if name in _AMP_NAMES:
+        from . import amp
+        return getattr(amp, name)
+    if name == "vmap":
+        from .func import vmap
+        return vmap
     # ``autograd.viz`` / ``autograd.utils.data`` ... import on first use, so that
     # ``import autograd`` stays cheap (no matplotlib, graphviz or numba at import time).
     if name in _LAZY_SUBMODULES:

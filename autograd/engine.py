@@ -25,6 +25,7 @@ from sys import getrefcount as _getrefcount
 
 import numpy as np
 
+from . import amp as _amp
 from .errors import ShapeError
 from .function import _FREED, _NP_QUIET, AccumulateGrad, _anomaly, _np_err
 from .grad_mode import _grad_enabled
@@ -194,6 +195,9 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
     # anomaly mode is the tool that reports them. (NumPy's error state is set through its
     # context variable, as in Op.apply: np.errstate costs ~1.4 us.)
     err_token = _np_err.set(_NP_QUIET)
+    # VJPs are not autocast (with create_graph they call public ops): they follow the
+    # forward's dtypes, as in torch
+    amp_token = _amp._state.set(None) if _amp._open else None
     try:
         for node in order:
             grads = buffers.pop(node, None)
@@ -241,6 +245,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
     finally:
         _np_err.reset(err_token)
         _grad_enabled.reset(token)
+        if amp_token is not None:
+            _amp._state.reset(amp_token)
     return captured
 
 

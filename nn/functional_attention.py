@@ -16,6 +16,9 @@ import math
 import numpy as np
 
 import autograd
+from autograd import amp
+
+from .functional._linear import linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -44,6 +47,7 @@ def _safe_softmax(scores):
     return autograd.where(dead_t, autograd.zeros((), dtype=scores.dtype), probs)
 
 
+@amp.lower_precision
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(Q K^T * scale + mask) V over the last two dims, batched over the leading ones.
@@ -115,11 +119,6 @@ def _repeat_heads(x, groups):
     shape = tuple(x.shape)
     expanded = x.unsqueeze(-3).expand(*shape[:-2], groups, *shape[-2:])
     return expanded.reshape(*shape[:-3], shape[-3] * groups, *shape[-2:])
-
-
-def _linear(x, weight, bias):
-    out = autograd.matmul(x, weight.t())
-    return out if bias is None else out + bias
 
 
 def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
@@ -221,11 +220,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     b_q, b_k, b_v = in_proj_bias.chunk(3) if in_proj_bias is not None else (None, None, None)
     if not use_separate_proj_weight and query is key and key is value:
         # self-attention: one matmul for q, k and v together
-        q, k, v = _linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
+        q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
     else:
-        q = _linear(query, w_q, b_q)
-        k = _linear(key, w_k, b_k)
-        v = _linear(value, w_v, b_v)
+        q = linear(query, w_q, b_q)
+        k = linear(key, w_k, b_k)
+        v = linear(value, w_v, b_v)
 
     # ---- attn_mask to (1 or N*heads, L, S)
     if attn_mask is not None:
@@ -291,7 +290,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         weights = F.dropout(weights, dropout_p, True)
     out = autograd.matmul(weights, v)                                 # (N, heads, L, hd)
     out = out.permute(2, 0, 1, 3).reshape(tgt_len, bsz, embed_dim)
-    out = _linear(out, out_proj_weight, out_proj_bias)
+    out = linear(out, out_proj_weight, out_proj_bias)
 
     if need_weights:
         if average_attn_weights:

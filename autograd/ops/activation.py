@@ -26,6 +26,7 @@ from . import xp as _xp
 from ._util import wrap_dim
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
+from .. import amp as _amp
 
 __all__ = ["softmax", "log_softmax", "one_hot", "gelu", "silu", "elu", "selu", "celu",
            "leaky_relu", "softplus", "mish", "hardtanh", "relu6", "hardsigmoid", "hardswish",
@@ -581,6 +582,7 @@ class Prelu(Op):
         return gx, gw
 
 
+@_amp.lower_precision
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """Parametric ReLU: ``max(0, x) + weight * min(0, x)``, one slope per channel (dim 1)
     or a single shared slope. Differentiable w.r.t. ``weight``.

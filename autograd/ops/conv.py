@@ -37,6 +37,7 @@ from ..tensor import Tensor
 from . import xp as _xp
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
+from .. import amp as _amp
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -430,6 +431,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
     return squeeze(y, 0) if unbatched else y
 
 
+@_amp.lower_precision
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """2-D convolution (cross-correlation) over (N, C, H, W) or unbatched (C, H, W) input.
 
@@ -441,6 +443,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 2)
 
 
+@_amp.lower_precision
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
     """1-D convolution over (N, C, L) or unbatched (C, L) input.
 
@@ -509,6 +512,7 @@ register(OpInfo("conv1d", conv1d, ref=_ref_conv1d, samples=_conv1d_samples, meth
 
 
 # ---- conv_transpose2d ---------------------------------------------------------------------------
+@_amp.lower_precision
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1) -> Tensor:
     """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input), weight of shape
@@ -618,6 +622,7 @@ register(OpInfo("conv_transpose2d", conv_transpose2d, ref=_ref_conv_transpose2d,
                     Sample(rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 2, 2, 2)), None)]))
 
 
+@_amp.lower_precision
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1) -> Tensor:
     """Transposed 1-D convolution over (N, C, L) or (C, L); weight (in_channels,

@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, wrap_dim
 from .registry import OpInfo, Sample, register
+from .. import amp as _amp
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "inner", "einsum",
            "tensordot", "cholesky", "triangular_solve"]
@@ -150,6 +151,7 @@ def _check_matmul(a: Tensor, b: Tensor):
                          f"[{n}, {ka}] but got: [{n}, {kb}].")
 
 
+@_amp.lower_precision
 def matmul(input, other) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics: 1-D @ 1-D is a dot product, a 1-D
     operand acts as a row (left) or column (right) vector, and leading batch dimensions
@@ -170,6 +172,7 @@ def matmul(input, other) -> Tensor:
 _xp.define("matmul", numpy=np.matmul, tensor=matmul)
 
 
+@_amp.lower_precision
 def mm(input, mat2) -> Tensor:
     """Product of two matrices (2-D only; no broadcasting).
 
@@ -187,6 +190,7 @@ def mm(input, mat2) -> Tensor:
     return Mm.apply(a, b)
 
 
+@_amp.lower_precision
 def bmm(input, mat2) -> Tensor:
     """Batched matrix product of two 3-D tensors with the same batch size (no broadcasting).
 
@@ -394,6 +398,7 @@ def _parse_einsum(equation: str, shapes):
     return full, out
 
 
+@_amp._autocast_op(_amp.einsum_policy)
 def einsum(equation: str, *operands) -> Tensor:
     """Einstein summation, e.g. ``'ij,jk->ik'`` (matmul), ``'bij,bjk->bik'``, ``'ii->i'``
     (diagonal), ``'...ij->...ji'``; without ``->`` the output is the subscripts used once,
@@ -460,6 +465,7 @@ register(OpInfo("einsum", einsum, ref=lambda eq, *ops: np.einsum(eq, *ops),
 
 
 # ---- tensordot / inner / outer ------------------------------------------------------------
+@_amp.lower_precision
 def tensordot(a, b, dims=2) -> Tensor:
     """Sum products over ``dims``: an int n (last n dims of ``a`` with first n of ``b``) or
     a pair of dim lists.
@@ -500,6 +506,7 @@ def tensordot(a, b, dims=2) -> Tensor:
     return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
 
 
+@_amp.lower_precision
 def inner(input, other) -> Tensor:
     """Sum of products over the last dimension (a scalar multiple when either is 0-d).
 
@@ -613,6 +620,7 @@ _xp.define("solve_triangular",
            tensor=_solve_triangular)
 
 
+@_amp.float32_precision
 def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
                      unitriangular: bool = False):
     """Solve ``A X = b`` (``A^T X = b`` with ``transpose``) for a triangular ``A``; batched,
@@ -691,6 +699,7 @@ def _not_positive_definite(a):
                        "input is not positive-definite.")
 
 
+@_amp.float32_precision
 def cholesky(input, upper: bool = False) -> Tensor:
     """The Cholesky factor of a symmetric positive-definite matrix (batched): lower ``L``
     with ``input = L @ L.mT``, or upper ``U = L.mT`` with ``upper=True``. Only the lower

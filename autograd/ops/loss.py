@@ -23,6 +23,7 @@ from .elementwise import exp
 from .math import xlogy
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
+from .. import amp as _amp
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -53,6 +54,7 @@ def _pointwise_inputs(input, target, name):
     return target
 
 
+@_amp.float32_precision
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error ``(input - target)**2``.
@@ -70,6 +72,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _reduce(loss, reduction)
 
 
+@_amp.float32_precision
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight=None) -> Tensor:
     """Mean absolute error ``|input - target|``.
@@ -86,6 +89,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return _reduce(loss, reduction)
 
 
+@_amp.float32_precision
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """Quadratic ``0.5 d**2 / beta`` for ``|d| < beta``, linear ``|d| - beta/2`` beyond.
@@ -105,6 +109,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     return _reduce(loss, reduction)
 
 
+@_amp.float32_precision
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight=None) -> Tensor:
     """``0.5 d**2`` for ``|d| < delta``, ``delta (|d| - delta/2)`` beyond (= delta * smooth_l1).
@@ -338,6 +343,7 @@ def _unweighted_targets(t, C, ignore_index):
     return t, float(t.size - ignored)
 
 
+@_amp.float32_precision
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (N, C, ...) at class indices.
@@ -352,6 +358,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     return _nll_from_logp(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 
+@_amp.float32_precision
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                   ignore_index: int = -100, reduce=None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -428,6 +435,7 @@ def _dtype_of(a):
     return a._data.dtype if isinstance(a, Tensor) else a.dtype
 
 
+@_amp.float32_precision
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """BCE of probabilities ``input`` in [0, 1]; logs are clamped at -100 like torch.
@@ -451,6 +459,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(loss, reduction)
 
 
+@_amp.float32_precision
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      size_average=None, reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
@@ -477,6 +486,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     return _reduce(loss, reduction)
 
 
+@_amp.float32_precision
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """KL divergence with ``input`` = log-probabilities: ``target * (log target - input)``.

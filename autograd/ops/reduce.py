@@ -19,6 +19,7 @@ from ..errors import DTypeError
 from ._util import wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
+from .. import amp as _amp
 
 __all__ = ["sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "amax", "amin", "max",
            "min", "argmax", "argmin", "aminmax", "logsumexp", "cumsum", "cumprod", "cummax",
@@ -377,6 +378,7 @@ def _prod_dims(input: Tensor, dims: tuple, keepdim: bool, dtype=None) -> Tensor:
     return Prod.apply(input, dims=dims, keepdim=keepdim, dtype=npdt)
 
 
+@_amp.float32_precision
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product of all elements, or over ``dim``. Bool/int inputs give int64 (like torch).
 

@@ -7,10 +7,12 @@ import autograd
 from autograd import Tensor
 from autograd.errors import ShapeError, DTypeError
 from autograd.ops.vision import take_along
+from autograd import amp
 
 __all__ = ["linear", "bilinear", "embedding", "one_hot"]
 
 
+@amp.lower_precision
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim (weight: (out_features, in_features)).
 

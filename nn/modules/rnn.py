@@ -30,7 +30,7 @@ import warnings
 
 import autograd
 
-from .. import init
+from .. import functional, init
 from ..module import Module
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, pad_packed_sequence
@@ -42,8 +42,9 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 # ``gi`` is the input projection x @ W_ih^T + b_ih of one step.
 
 def _linear(x, weight, bias):
-    out = autograd.matmul(x, weight.t())
-    return out if bias is None else out + bias
+    # F.linear (x @ W^T + b), so that under autocast the whole projection runs in the low
+    # dtype, as torch's fused RNN kernels do
+    return functional.linear(x, weight, bias)
 
 
 def _lstm_proj_step(gi, state, w_hh, b_hh, w_hr):
@@ -261,6 +262,9 @@ class RNNBase(Module):
         """All layers and directions. ``states[k]`` is the initial state of layer/direction k
         (a tensor, or an (h, c) pair for LSTM); returns the last layer's output and the final
         states in the same layout."""
+        # torch's recurrent layers are on autocast's low-precision list as a whole: the
+        # states too run in the low dtype (the products cast x and the weights themselves)
+        states = autograd.amp.cast_to_autocast_dtype(states)
         num_directions = 2 if self.bidirectional else 1
         final = []
         for layer in range(self.num_layers):
