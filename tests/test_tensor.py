@@ -176,6 +176,19 @@ def test_repr_like_torch():
         "tensor([[1., 2.],\n        [3., 4.]])"
 
 
+SCI_CASES = [[0.0, 0.31326, 2.1269, 800.0], [1e-8, 1.0, 2.5], [1e-5, 800.0], [1e9, -3.0],
+             [1e-5, float("inf"), float("nan")]]
+
+
+def test_repr_scientific_keeps_four_digits_like_torch():
+    assert repr(autograd.tensor([1e-5, 800.0])) == "tensor([1.0000e-05, 8.0000e+02])"
+    assert repr(autograd.tensor([0.0, 0.31326, 800.0])) == \
+        "tensor([0.0000e+00, 3.1326e-01, 8.0000e+02])"
+    torch = pytest.importorskip("torch")
+    for values in SCI_CASES:
+        assert repr(autograd.tensor(values)) == repr(torch.tensor(values)), values
+
+
 # ---- NumPy interop -------------------------------------------------------------------------
 def test_array_protocol_and_ufunc_deferral():
     x = autograd.tensor([1.0, 2.0])
