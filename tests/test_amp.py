@@ -324,3 +324,21 @@ def test_custom_fwd_casts_inputs():
     assert y.dtype == autograd.float32
     y.sum().backward()
     assert x.grad.dtype == BF and x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_recurrent_layers_follow_torch_cpu_autocast():
+    """torch's CPU autocast runs LSTM and Elman RNN layers (and rnn_*_cell) in the low dtype
+    but leaves GRU, gru_cell and lstm_cell in float32; jitgrad's fused recurrent ops match."""
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    with torch.autocast("cpu"):
+        want = {name: getattr(torch.nn, name)(4, 5)(torch.tensor(x))[0].dtype
+                for name in ("RNN", "LSTM", "GRU")}
+        want.update({name: getattr(torch.nn, name)(4, 5)(torch.tensor(x[0]))[0].dtype
+                     for name in ("RNNCell", "LSTMCell", "GRUCell")})
+    with autograd.amp.autocast("cpu"):
+        got = {name: getattr(nn, name)(4, 5)(autograd.tensor(x))[0].dtype
+               for name in ("RNN", "LSTM", "GRU")}
+        got.update({name: getattr(nn, name)(4, 5)(autograd.tensor(x[0]))[0].dtype
+                    for name in ("RNNCell", "LSTMCell", "GRUCell")})
+    assert {k: str(v).split(".")[-1] for k, v in got.items()} == \
+        {k: str(v).split(".")[-1] for k, v in want.items()}

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import amp as _amp
 from .. import dispatch
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError, ShapeError
@@ -407,6 +408,7 @@ def _layer(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh, reverse):
     return out[0], out[0, last], out[1, last]
 
 
+@_amp.lower_precision
 def rnn_tanh_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
                    b_hh: Tensor | None = None, reverse: bool = False):
     """One Elman RNN layer (tanh) over a sequence: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T
@@ -423,6 +425,7 @@ def rnn_tanh_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: 
     return _layer("rnn_tanh", "rnn_tanh_layer", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
 
 
+@_amp.lower_precision
 def rnn_relu_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
                    b_hh: Tensor | None = None, reverse: bool = False):
     """``rnn_tanh_layer`` with relu instead of tanh.
@@ -451,6 +454,7 @@ def gru_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tenso
     return _layer("gru", "gru_layer", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
 
 
+@_amp.lower_precision
 def lstm_layer(input: Tensor, hx: Tensor, cx: Tensor, w_ih: Tensor, w_hh: Tensor,
                b_ih: Tensor | None = None, b_hh: Tensor | None = None, reverse: bool = False):
     """One LSTM layer over a sequence (gates i, f, g, o stacked in the weights), one graph
@@ -475,6 +479,7 @@ def _cell(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh):
     return y if c0 is None else (y[0], y[1])
 
 
+@_amp.lower_precision
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
     """One step of an Elman RNN: ``tanh(input W_ih^T + b_ih + hx W_hh^T + b_hh)`` (torch's
@@ -489,6 +494,7 @@ def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
     return _cell("rnn_tanh", "rnn_tanh_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)
 
 
+@_amp.lower_precision
 def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
     """``rnn_tanh_cell`` with relu (torch's ``torch.rnn_relu_cell``).

@@ -262,9 +262,8 @@ class RNNBase(Module):
         """All layers and directions. ``states[k]`` is the initial state of layer/direction k
         (a tensor, or an (h, c) pair for LSTM); returns the last layer's output and the final
         states in the same layout."""
-        # torch's recurrent layers are on autocast's low-precision list as a whole: the
-        # states too run in the low dtype (the products cast x and the weights themselves)
-        states = autograd.amp.cast_to_autocast_dtype(states)
+        # under autocast, the fused layer ops cast their own inputs (autograd/ops/rnn.py:
+        # LSTM and Elman layers run in the low dtype, GRU in float32, as torch's CPU lists)
         num_directions = 2 if self.bidirectional else 1
         final = []
         for layer in range(self.num_layers):
