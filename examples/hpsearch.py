@@ -51,6 +51,8 @@ def parse_args(argv=None):
     ap.add_argument("--lr-low", type=float, default=1e-3)
     ap.add_argument("--lr-high", type=float, default=1.0)
     ap.add_argument("--pruner", choices=["median", "hyperband"], default="median")
+    ap.add_argument("--startup-trials", type=int, default=3,
+                    help="median pruner: finished trials needed before it prunes")
     ap.add_argument("--out", default="out/hpsearch", help="where the plots go")
     ap.add_argument("--worker", action="store_true", help="run one worker in this process")
     ap.add_argument("--worker-id", type=int, default=0)
@@ -68,8 +70,8 @@ def storage(url):
 def pruner(args):
     if args.pruner == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=args.epochs)
-    # prune from the second epoch on, once one trial has finished
-    return optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=1)
+    # prune from the third epoch on, once --startup-trials trials have finished
+    return optuna.pruners.MedianPruner(n_startup_trials=args.startup_trials, n_warmup_steps=2)
 
 
 def work(args, n_trials, label):

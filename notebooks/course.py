@@ -90,8 +90,11 @@ class ImageData(types.SimpleNamespace):
 
 
 def image_datasets(*, root=None, transform=None):
-    """``(train, test)``: the Fashion-MNIST datasets (Debian's ``dataset-fashion-mnist``), or
-    scikit-learn's 8x8 digits when Fashion-MNIST is not installed (a printed note says so)."""
+    """``(train, test)``: the Fashion-MNIST datasets (Debian's ``dataset-fashion-mnist``, or the
+    IDX files in ``root`` or in the folder named by the environment variable
+    ``FASHION_MNIST_ROOT``), or scikit-learn's 8x8 digits when they are not found (a printed
+    note says so)."""
+    root = root or os.environ.get("FASHION_MNIST_ROOT") or None
     try:
         return (datasets.FashionMNIST(root=root, train=True, transform=transform),
                 datasets.FashionMNIST(root=root, train=False, transform=transform))

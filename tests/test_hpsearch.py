@@ -81,10 +81,12 @@ def test_objective_checks_its_arguments():
 def test_two_workers_share_one_sqlite_study_and_prune(tmp_path):
     db = tmp_path / "study.db"
     out = tmp_path / "plots"
-    # a deliberately bad learning-rate range (1e-6 .. 1e-2 for SGD on digits, 3 epochs) after
-    # the coordinator's good baseline trial (lr 0.1): the median pruner must stop some trials
+    # a deliberately bad learning-rate range (1e-6 .. 1e-2 for SGD on digits, 4 epochs) after
+    # the coordinator's good baseline trial (lr 0.1): the median pruner, comparing from the
+    # third epoch on with the finished trials, must stop some trials
     cmd = [sys.executable, os.path.join(ROOT, "examples", "hpsearch.py"), "--workers", "2",
-           "--trials", "3", "--epochs", "3", "--lr-low", "1e-6", "--lr-high", "1e-2",
+           "--trials", "3", "--epochs", "4", "--lr-low", "1e-6", "--lr-high", "1e-2",
+           "--startup-trials", "1",
            "--storage", f"sqlite:///{db}", "--study-name", "t", "--out", str(out)]
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=str(tmp_path))
@@ -98,7 +100,7 @@ def test_two_workers_share_one_sqlite_study_and_prune(tmp_path):
     assert optuna.trial.TrialState.PRUNED in states
     assert study.best_trial.params["lr"] == 0.1 and study.best_value > 0.9
     pruned = [t for t in trials if t.state == optuna.trial.TrialState.PRUNED]
-    assert all(len(t.intermediate_values) < 3 for t in pruned)  # stopped before the last epoch
+    assert all(len(t.intermediate_values) == 3 for t in pruned)  # stopped after epoch 3 of 4
     assert (out / "optimization_history.png").stat().st_size > 1000
     assert (out / "intermediate_values.png").stat().st_size > 1000
     assert "pruned" in proc.stdout and "best validation accuracy" in proc.stdout

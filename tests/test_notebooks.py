@@ -153,7 +153,7 @@ def test_load_images_falls_back_to_digits(tmp_path, capsys):
     assert "300 training and 100 test images of 8x8" in repr(d)
 
 
-def test_load_images_reads_idx_files(tmp_path):
+def test_load_images_reads_idx_files(tmp_path, monkeypatch):
     import gzip
     import struct
     rng = np.random.default_rng(0)
@@ -165,6 +165,11 @@ def test_load_images_reads_idx_files(tmp_path):
             f.write(struct.pack(">BBBBI", 0, 0, 8, 1, n) + (np.arange(n) % 10).astype(np.uint8).tobytes())
     d = course.load_images(root=str(tmp_path))
     assert d.name == "Fashion-MNIST" and d.side == 28 and d.classes[0] == "T-shirt/top"
+    monkeypatch.setenv("FASHION_MNIST_ROOT", str(tmp_path))         # the same files, found by name
+    train, test = course.image_datasets()
+    assert len(train) == 20 and len(test) == 10
+    monkeypatch.setenv("FASHION_MNIST_ROOT", str(tmp_path / "empty"))
+    assert course.load_images().name.startswith("digits")
     assert tuple(d.x_train.shape) == (20, 784) and d.y_test.numpy().tolist() == list(range(10))
 
 
