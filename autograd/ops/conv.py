@@ -1331,7 +1331,22 @@ register(OpInfo("avg_pool1d", avg_pool1d, ref=_ref_avg_pool1d, method=False, fam
 
 # ---- adaptive average pooling (a separable linear map: A x B^T) ---------------------------------
 def _np_separable(x, a, b):
-    return np.matmul(np.matmul(a, x), b.T)
+    """A x B^T over the last two axes. Each row of A or B (and of their transposes) is
+    nonzero on one run of columns only (a window), and only that run is read: a plain matrix
+    product would spread one nan or inf in x to every output (0 * nan is nan); torch's pools
+    keep it in its own windows."""
+    return _banded_apply(_banded_apply(x, a, -2), b, -1)
+
+
+def _banded_apply(x, m, axis):
+    xs = np.moveaxis(x, axis, -1)
+    out = np.zeros(xs.shape[:-1] + (m.shape[0],), np.result_type(x, m))
+    for i, row in enumerate(m):
+        nz = np.flatnonzero(row)
+        if nz.size:
+            s, e = nz[0], nz[-1] + 1
+            out[..., i] = xs[..., s:e] @ row[s:e]
+    return np.moveaxis(out, -1, axis)
 
 
 class AdaptiveAvgPool2D(Op):
