@@ -880,7 +880,7 @@ def _pool_input(input, opname, nd):
 # ---- gather / scatter-add by constant flat indices (max pools) --------------------------------
 def _np_gather_flat(x, index):
     k = dispatch.kernels("pooling", x)
-    if k is not None:
+    if k is not None and index.size:  # (an empty batch has no planes to reshape into)
         planes = x.shape[0] * x.shape[1]
         out = np.empty(index.shape, x.dtype)
         k.gather_flat(np.ascontiguousarray(x).reshape(planes, -1),
@@ -894,7 +894,7 @@ def _np_gather_flat(x, index):
 def _np_scatter_add_flat(g, index, in_shape):
     """out[n, c].flat[index[n, c, k]] += g[n, c, k], with repeated indices accumulating."""
     k = dispatch.kernels("pooling", g)
-    if k is not None:
+    if k is not None and g.size:  # (an empty batch has no planes to reshape into)
         planes = in_shape[0] * in_shape[1]
         out = np.zeros(in_shape, g.dtype)
         k.scatter_add_flat(np.ascontiguousarray(g).reshape(planes, -1),
@@ -956,9 +956,21 @@ _xp.define("scatter_add_flat", numpy=_np_scatter_add_flat,
 
 
 # ---- max pooling --------------------------------------------------------------------------------
+def _pool_argmax(a, axis):
+    """argmax as torch's pools take it: the first maximum, but the *last* NaN (its loop
+    replaces the best value by every NaN it meets; torch.argmax keeps the first NaN)."""
+    arg = np.argmax(a, axis=axis)
+    nan = np.isnan(a)
+    if nan.any():
+        last = a.shape[axis] - 1 - np.argmax(np.flip(nan, axis), axis=axis)
+        arg = np.where(nan.any(axis=axis), last, arg)
+    return arg
+
+
 def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
-    """Values and flat (h * W + w) indices of each window's maximum (first one on ties; NaN
-    wins, like torch). Padding is -inf so it is never chosen over a real element."""
+    """Values and flat (h * W + w) indices of each window's maximum (the first one on ties;
+    a NaN wins, the last NaN if there are several, like torch's pools). Padding is -inf so it
+    is never chosen over a real element."""
     n, c, h, w = x.shape
     k = dispatch.kernels("pooling", x)
     if k is not None:  # numba backend: one pass, no window copy
@@ -973,7 +985,7 @@ def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
     win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)   # (N, C, kh, kw, Ho, Wo)
     kh, kw, ho, wo = win.shape[2:]
     flat = win.reshape(n, c, kh * kw, ho, wo)
-    arg = np.argmax(flat, axis=2)                                      # (N, C, Ho, Wo)
+    arg = _pool_argmax(flat, axis=2)                                   # (N, C, Ho, Wo)
     values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
     ki, kj = np.divmod(arg, kw)
     rows = np.arange(ho).reshape(-1, 1) * stride[0] + ki * dilation[0] - pads[0][0]
@@ -1114,7 +1126,7 @@ def _adaptive_max_pool2d_indices_np(x, out_hw):
     for a in range(out_hw[0]):
         for b in range(out_hw[1]):
             win = x[:, :, hs[a]:he[a], ws[b]:we[b]]
-            arg = np.argmax(win.reshape(n, c, -1), axis=2)
+            arg = _pool_argmax(win.reshape(n, c, -1), axis=2)
             r, q = np.divmod(arg, we[b] - ws[b])
             idx[:, :, a, b] = (r + hs[a]) * w + q + ws[b]
     return idx

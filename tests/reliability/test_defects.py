@@ -318,3 +318,31 @@ def test_triangular_solve_with_a_zero_pivot_gives_inf_like_torch():
 def test_lgamma_at_minus_infinity_and_near_zero_like_torch():
     x = autograd.tensor([-np.inf, -4.94e-324, 4.94e-324, 0.0], dtype=autograd.float64)
     np.testing.assert_allclose(autograd.lgamma(x).numpy(), [np.inf, 744.4400719, 744.4400719, np.inf])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_max_pools_pick_the_last_nan_like_torch(backend):
+    x = autograd.tensor([[[[1.0, np.nan, 3.0], [np.nan, 2.0, 5.0], [0.0, 1.0, np.nan]]]])
+    with autograd.backend(backend):
+        assert autograd.max_pool2d(x, 3, return_indices=True)[1].tolist() == [[[[8]]]]
+        assert autograd.adaptive_max_pool2d(x, 1, return_indices=True)[1].tolist() == [[[[8]]]]
+        y = autograd.tensor([[[1.0, np.nan, 2.0, np.nan, 3.0]]])
+        assert autograd.max_pool1d(y, 5, return_indices=True)[1].tolist() == [[[3]]]
+    assert autograd.argmax(autograd.tensor([1.0, np.nan, 2.0, np.nan])).item() == 1  # torch.argmax: the first
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_max_pool_backward_of_an_empty_batch(backend):
+    with autograd.backend(backend):
+        for pool, shape in ((autograd.max_pool2d, (0, 1, 2, 2)), (autograd.max_pool1d, (0, 1, 2))):
+            x = autograd.zeros(*shape, requires_grad=True)
+            pool(x, 2).sum().backward()  # ValueError: cannot reshape array of size 0
+            assert x.grad.shape == x.shape
+
+
+def test_addcdiv_divides_last_like_torch():
+    x = autograd.tensor([-1e30, 1.0])
+    t1 = autograd.tensor([1.4e-45, 1.0])   # 0.5 * t1 underflows to 0 ...
+    t2 = autograd.tensor([-0.0, 3.0])       # ... and 0 / -0 is nan in torch
+    out = autograd.addcdiv(x, t1, t2, value=0.5).numpy()
+    assert np.isnan(out[0]) and out[1] == np.float32(1.0) + np.float32(0.5) * np.float32(1.0) / np.float32(3.0)

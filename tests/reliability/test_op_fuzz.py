@@ -287,6 +287,8 @@ def test_op_fuzz(name, data):
     # and equals finite differences along a random direction (float64, finite results)
     if dtype != np.float64 or not all(np.all(np.isfinite(o.detach().numpy())) for o in outs):
         return
+    if not all(np.all(np.isfinite(g.numpy())) for g in grads if g is not None):
+        return  # a point where the op has no derivative (std at 0 ...): nan, as in torch
     _directional_check(info, sample, values, ins, grads, ws)
 
 
