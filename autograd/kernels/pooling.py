@@ -36,7 +36,8 @@ def maxpool2d_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out, idx):
                         c = b * sw + j * dw - pw
                         cc = min(max(c, 0), w - 1)
                         v = x[p, r, c] if (0 <= r < h and 0 <= c < w) else -math.inf
-                        if best_i < 0 or v > best or (v != v and best == best):
+                        # every NaN replaces the best so far: the last NaN wins, as in torch
+                        if best_i < 0 or v > best or v != v:
                             best = v
                             best_i = rc * w + cc
                 out[p, a, b] = best

@@ -886,7 +886,7 @@ def _pool_input(input, opname, nd):
 # ---- gather / scatter-add by constant flat indices (max pools) --------------------------------
 def _np_gather_flat(x, index):
     k = dispatch.kernels("pooling", x)
-    if k is not None:
+    if k is not None and index.size:  # (an empty batch has no planes to reshape into)
         planes = x.shape[0] * x.shape[1]
         out = np.empty(index.shape, x.dtype)
         k.gather_flat(np.ascontiguousarray(x).reshape(planes, -1),
@@ -900,7 +900,7 @@ def _np_gather_flat(x, index):
 def _np_scatter_add_flat(g, index, in_shape):
     """out[n, c].flat[index[n, c, k]] += g[n, c, k], with repeated indices accumulating."""
     k = dispatch.kernels("pooling", g)
-    if k is not None:
+    if k is not None and g.size:  # (an empty batch has no planes to reshape into)
         planes = in_shape[0] * in_shape[1]
         out = np.zeros(in_shape, g.dtype)
         k.scatter_add_flat(np.ascontiguousarray(g).reshape(planes, -1),
@@ -962,9 +962,21 @@ _xp.define("scatter_add_flat", numpy=_np_scatter_add_flat,
 
 
 # ---- max pooling --------------------------------------------------------------------------------
+def _pool_argmax(a, axis):
+    """argmax as torch's pools take it: the first maximum, but the *last* NaN (its loop
+    replaces the best value by every NaN it meets; torch.argmax keeps the first NaN)."""
+    arg = np.argmax(a, axis=axis)
+    nan = np.isnan(a)
+    if nan.any():
+        last = a.shape[axis] - 1 - np.argmax(np.flip(nan, axis), axis=axis)
+        arg = np.where(nan.any(axis=axis), last, arg)
+    return arg
+
+
 def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
-    """Values and flat (h * W + w) indices of each window's maximum (first one on ties; NaN
-    wins, like torch). Padding is -inf so it is never chosen over a real element."""
+    """Values and flat (h * W + w) indices of each window's maximum (the first one on ties;
+    a NaN wins, the last NaN if there are several, like torch's pools). Padding is -inf so it
+    is never chosen over a real element."""
     n, c, h, w = x.shape
     k = dispatch.kernels("pooling", x)
     if k is not None:  # numba backend: one pass, no window copy
@@ -979,7 +991,7 @@ def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
     win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)   # (N, C, kh, kw, Ho, Wo)
     kh, kw, ho, wo = win.shape[2:]
     flat = win.reshape(n, c, kh * kw, ho, wo)
-    arg = np.argmax(flat, axis=2)                                      # (N, C, Ho, Wo)
+    arg = _pool_argmax(flat, axis=2)                                   # (N, C, Ho, Wo)
     values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
     ki, kj = np.divmod(arg, kw)
     rows = np.arange(ho).reshape(-1, 1) * stride[0] + ki * dilation[0] - pads[0][0]
@@ -1120,7 +1132,7 @@ def _adaptive_max_pool2d_indices_np(x, out_hw):
     for a in range(out_hw[0]):
         for b in range(out_hw[1]):
             win = x[:, :, hs[a]:he[a], ws[b]:we[b]]
-            arg = np.argmax(win.reshape(n, c, -1), axis=2)
+            arg = _pool_argmax(win.reshape(n, c, -1), axis=2)
             r, q = np.divmod(arg, we[b] - ws[b])
             idx[:, :, a, b] = (r + hs[a]) * w + q + ws[b]
     return idx
@@ -1337,7 +1349,22 @@ register(OpInfo("avg_pool1d", avg_pool1d, ref=_ref_avg_pool1d, method=False, fam
 
 # ---- adaptive average pooling (a separable linear map: A x B^T) ---------------------------------
 def _np_separable(x, a, b):
-    return np.matmul(np.matmul(a, x), b.T)
+    """A x B^T over the last two axes. Each row of A or B (and of their transposes) is
+    nonzero on one run of columns only (a window), and only that run is read: a plain matrix
+    product would spread one nan or inf in x to every output (0 * nan is nan); torch's pools
+    keep it in its own windows."""
+    return _banded_apply(_banded_apply(x, a, -2), b, -1)
+
+
+def _banded_apply(x, m, axis):
+    xs = np.moveaxis(x, axis, -1)
+    out = np.zeros(xs.shape[:-1] + (m.shape[0],), np.result_type(x, m))
+    for i, row in enumerate(m):
+        nz = np.flatnonzero(row)
+        if nz.size:
+            s, e = nz[0], nz[-1] + 1
+            out[..., i] = xs[..., s:e] @ row[s:e]
+    return np.moveaxis(out, -1, axis)
 
 
 class AdaptiveAvgPool2D(Op):

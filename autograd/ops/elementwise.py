@@ -955,7 +955,9 @@ class Addcdiv(Op):
     def forward(ctx, x, t1, t2, value):
         ctx.save_for_backward(t1, t2)
         ctx.value = value
-        return (x + value * (t1 / t2)).astype(x.dtype, copy=False)
+        # torch's order, (value * t1) / t2: value * (t1 / t2) rounds differently, and gives
+        # -inf where torch has nan when value * t1 underflows to 0 and t2 is 0
+        return (x + value * t1 / t2).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g, xp):

@@ -585,6 +585,24 @@ def _triangle(a: np.ndarray, upper: bool, unitriangular: bool) -> np.ndarray:
     return tri
 
 
+def _np_solve_triangular(a, b, upper, unitriangular):
+    """Substitution, row by row (vectorised over batches and right-hand sides), as BLAS trsm
+    does: a zero on the diagonal gives inf/nan like torch, not an error (an LU solve would
+    refuse the singular matrix)."""
+    n = a.shape[-1]
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + b.shape[-2:]
+    a = np.broadcast_to(a, shape[:-2] + a.shape[-2:])
+    x = np.array(np.broadcast_to(b, shape), dtype=np.result_type(a, b))
+    rows = range(n - 1, -1, -1) if upper else range(n)
+    for i in rows:
+        done = slice(i + 1, n) if upper else slice(0, i)
+        if (upper and i < n - 1) or (not upper and i > 0):
+            x[..., i, :] -= np.einsum("...j,...jk->...k", a[..., i, done], x[..., done, :])
+        if not unitriangular:
+            x[..., i, :] /= a[..., i, i, None]
+    return x
+
+
 class SolveTriangular(Op):
     """X = A^-1 B for a triangular A (only its ``upper``/lower triangle is read; with
     ``unitriangular`` its diagonal is taken as ones). Backward: gB = A^-T g (a triangular
@@ -594,7 +612,7 @@ class SolveTriangular(Op):
     def forward(ctx, a, b, upper, unitriangular):
         ctx.upper, ctx.unitriangular = upper, unitriangular
         ctx.a_shape, ctx.b_shape = a.shape, b.shape
-        x = np.linalg.solve(_triangle(a, upper, unitriangular), b)
+        x = _np_solve_triangular(a, b, upper, unitriangular)
         ctx.save_for_backward(a, x)
         return x
 
@@ -616,7 +634,7 @@ def _solve_triangular(a, b, upper, unitriangular=False) -> Tensor:
 
 
 _xp.define("solve_triangular",
-           numpy=lambda a, b, upper, unit: np.linalg.solve(_triangle(a, upper, unit), b),
+           numpy=_np_solve_triangular,
            tensor=_solve_triangular)
 
 

@@ -744,7 +744,11 @@ class Lgamma(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return _np_special("gammaln", x)
+        # As C's lgamma and torch: lgamma(-inf) is +inf (SciPy says -inf), and near 0, where
+        # Gamma(x) ~ 1/x, it is -log|x| (SciPy overflows to inf for float64 subnormals)
+        out = _np_special("gammaln", x)
+        out = np.where(np.abs(x) < 1e-200, -np.log(np.abs(x)), out)
+        return np.where(np.isneginf(x), np.inf, out).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g, xp):

@@ -5,6 +5,7 @@ restores them as size-1 dimensions (if ``keepdim=False`` removed them), then exp
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -417,6 +418,19 @@ def _correction(opname, unbiased, correction):
     return 1 if unbiased is None or unbiased else 0
 
 
+def _var64(x, dims, keepdim, dof):
+    """The variance accumulated in float64 (as torch's CPU kernels do): the squares of large
+    float32 values must not overflow before the division (std of 1e30s is 1e30, not inf)."""
+    x64 = x.astype(np.float64, copy=False)
+    d = x64 - (np.mean(x64, axis=dims, keepdims=True) if x.size else x64)
+    return np.sum(d * d, axis=dims, keepdims=keepdim) / _builtin_max(dof, 0)
+
+
+def _centered(x, dims, xp):
+    # an empty input has an empty gradient: no mean of nothing (NumPy would warn)
+    return x - xp.mean(x, dims, True) if math.prod(x.shape) else x
+
+
 class Var(Op):
     """sum((x - mean)**2) / (N - correction); d/dx = 2 (x - mean) / (N - correction)."""
 
@@ -424,9 +438,7 @@ class Var(Op):
     def forward(ctx, x, dims, keepdim, correction):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.dof = dof = _count(x.shape, dims) - correction
-        d = x - (np.mean(x, axis=dims, keepdims=True) if x.size else x)
-        out = np.asarray(np.sum(d * d, axis=dims, keepdims=keepdim) / _builtin_max(dof, 0),
-                         dtype=x.dtype)
+        out = np.asarray(_var64(x, dims, keepdim, dof), dtype=x.dtype)
         ctx.save_for_backward(x)
         return out
 
@@ -435,7 +447,7 @@ class Var(Op):
         (x,) = ctx.saved_tensors
         g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
         scale = 2.0 / ctx.dof if ctx.dof > 0 else float("inf")
-        return g_full * (x - xp.mean(x, ctx.dims, True)) * scale
+        return g_full * _centered(x, ctx.dims, xp) * scale
 
 
 class Std(Op):
@@ -445,9 +457,7 @@ class Std(Op):
     def forward(ctx, x, dims, keepdim, correction):
         ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         ctx.dof = dof = _count(x.shape, dims) - correction
-        d = x - (np.mean(x, axis=dims, keepdims=True) if x.size else x)
-        var = np.sum(d * d, axis=dims, keepdims=keepdim) / _builtin_max(dof, 0)
-        out = np.sqrt(np.asarray(var, dtype=x.dtype))
+        out = np.asarray(np.sqrt(_var64(x, dims, keepdim, dof)), dtype=x.dtype)
         ctx.save_for_backward(x, out)
         return out
 
@@ -456,7 +466,7 @@ class Std(Op):
         x, out = ctx.saved_tensors
         shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
         g_full = xp.unreduce(g, shape, dims, keepdim)
-        return g_full * (x - xp.mean(x, dims, True)) / (
+        return g_full * _centered(x, dims, xp) / (
             xp.unreduce(out, shape, dims, keepdim) * float(ctx.dof))
 
 

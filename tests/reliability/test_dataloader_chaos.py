@@ -279,3 +279,85 @@ def test_tensor_pickle_round_trip_keeps_class_and_flags():
     m = nn.Linear(2, 1)
     m2 = pickle.loads(pickle.dumps(m))
     assert [q.tolist() for q in m2.parameters()] == [q.tolist() for q in m.parameters()]
+
+
+# ---- more chaos: failing init, external kills, interrupts, a killed parent --------------------------
+def failing_init(worker_id):
+    if worker_id == 1:
+        raise OSError("cannot open the shard")
+
+
+@pytest.mark.timeout(60)
+def test_failing_worker_init_fn_raises_its_error():
+    t0 = time.monotonic()
+    with pytest.raises(OSError, match="(?s)Caught OSError in DataLoader worker process 1.*cannot open the shard"):
+        list(DataLoader(Plain(), batch_size=2, num_workers=2, worker_init_fn=failing_init))
+    assert time.monotonic() - t0 < 10
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_worker_killed_from_outside_raises_promptly(sig):
+    it = iter(DataLoader(Slow(400), batch_size=2, num_workers=2, timeout=30))
+    next(it)
+    victim = children()[0][0]
+    os.kill(victim, sig)
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError, match=rf"DataLoader worker \(pid\(s\) {victim}\) exited unexpectedly"):
+        for _ in it:
+            pass
+    assert time.monotonic() - t0 < 5  # noticed by polling, long before the 30 s timeout
+
+
+@pytest.mark.timeout(60)
+def test_keyboard_interrupt_while_waiting_stops_the_workers():
+    import _thread
+    loader = DataLoader(Hanging(), batch_size=2, num_workers=2)
+    it = iter(loader)
+    next(it)
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        next(it)  # waits for a batch that never comes
+    timer.join()
+    assert time.monotonic() - t0 < 5 and children() == []
+    assert [b.tolist() for b in DataLoader(Plain(4), batch_size=2, num_workers=2)] == [[0, 1], [2, 3]]
+
+
+ORPHAN = textwrap.dedent("""
+    import os, time
+    import numpy as np
+    from autograd.utils.data import DataLoader, Dataset
+
+    class Slow(Dataset):
+        def __len__(self):
+            return 10_000
+        def __getitem__(self, i):
+            time.sleep(0.05)
+            return np.float32(i)
+
+    it = iter(DataLoader(Slow(), batch_size=2, num_workers=2))
+    next(it)
+    print("ready", flush=True)
+    time.sleep(60)
+""")
+
+
+@pytest.mark.timeout(60)
+def test_workers_exit_when_the_main_process_is_killed():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout.readline().strip() == "ready"
+    pids = [pid for pid, _ in children(proc.pid)]
+    assert len(pids) == 2
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in pids if os.path.exists(f"/proc/{p}") and
+                 open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert alive == [], "workers outlived their killed parent"

@@ -278,3 +278,71 @@ def test_conv2d_blocks_equal_one_block(monkeypatch, backend):
             for other in results[1:]:
                 for a, b in zip(results[0], other):
                     np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+
+
+# ---- found by the op fuzzer (test_op_fuzz.py) -------------------------------------------------------
+@pytest.mark.parametrize("name", ["var", "std", "var_mean", "std_mean"])
+@pytest.mark.parametrize("shape,dim", [((0, 0), None), ((0, 3), 0), ((2, 0, 3), 1)])
+def test_var_std_backward_of_empty_input_is_quiet(name, shape, dim):
+    x = autograd.zeros(*shape, requires_grad=True)
+    with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+        out = getattr(autograd, name)(x) if dim is None else getattr(autograd, name)(x, dim)
+    outs = out if isinstance(out, tuple) else (out,)
+    sum(o.sum() for o in outs).backward()  # RuntimeWarning 'Mean of empty slice' escaped
+    assert x.grad.shape == x.shape
+
+
+def test_std_of_large_float32_values_does_not_overflow():
+    x = autograd.tensor([[1.0, -1e30, 2.0], [1e30, 1e30, 1.0]])
+    np.testing.assert_allclose(autograd.std(x, 1).numpy(), [5.773503e29, 5.773503e29], rtol=1e-6)
+    assert autograd.var(x, 1).numpy().tolist() == [np.inf, np.inf]  # 3.3e59 overflows float32, as torch
+
+
+def test_adaptive_avg_pool_keeps_nan_and_inf_in_their_windows():
+    x = np.arange(2 * 6 * 8, dtype=np.float32).reshape(1, 2, 6, 8)
+    x[0, 0, 0, 0], x[0, 1, 5, 7] = np.nan, np.inf
+    out = autograd.adaptive_avg_pool2d(autograd.tensor(x), (2, 2)).numpy()
+    assert np.isnan(out[0, 0, 0, 0]) and np.isfinite(out[0, 0]).sum() == 3
+    assert np.isposinf(out[0, 1, 1, 1]) and np.isfinite(out[0, 1]).sum() == 3
+    out1 = autograd.adaptive_avg_pool1d(autograd.tensor(x[0, :, 0]), 4).numpy()
+    assert np.isnan(out1[0, 0]) and np.isfinite(out1).sum() == 7
+
+
+def test_triangular_solve_with_a_zero_pivot_gives_inf_like_torch():
+    A = autograd.tensor([[2.0, 1.0], [0.0, 0.0]])
+    b = autograd.tensor([[3.0], [4.0]])
+    assert autograd.triangular_solve(b, A).solution.tolist() == [[-np.inf], [np.inf]]
+    assert autograd.triangular_solve(b, A, upper=False).solution.tolist() == [[1.5], [np.inf]]
+
+
+def test_lgamma_at_minus_infinity_and_near_zero_like_torch():
+    x = autograd.tensor([-np.inf, -4.94e-324, 4.94e-324, 0.0], dtype=autograd.float64)
+    np.testing.assert_allclose(autograd.lgamma(x).numpy(), [np.inf, 744.4400719, 744.4400719, np.inf])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_max_pools_pick_the_last_nan_like_torch(backend):
+    x = autograd.tensor([[[[1.0, np.nan, 3.0], [np.nan, 2.0, 5.0], [0.0, 1.0, np.nan]]]])
+    with autograd.backend(backend):
+        assert autograd.max_pool2d(x, 3, return_indices=True)[1].tolist() == [[[[8]]]]
+        assert autograd.adaptive_max_pool2d(x, 1, return_indices=True)[1].tolist() == [[[[8]]]]
+        y = autograd.tensor([[[1.0, np.nan, 2.0, np.nan, 3.0]]])
+        assert autograd.max_pool1d(y, 5, return_indices=True)[1].tolist() == [[[3]]]
+    assert autograd.argmax(autograd.tensor([1.0, np.nan, 2.0, np.nan])).item() == 1  # torch.argmax: the first
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_max_pool_backward_of_an_empty_batch(backend):
+    with autograd.backend(backend):
+        for pool, shape in ((autograd.max_pool2d, (0, 1, 2, 2)), (autograd.max_pool1d, (0, 1, 2))):
+            x = autograd.zeros(*shape, requires_grad=True)
+            pool(x, 2).sum().backward()  # ValueError: cannot reshape array of size 0
+            assert x.grad.shape == x.shape
+
+
+def test_addcdiv_divides_last_like_torch():
+    x = autograd.tensor([-1e30, 1.0])
+    t1 = autograd.tensor([1.4e-45, 1.0])   # 0.5 * t1 underflows to 0 ...
+    t2 = autograd.tensor([-0.0, 3.0])       # ... and 0 / -0 is nan in torch
+    out = autograd.addcdiv(x, t1, t2, value=0.5).numpy()
+    assert np.isnan(out[0]) and out[1] == np.float32(1.0) + np.float32(0.5) * np.float32(1.0) / np.float32(3.0)
