@@ -1,6 +1,7 @@
 """Adadelta (mirrors ``torch.optim.Adadelta``)."""
+from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
 
 
 class Adadelta(Optimizer):
@@ -15,7 +16,6 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        _check_flags(differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= rho <= 1.0:
@@ -44,6 +44,8 @@ class Adadelta(Optimizer):
                 square_avgs.append(_array(st["square_avg"]))
                 acc_deltas.append(_array(st["acc_delta"]))
                 steps.append(_array(st["step"]))
+            if self._differentiable_step(group, params, D.adadelta):
+                continue
             F.adadelta([_array(p) for p in params], [_array(p.grad) for p in params], square_avgs,
                        acc_deltas, steps, lr=group["lr"], rho=group["rho"], eps=group["eps"],
                        weight_decay=group["weight_decay"], maximize=group["maximize"],

@@ -3,8 +3,9 @@ import numpy as np
 
 from autograd import Tensor
 
+from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_flags, _new_step
+from .optimizer import Optimizer, _array, _new_step
 
 
 class Adagrad(Optimizer):
@@ -19,7 +20,6 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        _check_flags(differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= lr_decay:
@@ -47,6 +47,8 @@ class Adagrad(Optimizer):
             params = self._with_grad(group)
             sums = [_array(self.state[p]["sum"]) for p in params]
             steps = [_array(self.state[p]["step"]) for p in params]
+            if self._differentiable_step(group, params, D.adagrad):
+                continue
             F.adagrad([_array(p) for p in params], [_array(p.grad) for p in params], sums, steps,
                       lr=group["lr"], weight_decay=group["weight_decay"],
                       lr_decay=group["lr_decay"], eps=group["eps"], maximize=group["maximize"],

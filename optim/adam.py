@@ -1,6 +1,7 @@
 """Adam, with AMSGrad and (coupled or decoupled) weight decay (mirrors ``torch.optim.Adam``)."""
+from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
 
 
 def _check_adam_like(lr, betas, eps, weight_decay):
@@ -29,7 +30,6 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        _check_flags(differentiable)
         _check_adam_like(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
@@ -57,6 +57,8 @@ class Adam(Optimizer):
                     max_sqs.append(_array(st["max_exp_avg_sq"]))
                 steps.append(_array(st["step"]))
             beta1, beta2 = group["betas"]
+            if self._differentiable_step(group, params, D.adam):
+                continue
             F.adam([_array(p) for p in params], [_array(p.grad) for p in params], exp_avgs,
                    exp_avg_sqs, max_sqs, steps, amsgrad=group["amsgrad"], beta1=beta1,
                    beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],

@@ -1,7 +1,8 @@
 """Adamax: Adam with the infinity norm (mirrors ``torch.optim.Adamax``)."""
+from . import _differentiable as D
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
 
 
 class Adamax(Optimizer):
@@ -14,7 +15,6 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        _check_flags(differentiable)
         _check_adam_like(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
@@ -37,6 +37,8 @@ class Adamax(Optimizer):
                 exp_infs.append(_array(st["exp_inf"]))
                 steps.append(_array(st["step"]))
             beta1, beta2 = group["betas"]
+            if self._differentiable_step(group, params, D.adamax):
+                continue
             F.adamax([_array(p) for p in params], [_array(p.grad) for p in params], exp_avgs,
                      exp_infs, steps, eps=group["eps"], beta1=beta1, beta2=beta2, lr=group["lr"],
                      weight_decay=group["weight_decay"], maximize=group["maximize"],

@@ -2,8 +2,9 @@
 import autograd
 from autograd import Tensor
 
+from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_flags, _new_step, _scalar_dtype, _zeros_like
+from .optimizer import Optimizer, _array, _new_step, _scalar_dtype, _zeros_like
 
 
 class ASGD(Optimizer):
@@ -19,7 +20,6 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
-        _check_flags(differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= weight_decay:
@@ -46,6 +46,8 @@ class ASGD(Optimizer):
                 mus.append(_array(st["mu"]))
                 etas.append(_array(st["eta"]))
                 steps.append(_array(st["step"]))
+            if self._differentiable_step(group, params, D.asgd):
+                continue
             F.asgd([_array(p) for p in params], [_array(p.grad) for p in params], axs, mus, etas,
                    steps, lambd=group["lambd"], lr=group["lr"], t0=group["t0"],
                    alpha=group["alpha"], weight_decay=group["weight_decay"],

@@ -1,9 +1,10 @@
 """NAdam: Adam with Nesterov momentum (mirrors ``torch.optim.NAdam``)."""
 from autograd import Tensor
 
+from . import _differentiable as D
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
 
 
 class NAdam(Optimizer):
@@ -17,7 +18,6 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        _check_flags(differentiable)
         _check_adam_like(lr, betas, eps, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
@@ -47,6 +47,8 @@ class NAdam(Optimizer):
                 mu_products.append(_array(st["mu_product"]))
                 steps.append(_array(st["step"]))
             beta1, beta2 = group["betas"]
+            if self._differentiable_step(group, params, D.nadam):
+                continue
             F.nadam([_array(p) for p in params], [_array(p.grad) for p in params], exp_avgs,
                     exp_avg_sqs, mu_products, steps, beta1=beta1, beta2=beta2, lr=group["lr"],
                     weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],

@@ -7,7 +7,9 @@ hyper-parameters), ``defaults`` (hyper-parameters a group does not set) and ``st
 Subclasses implement ``step``: gather, for every parameter with a gradient, the NumPy
 arrays of the parameter, its gradient and its state buffers, then call the optimizer's
 functional routine (``optim._functional``), which updates those arrays in place. No
-autograd graph is built by a step: the update works on the arrays under the tensors.
+autograd graph is built by a step: the update works on the arrays under the tensors --
+except with ``differentiable=True``, where ``optim._differentiable`` computes the same
+update with recorded autograd ops (for differentiating through optimizer steps).
 
 Example:
     >>> import autograd, optim
@@ -66,17 +68,6 @@ def _increment(step: Tensor) -> float:
     arr = _array(step)
     arr += 1
     return float(arr)
-
-
-def _check_flags(differentiable) -> None:
-    """torch's implementation flags. ``foreach``, ``fused`` and ``capturable`` choose how torch
-    runs the same update (multi-tensor kernels, CUDA graphs): accepted and kept in the
-    param groups like torch, with no effect on the numbers here. ``differentiable=True``
-    (recording the step itself in the autograd graph) is refused rather than ignored."""
-    if differentiable:
-        raise NotImplementedError("differentiable=True (differentiating through the optimizer "
-                                  "step) is not supported by jitgrad's optimizers; write the "
-                                  "update with autograd ops instead")
 
 
 def _typename(obj) -> str:
@@ -144,7 +135,7 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError("optimizer can only optimize Tensors, but one of the params is "
                                 + _typename(p))
-            if not (p.is_leaf or p.retains_grad):
+            if not (p.is_leaf or p.retains_grad or self.defaults.get("differentiable")):
                 raise ValueError("can't optimize a non-leaf Tensor")
 
         for name, default in self.defaults.items():
@@ -304,6 +295,17 @@ class Optimizer:
                     lines.append(f"    {key}: {group[key]}")
         lines.append(")")
         return "\n".join(lines)
+
+    def _differentiable_step(self, group, params, rule) -> bool:
+        """With ``differentiable=True`` run the step as recorded autograd ops
+        (``optim._differentiable``) and return True; otherwise return False. torch's other
+        implementation flags (``foreach``, ``fused``, ``capturable``) only choose how torch
+        runs the same update and change nothing here."""
+        if not group.get("differentiable"):
+            return False
+        with autograd.enable_grad():
+            rule(params, self.state, group)
+        return True
 
     # Parameters that take part in a step: those with a gradient.
     @staticmethod

@@ -1,7 +1,8 @@
 """RAdam: rectified Adam (mirrors ``torch.optim.RAdam``)."""
+from . import _differentiable as D
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
 
 
 class RAdam(Optimizer):
@@ -16,7 +17,6 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        _check_flags(differentiable)
         _check_adam_like(lr, betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
@@ -40,6 +40,8 @@ class RAdam(Optimizer):
                 exp_avg_sqs.append(_array(st["exp_avg_sq"]))
                 steps.append(_array(st["step"]))
             beta1, beta2 = group["betas"]
+            if self._differentiable_step(group, params, D.radam):
+                continue
             F.radam([_array(p) for p in params], [_array(p.grad) for p in params], exp_avgs,
                     exp_avg_sqs, steps, beta1=beta1, beta2=beta2, lr=group["lr"],
                     weight_decay=group["weight_decay"], eps=group["eps"],

@@ -1,6 +1,7 @@
 """RMSprop, optionally centered and with momentum (mirrors ``torch.optim.RMSprop``)."""
+from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
 
 
 class RMSprop(Optimizer):
@@ -16,7 +17,6 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        _check_flags(differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -53,6 +53,8 @@ class RMSprop(Optimizer):
                 if group["centered"]:
                     grad_avgs.append(_array(st["grad_avg"]))
                 steps.append(_array(st["step"]))
+            if self._differentiable_step(group, params, D.rmsprop):
+                continue
             F.rmsprop([_array(p) for p in params], [_array(p.grad) for p in params], square_avgs,
                       grad_avgs, bufs, steps, lr=group["lr"], alpha=group["alpha"],
                       eps=group["eps"], weight_decay=group["weight_decay"],

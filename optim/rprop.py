@@ -3,8 +3,9 @@ import numpy as np
 
 from autograd import Tensor
 
+from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_flags, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _new_step, _zeros_like
 
 
 class Rprop(Optimizer):
@@ -20,7 +21,6 @@ class Rprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        _check_flags(differentiable)
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 < etas[0] < 1.0 < etas[1]:
@@ -47,6 +47,8 @@ class Rprop(Optimizer):
                 steps.append(_array(st["step"]))
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
+            if self._differentiable_step(group, params, D.rprop):
+                continue
             F.rprop([_array(p) for p in params], [_array(p.grad) for p in params], prevs,
                     step_sizes, steps, step_size_min=step_size_min, step_size_max=step_size_max,
                     etaminus=etaminus, etaplus=etaplus, maximize=group["maximize"],

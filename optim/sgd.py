@@ -1,8 +1,9 @@
 """SGD with momentum, dampening, Nesterov and weight decay (mirrors ``torch.optim.SGD``)."""
 from autograd import Tensor
 
+from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_flags
+from .optimizer import Optimizer, _array
 
 
 class SGD(Optimizer):
@@ -15,7 +16,6 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False, fused=None):
-        _check_flags(differentiable)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -42,6 +42,8 @@ class SGD(Optimizer):
                     bufs.append(None if buf is None else _array(buf))
             else:
                 bufs = [None] * len(params)
+            if self._differentiable_step(group, params, D.sgd):
+                continue
             F.sgd([_array(p) for p in params], [_array(p.grad) for p in params], bufs,
                   weight_decay=group["weight_decay"], momentum=momentum, lr=group["lr"],
                   dampening=group["dampening"], nesterov=group["nesterov"],

@@ -383,3 +383,22 @@ def test_random_view_chains_match_torch(seed):
     theirs = _run_program(torch, program, arrays)
     for x, y in zip(ours, theirs):
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-12, err_msg=str(program))
+
+
+def test_mul_saves_only_what_the_gradient_needs():
+    # like torch: y = x * c keeps c (for dy/dx), not x, so changing x afterwards is fine;
+    # before the fix Mul saved both and backward raised "modified by an inplace operation"
+    torch = pytest.importorskip("torch")
+    for lib in (autograd, torch):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        x = w * 1.0
+        y = x * 2 + x * lib.tensor([3.0, 4.0])
+        x.add_(1)
+        y.sum().backward()
+        assert w.grad.tolist() == [5.0, 6.0]
+    w = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x = w * 1.0
+    y = x * x                      # both factors needed: the check still fires
+    x.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

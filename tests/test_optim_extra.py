@@ -194,10 +194,3 @@ def test_foreach_fused_capturable_are_accepted_and_change_nothing():
                  "ASGD", "Adafactor"]:
         opt = getattr(optim, name)([autograd.zeros(2, requires_grad=True)], foreach=True)
         assert opt.defaults["foreach"] is True
-
-
-def test_differentiable_is_refused_not_ignored():
-    for name in ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax",
-                 "Adadelta", "Rprop", "ASGD"]:
-        with pytest.raises(NotImplementedError, match="differentiable=True"):
-            getattr(optim, name)([autograd.zeros(2, requires_grad=True)], differentiable=True)

@@ -212,11 +212,14 @@ register(OpInfo("sub", sub, ref=np.subtract, samples=_binary_samples(), family="
 
 # ---- mul ----------------------------------------------------------------------------------
 class Mul(Op):
-    """a * b: d/da = b, d/db = a."""
+    """a * b: d/da = b, d/db = a. Like torch, only the factor another input's gradient
+    needs is saved, so ``y = x * 2; x.add_(1)`` leaves y differentiable."""
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need:              # (empty when nothing is recorded)
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return np.multiply(a, b)
 
     @staticmethod
