@@ -10,13 +10,13 @@ In a notebook, before the first ``import torch``::
     import torch, torch.nn as nn                      # jitgrad's autograd and nn
 
 How names resolve: ``torch.nn...`` -> ``nn...``, ``torch.optim...`` -> ``optim...``,
-``torch.autograd...`` -> ``autograd...``, every other ``torch.X...`` -> ``autograd.X...`` (so ``torch.utils.data`` is ``autograd.utils.data``,
-``torch.cuda`` is ``autograd.cuda``). The modules you get are thin stand-ins named
-``torch...`` that read and write through to jitgrad's modules; classes and functions are
-jitgrad's own objects (``torch.Tensor is autograd.Tensor``). A name jitgrad lacks fails where
-the script uses it, with an error that names the torch API and says it is not supported
-yet (an ``AttributeError`` / ``ModuleNotFoundError``, so ``hasattr`` and ``try: import``
-still work).
+``torch.autograd...`` -> ``autograd...``, every other ``torch.X...`` -> ``autograd.X...``
+(so ``torch.utils.data`` is ``autograd.utils.data``, ``torch.cuda`` is ``autograd.cuda``).
+The modules you get are thin stand-ins named ``torch...`` that read and write through to
+jitgrad's modules; classes and functions are jitgrad's own objects (``torch.Tensor is
+autograd.Tensor``). A name jitgrad lacks fails where the script uses it, with an error that
+names the torch API and says it is not supported yet (an ``AttributeError`` /
+``ModuleNotFoundError``, so ``hasattr`` and ``try: import`` still work).
 
 Nothing is written to disk and nothing is installed: an installed ``torch`` package stays
 as it is, and is simply not imported by this process. ``install()`` refuses to run when
@@ -78,7 +78,8 @@ def _not_supported(torch_name: str, kind=NotSupportedAttributeError) -> NotSuppo
 
 
 def _target_name(torch_name: str) -> str:
-    """``torch.nn.functional`` -> ``nn.functional``; ``torch.utils.data`` -> ``autograd.utils.data``."""
+    """``torch.nn.functional`` -> ``nn.functional``; ``torch.utils.data`` ->
+    ``autograd.utils.data``."""
     for prefix in sorted(_PREFIXES, key=len, reverse=True):
         if torch_name == prefix or torch_name.startswith(prefix + "."):
             return _PREFIXES[prefix] + torch_name[len(prefix):]
