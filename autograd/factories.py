@@ -123,8 +123,10 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor._make(ndarray)
 
 
-def scalar_tensor(s, dtype=None) -> Tensor:
-    return tensor(float(s), dtype=dtype or _dt.get_default_dtype())
+def scalar_tensor(s, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """A 0-d tensor holding the number ``s`` (default float dtype)."""
+    return tensor(float(s), dtype=dtype or _dt.get_default_dtype(), device=device,
+                  requires_grad=requires_grad, pin_memory=pin_memory)
 
 
 def _check_device(device, pin_memory=False, fn="tensor"):

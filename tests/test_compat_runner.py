@@ -47,6 +47,8 @@ def test_install_resolves_torch_names_to_jitgrad():
         assert F.relu is nn.functional.relu and torch.optim.Adam is optim.Adam
         assert DataLoader is DL2 is autograd.utils.data.DataLoader and StepLR is optim.lr_scheduler.StepLR
         assert _Loss is nn.modules.loss._Loss and torch.nn is tnn and torch.autograd.grad is autograd.grad
+        import torch.linalg                        # a module under another file name
+        assert torch.linalg.matmul is autograd.matmul and not hasattr(torch.linalg, "no_such")
         cudnn.benchmark = True                      # writes through to jitgrad's module
         assert autograd.backends.cudnn.benchmark is True and torch.backends.cudnn.benchmark
         torch.manual_seed(0)

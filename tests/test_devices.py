@@ -7,6 +7,7 @@ message at the start of ours (we append a hint).
 """
 import doctest
 import inspect
+import warnings
 
 import pytest
 
@@ -93,7 +94,9 @@ CASES = [
     "torch.cuda.get_device_name(0)", "torch.cuda.get_device_properties(0)",
     "torch.cuda.get_device_capability()", "torch.cuda.initial_seed()", "torch.cuda.get_rng_state()",
     "torch.cuda.mem_get_info()", "torch.cuda.init()", "torch.cuda.current_stream()",
-    "torch.cuda.Stream()", "torch.cuda.Event()",
+    "torch.cuda.Stream()", "torch.cuda.Event()", "torch.cuda.amp.GradScaler().is_enabled()",
+    "torch.cuda.amp.GradScaler(enabled=False).is_enabled()",
+    "torch.cuda.amp.autocast().__enter__() is None",
     # torch.accelerator, torch.mps, torch.backends
     "torch.accelerator.is_available()", "torch.accelerator.current_accelerator()",
     "torch.accelerator.current_accelerator(check_available=True)", "torch.accelerator.device_count()",
@@ -114,7 +117,9 @@ CASES = [
 
 def _run(expr, ns):
     try:
-        return "ok", eval(expr, dict(ns))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # (torch.cuda.amp's deprecation warnings)
+            return "ok", eval(expr, dict(ns))
     except Exception as e:  # noqa: BLE001 - the exception is the result being compared
         return "error", e
 
@@ -201,7 +206,7 @@ def test_backend_flags_are_settable():
 def _factories():
     from autograd import factories
     return [getattr(autograd, n) for n in factories.__all__
-            if n not in ("from_numpy", "scalar_tensor")] + [autograd.normal]
+            if n != "from_numpy"] + [autograd.normal]
 
 
 @pytest.mark.parametrize("fn", _factories(), ids=lambda f: f.__name__)
@@ -232,7 +237,7 @@ def test_every_layer_takes_device_where_torch_does():
     assert not missing, f"layers without device=: {missing}"
 
 
-@pytest.mark.parametrize("module", ["devices", "cuda", "accelerator", "mps", "backends"])
+@pytest.mark.parametrize("module", ["devices", "cuda", "cuda.amp", "accelerator", "mps", "backends"])
 def test_docstring_examples(module):
     import importlib
     mod = importlib.import_module(f"autograd.{module}")

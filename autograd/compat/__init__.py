@@ -10,13 +10,13 @@ In a notebook, before the first ``import torch``::
     import torch, torch.nn as nn                      # jitgrad's autograd and nn
 
 How names resolve: ``torch.nn...`` -> ``nn...``, ``torch.optim...`` -> ``optim...``,
-``torch.autograd...`` -> ``autograd...``, every other ``torch.X...`` -> ``autograd.X...`` (so ``torch.utils.data`` is ``autograd.utils.data``,
-``torch.cuda`` is ``autograd.cuda``). The modules you get are thin stand-ins named
-``torch...`` that read and write through to jitgrad's modules; classes and functions are
-jitgrad's own objects (``torch.Tensor is autograd.Tensor``). A name jitgrad lacks fails where
-the script uses it, with an error that names the torch API and says it is not supported
-yet (an ``AttributeError`` / ``ModuleNotFoundError``, so ``hasattr`` and ``try: import``
-still work).
+``torch.autograd...`` -> ``autograd...``, every other ``torch.X...`` -> ``autograd.X...``
+(so ``torch.utils.data`` is ``autograd.utils.data``, ``torch.cuda`` is ``autograd.cuda``).
+The modules you get are thin stand-ins named ``torch...`` that read and write through to
+jitgrad's modules; classes and functions are jitgrad's own objects (``torch.Tensor is
+autograd.Tensor``). A name jitgrad lacks fails where the script uses it, with an error that
+names the torch API and says it is not supported yet (an ``AttributeError`` /
+``ModuleNotFoundError``, so ``hasattr`` and ``try: import`` still work).
 
 Nothing is written to disk and nothing is installed: an installed ``torch`` package stays
 as it is, and is simply not imported by this process. ``install()`` refuses to run when
@@ -78,11 +78,42 @@ def _not_supported(torch_name: str, kind=NotSupportedAttributeError) -> NotSuppo
 
 
 def _target_name(torch_name: str) -> str:
-    """``torch.nn.functional`` -> ``nn.functional``; ``torch.utils.data`` -> ``autograd.utils.data``."""
+    """``torch.nn.functional`` -> ``nn.functional``; ``torch.utils.data`` ->
+    ``autograd.utils.data``."""
     for prefix in sorted(_PREFIXES, key=len, reverse=True):
         if torch_name == prefix or torch_name.startswith(prefix + "."):
             return _PREFIXES[prefix] + torch_name[len(prefix):]
     raise ValueError(torch_name)
+
+
+_MISSING = object()
+
+
+def _import_if_exists(name: str):
+    try:
+        if importlib.util.find_spec(name) is not None:
+            return importlib.import_module(name)
+    except (ImportError, ValueError):   # (a parent that is not a package)
+        pass
+    return None
+
+
+def _resolve(torch_name: str):
+    """The jitgrad module behind the torch module ``torch_name``, or None: by the name table
+    (``torch.nn.init`` -> ``nn.init``), else as a module attribute of the parent's jitgrad
+    module (``torch.linalg`` -> whatever ``autograd.linalg`` is)."""
+    module = _import_if_exists(_target_name(torch_name))
+    if module is not None:
+        return module
+    parent_name, _, attr = torch_name.rpartition(".")
+    parent = sys.modules.get(parent_name)
+    if isinstance(parent, TorchModule):
+        target = object.__getattribute__(parent, "_jitgrad_target")
+        value = getattr(target, attr, None)
+        if isinstance(value, types.ModuleType):
+            return value
+        return _import_if_exists(f"{target.__name__}.{attr}")
+    return None
 
 
 class TorchModule(types.ModuleType):
@@ -101,22 +132,17 @@ class TorchModule(types.ModuleType):
     def __getattr__(self, attr):
         target = object.__getattribute__(self, "_jitgrad_target")
         full = f"{self.__name__}.{attr}"
-        try:
-            value = getattr(target, attr)
-        except AttributeError:
-            if attr.startswith("__"):
-                raise AttributeError(attr) from None
-            # a submodule of the target not imported yet (``torch.nn`` from ``torch``)
-            if importlib.util.find_spec(_target_name(full)) is None:
+        value = getattr(target, attr, _MISSING)
+        if attr.startswith("__"):
+            if value is _MISSING:
+                raise AttributeError(attr)
+            return value
+        if value is _MISSING or isinstance(value, types.ModuleType):
+            # a (sub)module: its stand-in, made by the finder (``torch.nn`` from ``torch``)
+            try:
+                return importlib.import_module(full)
+            except ImportError:
                 raise _not_supported(full) from None
-            return importlib.import_module(full)
-        if isinstance(value, types.ModuleType) and not attr.startswith("__"):
-            if full not in sys.modules:
-                if importlib.util.find_spec(_target_name(full)) is not None:
-                    return importlib.import_module(full)
-                # a module object under another file name (``autograd.autograd`` ...)
-                sys.modules[full] = TorchModule(full, value)
-            return sys.modules[full]
         return value
 
     def __setattr__(self, attr, value):
@@ -147,17 +173,12 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             raise err
         if top != "torch":
             return None
-        target_name = _target_name(fullname)
-        try:
-            spec = importlib.util.find_spec(target_name)
-        except ModuleNotFoundError:
-            spec = None
-        if spec is None:
+        if _resolve(fullname) is None:
             raise _not_supported(fullname, NotSupportedModuleError)
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
 
     def create_module(self, spec):
-        return TorchModule(spec.name, importlib.import_module(_target_name(spec.name)))
+        return TorchModule(spec.name, _resolve(spec.name))
 
     def exec_module(self, module):
         pass

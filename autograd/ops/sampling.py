@@ -205,7 +205,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
 
     if scalar(mean) and scalar(std):
         if size is None or isinstance(size, (int, np.integer)):
-            got = ", ".join(type(a).__name__ for a in (mean, std) + (() if size is None else (size,)))
+            given = (mean, std) + (() if size is None else (size,))
+            got = ", ".join(type(a).__name__ for a in given)
             raise TypeError(f"normal() received an invalid combination of arguments - got ({got}),"
                             f" but expected one of:\n{_NORMAL_SIGNATURES}")
         _devices.check(device, fn="normal")

@@ -18,8 +18,6 @@ import functools
 import os
 import time
 
-import numpy as np
-
 try:
     import tensorboardX as _tbx
     from tensorboardX.proto import (attr_value_pb2, event_pb2, graph_pb2, node_def_pb2,
@@ -45,6 +43,10 @@ def _np(x):
     if isinstance(x, (list, tuple)) and any(isinstance(v, Tensor) for v in x):
         return type(x)(_np(v) for v in x)
     return x
+
+
+def _number(v):
+    return v.item() if isinstance(v, Tensor) else v
 
 
 def _numpy_args(method):
@@ -128,9 +130,9 @@ class SummaryWriter(_tbx.SummaryWriter):
                 if k not in hparam_dict or not isinstance(values, list) or not all(
                         isinstance(v, type(hparam_dict[k])) for v in values):
                     raise TypeError(f"parameter: hparam_domain_discrete[{k}] should be a list "
-                                    "of same type as hparam_dict[{k}].")
-        hparam_dict = {k: (v.item() if isinstance(v, Tensor) else v) for k, v in hparam_dict.items()}
-        metric_dict = {k: (v.item() if isinstance(v, Tensor) else v) for k, v in metric_dict.items()}
+                                    f"of same type as hparam_dict[{k}].")
+        hparam_dict = {k: _number(v) for k, v in hparam_dict.items()}
+        metric_dict = {k: _number(v) for k, v in metric_dict.items()}
         exp, ssi, sei = _tbx.summary.hparams(hparam_dict, metric_dict)
         if hparam_domain_discrete:
             _add_discrete_domains(exp, hparam_domain_discrete)

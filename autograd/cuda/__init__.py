@@ -7,6 +7,9 @@ read memory counters (0). Anything that needs a GPU fails exactly as in torch's 
 ``devices.DeviceUnavailableError``, which is both an ``AssertionError`` and a
 ``RuntimeError``).
 
+``autograd.cuda.amp`` (torch's deprecated ``torch.cuda.amp``) gives ``autocast`` and
+``GradScaler`` that switch themselves off with torch's warnings.
+
 Example:
     >>> import autograd
     >>> autograd.cuda.is_available(), autograd.cuda.device_count()
@@ -18,7 +21,7 @@ from __future__ import annotations
 import collections
 import warnings
 
-from .devices import as_device, unavailable
+from ..devices import as_device, unavailable
 
 __all__ = ["is_available", "device_count", "is_initialized", "init", "manual_seed",
            "manual_seed_all", "seed", "seed_all", "initial_seed", "get_rng_state",
@@ -203,3 +206,11 @@ class device_of(device):
 
     def __enter__(self):
         return self
+
+
+def __getattr__(name):
+    # ``autograd.cuda.amp`` on first use (it imports autograd.amp)
+    if name == "amp":
+        import importlib
+        return importlib.import_module(f"{__name__}.amp")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
