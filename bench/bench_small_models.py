@@ -26,7 +26,7 @@ steps in turn, so load from other processes hits them alike):
 
 * ``jitgrad eager``;
 * ``jitgrad compiled``: ``autograd.compile(train_step)``, "n/a" while ``autograd.compile``
-  does not exist;
+  is the stub that returns its argument unchanged;
 * ``torch eager``;
 * ``torch.compile``: ``torch.compile(train_step)`` (dynamo breaks the graph at
   ``backward()``; forward+backward and the optimizer step are compiled), steady state;
@@ -215,8 +215,16 @@ def make_step(name, L, compile_fn=None):
 
 
 def jitgrad_compile():
-    """``autograd.compile`` when it exists (it is being built), else None."""
-    return getattr(autograd, "compile", None)
+    """``autograd.compile`` once it is the step JIT; None while it is missing or is the
+    compatibility stub that returns its argument unchanged (scripts that call
+    ``torch.compile`` run, nothing is compiled)."""
+    fn = getattr(autograd, "compile", None)
+    if fn is None:
+        return None
+
+    def probe():
+        pass
+    return None if fn(probe) is probe else fn
 
 
 def bench_model(name, rounds, inner, use_torch_compile):
