@@ -47,22 +47,14 @@ import warnings
 
 import numpy as np
 
+from _goals import goal, jitgrad_tree, set_threads  # noqa: E402  (bench/ is on sys.path)
 
-def _tree() -> str:
-    """The source tree to import jitgrad from: this checkout, or ``--jitgrad-tree DIR`` (e.g.
-    a ``git worktree`` of an older commit, for before/after figures)."""
-    if "--jitgrad-tree" in sys.argv:
-        return os.path.abspath(sys.argv[sys.argv.index("--jitgrad-tree") + 1])
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-
-
-sys.path.insert(0, _tree())
+sys.path.insert(0, jitgrad_tree())
 
 import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
-from _goals import goal, set_threads  # noqa: E402  (bench/ is on sys.path when a bench runs)
 from _mnist1d import cnn as mnist1d_cnn, mlp as mnist1d_mlp  # noqa: E402
 
 try:
@@ -277,7 +269,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0,
                     help="torch and BLAS threads (default: the libraries' own choice; on a "
                          "loaded machine a thread pool waits for the busy core: use 1)")
-    ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see _tree)")
+    ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)")
     ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
                     help="thread: CPU time of this thread (with --threads 1; see CLOCK)")
     args = ap.parse_args()

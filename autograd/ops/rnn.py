@@ -188,7 +188,9 @@ def _forward(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
     hs, cs = (out[0], out[1]) if cell.lstm else (out, None)
     ws = np.empty((L, N, cell.saved * H), x.dtype)
     gh = np.empty((N, G), x.dtype)
-    w_t = w_hh.T
+    # a contiguous copy of W_hh^T: BLAS multiplies a few rows by it faster than by the
+    # transposed view (measured in bench/README.md, "Recurrent layers")
+    w_t = np.ascontiguousarray(w_hh.T)
     h, c = np.ascontiguousarray(h0), (None if c0 is None else np.ascontiguousarray(c0))
     for t in _steps(L, reverse):
         np.matmul(h, w_t, out=gh)
