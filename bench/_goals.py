@@ -1,12 +1,16 @@
 """The benchmark goals of issues 3 and 17, reported in one line each so bench/run_all.py can
 build the summary table at the top of RESULTS.md.
 
-(Also ``set_threads``, the benches' ``--threads`` option.)
+(Also two helpers of the benches' options: ``set_threads`` for ``--threads`` and
+``jitgrad_tree`` for ``--jitgrad-tree``.)
 
 A bench calls ``goal("MLP step, batch 32 (numba / torch)", 0.71, "<=", 0.8)``; the line it
 prints starts with ``GOAL|`` and is also readable on its own.
 """
 from __future__ import annotations
+
+import os
+import sys
 
 
 def goal(what: str, value: float, op: str, target: float, unit: str = "") -> bool:
@@ -32,3 +36,12 @@ def set_threads(n: int) -> None:
         threadpoolctl.threadpool_limits(n)
     except ImportError:
         print("threadpoolctl not installed: BLAS threads left as they are")
+
+
+def jitgrad_tree() -> str:
+    """The source tree to import jitgrad from: this checkout, or ``--jitgrad-tree DIR`` on the
+    command line (e.g. an export of an older commit, for before/after figures). Call it
+    before importing autograd and put the result first on ``sys.path``."""
+    if "--jitgrad-tree" in sys.argv:
+        return os.path.abspath(sys.argv[sys.argv.index("--jitgrad-tree") + 1])
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")

@@ -26,11 +26,12 @@ steps in turn, so load from other processes hits them alike):
 
 * ``jitgrad eager``;
 * ``jitgrad compiled``: ``autograd.compile(train_step)``, "n/a" while ``autograd.compile``
-  does not exist;
+  is the stub that returns its argument unchanged;
 * ``torch eager``;
 * ``torch.compile``: ``torch.compile(train_step)`` (dynamo breaks the graph at
   ``backward()``; forward+backward and the optimizer step are compiled), steady state;
-  its first call (the compile time) is reported separately, as is jitgrad compiled's.
+  its first call (the compile time, cold: an empty inductor cache) is reported separately,
+  as is jitgrad compiled's.
 
 Ratios are to torch eager in the same run (lower is better). Issue 17's goals: eager
 <= 1.0x torch eager; compiled <= 0.5x torch eager and <= 1.0x torch.compile.
@@ -38,33 +39,33 @@ Ratios are to torch eager in the same run (lower is better). Issue 17's goals: e
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 import types
 import warnings
 
 import numpy as np
 
+from _goals import goal, jitgrad_tree, set_threads  # noqa: E402  (bench/ is on sys.path)
 
-def _tree() -> str:
-    """The source tree to import jitgrad from: this checkout, or ``--jitgrad-tree DIR`` (e.g.
-    a ``git worktree`` of an older commit, for before/after figures)."""
-    if "--jitgrad-tree" in sys.argv:
-        return os.path.abspath(sys.argv[sys.argv.index("--jitgrad-tree") + 1])
-    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-
-
-sys.path.insert(0, _tree())
+sys.path.insert(0, jitgrad_tree())
 
 import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
-from _goals import goal, set_threads  # noqa: E402  (bench/ is on sys.path when a bench runs)
 from _mnist1d import cnn as mnist1d_cnn, mlp as mnist1d_mlp  # noqa: E402
 
+# torch.compile's first call is reported as its compile time: measure it cold, with an empty
+# inductor cache of our own (the default cache in /tmp would make a second run look fast)
+if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-inductor-")
+    atexit.register(shutil.rmtree, os.environ["TORCHINDUCTOR_CACHE_DIR"], ignore_errors=True)
 try:
     import torch
 except ImportError:  # the bench still runs, without the torch columns
@@ -215,8 +216,16 @@ def make_step(name, L, compile_fn=None):
 
 
 def jitgrad_compile():
-    """``autograd.compile`` when it exists (it is being built), else None."""
-    return getattr(autograd, "compile", None)
+    """``autograd.compile`` once it is the step JIT; None while it is missing or is the
+    compatibility stub that returns its argument unchanged (scripts that call
+    ``torch.compile`` run, nothing is compiled)."""
+    fn = getattr(autograd, "compile", None)
+    if fn is None:
+        return None
+
+    def probe():
+        pass
+    return None if fn(probe) is probe else fn
 
 
 def bench_model(name, rounds, inner, use_torch_compile):
@@ -269,7 +278,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0,
                     help="torch and BLAS threads (default: the libraries' own choice; on a "
                          "loaded machine a thread pool waits for the busy core: use 1)")
-    ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see _tree)")
+    ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)")
     ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
                     help="thread: CPU time of this thread (with --threads 1; see CLOCK)")
     args = ap.parse_args()

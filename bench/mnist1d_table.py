@@ -14,11 +14,12 @@ Every model is trained for each seed with jitgrad and with torch, alternately (s
 from other processes hits both alike); the initialisations come from each library's own
 generator, so seed k is a different draw in each, and the comparison is between the
 distributions: test accuracy after the last step, mean +- sd over seeds, and the training
-wall time per run (the periodic test evaluations for the curves are not timed).
+time per run, wall clock and CPU (the periodic test evaluations for the curves are not
+timed; on a loaded machine only the CPU time means much, with ``--threads 1``).
 
 Prints a Markdown table (lines starting ``MD|``, which bench/run_all.py copies into
 RESULTS.md as Markdown) and writes bench/mnist1d_table.png (accuracy per model with the
-paper's figures, test-accuracy curves, wall time). ``--update-results`` also replaces the
+paper's figures, test-accuracy curves, time). ``--update-results`` also replaces the
 MNIST-1D section of bench/RESULTS.md. ``--quick``: 2 seeds x 1000 steps (a smoke run).
 """
 from __future__ import annotations
@@ -56,7 +57,8 @@ SECTION = "## MNIST-1D: the paper's table, jitgrad and torch"
 
 
 def train(L, model_name, seed, data, steps, eval_every, lr=1e-2, batch=100):
-    """Train one model; returns (final test accuracy %, training seconds, [(step, acc)])."""
+    """Train one model; returns (final test accuracy %, training wall seconds, CPU seconds of
+    the process, [(step, acc)])."""
     L.T.manual_seed(seed)
     model = MODELS[model_name](L)
     opt = L.optim.Adam(model.parameters(), lr=lr, weight_decay=0)
@@ -67,8 +69,8 @@ def train(L, model_name, seed, data, steps, eval_every, lr=1e-2, batch=100):
             pred = model(xt).argmax(-1)
         return 100.0 * float((pred == yt).float().mean())
 
-    curve, elapsed = [], 0.0
-    t0 = time.perf_counter()
+    curve, wall, cpu = [], 0.0, 0.0
+    t0, c0 = time.perf_counter(), time.process_time()
     for step in range(steps + 1):  # steps + 1 updates, like the paper's loop
         i = (step * batch) % len(x)
         loss = L.F.cross_entropy(model(x[i:i + batch]), y[i:i + batch])
@@ -76,23 +78,23 @@ def train(L, model_name, seed, data, steps, eval_every, lr=1e-2, batch=100):
         opt.step()
         opt.zero_grad()
         if step % eval_every == 0 or step == steps:
-            elapsed += time.perf_counter() - t0
+            wall += time.perf_counter() - t0
+            cpu += time.process_time() - c0
             curve.append((step, test_accuracy()))
-            t0 = time.perf_counter()
-    elapsed += time.perf_counter() - t0
-    return curve[-1][1], elapsed, curve
+            t0, c0 = time.perf_counter(), time.process_time()
+    return curve[-1][1], wall, cpu, curve
 
 
 def run(models, seeds, steps, eval_every):
     data = dataset()
-    results = {}  # (model, lib) -> list of (acc, seconds, curve)
+    results = {}  # (model, lib) -> list of (acc, wall seconds, CPU seconds, curve)
     for m in models:
         for seed in range(seeds):
             for lib, L in LIBS.items():
-                acc, secs, curve = train(L, m, seed, data, steps, eval_every)
-                results.setdefault((m, lib), []).append((acc, secs, curve))
-                print(f"{m:9s} seed {seed} {lib:8s} test accuracy {acc:5.1f}%  {secs:6.1f} s",
-                      flush=True)
+                res = train(L, m, seed, data, steps, eval_every)
+                results.setdefault((m, lib), []).append(res)
+                print(f"{m:9s} seed {seed} {lib:8s} test accuracy {res[0]:5.1f}%  wall {res[1]:6.1f} s"
+                      f"  CPU {res[2]:6.1f} s", flush=True)
     return results
 
 
@@ -100,26 +102,31 @@ def _mean_sd(v):
     return statistics.mean(v), (statistics.stdev(v) if len(v) > 1 else 0.0)
 
 
+def _mean(results, key, k):
+    return statistics.mean([r[k] for r in results[key]])
+
+
 def table(results, models, seeds, steps):
     libs = list(LIBS)
-    head = ["model", "paper"] + [f"{lib} accuracy" for lib in libs] + [f"{lib} time / run" for lib in libs]
+    head = (["model", "paper"] + [f"{lib} accuracy" for lib in libs]
+            + [f"{lib} wall / CPU per run" for lib in libs])
     lines = [f"{seeds} seeds x {steps} steps each; accuracy: test set after the last step, "
-             "mean ± sd over seeds; time: training wall time per run (mean), ms per step in brackets.",
+             "mean ± sd over seeds; time: training time per run (mean), wall clock / CPU time of "
+             "the process, and wall ms per step.",
              "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for m in models:
         row = [m, f"{PAPER[m]}%"]
         for lib in libs:
-            mean, sd = _mean_sd([a for a, _, _ in results[(m, lib)]])
+            mean, sd = _mean_sd([r[0] for r in results[(m, lib)]])
             row.append(f"{mean:.1f} ± {sd:.1f}%")
         for lib in libs:
-            secs = statistics.mean([s for _, s, _ in results[(m, lib)]])
-            row.append(f"{secs:.1f} s ({secs / (steps + 1) * 1e3:.2f} ms)")
+            wall, cpu = _mean(results, (m, lib), 1), _mean(results, (m, lib), 2)
+            row.append(f"{wall:.1f} s / {cpu:.1f} s ({wall / (steps + 1) * 1e3:.2f} ms)")
         lines.append("| " + " | ".join(row) + " |")
     if "torch" in LIBS:
-        ratios = [statistics.mean([s for _, s, _ in results[(m, "jitgrad")]])
-                  / statistics.mean([s for _, s, _ in results[(m, "torch")]]) for m in models]
-        lines += ["", "Time ratio jitgrad / torch: " + ", ".join(
-            f"{m} {r:.2f}" for m, r in zip(models, ratios)) + "."]
+        lines += [""] + [f"Time ratio jitgrad / torch, {what}: " + ", ".join(
+            f"{m} {_mean(results, (m, 'jitgrad'), k) / _mean(results, (m, 'torch'), k):.2f}"
+            for m in models) + "." for what, k in (("wall", 1), ("CPU", 2))]
     return lines
 
 
@@ -127,44 +134,47 @@ def plot(results, models, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import ScalarFormatter
     libs = list(LIBS)
     colors = {"jitgrad": "tab:blue", "torch": "tab:orange"}
+    x = np.arange(len(models))
+    width = 0.8 / len(libs)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
     ax = axes[0]
-    width = 0.8 / len(libs)
     for k, lib in enumerate(libs):
-        stats = [_mean_sd([a for a, _, _ in results[(m, lib)]]) for m in models]
-        ax.bar(np.arange(len(models)) + (k - (len(libs) - 1) / 2) * width, [s[0] for s in stats],
-               width, yerr=[s[1] for s in stats], capsize=4, label=lib, color=colors[lib])
-    ax.scatter(np.arange(len(models)), [PAPER[m] for m in models], marker="_", s=900, color="k",
-               zorder=3, label="paper")
-    ax.set_xticks(np.arange(len(models)), models)
+        stats = [_mean_sd([r[0] for r in results[(m, lib)]]) for m in models]
+        ax.bar(x + (k - (len(libs) - 1) / 2) * width, [s[0] for s in stats], width,
+               yerr=[s[1] for s in stats], capsize=4, label=lib, color=colors[lib])
+    ax.scatter(x, [PAPER[m] for m in models], marker="_", s=900, color="k", zorder=3, label="paper")
+    ax.set_xticks(x, models)
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 100)
     ax.set_title("final test accuracy (mean ± sd over seeds)")
     ax.legend(loc="upper left")
     ax = axes[1]
-    for m in models:
+    for j, m in enumerate(models):
         for lib in libs:
-            curves = np.array([[a for _, a in c] for _, _, c in results[(m, lib)]])
-            steps = [s for s, _ in results[(m, lib)][0][2]]
-            ax.plot(steps, curves.mean(0), color=colors[lib], ls="-" if lib == "jitgrad" else "--",
-                    lw=1.2)
-        ax.annotate(m, (steps[-1], curves.mean(0)[-1]), fontsize=8, xytext=(3, 0),
-                    textcoords="offset points")
+            curves = np.array([[a for _, a in r[3]] for r in results[(m, lib)]])
+            steps = [s for s, _ in results[(m, lib)][0][3]]
+            ax.plot(steps, curves.mean(0), color=f"C{j + 2}", ls="-" if lib == "jitgrad" else "--",
+                    lw=1.2, label=m if lib == "jitgrad" else None)
     ax.set_xlabel("step")
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title("test accuracy during training (mean over seeds;\njitgrad solid, torch dashed)")
+    ax.set_title("test accuracy during training\n(mean over seeds; jitgrad solid, torch dashed)")
+    ax.legend(loc="lower right", fontsize=8)
     ax = axes[2]
     for k, lib in enumerate(libs):
-        secs = [statistics.mean([s for _, s, _ in results[(m, lib)]]) for m in models]
-        ax.bar(np.arange(len(models)) + (k - (len(libs) - 1) / 2) * width, secs, width, label=lib,
+        pos = x + (k - (len(libs) - 1) / 2) * width
+        ax.bar(pos, [_mean(results, (m, lib), 1) for m in models], width, label=f"{lib} wall",
                color=colors[lib])
-    ax.set_xticks(np.arange(len(models)), models)
+        ax.bar(pos, [_mean(results, (m, lib), 2) for m in models], width * 0.4,
+               label="CPU" if k == 0 else None, color="k", alpha=0.35)
+    ax.set_xticks(x, models)
     ax.set_yscale("log")
-    ax.set_ylabel("training wall time per run (s)")
-    ax.set_title("time")
-    ax.legend()
+    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.set_ylabel("training time per run (s)")
+    ax.set_title("time per run (wall; CPU as the narrow bar)")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -202,6 +212,8 @@ def main():
     if args.quick:
         args.seeds, args.steps, args.eval_every = 2, 1000, 250
     models = [m for m in args.models.split(",") if m]
+    from autograd import kernels
+    kernels.warmup(("float32",))  # compile / load every kernel before timing anything
     results = run(models, args.seeds, args.steps, args.eval_every)
     lines = table(results, models, args.seeds, args.steps)
     plot(results, models, args.plot)

@@ -165,11 +165,6 @@ _CELLS = {
 }
 
 
-def _kernels(*arrays):
-    """autograd.kernels.rnn when the numba backend is on and the arrays suit it, else None."""
-    return dispatch.kernels("rnn", *arrays)
-
-
 def _steps(L, reverse):
     return range(L - 1, -1, -1) if reverse else range(L)
 
@@ -184,7 +179,7 @@ def _forward(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
     """Returns (out, ws): out is (L, N, H) (LSTM: (2, L, N, H), h then c), ws the work space."""
     L, N, I = x.shape
     G, H = w_hh.shape
-    K = _kernels(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    K = dispatch.kernels("rnn", x, h0, c0, w_ih, w_hh, b_ih, b_hh)
     fwd = cell.kernel_steps(K)[0] if K is not None else cell.forward_numpy
     gi = (x.reshape(L * N, I) @ w_ih.T).reshape(L, N, G)
     if b_ih is not None:
@@ -194,7 +189,9 @@ def _forward(cell, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
     hs, cs = (out[0], out[1]) if cell.lstm else (out, None)
     ws = np.empty((L, N, cell.saved * H), x.dtype)
     gh = np.empty((N, G), x.dtype)
-    w_t = w_hh.T
+    # a contiguous copy of W_hh^T: BLAS multiplies a few rows by it faster than by the
+    # transposed view (measured in bench/README.md, "Recurrent layers")
+    w_t = np.ascontiguousarray(w_hh.T)
     h, c = np.ascontiguousarray(h0), (None if c0 is None else np.ascontiguousarray(c0))
     for t in _steps(L, reverse):
         np.matmul(h, w_t, out=gh)
@@ -207,7 +204,7 @@ def _backward(cell, need, g, x, h0, c0, w_ih, w_hh, out, ws, reverse):
     """Gradients of (x, h0, c0, w_ih, w_hh, b_ih, b_hh) for the output gradient ``g``."""
     L, N, I = x.shape
     G, H = w_hh.shape
-    K = _kernels(x, g, w_hh)
+    K = dispatch.kernels("rnn", x, g, w_hh)
     bwd = cell.kernel_steps(K)[1] if K is not None else cell.backward_numpy
     g = np.ascontiguousarray(g, dtype=x.dtype)
     h0 = np.ascontiguousarray(h0)

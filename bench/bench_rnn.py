@@ -1,0 +1,103 @@
+"""Recurrent layers forward+backward: nn.RNN / nn.GRU / nn.LSTM, jitgrad (numba and numpy
+backends) vs PyTorch CPU.
+
+Usage:  .venv/bin/python bench/bench_rnn.py [--repeats 15] [--threads 1] [--clock wall|thread]
+                                           [--jitgrad-tree DIR]
+
+Each layer runs ``out, _ = layer(x); out.sum().backward()`` on float32, batch-first input
+(N, L, H_in) with H_in = H, for a small configuration (the character GRU of
+bench_small_models: hidden 64, 16 steps, batch 32) and a larger one (hidden 256, 64 steps,
+batch 32). Every layer/direction is one fused primitive (autograd/ops/rnn.py): per step one
+BLAS product and one gate kernel, forward and backward. ``--jitgrad-tree DIR`` imports
+jitgrad from another source tree (e.g. an export of an older commit) for before/after
+figures; there the numba column is whatever that tree did. Medians of interleaved repeats;
+ratio = numba backend / torch (lower is better).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from _goals import jitgrad_tree, set_threads  # (bench/ is on sys.path when a bench runs)
+
+sys.path.insert(0, jitgrad_tree())
+
+import autograd  # noqa: E402
+import nn  # noqa: E402
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+CONFIGS = [(64, 16, 32), (256, 64, 32)]  # hidden, steps, batch
+KINDS = ["RNN", "GRU", "LSTM"]
+
+
+def make(kind, lib, H, L, N, backend=None):
+    rng = np.random.default_rng(0)
+    x_np = rng.standard_normal((N, L, H)).astype(np.float32)
+    if lib == "torch":
+        layer = getattr(torch.nn, kind)(H, H, batch_first=True)
+        x = torch.from_numpy(x_np).requires_grad_(True)
+    else:
+        layer = getattr(nn, kind)(H, H, batch_first=True)
+        x = autograd.tensor(x_np, requires_grad=True)
+
+    def run():
+        out, _ = layer(x)
+        out.sum().backward()
+
+    if backend is None:
+        return run
+
+    def run_on_backend():
+        with autograd.backend(backend):
+            run()
+    return run_on_backend
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--threads", type=int, default=0, help="torch and BLAS threads")
+    ap.add_argument("--clock", choices=["wall", "thread"], default="wall")
+    ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR")
+    args = ap.parse_args()
+    if args.threads:
+        set_threads(args.threads)
+    clock = time.thread_time if args.clock == "thread" else time.perf_counter
+    from autograd import kernels
+    kernels.warmup(("float32",))
+    print(f"jitgrad from {os.path.dirname(autograd.__file__)}; torch threads "
+          f"{torch.get_num_threads() if torch else '-'}; {args.clock} clock; forward+backward, "
+          f"float32, median of {args.repeats} (ms)")
+    print(f"{'layer':6s} {'H':>4s} {'L':>4s} {'N':>4s} {'numpy':>9s} {'numba':>9s} {'torch':>9s}"
+          "   numba/torch")
+    for H, L, N in CONFIGS:
+        for kind in KINDS:
+            fns = {"numpy": make(kind, "jitgrad", H, L, N, "numpy"),
+                   "numba": make(kind, "jitgrad", H, L, N, "numba")}
+            if torch is not None:
+                fns["torch"] = make(kind, "torch", H, L, N)
+            for f in fns.values():
+                f()
+            times = {k: [] for k in fns}
+            for _ in range(args.repeats):
+                for k, f in fns.items():
+                    t0 = clock()
+                    f()
+                    times[k].append(clock() - t0)
+            med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+            ratio = f"{med['numba'] / med['torch']:10.2f}" if "torch" in med else "-"
+            print(f"{kind:6s} {H:4d} {L:4d} {N:4d} {med['numpy']:9.3f} {med['numba']:9.3f} "
+                  f"{med.get('torch', float('nan')):9.3f}   {ratio}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
