@@ -105,6 +105,45 @@ def test_dtype_mismatch_errors():
         autograd.dot(autograd.zeros(2), autograd.zeros(2, dtype=autograd.float64))
 
 
+@pytest.mark.parametrize("sa,sb", [((64, 100), (100, 32)), ((3, 40, 50), (3, 50, 6)), ((50,), (50, 7)),
+                                   ((7, 50), (50,))])
+def test_float16_matmul_accumulates_in_float32_and_rounds_once(sa, sb):
+    """NumPy's float16 matmul is a slow loop of its own; jitgrad multiplies float16 in float32
+    and rounds the result once (torch's CPU kernels accumulate in float32 too). Gradients are
+    products as well and are computed the same way."""
+    rng = np.random.default_rng(0)
+    a32, b32 = rng.normal(size=sa).astype(np.float16), rng.normal(size=sb).astype(np.float16)
+    a = autograd.tensor(a32, requires_grad=True)
+    b = autograd.tensor(b32, requires_grad=True)
+    out = a @ b
+    assert out.dtype == autograd.float16
+    wide = np.matmul(a32.astype(np.float32), b32.astype(np.float32))
+    np.testing.assert_array_equal(out.detach().numpy(), wide.astype(np.float16))
+    g = rng.normal(size=out.shape).astype(np.float16)
+    out.backward(autograd.tensor(g))
+    a2 = a32.reshape(1, -1) if a32.ndim == 1 else a32
+    g2 = g.reshape(g.shape[:-1] + (1, g.shape[-1])) if a32.ndim == 1 else g
+    g2 = g2.reshape(g2.shape + (1,)) if b32.ndim == 1 else g2
+    b2 = b32.reshape(-1, 1) if b32.ndim == 1 else b32
+    gb = np.matmul(np.swapaxes(a2, -1, -2).astype(np.float32), g2.astype(np.float32)).astype(np.float16)
+    assert a.grad.dtype == b.grad.dtype == autograd.float16
+    np.testing.assert_array_equal(b.grad.numpy(), gb.reshape(b32.shape))
+    ga = np.matmul(g2.astype(np.float32), np.swapaxes(b2, -1, -2).astype(np.float32)).astype(np.float16)
+    np.testing.assert_array_equal(a.grad.numpy(), ga.reshape(a32.shape))
+
+
+def test_float16_matmul_is_within_one_rounding_of_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(32, 200)).astype(np.float16), rng.normal(size=(200, 16)).astype(np.float16)
+    ours = (autograd.tensor(a) @ autograd.tensor(b)).numpy().astype(np.float64)
+    theirs = (torch.tensor(a) @ torch.tensor(b)).numpy().astype(np.float64)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    ulp = np.spacing(np.abs(exact).astype(np.float16)).astype(np.float64)
+    assert np.all(np.abs(ours - theirs) <= ulp)
+    assert np.all(np.abs(ours - exact) <= ulp)     # rounded once: at most one ulp from exact
+
+
 def test_integer_matmul_keeps_int64():
     a = autograd.tensor([[1, 2], [3, 4]])
     out = a @ a
