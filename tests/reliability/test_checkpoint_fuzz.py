@@ -28,7 +28,7 @@ import nn
 import optim
 from autograd import CheckpointError
 
-FUZZ = settings(max_examples=int(os.environ.get("JITGRAD_FUZZ_EXAMPLES", "12")) * 10,
+FUZZ = settings(max_examples=int(os.environ.get("JITGRAD_FUZZ_EXAMPLES", "20")) * 10,
                 derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 

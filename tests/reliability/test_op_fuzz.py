@@ -35,7 +35,7 @@ import autograd
 from autograd.ops import REGISTRY
 
 OPS = sorted(REGISTRY)
-EXAMPLES = int(os.environ.get("JITGRAD_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("JITGRAD_FUZZ_EXAMPLES", "20"))
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 
@@ -56,7 +56,14 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
+    **dict.fromkeys(["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"],
+                    "torch's convolution algorithms (oneDNN, Winograd) combine inputs before "
+                    "multiplying, so which outputs of inf/1e30 inputs become nan or inf depends "
+                    "on the algorithm chosen"),
 }
+# The order of equal elements is unspecified in torch's sort/argsort/topk (not stable by
+# default): with the many ties of extreme values, only their values are compared.
+TIES_UNSPECIFIED = {"sort", "argsort", "topk"}
 
 _SPECIAL = {np.float64: [0.0, -0.0, 5e-324, -5e-324, 2.2e-308, 1e30, -1e30, np.inf, -np.inf, np.nan],
             np.float32: [0.0, -0.0, 1e-45, -1e-45, 1.2e-38, 1e30, -1e30, np.inf, -np.inf, np.nan]}
@@ -253,6 +260,8 @@ def test_op_fuzz(name, data):
             scale = max([1.0] + [float(f) for f in finite])
             for o, t in zip(outs, theirs):
                 assert tuple(o.shape) == t.shape, f"{name}: shape {tuple(o.shape)}, torch {t.shape}"
+                if name in TIES_UNSPECIFIED and t.dtype.kind in "iu":
+                    continue
                 _same_specials(o.detach().numpy(), t, scale)
     elif ref is not None:
         assert len(outs) == len(ref), f"{name}: {len(outs)} outputs, reference has {len(ref)}"
