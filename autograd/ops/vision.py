@@ -176,6 +176,12 @@ def _out_size(in_sizes, size, scale_factor, k):
     return tuple(int(math.floor(n * s)) for n, s in zip(in_sizes, scales)), list(scales)
 
 
+def _dims(sizes):
+    """(4, 5) -> 'H: 4, W: 5', as torch's interpolate messages name spatial sizes."""
+    names = "DHW"[-len(sizes):] if len(sizes) <= 3 else [f"dim {i}" for i in range(len(sizes))]
+    return ", ".join(f"{n}: {v}" for n, v in zip(names, sizes))
+
+
 def _source_scale(n_in, n_out, scale, align_corners):
     if align_corners:
         return (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
@@ -213,6 +219,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise NotImplementedError("interpolate: antialias=True is not supported")
     in_sizes = input.shape[2:]
     out_sizes, scales = _out_size(in_sizes, size, scale_factor, k)
+    if min(in_sizes) <= 0 or min(out_sizes) <= 0:  # torch's check, in torch's words
+        raise ShapeError(f"Input and output sizes should be greater than 0, but got input "
+                         f"({_dims(in_sizes)}){' and' if k == 1 else ''} output ({_dims(out_sizes)})")
     if recompute_scale_factor:
         scales = [None] * k
     out = input

@@ -346,3 +346,15 @@ def test_addcdiv_divides_last_like_torch():
     t2 = autograd.tensor([-0.0, 3.0])       # ... and 0 / -0 is nan in torch
     out = autograd.addcdiv(x, t1, t2, value=0.5).numpy()
     assert np.isnan(out[0]) and out[1] == np.float32(1.0) + np.float32(0.5) * np.float32(1.0) / np.float32(3.0)
+
+
+def test_interpolate_of_an_empty_size_raises_torchs_error():
+    torch = pytest.importorskip("torch")
+    for shape, kw in [((1, 1, 0), dict(size=5)), ((1, 1, 0, 3), dict(size=(5, 5))),
+                      ((1, 1, 2), dict(size=0, mode="linear")), ((1, 1, 0, 2), dict(scale_factor=2.0, mode="bilinear"))]:
+        with pytest.raises(RuntimeError) as theirs:
+            torch.nn.functional.interpolate(torch.zeros(shape), **kw)
+        with pytest.raises(RuntimeError, match="Input and output sizes should be greater than 0") as ours:
+            F.interpolate(autograd.zeros(*shape), **kw)  # NumPy's IndexError escaped
+        assert str(ours.value) == str(theirs.value)
+    assert F.interpolate(autograd.zeros(0, 1, 3), size=5).shape == (0, 1, 5)
