@@ -551,13 +551,13 @@ def _ref_clamp(x, min=None, max=None):
 
 
 _xp.define("clamp", numpy=_np_clamp, tensor=clamp)
-register(OpInfo("clamp", clamp, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
-register(OpInfo("clip", clip, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
-register(OpInfo("clamp_min", clamp_min, ref=lambda x, m: np.maximum(x, m),
+register(OpInfo("clamp", clamp, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
+register(OpInfo("clip", clip, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
+register(OpInfo("clamp_min", clamp_min, inplace=True, ref=lambda x, m: np.maximum(x, m),
                 samples=lambda rng: [Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
                                      Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,)))],
                 family="compare"))
-register(OpInfo("clamp_max", clamp_max, ref=lambda x, m: np.minimum(x, m),
+register(OpInfo("clamp_max", clamp_max, inplace=True, ref=lambda x, m: np.minimum(x, m),
                 samples=lambda rng: [Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
                                      Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,)))],
                 family="compare"))

@@ -140,7 +140,7 @@ def neg(input: Tensor) -> Tensor:
 
 
 negative = neg
-register(OpInfo("neg", neg, ref=np.negative, samples=_unary_samples(), family="elementwise"))
+register(OpInfo("neg", neg, inplace=True, ref=np.negative, samples=_unary_samples(), family="elementwise"))
 
 
 # ---- add / sub ----------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     return Add.apply(a, b)
 
 
-register(OpInfo("add", add, ref=np.add, samples=_binary_samples(), family="elementwise"))
+register(OpInfo("add", add, inplace=True, ref=np.add, samples=_binary_samples(), family="elementwise"))
 
 
 class Sub(Op):
@@ -207,7 +207,7 @@ def _is_bool(x) -> bool:
 
 
 subtract = sub
-register(OpInfo("sub", sub, ref=np.subtract, samples=_binary_samples(), family="elementwise"))
+register(OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=_binary_samples(), family="elementwise"))
 
 
 # ---- mul ----------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def mul(input, other) -> Tensor:
 
 
 multiply = mul
-register(OpInfo("mul", mul, ref=np.multiply, samples=_binary_samples(), family="elementwise"))
+register(OpInfo("mul", mul, inplace=True, ref=np.multiply, samples=_binary_samples(), family="elementwise"))
 
 
 # ---- div ----------------------------------------------------------------------------------
@@ -339,7 +339,7 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 
 
 divide = true_divide = div
-register(OpInfo("div", div, ref=np.true_divide, samples=_binary_samples(b_low=0.5, b_high=2.0),
+register(OpInfo("div", div, inplace=True, ref=np.true_divide, samples=_binary_samples(b_low=0.5, b_high=2.0),
                 family="elementwise"))
 
 
@@ -422,7 +422,7 @@ def _fmod_samples(rng):
             for s in _binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
 
 
-register(OpInfo("remainder", remainder, ref=np.remainder, samples=_fmod_samples,
+register(OpInfo("remainder", remainder, inplace=True, ref=np.remainder, samples=_fmod_samples,
                 family="elementwise"))
 
 
@@ -457,7 +457,7 @@ def fmod(input, other) -> Tensor:
     return Fmod.apply(a, b)
 
 
-register(OpInfo("fmod", fmod, ref=np.fmod, samples=_fmod_samples, family="elementwise"))
+register(OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, family="elementwise"))
 
 
 # ---- pow / float_power ----------------------------------------------------------------------
@@ -514,7 +514,7 @@ def pow(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-register(OpInfo("pow", pow, ref=np.power, samples=_binary_samples(0.5, 2.0, -2.0, 2.0),
+register(OpInfo("pow", pow, inplace=True, ref=np.power, samples=_binary_samples(0.5, 2.0, -2.0, 2.0),
                 family="elementwise"))
 
 
@@ -562,7 +562,7 @@ def exp(input) -> Tensor:
 
 
 _xp.define("exp", numpy=np.exp, tensor=exp)
-register(OpInfo("exp", exp, ref=np.exp, samples=_unary_samples(), family="elementwise"))
+register(OpInfo("exp", exp, inplace=True, ref=np.exp, samples=_unary_samples(), family="elementwise"))
 
 
 class Log(Op):
@@ -591,7 +591,7 @@ def log(input) -> Tensor:
 
 
 _xp.define("log", numpy=np.log, tensor=log)
-register(OpInfo("log", log, ref=np.log, samples=_unary_samples(0.2, 3.0), family="elementwise"))
+register(OpInfo("log", log, inplace=True, ref=np.log, samples=_unary_samples(0.2, 3.0), family="elementwise"))
 
 
 # ---- tanh / sigmoid / relu ----------------------------------------------------------------
@@ -639,7 +639,7 @@ def tanh(input) -> Tensor:
 
 
 _xp.define("tanh", numpy=np.tanh, tensor=tanh)
-register(OpInfo("tanh", tanh, ref=np.tanh, samples=_unary_samples(), family="elementwise"))
+register(OpInfo("tanh", tanh, inplace=True, ref=np.tanh, samples=_unary_samples(), family="elementwise"))
 
 
 def _np_sigmoid(x):
@@ -677,7 +677,7 @@ def sigmoid(input) -> Tensor:
 
 
 _xp.define("sigmoid", numpy=_np_sigmoid, tensor=sigmoid)
-register(OpInfo("sigmoid", sigmoid, ref=lambda x: 1 / (1 + np.exp(-x)),
+register(OpInfo("sigmoid", sigmoid, inplace=True, ref=lambda x: 1 / (1 + np.exp(-x)),
                 samples=_unary_samples(-5, 5), family="elementwise"))
 
 
@@ -734,7 +734,7 @@ def _relu_samples(rng):
     return [Sample(away((3, 4))), Sample(away(())), Sample(away((2, 0)))]
 
 
-register(OpInfo("relu", relu, ref=lambda x: np.maximum(x, 0), samples=_relu_samples,
+register(OpInfo("relu", relu, inplace=True, ref=lambda x: np.maximum(x, 0), samples=_relu_samples,
                 family="elementwise"))
 
 
@@ -767,7 +767,7 @@ def square(input) -> Tensor:
 
 
 _xp.define("square", numpy=np.square, tensor=square)
-register(OpInfo("square", square, ref=np.square, samples=_unary_samples(), family="elementwise"))
+register(OpInfo("square", square, inplace=True, ref=np.square, samples=_unary_samples(), family="elementwise"))
 
 
 def _away_from_zero_samples(low=0.2, high=2.0):
@@ -807,7 +807,7 @@ def reciprocal(input) -> Tensor:
 
 
 _xp.define("reciprocal", numpy=np.reciprocal, tensor=reciprocal)
-register(OpInfo("reciprocal", reciprocal, ref=np.reciprocal, samples=_away_from_zero_samples(),
+register(OpInfo("reciprocal", reciprocal, inplace=True, ref=np.reciprocal, samples=_away_from_zero_samples(),
                 family="elementwise"))
 
 
@@ -843,7 +843,7 @@ def sign(input) -> Tensor:
 
 
 _xp.define("sign", numpy=_np_sign, tensor=sign)
-register(OpInfo("sign", sign, ref=np.sign, samples=_away_from_zero_samples(),
+register(OpInfo("sign", sign, inplace=True, ref=np.sign, samples=_away_from_zero_samples(),
                 family="elementwise"))
 
 
@@ -891,7 +891,7 @@ def abs(input) -> Tensor:
 
 absolute = abs
 _xp.define("abs", numpy=np.abs, tensor=abs)
-register(OpInfo("abs", abs, ref=np.abs, samples=_away_from_zero_samples(), family="elementwise"))
+register(OpInfo("abs", abs, inplace=True, ref=np.abs, samples=_away_from_zero_samples(), family="elementwise"))
 
 
 # ---- addcmul / addcdiv ------------------------------------------------------------------------
@@ -1060,7 +1060,7 @@ def lerp(input, end, weight) -> Tensor:
     return Lerp.apply(s, e, None, scalar=_number(weight, "lerp"))
 
 
-register(OpInfo("lerp", lerp, ref=_np_lerp,
+register(OpInfo("lerp", lerp, inplace=True, ref=_np_lerp,
                 samples=lambda rng: [
                     Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.3),
                     Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0.8),

@@ -507,7 +507,7 @@ def _np_index_put(x, indices, values, accumulate=False):
     return out
 
 
-register(OpInfo("index_put", index_put, ref=_np_index_put, samples=lambda rng: [
+register(OpInfo("index_put", index_put, inplace=True, ref=_np_index_put, samples=lambda rng: [
     Sample(rng.normal(size=(4, 3)), (np.array([0, 2]),), rng.normal(size=(2, 3))),
     Sample(rng.normal(size=(4, 3)), (np.array([0, 2]), np.array([1, 1])), rng.normal(size=())),
     Sample(rng.normal(size=(4, 3)), (np.array([1, 1, 3]),), rng.normal(size=(3,)),
@@ -778,7 +778,7 @@ def _unique_scatter_index(rng, shape, size, dim):
     return out
 
 
-register(OpInfo("scatter", scatter, ref=_np_scatter, samples=lambda rng: [
+register(OpInfo("scatter", scatter, inplace=True, ref=_np_scatter, samples=lambda rng: [
     Sample(rng.normal(size=(3, 4)), 0, _unique_scatter_index(rng, (2, 4), 3, 0),
            rng.normal(size=(2, 4))),
     Sample(rng.normal(size=(3, 5)), 1, _unique_scatter_index(rng, (3, 2), 5, 1),
@@ -788,7 +788,7 @@ register(OpInfo("scatter", scatter, ref=_np_scatter, samples=lambda rng: [
     # no backward for them
     torch_fn=lambda torch, x, d, i, s, **kw: torch.scatter(x, d, torch.as_tensor(i), s, **kw),
     family="indexing"))
-register(OpInfo("scatter_add", scatter_add,
+register(OpInfo("scatter_add", scatter_add, inplace=True,
                 ref=lambda x, d, i, s: _np_scatter(x, d, i, s, reduce="add"),
                 samples=lambda rng: [
                     Sample(rng.normal(size=(3, 4)), 0, rng.integers(0, 3, (5, 4)),
@@ -953,7 +953,7 @@ def _scatter_reduce_samples(rng):
                    rng.normal(size=(2, 7)), "amax", include_self=False)]
 
 
-register(OpInfo("scatter_reduce", scatter_reduce, ref=_np_scatter_reduce,
+register(OpInfo("scatter_reduce", scatter_reduce, inplace=True, ref=_np_scatter_reduce,
                 samples=_scatter_reduce_samples,
                 torch_fn=lambda torch, x, d, i, s, r, **kw: torch.scatter_reduce(
                     x, d, torch.as_tensor(i), s, r, **kw),
@@ -1101,15 +1101,15 @@ register(OpInfo("index_select", index_select, ref=_np_index_op("select"), sample
     Sample(rng.normal(size=(2, 3, 4)), -1, np.array([1])),
     Sample(rng.normal(size=(4, 3)), 1, np.array([], dtype=np.int64))],
     torch_fn=lambda torch, *a: _tidx(torch, "index_select")(*a), family="indexing"))
-register(OpInfo("index_add", index_add, ref=_np_index_op("add"), samples=lambda rng: [
+register(OpInfo("index_add", index_add, inplace=True, ref=_np_index_op("add"), samples=lambda rng: [
     Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3]), rng.normal(size=(3, 3))),
     Sample(rng.normal(size=(2, 4)), 1, np.array([1, 2]), rng.normal(size=(2, 2)), alpha=-2.0)],
     torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_add")(*a, **kw), family="indexing"))
-register(OpInfo("index_copy", index_copy, ref=_np_index_op("copy"), samples=lambda rng: [
+register(OpInfo("index_copy", index_copy, inplace=True, ref=_np_index_op("copy"), samples=lambda rng: [
     Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), rng.normal(size=(2, 3))),
     Sample(rng.normal(size=(2, 4)), -1, np.array([2]), rng.normal(size=(2, 1)))],
     torch_fn=lambda torch, *a: _tidx(torch, "index_copy")(*a), family="indexing"))
-register(OpInfo("index_fill", index_fill, ref=_np_index_op("copy"), samples=lambda rng: [
+register(OpInfo("index_fill", index_fill, inplace=True, ref=_np_index_op("copy"), samples=lambda rng: [
     Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), 2.5),
     Sample(rng.normal(size=(2, 4)), 1, np.array([1, 1]), rng.normal(size=()))],
     torch_fn=lambda torch, x, d, i, v: x.index_fill(d, torch.as_tensor(i), v),
@@ -1161,7 +1161,7 @@ class MaskedSelect(GetItem):
     """The masked elements in row-major order: a GetItem with the mask's nonzero index."""
 
 
-register(OpInfo("masked_fill", masked_fill, ref=lambda x, m, v: np.where(m, v, x),
+register(OpInfo("masked_fill", masked_fill, inplace=True, ref=lambda x, m, v: np.where(m, v, x),
                 samples=lambda rng: [
                     Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5, -1.0),
                     Sample(rng.normal(size=(3, 4)), rng.random((4,)) > 0.5, rng.normal(size=())),
@@ -1240,7 +1240,7 @@ register(OpInfo("take", take, ref=lambda x, i: x.reshape(-1)[i], samples=lambda 
     Sample(rng.normal(size=(3, 4)), np.array([[0, 11], [-1, 0]])),
     Sample(rng.normal(size=()), np.array([0, 0]))],
     torch_fn=lambda torch, x, i: torch.take(x, torch.as_tensor(i)), family="indexing"))
-register(OpInfo("put", put, ref=_np_put, samples=lambda rng: [
+register(OpInfo("put", put, inplace=True, ref=_np_put, samples=lambda rng: [
     Sample(rng.normal(size=(3, 4)), np.array([[0, 10], [-1, 5]]), rng.normal(size=(2, 2))),
     Sample(rng.normal(size=(3, 4)), np.array([1, 1, 2]), rng.normal(size=(3,)), accumulate=True)],
     torch_fn=lambda torch, x, i, s, **kw: x.put(torch.as_tensor(i), s, **kw), family="indexing"))

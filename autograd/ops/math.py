@@ -224,7 +224,7 @@ def sqrt(input) -> Tensor:
 
 
 _xp.define("sqrt", numpy=np.sqrt, tensor=sqrt)
-register(OpInfo("sqrt", sqrt, ref=np.sqrt, samples=_unary_samples(0.2, 3.0), family="math"))
+register(OpInfo("sqrt", sqrt, inplace=True, ref=np.sqrt, samples=_unary_samples(0.2, 3.0), family="math"))
 
 
 class Rsqrt(Op):
@@ -308,8 +308,8 @@ def cos(input) -> Tensor:
 
 _xp.define("sin", numpy=np.sin, tensor=sin)
 _xp.define("cos", numpy=np.cos, tensor=cos)
-register(OpInfo("sin", sin, ref=np.sin, samples=_unary_samples(-4, 4), family="math"))
-register(OpInfo("cos", cos, ref=np.cos, samples=_unary_samples(-4, 4), family="math"))
+register(OpInfo("sin", sin, inplace=True, ref=np.sin, samples=_unary_samples(-4, 4), family="math"))
+register(OpInfo("cos", cos, inplace=True, ref=np.cos, samples=_unary_samples(-4, 4), family="math"))
 
 
 class Tan(Op):
@@ -933,8 +933,9 @@ _xp.define("floor", numpy=np.floor, tensor=floor)
 _xp.define("trunc", numpy=np.trunc, tensor=trunc)
 for _name, _fn, _ref in [("floor", floor, np.floor), ("ceil", ceil, np.ceil),
                          ("trunc", trunc, np.trunc), ("fix", fix, np.trunc)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math"))
-register(OpInfo("round", round, ref=np.round,
+    register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math",
+                    inplace=_name != "fix"))
+register(OpInfo("round", round, inplace=True, ref=np.round,
                 samples=lambda rng: _rounding_samples(rng) + [
                     Sample(rng.uniform(-3, 3, (3, 4)) + 0.0123, decimals=1),
                     Sample(rng.uniform(-300, 300, (5,)) + 1.23, decimals=-1)],

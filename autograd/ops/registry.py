@@ -43,6 +43,7 @@ class OpInfo:
     ref: Callable                  # NumPy reference: same arguments with ndarrays
     samples: Callable[[Any], list]  # rng -> list[Sample] (float64 data)
     method: bool = True            # also bound as Tensor.<name>
+    inplace: bool = False          # also Tensor.<name>_: the result written into the tensor
     differentiable: bool = True    # check gradients
     gradgrad: bool = True          # check second-order gradients
     dtypes: tuple = ("float32", "float64")
