@@ -11,8 +11,8 @@ from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, operands
-from .elementwise import _reject, _torch_dtype_name, _torch_tensor_args
-from .registry import OpInfo, Sample, register
+from .arithmetic import _reject, _torch_dtype_name
+from .registry import OpInfo, Sample, register, torch_tensor_args
 from ..dtypes import FLOAT_KINDS
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
@@ -154,7 +154,7 @@ for _name, _fn, _ref in [("logical_and", logical_and, np.logical_and),
                          ("logical_or", logical_or, np.logical_or),
                          ("logical_xor", logical_xor, np.logical_xor)]:
     register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False,
-                    torch_fn=_torch_tensor_args(_name), family="compare"))
+                    torch_fn=torch_tensor_args(_name), family="compare"))
 register(OpInfo("logical_not", logical_not, ref=np.logical_not,
                 samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
                 differentiable=False, family="compare"))

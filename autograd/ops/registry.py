@@ -71,6 +71,15 @@ def torch_functional(name: str):
     return lambda torch, *args, **kwargs: getattr(torch.nn.functional, name)(*args, **kwargs)
 
 
+def torch_tensor_args(name: str):
+    """``torch_fn`` for ops whose torch version takes only tensors: Python numbers become
+    0-d tensors (same result dtype: 0-d tensors promote like numbers)."""
+    def call(torch, *args, **kwargs):
+        args = [torch.tensor(a) if isinstance(a, (int, float, bool)) else a for a in args]
+        return getattr(torch, name)(*args, **kwargs)
+    return call
+
+
 def register(info: OpInfo) -> OpInfo:
     if info.name in REGISTRY:
         raise ValueError(f"op {info.name!r} registered twice")
