@@ -20,7 +20,7 @@ from ..errors import ShapeError, shape_str
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from .conv import _check_tensor, _col2im, _im2col, _ntuple
+from ._windows import _check_tensor, _col2im, _im2col, _ntuple
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import distinct
 
