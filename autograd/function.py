@@ -60,9 +60,10 @@ _weakref = weakref.ref
 _ndarray = np.ndarray
 
 # Like torch, ops return inf/nan for inf/nan-producing inputs (log(0), inf * 0 ...) without
-# a warning. ``np.errstate`` costs ~1.4 us, too much per op, so when NumPy exposes its
-# error-state context variable we set it directly (~0.15 us); otherwise a stand-in with
-# the same set/reset interface enters and leaves an errstate.
+# a warning. ``np.errstate`` costs too much per op (bench/README.md, "Figures behind the
+# code"), so when NumPy exposes its error-state context variable we set it directly (a
+# tenth of the cost); otherwise a stand-in with the same set/reset interface enters and
+# leaves an errstate.
 class _ErrstateVar:
     """Fallback for NumPy layouts without ``_extobj_contextvar``: ``set`` enters
     ``np.errstate(all="ignore")`` and returns it as the token; ``reset`` leaves it."""

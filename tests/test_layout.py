@@ -1,4 +1,4 @@
-"""Architecture rules from DESIGN.md, enforced by parsing imports.
+"""Architecture rules from docs/design.md, enforced by parsing imports.
 
 nn -> autograd, optim -> autograd; autograd imports neither; optim never imports nn;
 autograd/kernels never imports the Tensor (or anything outside numpy/numba/math).

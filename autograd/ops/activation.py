@@ -1,7 +1,7 @@
 """Activation functions (``torch.nn.functional`` names): relu, gelu, silu, elu, softplus ...
 
 Each activation is one fused primitive ``Op``: the forward is a NumPy expression (with the
-numba backend, relu/gelu/silu/elu/leaky_relu/softplus/mish run as fused kernels instead)
+numba backend, relu/gelu/silu/leaky_relu/softplus/mish run as fused kernels instead)
 and the VJP is written with operators and ``xp`` functions on the saved input or output,
 so ``create_graph=True`` differentiates it again. Formulas are chosen to be stable at
 extreme inputs: no ``exp`` of a large positive number is ever evaluated (softplus,

@@ -333,7 +333,8 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
 def _unweighted_targets(t, C, ignore_index):
     """(int64 targets, total weight) without class weights, when every target is a valid
     class index: a few cheap whole-array calls instead of ``_class_targets``' masks, which
-    cost more than the kernels on small batches (128 x 10: ~20 us). None otherwise (ignored
+    cost more than the kernels on small batches (bench/README.md, "Figures behind the code").
+    None otherwise (ignored
     or out-of-range targets), and ``_class_targets`` then checks and raises as usual."""
     if t.size == 0 or t.dtype.kind not in "iu":
         return None
