@@ -44,6 +44,9 @@ from ._repr import set_printoptions  # noqa: F401
 from .legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,  # noqa: F401
                      ShortTensor, CharTensor, ByteTensor, BoolTensor, Variable)
 from .threads import set_num_threads, get_num_threads  # noqa: F401
+from . import tensor_methods as _tensor_methods
+
+_tensor_methods.bind()  # x.exp(), x + y ...: the ops as Tensor methods (see tensor_methods.py)
 
 __version__ = "0.1.0"
 

@@ -5,78 +5,19 @@ Random factories draw from ``autograd.random.default_generator`` (seeded by
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
 from . import devices as _devices
 from . import dtypes as _dt
 from .random import _gen
-from .tensor import Tensor
-from .dtypes import FLOAT_KINDS
+from .ops import xp as _xp
+from .tensor import Tensor, _to_array
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
            "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
            "randn_like", "randint_like", "scalar_tensor"]
-
-
-def _infer_dtype(data):
-    """torch.tensor's rule: Python floats -> default float, ints -> int64, bools -> bool."""
-    kinds = set()
-    stack = [data]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, Tensor):
-            kinds.add(x.dtype)
-        elif isinstance(x, np.ndarray):
-            kinds.add(_dt.from_numpy_dtype(x.dtype) if x.dtype.kind not in FLOAT_KINDS or x.ndim else
-                      _dt.from_numpy_dtype(x.dtype))
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-        elif isinstance(x, (bool, np.bool_)):
-            kinds.add(_dt.bool_)
-        elif isinstance(x, (numbers.Integral,)):
-            kinds.add(_dt.int64)
-        elif isinstance(x, np.generic):
-            kinds.add(_dt.from_numpy_dtype(x.dtype))
-        elif isinstance(x, numbers.Real):
-            kinds.add(_dt.get_default_dtype())
-        else:
-            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
-    if not kinds:
-        return _dt.get_default_dtype()
-    out = None
-    for k in kinds:
-        out = k if out is None else _dt.promote_types(out, k)
-    return out
-
-
-def _to_array(data, dtype=None) -> np.ndarray:
-    """Convert nested lists / arrays / tensors / numbers into a fresh ndarray of ``dtype``."""
-    if isinstance(data, Tensor):
-        arr = data._data
-        dt = _dt.as_dtype(dtype) if dtype is not None else data.dtype
-        return np.array(arr, dtype=dt.np, copy=True)
-    if isinstance(data, np.ndarray):
-        dt = _dt.as_dtype(dtype) if dtype is not None else _dt.from_numpy_dtype(data.dtype)
-        return np.array(data, dtype=dt.np, copy=True)
-    dt = _dt.as_dtype(dtype) if dtype is not None else _infer_dtype(data)
-
-    def unwrap(x):
-        if isinstance(x, Tensor):
-            return x._data
-        if isinstance(x, (list, tuple)):
-            return [unwrap(v) for v in x]
-        return x
-    try:
-        arr = np.array(unwrap(data), dtype=dt.np)
-    except ValueError as e:
-        raise ValueError(f"tensor(): could not build a tensor from the data ({e}); nested "
-                         "sequences must be rectangular") from None
-    if arr.dtype == object:
-        raise TypeError("tensor(): data must be numbers or nested sequences of numbers")
-    return arr
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -390,7 +331,6 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
 
 
 # zeros_like/ones_like are also needed by VJPs (see ops/xp.py)
-from .ops import xp as _xp  # noqa: E402
 
 _xp.define("zeros_like", numpy=np.zeros_like, tensor=zeros_like)
 _xp.define("ones_like", numpy=np.ones_like, tensor=ones_like)

@@ -39,7 +39,7 @@ import numpy as np
 
 from . import random as _random
 from ._pytree import StructureMismatch, broadcast_prefix, tree_flatten, tree_unflatten
-from .function import AccumulateGrad
+from .tensor import AccumulateGrad
 from .functional import _vjp_tensors, jacobian_rows
 from .grad_mode import enable_grad, is_grad_enabled
 from .tensor import Tensor

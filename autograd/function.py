@@ -29,7 +29,9 @@ import numpy as np
 
 from . import dtypes as _dt
 from .errors import GraphError
-from .grad_mode import _grad_enabled
+from .grad_mode import _grad_enabled, no_grad
+from .tensor import AccumulateGrad as AccumulateGrad  # (re-exported: the leaf's node)
+from .tensor import RemovableHandle, Tensor
 
 # --------------------------------------------------------------------------------------
 # Module scope: nn.Module.__call__ pushes its path here so nodes remember which module made
@@ -58,9 +60,10 @@ _weakref = weakref.ref
 _ndarray = np.ndarray
 
 # Like torch, ops return inf/nan for inf/nan-producing inputs (log(0), inf * 0 ...) without
-# a warning. ``np.errstate`` costs ~1.4 us, too much per op, so when NumPy exposes its
-# error-state context variable we set it directly (~0.15 us); otherwise a stand-in with
-# the same set/reset interface enters and leaves an errstate.
+# a warning. ``np.errstate`` costs too much per op (bench/README.md, "Figures behind the
+# code"), so when NumPy exposes its error-state context variable we set it directly (a
+# tenth of the cost); otherwise a stand-in with the same set/reset interface enters and
+# leaves an errstate.
 class _ErrstateVar:
     """Fallback for NumPy layouts without ``_extobj_contextvar``: ``set`` enters
     ``np.errstate(all="ignore")`` and returns it as the token; ``reset`` leaves it."""
@@ -89,17 +92,6 @@ _SECOND_BACKWARD = (
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward."
 )
-
-
-_Tensor = None  # the Tensor class; tensor.py sets it once defined (it imports this module)
-
-
-def _tensor_cls():
-    global _Tensor
-    if _Tensor is None:  # function.py is imported before tensor.py finishes
-        from .tensor import Tensor
-        _Tensor = Tensor
-    return _Tensor
 
 
 def _edge(t):
@@ -227,9 +219,9 @@ class Node:
             if not self._as_tensors:
                 out.append(arr)
             elif who is None:
-                out.append(_tensor_cls()._make(arr))
+                out.append(Tensor._make(arr))
             elif isinstance(who, int):  # our own output: re-wrap it, pointing at this node
-                out.append(_tensor_cls()._from_node(arr, self, who, cell))
+                out.append(Tensor._from_node(arr, self, who, cell))
             else:
                 out.append(who)
         return tuple(out)
@@ -277,7 +269,7 @@ class Node:
         if self._post_hooks is None:
             self._post_hooks = []
         self._post_hooks.append(fn)
-        return _RemovableHandle(self._post_hooks, fn)
+        return RemovableHandle(self._post_hooks, fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> new grad_outputs or None, before this node's backward."""
@@ -285,7 +277,7 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
-        return _RemovableHandle(self._pre_hooks, fn)
+        return RemovableHandle(self._pre_hooks, fn)
 
     def _add_tensor_hook(self, output_nr, fn):
         self._special = True
@@ -293,7 +285,7 @@ class Node:
             self._hooks = {}
         lst = self._hooks.setdefault(output_nr, [])
         lst.append(fn)
-        return _RemovableHandle(lst, fn)
+        return RemovableHandle(lst, fn)
 
     def _release(self):
         if self._saved:
@@ -306,59 +298,6 @@ class Node:
     def _apply(self, grads, xp):
         """Run this node's backward on ``grads`` (one per output) in the given namespace."""
         return self.op._vjp(self, grads, xp)
-
-
-class AccumulateGrad:
-    """The graph's end point for a leaf tensor: adds the incoming gradient into ``.grad``."""
-
-    __slots__ = ("variable", "__weakref__", "__dict__")
-    next_edges = ()
-    module_path = None
-    _num_outputs = 1
-    needs_input_grad = ()
-    _hooks = _pre_hooks = _post_hooks = None
-
-    def __init__(self, variable):
-        self.variable = variable
-
-    def name(self):
-        return "AccumulateGrad"
-
-    @property
-    def next_functions(self):
-        return ()
-
-    def _release(self):
-        pass
-
-    def register_hook(self, fn):
-        if self._post_hooks is None:
-            self._post_hooks = []
-        self._post_hooks.append(fn)
-        return _RemovableHandle(self._post_hooks, fn)
-
-    def __repr__(self):
-        return f"<AccumulateGrad object at {hex(id(self))}>"
-
-
-class _RemovableHandle:
-    """Returned by ``register_hook``; ``handle.remove()`` takes the hook away."""
-
-    def __init__(self, container, item):
-        self._container = container
-        self._item = item
-
-    def remove(self):
-        try:
-            self._container.remove(self._item)
-        except ValueError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class _NoRecordCtx:
@@ -544,7 +483,7 @@ class Op:
                 raw = cls.forward(_NO_RECORD, *arrays, **params)
             finally:
                 _np_err.reset(token)
-            return _Tensor._make(raw)
+            return Tensor._make(raw)
 
         node = _new(Node)  # the fields of Node.__init__
         node.op = cls
@@ -561,7 +500,7 @@ class Op:
         finally:
             _np_err.reset(token)
         out = raw if type(raw) is _ndarray else np.asarray(raw)  # NumPy may give a scalar
-        result = _new(_Tensor)  # Tensor._from_node, inlined
+        result = _new(Tensor)  # Tensor._from_node, inlined
         result._data = out
         result._requires_grad = True
         result._grad = None
@@ -625,8 +564,6 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .grad_mode import no_grad
-        Tensor = _tensor_cls()
         tensor_args = [a if isinstance(a, Tensor) else None for a in args]
         record = _grad_enabled.get() and any(t is not None and t._requires_grad for t in tensor_args)
         ctx = Node(_FunctionOp(cls), tensor_args) if record else _FunctionCtx()
@@ -691,7 +628,6 @@ class _FunctionOp:
         self.grad_fn_name = cls.grad_fn_name
 
     def _vjp(self, node, grads, xp):
-        Tensor = _tensor_cls()
         as_t = [g if (g is None or isinstance(g, Tensor)) else Tensor._make(g) for g in grads]
         if node._materialize:
             for k, g in enumerate(as_t):
@@ -702,7 +638,6 @@ class _FunctionOp:
         if xp.graph:
             res = self.cls.backward(node, *as_t)
         else:
-            from .grad_mode import no_grad
             with no_grad():
                 res = self.cls.backward(node, *as_t)
         if not isinstance(res, tuple):

@@ -8,7 +8,10 @@ A Tensor wraps a NumPy array (``_data``) plus the autograd bookkeeping:
 * a version counter, shared with views, bumped by in-place operations so the engine can
   refuse to use a saved value that has since been overwritten.
 
-Methods are thin: each calls the op of the same name in ``autograd.ops``.
+This module is the data structure only. The methods that are ops (``x.exp()``, ``x + y``,
+``x.sum(1)``, ``x.add_(y)`` ...) are the op functions of ``autograd/ops/``, attached by
+``autograd/tensor_methods.py`` when the package initialises (the ops import this module, so
+it cannot import them); ``tensor.pyi`` lists the whole class for editors.
 
 Example:
     >>> import autograd
@@ -20,14 +23,18 @@ Example:
 """
 from __future__ import annotations
 
+import numbers
 import warnings
 import weakref
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
 from . import dtypes as _dt
 from . import devices as _devices
 from .dtypes import FLOAT_KINDS
+from ._repr import tensor_repr
 
 
 class Size(tuple):
@@ -64,6 +71,64 @@ def _check_float_for_grad(dtype: np.dtype):
         raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
 
 
+def _infer_dtype(data):
+    """torch.tensor's rule: Python floats -> default float, ints -> int64, bools -> bool."""
+    kinds = set()
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Tensor):
+            kinds.add(x.dtype)
+        elif isinstance(x, np.ndarray):
+            kinds.add(_dt.from_numpy_dtype(x.dtype) if x.dtype.kind not in FLOAT_KINDS or x.ndim else
+                      _dt.from_numpy_dtype(x.dtype))
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, (bool, np.bool_)):
+            kinds.add(_dt.bool_)
+        elif isinstance(x, (numbers.Integral,)):
+            kinds.add(_dt.int64)
+        elif isinstance(x, np.generic):
+            kinds.add(_dt.from_numpy_dtype(x.dtype))
+        elif isinstance(x, numbers.Real):
+            kinds.add(_dt.get_default_dtype())
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    if not kinds:
+        return _dt.get_default_dtype()
+    out = None
+    for k in kinds:
+        out = k if out is None else _dt.promote_types(out, k)
+    return out
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """Convert nested lists / arrays / tensors / numbers into a fresh ndarray of ``dtype``."""
+    if isinstance(data, Tensor):
+        arr = data._data
+        dt = _dt.as_dtype(dtype) if dtype is not None else data.dtype
+        return np.array(arr, dtype=dt.np, copy=True)
+    if isinstance(data, np.ndarray):
+        dt = _dt.as_dtype(dtype) if dtype is not None else _dt.from_numpy_dtype(data.dtype)
+        return np.array(data, dtype=dt.np, copy=True)
+    dt = _dt.as_dtype(dtype) if dtype is not None else _infer_dtype(data)
+
+    def unwrap(x):
+        if isinstance(x, Tensor):
+            return x._data
+        if isinstance(x, (list, tuple)):
+            return [unwrap(v) for v in x]
+        return x
+    try:
+        arr = np.array(unwrap(data), dtype=dt.np)
+    except ValueError as e:
+        raise ValueError(f"tensor(): could not build a tensor from the data ({e}); nested "
+                         "sequences must be rectangular") from None
+    if arr.dtype == object:
+        raise TypeError("tensor(): data must be numbers or nested sequences of numbers")
+    return arr
+
+
 class Tensor:
     """A multi-dimensional array with automatic differentiation (see module docstring)."""
 
@@ -87,8 +152,7 @@ class Tensor:
     __array_ufunc__ = None
     __array_priority__ = 1000
 
-    def __init__(self, data=None, *, dtype=None, requires_grad=False):
-        from .factories import _to_array
+    def __init__(self, data=None, *, dtype=None, requires_grad=False) -> None:
         arr = _to_array([] if data is None else data, dtype)
         self._init(arr)
         if requires_grad:
@@ -104,7 +168,7 @@ class Tensor:
 
     # ---- fast internal constructors (no checks) ---------------------------------
     @classmethod
-    def _make(cls, arr, requires_grad=False):
+    def _make(cls, arr, requires_grad=False) -> Tensor:
         t = object.__new__(cls)  # (the fields of _init, set directly: this runs per op)
         t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
         t._requires_grad = requires_grad
@@ -115,7 +179,7 @@ class Tensor:
         return t
 
     @classmethod
-    def _from_node(cls, arr, node, output_nr, version_cell):
+    def _from_node(cls, arr, node, output_nr, version_cell) -> Tensor:
         t = object.__new__(cls)  # (the fields of _init, set directly: once per op)
         t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
         t._requires_grad = True
@@ -125,13 +189,13 @@ class Tensor:
         t._version_cell = [0] if version_cell is None else version_cell
         return t
 
-    def _grad_accumulator(self):
+    def _grad_accumulator(self) -> AccumulateGrad:
         """The AccumulateGrad node of this leaf, shared by every use of the leaf (held
         weakly here: the graph owns it, so it dies with the graph)."""
         ref = self._accum
         acc = ref() if ref is not None else None
         if acc is None:
-            acc = _AccumulateGrad(self)
+            acc = AccumulateGrad(self)
             self._accum = weakref.ref(acc)
         return acc
 
@@ -163,7 +227,7 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def grad(self):
+    def grad(self) -> Tensor | None:
         if self.grad_fn is not None and not self._retains_grad and self._grad is None:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
@@ -216,39 +280,32 @@ class Tensor:
             return None
         self.grad_fn._add_tensor_hook(self._output_nr, _retain)
 
-    def register_hook(self, hook):
+    def register_hook(self, hook) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
         replaces the gradient. Returns a handle with ``.remove()``."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .function import _RemovableHandle
         if self.grad_fn is not None:
             return self.grad_fn._add_tensor_hook(self._output_nr, hook)
         if self._leaf_hooks is None:
             self._leaf_hooks = []
         self._leaf_hooks.append(hook)
-        return _RemovableHandle(self._leaf_hooks, hook)
+        return RemovableHandle(self._leaf_hooks, hook)
 
-    def register_post_accumulate_grad_hook(self, hook):
+    def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
         """Call ``hook(tensor)`` after ``.grad`` of this leaf has been updated."""
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        from .function import _RemovableHandle
         if self._post_acc_hooks is None:
             self._post_acc_hooks = []
         self._post_acc_hooks.append(hook)
-        return _RemovableHandle(self._post_acc_hooks, hook)
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Compute the gradient of this tensor w.r.t. graph leaves (accumulates into ``.grad``)."""
-        from .engine import backward
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+        return RemovableHandle(self._post_acc_hooks, hook)
 
     @property
     def _version(self) -> int:
         return self._version_cell[0]
 
-    def _bump_version(self):
+    def _bump_version(self) -> None:
         self._version_cell[0] += 1
 
     # ---- data access -------------------------------------------------------------
@@ -263,7 +320,7 @@ class Tensor:
         self._data = value
 
     @property
-    def _base(self):
+    def _base(self) -> Tensor | None:
         """The tensor this view looks into (None if this tensor is not a view), as in torch."""
         view = self._view
         return None if view is None else view[0]
@@ -291,13 +348,13 @@ class Tensor:
                                "Use tensor.detach().numpy() instead.")
         return self._data.copy() if force else self._data
 
-    def item(self):
+    def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(()).item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
@@ -321,7 +378,7 @@ class Tensor:
     def shape(self) -> Size:
         return Size(self._data.shape)
 
-    def size(self, dim=None):
+    def size(self, dim=None) -> Size | int:
         """The shape, or the length of one dimension."""
         if dim is None:
             return Size(self._data.shape)
@@ -342,20 +399,20 @@ class Tensor:
     nelement = numel
 
     @property
-    def dtype(self):
+    def dtype(self) -> _dt.dtype:
         return _dt._FROM_NP[self._data.dtype]
 
     @property
-    def device(self):
+    def device(self) -> _devices.device:
         """Always ``device(type='cpu')``: jitgrad computes on the CPU (see autograd.devices)."""
         return _devices.CPU
 
     @property
-    def is_cuda(self):
+    def is_cuda(self) -> bool:
         return False
 
     @property
-    def is_cpu(self):
+    def is_cpu(self) -> bool:
         return True
 
     def get_device(self) -> int:
@@ -378,7 +435,7 @@ class Tensor:
     def element_size(self) -> int:
         return self._data.itemsize
 
-    def stride(self, dim=None):
+    def stride(self, dim=None) -> tuple[int, ...] | int:
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_wrap_dim(dim, self.ndim, "stride")]
 
@@ -388,46 +445,45 @@ class Tensor:
     def data_ptr(self) -> int:
         return self._data.ctypes.data
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return iter(_ops.unbind(self, 0))
+        return iter(self.unbind(0))
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()))
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self.item())
 
-    def __index__(self):
+    def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
-    def __complex__(self):
+    def __complex__(self) -> complex:
         return complex(self.item())
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return id(self)
 
-    def __contains__(self, element):
+    def __contains__(self, element) -> bool:
         return bool((self._data == (element._data if isinstance(element, Tensor) else element)).any())
 
-    def __repr__(self):
-        from ._repr import tensor_repr
+    def __repr__(self) -> str:
         return tensor_repr(self)
 
-    def __format__(self, spec):
+    def __format__(self, spec) -> str:
         if self._data.ndim == 0:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
@@ -441,7 +497,7 @@ class Tensor:
                  for name in klass.__dict__.get("__slots__", ()) if hasattr(self, name)}
         return _rebuild_tensor, (type(self), self._data, self._requires_grad, extra)
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo) -> Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol at the moment.")
@@ -451,428 +507,62 @@ class Tensor:
         memo[id(self)] = t
         return t
 
-    # ---- conversion ----------------------------------------------------------------
-    def to(self, *args, **kwargs):
-        """Convert the dtype and/or "move" to a device, with torch's three forms:
-        ``t.to(device, dtype, non_blocking=False, copy=False)``, ``t.to(dtype)``,
-        ``t.to(other_tensor)``. Returns ``self`` when nothing changes (unless ``copy=True``);
-        the only device is the CPU, others fail as in a CPU build of torch.
-
-        Example:
-            >>> x = autograd.zeros(2); x.to("cpu", non_blocking=True) is x, x.to(autograd.float64).dtype
-            (True, autograd.float64)
-        """
-        _, dtype, _, copy = _devices.parse_to(args, kwargs)
-        if dtype is None or dtype.np == self._data.dtype:
-            return self.clone() if copy else self
-        return _ops.to_dtype(self, dtype, copy=copy)
-
-    def type(self, dtype=None, non_blocking=False):
-        """With no argument, the type name torch gives (``'torch.FloatTensor'``, the name
-        scripts compare with); with a dtype, a legacy type (``autograd.LongTensor``) or its
-        name (``'torch.LongTensor'``), the converted tensor."""
-        if dtype is None:
-            return f"torch.{_dt.torch_name(self.dtype)}Tensor"
-        if isinstance(dtype, str) and dtype.endswith("Tensor"):
-            from . import legacy
-            name = dtype.rpartition(".")[2]
-            if dtype.startswith("torch.cuda."):
-                _devices.check_move("cuda")
-            if not hasattr(legacy, name):
-                raise ValueError(f"invalid type: '{dtype}'")
-            dtype = getattr(legacy, name)
-        return self.to(getattr(dtype, "dtype", dtype))
-
-    def float(self):
+    # ---- conversion (``to`` and ``type`` are in tensor_methods.py) -------------------
+    def float(self) -> Tensor:
         return self.to(_dt.float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         return self.to(_dt.float64)
 
-    def half(self):
+    def half(self) -> Tensor:
         return self.to(_dt.float16)
 
-    def bfloat16(self):
+    def bfloat16(self) -> Tensor:
         return self.to(_dt.bfloat16)
 
-    def long(self):
+    def long(self) -> Tensor:
         return self.to(_dt.int64)
 
-    def int(self):
+    def int(self) -> Tensor:
         return self.to(_dt.int32)
 
-    def bool(self):
+    def bool(self) -> Tensor:
         return self.to(_dt.bool_)
 
-    def cpu(self, memory_format=None):
+    def cpu(self, memory_format=None) -> Tensor:
         return self
 
-    def cuda(self, device=None, non_blocking=False, memory_format=None):
+    def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
         """Fails as in a CPU build of torch ("Torch not compiled with CUDA enabled")."""
         _devices.check_move("cuda" if device is None else device)
         return self
 
-    def type_as(self, other):
+    def type_as(self, other) -> Tensor:
         return self.to(other.dtype)
 
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False, pin_memory=False):
-        from .factories import tensor
-        return tensor(data, dtype=dtype or self.dtype, device=device,
-                      requires_grad=requires_grad, pin_memory=pin_memory)
+    def contiguous(self, memory_format=None) -> Tensor:
+        return self if self._data.flags.c_contiguous else self.clone()
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False):
-        from .factories import zeros
-        return zeros(*size, dtype=dtype or self.dtype, device=device,
-                     requires_grad=requires_grad, pin_memory=pin_memory)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False):
-        from .factories import ones
-        return ones(*size, dtype=dtype or self.dtype, device=device,
-                    requires_grad=requires_grad, pin_memory=pin_memory)
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,
-                 pin_memory=False):
-        from .factories import full
-        return full(size, fill_value, dtype=dtype or self.dtype, device=device,
-                    requires_grad=requires_grad, pin_memory=pin_memory)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False):
-        from .factories import empty
-        return empty(*size, dtype=dtype or self.dtype, device=device,
-                     requires_grad=requires_grad, pin_memory=pin_memory)
-
-    def clone(self, *, memory_format=None):
-        return _ops.clone(self)
-
-    def contiguous(self, memory_format=None):
-        return self if self._data.flags.c_contiguous else _ops.clone(self)
-
-    # ---- operators -----------------------------------------------------------------
-    def __neg__(self): return _ops.neg(self)
-    def __pos__(self): return self
-    def __abs__(self): return _ops.abs(self)
-    def __invert__(self): return _ops.bitwise_not(self)
-    def __add__(self, other): return _ops.add(self, other)
-    def __radd__(self, other): return _ops.add(other, self)
-    def __sub__(self, other): return _ops.sub(self, other)
-    def __rsub__(self, other): return _ops.sub(other, self)
-    def __mul__(self, other): return _ops.mul(self, other)
-    def __rmul__(self, other): return _ops.mul(other, self)
-    def __truediv__(self, other): return _ops.div(self, other)
-    def __rtruediv__(self, other): return _ops.div(other, self)
-    def __floordiv__(self, other): return _ops.floor_divide(self, other)
-    def __rfloordiv__(self, other): return _ops.floor_divide(other, self)
-    def __mod__(self, other): return _ops.remainder(self, other)
-    def __rmod__(self, other): return _ops.remainder(other, self)
-    def __pow__(self, other): return _ops.pow(self, other)
-    def __rpow__(self, other): return _ops.pow(other, self)
-    def __matmul__(self, other): return _ops.matmul(self, other)
-    def __rmatmul__(self, other): return _ops.matmul(other, self)
-    def __and__(self, other): return _ops.bitwise_and(self, other)
-    def __rand__(self, other): return _ops.bitwise_and(other, self)
-    def __or__(self, other): return _ops.bitwise_or(self, other)
-    def __ror__(self, other): return _ops.bitwise_or(other, self)
-    def __xor__(self, other): return _ops.bitwise_xor(self, other)
-    def __rxor__(self, other): return _ops.bitwise_xor(other, self)
-    def __eq__(self, other): return _ops.eq(self, other)
-    def __ne__(self, other): return _ops.ne(self, other)
-    def __lt__(self, other): return _ops.lt(self, other)
-    def __le__(self, other): return _ops.le(self, other)
-    def __gt__(self, other): return _ops.gt(self, other)
-    def __ge__(self, other): return _ops.ge(self, other)
-    def __getitem__(self, index): return _ops.getitem(self, index)
-    def __setitem__(self, index, value): _ops.setitem_(self, index, value)
-
-    # in-place operators (a += b is in place, as in torch)
-    def __iadd__(self, other): return self.add_(other)
-    def __isub__(self, other): return self.sub_(other)
-    def __imul__(self, other): return self.mul_(other)
-    def __itruediv__(self, other): return self.div_(other)
-    def __ipow__(self, other): return self.pow_(other)
-    def __imatmul__(self, other): return _ops.inplace_(self, _ops.matmul, other)
-    def __iand__(self, other): return _ops.inplace_(self, _ops.bitwise_and, other)
-    def __ior__(self, other): return _ops.inplace_(self, _ops.bitwise_or, other)
+    # ---- operators (``x + y`` and the others are in tensor_methods.py) ---------------
+    def __pos__(self) -> Tensor:
+        return self
 
     # ---- transposes ----------------------------------------------------------------
     @property
-    def T(self):
-        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+    def T(self) -> Tensor:
+        return self.permute(tuple(range(self.ndim - 1, -1, -1)))
 
     @property
-    def mT(self):
-        return _ops.transpose(self, -2, -1)
+    def mT(self) -> Tensor:
+        return self.transpose(-2, -1)
 
     @property
-    def H(self):
+    def H(self) -> Tensor:
         return self.T
 
     @property
-    def mH(self):
+    def mH(self) -> Tensor:
         return self.mT
-
-    # ---- op methods: each is one line that calls the op of the same name ----------
-    # (ops that take only the tensor are called without *args/**kwargs: packing them
-    # is a measurable part of the per-op overhead on small tensors)
-    def neg(self): return _ops.neg(self)
-    def negative(self, *args, **kwargs): return _ops.negative(self, *args, **kwargs)
-    def abs(self): return _ops.abs(self)
-    def absolute(self, *args, **kwargs): return _ops.absolute(self, *args, **kwargs)
-    def sign(self, *args, **kwargs): return _ops.sign(self, *args, **kwargs)
-    def sgn(self, *args, **kwargs): return _ops.sgn(self, *args, **kwargs)
-    def exp(self): return _ops.exp(self)
-    def exp2(self): return _ops.exp2(self)
-    def log(self): return _ops.log(self)
-    def log1p(self): return _ops.log1p(self)
-    def expm1(self): return _ops.expm1(self)
-    def log2(self): return _ops.log2(self)
-    def log10(self): return _ops.log10(self)
-    def sqrt(self): return _ops.sqrt(self)
-    def rsqrt(self): return _ops.rsqrt(self)
-    def square(self): return _ops.square(self)
-    def reciprocal(self): return _ops.reciprocal(self)
-    def sin(self): return _ops.sin(self)
-    def cos(self): return _ops.cos(self)
-    def tan(self, *args, **kwargs): return _ops.tan(self, *args, **kwargs)
-    def asin(self, *args, **kwargs): return _ops.asin(self, *args, **kwargs)
-    def arcsin(self, *args, **kwargs): return _ops.arcsin(self, *args, **kwargs)
-    def acos(self, *args, **kwargs): return _ops.acos(self, *args, **kwargs)
-    def arccos(self, *args, **kwargs): return _ops.arccos(self, *args, **kwargs)
-    def atan(self, *args, **kwargs): return _ops.atan(self, *args, **kwargs)
-    def arctan(self, *args, **kwargs): return _ops.arctan(self, *args, **kwargs)
-    def sinh(self, *args, **kwargs): return _ops.sinh(self, *args, **kwargs)
-    def cosh(self, *args, **kwargs): return _ops.cosh(self, *args, **kwargs)
-    def tanh(self): return _ops.tanh(self)
-    def asinh(self, *args, **kwargs): return _ops.asinh(self, *args, **kwargs)
-    def acosh(self, *args, **kwargs): return _ops.acosh(self, *args, **kwargs)
-    def atanh(self, *args, **kwargs): return _ops.atanh(self, *args, **kwargs)
-    def sigmoid(self): return _ops.sigmoid(self)
-    def relu(self): return _ops.relu(self)
-    def erf(self, *args, **kwargs): return _ops.erf(self, *args, **kwargs)
-    def erfc(self, *args, **kwargs): return _ops.erfc(self, *args, **kwargs)
-    def erfinv(self, *args, **kwargs): return _ops.erfinv(self, *args, **kwargs)
-    def lgamma(self): return _ops.lgamma(self)
-    def digamma(self): return _ops.digamma(self)
-    def polygamma(self, n): return _ops.polygamma(n, self)
-    def floor(self, *args, **kwargs): return _ops.floor(self, *args, **kwargs)
-    def ceil(self, *args, **kwargs): return _ops.ceil(self, *args, **kwargs)
-    def trunc(self, *args, **kwargs): return _ops.trunc(self, *args, **kwargs)
-    def frac(self, *args, **kwargs): return _ops.frac(self, *args, **kwargs)
-    def fix(self, *args, **kwargs): return _ops.fix(self, *args, **kwargs)
-    def isnan(self, *args, **kwargs): return _ops.isnan(self, *args, **kwargs)
-    def isinf(self, *args, **kwargs): return _ops.isinf(self, *args, **kwargs)
-    def isfinite(self, *args, **kwargs): return _ops.isfinite(self, *args, **kwargs)
-    def isposinf(self, *args, **kwargs): return _ops.isposinf(self, *args, **kwargs)
-    def isneginf(self, *args, **kwargs): return _ops.isneginf(self, *args, **kwargs)
-    def nan_to_num(self, *args, **kwargs): return _ops.nan_to_num(self, *args, **kwargs)
-    def logical_not(self, *args, **kwargs): return _ops.logical_not(self, *args, **kwargs)
-    def bitwise_not(self, *args, **kwargs): return _ops.bitwise_not(self, *args, **kwargs)
-    def signbit(self, *args, **kwargs): return _ops.signbit(self, *args, **kwargs)
-    def round(self, *args, **kwargs): return _ops.round(self, *args, **kwargs)
-    def logit(self, *args, **kwargs): return _ops.logit(self, *args, **kwargs)
-    def add(self, *args, **kwargs): return _ops.add(self, *args, **kwargs)
-    def sub(self, *args, **kwargs): return _ops.sub(self, *args, **kwargs)
-    def subtract(self, *args, **kwargs): return _ops.subtract(self, *args, **kwargs)
-    def mul(self, *args, **kwargs): return _ops.mul(self, *args, **kwargs)
-    def multiply(self, *args, **kwargs): return _ops.multiply(self, *args, **kwargs)
-    def div(self, *args, **kwargs): return _ops.div(self, *args, **kwargs)
-    def divide(self, *args, **kwargs): return _ops.divide(self, *args, **kwargs)
-    def true_divide(self, *args, **kwargs): return _ops.true_divide(self, *args, **kwargs)
-    def floor_divide(self, *args, **kwargs): return _ops.floor_divide(self, *args, **kwargs)
-    def pow(self, *args, **kwargs): return _ops.pow(self, *args, **kwargs)
-    def float_power(self, *args, **kwargs): return _ops.float_power(self, *args, **kwargs)
-    def atan2(self, *args, **kwargs): return _ops.atan2(self, *args, **kwargs)
-    def arctan2(self, *args, **kwargs): return _ops.arctan2(self, *args, **kwargs)
-    def maximum(self, *args, **kwargs): return _ops.maximum(self, *args, **kwargs)
-    def minimum(self, *args, **kwargs): return _ops.minimum(self, *args, **kwargs)
-    def fmax(self, *args, **kwargs): return _ops.fmax(self, *args, **kwargs)
-    def fmin(self, *args, **kwargs): return _ops.fmin(self, *args, **kwargs)
-    def remainder(self, *args, **kwargs): return _ops.remainder(self, *args, **kwargs)
-    def fmod(self, *args, **kwargs): return _ops.fmod(self, *args, **kwargs)
-    def lerp(self, *args, **kwargs): return _ops.lerp(self, *args, **kwargs)
-    def hypot(self, *args, **kwargs): return _ops.hypot(self, *args, **kwargs)
-    def eq(self, *args, **kwargs): return _ops.eq(self, *args, **kwargs)
-    def ne(self, *args, **kwargs): return _ops.ne(self, *args, **kwargs)
-    def lt(self, *args, **kwargs): return _ops.lt(self, *args, **kwargs)
-    def le(self, *args, **kwargs): return _ops.le(self, *args, **kwargs)
-    def gt(self, *args, **kwargs): return _ops.gt(self, *args, **kwargs)
-    def ge(self, *args, **kwargs): return _ops.ge(self, *args, **kwargs)
-    def greater(self, *args, **kwargs): return _ops.greater(self, *args, **kwargs)
-    def greater_equal(self, *args, **kwargs): return _ops.greater_equal(self, *args, **kwargs)
-    def less(self, *args, **kwargs): return _ops.less(self, *args, **kwargs)
-    def less_equal(self, *args, **kwargs): return _ops.less_equal(self, *args, **kwargs)
-    def not_equal(self, *args, **kwargs): return _ops.not_equal(self, *args, **kwargs)
-    def logical_and(self, *args, **kwargs): return _ops.logical_and(self, *args, **kwargs)
-    def logical_or(self, *args, **kwargs): return _ops.logical_or(self, *args, **kwargs)
-    def logical_xor(self, *args, **kwargs): return _ops.logical_xor(self, *args, **kwargs)
-    def bitwise_and(self, *args, **kwargs): return _ops.bitwise_and(self, *args, **kwargs)
-    def bitwise_or(self, *args, **kwargs): return _ops.bitwise_or(self, *args, **kwargs)
-    def bitwise_xor(self, *args, **kwargs): return _ops.bitwise_xor(self, *args, **kwargs)
-    def clamp(self, *args, **kwargs): return _ops.clamp(self, *args, **kwargs)
-    def clip(self, *args, **kwargs): return _ops.clip(self, *args, **kwargs)
-    def clamp_min(self, *args, **kwargs): return _ops.clamp_min(self, *args, **kwargs)
-    def clamp_max(self, *args, **kwargs): return _ops.clamp_max(self, *args, **kwargs)
-    def masked_fill(self, *args, **kwargs): return _ops.masked_fill(self, *args, **kwargs)
-    def xlogy(self, *args, **kwargs): return _ops.xlogy(self, *args, **kwargs)
-    def copysign(self, *args, **kwargs): return _ops.copysign(self, *args, **kwargs)
-    def sum(self, *args, **kwargs): return _ops.sum(self, *args, **kwargs)
-    def mean(self, *args, **kwargs): return _ops.mean(self, *args, **kwargs)
-    def prod(self, *args, **kwargs): return _ops.prod(self, *args, **kwargs)
-    def var(self, *args, **kwargs): return _ops.var(self, *args, **kwargs)
-    def std(self, *args, **kwargs): return _ops.std(self, *args, **kwargs)
-    def max(self, *args, **kwargs): return _ops.max(self, *args, **kwargs)
-    def min(self, *args, **kwargs): return _ops.min(self, *args, **kwargs)
-    def amax(self, *args, **kwargs): return _ops.amax(self, *args, **kwargs)
-    def amin(self, *args, **kwargs): return _ops.amin(self, *args, **kwargs)
-    def argmax(self, *args, **kwargs): return _ops.argmax(self, *args, **kwargs)
-    def argmin(self, *args, **kwargs): return _ops.argmin(self, *args, **kwargs)
-    def logsumexp(self, *args, **kwargs): return _ops.logsumexp(self, *args, **kwargs)
-    def cumsum(self, *args, **kwargs): return _ops.cumsum(self, *args, **kwargs)
-    def cumprod(self, *args, **kwargs): return _ops.cumprod(self, *args, **kwargs)
-    def cummax(self, *args, **kwargs): return _ops.cummax(self, *args, **kwargs)
-    def cummin(self, *args, **kwargs): return _ops.cummin(self, *args, **kwargs)
-    def norm(self, *args, **kwargs): return _ops.norm(self, *args, **kwargs)
-    def all(self, *args, **kwargs): return _ops.all(self, *args, **kwargs)
-    def any(self, *args, **kwargs): return _ops.any(self, *args, **kwargs)
-    def count_nonzero(self, *args, **kwargs): return _ops.count_nonzero(self, *args, **kwargs)
-    def sort(self, *args, **kwargs): return _ops.sort(self, *args, **kwargs)
-    def argsort(self, *args, **kwargs): return _ops.argsort(self, *args, **kwargs)
-    def topk(self, *args, **kwargs): return _ops.topk(self, *args, **kwargs)
-    def median(self, *args, **kwargs): return _ops.median(self, *args, **kwargs)
-    def nansum(self, *args, **kwargs): return _ops.nansum(self, *args, **kwargs)
-    def nanmean(self, *args, **kwargs): return _ops.nanmean(self, *args, **kwargs)
-    def aminmax(self, *args, **kwargs): return _ops.aminmax(self, *args, **kwargs)
-    def std_mean(self, *args, **kwargs): return _ops.std_mean(self, *args, **kwargs)
-    def var_mean(self, *args, **kwargs): return _ops.var_mean(self, *args, **kwargs)
-    def softmax(self, *args, **kwargs): return _ops.softmax(self, *args, **kwargs)
-    def log_softmax(self, *args, **kwargs): return _ops.log_softmax(self, *args, **kwargs)
-    def diff(self, *args, **kwargs): return _ops.diff(self, *args, **kwargs)
-    def flatten(self, *args, **kwargs): return _ops.flatten(self, *args, **kwargs)
-    def unflatten(self, *args, **kwargs): return _ops.unflatten(self, *args, **kwargs)
-    def squeeze(self, *args, **kwargs): return _ops.squeeze(self, *args, **kwargs)
-    def unsqueeze(self, *args, **kwargs): return _ops.unsqueeze(self, *args, **kwargs)
-    def transpose(self, *args, **kwargs): return _ops.transpose(self, *args, **kwargs)
-    def swapaxes(self, *args, **kwargs): return _ops.swapaxes(self, *args, **kwargs)
-    def swapdims(self, *args, **kwargs): return _ops.swapdims(self, *args, **kwargs)
-    def movedim(self, *args, **kwargs): return _ops.movedim(self, *args, **kwargs)
-    def moveaxis(self, *args, **kwargs): return _ops.moveaxis(self, *args, **kwargs)
-    def expand_as(self, *args, **kwargs): return _ops.expand_as(self, *args, **kwargs)
-    def broadcast_to(self, *args, **kwargs): return _ops.broadcast_to(self, *args, **kwargs)
-    def fliplr(self, *args, **kwargs): return _ops.fliplr(self, *args, **kwargs)
-    def flipud(self, *args, **kwargs): return _ops.flipud(self, *args, **kwargs)
-    def roll(self, *args, **kwargs): return _ops.roll(self, *args, **kwargs)
-    def tril(self, *args, **kwargs): return _ops.tril(self, *args, **kwargs)
-    def triu(self, *args, **kwargs): return _ops.triu(self, *args, **kwargs)
-    def split(self, *args, **kwargs): return _ops.split(self, *args, **kwargs)
-    def chunk(self, *args, **kwargs): return _ops.chunk(self, *args, **kwargs)
-    def unbind(self, *args, **kwargs): return _ops.unbind(self, *args, **kwargs)
-    def narrow(self, *args, **kwargs): return _ops.narrow(self, *args, **kwargs)
-    def select(self, *args, **kwargs): return _ops.select(self, *args, **kwargs)
-    def diagonal(self, *args, **kwargs): return _ops.diagonal(self, *args, **kwargs)
-    def diag(self, *args, **kwargs): return _ops.diag(self, *args, **kwargs)
-    def index_select(self, *args, **kwargs): return _ops.index_select(self, *args, **kwargs)
-    def gather(self, *args, **kwargs): return _ops.gather(self, *args, **kwargs)
-    def scatter(self, *args, **kwargs): return _ops.scatter(self, *args, **kwargs)
-    def scatter_add(self, *args, **kwargs): return _ops.scatter_add(self, *args, **kwargs)
-    def scatter_reduce(self, *args, **kwargs): return _ops.scatter_reduce(self, *args, **kwargs)
-    def masked_select(self, *args, **kwargs): return _ops.masked_select(self, *args, **kwargs)
-    def take_along_dim(self, *args, **kwargs): return _ops.take_along_dim(self, *args, **kwargs)
-    def take(self, *args, **kwargs): return _ops.take(self, *args, **kwargs)
-    def index_add(self, *args, **kwargs): return _ops.index_add(self, *args, **kwargs)
-    def index_fill(self, *args, **kwargs): return _ops.index_fill(self, *args, **kwargs)
-    def index_copy(self, *args, **kwargs): return _ops.index_copy(self, *args, **kwargs)
-    def nonzero(self, *args, **kwargs): return _ops.nonzero(self, *args, **kwargs)
-    def put(self, *args, **kwargs): return _ops.put(self, *args, **kwargs)
-    def index_put(self, *args, **kwargs): return _ops.index_put(self, *args, **kwargs)
-    def tensor_split(self, *args, **kwargs): return _ops.tensor_split(self, *args, **kwargs)
-    def argwhere(self): return _ops.argwhere(self)
-    def matmul(self, *args, **kwargs): return _ops.matmul(self, *args, **kwargs)
-    def mm(self, *args, **kwargs): return _ops.mm(self, *args, **kwargs)
-    def bmm(self, *args, **kwargs): return _ops.bmm(self, *args, **kwargs)
-    def dot(self, *args, **kwargs): return _ops.dot(self, *args, **kwargs)
-    def outer(self, *args, **kwargs): return _ops.outer(self, *args, **kwargs)
-    def mv(self, *args, **kwargs): return _ops.mv(self, *args, **kwargs)
-    def inner(self, *args, **kwargs): return _ops.inner(self, *args, **kwargs)
-    def cholesky(self, upper=False): return _ops.cholesky(self, upper)
-    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False): return _ops.triangular_solve(self, A, upper, transpose, unitriangular)
-    def allclose(self, *args, **kwargs): return _ops.allclose(self, *args, **kwargs)
-    def isclose(self, *args, **kwargs): return _ops.isclose(self, *args, **kwargs)
-    def equal(self, *args, **kwargs): return _ops.equal(self, *args, **kwargs)
-
-    # methods that take sizes/dims as varargs: x.reshape(2, 3) or x.reshape((2, 3))
-    def reshape(self, *shape): return _ops.reshape(self, _ops.sizes_arg(shape))
-    def view(self, *shape): return _ops.view(self, _ops.sizes_arg(shape))
-    def expand(self, *shape): return _ops.expand(self, _ops.sizes_arg(shape))
-    def repeat(self, *shape): return _ops.repeat(self, _ops.sizes_arg(shape))
-    def tile(self, *shape): return _ops.tile(self, _ops.sizes_arg(shape))
-    def permute(self, *shape): return _ops.permute(self, _ops.sizes_arg(shape))
-    def sum_to_size(self, *size): return _ops.sum_to_size(self, *size)
-    def view_as(self, other): return _ops.reshape(self, other.shape)
-    def reshape_as(self, other): return _ops.reshape(self, other.shape)
-    def flip(self, *dims, **kw): return _ops.flip(self, kw['dims'] if 'dims' in kw else _ops.sizes_arg(dims))
-    def t(self): return _ops.t(self)
-    def where(self, condition, other): return _ops.where(condition, self, other)
-    def type_promote(self, other): return _ops.result_type(self, other)
-    def apply_(self, fn): raise NotImplementedError('apply_ is not supported; use numpy on t.detach().numpy()')
-
-    # ---- in-place methods: out-of-place op, then written back into this tensor's memory
-    def add_(self, *args, **kwargs): return _ops.inplace_(self, _ops.add, *args, **kwargs)
-    def sub_(self, *args, **kwargs): return _ops.inplace_(self, _ops.sub, *args, **kwargs)
-    def mul_(self, *args, **kwargs): return _ops.inplace_(self, _ops.mul, *args, **kwargs)
-    def div_(self, *args, **kwargs): return _ops.inplace_(self, _ops.div, *args, **kwargs)
-    def pow_(self, *args, **kwargs): return _ops.inplace_(self, _ops.pow, *args, **kwargs)
-    def clamp_(self, *args, **kwargs): return _ops.inplace_(self, _ops.clamp, *args, **kwargs)
-    def clip_(self, *args, **kwargs): return _ops.inplace_(self, _ops.clip, *args, **kwargs)
-    def clamp_min_(self, *args, **kwargs): return _ops.inplace_(self, _ops.clamp_min, *args, **kwargs)
-    def clamp_max_(self, *args, **kwargs): return _ops.inplace_(self, _ops.clamp_max, *args, **kwargs)
-    def neg_(self, *args, **kwargs): return _ops.inplace_(self, _ops.neg, *args, **kwargs)
-    def exp_(self, *args, **kwargs): return _ops.inplace_(self, _ops.exp, *args, **kwargs)
-    def log_(self, *args, **kwargs): return _ops.inplace_(self, _ops.log, *args, **kwargs)
-    def sqrt_(self, *args, **kwargs): return _ops.inplace_(self, _ops.sqrt, *args, **kwargs)
-    def abs_(self, *args, **kwargs): return _ops.inplace_(self, _ops.abs, *args, **kwargs)
-    def sigmoid_(self, *args, **kwargs): return _ops.inplace_(self, _ops.sigmoid, *args, **kwargs)
-    def tanh_(self, *args, **kwargs): return _ops.inplace_(self, _ops.tanh, *args, **kwargs)
-    def relu_(self, *args, **kwargs): return _ops.inplace_(self, _ops.relu, *args, **kwargs)
-    def floor_(self, *args, **kwargs): return _ops.inplace_(self, _ops.floor, *args, **kwargs)
-    def ceil_(self, *args, **kwargs): return _ops.inplace_(self, _ops.ceil, *args, **kwargs)
-    def round_(self, *args, **kwargs): return _ops.inplace_(self, _ops.round, *args, **kwargs)
-    def trunc_(self, *args, **kwargs): return _ops.inplace_(self, _ops.trunc, *args, **kwargs)
-    def masked_fill_(self, *args, **kwargs): return _ops.inplace_(self, _ops.masked_fill, *args, **kwargs)
-    def scatter_(self, *args, **kwargs): return _ops.inplace_(self, _ops.scatter, *args, **kwargs)
-    def scatter_add_(self, *args, **kwargs): return _ops.inplace_(self, _ops.scatter_add, *args, **kwargs)
-    def index_add_(self, *args, **kwargs): return _ops.inplace_(self, _ops.index_add, *args, **kwargs)
-    def index_fill_(self, *args, **kwargs): return _ops.inplace_(self, _ops.index_fill, *args, **kwargs)
-    def index_copy_(self, *args, **kwargs): return _ops.inplace_(self, _ops.index_copy, *args, **kwargs)
-    def index_put_(self, *args, **kwargs): return _ops.inplace_(self, _ops.index_put, *args, **kwargs)
-    def put_(self, *args, **kwargs): return _ops.inplace_(self, _ops.put, *args, **kwargs)
-    def scatter_reduce_(self, *args, **kwargs): return _ops.inplace_(self, _ops.scatter_reduce, *args, **kwargs)
-    def lerp_(self, *args, **kwargs): return _ops.inplace_(self, _ops.lerp, *args, **kwargs)
-    def reciprocal_(self, *args, **kwargs): return _ops.inplace_(self, _ops.reciprocal, *args, **kwargs)
-    def sign_(self, *args, **kwargs): return _ops.inplace_(self, _ops.sign, *args, **kwargs)
-    def sin_(self, *args, **kwargs): return _ops.inplace_(self, _ops.sin, *args, **kwargs)
-    def cos_(self, *args, **kwargs): return _ops.inplace_(self, _ops.cos, *args, **kwargs)
-    def fmod_(self, *args, **kwargs): return _ops.inplace_(self, _ops.fmod, *args, **kwargs)
-    def remainder_(self, *args, **kwargs): return _ops.inplace_(self, _ops.remainder, *args, **kwargs)
-    def square_(self, *args, **kwargs): return _ops.inplace_(self, _ops.square, *args, **kwargs)
-    def zero_(self): return _ops.fill_(self, 0)
-    def fill_(self, value): return _ops.fill_(self, value)
-    def copy_(self, src, non_blocking=False): return _ops.copy_(self, src)
-    def uniform_(self, from_=0.0, to=1.0, *, generator=None): return _ops.uniform_(self, from_, to, generator=generator)
-    def normal_(self, mean=0.0, std=1.0, *, generator=None): return _ops.normal_(self, mean, std, generator=generator)
-    def bernoulli_(self, p=0.5, *, generator=None): return _ops.bernoulli_(self, p, generator=generator)
-    def exponential_(self, lambd=1.0, *, generator=None): return _ops.exponential_(self, lambd, generator=generator)
-    def geometric_(self, p, *, generator=None): return _ops.geometric_(self, p, generator=generator)
-    def random_(self, from_=None, to=None, *, generator=None): return _ops.random_(self, from_, to, generator=generator)
-    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None): return _ops.cauchy_(self, median, sigma, generator=generator)
-    def log_normal_(self, mean=1.0, std=2.0, *, generator=None): return _ops.log_normal_(self, mean, std, generator=generator)
-    def addcmul_(self, t1, t2, value=1): return _ops.inplace_(self, _ops.addcmul, t1, t2, value=value)
-    def addcdiv_(self, t1, t2, value=1): return _ops.inplace_(self, _ops.addcdiv, t1, t2, value=value)
-    def addcmul(self, t1, t2, value=1): return _ops.addcmul(self, t1, t2, value=value)
-    def addcdiv(self, t1, t2, value=1): return _ops.addcdiv(self, t1, t2, value=value)
-    def bernoulli(self, p=None, *, generator=None): return _ops.bernoulli(self, p, generator=generator)
-    def multinomial(self, num_samples, replacement=False, *, generator=None): return _ops.multinomial(self, num_samples, replacement, generator=generator)
-    def unsqueeze_(self, dim): return _ops.reshape_inplace_(self, _ops.unsqueeze(self.detach(), dim).shape)
-    def squeeze_(self, dim=None): return _ops.reshape_inplace_(self, _ops.squeeze(self.detach(), dim).shape)
-
 
 
 def _wrap_dim(dim, ndim, opname="op"):
@@ -884,7 +574,55 @@ def _wrap_dim(dim, ndim, opname="op"):
     return dim % n
 
 
-from .function import AccumulateGrad as _AccumulateGrad  # noqa: E402
-from . import function as _function  # noqa: E402
-_function._Tensor = Tensor  # Op.apply creates tensors (function.py cannot import this module)
-from . import ops as _ops  # noqa: E402  (ops need the Tensor class defined first)
+# ---- the leaf's end of the graph, and hook handles ---------------------------------------
+class AccumulateGrad:
+    """The graph's end point for a leaf tensor: adds the incoming gradient into ``.grad``."""
+
+    __slots__ = ("variable", "__weakref__", "__dict__")
+    next_edges = ()
+    module_path = None
+    _num_outputs = 1
+    needs_input_grad = ()
+    _hooks = _pre_hooks = _post_hooks = None
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def _release(self):
+        pass
+
+    def register_hook(self, fn):
+        if self._post_hooks is None:
+            self._post_hooks = []
+        self._post_hooks.append(fn)
+        return RemovableHandle(self._post_hooks, fn)
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``handle.remove()`` takes the hook away."""
+
+    def __init__(self, container, item):
+        self._container = container
+        self._item = item
+
+    def remove(self):
+        try:
+            self._container.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()

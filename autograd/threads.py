@@ -4,7 +4,8 @@ Two things run multi-threaded inside an op here: BLAS (matmul, conv's GEMM) and,
 inputs, the Numba kernels (serial unless asked). BLAS starts with one thread per core, which
 helps large matrix products but costs a lot for the small ones of a small model, and far
 more when other processes share the cores (threads spin waiting for each other): training a
-small MLP on a busy 2-core machine was about 10x slower with 2 BLAS threads than with 1.
+small MLP on a busy 2-core machine was several times slower with 2 BLAS threads than with
+1 (bench/README.md, "Figures behind the code").
 
 Example:
     >>> import autograd

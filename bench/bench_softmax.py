@@ -139,7 +139,7 @@ def other_dims(repeats):
     """Softmax forward along a non-last axis: the (A, C, B) "cols" kernel vs a class-last
     copy + row kernel vs NumPy (kernel level, no autograd)."""
     from autograd.kernels import softmax as SK
-    from autograd.ops.activation import _np_softmax
+    from autograd.ops.softmax import _np_softmax
     rng = np.random.default_rng(1)
     print(f"\nsoftmax forward along a non-last dim, float32, medians of {repeats} (us)")
     print(f"{'shape':>16s} {'dim':>3s} {'cols kernel':>11s} {'moveaxis+rows':>13s} {'numpy':>9s}")

@@ -1,7 +1,7 @@
 """Adadelta (mirrors ``torch.optim.Adadelta``)."""
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer
 
 
 class Adadelta(Optimizer):
@@ -13,6 +13,8 @@ class Adadelta(Optimizer):
     Example:
         >>> opt = optim.Adadelta(model.parameters(), lr=1.0, rho=0.9)
     """
+
+    _differentiable_rule = staticmethod(D.adadelta)  # the step as autograd ops
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
@@ -29,26 +31,11 @@ class Adadelta(Optimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform one optimization step (returns ``closure()``'s loss if given)."""
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            square_avgs, acc_deltas, steps = [], [], []
-            for p in params:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _new_step()
-                    st["square_avg"] = _zeros_like(p)
-                    st["acc_delta"] = _zeros_like(p)
-                square_avgs.append(_array(st["square_avg"]))
-                acc_deltas.append(_array(st["acc_delta"]))
-                steps.append(_array(st["step"]))
-            if self._differentiable_step(group, params, D.adadelta):
-                continue
-            F.adadelta([_array(p) for p in params], [_array(p.grad) for p in params], square_avgs,
-                       acc_deltas, steps, lr=group["lr"], rho=group["rho"], eps=group["eps"],
-                       weight_decay=group["weight_decay"], maximize=group["maximize"],
-                       workspace=self._workspace)
-            self._finish(params)
-        return loss
+    def _zero_buffers(self, group):
+        return ("square_avg", "acc_delta")
+
+    def _update(self, group, params, grads, state):
+        F.adadelta(params, grads, state["square_avg"], state["acc_delta"], state["step"],
+                   lr=group["lr"], rho=group["rho"], eps=group["eps"],
+                   weight_decay=group["weight_decay"], maximize=group["maximize"],
+                   workspace=self._workspace)

@@ -38,34 +38,24 @@ class Adafactor(Optimizer):
                     "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize}
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform one optimization step (returns ``closure()``'s loss if given)."""
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            row_vars, col_vars, variances, steps = [], [], [], []
-            for p in params:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _new_step()
-                    if p.grad.ndim > 1:
-                        st["row_var"] = Tensor._make(np.zeros(_factor_shape(p, "row_var"),
-                                                              _array(p.grad).dtype))
-                        st["col_var"] = Tensor._make(np.zeros(_factor_shape(p, "col_var"),
-                                                              _array(p.grad).dtype))
-                    else:
-                        st["variance"] = _zeros_like(p)
-                row_vars.append(_array(st["row_var"]) if "row_var" in st else None)
-                col_vars.append(_array(st["col_var"]) if "col_var" in st else None)
-                variances.append(_array(st["variance"]) if "variance" in st else None)
-                steps.append(_array(st["step"]))
-            eps1, eps2 = group["eps"]
-            F.adafactor([_array(p) for p in params], [_array(p.grad) for p in params], row_vars,
-                        col_vars, variances, steps, d=group["d"], lr=group["lr"],
-                        beta2_decay=group["beta2_decay"], weight_decay=group["weight_decay"],
-                        eps1=eps1, eps2=eps2, maximize=group["maximize"])
-            self._finish(params)
-        return loss
+    def _state_names(self, group):
+        return ("row_var", "col_var", "variance", "step")
+
+    def _init_state(self, p, group):
+        st = {"step": _new_step()}
+        if p.grad.ndim > 1:  # factored second moment over the last two dimensions
+            for name in ("row_var", "col_var"):
+                st[name] = Tensor._make(np.zeros(_factor_shape(p, name), _array(p.grad).dtype))
+        else:
+            st["variance"] = _zeros_like(p)
+        return st
+
+    def _update(self, group, params, grads, state):
+        eps1, eps2 = group["eps"]
+        F.adafactor(params, grads, state["row_var"], state["col_var"], state["variance"],
+                    state["step"], d=group["d"], lr=group["lr"], beta2_decay=group["beta2_decay"],
+                    weight_decay=group["weight_decay"], eps1=eps1, eps2=eps2,
+                    maximize=group["maximize"])
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

@@ -5,7 +5,7 @@ from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step
+from .optimizer import Optimizer, _array
 
 
 class Adagrad(Optimizer):
@@ -17,6 +17,8 @@ class Adagrad(Optimizer):
     Example:
         >>> opt = optim.Adagrad(model.parameters(), lr=1e-2, lr_decay=1e-4)
     """
+
+    _differentiable_rule = staticmethod(D.adagrad)  # the step as autograd ops
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
@@ -34,24 +36,19 @@ class Adagrad(Optimizer):
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
-        for group in self.param_groups:
+        for group in self.param_groups:  # (like torch: the state exists from the start)
             for p in group["params"]:
-                st = self.state[p]
-                st["step"] = _new_step()
-                st["sum"] = Tensor._make(np.full_like(_array(p), group["initial_accumulator_value"]))
+                self.state[p].update(self._init_state(p, group))
 
-    def step(self, closure=None):
-        """Perform one optimization step (returns ``closure()``'s loss if given)."""
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            sums = [_array(self.state[p]["sum"]) for p in params]
-            steps = [_array(self.state[p]["step"]) for p in params]
-            if self._differentiable_step(group, params, D.adagrad):
-                continue
-            F.adagrad([_array(p) for p in params], [_array(p.grad) for p in params], sums, steps,
-                      lr=group["lr"], weight_decay=group["weight_decay"],
-                      lr_decay=group["lr_decay"], eps=group["eps"], maximize=group["maximize"],
-                      workspace=self._workspace)
-            self._finish(params)
-        return loss
+    def _init_state(self, p, group):
+        st = super()._init_state(p, group)
+        st["sum"] = Tensor._make(np.full_like(_array(p), group["initial_accumulator_value"]))
+        return st
+
+    def _state_names(self, group):
+        return ("sum", "step")
+
+    def _update(self, group, params, grads, state):
+        F.adagrad(params, grads, state["sum"], state["step"], lr=group["lr"],
+                  weight_decay=group["weight_decay"], lr_decay=group["lr_decay"],
+                  eps=group["eps"], maximize=group["maximize"], workspace=self._workspace)

@@ -1,7 +1,7 @@
 """Adam, with AMSGrad and (coupled or decoupled) weight decay (mirrors ``torch.optim.Adam``)."""
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer
 
 
 def _check_adam_like(lr, betas, eps, weight_decay):
@@ -27,6 +27,8 @@ class Adam(Optimizer):
         >>> opt = optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
     """
 
+    _differentiable_rule = staticmethod(D.adam)  # the step as autograd ops
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
@@ -37,33 +39,13 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform one optimization step (returns ``closure()``'s loss if given)."""
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            exp_avgs, exp_avg_sqs, max_sqs, steps = [], [], [], []
-            for p in params:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _new_step()
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                    if group["amsgrad"]:
-                        st["max_exp_avg_sq"] = _zeros_like(p)
-                exp_avgs.append(_array(st["exp_avg"]))
-                exp_avg_sqs.append(_array(st["exp_avg_sq"]))
-                if group["amsgrad"]:
-                    max_sqs.append(_array(st["max_exp_avg_sq"]))
-                steps.append(_array(st["step"]))
-            beta1, beta2 = group["betas"]
-            if self._differentiable_step(group, params, D.adam):
-                continue
-            F.adam([_array(p) for p in params], [_array(p.grad) for p in params], exp_avgs,
-                   exp_avg_sqs, max_sqs, steps, amsgrad=group["amsgrad"], beta1=beta1,
-                   beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
-                   eps=group["eps"], maximize=group["maximize"],
-                   decoupled_weight_decay=group["decoupled_weight_decay"],
-                   workspace=self._workspace)
-            self._finish(params)
-        return loss
+    def _zero_buffers(self, group):
+        return ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+
+    def _update(self, group, params, grads, state):
+        beta1, beta2 = group["betas"]
+        F.adam(params, grads, state["exp_avg"], state["exp_avg_sq"],
+               state.get("max_exp_avg_sq", []), state["step"], amsgrad=group["amsgrad"],
+               beta1=beta1, beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
+               eps=group["eps"], maximize=group["maximize"],
+               decoupled_weight_decay=group["decoupled_weight_decay"], workspace=self._workspace)

@@ -1,10 +1,9 @@
 """ASGD, averaged stochastic gradient descent (mirrors ``torch.optim.ASGD``)."""
 import autograd
-from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step, _scalar_dtype, _zeros_like
+from .optimizer import Optimizer, _new_step, _scalar_dtype, _zeros_like
 
 
 class ASGD(Optimizer):
@@ -18,6 +17,8 @@ class ASGD(Optimizer):
         >>> opt = optim.ASGD(model.parameters(), lr=1e-2, t0=100)
     """
 
+    _differentiable_rule = staticmethod(D.asgd)  # the step as autograd ops
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
         if not 0.0 <= lr:
@@ -29,28 +30,15 @@ class ASGD(Optimizer):
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform one optimization step (returns ``closure()``'s loss if given)."""
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            axs, mus, etas, steps = [], [], [], []
-            for p in params:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _new_step()
-                    st["eta"] = autograd.tensor(group["lr"], dtype=_scalar_dtype())
-                    st["mu"] = autograd.tensor(1.0, dtype=_scalar_dtype())
-                    st["ax"] = _zeros_like(p)
-                axs.append(_array(st["ax"]))
-                mus.append(_array(st["mu"]))
-                etas.append(_array(st["eta"]))
-                steps.append(_array(st["step"]))
-            if self._differentiable_step(group, params, D.asgd):
-                continue
-            F.asgd([_array(p) for p in params], [_array(p.grad) for p in params], axs, mus, etas,
-                   steps, lambd=group["lambd"], lr=group["lr"], t0=group["t0"],
-                   alpha=group["alpha"], weight_decay=group["weight_decay"],
-                   maximize=group["maximize"], workspace=self._workspace)
-            self._finish(params)
-        return loss
+    def _state_names(self, group):
+        return ("ax", "mu", "eta", "step")
+
+    def _init_state(self, p, group):
+        return {"step": _new_step(), "eta": autograd.tensor(group["lr"], dtype=_scalar_dtype()),
+                "mu": autograd.tensor(1.0, dtype=_scalar_dtype()), "ax": _zeros_like(p)}
+
+    def _update(self, group, params, grads, state):
+        F.asgd(params, grads, state["ax"], state["mu"], state["eta"], state["step"],
+               lambd=group["lambd"], lr=group["lr"], t0=group["t0"], alpha=group["alpha"],
+               weight_decay=group["weight_decay"], maximize=group["maximize"],
+               workspace=self._workspace)

@@ -1,6 +1,4 @@
 """NAdam: Adam with Nesterov momentum (mirrors ``torch.optim.NAdam``)."""
-from autograd import Tensor
-
 from . import _differentiable as D
 from . import _functional as F
 from .adam import _check_adam_like
@@ -15,6 +13,8 @@ class NAdam(Optimizer):
         >>> opt = optim.NAdam(model.parameters(), lr=2e-3)
     """
 
+    _differentiable_rule = staticmethod(D.nadam)  # the step as autograd ops
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
@@ -27,32 +27,22 @@ class NAdam(Optimizer):
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform one optimization step (returns ``closure()``'s loss if given)."""
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            exp_avgs, exp_avg_sqs, mu_products, steps = [], [], [], []
-            for p in params:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _new_step()
-                    one = _new_step()
-                    _array(one).fill(1.0)
-                    st["mu_product"] = Tensor._make(_array(one))
-                    st["exp_avg"] = _zeros_like(p)
-                    st["exp_avg_sq"] = _zeros_like(p)
-                exp_avgs.append(_array(st["exp_avg"]))
-                exp_avg_sqs.append(_array(st["exp_avg_sq"]))
-                mu_products.append(_array(st["mu_product"]))
-                steps.append(_array(st["step"]))
-            beta1, beta2 = group["betas"]
-            if self._differentiable_step(group, params, D.nadam):
-                continue
-            F.nadam([_array(p) for p in params], [_array(p.grad) for p in params], exp_avgs,
-                    exp_avg_sqs, mu_products, steps, beta1=beta1, beta2=beta2, lr=group["lr"],
-                    weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
-                    eps=group["eps"], decoupled_weight_decay=group["decoupled_weight_decay"],
-                    maximize=group["maximize"], workspace=self._workspace)
-            self._finish(params)
-        return loss
+    def _zero_buffers(self, group):
+        return ("exp_avg", "exp_avg_sq")
+
+    def _state_names(self, group):
+        return super()._state_names(group) + ("mu_product",)
+
+    def _init_state(self, p, group):
+        mu_product = _new_step()  # the running product of the momentum schedule, from 1
+        _array(mu_product).fill(1.0)
+        return {"step": _new_step(), "mu_product": mu_product, "exp_avg": _zeros_like(p),
+                "exp_avg_sq": _zeros_like(p)}  # (torch's order, kept in state_dict)
+
+    def _update(self, group, params, grads, state):
+        beta1, beta2 = group["betas"]
+        F.nadam(params, grads, state["exp_avg"], state["exp_avg_sq"], state["mu_product"],
+                state["step"], beta1=beta1, beta2=beta2, lr=group["lr"],
+                weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
+                eps=group["eps"], decoupled_weight_decay=group["decoupled_weight_decay"],
+                maximize=group["maximize"], workspace=self._workspace)

@@ -4,12 +4,14 @@ An optimizer holds ``param_groups`` (a list of dicts: ``'params'`` plus that gro
 hyper-parameters), ``defaults`` (hyper-parameters a group does not set) and ``state``
 (per-parameter buffers such as ``exp_avg``, keyed by the parameter tensor itself).
 
-Subclasses implement ``step``: gather, for every parameter with a gradient, the NumPy
-arrays of the parameter, its gradient and its state buffers, then call the optimizer's
-functional routine (``optim._functional``), which updates those arrays in place. No
-autograd graph is built by a step: the update works on the arrays under the tensors --
-except with ``differentiable=True``, where ``optim._differentiable`` computes the same
-update with recorded autograd ops (for differentiating through optimizer steps).
+The base class runs the step: for every parameter with a gradient it gathers the NumPy
+arrays of the parameter, its gradient and its state buffers (creating the state at the
+parameter's first step), and hands them to the optimizer's ``_update``, which calls its
+functional routine (``optim._functional``) to update those arrays in place. An optimizer
+declares its state (``_zero_buffers`` / ``_init_state``) and its ``_update``. No autograd
+graph is built by a step: the update works on the arrays under the tensors -- except with
+``differentiable=True``, where ``optim._differentiable`` computes the same update with
+recorded autograd ops (for differentiating through optimizer steps).
 
 Example:
     >>> import autograd, optim
@@ -188,10 +190,62 @@ class Optimizer:
         with autograd.enable_grad():
             return closure()
 
+    # ---- the step: state set-up here, the update in each optimizer ------------------
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns
-        the loss (which ``step`` returns)."""
+        the loss (which ``step`` returns).
+
+        For every group: the parameters that have a gradient, their state (created at a
+        parameter's first step by ``_init_state``), then the optimizer's ``_update`` on the
+        arrays, which changes them in place."""
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            params = self._with_grad(group)
+            state = self._state_arrays(group, params, self._state_names(group))
+            if self._differentiable_step(group, params, self._differentiable_rule):
+                continue
+            self._update(group, [_array(p) for p in params], [_array(p.grad) for p in params],
+                         state)
+            self._finish(params)
+        return loss
+
+    # ``optim._differentiable``'s routine for ``differentiable=True`` (None: not supported)
+    _differentiable_rule = None
+
+    def _update(self, group, params, grads, state) -> None:
+        """Update ``params`` (arrays) in place from ``grads`` and ``state`` (``{name: [array
+        per parameter]}``): each optimizer calls its routine in ``optim._functional``."""
         raise NotImplementedError
+
+    def _zero_buffers(self, group) -> tuple:
+        """Names of the state buffers that start as zeros shaped like the parameter."""
+        return ()
+
+    def _state_names(self, group) -> tuple:
+        """The state entries ``_update`` reads: ``step`` and the zero buffers by default."""
+        return ("step",) + tuple(self._zero_buffers(group))
+
+    def _init_state(self, p, group) -> dict:
+        """A parameter's state before its first step: the 0-d ``step`` counter and the zero
+        buffers; optimizers with other initial values extend it."""
+        st = {"step": _new_step()}
+        for name in self._zero_buffers(group):
+            st[name] = _zeros_like(p)
+        return st
+
+    def _state_arrays(self, group, params, names) -> dict:
+        """``{name: [the array of state[name] for each parameter]}`` (None where a parameter
+        has no such entry), creating the state of parameters at their first step."""
+        arrays = {name: [] for name in names}
+        state = self.state
+        for p in params:
+            st = state[p]
+            if not st:
+                st.update(self._init_state(p, group))
+            for name in names:
+                value = st.get(name)
+                arrays[name].append(None if value is None else _array(value))
+        return arrays
 
     # ---- checkpoints -------------------------------------------------------------------
     def state_dict(self) -> dict:

@@ -1,7 +1,7 @@
 """RMSprop, optionally centered and with momentum (mirrors ``torch.optim.RMSprop``)."""
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
@@ -13,6 +13,8 @@ class RMSprop(Optimizer):
     Example:
         >>> opt = optim.RMSprop(model.parameters(), lr=1e-2, alpha=0.99)
     """
+
+    _differentiable_rule = staticmethod(D.rmsprop)  # the step as autograd ops
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
@@ -32,33 +34,13 @@ class RMSprop(Optimizer):
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform one optimization step (returns ``closure()``'s loss if given)."""
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            square_avgs, grad_avgs, bufs, steps = [], [], [], []
-            for p in params:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _new_step()
-                    st["square_avg"] = _zeros_like(p)
-                    if group["momentum"] > 0:
-                        st["momentum_buffer"] = _zeros_like(p)
-                    if group["centered"]:
-                        st["grad_avg"] = _zeros_like(p)
-                square_avgs.append(_array(st["square_avg"]))
-                if group["momentum"] > 0:
-                    bufs.append(_array(st["momentum_buffer"]))
-                if group["centered"]:
-                    grad_avgs.append(_array(st["grad_avg"]))
-                steps.append(_array(st["step"]))
-            if self._differentiable_step(group, params, D.rmsprop):
-                continue
-            F.rmsprop([_array(p) for p in params], [_array(p.grad) for p in params], square_avgs,
-                      grad_avgs, bufs, steps, lr=group["lr"], alpha=group["alpha"],
-                      eps=group["eps"], weight_decay=group["weight_decay"],
-                      momentum=group["momentum"], centered=group["centered"],
-                      maximize=group["maximize"], workspace=self._workspace)
-            self._finish(params)
-        return loss
+    def _zero_buffers(self, group):
+        return (("square_avg",) + (("momentum_buffer",) if group["momentum"] > 0 else ())
+                + (("grad_avg",) if group["centered"] else ()))
+
+    def _update(self, group, params, grads, state):
+        F.rmsprop(params, grads, state["square_avg"], state.get("grad_avg", []),
+                  state.get("momentum_buffer", []), state["step"], lr=group["lr"],
+                  alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+                  momentum=group["momentum"], centered=group["centered"],
+                  maximize=group["maximize"], workspace=self._workspace)

@@ -5,7 +5,7 @@ from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer, _array
 
 
 class Rprop(Optimizer):
@@ -19,6 +19,8 @@ class Rprop(Optimizer):
         >>> opt = optim.Rprop(model.parameters(), lr=1e-2, etas=(0.5, 1.2))
     """
 
+    _differentiable_rule = staticmethod(D.rprop)  # the step as autograd ops
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         if not 0.0 <= lr:
@@ -30,31 +32,23 @@ class Rprop(Optimizer):
                     "capturable": capturable}
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform one optimization step (returns ``closure()``'s loss if given)."""
-        loss = self._run_closure(closure)
-        for group in self.param_groups:
-            params = self._with_grad(group)
-            prevs, step_sizes, steps = [], [], []
-            for p in params:
-                st = self.state[p]
-                if len(st) == 0:
-                    st["step"] = _new_step()
-                    st["prev"] = _zeros_like(p)
-                    st["step_size"] = Tensor._make(np.full_like(_array(p), group["lr"]))
-                prevs.append(_array(st["prev"]))
-                step_sizes.append(_array(st["step_size"]))
-                steps.append(_array(st["step"]))
-            etaminus, etaplus = group["etas"]
-            step_size_min, step_size_max = group["step_sizes"]
-            if self._differentiable_step(group, params, D.rprop):
-                continue
-            F.rprop([_array(p) for p in params], [_array(p.grad) for p in params], prevs,
-                    step_sizes, steps, step_size_min=step_size_min, step_size_max=step_size_max,
-                    etaminus=etaminus, etaplus=etaplus, maximize=group["maximize"],
-                    workspace=self._workspace)
-            self._finish(params)
-        return loss
+    def _zero_buffers(self, group):
+        return ("prev",)
+
+    def _state_names(self, group):
+        return ("prev", "step_size", "step")
+
+    def _init_state(self, p, group):
+        st = super()._init_state(p, group)
+        st["step_size"] = Tensor._make(np.full_like(_array(p), group["lr"]))
+        return st
+
+    def _update(self, group, params, grads, state):
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        F.rprop(params, grads, state["prev"], state["step_size"], state["step"],
+                step_size_min=step_size_min, step_size_max=step_size_max, etaminus=etaminus,
+                etaplus=etaplus, maximize=group["maximize"], workspace=self._workspace)
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

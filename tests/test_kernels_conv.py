@@ -11,6 +11,7 @@ import autograd  # noqa: E402
 from autograd import dispatch  # noqa: E402
 from autograd.kernels import conv as KC  # noqa: E402
 from autograd.ops import conv as C  # noqa: E402
+from autograd.ops import _windows as W  # noqa: E402
 
 # (kernel, stride, pads ((top, bottom), (left, right)), dilation)
 GEOMETRIES = [
@@ -28,7 +29,7 @@ def _geometry_id(g):
 
 
 def _out_hw(x, kernel, stride, pads, dilation):
-    return tuple(C._out_size(n, k, s, lo, hi, d)
+    return tuple(W._out_size(n, k, s, lo, hi, d)
                  for n, k, s, (lo, hi), d in zip(x.shape[2:], kernel, stride, pads, dilation))
 
 
@@ -46,7 +47,7 @@ def _image(rng, shape, dtype):
 def test_im2col_kernel_matches_reference_exactly(geom, dtype):
     kernel, stride, pads, dilation = geom
     x = _image(np.random.default_rng(0), (2, 3, 7, 6), dtype)
-    ref = C._im2col(x, kernel, stride, pads, dilation)
+    ref = W._im2col(x, kernel, stride, pads, dilation)
     n, c, kh, kw, ho, wo = ref.shape
     cols = np.full((n, c * kh * kw, ho * wo), 7.0, dtype)   # every entry must be written
     KC.im2col(x, kh, kw, *stride, pads[0][0], pads[1][0], *dilation, ho, wo, cols)
@@ -63,7 +64,7 @@ def test_col2im_kernel_matches_reference_exactly(geom, dtype):
     x = np.zeros((2, 3, 7, 6), dtype)
     ho, wo = _out_hw(x, kernel, stride, pads, dilation)
     cols = _image(rng, (2, 3, kernel[0], kernel[1], ho, wo), dtype)
-    ref = C._col2im(cols, x.shape[2:], stride, pads, dilation)
+    ref = W._col2im(cols, x.shape[2:], stride, pads, dilation)
     out = np.zeros_like(x)
     KC.col2im(cols.reshape(2, -1, ho * wo), *kernel, *stride, pads[0][0], pads[1][0],
               *dilation, ho, wo, out)
@@ -169,7 +170,7 @@ def test_conv2d_empty_batch_and_dtype_fallback():
     x16 = np.ones((1, 1, 4, 4), np.float16)
     with autograd.backend("numba"):
         assert dispatch.kernels("conv", x16) is None
-        cols = C._im2col_matrix(x16, (2, 2), (1, 1), ((0, 0), (0, 0)), (1, 1))
+        cols = W._im2col_matrix(x16, (2, 2), (1, 1), ((0, 0), (0, 0)), (1, 1))
     assert cols.dtype == np.float16 and cols.shape == (1, 4, 9)
 
 

@@ -1,4 +1,4 @@
-"""Architecture rules from DESIGN.md, enforced by parsing imports.
+"""Architecture rules from docs/design.md, enforced by parsing imports.
 
 nn -> autograd, optim -> autograd; autograd imports neither; optim never imports nn;
 autograd/kernels never imports the Tensor (or anything outside numpy/numba/math).
@@ -140,3 +140,52 @@ def test_import_autograd_is_cheap():
             "'scipy.special', 'safetensors', 'tqdm') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def _module_name(path: pathlib.Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_level_imports(path: pathlib.Path, modules: set) -> set:
+    """The package modules ``path`` imports while it is itself being imported (imports in
+    functions run later and are not counted). ``from pkg import sub`` counts as ``pkg.sub``."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Import):
+                found.update(a.name for a in sub.names)
+            elif isinstance(sub, ast.ImportFrom):
+                base = sub.module or ""
+                if sub.level:
+                    up = package.split(".")[:len(package.split(".")) - (sub.level - 1)]
+                    base = ".".join(up + ([sub.module] if sub.module else []))
+                subs = {f"{base}.{a.name}" for a in sub.names if f"{base}.{a.name}" in modules}
+                found |= subs or {base}
+    return {m for m in found if m in modules and m != name}
+
+
+def test_no_module_level_import_cycle():
+    """Modules import each other in one direction only (dtypes -> tensor -> function -> ops ->
+    engine -> tensor_methods -> autograd): no module imports one that, directly or not,
+    imports it back while it is being loaded."""
+    files = {_module_name(f): f for pkg in ("autograd", "nn", "optim") for f in _files(pkg)}
+    graph = {m: _module_level_imports(f, set(files)) for m, f in files.items()}
+    state, cycle = {}, []
+
+    def visit(m, path):
+        state[m] = "open"
+        for d in sorted(graph[m]):
+            if state.get(d) == "open":
+                cycle.append(" -> ".join(path[path.index(d):] + [d]))
+            elif d not in state:
+                visit(d, path + [d])
+        state[m] = "done"
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert not cycle, "\n".join(cycle)

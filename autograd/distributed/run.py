@@ -10,7 +10,7 @@ command line, and why:
 - ``--allow-run-as-root`` when running as root (containers, CI): Open MPI refuses otherwise.
 - ``-x OMP_NUM_THREADS=1 -x OPENBLAS_NUM_THREADS=1`` unless they are set (torchrun does the
   same): otherwise every rank starts one BLAS thread per core, and N ranks on N cores then
-  fight over them (measured here: an epoch 8x slower with 2 ranks on 2 cores).
+  fight over them (measured: bench/README.md, "Figures behind the code").
 - On one machine (no ``--hostfile``/``--host``): ``--oversubscribe``, so more ranks than
   cores still start (Open MPI refuses by default), and ``--mca btl self,sm`` (processes talk
   through shared memory; this also skips probing for network fabrics, which costs a second).

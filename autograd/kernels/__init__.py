@@ -86,7 +86,8 @@ def _drop_stale_cache():
 
 def _skip_numba_blas_probe():
     """Numba's first compile or cache load imports ``numba.np.arraymath``, which probes for
-    BLAS by importing ``scipy.linalg`` (~0.5 s here, a third of a warm start). No kernel
+    BLAS by importing ``scipy.linalg`` (a third of a warm start: bench/README.md, "Figures
+    behind the code"). No kernel
     here calls BLAS, so import that module once with the probe answered "yes" without the
     import; a jitted ``np.dot`` elsewhere still imports SciPy when it is compiled. Any
     surprise from another Numba version just leaves the normal import."""

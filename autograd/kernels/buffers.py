@@ -3,8 +3,8 @@
 Why: glibc serves every block above its mmap threshold (at most 32 MiB on 64-bit Linux)
 with a fresh ``mmap``, and ``free`` gives it straight back to the OS. The next array of that
 size is new memory again, and the OS zero-fills each 4 KiB page on first touch: a 40 MB
-kernel output costs about 10 ms of page faults before the kernel writes a single value
-(``bench/bench_activation.py``), as long as the kernel itself takes. Smaller blocks come
+kernel output costs as long in page faults as the kernel itself takes, before it writes a
+single value (``bench/bench_activation.py``; bench/README.md). Smaller blocks come
 from the heap, which glibc already reuses, so only outputs of at least ``MIN_BYTES`` pass
 through here.
 

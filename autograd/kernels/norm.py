@@ -14,7 +14,7 @@ Numerical choices:
   than one);
 * layer_norm's elementwise passes (y, dx) run in the data's precision with the mean split
   into a high and a low part (see ``layer_norm_fwd``): float32 data gets 8 SIMD lanes
-  instead of float64's 4, and in-cache rows run 20-30% faster than in float64;
+  instead of float64's 4, so in-cache rows run faster than in float64;
 * reductions (``_sum``, ``_sum_sq_dev``, ...) may be reassociated (one partial sum per SIMD
   lane, see below), so results differ from the NumPy reference by rounding only.
 
@@ -266,7 +266,7 @@ def batch_norm_bwd(x, g, w, mean, rstd, batch_stats, dx, dw, db):
 # handle one element at a time. These kernels walk the rows instead and vectorise across
 # the channels of a block (each channel has its own accumulator, so no reassociation is
 # needed). Accumulators are local arrays, not the output arguments: LLVM cannot rule out
-# that an output aliases the input, and measured 2-3x slower that way. ``prange`` runs
+# that an output aliases the input, and measured slower that way. ``prange`` runs
 # over channel blocks, each writing only its own channels.
 _NC_BLOCK = 256
 

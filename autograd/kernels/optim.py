@@ -9,9 +9,9 @@ rounds it (a Python float hyper-parameter meets a float32 array as a float32, so
 scalar is converted with ``T = p.dtype.type`` first). IEEE ``+ - * / sqrt`` are correctly
 rounded, so the fused result is bit-for-bit the NumPy one -- and the same as torch's
 single-tensor update, whose operation order the reference follows. Float32 arithmetic
-is also faster: computed in float64, Adam was bound by the divide/square-root unit (1.4 ms
-for 0.8M parameters here); in float32 (twice the lanes per instruction) it takes ~0.6 ms,
-about the time to stream its 7 operand accesses through memory on one core.
+is also faster: computed in float64, Adam was bound by the divide/square-root unit; in
+float32 (twice the lanes per instruction) it takes about the time to stream its 7 operand
+accesses through memory on one core (bench/README.md, "Figures behind the code").
 
 Conventions shared by all kernels: arrays are flat and contiguous; ``g`` (the caller's
 gradient) is only read; ``maximize`` negates it; ``wd`` is coupled weight decay (``g + wd
@@ -19,7 +19,7 @@ gradient) is only read; ``maximize`` negates it; ``wd`` is coupled weight decay 
 Optional state buffers (AMSGrad's running max, momentum buffers, the centered mean) get
 kernels of their own instead of a flag plus a stand-in array: a stand-in that aliases
 another operand makes LLVM's run-time overlap check fail, and the loop then runs the
-scalar code (measured: 3-10x slower).
+scalar code (several times slower: bench/README.md, "Figures behind the code").
 """
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ import numba
 
 # error_model="numpy": Python's error model puts a zero-division branch in every ``/``, which
 # stops vectorisation. fastmath "contract" (only that flag) lets LLVM fuse a * b + c into one
-# FMA instruction: 15-30% faster polynomials and never less accurate; inf/nan semantics and
+# FMA instruction: faster polynomials and never less accurate; inf/nan semantics and
 # the order of operations are untouched (no reassociation, unlike full fastmath).
 JIT_OPTIONS = dict(error_model="numpy", nogil=True, fastmath={"contract"})
 

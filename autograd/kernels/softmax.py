@@ -25,10 +25,10 @@ NumPy's and torch's float32 kernels do); sums, dot products, log-sum-exp shifts 
 in float64.
 
 Speed (1024 x 1000 float32, one thread, data in cache): a row costs a max, an exp, a sum
-and a scaling pass; the exp is ~2/3 of it. Three things made the kernels ~1.5-2x faster
-than their first version (bench/README.md): the row maximum as a ``maxnum`` reduction (a
-compare-and-select chain does not vectorise: ~3x slower), the cheaper exp, and keeping
-the log_softmax backward in float32 (a float64 product there kept the whole loop scalar).
+and a scaling pass; the exp is most of it. Three things made the kernels faster than their
+first version (bench/README.md): the row maximum as a ``maxnum`` reduction (a
+compare-and-select chain does not vectorise), the cheaper exp, and keeping the log_softmax
+backward in float32 (a float64 product there kept the whole loop scalar).
 
 Vectorising reductions. LLVM only vectorises a floating-point sum if it may reassociate
 it, and we must not let it reassociate inside the exp (its range reduction depends on the
@@ -58,8 +58,8 @@ _inline = numba.njit(inline="always", cache=True, error_model="numpy")
 # ``m = v if v > m else m`` is a chain of dependent scalar max instructions: LLVM may not
 # reorder it (a compare-and-select is not associative when a nan is involved). LLVM's
 # ``maxnum`` intrinsic is (it ignores a nan operand, like np.fmax), so a loop of maxnum is
-# vectorised with one partial maximum per SIMD lane: ~3x faster here (1024x1000 float32:
-# 126 vs 359 us). A row holding a nan still comes out all-nan: its exp is nan, so the sum is.
+# vectorised with one partial maximum per SIMD lane (bench/README.md, "Figures behind the
+# code"). A row holding a nan still comes out all-nan: its exp is nan, so the sum is.
 if numba.config.DISABLE_JIT:
     _fmax = np.fmax
 else:
@@ -329,9 +329,8 @@ def _contig(a):
 
 
 # Below this many trailing elements the (A, C, B) kernels' inner loop is too short to pay:
-# a class-last copy + the row kernel is faster (bench_softmax.py --other-dims: (64, 1000, 8)
-# along dim 1 1.4 ms vs 6.3 ms, (1000, 3) along dim 0 25 vs 36 us; from B = 64 on the cols
-# kernel wins, e.g. (256, 2, 64) 136 vs 739 us).
+# a class-last copy + the row kernel is faster (bench_softmax.py --other-dims; figures in
+# bench/README.md, "Figures behind the code").
 _COLS_MIN_B = 16
 
 

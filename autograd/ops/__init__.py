@@ -1,44 +1,60 @@
-"""All differentiable ops, by family. ``autograd`` re-exports the public names.
+"""All differentiable ops, by family; ``autograd`` re-exports the families' public names.
 
-Families: elementwise (arithmetic), math (transcendental, rounding, misc elementwise),
-compare (comparisons, logical, where), activation (softmax, ...), reduce, sorting,
-movement (views and shape), join (cat/stack/split ...), indexing, linalg, conv, inplace,
-sampling (random draws and fills), rnn (recurrent layers and cells as fused primitives); and,
-exported by ``nn.functional`` only: loss, normalization (batch/layer/group norm ...), vision
-(pad, interpolate).
+Families (one file each, ops of one kind together):
+
+* arithmetic (+ - * / // % ** neg abs sign square addcmul lerp, casts), unary (exp, log,
+  sqrt, trigonometric, hyperbolic, erf ...: one table entry each), math (rounding, logit,
+  polygamma, atan2, hypot, copysign, xlogy, nan_to_num), compare (comparisons, logical,
+  bitwise, where, clamp, maximum/minimum);
+* reduce (sum, mean, prod, var/std, norm, logsumexp, all/any), extrema (max/min/amax/amin,
+  argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting;
+* movement (views and shape), join (cat/stack/split ...), indexing (getitem, index_put,
+  masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
+  inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
+* linalg, activation, softmax, conv, pooling, rnn;
+* exported by ``nn.functional`` only (torch has them there): loss, normalization (batch /
+  layer norm ...), vision (pad, interpolate).
+
+See docs/adding-ops.md for how an op is written and docs/architecture.md for the layers.
 """
-from ..dtypes import promote_types, result_type  # noqa: F401
-from . import xp  # noqa: F401
-from .registry import REGISTRY, OpInfo, Sample, register  # noqa: F401
-from .elementwise import *  # noqa: F401,F403
-from .math import *  # noqa: F401,F403
-from .compare import *  # noqa: F401,F403
-from .movement import *  # noqa: F401,F403
-from .join import *  # noqa: F401,F403
-from .reduce import *  # noqa: F401,F403
-from .sorting import *  # noqa: F401,F403
-from .indexing import *  # noqa: F401,F403
-from .linalg import *  # noqa: F401,F403
-from .activation import *  # noqa: F401,F403
-from .conv import *  # noqa: F401,F403
-from .inplace import *  # noqa: F401,F403
-from .sampling import *  # noqa: F401,F403
-from .rnn import *  # noqa: F401,F403
-from . import elementwise, math, compare, movement, join, reduce, sorting, indexing, linalg, \
-    activation, conv, inplace, sampling, rnn  # noqa: F401,E402
-# families whose public names are ``torch.nn.functional`` names only: registered here,
-# exported by ``nn.functional`` (not as ``autograd.<name>``)
-from . import loss, normalization, vision  # noqa: F401,E402
+import sys as _sys
 
-FAMILIES = ("elementwise", "math", "compare", "movement", "join", "reduce", "sorting", "indexing",
-            "linalg", "activation", "conv", "inplace", "sampling", "rnn")
+from ..dtypes import promote_types, result_type
+from . import xp
+from .registry import REGISTRY, OpInfo, Sample, register
+from .arithmetic import *  # noqa: F403
+from .unary import *  # noqa: F403
+from .math import *  # noqa: F403
+from .compare import *  # noqa: F403
+from .reduce import *  # noqa: F403
+from .extrema import *  # noqa: F403
+from .cumulative import *  # noqa: F403
+from .sorting import *  # noqa: F403
+from .movement import *  # noqa: F403
+from .join import *  # noqa: F403
+from .indexing import *  # noqa: F403
+from .scatter import *  # noqa: F403
+from .inplace import *  # noqa: F403
+from .sampling import *  # noqa: F403
+from .linalg import *  # noqa: F403
+from .activation import *  # noqa: F403
+from .softmax import *  # noqa: F403
+from .conv import *  # noqa: F403
+from .pooling import *  # noqa: F403
+from .rnn import *  # noqa: F403
+from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
+from . import loss, normalization, vision  # registered; exported by nn.functional
+
+FAMILIES = ("arithmetic", "unary", "math", "compare", "reduce", "extrema", "cumulative",
+            "sorting", "movement", "join", "indexing", "scatter", "inplace", "sampling", "linalg",
+            "activation", "softmax", "conv", "pooling", "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
 
 
-def public_names():
-    """Every public op name exported by the families."""
-    import sys
-    names = []
-    for fam in FAMILIES:
-        names += list(getattr(sys.modules[__name__ + "." + fam], "__all__", []))
-    return names
+def public_names() -> list:
+    """Every public op name the families export (``autograd.<name>``)."""
+    return [name for fam in FAMILIES for name in _sys.modules[f"{__name__}.{fam}"].__all__]
+
+
+# what ``from autograd.ops import *`` (in autograd/__init__.py) gives: the ops only
+__all__ = public_names() + ["promote_types", "result_type", "sizes_arg"]

@@ -59,7 +59,7 @@ def cast(t: Tensor, dt) -> Tensor:
     if t._data.dtype == dt.np:
         return t
     if t._requires_grad:
-        from .elementwise import to_dtype
+        from .arithmetic import to_dtype
         return to_dtype(t, dt)
     return Tensor._make(t._data.astype(dt.np))
 
@@ -185,3 +185,14 @@ def require_float(t: Tensor, opname: str):
 
 def shape_of(x):
     return x._data.shape if isinstance(x, Tensor) else np.shape(x)
+
+
+def float_input(input, opname: str) -> Tensor:
+    """``input`` itself when it is a floating point Tensor; otherwise torch's TypeError (not a
+    Tensor) or a DTypeError naming the op and the fix."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{opname}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind not in FLOAT_KINDS:
+        raise DTypeError(f"{opname}(): expected a floating point input, got {input.dtype} "
+                         f"(convert it first, e.g. x.float())")
+    return input

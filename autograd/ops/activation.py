@@ -1,20 +1,18 @@
-"""Activation functions, softmax / log_softmax and one_hot (``torch.nn.functional`` names).
+"""Activation functions (``torch.nn.functional`` names): relu, gelu, silu, elu, softplus ...
 
 Each activation is one fused primitive ``Op``: the forward is a NumPy expression (with the
-numba backend, gelu/silu/leaky_relu/softplus/mish run as fused kernels instead) and the VJP is written with operators and ``xp``
-functions on the saved input or output, so ``create_graph=True`` differentiates it again.
-Formulas are chosen to be stable at extreme inputs: no ``exp`` of a large positive number
-is ever evaluated (softplus, logsigmoid, elu), and softmax / log_softmax subtract the row
-maximum before exponentiating, so logits of +-1000 give finite values and gradients.
+numba backend, relu/gelu/silu/leaky_relu/softplus/mish run as fused kernels instead)
+and the VJP is written with operators and ``xp`` functions on the saved input or output,
+so ``create_graph=True`` differentiates it again. Formulas are chosen to be stable at
+extreme inputs: no ``exp`` of a large positive number is ever evaluated (softplus,
+logsigmoid, elu). softmax / log_softmax are in softmax.py.
 
-Public names follow PyTorch: ``autograd.softmax(x, dim)`` is ``torch.softmax``; the rest
-(``gelu``, ``silu``, ...) are ``torch.nn.functional`` functions, which ``nn.functional``
-re-exports.
+Public names follow PyTorch: ``autograd.relu`` is ``torch.relu``; the rest (``gelu``,
+``silu``, ...) are ``torch.nn.functional`` functions, which ``nn.functional`` re-exports.
 """
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
@@ -23,14 +21,14 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import wrap_dim
-from .registry import OpInfo, Sample, register
-from ..dtypes import FLOAT_KINDS
+from ._util import float_input, operands
+from .registry import OpInfo, Sample, register, torch_functional
+from .samples import away_from, with_kwargs
 from .. import amp as _amp
 
-__all__ = ["softmax", "log_softmax", "one_hot", "gelu", "silu", "elu", "selu", "celu",
-           "leaky_relu", "softplus", "mish", "hardtanh", "relu6", "hardsigmoid", "hardswish",
-           "logsigmoid", "softsign", "tanhshrink", "prelu"]
+__all__ = ["relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "mish",
+           "hardtanh", "relu6", "hardsigmoid", "hardswish", "logsigmoid", "softsign", "tanhshrink",
+           "prelu"]
 
 
 # ---- Numba fast path ---------------------------------------------------------------------------
@@ -49,264 +47,68 @@ def _kernel_bwd(name, x, g, xp, **params):
     return None if K is None else K.run_activation_backward(name, x, g, **params)
 
 
-def _F(name):
-    """PyTorch parity call for names that only live in ``torch.nn.functional``."""
-    return lambda torch, *a, **k: getattr(torch.nn.functional, name)(*a, **k)
-
-
-def _float_input(input, opname: str) -> Tensor:
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{opname}(): argument 'input' must be Tensor, not {type(input).__name__}")
-    if input._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError(f"{opname}(): expected a floating point input, got {input.dtype} "
-                         f"(convert it first, e.g. x.float())")
-    return input
-
-
 def _inplace(input, fn, *args):
     """``inplace=True``: the out-of-place op written back into ``input`` (see inplace.py)."""
     from .inplace import inplace_
     return inplace_(input, fn, *args)
 
 
-# ---- test samples ---------------------------------------------------------------------------
-def _away_from(kinks, low=-3.0, high=3.0, margin=0.05):
-    """Samples for piecewise functions: no point within ``margin`` of a kink, where finite
-    differences (gradcheck) are meaningless."""
-    def draw(rng, shape):
-        v = rng.uniform(low, high, shape)
-        for _ in range(100):
-            bad = np.zeros(np.shape(v), bool)
-            for k in kinks:
-                bad |= np.abs(v - k) < margin
-            if not bad.any():
-                break
-            v = np.where(bad, rng.uniform(low, high, np.shape(v)), v)
-        return np.asarray(v)
+# ---- relu ------------------------------------------------------------------------------------
+class Relu(Op):
+    """max(x, 0); the gradient passes where x > 0 (0 at x == 0, like torch)."""
 
-    def gen(rng, **kwargs):
-        return [Sample(draw(rng, (3, 4)), **kwargs), Sample(draw(rng, ()), **kwargs),
-                Sample(draw(rng, (2, 0, 3)), **kwargs), Sample(draw(rng, (2, 3, 5)), **kwargs)]
-    return gen
+    grad_fn_name = "ReluBackward0"
 
+    @staticmethod
+    def forward(ctx, x):
+        y = _relu_kernel(x)  # numba backend: the fused kernel
+        if y is None:
+            y = np.maximum(x, 0).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
 
-def _with_kwargs(gen, *kwarg_sets):
-    """The samples of ``gen`` once for every set of keyword arguments."""
-    def out(rng):
-        res = []
-        for kw in kwarg_sets:
-            res += gen(rng, **kw)
-        return res
-    return out
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        if not xp.graph:
+            fast = _relu_kernel(y, g)  # y > 0 exactly where x > 0
+            if fast is not None:
+                return fast
+        return xp.where(y > 0, g, xp.zeros_like(g))
 
 
-# ---- softmax / log_softmax ---------------------------------------------------------------------
-def _softmax_dim(dim, ndim, opname):
-    if dim is None:  # torch's legacy implicit choice, with its deprecation warning
-        dim = 0 if ndim in (0, 1, 3) else 1
-        warnings.warn(f"Implicit dimension choice for {opname} has been deprecated. Change the "
-                      f"call to include dim=X as an argument.", UserWarning, stacklevel=3)
-    return wrap_dim(dim, ndim)
-
-
-def _softmax_kernel(name, x, dim):
-    """Forward ``name`` ("softmax" / "log_softmax") by the kernels of
-    autograd/kernels/softmax.py with the numba backend (float32/float64, not 0-d or empty);
-    None means: use the NumPy code."""
-    K = dispatch.kernels("softmax", x)
-    return None if K is None else getattr(K, name)(x, dim)
-
-
-def _softmax_kernel_bwd(name, y, g, dim, xp):
-    """The VJP by kernel, from the saved output; None when recording a graph (the VJP must
-    then be made of differentiable ops) or when the NumPy code applies."""
-    if xp.graph:
+def _relu_kernel(x, g=None):
+    """relu forward (or backward, given ``g``) as a Numba kernel, or None on the numpy
+    backend / for dtypes without a kernel."""
+    K = dispatch.kernels("activation", "relu", x)
+    if K is None:
         return None
-    K = dispatch.kernels("softmax", y)
-    return None if K is None else getattr(K, name)(y, np.broadcast_to(g, y.shape), dim)
+    return K.run_activation("relu", x) if g is None else K.run_activation_backward("relu", x, g)
 
 
-# float16 is computed in float32 and rounded once at the end, as torch's CPU kernels do
-# (rounding every step in float16 lands 1 ulp away from torch on about half of the elements).
-# One torch detail is kept for bit-equal results: log_softmax along the last dimension keeps
-# each row's sum of exponentials, and its log, in float16 before subtracting.
-def _np_softmax(x, dim):
-    if x.size == 0:
-        return x.copy()
-    axis = dim if x.ndim else None
-    x32 = x.astype(np.float32) if x.dtype == np.float16 else x
-    with np.errstate(invalid="ignore", over="ignore"):  # all -inf rows give nan, like torch
-        e = np.exp(x32 - np.max(x32, axis=axis, keepdims=True))
-        return (e / np.sum(e, axis=axis, keepdims=True)).astype(x.dtype, copy=False)
-
-
-def _np_log_softmax(x, dim):
-    if x.size == 0:
-        return x.copy()
-    axis = dim if x.ndim else None
-    half = x.dtype == np.float16
-    x32 = x.astype(np.float32) if half else x
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        shifted = x32 - np.max(x32, axis=axis, keepdims=True)
-        total = np.sum(np.exp(shifted), axis=axis, keepdims=True)
-        if half and (x.ndim == 0 or dim == x.ndim - 1):
-            lse = np.log(total.astype(np.float16)).astype(np.float16)
-        else:
-            lse = np.log(total)
-        return (shifted - lse).astype(x.dtype, copy=False)
-
-
-def _half_softmax_vjp(y, g, dim, log):
-    """The VJPs on float16 NumPy arrays, in float32 and rounded once, in torch's form."""
-    y, g = y.astype(np.float32), np.asarray(g, np.float32)
-    dim = dim if y.ndim else None
-    if log:
-        out = g - np.exp(y) * np.sum(g, axis=dim, keepdims=True)
-    else:
-        out = y * (g - np.sum(g * y, axis=dim, keepdims=True))
-    return out.astype(np.float16)
-
-
-class Softmax(Op):
-    """exp(x - max) / sum(exp(x - max)); VJP y * (g - sum(g * y)) from the saved output."""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        y = _softmax_kernel("softmax", x, dim)
-        if y is None:
-            y = _np_softmax(x, dim)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        fast = _softmax_kernel_bwd("softmax_backward", y, g, ctx.dim, xp)
-        if fast is not None:
-            return fast
-        if not xp.graph and y.dtype == np.float16:
-            return _half_softmax_vjp(y, g, ctx.dim, log=False)
-        gy = g * y
-        return gy - y * xp.sum(gy, ctx.dim, True)
-
-
-def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
-    """Softmax along ``dim`` (rows sum to 1), stable for any logits.
-
-    ``dtype`` casts the input first (like torch). Example:
-        >>> autograd.softmax(autograd.tensor([0.0, 0.0]), dim=0)
-        tensor([0.5000, 0.5000])
-    """
-    if dtype is not None:
-        input = input.to(dtype)
-    x = _float_input(input, "softmax")
-    return Softmax.apply(x, dim=_softmax_dim(dim, x.ndim, "softmax"))
-
-
-class LogSoftmax(Op):
-    """x - max - log(sum(exp(x - max))); VJP g - exp(y) * sum(g) from the saved output."""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        y = _softmax_kernel("log_softmax", x, dim)
-        if y is None:
-            y = _np_log_softmax(x, dim)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        fast = _softmax_kernel_bwd("log_softmax_backward", y, g, ctx.dim, xp)
-        if fast is not None:
-            return fast
-        if not xp.graph and y.dtype == np.float16:
-            return _half_softmax_vjp(y, g, ctx.dim, log=True)
-        return g - xp.exp(y) * xp.sum(g, ctx.dim, True)
-
-
-def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
-    """log(softmax(input, dim)) computed without overflow or log(0).
+def relu(input) -> Tensor:
+    """Rectified linear unit.
 
     Example:
-        >>> autograd.log_softmax(autograd.tensor([0.0, 0.0]), dim=0)
-        tensor([-0.6931, -0.6931])
+        >>> autograd.relu(autograd.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    x = _float_input(input, "log_softmax")
-    return LogSoftmax.apply(x, dim=_softmax_dim(dim, x.ndim, "log_softmax"))
+    (x,), _, _ = operands(input)
+    if x._data.dtype == np.bool_:
+        raise DTypeError("Boolean inputs not supported for relu")
+    return Relu.apply(x)
 
 
-def _softmax_samples(rng):
-    n = rng.normal
-    return [Sample(n(size=(3, 4)), 1), Sample(n(size=(3, 4)), 0), Sample(n(size=(2, 3, 4)), -1),
-            Sample(n(size=(2, 3, 4)), 1), Sample(n(size=()), 0), Sample(n(size=(2, 0)), 1),
-            Sample(n(size=(5,)), 0),
-            # huge logits: naive exp overflows; close values keep the gradient non-trivial
-            Sample(np.array([[1000.0, 999.0, -1000.0], [-1000.0, -999.5, -1001.0]]), 1)]
+def _relu_samples(rng):
+    # keep values away from the kink at 0, where finite differences are meaningless
+    def away(shape):
+        v = rng.uniform(0.1, 2.0, shape)
+        return v * rng.choice([-1.0, 1.0], shape)
+    return [Sample(away((3, 4))), Sample(away(())), Sample(away((2, 0)))]
 
 
-def _ref_softmax(x, dim):
-    # independent formulation: through log-sum-exp in float64
-    x64 = np.asarray(x, np.float64)
-    if x64.ndim == 0 or x64.size == 0:
-        return np.ones_like(x)
-    m = x64.max(axis=dim, keepdims=True)
-    lse = m + np.log(np.exp(x64 - m).sum(axis=dim, keepdims=True))
-    return np.exp(x64 - lse).astype(x.dtype)
-
-
-def _ref_log_softmax(x, dim):
-    x64 = np.asarray(x, np.float64)
-    if x64.ndim == 0 or x64.size == 0:
-        return np.zeros_like(x)
-    m = x64.max(axis=dim, keepdims=True)
-    return (x64 - m - np.log(np.exp(x64 - m).sum(axis=dim, keepdims=True))).astype(x.dtype)
-
-
-_xp.define("log_softmax", numpy=_np_log_softmax, tensor=log_softmax)  # for fused losses' VJPs
-register(OpInfo("softmax", softmax, ref=_ref_softmax, samples=_softmax_samples,
+register(OpInfo("relu", relu, inplace=True, ref=lambda x: np.maximum(x, 0), samples=_relu_samples,
                 family="activation"))
-register(OpInfo("log_softmax", log_softmax, ref=_ref_log_softmax, samples=_softmax_samples,
-                family="activation"))
-
-
-# ---- one_hot ------------------------------------------------------------------------------------
-def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
-    """int64 one-hot encoding with a new last dimension of size ``num_classes``
-    (inferred as max + 1 when -1). Not differentiable.
-
-    Example:
-        >>> autograd.one_hot(autograd.tensor([0, 2]), 3)
-        tensor([[1, 0, 0],
-                [0, 0, 1]])
-    """
-    if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
-        raise DTypeError("one_hot is only applicable to index tensor of type LongTensor.")
-    idx = tensor._data
-    if num_classes == -1:
-        if idx.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(idx.max()) + 1
-    if idx.size:
-        if idx.min() < 0:
-            raise RuntimeError("Class values must be non-negative.")
-        if idx.max() >= num_classes:
-            raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(idx.shape + (int(num_classes),), np.int64)
-    np.put_along_axis(out, idx[..., None], 1, axis=-1)
-    return Tensor._make(out)
-
-
-register(OpInfo("one_hot", one_hot, method=False, differentiable=False, family="activation",
-                ref=lambda x, n=-1: np.eye(x.max() + 1 if n == -1 else n, dtype=np.int64)[x],
-                samples=lambda rng: [Sample(rng.integers(0, 4, (5,))),
-                                     Sample(rng.integers(0, 3, (2, 3)), 5),
-                                     Sample(np.array(2), 4), Sample(rng.integers(0, 3, (0,)), 3)],
-                torch_fn=_F("one_hot")))
 
 
 # ---- helper primitives used by the VJPs below ----------------------------------------------
@@ -392,7 +194,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         >>> autograd.gelu(autograd.tensor([0.0, 1.0]))
         tensor([0.0000, 0.8413])
     """
-    x = _float_input(input, "gelu")
+    x = float_input(input, "gelu")
     if approximate not in ("none", "tanh"):
         raise ValueError("approximate argument must be either none or tanh.")
     return Gelu.apply(x, approximate=approximate)
@@ -407,8 +209,8 @@ def _ref_gelu(x, approximate="none"):
 
 
 register(OpInfo("gelu", gelu, ref=_ref_gelu, method=False, family="activation",
-                samples=_with_kwargs(_away_from([]), {}, {"approximate": "tanh"}),
-                torch_fn=_F("gelu")))
+                samples=with_kwargs(away_from([]), {}, {"approximate": "tanh"}),
+                torch_fn=torch_functional("gelu")))
 
 
 # ---- silu ---------------------------------------------------------------------------------------
@@ -438,14 +240,14 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.silu(autograd.tensor([0.0]))
         tensor([0.])
     """
-    x = _float_input(input, "silu")
+    x = float_input(input, "silu")
     if inplace:
         return _inplace(x, silu)
     return Silu.apply(x)
 
 
 register(OpInfo("silu", silu, ref=lambda x: x / (1 + np.exp(-x)), method=False,
-                family="activation", samples=_away_from([]), torch_fn=_F("silu")))
+                family="activation", samples=away_from([]), torch_fn=torch_functional("silu")))
 
 
 # ---- elu / selu / celu --------------------------------------------------------------------------
@@ -476,7 +278,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         >>> autograd.elu(autograd.tensor([-1.0, 2.0]))
         tensor([-0.6321,  2.0000])
     """
-    x = _float_input(input, "elu")
+    x = float_input(input, "elu")
     if inplace:
         return _inplace(x, elu, alpha)
     return Elu.apply(x, alpha=float(alpha), scale=1.0, input_scale=1.0)
@@ -493,7 +295,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.selu(autograd.tensor([1.0]))
         tensor([1.0507])
     """
-    x = _float_input(input, "selu")
+    x = float_input(input, "selu")
     if inplace:
         return _inplace(x, selu)
     return Elu.apply(x, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
@@ -506,7 +308,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         >>> autograd.celu(autograd.tensor([-1.0, 2.0]), alpha=2.0)
         tensor([-0.7869,  2.0000])
     """
-    x = _float_input(input, "celu")
+    x = float_input(input, "celu")
     if alpha == 0:
         raise ValueError("celu: alpha must not be 0 (ZeroDivisionError in 1 / alpha)")
     if inplace:
@@ -519,13 +321,13 @@ def _ref_elu(x, alpha=1.0):
 
 
 register(OpInfo("elu", elu, ref=_ref_elu, method=False, family="activation",
-                samples=_with_kwargs(_away_from([0.0]), {}, {"alpha": 0.5}), torch_fn=_F("elu")))
+                samples=with_kwargs(away_from([0.0]), {}, {"alpha": 0.5}), torch_fn=torch_functional("elu")))
 register(OpInfo("selu", selu, ref=lambda x: _SELU_SCALE * _ref_elu(x, _SELU_ALPHA), method=False,
-                family="activation", samples=_away_from([0.0]), torch_fn=_F("selu")))
+                family="activation", samples=away_from([0.0]), torch_fn=torch_functional("selu")))
 register(OpInfo("celu", celu, method=False, family="activation",
                 ref=lambda x, alpha=1.0: np.maximum(x, 0) + np.minimum(
                     0, alpha * (np.exp(np.minimum(x, 0) / alpha) - 1)),
-                samples=_with_kwargs(_away_from([0.0]), {}, {"alpha": 2.0}), torch_fn=_F("celu")))
+                samples=with_kwargs(away_from([0.0]), {}, {"alpha": 2.0}), torch_fn=torch_functional("celu")))
 
 
 # ---- leaky_relu / prelu -------------------------------------------------------------------------
@@ -553,7 +355,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         >>> autograd.leaky_relu(autograd.tensor([-1.0, 2.0]), 0.1)
         tensor([-0.1000,  2.0000])
     """
-    x = _float_input(input, "leaky_relu")
+    x = float_input(input, "leaky_relu")
     if inplace:
         return _inplace(x, leaky_relu, negative_slope)
     return LeakyRelu.apply(x, slope=float(negative_slope))
@@ -561,8 +363,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
                 ref=lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
-                samples=_with_kwargs(_away_from([0.0]), {}, {"negative_slope": 0.2}),
-                torch_fn=_F("leaky_relu")))
+                samples=with_kwargs(away_from([0.0]), {}, {"negative_slope": 0.2}),
+                torch_fn=torch_functional("leaky_relu")))
 
 
 class Prelu(Op):
@@ -593,7 +395,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """
     from ._util import expand_to
     from .movement import reshape
-    x = _float_input(input, "prelu")
+    x = float_input(input, "prelu")
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' must be Tensor, not {type(weight).__name__}")
     if weight._data.dtype != x._data.dtype:
@@ -631,7 +433,7 @@ def _prelu_samples(rng):
 
 
 register(OpInfo("prelu", prelu, ref=_ref_prelu, method=False, family="activation",
-                samples=_prelu_samples, torch_fn=_F("prelu")))
+                samples=_prelu_samples, torch_fn=torch_functional("prelu")))
 
 
 # ---- softplus / mish / logsigmoid ---------------------------------------------------------------
@@ -664,7 +466,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         >>> autograd.softplus(autograd.tensor([0.0]))
         tensor([0.6931])
     """
-    x = _float_input(input, "softplus")
+    x = float_input(input, "softplus")
     return Softplus.apply(x, beta=float(beta), threshold=float(threshold))
 
 
@@ -677,9 +479,9 @@ def _ref_softplus(x, beta=1.0, threshold=20.0):
 
 
 register(OpInfo("softplus", softplus, ref=_ref_softplus, method=False, family="activation",
-                samples=_with_kwargs(_away_from([1.0, -1.0 / 3]), {},
+                samples=with_kwargs(away_from([1.0, -1.0 / 3]), {},
                                      {"beta": 2.0}, {"beta": 3.0, "threshold": 1.0}),
-                torch_fn=_F("softplus")))
+                torch_fn=torch_functional("softplus")))
 
 
 class Mish(Op):
@@ -708,14 +510,14 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.mish(autograd.tensor([0.0]))
         tensor([0.])
     """
-    x = _float_input(input, "mish")
+    x = float_input(input, "mish")
     if inplace:
         return _inplace(x, mish)
     return Mish.apply(x)
 
 
 register(OpInfo("mish", mish, ref=lambda x: x * np.tanh(np.logaddexp(0, x)), method=False,
-                family="activation", samples=_away_from([]), torch_fn=_F("mish")))
+                family="activation", samples=away_from([]), torch_fn=torch_functional("mish")))
 
 
 class LogSigmoid(Op):
@@ -739,13 +541,13 @@ def logsigmoid(input: Tensor) -> Tensor:
         >>> autograd.logsigmoid(autograd.tensor([0.0]))
         tensor([-0.6931])
     """
-    return LogSigmoid.apply(_float_input(input, "logsigmoid"))
+    return LogSigmoid.apply(float_input(input, "logsigmoid"))
 
 
 register(OpInfo("logsigmoid", logsigmoid, ref=lambda x: -np.logaddexp(0, -x), method=False,
                 family="activation",
-                samples=lambda rng: _away_from([])(rng) + [Sample(np.array([-800.0, 800.0, 30.0]))],
-                torch_fn=_F("logsigmoid")))
+                samples=lambda rng: away_from([])(rng) + [Sample(np.array([-800.0, 800.0, 30.0]))],
+                torch_fn=torch_functional("logsigmoid")))
 
 
 # ---- hardtanh family ----------------------------------------------------------------------------
@@ -773,7 +575,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
         >>> autograd.hardtanh(autograd.tensor([-2.0, 0.5, 2.0]))
         tensor([-1.0000,  0.5000,  1.0000])
     """
-    x = _float_input(input, "hardtanh")
+    x = float_input(input, "hardtanh")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     if inplace:
@@ -794,11 +596,11 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 register(OpInfo("hardtanh", hardtanh, method=False,
                 ref=lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
                 family="activation",
-                samples=_with_kwargs(_away_from([-1.0, 1.0, -0.5, 2.0]), {},
+                samples=with_kwargs(away_from([-1.0, 1.0, -0.5, 2.0]), {},
                                      {"min_val": -0.5, "max_val": 2.0}),
-                torch_fn=_F("hardtanh")))
+                torch_fn=torch_functional("hardtanh")))
 register(OpInfo("relu6", relu6, ref=lambda x: np.clip(x, 0, 6), method=False, family="activation",
-                samples=_away_from([0.0, 6.0], -2.0, 8.0), torch_fn=_F("relu6")))
+                samples=away_from([0.0, 6.0], -2.0, 8.0), torch_fn=torch_functional("relu6")))
 
 
 class Hardsigmoid(Op):
@@ -823,15 +625,15 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.hardsigmoid(autograd.tensor([0.0]))
         tensor([0.5000])
     """
-    x = _float_input(input, "hardsigmoid")
+    x = float_input(input, "hardsigmoid")
     if inplace:
         return _inplace(x, hardsigmoid)
     return Hardsigmoid.apply(x)
 
 
 register(OpInfo("hardsigmoid", hardsigmoid, ref=lambda x: np.clip(x / 6 + 0.5, 0, 1),
-                method=False, family="activation", samples=_away_from([-3.0, 3.0], -5, 5),
-                torch_fn=_F("hardsigmoid")))
+                method=False, family="activation", samples=away_from([-3.0, 3.0], -5, 5),
+                torch_fn=torch_functional("hardsigmoid")))
 
 
 class Hardswish(Op):
@@ -856,15 +658,15 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.hardswish(autograd.tensor([1.0]))
         tensor([0.6667])
     """
-    x = _float_input(input, "hardswish")
+    x = float_input(input, "hardswish")
     if inplace:
         return _inplace(x, hardswish)
     return Hardswish.apply(x)
 
 
 register(OpInfo("hardswish", hardswish, ref=lambda x: x * np.clip(x + 3, 0, 6) / 6, method=False,
-                family="activation", samples=_away_from([-3.0, 3.0], -5, 5),
-                torch_fn=_F("hardswish")))
+                family="activation", samples=away_from([-3.0, 3.0], -5, 5),
+                torch_fn=torch_functional("hardswish")))
 
 
 # ---- softsign / tanhshrink ----------------------------------------------------------------------
@@ -890,11 +692,11 @@ def softsign(input: Tensor) -> Tensor:
         >>> autograd.softsign(autograd.tensor([1.0]))
         tensor([0.5000])
     """
-    return Softsign.apply(_float_input(input, "softsign"))
+    return Softsign.apply(float_input(input, "softsign"))
 
 
 register(OpInfo("softsign", softsign, ref=lambda x: x / (1 + np.abs(x)), method=False,
-                family="activation", samples=_away_from([0.0]), torch_fn=_F("softsign")))
+                family="activation", samples=away_from([0.0]), torch_fn=torch_functional("softsign")))
 
 
 class Tanhshrink(Op):
@@ -920,8 +722,8 @@ def tanhshrink(input: Tensor) -> Tensor:
         >>> autograd.tanhshrink(autograd.tensor([0.0]))
         tensor([0.])
     """
-    return Tanhshrink.apply(_float_input(input, "tanhshrink"))
+    return Tanhshrink.apply(float_input(input, "tanhshrink"))
 
 
 register(OpInfo("tanhshrink", tanhshrink, ref=lambda x: x - np.tanh(x), method=False,
-                family="activation", samples=_away_from([]), torch_fn=_F("tanhshrink")))
+                family="activation", samples=away_from([]), torch_fn=torch_functional("tanhshrink")))

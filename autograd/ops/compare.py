@@ -11,8 +11,8 @@ from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, operands
-from .elementwise import _reject, _torch_dtype_name, _torch_tensor_args
-from .registry import OpInfo, Sample, register
+from .arithmetic import _reject, _torch_dtype_name
+from .registry import OpInfo, Sample, register, torch_tensor_args
 from ..dtypes import FLOAT_KINDS
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
@@ -154,7 +154,7 @@ for _name, _fn, _ref in [("logical_and", logical_and, np.logical_and),
                          ("logical_or", logical_or, np.logical_or),
                          ("logical_xor", logical_xor, np.logical_xor)]:
     register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False,
-                    torch_fn=_torch_tensor_args(_name), family="compare"))
+                    torch_fn=torch_tensor_args(_name), family="compare"))
 register(OpInfo("logical_not", logical_not, ref=np.logical_not,
                 samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
                 differentiable=False, family="compare"))
@@ -551,13 +551,13 @@ def _ref_clamp(x, min=None, max=None):
 
 
 _xp.define("clamp", numpy=_np_clamp, tensor=clamp)
-register(OpInfo("clamp", clamp, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
-register(OpInfo("clip", clip, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
-register(OpInfo("clamp_min", clamp_min, ref=lambda x, m: np.maximum(x, m),
+register(OpInfo("clamp", clamp, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
+register(OpInfo("clip", clip, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
+register(OpInfo("clamp_min", clamp_min, inplace=True, ref=lambda x, m: np.maximum(x, m),
                 samples=lambda rng: [Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
                                      Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,)))],
                 family="compare"))
-register(OpInfo("clamp_max", clamp_max, ref=lambda x, m: np.minimum(x, m),
+register(OpInfo("clamp_max", clamp_max, inplace=True, ref=lambda x, m: np.minimum(x, m),
                 samples=lambda rng: [Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
                                      Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,)))],
                 family="compare"))

@@ -102,7 +102,7 @@ def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
         if self.grad_fn is not None else Tensor._make(self._data.copy())
     result = fn(old, *args, **kwargs)
     if result._data.dtype != self._data.dtype:
-        from .elementwise import to_dtype
+        from .arithmetic import to_dtype
         result = to_dtype(result, self.dtype)
     _write_back(self, result, name)
     view = self._view
@@ -231,7 +231,7 @@ def fill_(self: Tensor, value) -> Tensor:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
         if _grad_enabled.get() and (value._requires_grad or self._requires_grad):
-            from .elementwise import to_dtype
+            from .arithmetic import to_dtype
             return inplace_(self, _overwrite, to_dtype(value, self.dtype))
         value = value.item()
     _check_inplace(self)
@@ -248,7 +248,7 @@ def copy_(self: Tensor, src) -> Tensor:
         src = Tensor._make(np.asarray(src))
     if _grad_enabled.get() and (src._requires_grad or self._requires_grad):
         from .movement import expand
-        from .elementwise import to_dtype
+        from .arithmetic import to_dtype
         if src._data.shape != self._data.shape:
             expand(src, self._data.shape)  # (only to check the shapes, with expand's error)
         return inplace_(self, lambda s, v: _overwrite(s, to_dtype(v, s.dtype)), src)

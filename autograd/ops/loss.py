@@ -17,9 +17,10 @@ from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
-from .activation import log_softmax, logsigmoid
+from .activation import logsigmoid
+from .softmax import log_softmax
 from .compare import where
-from .elementwise import exp
+from .unary import exp
 from .math import xlogy
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
@@ -332,7 +333,8 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
 def _unweighted_targets(t, C, ignore_index):
     """(int64 targets, total weight) without class weights, when every target is a valid
     class index: a few cheap whole-array calls instead of ``_class_targets``' masks, which
-    cost more than the kernels on small batches (128 x 10: ~20 us). None otherwise (ignored
+    cost more than the kernels on small batches (bench/README.md, "Figures behind the code").
+    None otherwise (ignored
     or out-of-range targets), and ``_class_targets`` then checks and raises as usual."""
     if t.size == 0 or t.dtype.kind not in "iu":
         return None
@@ -615,12 +617,11 @@ def _ref_bce(x, y, weight=None, size_average=None, reduce=None, reduction="mean"
         loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
 
 
-_F = torch_functional
 register(OpInfo("cross_entropy", cross_entropy, ref=_ref_cross_entropy, method=False,
                 samples=_cross_entropy_samples, family="loss", namespace="nn.functional",
-                torch_fn=_F("cross_entropy")))
+                torch_fn=torch_functional("cross_entropy")))
 register(OpInfo("nll_loss", nll_loss, ref=_ref_nll_loss, method=False, samples=_nll_samples,
-                family="loss", namespace="nn.functional", torch_fn=_F("nll_loss")))
+                family="loss", namespace="nn.functional", torch_fn=torch_functional("nll_loss")))
 register(OpInfo("binary_cross_entropy", binary_cross_entropy, ref=_ref_bce, method=False,
                 samples=_bce_samples, family="loss", namespace="nn.functional",
-                torch_fn=_F("binary_cross_entropy")))
+                torch_fn=torch_functional("binary_cross_entropy")))

@@ -1,14 +1,13 @@
-"""Elementwise math: exponentials and logarithms, roots, trigonometric and hyperbolic
-functions, error functions, rounding, and small binary functions (atan2, hypot, ...).
+"""Elementwise math with rules of its own: rounding (zero gradients), logit, the polygamma
+family, and small binary functions (atan2, hypot, copysign, xlogy); nan_to_num.
 
 Each op is one block: the ``Op`` (forward on arrays, VJP through ``xp``), the public
 function, the ``xp`` entry if other VJPs need it, and its ``OpInfo`` with test samples.
-Functions that are undefined somewhere (sqrt of a negative, log of 0 ...) return nan/inf
-like torch, without NumPy warnings; their gradients at those points match torch's.
+The plain functions of one tensor (exp, log, sqrt, sin, erf, lgamma ...) are entries of the
+table in unary.py. Functions that are undefined somewhere return nan/inf like torch,
+without NumPy warnings; their gradients at those points match torch's.
 """
 from __future__ import annotations
-
-import math as _math
 
 import numpy as np
 
@@ -16,21 +15,13 @@ from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import operands
-from .elementwise import (_binary_samples, _reject,
-                          _torch_tensor_args, _unary_samples)
-from .registry import OpInfo, Sample, register
+from .arithmetic import _reject
+from .registry import OpInfo, Sample, register, torch_tensor_args
+from .samples import binary_samples, unary_samples
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["exp2", "log1p", "expm1", "log2", "log10", "sqrt", "rsqrt", "sin", "cos", "tan",
-           "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh",
-           "cosh", "asinh", "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "logit", "erf",
-           "erfc", "erfinv", "floor", "ceil", "round", "trunc", "fix", "frac", "hypot",
-           "copysign", "xlogy", "nan_to_num", "lgamma", "digamma", "polygamma"]
-
-_LN2 = _math.log(2.0)
-_LN10 = _math.log(10.0)
-_TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
-_SQRT_PI_OVER_TWO = _math.sqrt(_math.pi) / 2.0
+__all__ = ["atan2", "arctan2", "logit", "digamma", "polygamma", "floor", "ceil", "round",
+           "trunc", "fix", "frac", "hypot", "copysign", "xlogy", "nan_to_num"]
 
 
 def _special():
@@ -39,391 +30,7 @@ def _special():
     return scipy.special
 
 
-def _np_erf(x):
-    return _special().erf(x).astype(x.dtype, copy=False)  # SciPy computes float16 in float64
-
-
-def _np_erfc(x):
-    return _special().erfc(x).astype(x.dtype, copy=False)
-
-
-def _np_erfinv(x):
-    return _special().erfinv(x).astype(x.dtype, copy=False)
-
-
-def _unary_float(op, input):
-    """Shared preparation of a floating unary op: numbers -> tensors, ints -> default float."""
-    (x,), _, _ = operands(input, floating=True)
-    return op.apply(x)
-
-
-# ---- exponentials and logarithms ---------------------------------------------------------------
-class Exp2(Op):
-    """2**x; d/dx = 2**x * ln 2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.exp2(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        return g * y * _LN2
-
-
-def exp2(input) -> Tensor:
-    """Elementwise 2**x.
-
-    Example:
-        >>> autograd.exp2(autograd.tensor([3.0]))
-        tensor([8.])
-    """
-    return _unary_float(Exp2, input)
-
-
-register(OpInfo("exp2", exp2, ref=np.exp2, samples=_unary_samples(), family="math"))
-
-
-class Log1p(Op):
-    """log(1 + x), accurate for small x; d/dx = 1 / (1 + x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.log1p(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g / (x + 1)
-
-
-def log1p(input) -> Tensor:
-    """``log(1 + input)``, accurate when ``input`` is tiny.
-
-    Example:
-        >>> autograd.log1p(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Log1p, input)
-
-
-_xp.define("log1p", numpy=np.log1p, tensor=log1p)
-register(OpInfo("log1p", log1p, ref=np.log1p, samples=_unary_samples(-0.5, 2.0), family="math"))
-
-
-class Expm1(Op):
-    """e**x - 1, accurate for small x; d/dx = e**x = y + 1."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.expm1(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        return g * (y + 1)
-
-
-def expm1(input) -> Tensor:
-    """``exp(input) - 1``, accurate when ``input`` is tiny.
-
-    Example:
-        >>> autograd.expm1(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Expm1, input)
-
-
-_xp.define("expm1", numpy=np.expm1, tensor=expm1)
-register(OpInfo("expm1", expm1, ref=np.expm1, samples=_unary_samples(), family="math"))
-
-
-class Log2(Op):
-    """log2(x); d/dx = 1 / (x ln 2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.log2(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g / (x * _LN2)
-
-
-def log2(input) -> Tensor:
-    """Base-2 logarithm.
-
-    Example:
-        >>> autograd.log2(autograd.tensor([8.0]))
-        tensor([3.])
-    """
-    return _unary_float(Log2, input)
-
-
-register(OpInfo("log2", log2, ref=np.log2, samples=_unary_samples(0.2, 3.0), family="math"))
-
-
-class Log10(Op):
-    """log10(x); d/dx = 1 / (x ln 10)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.log10(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g / (x * _LN10)
-
-
-def log10(input) -> Tensor:
-    """Base-10 logarithm.
-
-    Example:
-        >>> autograd.log10(autograd.tensor([100.0]))
-        tensor([2.])
-    """
-    return _unary_float(Log10, input)
-
-
-register(OpInfo("log10", log10, ref=np.log10, samples=_unary_samples(0.2, 3.0), family="math"))
-
-
-# ---- roots --------------------------------------------------------------------------------------
-class Sqrt(Op):
-    """sqrt(x); d/dx = 1 / (2 sqrt(x)), inf at x == 0 (like torch)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.sqrt(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        return g / (2 * y)
-
-
-def sqrt(input) -> Tensor:
-    """Square root (nan for negative inputs; integers promote to the default float).
-
-    Example:
-        >>> autograd.sqrt(autograd.tensor([4.0, 9.0]))
-        tensor([2., 3.])
-    """
-    return _unary_float(Sqrt, input)
-
-
-_xp.define("sqrt", numpy=np.sqrt, tensor=sqrt)
-register(OpInfo("sqrt", sqrt, ref=np.sqrt, samples=_unary_samples(0.2, 3.0), family="math"))
-
-
-class Rsqrt(Op):
-    """1 / sqrt(x); d/dx = -y**3 / 2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = 1 / np.sqrt(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        return -0.5 * g * (y * y * y)
-
-
-def rsqrt(input) -> Tensor:
-    """Reciprocal square root ``1 / sqrt(input)``.
-
-    Example:
-        >>> autograd.rsqrt(autograd.tensor([4.0]))
-        tensor([0.5000])
-    """
-    return _unary_float(Rsqrt, input)
-
-
-_xp.define("rsqrt", numpy=lambda x: 1 / np.sqrt(x), tensor=rsqrt)
-register(OpInfo("rsqrt", rsqrt, ref=lambda x: 1 / np.sqrt(x), samples=_unary_samples(0.2, 3.0),
-                family="math"))
-
-
-# ---- trigonometric ------------------------------------------------------------------------------
-class Sin(Op):
-    """sin(x); d/dx = cos(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.sin(x)  # sin(inf) is nan
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.cos(x)
-
-
-def sin(input) -> Tensor:
-    """Sine (radians).
-
-    Example:
-        >>> autograd.sin(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Sin, input)
-
-
-class Cos(Op):
-    """cos(x); d/dx = -sin(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.cos(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return -g * xp.sin(x)
-
-
-def cos(input) -> Tensor:
-    """Cosine (radians).
-
-    Example:
-        >>> autograd.cos(autograd.tensor([0.0]))
-        tensor([1.])
-    """
-    return _unary_float(Cos, input)
-
-
-_xp.define("sin", numpy=np.sin, tensor=sin)
-_xp.define("cos", numpy=np.cos, tensor=cos)
-register(OpInfo("sin", sin, ref=np.sin, samples=_unary_samples(-4, 4), family="math"))
-register(OpInfo("cos", cos, ref=np.cos, samples=_unary_samples(-4, 4), family="math"))
-
-
-class Tan(Op):
-    """tan(x); d/dx = 1 + tan(x)**2."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.tan(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        return g * (1 + y * y)
-
-
-def tan(input) -> Tensor:
-    """Tangent (radians).
-
-    Example:
-        >>> autograd.tan(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Tan, input)
-
-
-register(OpInfo("tan", tan, ref=np.tan, samples=_unary_samples(-1.2, 1.2), family="math"))
-
-
-class Asin(Op):
-    """arcsin(x); d/dx = 1 / sqrt(1 - x**2) (inf at |x| == 1)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arcsin(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.rsqrt(1 - x * x)
-
-
-def asin(input) -> Tensor:
-    """Inverse sine (nan outside [-1, 1]).
-
-    Example:
-        >>> autograd.asin(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Asin, input)
-
-
-arcsin = asin
-register(OpInfo("asin", asin, ref=np.arcsin, samples=_unary_samples(-0.9, 0.9), family="math"))
-
-
-class Acos(Op):
-    """arccos(x); d/dx = -1 / sqrt(1 - x**2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arccos(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return -g * xp.rsqrt(1 - x * x)
-
-
-def acos(input) -> Tensor:
-    """Inverse cosine (nan outside [-1, 1]).
-
-    Example:
-        >>> autograd.acos(autograd.tensor([1.0]))
-        tensor([0.])
-    """
-    return _unary_float(Acos, input)
-
-
-arccos = acos
-register(OpInfo("acos", acos, ref=np.arccos, samples=_unary_samples(-0.9, 0.9), family="math"))
-
-
-class Atan(Op):
-    """arctan(x); d/dx = 1 / (1 + x**2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arctan(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g / (x * x + 1)
-
-
-def atan(input) -> Tensor:
-    """Inverse tangent.
-
-    Example:
-        >>> autograd.atan(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Atan, input)
-
-
-arctan = atan
-register(OpInfo("atan", atan, ref=np.arctan, samples=_unary_samples(-3, 3), family="math"))
-
-
+# ---- atan2 --------------------------------------------------------------------------------------
 class Atan2(Op):
     """The angle of the point (b, a): d/da = b / (a**2 + b**2), d/db = -a / (a**2 + b**2)."""
 
@@ -454,147 +61,8 @@ def atan2(input, other) -> Tensor:
 
 
 arctan2 = atan2
-register(OpInfo("atan2", atan2, ref=np.arctan2, samples=_binary_samples(),
-                torch_fn=_torch_tensor_args("atan2"), family="math"))
-
-
-# ---- hyperbolic ---------------------------------------------------------------------------------
-class Sinh(Op):
-    """sinh(x); d/dx = cosh(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.sinh(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.cosh(x)
-
-
-def sinh(input) -> Tensor:
-    """Hyperbolic sine.
-
-    Example:
-        >>> autograd.sinh(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Sinh, input)
-
-
-class Cosh(Op):
-    """cosh(x); d/dx = sinh(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.cosh(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.sinh(x)
-
-
-def cosh(input) -> Tensor:
-    """Hyperbolic cosine.
-
-    Example:
-        >>> autograd.cosh(autograd.tensor([0.0]))
-        tensor([1.])
-    """
-    return _unary_float(Cosh, input)
-
-
-_xp.define("sinh", numpy=np.sinh, tensor=sinh)
-_xp.define("cosh", numpy=np.cosh, tensor=cosh)
-register(OpInfo("sinh", sinh, ref=np.sinh, samples=_unary_samples(), family="math"))
-register(OpInfo("cosh", cosh, ref=np.cosh, samples=_unary_samples(), family="math"))
-
-
-class Asinh(Op):
-    """arsinh(x); d/dx = 1 / sqrt(x**2 + 1)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arcsinh(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.rsqrt(x * x + 1)
-
-
-def asinh(input) -> Tensor:
-    """Inverse hyperbolic sine.
-
-    Example:
-        >>> autograd.asinh(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Asinh, input)
-
-
-arcsinh = asinh
-register(OpInfo("asinh", asinh, ref=np.arcsinh, samples=_unary_samples(), family="math"))
-
-
-class Acosh(Op):
-    """arcosh(x); d/dx = 1 / sqrt(x**2 - 1) (inf at x == 1)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arccosh(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.rsqrt(x * x - 1)
-
-
-def acosh(input) -> Tensor:
-    """Inverse hyperbolic cosine (nan below 1).
-
-    Example:
-        >>> autograd.acosh(autograd.tensor([1.0]))
-        tensor([0.])
-    """
-    return _unary_float(Acosh, input)
-
-
-arccosh = acosh
-register(OpInfo("acosh", acosh, ref=np.arccosh, samples=_unary_samples(1.2, 3.0), family="math"))
-
-
-class Atanh(Op):
-    """artanh(x); d/dx = 1 / (1 - x**2) (inf at |x| == 1)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.arctanh(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g / (1 - x * x)
-
-
-def atanh(input) -> Tensor:
-    """Inverse hyperbolic tangent (+-inf at +-1, nan outside [-1, 1]).
-
-    Example:
-        >>> autograd.atanh(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Atanh, input)
-
-
-arctanh = atanh
-register(OpInfo("atanh", atanh, ref=np.arctanh, samples=_unary_samples(-0.9, 0.9), family="math"))
+register(OpInfo("atan2", atan2, ref=np.arctan2, samples=binary_samples(),
+                torch_fn=torch_tensor_args("atan2"), family="math"))
 
 
 # ---- logit --------------------------------------------------------------------------------------
@@ -640,135 +108,17 @@ def _ref_logit(x, eps=None):
 
 
 register(OpInfo("logit", logit, ref=_ref_logit,
-                samples=lambda rng: _unary_samples(0.1, 0.9)(rng) + [
+                samples=lambda rng: unary_samples(0.1, 0.9)(rng) + [
                     Sample(rng.uniform(0.1, 0.9, (3, 4)), eps=0.05),
                     # values outside [eps, 1 - eps] (gradient 0 there), none on the edges
                     Sample(np.array([0.01, 0.03, 0.5, 0.97, 0.99]), eps=0.05)],
                 family="math"))
 
 
-# ---- error functions ----------------------------------------------------------------------------
-class Erf(Op):
-    """erf(x); d/dx = 2/sqrt(pi) exp(-x**2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _np_erf(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x))
-
-
-def erf(input) -> Tensor:
-    """The Gauss error function.
-
-    Example:
-        >>> autograd.erf(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Erf, input)
-
-
-_xp.define("erf", numpy=_np_erf, tensor=erf)
-register(OpInfo("erf", erf, ref=lambda x: _special().erf(x), samples=_unary_samples(), family="math"))
-
-
-class Erfc(Op):
-    """1 - erf(x), accurate for large x; d/dx = -2/sqrt(pi) exp(-x**2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _np_erfc(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return -g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x))
-
-
-def erfc(input) -> Tensor:
-    """The complementary error function ``1 - erf(input)``.
-
-    Example:
-        >>> autograd.erfc(autograd.tensor([0.0]))
-        tensor([1.])
-    """
-    return _unary_float(Erfc, input)
-
-
-register(OpInfo("erfc", erfc, ref=lambda x: _special().erfc(x), samples=_unary_samples(), family="math"))
-
-
-class Erfinv(Op):
-    """The inverse of erf on (-1, 1); d/dx = sqrt(pi)/2 exp(y**2) with y = erfinv(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = _np_erfinv(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        return g * _SQRT_PI_OVER_TWO * xp.exp(y * y)
-
-
-def erfinv(input) -> Tensor:
-    """The inverse error function (+-inf at +-1, nan outside [-1, 1]).
-
-    Example:
-        >>> autograd.erfinv(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return _unary_float(Erfinv, input)
-
-
-register(OpInfo("erfinv", erfinv, ref=lambda x: _special().erfinv(x), samples=_unary_samples(-0.9, 0.9),
-                family="math"))
-
-
-# ---- gamma-function family ----------------------------------------------------------------------
+# ---- the polygamma family -----------------------------------------------------------------------
 def _np_special(name, *args):
     x = args[-1]
     return getattr(_special(), name)(*args).astype(x.dtype, copy=False)
-
-
-class Lgamma(Op):
-    """log|Gamma(x)|; d/dx = digamma(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        # As C's lgamma and torch: lgamma(-inf) is +inf (SciPy says -inf), and near 0, where
-        # Gamma(x) ~ 1/x, it is -log|x| (SciPy overflows to inf for float64 subnormals)
-        out = _np_special("gammaln", x)
-        out = np.where(np.abs(x) < 1e-200, -np.log(np.abs(x)), out)
-        return np.where(np.isneginf(x), np.inf, out).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.polygamma(0, x)
-
-
-def lgamma(input) -> Tensor:
-    """The log of the absolute value of the gamma function (``log((n - 1)!)`` at integers).
-
-    Example:
-        >>> autograd.lgamma(autograd.tensor([1.0, 4.0]))
-        tensor([0.0000, 1.7918])
-    """
-    return _unary_float(Lgamma, input)
-
-
-_xp.define("lgamma", numpy=lambda x: _np_special("gammaln", x), tensor=lgamma)
-register(OpInfo("lgamma", lgamma, ref=lambda x: _special().gammaln(x),
-                samples=_unary_samples(0.2, 5.0), family="math"))
 
 
 class Polygamma(Op):
@@ -820,7 +170,7 @@ def digamma(input) -> Tensor:
 
 _xp.define("polygamma", numpy=_np_polygamma, tensor=polygamma)
 register(OpInfo("digamma", digamma, ref=lambda x: _special().digamma(x),
-                samples=_unary_samples(0.2, 5.0), family="math"))
+                samples=unary_samples(0.2, 5.0), family="math"))
 register(OpInfo("polygamma", polygamma, ref=lambda n, x: _special().polygamma(n, x),
                 samples=lambda rng: [Sample(n, rng.uniform(0.3, 4.0, shape))
                                      for n, shape in ((1, (3, 4)), (2, ()), (3, (5,)))],
@@ -933,8 +283,9 @@ _xp.define("floor", numpy=np.floor, tensor=floor)
 _xp.define("trunc", numpy=np.trunc, tensor=trunc)
 for _name, _fn, _ref in [("floor", floor, np.floor), ("ceil", ceil, np.ceil),
                          ("trunc", trunc, np.trunc), ("fix", fix, np.trunc)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math"))
-register(OpInfo("round", round, ref=np.round,
+    register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math",
+                    inplace=_name != "fix"))
+register(OpInfo("round", round, inplace=True, ref=np.round,
                 samples=lambda rng: _rounding_samples(rng) + [
                     Sample(rng.uniform(-3, 3, (3, 4)) + 0.0123, decimals=1),
                     Sample(rng.uniform(-300, 300, (5,)) + 1.23, decimals=-1)],
@@ -1001,8 +352,8 @@ def hypot(input, other) -> Tensor:
     return Hypot.apply(a, b)
 
 
-register(OpInfo("hypot", hypot, ref=np.hypot, samples=_binary_samples(),
-                torch_fn=_torch_tensor_args("hypot"), family="math"))
+register(OpInfo("hypot", hypot, ref=np.hypot, samples=binary_samples(),
+                torch_fn=torch_tensor_args("hypot"), family="math"))
 
 
 class Copysign(Op):
@@ -1038,7 +389,7 @@ def copysign(input, other) -> Tensor:
 
 
 register(OpInfo("copysign", copysign, ref=np.copysign,
-                samples=_binary_samples(0.2, 2.0, -2.0, 2.0), family="math"))
+                samples=binary_samples(0.2, 2.0, -2.0, 2.0), family="math"))
 
 
 class Xlogy(Op):
@@ -1077,7 +428,7 @@ def xlogy(input, other) -> Tensor:
     return Xlogy.apply(x, y)
 
 
-register(OpInfo("xlogy", xlogy, ref=lambda x, y: _special().xlogy(x, y), samples=_binary_samples(-2.0, 2.0, 0.2, 3.0),
+register(OpInfo("xlogy", xlogy, ref=lambda x, y: _special().xlogy(x, y), samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
                 family="math"))
 
 

@@ -453,7 +453,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     x = expand(x, tuple(v for r, n in zip(reps, shape) for v in (r, n)))
     out = reshape(x, tuple(r * n for r, n in zip(reps, shape)))
     if out._view is not None:  # NumPy could reshape without copying: torch's repeat copies
-        from .elementwise import clone
+        from .arithmetic import clone
         out = clone(out)
     return out
 

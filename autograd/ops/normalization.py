@@ -28,8 +28,8 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from .compare import clamp_min
-from .elementwise import _torch_dtype_name
-from .math import rsqrt
+from .arithmetic import _torch_dtype_name
+from .unary import rsqrt
 from .reduce import norm as _norm
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
@@ -394,14 +394,13 @@ def _layer_norm_samples(rng):
             Sample(n(size=(2, 3)), (3,), None, n(size=(3,)), eps=1e-3)]
 
 
-_F = torch_functional
 # the kernels keep float64 statistics (tests/test_kernels_norm.py's tolerances)
 _KERNEL_TOL = {"float32": (2e-5, 2e-5), "float64": (1e-10, 1e-10)}
 register(OpInfo("batch_norm", batch_norm, ref=_ref_batch_norm, method=False,
                 samples=_batch_norm_samples, family="normalization", namespace="nn.functional",
                 backend_tol=_KERNEL_TOL,
-                torch_fn=_F("batch_norm")))
+                torch_fn=torch_functional("batch_norm")))
 register(OpInfo("layer_norm", layer_norm, ref=_ref_layer_norm, method=False,
                 samples=_layer_norm_samples, family="normalization", namespace="nn.functional",
                 backend_tol=_KERNEL_TOL,
-                torch_fn=_F("layer_norm")))
+                torch_fn=torch_functional("layer_norm")))

@@ -43,6 +43,7 @@ class OpInfo:
     ref: Callable                  # NumPy reference: same arguments with ndarrays
     samples: Callable[[Any], list]  # rng -> list[Sample] (float64 data)
     method: bool = True            # also bound as Tensor.<name>
+    inplace: bool = False          # also Tensor.<name>_: the result written into the tensor
     differentiable: bool = True    # check gradients
     gradgrad: bool = True          # check second-order gradients
     dtypes: tuple = ("float32", "float64")
@@ -68,6 +69,15 @@ REGISTRY: dict[str, OpInfo] = {}
 def torch_functional(name: str):
     """``torch_fn`` for ops that torch has only as ``torch.nn.functional.<name>``."""
     return lambda torch, *args, **kwargs: getattr(torch.nn.functional, name)(*args, **kwargs)
+
+
+def torch_tensor_args(name: str):
+    """``torch_fn`` for ops whose torch version takes only tensors: Python numbers become
+    0-d tensors (same result dtype: 0-d tensors promote like numbers)."""
+    def call(torch, *args, **kwargs):
+        args = [torch.tensor(a) if isinstance(a, (int, float, bool)) else a for a in args]
+        return getattr(torch, name)(*args, **kwargs)
+    return call
 
 
 def register(info: OpInfo) -> OpInfo:

@@ -41,7 +41,7 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from .elementwise import relu
+from .activation import relu
 from .join import stack
 from .registry import OpInfo, Sample, register
 

@@ -1,8 +1,8 @@
-"""Sorting and ordering: sort, argsort, topk, and the finite difference ``diff``.
+"""Sorting and ordering: sort, argsort, topk.
 
 ``sort`` and ``topk`` return ``(values, indices)`` named tuples. The indices are computed on
 the array first; the values are then picked out of the input with a differentiable
-"select along dim" (``reduce._select``), so the gradient of a value flows back to the
+"select along dim" (``_reduction._select``), so the gradient of a value flows back to the
 position it came from and the indices carry no gradient.
 """
 from __future__ import annotations
@@ -10,15 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import return_types
-from ..function import Op
 from ..tensor import Tensor
-from . import xp as _xp
-from ._util import wrap_dim
-from .reduce import _as1d, _int_dim, _select
+from ._reduction import _as1d, _int_dim, _select
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["sort", "argsort", "topk", "diff"]
+__all__ = ["sort", "argsort", "topk"]
 
 
 def _order(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
@@ -135,91 +132,3 @@ register(OpInfo("topk", topk, ref=_np_topk, family="sorting",
                                      Sample(rng.normal(size=(3, 4)), 0),
                                      Sample(rng.normal(size=()), 1),
                                      Sample(rng.normal(size=(0, 4)), 2)]))
-
-
-# ---- diff ---------------------------------------------------------------------------------
-class Diff(Op):
-    """out[i] = x[i + 1] - x[i] along ``dim``; its VJP is ``DiffTranspose`` (and back)."""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim, ctx.in_shape = dim, x.shape
-        return np.diff(x, axis=dim)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        return xp.diff_transpose(g, ctx.dim, ctx.in_shape)
-
-
-class DiffTranspose(Op):
-    """The adjoint of one ``diff``: x[i] gets g[i - 1] - g[i] (missing terms are 0)."""
-
-    grad_fn_name = "DiffBackward0"
-
-    @staticmethod
-    def forward(ctx, g, dim, shape):
-        ctx.dim = dim
-        return _np_diff_transpose(g, dim, shape)
-
-    @staticmethod
-    def backward(ctx, gg, xp):
-        return xp.diff1(gg, ctx.dim)
-
-
-def _np_diff_transpose(g, dim, shape):
-    out = np.zeros(shape, g.dtype)
-    lead = [slice(None)] * len(shape)
-    hi, lo = list(lead), list(lead)
-    hi[dim], lo[dim] = slice(1, None), slice(None, -1)
-    out[tuple(hi)] += g
-    out[tuple(lo)] -= g
-    return out
-
-
-_xp.define("diff1", numpy=lambda x, dim: np.diff(x, axis=dim),
-           tensor=lambda x, dim: Diff.apply(x, dim=dim))
-_xp.define("diff_transpose", numpy=_np_diff_transpose,
-           tensor=lambda g, dim, shape: DiffTranspose.apply(g, dim=dim, shape=shape))
-
-
-def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
-    """The n-th forward difference along ``dim`` (``out[i] = x[i+1] - x[i]`` for n=1);
-    ``prepend`` / ``append`` are joined to ``input`` first.
-
-    Example:
-        >>> autograd.tensor([1.0, 4.0, 9.0]).diff()
-        tensor([3., 5.])
-    """
-    if input.ndim == 0:
-        raise RuntimeError("diff expects input to be at least one-dimensional")
-    d = wrap_dim(dim, input.ndim)
-    if prepend is not None or append is not None:
-        from .join import cat  # the join family owns cat
-        parts = [p for p in (prepend, input, append) if p is not None]
-        parts = [p if isinstance(p, Tensor) else Tensor._make(
-            np.broadcast_to(np.asarray(p, input._data.dtype),
-                            input.shape[:d] + (1,) + input.shape[d + 1:]))
-                 for p in parts]
-        input = cat(parts, d)
-    if n < 0:
-        raise RuntimeError(f"order must be non-negative but got {n}")
-    out = input
-    for _ in range(n):
-        if out.shape[d] == 0:
-            break
-        if out._data.dtype == np.bool_:  # torch: diff of bools is "not equal" (xor)
-            out = Tensor._make(np.not_equal(out._data[(slice(None),) * d + (slice(1, None),)],
-                                            out._data[(slice(None),) * d + (slice(None, -1),)]))
-            continue
-        out = Diff.apply(out, dim=d)
-    return out
-
-
-register(OpInfo("diff", diff, family="sorting",
-                ref=lambda x, n=1, dim=-1, **k: np.diff(x, n=n, axis=dim),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 5))),
-                                     Sample(rng.normal(size=(3, 5)), 2, 0),
-                                     Sample(rng.normal(size=(4, 3, 2)), 1, -2),
-                                     Sample(rng.normal(size=(4,)), 3),
-                                     Sample(rng.normal(size=(0, 3)), 1, 0),
-                                     Sample(rng.normal(size=(2, 3)), 0)]))

@@ -19,7 +19,8 @@ import weakref
 import numpy as np
 
 from ..engine import _topological_order, _step_observers
-from ..function import _FREED, AccumulateGrad
+from ..function import _FREED
+from ..tensor import AccumulateGrad
 
 # node -> {"grads": [array|None per output], "edges": {input_index: array}}
 _RECORDED = weakref.WeakKeyDictionary()

@@ -21,7 +21,8 @@ import html
 import numpy as np
 
 from .. import engine as _engine
-from ..function import _FREED, AccumulateGrad
+from ..function import _FREED
+from ..tensor import AccumulateGrad
 from ._graph import GraphData, _record_step
 from .colors import GradColors
 from .dot import build_dot, stats_lines

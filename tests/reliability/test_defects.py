@@ -151,7 +151,7 @@ def test_float16_softmax_other_dims_rounded_once(name):
     scalar tail loop rounds every step); ours is the float32 result rounded once: within 1 ulp
     of the exact value, never further from it than torch's."""
     torch = pytest.importorskip("torch")
-    from autograd.ops.activation import _half_softmax_vjp
+    from autograd.ops.softmax import _half_softmax_vjp
     rng = np.random.default_rng(1)
     for shape, dim in [((64, 50), 0), ((2, 3, 40), 1), ((5, 300), 0), ((3, 8, 33), 1)]:
         x = (rng.normal(size=shape) * 3).astype(np.float16)

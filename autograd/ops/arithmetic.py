@@ -1,14 +1,15 @@
-"""Elementwise ops: arithmetic, transcendental functions, activations.
+"""Arithmetic: + - * / // % ** and their relatives (neg, abs, sign, square, addcmul, lerp),
+plus dtype casts and clone.
 
 Each op is one block: the ``Op`` class (forward on arrays, VJP through ``xp``), the public
 function that prepares operands (promotion + broadcasting in ``operands``), the ``xp``
-entry its VJP-users need, and its ``OpInfo`` with test samples.
+entry its VJP-users need, and its ``OpInfo`` with test samples. The functions of one tensor
+without special rules (exp, log, sin ...) are in unary.py.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .. import dispatch
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op
@@ -16,45 +17,13 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._util import binary_operands, operands
 from .registry import OpInfo, Sample, register
+from .samples import away_from_zero_samples, binary_samples, random_signs, unary_samples
 from ..dtypes import FLOAT_KINDS
 
 __all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mul", "multiply",
-           "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "exp", "log",
-           "tanh", "sigmoid", "relu", "pow", "float_power", "square", "reciprocal", "abs",
-           "absolute", "sign", "sgn", "addcmul", "addcdiv", "lerp"]
-
-
-# ---- sample generators shared by the tests of this family -------------------------------
-def _unary_samples(low=-2.0, high=2.0):
-    def gen(rng):
-        return [Sample(rng.uniform(low, high, (3, 4))),
-                Sample(rng.uniform(low, high, ())),
-                Sample(rng.uniform(low, high, (2, 0, 3))),
-                Sample(rng.uniform(low, high, (5,)))]
-    return gen
-
-
-def _binary_samples(low=-2.0, high=2.0, b_low=None, b_high=None):
-    b_low = low if b_low is None else b_low
-    b_high = high if b_high is None else b_high
-
-    def gen(rng):
-        u = rng.uniform
-        return [Sample(u(low, high, (3, 4)), u(b_low, b_high, (3, 4))),
-                Sample(u(low, high, (3, 1)), u(b_low, b_high, (1, 4))),    # both broadcast
-                Sample(u(low, high, (2, 3, 4)), u(b_low, b_high, (4,))),   # b broadcast
-                Sample(u(low, high, ()), u(b_low, b_high, (2, 2))),        # 0-d with matrix
-                Sample(u(low, high, (3,)), float(u(b_low, b_high)))]      # Python scalar
-    return gen
-
-
-def _torch_tensor_args(name):
-    """A ``torch_fn`` for parity tests of ops whose torch version takes only tensors:
-    Python numbers become 0-d tensors (same result dtype: 0-d tensors promote like numbers)."""
-    def call(torch, *args, **kwargs):
-        args = [torch.tensor(a) if isinstance(a, (int, float, bool)) else a for a in args]
-        return getattr(torch, name)(*args, **kwargs)
-    return call
+           "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "pow",
+           "float_power", "square", "abs", "absolute", "sign", "sgn", "addcmul", "addcdiv",
+           "lerp"]
 
 
 # ---- dtype cast ---------------------------------------------------------------------------
@@ -110,7 +79,7 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
     return Clone.apply(input)
 
 
-register(OpInfo("clone", clone, ref=np.copy, samples=_unary_samples(), family="elementwise"))
+register(OpInfo("clone", clone, ref=np.copy, samples=unary_samples(), family="arithmetic"))
 
 
 # ---- neg ----------------------------------------------------------------------------------
@@ -140,7 +109,7 @@ def neg(input: Tensor) -> Tensor:
 
 
 negative = neg
-register(OpInfo("neg", neg, ref=np.negative, samples=_unary_samples(), family="elementwise"))
+register(OpInfo("neg", neg, inplace=True, ref=np.negative, samples=unary_samples(), family="arithmetic"))
 
 
 # ---- add / sub ----------------------------------------------------------------------------
@@ -169,7 +138,7 @@ def add(input, other, *, alpha=1) -> Tensor:
     return Add.apply(a, b)
 
 
-register(OpInfo("add", add, ref=np.add, samples=_binary_samples(), family="elementwise"))
+register(OpInfo("add", add, inplace=True, ref=np.add, samples=binary_samples(), family="arithmetic"))
 
 
 class Sub(Op):
@@ -207,7 +176,7 @@ def _is_bool(x) -> bool:
 
 
 subtract = sub
-register(OpInfo("sub", sub, ref=np.subtract, samples=_binary_samples(), family="elementwise"))
+register(OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=binary_samples(), family="arithmetic"))
 
 
 # ---- mul ----------------------------------------------------------------------------------
@@ -241,7 +210,7 @@ def mul(input, other) -> Tensor:
 
 
 multiply = mul
-register(OpInfo("mul", mul, ref=np.multiply, samples=_binary_samples(), family="elementwise"))
+register(OpInfo("mul", mul, inplace=True, ref=np.multiply, samples=binary_samples(), family="arithmetic"))
 
 
 # ---- div ----------------------------------------------------------------------------------
@@ -339,22 +308,15 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 
 
 divide = true_divide = div
-register(OpInfo("div", div, ref=np.true_divide, samples=_binary_samples(b_low=0.5, b_high=2.0),
-                family="elementwise"))
-
-
-def _random_signs(rng, b):
-    """Flip the sign of a random half of ``b`` (an array or a Python float)."""
-    if isinstance(b, np.ndarray):
-        return b * rng.choice([-1.0, 1.0], b.shape)
-    return -b
+register(OpInfo("div", div, inplace=True, ref=np.true_divide, samples=binary_samples(b_low=0.5, b_high=2.0),
+                family="arithmetic"))
 
 
 def _div_rounding_samples(mode):
     # divisors away from 0; |a / b| up to 12 so several rounding steps are crossed
     def gen(rng):
-        return [Sample(s.args[0] * 3, _random_signs(rng, s.args[1]), rounding_mode=mode)
-                for s in _binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
+        return [Sample(s.args[0] * 3, random_signs(rng, s.args[1]), rounding_mode=mode)
+                for s in binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
     return gen
 
 
@@ -365,7 +327,7 @@ def _ref_div_rounding(a, b, rounding_mode):
 
 # registered under a second name so the rounding modes get their own samples
 register(OpInfo("divide", divide, ref=_ref_div_rounding, samples=_div_rounding_samples("trunc"),
-                family="elementwise"))
+                family="arithmetic"))
 
 
 def floor_divide(input, other) -> Tensor:
@@ -382,7 +344,7 @@ def floor_divide(input, other) -> Tensor:
 _xp.define("floor_divide", numpy=np.floor_divide, tensor=floor_divide)
 register(OpInfo("floor_divide", floor_divide, ref=np.floor_divide,
                 samples=lambda rng: [Sample(*s.args) for s in _div_rounding_samples("floor")(rng)],
-                differentiable=False, family="elementwise"))
+                differentiable=False, family="arithmetic"))
 
 
 # ---- remainder / fmod -----------------------------------------------------------------------
@@ -418,12 +380,12 @@ def remainder(input, other) -> Tensor:
 
 
 def _fmod_samples(rng):
-    return [Sample(s.args[0] * 3, _random_signs(rng, s.args[1]))
-            for s in _binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
+    return [Sample(s.args[0] * 3, random_signs(rng, s.args[1]))
+            for s in binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
 
 
-register(OpInfo("remainder", remainder, ref=np.remainder, samples=_fmod_samples,
-                family="elementwise"))
+register(OpInfo("remainder", remainder, inplace=True, ref=np.remainder, samples=_fmod_samples,
+                family="arithmetic"))
 
 
 class Fmod(Op):
@@ -457,7 +419,7 @@ def fmod(input, other) -> Tensor:
     return Fmod.apply(a, b)
 
 
-register(OpInfo("fmod", fmod, ref=np.fmod, samples=_fmod_samples, family="elementwise"))
+register(OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, family="arithmetic"))
 
 
 # ---- pow / float_power ----------------------------------------------------------------------
@@ -514,8 +476,8 @@ def pow(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-register(OpInfo("pow", pow, ref=np.power, samples=_binary_samples(0.5, 2.0, -2.0, 2.0),
-                family="elementwise"))
+register(OpInfo("pow", pow, inplace=True, ref=np.power, samples=binary_samples(0.5, 2.0, -2.0, 2.0),
+                family="arithmetic"))
 
 
 def float_power(input, exponent) -> Tensor:
@@ -531,214 +493,10 @@ def float_power(input, exponent) -> Tensor:
 
 
 register(OpInfo("float_power", float_power, ref=np.float_power,
-                samples=_binary_samples(0.5, 2.0, -2.0, 2.0), family="elementwise"))
+                samples=binary_samples(0.5, 2.0, -2.0, 2.0), family="arithmetic"))
 
 
-# ---- exp / log ----------------------------------------------------------------------------
-class Exp(Op):
-    """e**x; its derivative is itself, so backward reuses the output."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.exp(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        return g * y
-
-
-def exp(input) -> Tensor:
-    """Elementwise e**x (integers promote to the default float).
-
-    Example:
-        >>> autograd.exp(autograd.tensor([0.0]))
-        tensor([1.])
-    """
-    (x,), _, _ = operands(input, floating=True)
-    return Exp.apply(x)
-
-
-_xp.define("exp", numpy=np.exp, tensor=exp)
-register(OpInfo("exp", exp, ref=np.exp, samples=_unary_samples(), family="elementwise"))
-
-
-class Log(Op):
-    """Natural log; d/dx = 1/x. Non-positive inputs give nan/-inf like torch (no warning)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.log(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g / x
-
-
-def log(input) -> Tensor:
-    """Natural logarithm.
-
-    Example:
-        >>> autograd.log(autograd.tensor([1.0]))
-        tensor([0.])
-    """
-    (x,), _, _ = operands(input, floating=True)
-    return Log.apply(x)
-
-
-_xp.define("log", numpy=np.log, tensor=log)
-register(OpInfo("log", log, ref=np.log, samples=_unary_samples(0.2, 3.0), family="elementwise"))
-
-
-# ---- tanh / sigmoid / relu ----------------------------------------------------------------
-_ONES = {}
-
-
-def _one(dtype):
-    """A read-only 0-d array 1 of ``dtype``. ``1 - y`` with NumPy arrays converts the
-    Python 1 on every call, which costs as much as the subtraction itself on small
-    arrays; the 0-d array gives the same values (1 is exact in every float dtype)."""
-    one = _ONES.get(dtype)
-    if one is None:
-        one = np.ones((), dtype)
-        one.flags.writeable = False
-        _ONES[dtype] = one
-    return one
-
-
-class Tanh(Op):
-    """tanh(x); d/dx = 1 - tanh(x)**2 (from the saved output)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.tanh(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        if not xp.graph:  # arrays: a 1 of y's dtype instead of the Python 1 (see _one)
-            return g * (_one(y.dtype) - y * y)
-        return g * (1 - y * y)
-
-
-def tanh(input) -> Tensor:
-    """Hyperbolic tangent.
-
-    Example:
-        >>> autograd.tanh(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    (x,), _, _ = operands(input, floating=True)
-    return Tanh.apply(x)
-
-
-_xp.define("tanh", numpy=np.tanh, tensor=tanh)
-register(OpInfo("tanh", tanh, ref=np.tanh, samples=_unary_samples(), family="elementwise"))
-
-
-def _np_sigmoid(x):
-    # two-branch form: exp of a non-positive number only, so no overflow for any x
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
-class Sigmoid(Op):
-    """1 / (1 + e**-x), computed without overflow; d/dx = y * (1 - y)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = _np_sigmoid(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        if not xp.graph:
-            return g * y * (_one(y.dtype) - y)
-        return g * y * (1 - y)
-
-
-def sigmoid(input) -> Tensor:
-    """The logistic function, stable for large |x|.
-
-    Example:
-        >>> autograd.sigmoid(autograd.tensor([0.0]))
-        tensor([0.5000])
-    """
-    (x,), _, _ = operands(input, floating=True)
-    return Sigmoid.apply(x)
-
-
-_xp.define("sigmoid", numpy=_np_sigmoid, tensor=sigmoid)
-register(OpInfo("sigmoid", sigmoid, ref=lambda x: 1 / (1 + np.exp(-x)),
-                samples=_unary_samples(-5, 5), family="elementwise"))
-
-
-class Relu(Op):
-    """max(x, 0); the gradient passes where x > 0 (0 at x == 0, like torch)."""
-
-    grad_fn_name = "ReluBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        y = _relu_kernel(x)  # numba backend: the fused kernel
-        if y is None:
-            y = np.maximum(x, 0).astype(x.dtype, copy=False)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        if not xp.graph:
-            fast = _relu_kernel(y, g)  # y > 0 exactly where x > 0
-            if fast is not None:
-                return fast
-        return xp.where(y > 0, g, xp.zeros_like(g))
-
-
-def _relu_kernel(x, g=None):
-    """relu forward (or backward, given ``g``) as a Numba kernel, or None on the numpy
-    backend / for dtypes without a kernel."""
-    K = dispatch.kernels("activation", "relu", x)
-    if K is None:
-        return None
-    return K.run_activation("relu", x) if g is None else K.run_activation_backward("relu", x, g)
-
-
-def relu(input) -> Tensor:
-    """Rectified linear unit.
-
-    Example:
-        >>> autograd.relu(autograd.tensor([-1.0, 2.0]))
-        tensor([0., 2.])
-    """
-    (x,), _, _ = operands(input)
-    if x._data.dtype == np.bool_:
-        raise DTypeError("Boolean inputs not supported for relu")
-    return Relu.apply(x)
-
-
-def _relu_samples(rng):
-    # keep values away from the kink at 0, where finite differences are meaningless
-    def away(shape):
-        v = rng.uniform(0.1, 2.0, shape)
-        return v * rng.choice([-1.0, 1.0], shape)
-    return [Sample(away((3, 4))), Sample(away(())), Sample(away((2, 0)))]
-
-
-register(OpInfo("relu", relu, ref=lambda x: np.maximum(x, 0), samples=_relu_samples,
-                family="elementwise"))
-
-
-# ---- square / reciprocal ----------------------------------------------------------------------
+# ---- square ----------------------------------------------------------------------
 class Square(Op):
     """x * x; d/dx = 2x."""
 
@@ -767,48 +525,7 @@ def square(input) -> Tensor:
 
 
 _xp.define("square", numpy=np.square, tensor=square)
-register(OpInfo("square", square, ref=np.square, samples=_unary_samples(), family="elementwise"))
-
-
-def _away_from_zero_samples(low=0.2, high=2.0):
-    """Unary samples with |x| in [low, high], for ops with a kink or a pole at 0."""
-    def gen(rng):
-        def away(shape):
-            return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
-        return [Sample(away((3, 4))), Sample(away(())), Sample(away((2, 0, 3))),
-                Sample(away((5,)))]
-    return gen
-
-
-class Reciprocal(Op):
-    """1 / x; d/dx = -1/x**2 = -y**2 (from the saved output)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = np.reciprocal(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        return -g * (y * y)  # x == 0: -inf, like torch
-
-
-def reciprocal(input) -> Tensor:
-    """``1 / input`` (integers promote to the default float).
-
-    Example:
-        >>> autograd.reciprocal(autograd.tensor([2.0, 4.0]))
-        tensor([0.5000, 0.2500])
-    """
-    (x,), _, _ = operands(input, floating=True)
-    return Reciprocal.apply(x)
-
-
-_xp.define("reciprocal", numpy=np.reciprocal, tensor=reciprocal)
-register(OpInfo("reciprocal", reciprocal, ref=np.reciprocal, samples=_away_from_zero_samples(),
-                family="elementwise"))
+register(OpInfo("square", square, inplace=True, ref=np.square, samples=unary_samples(), family="arithmetic"))
 
 
 # ---- abs / sign / sgn -------------------------------------------------------------------------
@@ -843,8 +560,8 @@ def sign(input) -> Tensor:
 
 
 _xp.define("sign", numpy=_np_sign, tensor=sign)
-register(OpInfo("sign", sign, ref=np.sign, samples=_away_from_zero_samples(),
-                family="elementwise"))
+register(OpInfo("sign", sign, inplace=True, ref=np.sign, samples=away_from_zero_samples(),
+                family="arithmetic"))
 
 
 def sgn(input) -> Tensor:
@@ -857,9 +574,9 @@ def sgn(input) -> Tensor:
     return sign(input)
 
 
-register(OpInfo("sgn", sgn, ref=np.sign, samples=_away_from_zero_samples(),
+register(OpInfo("sgn", sgn, ref=np.sign, samples=away_from_zero_samples(),
                 # torch.sgn's gradient is a "ZeroTensor" that cannot be compared; sign's is equal
-                torch_fn=lambda torch, x: torch.sign(x), family="elementwise"))
+                torch_fn=lambda torch, x: torch.sign(x), family="arithmetic"))
 
 
 class Abs(Op):
@@ -891,7 +608,7 @@ def abs(input) -> Tensor:
 
 absolute = abs
 _xp.define("abs", numpy=np.abs, tensor=abs)
-register(OpInfo("abs", abs, ref=np.abs, samples=_away_from_zero_samples(), family="elementwise"))
+register(OpInfo("abs", abs, inplace=True, ref=np.abs, samples=away_from_zero_samples(), family="arithmetic"))
 
 
 # ---- addcmul / addcdiv ------------------------------------------------------------------------
@@ -948,7 +665,7 @@ register(OpInfo("addcmul", addcmul, ref=lambda x, a, b, value=1: x + value * a *
                            rng.normal(size=(3, 4))),
                     Sample(rng.normal(size=()), rng.normal(size=(2,)), rng.normal(size=(2,)),
                            value=-2)],
-                family="elementwise"))
+                family="arithmetic"))
 
 
 class Addcdiv(Op):
@@ -1007,7 +724,7 @@ register(OpInfo("addcdiv", addcdiv, ref=lambda x, a, b, value=1: x + value * a /
                            -rng.uniform(0.5, 2.0, (3, 4))),
                     Sample(rng.normal(size=()), rng.normal(size=(2,)),
                            rng.uniform(0.5, 2.0, (2,)), value=-2)],
-                family="elementwise"))
+                family="arithmetic"))
 
 
 # ---- lerp -------------------------------------------------------------------------------------
@@ -1060,7 +777,7 @@ def lerp(input, end, weight) -> Tensor:
     return Lerp.apply(s, e, None, scalar=_number(weight, "lerp"))
 
 
-register(OpInfo("lerp", lerp, ref=_np_lerp,
+register(OpInfo("lerp", lerp, inplace=True, ref=_np_lerp,
                 samples=lambda rng: [
                     Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.3),
                     Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0.8),
@@ -1069,4 +786,4 @@ register(OpInfo("lerp", lerp, ref=_np_lerp,
                     Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)),
                            rng.uniform(-0.5, 1.5, (3, 4))),
                     Sample(rng.normal(size=()), rng.normal(size=()), rng.uniform(0, 1, ()))],
-                family="elementwise"))
+                family="arithmetic"))

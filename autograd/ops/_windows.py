@@ -1,0 +1,126 @@
+"""Sliding windows, shared by convolution (conv.py) and pooling (pooling.py): argument
+normalisation (ints or tuples, output sizes) and the two array routines everything is built
+on, with their GEMM-ready forms.
+
+* ``_im2col``: a strided *view* of every kernel window, shape (N, C, kh, kw, Ho, Wo), made
+  with ``sliding_window_view`` (no copy until a reshape feeds it to BLAS);
+* ``_col2im``: its adjoint, adding window values back into an image (kh * kw slice-adds).
+
+On the numba backend ``_im2col_matrix`` / ``_col2im_matrix`` run the Numba kernels of
+``autograd/kernels/conv.py`` instead: one pass each, padding handled in the loop.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import dispatch
+from ..dtypes import FLOAT_KINDS
+from ..errors import DTypeError
+from ..tensor import Tensor
+
+
+# ---- argument normalisation ---------------------------------------------------------------------
+def _ntuple(value, n: int, name: str, opname: str) -> tuple:
+    """An int or a sequence of 1 or ``n`` ints -> a tuple of ``n`` ints."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    try:
+        vals = tuple(int(v) for v in value)
+    except TypeError:
+        raise TypeError(f"{opname}: {name} must be an int or a tuple of {n} ints, "
+                        f"got {value!r}") from None
+    if len(vals) == 1:
+        return vals * n
+    if len(vals) != n:
+        raise ValueError(f"{opname}: expected {name} to be a single integer value or a list of "
+                         f"{n} values to match the convolution dimensions, but got "
+                         f"{name}={list(vals)}")
+    return vals
+
+
+def _check_tensor(t, name, opname):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{opname}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    if t._data.dtype.kind not in FLOAT_KINDS:
+        raise DTypeError(f"{opname}(): expected a floating point {name}, got {t.dtype} "
+                         f"(convert it first, e.g. x.float())")
+
+
+def _out_size(size, k, s, lo, hi, d):
+    """Number of windows along one dim: floor((size + pads - d (k - 1) - 1) / s) + 1."""
+    return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+# ---- array routines (NumPy reference; a Numba kernel can replace each) -------------------------
+def _pad2d(x, pads, value=0.0):
+    (t, b), (l, r) = pads
+    if not (t or b or l or r):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (t, b), (l, r)), constant_values=value)
+
+
+def _im2col(x, kernel, stride, pads, dilation, value=0.0, out_hw=None):
+    """Every kernel window of the padded image as a strided view (N, C, kh, kw, Ho, Wo).
+
+    ``out_hw`` keeps only the first windows: the adjoint of a transposed convolution whose
+    output_padding left rows that no input window reaches."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    xp_ = _pad2d(x, pads, value)
+    if out_hw is None:
+        ho = _out_size(x.shape[2], kh, sh, *pads[0], dh)
+        wo = _out_size(x.shape[3], kw, sw, *pads[1], dw)
+    else:
+        ho, wo = out_hw
+    win = sliding_window_view(xp_, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
+    win = win[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :ho, :wo]   # (N, C, Ho, Wo, kh, kw)
+    return win.transpose(0, 1, 4, 5, 2, 3)
+
+
+def _col2im(cols, in_hw, stride, pads, dilation):
+    """Adjoint of ``_im2col``: add window values (N, C, kh, kw, Ho, Wo) into an (N, C, H, W)
+    image; overlapping windows accumulate."""
+    n, c, kh, kw, ho, wo = cols.shape
+    (sh, sw), (dh, dw) = stride, dilation
+    (t, b), (l, r) = pads
+    h, w = in_hw
+    out = np.zeros((n, c, h + t + b, w + l + r), cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+                j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, :, i, j]
+    return out[:, :, t:t + h, l:l + w]
+
+
+def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None):
+    """The windows as per-sample matrices (N, C*kh*kw, Ho*Wo), contiguous, ready for GEMM:
+    row (c*kh + i)*kw + j, column a*Wo + b. The Numba kernel writes it in one pass (padding
+    included); the reference copies the strided view ``_im2col``."""
+    k = dispatch.kernels("conv", x)
+    n, c = x.shape[:2]
+    kk = c * kernel[0] * kernel[1]
+    if k is None:
+        cols = _im2col(x, kernel, stride, pads, dilation, out_hw=out_hw)
+        return cols.reshape(n, kk, cols.shape[-2] * cols.shape[-1])
+    if out_hw is None:
+        out_hw = (_out_size(x.shape[2], kernel[0], stride[0], *pads[0], dilation[0]),
+                  _out_size(x.shape[3], kernel[1], stride[1], *pads[1], dilation[1]))
+    ho, wo = out_hw
+    cols = np.empty((n, kk, ho * wo), x.dtype)
+    k.im2col(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1], pads[0][0],
+             pads[1][0], dilation[0], dilation[1], ho, wo, cols)
+    return cols
+
+
+def _col2im_matrix(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
+    """Adjoint of ``_im2col_matrix``: per-sample (N, C*kh*kw, Ho*Wo) window values added
+    back into an (N, C, H, W) image."""
+    n = cols.shape[0]
+    kh, kw = kernel
+    k = dispatch.kernels("conv", cols)
+    if k is None:
+        return _col2im(cols.reshape(n, c, kh, kw, *out_hw), in_hw, stride, pads, dilation)
+    out = np.zeros((n, c) + tuple(in_hw), cols.dtype)
+    k.col2im(np.ascontiguousarray(cols), kh, kw, stride[0], stride[1], pads[0][0], pads[1][0],
+             dilation[0], dilation[1], out_hw[0], out_hw[1], out)
+    return out

@@ -1,0 +1,194 @@
+"""softmax and log_softmax along one dim (``torch.softmax`` / ``torch.log_softmax``).
+
+Both subtract the row maximum before exponentiating, so logits of +-1000 give finite values
+and gradients; with the numba backend float32/float64 rows run as fused kernels
+(autograd/kernels/softmax.py), the NumPy code staying the reference.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .. import dispatch
+from ..function import Op
+from ..tensor import Tensor
+from . import xp as _xp
+from ._util import float_input, wrap_dim
+from .registry import OpInfo, Sample, register
+
+__all__ = ["softmax", "log_softmax"]
+
+
+# ---- softmax / log_softmax ---------------------------------------------------------------------
+def _softmax_dim(dim, ndim, opname):
+    if dim is None:  # torch's legacy implicit choice, with its deprecation warning
+        dim = 0 if ndim in (0, 1, 3) else 1
+        warnings.warn(f"Implicit dimension choice for {opname} has been deprecated. Change the "
+                      f"call to include dim=X as an argument.", UserWarning, stacklevel=3)
+    return wrap_dim(dim, ndim)
+
+
+def _softmax_kernel(name, x, dim):
+    """Forward ``name`` ("softmax" / "log_softmax") by the kernels of
+    autograd/kernels/softmax.py with the numba backend (float32/float64, not 0-d or empty);
+    None means: use the NumPy code."""
+    K = dispatch.kernels("softmax", x)
+    return None if K is None else getattr(K, name)(x, dim)
+
+
+def _softmax_kernel_bwd(name, y, g, dim, xp):
+    """The VJP by kernel, from the saved output; None when recording a graph (the VJP must
+    then be made of differentiable ops) or when the NumPy code applies."""
+    if xp.graph:
+        return None
+    K = dispatch.kernels("softmax", y)
+    return None if K is None else getattr(K, name)(y, np.broadcast_to(g, y.shape), dim)
+
+
+# float16 is computed in float32 and rounded once at the end, as torch's CPU kernels do
+# (rounding every step in float16 lands 1 ulp away from torch on about half of the elements).
+# One torch detail is kept for bit-equal results: log_softmax along the last dimension keeps
+# each row's sum of exponentials, and its log, in float16 before subtracting.
+def _np_softmax(x, dim):
+    if x.size == 0:
+        return x.copy()
+    axis = dim if x.ndim else None
+    x32 = x.astype(np.float32) if x.dtype == np.float16 else x
+    with np.errstate(invalid="ignore", over="ignore"):  # all -inf rows give nan, like torch
+        e = np.exp(x32 - np.max(x32, axis=axis, keepdims=True))
+        return (e / np.sum(e, axis=axis, keepdims=True)).astype(x.dtype, copy=False)
+
+
+def _np_log_softmax(x, dim):
+    if x.size == 0:
+        return x.copy()
+    axis = dim if x.ndim else None
+    half = x.dtype == np.float16
+    x32 = x.astype(np.float32) if half else x
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        shifted = x32 - np.max(x32, axis=axis, keepdims=True)
+        total = np.sum(np.exp(shifted), axis=axis, keepdims=True)
+        if half and (x.ndim == 0 or dim == x.ndim - 1):
+            lse = np.log(total.astype(np.float16)).astype(np.float16)
+        else:
+            lse = np.log(total)
+        return (shifted - lse).astype(x.dtype, copy=False)
+
+
+def _half_softmax_vjp(y, g, dim, log):
+    """The VJPs on float16 NumPy arrays, in float32 and rounded once, in torch's form."""
+    y, g = y.astype(np.float32), np.asarray(g, np.float32)
+    dim = dim if y.ndim else None
+    if log:
+        out = g - np.exp(y) * np.sum(g, axis=dim, keepdims=True)
+    else:
+        out = y * (g - np.sum(g * y, axis=dim, keepdims=True))
+    return out.astype(np.float16)
+
+
+class Softmax(Op):
+    """exp(x - max) / sum(exp(x - max)); VJP y * (g - sum(g * y)) from the saved output."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = _softmax_kernel("softmax", x, dim)
+        if y is None:
+            y = _np_softmax(x, dim)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        fast = _softmax_kernel_bwd("softmax_backward", y, g, ctx.dim, xp)
+        if fast is not None:
+            return fast
+        if not xp.graph and y.dtype == np.float16:
+            return _half_softmax_vjp(y, g, ctx.dim, log=False)
+        gy = g * y
+        return gy - y * xp.sum(gy, ctx.dim, True)
+
+
+def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """Softmax along ``dim`` (rows sum to 1), stable for any logits.
+
+    ``dtype`` casts the input first (like torch). Example:
+        >>> autograd.softmax(autograd.tensor([0.0, 0.0]), dim=0)
+        tensor([0.5000, 0.5000])
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    x = float_input(input, "softmax")
+    return Softmax.apply(x, dim=_softmax_dim(dim, x.ndim, "softmax"))
+
+
+class LogSoftmax(Op):
+    """x - max - log(sum(exp(x - max))); VJP g - exp(y) * sum(g) from the saved output."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = _softmax_kernel("log_softmax", x, dim)
+        if y is None:
+            y = _np_log_softmax(x, dim)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        (y,) = ctx.saved_tensors
+        fast = _softmax_kernel_bwd("log_softmax_backward", y, g, ctx.dim, xp)
+        if fast is not None:
+            return fast
+        if not xp.graph and y.dtype == np.float16:
+            return _half_softmax_vjp(y, g, ctx.dim, log=True)
+        return g - xp.exp(y) * xp.sum(g, ctx.dim, True)
+
+
+def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """log(softmax(input, dim)) computed without overflow or log(0).
+
+    Example:
+        >>> autograd.log_softmax(autograd.tensor([0.0, 0.0]), dim=0)
+        tensor([-0.6931, -0.6931])
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    x = float_input(input, "log_softmax")
+    return LogSoftmax.apply(x, dim=_softmax_dim(dim, x.ndim, "log_softmax"))
+
+
+def _softmax_samples(rng):
+    n = rng.normal
+    return [Sample(n(size=(3, 4)), 1), Sample(n(size=(3, 4)), 0), Sample(n(size=(2, 3, 4)), -1),
+            Sample(n(size=(2, 3, 4)), 1), Sample(n(size=()), 0), Sample(n(size=(2, 0)), 1),
+            Sample(n(size=(5,)), 0),
+            # huge logits: naive exp overflows; close values keep the gradient non-trivial
+            Sample(np.array([[1000.0, 999.0, -1000.0], [-1000.0, -999.5, -1001.0]]), 1)]
+
+
+def _ref_softmax(x, dim):
+    # independent formulation: through log-sum-exp in float64
+    x64 = np.asarray(x, np.float64)
+    if x64.ndim == 0 or x64.size == 0:
+        return np.ones_like(x)
+    m = x64.max(axis=dim, keepdims=True)
+    lse = m + np.log(np.exp(x64 - m).sum(axis=dim, keepdims=True))
+    return np.exp(x64 - lse).astype(x.dtype)
+
+
+def _ref_log_softmax(x, dim):
+    x64 = np.asarray(x, np.float64)
+    if x64.ndim == 0 or x64.size == 0:
+        return np.zeros_like(x)
+    m = x64.max(axis=dim, keepdims=True)
+    return (x64 - m - np.log(np.exp(x64 - m).sum(axis=dim, keepdims=True))).astype(x.dtype)
+
+
+_xp.define("log_softmax", numpy=_np_log_softmax, tensor=log_softmax)  # for fused losses' VJPs
+register(OpInfo("softmax", softmax, ref=_ref_softmax, samples=_softmax_samples,
+                family="softmax"))
+register(OpInfo("log_softmax", log_softmax, ref=_ref_log_softmax, samples=_softmax_samples,
+                family="softmax"))

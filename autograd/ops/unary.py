@@ -1,0 +1,226 @@
+"""Simple elementwise functions of one tensor (exp, log, trigonometric, ...), one line each.
+
+Every op here is the same block with different maths, so the block is written once
+(``unary``) and each op is one call stating what differs:
+
+    exp = unary("exp", np.exp, lambda g, y, xp: g * y, ...)
+
+* the public name and the NumPy forward;
+* the derivative ``(g, v, xp) -> gradient``, written with operators and ``xp`` functions
+  like any VJP (so the plain and the ``create_graph`` backward both use it). Its second
+  parameter says what it needs: ``x`` gets the saved input, ``y`` the saved output (exp's
+  backward reuses ``exp(x)`` instead of computing it again);
+* the docstring's summary and example, the range of the test samples (kept where the
+  function and its derivative are finite), and the NumPy reference when it is not the
+  forward itself.
+
+``unary`` builds what a hand-written block has: an ``Op`` subclass named after the op (so
+``grad_fn`` is ``ExpBackward0``), the public function ``exp(input)`` (integers promote to the
+default float, like torch), ``xp.exp`` for other VJPs, and the ``OpInfo`` with its samples.
+Ops with rules of their own are written out in their families: ``abs``, ``sign``,
+``square`` and ``neg`` (dtype rules) in arithmetic.py, ``relu`` (a kernel) in activation.py,
+rounding, ``logit`` and ``polygamma`` in math.py.
+"""
+from __future__ import annotations
+
+import inspect
+import math as _math
+from typing import Callable
+
+import numpy as np
+
+from ..function import Op
+from ..tensor import Tensor
+from . import xp as _xp
+from ._util import operands
+from .registry import OpInfo, register
+from .samples import away_from_zero_samples, unary_samples
+
+__all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+           "reciprocal", "sigmoid", "tanh", "sin", "cos", "tan", "asin", "arcsin", "acos",
+           "arccos", "atan", "arctan", "sinh", "cosh", "asinh", "arcsinh", "acosh", "arccosh",
+           "atanh", "arctanh", "erf", "erfc", "erfinv", "lgamma"]
+
+
+def unary(name: str, forward: Callable, grad: Callable, doc: str, example: tuple, *,
+          low: float = -2.0, high: float = 2.0, samples=None, ref=None,
+          inplace: bool = False) -> Callable[..., Tensor]:
+    """Define the elementwise op ``name`` (see the module docstring); returns its public
+    function. ``example`` is ``(input values, printed result)`` for the docstring; samples
+    are uniform in ``[low, high]`` unless ``samples`` is given; ``inplace`` also makes
+    ``Tensor.<name>_``."""
+    uses = list(inspect.signature(grad).parameters)[1]
+    if uses not in ("x", "y"):
+        raise ValueError(f"{name}: the derivative's 2nd parameter must be x (input) or y (output)")
+
+    if uses == "y":
+        def forward_(ctx, x):
+            y = forward(x)
+            ctx.save_for_backward(y)
+            return y
+    else:
+        def forward_(ctx, x):
+            ctx.save_for_backward(x)
+            return forward(x)
+
+    def backward(ctx, g, xp):
+        (v,) = ctx.saved_tensors
+        return grad(g, v, xp)
+
+    op = type(name.capitalize(), (Op,), {
+        "__doc__": f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.",
+        "__module__": __name__, "forward": staticmethod(forward_),
+        "backward": staticmethod(backward)})
+
+    def fn(input) -> Tensor:
+        (x,), _, _ = operands(input, floating=True)
+        return op.apply(x)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"{doc}\n\nExample:\n    >>> autograd.{name}(autograd.tensor({example[0]}))\n"
+                  f"    {example[1]}\n")
+    fn.op = op  # the Op class, for readers and tools (``autograd.exp.op``)
+    _xp.define(name, numpy=forward, tensor=fn)
+    register(OpInfo(name, fn, ref=ref or forward, samples=samples or unary_samples(low, high),
+                    family="unary", inplace=inplace))
+    return fn
+
+
+# ---- helpers of the forwards and derivatives below -------------------------------------------
+_LN2 = _math.log(2.0)
+_LN10 = _math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
+_SQRT_PI_OVER_TWO = _math.sqrt(_math.pi) / 2.0
+_ONES: dict = {}
+
+
+def _one(v):
+    """1 in ``v``'s dtype: a read-only 0-d array for arrays (``1 - y`` with a Python 1
+    converts the 1 on every call, which costs as much as the subtraction itself on small
+    arrays), the number 1 for Tensors (when the backward is recorded)."""
+    if type(v) is not np.ndarray:
+        return 1
+    one = _ONES.get(v.dtype)
+    if one is None:
+        one = np.ones((), v.dtype)
+        one.flags.writeable = False
+        _ONES[v.dtype] = one
+    return one
+
+
+def _np_sigmoid(x):
+    # two-branch form: exp of a non-positive number only, so no overflow for any x
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _special(name):
+    """A scipy.special function as a forward in the input's dtype (SciPy computes float16
+    in float64); scipy is imported on first use (``import autograd`` must stay cheap)."""
+    def forward(x):
+        import scipy.special
+        return getattr(scipy.special, name)(x).astype(x.dtype, copy=False)
+    forward.__name__ = name
+    return forward
+
+
+_gammaln = _special("gammaln")
+
+
+def _np_lgamma(x):
+    # As C's lgamma and torch: lgamma(-inf) is +inf (SciPy says -inf), and near 0, where
+    # Gamma(x) ~ 1/x, it is -log|x| (SciPy overflows to inf for float64 subnormals)
+    out = _gammaln(x)
+    out = np.where(np.abs(x) < 1e-200, -np.log(np.abs(x)), out)
+    return np.where(np.isneginf(x), np.inf, out).astype(x.dtype, copy=False)
+
+
+def _special_ref(name):
+    def ref(x):
+        import scipy.special
+        return getattr(scipy.special, name)(x)
+    return ref
+
+
+# ---- exponentials and logarithms -------------------------------------------------------------
+exp = unary("exp", np.exp, lambda g, y, xp: g * y,
+            "Elementwise e**x (integers promote to the default float).",
+            ("[0.0]", "tensor([1.])"), inplace=True)
+exp2 = unary("exp2", np.exp2, lambda g, y, xp: g * y * _LN2,
+             "Elementwise 2**x.", ("[3.0]", "tensor([8.])"))
+expm1 = unary("expm1", np.expm1, lambda g, y, xp: g * (y + 1),
+              "``exp(input) - 1``, accurate when ``input`` is tiny.", ("[0.0]", "tensor([0.])"))
+log = unary("log", np.log, lambda g, x, xp: g / x,
+            "Natural logarithm.", ("[1.0]", "tensor([0.])"), low=0.2, high=3.0, inplace=True)
+log2 = unary("log2", np.log2, lambda g, x, xp: g / (x * _LN2),
+             "Base-2 logarithm.", ("[8.0]", "tensor([3.])"), low=0.2, high=3.0)
+log10 = unary("log10", np.log10, lambda g, x, xp: g / (x * _LN10),
+              "Base-10 logarithm.", ("[100.0]", "tensor([2.])"), low=0.2, high=3.0)
+log1p = unary("log1p", np.log1p, lambda g, x, xp: g / (x + 1),
+              "``log(1 + input)``, accurate when ``input`` is tiny.", ("[0.0]", "tensor([0.])"),
+              low=-0.5)
+
+# ---- roots and reciprocal: d/dx from the saved output --------------------------------------
+sqrt = unary("sqrt", np.sqrt, lambda g, y, xp: g / (2 * y),  # inf at 0, like torch
+             "Square root (nan for negative inputs; integers promote to the default float).",
+             ("[4.0, 9.0]", "tensor([2., 3.])"), low=0.2, high=3.0, inplace=True)
+rsqrt = unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda g, y, xp: -0.5 * g * (y * y * y),
+              "Reciprocal square root ``1 / sqrt(input)``.", ("[4.0]", "tensor([0.5000])"),
+              low=0.2, high=3.0)
+reciprocal = unary("reciprocal", np.reciprocal, lambda g, y, xp: -g * (y * y),  # -inf at 0
+                   "``1 / input`` (integers promote to the default float).",
+                   ("[2.0, 4.0]", "tensor([0.5000, 0.2500])"), samples=away_from_zero_samples(),
+                   inplace=True)
+
+# ---- sigmoid and tanh: y (1 - y) and 1 - y**2 ------------------------------------------------
+sigmoid = unary("sigmoid", _np_sigmoid, lambda g, y, xp: g * y * (_one(y) - y),
+                "The logistic function, stable for large |x|.", ("[0.0]", "tensor([0.5000])"),
+                low=-5.0, high=5.0, ref=lambda x: 1 / (1 + np.exp(-x)), inplace=True)
+tanh = unary("tanh", np.tanh, lambda g, y, xp: g * (_one(y) - y * y),
+             "Hyperbolic tangent.", ("[0.0]", "tensor([0.])"), inplace=True)
+
+# ---- trigonometric ---------------------------------------------------------------------------
+sin = unary("sin", np.sin, lambda g, x, xp: g * xp.cos(x),
+            "Sine (radians).", ("[0.0]", "tensor([0.])"), low=-4.0, high=4.0, inplace=True)
+cos = unary("cos", np.cos, lambda g, x, xp: -g * xp.sin(x),
+            "Cosine (radians).", ("[0.0]", "tensor([1.])"), low=-4.0, high=4.0, inplace=True)
+tan = unary("tan", np.tan, lambda g, y, xp: g * (1 + y * y),
+            "Tangent (radians).", ("[0.0]", "tensor([0.])"), low=-1.2, high=1.2)
+asin = unary("asin", np.arcsin, lambda g, x, xp: g * xp.rsqrt(1 - x * x),  # inf at |x| == 1
+             "Inverse sine (nan outside [-1, 1]).", ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9)
+acos = unary("acos", np.arccos, lambda g, x, xp: -g * xp.rsqrt(1 - x * x),
+             "Inverse cosine (nan outside [-1, 1]).", ("[1.0]", "tensor([0.])"), low=-0.9, high=0.9)
+atan = unary("atan", np.arctan, lambda g, x, xp: g / (x * x + 1),
+             "Inverse tangent.", ("[0.0]", "tensor([0.])"), low=-3.0, high=3.0)
+arcsin, arccos, arctan = asin, acos, atan
+
+# ---- hyperbolic ------------------------------------------------------------------------------
+sinh = unary("sinh", np.sinh, lambda g, x, xp: g * xp.cosh(x),
+             "Hyperbolic sine.", ("[0.0]", "tensor([0.])"))
+cosh = unary("cosh", np.cosh, lambda g, x, xp: g * xp.sinh(x),
+             "Hyperbolic cosine.", ("[0.0]", "tensor([1.])"))
+asinh = unary("asinh", np.arcsinh, lambda g, x, xp: g * xp.rsqrt(x * x + 1),
+              "Inverse hyperbolic sine.", ("[0.0]", "tensor([0.])"))
+acosh = unary("acosh", np.arccosh, lambda g, x, xp: g * xp.rsqrt(x * x - 1),  # inf at x == 1
+              "Inverse hyperbolic cosine (nan below 1).", ("[1.0]", "tensor([0.])"),
+              low=1.2, high=3.0)
+atanh = unary("atanh", np.arctanh, lambda g, x, xp: g / (1 - x * x),
+              "Inverse hyperbolic tangent (+-inf at +-1, nan outside [-1, 1]).",
+              ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9)
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+# ---- error and gamma functions (scipy.special) -----------------------------------------------
+erf = unary("erf", _special("erf"), lambda g, x, xp: g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x)),
+            "The Gauss error function.", ("[0.0]", "tensor([0.])"), ref=_special_ref("erf"))
+erfc = unary("erfc", _special("erfc"),
+             lambda g, x, xp: -g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x)),
+             "The complementary error function ``1 - erf(input)``.",
+             ("[0.0]", "tensor([1.])"), ref=_special_ref("erfc"))
+erfinv = unary("erfinv", _special("erfinv"),
+               lambda g, y, xp: g * _SQRT_PI_OVER_TWO * xp.exp(y * y),
+               "The inverse error function (+-inf at +-1, nan outside [-1, 1]).",
+               ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9, ref=_special_ref("erfinv"))
+lgamma = unary("lgamma", _np_lgamma, lambda g, x, xp: g * xp.polygamma(0, x),
+               "The log of the absolute value of the gamma function (``log((n - 1)!)`` at "
+               "integers).", ("[1.0, 4.0]", "tensor([0.0000, 1.7918])"), low=0.2, high=5.0,
+               ref=_special_ref("gammaln"))
