@@ -1,6 +1,5 @@
 """ASGD, averaged stochastic gradient descent (mirrors ``torch.optim.ASGD``)."""
 import autograd
-from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
