@@ -32,6 +32,7 @@ BENCHES = [
      ["--repeats", "5"]),
     ("Data-parallel training over MPI, 1 vs 2 ranks", "bench_distributed.py", [],
      ["--steps", "4"]),
+    ("Recurrent layers (RNN / GRU / LSTM) forward+backward", "bench_rnn.py", [], ["--repeats", "5"]),
     ("Small models: training steps (eager, compiled, torch.compile)", "bench_small_models.py", [],
      ["--rounds", "5", "--no-torch-compile"]),
     # the longest: 5 seeds x 4 models x 2 libraries, ~10 minutes of training
