@@ -351,24 +351,20 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
         >>> v, m
         (tensor(2.), tensor(2.))
     """
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return _with_mean(var, input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
              correction=None):
-    """``(std(input, ...), mean(input, ...))`` as a tuple, like ``torch.std_mean``.
+    """``(std(input, ...), mean(input, ...))``, like ``torch.std_mean`` (see ``var_mean``):
+    ``autograd.std_mean(autograd.tensor([1.0, 3.0]))`` is ``(tensor(1.4142), tensor(2.))``."""
+    return _with_mean(std, input, dim, unbiased, keepdim, correction)
 
-    Example:
-        >>> s, m = autograd.std_mean(autograd.tensor([1.0, 3.0]))
-        >>> s, m
-        (tensor(1.4142), tensor(2.))
-    """
-    if isinstance(dim, bool):
+
+def _with_mean(stat, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # var_mean(x, True): the old unbiased argument
         dim, unbiased = None, dim
-    return (std(input, dim, unbiased, keepdim, correction=correction),
+    return (stat(input, dim, unbiased, keepdim, correction=correction),
             mean(input, dim, keepdim))
 
 
