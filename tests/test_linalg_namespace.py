@@ -256,12 +256,21 @@ def test_cdist_gradient_at_zero_distance_is_zero_like_torch():
     assert np.isfinite(ours.grad.numpy()).all()
 
 
+def test_torch_cross_without_dim_warns_like_torch():
+    a, b = np.eye(3)[:, :2], np.ones((3, 2))
+    with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+        ours = autograd.cross(t64(a), t64(b))
+    with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+        theirs = torch.cross(torch.tensor(a), torch.tensor(b))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
 def test_tensor_methods():
     a = t64(np.random.default_rng(4).normal(size=(3, 3)) + 3 * np.eye(3))
     ta = torch.tensor(a.numpy())
     for name, args in [("det", ()), ("logdet", ()), ("inverse", ()), ("pinverse", ()),
                        ("matrix_exp", ()), ("matrix_power", (3,)), ("trace", ()),
-                       ("cross", (a,)), ("slogdet", ()), ("qr", ()), ("svd", ())]:
+                       ("cross", (a, -1)), ("slogdet", ()), ("qr", ()), ("svd", ())]:
         ours = getattr(a, name)(*args)
         theirs = getattr(ta, name)(*[ta if x is a else x for x in args])
         np.testing.assert_allclose(np.abs(np.asarray(ours[-1] if isinstance(ours, tuple) else ours)),

@@ -30,7 +30,7 @@ from ..function import MultiOutputOp, Op
 from ..tensor import Tensor
 from .. import amp as _amp
 from ._util import as_tensor_operand
-from .linalg import _square_batch, matmul
+from .linalg import LinAlgError, _square_batch, matmul
 from .linalg_solve import _array, _lapack_dtype, _mT, _spd, _well_conditioned
 from .registry import OpInfo, Sample, register
 
@@ -60,6 +60,27 @@ def _eye(x, n):
     return np.eye(n, dtype=_array(x).dtype)
 
 
+def _lapack(fn, a, op, what, **kwargs):
+    """``fn(a, **kwargs)`` (a NumPy LAPACK routine) with torch's error if it does not
+    converge (NaN or infinite input, or a pathological matrix)."""
+    try:
+        return fn(a, **kwargs)
+    except np.linalg.LinAlgError:
+        if not np.all(np.isfinite(a)):
+            why = "the input matrix contained non-finite values"
+        else:
+            why = f"the input matrix is ill-conditioned or has too many repeated {what}"
+        raise LinAlgError(f"{op}: The algorithm failed to converge because {why}.") from None
+
+
+def _svd(a, **kwargs):
+    return _lapack(np.linalg.svd, a, "linalg.svd", "singular values", **kwargs)
+
+
+def _eigh(a, **kwargs):
+    return _lapack(np.linalg.eigh, a, "linalg.eigh", "eigenvalues", **kwargs)
+
+
 def _canonical_signs(v: np.ndarray) -> np.ndarray:
     """+-1 per column of ``v`` (shape (..., 1, k)) that makes each column's largest-magnitude
     entry positive."""
@@ -76,7 +97,7 @@ class LinalgEigh(MultiOutputOp):
 
     @staticmethod
     def forward(ctx, a, uplo):
-        w, v = np.linalg.eigh(a, UPLO=uplo)
+        w, v = _eigh(a, UPLO=uplo)
         v = v * _canonical_signs(v)
         ctx.save_for_backward(w, v)
         return w, v
@@ -146,7 +167,7 @@ class LinalgSvd(MultiOutputOp):
 
     @staticmethod
     def forward(ctx, a, full_matrices):
-        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        u, s, vh = _svd(a, full_matrices=full_matrices)
         k = s.shape[-1]
         sign = _canonical_signs(u)
         u = u * sign
@@ -262,7 +283,8 @@ class LinalgQr(MultiOutputOp):
     @staticmethod
     def forward(ctx, a, mode):
         ctx.mode = mode
-        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        q, r = _lapack(np.linalg.qr, a, "linalg.qr", "values",
+                       mode="complete" if mode == "complete" else "reduced")
         ctx.save_for_backward(q, r)
         if mode == "r":
             return np.zeros((0,), a.dtype), r
@@ -353,12 +375,12 @@ def _np_pinv(a, atol, rtol, hermitian):
     """Pseudo-inverse from the SVD (the eigendecomposition when ``hermitian``), keeping the
     singular values above max(atol, rtol * largest)."""
     if hermitian:
-        w, v = np.linalg.eigh(a)
+        w, v = _eigh(a)
         big = np.abs(w)
         cut = np.maximum(atol[..., None], rtol[..., None] * big.max(-1, initial=0)[..., None])
         inv_w = np.where(big > cut, 1 / np.where(big > cut, w, 1), 0)
         return (v * inv_w[..., None, :]) @ np.swapaxes(v, -1, -2)
-    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    u, s, vh = _svd(a, full_matrices=False)
     cut = np.maximum(atol[..., None], rtol[..., None] * s.max(-1, initial=0)[..., None])
     inv_s = np.where(s > cut, 1 / np.where(s > cut, s, 1), 0)
     return (np.swapaxes(vh, -1, -2) * inv_s[..., None, :]) @ np.swapaxes(u, -1, -2)
@@ -470,7 +492,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     x = matmul(pinv(a, rtol=rtol), b2)
     dt = a._data.dtype
     empty = Tensor._make(np.zeros((0,), dt))
-    s = np.linalg.svd(a._data, compute_uv=False)
+    s = _svd(a._data, compute_uv=False)
     rank_np = (s > rtol * s.max(-1, initial=0)[..., None]).sum(-1)
     residuals = empty
     if driver != "gelsy" and m > n and np.all(rank_np == n):
@@ -496,8 +518,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     if not a.is_floating_point():
         raise RuntimeError("This function doesn't handle types other than float and double")
     atol, rtol = _tolerances(a, atol, rtol)
-    s = np.abs(np.linalg.eigvalsh(a._data)) if hermitian else \
-        np.linalg.svd(a._data, compute_uv=False)
+    s = np.abs(_eigh(a._data)[0]) if hermitian else _svd(a._data, compute_uv=False)
     cut = np.maximum(atol, rtol * s.max(-1, initial=0))
     return Tensor._make(np.asarray((s > cut[..., None]).sum(-1), np.int64))
 

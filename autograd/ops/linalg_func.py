@@ -64,6 +64,10 @@ def _np_matrix_exp(a: np.ndarray) -> np.ndarray:
     A by 2^-s until its 1-norm is below theta_13, approximate, square s times."""
     if a.size == 0:
         return a.copy()
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    if not finite.all():  # NaN or inf entries: NaN results, as torch (and no endless squaring)
+        out = _np_matrix_exp(np.where(finite[..., None, None], a, 0))
+        return np.where(finite[..., None, None], out, np.nan).astype(a.dtype)
     norm = np.abs(a).sum(-2).max(-1)
     s = np.maximum(0, np.ceil(np.log2(np.maximum(norm, 1e-300) / _THETA13))).astype(np.int64)
     a = a / (2.0 ** s)[..., None, None].astype(a.dtype)

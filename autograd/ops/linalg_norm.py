@@ -173,13 +173,18 @@ def linalg_cross(input, other, *, dim: int = -1) -> Tensor:
 
 def cross(input, other, dim=None) -> Tensor:
     """``torch.cross``: the cross product along ``dim``; without ``dim``, along the first
-    dimension of size 3.
+    dimension of size 3 (with torch's deprecation warning).
 
     Example:
         >>> autograd.cross(autograd.tensor([[0.0, 1.0, 0.0]]), autograd.tensor([[0.0, 0.0, 1.0]]), dim=1)
         tensor([[1., 0., 0.]])
     """
     if dim is None:
+        import warnings
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=2)
         a, b = as_tensor_operand(input), as_tensor_operand(other)
         shape = broadcast_shapes(a.shape, b.shape)
         dim = next((d for d, n in enumerate(shape) if n == 3), None)

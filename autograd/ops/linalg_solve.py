@@ -102,7 +102,8 @@ def _singular_error(a: np.ndarray, op: str) -> LinAlgError:
 def _cofactor(a: np.ndarray) -> np.ndarray:
     """The cofactor matrix det(A) A^-T, also where A is singular, from A = U S V^T:
     det(U) det(V) U diag(prod_{j != i} s_j) V^T."""
-    u, s, vh = np.linalg.svd(a)
+    from .linalg_decomp import _svd
+    u, s, vh = _svd(a)
     n = s.shape[-1]
     others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1) \
         if n else s
