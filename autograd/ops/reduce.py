@@ -536,9 +536,12 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         raise DTypeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                          f"input. Got {input.dtype.name.capitalize()}")
     if isinstance(p, str):
+        if p == "nuc":  # the sum of singular values (a matrix norm)
+            from .linalg_norm import matrix_norm
+            return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
         if p != "fro":
-            raise NotImplementedError(f"norm: p={p!r} is not supported (only vector norms and "
-                                      "'fro'); for the nuclear norm compute singular values")
+            raise NotImplementedError(f"norm: p={p!r} is not supported (only vector norms, 'fro' "
+                                      "and 'nuc'); see autograd.linalg.matrix_norm")
         if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
             raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
                                + " ".join(str(d) for d in dim))

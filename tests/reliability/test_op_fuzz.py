@@ -178,8 +178,8 @@ def _call_torch(info, values, kwargs):
             warnings.simplefilter("ignore")
             if info.torch_fn is not None:
                 out = info.torch_fn(torch, *args, **kwargs)
-            elif hasattr(torch, info.name):
-                out = getattr(torch, info.name)(*args, **kwargs)
+            elif info.torch_function(torch) is not None:
+                out = info.torch_function(torch)(*args, **kwargs)
             else:
                 out = getattr(args[0], info.name)(*args[1:], **kwargs)
     except Exception:
