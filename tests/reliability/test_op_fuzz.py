@@ -56,7 +56,8 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
-    **dict.fromkeys(["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"],
+    **dict.fromkeys(["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                     "conv_transpose3d"],
                     "torch's convolution algorithms (oneDNN, Winograd) combine inputs before "
                     "multiplying, so which outputs of inf/1e30 inputs become nan or inf depends "
                     "on the algorithm chosen"),
