@@ -11,7 +11,8 @@ Families (one file each, ops of one kind together):
 * movement (views and shape), join (cat/stack/split ...), indexing (getitem, index_put,
   masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
-* linalg, activation, softmax, conv, fold (unfold/fold, pixel shuffles), pooling, rnn;
+* linalg, activation, softmax, conv, fold (unfold/fold, pixel shuffles), pooling,
+  adaptive_pooling, rnn;
 * exported by ``nn.functional`` only (torch has them there): loss, normalization (batch /
   layer norm ...), vision (pad, interpolate).
 
@@ -42,13 +43,15 @@ from .softmax import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .fold import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .adaptive_pooling import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
 from . import loss, normalization, vision  # registered; exported by nn.functional
 
 FAMILIES = ("arithmetic", "unary", "math", "compare", "reduce", "extrema", "cumulative",
             "sorting", "movement", "join", "indexing", "scatter", "inplace", "sampling", "linalg",
-            "activation", "softmax", "conv", "fold", "pooling", "rnn")
+            "activation", "softmax", "conv", "fold", "pooling", "adaptive_pooling",
+            "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
 
 
