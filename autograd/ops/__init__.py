@@ -11,7 +11,7 @@ Families (one file each, ops of one kind together):
 * movement (views and shape), join (cat/stack/split ...), indexing (getitem, index_put,
   masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
-* linalg, activation, softmax, conv, fold (unfold/fold, pixel shuffles), pooling,
+* linalg, activation, shrink (hardshrink, softshrink, rrelu), softmax, conv, fold (unfold/fold, pixel shuffles), pooling,
   adaptive_pooling, rnn;
 * exported by ``nn.functional`` only (torch has them there): loss, normalization (batch /
   layer norm ...), vision (pad, interpolate).
@@ -39,6 +39,7 @@ from .inplace import *  # noqa: F403
 from .sampling import *  # noqa: F403
 from .linalg import *  # noqa: F403
 from .activation import *  # noqa: F403
+from .shrink import *  # noqa: F403
 from .softmax import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .fold import *  # noqa: F403
@@ -50,7 +51,7 @@ from . import loss, normalization, vision  # registered; exported by nn.function
 
 FAMILIES = ("arithmetic", "unary", "math", "compare", "reduce", "extrema", "cumulative",
             "sorting", "movement", "join", "indexing", "scatter", "inplace", "sampling", "linalg",
-            "activation", "softmax", "conv", "fold", "pooling", "adaptive_pooling",
+            "activation", "shrink", "softmax", "conv", "fold", "pooling", "adaptive_pooling",
             "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
 

@@ -18,7 +18,7 @@ from ._windows import (_check_tensor, _col2im_matrix, _im2col_matrix, _ntuple, _
                        _pad_nd)
 from .registry import OpInfo, Sample, register, torch_functional
 
-__all__ = ["fold", "unfold"]
+__all__ = ["channel_shuffle", "fold", "pixel_shuffle", "pixel_unshuffle", "unfold"]
 
 
 # ---- unfold / fold (im2col / col2im) -------------------------------------------------------------
@@ -189,3 +189,130 @@ register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold", torch_
                     Sample(rng.normal(size=(1, 12, 6)), (4, 3), (2, 3), dilation=(2, 1),
                            padding=1, stride=(2, 1)),
                     Sample(rng.normal(size=(4, 9)), (5, 5), 2, stride=2, padding=1)]))
+
+
+# ---- pixel shuffles: space <-> channels -------------------------------------------------------
+def _check_factor(input, factor, opname, what):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{opname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input.ndim < 3:
+        raise ShapeError(f"{opname} expects input to have at least 3 dimensions, but got input "
+                         f"with {input.ndim} dimension(s)")
+    if not isinstance(factor, (int, np.integer)) or isinstance(factor, bool):
+        raise TypeError(f"{opname}(): argument '{what}' must be int, not {type(factor).__name__}")
+    if factor <= 0:
+        raise ValueError(f"{opname} expects a positive {what}, but got {factor}")
+
+
+def pixel_shuffle(input, upscale_factor) -> Tensor:
+    """Rearrange (*, C r^2, H, W) into (*, C, H r, W r): channel blocks become r x r pixel
+    blocks (sub-pixel convolution upsampling).
+
+    Example:
+        >>> autograd.pixel_shuffle(autograd.arange(4.0).reshape(1, 4, 1, 1), 2)
+        tensor([[[[0., 1.],
+                  [2., 3.]]]])
+    """
+    _check_factor(input, upscale_factor, "pixel_shuffle", "upscale_factor")
+    r = int(upscale_factor)
+    *lead, c, h, w = input.shape
+    if c % (r * r):
+        raise ShapeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible "
+                         f"by the square of upscale_factor, but input.size(-3)={c} is not "
+                         f"divisible by {r * r}")
+    n = len(lead)
+    x = input.reshape(tuple(lead) + (c // (r * r), r, r, h, w))
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)      # (*, C, H, r, W, r)
+    return x.reshape(tuple(lead) + (c // (r * r), h * r, w * r))
+
+
+def pixel_unshuffle(input, downscale_factor) -> Tensor:
+    """The inverse of ``pixel_shuffle``: (*, C, H r, W r) -> (*, C r^2, H, W).
+
+    Example:
+        >>> autograd.pixel_unshuffle(autograd.arange(4.0).reshape(1, 1, 2, 2), 2).flatten()
+        tensor([0., 1., 2., 3.])
+    """
+    _check_factor(input, downscale_factor, "pixel_unshuffle", "downscale_factor")
+    r = int(downscale_factor)
+    *lead, c, h, w = input.shape
+    for what, size, dim in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise ShapeError(f"pixel_unshuffle expects {what} to be divisible by "
+                             f"downscale_factor, but input.size({dim})={size} is not divisible "
+                             f"by {r}")
+    if input.numel() == 0:  # torch returns an empty input's copy unchanged (its shape too)
+        return input.clone()
+    n = len(lead)
+    x = input.reshape(tuple(lead) + (c, h // r, r, w // r, r))
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)      # (*, C, r, r, H, W)
+    return x.reshape(tuple(lead) + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups) -> Tensor:
+    """Interleave the channels of ``groups`` groups (ShuffleNet): (N, g * k, *) viewed as
+    (N, g, k, *) and transposed to (N, k, g, *).
+
+    Example:
+        >>> autograd.channel_shuffle(autograd.arange(4.0).reshape(1, 4, 1), 2).flatten()
+        tensor([0., 2., 1., 3.])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"channel_shuffle(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input.ndim <= 2:
+        raise ShapeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                         f"sizes {list(input.shape)}")
+    if not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise ValueError(f"Number of groups to divide channels in must be positive. Value of "
+                         f"groups:{groups}")
+    n, c, *rest = input.shape
+    if c % groups:
+        raise ShapeError(f"Number of channels must be divisible by groups. Got {c} channels and "
+                         f"{groups} groups.")
+    x = input.reshape((n, groups, c // groups) + tuple(rest)).transpose(1, 2)
+    return x.reshape((n, c) + tuple(rest))
+
+
+def _ref_pixel_shuffle(x, r):
+    """Loop reference: out[..., c, h r + i, w r + j] = x[..., c r^2 + i r + j, h, w]."""
+    *lead, c, h, w = x.shape
+    out = np.zeros(tuple(lead) + (c // (r * r), h * r, w * r), x.dtype)
+    for ch in range(c):
+        i, j = divmod(ch % (r * r), r)
+        out[..., ch // (r * r), i::r, j::r] = x[..., ch, :, :]
+    return out
+
+
+def _ref_pixel_unshuffle(x, r):
+    *lead, c, h, w = x.shape
+    if x.size == 0:
+        return x.copy()
+    out = np.zeros(tuple(lead) + (c * r * r, h // r, w // r), x.dtype)
+    for ch in range(c * r * r):
+        i, j = divmod(ch % (r * r), r)
+        out[..., ch, :, :] = x[..., ch // (r * r), i::r, j::r]
+    return out
+
+
+def _ref_channel_shuffle(x, g):
+    k = x.shape[1] // g
+    return np.stack([x[:, gi * k + ki] for ki in range(k) for gi in range(g)], axis=1)
+
+
+register(OpInfo("pixel_shuffle", pixel_shuffle, ref=_ref_pixel_shuffle, method=False,
+                family="fold", samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 8, 2, 3)), 2),
+                    Sample(rng.normal(size=(9, 1, 2)), 3),
+                    Sample(rng.normal(size=(2, 1, 4, 2, 1)), 2)]))
+# (an empty batch is left to the fuzz tests: torch's own backward fails on it)
+register(OpInfo("pixel_unshuffle", pixel_unshuffle, ref=_ref_pixel_unshuffle, method=False,
+                family="fold", samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 2, 4, 6)), 2),
+                    Sample(rng.normal(size=(1, 3, 3)), 3),
+                    Sample(rng.normal(size=(2, 1, 1, 2, 4)), 2)]))
+register(OpInfo("channel_shuffle", channel_shuffle, ref=_ref_channel_shuffle, method=False,
+                family="fold", samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 6, 3)), 3),
+                    Sample(rng.normal(size=(1, 4, 2, 2)), 2)]))

@@ -28,7 +28,7 @@ from . import _linear, _dropout, _distance, _pooling
 _REEXPORTED = (
     "relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "silu", "elu", "selu",
     "celu", "leaky_relu", "prelu", "softplus", "mish", "hardtanh", "logsigmoid", "hardsigmoid",
-    "hardswish", "softsign", "tanhshrink",
+    "hardswish", "softsign", "tanhshrink", "hardshrink", "softshrink", "rrelu",
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
