@@ -48,7 +48,7 @@ def _adaptive_output_size(in_sizes, output_size, nd, opname):
                             f"got {output_size!r}") from None
         vals = vals * nd if len(vals) == 1 else vals
         if len(vals) != nd:
-            raise ValueError(f"{opname}: output_size must be {nd}, got {output_size!r}")
+            raise ValueError(f"{opname}: output_size must be {nd}")
         out = tuple(n if v is None else int(v) for n, v in zip(in_sizes, vals))
     if any(v < 0 for v in out):
         raise ValueError(f"{opname}: elements of output_size must be greater than or equal to 0 "

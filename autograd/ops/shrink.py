@@ -15,6 +15,7 @@ from ..function import Op
 from ..random import _gen
 from ..tensor import Tensor
 from ._util import float_input
+from .arithmetic import _torch_dtype_name
 from .activation import _inplace, leaky_relu
 from .registry import OpInfo, register, torch_functional
 from .samples import away_from, with_kwargs
@@ -74,7 +75,7 @@ def softshrink(input, lambd: float = 0.5) -> Tensor:
     x = float_input(input, "softshrink")
     if lambd < 0:
         raise ValueError(f"lambda must be in range [0, {np.finfo(x._data.dtype).max:g}] for "
-                         f"input dtype {x.dtype}, but found {lambd}")
+                         f"input dtype {_torch_dtype_name(x._data.dtype)}, but found {lambd}")
     return Softshrink.apply(x, lambd=float(lambd))
 
 

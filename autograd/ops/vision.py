@@ -28,7 +28,8 @@ def _take(x, axis, idx):
     if not valid.all():
         shape = [1] * x.ndim
         shape[axis] = idx.size
-        out = out * valid.reshape(shape).astype(x.dtype)
+        # (a select, not a product with the mask: 0 * inf would be nan)
+        out = np.where(valid.reshape(shape), out, np.zeros((), x.dtype))
     return out
 
 
@@ -267,13 +268,18 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     if k < 1 or k > 3:
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
-            f"the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
+            f"the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
             f"nearest-exact (got {mode})")
     if mode in ("nearest", "nearest-exact", "area"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
                              "linear | bilinear | bicubic | trilinear")
     elif mode in _MODE_DIMS:
+        if k != _MODE_DIMS[mode] and mode == "bicubic":  # (torch words it generically)
+            raise NotImplementedError(
+                f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
+                f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
+                f"area | nearest-exact (got {mode})")
         if k != _MODE_DIMS[mode]:
             raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
                                       f"{_MODE_DIMS[mode] + 2}D input")

@@ -34,7 +34,7 @@ _REEXPORTED = (
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
     "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d",
     "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "unfold", "fold", "pixel_shuffle",
-    "pixel_unshuffle", "scaled_dot_product_attention",
+    "pixel_unshuffle", "channel_shuffle", "scaled_dot_product_attention",
 )
 __all__ = (list(_linear.__all__) + list(_loss.__all__) + list(_norm.__all__) + list(_dropout.__all__)
            + list(_vision.__all__) + list(_distance.__all__) + list(_pooling.__all__))
