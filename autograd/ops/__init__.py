@@ -11,8 +11,10 @@ Families (one file each, ops of one kind together):
 * movement (views and shape), join (cat/stack/split ...), indexing (getitem, index_put,
   masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
-* linalg, activation, shrink (hardshrink, softshrink, rrelu), softmax, conv, fold (unfold/fold, pixel shuffles), pooling,
-  adaptive_pooling, rnn;
+* linalg (products, Cholesky), linalg_solve (inverses, solves, determinants), linalg_func
+  (matrix_power, matrix_exp), linalg_decomp (QR, SVD, eigh, pinv, lstsq), linalg_norm (norms,
+  cross, multi_dot, distances); activation, shrink (hardshrink, softshrink, rrelu), softmax,
+  conv, fold (unfold/fold, pixel shuffles), pooling, adaptive_pooling, rnn;
 * exported by ``nn.functional`` only (torch has them there): loss, normalization (batch /
   layer norm ...), vision (pad, interpolate).
 
@@ -38,6 +40,10 @@ from .scatter import *  # noqa: F403
 from .inplace import *  # noqa: F403
 from .sampling import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .linalg_solve import *  # noqa: F403
+from .linalg_func import *  # noqa: F403
+from .linalg_decomp import *  # noqa: F403
+from .linalg_norm import *  # noqa: F403
 from .activation import *  # noqa: F403
 from .shrink import *  # noqa: F403
 from .softmax import *  # noqa: F403
@@ -51,8 +57,8 @@ from . import loss, normalization, vision  # registered; exported by nn.function
 
 FAMILIES = ("arithmetic", "unary", "math", "compare", "reduce", "extrema", "cumulative",
             "sorting", "movement", "join", "indexing", "scatter", "inplace", "sampling", "linalg",
-            "activation", "shrink", "softmax", "conv", "fold", "pooling", "adaptive_pooling",
-            "rnn")
+            "linalg_solve", "linalg_func", "linalg_decomp", "linalg_norm", "activation", "shrink",
+            "softmax", "conv", "fold", "pooling", "adaptive_pooling", "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
 
 

@@ -182,6 +182,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if p is not None and p.numel() != C:
             raise ShapeError(f"batch_norm: {name} should contain {C} elements not {p.numel()}")
     x, weight, bias = _float_args("batch_norm", "batch_norm", input, weight, bias)
+    if input.numel() == 0:
+        # as torch: an empty result, the running statistics unchanged; weight and bias stay in
+        # the graph (their gradients are zeros, not None)
+        out = x.clone()
+        if weight is not None and weight.numel():
+            out = out * weight[0]
+        if bias is not None and bias.numel():
+            out = out + bias[0]
+        return out
     if training:
         n = input.numel() // C
         if n <= 1:

@@ -230,6 +230,18 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (y, Tensor._make(idx)) if return_indices else y
 
 
+def _as_2d(input, opname, kernel_size, stride, padding, dilation):
+    """A 1-D pool as the 2-D one: the input with a height-1 axis (dim -2) and the
+    arguments as pairs (height 1, no padding along the height)."""
+    from .movement import unsqueeze
+    _pool_input(input, opname, 1)
+
+    def pair(v):
+        return (1,) + _ntuple(v, 1, "", opname)
+    return (unsqueeze(input, -2), pair(kernel_size), None if stride is None else pair(stride),
+            (0,) + pair(padding)[1:], pair(dilation))
+
+
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """1-D max pooling over (N, C, L) or (C, L).
@@ -238,12 +250,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         >>> autograd.max_pool1d(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
         tensor([[[3., 2.]]])
     """
-    from .movement import squeeze, unsqueeze
-    _pool_input(input, "max_pool1d", 1)
-    one = lambda v: (1,) + _ntuple(v, 1, "", "max_pool1d")  # noqa: E731
-    res = max_pool2d(unsqueeze(input, -2), one(kernel_size),
-                     None if stride is None else one(stride), (0,) + one(padding)[1:],
-                     one(dilation), ceil_mode, return_indices, _opname="max_pool1d")
+    from .movement import squeeze
+    x, k, s, p, d = _as_2d(input, "max_pool1d", kernel_size, stride, padding, dilation)
+    res = max_pool2d(x, k, s, p, d, ceil_mode, return_indices, _opname="max_pool1d")
     if return_indices:
         return squeeze(res[0], -2), Tensor._make(res[1]._data[..., 0, :])
     return squeeze(res, -2)
@@ -467,11 +476,9 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         >>> autograd.avg_pool1d(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
         tensor([[[2., 1.]]])
     """
-    from .movement import squeeze, unsqueeze
-    _pool_input(input, "avg_pool1d", 1)
-    one = lambda v: (1,) + _ntuple(v, 1, "", "avg_pool1d")  # noqa: E731
-    y = avg_pool2d(unsqueeze(input, -2), one(kernel_size), None if stride is None else one(stride),
-                   (0,) + one(padding)[1:], ceil_mode, count_include_pad)
+    from .movement import squeeze
+    x, k, s, p, _ = _as_2d(input, "avg_pool1d", kernel_size, stride, padding, 1)
+    y = avg_pool2d(x, k, s, p, ceil_mode, count_include_pad)
     return squeeze(y, -2)
 
 

@@ -102,10 +102,8 @@ class _ConvNd(Module):
         else:
             shape = (out_channels, in_channels // groups, *kernel_size)
         self.weight = Parameter(autograd.empty(shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(autograd.empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        self._register_optional("bias", bias,
+                                lambda: autograd.empty(out_channels, dtype=dtype, device=device))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -144,7 +142,22 @@ class _ConvNd(Module):
         return padded, (0,) * len(self.kernel_size)
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """Conv1d and Conv2d: ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are ints or
+    n-tuples (``_ntuple`` makes the n-tuples), ``padding`` may also be 'valid' or 'same'."""
+
+    _ntuple = staticmethod(_single)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None):
+        n = self._ntuple
+        super().__init__(in_channels, out_channels, n(kernel_size), n(stride),
+                         padding if isinstance(padding, str) else n(padding), n(dilation),
+                         False, n(0), groups, bias, padding_mode, device, dtype)
+
+
+class Conv1d(_Conv):
     """1-D convolution over an input of shape ``(N, C_in, L)`` or ``(C_in, L)``.
 
     Example:
@@ -152,21 +165,13 @@ class Conv1d(_ConvNd):
         autograd.Size([2, 8, 10])
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, _single(kernel_size), _single(stride),
-                         padding if isinstance(padding, str) else _single(padding),
-                         _single(dilation), False, _single(0), groups, bias, padding_mode,
-                         device, dtype)
-
     def forward(self, input):
         input, padding = self._pad_and_padding(input)
         return autograd.conv1d(input, self.weight, self.bias, self.stride, padding,
                                self.dilation, self.groups)
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D convolution over an input of shape ``(N, C_in, H, W)`` or ``(C_in, H, W)``.
 
     ``padding`` is an int, a pair, ``'valid'`` (no padding) or ``'same'`` (output as large as
@@ -179,13 +184,7 @@ class Conv2d(_ConvNd):
         autograd.Size([2, 6, 5, 5])
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride),
-                         padding if isinstance(padding, str) else _pair(padding),
-                         _pair(dilation), False, _pair(0), groups, bias, padding_mode,
-                         device, dtype)
+    _ntuple = staticmethod(_pair)
 
     def _conv_forward(self, input, weight, bias):
         input, padding = self._pad_and_padding(input)

@@ -56,6 +56,10 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
+    **dict.fromkeys(["batch_norm", "instance_norm"],
+                    "torch folds the statistics into x * (w * invstd) + (b - mean * w * invstd), "
+                    "so an infinite weight or bias gives nan where (x - mean) * invstd * w + b is "
+                    "+-inf (instance_norm is batch_norm over N * C channels)"),
     **dict.fromkeys(["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
                      "conv_transpose3d"],
                     "torch's convolution algorithms (oneDNN, Winograd) combine inputs before "
@@ -177,8 +181,8 @@ def _call_torch(info, values, kwargs):
             warnings.simplefilter("ignore")
             if info.torch_fn is not None:
                 out = info.torch_fn(torch, *args, **kwargs)
-            elif hasattr(torch, info.name):
-                out = getattr(torch, info.name)(*args, **kwargs)
+            elif info.torch_function(torch) is not None:
+                out = info.torch_function(torch)(*args, **kwargs)
             else:
                 out = getattr(args[0], info.name)(*args[1:], **kwargs)
     except Exception:
