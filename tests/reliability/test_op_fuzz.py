@@ -56,9 +56,12 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
-    "batch_norm": "torch folds the statistics into x * (w * invstd) + (b - mean * w * invstd), "
-                  "so an infinite weight or bias gives nan where (x - mean) * invstd * w + b is +-inf",
-    **dict.fromkeys(["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"],
+    **dict.fromkeys(["batch_norm", "instance_norm"],
+                    "torch folds the statistics into x * (w * invstd) + (b - mean * w * invstd), "
+                    "so an infinite weight or bias gives nan where (x - mean) * invstd * w + b is "
+                    "+-inf (instance_norm is batch_norm over N * C channels)"),
+    **dict.fromkeys(["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                     "conv_transpose3d"],
                     "torch's convolution algorithms (oneDNN, Winograd) combine inputs before "
                     "multiplying, so which outputs of inf/1e30 inputs become nan or inf depends "
                     "on the algorithm chosen"),
