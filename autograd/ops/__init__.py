@@ -8,10 +8,11 @@ Families (one file each, ops of one kind together):
   bitwise, where, clamp, maximum/minimum);
 * reduce (sum, mean, prod, var/std, norm, logsumexp, all/any), extrema (max/min/amax/amin,
   argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting;
-* movement (views and shape), join (cat/stack/split ...), indexing (getitem, index_put,
+* movement (views and shape), join (cat/stack/split ...), shape (atleast_nd, rot90,
+  block_diag, diag_embed, repeat_interleave ...), indexing (getitem, index_put,
   masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
-* linalg, activation, softmax, conv, pooling, rnn;
+* linalg, blas (addmm & co.), activation, softmax, conv, pooling, rnn;
 * exported by ``nn.functional`` only (torch has them there): loss, normalization (batch /
   layer norm ...), vision (pad, interpolate).
 
@@ -32,11 +33,13 @@ from .cumulative import *  # noqa: F403
 from .sorting import *  # noqa: F403
 from .movement import *  # noqa: F403
 from .join import *  # noqa: F403
+from .shape import *  # noqa: F403
 from .indexing import *  # noqa: F403
 from .scatter import *  # noqa: F403
 from .inplace import *  # noqa: F403
 from .sampling import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .blas import *  # noqa: F403
 from .activation import *  # noqa: F403
 from .softmax import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -46,8 +49,8 @@ from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or
 from . import loss, normalization, vision  # registered; exported by nn.functional
 
 FAMILIES = ("arithmetic", "unary", "math", "compare", "reduce", "extrema", "cumulative",
-            "sorting", "movement", "join", "indexing", "scatter", "inplace", "sampling", "linalg",
-            "activation", "softmax", "conv", "pooling", "rnn")
+            "sorting", "movement", "join", "shape", "indexing", "scatter", "inplace", "sampling", "linalg",
+            "blas", "activation", "softmax", "conv", "pooling", "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
 
 
