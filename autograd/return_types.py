@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 __all__ = ["max", "min", "sort", "topk", "median", "cummax", "cummin", "kthvalue", "mode",
-           "aminmax", "triangular_solve"]
+           "aminmax", "triangular_solve", "nanmedian", "frexp", "histogram", "histogramdd"]
 
 
 class _ReturnType(tuple):
@@ -60,3 +60,7 @@ kthvalue = _make("kthvalue", _VI)
 mode = _make("mode", _VI)
 aminmax = _make("aminmax", ("min", "max"))
 triangular_solve = _make("triangular_solve", ("solution", "cloned_coefficient"))
+nanmedian = _make("nanmedian", _VI)
+frexp = _make("frexp", ("mantissa", "exponent"))
+histogram = _make("histogram", ("hist", "bin_edges"))
+histogramdd = _make("histogramdd", ("hist", "bin_edges"))

@@ -4,7 +4,8 @@ Families (one file each, ops of one kind together):
 
 * arithmetic (+ - * / // % ** neg abs sign square addcmul lerp, casts), unary (exp, log,
   sqrt, trigonometric, hyperbolic, erf ...: one table entry each), math (rounding, logit,
-  polygamma, atan2, hypot, copysign, xlogy, nan_to_num), compare (comparisons, logical,
+  polygamma, atan2, hypot, copysign, xlogy, nan_to_num), special (logaddexp, igamma,
+  mvlgamma), numeric (gcd/lcm, bit shifts, frexp/ldexp, nextafter, heaviside), compare (comparisons, logical,
   bitwise, where, clamp, maximum/minimum);
 * reduce (sum, mean, prod, var/std, norm, logsumexp, all/any), extrema (max/min/amax/amin,
   argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting;
@@ -26,6 +27,8 @@ from .registry import REGISTRY, OpInfo, Sample, register
 from .arithmetic import *  # noqa: F403
 from .unary import *  # noqa: F403
 from .math import *  # noqa: F403
+from .special import *  # noqa: F403
+from .numeric import *  # noqa: F403
 from .compare import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .extrema import *  # noqa: F403
@@ -48,7 +51,7 @@ from .rnn import *  # noqa: F403
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
 from . import loss, normalization, vision  # registered; exported by nn.functional
 
-FAMILIES = ("arithmetic", "unary", "math", "compare", "reduce", "extrema", "cumulative",
+FAMILIES = ("arithmetic", "unary", "math", "special", "numeric", "compare", "reduce", "extrema", "cumulative",
             "sorting", "movement", "join", "shape", "indexing", "scatter", "inplace", "sampling", "linalg",
             "blas", "activation", "softmax", "conv", "pooling", "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")

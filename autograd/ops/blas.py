@@ -146,19 +146,19 @@ def _blas_samples(shapes):
     return gen
 
 
-register(OpInfo("addmm", addmm, ref=_ref(lambda a, b: a @ b), family="blas",
+register(OpInfo("addmm", addmm, inplace=True, ref=_ref(lambda a, b: a @ b), family="blas",
                 samples=_blas_samples([((2, 4), (2, 3), (3, 4)), ((4,), (2, 3), (3, 4)),
                                        ((), (2, 3), (3, 4)), ((2, 1), (2, 0), (0, 1))])))
-register(OpInfo("baddbmm", baddbmm, ref=_ref(lambda a, b: a @ b), family="blas",
+register(OpInfo("baddbmm", baddbmm, inplace=True, ref=_ref(lambda a, b: a @ b), family="blas",
                 samples=_blas_samples([((2, 2, 4), (2, 2, 3), (2, 3, 4)),
                                        ((2, 1), (3, 2, 3), (3, 3, 1)),
                                        ((0, 1, 2), (0, 1, 3), (0, 3, 2))])))
-register(OpInfo("addbmm", addbmm, ref=_ref(lambda a, b: (a @ b).sum(0)), family="blas",
+register(OpInfo("addbmm", addbmm, inplace=True, ref=_ref(lambda a, b: (a @ b).sum(0)), family="blas",
                 samples=_blas_samples([((2, 4), (3, 2, 3), (3, 3, 4)), ((4,), (2, 2, 1), (2, 1, 4)),
                                        ((1, 2), (0, 1, 3), (0, 3, 2))])))
-register(OpInfo("addmv", addmv, ref=_ref(lambda a, v: a @ v), family="blas",
+register(OpInfo("addmv", addmv, inplace=True, ref=_ref(lambda a, v: a @ v), family="blas",
                 samples=_blas_samples([((2,), (2, 3), (3,)), ((), (4, 2), (2,)),
                                        ((0,), (0, 3), (3,))])))
-register(OpInfo("addr", addr, ref=_ref(lambda u, v: u[:, None] * v[None, :]), family="blas",
+register(OpInfo("addr", addr, inplace=True, ref=_ref(lambda u, v: u[:, None] * v[None, :]), family="blas",
                 samples=_blas_samples([((2, 3), (2,), (3,)), ((3,), (4,), (3,)),
                                        ((), (0,), (2,))])))

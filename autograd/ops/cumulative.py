@@ -65,7 +65,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return _cumsum_impl(input, d, False, npdt)
 
 
-register(OpInfo("cumsum", cumsum, family="cumulative",
+register(OpInfo("cumsum", cumsum, inplace=True, family="cumulative",
                 ref=lambda x, dim, **k: np.cumsum(x, axis=dim % x.ndim).reshape(x.shape)
                 if x.ndim else x,
                 samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
@@ -141,7 +141,7 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return _cumprod_impl(input, d)
 
 
-register(OpInfo("cumprod", cumprod, family="cumulative",
+register(OpInfo("cumprod", cumprod, inplace=True, family="cumulative",
                 ref=lambda x, dim, **k: np.cumprod(x, axis=dim % x.ndim).reshape(x.shape)
                 if x.ndim else x,
                 samples=lambda rng: [

@@ -56,6 +56,9 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
+    **dict.fromkeys(["igamma", "igammac"],
+                    "torch's float32 kernel takes a subnormal a as 0 (igamma(1e-45, 0.3) = 0; its "
+                    "float64 and SciPy give 1, the limit as a -> 0)"),
     **dict.fromkeys(["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"],
                     "torch's convolution algorithms (oneDNN, Winograd) combine inputs before "
                     "multiplying, so which outputs of inf/1e30 inputs become nan or inf depends "
