@@ -253,6 +253,7 @@ METHODS = {
     "new_empty": _new_filled(factories.empty), "new_full": new_full,
     "flip": flip, "where": where, "view_as": view_as, "reshape_as": reshape_as,
     "type_promote": type_promote, "apply_": apply_, "zero_": zero_, "fill_": fill_,
+    "fill_diagonal_": ops.fill_diagonal_,
     "copy_": copy_, "addcmul": addcmul, "addcdiv": addcdiv, "addcmul_": addcmul_,
     "addcdiv_": addcdiv_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_,
     "polygamma": polygamma, "cholesky": cholesky, "triangular_solve": triangular_solve,

@@ -8,7 +8,8 @@ Families (one file each, ops of one kind together):
   mvlgamma), numeric (gcd/lcm, bit shifts, frexp/ldexp, nextafter, heaviside), compare (comparisons, logical,
   bitwise, where, clamp, maximum/minimum);
 * reduce (sum, mean, prod, var/std, norm, logsumexp, all/any), extrema (max/min/amax/amin,
-  argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting;
+  argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting,
+  stats (kthvalue, mode, quantile, cov, bincount, histogram ...);
 * movement (views and shape), join (cat/stack/split ...), shape (atleast_nd, rot90,
   block_diag, diag_embed, repeat_interleave ...), indexing (getitem, index_put,
   masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
@@ -34,6 +35,7 @@ from .reduce import *  # noqa: F403
 from .extrema import *  # noqa: F403
 from .cumulative import *  # noqa: F403
 from .sorting import *  # noqa: F403
+from .stats import *  # noqa: F403
 from .movement import *  # noqa: F403
 from .join import *  # noqa: F403
 from .shape import *  # noqa: F403
@@ -52,7 +54,7 @@ from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or
 from . import loss, normalization, vision  # registered; exported by nn.functional
 
 FAMILIES = ("arithmetic", "unary", "math", "special", "numeric", "compare", "reduce", "extrema", "cumulative",
-            "sorting", "movement", "join", "shape", "indexing", "scatter", "inplace", "sampling", "linalg",
+            "sorting", "stats", "movement", "join", "shape", "indexing", "scatter", "inplace", "sampling", "linalg",
             "blas", "activation", "softmax", "conv", "pooling", "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
 
