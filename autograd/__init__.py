@@ -29,6 +29,7 @@ from .dtypes import (finfo, iinfo, memory_format, layout, preserve_format,  # no
 from .tensor import Tensor, Size  # noqa: F401
 from .ops import *  # noqa: F401,F403
 from . import return_types  # noqa: F401  (torch.return_types: max/sort/topk ... results)
+from . import linalg  # noqa: F401  (torch.linalg)
 from .factories import *  # noqa: F401,F403
 from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,  # noqa: F401
                      set_rng_state, default_generator)

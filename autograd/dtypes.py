@@ -255,31 +255,26 @@ class iinfo:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
 
 
-class memory_format:
+class _Named:
+    """A named constant printed as ``autograd.<name>`` (pickled as that global)."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"autograd.{self._name}"
+
+    def __reduce__(self):
+        return self._name
+
+
+class memory_format(_Named):
     """How a tensor's elements are laid out (``torch.memory_format``). Tensors here are
     always row-major contiguous; the formats are accepted where torch takes them."""
 
-    def __init__(self, name):
-        self._name = name
 
-    def __repr__(self):
-        return f"autograd.{self._name}"
-
-    def __reduce__(self):
-        return self._name
-
-
-class layout:
+class layout(_Named):
     """Dense or sparse storage (``torch.layout``); only ``strided`` (dense) exists here."""
-
-    def __init__(self, name):
-        self._name = name
-
-    def __repr__(self):
-        return f"autograd.{self._name}"
-
-    def __reduce__(self):
-        return self._name
 
 
 preserve_format = memory_format("preserve_format")

@@ -12,6 +12,7 @@ from . import devices as _devices
 from . import dtypes as _dt
 from .random import _gen
 from .ops import xp as _xp
+from .ops._util import sizes_arg
 from .tensor import Tensor, _to_array
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
@@ -78,18 +79,13 @@ def _check_device(device, pin_memory=False, fn="tensor"):
 
 
 def _shape(size):
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    out = []
-    for s in size:
-        if isinstance(s, Tensor):
-            s = s.item()
-        if not isinstance(s, (int, np.integer)):
-            raise TypeError(f"size must be a sequence of ints, got {type(s).__name__}")
+    shape = sizes_arg(size, "size must be a sequence of ints")
+    for s in shape:
         if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
-        out.append(int(s))
-    return tuple(out)
+            given = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(given)}")
+    return shape
 
 
 def _finish(arr, requires_grad):

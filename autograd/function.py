@@ -524,6 +524,42 @@ class Op:
         return grads_in
 
 
+
+class MultiOutputOp(Op):
+    """A built-in op with several differentiable outputs (eigh's eigenvalues and eigenvectors,
+    svd's U, S and Vh). ``forward`` returns a tuple of arrays; ``backward(ctx, grads, xp)``
+    gets a tuple with one gradient per output, None for an output no gradient reached, so a
+    VJP can leave out the terms of unused outputs (for eigh those terms are infinite when
+    eigenvalues repeat, while the eigenvalues alone have a finite gradient).
+    Rarely used (decompositions), so written plainly rather than for speed."""
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        record = cls.differentiable and _grad_enabled.get() and any(
+            t is not None and t._requires_grad for t in inputs)
+        ctx = Node(cls, inputs) if record else _NO_RECORD
+        token = _np_err.set(_NP_QUIET)
+        try:
+            raws = cls.forward(ctx, *[None if t is None else t._data for t in inputs], **params)
+        finally:
+            _np_err.reset(token)
+        outs = tuple(r if type(r) is _ndarray else np.asarray(r) for r in raws)
+        if not record:
+            return tuple(Tensor._make(o) for o in outs)
+        ctx._saved = tuple(next((o for r, o in zip(raws, outs) if v is r), v) for v in ctx._saved)
+        results = tuple(Tensor._from_node(o, ctx, k, None) for k, o in enumerate(outs))
+        ctx._num_outputs = len(outs)
+        ctx._resolve_saved(inputs, outs, tuple(r._version_cell for r in results))
+        ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
+        ctx._out_ref = _weakref(results[0])
+        return results
+
+    @classmethod
+    def _vjp(cls, node, grads, xp):
+        node._as_tensors = xp.graph
+        grads_in = cls.backward(node, tuple(grads), xp)
+        return grads_in if isinstance(grads_in, tuple) else (grads_in,)
+
 # --------------------------------------------------------------------------------------
 # User-defined functions (torch.autograd.Function)
 class _FunctionMeta(type):

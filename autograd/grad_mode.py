@@ -44,16 +44,19 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
-        mode = self._mode
+        return _with_mode(fn, self._mode)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            token = _grad_enabled.set(mode)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_enabled.reset(token)
-        return wrapper
+
+def _with_mode(fn, mode: bool):
+    """``fn`` run with grad mode ``mode`` (the decorator form of the contexts)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        token = _grad_enabled.set(mode)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _grad_enabled.reset(token)
+    return wrapper
 
 
 class no_grad(_GradModeContext):
@@ -88,16 +91,7 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn):
         # undo the immediate set done in __init__: as a decorator it applies per call
         _grad_enabled.set(self._prev)
-        mode = self._mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            token = _grad_enabled.set(mode)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_enabled.reset(token)
-        return wrapper
+        return _with_mode(fn, self._mode)
 
 
 class inference_mode(no_grad):

@@ -13,7 +13,9 @@ Example:
 from __future__ import annotations
 
 __all__ = ["max", "min", "sort", "topk", "median", "cummax", "cummin", "kthvalue", "mode",
-           "aminmax", "triangular_solve", "nanmedian", "frexp", "histogram", "histogramdd"]
+           "aminmax", "triangular_solve", "linalg_slogdet", "linalg_qr", "linalg_svd", "linalg_eigh",
+           "linalg_lstsq", "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "slogdet",
+           "svd", "qr", "nanmedian", "frexp", "histogram", "histogramdd"]
 
 
 class _ReturnType(tuple):
@@ -60,6 +62,18 @@ kthvalue = _make("kthvalue", _VI)
 mode = _make("mode", _VI)
 aminmax = _make("aminmax", ("min", "max"))
 triangular_solve = _make("triangular_solve", ("solution", "cloned_coefficient"))
+# linear algebra (autograd.linalg and torch's svd, qr)
+linalg_slogdet = _make("linalg_slogdet", ("sign", "logabsdet"))
+slogdet = _make("slogdet", ("sign", "logabsdet"))
+linalg_qr = _make("linalg_qr", ("Q", "R"))
+qr = _make("qr", ("Q", "R"))
+linalg_svd = _make("linalg_svd", ("U", "S", "Vh"))
+svd = _make("svd", ("U", "S", "V"))
+linalg_eigh = _make("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+linalg_inv_ex = _make("linalg_inv_ex", ("inverse", "info"))
+linalg_solve_ex = _make("linalg_solve_ex", ("result", "info"))
+linalg_cholesky_ex = _make("linalg_cholesky_ex", ("L", "info"))
 nanmedian = _make("nanmedian", _VI)
 frexp = _make("frexp", ("mantissa", "exponent"))
 histogram = _make("histogram", ("hist", "bin_edges"))

@@ -196,6 +196,11 @@ class Module:
                              "Tensor, compute the value in the forward() method.")
         self._parameters[name] = param
 
+    def _register_optional(self, name: str, present: bool, make) -> None:
+        """``self.<name> = Parameter(make())`` when ``present``, else a registered None
+        (torch's convention for an absent weight or bias: the name exists and is None)."""
+        self.register_parameter(name, Parameter(make()) if present else None)
+
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """Add a buffer: state saved in ``state_dict`` (if ``persistent``) but not trained.
 
@@ -379,18 +384,19 @@ class Module:
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
-        return mod._parameters[name]
+        return self._get_member(target, "parameter")
 
     def get_buffer(self, target: str) -> Tensor:
+        return self._get_member(target, "buffer")
+
+    def _get_member(self, target: str, kind: str):
+        """The parameter or buffer at the dotted path ``target`` (torch's errors)."""
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._buffers:
-            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
-        return mod._buffers[name]
+        members = mod._parameters if kind == "parameter" else mod._buffers
+        if name not in members:
+            raise AttributeError(f"{type(mod).__name__} has no {kind} `{name}`")
+        return members[name]
 
     # ---- modes and bulk changes ----------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":

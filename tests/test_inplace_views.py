@@ -215,6 +215,7 @@ def test_expanded_view_cannot_be_written():
 
 # ---- which ops are views -----------------------------------------------------------------
 _VIEW_OPS = {"expand", "broadcast_to", "expand_as", "reshape", "view", "flatten", "unflatten",
+             "linalg.diagonal",
              "permute", "transpose", "t", "movedim", "unsqueeze", "squeeze", "select", "narrow",
              "diagonal", "getitem", "split", "chunk", "unbind", "tensor_split", "meshgrid",
              "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_tensors", "ravel", "hsplit",

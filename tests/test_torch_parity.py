@@ -52,8 +52,8 @@ def test_matches_torch(name, k, dtype):
     ours_in = _convert(sample, dtype, "ours")
     theirs_in = _convert(sample, dtype, "torch")
     ours = info.fn(*ours_in, **sample.kwargs)
-    if info.torch_fn is None and hasattr(torch, name):
-        theirs = getattr(torch, name)(*theirs_in, **sample.kwargs)
+    if info.torch_fn is None and info.torch_function(torch) is not None:
+        theirs = info.torch_function(torch)(*theirs_in, **sample.kwargs)
     elif info.torch_fn is None:  # a Tensor method only in torch (expand, view, ...)
         theirs = getattr(theirs_in[0], name)(*theirs_in[1:], **sample.kwargs)
     else:

@@ -14,7 +14,10 @@ Families (one file each, ops of one kind together):
   block_diag, diag_embed, repeat_interleave ...), indexing (getitem, index_put,
   masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
-* linalg, blas (addmm & co.), activation, softmax, conv, pooling, rnn;
+* linalg (products, Cholesky), blas (addmm & co.), linalg_solve (inverses, solves, determinants), linalg_func
+  (matrix_power, matrix_exp), linalg_decomp (QR, SVD, eigh, pinv, lstsq), linalg_norm (norms,
+  cross, multi_dot, distances); activation, shrink (hardshrink, softshrink, rrelu), softmax,
+  conv, fold (unfold/fold, pixel shuffles), pooling, adaptive_pooling, rnn;
 * exported by ``nn.functional`` only (torch has them there): loss, normalization (batch /
   layer norm ...), vision (pad, interpolate).
 
@@ -44,18 +47,27 @@ from .scatter import *  # noqa: F403
 from .inplace import *  # noqa: F403
 from .sampling import *  # noqa: F403
 from .linalg import *  # noqa: F403
+from .linalg_solve import *  # noqa: F403
+from .linalg_func import *  # noqa: F403
+from .linalg_decomp import *  # noqa: F403
+from .linalg_norm import *  # noqa: F403
 from .blas import *  # noqa: F403
 from .activation import *  # noqa: F403
+from .shrink import *  # noqa: F403
 from .softmax import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .fold import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .adaptive_pooling import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
 from . import loss, normalization, vision  # registered; exported by nn.functional
 
-FAMILIES = ("arithmetic", "unary", "math", "special", "numeric", "compare", "reduce", "extrema", "cumulative",
-            "sorting", "stats", "movement", "join", "shape", "indexing", "scatter", "inplace", "sampling", "linalg",
-            "blas", "activation", "softmax", "conv", "pooling", "rnn")
+FAMILIES = ("arithmetic", "unary", "math", "special", "numeric", "compare", "reduce", "extrema",
+            "cumulative", "sorting", "stats", "movement", "join", "shape", "indexing", "scatter",
+            "inplace", "sampling", "linalg", "linalg_solve", "linalg_func", "linalg_decomp",
+            "linalg_norm", "blas", "activation", "shrink", "softmax", "conv", "fold", "pooling",
+            "adaptive_pooling", "rnn")
 FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
+from ..function import Op
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
 
@@ -164,8 +165,9 @@ def wrap_dims(dim, ndim: int):
     return tuple(sorted(dims))
 
 
-def sizes_arg(args) -> tuple:
-    """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` / a Size for shape arguments."""
+def sizes_arg(args, error: str = "sizes must be ints") -> tuple:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` / a Size for shape arguments (one-
+    element tensors count as ints); anything else raises ``TypeError(f"{error}, got ...")``."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
     out = []
@@ -173,7 +175,7 @@ def sizes_arg(args) -> tuple:
         if isinstance(a, Tensor):
             a = a.item()
         if not isinstance(a, (int, np.integer)):
-            raise TypeError(f"sizes must be ints, got {type(a).__name__}")
+            raise TypeError(f"{error}, got {type(a).__name__}")
         out.append(int(a))
     return tuple(out)
 
@@ -196,3 +198,27 @@ def float_input(input, opname: str) -> Tensor:
         raise DTypeError(f"{opname}(): expected a floating point input, got {input.dtype} "
                          f"(convert it first, e.g. x.float())")
     return input
+
+
+def binary_op(name: str, forward, grad_a, grad_b, doc: str) -> type:
+    """An ``Op`` of two tensors that saves both for its VJP: ``forward(a, b)`` on arrays, and
+    the gradients ``grad_a(g, a, b, xp)`` and ``grad_b(g, a, b, xp)``, each computed only when
+    that input needs one (written with operators and ``xp``, like any VJP). The class is
+    named ``name``, so its ``grad_fn`` is ``<name>Backward0``.
+
+    Example:
+        >>> Hypot2 = binary_op("Hypot2", lambda a, b: a * a + b * b,
+        ...                    lambda g, a, b, xp: 2 * g * a, lambda g, a, b, xp: 2 * g * b,
+        ...                    "a**2 + b**2")
+    """
+    def forward_(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return forward(a, b)
+
+    def backward(ctx, g, xp):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad_a(g, a, b, xp) if need_a else None), (grad_b(g, a, b, xp) if need_b else None)
+
+    return type(name, (Op,), {"__doc__": doc, "__module__": grad_a.__module__,
+                              "forward": staticmethod(forward_), "backward": staticmethod(backward)})

@@ -15,7 +15,7 @@ from ..errors import DTypeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import binary_operands, operands
+from ._util import binary_op, binary_operands, operands
 from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, random_signs, unary_samples
 from ..dtypes import FLOAT_KINDS
@@ -217,21 +217,10 @@ register(OpInfo("mul", mul, inplace=True, ref=np.multiply, samples=binary_sample
 _ERR_ALL = dict(divide="ignore", invalid="ignore", over="ignore")  # torch gives inf/nan silently
 
 
-class Div(Op):
-    """a / b: d/da = 1/b, d/db = -a/b**2."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.true_divide(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        ga = g / b if need_a else None  # b == 0 gives inf/nan gradients, like torch
-        gb = -g * a / (b * b) if need_b else None
-        return ga, gb
+Div = binary_op("Div", np.true_divide,
+                lambda g, a, b, xp: g / b,  # b == 0 gives inf/nan gradients, like torch
+                lambda g, a, b, xp: -g * a / (b * b),
+                "a / b: d/da = 1/b, d/db = -a/b**2.")
 
 
 def _torch_dtype_name(npdt) -> str:
@@ -348,21 +337,10 @@ register(OpInfo("floor_divide", floor_divide, inplace=True, ref=np.floor_divide,
 
 
 # ---- remainder / fmod -----------------------------------------------------------------------
-class Remainder(Op):
-    """a - b * floor(a / b), with the sign of the divisor (Python's ``%``).
-    d/da = 1, d/db = -floor(a / b)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.remainder(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        gb = -g * xp.floor_divide(a, b) if need_b else None
-        return (g if need_a else None), gb
+Remainder = binary_op("Remainder", np.remainder, lambda g, a, b, xp: g,
+                      lambda g, a, b, xp: -g * xp.floor_divide(a, b),
+                      """a - b * floor(a / b), with the sign of the divisor (Python's ``%``).
+    d/da = 1, d/db = -floor(a / b).""")
 
 
 def remainder(input, other) -> Tensor:
@@ -388,21 +366,10 @@ register(OpInfo("remainder", remainder, inplace=True, ref=np.remainder, samples=
                 family="arithmetic"))
 
 
-class Fmod(Op):
-    """C's fmod: a - b * trunc(a / b), with the sign of the dividend.
-    d/da = 1, d/db = -trunc(a / b)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.fmod(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        gb = -g * xp.trunc(a / b) if need_b else None
-        return (g if need_a else None), gb
+Fmod = binary_op("Fmod", np.fmod, lambda g, a, b, xp: g,
+                 lambda g, a, b, xp: -g * xp.trunc(a / b),
+                 """C's fmod: a - b * trunc(a / b), with the sign of the dividend.
+    d/da = 1, d/db = -trunc(a / b).""")
 
 
 def fmod(input, other) -> Tensor:

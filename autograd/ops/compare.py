@@ -10,7 +10,7 @@ from ..errors import DTypeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, broadcast_shapes, operands
+from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands
 from .arithmetic import _reject, _torch_dtype_name
 from .registry import OpInfo, Sample, register, torch_tensor_args
 from ..dtypes import FLOAT_KINDS
@@ -274,41 +274,20 @@ _xp.define("isfinite", numpy=np.isfinite, tensor=isfinite)
 
 
 # ---- maximum / minimum ----------------------------------------------------------------------
-class Maximum(Op):
-    """max(a, b), nan if either is nan. The gradient goes to the larger input; on a tie it is
-    split in half (torch's rule); where a nan is involved both inputs receive it."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        return _select_grads(ctx, g, xp, a, b, a < b, a > b)
+def _tie_split(g, a, b, xp, loses):
+    """The gradient of a max/min input: none where it lost, half on a tie (torch's rule)."""
+    return xp.where(loses, xp.zeros_like(g), xp.where(a == b, g * 0.5, g))
 
 
-class Minimum(Op):
-    """min(a, b); gradient as for ``maximum`` with the roles of < and > swapped."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        return _select_grads(ctx, g, xp, a, b, a > b, a < b)
-
-
-def _select_grads(ctx, g, xp, a, b, a_loses, b_loses):
-    need_a, need_b = ctx.needs_input_grad
-    zero = xp.zeros_like(g)
-    shared = xp.where(a == b, g * 0.5, g)  # ties split the gradient
-    return ((xp.where(a_loses, zero, shared) if need_a else None),
-            (xp.where(b_loses, zero, shared) if need_b else None))
+Maximum = binary_op("Maximum", np.maximum,
+                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a < b),
+                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a > b),
+                    """max(a, b), nan if either is nan. The gradient goes to the larger input; on a tie it is
+    split in half (torch's rule); where a nan is involved both inputs receive it.""")
+Minimum = binary_op("Minimum", np.minimum,
+                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a > b),
+                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a < b),
+                    "min(a, b); gradient as for ``maximum`` with the roles of < and > swapped.")
 
 
 def maximum(input, other) -> Tensor:
@@ -348,40 +327,23 @@ register(OpInfo("maximum", maximum, ref=np.maximum, samples=_pair_samples, famil
 register(OpInfo("minimum", minimum, ref=np.minimum, samples=_pair_samples, family="compare"))
 
 
-class Fmax(Op):
-    """max(a, b) ignoring nan (the other value wins). The gradient goes to ``a`` where
-    a >= b or b is nan, else to ``b`` (ties go to ``a``, like torch)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.fmax(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        return _fselect_grads(ctx, g, xp, (a >= b) | xp.isnan(b))
+def _fmax_a_wins(a, b, xp):
+    return (a >= b) | xp.isnan(b)
 
 
-class Fmin(Op):
-    """min(a, b) ignoring nan; the gradient goes to ``a`` where a <= b or b is nan."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.fmin(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        return _fselect_grads(ctx, g, xp, (a <= b) | xp.isnan(b))
+def _fmin_a_wins(a, b, xp):
+    return (a <= b) | xp.isnan(b)
 
 
-def _fselect_grads(ctx, g, xp, a_wins):
-    need_a, need_b = ctx.needs_input_grad
-    zero = xp.zeros_like(g)
-    return ((xp.where(a_wins, g, zero) if need_a else None),
-            (xp.where(a_wins, zero, g) if need_b else None))
+Fmax = binary_op("Fmax", np.fmax,
+                 lambda g, a, b, xp: xp.where(_fmax_a_wins(a, b, xp), g, xp.zeros_like(g)),
+                 lambda g, a, b, xp: xp.where(_fmax_a_wins(a, b, xp), xp.zeros_like(g), g),
+                 """max(a, b) ignoring nan (the other value wins). The gradient goes to ``a`` where
+    a >= b or b is nan, else to ``b`` (ties go to ``a``, like torch).""")
+Fmin = binary_op("Fmin", np.fmin,
+                 lambda g, a, b, xp: xp.where(_fmin_a_wins(a, b, xp), g, xp.zeros_like(g)),
+                 lambda g, a, b, xp: xp.where(_fmin_a_wins(a, b, xp), xp.zeros_like(g), g),
+                 "min(a, b) ignoring nan; the gradient goes to ``a`` where a <= b or b is nan.")
 
 
 def fmax(input, other) -> Tensor:

@@ -100,6 +100,17 @@ def _no_dim_on_empty(input, opname):
                            "argument.")
 
 
+def _extreme_dims(input, dim, opname) -> tuple:
+    """amax/amin's dims: all of them for ``()`` / ``[]`` / None (refused on an empty input),
+    else the wrapped ``dim`` (refused when one of them is empty)."""
+    if dim == () or dim == [] or dim is None:
+        _no_dim_on_empty(input, opname)
+        return tuple(range(input.ndim))
+    dims = wrap_dims(dim, input.ndim)
+    _check_nonempty_dims(input, dims, opname)
+    return dims
+
+
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Largest value over ``dim`` (int or tuple; all dims by default). Tied maxima share
     the gradient evenly.
@@ -108,12 +119,7 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
         >>> autograd.tensor([[1.0, 5.0], [7.0, 2.0]]).amax(dim=0)
         tensor([7., 5.])
     """
-    if dim == () or dim == [] or dim is None:
-        _no_dim_on_empty(input, "amax")
-        dims = tuple(range(input.ndim))
-    else:
-        dims = wrap_dims(dim, input.ndim)
-        _check_nonempty_dims(input, dims, "amax")
+    dims = _extreme_dims(input, dim, "amax")
     return Amax.apply(input, dims=dims, keepdim=keepdim, np_fn=np.max)
 
 
@@ -124,12 +130,7 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
         >>> autograd.tensor([[1.0, 5.0], [7.0, 2.0]]).amin(dim=1)
         tensor([1., 2.])
     """
-    if dim == () or dim == [] or dim is None:
-        _no_dim_on_empty(input, "amin")
-        dims = tuple(range(input.ndim))
-    else:
-        dims = wrap_dims(dim, input.ndim)
-        _check_nonempty_dims(input, dims, "amin")
+    dims = _extreme_dims(input, dim, "amin")
     return Amin.apply(input, dims=dims, keepdim=keepdim, np_fn=np.min)
 
 

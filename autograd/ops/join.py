@@ -218,18 +218,15 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
     """
     d = wrap_dim(dim, input.ndim)
     n = input.shape[d]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
-        if k <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
-        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    else:
+    if not isinstance(indices_or_sections, (int, np.integer)):  # split at these indices
         bounds = [min(max(int(i), 0), n) for i in indices_or_sections]
         edges = [0] + bounds + [n]
         sizes = [max(b - a, 0) for a, b in zip(edges[:-1], edges[1:])]
-        starts = edges[:-1]
-        return tuple(narrow(input, d, min(s, n), sz) for s, sz in zip(starts, sizes))
-    return split(input, sizes, d)
+        return tuple(narrow(input, d, min(s, n), sz) for s, sz in zip(edges[:-1], sizes))
+    k = int(indices_or_sections)  # k nearly equal sections
+    if k <= 0:
+        raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+    return split(input, [n // k + (1 if i < n % k else 0) for i in range(k)], d)
 
 
 def split_with_sizes(input: Tensor, split_sizes, dim: int = 0):

@@ -295,7 +295,7 @@ register(OpInfo("mv", mv, ref=np.matmul, family="linalg",
 register(OpInfo("dot", dot, ref=np.dot, family="linalg",
                 samples=lambda rng: [Sample(rng.normal(size=(5,)), rng.normal(size=(5,))),
                                      Sample(rng.normal(size=(0,)), rng.normal(size=(0,)))]))
-register(OpInfo("vdot", vdot, ref=np.vdot, method=False, family="linalg",
+register(OpInfo("vdot", vdot, ref=np.vdot, family="linalg",
                 samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(3,)))]))
 
 
@@ -569,7 +569,7 @@ register(OpInfo("inner", inner, ref=np.inner, family="linalg",
 register(OpInfo("outer", outer, ref=np.outer, family="linalg",
                 samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(4,))),
                                      Sample(rng.normal(size=(0,)), rng.normal(size=(2,)))]))
-register(OpInfo("ger", ger, ref=np.outer, method=False, family="linalg",
+register(OpInfo("ger", ger, ref=np.outer, family="linalg",
                 samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(2,)))]))
 
 

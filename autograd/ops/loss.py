@@ -55,6 +55,16 @@ def _pointwise_inputs(input, target, name):
     return target
 
 
+def _difference_loss(input, target, reduction, weight, opname, of_difference):
+    """``of_difference(input - target)``, times ``weight`` if given, reduced."""
+    _check_reduction(reduction)
+    target = _pointwise_inputs(input, target, opname)
+    loss = of_difference(input - target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
 @_amp.float32_precision
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight=None) -> Tensor:
@@ -64,30 +74,20 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         >>> F.mse_loss(autograd.tensor([1.0, 2.0]), autograd.tensor([1.0, 4.0]))
         tensor(2.)
     """
-    _check_reduction(reduction)
-    target = _pointwise_inputs(input, target, "mse_loss")
-    d = input - target
-    loss = d * d
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _difference_loss(input, target, reduction, weight, "mse_loss", lambda d: d * d)
 
 
 @_amp.float32_precision
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight=None) -> Tensor:
-    """Mean absolute error ``|input - target|``.
+    """Mean absolute error ``|input - target|`` (``reduction``: 'mean', 'sum' or 'none'; each
+    term times ``weight`` when given).
 
     Example:
         >>> F.l1_loss(autograd.tensor([1.0, 2.0]), autograd.tensor([1.0, 4.0]))
         tensor(1.)
     """
-    _check_reduction(reduction)
-    target = _pointwise_inputs(input, target, "l1_loss")
-    loss = (input - target).abs()
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _difference_loss(input, target, reduction, weight, "l1_loss", lambda d: d.abs())
 
 
 @_amp.float32_precision

@@ -14,7 +14,7 @@ import numpy as np
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import operands
+from ._util import binary_op, operands
 from .arithmetic import _reject
 from .registry import OpInfo, Sample, register, torch_tensor_args
 from .samples import binary_samples, unary_samples
@@ -31,22 +31,16 @@ def _special():
 
 
 # ---- atan2 --------------------------------------------------------------------------------------
-class Atan2(Op):
-    """The angle of the point (b, a): d/da = b / (a**2 + b**2), d/db = -a / (a**2 + b**2)."""
+def _atan2_scale(g, a, b, xp):
+    den = a * a + b * b
+    return xp.where(den == 0, xp.zeros_like(g), g / den)  # at (0, 0) torch's gradient is 0
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.arctan2(a, b)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        den = a * a + b * b
-        # at (0, 0) torch's gradient is 0 (not the nan of 0/0)
-        scale = xp.where(den == 0, xp.zeros_like(g), g / den)
-        return (scale * b if need_a else None), (-scale * a if need_b else None)
+Atan2 = binary_op("Atan2", np.arctan2,
+                  lambda g, a, b, xp: _atan2_scale(g, a, b, xp) * b,
+                  lambda g, a, b, xp: -_atan2_scale(g, a, b, xp) * a,
+                  "The angle of the point (b, a): d/da = b / (a**2 + b**2), d/db = -a / (a**2 + "
+                  "b**2).")
 
 
 def atan2(input, other) -> Tensor:
@@ -188,22 +182,14 @@ class _Rounding(Op):
         return xp.zeros_like(g)
 
 
-class Floor(_Rounding):
-    @staticmethod
-    def forward(ctx, x):
-        return np.floor(x)
+def _rounding_op(name, np_fn):
+    """The rounding Op ``name``: ``np_fn`` forward, _Rounding's zero VJP."""
+    return type(name, (_Rounding,), {"__module__": __name__,
+                                     "forward": staticmethod(lambda ctx, x: np_fn(x))})
 
 
-class Ceil(_Rounding):
-    @staticmethod
-    def forward(ctx, x):
-        return np.ceil(x)
-
-
-class Trunc(_Rounding):
-    @staticmethod
-    def forward(ctx, x):
-        return np.trunc(x)
+Floor, Ceil, Trunc = (_rounding_op(name, fn) for name, fn in
+                      (("Floor", np.floor), ("Ceil", np.ceil), ("Trunc", np.trunc)))
 
 
 class Round(_Rounding):

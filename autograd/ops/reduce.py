@@ -351,24 +351,20 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
         >>> v, m
         (tensor(2.), tensor(2.))
     """
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return _with_mean(var, input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
              correction=None):
-    """``(std(input, ...), mean(input, ...))`` as a tuple, like ``torch.std_mean``.
+    """``(std(input, ...), mean(input, ...))``, like ``torch.std_mean`` (see ``var_mean``):
+    ``autograd.std_mean(autograd.tensor([1.0, 3.0]))`` is ``(tensor(1.4142), tensor(2.))``."""
+    return _with_mean(std, input, dim, unbiased, keepdim, correction)
 
-    Example:
-        >>> s, m = autograd.std_mean(autograd.tensor([1.0, 3.0]))
-        >>> s, m
-        (tensor(1.4142), tensor(2.))
-    """
-    if isinstance(dim, bool):
+
+def _with_mean(stat, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # var_mean(x, True): the old unbiased argument
         dim, unbiased = None, dim
-    return (std(input, dim, unbiased, keepdim, correction=correction),
+    return (stat(input, dim, unbiased, keepdim, correction=correction),
             mean(input, dim, keepdim))
 
 
@@ -540,9 +536,12 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         raise DTypeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                          f"input. Got {input.dtype.name.capitalize()}")
     if isinstance(p, str):
+        if p == "nuc":  # the sum of singular values (a matrix norm)
+            from .linalg_norm import matrix_norm
+            return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
         if p != "fro":
-            raise NotImplementedError(f"norm: p={p!r} is not supported (only vector norms and "
-                                      "'fro'); for the nuclear norm compute singular values")
+            raise NotImplementedError(f"norm: p={p!r} is not supported (only vector norms, 'fro' "
+                                      "and 'nuc'); see autograd.linalg.matrix_norm")
         if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
             raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
                                + " ".join(str(d) for d in dim))

@@ -58,9 +58,31 @@ class OpInfo:
     # the module that exports ``name``: "autograd", or "nn.functional" for the loss / norm /
     # vision families (torch has them only in torch.nn.functional)
     namespace: str = "autograd"
-    # PyTorch parity (tests/test_torch_parity.py): by default ``torch.<name>(*args, **kwargs)``;
-    # give ``torch_fn(torch, *args, **kwargs)`` when the call differs, or torch_fn=False to skip.
+    # PyTorch parity (tests/test_torch_parity.py): by default ``torch.<name>(*args, **kwargs)``
+    # (``torch.linalg.<name>`` for namespace "autograd.linalg"); give
+    # ``torch_fn(torch, *args, **kwargs)`` when the call differs, or torch_fn=False to skip.
     torch_fn: Any = None
+    # ``wrapper(fn, *args, **kwargs)`` calls the op for the finite-difference checks when it
+    # reads only part of an input (a triangle: eigh, cholesky) or needs structured input
+    # (symmetric positive-definite): e.g. ``fn(A + A.mT)``, as torch's OpInfo
+    # ``gradcheck_wrapper``. Forward and PyTorch checks call the op as it is.
+    gradcheck_wrapper: Callable | None = None
+
+    def torch_function(self, torch):
+        """``torch.<name>`` (``torch.linalg.<name>`` ... for a sub-namespace), or None."""
+        namespace = torch
+        if self.namespace.startswith("autograd."):
+            for part in self.namespace.split(".")[1:]:
+                namespace = getattr(namespace, part)
+        return getattr(namespace, self.name, None)
+
+    @property
+    def key(self) -> str:
+        """The registry key: the name, qualified for a sub-namespace of autograd
+        (``linalg.det`` beside ``det``)."""
+        if self.namespace.startswith("autograd."):
+            return self.namespace[len("autograd."):] + "." + self.name
+        return self.name
 
 
 REGISTRY: dict[str, OpInfo] = {}
@@ -94,7 +116,7 @@ def torch_array_kwargs(name: str):
 
 
 def register(info: OpInfo) -> OpInfo:
-    if info.name in REGISTRY:
-        raise ValueError(f"op {info.name!r} registered twice")
-    REGISTRY[info.name] = info
+    if info.key in REGISTRY:
+        raise ValueError(f"op {info.key!r} registered twice")
+    REGISTRY[info.key] = info
     return info

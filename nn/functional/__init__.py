@@ -20,21 +20,24 @@ from autograd.ops.vision import *  # noqa: F401,F403
 from ._linear import *  # noqa: F401,F403
 from ._dropout import *  # noqa: F401,F403
 from ._distance import *  # noqa: F401,F403
-from . import _linear, _dropout, _distance
+from ._pooling import *  # noqa: F401,F403
+from . import _linear, _dropout, _distance, _pooling
 
 # activations, convolution and pooling live in autograd.ops (activation, conv families);
 # they are re-exported as they exist.
 _REEXPORTED = (
     "relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "silu", "elu", "selu",
     "celu", "leaky_relu", "prelu", "softplus", "mish", "hardtanh", "logsigmoid", "hardsigmoid",
-    "hardswish", "softsign", "tanhshrink",
-    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
-    "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-    "adaptive_max_pool1d", "adaptive_max_pool2d", "unfold", "fold", "pixel_shuffle",
-    "pixel_unshuffle", "scaled_dot_product_attention",
+    "hardswish", "softsign", "tanhshrink", "hardshrink", "softshrink", "rrelu",
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d",
+    "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "unfold", "fold", "pixel_shuffle",
+    "pixel_unshuffle", "channel_shuffle", "scaled_dot_product_attention",
 )
 __all__ = (list(_linear.__all__) + list(_loss.__all__) + list(_norm.__all__) + list(_dropout.__all__)
-           + list(_vision.__all__) + list(_distance.__all__))
+           + list(_vision.__all__) + list(_distance.__all__) + list(_pooling.__all__))
 for _name in _REEXPORTED:
     if hasattr(_ag, _name) and _name not in globals():
         globals()[_name] = getattr(_ag, _name)

@@ -1,6 +1,8 @@
 """cosine_similarity and pairwise_distance (functional forms)."""
 from __future__ import annotations
 
+import numpy as np
+
 import autograd
 from autograd import Tensor
 
@@ -14,9 +16,17 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         >>> F.cosine_similarity(autograd.tensor([[1.0, 0.0]]), autograd.tensor([[1.0, 1.0]]))
         tensor([0.7071])
     """
-    n1 = autograd.clamp_min((x1 * x1).sum(dim, keepdim=True).sqrt(), eps)
-    n2 = autograd.clamp_min((x2 * x2).sum(dim, keepdim=True).sqrt(), eps)
+    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))  # torch broadcasts first
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    n1, n2 = (_clamped_norm(x, dim, eps) for x in (x1, x2))
     return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
+    """||x|| along ``dim`` with its value clamped at ``eps`` but its gradient that of the norm
+    itself (torch clamps in place without recording it), 0 at a zero vector."""
+    norm = autograd.norm(x, 2, dim, keepdim=True)
+    return norm + (autograd.clamp_min(norm, eps) - norm).detach()
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,

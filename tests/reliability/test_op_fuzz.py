@@ -62,7 +62,12 @@ TORCH_QUIRKS = {
     **dict.fromkeys(["igamma", "igammac"],
                     "torch's float32 kernel takes a subnormal a as 0 (igamma(1e-45, 0.3) = 0; its "
                     "float64 and SciPy give 1, the limit as a -> 0)"),
-    **dict.fromkeys(["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"],
+    **dict.fromkeys(["batch_norm", "instance_norm"],
+                    "torch folds the statistics into x * (w * invstd) + (b - mean * w * invstd), "
+                    "so an infinite weight or bias gives nan where (x - mean) * invstd * w + b is "
+                    "+-inf (instance_norm is batch_norm over N * C channels)"),
+    **dict.fromkeys(["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                     "conv_transpose3d"],
                     "torch's convolution algorithms (oneDNN, Winograd) combine inputs before "
                     "multiplying, so which outputs of inf/1e30 inputs become nan or inf depends "
                     "on the algorithm chosen"),
@@ -182,8 +187,8 @@ def _call_torch(info, values, kwargs):
             warnings.simplefilter("ignore")
             if info.torch_fn is not None:
                 out = info.torch_fn(torch, *args, **kwargs)
-            elif hasattr(torch, info.name):
-                out = getattr(torch, info.name)(*args, **kwargs)
+            elif info.torch_function(torch) is not None:
+                out = info.torch_function(torch)(*args, **kwargs)
             else:
                 out = getattr(args[0], info.name)(*args[1:], **kwargs)
     except Exception:
