@@ -286,3 +286,73 @@ def test_instance_norm_channel_mismatch_warns_without_affine():
         nn.InstanceNorm2d(4)(autograd.zeros(2, 4, 5))
     with pytest.raises(ValueError, match="Expected 3D or higher dimensionality input"):
         nn.LocalResponseNorm(2)(autograd.zeros(2, 3))
+
+
+BAGS = [
+    (dict(mode="sum"), (np.array([[1, 2, 3], [4, 4, 9]]),), {}),
+    (dict(mode="mean", padding_idx=2), (np.array([1, 2, 3, 4, 2, 9, 0]), np.array([0, 3, 3])),
+     {}),
+    (dict(mode="max"), (np.array([1, 2, 3, 4, 4, 9, 0]), np.array([0, 2, 2, 5])), {}),
+    (dict(mode="max", include_last_offset=True),
+     (np.array([1, 2, 3, 4, 4, 9, 0]), np.array([0, 2, 2, 7])), {}),
+    (dict(mode="sum", max_norm=1.0, norm_type=1.5),
+     (np.array([1, 2, 3, 4, 4, 9]), np.array([0, 4])), {}),
+    (dict(mode="sum"), (np.array([1, 2, 3, 4, 4, 9]), np.array([0, 1])),
+     {"per_sample_weights": np.linspace(-1, 2, 6)}),
+    (dict(mode="mean"), (np.zeros(0, np.int64), np.array([0, 0])), {}),   # empty bags: zeros
+]
+
+
+@pytest.mark.parametrize("case", BAGS, ids=[str(c[0]) for c in BAGS])
+def test_embedding_bag_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    kw, inputs, fwd = case
+    ours, theirs = nn.EmbeddingBag(10, 3, **kw), torch.nn.EmbeddingBag(10, 3, **kw)
+    assert repr(ours) == repr(theirs)
+    compare_with_torch(ours, theirs, inputs, fwd)
+    if "max_norm" in kw:   # the rows used were renormalised in place, as torch does
+        np.testing.assert_allclose(ours.weight.detach().numpy(),
+                                   theirs.weight.detach().numpy(), rtol=1e-12)
+
+
+def test_embedding_max_norm_renormalises_like_torch(rng):
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+    w = rng.normal(size=(6, 4)) * 2
+    w[2] *= 0.1                                   # one row already within max_norm
+    ours, theirs = autograd.tensor(w, requires_grad=True), torch.tensor(w)
+    idx = np.array([[0, 2], [2, 5]])
+    o = F.embedding(autograd.tensor(idx), ours, max_norm=1.5)
+    t = torch.nn.functional.embedding(torch.tensor(idx), theirs, max_norm=1.5)
+    np.testing.assert_allclose(o.detach().numpy(), t.numpy(), rtol=1e-12)
+    # the rows used were renormalised in place (the others untouched), as torch's
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(ours.detach().numpy()[[1, 2, 3, 4]], w[[1, 2, 3, 4]])
+
+
+BAG_ERRORS = [
+    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3), L.tensor([0])),
+    lambda L, F: F.embedding_bag(L.tensor([1, 2]), L.ones(10, 3)),
+    lambda L, F: F.embedding_bag(L.tensor([1, 2]), L.ones(10, 3), L.tensor([[0]])),
+    lambda L, F: F.embedding_bag(L.tensor([[[1, 2]]]), L.ones(10, 3)),
+    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3), mode="x"),
+    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3),
+                                 per_sample_weights=L.ones(1, 2)),
+    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3), mode="sum",
+                                 per_sample_weights=L.ones(2)),
+    lambda L, F: F.embedding_bag(L.tensor([1, 20]), L.ones(10, 3), L.tensor([0])),
+    lambda L, F: F.embedding_bag(L.tensor([1, 2]), L.ones(10), L.tensor([0])),
+    lambda L, F: F.embedding_bag(L.tensor([1, 2, 3]), L.ones(10, 3), L.tensor([0, 5])),
+]
+
+
+@pytest.mark.parametrize("k", range(len(BAG_ERRORS)))
+def test_embedding_bag_errors_match_torch(k):
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+    with pytest.raises(Exception) as expected:
+        BAG_ERRORS[k](torch, torch.nn.functional)
+    with pytest.raises(Exception) as ours:
+        BAG_ERRORS[k](autograd, F)
+    assert str(ours.value) == str(expected.value).replace("torch.Size", "autograd.Size").replace(
+        "<class 'torch.Tensor'>", "<class 'autograd.tensor.Tensor'>")
