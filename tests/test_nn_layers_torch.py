@@ -266,6 +266,21 @@ ERRORS = [
     lambda L, F, nn: F.interpolate(L.zeros(1, 1, 4), size=3, mode="bicubic"),
     lambda L, F, nn: F.interpolate(L.zeros(1, 1, 4), size=3, mode="nearest-exact",
                                    align_corners=True),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 2), mode="x",
+                                   align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 2), padding_mode="x",
+                                   align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4, 5), L.zeros(1, 2, 2, 2, 3),
+                                   mode="bicubic", align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 3), align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(2, 5, 6, 2), align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 2), align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 0, 4), L.zeros(1, 5, 6, 2), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(1, 3, 3), (1, 1, 3, 4), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(1, 2, 3), (1, 1, 3), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(1, 2, 3), (1, 1, 0, 4), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(1, 2, 3), (1, 1, 2, 3, 4), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(2, 2, 3), (1, 1, 3, 4), align_corners=False),
 ]
 
 
@@ -356,3 +371,25 @@ def test_embedding_bag_errors_match_torch(k):
         BAG_ERRORS[k](autograd, F)
     assert str(ours.value) == str(expected.value).replace("torch.Size", "autograd.Size").replace(
         "<class 'torch.Tensor'>", "<class 'autograd.tensor.Tensor'>")
+
+
+def test_spatial_transformer_warns_and_learns_like_torch(rng):
+    """affine_grid + grid_sample as in a spatial transformer network: the default
+    align_corners warns as torch does, and theta gets torch's gradient through both."""
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+    theta = np.array([[[0.9, 0.2, 0.1], [-0.1, 1.1, -0.2]]]) + rng.normal(size=(2, 2, 3)) * 0.05
+    x = rng.normal(size=(2, 3, 5, 6))
+    with pytest.warns(UserWarning, match="Default grid_sample and affine_grid behavior"):
+        F.grid_sample(autograd.tensor(x), F.affine_grid(autograd.tensor(theta), (2, 3, 4, 4)))
+    ours = autograd.tensor(theta, requires_grad=True)
+    theirs = torch.tensor(theta, requires_grad=True)
+    out_o = F.grid_sample(autograd.tensor(x), F.affine_grid(ours, (2, 3, 4, 4), False),
+                          padding_mode="border", align_corners=False)
+    out_t = torch.nn.functional.grid_sample(
+        torch.tensor(x), torch.nn.functional.affine_grid(theirs, (2, 3, 4, 4), False),
+        padding_mode="border", align_corners=False)
+    np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), rtol=1e-10)
+    (out_o ** 2).sum().backward()
+    (out_t ** 2).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9)

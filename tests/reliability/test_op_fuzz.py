@@ -56,6 +56,9 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
+    "grid_sample": "torch's kernels cast non-finite or huge sampling positions to integers (undefined "
+                   "behaviour in C++), so which pixel such a position reads is an accident of the "
+                   "kernel (its 2-D and 3-D kernels differ); finite positions are compared",
     **dict.fromkeys(["batch_norm", "instance_norm"],
                     "torch folds the statistics into x * (w * invstd) + (b - mean * w * invstd), "
                     "so an infinite weight or bias gives nan where (x - mean) * invstd * w + b is "
