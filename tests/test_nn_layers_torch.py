@@ -393,3 +393,29 @@ def test_spatial_transformer_warns_and_learns_like_torch(rng):
     (out_o ** 2).sum().backward()
     (out_t ** 2).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9)
+
+
+def test_gumbel_softmax_samples_the_softmax_distribution():
+    """Gumbel-max: the argmax of a hard sample is distributed as softmax(logits) (chi-square
+    at a fixed seed); the hard sample is one-hot and its gradient is the soft sample's."""
+    stats = pytest.importorskip("scipy.stats")
+    import nn.functional as F
+    logits = np.log(np.array([0.1, 0.2, 0.3, 0.4]))
+    autograd.manual_seed(0)
+    y = F.gumbel_softmax(autograd.tensor(np.tile(logits, (20000, 1))), tau=0.7, hard=True)
+    counts = y.numpy().sum(0)
+    np.testing.assert_array_equal(y.numpy().sum(1), 1.0)
+    assert stats.chisquare(counts, 20000 * np.exp(logits)).pvalue > 1e-3
+    grads = []
+    for hard in (True, False):
+        x = autograd.tensor(np.tile(logits, (5, 1)), requires_grad=True)
+        autograd.manual_seed(3)
+        out = F.gumbel_softmax(x, tau=0.5, hard=hard, dim=1)
+        (out * autograd.arange(4.0)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)   # straight through
+    soft = F.gumbel_softmax(autograd.zeros(3, 5), tau=2.0)
+    np.testing.assert_allclose(soft.numpy().sum(-1), 1.0, rtol=1e-6)
+    assert (soft.numpy() > 0).all() and (soft.numpy() < 1).all()
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
+        F.gumbel_softmax(autograd.zeros(2, 2), eps=1e-5)
