@@ -419,3 +419,20 @@ def test_gumbel_softmax_samples_the_softmax_distribution():
     assert (soft.numpy() > 0).all() and (soft.numpy() < 1).all()
     with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
         F.gumbel_softmax(autograd.zeros(2, 2), eps=1e-5)
+
+
+@pytest.mark.parametrize("module", [
+    "autograd.ops.conv", "autograd.ops.fold", "autograd.ops.pooling",
+    "autograd.ops.adaptive_pooling", "autograd.ops.shrink", "autograd.ops.distance",
+    "autograd.ops.margin_loss", "autograd.ops.ctc", "autograd.ops.vision", "nn.modules.padding",
+    "nn.modules.upsampling", "nn.modules.pixelshuffle", "nn.modules.fold", "nn.modules.distance",
+    "nn.modules.instancenorm", "nn.modules.transformer", "nn.modules.pooling", "nn.modules.loss",
+    "nn.modules.sparse", "nn.functional._gumbel", "nn.functional._linear"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    import nn.functional as F
+    autograd.manual_seed(0)
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE,
+                             extraglobs={"autograd": autograd, "nn": nn, "F": F, "np": np})
+    assert result.attempted > 0 and result.failed == 0

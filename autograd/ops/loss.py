@@ -171,61 +171,89 @@ def _check_class_target(input: Tensor, target: Tensor, opname: str):
                          f"{list(input.shape)}, got {list(target.shape)}")
 
 
-def _class_targets(target: Tensor, C: int, weight, ignore_index: int, dtype, opname: str):
-    """Checked class indices: (int64 targets, ignored mask, targets with ignored set to 0,
-    class weights as a ``dtype`` array, each sample's weight (0 where ignored))."""
+def _check_target_dtype(target: Tensor):
     if target.dtype.is_floating_point or target.dtype == _dt.bool_:
         name = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}.get(
             target.dtype.name if hasattr(target.dtype, "name") else str(target.dtype), str(target.dtype))
         raise DTypeError(f"expected target dtype to be Long or Byte, but got {name}")
-    t = target._data.astype(np.int64)
+
+
+def _check_class_weight(weight, C: int, opname: str):
+    if weight is not None and weight.shape != (C,):
+        raise ShapeError(f"{opname}: weight tensor should be defined either for all {C} classes "
+                         f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+
+
+def _class_target_arrays(target, C: int, weight, ignore_index: int, dtype):
+    """Checked class indices from arrays (targets, class weights or None): (int64 targets,
+    ignored mask, targets with ignored set to 0, class weights as a ``dtype`` array, each
+    sample's weight (0 where ignored)); raises torch's IndexError for a target out of range."""
+    t = target.astype(np.int64)
     ignored = t == ignore_index
     bad = (~ignored) & ((t < 0) | (t >= C))
     if bad.any():
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     safe = np.where(ignored, 0, t)
-    if weight is not None:
-        if weight.shape != (C,):
-            raise ShapeError(f"{opname}: weight tensor should be defined either for all {C} classes "
-                             f"or no classes but got weight tensor of shape: {list(weight.shape)}")
-        w_np = weight._data.astype(dtype)
-    else:
-        w_np = np.ones(C, dtype=dtype)
+    w_np = weight.astype(dtype) if weight is not None else np.ones(C, dtype=dtype)
     # weight of each sample's true class (0 where ignored): a constant
     sample_w = np.where(ignored, 0.0, w_np[safe]).astype(dtype)
     return t, ignored, safe, w_np, sample_w
+
+
+class _TargetArray(Op):
+    """An array derived from class targets: ``which`` is "index" (the class to gather, 0
+    where ignored), "keep" (not ignored), "weight" (each sample's weight, 0 where ignored) or
+    "total" (the sum of those weights). Computed in a forward, from the target tensor, so
+    that a compiled replay derives it from each call's own targets (docs/compile.md)."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, target, weight, C, ignore_index, dtype, which):
+        _, ignored, safe, _, sample_w = _class_target_arrays(target, C, weight, ignore_index,
+                                                             dtype)
+        if which == "index":
+            return safe
+        if which == "keep":
+            return ~ignored
+        if which == "weight":
+            return sample_w
+        return np.asarray(float(sample_w.sum()), dtype=dtype)
 
 
 def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str,
                    label_smoothing: float = 0.0, opname: str = "nll_loss") -> Tensor:
     """Shared by nll_loss and cross_entropy with class-index targets (logp has classes at dim 1)."""
     C = logp.shape[1] if logp.dim() >= 2 else logp.shape[0]
-    t, ignored, safe, w_np, sample_w = _class_targets(target, C, weight, ignore_index,
-                                                      logp._data.dtype, opname)
+    _check_target_dtype(target)
+    _check_class_weight(weight, C, opname)
+    dtype = logp._data.dtype
+
+    def targets(which):
+        return _TargetArray.apply(target, weight, C=C, ignore_index=ignore_index, dtype=dtype,
+                                  which=which)
+    safe, keep, sample_w = targets("index"), targets("keep"), targets("weight")
     if logp.dim() == 1:
         lp = logp.unsqueeze(0)
-        safe, sample_w = safe.reshape(1), sample_w.reshape(1)
+        safe, keep, sample_w = safe.reshape(1), keep.reshape(1), sample_w.reshape(1)
     else:
         lp = _class_dim_last(logp)
     # logp of the true class by a gather (not a one-hot product: -inf log-probabilities of
     # other classes would give -inf * 0 = nan, and the one-hot costs a pass over (R, C));
     # ignored rows are set to 0 so that their -inf cannot make nan either (torch gives 0)
-    picked = lp.gather(-1, Tensor._make(safe[..., None])).squeeze(-1)
-    picked = where(Tensor._make(~ignored.reshape(safe.shape)), picked, 0.0)
-    nll = -picked * Tensor._make(sample_w)
+    picked = lp.gather(-1, safe.unsqueeze(-1)).squeeze(-1)
+    picked = where(keep, picked, 0.0)
+    nll = -picked * sample_w
     if logp.dim() == 1:
-        nll = nll.reshape(())
-        sample_w = sample_w.reshape(())
+        nll, keep = nll.reshape(()), keep.reshape(())
     if label_smoothing > 0:
-        w_row = Tensor._make(w_np) if weight is None else weight.to(lp.dtype)
-        smooth = where(Tensor._make(~ignored.reshape(nll.shape)),  # (unbatched: ())
-                                -(lp * w_row).sum(-1).reshape(nll.shape), 0.0)
+        w_row = Tensor._make(np.ones(C, dtype)) if weight is None else weight.to(lp.dtype)
+        smooth = where(keep, -(lp * w_row).sum(-1).reshape(nll.shape), 0.0)  # (unbatched: ())
     if reduction == "none":
         out = nll
         if label_smoothing > 0:
             out = (1 - label_smoothing) * nll + (label_smoothing / C) * smooth
         return out
-    total_w = float(sample_w.sum())
     if reduction == "sum":
         out = nll.sum()
         if label_smoothing > 0:
@@ -234,7 +262,7 @@ def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, redu
     if reduction != "mean":
         raise ValueError(f"{reduction} is not a valid value for reduction")
     # torch: weighted mean = sum / sum of the true classes' weights (nan if all ignored)
-    denom = Tensor._make(np.asarray(total_w, dtype=lp._data.dtype))
+    denom = targets("total")
     out = nll.sum() / denom
     if label_smoothing > 0:
         out = (1 - label_smoothing) * out + (label_smoothing / C) * (smooth.sum() / denom)
@@ -259,13 +287,23 @@ class CrossEntropyFused(Op):
     grad_fn_name = "NllLossBackward0"  # torch's name for the last node of cross_entropy
 
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, total_w, kernels):
+    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, kernels):
+        # x: logits; target: class indices; weight: class weights (no gradient) or None. The
+        # targets are read here, in the forward, so a compiled replay reads each call's own.
         C = x.shape[1] if x.ndim >= 2 else x.shape[0]
+        fast = _unweighted_targets(target, C, ignore_index) if weight is None else None
+        if fast is not None:
+            t, total_w = fast
+            weight = np.ones(C)
+        else:
+            t, _, _, w_np, sample_w = _class_target_arrays(target, C, weight, ignore_index,
+                                                           x.dtype)
+            weight, total_w = w_np.astype(np.float64), float(sample_w.sum())
         rows = np.moveaxis(x, 1, -1) if x.ndim >= 3 else x  # classes last (a view)
-        loss, prob = kernels.cross_entropy(rows.reshape(-1, C), target.reshape(-1), weight,
+        loss, prob = kernels.cross_entropy(rows.reshape(-1, C), t.reshape(-1), weight,
                                            ignore_index, smoothing)
         ctx.save_for_backward(x)
-        ctx.prob, ctx.target, ctx.weight = prob, target, weight
+        ctx.prob, ctx.target, ctx.weight = prob, t, weight
         ctx.ignore_index, ctx.reduction, ctx.smoothing, ctx.total_w = \
             ignore_index, reduction, smoothing, total_w
         if reduction == "none":
@@ -332,25 +370,18 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
         return None
     _check_class_target(input, target, "cross_entropy")
     C = input.shape[1] if input.dim() >= 2 else input.shape[0]
-    fast = _unweighted_targets(target._data, C, ignore_index) if weight is None else None
-    if fast is not None:
-        t, total_w = fast
-        w64 = np.ones(C)
-    else:
-        t, _, _, w_np, sample_w = _class_targets(target, C, weight, ignore_index, dtype,
-                                                 "cross_entropy")
-        w64, total_w = w_np.astype(np.float64), float(sample_w.sum())
-    return CrossEntropyFused.apply(input, target=t, weight=w64, ignore_index=int(ignore_index),
+    _check_class_weight(weight, C, "cross_entropy")
+    return CrossEntropyFused.apply(input, target, weight, ignore_index=int(ignore_index),
                                    reduction=reduction, smoothing=float(label_smoothing),
-                                   total_w=total_w, kernels=kernels)
+                                   kernels=kernels)
 
 
 def _unweighted_targets(t, C, ignore_index):
     """(int64 targets, total weight) without class weights, when every target is a valid
-    class index: a few cheap whole-array calls instead of ``_class_targets``' masks, which
+    class index: a few cheap whole-array calls instead of ``_class_target_arrays``' masks, which
     cost more than the kernels on small batches (bench/README.md, "Figures behind the code").
     None otherwise (ignored
-    or out-of-range targets), and ``_class_targets`` then checks and raises as usual."""
+    or out-of-range targets), and ``_class_target_arrays`` then checks and raises as usual."""
     if t.size == 0 or t.dtype.kind not in "iu":
         return None
     if t.min() < 0 or t.max() >= C:

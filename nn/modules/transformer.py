@@ -149,10 +149,10 @@ class TransformerEncoder(Module):
     ``forward(src, mask=None, src_key_padding_mask=None, is_causal=None)``.
 
     Example:
-        >>> layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16)
+        >>> layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)
         >>> enc = nn.TransformerEncoder(layer, 3, norm=nn.LayerNorm(8))
-        >>> enc(autograd.randn(5, 2, 8)).shape
-        autograd.Size([5, 2, 8])
+        >>> enc(autograd.randn(2, 5, 8)).shape
+        autograd.Size([2, 5, 8])
     """
 
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True,
