@@ -156,8 +156,9 @@ def test_conv_layers_float32_and_init_match_torch(name, rng):
     torch = pytest.importorskip("torch")
     shape = {"Conv3d": (2, 2, 4, 4, 4), "ConvTranspose1d": (2, 2, 5),
              "ConvTranspose3d": (1, 2, 2, 3, 3)}[name]
-    compare_with_torch(getattr(nn, name)(2, 3, 2, stride=2), getattr(torch.nn, name)(2, 3, 2, stride=2),
-                       (_normal(rng, *shape),), dtype=np.float32)
+    compare_with_torch(getattr(nn, name)(2, 3, 2, stride=2),
+                       getattr(torch.nn, name)(2, 3, 2, stride=2), (_normal(rng, *shape),),
+                       dtype=np.float32)
     # default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias
     layer = getattr(nn, name)(4, 8, 3)
     fan_in = layer.weight.shape[1] * 27 if name.endswith("3d") else layer.weight.shape[1] * 3
@@ -433,6 +434,7 @@ def test_docstring_examples(module):
     import importlib
     import nn.functional as F
     autograd.manual_seed(0)
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE,
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE,
                              extraglobs={"autograd": autograd, "nn": nn, "F": F, "np": np})
     assert result.attempted > 0 and result.failed == 0
