@@ -183,7 +183,8 @@ register(OpInfo("unfold", unfold, ref=_ref_unfold, method=False, family="fold",
                     Sample(rng.normal(size=(1, 2, 5, 4)), (2, 3), dilation=(2, 1), padding=1,
                            stride=(2, 1)),
                     Sample(rng.normal(size=(3, 3, 3)), 2, stride=2, padding=1)]))
-register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold", torch_fn=torch_functional("fold"),
+register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold",
+                torch_fn=torch_functional("fold"),
                 samples=lambda rng: [
                     Sample(rng.normal(size=(2, 8, 4)), (3, 3), 2),
                     Sample(rng.normal(size=(1, 12, 6)), (4, 3), (2, 3), dilation=(2, 1),

@@ -59,6 +59,9 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
+    "grid_sample": "torch's kernels cast non-finite or huge sampling positions to integers (undefined "
+                   "behaviour in C++), so which pixel such a position reads is an accident of the "
+                   "kernel (its 2-D and 3-D kernels differ); finite positions are compared",
     **dict.fromkeys(["searchsorted", "bucketize"],
                     "the fuzzed sequences are not sorted, where the answer is unspecified (each "
                     "library's binary search finds its own)"),
