@@ -6,6 +6,8 @@ gradient back to the operand's shape. Ops themselves therefore never un-broadcas
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -198,6 +200,38 @@ def float_input(input, opname: str) -> Tensor:
         raise DTypeError(f"{opname}(): expected a floating point input, got {input.dtype} "
                          f"(convert it first, e.g. x.float())")
     return input
+
+
+def unary_op(name: str, forward, grad, doc: str, module: str | None = None) -> type:
+    """An ``Op`` of one tensor: ``forward(x)`` on arrays, and its VJP ``grad(g, x, xp)`` from
+    the saved input -- or ``grad(g, y, xp)`` from the saved output, when the derivative's
+    second parameter is named ``y`` (e.g. exp, sigmoid). The class is named ``name``, so its
+    ``grad_fn`` is ``<name>Backward0``.
+
+    Example:
+        >>> Cube = unary_op("Cube", lambda x: x ** 3, lambda g, x, xp: 3 * g * x * x, "x**3")
+    """
+    uses = list(inspect.signature(grad).parameters)[1]
+    if uses not in ("x", "y"):
+        raise ValueError(f"{name}: the derivative's 2nd parameter must be x (input) or y (output)")
+
+    if uses == "y":
+        def forward_(ctx, x):
+            y = forward(x)
+            ctx.save_for_backward(y)
+            return y
+    else:
+        def forward_(ctx, x):
+            ctx.save_for_backward(x)
+            return forward(x)
+
+    def backward(ctx, g, xp):
+        (v,) = ctx.saved_tensors
+        return grad(g, v, xp)
+
+    return type(name, (Op,), {"__doc__": doc, "__module__": module or grad.__module__,
+                              "forward": staticmethod(forward_),
+                              "backward": staticmethod(backward)})
 
 
 def binary_op(name: str, forward, grad_a, grad_b, doc: str) -> type:

@@ -14,25 +14,24 @@ Every op here is the same block with different maths, so the block is written on
   function and its derivative are finite), and the NumPy reference when it is not the
   forward itself.
 
-``unary`` builds what a hand-written block has: an ``Op`` subclass named after the op (so
-``grad_fn`` is ``ExpBackward0``), the public function ``exp(input)`` (integers promote to the
-default float, like torch), ``xp.exp`` for other VJPs, and the ``OpInfo`` with its samples.
+``unary`` builds what a hand-written block has: an ``Op`` subclass named after the op
+(``_util.unary_op``, so ``grad_fn`` is ``ExpBackward0``), the public function ``exp(input)``
+(integers promote to the default float, like torch), ``xp.exp`` for other VJPs, and the
+``OpInfo`` with its samples.
 Ops with rules of their own are written out in their families: ``abs``, ``sign``,
 ``square`` and ``neg`` (dtype rules) in arithmetic.py, ``relu`` (a kernel) in activation.py,
 rounding, ``logit`` and ``polygamma`` in math.py.
 """
 from __future__ import annotations
 
-import inspect
 import math as _math
 from typing import Callable
 
 import numpy as np
 
-from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import operands
+from ._util import operands, unary_op
 from .registry import OpInfo, register
 from .samples import away_from_zero_samples, unary_samples
 
@@ -49,28 +48,8 @@ def unary(name: str, forward: Callable, grad: Callable, doc: str, example: tuple
     function. ``example`` is ``(input values, printed result)`` for the docstring; samples
     are uniform in ``[low, high]`` unless ``samples`` is given; ``inplace`` also makes
     ``Tensor.<name>_``."""
-    uses = list(inspect.signature(grad).parameters)[1]
-    if uses not in ("x", "y"):
-        raise ValueError(f"{name}: the derivative's 2nd parameter must be x (input) or y (output)")
-
-    if uses == "y":
-        def forward_(ctx, x):
-            y = forward(x)
-            ctx.save_for_backward(y)
-            return y
-    else:
-        def forward_(ctx, x):
-            ctx.save_for_backward(x)
-            return forward(x)
-
-    def backward(ctx, g, xp):
-        (v,) = ctx.saved_tensors
-        return grad(g, v, xp)
-
-    op = type(name.capitalize(), (Op,), {
-        "__doc__": f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.",
-        "__module__": __name__, "forward": staticmethod(forward_),
-        "backward": staticmethod(backward)})
+    op = unary_op(name.capitalize(), forward, grad,
+                  f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.", __name__)
 
     def fn(input) -> Tensor:
         (x,), _, _ = operands(input, floating=True)
