@@ -113,6 +113,14 @@ class Optimizer:
         defaults: default hyper-parameters, used by groups that do not set them.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # In a function compiled by autograd.compile the step and zero_grad are not traced:
+        # they run on every call (hyper-parameters and state are read each time).
+        for name in ("step", "zero_grad"):
+            if name in cls.__dict__:
+                setattr(cls, name, autograd.compiler.disable(cls.__dict__[name]))
+
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
@@ -179,6 +187,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     # ---- gradients -------------------------------------------------------------------
+    @autograd.compiler.disable
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized parameters.
 
@@ -210,6 +219,7 @@ class Optimizer:
             return closure()
 
     # ---- the step: state set-up here, the update in each optimizer ------------------
+    @autograd.compiler.disable   # (a compiled training step runs it on every call)
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns
         the loss (which ``step`` returns).

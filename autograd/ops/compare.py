@@ -158,9 +158,9 @@ def _logical_samples(rng):
 for _name, _fn, _ref in [("logical_and", logical_and, np.logical_and),
                          ("logical_or", logical_or, np.logical_or),
                          ("logical_xor", logical_xor, np.logical_xor)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False,
+    register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False, inplace=True,
                     torch_fn=torch_tensor_args(_name), family="compare"))
-register(OpInfo("logical_not", logical_not, ref=np.logical_not,
+register(OpInfo("logical_not", logical_not, inplace=True, ref=np.logical_not,
                 samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
                 differentiable=False, family="compare"))
 
@@ -203,9 +203,9 @@ def bitwise_not(input) -> Tensor:
 for _name, _fn, _ref in [("bitwise_and", bitwise_and, np.bitwise_and),
                          ("bitwise_or", bitwise_or, np.bitwise_or),
                          ("bitwise_xor", bitwise_xor, np.bitwise_xor)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_bool_int_samples, differentiable=False,
+    register(OpInfo(_name, _fn, ref=_ref, samples=_bool_int_samples, differentiable=False, inplace=True,
                     family="compare"))
-register(OpInfo("bitwise_not", bitwise_not, ref=np.invert,
+register(OpInfo("bitwise_not", bitwise_not, inplace=True, ref=np.invert,
                 samples=lambda rng: [Sample(s.args[0]) for s in _bool_int_samples(rng)],
                 differentiable=False, family="compare"))
 

@@ -627,7 +627,7 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
 _xp.define("tril", numpy=np.tril, tensor=tril)
 _xp.define("triu", numpy=np.triu, tensor=triu)
 for _name, _fn, _ref in (("tril", tril, np.tril), ("triu", triu, np.triu)):
-    register(OpInfo(_name, _fn, ref=_ref,
+    register(OpInfo(_name, _fn, ref=_ref, inplace=True,
                     samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
                                          Sample(rng.normal(size=(2, 3, 3)), 1),
                                          Sample(rng.normal(size=(4, 3)), -1)], family="movement"))

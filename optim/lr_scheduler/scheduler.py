@@ -4,6 +4,8 @@ import warnings
 import weakref
 from functools import wraps
 
+import autograd
+
 from ..optimizer import Optimizer
 
 
@@ -50,6 +52,11 @@ class LRScheduler:
 
     _is_initial = False   # True during the construction step (some get_lr() differ there)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:   # (not traced by autograd.compile: runs on every call)
+            cls.step = autograd.compiler.disable(cls.__dict__["step"])
+
     def __init__(self, optimizer, last_epoch=-1):
         _check_optimizer(optimizer)
         self.optimizer = optimizer
@@ -83,6 +90,7 @@ class LRScheduler:
         """The learning rates set by the last ``step()``, one per parameter group."""
         return self._last_lr
 
+    @autograd.compiler.disable   # (a compiled training step runs it on every call)
     def step(self, epoch=None):
         """Advance one epoch and write the new learning rates into the optimizer."""
         if self._step_count == 1 and not self._is_initial:
