@@ -79,13 +79,17 @@ def contenders(case, x, g, C, base=None):
     b = rng.normal(size=C).astype(np.float32)
     leaves = [autograd.tensor(a, requires_grad=True) for a in (x, w, b)]
     ag = autograd.tensor(g)
-    if case == "layer_norm":
-        ours = lambda: F.layer_norm(leaves[0], (C,), leaves[1], leaves[2])
-        old = lambda: composed_layer_norm(*leaves)
-    else:
-        rm, rv = autograd.zeros(C), autograd.ones(C)
-        ours = lambda: F.batch_norm(leaves[0], rm, rv, leaves[1], leaves[2], True)
-        old = lambda: composed_batch_norm(*leaves)
+    rm, rv = autograd.zeros(C), autograd.ones(C)  # (batch_norm's running statistics)
+
+    def ours():
+        if case == "layer_norm":
+            return F.layer_norm(leaves[0], (C,), leaves[1], leaves[2])
+        return F.batch_norm(leaves[0], rm, rv, leaves[1], leaves[2], True)
+
+    def old():
+        if case == "layer_norm":
+            return composed_layer_norm(*leaves)
+        return composed_batch_norm(*leaves)
 
     def step(fn, backend, threads=1, kernels=None):
         def run():

@@ -414,8 +414,8 @@ def xlogy(input, other) -> Tensor:
     return Xlogy.apply(x, y)
 
 
-register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y), samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
-                family="math"))
+register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y),
+                samples=binary_samples(-2.0, 2.0, 0.2, 3.0), family="math"))
 
 
 # ---- nan_to_num ---------------------------------------------------------------------------------
