@@ -25,6 +25,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import autograd  # noqa: E402
+from _common import blas_info  # noqa: E402  (bench/ is on sys.path when a bench runs)
 
 try:
     import torch
@@ -68,16 +69,6 @@ def make_step(lib, shape, spec):
         for p in ps:
             p.grad = None
     return step
-
-
-def blas_info():
-    try:
-        import threadpoolctl
-        return "; ".join(f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')} "
-                         f"threads={i.get('num_threads')}"
-                         for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas")
-    except ImportError:
-        return "threadpoolctl not installed"
 
 
 def bench(shape, spec, repeats, clock=time.perf_counter):

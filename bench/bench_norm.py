@@ -24,10 +24,7 @@ alike); the table gives medians in ms and ratios to torch.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import statistics
-import sys
 import time
 
 import numpy as np
@@ -35,6 +32,7 @@ import numpy as np
 import autograd
 import nn.functional as F
 from autograd import kernels as K
+from _common import load_baseline  # (bench/ is on sys.path when a bench runs)
 
 try:
     import torch
@@ -59,18 +57,6 @@ def composed_batch_norm(x, w, b, eps=1e-5):
     d = x - mean
     y = d * autograd.rsqrt((d * d).mean(dims, keepdim=True) + eps)
     return y * w.reshape(1, -1, 1, 1) + b.reshape(1, -1, 1, 1)
-
-
-def load_baseline(root, name):
-    """The kernel module autograd/kernels/<name>.py of another source tree, imported next to
-    the current one (its relative imports resolve to the current package)."""
-    path = os.path.join(root, "autograd", "kernels", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"autograd.kernels._baseline_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # (Numba's cache re-imports a kernel's module by name)
-    spec.loader.exec_module(mod)
-    mod.warmup("float32")
-    return mod
 
 
 def contenders(case, x, g, C, base=None):

@@ -18,10 +18,7 @@ the current tree's.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import statistics
-import sys
 import time
 
 import numpy as np
@@ -29,6 +26,7 @@ import numpy as np
 import autograd
 import nn.functional as F
 from autograd import kernels as K
+from _common import load_baseline  # (bench/ is on sys.path when a bench runs)
 
 try:
     import torch
@@ -63,18 +61,6 @@ def ours(backend, work, threads=1):
         finally:
             K.set_num_threads(1)
     return run
-
-
-def load_baseline(root, name):
-    """The kernel module autograd/kernels/<name>.py of another source tree, imported next to
-    the current one (its relative imports resolve to the current package)."""
-    path = os.path.join(root, "autograd", "kernels", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"autograd.kernels._baseline_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # (Numba's cache re-imports a kernel's module by name)
-    spec.loader.exec_module(mod)
-    mod.warmup("float32")
-    return mod
 
 
 def swapped(name, module, fn):

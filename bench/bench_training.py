@@ -25,7 +25,8 @@ import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
-from _goals import goal  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _common import blas_info  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _goals import goal  # noqa: E402
 
 try:
     import torch
@@ -67,16 +68,6 @@ def make_step(kind, lib, batch):
         loss.backward()
         opt.step()
     return step
-
-
-def blas_info():
-    try:
-        import threadpoolctl
-        return "; ".join(f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')} "
-                         f"threads={i.get('num_threads')}"
-                         for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas")
-    except ImportError:
-        return "threadpoolctl not installed"
 
 
 def bench(kind, batch, repeats):
