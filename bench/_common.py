@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import statistics
 import sys
+import time
 
 
 def blas_info() -> str:
@@ -28,3 +30,23 @@ def load_baseline(root, name):
     spec.loader.exec_module(mod)
     mod.warmup("float32")
     return mod
+
+
+def median_times(libs, repeats, clock=time.perf_counter):
+    """Median seconds of a call of each step in ``libs = {name: (backend or None, step)}``
+    (None: not a jitgrad step, run as it is). The steps take turns, so a passing load on
+    the machine slows them alike; two rounds of warm-up (compilation, allocation) go
+    untimed."""
+    import autograd
+    times = {k: [] for k in libs}
+    for r in range(repeats + 2):
+        for name, (backend, step) in libs.items():
+            t0 = clock()
+            if backend:
+                with autograd.backend(backend):
+                    step()
+            else:
+                step()
+            if r >= 2:
+                times[name].append(clock() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
