@@ -32,21 +32,44 @@ def load_baseline(root, name):
     return mod
 
 
-def median_times(libs, repeats, clock=time.perf_counter):
-    """Median seconds of a call of each step in ``libs = {name: (backend or None, step)}``
-    (None: not a jitgrad step, run as it is). The steps take turns, so a passing load on
-    the machine slows them alike; two rounds of warm-up (compilation, allocation) go
-    untimed."""
-    import autograd
-    times = {k: [] for k in libs}
-    for r in range(repeats + 2):
-        for name, (backend, step) in libs.items():
+def median_times(fns, repeats, clock=time.perf_counter, warmup=1):
+    """Median seconds of a call of each of ``fns = {name: function}``. The functions take
+    turns, so a passing load on the machine slows them alike; the first ``warmup`` rounds
+    (compilation, first-touch allocations) go untimed."""
+    times = {k: [] for k in fns}
+    for r in range(warmup + repeats):
+        for k, fn in fns.items():
             t0 = clock()
-            if backend:
-                with autograd.backend(backend):
-                    step()
-            else:
-                step()
-            if r >= 2:
-                times[name].append(clock() - t0)
+            fn()
+            if r >= warmup:
+                times[k].append(clock() - t0)
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+def in_backend(backend, step):
+    """``step`` as a function run under ``autograd.backend(backend)`` (None: as it is)."""
+    if backend is None:
+        return step
+    import autograd
+
+    def run():
+        with autograd.backend(backend):
+            step()
+    return run
+
+
+def add_baseline_and_clock_options(ap, kernels: str):
+    """``--baseline DIR`` (time autograd/kernels/<kernels>.py of another tree as 'before', see
+    ``load_baseline``) and ``--clock``; ``chosen_clock(args)`` is the clock to time with.
+
+    ``--clock thread``: CPU time of the calling thread instead of wall time. On a loaded
+    machine it leaves out the time the process spends preempted (wall-clock medians then swing
+    by 2x); it counts only the calling thread, so 2-thread columns are then not meaningful."""
+    ap.add_argument("--baseline", metavar="DIR",
+                    help=f"source tree whose kernels/{kernels}.py to time as 'before' (1 thread)")
+    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                    help="thread: time.thread_time (1-thread columns only)")
+
+
+def chosen_clock(args):
+    return time.thread_time if args.clock == "thread" else time.perf_counter

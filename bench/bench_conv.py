@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import autograd  # noqa: E402
-from _common import blas_info, median_times  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _common import blas_info, in_backend, median_times  # noqa: E402  (bench/ is on sys.path when a bench runs)
 
 try:
     import torch
@@ -75,7 +75,8 @@ def bench(shape, spec, repeats, clock=time.perf_counter):
             "jitgrad-numba": ("numba", make_step("jitgrad", shape, spec))}
     if torch is not None:
         libs["torch"] = (None, make_step("torch", shape, spec))
-    return median_times(libs, repeats, clock)
+    return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, clock,
+                        warmup=2)
 
 
 def main():

@@ -24,7 +24,6 @@ alike); the table gives medians in ms and ratios to torch.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
@@ -32,17 +31,15 @@ import numpy as np
 import autograd
 import nn.functional as F
 from autograd import kernels as K
-from _common import load_baseline  # (bench/ is on sys.path when a bench runs)
+# (bench/ is on sys.path when a bench runs)
+from _common import add_baseline_and_clock_options, chosen_clock, load_baseline, median_times
 
 try:
     import torch
 except ImportError:
     torch = None
 
-# --clock thread: CPU time of the calling thread instead of wall time. On a loaded machine it
-# leaves out the time the process spends preempted (wall-clock medians then swing by 2x);
-# it counts only the calling thread, so 2-thread columns are then not meaningful.
-CLOCK = [time.perf_counter]
+CLOCK = [time.perf_counter]  # set by --clock (see _common.add_baseline_and_clock_options)
 
 
 def composed_layer_norm(x, w, b, eps=1e-5):
@@ -119,15 +116,7 @@ def contenders(case, x, g, C, base=None):
 
 
 def bench(fns, repeats):
-    times = {k: [] for k in fns}
-    for fn in fns.values():  # warm up: compile, first-touch allocations
-        fn()
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            t0 = CLOCK[0]()
-            fn()
-            times[k].append(CLOCK[0]() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return median_times(fns, repeats, CLOCK[0])
 
 
 def kernels_alone(repeats, base):
@@ -167,13 +156,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--kernels", action="store_true",
                     help="also time layer_norm's kernels alone vs torch's ATen kernels")
-    ap.add_argument("--baseline", metavar="DIR",
-                    help="source tree whose kernels/norm.py to time as 'before' (1 thread)")
-    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
-                    help="thread: time.thread_time (1-thread columns only; see CLOCK)")
+    add_baseline_and_clock_options(ap, "norm")
     args = ap.parse_args()
-    if args.clock == "thread":
-        CLOCK[0] = time.thread_time
+    CLOCK[0] = chosen_clock(args)
     K.warmup(("float32",))
     from autograd.kernels import norm  # noqa: F401  (K.norm, swapped by --baseline)
     base = load_baseline(args.baseline, "norm") if args.baseline else None

@@ -23,7 +23,7 @@ import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
-from _common import blas_info, median_times  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _common import blas_info, in_backend, median_times  # noqa: E402  (bench/ is on sys.path when a bench runs)
 from _goals import goal  # noqa: E402
 
 try:
@@ -73,7 +73,7 @@ def bench(kind, batch, repeats):
             "jitgrad-numba": ("numba", make_step(kind, None, batch))}
     if torch is not None:
         libs["torch"] = (None, make_step(kind, torch, batch))
-    return median_times(libs, repeats)
+    return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, warmup=2)
 
 
 def main():
