@@ -27,8 +27,9 @@ class Im2Col(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, dilation, pads, stride):
-        ctx.args = (tuple(x.shape[2:]), kernel, dilation, pads, stride)
-        return _im2col_matrix(x, kernel, stride, pads, dilation)
+        cols = _im2col_matrix(x, kernel, stride, pads, dilation)
+        ctx.args = (tuple(x.shape[2:]), kernel, dilation, pads, stride)  # fold's arguments
+        return cols
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -40,8 +41,9 @@ class Col2Im(Op):
 
     @staticmethod
     def forward(ctx, cols, out_hw, kernel, dilation, pads, stride):
-        ctx.args = (kernel, dilation, pads, stride)
-        return _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride)
+        x = _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride)
+        ctx.args = (kernel, dilation, pads, stride)  # unfold's arguments
+        return x
 
     @staticmethod
     def backward(ctx, g, xp):

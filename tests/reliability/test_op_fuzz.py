@@ -298,7 +298,8 @@ def test_op_fuzz(name, data):
     grads = autograd.grad(loss, ins, allow_unused=True)  # no warning, no error, whatever the values
     for t, g in zip(ins, grads):
         if g is not None:
-            assert g.shape == t.shape and g.dtype == t.dtype, f"{name}: grad {g.shape} {g.dtype} for {t.shape} {t.dtype}"
+            assert g.shape == t.shape and g.dtype == t.dtype, \
+                f"{name}: grad {g.shape} {g.dtype} for {t.shape} {t.dtype}"
     if mode == "extreme":
         return
     # the gradient does not depend on the layout: the same values, contiguous
