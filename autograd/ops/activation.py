@@ -432,7 +432,7 @@ def _prelu_samples(rng):
                    rng.uniform(0.1, 0.5, ()))]
 
 
-register(OpInfo("prelu", prelu, ref=_ref_prelu, method=False, family="activation",
+register(OpInfo("prelu", prelu, ref=_ref_prelu, family="activation",
                 samples=_prelu_samples, torch_fn=torch_functional("prelu")))
 
 

@@ -20,7 +20,8 @@ from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, random_signs, unary_samples
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mul", "multiply",
+__all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "rsub", "mul",
+           "multiply",
            "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "pow",
            "float_power", "square", "abs", "absolute", "sign", "sgn", "addcmul", "addcdiv",
            "lerp"]
@@ -176,6 +177,22 @@ def _is_bool(x) -> bool:
 
 
 subtract = sub
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input`` (``sub`` with the operands swapped).
+
+    Example:
+        >>> autograd.rsub(autograd.tensor([1.0, 2.0]), 5)
+        tensor([4., 3.])
+    """
+    return sub(other, input, alpha=alpha)
+
+
+register(OpInfo("rsub", rsub, ref=lambda a, b, alpha=1: b - alpha * a, method=False,
+                samples=lambda rng: binary_samples()(rng) + [
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), alpha=2.5)],
+                torch_fn=lambda torch, a, b, **kw: torch.rsub(
+                    a, b if isinstance(b, torch.Tensor) else torch.tensor(b, dtype=a.dtype), **kw),
+                family="arithmetic"))
 register(OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=binary_samples(), family="arithmetic"))
 
 

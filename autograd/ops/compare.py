@@ -19,7 +19,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less
            "not_equal", "where", "logical_and", "logical_or", "logical_xor", "logical_not",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf",
            "isposinf", "isneginf", "isfinite", "signbit", "maximum", "minimum", "fmax", "fmin",
-           "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal"]
+           "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal", "isin"]
 
 
 def _compare(np_fn):
@@ -575,3 +575,27 @@ def equal(input, other) -> bool:
         return False
     (a, b), _, _ = operands(input, other)
     return bool(np.array_equal(a._data, b._data))
+
+
+# ---- isin -------------------------------------------------------------------------------------
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each of ``elements`` occurs in ``test_elements`` (either may be a number);
+    ``invert=True`` gives the opposite. nan is in nothing (nan != nan).
+
+    Example:
+        >>> autograd.isin(autograd.tensor([1, 2, 3]), autograd.tensor([2, 5]))
+        tensor([False,  True, False])
+    """
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): at least one of 'elements' and 'test_elements' must be a Tensor")
+    a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
+    b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
+    return Tensor._make(np.asarray(np.isin(a, b, invert=bool(invert))))
+
+
+register(OpInfo("isin", isin, ref=lambda a, b, **kw: np.isin(a, b, invert=kw.get("invert", False)),
+                differentiable=False, method=False, family="compare",
+                samples=lambda rng: [Sample(rng.integers(0, 6, (3, 4)), rng.integers(0, 6, (4,))),
+                                     Sample(rng.integers(0, 6, (5,)), 3, invert=True),
+                                     Sample(np.array([1.0, np.nan, 2.5]), np.array([np.nan, 2.5])),
+                                     Sample(rng.integers(0, 6, (0,)), rng.integers(0, 6, (2,)))]))

@@ -37,7 +37,7 @@ from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
 __all__ = ["getitem", "index_put", "masked_fill", "masked_select", "masked_scatter", "take",
-           "nonzero", "argwhere", "put"]
+           "nonzero", "nonzero_static", "argwhere", "put"]
 
 _BAD_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
 
@@ -729,3 +729,33 @@ def argwhere(input: Tensor) -> Tensor:
 register(OpInfo("nonzero", nonzero, ref=lambda x, **kw: np.argwhere(x), differentiable=False,
                 samples=lambda rng: [Sample(np.round(rng.normal(size=(3, 4)))),
                                      Sample(np.zeros((2, 0)))], family="indexing"))
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """``nonzero(input)`` with exactly ``size`` rows: cut, or padded with ``fill_value``
+    (a shape known in advance, as compilers want).
+
+    Example:
+        >>> autograd.nonzero_static(autograd.tensor([0, 1, 0, 2]), size=3)
+        tensor([[ 1],
+                [ 3],
+                [-1]])
+    """
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got "
+                           f"size: {size}")
+    found = np.argwhere(input._data) if input.ndim else np.zeros((int(bool(input._data)), 0),
+                                                                 np.int64)
+    out = np.full((int(size), found.shape[1]), fill_value, np.int64)
+    k = min(int(size), found.shape[0])
+    out[:k] = found[:k]
+    return Tensor._make(out)
+
+
+register(OpInfo("nonzero_static", nonzero_static, differentiable=False, family="indexing",
+                ref=lambda x, *, size, fill_value=-1: np.concatenate(
+                    [np.argwhere(x), np.full((max(size - np.count_nonzero(x), 0), x.ndim),
+                                             fill_value)])[:size].astype(np.int64),
+                samples=lambda rng: [Sample(rng.integers(0, 2, (3, 4)), size=4),
+                                     Sample(np.array([0.0, 1.5, 0.0, 2.0]), size=5, fill_value=9),
+                                     Sample(np.zeros((2, 2)), size=2)]))

@@ -33,7 +33,8 @@ from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from .indexing import GetItem, IndexPut
 
-__all__ = ["inplace_", "fill_", "copy_", "setitem_", "reshape_inplace_", "fill_diagonal_"]
+__all__ = ["inplace_", "fill_", "copy_", "setitem_", "reshape_inplace_", "fill_diagonal_", "fill",
+           "zero_", "resize_", "resize_as_"]
 
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_MSG = ("a view of a leaf Variable that requires grad is being used in an "
@@ -309,3 +310,72 @@ def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
         idx = np.unravel_index(flat, shape)
     value = Tensor._make(np.asarray(fill_value, self._data.dtype))
     return inplace_(self, lambda t: IndexPut.apply(t, value, idx=tuple(idx)))
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """A new tensor shaped like ``input`` holding ``value`` everywhere (the out-of-place
+    ``fill_``; differentiable in a tensor ``value``, not in ``input``).
+
+    Example:
+        >>> autograd.fill(autograd.zeros(2), 3.0)
+        tensor([3., 3.])
+    """
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions.")
+        from .arithmetic import to_dtype
+        value = to_dtype(value, input.dtype) if value._requires_grad else \
+            Tensor._make(value._data.astype(input._data.dtype))
+    else:
+        value = Tensor._make(np.asarray(value, input._data.dtype))
+    return _overwrite(input, value)
+
+
+def _fill_samples(rng):
+    from .registry import Sample
+    return [Sample(rng.normal(size=(3, 4)), 2.5), Sample(rng.normal(size=()), -1.0),
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=())),
+            Sample(rng.normal(size=(0, 2)), rng.normal(size=()))]
+
+
+def _register_fill():
+    from .registry import OpInfo, register
+    register(OpInfo("fill", fill, ref=lambda x, v: np.full_like(x, v), samples=_fill_samples,
+                    method=False, family="inplace"))
+
+
+_register_fill()
+
+
+def zero_(input: Tensor) -> Tensor:
+    """Fill ``input`` with zeros in place; returns it (``torch.zero_``)."""
+    return fill_(input, 0)
+
+
+def resize_(self: Tensor, *sizes) -> Tensor:
+    """Give ``self`` the shape ``sizes`` in place: the elements are kept in row-major order,
+    cut, or continued with zeros (torch leaves those uninitialised). Not for tensors that
+    require grad (torch's error)."""
+    from ._util import sizes_arg
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = sizes_arg(sizes)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                           f"{list(shape)}")
+    n = int(np.prod(shape))
+    flat = self._data.reshape(-1)
+    if n == flat.size:
+        self._data = self._data.reshape(shape)
+    else:
+        new = np.zeros(n, self._data.dtype)
+        new[:min(n, flat.size)] = flat[:n]
+        self._data = new.reshape(shape)
+    self._version_cell[0] += 1
+    return self
+
+
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format=None) -> Tensor:
+    """``resize_`` to the shape of ``the_template``."""
+    return resize_(input, tuple(the_template.shape))

@@ -23,11 +23,11 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._reduction import (_count, _even_weights, _float_only, _int64_if_integral, _keepdim_shape,
                          _np_axes, _out_shape)
-from ._util import wrap_dims
+from ._util import wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
 
 __all__ = ["sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm",
-           "all", "any", "count_nonzero", "nansum", "nanmean"]
+           "all", "any", "count_nonzero", "nansum", "nanmean", "renorm"]
 
 _builtin_any, _builtin_max = any, max  # this module defines torch's any(); extrema.py max()
 
@@ -713,3 +713,46 @@ register(OpInfo("nansum", nansum, samples=_nan_samples, family="reduce",
                 ref=lambda x, dim=None, keepdim=False: np.nansum(x, axis=_np_axes(x, dim),
                                                                 keepdims=keepdim)))
 register(OpInfo("nanmean", nanmean, ref=_np_nanmean, samples=_nan_samples, family="reduce"))
+
+
+# ---- renorm ---------------------------------------------------------------------------------
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm
+    ``maxnorm`` (torch's ``maxnorm / (norm + 1e-7)``); the others unchanged.
+
+    Example:
+        >>> autograd.tensor([[3.0, 4.0], [0.3, 0.4]]).renorm(2, 0, 1.0)
+        tensor([[0.6000, 0.8000],
+                [0.3000, 0.4000]])
+    """
+    from .compare import where
+    if not isinstance(input, Tensor):
+        raise TypeError(f"renorm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind not in FLOAT_KINDS:
+        raise RuntimeError(f"renorm: input needs to be floating point, got {input.dtype.name}")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           "dimensions")
+    d = wrap_dim(dim, input.ndim)
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norms = norm(input, p, others, keepdim=True)
+    over = Tensor._make(norms._data > maxnorm)
+    factor = where(over, maxnorm / (norms + 1e-7), Tensor._make(np.ones((), input._data.dtype)))
+    return input * factor
+
+
+def _ref_renorm(x, p, dim, maxnorm):
+    others = tuple(i for i in range(x.ndim) if i != dim % x.ndim)
+    n = np.sum(np.abs(x) ** p, axis=others, keepdims=True) ** (1.0 / p)
+    return x * np.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+
+
+register(OpInfo("renorm", renorm, ref=_ref_renorm, inplace=True, family="reduce",
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 2, 0, 1.5),
+                                     Sample(rng.normal(size=(3, 4)), 1, 1, 2.0),
+                                     Sample(rng.normal(size=(2, 3, 4)), 3, -1, 1.0),
+                                     Sample(rng.normal(size=(0, 3)), 2, 0, 1.0)]))
