@@ -117,7 +117,7 @@ from .serialization import save, load  # noqa: E402,F401
 
 _LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
                     "functional", "func", "cuda", "accelerator", "backends", "mps", "version",
-                    "distributions", "amp")
+                    "distributions", "amp", "forward_ad")
 
 
 # torch's top-level names for autocast and vmap live in autograd.amp / autograd.func

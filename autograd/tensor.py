@@ -147,6 +147,9 @@ class Tensor:
     # weak references to its views in ``_views`` so an in-place write can update them.
     _view = None
     _views = None
+    # Forward-mode AD (autograd/forward_ad.py): ``(level, tangent)`` while this tensor is a
+    # dual tensor of an open dual level
+    _fw = None
 
     # ``ndarray + Tensor`` must defer to Tensor.__radd__ rather than let NumPy iterate us.
     __array_ufunc__ = None

@@ -32,6 +32,7 @@ class Tensor:
     name: Any
     _view: Any
     _views: Any
+    _fw: Any
     __array_ufunc__: None
     __array_priority__: builtins.int
     def __init__(self, data=None, *, dtype=None, requires_grad=False) -> None: ...

@@ -55,11 +55,17 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(out)
 
 
+def tracked(t: Tensor) -> bool:
+    """True when ``t`` must go through differentiable ops: it requires grad, or it carries a
+    forward-mode tangent (autograd.forward_ad)."""
+    return t._requires_grad or t._fw is not None
+
+
 def cast(t: Tensor, dt) -> Tensor:
     """Differentiable dtype cast (no-op when already that dtype)."""
     if t._data.dtype == dt.np:
         return t
-    if t._requires_grad:
+    if t._requires_grad or t._fw is not None:
         from .arithmetic import to_dtype
         return to_dtype(t, dt)
     return Tensor._make(t._data.astype(dt.np))
@@ -69,7 +75,7 @@ def expand_to(t: Tensor, shape) -> Tensor:
     """Broadcast ``t`` to ``shape``: through the differentiable expand if it needs grad."""
     if t._data.shape == tuple(shape):
         return t
-    if t._requires_grad:
+    if t._requires_grad or t._fw is not None:
         from .movement import expand
         return expand(t, shape)
     return t  # constants broadcast for free inside NumPy
@@ -203,8 +209,9 @@ def float_input(input, opname: str) -> Tensor:
 def binary_op(name: str, forward, grad_a, grad_b, doc: str) -> type:
     """An ``Op`` of two tensors that saves both for its VJP: ``forward(a, b)`` on arrays, and
     the gradients ``grad_a(g, a, b, xp)`` and ``grad_b(g, a, b, xp)``, each computed only when
-    that input needs one (written with operators and ``xp``, like any VJP). The class is
-    named ``name``, so its ``grad_fn`` is ``<name>Backward0``.
+    that input needs one (written with operators and ``xp``, like any VJP; the same products
+    with the tangents are its forward-mode ``jvp``). The class is named ``name``, so its
+    ``grad_fn`` is ``<name>Backward0``.
 
     Example:
         >>> Hypot2 = binary_op("Hypot2", lambda a, b: a * a + b * b,
@@ -220,5 +227,15 @@ def binary_op(name: str, forward, grad_a, grad_b, doc: str) -> type:
         need_a, need_b = ctx.needs_input_grad
         return (grad_a(g, a, b, xp) if need_a else None), (grad_b(g, a, b, xp) if need_b else None)
 
+    def jvp(ctx, tangents, xp):
+        # elementwise: the same products with the tangents (autograd.forward_ad)
+        a, b = ctx.saved_tensors
+        ta, tb = tangents
+        terms = [grad_a(ta, a, b, xp) if ta is not None else None,
+                 grad_b(tb, a, b, xp) if tb is not None else None]
+        return terms[0] if terms[1] is None else terms[1] if terms[0] is None else \
+            terms[0] + terms[1]
+
     return type(name, (Op,), {"__doc__": doc, "__module__": grad_a.__module__,
-                              "forward": staticmethod(forward_), "backward": staticmethod(backward)})
+                              "forward": staticmethod(forward_), "backward": staticmethod(backward),
+                              "jvp": staticmethod(jvp)})

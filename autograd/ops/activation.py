@@ -19,9 +19,10 @@ import numpy as np
 from .. import dispatch
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import float_input, operands
+from ._util import float_input, operands, tracked
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
@@ -56,6 +57,7 @@ def _inplace(input, fn, *args):
 # ---- relu ------------------------------------------------------------------------------------
 class Relu(Op):
     """max(x, 0); the gradient passes where x > 0 (0 at x == 0, like torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ReluBackward0"
 
@@ -119,6 +121,7 @@ def _np_ndtr(x):
 
 class NormalCdf(Op):
     """Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -157,6 +160,7 @@ class Gelu(Op):
     The tanh form is computed as x * sigmoid(2u), the same function (0.5 (1 + tanh(u)) =
     sigmoid(2u)) without the cancellation of 1 + tanh(u) for negative x (float32 lost ~1e-5
     relative at x = -3 and every digit further out)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "GeluBackward0"
 
@@ -216,6 +220,7 @@ register(OpInfo("gelu", gelu, ref=_ref_gelu, method=False, family="activation",
 # ---- silu ---------------------------------------------------------------------------------------
 class Silu(Op):
     """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -255,6 +260,7 @@ class Elu(Op):
     """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): elu, selu and celu.
 
     For x <= 0, dy/dx = input_scale * (y + scale * alpha), so the VJP reuses the output."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
@@ -333,6 +339,7 @@ register(OpInfo("celu", celu, method=False, family="activation",
 # ---- leaky_relu / prelu -------------------------------------------------------------------------
 class LeakyRelu(Op):
     """x for x > 0, slope * x otherwise (the gradient at 0 is ``slope``, like torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, slope):
@@ -369,6 +376,7 @@ register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
 
 class Prelu(Op):
     """Leaky ReLU with a learnt slope ``w`` (already broadcast to x's shape by ``prelu``)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, w):
@@ -411,7 +419,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     else:  # one slope per channel: shape (C, 1, ..., 1) broadcasts against (N, C, ...)
         w = reshape(weight, (channels,) + (1,) * (x.ndim - 2))
     w = expand_to(w, x.shape)
-    if not w._requires_grad:
+    if not tracked(w):
         w = Tensor._make(np.broadcast_to(w._data, x.shape))
     return Prelu.apply(x, w)
 
@@ -441,6 +449,7 @@ class Softplus(Op):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (like torch).
 
     d/dx = sigmoid(beta x) (1 above the threshold)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
@@ -486,6 +495,7 @@ register(OpInfo("softplus", softplus, ref=_ref_softplus, method=False, family="a
 
 class Mish(Op):
     """x * tanh(softplus(x)); d/dx = t + x (1 - t**2) sigmoid(x) with t = tanh(softplus(x))."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -522,6 +532,7 @@ register(OpInfo("mish", mish, ref=lambda x: x * np.tanh(np.logaddexp(0, x)), met
 
 class LogSigmoid(Op):
     """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -553,6 +564,7 @@ register(OpInfo("logsigmoid", logsigmoid, ref=lambda x: -np.logaddexp(0, -x), me
 # ---- hardtanh family ----------------------------------------------------------------------------
 class Hardtanh(Op):
     """clip(x, min_val, max_val); the gradient passes strictly inside the interval."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, min_val, max_val):
@@ -605,6 +617,7 @@ register(OpInfo("relu6", relu6, ref=lambda x: np.clip(x, 0, 6), method=False, fa
 
 class Hardsigmoid(Op):
     """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -638,6 +651,7 @@ register(OpInfo("hardsigmoid", hardsigmoid, ref=lambda x: np.clip(x / 6 + 0.5, 0
 
 class Hardswish(Op):
     """x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -672,6 +686,7 @@ register(OpInfo("hardswish", hardswish, ref=lambda x: x * np.clip(x + 3, 0, 6) /
 # ---- softsign / tanhshrink ----------------------------------------------------------------------
 class Softsign(Op):
     """x / (1 + |x|); d/dx = 1 / (1 + |x|)**2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -701,6 +716,7 @@ register(OpInfo("softsign", softsign, ref=lambda x: x / (1 + np.abs(x)), method=
 
 class Tanhshrink(Op):
     """x - tanh(x); d/dx = tanh(x)**2 = (x - y)**2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):

@@ -8,6 +8,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands
@@ -59,6 +60,7 @@ for _name, _fn, _ref in [("eq", eq, np.equal), ("ne", ne, np.not_equal), ("lt", 
 # ---- where --------------------------------------------------------------------------------
 class Where(Op):
     """cond ? a : b; the gradient goes to ``a`` where cond holds and to ``b`` elsewhere."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -385,6 +387,7 @@ def _np_clamp(x, min=None, max=None):
 class Clamp(Op):
     """clamp to numbers [lo, hi]: the gradient passes where lo <= x <= hi (both inclusive,
     like torch), and is 0 elsewhere and at nan."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ClampBackward1"
 
@@ -411,6 +414,7 @@ class ClampTensor(Op):
     """clamp with tensor bounds (either may be absent). Gradients (torch's rule): ``x`` where
     min <= x <= max; ``min`` where x < min (and min < max); ``max`` where x > max, or
     everywhere that max < min (then the result is max)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ClampBackward0"
 

@@ -14,6 +14,7 @@ from .. import dtypes as _dt
 from .. import return_types
 from ..dtypes import FLOAT_KINDS
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._reduction import _as1d, _int64_if_integral, _int_dim, _select
@@ -33,6 +34,7 @@ def _np_cumsum(x, dim, reverse=False):
 
 class Cumsum(Op):
     """Running sum along ``dim``; its VJP is the running sum from the other end."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dim, reverse, dtype):
@@ -239,6 +241,7 @@ register(OpInfo("cummin", cummin, ref=_np_cum_extreme(np.minimum), samples=_cum_
 # ---- diff ---------------------------------------------------------------------------------
 class Diff(Op):
     """out[i] = x[i + 1] - x[i] along ``dim``; its VJP is ``DiffTranspose`` (and back)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -252,6 +255,7 @@ class Diff(Op):
 
 class DiffTranspose(Op):
     """The adjoint of one ``diff``: x[i] gets g[i - 1] - g[i] (missing terms are 0)."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "DiffBackward0"
 

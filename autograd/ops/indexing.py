@@ -29,10 +29,11 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, cast
+from ._util import as_tensor_operand, cast, tracked
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
@@ -244,6 +245,7 @@ def _np_index_add_zeros(g, idx, shape):
 
 class GetItem(Op):
     """``x[idx]``; VJP: the gradient added into zeros at ``idx`` (repeats accumulate)."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "IndexBackward0"
     view_param = "idx"  # the parameter that replays this op as a view (see ``_view_of``)
@@ -263,6 +265,7 @@ class GetItem(Op):
 
 class IndexAdd(Op):
     """``x`` with ``v`` added at ``idx`` (repeats accumulate); VJP: ``g`` and ``g[idx]``."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "IndexPutBackward0"
 
@@ -280,6 +283,7 @@ class IndexAdd(Op):
 
 class IndexPut(Op):
     """``x`` with ``x[idx] = v``; VJP: ``g`` zeroed where overwritten, and ``g[idx]`` for v."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, v, idx):
@@ -440,7 +444,7 @@ def _value_for(input: Tensor, idx, value, opname) -> Tensor:
         raise ShapeError(f"{opname}: shape mismatch: value tensor of shape {list(v.shape)} "
                          f"cannot be broadcast to indexing result of shape {list(target)}") \
             from None
-    if v._requires_grad and v._data.shape != target:
+    if tracked(v) and v._data.shape != target:
         from .movement import expand, reshape
         v = expand(reshape(v, vshape), target)
     return v
@@ -523,7 +527,7 @@ def _fill_value(input: Tensor, value, opname) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"{opname} only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
-        return cast(value, _dt.as_dtype(input._data.dtype)) if value._requires_grad else \
+        return cast(value, _dt.as_dtype(input._data.dtype)) if tracked(value) else \
             Tensor._make(value._data.astype(input._data.dtype))
     return Tensor._make(np.asarray(value).astype(input._data.dtype))
 

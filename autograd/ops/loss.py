@@ -16,6 +16,7 @@ from .. import dispatch
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from .activation import logsigmoid
 from .softmax import log_softmax
@@ -244,6 +245,17 @@ class CrossEntropyFused(Op):
     grad_fn_name = "NllLossBackward0"  # torch's name for the last node of cross_entropy
 
     @staticmethod
+    def jvp(ctx, tangents, xp):
+        # each loss depends on one row of logits (along dim 1): the VJP of ones gives every
+        # d loss / d logit, and the JVP sums them times the tangent over that row (over
+        # everything for a reduced loss)
+        (t,) = tangents
+        out = ctx.output
+        weights = CrossEntropyFused.backward(ctx, xp.ones_like(out), xp)
+        dims = tuple(range(len(t.shape))) if len(out.shape) == 0 else (1,)
+        return xp.sum(weights * t, dims, False)
+
+    @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, total_w, kernels):
         C = x.shape[1] if x.ndim >= 2 else x.shape[0]
         rows = np.moveaxis(x, 1, -1) if x.ndim >= 3 else x  # classes last (a view)
@@ -413,6 +425,7 @@ class BinaryCrossEntropy(Op):
 
     d/dx = (x - y) / max(x (1 - x), 1e-12): finite even at x = 0 or 1.
     """
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, y):

@@ -12,6 +12,7 @@ import numpy as np
 from .. import return_types
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
 from ._util import operands
@@ -136,6 +137,7 @@ register(OpInfo("bitwise_right_shift", bitwise_right_shift, differentiable=False
 class Frexp(Op):
     """The mantissa of ``x = mantissa * 2**exponent``; the exponent is a constant
     (piecewise), so d mantissa / dx = 2**-exponent."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):

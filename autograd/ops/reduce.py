@@ -19,6 +19,7 @@ from .. import dtypes as _dt
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import linear_jvp, reduction_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._reduction import (_count, _even_weights, _float_only, _int64_if_integral, _keepdim_shape,
@@ -50,6 +51,7 @@ def _reduce_samples(rng):
 # ---- sum ----------------------------------------------------------------------------------
 class Sum(Op):
     """Sum over ``dims``; every input element gets the output's gradient."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
@@ -96,6 +98,7 @@ register(OpInfo("sum", sum, ref=_np_sum, samples=_reduce_samples, family="reduce
 # ---- mean ---------------------------------------------------------------------------------
 class Mean(Op):
     """Mean over ``dims``; each input element gets grad / (number of reduced elements)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -188,6 +191,7 @@ class Prod(Op):
     """Product over ``dims``: d out / d x_i is the product of the *other* elements,
     computed without dividing by zero (see ``_prod_others``), so inputs with zeros get
     exact gradients of every order."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
@@ -267,6 +271,7 @@ def _centered(x, dims, xp):
 
 class Var(Op):
     """sum((x - mean)**2) / (N - correction); d/dx = 2 (x - mean) / (N - correction)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
@@ -286,6 +291,7 @@ class Var(Op):
 
 class Std(Op):
     """sqrt(var); d/dx = (x - mean) / ((N - correction) * std) (nan where std == 0, as torch)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
@@ -402,6 +408,7 @@ register(OpInfo("std_mean", std_mean, samples=lambda rng: _var_samples(rng)[:6],
 class Logsumexp(Op):
     """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max (no overflow); the gradient
     is softmax(x) = exp(x - out). Rows of -inf give -inf (and a nan gradient, like torch)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -468,6 +475,7 @@ class Norm(Op):
       p = 2: x / norm;  p = 1: sign(x);  p = +-inf: sign(x) shared evenly by the tied extremes;
       other p: sign(x) |x|**(p-1) / norm**(p-1) (0 at x == 0).
     """
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, p):
@@ -634,6 +642,7 @@ register(OpInfo("count_nonzero", count_nonzero, differentiable=False, family="re
 # ---- nansum / nanmean ---------------------------------------------------------------------
 class Nansum(Op):
     """Sum treating nan as 0; nan elements get no gradient."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
@@ -662,6 +671,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 class Nanmean(Op):
     """Mean of the non-nan elements; each of them gets grad / count."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):

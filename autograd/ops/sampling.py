@@ -27,6 +27,7 @@ import numpy as np
 from .. import devices as _devices
 from .. import dtypes as _dt
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..grad_mode import _grad_enabled
 from ..random import _gen
 from ..tensor import Tensor
@@ -54,6 +55,7 @@ def _require_float(t: Tensor, kernel: str):
 class _ZeroGradSample(Op):
     """A sample whose rate parameters get a zero gradient (torch's BernoulliBackward0 and
     PoissonBackward0): the sample is drawn by the caller and passed in as ``sample``."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, rates, sample=None):

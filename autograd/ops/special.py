@@ -11,6 +11,7 @@ import math as _math
 import numpy as np
 
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
 from ._util import operands
@@ -34,6 +35,7 @@ def _scipy_special():
 class Logaddexp(Op):
     """log(exp(a) + exp(b)) without overflow; d/da = exp(a - out), d/db = exp(b - out)
     (the softmax weights of the two)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -51,6 +53,7 @@ class Logaddexp(Op):
 
 class Logaddexp2(Op):
     """log2(2**a + 2**b); d/da = 2**(a - out), d/db = 2**(b - out)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -104,6 +107,7 @@ class _IncompleteGamma(Op):
     """P(a, x) (igamma) or Q(a, x) = 1 - P (igammac). Only the derivative in x exists (in
     torch too): dP/dx = x**(a - 1) exp(-x) / Gamma(a), written through lgamma so it is
     differentiable again."""
+    jvp = staticmethod(elementwise_jvp)
 
     upper = False
 

@@ -9,7 +9,9 @@ Every op here is the same block with different maths, so the block is written on
 * the derivative ``(g, v, xp) -> gradient``, written with operators and ``xp`` functions
   like any VJP (so the plain and the ``create_graph`` backward both use it). Its second
   parameter says what it needs: ``x`` gets the saved input, ``y`` the saved output (exp's
-  backward reuses ``exp(x)`` instead of computing it again);
+  backward reuses ``exp(x)`` instead of computing it again). For an elementwise function
+  the VJP ``g * f'(x)`` and the forward-mode JVP ``t * f'(x)`` are the same product, so
+  the same line is the op's ``jvp`` too (autograd.forward_ad), called with the tangent;
 * the docstring's summary and example, the range of the test samples (kept where the
   function and its derivative are finite), and the NumPy reference when it is not the
   forward itself.
@@ -30,6 +32,7 @@ from typing import Callable
 import numpy as np
 
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import operands
@@ -68,10 +71,15 @@ def unary(name: str, forward: Callable, grad: Callable, doc: str, example: tuple
         (v,) = ctx.saved_tensors
         return grad(g, v, xp)
 
+    def jvp(ctx, tangents, xp):
+        # elementwise, so forward mode is the same product: the derivative times the tangent
+        (v,) = ctx.saved_tensors
+        return grad(tangents[0], v, xp)
+
     op = type(name.capitalize(), (Op,), {
         "__doc__": f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.",
         "__module__": __name__, "forward": staticmethod(forward_),
-        "backward": staticmethod(backward)})
+        "backward": staticmethod(backward), "jvp": staticmethod(jvp)})
 
     def fn(input) -> Tensor:
         (x,), _, _ = operands(input, floating=True)
@@ -253,6 +261,7 @@ class _I1(Op):
     """The modified Bessel function of the first kind of order 1, the derivative of i0
     (needed by i0's VJP; torch has it as ``torch.special.i1``). d/dx i1 = i0 - i1 / x,
     which tends to 1/2 at 0."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
