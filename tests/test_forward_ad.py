@@ -258,6 +258,8 @@ def test_no_grad_detach_and_integer_outputs():
             assert fwAD.unpack_dual(x * 3).tangent.tolist() == [3.0, 3.0, 3.0]
         assert fwAD.unpack_dual(x.detach()).tangent is None
         assert fwAD.unpack_dual(x.argmax()).tangent is None     # integer: no tangent
+        noise = autograd.normal(x, 0.0)          # reparameterised: mean's tangent goes through
+        assert fwAD.unpack_dual(noise).tangent.tolist() == [1.0, 1.0, 1.0]
         assert fwAD.unpack_dual((x > 0).float()).tangent is None or \
             not fwAD.unpack_dual((x > 0).float()).tangent.any()
 

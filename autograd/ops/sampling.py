@@ -237,7 +237,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     s = std if isinstance(std, Tensor) else Tensor._make(np.asarray(std, dt.np))
     shape = broadcast_shapes(m._data.shape, s._data.shape)
     eps = _gen(generator).standard_normal(shape).astype(dt.np)
-    if _grad_enabled.get() and (m._requires_grad or s._requires_grad):
+    if _grad_enabled.get() and (m._requires_grad or s._requires_grad) or m._fw is not None \
+            or s._fw is not None:   # (reverse mode, or forward mode: no_grad does not stop it)
         return cast(m, dt) + cast(s, dt) * Tensor._make(eps)
     return Tensor._make((m._data + s._data * eps).astype(dt.np))
 
