@@ -245,7 +245,9 @@ def _alias(t: Tensor) -> Tensor:
 
 
 # ---- the shared JVP rules ----------------------------------------------------------------------
-def _sum_terms(terms):
+def sum_terms(terms):
+    """The sum of the terms that are not None (None if all are): a JVP's one term per input
+    with a tangent."""
     total = None
     for term in terms:
         if term is not None:
@@ -264,7 +266,7 @@ def elementwise_jvp(ctx, tangents, xp):
         ctx.needs_input_grad = tuple(j == i for j in range(len(tangents)))
         grads = op.backward(ctx, t, xp)
         terms.append(grads[i] if isinstance(grads, tuple) else grads)
-    return _sum_terms(terms)
+    return sum_terms(terms)
 
 
 def apply_op(ctx, args, xp):
@@ -293,7 +295,7 @@ def multilinear_jvp(ctx, tangents, xp):
             args = list(ctx.primals)
             args[i] = t
             terms.append(apply_op(ctx, args, xp))
-    return _sum_terms(terms)
+    return sum_terms(terms)
 
 
 def reduction_jvp(ctx, tangents, xp):
@@ -416,7 +418,7 @@ def _jvp_by_double_backward(cls, inputs, params, tangents, out, graph):
             return (None,) * len(outs)
         us = [Tensor._make(np.zeros_like(ys[k]._data)).requires_grad_() for k in used]
         gs = engine.grad([ys[k] for k in used], wrt, us, create_graph=True, allow_unused=True)
-        s = _sum_terms([(g * tan).sum() for g, tan in zip(gs, tans) if g is not None])
+        s = sum_terms([(g * tan).sum() for g, tan in zip(gs, tans) if g is not None])
         if s is None or not s.requires_grad:
             return (None,) * len(outs)
         jvps = engine.grad(s, us, create_graph=graph, allow_unused=True)

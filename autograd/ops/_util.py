@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
+from ..forward_ad import sum_terms
 from ..function import Op
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
@@ -231,10 +232,8 @@ def binary_op(name: str, forward, grad_a, grad_b, doc: str) -> type:
         # elementwise: the same products with the tangents (autograd.forward_ad)
         a, b = ctx.saved_tensors
         ta, tb = tangents
-        terms = [grad_a(ta, a, b, xp) if ta is not None else None,
-                 grad_b(tb, a, b, xp) if tb is not None else None]
-        return terms[0] if terms[1] is None else terms[1] if terms[0] is None else \
-            terms[0] + terms[1]
+        return sum_terms([grad_a(ta, a, b, xp) if ta is not None else None,
+                          grad_b(tb, a, b, xp) if tb is not None else None])
 
     return type(name, (Op,), {"__doc__": doc, "__module__": grad_a.__module__,
                               "forward": staticmethod(forward_), "backward": staticmethod(backward),

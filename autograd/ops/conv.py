@@ -32,7 +32,7 @@ import numpy as np
 from .. import amp as _amp
 from ..errors import DTypeError, ShapeError, shape_str
 from ..function import Op
-from ..forward_ad import apply_op, multilinear_jvp
+from ..forward_ad import apply_op, multilinear_jvp, sum_terms
 from ..tensor import Tensor
 from . import xp as _xp
 from ._windows import (_check_tensor, _col2im, _col2im_matrix, _im2col, _im2col_matrix,
@@ -212,11 +212,7 @@ def _conv_jvp(ctx, tangents, xp):
     if tb is not None:
         out_shape = tuple(ctx.output.shape)
         terms.append(xp.expand(xp.reshape(tb, (1, -1) + (1,) * (len(out_shape) - 2)), out_shape))
-    terms = [t for t in terms if t is not None]
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total
+    return sum_terms(terms)
 
 
 class Convolution(Op):

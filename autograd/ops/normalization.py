@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import dispatch
 from ..errors import DTypeError, ShapeError
+from ..forward_ad import sum_terms
 from ..function import Op
 from ..tensor import Tensor
 from .compare import clamp_min
@@ -266,6 +267,30 @@ class LayerNorm(Op):
             d = x - mean
             rstd = xp.rsqrt(xp.mean(d * d, ctx.red, True) + ctx.eps)
         return _norm_vjp(ctx, g, xp, x, weight, mean, rstd, ctx.red, ctx.lead, True)
+
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        # y = x_hat * w + b, x_hat = (x - mean) * rstd. With the tangent centred, tc = t -
+        # mean(t): d x_hat = rstd * (tc - x_hat * mean(x_hat * tc)) (the mean's and the
+        # variance's changes; the variance moves by 2 mean((x - mean) tc))
+        x, weight, mean, rstd = ctx.saved_tensors
+        tx, tw, tb = tangents
+        if ctx.n == 0:
+            return xp.zeros_like(ctx.output)
+        if xp.graph:   # (recording: mean and rstd as differentiable functions of x)
+            mean = xp.mean(x, ctx.red, True)
+            rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
+        x_hat = (x - mean) * rstd
+        terms = []
+        if tx is not None:
+            tc = tx - xp.mean(tx, ctx.red, True)
+            d = rstd * (tc - x_hat * xp.mean(x_hat * tc, ctx.red, True))
+            terms.append(d if weight is None else d * weight)
+        if tw is not None:
+            terms.append(x_hat * tw)
+        if tb is not None:
+            terms.append(xp.zeros_like(x_hat) + tb)
+        return sum_terms(terms)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
