@@ -87,6 +87,8 @@ def enter_dual_level() -> int:
     """
     if _function._fw_level is not None:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    if _function._tracer is not None:   # (autograd.compile records ops, not their tangents)
+        _function._tracer.unsupported("forward-mode AD (autograd.forward_ad.dual_level)")
     _function._fw_level = _Level()
     return 0
 
@@ -417,11 +419,17 @@ def _jvp_by_double_backward(cls, inputs, params, tangents, out, graph):
         if not used or not wrt:
             return (None,) * len(outs)
         us = [Tensor._make(np.zeros_like(ys[k]._data)).requires_grad_() for k in used]
-        gs = engine.grad([ys[k] for k in used], wrt, us, create_graph=True, allow_unused=True)
-        s = sum_terms([(g * tan).sum() for g, tan in zip(gs, tans) if g is not None])
-        if s is None or not s.requires_grad:
-            return (None,) * len(outs)
-        jvps = engine.grad(s, us, create_graph=graph, allow_unused=True)
+        try:
+            gs = engine.grad([ys[k] for k in used], wrt, us, create_graph=True,
+                             allow_unused=True)
+            s = sum_terms([(g * tan).sum() for g, tan in zip(gs, tans) if g is not None])
+            if s is None or not s.requires_grad:
+                return (None,) * len(outs)
+            jvps = engine.grad(s, us, create_graph=graph, allow_unused=True)
+        except RuntimeError as e:   # a backward that is not differentiable again
+            raise RuntimeError(f"Trying to use forward AD with {cls.__name__} that does not "
+                               "support it: it has no JVP rule, and its backward cannot be "
+                               f"differentiated again ({e})") from e
     result = [None] * len(outs)
     for k, j in zip(used, jvps):
         result[k] = None if j is None else (j if graph else j.detach())

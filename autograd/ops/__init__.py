@@ -16,10 +16,12 @@ Families (one file each, ops of one kind together):
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
 * linalg (products, Cholesky), blas (addmm & co.), linalg_solve (inverses, solves, determinants), linalg_func
   (matrix_power, matrix_exp), linalg_decomp (QR, SVD, eigh, pinv, lstsq), linalg_norm (norms,
-  cross, multi_dot, distances); activation, shrink (hardshrink, softshrink, rrelu), softmax,
-  conv, fold (unfold/fold, pixel shuffles), pooling, adaptive_pooling, rnn;
-* exported by ``nn.functional`` only (torch has them there): loss, normalization (batch /
-  layer norm ...), vision (pad, interpolate).
+  cross, multi_dot, cdist/pdist), distance (cosine_similarity, pairwise_distance);
+  activation, shrink (hardshrink, softshrink, rrelu), softmax, conv, fold (unfold/fold,
+  pixel shuffles), pooling, adaptive_pooling, rnn;
+* exported by ``nn.functional`` only (torch has them there): loss, margin_loss (ranking,
+  embedding and multi-label losses), ctc, normalization (batch / layer / instance norm ...),
+  vision (pad, interpolate).
 
 See docs/adding-ops.md for how an op is written and docs/architecture.md for the layers.
 """
@@ -51,6 +53,7 @@ from .linalg_solve import *  # noqa: F403
 from .linalg_func import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
 from .linalg_norm import *  # noqa: F403
+from .distance import *  # noqa: F403
 from .blas import *  # noqa: F403
 from .activation import *  # noqa: F403
 from .shrink import *  # noqa: F403
@@ -61,14 +64,14 @@ from .pooling import *  # noqa: F403
 from .adaptive_pooling import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
-from . import loss, normalization, vision  # registered; exported by nn.functional
+from . import ctc, loss, margin_loss, normalization, vision  # exported by nn.functional
 
 FAMILIES = ("arithmetic", "unary", "math", "special", "numeric", "compare", "reduce", "extrema",
             "cumulative", "sorting", "stats", "movement", "join", "shape", "indexing", "scatter",
             "inplace", "sampling", "linalg", "linalg_solve", "linalg_func", "linalg_decomp",
-            "linalg_norm", "blas", "activation", "shrink", "softmax", "conv", "fold", "pooling",
-            "adaptive_pooling", "rnn")
-FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
+            "linalg_norm", "distance", "blas", "activation", "shrink", "softmax", "conv", "fold",
+            "pooling", "adaptive_pooling", "rnn")
+FUNCTIONAL_FAMILIES = ("ctc", "loss", "margin_loss", "normalization", "vision")
 
 
 def public_names() -> list:

@@ -326,8 +326,8 @@ class Hypot(Op):
     @staticmethod
     def backward(ctx, g, xp):
         a, b, out = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
         scale = g / out  # at (0, 0): 0/0 = nan, like torch
+        need_a, need_b = ctx.needs_input_grad
         return (scale * a if need_a else None), (scale * b if need_b else None)
 
 
