@@ -334,6 +334,31 @@ def test_in_place_ops_update_the_tangent_like_torch():
     np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
 
 
+def _zero_a_view(d):
+    d[1:].zero_()
+
+
+IN_PLACE = [lambda d: d.zero_(), lambda d: d.fill_(2.0), lambda d: d.clamp_(max=1.5),
+            lambda d: d.sub_(2).relu_(), _zero_a_view,
+            lambda d: d.copy_(d.new_tensor([5.0, 5.0, 5.0]))]
+
+
+def test_in_place_fills_copies_and_clamps_set_the_tangent_like_torch():
+    torch = pytest.importorskip("torch")
+    import torch.autograd.forward_ad as torch_fw
+
+    def tangents(lib, fw):
+        out = []
+        for f in IN_PLACE:
+            with fw.dual_level():
+                d = fw.make_dual(lib.tensor([1.0, 2.0, 3.0]), lib.tensor([1.0, 1.0, 1.0])) * 1
+                f(d)
+                out.append(fw.unpack_dual(d).tangent.tolist())
+        return out
+
+    assert tangents(autograd, fwAD) == tangents(torch, torch_fw)
+
+
 def test_reverse_over_forward_gives_the_hessian_vector_product():
     x = autograd.tensor([0.5, -1.0, 2.0], dtype=autograd.float64, requires_grad=True)
     v = autograd.tensor([1.0, 2.0, -1.0], dtype=autograd.float64)
