@@ -85,6 +85,30 @@ def _norm_vjp(ctx, g, xp, x, w, mean, rstd, red, param_dims, batch_stats):
     return dx, dw, db
 
 
+def _norm_jvp(tangents, xp, x, w, mean, rstd, red, batch_stats, param_shape):
+    """Forward mode of ``y = x_hat * w + b``, ``x_hat = (x - mean) * rstd``: the tangent
+    from those of (x, weight, bias). With ``batch_stats`` the mean and rstd move with x:
+    d x_hat = rstd * (t - mean(t) - x_hat * mean(x_hat * t)) over ``red`` (the same symmetric
+    map as the VJP's); weight and bias are reshaped to ``param_shape`` (None: as they are).
+    """
+    tx, tw, tb = tangents
+    xhat = (x - mean) * rstd
+    terms = []
+    if tx is not None:
+        if batch_stats:
+            d = (tx - xp.mean(tx, red, True) - xhat * xp.mean(tx * xhat, red, True)) * rstd
+        else:
+            d = tx * rstd
+        terms.append(d if w is None else d * (w if param_shape is None else
+                                              xp.reshape(w, param_shape)))
+    if tw is not None:
+        terms.append(xhat * (tw if param_shape is None else xp.reshape(tw, param_shape)))
+    if tb is not None:
+        terms.append(xp.zeros_like(xhat) + (tb if param_shape is None else
+                                            xp.reshape(tb, param_shape)))
+    return sum_terms(terms)
+
+
 def _float_args(opname, kernel_name, input, *params):
     """Check the input is floating and give weight/bias/... the input's dtype (or promote
     all to the wider one), so the op sees one dtype."""
@@ -158,6 +182,14 @@ class BatchNorm(Op):
             rstd = xp.rsqrt(xp.mean(d * d, ctx.red, True) + ctx.eps)
         w = None if weight is None else xp.reshape(weight, ctx.shape)
         return _norm_vjp(ctx, g, xp, x, w, mean, rstd, ctx.red, ctx.red, ctx.training)
+
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        x, weight, mean, rstd = ctx.saved_tensors
+        if xp.graph and ctx.training:   # (as in the VJP)
+            mean = xp.mean(x, ctx.red, True)
+            rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
+        return _norm_jvp(tangents, xp, x, weight, mean, rstd, ctx.red, ctx.training, ctx.shape)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -270,27 +302,13 @@ class LayerNorm(Op):
 
     @staticmethod
     def jvp(ctx, tangents, xp):
-        # y = x_hat * w + b, x_hat = (x - mean) * rstd. With the tangent centred, tc = t -
-        # mean(t): d x_hat = rstd * (tc - x_hat * mean(x_hat * tc)) (the mean's and the
-        # variance's changes; the variance moves by 2 mean((x - mean) tc))
         x, weight, mean, rstd = ctx.saved_tensors
-        tx, tw, tb = tangents
         if ctx.n == 0:
             return xp.zeros_like(ctx.output)
         if xp.graph:   # (recording: mean and rstd as differentiable functions of x)
             mean = xp.mean(x, ctx.red, True)
             rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
-        x_hat = (x - mean) * rstd
-        terms = []
-        if tx is not None:
-            tc = tx - xp.mean(tx, ctx.red, True)
-            d = rstd * (tc - x_hat * xp.mean(x_hat * tc, ctx.red, True))
-            terms.append(d if weight is None else d * weight)
-        if tw is not None:
-            terms.append(x_hat * tw)
-        if tb is not None:
-            terms.append(xp.zeros_like(x_hat) + tb)
-        return sum_terms(terms)
+        return _norm_jvp(tangents, xp, x, weight, mean, rstd, ctx.red, True, None)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
