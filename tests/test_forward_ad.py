@@ -203,6 +203,14 @@ TORCH_CASES = [
                                            x.gather(1, _idx(L, [[1], [0], [3]])).squeeze(1),
                                            L.where(x > 0, x, y).flatten(),
                                            y[0].expand(2, 4).flatten()]), [(3, 4), (3, 4)]),
+    ("methods", lambda L, F, x: L.cat([v.reshape(-1) for v in [
+        x.T, x.mT.contiguous(), x.float().double(), x.view_as(x.new_zeros(6, 2)),
+        x[:1].expand_as(x), x.repeat(2, 1), x.masked_fill(x > 0, 1.0), x.chunk(2, 1)[1],
+        x.split([1, 2], 0)[1], x.unbind(0)[2], x.narrow(1, 1, 2), x.sort(1).values,
+        x.index_select(0, _idx(L, [2, 0])), x.topk(2).values, x.median(), x[:3, :3].diag(),
+        x[:3, :3].trace(), L.einsum("ij,ij->i", x, x), L.addmm(x[:, :3], x, x.T[:4, :3]),
+        L.lerp(x, 2 * x, 0.3), L.atan2(x, x + 3), F.pad(x, (1, 1)), L.where(x > 0, x, 0.0),
+        F.dropout(x, 0.5, training=False)]]), [(3, 4)]),
     ("losses", lambda L, F, x, y: L.stack([
         F.cross_entropy(x, _idx(L, [1, 0, 3])), F.nll_loss(F.log_softmax(x, 1), _idx(L, [2, 2, 0])),
         F.mse_loss(x, y), F.l1_loss(x, y), F.smooth_l1_loss(x, y), F.huber_loss(x, y, delta=0.5),
