@@ -28,7 +28,8 @@ tangent of the open level):
   reduction's weights, from its VJP, times the tangent, summed);
 * otherwise the VJP differentiated once more (the "double-backward trick": the JVP ``J t``
   is the gradient of ``<VJP(u), t>`` with respect to ``u``), which works for every op whose
-  backward is itself differentiable, at the cost of two backward passes.
+  backward is itself differentiable, at the cost of two backward passes; for the others
+  torch's "Trying to use forward AD with <op> that does not support it" names the op.
 
 As in torch there is one level at a time, ``no_grad`` does not stop forward AD, tangents
 leave with their level (``unpack_dual`` then gives None), ``detach()`` drops the tangent,
