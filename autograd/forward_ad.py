@@ -323,11 +323,15 @@ def apply_dual(cls, inputs, params):
             return cls.apply(*inputs, **params)
         graph = _grad_enabled.get() and any(
             t is not None and t._requires_grad for t in inputs + tangents)
-        if cls.jvp is None or issubclass(cls, MultiOutputOp) or (
-                _function._LOW_PRECISION and _function._has_bfloat16(inputs)):
+        low = _function._LOW_PRECISION and _function._has_bfloat16(inputs)
+        if cls.jvp is None or issubclass(cls, MultiOutputOp) or low:
             double_backward_ops.add(cls.__name__)
             out = cls.apply(*inputs, **params)
             out_tangents = _jvp_by_double_backward(cls, inputs, params, tangents, out, graph)
+            if low:   # (derivatives flow in float32: rounded like the op's bfloat16 output)
+                out_tangents = tuple(
+                    t.to(o.dtype) if isinstance(t, Tensor) and t.dtype != o.dtype else t
+                    for o, t in zip(out if isinstance(out, tuple) else (out,), out_tangents))
         else:
             out, ctx, edges = _forward(cls, inputs, params, tangents)
             try:

@@ -407,6 +407,14 @@ class _NoJvp(autograd.Function):
         return g * 2
 
 
+def test_bfloat16_tangents_are_bfloat16_like_torch():
+    with fwAD.dual_level():
+        x = fwAD.make_dual(autograd.tensor([1.0, 2.0], dtype=autograd.bfloat16),
+                           autograd.ones(2, dtype=autograd.bfloat16))
+        tangent = fwAD.unpack_dual((x.exp() * x).sum()).tangent
+    assert tangent.dtype == autograd.bfloat16 and tangent.item() == 27.5   # (torch's value)
+
+
 def test_custom_function_jvp():
     with fwAD.dual_level():
         x = _dual([1.0, 2.0], [1.0, 0.5])
