@@ -289,7 +289,7 @@ int = int32  # noqa: A001
 bool = bool_  # noqa: A001
 
 
-def can_cast(from_, to) -> bool:
+def can_cast(from_, to) -> builtins.bool:
     """Whether torch's casting rules allow ``from_`` to ``to`` without losing the kind of
     number: bool -> integer -> floating point, never back (``can_cast(float32, int64)`` is
     False; within a kind any size goes, ``can_cast(float64, float16)`` is True).
