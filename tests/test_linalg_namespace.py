@@ -312,3 +312,19 @@ def test_torch_norm_nuclear():
     theirs.norm(p="nuc", dim=(1, 2)).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10)
     assert np.isclose(autograd.norm(t64(a[0]), p="nuc").item(), np.linalg.norm(a[0], "nuc"))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (5, 5), (6, 4)])
+def test_svd_family_refuses_inf_instead_of_hanging(shape):
+    """LAPACK's SVD (NumPy's OpenBLAS build) never returns on some matrices holding an inf;
+    every op built on it raises LinAlgError for non-finite input instead."""
+    for pos in range(3):
+        a = np.random.default_rng(pos).normal(size=shape)
+        a.flat[2 * pos] = np.inf
+        t = autograd.tensor(a)
+        for call in (lambda: autograd.linalg.svd(t), lambda: autograd.linalg.pinv(t),
+                     lambda: autograd.linalg.svdvals(t),
+                     lambda: autograd.linalg.lstsq(t, autograd.ones(shape[0], 1, dtype=autograd.float64))):
+            with pytest.raises(autograd.linalg.LinAlgError, match="non-finite"):
+                call()
