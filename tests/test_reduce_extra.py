@@ -291,8 +291,14 @@ def test_norm_forms():
     assert autograd.norm(x, "fro", dim=(0, 1)).item() == pytest.approx(np.sqrt(26))
     with pytest.raises(RuntimeError, match="2-tuple"):
         autograd.zeros(2, 2, 2).norm("fro", dim=(0, 1, 2))
-    with pytest.raises(NotImplementedError):
-        x.norm("nuc")
+    # 'nuc' is a matrix norm: torch computes it over all dims, which must then be two
+    assert x.norm("nuc").item() == pytest.approx(np.linalg.norm(x.numpy(), "nuc"))
+    with pytest.raises(RuntimeError, match="dim must be a 2-tuple. Got 0 1 2"):
+        autograd.zeros(2, 2, 2).norm("nuc")
+    with pytest.raises(RuntimeError, match="dim must be a 2-tuple. Got 1"):
+        autograd.zeros(2, 2, 2).norm("nuc", dim=1)
+    with pytest.raises(RuntimeError, match="Order abc not supported"):
+        x.norm("abc")
 
 
 # ---- all / any / count_nonzero / nansum / nanmean --------------------------------------------
