@@ -5,12 +5,13 @@ batch), ``addmv`` (matrix @ vector) and ``addr`` (outer product). Each is the pr
 linalg.py scaled and added to ``input``, so the gradients (and second derivatives) are those
 of ``mm``/``bmm``/``mv``/``outer``, ``mul`` and ``add``. ``input`` broadcasts to the
 product's shape (torch's "expanded size" error otherwise). As in torch, ``beta=0`` ignores
-``input`` entirely: nan or inf in it does not reach the result.
+``input``'s values: nan or inf in it does not reach the result (its gradient is zero).
 """
 from __future__ import annotations
 
 from .. import amp as _amp
 from ..errors import DTypeError, ShapeError
+from ..function import Op
 from ..tensor import Tensor
 from .arithmetic import add, mul
 from .linalg import _TORCH_NAMES, _name, bmm, mm, mv, outer
@@ -27,6 +28,19 @@ def _tensor_arg(x, opname: str, arg: str) -> Tensor:
     return x
 
 
+class IgnoreInput(Op):
+    """``beta == 0``: the result is the product alone (``input``'s nan or inf never reach
+    it), but ``input`` stays in the graph with torch's gradient ``grad * beta``, zero."""
+
+    @staticmethod
+    def forward(ctx, product, input):
+        return product  # (the product is a fresh intermediate nobody else holds)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return g, g * 0
+
+
 def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
     """``beta * input + alpha * product``, ``input`` broadcast to the product's shape; a
     factor of 1 is not multiplied (so integer tensors stay integer), ``beta == 0`` drops
@@ -38,7 +52,7 @@ def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
         input = expand(input, product.shape)   # torch's "expanded size" error on a mismatch
     out = product if alpha == 1 else mul(product, alpha)
     if beta == 0:
-        return out
+        return IgnoreInput.apply(out, input)
     return add(out, input if beta == 1 else mul(input, beta))
 
 
