@@ -492,13 +492,18 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     if arr.size == 0:     # (torch's result for no values is an int64 count, weights or not)
         return Tensor._make(np.zeros(size, np.int64))
-    dtype = w._data.dtype if w._data.dtype.kind in FLOAT_KINDS else np.dtype(np.float64)
-    return Tensor._make(np.bincount(arr, weights=w._data, minlength=size).astype(dtype))
+    # torch sums float32 weights in float32 and every other dtype (float16 and bfloat16 too)
+    # in float64, which is then the result's dtype
+    dtype = np.dtype(np.float32 if w._data.dtype == np.float32 else np.float64)
+    return Tensor._make(np.bincount(arr, weights=w._data.astype(dtype), minlength=size)
+                        .astype(dtype, copy=False))
 
 
 def _ref_bincount(x, weights=None, minlength=0):
     out = np.bincount(x, weights=weights, minlength=minlength)
-    return out if weights is None or x.size == 0 else out.astype(weights.dtype)
+    if weights is None or x.size == 0:
+        return out
+    return out.astype(np.float32 if weights.dtype == np.float32 else np.float64)
 
 
 register(OpInfo("bincount", bincount, ref=_ref_bincount, differentiable=False, family="stats",
@@ -526,8 +531,9 @@ def histc(input, bins: int = 100, min=0, max=0) -> Tensor:
         _reject("histc", "histogram_cpu", x, "floating point tensors only")
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
-    arr = x._data.reshape(-1).astype(np.float64)
-    lo, hi = float(min), float(max)
+    arr = x._data.reshape(-1)
+    dt = arr.dtype
+    lo, hi = float(min), float(max)     # the range is chosen in float64, as torch does
     if lo == hi and arr.size:
         lo, hi = float(arr.min()), float(arr.max())
     if lo == hi:
@@ -535,9 +541,14 @@ def histc(input, bins: int = 100, min=0, max=0) -> Tensor:
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     _finite_range("histc", lo, hi)
+    # ... but the bin of each value is computed in the input's dtype, each step rounded to it
+    # (torch's kernel works on its edges stored as that dtype): in bfloat16 this moves many
+    # values to a neighbouring bin, and we count them where torch does
+    lo, hi = dt.type(lo), dt.type(hi)
     inside = arr[(arr >= lo) & (arr <= hi)]
-    index = np.minimum(((inside - lo) * bins / (hi - lo)).astype(np.int64), bins - 1)
-    return Tensor._make(np.bincount(index, minlength=bins).astype(x._data.dtype))
+    index = ((inside - lo) * dt.type(bins) / (hi - lo)).astype(np.int64)
+    index = np.minimum(index, bins - 1)
+    return Tensor._make(np.bincount(index, minlength=bins).astype(dt))
 
 
 def _ref_histc(x, bins=100, min=0, max=0):
