@@ -1,6 +1,7 @@
 """autograd.bfloat16 (through ml_dtypes) against torch.bfloat16: every registered op's
 values, result dtype and gradients; float32 accumulation (sums of many elements); type
 promotion; printing; views; checkpoints; modules; ml_dtypes is loaded only when used."""
+import re
 import subprocess
 import sys
 import warnings
@@ -30,6 +31,9 @@ OPS = sorted(n for n in REGISTRY if REGISTRY[n].torch_fn is not False and n not 
 # to bfloat16). Where torch raises, the reference is torch in float32 on the same
 # bfloat16-rounded inputs, its result rounded to bfloat16: exactly what a bfloat16 kernel
 # computing in float32 returns. If torch gains the kernel, the test says so.
+# and these torch refuses by a dtype rule of their own ("quantile() input tensor must be either
+# float or double dtype"): we raise the same error
+TORCH_REFUSES_BF16 = {"quantile", "nanquantile"}
 NO_TORCH_BF16 = {"avg_pool3d", "local_response_norm", "lp_pool3d", "multi_margin_loss",
                  "multilabel_margin_loss", "histogram", "histogramdd"}
 
@@ -90,8 +94,15 @@ def test_op_in_bfloat16_matches_torch(name):
         # the positional ones: torch_array_kwargs casts them to the first argument's dtype
         kwargs = {k: _bf16_values(v) if isinstance(v, np.ndarray) and v.dtype.kind == "f"
                   else v for k, v in sample.kwargs.items()}
-        ours = info.fn(*ours_in, **{k: autograd.tensor(v).to(BF) if isinstance(v, np.ndarray)
-                                    and v.dtype.kind == "f" else v for k, v in kwargs.items()})
+        ours_kwargs = {k: autograd.tensor(v).to(BF) if isinstance(v, np.ndarray)
+                       and v.dtype.kind == "f" else v for k, v in kwargs.items()}
+        if name in TORCH_REFUSES_BF16:
+            with pytest.raises(RuntimeError) as theirs_error:
+                _torch_call(info, name, theirs_in, kwargs)
+            with pytest.raises(RuntimeError, match=re.escape(str(theirs_error.value))):
+                info.fn(*ours_in, **ours_kwargs)
+            continue
+        ours = info.fn(*ours_in, **ours_kwargs)
         try:
             theirs = _torch_call(info, name, theirs_in, kwargs)
         except NotImplementedError:
