@@ -158,9 +158,37 @@ def _nan_median_index(x: np.ndarray, axis: int) -> np.ndarray:
     order = np.argsort(x, axis=axis, kind="stable")               # nan last
     valid = (~np.isnan(x)).sum(axis=axis, keepdims=True) if x.dtype.kind in FLOAT_KINDS \
         else np.full(_keepdim_shape(x.shape, (axis,)), x.shape[axis])
-    # (a row of nan only: the middle position of the whole row, as torch)
-    pos = np.where(valid == 0, x.shape[axis] - 1, valid - 1) // 2
+    # (a row of nan only: stable sorting leaves it in order, so the position is the index)
+    pos = np.where(valid == 0, _all_nan_index(x.shape[axis]), (valid - 1) // 2)
     return np.take_along_axis(order, pos, axis=axis).astype(np.int64)
+
+
+def _all_nan_index(n: int) -> int:
+    """The index torch's CPU nanmedian reports for a slice of ``n`` nans.
+
+    Any index is a correct answer there (torch documents the index of a non-unique median
+    as unspecified), but we give torch's: its kernel selects position 0 with C++'s
+    ``nth_element``, and as no comparison of two nans is true, the answer is whichever index
+    that algorithm's swaps leave in front. These are the swaps of GCC's introselect (the
+    C++ library of torch's Linux builds): move the middle element to the front (all three
+    "median of three" candidates compare equal), swap pairs from both ends inwards until
+    they meet, keep the left part (it holds position 0); at 3 elements or fewer, an
+    insertion sort that moves nothing.
+    """
+    idx = list(range(n))
+    end = n
+    while end > 3:
+        mid = end // 2
+        idx[0], idx[mid] = idx[mid], idx[0]
+        lo, hi = 1, end
+        while True:
+            hi -= 1
+            if lo >= hi:
+                break
+            idx[lo], idx[hi] = idx[hi], idx[lo]
+            lo += 1
+        end = lo
+    return idx[0]
 
 
 def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
