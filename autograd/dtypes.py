@@ -33,7 +33,7 @@ class dtype:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = is_floating_point
-        self.is_signed = name != "bool"
+        self.is_signed = name not in ("bool", "uint8")
         self.itemsize = self.np.itemsize
         self._rank = rank  # position in the promotion lattice
 
@@ -287,3 +287,19 @@ strided = layout("strided")
 float = float32  # noqa: A001 - torch's alias names
 int = int32  # noqa: A001
 bool = bool_  # noqa: A001
+
+
+def can_cast(from_, to) -> builtins.bool:
+    """Whether torch's casting rules allow ``from_`` to ``to`` without losing the kind of
+    number: bool -> integer -> floating point, never back (``can_cast(float32, int64)`` is
+    False; within a kind any size goes, ``can_cast(float64, float16)`` is True).
+
+    Example:
+        >>> import autograd
+        >>> autograd.can_cast(autograd.int64, autograd.float32), autograd.can_cast(autograd.float32, autograd.int64)
+        (True, False)
+    """
+    def kind(d):
+        d = as_dtype(d)
+        return 2 if d.is_floating_point else (0 if d.name == "bool" else 1)
+    return kind(from_) <= kind(to)

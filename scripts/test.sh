@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up (if needed) and run the whole test suite: unit and property tests, then the course
+# Set up (if needed), lint, and run the whole test suite: unit and property tests, then the course
 # notebooks once (default backend: numba); then the tests again on the NumPy reference
 # backend (not the notebooks: they would double their minutes while testing no op that the
 # tests do not already run on both backends); then the
@@ -12,6 +12,9 @@ bash scripts/setup.sh
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest "$@"
 fi
+echo "--- lint (ruff) and type checks (mypy on the public modules listed in pyproject.toml) ---"
+.venv/bin/ruff check .
+.venv/bin/mypy
 # Two workers (-n 2: CI has 2 cores); worksteal keeps both busy until the end.
 PAR=(-n "${JOBS:-2}" --dist worksteal)
 .venv/bin/python -m pytest "${PAR[@]}" tests

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
+from ..forward_ad import sum_terms
 from ..function import Op
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
@@ -57,11 +58,17 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(out)
 
 
+def tracked(t: Tensor) -> bool:
+    """True when ``t`` must go through differentiable ops: it requires grad, or it carries a
+    forward-mode tangent (autograd.forward_ad)."""
+    return t._requires_grad or t._fw is not None
+
+
 def cast(t: Tensor, dt) -> Tensor:
     """Differentiable dtype cast (no-op when already that dtype)."""
     if t._data.dtype == dt.np:
         return t
-    if t._requires_grad:
+    if t._requires_grad or t._fw is not None:
         from .arithmetic import to_dtype
         return to_dtype(t, dt)
     return Tensor._make(t._data.astype(dt.np))
@@ -71,7 +78,7 @@ def expand_to(t: Tensor, shape) -> Tensor:
     """Broadcast ``t`` to ``shape``: through the differentiable expand if it needs grad."""
     if t._data.shape == tuple(shape):
         return t
-    if t._requires_grad:
+    if t._requires_grad or t._fw is not None:
         from .movement import expand
         return expand(t, shape)
     return t  # constants broadcast for free inside NumPy
@@ -229,9 +236,14 @@ def unary_op(name: str, forward, grad, doc: str, module: str | None = None) -> t
         (v,) = ctx.saved_tensors
         return grad(g, v, xp)
 
+    def jvp(ctx, tangents, xp):
+        # elementwise, so forward mode is the same product: the derivative times the tangent
+        (v,) = ctx.saved_tensors
+        return grad(tangents[0], v, xp)
+
     return type(name, (Op,), {"__doc__": doc, "__module__": module or grad.__module__,
                               "forward": staticmethod(forward_),
-                              "backward": staticmethod(backward)})
+                              "backward": staticmethod(backward), "jvp": staticmethod(jvp)})
 
 
 def binary_op(name: str, forward, grad_a, grad_b, doc: str, *,
@@ -241,7 +253,8 @@ def binary_op(name: str, forward, grad_a, grad_b, doc: str, *,
     that input needs one (written with operators and ``xp``, like any VJP). With
     ``with_output=True`` the output is saved too and the gradients are
     ``grad_a(g, a, b, out, xp)`` (for derivatives cheapest from the result, e.g. hypot's
-    ``a / out``). The class is named ``name``, so its ``grad_fn`` is ``<name>Backward0``.
+    ``a / out``). The same products with the tangents are its forward-mode ``jvp``. The class
+    is named ``name``, so its ``grad_fn`` is ``<name>Backward0``.
 
     Example:
         >>> Hypot2 = binary_op("Hypot2", lambda a, b: a * a + b * b,
@@ -262,5 +275,13 @@ def binary_op(name: str, forward, grad_a, grad_b, doc: str, *,
         return ((grad_a(g, *saved, xp) if need_a else None),
                 (grad_b(g, *saved, xp) if need_b else None))
 
+    def jvp(ctx, tangents, xp):
+        # elementwise: the same products with the tangents (autograd.forward_ad)
+        saved = ctx.saved_tensors
+        ta, tb = tangents
+        return sum_terms([grad_a(ta, *saved, xp) if ta is not None else None,
+                          grad_b(tb, *saved, xp) if tb is not None else None])
+
     return type(name, (Op,), {"__doc__": doc, "__module__": grad_a.__module__,
-                              "forward": staticmethod(forward_), "backward": staticmethod(backward)})
+                              "forward": staticmethod(forward_), "backward": staticmethod(backward),
+                              "jvp": staticmethod(jvp)})

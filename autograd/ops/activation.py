@@ -19,9 +19,10 @@ import numpy as np
 from .. import dispatch
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import float_input, operands, unary_op
+from ._util import float_input, operands, tracked, unary_op
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
@@ -79,6 +80,7 @@ def _inplace(input, fn, *args):
 # ---- relu ------------------------------------------------------------------------------------
 class Relu(Op):
     """max(x, 0); the gradient passes where x > 0 (0 at x == 0, like torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ReluBackward0"
 
@@ -172,6 +174,7 @@ class Gelu(Op):
     The tanh form is computed as x * sigmoid(2u), the same function (0.5 (1 + tanh(u)) =
     sigmoid(2u)) without the cancellation of 1 + tanh(u) for negative x (float32 lost ~1e-5
     relative at x = -3 and every digit further out)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "GeluBackward0"
 
@@ -231,6 +234,7 @@ register(OpInfo("gelu", gelu, ref=_ref_gelu, method=False, family="activation",
 # ---- silu ---------------------------------------------------------------------------------------
 class Silu(_Fused):
     """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
+    jvp = staticmethod(elementwise_jvp)
 
     kernel = "silu"
 
@@ -266,6 +270,7 @@ class Elu(Op):
     """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): elu, selu and celu.
 
     For x <= 0, dy/dx = input_scale * (y + scale * alpha), so the VJP reuses the output."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
@@ -344,6 +349,7 @@ register(OpInfo("celu", celu, method=False, family="activation",
 # ---- leaky_relu / prelu -------------------------------------------------------------------------
 class LeakyRelu(_Fused):
     """x for x > 0, slope * x otherwise (the gradient at 0 is ``slope``, like torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     kernel = "leaky_relu"
 
@@ -377,6 +383,7 @@ register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
 
 class Prelu(Op):
     """Leaky ReLU with a learnt slope ``w`` (already broadcast to x's shape by ``prelu``)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, w):
@@ -419,7 +426,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     else:  # one slope per channel: shape (C, 1, ..., 1) broadcasts against (N, C, ...)
         w = reshape(weight, (channels,) + (1,) * (x.ndim - 2))
     w = expand_to(w, x.shape)
-    if not w._requires_grad:
+    if not tracked(w):
         w = Tensor._make(np.broadcast_to(w._data, x.shape))
     return Prelu.apply(x, w)
 
@@ -440,7 +447,7 @@ def _prelu_samples(rng):
                    rng.uniform(0.1, 0.5, ()))]
 
 
-register(OpInfo("prelu", prelu, ref=_ref_prelu, method=False, family="activation",
+register(OpInfo("prelu", prelu, ref=_ref_prelu, family="activation",
                 samples=_prelu_samples, torch_fn=torch_functional("prelu")))
 
 
@@ -449,6 +456,7 @@ class Softplus(_Fused):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (like torch).
 
     d/dx = sigmoid(beta x) (1 above the threshold)."""
+    jvp = staticmethod(elementwise_jvp)
 
     kernel = "softplus"
     np_forward = staticmethod(_np_softplus)
@@ -486,6 +494,7 @@ register(OpInfo("softplus", softplus, ref=_ref_softplus, method=False, family="a
 
 class Mish(_Fused):
     """x * tanh(softplus(x)); d/dx = t + x (1 - t**2) sigmoid(x) with t = tanh(softplus(x))."""
+    jvp = staticmethod(elementwise_jvp)
 
     kernel = "mish"
 
@@ -542,6 +551,7 @@ register(OpInfo("logsigmoid", logsigmoid, ref=lambda x: -np.logaddexp(0, -x), me
 # ---- hardtanh family ----------------------------------------------------------------------------
 class Hardtanh(Op):
     """clip(x, min_val, max_val); the gradient passes strictly inside the interval."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, min_val, max_val):
@@ -676,6 +686,7 @@ register(OpInfo("softsign", softsign, ref=lambda x: x / (1 + np.abs(x)), method=
 
 class Tanhshrink(Op):
     """x - tanh(x); d/dx = tanh(x)**2 = (x - y)**2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):

@@ -32,6 +32,7 @@ import numpy as np
 from .. import amp as _amp
 from ..errors import DTypeError, ShapeError, shape_str
 from ..function import Op
+from ..forward_ad import apply_op, multilinear_jvp, sum_terms
 from ..tensor import Tensor
 from . import xp as _xp
 from ._windows import (_check_tensor, _col2im, _col2im_matrix, _im2col, _im2col_matrix,
@@ -201,6 +202,19 @@ def _spatial_sum_dims(ndim):
 
 
 # ---- the convolution family (three bilinear ops, closed under differentiation) ----------------
+def _conv_jvp(ctx, tangents, xp):
+    """Forward mode for Convolution and ConvolutionInputGrad: bilinear in the first two
+    inputs (one term each, without the bias), plus the bias's tangent at every position."""
+    x, w, _ = ctx.primals
+    tx, tw, tb = tangents
+    terms = [apply_op(ctx, (tx, w, None), xp) if tx is not None else None,
+             apply_op(ctx, (x, tw, None), xp) if tw is not None else None]
+    if tb is not None:
+        out_shape = tuple(ctx.output.shape)
+        terms.append(xp.expand(xp.reshape(tb, (1, -1) + (1,) * (len(out_shape) - 2)), out_shape))
+    return sum_terms(terms)
+
+
 def _saved_with_bias(ctx, operands, args, y, b):
     """A bilinear op's forward ends alike: keep both operands and the conv arguments for the
     VJP, and add the bias, if any, per output channel (in place: ``y`` is a fresh array)."""
@@ -213,6 +227,8 @@ def _saved_with_bias(ctx, operands, args, y, b):
 
 class Convolution(Op):
     """conv2d forward (with an optional fused bias)."""
+
+    jvp = staticmethod(_conv_jvp)
 
     grad_fn_name = "ConvolutionBackward0"
 
@@ -236,6 +252,8 @@ class ConvolutionInputGrad(Op):
 
     <h, convT(g, w)> = <conv(h, w), g>, so its VJP is conv(h, w) for g and convW(h, g) for w."""
 
+    jvp = staticmethod(_conv_jvp)
+
     grad_fn_name = "ConvolutionBackward0"
 
     @staticmethod
@@ -255,6 +273,7 @@ class ConvolutionInputGrad(Op):
 class ConvolutionWeightGrad(Op):
     """``convW(x, g)``: the adjoint of conv2d in w. <convW(x, g), H> = <conv(x, H), g>, so its
     VJP is convT(g, H) for x and conv(x, H) for g."""
+    jvp = staticmethod(multilinear_jvp)
 
     grad_fn_name = "ConvolutionBackwardBackward0"
 

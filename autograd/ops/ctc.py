@@ -141,6 +141,14 @@ class CtcLoss(Op):
             return CtcLossBackward.apply(g, lp, unit=ctx.grad)
         return g[None, :, None] * ctx.grad
 
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        # sample n's loss depends on lp[:, n, :] only: its tangent is the sum of the unit
+        # gradient times the tangent over time and classes (recorded through CtcLossBackward,
+        # so differentiating it again raises torch's error)
+        weights = CtcLoss.backward(ctx, xp.ones_like(ctx.output), xp)
+        return xp.sum(weights * tangents[0], (0, 2), False)
+
 
 class CtcLossBackward(Op):
     """The CTC gradient as a recorded op (``create_graph=True``); like torch's, it has no

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._windows import (_check_tensor, _col2im_matrix, _im2col_matrix, _ntuple, _out_size,
@@ -24,6 +25,7 @@ __all__ = ["channel_shuffle", "fold", "pixel_shuffle", "pixel_unshuffle", "unfol
 # ---- unfold / fold (im2col / col2im) -------------------------------------------------------------
 class Im2Col(Op):
     """(N, C, H, W) -> (N, C*kh*kw, L) sliding blocks; VJP: fold (col2im)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, kernel, dilation, pads, stride):
@@ -38,6 +40,7 @@ class Im2Col(Op):
 
 class Col2Im(Op):
     """(N, C*kh*kw, L) -> (N, C, H, W), summing overlaps; VJP: unfold (im2col)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, cols, out_hw, kernel, dilation, pads, stride):

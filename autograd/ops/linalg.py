@@ -15,9 +15,10 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import multilinear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, broadcast_shapes, wrap_dim
+from ._util import as_tensor_operand, broadcast_shapes, wrap_dim, tracked
 from .registry import OpInfo, Sample, register
 from .. import amp as _amp
 
@@ -62,6 +63,7 @@ class Matmul(Op):
     """``np.matmul`` semantics. Backward: a vector operand is viewed as a 1-row (left) or
     1-column (right) matrix, then grad_a = g @ b^T and grad_b = a^T @ g, summed over batch
     dimensions the operand was broadcast along."""
+    jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -306,6 +308,7 @@ class Einsum(Op):
     the other operands, producing operand i's subscripts. Two helpers make that always
     expressible: an identity matrix for a repeated subscript (a diagonal, ``'ii->i'``) and
     a vector of ones for a subscript summed away in operand i alone (``'ij->i'``)."""
+    jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
     def forward(ctx, *arrays, specs, out):
@@ -445,7 +448,7 @@ def einsum(equation: str, *operands) -> Tensor:
             if len(set(s)) != len(s):
                 raise ShapeError("einsum(): a repeated subscript cannot broadcast")
             from .movement import expand
-            t = expand(t, target) if t._requires_grad else Tensor._make(
+            t = expand(t, target) if tracked(t) else Tensor._make(
                 np.broadcast_to(t._data, target))
         expanded.append(t)
     return Einsum.apply(*expanded, specs=tuple(specs), out=out)

@@ -15,7 +15,7 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, cast, wrap_dim
+from ._util import as_tensor_operand, cast, wrap_dim, tracked
 from .indexing import (GetItem, IndexAdd, IndexPut, _fill_value, _np_index_add_zeros, _take,
                        _wrap_indices)
 from .registry import OpInfo, Sample, register, torch_functional
@@ -568,7 +568,7 @@ def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
     # filling twice is filling once: drop repeats so value's gradient counts each slot once
     idx = idx[:-1] + (np.unique(idx[-1]),)
     v = _fill_value(input, value, "index_fill_")
-    if v._requires_grad:
+    if tracked(v):
         from .movement import expand
         v = expand(v, np.empty(input._data.shape, np.bool_)[idx].shape)
     return IndexPut.apply(input, v, idx=idx)

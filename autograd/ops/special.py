@@ -11,6 +11,7 @@ import math as _math
 import numpy as np
 
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
 from ._util import binary_op, operands
@@ -81,6 +82,7 @@ class _IncompleteGamma(Op):
     """P(a, x) (igamma) or Q(a, x) = 1 - P (igammac). Only the derivative in x exists (in
     torch too): dP/dx = x**(a - 1) exp(-x) / Gamma(a), written through lgamma so it is
     differentiable again."""
+    jvp = staticmethod(elementwise_jvp)
 
     upper = False
 

@@ -9,7 +9,9 @@ Every op here is the same block with different maths, so the block is written on
 * the derivative ``(g, v, xp) -> gradient``, written with operators and ``xp`` functions
   like any VJP (so the plain and the ``create_graph`` backward both use it). Its second
   parameter says what it needs: ``x`` gets the saved input, ``y`` the saved output (exp's
-  backward reuses ``exp(x)`` instead of computing it again);
+  backward reuses ``exp(x)`` instead of computing it again). For an elementwise function
+  the VJP ``g * f'(x)`` and the forward-mode JVP ``t * f'(x)`` are the same product, so
+  the same line is the op's ``jvp`` too (autograd.forward_ad), called with the tangent;
 * the docstring's summary and example, the range of the test samples (kept where the
   function and its derivative are finite), and the NumPy reference when it is not the
   forward itself.

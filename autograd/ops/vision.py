@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from .arithmetic import _torch_dtype_name
 from .compare import where
@@ -53,6 +54,7 @@ def _scatter(g, axis, idx, n):
 
 class TakeAlong(Op):
     """out[..., j, ...] = x[..., idx[j], ...] (0 where idx[j] == -1)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, axis, idx):
@@ -68,6 +70,7 @@ class TakeAlong(Op):
 
 class TakeAlongAdjoint(Op):
     """The transpose of TakeAlong: scatter-add positions back to length ``n``."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, g, axis, idx, n):
