@@ -35,7 +35,14 @@ OPS = sorted(n for n in REGISTRY if REGISTRY[n].torch_fn is not False and n not 
 # float or double dtype"): we raise the same error
 TORCH_REFUSES_BF16 = {"quantile", "nanquantile"}
 NO_TORCH_BF16 = {"avg_pool3d", "local_response_norm", "lp_pool3d", "multi_margin_loss",
-                 "multilabel_margin_loss", "histogram", "histogramdd"}
+                 "multilabel_margin_loss", "histogram", "histogramdd",
+                 "affine_grid"}  # (torch fails only for a size-1 dimension: "tensor_cpu")
+# Gradients that bfloat16 cannot pin down closer: grid_sample's gradient with respect to the
+# grid (bicubic) is a difference of weighted neighbours scaled by (size - 1) / 2, and both
+# libraries round the intermediates to bfloat16 (at different places). Measured against
+# float32 on the same inputs: torch's bfloat16 result is off by up to 0.10, ours by 0.12;
+# the two differ by up to 0.08.
+GRAD_ATOL = {"grid_sample": 0.15}
 
 
 def _flat(o):
@@ -126,7 +133,8 @@ def test_op_in_bfloat16_matches_torch(name):
         for a, b in zip(ours_in, theirs_in):
             if isinstance(a, autograd.Tensor) and a.requires_grad and b.grad is not None:
                 assert a.grad is not None and a.grad.dtype == BF, (name, sample)
-                np.testing.assert_allclose(_as_f32(a.grad), _as_f32(b.grad), rtol=5e-2, atol=5e-2,
+                np.testing.assert_allclose(_as_f32(a.grad), _as_f32(b.grad), rtol=5e-2,
+                                           atol=GRAD_ATOL.get(name, 5e-2),
                                            err_msg=f"d {name} {sample}")
     assert torch_raised or name not in NO_TORCH_BF16, \
         f"torch now has a bfloat16 kernel for {name}: remove it from NO_TORCH_BF16"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from .. import amp as _amp
 from ..errors import DTypeError, ShapeError
-from ..function import Op
 from ..tensor import Tensor
+from ._util import ZeroGradInput
 from .arithmetic import add, mul
 from .linalg import _TORCH_NAMES, _name, bmm, mm, mv, outer
 from .movement import expand
@@ -28,19 +28,6 @@ def _tensor_arg(x, opname: str, arg: str) -> Tensor:
     return x
 
 
-class IgnoreInput(Op):
-    """``beta == 0``: the result is the product alone (``input``'s nan or inf never reach
-    it), but ``input`` stays in the graph with torch's gradient ``grad * beta``, zero."""
-
-    @staticmethod
-    def forward(ctx, product, input):
-        return product  # (the product is a fresh intermediate nobody else holds)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        return g, g * 0
-
-
 def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
     """``beta * input + alpha * product``, ``input`` broadcast to the product's shape; a
     factor of 1 is not multiplied (so integer tensors stay integer), ``beta == 0`` drops
@@ -52,7 +39,7 @@ def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
         input = expand(input, product.shape)   # torch's "expanded size" error on a mismatch
     out = product if alpha == 1 else mul(product, alpha)
     if beta == 0:
-        return IgnoreInput.apply(out, input)
+        return ZeroGradInput.apply(out, input)
     return add(out, input if beta == 1 else mul(input, beta))
 
 
