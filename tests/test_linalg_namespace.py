@@ -260,8 +260,14 @@ def test_torch_cross_without_dim_warns_like_torch():
     a, b = np.eye(3)[:, :2], np.ones((3, 2))
     with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
         ours = autograd.cross(t64(a), t64(b))
-    with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
-        theirs = torch.cross(torch.tensor(a), torch.tensor(b))
+    # torch warns once per process (TORCH_WARN_ONCE): an earlier test's call would hide it
+    always = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)
+    try:
+        with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+            theirs = torch.cross(torch.tensor(a), torch.tensor(b))
+    finally:
+        torch.set_warn_always(always)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
