@@ -568,6 +568,26 @@ class MultiOutputOp(Op):
         grads_in = cls.backward(node, tuple(grads), xp)
         return grads_in if isinstance(grads_in, tuple) else (grads_in,)
 
+def derive(fn, *tensors, **params):
+    """``fn(*arrays, **params)`` on the arrays of ``tensors``: an array that an op takes as a
+    parameter but that depends on a tensor's values (row indices from an index tensor, the
+    positions ``gather`` reads ...). ``fn`` is a NumPy function of its arguments only; it
+    returns an array, or a tuple of arrays and constants.
+
+    In eager mode this is the plain call. While ``autograd.compile`` traces, the call is
+    recorded as a step, so a replay derives the parameter from each call's own tensors
+    (a parameter computed from ``t._data`` directly would be frozen; docs/compile.md).
+
+    Example:
+        >>> import numpy as np, autograd
+        >>> derive(np.flatnonzero, autograd.tensor([0, 3, 0, 5]))
+        array([1, 3])
+    """
+    if _tracer is not None:
+        return _tracer.derive(fn, tensors, params)
+    return fn(*[t._data if isinstance(t, Tensor) else t for t in tensors], **params)
+
+
 # --------------------------------------------------------------------------------------
 # User-defined functions (torch.autograd.Function)
 class _FunctionMeta(type):

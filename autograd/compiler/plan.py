@@ -28,7 +28,7 @@ from .. import function as _function
 from ..engine import _topological_order
 from ..ops import xp as _xp
 from ..tensor import AccumulateGrad, Tensor
-from .tracer import BackwardStep, CallStep, OpStep, SlotRef
+from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, SlotRef, Slot
 
 
 class Ctx:
@@ -209,6 +209,8 @@ class _Builder:
                 self._backward(step)
             elif isinstance(step, CallStep):
                 self._call(step)
+            elif isinstance(step, DeriveStep):
+                self._derive(step)
         arrays = [self.var(tr.slots[o[1]]) for o in out_spec if o[0] == "array"]
         ctxs = sorted(tr.node_step[n] for n in self.live_order if n in tr.node_step)
         self.emit(f"return ({''.join(a + ', ' for a in arrays)}), "
@@ -217,7 +219,23 @@ class _Builder:
         if live:
             boundary, saved_checks = self._module_backward(live, ctxs)
         source = "\n".join(self.lines) + "\n"
+        self._forget_trace()
         return Plan(source, self.ns, out_spec, boundary, saved_checks, tr.steps)
+
+    def _forget_trace(self):
+        """Drop what the trace held that the plan does not need: the traced call's graph
+        nodes and the arrays of its slots (its activations), keeping shapes and dtypes."""
+        tr = self.tr
+        for step in tr.steps:
+            if isinstance(step, OpStep):
+                step.node = None
+            elif isinstance(step, BackwardStep):
+                step.roots = [(None, slot) for _, slot in step.roots]
+                step.order = None
+        for s in tr.slots:
+            if s.kind != "const":
+                s.array = None
+        tr.node_step = {}
 
     def _used_slots(self, out_spec) -> set:
         """The slots some step or the result reads."""
@@ -236,6 +254,10 @@ class _Builder:
                     param(v)
             elif isinstance(step, BackwardStep):
                 used.update(s.n for s in step.seeds if s is not None)
+            elif isinstance(step, DeriveStep):
+                used.update(a.n for a in step.ins if isinstance(a, Slot))
+                for v in step.ins + tuple(step.params.values()):
+                    param(v)
         used.update(o[1] for o in out_spec if o[0] == "array")
         return used
 
@@ -255,6 +277,18 @@ class _Builder:
         self.emit(f"{out} = {fwd}({ctx}{', ' if args else ''}{args}{params})")
         if step.out.shape == ():   # (only a 0-d result can come back as a NumPy scalar)
             self.emit(f"if type({out}) is not ndarray: {out} = scalar_out({out}, {ctx})")
+
+    def _derive(self, step: DeriveStep):
+        name = getattr(step.fn, "__name__", "derive").strip("_") or "derive"
+        fn = self.bind(step.fn, name)
+        args = ", ".join(self.var(a) if isinstance(a, Slot) else self.literal(a, f"{fn}_a{i}")
+                         for i, a in enumerate(step.ins))
+        params = "".join(f", {k}={self.literal(v, f'{fn}_{k}')}" for k, v in step.params.items())
+        whole = self.var(step.out)
+        self.emit(f"{whole} = {fn}({args}{params})")
+        for i, slot in step.parts:
+            if slot.n in self.used:
+                self.emit(f"{self.var(slot)} = {whole}[{i}]")
 
     def _call(self, step: CallStep):
         name = getattr(step.fn, "__qualname__", getattr(step.fn, "__name__", "call"))

@@ -55,8 +55,11 @@ class Slot:
 
     def __init__(self, n, kind, source, array):
         self.n, self.kind, self.source, self.array = n, kind, source, array
-        self.shape, self.dtype = array.shape, array.dtype
-        self.span = _span(array)
+        if isinstance(array, np.ndarray):
+            self.shape, self.dtype, self.span = array.shape, array.dtype, _span(array)
+        else:   # (a derive step's whole result: a tuple of arrays and constants)
+            self.shape = self.dtype = None
+            self.span = (0, 0)
 
     def __repr__(self):
         return f"<slot {self.n} {self.kind} {self.dtype}{list(self.shape)}>"
@@ -88,6 +91,18 @@ class OpStep:
 
 
 @dataclass
+class DeriveStep:
+    """``out = fn(*ins, **params)``: an op's parameter computed from tensors' values
+    (``autograd.function.derive``); for a tuple result, ``parts`` are ``(position, slot)``
+    of the arrays in it."""
+    fn: object
+    ins: tuple
+    params: dict
+    out: Slot
+    parts: list
+
+
+@dataclass
 class CallStep:
     """``fn(*args, **kwargs)`` of a ``disable``d function, run again on every replay."""
     fn: object
@@ -112,12 +127,14 @@ class Escape:
     what: str
     call: str | None
     where: str | None
+    detail: str | None = None   # where inside the library ('autograd/ops/x.py:12 in f')
 
     def __str__(self):
         if self.where is None:
             return self.what
         call = f"{self.call}() at " if self.call else "at "
-        return f"{call}{self.where}: {self.what}"
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{call}{self.where}: {self.what}{detail}"
 
 
 class Tracer:
@@ -131,7 +148,8 @@ class Tracer:
         self.steps: list = []
         self.slots: list[Slot] = []
         self.node_step: dict = {}    # graph node -> index of the OpStep that made it
-        self._by_id: dict = {}       # id(array) -> Slot (the arrays are kept in the slots)
+        self._by_id: dict = {}       # id(object) -> (Slot, the object): arrays and their
+        #                              watched views, each held so that its id stays its own
         self._by_memory: dict = {}   # (address, shape, strides, dtype) -> Slot
         self._restore: list = []     # (tensor, original array): put back when tracing ends
         self._drawing = False        # set when the running op draws random numbers
@@ -155,9 +173,6 @@ class Tracer:
         for t, original in reversed(self._restore):   # the tensors get their arrays back
             if isinstance(t._data, _watch.Watched):
                 t._data = original if _same_memory(t._data, original) else t._data.view(np.ndarray)
-        for s in self.slots:   # the arrays the plan keeps are plain ones
-            if isinstance(s.array, _watch.Watched):
-                s.array = s.array.view(np.ndarray)
         self._restore.clear()
         return False
 
@@ -174,7 +189,7 @@ class Tracer:
         """A value left the recorded steps (or something unsupported ran): stop tracing;
         the call goes on eagerly. ``located``: name the user's line that did it."""
         if self.escaped is None:
-            self.escaped = Escape(what, *(_user_location() if located else (None, None)))
+            self.escaped = Escape(what, *(_user_location() if located else (None, None, None)))
         self._uninstall()
 
     def unsupported(self, what: str, located: bool = True) -> None:
@@ -190,7 +205,7 @@ class Tracer:
         """The function's tensor arguments, in flattened order."""
         self.inputs = list(tensors)
         for k, t in enumerate(tensors):
-            if id(t._data) in self._by_id or _memory(t._data) in self._by_memory:
+            if self._known(t._data) or _memory(t._data) in self._by_memory:
                 self.unsupported("two tensor arguments that share memory")
                 return
             self._watch(t, self._new_slot("input", k, t._data))
@@ -198,15 +213,27 @@ class Tracer:
     def add_externals(self, tensors) -> None:
         """Parameters, buffers and closure tensors: read again on every replay."""
         for t in tensors:
-            if id(t._data) not in self._by_id:
+            if not self._known(t._data):
                 self._watch(t, self._new_slot("external", t, t._data))
 
     def _new_slot(self, kind, source, array) -> Slot:
-        s = Slot(len(self.slots), kind, source, array)
+        """A new slot for ``array`` (the slot keeps a plain ndarray, never a watched one)."""
+        plain = array.view(np.ndarray) if isinstance(array, _watch.Watched) else array
+        s = Slot(len(self.slots), kind, source, plain)
         self.slots.append(s)
-        self._by_id[id(array)] = s
-        self._by_memory[_memory(array)] = s
+        self._remember(array, s)
+        self._remember(plain, s)
+        if isinstance(array, np.ndarray):
+            self._by_memory[_memory(array)] = s
         return s
+
+    def _remember(self, obj, slot):
+        self._by_id[id(obj)] = (slot, obj)
+
+    def _known(self, obj):
+        """The slot of this very object (an array, a watched view, a derived tuple), or None."""
+        hit = self._by_id.get(id(obj))
+        return hit[0] if hit is not None and hit[1] is obj else None
 
     def _watch(self, t: Tensor, slot: Slot) -> None:
         """Let ``t`` hold a watched view of its array for the rest of the trace."""
@@ -216,16 +243,15 @@ class Tracer:
         w = _watch.watched(arr, self)
         self._restore.append((t, arr))
         t._data = w
-        slot.array = w
-        self._by_id[id(w)] = slot
+        self._remember(w, slot)
 
     def slot_of(self, t: Tensor) -> Slot:
         """The slot of tensor ``t``'s array, naming it if it is new: a leaf that requires
         grad (a parameter the guards did not reach) is an external, anything else made
         outside the recorded steps is a constant."""
         arr = t._data
-        s = self._by_id.get(id(arr))
-        if s is not None and s.array is arr:
+        s = self._known(arr)
+        if s is not None:
             return s
         if t._requires_grad and t.grad_fn is None and self._by_memory.get(_memory(arr)) is None:
             s = self._new_slot("external", t, arr)
@@ -237,12 +263,14 @@ class Tracer:
         return s
 
     def _slot_of_array(self, arr) -> Slot:
-        s = self._by_id.get(id(arr))
-        if s is not None and (s.array is arr):
+        s = self._known(arr)
+        if s is not None:
             return s
         s = self._by_memory.get(_memory(arr))
         if s is not None:       # the same memory, another array object: an alias
             return s            # (np.asarray of a watched array, detach() ...)
+        if isinstance(arr, _watch.Watched):   # a view or copy made outside the steps
+            self.escape("a view or copy of a tensor's array, made outside an op, used by an op")
         lo, hi = _span(arr)
         if hi > lo:
             for other in self.slots:
@@ -252,6 +280,9 @@ class Tracer:
         return self._new_slot("const", arr, arr)
 
     def _name_param(self, value):
+        s = self._known(value)
+        if s is not None:   # (also a derive step's whole result)
+            return SlotRef(s)
         if isinstance(value, np.ndarray):
             return SlotRef(self._slot_of_array(value))
         if isinstance(value, Tensor):
@@ -261,7 +292,7 @@ class Tracer:
         return value
 
     # ---- the hooks -------------------------------------------------------------------------
-    def _run_inside(self, fn, *args, **kwargs):
+    def _run_inside(self, fn, /, *args, **kwargs):
         """Run ``fn`` as part of a recorded step: watched arrays are free to use, ops are not
         recorded again."""
         self.inside += 1
@@ -295,6 +326,35 @@ class Tracer:
         if node is not None:
             self.node_step[node] = len(self.steps)
         self.steps.append(step)
+        return out
+
+    def derive(self, fn, args, params):
+        """``function.derive`` while tracing: name the inputs, run ``fn``, name what it
+        returns (its arrays watched, like an op's output; a tuple as a whole too)."""
+        ins = tuple(self.slot_of(a) if isinstance(a, Tensor) else self._name_param(a)
+                    for a in args)
+        named = {k: self._name_param(v) for k, v in params.items()}
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if self.escaped is not None:
+            return fn(*arrays, **params)
+        out = self._run_inside(fn, *arrays, **params)
+        n = len(self.steps)
+        parts = []
+        if isinstance(out, tuple):
+            items = list(out)
+            for i, v in enumerate(items):
+                if isinstance(v, np.ndarray):
+                    slot = self._new_slot("step", n, v)
+                    items[i] = _watch.watched(v, self)
+                    self._remember(items[i], slot)
+                    parts.append((i, slot))
+            out = tuple(items)
+            whole = self._new_slot("step", n, out)
+        else:
+            whole = self._new_slot("step", n, out)
+            out = _watch.watched(out, self)
+            self._remember(out, whole)
+        self.steps.append(DeriveStep(fn, ins, named, whole, parts))
         return out
 
     def backward(self, outputs, grad_outputs, retain_graph, create_graph, capture, accumulate):
@@ -408,22 +468,30 @@ def _library_dirs():
 
 
 def _user_location():
-    """``(library call, 'file:line')``: the innermost frame of user code on the stack and the
-    library function it called (``Tensor.item``, ``cross_entropy`` ...)."""
+    """``(library call, 'file:line', detail)``: the innermost frame of user code on the stack,
+    the library function it called (``Tensor.item``, ``cross_entropy`` ...; wrappers made by
+    decorators are skipped) and where inside the library the escape happened."""
     lib = _library_dirs()
+    here = os.path.dirname(os.path.abspath(__file__))
     frame = sys._getframe(1)
-    callee = None
+    called, detail = None, None
     while frame is not None:
-        path = os.path.abspath(frame.f_code.co_filename)
-        if not path.startswith(lib) and not frame.f_code.co_filename.startswith("<frozen"):
-            name = None
-            if callee is not None:
-                code = callee.f_code
-                name = getattr(code, "co_qualname", code.co_name)
-                self_ = callee.f_locals.get("self")
-                if name in ("Module.__call__", "Module._call_impl") and self_ is not None:
-                    name = type(self_).__name__ + ".__call__"
-            return name, f"{os.path.basename(path)}:{frame.f_lineno}"
-        callee = frame
-        frame = frame.f_back
-    return None, "?"
+        code = frame.f_code
+        path = os.path.abspath(code.co_filename)
+        if path.startswith(lib) or code.co_filename.startswith("<frozen"):
+            name = getattr(code, "co_qualname", code.co_name)
+            if "<locals>" not in name:   # (not a decorator's wrapper)
+                called = frame
+            if detail is None and not path.startswith(here) and "numpy" not in path:
+                detail = f"{os.path.relpath(path, os.path.dirname(os.path.dirname(here)))}" \
+                         f":{frame.f_lineno} in {code.co_name}"
+            frame = frame.f_back
+            continue
+        name = None
+        if called is not None:
+            name = getattr(called.f_code, "co_qualname", called.f_code.co_name)
+            self_ = called.f_locals.get("self")
+            if name.startswith("Module.") and self_ is not None:
+                name = type(self_).__name__ + name[len("Module"):]
+        return name, f"{os.path.basename(path)}:{frame.f_lineno}", detail
+    return None, "?", detail

@@ -3,6 +3,8 @@ selecting ops ``where``, ``maximum``/``minimum``/``fmax``/``fmin`` and ``clamp``
 the gradient goes to the element that was selected)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -22,10 +24,22 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less
            "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal"]
 
 
+class Pointwise(Op):
+    """``fn(*arrays)`` for a NumPy function without a gradient (the comparisons, logical and
+    bitwise ops and nan/inf tests below): an op like the others, so that it runs through
+    ``Op.apply`` (and autograd.compile records it)."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, *arrays, fn):
+        return fn(*arrays)
+
+
 def _compare(np_fn):
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
-        return Tensor._make(np_fn(a._data, b._data))
+        return Pointwise.apply(a, b, fn=np_fn)
     return fn
 
 
@@ -87,12 +101,16 @@ def where(condition, input=None, other=None) -> Tensor:
         return nonzero(condition, as_tuple=True)
     cond = as_tensor_operand(condition)
     if cond._data.dtype != np.bool_:
-        cond = Tensor._make(cond._data.astype(bool))
+        cond = Pointwise.apply(cond, fn=_as_bool)
     (a, b), shape, _ = operands(input, other)
     shape = broadcast_shapes(cond._data.shape, a._data.shape, b._data.shape)
     from ._util import expand_to
     a, b = expand_to(a, shape), expand_to(b, shape)
     return Where.apply(cond, a, b)
+
+
+def _as_bool(x):
+    return x.astype(bool)
 
 
 _xp.define("where", numpy=np.where, tensor=where)
@@ -110,7 +128,7 @@ register(OpInfo("where", where, ref=np.where,
 def _logical(np_fn, name):
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
-        return Tensor._make(np_fn(a._data, b._data))
+        return Pointwise.apply(a, b, fn=np_fn)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -136,7 +154,7 @@ def logical_not(input) -> Tensor:
         tensor([ True, False])
     """
     (x,), _, _ = operands(input)
-    return Tensor._make(np.logical_not(x._data))
+    return Pointwise.apply(x, fn=np.logical_not)
 
 
 def _bool_int_samples(rng):
@@ -173,7 +191,7 @@ def _bitwise(np_fn, name):
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
         _check_bitwise(name, a)
-        return Tensor._make(np_fn(a._data, b._data))
+        return Pointwise.apply(a, b, fn=np_fn)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -200,7 +218,7 @@ def bitwise_not(input) -> Tensor:
     """
     (x,), _, _ = operands(input)
     _check_bitwise("bitwise_not", x)
-    return Tensor._make(np.invert(x._data))
+    return Pointwise.apply(x, fn=np.invert)
 
 
 for _name, _fn, _ref in [("bitwise_and", bitwise_and, np.bitwise_and),
@@ -220,7 +238,7 @@ def _test(np_fn, name, for_ints):
         (x,), _, _ = operands(input)
         if x._data.dtype.kind not in FLOAT_KINDS:
             return Tensor._make(np.full(x._data.shape, for_ints))
-        return Tensor._make(np_fn(x._data))
+        return Pointwise.apply(x, fn=np_fn)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -253,7 +271,11 @@ def signbit(input) -> Tensor:
     kind = x._data.dtype.kind
     if kind == "b":
         return Tensor._make(np.zeros(x._data.shape, bool))
-    return Tensor._make(np.signbit(x._data) if kind in FLOAT_KINDS else x._data < 0)
+    return Pointwise.apply(x, fn=np.signbit if kind in FLOAT_KINDS else _negative)
+
+
+def _negative(x):
+    return x < 0
 
 
 def _special_samples(rng):
@@ -539,9 +561,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
                          f"{_torch_dtype_name(other._data.dtype)} (isclose: "
                          f"{input.dtype} vs {other.dtype}; convert one with .to())")
     (a, b), _, _ = operands(input, other)
-    with np.errstate(invalid="ignore", over="ignore"):
-        return Tensor._make(np.isclose(a._data, b._data, rtol=rtol, atol=atol,
-                                       equal_nan=equal_nan))
+    return Pointwise.apply(a, b, fn=functools.partial(np.isclose, rtol=rtol, atol=atol,
+                                                      equal_nan=equal_nan))
 
 
 register(OpInfo("isclose", isclose, ref=np.isclose,

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
-from ..function import Op
+from ..function import Op, derive
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, wrap_dim
@@ -76,7 +76,8 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                f"{list(arr.shape)} to be no larger than self "
                                f"{list(input.shape)} apart from dimension {dim}")
-    return Gather.apply(input, idx=_along_dim_index(arr, dim, input.shape[dim]))
+    return Gather.apply(input, idx=derive(_along_dim_index, index if isinstance(index, Tensor)
+                                          else arr, dim=dim, size=input.shape[dim]))
 
 
 def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
@@ -172,7 +173,8 @@ def _scatter_prepare(input: Tensor, dim, index, src, opname):
         if src_shape is not None:
             msg += f" and to be no larger size than src {list(src_shape)}"
         raise RuntimeError(msg)
-    idx = _along_dim_index(arr, dim, input.shape[dim])
+    idx = derive(_along_dim_index, index if isinstance(index, Tensor) else arr, dim=dim,
+                 size=input.shape[dim])
     if isinstance(src, Tensor):
         if tuple(src.shape) != arr.shape:  # only src's leading block is used
             src = GetItem.apply(src, idx=tuple(slice(0, n) for n in arr.shape))
@@ -469,16 +471,22 @@ register(OpInfo("scatter_reduce", scatter_reduce, inplace=True, ref=_np_scatter_
 
 # ---- index_select / index_add / index_copy / index_fill: a 1-D index along one dim
 def _dim_index(input: Tensor, dim, index, opname):
-    arr = np.asarray(index._data if isinstance(index, Tensor) else index)
+    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
     if arr.dtype.kind not in "iu":
         raise DTypeError(f"{opname}(): Expected dtype int32/int64 for index")
     if arr.ndim > 1:
         raise IndexError(f"{opname}(): Index is supposed to be a vector")
     dim = wrap_dim(dim, input.ndim)
     size = input.shape[dim] if input.ndim else 1
-    arr = _wrap_indices(arr.reshape(-1), size, dim, negative_ok=False,
+    return dim, derive(_index_along, index if isinstance(index, Tensor) else arr, dim=dim,
+                       size=size, lead=input.ndim > 0)
+
+
+def _index_along(index: np.ndarray, dim: int, size: int, lead: bool) -> tuple:
+    """The NumPy index picking positions ``index`` (checked) along ``dim``."""
+    arr = _wrap_indices(index.reshape(-1), size, dim, negative_ok=False,
                         msg="index out of range in self")
-    return dim, (slice(None),) * dim + (arr,) if input.ndim else (arr,)
+    return (slice(None),) * dim + (arr,) if lead else (arr,)
 
 
 class IndexSelect(GetItem):
