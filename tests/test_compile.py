@@ -317,3 +317,90 @@ def test_docstring_examples():
     for mod in (autograd.compiler, compiled, guards, plan, tracer, watch):
         result = doctest.testmod(mod, extraglobs={"autograd": autograd, "nn": nn, "optim": optim})
         assert result.failed == 0, mod.__name__
+
+
+# ---- values computed from tensors' values, and in-place writes, are steps of the plan --------
+def _replays_like_eager(f, make_args, calls=3):
+    """``f`` compiled gives eager's results on ``calls`` calls with new values, without falling
+    back (a warning would be an error)."""
+    cf = autograd.compile(f)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(calls):
+            args = make_args()
+            assert np.array_equal(cf(*args)._data, f(*args)._data)
+    assert cf.plan is not None and cf._traces == 1
+    return cf
+
+
+def test_indices_that_depend_on_values_are_recomputed(rng):
+    def f(x):
+        top = x.topk(2, 1)
+        y = x.sort(1).values + x.max(1).values[:, None] + top.indices.sum() + x.argmax()
+        y = y + F.one_hot(x.argmin(1), 4) + x[x.argmax(1) % 3]
+        y = y + autograd.zeros(3, 4, dtype=autograd.float64).scatter_reduce(
+            1, x.argsort(1), x, "mean")
+        y = y + autograd.take_along_dim(x, x.argsort(1)).reshape(3, 4)   # (flattened)
+        y = y + x.sum(1).gather(0, x.argmax() % 3)                       # (a 0-d index)
+        return y + F.max_pool2d(x.reshape(1, 1, 3, 4), 2).sum() + (x > 0).all(1)[:, None]
+
+    _replays_like_eager(f, lambda: (autograd.tensor(rng.standard_normal((3, 4))),))
+
+
+def test_in_place_writes_are_replayed(rng):
+    def f(x, s):
+        y = autograd.zeros(3, 4, dtype=autograd.float64)   # made anew by every eager call
+        y[x.argmax(0) % 3] = 1.0
+        y[:, 1] = x[:, 0]
+        z = (x * 1).fill_(s)                               # a 0-d tensor's new value
+        return y + z + autograd.empty(3, 4, dtype=autograd.float64).copy_(x * 2)
+
+    cf = _replays_like_eager(f, lambda: (autograd.tensor(rng.standard_normal((3, 4))),
+                                         autograd.tensor(rng.standard_normal(()))))
+    assert "set_at" in cf.plan and "copy_into" in cf.plan
+
+
+def test_checks_inside_ops_run_on_every_replay(rng):
+    cf = autograd.compile(lambda p, y: F.binary_cross_entropy(p, y))
+    y = autograd.ones(3, dtype=autograd.float64)
+    for _ in range(2):
+        cf(autograd.tensor(rng.uniform(0, 1, 3)), y)
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
+        cf(autograd.tensor([0.5, 2.0, 0.5]), y)
+
+
+def test_a_kernel_run_on_traced_values_outside_an_op_falls_back(rng):
+    from autograd import dispatch
+    if dispatch.kernels("reduce", np.zeros((3, 4)), (1,)) is None:
+        pytest.skip("the numpy backend hands out no kernels")
+
+    def f(x):
+        K = dispatch.kernels("reduce", x._data, (1,))
+        _, index = K.arg_extreme(x._data, 1, True)   # outside an op: not a step of the plan
+        return x + autograd.tensor(index)
+
+    cf = autograd.compile(f)
+    with pytest.warns(UserWarning, match="kernel arg_extreme run on a tensor's values"):
+        cf(autograd.tensor(rng.standard_normal((3, 4))))
+    x = autograd.tensor(rng.standard_normal((3, 4)))
+    assert np.array_equal(cf(x)._data, f(x)._data) and cf.plan is None
+
+
+def test_an_op_with_several_outputs_falls_back(rng):
+    cf = autograd.compile(lambda a: autograd.linalg.eigh(a @ a.mT).eigenvalues)
+    with pytest.warns(UserWarning, match="several outputs"):
+        cf(autograd.tensor(rng.standard_normal((3, 3))))
+    a = autograd.tensor(rng.standard_normal((3, 3)))
+    assert np.array_equal(cf(a)._data, autograd.linalg.eigh(a @ a.mT).eigenvalues._data)
+
+
+def test_an_internal_error_of_the_compiler_falls_back(monkeypatch):
+    from autograd.compiler import compiled
+
+    def broken(tracer, outputs):
+        raise KeyError("oops")
+    monkeypatch.setattr(compiled._plan, "build", broken)
+    cf = autograd.compile(lambda x: x * 2)
+    with pytest.warns(UserWarning, match=r"internal error of autograd.compile \(KeyError"):
+        assert cf(autograd.ones(2)).tolist() == [2.0, 2.0]
+    assert cf(autograd.ones(2)).tolist() == [2.0, 2.0] and cf.plan is None

@@ -28,7 +28,7 @@ from .. import function as _function
 from ..engine import _topological_order
 from ..ops import xp as _xp
 from ..tensor import AccumulateGrad, Tensor
-from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, SlotRef, Slot
+from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, Slot, SlotRef, WriteStep
 
 
 class Ctx:
@@ -137,6 +137,7 @@ class _Builder:
         self._names = {}    # id(object) -> its name in the namespace
         self.lines = []
         self.fresh = set()  # externals read since the last disabled call
+        self.copied = set()  # constants written into, copied for this replay
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -153,7 +154,13 @@ class _Builder:
         if kind == "input":
             return f"x{slot.source}"
         if kind == "const":
-            return self.bind(slot.array, f"K{slot.n}")
+            if slot.initial is None:
+                return self.bind(slot.array, f"K{slot.n}")
+            name = f"k{slot.n}"   # written into: a fresh copy on every replay
+            if slot.n not in self.copied:
+                self.copied.add(slot.n)
+                self.emit(f"{name} = {self.bind(slot.initial, f'K{slot.n}')}.copy()")
+            return name
         if kind == "external":   # read when first used, and again after each disabled call
             name = f"e{slot.n}"
             if slot.n not in self.fresh:
@@ -211,6 +218,8 @@ class _Builder:
                 self._call(step)
             elif isinstance(step, DeriveStep):
                 self._derive(step)
+            elif isinstance(step, WriteStep):
+                self._write(step)
         arrays = [self.var(tr.slots[o[1]]) for o in out_spec if o[0] == "array"]
         ctxs = sorted(tr.node_step[n] for n in self.live_order if n in tr.node_step)
         self.emit(f"return ({''.join(a + ', ' for a in arrays)}), "
@@ -254,10 +263,12 @@ class _Builder:
                     param(v)
             elif isinstance(step, BackwardStep):
                 used.update(s.n for s in step.seeds if s is not None)
-            elif isinstance(step, DeriveStep):
+            elif isinstance(step, (DeriveStep, WriteStep)):
                 used.update(a.n for a in step.ins if isinstance(a, Slot))
                 for v in step.ins + tuple(step.params.values()):
                     param(v)
+                if isinstance(step, WriteStep):
+                    used.add(step.target.n)
         used.update(o[1] for o in out_spec if o[0] == "array")
         return used
 
@@ -278,17 +289,25 @@ class _Builder:
         if step.out.shape == ():   # (only a 0-d result can come back as a NumPy scalar)
             self.emit(f"if type({out}) is not ndarray: {out} = scalar_out({out}, {ctx})")
 
-    def _derive(self, step: DeriveStep):
-        name = getattr(step.fn, "__name__", "derive").strip("_") or "derive"
+    def _fn_call(self, step, kind: str, first=()) -> str:
+        """``fn(*first, *ins, **params)`` of a derive or write step, as source."""
+        name = getattr(step.fn, "__name__", kind).strip("_") or kind
         fn = self.bind(step.fn, name)
-        args = ", ".join(self.var(a) if isinstance(a, Slot) else self.literal(a, f"{fn}_a{i}")
-                         for i, a in enumerate(step.ins))
-        params = "".join(f", {k}={self.literal(v, f'{fn}_{k}')}" for k, v in step.params.items())
+        args = list(first)
+        args += [self.var(a) if isinstance(a, Slot) else self.literal(a, f"{fn}_a{i}")
+                 for i, a in enumerate(step.ins)]
+        args += [f"{k}={self.literal(v, f'{fn}_{k}')}" for k, v in step.params.items()]
+        return f"{fn}({', '.join(args)})"
+
+    def _derive(self, step: DeriveStep):
         whole = self.var(step.out)
-        self.emit(f"{whole} = {fn}({args}{params})")
+        self.emit(f"{whole} = {self._fn_call(step, 'derive')}")
         for i, slot in step.parts:
             if slot.n in self.used:
                 self.emit(f"{self.var(slot)} = {whole}[{i}]")
+
+    def _write(self, step: WriteStep):
+        self.emit(self._fn_call(step, "write", [self.var(step.target)]))
 
     def _call(self, step: CallStep):
         name = getattr(step.fn, "__qualname__", getattr(step.fn, "__name__", "call"))

@@ -32,11 +32,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import dispatch as _dispatch
 from .. import function as _function
 from .. import random as _random
-from .. import tensor as _tensor
 from ..tensor import AccumulateGrad, Tensor
 from . import watch as _watch
+
+# the module autograd/tensor.py (``autograd.tensor`` is the factory function of that name)
+_tensor = sys.modules[Tensor.__module__]
 
 
 # ---- what a trace records ----------------------------------------------------------------
@@ -51,10 +54,11 @@ class Slot:
     * ``"grad"``: the gradient of leaf ``source`` after a backward pass.
     """
 
-    __slots__ = ("array", "dtype", "kind", "n", "shape", "source", "span")
+    __slots__ = ("array", "dtype", "initial", "kind", "n", "shape", "source", "span")
 
     def __init__(self, n, kind, source, array):
         self.n, self.kind, self.source, self.array = n, kind, source, array
+        self.initial = None   # a constant written into: its value before the first write
         if isinstance(array, np.ndarray):
             self.shape, self.dtype, self.span = array.shape, array.dtype, _span(array)
         else:   # (a derive step's whole result: a tuple of arrays and constants)
@@ -100,6 +104,16 @@ class DeriveStep:
     params: dict
     out: Slot
     parts: list
+
+
+@dataclass
+class WriteStep:
+    """``fn(target, *ins, **params)`` writing into the array of slot ``target``
+    (``autograd.function.write``: how in-place ops store their result)."""
+    fn: object
+    target: Slot
+    ins: tuple
+    params: dict
 
 
 @dataclass
@@ -166,6 +180,7 @@ class Tracer:
         _watch._active = self
         _random._draw_hook = self._random_draw
         _tensor._asarray = np.asanyarray   # (Tensors keep watched arrays watched)
+        _dispatch._trace_hook = self._kernel
         return self
 
     def __exit__(self, *exc):
@@ -183,6 +198,7 @@ class Tracer:
             _watch._active = None
         _random._draw_hook = None
         _tensor._asarray = np.asarray
+        _dispatch._trace_hook = None
 
     # ---- escapes -------------------------------------------------------------------------
     def escape(self, what: str, located: bool = True) -> None:
@@ -194,6 +210,12 @@ class Tracer:
 
     def unsupported(self, what: str, located: bool = True) -> None:
         self.escape(what, located)
+
+    def _kernel(self, module):
+        """A kernel module handed out (``dispatch.kernels``): a stand-in whose functions
+        report a run on a watched array outside a recorded step (Numba takes watched arrays
+        as plain ones, so the watch alone would not see it)."""
+        return module if self.inside else _Kernels(module, self)
 
     def _random_draw(self):
         if not self.inside:
@@ -271,18 +293,27 @@ class Tracer:
             return s            # (np.asarray of a watched array, detach() ...)
         if isinstance(arr, _watch.Watched):   # a view or copy made outside the steps
             self.escape("a view or copy of a tensor's array, made outside an op, used by an op")
-        lo, hi = _span(arr)
-        if hi > lo:
-            for other in self.slots:
-                if other.kind != "const" and other.span[0] < hi and lo < other.span[1]:
-                    self.escape("a view of a tensor made outside an op")
-                    break
+        if self.traced_memory(arr):
+            self.escape("a view of a tensor made outside an op")
         return self._new_slot("const", arr, arr)
+
+    def traced_memory(self, arr) -> bool:
+        """Whether ``arr`` is, or shares memory with, an array the trace named (besides its
+        constants): a use of it computes on traced values."""
+        if not isinstance(arr, np.ndarray):
+            return False
+        if isinstance(arr, _watch.Watched) or _memory(arr) in self._by_memory:
+            return True
+        lo, hi = _span(arr)
+        return hi > lo and any(s.kind != "const" and s.span[0] < hi and lo < s.span[1]
+                               for s in self.slots)
 
     def _name_param(self, value):
         s = self._known(value)
         if s is not None:   # (also a derive step's whole result)
             return SlotRef(s)
+        if isinstance(value, _Kernels):   # (the kernel module itself is the parameter)
+            return value._module
         if isinstance(value, np.ndarray):
             return SlotRef(self._slot_of_array(value))
         if isinstance(value, Tensor):
@@ -357,6 +388,20 @@ class Tracer:
         self.steps.append(DeriveStep(fn, ins, named, whole, parts))
         return out
 
+    def write(self, fn, target, args, params):
+        """``function.write`` while tracing: an in-place write, recorded as a step. A constant
+        written into is copied first on every replay (eager mode makes it anew each call)."""
+        slot = self.slot_of(target)
+        ins = tuple(self.slot_of(a) if isinstance(a, Tensor) else self._name_param(a)
+                    for a in args)
+        named = {k: self._name_param(v) for k, v in params.items()}
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if self.escaped is None and slot.kind == "const" and slot.initial is None:
+            slot.initial = slot.array.copy()
+        if self.escaped is None:
+            self.steps.append(WriteStep(fn, slot, ins, named))
+        self._run_inside(fn, target._data, *arrays, **params)
+
     def backward(self, outputs, grad_outputs, retain_graph, create_graph, capture, accumulate):
         """``engine._run`` while tracing: record the pass, then run it."""
         from .. import engine
@@ -422,6 +467,26 @@ class Tracer:
                              "is not replayed)")
         self.steps.append(CallStep(fn, args, kwargs))
         return result
+
+
+class _Kernels:
+    """A kernel module as handed out while tracing, outside a recorded step: its functions
+    first check that they do not run on a tensor's values (which the plan would not see)."""
+
+    def __init__(self, module, tracer):
+        self._module, self._tracer = module, tracer
+
+    def __getattr__(self, name):
+        fn = getattr(self._module, name)
+        if not callable(fn):
+            return fn
+        tracer = self._tracer
+
+        def run(*args, **kwargs):
+            if not tracer.inside and any(tracer.traced_memory(a) for a in args):
+                tracer.escape(f"the kernel {name} run on a tensor's values outside an op")
+            return fn(*args, **kwargs)
+        return run
 
 
 # ---- helpers ------------------------------------------------------------------------------

@@ -358,14 +358,19 @@ def getitem(input: Tensor, index) -> Tensor:
         tensor([[0., 0.],
                 [3., 3.]])
     """
-    tensors = _integer_index_tensors(index)
-    if tensors:   # the index depends on tensors' values: derived (see function.derive)
-        template = tuple(_FROM_TENSOR if any(it is t for t in tensors) else it
-                         for it in (index if isinstance(index, tuple) else (index,)))
-        idx = derive(_index_from, *tensors, template=template, shape=tuple(input.shape))
-    else:
-        idx = _normalize_index(index, input)
+    idx = _index_for(index, input)
     return _view_of(GetItem.apply(input, idx=idx), input, GetItem, idx)
+
+
+def _index_for(index, tensor) -> tuple:
+    """``_normalize_index``; derived (see function.derive) when integer tensors in ``index``
+    make it depend on their values."""
+    tensors = _integer_index_tensors(index)
+    if not tensors:
+        return _normalize_index(index, tensor)
+    template = tuple(_FROM_TENSOR if any(it is t for t in tensors) else it
+                     for it in (index if isinstance(index, tuple) else (index,)))
+    return derive(_index_from, *tensors, template=template, shape=tuple(tensor.shape))
 
 
 _FROM_TENSOR = object()   # marks the place of an index tensor in ``_index_from``'s template

@@ -33,6 +33,15 @@ def _check_index_tensor(index, opname) -> np.ndarray:
     return arr
 
 
+def _flat_index(index, arr: np.ndarray):
+    """``index`` (a Tensor, or else its array ``arr``) flattened; a Tensor by an op, so that
+    autograd.compile sees the values it carries (a view of its array would escape)."""
+    if isinstance(index, Tensor):
+        from .movement import reshape
+        return reshape(index, (-1,))
+    return arr.reshape(-1)
+
+
 def _along_dim_index(index: np.ndarray, dim: int, size: int) -> tuple:
     """The full index of ``gather``/``scatter``: ``index`` along ``dim``, positions elsewhere."""
     idx = []
@@ -67,7 +76,8 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
     if input.ndim == 0 or arr.ndim == 0:
         from .movement import reshape
         # 0-d input or index: work on 1-element vectors, answer in the index's shape
-        return reshape(gather(_as_1d(input), wrap_dim(dim, 1), arr.reshape(-1)), arr.shape)
+        return reshape(gather(_as_1d(input), wrap_dim(dim, 1), _flat_index(index, arr)),
+                       arr.shape)
     dim = wrap_dim(dim, input.ndim)
     if arr.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -93,7 +103,7 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     from .movement import expand, reshape
     arr = _check_index_tensor(indices, "take_along_dim")
     if dim is None:
-        return gather(reshape(input, (-1,)), 0, arr.reshape(-1))
+        return gather(reshape(input, (-1,)), 0, _flat_index(indices, arr))
     dim = wrap_dim(dim, max(input.ndim, arr.ndim))
     if input.ndim != arr.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
@@ -107,7 +117,8 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     tgt_in[dim], tgt_ix[dim] = input.shape[dim], arr.shape[dim]
     if tuple(tgt_in) != tuple(input.shape):
         input = expand(input, tuple(tgt_in))
-    return gather(input, dim, np.broadcast_to(arr, tuple(tgt_ix)))
+    return gather(input, dim, derive(np.broadcast_to, indices if isinstance(indices, Tensor)
+                                     else arr, tuple(tgt_ix)))
 
 
 def _np_gather(x, dim, index, **kw):
@@ -208,7 +219,7 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
         raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
     dim, idx, src = _scatter_prepare(input, dim, index, src, "scatter")
     if src is None:
-        shape = np.broadcast_shapes(*[np.shape(i) for i in idx])  # = index's shape
+        shape = np.broadcast_shapes(*[getattr(i, "shape", ()) for i in idx])  # = index's
         src = Tensor._make(np.full(shape, value, dtype=input._data.dtype))
     if reduce == "add":
         return ScatterAdd.apply(input, src, idx=idx)
@@ -397,6 +408,16 @@ class ScatterProd(Op):
         return gx, gs
 
 
+def _scatter_count(shape, dtype, idx, include_self):
+    """How many values ``scatter_reduce(..., "mean")`` averages at each position (at least 1:
+    a position nothing reaches keeps its value)."""
+    count = np.zeros(shape, dtype=dtype)
+    np.add.at(count, idx, 1)
+    if include_self:
+        count += 1
+    return np.maximum(count, 1)
+
+
 def _np_zero_at(a, idx):
     a = a.copy()
     a[idx] = 0
@@ -428,13 +449,11 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *,
     total = ScatterAdd.apply(base, src, idx=idx)
     if reduce == "sum":
         return total
-    count = np.zeros(input.shape, dtype=input._data.dtype)
-    np.add.at(count, idx, 1)
-    if include_self:
-        count += 1
+    count = derive(_scatter_count, shape=tuple(input.shape), dtype=input._data.dtype, idx=idx,
+                   include_self=include_self)
     if input._data.dtype.kind in FLOAT_KINDS:
-        return total / Tensor._make(np.maximum(count, 1))
-    return Tensor._make(total._data // np.maximum(count, 1).astype(total._data.dtype))
+        return total / Tensor._make(count)
+    return total // Tensor._make(count)
 
 
 def _np_scatter_reduce(x, dim, index, src, reduce, include_self=True):
@@ -632,19 +651,23 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
         raise DTypeError("one_hot is only applicable to index tensor of type LongTensor.")
-    idx = tensor._data
-    if num_classes == -1:
-        if idx.size == 0:
+    if num_classes == -1:   # (the result's shape depends on the values: not compiled)
+        if tensor._data.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(idx.max()) + 1
+        num_classes = int(tensor._data.max()) + 1
+    return Tensor._make(derive(_one_hot, tensor, num_classes=int(num_classes)))
+
+
+def _one_hot(idx: np.ndarray, num_classes: int) -> np.ndarray:
+    """``one_hot`` on an index array (its values decide the result: see function.derive)."""
     if idx.size:
         if idx.min() < 0:
             raise RuntimeError("Class values must be non-negative.")
         if idx.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(idx.shape + (int(num_classes),), np.int64)
+    out = np.zeros(idx.shape + (num_classes,), np.int64)
     np.put_along_axis(out, idx[..., None], 1, axis=-1)
-    return Tensor._make(out)
+    return out
 
 
 register(OpInfo("one_hot", one_hot, method=False, differentiable=False, family="scatter",
