@@ -535,6 +535,15 @@ class Tensor:
     def bool(self) -> Tensor:
         return self.to(_dt.bool_)
 
+    def short(self) -> Tensor:
+        return self.to(_dt.int16)
+
+    def char(self) -> Tensor:
+        return self.to(_dt.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(_dt.uint8)
+
     def cpu(self, memory_format=None) -> Tensor:
         return self
 

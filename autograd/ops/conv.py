@@ -201,6 +201,16 @@ def _spatial_sum_dims(ndim):
 
 
 # ---- the convolution family (three bilinear ops, closed under differentiation) ----------------
+def _saved_with_bias(ctx, operands, args, y, b):
+    """A bilinear op's forward ends alike: keep both operands and the conv arguments for the
+    VJP, and add the bias, if any, per output channel (in place: ``y`` is a fresh array)."""
+    ctx.args = args
+    ctx.save_for_backward(*operands)
+    if b is not None:
+        y += _channel_shape(b, y.ndim)
+    return y
+
+
 class Convolution(Op):
     """conv2d forward (with an optional fused bias)."""
 
@@ -208,12 +218,8 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, out_hw=None):
-        ctx.args = (stride, pads, dilation, groups)
-        ctx.save_for_backward(x, w)
         y = _conv_forward_np(x, w, stride, pads, dilation, groups, out_hw)
-        if b is not None:
-            y += _channel_shape(b, y.ndim)
-        return y
+        return _saved_with_bias(ctx, (x, w), (stride, pads, dilation, groups), y, b)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -234,21 +240,16 @@ class ConvolutionInputGrad(Op):
 
     @staticmethod
     def forward(ctx, g, w, b, in_hw, stride, pads, dilation, groups):
-        ctx.args = (stride, pads, dilation, groups)
-        ctx.save_for_backward(g, w)
         y = _conv_input_grad_np(g, w, in_hw, stride, pads, dilation, groups)
-        if b is not None:
-            y += _channel_shape(b, y.ndim)
-        return y
+        return _saved_with_bias(ctx, (g, w), (stride, pads, dilation, groups), y, b)
 
     @staticmethod
     def backward(ctx, h, xp):
-        g, w = ctx.saved_tensors
         need_g, need_w, need_b = ctx.needs_input_grad
-        gg = xp.conv2d_raw(h, w, *ctx.args, tuple(g.shape[2:])) if need_g else None
-        gw = xp.conv2d_weight_grad(h, g, tuple(w.shape[2:]), *ctx.args) if need_w else None
-        gb = xp.sum(h, _spatial_sum_dims(len(h.shape))) if need_b else None
-        return gg, gw, gb
+        g, w = ctx.saved_tensors
+        return (xp.conv2d_raw(h, w, *ctx.args, tuple(g.shape[2:])) if need_g else None,
+                xp.conv2d_weight_grad(h, g, tuple(w.shape[2:]), *ctx.args) if need_w else None,
+                xp.sum(h, _spatial_sum_dims(len(h.shape))) if need_b else None)
 
 
 class ConvolutionWeightGrad(Op):
@@ -306,6 +307,21 @@ def _conv_pads(padding, kernel, dilation, stride, nd, opname):
     return tuple((p, p) for p in pad)
 
 
+def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
+    """The checks conv and conv_transpose share: a 1-D bias of one value per output channel
+    (``given`` starts torch's message), and weight and bias of the input's dtype."""
+    if bias is not None:
+        _check_tensor(bias, "bias", opname)
+        if bias.ndim != 1 or bias.shape[0] != channels:
+            raise ShapeError(f"{given}weight of size {shape_str(weight.shape)}, expected bias to "
+                             f"be 1-dimensional with {channels} elements, but got bias of size "
+                             f"{shape_str(bias.shape)} instead")
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None and t._data.dtype != x._data.dtype:
+            raise DTypeError(f"{opname}: input type ({x.dtype}) and {name} type ({t.dtype}) "
+                             f"should be the same")
+
+
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
     opname = f"conv{nd}d"
     from .movement import squeeze, unsqueeze
@@ -340,16 +356,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
                          f"expected input{shape_str(x.shape)} to have "
                          f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels "
                          f"instead")
-    if bias is not None:
-        _check_tensor(bias, "bias", opname)
-        if bias.ndim != 1 or bias.shape[0] != o:
-            raise ShapeError(f"Given weight of size {shape_str(weight.shape)}, expected bias to "
-                             f"be 1-dimensional with {o} elements, but got bias of size "
-                             f"{shape_str(bias.shape)} instead")
-    for t, name in ((weight, "weight"), (bias, "bias")):
-        if t is not None and t._data.dtype != x._data.dtype:
-            raise DTypeError(f"{opname}: input type ({x.dtype}) and {name} type ({t.dtype}) "
-                             f"should be the same")
+    _check_bias_and_dtypes(x, weight, bias, o, opname, "Given ")
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
     eff = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(e > p for e, p in zip(eff, padded)):
@@ -516,16 +523,7 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
         raise ShapeError(f"Given transposed=1, weight of size {shape_str(weight.shape)}, expected "
                          f"input{shape_str(x.shape)} to have {cin} channels, but got "
                          f"{x.shape[1]} channels instead")
-    if bias is not None:
-        _check_tensor(bias, "bias", opname)
-        if bias.ndim != 1 or bias.shape[0] != cg * groups:
-            raise ShapeError(f"Given transposed=1, weight of size {shape_str(weight.shape)}, "
-                             f"expected bias to be 1-dimensional with {cg * groups} elements, "
-                             f"but got bias of size {shape_str(bias.shape)} instead")
-    for t, name in ((weight, "weight"), (bias, "bias")):
-        if t is not None and t._data.dtype != x._data.dtype:
-            raise DTypeError(f"{opname}: input type ({x.dtype}) and {name} type ({t.dtype}) "
-                             f"should be the same")
+    _check_bias_and_dtypes(x, weight, bias, cg * groups, opname, "Given transposed=1, ")
     out_sz = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1 for n, s, p, d, k, op in
                    zip(x.shape[2:], stride, pad, dilation, weight.shape[2:], opad))
     if any(n <= 0 for n in out_sz):

@@ -8,6 +8,7 @@ logits forward, one backward; the composed path stays the reference).
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -27,7 +28,8 @@ from ..dtypes import FLOAT_KINDS
 from .. import amp as _amp
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+           "gaussian_nll_loss", "poisson_nll_loss"]
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -38,6 +40,19 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "none":
         return loss
     raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """torch's translation of the deprecated ``size_average`` / ``reduce`` arguments (with its
+    warning); ``reduction`` itself when both are None. The value is then checked."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+        warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", stacklevel=3)
+    _check_reduction(reduction)
+    return reduction
 
 
 def _check_reduction(reduction):
@@ -551,6 +566,72 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
+# ---- likelihood losses -----------------------------------------------------------------
+@_amp.float32_precision
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target`` under N(input, var): ``0.5 (log var + (input -
+    target)**2 / var)`` (+ ``0.5 log(2 pi)`` with ``full``). ``var`` has the input's shape, or
+    one dim of size 1 (or missing at the end) for a variance shared along it, or is a float.
+    It is clamped at ``eps`` for stability; as in torch the clamp does not stop its gradient.
+
+    Example:
+        >>> F.gaussian_nll_loss(autograd.zeros(2), autograd.ones(2), autograd.ones(2))
+        tensor(0.5000)
+    """
+    from .arithmetic import mul
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = mul(Tensor._make(np.ones(input.shape, input._data.dtype)), float(var))
+    elif not isinstance(var, Tensor):
+        raise TypeError(f"gaussian_nll_loss(): argument 'var' must be Tensor or float, not "
+                        f"{type(var).__name__}")
+    elif (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:      # shared over the last dim: (..., 1)
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape)
+                                                 if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var + (var.clamp_min(eps) - var).detach()   # the value clamped, the gradient not
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+@_amp.float32_precision
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of counts ``target`` under Poisson(rate): ``exp(input) - target
+    * input`` for a log-rate input (default), ``input - target * log(input + eps)`` for a
+    rate; ``full`` adds Stirling's approximation of ``log(target!)`` (for targets > 1).
+
+    Example:
+        >>> F.poisson_nll_loss(autograd.zeros(2), autograd.tensor([1.0, 2.0]))
+        tensor(1.)
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    for name, t in (("input", input), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"poisson_nll_loss(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:  # Stirling's log(t!) ~ t log t - t + log(2 pi t) / 2, for targets > 1 only
+        big = Tensor._make(target._data > 1)
+        t = where(big, target, 2.0)   # (2 where masked: no log of 0 in the value or gradient)
+        loss = loss + where(big, t * t.log() - t + 0.5 * (2 * math.pi * t).log(), 0.0)
+    return _reduce(loss, reduction)
+
+
 # ---- registered ops (the generic tests check them like every other op) -------------------------
 def _ref_log_softmax(x, axis):
     m = x.max(axis=axis, keepdims=True)
@@ -655,3 +736,50 @@ register(OpInfo("nll_loss", nll_loss, ref=_ref_nll_loss, method=False, samples=_
 register(OpInfo("binary_cross_entropy", binary_cross_entropy, ref=_ref_bce, method=False,
                 samples=_bce_samples, family="loss", namespace="nn.functional",
                 torch_fn=torch_functional("binary_cross_entropy")))
+
+
+def _ref_gaussian_nll(x, t, var, full=False, eps=1e-6, reduction="mean"):
+    var = np.full_like(x, var) if np.ndim(var) == 0 else var
+    if var.shape != x.shape and x.shape[:-1] == var.shape:
+        var = var[..., None]
+    var = np.maximum(var, eps)
+    loss = 0.5 * (np.log(var) + (x - t) ** 2 / var) + (0.5 * np.log(2 * np.pi) if full else 0)
+    return loss if reduction == "none" else np.asarray(
+        loss.mean() if reduction == "mean" else loss.sum())
+
+
+def _ref_poisson_nll(x, t, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    loss = np.exp(x) - t * x if log_input else x - t * np.log(x + eps)
+    if full:
+        safe = np.where(t > 1, t, 2.0)
+        loss = loss + np.where(t > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe),
+                               0.0)
+    return loss if reduction == "none" else np.asarray(
+        loss.mean() if reduction == "mean" else loss.sum())
+
+
+register(OpInfo("gaussian_nll_loss", gaussian_nll_loss, ref=_ref_gaussian_nll, method=False,
+                family="loss", namespace="nn.functional",
+                torch_fn=torch_functional("gaussian_nll_loss"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
+                           rng.uniform(0.5, 2, (3, 4))),
+                    Sample(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)),
+                           rng.uniform(0.5, 2, (2,)), True, reduction="sum"),      # shared var
+                    Sample(rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3, 2)),
+                           rng.uniform(0.5, 2, (2, 1, 2)), reduction="none"),
+                    Sample(rng.normal(size=(4,)), rng.normal(size=(4,)), 0.7),
+                    Sample(rng.normal(size=(3,)), rng.normal(size=(3,)),
+                           np.array([1e-8, 0.5, 2.0]), eps=1e-3,
+                           # (clamped var: its gradient is torch's, not the finite difference)
+                           no_grad_args=(2,))]))
+register(OpInfo("poisson_nll_loss", poisson_nll_loss, ref=_ref_poisson_nll, method=False,
+                family="loss", namespace="nn.functional",
+                torch_fn=torch_functional("poisson_nll_loss"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.poisson(2.0, (3, 4)).astype(float)),
+                    Sample(rng.uniform(0.5, 3, (5,)), rng.uniform(0.2, 4, (5,)), False, True,
+                           reduction="none"),
+                    Sample(rng.normal(size=(2, 3)), rng.uniform(0.2, 4, (2, 3)), True, True,
+                           reduction="sum")]))
