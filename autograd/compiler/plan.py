@@ -204,7 +204,9 @@ class _Builder:
         self.live_order = self._module_order(live) if live else []
         self.in_backward.update(tr.node_step[n] for n in self.live_order if n in tr.node_step)
 
-        self.used = self._used_slots(out_spec)
+        last = self._last_uses(out_spec)
+        self.used = set(last)
+        dies = self._deaths(last)
         self.emit("def forward(inputs):", 0)
         for s in tr.slots:
             if s.kind == "input" and s.n in self.used:
@@ -220,6 +222,8 @@ class _Builder:
                 self._derive(step)
             elif isinstance(step, WriteStep):
                 self._write(step)
+            if k in dies:
+                self.emit(f"del {', '.join(self.var(s) for s in dies[k])}")
         arrays = [self.var(tr.slots[o[1]]) for o in out_spec if o[0] == "array"]
         ctxs = sorted(tr.node_step[n] for n in self.live_order if n in tr.node_step)
         self.emit(f"return ({''.join(a + ', ' for a in arrays)}), "
@@ -246,31 +250,52 @@ class _Builder:
                 s.array = None
         tr.node_step = {}
 
-    def _used_slots(self, out_spec) -> set:
-        """The slots some step or the result reads."""
-        used = set()
+    def _last_uses(self, out_spec) -> dict:
+        """slot number -> the number of the last step that reads it (one past the last step
+        for the result's arrays), for the slots that some step or the result reads."""
+        last = {}
 
-        def param(v):
-            if isinstance(v, SlotRef):
-                used.add(v.slot.n)
+        def use(k, v):
+            if isinstance(v, Slot):
+                last[v.n] = k
+            elif isinstance(v, SlotRef):
+                last[v.slot.n] = k
             elif type(v) is tuple:
                 for x in v:
-                    param(x)
-        for step in self.tr.steps:
+                    use(k, x)
+        for k, step in enumerate(self.tr.steps):
             if isinstance(step, OpStep):
-                used.update(s.n for s in step.ins if s is not None)
-                for v in step.params.values():
-                    param(v)
+                use(k, step.ins + tuple(step.params.values()))
             elif isinstance(step, BackwardStep):
-                used.update(s.n for s in step.seeds if s is not None)
+                use(k, tuple(step.seeds))
             elif isinstance(step, (DeriveStep, WriteStep)):
-                used.update(a.n for a in step.ins if isinstance(a, Slot))
-                for v in step.ins + tuple(step.params.values()):
-                    param(v)
+                use(k, step.ins + tuple(step.params.values()))
                 if isinstance(step, WriteStep):
-                    used.add(step.target.n)
-        used.update(o[1] for o in out_spec if o[0] == "array")
-        return used
+                    use(k, step.target)
+        end = len(self.tr.steps)
+        for o in out_spec:
+            if o[0] == "array":
+                last[o[1]] = end
+        return last
+
+    def _deaths(self, last) -> dict:
+        """step number -> the arrays computed by the plan that no later step reads: their
+        variables are deleted after it, so that, as in eager mode, an array that nothing
+        saved is freed (and its memory reused) while the step goes on."""
+        tr, dies = self.tr, {}
+        for s in tr.slots:
+            if s.kind == "step" and s.n not in last:
+                step = tr.steps[s.source]
+                if s is not step.out:   # (a part of a derived tuple: never assigned)
+                    continue
+                k = s.source
+            elif s.kind in ("step", "grad") or (s.kind == "const" and s.initial is not None):
+                k = last.get(s.n)
+            else:
+                continue
+            if k is not None and k < len(tr.steps):
+                dies.setdefault(k, []).append(s)
+        return dies
 
     # ---- forward steps -----------------------------------------------------------------
     def _op(self, k, step: OpStep):
