@@ -390,6 +390,7 @@ class _Builder:
             if edge is not None:
                 t = target(edge)
                 self.emit(f"{t} = acc({t}, r[{i}])", indent + 1)
+        self.emit(f"{g} = None", indent + 1)   # (sent on: as the engine, free it)
         if not retain:   # (eager mode frees a node's saved values once its VJP has run)
             self.emit(f"c{k} = None", indent + 1)
 
