@@ -435,3 +435,59 @@ def test_an_internal_error_of_the_compiler_falls_back(monkeypatch):
     with pytest.warns(UserWarning, match=r"internal error of autograd.compile \(KeyError"):
         assert cf(autograd.ones(2)).tolist() == [2.0, 2.0]
     assert cf(autograd.ones(2)).tolist() == [2.0, 2.0] and cf.plan is None
+
+
+# ---- the op registry: each op's first sample, compiled and eager --------------------------------
+def test_every_registered_op_replays_like_eager_or_falls_back():
+    """Traced on one sample, replayed on it and on the sample drawn from another seed (same
+    shapes, new values): outputs and gradients equal eager mode's bit for bit, whether the
+    call replayed or fell back. Most ops replay (a guard against falling back everywhere)."""
+    from autograd.ops import REGISTRY
+
+    def tensors(sample, grad):
+        return [autograd.tensor(a.copy(), requires_grad=grad and a.dtype.kind == "f"
+                                and i not in sample.no_grad_args)
+                for i, a in enumerate(sample.args) if isinstance(a, np.ndarray)]
+
+    def same_call(a, b):   # (only the arrays' values differ)
+        return len(a.args) == len(b.args) and repr(a) == repr(b) and all(
+            x.dtype == y.dtype if isinstance(x, np.ndarray) else repr(x) == repr(y)
+            for x, y in zip(a.args, b.args)) and repr(a.kwargs) == repr(b.kwargs)
+
+    def results(fn, sample, grad):
+        ins = tensors(sample, grad)
+        with np.errstate(all="ignore"):
+            out = fn(*ins)
+        outs = [o for o in (out if isinstance(out, (tuple, list)) else [out])
+                if isinstance(o, autograd.Tensor)]
+        found = [o.detach()._data.copy() for o in outs]
+        diff = [o for o in outs if o.requires_grad]
+        if diff:
+            sum(o.sum() for o in diff).backward()
+            found += [t.grad._data for t in ins if t.grad is not None]
+        return found
+
+    replayed = fell_back = 0
+    for name in sorted(REGISTRY):
+        info = REGISTRY[name]
+        a = info.samples(np.random.default_rng(1234))[0]
+        b = info.samples(np.random.default_rng(99))[0]
+
+        def f(*ts, info=info, a=a):
+            it = iter(ts)
+            return info.fn(*[next(it) if isinstance(v, np.ndarray) else v for v in a.args],
+                           **a.kwargs)
+        cf = autograd.compile(f)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for sample in ([a, b] if same_call(a, b) else [a, a]):   # (trace, replay)
+                expected = results(f, sample, info.differentiable)
+                got = results(cf, sample, info.differentiable)
+                assert len(got) == len(expected), name
+                for x, y in zip(got, expected):
+                    assert x.shape == y.shape and np.array_equal(x, y, equal_nan=True), name
+        if any("autograd.compile" in str(w.message) for w in caught):
+            fell_back += 1
+        else:
+            replayed += 1
+    assert replayed > 4 * fell_back, (replayed, fell_back)
