@@ -662,11 +662,17 @@ def index_reduce(input: Tensor, dim: int, index, source, reduce: str, *,
                          f"{_torch_dtype_name(arr.dtype)}")
     dim, idx = _dim_index(input, dim, index, "index_reduce_")
     source = _source_for(input, dim, idx, source, "index_reduce_")
-    # the index of every element of source: its slice's target along dim
-    full = idx[-1].reshape([-1 if d == dim else 1 for d in range(source.ndim)])
-    full = np.broadcast_to(full, source.shape).copy()
+    # the index of every element of source: its slice's target along dim (derived from the
+    # index tensor's values, see function.derive)
+    full = derive(_index_everywhere, idx[-1], dim=dim, shape=tuple(source.shape))
     return scatter_reduce(input, dim, Tensor._make(full), source, reduce,
                           include_self=include_self)
+
+
+def _index_everywhere(index: np.ndarray, dim: int, shape: tuple) -> np.ndarray:
+    """``index`` (1-d, along ``dim``) repeated over the other dims of ``shape``."""
+    along = index.reshape([-1 if d == dim else 1 for d in range(len(shape))])
+    return np.broadcast_to(along, shape).copy()
 
 
 def _np_index_reduce(x, dim, index, source, reduce, include_self=True):
