@@ -626,7 +626,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     else:
         loss = input - target * (input + eps).log()
     if full:  # Stirling's log(t!) ~ t log t - t + log(2 pi t) / 2, for targets > 1 only
-        big = Tensor._make(target._data > 1)
+        big = target > 1
         t = where(big, target, 2.0)   # (2 where masked: no log of 0 in the value or gradient)
         loss = loss + where(big, t * t.log() - t + 0.5 * (2 * math.pi * t).log(), 0.0)
     return _reduce(loss, reduction)
