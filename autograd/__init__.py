@@ -84,6 +84,7 @@ _AMP_NAMES = ("autocast", "is_autocast_enabled", "get_autocast_dtype", "set_auto
 
 def __getattr__(name):
     if name == "bfloat16":   # created on first use: ml_dtypes is slow to import
+        from . import dtypes
         return dtypes.bfloat16
     if name in _AMP_NAMES:
         from . import amp

@@ -29,7 +29,7 @@ class dtype:
 
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
 
-    def __init__(self, name: str, np_dtype, is_floating_point: bool, rank: int):
+    def __init__(self, name: str, np_dtype, is_floating_point: builtins.bool, rank: builtins.int):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = is_floating_point
@@ -38,7 +38,7 @@ class dtype:
         self._rank = rank  # position in the promotion lattice
 
     @property
-    def is_complex(self) -> bool:
+    def is_complex(self) -> builtins.bool:
         return False
 
     def __repr__(self) -> str:
@@ -172,7 +172,7 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     return a if a._rank >= b._rank else b
 
 
-def _category(d: dtype) -> int:
+def _category(d: dtype) -> builtins.int:
     return 2 if d.is_floating_point else (0 if d is bool_ else 1)
 
 

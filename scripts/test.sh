@@ -12,11 +12,13 @@ bash scripts/setup.sh
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest "$@"
 fi
-.venv/bin/python -m pytest tests
+# Two workers (-n 2: CI has 2 cores); worksteal keeps both busy until the end.
+PAR=(-n "${JOBS:-2}" --dist worksteal)
+.venv/bin/python -m pytest "${PAR[@]}" tests
 echo "--- the course notebooks (nbmake; shortened runs: CI=1 unless CI is set) ---"
-CI=${CI:-1} .venv/bin/python -m pytest notebooks
+CI=${CI:-1} .venv/bin/python -m pytest "${PAR[@]}" notebooks
 echo "--- the unit and property tests again on the numpy (reference) backend ---"
-AUTOGRAD_BACKEND=numpy .venv/bin/python -m pytest -p no:cacheprovider tests
+AUTOGRAD_BACKEND=numpy .venv/bin/python -m pytest "${PAR[@]}" -p no:cacheprovider tests
 echo "--- kernels again with NUMBA_DISABLE_JIT=1 ---"
-NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest -p no:cacheprovider -m "not needs_jit" \
+NUMBA_DISABLE_JIT=1 .venv/bin/python -m pytest "${PAR[@]}" -p no:cacheprovider -m "not needs_jit" \
   tests/test_kernels*.py tests/test_optim_fused.py tests/test_ops_registry.py -k "kernel or vexp or verf or derived or fused or numba or parallel or maxpool"

@@ -21,7 +21,7 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import float_input, operands
+from ._util import float_input, operands, unary_op
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
@@ -110,7 +110,8 @@ def _relu_kernel(x, g=None):
 
 
 def relu(input) -> Tensor:
-    """Rectified linear unit.
+    """Rectified linear unit, ``max(input, 0)`` elementwise. Its gradient at 0 is 0, torch's
+    choice (the function has no derivative there).
 
     Example:
         >>> autograd.relu(autograd.tensor([-1.0, 2.0]))
@@ -140,18 +141,9 @@ def _np_ndtr(x):
     return ndtr(x).astype(x.dtype, copy=False)
 
 
-class NormalCdf(Op):
-    """Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _np_ndtr(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+NormalCdf = unary_op(
+    "NormalCdf", _np_ndtr, lambda g, x, xp: g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)),
+    "Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU.")
 
 
 _xp.define("ndtr", numpy=_np_ndtr, tensor=NormalCdf.apply)
@@ -522,18 +514,11 @@ register(OpInfo("mish", mish, ref=lambda x: x * np.tanh(np.logaddexp(0, x)), met
                 family="activation", samples=away_from([]), torch_fn=torch_functional("mish")))
 
 
-class LogSigmoid(Op):
-    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.sigmoid(-x)
+LogSigmoid = unary_op(
+    "LogSigmoid",
+    lambda x: (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False),
+    lambda g, x, xp: g * xp.sigmoid(-x),
+    "log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x).")
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -605,19 +590,15 @@ register(OpInfo("relu6", relu6, ref=lambda x: np.clip(x, 0, 6), method=False, fa
                 samples=away_from([0.0, 6.0], -2.0, 8.0), torch_fn=torch_functional("relu6")))
 
 
-class Hardsigmoid(Op):
-    """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3)."""
+def _hardsigmoid_vjp(g, x, xp):
+    zero = xp.zeros_like(g)
+    return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        zero = xp.zeros_like(g)
-        return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
+Hardsigmoid = unary_op("Hardsigmoid",
+                       lambda x: (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
+                       _hardsigmoid_vjp,
+                       "relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3).")
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -638,19 +619,15 @@ register(OpInfo("hardsigmoid", hardsigmoid, ref=lambda x: np.clip(x / 6 + 0.5, 0
                 torch_fn=torch_functional("hardsigmoid")))
 
 
-class Hardswish(Op):
-    """x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's)."""
+def _hardswish_vjp(g, x, xp):
+    mid = xp.where(x <= 3, g * (x * (1 / 3) + 0.5), g)
+    return xp.where(x < -3, xp.zeros_like(g), mid)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        mid = xp.where(x <= 3, g * (x * (1 / 3) + 0.5), g)
-        return xp.where(x < -3, xp.zeros_like(g), mid)
+Hardswish = unary_op(
+    "Hardswish", lambda x: (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
+    _hardswish_vjp,
+    "x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's).")
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -672,19 +649,13 @@ register(OpInfo("hardswish", hardswish, ref=lambda x: x * np.clip(x + 3, 0, 6) /
 
 
 # ---- softsign / tanhshrink ----------------------------------------------------------------------
-class Softsign(Op):
-    """x / (1 + |x|); d/dx = 1 / (1 + |x|)**2."""
+def _softsign_vjp(g, x, xp):
+    d = xp.where(x >= 0, x + 1, 1 - x)  # 1 + |x|, differentiable through where
+    return g / (d * d)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x / (1 + np.abs(x))
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        d = xp.where(x >= 0, x + 1, 1 - x)  # 1 + |x|, differentiable through where
-        return g / (d * d)
+Softsign = unary_op("Softsign", lambda x: x / (1 + np.abs(x)), _softsign_vjp,
+                    "x / (1 + |x|); d/dx = 1 / (1 + |x|)**2.")
 
 
 def softsign(input: Tensor) -> Tensor:

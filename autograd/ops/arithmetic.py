@@ -15,7 +15,7 @@ from ..errors import DTypeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import binary_op, binary_operands, operands
+from ._util import binary_op, binary_operands, operands, unary_op
 from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, random_signs, unary_samples
 from ..dtypes import FLOAT_KINDS
@@ -470,18 +470,8 @@ register(OpInfo("float_power", float_power, inplace=True, ref=np.float_power,
 
 
 # ---- square ----------------------------------------------------------------------
-class Square(Op):
-    """x * x; d/dx = 2x."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.multiply(x, x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return 2 * g * x
+Square = unary_op("Square", lambda x: np.multiply(x, x), lambda g, x, xp: 2 * g * x,
+                  "x * x; d/dx = 2x.")
 
 
 def square(input) -> Tensor:

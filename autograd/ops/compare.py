@@ -51,7 +51,12 @@ def _cmp_samples(rng):
 
 
 eq = _compare(np.equal)
-eq.__doc__ = "Elementwise ``input == other`` (bool result).\n\n    Example:\n        >>> autograd.eq(autograd.tensor([1, 2]), 2)\n        tensor([False,  True])\n    "
+eq.__doc__ = """Elementwise ``input == other`` (bool result).
+
+    Example:
+        >>> autograd.eq(autograd.tensor([1, 2]), 2)
+        tensor([False,  True])
+    """
 ne = not_equal = _compare(np.not_equal)
 ne.__doc__ = "Elementwise ``input != other`` (bool result)."
 lt = less = _compare(np.less)

@@ -307,6 +307,23 @@ def _conv_pads(padding, kernel, dilation, stride, nd, opname):
     return tuple((p, p) for p in pad)
 
 
+def _batched(input, weight, nd, opname, weight_layout):
+    """The checks every convolution starts with (``weight_layout`` names the weight's first
+    two dims in torch's message); returns the input as a batch (one sample when it is
+    unbatched) and whether it was unbatched."""
+    from .movement import unsqueeze
+    _check_tensor(input, "input", opname)
+    _check_tensor(weight, "weight", opname)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ShapeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                         f"{opname}, but got input of size: {shape_str(input.shape)}")
+    if weight.ndim != nd + 2:
+        raise ShapeError(f"{opname}: expected weight of {nd + 2} dimensions ({weight_layout}, "
+                         f"*kernel_size), but got weight of size {shape_str(weight.shape)}")
+    unbatched = input.ndim == nd + 1
+    return (unsqueeze(input, 0) if unbatched else input), unbatched
+
+
 def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
     """The checks conv and conv_transpose share: a 1-D bias of one value per output channel
     (``given`` starts torch's message), and weight and bias of the input's dtype."""
@@ -325,17 +342,7 @@ def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
     opname = f"conv{nd}d"
     from .movement import squeeze, unsqueeze
-    _check_tensor(input, "input", opname)
-    _check_tensor(weight, "weight", opname)
-    if input.ndim not in (nd + 1, nd + 2):
-        raise ShapeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
-                         f"{opname}, but got input of size: {shape_str(input.shape)}")
-    if weight.ndim != nd + 2:
-        raise ShapeError(f"{opname}: expected weight of {nd + 2} dimensions (out_channels, "
-                         f"in_channels / groups, *kernel_size), but got weight of size "
-                         f"{shape_str(weight.shape)}")
-    unbatched = input.ndim == nd + 1
-    x = unsqueeze(input, 0) if unbatched else input
+    x, unbatched = _batched(input, weight, nd, opname, "out_channels, in_channels / groups")
     stride = _ntuple(stride, nd, "stride", opname)
     dilation = _ntuple(dilation, nd, "dilation", opname)
     kernel = tuple(weight.shape[2:])
@@ -482,17 +489,7 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     adjoint of the convolution in its input). 1-D runs as 2-D over a height-1 image."""
     opname = f"conv_transpose{nd}d"
     from .movement import squeeze, unsqueeze
-    _check_tensor(input, "input", opname)
-    _check_tensor(weight, "weight", opname)
-    if input.ndim not in (nd + 1, nd + 2):
-        raise ShapeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
-                         f"{opname}, but got input of size: {shape_str(input.shape)}")
-    if weight.ndim != nd + 2:
-        raise ShapeError(f"{opname}: expected weight of {nd + 2} dimensions (in_channels, "
-                         f"out_channels / groups, *kernel_size), but got weight of size "
-                         f"{shape_str(weight.shape)}")
-    unbatched = input.ndim == nd + 1
-    x = unsqueeze(input, 0) if unbatched else input
+    x, unbatched = _batched(input, weight, nd, opname, "in_channels, out_channels / groups")
     stride = _ntuple(stride, nd, "stride", opname)
     dilation = _ntuple(dilation, nd, "dilation", opname)
     pad = _ntuple(padding, nd, "padding", opname)

@@ -29,11 +29,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import amp as _amp
-from ..errors import DTypeError, ShapeError, shape_str
+from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from ._util import float_input
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import OpInfo, Sample, register
 
 __all__ = ["ctc_loss"]
 

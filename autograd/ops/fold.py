@@ -27,8 +27,9 @@ class Im2Col(Op):
 
     @staticmethod
     def forward(ctx, x, kernel, dilation, pads, stride):
-        ctx.args = (tuple(x.shape[2:]), kernel, dilation, pads, stride)
-        return _im2col_matrix(x, kernel, stride, pads, dilation)
+        cols = _im2col_matrix(x, kernel, stride, pads, dilation)
+        ctx.args = (tuple(x.shape[2:]), kernel, dilation, pads, stride)  # fold's arguments
+        return cols
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -40,8 +41,9 @@ class Col2Im(Op):
 
     @staticmethod
     def forward(ctx, cols, out_hw, kernel, dilation, pads, stride):
-        ctx.args = (kernel, dilation, pads, stride)
-        return _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride)
+        x = _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride)
+        ctx.args = (kernel, dilation, pads, stride)  # unfold's arguments
+        return x
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -183,7 +185,8 @@ register(OpInfo("unfold", unfold, ref=_ref_unfold, method=False, family="fold",
                     Sample(rng.normal(size=(1, 2, 5, 4)), (2, 3), dilation=(2, 1), padding=1,
                            stride=(2, 1)),
                     Sample(rng.normal(size=(3, 3, 3)), 2, stride=2, padding=1)]))
-register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold", torch_fn=torch_functional("fold"),
+register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold",
+                torch_fn=torch_functional("fold"),
                 samples=lambda rng: [
                     Sample(rng.normal(size=(2, 8, 4)), (3, 3), 2),
                     Sample(rng.normal(size=(1, 12, 6)), (4, 3), (2, 3), dilation=(2, 1),

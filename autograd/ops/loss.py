@@ -363,7 +363,6 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     kernels = dispatch.kernels("softmax", input._data)
     if kernels is None:
         return None
-    dtype = input._data.dtype
     if target.dtype.is_floating_point or target.dtype == _dt.bool_:
         return None
     if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):

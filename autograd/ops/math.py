@@ -308,21 +308,10 @@ register(OpInfo("frac", frac, inplace=True, ref=lambda x: x - np.trunc(x), sampl
 
 
 # ---- binary: hypot / copysign / xlogy -----------------------------------------------------------
-class Hypot(Op):
-    """sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = np.hypot(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b, out = ctx.saved_tensors
-        scale = g / out  # at (0, 0): 0/0 = nan, like torch
-        need_a, need_b = ctx.needs_input_grad
-        return (scale * a if need_a else None), (scale * b if need_b else None)
+Hypot = binary_op("Hypot", np.hypot,  # at (0, 0): 0/0 = nan, like torch
+                  lambda g, a, b, out, xp: g / out * a, lambda g, a, b, out, xp: g / out * b,
+                  "sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out.",
+                  with_output=True)
 
 
 def hypot(input, other) -> Tensor:
@@ -414,8 +403,8 @@ def xlogy(input, other) -> Tensor:
     return Xlogy.apply(x, y)
 
 
-register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y), samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
-                family="math"))
+register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y),
+                samples=binary_samples(-2.0, 2.0, 0.2, 3.0), family="math"))
 
 
 # ---- nan_to_num ---------------------------------------------------------------------------------

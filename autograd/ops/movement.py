@@ -716,6 +716,18 @@ def _diag_index(n1, n2, offset):
     return cols - offset, cols
 
 
+def _diagonal_dims(input: Tensor, dim1, dim2) -> tuple[int, int]:
+    """``dim1`` and ``dim2`` wrapped, with torch's errors for diagonal() and
+    diagonal_scatter(): at least two dims, two different ones."""
+    n = input.ndim
+    if n < 2:
+        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {n}")
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The ``offset``-th diagonal w.r.t. ``dim1`` and ``dim2``, as the last dimension.
 
@@ -724,11 +736,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         tensor([0., 3.])
     """
     n = input.ndim
-    if n < 2:
-        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {n}")
-    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    d1, d2 = _diagonal_dims(input, dim1, dim2)
     x = movedim(input, (d1, d2), (n - 2, n - 1))
     rows, cols = _diag_index(x.shape[-2], x.shape[-1], int(offset))
     idx = (slice(None),) * (n - 2) + (rows, cols)

@@ -689,11 +689,17 @@ def _unpool_samples(nd, shape):
     return gen
 
 
-for _nd, _shape in ((1, (2, 3, 8)), (2, (2, 2, 6, 4)), (3, (1, 2, 4, 2, 6))):
-    _name = f"max_unpool{_nd}d"
-    register(OpInfo(_name, globals()[_name], ref=_ref_max_unpool(_nd), method=False,
-                    family="pooling", torch_fn=torch_functional(_name),
-                    samples=_unpool_samples(_nd, _shape)))
+def _register_1d_2d_3d(prefix, ref, samples, shapes):
+    """Register ``<prefix>1d``, ``2d`` and ``3d``: ``ref(nd)`` and ``samples(nd, shape)`` make
+    the reference and the sample generator for nd spatial dims (inputs of ``shapes[nd - 1]``)."""
+    for nd, shape in enumerate(shapes, 1):
+        name = f"{prefix}{nd}d"
+        register(OpInfo(name, globals()[name], ref=ref(nd), samples=samples(nd, shape),
+                        method=False, family="pooling", torch_fn=torch_functional(name)))
+
+
+_register_1d_2d_3d("max_unpool", _ref_max_unpool, _unpool_samples,
+                   [(2, 3, 8), (2, 2, 6, 4), (1, 2, 4, 2, 6)])
 
 
 # ---- power-average pooling (lp_pool): composed as torch defines it ------------------------------
@@ -766,8 +772,4 @@ def _lp_samples(nd, shape):
     return gen
 
 
-for _nd, _shape in ((1, (2, 3, 7)), (2, (2, 2, 5, 4)), (3, (1, 2, 3, 4, 5))):
-    _name = f"lp_pool{_nd}d"
-    register(OpInfo(_name, globals()[_name], ref=_ref_lp_pool(_nd), method=False,
-                    family="pooling", torch_fn=torch_functional(_name),
-                    samples=_lp_samples(_nd, _shape)))
+_register_1d_2d_3d("lp_pool", _ref_lp_pool, _lp_samples, [(2, 3, 7), (2, 2, 5, 4), (1, 2, 3, 4, 5)])

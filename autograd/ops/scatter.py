@@ -718,13 +718,9 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
         tensor([[1., 0.],
                 [0., 1.]])
     """
-    from .movement import _diag_index
+    from .movement import _diag_index, _diagonal_dims
     n = input.ndim
-    if n < 2:
-        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {n}")
-    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    d1, d2 = _diagonal_dims(input, dim1, dim2)
     rows, cols = _diag_index(input.shape[d1], input.shape[d2], int(offset))
     # the diagonal's positions, with the other dims in order and the diagonal last (as
     # diagonal() returns it)

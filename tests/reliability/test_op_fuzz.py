@@ -29,14 +29,17 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, note, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, note, settings, strategies as st
 
 import autograd
 from autograd.ops import REGISTRY
 
 OPS = sorted(REGISTRY)
 EXAMPLES = int(os.environ.get("JITGRAD_FUZZ_EXAMPLES", "20"))
+# No shrinking: a failing example is printed as drawn (``note`` records the op's inputs), and
+# shrinking an example through LAPACK calls can run for many minutes -- longer than CI allows.
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+                phases=(Phase.explicit, Phase.reuse, Phase.generate),
                 suppress_health_check=list(HealthCheck))
 
 OURS = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), p)
@@ -56,6 +59,9 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
+    "grid_sample": "torch's kernels cast non-finite or huge sampling positions to integers (undefined "
+                   "behaviour in C++), so which pixel such a position reads is an accident of the "
+                   "kernel (its 2-D and 3-D kernels differ); finite positions are compared",
     **dict.fromkeys(["searchsorted", "bucketize"],
                     "the fuzzed sequences are not sorted, where the answer is unspecified (each "
                     "library's binary search finds its own)"),
@@ -292,7 +298,8 @@ def test_op_fuzz(name, data):
     grads = autograd.grad(loss, ins, allow_unused=True)  # no warning, no error, whatever the values
     for t, g in zip(ins, grads):
         if g is not None:
-            assert g.shape == t.shape and g.dtype == t.dtype, f"{name}: grad {g.shape} {g.dtype} for {t.shape} {t.dtype}"
+            assert g.shape == t.shape and g.dtype == t.dtype, \
+                f"{name}: grad {g.shape} {g.dtype} for {t.shape} {t.dtype}"
     if mode == "extreme":
         return
     # the gradient does not depend on the layout: the same values, contiguous
