@@ -87,10 +87,8 @@ def cast(t: Tensor, dt) -> Tensor:
     """Differentiable dtype cast (no-op when already that dtype)."""
     if t._data.dtype == dt.np:
         return t
-    if t._requires_grad or t._fw is not None:
-        from .arithmetic import to_dtype
-        return to_dtype(t, dt)
-    return Tensor._make(t._data.astype(dt.np))
+    from .arithmetic import to_dtype
+    return to_dtype(t, dt)   # (an op, also without grad: autograd.compile sees it)
 
 
 def expand_to(t: Tensor, shape) -> Tensor:

@@ -18,7 +18,7 @@ from .. import dispatch
 from .. import dtypes as _dt
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import linear_jvp, reduction_jvp
 from ..tensor import Tensor
 from . import xp as _xp
@@ -595,7 +595,7 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         tensor([False,  True])
     """
     dims = wrap_dims(dim, input.ndim)
-    return Tensor._make(np.asarray(np.all(input._data, axis=dims, keepdims=keepdim)))
+    return Tensor._make(derive(_truth, input, np_fn=np.all, dims=dims, keepdim=keepdim))
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -606,7 +606,7 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         tensor(True)
     """
     dims = wrap_dims(dim, input.ndim)
-    return Tensor._make(np.asarray(np.any(input._data, axis=dims, keepdims=keepdim)))
+    return Tensor._make(derive(_truth, input, np_fn=np.any, dims=dims, keepdim=keepdim))
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
@@ -617,7 +617,16 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
         tensor([2, 1])
     """
     dims = wrap_dims(dim, input.ndim)
-    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=dims)).astype(np.int64))
+    return Tensor._make(derive(_count_nonzero, input, dims=dims))
+
+
+# (these have no gradient: their values are derived, see function.derive)
+def _truth(x, np_fn, dims, keepdim):
+    return np.asarray(np_fn(x, axis=dims, keepdims=keepdim))
+
+
+def _count_nonzero(x, dims):
+    return np.asarray(np.count_nonzero(x, axis=dims)).astype(np.int64)
 
 
 def _bool_samples(rng):
