@@ -249,6 +249,26 @@ def test_pad_matches_torch_and_gradchecks(pad, mode, value, shape):
     np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)
 
 
+
+@pytest.mark.parametrize("pad,shape", [((-1, 2), (1, 0)), ((-4, 2), (1, 3)), ((-2, -2), (1, 3))])
+def test_pad_cropping_more_than_the_dim_is_torchs_narrow_error(pad, shape):
+    # torch crops (narrows) each side before padding the other: (-4, 2) on 3 elements is an error
+    # even though 3 - 4 + 2 >= 0 (we used to pad garbage, or fail inside NumPy on an empty dim)
+    with pytest.raises(RuntimeError, match=r"narrow\(\): length must be non-negative"):
+        F.pad(autograd.zeros(*shape), pad)
+
+
+def test_pad_of_an_empty_tensor_is_all_value():
+    # (both used to fail inside NumPy, which cannot take from an empty axis)
+    got = F.pad(autograd.zeros(0, 0), (1, 1, 0, 2), value=1.5)
+    np.testing.assert_array_equal(got.numpy(), np.full((2, 2), 1.5, np.float32))
+    x = autograd.zeros(1, 0, requires_grad=True)
+    got = F.pad(x, (0, 2))
+    np.testing.assert_array_equal(got.detach().numpy(), np.zeros((1, 2), np.float32))
+    got.sum().backward()
+    assert x.grad.shape == (1, 0)
+
+
 INTERP_CASES = [dict(scale_factor=2, mode="nearest"), dict(size=(5, 7), mode="nearest"),
                 dict(size=(3, 2), mode="nearest"), dict(scale_factor=2, mode="bilinear"),
                 dict(size=(5, 7), mode="bilinear", align_corners=False),

@@ -284,6 +284,16 @@ def test_norm_gradient_at_zero_is_zero_and_matches_torch(p):
     assert np.all(x.grad.numpy()[0] == 0)
 
 
+def test_norm_of_one_element_is_its_magnitude_without_overflow():
+    # torch returns |x| when each norm covers one element: (1e30 ** 3) ** (1/3) would overflow
+    # float32 to inf (so did triplet_margin_loss's distance to a 1-element vector)
+    x = autograd.tensor([[1e30], [-3e30], [0.0]])
+    for p in (2, 3, 0.5, -1):
+        np.testing.assert_array_equal(x.norm(p, dim=1).numpy(), np.float32([1e30, 3e30, 0.0]))
+    assert autograd.tensor([-1e-30]).norm(3).item() == pytest.approx(1e-30)   # no underflow
+    assert x.norm(0, dim=1).tolist() == [1.0, 1.0, 0.0]                         # p=0 still counts
+    assert np.isinf(autograd.tensor([1e30, 1e30]).norm(3).item())               # as torch
+
 def test_norm_forms():
     x = autograd.tensor([[3.0, -4.0], [0.0, 1.0]])
     assert x.norm().item() == pytest.approx(np.sqrt(26))

@@ -644,6 +644,18 @@ def _weight(weight, x: Tensor, opname: str) -> np.ndarray:
     return w._data.reshape(-1)
 
 
+def _density(hist: np.ndarray, edges: list) -> np.ndarray:
+    """Counts -> density, as torch divides: by the total, then by each dimension's bin widths.
+    No data (or weights summing to 0) gives 0/0 = nan in every bin, as torch (NumPy would warn)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hist = hist / hist.sum()
+        for dim, e in enumerate(edges):
+            shape = [1] * hist.ndim
+            shape[dim] = -1
+            hist = hist / np.diff(e).astype(hist.dtype).reshape(shape)
+    return hist
+
+
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half"}
 
 
@@ -663,7 +675,9 @@ def histogram(input, bins, *, range=None, weight=None, density: bool = False):
     arr = x._data.reshape(-1)
     edges = _bin_edges("histogram", arr, bins, range)
     w = None if weight is None else _weight(weight, x, "histogram")
-    hist = np.histogram(arr, edges, weights=w, density=density)[0]
+    hist = np.histogram(arr, edges, weights=w)[0]
+    if density:
+        hist = _density(hist, [edges])
     return return_types.histogram(Tensor._make(hist.astype(arr.dtype)),
                                   Tensor._make(edges.copy()))
 
@@ -711,7 +725,9 @@ def histogramdd(input, bins, *, range=None, weight=None, density: bool = False):
     edges = [_bin_edges("histogramdd", points[:, i], per_dim[i], ranges[i], i)
              for i in builtins.range(n_dims)]
     w = None if weight is None else _weight(weight, x, "histogramdd")
-    hist = np.histogramdd(points, edges, weights=w, density=density)[0]
+    hist = np.histogramdd(points, edges, weights=w)[0]
+    if density:
+        hist = _density(hist, edges)
     return return_types.histogramdd(Tensor._make(hist.astype(points.dtype)),
                                     tuple(Tensor._make(e.copy()) for e in edges))
 

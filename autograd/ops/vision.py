@@ -34,6 +34,10 @@ __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilin
 # VJP is the other one, so both are differentiable to any order.
 def _take(x, axis, idx):
     valid = idx >= 0
+    if x.shape[axis] == 0:   # every position is new (-1): NumPy cannot take from an empty axis
+        shape = list(x.shape)
+        shape[axis] = idx.size
+        return np.zeros(shape, x.dtype)
     out = np.take(x, np.where(valid, idx, 0), axis=axis)
     if not valid.all():
         shape = [1] * x.ndim
@@ -158,15 +162,17 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         if before == 0 and after == 0:
             continue
         n = out.shape[axis]
-        if n + before + after < 0:
-            raise ShapeError(f"pad: cropping {(before, after)} from a dim of size {n}")
+        if n + min(before, 0) + min(after, 0) < 0:   # torch crops (narrows) before it pads
+            raise ShapeError(f"narrow(): length must be non-negative. (pad {(before, after)} crops "
+                             f"more than the {n} elements of dimension {axis} of input "
+                             f"{list(input.shape)})")
         idx = _pad_index(n, before, after, mode)
         out = take_along(out, axis, idx)
         if mode == "constant" and value != 0.0:
             shape = [1] * input.dim()
             shape[axis] = idx.size
             m = (idx < 0).reshape(shape)
-            if fill is not None:
+            if fill is not None and fill.shape[axis]:   # (an empty axis is all new positions)
                 fill = np.take(fill, np.where(idx >= 0, idx, 0), axis=axis) | m
             else:
                 fill = np.broadcast_to(m, out.shape)
