@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ShapeError, shape_str
 from ..function import Op
 from ..tensor import Tensor
 from .registry import OpInfo, Sample, register, torch_functional
@@ -24,11 +24,16 @@ __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilin
 # VJP is the other one, so both are differentiable to any order.
 def _take(x, axis, idx):
     valid = idx >= 0
+    if x.shape[axis] == 0:  # nothing to take from: every position is a zero (constant pad)
+        shape = list(x.shape)
+        shape[axis] = idx.size
+        return np.zeros(shape, x.dtype)
     out = np.take(x, np.where(valid, idx, 0), axis=axis)
     if not valid.all():
         shape = [1] * x.ndim
         shape[axis] = idx.size
-        out = out * valid.reshape(shape).astype(x.dtype)
+        # np.where, not a product with the mask: 0 * inf would put nan into the padding
+        out = np.where(valid.reshape(shape), out, np.zeros((), x.dtype))
     return out
 
 
@@ -130,6 +135,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         if k > input.dim() - 1:
             raise NotImplementedError(f"pad: {mode} padding of {k} dims needs an input with at least "
                                       f"{k + 1} dims (batch/channel first), got {input.dim()}D")
+        # torch: only a batch dimension (the first of k + 2) may be empty
+        if 0 in input.shape[1 if input.dim() == k + 2 else 0:] and mode != "circular":
+            raise ShapeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch "
+                             "size and other non-zero dimensions for input, but got: "
+                             f"{shape_str(input.shape)}")
     value = 0.0 if value is None else float(value)
     out = input
     fill = None  # mask of constant positions (for a non-zero value)

@@ -1,6 +1,8 @@
 """Regression tests for the defects of issue 14 that are not about checkpoints or the
 DataLoader (those are in test_checkpoint_files.py and test_dataloader_chaos.py). Each test
 failed before its fix."""
+import re
+
 import numpy as np
 import pytest
 
@@ -372,3 +374,22 @@ def test_batch_norm_of_an_empty_batch_is_empty_like_torch():
         assert rm.tolist() == [0.0] * shape[1] and rv.tolist() == [1.0] * shape[1]
     with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
         F.batch_norm(autograd.zeros(1, 3), None, None, training=True)
+
+
+def test_pad_keeps_inf_out_of_the_padding_and_handles_empty_inputs_like_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[0.3, 1.0, 0.2], [np.inf, 0.9, np.nan]], np.float32)
+    out = F.pad(autograd.tensor(x), (1, 2)).numpy()  # the padding was nan (0 * inf)
+    np.testing.assert_array_equal(out, torch.nn.functional.pad(torch.tensor(x), (1, 2)).numpy())
+    emb = F.embedding(autograd.tensor([0, 1]), autograd.tensor([[np.inf, 1.0], [2.0, 3.0]]),
+                      padding_idx=0).numpy()
+    assert emb.tolist() == [[np.inf, 1.0], [2.0, 3.0]]
+    for mode in ("constant", "reflect", "replicate", "circular"):
+        for shape in [(1, 0), (0, 3), (1, 2, 0), (0, 2, 3)]:
+            try:
+                expected = tuple(torch.nn.functional.pad(torch.zeros(shape), (1, 2), mode=mode).shape)
+            except RuntimeError as e:
+                with pytest.raises((RuntimeError, ValueError), match=re.escape(str(e)[:40])):
+                    F.pad(autograd.zeros(*shape), (1, 2), mode=mode)
+            else:
+                assert F.pad(autograd.zeros(*shape), (1, 2), mode=mode).shape == expected

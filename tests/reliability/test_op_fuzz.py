@@ -56,6 +56,10 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
+    "fmod": "torch's vectorized float32 fmod is nan for subnormal divisors (its scalar loop, "
+            "like C and NumPy, gives the exact remainder, as we do)",
+    "addcmul": "torch's vectorized addcmul fuses the multiply-add, so inf + (product that "
+               "overflows) stays inf where the rounded product gives nan",
     "batch_norm": "torch folds the statistics into x * (w * invstd) + (b - mean * w * invstd), "
                   "so an infinite weight or bias gives nan where (x - mean) * invstd * w + b is +-inf",
     **dict.fromkeys(["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"],
@@ -164,16 +168,21 @@ def _call_reference(info, values, kwargs):
     return [np.asarray(r) for r in ref] if isinstance(ref, (tuple, list)) else [np.asarray(ref)]
 
 
-def _call_torch(info, values, kwargs):
-    """torch's result for the same inputs (the judge of nan/inf semantics), or None."""
+def _call_torch(info, values, kwargs, upcast=False):
+    """torch's result for the same inputs (the judge of nan/inf semantics), or None. With
+    ``upcast``, float32 inputs are given to torch as float64 and the results rounded back."""
     try:
         import torch
     except ImportError:
         return None
     if info.torch_fn is False:
         return None
-    args = [torch.tensor(a.copy()) if isinstance(a, np.ndarray) else a for a in values]
+    args = [torch.tensor(a.astype(np.float64) if upcast and a.dtype == np.float32 else a.copy())
+            if isinstance(a, np.ndarray) else a for a in values]
+    threads = torch.get_num_threads()
     try:
+        # one thread: how torch splits the work must not change what it computes
+        torch.set_num_threads(1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if info.torch_fn is not None:
@@ -184,10 +193,13 @@ def _call_torch(info, values, kwargs):
                 out = getattr(args[0], info.name)(*args[1:], **kwargs)
     except Exception:
         return None
+    finally:
+        torch.set_num_threads(threads)
     flat = []
     for o in (out if isinstance(out, (tuple, list)) else [out]):
         if isinstance(o, torch.Tensor):
-            flat.append(o.detach().numpy())
+            o = o.detach().numpy()
+            flat.append(o.astype(np.float32) if upcast and o.dtype == np.float64 else o)
     return flat
 
 
@@ -260,11 +272,23 @@ def test_op_fuzz(name, data):
             finite = [np.abs(a[np.isfinite(a)]).max(initial=0.0) for a in values
                       if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
             scale = max([1.0] + [float(f) for f in finite])
-            for o, t in zip(outs, theirs):
+            upcast = None
+            for k, (o, t) in enumerate(zip(outs, theirs)):
                 assert tuple(o.shape) == t.shape, f"{name}: shape {tuple(o.shape)}, torch {t.shape}"
                 if name in TIES_UNSPECIFIED and t.dtype.kind in "iu":
                     continue
-                _same_specials(o.detach().numpy(), t, scale)
+                try:
+                    _same_specials(o.detach().numpy(), t, scale)
+                except AssertionError:
+                    # torch's float32 kernels differ by vector width and code path (scalar
+                    # tail or not) in how nan/inf come out; its float64 result, rounded to
+                    # float32, is the second opinion that decides
+                    if dtype != np.float32:
+                        raise
+                    upcast = _call_torch(info, values, sample.kwargs, upcast=True) if upcast is None else upcast
+                    if upcast is None or len(upcast) != len(outs):
+                        raise
+                    _same_specials(o.detach().numpy(), upcast[k], scale)
     elif ref is not None:
         assert len(outs) == len(ref), f"{name}: {len(outs)} outputs, reference has {len(ref)}"
         for o, r in zip(outs, ref):
