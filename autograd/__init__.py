@@ -71,7 +71,7 @@ autograd = _sys.modules[__name__]
 
 from .serialization import save, load  # noqa: E402,F401
 
-_LAZY_SUBMODULES = ("viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
+_LAZY_SUBMODULES = ("compiler", "viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
                     "functional", "func", "cuda", "accelerator", "backends", "mps", "version",
                     "distributions", "amp")
 

@@ -26,6 +26,7 @@ from sys import getrefcount as _getrefcount
 import numpy as np
 
 from . import amp as _amp
+from . import function as _function
 from .errors import ShapeError
 from .function import _FREED, _NP_QUIET, _anomaly, _np_err
 from .grad_mode import _grad_enabled
@@ -156,6 +157,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumulate=True):
     """Shared engine loop. ``capture``: tensors whose total gradient is returned."""
+    if _function._tracer is not None:  # autograd.compile is tracing: it records this pass,
+        return _function._tracer.backward(outputs, grad_outputs, retain_graph,  # then runs it
+                                          create_graph, capture, accumulate)
     graph = bool(create_graph)
     xp = _xp.TENSOR if graph else _xp.NUMPY
 

@@ -31,6 +31,7 @@ from . import dtypes as _dt
 from .errors import GraphError
 from .grad_mode import _grad_enabled, no_grad
 from .tensor import AccumulateGrad as AccumulateGrad  # (re-exported: the leaf's node)
+from . import tensor as _tensor_module
 from .tensor import RemovableHandle, Tensor
 
 # --------------------------------------------------------------------------------------
@@ -53,6 +54,11 @@ def pop_scope(token):
 
 # anomaly mode flag; autograd.anomaly switches it
 _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
+
+# While ``autograd.compile`` traces a call, its Tracer (autograd/compiler/tracer.py); None
+# otherwise. ``Op.apply`` hands every op to it: the one hook that tracing needs, since every
+# op runs through ``Op.apply`` (docs/compile.md).
+_tracer = None
 
 _FREED = object()  # marks saved values released after backward
 _new = object.__new__  # (module-level names for the hot path in Op.apply)
@@ -433,6 +439,8 @@ class Op:
         # two-input cases, the node and the result built field by field rather than through
         # calls, and no helper calls on the common path. (``Node.__init__`` is the
         # readable version of the recording branch.)
+        if _tracer is not None:  # autograd.compile is tracing: it records the op, then runs it
+            return _tracer.apply(cls, inputs, params)
         if _LOW_PRECISION and cls.view_param is None and _has_bfloat16(inputs):
             return _apply_in_float32(cls, inputs, params)
         n = len(inputs)
@@ -499,7 +507,7 @@ class Op:
             raw = cls.forward(node, *arrays, **params)
         finally:
             _np_err.reset(token)
-        out = raw if type(raw) is _ndarray else np.asarray(raw)  # NumPy may give a scalar
+        out = raw if type(raw) is _ndarray else _tensor_module._asarray(raw)  # (a NumPy scalar)
         result = _new(Tensor)  # Tensor._from_node, inlined
         result._data = out
         result._requires_grad = True
@@ -600,6 +608,8 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        if _tracer is not None:  # autograd.compile cannot replay a Function's Python backward
+            _tracer.unsupported(f"autograd.Function {cls.__name__}")
         tensor_args = [a if isinstance(a, Tensor) else None for a in args]
         record = _grad_enabled.get() and any(t is not None and t._requires_grad for t in tensor_args)
         ctx = Node(_FunctionOp(cls), tensor_args) if record else _FunctionCtx()

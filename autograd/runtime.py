@@ -1,17 +1,13 @@
 """Process-wide switches that PyTorch scripts set in their first lines: ``compile``,
 float32 matmul precision, deterministic algorithms.
 
-jitgrad has no graph compiler, always computes float32 matmuls in full float32 and is
-deterministic on the CPU, so these are accepted and remembered (a script that reads them
-back sees what it set), and change nothing. ``compile`` returns the model or function
-unchanged: same results, no compilation (so ``state_dict`` keys keep their names too,
-without torch's ``_orig_mod.`` prefix).
+``compile`` is ``autograd.compiler.compile``, the JIT of docs/compile.md (imported
+on first use: ``import autograd`` stays cheap). jitgrad always computes float32 matmuls in full float32 and is
+deterministic on the CPU, so the other switches are accepted and remembered (a script that
+reads them back sees what it set), and change nothing.
 
 Example:
-    >>> import autograd, nn
-    >>> model = nn.Linear(2, 2)
-    >>> autograd.compile(model) is model
-    True
+    >>> import autograd
     >>> autograd.set_float32_matmul_precision("high"); autograd.get_float32_matmul_precision()
     'high'
 """
@@ -23,16 +19,16 @@ __all__ = ["compile", "set_float32_matmul_precision", "get_float32_matmul_precis
            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "is_deterministic_algorithms_warn_only_enabled"]
 
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",  # noqa: A001
+            mode=None, options=None, disable: bool = False):
+    """``torch.compile``: trace a function, a training step or a module once and replay it
+    (``autograd.compiler.compile`` has the details; docs/compile.md the design)."""
+    from .compiler import compile as _compile
+    return _compile(model, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
+                    options=options, disable=disable)
+
+
 _state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
-
-
-def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,  # noqa: A001
-            options=None, disable=False):
-    """``torch.compile``: returns ``model`` unchanged (also as ``@compile`` or
-    ``@compile(mode=...)``); jitgrad's hot kernels are compiled by Numba already."""
-    if model is None:
-        return lambda m: m
-    return model
 
 
 def set_float32_matmul_precision(precision: str) -> None:

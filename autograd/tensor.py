@@ -129,6 +129,12 @@ def _to_array(data, dtype=None) -> np.ndarray:
     return arr
 
 
+# How a Tensor takes an array that is not exactly an ``np.ndarray`` (a NumPy scalar, an
+# ndarray subclass): ``np.asarray``. While autograd.compile traces a call it is
+# ``np.asanyarray``, so the tracer's watched arrays stay watched (autograd/compiler/watch.py).
+_asarray = np.asarray
+
+
 class Tensor:
     """A multi-dimensional array with automatic differentiation (see module docstring)."""
 
@@ -170,7 +176,7 @@ class Tensor:
     @classmethod
     def _make(cls, arr, requires_grad=False) -> Tensor:
         t = object.__new__(cls)  # (the fields of _init, set directly: this runs per op)
-        t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
+        t._data = arr if type(arr) is np.ndarray else _asarray(arr)
         t._requires_grad = requires_grad
         t._grad = None
         t.grad_fn = None
@@ -181,7 +187,7 @@ class Tensor:
     @classmethod
     def _from_node(cls, arr, node, output_nr, version_cell) -> Tensor:
         t = object.__new__(cls)  # (the fields of _init, set directly: once per op)
-        t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
+        t._data = arr if type(arr) is np.ndarray else _asarray(arr)
         t._requires_grad = True
         t._grad = None
         t.grad_fn = node
@@ -528,6 +534,15 @@ class Tensor:
 
     def bool(self) -> Tensor:
         return self.to(_dt.bool_)
+
+    def short(self) -> Tensor:
+        return self.to(_dt.int16)
+
+    def char(self) -> Tensor:
+        return self.to(_dt.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(_dt.uint8)
 
     def cpu(self, memory_format=None) -> Tensor:
         return self

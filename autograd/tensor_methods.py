@@ -7,8 +7,8 @@ Instead ``bind()``, called once at the end of ``autograd/__init__.py``, attaches
 * every registered op with ``method=True``, under its name and every alias its family
   exports (``arcsin`` for ``asin``), as the op function itself: ``x.exp()`` *is*
   ``autograd.exp(x)``, with the same signature and docstring and no extra call;
-* ``<name>_`` for every op registered with ``inplace=True``: ``x.add_(y)`` computes
-  ``add(x, y)`` and writes it into ``x`` (``ops.inplace_``);
+* ``<name>_`` (and ``<alias>_``) for every op registered with ``inplace=True``:
+  ``x.add_(y)`` computes ``add(x, y)`` and writes it into ``x`` (``ops.inplace_``);
 * ``METHODS`` below: ops without a registry entry, the operators (``x + y`` is
   ``add(x, y)``) and the methods whose signature differs from their function's
   (``x.where(cond, y)``, ``x.flip(0, 1)`` ...) or that need another module (``backward``:
@@ -40,11 +40,13 @@ def bind(cls: type = Tensor) -> None:
     for info in REGISTRY.values():
         if info.namespace != "autograd":
             continue  # nn.functional's ops (losses, norms) are not Tensor methods, as in torch
+        names = _exported_names(info)
         if info.method:
-            for name in _exported_names(info):
+            for name in names:
                 setattr(cls, name, info.fn)
-        if info.inplace:
-            setattr(cls, info.name + "_", _inplace_method(info.name + "_", info.fn))
+        if info.inplace:      # (``x.arcsin_()`` too, for the alias of ``asin``)
+            for name in names:
+                setattr(cls, name + "_", _inplace_method(name + "_", info.fn))
     for name, method in METHODS.items():
         setattr(cls, name, method)
 
@@ -93,8 +95,10 @@ def _inplace_operator(key, fn):
 _OPERATORS = {"add": ops.add, "sub": ops.sub, "mul": ops.mul, "truediv": ops.div,
               "floordiv": ops.floor_divide, "mod": ops.remainder, "pow": ops.pow,
               "matmul": ops.matmul, "and": ops.bitwise_and, "or": ops.bitwise_or,
-              "xor": ops.bitwise_xor}
-_IN_PLACE_OPERATORS = ("add", "sub", "mul", "truediv", "pow", "matmul", "and", "or")
+              "xor": ops.bitwise_xor, "lshift": ops.bitwise_left_shift,
+              "rshift": ops.bitwise_right_shift}
+_IN_PLACE_OPERATORS = ("add", "sub", "mul", "truediv", "pow", "matmul", "and", "or", "xor",
+                       "lshift", "rshift")
 
 
 # ---- methods whose signature differs from their function's ---------------------------------
@@ -249,6 +253,7 @@ METHODS = {
     "new_empty": _new_filled(factories.empty), "new_full": new_full,
     "flip": flip, "where": where, "view_as": view_as, "reshape_as": reshape_as,
     "type_promote": type_promote, "apply_": apply_, "zero_": zero_, "fill_": fill_,
+    "fill_diagonal_": ops.fill_diagonal_,
     "copy_": copy_, "addcmul": addcmul, "addcdiv": addcdiv, "addcmul_": addcmul_,
     "addcdiv_": addcdiv_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_,
     "polygamma": polygamma, "cholesky": cholesky, "triangular_solve": triangular_solve,

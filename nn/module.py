@@ -417,6 +417,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @autograd.compiler.disable   # (a compiled training step runs it on every call)
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None by default, like torch)."""
         for p in self.parameters():
@@ -498,6 +499,13 @@ class Module:
 
     # ---- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        compiled = self.__dict__.get("_compiled_call")
+        if compiled is not None:   # after Module.compile(): the compiled call (docs/compile.md)
+            return compiled(*args, **kwargs)
+        return self._call_impl(*args, **kwargs)
+
+    def _call_impl(self, *args, **kwargs):
+        """The call itself: forward pre-hooks, ``forward``, forward hooks."""
         d = self.__dict__
         if d["_forward_pre_hooks"]:
             for hid, hook in list(d["_forward_pre_hooks"].items()):
@@ -530,7 +538,22 @@ class Module:
             result = state.wrap_outputs(result)
         return result
 
-    _call_impl = __call__
+    def compile(self, *args, **kwargs) -> None:
+        """Compile this module's calls in place with ``autograd.compile`` (torch's
+        ``Module.compile``): the first call traces the forward, later ones replay it; the
+        outputs' backward runs the traced backward. Arguments go to ``autograd.compile``.
+
+        Example:
+            >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+            >>> model.compile()
+            >>> model(autograd.randn(3, 4)).shape
+            autograd.Size([3, 2])
+        """
+        self.__dict__["_compiled_call"] = autograd.compile(self._call_impl, *args, **kwargs)
+
+    def _compiled_wrapper(self, **options) -> "OptimizedModule":
+        """What ``autograd.compile(module)`` returns (see OptimizedModule)."""
+        return OptimizedModule(self, **options)
 
     # ---- hooks -----------------------------------------------------------------------------
     @staticmethod
@@ -721,3 +744,26 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+class OptimizedModule(Module):
+    """``autograd.compile(module)``: a module whose calls run ``module`` compiled (torch's
+    ``OptimizedModule``). ``module`` itself is unchanged and shared: it is ``_orig_mod``
+    (so ``state_dict`` keys start with ``_orig_mod.``, as in torch), and attributes not
+    found here are looked up on it (``compiled.weight``, ``compiled.train()`` ...)."""
+
+    def __init__(self, mod: Module, **options):
+        super().__init__()
+        self._orig_mod = mod
+        self.training = mod.training
+        self.compile(**options)
+
+    def forward(self, *args, **kwargs):
+        return self._orig_mod(*args, **kwargs)
+
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self.__dict__["_modules"]["_orig_mod"], name)
+

@@ -230,23 +230,18 @@ def test_grad_scaler_errors_and_state_like_torch():
             opt = mod_optim.SGD([p], lr=0.1)
             return p, opt, scaler_cls("cpu")
 
-        def unscale_twice():
-            p, opt, s = make()
-            s.scale((p * p).sum()).backward()
-            s.unscale_(opt)
-            s.unscale_(opt)
+        def after_backward(*calls):
+            """A case: a scaled backward, then the scaler methods ``calls`` on the optimizer."""
+            def case():
+                p, opt, s = make()
+                s.scale((p * p).sum()).backward()
+                for name in calls:
+                    getattr(s, name)(opt)
+            return case
 
-        def unscale_after_step():
-            p, opt, s = make()
-            s.scale((p * p).sum()).backward()
-            s.step(opt)
-            s.unscale_(opt)
-
-        def step_twice():
-            p, opt, s = make()
-            s.scale((p * p).sum()).backward()
-            s.step(opt)
-            s.step(opt)
+        unscale_twice = after_backward("unscale_", "unscale_")
+        unscale_after_step = after_backward("step", "unscale_")
+        step_twice = after_backward("step", "step")
 
         def update_without_scale():
             make()[2].update()

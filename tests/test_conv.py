@@ -68,10 +68,7 @@ CONV2D = [dict(stride=s, padding=p, dilation=d, groups=g)
 def test_conv2d_grid_matches_torch(kw):
     rng = np.random.default_rng(0)
     g = kw["groups"]
-    x = rng.normal(size=(2, 4, 7, 6))
-    w = rng.normal(size=(6, 4 // g, 3, 2))
-    b = rng.normal(size=(6,))
-    _check("conv2d", [x, w, b], kw)
+    _check("conv2d", [rng.normal(size=s) for s in [(2, 4, 7, 6), (6, 4 // g, 3, 2), (6,)]], kw)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -64,8 +64,7 @@ def test_evaluate_regression_has_no_accuracy():
 def test_train_epoch_is_the_hand_written_loop():
     x, y = _data(48)
     autograd.manual_seed(3)
-    a = _model()
-    b = _model()
+    a, b = _model(), _model()
     b.load_state_dict(a.state_dict())
     opt_a, opt_b = optim.Adam(a.parameters(), lr=1e-2), optim.Adam(b.parameters(), lr=1e-2)
     autograd.manual_seed(7)

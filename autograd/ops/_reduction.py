@@ -31,6 +31,18 @@ _xp.define("unreduce", numpy=lambda g, s, d, k: unreduce(g, s, d, k, _xp.NUMPY),
            tensor=lambda g, s, d, k: unreduce(g, s, d, k, _xp.TENSOR))
 
 
+def keep_reduction(ctx, x, dims, keepdim) -> None:
+    """Keep what a reduction's VJP needs to send its gradient back over the input: the input's
+    shape, the reduced dims and keepdim (read back by ``unreduced``)."""
+    ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+
+
+def unreduced(ctx, g, xp):
+    """``g``, shaped like the reduction's output (its gradient, or the output itself), broadcast
+    back to the input's shape."""
+    return xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+
+
 def _np_axes(x, dim):
     """NumPy axis argument for a torch ``dim`` (None, int or tuple) on array ``x``."""
     if dim is None or x.ndim == 0:

@@ -47,6 +47,29 @@ def _kernel_bwd(name, x, g, xp, **params):
     return None if K is None else K.run_activation_backward(name, x, g, **params)
 
 
+class _Fused(Op):
+    """An activation of one saved input with a fused kernel pair: the forward and the
+    first-order VJP run as one Numba kernel each when the kernel named ``kernel`` supports the
+    input, else the subclass's NumPy ``np_forward(x, **params)`` and its ``vjp(x, g, xp,
+    **params)`` run (the VJP always, under ``create_graph=True``). ``params`` are the keyword
+    arguments of ``apply``, passed to the kernels and to both functions."""
+
+    kernel = ""
+
+    @classmethod
+    def forward(cls, ctx, x, **params):
+        ctx.params = params
+        ctx.save_for_backward(x)
+        fast = _kernel_fwd(cls.kernel, x, **params)
+        return fast if fast is not None else cls.np_forward(x, **params)
+
+    @classmethod
+    def backward(cls, ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        fast = _kernel_bwd(cls.kernel, x, g, xp, **ctx.params)
+        return fast if fast is not None else cls.vjp(x, g, xp, **ctx.params)
+
+
 def _inplace(input, fn, *args):
     """``inplace=True``: the out-of-place op written back into ``input`` (see inplace.py)."""
     from .inplace import inplace_
@@ -214,21 +237,17 @@ register(OpInfo("gelu", gelu, ref=_ref_gelu, method=False, family="activation",
 
 
 # ---- silu ---------------------------------------------------------------------------------------
-class Silu(Op):
+class Silu(_Fused):
     """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        fast = _kernel_fwd("silu", x)
-        return fast if fast is not None else x * _xp.NUMPY.sigmoid(x)
+    kernel = "silu"
 
     @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        fast = _kernel_bwd("silu", x, g, xp)
-        if fast is not None:
-            return fast
+    def np_forward(x):
+        return x * _xp.NUMPY.sigmoid(x)
+
+    @staticmethod
+    def vjp(x, g, xp):
         s = xp.sigmoid(x)
         return g * s * (x * (1 - s) + 1)
 
@@ -331,21 +350,18 @@ register(OpInfo("celu", celu, method=False, family="activation",
 
 
 # ---- leaky_relu / prelu -------------------------------------------------------------------------
-class LeakyRelu(Op):
+class LeakyRelu(_Fused):
     """x for x > 0, slope * x otherwise (the gradient at 0 is ``slope``, like torch)."""
 
-    @staticmethod
-    def forward(ctx, x, slope):
-        ctx.slope = slope
-        ctx.save_for_backward(x)
-        fast = _kernel_fwd("leaky_relu", x, negative_slope=slope)
-        return fast if fast is not None else np.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+    kernel = "leaky_relu"
 
     @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        fast = _kernel_bwd("leaky_relu", x, g, xp, negative_slope=ctx.slope)
-        return fast if fast is not None else xp.where(x > 0, g, g * ctx.slope)
+    def np_forward(x, negative_slope):
+        return np.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def vjp(x, g, xp, negative_slope):
+        return xp.where(x > 0, g, g * negative_slope)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -358,7 +374,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     x = float_input(input, "leaky_relu")
     if inplace:
         return _inplace(x, leaky_relu, negative_slope)
-    return LeakyRelu.apply(x, slope=float(negative_slope))
+    return LeakyRelu.apply(x, negative_slope=float(negative_slope))
 
 
 register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
@@ -437,26 +453,18 @@ register(OpInfo("prelu", prelu, ref=_ref_prelu, method=False, family="activation
 
 
 # ---- softplus / mish / logsigmoid ---------------------------------------------------------------
-class Softplus(Op):
+class Softplus(_Fused):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (like torch).
 
     d/dx = sigmoid(beta x) (1 above the threshold)."""
 
-    @staticmethod
-    def forward(ctx, x, beta, threshold):
-        ctx.beta, ctx.threshold = beta, threshold
-        ctx.save_for_backward(x)
-        fast = _kernel_fwd("softplus", x, beta=beta, threshold=threshold)
-        return fast if fast is not None else _np_softplus(x, beta, threshold)
+    kernel = "softplus"
+    np_forward = staticmethod(_np_softplus)
 
     @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        fast = _kernel_bwd("softplus", x, g, xp, beta=ctx.beta, threshold=ctx.threshold)
-        if fast is not None:
-            return fast
-        bx = x * ctx.beta
-        return xp.where(bx > ctx.threshold, g, g * xp.sigmoid(bx))
+    def vjp(x, g, xp, beta, threshold):
+        bx = x * beta
+        return xp.where(bx > threshold, g, g * xp.sigmoid(bx))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -484,21 +492,17 @@ register(OpInfo("softplus", softplus, ref=_ref_softplus, method=False, family="a
                 torch_fn=torch_functional("softplus")))
 
 
-class Mish(Op):
+class Mish(_Fused):
     """x * tanh(softplus(x)); d/dx = t + x (1 - t**2) sigmoid(x) with t = tanh(softplus(x))."""
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        fast = _kernel_fwd("mish", x)
-        return fast if fast is not None else x * np.tanh(_np_softplus(x))
+    kernel = "mish"
 
     @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        fast = _kernel_bwd("mish", x, g, xp)
-        if fast is not None:
-            return fast
+    def np_forward(x):
+        return x * np.tanh(_np_softplus(x))
+
+    @staticmethod
+    def vjp(x, g, xp):
         t = xp.tanh(xp.softplus(x))
         return g * (t + x * (1 - t * t) * xp.sigmoid(x))
 

@@ -315,7 +315,7 @@ def _ref_div_rounding(a, b, rounding_mode):
 
 
 # registered under a second name so the rounding modes get their own samples
-register(OpInfo("divide", divide, ref=_ref_div_rounding, samples=_div_rounding_samples("trunc"),
+register(OpInfo("divide", divide, inplace=True, ref=_ref_div_rounding, samples=_div_rounding_samples("trunc"),
                 family="arithmetic"))
 
 
@@ -331,7 +331,7 @@ def floor_divide(input, other) -> Tensor:
 
 
 _xp.define("floor_divide", numpy=np.floor_divide, tensor=floor_divide)
-register(OpInfo("floor_divide", floor_divide, ref=np.floor_divide,
+register(OpInfo("floor_divide", floor_divide, inplace=True, ref=np.floor_divide,
                 samples=lambda rng: [Sample(*s.args) for s in _div_rounding_samples("floor")(rng)],
                 differentiable=False, family="arithmetic"))
 
@@ -459,7 +459,7 @@ def float_power(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-register(OpInfo("float_power", float_power, ref=np.float_power,
+register(OpInfo("float_power", float_power, inplace=True, ref=np.float_power,
                 samples=binary_samples(0.5, 2.0, -2.0, 2.0), family="arithmetic"))
 
 
@@ -541,7 +541,7 @@ def sgn(input) -> Tensor:
     return sign(input)
 
 
-register(OpInfo("sgn", sgn, ref=np.sign, samples=away_from_zero_samples(),
+register(OpInfo("sgn", sgn, inplace=True, ref=np.sign, samples=away_from_zero_samples(),
                 # torch.sgn's gradient is a "ZeroTensor" that cannot be compared; sign's is equal
                 torch_fn=lambda torch, x: torch.sign(x), family="arithmetic"))
 

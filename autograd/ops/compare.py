@@ -107,25 +107,30 @@ register(OpInfo("where", where, ref=np.where,
 
 
 # ---- logical ops: any dtype, "nonzero" is true; bool results -----------------------------
-def _logical(np_fn, name):
+def _pairwise(np_fn, name, doc, check=None):
+    """A two-input op on truth values or bits (no gradient); ``check(name, input)`` may reject
+    the input's dtype first."""
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
+        if check is not None:
+            check(name, a)
         return Tensor._make(np_fn(a._data, b._data))
     fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
     return fn
 
 
-logical_and = _logical(np.logical_and, "logical_and")
-logical_and.__doc__ = """Elementwise ``input and other`` (nonzero counts as true; bool result).
+logical_and = _pairwise(np.logical_and, "logical_and", """\
+Elementwise ``input and other`` (nonzero counts as true; bool result).
 
     Example:
         >>> autograd.logical_and(autograd.tensor([1, 0, 2]), autograd.tensor([True, True, False]))
         tensor([ True, False, False])
-    """
-logical_or = _logical(np.logical_or, "logical_or")
-logical_or.__doc__ = "Elementwise ``input or other`` (nonzero counts as true; bool result)."
-logical_xor = _logical(np.logical_xor, "logical_xor")
-logical_xor.__doc__ = "Elementwise exclusive or of the truth values (bool result)."
+    """)
+logical_or = _pairwise(np.logical_or, "logical_or",
+                       "Elementwise ``input or other`` (nonzero counts as true; bool result).")
+logical_xor = _pairwise(np.logical_xor, "logical_xor",
+                        "Elementwise exclusive or of the truth values (bool result).")
 
 
 def logical_not(input) -> Tensor:
@@ -153,9 +158,9 @@ def _logical_samples(rng):
 for _name, _fn, _ref in [("logical_and", logical_and, np.logical_and),
                          ("logical_or", logical_or, np.logical_or),
                          ("logical_xor", logical_xor, np.logical_xor)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False,
+    register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False, inplace=True,
                     torch_fn=torch_tensor_args(_name), family="compare"))
-register(OpInfo("logical_not", logical_not, ref=np.logical_not,
+register(OpInfo("logical_not", logical_not, inplace=True, ref=np.logical_not,
                 samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
                 differentiable=False, family="compare"))
 
@@ -169,30 +174,22 @@ def _check_bitwise(name, t: Tensor):
                          f"floats use logical_{name.split('_')[1]})")
 
 
-def _bitwise(np_fn, name):
-    def fn(input, other) -> Tensor:
-        (a, b), _, _ = operands(input, other)
-        _check_bitwise(name, a)
-        return Tensor._make(np_fn(a._data, b._data))
-    fn.__name__ = fn.__qualname__ = name
-    return fn
-
-
-bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
-bitwise_and.__doc__ = """Elementwise ``input & other`` for bool or integer tensors.
+bitwise_and = _pairwise(np.bitwise_and, "bitwise_and", """\
+Elementwise ``input & other`` for bool or integer tensors.
 
     Example:
         >>> autograd.bitwise_and(autograd.tensor([12, 10]), 6)
         tensor([4, 2])
-    """
-bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
-bitwise_or.__doc__ = "Elementwise ``input | other`` for bool or integer tensors."
-bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
-bitwise_xor.__doc__ = "Elementwise ``input ^ other`` for bool or integer tensors."
+    """, _check_bitwise)
+bitwise_or = _pairwise(np.bitwise_or, "bitwise_or",
+                       "Elementwise ``input | other`` for bool or integer tensors.", _check_bitwise)
+bitwise_xor = _pairwise(np.bitwise_xor, "bitwise_xor",
+                        "Elementwise ``input ^ other`` for bool or integer tensors.", _check_bitwise)
 
 
 def bitwise_not(input) -> Tensor:
-    """Elementwise ``~input``: logical not for bool tensors, two's complement for integers.
+    """Elementwise ``~input`` (the operator calls it): logical not for bool tensors, two's
+    complement for integers.
 
     Example:
         >>> autograd.bitwise_not(autograd.tensor([True, False]))
@@ -206,9 +203,9 @@ def bitwise_not(input) -> Tensor:
 for _name, _fn, _ref in [("bitwise_and", bitwise_and, np.bitwise_and),
                          ("bitwise_or", bitwise_or, np.bitwise_or),
                          ("bitwise_xor", bitwise_xor, np.bitwise_xor)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_bool_int_samples, differentiable=False,
+    register(OpInfo(_name, _fn, ref=_ref, samples=_bool_int_samples, differentiable=False, inplace=True,
                     family="compare"))
-register(OpInfo("bitwise_not", bitwise_not, ref=np.invert,
+register(OpInfo("bitwise_not", bitwise_not, inplace=True, ref=np.invert,
                 samples=lambda rng: [Sample(s.args[0]) for s in _bool_int_samples(rng)],
                 differentiable=False, family="compare"))
 
@@ -302,11 +299,12 @@ def maximum(input, other) -> Tensor:
 
 
 def minimum(input, other) -> Tensor:
-    """Elementwise minimum (nan wins, like torch).
+    """Elementwise minimum (nan wins, like torch); ``other`` may also be a number.
 
     Example:
-        >>> autograd.minimum(autograd.tensor([1.0, 5.0]), autograd.tensor([3.0, 2.0]))
-        tensor([1., 2.])
+        >>> autograd.minimum(autograd.tensor([[1.0, 5.0], [-2.0, 3.0]]), 2.0)
+        tensor([[ 1.,  2.],
+                [-2.,  2.]])
     """
     (a, b), _, _ = operands(input, other)
     return Minimum.apply(a, b)
@@ -358,11 +356,13 @@ def fmax(input, other) -> Tensor:
 
 
 def fmin(input, other) -> Tensor:
-    """Elementwise minimum that ignores nan.
+    """Elementwise minimum that ignores nan (nan only where both are nan).
 
     Example:
-        >>> autograd.fmin(autograd.tensor([1.0, float("nan")]), autograd.tensor([3.0, 2.0]))
-        tensor([1., 2.])
+        >>> nan = float("nan")
+        >>> autograd.fmin(autograd.tensor([[1.0, nan], [nan, nan]]), autograd.tensor([2.0, nan]))
+        tensor([[ 1., nan],
+                [ 2., nan]])
     """
     (a, b), _, _ = operands(input, other)
     return Fmin.apply(a, b)

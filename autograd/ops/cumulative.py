@@ -1,4 +1,5 @@
-"""Running and differencing ops along one dim: cumsum, cumprod, cummax / cummin, diff.
+"""Running and differencing ops along one dim: cumsum, cumprod, cummax / cummin, diff,
+logcumsumexp; integrals by the trapezoidal rule (trapezoid, cumulative_trapezoid).
 
 cumsum's VJP is a reversed cumsum; cumprod's handles zeros exactly (no division by the
 input); cummax / cummin pick, for each position, the index of the running extreme and send
@@ -18,7 +19,8 @@ from ._reduction import _as1d, _int64_if_integral, _int_dim, _select
 from ._util import wrap_dim
 from .registry import OpInfo, Sample, register
 
-__all__ = ["cumsum", "cumprod", "cummax", "cummin", "diff"]
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "diff", "logcumsumexp", "trapezoid", "trapz",
+           "cumulative_trapezoid"]
 
 
 # ---- cumsum / cumprod ---------------------------------------------------------------------
@@ -65,7 +67,7 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return _cumsum_impl(input, d, False, npdt)
 
 
-register(OpInfo("cumsum", cumsum, family="cumulative",
+register(OpInfo("cumsum", cumsum, inplace=True, family="cumulative",
                 ref=lambda x, dim, **k: np.cumsum(x, axis=dim % x.ndim).reshape(x.shape)
                 if x.ndim else x,
                 samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
@@ -141,7 +143,7 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return _cumprod_impl(input, d)
 
 
-register(OpInfo("cumprod", cumprod, family="cumulative",
+register(OpInfo("cumprod", cumprod, inplace=True, family="cumulative",
                 ref=lambda x, dim, **k: np.cumprod(x, axis=dim % x.ndim).reshape(x.shape)
                 if x.ndim else x,
                 samples=lambda rng: [
@@ -317,3 +319,168 @@ register(OpInfo("diff", diff, family="cumulative",
                                      Sample(rng.normal(size=(4,)), 3),
                                      Sample(rng.normal(size=(0, 3)), 1, 0),
                                      Sample(rng.normal(size=(2, 3)), 0)]))
+
+
+# ---- logcumsumexp ---------------------------------------------------------------------------
+def _np_logcumsumexp(x, dim):
+    return np.logaddexp.accumulate(x, axis=dim) if x.size else x.copy()
+
+
+class Logcumsumexp(Op):
+    """Running ``log(sum(exp(x)))`` along ``dim`` (``logaddexp`` accumulated: no overflow).
+
+    VJP: dx_j = sum_{i >= j} g_i exp(x_j - y_i). Summed directly that overflows for widely
+    spread values, so, as torch, the positive and the negative parts of ``g`` are summed in
+    log space with a reversed logcumsumexp (itself differentiable)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = _np_logcumsumexp(x, dim)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, y = ctx.saved_tensors
+        d = ctx.dim
+        one = xp.ones_like(g)
+
+        def log_part(mask, magnitude):
+            # log|g| - y where mask holds, -inf elsewhere; y only in the taken branch, so the
+            # nan gradients of a logcumsumexp at -inf inputs never reach it
+            return xp.where(mask, xp.log(xp.where(mask, magnitude, one)) - y, float("-inf"))
+
+        def reverse_lcse(v):
+            return xp.flip(xp.logcumsumexp(xp.flip(v, d), d), d)
+
+        pos = xp.exp(x + reverse_lcse(log_part(g > 0, g)))
+        neg = xp.exp(x + reverse_lcse(log_part(g < 0, -g)))
+        return pos - neg
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(input), dim))``, computed without overflow.
+
+    Example:
+        >>> autograd.tensor([0.0, 0.0, 0.0]).logcumsumexp(0)
+        tensor([0.0000, 0.6931, 1.0986])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"logcumsumexp(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input._data.dtype.kind not in FLOAT_KINDS:
+        from .arithmetic import _reject
+        _reject("logcumsumexp", "logcumsumexp_out_cpu", input, "convert with .float()")
+    d = _int_dim(dim, input.ndim, "logcumsumexp")
+    if input.ndim == 0:
+        return Logcumsumexp.apply(input.reshape((1,)), dim=0).reshape(())
+    return Logcumsumexp.apply(input, dim=d)
+
+
+_xp.define("logcumsumexp", numpy=_np_logcumsumexp, tensor=logcumsumexp)
+register(OpInfo("logcumsumexp", logcumsumexp, family="cumulative",
+                ref=lambda x, dim: _np_logcumsumexp(x, dim % x.ndim) if x.ndim else x,
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
+                                     Sample(rng.normal(size=(3, 4, 2)) * 5, -3),
+                                     Sample(rng.normal(size=()), 0),
+                                     Sample(rng.normal(size=(0, 3)), 1)]))
+
+
+# ---- trapezoid / cumulative_trapezoid ---------------------------------------------------------
+def _trapezoid_parts(y, x, dx, dim, opname):
+    """(dim, the areas of the trapezoids between consecutive samples along dim)."""
+    from .arithmetic import to_dtype
+    from .movement import narrow, reshape
+    if not isinstance(y, Tensor):
+        raise TypeError(f"{opname}(): argument 'y' must be Tensor, not {type(y).__name__}")
+    if y.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if y._data.dtype.kind not in FLOAT_KINDS:
+        y = to_dtype(y, _dt.get_default_dtype())
+    d = wrap_dim(dim, y.ndim)
+    n = y.shape[d]
+    if n == 0:
+        return d, y
+    # (the products in torch's order, so that inf and nan come out where they do in torch)
+    sums = narrow(y, d, 1, n - 1) + narrow(y, d, 0, n - 1)
+    if x is None:
+        return d, sums * ((1.0 if dx is None else dx) / 2)
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{opname}(): argument 'x' must be Tensor, not {type(x).__name__}")
+    if dx is not None:
+        raise TypeError(f"{opname}(): give either the sample points x or the spacing dx, not "
+                        "both")
+    xd = x.ndim - 1 if x.ndim == 1 else d - y.ndim + x.ndim
+    if x.ndim == 0 or xd < 0 or x.shape[xd] != n:
+        raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+    widths = narrow(x, xd, 1, n - 1) - narrow(x, xd, 0, n - 1)
+    if x.ndim == 1:   # the same sample points for every slice along dim
+        widths = reshape(widths, [n - 1 if i == d else 1 for i in range(y.ndim)])
+    return d, widths * sums * 0.5
+
+
+def trapezoid(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule, at the sample points
+    ``x`` (a tensor) or with spacing ``dx`` (default 1).
+
+    Example:
+        >>> autograd.trapezoid(autograd.tensor([1.0, 2.0, 4.0]))
+        tensor(4.5000)
+    """
+    if x is None and isinstance(y, Tensor) and y.ndim and y.shape[dim] > 0:
+        # torch's form with even spacing: (sum - (first + last) / 2) * dx (its inf/nan too)
+        from .arithmetic import to_dtype
+        from .movement import select
+        if y._data.dtype.kind not in FLOAT_KINDS:
+            y = to_dtype(y, _dt.get_default_dtype())
+        d = wrap_dim(dim, y.ndim)
+        ends = (select(y, d, 0) + select(y, d, -1)) * 0.5
+        return (y.sum(d) - ends) * (1.0 if dx is None else dx)
+    d, parts = _trapezoid_parts(y, x, dx, dim, "trapezoid")
+    return parts.sum(d)
+
+
+def trapz(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """``trapezoid`` under its older name."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The running integral of ``y`` along ``dim`` by the trapezoidal rule (one element
+    fewer than ``y`` along ``dim``).
+
+    Example:
+        >>> autograd.cumulative_trapezoid(autograd.tensor([1.0, 2.0, 4.0]))
+        tensor([1.5000, 4.5000])
+    """
+    d, parts = _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid")
+    if parts.shape[d] == 0:
+        return parts
+    return parts.cumsum(d)
+
+
+def _ref_trapezoid(cumulative):
+    def ref(y, x=None, *, dx=None, dim=-1):
+        import scipy.integrate
+        fn = scipy.integrate.cumulative_trapezoid if cumulative else scipy.integrate.trapezoid
+        if y.dtype.kind not in "f":
+            y = y.astype(np.float32)
+        if y.shape[dim] == 0:
+            return np.zeros(y.shape[:dim % y.ndim] + y.shape[dim % y.ndim + 1:], y.dtype) \
+                if not cumulative else y
+        return fn(y, x=x, dx=1.0 if dx is None else dx, axis=dim)
+    return ref
+
+
+def _trapezoid_samples(rng):
+    return [Sample(rng.normal(size=(3, 5))), Sample(rng.normal(size=(3, 5)), dx=0.5, dim=0),
+            Sample(rng.normal(size=(3, 5)), np.cumsum(rng.uniform(0.1, 1, (5,)))),
+            Sample(rng.normal(size=(2, 4)), np.cumsum(rng.uniform(0.1, 1, (2, 4)), 1), dim=1),
+            Sample(rng.normal(size=(4,)), dx=2.0), Sample(rng.normal(size=(2, 1)))]
+
+
+for _name, _fn, _cumulative in (("trapezoid", trapezoid, False), ("trapz", trapz, False),
+                                ("cumulative_trapezoid", cumulative_trapezoid, True)):
+    register(OpInfo(_name, _fn, ref=_ref_trapezoid(_cumulative), samples=_trapezoid_samples,
+                    method=False, family="cumulative"))

@@ -16,7 +16,7 @@ from ..dtypes import FLOAT_KINDS
 from ..function import Op
 from ..tensor import Tensor
 from ._reduction import (_as1d, _even_weights, _indices_out, _int_dim, _keepdim_shape,
-                         _np_axes, _out_shape, _select)
+                         _np_axes, _out_shape, _select, keep_reduction, unreduced)
 from ._util import wrap_dims
 from .compare import maximum, minimum
 from .registry import OpInfo, Sample, register
@@ -36,7 +36,7 @@ class _Extreme(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_fn):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         rk = dispatch.kernels("reduce", x, dims) if np_fn is np.max or np_fn is np.min else None
         if rk is not None:
             out_keep = rk.extreme(x, dims, np_fn is np.max)
@@ -67,7 +67,7 @@ class _Extreme(Op):
                 x, out = x._data, out._data  # the weights are constants: plain arrays
             weights = _even_weights(x, out.reshape(_keepdim_shape(x.shape, ctx.dims)),
                                     ctx.dims)
-        g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g_full = unreduced(ctx, g, xp)
         return g_full * xp.asarray(weights)
 
 

@@ -36,8 +36,8 @@ from ._util import as_tensor_operand, cast
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["getitem", "index_put", "masked_fill", "masked_select", "take", "nonzero", "argwhere",
-           "put"]
+__all__ = ["getitem", "index_put", "masked_fill", "masked_select", "masked_scatter", "take",
+           "nonzero", "argwhere", "put"]
 
 _BAD_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
 
@@ -295,7 +295,7 @@ class IndexPut(Op):
             if xp.graph:
                 gx = IndexPut.apply(g, Tensor._make(np.zeros((), g._data.dtype)), idx=ctx.idx)
             else:
-                gx = g.copy()
+                gx = np.array(g)    # (a 0-d gradient may arrive as a NumPy scalar)
                 gx[ctx.idx] = 0
         if ctx.needs_input_grad[1]:
             gv = _take(g, ctx.idx, xp)
@@ -584,6 +584,52 @@ register(OpInfo("masked_select", masked_select,
                     Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5),
                     Sample(rng.normal(size=(3, 1)), rng.random((3, 4)) > 0.5),
                     Sample(rng.normal(size=(2, 3)), np.zeros((2, 3), bool))],
+                family="indexing"))
+
+
+def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
+    """``input`` with the positions where ``mask`` is true filled, in row-major order, by the
+    first elements of ``source`` (the mask broadcasts to ``input``).
+
+    Example:
+        >>> autograd.zeros(2, 2).masked_scatter(autograd.tensor([[True, False], [False, True]]),
+        ...                                     autograd.tensor([5.0, 6.0, 7.0, 8.0]))
+        tensor([[5., 0.],
+                [0., 6.]])
+    """
+    from .movement import expand, narrow, reshape
+    m = _check_mask(mask, "masked_scatter", "masked_scatter_ only supports boolean masks, but "
+                                            "got mask with dtype {dtype}")
+    if not isinstance(source, Tensor):
+        raise TypeError(f"masked_scatter(): argument 'source' must be Tensor, not "
+                        f"{type(source).__name__}")
+    shape = np.broadcast_shapes(input._data.shape, m.shape)
+    if shape != input._data.shape:
+        input = expand(input, shape)
+    mb = np.broadcast_to(m, shape)
+    idx = tuple(np.nonzero(mb)) if mb.ndim else ()
+    k = idx[0].size if mb.ndim else int(mb)
+    if k > source.numel():
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    values = narrow(reshape(source, (-1,)), 0, 0, k)
+    if not mb.ndim:   # a 0-d input: replaced or not
+        return IndexPut.apply(input, reshape(values, ()), idx=()) if k else input.clone()
+    return IndexPut.apply(input, cast(values, _dt.as_dtype(input._data.dtype)), idx=idx)
+
+
+def _np_masked_scatter(x, m, source):
+    out = np.array(np.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape)))
+    mm = np.broadcast_to(m, out.shape)
+    out[mm] = source.reshape(-1)[:int(mm.sum())]
+    return out
+
+
+register(OpInfo("masked_scatter", masked_scatter, inplace=True, ref=_np_masked_scatter,
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5, rng.normal(size=(3, 4))),
+                    Sample(rng.normal(size=(3, 4)), rng.random((4,)) > 0.5, rng.normal(size=(20,))),
+                    Sample(rng.normal(size=(2, 3)), np.zeros((2, 3), bool), rng.normal(size=(0,))),
+                    Sample(rng.normal(size=()), np.array(True), rng.normal(size=(2,)))],
                 family="indexing"))
 
 

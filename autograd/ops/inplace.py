@@ -33,7 +33,7 @@ from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from .indexing import GetItem, IndexPut
 
-__all__ = ["inplace_", "fill_", "copy_", "setitem_", "reshape_inplace_"]
+__all__ = ["inplace_", "fill_", "copy_", "setitem_", "reshape_inplace_", "fill_diagonal_"]
 
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_MSG = ("a view of a leaf Variable that requires grad is being used in an "
@@ -282,3 +282,30 @@ def reshape_inplace_(self: Tensor, shape) -> Tensor:
         raise RuntimeError("in-place shape changes of tensors that require grad are not supported")
     self._data = self._data.reshape(shape)
     return self
+
+
+def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
+    """Fill the main diagonal with ``fill_value``, in place: ``self[i, i, ..., i]`` (all
+    dimensions of equal length when there are more than two). For a tall matrix,
+    ``wrap=True`` starts the diagonal again after every ``cols + 1`` rows, like NumPy's
+    ``fill_diagonal``.
+
+    Example:
+        >>> autograd.zeros(2, 3).fill_diagonal_(1.0)
+        tensor([[1., 0., 0.],
+                [0., 1., 0.]])
+    """
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    shape = self._data.shape
+    if self.ndim > 2 and len(set(shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    n = min(shape)
+    rows = np.arange(n)
+    idx = (rows,) * self.ndim
+    if self.ndim == 2 and wrap and shape[0] > shape[1] + 1:
+        # restart every cols + 1 rows, as NumPy's flat stride cols + 1 does
+        flat = np.arange(0, shape[0] * shape[1], shape[1] + 1)
+        idx = np.unravel_index(flat, shape)
+    value = Tensor._make(np.asarray(fill_value, self._data.dtype))
+    return inplace_(self, lambda t: IndexPut.apply(t, value, idx=tuple(idx)))

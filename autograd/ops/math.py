@@ -55,7 +55,7 @@ def atan2(input, other) -> Tensor:
 
 
 arctan2 = atan2
-register(OpInfo("atan2", atan2, ref=np.arctan2, samples=binary_samples(),
+register(OpInfo("atan2", atan2, inplace=True, ref=np.arctan2, samples=binary_samples(),
                 torch_fn=torch_tensor_args("atan2"), family="math"))
 
 
@@ -101,7 +101,7 @@ def _ref_logit(x, eps=None):
     return np.log(p / (1 - p))
 
 
-register(OpInfo("logit", logit, ref=_ref_logit,
+register(OpInfo("logit", logit, inplace=True, ref=_ref_logit,
                 samples=lambda rng: unary_samples(0.1, 0.9)(rng) + [
                     Sample(rng.uniform(0.1, 0.9, (3, 4)), eps=0.05),
                     # values outside [eps, 1 - eps] (gradient 0 there), none on the edges
@@ -163,7 +163,7 @@ def digamma(input) -> Tensor:
 
 
 _xp.define("polygamma", numpy=_np_polygamma, tensor=polygamma)
-register(OpInfo("digamma", digamma, ref=lambda x: _special().digamma(x),
+register(OpInfo("digamma", digamma, inplace=True, ref=lambda x: _special().digamma(x),
                 samples=unary_samples(0.2, 5.0), family="math"))
 register(OpInfo("polygamma", polygamma, ref=lambda n, x: _special().polygamma(n, x),
                 samples=lambda rng: [Sample(n, rng.uniform(0.3, 4.0, shape))
@@ -270,7 +270,7 @@ _xp.define("trunc", numpy=np.trunc, tensor=trunc)
 for _name, _fn, _ref in [("floor", floor, np.floor), ("ceil", ceil, np.ceil),
                          ("trunc", trunc, np.trunc), ("fix", fix, np.trunc)]:
     register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math",
-                    inplace=_name != "fix"))
+                    inplace=True))
 register(OpInfo("round", round, inplace=True, ref=np.round,
                 samples=lambda rng: _rounding_samples(rng) + [
                     Sample(rng.uniform(-3, 3, (3, 4)) + 0.0123, decimals=1),
@@ -303,7 +303,7 @@ def frac(input) -> Tensor:
     return Frac.apply(x)
 
 
-register(OpInfo("frac", frac, ref=lambda x: x - np.trunc(x), samples=_rounding_samples,
+register(OpInfo("frac", frac, inplace=True, ref=lambda x: x - np.trunc(x), samples=_rounding_samples,
                 family="math"))
 
 
@@ -320,8 +320,8 @@ class Hypot(Op):
     @staticmethod
     def backward(ctx, g, xp):
         a, b, out = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
         scale = g / out  # at (0, 0): 0/0 = nan, like torch
+        need_a, need_b = ctx.needs_input_grad
         return (scale * a if need_a else None), (scale * b if need_b else None)
 
 
@@ -338,7 +338,7 @@ def hypot(input, other) -> Tensor:
     return Hypot.apply(a, b)
 
 
-register(OpInfo("hypot", hypot, ref=np.hypot, samples=binary_samples(),
+register(OpInfo("hypot", hypot, inplace=True, ref=np.hypot, samples=binary_samples(),
                 torch_fn=torch_tensor_args("hypot"), family="math"))
 
 
@@ -374,7 +374,7 @@ def copysign(input, other) -> Tensor:
     return Copysign.apply(a, b)
 
 
-register(OpInfo("copysign", copysign, ref=np.copysign,
+register(OpInfo("copysign", copysign, inplace=True, ref=np.copysign,
                 samples=binary_samples(0.2, 2.0, -2.0, 2.0), family="math"))
 
 
@@ -414,7 +414,7 @@ def xlogy(input, other) -> Tensor:
     return Xlogy.apply(x, y)
 
 
-register(OpInfo("xlogy", xlogy, ref=lambda x, y: _special().xlogy(x, y), samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
+register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y), samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
                 family="math"))
 
 
@@ -457,5 +457,5 @@ def _nan_to_num_samples(rng):
             Sample(special, neginf=-5.0, no_grad_args=(0,))]
 
 
-register(OpInfo("nan_to_num", nan_to_num, ref=np.nan_to_num, samples=_nan_to_num_samples,
+register(OpInfo("nan_to_num", nan_to_num, inplace=True, ref=np.nan_to_num, samples=_nan_to_num_samples,
                 family="math"))

@@ -578,29 +578,28 @@ register(OpInfo("roll", roll, ref=lambda x, s, d=None: np.roll(x, s, d),
 
 # ---- tril / triu ----------------------------------------------------------------------------
 class Tril(Op):
-    """Keep the lower triangle (of the last two dims); the VJP keeps the same triangle."""
+    """Keep the lower triangle (of the last two dims), or the upper one with ``upper=True``;
+    the VJP keeps the same triangle of the gradient."""
 
     @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return np.tril(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        return xp.tril(g, ctx.diagonal)
-
-
-class Triu(Op):
-    """Keep the upper triangle (of the last two dims); the VJP keeps the same triangle."""
-
-    @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return np.triu(x, diagonal)
+    def forward(ctx, x, diagonal, upper=False):
+        ctx.diagonal, ctx.upper = diagonal, upper
+        return np.triu(x, diagonal) if upper else np.tril(x, diagonal)
 
     @staticmethod
     def backward(ctx, g, xp):
-        return xp.triu(g, ctx.diagonal)
+        return xp.triu(g, ctx.diagonal) if ctx.upper else xp.tril(g, ctx.diagonal)
+
+
+class Triu(Tril):
+    """Tril with ``upper=True``: its own class so that the graph says ``TriuBackward0``."""
+
+
+def _triangle(op, input: Tensor, diagonal, upper: bool) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 "
+                           f"dimensions")
+    return op.apply(input, diagonal=int(diagonal), upper=upper)
 
 
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
@@ -611,28 +610,24 @@ def tril(input: Tensor, diagonal: int = 0) -> Tensor:
         tensor([[1., 0.],
                 [1., 1.]])
     """
-    if input.ndim < 2:
-        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return Tril.apply(input, diagonal=int(diagonal))
+    return _triangle(Tril, input, diagonal, upper=False)
 
 
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    """Zero the elements below the ``diagonal``-th diagonal of the last two dims.
+    """Zero the elements below the ``diagonal``-th diagonal of the last two dims (``diagonal=1``
+    also zeroes the main diagonal, ``-1`` keeps the one below it).
 
     Example:
-        >>> autograd.ones(2, 2).triu()
-        tensor([[1., 1.],
-                [0., 1.]])
+        >>> autograd.ones(1, 3).triu(1)
+        tensor([[0., 1., 1.]])
     """
-    if input.ndim < 2:
-        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return Triu.apply(input, diagonal=int(diagonal))
+    return _triangle(Triu, input, diagonal, upper=True)
 
 
 _xp.define("tril", numpy=np.tril, tensor=tril)
 _xp.define("triu", numpy=np.triu, tensor=triu)
 for _name, _fn, _ref in (("tril", tril, np.tril), ("triu", triu, np.triu)):
-    register(OpInfo(_name, _fn, ref=_ref,
+    register(OpInfo(_name, _fn, ref=_ref, inplace=True,
                     samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
                                          Sample(rng.normal(size=(2, 3, 3)), 1),
                                          Sample(rng.normal(size=(4, 3)), -1)], family="movement"))

@@ -22,7 +22,7 @@ from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
 from ._reduction import (_count, _even_weights, _float_only, _int64_if_integral, _keepdim_shape,
-                         _np_axes, _out_shape)
+                         _np_axes, _out_shape, keep_reduction, unreduced)
 from ._util import wrap_dims
 from .registry import OpInfo, Sample, register
 
@@ -53,7 +53,7 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         rk = dispatch.kernels("reduce", x, dims) if dtype == x.dtype else None
         if rk is not None:
             out = rk.sum_mean(x, dims)
@@ -63,7 +63,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, g, xp):
-        return xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        return unreduced(ctx, g, xp)
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -99,7 +99,7 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.count = count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
         rk = dispatch.kernels("reduce", x, dims)
         if rk is not None:
@@ -112,7 +112,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g, xp):
-        return xp.unreduce(g / _builtin_max(ctx.count, 1), ctx.in_shape, ctx.dims, ctx.keepdim)
+        return unreduced(ctx, g / _builtin_max(ctx.count, 1), xp)
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -192,7 +192,7 @@ class Prod(Op):
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
         out = np.asarray(np.prod(x, axis=dims, keepdims=keepdim, dtype=dtype))
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.zero = x == 0
         ctx.save_for_backward(x, out)
         return out
@@ -201,7 +201,7 @@ class Prod(Op):
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
         dims, keepdim, shape = ctx.dims, ctx.keepdim, ctx.in_shape
-        g_full = xp.unreduce(g, shape, dims, keepdim)
+        g_full = unreduced(ctx, g, xp)
         out_keep = out if keepdim else xp.reshape(out, _keepdim_shape(shape, dims))
         return g_full * _prod_others(x, out_keep, ctx.zero, dims, xp)
 
@@ -270,7 +270,7 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.dof = dof = _count(x.shape, dims) - correction
         out = np.asarray(_var64(x, dims, keepdim, dof), dtype=x.dtype)
         ctx.save_for_backward(x)
@@ -279,7 +279,7 @@ class Var(Op):
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g_full = unreduced(ctx, g, xp)
         scale = 2.0 / ctx.dof if ctx.dof > 0 else float("inf")
         return g_full * _centered(x, ctx.dims, xp) * scale
 
@@ -289,7 +289,7 @@ class Std(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.dof = dof = _count(x.shape, dims) - correction
         out = np.asarray(np.sqrt(_var64(x, dims, keepdim, dof)), dtype=x.dtype)
         ctx.save_for_backward(x, out)
@@ -298,10 +298,8 @@ class Std(Op):
     @staticmethod
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
-        shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
-        g_full = xp.unreduce(g, shape, dims, keepdim)
-        return g_full * _centered(x, dims, xp) / (
-            xp.unreduce(out, shape, dims, keepdim) * float(ctx.dof))
+        return unreduced(ctx, g, xp) * _centered(x, ctx.dims, xp) / (
+            unreduced(ctx, out, xp) * float(ctx.dof))
 
 
 def _var_args(opname, input, dim, unbiased, keepdim, correction):
@@ -405,7 +403,7 @@ class Logsumexp(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         rk = dispatch.kernels("reduce", x, dims)
         if rk is not None:
             out = rk.logsumexp(x, dims)
@@ -424,13 +422,11 @@ class Logsumexp(Op):
     @staticmethod
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
-        shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
         if not xp.graph:
-            rk = dispatch.kernels("reduce", x, dims)
+            rk = dispatch.kernels("reduce", x, ctx.dims)
             if rk is not None:
-                return rk.logsumexp_backward(x, out, g, dims)
-        return xp.unreduce(g, shape, dims, keepdim) * xp.exp(
-            x - xp.unreduce(out, shape, dims, keepdim))
+                return rk.logsumexp_backward(x, out, g, ctx.dims)
+        return unreduced(ctx, g, xp) * xp.exp(x - unreduced(ctx, out, xp))
 
 
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -471,7 +467,8 @@ class Norm(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, p):
-        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p = x.shape, dims, keepdim, p
+        keep_reduction(ctx, x, dims, keepdim)
+        ctx.p = p
         a = np.abs(x)
         if p == 2:
             out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
@@ -500,8 +497,8 @@ class Norm(Op):
     @staticmethod
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
-        shape, dims, keepdim, p = ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p
-        g_full = xp.unreduce(g, shape, dims, keepdim)
+        p = ctx.p
+        g_full = unreduced(ctx, g, xp)
         sign = xp.asarray(ctx.sign)
         if p == 0:
             return g_full * 0.0
@@ -510,7 +507,7 @@ class Norm(Op):
         if p in (np.inf, -np.inf):
             return g_full * sign * xp.asarray(ctx.weights)
         zero_norm = xp.asarray(ctx.zero_norm)
-        out_k = xp.unreduce(out, shape, dims, keepdim)
+        out_k = unreduced(ctx, out, xp)
         norm_safe = xp.where(zero_norm, xp.ones_like(out_k), out_k)  # x is 0 there anyway
         if p == 2:
             return g_full * x / norm_safe
@@ -637,13 +634,13 @@ class Nansum(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.keep = ~np.isnan(x) if x.dtype.kind in FLOAT_KINDS else None
         return np.asarray(np.nansum(x, axis=dims, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
     def backward(ctx, g, xp):
-        g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g_full = unreduced(ctx, g, xp)
         return xp.where(xp.asarray(ctx.keep), g_full, 0.0)
 
 
@@ -665,7 +662,7 @@ class Nanmean(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         keep = ~np.isnan(x)
         count = keep.sum(axis=dims, keepdims=True)
         if ctx.needs_input_grad:
@@ -676,7 +673,7 @@ class Nanmean(Op):
 
     @staticmethod
     def backward(ctx, g, xp):
-        g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g_full = unreduced(ctx, g, xp)
         return g_full * xp.asarray(ctx.weights)
 
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError, shape_str
+from ..errors import ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from .registry import OpInfo, Sample, register, torch_functional
@@ -32,7 +32,7 @@ def _take(x, axis, idx):
     if not valid.all():
         shape = [1] * x.ndim
         shape[axis] = idx.size
-        # np.where, not a product with the mask: 0 * inf would put nan into the padding
+        # (a select, not a product with the mask: 0 * inf would be nan)
         out = np.where(valid.reshape(shape), out, np.zeros((), x.dtype))
     return out
 
@@ -89,26 +89,25 @@ def take_along(x: Tensor, axis: int, idx: np.ndarray) -> Tensor:
 
 
 # ---- pad ----------------------------------------------------------------------------------------
-def _pad_index(n: int, before: int, after: int, mode: str, opname="pad") -> np.ndarray:
-    """Source index along one axis for each output position (-1 = constant fill)."""
-    pos = np.arange(-before, n + after)
+def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Source index along one axis for each output position (-1 = constant fill). A negative
+    amount crops that side first (then the other side is padded from what is left, as torch
+    does)."""
+    lo, hi = max(-before, 0), n - max(-after, 0)
+    before, after, m = max(before, 0), max(after, 0), hi - lo
+    pos = np.arange(-before, m + after)
     if mode == "constant":
-        return np.where((pos >= 0) & (pos < n), pos, -1)
+        return np.where((pos >= 0) & (pos < m), pos + lo, -1)
     if mode == "replicate":
-        return np.clip(pos, 0, n - 1)
+        return np.clip(pos, 0, m - 1) + lo
     if mode == "reflect":
-        if before >= n or after >= n:
-            raise ValueError(f"Padding size should be less than the corresponding input dimension, "
-                             f"but got: padding ({before}, {after}) at dimension of size {n}")
-        if n == 1:
-            return np.zeros_like(pos)
-        period = 2 * (n - 1)
-        m = np.mod(pos, period)
-        return np.where(m < n, m, period - m)
+        if m == 1:
+            return np.full_like(pos, lo)
+        period = 2 * (m - 1)
+        r = np.mod(pos, period)
+        return np.where(r < m, r, period - r) + lo
     if mode == "circular":
-        if before > n or after > n:
-            raise ValueError("Padding value causes wrapping around more than once.")
-        return np.mod(pos, n)
+        return np.mod(pos, m) + lo
     raise NotImplementedError(f"Unrecognised padding mode {mode}")
 
 
@@ -129,17 +128,19 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise ValueError(f"Padding length should be less than or equal to two times the input "
                          f"dimension but got padding length {len(pad)} and input of dimension "
                          f"{input.dim()}")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if mode != "constant":
         if value not in (None, 0):
             raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument')
-        if k > input.dim() - 1:
-            raise NotImplementedError(f"pad: {mode} padding of {k} dims needs an input with at least "
-                                      f"{k + 1} dims (batch/channel first), got {input.dim()}D")
-        # torch: only a batch dimension (the first of k + 2) may be empty
-        if 0 in input.shape[1 if input.dim() == k + 2 else 0:] and mode != "circular":
-            raise ShapeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch "
-                             "size and other non-zero dimensions for input, but got: "
-                             f"{shape_str(input.shape)}")
+        if input.dim() not in (k + 1, k + 2) or k > 3:
+            raise NotImplementedError(
+                f"Padding size {len(pad)} is not supported for {input.dim()}D input tensor.\n"
+                "Supported combinations for non-constant padding:\n"
+                "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+        _check_non_constant_pad(input, pad, mode)
     value = 0.0 if value is None else float(value)
     out = input
     fill = None  # mask of constant positions (for a non-zero value)
@@ -149,11 +150,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         if before == 0 and after == 0:
             continue
         n = out.shape[axis]
-        if mode == "constant" and (before < 0 or after < 0):
-            if n + before + after < 0:
-                raise ShapeError(f"pad: cropping {(before, after)} from a dim of size {n}")
-        if mode != "constant" and (before < 0 or after < 0):
-            raise ValueError(f"pad: negative padding is only supported in constant mode, got {pad}")
+        if n + before + after < 0:
+            raise ShapeError(f"pad: cropping {(before, after)} from a dim of size {n}")
         idx = _pad_index(n, before, after, mode)
         out = take_along(out, axis, idx)
         if mode == "constant" and value != 0.0:
@@ -168,6 +166,27 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     if fill is not None:
         out = out + Tensor._make((fill * value).astype(out._data.dtype))
     return out
+
+
+def _check_non_constant_pad(input, pad, mode):
+    """torch's checks for reflect / replicate / circular padding (reflect and replicate need
+    the dims after the batch dim non-empty; reflect pads less than the size, circular at most
+    the size)."""
+    k = len(pad) // 2
+    first = input.dim() - k - 1   # the channel dim (or the batch dim of unbatched input)
+    if mode != "circular" and any(n == 0 for n in input.shape[first:]):
+        raise ShapeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 "
+                         f"batch size and other non-zero dimensions for input, but got: "
+                         f"{list(input.shape)}")
+    for i in range(k):
+        axis = input.dim() - 1 - i
+        before, after, n = pad[2 * i], pad[2 * i + 1], input.shape[axis]
+        if mode == "reflect" and (before >= n or after >= n):
+            raise ValueError(f"Argument #4: Padding size should be less than the corresponding "
+                             f"input dimension, but got: padding ({before}, {after}) at "
+                             f"dimension {axis} of input {list(input.shape)}")
+        if mode == "circular" and (before > n or after > n):
+            raise ValueError("Padding value causes wrapping around more than once.")
 
 
 def _out_size(in_sizes, size, scale_factor, k):
@@ -198,63 +217,109 @@ def _source_scale(n_in, n_out, scale, align_corners):
     return 1.0 / scale if scale is not None else n_in / n_out
 
 
+_CUBIC_A = -0.75  # torch's (and OpenCV's) bicubic kernel parameter
+
+
+def _cubic_weights(t):
+    """The four Keys cubic-convolution weights of the taps at -1, 0, 1, 2 (t in [0, 1))."""
+    def near(x):   # |x| <= 1
+        return ((_CUBIC_A + 2) * x - (_CUBIC_A + 3)) * x * x + 1
+
+    def far(x):    # 1 < |x| < 2
+        return ((_CUBIC_A * x - 5 * _CUBIC_A) * x + 8 * _CUBIC_A) * x - 4 * _CUBIC_A
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _taps(n_in, n_out, scale, mode, align_corners):
+    """How one axis is resized: ``[(source indices, weights or None), ...]`` with output j =
+    sum over taps of ``weight[j] * x[index[j]]``."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if mode in ("nearest", "nearest-exact"):
+        s = _source_scale(n_in, n_out, scale, False)
+        shift = 0.5 if mode == "nearest-exact" else 0.0   # legacy nearest: floor(j * s)
+        return [(np.minimum(np.floor((dst + shift) * s).astype(np.int64), n_in - 1), None)]
+    s = _source_scale(n_in, n_out, scale, align_corners)
+    src = dst * s if align_corners else (dst + 0.5) * s - 0.5
+    if mode != "bicubic":      # linear modes clamp the source at 0; bicubic does not
+        src = np.maximum(src, 0.0)
+    i0 = np.floor(src).astype(np.int64)
+    t = src - i0
+    if mode != "bicubic":
+        i0 = np.minimum(i0, n_in - 1)
+        return [(i0, 1.0 - t), (np.minimum(i0 + 1, n_in - 1), t)]
+    # out-of-range taps read the edge value (torch's bounded access)
+    return [(np.clip(i0 - 1 + j, 0, n_in - 1), w) for j, w in enumerate(_cubic_weights(t))]
+
+
+_MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor=None,
                 antialias: bool = False) -> Tensor:
-    """Resize the spatial dims of (N, C, *spatial) input.
+    """Resize the spatial dims of (N, C, *spatial) input to ``size`` or by ``scale_factor``.
 
-    Modes: ``nearest`` (torch's legacy floor rule), ``linear``/``bilinear`` (with
-    ``align_corners``). Example:
+    Modes: ``nearest`` (torch's legacy rule: source floor(j * in / out)), ``nearest-exact``
+    (floor((j + 0.5) * in / out), like image libraries), ``linear`` / ``bilinear`` /
+    ``trilinear`` and ``bicubic`` (with ``align_corners``), ``area`` (adaptive average
+    pooling). Every mode picks and weights source positions along each axis, so gradients
+    of any order follow from ``take_along``.
+
+    Example:
         >>> F.interpolate(autograd.tensor([[[1.0, 2.0]]]), scale_factor=2)
         tensor([[[1., 1., 2., 2.]]])
     """
     k = input.dim() - 2
-    if k < 1:
-        raise ValueError(f"interpolate: expected input with batch and channel dims, got "
-                         f"{input.dim()}D")
-    if mode in ("nearest",):
+    if k < 1 or k > 3:
+        raise NotImplementedError(
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
+            f"the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
+            f"nearest-exact (got {mode})")
+    if mode in ("nearest", "nearest-exact", "area"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: "
                              "linear | bilinear | bicubic | trilinear")
-    elif mode in ("linear", "bilinear", "trilinear"):
-        want = {"linear": 1, "bilinear": 2, "trilinear": 3}[mode]
-        if k != want:
+    elif mode in _MODE_DIMS:
+        if k != _MODE_DIMS[mode] and mode == "bicubic":  # (torch words it generically)
+            raise NotImplementedError(
+                f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
+                f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
+                f"area | nearest-exact (got {mode})")
+        if k != _MODE_DIMS[mode]:
             raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
-                                      f"{want + 2}D input")
+                                      f"{_MODE_DIMS[mode] + 2}D input")
         align_corners = bool(align_corners)
     else:
-        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, linear, "
-                                  "bilinear, trilinear)")
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
+                                  "nearest-exact, linear, bilinear, bicubic, trilinear, area)")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     in_sizes = input.shape[2:]
     out_sizes, scales = _out_size(in_sizes, size, scale_factor, k)
     if min(in_sizes) <= 0 or min(out_sizes) <= 0:  # torch's check, in torch's words
         raise ShapeError(f"Input and output sizes should be greater than 0, but got input "
                          f"({_dims(in_sizes)}){' and' if k == 1 else ''} output ({_dims(out_sizes)})")
+    if mode == "area":
+        from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
+        pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[k - 1]
+        return pool(input, tuple(out_sizes))
     if recompute_scale_factor:
         scales = [None] * k
     out = input
     dt = input._data.dtype
     for i in range(k):
         axis = 2 + i
-        n_in, n_out = in_sizes[i], out_sizes[i]
-        if mode == "nearest":
-            s = _source_scale(n_in, n_out, scales[i], False)
-            src = np.minimum(np.floor(np.arange(n_out) * s).astype(np.int64), n_in - 1)
-            out = take_along(out, axis, src)
-            continue
-        s = _source_scale(n_in, n_out, scales[i], align_corners)
-        dst = np.arange(n_out, dtype=np.float64)
-        src = dst * s if align_corners else np.maximum((dst + 0.5) * s - 0.5, 0.0)
-        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-        i1 = np.minimum(i0 + 1, n_in - 1)
-        l1 = src - i0
         shape = [1] * input.dim()
-        shape[axis] = n_out
-        w1 = Tensor._make(l1.reshape(shape).astype(dt))
-        w0 = Tensor._make((1.0 - l1).reshape(shape).astype(dt))
-        out = take_along(out, axis, i0) * w0 + take_along(out, axis, i1) * w1
+        shape[axis] = out_sizes[i]
+        total = None
+        for idx, w in _taps(in_sizes[i], out_sizes[i], scales[i], mode, align_corners):
+            term = take_along(out, axis, idx)
+            if w is not None:
+                term = term * Tensor._make(w.reshape(shape).astype(dt))
+            total = term if total is None else total + term
+        out = total
     return out
 
 
@@ -300,15 +365,30 @@ def _resize_matrix(n_in, n_out, scale, mode, align_corners):
     """The (n_out, n_in) matrix that resizes one axis (an independent formulation: one
     row of interpolation weights per output position)."""
     m = np.zeros((n_out, n_in))
+    step = 1 / scale if scale else n_in / n_out
     for j in range(n_out):
-        if mode == "nearest":
-            src = j * (1 / scale if scale else n_in / n_out)
+        if mode == "area":  # the mean of an adaptive-pooling window
+            lo, hi = int(np.floor(j * n_in / n_out)), int(np.ceil((j + 1) * n_in / n_out))
+            m[j, lo:hi] = 1.0 / (hi - lo)
+            continue
+        if mode in ("nearest", "nearest-exact"):
+            src = (j + (0.5 if mode == "nearest-exact" else 0.0)) * step
             m[j, min(int(np.floor(src)), n_in - 1)] = 1.0
             continue
         if align_corners:
             src = j * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
         else:
-            src = max((j + 0.5) * (1 / scale if scale else n_in / n_out) - 0.5, 0.0)
+            src = (j + 0.5) * step - 0.5
+        if mode == "bicubic":
+            lo = int(np.floor(src))
+            for tap in range(-1, 3):
+                x = abs(src - (lo + tap))
+                a = -0.75
+                w = ((a + 2) * x - (a + 3)) * x * x + 1 if x <= 1 else \
+                    a * x ** 3 - 5 * a * x ** 2 + 8 * a * x - 4 * a
+                m[j, min(max(lo + tap, 0), n_in - 1)] += w
+            continue
+        src = max(src, 0.0)
         lo = min(int(np.floor(src)), n_in - 1)
         hi = min(lo + 1, n_in - 1)
         m[j, lo] += 1 - (src - lo)
@@ -338,7 +418,13 @@ def _interpolate_samples(rng):
             Sample(n(size=(2, 1, 4)), 7, mode="linear", align_corners=False),
             Sample(n(size=(1, 2, 3, 3)), (5, 4), mode="bilinear", align_corners=True),
             Sample(n(size=(1, 1, 4, 4)), scale_factor=0.5, mode="bilinear"),
-            Sample(n(size=(1, 1, 5)), scale_factor=1.5, mode="linear")]
+            Sample(n(size=(1, 1, 5)), scale_factor=1.5, mode="linear"),
+            Sample(n(size=(1, 2, 3, 4)), (5, 7), mode="bicubic"),
+            Sample(n(size=(2, 1, 5, 4)), scale_factor=(0.6, 1.5), mode="bicubic",
+                   align_corners=True),
+            Sample(n(size=(1, 2, 5)), 7, mode="nearest-exact"),
+            Sample(n(size=(1, 1, 2, 3, 4)), (3, 2, 5), mode="trilinear", align_corners=True),
+            Sample(n(size=(1, 2, 5, 7)), (2, 3), mode="area")]
 
 
 register(OpInfo("pad", pad, ref=_ref_pad, samples=_pad_samples, method=False, family="vision",
