@@ -26,6 +26,7 @@ from sys import getrefcount as _getrefcount
 import numpy as np
 
 from . import amp as _amp
+from . import function as _function
 from .errors import ShapeError
 from .function import _FREED, _NP_QUIET, _anomaly, _np_err
 from .grad_mode import _grad_enabled
@@ -38,7 +39,7 @@ from .tensor import AccumulateGrad, Tensor
 # Each is called as ``obs(node, grads, grads_in)`` once per node that runs: ``grads`` are the
 # node's incoming gradients (one per output), ``grads_in`` what its VJP sends to each input
 # (None for a leaf's AccumulateGrad). Observers must not modify the arrays they are given.
-_step_observers = []
+_step_observers: list = []
 
 
 def _topological_order(roots):
@@ -156,6 +157,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumulate=True):
     """Shared engine loop. ``capture``: tensors whose total gradient is returned."""
+    if _function._tracer is not None:  # autograd.compile is tracing: it records this pass,
+        return _function._tracer.backward(outputs, grad_outputs, retain_graph,  # then runs it
+                                          create_graph, capture, accumulate)
     graph = bool(create_graph)
     xp = _xp.TENSOR if graph else _xp.NUMPY
 

@@ -161,6 +161,15 @@ def _gradients(outputs, inputs, grad_outputs, create_graph, retain_graph=None):
 
 
 # ---- grad --------------------------------------------------------------------------------------
+def _call_at_level(func, args, kwargs, argnums, has_aux, what):
+    """Inside a transform's level: ``func`` on the arguments wrapped for differentiation;
+    returns ``(level, flat inputs, rebuild, output, aux)``."""
+    level = _level.get()
+    new_args, flat, rebuild = _wrap_args(args, argnums)
+    out, aux = _split_aux(func(*new_args, **kwargs), has_aux, what)
+    return level, flat, rebuild, out, aux
+
+
 def grad_and_value(func, argnums=0, has_aux=False):
     """``grad_and_value(f)(*args) -> (gradient, value)`` for a function returning a scalar
     Tensor (``(gradient, (value, aux))`` with ``has_aux=True``, where ``f`` returns
@@ -175,9 +184,8 @@ def grad_and_value(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         graph = is_grad_enabled()
         with _transform_call():
-            level = _level.get()
-            new_args, flat, rebuild = _wrap_args(args, argnums)
-            out, aux = _split_aux(func(*new_args, **kwargs), has_aux, "grad_and_value(f)(*args)")
+            level, flat, rebuild, out, aux = _call_at_level(func, args, kwargs, argnums, has_aux,
+                                                            "grad_and_value(f)(*args)")
             if not isinstance(out, Tensor):
                 raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
                                    f"Tensor, got {type(out)}")
@@ -308,9 +316,8 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
     def wrapper(*args, **kwargs):
         graph = is_grad_enabled()
         with _transform_call():
-            level = _level.get()
-            new_args, flat, rebuild = _wrap_args(args, argnums)
-            out, aux = _split_aux(func(*new_args, **kwargs), has_aux, "vjp(f, *primals)")
+            level, flat, rebuild, out, aux = _call_at_level(func, args, kwargs, argnums, has_aux,
+                                                            "vjp(f, *primals)")
             out_leaves, out_spec = _tensor_outputs(out, "vjp(f, *primals)")
             blocks = [jacobian_rows(o, tuple(flat), graph) for o in out_leaves]
         jac = tree_unflatten([rebuild([_unwrap(b, level) for b in per_out])

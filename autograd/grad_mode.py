@@ -44,16 +44,19 @@ class _GradModeContext:
         return False
 
     def __call__(self, fn):
-        mode = self._mode
+        return _with_mode(fn, self._mode)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            token = _grad_enabled.set(mode)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_enabled.reset(token)
-        return wrapper
+
+def _with_mode(fn, mode: bool):
+    """``fn`` run with grad mode ``mode`` (the decorator form of the contexts)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        token = _grad_enabled.set(mode)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _grad_enabled.reset(token)
+    return wrapper
 
 
 class no_grad(_GradModeContext):
@@ -88,20 +91,36 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn):
         # undo the immediate set done in __init__: as a decorator it applies per call
         _grad_enabled.set(self._prev)
-        mode = self._mode
+        return _with_mode(fn, self._mode)
 
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            token = _grad_enabled.set(mode)
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_enabled.reset(token)
-        return wrapper
+
+_inference = contextvars.ContextVar("autograd_inference_mode", default=False)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (and its decorated functions)."""
+    return _inference.get()
 
 
 class inference_mode(no_grad):
-    """Alias of ``no_grad`` (we have no separate inference tensors)."""
+    """``no_grad`` that ``is_inference_mode_enabled()`` reports (we have no separate
+    inference tensors)."""
 
     def __init__(self, mode: bool = True):
         self._mode = not mode
+        self._inference = bool(mode)
+
+    def __enter__(self):
+        self.__dict__.setdefault("_inference_tokens", []).append(_inference.set(self._inference))
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _inference.reset(self._inference_tokens.pop())
+        return super().__exit__(*exc)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self._inference):
+                return fn(*args, **kwargs)
+        return wrapper

@@ -64,6 +64,8 @@ class Generator:
     @property
     def numpy(self) -> np.random.Generator:
         """The underlying NumPy generator (for code that needs NumPy's distributions)."""
+        if _draw_hook is not None:
+            _draw_hook()
         return self._rng
 
 
@@ -75,7 +77,14 @@ default_generator = Generator()
 _vmap_randomness = contextvars.ContextVar("vmap_randomness", default=None)
 
 
+# While autograd.compile traces a call: a function called before each draw (a draw outside an
+# op cannot be replayed; autograd/compiler/tracer.py). None otherwise.
+_draw_hook = None
+
+
 def _gen(generator=None) -> np.random.Generator:
+    if _draw_hook is not None:
+        _draw_hook()
     if _vmap_randomness.get() == "error":
         raise RuntimeError("vmap: called random operation while in randomness error mode. Please "
                            "either use the 'same' or 'different' randomness flags on vmap or "

@@ -15,7 +15,7 @@ from __future__ import annotations
 __all__ = ["max", "min", "sort", "topk", "median", "cummax", "cummin", "kthvalue", "mode",
            "aminmax", "triangular_solve", "linalg_slogdet", "linalg_qr", "linalg_svd", "linalg_eigh",
            "linalg_lstsq", "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "slogdet",
-           "svd", "qr"]
+           "svd", "qr", "nanmedian", "frexp", "histogram", "histogramdd"]
 
 
 class _ReturnType(tuple):
@@ -74,3 +74,7 @@ linalg_lstsq = _make("linalg_lstsq", ("solution", "residuals", "rank", "singular
 linalg_inv_ex = _make("linalg_inv_ex", ("inverse", "info"))
 linalg_solve_ex = _make("linalg_solve_ex", ("result", "info"))
 linalg_cholesky_ex = _make("linalg_cholesky_ex", ("L", "info"))
+nanmedian = _make("nanmedian", _VI)
+frexp = _make("frexp", ("mantissa", "exponent"))
+histogram = _make("histogram", ("hist", "bin_edges"))
+histogramdd = _make("histogramdd", ("hist", "bin_edges"))

@@ -7,8 +7,8 @@ Instead ``bind()``, called once at the end of ``autograd/__init__.py``, attaches
 * every registered op with ``method=True``, under its name and every alias its family
   exports (``arcsin`` for ``asin``), as the op function itself: ``x.exp()`` *is*
   ``autograd.exp(x)``, with the same signature and docstring and no extra call;
-* ``<name>_`` for every op registered with ``inplace=True``: ``x.add_(y)`` computes
-  ``add(x, y)`` and writes it into ``x`` (``ops.inplace_``);
+* ``<name>_`` (and ``<alias>_``) for every op registered with ``inplace=True``:
+  ``x.add_(y)`` computes ``add(x, y)`` and writes it into ``x`` (``ops.inplace_``);
 * ``METHODS`` below: ops without a registry entry, the operators (``x + y`` is
   ``add(x, y)``) and the methods whose signature differs from their function's
   (``x.where(cond, y)``, ``x.flip(0, 1)`` ...) or that need another module (``backward``:
@@ -32,6 +32,7 @@ from . import dtypes as _dt
 from . import engine, factories, ops
 from .ops import inplace_, sizes_arg
 from .ops.registry import REGISTRY
+from .tensor import Size as _Size
 from .tensor import Tensor
 
 
@@ -40,11 +41,13 @@ def bind(cls: type = Tensor) -> None:
     for info in REGISTRY.values():
         if info.namespace != "autograd":
             continue  # nn.functional's ops (losses, norms) are not Tensor methods, as in torch
+        names = _exported_names(info)
         if info.method:
-            for name in _exported_names(info):
+            for name in names:
                 setattr(cls, name, info.fn)
-        if info.inplace:
-            setattr(cls, info.name + "_", _inplace_method(info.name + "_", info.fn))
+        if info.inplace:      # (``x.arcsin_()`` too, for the alias of ``asin``)
+            for name in names:
+                setattr(cls, name + "_", _inplace_method(name + "_", info.fn))
     for name, method in METHODS.items():
         setattr(cls, name, method)
 
@@ -93,8 +96,10 @@ def _inplace_operator(key, fn):
 _OPERATORS = {"add": ops.add, "sub": ops.sub, "mul": ops.mul, "truediv": ops.div,
               "floordiv": ops.floor_divide, "mod": ops.remainder, "pow": ops.pow,
               "matmul": ops.matmul, "and": ops.bitwise_and, "or": ops.bitwise_or,
-              "xor": ops.bitwise_xor}
-_IN_PLACE_OPERATORS = ("add", "sub", "mul", "truediv", "pow", "matmul", "and", "or")
+              "xor": ops.bitwise_xor, "lshift": ops.bitwise_left_shift,
+              "rshift": ops.bitwise_right_shift}
+_IN_PLACE_OPERATORS = ("add", "sub", "mul", "truediv", "pow", "matmul", "and", "or", "xor",
+                       "lshift", "rshift")
 
 
 # ---- methods whose signature differs from their function's ---------------------------------
@@ -221,6 +226,32 @@ def squeeze_(self, dim=None) -> Tensor:
     return ops.reshape_inplace_(self, ops.squeeze(self.detach(), dim).shape)
 
 
+def new(self, *args, dtype=None, device=None) -> Tensor:
+    """The legacy constructor, in this tensor's dtype: ``x.new()`` (empty), ``x.new(2, 3)``
+    (zeros of that shape: torch leaves them uninitialised), ``x.new([1, 2])`` or
+    ``x.new(other_tensor)`` (the data)."""
+    dtype = dtype or self.dtype
+    if not args:
+        return factories.zeros(0, dtype=dtype, device=device)
+    if len(args) == 1 and not isinstance(args[0], (int, _Size)):
+        return factories.tensor(args[0], dtype=dtype, device=device)
+    return factories.zeros(*args, dtype=dtype, device=device)
+
+
+def resize(self, *sizes) -> Tensor:
+    """Deprecated (warns as torch): ``resize_`` applied to a copy."""
+    import warnings
+    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    return ops.resize_(self.detach().clone(), *sizes)
+
+
+def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False,
+                      pin_memory=False) -> Tensor:
+    """``new_empty(size)``: the strides are accepted and ignored (see ``empty_strided``)."""
+    return factories.empty_strided(size, stride, dtype=dtype or self.dtype, device=device,
+                                   requires_grad=requires_grad, pin_memory=pin_memory)
+
+
 def polygamma(self, n) -> Tensor:
     return ops.polygamma(n, self)
 
@@ -249,9 +280,12 @@ METHODS = {
     "new_empty": _new_filled(factories.empty), "new_full": new_full,
     "flip": flip, "where": where, "view_as": view_as, "reshape_as": reshape_as,
     "type_promote": type_promote, "apply_": apply_, "zero_": zero_, "fill_": fill_,
+    "fill_diagonal_": ops.fill_diagonal_,
     "copy_": copy_, "addcmul": addcmul, "addcdiv": addcdiv, "addcmul_": addcmul_,
     "addcdiv_": addcdiv_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_,
     "polygamma": polygamma, "cholesky": cholesky, "triangular_solve": triangular_solve,
+    "unfold": ops.shape.unfold_windows, "new": new, "resize": resize,
+    "resize_": ops.resize_, "resize_as_": ops.resize_as_, "new_empty_strided": new_empty_strided,
 }
 for _name, _method in METHODS.items():  # (defined here, they belong to the Tensor class)
     if getattr(_method, "__module__", None) == __name__:

@@ -104,13 +104,30 @@ class EarlyStopping:
 
 
 class History:
-    """Per-epoch record of losses/metrics, learning rates and per-layer grad/weight norms.
+    """Per-epoch record of losses/metrics, learning rates and per-layer grad/weight norms:
+    the training monitor.
 
     Call ``log_grads(model)`` after ``backward()`` (it keeps a running mean per epoch),
     ``end_epoch(epoch_values, model=..., optimizer=...)`` once per epoch, and ``plot()``.
+    :func:`fit` does all of that.
+
+    With a ``writer`` (a TensorBoard ``SummaryWriter``, see
+    :mod:`autograd.utils.tensorboard`), everything recorded also goes to TensorBoard as it
+    is recorded: each epoch's values (``'val loss'`` as ``val/loss``), the learning rate
+    (``lr``), the gradient and weight norm of every parameter (``grad_norm/<name>``,
+    ``weight_norm/<name>``) and a histogram of its values (``weights/<name>``), at
+    ``global_step`` = the epoch number (1, 2, ...); per-step values as ``step/<name>`` at the
+    step number. The writer is flushed after every epoch, so TensorBoard shows an epoch as
+    soon as it ends.
+
+    Example:
+        >>> h = History()
+        >>> h.end_epoch({"train loss": 0.9}); h.end_epoch({"train loss": 0.5})
+        >>> h.epochs, h.values["train loss"]
+        ([0, 1], [0.9, 0.5])
     """
 
-    def __init__(self):
+    def __init__(self, writer=None):
         self.epochs = []
         self.values = {}          # name -> list per epoch
         self.lr = []
@@ -120,11 +137,15 @@ class History:
         self._grad_count = 0
         self.steps = {}           # name -> list per training step (log_step)
         self.stop_reason = None   # set by fit() when training ended before its last epoch
+        self.writer = writer
 
     def log_step(self, **values):
         """Record per-step values (e.g. ``loss=loss.item(), lr=...``) for finer curves."""
         for k, v in values.items():
-            self.steps.setdefault(k, []).append(float(v.item() if isinstance(v, Tensor) else v))
+            vals = self.steps.setdefault(k, [])
+            vals.append(float(v.item() if isinstance(v, Tensor) else v))
+            if self.writer is not None:
+                self.writer.add_scalar(f"step/{_tag(k)}", vals[-1], len(vals))
 
     def log_grads(self, model):
         for name, p in model.named_parameters():
@@ -146,23 +167,84 @@ class History:
                 if self._grad_count:
                     self.grad_norms.setdefault(name, []).append(
                         self._grad_acc.get(name, 0.0) / self._grad_count)
+        if self.writer is not None:
+            self._write_epoch(values, model, optimizer)
         self._grad_acc, self._grad_count = {}, 0
 
+    def _write_epoch(self, values, model, optimizer):
+        w, epoch = self.writer, len(self.epochs)
+        for k in values:
+            w.add_scalar(_tag(k), self.values[k][-1], epoch)
+        if optimizer is not None:
+            w.add_scalar("lr", self.lr[-1], epoch)
+        if model is not None:
+            for name, p in model.named_parameters():
+                if self._grad_count:
+                    w.add_scalar(f"grad_norm/{name}", self.grad_norms[name][-1], epoch)
+                w.add_scalar(f"weight_norm/{name}", self.weight_norms[name][-1], epoch)
+                w.add_histogram(f"weights/{name}", p._data.astype(np.float32), epoch)
+        w.flush()
+
     def plot(self, path=None, keys=None):
-        """Loss curves, accuracies (values named ``*acc*``, on a panel of their own), learning
-        rate and gradient norms; returns the figure."""
+        """The monitor in one figure: losses (per step and per epoch), accuracies (values
+        named ``*acc*``), learning rate and, when gradient norms were logged
+        (``fit(..., log_grads=True)``), each parameter's gradient norm and weight norm per
+        epoch -- each on its own panel, three panels to a row. Returns the figure."""
         import matplotlib
         if path is not None and not _in_notebook():
             matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
         step_lr = self.steps.get("lr")
         keys = list(keys or self.values)
         acc_keys = [k for k in keys if "acc" in k.lower()]
-        panels = 1 + bool(acc_keys) + bool(self.lr or step_lr) + bool(self.grad_norms)
-        fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3.6), squeeze=False)
-        ax = axes[0][0]
+        loss_keys = [k for k in keys if k not in acc_keys]
+        panels = ["loss"] + ["accuracy"] * bool(acc_keys) + ["lr"] * bool(self.lr or step_lr)
+        panels += ["grad"] * bool(self.grad_norms) + ["weight"] * bool(self.grad_norms and self.weight_norms)
+        cols = min(len(panels), 3)
+        rows = -(-len(panels) // cols)
+        fig, grid = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
         n_epochs = max(len(self.epochs), 1)
-        for k, vals in self.steps.items():  # per-step curves, x in (fractional) epochs
+        for ax, panel in zip(grid.flat, panels):
+            ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+            if panel == "loss":
+                self._plot_steps(ax, n_epochs)
+                for k in loss_keys:
+                    ax.plot(np.asarray(self.epochs[:len(self.values[k])]) + 1, self.values[k],
+                            marker="o", label=k)
+                ax.set_title("loss" if self.steps or loss_keys else "")
+            elif panel == "accuracy":
+                for k in acc_keys:
+                    ax.plot(np.asarray(self.epochs[:len(self.values[k])]) + 1, self.values[k],
+                            marker="o", label=k)
+                ax.set_title("accuracy")
+            elif panel == "lr":
+                vals = step_lr or self.lr
+                xs = np.arange(1, len(vals) + 1) * (n_epochs / len(vals))
+                ax.plot(xs, vals, marker="." if len(vals) < 50 else None)
+                ax.set_title("learning rate")
+            else:
+                norms = self.grad_norms if panel == "grad" else self.weight_norms
+                for name, vals in norms.items():
+                    ax.plot(np.arange(1, len(vals) + 1), vals, marker="o", label=name)
+                ax.set_yscale("log")
+                ax.set_title("gradient norm per parameter (mean over steps)" if panel == "grad"
+                             else "weight norm per parameter")
+                if len(norms) > 10:
+                    continue
+            if ax.lines and panel != "lr":
+                ax.legend(fontsize=7 if panel in ("grad", "weight") else 8)
+        for ax in grid.flat[len(panels):]:
+            fig.delaxes(ax)
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path, dpi=110)
+        return fig
+
+    def _plot_steps(self, ax, n_epochs):
+        """Per-step curves on the loss panel, x in (fractional) epochs."""
+        for k, vals in self.steps.items():
             if k == "lr":
                 continue
             xs = np.arange(1, len(vals) + 1) * (n_epochs / len(vals))
@@ -171,43 +253,12 @@ class History:
                 w = max(len(vals) // 50, 5)
                 ax.plot(xs[w - 1:], np.convolve(vals, np.ones(w) / w, mode="valid"), lw=1.5,
                         label=f"{k} (moving average)")
-        i = 1
-        for panel_keys in ([k for k in keys if k not in acc_keys], acc_keys):
-            if panel_keys is acc_keys:
-                if not acc_keys:
-                    continue
-                ax, i = axes[0][i], i + 1
-            for k in panel_keys:
-                ax.plot(np.asarray(self.epochs[:len(self.values[k])]) + 1, self.values[k],
-                        marker="o", label=k)
-            ax.set_xlabel("epoch")
-            ax.set_title("accuracy" if panel_keys is acc_keys else
-                         "loss" if self.steps or panel_keys else "")
-            if ax.lines:
-                ax.legend(fontsize=8)
-        if step_lr or self.lr:
-            vals = step_lr or self.lr
-            xs = np.arange(1, len(vals) + 1) * (n_epochs / len(vals))
-            axes[0][i].plot(xs, vals, marker="." if len(vals) < 50 else None)
-            axes[0][i].set_title("learning rate")
-            axes[0][i].set_xlabel("epoch")
-            i += 1
-        if self.grad_norms:
-            a = axes[0][i]
-            for name, vals in self.grad_norms.items():
-                a.plot(np.arange(1, len(vals) + 1), vals, marker="o", label=name)
-            a.set_yscale("log")
-            a.set_title("gradient norm per parameter")
-            a.set_xlabel("epoch")
-            if len(self.grad_norms) <= 10:
-                a.legend(fontsize=7)
-        from matplotlib.ticker import MaxNLocator
-        for a in axes[0]:
-            a.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
-        fig.tight_layout()
-        if path is not None:
-            fig.savefig(path, dpi=110)
-        return fig
+
+
+def _tag(key: str) -> str:
+    """A TensorBoard tag for a recorded value: ``'val loss'`` -> ``'val/loss'`` (TensorBoard
+    groups charts by the part before the first ``/``; it has no spaces in tags)."""
+    return "/".join(key.split())
 
 
 # ---- the training loop -----------------------------------------------------------------------
@@ -283,14 +334,16 @@ def evaluate(model, loader, loss_fn=None) -> Evaluation:
 
 
 def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=False,
-                log_steps=False):
+                log_steps=False, scheduler=None):
     """One pass over ``loader``: forward, loss, ``zero_grad``, ``backward``, ``step``.
 
     Returns ``(mean loss per sample, accuracy)``; accuracy is measured on the training
     batches as they go by (the model changes during the epoch) and is None unless outputs are
     class scores against integer labels. With ``history``, ``log_grads=True`` logs every
     step's gradient norms (:meth:`History.log_grads`) and ``log_steps=True`` every step's
-    loss (``history.steps['loss']``). Stops at the first non-finite loss and returns it (a
+    loss and learning rate (``history.steps['loss']``, ``history.steps['lr']``: the rate the
+    step used). A ``scheduler`` is stepped after every optimizer step (schedules counted in
+    steps, such as ``OneCycleLR``). Stops at the first non-finite loss and returns it (a
     diverged run: nothing more to learn from its steps).
     """
     _set_mode(model, True)
@@ -302,10 +355,13 @@ def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=Fa
         loss.backward()
         if history is not None and log_grads:
             history.log_grads(model)
+        lr = optimizer.param_groups[0]["lr"]
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         value = float(loss.item())
         if history is not None and log_steps:
-            history.log_step(loss=value)
+            history.log_step(loss=value, lr=lr)
         if not math.isfinite(value):
             return value, None
         if classes is None:
@@ -319,14 +375,31 @@ def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=Fa
     return total / n, (correct / n if classes else None)
 
 
+def _step_scheduler(scheduler, values, monitor):
+    """One epoch's ``scheduler.step()``; ``ReduceLROnPlateau`` (whose ``step`` takes the
+    metric) gets the monitored value."""
+    import inspect
+    if "metrics" in inspect.signature(scheduler.step).parameters:
+        if monitor not in values:
+            raise KeyError(f"fit: the scheduler needs {monitor!r}; recorded: {list(values)}")
+        scheduler.step(values[monitor])
+    else:
+        scheduler.step()
+
+
 def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, early_stopping=None,
-        monitor=None, log_grads=False, log_steps=True, verbose=True, history=None) -> History:
+        monitor=None, log_grads=False, log_steps=True, verbose=True, history=None,
+        scheduler=None, scheduler_interval="epoch", writer=None) -> History:
     """Train for ``epochs`` epochs; returns a :class:`History` of per-epoch values.
 
     Records ``'train loss'`` and ``'train accuracy'`` (during the epoch), and with a
     ``val_loader`` ``'val loss'`` and ``'val accuracy'`` (after it, via :func:`evaluate`),
     plus learning rate and weight norms (and gradient norms with ``log_grads=True``), and
-    the loss of every step in ``history.steps['loss']`` (``log_steps=False`` to skip).
+    the loss and learning rate of every step in ``history.steps`` (``log_steps=False`` to
+    skip). A ``scheduler`` is stepped once per epoch after validation (``ReduceLROnPlateau``
+    gets the ``monitor`` value), or after every optimizer step with
+    ``scheduler_interval="step"``. ``writer`` (a TensorBoard ``SummaryWriter``) receives
+    everything the history records (see :class:`History`).
     ``early_stopping`` is an :class:`EarlyStopping` fed with ``monitor`` (default
     ``'val loss'``, or ``'train loss'`` without a validation set); training stops when it
     says so (restoring the best weights if it was made with ``restore_best_weights=True``).
@@ -344,13 +417,18 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, ear
         >>> len(h.values["train loss"]), h.values["train accuracy"][-1] > 0.8
         (5, True)
     """
+    if scheduler_interval not in ("epoch", "step"):
+        raise ValueError(f"fit: scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}")
     history = History() if history is None else history
     history.stop_reason = None
+    if writer is not None:
+        history.writer = writer
     monitor = monitor or ("val loss" if val_loader is not None else "train loss")
+    per_step = scheduler if scheduler_interval == "step" else None
     for epoch in range(epochs):
         start = time.perf_counter()
         loss, acc = train_epoch(model, train_loader, optimizer, loss_fn, history=history,
-                                log_grads=log_grads, log_steps=log_steps)
+                                log_grads=log_grads, log_steps=log_steps, scheduler=per_step)
         values = {"train loss": loss}
         if acc is not None:
             values["train accuracy"] = acc
@@ -371,6 +449,8 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, ear
                               for k, v in values.items())
             print(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {shown}  "
                   f"({time.perf_counter() - start:.1f} s)")
+        if scheduler is not None and per_step is None:
+            _step_scheduler(scheduler, values, monitor)
         if early_stopping is not None:
             if monitor not in values:
                 raise KeyError(f"fit: cannot monitor {monitor!r}; recorded: {list(values)}")
@@ -525,10 +605,27 @@ class OptunaObjective:
         return ev.accuracy
 
 
-def plot_study(study, out_dir) -> list:
-    """Save Optuna's plots of ``study`` into ``out_dir``: optimisation history, every trial's
-    validation curve (pruned trials stop early) and parameter importances. Returns the paths
-    written (importances need at least two finished trials)."""
+def plot_study(study, out_dir=None):
+    """Pictures of an Optuna study.
+
+    Without ``out_dir``: one matplotlib ``Figure`` (made without pyplot, so it shows once in
+    Jupyter) with four panels: every trial's objective value in order with the best so far,
+    pruned trials marked at the last value they reported; every trial's intermediate values
+    (the validation score per epoch: pruned trials stop early); the parameters'
+    importances (Optuna's fANOVA, seeded; from two finished trials on); and the finished
+    trials in the plane of the two most important parameters, coloured by their value
+    (log axes for parameters sampled on a log scale).
+
+    With ``out_dir``: Optuna's own plots saved there as PNG files (optimisation history,
+    intermediate values and, from two finished trials on, parameter importances); returns
+    their paths.
+
+    Example:
+        >>> study.optimize(objective, n_trials=20)              # doctest: +SKIP
+        >>> plot_study(study)                                   # doctest: +SKIP
+    """
+    if out_dir is None:
+        return _study_figure(study)
     optuna = _optuna()
     import os
     import warnings
@@ -556,3 +653,87 @@ def plot_study(study, out_dir) -> list:
         plt.close(fig)
         paths.append(path)
     return paths
+
+
+def _study_figure(study):
+    optuna = _optuna()
+    from ._figures import new_figure
+
+    state = optuna.trial.TrialState
+    done = [t for t in study.trials if t.state == state.COMPLETE]
+    pruned = [t for t in study.trials if t.state == state.PRUNED and t.intermediate_values]
+    if not done:
+        raise ValueError("plot_study: the study has no finished trial yet")
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    best = study.best_trial
+    fig = new_figure(figsize=(11.5, 8), layout="constrained")
+    (ax_hist, ax_curves), (ax_imp, ax_plane) = fig.subplots(2, 2)
+
+    def last(t):
+        return t.intermediate_values[max(t.intermediate_values)]
+
+    # 1. the value of every trial, in order, and the best so far
+    ax_hist.scatter([t.number for t in done], [t.value for t in done], s=20, zorder=3,
+                    label="finished trial")
+    if pruned:
+        ax_hist.scatter([t.number for t in pruned], [last(t) for t in pruned], marker="x",
+                        color="0.55", zorder=3, label="pruned (last reported value)")
+    running = np.maximum.accumulate if maximize else np.minimum.accumulate
+    ax_hist.step([t.number for t in done], running([t.value for t in done]), where="post",
+                 color="tab:red", label="best so far")
+    ax_hist.set(title="optimisation history", xlabel="trial", ylabel="objective value")
+    ax_hist.legend(fontsize=8)
+
+    # 2. intermediate values: what a pruner sees
+    for t in pruned + done:
+        steps = sorted(t.intermediate_values)
+        vals = [t.intermediate_values[k] for k in steps]
+        if t.number == best.number:
+            ax_curves.plot(steps, vals, color="tab:red", lw=2, zorder=3, label=f"best (trial {t.number})")
+        elif t.state == state.PRUNED:
+            ax_curves.plot(steps, vals, color="0.6", lw=1, marker=".", ms=4)
+        else:
+            ax_curves.plot(steps, vals, color="tab:blue", lw=1, alpha=0.7)
+    ax_curves.plot([], [], color="tab:blue", label="finished")
+    ax_curves.plot([], [], color="0.6", marker=".", label="pruned")
+    ax_curves.set(title="intermediate values (pruned trials stop early)", xlabel="step",
+                  ylabel="reported value")
+    ax_curves.legend(fontsize=8)
+
+    # 3. importances, 4. the two most important parameters
+    names = list(best.params)
+    if len(done) >= 2 and names:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            imp = optuna.importance.get_param_importances(
+                study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+        names = list(imp)
+        ax_imp.barh(names[::-1], [imp[n] for n in names[::-1]], color="tab:blue")
+        ax_imp.set(title="parameter importance (fANOVA)", xlabel="share of the variance")
+    else:
+        ax_imp.text(0.5, 0.5, "importances need two finished trials", ha="center",
+                    va="center", transform=ax_imp.transAxes)
+        ax_imp.set_title("parameter importance")
+    if len(names) >= 2:
+        px, py = names[:2]
+        points = [t for t in done if px in t.params and py in t.params]
+        sc = ax_plane.scatter([t.params[px] for t in points], [t.params[py] for t in points],
+                              c=[t.value for t in points], cmap="viridis", s=30, zorder=3)
+        fig.colorbar(sc, ax=ax_plane, label="objective value")
+        cut = [t for t in pruned if px in t.params and py in t.params]
+        if cut:
+            ax_plane.scatter([t.params[px] for t in cut], [t.params[py] for t in cut],
+                             marker="x", color="0.55", label="pruned")
+        ax_plane.scatter([best.params[px]], [best.params[py]], marker="*", s=250,
+                         facecolor="none", edgecolor="tab:red", lw=1.5, zorder=4, label="best")
+        for name, axis in ((px, "x"), (py, "y")):
+            if getattr(best.distributions[name], "log", False):
+                getattr(ax_plane, f"set_{axis}scale")("log")
+        ax_plane.set(title="trials in the two most important parameters", xlabel=px, ylabel=py)
+        ax_plane.legend(fontsize=8)
+    else:
+        ax_plane.set_axis_off()
+    for ax in (ax_hist, ax_curves, ax_imp, ax_plane):
+        ax.grid(alpha=0.3)
+    return fig

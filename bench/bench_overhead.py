@@ -79,20 +79,10 @@ def time_per_op(fn, args, iters):
     return (time.perf_counter() - t0) / (iters * (CHAIN + 1)) * 1e6
 
 
-def deep_chain_ours(n):
-    x = autograd.tensor(1.0, requires_grad=True)
-    t0 = time.perf_counter()
-    y = x
-    for _ in range(n):
-        y = y * 1.0
-    t1 = time.perf_counter()
-    y.backward()
-    t2 = time.perf_counter()
-    return t1 - t0, t2 - t1
-
-
-def deep_chain_torch(n):
-    x = torch.tensor(1.0, requires_grad=True)
+def deep_chain(lib, n):
+    """(build, backward) seconds of an ``n``-op chain ``y = y * 1.0`` (``lib``: autograd or
+    torch: the same code)."""
+    x = lib.tensor(1.0, requires_grad=True)
     t0 = time.perf_counter()
     y = x
     for _ in range(n):
@@ -167,9 +157,9 @@ def main():
     print(f"\n2. chain of {args.depth:,} ops: build (forward) and backward, seconds")
     rows = {"jitgrad": [], "torch": []}
     for _ in range(3):
-        rows["jitgrad"].append(deep_chain_ours(args.depth))
+        rows["jitgrad"].append(deep_chain(autograd, args.depth))
         if torch is not None:
-            rows["torch"].append(deep_chain_torch(args.depth))
+            rows["torch"].append(deep_chain(torch, args.depth))
     for k, v in rows.items():
         if v:
             f = statistics.median(x[0] for x in v)

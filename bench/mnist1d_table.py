@@ -3,6 +3,7 @@
 Usage:  .venv/bin/python bench/mnist1d_table.py [--seeds 5] [--steps 8000] [--quick]
                                                [--models logistic,mlp,cnn,gru]
                                                [--update-results] [--threads 1]
+                                               [--libs jitgrad,torch] [--same-init]
 
 Greydanus (2020), "Scaling down deep learning", reports test accuracies on MNIST-1D of
 logistic regression 32%, MLP 68%, CNN 94%, GRU 91%. This script trains the paper's models
@@ -21,6 +22,8 @@ Prints a Markdown table (lines starting ``MD|``, which bench/run_all.py copies i
 RESULTS.md as Markdown) and writes bench/mnist1d_table.png (accuracy per model with the
 paper's figures, test-accuracy curves, time). ``--update-results`` also replaces the
 MNIST-1D section of bench/RESULTS.md. ``--quick``: 2 seeds x 1000 steps (a smoke run).
+``--same-init`` starts jitgrad from torch's initial parameters of the same seed, so the two
+columns differ only by the training itself (float32 rounding of two implementations).
 """
 from __future__ import annotations
 
@@ -50,17 +53,23 @@ except ImportError:
 
 PAPER = {"logistic": 32, "mlp": 68, "cnn": 94, "gru": 91}  # test accuracy, %, Greydanus 2020
 LIBS = {"jitgrad": types.SimpleNamespace(T=autograd, nn=nn, F=F, optim=optim)}
+TORCH = None
 if torch is not None:
-    LIBS["torch"] = types.SimpleNamespace(T=torch, nn=torch.nn, F=torch.nn.functional,
-                                          optim=torch.optim)
+    TORCH = LIBS["torch"] = types.SimpleNamespace(T=torch, nn=torch.nn, F=torch.nn.functional,
+                                                  optim=torch.optim)
 SECTION = "## MNIST-1D: the paper's table, jitgrad and torch"
 
 
-def train(L, model_name, seed, data, steps, eval_every, lr=1e-2, batch=100):
+def train(L, model_name, seed, data, steps, eval_every, lr=1e-2, batch=100, init_from=None):
     """Train one model; returns (final test accuracy %, training wall seconds, CPU seconds of
-    the process, [(step, acc)])."""
+    the process, [(step, acc)]). ``init_from``: another library whose seed-``seed``
+    initialisation to copy into the model (``--same-init``)."""
     L.T.manual_seed(seed)
     model = MODELS[model_name](L)
+    if init_from is not None:
+        init_from.T.manual_seed(seed)
+        state = MODELS[model_name](init_from).state_dict()
+        model.load_state_dict({k: L.T.tensor(v.detach().numpy()) for k, v in state.items()})
     opt = L.optim.Adam(model.parameters(), lr=lr, weight_decay=0)
     x, y, xt, yt = (L.T.from_numpy(a) for a in data)
 
@@ -85,13 +94,14 @@ def train(L, model_name, seed, data, steps, eval_every, lr=1e-2, batch=100):
     return curve[-1][1], wall, cpu, curve
 
 
-def run(models, seeds, steps, eval_every):
+def run(models, seeds, steps, eval_every, same_init=False):
     data = dataset()
     results = {}  # (model, lib) -> list of (acc, wall seconds, CPU seconds, curve)
     for m in models:
         for seed in range(seeds):
             for lib, L in LIBS.items():
-                res = train(L, m, seed, data, steps, eval_every)
+                init_from = TORCH if same_init and lib == "jitgrad" else None
+                res = train(L, m, seed, data, steps, eval_every, init_from=init_from)
                 results.setdefault((m, lib), []).append(res)
                 print(f"{m:9s} seed {seed} {lib:8s} test accuracy {res[0]:5.1f}%  wall {res[1]:6.1f} s"
                       f"  CPU {res[2]:6.1f} s", flush=True)
@@ -123,7 +133,7 @@ def table(results, models, seeds, steps):
             wall, cpu = _mean(results, (m, lib), 1), _mean(results, (m, lib), 2)
             row.append(f"{wall:.1f} s / {cpu:.1f} s ({wall / (steps + 1) * 1e3:.2f} ms)")
         lines.append("| " + " | ".join(row) + " |")
-    if "torch" in LIBS:
+    if len(LIBS) == 2:
         lines += [""] + [f"Time ratio jitgrad / torch, {what}: " + ", ".join(
             f"{m} {_mean(results, (m, 'jitgrad'), k) / _mean(results, (m, 'torch'), k):.2f}"
             for m in models) + "." for what, k in (("wall", 1), ("CPU", 2))]
@@ -203,6 +213,10 @@ def main():
     ap.add_argument("--plot", default=os.path.join(HERE, "mnist1d_table.png"))
     ap.add_argument("--update-results", action="store_true",
                     help="also write the table into bench/RESULTS.md")
+    ap.add_argument("--libs", default=",".join(LIBS), help="comma-separated: jitgrad,torch")
+    ap.add_argument("--same-init", action="store_true",
+                    help="jitgrad starts from torch's seed-k initial parameters (separates "
+                         "initialisation luck from training differences)")
     ap.add_argument("--threads", type=int, default=0,
                     help="torch and BLAS threads (default: the libraries' own choice; on a "
                          "loaded machine a thread pool waits for the busy core: use 1)")
@@ -211,10 +225,14 @@ def main():
         set_threads(args.threads)
     if args.quick:
         args.seeds, args.steps, args.eval_every = 2, 1000, 250
+    if args.same_init and TORCH is None:
+        ap.error("--same-init needs torch")
+    for lib in [lib for lib in LIBS if lib not in args.libs.split(",")]:
+        del LIBS[lib]
     models = [m for m in args.models.split(",") if m]
     from autograd import kernels
     kernels.warmup(("float32",))  # compile / load every kernel before timing anything
-    results = run(models, args.seeds, args.steps, args.eval_every)
+    results = run(models, args.seeds, args.steps, args.eval_every, args.same_init)
     lines = table(results, models, args.seeds, args.steps)
     plot(results, models, args.plot)
     rel = os.path.relpath(args.plot, HERE)
@@ -223,7 +241,8 @@ def main():
     for line in lines:
         print("MD|" + line)
     if args.update_results:
-        update_results("\n".join([SECTION, "", f"`python bench/mnist1d_table.py` "
+        command = " ".join(["python bench/mnist1d_table.py"] + sys.argv[1:])
+        update_results("\n".join([SECTION, "", f"`{command}` "
                                   f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", ""]
                                  + lines) + "\n")
 

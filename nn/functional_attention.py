@@ -121,26 +121,27 @@ def _repeat_heads(x, groups):
     return expanded.reshape(*shape[:-3], shape[-3] * groups, *shape[-2:])
 
 
+def _check_key_value_mask(kind, nd, key, value, key_padding_mask):
+    """torch's messages for key / value / key_padding_mask of the wrong rank."""
+    if key.dim() != nd or value.dim() != nd:
+        raise ValueError(f"For {kind} `query`, expected `key` and `value` to be {nd}-D "
+                         f"but found {key.dim()}-D and {value.dim()}-D tensors respectively")
+    if key_padding_mask is not None and key_padding_mask.dim() != nd - 1:
+        raise ValueError(f"For {kind} `query`, expected `key_padding_mask` to be "
+                         f"`None` or {nd - 1}-D but found {key_padding_mask.dim()}-D tensor "
+                         "instead")
+
+
 def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
     """torch's _mha_shape_check: is the query batched (3-D) or not (2-D)?"""
     if query.dim() == 3:
-        if key.dim() != 3 or value.dim() != 3:
-            raise ValueError("For batched (3-D) `query`, expected `key` and `value` to be 3-D "
-                             f"but found {key.dim()}-D and {value.dim()}-D tensors respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 2:
-            raise ValueError("For batched (3-D) `query`, expected `key_padding_mask` to be "
-                             f"`None` or 2-D but found {key_padding_mask.dim()}-D tensor instead")
+        _check_key_value_mask("batched (3-D)", 3, key, value, key_padding_mask)
         if attn_mask is not None and attn_mask.dim() not in (2, 3):
             raise ValueError("For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D "
                              f"or 3-D but found {attn_mask.dim()}-D tensor instead")
         return True
     if query.dim() == 2:
-        if key.dim() != 2 or value.dim() != 2:
-            raise ValueError("For unbatched (2-D) `query`, expected `key` and `value` to be 2-D "
-                             f"but found {key.dim()}-D and {value.dim()}-D tensors respectively")
-        if key_padding_mask is not None and key_padding_mask.dim() != 1:
-            raise ValueError("For unbatched (2-D) `query`, expected `key_padding_mask` to be "
-                             f"`None` or 1-D but found {key_padding_mask.dim()}-D tensor instead")
+        _check_key_value_mask("unbatched (2-D)", 2, key, value, key_padding_mask)
         if attn_mask is not None:
             if attn_mask.dim() not in (2, 3):
                 raise ValueError("For unbatched (2-D) `query`, expected `attn_mask` to be "

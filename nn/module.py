@@ -196,6 +196,11 @@ class Module:
                              "Tensor, compute the value in the forward() method.")
         self._parameters[name] = param
 
+    def _register_optional(self, name: str, present: bool, make) -> None:
+        """``self.<name> = Parameter(make())`` when ``present``, else a registered None
+        (torch's convention for an absent weight or bias: the name exists and is None)."""
+        self.register_parameter(name, Parameter(make()) if present else None)
+
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
         """Add a buffer: state saved in ``state_dict`` (if ``persistent``) but not trained.
 
@@ -379,18 +384,19 @@ class Module:
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
-        return mod._parameters[name]
+        return self._get_member(target, "parameter")
 
     def get_buffer(self, target: str) -> Tensor:
+        return self._get_member(target, "buffer")
+
+    def _get_member(self, target: str, kind: str):
+        """The parameter or buffer at the dotted path ``target`` (torch's errors)."""
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._buffers:
-            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
-        return mod._buffers[name]
+        members = mod._parameters if kind == "parameter" else mod._buffers
+        if name not in members:
+            raise AttributeError(f"{type(mod).__name__} has no {kind} `{name}`")
+        return members[name]
 
     # ---- modes and bulk changes ----------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
@@ -411,6 +417,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @autograd.compiler.disable   # (a compiled training step runs it on every call)
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None by default, like torch)."""
         for p in self.parameters():
@@ -492,6 +499,13 @@ class Module:
 
     # ---- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        compiled = self.__dict__.get("_compiled_call")
+        if compiled is not None:   # after Module.compile(): the compiled call (docs/compile.md)
+            return compiled(*args, **kwargs)
+        return self._call_impl(*args, **kwargs)
+
+    def _call_impl(self, *args, **kwargs):
+        """The call itself: forward pre-hooks, ``forward``, forward hooks."""
         d = self.__dict__
         if d["_forward_pre_hooks"]:
             for hid, hook in list(d["_forward_pre_hooks"].items()):
@@ -524,7 +538,22 @@ class Module:
             result = state.wrap_outputs(result)
         return result
 
-    _call_impl = __call__
+    def compile(self, *args, **kwargs) -> None:
+        """Compile this module's calls in place with ``autograd.compile`` (torch's
+        ``Module.compile``): the first call traces the forward, later ones replay it; the
+        outputs' backward runs the traced backward. Arguments go to ``autograd.compile``.
+
+        Example:
+            >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+            >>> model.compile()
+            >>> model(autograd.randn(3, 4)).shape
+            autograd.Size([3, 2])
+        """
+        self.__dict__["_compiled_call"] = autograd.compile(self._call_impl, *args, **kwargs)
+
+    def _compiled_wrapper(self, **options) -> "OptimizedModule":
+        """What ``autograd.compile(module)`` returns (see OptimizedModule)."""
+        return OptimizedModule(self, **options)
 
     # ---- hooks -----------------------------------------------------------------------------
     @staticmethod
@@ -715,3 +744,26 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
+
+
+class OptimizedModule(Module):
+    """``autograd.compile(module)``: a module whose calls run ``module`` compiled (torch's
+    ``OptimizedModule``). ``module`` itself is unchanged and shared: it is ``_orig_mod``
+    (so ``state_dict`` keys start with ``_orig_mod.``, as in torch), and attributes not
+    found here are looked up on it (``compiled.weight``, ``compiled.train()`` ...)."""
+
+    def __init__(self, mod: Module, **options):
+        super().__init__()
+        self._orig_mod = mod
+        self.training = mod.training
+        self.compile(**options)
+
+    def forward(self, *args, **kwargs):
+        return self._orig_mod(*args, **kwargs)
+
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self.__dict__["_modules"]["_orig_mod"], name)
+

@@ -26,7 +26,7 @@ from autograd import datasets
 from autograd.utils.data import DataLoader, TensorDataset
 
 __all__ = ["CI", "setup", "image_datasets", "load_images", "ImageData", "show_images", "plot_confusion",
-           "table"]
+           "table", "import_optuna"]
 
 #: True when the ``CI`` environment variable is set (to anything but "", "0" or "false"):
 #: notebooks then train less, so that the test suite runs all of them in a few minutes.
@@ -67,6 +67,20 @@ def setup(seed=0, **choices):
     else:
         print(f"full run: {full} (with CI set: {short})")
     return cfg
+
+
+def import_optuna():
+    """``import optuna``, without the notice a Jupyter kernel would print on stderr.
+
+    Optuna imports ``tqdm.auto``, which in a Jupyter kernel without the ipywidgets package
+    warns (TqdmWarning: "IProgress not found") and falls back to text progress bars. The
+    course uses no progress bars, and its notebooks must have clean outputs.
+    """
+    import warnings
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import optuna
+    return optuna
 
 
 class ImageData(types.SimpleNamespace):

@@ -29,6 +29,21 @@ def _step(st):
     return float(st["step"])
 
 
+def _adam_moments(p, st, group):
+    """The start Adam, NAdam and RAdam share: count the step, take the gradient (L2 weight
+    decay, or the weights decayed directly when it is decoupled), update both moments.
+    Returns (step, gradient)."""
+    lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+    decoupled = group.get("decoupled_weight_decay", False)
+    step = _step(st)
+    g = _grad(p, group["maximize"], 0 if decoupled else wd)
+    if decoupled and wd != 0:
+        p.mul_(1 - lr * wd)
+    st["exp_avg"].lerp_(g, 1 - beta1)
+    st["exp_avg_sq"].mul_(beta2).add_((1 - beta2) * g * g)
+    return step, g
+
+
 def sgd(params, state, group):
     lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
     for p in params:
@@ -44,16 +59,10 @@ def sgd(params, state, group):
 
 
 def adam(params, state, group):
-    lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-    decoupled = group.get("decoupled_weight_decay", False)
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
     for p in params:
         st = state[p]
-        step = _step(st)
-        g = _grad(p, group["maximize"], 0 if decoupled else wd)
-        if decoupled and wd != 0:
-            p.mul_(1 - lr * wd)
-        st["exp_avg"].lerp_(g, 1 - beta1)
-        st["exp_avg_sq"].mul_(beta2).add_((1 - beta2) * g * g)
+        step, _ = _adam_moments(p, st, group)
         second = st["exp_avg_sq"]
         if group["amsgrad"]:
             st["max_exp_avg_sq"].copy_(autograd.maximum(st["max_exp_avg_sq"].clone(), second))
@@ -106,37 +115,26 @@ def adamax(params, state, group):
 
 
 def nadam(params, state, group):
-    lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-    decoupled, psi = group["decoupled_weight_decay"], group["momentum_decay"]
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+    psi = group["momentum_decay"]
     for p in params:
         st = state[p]
-        step = _step(st)
-        g = _grad(p, group["maximize"], 0 if decoupled else wd)
-        if decoupled and wd != 0:
-            p.mul_(1 - lr * wd)
+        step, g = _adam_moments(p, st, group)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         st["mu_product"].mul_(mu)
         mu_product = float(st["mu_product"])
-        st["exp_avg"].lerp_(g, 1 - beta1)
-        st["exp_avg_sq"].mul_(beta2).add_((1 - beta2) * g * g)
         denom = (st["exp_avg_sq"] / (1 - beta2 ** step)).sqrt() + eps
         p.sub_(lr * (1.0 - mu) / (1.0 - mu_product) * g / denom)
         p.sub_(lr * mu_next / (1.0 - mu_product * mu_next) * st["exp_avg"] / denom)
 
 
 def radam(params, state, group):
-    lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-    decoupled = group["decoupled_weight_decay"]
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
     rho_inf = 2 / (1 - beta2) - 1
     for p in params:
         st = state[p]
-        step = _step(st)
-        g = _grad(p, group["maximize"], 0 if decoupled else wd)
-        if decoupled and wd != 0:
-            p.mul_(1 - lr * wd)
-        st["exp_avg"].lerp_(g, 1 - beta1)
-        st["exp_avg_sq"].mul_(beta2).add_((1 - beta2) * g * g)
+        step, _ = _adam_moments(p, st, group)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         update = st["exp_avg"] / bias_correction1 * lr

@@ -110,6 +110,39 @@ def _ema_sq_(avg, grad, decay: float, tmp) -> None:
     np.add(avg, tmp, out=avg)
 
 
+def _add_scaled_(p, x, value, tmp) -> None:
+    """``p += value * x`` in place (``tmp`` is scratch space, and may be ``x``)."""
+    np.multiply(x, value, out=tmp)
+    np.add(p, tmp, out=p)
+
+
+def _addcdiv_(p, num, den, value, tmp) -> None:
+    """``p += value * (num / den)`` in place, torch's ``addcdiv_`` (``tmp`` may be ``den``)."""
+    np.divide(num, den, out=tmp)
+    np.multiply(tmp, value, out=tmp)
+    np.add(p, tmp, out=p)
+
+
+def _weight_decay_split(lr, weight_decay, decoupled):
+    """(weight decay added to the gradient, factor applied to the weights or None): coupled
+    decay is ``g + wd * p``, decoupled decay ``p *= 1 - lr * wd``."""
+    if weight_decay != 0 and decoupled:
+        return 0, 1 - lr * weight_decay
+    return weight_decay, None
+
+
+def _adam_moments_(p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize, beta1, beta2):
+    """The start of an Adam/NAdam/RAdam step on one block, in place: decoupled weight decay
+    (``p *= decay``, unless ``decay`` is None), the effective gradient (written to ``t0`` when
+    it differs from ``g``), then both moments. Returns the gradient used."""
+    if decay is not None:
+        np.multiply(p, decay, out=p)
+    g = _effective_grad(p, g, grad_wd, maximize, t0)
+    _lerp_(exp_avg, g, 1 - beta1, t)
+    _ema_sq_(exp_avg_sq, g, beta2, t)
+    return g
+
+
 def _bump(step: np.ndarray) -> float:
     """Increment a 0-d step counter in place; return the new value as a Python float.
     (Item assignment rounds ``step + 1`` to the counter's dtype exactly as ``step += 1``
@@ -136,8 +169,7 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
                 continue
             for p, g, t in _blocks([param, grads[i]], 1, workspace):
                 g = _effective_grad(p, g, weight_decay, maximize, t)
-                np.multiply(g, -lr, out=t)
-                np.add(p, t, out=p)
+                _add_scaled_(p, g, -lr, t)
             continue
         first = momentum_buffer_list[i] is None
         if first:
@@ -166,8 +198,7 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
                 g = t1
             else:
                 g = buf
-            np.multiply(g, -lr, out=t1)
-            np.add(p, t1, out=p)
+            _add_scaled_(p, g, -lr, t1)
 
 
 # ---- Adam / AdamW -----------------------------------------------------------------
@@ -181,8 +212,7 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, 
     replaced by its running maximum if ``amsgrad``. Decoupled decay first does
     ``p *= 1 - lr * wd``; coupled decay adds ``wd * p`` to the gradient.
     """
-    decoupled = weight_decay != 0 and decoupled_weight_decay
-    grad_wd = 0 if decoupled else weight_decay
+    grad_wd, decay = _weight_decay_split(lr, weight_decay, decoupled_weight_decay)
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
         bias_correction1 = 1 - beta1 ** step
@@ -202,11 +232,8 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, 
             continue
         for p, g, exp_avg, exp_avg_sq, *rest in _blocks(arrays, 2, workspace):
             *max_sq, t0, t = rest
-            if decoupled:
-                np.multiply(p, 1 - lr * weight_decay, out=p)
-            g = _effective_grad(p, g, grad_wd, maximize, t0)
-            _lerp_(exp_avg, g, 1 - beta1, t)
-            _ema_sq_(exp_avg_sq, g, beta2, t)
+            g = _adam_moments_(p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize,
+                               beta1, beta2)
             if amsgrad:
                 np.maximum(max_sq[0], exp_avg_sq, out=max_sq[0])
                 second = max_sq[0]
@@ -216,9 +243,7 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, 
             np.sqrt(second, out=denom)
             np.divide(denom, bias_correction2_sqrt, out=denom)
             np.add(denom, eps, out=denom)
-            np.divide(exp_avg, denom, out=denom)
-            np.multiply(denom, -step_size, out=denom)
-            np.add(p, denom, out=p)
+            _addcdiv_(p, exp_avg, denom, -step_size, denom)
 
 
 def adamw(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
@@ -297,9 +322,7 @@ def adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_deca
             np.add(state_sum, std, out=state_sum)
             np.sqrt(state_sum, out=std)
             np.add(std, eps, out=std)
-            np.divide(g, std, out=std)
-            np.multiply(std, -clr, out=std)
-            np.add(p, std, out=p)
+            _addcdiv_(p, g, std, -clr, std)
 
 
 # ---- NAdam -------------------------------------------------------------------------
@@ -311,8 +334,7 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, bet
     ``mu_products[i]`` is a 0-d array holding ``prod(mu_1..mu_t)`` in the scalar dtype
     (float32 unless the default dtype is float64, as in torch); it is updated in place.
     """
-    decoupled = weight_decay != 0 and decoupled_weight_decay
-    grad_wd = 0 if decoupled else weight_decay
+    grad_wd, decay = _weight_decay_split(lr, weight_decay, decoupled_weight_decay)
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
         bias_correction2 = 1 - beta2 ** step
@@ -326,20 +348,13 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, bet
         avg_coef = (-lr * mu_next) / (1.0 - mu_product_next)
         arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
         for p, g, exp_avg, exp_avg_sq, t0, t, denom in _blocks(arrays, 3, workspace):
-            if decoupled:
-                np.multiply(p, 1 - lr * weight_decay, out=p)
-            g = _effective_grad(p, g, grad_wd, maximize, t0)
-            _lerp_(exp_avg, g, 1 - beta1, t)
-            _ema_sq_(exp_avg_sq, g, beta2, t)
+            g = _adam_moments_(p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize,
+                               beta1, beta2)
             np.divide(exp_avg_sq, bias_correction2, out=denom)
             np.sqrt(denom, out=denom)
             np.add(denom, eps, out=denom)
-            np.divide(g, denom, out=t)
-            np.multiply(t, grad_coef, out=t)
-            np.add(p, t, out=p)
-            np.divide(exp_avg, denom, out=t)
-            np.multiply(t, avg_coef, out=t)
-            np.add(p, t, out=p)
+            _addcdiv_(p, g, denom, grad_coef, t)
+            _addcdiv_(p, exp_avg, denom, avg_coef, t)
 
 
 # ---- RAdam -------------------------------------------------------------------------
@@ -349,8 +364,7 @@ def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, beta1, beta2, lr
     factor ``r_t``, only once the variance estimate is tractable (``rho_t > 5``); before
     that the step is SGD with momentum: ``p -= lr * m / (1 - beta1**t)``."""
     rho_inf = 2 / (1 - beta2) - 1
-    decoupled = weight_decay != 0 and decoupled_weight_decay
-    grad_wd = 0 if decoupled else weight_decay
+    grad_wd, decay = _weight_decay_split(lr, weight_decay, decoupled_weight_decay)
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
         bias_correction1 = 1 - beta1 ** step
@@ -362,11 +376,8 @@ def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, beta1, beta2, lr
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
         for p, g, exp_avg, exp_avg_sq, t0, t, update in _blocks(arrays, 3, workspace):
-            if decoupled:
-                np.multiply(p, 1 - lr * weight_decay, out=p)
-            g = _effective_grad(p, g, grad_wd, maximize, t0)
-            _lerp_(exp_avg, g, 1 - beta1, t)
-            _ema_sq_(exp_avg_sq, g, beta2, t)
+            g = _adam_moments_(p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize,
+                               beta1, beta2)
             np.divide(exp_avg, bias_correction1, out=update)
             np.multiply(update, lr, out=update)
             if rectified:
@@ -394,9 +405,7 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, *, eps, beta1, beta2,
             np.abs(g, out=t)
             np.add(t, eps, out=t)
             np.maximum(exp_inf, t, out=exp_inf)
-            np.divide(exp_avg, exp_inf, out=t)
-            np.multiply(t, -clr, out=t)
-            np.add(p, t, out=p)
+            _addcdiv_(p, exp_avg, exp_inf, -clr, t)
 
 
 # ---- Adadelta ----------------------------------------------------------------------
@@ -419,8 +428,7 @@ def adadelta(params, grads, square_avgs, acc_deltas, state_steps, *, lr, rho, ep
             np.divide(delta, std, out=delta)
             np.multiply(delta, g, out=delta)
             _ema_sq_(acc_delta, delta, rho, std)
-            np.multiply(delta, -lr, out=delta)
-            np.add(p, delta, out=p)
+            _add_scaled_(p, delta, -lr, delta)
 
 
 # ---- Rprop -------------------------------------------------------------------------
@@ -467,8 +475,7 @@ def asgd(params, grads, axs, mus, etas, state_steps, *, lambd, lr, t0, alpha, we
         for p, g, ax, t_0, t in _blocks(arrays, 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t_0)
             np.multiply(p, 1 - lambd * eta_value, out=p)
-            np.multiply(g, -eta_value, out=t)
-            np.add(p, t, out=p)
+            _add_scaled_(p, g, -eta_value, t)
             if mu_value != 1:
                 np.subtract(p, ax, out=t)
                 np.multiply(t, mu_value, out=t)

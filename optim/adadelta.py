@@ -1,7 +1,7 @@
 """Adadelta (mirrors ``torch.optim.Adadelta``)."""
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class Adadelta(Optimizer):
@@ -15,24 +15,18 @@ class Adadelta(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.adadelta)  # the step as autograd ops
+    _buffers = ("square_avg", "acc_delta")
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_nonnegative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(eps=eps, weight_decay=weight_decay)
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "capturable": capturable, "foreach": foreach,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
-
-    def _zero_buffers(self, group):
-        return ("square_avg", "acc_delta")
 
     def _update(self, group, params, grads, state):
         F.adadelta(params, grads, state["square_avg"], state["acc_delta"], state["step"],

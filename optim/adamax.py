@@ -14,6 +14,7 @@ class Adamax(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.adamax)  # the step as autograd ops
+    _buffers = ("exp_avg", "exp_inf")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
@@ -22,9 +23,6 @@ class Adamax(Optimizer):
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)
         super().__init__(params, defaults)
-
-    def _zero_buffers(self, group):
-        return ("exp_avg", "exp_inf")
 
     def _update(self, group, params, grads, state):
         beta1, beta2 = group["betas"]

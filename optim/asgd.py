@@ -3,7 +3,7 @@ import autograd
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _new_step, _scalar_dtype, _zeros_like
+from .optimizer import Optimizer, _check_nonnegative, _new_step, _scalar_dtype, _zeros_like
 
 
 class ASGD(Optimizer):
@@ -21,10 +21,7 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_nonnegative(lr=lr, weight_decay=weight_decay)
         defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
                     "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}

@@ -31,7 +31,7 @@ import numpy as np
 import autograd
 from autograd import Tensor
 
-from .optimizer import Optimizer, _array
+from .optimizer import Optimizer, _array, _loaded_array
 from autograd.dtypes import FLOAT_KINDS
 
 
@@ -210,13 +210,11 @@ class LBFGS(Optimizer):
     def _cast_state(param, name, value):
         # d, prev_flat_grad and the history are flat vectors over *all* parameters, so the
         # base class's per-parameter shape check does not apply; only the dtype follows.
-        if isinstance(value, np.ndarray):
-            value = Tensor._make(value.copy())
-        if isinstance(value, Tensor):
-            arr = _array(value)
+        arr = _loaded_array(value)
+        if arr is not None:
             if arr.dtype.kind in FLOAT_KINDS:
-                arr = arr.astype(_array(param).dtype)
-            return Tensor._make(arr.copy())
+                arr = arr.astype(_array(param).dtype, copy=False)
+            return Tensor._make(arr)
         if isinstance(value, (list, tuple)):
             return [LBFGS._cast_state(param, name, v) for v in value]
         return value

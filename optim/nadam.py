@@ -2,7 +2,7 @@
 from . import _differentiable as D
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _check_nonnegative, _new_step, _zeros_like
 
 
 class NAdam(Optimizer):
@@ -14,21 +14,18 @@ class NAdam(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.nadam)  # the step as autograd ops
+    _buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
         _check_adam_like(lr, betas, eps, weight_decay)
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        _check_nonnegative(momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def _zero_buffers(self, group):
-        return ("exp_avg", "exp_avg_sq")
 
     def _state_names(self, group):
         return super()._state_names(group) + ("mu_product",)

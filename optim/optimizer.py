@@ -8,10 +8,10 @@ The base class runs the step: for every parameter with a gradient it gathers the
 arrays of the parameter, its gradient and its state buffers (creating the state at the
 parameter's first step), and hands them to the optimizer's ``_update``, which calls its
 functional routine (``optim._functional``) to update those arrays in place. An optimizer
-declares its state (``_zero_buffers`` / ``_init_state``) and its ``_update``. No autograd
-graph is built by a step: the update works on the arrays under the tensors -- except with
-``differentiable=True``, where ``optim._differentiable`` computes the same update with
-recorded autograd ops (for differentiating through optimizer steps).
+declares its state (``_buffers``, or ``_zero_buffers`` / ``_init_state``) and its
+``_update``. No autograd graph is built by a step: the update works on the arrays under the
+tensors -- except with ``differentiable=True``, where ``optim._differentiable`` computes the
+same update with recorded autograd ops (for differentiating through optimizer steps).
 
 Example:
     >>> import autograd, optim
@@ -46,6 +46,25 @@ required = _RequiredParameter()
 def _array(t: Tensor) -> np.ndarray:
     """The ndarray under ``t`` (shares memory: writing to it changes the tensor)."""
     return t._data  # == t.detach().numpy(), without a throw-away Tensor (hot: 5x per parameter per step)
+
+
+_WHAT = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_nonnegative(**values) -> None:
+    """torch's constructor checks, in the order given: ``ValueError("Invalid learning rate:
+    -1")`` for a hyper-parameter that is negative or nan (``Invalid <name> value`` for most)."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_WHAT.get(name, name + ' value')}: {value}")
+
+
+def _loaded_array(value) -> np.ndarray | None:
+    """A loaded state value that is a tensor or an ndarray (checkpoint loaders may hand back
+    either), as a new array; None for anything else."""
+    if isinstance(value, Tensor):
+        value = _array(value)
+    return value.copy() if isinstance(value, np.ndarray) else None
 
 
 def _scalar_dtype():
@@ -93,6 +112,14 @@ class Optimizer:
             (``{'params': [...], 'lr': ...}``).
         defaults: default hyper-parameters, used by groups that do not set them.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # In a function compiled by autograd.compile the step and zero_grad are not traced:
+        # they run on every call (hyper-parameters and state are read each time).
+        for name in ("step", "zero_grad"):
+            if name in cls.__dict__:
+                setattr(cls, name, autograd.compiler.disable(cls.__dict__[name]))
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
@@ -160,6 +187,7 @@ class Optimizer:
         self.param_groups.append(param_group)
 
     # ---- gradients -------------------------------------------------------------------
+    @autograd.compiler.disable
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized parameters.
 
@@ -191,6 +219,7 @@ class Optimizer:
             return closure()
 
     # ---- the step: state set-up here, the update in each optimizer ------------------
+    @autograd.compiler.disable   # (a compiled training step runs it on every call)
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns
         the loss (which ``step`` returns).
@@ -217,9 +246,13 @@ class Optimizer:
         per parameter]}``): each optimizer calls its routine in ``optim._functional``."""
         raise NotImplementedError
 
+    # the state buffers that start as zeros shaped like the parameter
+    _buffers: tuple = ()
+
     def _zero_buffers(self, group) -> tuple:
-        """Names of the state buffers that start as zeros shaped like the parameter."""
-        return ()
+        """The class's ``_buffers``; optimizers whose buffers depend on the group's options
+        (Adam's ``amsgrad``) override this."""
+        return self._buffers
 
     def _state_names(self, group) -> tuple:
         """The state entries ``_update`` reads: ``step`` and the zero buffers by default."""
@@ -236,7 +269,7 @@ class Optimizer:
     def _state_arrays(self, group, params, names) -> dict:
         """``{name: [the array of state[name] for each parameter]}`` (None where a parameter
         has no such entry), creating the state of parameters at their first step."""
-        arrays = {name: [] for name in names}
+        arrays: dict[str, list] = {name: [] for name in names}
         state = self.state
         for p in params:
             st = state[p]
@@ -256,7 +289,7 @@ class Optimizer:
         groups in order. Like torch, the buffers are the live state tensors (not copies);
         save them (``autograd.save``) or deep-copy them to keep a snapshot.
         """
-        index_of = {}
+        index_of: dict[int, int] = {}  # id(parameter) -> its number in the state dict
         groups = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
@@ -288,7 +321,7 @@ class Optimizer:
 
         # Validate and convert everything before touching self, so a bad checkpoint
         # leaves the optimizer unchanged.
-        state = defaultdict(dict)
+        state: defaultdict[Tensor | int, dict] = defaultdict(dict)  # (unknown ids kept as ints)
         for k, v in state_dict["state"].items():
             k = _to_int_key(k)
             if k in id_map:
@@ -315,14 +348,10 @@ class Optimizer:
         # ``mu_product``) keep their own dtype: torch keeps ``step`` but casts ``mu_product``,
         # which makes a resumed NAdam drift from an uninterrupted one; we keep both, so a
         # round trip continues bit for bit. Checkpoint loaders may hand back ndarrays.
-        if isinstance(value, np.ndarray):
-            value = Tensor._make(value.copy())
-        if isinstance(value, Tensor):
-            arr = _array(value)
+        arr = _loaded_array(value)
+        if arr is not None:
             if name != "step" and arr.ndim != 0 and np.issubdtype(arr.dtype, np.floating):
-                arr = arr.astype(_array(param).dtype, copy=True)
-            else:
-                arr = arr.copy()
+                arr = arr.astype(_array(param).dtype, copy=False)
             if name != "step" and arr.shape != _array(param).shape and arr.ndim != 0:
                 raise ValueError(f"loaded optimizer state {name!r} has shape {list(arr.shape)} but "
                                  f"its parameter has shape {list(param.shape)}; the checkpoint does "

@@ -15,6 +15,7 @@ class RAdam(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.radam)  # the step as autograd ops
+    _buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
@@ -25,9 +26,6 @@ class RAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay,
                         differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def _zero_buffers(self, group):
-        return ("exp_avg", "exp_avg_sq")
 
     def _update(self, group, params, grads, state):
         beta1, beta2 = group["betas"]

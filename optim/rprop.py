@@ -5,7 +5,7 @@ from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array
+from .optimizer import Optimizer, _array, _check_nonnegative
 
 
 class Rprop(Optimizer):
@@ -20,20 +20,17 @@ class Rprop(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.rprop)  # the step as autograd ops
+    _buffers = ("prev",)
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_nonnegative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = {"lr": lr, "etas": tuple(etas), "step_sizes": tuple(step_sizes),
                     "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
                     "capturable": capturable}
         super().__init__(params, defaults)
-
-    def _zero_buffers(self, group):
-        return ("prev",)
 
     def _state_names(self, group):
         return ("prev", "step_size", "step")

@@ -23,6 +23,22 @@ def _single_threaded_blas():
         yield
 
 
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """For modules that call torch many times on tiny tensors: torch's intra-op thread pool
+    makes each call take ~0.5 s on a busy 2-core CI box; one thread keeps the file at a few
+    seconds. Restored afterwards. (``pytestmark = pytest.mark.usefixtures(...)``.)"""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)

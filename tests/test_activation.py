@@ -18,19 +18,7 @@ def _torch():
     return pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_single_thread():
-    """torch's intra-op thread pool makes each tiny reference call take ~0.5 s on a busy
-    2-core CI box; one thread keeps this file at a few seconds. Restored afterwards."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")  # (conftest.py)
 
 
 @pytest.mark.parametrize("name", UNARY)

@@ -40,6 +40,8 @@ def _ops(lib, Fn):
         "einsum-sum": lambda x: lib.einsum("ij->i", x),
         "einsum-outer": lambda x: lib.einsum("i,j->ij", x[0], x[1]),
         "tensordot": lambda x: lib.tensordot(x, x, dims=1), "inner": lambda x: lib.inner(x, x),
+        "addmm": lambda x: lib.addmm(x[0], x, x), "baddbmm": lambda x: lib.baddbmm(x, x[None], x[None]),
+        "addbmm": lambda x: lib.addbmm(x, x[None], x[None]),
         # run in float32
         "mse_loss": lambda x: Fn.mse_loss(x, x * 0), "l1_loss": lambda x: Fn.l1_loss(x, x * 0),
         "smooth_l1_loss": lambda x: Fn.smooth_l1_loss(x, x * 0),
@@ -53,6 +55,7 @@ def _ops(lib, Fn):
         else lib.cholesky(x @ x.mT + lib.eye(4, dtype=x.dtype)),
         # not on the lists: the input's dtype
         "mv": lambda x: lib.mv(x, x[0]), "exp": lambda x: x.exp(), "sum": lambda x: x.sum(),
+        "addmv": lambda x: lib.addmv(x[0], x, x[1]), "addr": lambda x: lib.addr(x, x[0], x[1]),
         "softmax": lambda x: x.softmax(-1), "layer_norm": lambda x: Fn.layer_norm(x, (4,)),
         "relu": lambda x: Fn.relu(x), "add": lambda x: x + x,
     }
@@ -230,23 +233,18 @@ def test_grad_scaler_errors_and_state_like_torch():
             opt = mod_optim.SGD([p], lr=0.1)
             return p, opt, scaler_cls("cpu")
 
-        def unscale_twice():
-            p, opt, s = make()
-            s.scale((p * p).sum()).backward()
-            s.unscale_(opt)
-            s.unscale_(opt)
+        def after_backward(*calls):
+            """A case: a scaled backward, then the scaler methods ``calls`` on the optimizer."""
+            def case():
+                p, opt, s = make()
+                s.scale((p * p).sum()).backward()
+                for name in calls:
+                    getattr(s, name)(opt)
+            return case
 
-        def unscale_after_step():
-            p, opt, s = make()
-            s.scale((p * p).sum()).backward()
-            s.step(opt)
-            s.unscale_(opt)
-
-        def step_twice():
-            p, opt, s = make()
-            s.scale((p * p).sum()).backward()
-            s.step(opt)
-            s.step(opt)
+        unscale_twice = after_backward("unscale_", "unscale_")
+        unscale_after_step = after_backward("step", "unscale_")
+        step_twice = after_backward("step", "step")
 
         def update_without_scale():
             make()[2].update()

@@ -14,19 +14,7 @@ def _torch():
     return pytest.importorskip("torch")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_single_thread():
-    """torch's intra-op thread pool makes each tiny reference call take ~0.5 s on a busy
-    2-core CI box; one thread keeps this file at a few seconds. Restored afterwards."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")  # (conftest.py)
 
 
 def _run_both(fn_name, arrays, kwargs, dtype, weights_seed=3):
@@ -80,10 +68,7 @@ CONV2D = [dict(stride=s, padding=p, dilation=d, groups=g)
 def test_conv2d_grid_matches_torch(kw):
     rng = np.random.default_rng(0)
     g = kw["groups"]
-    x = rng.normal(size=(2, 4, 7, 6))
-    w = rng.normal(size=(6, 4 // g, 3, 2))
-    b = rng.normal(size=(6,))
-    _check("conv2d", [x, w, b], kw)
+    _check("conv2d", [rng.normal(size=s) for s in [(2, 4, 7, 6), (6, 4 // g, 3, 2), (6,)]], kw)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -114,3 +114,41 @@ def test_plot_study_writes_history_curves_and_importances(tmp_path):
     assert [os.path.basename(p) for p in paths] == [
         "optimization_history.png", "intermediate_values.png", "param_importances.png"]
     assert all(os.path.getsize(p) > 1000 for p in paths)
+
+
+def test_plot_study_without_out_dir_returns_one_figure_of_the_study():
+    from autograd.training import plot_study
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0),
+                                pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0))
+    with pytest.raises(ValueError, match="no finished trial"):
+        plot_study(study)
+
+    def build(trial):
+        lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+        trial.suggest_float("momentum", 0.0, 0.9)
+        model = nn.Linear(2, 3)
+        return model, optim.SGD(model.parameters(), lr=lr)
+    objective = OptunaObjective(build, DataLoader(_blobs(), batch_size=30, shuffle=True),
+                                DataLoader(_blobs(60, 1), batch_size=60), F.cross_entropy, 3)
+    study.optimize(objective, n_trials=8)
+    state = optuna.trial.TrialState
+    done = [t for t in study.trials if t.state == state.COMPLETE]
+    pruned = [t for t in study.trials if t.state == state.PRUNED]
+    assert len(done) >= 2 and pruned, "the study should have finished and pruned trials"
+    fig = plot_study(study)
+    hist, curves, imp, plane = fig.axes[:4]
+    assert [a.get_title() for a in (hist, curves, imp, plane)] == [
+        "optimisation history", "intermediate values (pruned trials stop early)",
+        "parameter importance (fANOVA)", "trials in the two most important parameters"]
+    # one point per finished trial, one cross per pruned one at its last reported value
+    np.testing.assert_allclose(hist.collections[0].get_offsets()[:, 1], [t.value for t in done])
+    np.testing.assert_allclose(hist.collections[1].get_offsets()[:, 1],
+                               [t.intermediate_values[max(t.intermediate_values)] for t in pruned])
+    best_line = hist.lines[0].get_ydata()
+    assert best_line[-1] == pytest.approx(study.best_value)
+    assert len(curves.lines) == len(done) + len(pruned) + 2       # + the two legend entries
+    assert {t.get_text() for t in imp.get_yticklabels()} == {"lr", "momentum"}
+    assert plane.get_xlabel() in ("lr", "momentum") and plane.get_ylabel() in ("lr", "momentum")
+    assert (plane.get_xscale() == "log") == (plane.get_xlabel() == "lr")
+    import matplotlib.pyplot as plt
+    assert not plt.get_fignums()                                  # made without pyplot: shown once

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import autograd
+from torch_compare import assert_values_and_grads
 from autograd.ops import xp
 from autograd.ops.indexing import _normalize_index, index_put_slice
 
@@ -88,13 +89,7 @@ def test_mixed_int_and_array_indices_follow_torch(index):
     torch = pytest.importorskip("torch")
     a = np.random.default_rng(2).normal(size=(2, 3, 4))
     x, t = _t(a, requires_grad=True), torch.tensor(a, requires_grad=True)
-    out, ref = x[index], t[index]
-    assert tuple(out.shape) == tuple(ref.shape)
-    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy())
-    w = np.random.default_rng(3).normal(size=tuple(ref.shape))
-    (out * _t(w)).sum().backward()
-    (ref * torch.tensor(w)).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+    assert_values_and_grads(torch, x[index], t[index], x, t)
 
 
 @pytest.mark.parametrize("index,message", [

@@ -217,7 +217,9 @@ def test_expanded_view_cannot_be_written():
 _VIEW_OPS = {"expand", "broadcast_to", "expand_as", "reshape", "view", "flatten", "unflatten",
              "linalg.diagonal",
              "permute", "transpose", "t", "movedim", "unsqueeze", "squeeze", "select", "narrow",
-             "diagonal", "getitem", "split", "chunk", "unbind", "tensor_split", "meshgrid"}
+             "diagonal", "getitem", "split", "chunk", "unbind", "tensor_split", "meshgrid",
+             "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_tensors", "ravel", "hsplit",
+             "vsplit", "dsplit", "split_with_sizes"}
 
 
 def _sample_cases():

@@ -225,36 +225,39 @@ def test_reduce_on_plateau_by_hand():
 
 
 # ---- state_dict ----------------------------------------------------------------------
+def _fresh(case):
+    """A new optimizer and scheduler of CASES[case]."""
+    kind, build = CASES[case]
+    opt = _make_opt("ours", kind)
+    return opt, build(S, opt)
+
+
+def _steps(opt, sched, n):
+    """``n`` optimizer + scheduler steps; the learning rates after each."""
+    lrs = []
+    for _ in range(n):
+        opt.step()
+        sched.step()
+        lrs.append(list(sched.get_last_lr()))
+    return lrs
+
+
 @pytest.mark.parametrize("case", ["StepLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
                                   "CyclicLR-exp_range", "OneCycleLR-cos",
                                   "SequentialLR-warmup-cosine", "ChainedScheduler",
                                   "LambdaLR", "MultiStepLR"])
 def test_state_dict_round_trip(case):
-    kind, build = CASES[case]
-    opt = _make_opt("ours", kind)
-    sched = build(S, opt)
-    for _ in range(37):
-        opt.step()
-        sched.step()
+    opt, sched = _fresh(case)
+    _steps(opt, sched, 37)
     opt_sd = copy.deepcopy(opt.state_dict())
     sched_sd = copy.deepcopy(sched.state_dict())
     assert "optimizer" not in sched_sd
-    expected = []
-    for _ in range(40):
-        opt.step()
-        sched.step()
-        expected.append(list(sched.get_last_lr()))
+    expected = _steps(opt, sched, 40)
 
-    opt2 = _make_opt("ours", kind)
-    sched2 = build(S, opt2)
+    opt2, sched2 = _fresh(case)
     opt2.load_state_dict(opt_sd)
     sched2.load_state_dict(sched_sd)
-    got = []
-    for _ in range(40):
-        opt2.step()
-        sched2.step()
-        got.append(list(sched2.get_last_lr()))
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(_steps(opt2, sched2, 40), expected)
 
 
 def test_plateau_state_dict_round_trip():
@@ -349,31 +352,17 @@ def test_scheduler_drives_training_lr():
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_save_load_through_autograd_save(case, tmp_path):
-    kind, build = CASES[case]
-    opt = _make_opt("ours", kind)
-    sched = build(S, opt)
-    for _ in range(23):
-        opt.step()
-        sched.step()
+    opt, sched = _fresh(case)
+    _steps(opt, sched, 23)
     path = tmp_path / "sched.safetensors"
     autograd.save({"optim": opt.state_dict(), "sched": sched.state_dict()}, path)
-    expected = []
-    for _ in range(30):
-        opt.step()
-        sched.step()
-        expected.append(list(sched.get_last_lr()))
+    expected = _steps(opt, sched, 30)
 
     ckpt = autograd.load(path)
-    opt2 = _make_opt("ours", kind)
-    sched2 = build(S, opt2)
+    opt2, sched2 = _fresh(case)
     opt2.load_state_dict(ckpt["optim"])
     sched2.load_state_dict(ckpt["sched"])
-    got = []
-    for _ in range(30):
-        opt2.step()
-        sched2.step()
-        got.append(list(sched2.get_last_lr()))
-    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(_steps(opt2, sched2, 30), expected)
     if case == "MultiStepLR":          # the closed form still works after loading
         with pytest.warns(UserWarning, match="epoch parameter"):
             sched2.step(85)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import autograd
+from torch_compare import assert_values_and_grads
 
 
 def _t(a, requires_grad=False, dtype=np.float64):
@@ -177,13 +178,7 @@ def test_movement_matches_torch_with_grads(call):
     torch = pytest.importorskip("torch")
     a = np.random.default_rng(2).normal(size=(3, 4))
     x, t = _t(a, True), torch.tensor(a, requires_grad=True)
-    o, r = call(autograd, x), call(torch, t)
-    assert tuple(o.shape) == tuple(r.shape)
-    np.testing.assert_allclose(o.detach().numpy(), r.detach().numpy())
-    w = np.random.default_rng(3).normal(size=tuple(r.shape))
-    (o * _t(w)).sum().backward()
-    (r * torch.tensor(w)).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+    assert_values_and_grads(torch, call(autograd, x), call(torch, t), x, t)
     assert autograd.gradgradcheck(lambda u: call(autograd, u) ** 2, (_t(a, True),))
 
 

@@ -13,7 +13,7 @@ import pytest
 import autograd
 import nn
 
-from torch_compare import TOL, check_module_grads, compare_with_torch  # noqa: E402,F401
+from torch_compare import TOL, assert_reprs_match_torch, check_module_grads, compare_with_torch  # noqa: E402,F401
 
 
 def _x(rng, *shape):
@@ -38,15 +38,6 @@ CONV2D_CASES = [
 ]
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("case", CONV2D_CASES, ids=lambda c: str(c))
-def test_conv2d_matches_torch(case, dtype, rng):
-    torch = pytest.importorskip("torch")
-    args, kw = case["args"], case.get("kw", {})
-    x = _x(rng, 2, args[0], 7, 6)
-    compare_with_torch(nn.Conv2d(*args, **kw), torch.nn.Conv2d(*args, **kw), (x,), dtype=dtype)
-
-
 def test_conv2d_unbatched_matches_torch(rng):
     torch = pytest.importorskip("torch")
     compare_with_torch(nn.Conv2d(2, 3, 3, padding=1), torch.nn.Conv2d(2, 3, 3, padding=1),
@@ -61,15 +52,6 @@ CONV1D_CASES = [
 ]
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("case", CONV1D_CASES, ids=lambda c: str(c))
-def test_conv1d_matches_torch(case, dtype, rng):
-    torch = pytest.importorskip("torch")
-    args, kw = case["args"], case.get("kw", {})
-    x = _x(rng, 3, args[0], 9)
-    compare_with_torch(nn.Conv1d(*args, **kw), torch.nn.Conv1d(*args, **kw), (x,), dtype=dtype)
-
-
 CONVT_CASES = [
     dict(args=(3, 2, 3)),
     dict(args=(2, 4, 3), kw=dict(stride=2, padding=1, output_padding=1)),
@@ -78,13 +60,20 @@ CONVT_CASES = [
 ]
 
 
+# (layer, input's batch size and spatial size, constructor case)
+LAYER_CASES = ([("Conv2d", 2, (7, 6), c) for c in CONV2D_CASES]
+               + [("Conv1d", 3, (9,), c) for c in CONV1D_CASES]
+               + [("ConvTranspose2d", 2, (4, 5), c) for c in CONVT_CASES])
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("case", CONVT_CASES, ids=lambda c: str(c))
-def test_conv_transpose2d_matches_torch(case, dtype, rng):
+@pytest.mark.parametrize("layer,batch,spatial,case", LAYER_CASES,
+                         ids=[f"{c[0]}-{c[3]}" for c in LAYER_CASES])
+def test_conv_layers_match_torch(layer, batch, spatial, case, dtype, rng):
     torch = pytest.importorskip("torch")
     args, kw = case["args"], case.get("kw", {})
-    x = _x(rng, 2, args[0], 4, 5)
-    compare_with_torch(nn.ConvTranspose2d(*args, **kw), torch.nn.ConvTranspose2d(*args, **kw),
+    x = _x(rng, batch, args[0], *spatial)
+    compare_with_torch(getattr(nn, layer)(*args, **kw), getattr(torch.nn, layer)(*args, **kw),
                        (x,), dtype=dtype)
 
 
@@ -246,12 +235,7 @@ def test_repr_matches_torch():
     for i, s in expected.items():
         name, args, kw = cases[i]
         assert repr(getattr(nn, name)(*args, **kw)) == s
-    try:
-        import torch
-    except ImportError:
-        return
-    for name, args, kw in cases:
-        assert repr(getattr(nn, name)(*args, **kw)) == repr(getattr(torch.nn, name)(*args, **kw))
+    assert_reprs_match_torch(nn, cases)
 
 
 def test_hooks_run_around_conv_forward(rng):

@@ -14,7 +14,7 @@ import pytest
 import autograd
 import nn
 
-from torch_compare import TOL, check_module_grads, compare_with_torch  # noqa: E402,F401
+from torch_compare import TOL, assert_reprs_match_torch, check_module_grads, compare_with_torch  # noqa: E402,F401
 
 
 # ---- full sequence layers vs torch ----------------------------------------------------
@@ -191,12 +191,7 @@ def test_repr_matches_torch():
              ("GRUCell", (3, 4), {})]
     assert repr(nn.LSTM(10, 20, num_layers=2, batch_first=True)) == \
         "LSTM(10, 20, num_layers=2, batch_first=True)"
-    try:
-        import torch
-    except ImportError:
-        return
-    for name, args, kw in cases:
-        assert repr(getattr(nn, name)(*args, **kw)) == repr(getattr(torch.nn, name)(*args, **kw))
+    assert_reprs_match_torch(nn, cases)
 
 
 def test_forward_hook_sees_output_tuple(rng):

@@ -78,10 +78,14 @@ def test_printoptions_as_torch(options, expr):
         autograd.set_printoptions(profile="default", sci_mode=None)
 
 
-def test_compile_returns_the_model_unchanged():
+def test_compile_accepts_torch_compile_calls():
+    """torch.compile's everyday forms (the JIT itself is tested in test_compile.py)."""
     model = nn.Linear(3, 2)
-    assert autograd.compile(model) is model
-    assert autograd.compile(mode="max-autotune")(model) is model
+    x = autograd.ones(4, 3)
+    compiled = autograd.compile(model)
+    assert isinstance(compiled, nn.Module) and compiled._orig_mod is model
+    assert autograd.compile(mode="max-autotune")(model)(x).tolist() == model(x).tolist()
+    assert autograd.compile(model, disable=True) is model
 
     @autograd.compile
     def f(x):

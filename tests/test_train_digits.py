@@ -10,17 +10,8 @@ import nn.functional as F
 sklearn_datasets = pytest.importorskip("sklearn.datasets")
 
 
-@pytest.fixture(autouse=True)
-def _one_blas_thread():
-    # OpenBLAS threads spinning on a busy 2-core CI machine make these small matmuls up to
-    # 100x slower; one thread is fastest for matrices this size.
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+# (one BLAS thread: conftest.py's session fixture; threads spinning on a busy 2-core CI
+# machine make these small matmuls many times slower)
 
 
 def _digits():

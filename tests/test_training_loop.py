@@ -64,8 +64,7 @@ def test_evaluate_regression_has_no_accuracy():
 def test_train_epoch_is_the_hand_written_loop():
     x, y = _data(48)
     autograd.manual_seed(3)
-    a = _model()
-    b = _model()
+    a, b = _model(), _model()
     b.load_state_dict(a.state_dict())
     opt_a, opt_b = optim.Adam(a.parameters(), lr=1e-2), optim.Adam(b.parameters(), lr=1e-2)
     autograd.manual_seed(7)
@@ -165,3 +164,119 @@ def test_history_plot_puts_accuracies_on_their_own_panel():
     assert [line.get_label() for line in fig.axes[1].lines] == ["val accuracy"]
     assert "train loss" in [line.get_label() for line in fig.axes[0].lines]
     plt.close(fig)
+
+
+# ---- learning-rate schedules, the monitor, TensorBoard ---------------------------------------
+def _scheduled_by_hand(interval, epochs=3):
+    """The hand-written loop with a scheduler (PyTorch's order: step after optimizer.step())."""
+    x, y = _data(48)
+    autograd.manual_seed(5)
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    sched = (optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=epochs * 3) if interval == "step"
+             else optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
+    lrs = []
+    for _ in range(epochs):
+        model.train()
+        for xb, yb in DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True):
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            lrs.append(opt.param_groups[0]["lr"])
+            opt.step()
+            if interval == "step":
+                sched.step()
+        if interval == "epoch":
+            sched.step()
+    return model, lrs
+
+
+@pytest.mark.parametrize("interval", ["epoch", "step"])
+def test_fit_steps_a_scheduler_per_epoch_or_per_step_like_the_hand_written_loop(interval):
+    x, y = _data(48)
+    want, want_lrs = _scheduled_by_hand(interval)
+    autograd.manual_seed(5)
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    sched = (optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=9) if interval == "step"
+             else optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
+    h = fit(model, DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True), opt, F.cross_entropy, 3,
+            scheduler=sched, scheduler_interval=interval, verbose=False)
+    assert h.steps["lr"] == want_lrs                      # the rate each step used
+    if interval == "epoch":                               # per epoch: the rate when the epoch ended
+        assert h.lr == [0.5, 0.25, 0.125]
+    else:
+        assert h.lr[:2] == want_lrs[3::3]
+    for p, q in zip(model.parameters(), want.parameters()):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+def test_fit_gives_reduce_lr_on_plateau_the_monitored_value():
+    x, y = _data(32)
+    model = nn.Linear(4, 2)
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    sched = optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.1, patience=0)
+    loader = DataLoader(TensorDataset(x, y), batch_size=32)
+    # lr 1e3 makes the training loss go up, so the plateau scheduler cuts the rate after epoch 2
+    opt.param_groups[0]["lr"] = 1e3
+    h = fit(model, loader, opt, F.cross_entropy, 3, scheduler=sched, verbose=False, monitor="train loss")
+    assert h.values["train loss"][1] > h.values["train loss"][0]
+    assert h.lr[0] == h.lr[1] == 1e3 and h.lr[2] == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        fit(model, loader, opt, F.cross_entropy, 1, scheduler=sched, scheduler_interval="batch")
+    with pytest.raises(KeyError, match="the scheduler needs 'val loss'"):
+        fit(model, loader, opt, F.cross_entropy, 1, scheduler=sched, monitor="val loss", verbose=False)
+
+
+def test_history_plot_is_the_monitor_with_gradient_and_weight_norms():
+    import matplotlib.pyplot as plt
+    x, y = _data(64)
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    h = fit(model, DataLoader(TensorDataset(x, y), batch_size=16), opt, F.cross_entropy, 2,
+            log_grads=True, verbose=False)
+    fig = h.plot()
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["loss", "accuracy", "learning rate", "gradient norm per parameter (mean over steps)",
+                      "weight norm per parameter"]
+    names = [n for n, _ in model.named_parameters()]
+    assert [line.get_label() for line in fig.axes[4].lines] == names
+    np.testing.assert_allclose(fig.axes[4].lines[0].get_ydata(), h.weight_norms[names[0]])
+    np.testing.assert_allclose(fig.axes[3].lines[0].get_ydata(), h.grad_norms[names[0]])
+    plt.close(fig)
+    without = fit(model, DataLoader(TensorDataset(x, y), batch_size=16), opt, F.cross_entropy, 1,
+                  verbose=False).plot()           # no log_grads: no norm panels
+    assert [ax.get_title() for ax in without.axes] == ["loss", "accuracy", "learning rate"]
+    plt.close(without)
+
+
+def test_fit_writes_everything_it_records_to_tensorboard(tmp_path):
+    pytest.importorskip("tensorboardX")
+    ea_mod = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    from autograd.utils.tensorboard import SummaryWriter
+    x, y = _data(64)
+    model = _model()
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    with SummaryWriter(str(tmp_path)) as w:
+        h = fit(model, loader, optim.SGD(model.parameters(), lr=0.1), F.cross_entropy, 2,
+                val_loader=loader, log_grads=True, writer=w, verbose=False)
+        assert h.writer is w
+    ea = ea_mod.EventAccumulator(str(tmp_path), size_guidance={"scalars": 0, "histograms": 0})
+    ea.Reload()
+    names = [n for n, _ in model.named_parameters()]
+    expected = {"train/loss", "train/accuracy", "val/loss", "val/accuracy", "lr", "step/loss", "step/lr"}
+    expected |= {f"{kind}/{n}" for n in names for kind in ("grad_norm", "weight_norm")}
+    assert set(ea.Tags()["scalars"]) == expected
+    assert set(ea.Tags()["histograms"]) == {f"weights/{n}" for n in names}
+    for tag, key in [("val/loss", "val loss"), ("train/accuracy", "train accuracy")]:
+        events = ea.Scalars(tag)
+        assert [e.step for e in events] == [1, 2]
+        np.testing.assert_allclose([e.value for e in events], h.values[key], rtol=1e-6)
+    np.testing.assert_allclose([e.value for e in ea.Scalars(f"grad_norm/{names[0]}")], h.grad_norms[names[0]],
+                               rtol=1e-6)
+    steps = ea.Scalars("step/loss")
+    assert [e.step for e in steps] == list(range(1, 9))
+    np.testing.assert_allclose([e.value for e in steps], h.steps["loss"], rtol=1e-6)
+    last = ea.Histograms(f"weights/{names[0]}")[-1].histogram_value
+    w0 = model.state_dict()[names[0]].numpy()
+    assert last.num == w0.size and last.max == pytest.approx(w0.max())

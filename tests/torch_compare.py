@@ -1,5 +1,5 @@
-"""Shared helpers for comparing nn layers with their PyTorch counterparts (used by
-test_nn_conv.py, test_nn_rnn.py and test_nn_attention.py)."""
+"""Shared test helpers for comparing with PyTorch: converting inputs, comparing values,
+gradients, reprs and error messages (the tests' fixtures are in conftest.py)."""
 import numpy as np
 import pytest
 
@@ -113,3 +113,33 @@ def check_module_grads(module, *inputs, **kw):
     params = tuple(module.parameters())
     n = len(inputs)
     assert autograd.gradcheck(lambda *xs: module(*xs[:n]), tuple(inputs) + params, **kw)
+
+
+def same_error(ours, theirs):
+    """``ours()`` raises the exception type and message that ``theirs()`` (torch) raises."""
+    with pytest.raises(Exception) as t:
+        theirs()
+    with pytest.raises(type(t.value)) as o:
+        ours()
+    assert str(o.value) == str(t.value).replace("torch.Size", "autograd.Size")
+
+
+def assert_values_and_grads(torch, out, ref, x, t, seed=3):
+    """``out`` (ours, computed from the leaf ``x``) equals ``ref`` (torch, from ``t``), and
+    so do the gradients of a random weighted sum of them."""
+    assert tuple(out.shape) == tuple(ref.shape)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy())
+    w = np.random.default_rng(seed).normal(size=tuple(ref.shape))
+    (out * autograd.tensor(w, dtype=out.dtype)).sum().backward()
+    (ref * torch.tensor(w, dtype=ref.dtype)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def assert_reprs_match_torch(nn, cases):
+    """``repr`` of each ``(class name, args, kwargs)`` layer equals torch's (when installed)."""
+    try:
+        import torch
+    except ImportError:
+        return
+    for name, args, kw in cases:
+        assert repr(getattr(nn, name)(*args, **kw)) == repr(getattr(torch.nn, name)(*args, **kw))

@@ -34,14 +34,9 @@ def _uniform(shape, like: Tensor) -> Tensor:
     return autograd.rand(tuple(shape), dtype=like.dtype)
 
 
-class Normal(Distribution):
-    """The normal (Gaussian) distribution N(loc, scale**2).
-
-    Example:
-        >>> m = Normal(autograd.tensor([0.0]), autograd.tensor([1.0]))
-        >>> m.log_prob(autograd.tensor([0.0]))
-        tensor([-0.9189])
-    """
+class _LocScale(Distribution):
+    """A real ``loc`` and a positive ``scale`` of one batch shape, ``loc`` being the mean and
+    the mode (Normal, Laplace)."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -51,9 +46,6 @@ class Normal(Distribution):
         self.loc, self.scale = broadcast_all(loc, scale)
         super().__init__(self.loc.shape, validate_args=validate_args)
 
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Normal, ("loc", "scale"), batch_shape, _instance)
-
     @property
     def mean(self):
         return self.loc
@@ -61,6 +53,19 @@ class Normal(Distribution):
     @property
     def mode(self):
         return self.loc
+
+
+class Normal(_LocScale):
+    """The normal (Gaussian) distribution N(loc, scale**2).
+
+    Example:
+        >>> m = Normal(autograd.tensor([0.0]), autograd.tensor([1.0]))
+        >>> m.log_prob(autograd.tensor([0.0]))
+        tensor([-0.9189])
+    """
+
+    def expand(self, batch_shape, _instance=None):
+        return _expand_params(self, Normal, ("loc", "scale"), batch_shape, _instance)
 
     @property
     def stddev(self):
@@ -94,7 +99,7 @@ class Normal(Distribution):
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """The Laplace (double exponential) distribution with location ``loc`` and scale.
 
     Example:
@@ -102,24 +107,8 @@ class Laplace(Distribution):
         tensor(-0.6931)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
     def expand(self, batch_shape, _instance=None):
         return _expand_params(self, Laplace, ("loc", "scale"), batch_shape, _instance)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

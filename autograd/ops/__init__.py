@@ -4,18 +4,24 @@ Families (one file each, ops of one kind together):
 
 * arithmetic (+ - * / // % ** neg abs sign square addcmul lerp, casts), unary (exp, log,
   sqrt, trigonometric, hyperbolic, erf ...: one table entry each), math (rounding, logit,
-  polygamma, atan2, hypot, copysign, xlogy, nan_to_num), compare (comparisons, logical,
+  polygamma, atan2, hypot, copysign, xlogy, nan_to_num), special (logaddexp, igamma,
+  mvlgamma), numeric (gcd/lcm, bit shifts, frexp/ldexp, nextafter, heaviside), compare (comparisons, logical,
   bitwise, where, clamp, maximum/minimum);
 * reduce (sum, mean, prod, var/std, norm, logsumexp, all/any), extrema (max/min/amax/amin,
-  argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting;
-* movement (views and shape), join (cat/stack/split ...), indexing (getitem, index_put,
+  argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting,
+  stats (kthvalue, mode, quantile, cov, bincount, histogram ...);
+* movement (views and shape), join (cat/stack/split ...), shape (atleast_nd, rot90,
+  block_diag, diag_embed, repeat_interleave ...), indexing (getitem, index_put,
   masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
-* linalg (products, Cholesky), linalg_solve (inverses, solves, determinants), linalg_func
+* linalg (products, Cholesky), blas (addmm & co.), linalg_solve (inverses, solves, determinants), linalg_func
   (matrix_power, matrix_exp), linalg_decomp (QR, SVD, eigh, pinv, lstsq), linalg_norm (norms,
-  cross, multi_dot, distances); activation, softmax, conv, pooling, rnn;
-* exported by ``nn.functional`` only (torch has them there): loss, normalization (batch /
-  layer norm ...), vision (pad, interpolate).
+  cross, multi_dot, cdist/pdist), distance (cosine_similarity, pairwise_distance);
+  activation, shrink (hardshrink, softshrink, rrelu), softmax, conv, fold (unfold/fold,
+  pixel shuffles), pooling, adaptive_pooling, rnn;
+* exported by ``nn.functional`` only (torch has them there): loss, margin_loss (ranking,
+  embedding and multi-label losses), ctc, normalization (batch / layer / instance norm ...),
+  vision (pad, interpolate).
 
 See docs/adding-ops.md for how an op is written and docs/architecture.md for the layers.
 """
@@ -27,13 +33,17 @@ from .registry import REGISTRY, OpInfo, Sample, register
 from .arithmetic import *  # noqa: F403
 from .unary import *  # noqa: F403
 from .math import *  # noqa: F403
+from .special import *  # noqa: F403
+from .numeric import *  # noqa: F403
 from .compare import *  # noqa: F403
 from .reduce import *  # noqa: F403
 from .extrema import *  # noqa: F403
 from .cumulative import *  # noqa: F403
 from .sorting import *  # noqa: F403
+from .stats import *  # noqa: F403
 from .movement import *  # noqa: F403
 from .join import *  # noqa: F403
+from .shape import *  # noqa: F403
 from .indexing import *  # noqa: F403
 from .scatter import *  # noqa: F403
 from .inplace import *  # noqa: F403
@@ -43,19 +53,25 @@ from .linalg_solve import *  # noqa: F403
 from .linalg_func import *  # noqa: F403
 from .linalg_decomp import *  # noqa: F403
 from .linalg_norm import *  # noqa: F403
+from .distance import *  # noqa: F403
+from .blas import *  # noqa: F403
 from .activation import *  # noqa: F403
+from .shrink import *  # noqa: F403
 from .softmax import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .fold import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .adaptive_pooling import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
-from . import loss, normalization, vision  # registered; exported by nn.functional
+from . import ctc, loss, margin_loss, normalization, vision  # exported by nn.functional
 
-FAMILIES = ("arithmetic", "unary", "math", "compare", "reduce", "extrema", "cumulative",
-            "sorting", "movement", "join", "indexing", "scatter", "inplace", "sampling", "linalg",
-            "linalg_solve", "linalg_func", "linalg_decomp", "linalg_norm", "activation", "softmax",
-            "conv", "pooling", "rnn")
-FUNCTIONAL_FAMILIES = ("loss", "normalization", "vision")
+FAMILIES = ("arithmetic", "unary", "math", "special", "numeric", "compare", "reduce", "extrema",
+            "cumulative", "sorting", "stats", "movement", "join", "shape", "indexing", "scatter",
+            "inplace", "sampling", "linalg", "linalg_solve", "linalg_func", "linalg_decomp",
+            "linalg_norm", "distance", "blas", "activation", "shrink", "softmax", "conv", "fold",
+            "pooling", "adaptive_pooling", "rnn")
+FUNCTIONAL_FAMILIES = ("ctc", "loss", "margin_loss", "normalization", "vision")
 
 
 def public_names() -> list:

@@ -11,6 +11,7 @@ from .. import dtypes as _dt
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import wrap_dim
@@ -29,6 +30,18 @@ def unreduce(g, in_shape, dims, keepdim, xp):
 
 _xp.define("unreduce", numpy=lambda g, s, d, k: unreduce(g, s, d, k, _xp.NUMPY),
            tensor=lambda g, s, d, k: unreduce(g, s, d, k, _xp.TENSOR))
+
+
+def keep_reduction(ctx, x, dims, keepdim) -> None:
+    """Keep what a reduction's VJP needs to send its gradient back over the input: the input's
+    shape, the reduced dims and keepdim (read back by ``unreduced``)."""
+    ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+
+
+def unreduced(ctx, g, xp):
+    """``g``, shaped like the reduction's output (its gradient, or the output itself), broadcast
+    back to the input's shape."""
+    return xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
 
 
 def _np_axes(x, dim):
@@ -108,9 +121,15 @@ class _SelectAlong(Op):
         # (a scatter kernel measured no faster than np.zeros + put_along_axis: NumPy here)
         return xp.scatter_along(g, ctx.index, ctx.dim, ctx.keepdim, ctx.in_shape, ctx.unique)
 
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        # linear in x: the tangent selected at the same indices
+        return xp.select_along(tangents[0], ctx.index, ctx.dim, ctx.keepdim, ctx.unique)
+
 
 class _ScatterAlong(Op):
     """Zeros of ``shape`` with ``g`` added at ``index`` along ``dim`` (repeats accumulate)."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "ScatterAddBackward0"
 

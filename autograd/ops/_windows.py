@@ -11,6 +11,8 @@ On the numba backend ``_im2col_matrix`` / ``_col2im_matrix`` run the Numba kerne
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -53,43 +55,47 @@ def _out_size(size, k, s, lo, hi, d):
 
 
 # ---- array routines (NumPy reference; a Numba kernel can replace each) -------------------------
-def _pad2d(x, pads, value=0.0):
-    (t, b), (l, r) = pads
-    if not (t or b or l or r):
+# Written for any number of spatial dims (1-D ops insert a height-1 axis and use the 2-D
+# path; 3-D ops use these directly). ``pads`` is per side: ((lo, hi), ...) per spatial dim.
+def _pad_nd(x, pads, value=0.0):
+    if not any(lo or hi for lo, hi in pads):
         return x
-    return np.pad(x, ((0, 0), (0, 0), (t, b), (l, r)), constant_values=value)
+    return np.pad(x, ((0, 0), (0, 0)) + tuple(pads), constant_values=value)
 
 
 def _im2col(x, kernel, stride, pads, dilation, value=0.0, out_hw=None):
-    """Every kernel window of the padded image as a strided view (N, C, kh, kw, Ho, Wo).
+    """Every kernel window of the padded input as a strided view (N, C, *kernel, *out),
+    e.g. (N, C, kh, kw, Ho, Wo) in 2-D.
 
     ``out_hw`` keeps only the first windows: the adjoint of a transposed convolution whose
     output_padding left rows that no input window reaches."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    xp_ = _pad2d(x, pads, value)
+    nd = len(kernel)
+    xp_ = _pad_nd(x, pads, value)
     if out_hw is None:
-        ho = _out_size(x.shape[2], kh, sh, *pads[0], dh)
-        wo = _out_size(x.shape[3], kw, sw, *pads[1], dw)
-    else:
-        ho, wo = out_hw
-    win = sliding_window_view(xp_, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
-    win = win[:, :, ::sh, ::sw, ::dh, ::dw][:, :, :ho, :wo]   # (N, C, Ho, Wo, kh, kw)
-    return win.transpose(0, 1, 4, 5, 2, 3)
+        out_hw = tuple(_out_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d in
+                       zip(x.shape[2:], kernel, stride, pads, dilation))
+    span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
+    win = sliding_window_view(xp_, span, axis=tuple(range(2, 2 + nd)))  # (N, C, *pos, *span)
+    win = win[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
+              + tuple(slice(None, None, d) for d in dilation)]
+    win = win[(slice(None),) * 2 + tuple(slice(0, o) for o in out_hw)]  # (N, C, *out, *kernel)
+    return win.transpose((0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd)))
 
 
 def _col2im(cols, in_hw, stride, pads, dilation):
-    """Adjoint of ``_im2col``: add window values (N, C, kh, kw, Ho, Wo) into an (N, C, H, W)
-    image; overlapping windows accumulate."""
-    n, c, kh, kw, ho, wo = cols.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    (t, b), (l, r) = pads
-    h, w = in_hw
-    out = np.zeros((n, c, h + t + b, w + l + r), cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-                j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, :, i, j]
-    return out[:, :, t:t + h, l:l + w]
+    """Adjoint of ``_im2col``: add window values (N, C, *kernel, *out) into an (N, C, *in_hw)
+    input; overlapping windows accumulate (one strided slice-add per kernel tap)."""
+    nd = len(in_hw)
+    n, c = cols.shape[:2]
+    kernel, out = cols.shape[2:2 + nd], cols.shape[2 + nd:]
+    out_arr = np.zeros((n, c) + tuple(h + lo + hi for h, (lo, hi) in zip(in_hw, pads)),
+                       cols.dtype)
+    for tap in itertools.product(*(range(k) for k in kernel)):
+        where = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
+                      for i, d, s, o in zip(tap, dilation, stride, out))
+        out_arr[(slice(None),) * 2 + where] += cols[(slice(None),) * 2 + tap]
+    return out_arr[(slice(None),) * 2 + tuple(slice(lo, lo + h) for h, (lo, _) in
+                                               zip(in_hw, pads))]
 
 
 def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None):

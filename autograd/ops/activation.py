@@ -19,9 +19,10 @@ import numpy as np
 from .. import dispatch
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import float_input, operands
+from ._util import float_input, operands, tracked, unary_op
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
@@ -47,6 +48,29 @@ def _kernel_bwd(name, x, g, xp, **params):
     return None if K is None else K.run_activation_backward(name, x, g, **params)
 
 
+class _Fused(Op):
+    """An activation of one saved input with a fused kernel pair: the forward and the
+    first-order VJP run as one Numba kernel each when the kernel named ``kernel`` supports the
+    input, else the subclass's NumPy ``np_forward(x, **params)`` and its ``vjp(x, g, xp,
+    **params)`` run (the VJP always, under ``create_graph=True``). ``params`` are the keyword
+    arguments of ``apply``, passed to the kernels and to both functions."""
+
+    kernel = ""
+
+    @classmethod
+    def forward(cls, ctx, x, **params):
+        ctx.params = params
+        ctx.save_for_backward(x)
+        fast = _kernel_fwd(cls.kernel, x, **params)
+        return fast if fast is not None else cls.np_forward(x, **params)
+
+    @classmethod
+    def backward(cls, ctx, g, xp):
+        (x,) = ctx.saved_tensors
+        fast = _kernel_bwd(cls.kernel, x, g, xp, **ctx.params)
+        return fast if fast is not None else cls.vjp(x, g, xp, **ctx.params)
+
+
 def _inplace(input, fn, *args):
     """``inplace=True``: the out-of-place op written back into ``input`` (see inplace.py)."""
     from .inplace import inplace_
@@ -56,6 +80,7 @@ def _inplace(input, fn, *args):
 # ---- relu ------------------------------------------------------------------------------------
 class Relu(Op):
     """max(x, 0); the gradient passes where x > 0 (0 at x == 0, like torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ReluBackward0"
 
@@ -87,7 +112,8 @@ def _relu_kernel(x, g=None):
 
 
 def relu(input) -> Tensor:
-    """Rectified linear unit.
+    """Rectified linear unit, ``max(input, 0)`` elementwise. Its gradient at 0 is 0, torch's
+    choice (the function has no derivative there).
 
     Example:
         >>> autograd.relu(autograd.tensor([-1.0, 2.0]))
@@ -117,18 +143,9 @@ def _np_ndtr(x):
     return ndtr(x).astype(x.dtype, copy=False)
 
 
-class NormalCdf(Op):
-    """Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _np_ndtr(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+NormalCdf = unary_op(
+    "NormalCdf", _np_ndtr, lambda g, x, xp: g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)),
+    "Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU.")
 
 
 _xp.define("ndtr", numpy=_np_ndtr, tensor=NormalCdf.apply)
@@ -157,6 +174,7 @@ class Gelu(Op):
     The tanh form is computed as x * sigmoid(2u), the same function (0.5 (1 + tanh(u)) =
     sigmoid(2u)) without the cancellation of 1 + tanh(u) for negative x (float32 lost ~1e-5
     relative at x = -3 and every digit further out)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "GeluBackward0"
 
@@ -214,21 +232,18 @@ register(OpInfo("gelu", gelu, ref=_ref_gelu, method=False, family="activation",
 
 
 # ---- silu ---------------------------------------------------------------------------------------
-class Silu(Op):
+class Silu(_Fused):
     """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
+    jvp = staticmethod(elementwise_jvp)
+
+    kernel = "silu"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        fast = _kernel_fwd("silu", x)
-        return fast if fast is not None else x * _xp.NUMPY.sigmoid(x)
+    def np_forward(x):
+        return x * _xp.NUMPY.sigmoid(x)
 
     @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        fast = _kernel_bwd("silu", x, g, xp)
-        if fast is not None:
-            return fast
+    def vjp(x, g, xp):
         s = xp.sigmoid(x)
         return g * s * (x * (1 - s) + 1)
 
@@ -255,6 +270,7 @@ class Elu(Op):
     """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): elu, selu and celu.
 
     For x <= 0, dy/dx = input_scale * (y + scale * alpha), so the VJP reuses the output."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
@@ -331,21 +347,19 @@ register(OpInfo("celu", celu, method=False, family="activation",
 
 
 # ---- leaky_relu / prelu -------------------------------------------------------------------------
-class LeakyRelu(Op):
+class LeakyRelu(_Fused):
     """x for x > 0, slope * x otherwise (the gradient at 0 is ``slope``, like torch)."""
+    jvp = staticmethod(elementwise_jvp)
+
+    kernel = "leaky_relu"
 
     @staticmethod
-    def forward(ctx, x, slope):
-        ctx.slope = slope
-        ctx.save_for_backward(x)
-        fast = _kernel_fwd("leaky_relu", x, negative_slope=slope)
-        return fast if fast is not None else np.where(x > 0, x, x * slope).astype(x.dtype, copy=False)
+    def np_forward(x, negative_slope):
+        return np.where(x > 0, x, x * negative_slope).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        fast = _kernel_bwd("leaky_relu", x, g, xp, negative_slope=ctx.slope)
-        return fast if fast is not None else xp.where(x > 0, g, g * ctx.slope)
+    def vjp(x, g, xp, negative_slope):
+        return xp.where(x > 0, g, g * negative_slope)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
@@ -358,7 +372,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     x = float_input(input, "leaky_relu")
     if inplace:
         return _inplace(x, leaky_relu, negative_slope)
-    return LeakyRelu.apply(x, slope=float(negative_slope))
+    return LeakyRelu.apply(x, negative_slope=float(negative_slope))
 
 
 register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
@@ -369,6 +383,7 @@ register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
 
 class Prelu(Op):
     """Leaky ReLU with a learnt slope ``w`` (already broadcast to x's shape by ``prelu``)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, w):
@@ -411,7 +426,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     else:  # one slope per channel: shape (C, 1, ..., 1) broadcasts against (N, C, ...)
         w = reshape(weight, (channels,) + (1,) * (x.ndim - 2))
     w = expand_to(w, x.shape)
-    if not w._requires_grad:
+    if not tracked(w):
         w = Tensor._make(np.broadcast_to(w._data, x.shape))
     return Prelu.apply(x, w)
 
@@ -432,31 +447,24 @@ def _prelu_samples(rng):
                    rng.uniform(0.1, 0.5, ()))]
 
 
-register(OpInfo("prelu", prelu, ref=_ref_prelu, method=False, family="activation",
+register(OpInfo("prelu", prelu, ref=_ref_prelu, family="activation",
                 samples=_prelu_samples, torch_fn=torch_functional("prelu")))
 
 
 # ---- softplus / mish / logsigmoid ---------------------------------------------------------------
-class Softplus(Op):
+class Softplus(_Fused):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (like torch).
 
     d/dx = sigmoid(beta x) (1 above the threshold)."""
+    jvp = staticmethod(elementwise_jvp)
+
+    kernel = "softplus"
+    np_forward = staticmethod(_np_softplus)
 
     @staticmethod
-    def forward(ctx, x, beta, threshold):
-        ctx.beta, ctx.threshold = beta, threshold
-        ctx.save_for_backward(x)
-        fast = _kernel_fwd("softplus", x, beta=beta, threshold=threshold)
-        return fast if fast is not None else _np_softplus(x, beta, threshold)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        fast = _kernel_bwd("softplus", x, g, xp, beta=ctx.beta, threshold=ctx.threshold)
-        if fast is not None:
-            return fast
-        bx = x * ctx.beta
-        return xp.where(bx > ctx.threshold, g, g * xp.sigmoid(bx))
+    def vjp(x, g, xp, beta, threshold):
+        bx = x * beta
+        return xp.where(bx > threshold, g, g * xp.sigmoid(bx))
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -484,21 +492,18 @@ register(OpInfo("softplus", softplus, ref=_ref_softplus, method=False, family="a
                 torch_fn=torch_functional("softplus")))
 
 
-class Mish(Op):
+class Mish(_Fused):
     """x * tanh(softplus(x)); d/dx = t + x (1 - t**2) sigmoid(x) with t = tanh(softplus(x))."""
+    jvp = staticmethod(elementwise_jvp)
+
+    kernel = "mish"
 
     @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        fast = _kernel_fwd("mish", x)
-        return fast if fast is not None else x * np.tanh(_np_softplus(x))
+    def np_forward(x):
+        return x * np.tanh(_np_softplus(x))
 
     @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        fast = _kernel_bwd("mish", x, g, xp)
-        if fast is not None:
-            return fast
+    def vjp(x, g, xp):
         t = xp.tanh(xp.softplus(x))
         return g * (t + x * (1 - t * t) * xp.sigmoid(x))
 
@@ -520,18 +525,11 @@ register(OpInfo("mish", mish, ref=lambda x: x * np.tanh(np.logaddexp(0, x)), met
                 family="activation", samples=away_from([]), torch_fn=torch_functional("mish")))
 
 
-class LogSigmoid(Op):
-    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.sigmoid(-x)
+LogSigmoid = unary_op(
+    "LogSigmoid",
+    lambda x: (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False),
+    lambda g, x, xp: g * xp.sigmoid(-x),
+    "log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x).")
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -553,6 +551,7 @@ register(OpInfo("logsigmoid", logsigmoid, ref=lambda x: -np.logaddexp(0, -x), me
 # ---- hardtanh family ----------------------------------------------------------------------------
 class Hardtanh(Op):
     """clip(x, min_val, max_val); the gradient passes strictly inside the interval."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, min_val, max_val):
@@ -603,19 +602,15 @@ register(OpInfo("relu6", relu6, ref=lambda x: np.clip(x, 0, 6), method=False, fa
                 samples=away_from([0.0, 6.0], -2.0, 8.0), torch_fn=torch_functional("relu6")))
 
 
-class Hardsigmoid(Op):
-    """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3)."""
+def _hardsigmoid_vjp(g, x, xp):
+    zero = xp.zeros_like(g)
+    return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        zero = xp.zeros_like(g)
-        return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
+Hardsigmoid = unary_op("Hardsigmoid",
+                       lambda x: (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
+                       _hardsigmoid_vjp,
+                       "relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3).")
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -636,19 +631,15 @@ register(OpInfo("hardsigmoid", hardsigmoid, ref=lambda x: np.clip(x / 6 + 0.5, 0
                 torch_fn=torch_functional("hardsigmoid")))
 
 
-class Hardswish(Op):
-    """x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's)."""
+def _hardswish_vjp(g, x, xp):
+    mid = xp.where(x <= 3, g * (x * (1 / 3) + 0.5), g)
+    return xp.where(x < -3, xp.zeros_like(g), mid)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        mid = xp.where(x <= 3, g * (x * (1 / 3) + 0.5), g)
-        return xp.where(x < -3, xp.zeros_like(g), mid)
+Hardswish = unary_op(
+    "Hardswish", lambda x: (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
+    _hardswish_vjp,
+    "x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's).")
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -670,19 +661,13 @@ register(OpInfo("hardswish", hardswish, ref=lambda x: x * np.clip(x + 3, 0, 6) /
 
 
 # ---- softsign / tanhshrink ----------------------------------------------------------------------
-class Softsign(Op):
-    """x / (1 + |x|); d/dx = 1 / (1 + |x|)**2."""
+def _softsign_vjp(g, x, xp):
+    d = xp.where(x >= 0, x + 1, 1 - x)  # 1 + |x|, differentiable through where
+    return g / (d * d)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x / (1 + np.abs(x))
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        d = xp.where(x >= 0, x + 1, 1 - x)  # 1 + |x|, differentiable through where
-        return g / (d * d)
+Softsign = unary_op("Softsign", lambda x: x / (1 + np.abs(x)), _softsign_vjp,
+                    "x / (1 + |x|); d/dx = 1 / (1 + |x|)**2.")
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -701,6 +686,7 @@ register(OpInfo("softsign", softsign, ref=lambda x: x / (1 + np.abs(x)), method=
 
 class Tanhshrink(Op):
     """x - tanh(x); d/dx = tanh(x)**2 = (x - y)**2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):

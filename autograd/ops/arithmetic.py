@@ -13,14 +13,16 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp, linear_jvp, multilinear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import binary_operands, operands
+from ._util import binary_op, binary_operands, operands, unary_op
 from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, random_signs, unary_samples
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mul", "multiply",
+__all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "rsub", "mul",
+           "multiply",
            "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "pow",
            "float_power", "square", "abs", "absolute", "sign", "sgn", "addcmul", "addcdiv",
            "lerp"]
@@ -29,6 +31,7 @@ __all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mu
 # ---- dtype cast ---------------------------------------------------------------------------
 class ToDtype(Op):
     """Cast to another dtype; the gradient is cast back to the input's dtype."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "ToCopyBackward0"
 
@@ -59,6 +62,7 @@ _xp.define("cast", numpy=lambda g, npdt: g.astype(npdt, copy=False),
 # ---- clone --------------------------------------------------------------------------------
 class Clone(Op):
     """A copy with its own memory; gradient passes through."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -84,6 +88,7 @@ register(OpInfo("clone", clone, ref=np.copy, samples=unary_samples(), family="ar
 
 # ---- neg ----------------------------------------------------------------------------------
 class Neg(Op):
+    jvp = staticmethod(linear_jvp)
     @staticmethod
     def forward(ctx, x):
         return np.negative(x)
@@ -115,6 +120,7 @@ register(OpInfo("neg", neg, inplace=True, ref=np.negative, samples=unary_samples
 # ---- add / sub ----------------------------------------------------------------------------
 class Add(Op):
     """a + b: the gradient flows unchanged to both inputs."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -142,6 +148,7 @@ register(OpInfo("add", add, inplace=True, ref=np.add, samples=binary_samples(), 
 
 
 class Sub(Op):
+    jvp = staticmethod(linear_jvp)
     @staticmethod
     def forward(ctx, a, b):
         return np.subtract(a, b)
@@ -176,6 +183,22 @@ def _is_bool(x) -> bool:
 
 
 subtract = sub
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input`` (``sub`` with the operands swapped).
+
+    Example:
+        >>> autograd.rsub(autograd.tensor([1.0, 2.0]), 5)
+        tensor([4., 3.])
+    """
+    return sub(other, input, alpha=alpha)
+
+
+register(OpInfo("rsub", rsub, ref=lambda a, b, alpha=1: b - alpha * a, method=False,
+                samples=lambda rng: binary_samples()(rng) + [
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), alpha=2.5)],
+                torch_fn=lambda torch, a, b, **kw: torch.rsub(
+                    a, b if isinstance(b, torch.Tensor) else torch.tensor(b, dtype=a.dtype), **kw),
+                family="arithmetic"))
 register(OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=binary_samples(), family="arithmetic"))
 
 
@@ -183,6 +206,7 @@ register(OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=binary_sample
 class Mul(Op):
     """a * b: d/da = b, d/db = a. Like torch, only the factor another input's gradient
     needs is saved, so ``y = x * 2; x.add_(1)`` leaves y differentiable."""
+    jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -217,21 +241,10 @@ register(OpInfo("mul", mul, inplace=True, ref=np.multiply, samples=binary_sample
 _ERR_ALL = dict(divide="ignore", invalid="ignore", over="ignore")  # torch gives inf/nan silently
 
 
-class Div(Op):
-    """a / b: d/da = 1/b, d/db = -a/b**2."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.true_divide(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        ga = g / b if need_a else None  # b == 0 gives inf/nan gradients, like torch
-        gb = -g * a / (b * b) if need_b else None
-        return ga, gb
+Div = binary_op("Div", np.true_divide,
+                lambda g, a, b, xp: g / b,  # b == 0 gives inf/nan gradients, like torch
+                lambda g, a, b, xp: -g * a / (b * b),
+                "a / b: d/da = 1/b, d/db = -a/b**2.")
 
 
 def _torch_dtype_name(npdt) -> str:
@@ -265,6 +278,7 @@ def _np_trunc_divide(a, b):
 class DivRounding(Op):
     """a / b rounded toward -inf ("floor") or toward zero ("trunc"): piecewise constant, so
     the gradient is zero for both inputs (as in torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "DivBackward1"
 
@@ -326,7 +340,7 @@ def _ref_div_rounding(a, b, rounding_mode):
 
 
 # registered under a second name so the rounding modes get their own samples
-register(OpInfo("divide", divide, ref=_ref_div_rounding, samples=_div_rounding_samples("trunc"),
+register(OpInfo("divide", divide, inplace=True, ref=_ref_div_rounding, samples=_div_rounding_samples("trunc"),
                 family="arithmetic"))
 
 
@@ -342,27 +356,16 @@ def floor_divide(input, other) -> Tensor:
 
 
 _xp.define("floor_divide", numpy=np.floor_divide, tensor=floor_divide)
-register(OpInfo("floor_divide", floor_divide, ref=np.floor_divide,
+register(OpInfo("floor_divide", floor_divide, inplace=True, ref=np.floor_divide,
                 samples=lambda rng: [Sample(*s.args) for s in _div_rounding_samples("floor")(rng)],
                 differentiable=False, family="arithmetic"))
 
 
 # ---- remainder / fmod -----------------------------------------------------------------------
-class Remainder(Op):
-    """a - b * floor(a / b), with the sign of the divisor (Python's ``%``).
-    d/da = 1, d/db = -floor(a / b)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.remainder(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        gb = -g * xp.floor_divide(a, b) if need_b else None
-        return (g if need_a else None), gb
+Remainder = binary_op("Remainder", np.remainder, lambda g, a, b, xp: g,
+                      lambda g, a, b, xp: -g * xp.floor_divide(a, b),
+                      """a - b * floor(a / b), with the sign of the divisor (Python's ``%``).
+    d/da = 1, d/db = -floor(a / b).""")
 
 
 def remainder(input, other) -> Tensor:
@@ -388,21 +391,10 @@ register(OpInfo("remainder", remainder, inplace=True, ref=np.remainder, samples=
                 family="arithmetic"))
 
 
-class Fmod(Op):
-    """C's fmod: a - b * trunc(a / b), with the sign of the dividend.
-    d/da = 1, d/db = -trunc(a / b)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.fmod(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        gb = -g * xp.trunc(a / b) if need_b else None
-        return (g if need_a else None), gb
+Fmod = binary_op("Fmod", np.fmod, lambda g, a, b, xp: g,
+                 lambda g, a, b, xp: -g * xp.trunc(a / b),
+                 """C's fmod: a - b * trunc(a / b), with the sign of the dividend.
+    d/da = 1, d/db = -trunc(a / b).""")
 
 
 def fmod(input, other) -> Tensor:
@@ -426,6 +418,7 @@ register(OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, 
 class Pow(Op):
     """a ** b: d/da = b * a**(b-1) (0 where b == 0), d/db = a**b * log(a) (0 where a == 0 and
     b >= 0). The special cases are torch's, so gradients at 0 match it."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -492,23 +485,13 @@ def float_power(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-register(OpInfo("float_power", float_power, ref=np.float_power,
+register(OpInfo("float_power", float_power, inplace=True, ref=np.float_power,
                 samples=binary_samples(0.5, 2.0, -2.0, 2.0), family="arithmetic"))
 
 
 # ---- square ----------------------------------------------------------------------
-class Square(Op):
-    """x * x; d/dx = 2x."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.multiply(x, x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return 2 * g * x
+Square = unary_op("Square", lambda x: np.multiply(x, x), lambda g, x, xp: 2 * g * x,
+                  "x * x; d/dx = 2x.")
 
 
 def square(input) -> Tensor:
@@ -538,6 +521,7 @@ def _np_sign(x):
 
 class Sign(Op):
     """-1, 0 or 1: piecewise constant, so the gradient is zero."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -574,13 +558,14 @@ def sgn(input) -> Tensor:
     return sign(input)
 
 
-register(OpInfo("sgn", sgn, ref=np.sign, samples=away_from_zero_samples(),
+register(OpInfo("sgn", sgn, inplace=True, ref=np.sign, samples=away_from_zero_samples(),
                 # torch.sgn's gradient is a "ZeroTensor" that cannot be compared; sign's is equal
                 torch_fn=lambda torch, x: torch.sign(x), family="arithmetic"))
 
 
 class Abs(Op):
     """|x|; d/dx = sign(x), which is 0 at x == 0 (torch's choice of subgradient)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -625,6 +610,7 @@ def _number(v, opname):
 
 class Addcmul(Op):
     """input + value * t1 * t2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, t1, t2, value):
@@ -670,6 +656,7 @@ register(OpInfo("addcmul", addcmul, ref=lambda x, a, b, value=1: x + value * a *
 
 class Addcdiv(Op):
     """input + value * t1 / t2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, t1, t2, value):
@@ -736,6 +723,7 @@ def _np_lerp(start, end, weight):
 
 class Lerp(Op):
     """start + weight * (end - start); weight is a tensor input or a number (``scalar``)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, start, end, weight, scalar):

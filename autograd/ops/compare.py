@@ -8,9 +8,10 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, broadcast_shapes, operands
+from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands
 from .arithmetic import _reject, _torch_dtype_name
 from .registry import OpInfo, Sample, register, torch_tensor_args
 from ..dtypes import FLOAT_KINDS
@@ -19,7 +20,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less
            "not_equal", "where", "logical_and", "logical_or", "logical_xor", "logical_not",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf",
            "isposinf", "isneginf", "isfinite", "signbit", "maximum", "minimum", "fmax", "fmin",
-           "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal"]
+           "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal", "isin"]
 
 
 def _compare(np_fn):
@@ -37,7 +38,12 @@ def _cmp_samples(rng):
 
 
 eq = _compare(np.equal)
-eq.__doc__ = "Elementwise ``input == other`` (bool result).\n\n    Example:\n        >>> autograd.eq(autograd.tensor([1, 2]), 2)\n        tensor([False,  True])\n    "
+eq.__doc__ = """Elementwise ``input == other`` (bool result).
+
+    Example:
+        >>> autograd.eq(autograd.tensor([1, 2]), 2)
+        tensor([False,  True])
+    """
 ne = not_equal = _compare(np.not_equal)
 ne.__doc__ = "Elementwise ``input != other`` (bool result)."
 lt = less = _compare(np.less)
@@ -59,6 +65,7 @@ for _name, _fn, _ref in [("eq", eq, np.equal), ("ne", ne, np.not_equal), ("lt", 
 # ---- where --------------------------------------------------------------------------------
 class Where(Op):
     """cond ? a : b; the gradient goes to ``a`` where cond holds and to ``b`` elsewhere."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -107,25 +114,30 @@ register(OpInfo("where", where, ref=np.where,
 
 
 # ---- logical ops: any dtype, "nonzero" is true; bool results -----------------------------
-def _logical(np_fn, name):
+def _pairwise(np_fn, name, doc, check=None):
+    """A two-input op on truth values or bits (no gradient); ``check(name, input)`` may reject
+    the input's dtype first."""
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
+        if check is not None:
+            check(name, a)
         return Tensor._make(np_fn(a._data, b._data))
     fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
     return fn
 
 
-logical_and = _logical(np.logical_and, "logical_and")
-logical_and.__doc__ = """Elementwise ``input and other`` (nonzero counts as true; bool result).
+logical_and = _pairwise(np.logical_and, "logical_and", """\
+Elementwise ``input and other`` (nonzero counts as true; bool result).
 
     Example:
         >>> autograd.logical_and(autograd.tensor([1, 0, 2]), autograd.tensor([True, True, False]))
         tensor([ True, False, False])
-    """
-logical_or = _logical(np.logical_or, "logical_or")
-logical_or.__doc__ = "Elementwise ``input or other`` (nonzero counts as true; bool result)."
-logical_xor = _logical(np.logical_xor, "logical_xor")
-logical_xor.__doc__ = "Elementwise exclusive or of the truth values (bool result)."
+    """)
+logical_or = _pairwise(np.logical_or, "logical_or",
+                       "Elementwise ``input or other`` (nonzero counts as true; bool result).")
+logical_xor = _pairwise(np.logical_xor, "logical_xor",
+                        "Elementwise exclusive or of the truth values (bool result).")
 
 
 def logical_not(input) -> Tensor:
@@ -153,9 +165,9 @@ def _logical_samples(rng):
 for _name, _fn, _ref in [("logical_and", logical_and, np.logical_and),
                          ("logical_or", logical_or, np.logical_or),
                          ("logical_xor", logical_xor, np.logical_xor)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False,
+    register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False, inplace=True,
                     torch_fn=torch_tensor_args(_name), family="compare"))
-register(OpInfo("logical_not", logical_not, ref=np.logical_not,
+register(OpInfo("logical_not", logical_not, inplace=True, ref=np.logical_not,
                 samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
                 differentiable=False, family="compare"))
 
@@ -169,30 +181,22 @@ def _check_bitwise(name, t: Tensor):
                          f"floats use logical_{name.split('_')[1]})")
 
 
-def _bitwise(np_fn, name):
-    def fn(input, other) -> Tensor:
-        (a, b), _, _ = operands(input, other)
-        _check_bitwise(name, a)
-        return Tensor._make(np_fn(a._data, b._data))
-    fn.__name__ = fn.__qualname__ = name
-    return fn
-
-
-bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
-bitwise_and.__doc__ = """Elementwise ``input & other`` for bool or integer tensors.
+bitwise_and = _pairwise(np.bitwise_and, "bitwise_and", """\
+Elementwise ``input & other`` for bool or integer tensors.
 
     Example:
         >>> autograd.bitwise_and(autograd.tensor([12, 10]), 6)
         tensor([4, 2])
-    """
-bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
-bitwise_or.__doc__ = "Elementwise ``input | other`` for bool or integer tensors."
-bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
-bitwise_xor.__doc__ = "Elementwise ``input ^ other`` for bool or integer tensors."
+    """, _check_bitwise)
+bitwise_or = _pairwise(np.bitwise_or, "bitwise_or",
+                       "Elementwise ``input | other`` for bool or integer tensors.", _check_bitwise)
+bitwise_xor = _pairwise(np.bitwise_xor, "bitwise_xor",
+                        "Elementwise ``input ^ other`` for bool or integer tensors.", _check_bitwise)
 
 
 def bitwise_not(input) -> Tensor:
-    """Elementwise ``~input``: logical not for bool tensors, two's complement for integers.
+    """Elementwise ``~input`` (the operator calls it): logical not for bool tensors, two's
+    complement for integers.
 
     Example:
         >>> autograd.bitwise_not(autograd.tensor([True, False]))
@@ -206,9 +210,9 @@ def bitwise_not(input) -> Tensor:
 for _name, _fn, _ref in [("bitwise_and", bitwise_and, np.bitwise_and),
                          ("bitwise_or", bitwise_or, np.bitwise_or),
                          ("bitwise_xor", bitwise_xor, np.bitwise_xor)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_bool_int_samples, differentiable=False,
+    register(OpInfo(_name, _fn, ref=_ref, samples=_bool_int_samples, differentiable=False, inplace=True,
                     family="compare"))
-register(OpInfo("bitwise_not", bitwise_not, ref=np.invert,
+register(OpInfo("bitwise_not", bitwise_not, inplace=True, ref=np.invert,
                 samples=lambda rng: [Sample(s.args[0]) for s in _bool_int_samples(rng)],
                 differentiable=False, family="compare"))
 
@@ -274,41 +278,20 @@ _xp.define("isfinite", numpy=np.isfinite, tensor=isfinite)
 
 
 # ---- maximum / minimum ----------------------------------------------------------------------
-class Maximum(Op):
-    """max(a, b), nan if either is nan. The gradient goes to the larger input; on a tie it is
-    split in half (torch's rule); where a nan is involved both inputs receive it."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        return _select_grads(ctx, g, xp, a, b, a < b, a > b)
+def _tie_split(g, a, b, xp, loses):
+    """The gradient of a max/min input: none where it lost, half on a tie (torch's rule)."""
+    return xp.where(loses, xp.zeros_like(g), xp.where(a == b, g * 0.5, g))
 
 
-class Minimum(Op):
-    """min(a, b); gradient as for ``maximum`` with the roles of < and > swapped."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        return _select_grads(ctx, g, xp, a, b, a > b, a < b)
-
-
-def _select_grads(ctx, g, xp, a, b, a_loses, b_loses):
-    need_a, need_b = ctx.needs_input_grad
-    zero = xp.zeros_like(g)
-    shared = xp.where(a == b, g * 0.5, g)  # ties split the gradient
-    return ((xp.where(a_loses, zero, shared) if need_a else None),
-            (xp.where(b_loses, zero, shared) if need_b else None))
+Maximum = binary_op("Maximum", np.maximum,
+                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a < b),
+                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a > b),
+                    """max(a, b), nan if either is nan. The gradient goes to the larger input; on a tie it is
+    split in half (torch's rule); where a nan is involved both inputs receive it.""")
+Minimum = binary_op("Minimum", np.minimum,
+                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a > b),
+                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a < b),
+                    "min(a, b); gradient as for ``maximum`` with the roles of < and > swapped.")
 
 
 def maximum(input, other) -> Tensor:
@@ -323,11 +306,12 @@ def maximum(input, other) -> Tensor:
 
 
 def minimum(input, other) -> Tensor:
-    """Elementwise minimum (nan wins, like torch).
+    """Elementwise minimum (nan wins, like torch); ``other`` may also be a number.
 
     Example:
-        >>> autograd.minimum(autograd.tensor([1.0, 5.0]), autograd.tensor([3.0, 2.0]))
-        tensor([1., 2.])
+        >>> autograd.minimum(autograd.tensor([[1.0, 5.0], [-2.0, 3.0]]), 2.0)
+        tensor([[ 1.,  2.],
+                [-2.,  2.]])
     """
     (a, b), _, _ = operands(input, other)
     return Minimum.apply(a, b)
@@ -348,40 +332,23 @@ register(OpInfo("maximum", maximum, ref=np.maximum, samples=_pair_samples, famil
 register(OpInfo("minimum", minimum, ref=np.minimum, samples=_pair_samples, family="compare"))
 
 
-class Fmax(Op):
-    """max(a, b) ignoring nan (the other value wins). The gradient goes to ``a`` where
-    a >= b or b is nan, else to ``b`` (ties go to ``a``, like torch)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.fmax(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        return _fselect_grads(ctx, g, xp, (a >= b) | xp.isnan(b))
+def _fmax_a_wins(a, b, xp):
+    return (a >= b) | xp.isnan(b)
 
 
-class Fmin(Op):
-    """min(a, b) ignoring nan; the gradient goes to ``a`` where a <= b or b is nan."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.fmin(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        return _fselect_grads(ctx, g, xp, (a <= b) | xp.isnan(b))
+def _fmin_a_wins(a, b, xp):
+    return (a <= b) | xp.isnan(b)
 
 
-def _fselect_grads(ctx, g, xp, a_wins):
-    need_a, need_b = ctx.needs_input_grad
-    zero = xp.zeros_like(g)
-    return ((xp.where(a_wins, g, zero) if need_a else None),
-            (xp.where(a_wins, zero, g) if need_b else None))
+Fmax = binary_op("Fmax", np.fmax,
+                 lambda g, a, b, xp: xp.where(_fmax_a_wins(a, b, xp), g, xp.zeros_like(g)),
+                 lambda g, a, b, xp: xp.where(_fmax_a_wins(a, b, xp), xp.zeros_like(g), g),
+                 """max(a, b) ignoring nan (the other value wins). The gradient goes to ``a`` where
+    a >= b or b is nan, else to ``b`` (ties go to ``a``, like torch).""")
+Fmin = binary_op("Fmin", np.fmin,
+                 lambda g, a, b, xp: xp.where(_fmin_a_wins(a, b, xp), g, xp.zeros_like(g)),
+                 lambda g, a, b, xp: xp.where(_fmin_a_wins(a, b, xp), xp.zeros_like(g), g),
+                 "min(a, b) ignoring nan; the gradient goes to ``a`` where a <= b or b is nan.")
 
 
 def fmax(input, other) -> Tensor:
@@ -396,11 +363,13 @@ def fmax(input, other) -> Tensor:
 
 
 def fmin(input, other) -> Tensor:
-    """Elementwise minimum that ignores nan.
+    """Elementwise minimum that ignores nan (nan only where both are nan).
 
     Example:
-        >>> autograd.fmin(autograd.tensor([1.0, float("nan")]), autograd.tensor([3.0, 2.0]))
-        tensor([1., 2.])
+        >>> nan = float("nan")
+        >>> autograd.fmin(autograd.tensor([[1.0, nan], [nan, nan]]), autograd.tensor([2.0, nan]))
+        tensor([[ 1., nan],
+                [ 2., nan]])
     """
     (a, b), _, _ = operands(input, other)
     return Fmin.apply(a, b)
@@ -423,6 +392,7 @@ def _np_clamp(x, min=None, max=None):
 class Clamp(Op):
     """clamp to numbers [lo, hi]: the gradient passes where lo <= x <= hi (both inclusive,
     like torch), and is 0 elsewhere and at nan."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ClampBackward1"
 
@@ -449,6 +419,7 @@ class ClampTensor(Op):
     """clamp with tensor bounds (either may be absent). Gradients (torch's rule): ``x`` where
     min <= x <= max; ``min`` where x < min (and min < max); ``max`` where x > max, or
     everywhere that max < min (then the result is max)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ClampBackward0"
 
@@ -613,3 +584,27 @@ def equal(input, other) -> bool:
         return False
     (a, b), _, _ = operands(input, other)
     return bool(np.array_equal(a._data, b._data))
+
+
+# ---- isin -------------------------------------------------------------------------------------
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each of ``elements`` occurs in ``test_elements`` (either may be a number);
+    ``invert=True`` gives the opposite. nan is in nothing (nan != nan).
+
+    Example:
+        >>> autograd.isin(autograd.tensor([1, 2, 3]), autograd.tensor([2, 5]))
+        tensor([False,  True, False])
+    """
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): at least one of 'elements' and 'test_elements' must be a Tensor")
+    a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
+    b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
+    return Tensor._make(np.asarray(np.isin(a, b, invert=bool(invert))))
+
+
+register(OpInfo("isin", isin, ref=lambda a, b, **kw: np.isin(a, b, invert=kw.get("invert", False)),
+                differentiable=False, method=False, family="compare",
+                samples=lambda rng: [Sample(rng.integers(0, 6, (3, 4)), rng.integers(0, 6, (4,))),
+                                     Sample(rng.integers(0, 6, (5,)), 3, invert=True),
+                                     Sample(np.array([1.0, np.nan, 2.5]), np.array([np.nan, 2.5])),
+                                     Sample(rng.integers(0, 6, (0,)), rng.integers(0, 6, (2,)))]))

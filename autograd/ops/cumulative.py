@@ -1,4 +1,6 @@
-"""Running and differencing ops along one dim: cumsum, cumprod, cummax / cummin, diff.
+"""Running and differencing ops along one dim: cumsum, cumprod, cummax / cummin, diff,
+logcumsumexp; integrals by the trapezoidal rule (trapezoid, cumulative_trapezoid) and
+numerical derivatives (gradient).
 
 cumsum's VJP is a reversed cumsum; cumprod's handles zeros exactly (no division by the
 input); cummax / cummin pick, for each position, the index of the running extreme and send
@@ -12,13 +14,15 @@ from .. import dtypes as _dt
 from .. import return_types
 from ..dtypes import FLOAT_KINDS
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._reduction import _as1d, _int64_if_integral, _int_dim, _select
 from ._util import wrap_dim
 from .registry import OpInfo, Sample, register
 
-__all__ = ["cumsum", "cumprod", "cummax", "cummin", "diff"]
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "diff", "logcumsumexp", "trapezoid", "trapz",
+           "cumulative_trapezoid", "gradient"]
 
 
 # ---- cumsum / cumprod ---------------------------------------------------------------------
@@ -30,6 +34,7 @@ def _np_cumsum(x, dim, reverse=False):
 
 class Cumsum(Op):
     """Running sum along ``dim``; its VJP is the running sum from the other end."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dim, reverse, dtype):
@@ -58,14 +63,14 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
         >>> autograd.tensor([1.0, 2.0, 3.0]).cumsum(0)
         tensor([1., 3., 6.])
     """
-    d = _int_dim(dim, input.ndim, "cumsum")
     npdt = _int64_if_integral(input._data.dtype, dtype)
+    d = _int_dim(dim, input.ndim, "cumsum")
     if input._requires_grad and npdt.kind not in FLOAT_KINDS:
         input = input.detach()
     return _cumsum_impl(input, d, False, npdt)
 
 
-register(OpInfo("cumsum", cumsum, family="cumulative",
+register(OpInfo("cumsum", cumsum, inplace=True, family="cumulative",
                 ref=lambda x, dim, **k: np.cumsum(x, axis=dim % x.ndim).reshape(x.shape)
                 if x.ndim else x,
                 samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
@@ -141,7 +146,7 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return _cumprod_impl(input, d)
 
 
-register(OpInfo("cumprod", cumprod, family="cumulative",
+register(OpInfo("cumprod", cumprod, inplace=True, family="cumulative",
                 ref=lambda x, dim, **k: np.cumprod(x, axis=dim % x.ndim).reshape(x.shape)
                 if x.ndim else x,
                 samples=lambda rng: [
@@ -236,6 +241,7 @@ register(OpInfo("cummin", cummin, ref=_np_cum_extreme(np.minimum), samples=_cum_
 # ---- diff ---------------------------------------------------------------------------------
 class Diff(Op):
     """out[i] = x[i + 1] - x[i] along ``dim``; its VJP is ``DiffTranspose`` (and back)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -249,6 +255,7 @@ class Diff(Op):
 
 class DiffTranspose(Op):
     """The adjoint of one ``diff``: x[i] gets g[i - 1] - g[i] (missing terms are 0)."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "DiffBackward0"
 
@@ -258,8 +265,8 @@ class DiffTranspose(Op):
         return _np_diff_transpose(g, dim, shape)
 
     @staticmethod
-    def backward(ctx, gg, xp):
-        return xp.diff1(gg, ctx.dim)
+    def backward(ctx, gg, xp):  # (its adjoint is diff itself)
+        return Diff.apply(gg, dim=ctx.dim) if xp.graph else np.diff(gg, axis=ctx.dim)
 
 
 def _np_diff_transpose(g, dim, shape):
@@ -272,8 +279,6 @@ def _np_diff_transpose(g, dim, shape):
     return out
 
 
-_xp.define("diff1", numpy=lambda x, dim: np.diff(x, axis=dim),
-           tensor=lambda x, dim: Diff.apply(x, dim=dim))
 _xp.define("diff_transpose", numpy=_np_diff_transpose,
            tensor=lambda g, dim, shape: DiffTranspose.apply(g, dim=dim, shape=shape))
 
@@ -319,3 +324,270 @@ register(OpInfo("diff", diff, family="cumulative",
                                      Sample(rng.normal(size=(4,)), 3),
                                      Sample(rng.normal(size=(0, 3)), 1, 0),
                                      Sample(rng.normal(size=(2, 3)), 0)]))
+
+
+# ---- logcumsumexp ---------------------------------------------------------------------------
+def _np_logcumsumexp(x, dim):
+    return np.logaddexp.accumulate(x, axis=dim) if x.size else x.copy()
+
+
+class Logcumsumexp(Op):
+    """Running ``log(sum(exp(x)))`` along ``dim`` (``logaddexp`` accumulated: no overflow).
+
+    VJP: dx_j = sum_{i >= j} g_i exp(x_j - y_i). Summed directly that overflows for widely
+    spread values, so, as torch, the positive and the negative parts of ``g`` are summed in
+    log space with a reversed logcumsumexp (itself differentiable)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        y = _np_logcumsumexp(x, dim)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, y = ctx.saved_tensors
+        d = ctx.dim
+        one = xp.ones_like(g)
+
+        def log_part(mask, magnitude):
+            # log|g| - y where mask holds, -inf elsewhere; y only in the taken branch, so the
+            # nan gradients of a logcumsumexp at -inf inputs never reach it
+            return xp.where(mask, xp.log(xp.where(mask, magnitude, one)) - y, float("-inf"))
+
+        def reverse_lcse(v):
+            return xp.flip(xp.logcumsumexp(xp.flip(v, d), d), d)
+
+        pos = xp.exp(x + reverse_lcse(log_part(g > 0, g)))
+        neg = xp.exp(x + reverse_lcse(log_part(g < 0, -g)))
+        return pos - neg
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(input), dim))``, computed without overflow.
+
+    Example:
+        >>> autograd.tensor([0.0, 0.0, 0.0]).logcumsumexp(0)
+        tensor([0.0000, 0.6931, 1.0986])
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"logcumsumexp(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input._data.dtype.kind not in FLOAT_KINDS:
+        from .arithmetic import _reject
+        _reject("logcumsumexp", "logcumsumexp_out_cpu", input, "convert with .float()")
+    d = _int_dim(dim, input.ndim, "logcumsumexp")
+    if input.ndim == 0:
+        return Logcumsumexp.apply(input.reshape((1,)), dim=0).reshape(())
+    return Logcumsumexp.apply(input, dim=d)
+
+
+_xp.define("logcumsumexp", numpy=_np_logcumsumexp, tensor=logcumsumexp)
+register(OpInfo("logcumsumexp", logcumsumexp, family="cumulative",
+                ref=lambda x, dim: _np_logcumsumexp(x, dim % x.ndim) if x.ndim else x,
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
+                                     Sample(rng.normal(size=(3, 4, 2)) * 5, -3),
+                                     Sample(rng.normal(size=()), 0),
+                                     Sample(rng.normal(size=(0, 3)), 1)]))
+
+
+# ---- trapezoid / cumulative_trapezoid ---------------------------------------------------------
+def _trapezoid_parts(y, x, dx, dim, opname):
+    """(dim, the areas of the trapezoids between consecutive samples along dim)."""
+    from .arithmetic import to_dtype
+    from .movement import narrow, reshape
+    if not isinstance(y, Tensor):
+        raise TypeError(f"{opname}(): argument 'y' must be Tensor, not {type(y).__name__}")
+    if y.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if y._data.dtype.kind not in FLOAT_KINDS:
+        y = to_dtype(y, _dt.get_default_dtype())
+    d = wrap_dim(dim, y.ndim)
+    n = y.shape[d]
+    if n == 0:
+        return d, y
+    # (the products in torch's order, so that inf and nan come out where they do in torch)
+    sums = narrow(y, d, 1, n - 1) + narrow(y, d, 0, n - 1)
+    if x is None:
+        return d, sums * ((1.0 if dx is None else dx) / 2)
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{opname}(): argument 'x' must be Tensor, not {type(x).__name__}")
+    if dx is not None:
+        raise TypeError(f"{opname}(): give either the sample points x or the spacing dx, not "
+                        "both")
+    xd = x.ndim - 1 if x.ndim == 1 else d - y.ndim + x.ndim
+    if x.ndim == 0 or xd < 0 or x.shape[xd] != n:
+        raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+    widths = narrow(x, xd, 1, n - 1) - narrow(x, xd, 0, n - 1)
+    if x.ndim == 1:   # the same sample points for every slice along dim
+        widths = reshape(widths, [n - 1 if i == d else 1 for i in range(y.ndim)])
+    return d, widths * sums * 0.5
+
+
+def trapezoid(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule, at the sample points
+    ``x`` (a tensor) or with spacing ``dx`` (default 1).
+
+    Example:
+        >>> autograd.trapezoid(autograd.tensor([1.0, 2.0, 4.0]))
+        tensor(4.5000)
+    """
+    if x is None and isinstance(y, Tensor) and y.ndim and y.shape[dim] > 0:
+        # torch's form with even spacing: (sum - (first + last) / 2) * dx (its inf/nan too)
+        from .arithmetic import to_dtype
+        from .movement import select
+        if y._data.dtype.kind not in FLOAT_KINDS:
+            y = to_dtype(y, _dt.get_default_dtype())
+        d = wrap_dim(dim, y.ndim)
+        ends = (select(y, d, 0) + select(y, d, -1)) * 0.5
+        return (y.sum(d) - ends) * (1.0 if dx is None else dx)
+    d, parts = _trapezoid_parts(y, x, dx, dim, "trapezoid")
+    return parts.sum(d)
+
+
+def trapz(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """``trapezoid`` under its older name."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
+    """The running integral of ``y`` along ``dim`` by the trapezoidal rule (one element
+    fewer than ``y`` along ``dim``).
+
+    Example:
+        >>> autograd.cumulative_trapezoid(autograd.tensor([1.0, 2.0, 4.0]))
+        tensor([1.5000, 4.5000])
+    """
+    d, parts = _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid")
+    if parts.shape[d] == 0:
+        return parts
+    return parts.cumsum(d)
+
+
+def _ref_trapezoid(cumulative):
+    def ref(y, x=None, *, dx=None, dim=-1):
+        import scipy.integrate
+        fn = scipy.integrate.cumulative_trapezoid if cumulative else scipy.integrate.trapezoid
+        if y.dtype.kind not in "f":
+            y = y.astype(np.float32)
+        if y.shape[dim] == 0:
+            return np.zeros(y.shape[:dim % y.ndim] + y.shape[dim % y.ndim + 1:], y.dtype) \
+                if not cumulative else y
+        return fn(y, x=x, dx=1.0 if dx is None else dx, axis=dim)
+    return ref
+
+
+def _trapezoid_samples(rng):
+    return [Sample(rng.normal(size=(3, 5))), Sample(rng.normal(size=(3, 5)), dx=0.5, dim=0),
+            Sample(rng.normal(size=(3, 5)), np.cumsum(rng.uniform(0.1, 1, (5,)))),
+            Sample(rng.normal(size=(2, 4)), np.cumsum(rng.uniform(0.1, 1, (2, 4)), 1), dim=1),
+            Sample(rng.normal(size=(4,)), dx=2.0), Sample(rng.normal(size=(2, 1)))]
+
+
+for _name, _fn, _cumulative in (("trapezoid", trapezoid, False), ("trapz", trapz, False),
+                                ("cumulative_trapezoid", cumulative_trapezoid, True)):
+    register(OpInfo(_name, _fn, ref=_ref_trapezoid(_cumulative), samples=_trapezoid_samples,
+                    method=False, family="cumulative"))
+
+
+# ---- gradient (numerical derivatives) ---------------------------------------------------------
+def _gradient_along(f: Tensor, d: int, spacing, edge_order: int) -> Tensor:
+    """Central differences along ``d`` inside, one-sided at the ends (NumPy's formulas, for
+    even spacing ``h`` or sample coordinates ``x``)."""
+    from .join import cat
+    from .movement import narrow
+    n = f.shape[d]
+
+    def s(start, length=1):
+        return narrow(f, d, start % n, length)
+
+    if not isinstance(spacing, Tensor):            # even spacing h
+        h = float(spacing)
+        inner = (s(2, n - 2) - s(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first, last = (s(1) - s(0)) / h, (s(-1) - s(-2)) / h
+        else:
+            first = (s(0) * -3 + s(1) * 4 - s(2)) / (2 * h)
+            last = (s(-1) * 3 - s(-2) * 4 + s(-3)) / (2 * h)
+        return cat([first, inner, last], d)
+    x = spacing._data.astype(f._data.dtype)
+    shape = [1] * f.ndim
+
+    def coef(values):        # a constant along d, broadcast over the other dims
+        shape[d] = -1
+        return Tensor._make(np.asarray(values, f._data.dtype).reshape(shape))
+
+    dx = np.diff(x)
+    hd, hs = dx[:-1], dx[1:]               # the steps before and after each inner point
+    inner = (s(0, n - 2) * coef(-hs / (hd * (hd + hs))) + s(1, n - 2) * coef((hs - hd) / (hd * hs))
+             + s(2, n - 2) * coef(hd / (hs * (hd + hs))))
+    if edge_order == 1:
+        first = (s(1) - s(0)) / float(dx[0])
+        last = (s(-1) - s(-2)) / float(dx[-1])
+    else:
+        a, b = dx[0], dx[1]
+        first = (s(0) * float(-(2 * a + b) / (a * (a + b))) + s(1) * float((a + b) / (a * b))
+                 + s(2) * float(-a / (b * (a + b))))
+        a, b = dx[-2], dx[-1]
+        last = (s(-3) * float(b / (a * (a + b))) + s(-2) * float(-(a + b) / (a * b))
+                + s(-1) * float((a + 2 * b) / (b * (a + b))))
+    return cat([first, inner, last], d)
+
+
+def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
+    """Numerical derivatives of samples of a function, one tensor per dimension in ``dim``
+    (default: all): central differences inside, one-sided (first or second order,
+    ``edge_order``) at the edges. ``spacing``: one step for every dimension, a step per
+    dimension, or a 1-D tensor of sample coordinates per dimension.
+
+    Example:
+        >>> autograd.gradient(autograd.tensor([1.0, 4.0, 9.0, 16.0]))
+        (tensor([3., 4., 6., 7.]),)
+    """
+    from .arithmetic import to_dtype
+    if not isinstance(input, Tensor):
+        raise TypeError(f"gradient(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if dim is None:
+        dims = list(range(input.ndim))
+    else:
+        dims = [wrap_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(dims):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or "
+                               f"it's spacing and dim arguments to have the same length, but got "
+                               f"a spacing argument of length {len(spacing)} and a dim argument "
+                               f"of length {len(dims)}.")
+        steps = list(spacing)
+    else:
+        steps = [spacing] * len(dims)
+    for d, h in zip(dims, steps):
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               "edge_order+1")
+        if isinstance(h, Tensor) and (h.ndim != 1 or h.shape[0] != input.shape[d]):
+            raise RuntimeError(f"torch.gradient expected each tensor to be on the same device "
+                               f"and of size {input.shape[d]} along dimension {d}, got "
+                               f"{list(h.shape)}")
+    f = input if input._data.dtype.kind in FLOAT_KINDS else \
+        to_dtype(input, _dt.get_default_dtype())
+    return tuple(_gradient_along(f, d, h, edge_order) for d, h in zip(dims, steps))
+
+
+def _ref_gradient(x, *, spacing=1, dim=None, edge_order=1):
+    axes = tuple(range(x.ndim)) if dim is None else ((dim,) if isinstance(dim, int) else dim)
+    steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(axes)
+    return tuple(np.gradient(x, h, axis=a, edge_order=edge_order) for a, h in zip(axes, steps))
+
+
+def _gradient_samples(rng):
+    return [Sample(rng.normal(size=(5,))), Sample(rng.normal(size=(3, 4)), spacing=0.5),
+            Sample(rng.normal(size=(3, 5)), dim=1, edge_order=2),
+            Sample(rng.normal(size=(4, 3)), spacing=[2.0, 0.5], dim=[0, 1], edge_order=2),
+            Sample(rng.normal(size=(3, 2)), dim=0, spacing=[1.5])]
+
+
+register(OpInfo("gradient", gradient, ref=_ref_gradient, samples=_gradient_samples,
+                method=False, family="cumulative"))

@@ -14,9 +14,10 @@ from .. import dispatch
 from .. import return_types
 from ..dtypes import FLOAT_KINDS
 from ..function import Op
+from ..forward_ad import reduction_jvp
 from ..tensor import Tensor
 from ._reduction import (_as1d, _even_weights, _indices_out, _int_dim, _keepdim_shape,
-                         _np_axes, _out_shape, _select)
+                         _np_axes, _out_shape, _select, keep_reduction, unreduced)
 from ._util import wrap_dims
 from .compare import maximum, minimum
 from .registry import OpInfo, Sample, register
@@ -33,10 +34,11 @@ class _Extreme(Op):
     backward finds the ties and writes the gradient in one kernel (or, when recording a
     graph, builds the same weights from the saved arrays).
     """
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_fn):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         rk = dispatch.kernels("reduce", x, dims) if np_fn is np.max or np_fn is np.min else None
         if rk is not None:
             out_keep = rk.extreme(x, dims, np_fn is np.max)
@@ -67,7 +69,7 @@ class _Extreme(Op):
                 x, out = x._data, out._data  # the weights are constants: plain arrays
             weights = _even_weights(x, out.reshape(_keepdim_shape(x.shape, ctx.dims)),
                                     ctx.dims)
-        g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g_full = unreduced(ctx, g, xp)
         return g_full * xp.asarray(weights)
 
 
@@ -100,6 +102,17 @@ def _no_dim_on_empty(input, opname):
                            "argument.")
 
 
+def _extreme_dims(input, dim, opname) -> tuple:
+    """amax/amin's dims: all of them for ``()`` / ``[]`` / None (refused on an empty input),
+    else the wrapped ``dim`` (refused when one of them is empty)."""
+    if dim == () or dim == [] or dim is None:
+        _no_dim_on_empty(input, opname)
+        return tuple(range(input.ndim))
+    dims = wrap_dims(dim, input.ndim)
+    _check_nonempty_dims(input, dims, opname)
+    return dims
+
+
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """Largest value over ``dim`` (int or tuple; all dims by default). Tied maxima share
     the gradient evenly.
@@ -108,12 +121,7 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
         >>> autograd.tensor([[1.0, 5.0], [7.0, 2.0]]).amax(dim=0)
         tensor([7., 5.])
     """
-    if dim == () or dim == [] or dim is None:
-        _no_dim_on_empty(input, "amax")
-        dims = tuple(range(input.ndim))
-    else:
-        dims = wrap_dims(dim, input.ndim)
-        _check_nonempty_dims(input, dims, "amax")
+    dims = _extreme_dims(input, dim, "amax")
     return Amax.apply(input, dims=dims, keepdim=keepdim, np_fn=np.max)
 
 
@@ -124,12 +132,7 @@ def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
         >>> autograd.tensor([[1.0, 5.0], [7.0, 2.0]]).amin(dim=1)
         tensor([1., 2.])
     """
-    if dim == () or dim == [] or dim is None:
-        _no_dim_on_empty(input, "amin")
-        dims = tuple(range(input.ndim))
-    else:
-        dims = wrap_dims(dim, input.ndim)
-        _check_nonempty_dims(input, dims, "amin")
+    dims = _extreme_dims(input, dim, "amin")
     return Amin.apply(input, dims=dims, keepdim=keepdim, np_fn=np.min)
 
 

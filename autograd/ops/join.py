@@ -12,6 +12,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import ShapeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, wrap_dim
@@ -19,12 +20,14 @@ from .movement import expand, narrow, reshape, select, unsqueeze
 from .registry import OpInfo, Sample, register
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
-           "column_stack", "split", "tensor_split", "chunk", "unbind", "meshgrid"]
+           "column_stack", "row_stack", "split", "split_with_sizes", "tensor_split", "hsplit",
+           "vsplit", "dsplit", "chunk", "unbind", "meshgrid"]
 
 
 # ---- cat ----------------------------------------------------------------------------------
 class Cat(Op):
     """Concatenate along ``dim``; each input's gradient is its slice of the output's."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, *xs, dim):
@@ -147,6 +150,9 @@ def dstack(tensors) -> Tensor:
     return cat([_atleast(t, 3) for t in _tensor_list(tensors, "dstack")], 2)
 
 
+row_stack = vstack
+
+
 def column_stack(tensors) -> Tensor:
     """Stack 1-D tensors as columns (2-D tensors are taken as they are)."""
     ts = _tensor_list(tensors, "column_stack")
@@ -214,18 +220,71 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0):
     """
     d = wrap_dim(dim, input.ndim)
     n = input.shape[d]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
-        if k <= 0:
-            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
-        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    else:
+    if not isinstance(indices_or_sections, (int, np.integer)):  # split at these indices
         bounds = [min(max(int(i), 0), n) for i in indices_or_sections]
         edges = [0] + bounds + [n]
         sizes = [max(b - a, 0) for a, b in zip(edges[:-1], edges[1:])]
-        starts = edges[:-1]
-        return tuple(narrow(input, d, min(s, n), sz) for s, sz in zip(starts, sizes))
-    return split(input, sizes, d)
+        return tuple(narrow(input, d, min(s, n), sz) for s, sz in zip(edges[:-1], sizes))
+    k = int(indices_or_sections)  # k nearly equal sections
+    if k <= 0:
+        raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+    return split(input, [n // k + (1 if i < n % k else 0) for i in range(k)], d)
+
+
+def split_with_sizes(input: Tensor, split_sizes, dim: int = 0):
+    """Split into pieces of the listed sizes, which must add up to the size of ``dim``.
+
+    Example:
+        >>> [t.shape[0] for t in autograd.zeros(5).split_with_sizes([1, 4])]
+        [1, 4]
+    """
+    return split(input, list(split_sizes), dim)
+
+
+def _split_at(name: str, min_dims: int, dim: int, input: Tensor, indices_or_sections):
+    """hsplit / vsplit / dsplit: ``tensor_split`` along ``dim``, but a number of sections
+    must divide the dimension exactly (torch's and NumPy's rule)."""
+    if input.ndim < min_dims:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, "
+                           f"but got a tensor with {input.ndim} dimensions!")
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n, k = input.shape[dim], int(indices_or_sections)
+        if k == 0 or n % k:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
+                               f"size of the dimension {n} is not divisible by the split_size "
+                               f"{k}!")
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections):
+    """Split column-wise: along dim 1 (dim 0 for a 1-D tensor) into equal sections or at the
+    given indices.
+
+    Example:
+        >>> [t.shape for t in autograd.zeros(2, 4).hsplit(2)]
+        [autograd.Size([2, 2]), autograd.Size([2, 2])]
+    """
+    return _split_at("hsplit", 1, 0 if input.ndim == 1 else 1, input, indices_or_sections)
+
+
+def vsplit(input: Tensor, indices_or_sections):
+    """Split row-wise (along dim 0) into equal sections or at the given indices.
+
+    Example:
+        >>> [t.shape for t in autograd.zeros(4, 2).vsplit([1])]
+        [autograd.Size([1, 2]), autograd.Size([3, 2])]
+    """
+    return _split_at("vsplit", 2, 0, input, indices_or_sections)
+
+
+def dsplit(input: Tensor, indices_or_sections):
+    """Split depth-wise (along dim 2) into equal sections or at the given indices.
+
+    Example:
+        >>> len(autograd.zeros(1, 2, 6).dsplit(3))
+        3
+    """
+    return _split_at("dsplit", 3, 2, input, indices_or_sections)
 
 
 def unbind(input: Tensor, dim: int = 0):
@@ -296,6 +355,16 @@ register(OpInfo("tensor_split", tensor_split,
                                      Sample(rng.normal(size=(5, 3)), [1, 4], 0),
                                      Sample(rng.normal(size=(2, 7)), 2, 1)],
                 family="join"))
+register(OpInfo("split_with_sizes", split_with_sizes, ref=_np_split, family="join",
+                samples=lambda rng: [Sample(rng.normal(size=(5, 3)), [1, 4]),
+                                     Sample(rng.normal(size=(2, 3)), [3, 0], 1)]))
+for _name, _fn, _np_fn, _shapes in (
+        ("hsplit", hsplit, np.hsplit, ((2, 4), (6,))), ("vsplit", vsplit, np.vsplit, ((4, 3), (6, 2))),
+        ("dsplit", dsplit, np.dsplit, ((2, 1, 4), (1, 2, 6)))):
+    register(OpInfo(_name, _fn, ref=lambda x, s, _f=_np_fn: _f(x, s), family="join",
+                    samples=lambda rng, _s=_shapes: [Sample(rng.normal(size=_s[0]), 2),
+                                                     Sample(rng.normal(size=_s[1]), [1, 3]),
+                                                     Sample(rng.normal(size=_s[1]), [3, 1])]))
 register(OpInfo("unbind", unbind,
                 ref=lambda x, dim=0: [np.take(x, i, axis=dim) for i in range(x.shape[dim])],
                 samples=lambda rng: [Sample(rng.normal(size=(3, 2))),

@@ -24,8 +24,8 @@ from ..tensor import Tensor
 from .. import amp as _amp
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes
-from .linalg import (LinAlgError, _TORCH_NAMES, _name, _np_solve_triangular, _solve_triangular,
-                     _square_batch, cholesky)
+from .linalg import (LinAlgError, _TORCH_NAMES, _check_b_against, _name, _np_solve_triangular,
+                     _solve_triangular, _square_batch, cholesky)
 from .registry import OpInfo, Sample, register
 
 __all__ = ["det", "slogdet", "logdet", "inverse", "cholesky_solve", "cholesky_inverse"]
@@ -512,14 +512,7 @@ def cholesky_solve(B, L, upper: bool = False) -> Tensor:
         raise ShapeError(f"u should have at least 2 dimensions, but has {low.ndim} dimensions "
                          "instead")
     _square_batch(low, "cholesky_solve: ")
-    if b.shape[-2] != low.shape[-1]:
-        raise ShapeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
-                         f"{low.shape[-1]} by {low.shape[-1]} but each b matrix is "
-                         f"{b.shape[-2]} by {b.shape[-1]}")
-    if b._data.dtype != low._data.dtype:
-        raise DTypeError(f"Expected b and A to have the same dtype, but found b of type "
-                         f"{_name(b, _TORCH_NAMES)} and A of type {_name(low, _TORCH_NAMES)} "
-                         "instead.")
+    _check_b_against(b, low, "cholesky_solve")
     _lapack_dtype(low, "cholesky_solve")
     b, low = _broadcast_batches(b, low)
     return CholeskySolve.apply(b, low, upper=bool(upper))
@@ -534,8 +527,7 @@ def cholesky_inverse(L, upper: bool = False) -> Tensor:
         tensor([[0.2500, 0.0000],
                 [0.0000, 4.0000]])
     """
-    low = as_tensor_operand(L)
-    _square_batch(low, "cholesky_inverse: ")
+    low = _square_batch(as_tensor_operand(L), "cholesky_inverse: ")
     eye = Tensor._make(np.broadcast_to(np.eye(low.shape[-1], dtype=low._data.dtype),
                                        low.shape).copy())
     return cholesky_solve(eye, low, upper)

@@ -8,6 +8,7 @@ logits forward, one backward; the composed path stays the reference).
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -16,6 +17,7 @@ from .. import dispatch
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from .activation import logsigmoid
 from .softmax import log_softmax
@@ -27,7 +29,8 @@ from ..dtypes import FLOAT_KINDS
 from .. import amp as _amp
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+           "gaussian_nll_loss", "poisson_nll_loss"]
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -38,6 +41,19 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "none":
         return loss
     raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """torch's translation of the deprecated ``size_average`` / ``reduce`` arguments (with its
+    warning); ``reduction`` itself when both are None. The value is then checked."""
+    if size_average is not None or reduce is not None:
+        size_average = True if size_average is None else size_average
+        reduce = True if reduce is None else reduce
+        reduction = ("mean" if size_average else "sum") if reduce else "none"
+        warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                      f"reduction='{reduction}' instead.", stacklevel=3)
+    _check_reduction(reduction)
+    return reduction
 
 
 def _check_reduction(reduction):
@@ -55,6 +71,16 @@ def _pointwise_inputs(input, target, name):
     return target
 
 
+def _difference_loss(input, target, reduction, weight, opname, of_difference):
+    """``of_difference(input - target)``, times ``weight`` if given, reduced."""
+    _check_reduction(reduction)
+    target = _pointwise_inputs(input, target, opname)
+    loss = of_difference(input - target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
 @_amp.float32_precision
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight=None) -> Tensor:
@@ -64,30 +90,20 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         >>> F.mse_loss(autograd.tensor([1.0, 2.0]), autograd.tensor([1.0, 4.0]))
         tensor(2.)
     """
-    _check_reduction(reduction)
-    target = _pointwise_inputs(input, target, "mse_loss")
-    d = input - target
-    loss = d * d
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _difference_loss(input, target, reduction, weight, "mse_loss", lambda d: d * d)
 
 
 @_amp.float32_precision
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean", weight=None) -> Tensor:
-    """Mean absolute error ``|input - target|``.
+    """Mean absolute error ``|input - target|`` (``reduction``: 'mean', 'sum' or 'none'; each
+    term times ``weight`` when given).
 
     Example:
         >>> F.l1_loss(autograd.tensor([1.0, 2.0]), autograd.tensor([1.0, 4.0]))
         tensor(1.)
     """
-    _check_reduction(reduction)
-    target = _pointwise_inputs(input, target, "l1_loss")
-    loss = (input - target).abs()
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _difference_loss(input, target, reduction, weight, "l1_loss", lambda d: d.abs())
 
 
 @_amp.float32_precision
@@ -156,61 +172,89 @@ def _check_class_target(input: Tensor, target: Tensor, opname: str):
                          f"{list(input.shape)}, got {list(target.shape)}")
 
 
-def _class_targets(target: Tensor, C: int, weight, ignore_index: int, dtype, opname: str):
-    """Checked class indices: (int64 targets, ignored mask, targets with ignored set to 0,
-    class weights as a ``dtype`` array, each sample's weight (0 where ignored))."""
+def _check_target_dtype(target: Tensor):
     if target.dtype.is_floating_point or target.dtype == _dt.bool_:
         name = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}.get(
             target.dtype.name if hasattr(target.dtype, "name") else str(target.dtype), str(target.dtype))
         raise DTypeError(f"expected target dtype to be Long or Byte, but got {name}")
-    t = target._data.astype(np.int64)
+
+
+def _check_class_weight(weight, C: int, opname: str):
+    if weight is not None and weight.shape != (C,):
+        raise ShapeError(f"{opname}: weight tensor should be defined either for all {C} classes "
+                         f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+
+
+def _class_target_arrays(target, C: int, weight, ignore_index: int, dtype):
+    """Checked class indices from arrays (targets, class weights or None): (int64 targets,
+    ignored mask, targets with ignored set to 0, class weights as a ``dtype`` array, each
+    sample's weight (0 where ignored)); raises torch's IndexError for a target out of range."""
+    t = target.astype(np.int64)
     ignored = t == ignore_index
     bad = (~ignored) & ((t < 0) | (t >= C))
     if bad.any():
         raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     safe = np.where(ignored, 0, t)
-    if weight is not None:
-        if weight.shape != (C,):
-            raise ShapeError(f"{opname}: weight tensor should be defined either for all {C} classes "
-                             f"or no classes but got weight tensor of shape: {list(weight.shape)}")
-        w_np = weight._data.astype(dtype)
-    else:
-        w_np = np.ones(C, dtype=dtype)
+    w_np = weight.astype(dtype) if weight is not None else np.ones(C, dtype=dtype)
     # weight of each sample's true class (0 where ignored): a constant
     sample_w = np.where(ignored, 0.0, w_np[safe]).astype(dtype)
     return t, ignored, safe, w_np, sample_w
+
+
+class _TargetArray(Op):
+    """An array derived from class targets: ``which`` is "index" (the class to gather, 0
+    where ignored), "keep" (not ignored), "weight" (each sample's weight, 0 where ignored) or
+    "total" (the sum of those weights). Computed in a forward, from the target tensor, so
+    that a compiled replay derives it from each call's own targets (docs/compile.md)."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, target, weight, C, ignore_index, dtype, which):
+        _, ignored, safe, _, sample_w = _class_target_arrays(target, C, weight, ignore_index,
+                                                             dtype)
+        if which == "index":
+            return safe
+        if which == "keep":
+            return ~ignored
+        if which == "weight":
+            return sample_w
+        return np.asarray(float(sample_w.sum()), dtype=dtype)
 
 
 def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str,
                    label_smoothing: float = 0.0, opname: str = "nll_loss") -> Tensor:
     """Shared by nll_loss and cross_entropy with class-index targets (logp has classes at dim 1)."""
     C = logp.shape[1] if logp.dim() >= 2 else logp.shape[0]
-    t, ignored, safe, w_np, sample_w = _class_targets(target, C, weight, ignore_index,
-                                                      logp._data.dtype, opname)
+    _check_target_dtype(target)
+    _check_class_weight(weight, C, opname)
+    dtype = logp._data.dtype
+
+    def targets(which):
+        return _TargetArray.apply(target, weight, C=C, ignore_index=ignore_index, dtype=dtype,
+                                  which=which)
+    safe, keep, sample_w = targets("index"), targets("keep"), targets("weight")
     if logp.dim() == 1:
         lp = logp.unsqueeze(0)
-        safe, sample_w = safe.reshape(1), sample_w.reshape(1)
+        safe, keep, sample_w = safe.reshape(1), keep.reshape(1), sample_w.reshape(1)
     else:
         lp = _class_dim_last(logp)
     # logp of the true class by a gather (not a one-hot product: -inf log-probabilities of
     # other classes would give -inf * 0 = nan, and the one-hot costs a pass over (R, C));
     # ignored rows are set to 0 so that their -inf cannot make nan either (torch gives 0)
-    picked = lp.gather(-1, Tensor._make(safe[..., None])).squeeze(-1)
-    picked = where(Tensor._make(~ignored.reshape(safe.shape)), picked, 0.0)
-    nll = -picked * Tensor._make(sample_w)
+    picked = lp.gather(-1, safe.unsqueeze(-1)).squeeze(-1)
+    picked = where(keep, picked, 0.0)
+    nll = -picked * sample_w
     if logp.dim() == 1:
-        nll = nll.reshape(())
-        sample_w = sample_w.reshape(())
+        nll, keep = nll.reshape(()), keep.reshape(())
     if label_smoothing > 0:
-        w_row = Tensor._make(w_np) if weight is None else weight.to(lp.dtype)
-        smooth = where(Tensor._make(~ignored.reshape(nll.shape)),  # (unbatched: ())
-                                -(lp * w_row).sum(-1).reshape(nll.shape), 0.0)
+        w_row = Tensor._make(np.ones(C, dtype)) if weight is None else weight.to(lp.dtype)
+        smooth = where(keep, -(lp * w_row).sum(-1).reshape(nll.shape), 0.0)  # (unbatched: ())
     if reduction == "none":
         out = nll
         if label_smoothing > 0:
             out = (1 - label_smoothing) * nll + (label_smoothing / C) * smooth
         return out
-    total_w = float(sample_w.sum())
     if reduction == "sum":
         out = nll.sum()
         if label_smoothing > 0:
@@ -219,7 +263,7 @@ def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, redu
     if reduction != "mean":
         raise ValueError(f"{reduction} is not a valid value for reduction")
     # torch: weighted mean = sum / sum of the true classes' weights (nan if all ignored)
-    denom = Tensor._make(np.asarray(total_w, dtype=lp._data.dtype))
+    denom = targets("total")
     out = nll.sum() / denom
     if label_smoothing > 0:
         out = (1 - label_smoothing) * out + (label_smoothing / C) * (smooth.sum() / denom)
@@ -244,13 +288,36 @@ class CrossEntropyFused(Op):
     grad_fn_name = "NllLossBackward0"  # torch's name for the last node of cross_entropy
 
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, total_w, kernels):
+    def jvp(ctx, tangents, xp):
+        # each loss depends on one row of logits (along dim 1): the VJP of ones gives every
+        # d loss / d logit, and the JVP sums them times the tangent over that row (over
+        # everything for a reduced loss). The targets and class weights carry no derivative.
+        t = tangents[0]
+        if t is None:
+            return None
+        out = ctx.output
+        weights = CrossEntropyFused.backward(ctx, xp.ones_like(out), xp)
+        dims = tuple(range(len(t.shape))) if len(out.shape) == 0 else (1,)
+        return xp.sum(weights * t, dims, False)
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, kernels):
+        # x: logits; target: class indices; weight: class weights (no gradient) or None. The
+        # targets are read here, in the forward, so a compiled replay reads each call's own.
         C = x.shape[1] if x.ndim >= 2 else x.shape[0]
+        fast = _unweighted_targets(target, C, ignore_index) if weight is None else None
+        if fast is not None:
+            t, total_w = fast
+            weight = np.ones(C)
+        else:
+            t, _, _, w_np, sample_w = _class_target_arrays(target, C, weight, ignore_index,
+                                                           x.dtype)
+            weight, total_w = w_np.astype(np.float64), float(sample_w.sum())
         rows = np.moveaxis(x, 1, -1) if x.ndim >= 3 else x  # classes last (a view)
-        loss, prob = kernels.cross_entropy(rows.reshape(-1, C), target.reshape(-1), weight,
+        loss, prob = kernels.cross_entropy(rows.reshape(-1, C), t.reshape(-1), weight,
                                            ignore_index, smoothing)
         ctx.save_for_backward(x)
-        ctx.prob, ctx.target, ctx.weight = prob, target, weight
+        ctx.prob, ctx.target, ctx.weight = prob, t, weight
         ctx.ignore_index, ctx.reduction, ctx.smoothing, ctx.total_w = \
             ignore_index, reduction, smoothing, total_w
         if reduction == "none":
@@ -310,32 +377,24 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     kernels = dispatch.kernels("softmax", input._data)
     if kernels is None:
         return None
-    dtype = input._data.dtype
     if target.dtype.is_floating_point or target.dtype == _dt.bool_:
         return None
     if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
         return None
     _check_class_target(input, target, "cross_entropy")
     C = input.shape[1] if input.dim() >= 2 else input.shape[0]
-    fast = _unweighted_targets(target._data, C, ignore_index) if weight is None else None
-    if fast is not None:
-        t, total_w = fast
-        w64 = np.ones(C)
-    else:
-        t, _, _, w_np, sample_w = _class_targets(target, C, weight, ignore_index, dtype,
-                                                 "cross_entropy")
-        w64, total_w = w_np.astype(np.float64), float(sample_w.sum())
-    return CrossEntropyFused.apply(input, target=t, weight=w64, ignore_index=int(ignore_index),
+    _check_class_weight(weight, C, "cross_entropy")
+    return CrossEntropyFused.apply(input, target, weight, ignore_index=int(ignore_index),
                                    reduction=reduction, smoothing=float(label_smoothing),
-                                   total_w=total_w, kernels=kernels)
+                                   kernels=kernels)
 
 
 def _unweighted_targets(t, C, ignore_index):
     """(int64 targets, total weight) without class weights, when every target is a valid
-    class index: a few cheap whole-array calls instead of ``_class_targets``' masks, which
+    class index: a few cheap whole-array calls instead of ``_class_target_arrays``' masks, which
     cost more than the kernels on small batches (bench/README.md, "Figures behind the code").
     None otherwise (ignored
-    or out-of-range targets), and ``_class_targets`` then checks and raises as usual."""
+    or out-of-range targets), and ``_class_target_arrays`` then checks and raises as usual."""
     if t.size == 0 or t.dtype.kind not in "iu":
         return None
     if t.min() < 0 or t.max() >= C:
@@ -413,6 +472,7 @@ class BinaryCrossEntropy(Op):
 
     d/dx = (x - y) / max(x (1 - x), 1e-12): finite even at x = 0 or 1.
     """
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, y):
@@ -521,6 +581,72 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
+# ---- likelihood losses -----------------------------------------------------------------
+@_amp.float32_precision
+def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of ``target`` under N(input, var): ``0.5 (log var + (input -
+    target)**2 / var)`` (+ ``0.5 log(2 pi)`` with ``full``). ``var`` has the input's shape, or
+    one dim of size 1 (or missing at the end) for a variance shared along it, or is a float.
+    It is clamped at ``eps`` for stability; as in torch the clamp does not stop its gradient.
+
+    Example:
+        >>> F.gaussian_nll_loss(autograd.zeros(2), autograd.ones(2), autograd.ones(2))
+        tensor(0.5000)
+    """
+    from .arithmetic import mul
+    if isinstance(var, (int, float)) and not isinstance(var, bool):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = mul(Tensor._make(np.ones(input.shape, input._data.dtype)), float(var))
+    elif not isinstance(var, Tensor):
+        raise TypeError(f"gaussian_nll_loss(): argument 'var' must be Tensor or float, not "
+                        f"{type(var).__name__}")
+    elif (var._data < 0).any():
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:      # shared over the last dim: (..., 1)
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape)
+                                                 if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var + (var.clamp_min(eps) - var).detach()   # the value clamped, the gradient not
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+@_amp.float32_precision
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of counts ``target`` under Poisson(rate): ``exp(input) - target
+    * input`` for a log-rate input (default), ``input - target * log(input + eps)`` for a
+    rate; ``full`` adds Stirling's approximation of ``log(target!)`` (for targets > 1).
+
+    Example:
+        >>> F.poisson_nll_loss(autograd.zeros(2), autograd.tensor([1.0, 2.0]))
+        tensor(1.)
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    for name, t in (("input", input), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"poisson_nll_loss(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:  # Stirling's log(t!) ~ t log t - t + log(2 pi t) / 2, for targets > 1 only
+        big = Tensor._make(target._data > 1)
+        t = where(big, target, 2.0)   # (2 where masked: no log of 0 in the value or gradient)
+        loss = loss + where(big, t * t.log() - t + 0.5 * (2 * math.pi * t).log(), 0.0)
+    return _reduce(loss, reduction)
+
+
 # ---- registered ops (the generic tests check them like every other op) -------------------------
 def _ref_log_softmax(x, axis):
     m = x.max(axis=axis, keepdims=True)
@@ -625,3 +751,50 @@ register(OpInfo("nll_loss", nll_loss, ref=_ref_nll_loss, method=False, samples=_
 register(OpInfo("binary_cross_entropy", binary_cross_entropy, ref=_ref_bce, method=False,
                 samples=_bce_samples, family="loss", namespace="nn.functional",
                 torch_fn=torch_functional("binary_cross_entropy")))
+
+
+def _ref_gaussian_nll(x, t, var, full=False, eps=1e-6, reduction="mean"):
+    var = np.full_like(x, var) if np.ndim(var) == 0 else var
+    if var.shape != x.shape and x.shape[:-1] == var.shape:
+        var = var[..., None]
+    var = np.maximum(var, eps)
+    loss = 0.5 * (np.log(var) + (x - t) ** 2 / var) + (0.5 * np.log(2 * np.pi) if full else 0)
+    return loss if reduction == "none" else np.asarray(
+        loss.mean() if reduction == "mean" else loss.sum())
+
+
+def _ref_poisson_nll(x, t, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                     reduction="mean"):
+    loss = np.exp(x) - t * x if log_input else x - t * np.log(x + eps)
+    if full:
+        safe = np.where(t > 1, t, 2.0)
+        loss = loss + np.where(t > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe),
+                               0.0)
+    return loss if reduction == "none" else np.asarray(
+        loss.mean() if reduction == "mean" else loss.sum())
+
+
+register(OpInfo("gaussian_nll_loss", gaussian_nll_loss, ref=_ref_gaussian_nll, method=False,
+                family="loss", namespace="nn.functional",
+                torch_fn=torch_functional("gaussian_nll_loss"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
+                           rng.uniform(0.5, 2, (3, 4))),
+                    Sample(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)),
+                           rng.uniform(0.5, 2, (2,)), True, reduction="sum"),      # shared var
+                    Sample(rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3, 2)),
+                           rng.uniform(0.5, 2, (2, 1, 2)), reduction="none"),
+                    Sample(rng.normal(size=(4,)), rng.normal(size=(4,)), 0.7),
+                    Sample(rng.normal(size=(3,)), rng.normal(size=(3,)),
+                           np.array([1e-8, 0.5, 2.0]), eps=1e-3,
+                           # (clamped var: its gradient is torch's, not the finite difference)
+                           no_grad_args=(2,))]))
+register(OpInfo("poisson_nll_loss", poisson_nll_loss, ref=_ref_poisson_nll, method=False,
+                family="loss", namespace="nn.functional",
+                torch_fn=torch_functional("poisson_nll_loss"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(3, 4)), rng.poisson(2.0, (3, 4)).astype(float)),
+                    Sample(rng.uniform(0.5, 3, (5,)), rng.uniform(0.2, 4, (5,)), False, True,
+                           reduction="none"),
+                    Sample(rng.normal(size=(2, 3)), rng.uniform(0.2, 4, (2, 3)), True, True,
+                           reduction="sum")]))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import operands
+from ._util import binary_op, operands
 from .arithmetic import _reject
 from .registry import OpInfo, Sample, register, torch_tensor_args
 from .samples import binary_samples, unary_samples
@@ -31,22 +32,16 @@ def _special():
 
 
 # ---- atan2 --------------------------------------------------------------------------------------
-class Atan2(Op):
-    """The angle of the point (b, a): d/da = b / (a**2 + b**2), d/db = -a / (a**2 + b**2)."""
+def _atan2_scale(g, a, b, xp):
+    den = a * a + b * b
+    return xp.where(den == 0, xp.zeros_like(g), g / den)  # at (0, 0) torch's gradient is 0
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.arctan2(a, b)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        den = a * a + b * b
-        # at (0, 0) torch's gradient is 0 (not the nan of 0/0)
-        scale = xp.where(den == 0, xp.zeros_like(g), g / den)
-        return (scale * b if need_a else None), (-scale * a if need_b else None)
+Atan2 = binary_op("Atan2", np.arctan2,
+                  lambda g, a, b, xp: _atan2_scale(g, a, b, xp) * b,
+                  lambda g, a, b, xp: -_atan2_scale(g, a, b, xp) * a,
+                  "The angle of the point (b, a): d/da = b / (a**2 + b**2), d/db = -a / (a**2 + "
+                  "b**2).")
 
 
 def atan2(input, other) -> Tensor:
@@ -61,7 +56,7 @@ def atan2(input, other) -> Tensor:
 
 
 arctan2 = atan2
-register(OpInfo("atan2", atan2, ref=np.arctan2, samples=binary_samples(),
+register(OpInfo("atan2", atan2, inplace=True, ref=np.arctan2, samples=binary_samples(),
                 torch_fn=torch_tensor_args("atan2"), family="math"))
 
 
@@ -72,6 +67,7 @@ class Logit(Op):
     d/dp = 1 / (p (1 - p)); torch's convention outside the domain: the gradient is nan
     (eps=None, p < 0 or p > 1) or 0 (p outside the clamping range [eps, 1 - eps]).
     """
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, eps):
@@ -107,7 +103,7 @@ def _ref_logit(x, eps=None):
     return np.log(p / (1 - p))
 
 
-register(OpInfo("logit", logit, ref=_ref_logit,
+register(OpInfo("logit", logit, inplace=True, ref=_ref_logit,
                 samples=lambda rng: unary_samples(0.1, 0.9)(rng) + [
                     Sample(rng.uniform(0.1, 0.9, (3, 4)), eps=0.05),
                     # values outside [eps, 1 - eps] (gradient 0 there), none on the edges
@@ -123,6 +119,7 @@ def _np_special(name, *args):
 
 class Polygamma(Op):
     """The n-th derivative of digamma: psi^(n)(x); d/dx = psi^(n+1)(x)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, n):
@@ -169,7 +166,7 @@ def digamma(input) -> Tensor:
 
 
 _xp.define("polygamma", numpy=_np_polygamma, tensor=polygamma)
-register(OpInfo("digamma", digamma, ref=lambda x: _special().digamma(x),
+register(OpInfo("digamma", digamma, inplace=True, ref=lambda x: _special().digamma(x),
                 samples=unary_samples(0.2, 5.0), family="math"))
 register(OpInfo("polygamma", polygamma, ref=lambda n, x: _special().polygamma(n, x),
                 samples=lambda rng: [Sample(n, rng.uniform(0.3, 4.0, shape))
@@ -180,6 +177,7 @@ register(OpInfo("polygamma", polygamma, ref=lambda n, x: _special().polygamma(n,
 # ---- rounding: piecewise constant, so a zero gradient (as in torch) ----------------------------
 class _Rounding(Op):
     """Shared backward of floor/ceil/round/trunc: the derivative is 0 almost everywhere."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "RoundingBackward0"
 
@@ -188,22 +186,14 @@ class _Rounding(Op):
         return xp.zeros_like(g)
 
 
-class Floor(_Rounding):
-    @staticmethod
-    def forward(ctx, x):
-        return np.floor(x)
+def _rounding_op(name, np_fn):
+    """The rounding Op ``name``: ``np_fn`` forward, _Rounding's zero VJP."""
+    return type(name, (_Rounding,), {"__module__": __name__,
+                                     "forward": staticmethod(lambda ctx, x: np_fn(x))})
 
 
-class Ceil(_Rounding):
-    @staticmethod
-    def forward(ctx, x):
-        return np.ceil(x)
-
-
-class Trunc(_Rounding):
-    @staticmethod
-    def forward(ctx, x):
-        return np.trunc(x)
+Floor, Ceil, Trunc = (_rounding_op(name, fn) for name, fn in
+                      (("Floor", np.floor), ("Ceil", np.ceil), ("Trunc", np.trunc)))
 
 
 class Round(_Rounding):
@@ -284,7 +274,7 @@ _xp.define("trunc", numpy=np.trunc, tensor=trunc)
 for _name, _fn, _ref in [("floor", floor, np.floor), ("ceil", ceil, np.ceil),
                          ("trunc", trunc, np.trunc), ("fix", fix, np.trunc)]:
     register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math",
-                    inplace=_name != "fix"))
+                    inplace=True))
 register(OpInfo("round", round, inplace=True, ref=np.round,
                 samples=lambda rng: _rounding_samples(rng) + [
                     Sample(rng.uniform(-3, 3, (3, 4)) + 0.0123, decimals=1),
@@ -294,6 +284,7 @@ register(OpInfo("round", round, inplace=True, ref=np.round,
 
 class Frac(Op):
     """x - trunc(x); the gradient passes through unchanged."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -317,26 +308,15 @@ def frac(input) -> Tensor:
     return Frac.apply(x)
 
 
-register(OpInfo("frac", frac, ref=lambda x: x - np.trunc(x), samples=_rounding_samples,
+register(OpInfo("frac", frac, inplace=True, ref=lambda x: x - np.trunc(x), samples=_rounding_samples,
                 family="math"))
 
 
 # ---- binary: hypot / copysign / xlogy -----------------------------------------------------------
-class Hypot(Op):
-    """sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = np.hypot(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b, out = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        scale = g / out  # at (0, 0): 0/0 = nan, like torch
-        return (scale * a if need_a else None), (scale * b if need_b else None)
+Hypot = binary_op("Hypot", np.hypot,  # at (0, 0): 0/0 = nan, like torch
+                  lambda g, a, b, out, xp: g / out * a, lambda g, a, b, out, xp: g / out * b,
+                  "sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out.",
+                  with_output=True)
 
 
 def hypot(input, other) -> Tensor:
@@ -352,12 +332,13 @@ def hypot(input, other) -> Tensor:
     return Hypot.apply(a, b)
 
 
-register(OpInfo("hypot", hypot, ref=np.hypot, samples=binary_samples(),
+register(OpInfo("hypot", hypot, inplace=True, ref=np.hypot, samples=binary_samples(),
                 torch_fn=torch_tensor_args("hypot"), family="math"))
 
 
 class Copysign(Op):
     """|a| with the sign of b. d/da = out / a (+-1; 0 at a == 0, like torch), d/db = 0."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -388,7 +369,7 @@ def copysign(input, other) -> Tensor:
     return Copysign.apply(a, b)
 
 
-register(OpInfo("copysign", copysign, ref=np.copysign,
+register(OpInfo("copysign", copysign, inplace=True, ref=np.copysign,
                 samples=binary_samples(0.2, 2.0, -2.0, 2.0), family="math"))
 
 
@@ -397,6 +378,7 @@ class Xlogy(Op):
 
     d/dx = log(y) (0 where x == 0 and y <= 0, like torch), d/dy = x / y.
     """
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, y):
@@ -428,13 +410,14 @@ def xlogy(input, other) -> Tensor:
     return Xlogy.apply(x, y)
 
 
-register(OpInfo("xlogy", xlogy, ref=lambda x, y: _special().xlogy(x, y), samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
-                family="math"))
+register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y),
+                samples=binary_samples(-2.0, 2.0, 0.2, 3.0), family="math"))
 
 
 # ---- nan_to_num ---------------------------------------------------------------------------------
 class NanToNum(Op):
     """Replace nan/+inf/-inf by finite numbers; the gradient passes where the input is finite."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, nan, posinf, neginf):
@@ -471,5 +454,5 @@ def _nan_to_num_samples(rng):
             Sample(special, neginf=-5.0, no_grad_args=(0,))]
 
 
-register(OpInfo("nan_to_num", nan_to_num, ref=np.nan_to_num, samples=_nan_to_num_samples,
+register(OpInfo("nan_to_num", nan_to_num, inplace=True, ref=np.nan_to_num, samples=_nan_to_num_samples,
                 family="math"))

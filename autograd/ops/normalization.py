@@ -1,4 +1,5 @@
-"""batch_norm, layer_norm, group_norm, rms_norm, normalize (functional forms).
+"""batch_norm, layer_norm, group_norm, instance_norm, rms_norm, normalize,
+local_response_norm (functional forms).
 
 ``layer_norm`` and ``batch_norm`` are fused primitive ops (``LayerNorm`` / ``BatchNorm``
 below): the forward computes the statistics and ``y`` in one go and saves the mean and
@@ -15,7 +16,9 @@ when recording, the mean and rstd are recomputed from ``x`` with differentiable 
 saved arrays are constants). The variance is always the mean of squared deviations (two
 passes), which stays accurate for data with a large offset, unlike ``E[x**2] - E[x]**2``.
 
-group_norm and rms_norm are composites of differentiable reductions.
+group_norm and rms_norm are composites of differentiable reductions; instance_norm is
+batch_norm over N * C channels (as torch computes it); local_response_norm an average pool
+of squares across channels.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import numpy as np
 
 from .. import dispatch
 from ..errors import DTypeError, ShapeError
+from ..forward_ad import sum_terms
 from ..function import Op
 from ..tensor import Tensor
 from .compare import clamp_min
@@ -34,7 +38,8 @@ from .reduce import norm as _norm
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "rms_norm", "normalize", "local_response_norm"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
+           "normalize", "rms_norm"]
 
 
 def _stats(x: Tensor, dims):
@@ -78,6 +83,30 @@ def _norm_vjp(ctx, g, xp, x, w, mean, rstd, red, param_dims, batch_stats):
     if need_b:
         db = _sum_over(xp, g, param_dims)
     return dx, dw, db
+
+
+def _norm_jvp(tangents, xp, x, w, mean, rstd, red, batch_stats, param_shape):
+    """Forward mode of ``y = x_hat * w + b``, ``x_hat = (x - mean) * rstd``: the tangent
+    from those of (x, weight, bias). With ``batch_stats`` the mean and rstd move with x:
+    d x_hat = rstd * (t - mean(t) - x_hat * mean(x_hat * t)) over ``red`` (the same symmetric
+    map as the VJP's); weight and bias are reshaped to ``param_shape`` (None: as they are).
+    """
+    tx, tw, tb = tangents
+    xhat = (x - mean) * rstd
+    terms = []
+    if tx is not None:
+        if batch_stats:
+            d = (tx - xp.mean(tx, red, True) - xhat * xp.mean(tx * xhat, red, True)) * rstd
+        else:
+            d = tx * rstd
+        terms.append(d if w is None else d * (w if param_shape is None else
+                                              xp.reshape(w, param_shape)))
+    if tw is not None:
+        terms.append(xhat * (tw if param_shape is None else xp.reshape(tw, param_shape)))
+    if tb is not None:
+        terms.append(xp.zeros_like(xhat) + (tb if param_shape is None else
+                                            xp.reshape(tb, param_shape)))
+    return sum_terms(terms)
 
 
 def _float_args(opname, kernel_name, input, *params):
@@ -154,6 +183,14 @@ class BatchNorm(Op):
         w = None if weight is None else xp.reshape(weight, ctx.shape)
         return _norm_vjp(ctx, g, xp, x, w, mean, rstd, ctx.red, ctx.red, ctx.training)
 
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        x, weight, mean, rstd = ctx.saved_tensors
+        if xp.graph and ctx.training:   # (as in the VJP)
+            mean = xp.mean(x, ctx.red, True)
+            rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
+        return _norm_jvp(tangents, xp, x, weight, mean, rstd, ctx.red, ctx.training, ctx.shape)
+
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
@@ -178,6 +215,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if p is not None and p.numel() != C:
             raise ShapeError(f"batch_norm: {name} should contain {C} elements not {p.numel()}")
     x, weight, bias = _float_args("batch_norm", "batch_norm", input, weight, bias)
+    if input.numel() == 0:
+        # as torch: an empty result, the running statistics unchanged; weight and bias stay in
+        # the graph (their gradients are zeros, not None)
+        out = x.clone()
+        if weight is not None and weight.numel():
+            out = out * weight[0]
+        if bias is not None and bias.numel():
+            out = out + bias[0]
+        return out
     if training:
         n = input.numel() // C
         if n <= 1:
@@ -253,6 +299,16 @@ class LayerNorm(Op):
             d = x - mean
             rstd = xp.rsqrt(xp.mean(d * d, ctx.red, True) + ctx.eps)
         return _norm_vjp(ctx, g, xp, x, weight, mean, rstd, ctx.red, ctx.lead, True)
+
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        x, weight, mean, rstd = ctx.saved_tensors
+        if ctx.n == 0:
+            return xp.zeros_like(ctx.output)
+        if xp.graph:   # (recording: mean and rstd as differentiable functions of x)
+            mean = xp.mean(x, ctx.red, True)
+            rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
+        return _norm_jvp(tangents, xp, x, weight, mean, rstd, ctx.red, True, None)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
@@ -345,8 +401,81 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     return input / clamp_min(norm, eps)
 
 
-def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
-    raise NotImplementedError("local_response_norm is not implemented in jitgrad")
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its spatial dims (style transfer, GANs).
+
+    As in torch this is batch_norm of the input seen as one sample with N * C channels; the
+    running statistics (if given) are updated with the mean over the batch of the
+    per-sample statistics, and used instead of the input's when ``use_input_stats=False``.
+
+    Example:
+        >>> y = F.instance_norm(autograd.randn(2, 3, 8))
+        >>> bool(y.mean(-1).abs().max() < 1e-5)
+        True
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"instance_norm(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{input.shape!r}")
+    if input.dim() < 2:
+        raise ValueError(f"instance_norm: expected at least 2D input (got {input.dim()}D input)")
+    n, c = input.shape[:2]
+    for name, p in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if p is not None and p.numel() != c:
+            raise ShapeError(f"instance_norm: {name} should contain {c} elements not "
+                             f"{p.numel()}")
+
+    def per_sample(t, differentiable):
+        if t is None:
+            return None
+        return t.repeat(n) if differentiable else Tensor._make(np.tile(t._data, n))
+    rm, rv = per_sample(running_mean, False), per_sample(running_var, False)
+    y = batch_norm(input.reshape((1, n * c) + tuple(input.shape[2:])), rm, rv,
+                   per_sample(weight, True), per_sample(bias, True), use_input_stats, momentum,
+                   eps)
+    for running, tiled in ((running_mean, rm), (running_var, rv)):
+        if running is not None and use_input_stats:
+            running._data[...] = tiled._data.reshape(n, c).mean(axis=0)
+            running._version_cell[0] += 1
+    return y.reshape(input.shape)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Divide each element by ``(k + alpha * mean of x**2 over size neighbouring channels)
+    ** beta`` (AlexNet's lateral inhibition), composed as torch defines it: a zero-padded
+    average pool across channels.
+
+    Example:
+        >>> F.local_response_norm(autograd.ones(1, 3, 2), 2, alpha=1.0, k=1.0).shape
+        autograd.Size([1, 3, 2])
+    """
+    from .pooling import avg_pool2d, avg_pool3d
+    from .vision import pad
+    if not isinstance(input, Tensor):
+        raise TypeError(f"local_response_norm(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = input * input
+    if dim == 3:
+        div = pad(div.unsqueeze(1), (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.shape
+        div = div.reshape(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).reshape(sizes)
+    return input / (div * alpha + k) ** beta
 
 
 # ---- registered ops (the generic tests check them like every other op) -------------------------
@@ -404,3 +533,47 @@ register(OpInfo("layer_norm", layer_norm, ref=_ref_layer_norm, method=False,
                 samples=_layer_norm_samples, family="normalization", namespace="nn.functional",
                 backend_tol=_KERNEL_TOL,
                 torch_fn=torch_functional("layer_norm")))
+
+
+def _ref_instance_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
+                       use_input_stats=True, momentum=0.1, eps=1e-5):
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        y = _ref_normalize(x, tuple(range(2, x.ndim)), eps)
+    else:
+        y = (x - running_mean.reshape(shape)) / np.sqrt(running_var.reshape(shape) + eps)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    return y if bias is None else y + bias.reshape(shape)
+
+
+def _ref_local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Loop reference: the mean of squares over channels [c - size // 2, c + (size - 1) // 2]
+    (out-of-range channels count as zeros)."""
+    c = x.shape[1]
+    sq = np.concatenate([np.zeros((x.shape[0], size // 2) + x.shape[2:]), x * x,
+                         np.zeros((x.shape[0], (size - 1) // 2) + x.shape[2:])], axis=1)
+    div = np.stack([sq[:, i:i + size].sum(axis=1) / size for i in range(c)], axis=1)
+    return x / (k + alpha * div) ** beta
+
+
+def _instance_norm_samples(rng):
+    n, u = rng.normal, rng.uniform
+    return [Sample(n(size=(2, 3, 5))),
+            Sample(n(size=(2, 2, 3, 4)) * 3 + 1, None, None, u(0.5, 2, (2,)), n(size=(2,))),
+            Sample(n(size=(1, 2, 4)), n(size=(2,)), u(0.5, 2, (2,)), u(0.5, 2, (2,)), None,
+                   True, 0.2, no_grad_args=(1, 2)),   # training, running statistics updated
+            Sample(n(size=(3, 2, 2, 2, 2)), n(size=(2,)), u(0.5, 2, (2,)), None, None, False,
+                   no_grad_args=(1, 2))]              # evaluation: running statistics used
+
+
+register(OpInfo("instance_norm", instance_norm, ref=_ref_instance_norm, method=False,
+                samples=_instance_norm_samples, family="normalization",
+                namespace="nn.functional", backend_tol=_KERNEL_TOL,
+                torch_fn=torch_functional("instance_norm")))
+register(OpInfo("local_response_norm", local_response_norm, ref=_ref_local_response_norm,
+                method=False, family="normalization", namespace="nn.functional",
+                torch_fn=torch_functional("local_response_norm"),
+                samples=lambda rng: [Sample(rng.normal(size=(2, 5, 4)), 3),
+                                     Sample(rng.normal(size=(1, 4, 3, 2)), 2, 0.1, 0.5, 2.0),
+                                     Sample(rng.normal(size=(1, 3, 2, 2, 2)), 4, 1e-2)]))

@@ -1,31 +1,39 @@
-"""Pooling (``torch.nn.functional`` names and signatures): max_pool1d / 2d, avg_pool1d / 2d,
-adaptive_avg_pool1d / 2d, adaptive_max_pool1d / 2d.
+"""Pooling over sliding windows (``torch.nn.functional`` names and signatures):
+max_pool1d / 2d / 3d, avg_pool1d / 2d / 3d, lp_pool1d / 2d / 3d, max_unpool1d / 2d / 3d.
+Adaptive pools are in adaptive_pooling.py.
 
 The differentiable ops come in closed families, so that every VJP is written with ops of
 the same family and gradients of any order work: window sums (avg pools) and their spread;
 gather / scatter-add by constant flat indices (max pools: the forward finds the arg-max
-windows, then picks the values); a separable matrix product (adaptive avg pool) whose VJP
-is itself with transposed matrices. On the numba backend the max-pool arg-max and the
-gather / scatter-add run in the kernels of autograd/kernels/pooling.py.
+windows, then picks the values; max_unpool writes values at given indices and its VJP
+gathers them back). lp_pool is composed from avg_pool and powers, as torch defines it. On
+the numba backend the 2-D max-pool arg-max and the gather / scatter-add run in the kernels
+of autograd/kernels/pooling.py.
 
-Spatial ops are written for 2-D; the 1-D forms insert a height-1 axis. Padding is kept
-per side, ``((top, bottom), (left, right))``, because ``ceil_mode`` pads asymmetrically.
+The 1-D forms insert a height-1 axis and run as 2-D; 3-D runs the N-D array routines of
+_windows.py. Padding is kept per side, ``((top, bottom), (left, right))``, because
+``ceil_mode`` pads asymmetrically.
 """
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 
 from .. import dispatch
-from ..errors import ShapeError, shape_str
+from ..errors import DTypeError, ShapeError, shape_str
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._windows import _check_tensor, _col2im, _im2col, _ntuple
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import distinct
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+__all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d",
+           "max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d",
+           "max_unpool3d"]
 
 
 # ---- pooling: shapes -------------------------------------------------------------------------
@@ -38,14 +46,14 @@ def _pool_out(size, k, s, p, d, ceil_mode):
     return out
 
 
-def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, opname):
+def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, opname, nd=2):
     """Check pooling arguments; returns kernel, stride, pads (per side, ceil_mode extra on the
     end), dilation and the output size."""
-    k = _ntuple(kernel_size, 2, "kernel_size", opname)
+    k = _ntuple(kernel_size, nd, "kernel_size", opname)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
-        _ntuple(stride, 2, "stride", opname)
-    p = _ntuple(padding, 2, "padding", opname)
-    d = _ntuple(dilation, 2, "dilation", opname)
+        _ntuple(stride, nd, "stride", opname)
+    p = _ntuple(padding, nd, "padding", opname)
+    d = _ntuple(dilation, nd, "dilation", opname)
     if any(v <= 0 for v in k):
         raise ValueError(f"{opname}: kernel_size must be greater than zero, but got {k}")
     if any(v <= 0 for v in s):
@@ -61,9 +69,13 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, opname)
     if any(o < 1 for o in out):
         if opname.endswith("1d"):
             raise ShapeError(f"{opname}() Invalid computed output size: {out[1]}")
-        c = x.shape[1]
-        raise ShapeError(f"Given input size: ({c}x{x.shape[2]}x{x.shape[3]}). Calculated output "
-                         f"size: ({c}x{out[0]}x{out[1]}). Output size is too small")
+        if opname == "avg_pool3d" and any(n + 2 * pp < kk for n, pp, kk in zip(x.shape[2:], p, k)):
+            raise ShapeError(f"input image (T: {x.shape[2]} H: {x.shape[3]} W: {x.shape[4]}) "
+                             f"smaller than kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+        sizes = "x".join(map(str, (x.shape[1],) + tuple(x.shape[2:])))
+        outs = "x".join(map(str, (x.shape[1],) + out))
+        raise ShapeError(f"Given input size: ({sizes}). Calculated output size: ({outs}). "
+                         f"Output size is too small")
     # extra padding at the end so that ceil_mode's last (partial) window exists
     pads = tuple((pp, max(pp, (o - 1) * ss + (kk - 1) * dd + 1 - n - pp))
                  for n, kk, ss, pp, dd, o in zip(x.shape[2:], k, s, p, d, out))
@@ -120,9 +132,15 @@ class GatherFlat(Op):
     def backward(ctx, g, xp):
         return xp.scatter_add_flat(g, ctx.index, ctx.in_shape)
 
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        # linear in x: the tangent gathered at the same indices (also max pooling's)
+        return xp.gather_flat(tangents[0], ctx.index)
+
 
 class ScatterAddFlat(Op):
     """The adjoint of ``GatherFlat``; VJP: gather at the same indices."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, g, index, in_shape):
@@ -145,7 +163,7 @@ class MaxPool2DWithIndices(GatherFlat):
         return values
 
 
-class AdaptiveMaxPool2D(GatherFlat):
+class MaxPool3DWithIndices(MaxPool2DWithIndices):
     pass
 
 
@@ -219,6 +237,18 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return (y, Tensor._make(idx)) if return_indices else y
 
 
+def _as_2d(input, opname, kernel_size, stride, padding, dilation):
+    """A 1-D pool as the 2-D one: the input with a height-1 axis (dim -2) and the
+    arguments as pairs (height 1, no padding along the height)."""
+    from .movement import unsqueeze
+    _pool_input(input, opname, 1)
+
+    def pair(v):
+        return (1,) + _ntuple(v, 1, "", opname)
+    return (unsqueeze(input, -2), pair(kernel_size), None if stride is None else pair(stride),
+            (0,) + pair(padding)[1:], pair(dilation))
+
+
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """1-D max pooling over (N, C, L) or (C, L).
@@ -227,53 +257,83 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         >>> autograd.max_pool1d(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
         tensor([[[3., 2.]]])
     """
-    from .movement import squeeze, unsqueeze
-    _pool_input(input, "max_pool1d", 1)
-    one = lambda v: (1,) + _ntuple(v, 1, "", "max_pool1d")  # noqa: E731
-    res = max_pool2d(unsqueeze(input, -2), one(kernel_size),
-                     None if stride is None else one(stride), (0,) + one(padding)[1:],
-                     one(dilation), ceil_mode, return_indices, _opname="max_pool1d")
+    from .movement import squeeze
+    x, k, s, p, d = _as_2d(input, "max_pool1d", kernel_size, stride, padding, dilation)
+    res = max_pool2d(x, k, s, p, d, ceil_mode, return_indices, _opname="max_pool1d")
     if return_indices:
         return squeeze(res[0], -2), Tensor._make(res[1]._data[..., 0, :])
     return squeeze(res, -2)
 
 
-def _ref_max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                    return_indices=False):
-    """Loop reference: max over each window's in-bounds elements."""
-    batched = x if x.ndim == 4 else x[None]
-    k, s, pads, d, (ho, wo) = _pool_geometry(batched, kernel_size, stride, padding, dilation,
-                                             ceil_mode, "")
-    n, c, h, w = batched.shape
-    vals = np.full((n, c, ho, wo), -np.inf, x.dtype)
-    idx = np.zeros((n, c, ho, wo), np.int64)
-    for a in range(ho):
-        for b in range(wo):
-            for i in range(k[0]):
-                for j in range(k[1]):
-                    r, q = a * s[0] + i * d[0] - pads[0][0], b * s[1] + j * d[1] - pads[1][0]
-                    if 0 <= r < h and 0 <= q < w:
-                        v = batched[:, :, r, q]
-                        better = v > vals[:, :, a, b]
-                        vals[:, :, a, b] = np.where(better, v, vals[:, :, a, b])
-                        idx[:, :, a, b] = np.where(better, r * w + q, idx[:, :, a, b])
-    if x.ndim == 3:
-        vals, idx = vals[0], idx[0]
-    return (vals, idx) if return_indices else vals
+def _max_pool3d_forward_np(x, kernel, stride, pads, dilation):
+    """Values and flat (d * H * W + h * W + w) indices of each window's maximum, from the
+    N-D window view (the same tie and NaN rules as 2-D)."""
+    nd = len(kernel)
+    win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)   # (N, C, *k, *out)
+    out = win.shape[2 + nd:]
+    flat = win.reshape(x.shape[:2] + (-1,) + out)
+    arg = _pool_argmax(flat, axis=2)
+    values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
+    idx = np.zeros(arg.shape, np.int64)
+    for axis, (tap, s, d, (lo, _), size) in enumerate(zip(np.unravel_index(arg, kernel), stride,
+                                                          dilation, pads, x.shape[2:])):
+        start = (np.arange(out[axis]) * s - lo).reshape([-1 if i == axis else 1
+                                                          for i in range(nd)])
+        # a window of only -inf may pick padding: clamp so the index stays a valid position
+        idx = idx * size + np.clip(start + tap * d, 0, size - 1)
+    return values, idx
 
 
-def _ref_max_pool1d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                    return_indices=False):
-    one = lambda v: (1, v if isinstance(v, int) else v[0])  # noqa: E731
-    res = _ref_max_pool2d(x[..., None, :], one(kernel_size),
-                          None if stride is None else one(stride), (0, one(padding)[1]),
-                          one(dilation), ceil_mode, return_indices)
-    if return_indices:
-        return res[0][..., 0, :], res[1][..., 0, :]
-    return res[..., 0, :]
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """3-D max pooling over (N, C, D, H, W) or (C, D, H, W); ``stride`` defaults to
+    ``kernel_size``. Indices are flat over D * H * W.
+
+    Example:
+        >>> autograd.max_pool3d(autograd.arange(8.0).reshape(1, 1, 2, 2, 2), 2)
+        tensor([[[[[7.]]]]])
+    """
+    from .movement import squeeze, unsqueeze
+    _pool_input(input, "max_pool3d", 3)
+    unbatched = input.ndim == 4
+    x = unsqueeze(input, 0) if unbatched else input
+    k, s, pads, d, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                      "max_pool3d", 3)
+    values, idx = _max_pool3d_forward_np(x._data, k, s, pads, d)
+    y = MaxPool3DWithIndices.apply(x, index=idx, values=values)
+    if unbatched:
+        y, idx = squeeze(y, 0), idx[0]
+    return (y, Tensor._make(idx)) if return_indices else y
 
 
-register(OpInfo("max_pool2d", max_pool2d, ref=_ref_max_pool2d, method=False, family="pooling",
+def _ref_max_pool(nd):
+    """Loop reference (any number of spatial dims): the max over each window's in-bounds
+    elements, the first one on ties."""
+    def ref(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+            return_indices=False):
+        batched = x if x.ndim == nd + 2 else x[None]
+        k, s, pads, d, out = _pool_geometry(batched, kernel_size, stride, padding, dilation,
+                                            ceil_mode, "", nd)
+        size = batched.shape[2:]
+        vals = np.full(batched.shape[:2] + out, -np.inf, x.dtype)
+        idx = np.zeros(batched.shape[:2] + out, np.int64)
+        for pos in np.ndindex(*out):
+            for tap in np.ndindex(*k):
+                at = tuple(o * s_ + t * d_ - lo for o, s_, t, d_, (lo, _) in
+                           zip(pos, s, tap, d, pads))
+                if all(0 <= a < n for a, n in zip(at, size)):
+                    v, cur = batched[(Ellipsis,) + at], vals[(Ellipsis,) + pos]
+                    better = v > cur
+                    vals[(Ellipsis,) + pos] = np.where(better, v, cur)
+                    idx[(Ellipsis,) + pos] = np.where(better, np.ravel_multi_index(at, size),
+                                                      idx[(Ellipsis,) + pos])
+        if x.ndim == nd + 1:
+            vals, idx = vals[0], idx[0]
+        return (vals, idx) if return_indices else vals
+    return ref
+
+
+register(OpInfo("max_pool2d", max_pool2d, ref=_ref_max_pool(2), method=False, family="pooling",
                 torch_fn=torch_functional("max_pool2d"),
                 samples=lambda rng: [
                     Sample(distinct(rng, (2, 2, 4, 4)), 2),
@@ -281,120 +341,41 @@ register(OpInfo("max_pool2d", max_pool2d, ref=_ref_max_pool2d, method=False, fam
                     Sample(distinct(rng, (1, 1, 5, 5)), (2, 3), (2, 1), (1, 0), ceil_mode=True),
                     Sample(distinct(rng, (1, 2, 6, 5)), 2, 1, dilation=2, return_indices=True),
                     Sample(distinct(rng, (2, 5, 5)), 3, ceil_mode=True, return_indices=True)]))
-register(OpInfo("max_pool1d", max_pool1d, ref=_ref_max_pool1d, method=False, family="pooling",
+register(OpInfo("max_pool1d", max_pool1d, ref=_ref_max_pool(1), method=False, family="pooling",
                 torch_fn=torch_functional("max_pool1d"),
                 samples=lambda rng: [
                     Sample(distinct(rng, (2, 2, 6)), 2),
                     Sample(distinct(rng, (1, 2, 7)), 3, 2, 1, ceil_mode=True,
                            return_indices=True),
                     Sample(distinct(rng, (2, 8)), 2, 1, dilation=3)]))
-
-
-# ---- adaptive max pooling -----------------------------------------------------------------------
-def _adaptive_bounds(size, out):
-    """torch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
-    i = np.arange(out)
-    return (i * size) // out, -((-(i + 1) * size) // out)
-
-
-def _adaptive_output_size(in_hw, output_size, opname):
-    """int, pair, or pair with ``None`` (keep that input dim) -> (Ho, Wo)."""
-    if isinstance(output_size, (int, np.integer)):
-        out = (int(output_size),) * 2
-    else:
-        vals = tuple(output_size)
-        vals = vals * 2 if len(vals) == 1 else vals
-        if len(vals) != 2:
-            raise ValueError(f"{opname}: output_size must be an int or a pair, got {output_size!r}")
-        out = tuple(n if v is None else int(v) for n, v in zip(in_hw, vals))
-    if any(v < 0 for v in out):
-        raise ValueError(f"{opname}: output_size must be non-negative, got {output_size!r}")
-    return out
-
-
-def _adaptive_max_pool2d_indices_np(x, out_hw):
-    n, c, h, w = x.shape
-    hs, he = _adaptive_bounds(h, out_hw[0])
-    ws, we = _adaptive_bounds(w, out_hw[1])
-    idx = np.zeros((n, c) + tuple(out_hw), np.int64)
-    for a in range(out_hw[0]):
-        for b in range(out_hw[1]):
-            win = x[:, :, hs[a]:he[a], ws[b]:we[b]]
-            arg = _pool_argmax(win.reshape(n, c, -1), axis=2)
-            r, q = np.divmod(arg, we[b] - ws[b])
-            idx[:, :, a, b] = (r + hs[a]) * w + q + ws[b]
-    return idx
-
-
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    """Max pooling to a fixed output size (``None`` keeps that input dim).
-
-    Example:
-        >>> autograd.adaptive_max_pool2d(autograd.arange(16.0).reshape(1, 1, 4, 4), 1)
-        tensor([[[[15.]]]])
-    """
-    from .movement import squeeze, unsqueeze
-    _pool_input(input, "adaptive_max_pool2d", 2)
-    unbatched = input.ndim == 3
-    x = unsqueeze(input, 0) if unbatched else input
-    out_hw = _adaptive_output_size(x.shape[2:], output_size, "adaptive_max_pool2d")
-    if 0 in x.shape[2:]:
-        raise ShapeError(f"adaptive_max_pool2d(): expected input to have non-zero size for "
-                         f"non-batch dimensions, but input has sizes {shape_str(x.shape)}")
-    idx = _adaptive_max_pool2d_indices_np(x._data, out_hw)
-    y = AdaptiveMaxPool2D.apply(x, index=idx)
-    if unbatched:
-        y, idx = squeeze(y, 0), idx[0]
-    return (y, Tensor._make(idx)) if return_indices else y
-
-
-def _ref_adaptive_max_pool2d(x, output_size, return_indices=False):
-    batched = x if x.ndim == 4 else x[None]
-    ho, wo = (output_size, output_size) if isinstance(output_size, int) else output_size
-    ho = batched.shape[2] if ho is None else ho
-    wo = batched.shape[3] if wo is None else wo
-    n, c, h, w = batched.shape
-    vals = np.zeros((n, c, ho, wo), x.dtype)
-    idx = np.zeros((n, c, ho, wo), np.int64)
-    for a in range(ho):
-        for b in range(wo):
-            r0, r1 = int(np.floor(a * h / ho)), int(np.ceil((a + 1) * h / ho))
-            q0, q1 = int(np.floor(b * w / wo)), int(np.ceil((b + 1) * w / wo))
-            for nn in range(n):
-                for cc in range(c):
-                    win = batched[nn, cc, r0:r1, q0:q1]
-                    r, q = np.unravel_index(np.argmax(win), win.shape)
-                    vals[nn, cc, a, b] = win[r, q]
-                    idx[nn, cc, a, b] = (r + r0) * w + q + q0
-    if x.ndim == 3:
-        vals, idx = vals[0], idx[0]
-    return (vals, idx) if return_indices else vals
-
-
-register(OpInfo("adaptive_max_pool2d", adaptive_max_pool2d, ref=_ref_adaptive_max_pool2d,
-                method=False, family="pooling", torch_fn=torch_functional("adaptive_max_pool2d"),
+register(OpInfo("max_pool3d", max_pool3d, ref=_ref_max_pool(3), method=False, family="pooling",
+                torch_fn=torch_functional("max_pool3d"),
                 samples=lambda rng: [
-                    Sample(distinct(rng, (2, 2, 5, 7)), (2, 3)),
-                    Sample(distinct(rng, (1, 2, 4, 4)), 3, return_indices=True),
-                    Sample(distinct(rng, (2, 5, 6)), (None, 4))]))
+                    Sample(distinct(rng, (2, 2, 4, 4, 4)), 2),
+                    Sample(distinct(rng, (1, 2, 3, 5, 4)), (2, 3, 2), (1, 2, 2), (1, 1, 0),
+                           ceil_mode=True, return_indices=True),
+                    Sample(distinct(rng, (2, 5, 4, 5)), 2, 1, dilation=(1, 2, 2),
+                           return_indices=True)]))
 
 
 # ---- window sums (average pooling) --------------------------------------------------------------
 def _np_window_sum(x, kernel, stride, pads, scale):
     """scale * (sum of each window), windows of the zero-padded image."""
-    win = _im2col(x, kernel, stride, pads, (1, 1))
-    return (win.sum(axis=(2, 3)) * scale).astype(x.dtype, copy=False)
+    win = _im2col(x, kernel, stride, pads, (1,) * len(kernel))
+    return (win.sum(axis=tuple(range(2, 2 + len(kernel)))) * scale).astype(x.dtype, copy=False)
 
 
 def _np_window_spread(g, in_hw, kernel, stride, pads, scale):
     """Adjoint of the window sum: every window element receives scale * g."""
-    n, c, ho, wo = g.shape
-    cols = np.broadcast_to((g * scale)[:, :, None, None], (n, c) + tuple(kernel) + (ho, wo))
-    return _col2im(cols, in_hw, stride, pads, (1, 1)).astype(g.dtype, copy=False)
+    nd = len(kernel)
+    cols = np.broadcast_to((g * scale)[(slice(None),) * 2 + (None,) * nd],
+                           g.shape[:2] + tuple(kernel) + g.shape[2:])
+    return _col2im(cols, in_hw, stride, pads, (1,) * nd).astype(g.dtype, copy=False)
 
 
 class AvgPool2D(Op):
     """Window sums times a constant per-position factor (1 / divisor); VJP: window spread."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, scale):
@@ -408,6 +389,7 @@ class AvgPool2D(Op):
 
 class AvgPool2DBackward(Op):
     """The adjoint of ``AvgPool2D`` (used by its create_graph backward); VJP: window sum."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "AvgPool2DBackwardBackward0"
 
@@ -419,6 +401,10 @@ class AvgPool2DBackward(Op):
     @staticmethod
     def backward(ctx, h, xp):
         return xp.window_sum(h, *ctx.args)
+
+
+class AvgPool3D(AvgPool2D):
+    pass
 
 
 _xp.define("window_sum", numpy=_np_window_sum,
@@ -442,7 +428,26 @@ def _avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divi
             sizes.append(end - start)
         else:
             sizes.append(np.minimum(end, n) - np.maximum(start, 0))
-    return np.outer(sizes[0], sizes[1]).astype(np.float64)
+    return functools.reduce(np.multiply.outer, sizes).astype(np.float64)
+
+
+def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override, nd):
+    from .movement import squeeze, unsqueeze
+    opname = f"avg_pool{nd}d"
+    _pool_input(input, opname, nd)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError("divisor must be not zero")
+    unbatched = input.ndim == nd + 1
+    x = unsqueeze(input, 0) if unbatched else input
+    k, s, pads, _, out = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, opname,
+                                        nd)
+    div = _avg_divisor(x.shape[2:], k, s, tuple(p for p, _ in pads), out, count_include_pad,
+                       divisor_override)
+    scale = (1.0 / div).astype(x._data.dtype)
+    y = (AvgPool3D if nd == 3 else AvgPool2D).apply(x, kernel=k, stride=s, pads=pads,
+                                                    scale=scale)
+    return squeeze(y, 0) if unbatched else y
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -455,19 +460,21 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         tensor([[[[ 2.5000,  4.5000],
                   [10.5000, 12.5000]]]])
     """
-    from .movement import squeeze, unsqueeze
-    _pool_input(input, "avg_pool2d", 2)
-    if divisor_override is not None and divisor_override == 0:
-        raise ValueError("divisor must be not zero")
-    unbatched = input.ndim == 3
-    x = unsqueeze(input, 0) if unbatched else input
-    k, s, pads, _, out = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
-                                        "avg_pool2d")
-    div = _avg_divisor(x.shape[2:], k, s, tuple(p for p, _ in pads), out, count_include_pad,
-                       divisor_override)
-    scale = (1.0 / div).astype(x._data.dtype)
-    y = AvgPool2D.apply(x, kernel=k, stride=s, pads=pads, scale=scale)
-    return squeeze(y, 0) if unbatched else y
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 2)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """3-D average pooling over (N, C, D, H, W) or (C, D, H, W); ``stride`` defaults to
+    ``kernel_size``.
+
+    Example:
+        >>> autograd.avg_pool3d(autograd.ones(1, 2, 4, 4, 4), 2).shape
+        autograd.Size([1, 2, 2, 2, 2])
+    """
+    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, 3)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -478,46 +485,40 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         >>> autograd.avg_pool1d(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2)
         tensor([[[2., 1.]]])
     """
-    from .movement import squeeze, unsqueeze
-    _pool_input(input, "avg_pool1d", 1)
-    one = lambda v: (1,) + _ntuple(v, 1, "", "avg_pool1d")  # noqa: E731
-    y = avg_pool2d(unsqueeze(input, -2), one(kernel_size), None if stride is None else one(stride),
-                   (0,) + one(padding)[1:], ceil_mode, count_include_pad)
+    from .movement import squeeze
+    x, k, s, p, _ = _as_2d(input, "avg_pool1d", kernel_size, stride, padding, 1)
+    y = avg_pool2d(x, k, s, p, ceil_mode, count_include_pad)
     return squeeze(y, -2)
 
 
-def _ref_avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                    count_include_pad=True, divisor_override=None):
-    """Loop reference of torch's semantics (window clipping and divisors)."""
-    batched = x if x.ndim == 4 else x[None]
-    k = _ntuple(kernel_size, 2, "", "")
-    s = k if stride is None else _ntuple(stride, 2, "", "")
-    p = _ntuple(padding, 2, "", "")
-    n, c, h, w = batched.shape
-    ho, wo = (_pool_out(h, k[0], s[0], p[0], 1, ceil_mode),
-              _pool_out(w, k[1], s[1], p[1], 1, ceil_mode))
-    out = np.zeros((n, c, ho, wo), x.dtype)
-    for a in range(ho):
-        for b in range(wo):
-            r0, q0 = a * s[0] - p[0], b * s[1] - p[1]
-            r1, q1 = min(r0 + k[0], h + p[0]), min(q0 + k[1], w + p[1])
-            pool = (r1 - r0) * (q1 - q0)
-            r0c, q0c, r1c, q1c = max(r0, 0), max(q0, 0), min(r1, h), min(q1, w)
-            total = batched[:, :, r0c:r1c, q0c:q1c].sum(axis=(2, 3))
-            div = divisor_override or (pool if count_include_pad else (r1c - r0c) * (q1c - q0c))
-            out[:, :, a, b] = total / div
-    return out if x.ndim == 4 else out[0]
+def _ref_avg_pool(nd):
+    """Loop reference of torch's semantics (window clipping and divisors), any number of
+    spatial dims."""
+    def ref(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+            divisor_override=None):
+        batched = x if x.ndim == nd + 2 else x[None]
+        k = _ntuple(kernel_size, nd, "", "")
+        s = k if stride is None else _ntuple(stride, nd, "", "")
+        p = _ntuple(padding, nd, "", "")
+        size = batched.shape[2:]
+        out = tuple(_pool_out(n, k_, s_, p_, 1, ceil_mode) for n, k_, s_, p_ in
+                    zip(size, k, s, p))
+        res = np.zeros(batched.shape[:2] + out, x.dtype)
+        for pos in np.ndindex(*out):
+            lo = [o * s_ - p_ for o, s_, p_ in zip(pos, s, p)]
+            hi = [min(a + k_, n + p_) for a, k_, n, p_ in zip(lo, k, size, p)]
+            clo = [max(a, 0) for a in lo]
+            chi = [min(b, n) for b, n in zip(hi, size)]
+            total = batched[(Ellipsis,) + tuple(slice(a, b) for a, b in zip(clo, chi))].sum(
+                axis=tuple(range(2, 2 + nd)))
+            div = divisor_override or int(np.prod(np.subtract(hi, lo) if count_include_pad
+                                                   else np.subtract(chi, clo)))
+            res[(Ellipsis,) + pos] = total / div
+        return res if x.ndim == nd + 2 else res[0]
+    return ref
 
 
-def _ref_avg_pool1d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                    count_include_pad=True):
-    one = lambda v: (1, v if isinstance(v, int) else v[0])  # noqa: E731
-    return _ref_avg_pool2d(x[..., None, :], one(kernel_size),
-                           None if stride is None else one(stride), (0, one(padding)[1]),
-                           ceil_mode, count_include_pad)[..., 0, :]
-
-
-register(OpInfo("avg_pool2d", avg_pool2d, ref=_ref_avg_pool2d, method=False, family="pooling",
+register(OpInfo("avg_pool2d", avg_pool2d, ref=_ref_avg_pool(2), method=False, family="pooling",
                 torch_fn=torch_functional("avg_pool2d"),
                 samples=lambda rng: [
                     Sample(rng.normal(size=(2, 2, 4, 4)), 2),
@@ -526,154 +527,258 @@ register(OpInfo("avg_pool2d", avg_pool2d, ref=_ref_avg_pool2d, method=False, fam
                            count_include_pad=False),
                     Sample(rng.normal(size=(1, 2, 5, 5)), 3, 2, 1, ceil_mode=True),
                     Sample(rng.normal(size=(2, 4, 5)), 2, 1, divisor_override=3)]))
-register(OpInfo("avg_pool1d", avg_pool1d, ref=_ref_avg_pool1d, method=False, family="pooling",
+register(OpInfo("avg_pool1d", avg_pool1d, ref=_ref_avg_pool(1), method=False, family="pooling",
                 torch_fn=torch_functional("avg_pool1d"),
                 samples=lambda rng: [
                     Sample(rng.normal(size=(2, 2, 6)), 2),
                     Sample(rng.normal(size=(1, 2, 7)), 3, 2, 1, ceil_mode=True,
                            count_include_pad=False),
                     Sample(rng.normal(size=(2, 8)), 3, 1, 1)]))
+register(OpInfo("avg_pool3d", avg_pool3d, ref=_ref_avg_pool(3), method=False, family="pooling",
+                torch_fn=torch_functional("avg_pool3d"),
+                samples=lambda rng: [
+                    Sample(rng.normal(size=(2, 2, 4, 4, 4)), 2),
+                    Sample(rng.normal(size=(1, 2, 3, 5, 5)), (2, 3, 3), (1, 2, 2), (1, 1, 0),
+                           ceil_mode=True, count_include_pad=False),
+                    Sample(rng.normal(size=(2, 3, 4, 5)), 3, 2, 1, ceil_mode=True),
+                    Sample(rng.normal(size=(1, 1, 3, 4, 4)), 2, 1, divisor_override=3)]))
 
 
-# ---- adaptive average pooling (a separable linear map: A x B^T) ---------------------------------
-def _np_separable(x, a, b):
-    """A x B^T over the last two axes. Each row of A or B (and of their transposes) is
-    nonzero on one run of columns only (a window), and only that run is read: a plain matrix
-    product would spread one nan or inf in x to every output (0 * nan is nan); torch's pools
-    keep it in its own windows."""
-    return _banded_apply(_banded_apply(x, a, -2), b, -1)
-
-
-def _banded_apply(x, m, axis):
-    xs = np.moveaxis(x, axis, -1)
-    out = np.zeros(xs.shape[:-1] + (m.shape[0],), np.result_type(x, m))
-    for i, row in enumerate(m):
-        nz = np.flatnonzero(row)
-        if nz.size:
-            s, e = nz[0], nz[-1] + 1
-            out[..., i] = xs[..., s:e] @ row[s:e]
-    return np.moveaxis(out, -1, axis)
-
-
-class AdaptiveAvgPool2D(Op):
-    """y = A x B^T over the last two dims with constant averaging matrices A (Ho, H) and
-    B (Wo, W); the VJP is the same map with A^T and B^T."""
+# ---- max_unpool: values back to the positions max pooling took them from ----------------------
+class MaxUnpool2D(Op):
+    """out[n, c].flat[index] = x, zeros elsewhere; VJP: gather g at the same indices (whose VJP
+    is the scatter-add, equal to this op when indices do not repeat)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
-    def forward(ctx, x, a, b):
-        ctx.a, ctx.b = a, b
-        return _np_separable(x, a, b)
+    def forward(ctx, x, index, out_shape):
+        ctx.index = index
+        out = np.zeros(out_shape, x.dtype)
+        if x.size:
+            planes = out_shape[0] * out_shape[1]
+            rows = np.arange(planes)[:, None]
+            # torch keeps the first of repeated indices: write in reverse, the first lands last
+            out.reshape(planes, -1)[rows, index.reshape(planes, -1)[:, ::-1]] = \
+                x.reshape(planes, -1)[:, ::-1]
+        return out
 
     @staticmethod
     def backward(ctx, g, xp):
-        return xp.separable(g, ctx.a.T, ctx.b.T)
+        return xp.gather_flat(g, ctx.index)
 
 
-_xp.define("separable", numpy=_np_separable,
-           tensor=lambda x, a, b: AdaptiveAvgPool2D.apply(x, a=a, b=b))
+class MaxUnpool3D(MaxUnpool2D):
+    pass
 
 
-def _averaging_matrix(size, out, dtype):
-    m = np.zeros((out, size), dtype)
-    start, end = _adaptive_bounds(size, out)
-    for i, (s, e) in enumerate(zip(start, end)):
-        m[i, s:e] = 1.0 / (e - s)
-    return m
+def _unpool_output_size(size, kernel, stride, padding, output_size):
+    """torch's rule: the default (n - 1) * s + k - 2p, or ``output_size`` (spatial, or with
+    batch and channel) strictly within a stride of it."""
+    default = [(n - 1) * s + k - 2 * p for n, k, s, p in zip(size, kernel, stride, padding)]
+    if output_size is None:
+        out = default
+    else:
+        out = [int(v) for v in output_size]
+        nd = len(kernel)
+        if len(out) == nd + 2:
+            out = out[2:]
+        if len(out) != nd:
+            raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
+                             f"elements, but it has a length of '{len(out)}'")
+        for d, (v, dv, s) in enumerate(zip(out, default, stride)):
+            if not dv - s < v < dv + s:
+                raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {d} must be '
+                                 f"between {dv - s} and {dv + s})")
+    for d, v in enumerate(out):
+        if v < 0:
+            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial "
+                             f"dimensions, but got output_size[{d}]={v}")
+    return tuple(out)
 
 
-def adaptive_avg_pool2d(input, output_size) -> Tensor:
-    """Average pooling to a fixed output size (``None`` keeps that input dim).
-
-    Example:
-        >>> autograd.adaptive_avg_pool2d(autograd.ones(1, 3, 5, 7), 1).shape
-        autograd.Size([1, 3, 1, 1])
-    """
-    _pool_input(input, "adaptive_avg_pool2d", 2)
-    out_hw = _adaptive_output_size(input.shape[-2:], output_size, "adaptive_avg_pool2d")
-    h, w = input.shape[-2:]
-    if h == 0 or w == 0:
-        raise ShapeError(f"adaptive_avg_pool2d(): expected input to have non-zero size for "
-                         f"non-batch dimensions, but input has sizes {shape_str(input.shape)}")
-    dt = input._data.dtype
-    return AdaptiveAvgPool2D.apply(input, a=_averaging_matrix(h, out_hw[0], dt),
-                                   b=_averaging_matrix(w, out_hw[1], dt))
-
-
-def _ref_adaptive_avg_pool2d(x, output_size):
-    ho, wo = (output_size, output_size) if isinstance(output_size, int) else output_size
-    ho = x.shape[-2] if ho is None else ho
-    wo = x.shape[-1] if wo is None else wo
-    h, w = x.shape[-2:]
-    out = np.zeros(x.shape[:-2] + (ho, wo), x.dtype)
-    for a in range(ho):
-        for b in range(wo):
-            r0, r1 = int(np.floor(a * h / ho)), int(np.ceil((a + 1) * h / ho))
-            q0, q1 = int(np.floor(b * w / wo)), int(np.ceil((b + 1) * w / wo))
-            out[..., a, b] = x[..., r0:r1, q0:q1].mean(axis=(-2, -1))
-    return out
-
-
-register(OpInfo("adaptive_avg_pool2d", adaptive_avg_pool2d, ref=_ref_adaptive_avg_pool2d,
-                method=False, family="pooling", torch_fn=torch_functional("adaptive_avg_pool2d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 5, 7)), (2, 3)),
-                    Sample(rng.normal(size=(1, 2, 4, 4)), 1),
-                    Sample(rng.normal(size=(2, 5, 6)), (None, 4)),
-                    Sample(rng.normal(size=(1, 1, 3, 3)), 5)]))
-
-
-# ---- 1-D adaptive pools (a height-1 image) -------------------------------------------------
-def _one_d_size(output_size, opname):
-    if isinstance(output_size, (tuple, list)):
-        if len(output_size) != 1:
-            raise ValueError(f"{opname}: output_size must be an int or a 1-tuple, got "
-                             f"{output_size!r}")
-        output_size = output_size[0]
-    return (1, output_size)
-
-
-def adaptive_avg_pool1d(input, output_size) -> Tensor:
-    """Average pooling of (N, C, L) or (C, L) to a fixed length.
-
-    Example:
-        >>> autograd.adaptive_avg_pool1d(autograd.tensor([[[1.0, 2.0, 3.0, 4.0]]]), 2)
-        tensor([[[1.5000, 3.5000]]])
-    """
+def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     from .movement import squeeze, unsqueeze
-    _pool_input(input, "adaptive_avg_pool1d", 1)
-    y = adaptive_avg_pool2d(unsqueeze(input, -2), _one_d_size(output_size, "adaptive_avg_pool1d"))
-    return squeeze(y, -2)
+    opname = f"max_unpool{nd}d"
+    _check_tensor(input, "input", opname)
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"{opname}(): argument 'indices' (position 2) must be Tensor, not "
+                        f"{type(indices).__name__}")
+    if indices._data.dtype != np.int64:
+        raise DTypeError(f"elements in indices should be type int64 but got: {indices.dtype}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ShapeError(f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d "
+                         f"Tensor, but got a tensor with {input.ndim} dimensions.")
+    if indices.shape != input.shape:
+        raise ShapeError(f"Expected shape of indices to be same as that of the input tensor "
+                         f"({shape_str(input.shape)}) but got indices tensor with shape: "
+                         f"{shape_str(indices.shape)}")
+    empty = [d for d in range(input.ndim - nd - 1, input.ndim) if input.shape[d] == 0]
+    if empty:
+        raise ShapeError(f"{opname}(): Expected input to have non-zero size for non-batch "
+                         f"dimensions, but got {shape_str(input.shape)} with dimension "
+                         f"{empty[0]} being empty.")
+    k = _ntuple(kernel_size, nd, "kernel_size", opname)
+    s = k if stride is None else _ntuple(stride, nd, "stride", opname)
+    p = _ntuple(padding, nd, "padding", opname)
+    out = _unpool_output_size(input.shape[-nd:], k, s, p, output_size)
+    idx = indices._data
+    volume = int(np.prod(out))
+    bad = (idx < 0) | (idx >= volume)
+    if bad.any():
+        raise IndexError(f"Found an invalid max index: {int(idx[bad].flat[0])} (output volumes "
+                         f"are of size {'x'.join(map(str, out))})")
+    unbatched = input.ndim == nd + 1
+    x = unsqueeze(input, 0) if unbatched else input
+    idx = idx[None] if unbatched else idx
+    y = (MaxUnpool3D if nd == 3 else MaxUnpool2D).apply(x, index=idx,
+                                                        out_shape=x.shape[:2] + out)
+    return squeeze(y, 0) if unbatched else y
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """Max pooling of (N, C, L) or (C, L) to a fixed length (indices index the length).
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of ``max_pool1d``: each value goes back to the position its index names
+    (from ``max_pool1d(..., return_indices=True)``); zeros elsewhere.
 
     Example:
-        >>> autograd.adaptive_max_pool1d(autograd.tensor([[[1.0, 4.0, 3.0, 2.0]]]), 2)
-        tensor([[[4., 3.]]])
+        >>> y, i = autograd.max_pool1d(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]), 2,
+        ...                            return_indices=True)
+        >>> autograd.max_unpool1d(y, i, 2)
+        tensor([[[0., 3., 2., 0.]]])
     """
-    from .movement import squeeze, unsqueeze
-    _pool_input(input, "adaptive_max_pool1d", 1)
-    res = adaptive_max_pool2d(unsqueeze(input, -2),
-                              _one_d_size(output_size, "adaptive_max_pool1d"), return_indices)
-    if return_indices:
-        return squeeze(res[0], -2), Tensor._make(res[1]._data[..., 0, :])
-    return squeeze(res, -2)
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 1)
 
 
-register(OpInfo("adaptive_avg_pool1d", adaptive_avg_pool1d, method=False, family="pooling",
-                ref=lambda x, n: _ref_adaptive_avg_pool2d(x[..., None, :], (1, n))[..., 0, :],
-                torch_fn=torch_functional("adaptive_avg_pool1d"),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 7)), 3),
-                                     Sample(rng.normal(size=(2, 5)), 7)]))
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of ``max_pool2d`` (values at their flat ``h * W + w`` indices, zeros
+    elsewhere); ``output_size`` picks among the input sizes that pool to this size.
+
+    Example:
+        >>> x = autograd.arange(16.0).reshape(1, 1, 4, 4)
+        >>> autograd.max_unpool2d(*autograd.max_pool2d(x, 2, return_indices=True), 2).shape
+        autograd.Size([1, 1, 4, 4])
+    """
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 2)
 
 
-def _ref_adaptive_max_pool1d(x, n, return_indices=False):
-    res = _ref_adaptive_max_pool2d(x[..., None, :], (1, n), return_indices)
-    return (res[0][..., 0, :], res[1][..., 0, :]) if return_indices else res[..., 0, :]
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of ``max_pool3d`` (values at their flat ``(d * H + h) * W + w`` indices).
+
+    Example:
+        >>> x = autograd.arange(64.0).reshape(1, 1, 4, 4, 4)
+        >>> autograd.max_unpool3d(*autograd.max_pool3d(x, 2, return_indices=True), 2).shape
+        autograd.Size([1, 1, 4, 4, 4])
+    """
+    return _max_unpool(input, indices, kernel_size, stride, padding, output_size, 3)
 
 
-register(OpInfo("adaptive_max_pool1d", adaptive_max_pool1d, ref=_ref_adaptive_max_pool1d,
-                method=False, family="pooling", torch_fn=torch_functional("adaptive_max_pool1d"),
-                samples=lambda rng: [Sample(distinct(rng, (2, 3, 7)), 3, return_indices=True),
-                                     Sample(distinct(rng, (2, 5)), 4)]))
+def _ref_max_unpool(nd):
+    def ref(x, idx, kernel_size, stride=None, padding=0, output_size=None):
+        k = _ntuple(kernel_size, nd, "", "")
+        s = k if stride is None else _ntuple(stride, nd, "", "")
+        p = _ntuple(padding, nd, "", "")
+        out = _unpool_output_size(x.shape[-nd:], k, s, p, output_size)
+        res = np.zeros(x.shape[:-nd] + out, x.dtype)
+        for lead in np.ndindex(*x.shape[:-nd]):
+            plane = res[lead].reshape(-1)
+            for j in reversed(range(idx[lead].size)):  # the first of repeated indices wins
+                plane[idx[lead].flat[j]] = x[lead].flat[j]
+        return res
+    return ref
+
+
+def _unpool_samples(nd, shape):
+    """Values and the indices max pooling picked (distinct values: no repeated index)."""
+    def gen(rng):
+        pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[nd]
+        x = Tensor._make(distinct(rng, shape))
+        y, i = pool(x, 2, return_indices=True)
+        y2, i2 = pool(x[0], 2, return_indices=True)          # unbatched, a larger output
+        return [Sample(y._data, i._data, 2),
+                Sample(y2._data, i2._data, 2, output_size=tuple(2 * n + 1 for n in i2.shape[1:]))]
+    return gen
+
+
+def _register_1d_2d_3d(prefix, ref, samples, shapes):
+    """Register ``<prefix>1d``, ``2d`` and ``3d``: ``ref(nd)`` and ``samples(nd, shape)`` make
+    the reference and the sample generator for nd spatial dims (inputs of ``shapes[nd - 1]``)."""
+    for nd, shape in enumerate(shapes, 1):
+        name = f"{prefix}{nd}d"
+        register(OpInfo(name, globals()[name], ref=ref(nd), samples=samples(nd, shape),
+                        method=False, family="pooling", torch_fn=torch_functional(name)))
+
+
+_register_1d_2d_3d("max_unpool", _ref_max_unpool, _unpool_samples,
+                   [(2, 3, 8), (2, 2, 6, 4), (1, 2, 4, 2, 6)])
+
+
+# ---- power-average pooling (lp_pool): composed as torch defines it ------------------------------
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nd):
+    """``(sum over the window of x ** p) ** (1 / p)``, computed as torch does: an average
+    pool of ``x ** p`` times the window size (an odd p over a negative sum gives nan, like
+    torch), with the gradient 0 where the sum is 0 (``sign(s) * relu(|s|)`` is s, but its
+    relu masks the infinite derivative of the root there); ``p = inf`` is the max of
+    ``|x|``, ``p = -inf`` its min."""
+    _pool_input(input, f"lp_pool{nd}d", nd)
+    k = _ntuple(kernel_size, nd, "kernel_size", f"lp_pool{nd}d")
+    if norm_type in (math.inf, -math.inf):
+        max_pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[nd]
+        sign = 1 if norm_type > 0 else -1
+        return sign * max_pool(sign * input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[nd]
+    out = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(int(np.prod(k))).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (N, C, L) or (C, L): the p-norm of each window.
+
+    Example:
+        >>> autograd.lp_pool1d(autograd.tensor([[[3.0, 4.0, 1.0, 0.0]]]), 2, 2)
+        tensor([[[5., 1.]]])
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (N, C, H, W) or (C, H, W): the p-norm of each window
+    (p = 1: sum pooling; p -> inf: max pooling).
+
+    Example:
+        >>> autograd.lp_pool2d(autograd.ones(1, 1, 4, 4), 2, 2)
+        tensor([[[[2., 2.],
+                  [2., 2.]]]])
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling over (N, C, D, H, W) or (C, D, H, W).
+
+    Example:
+        >>> autograd.lp_pool3d(autograd.ones(1, 1, 2, 2, 2), 1, 2)
+        tensor([[[[[8.]]]]])
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+def _ref_lp_pool(nd):
+    def ref(x, p, kernel_size, stride=None, ceil_mode=False):
+        if p == math.inf:
+            return _ref_max_pool(nd)(np.abs(x), kernel_size, stride, 0, 1, ceil_mode)
+        avg = _ref_avg_pool(nd)(x ** p, kernel_size, stride, 0, ceil_mode)
+        return (avg * np.prod(_ntuple(kernel_size, nd, "", ""))) ** (1.0 / p)
+    return ref
+
+
+def _lp_samples(nd, shape):
+    def gen(rng):
+        pos = rng.uniform(0.5, 2.0, shape)   # (odd or fractional powers of positives)
+        k = (2,) * (nd - 1) + (3,) if nd > 1 else 3   # (torch's lp_pool1d takes an int)
+        return [Sample(rng.normal(size=shape), 2, 2),
+                Sample(pos, 3, k, 1, ceil_mode=True),
+                Sample(pos[0], 1.5, 2, 1),
+                Sample(distinct(rng, shape) - 1.0, math.inf, 2)]
+    return gen
+
+
+_register_1d_2d_3d("lp_pool", _ref_lp_pool, _lp_samples, [(2, 3, 7), (2, 2, 5, 4), (1, 2, 3, 4, 5)])

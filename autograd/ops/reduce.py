@@ -19,15 +19,16 @@ from .. import dtypes as _dt
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import linear_jvp, reduction_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._reduction import (_count, _even_weights, _float_only, _int64_if_integral, _keepdim_shape,
-                         _np_axes, _out_shape)
-from ._util import wrap_dims
+                         _np_axes, _out_shape, keep_reduction, unreduced)
+from ._util import wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
 
 __all__ = ["sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm",
-           "all", "any", "count_nonzero", "nansum", "nanmean"]
+           "all", "any", "count_nonzero", "nansum", "nanmean", "renorm"]
 
 _builtin_any, _builtin_max = any, max  # this module defines torch's any(); extrema.py max()
 
@@ -50,10 +51,11 @@ def _reduce_samples(rng):
 # ---- sum ----------------------------------------------------------------------------------
 class Sum(Op):
     """Sum over ``dims``; every input element gets the output's gradient."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         rk = dispatch.kernels("reduce", x, dims) if dtype == x.dtype else None
         if rk is not None:
             out = rk.sum_mean(x, dims)
@@ -63,7 +65,7 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, g, xp):
-        return xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        return unreduced(ctx, g, xp)
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -96,10 +98,11 @@ register(OpInfo("sum", sum, ref=_np_sum, samples=_reduce_samples, family="reduce
 # ---- mean ---------------------------------------------------------------------------------
 class Mean(Op):
     """Mean over ``dims``; each input element gets grad / (number of reduced elements)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.count = count = int(np.prod([x.shape[d] for d in dims])) if dims else 1
         rk = dispatch.kernels("reduce", x, dims)
         if rk is not None:
@@ -112,7 +115,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g, xp):
-        return xp.unreduce(g / _builtin_max(ctx.count, 1), ctx.in_shape, ctx.dims, ctx.keepdim)
+        return unreduced(ctx, g / _builtin_max(ctx.count, 1), xp)
 
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -188,11 +191,12 @@ class Prod(Op):
     """Product over ``dims``: d out / d x_i is the product of the *other* elements,
     computed without dividing by zero (see ``_prod_others``), so inputs with zeros get
     exact gradients of every order."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
         out = np.asarray(np.prod(x, axis=dims, keepdims=keepdim, dtype=dtype))
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.zero = x == 0
         ctx.save_for_backward(x, out)
         return out
@@ -201,7 +205,7 @@ class Prod(Op):
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
         dims, keepdim, shape = ctx.dims, ctx.keepdim, ctx.in_shape
-        g_full = xp.unreduce(g, shape, dims, keepdim)
+        g_full = unreduced(ctx, g, xp)
         out_keep = out if keepdim else xp.reshape(out, _keepdim_shape(shape, dims))
         return g_full * _prod_others(x, out_keep, ctx.zero, dims, xp)
 
@@ -267,10 +271,11 @@ def _centered(x, dims, xp):
 
 class Var(Op):
     """sum((x - mean)**2) / (N - correction); d/dx = 2 (x - mean) / (N - correction)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.dof = dof = _count(x.shape, dims) - correction
         out = np.asarray(_var64(x, dims, keepdim, dof), dtype=x.dtype)
         ctx.save_for_backward(x)
@@ -279,17 +284,18 @@ class Var(Op):
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
-        g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g_full = unreduced(ctx, g, xp)
         scale = 2.0 / ctx.dof if ctx.dof > 0 else float("inf")
         return g_full * _centered(x, ctx.dims, xp) * scale
 
 
 class Std(Op):
     """sqrt(var); d/dx = (x - mean) / ((N - correction) * std) (nan where std == 0, as torch)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.dof = dof = _count(x.shape, dims) - correction
         out = np.asarray(np.sqrt(_var64(x, dims, keepdim, dof)), dtype=x.dtype)
         ctx.save_for_backward(x, out)
@@ -298,10 +304,8 @@ class Std(Op):
     @staticmethod
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
-        shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
-        g_full = xp.unreduce(g, shape, dims, keepdim)
-        return g_full * _centered(x, dims, xp) / (
-            xp.unreduce(out, shape, dims, keepdim) * float(ctx.dof))
+        return unreduced(ctx, g, xp) * _centered(x, ctx.dims, xp) / (
+            unreduced(ctx, out, xp) * float(ctx.dof))
 
 
 def _var_args(opname, input, dim, unbiased, keepdim, correction):
@@ -351,24 +355,20 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
         >>> v, m
         (tensor(2.), tensor(2.))
     """
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    return (var(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return _with_mean(var, input, dim, unbiased, keepdim, correction)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
              correction=None):
-    """``(std(input, ...), mean(input, ...))`` as a tuple, like ``torch.std_mean``.
+    """``(std(input, ...), mean(input, ...))``, like ``torch.std_mean`` (see ``var_mean``):
+    ``autograd.std_mean(autograd.tensor([1.0, 3.0]))`` is ``(tensor(1.4142), tensor(2.))``."""
+    return _with_mean(std, input, dim, unbiased, keepdim, correction)
 
-    Example:
-        >>> s, m = autograd.std_mean(autograd.tensor([1.0, 3.0]))
-        >>> s, m
-        (tensor(1.4142), tensor(2.))
-    """
-    if isinstance(dim, bool):
+
+def _with_mean(stat, input, dim, unbiased, keepdim, correction):
+    if isinstance(dim, bool):  # var_mean(x, True): the old unbiased argument
         dim, unbiased = None, dim
-    return (std(input, dim, unbiased, keepdim, correction=correction),
+    return (stat(input, dim, unbiased, keepdim, correction=correction),
             mean(input, dim, keepdim))
 
 
@@ -406,10 +406,11 @@ register(OpInfo("std_mean", std_mean, samples=lambda rng: _var_samples(rng)[:6],
 class Logsumexp(Op):
     """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max (no overflow); the gradient
     is softmax(x) = exp(x - out). Rows of -inf give -inf (and a nan gradient, like torch)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         rk = dispatch.kernels("reduce", x, dims)
         if rk is not None:
             out = rk.logsumexp(x, dims)
@@ -428,13 +429,11 @@ class Logsumexp(Op):
     @staticmethod
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
-        shape, dims, keepdim = ctx.in_shape, ctx.dims, ctx.keepdim
         if not xp.graph:
-            rk = dispatch.kernels("reduce", x, dims)
+            rk = dispatch.kernels("reduce", x, ctx.dims)
             if rk is not None:
-                return rk.logsumexp_backward(x, out, g, dims)
-        return xp.unreduce(g, shape, dims, keepdim) * xp.exp(
-            x - xp.unreduce(out, shape, dims, keepdim))
+                return rk.logsumexp_backward(x, out, g, ctx.dims)
+        return unreduced(ctx, g, xp) * xp.exp(x - unreduced(ctx, out, xp))
 
 
 def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -472,10 +471,12 @@ class Norm(Op):
       p = 2: x / norm;  p = 1: sign(x);  p = +-inf: sign(x) shared evenly by the tied extremes;
       other p: sign(x) |x|**(p-1) / norm**(p-1) (0 at x == 0).
     """
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, p):
-        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p = x.shape, dims, keepdim, p
+        keep_reduction(ctx, x, dims, keepdim)
+        ctx.p = p
         a = np.abs(x)
         if p == 2:
             out = np.sqrt(np.sum(x * x, axis=dims, keepdims=True))
@@ -504,8 +505,8 @@ class Norm(Op):
     @staticmethod
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
-        shape, dims, keepdim, p = ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p
-        g_full = xp.unreduce(g, shape, dims, keepdim)
+        p = ctx.p
+        g_full = unreduced(ctx, g, xp)
         sign = xp.asarray(ctx.sign)
         if p == 0:
             return g_full * 0.0
@@ -514,7 +515,7 @@ class Norm(Op):
         if p in (np.inf, -np.inf):
             return g_full * sign * xp.asarray(ctx.weights)
         zero_norm = xp.asarray(ctx.zero_norm)
-        out_k = xp.unreduce(out, shape, dims, keepdim)
+        out_k = unreduced(ctx, out, xp)
         norm_safe = xp.where(zero_norm, xp.ones_like(out_k), out_k)  # x is 0 there anyway
         if p == 2:
             return g_full * x / norm_safe
@@ -638,16 +639,17 @@ register(OpInfo("count_nonzero", count_nonzero, differentiable=False, family="re
 # ---- nansum / nanmean ---------------------------------------------------------------------
 class Nansum(Op):
     """Sum treating nan as 0; nan elements get no gradient."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         ctx.keep = ~np.isnan(x) if x.dtype.kind in FLOAT_KINDS else None
         return np.asarray(np.nansum(x, axis=dims, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
     def backward(ctx, g, xp):
-        g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g_full = unreduced(ctx, g, xp)
         return xp.where(xp.asarray(ctx.keep), g_full, 0.0)
 
 
@@ -666,10 +668,11 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 class Nanmean(Op):
     """Mean of the non-nan elements; each of them gets grad / count."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        keep_reduction(ctx, x, dims, keepdim)
         keep = ~np.isnan(x)
         count = keep.sum(axis=dims, keepdims=True)
         if ctx.needs_input_grad:
@@ -680,7 +683,7 @@ class Nanmean(Op):
 
     @staticmethod
     def backward(ctx, g, xp):
-        g_full = xp.unreduce(g, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g_full = unreduced(ctx, g, xp)
         return g_full * xp.asarray(ctx.weights)
 
 
@@ -717,3 +720,46 @@ register(OpInfo("nansum", nansum, samples=_nan_samples, family="reduce",
                 ref=lambda x, dim=None, keepdim=False: np.nansum(x, axis=_np_axes(x, dim),
                                                                 keepdims=keepdim)))
 register(OpInfo("nanmean", nanmean, ref=_np_nanmean, samples=_nan_samples, family="reduce"))
+
+
+# ---- renorm ---------------------------------------------------------------------------------
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm
+    ``maxnorm`` (torch's ``maxnorm / (norm + 1e-7)``); the others unchanged.
+
+    Example:
+        >>> autograd.tensor([[3.0, 4.0], [0.3, 0.4]]).renorm(2, 0, 1.0)
+        tensor([[0.6000, 0.8000],
+                [0.3000, 0.4000]])
+    """
+    from .compare import where
+    if not isinstance(input, Tensor):
+        raise TypeError(f"renorm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind not in FLOAT_KINDS:
+        raise RuntimeError(f"renorm: input needs to be floating point, got {input.dtype.name}")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           "dimensions")
+    d = wrap_dim(dim, input.ndim)
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norms = norm(input, p, others, keepdim=True)
+    over = Tensor._make(norms._data > maxnorm)
+    factor = where(over, maxnorm / (norms + 1e-7), Tensor._make(np.ones((), input._data.dtype)))
+    return input * factor
+
+
+def _ref_renorm(x, p, dim, maxnorm):
+    others = tuple(i for i in range(x.ndim) if i != dim % x.ndim)
+    n = np.sum(np.abs(x) ** p, axis=others, keepdims=True) ** (1.0 / p)
+    return x * np.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+
+
+register(OpInfo("renorm", renorm, ref=_ref_renorm, inplace=True, family="reduce",
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 2, 0, 1.5),
+                                     Sample(rng.normal(size=(3, 4)), 1, 1, 2.0),
+                                     Sample(rng.normal(size=(2, 3, 4)), 3, -1, 1.0),
+                                     Sample(rng.normal(size=(0, 3)), 2, 0, 1.0)]))

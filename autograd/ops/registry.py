@@ -102,6 +102,19 @@ def torch_tensor_args(name: str):
     return call
 
 
+def torch_array_kwargs(name: str):
+    """``torch_fn`` for ops with keyword tensor arguments (``cov(x, fweights=...)``): the
+    samples give them as arrays, torch wants tensors (floats in the first argument's dtype,
+    as the tests cast the positional arrays)."""
+    def call(torch, *args, **kwargs):
+        def convert(v):
+            t = torch.tensor(v)
+            return t.to(args[0].dtype) if t.is_floating_point() else t
+        kwargs = {k: convert(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        return getattr(torch, name)(*args, **kwargs)
+    return call
+
+
 def register(info: OpInfo) -> OpInfo:
     if info.key in REGISTRY:
         raise ValueError(f"op {info.key!r} registered twice")

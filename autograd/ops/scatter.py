@@ -15,14 +15,15 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, cast, wrap_dim
+from ._util import as_tensor_operand, cast, wrap_dim, tracked
 from .indexing import (GetItem, IndexAdd, IndexPut, _fill_value, _np_index_add_zeros, _take,
                        _wrap_indices)
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
 
 __all__ = ["gather", "take_along_dim", "scatter", "scatter_add", "scatter_reduce",
-           "index_select", "index_add", "index_copy", "index_fill", "one_hot"]
+           "index_select", "index_add", "index_copy", "index_fill", "index_reduce",
+           "diagonal_scatter", "select_scatter", "slice_scatter", "one_hot"]
 
 
 # ---- gather / take_along_dim / scatter: an index tensor shaped like the output -------------
@@ -567,7 +568,7 @@ def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
     # filling twice is filling once: drop repeats so value's gradient counts each slot once
     idx = idx[:-1] + (np.unique(idx[-1]),)
     v = _fill_value(input, value, "index_fill_")
-    if v._requires_grad:
+    if tracked(v):
         from .movement import expand
         v = expand(v, np.empty(input._data.shape, np.bool_)[idx].shape)
     return IndexPut.apply(input, v, idx=idx)
@@ -610,6 +611,165 @@ register(OpInfo("index_fill", index_fill, inplace=True, ref=_np_index_op("copy")
     Sample(rng.normal(size=(2, 4)), 1, np.array([1, 1]), rng.normal(size=()))],
     torch_fn=lambda torch, x, d, i, v: x.index_fill(d, torch.as_tensor(i), v),
     family="scatter"))
+
+
+def index_reduce(input: Tensor, dim: int, index, source, reduce: str, *,
+                 include_self: bool = True) -> Tensor:
+    """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with
+    ``reduce`` in ``"prod"``, ``"mean"``, ``"amax"``, ``"amin"`` (``include_self=False``
+    leaves the old values of the targeted slices out): ``scatter_reduce`` with one index per
+    slice instead of one per element.
+
+    Example:
+        >>> autograd.ones(2).index_reduce(0, autograd.tensor([0, 0]),
+        ...                               autograd.tensor([2.0, 3.0]), "prod")
+        tensor([6., 1.])
+    """
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    arr = np.asarray(index._data if isinstance(index, Tensor) else index)
+    if arr.dtype.kind not in "iu":
+        from .arithmetic import _torch_dtype_name
+        raise DTypeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+                         f"{_torch_dtype_name(arr.dtype)}")
+    dim, idx = _dim_index(input, dim, index, "index_reduce_")
+    source = _source_for(input, dim, idx, source, "index_reduce_")
+    # the index of every element of source: its slice's target along dim
+    full = idx[-1].reshape([-1 if d == dim else 1 for d in range(source.ndim)])
+    full = np.broadcast_to(full, source.shape).copy()
+    return scatter_reduce(input, dim, Tensor._make(full), source, reduce,
+                          include_self=include_self)
+
+
+def _np_index_reduce(x, dim, index, source, reduce, include_self=True):
+    full = np.broadcast_to(np.reshape(index, [-1 if d == dim % x.ndim else 1
+                                              for d in range(x.ndim)]), source.shape)
+    return _np_scatter_reduce(x, dim % x.ndim, full, source, reduce, include_self)
+
+
+def _index_reduce_samples(rng):
+    x = rng.normal(size=(3, 4))
+    out = []
+    for reduce in ("prod", "mean", "amax", "amin"):
+        out.append(Sample(x, 0, np.array([0, 2, 0, 1, 2]), rng.normal(size=(5, 4)), reduce))
+        out.append(Sample(x, 1, np.array([3, 3]), rng.normal(size=(3, 2)), reduce,
+                          include_self=False))
+    return out
+
+
+register(OpInfo("index_reduce", index_reduce, inplace=True, ref=_np_index_reduce,
+                samples=_index_reduce_samples, family="scatter",
+                torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_reduce")(*a, **kw)))
+
+
+# ---- diagonal_scatter / select_scatter / slice_scatter: a view's region replaced ----------------
+def _embed(opname: str, input: Tensor, src, idx) -> Tensor:
+    """``input`` with ``input[idx]`` replaced by ``src``, whose shape must be the region's."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{opname}(): argument 'src' must be Tensor, not {type(src).__name__}")
+    region = np.empty(input._data.shape, np.bool_)[idx].shape
+    if tuple(src.shape) != region:
+        raise ShapeError(f"expected src to have a size equal to the slice of self. src size = "
+                         f"{list(src.shape)}, slice size = {list(region)}")
+    return IndexPut.apply(input, cast(src, _dt.as_dtype(input._data.dtype)), idx=idx)
+
+
+def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
+                     dim2: int = 1) -> Tensor:
+    """``input`` with its ``diagonal(offset, dim1, dim2)`` replaced by ``src`` (a new tensor;
+    differentiable in both).
+
+    Example:
+        >>> autograd.diagonal_scatter(autograd.zeros(2, 2), autograd.ones(2))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    from .movement import _diag_index, _diagonal_dims
+    n = input.ndim
+    d1, d2 = _diagonal_dims(input, dim1, dim2)
+    rows, cols = _diag_index(input.shape[d1], input.shape[d2], int(offset))
+    # the diagonal's positions, with the other dims in order and the diagonal last (as
+    # diagonal() returns it)
+    others = [d for d in range(n) if d not in (d1, d2)]
+    grids = np.meshgrid(*[np.arange(input.shape[d]) for d in others], np.arange(rows.size),
+                        indexing="ij")
+    idx = [None] * n
+    for d, g in zip(others, grids[:-1]):
+        idx[d] = g
+    idx[d1], idx[d2] = rows[grids[-1]], cols[grids[-1]]
+    return _embed("diagonal_scatter", input, src, tuple(idx))
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """``input`` with ``input.select(dim, index)`` replaced by ``src``.
+
+    Example:
+        >>> autograd.select_scatter(autograd.zeros(2, 2), autograd.ones(2), 0, 0)
+        tensor([[1., 1.],
+                [0., 0.]])
+    """
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    return _embed("select_scatter", input, src, (slice(None),) * d + (int(index) % n,))
+
+
+def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None,
+                  step: int = 1) -> Tensor:
+    """``input`` with the slice ``start:end:step`` along ``dim`` replaced by ``src``.
+
+    Example:
+        >>> autograd.slice_scatter(autograd.zeros(4), autograd.ones(2), 0, 1, 4, 2)
+        tensor([0., 1., 0., 1.])
+    """
+    d = wrap_dim(dim, input.ndim)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    return _embed("slice_scatter", input, src, (slice(None),) * d + (slice(start, end, step),))
+
+
+def _np_diagonal_scatter(x, src, offset=0, dim1=0, dim2=1):
+    out = x.copy()
+    view = np.diagonal(out, offset, dim1, dim2)
+    view.setflags(write=True)
+    view[...] = src
+    return out
+
+
+def _np_select_scatter(x, src, dim, index):
+    out = x.copy()
+    out[(slice(None),) * (dim % x.ndim) + (index,)] = src
+    return out
+
+
+def _np_slice_scatter(x, src, dim=0, start=None, end=None, step=1):
+    out = x.copy()
+    out[(slice(None),) * (dim % x.ndim) + (slice(start, end, step),)] = src
+    return out
+
+
+register(OpInfo("diagonal_scatter", diagonal_scatter, ref=_np_diagonal_scatter,
+                family="scatter",
+                samples=lambda rng: [Sample(rng.normal(size=(3, 3)), rng.normal(size=(3,))),
+                                     Sample(rng.normal(size=(3, 4)), rng.normal(size=(2,)), -1),
+                                     Sample(rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 2)),
+                                            1, 0, 2),
+                                     Sample(rng.normal(size=(2, 2)), rng.normal(size=(0,)), 3)]))
+register(OpInfo("select_scatter", select_scatter, ref=_np_select_scatter, family="scatter",
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0, 1),
+                                     Sample(rng.normal(size=(3, 4)), rng.normal(size=(3,)), -1, -1),
+                                     Sample(rng.normal(size=(2,)), rng.normal(size=()), 0, 0)]))
+register(OpInfo("slice_scatter", slice_scatter, ref=_np_slice_scatter, family="scatter",
+                samples=lambda rng: [Sample(rng.normal(size=(4, 2)), rng.normal(size=(2, 2)),
+                                            0, 1, 4, 2),
+                                     Sample(rng.normal(size=(3, 5)), rng.normal(size=(3, 2)),
+                                            1, -2),
+                                     Sample(rng.normal(size=(3, 2)), rng.normal(size=(3, 2))),
+                                     Sample(rng.normal(size=(3, 2)), rng.normal(size=(0, 2)),
+                                            0, 2, 1)]))
 
 
 # ---- one_hot ------------------------------------------------------------------------------------

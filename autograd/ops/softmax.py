@@ -25,31 +25,10 @@ def _softmax_dim(dim, ndim, opname):
     if dim is None:  # torch's legacy implicit choice, with its deprecation warning
         dim = 0 if ndim in (0, 1, 3) else 1
         warnings.warn(f"Implicit dimension choice for {opname} has been deprecated. Change the "
-                      f"call to include dim=X as an argument.", UserWarning, stacklevel=3)
+                      f"call to include dim=X as an argument.", UserWarning, stacklevel=4)
     return wrap_dim(dim, ndim)
 
 
-def _softmax_kernel(name, x, dim):
-    """Forward ``name`` ("softmax" / "log_softmax") by the kernels of
-    autograd/kernels/softmax.py with the numba backend (float32/float64, not 0-d or empty);
-    None means: use the NumPy code."""
-    K = dispatch.kernels("softmax", x)
-    return None if K is None else getattr(K, name)(x, dim)
-
-
-def _softmax_kernel_bwd(name, y, g, dim, xp):
-    """The VJP by kernel, from the saved output; None when recording a graph (the VJP must
-    then be made of differentiable ops) or when the NumPy code applies."""
-    if xp.graph:
-        return None
-    K = dispatch.kernels("softmax", y)
-    return None if K is None else getattr(K, name)(y, np.broadcast_to(g, y.shape), dim)
-
-
-# float16 is computed in float32 and rounded once at the end, as torch's CPU kernels do
-# (rounding every step in float16 lands 1 ulp away from torch on about half of the elements).
-# One torch detail is kept for bit-equal results: log_softmax along the last dimension keeps
-# each row's sum of exponentials, and its log, in float16 before subtracting.
 def _np_softmax(x, dim):
     if x.size == 0:
         return x.copy()
@@ -88,27 +67,56 @@ def _half_softmax_vjp(y, g, dim, log):
 
 
 class Softmax(Op):
-    """exp(x - max) / sum(exp(x - max)); VJP y * (g - sum(g * y)) from the saved output."""
+    """exp(x - max) / sum(exp(x - max)), VJP ``y * (g - sum(g * y))``; or, for its subclass
+    LogSoftmax (``log=True``), x - max - log(sum(exp(x - max))), VJP ``g - exp(y) * sum(g)``.
+    Both VJPs use the saved output. With the numba backend float32/float64 rows run the
+    kernels of autograd/kernels/softmax.py (forward, and the backward when not recording)."""
 
     @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        y = _softmax_kernel("softmax", x, dim)
-        if y is None:
-            y = _np_softmax(x, dim)
+    def forward(ctx, x, dim, log=False):
+        ctx.dim, ctx.log = dim, log
+        name = "log_softmax" if log else "softmax"
+        K = dispatch.kernels("softmax", x)
+        y = getattr(K, name)(x, dim) if K is not None else \
+            (_np_log_softmax if log else _np_softmax)(x, dim)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g, xp):
         (y,) = ctx.saved_tensors
-        fast = _softmax_kernel_bwd("softmax_backward", y, g, ctx.dim, xp)
-        if fast is not None:
-            return fast
-        if not xp.graph and y.dtype == np.float16:
-            return _half_softmax_vjp(y, g, ctx.dim, log=False)
+        dim, log = ctx.dim, ctx.log
+        if not xp.graph:  # (a recorded VJP must be made of ops: no kernel, no float32 trick)
+            K = dispatch.kernels("softmax", y)
+            if K is not None:
+                fn = K.log_softmax_backward if log else K.softmax_backward
+                return fn(y, np.broadcast_to(g, y.shape), dim)
+            if y.dtype == np.float16:
+                return _half_softmax_vjp(y, g, dim, log)
+        if log:
+            return g - xp.exp(y) * xp.sum(g, dim, True)
         gy = g * y
-        return gy - y * xp.sum(gy, ctx.dim, True)
+        return gy - y * xp.sum(gy, dim, True)
+
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        # softmax's Jacobian diag(y) - y y^T is symmetric: the JVP is its VJP of the tangent;
+        # log_softmax's is I - 1 softmax^T: t - sum(softmax * t)
+        if not ctx.log:
+            return Softmax.backward(ctx, tangents[0], xp)
+        (y,) = ctx.saved_tensors
+        return tangents[0] - xp.sum(xp.exp(y) * tangents[0], ctx.dim, True)
+
+
+class LogSoftmax(Softmax):
+    """log(softmax(x)): Softmax's forward and VJP with ``log=True``."""
+
+
+def _softmax_call(op, input, dim, dtype, opname):
+    if dtype is not None:  # (like torch: the input is cast first)
+        input = input.to(dtype)
+    x = float_input(input, opname)
+    return op.apply(x, dim=_softmax_dim(dim, x.ndim, opname), log=op is LogSoftmax)
 
 
 def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
@@ -118,33 +126,7 @@ def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
         >>> autograd.softmax(autograd.tensor([0.0, 0.0]), dim=0)
         tensor([0.5000, 0.5000])
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    x = float_input(input, "softmax")
-    return Softmax.apply(x, dim=_softmax_dim(dim, x.ndim, "softmax"))
-
-
-class LogSoftmax(Op):
-    """x - max - log(sum(exp(x - max))); VJP g - exp(y) * sum(g) from the saved output."""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        ctx.dim = dim
-        y = _softmax_kernel("log_softmax", x, dim)
-        if y is None:
-            y = _np_log_softmax(x, dim)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (y,) = ctx.saved_tensors
-        fast = _softmax_kernel_bwd("log_softmax_backward", y, g, ctx.dim, xp)
-        if fast is not None:
-            return fast
-        if not xp.graph and y.dtype == np.float16:
-            return _half_softmax_vjp(y, g, ctx.dim, log=True)
-        return g - xp.exp(y) * xp.sum(g, ctx.dim, True)
+    return _softmax_call(Softmax, input, dim, dtype, "softmax")
 
 
 def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
@@ -154,10 +136,7 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
         >>> autograd.log_softmax(autograd.tensor([0.0, 0.0]), dim=0)
         tensor([-0.6931, -0.6931])
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    x = float_input(input, "log_softmax")
-    return LogSoftmax.apply(x, dim=_softmax_dim(dim, x.ndim, "log_softmax"))
+    return _softmax_call(LogSoftmax, input, dim, dtype, "log_softmax")
 
 
 def _softmax_samples(rng):

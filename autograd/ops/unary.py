@@ -9,68 +9,50 @@ Every op here is the same block with different maths, so the block is written on
 * the derivative ``(g, v, xp) -> gradient``, written with operators and ``xp`` functions
   like any VJP (so the plain and the ``create_graph`` backward both use it). Its second
   parameter says what it needs: ``x`` gets the saved input, ``y`` the saved output (exp's
-  backward reuses ``exp(x)`` instead of computing it again);
+  backward reuses ``exp(x)`` instead of computing it again). For an elementwise function
+  the VJP ``g * f'(x)`` and the forward-mode JVP ``t * f'(x)`` are the same product, so
+  the same line is the op's ``jvp`` too (autograd.forward_ad), called with the tangent;
 * the docstring's summary and example, the range of the test samples (kept where the
   function and its derivative are finite), and the NumPy reference when it is not the
   forward itself.
 
-``unary`` builds what a hand-written block has: an ``Op`` subclass named after the op (so
-``grad_fn`` is ``ExpBackward0``), the public function ``exp(input)`` (integers promote to the
-default float, like torch), ``xp.exp`` for other VJPs, and the ``OpInfo`` with its samples.
+``unary`` builds what a hand-written block has: an ``Op`` subclass named after the op
+(``_util.unary_op``, so ``grad_fn`` is ``ExpBackward0``), the public function ``exp(input)``
+(integers promote to the default float, like torch), ``xp.exp`` for other VJPs, and the
+``OpInfo`` with its samples.
 Ops with rules of their own are written out in their families: ``abs``, ``sign``,
 ``square`` and ``neg`` (dtype rules) in arithmetic.py, ``relu`` (a kernel) in activation.py,
 rounding, ``logit`` and ``polygamma`` in math.py.
 """
 from __future__ import annotations
 
-import inspect
 import math as _math
 from typing import Callable
 
 import numpy as np
 
-from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import operands
+from ._util import operands, unary_op
 from .registry import OpInfo, register
 from .samples import away_from_zero_samples, unary_samples
 
 __all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
            "reciprocal", "sigmoid", "tanh", "sin", "cos", "tan", "asin", "arcsin", "acos",
            "arccos", "atan", "arctan", "sinh", "cosh", "asinh", "arcsinh", "acosh", "arccosh",
-           "atanh", "arctanh", "erf", "erfc", "erfinv", "lgamma"]
+           "atanh", "arctanh", "erf", "erfc", "erfinv", "lgamma", "deg2rad", "rad2deg", "sinc",
+           "i0"]
 
 
 def unary(name: str, forward: Callable, grad: Callable, doc: str, example: tuple, *,
           low: float = -2.0, high: float = 2.0, samples=None, ref=None,
-          inplace: bool = False) -> Callable[..., Tensor]:
+          inplace: bool = True) -> Callable[..., Tensor]:
     """Define the elementwise op ``name`` (see the module docstring); returns its public
     function. ``example`` is ``(input values, printed result)`` for the docstring; samples
-    are uniform in ``[low, high]`` unless ``samples`` is given; ``inplace`` also makes
-    ``Tensor.<name>_``."""
-    uses = list(inspect.signature(grad).parameters)[1]
-    if uses not in ("x", "y"):
-        raise ValueError(f"{name}: the derivative's 2nd parameter must be x (input) or y (output)")
-
-    if uses == "y":
-        def forward_(ctx, x):
-            y = forward(x)
-            ctx.save_for_backward(y)
-            return y
-    else:
-        def forward_(ctx, x):
-            ctx.save_for_backward(x)
-            return forward(x)
-
-    def backward(ctx, g, xp):
-        (v,) = ctx.saved_tensors
-        return grad(g, v, xp)
-
-    op = type(name.capitalize(), (Op,), {
-        "__doc__": f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.",
-        "__module__": __name__, "forward": staticmethod(forward_),
-        "backward": staticmethod(backward)})
+    are uniform in ``[low, high]`` unless ``samples`` is given; ``Tensor.<name>_`` is made too
+    (every function of the table has torch's in-place variant) unless ``inplace=False``."""
+    op = unary_op(name.capitalize(), forward, grad,
+                  f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.", __name__)
 
     def fn(input) -> Tensor:
         (x,), _, _ = operands(input, floating=True)
@@ -145,13 +127,13 @@ def _special_ref(name):
 # ---- exponentials and logarithms -------------------------------------------------------------
 exp = unary("exp", np.exp, lambda g, y, xp: g * y,
             "Elementwise e**x (integers promote to the default float).",
-            ("[0.0]", "tensor([1.])"), inplace=True)
+            ("[0.0]", "tensor([1.])"))
 exp2 = unary("exp2", np.exp2, lambda g, y, xp: g * y * _LN2,
              "Elementwise 2**x.", ("[3.0]", "tensor([8.])"))
 expm1 = unary("expm1", np.expm1, lambda g, y, xp: g * (y + 1),
               "``exp(input) - 1``, accurate when ``input`` is tiny.", ("[0.0]", "tensor([0.])"))
 log = unary("log", np.log, lambda g, x, xp: g / x,
-            "Natural logarithm.", ("[1.0]", "tensor([0.])"), low=0.2, high=3.0, inplace=True)
+            "Natural logarithm.", ("[1.0]", "tensor([0.])"), low=0.2, high=3.0)
 log2 = unary("log2", np.log2, lambda g, x, xp: g / (x * _LN2),
              "Base-2 logarithm.", ("[8.0]", "tensor([3.])"), low=0.2, high=3.0)
 log10 = unary("log10", np.log10, lambda g, x, xp: g / (x * _LN10),
@@ -163,27 +145,26 @@ log1p = unary("log1p", np.log1p, lambda g, x, xp: g / (x + 1),
 # ---- roots and reciprocal: d/dx from the saved output --------------------------------------
 sqrt = unary("sqrt", np.sqrt, lambda g, y, xp: g / (2 * y),  # inf at 0, like torch
              "Square root (nan for negative inputs; integers promote to the default float).",
-             ("[4.0, 9.0]", "tensor([2., 3.])"), low=0.2, high=3.0, inplace=True)
+             ("[4.0, 9.0]", "tensor([2., 3.])"), low=0.2, high=3.0)
 rsqrt = unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda g, y, xp: -0.5 * g * (y * y * y),
               "Reciprocal square root ``1 / sqrt(input)``.", ("[4.0]", "tensor([0.5000])"),
               low=0.2, high=3.0)
 reciprocal = unary("reciprocal", np.reciprocal, lambda g, y, xp: -g * (y * y),  # -inf at 0
                    "``1 / input`` (integers promote to the default float).",
-                   ("[2.0, 4.0]", "tensor([0.5000, 0.2500])"), samples=away_from_zero_samples(),
-                   inplace=True)
+                   ("[2.0, 4.0]", "tensor([0.5000, 0.2500])"), samples=away_from_zero_samples())
 
 # ---- sigmoid and tanh: y (1 - y) and 1 - y**2 ------------------------------------------------
 sigmoid = unary("sigmoid", _np_sigmoid, lambda g, y, xp: g * y * (_one(y) - y),
                 "The logistic function, stable for large |x|.", ("[0.0]", "tensor([0.5000])"),
-                low=-5.0, high=5.0, ref=lambda x: 1 / (1 + np.exp(-x)), inplace=True)
+                low=-5.0, high=5.0, ref=lambda x: 1 / (1 + np.exp(-x)))
 tanh = unary("tanh", np.tanh, lambda g, y, xp: g * (_one(y) - y * y),
-             "Hyperbolic tangent.", ("[0.0]", "tensor([0.])"), inplace=True)
+             "Hyperbolic tangent.", ("[0.0]", "tensor([0.])"))
 
 # ---- trigonometric ---------------------------------------------------------------------------
 sin = unary("sin", np.sin, lambda g, x, xp: g * xp.cos(x),
-            "Sine (radians).", ("[0.0]", "tensor([0.])"), low=-4.0, high=4.0, inplace=True)
+            "Sine (radians).", ("[0.0]", "tensor([0.])"), low=-4.0, high=4.0)
 cos = unary("cos", np.cos, lambda g, x, xp: -g * xp.sin(x),
-            "Cosine (radians).", ("[0.0]", "tensor([1.])"), low=-4.0, high=4.0, inplace=True)
+            "Cosine (radians).", ("[0.0]", "tensor([1.])"), low=-4.0, high=4.0)
 tan = unary("tan", np.tan, lambda g, y, xp: g * (1 + y * y),
             "Tangent (radians).", ("[0.0]", "tensor([0.])"), low=-1.2, high=1.2)
 asin = unary("asin", np.arcsin, lambda g, x, xp: g * xp.rsqrt(1 - x * x),  # inf at |x| == 1
@@ -224,3 +205,44 @@ lgamma = unary("lgamma", _np_lgamma, lambda g, x, xp: g * xp.polygamma(0, x),
                "The log of the absolute value of the gamma function (``log((n - 1)!)`` at "
                "integers).", ("[1.0, 4.0]", "tensor([0.0000, 1.7918])"), low=0.2, high=5.0,
                ref=_special_ref("gammaln"))
+
+
+# ---- angles, sinc and the Bessel function i0 -------------------------------------------------
+_DEG = _math.pi / 180.0
+deg2rad = unary("deg2rad", lambda x: x * np.asarray(_DEG, x.dtype), lambda g, x, xp: g * _DEG,
+                "Degrees to radians (integers promote to the default float).",
+                ("[180.0]", "tensor([3.1416])"), low=-360.0, high=360.0)
+rad2deg = unary("rad2deg", lambda x: x * np.asarray(1 / _DEG, x.dtype),
+                lambda g, x, xp: g * (1 / _DEG),
+                "Radians to degrees (integers promote to the default float).",
+                ("[3.141592653589793]", "tensor([180.])"), low=-7.0, high=7.0)
+
+
+def _sinc_grad(g, x, xp):
+    # d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, which tends to 0 at 0 (the 0/0
+    # there is kept out of both branches, so second derivatives stay finite)
+    safe = xp.where(x == 0, xp.ones_like(x), x)
+    return g * xp.where(x == 0, xp.zeros_like(x), (xp.cos(safe * _math.pi) - xp.sinc(safe)) / safe)
+
+
+sinc = unary("sinc", np.sinc, _sinc_grad,
+             "The normalised sinc function ``sin(pi x) / (pi x)`` (1 at 0).",
+             ("[0.0, 0.5]", "tensor([1.0000, 0.6366])"), low=-3.0, high=3.0)
+
+
+def _i1_grad(g, x, xp):
+    # d/dx i1 = i0 - i1 / x, which tends to 1/2 at 0
+    safe = xp.where(x == 0, xp.ones_like(x), x)
+    return g * xp.where(x == 0, xp.ones_like(x) * 0.5, xp.i0(x) - xp.i1(safe) / safe)
+
+
+_I1 = unary_op("_I1", _special("i1"), _i1_grad,
+               "The modified Bessel function of the first kind of order 1, the derivative of i0 "
+               "(needed by i0's VJP; torch has it as ``torch.special.i1``).", __name__)
+
+
+_xp.define("i1", numpy=_special("i1"), tensor=lambda x: _I1.apply(x))
+i0 = unary("i0", _special("i0"), lambda g, x, xp: g * xp.i1(x),
+           "The modified Bessel function of the first kind of order 0.",
+           ("[0.0, 1.0]", "tensor([1.0000, 1.2661])"), low=-3.0, high=3.0,
+           ref=_special_ref("i0"))

@@ -1,9 +1,11 @@
 """``nn.functional``: stateless forms of the layers (mirrors ``torch.nn.functional``).
 
-The differentiable ops live in ``autograd.ops``: activations, convolution and pooling are
-exported by ``autograd`` and re-exported here under torch's names; losses, normalisation
-and padding/resizing (``autograd.ops.loss`` / ``norm`` / ``vision``) are exported only here,
-as in torch. This package adds the compositions: linear layers, dropout and distances.
+The differentiable ops live in ``autograd.ops``: activations, convolution, pooling and
+distances are exported by ``autograd`` and re-exported here under torch's names; losses,
+normalisation and padding/resizing (``autograd.ops.loss`` / ``margin_loss`` / ``ctc`` /
+``normalization`` / ``vision``) are exported only here, as in torch. This package adds the
+compositions: linear layers, embeddings, dropout, gumbel_softmax and the pools'
+``*_with_indices``.
 
 Example:
     >>> import autograd, nn.functional as F
@@ -12,29 +14,37 @@ Example:
 """
 import autograd as _ag
 
-from autograd.ops import loss as _loss, normalization as _norm, vision as _vision
+from autograd.ops import ctc as _ctc, loss as _loss, margin_loss as _margin
+from autograd.ops import normalization as _norm, vision as _vision
+from autograd.ops.ctc import *  # noqa: F401,F403
 from autograd.ops.loss import *  # noqa: F401,F403
+from autograd.ops.margin_loss import *  # noqa: F401,F403
 from autograd.ops.normalization import *  # noqa: F401,F403
 from autograd.ops.vision import *  # noqa: F401,F403
 
 from ._linear import *  # noqa: F401,F403
 from ._dropout import *  # noqa: F401,F403
-from ._distance import *  # noqa: F401,F403
-from . import _linear, _dropout, _distance
+from ._pooling import *  # noqa: F401,F403
+from ._gumbel import *  # noqa: F401,F403
+from . import _linear, _dropout, _gumbel, _pooling
 
 # activations, convolution and pooling live in autograd.ops (activation, conv families);
 # they are re-exported as they exist.
 _REEXPORTED = (
     "relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "silu", "elu", "selu",
     "celu", "leaky_relu", "prelu", "softplus", "mish", "hardtanh", "logsigmoid", "hardsigmoid",
-    "hardswish", "softsign", "tanhshrink",
-    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d",
-    "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-    "adaptive_max_pool1d", "adaptive_max_pool2d", "unfold", "fold", "pixel_shuffle",
-    "pixel_unshuffle", "scaled_dot_product_attention",
+    "hardswish", "softsign", "tanhshrink", "hardshrink", "softshrink", "rrelu",
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d",
+    "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "unfold", "fold", "pixel_shuffle",
+    "pixel_unshuffle", "channel_shuffle", "cosine_similarity", "pairwise_distance", "pdist",
+    "scaled_dot_product_attention",
 )
-__all__ = (list(_linear.__all__) + list(_loss.__all__) + list(_norm.__all__) + list(_dropout.__all__)
-           + list(_vision.__all__) + list(_distance.__all__))
+__all__ = (list(_linear.__all__) + list(_loss.__all__) + list(_margin.__all__) + list(_ctc.__all__)
+           + list(_norm.__all__) + list(_dropout.__all__) + list(_vision.__all__)
+           + list(_pooling.__all__) + list(_gumbel.__all__))
 for _name in _REEXPORTED:
     if hasattr(_ag, _name) and _name not in globals():
         globals()[_name] = getattr(_ag, _name)

@@ -10,7 +10,8 @@ from ..parameter import Parameter
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid",
            "Tanh", "Softplus", "Softmax", "LogSoftmax", "Softmin", "Hardtanh", "Hardsigmoid",
-           "Hardswish", "LogSigmoid", "Softsign", "Tanhshrink", "PReLU", "Threshold", "GLU"]
+           "Hardswish", "LogSigmoid", "Softsign", "Tanhshrink", "PReLU", "Threshold", "GLU",
+           "Hardshrink", "Softshrink", "RReLU", "Softmax2d"]
 
 
 class _Inplace(Module):
@@ -262,3 +263,72 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class Hardshrink(Module):
+    """``x`` where ``|x| > lambd``, else 0.
+
+    Example:
+        >>> nn.Hardshrink()(autograd.tensor([-1.0, 0.3, 0.7]))
+        tensor([-1.0000,  0.0000,  0.7000])
+    """
+
+    def __init__(self, lambd: float = 0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return autograd.hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0 (soft
+    thresholding).
+
+    Example:
+        >>> nn.Softshrink(0.5)(autograd.tensor([-1.0, 0.3, 0.7]))
+        tensor([-0.5000,  0.0000,  0.2000])
+    """
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: in training each negative element is scaled by its own slope
+    drawn from U(lower, upper) (a regulariser); in eval mode by ``(lower + upper) / 2``.
+
+    Example:
+        >>> nn.RReLU(0.1, 0.3).eval()(autograd.tensor([-1.0, 2.0]))
+        tensor([-0.2000,  2.0000])
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                            else "")
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at every spatial position of ``(N, C, H, W)`` or
+    ``(C, H, W)``.
+
+    Example:
+        >>> nn.Softmax2d()(autograd.zeros(1, 4, 2, 2))[0, :, 0, 0]
+        tensor([0.2500, 0.2500, 0.2500, 0.2500])
+    """
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             f"instead")
+        return autograd.softmax(input, -3)

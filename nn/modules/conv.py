@@ -1,7 +1,8 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d`` (mirror ``torch.nn``).
+"""Convolution layers: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d`` (mirror ``torch.nn``).
 
 The layers only hold the parameters and the hyper-parameters; the differentiable work is
-done by ``autograd.conv1d`` / ``autograd.conv2d`` / ``autograd.conv_transpose2d``.
+done by ``autograd.conv1d`` / ``conv2d`` / ``conv3d`` and ``autograd.conv_transpose1d`` /
+``conv_transpose2d`` / ``conv_transpose3d``.
 
 Parameter names, shapes, default initialisation and ``repr`` are PyTorch's:
 
@@ -27,9 +28,9 @@ import autograd
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from .utils import _ntuple, _pair, _single  # noqa: F401  (torch has them here too)
+from .utils import _ntuple, _pair, _single, _triple  # noqa: F401  (torch has them here too)
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 
@@ -101,10 +102,8 @@ class _ConvNd(Module):
         else:
             shape = (out_channels, in_channels // groups, *kernel_size)
         self.weight = Parameter(autograd.empty(shape, dtype=dtype, device=device))
-        if bias:
-            self.bias = Parameter(autograd.empty(out_channels, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
+        self._register_optional("bias", bias,
+                                lambda: autograd.empty(out_channels, dtype=dtype, device=device))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -143,7 +142,31 @@ class _ConvNd(Module):
         return padded, (0,) * len(self.kernel_size)
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """Conv1d, Conv2d and Conv3d: ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are
+    ints or n-tuples (``_ntuple`` makes the n-tuples), ``padding`` may also be 'valid' or
+    'same'; ``_conv`` is the function (``autograd.conv1d`` / ``conv2d`` / ``conv3d``)."""
+
+    _ntuple = staticmethod(_single)
+    _conv = staticmethod(autograd.conv1d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None):
+        n = self._ntuple
+        super().__init__(in_channels, out_channels, n(kernel_size), n(stride),
+                         padding if isinstance(padding, str) else n(padding), n(dilation),
+                         False, n(0), groups, bias, padding_mode, device, dtype)
+
+    def _conv_forward(self, input, weight, bias):
+        input, padding = self._pad_and_padding(input)
+        return self._conv(input, weight, bias, self.stride, padding, self.dilation, self.groups)
+
+    def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias)
+
+
+class Conv1d(_Conv):
     """1-D convolution over an input of shape ``(N, C_in, L)`` or ``(C_in, L)``.
 
     Example:
@@ -151,21 +174,8 @@ class Conv1d(_ConvNd):
         autograd.Size([2, 8, 10])
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, _single(kernel_size), _single(stride),
-                         padding if isinstance(padding, str) else _single(padding),
-                         _single(dilation), False, _single(0), groups, bias, padding_mode,
-                         device, dtype)
 
-    def forward(self, input):
-        input, padding = self._pad_and_padding(input)
-        return autograd.conv1d(input, self.weight, self.bias, self.stride, padding,
-                               self.dilation, self.groups)
-
-
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D convolution over an input of shape ``(N, C_in, H, W)`` or ``(C_in, H, W)``.
 
     ``padding`` is an int, a pair, ``'valid'`` (no padding) or ``'same'`` (output as large as
@@ -178,33 +188,28 @@ class Conv2d(_ConvNd):
         autograd.Size([2, 6, 5, 5])
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride),
-                         padding if isinstance(padding, str) else _pair(padding),
-                         _pair(dilation), False, _pair(0), groups, bias, padding_mode,
-                         device, dtype)
-
-    def _conv_forward(self, input, weight, bias):
-        input, padding = self._pad_and_padding(input)
-        return autograd.conv2d(input, weight, bias, self.stride, padding, self.dilation,
-                               self.groups)
-
-    def forward(self, input):
-        return self._conv_forward(input, self.weight, self.bias)
+    _ntuple = staticmethod(_pair)
+    _conv = staticmethod(autograd.conv2d)
 
 
-class ConvTranspose2d(_ConvNd):
-    """2-D transposed convolution (the gradient of ``Conv2d`` w.r.t. its input), often used
-    to upsample. ``forward(input, output_size=None)``: ``output_size`` picks among the sizes
-    a strided transposed convolution can produce.
+class Conv3d(_Conv):
+    """3-D convolution over an input of shape ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``
+    (videos, medical volumes).
 
     Example:
-        >>> up = nn.ConvTranspose2d(4, 2, kernel_size=2, stride=2)
-        >>> up(autograd.randn(1, 4, 3, 3)).shape
-        autograd.Size([1, 2, 6, 6])
+        >>> conv = nn.Conv3d(2, 4, kernel_size=3, padding=1)
+        >>> conv(autograd.randn(1, 2, 5, 6, 6)).shape
+        autograd.Size([1, 4, 5, 6, 6])
     """
+
+    _ntuple = staticmethod(_triple)
+    _conv = staticmethod(autograd.conv3d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Shared constructor and ``output_size`` rule of the transposed convolutions."""
+
+    _nd = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
@@ -214,12 +219,14 @@ class ConvTranspose2d(_ConvNd):
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
                              f"ints, got {padding!r} (string paddings are only for Conv layers)")
-        super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride),
-                         _pair(padding), _pair(dilation), True, _pair(output_padding), groups,
-                         bias, padding_mode, device, dtype)
+        tup = _ntuple(self._nd)
+        super().__init__(in_channels, out_channels, tup(kernel_size), tup(stride), tup(padding),
+                         tup(dilation), True, tup(output_padding), groups, bias, padding_mode,
+                         device, dtype)
 
-    def _output_padding(self, input, output_size, num_spatial_dims=2):
+    def _output_padding(self, input, output_size):
         """The output_padding that makes the output exactly ``output_size`` (torch's rule)."""
+        num_spatial_dims = self._nd
         if output_size is None:
             return self.output_padding
         has_batch_dim = input.dim() == num_spatial_dims + 2
@@ -248,6 +255,45 @@ class ConvTranspose2d(_ConvNd):
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        return autograd.conv_transpose2d(input, self.weight, self.bias, self.stride,
-                                         self.padding, output_padding, self.groups,
-                                         self.dilation)
+        conv_transpose = getattr(autograd, f"conv_transpose{self._nd}d")
+        return conv_transpose(input, self.weight, self.bias, self.stride, self.padding,
+                              output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution (the gradient of ``Conv1d`` w.r.t. its input) over
+    ``(N, C_in, L)`` or ``(C_in, L)``. ``forward(input, output_size=None)``.
+
+    Example:
+        >>> nn.ConvTranspose1d(4, 2, kernel_size=3, stride=2)(autograd.randn(1, 4, 5)).shape
+        autograd.Size([1, 2, 11])
+    """
+
+    _nd = 1
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution (the gradient of ``Conv2d`` w.r.t. its input), often used
+    to upsample. ``forward(input, output_size=None)``: ``output_size`` picks among the sizes
+    a strided transposed convolution can produce.
+
+    Example:
+        >>> up = nn.ConvTranspose2d(4, 2, kernel_size=2, stride=2)
+        >>> up(autograd.randn(1, 4, 3, 3)).shape
+        autograd.Size([1, 2, 6, 6])
+    """
+
+    _nd = 2
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution over ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``.
+    ``forward(input, output_size=None)``.
+
+    Example:
+        >>> up = nn.ConvTranspose3d(4, 2, kernel_size=2, stride=2)
+        >>> up(autograd.randn(1, 4, 2, 3, 3)).shape
+        autograd.Size([1, 2, 4, 6, 6])
+    """
+
+    _nd = 3

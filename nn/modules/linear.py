@@ -50,10 +50,8 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(autograd.empty((out_features, in_features), **_factory(dtype, device)))
-        if bias:
-            self.bias = Parameter(autograd.empty(out_features, **_factory(dtype, device)))
-        else:
-            self.register_parameter("bias", None)
+        self._register_optional("bias", bias,
+                                lambda: autograd.empty(out_features, **_factory(dtype, device)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -91,10 +89,8 @@ class Bilinear(Module):
         self.out_features = out_features
         self.weight = Parameter(autograd.empty((out_features, in1_features, in2_features),
                                                **_factory(dtype, device)))
-        if bias:
-            self.bias = Parameter(autograd.empty(out_features, **_factory(dtype, device)))
-        else:
-            self.register_parameter("bias", None)
+        self._register_optional("bias", bias,
+                                lambda: autograd.empty(out_features, **_factory(dtype, device)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

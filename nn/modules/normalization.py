@@ -1,4 +1,4 @@
-"""BatchNorm1d/2d, LayerNorm, GroupNorm, RMSNorm."""
+"""BatchNorm1d/2d/3d, LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm."""
 from __future__ import annotations
 
 import autograd
@@ -6,13 +6,20 @@ import autograd
 from .. import functional as F
 from .. import init
 from ..module import Module
-from ..parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm",
+           "LocalResponseNorm"]
 
 
 def _kw(dtype, device=None):
     return {"dtype": dtype, "device": device}
+
+
+def _affine_parameters(module, affine, bias, shape, dtype, device):
+    """A norm layer's ``weight`` (ones) and ``bias`` (zeros) of ``shape``, each None when off."""
+    module._register_optional("weight", affine, lambda: autograd.ones(shape, **_kw(dtype, device)))
+    module._register_optional("bias", affine and bias,
+                              lambda: autograd.zeros(shape, **_kw(dtype, device)))
 
 
 class _BatchNorm(Module):
@@ -22,21 +29,9 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device=None, dtype=None,
                  *, bias: bool = True):
         super().__init__()
-        self.num_features = num_features
-        self.eps = eps
-        self.momentum = momentum
-        self.affine = affine
-        self.track_running_stats = track_running_stats
-        self._has_bias = bias
-        if affine:
-            self.weight = Parameter(autograd.empty(num_features, **_kw(dtype, device)))
-            if bias:
-                self.bias = Parameter(autograd.empty(num_features, **_kw(dtype, device)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats, self._has_bias = affine, track_running_stats, bias
+        _affine_parameters(self, affine, bias, num_features, dtype, device)
         if track_running_stats:
             self.register_buffer("running_mean", autograd.zeros(num_features, **_kw(dtype, device)))
             self.register_buffer("running_var", autograd.ones(num_features, **_kw(dtype, device)))
@@ -85,7 +80,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self._has_bias}, track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -126,18 +121,8 @@ class LayerNorm(Module):
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
-        self._has_bias = bias
-        if elementwise_affine:
-            self.weight = Parameter(autograd.ones(self.normalized_shape, **_kw(dtype, device)))
-            if bias:
-                self.bias = Parameter(autograd.zeros(self.normalized_shape, **_kw(dtype, device)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self.eps, self.elementwise_affine, self._has_bias = eps, elementwise_affine, bias
+        _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, dtype, device)
 
     def reset_parameters(self) -> None:
         if self.elementwise_affine:
@@ -166,27 +151,16 @@ class GroupNorm(Module):
         super().__init__()
         if num_channels % num_groups != 0:
             raise ValueError("num_channels must be divisible by num_groups")
-        self.num_groups = num_groups
-        self.num_channels = num_channels
-        self.eps = eps
-        self.affine = affine
-        self._has_bias = bias
-        if affine:
-            self.weight = Parameter(autograd.ones(num_channels, **_kw(dtype, device)))
-            if bias:
-                self.bias = Parameter(autograd.zeros(num_channels, **_kw(dtype, device)))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def forward(self, input):
-        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+        self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
+        self.affine, self._has_bias = affine, bias
+        _affine_parameters(self, affine, bias, num_channels, dtype, device)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self._has_bias}")
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
 
 class RMSNorm(Module):
@@ -205,13 +179,31 @@ class RMSNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(autograd.ones(self.normalized_shape, **_kw(dtype, device)))
-        else:
-            self.register_parameter("weight", None)
+        self._register_optional("weight", elementwise_affine,
+                                lambda: autograd.ones(self.normalized_shape, **_kw(dtype, device)))
 
     def forward(self, input):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Divide each element by ``(k + alpha * mean of x**2 over size neighbouring channels)
+    ** beta`` (AlexNet).
+
+    Example:
+        >>> nn.LocalResponseNorm(2)(autograd.randn(1, 4, 3, 3)).shape
+        autograd.Size([1, 4, 3, 3])
+    """
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)

@@ -319,6 +319,11 @@ class RNNBase(Module):
         return h if indices is None else h.index_select(1, indices)
 
 
+def _no_proj_size(kwargs):
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+
+
 class RNN(RNNBase):
     """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu), stacked
     ``num_layers`` deep, optionally bidirectional.
@@ -335,8 +340,7 @@ class RNN(RNNBase):
     """
 
     def __init__(self, *args, **kwargs):
-        if "proj_size" in kwargs:
-            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        _no_proj_size(kwargs)
         if len(args) > 3:
             nonlinearity = args[3]
             args = args[:3] + args[4:]
@@ -390,8 +394,7 @@ class GRU(RNNBase):
     """
 
     def __init__(self, *args, **kwargs):
-        if "proj_size" in kwargs:
-            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        _no_proj_size(kwargs)
         super().__init__("GRU", *args, **kwargs)
 
     forward = RNN.forward

@@ -4,6 +4,8 @@ import warnings
 import weakref
 from functools import wraps
 
+import autograd
+
 from ..optimizer import Optimizer
 
 
@@ -30,6 +32,11 @@ def _group_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
 
 
+def _scaled_lrs(optimizer, factor):
+    """Every group's current lr times ``factor``: one step of a chainable schedule."""
+    return [group["lr"] * factor for group in optimizer.param_groups]
+
+
 def _check_optimizer(optimizer):
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -44,6 +51,11 @@ class LRScheduler:
     """
 
     _is_initial = False   # True during the construction step (some get_lr() differ there)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:   # (not traced by autograd.compile: runs on every call)
+            cls.step = autograd.compiler.disable(cls.__dict__["step"])
 
     def __init__(self, optimizer, last_epoch=-1):
         _check_optimizer(optimizer)
@@ -78,6 +90,7 @@ class LRScheduler:
         """The learning rates set by the last ``step()``, one per parameter group."""
         return self._last_lr
 
+    @autograd.compiler.disable   # (a compiled training step runs it on every call)
     def step(self, epoch=None):
         """Advance one epoch and write the new learning rates into the optimizer."""
         if self._step_count == 1 and not self._is_initial:
@@ -105,6 +118,21 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+
+    def _state_dict_with(self, name, saved):
+        """``state_dict()`` with attribute ``name`` (something that cannot be saved as it is:
+        functions, other schedulers) replaced by ``saved``."""
+        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", name)}
+        sd[name] = saved
+        return sd
+
+    def _load_state_dict_with(self, state_dict, name):
+        """Load a ``_state_dict_with(name, ...)`` dict except ``name``; returns what was saved
+        for ``name``, for the caller to restore."""
+        state_dict = dict(state_dict)
+        saved = state_dict.pop(name)
+        self.__dict__.update(state_dict)
+        return saved
 
 
 # torch warns when scheduler.step() comes before the first optimizer.step() (the first lr of
@@ -153,15 +181,11 @@ def _lambdas(optimizer, lr_lambda):
 class _LambdaStateMixin:
     # Plain functions/lambdas cannot be saved; callable objects save their __dict__.
     def state_dict(self):
-        sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        sd["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                            for fn in self.lr_lambdas]
-        return sd
+        return self._state_dict_with("lr_lambdas", [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+            for fn in self.lr_lambdas])
 
     def load_state_dict(self, state_dict):
-        state_dict = dict(state_dict)
-        fns = state_dict.pop("lr_lambdas")
-        self.__dict__.update(state_dict)
-        for fn, saved in zip(self.lr_lambdas, fns):
+        for fn, saved in zip(self.lr_lambdas, self._load_state_dict_with(state_dict, "lr_lambdas")):
             if saved is not None:
                 fn.__dict__.update(saved)

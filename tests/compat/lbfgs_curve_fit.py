@@ -16,7 +16,7 @@ def make_data(n, rng):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=15, help="LBFGS steps (max_iter=20 each)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work-dir", type=str, default=".")
     args = parser.parse_args()

@@ -19,14 +19,16 @@ from autograd.utils.data import DataLoader, Dataset, TensorDataset, default_coll
 
 # ---- datasets (module level, so that spawn can pickle them) -----------------------------------
 class Plain(Dataset):
+    """Item i is the number i (float32), for i < n."""
+
     def __init__(self, n=24):
         self.n = n
 
-    def __len__(self):
-        return self.n
-
     def __getitem__(self, i):
         return np.float32(i)
+
+    def __len__(self):
+        return self.n
 
 
 class Unpicklable(Plain):
@@ -218,18 +220,23 @@ def test_killed_worker_raises_and_is_reaped():
 
 
 # ---- 12: Ctrl-C -------------------------------------------------------------------------------------
-SCRIPT = textwrap.dedent("""
-    import sys, time
-    import numpy as np
-    from autograd.utils.data import DataLoader, Dataset
+def _slow_dataset_script(delay, body):
+    """The source of a script whose DataLoader reads a dataset taking ``delay`` s per item."""
+    return textwrap.dedent(f"""
+        import os, sys, time
+        import numpy as np
+        from autograd.utils.data import DataLoader, Dataset
 
-    class Slow(Dataset):
-        def __len__(self):
-            return 10_000
-        def __getitem__(self, i):
-            time.sleep(0.01)
-            return np.float32(i)
+        class Slow(Dataset):
+            def __len__(self):
+                return 10_000
+            def __getitem__(self, i):
+                time.sleep({delay})
+                return np.float32(i)
+    """) + textwrap.dedent(body)
 
+
+SCRIPT = _slow_dataset_script(0.01, """
     for i, b in enumerate(DataLoader(Slow(), batch_size=4, num_workers=2)):
         if i == 3:
             print("running", flush=True)
@@ -325,18 +332,7 @@ def test_keyboard_interrupt_while_waiting_stops_the_workers():
     assert [b.tolist() for b in DataLoader(Plain(4), batch_size=2, num_workers=2)] == [[0, 1], [2, 3]]
 
 
-ORPHAN = textwrap.dedent("""
-    import os, time
-    import numpy as np
-    from autograd.utils.data import DataLoader, Dataset
-
-    class Slow(Dataset):
-        def __len__(self):
-            return 10_000
-        def __getitem__(self, i):
-            time.sleep(0.05)
-            return np.float32(i)
-
+ORPHAN = _slow_dataset_script(0.05, """
     it = iter(DataLoader(Slow(), batch_size=2, num_workers=2))
     next(it)
     print("ready", flush=True)

@@ -351,10 +351,25 @@ def test_addcdiv_divides_last_like_torch():
 def test_interpolate_of_an_empty_size_raises_torchs_error():
     torch = pytest.importorskip("torch")
     for shape, kw in [((1, 1, 0), dict(size=5)), ((1, 1, 0, 3), dict(size=(5, 5))),
-                      ((1, 1, 2), dict(size=0, mode="linear")), ((1, 1, 0, 2), dict(scale_factor=2.0, mode="bilinear"))]:
+                      ((1, 1, 2), dict(size=0, mode="linear")),
+                      ((1, 1, 0, 2), dict(scale_factor=2.0, mode="bilinear"))]:
         with pytest.raises(RuntimeError) as theirs:
             torch.nn.functional.interpolate(torch.zeros(shape), **kw)
         with pytest.raises(RuntimeError, match="Input and output sizes should be greater than 0") as ours:
             F.interpolate(autograd.zeros(*shape), **kw)  # NumPy's IndexError escaped
         assert str(ours.value) == str(theirs.value)
     assert F.interpolate(autograd.zeros(0, 1, 3), size=5).shape == (0, 1, 5)
+
+
+def test_batch_norm_of_an_empty_batch_is_empty_like_torch():
+    for shape in [(0, 0), (0, 3), (2, 0), (3, 2, 0)]:
+        x = autograd.zeros(*shape, requires_grad=True)
+        rm, rv = autograd.zeros(shape[1]), autograd.ones(shape[1])
+        w = autograd.ones(shape[1], requires_grad=True)
+        y = F.batch_norm(x, rm, rv, w, training=True)  # ZeroDivisionError / ValueError before
+        y.sum().backward()
+        assert y.shape == shape and x.grad.shape == shape
+        assert shape[1] == 0 or w.grad.tolist() == [0.0] * shape[1]  # still in the graph
+        assert rm.tolist() == [0.0] * shape[1] and rv.tolist() == [1.0] * shape[1]
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+        F.batch_norm(autograd.zeros(1, 3), None, None, training=True)

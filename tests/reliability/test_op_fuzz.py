@@ -29,14 +29,17 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, note, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, note, settings, strategies as st
 
 import autograd
 from autograd.ops import REGISTRY
 
 OPS = sorted(REGISTRY)
 EXAMPLES = int(os.environ.get("JITGRAD_FUZZ_EXAMPLES", "20"))
+# No shrinking: a failing example is printed as drawn (``note`` records the op's inputs), and
+# shrinking an example through LAPACK calls can run for many minutes -- longer than CI allows.
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+                phases=(Phase.explicit, Phase.reuse, Phase.generate),
                 suppress_health_check=list(HealthCheck))
 
 OURS = tuple(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), p)
@@ -56,7 +59,21 @@ TORCH_QUIRKS = {
                 "computes inf - inf); ours is torch.mean's -inf/inf",
     "std_mean": "as var_mean",
     "gelu": "torch's float32 erf gelu is nan at +inf (its float64 gives inf, as we do)",
-    **dict.fromkeys(["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"],
+    "grid_sample": "torch's kernels cast non-finite or huge sampling positions to integers (undefined "
+                   "behaviour in C++), so which pixel such a position reads is an accident of the "
+                   "kernel (its 2-D and 3-D kernels differ); finite positions are compared",
+    **dict.fromkeys(["searchsorted", "bucketize"],
+                    "the fuzzed sequences are not sorted, where the answer is unspecified (each "
+                    "library's binary search finds its own)"),
+    **dict.fromkeys(["igamma", "igammac"],
+                    "torch's float32 kernel takes a subnormal a as 0 (igamma(1e-45, 0.3) = 0; its "
+                    "float64 and SciPy give 1, the limit as a -> 0)"),
+    **dict.fromkeys(["batch_norm", "instance_norm"],
+                    "torch folds the statistics into x * (w * invstd) + (b - mean * w * invstd), "
+                    "so an infinite weight or bias gives nan where (x - mean) * invstd * w + b is "
+                    "+-inf (instance_norm is batch_norm over N * C channels)"),
+    **dict.fromkeys(["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                     "conv_transpose3d"],
                     "torch's convolution algorithms (oneDNN, Winograd) combine inputs before "
                     "multiplying, so which outputs of inf/1e30 inputs become nan or inf depends "
                     "on the algorithm chosen"),
@@ -297,7 +314,8 @@ def test_op_fuzz(name, data):
         return
     for t, g in zip(ins, grads):
         if g is not None:
-            assert g.shape == t.shape and g.dtype == t.dtype, f"{name}: grad {g.shape} {g.dtype} for {t.shape} {t.dtype}"
+            assert g.shape == t.shape and g.dtype == t.dtype, \
+                f"{name}: grad {g.shape} {g.dtype} for {t.shape} {t.dtype}"
     if mode == "extreme":
         return
     # the gradient does not depend on the layout: the same values, contiguous

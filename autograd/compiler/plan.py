@@ -1,0 +1,455 @@
+"""The plan: a trace turned into the source of Python functions that replay it on arrays.
+
+``build(trace)`` writes one function, ``forward(inputs)``, that runs every recorded step in
+order: each op's own ``forward`` on arrays (slots are local variables), each backward pass
+as calls of the ops' own VJPs in the engine's order, each ``disable``d call. A compiled
+module whose outputs need gradients gets a second function, ``backward(ctxs, grads)``, run
+by the one graph node its outputs carry. ``plan.source`` shows both; for a tiny function::
+
+    def forward(inputs):
+        x0 = inputs[0]._data
+        e1 = E1._data
+        c0 = Ctx((True, True))
+        v2 = Mul_forward(c0, x0, e1)
+        if type(v2) is not ndarray: v2 = scalar_out(v2, c0)
+        ...
+
+Gradients are summed where several consumers send one (``acc``), in the order the engine
+would sum them, and reach a leaf's ``.grad`` by the engine's rules (``acc_leaf``), so a
+replay computes what the eager call computes, operation for operation.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import function as _function
+from ..engine import _topological_order
+from ..ops import xp as _xp
+from ..tensor import AccumulateGrad, Tensor
+from .tracer import BackwardStep, CallStep, OpStep, SlotRef
+
+
+class Ctx:
+    """The ctx a replayed step's forward and backward share (what a graph node is to them
+    in eager mode): saved values, attributes, ``needs_input_grad``."""
+
+    __slots__ = ("__dict__", "_saved", "needs_input_grad")
+
+    def __init__(self, needs):
+        self.needs_input_grad = needs
+        self._saved = ()
+
+    def save_for_backward(self, *values):
+        self._saved = values
+
+    @property
+    def saved_tensors(self):
+        return self._saved
+
+    saved_values = saved_tensors
+
+    def mark_non_differentiable(self, *outputs):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+def scalar_out(raw, ctx):
+    """A forward returned a NumPy scalar: the array ``Op.apply`` would have made of it (and
+    saved instead of it)."""
+    out = np.asarray(raw)
+    saved = getattr(ctx, "_saved", ())
+    if saved:
+        ctx._saved = tuple(out if v is raw else v for v in saved)
+    return out
+
+
+def acc(old, new):
+    """Fan-in: the sum of the gradients reaching one value (None: none yet)."""
+    if old is None:
+        return new
+    if new is None:
+        return old
+    return old + new
+
+
+def acc_leaf(leaf, g):
+    """A gradient reaching leaf tensor ``leaf``: into ``.grad`` as the engine does it (a new
+    ``.grad`` owns its memory; an existing one is added to in place)."""
+    arr = g if type(g) is np.ndarray else np.asarray(g)
+    if arr.dtype != leaf._data.dtype:
+        arr = arr.astype(leaf._data.dtype)
+    old = leaf._grad
+    if old is None:
+        leaf._grad = Tensor._make(arr.copy())
+    elif old._requires_grad:
+        leaf._grad = Tensor._make(old._data + arr)
+    else:
+        np.add(old._data, arr, out=old._data, casting="unsafe")
+
+
+class Unsupported(Exception):
+    """The trace needs something the plan does not model (the call then stays eager)."""
+
+
+# ---- the plan --------------------------------------------------------------------------------
+class Plan:
+    """Replays one trace. ``forward(inputs)`` -> ``(output arrays, ctxs)``; ``backward``
+    (a compiled module whose outputs need gradients) -> the gradients of ``boundary``."""
+
+    def __init__(self, source, namespace, outputs, boundary, saved_checks, steps):
+        self.source = source
+        exec(compile(source, "<autograd.compile plan>", "exec"), namespace)  # noqa: S102 (our source)
+        self.forward = namespace["forward"]
+        self.backward = namespace.get("backward")
+        self.outputs = outputs          # per output leaf: ("array", slot, grad) | ("input", k)
+        self.boundary = boundary        # ("input", k) | ("same", tensor): where the module
+        self.saved_checks = saved_checks  # backward's gradients go; [(slot kind, which)]
+        self.steps = steps
+
+    def saved_tensors(self, inputs, live):
+        """The tensors whose versions a compiled module's backward checks: the inputs,
+        externals and outputs that some node of it saved."""
+        out = []
+        for kind, which in self.saved_checks:
+            out.append(inputs[which] if kind == "input" else
+                       live[which] if kind == "live" else which)
+        return out
+
+    def __repr__(self):
+        return self.source
+
+
+def build(tracer, outputs) -> Plan:
+    """The plan of a finished trace; ``outputs`` are the leaves of the traced call's result."""
+    return _Builder(tracer).build(outputs)
+
+
+class _Builder:
+    def __init__(self, tracer):
+        self.tr = tracer
+        self.ns = {"Ctx": Ctx, "NR": _function._NO_RECORD, "NP": _xp.NUMPY,
+                   "ndarray": np.ndarray, "scalar_out": scalar_out, "acc": acc,
+                   "acc_leaf": acc_leaf, "ones": np.ones}
+        self._names = {}    # id(object) -> its name in the namespace
+        self.lines = []
+        self.fresh = set()  # externals read since the last disabled call
+
+    # ---- names ------------------------------------------------------------------------
+    def bind(self, obj, hint: str) -> str:
+        """A name for ``obj`` in the generated code's namespace."""
+        name = self._names.get(id(obj))
+        if name is None:
+            name = hint if hint not in self.ns else f"{hint}_{len(self._names)}"
+            self.ns[name] = obj
+            self._names[id(obj)] = name
+        return name
+
+    def var(self, slot) -> str:
+        kind = slot.kind
+        if kind == "input":
+            return f"x{slot.source}"
+        if kind == "const":
+            return self.bind(slot.array, f"K{slot.n}")
+        if kind == "external":   # read when first used, and again after each disabled call
+            name = f"e{slot.n}"
+            if slot.n not in self.fresh:
+                self.fresh.add(slot.n)
+                self.emit(f"{name} = {self.bind(slot.source, f'E{slot.n}')}._data")
+            return name
+        if kind == "grad":
+            return f"d{slot.n}"
+        return f"v{slot.n}"
+
+    def literal(self, value, hint) -> str:
+        if value is None or type(value) in (bool, int, str):
+            return repr(value)
+        if type(value) is float and math.isfinite(value):
+            return repr(value)
+        if isinstance(value, SlotRef):
+            return self.var(value.slot)
+        if type(value) is tuple:
+            inner = [self.literal(v, f"{hint}_{i}") for i, v in enumerate(value)]
+            return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
+        return self.bind(value, hint)
+
+    def emit(self, line, indent=1):
+        self.lines.append("    " * indent + line)
+
+    # ---- the whole plan ----------------------------------------------------------------
+    def build(self, outputs) -> Plan:
+        tr = self.tr
+        self.consumed = set()     # nodes whose saved values a non-retained pass freed
+        self.in_backward = set()  # steps whose ctx a backward reads
+        for step in tr.steps:
+            if isinstance(step, BackwardStep):
+                order = _topological_order([n for n, _ in step.roots])
+                step.order = order
+                for node in order:
+                    if type(node) is not AccumulateGrad:
+                        self.in_backward.add(tr.node_step[node])
+                if not step.retain_graph:
+                    self.consumed.update(order)
+        out_spec, live = self._outputs(outputs)
+        self.live_order = self._module_order(live) if live else []
+        self.in_backward.update(tr.node_step[n] for n in self.live_order if n in tr.node_step)
+
+        self.used = self._used_slots(out_spec)
+        self.emit("def forward(inputs):", 0)
+        for s in tr.slots:
+            if s.kind == "input" and s.n in self.used:
+                self.emit(f"{self.var(s)} = inputs[{s.source}]._data")
+        for k, step in enumerate(tr.steps):
+            if isinstance(step, OpStep):
+                self._op(k, step)
+            elif isinstance(step, BackwardStep):
+                self._backward(step)
+            elif isinstance(step, CallStep):
+                self._call(step)
+        arrays = [self.var(tr.slots[o[1]]) for o in out_spec if o[0] == "array"]
+        ctxs = sorted(tr.node_step[n] for n in self.live_order if n in tr.node_step)
+        self.emit(f"return ({''.join(a + ', ' for a in arrays)}), "
+                  f"({''.join(f'c{k}, ' for k in ctxs)})")
+        boundary, saved_checks = [], []
+        if live:
+            boundary, saved_checks = self._module_backward(live, ctxs)
+        source = "\n".join(self.lines) + "\n"
+        return Plan(source, self.ns, out_spec, boundary, saved_checks, tr.steps)
+
+    def _used_slots(self, out_spec) -> set:
+        """The slots some step or the result reads."""
+        used = set()
+
+        def param(v):
+            if isinstance(v, SlotRef):
+                used.add(v.slot.n)
+            elif type(v) is tuple:
+                for x in v:
+                    param(x)
+        for step in self.tr.steps:
+            if isinstance(step, OpStep):
+                used.update(s.n for s in step.ins if s is not None)
+                for v in step.params.values():
+                    param(v)
+            elif isinstance(step, BackwardStep):
+                used.update(s.n for s in step.seeds if s is not None)
+        used.update(o[1] for o in out_spec if o[0] == "array")
+        return used
+
+    # ---- forward steps -----------------------------------------------------------------
+    def _op(self, k, step: OpStep):
+        op = step.op
+        fwd = self.bind(op.forward, f"{op.__name__}_forward")
+        args = ", ".join("None" if s is None else self.var(s) for s in step.ins)
+        params = "".join(f", {name}={self.literal(v, f'P{k}_{name}')}"
+                         for name, v in step.params.items())
+        if k in self.in_backward:
+            ctx = f"c{k}"
+            self.emit(f"{ctx} = Ctx({step.node.needs_input_grad!r})")
+        else:
+            ctx = "NR"
+        out = self.var(step.out)
+        self.emit(f"{out} = {fwd}({ctx}{', ' if args else ''}{args}{params})")
+        if step.out.shape == ():   # (only a 0-d result can come back as a NumPy scalar)
+            self.emit(f"if type({out}) is not ndarray: {out} = scalar_out({out}, {ctx})")
+
+    def _call(self, step: CallStep):
+        name = getattr(step.fn, "__qualname__", getattr(step.fn, "__name__", "call"))
+        fn = self.bind(step.fn, name.replace(".", "_").replace("<", "").replace(">", ""))
+        args = ", ".join([self.literal(a, f"{fn}_a{i}") for i, a in enumerate(step.args)]
+                         + [f"{k}={self.literal(v, f'{fn}_{k}')}"
+                            for k, v in step.kwargs.items()])
+        self.emit(f"{fn}({args})")
+        self.fresh.clear()   # (it may have replaced a parameter's array: read them again)
+
+    # ---- backward passes inside the function (a training step) ---------------------------
+    def _leaf_tensor(self, leaf) -> str:
+        s = self.tr.slot_of(leaf)
+        if s.kind == "input":
+            return f"inputs[{s.source}]"
+        if s.kind == "external":
+            return self.bind(s.source, f"E{s.n}")
+        raise Unsupported("a gradient for a leaf tensor made inside the compiled function")
+
+    def _backward(self, step: BackwardStep):
+        tr = self.tr
+        gvar = {}
+        for node in step.order:
+            if type(node) is AccumulateGrad:
+                gvar[node] = f"g_{self.var(tr.slot_of(node.variable))}"
+            else:
+                gvar[node] = f"g{tr.node_step[node]}"
+        self.emit("# backward")
+        self.emit(" = ".join(gvar.values()) + " = None")
+        for (node, slot), seed in zip(step.roots, step.seeds):
+            if node is None or node not in gvar:
+                raise Unsupported("backward() of a tensor not computed in the compiled function")
+            value = (self.var(seed) if seed is not None
+                     else f"ones({slot.shape!r}, {self.bind(slot.dtype, 'dt_' + slot.dtype.name)})")
+            self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
+        for node in step.order:
+            g = gvar[node]
+            if type(node) is AccumulateGrad:
+                self.emit(f"if {g} is not None: acc_leaf({self._leaf_tensor(node.variable)}, {g})")
+                continue
+            self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
+        for slot in step.leaves.values():   # .grad that later steps read
+            if slot.n in self.used:
+                self.emit(f"{self.var(slot)} = {self._leaf_tensor(slot.source)}._grad._data")
+
+    def _vjp(self, node, g, target, retain, indent=1):
+        """One node's VJP; ``target(edge)`` is the variable collecting that input's gradient."""
+        k = self.tr.node_step[node]
+        op = node.op
+        bwd = self.bind(op.backward, f"{op.__name__}_backward")
+        self.emit(f"if {g} is not None:", indent)
+        self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
+        self.emit("if type(r) is not tuple: r = (r,)", indent + 1)
+        for i, edge in enumerate(node.next_edges):
+            if edge is not None:
+                t = target(edge)
+                self.emit(f"{t} = acc({t}, r[{i}])", indent + 1)
+        if not retain:   # (eager mode frees a node's saved values once its VJP has run)
+            self.emit(f"c{k} = None", indent + 1)
+
+    # ---- the outputs -------------------------------------------------------------------
+    def _outputs(self, outputs):
+        """Per output leaf what a replay returns, and the outputs that need a live node."""
+        tr = self.tr
+        spec, live = [], []
+        for leaf in outputs:
+            if isinstance(leaf, Tensor):
+                s = tr.slot_of(leaf)
+                if s.kind == "input" and leaf is tr.inputs[s.source]:
+                    spec.append(("input", s.source))
+                    continue
+                if s.kind == "external" and leaf is s.source:
+                    spec.append(("same", s.source))
+                    continue
+                if not leaf._requires_grad:
+                    spec.append(("array", s.n, None))
+                    continue
+                node = leaf.grad_fn
+                if node is None or node not in tr.node_step:
+                    raise Unsupported("returning a tensor that requires grad and was not "
+                                      "computed by the compiled function")
+                if node in self.consumed:
+                    spec.append(("array", s.n, "released"))
+                else:
+                    spec.append(("array", s.n, len(live)))
+                    live.append((node, s))
+            elif isinstance(leaf, np.ndarray):
+                spec.append(("array", tr._slot_of_array(leaf).n, "ndarray"))
+            else:
+                spec.append(("value", leaf))
+        return spec, live
+
+    # ---- a compiled module's backward (its outputs' one node) -----------------------------
+    def _module_order(self, live):
+        """The nodes of the traced graph reachable from the live outputs, in the engine's
+        order (a depth-first post-order, reversed), stopping at the graph's edge: leaves and
+        nodes made before the call, which appear in the order but are not entered."""
+        inside = self.tr.node_step
+        order, visited = [], set()
+        for root, _ in live:
+            if root in visited:
+                continue
+            visited.add(root)
+            stack = [(root, iter(root.next_edges))]
+            while stack:
+                node, edges = stack[-1]
+                for edge in edges:
+                    if edge is not None and edge[0] not in visited:
+                        visited.add(edge[0])
+                        if edge[0] in inside:
+                            stack.append((edge[0], iter(edge[0].next_edges)))
+                            break
+                        order.append(edge[0])
+                else:
+                    stack.pop()
+                    order.append(node)
+        order.reverse()
+        if any(node in self.consumed for node in order if node in inside):
+            raise Unsupported("an output whose graph a backward pass inside the compiled "
+                              "function has freed")
+        return order
+
+    def _boundary_edges(self):
+        """graph edge -> slot, for the function's inputs and externals that require grad:
+        where the compiled module's backward hands gradients back to the engine."""
+        tr = self.tr
+        edges = {}
+        for s in tr.slots:
+            t = (tr.inputs[s.source] if s.kind == "input"
+                 else s.source if s.kind == "external" else None)
+            if t is not None and t._requires_grad:
+                key = ((t.grad_fn, t._output_nr) if t.grad_fn is not None
+                       else (t._grad_accumulator(), 0))
+                edges.setdefault(key, s)
+        return edges
+
+    def _saved_slots(self):
+        """Slots whose arrays some node of the module's backward saved: their tensors'
+        versions are checked before that backward runs (eager mode's in-place check)."""
+        tr = self.tr
+        saved = set()
+        for node in self.live_order:
+            if node not in tr.node_step or not isinstance(node._saved, tuple):
+                continue
+            for rec in node._saved:
+                if rec is None:
+                    continue
+                if isinstance(rec[1], Tensor):
+                    saved.add(tr.slot_of(rec[1]).n)
+                elif isinstance(rec[1], int):
+                    saved.add(tr.steps[tr.node_step[node]].out.n)
+        return sorted(saved)
+
+    def _module_backward(self, live, ctxs):
+        """``backward(ctxs, grads)``: the VJPs of the live outputs' graph; returns one
+        gradient per boundary tensor (``boundary``: ("input", k) or ("same", tensor))."""
+        tr = self.tr
+        edges = self._boundary_edges()
+        gvar = {node: f"g{tr.node_step[node]}" for node in self.live_order
+                if node in tr.node_step}
+        boundary, bvar = [], {}
+
+        def target(edge):
+            if edge[0] in gvar:
+                return gvar[edge[0]]
+            if edge not in bvar:
+                s = edges.get(edge)
+                if s is None:
+                    raise Unsupported("a gradient flowing into a tensor the compiled function "
+                                      "did not receive as an argument or find as a parameter")
+                bvar[edge] = f"b{len(boundary)}"
+                boundary.append(("input", s.source) if s.kind == "input" else ("same", s.source))
+            return bvar[edge]
+
+        outer, self.lines = self.lines, []
+        for i, (node, _) in enumerate(live):
+            self.emit(f"{gvar[node]} = acc({gvar[node]}, grads[{i}])")
+        for node in self.live_order:
+            if node in gvar:
+                self._vjp(node, gvar[node], target, retain=True)
+        vjps, self.lines = self.lines, outer
+        self.emit("def backward(ctxs, grads):", 0)
+        if ctxs:
+            self.emit(", ".join(f"c{k}" for k in ctxs) + ", = ctxs")
+        self.emit(" = ".join(list(gvar.values()) + list(bvar.values())) + " = None")
+        self.lines.extend(vjps)
+        self.emit("return (" + "".join(f"{v}, " for v in bvar.values()) + ")")
+        checks = []
+        live_index = {s.n: i for i, (_, s) in enumerate(live)}
+        for n in self._saved_slots():
+            s = tr.slots[n]
+            if s.kind == "input":
+                checks.append(("input", s.source))
+            elif s.kind == "external":
+                checks.append(("external", s.source))
+            elif n in live_index:
+                checks.append(("live", live_index[n]))
+        return boundary, checks
