@@ -191,7 +191,8 @@ def _info(a: np.ndarray, failure) -> Tensor:
 
 def _singular_pivot(m: np.ndarray) -> int:
     try:
-        np.linalg.inv(m)
+        with np.errstate(all="ignore"):  # only whether it fails matters, not the values
+            np.linalg.inv(m)
         return 0
     except np.linalg.LinAlgError:
         return _zero_pivot(m) or m.shape[-1]
