@@ -15,13 +15,13 @@ import sys as _sys
 
 from .dtypes import (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, half,  # noqa: F401
                      double, short, long, dtype, get_default_dtype, set_default_dtype,
-                     promote_types, result_type)
+                     promote_types, result_type, can_cast)
 from .dtypes import float as float  # noqa: F401,A001 - torch's alias names
 from .dtypes import int as int  # noqa: F401,A001
 from .dtypes import bool as bool  # noqa: F401,A001
 from .errors import ShapeError, DTypeError, GraphError, CheckpointError  # noqa: F401
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
-                        inference_mode)
+                        inference_mode, is_inference_mode_enabled)
 from .backend import backend, get_backend, set_backend  # noqa: F401
 from .devices import device, set_default_device, get_default_device  # noqa: F401
 from .dtypes import (finfo, iinfo, memory_format, layout, preserve_format,  # noqa: F401
@@ -35,16 +35,20 @@ from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state, 
                      set_rng_state, default_generator)
 from .function import Function  # noqa: F401
 from .engine import backward, grad  # noqa: F401
-from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa: F401
+from .anomaly import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: F401
+                      set_anomaly_enabled, is_anomaly_check_nan_enabled)
 from .testing import gradcheck, gradgradcheck, assert_close  # noqa: F401
 from .runtime import (compile, set_float32_matmul_precision,  # noqa: F401,A004
                       get_float32_matmul_precision, use_deterministic_algorithms,
                       are_deterministic_algorithms_enabled,
-                      is_deterministic_algorithms_warn_only_enabled)
+                      is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
+                      get_deterministic_debug_mode, set_warn_always, is_warn_always_enabled,
+                      set_flush_denormal, set_default_tensor_type)
 from ._repr import set_printoptions  # noqa: F401
 from .legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,  # noqa: F401
                      ShortTensor, CharTensor, ByteTensor, BoolTensor, Variable)
-from .threads import set_num_threads, get_num_threads  # noqa: F401
+from .threads import (set_num_threads, get_num_threads, set_num_interop_threads,  # noqa: F401
+                      get_num_interop_threads, init_num_threads)
 from . import tensor_methods as _tensor_methods
 
 _tensor_methods.bind()  # x.exp(), x + y ...: the ops as Tensor methods (see tensor_methods.py)
@@ -65,6 +69,46 @@ def is_floating_point(input) -> bool:
     return input.is_floating_point()
 
 
+def is_nonzero(input) -> bool:
+    return input.is_nonzero()
+
+
+def is_same_size(input, other) -> bool:
+    return input.is_same_size(other)
+
+
+def is_signed(input) -> bool:
+    return input.is_signed()
+
+
+def detach(input) -> Tensor:
+    return input.detach()
+
+
+def get_device(input) -> int:
+    return input.get_device()
+
+
+def typename(obj) -> str:
+    """torch's name for the type of ``obj``: ``'torch.FloatTensor'`` for a float32 tensor,
+    ``'int'`` for built-ins, ``'module.Class'`` for other objects."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of ``shapes`` broadcast to (torch's error when they cannot).
+
+    Example:
+        >>> autograd.broadcast_shapes((2, 1), (3,))
+        autograd.Size([2, 3])
+    """
+    from .ops._util import broadcast_shapes as _broadcast
+    return Size(_broadcast(*[tuple(s) if hasattr(s, "__iter__") else (s,) for s in shapes]))
+
+
 # ``import autograd as torch; torch.autograd.grad(...)`` works too.
 autograd = _sys.modules[__name__]
 
@@ -73,7 +117,7 @@ from .serialization import save, load  # noqa: E402,F401
 
 _LAZY_SUBMODULES = ("compiler", "viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
                     "functional", "func", "cuda", "accelerator", "backends", "mps", "version",
-                    "distributions", "amp")
+                    "distributions", "amp", "forward_ad")
 
 
 # torch's top-level names for autocast and vmap live in autograd.amp / autograd.func
@@ -84,6 +128,7 @@ _AMP_NAMES = ("autocast", "is_autocast_enabled", "get_autocast_dtype", "set_auto
 
 def __getattr__(name):
     if name == "bfloat16":   # created on first use: ml_dtypes is slow to import
+        from . import dtypes
         return dtypes.bfloat16
     if name in _AMP_NAMES:
         from . import amp

@@ -108,6 +108,11 @@ def tensor_repr(t) -> str:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t._requires_grad:
         extras.append("requires_grad=True")
+    fw = t._fw
+    if fw is not None:   # a dual tensor (autograd.forward_ad) of the open level: its tangent
+        from . import function   # (loaded by then; a module-level import would be a cycle)
+        if fw[0] is function._fw_level:
+            extras.append(f"tangent={fw[1]!r}")
     if extras:
         return prefix + body + ", " + ", ".join(extras) + ")"
     return prefix + body + ")"

@@ -47,3 +47,13 @@ def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
 
 def is_anomaly_enabled() -> bool:
     return _anomaly.get()
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """``torch.set_anomaly_enabled``: the same switch as ``set_detect_anomaly``."""
+    set_detect_anomaly(enabled, check_nan)
+
+
+def is_anomaly_check_nan_enabled() -> bool:
+    """True while anomaly mode checks the gradients for nan (the only check it makes)."""
+    return bool(_anomaly.get())

@@ -29,16 +29,16 @@ class dtype:
 
     __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
 
-    def __init__(self, name: str, np_dtype, is_floating_point: bool, rank: int):
+    def __init__(self, name: str, np_dtype, is_floating_point: builtins.bool, rank: builtins.int):
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = is_floating_point
-        self.is_signed = name != "bool"
+        self.is_signed = name not in ("bool", "uint8")
         self.itemsize = self.np.itemsize
         self._rank = rank  # position in the promotion lattice
 
     @property
-    def is_complex(self) -> bool:
+    def is_complex(self) -> builtins.bool:
         return False
 
     def __repr__(self) -> str:
@@ -172,7 +172,7 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     return a if a._rank >= b._rank else b
 
 
-def _category(d: dtype) -> int:
+def _category(d: dtype) -> builtins.int:
     return 2 if d.is_floating_point else (0 if d is bool_ else 1)
 
 
@@ -287,3 +287,19 @@ strided = layout("strided")
 float = float32  # noqa: A001 - torch's alias names
 int = int32  # noqa: A001
 bool = bool_  # noqa: A001
+
+
+def can_cast(from_, to) -> builtins.bool:
+    """Whether torch's casting rules allow ``from_`` to ``to`` without losing the kind of
+    number: bool -> integer -> floating point, never back (``can_cast(float32, int64)`` is
+    False; within a kind any size goes, ``can_cast(float64, float16)`` is True).
+
+    Example:
+        >>> import autograd
+        >>> autograd.can_cast(autograd.int64, autograd.float32), autograd.can_cast(autograd.float32, autograd.int64)
+        (True, False)
+    """
+    def kind(d):
+        d = as_dtype(d)
+        return 2 if d.is_floating_point else (0 if d.name == "bool" else 1)
+    return kind(from_) <= kind(to)

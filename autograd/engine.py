@@ -39,7 +39,7 @@ from .tensor import AccumulateGrad, Tensor
 # Each is called as ``obs(node, grads, grads_in)`` once per node that runs: ``grads`` are the
 # node's incoming gradients (one per output), ``grads_in`` what its VJP sends to each input
 # (None for a leaf's AccumulateGrad). Observers must not modify the arrays they are given.
-_step_observers = []
+_step_observers: list = []
 
 
 def _topological_order(roots):

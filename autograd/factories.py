@@ -1,10 +1,12 @@
-"""Tensor creation: ``tensor``, ``zeros``, ``ones``, ``arange``, ``randn`` ... and ``*_like``.
+"""Tensor creation: ``tensor``, ``zeros``, ``ones``, ``arange``, ``randn`` ... and ``*_like``;
+triangle indices and the signal-processing windows (``hann_window`` ...).
 
 Random factories draw from ``autograd.random.default_generator`` (seeded by
 ``autograd.manual_seed``) unless a ``generator=`` is given.
 """
 from __future__ import annotations
 
+import warnings
 
 import numpy as np
 
@@ -18,7 +20,9 @@ from .tensor import Tensor, _to_array
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
            "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
            "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
-           "randn_like", "randint_like", "scalar_tensor"]
+           "randn_like", "randint_like", "scalar_tensor", "range", "tril_indices", "triu_indices",
+           "empty_strided", "frombuffer", "hann_window", "hamming_window", "blackman_window",
+           "bartlett_window", "kaiser_window"]
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -331,3 +335,167 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
 _xp.define("zeros_like", numpy=np.zeros_like, tensor=zeros_like)
 _xp.define("ones_like", numpy=np.ones_like, tensor=ones_like)
 _xp.define("asarray", numpy=np.asarray, tensor=lambda a: a if isinstance(a, Tensor) else Tensor._make(np.asarray(a)))
+
+
+def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A001
+    """Values from ``start`` to ``end`` *inclusive* by ``step`` (default float dtype).
+    Deprecated in torch (it warns, as there): use ``arange``, whose end is exclusive.
+
+    Example:
+        >>> import warnings; warnings.simplefilter("ignore")
+        >>> autograd.range(1, 4)
+        tensor([1., 2., 3., 4.])
+    """
+    warnings.warn("torch.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    _check_device(device, fn="range")
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = int(np.floor((end - start) / step)) + 1
+    return _finish((start + np.arange(n) * step).astype(_float_dtype(dtype)), requires_grad)
+
+
+def _triangle_indices(row, col, offset, dtype, lower: bool) -> Tensor:
+    if row < 0 or col < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else
+                           f"col must be non-negative, got{col}")
+    rows, cols = np.nonzero(np.tri(row, col, offset, dtype=bool) if lower
+                            else ~np.tri(row, col, offset - 1, dtype=bool))
+    return Tensor._make(np.stack([rows, cols]).astype(_dt.as_dtype(dtype or _dt.int64).np))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
+    """The (row, column) indices of the lower triangle of a ``row x col`` matrix (up to the
+    ``offset``-th diagonal), as a ``2 x N`` tensor in row-major order.
+
+    Example:
+        >>> autograd.tril_indices(2, 2)
+        tensor([[0, 1, 1],
+                [0, 0, 1]])
+    """
+    _check_device(device, fn="tril_indices")
+    return _triangle_indices(row, col, offset, dtype, True)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
+    """The (row, column) indices of the upper triangle of a ``row x col`` matrix (from the
+    ``offset``-th diagonal), as a ``2 x N`` tensor in row-major order.
+
+    Example:
+        >>> autograd.triu_indices(2, 2)
+        tensor([[0, 0, 1],
+                [0, 1, 1]])
+    """
+    _check_device(device, fn="triu_indices")
+    return _triangle_indices(row, col, offset, dtype, False)
+
+
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
+                  pin_memory=False) -> Tensor:
+    """``empty(size)``: the strides are accepted and ignored (NumPy chooses the memory
+    layout of the array under a tensor; ``stride()`` reports it)."""
+    if len(tuple(size)) != len(tuple(stride)):
+        raise RuntimeError("mismatch in length of strides and shape")
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad,
+                 pin_memory=pin_memory)
+
+
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0,
+               requires_grad: bool = False) -> Tensor:
+    """A 1-D tensor over the bytes of a Python buffer (``bytearray``, ``memoryview`` ...),
+    sharing its memory.
+
+    Example:
+        >>> autograd.frombuffer(bytearray(b"\\x01\\x02"), dtype=autograd.uint8)
+        tensor([1, 2], dtype=autograd.uint8)
+    """
+    arr = np.frombuffer(buffer, dtype=_dt.as_dtype(dtype).np, count=count, offset=offset)
+    return _finish(arr, requires_grad)
+
+
+# ---- windows (signal processing): symmetric with periodic=False, else one point longer and cut
+def _window(name, window_length, periodic, dtype, requires_grad, fn) -> Tensor:
+    if window_length < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got "
+                           f"window_length={window_length}")
+    npdt = _float_dtype(dtype)
+    if np.dtype(npdt).kind not in _dt.FLOAT_KINDS:
+        raise RuntimeError(f"{name} expects floating point dtypes, got: {_dt.as_dtype(dtype)}")
+    if window_length <= 1:
+        return _finish(np.ones(window_length, npdt), requires_grad)
+    n = window_length + 1 if periodic else window_length
+    w = fn(n)
+    return _finish(np.asarray(w[:window_length] if periodic else w).astype(npdt), requires_grad)
+
+
+def hann_window(window_length: int, periodic: bool = True, *, dtype=None, device=None,
+                requires_grad=False, layout=None, pin_memory=False) -> Tensor:
+    """The Hann window ``0.5 - 0.5 cos(2 pi n / (N - 1))`` (``periodic``: for spectral
+    analysis, the first ``window_length`` points of a window one longer).
+
+    Example:
+        >>> autograd.hann_window(4)
+        tensor([0.0000, 0.5000, 1.0000, 0.5000])
+    """
+    _check_device(device, pin_memory, "hann_window")
+    return _window("hann_window", window_length, periodic, dtype, requires_grad, np.hanning)
+
+
+def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
+                   beta: float = 0.46, *, dtype=None, device=None, requires_grad=False,
+                   layout=None, pin_memory=False) -> Tensor:
+    """The Hamming window ``alpha - beta cos(2 pi n / (N - 1))``.
+
+    Example:
+        >>> autograd.hamming_window(4)
+        tensor([0.0800, 0.5400, 1.0000, 0.5400])
+    """
+    _check_device(device, pin_memory, "hamming_window")
+    return _window("hamming_window", window_length, periodic, dtype, requires_grad,
+                   lambda n: alpha - beta * np.cos(2 * np.pi * np.arange(n) / (n - 1)))
+
+
+def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, device=None,
+                    requires_grad=False, layout=None, pin_memory=False) -> Tensor:
+    """The Blackman window ``0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))``.
+
+    Example:
+        >>> autograd.blackman_window(3, periodic=False)
+        tensor([0., 1., 0.])
+    """
+    _check_device(device, pin_memory, "blackman_window")
+    return _window("blackman_window", window_length, periodic, dtype, requires_grad,
+                   np.blackman)
+
+
+def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, device=None,
+                    requires_grad=False, layout=None, pin_memory=False) -> Tensor:
+    """The Bartlett (triangular) window ``1 - |2 n / (N - 1) - 1|``.
+
+    Example:
+        >>> autograd.bartlett_window(5, periodic=False)
+        tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])
+    """
+    _check_device(device, pin_memory, "bartlett_window")
+    return _window("bartlett_window", window_length, periodic, dtype, requires_grad,
+                   np.bartlett)
+
+
+def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
+                  dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False) -> Tensor:
+    """The Kaiser window ``I0(beta sqrt(1 - (2 n / (N - 1) - 1)**2)) / I0(beta)``.
+
+    Example:
+        >>> autograd.kaiser_window(3, periodic=False, beta=0.0)
+        tensor([1., 1., 1.])
+    """
+    _check_device(device, pin_memory, "kaiser_window")
+    return _window("kaiser_window", window_length, periodic, dtype, requires_grad,
+                   lambda n: np.kaiser(n, beta))

@@ -248,6 +248,10 @@ class Node:
             "the operation that failed to compute its gradient, with "
             "autograd.set_detect_anomaly(True).")
 
+    def save_for_forward(self, *values):
+        """Keep tensors for a ``Function``'s ``jvp`` (forward mode; ``Function`` API)."""
+        self.__dict__["_forward_saved"] = values
+
     def mark_non_differentiable(self, *outputs):
         """Declare outputs (e.g. indices) that carry no gradient (``Function`` API)."""
         self._non_diff = {id(o) for o in outputs}
@@ -402,6 +406,29 @@ def _apply_in_float32(cls, inputs, params):
 
 
 # --------------------------------------------------------------------------------------
+# Forward-mode AD (autograd/forward_ad.py): while a dual level is open, ``_fw_level`` is its
+# token and an op with a tangent-carrying input is run by ``forward_ad.apply_dual``, which
+# also computes the output's tangent. One global read per op otherwise (like bfloat16's
+# ``_LOW_PRECISION``); forward AD is process-wide in torch too.
+_fw_level = None
+
+
+def _has_tangent(inputs) -> bool:
+    level = _fw_level
+    for t in inputs:
+        if t is not None:
+            fw = t._fw
+            if fw is not None and fw[0] is level:
+                return True
+    return False
+
+
+def _apply_dual(cls, inputs, params):
+    from .forward_ad import apply_dual  # (imported on first use: forward_ad imports us)
+    return apply_dual(cls, inputs, params)
+
+
+# --------------------------------------------------------------------------------------
 # Built-in ops
 class Op:
     """Base class of built-in ops: ``forward(ctx, *arrays, **params) -> array`` and
@@ -414,6 +441,12 @@ class Op:
 
     grad_fn_name = "Backward0"
     differentiable = True
+    # Forward mode: ``jvp(ctx, tangents, xp)`` -> the output's tangent (None: zero), from the
+    # inputs' tangents (None where an input has none), written against ``xp`` like backward;
+    # ctx is the forward's (saved values, attributes) plus ``ctx.primals`` and ``ctx.params``.
+    # forward_ad.py has the shared rules (elementwise, linear, multilinear); an op without
+    # one gets its tangent from its VJP, differentiated (forward_ad's double backward).
+    jvp = None
     # View ops name the parameter that replays them (see ops/indexing.py ``_view_of``). They
     # also run on bfloat16 arrays as they are (their result shares the input's memory);
     # other ops compute bfloat16 in float32.
@@ -439,6 +472,8 @@ class Op:
         # two-input cases, the node and the result built field by field rather than through
         # calls, and no helper calls on the common path. (``Node.__init__`` is the
         # readable version of the recording branch.)
+        if _fw_level is not None and _has_tangent(inputs):
+            return _apply_dual(cls, inputs, params)
         if _tracer is not None:  # autograd.compile is tracing: it records the op, then runs it
             return _tracer.apply(cls, inputs, params)
         if _LOW_PRECISION and cls.view_param is None and _has_bfloat16(inputs):
@@ -543,6 +578,8 @@ class MultiOutputOp(Op):
 
     @classmethod
     def apply(cls, *inputs, **params):
+        if _fw_level is not None and _has_tangent(inputs):
+            return _apply_dual(cls, inputs, params)
         record = cls.differentiable and _grad_enabled.get() and any(
             t is not None and t._requires_grad for t in inputs)
         ctx = Node(cls, inputs) if record else _NO_RECORD
@@ -606,17 +643,31 @@ class Function(metaclass=_FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward mode: the outputs' tangents from the inputs' (``ctx.save_for_forward``
+        keeps tensors for it, read back as ``ctx.saved_tensors``)."""
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         if _tracer is not None:  # autograd.compile cannot replay a Function's Python backward
             _tracer.unsupported(f"autograd.Function {cls.__name__}")
         tensor_args = [a if isinstance(a, Tensor) else None for a in args]
+        if _fw_level is not None and _has_tangent(tensor_args):
+            return _function_dual(cls, args, kwargs)
         record = _grad_enabled.get() and any(t is not None and t._requires_grad for t in tensor_args)
         ctx = Node(_FunctionOp(cls), tensor_args) if record else _FunctionCtx()
         if record:
             ctx._as_tensors = True
         with no_grad():
             outputs = cls.forward(ctx, *args, **kwargs)
+        return cls._record(ctx, args, tensor_args, outputs, record)
+
+    @classmethod
+    def _record(cls, ctx, args, tensor_args, outputs, record):
+        """The outputs of the forward, recorded on ``ctx`` when ``record``."""
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
         if not record:
@@ -649,6 +700,26 @@ class Function(metaclass=_FunctionMeta):
         return results[0] if single else tuple(results)
 
 
+def _function_dual(cls, args, kwargs):
+    """``Function.apply`` on inputs with tangents: the forward without forward AD (the
+    tangents come from the Function's ``jvp``), then the tangents (forward_ad.py)."""
+    from .forward_ad import _Suspended, function_jvp
+    tensor_args = [a if isinstance(a, Tensor) else None for a in args]
+    record = _grad_enabled.get() and any(t is not None and t._requires_grad for t in tensor_args)
+    ctx = Node(_FunctionOp(cls), tensor_args) if record else _FunctionCtx()
+    if record:
+        ctx._as_tensors = True
+    with _Suspended(), no_grad():
+        outputs = cls.forward(ctx, *args, **kwargs)
+    if not record:   # an input returned as it is gets its own tensor: the tangent is new
+        def fresh(o):
+            return Tensor._make(o._data) if any(o is a for a in args) else o
+        outputs = tuple(map(fresh, outputs)) if isinstance(outputs, tuple) else fresh(outputs)
+    outputs = cls._record(ctx, args, tensor_args, outputs, record)
+    function_jvp(cls, ctx, args, outputs)
+    return outputs
+
+
 class _FunctionCtx:
     """ctx for a Function run without recording: keeps attributes, saves nothing."""
 
@@ -656,6 +727,9 @@ class _FunctionCtx:
 
     def save_for_backward(self, *values):
         self.saved_tensors = values
+
+    def save_for_forward(self, *values):
+        self._forward_saved = values
 
     def mark_non_differentiable(self, *outputs):
         pass

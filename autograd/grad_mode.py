@@ -94,8 +94,33 @@ class set_grad_enabled(_GradModeContext):
         return _with_mode(fn, self._mode)
 
 
+_inference = contextvars.ContextVar("autograd_inference_mode", default=False)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (and its decorated functions)."""
+    return _inference.get()
+
+
 class inference_mode(no_grad):
-    """Alias of ``no_grad`` (we have no separate inference tensors)."""
+    """``no_grad`` that ``is_inference_mode_enabled()`` reports (we have no separate
+    inference tensors)."""
 
     def __init__(self, mode: bool = True):
         self._mode = not mode
+        self._inference = bool(mode)
+
+    def __enter__(self):
+        self.__dict__.setdefault("_inference_tokens", []).append(_inference.set(self._inference))
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        _inference.reset(self._inference_tokens.pop())
+        return super().__exit__(*exc)
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self._inference):
+                return fn(*args, **kwargs)
+        return wrapper

@@ -153,6 +153,9 @@ class Tensor:
     # weak references to its views in ``_views`` so an in-place write can update them.
     _view = None
     _views = None
+    # Forward-mode AD (autograd/forward_ad.py): ``(level, tangent)`` while this tensor is a
+    # dual tensor of an open dual level
+    _fw = None
 
     # ``ndarray + Tensor`` must defer to Tensor.__radd__ rather than let NumPy iterate us.
     __array_ufunc__ = None
@@ -440,6 +443,45 @@ class Tensor:
 
     def element_size(self) -> int:
         return self._data.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self._data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of all the elements (``numel() * itemsize``)."""
+        return self._data.size * self._data.itemsize
+
+    @property
+    def layout(self) -> _dt.layout:
+        """Always ``strided``: dense tensors only (no sparse layouts)."""
+        return _dt.strided
+
+    def storage_offset(self) -> int:
+        """Where this tensor starts in the memory of the array it views, in elements (0 for
+        a tensor that owns its memory)."""
+        base = self._data
+        while isinstance(base.base, np.ndarray):
+            base = base.base
+        if base is self._data or base.size == 0:
+            return 0
+        offset = self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        return offset // self._data.itemsize
+
+    def is_signed(self) -> bool:
+        """True for signed dtypes: the floats and int8 ... int64 (not bool, uint8)."""
+        return self.dtype.is_signed
+
+    def is_nonzero(self) -> bool:
+        """The truth value of a one-element tensor (torch's errors for more or none)."""
+        if self._data.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+        return bool(self)
+
+    def is_same_size(self, other) -> bool:
+        return self.shape == other.shape
 
     def stride(self, dim=None) -> tuple[int, ...] | int:
         st = tuple(s // self._data.itemsize for s in self._data.strides)

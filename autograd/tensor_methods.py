@@ -32,6 +32,7 @@ from . import dtypes as _dt
 from . import engine, factories, ops
 from .ops import inplace_, sizes_arg
 from .ops.registry import REGISTRY
+from .tensor import Size as _Size
 from .tensor import Tensor
 
 
@@ -225,6 +226,32 @@ def squeeze_(self, dim=None) -> Tensor:
     return ops.reshape_inplace_(self, ops.squeeze(self.detach(), dim).shape)
 
 
+def new(self, *args, dtype=None, device=None) -> Tensor:
+    """The legacy constructor, in this tensor's dtype: ``x.new()`` (empty), ``x.new(2, 3)``
+    (zeros of that shape: torch leaves them uninitialised), ``x.new([1, 2])`` or
+    ``x.new(other_tensor)`` (the data)."""
+    dtype = dtype or self.dtype
+    if not args:
+        return factories.zeros(0, dtype=dtype, device=device)
+    if len(args) == 1 and not isinstance(args[0], (int, _Size)):
+        return factories.tensor(args[0], dtype=dtype, device=device)
+    return factories.zeros(*args, dtype=dtype, device=device)
+
+
+def resize(self, *sizes) -> Tensor:
+    """Deprecated (warns as torch): ``resize_`` applied to a copy."""
+    import warnings
+    warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
+    return ops.resize_(self.detach().clone(), *sizes)
+
+
+def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False,
+                      pin_memory=False) -> Tensor:
+    """``new_empty(size)``: the strides are accepted and ignored (see ``empty_strided``)."""
+    return factories.empty_strided(size, stride, dtype=dtype or self.dtype, device=device,
+                                   requires_grad=requires_grad, pin_memory=pin_memory)
+
+
 def polygamma(self, n) -> Tensor:
     return ops.polygamma(n, self)
 
@@ -257,6 +284,8 @@ METHODS = {
     "copy_": copy_, "addcmul": addcmul, "addcdiv": addcdiv, "addcmul_": addcmul_,
     "addcdiv_": addcdiv_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_,
     "polygamma": polygamma, "cholesky": cholesky, "triangular_solve": triangular_solve,
+    "unfold": ops.shape.unfold_windows, "new": new, "resize": resize,
+    "resize_": ops.resize_, "resize_as_": ops.resize_as_, "new_empty_strided": new_empty_strided,
 }
 for _name, _method in METHODS.items():  # (defined here, they belong to the Tensor class)
     if getattr(_method, "__module__", None) == __name__:

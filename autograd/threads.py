@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["set_num_threads", "get_num_threads"]
+__all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
+           "get_num_interop_threads", "init_num_threads"]
 
 _threads: int | None = None  # None: not set, BLAS and kernels keep their own defaults
+_interop_threads: int | None = None
 
 
 def set_num_threads(n: int) -> None:
@@ -51,3 +53,22 @@ def get_num_threads() -> int:
     except ImportError:
         blas = []
     return max(blas) if blas else (os.cpu_count() or 1)
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Remembered only: torch uses these threads to run independent ops at once, which
+    jitgrad never does (ops run one after the other, each using ``get_num_threads``)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    global _interop_threads
+    _interop_threads = n
+
+
+def get_num_interop_threads() -> int:
+    """The number set by :func:`set_num_interop_threads`, else the number of cores."""
+    return _interop_threads if _interop_threads is not None else (os.cpu_count() or 1)
+
+
+def init_num_threads() -> None:
+    """Nothing to initialise (torch's call for worker threads): thread settings here hold
+    for the whole process."""

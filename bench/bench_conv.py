@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
@@ -25,6 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import autograd  # noqa: E402
+from _common import blas_info, in_backend, median_times  # noqa: E402  (bench/ is on sys.path when a bench runs)
 
 try:
     import torch
@@ -70,33 +70,13 @@ def make_step(lib, shape, spec):
     return step
 
 
-def blas_info():
-    try:
-        import threadpoolctl
-        return "; ".join(f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')} "
-                         f"threads={i.get('num_threads')}"
-                         for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas")
-    except ImportError:
-        return "threadpoolctl not installed"
-
-
 def bench(shape, spec, repeats, clock=time.perf_counter):
     libs = {"jitgrad-numpy": ("numpy", make_step("jitgrad", shape, spec)),
             "jitgrad-numba": ("numba", make_step("jitgrad", shape, spec))}
     if torch is not None:
         libs["torch"] = (None, make_step("torch", shape, spec))
-    times = {k: [] for k in libs}
-    for r in range(repeats + 2):
-        for name, (backend, step) in libs.items():
-            t0 = clock()
-            if backend:
-                with autograd.backend(backend):
-                    step()
-            else:
-                step()
-            if r >= 2:  # first two: warm-up (compilation, allocation)
-                times[name].append(clock() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, clock,
+                        warmup=2)
 
 
 def main():

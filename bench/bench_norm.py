@@ -24,10 +24,6 @@ alike); the table gives medians in ms and ratios to torch.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
-import statistics
-import sys
 import time
 
 import numpy as np
@@ -35,16 +31,15 @@ import numpy as np
 import autograd
 import nn.functional as F
 from autograd import kernels as K
+# (bench/ is on sys.path when a bench runs)
+from _common import add_baseline_and_clock_options, chosen_clock, load_baseline, median_times
 
 try:
     import torch
 except ImportError:
     torch = None
 
-# --clock thread: CPU time of the calling thread instead of wall time. On a loaded machine it
-# leaves out the time the process spends preempted (wall-clock medians then swing by 2x);
-# it counts only the calling thread, so 2-thread columns are then not meaningful.
-CLOCK = [time.perf_counter]
+CLOCK = [time.perf_counter]  # set by --clock (see _common.add_baseline_and_clock_options)
 
 
 def composed_layer_norm(x, w, b, eps=1e-5):
@@ -61,31 +56,23 @@ def composed_batch_norm(x, w, b, eps=1e-5):
     return y * w.reshape(1, -1, 1, 1) + b.reshape(1, -1, 1, 1)
 
 
-def load_baseline(root, name):
-    """The kernel module autograd/kernels/<name>.py of another source tree, imported next to
-    the current one (its relative imports resolve to the current package)."""
-    path = os.path.join(root, "autograd", "kernels", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"autograd.kernels._baseline_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # (Numba's cache re-imports a kernel's module by name)
-    spec.loader.exec_module(mod)
-    mod.warmup("float32")
-    return mod
-
-
 def contenders(case, x, g, C, base=None):
     rng = np.random.default_rng(1)
     w = rng.normal(size=C).astype(np.float32)
     b = rng.normal(size=C).astype(np.float32)
     leaves = [autograd.tensor(a, requires_grad=True) for a in (x, w, b)]
     ag = autograd.tensor(g)
-    if case == "layer_norm":
-        ours = lambda: F.layer_norm(leaves[0], (C,), leaves[1], leaves[2])
-        old = lambda: composed_layer_norm(*leaves)
-    else:
-        rm, rv = autograd.zeros(C), autograd.ones(C)
-        ours = lambda: F.batch_norm(leaves[0], rm, rv, leaves[1], leaves[2], True)
-        old = lambda: composed_batch_norm(*leaves)
+    rm, rv = autograd.zeros(C), autograd.ones(C)  # (batch_norm's running statistics)
+
+    def ours():
+        if case == "layer_norm":
+            return F.layer_norm(leaves[0], (C,), leaves[1], leaves[2])
+        return F.batch_norm(leaves[0], rm, rv, leaves[1], leaves[2], True)
+
+    def old():
+        if case == "layer_norm":
+            return composed_layer_norm(*leaves)
+        return composed_batch_norm(*leaves)
 
     def step(fn, backend, threads=1, kernels=None):
         def run():
@@ -129,15 +116,7 @@ def contenders(case, x, g, C, base=None):
 
 
 def bench(fns, repeats):
-    times = {k: [] for k in fns}
-    for fn in fns.values():  # warm up: compile, first-touch allocations
-        fn()
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            t0 = CLOCK[0]()
-            fn()
-            times[k].append(CLOCK[0]() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return median_times(fns, repeats, CLOCK[0])
 
 
 def kernels_alone(repeats, base):
@@ -177,13 +156,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--kernels", action="store_true",
                     help="also time layer_norm's kernels alone vs torch's ATen kernels")
-    ap.add_argument("--baseline", metavar="DIR",
-                    help="source tree whose kernels/norm.py to time as 'before' (1 thread)")
-    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
-                    help="thread: time.thread_time (1-thread columns only; see CLOCK)")
+    add_baseline_and_clock_options(ap, "norm")
     args = ap.parse_args()
-    if args.clock == "thread":
-        CLOCK[0] = time.thread_time
+    CLOCK[0] = chosen_clock(args)
     K.warmup(("float32",))
     from autograd.kernels import norm  # noqa: F401  (K.norm, swapped by --baseline)
     base = load_baseline(args.baseline, "norm") if args.baseline else None

@@ -11,12 +11,11 @@ is better) is printed. Kernels: autograd/kernels/reduce.py.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import autograd
+from _common import median_times  # (bench/ is on sys.path when a bench runs)
 
 try:
     import torch
@@ -55,15 +54,7 @@ def run(shape, dim, op, repeats, rng):
             _reduce(torch_x, op, dim).sum().backward()
             torch_x.grad = None
         fns["torch"] = theirs
-    for f in fns.values():
-        f()  # warm: compile / load kernels, first-touch allocations
-    times = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, f in fns.items():  # interleaved, so machine load hits both alike
-            t0 = time.perf_counter()
-            f()
-            times[k].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return median_times(fns, repeats)
 
 
 def main():

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
 import numpy as np
 
-from _goals import jitgrad_tree, set_threads  # (bench/ is on sys.path when a bench runs)
+# (bench/ is on sys.path when a bench runs)
+from _common import in_backend, median_times
+from _goals import jitgrad_tree, set_threads
 
 sys.path.insert(0, jitgrad_tree())
 
@@ -53,13 +54,7 @@ def make(kind, lib, H, L, N, backend=None):
         out, _ = layer(x)
         out.sum().backward()
 
-    if backend is None:
-        return run
-
-    def run_on_backend():
-        with autograd.backend(backend):
-            run()
-    return run_on_backend
+    return in_backend(backend, run)
 
 
 def main():
@@ -85,15 +80,7 @@ def main():
                    "numba": make(kind, "jitgrad", H, L, N, "numba")}
             if torch is not None:
                 fns["torch"] = make(kind, "torch", H, L, N)
-            for f in fns.values():
-                f()
-            times = {k: [] for k in fns}
-            for _ in range(args.repeats):
-                for k, f in fns.items():
-                    t0 = clock()
-                    f()
-                    times[k].append(clock() - t0)
-            med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+            med = {k: t * 1e3 for k, t in median_times(fns, args.repeats, clock).items()}
             ratio = f"{med['numba'] / med['torch']:10.2f}" if "torch" in med else "-"
             print(f"{kind:6s} {H:4d} {L:4d} {N:4d} {med['numpy']:9.3f} {med['numba']:9.3f} "
                   f"{med.get('torch', float('nan')):9.3f}   {ratio}", flush=True)

@@ -18,10 +18,6 @@ the current tree's.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
-import statistics
-import sys
 import time
 
 import numpy as np
@@ -29,29 +25,20 @@ import numpy as np
 import autograd
 import nn.functional as F
 from autograd import kernels as K
+# (bench/ is on sys.path when a bench runs)
+from _common import add_baseline_and_clock_options, chosen_clock, load_baseline, median_times
 
 try:
     import torch
 except ImportError:
     torch = None
 
-# --clock thread: CPU time of the calling thread instead of wall time. On a loaded machine it
-# leaves out the time the process spends preempted (wall-clock medians then swing by 2x);
-# it counts only the calling thread, so 2-thread columns are then not meaningful.
-CLOCK = [time.perf_counter]
+CLOCK = [time.perf_counter]  # set by --clock (see _common.add_baseline_and_clock_options)
 
 
 def interleaved(fns, repeats):
-    """Median time of each function, calling them in turn ``repeats`` times."""
-    for f in fns.values():
-        f()
-    times = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, f in fns.items():
-            t0 = CLOCK[0]()
-            f()
-            times[k].append(CLOCK[0]() - t0)
-    return {k: statistics.median(v) * 1e6 for k, v in times.items()}
+    """Median time (us) of each function, calling them in turn ``repeats`` times."""
+    return {k: t * 1e6 for k, t in median_times(fns, repeats, CLOCK[0]).items()}
 
 
 def ours(backend, work, threads=1):
@@ -63,18 +50,6 @@ def ours(backend, work, threads=1):
         finally:
             K.set_num_threads(1)
     return run
-
-
-def load_baseline(root, name):
-    """The kernel module autograd/kernels/<name>.py of another source tree, imported next to
-    the current one (its relative imports resolve to the current package)."""
-    path = os.path.join(root, "autograd", "kernels", f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"autograd.kernels._baseline_{name}", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # (Numba's cache re-imports a kernel's module by name)
-    spec.loader.exec_module(mod)
-    mod.warmup("float32")
-    return mod
 
 
 def swapped(name, module, fn):
@@ -171,13 +146,9 @@ def main():
                     help="also time reductions along a non-last axis (kernel choice)")
     ap.add_argument("--kernels", action="store_true",
                     help="also time each kernel alone vs torch's ATen kernel (1 thread)")
-    ap.add_argument("--baseline", metavar="DIR",
-                    help="source tree whose kernels/softmax.py to time as 'before' (1 thread)")
-    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
-                    help="thread: time.thread_time (1-thread columns only; see CLOCK)")
+    add_baseline_and_clock_options(ap, "softmax")
     args = ap.parse_args()
-    if args.clock == "thread":
-        CLOCK[0] = time.thread_time
+    CLOCK[0] = chosen_clock(args)
     if torch is not None and args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]

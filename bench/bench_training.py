@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
@@ -25,7 +23,8 @@ import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
-from _goals import goal  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _common import blas_info, in_backend, median_times  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _goals import goal  # noqa: E402
 
 try:
     import torch
@@ -69,33 +68,12 @@ def make_step(kind, lib, batch):
     return step
 
 
-def blas_info():
-    try:
-        import threadpoolctl
-        return "; ".join(f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')} "
-                         f"threads={i.get('num_threads')}"
-                         for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas")
-    except ImportError:
-        return "threadpoolctl not installed"
-
-
 def bench(kind, batch, repeats):
     libs = {"jitgrad-numpy": ("numpy", make_step(kind, None, batch)),
             "jitgrad-numba": ("numba", make_step(kind, None, batch))}
     if torch is not None:
         libs["torch"] = (None, make_step(kind, torch, batch))
-    times = {k: [] for k in libs}
-    for r in range(repeats + 2):
-        for name, (backend, step) in libs.items():
-            t0 = time.perf_counter()
-            if backend:
-                with autograd.backend(backend):
-                    step()
-            else:
-                step()
-            if r >= 2:  # first two: warm-up (compilation, allocation)
-                times[name].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, warmup=2)
 
 
 def main():

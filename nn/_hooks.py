@@ -41,6 +41,31 @@ class _SetAsDict:
         return default
 
 
+class _Identity(autograd.Function):
+    """Passes tensors through unchanged; in the backward ``on_backward(grads)`` sees their
+    gradients and returns the ones to pass on (the place full backward hooks run)."""
+
+    @staticmethod
+    def forward(ctx, on_backward, *xs):
+        ctx.on_backward = on_backward
+        return tuple(x.detach() for x in xs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None,) + tuple(ctx.on_backward(grads))
+
+
+def _through_identity(on_backward, values, positions):
+    """``values`` with those at ``positions`` replaced by their pass-through copies."""
+    outs = _Identity.apply(on_backward, *[values[i] for i in positions])
+    if not isinstance(outs, tuple):
+        outs = (outs,)
+    values = list(values)
+    for i, o in zip(positions, outs):
+        values[i] = o
+    return tuple(values)
+
+
 class _BackwardHookState:
     """Implements full backward hooks with two identity Functions around forward.
 
@@ -55,6 +80,12 @@ class _BackwardHookState:
         self.grad_output = None
         self.n_inputs = 0
         self.input_positions = []
+
+    def _saw_grad_output(self, grads):
+        self.grad_output = tuple(grads)
+        if not self.inputs_wrapped:
+            self._run_hooks((None,) * max(self.n_inputs, 1))
+        return grads
 
     def _run_hooks(self, grad_input):
         grad_input = tuple(grad_input)
@@ -77,24 +108,7 @@ class _BackwardHookState:
             self.inputs_wrapped = False
             return args
         self.inputs_wrapped = True
-        state = self
-
-        class _InputHook(autograd.Function):
-            @staticmethod
-            def forward(ctx, *xs):
-                return tuple(x.detach() for x in xs)
-
-            @staticmethod
-            def backward(ctx, *grads):
-                return state._run_hooks(grads)
-
-        outs = _InputHook.apply(*[args[i] for i in pos])
-        if not isinstance(outs, tuple):
-            outs = (outs,)
-        args = list(args)
-        for i, o in zip(pos, outs):
-            args[i] = o
-        return tuple(args)
+        return _through_identity(self._run_hooks, args, pos)
 
     def wrap_outputs(self, result):
         single = isinstance(result, Tensor)
@@ -104,24 +118,5 @@ class _BackwardHookState:
         idx = [i for i, o in enumerate(outs) if isinstance(o, Tensor) and o.requires_grad]
         if not idx:
             return result
-        state = self
-
-        class _OutputHook(autograd.Function):
-            @staticmethod
-            def forward(ctx, *ys):
-                return tuple(y.detach() for y in ys)
-
-            @staticmethod
-            def backward(ctx, *grads):
-                state.grad_output = tuple(grads)
-                if not state.inputs_wrapped:
-                    state._run_hooks((None,) * max(state.n_inputs, 1))
-                return grads
-
-        wrapped = _OutputHook.apply(*[outs[i] for i in idx])
-        if not isinstance(wrapped, tuple):
-            wrapped = (wrapped,)
-        outs = list(outs)
-        for i, w in zip(idx, wrapped):
-            outs[i] = w
+        outs = _through_identity(self._saw_grad_output, outs, idx)
         return outs[0] if single else tuple(outs)

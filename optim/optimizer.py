@@ -269,7 +269,7 @@ class Optimizer:
     def _state_arrays(self, group, params, names) -> dict:
         """``{name: [the array of state[name] for each parameter]}`` (None where a parameter
         has no such entry), creating the state of parameters at their first step."""
-        arrays = {name: [] for name in names}
+        arrays: dict[str, list] = {name: [] for name in names}
         state = self.state
         for p in params:
             st = state[p]
@@ -289,7 +289,7 @@ class Optimizer:
         groups in order. Like torch, the buffers are the live state tensors (not copies);
         save them (``autograd.save``) or deep-copy them to keep a snapshot.
         """
-        index_of = {}
+        index_of: dict[int, int] = {}  # id(parameter) -> its number in the state dict
         groups = []
         for group in self.param_groups:
             packed = {k: v for k, v in group.items() if k != "params"}
@@ -321,7 +321,7 @@ class Optimizer:
 
         # Validate and convert everything before touching self, so a bad checkpoint
         # leaves the optimizer unchanged.
-        state = defaultdict(dict)
+        state: defaultdict[Tensor | int, dict] = defaultdict(dict)  # (unknown ids kept as ints)
         for k, v in state_dict["state"].items():
             k = _to_int_key(k)
             if k in id_map:

@@ -40,6 +40,8 @@ def _ops(lib, Fn):
         "einsum-sum": lambda x: lib.einsum("ij->i", x),
         "einsum-outer": lambda x: lib.einsum("i,j->ij", x[0], x[1]),
         "tensordot": lambda x: lib.tensordot(x, x, dims=1), "inner": lambda x: lib.inner(x, x),
+        "addmm": lambda x: lib.addmm(x[0], x, x), "baddbmm": lambda x: lib.baddbmm(x, x[None], x[None]),
+        "addbmm": lambda x: lib.addbmm(x, x[None], x[None]),
         # run in float32
         "mse_loss": lambda x: Fn.mse_loss(x, x * 0), "l1_loss": lambda x: Fn.l1_loss(x, x * 0),
         "smooth_l1_loss": lambda x: Fn.smooth_l1_loss(x, x * 0),
@@ -53,6 +55,7 @@ def _ops(lib, Fn):
         else lib.cholesky(x @ x.mT + lib.eye(4, dtype=x.dtype)),
         # not on the lists: the input's dtype
         "mv": lambda x: lib.mv(x, x[0]), "exp": lambda x: x.exp(), "sum": lambda x: x.sum(),
+        "addmv": lambda x: lib.addmv(x[0], x, x[1]), "addr": lambda x: lib.addr(x, x[0], x[1]),
         "softmax": lambda x: x.softmax(-1), "layer_norm": lambda x: Fn.layer_norm(x, (4,)),
         "relu": lambda x: Fn.relu(x), "add": lambda x: x + x,
     }

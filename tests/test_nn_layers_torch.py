@@ -156,8 +156,9 @@ def test_conv_layers_float32_and_init_match_torch(name, rng):
     torch = pytest.importorskip("torch")
     shape = {"Conv3d": (2, 2, 4, 4, 4), "ConvTranspose1d": (2, 2, 5),
              "ConvTranspose3d": (1, 2, 2, 3, 3)}[name]
-    compare_with_torch(getattr(nn, name)(2, 3, 2, stride=2), getattr(torch.nn, name)(2, 3, 2, stride=2),
-                       (_normal(rng, *shape),), dtype=np.float32)
+    compare_with_torch(getattr(nn, name)(2, 3, 2, stride=2),
+                       getattr(torch.nn, name)(2, 3, 2, stride=2), (_normal(rng, *shape),),
+                       dtype=np.float32)
     # default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias
     layer = getattr(nn, name)(4, 8, 3)
     fan_in = layer.weight.shape[1] * 27 if name.endswith("3d") else layer.weight.shape[1] * 3
@@ -266,6 +267,21 @@ ERRORS = [
     lambda L, F, nn: F.interpolate(L.zeros(1, 1, 4), size=3, mode="bicubic"),
     lambda L, F, nn: F.interpolate(L.zeros(1, 1, 4), size=3, mode="nearest-exact",
                                    align_corners=True),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 2), mode="x",
+                                   align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 2), padding_mode="x",
+                                   align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4, 5), L.zeros(1, 2, 2, 2, 3),
+                                   mode="bicubic", align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 3), align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(2, 5, 6, 2), align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 2), align_corners=False),
+    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 0, 4), L.zeros(1, 5, 6, 2), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(1, 3, 3), (1, 1, 3, 4), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(1, 2, 3), (1, 1, 3), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(1, 2, 3), (1, 1, 0, 4), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(1, 2, 3), (1, 1, 2, 3, 4), align_corners=False),
+    lambda L, F, nn: F.affine_grid(L.zeros(2, 2, 3), (1, 1, 3, 4), align_corners=False),
 ]
 
 
@@ -286,3 +302,139 @@ def test_instance_norm_channel_mismatch_warns_without_affine():
         nn.InstanceNorm2d(4)(autograd.zeros(2, 4, 5))
     with pytest.raises(ValueError, match="Expected 3D or higher dimensionality input"):
         nn.LocalResponseNorm(2)(autograd.zeros(2, 3))
+
+
+BAGS = [
+    (dict(mode="sum"), (np.array([[1, 2, 3], [4, 4, 9]]),), {}),
+    (dict(mode="mean", padding_idx=2), (np.array([1, 2, 3, 4, 2, 9, 0]), np.array([0, 3, 3])),
+     {}),
+    (dict(mode="max"), (np.array([1, 2, 3, 4, 4, 9, 0]), np.array([0, 2, 2, 5])), {}),
+    (dict(mode="max", include_last_offset=True),
+     (np.array([1, 2, 3, 4, 4, 9, 0]), np.array([0, 2, 2, 7])), {}),
+    (dict(mode="sum", max_norm=1.0, norm_type=1.5),
+     (np.array([1, 2, 3, 4, 4, 9]), np.array([0, 4])), {}),
+    (dict(mode="sum"), (np.array([1, 2, 3, 4, 4, 9]), np.array([0, 1])),
+     {"per_sample_weights": np.linspace(-1, 2, 6)}),
+    (dict(mode="mean"), (np.zeros(0, np.int64), np.array([0, 0])), {}),   # empty bags: zeros
+]
+
+
+@pytest.mark.parametrize("case", BAGS, ids=[str(c[0]) for c in BAGS])
+def test_embedding_bag_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    kw, inputs, fwd = case
+    ours, theirs = nn.EmbeddingBag(10, 3, **kw), torch.nn.EmbeddingBag(10, 3, **kw)
+    assert repr(ours) == repr(theirs)
+    compare_with_torch(ours, theirs, inputs, fwd)
+    if "max_norm" in kw:   # the rows used were renormalised in place, as torch does
+        np.testing.assert_allclose(ours.weight.detach().numpy(),
+                                   theirs.weight.detach().numpy(), rtol=1e-12)
+
+
+def test_embedding_max_norm_renormalises_like_torch(rng):
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+    w = rng.normal(size=(6, 4)) * 2
+    w[2] *= 0.1                                   # one row already within max_norm
+    ours, theirs = autograd.tensor(w, requires_grad=True), torch.tensor(w)
+    idx = np.array([[0, 2], [2, 5]])
+    o = F.embedding(autograd.tensor(idx), ours, max_norm=1.5)
+    t = torch.nn.functional.embedding(torch.tensor(idx), theirs, max_norm=1.5)
+    np.testing.assert_allclose(o.detach().numpy(), t.numpy(), rtol=1e-12)
+    # the rows used were renormalised in place (the others untouched), as torch's
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(ours.detach().numpy()[[1, 2, 3, 4]], w[[1, 2, 3, 4]])
+
+
+BAG_ERRORS = [
+    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3), L.tensor([0])),
+    lambda L, F: F.embedding_bag(L.tensor([1, 2]), L.ones(10, 3)),
+    lambda L, F: F.embedding_bag(L.tensor([1, 2]), L.ones(10, 3), L.tensor([[0]])),
+    lambda L, F: F.embedding_bag(L.tensor([[[1, 2]]]), L.ones(10, 3)),
+    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3), mode="x"),
+    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3),
+                                 per_sample_weights=L.ones(1, 2)),
+    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3), mode="sum",
+                                 per_sample_weights=L.ones(2)),
+    lambda L, F: F.embedding_bag(L.tensor([1, 20]), L.ones(10, 3), L.tensor([0])),
+    lambda L, F: F.embedding_bag(L.tensor([1, 2]), L.ones(10), L.tensor([0])),
+    lambda L, F: F.embedding_bag(L.tensor([1, 2, 3]), L.ones(10, 3), L.tensor([0, 5])),
+]
+
+
+@pytest.mark.parametrize("k", range(len(BAG_ERRORS)))
+def test_embedding_bag_errors_match_torch(k):
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+    with pytest.raises(Exception) as expected:
+        BAG_ERRORS[k](torch, torch.nn.functional)
+    with pytest.raises(Exception) as ours:
+        BAG_ERRORS[k](autograd, F)
+    assert str(ours.value) == str(expected.value).replace("torch.Size", "autograd.Size").replace(
+        "<class 'torch.Tensor'>", "<class 'autograd.tensor.Tensor'>")
+
+
+def test_spatial_transformer_warns_and_learns_like_torch(rng):
+    """affine_grid + grid_sample as in a spatial transformer network: the default
+    align_corners warns as torch does, and theta gets torch's gradient through both."""
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+    theta = np.array([[[0.9, 0.2, 0.1], [-0.1, 1.1, -0.2]]]) + rng.normal(size=(2, 2, 3)) * 0.05
+    x = rng.normal(size=(2, 3, 5, 6))
+    with pytest.warns(UserWarning, match="Default grid_sample and affine_grid behavior"):
+        F.grid_sample(autograd.tensor(x), F.affine_grid(autograd.tensor(theta), (2, 3, 4, 4)))
+    ours = autograd.tensor(theta, requires_grad=True)
+    theirs = torch.tensor(theta, requires_grad=True)
+    out_o = F.grid_sample(autograd.tensor(x), F.affine_grid(ours, (2, 3, 4, 4), False),
+                          padding_mode="border", align_corners=False)
+    out_t = torch.nn.functional.grid_sample(
+        torch.tensor(x), torch.nn.functional.affine_grid(theirs, (2, 3, 4, 4), False),
+        padding_mode="border", align_corners=False)
+    np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), rtol=1e-10)
+    (out_o ** 2).sum().backward()
+    (out_t ** 2).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9)
+
+
+def test_gumbel_softmax_samples_the_softmax_distribution():
+    """Gumbel-max: the argmax of a hard sample is distributed as softmax(logits) (chi-square
+    at a fixed seed); the hard sample is one-hot and its gradient is the soft sample's."""
+    stats = pytest.importorskip("scipy.stats")
+    import nn.functional as F
+    logits = np.log(np.array([0.1, 0.2, 0.3, 0.4]))
+    autograd.manual_seed(0)
+    y = F.gumbel_softmax(autograd.tensor(np.tile(logits, (20000, 1))), tau=0.7, hard=True)
+    counts = y.numpy().sum(0)
+    np.testing.assert_array_equal(y.numpy().sum(1), 1.0)
+    assert stats.chisquare(counts, 20000 * np.exp(logits)).pvalue > 1e-3
+    grads = []
+    for hard in (True, False):
+        x = autograd.tensor(np.tile(logits, (5, 1)), requires_grad=True)
+        autograd.manual_seed(3)
+        out = F.gumbel_softmax(x, tau=0.5, hard=hard, dim=1)
+        (out * autograd.arange(4.0)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)   # straight through
+    soft = F.gumbel_softmax(autograd.zeros(3, 5), tau=2.0)
+    np.testing.assert_allclose(soft.numpy().sum(-1), 1.0, rtol=1e-6)
+    assert (soft.numpy() > 0).all() and (soft.numpy() < 1).all()
+    with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
+        F.gumbel_softmax(autograd.zeros(2, 2), eps=1e-5)
+
+
+@pytest.mark.parametrize("module", [
+    "autograd.ops.conv", "autograd.ops.fold", "autograd.ops.pooling",
+    "autograd.ops.adaptive_pooling", "autograd.ops.shrink", "autograd.ops.distance",
+    "autograd.ops.margin_loss", "autograd.ops.ctc", "autograd.ops.vision", "nn.modules.padding",
+    "nn.modules.upsampling", "nn.modules.pixelshuffle", "nn.modules.fold", "nn.modules.distance",
+    "nn.modules.instancenorm", "nn.modules.transformer", "nn.modules.pooling", "nn.modules.loss",
+    "nn.modules.sparse", "nn.functional._gumbel", "nn.functional._linear"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    import nn.functional as F
+    autograd.manual_seed(0)
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE,
+                             extraglobs={"autograd": autograd, "nn": nn, "F": F, "np": np})
+    assert result.attempted > 0 and result.failed == 0

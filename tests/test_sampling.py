@@ -295,3 +295,15 @@ def test_docstring_examples():
     from autograd.ops import sampling
     res = doctest.testmod(sampling, extraglobs={"autograd": autograd}, optionflags=doctest.ELLIPSIS)
     assert res.failed == 0
+
+
+def test_tensor_methods():
+    probs = autograd.tensor([[0.0, 1.0], [1.0, 0.0]])
+    assert probs.multinomial(1).tolist() == [[1], [0]]
+    assert probs.bernoulli().tolist() == probs.tolist()
+    assert autograd.zeros(4).bernoulli(1.0).tolist() == [1.0] * 4
+    x = autograd.empty(500)
+    for fill in (x.geometric_(0.5), x.cauchy_(), x.log_normal_(), x.random_(to=3),
+                 x.uniform_(to=2.0), x.exponential_(), x.normal_(std=2.0)):
+        assert fill is x
+    assert set(x.random_(2, 4).tolist()) == {2.0, 3.0}

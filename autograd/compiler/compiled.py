@@ -74,6 +74,8 @@ class CompiledFunction:
         leaves, spec = tree_flatten((args, kwargs))
         if _function._tracer is not None:    # called while tracing: part of the outer trace
             return self.fn(*args, **kwargs)
+        if _function._fw_level is not None:  # forward AD (autograd.forward_ad): a replay
+            return self.fn(*args, **kwargs)  # would not compute tangents, so it runs eagerly
         key = (spec, _guards.call_key(leaves))
         for entry in self._cache.get(key, ()):
             if entry.guards.check():

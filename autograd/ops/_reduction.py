@@ -11,6 +11,7 @@ from .. import dtypes as _dt
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import wrap_dim
@@ -120,9 +121,15 @@ class _SelectAlong(Op):
         # (a scatter kernel measured no faster than np.zeros + put_along_axis: NumPy here)
         return xp.scatter_along(g, ctx.index, ctx.dim, ctx.keepdim, ctx.in_shape, ctx.unique)
 
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        # linear in x: the tangent selected at the same indices
+        return xp.select_along(tangents[0], ctx.index, ctx.dim, ctx.keepdim, ctx.unique)
+
 
 class _ScatterAlong(Op):
     """Zeros of ``shape`` with ``g`` added at ``index`` along ``dim`` (repeats accumulate)."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "ScatterAddBackward0"
 

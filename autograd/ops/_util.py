@@ -6,10 +6,13 @@ gradient back to the operand's shape. Ops themselves therefore never un-broadcas
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
+from ..forward_ad import sum_terms
 from ..function import Op
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
@@ -55,11 +58,17 @@ def broadcast_shapes(*shapes) -> tuple:
     return tuple(out)
 
 
+def tracked(t: Tensor) -> bool:
+    """True when ``t`` must go through differentiable ops: it requires grad, or it carries a
+    forward-mode tangent (autograd.forward_ad)."""
+    return t._requires_grad or t._fw is not None
+
+
 def cast(t: Tensor, dt) -> Tensor:
     """Differentiable dtype cast (no-op when already that dtype)."""
     if t._data.dtype == dt.np:
         return t
-    if t._requires_grad:
+    if t._requires_grad or t._fw is not None:
         from .arithmetic import to_dtype
         return to_dtype(t, dt)
     return Tensor._make(t._data.astype(dt.np))
@@ -69,7 +78,7 @@ def expand_to(t: Tensor, shape) -> Tensor:
     """Broadcast ``t`` to ``shape``: through the differentiable expand if it needs grad."""
     if t._data.shape == tuple(shape):
         return t
-    if t._requires_grad:
+    if t._requires_grad or t._fw is not None:
         from .movement import expand
         return expand(t, shape)
     return t  # constants broadcast for free inside NumPy
@@ -200,11 +209,52 @@ def float_input(input, opname: str) -> Tensor:
     return input
 
 
-def binary_op(name: str, forward, grad_a, grad_b, doc: str) -> type:
+def unary_op(name: str, forward, grad, doc: str, module: str | None = None) -> type:
+    """An ``Op`` of one tensor: ``forward(x)`` on arrays, and its VJP ``grad(g, x, xp)`` from
+    the saved input -- or ``grad(g, y, xp)`` from the saved output, when the derivative's
+    second parameter is named ``y`` (e.g. exp, sigmoid). The class is named ``name``, so its
+    ``grad_fn`` is ``<name>Backward0``.
+
+    Example:
+        >>> Cube = unary_op("Cube", lambda x: x ** 3, lambda g, x, xp: 3 * g * x * x, "x**3")
+    """
+    uses = list(inspect.signature(grad).parameters)[1]
+    if uses not in ("x", "y"):
+        raise ValueError(f"{name}: the derivative's 2nd parameter must be x (input) or y (output)")
+
+    if uses == "y":
+        def forward_(ctx, x):
+            y = forward(x)
+            ctx.save_for_backward(y)
+            return y
+    else:
+        def forward_(ctx, x):
+            ctx.save_for_backward(x)
+            return forward(x)
+
+    def backward(ctx, g, xp):
+        (v,) = ctx.saved_tensors
+        return grad(g, v, xp)
+
+    def jvp(ctx, tangents, xp):
+        # elementwise, so forward mode is the same product: the derivative times the tangent
+        (v,) = ctx.saved_tensors
+        return grad(tangents[0], v, xp)
+
+    return type(name, (Op,), {"__doc__": doc, "__module__": module or grad.__module__,
+                              "forward": staticmethod(forward_),
+                              "backward": staticmethod(backward), "jvp": staticmethod(jvp)})
+
+
+def binary_op(name: str, forward, grad_a, grad_b, doc: str, *,
+              with_output: bool = False) -> type:
     """An ``Op`` of two tensors that saves both for its VJP: ``forward(a, b)`` on arrays, and
     the gradients ``grad_a(g, a, b, xp)`` and ``grad_b(g, a, b, xp)``, each computed only when
-    that input needs one (written with operators and ``xp``, like any VJP). The class is
-    named ``name``, so its ``grad_fn`` is ``<name>Backward0``.
+    that input needs one (written with operators and ``xp``, like any VJP). With
+    ``with_output=True`` the output is saved too and the gradients are
+    ``grad_a(g, a, b, out, xp)`` (for derivatives cheapest from the result, e.g. hypot's
+    ``a / out``). The same products with the tangents are its forward-mode ``jvp``. The class
+    is named ``name``, so its ``grad_fn`` is ``<name>Backward0``.
 
     Example:
         >>> Hypot2 = binary_op("Hypot2", lambda a, b: a * a + b * b,
@@ -212,13 +262,26 @@ def binary_op(name: str, forward, grad_a, grad_b, doc: str) -> type:
         ...                    "a**2 + b**2")
     """
     def forward_(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return forward(a, b)
+        out = forward(a, b)
+        if with_output:
+            ctx.save_for_backward(a, b, out)
+        else:
+            ctx.save_for_backward(a, b)
+        return out
 
     def backward(ctx, g, xp):
-        a, b = ctx.saved_tensors
+        saved = ctx.saved_tensors  # (a, b) or (a, b, out): the grads' arguments after g
         need_a, need_b = ctx.needs_input_grad
-        return (grad_a(g, a, b, xp) if need_a else None), (grad_b(g, a, b, xp) if need_b else None)
+        return ((grad_a(g, *saved, xp) if need_a else None),
+                (grad_b(g, *saved, xp) if need_b else None))
+
+    def jvp(ctx, tangents, xp):
+        # elementwise: the same products with the tangents (autograd.forward_ad)
+        saved = ctx.saved_tensors
+        ta, tb = tangents
+        return sum_terms([grad_a(ta, *saved, xp) if ta is not None else None,
+                          grad_b(tb, *saved, xp) if tb is not None else None])
 
     return type(name, (Op,), {"__doc__": doc, "__module__": grad_a.__module__,
-                              "forward": staticmethod(forward_), "backward": staticmethod(backward)})
+                              "forward": staticmethod(forward_), "backward": staticmethod(backward),
+                              "jvp": staticmethod(jvp)})

@@ -19,9 +19,10 @@ import numpy as np
 from .. import dispatch
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import float_input, operands
+from ._util import float_input, operands, tracked, unary_op
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
@@ -79,6 +80,7 @@ def _inplace(input, fn, *args):
 # ---- relu ------------------------------------------------------------------------------------
 class Relu(Op):
     """max(x, 0); the gradient passes where x > 0 (0 at x == 0, like torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ReluBackward0"
 
@@ -110,7 +112,8 @@ def _relu_kernel(x, g=None):
 
 
 def relu(input) -> Tensor:
-    """Rectified linear unit.
+    """Rectified linear unit, ``max(input, 0)`` elementwise. Its gradient at 0 is 0, torch's
+    choice (the function has no derivative there).
 
     Example:
         >>> autograd.relu(autograd.tensor([-1.0, 2.0]))
@@ -140,18 +143,9 @@ def _np_ndtr(x):
     return ndtr(x).astype(x.dtype, copy=False)
 
 
-class NormalCdf(Op):
-    """Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _np_ndtr(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi))
+NormalCdf = unary_op(
+    "NormalCdf", _np_ndtr, lambda g, x, xp: g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)),
+    "Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU.")
 
 
 _xp.define("ndtr", numpy=_np_ndtr, tensor=NormalCdf.apply)
@@ -180,6 +174,7 @@ class Gelu(Op):
     The tanh form is computed as x * sigmoid(2u), the same function (0.5 (1 + tanh(u)) =
     sigmoid(2u)) without the cancellation of 1 + tanh(u) for negative x (float32 lost ~1e-5
     relative at x = -3 and every digit further out)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "GeluBackward0"
 
@@ -239,6 +234,7 @@ register(OpInfo("gelu", gelu, ref=_ref_gelu, method=False, family="activation",
 # ---- silu ---------------------------------------------------------------------------------------
 class Silu(_Fused):
     """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
+    jvp = staticmethod(elementwise_jvp)
 
     kernel = "silu"
 
@@ -274,6 +270,7 @@ class Elu(Op):
     """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): elu, selu and celu.
 
     For x <= 0, dy/dx = input_scale * (y + scale * alpha), so the VJP reuses the output."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, alpha, scale, input_scale):
@@ -352,6 +349,7 @@ register(OpInfo("celu", celu, method=False, family="activation",
 # ---- leaky_relu / prelu -------------------------------------------------------------------------
 class LeakyRelu(_Fused):
     """x for x > 0, slope * x otherwise (the gradient at 0 is ``slope``, like torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     kernel = "leaky_relu"
 
@@ -385,6 +383,7 @@ register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
 
 class Prelu(Op):
     """Leaky ReLU with a learnt slope ``w`` (already broadcast to x's shape by ``prelu``)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, w):
@@ -427,7 +426,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     else:  # one slope per channel: shape (C, 1, ..., 1) broadcasts against (N, C, ...)
         w = reshape(weight, (channels,) + (1,) * (x.ndim - 2))
     w = expand_to(w, x.shape)
-    if not w._requires_grad:
+    if not tracked(w):
         w = Tensor._make(np.broadcast_to(w._data, x.shape))
     return Prelu.apply(x, w)
 
@@ -448,7 +447,7 @@ def _prelu_samples(rng):
                    rng.uniform(0.1, 0.5, ()))]
 
 
-register(OpInfo("prelu", prelu, ref=_ref_prelu, method=False, family="activation",
+register(OpInfo("prelu", prelu, ref=_ref_prelu, family="activation",
                 samples=_prelu_samples, torch_fn=torch_functional("prelu")))
 
 
@@ -457,6 +456,7 @@ class Softplus(_Fused):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (like torch).
 
     d/dx = sigmoid(beta x) (1 above the threshold)."""
+    jvp = staticmethod(elementwise_jvp)
 
     kernel = "softplus"
     np_forward = staticmethod(_np_softplus)
@@ -494,6 +494,7 @@ register(OpInfo("softplus", softplus, ref=_ref_softplus, method=False, family="a
 
 class Mish(_Fused):
     """x * tanh(softplus(x)); d/dx = t + x (1 - t**2) sigmoid(x) with t = tanh(softplus(x))."""
+    jvp = staticmethod(elementwise_jvp)
 
     kernel = "mish"
 
@@ -524,18 +525,11 @@ register(OpInfo("mish", mish, ref=lambda x: x * np.tanh(np.logaddexp(0, x)), met
                 family="activation", samples=away_from([]), torch_fn=torch_functional("mish")))
 
 
-class LogSigmoid(Op):
-    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return g * xp.sigmoid(-x)
+LogSigmoid = unary_op(
+    "LogSigmoid",
+    lambda x: (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False),
+    lambda g, x, xp: g * xp.sigmoid(-x),
+    "log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x).")
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -557,6 +551,7 @@ register(OpInfo("logsigmoid", logsigmoid, ref=lambda x: -np.logaddexp(0, -x), me
 # ---- hardtanh family ----------------------------------------------------------------------------
 class Hardtanh(Op):
     """clip(x, min_val, max_val); the gradient passes strictly inside the interval."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, min_val, max_val):
@@ -607,19 +602,15 @@ register(OpInfo("relu6", relu6, ref=lambda x: np.clip(x, 0, 6), method=False, fa
                 samples=away_from([0.0, 6.0], -2.0, 8.0), torch_fn=torch_functional("relu6")))
 
 
-class Hardsigmoid(Op):
-    """relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3)."""
+def _hardsigmoid_vjp(g, x, xp):
+    zero = xp.zeros_like(g)
+    return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        zero = xp.zeros_like(g)
-        return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
+Hardsigmoid = unary_op("Hardsigmoid",
+                       lambda x: (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
+                       _hardsigmoid_vjp,
+                       "relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3).")
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -640,19 +631,15 @@ register(OpInfo("hardsigmoid", hardsigmoid, ref=lambda x: np.clip(x / 6 + 0.5, 0
                 torch_fn=torch_functional("hardsigmoid")))
 
 
-class Hardswish(Op):
-    """x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's)."""
+def _hardswish_vjp(g, x, xp):
+    mid = xp.where(x <= 3, g * (x * (1 / 3) + 0.5), g)
+    return xp.where(x < -3, xp.zeros_like(g), mid)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        mid = xp.where(x <= 3, g * (x * (1 / 3) + 0.5), g)
-        return xp.where(x < -3, xp.zeros_like(g), mid)
+Hardswish = unary_op(
+    "Hardswish", lambda x: (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
+    _hardswish_vjp,
+    "x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's).")
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -674,19 +661,13 @@ register(OpInfo("hardswish", hardswish, ref=lambda x: x * np.clip(x + 3, 0, 6) /
 
 
 # ---- softsign / tanhshrink ----------------------------------------------------------------------
-class Softsign(Op):
-    """x / (1 + |x|); d/dx = 1 / (1 + |x|)**2."""
+def _softsign_vjp(g, x, xp):
+    d = xp.where(x >= 0, x + 1, 1 - x)  # 1 + |x|, differentiable through where
+    return g / (d * d)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x / (1 + np.abs(x))
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        d = xp.where(x >= 0, x + 1, 1 - x)  # 1 + |x|, differentiable through where
-        return g / (d * d)
+Softsign = unary_op("Softsign", lambda x: x / (1 + np.abs(x)), _softsign_vjp,
+                    "x / (1 + |x|); d/dx = 1 / (1 + |x|)**2.")
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -705,6 +686,7 @@ register(OpInfo("softsign", softsign, ref=lambda x: x / (1 + np.abs(x)), method=
 
 class Tanhshrink(Op):
     """x - tanh(x); d/dx = tanh(x)**2 = (x - y)**2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):

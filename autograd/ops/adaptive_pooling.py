@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import ShapeError, shape_str
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from .pooling import GatherFlat, _pool_argmax, _pool_input
@@ -95,6 +96,7 @@ def _np_separable(x, mats):
 class AdaptiveAvgPool2D(Op):
     """y = A x B^T (one constant averaging matrix per spatial dim); the VJP is the same map
     with the transposed matrices."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, mats):

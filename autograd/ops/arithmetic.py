@@ -13,14 +13,16 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp, linear_jvp, multilinear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import binary_op, binary_operands, operands
+from ._util import binary_op, binary_operands, operands, unary_op
 from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, random_signs, unary_samples
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mul", "multiply",
+__all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "rsub", "mul",
+           "multiply",
            "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "pow",
            "float_power", "square", "abs", "absolute", "sign", "sgn", "addcmul", "addcdiv",
            "lerp"]
@@ -29,6 +31,7 @@ __all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "mu
 # ---- dtype cast ---------------------------------------------------------------------------
 class ToDtype(Op):
     """Cast to another dtype; the gradient is cast back to the input's dtype."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "ToCopyBackward0"
 
@@ -59,6 +62,7 @@ _xp.define("cast", numpy=lambda g, npdt: g.astype(npdt, copy=False),
 # ---- clone --------------------------------------------------------------------------------
 class Clone(Op):
     """A copy with its own memory; gradient passes through."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -84,6 +88,7 @@ register(OpInfo("clone", clone, ref=np.copy, samples=unary_samples(), family="ar
 
 # ---- neg ----------------------------------------------------------------------------------
 class Neg(Op):
+    jvp = staticmethod(linear_jvp)
     @staticmethod
     def forward(ctx, x):
         return np.negative(x)
@@ -115,6 +120,7 @@ register(OpInfo("neg", neg, inplace=True, ref=np.negative, samples=unary_samples
 # ---- add / sub ----------------------------------------------------------------------------
 class Add(Op):
     """a + b: the gradient flows unchanged to both inputs."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -142,6 +148,7 @@ register(OpInfo("add", add, inplace=True, ref=np.add, samples=binary_samples(), 
 
 
 class Sub(Op):
+    jvp = staticmethod(linear_jvp)
     @staticmethod
     def forward(ctx, a, b):
         return np.subtract(a, b)
@@ -176,6 +183,22 @@ def _is_bool(x) -> bool:
 
 
 subtract = sub
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """``other - alpha * input`` (``sub`` with the operands swapped).
+
+    Example:
+        >>> autograd.rsub(autograd.tensor([1.0, 2.0]), 5)
+        tensor([4., 3.])
+    """
+    return sub(other, input, alpha=alpha)
+
+
+register(OpInfo("rsub", rsub, ref=lambda a, b, alpha=1: b - alpha * a, method=False,
+                samples=lambda rng: binary_samples()(rng) + [
+                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), alpha=2.5)],
+                torch_fn=lambda torch, a, b, **kw: torch.rsub(
+                    a, b if isinstance(b, torch.Tensor) else torch.tensor(b, dtype=a.dtype), **kw),
+                family="arithmetic"))
 register(OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=binary_samples(), family="arithmetic"))
 
 
@@ -183,6 +206,7 @@ register(OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=binary_sample
 class Mul(Op):
     """a * b: d/da = b, d/db = a. Like torch, only the factor another input's gradient
     needs is saved, so ``y = x * 2; x.add_(1)`` leaves y differentiable."""
+    jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -254,6 +278,7 @@ def _np_trunc_divide(a, b):
 class DivRounding(Op):
     """a / b rounded toward -inf ("floor") or toward zero ("trunc"): piecewise constant, so
     the gradient is zero for both inputs (as in torch)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "DivBackward1"
 
@@ -393,6 +418,7 @@ register(OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, 
 class Pow(Op):
     """a ** b: d/da = b * a**(b-1) (0 where b == 0), d/db = a**b * log(a) (0 where a == 0 and
     b >= 0). The special cases are torch's, so gradients at 0 match it."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -464,18 +490,8 @@ register(OpInfo("float_power", float_power, inplace=True, ref=np.float_power,
 
 
 # ---- square ----------------------------------------------------------------------
-class Square(Op):
-    """x * x; d/dx = 2x."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.multiply(x, x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        return 2 * g * x
+Square = unary_op("Square", lambda x: np.multiply(x, x), lambda g, x, xp: 2 * g * x,
+                  "x * x; d/dx = 2x.")
 
 
 def square(input) -> Tensor:
@@ -505,6 +521,7 @@ def _np_sign(x):
 
 class Sign(Op):
     """-1, 0 or 1: piecewise constant, so the gradient is zero."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -548,6 +565,7 @@ register(OpInfo("sgn", sgn, inplace=True, ref=np.sign, samples=away_from_zero_sa
 
 class Abs(Op):
     """|x|; d/dx = sign(x), which is 0 at x == 0 (torch's choice of subgradient)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -592,6 +610,7 @@ def _number(v, opname):
 
 class Addcmul(Op):
     """input + value * t1 * t2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, t1, t2, value):
@@ -637,6 +656,7 @@ register(OpInfo("addcmul", addcmul, ref=lambda x, a, b, value=1: x + value * a *
 
 class Addcdiv(Op):
     """input + value * t1 / t2."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, t1, t2, value):
@@ -703,6 +723,7 @@ def _np_lerp(start, end, weight):
 
 class Lerp(Op):
     """start + weight * (end - start); weight is a tensor input or a number (``scalar``)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, start, end, weight, scalar):

@@ -8,6 +8,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands
@@ -19,7 +20,7 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less
            "not_equal", "where", "logical_and", "logical_or", "logical_xor", "logical_not",
            "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf",
            "isposinf", "isneginf", "isfinite", "signbit", "maximum", "minimum", "fmax", "fmin",
-           "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal"]
+           "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal", "isin"]
 
 
 def _compare(np_fn):
@@ -37,7 +38,12 @@ def _cmp_samples(rng):
 
 
 eq = _compare(np.equal)
-eq.__doc__ = "Elementwise ``input == other`` (bool result).\n\n    Example:\n        >>> autograd.eq(autograd.tensor([1, 2]), 2)\n        tensor([False,  True])\n    "
+eq.__doc__ = """Elementwise ``input == other`` (bool result).
+
+    Example:
+        >>> autograd.eq(autograd.tensor([1, 2]), 2)
+        tensor([False,  True])
+    """
 ne = not_equal = _compare(np.not_equal)
 ne.__doc__ = "Elementwise ``input != other`` (bool result)."
 lt = less = _compare(np.less)
@@ -59,6 +65,7 @@ for _name, _fn, _ref in [("eq", eq, np.equal), ("ne", ne, np.not_equal), ("lt", 
 # ---- where --------------------------------------------------------------------------------
 class Where(Op):
     """cond ? a : b; the gradient goes to ``a`` where cond holds and to ``b`` elsewhere."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -385,6 +392,7 @@ def _np_clamp(x, min=None, max=None):
 class Clamp(Op):
     """clamp to numbers [lo, hi]: the gradient passes where lo <= x <= hi (both inclusive,
     like torch), and is 0 elsewhere and at nan."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ClampBackward1"
 
@@ -411,6 +419,7 @@ class ClampTensor(Op):
     """clamp with tensor bounds (either may be absent). Gradients (torch's rule): ``x`` where
     min <= x <= max; ``min`` where x < min (and min < max); ``max`` where x > max, or
     everywhere that max < min (then the result is max)."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ClampBackward0"
 
@@ -575,3 +584,27 @@ def equal(input, other) -> bool:
         return False
     (a, b), _, _ = operands(input, other)
     return bool(np.array_equal(a._data, b._data))
+
+
+# ---- isin -------------------------------------------------------------------------------------
+def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each of ``elements`` occurs in ``test_elements`` (either may be a number);
+    ``invert=True`` gives the opposite. nan is in nothing (nan != nan).
+
+    Example:
+        >>> autograd.isin(autograd.tensor([1, 2, 3]), autograd.tensor([2, 5]))
+        tensor([False,  True, False])
+    """
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin(): at least one of 'elements' and 'test_elements' must be a Tensor")
+    a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
+    b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
+    return Tensor._make(np.asarray(np.isin(a, b, invert=bool(invert))))
+
+
+register(OpInfo("isin", isin, ref=lambda a, b, **kw: np.isin(a, b, invert=kw.get("invert", False)),
+                differentiable=False, method=False, family="compare",
+                samples=lambda rng: [Sample(rng.integers(0, 6, (3, 4)), rng.integers(0, 6, (4,))),
+                                     Sample(rng.integers(0, 6, (5,)), 3, invert=True),
+                                     Sample(np.array([1.0, np.nan, 2.5]), np.array([np.nan, 2.5])),
+                                     Sample(rng.integers(0, 6, (0,)), rng.integers(0, 6, (2,)))]))

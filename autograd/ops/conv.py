@@ -32,6 +32,7 @@ import numpy as np
 from .. import amp as _amp
 from ..errors import DTypeError, ShapeError, shape_str
 from ..function import Op
+from ..forward_ad import apply_op, multilinear_jvp, sum_terms
 from ..tensor import Tensor
 from . import xp as _xp
 from ._windows import (_check_tensor, _col2im, _col2im_matrix, _im2col, _im2col_matrix,
@@ -201,6 +202,19 @@ def _spatial_sum_dims(ndim):
 
 
 # ---- the convolution family (three bilinear ops, closed under differentiation) ----------------
+def _conv_jvp(ctx, tangents, xp):
+    """Forward mode for Convolution and ConvolutionInputGrad: bilinear in the first two
+    inputs (one term each, without the bias), plus the bias's tangent at every position."""
+    x, w, _ = ctx.primals
+    tx, tw, tb = tangents
+    terms = [apply_op(ctx, (tx, w, None), xp) if tx is not None else None,
+             apply_op(ctx, (x, tw, None), xp) if tw is not None else None]
+    if tb is not None:
+        out_shape = tuple(ctx.output.shape)
+        terms.append(xp.expand(xp.reshape(tb, (1, -1) + (1,) * (len(out_shape) - 2)), out_shape))
+    return sum_terms(terms)
+
+
 def _saved_with_bias(ctx, operands, args, y, b):
     """A bilinear op's forward ends alike: keep both operands and the conv arguments for the
     VJP, and add the bias, if any, per output channel (in place: ``y`` is a fresh array)."""
@@ -213,6 +227,8 @@ def _saved_with_bias(ctx, operands, args, y, b):
 
 class Convolution(Op):
     """conv2d forward (with an optional fused bias)."""
+
+    jvp = staticmethod(_conv_jvp)
 
     grad_fn_name = "ConvolutionBackward0"
 
@@ -236,6 +252,8 @@ class ConvolutionInputGrad(Op):
 
     <h, convT(g, w)> = <conv(h, w), g>, so its VJP is conv(h, w) for g and convW(h, g) for w."""
 
+    jvp = staticmethod(_conv_jvp)
+
     grad_fn_name = "ConvolutionBackward0"
 
     @staticmethod
@@ -255,6 +273,7 @@ class ConvolutionInputGrad(Op):
 class ConvolutionWeightGrad(Op):
     """``convW(x, g)``: the adjoint of conv2d in w. <convW(x, g), H> = <conv(x, H), g>, so its
     VJP is convT(g, H) for x and conv(x, H) for g."""
+    jvp = staticmethod(multilinear_jvp)
 
     grad_fn_name = "ConvolutionBackwardBackward0"
 
@@ -307,6 +326,23 @@ def _conv_pads(padding, kernel, dilation, stride, nd, opname):
     return tuple((p, p) for p in pad)
 
 
+def _batched(input, weight, nd, opname, weight_layout):
+    """The checks every convolution starts with (``weight_layout`` names the weight's first
+    two dims in torch's message); returns the input as a batch (one sample when it is
+    unbatched) and whether it was unbatched."""
+    from .movement import unsqueeze
+    _check_tensor(input, "input", opname)
+    _check_tensor(weight, "weight", opname)
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ShapeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                         f"{opname}, but got input of size: {shape_str(input.shape)}")
+    if weight.ndim != nd + 2:
+        raise ShapeError(f"{opname}: expected weight of {nd + 2} dimensions ({weight_layout}, "
+                         f"*kernel_size), but got weight of size {shape_str(weight.shape)}")
+    unbatched = input.ndim == nd + 1
+    return (unsqueeze(input, 0) if unbatched else input), unbatched
+
+
 def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
     """The checks conv and conv_transpose share: a 1-D bias of one value per output channel
     (``given`` starts torch's message), and weight and bias of the input's dtype."""
@@ -325,17 +361,7 @@ def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
     opname = f"conv{nd}d"
     from .movement import squeeze, unsqueeze
-    _check_tensor(input, "input", opname)
-    _check_tensor(weight, "weight", opname)
-    if input.ndim not in (nd + 1, nd + 2):
-        raise ShapeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
-                         f"{opname}, but got input of size: {shape_str(input.shape)}")
-    if weight.ndim != nd + 2:
-        raise ShapeError(f"{opname}: expected weight of {nd + 2} dimensions (out_channels, "
-                         f"in_channels / groups, *kernel_size), but got weight of size "
-                         f"{shape_str(weight.shape)}")
-    unbatched = input.ndim == nd + 1
-    x = unsqueeze(input, 0) if unbatched else input
+    x, unbatched = _batched(input, weight, nd, opname, "out_channels, in_channels / groups")
     stride = _ntuple(stride, nd, "stride", opname)
     dilation = _ntuple(dilation, nd, "dilation", opname)
     kernel = tuple(weight.shape[2:])
@@ -482,17 +508,7 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     adjoint of the convolution in its input). 1-D runs as 2-D over a height-1 image."""
     opname = f"conv_transpose{nd}d"
     from .movement import squeeze, unsqueeze
-    _check_tensor(input, "input", opname)
-    _check_tensor(weight, "weight", opname)
-    if input.ndim not in (nd + 1, nd + 2):
-        raise ShapeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
-                         f"{opname}, but got input of size: {shape_str(input.shape)}")
-    if weight.ndim != nd + 2:
-        raise ShapeError(f"{opname}: expected weight of {nd + 2} dimensions (in_channels, "
-                         f"out_channels / groups, *kernel_size), but got weight of size "
-                         f"{shape_str(weight.shape)}")
-    unbatched = input.ndim == nd + 1
-    x = unsqueeze(input, 0) if unbatched else input
+    x, unbatched = _batched(input, weight, nd, opname, "in_channels, out_channels / groups")
     stride = _ntuple(stride, nd, "stride", opname)
     dilation = _ntuple(dilation, nd, "dilation", opname)
     pad = _ntuple(padding, nd, "padding", opname)

@@ -1,5 +1,6 @@
 """Running and differencing ops along one dim: cumsum, cumprod, cummax / cummin, diff,
-logcumsumexp; integrals by the trapezoidal rule (trapezoid, cumulative_trapezoid).
+logcumsumexp; integrals by the trapezoidal rule (trapezoid, cumulative_trapezoid) and
+numerical derivatives (gradient).
 
 cumsum's VJP is a reversed cumsum; cumprod's handles zeros exactly (no division by the
 input); cummax / cummin pick, for each position, the index of the running extreme and send
@@ -13,6 +14,7 @@ from .. import dtypes as _dt
 from .. import return_types
 from ..dtypes import FLOAT_KINDS
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._reduction import _as1d, _int64_if_integral, _int_dim, _select
@@ -20,7 +22,7 @@ from ._util import wrap_dim
 from .registry import OpInfo, Sample, register
 
 __all__ = ["cumsum", "cumprod", "cummax", "cummin", "diff", "logcumsumexp", "trapezoid", "trapz",
-           "cumulative_trapezoid"]
+           "cumulative_trapezoid", "gradient"]
 
 
 # ---- cumsum / cumprod ---------------------------------------------------------------------
@@ -32,6 +34,7 @@ def _np_cumsum(x, dim, reverse=False):
 
 class Cumsum(Op):
     """Running sum along ``dim``; its VJP is the running sum from the other end."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dim, reverse, dtype):
@@ -238,6 +241,7 @@ register(OpInfo("cummin", cummin, ref=_np_cum_extreme(np.minimum), samples=_cum_
 # ---- diff ---------------------------------------------------------------------------------
 class Diff(Op):
     """out[i] = x[i + 1] - x[i] along ``dim``; its VJP is ``DiffTranspose`` (and back)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dim):
@@ -251,6 +255,7 @@ class Diff(Op):
 
 class DiffTranspose(Op):
     """The adjoint of one ``diff``: x[i] gets g[i - 1] - g[i] (missing terms are 0)."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "DiffBackward0"
 
@@ -484,3 +489,105 @@ for _name, _fn, _cumulative in (("trapezoid", trapezoid, False), ("trapz", trapz
                                 ("cumulative_trapezoid", cumulative_trapezoid, True)):
     register(OpInfo(_name, _fn, ref=_ref_trapezoid(_cumulative), samples=_trapezoid_samples,
                     method=False, family="cumulative"))
+
+
+# ---- gradient (numerical derivatives) ---------------------------------------------------------
+def _gradient_along(f: Tensor, d: int, spacing, edge_order: int) -> Tensor:
+    """Central differences along ``d`` inside, one-sided at the ends (NumPy's formulas, for
+    even spacing ``h`` or sample coordinates ``x``)."""
+    from .join import cat
+    from .movement import narrow
+    n = f.shape[d]
+
+    def s(start, length=1):
+        return narrow(f, d, start % n, length)
+
+    if not isinstance(spacing, Tensor):            # even spacing h
+        h = float(spacing)
+        inner = (s(2, n - 2) - s(0, n - 2)) / (2 * h)
+        if edge_order == 1:
+            first, last = (s(1) - s(0)) / h, (s(-1) - s(-2)) / h
+        else:
+            first = (s(0) * -3 + s(1) * 4 - s(2)) / (2 * h)
+            last = (s(-1) * 3 - s(-2) * 4 + s(-3)) / (2 * h)
+        return cat([first, inner, last], d)
+    x = spacing._data.astype(f._data.dtype)
+    shape = [1] * f.ndim
+
+    def coef(values):        # a constant along d, broadcast over the other dims
+        shape[d] = -1
+        return Tensor._make(np.asarray(values, f._data.dtype).reshape(shape))
+
+    dx = np.diff(x)
+    hd, hs = dx[:-1], dx[1:]               # the steps before and after each inner point
+    inner = (s(0, n - 2) * coef(-hs / (hd * (hd + hs))) + s(1, n - 2) * coef((hs - hd) / (hd * hs))
+             + s(2, n - 2) * coef(hd / (hs * (hd + hs))))
+    if edge_order == 1:
+        first = (s(1) - s(0)) / float(dx[0])
+        last = (s(-1) - s(-2)) / float(dx[-1])
+    else:
+        a, b = dx[0], dx[1]
+        first = (s(0) * float(-(2 * a + b) / (a * (a + b))) + s(1) * float((a + b) / (a * b))
+                 + s(2) * float(-a / (b * (a + b))))
+        a, b = dx[-2], dx[-1]
+        last = (s(-3) * float(b / (a * (a + b))) + s(-2) * float(-(a + b) / (a * b))
+                + s(-1) * float((a + 2 * b) / (b * (a + b))))
+    return cat([first, inner, last], d)
+
+
+def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
+    """Numerical derivatives of samples of a function, one tensor per dimension in ``dim``
+    (default: all): central differences inside, one-sided (first or second order,
+    ``edge_order``) at the edges. ``spacing``: one step for every dimension, a step per
+    dimension, or a 1-D tensor of sample coordinates per dimension.
+
+    Example:
+        >>> autograd.gradient(autograd.tensor([1.0, 4.0, 9.0, 16.0]))
+        (tensor([3., 4., 6., 7.]),)
+    """
+    from .arithmetic import to_dtype
+    if not isinstance(input, Tensor):
+        raise TypeError(f"gradient(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    if dim is None:
+        dims = list(range(input.ndim))
+    else:
+        dims = [wrap_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
+    if isinstance(spacing, (list, tuple)):
+        if len(spacing) != len(dims):
+            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or "
+                               f"it's spacing and dim arguments to have the same length, but got "
+                               f"a spacing argument of length {len(spacing)} and a dim argument "
+                               f"of length {len(dims)}.")
+        steps = list(spacing)
+    else:
+        steps = [spacing] * len(dims)
+    for d, h in zip(dims, steps):
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               "edge_order+1")
+        if isinstance(h, Tensor) and (h.ndim != 1 or h.shape[0] != input.shape[d]):
+            raise RuntimeError(f"torch.gradient expected each tensor to be on the same device "
+                               f"and of size {input.shape[d]} along dimension {d}, got "
+                               f"{list(h.shape)}")
+    f = input if input._data.dtype.kind in FLOAT_KINDS else \
+        to_dtype(input, _dt.get_default_dtype())
+    return tuple(_gradient_along(f, d, h, edge_order) for d, h in zip(dims, steps))
+
+
+def _ref_gradient(x, *, spacing=1, dim=None, edge_order=1):
+    axes = tuple(range(x.ndim)) if dim is None else ((dim,) if isinstance(dim, int) else dim)
+    steps = list(spacing) if isinstance(spacing, (list, tuple)) else [spacing] * len(axes)
+    return tuple(np.gradient(x, h, axis=a, edge_order=edge_order) for a, h in zip(axes, steps))
+
+
+def _gradient_samples(rng):
+    return [Sample(rng.normal(size=(5,))), Sample(rng.normal(size=(3, 4)), spacing=0.5),
+            Sample(rng.normal(size=(3, 5)), dim=1, edge_order=2),
+            Sample(rng.normal(size=(4, 3)), spacing=[2.0, 0.5], dim=[0, 1], edge_order=2),
+            Sample(rng.normal(size=(3, 2)), dim=0, spacing=[1.5])]
+
+
+register(OpInfo("gradient", gradient, ref=_ref_gradient, samples=_gradient_samples,
+                method=False, family="cumulative"))

@@ -14,6 +14,7 @@ from .. import dispatch
 from .. import return_types
 from ..dtypes import FLOAT_KINDS
 from ..function import Op
+from ..forward_ad import reduction_jvp
 from ..tensor import Tensor
 from ._reduction import (_as1d, _even_weights, _indices_out, _int_dim, _keepdim_shape,
                          _np_axes, _out_shape, _select, keep_reduction, unreduced)
@@ -33,6 +34,7 @@ class _Extreme(Op):
     backward finds the ties and writes the gradient in one kernel (or, when recording a
     graph, builds the same weights from the saved arrays).
     """
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, np_fn):

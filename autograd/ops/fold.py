@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._windows import (_check_tensor, _col2im_matrix, _im2col_matrix, _ntuple, _out_size,
@@ -24,11 +25,13 @@ __all__ = ["channel_shuffle", "fold", "pixel_shuffle", "pixel_unshuffle", "unfol
 # ---- unfold / fold (im2col / col2im) -------------------------------------------------------------
 class Im2Col(Op):
     """(N, C, H, W) -> (N, C*kh*kw, L) sliding blocks; VJP: fold (col2im)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, kernel, dilation, pads, stride):
-        ctx.args = (tuple(x.shape[2:]), kernel, dilation, pads, stride)
-        return _im2col_matrix(x, kernel, stride, pads, dilation)
+        cols = _im2col_matrix(x, kernel, stride, pads, dilation)
+        ctx.args = (tuple(x.shape[2:]), kernel, dilation, pads, stride)  # fold's arguments
+        return cols
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -37,11 +40,13 @@ class Im2Col(Op):
 
 class Col2Im(Op):
     """(N, C*kh*kw, L) -> (N, C, H, W), summing overlaps; VJP: unfold (im2col)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, cols, out_hw, kernel, dilation, pads, stride):
-        ctx.args = (kernel, dilation, pads, stride)
-        return _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride)
+        x = _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride)
+        ctx.args = (kernel, dilation, pads, stride)  # unfold's arguments
+        return x
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -183,7 +188,8 @@ register(OpInfo("unfold", unfold, ref=_ref_unfold, method=False, family="fold",
                     Sample(rng.normal(size=(1, 2, 5, 4)), (2, 3), dilation=(2, 1), padding=1,
                            stride=(2, 1)),
                     Sample(rng.normal(size=(3, 3, 3)), 2, stride=2, padding=1)]))
-register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold", torch_fn=torch_functional("fold"),
+register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold",
+                torch_fn=torch_functional("fold"),
                 samples=lambda rng: [
                     Sample(rng.normal(size=(2, 8, 4)), (3, 3), 2),
                     Sample(rng.normal(size=(1, 12, 6)), (4, 3), (2, 3), dilation=(2, 1),

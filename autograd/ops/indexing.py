@@ -29,15 +29,16 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, cast
+from ._util import as_tensor_operand, cast, tracked
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
 __all__ = ["getitem", "index_put", "masked_fill", "masked_select", "masked_scatter", "take",
-           "nonzero", "argwhere", "put"]
+           "nonzero", "nonzero_static", "argwhere", "put"]
 
 _BAD_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
 
@@ -244,6 +245,7 @@ def _np_index_add_zeros(g, idx, shape):
 
 class GetItem(Op):
     """``x[idx]``; VJP: the gradient added into zeros at ``idx`` (repeats accumulate)."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "IndexBackward0"
     view_param = "idx"  # the parameter that replays this op as a view (see ``_view_of``)
@@ -263,6 +265,7 @@ class GetItem(Op):
 
 class IndexAdd(Op):
     """``x`` with ``v`` added at ``idx`` (repeats accumulate); VJP: ``g`` and ``g[idx]``."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "IndexPutBackward0"
 
@@ -280,6 +283,7 @@ class IndexAdd(Op):
 
 class IndexPut(Op):
     """``x`` with ``x[idx] = v``; VJP: ``g`` zeroed where overwritten, and ``g[idx]`` for v."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, v, idx):
@@ -440,7 +444,7 @@ def _value_for(input: Tensor, idx, value, opname) -> Tensor:
         raise ShapeError(f"{opname}: shape mismatch: value tensor of shape {list(v.shape)} "
                          f"cannot be broadcast to indexing result of shape {list(target)}") \
             from None
-    if v._requires_grad and v._data.shape != target:
+    if tracked(v) and v._data.shape != target:
         from .movement import expand, reshape
         v = expand(reshape(v, vshape), target)
     return v
@@ -523,7 +527,7 @@ def _fill_value(input: Tensor, value, opname) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"{opname} only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
-        return cast(value, _dt.as_dtype(input._data.dtype)) if value._requires_grad else \
+        return cast(value, _dt.as_dtype(input._data.dtype)) if tracked(value) else \
             Tensor._make(value._data.astype(input._data.dtype))
     return Tensor._make(np.asarray(value).astype(input._data.dtype))
 
@@ -729,3 +733,33 @@ def argwhere(input: Tensor) -> Tensor:
 register(OpInfo("nonzero", nonzero, ref=lambda x, **kw: np.argwhere(x), differentiable=False,
                 samples=lambda rng: [Sample(np.round(rng.normal(size=(3, 4)))),
                                      Sample(np.zeros((2, 0)))], family="indexing"))
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """``nonzero(input)`` with exactly ``size`` rows: cut, or padded with ``fill_value``
+    (a shape known in advance, as compilers want).
+
+    Example:
+        >>> autograd.nonzero_static(autograd.tensor([0, 1, 0, 2]), size=3)
+        tensor([[ 1],
+                [ 3],
+                [-1]])
+    """
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got "
+                           f"size: {size}")
+    found = np.argwhere(input._data) if input.ndim else np.zeros((int(bool(input._data)), 0),
+                                                                 np.int64)
+    out = np.full((int(size), found.shape[1]), fill_value, np.int64)
+    k = min(int(size), found.shape[0])
+    out[:k] = found[:k]
+    return Tensor._make(out)
+
+
+register(OpInfo("nonzero_static", nonzero_static, differentiable=False, family="indexing",
+                ref=lambda x, *, size, fill_value=-1: np.concatenate(
+                    [np.argwhere(x), np.full((max(size - np.count_nonzero(x), 0), x.ndim),
+                                             fill_value)])[:size].astype(np.int64),
+                samples=lambda rng: [Sample(rng.integers(0, 2, (3, 4)), size=4),
+                                     Sample(np.array([0.0, 1.5, 0.0, 2.0]), size=5, fill_value=9),
+                                     Sample(np.zeros((2, 2)), size=2)]))

@@ -28,12 +28,16 @@ import weakref
 import numpy as np
 
 from ..errors import DTypeError
+from .. import function as _function
 from ..function import _NO_RECORD, Op
+from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
+from ._util import tracked
 from .indexing import GetItem, IndexPut
 
-__all__ = ["inplace_", "fill_", "copy_", "setitem_", "reshape_inplace_", "fill_diagonal_"]
+__all__ = ["inplace_", "fill_", "copy_", "setitem_", "reshape_inplace_", "fill_diagonal_", "fill",
+           "zero_", "resize_", "resize_as_"]
 
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
 _VIEW_OF_LEAF_MSG = ("a view of a leaf Variable that requires grad is being used in an "
@@ -87,24 +91,41 @@ def _write_back(self: Tensor, result: Tensor, opname: str):
     self._version_cell[0] += 1
 
 
+def _dual(*values) -> bool:
+    """True when forward AD is on and one of ``values`` carries a tangent (autograd.forward_ad):
+    the in-place op then goes through the out-of-place one, which computes the new tangent."""
+    return _function._fw_level is not None and _function._has_tangent(
+        [v for v in values if isinstance(v, Tensor)])
+
+
 def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
     """Run ``fn(self, *args)`` and store the result in ``self``; returns ``self``."""
     _check_inplace(self, args)
     name = getattr(fn, "__name__", "op") + "_"
+    dual = _dual(self, *args)
     record = _grad_enabled.get() and (
         self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
     if not record:
-        result = fn(self.detach(), *args, **kwargs)
+        x = self.detach()
+        if dual:
+            x._fw = self._fw  # (fn is out of place: x may share self's memory)
+        result = fn(x, *args, **kwargs)
         _write_back(self, result, name)
+        if dual:
+            _take_tangent(self, result)
         return self
     # record on a snapshot of the old value, so nodes that saved it stay valid
     old = Tensor._from_node(self._data.copy(), self.grad_fn, self._output_nr, None) \
         if self.grad_fn is not None else Tensor._make(self._data.copy())
+    if dual:
+        old._fw = self._fw
     result = fn(old, *args, **kwargs)
     if result._data.dtype != self._data.dtype:
         from .arithmetic import to_dtype
         result = to_dtype(result, self.dtype)
     _write_back(self, result, name)
+    if dual:
+        _take_tangent(self, result)
     view = self._view
     if view is not None:  # the write went into the base's memory: rebase the base
         _rebase(view[0], view[1], self, result)
@@ -116,6 +137,29 @@ def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
     if self._views:
         _refresh_views(self)
     return self
+
+
+def _take_tangent(self: Tensor, result: Tensor):
+    """``self`` now holds ``result``'s value: it takes ``result``'s tangent too, and if it is a
+    view, its base's tangent gets the new values at the view's positions."""
+    from ..forward_ad import _Suspended, _attach, _tangent
+    level = _function._fw_level
+    t = _tangent(result)
+    if t is None:
+        return
+    if t.shape != self.shape:
+        from .movement import expand
+        with _Suspended():
+            t = expand(t, self.shape)
+    view = self._view
+    if view is not None:
+        base = view[0]
+        old = _tangent(base)
+        with _Suspended():
+            old = old if old is not None else Tensor._make(np.zeros_like(base._data))
+            _attach(base, CopySlices.apply(old, t, pos=_positions(base._data.shape, view[1])),
+                    level)
+    _attach(self, t, level)
 
 
 def _take_history(t: Tensor, new: Tensor):
@@ -147,6 +191,7 @@ class CopySlices(Op):
     """``base`` with the elements at flat positions ``pos`` replaced by ``src`` (the graph
     node a base takes over when one of its views is modified in place; torch's name).
     VJP: ``g`` with those positions zeroed for ``base``, ``g`` at those positions for ``src``."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "CopySlices"
 
@@ -218,7 +263,7 @@ def _overwrite(old: Tensor, value: Tensor) -> Tensor:
     """``value`` (of ``old``'s dtype, broadcastable to its shape) written over all of
     ``old``: the old value gets a zero gradient (``old * 0 + value`` would give nan where
     ``old`` is inf)."""
-    if value._requires_grad and value._data.shape != old._data.shape:
+    if tracked(value) and value._data.shape != old._data.shape:
         from .movement import expand  # (expand's VJP sums the gradient back)
         value = expand(value, old._data.shape)
     return IndexPut.apply(old, value, idx=(Ellipsis,))
@@ -230,12 +275,13 @@ def fill_(self: Tensor, value) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value.ndim} dimensions.")
-        if _grad_enabled.get() and (value._requires_grad or self._requires_grad):
+        if (_grad_enabled.get() and (value._requires_grad or self._requires_grad)
+                or _dual(self, value)):
             from .arithmetic import to_dtype
             return inplace_(self, _overwrite, to_dtype(value, self.dtype))
         value = value.item()
     _check_inplace(self)
-    if _grad_enabled.get() and self._requires_grad:
+    if _grad_enabled.get() and self._requires_grad or _dual(self):
         return inplace_(self, _overwrite, Tensor._make(np.asarray(value, self._data.dtype)))
     self._data[...] = value
     self._version_cell[0] += 1
@@ -246,7 +292,7 @@ def copy_(self: Tensor, src) -> Tensor:
     """Copy ``src`` (broadcast, cast) into self; differentiable w.r.t. ``src``."""
     if not isinstance(src, Tensor):
         src = Tensor._make(np.asarray(src))
-    if _grad_enabled.get() and (src._requires_grad or self._requires_grad):
+    if _grad_enabled.get() and (src._requires_grad or self._requires_grad) or _dual(self, src):
         from .movement import expand
         from .arithmetic import to_dtype
         if src._data.shape != self._data.shape:
@@ -261,15 +307,16 @@ def copy_(self: Tensor, src) -> Tensor:
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
     from .indexing import index_put_slice
-    if isinstance(value, Tensor) and _grad_enabled.get() and (value._requires_grad or
-                                                              self._requires_grad):
+    if isinstance(value, Tensor) and (_grad_enabled.get() and (value._requires_grad or
+                                                               self._requires_grad)
+                                      or _dual(self, value)):
         inplace_(self, index_put_slice, index, value)
         return
     _check_inplace(self)
     from .indexing import _normalize_index
     idx = _normalize_index(index, self)
     v = value._data if isinstance(value, Tensor) else value
-    if _grad_enabled.get() and self._requires_grad:
+    if _grad_enabled.get() and self._requires_grad or _dual(self):
         inplace_(self, index_put_slice, index, Tensor._make(np.asarray(v, self._data.dtype)))
         return
     self._data[idx] = v
@@ -309,3 +356,72 @@ def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
         idx = np.unravel_index(flat, shape)
     value = Tensor._make(np.asarray(fill_value, self._data.dtype))
     return inplace_(self, lambda t: IndexPut.apply(t, value, idx=tuple(idx)))
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """A new tensor shaped like ``input`` holding ``value`` everywhere (the out-of-place
+    ``fill_``; differentiable in a tensor ``value``, not in ``input``).
+
+    Example:
+        >>> autograd.fill(autograd.zeros(2), 3.0)
+        tensor([3., 3.])
+    """
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor with "
+                               f"{value.ndim} dimensions.")
+        from .arithmetic import to_dtype
+        value = to_dtype(value, input.dtype) if tracked(value) else \
+            Tensor._make(value._data.astype(input._data.dtype))
+    else:
+        value = Tensor._make(np.asarray(value, input._data.dtype))
+    return _overwrite(input, value)
+
+
+def _fill_samples(rng):
+    from .registry import Sample
+    return [Sample(rng.normal(size=(3, 4)), 2.5), Sample(rng.normal(size=()), -1.0),
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=())),
+            Sample(rng.normal(size=(0, 2)), rng.normal(size=()))]
+
+
+def _register_fill():
+    from .registry import OpInfo, register
+    register(OpInfo("fill", fill, ref=lambda x, v: np.full_like(x, v), samples=_fill_samples,
+                    method=False, family="inplace"))
+
+
+_register_fill()
+
+
+def zero_(input: Tensor) -> Tensor:
+    """Fill ``input`` with zeros in place; returns it (``torch.zero_``)."""
+    return fill_(input, 0)
+
+
+def resize_(self: Tensor, *sizes) -> Tensor:
+    """Give ``self`` the shape ``sizes`` in place: the elements are kept in row-major order,
+    cut, or continued with zeros (torch leaves those uninitialised). Not for tensors that
+    require grad (torch's error)."""
+    from ._util import sizes_arg
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    shape = sizes_arg(sizes)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
+                           f"{list(shape)}")
+    n = int(np.prod(shape))
+    flat = self._data.reshape(-1)
+    if n == flat.size:
+        self._data = self._data.reshape(shape)
+    else:
+        new = np.zeros(n, self._data.dtype)
+        new[:min(n, flat.size)] = flat[:n]
+        self._data = new.reshape(shape)
+    self._version_cell[0] += 1
+    return self
+
+
+def resize_as_(input: Tensor, the_template: Tensor, *, memory_format=None) -> Tensor:
+    """``resize_`` to the shape of ``the_template``."""
+    return resize_(input, tuple(the_template.shape))

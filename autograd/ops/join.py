@@ -12,6 +12,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import ShapeError
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, wrap_dim
@@ -26,6 +27,7 @@ __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack"
 # ---- cat ----------------------------------------------------------------------------------
 class Cat(Op):
     """Concatenate along ``dim``; each input's gradient is its slice of the output's."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, *xs, dim):

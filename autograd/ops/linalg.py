@@ -15,9 +15,10 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import multilinear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, broadcast_shapes, wrap_dim
+from ._util import as_tensor_operand, broadcast_shapes, wrap_dim, tracked
 from .registry import OpInfo, Sample, register
 from .. import amp as _amp
 
@@ -62,6 +63,7 @@ class Matmul(Op):
     """``np.matmul`` semantics. Backward: a vector operand is viewed as a 1-row (left) or
     1-column (right) matrix, then grad_a = g @ b^T and grad_b = a^T @ g, summed over batch
     dimensions the operand was broadcast along."""
+    jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -306,6 +308,7 @@ class Einsum(Op):
     the other operands, producing operand i's subscripts. Two helpers make that always
     expressible: an identity matrix for a repeated subscript (a diagonal, ``'ii->i'``) and
     a vector of ones for a subscript summed away in operand i alone (``'ij->i'``)."""
+    jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
     def forward(ctx, *arrays, specs, out):
@@ -445,7 +448,7 @@ def einsum(equation: str, *operands) -> Tensor:
             if len(set(s)) != len(s):
                 raise ShapeError("einsum(): a repeated subscript cannot broadcast")
             from .movement import expand
-            t = expand(t, target) if t._requires_grad else Tensor._make(
+            t = expand(t, target) if tracked(t) else Tensor._make(
                 np.broadcast_to(t._data, target))
         expanded.append(t)
     return Einsum.apply(*expanded, specs=tuple(specs), out=out)
@@ -574,8 +577,9 @@ register(OpInfo("ger", ger, ref=np.outer, family="linalg",
 
 
 # ---- Cholesky factorisation and triangular solves ------------------------------------------------
-def _square_batch(t: Tensor, op: str):
-    """torch's checks for a (batch of) square floating matrices; ``op`` prefixes the message."""
+def _square_batch(t: Tensor, op: str) -> Tensor:
+    """torch's checks for a (batch of) square floating matrices; ``op`` prefixes the message.
+    Returns ``t``."""
     if t.ndim < 2:
         raise ShapeError(f"{op}The input tensor A must have at least 2 dimensions.")
     if t.shape[-1] != t.shape[-2]:
@@ -584,6 +588,19 @@ def _square_batch(t: Tensor, op: str):
     if not t.is_floating_point():
         raise DTypeError(f"{op}Expected a floating point or complex tensor as input. Got "
                          f"{_name(t, _TORCH_NAMES)}")
+    return t
+
+
+def _check_b_against(b: Tensor, a: Tensor, op: str):
+    """torch's checks of the right-hand side ``b`` against the square ``a`` (``op``:
+    triangular_solve, cholesky_solve): as many rows as ``a``, the same dtype."""
+    if b.shape[-2] != a.shape[-1]:
+        raise ShapeError(f"Incompatible matrix sizes for {op}: each A matrix is {a.shape[-1]} by "
+                         f"{a.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
+    if a._data.dtype != b._data.dtype:
+        raise DTypeError(f"Expected b and A to have the same dtype, but found b of type "
+                         f"{_name(b, _TORCH_NAMES)} and A of type {_name(a, _TORCH_NAMES)} "
+                         "instead.")
 
 
 def _triangle(a: np.ndarray, upper: bool, unitriangular: bool) -> np.ndarray:
@@ -620,10 +637,10 @@ class SolveTriangular(Op):
 
     @staticmethod
     def forward(ctx, a, b, upper, unitriangular):
-        ctx.upper, ctx.unitriangular = upper, unitriangular
-        ctx.a_shape, ctx.b_shape = a.shape, b.shape
         x = _np_solve_triangular(a, b, upper, unitriangular)
         ctx.save_for_backward(a, x)
+        ctx.upper, ctx.unitriangular = upper, unitriangular
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape  # (batch dims broadcast: sum back)
         return x
 
     @staticmethod
@@ -667,14 +684,7 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
         raise ShapeError("torch.triangular_solve: Expected b to have at least 2 dimensions, but "
                          f"it has {b.ndim} dimensions instead")
     _square_batch(A, "")
-    if b.shape[-2] != A.shape[-1]:
-        raise ShapeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is "
-                         f"{A.shape[-1]} by {A.shape[-1]} but each b matrix is {b.shape[-2]} by "
-                         f"{b.shape[-1]}")
-    if A._data.dtype != b._data.dtype:
-        raise DTypeError(f"Expected b and A to have the same dtype, but found b of type "
-                         f"{_name(b, _TORCH_NAMES)} and A of type {_name(A, _TORCH_NAMES)} "
-                         "instead.")
+    _check_b_against(b, A, "triangular_solve")
     coef = A.transpose(-1, -2) if transpose else A
     x = _solve_triangular(coef, b, upper != transpose, unitriangular)
     # like torch, the returned copy of A has the broadcast batch shape

@@ -74,6 +74,11 @@ def _lapack(fn, a, op, what, **kwargs):
 
 
 def _svd(a, **kwargs):
+    # OpenBLAS's divide-and-conquer SVD (gesdd) can loop forever on inf input, so non-finite
+    # input gets the error LAPACK would give when it fails to converge, without calling it
+    if not np.all(np.isfinite(a)):
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                          "matrix contained non-finite values.")
     return _lapack(np.linalg.svd, a, "linalg.svd", "singular values", **kwargs)
 
 

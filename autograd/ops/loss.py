@@ -17,6 +17,7 @@ from .. import dispatch
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from .activation import logsigmoid
 from .softmax import log_softmax
@@ -287,6 +288,19 @@ class CrossEntropyFused(Op):
     grad_fn_name = "NllLossBackward0"  # torch's name for the last node of cross_entropy
 
     @staticmethod
+    def jvp(ctx, tangents, xp):
+        # each loss depends on one row of logits (along dim 1): the VJP of ones gives every
+        # d loss / d logit, and the JVP sums them times the tangent over that row (over
+        # everything for a reduced loss). The targets and class weights carry no derivative.
+        t = tangents[0]
+        if t is None:
+            return None
+        out = ctx.output
+        weights = CrossEntropyFused.backward(ctx, xp.ones_like(out), xp)
+        dims = tuple(range(len(t.shape))) if len(out.shape) == 0 else (1,)
+        return xp.sum(weights * t, dims, False)
+
+    @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, kernels):
         # x: logits; target: class indices; weight: class weights (no gradient) or None. The
         # targets are read here, in the forward, so a compiled replay reads each call's own.
@@ -363,7 +377,6 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     kernels = dispatch.kernels("softmax", input._data)
     if kernels is None:
         return None
-    dtype = input._data.dtype
     if target.dtype.is_floating_point or target.dtype == _dt.bool_:
         return None
     if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
@@ -459,6 +472,7 @@ class BinaryCrossEntropy(Op):
 
     d/dx = (x - y) / max(x (1 - x), 1e-12): finite even at x = 0 or 1.
     """
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, y):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import binary_op, operands
@@ -66,6 +67,7 @@ class Logit(Op):
     d/dp = 1 / (p (1 - p)); torch's convention outside the domain: the gradient is nan
     (eps=None, p < 0 or p > 1) or 0 (p outside the clamping range [eps, 1 - eps]).
     """
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, eps):
@@ -117,6 +119,7 @@ def _np_special(name, *args):
 
 class Polygamma(Op):
     """The n-th derivative of digamma: psi^(n)(x); d/dx = psi^(n+1)(x)."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, n):
@@ -174,6 +177,7 @@ register(OpInfo("polygamma", polygamma, ref=lambda n, x: _special().polygamma(n,
 # ---- rounding: piecewise constant, so a zero gradient (as in torch) ----------------------------
 class _Rounding(Op):
     """Shared backward of floor/ceil/round/trunc: the derivative is 0 almost everywhere."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "RoundingBackward0"
 
@@ -280,6 +284,7 @@ register(OpInfo("round", round, inplace=True, ref=np.round,
 
 class Frac(Op):
     """x - trunc(x); the gradient passes through unchanged."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -308,21 +313,10 @@ register(OpInfo("frac", frac, inplace=True, ref=lambda x: x - np.trunc(x), sampl
 
 
 # ---- binary: hypot / copysign / xlogy -----------------------------------------------------------
-class Hypot(Op):
-    """sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = np.hypot(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b, out = ctx.saved_tensors
-        scale = g / out  # at (0, 0): 0/0 = nan, like torch
-        need_a, need_b = ctx.needs_input_grad
-        return (scale * a if need_a else None), (scale * b if need_b else None)
+Hypot = binary_op("Hypot", np.hypot,  # at (0, 0): 0/0 = nan, like torch
+                  lambda g, a, b, out, xp: g / out * a, lambda g, a, b, out, xp: g / out * b,
+                  "sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out.",
+                  with_output=True)
 
 
 def hypot(input, other) -> Tensor:
@@ -344,6 +338,7 @@ register(OpInfo("hypot", hypot, inplace=True, ref=np.hypot, samples=binary_sampl
 
 class Copysign(Op):
     """|a| with the sign of b. d/da = out / a (+-1; 0 at a == 0, like torch), d/db = 0."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -383,6 +378,7 @@ class Xlogy(Op):
 
     d/dx = log(y) (0 where x == 0 and y <= 0, like torch), d/dy = x / y.
     """
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, y):
@@ -414,13 +410,14 @@ def xlogy(input, other) -> Tensor:
     return Xlogy.apply(x, y)
 
 
-register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y), samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
-                family="math"))
+register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y),
+                samples=binary_samples(-2.0, 2.0, 0.2, 3.0), family="math"))
 
 
 # ---- nan_to_num ---------------------------------------------------------------------------------
 class NanToNum(Op):
     """Replace nan/+inf/-inf by finite numbers; the gradient passes where the input is finite."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, nan, posinf, neginf):

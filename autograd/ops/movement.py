@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ShapeError, shape_str
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import sizes_arg, wrap_dim, wrap_dims
@@ -39,6 +40,7 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
 # ---- expand -------------------------------------------------------------------------------
 class Expand(Op):
     """Broadcast to a bigger shape (a read-only view); VJP sums back to the input shape."""
+    jvp = staticmethod(linear_jvp)
 
     view_param = "shape"
 
@@ -147,6 +149,7 @@ def _infer_shape(numel, shape, in_shape):
 
 class Reshape(Op):
     """Same elements, new shape (a view when NumPy can make one); VJP reshapes back."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "ViewBackward0"
     view_param = "shape"
@@ -214,6 +217,7 @@ register(OpInfo("view", view, ref=lambda x, s: x.reshape(s),
 # ---- permute / transpose ------------------------------------------------------------------
 class Permute(Op):
     """Reorder dimensions; VJP applies the inverse permutation."""
+    jvp = staticmethod(linear_jvp)
 
     view_param = "dims"
 
@@ -485,6 +489,7 @@ register(OpInfo("tile", tile, ref=np.tile,
 # ---- flip / roll ----------------------------------------------------------------------------
 class Flip(Op):
     """Reverse the order along ``dims``; flipping is its own inverse, so is its VJP."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dims):
@@ -525,6 +530,7 @@ def flipud(input: Tensor) -> Tensor:
 
 class Roll(Op):
     """Shift elements cyclically; the VJP shifts back."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, shifts, dims):
@@ -580,6 +586,7 @@ register(OpInfo("roll", roll, ref=lambda x, s, d=None: np.roll(x, s, d),
 class Tril(Op):
     """Keep the lower triangle (of the last two dims), or the upper one with ``upper=True``;
     the VJP keeps the same triangle of the gradient."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, diagonal, upper=False):
@@ -716,6 +723,18 @@ def _diag_index(n1, n2, offset):
     return cols - offset, cols
 
 
+def _diagonal_dims(input: Tensor, dim1, dim2) -> tuple[int, int]:
+    """``dim1`` and ``dim2`` wrapped, with torch's errors for diagonal() and
+    diagonal_scatter(): at least two dims, two different ones."""
+    n = input.ndim
+    if n < 2:
+        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {n}")
+    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return d1, d2
+
+
 def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     """The ``offset``-th diagonal w.r.t. ``dim1`` and ``dim2``, as the last dimension.
 
@@ -724,11 +743,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         tensor([0., 3.])
     """
     n = input.ndim
-    if n < 2:
-        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {n}")
-    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    d1, d2 = _diagonal_dims(input, dim1, dim2)
     x = movedim(input, (d1, d2), (n - 2, n - 1))
     rows, cols = _diag_index(x.shape[-2], x.shape[-1], int(offset))
     idx = (slice(None),) * (n - 2) + (rows, cols)

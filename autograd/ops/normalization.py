@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import dispatch
 from ..errors import DTypeError, ShapeError
+from ..forward_ad import sum_terms
 from ..function import Op
 from ..tensor import Tensor
 from .compare import clamp_min
@@ -82,6 +83,30 @@ def _norm_vjp(ctx, g, xp, x, w, mean, rstd, red, param_dims, batch_stats):
     if need_b:
         db = _sum_over(xp, g, param_dims)
     return dx, dw, db
+
+
+def _norm_jvp(tangents, xp, x, w, mean, rstd, red, batch_stats, param_shape):
+    """Forward mode of ``y = x_hat * w + b``, ``x_hat = (x - mean) * rstd``: the tangent
+    from those of (x, weight, bias). With ``batch_stats`` the mean and rstd move with x:
+    d x_hat = rstd * (t - mean(t) - x_hat * mean(x_hat * t)) over ``red`` (the same symmetric
+    map as the VJP's); weight and bias are reshaped to ``param_shape`` (None: as they are).
+    """
+    tx, tw, tb = tangents
+    xhat = (x - mean) * rstd
+    terms = []
+    if tx is not None:
+        if batch_stats:
+            d = (tx - xp.mean(tx, red, True) - xhat * xp.mean(tx * xhat, red, True)) * rstd
+        else:
+            d = tx * rstd
+        terms.append(d if w is None else d * (w if param_shape is None else
+                                              xp.reshape(w, param_shape)))
+    if tw is not None:
+        terms.append(xhat * (tw if param_shape is None else xp.reshape(tw, param_shape)))
+    if tb is not None:
+        terms.append(xp.zeros_like(xhat) + (tb if param_shape is None else
+                                            xp.reshape(tb, param_shape)))
+    return sum_terms(terms)
 
 
 def _float_args(opname, kernel_name, input, *params):
@@ -157,6 +182,14 @@ class BatchNorm(Op):
             rstd = xp.rsqrt(xp.mean(d * d, ctx.red, True) + ctx.eps)
         w = None if weight is None else xp.reshape(weight, ctx.shape)
         return _norm_vjp(ctx, g, xp, x, w, mean, rstd, ctx.red, ctx.red, ctx.training)
+
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        x, weight, mean, rstd = ctx.saved_tensors
+        if xp.graph and ctx.training:   # (as in the VJP)
+            mean = xp.mean(x, ctx.red, True)
+            rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
+        return _norm_jvp(tangents, xp, x, weight, mean, rstd, ctx.red, ctx.training, ctx.shape)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -266,6 +299,16 @@ class LayerNorm(Op):
             d = x - mean
             rstd = xp.rsqrt(xp.mean(d * d, ctx.red, True) + ctx.eps)
         return _norm_vjp(ctx, g, xp, x, weight, mean, rstd, ctx.red, ctx.lead, True)
+
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        x, weight, mean, rstd = ctx.saved_tensors
+        if ctx.n == 0:
+            return xp.zeros_like(ctx.output)
+        if xp.graph:   # (recording: mean and rstd as differentiable functions of x)
+            mean = xp.mean(x, ctx.red, True)
+            rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
+        return _norm_jvp(tangents, xp, x, weight, mean, rstd, ctx.red, True, None)
 
 
 def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,

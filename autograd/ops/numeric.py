@@ -1,5 +1,5 @@
-"""Integer arithmetic and the floating-point format: gcd, lcm, bit shifts, frexp, ldexp,
-nextafter; and the step functions heaviside and positive.
+"""Integer arithmetic and the floating-point format: gcd, lcm, bit shifts, unravel_index,
+frexp, ldexp, nextafter; and the step functions heaviside and positive.
 
 Most of these have no gradient (integer results, or steps): they return plain tensors and are
 registered with ``differentiable=False``, like torch. ``frexp``'s mantissa and ``ldexp`` are
@@ -12,6 +12,7 @@ import numpy as np
 from .. import return_types
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
 from ._util import operands
@@ -19,14 +20,14 @@ from .arithmetic import _reject, mul
 from .registry import OpInfo, Sample, register, torch_tensor_args
 
 __all__ = ["gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift", "frexp", "ldexp",
-           "nextafter", "heaviside", "positive"]
+           "nextafter", "heaviside", "positive", "unravel_index"]
 
 
 def _tensor_args(opname: str, input, other):
     """torch takes two Tensors for these ops (a Python number is a TypeError)."""
-    for arg, v in (("input", input), ("other", other)):
+    for pos, (arg, v) in enumerate((("input", input), ("other", other)), 1):
         if not isinstance(v, Tensor):
-            raise TypeError(f"{opname}(): argument '{arg}' must be Tensor, not "
+            raise TypeError(f"{opname}(): argument '{arg}' (position {pos}) must be Tensor, not "
                             f"{type(v).__name__}")
 
 
@@ -136,6 +137,7 @@ register(OpInfo("bitwise_right_shift", bitwise_right_shift, differentiable=False
 class Frexp(Op):
     """The mantissa of ``x = mantissa * 2**exponent``; the exponent is a constant
     (piecewise), so d mantissa / dx = 2**-exponent."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x):
@@ -261,9 +263,41 @@ def positive(input) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"positive(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input._data.dtype.kind == "b":
-        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 
 register(OpInfo("positive", positive, ref=lambda x: x, family="numeric",
                 samples=lambda rng: [Sample(rng.normal(size=(3, 4))), Sample(rng.normal(size=()))]))
+
+
+# ---- unravel_index ---------------------------------------------------------------------------
+def unravel_index(indices, shape):
+    """The coordinates, in a tensor of ``shape``, of flat (row-major) ``indices``: a tuple
+    with one int64 tensor per dimension, each shaped like ``indices``.
+
+    Example:
+        >>> autograd.unravel_index(autograd.tensor([4, 1]), (2, 3))
+        (tensor([1, 0]), tensor([1, 1]))
+    """
+    arr = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got "
+                        f"torch.{'float32' if arr.dtype.kind == 'f' else arr.dtype}")
+    dims = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if any(d < 0 for d in dims):
+        raise ValueError("'shape' cannot have negative values, but got " + str(tuple(dims)))
+    total = int(np.prod(dims))
+    if arr.size and (arr.min() < -total or arr.max() >= total):
+        raise IndexError(f"unravel_index: an index is out of bounds for shape {tuple(dims)} "
+                         f"(indices must be in [{-total}, {total - 1}])")
+    coords = np.unravel_index(np.where(arr < 0, arr + total, arr), dims)
+    return tuple(Tensor._make(np.asarray(c, np.int64)) for c in coords)
+
+
+register(OpInfo("unravel_index", unravel_index, method=False, differentiable=False,
+                family="numeric",
+                ref=lambda i, s: tuple(np.asarray(c, np.int64) for c in np.unravel_index(i, s)),
+                torch_fn=lambda torch, i, s: torch.unravel_index(i, s),
+                samples=lambda rng: [Sample(rng.integers(0, 24, (3, 2)), (2, 3, 4)),
+                                     Sample(np.array(5), (3, 2)), Sample(np.array([0, 5]), 6)]))

@@ -24,6 +24,7 @@ import numpy as np
 from .. import dispatch
 from ..errors import DTypeError, ShapeError, shape_str
 from ..function import Op
+from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._windows import _check_tensor, _col2im, _im2col, _ntuple
@@ -131,9 +132,15 @@ class GatherFlat(Op):
     def backward(ctx, g, xp):
         return xp.scatter_add_flat(g, ctx.index, ctx.in_shape)
 
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        # linear in x: the tangent gathered at the same indices (also max pooling's)
+        return xp.gather_flat(tangents[0], ctx.index)
+
 
 class ScatterAddFlat(Op):
     """The adjoint of ``GatherFlat``; VJP: gather at the same indices."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, g, index, in_shape):
@@ -368,6 +375,7 @@ def _np_window_spread(g, in_hw, kernel, stride, pads, scale):
 
 class AvgPool2D(Op):
     """Window sums times a constant per-position factor (1 / divisor); VJP: window spread."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, kernel, stride, pads, scale):
@@ -381,6 +389,7 @@ class AvgPool2D(Op):
 
 class AvgPool2DBackward(Op):
     """The adjoint of ``AvgPool2D`` (used by its create_graph backward); VJP: window sum."""
+    jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "AvgPool2DBackwardBackward0"
 
@@ -539,6 +548,7 @@ register(OpInfo("avg_pool3d", avg_pool3d, ref=_ref_avg_pool(3), method=False, fa
 class MaxUnpool2D(Op):
     """out[n, c].flat[index] = x, zeros elsewhere; VJP: gather g at the same indices (whose VJP
     is the scatter-add, equal to this op when indices do not repeat)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, index, out_shape):
@@ -688,11 +698,17 @@ def _unpool_samples(nd, shape):
     return gen
 
 
-for _nd, _shape in ((1, (2, 3, 8)), (2, (2, 2, 6, 4)), (3, (1, 2, 4, 2, 6))):
-    _name = f"max_unpool{_nd}d"
-    register(OpInfo(_name, globals()[_name], ref=_ref_max_unpool(_nd), method=False,
-                    family="pooling", torch_fn=torch_functional(_name),
-                    samples=_unpool_samples(_nd, _shape)))
+def _register_1d_2d_3d(prefix, ref, samples, shapes):
+    """Register ``<prefix>1d``, ``2d`` and ``3d``: ``ref(nd)`` and ``samples(nd, shape)`` make
+    the reference and the sample generator for nd spatial dims (inputs of ``shapes[nd - 1]``)."""
+    for nd, shape in enumerate(shapes, 1):
+        name = f"{prefix}{nd}d"
+        register(OpInfo(name, globals()[name], ref=ref(nd), samples=samples(nd, shape),
+                        method=False, family="pooling", torch_fn=torch_functional(name)))
+
+
+_register_1d_2d_3d("max_unpool", _ref_max_unpool, _unpool_samples,
+                   [(2, 3, 8), (2, 2, 6, 4), (1, 2, 4, 2, 6)])
 
 
 # ---- power-average pooling (lp_pool): composed as torch defines it ------------------------------
@@ -765,8 +781,4 @@ def _lp_samples(nd, shape):
     return gen
 
 
-for _nd, _shape in ((1, (2, 3, 7)), (2, (2, 2, 5, 4)), (3, (1, 2, 3, 4, 5))):
-    _name = f"lp_pool{_nd}d"
-    register(OpInfo(_name, globals()[_name], ref=_ref_lp_pool(_nd), method=False,
-                    family="pooling", torch_fn=torch_functional(_name),
-                    samples=_lp_samples(_nd, _shape)))
+_register_1d_2d_3d("lp_pool", _ref_lp_pool, _lp_samples, [(2, 3, 7), (2, 2, 5, 4), (1, 2, 3, 4, 5)])

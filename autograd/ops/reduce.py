@@ -19,15 +19,16 @@ from .. import dtypes as _dt
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
 from ..function import Op
+from ..forward_ad import linear_jvp, reduction_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._reduction import (_count, _even_weights, _float_only, _int64_if_integral, _keepdim_shape,
                          _np_axes, _out_shape, keep_reduction, unreduced)
-from ._util import wrap_dims
+from ._util import wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
 
 __all__ = ["sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm",
-           "all", "any", "count_nonzero", "nansum", "nanmean"]
+           "all", "any", "count_nonzero", "nansum", "nanmean", "renorm"]
 
 _builtin_any, _builtin_max = any, max  # this module defines torch's any(); extrema.py max()
 
@@ -50,6 +51,7 @@ def _reduce_samples(rng):
 # ---- sum ----------------------------------------------------------------------------------
 class Sum(Op):
     """Sum over ``dims``; every input element gets the output's gradient."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
@@ -96,6 +98,7 @@ register(OpInfo("sum", sum, ref=_np_sum, samples=_reduce_samples, family="reduce
 # ---- mean ---------------------------------------------------------------------------------
 class Mean(Op):
     """Mean over ``dims``; each input element gets grad / (number of reduced elements)."""
+    jvp = staticmethod(linear_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -188,6 +191,7 @@ class Prod(Op):
     """Product over ``dims``: d out / d x_i is the product of the *other* elements,
     computed without dividing by zero (see ``_prod_others``), so inputs with zeros get
     exact gradients of every order."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
@@ -267,6 +271,7 @@ def _centered(x, dims, xp):
 
 class Var(Op):
     """sum((x - mean)**2) / (N - correction); d/dx = 2 (x - mean) / (N - correction)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
@@ -286,6 +291,7 @@ class Var(Op):
 
 class Std(Op):
     """sqrt(var); d/dx = (x - mean) / ((N - correction) * std) (nan where std == 0, as torch)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
@@ -400,6 +406,7 @@ register(OpInfo("std_mean", std_mean, samples=lambda rng: _var_samples(rng)[:6],
 class Logsumexp(Op):
     """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max (no overflow); the gradient
     is softmax(x) = exp(x - out). Rows of -inf give -inf (and a nan gradient, like torch)."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -464,6 +471,7 @@ class Norm(Op):
       p = 2: x / norm;  p = 1: sign(x);  p = +-inf: sign(x) shared evenly by the tied extremes;
       other p: sign(x) |x|**(p-1) / norm**(p-1) (0 at x == 0).
     """
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, p):
@@ -631,6 +639,7 @@ register(OpInfo("count_nonzero", count_nonzero, differentiable=False, family="re
 # ---- nansum / nanmean ---------------------------------------------------------------------
 class Nansum(Op):
     """Sum treating nan as 0; nan elements get no gradient."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
@@ -659,6 +668,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 class Nanmean(Op):
     """Mean of the non-nan elements; each of them gets grad / count."""
+    jvp = staticmethod(reduction_jvp)
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
@@ -710,3 +720,46 @@ register(OpInfo("nansum", nansum, samples=_nan_samples, family="reduce",
                 ref=lambda x, dim=None, keepdim=False: np.nansum(x, axis=_np_axes(x, dim),
                                                                 keepdims=keepdim)))
 register(OpInfo("nanmean", nanmean, ref=_np_nanmean, samples=_nan_samples, family="reduce"))
+
+
+# ---- renorm ---------------------------------------------------------------------------------
+def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
+    """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm
+    ``maxnorm`` (torch's ``maxnorm / (norm + 1e-7)``); the others unchanged.
+
+    Example:
+        >>> autograd.tensor([[3.0, 4.0], [0.3, 0.4]]).renorm(2, 0, 1.0)
+        tensor([[0.6000, 0.8000],
+                [0.3000, 0.4000]])
+    """
+    from .compare import where
+    if not isinstance(input, Tensor):
+        raise TypeError(f"renorm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input._data.dtype.kind not in FLOAT_KINDS:
+        raise RuntimeError(f"renorm: input needs to be floating point, got {input.dtype.name}")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           "dimensions")
+    d = wrap_dim(dim, input.ndim)
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norms = norm(input, p, others, keepdim=True)
+    over = Tensor._make(norms._data > maxnorm)
+    factor = where(over, maxnorm / (norms + 1e-7), Tensor._make(np.ones((), input._data.dtype)))
+    return input * factor
+
+
+def _ref_renorm(x, p, dim, maxnorm):
+    others = tuple(i for i in range(x.ndim) if i != dim % x.ndim)
+    n = np.sum(np.abs(x) ** p, axis=others, keepdims=True) ** (1.0 / p)
+    return x * np.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
+
+
+register(OpInfo("renorm", renorm, ref=_ref_renorm, inplace=True, family="reduce",
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 2, 0, 1.5),
+                                     Sample(rng.normal(size=(3, 4)), 1, 1, 2.0),
+                                     Sample(rng.normal(size=(2, 3, 4)), 3, -1, 1.0),
+                                     Sample(rng.normal(size=(0, 3)), 2, 0, 1.0)]))

@@ -27,6 +27,7 @@ import numpy as np
 from .. import devices as _devices
 from .. import dtypes as _dt
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..grad_mode import _grad_enabled
 from ..random import _gen
 from ..tensor import Tensor
@@ -54,6 +55,7 @@ def _require_float(t: Tensor, kernel: str):
 class _ZeroGradSample(Op):
     """A sample whose rate parameters get a zero gradient (torch's BernoulliBackward0 and
     PoissonBackward0): the sample is drawn by the caller and passed in as ``sample``."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, rates, sample=None):
@@ -235,7 +237,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     s = std if isinstance(std, Tensor) else Tensor._make(np.asarray(std, dt.np))
     shape = broadcast_shapes(m._data.shape, s._data.shape)
     eps = _gen(generator).standard_normal(shape).astype(dt.np)
-    if _grad_enabled.get() and (m._requires_grad or s._requires_grad):
+    if _grad_enabled.get() and (m._requires_grad or s._requires_grad) or m._fw is not None \
+            or s._fw is not None:   # (reverse mode, or forward mode: no_grad does not stop it)
         return cast(m, dt) + cast(s, dt) * Tensor._make(eps)
     return Tensor._make((m._data + s._data * eps).astype(dt.np))
 

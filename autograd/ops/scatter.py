@@ -15,7 +15,7 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, cast, wrap_dim
+from ._util import as_tensor_operand, cast, wrap_dim, tracked
 from .indexing import (GetItem, IndexAdd, IndexPut, _fill_value, _np_index_add_zeros, _take,
                        _wrap_indices)
 from .registry import OpInfo, Sample, register, torch_functional
@@ -568,7 +568,7 @@ def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
     # filling twice is filling once: drop repeats so value's gradient counts each slot once
     idx = idx[:-1] + (np.unique(idx[-1]),)
     v = _fill_value(input, value, "index_fill_")
-    if v._requires_grad:
+    if tracked(v):
         from .movement import expand
         v = expand(v, np.empty(input._data.shape, np.bool_)[idx].shape)
     return IndexPut.apply(input, v, idx=idx)
@@ -685,13 +685,9 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
         tensor([[1., 0.],
                 [0., 1.]])
     """
-    from .movement import _diag_index
+    from .movement import _diag_index, _diagonal_dims
     n = input.ndim
-    if n < 2:
-        raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got {n}")
-    d1, d2 = wrap_dim(dim1, n), wrap_dim(dim2, n)
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    d1, d2 = _diagonal_dims(input, dim1, dim2)
     rows, cols = _diag_index(input.shape[d1], input.shape[d2], int(offset))
     # the diagonal's positions, with the other dims in order and the diagonal last (as
     # diagonal() returns it)

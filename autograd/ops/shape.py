@@ -1,6 +1,6 @@
 """Shape helpers built from the movement, join and indexing ops: atleast_1d/2d/3d, ravel,
 rot90, broadcast_tensors, block_diag, cartesian_prod, combinations, diag_embed, diagflat,
-repeat_interleave.
+repeat_interleave, as_strided (a gather of positions), Tensor.unfold (sliding windows).
 
 None of them needs a VJP of its own: each is a composition of ops that have one (reshape,
 flip, transpose, expand, cat, index_select, the ``IndexPut`` that writes a diagonal), so
@@ -24,7 +24,7 @@ from .scatter import index_select
 
 __all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "ravel", "rot90", "broadcast_tensors",
            "block_diag", "cartesian_prod", "combinations", "diag_embed", "diagflat",
-           "repeat_interleave"]
+           "repeat_interleave", "as_strided", "as_strided_scatter"]
 
 
 def _tensor(x, opname: str) -> Tensor:
@@ -423,3 +423,135 @@ register(OpInfo("repeat_interleave", repeat_interleave, ref=_np_repeat_interleav
                                             output_size=4),
                                      Sample(rng.normal(size=()), 3),
                                      Sample(rng.normal(size=(0, 2)), 2, 0)]))
+
+
+# ---- as_strided / as_strided_scatter ---------------------------------------------------------
+def _strided_positions(input: Tensor, size, stride, storage_offset: int, opname: str):
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"{opname}: Negative sizes are not allowed, got {list(size)}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"{opname}: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    pos = np.full(size, int(storage_offset), np.intp)
+    for axis, (n, st) in enumerate(zip(size, stride)):
+        pos = pos + (np.arange(n) * st).reshape([-1 if a == axis else 1 for a in range(len(size))])
+    needed = int(pos.max()) + 1 if pos.size else 0
+    if needed > input.numel():
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {storage_offset}, and itemsize {input._data.itemsize} "
+                           f"requiring a storage size of {needed * input._data.itemsize} are out "
+                           f"of bounds for storage of size {input.numel() * input._data.itemsize}")
+    return pos
+
+
+def as_strided(input: Tensor, size, stride, storage_offset: int = 0) -> Tensor:
+    """A tensor of ``size`` whose element ``[i, j, ...]`` is element ``storage_offset + i *
+    stride[0] + j * stride[1] + ...`` of ``input`` in row-major order (for a contiguous
+    tensor that owns its memory, torch's storage positions). Differentiable; unlike torch's
+    it is a copy, not a view (overlapping windows then get their gradients added).
+
+    Example:
+        >>> autograd.arange(5.0).as_strided((3, 3), (1, 1))
+        tensor([[0., 1., 2.],
+                [1., 2., 3.],
+                [2., 3., 4.]])
+    """
+    x = _tensor(input, "as_strided")
+    pos = _strided_positions(x, size, stride, storage_offset, "as_strided")
+    return reshape(x, (-1,))[Tensor._make(pos.astype(np.int64))]
+
+
+def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset: int = 0) -> Tensor:
+    """``input`` with the elements that ``as_strided(input, size, stride, storage_offset)``
+    reads replaced by ``src`` (a new tensor).
+
+    Example:
+        >>> autograd.as_strided_scatter(autograd.zeros(4), autograd.ones(2), (2,), (2,))
+        tensor([1., 0., 1., 0.])
+    """
+    x = _tensor(input, "as_strided_scatter")
+    pos = _strided_positions(x, size, stride, storage_offset, "as_strided_scatter")
+    if tuple(src.shape) != pos.shape:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src.shape)}, slice size = {list(pos.shape)}")
+    flat = IndexPut.apply(reshape(x, (-1,)), reshape(src, (-1,)), idx=(pos.reshape(-1),))
+    return reshape(flat, x.shape)
+
+
+def _np_as_strided(x, size, stride, storage_offset=0):
+    flat = np.ascontiguousarray(x).reshape(-1)
+    return np.lib.stride_tricks.as_strided(flat[storage_offset:], size,
+                                           [s * flat.itemsize for s in stride]).copy()
+
+
+def _np_as_strided_scatter(x, src, size, stride, storage_offset=0):
+    out = np.ascontiguousarray(x).copy()
+    view = np.lib.stride_tricks.as_strided(out.reshape(-1)[storage_offset:], size,
+                                           [s * out.itemsize for s in stride], writeable=True)
+    view[...] = src
+    return out
+
+
+register(OpInfo("as_strided", as_strided, ref=_np_as_strided, family="shape",
+                samples=lambda rng: [Sample(rng.normal(size=(9,)), (3, 3), (1, 1)),
+                                     Sample(rng.normal(size=(3, 4)), (2, 2), (4, 1), 1),
+                                     Sample(rng.normal(size=(3, 4)), (6,), (2,)),
+                                     Sample(rng.normal(size=(5,)), (0, 2), (1, 1))]))
+def _torch_as_strided_scatter(torch, x, src, size, stride, storage_offset=0):
+    """torch's values; gradients of the same scatter written with index_put, because torch
+    2.13's backward gives ``input`` the gradient of the overwritten elements (the ones it
+    does not reach) instead of the others."""
+    values = torch.as_strided_scatter(x.detach(), src.detach(), size, stride, storage_offset)
+    pos = torch.as_tensor(_strided_positions(Tensor._make(x.detach().numpy()), size, stride,
+                                             storage_offset, "").reshape(-1))
+    same = x.reshape(-1).index_put((pos,), src.reshape(-1)).reshape(x.shape)
+    torch.testing.assert_close(same.detach(), values, equal_nan=True, rtol=0, atol=0)
+    return same
+
+
+register(OpInfo("as_strided_scatter", as_strided_scatter, ref=_np_as_strided_scatter,
+                family="shape", torch_fn=_torch_as_strided_scatter,
+                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), rng.normal(size=(2, 2)),
+                                            (2, 2), (4, 1), 1),
+                                     Sample(rng.normal(size=(6,)), rng.normal(size=(3,)), (3,),
+                                            (2,))]))
+
+
+# ---- Tensor.unfold: sliding windows -----------------------------------------------------------
+def unfold_windows(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """``Tensor.unfold``: every window of ``size`` elements along ``dimension``, ``step``
+    apart: that dimension becomes the window count and a new last dimension of ``size``
+    holds each window (a copy here; differentiable).
+
+    Example:
+        >>> autograd.arange(5.0).unfold(0, 2, 2)
+        tensor([[0., 1.],
+                [2., 3.]])
+    """
+    x = _tensor(input, "unfold")
+    d = wrap_dim(dimension, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    count = (n - size) // step + 1
+    index = (np.arange(count)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
+    windows = index_select(x, d, Tensor._make(index))
+    shape = x.shape[:d] + (count, size) + x.shape[d + 1:]
+    return movedim(reshape(windows, shape), d + 1, -1)
+
+
+def _np_unfold(x, dimension, size, step):
+    if x.ndim == 0:
+        return x.reshape(1)
+    d = dimension % x.ndim
+    v = np.lib.stride_tricks.sliding_window_view(x, size, axis=d)
+    return np.take(v, np.arange(0, v.shape[d], step), axis=d).copy()

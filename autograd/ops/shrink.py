@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..random import _gen
 from ..tensor import Tensor
 from ._util import float_input
@@ -30,6 +31,7 @@ def _outside(x, lambd):
 
 class Hardshrink(Op):
     """x where |x| > lambd, else 0; the gradient passes where x is kept."""
+    jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
     def forward(ctx, x, lambd):
@@ -81,6 +83,7 @@ def softshrink(input, lambd: float = 0.5) -> Tensor:
 
 class RReLU(Op):
     """x * slope, with one constant slope per element (1 where x > 0); VJP: g * slope."""
+    jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "RreluWithNoiseBackward0"
 

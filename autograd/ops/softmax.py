@@ -98,6 +98,15 @@ class Softmax(Op):
         gy = g * y
         return gy - y * xp.sum(gy, dim, True)
 
+    @staticmethod
+    def jvp(ctx, tangents, xp):
+        # softmax's Jacobian diag(y) - y y^T is symmetric: the JVP is its VJP of the tangent;
+        # log_softmax's is I - 1 softmax^T: t - sum(softmax * t)
+        if not ctx.log:
+            return Softmax.backward(ctx, tangents[0], xp)
+        (y,) = ctx.saved_tensors
+        return tangents[0] - xp.sum(xp.exp(y) * tangents[0], ctx.dim, True)
+
 
 class LogSoftmax(Softmax):
     """log(softmax(x)): Softmax's forward and VJP with ``log=True``."""

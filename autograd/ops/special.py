@@ -11,9 +11,10 @@ import math as _math
 import numpy as np
 
 from ..function import Op
+from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
-from ._util import operands
+from ._util import binary_op, operands
 from .arithmetic import _reject
 from .reduce import sum as _sum
 from .registry import OpInfo, Sample, register, torch_tensor_args
@@ -31,39 +32,16 @@ def _scipy_special():
 
 
 # ---- logaddexp / logaddexp2 ------------------------------------------------------------------
-class Logaddexp(Op):
-    """log(exp(a) + exp(b)) without overflow; d/da = exp(a - out), d/db = exp(b - out)
-    (the softmax weights of the two)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = np.logaddexp(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b, out = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * xp.exp(a - out) if need_a else None,
-                g * xp.exp(b - out) if need_b else None)
-
-
-class Logaddexp2(Op):
-    """log2(2**a + 2**b); d/da = 2**(a - out), d/db = 2**(b - out)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        out = np.logaddexp2(a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        a, b, out = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        return (g * xp.exp((a - out) * _LN2) if need_a else None,
-                g * xp.exp((b - out) * _LN2) if need_b else None)
+Logaddexp = binary_op(
+    "Logaddexp", np.logaddexp,
+    lambda g, a, b, out, xp: g * xp.exp(a - out), lambda g, a, b, out, xp: g * xp.exp(b - out),
+    "log(exp(a) + exp(b)) without overflow; d/da = exp(a - out), d/db = exp(b - out) (the "
+    "softmax weights of the two).", with_output=True)
+Logaddexp2 = binary_op(
+    "Logaddexp2", np.logaddexp2,
+    lambda g, a, b, out, xp: g * xp.exp((a - out) * _LN2),
+    lambda g, a, b, out, xp: g * xp.exp((b - out) * _LN2),
+    "log2(2**a + 2**b); d/da = 2**(a - out), d/db = 2**(b - out).", with_output=True)
 
 
 def _float_pair(opname, input, other):
@@ -104,6 +82,7 @@ class _IncompleteGamma(Op):
     """P(a, x) (igamma) or Q(a, x) = 1 - P (igammac). Only the derivative in x exists (in
     torch too): dP/dx = x**(a - 1) exp(-x) / Gamma(a), written through lgamma so it is
     differentiable again."""
+    jvp = staticmethod(elementwise_jvp)
 
     upper = False
 

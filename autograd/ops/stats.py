@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import return_types
 from ..dtypes import FLOAT_KINDS
-from ..errors import DTypeError, ShapeError
+from ..errors import ShapeError
 from ..tensor import Tensor
 from ._reduction import _as1d, _indices_out, _int_dim, _keepdim_shape, _select
 from ._util import wrap_dim

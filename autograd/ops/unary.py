@@ -9,30 +9,31 @@ Every op here is the same block with different maths, so the block is written on
 * the derivative ``(g, v, xp) -> gradient``, written with operators and ``xp`` functions
   like any VJP (so the plain and the ``create_graph`` backward both use it). Its second
   parameter says what it needs: ``x`` gets the saved input, ``y`` the saved output (exp's
-  backward reuses ``exp(x)`` instead of computing it again);
+  backward reuses ``exp(x)`` instead of computing it again). For an elementwise function
+  the VJP ``g * f'(x)`` and the forward-mode JVP ``t * f'(x)`` are the same product, so
+  the same line is the op's ``jvp`` too (autograd.forward_ad), called with the tangent;
 * the docstring's summary and example, the range of the test samples (kept where the
   function and its derivative are finite), and the NumPy reference when it is not the
   forward itself.
 
-``unary`` builds what a hand-written block has: an ``Op`` subclass named after the op (so
-``grad_fn`` is ``ExpBackward0``), the public function ``exp(input)`` (integers promote to the
-default float, like torch), ``xp.exp`` for other VJPs, and the ``OpInfo`` with its samples.
+``unary`` builds what a hand-written block has: an ``Op`` subclass named after the op
+(``_util.unary_op``, so ``grad_fn`` is ``ExpBackward0``), the public function ``exp(input)``
+(integers promote to the default float, like torch), ``xp.exp`` for other VJPs, and the
+``OpInfo`` with its samples.
 Ops with rules of their own are written out in their families: ``abs``, ``sign``,
 ``square`` and ``neg`` (dtype rules) in arithmetic.py, ``relu`` (a kernel) in activation.py,
 rounding, ``logit`` and ``polygamma`` in math.py.
 """
 from __future__ import annotations
 
-import inspect
 import math as _math
 from typing import Callable
 
 import numpy as np
 
-from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import operands
+from ._util import operands, unary_op
 from .registry import OpInfo, register
 from .samples import away_from_zero_samples, unary_samples
 
@@ -50,28 +51,8 @@ def unary(name: str, forward: Callable, grad: Callable, doc: str, example: tuple
     function. ``example`` is ``(input values, printed result)`` for the docstring; samples
     are uniform in ``[low, high]`` unless ``samples`` is given; ``Tensor.<name>_`` is made too
     (every function of the table has torch's in-place variant) unless ``inplace=False``."""
-    uses = list(inspect.signature(grad).parameters)[1]
-    if uses not in ("x", "y"):
-        raise ValueError(f"{name}: the derivative's 2nd parameter must be x (input) or y (output)")
-
-    if uses == "y":
-        def forward_(ctx, x):
-            y = forward(x)
-            ctx.save_for_backward(y)
-            return y
-    else:
-        def forward_(ctx, x):
-            ctx.save_for_backward(x)
-            return forward(x)
-
-    def backward(ctx, g, xp):
-        (v,) = ctx.saved_tensors
-        return grad(g, v, xp)
-
-    op = type(name.capitalize(), (Op,), {
-        "__doc__": f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.",
-        "__module__": __name__, "forward": staticmethod(forward_),
-        "backward": staticmethod(backward)})
+    op = unary_op(name.capitalize(), forward, grad,
+                  f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.", __name__)
 
     def fn(input) -> Tensor:
         (x,), _, _ = operands(input, floating=True)
@@ -249,21 +230,15 @@ sinc = unary("sinc", np.sinc, _sinc_grad,
              ("[0.0, 0.5]", "tensor([1.0000, 0.6366])"), low=-3.0, high=3.0)
 
 
-class _I1(Op):
-    """The modified Bessel function of the first kind of order 1, the derivative of i0
-    (needed by i0's VJP; torch has it as ``torch.special.i1``). d/dx i1 = i0 - i1 / x,
-    which tends to 1/2 at 0."""
+def _i1_grad(g, x, xp):
+    # d/dx i1 = i0 - i1 / x, which tends to 1/2 at 0
+    safe = xp.where(x == 0, xp.ones_like(x), x)
+    return g * xp.where(x == 0, xp.ones_like(x) * 0.5, xp.i0(x) - xp.i1(safe) / safe)
 
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _special("i1")(x)
 
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        safe = xp.where(x == 0, xp.ones_like(x), x)
-        return g * xp.where(x == 0, xp.ones_like(x) * 0.5, xp.i0(x) - xp.i1(safe) / safe)
+_I1 = unary_op("_I1", _special("i1"), _i1_grad,
+               "The modified Bessel function of the first kind of order 1, the derivative of i0 "
+               "(needed by i0's VJP; torch has it as ``torch.special.i1``).", __name__)
 
 
 _xp.define("i1", numpy=_special("i1"), tensor=lambda x: _I1.apply(x))

@@ -4,7 +4,8 @@ The differentiable ops live in ``autograd.ops``: activations, convolution, pooli
 distances are exported by ``autograd`` and re-exported here under torch's names; losses,
 normalisation and padding/resizing (``autograd.ops.loss`` / ``margin_loss`` / ``ctc`` /
 ``normalization`` / ``vision``) are exported only here, as in torch. This package adds the
-compositions: linear layers, embeddings, dropout and the pools' ``*_with_indices``.
+compositions: linear layers, embeddings, dropout, gumbel_softmax and the pools'
+``*_with_indices``.
 
 Example:
     >>> import autograd, nn.functional as F
@@ -24,7 +25,8 @@ from autograd.ops.vision import *  # noqa: F401,F403
 from ._linear import *  # noqa: F401,F403
 from ._dropout import *  # noqa: F401,F403
 from ._pooling import *  # noqa: F401,F403
-from . import _linear, _dropout, _pooling
+from ._gumbel import *  # noqa: F401,F403
+from . import _linear, _dropout, _gumbel, _pooling
 
 # activations, convolution and pooling live in autograd.ops (activation, conv families);
 # they are re-exported as they exist.
@@ -42,7 +44,7 @@ _REEXPORTED = (
 )
 __all__ = (list(_linear.__all__) + list(_loss.__all__) + list(_margin.__all__) + list(_ctc.__all__)
            + list(_norm.__all__) + list(_dropout.__all__) + list(_vision.__all__)
-           + list(_pooling.__all__))
+           + list(_pooling.__all__) + list(_gumbel.__all__))
 for _name in _REEXPORTED:
     if hasattr(_ag, _name) and _name not in globals():
         globals()[_name] = getattr(_ag, _name)

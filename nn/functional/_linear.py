@@ -1,4 +1,4 @@
-"""linear, bilinear, embedding, one_hot (functional forms)."""
+"""linear, bilinear, embedding, embedding_bag, one_hot (functional forms)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,7 @@ from autograd.errors import ShapeError, DTypeError
 from autograd.ops.vision import take_along
 from autograd import amp
 
-__all__ = ["linear", "bilinear", "embedding", "one_hot"]
+__all__ = ["linear", "bilinear", "embedding", "embedding_bag", "one_hot"]
 
 
 @amp.lower_precision
@@ -73,8 +73,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
         raise DTypeError("Expected tensor for argument #1 'indices' to have one of the following scalar "
                          f"types: Long, Int; but got autograd.{kind} instead (while checking arguments "
                          "for embedding)")
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     num = weight.shape[0]
     idx = input._data.astype(np.int64).reshape(-1)
     # torch has no negative indices here: -1 is an error, not the last row
@@ -87,6 +87,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
             raise AssertionError("Padding_idx must be within num_embeddings")
         if padding_idx < 0:
             padding_idx += num
+    if max_norm is not None:
+        _renorm_rows_(weight, idx, max_norm, norm_type)
     if padding_idx is not None and weight.requires_grad and np.any(idx == padding_idx):
         # the padding row's value is used but receives no gradient: take it from a detached copy
         keep = np.where(idx == padding_idx, -1, idx)
@@ -95,6 +97,132 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     else:
         rows = take_along(weight, 0, idx)
     return rows.reshape(*input.shape, weight.shape[1])
+
+
+def _renorm_rows_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """torch's ``max_norm``: the rows ``idx`` of ``weight`` whose p-norm exceeds ``max_norm``
+    are rescaled in place to norm ``max_norm`` (not recorded in the graph, like torch's
+    ``embedding_renorm_``)."""
+    rows = np.unique(idx)
+    if not rows.size:
+        return
+    data = weight._data
+    norms = np.linalg.norm(data[rows], ord=norm_type, axis=1)
+    big = norms > max_norm
+    data[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(data.dtype)
+    weight._version_cell[0] += 1
+
+
+def _index_tensor(t, name: str, opname: str) -> np.ndarray:
+    if not isinstance(t, Tensor) or t.dtype.name not in ("int64", "int32"):
+        kind = t.dtype.name if isinstance(t, Tensor) else type(t).__name__
+        kind = {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(kind, kind)
+        raise DTypeError(f"Expected tensor for argument #1 '{name}' to have one of the following "
+                         f"scalar types: Long, Int; but got autograd.{kind} instead (while "
+                         f"checking arguments for {opname})")
+    return t._data.astype(np.int64)
+
+
+def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm=None,
+                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean",
+                  sparse: bool = False, per_sample_weights: Tensor | None = None,
+                  include_last_offset: bool = False, padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of embedding rows, without materialising the rows of
+    each bag as a padded tensor: ``input`` (B, N) holds B bags of N indices, or ``input``
+    (M,) holds all bags concatenated with ``offsets`` (B,) their start positions.
+    ``per_sample_weights`` (mode 'sum') weights each index; indices equal to
+    ``padding_idx`` are left out (and not counted by 'mean'); an empty bag gives zeros.
+
+    Example:
+        >>> w = autograd.arange(6.0).reshape(3, 2)
+        >>> F.embedding_bag(autograd.tensor([0, 2, 1]), w, autograd.tensor([0, 2]), mode="sum")
+        tensor([[4., 6.],
+                [2., 3.]])
+    """
+    if not isinstance(weight, Tensor) or weight.dim() != 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
+                         f"{getattr(weight, 'ndim', 0)}")
+    idx = _index_tensor(input, "indices", "embedding_bag")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated "
+                             f"is a mini-batch of fixed length sequences. However, found offsets "
+                             f"of type {type(offsets)}")
+        starts = np.arange(0, idx.size, max(idx.shape[1], 1))[:idx.shape[0]]
+        bags, idx = idx.shape[0], idx.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+        starts = _index_tensor(offsets, "offsets", "embedding_bag")
+        bags = starts.size - 1 if include_last_offset else starts.size
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise NotImplementedError(
+                f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                f"supported for mode='sum' (got mode='{mode}'). Please open a feature request "
+                f"on GitHub.")
+        if per_sample_weights.shape != input.shape:
+            raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape!r}) "
+                             f"is not None, then it must have the same shape as the input "
+                             f"({input.shape!r})")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding_bag: scale_grad_by_freq and sparse are not "
+                                  "supported")
+    if starts.size and starts[0] != 0:
+        raise ValueError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
+                         f"has to start from position 0. However, got {int(starts[0])}")
+    if starts.size and starts[-1] > idx.size:
+        raise ValueError(f"offsets[-1] can not be greater than input's length {idx.size} but got "
+                         f"offsets[-1] of {int(starts[-1])}")
+    if np.any(np.diff(starts) < 0):
+        raise ValueError(f"embedding_bag: offsets must be non-decreasing, got "
+                         f"{starts.tolist()}")
+    num = weight.shape[0]
+    bad = (idx < 0) | (idx >= num)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise IndexError(f"Index {k} of input takes value {int(idx[k])} which is not in the valid "
+                         f"range [0, {num})")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num
+    # the bag of each index (the last bag runs to the end of input, as torch's reference
+    # kernels do, whatever the last offset with include_last_offset)
+    bag = np.searchsorted(starts[:bags], np.arange(idx.size), side="right") - 1
+    keep = (bag >= 0) & (idx != padding_idx)
+    if max_norm is not None:
+        _renorm_rows_(weight, idx[keep], max_norm, norm_type)
+    rows = take_along(weight, 0, idx[keep])                                    # (M', D)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1)[Tensor._make(np.flatnonzero(keep))
+                                                     ].unsqueeze(1)
+    dim = weight.shape[1]
+    zeros = autograd.zeros(bags, dim, dtype=weight.dtype)
+    if mode != "max":
+        out = autograd.index_add(zeros, 0, Tensor._make(bag[keep]), rows)
+        if mode == "mean":
+            counts = np.bincount(bag[keep], minlength=bags)[:bags]
+            out = out / Tensor._make(np.maximum(counts, 1).astype(weight._data.dtype)[:, None])
+        return out
+    # max: each output element is the bag's first maximal row in that column (torch's
+    # backward sends the gradient there); an empty bag is 0
+    data, kept_bag = rows._data, bag[keep]
+    pick = np.zeros((bags, dim), np.int64)
+    filled = np.zeros(bags, bool)
+    for b in np.unique(kept_bag):
+        members = np.flatnonzero(kept_bag == b)
+        pick[b] = members[np.argmax(data[members], axis=0)]
+        filled[b] = True
+    if not data.shape[0]:  # (zeros that still belong to the graph)
+        return autograd.index_add(zeros, 0, Tensor._make(kept_bag), rows)
+    out = rows.gather(0, Tensor._make(pick))
+    return autograd.where(Tensor._make(filled[:, None]), out, zeros)
 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 
-from ..module import Module
+from ..module import Module, _addindent
 from ..parameter import Parameter
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
@@ -21,7 +21,44 @@ def _index(idx, n, what):
     return idx % n
 
 
-class Sequential(Module):
+class _Numbered(Module):
+    """Sequential and ModuleList: modules in order under the keys "0", "1", ..., which stay
+    0..n-1 when modules are deleted or inserted (as in torch)."""
+
+    _what = ""  # the class that index errors name
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __delitem__(self, idx):
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            del mods[idx]
+        else:
+            del mods[_index(idx, len(mods), self._what)]
+        self._renumber(mods)
+
+    def append(self, module):
+        """Add ``module`` at the end; returns ``self``."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        """Append each of ``modules`` in turn; returns ``self``."""
+        for m in modules:
+            self.append(m)
+        return self
+
+    def _renumber(self, mods):
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
+
+
+class Sequential(_Numbered):
     """Chain modules: ``Sequential(a, b)(x) == b(a(x))``; also built from an OrderedDict.
 
     Example:
@@ -31,6 +68,8 @@ class Sequential(Module):
         >>> net[0]
         Linear(in_features=4, out_features=8, bias=True)
     """
+
+    _what = "Sequential"
 
     def __init__(self, *args):
         super().__init__()
@@ -50,39 +89,11 @@ class Sequential(Module):
         key = list(self._modules.keys())[_index(idx, len(self), "Sequential")]
         self.add_module(key, module)
 
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for key in list(self._modules.keys())[idx]:
-                del self._modules[key]
-        else:
-            key = list(self._modules.keys())[_index(idx, len(self), "Sequential")]
-            del self._modules[key]
-        # renumber so keys stay 0..n-1, like torch
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __add__(self, other):
         if not isinstance(other, Sequential):
             raise ValueError(f"add operator supports only objects of Sequential class, but "
                              f"{type(other)} is given.")
         return Sequential(*self, *other)
-
-    def append(self, module) -> "Sequential":
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> "Sequential":
-        for m in modules:
-            self.append(m)
-        return self
 
     def insert(self, index: int, module) -> "Sequential":
         mods = list(self._modules.values())
@@ -90,9 +101,7 @@ class Sequential(Module):
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
         mods.insert(index if index >= 0 else index + n, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
+        self._renumber(mods)
         return self
 
     def pop(self, key):
@@ -106,7 +115,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_Numbered):
     """A list of modules whose parameters are registered (a plain list would hide them).
 
     Example:
@@ -114,6 +123,8 @@ class ModuleList(Module):
         >>> len(list(layers.parameters()))
         6
     """
+
+    _what = "ModuleList"
 
     def __init__(self, modules=None):
         super().__init__()
@@ -125,24 +136,24 @@ class ModuleList(Module):
             return type(self)(list(self._modules.values())[idx])
         return self._modules[str(_index(idx, len(self), "ModuleList"))]
 
+    def __repr__(self):
+        """torch's compressed form: a run of identical modules prints once, as
+        ``(0-5): 6 x Layer(...)``."""
+        reprs = [repr(m) for m in self._modules.values()]
+        if not reprs:
+            return self._get_name() + "()"
+        runs = []                                    # [first, last, repr]
+        for i, r in enumerate(reprs):
+            if runs and r == runs[-1][2]:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = [_addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2)
+                 for a, b, r in runs]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
     def __setitem__(self, idx, module):
         self.add_module(str(_index(idx, len(self), "ModuleList")), module)
-
-    def __delitem__(self, idx):
-        mods = list(self._modules.values())
-        if isinstance(idx, slice):
-            del mods[idx]
-        else:
-            del mods[_index(idx, len(mods), "ModuleList")]
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self._modules[str(i)] = m
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
     def __iadd__(self, modules):
         return self.extend(modules)
@@ -150,21 +161,10 @@ class ModuleList(Module):
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
 
-    def append(self, module) -> "ModuleList":
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> "ModuleList":
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index: int, module) -> None:
         mods = list(self._modules.values())
         mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
+        self._renumber(mods)
 
     def pop(self, key=-1):
         v = self[key]
@@ -172,7 +172,27 @@ class ModuleList(Module):
         return v
 
 
-class ModuleDict(Module):
+class _Keyed(Module):
+    """The dict methods ModuleDict and ParameterDict share: ``_key_dict()`` is the dict (in
+    insertion order) whose keys are theirs."""
+
+    def _key_dict(self) -> dict:
+        raise NotImplementedError
+
+    def __len__(self):
+        return len(self._key_dict())
+
+    def __iter__(self):
+        return iter(self._key_dict())
+
+    def __contains__(self, key):
+        return key in self._key_dict()
+
+    def keys(self):
+        return self._key_dict().keys()
+
+
+class ModuleDict(_Keyed):
     """A dict of modules (insertion ordered) whose parameters are registered.
 
     Example:
@@ -195,14 +215,8 @@ class ModuleDict(Module):
     def __delitem__(self, key):
         del self._modules[key]
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
+    def _key_dict(self):
+        return self._modules
 
     def clear(self):
         self._modules.clear()
@@ -211,9 +225,6 @@ class ModuleDict(Module):
         v = self[key]
         del self[key]
         return v
-
-    def keys(self):
-        return self._modules.keys()
 
     def items(self):
         return self._modules.items()
@@ -284,7 +295,7 @@ class ParameterList(Module):
         return "\n".join(lines)
 
 
-class ParameterDict(Module):
+class ParameterDict(_Keyed):
     """A dict of Parameters (insertion ordered).
 
     Example:
@@ -313,17 +324,8 @@ class ParameterDict(Module):
         del self._keys[key]
         delattr(self, key)
 
-    def __len__(self):
-        return len(self._keys)
-
-    def __iter__(self):
-        return iter(self._keys)
-
-    def __contains__(self, key):
-        return key in self._keys
-
-    def keys(self):
-        return self._keys.keys()
+    def _key_dict(self):
+        return self._keys
 
     def items(self):
         return ((k, self[k]) for k in self._keys)

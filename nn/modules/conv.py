@@ -143,10 +143,12 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """Conv1d and Conv2d: ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are ints or
-    n-tuples (``_ntuple`` makes the n-tuples), ``padding`` may also be 'valid' or 'same'."""
+    """Conv1d, Conv2d and Conv3d: ``kernel_size``, ``stride``, ``padding`` and ``dilation`` are
+    ints or n-tuples (``_ntuple`` makes the n-tuples), ``padding`` may also be 'valid' or
+    'same'; ``_conv`` is the function (``autograd.conv1d`` / ``conv2d`` / ``conv3d``)."""
 
     _ntuple = staticmethod(_single)
+    _conv = staticmethod(autograd.conv1d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
@@ -156,6 +158,13 @@ class _Conv(_ConvNd):
                          padding if isinstance(padding, str) else n(padding), n(dilation),
                          False, n(0), groups, bias, padding_mode, device, dtype)
 
+    def _conv_forward(self, input, weight, bias):
+        input, padding = self._pad_and_padding(input)
+        return self._conv(input, weight, bias, self.stride, padding, self.dilation, self.groups)
+
+    def forward(self, input):
+        return self._conv_forward(input, self.weight, self.bias)
+
 
 class Conv1d(_Conv):
     """1-D convolution over an input of shape ``(N, C_in, L)`` or ``(C_in, L)``.
@@ -164,11 +173,6 @@ class Conv1d(_Conv):
         >>> nn.Conv1d(4, 8, 3, padding="same")(autograd.randn(2, 4, 10)).shape
         autograd.Size([2, 8, 10])
     """
-
-    def forward(self, input):
-        input, padding = self._pad_and_padding(input)
-        return autograd.conv1d(input, self.weight, self.bias, self.stride, padding,
-                               self.dilation, self.groups)
 
 
 class Conv2d(_Conv):
@@ -185,17 +189,10 @@ class Conv2d(_Conv):
     """
 
     _ntuple = staticmethod(_pair)
-
-    def _conv_forward(self, input, weight, bias):
-        input, padding = self._pad_and_padding(input)
-        return autograd.conv2d(input, weight, bias, self.stride, padding, self.dilation,
-                               self.groups)
-
-    def forward(self, input):
-        return self._conv_forward(input, self.weight, self.bias)
+    _conv = staticmethod(autograd.conv2d)
 
 
-class Conv3d(_ConvNd):
+class Conv3d(_Conv):
     """3-D convolution over an input of shape ``(N, C_in, D, H, W)`` or ``(C_in, D, H, W)``
     (videos, medical volumes).
 
@@ -205,21 +202,8 @@ class Conv3d(_ConvNd):
         autograd.Size([1, 4, 5, 6, 6])
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
-        super().__init__(in_channels, out_channels, _triple(kernel_size), _triple(stride),
-                         padding if isinstance(padding, str) else _triple(padding),
-                         _triple(dilation), False, _triple(0), groups, bias, padding_mode,
-                         device, dtype)
-
-    def _conv_forward(self, input, weight, bias):
-        input, padding = self._pad_and_padding(input)
-        return autograd.conv3d(input, weight, bias, self.stride, padding, self.dilation,
-                               self.groups)
-
-    def forward(self, input):
-        return self._conv_forward(input, self.weight, self.bias)
+    _ntuple = staticmethod(_triple)
+    _conv = staticmethod(autograd.conv3d)
 
 
 class _ConvTransposeNd(_ConvNd):

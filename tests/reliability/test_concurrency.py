@@ -8,7 +8,6 @@ cross-entropy, reductions, conv) hold no shared state between calls.
 import sys
 import threading
 
-import numpy as np
 import pytest
 
 import autograd

@@ -353,7 +353,8 @@ def test_addcdiv_divides_last_like_torch():
 def test_interpolate_of_an_empty_size_raises_torchs_error():
     torch = pytest.importorskip("torch")
     for shape, kw in [((1, 1, 0), dict(size=5)), ((1, 1, 0, 3), dict(size=(5, 5))),
-                      ((1, 1, 2), dict(size=0, mode="linear")), ((1, 1, 0, 2), dict(scale_factor=2.0, mode="bilinear"))]:
+                      ((1, 1, 2), dict(size=0, mode="linear")),
+                      ((1, 1, 0, 2), dict(scale_factor=2.0, mode="bilinear"))]:
         with pytest.raises(RuntimeError) as theirs:
             torch.nn.functional.interpolate(torch.zeros(shape), **kw)
         with pytest.raises(RuntimeError, match="Input and output sizes should be greater than 0") as ours:

@@ -1,0 +1,75 @@
+"""Helpers several benches share (bench/ is on ``sys.path`` when a bench runs as a script)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import statistics
+import sys
+import time
+
+
+def blas_info() -> str:
+    """The BLAS libraries NumPy runs on (name, version, core type, threads), for the header
+    of a bench's output: timings of matmul-heavy steps depend on them."""
+    try:
+        import threadpoolctl
+        return "; ".join(f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')} "
+                         f"threads={i.get('num_threads')}"
+                         for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas")
+    except ImportError:
+        return "threadpoolctl not installed"
+
+
+def load_baseline(root, name):
+    """The kernel module autograd/kernels/<name>.py of another source tree, imported next to
+    the current one (its relative imports resolve to the current package)."""
+    path = os.path.join(root, "autograd", "kernels", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"autograd.kernels._baseline_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # (Numba's cache re-imports a kernel's module by name)
+    spec.loader.exec_module(mod)
+    mod.warmup("float32")
+    return mod
+
+
+def median_times(fns, repeats, clock=time.perf_counter, warmup=1):
+    """Median seconds of a call of each of ``fns = {name: function}``. The functions take
+    turns, so a passing load on the machine slows them alike; the first ``warmup`` rounds
+    (compilation, first-touch allocations) go untimed."""
+    times = {k: [] for k in fns}
+    for r in range(warmup + repeats):
+        for k, fn in fns.items():
+            t0 = clock()
+            fn()
+            if r >= warmup:
+                times[k].append(clock() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def in_backend(backend, step):
+    """``step`` as a function run under ``autograd.backend(backend)`` (None: as it is)."""
+    if backend is None:
+        return step
+    import autograd
+
+    def run():
+        with autograd.backend(backend):
+            step()
+    return run
+
+
+def add_baseline_and_clock_options(ap, kernels: str):
+    """``--baseline DIR`` (time autograd/kernels/<kernels>.py of another tree as 'before', see
+    ``load_baseline``) and ``--clock``; ``chosen_clock(args)`` is the clock to time with.
+
+    ``--clock thread``: CPU time of the calling thread instead of wall time. On a loaded
+    machine it leaves out the time the process spends preempted (wall-clock medians then swing
+    by 2x); it counts only the calling thread, so 2-thread columns are then not meaningful."""
+    ap.add_argument("--baseline", metavar="DIR",
+                    help=f"source tree whose kernels/{kernels}.py to time as 'before' (1 thread)")
+    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                    help="thread: time.thread_time (1-thread columns only)")
+
+
+def chosen_clock(args):
+    return time.thread_time if args.clock == "thread" else time.perf_counter
