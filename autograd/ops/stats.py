@@ -623,7 +623,8 @@ def histogram(input, bins, *, range=None, weight=None, density: bool = False):
     arr = x._data.reshape(-1)
     edges = _bin_edges("histogram", arr, bins, range)
     w = None if weight is None else _weight(weight, x, "histogram")
-    hist = np.histogram(arr, edges, weights=w, density=density)[0]
+    with np.errstate(invalid="ignore", divide="ignore"):  # the density of no values: 0/0 = nan, as torch
+        hist = np.histogram(arr, edges, weights=w, density=density)[0]
     return return_types.histogram(Tensor._make(hist.astype(arr.dtype)),
                                   Tensor._make(edges.copy()))
 

@@ -390,3 +390,9 @@ def test_pad_of_empty_inputs_is_shaped_or_refused_like_torch():
                     F.pad(autograd.zeros(*shape), (1, 2), mode=mode)
             else:
                 assert F.pad(autograd.zeros(*shape), (1, 2), mode=mode).shape == expected
+
+
+def test_histogram_density_of_no_values_is_nan_like_torch():
+    # NumPy's 0/0 warned (a RuntimeWarning, an error in the test suite); torch gives nan
+    out = autograd.histogram(autograd.tensor(np.zeros(0, np.float32)), 4, density=True)
+    assert np.isnan(out.hist.numpy()).all() and out.hist.shape == (4,)
