@@ -90,8 +90,9 @@ TORCH_QUIRKS.update(dict.fromkeys(
     + ["linalg.cholesky", "linalg.matrix_norm", "linalg.norm", "nuclear_norm", "cdist", "pdist"],
     "LAPACK's (and cdist's) handling of nan/inf inputs differs between builds and algorithms"))
 # The order of equal elements is unspecified in torch's sort/argsort/topk (not stable by
-# default): with the many ties of extreme values, only their values are compared.
-TIES_UNSPECIFIED = {"sort", "argsort", "topk"}
+# default), and which of equal elements kthvalue's selection returns: with the many ties of
+# extreme values, only their values are compared.
+TIES_UNSPECIFIED = {"sort", "argsort", "topk", "kthvalue"}
 
 _SPECIAL = {np.float64: [0.0, -0.0, 5e-324, -5e-324, 2.2e-308, 1e30, -1e30, np.inf, -np.inf, np.nan],
             np.float32: [0.0, -0.0, 1e-45, -1e-45, 1.2e-38, 1e30, -1e30, np.inf, -np.inf, np.nan]}
