@@ -396,3 +396,10 @@ def test_histogram_density_of_no_values_is_nan_like_torch():
     # NumPy's 0/0 warned (a RuntimeWarning, an error in the test suite); torch gives nan
     out = autograd.histogram(autograd.tensor(np.zeros(0, np.float32)), 4, density=True)
     assert np.isnan(out.hist.numpy()).all() and out.hist.shape == (4,)
+
+
+def test_cosine_similarity_of_an_overflowing_norm_is_not_nan_like_torch():
+    # the eps clamp added clamp_min(n, eps) - n = inf - inf: nan where torch gives 0
+    a = autograd.tensor(np.array([-1e30, 0.25, 1e30, -0.085], np.float32))
+    b = autograd.tensor(np.array([[1e-45, 0.0, -0.42, -0.36], [1.0, 2.0, 3.0, 4.0]], np.float32))
+    assert F.cosine_similarity(a, b).tolist() == [0.0, 0.0]
