@@ -66,6 +66,9 @@ TORCH_QUIRKS = {
     "grid_sample": "torch's kernels cast non-finite or huge sampling positions to integers (undefined "
                    "behaviour in C++), so which pixel such a position reads is an accident of the "
                    "kernel (its 2-D and 3-D kernels differ); finite positions are compared",
+    "mode": "torch's CPU mode sorts each row with <, which is no ordering once a nan is in it, "
+            "so its answer for rows holding nan depends on where the nan stand "
+            "(mode([nan, 1., 2.]) is nan, mode([1., nan, 2.]) is 1)",
     **dict.fromkeys(["searchsorted", "bucketize"],
                     "the fuzzed sequences are not sorted, where the answer is unspecified (each "
                     "library's binary search finds its own)"),
