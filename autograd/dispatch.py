@@ -33,6 +33,11 @@ FAMILIES = ("activation", "conv", "norm", "optim", "pooling", "reduce", "rnn", "
 
 _loaded: dict[str, ModuleType] = {}
 
+# While autograd.compile traces a call: given each kernel module handed out, it returns a
+# stand-in that notices a kernel run on a tensor's values outside an op
+# (autograd/compiler/tracer.py). None otherwise.
+_trace_hook = None
+
 
 def kernels(family: str, *args) -> ModuleType | None:
     """The kernel module of ``family`` when the numba backend is on and its ``supports(*args)``
@@ -42,7 +47,9 @@ def kernels(family: str, *args) -> ModuleType | None:
     module = _loaded.get(family)
     if module is None:
         module = _load(family)
-    return module if module.supports(*args) else None
+    if not module.supports(*args):
+        return None
+    return module if _trace_hook is None else _trace_hook(module)
 
 
 def enabled() -> bool:

@@ -567,7 +567,6 @@ class Op:
         return grads_in
 
 
-
 class MultiOutputOp(Op):
     """A built-in op with several differentiable outputs (eigh's eigenvalues and eigenvectors,
     svd's U, S and Vh). ``forward`` returns a tuple of arrays; ``backward(ctx, grads, xp)``
@@ -580,6 +579,8 @@ class MultiOutputOp(Op):
     def apply(cls, *inputs, **params):
         if _fw_level is not None and _has_tangent(inputs):
             return _apply_dual(cls, inputs, params)
+        if _tracer is not None:  # (autograd.compile does not model several outputs yet)
+            _tracer.unsupported(f"{cls.__name__}, an op with several outputs")
         record = cls.differentiable and _grad_enabled.get() and any(
             t is not None and t._requires_grad for t in inputs)
         ctx = Node(cls, inputs) if record else _NO_RECORD
@@ -604,6 +605,46 @@ class MultiOutputOp(Op):
         node._as_tensors = xp.graph
         grads_in = cls.backward(node, tuple(grads), xp)
         return grads_in if isinstance(grads_in, tuple) else (grads_in,)
+
+
+def derive(fn, *tensors, **params):
+    """``fn(*arrays, **params)`` on the arrays of ``tensors``: an array that an op takes as a
+    parameter but that depends on a tensor's values (row indices from an index tensor, the
+    positions ``gather`` reads ...). ``fn`` is a NumPy function of its arguments only; it
+    returns an array, or a tuple of arrays and constants, whose shapes depend on the shapes
+    of its arguments only (a replay does not check them: a value-dependent shape, such as
+    ``nonzero``'s, must be computed where the trace sees it and falls back).
+
+    In eager mode this is the plain call. While ``autograd.compile`` traces, the call is
+    recorded as a step, so a replay derives the parameter from each call's own tensors
+    (a parameter computed from ``t._data`` directly would be frozen; docs/compile.md).
+
+    Example:
+        >>> import numpy as np, autograd
+        >>> derive(np.flatnonzero, autograd.tensor([0, 3, 0, 5]))
+        array([1, 3])
+    """
+    if _tracer is not None:
+        return _tracer.derive(fn, tensors, params)
+    return fn(*[t._data if isinstance(t, Tensor) else t for t in tensors], **params)
+
+
+def write(fn, target, *tensors, **params) -> None:
+    """``fn(target_array, *arrays, **params)``, which writes into ``target``'s array in place:
+    how in-place ops store their result (``x.add_(1)``, ``x[i] = v``, ``fill_``). Like
+    ``derive``, the plain call in eager mode, a recorded step while autograd.compile traces.
+
+    Example:
+        >>> import numpy as np, autograd
+        >>> x = autograd.zeros(3)
+        >>> write(np.copyto, x, autograd.ones(3)); x
+        tensor([1., 1., 1.])
+    """
+    if _tracer is not None:
+        _tracer.write(fn, target, tensors, params)
+        return
+    fn(target._data, *[t._data if isinstance(t, Tensor) else t for t in tensors], **params)
+
 
 # --------------------------------------------------------------------------------------
 # User-defined functions (torch.autograd.Function)

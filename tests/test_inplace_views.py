@@ -405,3 +405,16 @@ def test_mul_saves_only_what_the_gradient_needs():
     x.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+def test_shuffles_copy_even_when_a_view_would_do():
+    """torch's pixel/channel shuffles always return new memory; with a factor of 1 (or one
+    pixel per block) our reshapes alone would return a view of the input."""
+    x = autograd.randn(1, 4, 2, 2)
+    before = x.numpy().copy()
+    for out in (autograd.pixel_shuffle(x, 1), autograd.pixel_unshuffle(x, 1),
+                autograd.pixel_unshuffle(x[:, :1], 2), autograd.channel_shuffle(x, 1),
+                autograd.channel_shuffle(x, 4)):
+        assert out._base is None
+        out.add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), before)

@@ -251,3 +251,13 @@ def test_tensordot():
     out = autograd.tensordot(a, rand(4, 3, seed=2), dims=([1, 2], [1, 0]))
     assert out.shape == (2,)
     assert gradcheck(lambda x, y: autograd.tensordot(x, y, 1), (rand(2, 3), rand(3, 2, seed=3)))
+
+
+def test_blas_beta_zero_ignores_input_but_gives_it_a_zero_gradient_like_torch():
+    torch = pytest.importorskip("torch")
+    x = [[float("nan"), 1.0], [2.0, float("inf")]]
+    for lib in (autograd, torch):
+        inp, a = lib.tensor(x, requires_grad=True), lib.ones(2, 2, requires_grad=True)
+        y = lib.addmm(inp, a, a, beta=0, alpha=2)
+        y.sum().backward()
+        assert y.tolist() == [[4.0, 4.0], [4.0, 4.0]] and inp.grad.tolist() == [[0.0, 0.0]] * 2

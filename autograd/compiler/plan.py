@@ -28,7 +28,7 @@ from .. import function as _function
 from ..engine import _topological_order
 from ..ops import xp as _xp
 from ..tensor import AccumulateGrad, Tensor
-from .tracer import BackwardStep, CallStep, OpStep, SlotRef
+from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, Slot, SlotRef, WriteStep
 
 
 class Ctx:
@@ -137,6 +137,7 @@ class _Builder:
         self._names = {}    # id(object) -> its name in the namespace
         self.lines = []
         self.fresh = set()  # externals read since the last disabled call
+        self.copied = set()  # constants written into, copied for this replay
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -153,7 +154,13 @@ class _Builder:
         if kind == "input":
             return f"x{slot.source}"
         if kind == "const":
-            return self.bind(slot.array, f"K{slot.n}")
+            if slot.initial is None:
+                return self.bind(slot.array, f"K{slot.n}")
+            name = f"k{slot.n}"   # written into: a fresh copy on every replay
+            if slot.n not in self.copied:
+                self.copied.add(slot.n)
+                self.emit(f"{name} = {self.bind(slot.initial, f'K{slot.n}')}.copy()")
+            return name
         if kind == "external":   # read when first used, and again after each disabled call
             name = f"e{slot.n}"
             if slot.n not in self.fresh:
@@ -197,7 +204,9 @@ class _Builder:
         self.live_order = self._module_order(live) if live else []
         self.in_backward.update(tr.node_step[n] for n in self.live_order if n in tr.node_step)
 
-        self.used = self._used_slots(out_spec)
+        last = self._last_uses(out_spec)
+        self.used = set(last)
+        dies = self._deaths(last)
         self.emit("def forward(inputs):", 0)
         for s in tr.slots:
             if s.kind == "input" and s.n in self.used:
@@ -209,6 +218,12 @@ class _Builder:
                 self._backward(step)
             elif isinstance(step, CallStep):
                 self._call(step)
+            elif isinstance(step, DeriveStep):
+                self._derive(step)
+            elif isinstance(step, WriteStep):
+                self._write(step)
+            if k in dies:
+                self.emit(f"del {', '.join(self.var(s) for s in dies[k])}")
         arrays = [self.var(tr.slots[o[1]]) for o in out_spec if o[0] == "array"]
         ctxs = sorted(tr.node_step[n] for n in self.live_order if n in tr.node_step)
         self.emit(f"return ({''.join(a + ', ' for a in arrays)}), "
@@ -217,27 +232,70 @@ class _Builder:
         if live:
             boundary, saved_checks = self._module_backward(live, ctxs)
         source = "\n".join(self.lines) + "\n"
+        self._forget_trace()
         return Plan(source, self.ns, out_spec, boundary, saved_checks, tr.steps)
 
-    def _used_slots(self, out_spec) -> set:
-        """The slots some step or the result reads."""
-        used = set()
+    def _forget_trace(self):
+        """Drop what the trace held that the plan does not need: the traced call's graph
+        nodes and the arrays of its slots (its activations), keeping shapes and dtypes."""
+        tr = self.tr
+        for step in tr.steps:
+            if isinstance(step, OpStep):
+                step.node = None
+            elif isinstance(step, BackwardStep):
+                step.roots = [(None, slot) for _, slot in step.roots]
+                step.order = None
+        for s in tr.slots:
+            if s.kind != "const":
+                s.array = None
+        tr.node_step = {}
 
-        def param(v):
-            if isinstance(v, SlotRef):
-                used.add(v.slot.n)
+    def _last_uses(self, out_spec) -> dict:
+        """slot number -> the number of the last step that reads it (one past the last step
+        for the result's arrays), for the slots that some step or the result reads."""
+        last = {}
+
+        def use(k, v):
+            if isinstance(v, Slot):
+                last[v.n] = k
+            elif isinstance(v, SlotRef):
+                last[v.slot.n] = k
             elif type(v) is tuple:
                 for x in v:
-                    param(x)
-        for step in self.tr.steps:
+                    use(k, x)
+        for k, step in enumerate(self.tr.steps):
             if isinstance(step, OpStep):
-                used.update(s.n for s in step.ins if s is not None)
-                for v in step.params.values():
-                    param(v)
+                use(k, step.ins + tuple(step.params.values()))
             elif isinstance(step, BackwardStep):
-                used.update(s.n for s in step.seeds if s is not None)
-        used.update(o[1] for o in out_spec if o[0] == "array")
-        return used
+                use(k, tuple(step.seeds))
+            elif isinstance(step, (DeriveStep, WriteStep)):
+                use(k, step.ins + tuple(step.params.values()))
+                if isinstance(step, WriteStep):
+                    use(k, step.target)
+        end = len(self.tr.steps)
+        for o in out_spec:
+            if o[0] == "array":
+                last[o[1]] = end
+        return last
+
+    def _deaths(self, last) -> dict:
+        """step number -> the arrays computed by the plan that no later step reads: their
+        variables are deleted after it, so that, as in eager mode, an array that nothing
+        saved is freed (and its memory reused) while the step goes on."""
+        tr, dies = self.tr, {}
+        for s in tr.slots:
+            if s.kind == "step" and s.n not in last:
+                step = tr.steps[s.source]
+                if s is not step.out:   # (a part of a derived tuple: never assigned)
+                    continue
+                k = s.source
+            elif s.kind in ("step", "grad") or (s.kind == "const" and s.initial is not None):
+                k = last.get(s.n)
+            else:
+                continue
+            if k is not None and k < len(tr.steps):
+                dies.setdefault(k, []).append(s)
+        return dies
 
     # ---- forward steps -----------------------------------------------------------------
     def _op(self, k, step: OpStep):
@@ -255,6 +313,26 @@ class _Builder:
         self.emit(f"{out} = {fwd}({ctx}{', ' if args else ''}{args}{params})")
         if step.out.shape == ():   # (only a 0-d result can come back as a NumPy scalar)
             self.emit(f"if type({out}) is not ndarray: {out} = scalar_out({out}, {ctx})")
+
+    def _fn_call(self, step, kind: str, first=()) -> str:
+        """``fn(*first, *ins, **params)`` of a derive or write step, as source."""
+        name = getattr(step.fn, "__name__", kind).strip("_") or kind
+        fn = self.bind(step.fn, name)
+        args = list(first)
+        args += [self.var(a) if isinstance(a, Slot) else self.literal(a, f"{fn}_a{i}")
+                 for i, a in enumerate(step.ins)]
+        args += [f"{k}={self.literal(v, f'{fn}_{k}')}" for k, v in step.params.items()]
+        return f"{fn}({', '.join(args)})"
+
+    def _derive(self, step: DeriveStep):
+        whole = self.var(step.out)
+        self.emit(f"{whole} = {self._fn_call(step, 'derive')}")
+        for i, slot in step.parts:
+            if slot.n in self.used:
+                self.emit(f"{self.var(slot)} = {whole}[{i}]")
+
+    def _write(self, step: WriteStep):
+        self.emit(self._fn_call(step, "write", [self.var(step.target)]))
 
     def _call(self, step: CallStep):
         name = getattr(step.fn, "__qualname__", getattr(step.fn, "__name__", "call"))
@@ -312,6 +390,7 @@ class _Builder:
             if edge is not None:
                 t = target(edge)
                 self.emit(f"{t} = acc({t}, r[{i}])", indent + 1)
+        self.emit(f"{g} = None", indent + 1)   # (sent on: as the engine, free it)
         if not retain:   # (eager mode frees a node's saved values once its VJP has run)
             self.emit(f"c{k} = None", indent + 1)
 

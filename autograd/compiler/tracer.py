@@ -32,11 +32,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import dispatch as _dispatch
 from .. import function as _function
 from .. import random as _random
-from .. import tensor as _tensor
 from ..tensor import AccumulateGrad, Tensor
 from . import watch as _watch
+
+# the module autograd/tensor.py (``autograd.tensor`` is the factory function of that name)
+_tensor = sys.modules[Tensor.__module__]
 
 
 # ---- what a trace records ----------------------------------------------------------------
@@ -51,12 +54,16 @@ class Slot:
     * ``"grad"``: the gradient of leaf ``source`` after a backward pass.
     """
 
-    __slots__ = ("array", "dtype", "kind", "n", "shape", "source", "span")
+    __slots__ = ("array", "dtype", "initial", "kind", "n", "shape", "source", "span")
 
     def __init__(self, n, kind, source, array):
         self.n, self.kind, self.source, self.array = n, kind, source, array
-        self.shape, self.dtype = array.shape, array.dtype
-        self.span = _span(array)
+        self.initial = None   # a constant written into: its value before the first write
+        if isinstance(array, np.ndarray):
+            self.shape, self.dtype, self.span = array.shape, array.dtype, _span(array)
+        else:   # (a derive step's whole result: a tuple of arrays and constants)
+            self.shape = self.dtype = None
+            self.span = (0, 0)
 
     def __repr__(self):
         return f"<slot {self.n} {self.kind} {self.dtype}{list(self.shape)}>"
@@ -88,6 +95,28 @@ class OpStep:
 
 
 @dataclass
+class DeriveStep:
+    """``out = fn(*ins, **params)``: an op's parameter computed from tensors' values
+    (``autograd.function.derive``); for a tuple result, ``parts`` are ``(position, slot)``
+    of the arrays in it."""
+    fn: object
+    ins: tuple
+    params: dict
+    out: Slot
+    parts: list
+
+
+@dataclass
+class WriteStep:
+    """``fn(target, *ins, **params)`` writing into the array of slot ``target``
+    (``autograd.function.write``: how in-place ops store their result)."""
+    fn: object
+    target: Slot
+    ins: tuple
+    params: dict
+
+
+@dataclass
 class CallStep:
     """``fn(*args, **kwargs)`` of a ``disable``d function, run again on every replay."""
     fn: object
@@ -112,12 +141,14 @@ class Escape:
     what: str
     call: str | None
     where: str | None
+    detail: str | None = None   # where inside the library ('autograd/ops/x.py:12 in f')
 
     def __str__(self):
         if self.where is None:
             return self.what
         call = f"{self.call}() at " if self.call else "at "
-        return f"{call}{self.where}: {self.what}"
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{call}{self.where}: {self.what}{detail}"
 
 
 class Tracer:
@@ -131,7 +162,8 @@ class Tracer:
         self.steps: list = []
         self.slots: list[Slot] = []
         self.node_step: dict = {}    # graph node -> index of the OpStep that made it
-        self._by_id: dict = {}       # id(array) -> Slot (the arrays are kept in the slots)
+        self._by_id: dict = {}       # id(object) -> (Slot, the object): arrays and their
+        #                              watched views, each held so that its id stays its own
         self._by_memory: dict = {}   # (address, shape, strides, dtype) -> Slot
         self._restore: list = []     # (tensor, original array): put back when tracing ends
         self._drawing = False        # set when the running op draws random numbers
@@ -148,6 +180,7 @@ class Tracer:
         _watch._active = self
         _random._draw_hook = self._random_draw
         _tensor._asarray = np.asanyarray   # (Tensors keep watched arrays watched)
+        _dispatch._trace_hook = self._kernel
         return self
 
     def __exit__(self, *exc):
@@ -155,9 +188,6 @@ class Tracer:
         for t, original in reversed(self._restore):   # the tensors get their arrays back
             if isinstance(t._data, _watch.Watched):
                 t._data = original if _same_memory(t._data, original) else t._data.view(np.ndarray)
-        for s in self.slots:   # the arrays the plan keeps are plain ones
-            if isinstance(s.array, _watch.Watched):
-                s.array = s.array.view(np.ndarray)
         self._restore.clear()
         return False
 
@@ -168,17 +198,24 @@ class Tracer:
             _watch._active = None
         _random._draw_hook = None
         _tensor._asarray = np.asarray
+        _dispatch._trace_hook = None
 
     # ---- escapes -------------------------------------------------------------------------
     def escape(self, what: str, located: bool = True) -> None:
         """A value left the recorded steps (or something unsupported ran): stop tracing;
         the call goes on eagerly. ``located``: name the user's line that did it."""
         if self.escaped is None:
-            self.escaped = Escape(what, *(_user_location() if located else (None, None)))
+            self.escaped = Escape(what, *(_user_location() if located else (None, None, None)))
         self._uninstall()
 
     def unsupported(self, what: str, located: bool = True) -> None:
         self.escape(what, located)
+
+    def _kernel(self, module):
+        """A kernel module handed out (``dispatch.kernels``): a stand-in whose functions
+        report a run on a watched array outside a recorded step (Numba takes watched arrays
+        as plain ones, so the watch alone would not see it)."""
+        return module if self.inside else _Kernels(module, self)
 
     def _random_draw(self):
         if not self.inside:
@@ -190,7 +227,7 @@ class Tracer:
         """The function's tensor arguments, in flattened order."""
         self.inputs = list(tensors)
         for k, t in enumerate(tensors):
-            if id(t._data) in self._by_id or _memory(t._data) in self._by_memory:
+            if self._known(t._data) or _memory(t._data) in self._by_memory:
                 self.unsupported("two tensor arguments that share memory")
                 return
             self._watch(t, self._new_slot("input", k, t._data))
@@ -198,15 +235,27 @@ class Tracer:
     def add_externals(self, tensors) -> None:
         """Parameters, buffers and closure tensors: read again on every replay."""
         for t in tensors:
-            if id(t._data) not in self._by_id:
+            if not self._known(t._data):
                 self._watch(t, self._new_slot("external", t, t._data))
 
     def _new_slot(self, kind, source, array) -> Slot:
-        s = Slot(len(self.slots), kind, source, array)
+        """A new slot for ``array`` (the slot keeps a plain ndarray, never a watched one)."""
+        plain = array.view(np.ndarray) if isinstance(array, _watch.Watched) else array
+        s = Slot(len(self.slots), kind, source, plain)
         self.slots.append(s)
-        self._by_id[id(array)] = s
-        self._by_memory[_memory(array)] = s
+        self._remember(array, s)
+        self._remember(plain, s)
+        if isinstance(array, np.ndarray):
+            self._by_memory[_memory(array)] = s
         return s
+
+    def _remember(self, obj, slot):
+        self._by_id[id(obj)] = (slot, obj)
+
+    def _known(self, obj):
+        """The slot of this very object (an array, a watched view, a derived tuple), or None."""
+        hit = self._by_id.get(id(obj))
+        return hit[0] if hit is not None and hit[1] is obj else None
 
     def _watch(self, t: Tensor, slot: Slot) -> None:
         """Let ``t`` hold a watched view of its array for the rest of the trace."""
@@ -216,16 +265,15 @@ class Tracer:
         w = _watch.watched(arr, self)
         self._restore.append((t, arr))
         t._data = w
-        slot.array = w
-        self._by_id[id(w)] = slot
+        self._remember(w, slot)
 
     def slot_of(self, t: Tensor) -> Slot:
         """The slot of tensor ``t``'s array, naming it if it is new: a leaf that requires
         grad (a parameter the guards did not reach) is an external, anything else made
         outside the recorded steps is a constant."""
         arr = t._data
-        s = self._by_id.get(id(arr))
-        if s is not None and s.array is arr:
+        s = self._known(arr)
+        if s is not None:
             return s
         if t._requires_grad and t.grad_fn is None and self._by_memory.get(_memory(arr)) is None:
             s = self._new_slot("external", t, arr)
@@ -237,21 +285,35 @@ class Tracer:
         return s
 
     def _slot_of_array(self, arr) -> Slot:
-        s = self._by_id.get(id(arr))
-        if s is not None and (s.array is arr):
+        s = self._known(arr)
+        if s is not None:
             return s
         s = self._by_memory.get(_memory(arr))
         if s is not None:       # the same memory, another array object: an alias
             return s            # (np.asarray of a watched array, detach() ...)
-        lo, hi = _span(arr)
-        if hi > lo:
-            for other in self.slots:
-                if other.kind != "const" and other.span[0] < hi and lo < other.span[1]:
-                    self.escape("a view of a tensor made outside an op")
-                    break
+        if isinstance(arr, _watch.Watched):   # a view or copy made outside the steps
+            self.escape("a view or copy of a tensor's array, made outside an op, used by an op")
+        if self.traced_memory(arr):
+            self.escape("a view of a tensor made outside an op")
         return self._new_slot("const", arr, arr)
 
+    def traced_memory(self, arr) -> bool:
+        """Whether ``arr`` is, or shares memory with, an array the trace named (besides its
+        constants): a use of it computes on traced values."""
+        if not isinstance(arr, np.ndarray):
+            return False
+        if isinstance(arr, _watch.Watched) or _memory(arr) in self._by_memory:
+            return True
+        lo, hi = _span(arr)
+        return hi > lo and any(s.kind != "const" and s.span[0] < hi and lo < s.span[1]
+                               for s in self.slots)
+
     def _name_param(self, value):
+        s = self._known(value)
+        if s is not None:   # (also a derive step's whole result)
+            return SlotRef(s)
+        if isinstance(value, _Kernels):   # (the kernel module itself is the parameter)
+            return value._module
         if isinstance(value, np.ndarray):
             return SlotRef(self._slot_of_array(value))
         if isinstance(value, Tensor):
@@ -261,7 +323,7 @@ class Tracer:
         return value
 
     # ---- the hooks -------------------------------------------------------------------------
-    def _run_inside(self, fn, *args, **kwargs):
+    def _run_inside(self, fn, /, *args, **kwargs):
         """Run ``fn`` as part of a recorded step: watched arrays are free to use, ops are not
         recorded again."""
         self.inside += 1
@@ -296,6 +358,49 @@ class Tracer:
             self.node_step[node] = len(self.steps)
         self.steps.append(step)
         return out
+
+    def derive(self, fn, args, params):
+        """``function.derive`` while tracing: name the inputs, run ``fn``, name what it
+        returns (its arrays watched, like an op's output; a tuple as a whole too)."""
+        ins = tuple(self.slot_of(a) if isinstance(a, Tensor) else self._name_param(a)
+                    for a in args)
+        named = {k: self._name_param(v) for k, v in params.items()}
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if self.escaped is not None:
+            return fn(*arrays, **params)
+        out = self._run_inside(fn, *arrays, **params)
+        n = len(self.steps)
+        parts = []
+        if isinstance(out, tuple):
+            items = list(out)
+            for i, v in enumerate(items):
+                if isinstance(v, np.ndarray):
+                    slot = self._new_slot("step", n, v)
+                    items[i] = _watch.watched(v, self)
+                    self._remember(items[i], slot)
+                    parts.append((i, slot))
+            out = tuple(items)
+            whole = self._new_slot("step", n, out)
+        else:
+            whole = self._new_slot("step", n, out)
+            out = _watch.watched(out, self)
+            self._remember(out, whole)
+        self.steps.append(DeriveStep(fn, ins, named, whole, parts))
+        return out
+
+    def write(self, fn, target, args, params):
+        """``function.write`` while tracing: an in-place write, recorded as a step. A constant
+        written into is copied first on every replay (eager mode makes it anew each call)."""
+        slot = self.slot_of(target)
+        ins = tuple(self.slot_of(a) if isinstance(a, Tensor) else self._name_param(a)
+                    for a in args)
+        named = {k: self._name_param(v) for k, v in params.items()}
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if self.escaped is None and slot.kind == "const" and slot.initial is None:
+            slot.initial = slot.array.copy()
+        if self.escaped is None:
+            self.steps.append(WriteStep(fn, slot, ins, named))
+        self._run_inside(fn, target._data, *arrays, **params)
 
     def backward(self, outputs, grad_outputs, retain_graph, create_graph, capture, accumulate):
         """``engine._run`` while tracing: record the pass, then run it."""
@@ -364,6 +469,26 @@ class Tracer:
         return result
 
 
+class _Kernels:
+    """A kernel module as handed out while tracing, outside a recorded step: its functions
+    first check that they do not run on a tensor's values (which the plan would not see)."""
+
+    def __init__(self, module, tracer):
+        self._module, self._tracer = module, tracer
+
+    def __getattr__(self, name):
+        fn = getattr(self._module, name)
+        if not callable(fn):
+            return fn
+        tracer = self._tracer
+
+        def run(*args, **kwargs):
+            if not tracer.inside and any(tracer.traced_memory(a) for a in args):
+                tracer.escape(f"the kernel {name} run on a tensor's values outside an op")
+            return fn(*args, **kwargs)
+        return run
+
+
 # ---- helpers ------------------------------------------------------------------------------
 def _memory(arr):
     """What identifies an array's memory and layout."""
@@ -408,22 +533,30 @@ def _library_dirs():
 
 
 def _user_location():
-    """``(library call, 'file:line')``: the innermost frame of user code on the stack and the
-    library function it called (``Tensor.item``, ``cross_entropy`` ...)."""
+    """``(library call, 'file:line', detail)``: the innermost frame of user code on the stack,
+    the library function it called (``Tensor.item``, ``cross_entropy`` ...; wrappers made by
+    decorators are skipped) and where inside the library the escape happened."""
     lib = _library_dirs()
+    here = os.path.dirname(os.path.abspath(__file__))
     frame = sys._getframe(1)
-    callee = None
+    called, detail = None, None
     while frame is not None:
-        path = os.path.abspath(frame.f_code.co_filename)
-        if not path.startswith(lib) and not frame.f_code.co_filename.startswith("<frozen"):
-            name = None
-            if callee is not None:
-                code = callee.f_code
-                name = getattr(code, "co_qualname", code.co_name)
-                self_ = callee.f_locals.get("self")
-                if name in ("Module.__call__", "Module._call_impl") and self_ is not None:
-                    name = type(self_).__name__ + ".__call__"
-            return name, f"{os.path.basename(path)}:{frame.f_lineno}"
-        callee = frame
-        frame = frame.f_back
-    return None, "?"
+        code = frame.f_code
+        path = os.path.abspath(code.co_filename)
+        if path.startswith(lib) or code.co_filename.startswith("<frozen"):
+            name = getattr(code, "co_qualname", code.co_name)
+            if "<locals>" not in name:   # (not a decorator's wrapper)
+                called = frame
+            if detail is None and not path.startswith(here) and "numpy" not in path:
+                detail = f"{os.path.relpath(path, os.path.dirname(os.path.dirname(here)))}" \
+                         f":{frame.f_lineno} in {code.co_name}"
+            frame = frame.f_back
+            continue
+        name = None
+        if called is not None:
+            name = getattr(called.f_code, "co_qualname", called.f_code.co_name)
+            self_ = called.f_locals.get("self")
+            if name.startswith("Module.") and self_ is not None:
+                name = type(self_).__name__ + name[len("Module"):]
+        return name, f"{os.path.basename(path)}:{frame.f_lineno}", detail
+    return None, "?", detail

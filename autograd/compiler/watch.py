@@ -10,13 +10,14 @@ op's forward, a backward pass, an ``autograd.compiler.disable``d call) the trace
 *inside* and uses are normal; outside, a use is an *escape* and the trace is abandoned
 (the call itself is eager, so its result stays right; docs/compile.md).
 
-What reports: NumPy functions and ufuncs (``__array_ufunc__``, ``__array_function__``),
-new arrays derived from a watched one (views, copies, ``astype``, indexing: through
-``__array_finalize__``) and the methods that hand values to Python (``item``, ``tolist``,
-``bool()``, ``float()``, printing ...). What does not: metadata (``shape``, ``dtype``,
-``strides``), and conversions that drop the subclass silently (``np.asarray``,
-``.view(np.ndarray)``, passing the array to a Numba kernel); the tracer recognises such an
-alias by its memory when it reaches an op (tracer.py ``Tracer.name_of``).
+What reports: NumPy functions and ufuncs (``__array_ufunc__``, ``__array_function__``) and
+the methods that hand values to Python (``item``, ``tolist``, ``bool()``, ``float()``,
+printing ...). Views and copies (``reshape``, ``astype``, indexing) are watched arrays too,
+so their uses report in turn; one that reaches an op is reported by the tracer, which knows
+the arrays it named (``Tracer._slot_of_array``). What does not report: metadata (``shape``,
+``dtype``, ``strides``), and conversions that drop the subclass (``np.asarray``,
+``.view(np.ndarray)``, a Numba kernel's argument); the tracer recognises such an alias by
+its memory when it reaches an op, but values computed from it go unseen.
 
 Example:
     >>> import numpy as np
@@ -52,10 +53,6 @@ def _plain(x):
 class Watched(np.ndarray):
     """An ndarray that reports uses of its values while a trace is outside a recorded step
     (see the module docstring). Results of NumPy calls on it are plain arrays."""
-
-    def __array_finalize__(self, obj):
-        if obj is not None:  # a view, copy or slice of a watched array: a derived value
-            _report("a view or copy of a tensor's array")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         _report(f"numpy {ufunc.__name__}" + ("" if method == "__call__" else "." + method))

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
@@ -191,9 +191,15 @@ def _select(input: Tensor, index: np.ndarray, dim: int, keepdim: bool, name: str
 
 
 def _indices_out(index: np.ndarray, ndim: int, dim: int, keepdim: bool) -> Tensor:
+    """The indices tensor of max/min/median/cummax ... from their keepdim-shaped ``index``
+    (derived: it depends on the input's values; see function.derive)."""
+    return Tensor._make(derive(_indices_array, index, ndim=ndim, dim=dim, keepdim=keepdim))
+
+
+def _indices_array(index: np.ndarray, ndim: int, dim: int, keepdim: bool) -> np.ndarray:
     if ndim == 0:
-        return Tensor._make(np.asarray(index).reshape(()).astype(np.int64))
-    return Tensor._make((index if keepdim else np.squeeze(index, dim)).astype(np.int64, copy=False))
+        return np.asarray(index).reshape(()).astype(np.int64)
+    return (index if keepdim else np.squeeze(index, dim)).astype(np.int64, copy=False)
 
 
 def _as1d(a: np.ndarray) -> np.ndarray:

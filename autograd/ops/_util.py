@@ -12,12 +12,31 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
-from ..forward_ad import sum_terms
+from ..forward_ad import linear_jvp, sum_terms
 from ..function import Op
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
 
 _np_default = {}  # cache: Python-number kind -> numpy dtype under the current default
+
+
+class ZeroGradInput(Op):
+    """``out`` unchanged, with ``input`` recorded as a further input whose gradient is zero.
+
+    torch gives an input that cannot change the result a zero gradient, not None (addmm's
+    ``input`` with beta=0, grid_sample's ``grid`` with mode='nearest'); its values, nan and
+    inf included, never reach ``out``."""
+
+    jvp = staticmethod(linear_jvp)   # out's tangent is the tangent of out
+
+    @staticmethod
+    def forward(ctx, out, input):
+        ctx.input_shape = input.shape
+        return out  # (a fresh intermediate of the caller's: nobody else holds it)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        return g, xp.zeros_like(xp.expand(g.sum(), ctx.input_shape))
 
 
 def as_tensor_operand(x, dt=None) -> Tensor:
@@ -68,10 +87,8 @@ def cast(t: Tensor, dt) -> Tensor:
     """Differentiable dtype cast (no-op when already that dtype)."""
     if t._data.dtype == dt.np:
         return t
-    if t._requires_grad or t._fw is not None:
-        from .arithmetic import to_dtype
-        return to_dtype(t, dt)
-    return Tensor._make(t._data.astype(dt.np))
+    from .arithmetic import to_dtype
+    return to_dtype(t, dt)   # (an op, also without grad: autograd.compile sees it)
 
 
 def expand_to(t: Tensor, shape) -> Tensor:

@@ -22,7 +22,7 @@ from ..function import Op
 from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import float_input, operands, tracked, unary_op
+from ._util import float_input, operands, unary_op
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
@@ -408,8 +408,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         >>> autograd.prelu(autograd.tensor([[-2.0, 3.0]]), autograd.tensor([0.25]))
         tensor([[-0.5000,  3.0000]])
     """
-    from ._util import expand_to
-    from .movement import reshape
+    from .movement import expand, reshape
     x = float_input(input, "prelu")
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' must be Tensor, not {type(weight).__name__}")
@@ -425,9 +424,8 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         w = reshape(weight, ()) if weight.ndim else weight
     else:  # one slope per channel: shape (C, 1, ..., 1) broadcasts against (N, C, ...)
         w = reshape(weight, (channels,) + (1,) * (x.ndim - 2))
-    w = expand_to(w, x.shape)
-    if not tracked(w):
-        w = Tensor._make(np.broadcast_to(w._data, x.shape))
+    if w._data.shape != x._data.shape:   # (the op, also without grad: autograd.compile sees it)
+        w = expand(w, x.shape)
     return Prelu.apply(x, w)
 
 

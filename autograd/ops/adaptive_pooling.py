@@ -19,7 +19,7 @@ import itertools
 import numpy as np
 
 from ..errors import ShapeError, shape_str
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
@@ -240,7 +240,7 @@ def _adaptive_max_indices_np(x, out):
 def _adaptive_max_pool(input, output_size, return_indices, nd):
     from .movement import squeeze
     x, out, unbatched = _adaptive_input(input, output_size, nd, f"adaptive_max_pool{nd}d")
-    idx = _adaptive_max_indices_np(x._data, out)
+    idx = derive(_adaptive_max_indices_np, x, out=out)   # (see function.derive)
     y = (AdaptiveMaxPool3D if nd == 3 else AdaptiveMaxPool2D).apply(x, index=idx)
     if unbatched:
         y, idx = squeeze(y, 0), idx[0]

@@ -45,13 +45,19 @@ class ToDtype(Op):
         return xp.cast(g, ctx.in_dtype)
 
 
+class ToDtypeNoGrad(ToDtype):
+    """A cast to an integer or bool dtype: no gradient flows through it."""
+
+    differentiable = False
+
+
 def to_dtype(input: Tensor, dtype, copy=False) -> Tensor:
     """``input.to(dtype)``: differentiable between float dtypes."""
     dtype = _dt.as_dtype(dtype)
     if input._data.dtype == dtype.np and not copy:
         return input
     if input._requires_grad and not dtype.is_floating_point:
-        return Tensor._make(input._data.astype(dtype.np))  # ints/bools carry no gradient
+        return ToDtypeNoGrad.apply(input, dtype=dtype)  # ints/bools carry no gradient
     return ToDtype.apply(input, dtype=dtype)
 
 

@@ -5,13 +5,14 @@ batch), ``addmv`` (matrix @ vector) and ``addr`` (outer product). Each is the pr
 linalg.py scaled and added to ``input``, so the gradients (and second derivatives) are those
 of ``mm``/``bmm``/``mv``/``outer``, ``mul`` and ``add``. ``input`` broadcasts to the
 product's shape (torch's "expanded size" error otherwise). As in torch, ``beta=0`` ignores
-``input`` entirely: nan or inf in it does not reach the result.
+``input``'s values: nan or inf in it does not reach the result (its gradient is zero).
 """
 from __future__ import annotations
 
 from .. import amp as _amp
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
+from ._util import ZeroGradInput
 from .arithmetic import add, mul
 from .linalg import _TORCH_NAMES, _name, bmm, mm, mv, outer
 from .movement import expand
@@ -38,7 +39,7 @@ def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
         input = expand(input, product.shape)   # torch's "expanded size" error on a mismatch
     out = product if alpha == 1 else mul(product, alpha)
     if beta == 0:
-        return out
+        return ZeroGradInput.apply(out, input)
     return add(out, input if beta == 1 else mul(input, beta))
 
 

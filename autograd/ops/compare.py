@@ -3,11 +3,13 @@ selecting ops ``where``, ``maximum``/``minimum``/``fmax``/``fmin`` and ``clamp``
 the gradient goes to the element that was selected)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
@@ -23,10 +25,22 @@ __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less
            "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal", "isin"]
 
 
+class Pointwise(Op):
+    """``fn(*arrays)`` for a NumPy function without a gradient (the comparisons, logical and
+    bitwise ops and nan/inf tests below): an op like the others, so that it runs through
+    ``Op.apply`` (and autograd.compile records it)."""
+
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, *arrays, fn):
+        return fn(*arrays)
+
+
 def _compare(np_fn):
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
-        return Tensor._make(np_fn(a._data, b._data))
+        return Pointwise.apply(a, b, fn=np_fn)
     return fn
 
 
@@ -94,12 +108,16 @@ def where(condition, input=None, other=None) -> Tensor:
         return nonzero(condition, as_tuple=True)
     cond = as_tensor_operand(condition)
     if cond._data.dtype != np.bool_:
-        cond = Tensor._make(cond._data.astype(bool))
+        cond = Pointwise.apply(cond, fn=_as_bool)
     (a, b), shape, _ = operands(input, other)
     shape = broadcast_shapes(cond._data.shape, a._data.shape, b._data.shape)
     from ._util import expand_to
     a, b = expand_to(a, shape), expand_to(b, shape)
     return Where.apply(cond, a, b)
+
+
+def _as_bool(x):
+    return x.astype(bool)
 
 
 _xp.define("where", numpy=np.where, tensor=where)
@@ -121,7 +139,7 @@ def _pairwise(np_fn, name, doc, check=None):
         (a, b), _, _ = operands(input, other)
         if check is not None:
             check(name, a)
-        return Tensor._make(np_fn(a._data, b._data))
+        return Pointwise.apply(a, b, fn=np_fn)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     return fn
@@ -148,7 +166,7 @@ def logical_not(input) -> Tensor:
         tensor([ True, False])
     """
     (x,), _, _ = operands(input)
-    return Tensor._make(np.logical_not(x._data))
+    return Pointwise.apply(x, fn=np.logical_not)
 
 
 def _bool_int_samples(rng):
@@ -204,7 +222,7 @@ def bitwise_not(input) -> Tensor:
     """
     (x,), _, _ = operands(input)
     _check_bitwise("bitwise_not", x)
-    return Tensor._make(np.invert(x._data))
+    return Pointwise.apply(x, fn=np.invert)
 
 
 for _name, _fn, _ref in [("bitwise_and", bitwise_and, np.bitwise_and),
@@ -224,7 +242,7 @@ def _test(np_fn, name, for_ints):
         (x,), _, _ = operands(input)
         if x._data.dtype.kind not in FLOAT_KINDS:
             return Tensor._make(np.full(x._data.shape, for_ints))
-        return Tensor._make(np_fn(x._data))
+        return Pointwise.apply(x, fn=np_fn)
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -257,7 +275,11 @@ def signbit(input) -> Tensor:
     kind = x._data.dtype.kind
     if kind == "b":
         return Tensor._make(np.zeros(x._data.shape, bool))
-    return Tensor._make(np.signbit(x._data) if kind in FLOAT_KINDS else x._data < 0)
+    return Pointwise.apply(x, fn=np.signbit if kind in FLOAT_KINDS else _negative)
+
+
+def _negative(x):
+    return x < 0
 
 
 def _special_samples(rng):
@@ -548,9 +570,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
                          f"{_torch_dtype_name(other._data.dtype)} (isclose: "
                          f"{input.dtype} vs {other.dtype}; convert one with .to())")
     (a, b), _, _ = operands(input, other)
-    with np.errstate(invalid="ignore", over="ignore"):
-        return Tensor._make(np.isclose(a._data, b._data, rtol=rtol, atol=atol,
-                                       equal_nan=equal_nan))
+    return Pointwise.apply(a, b, fn=functools.partial(np.isclose, rtol=rtol, atol=atol,
+                                                      equal_nan=equal_nan))
 
 
 register(OpInfo("isclose", isclose, ref=np.isclose,
@@ -597,9 +618,12 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     """
     if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
         raise TypeError("isin(): at least one of 'elements' and 'test_elements' must be a Tensor")
-    a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
-    b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
-    return Tensor._make(np.asarray(np.isin(a, b, invert=bool(invert))))
+    # derive: computed from the tensors' values, so autograd.compile recomputes it on replay
+    return Tensor._make(np.asarray(derive(_np_isin, elements, test_elements, invert=bool(invert))))
+
+
+def _np_isin(a, b, invert):
+    return np.isin(np.asarray(a), np.asarray(b), invert=invert)
 
 
 register(OpInfo("isin", isin, ref=lambda a, b, **kw: np.isin(a, b, invert=kw.get("invert", False)),

@@ -13,7 +13,7 @@ import numpy as np
 from .. import dispatch
 from .. import return_types
 from ..dtypes import FLOAT_KINDS
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import reduction_jvp
 from ..tensor import Tensor
 from ._reduction import (_as1d, _even_weights, _indices_out, _int_dim, _keepdim_shape,
@@ -169,16 +169,26 @@ def _max_min(input, dim, keepdim, opname, np_arg, full_cls, name):
     d = _int_dim(dim, input.ndim, opname)
     if input.ndim:
         _check_nonempty_dims(input, (d,), opname)
-    arr = _as1d(input._data)
     dd = d if input.ndim else 0
-    rk = dispatch.kernels("reduce", arr, (dd,)) if input.ndim else None
+    rk = dispatch.kernels("reduce", input._data, (dd,)) if input.ndim else None
+    # (the index depends on the values: derived, see function.derive)
     if rk is not None:  # value and index in one pass
-        found, index = rk.arg_extreme(arr, dd, opname == "max")
+        found, index = derive(_kernel_arg_extreme, input, kernels=rk, dim=dd,
+                              largest=opname == "max")
         values = _select(input, index, dd, keepdim, name, values=found)
     else:
-        index = np.expand_dims(np_arg(arr, axis=dd), dd)
+        index = derive(_np_arg_extreme, input, np_arg=np_arg, dim=dd)
         values = _select(input, index, dd, keepdim, name)
     return getattr(return_types, opname)(values, _indices_out(index, input.ndim, dd, keepdim))
+
+
+def _kernel_arg_extreme(x, kernels, dim, largest):
+    """(values, keepdim-shaped indices) of the maxima (``largest``) or minima along ``dim``."""
+    return kernels.arg_extreme(_as1d(x), dim, largest)
+
+
+def _np_arg_extreme(x, np_arg, dim):
+    return np.expand_dims(np_arg(_as1d(x), axis=dim), dim)
 
 
 def max(input: Tensor, dim=None, keepdim: bool = False):
@@ -236,13 +246,22 @@ def _arg_extreme(input, dim, keepdim, opname, np_arg):
         if x.size == 0:
             raise IndexError(f"{opname}(): Expected reduction dim to be specified for "
                              "input.numel() == 0.")
-        idx = np.asarray(np_arg(x.reshape(-1)))
-        return Tensor._make(idx.reshape((1,) * x.ndim if keepdim else ()).astype(np.int64))
+        return Tensor._make(derive(_arg_flat, input, np_arg=np_arg, keepdim=keepdim))
     d = _int_dim(dim, x.ndim, opname)
     if x.ndim == 0:
         return Tensor._make(np.zeros((), np.int64))
     _check_nonempty_dims(input, (d,), opname)
-    return Tensor._make(np.asarray(np_arg(x, axis=d, keepdims=keepdim)).astype(np.int64))
+    return Tensor._make(derive(_arg_along, input, np_arg=np_arg, dim=d, keepdim=keepdim))
+
+
+def _arg_flat(x, np_arg, keepdim):
+    """argmax/argmin of the flattened ``x`` (an index tensor's array; see function.derive)."""
+    idx = np.asarray(np_arg(x.reshape(-1)))
+    return idx.reshape((1,) * x.ndim if keepdim else ()).astype(np.int64)
+
+
+def _arg_along(x, np_arg, dim, keepdim):
+    return np.asarray(np_arg(x, axis=dim, keepdims=keepdim)).astype(np.int64)
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -340,6 +359,10 @@ def _lower_median_index(x: np.ndarray, axis: int) -> np.ndarray:
     return index.astype(np.int64)
 
 
+def _median_index(x: np.ndarray, dim: int) -> np.ndarray:
+    return _lower_median_index(_as1d(x), dim)
+
+
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """Lower median of all elements; with ``dim``, a ``(values, indices)`` named tuple.
     nan propagates, like torch.
@@ -368,7 +391,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     if xa.size == 0:
         index = np.zeros(_keepdim_shape(xa.shape, (dd,)), np.int64)
     else:
-        index = _lower_median_index(xa, dd)
+        index = derive(_median_index, input, dim=dd)
     values = _select(input, index, dd, keepdim, "Median")
     return return_types.median(values, _indices_out(index, x.ndim, dd, keepdim))
 

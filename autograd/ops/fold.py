@@ -198,6 +198,13 @@ register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold",
 
 
 # ---- pixel shuffles: space <-> channels -------------------------------------------------------
+def _new_memory(out: Tensor) -> Tensor:
+    """torch's pixel and channel shuffles always return new memory, but our reshape/permute
+    chain ends in a view of the input when the strides allow it (a factor of 1, or one pixel
+    per block): copy then, so that writing into the result never reaches the input."""
+    return out.clone() if out._base is not None else out
+
+
 def _check_factor(input, factor, opname, what):
     if not isinstance(input, Tensor):
         raise TypeError(f"{opname}(): argument 'input' (position 1) must be Tensor, not "
@@ -230,7 +237,7 @@ def pixel_shuffle(input, upscale_factor) -> Tensor:
     n = len(lead)
     x = input.reshape(tuple(lead) + (c // (r * r), r, r, h, w))
     x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)      # (*, C, H, r, W, r)
-    return x.reshape(tuple(lead) + (c // (r * r), h * r, w * r))
+    return _new_memory(x.reshape(tuple(lead) + (c // (r * r), h * r, w * r)))
 
 
 def pixel_unshuffle(input, downscale_factor) -> Tensor:
@@ -253,7 +260,7 @@ def pixel_unshuffle(input, downscale_factor) -> Tensor:
     n = len(lead)
     x = input.reshape(tuple(lead) + (c, h // r, r, w // r, r))
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)      # (*, C, r, r, H, W)
-    return x.reshape(tuple(lead) + (c * r * r, h // r, w // r))
+    return _new_memory(x.reshape(tuple(lead) + (c * r * r, h // r, w // r)))
 
 
 def channel_shuffle(input, groups) -> Tensor:
@@ -278,7 +285,7 @@ def channel_shuffle(input, groups) -> Tensor:
         raise ShapeError(f"Number of channels must be divisible by groups. Got {c} channels and "
                          f"{groups} groups.")
     x = input.reshape((n, groups, c // groups) + tuple(rest)).transpose(1, 2)
-    return x.reshape((n, c) + tuple(rest))
+    return _new_memory(x.reshape((n, c) + tuple(rest)))
 
 
 def _ref_pixel_shuffle(x, r):

@@ -28,7 +28,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
@@ -362,8 +362,45 @@ def getitem(input: Tensor, index) -> Tensor:
         tensor([[0., 0.],
                 [3., 3.]])
     """
-    idx = _normalize_index(index, input)
+    idx = _index_for(index, input)
     return _view_of(GetItem.apply(input, idx=idx), input, GetItem, idx)
+
+
+def _index_for(index, tensor) -> tuple:
+    """``_normalize_index``; derived (see function.derive) when integer tensors in ``index``
+    make it depend on their values."""
+    tensors = _integer_index_tensors(index)
+    if not tensors:
+        return _normalize_index(index, tensor)
+    template = tuple(_FROM_TENSOR if any(it is t for t in tensors) else it
+                     for it in (index if isinstance(index, tuple) else (index,)))
+    return derive(_index_from, *tensors, template=template, shape=tuple(tensor.shape))
+
+
+_FROM_TENSOR = object()   # marks the place of an index tensor in ``_index_from``'s template
+
+
+def _integer_index_tensors(index) -> list:
+    """The integer tensors in ``index`` (an index tensor or a tuple), or [] when it has none
+    or has a bool one (a mask makes the result's shape depend on its values)."""
+    items = index if isinstance(index, tuple) else (index,)
+    tensors = [it for it in items if isinstance(it, Tensor)]
+    if any(t._data.dtype.kind not in "iu" for t in tensors):
+        return []
+    return tensors
+
+
+def _index_from(*arrays, template, shape) -> tuple:
+    """``_normalize_index`` of ``template`` with its index tensors' arrays put back (a 0-d
+    integer one indexes like an int, as in PyTorch)."""
+    it = iter(arrays)
+    items = []
+    for t in template:
+        if t is _FROM_TENSOR:
+            a = next(it)
+            t = int(a) if a.ndim == 0 else a
+        items.append(t)
+    return _normalize_index(tuple(items), _Shape(shape))
 
 
 # ---- views ----------------------------------------------------------------------------------

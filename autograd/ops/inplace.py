@@ -27,9 +27,9 @@ import weakref
 
 import numpy as np
 
-from ..errors import DTypeError
 from .. import function as _function
-from ..function import _NO_RECORD, Op
+from ..errors import DTypeError
+from ..function import _NO_RECORD, Op, derive, write
 from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
@@ -87,7 +87,7 @@ def _write_back(self: Tensor, result: Tensor, opname: str):
         if any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
             raise RuntimeError(_OVERLAP_MSG)  # an expanded view
         raise RuntimeError(f"{opname}: the tensor's memory is read-only; call .clone() first")
-    np.copyto(self._data, out, casting="unsafe")
+    write(_copy_into, self, out)
     self._version_cell[0] += 1
 
 
@@ -96,6 +96,16 @@ def _dual(*values) -> bool:
     the in-place op then goes through the out-of-place one, which computes the new tangent."""
     return _function._fw_level is not None and _function._has_tangent(
         [v for v in values if isinstance(v, Tensor)])
+
+
+def _copy_into(target, value):
+    """Write ``value`` (broadcast, cast) into the array ``target`` (function.write's ``fn``)."""
+    np.copyto(target, value, casting="unsafe")
+
+
+def _set_at(target, index, value):
+    """``target[index] = value`` (function.write's ``fn``)."""
+    target[index] = value
 
 
 def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
@@ -115,8 +125,9 @@ def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
             _take_tangent(self, result)
         return self
     # record on a snapshot of the old value, so nodes that saved it stay valid
-    old = Tensor._from_node(self._data.copy(), self.grad_fn, self._output_nr, None) \
-        if self.grad_fn is not None else Tensor._make(self._data.copy())
+    snapshot = derive(np.copy, self)
+    old = Tensor._from_node(snapshot, self.grad_fn, self._output_nr, None) \
+        if self.grad_fn is not None else Tensor._make(snapshot)
     if dual:
         old._fw = self._fw
     result = fn(old, *args, **kwargs)
@@ -240,6 +251,9 @@ def _positions(shape, steps) -> np.ndarray:
 def _rebase(base: Tensor, steps, view: Tensor, result: Tensor):
     """``view`` (a view of ``base`` by ``steps``) now holds ``result``: record that on the
     base (CopySlices) and regenerate the history of the base's views."""
+    if _function._tracer is not None:   # (not modelled by autograd.compile: runs eagerly)
+        _function._tracer.unsupported("an in-place write through a view of a tensor that "
+                                      "requires grad")
     if result._data.shape != view._data.shape:
         from .movement import expand
         result = expand(result, view._data.shape)
@@ -279,11 +293,12 @@ def fill_(self: Tensor, value) -> Tensor:
                 or _dual(self, value)):
             from .arithmetic import to_dtype
             return inplace_(self, _overwrite, to_dtype(value, self.dtype))
-        value = value.item()
+        # (a 0-d tensor is written as an array, not read with .item(): autograd.compile
+        # replays the write with the tensor's new value)
     _check_inplace(self)
-    if _grad_enabled.get() and self._requires_grad or _dual(self):
+    if _grad_enabled.get() and self._requires_grad or _dual(self):   # (value is a number here)
         return inplace_(self, _overwrite, Tensor._make(np.asarray(value, self._data.dtype)))
-    self._data[...] = value
+    write(_set_at, self, Ellipsis, value)
     self._version_cell[0] += 1
     return self
 
@@ -293,13 +308,15 @@ def copy_(self: Tensor, src) -> Tensor:
     if not isinstance(src, Tensor):
         src = Tensor._make(np.asarray(src))
     if _grad_enabled.get() and (src._requires_grad or self._requires_grad) or _dual(self, src):
-        from .movement import expand
         from .arithmetic import to_dtype
+        from .movement import expand
         if src._data.shape != self._data.shape:
             expand(src, self._data.shape)  # (only to check the shapes, with expand's error)
         return inplace_(self, lambda s, v: _overwrite(s, to_dtype(v, s.dtype)), src)
     _check_inplace(self)
-    np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
+    if src._data.shape != self._data.shape:
+        np.broadcast_shapes(src._data.shape, self._data.shape)   # (NumPy's error if not)
+    write(_copy_into, self, src)
     self._version_cell[0] += 1
     return self
 
@@ -313,13 +330,12 @@ def setitem_(self: Tensor, index, value) -> None:
         inplace_(self, index_put_slice, index, value)
         return
     _check_inplace(self)
-    from .indexing import _normalize_index
-    idx = _normalize_index(index, self)
-    v = value._data if isinstance(value, Tensor) else value
     if _grad_enabled.get() and self._requires_grad or _dual(self):
+        v = value._data if isinstance(value, Tensor) else value
         inplace_(self, index_put_slice, index, Tensor._make(np.asarray(v, self._data.dtype)))
         return
-    self._data[idx] = v
+    from .indexing import _index_for
+    write(_set_at, self, _index_for(index, self), value)
     self._version_cell[0] += 1
 
 

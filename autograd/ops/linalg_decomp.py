@@ -73,13 +73,17 @@ def _lapack(fn, a, op, what, **kwargs):
         raise LinAlgError(f"{op}: The algorithm failed to converge because {why}.") from None
 
 
-def _svd(a, **kwargs):
-    # OpenBLAS's divide-and-conquer SVD (gesdd) can loop forever on inf input, so non-finite
-    # input gets the error LAPACK would give when it fails to converge, without calling it
+def _np_svd(a, **kwargs):
+    """``np.linalg.svd`` that refuses non-finite input before calling LAPACK: its SVD does not
+    return at all on some matrices holding an inf (the iteration never converges and never
+    gives up), so inf gets the error LAPACK gives NaN."""
     if not np.all(np.isfinite(a)):
-        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
-                          "matrix contained non-finite values.")
-    return _lapack(np.linalg.svd, a, "linalg.svd", "singular values", **kwargs)
+        raise np.linalg.LinAlgError("SVD did not converge")
+    return np.linalg.svd(a, **kwargs)
+
+
+def _svd(a, **kwargs):
+    return _lapack(_np_svd, a, "linalg.svd", "singular values", **kwargs)
 
 
 def _eigh(a, **kwargs):
@@ -603,7 +607,7 @@ register(OpInfo("eigvalsh", eigvalsh, ref=lambda a, UPLO="L": np.linalg.eigvalsh
 
 
 def _ref_svd(a, full_matrices=True):
-    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    u, s, vh = _np_svd(a, full_matrices=full_matrices)
     k = s.shape[-1]
     sign = _canonical_signs(u)
     vh = vh.copy()
@@ -641,7 +645,7 @@ def _linalg_svd_outputs(out):
 
 register(OpInfo("svd", linalg_svd, ref=_ref_svd, samples=_svd_samples, **_LINALG,
                 torch_fn=_torch_svd, grad_outputs=_linalg_svd_outputs))
-register(OpInfo("svdvals", svdvals, ref=lambda a: np.linalg.svd(a, compute_uv=False),
+register(OpInfo("svdvals", svdvals, ref=lambda a: _np_svd(a, compute_uv=False),
                 samples=lambda rng: [Sample(rng.normal(size=(3, 3))), Sample(rng.normal(size=(2, 4, 2))),
                                      Sample(rng.normal(size=(2, 3)))], **_LINALG))
 
@@ -694,18 +698,25 @@ def _pinv_samples(rng):
             Sample(n(size=(3, 2)), atol=1e-8), Sample(n(size=(2, 2)), rtol=1e-10)]
 
 
-register(OpInfo("pinv", pinv, ref=lambda a, atol=None, rtol=None: np.linalg.pinv(a), **_LINALG,
+register(OpInfo("pinv", pinv, ref=lambda a, atol=None, rtol=None: _ref_pinv(a), **_LINALG,
                 samples=_pinv_samples))
-register(OpInfo("pinverse", pinverse, ref=lambda a, rcond=1e-15: np.linalg.pinv(a), **_TOP,
+register(OpInfo("pinverse", pinverse, ref=lambda a, rcond=1e-15: _ref_pinv(a), **_TOP,
                 samples=lambda rng: [Sample(rng.normal(size=(2, 3)))]))
+
+
+def _ref_pinv(a):
+    """``np.linalg.pinv`` (an SVD) with ``_np_svd``'s refusal of non-finite input."""
+    if not np.all(np.isfinite(a)):
+        raise np.linalg.LinAlgError("SVD did not converge")
+    return np.linalg.pinv(a)
 
 
 def _ref_lstsq(a, b, rcond=None, driver=None):
     vector = b.ndim == a.ndim - 1
     b2 = b[..., None] if vector else b
-    x = np.linalg.pinv(a) @ b2
+    x = _ref_pinv(a) @ b2
     m, n = a.shape[-2:]
-    s = np.linalg.svd(a, compute_uv=False)
+    s = _np_svd(a, compute_uv=False)
     rank = np.asarray((s > np.finfo(a.dtype).eps * max(m, n) * s[..., :1]).sum(-1), np.int64)
     driver = driver or "gelsy"
     res = ((a @ x - b2) ** 2).sum(-2) if driver != "gelsy" and m > n else np.zeros(0, a.dtype)

@@ -476,6 +476,8 @@ class BinaryCrossEntropy(Op):
 
     @staticmethod
     def forward(ctx, x, y):
+        if x.size and (np.any(x < 0) or np.any(x > 1) or np.any(np.isnan(x))):
+            raise RuntimeError("all elements of input should be between 0 and 1")
         ctx.save_for_backward(x, y)
         log_x = np.maximum(np.log(x), -100.0)
         log_1mx = np.maximum(np.log1p(-x), -100.0)
@@ -512,10 +514,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    x = input._data
-    if x.size and (np.any(x < 0) or np.any(x > 1) or np.any(np.isnan(x))):
-        raise RuntimeError("all elements of input should be between 0 and 1")
-    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))   # (checks the range)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -641,7 +640,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     else:
         loss = input - target * (input + eps).log()
     if full:  # Stirling's log(t!) ~ t log t - t + log(2 pi t) / 2, for targets > 1 only
-        big = Tensor._make(target._data > 1)
+        big = target > 1
         t = where(big, target, 2.0)   # (2 where masked: no log of 0 in the value or gradient)
         loss = loss + where(big, t * t.log() - t + 0.5 * (2 * math.pi * t).log(), 0.0)
     return _reduce(loss, reduction)

@@ -29,7 +29,7 @@ import numpy as np
 from .. import dispatch
 from ..errors import DTypeError, ShapeError
 from ..forward_ad import sum_terms
-from ..function import Op
+from ..function import Op, derive
 from ..tensor import Tensor
 from .compare import clamp_min
 from .arithmetic import _torch_dtype_name
@@ -240,10 +240,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise RuntimeError("batch_norm: running_mean and running_var must be given in eval mode "
                            "(or pass training=True to use batch statistics)")
     shape = (1, C) + (1,) * (input.dim() - 2)
-    dt = x._data.dtype
-    running = (running_mean._data.astype(dt).reshape(shape),
-               running_var._data.astype(dt).reshape(shape))
+    # (from the buffers' current values: derived, see function.derive)
+    running = derive(_running_stats, running_mean, running_var, dtype=x._data.dtype, shape=shape)
     return BatchNorm.apply(x, weight, bias, eps=eps, training=False, running=running)
+
+
+def _running_stats(mean, var, dtype, shape):
+    """The running statistics as eval-mode batch_norm uses them: ``dtype``, (1, C, 1, ...)."""
+    return mean.astype(dtype).reshape(shape), var.astype(dtype).reshape(shape)
 
 
 # ---- layer_norm ----------------------------------------------------------------------------------
@@ -434,7 +438,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     def per_sample(t, differentiable):
         if t is None:
             return None
-        return t.repeat(n) if differentiable else Tensor._make(np.tile(t._data, n))
+        return t.repeat(n) if differentiable else Tensor._make(derive(np.tile, t, n))
     rm, rv = per_sample(running_mean, False), per_sample(running_var, False)
     y = batch_norm(input.reshape((1, n * c) + tuple(input.shape[2:])), rm, rv,
                    per_sample(weight, True), per_sample(bias, True), use_input_stats, momentum,

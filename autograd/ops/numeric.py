@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import return_types
 from ..errors import DTypeError
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
@@ -287,12 +287,19 @@ def unravel_index(indices, shape):
     dims = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     if any(d < 0 for d in dims):
         raise ValueError("'shape' cannot have negative values, but got " + str(tuple(dims)))
+    # derive: computed from the index tensor's values (the bounds check included), so
+    # autograd.compile recomputes it on every replay
+    coords = derive(_np_unravel_index, indices if isinstance(indices, Tensor) else arr, dims=dims)
+    return tuple(Tensor._make(c) for c in coords)
+
+
+def _np_unravel_index(arr, dims):
     total = int(np.prod(dims))
     if arr.size and (arr.min() < -total or arr.max() >= total):
         raise IndexError(f"unravel_index: an index is out of bounds for shape {tuple(dims)} "
                          f"(indices must be in [{-total}, {total - 1}])")
     coords = np.unravel_index(np.where(arr < 0, arr + total, arr), dims)
-    return tuple(Tensor._make(np.asarray(c, np.int64)) for c in coords)
+    return tuple(np.asarray(c, np.int64) for c in coords)
 
 
 register(OpInfo("unravel_index", unravel_index, method=False, differentiable=False,

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import dispatch
 from ..errors import DTypeError, ShapeError, shape_str
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
@@ -230,7 +230,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x = unsqueeze(input, 0) if unbatched else input
     k, s, pads, d, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
                                       _opname)
-    values, idx = _max_pool2d_forward_np(x._data, k, s, pads, d)
+    # (the maxima's positions depend on the values: derived, see function.derive)
+    values, idx = derive(_max_pool2d_forward_np, x, kernel=k, stride=s, pads=pads, dilation=d)
     y = MaxPool2DWithIndices.apply(x, index=idx, values=values)
     if unbatched:
         y, idx = squeeze(y, 0), idx[0]
@@ -299,7 +300,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x = unsqueeze(input, 0) if unbatched else input
     k, s, pads, d, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
                                       "max_pool3d", 3)
-    values, idx = _max_pool3d_forward_np(x._data, k, s, pads, d)
+    values, idx = derive(_max_pool3d_forward_np, x, kernel=k, stride=s, pads=pads, dilation=d)
     y = MaxPool3DWithIndices.apply(x, index=idx, values=values)
     if unbatched:
         y, idx = squeeze(y, 0), idx[0]

@@ -18,7 +18,7 @@ from .. import dispatch
 from .. import dtypes as _dt
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
-from ..function import Op
+from ..function import Op, derive
 from ..forward_ad import linear_jvp, reduction_jvp
 from ..tensor import Tensor
 from . import xp as _xp
@@ -527,7 +527,8 @@ class Norm(Op):
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector norm of ``input`` (all elements, or over ``dim``): p = 2 / 'fro' (default),
-    1, inf, -inf, 0 or any other number. Its gradient at 0 is 0, like torch.
+    1, inf, -inf, 0 or any other number; 'nuc' is the nuclear matrix norm (of a 2-D input, or
+    over two ``dim``). Its gradient at 0 is 0, like torch.
 
     Example:
         >>> autograd.tensor([3.0, 4.0]).norm()
@@ -541,16 +542,15 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         raise DTypeError("linalg.vector_norm: Expected a floating point or complex tensor as "
                          f"input. Got {input.dtype.name.capitalize()}")
     if isinstance(p, str):
-        if p == "nuc":  # the sum of singular values (a matrix norm)
+        one_dim = isinstance(dim, (int, np.integer))
+        if p == "fro" and (dim is None or one_dim or len(dim) <= 2):
+            p = 2  # 'fro' over at most two dims is the 2-norm of those elements
+        else:
+            # as torch: 'nuc' (the sum of singular values) and anything else go to matrix_norm,
+            # over all dims when dim is None, which then checks the 2-tuple and the order
             from .linalg_norm import matrix_norm
-            return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)
-        if p != "fro":
-            raise NotImplementedError(f"norm: p={p!r} is not supported (only vector norms, 'fro' "
-                                      "and 'nuc'); see autograd.linalg.matrix_norm")
-        if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) > 2:
-            raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
-                               + " ".join(str(d) for d in dim))
-        p = 2
+            dims = tuple(range(input.ndim)) if dim is None else (dim,) if one_dim else dim
+            return matrix_norm(input, p, dims, keepdim)
     p = float(p)
     dims = wrap_dims(dim, input.ndim)
     if p in (np.inf, -np.inf) and input._data.size == 0 and (
@@ -595,7 +595,7 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         tensor([False,  True])
     """
     dims = wrap_dims(dim, input.ndim)
-    return Tensor._make(np.asarray(np.all(input._data, axis=dims, keepdims=keepdim)))
+    return Tensor._make(derive(_truth, input, np_fn=np.all, dims=dims, keepdim=keepdim))
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -606,7 +606,7 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
         tensor(True)
     """
     dims = wrap_dims(dim, input.ndim)
-    return Tensor._make(np.asarray(np.any(input._data, axis=dims, keepdims=keepdim)))
+    return Tensor._make(derive(_truth, input, np_fn=np.any, dims=dims, keepdim=keepdim))
 
 
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
@@ -617,7 +617,16 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
         tensor([2, 1])
     """
     dims = wrap_dims(dim, input.ndim)
-    return Tensor._make(np.asarray(np.count_nonzero(input._data, axis=dims)).astype(np.int64))
+    return Tensor._make(derive(_count_nonzero, input, dims=dims))
+
+
+# (these have no gradient: their values are derived, see function.derive)
+def _truth(x, np_fn, dims, keepdim):
+    return np.asarray(np_fn(x, axis=dims, keepdims=keepdim))
+
+
+def _count_nonzero(x, dims):
+    return np.asarray(np.count_nonzero(x, axis=dims)).astype(np.int64)
 
 
 def _bool_samples(rng):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
-from ..function import Op
+from ..function import Op, derive
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, wrap_dim, tracked
@@ -32,6 +32,15 @@ def _check_index_tensor(index, opname) -> np.ndarray:
     if arr.dtype.kind not in "iu":
         raise DTypeError(f"{opname}(): Expected dtype int64 for index, got {arr.dtype}")
     return arr
+
+
+def _flat_index(index, arr: np.ndarray):
+    """``index`` (a Tensor, or else its array ``arr``) flattened; a Tensor by an op, so that
+    autograd.compile sees the values it carries (a view of its array would escape)."""
+    if isinstance(index, Tensor):
+        from .movement import reshape
+        return reshape(index, (-1,))
+    return arr.reshape(-1)
 
 
 def _along_dim_index(index: np.ndarray, dim: int, size: int) -> tuple:
@@ -68,7 +77,8 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
     if input.ndim == 0 or arr.ndim == 0:
         from .movement import reshape
         # 0-d input or index: work on 1-element vectors, answer in the index's shape
-        return reshape(gather(_as_1d(input), wrap_dim(dim, 1), arr.reshape(-1)), arr.shape)
+        return reshape(gather(_as_1d(input), wrap_dim(dim, 1), _flat_index(index, arr)),
+                       arr.shape)
     dim = wrap_dim(dim, input.ndim)
     if arr.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
@@ -77,7 +87,8 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
             raise RuntimeError(f"Size does not match at dimension {d} expected index "
                                f"{list(arr.shape)} to be no larger than self "
                                f"{list(input.shape)} apart from dimension {dim}")
-    return Gather.apply(input, idx=_along_dim_index(arr, dim, input.shape[dim]))
+    return Gather.apply(input, idx=derive(_along_dim_index, index if isinstance(index, Tensor)
+                                          else arr, dim=dim, size=input.shape[dim]))
 
 
 def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
@@ -93,7 +104,7 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     from .movement import expand, reshape
     arr = _check_index_tensor(indices, "take_along_dim")
     if dim is None:
-        return gather(reshape(input, (-1,)), 0, arr.reshape(-1))
+        return gather(reshape(input, (-1,)), 0, _flat_index(indices, arr))
     dim = wrap_dim(dim, max(input.ndim, arr.ndim))
     if input.ndim != arr.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
@@ -107,7 +118,8 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     tgt_in[dim], tgt_ix[dim] = input.shape[dim], arr.shape[dim]
     if tuple(tgt_in) != tuple(input.shape):
         input = expand(input, tuple(tgt_in))
-    return gather(input, dim, np.broadcast_to(arr, tuple(tgt_ix)))
+    return gather(input, dim, derive(np.broadcast_to, indices if isinstance(indices, Tensor)
+                                     else arr, tuple(tgt_ix)))
 
 
 def _np_gather(x, dim, index, **kw):
@@ -173,7 +185,8 @@ def _scatter_prepare(input: Tensor, dim, index, src, opname):
         if src_shape is not None:
             msg += f" and to be no larger size than src {list(src_shape)}"
         raise RuntimeError(msg)
-    idx = _along_dim_index(arr, dim, input.shape[dim])
+    idx = derive(_along_dim_index, index if isinstance(index, Tensor) else arr, dim=dim,
+                 size=input.shape[dim])
     if isinstance(src, Tensor):
         if tuple(src.shape) != arr.shape:  # only src's leading block is used
             src = GetItem.apply(src, idx=tuple(slice(0, n) for n in arr.shape))
@@ -207,7 +220,7 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
         raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
     dim, idx, src = _scatter_prepare(input, dim, index, src, "scatter")
     if src is None:
-        shape = np.broadcast_shapes(*[np.shape(i) for i in idx])  # = index's shape
+        shape = np.broadcast_shapes(*[getattr(i, "shape", ()) for i in idx])  # = index's
         src = Tensor._make(np.full(shape, value, dtype=input._data.dtype))
     if reduce == "add":
         return ScatterAdd.apply(input, src, idx=idx)
@@ -396,6 +409,16 @@ class ScatterProd(Op):
         return gx, gs
 
 
+def _scatter_count(shape, dtype, idx, include_self):
+    """How many values ``scatter_reduce(..., "mean")`` averages at each position (at least 1:
+    a position nothing reaches keeps its value)."""
+    count = np.zeros(shape, dtype=dtype)
+    np.add.at(count, idx, 1)
+    if include_self:
+        count += 1
+    return np.maximum(count, 1)
+
+
 def _np_zero_at(a, idx):
     a = a.copy()
     a[idx] = 0
@@ -427,13 +450,11 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *,
     total = ScatterAdd.apply(base, src, idx=idx)
     if reduce == "sum":
         return total
-    count = np.zeros(input.shape, dtype=input._data.dtype)
-    np.add.at(count, idx, 1)
-    if include_self:
-        count += 1
+    count = derive(_scatter_count, shape=tuple(input.shape), dtype=input._data.dtype, idx=idx,
+                   include_self=include_self)
     if input._data.dtype.kind in FLOAT_KINDS:
-        return total / Tensor._make(np.maximum(count, 1))
-    return Tensor._make(total._data // np.maximum(count, 1).astype(total._data.dtype))
+        return total / Tensor._make(count)
+    return total // Tensor._make(count)
 
 
 def _np_scatter_reduce(x, dim, index, src, reduce, include_self=True):
@@ -470,16 +491,22 @@ register(OpInfo("scatter_reduce", scatter_reduce, inplace=True, ref=_np_scatter_
 
 # ---- index_select / index_add / index_copy / index_fill: a 1-D index along one dim
 def _dim_index(input: Tensor, dim, index, opname):
-    arr = np.asarray(index._data if isinstance(index, Tensor) else index)
+    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
     if arr.dtype.kind not in "iu":
         raise DTypeError(f"{opname}(): Expected dtype int32/int64 for index")
     if arr.ndim > 1:
         raise IndexError(f"{opname}(): Index is supposed to be a vector")
     dim = wrap_dim(dim, input.ndim)
     size = input.shape[dim] if input.ndim else 1
-    arr = _wrap_indices(arr.reshape(-1), size, dim, negative_ok=False,
+    return dim, derive(_index_along, index if isinstance(index, Tensor) else arr, dim=dim,
+                       size=size, lead=input.ndim > 0)
+
+
+def _index_along(index: np.ndarray, dim: int, size: int, lead: bool) -> tuple:
+    """The NumPy index picking positions ``index`` (checked) along ``dim``."""
+    arr = _wrap_indices(index.reshape(-1), size, dim, negative_ok=False,
                         msg="index out of range in self")
-    return dim, (slice(None),) * dim + (arr,) if input.ndim else (arr,)
+    return (slice(None),) * dim + (arr,) if lead else (arr,)
 
 
 class IndexSelect(GetItem):
@@ -635,11 +662,17 @@ def index_reduce(input: Tensor, dim: int, index, source, reduce: str, *,
                          f"{_torch_dtype_name(arr.dtype)}")
     dim, idx = _dim_index(input, dim, index, "index_reduce_")
     source = _source_for(input, dim, idx, source, "index_reduce_")
-    # the index of every element of source: its slice's target along dim
-    full = idx[-1].reshape([-1 if d == dim else 1 for d in range(source.ndim)])
-    full = np.broadcast_to(full, source.shape).copy()
+    # the index of every element of source: its slice's target along dim (derived from the
+    # index tensor's values, see function.derive)
+    full = derive(_index_everywhere, idx[-1], dim=dim, shape=tuple(source.shape))
     return scatter_reduce(input, dim, Tensor._make(full), source, reduce,
                           include_self=include_self)
+
+
+def _index_everywhere(index: np.ndarray, dim: int, shape: tuple) -> np.ndarray:
+    """``index`` (1-d, along ``dim``) repeated over the other dims of ``shape``."""
+    along = index.reshape([-1 if d == dim else 1 for d in range(len(shape))])
+    return np.broadcast_to(along, shape).copy()
 
 
 def _np_index_reduce(x, dim, index, source, reduce, include_self=True):
@@ -784,19 +817,23 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
         raise DTypeError("one_hot is only applicable to index tensor of type LongTensor.")
-    idx = tensor._data
-    if num_classes == -1:
-        if idx.size == 0:
+    if num_classes == -1:   # (the result's shape depends on the values: not compiled)
+        if tensor._data.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(idx.max()) + 1
+        num_classes = int(tensor._data.max()) + 1
+    return Tensor._make(derive(_one_hot, tensor, num_classes=int(num_classes)))
+
+
+def _one_hot(idx: np.ndarray, num_classes: int) -> np.ndarray:
+    """``one_hot`` on an index array (its values decide the result: see function.derive)."""
     if idx.size:
         if idx.min() < 0:
             raise RuntimeError("Class values must be non-negative.")
         if idx.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    out = np.zeros(idx.shape + (int(num_classes),), np.int64)
+    out = np.zeros(idx.shape + (num_classes,), np.int64)
     np.put_along_axis(out, idx[..., None], 1, axis=-1)
-    return Tensor._make(out)
+    return out
 
 
 register(OpInfo("one_hot", one_hot, method=False, differentiable=False, family="scatter",

@@ -505,8 +505,9 @@ def _torch_as_strided_scatter(torch, x, src, size, stride, storage_offset=0):
     2.13's backward gives ``input`` the gradient of the overwritten elements (the ones it
     does not reach) instead of the others."""
     values = torch.as_strided_scatter(x.detach(), src.detach(), size, stride, storage_offset)
-    pos = torch.as_tensor(_strided_positions(Tensor._make(x.detach().numpy()), size, stride,
-                                             storage_offset, "").reshape(-1))
+    # (the positions depend on the shape only: float() lets bfloat16 through .numpy())
+    pos = torch.as_tensor(_strided_positions(Tensor._make(x.detach().float().numpy()), size,
+                                             stride, storage_offset, "").reshape(-1))
     same = x.reshape(-1).index_put((pos,), src.reshape(-1)).reshape(x.shape)
     torch.testing.assert_close(same.detach(), values, equal_nan=True, rtol=0, atol=0)
     return same

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import return_types
+from ..function import derive
 from ..tensor import Tensor
 from ._reduction import _as1d, _int_dim, _select
 from .registry import OpInfo, Sample, register
@@ -49,13 +50,21 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
         indices=tensor([1, 2, 0]))
     """
     d = _int_dim(dim, input.ndim, "sort")
-    x = _as1d(input._data)
     dd = d if input.ndim else 0
-    index = _order(x, dd, descending).astype(np.int64)
-    if input.ndim == 0:
-        index = index.reshape(())
-        return return_types.sort(_select(input, index, 0, False, "Sort"), Tensor._make(index))
-    return return_types.sort(_select(input, index, dd, True, "Sort"), Tensor._make(index))
+    # (the order depends on the values: derived, see function.derive)
+    index = derive(_sort_index, input, dim=dd, descending=descending, k=None)
+    return return_types.sort(_select(input, index, dd, input.ndim > 0, "Sort"),
+                             Tensor._make(index))
+
+
+def _sort_index(x: np.ndarray, dim: int, descending: bool, k) -> np.ndarray:
+    """int64 positions of the sorted values (the first ``k`` of them, unless None) along
+    ``dim``; a 0-d ``x`` gives a 0-d index."""
+    index = _order(_as1d(x), dim, descending)
+    if k is not None:
+        index = np.take(index, np.arange(k), axis=dim)
+    index = index.astype(np.int64)
+    return index.reshape(()) if x.ndim == 0 else index
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
@@ -104,18 +113,15 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         indices=tensor([1, 2]))
     """
     d = _int_dim(dim, input.ndim, "topk")
-    x = _as1d(input._data)
     dd = d if input.ndim else 0
     k = int(k)
-    if not 0 <= k <= x.shape[dd]:
+    if not 0 <= k <= (input.shape[dd] if input.ndim else 1):
         raise RuntimeError("selected index k out of range")
-    index = np.take(_order(x, dd, largest), np.arange(k), axis=dd).astype(np.int64)
-    if input.ndim == 0:
-        if k == 0:
-            raise RuntimeError("topk: k=0 is not supported for a 0-d tensor")
-        index = index.reshape(())
-        return return_types.topk(_select(input, index, 0, False, "Topk"), Tensor._make(index))
-    return return_types.topk(_select(input, index, dd, True, "Topk"), Tensor._make(index))
+    if input.ndim == 0 and k == 0:
+        raise RuntimeError("topk: k=0 is not supported for a 0-d tensor")
+    index = derive(_sort_index, input, dim=dd, descending=largest, k=k)
+    return return_types.topk(_select(input, index, dd, input.ndim > 0, "Topk"),
+                             Tensor._make(index))
 
 
 def _np_topk(x, k, dim=-1, largest=True, sorted=True):

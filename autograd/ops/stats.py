@@ -158,9 +158,37 @@ def _nan_median_index(x: np.ndarray, axis: int) -> np.ndarray:
     order = np.argsort(x, axis=axis, kind="stable")               # nan last
     valid = (~np.isnan(x)).sum(axis=axis, keepdims=True) if x.dtype.kind in FLOAT_KINDS \
         else np.full(_keepdim_shape(x.shape, (axis,)), x.shape[axis])
-    # (a row of nan only: the middle position of the whole row, as torch)
-    pos = np.where(valid == 0, x.shape[axis] - 1, valid - 1) // 2
+    # (a row of nan only: stable sorting leaves it in order, so the position is the index)
+    pos = np.where(valid == 0, _all_nan_index(x.shape[axis]), (valid - 1) // 2)
     return np.take_along_axis(order, pos, axis=axis).astype(np.int64)
+
+
+def _all_nan_index(n: int) -> int:
+    """The index torch's CPU nanmedian reports for a slice of ``n`` nans.
+
+    Any index is a correct answer there (torch documents the index of a non-unique median
+    as unspecified), but we give torch's: its kernel selects position 0 with C++'s
+    ``nth_element``, and as no comparison of two nans is true, the answer is whichever index
+    that algorithm's swaps leave in front. These are the swaps of GCC's introselect (the
+    C++ library of torch's Linux builds): move the middle element to the front (all three
+    "median of three" candidates compare equal), swap pairs from both ends inwards until
+    they meet, keep the left part (it holds position 0); at 3 elements or fewer, an
+    insertion sort that moves nothing.
+    """
+    idx = list(range(n))
+    end = n
+    while end > 3:
+        mid = end // 2
+        idx[0], idx[mid] = idx[mid], idx[0]
+        lo, hi = 1, end
+        while True:
+            hi -= 1
+            if lo >= hi:
+                break
+            idx[lo], idx[hi] = idx[hi], idx[lo]
+            lo += 1
+        end = lo
+    return idx[0]
 
 
 def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
@@ -234,7 +262,8 @@ def _quantile_q(q, x: Tensor, opname: str) -> tuple:
 
 def _quantile(opname, input, q, dim, keepdim, interpolation, ignore_nan):
     x = _tensor(input, opname)
-    if x._data.dtype.kind not in FLOAT_KINDS:
+    # torch's rule, float16 and bfloat16 included (a dtype check of its own, not a missing kernel)
+    if x._data.dtype not in (np.float32, np.float64):
         raise RuntimeError(f"{opname}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{opname}() interpolation must be one of linear, lower, higher, "
@@ -492,13 +521,18 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     if arr.size == 0:     # (torch's result for no values is an int64 count, weights or not)
         return Tensor._make(np.zeros(size, np.int64))
-    dtype = w._data.dtype if w._data.dtype.kind in FLOAT_KINDS else np.dtype(np.float64)
-    return Tensor._make(np.bincount(arr, weights=w._data, minlength=size).astype(dtype))
+    # torch sums float32 weights in float32 and every other dtype (float16 and bfloat16 too)
+    # in float64, which is then the result's dtype
+    dtype = np.dtype(np.float32 if w._data.dtype == np.float32 else np.float64)
+    return Tensor._make(np.bincount(arr, weights=w._data.astype(dtype), minlength=size)
+                        .astype(dtype, copy=False))
 
 
 def _ref_bincount(x, weights=None, minlength=0):
     out = np.bincount(x, weights=weights, minlength=minlength)
-    return out if weights is None or x.size == 0 else out.astype(weights.dtype)
+    if weights is None or x.size == 0:
+        return out
+    return out.astype(np.float32 if weights.dtype == np.float32 else np.float64)
 
 
 register(OpInfo("bincount", bincount, ref=_ref_bincount, differentiable=False, family="stats",
@@ -526,8 +560,9 @@ def histc(input, bins: int = 100, min=0, max=0) -> Tensor:
         _reject("histc", "histogram_cpu", x, "floating point tensors only")
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
-    arr = x._data.reshape(-1).astype(np.float64)
-    lo, hi = float(min), float(max)
+    arr = x._data.reshape(-1)
+    dt = arr.dtype
+    lo, hi = float(min), float(max)     # the range is chosen in float64, as torch does
     if lo == hi and arr.size:
         lo, hi = float(arr.min()), float(arr.max())
     if lo == hi:
@@ -535,9 +570,14 @@ def histc(input, bins: int = 100, min=0, max=0) -> Tensor:
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     _finite_range("histc", lo, hi)
+    # ... but the bin of each value is computed in the input's dtype, each step rounded to it
+    # (torch's kernel works on its edges stored as that dtype): in bfloat16 this moves many
+    # values to a neighbouring bin, and we count them where torch does
+    lo, hi = dt.type(lo), dt.type(hi)
     inside = arr[(arr >= lo) & (arr <= hi)]
-    index = np.minimum(((inside - lo) * bins / (hi - lo)).astype(np.int64), bins - 1)
-    return Tensor._make(np.bincount(index, minlength=bins).astype(x._data.dtype))
+    index = ((inside - lo) * dt.type(bins) / (hi - lo)).astype(np.int64)
+    index = np.minimum(index, bins - 1)
+    return Tensor._make(np.bincount(index, minlength=bins).astype(dt))
 
 
 def _ref_histc(x, bins=100, min=0, max=0):

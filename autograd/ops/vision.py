@@ -19,6 +19,7 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
+from ._util import ZeroGradInput
 from .arithmetic import _torch_dtype_name
 from .compare import where
 from .registry import OpInfo, Sample, register, torch_functional
@@ -553,7 +554,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         else:
             term = where(inside_t, picked * weight.unsqueeze(1), 0.0)
         out = term if out is None else out + term
-    return out.reshape((n, c) + out_shape)
+    out = out.reshape((n, c) + out_shape)
+    # nearest: the grid only picks pixels, and torch's gradient for it is zero (not None)
+    return ZeroGradInput.apply(out, grid) if mode == "nearest" else out
 
 
 # ---- registered ops (the generic tests check them like every other op) -------------------------

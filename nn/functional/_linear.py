@@ -8,6 +8,7 @@ from autograd import Tensor
 from autograd.errors import ShapeError, DTypeError
 from autograd.ops.vision import take_along
 from autograd import amp
+from autograd.function import derive
 
 __all__ = ["linear", "bilinear", "embedding", "embedding_bag", "one_hot"]
 
@@ -76,27 +77,41 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     num = weight.shape[0]
-    idx = input._data.astype(np.int64).reshape(-1)
-    # torch has no negative indices here: -1 is an error, not the last row
-    if idx.size and (idx.min() < 0 or idx.max() >= num):
-        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
-        raise IndexError(f"index out of range in self (embedding: index {bad} for a weight of "
-                         f"{num} rows; indices must be in [0, {num - 1}])")
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise AssertionError("Padding_idx must be within num_embeddings")
         if padding_idx < 0:
             padding_idx += num
-    if max_norm is not None:
-        _renorm_rows_(weight, idx, max_norm, norm_type)
-    if padding_idx is not None and weight.requires_grad and np.any(idx == padding_idx):
+    if max_norm is not None:   # (rescales rows of weight in place: autograd.compile falls back)
+        _renorm_rows_(weight, _rows(input._data, num), max_norm, norm_type)
+    # the rows to pick come from the index tensor's values: derived (so a function compiled
+    # by autograd.compile reads each call's own indices; docs/compile.md)
+    if padding_idx is not None and weight.requires_grad:
         # the padding row's value is used but receives no gradient: take it from a detached copy
-        keep = np.where(idx == padding_idx, -1, idx)
-        only_pad = np.where(idx == padding_idx, idx, -1)
+        keep, only_pad = derive(_padding_rows, input, num=num, padding_idx=padding_idx)
         rows = take_along(weight, 0, keep) + take_along(weight.detach(), 0, only_pad)
     else:
-        rows = take_along(weight, 0, idx)
+        rows = take_along(weight, 0, derive(_rows, input, num=num))
     return rows.reshape(*input.shape, weight.shape[1])
+
+
+def _rows(indices: np.ndarray, num: int) -> np.ndarray:
+    """``embedding``'s flat row indices, checked: torch has no negative indices here (-1 is
+    an error, not the last row)."""
+    idx = indices.astype(np.int64).reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= num):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"index out of range in self (embedding: index {bad} for a weight of "
+                         f"{num} rows; indices must be in [0, {num - 1}])")
+    return idx
+
+
+def _padding_rows(indices: np.ndarray, num: int, padding_idx: int):
+    """``_rows`` split in two: the rows other than ``padding_idx`` (-1, a zero, where it is
+    padding) and the padding rows (-1 elsewhere)."""
+    idx = _rows(indices, num)
+    pad = idx == padding_idx
+    return np.where(pad, -1, idx), np.where(pad, idx, -1)
 
 
 def _renorm_rows_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:

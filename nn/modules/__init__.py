@@ -18,8 +18,9 @@ from .flatten import *  # noqa: F401,F403
 
 __all__ = ["Module"]
 _FAMILIES = ("container", "linear", "activation", "loss", "normalization", "dropout", "sparse",
-             "flatten", "conv", "pooling", "padding", "upsampling", "pixelshuffle", "fold",
-             "distance", "instancenorm", "rnn", "attention", "transformer", "syncbatchnorm")
+             "flatten", "conv", "pooling", "padding", "upsampling", "pixelshuffle",
+             "channelshuffle", "fold", "distance", "instancenorm", "rnn", "attention", "transformer",
+             "syncbatchnorm")
 for _fam in _FAMILIES:
     # conv/pooling/rnn/attention/transformer may not exist in a partial checkout; when the file
     # exists, import errors inside it still surface.

@@ -1,5 +1,5 @@
-"""``PixelShuffle``, ``PixelUnshuffle`` and ``ChannelShuffle`` (mirror ``torch.nn``):
-channels and space exchanged by a reshape and a permutation.
+"""``PixelShuffle`` and ``PixelUnshuffle`` (mirror ``torch.nn``): channels and space
+exchanged by a reshape and a permutation (``ChannelShuffle`` is in channelshuffle.py, as in torch).
 
 Example:
     >>> nn.PixelShuffle(2)(autograd.zeros(1, 8, 3, 3)).shape
@@ -11,7 +11,7 @@ import autograd
 
 from ..module import Module
 
-__all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]
+__all__ = ["PixelShuffle", "PixelUnshuffle"]
 
 
 class PixelShuffle(Module):
@@ -41,16 +41,3 @@ class PixelUnshuffle(Module):
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
 
-
-class ChannelShuffle(Module):
-    """Interleave the channels of ``groups`` groups (ShuffleNet)."""
-
-    def __init__(self, groups: int):
-        super().__init__()
-        self.groups = groups
-
-    def forward(self, input):
-        return autograd.channel_shuffle(input, self.groups)
-
-    def extra_repr(self) -> str:
-        return f"groups={self.groups}"
