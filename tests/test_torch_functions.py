@@ -154,7 +154,7 @@ VALUES = {
     "histogram-edges": lambda L: L.histogram(L.tensor([1.0, 2.0, 1.0, 5.0]),
                                              bins=L.tensor([0.0, 1.5, 2.5, 6.0])),
     # density of no data (or of weights summing to 0) is 0/0: nan bins, not NumPy's warning
-    "histogram-density-empty": lambda L: L.histogram(L.tensor([]), 4, density=True),
+    "histogramdd-density-empty": lambda L: L.histogramdd(L.zeros(0, 2), 2, density=True).hist,
     "histogram-density-zero-weight": lambda L: L.histogram(L.tensor([1.0, 2.0]), 2, density=True,
                                                            weight=L.tensor([1.0, -1.0])),
 }

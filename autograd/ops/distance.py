@@ -18,7 +18,9 @@ def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
     """||x|| along ``dim`` with its value clamped at ``eps`` but the gradient of the norm
     itself (torch clamps in place without recording it); 0 at a zero vector."""
     n = norm(x, 2, dim, keepdim=True)
-    return n + (clamp_min(n, eps) - n).detach()
+    # the shift up to eps, as max(eps - n, 0): clamp_min(n, eps) - n is inf - inf = nan for an
+    # overflowing norm
+    return n + clamp_min(eps - n, 0.0).detach()
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:

@@ -24,8 +24,8 @@ from ..tensor import Tensor
 from .. import amp as _amp
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes
-from .linalg import (LinAlgError, _TORCH_NAMES, _check_b_against, _name, _solve_triangular,
-                     _square_batch, cholesky)
+from .linalg import (LinAlgError, _TORCH_NAMES, _check_b_against, _name, _np_solve_triangular,
+                     _solve_triangular, _square_batch, cholesky)
 from .registry import OpInfo, Sample, register
 
 __all__ = ["det", "slogdet", "logdet", "inverse", "cholesky_solve", "cholesky_inverse"]
@@ -102,6 +102,8 @@ def _singular_error(a: np.ndarray, op: str) -> LinAlgError:
 def _cofactor(a: np.ndarray) -> np.ndarray:
     """The cofactor matrix det(A) A^-T, also where A is singular, from A = U S V^T:
     det(U) det(V) U diag(prod_{j != i} s_j) V^T."""
+    if not np.all(np.isfinite(a)):
+        return np.full(a.shape, np.nan, a.dtype)
     from .linalg_decomp import _svd
     u, s, vh = _svd(a)
     n = s.shape[-1]
@@ -131,7 +133,29 @@ class LinalgInvEx(Op):
         return -xp.matmul(xp.matmul(yt, g), yt)
 
 
-_xp.define("inv", numpy=np.linalg.inv, tensor=lambda a: LinalgInvEx.apply(a, opname="linalg.inv"))
+def _each_matrix(fn, a, *rest):
+    """``fn`` on the matrices of ``a`` (and ``rest``) one at a time, NaN where LAPACK finds a
+    matrix singular: inside a backward pass a singular matrix gives inf/nan, as in torch,
+    not an error."""
+    try:
+        return fn(a, *rest)
+    except np.linalg.LinAlgError:
+        batch = np.broadcast_shapes(a.shape[:-2], *[r.shape[:-2] for r in rest])
+        flat_a = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
+        flat_r = [np.broadcast_to(r, batch + r.shape[-2:]).reshape((-1,) + r.shape[-2:])
+                  for r in rest]
+        out = []
+        for i, m in enumerate(flat_a):
+            try:
+                out.append(fn(m, *[r[i] for r in flat_r]))
+            except np.linalg.LinAlgError:
+                shape = m.shape if not rest else flat_r[0][i].shape
+                out.append(np.full(shape, np.nan, m.dtype))
+        return np.stack(out).reshape(batch + out[0].shape) if out else fn(a, *rest)
+
+
+_xp.define("inv", numpy=lambda a: _each_matrix(np.linalg.inv, a),
+           tensor=lambda a: LinalgInvEx.apply(a, opname="linalg.inv"))
 
 
 @_amp.float32_precision
@@ -167,7 +191,8 @@ def _info(a: np.ndarray, failure) -> Tensor:
 
 def _singular_pivot(m: np.ndarray) -> int:
     try:
-        np.linalg.inv(m)
+        with np.errstate(all="ignore"):  # only whether it fails matters, not the values
+            np.linalg.inv(m)
         return 0
     except np.linalg.LinAlgError:
         return _zero_pivot(m) or m.shape[-1]
@@ -226,7 +251,8 @@ class LinalgSolveEx(Op):
         return ga, gb if ctx.needs_input_grad[1] else None
 
 
-_xp.define("solve", numpy=np.linalg.solve, tensor=LinalgSolveEx.apply)
+_xp.define("solve", numpy=lambda a, b: _each_matrix(np.linalg.solve, a, b),
+           tensor=LinalgSolveEx.apply)
 
 
 def _broadcast_batches(a: Tensor, b: Tensor):
@@ -432,10 +458,11 @@ def logdet(input) -> Tensor:
 
 # ---- Cholesky solves ------------------------------------------------------------------------
 def _np_cholesky_solve(b, low, upper):
-    tri = np.triu(low) if upper else np.tril(low)
-    lt = np.swapaxes(tri, -1, -2)
-    first, second = (lt, tri) if upper else (tri, lt)
-    return np.linalg.solve(second, np.linalg.solve(first, b))
+    """Two triangular substitutions (A = L L^T: L y = b, L^T x = y; A = U^T U likewise); a
+    zero on the factor's diagonal gives inf/nan like torch's, not an error."""
+    lt = np.swapaxes(low, -1, -2)
+    first, second = (lt, low) if upper else (low, lt)
+    return _np_solve_triangular(second, _np_solve_triangular(first, b, False, False), True, False)
 
 
 class CholeskySolve(Op):
@@ -634,7 +661,12 @@ register(OpInfo("slogdet", linalg_slogdet, ref=np.linalg.slogdet, **_LINALG,
                                      Sample(_well_conditioned(rng, 2, 4, 4))]))
 register(OpInfo("slogdet", slogdet, ref=np.linalg.slogdet, **_TOP,
                 samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3))]))
-register(OpInfo("logdet", logdet, ref=lambda a: np.linalg.slogdet(a)[1], **_TOP,
+def _ref_logdet(a):
+    sign, logabs = np.linalg.slogdet(a)
+    return np.where(sign < 0, np.nan, logabs)  # log of a negative determinant: nan, as torch
+
+
+register(OpInfo("logdet", logdet, ref=_ref_logdet, **_TOP,
                 samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3)),
                                      Sample(_well_conditioned(rng, 2, 2, 2))]))
 register(OpInfo("solve", solve, ref=_ref_solve, **_LINALG, samples=lambda rng: [

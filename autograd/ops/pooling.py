@@ -726,7 +726,8 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, nd):
         sign = 1 if norm_type > 0 else -1
         return sign * max_pool(sign * input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     pool = {1: avg_pool1d, 2: avg_pool2d, 3: avg_pool3d}[nd]
-    out = pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    # contiguous: the pooling's order of summation then does not depend on the input's layout
+    out = pool(input.pow(norm_type).contiguous(), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * out.abs().relu()).mul(int(np.prod(k))).pow(1.0 / norm_type)
 
 

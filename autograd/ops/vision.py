@@ -34,7 +34,7 @@ __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilin
 # VJP is the other one, so both are differentiable to any order.
 def _take(x, axis, idx):
     valid = idx >= 0
-    if x.shape[axis] == 0:   # every position is new (-1): NumPy cannot take from an empty axis
+    if x.shape[axis] == 0:  # nothing to take from: every position is a zero (constant pad)
         shape = list(x.shape)
         shape[axis] = idx.size
         return np.zeros(shape, x.dtype)
@@ -183,11 +183,12 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 
 
 def _check_non_constant_pad(input, pad, mode):
-    """torch's checks for reflect / replicate / circular padding (the dims after the batch
-    dim must be non-empty; reflect pads less than the size, circular at most the size)."""
+    """torch's checks for reflect / replicate / circular padding (reflect and replicate need
+    the dims after the batch dim non-empty; reflect pads less than the size, circular at most
+    the size)."""
     k = len(pad) // 2
     first = input.dim() - k - 1   # the channel dim (or the batch dim of unbatched input)
-    if any(n == 0 for n in input.shape[first:]):
+    if mode != "circular" and any(n == 0 for n in input.shape[first:]):
         raise ShapeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 "
                          f"batch size and other non-zero dimensions for input, but got: "
                          f"{list(input.shape)}")

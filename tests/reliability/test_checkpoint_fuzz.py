@@ -207,10 +207,16 @@ def test_kill_9_during_save_keeps_the_old_file_and_no_temporary_survives(tmp_pat
     autograd.save({"w": autograd.zeros(3), "v": 0}, path)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     seen_temp = False
-    for delay in (0.05, 0.13, 0.21, 0.34, 0.5):  # fixed schedule: deterministic, lands mid-save
+    for delay in (0.0, 0.01, 0.03, 0.07, 0.15):  # after the first temporary: lands mid-save
         proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
                                 env=env, text=True)
         assert proc.stdout.readline().strip() == "ready"
+        # wait for the child's first temporary, not a fixed time: on a loaded machine the
+        # child may not have started writing after half a second
+        deadline = time.monotonic() + 60
+        while (not any(p.name.endswith(".jitgrad-tmp") for p in tmp_path.iterdir())
+               and time.monotonic() < deadline and proc.poll() is None):
+            time.sleep(0.002)
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()

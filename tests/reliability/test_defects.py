@@ -1,6 +1,8 @@
 """Regression tests for the defects of issue 14 that are not about checkpoints or the
 DataLoader (those are in test_checkpoint_files.py and test_dataloader_chaos.py). Each test
 failed before its fix."""
+import re
+
 import numpy as np
 import pytest
 
@@ -373,3 +375,31 @@ def test_batch_norm_of_an_empty_batch_is_empty_like_torch():
         assert rm.tolist() == [0.0] * shape[1] and rv.tolist() == [1.0] * shape[1]
     with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
         F.batch_norm(autograd.zeros(1, 3), None, None, training=True)
+
+
+def test_pad_of_empty_inputs_is_shaped_or_refused_like_torch():
+    torch = pytest.importorskip("torch")
+    # constant padding of an empty dim raised IndexError (a take from an empty axis), circular
+    # padding of an empty channel dim was refused
+    for mode in ("constant", "reflect", "replicate", "circular"):
+        for shape in [(1, 0), (0, 3), (1, 2, 0), (0, 2, 3), (2, 0, 3)]:
+            try:
+                expected = tuple(torch.nn.functional.pad(torch.zeros(shape), (1, 2), mode=mode).shape)
+            except RuntimeError as e:
+                with pytest.raises((RuntimeError, ValueError), match=re.escape(str(e)[:40])):
+                    F.pad(autograd.zeros(*shape), (1, 2), mode=mode)
+            else:
+                assert F.pad(autograd.zeros(*shape), (1, 2), mode=mode).shape == expected
+
+
+def test_histogram_density_of_no_values_is_nan_like_torch():
+    # NumPy's 0/0 warned (a RuntimeWarning, an error in the test suite); torch gives nan
+    out = autograd.histogram(autograd.tensor(np.zeros(0, np.float32)), 4, density=True)
+    assert np.isnan(out.hist.numpy()).all() and out.hist.shape == (4,)
+
+
+def test_cosine_similarity_of_an_overflowing_norm_is_not_nan_like_torch():
+    # the eps clamp added clamp_min(n, eps) - n = inf - inf: nan where torch gives 0
+    a = autograd.tensor(np.array([-1e30, 0.25, 1e30, -0.085], np.float32))
+    b = autograd.tensor(np.array([[1e-45, 0.0, -0.42, -0.36], [1.0, 2.0, 3.0, 4.0]], np.float32))
+    assert F.cosine_similarity(a, b).tolist() == [0.0, 0.0]
