@@ -66,6 +66,10 @@ TORCH_QUIRKS = {
     "grid_sample": "torch's kernels cast non-finite or huge sampling positions to integers (undefined "
                    "behaviour in C++), so which pixel such a position reads is an accident of the "
                    "kernel (its 2-D and 3-D kernels differ); finite positions are compared",
+    "interpolate": "linear/bilinear/trilinear interpolation weights a neighbour by 0 at grid "
+                   "points, and 0 * inf is nan: which outputs next to an inf are nan depends on the "
+                   "order in which a kernel combines the neighbours (torch's separable CPU kernel "
+                   "and ours differ); finite inputs are compared",
     "mode": "torch's CPU mode sorts each row with <, which is no ordering once a nan is in it, "
             "so its answer for rows holding nan depends on where the nan stand "
             "(mode([nan, 1., 2.]) is nan, mode([1., nan, 2.]) is 1)",
