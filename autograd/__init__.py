@@ -13,41 +13,41 @@ Example:
 """
 import sys as _sys
 
-from .dtypes import (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, half,  # noqa: F401
+from .dtypes import (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, half,
                      double, short, long, dtype, get_default_dtype, set_default_dtype,
                      promote_types, result_type, can_cast)
-from .dtypes import float as float  # noqa: F401,A001 - torch's alias names
-from .dtypes import int as int  # noqa: F401,A001
-from .dtypes import bool as bool  # noqa: F401,A001
-from .errors import ShapeError, DTypeError, GraphError, CheckpointError  # noqa: F401
-from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,  # noqa: F401
+from .dtypes import float as float  # torch's alias names
+from .dtypes import int as int
+from .dtypes import bool as bool
+from .errors import ShapeError, DTypeError, GraphError, CheckpointError
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         inference_mode, is_inference_mode_enabled)
-from .backend import backend, get_backend, set_backend  # noqa: F401
-from .devices import device, set_default_device, get_default_device  # noqa: F401
-from .dtypes import (finfo, iinfo, memory_format, layout, preserve_format,  # noqa: F401
+from .backend import backend, get_backend, set_backend
+from .devices import device, set_default_device, get_default_device
+from .dtypes import (finfo, iinfo, memory_format, layout, preserve_format,
                      contiguous_format, channels_last, channels_last_3d, strided)
-from .tensor import Tensor, Size  # noqa: F401
-from .ops import *  # noqa: F401,F403
-from . import return_types  # noqa: F401  (torch.return_types: max/sort/topk ... results)
-from . import linalg  # noqa: F401  (torch.linalg)
-from .factories import *  # noqa: F401,F403
-from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,  # noqa: F401
+from .tensor import Tensor, Size
+from .ops import *
+from . import return_types  # torch.return_types: max/sort/topk ... results
+from . import linalg  # torch.linalg
+from .factories import *
+from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,
                      set_rng_state, default_generator)
-from .function import Function  # noqa: F401
-from .engine import backward, grad  # noqa: F401
-from .anomaly import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: F401
+from .function import Function
+from .engine import backward, grad
+from .anomaly import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,
                       set_anomaly_enabled, is_anomaly_check_nan_enabled)
-from .testing import gradcheck, gradgradcheck, assert_close  # noqa: F401
-from .runtime import (compile, set_float32_matmul_precision,  # noqa: F401,A004
+from .testing import gradcheck, gradgradcheck, assert_close
+from .runtime import (compile, set_float32_matmul_precision,
                       get_float32_matmul_precision, use_deterministic_algorithms,
                       are_deterministic_algorithms_enabled,
                       is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
                       get_deterministic_debug_mode, set_warn_always, is_warn_always_enabled,
                       set_flush_denormal, set_default_tensor_type)
-from ._repr import set_printoptions  # noqa: F401
-from .legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,  # noqa: F401
+from ._repr import set_printoptions
+from .legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
                      ShortTensor, CharTensor, ByteTensor, BoolTensor, Variable)
-from .threads import (set_num_threads, get_num_threads, set_num_interop_threads,  # noqa: F401
+from .threads import (set_num_threads, get_num_threads, set_num_interop_threads,
                       get_num_interop_threads, init_num_threads)
 from . import tensor_methods as _tensor_methods
 
@@ -113,7 +113,7 @@ def broadcast_shapes(*shapes) -> Size:
 autograd = _sys.modules[__name__]
 
 
-from .serialization import save, load  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402
 
 _LAZY_SUBMODULES = ("compiler", "viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
                     "functional", "func", "cuda", "accelerator", "backends", "mps", "version",

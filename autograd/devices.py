@@ -56,7 +56,7 @@ class device:
 
     __slots__ = ("_type", "_index", "_previous")
 
-    def __init__(self, type, index=None):  # noqa: A002 - torch's argument name
+    def __init__(self, type, index=None):  # torch's argument name
         if isinstance(type, device):
             if index is not None:
                 raise TypeError("device(): a device object takes no index")

@@ -221,7 +221,7 @@ class finfo:
         0.0009765625
     """
 
-    def __init__(self, type=None):  # noqa: A002 - torch's argument name
+    def __init__(self, type=None):  # torch's argument name
         d = get_default_dtype() if type is None else as_dtype(type)
         if not d.is_floating_point:
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
@@ -242,7 +242,7 @@ class finfo:
 class iinfo:
     """Limits of an integer dtype (``torch.iinfo``): ``bits``, ``max``, ``min``, ``dtype``."""
 
-    def __init__(self, type):  # noqa: A002
+    def __init__(self, type):
         d = as_dtype(type)
         if d.is_floating_point:
             raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
@@ -284,9 +284,9 @@ channels_last_3d = memory_format("channels_last_3d")
 strided = layout("strided")
 
 
-float = float32  # noqa: A001 - torch's alias names
-int = int32  # noqa: A001
-bool = bool_  # noqa: A001
+float = float32  # torch's alias names
+int = int32
+bool = bool_
 
 
 def can_cast(from_, to) -> builtins.bool:

@@ -337,7 +337,7 @@ _xp.define("ones_like", numpy=np.ones_like, tensor=ones_like)
 _xp.define("asarray", numpy=np.asarray, tensor=lambda a: a if isinstance(a, Tensor) else Tensor._make(np.asarray(a)))
 
 
-def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:  # noqa: A001
+def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Values from ``start`` to ``end`` *inclusive* by ``step`` (default float dtype).
     Deprecated in torch (it warns, as there): use ``arange``, whose end is exclusive.
 

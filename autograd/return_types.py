@@ -51,8 +51,8 @@ def _make(name: str, fields: tuple) -> type:
 
 
 _VI = ("values", "indices")
-max = _make("max", _VI)  # noqa: A001 - torch's names
-min = _make("min", _VI)  # noqa: A001
+max = _make("max", _VI)  # torch's names
+min = _make("min", _VI)
 sort = _make("sort", _VI)
 topk = _make("topk", _VI)
 median = _make("median", _VI)

@@ -23,7 +23,7 @@ __all__ = ["compile", "set_float32_matmul_precision", "get_float32_matmul_precis
            "set_flush_denormal", "set_default_tensor_type"]
 
 
-def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",  # noqa: A001
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",
             mode=None, options=None, disable: bool = False):
     """``torch.compile``: trace a function, a training step or a module once and replay it
     (``autograd.compiler.compile`` has the details; docs/compile.md the design)."""

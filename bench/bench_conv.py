@@ -23,8 +23,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import autograd  # noqa: E402
-from _common import blas_info, in_backend, median_times  # noqa: E402  (bench/ is on sys.path when a bench runs)
+import autograd
+from _common import blas_info, in_backend, median_times  # bench/ is on sys.path when a bench runs
 
 try:
     import torch

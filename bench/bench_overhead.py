@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 import autograd
-from _goals import goal  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _goals import goal  # bench/ is on sys.path when a bench runs
 
 try:
     import torch

@@ -28,8 +28,8 @@ from _goals import jitgrad_tree, set_threads
 
 sys.path.insert(0, jitgrad_tree())
 
-import autograd  # noqa: E402
-import nn  # noqa: E402
+import autograd
+import nn
 
 try:
     import torch

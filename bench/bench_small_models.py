@@ -51,15 +51,15 @@ import warnings
 
 import numpy as np
 
-from _goals import goal, jitgrad_tree, set_threads  # noqa: E402  (bench/ is on sys.path)
+from _goals import goal, jitgrad_tree, set_threads  # bench/ is on sys.path
 
 sys.path.insert(0, jitgrad_tree())
 
-import autograd  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
-from _mnist1d import cnn as mnist1d_cnn, mlp as mnist1d_mlp  # noqa: E402
+import autograd
+import nn
+import nn.functional as F
+import optim
+from _mnist1d import cnn as mnist1d_cnn, mlp as mnist1d_mlp
 
 # torch.compile's first call is reported as its compile time: measure it cold, with an empty
 # inductor cache of our own (the default cache in /tmp would make a second run look fast)

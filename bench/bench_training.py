@@ -19,12 +19,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import autograd  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
-from _common import blas_info, in_backend, median_times  # noqa: E402  (bench/ is on sys.path when a bench runs)
-from _goals import goal  # noqa: E402
+import autograd
+import nn
+import nn.functional as F
+import optim
+from _common import blas_info, in_backend, median_times  # bench/ is on sys.path when a bench runs
+from _goals import goal
 
 try:
     import torch

@@ -22,14 +22,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import autograd  # noqa: E402
-import autograd.distributed as dist  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
-from autograd.training import progress  # noqa: E402
-from autograd.utils.data import DataLoader, DistributedSampler, Subset  # noqa: E402
-from demo import SmallCNN, load_data  # noqa: E402  (examples/demo.py)
+import autograd
+import autograd.distributed as dist
+import nn
+import nn.functional as F
+import optim
+from autograd.training import progress
+from autograd.utils.data import DataLoader, DistributedSampler, Subset
+from demo import SmallCNN, load_data  # examples/demo.py
 
 
 def main():

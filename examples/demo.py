@@ -18,14 +18,14 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import autograd  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
-from autograd import datasets, transforms as T  # noqa: E402
-from autograd.metrics import accuracy, confusion_matrix  # noqa: E402
-from autograd.training import History, progress  # noqa: E402
-from autograd.utils.data import DataLoader, Subset  # noqa: E402
+import autograd
+import nn
+import nn.functional as F
+import optim
+from autograd import datasets, transforms as T
+from autograd.metrics import accuracy, confusion_matrix
+from autograd.training import History, progress
+from autograd.utils.data import DataLoader, Subset
 
 
 class SmallCNN(nn.Module):

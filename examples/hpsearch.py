@@ -27,15 +27,15 @@ import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import optuna  # noqa: E402
+import optuna
 
-import autograd  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
-from autograd import datasets, transforms as T  # noqa: E402
-from autograd.training import OptunaObjective, plot_study  # noqa: E402
-from autograd.utils.data import DataLoader  # noqa: E402
+import autograd
+import nn
+import nn.functional as F
+import optim
+from autograd import datasets, transforms as T
+from autograd.training import OptunaObjective, plot_study
+from autograd.utils.data import DataLoader
 
 BASELINE = {"lr": 0.1, "hidden": 64, "weight_decay": 1e-4}  # a configuration known to work
 

@@ -7,7 +7,7 @@ Example:
     >>> loss = F.cross_entropy(net(autograd.randn(5, 4)), autograd.tensor([0, 1, 2, 0, 1]))
     >>> loss.backward()
 """
-from .parameter import Parameter, Buffer  # noqa: F401
-from .module import Module, ModuleScope  # noqa: F401
-from .modules import *  # noqa: F401,F403
-from . import functional, init, utils, parallel  # noqa: F401
+from .parameter import Parameter, Buffer
+from .module import Module, ModuleScope
+from .modules import *
+from . import functional, init, utils, parallel

@@ -11,23 +11,23 @@ Example:
     ...     opt.step()
     ...     sched.step()
 """
-from . import _functional  # noqa: F401
-from . import lr_scheduler  # noqa: F401
-from .optimizer import Optimizer  # noqa: F401
-from .sgd import SGD  # noqa: F401
-from .adam import Adam  # noqa: F401
-from .adamw import AdamW  # noqa: F401
-from .rmsprop import RMSprop  # noqa: F401
-from .adagrad import Adagrad  # noqa: F401
-from .nadam import NAdam  # noqa: F401
-from .radam import RAdam  # noqa: F401
-from .adamax import Adamax  # noqa: F401
-from .lbfgs import LBFGS  # noqa: F401
-from .adadelta import Adadelta  # noqa: F401
-from .rprop import Rprop  # noqa: F401
-from .asgd import ASGD  # noqa: F401
-from .adafactor import Adafactor  # noqa: F401
-from .sparse_adam import SparseAdam  # noqa: F401
+from . import _functional
+from . import lr_scheduler
+from .optimizer import Optimizer
+from .sgd import SGD
+from .adam import Adam
+from .adamw import AdamW
+from .rmsprop import RMSprop
+from .adagrad import Adagrad
+from .nadam import NAdam
+from .radam import RAdam
+from .adamax import Adamax
+from .lbfgs import LBFGS
+from .adadelta import Adadelta
+from .rprop import Rprop
+from .asgd import ASGD
+from .adafactor import Adafactor
+from .sparse_adam import SparseAdam
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax",
            "LBFGS", "Adadelta", "Rprop", "ASGD", "Adafactor", "SparseAdam", "lr_scheduler"]

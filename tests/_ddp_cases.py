@@ -11,10 +11,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import autograd  # noqa: E402
-import nn  # noqa: E402
-import nn.functional as F  # noqa: E402
-import optim  # noqa: E402
+import autograd
+import nn
+import nn.functional as F
+import optim
 
 WORLD = 2
 PER_RANK = 4     # samples per rank and step

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import autograd  # noqa: E402
-import autograd.distributed as dist  # noqa: E402
-import nn  # noqa: E402
+import autograd
+import autograd.distributed as dist
+import nn
 
 dist.init_process_group("mpi", timeout=timedelta(seconds=2))
 rank = dist.get_rank()

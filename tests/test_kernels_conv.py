@@ -7,11 +7,11 @@ import pytest
 
 pytest.importorskip("numba")
 
-import autograd  # noqa: E402
-from autograd import dispatch  # noqa: E402
-from autograd.kernels import conv as KC  # noqa: E402
-from autograd.ops import conv as C  # noqa: E402
-from autograd.ops import _windows as W  # noqa: E402
+import autograd
+from autograd import dispatch
+from autograd.kernels import conv as KC
+from autograd.ops import conv as C
+from autograd.ops import _windows as W
 
 # (kernel, stride, pads ((top, bottom), (left, right)), dilation)
 GEOMETRIES = [

@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("numba")
 
-import autograd  # noqa: E402
-import nn.functional as F  # noqa: E402
-from autograd.kernels import softmax as K  # noqa: E402
+import autograd
+import nn.functional as F
+from autograd.kernels import softmax as K
 
 TOL = {np.float32: dict(rtol=2e-6, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-14)}
 TORCH_TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-14)}

@@ -14,9 +14,9 @@ import autograd
 import nn
 from nn.functional_attention import scaled_dot_product_attention
 
-from torch_compare import (Const, check_module_grads, compare_outputs_and_grads,  # noqa: E402,F401
+from torch_compare import (Const, check_module_grads, compare_outputs_and_grads,
                            convert as _convert)
-from torch_compare import compare_with_torch as _compare_with_torch  # noqa: E402
+from torch_compare import compare_with_torch as _compare_with_torch
 
 # attention sums over more terms: a little more float32 slack than the other layers
 TOL = {np.float64: dict(rtol=1e-7, atol=1e-9), np.float32: dict(rtol=3e-4, atol=3e-5)}

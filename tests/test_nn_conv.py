@@ -13,7 +13,7 @@ import pytest
 import autograd
 import nn
 
-from torch_compare import TOL, assert_reprs_match_torch, check_module_grads, compare_with_torch  # noqa: E402,F401
+from torch_compare import TOL, assert_reprs_match_torch, check_module_grads, compare_with_torch  # noqa: F401
 
 
 def _x(rng, *shape):

@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("numba")
 
-import autograd  # noqa: E402
-import optim  # noqa: E402
-from optim import _functional as F  # noqa: E402
+import autograd
+import optim
+from optim import _functional as F
 
 CONFIGS = [
     ("Adam", {}), ("Adam", {"amsgrad": True, "weight_decay": 0.1}), ("Adam", {"maximize": True}),

@@ -52,7 +52,7 @@ def _places():
         for sub in subs:
             try:
                 tmod = importlib.import_module(sub)
-            except Exception:   # noqa: BLE001 - optional torch parts that need other libraries
+            except Exception:  # optional torch parts that need other libraries
                 continue
             try:
                 ours_mod = importlib.import_module(_ours(sub))

@@ -116,7 +116,7 @@ class CompiledFunction:
                     plan.out_spec = out_spec
                 except _plan.Unsupported as e:
                     tracer.unsupported(str(e), located=False)
-                except Exception as e:  # noqa: BLE001 - a bug of the compiler: stay eager
+                except Exception as e:  # a bug of the compiler: stay eager
                     tracer.unsupported(f"an internal error of autograd.compile ({type(e).__name__}: "
                                        f"{e}); please report it", located=False)
             guards.tensors.extend((t, t._data.shape, t._data.dtype, True, True)

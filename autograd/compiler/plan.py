@@ -102,7 +102,7 @@ class Plan:
 
     def __init__(self, source, namespace, outputs, boundary, saved_checks, steps):
         self.source = source
-        exec(compile(source, "<autograd.compile plan>", "exec"), namespace)  # noqa: S102 (our source)
+        exec(compile(source, "<autograd.compile plan>", "exec"), namespace)  # our source
         self.forward = namespace["forward"]
         self.backward = namespace.get("backward")
         self.outputs = outputs          # per output leaf: ("array", slot, grad) | ("input", k)

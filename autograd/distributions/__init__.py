@@ -17,7 +17,7 @@ Example (a variational autoencoder's loss terms):
     >>> kl
     tensor(0., grad_fn=<SumBackward0>)
 """
-from . import constraints  # noqa: F401
+from . import constraints
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution

@@ -96,7 +96,7 @@ def _skip_numba_blas_probe():
         probe = nb_linalg.ensure_blas
         nb_linalg.ensure_blas = lambda: None
         try:
-            import numba.np.arraymath  # noqa: F401
+            import numba.np.arraymath
         finally:
             nb_linalg.ensure_blas = probe
     except Exception:  # pragma: no cover - depends on Numba's internals
@@ -108,9 +108,9 @@ _drop_stale_cache()
 _skip_numba_blas_probe()
 
 from . import activation  # noqa: E402  (after the cache directory is settled)
-from .parallel import get_num_threads, set_num_threads  # noqa: E402,F401
-from .activation import run_activation, run_activation_backward, supports  # noqa: E402,F401
-from .buffers import empty_cache  # noqa: E402,F401  (lets go of kept large outputs)
+from .parallel import get_num_threads, set_num_threads  # noqa: E402
+from .activation import run_activation, run_activation_backward, supports  # noqa: E402
+from .buffers import empty_cache  # noqa: E402  (lets go of kept large outputs)
 
 
 def warmup(dtypes=("float32", "float64")) -> None:

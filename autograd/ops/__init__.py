@@ -30,39 +30,39 @@ import sys as _sys
 from ..dtypes import promote_types, result_type
 from . import xp
 from .registry import REGISTRY, OpInfo, Sample, register
-from .arithmetic import *  # noqa: F403
-from .unary import *  # noqa: F403
-from .math import *  # noqa: F403
-from .special import *  # noqa: F403
-from .numeric import *  # noqa: F403
-from .compare import *  # noqa: F403
-from .reduce import *  # noqa: F403
-from .extrema import *  # noqa: F403
-from .cumulative import *  # noqa: F403
-from .sorting import *  # noqa: F403
-from .stats import *  # noqa: F403
-from .movement import *  # noqa: F403
-from .join import *  # noqa: F403
-from .shape import *  # noqa: F403
-from .indexing import *  # noqa: F403
-from .scatter import *  # noqa: F403
-from .inplace import *  # noqa: F403
-from .sampling import *  # noqa: F403
-from .linalg import *  # noqa: F403
-from .linalg_solve import *  # noqa: F403
-from .linalg_func import *  # noqa: F403
-from .linalg_decomp import *  # noqa: F403
-from .linalg_norm import *  # noqa: F403
-from .distance import *  # noqa: F403
-from .blas import *  # noqa: F403
-from .activation import *  # noqa: F403
-from .shrink import *  # noqa: F403
-from .softmax import *  # noqa: F403
-from .conv import *  # noqa: F403
-from .fold import *  # noqa: F403
-from .pooling import *  # noqa: F403
-from .adaptive_pooling import *  # noqa: F403
-from .rnn import *  # noqa: F403
+from .arithmetic import *
+from .unary import *
+from .math import *
+from .special import *
+from .numeric import *
+from .compare import *
+from .reduce import *
+from .extrema import *
+from .cumulative import *
+from .sorting import *
+from .stats import *
+from .movement import *
+from .join import *
+from .shape import *
+from .indexing import *
+from .scatter import *
+from .inplace import *
+from .sampling import *
+from .linalg import *
+from .linalg_solve import *
+from .linalg_func import *
+from .linalg_decomp import *
+from .linalg_norm import *
+from .distance import *
+from .blas import *
+from .activation import *
+from .shrink import *
+from .softmax import *
+from .conv import *
+from .fold import *
+from .pooling import *
+from .adaptive_pooling import *
+from .rnn import *
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
 from . import ctc, loss, margin_loss, normalization, vision  # exported by nn.functional
 

@@ -1,2 +1,2 @@
 """Utilities (mirrors ``torch.utils``): ``autograd.utils.data``."""
-from . import data  # noqa: F401
+from . import data

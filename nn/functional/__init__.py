@@ -16,16 +16,16 @@ import autograd as _ag
 
 from autograd.ops import ctc as _ctc, loss as _loss, margin_loss as _margin
 from autograd.ops import normalization as _norm, vision as _vision
-from autograd.ops.ctc import *  # noqa: F401,F403
-from autograd.ops.loss import *  # noqa: F401,F403
-from autograd.ops.margin_loss import *  # noqa: F401,F403
-from autograd.ops.normalization import *  # noqa: F401,F403
-from autograd.ops.vision import *  # noqa: F401,F403
+from autograd.ops.ctc import *
+from autograd.ops.loss import *
+from autograd.ops.margin_loss import *
+from autograd.ops.normalization import *
+from autograd.ops.vision import *
 
-from ._linear import *  # noqa: F401,F403
-from ._dropout import *  # noqa: F401,F403
-from ._pooling import *  # noqa: F401,F403
-from ._gumbel import *  # noqa: F401,F403
+from ._linear import *
+from ._dropout import *
+from ._pooling import *
+from ._gumbel import *
 from . import _linear, _dropout, _gumbel, _pooling
 
 # activations, convolution and pooling live in autograd.ops (activation, conv families);

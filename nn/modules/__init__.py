@@ -6,15 +6,15 @@ and (written alongside) conv, pooling, rnn, attention, transformer.
 import importlib as _importlib
 import importlib.util as _ilu
 
-from ..module import Module  # noqa: F401  (torch.nn.modules exports it)
-from .container import *  # noqa: F401,F403
-from .linear import *  # noqa: F401,F403
-from .activation import *  # noqa: F401,F403
-from .loss import *  # noqa: F401,F403
-from .normalization import *  # noqa: F401,F403
-from .dropout import *  # noqa: F401,F403
-from .sparse import *  # noqa: F401,F403
-from .flatten import *  # noqa: F401,F403
+from ..module import Module  # torch.nn.modules exports it
+from .container import *
+from .linear import *
+from .activation import *
+from .loss import *
+from .normalization import *
+from .dropout import *
+from .sparse import *
+from .flatten import *
 
 __all__ = ["Module"]
 _FAMILIES = ("container", "linear", "activation", "loss", "normalization", "dropout", "sparse",

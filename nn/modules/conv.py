@@ -28,7 +28,7 @@ import autograd
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from .utils import _ntuple, _pair, _single, _triple  # noqa: F401  (torch has them here too)
+from .utils import _ntuple, _pair, _single, _triple  # torch has them here too
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 

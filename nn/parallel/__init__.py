@@ -1,4 +1,4 @@
 """Data-parallel training over several processes (mirrors ``torch.nn.parallel``)."""
-from .distributed import DistributedDataParallel  # noqa: F401
+from .distributed import DistributedDataParallel
 
 __all__ = ["DistributedDataParallel"]

@@ -13,12 +13,12 @@ Example:
     >>> xb.shape
     autograd.Size([4])
 """
-from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset,  # noqa: F401
+from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset,
                       random_split)
-from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,  # noqa: F401
+from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,
                       WeightedRandomSampler, BatchSampler)
-from .dataloader import DataLoader, default_collate, get_worker_info  # noqa: F401
-from .distributed import DistributedSampler  # noqa: F401
+from .dataloader import DataLoader, default_collate, get_worker_info
+from .distributed import DistributedSampler
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
            "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",

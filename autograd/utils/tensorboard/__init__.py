@@ -9,6 +9,6 @@ Example:
     ...     for step in range(3):
     ...         w.add_scalar("loss", 1.0 / (step + 1), step)
 """
-from .writer import SummaryWriter  # noqa: F401
+from .writer import SummaryWriter
 
 __all__ = ["SummaryWriter"]
