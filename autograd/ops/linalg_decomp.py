@@ -73,12 +73,17 @@ def _lapack(fn, a, op, what, **kwargs):
         raise LinAlgError(f"{op}: The algorithm failed to converge because {why}.") from None
 
 
-def _np_svd(a, **kwargs):
-    """``np.linalg.svd`` that refuses non-finite input before calling LAPACK: its SVD does not
+def _refuse_nonfinite(a):
+    """Raise LAPACK's own error for non-finite input before an SVD runs: LAPACK's SVD does not
     return at all on some matrices holding an inf (the iteration never converges and never
     gives up), so inf gets the error LAPACK gives NaN."""
     if not np.all(np.isfinite(a)):
         raise np.linalg.LinAlgError("SVD did not converge")
+
+
+def _np_svd(a, **kwargs):
+    """``np.linalg.svd`` after ``_refuse_nonfinite``."""
+    _refuse_nonfinite(a)
     return np.linalg.svd(a, **kwargs)
 
 
@@ -705,9 +710,8 @@ register(OpInfo("pinverse", pinverse, ref=lambda a, rcond=1e-15: _ref_pinv(a), *
 
 
 def _ref_pinv(a):
-    """``np.linalg.pinv`` (an SVD) with ``_np_svd``'s refusal of non-finite input."""
-    if not np.all(np.isfinite(a)):
-        raise np.linalg.LinAlgError("SVD did not converge")
+    """``np.linalg.pinv`` (an SVD) after ``_refuse_nonfinite``."""
+    _refuse_nonfinite(a)
     return np.linalg.pinv(a)
 
 
