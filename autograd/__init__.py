@@ -11,44 +11,113 @@ Example:
     >>> w.grad
     tensor([ 2., -4.])
 """
+
 import sys as _sys
 
-from .dtypes import (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, half,
-                     double, short, long, dtype, get_default_dtype, set_default_dtype,
-                     promote_types, result_type, can_cast)
+from .dtypes import (
+    bool_,
+    uint8,
+    int8,
+    int16,
+    int32,
+    int64,
+    float16,
+    float32,
+    float64,
+    half,
+    double,
+    short,
+    long,
+    dtype,
+    get_default_dtype,
+    set_default_dtype,
+    promote_types,
+    result_type,
+    can_cast,
+)
 from .dtypes import float as float  # torch's alias names
 from .dtypes import int as int
 from .dtypes import bool as bool
 from .errors import ShapeError, DTypeError, GraphError, CheckpointError
-from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
-                        inference_mode, is_inference_mode_enabled)
+from .grad_mode import (
+    no_grad,
+    enable_grad,
+    set_grad_enabled,
+    is_grad_enabled,
+    inference_mode,
+    is_inference_mode_enabled,
+)
 from .backend import backend, get_backend, set_backend
 from .devices import device, set_default_device, get_default_device
-from .dtypes import (finfo, iinfo, memory_format, layout, preserve_format,
-                     contiguous_format, channels_last, channels_last_3d, strided)
+from .dtypes import (
+    finfo,
+    iinfo,
+    memory_format,
+    layout,
+    preserve_format,
+    contiguous_format,
+    channels_last,
+    channels_last_3d,
+    strided,
+)
 from .tensor import Tensor, Size
 from .ops import *
 from . import return_types  # torch.return_types: max/sort/topk ... results
 from . import linalg  # torch.linalg
 from .factories import *
-from .random import (Generator, manual_seed, seed, initial_seed, get_rng_state,
-                     set_rng_state, default_generator)
+from .random import (
+    Generator,
+    manual_seed,
+    seed,
+    initial_seed,
+    get_rng_state,
+    set_rng_state,
+    default_generator,
+)
 from .function import Function
 from .engine import backward, grad
-from .anomaly import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,
-                      set_anomaly_enabled, is_anomaly_check_nan_enabled)
+from .anomaly import (
+    detect_anomaly,
+    set_detect_anomaly,
+    is_anomaly_enabled,
+    set_anomaly_enabled,
+    is_anomaly_check_nan_enabled,
+)
 from .testing import gradcheck, gradgradcheck, assert_close
-from .runtime import (compile, set_float32_matmul_precision,
-                      get_float32_matmul_precision, use_deterministic_algorithms,
-                      are_deterministic_algorithms_enabled,
-                      is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode,
-                      get_deterministic_debug_mode, set_warn_always, is_warn_always_enabled,
-                      set_flush_denormal, set_default_tensor_type)
+from .runtime import (
+    compile,
+    set_float32_matmul_precision,
+    get_float32_matmul_precision,
+    use_deterministic_algorithms,
+    are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode,
+    get_deterministic_debug_mode,
+    set_warn_always,
+    is_warn_always_enabled,
+    set_flush_denormal,
+    set_default_tensor_type,
+)
 from ._repr import set_printoptions
-from .legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
-                     ShortTensor, CharTensor, ByteTensor, BoolTensor, Variable)
-from .threads import (set_num_threads, get_num_threads, set_num_interop_threads,
-                      get_num_interop_threads, init_num_threads)
+from .legacy import (
+    FloatTensor,
+    DoubleTensor,
+    HalfTensor,
+    LongTensor,
+    IntTensor,
+    ShortTensor,
+    CharTensor,
+    ByteTensor,
+    BoolTensor,
+    Variable,
+)
+from .threads import (
+    set_num_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    get_num_interop_threads,
+    init_num_threads,
+)
 from . import tensor_methods as _tensor_methods
 
 _tensor_methods.bind()  # x.exp(), x + y ...: the ops as Tensor methods (see tensor_methods.py)
@@ -95,7 +164,9 @@ def typename(obj) -> str:
     if isinstance(obj, Tensor):
         return obj.type()
     cls = type(obj)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    return (
+        cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    )
 
 
 def broadcast_shapes(*shapes) -> Size:
@@ -106,6 +177,7 @@ def broadcast_shapes(*shapes) -> Size:
         autograd.Size([2, 3])
     """
     from .ops._util import broadcast_shapes as _broadcast
+
     return Size(_broadcast(*[tuple(s) if hasattr(s, "__iter__") else (s,) for s in shapes]))
 
 
@@ -115,30 +187,58 @@ autograd = _sys.modules[__name__]
 
 from .serialization import save, load  # noqa: E402
 
-_LAZY_SUBMODULES = ("compiler", "viz", "utils", "datasets", "transforms", "metrics", "kernels", "training",
-                    "functional", "func", "cuda", "accelerator", "backends", "mps", "version",
-                    "distributions", "amp", "forward_ad")
+_LAZY_SUBMODULES = (
+    "compiler",
+    "viz",
+    "utils",
+    "datasets",
+    "transforms",
+    "metrics",
+    "kernels",
+    "training",
+    "functional",
+    "func",
+    "cuda",
+    "accelerator",
+    "backends",
+    "mps",
+    "version",
+    "distributions",
+    "amp",
+    "forward_ad",
+)
 
 
 # torch's top-level names for autocast and vmap live in autograd.amp / autograd.func
-_AMP_NAMES = ("autocast", "is_autocast_enabled", "get_autocast_dtype", "set_autocast_dtype",
-              "set_autocast_enabled", "is_autocast_cpu_enabled", "get_autocast_cpu_dtype",
-              "set_autocast_cpu_dtype")
+_AMP_NAMES = (
+    "autocast",
+    "is_autocast_enabled",
+    "get_autocast_dtype",
+    "set_autocast_dtype",
+    "set_autocast_enabled",
+    "is_autocast_cpu_enabled",
+    "get_autocast_cpu_dtype",
+    "set_autocast_cpu_dtype",
+)
 
 
 def __getattr__(name):
-    if name == "bfloat16":   # created on first use: ml_dtypes is slow to import
+    if name == "bfloat16":  # created on first use: ml_dtypes is slow to import
         from . import dtypes
+
         return dtypes.bfloat16
     if name in _AMP_NAMES:
         from . import amp
+
         return getattr(amp, name)
     if name == "vmap":
         from .func import vmap
+
         return vmap
     # ``autograd.viz`` / ``autograd.utils.data`` ... import on first use, so that
     # ``import autograd`` stays cheap (no matplotlib, graphviz or numba at import time).
     if name in _LAZY_SUBMODULES:
         import importlib
+
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")

@@ -9,6 +9,7 @@ notebook shows ``<Figure size ...>`` instead of the picture. ``new_figure`` make
 switch first (only inside IPython, and only while pyplot has no open figure, since
 switching backends closes them).
 """
+
 from __future__ import annotations
 
 import sys
@@ -17,21 +18,23 @@ import sys
 def new_figure(**kwargs):
     """``matplotlib.figure.Figure(**kwargs)``, displayable in Jupyter even as the first figure."""
     from matplotlib.figure import Figure
+
     _activate_inline_display(Figure)
     return Figure(**kwargs)
 
 
 def _activate_inline_display(figure_type) -> None:
-    ipython = sys.modules.get("IPython")   # never import IPython ourselves (scripts, tests)
+    ipython = sys.modules.get("IPython")  # never import IPython ourselves (scripts, tests)
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is None:
         return
     png = shell.display_formatter.formatters.get("image/png")
     try:
         png.lookup_by_type(figure_type)
-        return                              # IPython already draws Figures
+        return  # IPython already draws Figures
     except (KeyError, AttributeError):
         pass
     import matplotlib.pyplot as plt
+
     if not plt.get_fignums():
-        plt.switch_backend(plt.get_backend())   # IPython's hook registers the Figure formatters
+        plt.switch_backend(plt.get_backend())  # IPython's hook registers the Figure formatters

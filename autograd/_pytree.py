@@ -12,6 +12,7 @@ Example:
     >>> tree_unflatten([10, 20], spec)
     {'b': 10, 'a': (20, None)}
 """
+
 from __future__ import annotations
 
 
@@ -31,8 +32,12 @@ class TreeSpec:
         return sum(c.num_leaves for c in self.children)
 
     def __eq__(self, other):
-        return (isinstance(other, TreeSpec) and self.kind == other.kind
-                and self.context == other.context and self.children == other.children)
+        return (
+            isinstance(other, TreeSpec)
+            and self.kind == other.kind
+            and self.context == other.context
+            and self.children == other.children
+        )
 
     def __hash__(self):
         return hash((self.kind, self.children))
@@ -46,8 +51,10 @@ class TreeSpec:
         if self.kind == "dict":
             inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.context, self.children))
             return "{" + inner + "}"
-        return {"tuple": f"({inner}{',' if len(self.children) == 1 else ''})",
-                "list": f"[{inner}]"}.get(self.kind, f"{self.context.__name__}({inner})")
+        return {
+            "tuple": f"({inner}{',' if len(self.children) == 1 else ''})",
+            "list": f"[{inner}]",
+        }.get(self.kind, f"{self.context.__name__}({inner})")
 
 
 LEAF = TreeSpec("leaf")
@@ -70,8 +77,11 @@ def _flatten(tree, leaves) -> TreeSpec:
     if _is_namedtuple(tree):
         return TreeSpec("namedtuple", type(tree), [_flatten(v, leaves) for v in tree])
     if isinstance(tree, (tuple, list)):
-        return TreeSpec(type(tree).__name__ if type(tree) in (tuple, list) else "list",
-                        None, [_flatten(v, leaves) for v in tree])
+        return TreeSpec(
+            type(tree).__name__ if type(tree) in (tuple, list) else "list",
+            None,
+            [_flatten(v, leaves) for v in tree],
+        )
     if isinstance(tree, dict):
         keys = list(tree)
         return TreeSpec("dict", tuple(keys), [_flatten(tree[k], leaves) for k in keys])
@@ -121,9 +131,12 @@ def _broadcast(prefix, tree, out):
         out.extend([prefix] * tree_spec.num_leaves)
         return
     _, prefix_spec = tree_flatten(prefix)
-    if (isinstance(prefix, dict) != isinstance(tree, dict)
-            or not isinstance(tree, (tuple, list, dict)) or len(prefix) != len(tree)
-            or (isinstance(prefix, dict) and set(prefix) != set(tree))):
+    if (
+        isinstance(prefix, dict) != isinstance(tree, dict)
+        or not isinstance(tree, (tuple, list, dict))
+        or len(prefix) != len(tree)
+        or (isinstance(prefix, dict) and set(prefix) != set(tree))
+    ):
         raise StructureMismatch(prefix_spec, tree_spec)
     if isinstance(prefix, dict):
         for k in tree:

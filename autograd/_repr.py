@@ -1,6 +1,7 @@
 """PyTorch-style printing: ``tensor([1., 2.], requires_grad=True)``, and
 ``set_printoptions`` (torch's options: precision, threshold, edgeitems, linewidth, sci_mode,
 profile)."""
+
 from __future__ import annotations
 
 import sys
@@ -11,14 +12,17 @@ from . import dtypes as _dt
 from .dtypes import FLOAT_KINDS
 
 _DEFAULTS = dict(precision=4, threshold=1000, edgeitems=3, linewidth=80, sci_mode=None)
-_PROFILES = {"default": _DEFAULTS,
-             "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
-             "full": dict(precision=4, threshold=sys.maxsize, edgeitems=3, linewidth=80)}
+_PROFILES = {
+    "default": _DEFAULTS,
+    "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+    "full": dict(precision=4, threshold=sys.maxsize, edgeitems=3, linewidth=80),
+}
 _opts = dict(_DEFAULTS)
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None) -> None:
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+) -> None:
     """How tensors print (``torch.set_printoptions``): ``precision`` digits after the point,
     summarise with ``edgeitems`` per side past ``threshold`` elements, wrap at ``linewidth``;
     ``sci_mode`` True/False forces scientific notation on/off (None: automatic); ``profile``
@@ -33,8 +37,12 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
         if profile not in _PROFILES:
             raise ValueError(f"Unknown profile {profile!r}; expected 'default', 'short' or 'full'")
         _opts.update(_PROFILES[profile])
-    for name, value in (("precision", precision), ("threshold", threshold),
-                        ("edgeitems", edgeitems), ("linewidth", linewidth)):
+    for name, value in (
+        ("precision", precision),
+        ("threshold", threshold),
+        ("edgeitems", edgeitems),
+        ("linewidth", linewidth),
+    ):
         if value is not None:
             _opts[name] = int(value)
     _opts["sci_mode"] = sci_mode
@@ -48,33 +56,55 @@ def _format_array(arr: np.ndarray, prefix: str) -> str:
         amin = float(np.min(np.abs(finite[finite != 0]))) if np.any(finite != 0) else 0.0
         # torch's rule: scientific when the nonzero magnitudes span more than 1000x or
         # exceed 1e8, or (non-integral values) go below 1e-4
-        sci = finite.size > 0 and (amax > 1e8 or (amin and amax / amin > 1000)
-                                   or (amin and amin < 1e-4 and not integral))
+        sci = finite.size > 0 and (
+            amax > 1e8 or (amin and amax / amin > 1000) or (amin and amin < 1e-4 and not integral)
+        )
         if _opts["sci_mode"] is not None:
             sci = bool(_opts["sci_mode"])
         digits, edge = _opts["precision"], _opts["edgeitems"]
         if sci:
+
             def fmt(v):
                 return np.format_float_scientific(v, precision=digits, exp_digits=2, unique=False)
         elif integral:
+
             def fmt(v):
                 return f"{v:.0f}." if np.isfinite(v) else str(v)
         else:
+
             def fmt(v):
                 return f"{v:.{digits}f}" if np.isfinite(v) else str(v)
+
         # torch right-aligns all elements to the widest one: tensor([ 5., 15.])
-        shown = arr if arr.size <= _opts["threshold"] else np.concatenate(
-            [arr.ravel()[:edge], arr.ravel()[-edge:]])
+        shown = (
+            arr
+            if arr.size <= _opts["threshold"]
+            else np.concatenate([arr.ravel()[:edge], arr.ravel()[-edge:]])
+        )
         width = max((len(fmt(float(v))) for v in shown.ravel()), default=0)
 
         def padded(v):
             return fmt(v).rjust(width)
-        return _summarised(np.array2string(arr.astype(np.float64), separator=", ", prefix=prefix,
-                                           formatter={"float_kind": padded}, **_layout()))
+
+        return _summarised(
+            np.array2string(
+                arr.astype(np.float64),
+                separator=", ",
+                prefix=prefix,
+                formatter={"float_kind": padded},
+                **_layout(),
+            )
+        )
     if arr.dtype == np.bool_:
-        return _summarised(np.array2string(
-            arr, separator=", ", prefix=prefix,
-            formatter={"bool": lambda v: " True" if v else "False"}, **_layout()))
+        return _summarised(
+            np.array2string(
+                arr,
+                separator=", ",
+                prefix=prefix,
+                formatter={"bool": lambda v: " True" if v else "False"},
+                **_layout(),
+            )
+        )
     return _summarised(np.array2string(arr, separator=", ", prefix=prefix, **_layout()))
 
 
@@ -84,8 +114,11 @@ def _summarised(text: str) -> str:
 
 
 def _layout():
-    return dict(threshold=_opts["threshold"], edgeitems=_opts["edgeitems"],
-                max_line_width=_opts["linewidth"])
+    return dict(
+        threshold=_opts["threshold"],
+        edgeitems=_opts["edgeitems"],
+        max_line_width=_opts["linewidth"],
+    )
 
 
 def tensor_repr(t) -> str:
@@ -109,8 +142,9 @@ def tensor_repr(t) -> str:
     elif t._requires_grad:
         extras.append("requires_grad=True")
     fw = t._fw
-    if fw is not None:   # a dual tensor (autograd.forward_ad) of the open level: its tangent
-        from . import function   # (loaded by then; a module-level import would be a cycle)
+    if fw is not None:  # a dual tensor (autograd.forward_ad) of the open level: its tangent
+        from . import function  # (loaded by then; a module-level import would be a cycle)
+
         if fw[0] is function._fw_level:
             extras.append(f"tangent={fw[1]!r}")
     if extras:

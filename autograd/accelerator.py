@@ -13,15 +13,31 @@ Example:
     >>> autograd.accelerator.is_available(), autograd.accelerator.current_accelerator()
     (False, None)
 """
+
 from __future__ import annotations
 
 from .devices import no_accelerator
 
-__all__ = ["is_available", "current_accelerator", "device_count", "current_device_index",
-           "current_device_idx", "set_device_index", "set_device_idx", "device_index",
-           "synchronize", "current_stream", "empty_cache", "memory_allocated",
-           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "memory_stats",
-           "reset_peak_memory_stats", "get_memory_info"]
+__all__ = [
+    "is_available",
+    "current_accelerator",
+    "device_count",
+    "current_device_index",
+    "current_device_idx",
+    "set_device_index",
+    "set_device_idx",
+    "device_index",
+    "synchronize",
+    "current_stream",
+    "empty_cache",
+    "memory_allocated",
+    "max_memory_allocated",
+    "memory_reserved",
+    "max_memory_reserved",
+    "memory_stats",
+    "reset_peak_memory_stats",
+    "get_memory_info",
+]
 
 
 def is_available() -> bool:

@@ -31,6 +31,7 @@ Example:
     >>> scaler.step(opt)
     >>> scaler.update()
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -44,11 +45,24 @@ import numpy as np
 from . import dtypes as _dt
 from .tensor import Tensor
 
-__all__ = ["autocast", "GradScaler", "OptState", "custom_fwd", "custom_bwd",
-           "is_autocast_available", "is_autocast_enabled", "get_autocast_dtype",
-           "set_autocast_dtype", "set_autocast_enabled", "is_autocast_cpu_enabled",
-           "get_autocast_cpu_dtype", "set_autocast_cpu_dtype", "cast_to_autocast_dtype",
-           "lower_precision", "float32_precision"]
+__all__ = [
+    "autocast",
+    "GradScaler",
+    "OptState",
+    "custom_fwd",
+    "custom_bwd",
+    "is_autocast_available",
+    "is_autocast_enabled",
+    "get_autocast_dtype",
+    "set_autocast_dtype",
+    "set_autocast_enabled",
+    "is_autocast_cpu_enabled",
+    "get_autocast_cpu_dtype",
+    "set_autocast_cpu_dtype",
+    "cast_to_autocast_dtype",
+    "lower_precision",
+    "float32_precision",
+]
 
 # The active low-precision dtype (None: autocast off), per thread/context like torch's.
 _state = contextvars.ContextVar("autocast_dtype", default=None)
@@ -88,7 +102,7 @@ def set_autocast_enabled(device_type: str, enabled: bool) -> None:
         return
     _state.set(get_autocast_dtype() if enabled else None)
     if enabled:
-        _open = max(_open, 1)     # (only a hint that makes the op wrappers look at the state)
+        _open = max(_open, 1)  # (only a hint that makes the op wrappers look at the state)
 
 
 def is_autocast_cpu_enabled() -> bool:
@@ -115,21 +129,28 @@ class autocast:
         autograd.bfloat16
     """
 
-    def __init__(self, device_type: str = "cpu", dtype=None, enabled: bool = True,
-                 cache_enabled=None):
+    def __init__(
+        self, device_type: str = "cpu", dtype=None, enabled: bool = True, cache_enabled=None
+    ):
         if not isinstance(device_type, str):
             raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type
         self.fast_dtype = get_autocast_dtype("cpu") if dtype is None else _dt.as_dtype(dtype)
         self._enabled = bool(enabled)
         if device_type != "cpu":
-            warnings.warn(f"User provided device_type of '{device_type}', but jitgrad runs on the "
-                          "CPU only. Disabling autocast.", stacklevel=2)
+            warnings.warn(
+                f"User provided device_type of '{device_type}', but jitgrad runs on the "
+                "CPU only. Disabling autocast.",
+                stacklevel=2,
+            )
             self._enabled = False
         elif self._enabled and self.fast_dtype not in (_dt.bfloat16, _dt.float16):
-            warnings.warn("In CPU autocast, but the target dtype is not supported. Disabling "
-                          "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
-                          "torch.float16 currently.", stacklevel=2)
+            warnings.warn(
+                "In CPU autocast, but the target dtype is not supported. Disabling "
+                "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
+                "torch.float16 currently.",
+                stacklevel=2,
+            )
             self._enabled = False
         self._tokens = []
 
@@ -150,6 +171,7 @@ class autocast:
         def wrapper(*args, **kwargs):
             with autocast(self.device, self.fast_dtype, self._enabled):
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -178,6 +200,7 @@ def cast_to_autocast_dtype(value):
 def _autocast_op(policy):
     """Decorator: under autocast, cast the op's floating tensor arguments to the low dtype
     (policy "lower"), to float32 ("fp32"), or as ``policy(*args)`` says (a function)."""
+
     def decorate(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -185,18 +208,20 @@ def _autocast_op(policy):
                 return fn(*args, **kwargs)
             low = _state.get()
             if low is None or kwargs.get("dtype") is not None:
-                return fn(*args, **kwargs)        # off, or an explicit dtype (not eligible)
+                return fn(*args, **kwargs)  # off, or an explicit dtype (not eligible)
             kind = policy(*args) if callable(policy) else policy
             if kind is None:
                 return fn(*args, **kwargs)
             target = low if kind == "lower" else _dt.float32
-            token = _state.set(None)              # ops called inside run as they are
+            token = _state.set(None)  # ops called inside run as they are
             try:
                 return fn(*_cast(args, target), **_cast(kwargs, target))
             finally:
                 _state.reset(token)
+
         wrapper._autocast = policy
         return wrapper
+
     return decorate
 
 
@@ -237,6 +262,7 @@ def custom_fwd(fwd=None, *, device_type="cpu", cast_inputs=None):
             return fwd(*_cast(args, dt), **_cast(kwargs, dt))
         finally:
             _state.reset(token)
+
     return wrapper
 
 
@@ -272,14 +298,23 @@ class GradScaler:
         1024.0
     """
 
-    def __init__(self, device: str = "cpu", init_scale: float = 2.0 ** 16,
-                 growth_factor: float = 2.0, backoff_factor: float = 0.5,
-                 growth_interval: int = 2000, enabled: bool = True):
+    def __init__(
+        self,
+        device: str = "cpu",
+        init_scale: float = 2.0**16,
+        growth_factor: float = 2.0,
+        backoff_factor: float = 0.5,
+        growth_interval: int = 2000,
+        enabled: bool = True,
+    ):
         self._device = device
         self._enabled = enabled
         if device != "cpu" and enabled:
-            warnings.warn(f"GradScaler is enabled, but device {device!r} is not available "
-                          "(jitgrad runs on the CPU).  Disabling.", stacklevel=2)
+            warnings.warn(
+                f"GradScaler is enabled, but device {device!r} is not available "
+                "(jitgrad runs on the CPU).  Disabling.",
+                stacklevel=2,
+            )
             self._enabled = False
         if self._enabled:
             if growth_factor <= 1.0:
@@ -287,17 +322,19 @@ class GradScaler:
             if backoff_factor >= 1.0:
                 raise AssertionError("The backoff factor must be < 1.0.")
             self._init_scale = init_scale
-            self._scale = None                 # 0-d float32 array, created by scale()
+            self._scale = None  # 0-d float32 array, created by scale()
             self._growth_factor = growth_factor
             self._backoff_factor = backoff_factor
             self._growth_interval = growth_interval
             self._init_growth_tracker = 0
-            self._growth_tracker = None        # 0-d int32 array
+            self._growth_tracker = None  # 0-d int32 array
             self._per_optimizer_states = defaultdict(_fresh_state)
 
     def _check_scale_growth_tracker(self, funcname):
-        fix = ("This may indicate your script did not use scaler.scale(loss or outputs) earlier "
-               "in the iteration.")
+        fix = (
+            "This may indicate your script did not use scaler.scale(loss or outputs) earlier "
+            "in the iteration."
+        )
         if self._scale is None:
             raise AssertionError(f"Attempted {funcname} but _scale is None.  " + fix)
         if self._growth_tracker is None:
@@ -323,6 +360,7 @@ class GradScaler:
             if hasattr(val, "__iter__"):
                 return map(apply, val)
             raise ValueError("outputs must be a Tensor or an iterable of Tensors")
+
         return apply(outputs)
 
     def _unscale_grads_(self, optimizer, inv_scale, allow_fp16):
@@ -341,7 +379,7 @@ class GradScaler:
                 if inv_scale != 1:
                     if g.dtype.kind == "f":
                         np.multiply(g, inv_scale, out=g, casting="unsafe")
-                    else:           # bfloat16: in float32, rounded once
+                    else:  # bfloat16: in float32, rounded once
                         g[...] = (g.astype(np.float32) * inv_scale).astype(g.dtype)
                     p.grad._bump_version()
         return found
@@ -354,11 +392,12 @@ class GradScaler:
         self._check_scale_growth_tracker("unscale_")
         state = self._per_optimizer_states[id(optimizer)]
         if state["stage"] is OptState.UNSCALED:
-            raise RuntimeError("unscale_() has already been called on this optimizer since the "
-                               "last update().")
+            raise RuntimeError(
+                "unscale_() has already been called on this optimizer since the last update()."
+            )
         if state["stage"] is OptState.STEPPED:
             raise RuntimeError("unscale_() is being called after step().")
-        inv_scale = np.float32(1.0 / np.float64(self._scale))   # torch: double reciprocal
+        inv_scale = np.float32(1.0 / np.float64(self._scale))  # torch: double reciprocal
         state["found_inf"] = self._unscale_grads_(optimizer, inv_scale, False)
         state["stage"] = OptState.UNSCALED
 
@@ -390,24 +429,32 @@ class GradScaler:
             if isinstance(new_scale, float):
                 self._scale[()] = new_scale
             else:
-                reason = ("new_scale should be a float or a 1-element torch.cuda.FloatTensor or "
-                          "torch.FloatTensor with requires_grad=False.")
-                if not isinstance(new_scale, Tensor) or new_scale.numel() != 1 \
-                        or new_scale.requires_grad:
+                reason = (
+                    "new_scale should be a float or a 1-element torch.cuda.FloatTensor or "
+                    "torch.FloatTensor with requires_grad=False."
+                )
+                if (
+                    not isinstance(new_scale, Tensor)
+                    or new_scale.numel() != 1
+                    or new_scale.requires_grad
+                ):
                     raise AssertionError(reason)
                 self._scale[()] = new_scale.item()
         else:
-            infs = [s["found_inf"] for s in self._per_optimizer_states.values()
-                    if s["found_inf"] is not None]
+            infs = [
+                s["found_inf"]
+                for s in self._per_optimizer_states.values()
+                if s["found_inf"] is not None
+            ]
             if not infs:
                 raise AssertionError("No inf checks were recorded prior to update.")
-            if sum(infs):      # (scale * factor in double, rounded to float32, as torch)
+            if sum(infs):  # (scale * factor in double, rounded to float32, as torch)
                 self._scale[()] = np.float32(np.float64(self._scale) * self._backoff_factor)
                 self._growth_tracker[()] = 0
             else:
                 successful = int(self._growth_tracker) + 1
                 if successful == self._growth_interval:
-                    with np.errstate(over="ignore"):     # an overflow just keeps the scale
+                    with np.errstate(over="ignore"):  # an overflow just keeps the scale
                         grown = np.float32(np.float64(self._scale) * self._growth_factor)
                     if np.isfinite(grown):
                         self._scale[()] = grown
@@ -443,8 +490,9 @@ class GradScaler:
     def _get_growth_tracker(self) -> int:
         if not self._enabled:
             return 0
-        return self._init_growth_tracker if self._growth_tracker is None else int(
-            self._growth_tracker)
+        return (
+            self._init_growth_tracker if self._growth_tracker is None else int(self._growth_tracker)
+        )
 
     def is_enabled(self) -> bool:
         return self._enabled
@@ -454,16 +502,22 @@ class GradScaler:
         empty dict when disabled), as torch."""
         if not self._enabled:
             return {}
-        return {"scale": self.get_scale(), "growth_factor": self._growth_factor,
-                "backoff_factor": self._backoff_factor, "growth_interval": self._growth_interval,
-                "_growth_tracker": self._get_growth_tracker()}
+        return {
+            "scale": self.get_scale(),
+            "growth_factor": self._growth_factor,
+            "backoff_factor": self._backoff_factor,
+            "growth_interval": self._growth_interval,
+            "_growth_tracker": self._get_growth_tracker(),
+        }
 
     def load_state_dict(self, state_dict: dict) -> None:
         if not self._enabled:
             return
         if len(state_dict) == 0:
-            raise RuntimeError("The source state dict is empty, possibly because it was saved "
-                               "from a disabled instance of GradScaler.")
+            raise RuntimeError(
+                "The source state dict is empty, possibly because it was saved "
+                "from a disabled instance of GradScaler."
+            )
         self._init_scale = float(state_dict["scale"])
         if self._scale is not None:
             self._scale[()] = state_dict["scale"]

@@ -11,6 +11,7 @@ Example:
     >>> with autograd.detect_anomaly():
     ...     y = x / x          # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from .function import _anomaly
@@ -37,6 +38,7 @@ class detect_anomaly:
         def wrapper(*a, **k):
             with detect_anomaly(self.check_nan):
                 return fn(*a, **k)
+
         return wrapper
 
 

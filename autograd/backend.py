@@ -15,6 +15,7 @@ Ops without a kernel run the NumPy code on either backend; ops with one (activat
 pooling, optimizer updates) use it on ``numba``. Kernels compile on first use and are
 cached on disk, so ``import autograd`` does not import Numba.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,6 +28,7 @@ BACKENDS = ("numpy", "numba")
 def _default() -> str:
     """numba when it is installed (it is a dependency); the NumPy reference otherwise."""
     import importlib.util
+
     return "numba" if importlib.util.find_spec("numba") is not None else "numpy"
 
 

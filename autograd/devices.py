@@ -17,6 +17,7 @@ Example:
     >>> d, str(d), autograd.zeros(2, device=d).device
     (device(type='cpu'), 'cpu', device(type='cpu'))
 """
+
 from __future__ import annotations
 
 import re
@@ -24,18 +25,48 @@ import re
 __all__ = ["device", "set_default_device", "get_default_device", "DeviceUnavailableError"]
 
 # The device types torch's parser knows, in its own order (its error message lists them).
-_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve",
-          "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
-          "privateuseone")
+_TYPES = (
+    "cpu",
+    "cuda",
+    "ipu",
+    "xpu",
+    "mkldnn",
+    "opengl",
+    "opencl",
+    "ideep",
+    "hip",
+    "ve",
+    "fpga",
+    "maia",
+    "xla",
+    "lazy",
+    "vulkan",
+    "mps",
+    "meta",
+    "hpu",
+    "mtia",
+    "privateuseone",
+)
 _DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::(0|[1-9][0-9]*))?")
 # Device types whose missing backend torch reports with "Torch not compiled with X enabled".
 _COMPILED_IN = {"cuda": "CUDA", "xpu": "XPU", "mtia": "MTIA"}
 # The others have no backend in a CPU build; torch names the dispatch key when a tensor is
 # made there.
-_DISPATCH_NAME = {"mps": "MPS", "hip": "HIP", "xla": "XLA", "lazy": "Lazy", "ipu": "IPU",
-                  "vulkan": "Vulkan", "ve": "VE", "maia": "MAIA", "meta": "Meta"}
-_HINT = ("jitgrad runs on the CPU only; use device='cpu' (e.g. "
-         "device = 'cuda' if torch.cuda.is_available() else 'cpu').")
+_DISPATCH_NAME = {
+    "mps": "MPS",
+    "hip": "HIP",
+    "xla": "XLA",
+    "lazy": "Lazy",
+    "ipu": "IPU",
+    "vulkan": "Vulkan",
+    "ve": "VE",
+    "maia": "MAIA",
+    "meta": "Meta",
+}
+_HINT = (
+    "jitgrad runs on the CPU only; use device='cpu' (e.g. "
+    "device = 'cuda' if torch.cuda.is_available() else 'cpu')."
+)
 
 
 class DeviceUnavailableError(AssertionError, RuntimeError):
@@ -62,9 +93,11 @@ class device:
                 raise TypeError("device(): a device object takes no index")
             type, index = type._type, type._index
         elif isinstance(type, bool) or not isinstance(type, (str, int)):
-            raise TypeError(f"device() received an invalid combination of arguments - got "
-                            f"({_type_name(type)}), expected a string such as 'cpu' or "
-                            "'cuda:0', or a device")
+            raise TypeError(
+                f"device() received an invalid combination of arguments - got "
+                f"({_type_name(type)}), expected a string such as 'cpu' or "
+                "'cuda:0', or a device"
+            )
         elif isinstance(type, int):
             # An integer names an accelerator device; a CPU build has none.
             raise RuntimeError("Cannot access accelerator device when none is available.")
@@ -73,18 +106,23 @@ class device:
             if m is None:
                 raise RuntimeError(f"Invalid device string: '{type}'")
             if m.group(1) not in _TYPES:
-                raise RuntimeError(f"Expected one of {', '.join(_TYPES)} device type at start of "
-                                   f"device string: {type}")
+                raise RuntimeError(
+                    f"Expected one of {', '.join(_TYPES)} device type at start of "
+                    f"device string: {type}"
+                )
             if m.group(2) is not None:
                 if index is not None:
-                    raise RuntimeError("type (string) must not include an index because index "
-                                       f"was passed explicitly: {type}")
+                    raise RuntimeError(
+                        "type (string) must not include an index because index "
+                        f"was passed explicitly: {type}"
+                    )
                 index = int(m.group(2))
             type = m.group(1)
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, int):
-                raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
-                                f"{_type_name(index)}")
+                raise TypeError(
+                    f"device(): argument 'index' (position 2) must be int, not {_type_name(index)}"
+                )
             if index < 0:
                 raise RuntimeError("Device index must not be negative")
         self._type = type
@@ -174,16 +212,21 @@ def unavailable(d: device, *, moving: bool) -> Exception:
     moved to (``moving=True``) device ``d``, which is not the CPU: torch's message, then
     our hint."""
     if d.type in _COMPILED_IN:
-        return DeviceUnavailableError(_hinted(f"Torch not compiled with {_COMPILED_IN[d.type]} "
-                                              "enabled"))
+        return DeviceUnavailableError(
+            _hinted(f"Torch not compiled with {_COMPILED_IN[d.type]} enabled")
+        )
     if d.type == "meta":
-        return NotImplementedError("jitgrad has no 'meta' device (tensors without data); "
-                                   "make the tensor on the CPU")
+        return NotImplementedError(
+            "jitgrad has no 'meta' device (tensors without data); make the tensor on the CPU"
+        )
     if moving and d.type != "lazy":
         return RuntimeError(_hinted(f"PyTorch is not linked with support for {d.type} devices"))
     name = _DISPATCH_NAME.get(d.type, d.type)
-    return NotImplementedError(_hinted(f"Could not run 'aten::empty.memory_format' with "
-                                       f"arguments from the '{name}' backend."))
+    return NotImplementedError(
+        _hinted(
+            f"Could not run 'aten::empty.memory_format' with arguments from the '{name}' backend."
+        )
+    )
 
 
 def check(device_=None, *, fn: str = "tensor") -> None:
@@ -196,8 +239,9 @@ def check(device_=None, *, fn: str = "tensor") -> None:
             return
         device_ = _default
     elif not isinstance(device_, (device, str, int)) or isinstance(device_, bool):
-        raise TypeError(f"{fn}(): argument 'device' must be torch.device, not "
-                        f"{_type_name(device_)}")
+        raise TypeError(
+            f"{fn}(): argument 'device' must be torch.device, not {_type_name(device_)}"
+        )
     d = as_device(device_)
     if d.type != "cpu":
         raise unavailable(d, moving=False)
@@ -215,8 +259,10 @@ def check_move(device_) -> None:
 def check_pin_memory(pin_memory) -> None:
     """``pin_memory=True`` on a factory: torch's CPU build has no pinned-memory allocator."""
     if pin_memory:
-        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no "
-                           "pinned memory allocator is available on this system.")
+        raise RuntimeError(
+            "pin_memory=True requires a CUDA or other accelerator backend; no "
+            "pinned memory allocator is available on this system."
+        )
 
 
 def no_accelerator() -> RuntimeError:
@@ -229,11 +275,13 @@ _TO_SIGNATURES = (
     " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
     "torch.memory_format memory_format = None)\n"
     " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
-    "torch.memory_format memory_format = None)\n")
+    "torch.memory_format memory_format = None)\n"
+)
 
 
 def _arg_type(a) -> str:
     from .dtypes import dtype
+
     if isinstance(a, dtype):
         return "torch.dtype"
     if isinstance(a, device):
@@ -254,9 +302,13 @@ def parse_to(args, kwargs):
 
     def invalid():
         got = [_arg_type(a) for a in args] + [f"{k}={_arg_type(v)}" for k, v in kwargs.items()]
-        return TypeError("to() received an invalid combination of arguments - got ("
-                         + ", ".join(got) + (", " if kwargs else "") + "), but expected one "
-                         "of:\n" + _TO_SIGNATURES)
+        return TypeError(
+            "to() received an invalid combination of arguments - got ("
+            + ", ".join(got)
+            + (", " if kwargs else "")
+            + "), but expected one "
+            "of:\n" + _TO_SIGNATURES
+        )
 
     def is_dtype(a):
         if isinstance(a, _dt.dtype):
@@ -274,7 +326,7 @@ def parse_to(args, kwargs):
 
     allowed = {"non_blocking", "copy", "memory_format"}
     first = args[0] if args else None
-    if args and hasattr(first, "_data") and hasattr(first, "grad_fn"):   # a Tensor
+    if args and hasattr(first, "_data") and hasattr(first, "grad_fn"):  # a Tensor
         names = ("tensor", "non_blocking", "copy")
     elif args and is_dtype(first):
         names = ("dtype", "non_blocking", "copy")
@@ -298,5 +350,9 @@ def parse_to(args, kwargs):
             raise invalid()
     if dev is not None:
         check_move(dev)
-    return dev, (None if dt is None else _dt.as_dtype(dt)), got.get("non_blocking", False), \
-        got.get("copy", False)
+    return (
+        dev,
+        (None if dt is None else _dt.as_dtype(dt)),
+        got.get("non_blocking", False),
+        got.get("copy", False),
+    )

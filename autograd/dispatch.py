@@ -21,6 +21,7 @@ Example:
     ...     dispatch.kernels("softmax", np.zeros((2, 3), np.float32)) is None
     True
 """
+
 from __future__ import annotations
 
 import importlib

@@ -11,6 +11,7 @@ Example:
     >>> (autograd.tensor([1, 2]) + 0.5).dtype
     autograd.float32
 """
+
 from __future__ import annotations
 
 import builtins
@@ -91,11 +92,12 @@ def _bfloat16() -> dtype:
             import ml_dtypes
         except ImportError:  # pragma: no cover - ml_dtypes is a dependency
             raise TypeError("bfloat16 needs the ml_dtypes package: pip install ml_dtypes") from None
-        _BF16 = dtype("bfloat16", ml_dtypes.bfloat16, True, 6)   # rank of float16 (see promote)
+        _BF16 = dtype("bfloat16", ml_dtypes.bfloat16, True, 6)  # rank of float16 (see promote)
         _FROM_NP[_BF16.np] = _BF16
         _NAMES["bfloat16"] = _BF16
         from . import function
-        function._LOW_PRECISION = True       # ops now check their inputs for bfloat16
+
+        function._LOW_PRECISION = True  # ops now check their inputs for bfloat16
     return _BF16
 
 
@@ -141,13 +143,24 @@ def as_dtype(d) -> dtype:
     except KeyError:
         if npd.name == "bfloat16":
             return _bfloat16()
-        raise TypeError(f"NumPy dtype {npd} is not supported by autograd tensors; "
-                        f"supported: {', '.join(x.name for x in ALL)}") from None
+        raise TypeError(
+            f"NumPy dtype {npd} is not supported by autograd tensors; "
+            f"supported: {', '.join(x.name for x in ALL)}"
+        ) from None
 
 
-_TORCH_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
-                       "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
-                       "float64": "Double", "bfloat16": "BFloat16"}
+_TORCH_SCALAR_NAMES = {
+    "bool": "Bool",
+    "uint8": "Byte",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+    "bfloat16": "BFloat16",
+}
 
 
 def torch_name(d) -> str:
@@ -208,7 +221,9 @@ def result_type(*operands) -> dtype:
                 zero_res = d if zero_res is None else promote_types(zero_res, d)
         else:
             d = scalar_dtype(x)
-            num_res = d if num_res is None else (d if _category(d) > _category(num_res) else num_res)
+            num_res = (
+                d if num_res is None else (d if _category(d) > _category(num_res) else num_res)
+            )
     return _combine(dim_res, _combine(zero_res, num_res))
 
 
@@ -224,19 +239,26 @@ class finfo:
     def __init__(self, type=None):  # torch's argument name
         d = get_default_dtype() if type is None else as_dtype(type)
         if not d.is_floating_point:
-            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
-                            "to handle 'torch.finfo'")
+            raise TypeError(
+                "torch.finfo() requires a floating point input type. Use torch.iinfo "
+                "to handle 'torch.finfo'"
+            )
         info = np.finfo(d.np)
         self.bits, self.dtype = info.bits, d.name
-        self.eps, self.max, self.min = builtins.float(info.eps), builtins.float(info.max), \
-            builtins.float(info.min)
+        self.eps, self.max, self.min = (
+            builtins.float(info.eps),
+            builtins.float(info.max),
+            builtins.float(info.min),
+        )
         self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
         self.resolution = 10.0 ** -builtins.int(info.precision)
 
     def __repr__(self):
-        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
-                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
-                f"dtype={self.dtype})")
+        return (
+            f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+            f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+            f"dtype={self.dtype})"
+        )
 
 
 class iinfo:
@@ -245,11 +267,15 @@ class iinfo:
     def __init__(self, type):
         d = as_dtype(type)
         if d.is_floating_point:
-            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
-                            "handle 'torch.iinfo'")
+            raise TypeError(
+                "torch.iinfo() requires an integer input type. Use torch.finfo to "
+                "handle 'torch.iinfo'"
+            )
         info = np.iinfo(np.uint8 if d is bool_ else d.np)
         self.bits, self.dtype = info.bits, d.name
-        self.max, self.min = (1, 0) if d is bool_ else (builtins.int(info.max), builtins.int(info.min))
+        self.max, self.min = (
+            (1, 0) if d is bool_ else (builtins.int(info.max), builtins.int(info.min))
+        )
 
     def __repr__(self):
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
@@ -299,7 +325,9 @@ def can_cast(from_, to) -> builtins.bool:
         >>> autograd.can_cast(autograd.int64, autograd.float32), autograd.can_cast(autograd.float32, autograd.int64)
         (True, False)
     """
+
     def kind(d):
         d = as_dtype(d)
         return 2 if d.is_floating_point else (0 if d.name == "bool" else 1)
+
     return kind(from_) <= kind(to)

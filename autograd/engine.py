@@ -18,6 +18,7 @@ Without ``create_graph`` gradients flow as plain NumPy arrays (no Tensor objects
 recording). With ``create_graph=True`` they flow as Tensors and every VJP is itself
 recorded, so the result can be differentiated again.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -82,7 +83,8 @@ def _make_seed(out, gradient, index, graph):
     if gradient.shape != out.shape:
         raise ShapeError(
             f"Mismatch in shape: grad_output[{index}] has a shape of {gradient.shape} and "
-            f"output[{index}] has a shape of {out.shape}.")
+            f"output[{index}] has a shape of {out.shape}."
+        )
     return gradient if graph else gradient._data
 
 
@@ -94,8 +96,10 @@ def _normalize_outputs(outputs, grad_outputs):
         grad_outputs = (grad_outputs,) * (1 if grad_outputs is not None else len(outputs))
     grad_outputs = tuple(grad_outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"grad_tensors/grad_outputs should be a sequence of length "
-                           f"{len(outputs)}, got {len(grad_outputs)}")
+        raise RuntimeError(
+            f"grad_tensors/grad_outputs should be a sequence of length "
+            f"{len(outputs)}, got {len(grad_outputs)}"
+        )
     return outputs, grad_outputs
 
 
@@ -118,8 +122,16 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     _run(outputs, grads, retain_graph, create_graph, capture=only, accumulate=True)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """Return d(outputs)/d(inputs) without touching ``.grad`` (``torch.autograd.grad``).
 
     Example:
@@ -148,9 +160,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if materialize_grads:
                 g = Tensor._make(np.zeros_like(t._data))
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
-                                   "desired behavior.")
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been "
+                    "used in the graph. Set allow_unused=True if this is the "
+                    "desired behavior."
+                )
         out.append(g)
     return tuple(out)
 
@@ -158,16 +172,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumulate=True):
     """Shared engine loop. ``capture``: tensors whose total gradient is returned."""
     if _function._tracer is not None:  # autograd.compile is tracing: it records this pass,
-        return _function._tracer.backward(outputs, grad_outputs, retain_graph,  # then runs it
-                                          create_graph, capture, accumulate)
+        return _function._tracer.backward(
+            outputs,
+            grad_outputs,
+            retain_graph,  # then runs it
+            create_graph,
+            capture,
+            accumulate,
+        )
     graph = bool(create_graph)
     xp = _xp.TENSOR if graph else _xp.NUMPY
 
     roots, seeds = [], []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out._requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
-                               "a grad_fn")
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
         node = out.grad_fn if out.grad_fn is not None else out._grad_accumulator()
         roots.append((node, out._output_nr))
         seeds.append(_make_seed(out, g, i, graph))
@@ -266,8 +287,7 @@ def _before_vjp(node, grads, graph, capture_at, captured):
         for h in node._pre_hooks:
             new = h(tuple(_to_tensor(g) if g is not None else None for g in grads))
             if new is not None:
-                grads = [(_as_array(x) if not graph else x) if x is not None else None
-                         for x in new]
+                grads = [(_as_array(x) if not graph else x) if x is not None else None for x in new]
     return grads
 
 
@@ -276,8 +296,10 @@ def _after_vjp(node, grads, grads_in, anomaly, observers):
     (autograd.viz), the latter before saved values are freed so they can still read them."""
     if node._post_hooks:
         for h in node._post_hooks:
-            h(tuple(_to_tensor(g) if g is not None else None for g in grads_in),
-              tuple(_to_tensor(g) if g is not None else None for g in grads))
+            h(
+                tuple(_to_tensor(g) if g is not None else None for g in grads_in),
+                tuple(_to_tensor(g) if g is not None else None for g in grads),
+            )
     if anomaly:
         _check_anomaly(node, grads_in)
     for obs in observers:
@@ -318,8 +340,9 @@ def _run_tensor_hooks(hooks, g, graph):
             if not isinstance(new, Tensor):
                 raise TypeError(f"hook returned {type(new).__name__}; expected a Tensor or None")
             if new.shape != t.shape:
-                raise ShapeError(f"hook changed the gradient's shape from {list(t.shape)} to "
-                                 f"{list(new.shape)}")
+                raise ShapeError(
+                    f"hook changed the gradient's shape from {list(t.shape)} to {list(new.shape)}"
+                )
             g = new if graph else new._data
     return g
 
@@ -359,8 +382,12 @@ _OWNED_REFS = 5
 
 def _exclusive(arr) -> bool:
     """True if ``arr`` may become a leaf's ``.grad`` without a copy."""
-    return (arr.base is None and arr.flags.writeable and arr.flags.c_contiguous
-            and _getrefcount(arr) <= _OWNED_REFS)
+    return (
+        arr.base is None
+        and arr.flags.writeable
+        and arr.flags.c_contiguous
+        and _getrefcount(arr) <= _OWNED_REFS
+    )
 
 
 def _check_anomaly(node, grads_in):
@@ -371,8 +398,12 @@ def _check_anomaly(node, grads_in):
         if arr.dtype.kind in FLOAT_KINDS and not np.all(np.isfinite(arr)):
             kind = "nan" if np.any(np.isnan(arr)) else "inf"
             if node._trace:
-                warnings.warn("Error detected in " + node.name() + ". Traceback of forward call "
-                              "that caused the error:\n" + "".join(node._trace), UserWarning,
-                              stacklevel=3)
-            raise RuntimeError(f"Function '{node.name()}' returned {kind} values in its {i}th "
-                               f"output.")
+                warnings.warn(
+                    "Error detected in " + node.name() + ". Traceback of forward call "
+                    "that caused the error:\n" + "".join(node._trace),
+                    UserWarning,
+                    stacklevel=3,
+                )
+            raise RuntimeError(
+                f"Function '{node.name()}' returned {kind} values in its {i}th output."
+            )

@@ -4,6 +4,7 @@ triangle indices and the signal-processing windows (``hann_window`` ...).
 Random factories draw from ``autograd.random.default_generator`` (seeded by
 ``autograd.manual_seed``) unless a ``generator=`` is given.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -17,12 +18,42 @@ from .ops import xp as _xp
 from .ops._util import sizes_arg
 from .tensor import Tensor, _to_array
 
-__all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty",
-           "arange", "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm",
-           "zeros_like", "ones_like", "full_like", "empty_like", "rand_like",
-           "randn_like", "randint_like", "scalar_tensor", "range", "tril_indices", "triu_indices",
-           "empty_strided", "frombuffer", "hann_window", "hamming_window", "blackman_window",
-           "bartlett_window", "kaiser_window"]
+__all__ = [
+    "tensor",
+    "as_tensor",
+    "asarray",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "arange",
+    "linspace",
+    "logspace",
+    "eye",
+    "rand",
+    "randn",
+    "randint",
+    "randperm",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "scalar_tensor",
+    "range",
+    "tril_indices",
+    "triu_indices",
+    "empty_strided",
+    "frombuffer",
+    "hann_window",
+    "hamming_window",
+    "blackman_window",
+    "bartlett_window",
+    "kaiser_window",
+]
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -47,8 +78,11 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     _check_device(device, fn="as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype is _dt.as_dtype(dtype)):
         return data
-    if isinstance(data, np.ndarray) and data.dtype in _dt._FROM_NP and (
-            dtype is None or _dt.as_dtype(dtype).np == data.dtype):
+    if (
+        isinstance(data, np.ndarray)
+        and data.dtype in _dt._FROM_NP
+        and (dtype is None or _dt.as_dtype(dtype).np == data.dtype)
+    ):
         return Tensor._make(data)
     return tensor(data, dtype=dtype)
 
@@ -71,8 +105,13 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 def scalar_tensor(s, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A 0-d tensor holding the number ``s`` (default float dtype)."""
-    return tensor(float(s), dtype=dtype or _dt.get_default_dtype(), device=device,
-                  requires_grad=requires_grad, pin_memory=pin_memory)
+    return tensor(
+        float(s),
+        dtype=dtype or _dt.get_default_dtype(),
+        device=device,
+        requires_grad=requires_grad,
+        pin_memory=pin_memory,
+    )
 
 
 def _check_device(device, pin_memory=False, fn="tensor"):
@@ -87,8 +126,9 @@ def _shape(size):
     for s in shape:
         if s < 0:
             given = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
-                               f"{list(given)}")
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {s}: {list(given)}"
+            )
     return shape
 
 
@@ -125,15 +165,17 @@ def ones(*size, dtype=None, device=None, requires_grad=False, pin_memory=False) 
     return _finish(np.ones(_shape(size), _float_dtype(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, pin_memory=False,
-          memory_format=None) -> Tensor:
+def empty(
+    *size, dtype=None, device=None, requires_grad=False, pin_memory=False, memory_format=None
+) -> Tensor:
     """An uninitialised tensor (we fill it with zeros so results are reproducible)."""
     _check_device(device, pin_memory, "empty")
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False,
-         pin_memory=False) -> Tensor:
+def full(
+    size, fill_value, *, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
     """A tensor filled with ``fill_value``; dtype follows the value like torch.
 
     Example:
@@ -142,13 +184,22 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False,
     """
     _check_device(device, pin_memory, "full")
     if dtype is None:
-        dtype = _dt.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
-    return _finish(np.full(_shape((size,) if isinstance(size, int) else (tuple(size),)),
-                           fill_value, _dt.as_dtype(dtype).np), requires_grad)
+        dtype = _dt.scalar_dtype(
+            fill_value.item() if isinstance(fill_value, Tensor) else fill_value
+        )
+    return _finish(
+        np.full(
+            _shape((size,) if isinstance(size, int) else (tuple(size),)),
+            fill_value,
+            _dt.as_dtype(dtype).np,
+        ),
+        requires_grad,
+    )
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
-           pin_memory=False) -> Tensor:
+def arange(
+    start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``: int64 for ints, else float.
 
     Example:
@@ -162,16 +213,20 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if dtype is None:
-        dtype = (_dt.int64 if all(isinstance(v, (int, np.integer)) for v in vals)
-                 else _dt.get_default_dtype())
+        dtype = (
+            _dt.int64
+            if all(isinstance(v, (int, np.integer)) for v in vals)
+            else _dt.get_default_dtype()
+        )
     dt = _dt.as_dtype(dtype)
     n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
     arr = (vals[0] + np.arange(max(n, 0)) * vals[2]).astype(dt.np)
     return _finish(arr, requires_grad)
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
-             pin_memory=False) -> Tensor:
+def linspace(
+    start, end, steps, *, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     Example:
@@ -182,12 +237,14 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
     return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
-             pin_memory=False):
+def logspace(
+    start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, pin_memory=False
+):
     """``base ** linspace(start, end, steps)``."""
     _check_device(device, pin_memory, "logspace")
-    return _finish(np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)),
-                   requires_grad)
+    return _finish(
+        np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)), requires_grad
+    )
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
@@ -203,8 +260,9 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, pin_memory=F
 
 
 # ---- random (more sampling in autograd/sampling.py) ----------------------------------------
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False,
-         pin_memory=False) -> Tensor:
+def rand(
+    *size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
     """Uniform samples in [0, 1).
 
     Example:
@@ -212,12 +270,15 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False,
         autograd.Size([2])
     """
     _check_device(device, pin_memory, "rand")
-    return _finish(_draw(_gen(generator).random, size, dtype, "check_uniform_bounds", _half_uniform),
-                   requires_grad)
+    return _finish(
+        _draw(_gen(generator).random, size, dtype, "check_uniform_bounds", _half_uniform),
+        requires_grad,
+    )
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False,
-          pin_memory=False) -> Tensor:
+def randn(
+    *size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
     """Standard normal samples.
 
     Example:
@@ -225,8 +286,9 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False,
         autograd.float64
     """
     _check_device(device, pin_memory, "randn")
-    return _finish(_draw(_gen(generator).standard_normal, size, dtype, "normal_kernel_cpu"),
-                   requires_grad)
+    return _finish(
+        _draw(_gen(generator).standard_normal, size, dtype, "normal_kernel_cpu"), requires_grad
+    )
 
 
 def _draw(method, size, dtype, kernel, to_low=lambda a, npdt: a.astype(npdt)):
@@ -235,7 +297,7 @@ def _draw(method, size, dtype, kernel, to_low=lambda a, npdt: a.astype(npdt)):
     converted by ``to_low``."""
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     if not dt.is_floating_point:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dt.torch_name(dt)}\'')
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dt.torch_name(dt)}'")
     if dt.itemsize == 2:
         return to_low(method(_shape(size), dtype=np.float32), dt.np)
     return method(_shape(size), dtype=dt.np)
@@ -249,8 +311,17 @@ def _half_uniform(u, npdt):
     return (np.floor(u * steps) / steps).astype(npdt)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False, pin_memory=False) -> Tensor:
+def randint(
+    low,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+) -> Tensor:
     """Integers uniform in [low, high): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``.
 
     Example:
@@ -266,12 +337,14 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     if high is None:
         low, high = 0, low
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    return _finish(_gen(generator).integers(low, high, _shape((tuple(size),))).astype(dt.np),
-                   requires_grad)
+    return _finish(
+        _gen(generator).integers(low, high, _shape((tuple(size),))).astype(dt.np), requires_grad
+    )
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
-             pin_memory=False) -> Tensor:
+def randperm(
+    n, *, generator=None, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
     _check_device(device, pin_memory, "randperm")
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
@@ -283,58 +356,85 @@ def _like(input, dtype, device, fn):
     return _dt.as_dtype(dtype) if dtype is not None else input.dtype
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False,
-               memory_format=None) -> Tensor:
+def zeros_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
     """Zeros with the shape (and dtype) of ``input``."""
-    return _finish(np.zeros(input._data.shape, _like(input, dtype, device, "zeros_like").np),
-                   requires_grad)
+    return _finish(
+        np.zeros(input._data.shape, _like(input, dtype, device, "zeros_like").np), requires_grad
+    )
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False,
-              memory_format=None) -> Tensor:
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None) -> Tensor:
     """Ones with the shape (and dtype) of ``input``."""
-    return _finish(np.ones(input._data.shape, _like(input, dtype, device, "ones_like").np),
-                   requires_grad)
+    return _finish(
+        np.ones(input._data.shape, _like(input, dtype, device, "ones_like").np), requires_grad
+    )
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
-              memory_format=None) -> Tensor:
-    return _finish(np.full(input._data.shape, fill_value,
-                           _like(input, dtype, device, "full_like").np), requires_grad)
+def full_like(
+    input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
+    return _finish(
+        np.full(input._data.shape, fill_value, _like(input, dtype, device, "full_like").np),
+        requires_grad,
+    )
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False,
-               memory_format=None) -> Tensor:
+def empty_like(
+    input, *, dtype=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
     return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
-              memory_format=None) -> Tensor:
+def rand_like(
+    input, *, generator=None, dtype=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
     """Uniform [0, 1) samples with the shape (and dtype) of ``input``."""
     dt = _like(input, dtype, device, "rand_like")
     return rand(*input.shape, generator=generator, dtype=dt, requires_grad=requires_grad)
 
 
-def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False,
-               memory_format=None) -> Tensor:
+def randn_like(
+    input, *, generator=None, dtype=None, device=None, requires_grad=False, memory_format=None
+) -> Tensor:
     """Standard normal samples with the shape (and dtype) of ``input``."""
     dt = _like(input, dtype, device, "randn_like")
     return randn(*input.shape, generator=generator, dtype=dt, requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
-                 requires_grad=False, memory_format=None) -> Tensor:
+def randint_like(
+    input,
+    low=0,
+    high=None,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    memory_format=None,
+) -> Tensor:
     """Integers uniform in [low, high) with the shape (and dtype) of ``input``:
     ``randint_like(x, 10)`` or ``randint_like(x, 3, 10)``."""
-    return randint(low, high, tuple(input.shape), generator=generator,
-                   dtype=_like(input, dtype, device, "randint_like"), requires_grad=requires_grad)
+    return randint(
+        low,
+        high,
+        tuple(input.shape),
+        generator=generator,
+        dtype=_like(input, dtype, device, "randint_like"),
+        requires_grad=requires_grad,
+    )
 
 
 # zeros_like/ones_like are also needed by VJPs (see ops/xp.py)
 
 _xp.define("zeros_like", numpy=np.zeros_like, tensor=zeros_like)
 _xp.define("ones_like", numpy=np.ones_like, tensor=ones_like)
-_xp.define("asarray", numpy=np.asarray, tensor=lambda a: a if isinstance(a, Tensor) else Tensor._make(np.asarray(a)))
+_xp.define(
+    "asarray",
+    numpy=np.asarray,
+    tensor=lambda a: a if isinstance(a, Tensor) else Tensor._make(np.asarray(a)),
+)
 
 
 def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -346,10 +446,13 @@ def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fal
         >>> autograd.range(1, 4)
         tensor([1., 2., 3., 4.])
     """
-    warnings.warn("torch.range is deprecated and will be removed in a future release because "
-                  "its behavior is inconsistent with Python's range builtin. Instead, use "
-                  "torch.arange, which produces values in [start, end).", UserWarning,
-                  stacklevel=2)
+    warnings.warn(
+        "torch.range is deprecated and will be removed in a future release because "
+        "its behavior is inconsistent with Python's range builtin. Instead, use "
+        "torch.arange, which produces values in [start, end).",
+        UserWarning,
+        stacklevel=2,
+    )
     _check_device(device, fn="range")
     if end is None:
         start, end = 0, start
@@ -363,10 +466,14 @@ def range(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fal
 
 def _triangle_indices(row, col, offset, dtype, lower: bool) -> Tensor:
     if row < 0 or col < 0:
-        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else
-                           f"col must be non-negative, got{col}")
-    rows, cols = np.nonzero(np.tri(row, col, offset, dtype=bool) if lower
-                            else ~np.tri(row, col, offset - 1, dtype=bool))
+        raise RuntimeError(
+            f"row must be non-negative, got{row}"
+            if row < 0
+            else f"col must be non-negative, got{col}"
+        )
+    rows, cols = np.nonzero(
+        np.tri(row, col, offset, dtype=bool) if lower else ~np.tri(row, col, offset - 1, dtype=bool)
+    )
     return Tensor._make(np.stack([rows, cols]).astype(_dt.as_dtype(dtype or _dt.int64).np))
 
 
@@ -396,18 +503,21 @@ def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None
     return _triangle_indices(row, col, offset, dtype, False)
 
 
-def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
-                  pin_memory=False) -> Tensor:
+def empty_strided(
+    size, stride, *, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
     """``empty(size)``: the strides are accepted and ignored (NumPy chooses the memory
     layout of the array under a tensor; ``stride()`` reports it)."""
     if len(tuple(size)) != len(tuple(stride)):
         raise RuntimeError("mismatch in length of strides and shape")
-    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad,
-                 pin_memory=pin_memory)
+    return empty(
+        tuple(size), dtype=dtype, device=device, requires_grad=requires_grad, pin_memory=pin_memory
+    )
 
 
-def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0,
-               requires_grad: bool = False) -> Tensor:
+def frombuffer(
+    buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad: bool = False
+) -> Tensor:
     """A 1-D tensor over the bytes of a Python buffer (``bytearray``, ``memoryview`` ...),
     sharing its memory.
 
@@ -422,8 +532,9 @@ def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0,
 # ---- windows (signal processing): symmetric with periodic=False, else one point longer and cut
 def _window(name, window_length, periodic, dtype, requires_grad, fn) -> Tensor:
     if window_length < 0:
-        raise RuntimeError(f"{name} requires non-negative window_length, got "
-                           f"window_length={window_length}")
+        raise RuntimeError(
+            f"{name} requires non-negative window_length, got window_length={window_length}"
+        )
     npdt = _float_dtype(dtype)
     if np.dtype(npdt).kind not in _dt.FLOAT_KINDS:
         raise RuntimeError(f"{name} expects floating point dtypes, got: {_dt.as_dtype(dtype)}")
@@ -434,8 +545,16 @@ def _window(name, window_length, periodic, dtype, requires_grad, fn) -> Tensor:
     return _finish(np.asarray(w[:window_length] if periodic else w).astype(npdt), requires_grad)
 
 
-def hann_window(window_length: int, periodic: bool = True, *, dtype=None, device=None,
-                requires_grad=False, layout=None, pin_memory=False) -> Tensor:
+def hann_window(
+    window_length: int,
+    periodic: bool = True,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """The Hann window ``0.5 - 0.5 cos(2 pi n / (N - 1))`` (``periodic``: for spectral
     analysis, the first ``window_length`` points of a window one longer).
 
@@ -447,9 +566,18 @@ def hann_window(window_length: int, periodic: bool = True, *, dtype=None, device
     return _window("hann_window", window_length, periodic, dtype, requires_grad, np.hanning)
 
 
-def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
-                   beta: float = 0.46, *, dtype=None, device=None, requires_grad=False,
-                   layout=None, pin_memory=False) -> Tensor:
+def hamming_window(
+    window_length: int,
+    periodic: bool = True,
+    alpha: float = 0.54,
+    beta: float = 0.46,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """The Hamming window ``alpha - beta cos(2 pi n / (N - 1))``.
 
     Example:
@@ -457,12 +585,26 @@ def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.5
         tensor([0.0800, 0.5400, 1.0000, 0.5400])
     """
     _check_device(device, pin_memory, "hamming_window")
-    return _window("hamming_window", window_length, periodic, dtype, requires_grad,
-                   lambda n: alpha - beta * np.cos(2 * np.pi * np.arange(n) / (n - 1)))
+    return _window(
+        "hamming_window",
+        window_length,
+        periodic,
+        dtype,
+        requires_grad,
+        lambda n: alpha - beta * np.cos(2 * np.pi * np.arange(n) / (n - 1)),
+    )
 
 
-def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, device=None,
-                    requires_grad=False, layout=None, pin_memory=False) -> Tensor:
+def blackman_window(
+    window_length: int,
+    periodic: bool = True,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """The Blackman window ``0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1))``.
 
     Example:
@@ -470,12 +612,19 @@ def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, de
         tensor([0., 1., 0.])
     """
     _check_device(device, pin_memory, "blackman_window")
-    return _window("blackman_window", window_length, periodic, dtype, requires_grad,
-                   np.blackman)
+    return _window("blackman_window", window_length, periodic, dtype, requires_grad, np.blackman)
 
 
-def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, device=None,
-                    requires_grad=False, layout=None, pin_memory=False) -> Tensor:
+def bartlett_window(
+    window_length: int,
+    periodic: bool = True,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """The Bartlett (triangular) window ``1 - |2 n / (N - 1) - 1|``.
 
     Example:
@@ -483,13 +632,20 @@ def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, de
         tensor([0.0000, 0.5000, 1.0000, 0.5000, 0.0000])
     """
     _check_device(device, pin_memory, "bartlett_window")
-    return _window("bartlett_window", window_length, periodic, dtype, requires_grad,
-                   np.bartlett)
+    return _window("bartlett_window", window_length, periodic, dtype, requires_grad, np.bartlett)
 
 
-def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
-                  dtype=None, device=None, requires_grad=False, layout=None,
-                  pin_memory=False) -> Tensor:
+def kaiser_window(
+    window_length: int,
+    periodic: bool = True,
+    beta: float = 12.0,
+    *,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    layout=None,
+    pin_memory=False,
+) -> Tensor:
     """The Kaiser window ``I0(beta sqrt(1 - (2 n / (N - 1) - 1)**2)) / I0(beta)``.
 
     Example:
@@ -497,5 +653,6 @@ def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0,
         tensor([1., 1., 1.])
     """
     _check_device(device, pin_memory, "kaiser_window")
-    return _window("kaiser_window", window_length, periodic, dtype, requires_grad,
-                   lambda n: np.kaiser(n, beta))
+    return _window(
+        "kaiser_window", window_length, periodic, dtype, requires_grad, lambda n: np.kaiser(n, beta)
+    )

@@ -35,6 +35,7 @@ As in torch there is one level at a time, ``no_grad`` does not stop forward AD, 
 leave with their level (``unpack_dual`` then gives None), ``detach()`` drops the tangent,
 and a custom ``Function`` needs a ``jvp`` staticmethod.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -48,8 +49,14 @@ from .function import _NO_RECORD, _NP_QUIET, MultiOutputOp, Node, _np_err
 from .grad_mode import _grad_enabled, enable_grad
 from .tensor import Tensor
 
-__all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual",
-           "UnpackedDualTensor"]
+__all__ = [
+    "dual_level",
+    "enter_dual_level",
+    "exit_dual_level",
+    "make_dual",
+    "unpack_dual",
+    "UnpackedDualTensor",
+]
 
 
 # The ops whose tangents came from the double-backward trick (no JVP rule of their own), by
@@ -72,7 +79,7 @@ class _Level:
 
     def __init__(self):
         self.duals: list = []
-        self.limit = 1024   # (a long loop inside one level: dead references are pruned)
+        self.limit = 1024  # (a long loop inside one level: dead references are pruned)
 
 
 # ---- levels ----------------------------------------------------------------------------------
@@ -88,7 +95,7 @@ def enter_dual_level() -> int:
     """
     if _function._fw_level is not None:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
-    if _function._tracer is not None:   # (autograd.compile records ops, not their tangents)
+    if _function._tracer is not None:  # (autograd.compile records ops, not their tangents)
         _function._tracer.unsupported("forward-mode AD (autograd.forward_ad.dual_level)")
     _function._fw_level = _Level()
     return 0
@@ -109,8 +116,10 @@ def exit_dual_level(*, level=None) -> None:
     if current is None:
         raise RuntimeError("Dual level must be a positive number.")
     if level is not None and level != 0:
-        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was "
-                           "created. This is not supported.")
+        raise RuntimeError(
+            "Trying to exit a forward AD level that was not the last one that was "
+            "created. This is not supported."
+        )
     _function._fw_level = None
     for ref in current.duals:
         t = ref()
@@ -146,6 +155,7 @@ class dual_level:
         def wrapper(*args, **kwargs):
             with dual_level():
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -196,24 +206,30 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level=None) -> Tensor:
     """
     current = _function._fw_level
     if current is None:
-        raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, "
-                           "make sure to enter_dual_level() first.")
+        raise RuntimeError(
+            "Trying to create a dual Tensor for forward AD but no level exists, "
+            "make sure to enter_dual_level() first."
+        )
     _check_level(level, "_make_dual")
     for what, t in (("primal", tensor), ("tangent", tangent)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"make_dual(): argument '{what}' must be Tensor, not "
-                            f"{type(t).__name__}")
+            raise TypeError(
+                f"make_dual(): argument '{what}' must be Tensor, not {type(t).__name__}"
+            )
         if t._data.dtype.kind not in FLOAT_KINDS:
-            raise ValueError(f"Expected {what} to be floating point or complex, but got: "
-                             f"{t.dtype}")
+            raise ValueError(f"Expected {what} to be floating point or complex, but got: {t.dtype}")
     if tangent.shape != tensor.shape:
-        raise RuntimeError("Trying to set a forward gradient that has a different size than that "
-                           "of the original Tensor, this is not supported. Tensor is of size "
-                           f"{list(tensor.shape)} while the given forward gradient is of size "
-                           f"{list(tangent.shape)}.")
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that "
+            "of the original Tensor, this is not supported. Tensor is of size "
+            f"{list(tensor.shape)} while the given forward gradient is of size "
+            f"{list(tangent.shape)}."
+        )
     if _tangent(tensor) is not None:
-        raise RuntimeError("Making a dual Tensor based on a Tensor that already has a forward "
-                           "gradient at the same level 0 is not supported.")
+        raise RuntimeError(
+            "Making a dual Tensor based on a Tensor that already has a forward "
+            "gradient at the same level 0 is not supported."
+        )
     dual = _alias(tensor)
     _attach(dual, tangent, current)
     return dual
@@ -233,7 +249,7 @@ def unpack_dual(tensor: Tensor, *, level=None) -> UnpackedDualTensor:
     """
     _check_level(level, "_fw_primal")
     tangent = _tangent(tensor) if isinstance(tensor, Tensor) else None
-    if tangent is None:   # (torch passes anything else through: ``(3, None)``)
+    if tangent is None:  # (torch passes anything else through: ``(3, None)``)
         return UnpackedDualTensor(tensor, None)
     return UnpackedDualTensor(_alias(tensor), tangent)
 
@@ -243,6 +259,7 @@ def _alias(t: Tensor) -> Tensor:
     to ``t``), without ``t``'s tangent. (``view`` to the same shape would return ``t`` itself.)"""
     from .ops.indexing import _view_of
     from .ops.movement import Reshape
+
     with _Suspended():
         return _view_of(Reshape.apply(t, shape=t._data.shape), t, Reshape, t._data.shape)
 
@@ -284,8 +301,10 @@ def apply_op(ctx, args, xp):
 def linear_jvp(ctx, tangents, xp):
     """For an op linear in all its inputs together (views, reshapes, sums, cat, index_put):
     the op applied to the tangents, zeros standing for missing ones."""
-    args = [p if p is None else (t if t is not None else xp.zeros_like(p))
-            for p, t in zip(ctx.primals, tangents)]
+    args = [
+        p if p is None else (t if t is not None else xp.zeros_like(p))
+        for p, t in zip(ctx.primals, tangents)
+    ]
     return apply_op(ctx, args, xp)
 
 
@@ -322,16 +341,18 @@ def apply_dual(cls, inputs, params):
         if not cls.differentiable:
             return cls.apply(*inputs, **params)
         graph = _grad_enabled.get() and any(
-            t is not None and t._requires_grad for t in inputs + tangents)
+            t is not None and t._requires_grad for t in inputs + tangents
+        )
         low = _function._LOW_PRECISION and _function._has_bfloat16(inputs)
         if cls.jvp is None or issubclass(cls, MultiOutputOp) or low:
             double_backward_ops.add(cls.__name__)
             out = cls.apply(*inputs, **params)
             out_tangents = _jvp_by_double_backward(cls, inputs, params, tangents, out, graph)
-            if low:   # (derivatives flow in float32: rounded like the op's bfloat16 output)
+            if low:  # (derivatives flow in float32: rounded like the op's bfloat16 output)
                 out_tangents = tuple(
                     t.to(o.dtype) if isinstance(t, Tensor) and t.dtype != o.dtype else t
-                    for o, t in zip(out if isinstance(out, tuple) else (out,), out_tangents))
+                    for o, t in zip(out if isinstance(out, tuple) else (out,), out_tangents)
+                )
         else:
             out, ctx, edges = _forward(cls, inputs, params, tangents)
             try:
@@ -374,10 +395,10 @@ def _forward(cls, inputs, params, tangents):
 
 def _run_rule(cls, ctx, inputs, params, tangents, out, graph):
     from .ops import xp as _xp
+
     xp = _xp.TENSOR if graph else _xp.NUMPY
     ctx._as_tensors = graph
-    ctx.primals = tuple(inputs) if graph else tuple(None if t is None else t._data
-                                                     for t in inputs)
+    ctx.primals = tuple(inputs) if graph else tuple(None if t is None else t._data for t in inputs)
     ctx.params = params
     ctx.output = out if graph else out._data
     if not graph:
@@ -407,6 +428,7 @@ def _jvp_by_double_backward(cls, inputs, params, tangents, out, graph):
     respect to ``u`` (any ``u``: zeros). Differentiable again when ``graph`` (the inputs that
     require grad stay connected)."""
     from . import engine
+
     outs = out if isinstance(out, tuple) else (out,)
     with enable_grad():
         xs = []
@@ -419,22 +441,26 @@ def _jvp_by_double_backward(cls, inputs, params, tangents, out, graph):
         ys = ys if isinstance(ys, tuple) else (ys,)
         wrt = [x for x, tan in zip(xs, tangents) if tan is not None]
         tans = [tan for tan in tangents if tan is not None]
-        used = [k for k, y in enumerate(ys) if isinstance(y, Tensor) and y.requires_grad
-                and y._data.dtype.kind in FLOAT_KINDS]
+        used = [
+            k
+            for k, y in enumerate(ys)
+            if isinstance(y, Tensor) and y.requires_grad and y._data.dtype.kind in FLOAT_KINDS
+        ]
         if not used or not wrt:
             return (None,) * len(outs)
         us = [Tensor._make(np.zeros_like(ys[k]._data)).requires_grad_() for k in used]
         try:
-            gs = engine.grad([ys[k] for k in used], wrt, us, create_graph=True,
-                             allow_unused=True)
+            gs = engine.grad([ys[k] for k in used], wrt, us, create_graph=True, allow_unused=True)
             s = sum_terms([(g * tan).sum() for g, tan in zip(gs, tans) if g is not None])
             if s is None or not s.requires_grad:
                 return (None,) * len(outs)
             jvps = engine.grad(s, us, create_graph=graph, allow_unused=True)
-        except RuntimeError as e:   # a backward that is not differentiable again
-            raise RuntimeError(f"Trying to use forward AD with {cls.__name__} that does not "
-                               "support it: it has no JVP rule, and its backward cannot be "
-                               f"differentiated again ({e})") from e
+        except RuntimeError as e:  # a backward that is not differentiable again
+            raise RuntimeError(
+                f"Trying to use forward AD with {cls.__name__} that does not "
+                "support it: it has no JVP rule, and its backward cannot be "
+                f"differentiated again ({e})"
+            ) from e
     result = [None] * len(outs)
     for k, j in zip(used, jvps):
         result[k] = None if j is None else (j if graph else j.detach())
@@ -464,17 +490,26 @@ def function_jvp(fn_cls, ctx, args, outputs):
     """Tangents of a custom ``Function``'s outputs from its ``jvp`` staticmethod (torch's
     error if it has none); attached to ``outputs`` (one tensor or a tuple)."""
     from .function import Function
+
     level = _function._fw_level
     tangents = [_tangent(a, level) if isinstance(a, Tensor) else None for a in args]
     if all(t is None for t in tangents):
         return
     if fn_cls.jvp is Function.jvp:
-        raise NotImplementedError("You must implement the jvp function for custom "
-                                  "autograd.Function to use it with forward mode AD.")
+        raise NotImplementedError(
+            "You must implement the jvp function for custom "
+            "autograd.Function to use it with forward mode AD."
+        )
     with _Suspended():
-        result = fn_cls.jvp(_SavedForForward(ctx), *[
-            t if t is not None else (Tensor._make(np.zeros_like(a._data)) if isinstance(a, Tensor)
-                                     else None) for a, t in zip(args, tangents)])
+        result = fn_cls.jvp(
+            _SavedForForward(ctx),
+            *[
+                t
+                if t is not None
+                else (Tensor._make(np.zeros_like(a._data)) if isinstance(a, Tensor) else None)
+                for a, t in zip(args, tangents)
+            ],
+        )
     outs = outputs if isinstance(outputs, tuple) else (outputs,)
     res = result if isinstance(result, tuple) else (result,)
     for o, t in zip(outs, res):

@@ -29,6 +29,7 @@ Example:
     tensor([[ 3.],
             [12.]])
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -102,8 +103,13 @@ def _unwrap(tree, level):
     """Results as the caller sees them: detached unless they depend on something outside
     the transform call at ``level``."""
     leaves, spec = tree_flatten(tree)
-    return tree_unflatten([x if not isinstance(x, Tensor) or _reaches_outside(x, level)
-                           else x.detach() for x in leaves], spec)
+    return tree_unflatten(
+        [
+            x if not isinstance(x, Tensor) or _reaches_outside(x, level) else x.detach()
+            for x in leaves
+        ],
+        spec,
+    )
 
 
 def _argnums(argnums, args):
@@ -138,9 +144,10 @@ def _wrap_args(args, argnums):
     def rebuild(values):
         out, k = [], 0
         for spec, n in specs:
-            out.append(tree_unflatten(values[k:k + n], spec))
+            out.append(tree_unflatten(values[k : k + n], spec))
             k += n
         return out[0] if isinstance(argnums, int) else tuple(out)
+
     return new_args, flat, rebuild
 
 
@@ -148,16 +155,16 @@ def _split_aux(out, has_aux, api):
     if not has_aux:
         return out, None
     if not (isinstance(out, tuple) and len(out) == 2):
-        raise RuntimeError(f"{api}: output of function f should be a tuple: (output, aux) if "
-                           "has_aux is True")
+        raise RuntimeError(
+            f"{api}: output of function f should be a tuple: (output, aux) if has_aux is True"
+        )
     return out
 
 
 def _gradients(outputs, inputs, grad_outputs, create_graph, retain_graph=None):
     """``autograd.grad`` that gives zeros (not None or an error) for unreached inputs."""
     grads = _vjp_tensors(tuple(outputs), tuple(inputs), grad_outputs, create_graph, retain_graph)
-    return [Tensor._make(np.zeros_like(x._data)) if g is None else g
-            for g, x in zip(grads, inputs)]
+    return [Tensor._make(np.zeros_like(x._data)) if g is None else g for g, x in zip(grads, inputs)]
 
 
 # ---- grad --------------------------------------------------------------------------------------
@@ -180,23 +187,30 @@ def grad_and_value(func, argnums=0, has_aux=False):
         >>> g, v
         (tensor([2., 4.]), tensor(5.))
     """
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         graph = is_grad_enabled()
         with _transform_call():
-            level, flat, rebuild, out, aux = _call_at_level(func, args, kwargs, argnums, has_aux,
-                                                            "grad_and_value(f)(*args)")
+            level, flat, rebuild, out, aux = _call_at_level(
+                func, args, kwargs, argnums, has_aux, "grad_and_value(f)(*args)"
+            )
             if not isinstance(out, Tensor):
-                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
-                                   f"Tensor, got {type(out)}")
+                raise RuntimeError(
+                    "grad_and_value(f)(*args): Expected f(*args) to return a "
+                    f"Tensor, got {type(out)}"
+                )
             if out.ndim != 0:
-                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
-                                   f"scalar Tensor, got tensor with {out.ndim} dims. Maybe you "
-                                   "wanted to use the vjp or jacrev APIs instead?")
+                raise RuntimeError(
+                    "grad_and_value(f)(*args): Expected f(*args) to return a "
+                    f"scalar Tensor, got tensor with {out.ndim} dims. Maybe you "
+                    "wanted to use the vjp or jacrev APIs instead?"
+                )
             grads = _gradients([out], flat, None, create_graph=graph)
         grads = rebuild([_unwrap(g, level) for g in grads])
         value = _unwrap(out, level)
         return (grads, (value, _unwrap(aux, level))) if has_aux else (grads, value)
+
     return wrapper
 
 
@@ -217,6 +231,7 @@ def grad(func, argnums=0, has_aux=False):
     def wrapper(*args, **kwargs):
         grads, value = gv(*args, **kwargs)
         return (grads, value[1]) if has_aux else grads
+
     return wrapper
 
 
@@ -225,8 +240,10 @@ def _tensor_outputs(out, api):
     leaves, spec = tree_flatten(out)
     for x in leaves:
         if not isinstance(x, Tensor):
-            raise RuntimeError(f"{api}: expected f(*primals) to return only tensors, got "
-                               f"unsupported type {type(x)}")
+            raise RuntimeError(
+                f"{api}: expected f(*primals) to return only tensors, got "
+                f"unsupported type {type(x)}"
+            )
     return leaves, spec
 
 
@@ -248,13 +265,16 @@ def vjp(func, *primals, has_aux=False):
     def vjp_fn(cotangents):
         ct_leaves, ct_spec = tree_flatten(cotangents)
         if ct_spec != out_spec:
-            raise RuntimeError("Expected pytree structure of cotangents to be the same as pytree "
-                               f"structure of outputs to the function. cotangents: {ct_spec!r}, "
-                               f"primal output: {out_spec!r}")
+            raise RuntimeError(
+                "Expected pytree structure of cotangents to be the same as pytree "
+                f"structure of outputs to the function. cotangents: {ct_spec!r}, "
+                f"primal output: {out_spec!r}"
+            )
         graph = is_grad_enabled()
         with enable_grad():
-            grads = _gradients(out_leaves, flat, tuple(ct_leaves), create_graph=graph,
-                               retain_graph=True)
+            grads = _gradients(
+                out_leaves, flat, tuple(ct_leaves), create_graph=graph, retain_graph=True
+            )
         return rebuild([_unwrap(g, level) for g in grads])
 
     result = (_unwrap(out, level), vjp_fn)
@@ -271,12 +291,16 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         (tensor([1., 9.]), tensor([2., 0.]))
     """
     if not isinstance(primals, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it "
-                           "should be valid to call f(*primals).")
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it "
+            "should be valid to call f(*primals)."
+        )
     if not isinstance(tangents, tuple) or len(tangents) != len(primals):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have the "
-                           "same python structure. For example, if primals is a tuple of 3 "
-                           "tensors, tangents also must be.")
+        raise RuntimeError(
+            "jvp(f, primals, tangents): Expected primals and tangents to have the "
+            "same python structure. For example, if primals is a tuple of 3 "
+            "tensors, tangents also must be."
+        )
     graph = is_grad_enabled()
     with _transform_call():
         level = _level.get()
@@ -284,16 +308,21 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         t_leaves, _ = tree_flatten(tangents)
         for p, t in zip(flat, t_leaves):
             if not isinstance(t, Tensor) or t.shape != p.shape:
-                raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to "
-                                   "have the same shape")
+                raise RuntimeError(
+                    "jvp(f, primals, tangents): Expected primals and tangents to "
+                    "have the same shape"
+                )
         out, aux = _split_aux(func(*new_args), has_aux, "jvp(f, primals, tangents)")
         out_leaves, out_spec = _tensor_outputs(out, "jvp(f, primals, tangents)")
-        dummies = [Tensor._make(np.zeros_like(o._data), requires_grad=o.is_floating_point())
-                   for o in out_leaves]
+        dummies = [
+            Tensor._make(np.zeros_like(o._data), requires_grad=o.is_floating_point())
+            for o in out_leaves
+        ]
         grad_inputs = _vjp_tensors(tuple(out_leaves), tuple(flat), tuple(dummies), True)
         pairs = [(g, t) for g, t in zip(grad_inputs, t_leaves) if g is not None]
-        tangent_out = _gradients([g for g, _ in pairs], dummies, tuple(t for _, t in pairs),
-                                 create_graph=graph)
+        tangent_out = _gradients(
+            [g for g, _ in pairs], dummies, tuple(t for _, t in pairs), create_graph=graph
+        )
     tangent_out = tree_unflatten([_unwrap(t, level) for t in tangent_out], out_spec)
     result = (_unwrap(out, level), tangent_out)
     return result + (_unwrap(aux, level),) if has_aux else result
@@ -312,17 +341,21 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
         tensor([[1., 0.],
                 [0., 1.]])
     """
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         graph = is_grad_enabled()
         with _transform_call():
-            level, flat, rebuild, out, aux = _call_at_level(func, args, kwargs, argnums, has_aux,
-                                                            "vjp(f, *primals)")
+            level, flat, rebuild, out, aux = _call_at_level(
+                func, args, kwargs, argnums, has_aux, "vjp(f, *primals)"
+            )
             out_leaves, out_spec = _tensor_outputs(out, "vjp(f, *primals)")
             blocks = [jacobian_rows(o, tuple(flat), graph) for o in out_leaves]
-        jac = tree_unflatten([rebuild([_unwrap(b, level) for b in per_out])
-                              for per_out in blocks], out_spec)
+        jac = tree_unflatten(
+            [rebuild([_unwrap(b, level) for b in per_out]) for per_out in blocks], out_spec
+        )
         return (jac, _unwrap(aux, level)) if has_aux else jac
+
     return wrapper
 
 
@@ -373,28 +406,36 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         tensor([-1., -1.])
     """
     if randomness not in ("error", "different", "same"):
-        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
-                           f"'same'. Got {randomness}")
+        raise RuntimeError(
+            "Only allowed values for randomness are 'error', 'different', or "
+            f"'same'. Got {randomness}"
+        )
     name = getattr(func, "__name__", repr(func))
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         where = f"vmap({name}, in_dims={in_dims}, ...)(<inputs>)"
         if not args:
-            raise ValueError(f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add "
-                             "inputs, or you are trying to vmap over a function with no inputs. "
-                             "The latter is unsupported.")
+            raise ValueError(
+                f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add "
+                "inputs, or you are trying to vmap over a function with no inputs. "
+                "The latter is unsupported."
+            )
         if not isinstance(in_dims, (int, tuple)):
-            raise ValueError(f"{where}: expected `in_dims` to be int or a (potentially nested) "
-                             "tuple matching the structure of inputs, got: "
-                             f"{type(in_dims)}.")
+            raise ValueError(
+                f"{where}: expected `in_dims` to be int or a (potentially nested) "
+                "tuple matching the structure of inputs, got: "
+                f"{type(in_dims)}."
+            )
         leaves, spec = tree_flatten(args)
         try:
             dims = broadcast_prefix(in_dims, args)
         except StructureMismatch as e:
-            raise ValueError(f"{where}: in_dims is not compatible with the structure of "
-                             f"`inputs`. in_dims has structure {e.args[0]!r} but inputs has "
-                             f"structure {e.args[1]!r}.") from None
+            raise ValueError(
+                f"{where}: in_dims is not compatible with the structure of "
+                f"`inputs`. in_dims has structure {e.args[0]!r} but inputs has "
+                f"structure {e.args[1]!r}."
+            ) from None
         size = _batch_size(leaves, dims, where)
         with _randomness(randomness) as state:
             outs = []
@@ -404,6 +445,7 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                 example = [_example(x, d, b, size) for x, d in zip(leaves, dims)]
                 outs.append(func(*tree_unflatten(example, spec), **kwargs))
         return _stack_outputs(outs, size, out_dims, name)
+
     return wrapper
 
 
@@ -413,19 +455,25 @@ def _batch_size(leaves, dims, where):
         if d is None:
             continue
         if not isinstance(x, Tensor):
-            raise ValueError(f"{where}: Got in_dim={d} for an input but the input is of type "
-                             f"{type(x)}. We cannot vmap over non-Tensor arguments, please use "
-                             "None as the respective in_dim")
+            raise ValueError(
+                f"{where}: Got in_dim={d} for an input but the input is of type "
+                f"{type(x)}. We cannot vmap over non-Tensor arguments, please use "
+                "None as the respective in_dim"
+            )
         if not isinstance(d, int) or not -x.ndim <= d < x.ndim:
-            raise ValueError(f"{where}: Got in_dim={d} for some input, but that input is a "
-                             f"Tensor of dimensionality {x.ndim} so expected in_dim to satisfy "
-                             f"-{x.ndim} <= in_dim < {x.ndim}.")
+            raise ValueError(
+                f"{where}: Got in_dim={d} for some input, but that input is a "
+                f"Tensor of dimensionality {x.ndim} so expected in_dim to satisfy "
+                f"-{x.ndim} <= in_dim < {x.ndim}."
+            )
         sizes.append(x.shape[d])
     if not sizes:
         raise ValueError("vmap: Expected at least one Tensor to vmap over")
     if any(s != sizes[0] for s in sizes):
-        raise ValueError("vmap: Expected all tensors to have the same size in the mapped "
-                         f"dimension, got sizes {sizes} for the mapped dimension")
+        raise ValueError(
+            "vmap: Expected all tensors to have the same size in the mapped "
+            f"dimension, got sizes {sizes} for the mapped dimension"
+        )
     return sizes[0]
 
 
@@ -441,30 +489,38 @@ def _example(x, d, b, size):
 
 def _stack_outputs(outs, size, out_dims, name):
     from .ops import stack
+
     flat = [tree_flatten(o) for o in outs]
     leaves0, spec = flat[0]
     try:
         dims = broadcast_prefix(out_dims, tree_unflatten(leaves0, spec))
     except StructureMismatch as e:
-        raise ValueError(f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not "
-                         "compatible with the structure of `outputs`. out_dims has structure "
-                         f"{e.args[0]!r} but outputs has structure {e.args[1]!r}.") from None
+        raise ValueError(
+            f"vmap({name}, ..., out_dims={out_dims})(<inputs>): out_dims is not "
+            "compatible with the structure of `outputs`. out_dims has structure "
+            f"{e.args[0]!r} but outputs has structure {e.args[1]!r}."
+        ) from None
     results = []
     for i, d in enumerate(dims):
         values = [leaves[i] for leaves, _ in flat]
         if d is None:
             first = values[0]
             if isinstance(first, Tensor) and any(
-                    not np.array_equal(first._data, v._data) for v in values[1:]):
-                raise ValueError(f"vmap({name}, ...): `{name}` can not return a BatchedTensor "
-                                 "when out_dim is None")
+                not np.array_equal(first._data, v._data) for v in values[1:]
+            ):
+                raise ValueError(
+                    f"vmap({name}, ...): `{name}` can not return a BatchedTensor "
+                    "when out_dim is None"
+                )
             results.append(first)
             continue
         for v in values:
             if not isinstance(v, Tensor):
-                raise ValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got "
-                                 f"type {type(v)}. Did you mean to set out_dims= to None for "
-                                 "output?")
+                raise ValueError(
+                    f"vmap({name}, ...): `{name}` must only return Tensors, got "
+                    f"type {type(v)}. Did you mean to set out_dims= to None for "
+                    "output?"
+                )
         stacked = stack(values, d)
         if size == 0:
             stacked = stacked.narrow(d if d >= 0 else d + stacked.ndim, 0, 0)

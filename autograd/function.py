@@ -19,6 +19,7 @@ and a NumPy namespace for an ordinary ``backward()`` (fast: no tensors are creat
 Tensors and the autograd namespace when ``create_graph=True`` (so the backward pass is
 itself recorded and can be differentiated again).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -65,6 +66,7 @@ _new = object.__new__  # (module-level names for the hot path in Op.apply)
 _weakref = weakref.ref
 _ndarray = np.ndarray
 
+
 # Like torch, ops return inf/nan for inf/nan-producing inputs (log(0), inf * 0 ...) without
 # a warning. ``np.errstate`` costs too much per op (bench/README.md, "Figures behind the
 # code"), so when NumPy exposes its error-state context variable we set it directly (a
@@ -85,6 +87,7 @@ class _ErrstateVar:
 
 try:
     from numpy._core._ufunc_config import _extobj_contextvar as _np_err
+
     with np.errstate(all="ignore"):
         _NP_QUIET = _np_err.get()
 except (ImportError, AttributeError):  # pragma: no cover - other NumPy layouts
@@ -117,19 +120,29 @@ class Node:
     in forward is visible in backward.
     """
 
-    __slots__ = ("op", "next_edges", "needs_input_grad", "_saved", "_out_ref",
-                 "_out_meta", "_as_tensors", "module_path", "__dict__", "__weakref__")
+    __slots__ = (
+        "op",
+        "next_edges",
+        "needs_input_grad",
+        "_saved",
+        "_out_ref",
+        "_out_meta",
+        "_as_tensors",
+        "module_path",
+        "__dict__",
+        "__weakref__",
+    )
 
     # Rarely changed attributes: class-level defaults, so creating a node (once per op)
     # sets only what every node needs. Instances override them in __dict__ when used.
-    _hooks = None            # {output_nr: [hooks of the non-leaf tensor]} (incl. retain_grad)
-    _pre_hooks = None        # Node.register_prehook
-    _post_hooks = None       # Node.register_hook
+    _hooks = None  # {output_nr: [hooks of the non-leaf tensor]} (incl. retain_grad)
+    _pre_hooks = None  # Node.register_prehook
+    _post_hooks = None  # Node.register_hook
     _num_outputs = 1
-    _trace = None            # forward stack, recorded in anomaly mode
+    _trace = None  # forward stack, recorded in anomaly mode
     _non_diff = None
     _materialize = True
-    _special = False         # True once any hook is registered: the engine's slow path
+    _special = False  # True once any hook is registered: the engine's slow path
 
     def __init__(self, op, inputs):
         # (``Op.apply`` builds its nodes inline, with the same fields; this is for
@@ -235,18 +248,25 @@ class Node:
     saved_values = saved_tensors
 
     def _raise_modified(self, arr, who, now, expected):
-        kind = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
-                np.dtype(np.float16): "HalfTensor", np.dtype(np.int64): "LongTensor"}.get(
-                    arr.dtype, "Tensor")
+        kind = {
+            np.dtype(np.float32): "FloatTensor",
+            np.dtype(np.float64): "DoubleTensor",
+            np.dtype(np.float16): "HalfTensor",
+            np.dtype(np.int64): "LongTensor",
+        }.get(arr.dtype, "Tensor")
         shape = "[" + ", ".join(map(str, arr.shape)) + "]"
-        origin = (f"which is output {who} of {self.name()}" if isinstance(who, int)
-                  else "which is an input of " + self.name())
+        origin = (
+            f"which is output {who} of {self.name()}"
+            if isinstance(who, int)
+            else "which is an input of " + self.name()
+        )
         raise GraphError(
             "one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: [autograd.{kind} {shape}], {origin}, is at version {now}; "
             f"expected version {expected} instead. Hint: enable anomaly detection to find "
             "the operation that failed to compute its gradient, with "
-            "autograd.set_detect_anomaly(True).")
+            "autograd.set_detect_anomaly(True)."
+        )
 
     def save_for_forward(self, *values):
         """Keep tensors for a ``Function``'s ``jvp`` (forward mode; ``Function`` API)."""
@@ -364,8 +384,8 @@ def _float32_stand_in(t, keep):
     s._output_nr = t._output_nr
     s._version_cell = t._version_cell
     if t._requires_grad and t.grad_fn is None:
-        acc = t._grad_accumulator()     # gradients reach the original leaf
-        keep.append(acc)                # (held until the new node holds it)
+        acc = t._grad_accumulator()  # gradients reach the original leaf
+        keep.append(acc)  # (held until the new node holds it)
         s._accum = _weakref(acc)
     return s
 
@@ -385,17 +405,18 @@ def _float32_param(value, written):
 def _apply_in_float32(cls, inputs, params):
     bf16 = _dt._BF16.np
     rounded = True
-    dtype = params.get("dtype")        # an op's explicit result dtype (sum(dtype=...), casts)
+    dtype = params.get("dtype")  # an op's explicit result dtype (sum(dtype=...), casts)
     if dtype is not None:
-        if getattr(dtype, "np", dtype) == bf16:   # bfloat16 result: accumulate in float32
-            params = dict(params, dtype=_dt.float32 if isinstance(dtype, _dt.dtype)
-                          else np.dtype(np.float32))
+        if getattr(dtype, "np", dtype) == bf16:  # bfloat16 result: accumulate in float32
+            params = dict(
+                params, dtype=_dt.float32 if isinstance(dtype, _dt.dtype) else np.dtype(np.float32)
+            )
         else:
-            rounded = False            # another explicit dtype is kept as asked
+            rounded = False  # another explicit dtype is kept as asked
     keep, written = [], []
     params = {k: _float32_param(v, written) for k, v in params.items()}
     out = cls.apply(*[_float32_stand_in(t, keep) for t in inputs], **params)
-    for original, wide in written:     # arrays the op updates in place (running statistics)
+    for original, wide in written:  # arrays the op updates in place (running statistics)
         original[...] = wide.astype(bf16)
     if rounded and out._data.dtype == np.float32:
         out._data = out._data.astype(bf16)
@@ -425,6 +446,7 @@ def _has_tangent(inputs) -> bool:
 
 def _apply_dual(cls, inputs, params):
     from .forward_ad import apply_dual  # (imported on first use: forward_ad imports us)
+
     return apply_dual(cls, inputs, params)
 
 
@@ -581,8 +603,11 @@ class MultiOutputOp(Op):
             return _apply_dual(cls, inputs, params)
         if _tracer is not None:  # (autograd.compile does not model several outputs yet)
             _tracer.unsupported(f"{cls.__name__}, an op with several outputs")
-        record = cls.differentiable and _grad_enabled.get() and any(
-            t is not None and t._requires_grad for t in inputs)
+        record = (
+            cls.differentiable
+            and _grad_enabled.get()
+            and any(t is not None and t._requires_grad for t in inputs)
+        )
         ctx = Node(cls, inputs) if record else _NO_RECORD
         token = _np_err.set(_NP_QUIET)
         try:
@@ -675,12 +700,16 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
 
     @staticmethod
     def backward(ctx, *grads):
-        raise NotImplementedError("You must implement either the backward or vjp method for "
-                                  "your custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for "
+            "your custom autograd.Function to use it with backward mode AD."
+        )
 
     vjp = backward
 
@@ -688,8 +717,10 @@ class Function(metaclass=_FunctionMeta):
     def jvp(ctx, *grad_inputs):
         """Forward mode: the outputs' tangents from the inputs' (``ctx.save_for_forward``
         keeps tensors for it, read back as ``ctx.saved_tensors``)."""
-        raise NotImplementedError("You must implement the jvp function for custom "
-                                  "autograd.Function to use it with forward mode AD.")
+        raise NotImplementedError(
+            "You must implement the jvp function for custom "
+            "autograd.Function to use it with forward mode AD."
+        )
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -698,7 +729,9 @@ class Function(metaclass=_FunctionMeta):
         tensor_args = [a if isinstance(a, Tensor) else None for a in args]
         if _fw_level is not None and _has_tangent(tensor_args):
             return _function_dual(cls, args, kwargs)
-        record = _grad_enabled.get() and any(t is not None and t._requires_grad for t in tensor_args)
+        record = _grad_enabled.get() and any(
+            t is not None and t._requires_grad for t in tensor_args
+        )
         ctx = Node(_FunctionOp(cls), tensor_args) if record else _FunctionCtx()
         if record:
             ctx._as_tensors = True
@@ -731,9 +764,12 @@ class Function(metaclass=_FunctionMeta):
                 cells.append(None)
         ctx._num_outputs = len(outs)
         # saved values may be the forward's output tensors: match them by their arrays
-        ctx._saved = tuple(s._data if isinstance(s, Tensor) and any(s._data is a for a in out_arrays
-                                                                      if a is not None)
-                           else s for s in ctx._saved)
+        ctx._saved = tuple(
+            s._data
+            if isinstance(s, Tensor) and any(s._data is a for a in out_arrays if a is not None)
+            else s
+            for s in ctx._saved
+        )
         ctx._resolve_saved(tensor_args, tuple(out_arrays), tuple(cells))
         ctx._out_meta = tuple((a.shape, a.dtype) if a is not None else None for a in out_arrays)
         first = next((r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx), None)
@@ -745,6 +781,7 @@ def _function_dual(cls, args, kwargs):
     """``Function.apply`` on inputs with tangents: the forward without forward AD (the
     tangents come from the Function's ``jvp``), then the tangents (forward_ad.py)."""
     from .forward_ad import _Suspended, function_jvp
+
     tensor_args = [a if isinstance(a, Tensor) else None for a in args]
     record = _grad_enabled.get() and any(t is not None and t._requires_grad for t in tensor_args)
     ctx = Node(_FunctionOp(cls), tensor_args) if record else _FunctionCtx()
@@ -752,9 +789,11 @@ def _function_dual(cls, args, kwargs):
         ctx._as_tensors = True
     with _Suspended(), no_grad():
         outputs = cls.forward(ctx, *args, **kwargs)
-    if not record:   # an input returned as it is gets its own tensor: the tangent is new
+    if not record:  # an input returned as it is gets its own tensor: the tangent is new
+
         def fresh(o):
             return Tensor._make(o._data) if any(o is a for a in args) else o
+
         outputs = tuple(map(fresh, outputs)) if isinstance(outputs, tuple) else fresh(outputs)
     outputs = cls._record(ctx, args, tensor_args, outputs, record)
     function_jvp(cls, ctx, args, outputs)
@@ -805,8 +844,10 @@ class _FunctionOp:
             res = (res,)
         n_in = len(node.next_edges)
         if len(res) < n_in:
-            raise RuntimeError(f"function {self.grad_fn_name} returned an incorrect number of "
-                               f"gradients (expected {n_in}, got {len(res)})")
+            raise RuntimeError(
+                f"function {self.grad_fn_name} returned an incorrect number of "
+                f"gradients (expected {n_in}, got {len(res)})"
+            )
         res = res[:n_in]
         if not xp.graph:
             res = tuple(r._data if isinstance(r, Tensor) else r for r in res)

@@ -26,6 +26,7 @@ Example:
     tensor([[ 6.,  0.],
             [ 0., 12.]])
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,8 +46,10 @@ def _as_tuple(value, arg_name, fn_name):
     for i, el in enumerate(items):
         if not isinstance(el, Tensor):
             where = f"value at index {i}" if is_tuple else f"given {arg_name}"
-            raise TypeError(f"The {arg_name} given to {fn_name} must be either a Tensor or a "
-                            f"tuple of Tensors but the {where} has type {type(el)}.")
+            raise TypeError(
+                f"The {arg_name} given to {fn_name} must be either a Tensor or a "
+                f"tuple of Tensors but the {where} has type {type(el)}."
+            )
     return is_tuple, items
 
 
@@ -58,8 +61,10 @@ def _prepare(inputs, create_graph):
     """Fresh Tensors to differentiate with respect to, so that ``func`` cannot confuse them
     with the caller's tensors it may capture. With ``create_graph`` an input that requires
     grad stays connected to its history (a view of it); otherwise it is detached."""
-    return tuple(x[...] if create_graph and x.requires_grad
-                 else x.detach().requires_grad_(True) for x in inputs)
+    return tuple(
+        x[...] if create_graph and x.requires_grad else x.detach().requires_grad_(True)
+        for x in inputs
+    )
 
 
 def _prepare_v(v, create_graph):
@@ -69,14 +74,14 @@ def _prepare_v(v, create_graph):
 def _check_v(v, other, other_is_tuple):
     if len(v) != len(other):
         if other_is_tuple:
-            raise RuntimeError(f"v is a tuple of invalid length: should be {len(other)} but got "
-                               f"{len(v)}.")
+            raise RuntimeError(
+                f"v is a tuple of invalid length: should be {len(other)} but got {len(v)}."
+            )
         raise RuntimeError("The given v should contain a single Tensor.")
     for i, (a, b) in enumerate(zip(v, other)):
         if a.shape != b.shape:
             where = f"Entry {i} in " if other_is_tuple else ""
-            raise RuntimeError(f"{where}v has invalid size: should be {b.shape} but got "
-                               f"{a.shape}.")
+            raise RuntimeError(f"{where}v has invalid size: should be {b.shape} but got {a.shape}.")
 
 
 def _check_connected(tensors, kind, strict):
@@ -84,30 +89,40 @@ def _check_connected(tensors, kind, strict):
     if not strict:
         return
     for i, t in enumerate(tensors):
-        if t is None:                        # (only gradients can be missing)
-            raise RuntimeError(f"The output of the user-provided function is independent of "
-                               f"input {i}. This is not allowed in strict mode.")
+        if t is None:  # (only gradients can be missing)
+            raise RuntimeError(
+                f"The output of the user-provided function is independent of "
+                f"input {i}. This is not allowed in strict mode."
+            )
         if t.requires_grad:
             continue
         if kind == "outputs":
-            raise RuntimeError(f"Output {i} of the user-provided function does not require "
-                               "gradients. The outputs must be computed in a differentiable "
-                               "manner from the input when running in strict mode.")
+            raise RuntimeError(
+                f"Output {i} of the user-provided function does not require "
+                "gradients. The outputs must be computed in a differentiable "
+                "manner from the input when running in strict mode."
+            )
         if kind == "grad_inputs":
-            raise RuntimeError(f"The gradient with respect to input {i} is independent of the "
-                               "inputs of the user-provided function. This is not allowed in "
-                               "strict mode.")
+            raise RuntimeError(
+                f"The gradient with respect to input {i} is independent of the "
+                "inputs of the user-provided function. This is not allowed in "
+                "strict mode."
+            )
         if kind == "jacobian":
-            raise RuntimeError("While computing the hessian, found that the jacobian of the "
-                               f"user-provided function with respect to input {i} is "
-                               "independent of the input. This is not allowed in strict mode. "
-                               "You should ensure that your function is twice differentiable "
-                               "and that the jacobian depends on the inputs (this would be "
-                               "violated by a linear function for example).")
-        raise RuntimeError(f"The hessian of the user-provided function with respect to input {i}"
-                           " is independent of the input. This is not allowed in strict mode. "
-                           "You should ensure that your function is thrice differentiable and "
-                           "that the hessian depends on the inputs.")
+            raise RuntimeError(
+                "While computing the hessian, found that the jacobian of the "
+                f"user-provided function with respect to input {i} is "
+                "independent of the input. This is not allowed in strict mode. "
+                "You should ensure that your function is twice differentiable "
+                "and that the jacobian depends on the inputs (this would be "
+                "violated by a linear function for example)."
+            )
+        raise RuntimeError(
+            f"The hessian of the user-provided function with respect to input {i}"
+            " is independent of the input. This is not allowed in strict mode. "
+            "You should ensure that your function is thrice differentiable and "
+            "that the hessian depends on the inputs."
+        )
 
 
 def _vjp_tensors(outputs, inputs, grad_outputs, create_graph, retain_graph=None):
@@ -118,8 +133,14 @@ def _vjp_tensors(outputs, inputs, grad_outputs, create_graph, retain_graph=None)
     wanted = [i for i, x in enumerate(inputs) if x.requires_grad]
     if not pairs or not wanted:
         return (None,) * len(inputs)
-    res = _grad([o for o, _ in pairs], [inputs[i] for i in wanted], [g for _, g in pairs],
-                retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
+    res = _grad(
+        [o for o, _ in pairs],
+        [inputs[i] for i in wanted],
+        [g for _, g in pairs],
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
     out = [None] * len(inputs)
     for i, g in zip(wanted, res):
         out[i] = g
@@ -128,16 +149,16 @@ def _vjp_tensors(outputs, inputs, grad_outputs, create_graph, retain_graph=None)
 
 _INDEPENDENT = {
     "back": "The output of the user-provided function is independent of input {i}. This is "
-            "not allowed in strict mode.",
+    "not allowed in strict mode.",
     "back_trick": "The gradient with respect to the input is independent of entry {i} in the "
-                  "grad_outputs when using the double backward trick to compute forward mode "
-                  "gradients. This is not allowed in strict mode.",
+    "grad_outputs when using the double backward trick to compute forward mode "
+    "gradients. This is not allowed in strict mode.",
     "double_back": "The jacobian of the user-provided function is independent of input {i}. "
-                   "This is not allowed in strict mode.",
+    "This is not allowed in strict mode.",
     "double_back_trick": "The hessian of the user-provided function is independent of entry {i}"
-                         " in the grad_jacobian. This is not allowed in strict mode as it "
-                         "prevents from using the double backward trick to replace forward "
-                         "mode AD.",
+    " in the grad_jacobian. This is not allowed in strict mode as it "
+    "prevents from using the double backward trick to replace forward "
+    "mode AD.",
 }
 
 
@@ -151,9 +172,11 @@ def _zeros_for_none(grads, refs, strict, create_graph, stage):
             g = Tensor._make(np.zeros_like(ref._data))
         elif strict and create_graph and not g.requires_grad:
             what = "hessian" if "double" in stage else "jacobian"
-            raise RuntimeError(f"The {what} of the user-provided function is independent of "
-                               f"input {i}. This is not allowed in strict mode when "
-                               "create_graph=True.")
+            raise RuntimeError(
+                f"The {what} of the user-provided function is independent of "
+                f"input {i}. This is not allowed in strict mode when "
+                "create_graph=True."
+            )
         out.append(g)
     return tuple(out)
 
@@ -163,8 +186,7 @@ def _finish(tensors, create_graph):
 
 
 def _call(func, inputs, fn_name, strict):
-    was_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
-                                   fn_name)
+    was_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function", fn_name)
     _check_connected(outputs, "outputs", strict)
     return was_tuple, outputs
 
@@ -191,13 +213,17 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
             v = _prepare_v(v, create_graph)
             _check_v(v, outputs, outputs_tuple)
         elif len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the user-provided function "
-                               "returns a single Tensor with a single element.")
+            raise RuntimeError(
+                "The vector v can only be None if the user-provided function "
+                "returns a single Tensor with a single element."
+            )
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grads = _vjp_tensors(outputs, inputs, v, create_graph)
         grads = _zeros_for_none(grads, inputs, strict, create_graph, "back")
-    return (_untuple(_finish(outputs, create_graph), outputs_tuple),
-            _untuple(_finish(grads, create_graph), inputs_tuple))
+    return (
+        _untuple(_finish(outputs, create_graph), outputs_tuple),
+        _untuple(_finish(grads, create_graph), inputs_tuple),
+    )
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -218,23 +244,30 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             v = _prepare_v(v, create_graph)
             _check_v(v, inputs, inputs_tuple)
         elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                               "function is a single Tensor with a single element.")
+            raise RuntimeError(
+                "The vector v can only be None if the input to the user-provided "
+                "function is a single Tensor with a single element."
+            )
         outputs_tuple, outputs = _call(func, inputs, "jvp", strict)
         # u -> u^T J is linear in u: its derivative with respect to u, applied to v, is J v
-        dummies = tuple(Tensor._make(np.zeros_like(o._data), requires_grad=o.is_floating_point())
-                        for o in outputs)
+        dummies = tuple(
+            Tensor._make(np.zeros_like(o._data), requires_grad=o.is_floating_point())
+            for o in outputs
+        )
         grad_inputs = _vjp_tensors(outputs, inputs, dummies, create_graph=True)
         _check_connected(grad_inputs, "grad_inputs", strict)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         res = _vjp_tensors(grad_inputs, dummies, v, create_graph)
         res = _zeros_for_none(res, outputs, strict, create_graph, "back_trick")
-    return (_untuple(_finish(outputs, create_graph), outputs_tuple),
-            _untuple(_finish(res, create_graph), outputs_tuple))
+    return (
+        _untuple(_finish(outputs, create_graph), outputs_tuple),
+        _untuple(_finish(res, create_graph), outputs_tuple),
+    )
 
 
-def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
-             strategy="reverse-mode"):
+def jacobian(
+    func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"
+):
     """The Jacobian of ``func`` at ``inputs``: for output ``i`` and input ``j`` a tensor of
     shape ``output_i.shape + input_j.shape`` (nested tuples follow whether ``func`` returned a
     tuple and whether ``inputs`` is one).
@@ -252,34 +285,46 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                 [0., 2.]]))
     """
     if strategy not in ("forward-mode", "reverse-mode"):
-        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". '
-                             'Hint: If your function has more outputs than inputs, '
-                             '"forward-mode" tends to be more performant. Otherwise, prefer to '
-                             'use "reverse-mode".')
+        raise AssertionError(
+            'Expected strategy to be either "forward-mode" or "reverse-mode". '
+            "Hint: If your function has more outputs than inputs, "
+            '"forward-mode" tends to be more performant. Otherwise, prefer to '
+            'use "reverse-mode".'
+        )
     if strategy == "forward-mode":
-        raise NotImplementedError('jacobian(strategy="forward-mode") needs forward-mode AD, which '
-                                  'jitgrad does not have; use strategy="reverse-mode" (the same '
-                                  'values)')
+        raise NotImplementedError(
+            'jacobian(strategy="forward-mode") needs forward-mode AD, which '
+            'jitgrad does not have; use strategy="reverse-mode" (the same '
+            "values)"
+        )
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _prepare(inputs, create_graph)
         outputs_tuple, outputs = _call(func, inputs, "jacobian", strict)
         if vectorize and strict:
-            raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
-                               "`vectorized=True` are not supported together. Please either set "
-                               "`strict=False` or `vectorize=False`.")
+            raise RuntimeError(
+                "torch.autograd.functional.jacobian: `strict=True` and "
+                "`vectorized=True` are not supported together. Please either set "
+                "`strict=False` or `vectorize=False`."
+            )
         jac = []
         for i, out in enumerate(outputs):
+
             def missing(j, i=i):
                 if strict:
-                    raise RuntimeError(f"Output {i} of the user-provided function is independent "
-                                       f"of input {j}. This is not allowed in strict mode.")
+                    raise RuntimeError(
+                        f"Output {i} of the user-provided function is independent "
+                        f"of input {j}. This is not allowed in strict mode."
+                    )
 
             def constant(j, i=i):
                 if strict and create_graph:
-                    raise RuntimeError("The jacobian of the user-provided function is independent"
-                                       f" of input {i}. This is not allowed in strict mode when "
-                                       "create_graph=True.")
+                    raise RuntimeError(
+                        "The jacobian of the user-provided function is independent"
+                        f" of input {i}. This is not allowed in strict mode when "
+                        "create_graph=True."
+                    )
+
             jac.append(jacobian_rows(out, inputs, create_graph, missing, constant))
     jac = [_finish(per_input, create_graph) for per_input in jac]
     return _untuple([_untuple(per_input, inputs_tuple) for per_input in jac], outputs_tuple)
@@ -311,13 +356,20 @@ def jacobian_rows(out, inputs, create_graph, missing=None, constant=None):
 
 def _stack_rows(rows, shape, like):
     from .ops import stack
-    if not rows:                                   # an output with no elements
+
+    if not rows:  # an output with no elements
         return Tensor._make(np.zeros(shape, like._data.dtype))
     return stack(rows, 0).reshape(shape)
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
-            outer_jacobian_strategy="reverse-mode"):
+def hessian(
+    func,
+    inputs,
+    create_graph=False,
+    strict=False,
+    vectorize=False,
+    outer_jacobian_strategy="reverse-mode",
+):
     """The Hessian of a scalar function ``func`` at ``inputs``: the Jacobian of its gradient.
     For inputs ``i`` and ``j`` a tensor of shape ``input_i.shape + input_j.shape``.
 
@@ -337,8 +389,10 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         if out_tuple:
             raise RuntimeError("The function given to hessian should return a single Tensor")
         if out.numel() != 1:
-            raise RuntimeError("The Tensor returned by the function given to hessian should "
-                               "contain a single element")
+            raise RuntimeError(
+                "The Tensor returned by the function given to hessian should "
+                "contain a single element"
+            )
         return out.squeeze()
 
     def gradient(*inp):
@@ -346,8 +400,14 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         _check_connected(jac, "jacobian", strict)
         return jac
 
-    res = jacobian(gradient, inputs, create_graph=create_graph, strict=strict,
-                   vectorize=vectorize, strategy=outer_jacobian_strategy)
+    res = jacobian(
+        gradient,
+        inputs,
+        create_graph=create_graph,
+        strict=strict,
+        vectorize=vectorize,
+        strategy=outer_jacobian_strategy,
+    )
     return _untuple([_untuple(r, inputs_tuple) for r in res], inputs_tuple)
 
 
@@ -356,8 +416,10 @@ def _scalar_output(func, inputs, fn_name, strict):
     if outputs_tuple:
         raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
     if outputs[0].numel() != 1:
-        raise RuntimeError(f"The Tensor returned by the function given to {fn_name} should "
-                           "contain a single element")
+        raise RuntimeError(
+            f"The Tensor returned by the function given to {fn_name} should "
+            "contain a single element"
+        )
     return outputs
 
 
@@ -369,8 +431,10 @@ def _second_order_setup(func, inputs, v, fn_name, create_graph, strict):
         v = _prepare_v(v, create_graph)
         _check_v(v, inputs, inputs_tuple)
     elif len(inputs) != 1 or inputs[0].numel() != 1:
-        raise RuntimeError("The vector v can only be None if the input to the user-provided "
-                           "function is a single Tensor with a single element.")
+        raise RuntimeError(
+            "The vector v can only be None if the input to the user-provided "
+            "function is a single Tensor with a single element."
+        )
     outputs = _scalar_output(func, inputs, fn_name, strict)
     jac = _vjp_tensors(outputs, inputs, None, create_graph=True)
     _check_connected(jac, "jacobian", strict)
@@ -387,8 +451,9 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         tensor([ 6., 12.])
     """
     with enable_grad():
-        inputs_tuple, inputs, v, outputs, jac = _second_order_setup(func, inputs, v, "vhp",
-                                                                    create_graph, strict)
+        inputs_tuple, inputs, v, outputs, jac = _second_order_setup(
+            func, inputs, v, "vhp", create_graph, strict
+        )
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         res = _vjp_tensors(jac, inputs, v, create_graph)
         res = _zeros_for_none(res, inputs, strict, create_graph, "double_back")
@@ -406,8 +471,9 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         tensor([6., 0.])
     """
     with enable_grad():
-        inputs_tuple, inputs, v, outputs, jac = _second_order_setup(func, inputs, v, "hvp",
-                                                                    create_graph, strict)
+        inputs_tuple, inputs, v, outputs, jac = _second_order_setup(
+            func, inputs, v, "hvp", create_graph, strict
+        )
         dummies = tuple(Tensor._make(np.zeros_like(x._data), requires_grad=True) for x in inputs)
         double_back = _vjp_tensors(jac, inputs, dummies, create_graph=True)
         _check_connected(jac, "hessian", strict)

@@ -11,6 +11,7 @@ Example:
     >>> y.requires_grad
     False
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -49,6 +50,7 @@ class _GradModeContext:
 
 def _with_mode(fn, mode: bool):
     """``fn`` run with grad mode ``mode`` (the decorator form of the contexts)."""
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         token = _grad_enabled.set(mode)
@@ -56,6 +58,7 @@ def _with_mode(fn, mode: bool):
             return fn(*args, **kwargs)
         finally:
             _grad_enabled.reset(token)
+
     return wrapper
 
 
@@ -123,4 +126,5 @@ class inference_mode(no_grad):
         def wrapper(*args, **kwargs):
             with inference_mode(self._inference):
                 return fn(*args, **kwargs)
+
         return wrapper

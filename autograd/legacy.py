@@ -11,6 +11,7 @@ Example:
     >>> isinstance(autograd.zeros(2), autograd.FloatTensor)
     True
 """
+
 from __future__ import annotations
 
 import warnings
@@ -18,8 +19,18 @@ import warnings
 from . import dtypes as _dt
 from .tensor import Tensor
 
-__all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
-           "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor", "Variable"]
+__all__ = [
+    "FloatTensor",
+    "DoubleTensor",
+    "HalfTensor",
+    "LongTensor",
+    "IntTensor",
+    "ShortTensor",
+    "CharTensor",
+    "ByteTensor",
+    "BoolTensor",
+    "Variable",
+]
 
 
 class _TypedTensorMeta(type):
@@ -32,14 +43,18 @@ class _TypedTensor(metaclass=_TypedTensorMeta):
 
     def __new__(cls, *args):
         from .factories import tensor, zeros
+
         if len(args) == 1 and not isinstance(args[0], int):
-            return tensor(args[0], dtype=cls.dtype)       # from data
-        return zeros(*args, dtype=cls.dtype)               # from sizes
+            return tensor(args[0], dtype=cls.dtype)  # from data
+        return zeros(*args, dtype=cls.dtype)  # from sizes
 
 
 def _typed(name, dtype):
-    return _TypedTensorMeta(name, (_TypedTensor,), {"dtype": dtype, "__module__": __name__,
-                                                    "__doc__": f"Tensors of dtype {dtype}."})
+    return _TypedTensorMeta(
+        name,
+        (_TypedTensor,),
+        {"dtype": dtype, "__module__": __name__, "__doc__": f"Tensors of dtype {dtype}."},
+    )
 
 
 FloatTensor = _typed("FloatTensor", _dt.float32)
@@ -64,9 +79,15 @@ class Variable(metaclass=_VariableMeta):
 
     def __new__(cls, data, requires_grad=False, volatile=False):
         if volatile:
-            warnings.warn("volatile was removed and now has no effect. Use `with torch.no_grad():` "
-                          "instead.", UserWarning, stacklevel=2)
+            warnings.warn(
+                "volatile was removed and now has no effect. Use `with torch.no_grad():` instead.",
+                UserWarning,
+                stacklevel=2,
+            )
         if requires_grad:
-            return data.detach().requires_grad_(True) if data.requires_grad else \
-                data.requires_grad_(True)
+            return (
+                data.detach().requires_grad_(True)
+                if data.requires_grad
+                else data.requires_grad_(True)
+            )
         return data

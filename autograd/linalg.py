@@ -16,17 +16,74 @@ Example:
     tensor([[ 3., -1.],
             [-1.,  4.]])
 """
-from .ops.linalg import LinAlgError, cholesky, matmul
-from .ops.linalg_solve import (inv, inv_ex, solve, solve_ex, det, linalg_slogdet as slogdet,
-                               cholesky_ex, solve_triangular, tensorinv, tensorsolve)
-from .ops.linalg_func import matrix_power, matrix_exp
-from .ops.linalg_decomp import (linalg_qr as qr, linalg_svd as svd, svdvals, eigh, eigvalsh,
-                                pinv, lstsq, matrix_rank, cond)
-from .ops.linalg_norm import (vector_norm, matrix_norm, norm, linalg_cross as cross, diagonal,
-                              multi_dot, vecdot, linalg_vander as vander)
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh",
-           "eigvalsh", "inv", "inv_ex", "lstsq", "matmul", "matrix_exp", "matrix_norm",
-           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
-           "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander",
-           "vecdot", "vector_norm"]
+from .ops.linalg import LinAlgError, cholesky, matmul
+from .ops.linalg_solve import (
+    inv,
+    inv_ex,
+    solve,
+    solve_ex,
+    det,
+    linalg_slogdet as slogdet,
+    cholesky_ex,
+    solve_triangular,
+    tensorinv,
+    tensorsolve,
+)
+from .ops.linalg_func import matrix_power, matrix_exp
+from .ops.linalg_decomp import (
+    linalg_qr as qr,
+    linalg_svd as svd,
+    svdvals,
+    eigh,
+    eigvalsh,
+    pinv,
+    lstsq,
+    matrix_rank,
+    cond,
+)
+from .ops.linalg_norm import (
+    vector_norm,
+    matrix_norm,
+    norm,
+    linalg_cross as cross,
+    diagonal,
+    multi_dot,
+    vecdot,
+    linalg_vander as vander,
+)
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cholesky_ex",
+    "cond",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "inv_ex",
+    "lstsq",
+    "matmul",
+    "matrix_exp",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_ex",
+    "solve_triangular",
+    "svd",
+    "svdvals",
+    "tensorinv",
+    "tensorsolve",
+    "vander",
+    "vecdot",
+    "vector_norm",
+]

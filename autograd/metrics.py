@@ -10,6 +10,7 @@ Example:
     >>> confusion_matrix(logits.argmax(1), target, num_classes=2).tolist()
     [[1, 0], [1, 1]]
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,10 +38,14 @@ def accuracy(output, target, topk=1):
         res = (float(np.mean(out == tgt)) if len(tgt) else 0.0,)
     else:
         if out.shape[0] != tgt.shape[0]:
-            raise ValueError(f"accuracy: output has {out.shape[0]} rows but target has {tgt.shape[0]}")
+            raise ValueError(
+                f"accuracy: output has {out.shape[0]} rows but target has {tgt.shape[0]}"
+            )
         order = np.argsort(-out, axis=1, kind="stable")
-        res = tuple(float(np.mean(np.any(order[:, :k] == tgt[:, None], axis=1))) if len(tgt) else 0.0
-                    for k in ks)
+        res = tuple(
+            float(np.mean(np.any(order[:, :k] == tgt[:, None], axis=1))) if len(tgt) else 0.0
+            for k in ks
+        )
     return res[0] if isinstance(topk, int) else res
 
 
@@ -49,7 +54,9 @@ def confusion_matrix(pred, target, num_classes=None):
     p, t = _np(pred).astype(np.int64).ravel(), _np(target).astype(np.int64).ravel()
     if p.shape != t.shape:
         raise ValueError(f"confusion_matrix: pred has {p.size} labels but target has {t.size}")
-    n = int(num_classes if num_classes is not None else max(p.max(initial=-1), t.max(initial=-1)) + 1)
+    n = int(
+        num_classes if num_classes is not None else max(p.max(initial=-1), t.max(initial=-1)) + 1
+    )
     m = np.zeros((n, n), np.int64)
     np.add.at(m, (t, p), 1)
     return Tensor._make(m)

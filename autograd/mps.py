@@ -5,11 +5,22 @@ Example:
     >>> autograd.mps.is_available(), autograd.mps.device_count()
     (False, 0)
 """
+
 from __future__ import annotations
 
-__all__ = ["is_available", "device_count", "manual_seed", "seed", "synchronize", "empty_cache",
-           "get_rng_state", "set_rng_state", "current_allocated_memory",
-           "driver_allocated_memory", "recommended_max_memory"]
+__all__ = [
+    "is_available",
+    "device_count",
+    "manual_seed",
+    "seed",
+    "synchronize",
+    "empty_cache",
+    "get_rng_state",
+    "set_rng_state",
+    "current_allocated_memory",
+    "driver_allocated_memory",
+    "recommended_max_memory",
+]
 
 
 def is_available() -> bool:
@@ -28,6 +39,7 @@ def manual_seed(seed) -> None:
 def _without_mps(what):
     def fail(*args, **kwargs):
         raise RuntimeError(f"Cannot execute {what}() without MPS backend.")
+
     fail.__name__ = what
     return fail
 

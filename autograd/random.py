@@ -11,6 +11,7 @@ Example:
     >>> bool((a == b).all())
     True
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -23,7 +24,8 @@ class Generator:
 
     def __init__(self, device="cpu"):
         from . import devices
-        devices.check(device, fn="Generator")   # only the CPU has a generator here
+
+        devices.check(device, fn="Generator")  # only the CPU has a generator here
         self._seed = 67280421310721  # torch's default seed value, for familiarity
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
@@ -38,6 +40,7 @@ class Generator:
     @property
     def device(self):
         from . import devices
+
         return devices.CPU
 
     def seed(self) -> int:
@@ -52,11 +55,13 @@ class Generator:
         """The generator state as a uint8 tensor (like torch; restorable with set_state)."""
         import json
         from .factories import tensor
+
         raw = json.dumps(self._rng.bit_generator.state).encode()
         return tensor(list(raw), dtype="uint8")
 
     def set_state(self, state) -> "Generator":
         import json
+
         raw = bytes(np.asarray(state._data if hasattr(state, "_data") else state, np.uint8))
         self._rng.bit_generator.state = json.loads(raw.decode())
         return self
@@ -86,9 +91,11 @@ def _gen(generator=None) -> np.random.Generator:
     if _draw_hook is not None:
         _draw_hook()
     if _vmap_randomness.get() == "error":
-        raise RuntimeError("vmap: called random operation while in randomness error mode. Please "
-                           "either use the 'same' or 'different' randomness flags on vmap or "
-                           "perform the randomness operation out of vmap")
+        raise RuntimeError(
+            "vmap: called random operation while in randomness error mode. Please "
+            "either use the 'same' or 'different' randomness flags on vmap or "
+            "perform the randomness operation out of vmap"
+        )
     return (generator or default_generator)._rng
 
 

@@ -10,12 +10,37 @@ Example:
     (tensor([5., 7.]), tensor([1, 0]))
     >>> values, indices = r
 """
+
 from __future__ import annotations
 
-__all__ = ["max", "min", "sort", "topk", "median", "cummax", "cummin", "kthvalue", "mode",
-           "aminmax", "triangular_solve", "linalg_slogdet", "linalg_qr", "linalg_svd", "linalg_eigh",
-           "linalg_lstsq", "linalg_inv_ex", "linalg_solve_ex", "linalg_cholesky_ex", "slogdet",
-           "svd", "qr", "nanmedian", "frexp", "histogram", "histogramdd"]
+__all__ = [
+    "max",
+    "min",
+    "sort",
+    "topk",
+    "median",
+    "cummax",
+    "cummin",
+    "kthvalue",
+    "mode",
+    "aminmax",
+    "triangular_solve",
+    "linalg_slogdet",
+    "linalg_qr",
+    "linalg_svd",
+    "linalg_eigh",
+    "linalg_lstsq",
+    "linalg_inv_ex",
+    "linalg_solve_ex",
+    "linalg_cholesky_ex",
+    "slogdet",
+    "svd",
+    "qr",
+    "nanmedian",
+    "frexp",
+    "histogram",
+    "histogramdd",
+]
 
 
 class _ReturnType(tuple):
@@ -27,9 +52,11 @@ class _ReturnType(tuple):
         if len(values) == 1 and len(cls._fields) != 1:  # built from one sequence
             values = tuple(values[0])
         if len(values) != len(cls._fields):
-            raise TypeError(f"autograd.return_types.{cls.__name__} takes a sequence of "
-                            f"{len(cls._fields)} elements ({', '.join(cls._fields)}), "
-                            f"got {len(values)}")
+            raise TypeError(
+                f"autograd.return_types.{cls.__name__} takes a sequence of "
+                f"{len(cls._fields)} elements ({', '.join(cls._fields)}), "
+                f"got {len(values)}"
+            )
         return super().__new__(cls, values)
 
     def __repr__(self):
@@ -44,10 +71,20 @@ class _ReturnType(tuple):
 
 
 def _make(name: str, fields: tuple) -> type:
-    props = {f: property(lambda self, i=i: tuple.__getitem__(self, i), doc=f"item {i}")
-             for i, f in enumerate(fields)}
-    return type(name, (_ReturnType,), {"_fields": fields, "__slots__": (), **props,
-                                       "__doc__": f"Result of ``{name}``: ({', '.join(fields)})."})
+    props = {
+        f: property(lambda self, i=i: tuple.__getitem__(self, i), doc=f"item {i}")
+        for i, f in enumerate(fields)
+    }
+    return type(
+        name,
+        (_ReturnType,),
+        {
+            "_fields": fields,
+            "__slots__": (),
+            **props,
+            "__doc__": f"Result of ``{name}``: ({', '.join(fields)}).",
+        },
+    )
 
 
 _VI = ("values", "indices")

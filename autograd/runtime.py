@@ -12,35 +12,69 @@ Example:
     >>> autograd.set_float32_matmul_precision("high"); autograd.get_float32_matmul_precision()
     'high'
 """
+
 from __future__ import annotations
 
 import warnings
 
-__all__ = ["compile", "set_float32_matmul_precision", "get_float32_matmul_precision",
-           "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
-           "is_deterministic_algorithms_warn_only_enabled", "set_deterministic_debug_mode",
-           "get_deterministic_debug_mode", "set_warn_always", "is_warn_always_enabled",
-           "set_flush_denormal", "set_default_tensor_type"]
+__all__ = [
+    "compile",
+    "set_float32_matmul_precision",
+    "get_float32_matmul_precision",
+    "use_deterministic_algorithms",
+    "are_deterministic_algorithms_enabled",
+    "is_deterministic_algorithms_warn_only_enabled",
+    "set_deterministic_debug_mode",
+    "get_deterministic_debug_mode",
+    "set_warn_always",
+    "is_warn_always_enabled",
+    "set_flush_denormal",
+    "set_default_tensor_type",
+]
 
 
-def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",
-            mode=None, options=None, disable: bool = False):
+def compile(
+    model=None,
+    *,
+    fullgraph: bool = False,
+    dynamic=None,
+    backend="inductor",
+    mode=None,
+    options=None,
+    disable: bool = False,
+):
     """``torch.compile``: trace a function, a training step or a module once and replay it
     (``autograd.compiler.compile`` has the details; docs/compile.md the design)."""
     from .compiler import compile as _compile
-    return _compile(model, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
-                    options=options, disable=disable)
+
+    return _compile(
+        model,
+        fullgraph=fullgraph,
+        dynamic=dynamic,
+        backend=backend,
+        mode=mode,
+        options=options,
+        disable=disable,
+    )
 
 
-_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False,
-          "warn_always": False}
+_state = {
+    "matmul_precision": "highest",
+    "deterministic": False,
+    "warn_only": False,
+    "warn_always": False,
+}
 
 
 def set_float32_matmul_precision(precision: str) -> None:
     """Remembered only: float32 matmuls are always computed in float32 here."""
     if precision not in ("highest", "high", "medium"):
-        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
-                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"{precision} is not one of 'highest', 'high', or 'medium'; the current "
+            "setFloat32MatmulPrecision call has no effect.",
+            UserWarning,
+            stacklevel=2,
+        )
         return
     _state["matmul_precision"] = precision
 
@@ -52,8 +86,10 @@ def get_float32_matmul_precision() -> str:
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
     """Remembered only: every op here is deterministic on the CPU already."""
     if not isinstance(mode, bool):
-        raise TypeError(f"_set_deterministic_algorithms(): argument 'mode' (position 1) must be "
-                        f"bool, not {type(mode).__name__}")
+        raise TypeError(
+            f"_set_deterministic_algorithms(): argument 'mode' (position 1) must be "
+            f"bool, not {type(mode).__name__}"
+        )
     _state["deterministic"], _state["warn_only"] = mode, bool(warn_only)
 
 
@@ -73,14 +109,17 @@ def set_deterministic_debug_mode(debug_mode) -> None:
     on with ``warn_only``, or on (as torch; remembered only, see the module docstring)."""
     if isinstance(debug_mode, str):
         if debug_mode not in _DEBUG_MODES:
-            raise RuntimeError("invalid value of debug_mode, expected one of `default`, `warn`, "
-                               f"`error`, but got {debug_mode}")
+            raise RuntimeError(
+                "invalid value of debug_mode, expected one of `default`, `warn`, "
+                f"`error`, but got {debug_mode}"
+            )
         debug_mode = _DEBUG_MODES.index(debug_mode)
     elif not isinstance(debug_mode, int) or isinstance(debug_mode, bool):
         raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
     if debug_mode not in (0, 1, 2):
-        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got "
-                           f"{debug_mode}")
+        raise RuntimeError(
+            f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}"
+        )
     use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
 
 
@@ -111,9 +150,13 @@ def set_default_tensor_type(t) -> None:
     """Deprecated in torch (warns as there): sets the default dtype from a legacy type
     (``autograd.DoubleTensor``) or its name (``"torch.DoubleTensor"``)."""
     from . import dtypes, legacy
-    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
-                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
-                  UserWarning, stacklevel=2)
+
+    warnings.warn(
+        "torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+        "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+        UserWarning,
+        stacklevel=2,
+    )
     if isinstance(t, str):
         t = getattr(legacy, t.rpartition(".")[2], None)
     dtype = getattr(t, "dtype", None)

@@ -27,6 +27,7 @@ Example:
     >>> autograd.load(path)
     {'w': tensor([1., 1.]), 'epoch': 3}
 """
+
 from __future__ import annotations
 
 import errno
@@ -53,10 +54,20 @@ _MAX_HEADER = 100 * 1024 * 1024  # safetensors' own limit on the JSON header
 _MAX_DEPTH = 100  # nesting of the saved object tree (deeper is refused on save and on load)
 
 # safetensors dtype codes <-> NumPy dtypes (little-endian)
-_CODES = {"BOOL": np.dtype(np.bool_), "U8": np.dtype("<u1"), "I8": np.dtype("<i1"),
-          "I16": np.dtype("<i2"), "I32": np.dtype("<i4"), "I64": np.dtype("<i8"),
-          "F16": np.dtype("<f2"), "F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
-_CODE_OF = {dt.newbyteorder("=") if dt.byteorder != "|" else dt: code for code, dt in _CODES.items()}
+_CODES = {
+    "BOOL": np.dtype(np.bool_),
+    "U8": np.dtype("<u1"),
+    "I8": np.dtype("<i1"),
+    "I16": np.dtype("<i2"),
+    "I32": np.dtype("<i4"),
+    "I64": np.dtype("<i8"),
+    "F16": np.dtype("<f2"),
+    "F32": np.dtype("<f4"),
+    "F64": np.dtype("<f8"),
+}
+_CODE_OF = {
+    dt.newbyteorder("=") if dt.byteorder != "|" else dt: code for code, dt in _CODES.items()
+}
 
 
 # Tensor subclasses that come back as themselves (``cls(tensor, requires_grad)``). autograd
@@ -84,9 +95,9 @@ class _Encoder:
     """Turns the object tree into JSON-able data plus a list of named arrays."""
 
     def __init__(self):
-        self.arrays = []        # (name, ndarray)
-        self.by_id = {}         # id(tensor) -> name, so a shared tensor is stored once
-        self._keep = []         # keep encoded objects alive so ids stay unique
+        self.arrays = []  # (name, ndarray)
+        self.by_id = {}  # id(tensor) -> name, so a shared tensor is stored once
+        self._keep = []  # keep encoded objects alive so ids stay unique
 
     def _add_array(self, obj, arr):
         name = self.by_id.get(id(obj))
@@ -94,15 +105,20 @@ class _Encoder:
             name = f"t{len(self.arrays)}"
             self.by_id[id(obj)] = name
             self._keep.append(obj)
-            self.arrays.append((name, np.asarray(arr, order="C")))  # keeps 0-d (ascontiguousarray would not)
+            self.arrays.append(
+                (name, np.asarray(arr, order="C"))
+            )  # keeps 0-d (ascontiguousarray would not)
         return name
 
     def encode(self, obj, where="obj", depth=0):
         from .tensor import Tensor
         from .dtypes import dtype as _dtype
+
         if depth > _MAX_DEPTH:
-            raise ValueError(f"autograd.save: the object is nested more than {_MAX_DEPTH} levels "
-                             f"deep (at {where[:200]}...); flatten it")
+            raise ValueError(
+                f"autograd.save: the object is nested more than {_MAX_DEPTH} levels "
+                f"deep (at {where[:200]}...); flatten it"
+            )
         if obj is None or isinstance(obj, (bool, str)):
             return obj
         if isinstance(obj, int):
@@ -112,7 +128,10 @@ class _Encoder:
         if isinstance(obj, np.generic):
             return self.encode(obj.item(), where, depth)
         if isinstance(obj, Tensor):
-            node = {"__tensor__": self._add_array(obj, obj._data), "requires_grad": obj._requires_grad}
+            node = {
+                "__tensor__": self._add_array(obj, obj._data),
+                "requires_grad": obj._requires_grad,
+            }
             kind = next((k for k, cls in _SUBCLASSES.items() if type(obj) is cls), None)
             if kind is not None:
                 node["kind"] = kind
@@ -127,39 +146,54 @@ class _Encoder:
             items = []
             for k, v in obj.items():
                 if not (k is None or isinstance(k, (str, int, float, bool, tuple))):
-                    raise TypeError(f"autograd.save: dict keys must be str/int/float/bool/None/tuple, "
-                                    f"got {type(k).__name__} at {where}")
+                    raise TypeError(
+                        f"autograd.save: dict keys must be str/int/float/bool/None/tuple, "
+                        f"got {type(k).__name__} at {where}"
+                    )
                 key = self.encode(k, where, depth + 1)
                 if not _is_key(key, depth):
-                    raise TypeError(f"autograd.save: dict key {k!r} at {where} is not storable: "
-                                    "tuple keys may hold only str/int/float/bool/None/tuple")
+                    raise TypeError(
+                        f"autograd.save: dict key {k!r} at {where} is not storable: "
+                        "tuple keys may hold only str/int/float/bool/None/tuple"
+                    )
                 items.append([key, self.encode(v, f"{where}[{k!r}]", depth + 1)])
             return {"__dict__": items, "ordered": isinstance(obj, OrderedDict)}
         if isinstance(obj, list):
             return [self.encode(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
         if isinstance(obj, tuple):
-            return {"__tuple__": [self.encode(v, f"{where}[{i}]", depth + 1)
-                                  for i, v in enumerate(obj)]}
-        raise TypeError(f"autograd.save: cannot store an object of type {type(obj).__name__} at "
-                        f"{where}. Checkpoints hold tensors, arrays, numbers, strings, bools, None and "
-                        "dicts/lists/tuples of them (never pickle); convert it to one of those first.")
+            return {
+                "__tuple__": [self.encode(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
+            }
+        raise TypeError(
+            f"autograd.save: cannot store an object of type {type(obj).__name__} at "
+            f"{where}. Checkpoints hold tensors, arrays, numbers, strings, bools, None and "
+            "dicts/lists/tuples of them (never pickle); convert it to one of those first."
+        )
 
 
 def _encode(obj):
     """The file's pieces: the 8-byte size + JSON header, then each array's bytes."""
     enc = _Encoder()
     structure = enc.encode(obj)
-    header = {"__metadata__": {"format": _FORMAT, "jitgrad.version": _FORMAT_VERSION,
-                               "jitgrad.structure": json.dumps(structure, allow_nan=False)}}
+    header = {
+        "__metadata__": {
+            "format": _FORMAT,
+            "jitgrad.version": _FORMAT_VERSION,
+            "jitgrad.structure": json.dumps(structure, allow_nan=False),
+        }
+    }
     offset = 0
     arrays = []
     for name, arr in enc.arrays:
         code = _code_of(arr)
-        if code != "BF16":           # (bfloat16 is little-endian already)
+        if code != "BF16":  # (bfloat16 is little-endian already)
             arr = arr.astype(_CODES[code], copy=False)
         arr = np.asarray(arr, order="C")  # keeps 0-d
-        header[name] = {"dtype": code, "shape": [int(s) for s in arr.shape],
-                        "data_offsets": [offset, offset + arr.nbytes]}
+        header[name] = {
+            "dtype": code,
+            "shape": [int(s) for s in arr.shape],
+            "data_offsets": [offset, offset + arr.nbytes],
+        }
         offset += arr.nbytes
         arrays.append(arr)
     head = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -175,7 +209,9 @@ _TMP_SUFFIX = ".jitgrad-tmp"
 
 
 def _tmp_pattern(base):
-    return re.compile(r"\." + re.escape(base) + r"\.(\d+)\.[0-9a-f]{8}" + re.escape(_TMP_SUFFIX) + "$")
+    return re.compile(
+        r"\." + re.escape(base) + r"\.(\d+)\.[0-9a-f]{8}" + re.escape(_TMP_SUFFIX) + "$"
+    )
 
 
 def _sweep_stale_temps(directory, base):
@@ -204,8 +240,12 @@ def _sweep_stale_temps(directory, base):
 
 
 def _kind_of(mode):
-    for test, what in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket")):
+    for test, what in (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return what
     return "not a regular file"
@@ -221,27 +261,40 @@ def _write_atomically(pieces, path):
     except FileNotFoundError:
         st = None
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise IsADirectoryError(errno.EISDIR, f"autograd.save: {path!r} is a directory; give a "
-                                f"file path such as {os.path.join(path, 'model.safetensors')!r}")
+        raise IsADirectoryError(
+            errno.EISDIR,
+            f"autograd.save: {path!r} is a directory; give a "
+            f"file path such as {os.path.join(path, 'model.safetensors')!r}",
+        )
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise OSError(errno.EINVAL, f"autograd.save: {path!r} is {_kind_of(st.st_mode)}, not a "
-                      "regular file; refusing to replace it (a save writes a new file and renames "
-                      "it over the target). Save to a regular file path instead")
+        raise OSError(
+            errno.EINVAL,
+            f"autograd.save: {path!r} is {_kind_of(st.st_mode)}, not a "
+            "regular file; refusing to replace it (a save writes a new file and renames "
+            "it over the target). Save to a regular file path instead",
+        )
     if not os.path.isdir(directory):
-        raise FileNotFoundError(errno.ENOENT, f"Parent directory {os.path.dirname(path) or '.'} does "
-                                f"not exist. Create it first: os.makedirs({os.path.dirname(path)!r}, "
-                                "exist_ok=True)")
+        raise FileNotFoundError(
+            errno.ENOENT,
+            f"Parent directory {os.path.dirname(path) or '.'} does "
+            f"not exist. Create it first: os.makedirs({os.path.dirname(path)!r}, "
+            "exist_ok=True)",
+        )
     _sweep_stale_temps(directory, base)
     tmp = os.path.join(directory, f".{base}.{os.getpid()}.{secrets.token_hex(4)}{_TMP_SUFFIX}")
     fd = -1
     try:
         # 0o666 and the umask, like open(path, "w"); an existing file keeps its mode and owner
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
-                         0o666)
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666
+            )
         except OSError as e:
-            raise type(e)(e.errno, f"autograd.save: cannot create a file in the folder {directory!r} "
-                          f"to save {path!r}: {e.strerror}") from e
+            raise type(e)(
+                e.errno,
+                f"autograd.save: cannot create a file in the folder {directory!r} "
+                f"to save {path!r}: {e.strerror}",
+            ) from e
         if st is not None:
             os.fchmod(fd, stat.S_IMODE(st.st_mode))
             if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
@@ -318,19 +371,25 @@ def _parse(raw: bytes, src: str):
     # pickle protocol >= 2 starts with 0x80, torch.save's zip with PK; a safetensors file can
     # also start with 0x80 (a header length of 128 + 256k bytes), but its JSON header follows
     if (raw[:1] == b"\x80" or raw[:4] == b"PK\x03\x04") and raw[8:9] != b"{":
-        _fail(src, "it is a PyTorch pickle file (torch.save's format). autograd.load never "
-              "unpickles (unpickling can run arbitrary code), so convert it once to safetensors "
-              "in an environment that has PyTorch:\n" + _CONVERT_RECIPE)
+        _fail(
+            src,
+            "it is a PyTorch pickle file (torch.save's format). autograd.load never "
+            "unpickles (unpickling can run arbitrary code), so convert it once to safetensors "
+            "in an environment that has PyTorch:\n" + _CONVERT_RECIPE,
+        )
     if len(raw) < 8:
         _fail(src, f"the file is truncated ({len(raw)} bytes, shorter than the 8-byte header size)")
     (n,) = struct.unpack("<Q", raw[:8])
     if n > _MAX_HEADER:
         _fail(src, f"not a safetensors file (header length field {n} is implausible)")
     if 8 + n > len(raw):
-        _fail(src, f"the file is truncated (header says {n} bytes of JSON but only {len(raw) - 8} "
-              "bytes follow)")
+        _fail(
+            src,
+            f"the file is truncated (header says {n} bytes of JSON but only {len(raw) - 8} "
+            "bytes follow)",
+        )
     try:
-        header = json.loads(raw[8:8 + n].decode("utf-8"))
+        header = json.loads(raw[8 : 8 + n].decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         _fail(src, "not a safetensors file (the header is not valid JSON)")
     except RecursionError:
@@ -340,7 +399,7 @@ def _parse(raw: bytes, src: str):
     meta = header.pop("__metadata__", None) or {}
     if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
         _fail(src, "malformed safetensors metadata (must map strings to strings)")
-    buf = memoryview(raw)[8 + n:]
+    buf = memoryview(raw)[8 + n :]
     arrays = {}
     spans = []
     for name, info in header.items():
@@ -349,21 +408,31 @@ def _parse(raw: bytes, src: str):
         code, shape, offs = info["dtype"], info["shape"], info["data_offsets"]
         if not isinstance(code, str) or (code not in _CODES and code != "BF16"):
             _fail(src, f"tensor {name!r} has unsupported dtype {code!r}")
-        if (not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool)
-                                                   and s >= 0 for s in shape)):
+        if not isinstance(shape, list) or not all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
+        ):
             _fail(src, f"tensor {name!r} has an invalid shape {shape!r}")
-        if (not isinstance(offs, list) or len(offs) != 2
-                or not all(isinstance(o, int) and not isinstance(o, bool) for o in offs)):
+        if (
+            not isinstance(offs, list)
+            or len(offs) != 2
+            or not all(isinstance(o, int) and not isinstance(o, bool) for o in offs)
+        ):
             _fail(src, f"tensor {name!r} has invalid data offsets {offs!r}")
         begin, end = offs
         dt = dtypes.bfloat16.np if code == "BF16" else _CODES[code]  # (ml_dtypes loaded on use)
         expected = math.prod(shape) * dt.itemsize  # Python ints: a crafted shape cannot overflow
         if not 0 <= begin <= end or end - begin != expected:
-            _fail(src, f"tensor {name!r}: data offsets {offs} do not match dtype {code} and shape "
-                  f"{shape} ({expected} bytes)")
+            _fail(
+                src,
+                f"tensor {name!r}: data offsets {offs} do not match dtype {code} and shape "
+                f"{shape} ({expected} bytes)",
+            )
         if end > len(buf):
-            _fail(src, f"the file is truncated (tensor {name!r} needs bytes up to {end} of the data "
-                  f"section, which has only {len(buf)})")
+            _fail(
+                src,
+                f"the file is truncated (tensor {name!r} needs bytes up to {end} of the data "
+                f"section, which has only {len(buf)})",
+            )
         spans.append((begin, end))
         arrays[name] = (dt, shape, begin, end)
     # safetensors requires the arrays to tile the data section exactly
@@ -408,8 +477,9 @@ class _Decoder:
                 _fail(self.src, f"malformed tensor kind {node['kind']!r} in structure metadata")
         elif "__dict__" in node:
             items = node["__dict__"]
-            if not isinstance(items, list) or not all(isinstance(kv, list) and len(kv) == 2
-                                                      for kv in items):
+            if not isinstance(items, list) or not all(
+                isinstance(kv, list) and len(kv) == 2 for kv in items
+            ):
                 _fail(self.src, "malformed dict in structure metadata")
             for k, v in items:
                 if not _is_key(k, depth):
@@ -425,6 +495,7 @@ class _Decoder:
                 _fail(self.src, "malformed float in structure metadata")
         elif "__dtype__" in node:
             from . import dtypes
+
             if not isinstance(node["__dtype__"], str) or node["__dtype__"] not in dtypes._NAMES:
                 _fail(self.src, f"unknown dtype {node['__dtype__']!r} in structure metadata")
         else:
@@ -432,6 +503,7 @@ class _Decoder:
 
     def build(self, node):
         from .tensor import Tensor
+
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
         if isinstance(node, list):
@@ -460,6 +532,7 @@ class _Decoder:
             return float(node["__float__"])
         if "__dtype__" in node:
             from . import dtypes
+
             return dtypes._NAMES[node["__dtype__"]]
         raise AssertionError("unreachable: check() validated the structure")  # pragma: no cover
 
@@ -473,8 +546,11 @@ def _is_key(k, depth):
     if isinstance(k, dict):
         if set(k) == {"__float__"}:
             return k["__float__"] in ("nan", "inf", "-inf")
-        return (set(k) == {"__tuple__"} and isinstance(k["__tuple__"], list)
-                and all(_is_key(x, depth + 1) for x in k["__tuple__"]))
+        return (
+            set(k) == {"__tuple__"}
+            and isinstance(k["__tuple__"], list)
+            and all(_is_key(x, depth + 1) for x in k["__tuple__"])
+        )
     return False
 
 
@@ -504,11 +580,13 @@ def load(f, map_location=None, *, weights_only: bool = True, mmap=None, **kwargs
         # a device: only the CPU exists (torch's CPU-build error otherwise); a dict or a
         # function (``lambda storage, loc: storage``) maps devices, and here all is on the CPU
         from . import devices
+
         if devices.as_device(map_location).type == "cuda":
             raise RuntimeError(
                 "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() "
                 "is False. If you are running on a CPU-only machine, please use torch.load with "
-                "map_location=torch.device('cpu') to map your storages to the CPU.")
+                "map_location=torch.device('cpu') to map your storages to the CPU."
+            )
         devices.check_move(map_location)
     if hasattr(f, "read") and not isinstance(f, (str, bytes, os.PathLike)):
         raw = f.read()
@@ -521,12 +599,14 @@ def load(f, map_location=None, *, weights_only: bool = True, mmap=None, **kwargs
         with open(path, "rb") as fh:
             raw = fh.read()
     if isinstance(raw, str):
-        raise CheckpointError(f"cannot load checkpoint {src}: the file was opened in text mode; "
-                              "open it with 'rb'")
+        raise CheckpointError(
+            f"cannot load checkpoint {src}: the file was opened in text mode; open it with 'rb'"
+        )
     meta, arrays = _parse(bytes(raw), src)
     if meta.get("format") != _FORMAT or "jitgrad.structure" not in meta:
         # a plain safetensors file from another tool: a flat {name: tensor} dict
         from .tensor import Tensor
+
         return {name: Tensor._make(arr) for name, arr in arrays.items()}
     try:
         structure = json.loads(meta["jitgrad.structure"])

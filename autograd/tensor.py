@@ -21,6 +21,7 @@ Example:
     >>> x.grad
     tensor([2., 4., 6.])
 """
+
 from __future__ import annotations
 
 import numbers
@@ -51,11 +52,28 @@ class Size(tuple):
 
 
 # dtype names as torch's messages print them (C type / ScalarType)
-_C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
-            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}
-_SCALAR_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_C_NAMES = {
+    "float64": "double",
+    "float32": "float",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+_SCALAR_NAMES = {
+    "float64": "Double",
+    "float32": "Float",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
 
 
 def _rebuild_tensor(cls, arr, requires_grad, extra):
@@ -80,8 +98,11 @@ def _infer_dtype(data):
         if isinstance(x, Tensor):
             kinds.add(x.dtype)
         elif isinstance(x, np.ndarray):
-            kinds.add(_dt.from_numpy_dtype(x.dtype) if x.dtype.kind not in FLOAT_KINDS or x.ndim else
-                      _dt.from_numpy_dtype(x.dtype))
+            kinds.add(
+                _dt.from_numpy_dtype(x.dtype)
+                if x.dtype.kind not in FLOAT_KINDS or x.ndim
+                else _dt.from_numpy_dtype(x.dtype)
+            )
         elif isinstance(x, (list, tuple)):
             stack.extend(x)
         elif isinstance(x, (bool, np.bool_)):
@@ -119,11 +140,14 @@ def _to_array(data, dtype=None) -> np.ndarray:
         if isinstance(x, (list, tuple)):
             return [unwrap(v) for v in x]
         return x
+
     try:
         arr = np.array(unwrap(data), dtype=dt.np)
     except ValueError as e:
-        raise ValueError(f"tensor(): could not build a tensor from the data ({e}); nested "
-                         "sequences must be rectangular") from None
+        raise ValueError(
+            f"tensor(): could not build a tensor from the data ({e}); nested "
+            "sequences must be rectangular"
+        ) from None
     if arr.dtype == object:
         raise TypeError("tensor(): data must be numbers or nested sequences of numbers")
     return arr
@@ -138,14 +162,22 @@ _asarray = np.asarray
 class Tensor:
     """A multi-dimensional array with automatic differentiation (see module docstring)."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_version_cell",
-                 "__weakref__", "__dict__")
+    __slots__ = (
+        "_data",
+        "_requires_grad",
+        "_grad",
+        "grad_fn",
+        "_output_nr",
+        "_version_cell",
+        "__weakref__",
+        "__dict__",
+    )
 
     # Rarely set attributes live in the instance __dict__ only when used; these class-level
     # defaults keep creating a tensor cheap (it happens for every op).
-    _accum = None            # weakref to this leaf's AccumulateGrad node
+    _accum = None  # weakref to this leaf's AccumulateGrad node
     _retains_grad = False
-    _leaf_hooks = None       # hooks on a leaf's gradient
+    _leaf_hooks = None  # hooks on a leaf's gradient
     _post_acc_hooks = None
     name = None
     # Views (see ops/indexing.py ``_view_of``): a view keeps ``_view = (base, steps,
@@ -224,7 +256,8 @@ class Tensor:
                 raise RuntimeError(
                     "you can only change requires_grad flags of leaf variables. If you want to use "
                     "a computed variable in a subgraph that doesn't require differentiation use "
-                    "var_no_grad = var.detach().")
+                    "var_no_grad = var.detach()."
+                )
             return self
         if requires_grad:
             _check_float_for_grad(self._data.dtype)
@@ -242,25 +275,33 @@ class Tensor:
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
                 ".grad attribute won't be populated during autograd.backward(). If you indeed want "
                 "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
-                "non-leaf Tensor.", UserWarning, stacklevel=2)
+                "non-leaf Tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self._grad
 
     @grad.setter
     def grad(self, value):
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
-                                f"{type(value).__name__}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{_C_NAMES[value._data.dtype.name]}' "
                     f"to a tensor with grad_dtype '{_SCALAR_NAMES[self._data.dtype.name]}'. The "
                     "gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
-                    f"Convert it first: t.grad = g.to({self.dtype})")
+                    f"Convert it first: t.grad = g.to({self.dtype})"
+                )
             if value.shape != self.shape:
-                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to "
-                                   f"a tensor of size '{list(self.shape)}'. Please ensure that the "
-                                   "gradient and the tensor are the same size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to "
+                    f"a tensor of size '{list(self.shape)}'. Please ensure that the "
+                    "gradient and the tensor are the same size"
+                )
         self._grad = value
 
     @property
@@ -287,6 +328,7 @@ class Tensor:
                 else:
                     t._grad = Tensor._make(t._grad._data + g._data)
             return None
+
         self.grad_fn._add_tensor_hook(self._output_nr, _retain)
 
     def register_hook(self, hook) -> RemovableHandle:
@@ -304,7 +346,9 @@ class Tensor:
     def register_post_accumulate_grad_hook(self, hook) -> RemovableHandle:
         """Call ``hook(tensor)`` after ``.grad`` of this leaf has been updated."""
         if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
         if self._post_acc_hooks is None:
             self._post_acc_hooks = []
         self._post_acc_hooks.append(hook)
@@ -353,14 +397,18 @@ class Tensor:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying NumPy array (shares memory)."""
         if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
-                               "Use tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
         return self._data.copy() if force else self._data
 
     def item(self) -> Any:
         """The single value of a one-element tensor as a Python number."""
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
         return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
@@ -526,7 +574,9 @@ class Tensor:
         return id(self)
 
     def __contains__(self, element) -> bool:
-        return bool((self._data == (element._data if isinstance(element, Tensor) else element)).any())
+        return bool(
+            (self._data == (element._data if isinstance(element, Tensor) else element)).any()
+        )
 
     def __repr__(self) -> str:
         return tensor_repr(self)
@@ -541,14 +591,21 @@ class Tensor:
         # multiprocessing queues): it carries the array, requires_grad and the slots of
         # subclasses such as nn.Parameter, and gives a leaf back (the graph, .grad and hooks
         # stay behind, as in torch). Checkpoints never pickle: use autograd.save().
-        extra = {name: getattr(self, name) for klass in type(self).__mro__ if klass is not Tensor
-                 for name in klass.__dict__.get("__slots__", ()) if hasattr(self, name)}
+        extra = {
+            name: getattr(self, name)
+            for klass in type(self).__mro__
+            if klass is not Tensor
+            for name in klass.__dict__.get("__slots__", ())
+            if hasattr(self, name)
+        }
         return _rebuild_tensor, (type(self), self._data, self._requires_grad, extra)
 
     def __deepcopy__(self, memo) -> Tensor:
         if self.grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
-                               "the deepcopy protocol at the moment.")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support "
+                "the deepcopy protocol at the moment."
+            )
         t = Tensor._make(self._data.copy(), self._requires_grad)
         if self._grad is not None:
             t._grad = Tensor._make(self._grad._data.copy())
@@ -626,8 +683,9 @@ def _wrap_dim(dim, ndim, opname="op"):
     """Normalise a possibly negative dim, with PyTorch's out-of-range message."""
     n = max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
     return dim % n
 
 

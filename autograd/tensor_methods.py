@@ -22,6 +22,7 @@ Example:
     >>> autograd.Tensor.exp is autograd.exp
     True
 """
+
 from __future__ import annotations
 
 import inspect
@@ -45,7 +46,7 @@ def bind(cls: type = Tensor) -> None:
         if info.method:
             for name in names:
                 setattr(cls, name, info.fn)
-        if info.inplace:      # (``x.arcsin_()`` too, for the alias of ``asin``)
+        if info.inplace:  # (``x.arcsin_()`` too, for the alias of ``asin``)
             for name in names:
                 setattr(cls, name + "_", _inplace_method(name + "_", info.fn))
     for name, method in METHODS.items():
@@ -57,17 +58,22 @@ def _exported_names(info) -> list:
     family = sys.modules.get(f"{ops.__name__}.{info.family}")
     if family is None:
         return [info.name]
-    return [info.name] + [n for n in family.__all__
-                          if n != info.name and getattr(family, n) is info.fn]
+    return [info.name] + [
+        n for n in family.__all__ if n != info.name and getattr(family, n) is info.fn
+    ]
 
 
 def _inplace_method(name: str, fn):
     """``x.<name>(*args)``: ``fn(x, *args)`` written into ``x``; returns ``x``."""
+
     def method(self, *args, **kwargs) -> Tensor:
         return inplace_(self, fn, *args, **kwargs)
+
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = (f"In-place ``{fn.__name__}``: computes ``{fn.__name__}(self, ...)`` and "
-                      f"writes it into ``self``; returns ``self``.")
+    method.__doc__ = (
+        f"In-place ``{fn.__name__}``: computes ``{fn.__name__}(self, ...)`` and "
+        f"writes it into ``self``; returns ``self``."
+    )
     sig = inspect.signature(fn)
     first, *rest = sig.parameters.values()
     self_first = [first.replace(name="self"), *rest]
@@ -80,6 +86,7 @@ def _inplace_method(name: str, fn):
 def _reflected(key, fn):
     def method(self, other) -> Tensor:
         return fn(other, self)
+
     method.__name__ = method.__qualname__ = f"__r{key}__"
     method.__doc__ = f"``other (op) self``: ``{fn.__name__}(other, self)``."
     return method
@@ -88,18 +95,40 @@ def _reflected(key, fn):
 def _inplace_operator(key, fn):
     def method(self, other) -> Tensor:
         return inplace_(self, fn, other)
+
     method.__name__ = method.__qualname__ = f"__i{key}__"
     method.__doc__ = f"``self (op)= other``: ``{fn.__name__}(self, other)`` written into ``self``."
     return method
 
 
-_OPERATORS = {"add": ops.add, "sub": ops.sub, "mul": ops.mul, "truediv": ops.div,
-              "floordiv": ops.floor_divide, "mod": ops.remainder, "pow": ops.pow,
-              "matmul": ops.matmul, "and": ops.bitwise_and, "or": ops.bitwise_or,
-              "xor": ops.bitwise_xor, "lshift": ops.bitwise_left_shift,
-              "rshift": ops.bitwise_right_shift}
-_IN_PLACE_OPERATORS = ("add", "sub", "mul", "truediv", "pow", "matmul", "and", "or", "xor",
-                       "lshift", "rshift")
+_OPERATORS = {
+    "add": ops.add,
+    "sub": ops.sub,
+    "mul": ops.mul,
+    "truediv": ops.div,
+    "floordiv": ops.floor_divide,
+    "mod": ops.remainder,
+    "pow": ops.pow,
+    "matmul": ops.matmul,
+    "and": ops.bitwise_and,
+    "or": ops.bitwise_or,
+    "xor": ops.bitwise_xor,
+    "lshift": ops.bitwise_left_shift,
+    "rshift": ops.bitwise_right_shift,
+}
+_IN_PLACE_OPERATORS = (
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "pow",
+    "matmul",
+    "and",
+    "or",
+    "xor",
+    "lshift",
+    "rshift",
+)
 
 
 # ---- methods whose signature differs from their function's ---------------------------------
@@ -127,6 +156,7 @@ def type_(self, dtype=None, non_blocking=False):
         return f"torch.{_dt.torch_name(self.dtype)}Tensor"
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
         from . import legacy  # (legacy builds its types on the finished Tensor class)
+
         name = dtype.rpartition(".")[2]
         if dtype.startswith("torch.cuda."):
             _devices.check_move("cuda")
@@ -138,29 +168,51 @@ def type_(self, dtype=None, non_blocking=False):
 
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
     """Compute the gradient of this tensor w.r.t. graph leaves (accumulates into ``.grad``)."""
-    engine.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
-                    inputs=inputs)
+    engine.backward(
+        self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
+    )
 
 
-def new_tensor(self, data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
-    return factories.tensor(data, dtype=dtype or self.dtype, device=device,
-                            requires_grad=requires_grad, pin_memory=pin_memory)
+def new_tensor(
+    self, data, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
+    return factories.tensor(
+        data,
+        dtype=dtype or self.dtype,
+        device=device,
+        requires_grad=requires_grad,
+        pin_memory=pin_memory,
+    )
 
 
 def _new_filled(factory):
-    def method(self, *size, dtype=None, device=None, requires_grad=False,
-               pin_memory=False) -> Tensor:
-        return factory(*size, dtype=dtype or self.dtype, device=device,
-                       requires_grad=requires_grad, pin_memory=pin_memory)
+    def method(
+        self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False
+    ) -> Tensor:
+        return factory(
+            *size,
+            dtype=dtype or self.dtype,
+            device=device,
+            requires_grad=requires_grad,
+            pin_memory=pin_memory,
+        )
+
     method.__name__ = method.__qualname__ = f"new_{factory.__name__}"
     method.__doc__ = f"``autograd.{factory.__name__}(*size)`` with this tensor's dtype by default."
     return method
 
 
-def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False,
-             pin_memory=False) -> Tensor:
-    return factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,
-                          requires_grad=requires_grad, pin_memory=pin_memory)
+def new_full(
+    self, size, fill_value, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
+    return factories.full(
+        size,
+        fill_value,
+        dtype=dtype or self.dtype,
+        device=device,
+        requires_grad=requires_grad,
+        pin_memory=pin_memory,
+    )
 
 
 def flip(self, *dims, **kwargs) -> Tensor:
@@ -241,15 +293,23 @@ def new(self, *args, dtype=None, device=None) -> Tensor:
 def resize(self, *sizes) -> Tensor:
     """Deprecated (warns as torch): ``resize_`` applied to a copy."""
     import warnings
+
     warnings.warn("non-inplace resize is deprecated", UserWarning, stacklevel=2)
     return ops.resize_(self.detach().clone(), *sizes)
 
 
-def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False,
-                      pin_memory=False) -> Tensor:
+def new_empty_strided(
+    self, size, stride, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
     """``new_empty(size)``: the strides are accepted and ignored (see ``empty_strided``)."""
-    return factories.empty_strided(size, stride, dtype=dtype or self.dtype, device=device,
-                                   requires_grad=requires_grad, pin_memory=pin_memory)
+    return factories.empty_strided(
+        size,
+        stride,
+        dtype=dtype or self.dtype,
+        device=device,
+        requires_grad=requires_grad,
+        pin_memory=pin_memory,
+    )
 
 
 def polygamma(self, n) -> Tensor:
@@ -268,24 +328,69 @@ METHODS = {
     **{f"__{k}__": fn for k, fn in _OPERATORS.items()},
     **{f"__r{k}__": _reflected(k, fn) for k, fn in _OPERATORS.items()},
     **{f"__i{k}__": _inplace_operator(k, _OPERATORS[k]) for k in _IN_PLACE_OPERATORS},
-    "__neg__": ops.neg, "__abs__": ops.abs, "__invert__": ops.bitwise_not,
-    "__eq__": ops.eq, "__ne__": ops.ne, "__lt__": ops.lt, "__le__": ops.le, "__gt__": ops.gt,
-    "__ge__": ops.ge, "__getitem__": ops.getitem, "__setitem__": ops.setitem_,
+    "__neg__": ops.neg,
+    "__abs__": ops.abs,
+    "__invert__": ops.bitwise_not,
+    "__eq__": ops.eq,
+    "__ne__": ops.ne,
+    "__lt__": ops.lt,
+    "__le__": ops.le,
+    "__gt__": ops.gt,
+    "__ge__": ops.ge,
+    "__getitem__": ops.getitem,
+    "__setitem__": ops.setitem_,
     # ops without a registry entry (bool results, random fills), bound as they are
-    **{name: getattr(ops, name) for name in (
-        "allclose", "equal", "argwhere", "bernoulli", "multinomial", "uniform_", "normal_",
-        "bernoulli_", "exponential_", "geometric_", "random_", "cauchy_", "log_normal_")},
-    "to": to, "type": type_, "backward": backward, "new_tensor": new_tensor,
-    "new_zeros": _new_filled(factories.zeros), "new_ones": _new_filled(factories.ones),
-    "new_empty": _new_filled(factories.empty), "new_full": new_full,
-    "flip": flip, "where": where, "view_as": view_as, "reshape_as": reshape_as,
-    "type_promote": type_promote, "apply_": apply_, "zero_": zero_, "fill_": fill_,
+    **{
+        name: getattr(ops, name)
+        for name in (
+            "allclose",
+            "equal",
+            "argwhere",
+            "bernoulli",
+            "multinomial",
+            "uniform_",
+            "normal_",
+            "bernoulli_",
+            "exponential_",
+            "geometric_",
+            "random_",
+            "cauchy_",
+            "log_normal_",
+        )
+    },
+    "to": to,
+    "type": type_,
+    "backward": backward,
+    "new_tensor": new_tensor,
+    "new_zeros": _new_filled(factories.zeros),
+    "new_ones": _new_filled(factories.ones),
+    "new_empty": _new_filled(factories.empty),
+    "new_full": new_full,
+    "flip": flip,
+    "where": where,
+    "view_as": view_as,
+    "reshape_as": reshape_as,
+    "type_promote": type_promote,
+    "apply_": apply_,
+    "zero_": zero_,
+    "fill_": fill_,
     "fill_diagonal_": ops.fill_diagonal_,
-    "copy_": copy_, "addcmul": addcmul, "addcdiv": addcdiv, "addcmul_": addcmul_,
-    "addcdiv_": addcdiv_, "unsqueeze_": unsqueeze_, "squeeze_": squeeze_,
-    "polygamma": polygamma, "cholesky": cholesky, "triangular_solve": triangular_solve,
-    "unfold": ops.shape.unfold_windows, "new": new, "resize": resize,
-    "resize_": ops.resize_, "resize_as_": ops.resize_as_, "new_empty_strided": new_empty_strided,
+    "copy_": copy_,
+    "addcmul": addcmul,
+    "addcdiv": addcdiv,
+    "addcmul_": addcmul_,
+    "addcdiv_": addcdiv_,
+    "unsqueeze_": unsqueeze_,
+    "squeeze_": squeeze_,
+    "polygamma": polygamma,
+    "cholesky": cholesky,
+    "triangular_solve": triangular_solve,
+    "unfold": ops.shape.unfold_windows,
+    "new": new,
+    "resize": resize,
+    "resize_": ops.resize_,
+    "resize_as_": ops.resize_as_,
+    "new_empty_strided": new_empty_strided,
 }
 for _name, _method in METHODS.items():  # (defined here, they belong to the Tensor class)
     if getattr(_method, "__module__", None) == __name__:

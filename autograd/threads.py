@@ -13,12 +13,18 @@ Example:
     >>> autograd.get_num_threads()
     1
 """
+
 from __future__ import annotations
 
 import os
 
-__all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
-           "get_num_interop_threads", "init_num_threads"]
+__all__ = [
+    "set_num_threads",
+    "get_num_threads",
+    "set_num_interop_threads",
+    "get_num_interop_threads",
+    "init_num_threads",
+]
 
 _threads: int | None = None  # None: not set, BLAS and kernels keep their own defaults
 _interop_threads: int | None = None
@@ -34,10 +40,13 @@ def set_num_threads(n: int) -> None:
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        raise ImportError("autograd.set_num_threads needs threadpoolctl to limit BLAS threads: "
-                          "pip install threadpoolctl") from None
+        raise ImportError(
+            "autograd.set_num_threads needs threadpoolctl to limit BLAS threads: "
+            "pip install threadpoolctl"
+        ) from None
     threadpool_limits(limits=n, user_api="blas")  # called, not entered: the limit stays
     from . import kernels
+
     kernels.set_num_threads(n)
     global _threads
     _threads = n
@@ -49,6 +58,7 @@ def get_num_threads() -> int:
         return _threads
     try:
         from threadpoolctl import threadpool_info
+
         blas = [p["num_threads"] for p in threadpool_info() if p.get("user_api") == "blas"]
     except ImportError:
         blas = []

@@ -13,6 +13,7 @@ Example:
     >>> [stop.step(v) for v in (1.0, 0.9, 0.95, 0.97)]
     [False, False, False, True]
 """
+
 from __future__ import annotations
 
 import copy
@@ -26,8 +27,18 @@ import numpy as np
 from .grad_mode import no_grad
 from .tensor import Tensor
 
-__all__ = ["progress", "EarlyStopping", "History", "Evaluation", "evaluate", "train_epoch",
-           "fit", "plot_histories", "OptunaObjective", "plot_study"]
+__all__ = [
+    "progress",
+    "EarlyStopping",
+    "History",
+    "Evaluation",
+    "evaluate",
+    "train_epoch",
+    "fit",
+    "plot_histories",
+    "OptunaObjective",
+    "plot_study",
+]
 
 
 def progress(iterable, desc=None, total=None, disable=None, leave=True, **kwargs):
@@ -35,9 +46,13 @@ def progress(iterable, desc=None, total=None, disable=None, leave=True, **kwargs
     (CI logs, redirected output) unless ``disable=False`` is given explicitly. In a
     distributed job only rank 0 draws it (one bar, not one per process)."""
     from tqdm.auto import tqdm
+
     if disable is None:
-        disable = (not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()) and not _in_notebook()
-                   or _distributed_rank() > 0)
+        disable = (
+            not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+            and not _in_notebook()
+            or _distributed_rank() > 0
+        )
     return tqdm(iterable, desc=desc, total=total, disable=disable, leave=leave, **kwargs)
 
 
@@ -50,6 +65,7 @@ def _distributed_rank() -> int:
 def _in_notebook() -> bool:
     try:
         from IPython import get_ipython
+
         shell = get_ipython()
         return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
     except ImportError:
@@ -90,13 +106,19 @@ class EarlyStopping:
         if self._improved(value):
             self.best, self.best_epoch, self.num_bad = value, self.epoch, 0
             if self.restore_best_weights and model is not None:
-                self.best_state = {k: v.clone() if isinstance(v, Tensor) else copy.deepcopy(v)
-                                   for k, v in model.state_dict().items()}
+                self.best_state = {
+                    k: v.clone() if isinstance(v, Tensor) else copy.deepcopy(v)
+                    for k, v in model.state_dict().items()
+                }
         else:
             self.num_bad += 1
         self.should_stop = self.num_bad >= max(self.patience, 1) if self.num_bad else False
-        if self.should_stop and self.restore_best_weights and model is not None \
-                and self.best_state is not None:
+        if (
+            self.should_stop
+            and self.restore_best_weights
+            and model is not None
+            and self.best_state is not None
+        ):
             model.load_state_dict(self.best_state)
         return self.should_stop
 
@@ -129,14 +151,14 @@ class History:
 
     def __init__(self, writer=None):
         self.epochs = []
-        self.values = {}          # name -> list per epoch
+        self.values = {}  # name -> list per epoch
         self.lr = []
-        self.grad_norms = {}      # parameter name -> list per epoch (mean over logged steps)
+        self.grad_norms = {}  # parameter name -> list per epoch (mean over logged steps)
         self.weight_norms = {}
         self._grad_acc = {}
         self._grad_count = 0
-        self.steps = {}           # name -> list per training step (log_step)
-        self.stop_reason = None   # set by fit() when training ended before its last epoch
+        self.steps = {}  # name -> list per training step (log_step)
+        self.stop_reason = None  # set by fit() when training ended before its last epoch
         self.writer = writer
 
     def log_step(self, **values):
@@ -163,10 +185,12 @@ class History:
         if model is not None:
             for name, p in model.named_parameters():
                 self.weight_norms.setdefault(name, []).append(
-                    float(np.linalg.norm(p._data.astype(np.float64))))
+                    float(np.linalg.norm(p._data.astype(np.float64)))
+                )
                 if self._grad_count:
                     self.grad_norms.setdefault(name, []).append(
-                        self._grad_acc.get(name, 0.0) / self._grad_count)
+                        self._grad_acc.get(name, 0.0) / self._grad_count
+                    )
         if self.writer is not None:
             self._write_epoch(values, model, optimizer)
         self._grad_acc, self._grad_count = {}, 0
@@ -191,16 +215,20 @@ class History:
         (``fit(..., log_grads=True)``), each parameter's gradient norm and weight norm per
         epoch -- each on its own panel, three panels to a row. Returns the figure."""
         import matplotlib
+
         if path is not None and not _in_notebook():
             matplotlib.use("Agg", force=False)
         import matplotlib.pyplot as plt
         from matplotlib.ticker import MaxNLocator
+
         step_lr = self.steps.get("lr")
         keys = list(keys or self.values)
         acc_keys = [k for k in keys if "acc" in k.lower()]
         loss_keys = [k for k in keys if k not in acc_keys]
         panels = ["loss"] + ["accuracy"] * bool(acc_keys) + ["lr"] * bool(self.lr or step_lr)
-        panels += ["grad"] * bool(self.grad_norms) + ["weight"] * bool(self.grad_norms and self.weight_norms)
+        panels += ["grad"] * bool(self.grad_norms) + ["weight"] * bool(
+            self.grad_norms and self.weight_norms
+        )
         cols = min(len(panels), 3)
         rows = -(-len(panels) // cols)
         fig, grid = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
@@ -211,13 +239,21 @@ class History:
             if panel == "loss":
                 self._plot_steps(ax, n_epochs)
                 for k in loss_keys:
-                    ax.plot(np.asarray(self.epochs[:len(self.values[k])]) + 1, self.values[k],
-                            marker="o", label=k)
+                    ax.plot(
+                        np.asarray(self.epochs[: len(self.values[k])]) + 1,
+                        self.values[k],
+                        marker="o",
+                        label=k,
+                    )
                 ax.set_title("loss" if self.steps or loss_keys else "")
             elif panel == "accuracy":
                 for k in acc_keys:
-                    ax.plot(np.asarray(self.epochs[:len(self.values[k])]) + 1, self.values[k],
-                            marker="o", label=k)
+                    ax.plot(
+                        np.asarray(self.epochs[: len(self.values[k])]) + 1,
+                        self.values[k],
+                        marker="o",
+                        label=k,
+                    )
                 ax.set_title("accuracy")
             elif panel == "lr":
                 vals = step_lr or self.lr
@@ -229,13 +265,16 @@ class History:
                 for name, vals in norms.items():
                     ax.plot(np.arange(1, len(vals) + 1), vals, marker="o", label=name)
                 ax.set_yscale("log")
-                ax.set_title("gradient norm per parameter (mean over steps)" if panel == "grad"
-                             else "weight norm per parameter")
+                ax.set_title(
+                    "gradient norm per parameter (mean over steps)"
+                    if panel == "grad"
+                    else "weight norm per parameter"
+                )
                 if len(norms) > 10:
                     continue
             if ax.lines and panel != "lr":
                 ax.legend(fontsize=7 if panel in ("grad", "weight") else 8)
-        for ax in grid.flat[len(panels):]:
+        for ax in grid.flat[len(panels) :]:
             fig.delaxes(ax)
         fig.tight_layout()
         if path is not None:
@@ -251,8 +290,12 @@ class History:
             ax.plot(xs, vals, alpha=0.35, lw=0.8, label=f"{k} (per step)")
             if len(vals) >= 20:  # a moving average shows the trend through the noise
                 w = max(len(vals) // 50, 5)
-                ax.plot(xs[w - 1:], np.convolve(vals, np.ones(w) / w, mode="valid"), lw=1.5,
-                        label=f"{k} (moving average)")
+                ax.plot(
+                    xs[w - 1 :],
+                    np.convolve(vals, np.ones(w) / w, mode="valid"),
+                    lw=1.5,
+                    label=f"{k} (moving average)",
+                )
 
 
 def _tag(key: str) -> str:
@@ -264,8 +307,13 @@ def _tag(key: str) -> str:
 # ---- the training loop -----------------------------------------------------------------------
 def _is_class_target(out, y) -> bool:
     """Class scores (N, C) against integer labels (N,): accuracy makes sense."""
-    return (isinstance(out, Tensor) and isinstance(y, Tensor) and out.ndim == 2 and y.ndim == 1
-            and np.issubdtype(y._data.dtype, np.integer))
+    return (
+        isinstance(out, Tensor)
+        and isinstance(y, Tensor)
+        and out.ndim == 2
+        and y.ndim == 1
+        and np.issubdtype(y._data.dtype, np.integer)
+    )
 
 
 def _correct(out, y) -> int:
@@ -281,9 +329,9 @@ def _set_mode(model, train: bool):
 class Evaluation(NamedTuple):
     """What :func:`evaluate` measured on a whole data set."""
 
-    loss: float | None       # mean loss per sample (None without a loss function)
-    accuracy: float | None   # None unless outputs are (N, C) scores and targets int labels
-    outputs: Tensor          # the model's outputs for every sample, in loader order
+    loss: float | None  # mean loss per sample (None without a loss function)
+    accuracy: float | None  # None unless outputs are (N, C) scores and targets int labels
+    outputs: Tensor  # the model's outputs for every sample, in loader order
     targets: Tensor
 
     @property
@@ -333,8 +381,17 @@ def evaluate(model, loader, loss_fn=None) -> Evaluation:
     return Evaluation(total / n if loss_fn is not None else None, acc, out, tgt)
 
 
-def train_epoch(model, loader, optimizer, loss_fn, *, history=None, log_grads=False,
-                log_steps=False, scheduler=None):
+def train_epoch(
+    model,
+    loader,
+    optimizer,
+    loss_fn,
+    *,
+    history=None,
+    log_grads=False,
+    log_steps=False,
+    scheduler=None,
+):
     """One pass over ``loader``: forward, loss, ``zero_grad``, ``backward``, ``step``.
 
     Returns ``(mean loss per sample, accuracy)``; accuracy is measured on the training
@@ -379,6 +436,7 @@ def _step_scheduler(scheduler, values, monitor):
     """One epoch's ``scheduler.step()``; ``ReduceLROnPlateau`` (whose ``step`` takes the
     metric) gets the monitored value."""
     import inspect
+
     if "metrics" in inspect.signature(scheduler.step).parameters:
         if monitor not in values:
             raise KeyError(f"fit: the scheduler needs {monitor!r}; recorded: {list(values)}")
@@ -387,9 +445,24 @@ def _step_scheduler(scheduler, values, monitor):
         scheduler.step()
 
 
-def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, early_stopping=None,
-        monitor=None, log_grads=False, log_steps=True, verbose=True, history=None,
-        scheduler=None, scheduler_interval="epoch", writer=None) -> History:
+def fit(
+    model,
+    train_loader,
+    optimizer,
+    loss_fn,
+    epochs,
+    *,
+    val_loader=None,
+    early_stopping=None,
+    monitor=None,
+    log_grads=False,
+    log_steps=True,
+    verbose=True,
+    history=None,
+    scheduler=None,
+    scheduler_interval="epoch",
+    writer=None,
+) -> History:
     """Train for ``epochs`` epochs; returns a :class:`History` of per-epoch values.
 
     Records ``'train loss'`` and ``'train accuracy'`` (during the epoch), and with a
@@ -418,7 +491,9 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, ear
         (5, True)
     """
     if scheduler_interval not in ("epoch", "step"):
-        raise ValueError(f"fit: scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}")
+        raise ValueError(
+            f"fit: scheduler_interval must be 'epoch' or 'step', got {scheduler_interval!r}"
+        )
     history = History() if history is None else history
     history.stop_reason = None
     if writer is not None:
@@ -427,8 +502,16 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, ear
     per_step = scheduler if scheduler_interval == "step" else None
     for epoch in range(epochs):
         start = time.perf_counter()
-        loss, acc = train_epoch(model, train_loader, optimizer, loss_fn, history=history,
-                                log_grads=log_grads, log_steps=log_steps, scheduler=per_step)
+        loss, acc = train_epoch(
+            model,
+            train_loader,
+            optimizer,
+            loss_fn,
+            history=history,
+            log_grads=log_grads,
+            log_steps=log_steps,
+            scheduler=per_step,
+        )
         values = {"train loss": loss}
         if acc is not None:
             values["train accuracy"] = acc
@@ -445,10 +528,13 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, ear
                 values["val accuracy"] = ev.accuracy
         history.end_epoch(values, model=model, optimizer=optimizer)
         if verbose:
-            shown = "  ".join(f"{k} {v:.2%}" if "accuracy" in k else f"{k} {v:.4f}"
-                              for k, v in values.items())
-            print(f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {shown}  "
-                  f"({time.perf_counter() - start:.1f} s)")
+            shown = "  ".join(
+                f"{k} {v:.2%}" if "accuracy" in k else f"{k} {v:.4f}" for k, v in values.items()
+            )
+            print(
+                f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}  {shown}  "
+                f"({time.perf_counter() - start:.1f} s)"
+            )
         if scheduler is not None and per_step is None:
             _step_scheduler(scheduler, values, monitor)
         if early_stopping is not None:
@@ -457,7 +543,8 @@ def fit(model, train_loader, optimizer, loss_fn, epochs, *, val_loader=None, ear
             if early_stopping.step(values[monitor], model):
                 history.stop_reason = (
                     f"early stopping: {monitor} did not improve for {early_stopping.patience} "
-                    f"epochs (best {early_stopping.best:.4f} in epoch {early_stopping.best_epoch + 1})")
+                    f"epochs (best {early_stopping.best:.4f} in epoch {early_stopping.best_epoch + 1})"
+                )
                 if verbose:
                     print(history.stop_reason)
                 break
@@ -497,8 +584,13 @@ def plot_histories(runs, keys=None, *, title=None, logy=False, figsize=None):
         for label, h in runs.items():
             vals = h.values.get(key)
             if vals:
-                ax.plot(np.arange(1, len(vals) + 1), vals, marker="o" if len(vals) <= 30 else None,
-                        ms=3, label=label)
+                ax.plot(
+                    np.arange(1, len(vals) + 1),
+                    vals,
+                    marker="o" if len(vals) <= 30 else None,
+                    ms=3,
+                    label=label,
+                )
         if logy and "loss" in key:
             ax.set_yscale("log")
         ax.set_title(key)
@@ -517,7 +609,9 @@ def _optuna():
     try:
         import optuna
     except ImportError:
-        raise ImportError("hyper-parameter search needs Optuna: pip install -e \".[hpsearch]\"") from None
+        raise ImportError(
+            'hyper-parameter search needs Optuna: pip install -e ".[hpsearch]"'
+        ) from None
     return optuna
 
 
@@ -545,14 +639,24 @@ class OptunaObjective:
         >>> study.optimize(objective, n_trials=30)                  # doctest: +SKIP
     """
 
-    def __init__(self, build, train_loader, val_loader, loss_fn, epochs: int,
-                 metric="accuracy", direction=None):
+    def __init__(
+        self,
+        build,
+        train_loader,
+        val_loader,
+        loss_fn,
+        epochs: int,
+        metric="accuracy",
+        direction=None,
+    ):
         if callable(metric) and direction is None:
-            raise ValueError("OptunaObjective: give direction='maximize' or 'minimize' for a "
-                             "metric function")
+            raise ValueError(
+                "OptunaObjective: give direction='maximize' or 'minimize' for a metric function"
+            )
         if not callable(metric) and metric not in ("accuracy", "loss"):
-            raise ValueError(f"OptunaObjective: metric must be 'accuracy', 'loss' or a function, "
-                             f"got {metric!r}")
+            raise ValueError(
+                f"OptunaObjective: metric must be 'accuracy', 'loss' or a function, got {metric!r}"
+            )
         if direction is None:
             direction = "maximize" if metric == "accuracy" else "minimize"
         if direction not in ("maximize", "minimize"):
@@ -600,8 +704,10 @@ class OptunaObjective:
         if self.metric == "loss":
             return ev.loss
         if ev.accuracy is None:
-            raise ValueError("OptunaObjective: metric='accuracy' needs class scores (N, C) and "
-                             "integer labels; use metric='loss' or a metric function")
+            raise ValueError(
+                "OptunaObjective: metric='accuracy' needs class scores (N, C) and "
+                "integer labels; use metric='loss' or a metric function"
+            )
         return ev.accuracy
 
 
@@ -631,14 +737,18 @@ def plot_study(study, out_dir=None):
     import warnings
 
     import matplotlib
+
     if not _in_notebook():
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from optuna.visualization import matplotlib as ovm
+
     os.makedirs(out_dir, exist_ok=True)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    plots = [("optimization_history", ovm.plot_optimization_history),
-             ("intermediate_values", ovm.plot_intermediate_values)]
+    plots = [
+        ("optimization_history", ovm.plot_optimization_history),
+        ("intermediate_values", ovm.plot_intermediate_values),
+    ]
     if len(done) >= 2:
         plots.append(("param_importances", ovm.plot_param_importances))
     paths = []
@@ -673,14 +783,26 @@ def _study_figure(study):
         return t.intermediate_values[max(t.intermediate_values)]
 
     # 1. the value of every trial, in order, and the best so far
-    ax_hist.scatter([t.number for t in done], [t.value for t in done], s=20, zorder=3,
-                    label="finished trial")
+    ax_hist.scatter(
+        [t.number for t in done], [t.value for t in done], s=20, zorder=3, label="finished trial"
+    )
     if pruned:
-        ax_hist.scatter([t.number for t in pruned], [last(t) for t in pruned], marker="x",
-                        color="0.55", zorder=3, label="pruned (last reported value)")
+        ax_hist.scatter(
+            [t.number for t in pruned],
+            [last(t) for t in pruned],
+            marker="x",
+            color="0.55",
+            zorder=3,
+            label="pruned (last reported value)",
+        )
     running = np.maximum.accumulate if maximize else np.minimum.accumulate
-    ax_hist.step([t.number for t in done], running([t.value for t in done]), where="post",
-                 color="tab:red", label="best so far")
+    ax_hist.step(
+        [t.number for t in done],
+        running([t.value for t in done]),
+        where="post",
+        color="tab:red",
+        label="best so far",
+    )
     ax_hist.set(title="optimisation history", xlabel="trial", ylabel="objective value")
     ax_hist.legend(fontsize=8)
 
@@ -689,44 +811,77 @@ def _study_figure(study):
         steps = sorted(t.intermediate_values)
         vals = [t.intermediate_values[k] for k in steps]
         if t.number == best.number:
-            ax_curves.plot(steps, vals, color="tab:red", lw=2, zorder=3, label=f"best (trial {t.number})")
+            ax_curves.plot(
+                steps, vals, color="tab:red", lw=2, zorder=3, label=f"best (trial {t.number})"
+            )
         elif t.state == state.PRUNED:
             ax_curves.plot(steps, vals, color="0.6", lw=1, marker=".", ms=4)
         else:
             ax_curves.plot(steps, vals, color="tab:blue", lw=1, alpha=0.7)
     ax_curves.plot([], [], color="tab:blue", label="finished")
     ax_curves.plot([], [], color="0.6", marker=".", label="pruned")
-    ax_curves.set(title="intermediate values (pruned trials stop early)", xlabel="step",
-                  ylabel="reported value")
+    ax_curves.set(
+        title="intermediate values (pruned trials stop early)",
+        xlabel="step",
+        ylabel="reported value",
+    )
     ax_curves.legend(fontsize=8)
 
     # 3. importances, 4. the two most important parameters
     names = list(best.params)
     if len(done) >= 2 and names:
         import warnings
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             imp = optuna.importance.get_param_importances(
-                study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
+                study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0)
+            )
         names = list(imp)
         ax_imp.barh(names[::-1], [imp[n] for n in names[::-1]], color="tab:blue")
         ax_imp.set(title="parameter importance (fANOVA)", xlabel="share of the variance")
     else:
-        ax_imp.text(0.5, 0.5, "importances need two finished trials", ha="center",
-                    va="center", transform=ax_imp.transAxes)
+        ax_imp.text(
+            0.5,
+            0.5,
+            "importances need two finished trials",
+            ha="center",
+            va="center",
+            transform=ax_imp.transAxes,
+        )
         ax_imp.set_title("parameter importance")
     if len(names) >= 2:
         px, py = names[:2]
         points = [t for t in done if px in t.params and py in t.params]
-        sc = ax_plane.scatter([t.params[px] for t in points], [t.params[py] for t in points],
-                              c=[t.value for t in points], cmap="viridis", s=30, zorder=3)
+        sc = ax_plane.scatter(
+            [t.params[px] for t in points],
+            [t.params[py] for t in points],
+            c=[t.value for t in points],
+            cmap="viridis",
+            s=30,
+            zorder=3,
+        )
         fig.colorbar(sc, ax=ax_plane, label="objective value")
         cut = [t for t in pruned if px in t.params and py in t.params]
         if cut:
-            ax_plane.scatter([t.params[px] for t in cut], [t.params[py] for t in cut],
-                             marker="x", color="0.55", label="pruned")
-        ax_plane.scatter([best.params[px]], [best.params[py]], marker="*", s=250,
-                         facecolor="none", edgecolor="tab:red", lw=1.5, zorder=4, label="best")
+            ax_plane.scatter(
+                [t.params[px] for t in cut],
+                [t.params[py] for t in cut],
+                marker="x",
+                color="0.55",
+                label="pruned",
+            )
+        ax_plane.scatter(
+            [best.params[px]],
+            [best.params[py]],
+            marker="*",
+            s=250,
+            facecolor="none",
+            edgecolor="tab:red",
+            lw=1.5,
+            zorder=4,
+            label="best",
+        )
         for name, axis in ((px, "x"), (py, "y")):
             if getattr(best.distributions[name], "log", False):
                 getattr(ax_plane, f"set_{axis}scale")("log")

@@ -11,6 +11,7 @@ Example:
     >>> tf(np.zeros((28, 28), np.uint8)).shape
     autograd.Size([1, 28, 28])
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,16 @@ from .random import _gen
 from .tensor import Tensor
 from .dtypes import FLOAT_KINDS
 
-__all__ = ["Compose", "ToTensor", "Normalize", "RandomHorizontalFlip", "RandomCrop",
-           "RandomRotation", "GaussianNoise", "Lambda"]
+__all__ = [
+    "Compose",
+    "ToTensor",
+    "Normalize",
+    "RandomHorizontalFlip",
+    "RandomCrop",
+    "RandomRotation",
+    "GaussianNoise",
+    "Lambda",
+]
 
 
 def _arr(x):
@@ -85,8 +94,10 @@ class Normalize:
         self.mean = np.asarray(mean, np.float32)
         self.std = np.asarray(std, np.float32)
         if np.any(self.std == 0):
-            raise ValueError(f"std evaluated to zero after conversion to float32, leading to "
-                             f"division by zero: std={std}")
+            raise ValueError(
+                f"std evaluated to zero after conversion to float32, leading to "
+                f"division by zero: std={std}"
+            )
 
     def __call__(self, x):
         a = _arr(x)
@@ -129,10 +140,12 @@ class RandomCrop:
         h, w = a.shape[-2:]
         th, tw = self.size
         if th > h or tw > w:
-            raise ValueError(f"Required crop size {self.size} is larger than input image size {(h, w)}")
+            raise ValueError(
+                f"Required crop size {self.size} is larger than input image size {(h, w)}"
+            )
         i = int(_gen().integers(0, h - th + 1))
         j = int(_gen().integers(0, w - tw + 1))
-        return _like(x, a[..., i:i + th, j:j + tw])
+        return _like(x, a[..., i : i + th, j : j + tw])
 
     def __repr__(self):
         return f"RandomCrop(size={self.size}, padding={self.padding})"
@@ -158,8 +171,12 @@ class RandomRotation:
         fy, fx = sy - y0, sx - x0
         src = a.astype(np.float64)
         out = np.zeros_like(src)
-        for dy, dx, wgt in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
-                            (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):
+        for dy, dx, wgt in (
+            (0, 0, (1 - fy) * (1 - fx)),
+            (0, 1, (1 - fy) * fx),
+            (1, 0, fy * (1 - fx)),
+            (1, 1, fy * fx),
+        ):
             yi, xi = y0 + dy, x0 + dx
             ok = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
             vals = src[..., np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)]

@@ -1,4 +1,5 @@
 """``torch.version``: the versions scripts print (no CUDA or ROCm here)."""
+
 from . import __version__ as _jitgrad_version
 
 __version__ = _jitgrad_version

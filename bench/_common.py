@@ -1,4 +1,5 @@
 """Helpers several benches share (bench/ is on ``sys.path`` when a bench runs as a script)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -13,9 +14,13 @@ def blas_info() -> str:
     of a bench's output: timings of matmul-heavy steps depend on them."""
     try:
         import threadpoolctl
-        return "; ".join(f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')} "
-                         f"threads={i.get('num_threads')}"
-                         for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas")
+
+        return "; ".join(
+            f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')} "
+            f"threads={i.get('num_threads')}"
+            for i in threadpoolctl.threadpool_info()
+            if i.get("user_api") == "blas"
+        )
     except ImportError:
         return "threadpoolctl not installed"
 
@@ -55,6 +60,7 @@ def in_backend(backend, step):
     def run():
         with autograd.backend(backend):
             step()
+
     return run
 
 
@@ -65,10 +71,17 @@ def add_baseline_and_clock_options(ap, kernels: str):
     ``--clock thread``: CPU time of the calling thread instead of wall time. On a loaded
     machine it leaves out the time the process spends preempted (wall-clock medians then swing
     by 2x); it counts only the calling thread, so 2-thread columns are then not meaningful."""
-    ap.add_argument("--baseline", metavar="DIR",
-                    help=f"source tree whose kernels/{kernels}.py to time as 'before' (1 thread)")
-    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
-                    help="thread: time.thread_time (1-thread columns only)")
+    ap.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help=f"source tree whose kernels/{kernels}.py to time as 'before' (1 thread)",
+    )
+    ap.add_argument(
+        "--clock",
+        choices=["wall", "thread"],
+        default="wall",
+        help="thread: time.thread_time (1-thread columns only)",
+    )
 
 
 def chosen_clock(args):

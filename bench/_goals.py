@@ -7,6 +7,7 @@ build the summary table at the top of RESULTS.md.
 A bench calls ``goal("MLP step, batch 32 (numba / torch)", 0.71, "<=", 0.8)``; the line it
 prints starts with ``GOAL|`` and is also readable on its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,11 +29,13 @@ def set_threads(n: int) -> None:
     """Use ``n`` threads in torch and in BLAS (threadpoolctl) for the rest of the process."""
     try:
         import torch
+
         torch.set_num_threads(n)
     except ImportError:
         pass
     try:
         import threadpoolctl
+
         threadpoolctl.threadpool_limits(n)
     except ImportError:
         print("threadpoolctl not installed: BLAS threads left as they are")

@@ -5,6 +5,7 @@ shapes), written once for either library, and the dataset generated locally.
 bench_small_models.py. Parameter counts as in the paper's code: logistic 410, MLP 15,210,
 CNN 5,210, GRU 5,134.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,6 +18,7 @@ def logistic(L):
 
 def mlp(L, hidden=100):
     """40-100-100-10 with ReLU, the middle layer residual."""
+
     class MLPBase(L.nn.Module):
         def __init__(self):
             super().__init__()
@@ -28,12 +30,14 @@ def mlp(L, hidden=100):
             h = self.linear1(x).relu()
             h = h + self.linear2(h).relu()
             return self.linear3(h)
+
     return MLPBase()
 
 
 def cnn(L, channels=25):
     """Three strided 1-d convolutions (kernel 5, 3, 3; stride 2; padding 1) with ReLU, then a
     linear classifier on the 25 x 5 features."""
+
     class ConvBase(L.nn.Module):
         def __init__(self):
             super().__init__()
@@ -46,12 +50,14 @@ def cnn(L, channels=25):
             x = x.view(-1, 1, x.shape[-1])
             h = self.conv3(self.conv2(self.conv1(x).relu()).relu()).relu()
             return self.linear(h.view(h.shape[0], -1))
+
     return ConvBase()
 
 
 def gru(L, hidden=6, steps=40):
     """A bidirectional GRU (hidden 6) over the 40 samples of the signal, every step's state
     flattened into a linear classifier (480 -> 10)."""
+
     class GRUBase(L.nn.Module):
         def __init__(self):
             super().__init__()
@@ -62,6 +68,7 @@ def gru(L, hidden=6, steps=40):
             h0 = L.T.zeros(2, x.shape[0], hidden)
             out, _ = self.gru(x.view(x.shape[0], x.shape[1], 1), h0)
             return self.linear(out.reshape(out.shape[0], -1))
+
     return GRUBase()
 
 
@@ -72,6 +79,11 @@ def dataset():
     """The default MNIST-1D (4000 train / 1000 test, length 40), generated locally by the
     ``mnist1d`` package (its ``get_dataset()`` would download a pickle: never used)."""
     from mnist1d.data import get_dataset_args, make_dataset
+
     d = make_dataset(get_dataset_args())
-    return (d["x"].astype(np.float32), d["y"].astype(np.int64),
-            d["x_test"].astype(np.float32), d["y_test"].astype(np.int64))
+    return (
+        d["x"].astype(np.float32),
+        d["y"].astype(np.int64),
+        d["x_test"].astype(np.float32),
+        d["y_test"].astype(np.int64),
+    )

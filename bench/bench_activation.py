@@ -14,6 +14,7 @@ bandwidth (``np.copyto``) on the same machine.
 ``git show <rev>:autograd/kernels/vmath.py``. Reported: in-cache cost per element (4096
 elements, repeated; arithmetic only) and the 10M kernel time of both versions.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,18 +37,35 @@ except ImportError:
     torch = None
 
 NUMPY = {
-    "gelu_tanh": (lambda x: 0.5 * x * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x ** 3))),
-                  lambda x, g: g * (0.5 * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x ** 3)))
-                                    + 0.5 * x * (1 - np.tanh(0.7978845608 * (x + 0.044715 * x ** 3)) ** 2)
-                                    * 0.7978845608 * (1 + 3 * 0.044715 * x * x))),
-    "silu": (lambda x: x * special.expit(x),
-             lambda x, g: g * special.expit(x) * (1 + x * (1 - special.expit(x)))),
+    "gelu_tanh": (
+        lambda x: 0.5 * x * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x**3))),
+        lambda x, g: (
+            g
+            * (
+                0.5 * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))
+                + 0.5
+                * x
+                * (1 - np.tanh(0.7978845608 * (x + 0.044715 * x**3)) ** 2)
+                * 0.7978845608
+                * (1 + 3 * 0.044715 * x * x)
+            )
+        ),
+    ),
+    "silu": (
+        lambda x: x * special.expit(x),
+        lambda x, g: g * special.expit(x) * (1 + x * (1 - special.expit(x))),
+    ),
     "tanh": (np.tanh, lambda x, g: g * (1 - np.tanh(x) ** 2)),
     "sigmoid": (special.expit, lambda x, g: g * special.expit(x) * (1 - special.expit(x))),
 }
-TORCH = {"gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "silu": F.silu,
-         "tanh": torch.tanh if torch else None, "sigmoid": torch.sigmoid if torch else None,
-         "gelu": F.gelu if torch else None, "mish": F.mish if torch else None}
+TORCH = {
+    "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
+    "silu": F.silu,
+    "tanh": torch.tanh if torch else None,
+    "sigmoid": torch.sigmoid if torch else None,
+    "gelu": F.gelu if torch else None,
+    "mish": F.mish if torch else None,
+}
 
 
 def timeit(fn, repeats):
@@ -77,29 +95,38 @@ def main():
     copy_t = timeit(lambda: np.copyto(dst, x), args.repeats)
     bw = 2 * x.nbytes / copy_t
     print(f"n = {args.n:,} float32; copy bandwidth {bw / 1e9:.1f} GB/s (read + write)")
-    print("kernel = our fwd + bwd kernels writing into preallocated outputs (serial); op = the "
-          "same through autograd.kernels.run_activation*, which allocate their outputs through "
-          "autograd.kernels.buffers (a 40 MB output reuses freed memory); fresh = op 1thr with "
-          "that reuse off (a fresh 40 MB array is always mmap'd by glibc: page faults)")
-    print(f"{'activation':10s} {'kernel 1t':>9s} {'fresh 1t':>9s} {'op 1thr':>9s} {'op 2thr':>9s} {'torch ms':>9s} "
-          f"{'numpy ms':>9s} {'torch/best':>10s} {'numpy/best':>10s} {'kernel % of copy bw':>20s}")
+    print(
+        "kernel = our fwd + bwd kernels writing into preallocated outputs (serial); op = the "
+        "same through autograd.kernels.run_activation*, which allocate their outputs through "
+        "autograd.kernels.buffers (a 40 MB output reuses freed memory); fresh = op 1thr with "
+        "that reuse off (a fresh 40 MB array is always mmap'd by glibc: page faults)"
+    )
+    print(
+        f"{'activation':10s} {'kernel 1t':>9s} {'fresh 1t':>9s} {'op 1thr':>9s} {'op 2thr':>9s} {'torch ms':>9s} "
+        f"{'numpy ms':>9s} {'torch/best':>10s} {'numpy/best':>10s} {'kernel % of copy bw':>20s}"
+    )
     goals = []
     fwd_out, bwd_out = np.empty_like(x), np.empty_like(x)
     for name in ("gelu_tanh", "gelu", "silu", "mish", "tanh", "sigmoid"):
         fwd, bwd, _ = K.activation.ACTIVATIONS[name]
         kern = timeit(lambda: (fwd(x, fwd_out), bwd(x, g, bwd_out)), args.repeats)
         K.buffers.set_max_bytes(0)
-        fresh = timeit(lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)),
-                       args.repeats)
+        fresh = timeit(
+            lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)), args.repeats
+        )
         K.buffers.set_max_bytes(256 << 20)
-        ours1 = timeit(lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)),
-                       args.repeats)
+        ours1 = timeit(
+            lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)), args.repeats
+        )
         K.set_num_threads(2)  # the parallel build (autograd.kernels.set_num_threads)
-        ours = timeit(lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)),
-                      args.repeats)
+        ours = timeit(
+            lambda: (K.run_activation(name, x), K.run_activation_backward(name, x, g)), args.repeats
+        )
         K.set_num_threads(1)
         moved = 2 * x.nbytes + 3 * x.nbytes
-        row = f"{name:10s} {kern * 1e3:9.1f} {fresh * 1e3:9.1f} {ours1 * 1e3:9.1f} {ours * 1e3:9.1f}"
+        row = (
+            f"{name:10s} {kern * 1e3:9.1f} {fresh * 1e3:9.1f} {ours1 * 1e3:9.1f} {ours * 1e3:9.1f}"
+        )
         if torch is not None and TORCH.get(name) is not None:
             tx = torch.from_numpy(x).requires_grad_()
             tg = torch.from_numpy(g)
@@ -107,6 +134,7 @@ def main():
             def torch_fb():
                 y = TORCH[name](tx)
                 torch.autograd.grad(y, tx, tg)
+
             tt = timeit(torch_fb, args.repeats)
             row += f" {tt * 1e3:9.1f}"
         else:
@@ -127,10 +155,23 @@ def main():
         row += f" {100 * (moved / kern) / bw:19.0f}%"
         print(row)
         if tt:
-            goals.append((f"{name} fwd+bwd, 10M float32 (torch time / ours, best of 1-2 threads)", tt / best,
-                          ">=", 5))
-        goals.append((f"{name} fwd+bwd kernel, % of 1-thread copy bandwidth",
-                      100 * (moved / kern) / bw, ">=", 80, "%"))
+            goals.append(
+                (
+                    f"{name} fwd+bwd, 10M float32 (torch time / ours, best of 1-2 threads)",
+                    tt / best,
+                    ">=",
+                    5,
+                )
+            )
+        goals.append(
+            (
+                f"{name} fwd+bwd kernel, % of 1-thread copy bandwidth",
+                100 * (moved / kern) / bw,
+                ">=",
+                80,
+                "%",
+            )
+        )
     for g in goals:
         goal(*g)
 
@@ -149,9 +190,13 @@ def compare_baseline(args):
     o1, o2, dst = np.empty_like(x), np.empty_like(x), np.empty_like(x)
     s1 = np.empty_like(xs)
     print(f"n = {args.n:,} float32; kernels serial; % of the copy bandwidth measured in each row")
-    print(f"{'activation':10s} {'in cache ns/el fwd+bwd':>24s} {'10M fwd+bwd ms':>16s} "
-          f"{'old/new':>8s} {'% of copy bw':>14s}")
-    print(f"{'':10s} {'old':>11s} {'new':>12s} {'old':>7s} {'new':>8s} {'':>8s} {'old':>6s} {'new':>7s}")
+    print(
+        f"{'activation':10s} {'in cache ns/el fwd+bwd':>24s} {'10M fwd+bwd ms':>16s} "
+        f"{'old/new':>8s} {'% of copy bw':>14s}"
+    )
+    print(
+        f"{'':10s} {'old':>11s} {'new':>12s} {'old':>7s} {'new':>8s} {'':>8s} {'old':>6s} {'new':>7s}"
+    )
     for name in ("gelu_tanh", "gelu", "silu", "mish", "tanh", "sigmoid"):
         cache, big, copies = {}, {}, []
         for tag, table in (("old", old), ("new", new)):
@@ -175,9 +220,11 @@ def compare_baseline(args):
         t = {k: statistics.median(v) for k, v in big.items()}
         bw = 2 * x.nbytes / statistics.median(copies)  # copy timed in the same loop
         pct = {k: 100 * 5 * x.nbytes / v / bw for k, v in t.items()}
-        print(f"{name:10s} {c['old']:11.2f} {c['new']:12.2f} {t['old'] * 1e3:7.1f} "
-              f"{t['new'] * 1e3:8.1f} {t['old'] / t['new']:8.2f} {pct['old']:5.0f}% {pct['new']:6.0f}%"
-              f"   (copy {bw / 1e9:.1f} GB/s)")
+        print(
+            f"{name:10s} {c['old']:11.2f} {c['new']:12.2f} {t['old'] * 1e3:7.1f} "
+            f"{t['new'] * 1e3:8.1f} {t['old'] / t['new']:8.2f} {pct['old']:5.0f}% {pct['new']:6.0f}%"
+            f"   (copy {bw / 1e9:.1f} GB/s)"
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ much steadier on a loaded machine); the OpenBLAS core type is printed. ``--cpu-t
 clock: on a shared, oversubscribed machine that counts the work done, not the time spent
 waiting for a core.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,10 @@ def make_step(lib, shape, spec):
         params = []
     else:
         o, k, _ = spec
-        params = [rng.standard_normal((o, shape[1], k, k)).astype(np.float32) * 0.1,
-                  rng.standard_normal(o).astype(np.float32)]
+        params = [
+            rng.standard_normal((o, shape[1], k, k)).astype(np.float32) * 0.1,
+            rng.standard_normal(o).astype(np.float32),
+        ]
     if lib == "torch":
         x = torch.tensor(x_np, requires_grad=True)
         ps = [torch.tensor(p, requires_grad=True) for p in params]
@@ -67,16 +70,18 @@ def make_step(lib, shape, spec):
         x.grad = None
         for p in ps:
             p.grad = None
+
     return step
 
 
 def bench(shape, spec, repeats, clock=time.perf_counter):
-    libs = {"jitgrad-numpy": ("numpy", make_step("jitgrad", shape, spec)),
-            "jitgrad-numba": ("numba", make_step("jitgrad", shape, spec))}
+    libs = {
+        "jitgrad-numpy": ("numpy", make_step("jitgrad", shape, spec)),
+        "jitgrad-numba": ("numba", make_step("jitgrad", shape, spec)),
+    }
     if torch is not None:
         libs["torch"] = (None, make_step("torch", shape, spec))
-    return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, clock,
-                        warmup=2)
+    return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, clock, warmup=2)
 
 
 def main():
@@ -91,21 +96,29 @@ def main():
     clock = time.thread_time if args.cpu_time else time.perf_counter
     if args.threads:
         import threadpoolctl
+
         threadpoolctl.threadpool_limits(args.threads)
         if torch is not None:
             torch.set_num_threads(args.threads)
     print("BLAS:", blas_info())
-    print(f"torch threads: {torch.get_num_threads() if torch else '-'}; clock: "
-          f"{'thread CPU time' if args.cpu_time else 'wall'}")
+    print(
+        f"torch threads: {torch.get_num_threads() if torch else '-'}; clock: "
+        f"{'thread CPU time' if args.cpu_time else 'wall'}"
+    )
     names = ("jitgrad-numpy", "jitgrad-numba", "torch")
-    print(f"{'case (forward+backward)':28s} " + " ".join(f"{k:>14s}" for k in names)
-          + "   numba/torch  numba/numpy")
+    print(
+        f"{'case (forward+backward)':28s} "
+        + " ".join(f"{k:>14s}" for k in names)
+        + "   numba/torch  numba/numpy"
+    )
     for name, shape, spec in CASES:
         big = shape[0] * shape[1] * shape[2] * shape[3] > 2_000_000
         if big and args.skip_big:
             continue
         med = bench(shape, spec, max(3, args.repeats // 3) if big else args.repeats, clock)
-        line = f"{name:28s} " + " ".join(f"{med.get(k, float('nan')) * 1e3:11.2f} ms" for k in names)
+        line = f"{name:28s} " + " ".join(
+            f"{med.get(k, float('nan')) * 1e3:11.2f} ms" for k in names
+        )
         ratio = med["jitgrad-numba"] / med["torch"] if "torch" in med else float("nan")
         line += f"   {ratio:11.2f}  {med['jitgrad-numba'] / med['jitgrad-numpy']:11.2f}"
         print(line)

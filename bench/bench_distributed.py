@@ -20,6 +20,7 @@ batch per rank (weak scaling: 2 ranks process twice the samples per step). Per r
 
 On a 2-core machine 2 ranks use both cores, so anything else running skews the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,9 @@ sys.path.insert(0, ROOT)
 
 def _model(lib):
     m = lib.nn
-    return m.Sequential(m.Linear(784, 2048), m.ReLU(), m.Linear(2048, 2048), m.ReLU(),
-                        m.Linear(2048, 10))
+    return m.Sequential(
+        m.Linear(784, 2048), m.ReLU(), m.Linear(2048, 2048), m.ReLU(), m.Linear(2048, 10)
+    )
 
 
 def worker(args):
@@ -85,8 +87,9 @@ def worker(args):
     def all_reduce_alone():
         dist.barrier()
         t = time.perf_counter()
-        works = [dist.all_reduce(autograd.Tensor._make(b.buffer), async_op=True)
-                 for b in ddp._buckets]
+        works = [
+            dist.all_reduce(autograd.Tensor._make(b.buffer), async_op=True) for b in ddp._buckets
+        ]
         for w in works:
             w.wait()
         return time.perf_counter() - t
@@ -113,10 +116,17 @@ def worker(args):
         synced.append(backward(True))
         alone.append(all_reduce_alone())
     med = statistics.median
-    result = {"ranks": world, "step": med(t_ours), "torch_step": med(t_torch) if t_torch else None,
-              "backward_local": med(local), "backward_synced": med(synced),
-              "all_reduce": med(alone), "wait": med(waits), "buckets": len(ddp._buckets),
-              "grad_mb": sum(b.buffer.nbytes for b in ddp._buckets) / 2**20}
+    result = {
+        "ranks": world,
+        "step": med(t_ours),
+        "torch_step": med(t_torch) if t_torch else None,
+        "backward_local": med(local),
+        "backward_synced": med(synced),
+        "all_reduce": med(alone),
+        "wait": med(waits),
+        "buckets": len(ddp._buckets),
+        "grad_mb": sum(b.buffer.nbytes for b in ddp._buckets) / 2**20,
+    }
     if rank == 0:
         print("RESULT " + json.dumps(result), flush=True)
     dist.destroy_process_group()
@@ -126,9 +136,11 @@ def _torch_ddp(args, rank, world, x_np, y_np):
     """torch's DDP over gloo in the same job (rendezvous on the loopback interface)."""
     import torch
     import torch.distributed as tdist
+
     torch.set_num_threads(1)
-    tdist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}", rank=rank,
-                             world_size=world)
+    tdist.init_process_group(
+        "gloo", init_method=f"tcp://127.0.0.1:{args.port}", rank=rank, world_size=world
+    )
     torch.manual_seed(0)
     model = torch.nn.parallel.DistributedDataParallel(_model(torch))
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -138,6 +150,7 @@ def _torch_ddp(args, rank, world, x_np, y_np):
         opt.zero_grad()
         torch.nn.functional.cross_entropy(model(x), y).backward()
         opt.step()
+
     return step
 
 
@@ -165,22 +178,39 @@ def main():
         except ImportError:
             args.torch = False
     from autograd.distributed.run import mpirun_command
+
     rows = []
     for n in [int(r) for r in args.ranks.split(",")]:
-        cmd = mpirun_command(["-n", str(n), os.path.abspath(__file__), "--worker", "--steps",
-                              str(args.steps), "--batch", str(args.batch), "--port",
-                              str(_free_port())] + ([] if args.torch else ["--no-torch"]))
+        cmd = mpirun_command(
+            [
+                "-n",
+                str(n),
+                os.path.abspath(__file__),
+                "--worker",
+                "--steps",
+                str(args.steps),
+                "--batch",
+                str(args.batch),
+                "--port",
+                str(_free_port()),
+            ]
+            + ([] if args.torch else ["--no-torch"])
+        )
         env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
         line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
         if proc.returncode != 0 or line is None:
             sys.exit(f"{n} ranks failed:\n{proc.stdout}\n{proc.stderr}")
-        rows.append(json.loads(line[len("RESULT "):]))
+        rows.append(json.loads(line[len("RESULT ") :]))
     r0 = rows[0]
-    print(f"MLP 784-2048-2048-10 ({r0['grad_mb']:.0f} MB of float32 gradients, {r0['buckets']} "
-          f"buckets), Adam, batch {args.batch} per rank, median of {args.steps} steps\n")
-    print("| ranks | samples/s | scaling | torch DDP (gloo) samples/s | ours / torch time | "
-          "backward local | backward synced | all-reduce alone | wait at the end | overlap |")
+    print(
+        f"MLP 784-2048-2048-10 ({r0['grad_mb']:.0f} MB of float32 gradients, {r0['buckets']} "
+        f"buckets), Adam, batch {args.batch} per rank, median of {args.steps} steps\n"
+    )
+    print(
+        "| ranks | samples/s | scaling | torch DDP (gloo) samples/s | ours / torch time | "
+        "backward local | backward synced | all-reduce alone | wait at the end | overlap |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     base = args.batch / r0["step"]
     for r in rows:
@@ -189,9 +219,11 @@ def main():
         overlap = f"{1 - r['wait'] / r['all_reduce']:.2f}" if r["ranks"] > 1 else "-"
         torch_sps = f"{tsps:.0f}" if tsps else "-"
         ratio = f"{r['step'] / r['torch_step']:.2f}" if tsps else "-"
-        print(f"| {r['ranks']} | {sps:.0f} | {sps / (base * r['ranks']):.2f} | {torch_sps} | {ratio} | "
-              f"{1e3 * r['backward_local']:.1f} ms | {1e3 * r['backward_synced']:.1f} ms | "
-              f"{1e3 * r['all_reduce']:.1f} ms | {1e3 * r['wait']:.1f} ms | {overlap} |")
+        print(
+            f"| {r['ranks']} | {sps:.0f} | {sps / (base * r['ranks']):.2f} | {torch_sps} | {ratio} | "
+            f"{1e3 * r['backward_local']:.1f} ms | {1e3 * r['backward_synced']:.1f} ms | "
+            f"{1e3 * r['all_reduce']:.1f} ms | {1e3 * r['wait']:.1f} ms | {overlap} |"
+        )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ training): layer_norm over the last dim of (4096, 768), batch_norm in training m
 Contenders are interleaved within each repeat (noise from other processes hits them
 alike); the table gives medians in ms and ratios to torch.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,6 +32,7 @@ import numpy as np
 import autograd
 import nn.functional as F
 from autograd import kernels as K
+
 # (bench/ is on sys.path when a bench runs)
 from _common import add_baseline_and_clock_options, chosen_clock, load_baseline, median_times
 
@@ -88,10 +90,15 @@ def contenders(case, x, g, C, base=None):
             finally:
                 K.norm = current
                 K.set_num_threads(1)
+
         return run
 
-    out = {"numba 1t": step(ours, "numba"), "numba 2t": step(ours, "numba", 2),
-           "numpy": step(ours, "numpy"), "composed": step(old, "numpy")}
+    out = {
+        "numba 1t": step(ours, "numba"),
+        "numba 2t": step(ours, "numba", 2),
+        "numpy": step(ours, "numpy"),
+        "composed": step(old, "numpy"),
+    }
     if base is not None:
         out["before 1t"] = step(ours, "numba", 1, base)
     if torch is not None:
@@ -109,7 +116,9 @@ def contenders(case, x, g, C, base=None):
                 else:
                     y = torch.nn.functional.batch_norm(tl[0], trm, trv, tl[1], tl[2], True)
                 y.backward(tg)
+
             return run
+
         out["torch 1t"] = torch_step(1)
         out["torch 2t"] = torch_step(2)
     return out
@@ -123,13 +132,16 @@ def kernels_alone(repeats, base):
     """layer_norm's kernels alone (arrays in, fresh outputs out, no autograd and no copy of
     the input gradient into ``x.grad``) vs the ATen kernels torch's autograd calls."""
     from autograd.kernels import norm
+
     rng = np.random.default_rng(0)
     n = 768
     x, g = (rng.normal(size=(4096, n)).astype(np.float32) for _ in range(2))
     w, b = (rng.normal(size=n).astype(np.float32) for _ in range(2))
     _, mean, rstd = norm.layer_norm_forward(x, n, w, b, 1e-5)
-    fns = {"ours fwd": lambda: norm.layer_norm_forward(x, n, w, b, 1e-5),
-           "ours bwd": lambda: norm.layer_norm_backward(x, g, n, w, mean, rstd)}
+    fns = {
+        "ours fwd": lambda: norm.layer_norm_forward(x, n, w, b, 1e-5),
+        "ours bwd": lambda: norm.layer_norm_backward(x, g, n, w, mean, rstd),
+    }
     if base is not None:
         fns["before fwd"] = lambda: base.layer_norm_forward(x, n, w, b, 1e-5)
         fns["before bwd"] = lambda: base.layer_norm_backward(x, g, n, w, mean, rstd)
@@ -139,42 +151,59 @@ def kernels_alone(repeats, base):
         _, tm, trs = torch.ops.aten.native_layer_norm(tx, [n], tw, tb, 1e-5)
         fns["torch fwd"] = lambda: torch.ops.aten.native_layer_norm(tx, [n], tw, tb, 1e-5)
         fns["torch bwd"] = lambda: torch.ops.aten.native_layer_norm_backward(
-            tg, tx, [n], tm, trs, tw, tb, [True, True, True])
+            tg, tx, [n], tm, trs, tw, tb, [True, True, True]
+        )
     med = bench(fns, repeats)
-    print("\nlayer_norm (4096, 768) kernels alone, float32, 1 thread, median ms: "
-          + ", ".join(f"{k} {v * 1e3:.2f}" for k, v in med.items()))
+    print(
+        "\nlayer_norm (4096, 768) kernels alone, float32, 1 thread, median ms: "
+        + ", ".join(f"{k} {v * 1e3:.2f}" for k, v in med.items())
+    )
     if torch is not None:
-        print("ours / torch: " + ", ".join(
-            f"{p} {med['ours ' + p] / med['torch ' + p]:.2f}" for p in ("fwd", "bwd")))
+        print(
+            "ours / torch: "
+            + ", ".join(f"{p} {med['ours ' + p] / med['torch ' + p]:.2f}" for p in ("fwd", "bwd"))
+        )
     if base is not None:
-        print("before / ours: " + ", ".join(
-            f"{p} {med['before ' + p] / med['ours ' + p]:.2f}" for p in ("fwd", "bwd")))
+        print(
+            "before / ours: "
+            + ", ".join(f"{p} {med['before ' + p] / med['ours ' + p]:.2f}" for p in ("fwd", "bwd"))
+        )
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--kernels", action="store_true",
-                    help="also time layer_norm's kernels alone vs torch's ATen kernels")
+    ap.add_argument(
+        "--kernels",
+        action="store_true",
+        help="also time layer_norm's kernels alone vs torch's ATen kernels",
+    )
     add_baseline_and_clock_options(ap, "norm")
     args = ap.parse_args()
     CLOCK[0] = chosen_clock(args)
     K.warmup(("float32",))
     from autograd.kernels import norm  # noqa: F401  (K.norm, swapped by --baseline)
+
     base = load_baseline(args.baseline, "norm") if args.baseline else None
     rng = np.random.default_rng(0)
     cases = [("layer_norm", (4096, 768), 768), ("batch_norm", (64, 32, 28, 28), 32)]
-    names = ["numba 1t", "numba 2t", "numpy", "composed"] + (["torch 1t", "torch 2t"] if torch else [])
+    names = ["numba 1t", "numba 2t", "numpy", "composed"] + (
+        ["torch 1t", "torch 2t"] if torch else []
+    )
     names += ["before 1t"] if base else []
     print("forward + backward, float32, median ms (ratio = time / torch's on the same threads)")
-    print(f"{'case':26s}" + "".join(f"{n:>10s}" for n in names)
-          + ("  numba/torch 1t  numba/torch 2t" if torch else ""))
+    print(
+        f"{'case':26s}"
+        + "".join(f"{n:>10s}" for n in names)
+        + ("  numba/torch 1t  numba/torch 2t" if torch else "")
+    )
     for case, shape, C in cases:
         x = rng.normal(size=shape).astype(np.float32)
         g = rng.normal(size=shape).astype(np.float32)
         med = bench(contenders(case, x, g, C, base), args.repeats)
         row = f"{case + ' ' + 'x'.join(map(str, shape)):26s}" + "".join(
-            f"{med[n] * 1e3:10.2f}" for n in names)
+            f"{med[n] * 1e3:10.2f}" for n in names
+        )
         if torch:
             row += f"  {med['numba 1t'] / med['torch 1t']:14.2f}  {med['numba 2t'] / med['torch 2t']:14.2f}"
         if base and torch:

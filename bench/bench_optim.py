@@ -9,6 +9,7 @@ parallel build (the library default is 1 thread; torch uses its default, 2 here)
 
 Run:  .venv/bin/python bench/bench_optim.py [--reps 100] [--threads N] [--kernel-threads N]
 """
+
 import argparse
 import statistics
 import time
@@ -61,11 +62,13 @@ def make_ours(name, kwargs, values, grads, backend="numpy"):
     def run():
         with autograd.backend(backend):
             step()
+
     return run
 
 
 def make_torch(name, kwargs, values, grads, foreach):
     import torch
+
     params = [torch.tensor(v.copy(), requires_grad=True) for v in values]
     for p, g in zip(params, grads):
         p.grad = torch.tensor(g.copy())
@@ -76,14 +79,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
-    ap.add_argument("--stat", choices=("median", "min"), default="median",
-                    help="min: the least-disturbed step, for a machine loaded by other work "
-                         "(the median penalises long steps: they are more often preempted)")
-    ap.add_argument("--kernel-threads", type=int, default=1,
-                    help="autograd.kernels.set_num_threads (parallel build for large params)")
+    ap.add_argument(
+        "--stat",
+        choices=("median", "min"),
+        default="median",
+        help="min: the least-disturbed step, for a machine loaded by other work "
+        "(the median penalises long steps: they are more often preempted)",
+    )
+    ap.add_argument(
+        "--kernel-threads",
+        type=int,
+        default=1,
+        help="autograd.kernels.set_num_threads (parallel build for large params)",
+    )
     args = ap.parse_args()
     if args.kernel_threads > 1:
         from autograd import kernels
+
         kernels.set_num_threads(args.kernel_threads)
 
     rng = np.random.default_rng(0)
@@ -93,6 +105,7 @@ def main():
 
     try:
         import torch
+
         if args.threads:
             torch.set_num_threads(args.threads)
         threads = torch.get_num_threads()
@@ -100,30 +113,41 @@ def main():
         torch = None
         threads = None
 
-    print(f"optimizer step, {n:,} float32 parameters in {len(SHAPES)} tensors "
-          f"(784-1024-10 MLP), {args.stat} of {args.reps} steps"
-          + (f", torch threads: {threads}" if torch else ", torch not installed")
-          + f", jitgrad kernel threads: {args.kernel_threads}")
-    print(f"{'optimizer':<24}{'numpy ms':>10}{'numba ms':>10}{'torch loop':>12}"
-          f"{'torch foreach':>15}{'numba/loop':>12}{'numba/foreach':>15}")
+    print(
+        f"optimizer step, {n:,} float32 parameters in {len(SHAPES)} tensors "
+        f"(784-1024-10 MLP), {args.stat} of {args.reps} steps"
+        + (f", torch threads: {threads}" if torch else ", torch not installed")
+        + f", jitgrad kernel threads: {args.kernel_threads}"
+    )
+    print(
+        f"{'optimizer':<24}{'numpy ms':>10}{'numba ms':>10}{'torch loop':>12}"
+        f"{'torch foreach':>15}{'numba/loop':>12}{'numba/foreach':>15}"
+    )
     goals = []
     for name, kwargs in CONFIGS:
         label = _label(name, kwargs)
-        steps = [make_ours(name, kwargs, values, grads, "numpy"),
-                 make_ours(name, kwargs, values, grads, "numba")]
+        steps = [
+            make_ours(name, kwargs, values, grads, "numpy"),
+            make_ours(name, kwargs, values, grads, "numba"),
+        ]
         if torch is not None:
-            steps += [make_torch(name, kwargs, values, grads, foreach=False),
-                      make_torch(name, kwargs, values, grads, foreach=True)]
+            steps += [
+                make_torch(name, kwargs, values, grads, foreach=False),
+                make_torch(name, kwargs, values, grads, foreach=True),
+            ]
         res = _median_ms(steps, args.reps, stat=min if args.stat == "min" else statistics.median)
         if torch is None:
             print(f"{label:<24}{res[0]:>10.3f}{res[1]:>10.3f}")
             continue
         ours_np, ours_nb, loop, fe = res
-        print(f"{label:<24}{ours_np:>10.3f}{ours_nb:>10.3f}{loop:>12.3f}{fe:>15.3f}"
-              f"{ours_nb / loop:>12.2f}{ours_nb / fe:>15.2f}")
+        print(
+            f"{label:<24}{ours_np:>10.3f}{ours_nb:>10.3f}{loop:>12.3f}{fe:>15.3f}"
+            f"{ours_nb / loop:>12.2f}{ours_nb / fe:>15.2f}"
+        )
         goals.append((f"{label} step (numba / torch loop)", ours_nb / loop, "<=", 0.5))
     for g in goals:
         goal(*g)
+
 
 if __name__ == "__main__":
     main()

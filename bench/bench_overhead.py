@@ -12,6 +12,7 @@ Usage:  .venv/bin/python bench/bench_overhead.py [--repeats 7]
 The libraries are measured interleaved in one process (ours, torch, numpy, ours, ...), so a
 noisy shared machine affects them alike; ratios of medians are what to read.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,6 +27,7 @@ from _goals import goal  # bench/ is on sys.path when a bench runs
 
 try:
     import torch
+
     torch.set_num_threads(1)
 except ImportError:  # the bench still runs, without the torch column
     torch = None
@@ -96,8 +98,12 @@ def deep_chain(lib, n):
 def machine():
     try:
         import threadpoolctl
-        blas = [f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')}"
-                for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+
+        blas = [
+            f"{i.get('internal_api')} {i.get('version')} core={i.get('architecture')}"
+            for i in threadpoolctl.threadpool_info()
+            if i.get("user_api") == "blas"
+        ]
     except Exception:
         blas = []
     cpu = platform.processor() or platform.machine()
@@ -110,9 +116,12 @@ def machine():
     except OSError:
         pass
     import os
-    return (f"{cpu}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
-            f"NumPy {np.__version__}, torch {torch.__version__ if torch else 'n/a'}, "
-            f"BLAS: {'; '.join(blas) or 'unknown'}")
+
+    return (
+        f"{cpu}, {os.cpu_count()} cpus, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, torch {torch.__version__ if torch else 'n/a'}, "
+        f"BLAS: {'; '.join(blas) or 'unknown'}"
+    )
 
 
 def main():
@@ -129,8 +138,10 @@ def main():
     b = autograd.tensor(b_np, requires_grad=True)
     libs = {"jitgrad": (ours_chain, (a, b)), "numpy": (numpy_chain, (a_np, b_np))}
     if torch is not None:
-        libs["torch"] = (torch_chain, (torch.tensor(a_np, requires_grad=True),
-                                       torch.tensor(b_np, requires_grad=True)))
+        libs["torch"] = (
+            torch_chain,
+            (torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)),
+        )
     fwd_libs = {k: (chain_forward, fargs) for k, (_, fargs) in libs.items() if k != "numpy"}
     for fn, fargs in list(libs.values()) + list(fwd_libs.values()):  # warm up
         time_per_op(fn, fargs, 20)
@@ -149,9 +160,13 @@ def main():
         f = f"{fmed[k]:7.2f}" if k in fmed else "      -"
         print(f"   {k:8s} {v:7.2f}   {f}   us/op")
     if torch is not None:
-        print(f"   ratio jitgrad/torch = {med['jitgrad'] / med['torch']:.2f}  (goal <= 0.75); "
-              f"forward only {fmed['jitgrad'] / fmed['torch']:.2f}")
-        goal("per-op overhead, fwd+bwd (jitgrad / torch)", med["jitgrad"] / med["torch"], "<=", 0.75)
+        print(
+            f"   ratio jitgrad/torch = {med['jitgrad'] / med['torch']:.2f}  (goal <= 0.75); "
+            f"forward only {fmed['jitgrad'] / fmed['torch']:.2f}"
+        )
+        goal(
+            "per-op overhead, fwd+bwd (jitgrad / torch)", med["jitgrad"] / med["torch"], "<=", 0.75
+        )
     print(f"   ratio jitgrad/numpy = {med['jitgrad'] / med['numpy']:.2f}")
 
     print(f"\n2. chain of {args.depth:,} ops: build (forward) and backward, seconds")

@@ -13,6 +13,7 @@ jitgrad from another source tree (e.g. an export of an older commit) for before/
 figures; there the numba column is whatever that tree did. Medians of interleaved repeats;
 ratio = numba backend / torch (lower is better).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,22 +69,32 @@ def main():
         set_threads(args.threads)
     clock = time.thread_time if args.clock == "thread" else time.perf_counter
     from autograd import kernels
+
     kernels.warmup(("float32",))
-    print(f"jitgrad from {os.path.dirname(autograd.__file__)}; torch threads "
-          f"{torch.get_num_threads() if torch else '-'}; {args.clock} clock; forward+backward, "
-          f"float32, median of {args.repeats} (ms)")
-    print(f"{'layer':6s} {'H':>4s} {'L':>4s} {'N':>4s} {'numpy':>9s} {'numba':>9s} {'torch':>9s}"
-          "   numba/torch")
+    print(
+        f"jitgrad from {os.path.dirname(autograd.__file__)}; torch threads "
+        f"{torch.get_num_threads() if torch else '-'}; {args.clock} clock; forward+backward, "
+        f"float32, median of {args.repeats} (ms)"
+    )
+    print(
+        f"{'layer':6s} {'H':>4s} {'L':>4s} {'N':>4s} {'numpy':>9s} {'numba':>9s} {'torch':>9s}"
+        "   numba/torch"
+    )
     for H, L, N in CONFIGS:
         for kind in KINDS:
-            fns = {"numpy": make(kind, "jitgrad", H, L, N, "numpy"),
-                   "numba": make(kind, "jitgrad", H, L, N, "numba")}
+            fns = {
+                "numpy": make(kind, "jitgrad", H, L, N, "numpy"),
+                "numba": make(kind, "jitgrad", H, L, N, "numba"),
+            }
             if torch is not None:
                 fns["torch"] = make(kind, "torch", H, L, N)
             med = {k: t * 1e3 for k, t in median_times(fns, args.repeats, clock).items()}
             ratio = f"{med['numba'] / med['torch']:10.2f}" if "torch" in med else "-"
-            print(f"{kind:6s} {H:4d} {L:4d} {N:4d} {med['numpy']:9.3f} {med['numba']:9.3f} "
-                  f"{med.get('torch', float('nan')):9.3f}   {ratio}", flush=True)
+            print(
+                f"{kind:6s} {H:4d} {L:4d} {N:4d} {med['numpy']:9.3f} {med['numba']:9.3f} "
+                f"{med.get('torch', float('nan')):9.3f}   {ratio}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ steps in turn, so load from other processes hits them alike):
 Ratios are to torch eager in the same run (lower is better). Issue 17's goals: eager
 <= 1.0x torch eager; compiled <= 0.5x torch eager and <= 1.0x torch.compile.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,8 +73,13 @@ except ImportError:  # the bench still runs, without the torch columns
     torch = None
 
 JITGRAD = types.SimpleNamespace(name="jitgrad", T=autograd, nn=nn, F=F, optim=optim)
-TORCH = (types.SimpleNamespace(name="torch", T=torch, nn=torch.nn, F=torch.nn.functional,
-                               optim=torch.optim) if torch is not None else None)
+TORCH = (
+    types.SimpleNamespace(
+        name="torch", T=torch, nn=torch.nn, F=torch.nn.functional, optim=torch.optim
+    )
+    if torch is not None
+    else None
+)
 
 
 # ---- the models: one definition, either library (``L`` holds its namespaces) -----------
@@ -88,6 +94,7 @@ def char_mlp(L, vocab=27, block=3, emb=10, hidden=200):
         def forward(self, idx):
             e = self.emb(idx)
             return self.out(self.hidden(e.view(e.shape[0], -1)).tanh())
+
     return CharMLP()
 
 
@@ -99,6 +106,7 @@ def bigram(L, vocab=65):
 
         def forward(self, idx):
             return self.table(idx)
+
     return Bigram()
 
 
@@ -113,11 +121,13 @@ def char_gru(L, vocab=65, emb=16, hidden=64):
         def forward(self, idx):
             h, _ = self.gru(self.emb(idx))
             return self.out(h)
+
     return CharGRU()
 
 
 def transformer(L, vocab=65, width=64, heads=4, context=32, layers=2):
     """A GPT-style decoder as written in tutorials: pre-norm blocks, causal attention."""
+
     class Attention(L.nn.Module):
         def __init__(self):
             super().__init__()
@@ -139,8 +149,9 @@ def transformer(L, vocab=65, width=64, heads=4, context=32, layers=2):
             super().__init__()
             self.ln1, self.ln2 = L.nn.LayerNorm(width), L.nn.LayerNorm(width)
             self.attn = Attention()
-            self.mlp = L.nn.Sequential(L.nn.Linear(width, 4 * width), L.nn.GELU(),
-                                       L.nn.Linear(4 * width, width))
+            self.mlp = L.nn.Sequential(
+                L.nn.Linear(width, 4 * width), L.nn.GELU(), L.nn.Linear(4 * width, width)
+            )
 
         def forward(self, x):
             x = x + self.attn(self.ln1(x))
@@ -159,6 +170,7 @@ def transformer(L, vocab=65, width=64, heads=4, context=32, layers=2):
             T = idx.shape[1]
             x = self.tok(idx) + self.pos(L.T.arange(T))
             return self.head(self.ln(self.blocks(x)))
+
     return GPT()
 
 
@@ -201,8 +213,8 @@ def make_step(name, L, compile_fn=None):
 
         def get_batch():
             ix = L.T.randint(len(data) - T, (B,))
-            x = L.T.stack([data[i:i + T] for i in ix])
-            y = L.T.stack([data[i + 1:i + T + 1] for i in ix])
+            x = L.T.stack([data[i : i + T] for i in ix])
+            y = L.T.stack([data[i + 1 : i + T + 1] for i in ix])
             return x, y
 
         return lambda: train(*get_batch())
@@ -225,6 +237,7 @@ def jitgrad_compile():
 
     def probe():
         pass
+
     return None if fn(probe) is probe else fn
 
 
@@ -273,39 +286,64 @@ def main():
     ap.add_argument("--rounds", type=int, default=20, help="interleaved rounds (median over them)")
     ap.add_argument("--inner", type=int, default=5, help="steps per variant per round")
     ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset")
-    ap.add_argument("--no-torch-compile", action="store_true",
-                    help="skip torch.compile (it spends ~10-30 s compiling each model)")
-    ap.add_argument("--threads", type=int, default=0,
-                    help="torch and BLAS threads (default: the libraries' own choice; on a "
-                         "loaded machine a thread pool waits for the busy core: use 1)")
-    ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)")
-    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
-                    help="thread: CPU time of this thread (with --threads 1; see CLOCK)")
+    ap.add_argument(
+        "--no-torch-compile",
+        action="store_true",
+        help="skip torch.compile (it spends ~10-30 s compiling each model)",
+    )
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch and BLAS threads (default: the libraries' own choice; on a "
+        "loaded machine a thread pool waits for the busy core: use 1)",
+    )
+    ap.add_argument(
+        "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
+    )
+    ap.add_argument(
+        "--clock",
+        choices=["wall", "thread"],
+        default="wall",
+        help="thread: CPU time of this thread (with --threads 1; see CLOCK)",
+    )
     args = ap.parse_args()
     if args.clock == "thread":
         CLOCK[0] = time.thread_time
     if args.threads:
         set_threads(args.threads)
     from autograd import kernels
+
     kernels.warmup(("float32",))
     names = [m for m in args.models.split(",") if m]
     print(f"jitgrad from {os.path.dirname(autograd.__file__)}")
-    print(f"torch {torch.__version__ if torch else '-'}, threads "
-          f"{torch.get_num_threads() if torch else '-'}; BLAS threads "
-          f"{args.threads or 'default'}; {args.clock} clock; ms per training step, median of "
-          f"{args.rounds} interleaved rounds x {args.inner} steps")
-    print(f"{'model':12s}" + "".join(f"{c:>18s}" for c in COLUMNS)
-          + "   eager/torch  compiled/torch  compiled/torch.compile")
+    print(
+        f"torch {torch.__version__ if torch else '-'}, threads "
+        f"{torch.get_num_threads() if torch else '-'}; BLAS threads "
+        f"{args.threads or 'default'}; {args.clock} clock; ms per training step, median of "
+        f"{args.rounds} interleaved rounds x {args.inner} steps"
+    )
+    print(
+        f"{'model':12s}"
+        + "".join(f"{c:>18s}" for c in COLUMNS)
+        + "   eager/torch  compiled/torch  compiled/torch.compile"
+    )
     results = {}
     for name in names:
         med, first = bench_model(name, args.rounds, args.inner, not args.no_torch_compile)
         results[name] = (med, first)
         cells = "".join(f"{med[c]:15.3f} ms" if c in med else f"{'n/a':>18s}" for c in COLUMNS)
         te, tc, jc = med.get("torch eager"), med.get("torch.compile"), med.get("jitgrad compiled")
-        ratios = [med["jitgrad eager"] / te if te else None, jc / te if jc and te else None,
-                  jc / tc if jc and tc else None]
-        print(f"{name:12s}{cells}   " + "  ".join(f"{r:11.2f}" if r else f"{'n/a':>11s}"
-                                                   for r in ratios), flush=True)
+        ratios = [
+            med["jitgrad eager"] / te if te else None,
+            jc / te if jc and te else None,
+            jc / tc if jc and tc else None,
+        ]
+        print(
+            f"{name:12s}{cells}   "
+            + "  ".join(f"{r:11.2f}" if r else f"{'n/a':>11s}" for r in ratios),
+            flush=True,
+        )
     if any(first for _, first in results.values()):
         print("\nfirst call (compile time), seconds:")
         for name, (_, first) in results.items():
@@ -313,15 +351,24 @@ def main():
     for name, (med, first) in results.items():
         te, tc, jc = med.get("torch eager"), med.get("torch.compile"), med.get("jitgrad compiled")
         if te:
-            goal(f"{name} training step, jitgrad eager / torch eager", med["jitgrad eager"] / te,
-                 "<=", 1.0)
+            goal(
+                f"{name} training step, jitgrad eager / torch eager",
+                med["jitgrad eager"] / te,
+                "<=",
+                1.0,
+            )
             if jc:
                 goal(f"{name} training step, jitgrad compiled / torch eager", jc / te, "<=", 0.5)
         if jc and tc:
             goal(f"{name} training step, jitgrad compiled / torch.compile", jc / tc, "<=", 1.0)
     if "mnist1d-cnn" in results and "jitgrad compiled" in results["mnist1d-cnn"][1]:
-        goal("mnist1d-cnn training step, jitgrad compile time (warm Numba cache)",
-             results["mnist1d-cnn"][1]["jitgrad compiled"], "<=", 1.0, " s")
+        goal(
+            "mnist1d-cnn training step, jitgrad compile time (warm Numba cache)",
+            results["mnist1d-cnn"][1]["jitgrad compiled"],
+            "<=",
+            1.0,
+            " s",
+        )
 
 
 if __name__ == "__main__":

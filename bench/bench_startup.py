@@ -20,6 +20,7 @@ runs are interleaved so machine load hits them alike.
 
 Run:  .venv/bin/python bench/bench_startup.py [--repeats 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,15 +88,16 @@ def run_child(lib: str, cache_dir: str | None) -> dict:
     """One fresh interpreter; returns its timings plus the wall time seen from outside."""
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    env.pop("AUTOGRAD_BACKEND", None)          # the default backend: numba
+    env.pop("AUTOGRAD_BACKEND", None)  # the default backend: numba
     # Python's own bytecode cache is not what is measured: a user's installed package has
     # its .pyc files (without them, compiling jitgrad's sources adds ~0.5 s to every start)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
     t0 = time.perf_counter()
-    res = subprocess.run([sys.executable, "-c", CHILD, lib], capture_output=True, text=True,
-                         env=env, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, lib], capture_output=True, text=True, env=env, cwd=ROOT
+    )
     wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise RuntimeError(f"{lib} child failed:\n{res.stderr[-3000:]}")
@@ -106,6 +108,7 @@ def run_child(lib: str, cache_dir: str | None) -> dict:
 
 def have_torch() -> bool:
     import importlib.util
+
     return importlib.util.find_spec("torch") is not None
 
 
@@ -132,8 +135,10 @@ def main():
         finally:
             shutil.rmtree(cache, ignore_errors=True)
 
-    print(f"start-up: fresh interpreter, import + MLP 784-512-256-10 + first Adam step at "
-          f"batch 128 (float32), median of {args.repeats}, seconds")
+    print(
+        f"start-up: fresh interpreter, import + MLP 784-512-256-10 + first Adam step at "
+        f"batch 128 (float32), median of {args.repeats}, seconds"
+    )
     cols = ("import", "model", "first_step", "second_step", "total", "cpu", "wall")
     print(f"{'':<14}" + "".join(f"{c:>13}" for c in cols))
     med = {}
@@ -143,8 +148,10 @@ def main():
     warm = med["jitgrad warm"]["total"]
     goal("warm start: import + first training step", warm, "<=", 1.0, " s")
     if "torch" in med:
-        print(f"ratios of totals: jitgrad warm / torch {warm / med['torch']['total']:.2f}, "
-              f"jitgrad cold / torch {med['jitgrad cold']['total'] / med['torch']['total']:.2f}")
+        print(
+            f"ratios of totals: jitgrad warm / torch {warm / med['torch']['total']:.2f}, "
+            f"jitgrad cold / torch {med['jitgrad cold']['total'] / med['torch']['total']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ Steps are interleaved between libraries and the median per library is reported w
 ratio to torch (lower is better). torch uses its default threads; the OpenBLAS core type in
 effect is printed, since OPENBLAS_CORETYPE changes GEMM speed a lot on this machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,14 +35,23 @@ except ImportError:
 
 def mlp(lib):
     m = lib.nn if lib is torch else nn
-    return m.Sequential(m.Linear(784, 512), m.ReLU(), m.Linear(512, 256), m.ReLU(),
-                        m.Linear(256, 10))
+    return m.Sequential(
+        m.Linear(784, 512), m.ReLU(), m.Linear(512, 256), m.ReLU(), m.Linear(256, 10)
+    )
 
 
 def cnn(lib):
     m = lib.nn if lib is torch else nn
-    return m.Sequential(m.Conv2d(1, 16, 3), m.ReLU(), m.MaxPool2d(2), m.Conv2d(16, 32, 3),
-                        m.ReLU(), m.MaxPool2d(2), m.Flatten(), m.Linear(32 * 5 * 5, 10))
+    return m.Sequential(
+        m.Conv2d(1, 16, 3),
+        m.ReLU(),
+        m.MaxPool2d(2),
+        m.Conv2d(16, 32, 3),
+        m.ReLU(),
+        m.MaxPool2d(2),
+        m.Flatten(),
+        m.Linear(32 * 5 * 5, 10),
+    )
 
 
 def make_step(kind, lib, batch):
@@ -65,12 +75,15 @@ def make_step(kind, lib, batch):
         loss = lossf(model(x), y)
         loss.backward()
         opt.step()
+
     return step
 
 
 def bench(kind, batch, repeats):
-    libs = {"jitgrad-numpy": ("numpy", make_step(kind, None, batch)),
-            "jitgrad-numba": ("numba", make_step(kind, None, batch))}
+    libs = {
+        "jitgrad-numpy": ("numpy", make_step(kind, None, batch)),
+        "jitgrad-numba": ("numba", make_step(kind, None, batch)),
+    }
     if torch is not None:
         libs["torch"] = (None, make_step(kind, torch, batch))
     return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, warmup=2)
@@ -81,24 +94,31 @@ def main():
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args()
     from autograd import kernels
+
     kernels.warmup(("float32",))  # compile / load every kernel before timing anything
     print("BLAS:", blas_info())
     print(f"torch threads: {torch.get_num_threads() if torch else '-'}")
     rows = [("mlp", 32), ("mlp", 128), ("mlp", 1024), ("cnn", 64)]
     goals = []
-    print(f"{'model':5s} {'batch':>5s} " + " ".join(f"{k:>14s}" for k in
-                                                     ("jitgrad-numpy", "jitgrad-numba", "torch"))
-          + "   ratio numba/torch")
+    print(
+        f"{'model':5s} {'batch':>5s} "
+        + " ".join(f"{k:>14s}" for k in ("jitgrad-numpy", "jitgrad-numba", "torch"))
+        + "   ratio numba/torch"
+    )
     for kind, batch in rows:
         med = bench(kind, batch, args.repeats if kind == "mlp" else max(5, args.repeats // 4))
-        line = f"{kind:5s} {batch:5d} " + " ".join(f"{med.get(k, float('nan')) * 1e3:11.2f} ms"
-                                                   for k in ("jitgrad-numpy", "jitgrad-numba", "torch"))
+        line = f"{kind:5s} {batch:5d} " + " ".join(
+            f"{med.get(k, float('nan')) * 1e3:11.2f} ms"
+            for k in ("jitgrad-numpy", "jitgrad-numba", "torch")
+        )
         if "torch" in med:
             line += f"   {med['jitgrad-numba'] / med['torch']:.2f}"
         print(line)
         if "torch" in med:
             what = f"{'MLP' if kind == 'mlp' else 'small CNN'} training step, batch {batch} (numba / torch)"
-            goals.append((what, med["jitgrad-numba"] / med["torch"], "<=", 0.8 if kind == "mlp" else 1.0))
+            goals.append(
+                (what, med["jitgrad-numba"] / med["torch"], "<=", 0.8 if kind == "mlp" else 1.0)
+            )
     for g in goals:
         goal(*g)
 

@@ -25,6 +25,7 @@ MNIST-1D section of bench/RESULTS.md. ``--quick``: 2 seeds x 1000 steps (a smoke
 ``--same-init`` starts jitgrad from torch's initial parameters of the same seed, so the two
 columns differ only by the training itself (float32 rounding of two implementations).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,9 @@ PAPER = {"logistic": 32, "mlp": 68, "cnn": 94, "gru": 91}  # test accuracy, %, G
 LIBS = {"jitgrad": types.SimpleNamespace(T=autograd, nn=nn, F=F, optim=optim)}
 TORCH = None
 if torch is not None:
-    TORCH = LIBS["torch"] = types.SimpleNamespace(T=torch, nn=torch.nn, F=torch.nn.functional,
-                                                  optim=torch.optim)
+    TORCH = LIBS["torch"] = types.SimpleNamespace(
+        T=torch, nn=torch.nn, F=torch.nn.functional, optim=torch.optim
+    )
 SECTION = "## MNIST-1D: the paper's table, jitgrad and torch"
 
 
@@ -82,7 +84,7 @@ def train(L, model_name, seed, data, steps, eval_every, lr=1e-2, batch=100, init
     t0, c0 = time.perf_counter(), time.process_time()
     for step in range(steps + 1):  # steps + 1 updates, like the paper's loop
         i = (step * batch) % len(x)
-        loss = L.F.cross_entropy(model(x[i:i + batch]), y[i:i + batch])
+        loss = L.F.cross_entropy(model(x[i : i + batch]), y[i : i + batch])
         loss.backward()
         opt.step()
         opt.zero_grad()
@@ -103,8 +105,11 @@ def run(models, seeds, steps, eval_every, same_init=False):
                 init_from = TORCH if same_init and lib == "jitgrad" else None
                 res = train(L, m, seed, data, steps, eval_every, init_from=init_from)
                 results.setdefault((m, lib), []).append(res)
-                print(f"{m:9s} seed {seed} {lib:8s} test accuracy {res[0]:5.1f}%  wall {res[1]:6.1f} s"
-                      f"  CPU {res[2]:6.1f} s", flush=True)
+                print(
+                    f"{m:9s} seed {seed} {lib:8s} test accuracy {res[0]:5.1f}%  wall {res[1]:6.1f} s"
+                    f"  CPU {res[2]:6.1f} s",
+                    flush=True,
+                )
     return results
 
 
@@ -118,12 +123,19 @@ def _mean(results, key, k):
 
 def table(results, models, seeds, steps):
     libs = list(LIBS)
-    head = (["model", "paper"] + [f"{lib} accuracy" for lib in libs]
-            + [f"{lib} wall / CPU per run" for lib in libs])
-    lines = [f"{seeds} seeds x {steps} steps each; accuracy: test set after the last step, "
-             "mean ± sd over seeds; time: training time per run (mean), wall clock / CPU time of "
-             "the process, and wall ms per step.",
-             "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    head = (
+        ["model", "paper"]
+        + [f"{lib} accuracy" for lib in libs]
+        + [f"{lib} wall / CPU per run" for lib in libs]
+    )
+    lines = [
+        f"{seeds} seeds x {steps} steps each; accuracy: test set after the last step, "
+        "mean ± sd over seeds; time: training time per run (mean), wall clock / CPU time of "
+        "the process, and wall ms per step.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for m in models:
         row = [m, f"{PAPER[m]}%"]
         for lib in libs:
@@ -134,17 +146,25 @@ def table(results, models, seeds, steps):
             row.append(f"{wall:.1f} s / {cpu:.1f} s ({wall / (steps + 1) * 1e3:.2f} ms)")
         lines.append("| " + " | ".join(row) + " |")
     if len(LIBS) == 2:
-        lines += [""] + [f"Time ratio jitgrad / torch, {what}: " + ", ".join(
-            f"{m} {_mean(results, (m, 'jitgrad'), k) / _mean(results, (m, 'torch'), k):.2f}"
-            for m in models) + "." for what, k in (("wall", 1), ("CPU", 2))]
+        lines += [""] + [
+            f"Time ratio jitgrad / torch, {what}: "
+            + ", ".join(
+                f"{m} {_mean(results, (m, 'jitgrad'), k) / _mean(results, (m, 'torch'), k):.2f}"
+                for m in models
+            )
+            + "."
+            for what, k in (("wall", 1), ("CPU", 2))
+        ]
     return lines
 
 
 def plot(results, models, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import ScalarFormatter
+
     libs = list(LIBS)
     colors = {"jitgrad": "tab:blue", "torch": "tab:orange"}
     x = np.arange(len(models))
@@ -153,8 +173,15 @@ def plot(results, models, path):
     ax = axes[0]
     for k, lib in enumerate(libs):
         stats = [_mean_sd([r[0] for r in results[(m, lib)]]) for m in models]
-        ax.bar(x + (k - (len(libs) - 1) / 2) * width, [s[0] for s in stats], width,
-               yerr=[s[1] for s in stats], capsize=4, label=lib, color=colors[lib])
+        ax.bar(
+            x + (k - (len(libs) - 1) / 2) * width,
+            [s[0] for s in stats],
+            width,
+            yerr=[s[1] for s in stats],
+            capsize=4,
+            label=lib,
+            color=colors[lib],
+        )
     ax.scatter(x, [PAPER[m] for m in models], marker="_", s=900, color="k", zorder=3, label="paper")
     ax.set_xticks(x, models)
     ax.set_ylabel("test accuracy (%)")
@@ -166,8 +193,14 @@ def plot(results, models, path):
         for lib in libs:
             curves = np.array([[a for _, a in r[3]] for r in results[(m, lib)]])
             steps = [s for s, _ in results[(m, lib)][0][3]]
-            ax.plot(steps, curves.mean(0), color=f"C{j + 2}", ls="-" if lib == "jitgrad" else "--",
-                    lw=1.2, label=m if lib == "jitgrad" else None)
+            ax.plot(
+                steps,
+                curves.mean(0),
+                color=f"C{j + 2}",
+                ls="-" if lib == "jitgrad" else "--",
+                lw=1.2,
+                label=m if lib == "jitgrad" else None,
+            )
     ax.set_xlabel("step")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("test accuracy during training\n(mean over seeds; jitgrad solid, torch dashed)")
@@ -175,10 +208,21 @@ def plot(results, models, path):
     ax = axes[2]
     for k, lib in enumerate(libs):
         pos = x + (k - (len(libs) - 1) / 2) * width
-        ax.bar(pos, [_mean(results, (m, lib), 1) for m in models], width, label=f"{lib} wall",
-               color=colors[lib])
-        ax.bar(pos, [_mean(results, (m, lib), 2) for m in models], width * 0.4,
-               label="CPU" if k == 0 else None, color="k", alpha=0.35)
+        ax.bar(
+            pos,
+            [_mean(results, (m, lib), 1) for m in models],
+            width,
+            label=f"{lib} wall",
+            color=colors[lib],
+        )
+        ax.bar(
+            pos,
+            [_mean(results, (m, lib), 2) for m in models],
+            width * 0.4,
+            label="CPU" if k == 0 else None,
+            color="k",
+            alpha=0.35,
+        )
     ax.set_xticks(x, models)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(ScalarFormatter())
@@ -211,15 +255,23 @@ def main():
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--quick", action="store_true", help="2 seeds x 1000 steps")
     ap.add_argument("--plot", default=os.path.join(HERE, "mnist1d_table.png"))
-    ap.add_argument("--update-results", action="store_true",
-                    help="also write the table into bench/RESULTS.md")
+    ap.add_argument(
+        "--update-results", action="store_true", help="also write the table into bench/RESULTS.md"
+    )
     ap.add_argument("--libs", default=",".join(LIBS), help="comma-separated: jitgrad,torch")
-    ap.add_argument("--same-init", action="store_true",
-                    help="jitgrad starts from torch's seed-k initial parameters (separates "
-                         "initialisation luck from training differences)")
-    ap.add_argument("--threads", type=int, default=0,
-                    help="torch and BLAS threads (default: the libraries' own choice; on a "
-                         "loaded machine a thread pool waits for the busy core: use 1)")
+    ap.add_argument(
+        "--same-init",
+        action="store_true",
+        help="jitgrad starts from torch's seed-k initial parameters (separates "
+        "initialisation luck from training differences)",
+    )
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch and BLAS threads (default: the libraries' own choice; on a "
+        "loaded machine a thread pool waits for the busy core: use 1)",
+    )
     args = ap.parse_args()
     if args.threads:
         set_threads(args.threads)
@@ -231,6 +283,7 @@ def main():
         del LIBS[lib]
     models = [m for m in args.models.split(",") if m]
     from autograd import kernels
+
     kernels.warmup(("float32",))  # compile / load every kernel before timing anything
     results = run(models, args.seeds, args.steps, args.eval_every, args.same_init)
     lines = table(results, models, args.seeds, args.steps)
@@ -242,9 +295,18 @@ def main():
         print("MD|" + line)
     if args.update_results:
         command = " ".join(["python bench/mnist1d_table.py"] + sys.argv[1:])
-        update_results("\n".join([SECTION, "", f"`{command}` "
-                                  f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", ""]
-                                 + lines) + "\n")
+        update_results(
+            "\n".join(
+                [
+                    SECTION,
+                    "",
+                    f"`{command}` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+                    "",
+                ]
+                + lines
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

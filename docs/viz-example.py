@@ -2,6 +2,7 @@
 
 Run from the repository root:  python docs/viz-example.py
 """
+
 import numpy as np
 from sklearn.datasets import load_digits
 
@@ -51,12 +52,20 @@ def main():
     print(steps[k + 1])
 
     # 3. a deep sigmoid network: the early layers barely learn (vanishing gradients)
-    deep = nn.Sequential(nn.Linear(64, 32),
-                         *[m for _ in range(7) for m in (nn.Sigmoid(), nn.Linear(32, 32))],
-                         nn.Sigmoid(), nn.Linear(32, 10))
+    deep = nn.Sequential(
+        nn.Linear(64, 32),
+        *[m for _ in range(7) for m in (nn.Sigmoid(), nn.Linear(32, 32))],
+        nn.Sigmoid(),
+        nn.Linear(32, 10),
+    )
     loss = F.cross_entropy(deep(x), y)
-    viz.draw(loss, params=deep, collapse="Linear", values=False,
-             title="9-layer sigmoid MLP, each Linear collapsed").render("docs/viz-vanishing.png")
+    viz.draw(
+        loss,
+        params=deep,
+        collapse="Linear",
+        values=False,
+        title="9-layer sigmoid MLP, each Linear collapsed",
+    ).render("docs/viz-vanishing.png")
     loss.backward()
     fig = viz.grad_flow(deep, per="layer", title="Gradient flow: 9-layer sigmoid MLP")
     fig.savefig("docs/viz-gradflow.png", dpi=110)

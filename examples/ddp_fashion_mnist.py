@@ -13,6 +13,7 @@ on disjoint parts of the test set and summed with ``all_reduce``.
 
 Uses Debian's ``dataset-fashion-mnist`` files when installed, otherwise scikit-learn's digits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,10 @@ def main():
 
     autograd.manual_seed(0)  # (rank 0's initial weights are broadcast by DDP anyway)
     name, side, train, test = load_data(args.train_limit)
-    log(f"{world} ranks; dataset {name}: {len(train)} train / {len(test)} test images; "
-        f"batch {args.batch_size} per rank = {args.batch_size * world} in all")
+    log(
+        f"{world} ranks; dataset {name}: {len(train)} train / {len(test)} test images; "
+        f"batch {args.batch_size} per rank = {args.batch_size * world} in all"
+    )
     sampler = DistributedSampler(train, shuffle=True, seed=0)
     train_loader = DataLoader(train, batch_size=args.batch_size, sampler=sampler)
     n_test = min(len(test), args.test_limit or len(test))
@@ -86,11 +89,19 @@ def main():
             sums += autograd.tensor([loss.item() * len(y), len(y)], dtype=autograd.float64)
         dist.all_reduce(sums)
         acc = evaluate(model.module, test_loader)
-        log(f"epoch {epoch + 1}: train loss {(sums[0] / sums[1]).item():.4f}  "
-            f"test accuracy {acc:.4f}  ({time.perf_counter() - start:.1f}s)")
+        log(
+            f"epoch {epoch + 1}: train loss {(sums[0] / sums[1]).item():.4f}  "
+            f"test accuracy {acc:.4f}  ({time.perf_counter() - start:.1f}s)"
+        )
         if rank == 0:  # one writer; the write is atomic, so a crash never leaves half a file
-            autograd.save({"model": model.module.state_dict(),
-                           "optimizer": optimizer.state_dict(), "epoch": epoch}, checkpoint)
+            autograd.save(
+                {
+                    "model": model.module.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "epoch": epoch,
+                },
+                checkpoint,
+            )
         dist.barrier()  # nobody goes on (or exits) before the checkpoint is complete
     log(f"wrote {checkpoint}")
     dist.destroy_process_group()

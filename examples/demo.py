@@ -7,6 +7,7 @@ when they are absent it says so and trains on scikit-learn's 8x8 digits instead.
 test accuracy and the confusion matrix, and writes ``out/loss_curve.png`` and
 ``out/backprop_graph.svg`` (a picture of one backward pass through the model).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,13 @@ class SmallCNN(nn.Module):
     def __init__(self, side: int, classes: int = 10):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+        )
         self.classifier = nn.Linear(32 * (side // 4) ** 2, classes)
 
     def forward(self, x):
@@ -63,8 +69,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--train-limit", type=int, default=20000,
-                    help="train on this many images (keeps the demo around a minute)")
+    ap.add_argument(
+        "--train-limit",
+        type=int,
+        default=20000,
+        help="train on this many images (keeps the demo around a minute)",
+    )
     ap.add_argument("--out", default="out")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -79,7 +89,9 @@ def main():
     print(model)
     print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
     optimizer = optim.Adam(model.parameters(), lr=2e-3)
-    scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs * len(train_loader))
+    scheduler = optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=args.epochs * len(train_loader)
+    )
     history = History()
 
     start = time.perf_counter()
@@ -97,10 +109,15 @@ def main():
             total += loss.item() * len(y)
             count += len(y)
         test_acc, preds, targets = evaluate(model, test_loader)
-        history.end_epoch({"train loss": total / count, "test accuracy": test_acc},
-                          model=model, optimizer=optimizer)
-        print(f"epoch {epoch + 1}: train loss {total / count:.4f}  test accuracy {test_acc:.4f}  "
-              f"({time.perf_counter() - start:.1f}s)")
+        history.end_epoch(
+            {"train loss": total / count, "test accuracy": test_acc},
+            model=model,
+            optimizer=optimizer,
+        )
+        print(
+            f"epoch {epoch + 1}: train loss {total / count:.4f}  test accuracy {test_acc:.4f}  "
+            f"({time.perf_counter() - start:.1f}s)"
+        )
 
     print(f"\ntest accuracy: {test_acc:.4f}")
     cm = confusion_matrix(preds, targets, num_classes=10).numpy()

@@ -16,6 +16,7 @@ it for the workers instead would let two of them pop the same trial, an Optuna r
 SQLite), starts ``--workers`` worker processes, then prints the result and writes Optuna's
 plots to ``--out``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,11 @@ BASELINE = {"lr": 0.1, "hidden": 64, "weight_decay": 1e-4}  # a configuration kn
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--storage", default="sqlite:///out/hpsearch/study.db",
-                    help="SQLAlchemy URL of the shared database")
+    ap.add_argument(
+        "--storage",
+        default="sqlite:///out/hpsearch/study.db",
+        help="SQLAlchemy URL of the shared database",
+    )
     ap.add_argument("--study-name", default="digits-mlp")
     ap.add_argument("--workers", type=int, default=2, help="worker processes to start here")
     ap.add_argument("--trials", type=int, default=10, help="trials per worker")
@@ -51,8 +55,12 @@ def parse_args(argv=None):
     ap.add_argument("--lr-low", type=float, default=1e-3)
     ap.add_argument("--lr-high", type=float, default=1.0)
     ap.add_argument("--pruner", choices=["median", "hyperband"], default="median")
-    ap.add_argument("--startup-trials", type=int, default=3,
-                    help="median pruner: finished trials needed before it prunes")
+    ap.add_argument(
+        "--startup-trials",
+        type=int,
+        default=3,
+        help="median pruner: finished trials needed before it prunes",
+    )
     ap.add_argument("--out", default="out/hpsearch", help="where the plots go")
     ap.add_argument("--worker", action="store_true", help="run one worker in this process")
     ap.add_argument("--worker-id", type=int, default=0)
@@ -61,7 +69,7 @@ def parse_args(argv=None):
 
 def storage(url):
     if url.startswith("sqlite:///"):
-        os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
+        os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///") :])), exist_ok=True)
         # SQLite lets one process write at a time: wait for the lock instead of failing
         return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
     return url
@@ -91,9 +99,12 @@ def work(args, n_trials, label):
         return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
 
     objective = OptunaObjective(build, train, val, F.cross_entropy, epochs=args.epochs)
-    study = optuna.load_study(study_name=args.study_name, storage=storage(args.storage),
-                              sampler=optuna.samplers.TPESampler(seed=args.worker_id),
-                              pruner=pruner(args))
+    study = optuna.load_study(
+        study_name=args.study_name,
+        storage=storage(args.storage),
+        sampler=optuna.samplers.TPESampler(seed=args.worker_id),
+        pruner=pruner(args),
+    )
     study.optimize(objective, n_trials=n_trials)
 
 
@@ -103,29 +114,45 @@ def main(argv=None):
     if args.worker:
         work(args, args.trials, args.worker_id)
         return
-    study = optuna.create_study(study_name=args.study_name, storage=storage(args.storage),
-                                direction="maximize", load_if_exists=True)
+    study = optuna.create_study(
+        study_name=args.study_name,
+        storage=storage(args.storage),
+        direction="maximize",
+        load_if_exists=True,
+    )
     if not study.trials:
         study.enqueue_trial(BASELINE, skip_if_exists=True)
         with warnings.catch_warnings():  # the baseline may lie outside the searched ranges
             warnings.filterwarnings("ignore", "Fixed parameter", UserWarning)
             work(args, 1, "baseline")
-    print(f"study {args.study_name!r} in {args.storage}: {len(study.trials)} trials so far; "
-          f"starting {args.workers} workers x {args.trials} trials")
-    workers = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker",
-                                 "--worker-id", str(i)] + _passed_on(argv))
-               for i in range(args.workers)]
+    print(
+        f"study {args.study_name!r} in {args.storage}: {len(study.trials)} trials so far; "
+        f"starting {args.workers} workers x {args.trials} trials"
+    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--worker", "--worker-id", str(i)]
+            + _passed_on(argv)
+        )
+        for i in range(args.workers)
+    ]
     failed = [i for i, w in enumerate(workers) if w.wait() != 0]
     if failed:
         sys.exit(f"worker(s) {failed} failed")
     study = optuna.load_study(study_name=args.study_name, storage=storage(args.storage))
     states = collections.Counter(t.state.name for t in study.trials)
     per_worker = collections.Counter(t.user_attrs.get("worker") for t in study.trials)
-    print(f"{len(study.trials)} trials: " + ", ".join(f"{n} {s.lower()}" for s, n in states.items())
-          + "; by worker: " + ", ".join(f"{w}: {n}" for w, n in per_worker.items()))
+    print(
+        f"{len(study.trials)} trials: "
+        + ", ".join(f"{n} {s.lower()}" for s, n in states.items())
+        + "; by worker: "
+        + ", ".join(f"{w}: {n}" for w, n in per_worker.items())
+    )
     best = study.best_trial
-    print(f"best validation accuracy {best.value:.4f} (trial {best.number}, epoch "
-          f"{best.user_attrs.get('best_epoch')}): {best.params}")
+    print(
+        f"best validation accuracy {best.value:.4f} (trial {best.number}, epoch "
+        f"{best.user_attrs.get('best_epoch')}): {best.params}"
+    )
     for path in plot_study(study, args.out):
         print("wrote", path)
 
@@ -135,7 +162,7 @@ def _passed_on(argv):
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--workers" in argv:
         i = argv.index("--workers")
-        del argv[i:i + 2]
+        del argv[i : i + 2]
     return argv
 
 

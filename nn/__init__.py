@@ -7,6 +7,7 @@ Example:
     >>> loss = F.cross_entropy(net(autograd.randn(5, 4)), autograd.tensor([0, 1, 2, 0, 1]))
     >>> loss.backward()
 """
+
 from .parameter import Parameter, Buffer
 from .module import Module, ModuleScope
 from .modules import *

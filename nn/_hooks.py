@@ -2,6 +2,7 @@
 backward hooks (two identity ``Function``s around ``forward`` that see ``grad_output`` and
 ``grad_input``), as in ``torch.utils.hooks``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -94,8 +95,10 @@ class _BackwardHookState:
             if res is not None:
                 res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
                 if len(res) != len(grad_input):
-                    raise RuntimeError(f"Backward hook returned an invalid number of grad_input, "
-                                       f"got {len(res)}, but expected {len(grad_input)}")
+                    raise RuntimeError(
+                        f"Backward hook returned an invalid number of grad_input, "
+                        f"got {len(res)}, but expected {len(grad_input)}"
+                    )
                 grad_input = res
         return grad_input
 

@@ -9,6 +9,7 @@ order come from autograd. Masks follow PyTorch's conventions, which differ betwe
 * ``multi_head_attention_forward`` / ``nn.MultiheadAttention``: boolean ``attn_mask`` and
   ``key_padding_mask`` say what is *masked out* (True = ignore); float masks are added.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,13 +44,16 @@ def _safe_softmax(scores):
         return autograd.softmax(scores, -1)
     dead_t = autograd.tensor(dead)
     # replace dead rows by zeros before the softmax (no NaN anywhere), then zero them out
-    probs = autograd.softmax(autograd.where(dead_t, autograd.zeros((), dtype=scores.dtype), scores), -1)
+    probs = autograd.softmax(
+        autograd.where(dead_t, autograd.zeros((), dtype=scores.dtype), scores), -1
+    )
     return autograd.where(dead_t, autograd.zeros((), dtype=scores.dtype), probs)
 
 
 @amp.lower_precision
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
-                                 is_causal=False, scale=None, enable_gqa=False):
+def scaled_dot_product_attention(
+    query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, enable_gqa=False
+):
     """softmax(Q K^T * scale + mask) V over the last two dims, batched over the leading ones.
 
     ``query`` is (..., L, E), ``key`` (..., S, E), ``value`` (..., S, Ev); ``scale`` defaults to
@@ -67,19 +71,26 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     """
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, autograd.Tensor):
-            raise TypeError(f"scaled_dot_product_attention: {name} must be a Tensor, got "
-                            f"{type(t).__name__}")
+            raise TypeError(
+                f"scaled_dot_product_attention: {name} must be a Tensor, got {type(t).__name__}"
+            )
         if t.dim() < 2:
-            raise RuntimeError(f"scaled_dot_product_attention: {name} must be at least 2-D "
-                               f"(..., length, features), got shape {list(t.shape)}")
+            raise RuntimeError(
+                f"scaled_dot_product_attention: {name} must be at least 2-D "
+                f"(..., length, features), got shape {list(t.shape)}"
+            )
     if query.size(-1) != key.size(-1):
-        raise RuntimeError(f"scaled_dot_product_attention: query and key must have the same "
-                           f"embedding dimension, got query {list(query.shape)} and key "
-                           f"{list(key.shape)}")
+        raise RuntimeError(
+            f"scaled_dot_product_attention: query and key must have the same "
+            f"embedding dimension, got query {list(query.shape)} and key "
+            f"{list(key.shape)}"
+        )
     if key.size(-2) != value.size(-2):
-        raise RuntimeError(f"scaled_dot_product_attention: key and value must have the same "
-                           f"sequence length, got key {list(key.shape)} and value "
-                           f"{list(value.shape)}")
+        raise RuntimeError(
+            f"scaled_dot_product_attention: key and value must have the same "
+            f"sequence length, got key {list(key.shape)} and value "
+            f"{list(value.shape)}"
+        )
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     L, S = query.size(-2), key.size(-2)
@@ -88,18 +99,25 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if enable_gqa and query.dim() >= 3 and key.size(-3) != query.size(-3):
         groups = query.size(-3) // key.size(-3)
         if groups * key.size(-3) != query.size(-3):
-            raise RuntimeError("scaled_dot_product_attention: with enable_gqa=True the number "
-                               f"of query heads ({query.size(-3)}) must be a multiple of the "
-                               f"number of key/value heads ({key.size(-3)})")
+            raise RuntimeError(
+                "scaled_dot_product_attention: with enable_gqa=True the number "
+                f"of query heads ({query.size(-3)}) must be a multiple of the "
+                f"number of key/value heads ({key.size(-3)})"
+            )
         key = _repeat_heads(key, groups)
         value = _repeat_heads(value, groups)
 
     if is_causal:
         if attn_mask is not None:
-            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
-                               "set when is_causal=True")
-        bias = _additive_mask(autograd.tensor(np.tril(np.ones((L, S), dtype=bool))),
-                              query.dtype, allowed_when_true=True)
+            raise RuntimeError(
+                "_scaled_dot_product_attention: Explicit attn_mask should not be "
+                "set when is_causal=True"
+            )
+        bias = _additive_mask(
+            autograd.tensor(np.tril(np.ones((L, S), dtype=bool))),
+            query.dtype,
+            allowed_when_true=True,
+        )
     else:
         bias = _additive_mask(attn_mask, query.dtype, allowed_when_true=True)
 
@@ -109,6 +127,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     weights = _safe_softmax(scores)
     if dropout_p > 0.0:
         from . import functional as F
+
         weights = F.dropout(weights, dropout_p, True)
     return autograd.matmul(weights, value)
 
@@ -124,12 +143,16 @@ def _repeat_heads(x, groups):
 def _check_key_value_mask(kind, nd, key, value, key_padding_mask):
     """torch's messages for key / value / key_padding_mask of the wrong rank."""
     if key.dim() != nd or value.dim() != nd:
-        raise ValueError(f"For {kind} `query`, expected `key` and `value` to be {nd}-D "
-                         f"but found {key.dim()}-D and {value.dim()}-D tensors respectively")
+        raise ValueError(
+            f"For {kind} `query`, expected `key` and `value` to be {nd}-D "
+            f"but found {key.dim()}-D and {value.dim()}-D tensors respectively"
+        )
     if key_padding_mask is not None and key_padding_mask.dim() != nd - 1:
-        raise ValueError(f"For {kind} `query`, expected `key_padding_mask` to be "
-                         f"`None` or {nd - 1}-D but found {key_padding_mask.dim()}-D tensor "
-                         "instead")
+        raise ValueError(
+            f"For {kind} `query`, expected `key_padding_mask` to be "
+            f"`None` or {nd - 1}-D but found {key_padding_mask.dim()}-D tensor "
+            "instead"
+        )
 
 
 def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
@@ -137,33 +160,60 @@ def _shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
     if query.dim() == 3:
         _check_key_value_mask("batched (3-D)", 3, key, value, key_padding_mask)
         if attn_mask is not None and attn_mask.dim() not in (2, 3):
-            raise ValueError("For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D "
-                             f"or 3-D but found {attn_mask.dim()}-D tensor instead")
+            raise ValueError(
+                "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D "
+                f"or 3-D but found {attn_mask.dim()}-D tensor instead"
+            )
         return True
     if query.dim() == 2:
         _check_key_value_mask("unbatched (2-D)", 2, key, value, key_padding_mask)
         if attn_mask is not None:
             if attn_mask.dim() not in (2, 3):
-                raise ValueError("For unbatched (2-D) `query`, expected `attn_mask` to be "
-                                 f"`None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor "
-                                 "instead")
+                raise ValueError(
+                    "For unbatched (2-D) `query`, expected `attn_mask` to be "
+                    f"`None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor "
+                    "instead"
+                )
             if attn_mask.dim() == 3:
                 expected = (num_heads, query.shape[0], key.shape[0])
                 if tuple(attn_mask.shape) != expected:
-                    raise ValueError(f"Expected `attn_mask` shape to be {expected} but got "
-                                     f"{attn_mask.shape}")
+                    raise ValueError(
+                        f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}"
+                    )
         return False
-    raise ValueError("query should be unbatched 2D or batched 3D tensor but received "
-                     f"{query.dim()}-D query tensor")
+    raise ValueError(
+        "query should be unbatched 2D or batched 3D tensor but received "
+        f"{query.dim()}-D query tensor"
+    )
 
 
-def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
-                                 in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
-                                 dropout_p, out_proj_weight, out_proj_bias, training=True,
-                                 key_padding_mask=None, need_weights=True, attn_mask=None,
-                                 use_separate_proj_weight=False, q_proj_weight=None,
-                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
-                                 static_v=None, average_attn_weights=True, is_causal=False):
+def multi_head_attention_forward(
+    query,
+    key,
+    value,
+    embed_dim_to_check,
+    num_heads,
+    in_proj_weight,
+    in_proj_bias,
+    bias_k,
+    bias_v,
+    add_zero_attn,
+    dropout_p,
+    out_proj_weight,
+    out_proj_bias,
+    training=True,
+    key_padding_mask=None,
+    need_weights=True,
+    attn_mask=None,
+    use_separate_proj_weight=False,
+    q_proj_weight=None,
+    k_proj_weight=None,
+    v_proj_weight=None,
+    static_k=None,
+    static_v=None,
+    average_attn_weights=True,
+    is_causal=False,
+):
     """The computation behind ``nn.MultiheadAttention`` (sequence-first layout).
 
     ``query`` (L, N, E), ``key`` (S, N, Ek), ``value`` (S, N, Ev), or unbatched (L, E) ...
@@ -189,23 +239,28 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     tgt_len, bsz, embed_dim = query.shape
     src_len = key.shape[0]
     if is_causal and attn_mask is None:
-        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
-                           "Transformer module method `generate_square_subsequent_mask` to "
-                           "create this mask.")
+        raise RuntimeError(
+            "Need attn_mask if specifying the is_causal hint. You may use the "
+            "Transformer module method `generate_square_subsequent_mask` to "
+            "create this mask."
+        )
     # masks become additive float masks (True = masked out here, unlike SDPA)
     key_padding_mask = _additive_mask(key_padding_mask, query.dtype, allowed_when_true=False)
     attn_mask = _additive_mask(attn_mask, query.dtype, allowed_when_true=False)
 
     if embed_dim != embed_dim_to_check:
-        raise ValueError(f"was expecting embedding dimension of {embed_dim_to_check}, but got "
-                         f"{embed_dim}")
+        raise ValueError(
+            f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}"
+        )
     head_dim = embed_dim // num_heads
     if head_dim * num_heads != embed_dim:
         raise ValueError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
     if use_separate_proj_weight:
         if tuple(key.shape[:2]) != tuple(value.shape[:2]):
-            raise ValueError(f"key's sequence and batch dims {tuple(key.shape[:2])} do not match "
-                             f"value's {tuple(value.shape[:2])}")
+            raise ValueError(
+                f"key's sequence and batch dims {tuple(key.shape[:2])} do not match "
+                f"value's {tuple(value.shape[:2])}"
+            )
     elif key.shape != value.shape:
         raise ValueError(f"key shape {key.shape} does not match value shape {value.shape}")
 
@@ -231,13 +286,17 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if attn_mask is not None:
         if attn_mask.dim() == 2:
             if tuple(attn_mask.shape) != (tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
-                                   f"should be {(tgt_len, src_len)}.")
+                raise RuntimeError(
+                    f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
+                    f"should be {(tgt_len, src_len)}."
+                )
             attn_mask = attn_mask.unsqueeze(0)
         elif attn_mask.dim() == 3:
             if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
-                                   f"should be {(bsz * num_heads, tgt_len, src_len)}.")
+                raise RuntimeError(
+                    f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
+                    f"should be {(bsz * num_heads, tgt_len, src_len)}."
+                )
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
 
@@ -255,6 +314,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     # ---- split heads: (len, N, E) -> (N, heads, len, head_dim)
     def heads(x):
         return x.reshape(x.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+
     q = heads(q)
     k = heads(k) if static_k is None else _static(static_k, bsz, num_heads, head_dim, "k")
     v = heads(v) if static_v is None else _static(static_v, bsz, num_heads, head_dim, "v")
@@ -270,12 +330,17 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     # ---- one additive mask of shape broadcastable to (N, heads, L, S)
     mask = None
     if attn_mask is not None:
-        mask = (attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1
-                else attn_mask.reshape(bsz, num_heads, tgt_len, src_len))
+        mask = (
+            attn_mask.unsqueeze(0)
+            if attn_mask.shape[0] == 1
+            else attn_mask.reshape(bsz, num_heads, tgt_len, src_len)
+        )
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (bsz, src_len):
-            raise RuntimeError(f"Expected key_padded_mask.shape equal to {(bsz, src_len)}, but "
-                               f"got {tuple(key_padding_mask.shape)}")
+            raise RuntimeError(
+                f"Expected key_padded_mask.shape equal to {(bsz, src_len)}, but "
+                f"got {tuple(key_padding_mask.shape)}"
+            )
         kpm = key_padding_mask.reshape(bsz, 1, 1, src_len)
         mask = kpm if mask is None else mask + kpm
 
@@ -288,8 +353,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     weights = autograd.softmax(scores, -1) if need_weights else _safe_softmax(scores)
     if dropout_p > 0.0:
         from . import functional as F
+
         weights = F.dropout(weights, dropout_p, True)
-    out = autograd.matmul(weights, v)                                 # (N, heads, L, hd)
+    out = autograd.matmul(weights, v)  # (N, heads, L, hd)
     out = out.permute(2, 0, 1, 3).reshape(tgt_len, bsz, embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias)
 
@@ -314,8 +380,9 @@ def _pad_last(mask):
 
 def _static(x, bsz, num_heads, head_dim, which):
     if x.size(0) != bsz * num_heads:
-        raise ValueError(f"expecting static_{which}.size(0) of {bsz * num_heads}, but got "
-                         f"{x.size(0)}")
+        raise ValueError(
+            f"expecting static_{which}.size(0) of {bsz * num_heads}, but got {x.size(0)}"
+        )
     if x.size(2) != head_dim:
         raise ValueError(f"expecting static_{which}.size(2) of {head_dim}, but got {x.size(2)}")
     return x.reshape(bsz, num_heads, x.size(1), head_dim)

@@ -26,6 +26,7 @@ Example:
     >>> [name for name, _ in Net().named_parameters()]
     ['fc.weight', 'fc.bias']
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
@@ -122,7 +123,9 @@ def _addindent(s: str, spaces: int) -> str:
 
 
 def _forward_unimplemented(self, *input):
-    raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
+    raise NotImplementedError(
+        f'Module [{type(self).__name__}] is missing the required "forward" function'
+    )
 
 
 def _as_array(value):
@@ -153,8 +156,10 @@ class Module:
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments; "
-                            "Module.__init__ takes none")
+            raise TypeError(
+                f"{type(self).__name__}.__init__() got unexpected arguments; "
+                "Module.__init__ takes none"
+            )
         sa = object.__setattr__
         sa(self, "training", True)
         sa(self, "_parameters", OrderedDict())
@@ -188,12 +193,16 @@ class Module:
             self._parameters[name] = None
             return
         if not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
-                            "(nn.Parameter or None required)")
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                "(nn.Parameter or None required)"
+            )
         if param.grad_fn is not None:
-            raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters "
-                             "must be created explicitly. To express '{name}' as a function of another "
-                             "Tensor, compute the value in the forward() method.")
+            raise ValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters "
+                "must be created explicitly. To express '{name}' as a function of another "
+                "Tensor, compute the value in the forward() method."
+            )
         self._parameters[name] = param
 
     def _register_optional(self, name: str, present: bool, make) -> None:
@@ -212,8 +221,10 @@ class Module:
         self._check_ready("buffer")
         self._check_name(name, "buffer", self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
-                            "(autograd Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                "(autograd Tensor or None required)"
+            )
         if isinstance(tensor, (Buffer, Parameter)):
             plain = Tensor._make(tensor._data)
             plain._version_cell = tensor._version_cell
@@ -254,8 +265,10 @@ class Module:
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
-                                "(nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                    "(nn.Parameter or None expected)"
+                )
             params[name] = None
         elif isinstance(value, Module):
             if params is None:
@@ -264,8 +277,10 @@ class Module:
             self._modules[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
-                                "(nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                    "(nn.Module or None expected)"
+                )
             self._modules[name] = None
         elif isinstance(value, Buffer):
             if params is None:
@@ -274,8 +289,10 @@ class Module:
             self.register_buffer(name, value, value.persistent)
         elif params is not None and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                "(autograd Tensor or None expected)")
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                    "(autograd Tensor or None expected)"
+                )
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -304,7 +321,12 @@ class Module:
         object.__delattr__(self, name)
 
     def __dir__(self):
-        keys = list(super().__dir__()) + list(self._parameters) + list(self._buffers) + list(self._modules)
+        keys = (
+            list(super().__dir__())
+            + list(self._parameters)
+            + list(self._buffers)
+            + list(self._modules)
+        )
         return sorted(set(k for k in keys if not k[0].isdigit()))
 
     # ---- iteration -----------------------------------------------------------------
@@ -339,8 +361,11 @@ class Module:
             yield m
 
     def _named_members(self, getter, prefix="", recurse=True, remove_duplicate=True):
-        mods = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
             else [(prefix, self)]
+        )
         seen = set()
         for mod_prefix, m in mods:
             for k, v in getter(m).items():
@@ -352,7 +377,9 @@ class Module:
                     seen.add(id(v))
                 yield mod_prefix + ("." if mod_prefix else "") + k, v
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ):
         """Yield ``(name, Parameter)`` in registration order, e.g. ``('0.weight', ...)``."""
         yield from self._named_members(lambda m: m._parameters, prefix, recurse, remove_duplicate)
 
@@ -417,7 +444,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
-    @autograd.compiler.disable   # (a compiled training step runs it on every call)
+    @autograd.compiler.disable  # (a compiled training step runs it on every call)
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None by default, like torch)."""
         for p in self.parameters():
@@ -469,8 +496,10 @@ class Module:
         if dtype is None:
             return self
         if not dtype.is_floating_point:
-            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
-                            f"desired dtype={dtype}")
+            raise TypeError(
+                "nn.Module.to only accepts floating point or complex dtypes, but got "
+                f"desired dtype={dtype}"
+            )
         npdt = dtype.np
         return self._apply(lambda a: a.astype(npdt) if a.dtype.kind in FLOAT_KINDS else a)
 
@@ -500,7 +529,7 @@ class Module:
     # ---- calling -------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         compiled = self.__dict__.get("_compiled_call")
-        if compiled is not None:   # after Module.compile(): the compiled call (docs/compile.md)
+        if compiled is not None:  # after Module.compile(): the compiled call (docs/compile.md)
             return compiled(*args, **kwargs)
         return self._call_impl(*args, **kwargs)
 
@@ -572,11 +601,13 @@ class Module:
         Example:
             >>> h = nn.Identity().register_forward_pre_hook(lambda m, a: None); h.remove()
         """
-        return self._add_hook(self._forward_pre_hooks, hook, prepend,
-                              self._forward_pre_hooks_with_kwargs, with_kwargs)
+        return self._add_hook(
+            self._forward_pre_hooks, hook, prepend, self._forward_pre_hooks_with_kwargs, with_kwargs
+        )
 
-    def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
-                              always_call: bool = False):
+    def register_forward_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
+    ):
         """``hook(module, args, output) -> None or new output`` runs after ``forward``.
 
         Example:
@@ -585,8 +616,9 @@ class Module:
             >>> _ = lin(autograd.zeros(1, 2)); seen
             [autograd.Size([1, 2])]
         """
-        return self._add_hook(self._forward_hooks, hook, prepend,
-                              self._forward_hooks_with_kwargs, with_kwargs)
+        return self._add_hook(
+            self._forward_hooks, hook, prepend, self._forward_hooks_with_kwargs, with_kwargs
+        )
 
     def register_full_backward_hook(self, hook, prepend: bool = False):
         """``hook(module, grad_input, grad_output) -> None or new grad_input`` runs when the
@@ -635,7 +667,9 @@ class Module:
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, m in self._modules.items():
             if m is not None:
-                m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+                m.state_dict(
+                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
+                )
         for hook in self._state_dict_hooks.values():
             res = hook(self, destination, prefix, {})
             if res is not None:
@@ -683,30 +717,47 @@ class Module:
             value = sd[key]
             arr = _as_array(value)
             if arr is None:
-                errors.append(f'While copying the parameter named "{key}", expected autograd.Tensor '
-                              f"or Tensor-like object from checkpoint but received {type(value)}")
+                errors.append(
+                    f'While copying the parameter named "{key}", expected autograd.Tensor '
+                    f"or Tensor-like object from checkpoint but received {type(value)}"
+                )
                 continue
             if tuple(arr.shape) != tuple(t.shape):
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{autograd.Size(arr.shape)!r} from checkpoint, the shape in current "
-                              f"model is {t.shape!r}.")
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape "
+                    f"{autograd.Size(arr.shape)!r} from checkpoint, the shape in current "
+                    f"model is {t.shape!r}."
+                )
                 continue
             if arr.dtype != t._data.dtype and not assign:
-                errors.append(f"dtype mismatch for {key}: copying a param with dtype {arr.dtype} from "
-                              f"checkpoint, the dtype in current model is {t._data.dtype}; convert the "
-                              f"model first (e.g. model.to(autograd.{arr.dtype}))")
+                errors.append(
+                    f"dtype mismatch for {key}: copying a param with dtype {arr.dtype} from "
+                    f"checkpoint, the dtype in current model is {t._data.dtype}; convert the "
+                    f"model first (e.g. model.to(autograd.{arr.dtype}))"
+                )
                 continue
             plan.append((m, name, kind, t, arr))
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
+                errors.insert(
+                    0,
+                    "Unexpected key(s) in state_dict: {}. ".format(
+                        ", ".join(f'"{k}"' for k in unexpected)
+                    ),
+                )
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
+                errors.insert(
+                    0,
+                    "Missing key(s) in state_dict: {}. ".format(
+                        ", ".join(f'"{k}"' for k in missing)
+                    ),
+                )
         if errors:
-            raise CheckpointError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                type(self).__name__, "\n\t".join(errors)))
+            raise CheckpointError(
+                "Error(s) in loading state_dict for {}:\n\t{}".format(
+                    type(self).__name__, "\n\t".join(errors)
+                )
+            )
         # everything checked: now copy (cannot fail half-way)
         for m, name, kind, t, arr in plan:
             if assign:
@@ -766,4 +817,3 @@ class OptimizedModule(Module):
             return super().__getattr__(name)
         except AttributeError:
             return getattr(self.__dict__["_modules"]["_orig_mod"], name)
-

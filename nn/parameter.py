@@ -9,6 +9,7 @@ Example:
     >>> p.requires_grad
     True
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,10 @@ class Parameter(Tensor):
         elif isinstance(data, Tensor):
             arr = data._data
         else:
-            raise TypeError(f"Parameter(data): expected an autograd.Tensor, got {type(data).__name__}; "
-                            "wrap arrays with autograd.tensor(...) first")
+            raise TypeError(
+                f"Parameter(data): expected an autograd.Tensor, got {type(data).__name__}; "
+                "wrap arrays with autograd.tensor(...) first"
+            )
         self._init(arr)
         if isinstance(data, Tensor):
             self._version_cell = data._version_cell  # shares memory => shares the version

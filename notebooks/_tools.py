@@ -6,6 +6,7 @@
 * :func:`output_problems` finds what must never be in an executed notebook's outputs:
   errors, tracebacks, warnings, anything written to stderr.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,12 +42,12 @@ def markdown_cells(nb) -> list[str]:
 
 
 _NOT_PROSE = [
-    re.compile(r"```.*?```", re.S),        # code blocks
-    re.compile(r"`[^`\n]*`"),              # inline code: API names stay in English
-    re.compile(r"\$\$.*?\$\$", re.S),      # display math
-    re.compile(r"\$[^$\n]*\$"),            # inline math
-    re.compile(r"\]\([^)]*\)"),            # link targets
-    re.compile(r"<[^>]+>"),                # HTML tags
+    re.compile(r"```.*?```", re.S),  # code blocks
+    re.compile(r"`[^`\n]*`"),  # inline code: API names stay in English
+    re.compile(r"\$\$.*?\$\$", re.S),  # display math
+    re.compile(r"\$[^$\n]*\$"),  # inline math
+    re.compile(r"\]\([^)]*\)"),  # link targets
+    re.compile(r"<[^>]+>"),  # HTML tags
 ]
 
 
@@ -91,6 +92,6 @@ def output_problems(nb) -> list[tuple[int, str]]:
                 text = "".join(out.get("data", {}).get("text/plain", ""))
             m = _WARNING.search(text)
             if m:
-                line = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
+                line = text[text.rfind("\n", 0, m.start()) + 1 :].split("\n", 1)[0]
                 problems.append((i, line.strip()[:300]))
     return problems

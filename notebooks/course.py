@@ -13,6 +13,7 @@ tables). Anything a user of the library would want too belongs in the library in
 the training loop is ``autograd.training.fit``/``evaluate``, run comparisons are
 ``autograd.training.plot_histories``, graph pictures are ``autograd.viz``.
 """
+
 from __future__ import annotations
 
 import html
@@ -25,8 +26,17 @@ import autograd
 from autograd import datasets
 from autograd.utils.data import DataLoader, TensorDataset
 
-__all__ = ["CI", "setup", "image_datasets", "load_images", "ImageData", "show_images", "plot_confusion",
-           "table", "import_optuna"]
+__all__ = [
+    "CI",
+    "setup",
+    "image_datasets",
+    "load_images",
+    "ImageData",
+    "show_images",
+    "plot_confusion",
+    "table",
+    "import_optuna",
+]
 
 #: True when the ``CI`` environment variable is set (to anything but "", "0" or "false"):
 #: notebooks then train less, so that the test suite runs all of them in a few minutes.
@@ -52,8 +62,16 @@ def setup(seed=0, **choices):
     # when other programs share the cores (see autograd.threads)
     autograd.set_num_threads(1)
     import matplotlib.pyplot as plt
-    plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3,
-                         "axes.titlesize": 11, "legend.fontsize": 9})
+
+    plt.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.titlesize": 11,
+            "legend.fontsize": 9,
+        }
+    )
     for name, pair in choices.items():
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise TypeError(f"setup: {name} must be a pair (full, ci), got {pair!r}")
@@ -77,6 +95,7 @@ def import_optuna():
     course uses no progress bars, and its notebooks must have clean outputs.
     """
     import warnings
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="IProgress not found")
         import optuna
@@ -92,15 +111,18 @@ class ImageData(types.SimpleNamespace):
     """
 
     def train_loader(self, batch_size=128, shuffle=True):
-        return DataLoader(TensorDataset(self.x_train, self.y_train), batch_size=batch_size,
-                          shuffle=shuffle)
+        return DataLoader(
+            TensorDataset(self.x_train, self.y_train), batch_size=batch_size, shuffle=shuffle
+        )
 
     def test_loader(self, batch_size=1000):
         return DataLoader(TensorDataset(self.x_test, self.y_test), batch_size=batch_size)
 
     def __repr__(self):
-        return (f"{self.name}: {len(self.y_train)} training and {len(self.y_test)} test images of "
-                f"{self.side}x{self.side}, {len(self.classes)} classes")
+        return (
+            f"{self.name}: {len(self.y_train)} training and {len(self.y_test)} test images of "
+            f"{self.side}x{self.side}, {len(self.classes)} classes"
+        )
 
 
 def image_datasets(*, root=None, transform=None):
@@ -110,13 +132,19 @@ def image_datasets(*, root=None, transform=None):
     note says so)."""
     root = root or os.environ.get("FASHION_MNIST_ROOT") or None
     try:
-        return (datasets.FashionMNIST(root=root, train=True, transform=transform),
-                datasets.FashionMNIST(root=root, train=False, transform=transform))
+        return (
+            datasets.FashionMNIST(root=root, train=True, transform=transform),
+            datasets.FashionMNIST(root=root, train=False, transform=transform),
+        )
     except datasets.DatasetNotFoundError:
-        print("note: Fashion-MNIST is not installed (Debian/Ubuntu: apt-get install "
-              "dataset-fashion-mnist); using scikit-learn's 8x8 digits instead")
-        return (datasets.Digits(train=True, transform=transform),
-                datasets.Digits(train=False, transform=transform))
+        print(
+            "note: Fashion-MNIST is not installed (Debian/Ubuntu: apt-get install "
+            "dataset-fashion-mnist); using scikit-learn's 8x8 digits instead"
+        )
+        return (
+            datasets.Digits(train=True, transform=transform),
+            datasets.Digits(train=False, transform=transform),
+        )
 
 
 def load_images(n_train=None, n_test=None, *, flatten=True, seed=0, root=None) -> ImageData:
@@ -145,9 +173,17 @@ def load_images(n_train=None, n_test=None, *, flatten=True, seed=0, root=None) -
     def prep(x):
         return autograd.tensor(((x - mean) / std).reshape(shape).astype(np.float32))
 
-    return ImageData(name=name, classes=list(train.classes), side=side, mean=mean, std=std,
-                     x_train=prep(xtr), y_train=autograd.tensor(ytr),
-                     x_test=prep(xte), y_test=autograd.tensor(yte))
+    return ImageData(
+        name=name,
+        classes=list(train.classes),
+        side=side,
+        mean=mean,
+        std=std,
+        x_train=prep(xtr),
+        y_train=autograd.tensor(ytr),
+        x_test=prep(xte),
+        y_test=autograd.tensor(yte),
+    )
 
 
 def _numpy(x):
@@ -160,6 +196,7 @@ def show_images(images, labels, classes, predictions=None, *, cols=8, title=None
     ``images``: (N, H, W), (N, 1, H, W) or flattened square (N, H*W), tensor or array, any
     scale (each image is shown from its darkest to its brightest pixel)."""
     import matplotlib.pyplot as plt
+
     imgs = _numpy(images)
     side = int(round(np.sqrt(imgs[0].size)))
     imgs = imgs.reshape(len(imgs), side, side)
@@ -186,6 +223,7 @@ def show_images(images, labels, classes, predictions=None, *, cols=8, title=None
 def plot_confusion(cm, classes, *, title="Confusion matrix (rows: true class)"):
     """The confusion matrix as a picture: counts in each cell, row-normalised colours."""
     import matplotlib.pyplot as plt
+
     m = _numpy(cm)
     frac = m / np.maximum(m.sum(1, keepdims=True), 1)
     n = len(classes)
@@ -194,8 +232,15 @@ def plot_confusion(cm, classes, *, title="Confusion matrix (rows: true class)"):
     ax.grid(False)
     for i in range(n):
         for j in range(n):
-            ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=7,
-                    color="white" if frac[i, j] > 0.5 else "black")
+            ax.text(
+                j,
+                i,
+                str(m[i, j]),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if frac[i, j] > 0.5 else "black",
+            )
     ax.set_xticks(range(n), classes, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(n), classes, fontsize=8)
     ax.set_xlabel("predicted class")
@@ -217,6 +262,7 @@ class Table:
             if isinstance(v, (float, np.floating)):
                 return format(float(v), self.floatfmt)
             return str(v)
+
         return [[fmt(v) for v in row] for row in self.rows]
 
     def __repr__(self):
@@ -228,8 +274,10 @@ class Table:
 
     def _repr_html_(self):
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
-                       for r in self._cells())
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in r) + "</tr>"
+            for r in self._cells()
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

@@ -11,6 +11,7 @@ Example:
     ...     opt.step()
     ...     sched.step()
 """
+
 from . import _functional
 from . import lr_scheduler
 from .optimizer import Optimizer
@@ -29,5 +30,21 @@ from .asgd import ASGD
 from .adafactor import Adafactor
 from .sparse_adam import SparseAdam
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax",
-           "LBFGS", "Adadelta", "Rprop", "ASGD", "Adafactor", "SparseAdam", "lr_scheduler"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "NAdam",
+    "RAdam",
+    "Adamax",
+    "LBFGS",
+    "Adadelta",
+    "Rprop",
+    "ASGD",
+    "Adafactor",
+    "SparseAdam",
+    "lr_scheduler",
+]

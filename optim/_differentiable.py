@@ -12,6 +12,7 @@ Each routine takes the optimizer's group and the parameters that have a gradient
 lives in ``state[p]`` with the same keys as the ordinary path, so ``state_dict`` is the
 same. Parameters are usually non-leaf tensors here (``p = w.clone()``), as in torch.
 """
+
 from __future__ import annotations
 
 import math
@@ -67,8 +68,8 @@ def adam(params, state, group):
         if group["amsgrad"]:
             st["max_exp_avg_sq"].copy_(autograd.maximum(st["max_exp_avg_sq"].clone(), second))
             second = st["max_exp_avg_sq"]
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
         denom = second.sqrt() / bias_correction2_sqrt + eps
         p.sub_((lr / bias_correction1) * st["exp_avg"].clone() / denom)
 
@@ -111,7 +112,7 @@ def adamax(params, state, group):
         g = _grad(p, group["maximize"], group["weight_decay"])
         st["exp_avg"].lerp_(g, 1 - beta1)
         st["exp_inf"].copy_(autograd.maximum(st["exp_inf"] * beta2, g.abs() + eps))
-        p.sub_((lr / (1 - beta1 ** step)) * st["exp_avg"] / st["exp_inf"])
+        p.sub_((lr / (1 - beta1**step)) * st["exp_avg"] / st["exp_inf"])
 
 
 def nadam(params, state, group):
@@ -124,7 +125,7 @@ def nadam(params, state, group):
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * psi))
         st["mu_product"].mul_(mu)
         mu_product = float(st["mu_product"])
-        denom = (st["exp_avg_sq"] / (1 - beta2 ** step)).sqrt() + eps
+        denom = (st["exp_avg_sq"] / (1 - beta2**step)).sqrt() + eps
         p.sub_(lr * (1.0 - mu) / (1.0 - mu_product) * g / denom)
         p.sub_(lr * mu_next / (1.0 - mu_product * mu_next) * st["exp_avg"] / denom)
 
@@ -135,13 +136,14 @@ def radam(params, state, group):
     for p in params:
         st = state[p]
         step, _ = _adam_moments(p, st, group)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
         update = st["exp_avg"] / bias_correction1 * lr
-        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
         if rho_t > 5.0:
-            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
-                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            rect = math.sqrt(
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            )
             update = update * (math.sqrt(bias_correction2) / (st["exp_avg_sq"].sqrt() + eps)) * rect
         p.sub_(update)
 
@@ -167,9 +169,11 @@ def rprop(params, state, group):
         _step(st)
         g = -p.grad if group["maximize"] else p.grad
         sign = (g * st["prev"].clone()).sign()
-        factor = autograd.where(sign > 0, autograd.full_like(sign, etaplus),
-                                autograd.where(sign < 0, autograd.full_like(sign, etaminus),
-                                               autograd.ones_like(sign)))
+        factor = autograd.where(
+            sign > 0,
+            autograd.full_like(sign, etaplus),
+            autograd.where(sign < 0, autograd.full_like(sign, etaminus), autograd.ones_like(sign)),
+        )
         st["step_size"].mul_(factor).clamp_(low, high)
         g = autograd.where(sign < 0, autograd.zeros_like(g), g)
         p.sub_(g.sign() * st["step_size"])

@@ -25,18 +25,32 @@ Example:
     >>> p
     array([0.95])
 """
+
 import math
 
 import numpy as np
 
 from autograd import dispatch
 
-__all__ = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax", "adadelta",
-           "rprop", "asgd", "adafactor", "sparse_adam"]
+__all__ = [
+    "sgd",
+    "adam",
+    "adamw",
+    "rmsprop",
+    "adagrad",
+    "nadam",
+    "radam",
+    "adamax",
+    "adadelta",
+    "rprop",
+    "asgd",
+    "adafactor",
+    "sparse_adam",
+]
 
 
 # ---- shared pieces -------------------------------------------------------------
-_BLOCK = 1 << 15      # elements per block: a block of every operand fits in the L2 cache
+_BLOCK = 1 << 15  # elements per block: a block of every operand fits in the L2 cache
 
 
 def _scratch(like: np.ndarray, size, slot: int, workspace) -> np.ndarray:
@@ -67,10 +81,11 @@ def _blocks(arrays, n_scratch, workspace):
         flats = [a.reshape(-1) for a in arrays]
         for s in range(0, n, _BLOCK):
             e = min(n, s + _BLOCK)
-            yield [f[s:e] for f in flats] + [t[:e - s] for t in scratch]
+            yield [f[s:e] for f in flats] + [t[: e - s] for t in scratch]
     else:
-        yield list(arrays) + [_scratch(first, first.shape, slot + 100, workspace)
-                              for slot in range(n_scratch)]
+        yield list(arrays) + [
+            _scratch(first, first.shape, slot + 100, workspace) for slot in range(n_scratch)
+        ]
 
 
 def _effective_grad(param, grad, weight_decay, maximize, out):
@@ -152,8 +167,19 @@ def _bump(step: np.ndarray) -> float:
 
 
 # ---- SGD ---------------------------------------------------------------------------
-def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, dampening,
-        nesterov, maximize, workspace=None):
+def sgd(
+    params,
+    grads,
+    momentum_buffer_list,
+    *,
+    weight_decay,
+    momentum,
+    lr,
+    dampening,
+    nesterov,
+    maximize,
+    workspace=None,
+):
     """Stochastic gradient descent with optional momentum / Nesterov.
 
     ``g = grad + wd * p``; ``buf = momentum * buf + (1 - dampening) * g`` (``buf = g`` at the
@@ -164,8 +190,13 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
         if momentum == 0:
             K = dispatch.kernels("optim", param, grads[i])
             if K is not None:  # numba backend: the same update in one pass
-                K.sgd_update(param.reshape(-1), grads[i].reshape(-1), float(lr),
-                           float(weight_decay), bool(maximize))
+                K.sgd_update(
+                    param.reshape(-1),
+                    grads[i].reshape(-1),
+                    float(lr),
+                    float(weight_decay),
+                    bool(maximize),
+                )
                 continue
             for p, g, t in _blocks([param, grads[i]], 1, workspace):
                 g = _effective_grad(p, g, weight_decay, maximize, t)
@@ -176,10 +207,18 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
             momentum_buffer_list[i] = np.empty_like(param)
         K = dispatch.kernels("optim", param, grads[i], momentum_buffer_list[i])
         if K is not None:
-            K.sgd_momentum_update(param.reshape(-1), grads[i].reshape(-1),
-                                  momentum_buffer_list[i].reshape(-1), first, float(lr),
-                                  float(momentum), float(dampening), float(weight_decay),
-                                  bool(nesterov), bool(maximize))
+            K.sgd_momentum_update(
+                param.reshape(-1),
+                grads[i].reshape(-1),
+                momentum_buffer_list[i].reshape(-1),
+                first,
+                float(lr),
+                float(momentum),
+                float(dampening),
+                float(weight_decay),
+                bool(nesterov),
+                bool(maximize),
+            )
             continue
         for p, g, buf, t0, t1 in _blocks([param, grads[i], momentum_buffer_list[i]], 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t0)
@@ -202,9 +241,24 @@ def sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, damp
 
 
 # ---- Adam / AdamW -----------------------------------------------------------------
-def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
-         beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay=False,
-         workspace=None):
+def adam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    max_exp_avg_sqs,
+    state_steps,
+    *,
+    amsgrad,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    maximize,
+    decoupled_weight_decay=False,
+    workspace=None,
+):
     """Adam (Kingma & Ba) with torch's bias correction; AdamW when ``decoupled_weight_decay``.
 
     ``m = lerp(m, g, 1 - beta1)``; ``v = beta2 * v + (1 - beta2) * g * g``;
@@ -215,25 +269,34 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, 
     grad_wd, decay = _weight_decay_split(lr, weight_decay, decoupled_weight_decay)
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
-        bias_correction2_sqrt = bias_correction2 ** 0.5
+        bias_correction2_sqrt = bias_correction2**0.5
         arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
         if amsgrad:
             arrays.append(max_exp_avg_sqs[i])
         K = dispatch.kernels("optim", *arrays)
         if K is not None:  # numba backend: the same update in one pass
-            scalars = (float(beta1), float(beta2), float(lr), float(weight_decay), float(eps),
-                       float(bias_correction2_sqrt), float(step_size),
-                       bool(decoupled_weight_decay), bool(maximize))
+            scalars = (
+                float(beta1),
+                float(beta2),
+                float(lr),
+                float(weight_decay),
+                float(eps),
+                float(bias_correction2_sqrt),
+                float(step_size),
+                bool(decoupled_weight_decay),
+                bool(maximize),
+            )
             kern = K.adam_amsgrad_update if amsgrad else K.adam_update
             kern(*[a.reshape(-1) for a in arrays], *scalars)
             continue
         for p, g, exp_avg, exp_avg_sq, *rest in _blocks(arrays, 2, workspace):
             *max_sq, t0, t = rest
-            g = _adam_moments_(p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize,
-                               beta1, beta2)
+            g = _adam_moments_(
+                p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize, beta1, beta2
+            )
             if amsgrad:
                 np.maximum(max_sq[0], exp_avg_sq, out=max_sq[0])
                 second = max_sq[0]
@@ -246,17 +309,61 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, 
             _addcdiv_(p, exp_avg, denom, -step_size, denom)
 
 
-def adamw(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
-          beta1, beta2, lr, weight_decay, eps, maximize, workspace=None):
+def adamw(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    max_exp_avg_sqs,
+    state_steps,
+    *,
+    amsgrad,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    maximize,
+    workspace=None,
+):
     """AdamW (Loshchilov & Hutter): Adam with decoupled weight decay ``p *= 1 - lr * wd``."""
-    adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, amsgrad=amsgrad,
-         beta1=beta1, beta2=beta2, lr=lr, weight_decay=weight_decay, eps=eps, maximize=maximize,
-         decoupled_weight_decay=True, workspace=workspace)
+    adam(
+        params,
+        grads,
+        exp_avgs,
+        exp_avg_sqs,
+        max_exp_avg_sqs,
+        state_steps,
+        amsgrad=amsgrad,
+        beta1=beta1,
+        beta2=beta2,
+        lr=lr,
+        weight_decay=weight_decay,
+        eps=eps,
+        maximize=maximize,
+        decoupled_weight_decay=True,
+        workspace=workspace,
+    )
 
 
 # ---- RMSprop -----------------------------------------------------------------------
-def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps, *, lr,
-            alpha, eps, weight_decay, momentum, centered, maximize, workspace=None):
+def rmsprop(
+    params,
+    grads,
+    square_avgs,
+    grad_avgs,
+    momentum_buffer_list,
+    state_steps,
+    *,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+    workspace=None,
+):
     """RMSprop (Hinton): ``v = alpha * v + (1 - alpha) * g * g``; ``avg = sqrt(v) + eps``
     (centered: ``sqrt(v - mean(g)**2) + eps``); ``p -= lr * g / avg``, or with momentum
     ``buf = momentum * buf + g / avg``; ``p -= lr * buf``."""
@@ -304,8 +411,19 @@ def rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_s
 
 
 # ---- Adagrad -----------------------------------------------------------------------
-def adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_decay, eps,
-            maximize, workspace=None):
+def adagrad(
+    params,
+    grads,
+    state_sums,
+    state_steps,
+    *,
+    lr,
+    weight_decay,
+    lr_decay,
+    eps,
+    maximize,
+    workspace=None,
+):
     """Adagrad (Duchi et al.): ``s += g * g``; ``p -= lr / (1 + (t - 1) * lr_decay) * g /
     (sqrt(s) + eps)``."""
     for i, param in enumerate(params):
@@ -313,8 +431,15 @@ def adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_deca
         clr = lr / (1 + (step - 1) * lr_decay)
         K = dispatch.kernels("optim", param, grads[i], state_sums[i])
         if K is not None:  # numba backend: the same update in one pass
-            K.adagrad_update(param.reshape(-1), grads[i].reshape(-1), state_sums[i].reshape(-1),
-                             float(clr), float(weight_decay), float(eps), bool(maximize))
+            K.adagrad_update(
+                param.reshape(-1),
+                grads[i].reshape(-1),
+                state_sums[i].reshape(-1),
+                float(clr),
+                float(weight_decay),
+                float(eps),
+                bool(maximize),
+            )
             continue
         for p, g, state_sum, t0, std in _blocks([param, grads[i], state_sums[i]], 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t0)
@@ -326,8 +451,24 @@ def adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_deca
 
 
 # ---- NAdam -------------------------------------------------------------------------
-def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, beta1, beta2, lr,
-          weight_decay, momentum_decay, eps, decoupled_weight_decay, maximize, workspace=None):
+def nadam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    mu_products,
+    state_steps,
+    *,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    momentum_decay,
+    eps,
+    decoupled_weight_decay,
+    maximize,
+    workspace=None,
+):
     """NAdam (Dozat): Adam with Nesterov momentum and the momentum schedule
     ``mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))``.
 
@@ -337,19 +478,20 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, bet
     grad_wd, decay = _weight_decay_split(lr, weight_decay, decoupled_weight_decay)
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
-        bias_correction2 = 1 - beta2 ** step
+        bias_correction2 = 1 - beta2**step
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
         mu_product = mu_products[i]
-        mu_product *= mu           # rounded to the counter's dtype, like torch
+        mu_product *= mu  # rounded to the counter's dtype, like torch
         mu_product_value = float(mu_product)
         mu_product_next = mu_product_value * mu_next
         grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product_value)
         avg_coef = (-lr * mu_next) / (1.0 - mu_product_next)
         arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
         for p, g, exp_avg, exp_avg_sq, t0, t, denom in _blocks(arrays, 3, workspace):
-            g = _adam_moments_(p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize,
-                               beta1, beta2)
+            g = _adam_moments_(
+                p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize, beta1, beta2
+            )
             np.divide(exp_avg_sq, bias_correction2, out=denom)
             np.sqrt(denom, out=denom)
             np.add(denom, eps, out=denom)
@@ -358,8 +500,22 @@ def nadam(params, grads, exp_avgs, exp_avg_sqs, mu_products, state_steps, *, bet
 
 
 # ---- RAdam -------------------------------------------------------------------------
-def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, beta1, beta2, lr, weight_decay,
-          eps, decoupled_weight_decay, maximize, workspace=None):
+def radam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    state_steps,
+    *,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    decoupled_weight_decay,
+    maximize,
+    workspace=None,
+):
     """RAdam (Liu et al.): Adam whose adaptive term is switched on, with the rectification
     factor ``r_t``, only once the variance estimate is tractable (``rho_t > 5``); before
     that the step is SGD with momentum: ``p -= lr * m / (1 - beta1**t)``."""
@@ -367,36 +523,51 @@ def radam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, beta1, beta2, lr
     grad_wd, decay = _weight_decay_split(lr, weight_decay, decoupled_weight_decay)
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
         rectified = rho_t > 5.0
         if rectified:
-            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
-                    / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
         arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
         for p, g, exp_avg, exp_avg_sq, t0, t, update in _blocks(arrays, 3, workspace):
-            g = _adam_moments_(p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize,
-                               beta1, beta2)
+            g = _adam_moments_(
+                p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize, beta1, beta2
+            )
             np.divide(exp_avg, bias_correction1, out=update)
             np.multiply(update, lr, out=update)
             if rectified:
                 np.sqrt(exp_avg_sq, out=t)
                 np.add(t, eps, out=t)
-                np.divide(bias_correction2 ** 0.5, t, out=t)     # adaptive learning rate
+                np.divide(bias_correction2**0.5, t, out=t)  # adaptive learning rate
                 np.multiply(update, t, out=update)
                 np.multiply(update, rect, out=update)
             np.subtract(p, update, out=p)
 
 
 # ---- Adamax ------------------------------------------------------------------------
-def adamax(params, grads, exp_avgs, exp_infs, state_steps, *, eps, beta1, beta2, lr,
-           weight_decay, maximize, workspace=None):
+def adamax(
+    params,
+    grads,
+    exp_avgs,
+    exp_infs,
+    state_steps,
+    *,
+    eps,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    maximize,
+    workspace=None,
+):
     """Adamax (Kingma & Ba): Adam with the infinity norm,
     ``u = max(beta2 * u, |g| + eps)``; ``p -= lr / (1 - beta1**t) * m / u``."""
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
-        clr = lr / (1 - beta1 ** step)
+        clr = lr / (1 - beta1**step)
         arrays = [param, grads[i], exp_avgs[i], exp_infs[i]]
         for p, g, exp_avg, exp_inf, t0, t in _blocks(arrays, 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t0)
@@ -409,8 +580,20 @@ def adamax(params, grads, exp_avgs, exp_infs, state_steps, *, eps, beta1, beta2,
 
 
 # ---- Adadelta ----------------------------------------------------------------------
-def adadelta(params, grads, square_avgs, acc_deltas, state_steps, *, lr, rho, eps, weight_decay,
-             maximize, workspace=None):
+def adadelta(
+    params,
+    grads,
+    square_avgs,
+    acc_deltas,
+    state_steps,
+    *,
+    lr,
+    rho,
+    eps,
+    weight_decay,
+    maximize,
+    workspace=None,
+):
     """Adadelta (Zeiler): ``v = rho * v + (1 - rho) * g * g``;
     ``delta = sqrt(u + eps) / sqrt(v + eps) * g``; ``u = rho * u + (1 - rho) * delta**2``;
     ``p -= lr * delta``. The ratio of the two running RMS values gives each coordinate a
@@ -432,8 +615,20 @@ def adadelta(params, grads, square_avgs, acc_deltas, state_steps, *, lr, rho, ep
 
 
 # ---- Rprop -------------------------------------------------------------------------
-def rprop(params, grads, prevs, step_sizes, state_steps, *, step_size_min, step_size_max,
-          etaminus, etaplus, maximize, workspace=None):
+def rprop(
+    params,
+    grads,
+    prevs,
+    step_sizes,
+    state_steps,
+    *,
+    step_size_min,
+    step_size_max,
+    etaminus,
+    etaplus,
+    maximize,
+    workspace=None,
+):
     """Rprop (Riedmiller & Braun): only the sign of the gradient is used. Each coordinate's
     step size grows by ``etaplus`` while the gradient keeps its sign and shrinks by
     ``etaminus`` when it flips (then that coordinate skips one update); it stays within
@@ -453,15 +648,29 @@ def rprop(params, grads, prevs, step_sizes, state_steps, *, step_size_min, step_
             np.multiply(step_size, factor, out=step_size)
             np.clip(step_size, step_size_min, step_size_max, out=step_size)
             np.copyto(prev, g)
-            prev[factor == etaminus] = 0       # a flipped sign: no move, no flip next time
+            prev[factor == etaminus] = 0  # a flipped sign: no move, no flip next time
             np.sign(prev, out=factor)
             np.multiply(factor, step_size, out=factor)
             np.subtract(p, factor, out=p)
 
 
 # ---- ASGD --------------------------------------------------------------------------
-def asgd(params, grads, axs, mus, etas, state_steps, *, lambd, lr, t0, alpha, weight_decay,
-         maximize, workspace=None):
+def asgd(
+    params,
+    grads,
+    axs,
+    mus,
+    etas,
+    state_steps,
+    *,
+    lambd,
+    lr,
+    t0,
+    alpha,
+    weight_decay,
+    maximize,
+    workspace=None,
+):
     """Averaged SGD (Polyak & Juditsky): SGD with the decaying step
     ``eta_t = lr / (1 + lambd * lr * t) ** alpha`` and weight decay ``p *= 1 - lambd * eta``;
     ``ax`` is the running average of the iterates from step ``t0`` on (before that it
@@ -482,13 +691,27 @@ def asgd(params, grads, axs, mus, etas, state_steps, *, lambd, lr, t0, alpha, we
                 np.add(ax, t, out=ax)
             else:
                 np.copyto(ax, p)
-        etas[i][()] = lr / ((1 + lambd * lr * step) ** alpha)   # rounded like torch's state
+        etas[i][()] = lr / ((1 + lambd * lr * step) ** alpha)  # rounded like torch's state
         mus[i][()] = 1 / max(1, step - t0)
 
 
 # ---- Adafactor ---------------------------------------------------------------------
-def adafactor(params, grads, row_vars, col_vars, variances, state_steps, *, d, lr, beta2_decay,
-              weight_decay, eps1, eps2, maximize):
+def adafactor(
+    params,
+    grads,
+    row_vars,
+    col_vars,
+    variances,
+    state_steps,
+    *,
+    d,
+    lr,
+    beta2_decay,
+    weight_decay,
+    eps1,
+    eps2,
+    maximize,
+):
     """Adafactor (Shazeer & Stern), torch's variant: the second moment of a matrix
     gradient is stored factored, as row and column means of ``g**2`` over the last two
     dimensions (memory ``R + C`` instead of ``R * C``); vectors keep a full ``variance``.
@@ -501,9 +724,9 @@ def adafactor(params, grads, row_vars, col_vars, variances, state_steps, *, d, l
         grad = -grads[i] if maximize else grads[i]
         eps_1 = np.finfo(param.dtype).eps if eps1 is None else eps1
         step = _bump(state_steps[i])
-        one_minus_beta2_t = step ** beta2_decay
-        rho_t = min(lr, 1 / (step ** 0.5))
-        alpha = max(eps2, float(np.linalg.norm(param.reshape(-1))) / (param.size ** 0.5)) * rho_t
+        one_minus_beta2_t = step**beta2_decay
+        rho_t = min(lr, 1 / (step**0.5))
+        alpha = max(eps2, float(np.linalg.norm(param.reshape(-1))) / (param.size**0.5)) * rho_t
         if weight_decay != 0:
             np.multiply(param, 1 - lr * weight_decay, out=param)
         if grad.ndim > 1:
@@ -522,16 +745,17 @@ def adafactor(params, grads, row_vars, col_vars, variances, state_steps, *, d, l
             var_estimate = variance.copy()
         update = np.maximum(var_estimate, eps_1 * eps_1, out=var_estimate)
         np.sqrt(update, out=update)
-        np.divide(1.0, update, out=update)       # torch: rsqrt, then times the gradient
+        np.divide(1.0, update, out=update)  # torch: rsqrt, then times the gradient
         np.multiply(update, grad, out=update)
-        denom = max(1.0, float(np.linalg.norm(update.reshape(-1))) / ((update.size ** 0.5) * d))
+        denom = max(1.0, float(np.linalg.norm(update.reshape(-1))) / ((update.size**0.5) * d))
         update *= -alpha / denom
         param += update
 
 
 # ---- SparseAdam ----------------------------------------------------------------------
-def sparse_adam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, eps, beta1, beta2, lr,
-                maximize):
+def sparse_adam(
+    params, grads, exp_avgs, exp_avg_sqs, state_steps, *, eps, beta1, beta2, lr, maximize
+):
     """Lazy Adam for sparse gradients: only the entries a gradient touches are updated.
 
     ``grads[i]`` is a sparse COO gradient given as a pair ``(indices, values)``, as torch's
@@ -550,14 +774,14 @@ def sparse_adam(params, grads, exp_avgs, exp_avg_sqs, state_steps, *, eps, beta1
         exp_avg, exp_avg_sq = exp_avgs[i], exp_avg_sqs[i]
         old_avg, old_sq = exp_avg[where], exp_avg_sq[where]
         avg_update = (values - old_avg) * (1 - beta1)
-        sq_update = (values ** 2 - old_sq) * (1 - beta2)
+        sq_update = (values**2 - old_sq) * (1 - beta2)
         exp_avg[where] += avg_update
         exp_avg_sq[where] += sq_update
         numer = avg_update + old_avg
         denom = np.sqrt(sq_update + old_sq) + eps
         step = state_steps[i]
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
         step_size = lr * math.sqrt(bias_correction2) / bias_correction1
         param[where] += -step_size * (numer / denom)
 

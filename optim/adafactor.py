@@ -1,4 +1,5 @@
 """Adafactor (mirrors ``torch.optim.Adafactor``)."""
+
 import numpy as np
 
 from autograd import Tensor
@@ -20,8 +21,18 @@ class Adafactor(Optimizer):
         >>> opt = optim.Adafactor(model.parameters(), lr=1e-2)
     """
 
-    def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0,
-                 weight_decay=0.0, *, foreach=None, maximize=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        beta2_decay=-0.8,
+        eps=(None, 1e-3),
+        d=1.0,
+        weight_decay=0.0,
+        *,
+        foreach=None,
+        maximize=False,
+    ):
         if not 0.0 <= lr:
             raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
         if not 0.0 >= beta2_decay:
@@ -34,8 +45,15 @@ class Adafactor(Optimizer):
             raise ValueError(f"Clipping threshold d should be >= 1 but is: {d}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"weight_decay should be >= 0 but is: {weight_decay}")
-        defaults = {"lr": lr, "beta2_decay": beta2_decay, "eps": tuple(eps), "d": d,
-                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize}
+        defaults = {
+            "lr": lr,
+            "beta2_decay": beta2_decay,
+            "eps": tuple(eps),
+            "d": d,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+        }
         super().__init__(params, defaults)
 
     def _state_names(self, group):
@@ -52,14 +70,25 @@ class Adafactor(Optimizer):
 
     def _update(self, group, params, grads, state):
         eps1, eps2 = group["eps"]
-        F.adafactor(params, grads, state["row_var"], state["col_var"], state["variance"],
-                    state["step"], d=group["d"], lr=group["lr"], beta2_decay=group["beta2_decay"],
-                    weight_decay=group["weight_decay"], eps1=eps1, eps2=eps2,
-                    maximize=group["maximize"])
+        F.adafactor(
+            params,
+            grads,
+            state["row_var"],
+            state["col_var"],
+            state["variance"],
+            state["step"],
+            d=group["d"],
+            lr=group["lr"],
+            beta2_decay=group["beta2_decay"],
+            weight_decay=group["weight_decay"],
+            eps1=eps1,
+            eps2=eps2,
+            maximize=group["maximize"],
+        )
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
-        for group in self.param_groups:      # JSON checkpoints turn tuples into lists
+        for group in self.param_groups:  # JSON checkpoints turn tuples into lists
             group["eps"] = tuple(group["eps"])
 
     @staticmethod
@@ -70,8 +99,10 @@ class Adafactor(Optimizer):
             arr = _array(value) if isinstance(value, Tensor) else np.asarray(value)
             shape = _factor_shape(param, name)
             if list(arr.shape) != shape:
-                raise ValueError(f"loaded optimizer state {name!r} has shape {list(arr.shape)} "
-                                 f"but its parameter of shape {list(param.shape)} needs {shape}")
+                raise ValueError(
+                    f"loaded optimizer state {name!r} has shape {list(arr.shape)} "
+                    f"but its parameter of shape {list(param.shape)} needs {shape}"
+                )
             return Tensor._make(arr.astype(_array(param).dtype, copy=True))
         return Optimizer._cast_state(param, name, value)
 

@@ -1,4 +1,5 @@
 """Adagrad (mirrors ``torch.optim.Adagrad``)."""
+
 import numpy as np
 
 from autograd import Tensor
@@ -20,13 +21,38 @@ class Adagrad(Optimizer):
 
     _differentiable_rule = staticmethod(D.adagrad)  # the step as autograd ops
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        _check_nonnegative(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                           initial_accumulator_value=initial_accumulator_value, eps=eps)
-        defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
-                        maximize=maximize, differentiable=differentiable, fused=fused)
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lr_decay=0,
+        weight_decay=0,
+        initial_accumulator_value=0,
+        eps=1e-10,
+        foreach=None,
+        *,
+        maximize=False,
+        differentiable=False,
+        fused=None,
+    ):
+        _check_nonnegative(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
+        )
         super().__init__(params, defaults)
         for group in self.param_groups:  # (like torch: the state exists from the start)
             for p in group["params"]:
@@ -41,6 +67,15 @@ class Adagrad(Optimizer):
         return ("sum", "step")
 
     def _update(self, group, params, grads, state):
-        F.adagrad(params, grads, state["sum"], state["step"], lr=group["lr"],
-                  weight_decay=group["weight_decay"], lr_decay=group["lr_decay"],
-                  eps=group["eps"], maximize=group["maximize"], workspace=self._workspace)
+        F.adagrad(
+            params,
+            grads,
+            state["sum"],
+            state["step"],
+            lr=group["lr"],
+            weight_decay=group["weight_decay"],
+            lr_decay=group["lr_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
+            workspace=self._workspace,
+        )

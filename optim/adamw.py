@@ -1,4 +1,5 @@
 """AdamW: Adam with decoupled weight decay (mirrors ``torch.optim.AdamW``)."""
+
 from .adam import Adam
 
 
@@ -10,15 +11,37 @@ class AdamW(Adam):
         >>> opt = optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
-                 differentiable=False, fused=None):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
-                         capturable=capturable, differentiable=differentiable, fused=fused,
-                         decoupled_weight_decay=True)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
-        for group in self.param_groups:        # AdamW is always decoupled, whatever was saved
+        for group in self.param_groups:  # AdamW is always decoupled, whatever was saved
             group["decoupled_weight_decay"] = True

@@ -1,4 +1,5 @@
 """ASGD, averaged stochastic gradient descent (mirrors ``torch.optim.ASGD``)."""
+
 import autograd
 
 from . import _differentiable as D
@@ -19,23 +20,57 @@ class ASGD(Optimizer):
 
     _differentiable_rule = staticmethod(D.asgd)  # the step as autograd ops
 
-    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
-                 foreach=None, maximize=False, differentiable=False, capturable=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        lambd=1e-4,
+        alpha=0.75,
+        t0=1e6,
+        weight_decay=0,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+        capturable=False,
+    ):
         _check_nonnegative(lr=lr, weight_decay=weight_decay)
-        defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0,
-                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize,
-                    "differentiable": differentiable, "capturable": capturable}
+        defaults = {
+            "lr": lr,
+            "lambd": lambd,
+            "alpha": alpha,
+            "t0": t0,
+            "weight_decay": weight_decay,
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
         super().__init__(params, defaults)
 
     def _state_names(self, group):
         return ("ax", "mu", "eta", "step")
 
     def _init_state(self, p, group):
-        return {"step": _new_step(), "eta": autograd.tensor(group["lr"], dtype=_scalar_dtype()),
-                "mu": autograd.tensor(1.0, dtype=_scalar_dtype()), "ax": _zeros_like(p)}
+        return {
+            "step": _new_step(),
+            "eta": autograd.tensor(group["lr"], dtype=_scalar_dtype()),
+            "mu": autograd.tensor(1.0, dtype=_scalar_dtype()),
+            "ax": _zeros_like(p),
+        }
 
     def _update(self, group, params, grads, state):
-        F.asgd(params, grads, state["ax"], state["mu"], state["eta"], state["step"],
-               lambd=group["lambd"], lr=group["lr"], t0=group["t0"], alpha=group["alpha"],
-               weight_decay=group["weight_decay"], maximize=group["maximize"],
-               workspace=self._workspace)
+        F.asgd(
+            params,
+            grads,
+            state["ax"],
+            state["mu"],
+            state["eta"],
+            state["step"],
+            lambd=group["lambd"],
+            lr=group["lr"],
+            t0=group["t0"],
+            alpha=group["alpha"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+            workspace=self._workspace,
+        )

@@ -26,6 +26,7 @@ Example:
     >>> w
     tensor([3., 3.], requires_grad=True)
 """
+
 import numpy as np
 
 import autograd
@@ -65,17 +66,32 @@ class LBFGS(Optimizer):
         >>> opt.step(closure)
     """
 
-    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
+    def __init__(
+        self,
+        params,
+        lr=1,
+        max_iter=20,
+        max_eval=None,
+        tolerance_grad=1e-7,
+        tolerance_change=1e-9,
+        history_size=100,
+        line_search_fn=None,
+    ):
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
-                        tolerance_grad=tolerance_grad, tolerance_change=tolerance_change,
-                        history_size=history_size, line_search_fn=line_search_fn)
+        defaults = dict(
+            lr=lr,
+            max_iter=max_iter,
+            max_eval=max_eval,
+            tolerance_grad=tolerance_grad,
+            tolerance_change=tolerance_change,
+            history_size=history_size,
+            line_search_fn=line_search_fn,
+        )
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
@@ -84,8 +100,14 @@ class LBFGS(Optimizer):
     # ---- the parameters as one flat vector ------------------------------------------------
     def _flat_grad(self) -> np.ndarray:
         """Every parameter's gradient, flattened and concatenated (zeros where None)."""
-        return np.concatenate([np.zeros(p.numel(), _array(p).dtype) if p.grad is None
-                               else _array(p.grad).reshape(-1) for p in self._params])
+        return np.concatenate(
+            [
+                np.zeros(p.numel(), _array(p).dtype)
+                if p.grad is None
+                else _array(p.grad).reshape(-1)
+                for p in self._params
+            ]
+        )
 
     def _add_to_params(self, t, d: np.ndarray) -> None:
         """``params += t * d``, in place (torch's ``p.add_(d, alpha=t)``)."""
@@ -93,7 +115,7 @@ class LBFGS(Optimizer):
         for p in self._params:
             arr = _array(p)
             n = arr.size
-            arr += (d[offset:offset + n] * t).reshape(arr.shape).astype(arr.dtype, copy=False)
+            arr += (d[offset : offset + n] * t).reshape(arr.shape).astype(arr.dtype, copy=False)
             offset += n
         self._finish(self._params)
 
@@ -121,8 +143,9 @@ class LBFGS(Optimizer):
         the loss; it is called with gradient recording on, even inside ``no_grad``.
         """
         if closure is None:
-            raise TypeError("LBFGS.step() requires a closure that reevaluates the model and "
-                            "returns the loss")
+            raise TypeError(
+                "LBFGS.step() requires a closure that reevaluates the model and returns the loss"
+            )
         with autograd.no_grad():
             return self._step(lambda: self._run_closure(closure))
 
@@ -147,7 +170,7 @@ class LBFGS(Optimizer):
         state["func_evals"] += 1
 
         flat_grad = self._flat_grad()
-        if np.abs(flat_grad).max() <= tolerance_grad:     # already optimal
+        if np.abs(flat_grad).max() <= tolerance_grad:  # already optimal
             return orig_loss
 
         mem = _Memory.load(state)
@@ -170,15 +193,22 @@ class LBFGS(Optimizer):
                 mem.t = min(1.0, 1.0 / np.abs(flat_grad).sum()) * lr
             else:
                 mem.t = lr
-            gtd = flat_grad.dot(mem.d)           # directional derivative
+            gtd = flat_grad.dot(mem.d)  # directional derivative
             if gtd > -tolerance_change:
                 break
 
             if line_search_fn == "strong_wolfe":
                 x0 = self._copy_params()
                 loss, flat_grad, mem.t, ls_evals = _strong_wolfe(
-                    lambda x, t, d: self._evaluate_at(closure, x, t, d), x0, mem.t, mem.d,
-                    loss, flat_grad, gtd, max_ls=max_eval - current_evals)
+                    lambda x, t, d: self._evaluate_at(closure, x, t, d),
+                    x0,
+                    mem.t,
+                    mem.d,
+                    loss,
+                    flat_grad,
+                    gtd,
+                    max_ls=max_eval - current_evals,
+                )
                 self._add_to_params(mem.t, mem.d)
                 opt_cond = np.abs(flat_grad).max() <= tolerance_grad
             else:
@@ -198,9 +228,9 @@ class LBFGS(Optimizer):
             # -- stopping tests --
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if np.abs(mem.d * mem.t).max() <= tolerance_change:      # the step is tiny
+            if np.abs(mem.d * mem.t).max() <= tolerance_change:  # the step is tiny
                 break
-            if abs(loss - mem.prev_loss) < tolerance_change:         # the loss stalls
+            if abs(loss - mem.prev_loss) < tolerance_change:  # the loss stalls
                 break
 
         mem.store(state)
@@ -255,7 +285,7 @@ class _Memory:
         s = self.d * self.t
         ys = y.dot(s)
         if ys > 1e-10:
-            if len(self.old_dirs) == history_size:     # forget the oldest pair
+            if len(self.old_dirs) == history_size:  # forget the oldest pair
                 del self.old_dirs[0], self.old_stps[0], self.ro[0]
             self.old_dirs.append(y)
             self.old_stps.append(s)
@@ -302,7 +332,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     to ``bounds`` (default: between the points); the bounds' midpoint if it has none."""
     lo, hi = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1 ** 2 - g1 * g2
+    d2_square = d1**2 - g1 * g2
     if d2_square < 0:
         return (lo + hi) / 2.0
     d2 = np.sqrt(d2_square)
@@ -315,14 +345,14 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
 
 class _Point:
     """A trial step length with its loss, gradient and directional derivative."""
+
     __slots__ = ("t", "f", "g", "gtd")
 
     def __init__(self, t, f, g, gtd):
         self.t, self.f, self.g, self.gtd = t, f, g, gtd
 
 
-def _strong_wolfe(evaluate, x0, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9,
-                  max_ls=25):
+def _strong_wolfe(evaluate, x0, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
     """Find a step ``t`` along ``d`` with sufficient decrease (``c1``) and a small enough slope
     (``c2``). Returns ``(loss, flat_grad, t, evaluations)``."""
     d_norm = np.abs(d).max()
@@ -341,15 +371,22 @@ def _strong_wolfe(evaluate, x0, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chan
         if new.f > f + c1 * new.t * gtd or (ls_iter > 1 and new.f >= prev.f):
             bracket = [prev, new]
             break
-        if abs(new.gtd) <= -c2 * gtd:          # new.t already satisfies both conditions
+        if abs(new.gtd) <= -c2 * gtd:  # new.t already satisfies both conditions
             bracket, done = [new], True
             break
         if new.gtd >= 0:
             bracket = [prev, new]
             break
         # extrapolate: the cubic's minimiser, at least a little and at most 10x further
-        t_next = _cubic_interpolate(prev.t, prev.f, prev.gtd, new.t, new.f, new.gtd,
-                                    bounds=(new.t + 0.01 * (new.t - prev.t), new.t * 10))
+        t_next = _cubic_interpolate(
+            prev.t,
+            prev.f,
+            prev.gtd,
+            new.t,
+            new.f,
+            new.gtd,
+            bounds=(new.t + 0.01 * (new.t - prev.t), new.t * 10),
+        )
         prev = new
         new = trial(t_next)
         evals += 1
@@ -382,13 +419,13 @@ def _strong_wolfe(evaluate, x0, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chan
         evals += 1
         ls_iter += 1
         if new.f > f + c1 * t * gtd or new.f >= bracket[low].f:
-            bracket[high] = new                    # not low enough: new upper end
+            bracket[high] = new  # not low enough: new upper end
             low, high = (0, 1) if bracket[0].f <= bracket[1].f else (1, 0)
         else:
             if abs(new.gtd) <= -c2 * gtd:
-                done = True                        # strong Wolfe conditions hold
+                done = True  # strong Wolfe conditions hold
             elif new.gtd * (bracket[high].t - bracket[low].t) >= 0:
-                bracket[high] = bracket[low]       # the old low end becomes the high end
+                bracket[high] = bracket[low]  # the old low end becomes the high end
             bracket[low] = new
     best = bracket[low]
     return best.f, best.g, best.t, evals

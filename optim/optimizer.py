@@ -22,6 +22,7 @@ Example:
     >>> w
     tensor([ 0.8000, -1.6000])
 """
+
 from collections import defaultdict
 from copy import deepcopy
 from itertools import chain
@@ -45,7 +46,9 @@ required = _RequiredParameter()
 # ---- helpers shared by the optimizers --------------------------------------------
 def _array(t: Tensor) -> np.ndarray:
     """The ndarray under ``t`` (shares memory: writing to it changes the tensor)."""
-    return t._data  # == t.detach().numpy(), without a throw-away Tensor (hot: 5x per parameter per step)
+    return (
+        t._data
+    )  # == t.detach().numpy(), without a throw-away Tensor (hot: 5x per parameter per step)
 
 
 _WHAT = {"lr": "learning rate", "eps": "epsilon value"}
@@ -71,7 +74,9 @@ def _scalar_dtype():
     # torch keeps ``step`` (and NAdam's ``mu_product``) in float64 only when the default
     # dtype is float64, otherwise float32; the float32 rounding of ``mu_product`` is
     # part of torch's trajectory, so we mirror the rule.
-    return autograd.float64 if autograd.get_default_dtype() == autograd.float64 else autograd.float32
+    return (
+        autograd.float64 if autograd.get_default_dtype() == autograd.float64 else autograd.float32
+    )
 
 
 def _new_step():
@@ -123,8 +128,10 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of "
-                            "Tensors or dicts, but got " + _typename(params))
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of "
+                "Tensors or dicts, but got " + _typename(params)
+            )
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
@@ -154,33 +161,41 @@ class Optimizer:
         if isinstance(params, Tensor):
             param_group["params"] = [params]
         elif isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, but "
-                            "the ordering of tensors in sets will change between runs. Please use a "
-                            "list instead.")
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but "
+                "the ordering of tensors in sets will change between runs. Please use a "
+                "list instead."
+            )
         else:
             param_group["params"] = list(params)
 
         for p in param_group["params"]:
             if not isinstance(p, Tensor):
-                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
-                                + _typename(p))
+                raise TypeError(
+                    "optimizer can only optimize Tensors, but one of the params is " + _typename(p)
+                )
             if not (p.is_leaf or p.retains_grad or self.defaults.get("differentiable")):
                 raise ValueError("can't optimize a non-leaf Tensor")
 
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
-                raise ValueError("parameter group didn't specify a value of required "
-                                 f"optimization parameter {name}")
+                raise ValueError(
+                    "parameter group didn't specify a value of required "
+                    f"optimization parameter {name}"
+                )
             param_group.setdefault(name, default)
 
         # Compare by identity: Tensor.__eq__ is elementwise, so sets of ids are used.
         ids = [id(p) for p in param_group["params"]]
         if len(ids) != len(set(ids)):
             import warnings
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
-                          "in future, this will cause an error; see "
-                          "github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=3)
+
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; "
+                "in future, this will cause an error; see "
+                "github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=3,
+            )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if not seen.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -219,7 +234,7 @@ class Optimizer:
             return closure()
 
     # ---- the step: state set-up here, the update in each optimizer ------------------
-    @autograd.compiler.disable   # (a compiled training step runs it on every call)
+    @autograd.compiler.disable  # (a compiled training step runs it on every call)
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns
         the loss (which ``step`` returns).
@@ -233,8 +248,9 @@ class Optimizer:
             state = self._state_arrays(group, params, self._state_names(group))
             if self._differentiable_step(group, params, self._differentiable_rule):
                 continue
-            self._update(group, [_array(p) for p in params], [_array(p.grad) for p in params],
-                         state)
+            self._update(
+                group, [_array(p) for p in params], [_array(p.grad) for p in params], state
+            )
             self._finish(params)
         return loss
 
@@ -297,27 +313,36 @@ class Optimizer:
                 index_of.setdefault(id(p), len(index_of))
             packed["params"] = [index_of[id(p)] for p in group["params"]]
             groups.append(packed)
-        state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v
-                 for k, v in self.state.items()}
+        state = {
+            (index_of[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()
+        }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Load a ``state_dict()`` (deep-copied; buffers are cast to each parameter's dtype,
         ``step`` is kept as saved). Parameter indices may be ints or strings ('0')."""
         if "state" not in state_dict or "param_groups" not in state_dict:
-            raise ValueError("optimizer state_dict must have the keys 'state' and 'param_groups', "
-                             f"got {sorted(state_dict)}")
+            raise ValueError(
+                "optimizer state_dict must have the keys 'state' and 'param_groups', "
+                f"got {sorted(state_dict)}"
+            )
         saved_groups = deepcopy(list(state_dict["param_groups"]))
         groups = self.param_groups
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
-            raise ValueError("loaded state dict contains a parameter group that doesn't match the "
-                             "size of optimizer's group")
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the "
+                "size of optimizer's group"
+            )
 
-        id_map = {_to_int_key(old): p for old, p in
-                  zip(chain.from_iterable(g["params"] for g in saved_groups),
-                      chain.from_iterable(g["params"] for g in groups))}
+        id_map = {
+            _to_int_key(old): p
+            for old, p in zip(
+                chain.from_iterable(g["params"] for g in saved_groups),
+                chain.from_iterable(g["params"] for g in groups),
+            )
+        }
 
         # Validate and convert everything before touching self, so a bad checkpoint
         # leaves the optimizer unchanged.
@@ -326,8 +351,9 @@ class Optimizer:
             k = _to_int_key(k)
             if k in id_map:
                 param = id_map[k]
-                state[param] = {name: self._cast_state(param, name, value)
-                                for name, value in v.items()}
+                state[param] = {
+                    name: self._cast_state(param, name, value) for name, value in v.items()
+                }
             else:
                 state[k] = deepcopy(v)
 
@@ -335,7 +361,7 @@ class Optimizer:
         for group, saved in zip(groups, saved_groups):
             saved["params"] = group["params"]
             if isinstance(saved.get("betas"), list):
-                saved["betas"] = tuple(saved["betas"])   # JSON turns tuples into lists
+                saved["betas"] = tuple(saved["betas"])  # JSON turns tuples into lists
             for name, default in self.defaults.items():
                 saved.setdefault(name, default)
             new_groups.append(saved)
@@ -353,9 +379,11 @@ class Optimizer:
             if name != "step" and arr.ndim != 0 and np.issubdtype(arr.dtype, np.floating):
                 arr = arr.astype(_array(param).dtype, copy=False)
             if name != "step" and arr.shape != _array(param).shape and arr.ndim != 0:
-                raise ValueError(f"loaded optimizer state {name!r} has shape {list(arr.shape)} but "
-                                 f"its parameter has shape {list(param.shape)}; the checkpoint does "
-                                 "not belong to these parameters")
+                raise ValueError(
+                    f"loaded optimizer state {name!r} has shape {list(arr.shape)} but "
+                    f"its parameter has shape {list(param.shape)}; the checkpoint does "
+                    "not belong to these parameters"
+                )
             return Tensor._make(arr)
         if isinstance(value, dict):
             return {k: Optimizer._cast_state(param, k, v) for k, v in value.items()}

@@ -1,4 +1,5 @@
 """Rprop, resilient backpropagation (mirrors ``torch.optim.Rprop``)."""
+
 import numpy as np
 
 from autograd import Tensor
@@ -22,14 +23,30 @@ class Rprop(Optimizer):
     _differentiable_rule = staticmethod(D.rprop)  # the step as autograd ops
     _buffers = ("prev",)
 
-    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
-                 capturable=False, foreach=None, maximize=False, differentiable=False):
+    def __init__(
+        self,
+        params,
+        lr=1e-2,
+        etas=(0.5, 1.2),
+        step_sizes=(1e-6, 50),
+        *,
+        capturable=False,
+        foreach=None,
+        maximize=False,
+        differentiable=False,
+    ):
         _check_nonnegative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        defaults = {"lr": lr, "etas": tuple(etas), "step_sizes": tuple(step_sizes),
-                    "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
-                    "capturable": capturable}
+        defaults = {
+            "lr": lr,
+            "etas": tuple(etas),
+            "step_sizes": tuple(step_sizes),
+            "foreach": foreach,
+            "maximize": maximize,
+            "differentiable": differentiable,
+            "capturable": capturable,
+        }
         super().__init__(params, defaults)
 
     def _state_names(self, group):
@@ -43,11 +60,21 @@ class Rprop(Optimizer):
     def _update(self, group, params, grads, state):
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        F.rprop(params, grads, state["prev"], state["step_size"], state["step"],
-                step_size_min=step_size_min, step_size_max=step_size_max, etaminus=etaminus,
-                etaplus=etaplus, maximize=group["maximize"], workspace=self._workspace)
+        F.rprop(
+            params,
+            grads,
+            state["prev"],
+            state["step_size"],
+            state["step"],
+            step_size_min=step_size_min,
+            step_size_max=step_size_max,
+            etaminus=etaminus,
+            etaplus=etaplus,
+            maximize=group["maximize"],
+            workspace=self._workspace,
+        )
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)
-        for group in self.param_groups:      # JSON checkpoints turn tuples into lists
+        for group in self.param_groups:  # JSON checkpoints turn tuples into lists
             group["etas"], group["step_sizes"] = tuple(group["etas"]), tuple(group["step_sizes"])

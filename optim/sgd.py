@@ -1,4 +1,5 @@
 """SGD with momentum, dampening, Nesterov and weight decay (mirrors ``torch.optim.SGD``)."""
+
 from autograd import Tensor
 
 from . import _differentiable as D
@@ -14,8 +15,20 @@ class SGD(Optimizer):
         >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-                 *, maximize=False, foreach=None, differentiable=False, fused=None):
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        momentum=0,
+        dampening=0,
+        weight_decay=0,
+        nesterov=False,
+        *,
+        maximize=False,
+        foreach=None,
+        differentiable=False,
+        fused=None,
+    ):
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -24,9 +37,17 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize, foreach=foreach,
-                        differentiable=differentiable, fused=fused)
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -44,10 +65,18 @@ class SGD(Optimizer):
                 bufs = [None] * len(params)
             if self._differentiable_step(group, params, D.sgd):
                 continue
-            F.sgd([_array(p) for p in params], [_array(p.grad) for p in params], bufs,
-                  weight_decay=group["weight_decay"], momentum=momentum, lr=group["lr"],
-                  dampening=group["dampening"], nesterov=group["nesterov"],
-                  maximize=group["maximize"], workspace=self._workspace)
+            F.sgd(
+                [_array(p) for p in params],
+                [_array(p.grad) for p in params],
+                bufs,
+                weight_decay=group["weight_decay"],
+                momentum=momentum,
+                lr=group["lr"],
+                dampening=group["dampening"],
+                nesterov=group["nesterov"],
+                maximize=group["maximize"],
+                workspace=self._workspace,
+            )
             if momentum != 0:
                 # The first step creates the buffers: store them as tensors in the state.
                 for p, buf in zip(params, bufs):
@@ -56,4 +85,3 @@ class SGD(Optimizer):
                         st["momentum_buffer"] = Tensor._make(buf)
             self._finish(params)
         return loss
-

@@ -1,4 +1,5 @@
 """SparseAdam: lazy Adam for sparse gradients (mirrors ``torch.optim.SparseAdam``)."""
+
 from autograd import Tensor
 
 from . import _functional as F
@@ -40,8 +41,9 @@ class SparseAdam(Optimizer):
                 if p.grad is None:
                     continue
                 if not getattr(p.grad, "is_sparse", False):
-                    raise RuntimeError("SparseAdam does not support dense gradients, please "
-                                       "consider Adam instead")
+                    raise RuntimeError(
+                        "SparseAdam does not support dense gradients, please consider Adam instead"
+                    )
                 params.append(p)
                 grads.append((p.grad._indices(), p.grad._values()))
                 st = self.state[p]
@@ -54,8 +56,17 @@ class SparseAdam(Optimizer):
                 exp_avg_sqs.append(_array(st["exp_avg_sq"]))
                 steps.append(st["step"])
             beta1, beta2 = group["betas"]
-            F.sparse_adam([_array(p) for p in params], grads, exp_avgs, exp_avg_sqs, steps,
-                          eps=group["eps"], beta1=beta1, beta2=beta2, lr=group["lr"],
-                          maximize=group["maximize"])
+            F.sparse_adam(
+                [_array(p) for p in params],
+                grads,
+                exp_avgs,
+                exp_avg_sqs,
+                steps,
+                eps=group["eps"],
+                beta1=beta1,
+                beta2=beta2,
+                lr=group["lr"],
+                maximize=group["maximize"],
+            )
             self._finish(params)
         return loss

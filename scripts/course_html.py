@@ -10,6 +10,7 @@ each notebook's wall-clock and CPU time (the kernel's; on a busy machine the wal
 the CPU time does not), and exits with status 1 if a notebook raised or printed a warning,
 a traceback or anything on stderr (the page is written anyway, so the problem can be read).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,12 @@ def execute(path: pathlib.Path, timeout: int):
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(str(path), as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start, cpu = time.perf_counter(), _children_cpu()
     error = None
     try:
@@ -52,6 +57,7 @@ def _children_cpu() -> float:
 
 def to_html(nb, title: str) -> str:
     from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(template_name="lab")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
@@ -59,7 +65,9 @@ def to_html(nb, title: str) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("names", nargs="*", help="run only notebooks whose file name contains one of these")
+    ap.add_argument(
+        "names", nargs="*", help="run only notebooks whose file name contains one of these"
+    )
     ap.add_argument("--lang", choices=LANGS, action="append", help="language(s) (default: all)")
     ap.add_argument("--ci", action="store_true", help="set CI=1: the notebooks' shortened runs")
     ap.add_argument("--out", default=str(ROOT / "out" / "course"))
@@ -68,7 +76,8 @@ def main(argv=None) -> int:
 
     # the kernel imports this checkout's autograd/nn/optim, whatever is installed elsewhere
     os.environ["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
     if args.ci:
         os.environ["CI"] = "1"
     out = pathlib.Path(args.out)
@@ -80,14 +89,19 @@ def main(argv=None) -> int:
                 continue
             nb, seconds, cpu, error = execute(path, args.timeout)
             problems = output_problems(nb)
-            status = error or (f"{len(problems)} unclean output(s): cell {problems[0][0]}: "
-                               f"{problems[0][1]}" if problems else "ok")
+            status = error or (
+                f"{len(problems)} unclean output(s): cell {problems[0][0]}: {problems[0][1]}"
+                if problems
+                else "ok"
+            )
             failed += status != "ok"
             page = out / lang / (path.stem + ".html")
             page.write_text(to_html(nb, path.stem), encoding="utf-8")
             rows.append((lang, path.stem, seconds, cpu, status, page.relative_to(out)))
-            print(f"{lang}/{path.name:<40} {seconds:6.1f} s wall {cpu:6.1f} s CPU  {status}",
-                  flush=True)
+            print(
+                f"{lang}/{path.name:<40} {seconds:6.1f} s wall {cpu:6.1f} s CPU  {status}",
+                flush=True,
+            )
     if not rows:
         print("no notebook matched", file=sys.stderr)
         return 1
@@ -95,12 +109,15 @@ def main(argv=None) -> int:
     items = "\n".join(
         f"<tr><td>{lang}</td><td><a href='{html.escape(str(link))}'>{html.escape(stem)}</a></td>"
         f"<td>{seconds:.1f} s</td><td>{cpu:.1f} s</td><td>{html.escape(status)}</td></tr>"
-        for lang, stem, seconds, cpu, status, link in rows)
+        for lang, stem, seconds, cpu, status, link in rows
+    )
     (out / "index.html").write_text(
         "<!doctype html><meta charset='utf-8'><title>jitgrad course</title>"
         f"<h1>jitgrad course</h1><p>Executed {time.strftime('%Y-%m-%d %H:%M')}, {mode}.</p>"
         f"<table border='1' cellpadding='4'><tr><th>lang</th><th>notebook</th><th>run time</th>"
-        f"<th>CPU time</th><th>status</th></tr>\n{items}</table>\n", encoding="utf-8")
+        f"<th>CPU time</th><th>status</th></tr>\n{items}</table>\n",
+        encoding="utf-8",
+    )
     print(f"wrote {len(rows)} pages and {out / 'index.html'} ({mode})")
     return 1 if failed else 0
 

@@ -12,8 +12,9 @@ bash scripts/setup.sh
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/python -m pytest "$@"
 fi
-echo "--- lint (ruff) and type checks (mypy on the public modules listed in pyproject.toml) ---"
+echo "--- lint and format check (ruff) and type checks (mypy on the public modules listed in pyproject.toml) ---"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy
 # Two workers (-n 2: CI has 2 cores); worksteal keeps both busy until the end.
 PAR=(-n "${JOBS:-2}" --dist worksteal)

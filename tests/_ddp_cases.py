@@ -1,6 +1,7 @@
 """Training cases shared by the 2-rank MPI run (``python tests/_ddp_cases.py OUTDIR`` under
 mpirun, started by tests/test_distributed.py) and the single-process references that the
 test computes itself. Each rank saves its results to OUTDIR/rank<r>.npz (no pickle)."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,9 @@ import nn.functional as F
 import optim
 
 WORLD = 2
-PER_RANK = 4     # samples per rank and step
+PER_RANK = 4  # samples per rank and step
 STEPS = 4
-MICRO = 3        # micro-batches per step in the no_sync case
+MICRO = 3  # micro-batches per step in the no_sync case
 
 
 class TwoHeads(nn.Module):
@@ -40,7 +41,9 @@ class TwoHeads(nn.Module):
 def make_model(kind: str, dtype, seed: int):
     autograd.manual_seed(seed)
     if kind == "mlp":
-        m = nn.Sequential(nn.Linear(6, 32), nn.Tanh(), nn.Linear(32, 16), nn.Tanh(), nn.Linear(16, 3))
+        m = nn.Sequential(
+            nn.Linear(6, 32), nn.Tanh(), nn.Linear(32, 16), nn.Tanh(), nn.Linear(16, 3)
+        )
     elif kind == "cnn":
         m = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
     elif kind == "bn":
@@ -68,7 +71,7 @@ def data(kind: str, dtype, steps=STEPS, per_step=WORLD * PER_RANK):
 
 # case name -> (model kind, dtype, optimizer, DDP keyword arguments)
 CASES = {
-    "mlp64": ("mlp", np.float64, "sgd", {"bucket_cap_mb": 0.001}),   # several small buckets
+    "mlp64": ("mlp", np.float64, "sgd", {"bucket_cap_mb": 0.001}),  # several small buckets
     "mlp32": ("mlp", np.float32, "adam", {}),
     "cnn32": ("cnn", np.float32, "sgd", {"bucket_cap_mb": 0.0005}),
     "view64": ("mlp", np.float64, "sgd", {"gradient_as_bucket_view": True, "bucket_cap_mb": 0.001}),
@@ -98,8 +101,12 @@ def reference_no_sync():
     x, y = data("mlp", np.float64, steps=STEPS * MICRO)
     for s in range(STEPS):
         opt.zero_grad()
-        loss = sum(F.cross_entropy(model(autograd.tensor(x[s * MICRO + j])),
-                                   autograd.tensor(y[s * MICRO + j])) for j in range(MICRO))
+        loss = sum(
+            F.cross_entropy(
+                model(autograd.tensor(x[s * MICRO + j])), autograd.tensor(y[s * MICRO + j])
+            )
+            for j in range(MICRO)
+        )
         loss.backward()
         opt.step()
     return model.state_dict()
@@ -110,20 +117,23 @@ def reference_heads():
     model = make_model("heads", np.float64, seed=100)
     x, y = data("mlp", np.float64, steps=1)
     xs, ys = autograd.tensor(x[0]), autograd.tensor(y[0])
-    loss = (F.cross_entropy(model(xs[:PER_RANK], False), ys[:PER_RANK]) +
-            F.cross_entropy(model(xs[PER_RANK:], True), ys[PER_RANK:])) / 2
+    loss = (
+        F.cross_entropy(model(xs[:PER_RANK], False), ys[:PER_RANK])
+        + F.cross_entropy(model(xs[PER_RANK:], True), ys[PER_RANK:])
+    ) / 2
     loss.backward()
     return {n: p.grad for n, p in model.named_parameters()}
 
 
 # ---- the MPI side --------------------------------------------------------------------------
 def _mine(arr, rank):
-    return arr[rank * PER_RANK:(rank + 1) * PER_RANK]
+    return arr[rank * PER_RANK : (rank + 1) * PER_RANK]
 
 
 def run_rank(outdir):
     import autograd.distributed as dist
     from autograd.utils.data import DistributedSampler
+
     DDP = nn.parallel.DistributedDataParallel
     dist.init_process_group("mpi")
     r = dist.get_rank()
@@ -138,8 +148,9 @@ def run_rank(outdir):
         x, y = data(kind, dtype)
         for s in range(STEPS):
             opt.zero_grad()
-            loss = F.cross_entropy(ddp(autograd.tensor(_mine(x[s], r))),
-                                   autograd.tensor(_mine(y[s], r)))
+            loss = F.cross_entropy(
+                ddp(autograd.tensor(_mine(x[s], r))), autograd.tensor(_mine(y[s], r))
+            )
             loss.backward()
             opt.step()
         for k, v in ddp.module.state_dict().items():
@@ -156,7 +167,10 @@ def run_rank(outdir):
     for s in range(STEPS):
         opt.zero_grad()
         for j in range(MICRO):
-            xb, yb = autograd.tensor(_mine(x[s * MICRO + j], r)), autograd.tensor(_mine(y[s * MICRO + j], r))
+            xb, yb = (
+                autograd.tensor(_mine(x[s * MICRO + j], r)),
+                autograd.tensor(_mine(y[s * MICRO + j], r)),
+            )
             if j < MICRO - 1:
                 with ddp.no_sync():
                     F.cross_entropy(ddp(xb), yb).backward()
@@ -171,8 +185,9 @@ def run_rank(outdir):
     # find_unused_parameters: each rank uses another head, nobody uses `spare`
     ddp = DDP(make_model("heads", np.float64, seed=100 + r), find_unused_parameters=True)
     x, y = data("mlp", np.float64, steps=1)
-    F.cross_entropy(ddp(autograd.tensor(_mine(x[0], r)), r == 1),
-                    autograd.tensor(_mine(y[0], r))).backward()
+    F.cross_entropy(
+        ddp(autograd.tensor(_mine(x[0], r)), r == 1), autograd.tensor(_mine(y[0], r))
+    ).backward()
     for n, p in ddp.module.named_parameters():
         if p.grad is None:
             info.setdefault("heads_grad_none", []).append(n)
@@ -183,8 +198,9 @@ def run_rank(outdir):
     ddp = DDP(make_model("heads", np.float64, seed=100))
     for _ in range(2):
         try:
-            F.cross_entropy(ddp(autograd.tensor(_mine(x[0], r)), False),
-                            autograd.tensor(_mine(y[0], r))).backward()
+            F.cross_entropy(
+                ddp(autograd.tensor(_mine(x[0], r)), False), autograd.tensor(_mine(y[0], r))
+            ).backward()
         except RuntimeError as e:
             info["unused_error"] = str(e)
             break

@@ -1,5 +1,6 @@
 """Rank 1 fails in the third training step (``raise`` or ``exit``) while rank 0 goes on into
 the gradient all-reduce; run by tests/test_distributed.py under mpirun with 2 ranks."""
+
 import os
 import sys
 from datetime import timedelta

@@ -47,6 +47,7 @@ def rng():
 @pytest.fixture(autouse=True)
 def _seed():
     import autograd
+
     autograd.manual_seed(0)
     yield
 
@@ -55,6 +56,7 @@ def _seed():
 def _no_runtime_warnings():
     """NumPy RuntimeWarnings (overflow, invalid value ...) must never escape an op."""
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         yield

@@ -1,6 +1,7 @@
 """Activation family: stability at extreme inputs, torch-specific behaviour, errors, in-place
 forms and second-order gradients. (Forward / gradcheck / gradgradcheck / torch parity for
 every registered sample run in test_ops_registry.py and test_torch_parity.py.)"""
+
 import warnings
 
 import numpy as np
@@ -9,8 +10,23 @@ import pytest
 import autograd
 from autograd.errors import DTypeError, ShapeError
 
-UNARY = ["gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "mish", "hardtanh",
-         "relu6", "hardsigmoid", "hardswish", "logsigmoid", "softsign", "tanhshrink"]
+UNARY = [
+    "gelu",
+    "silu",
+    "elu",
+    "selu",
+    "celu",
+    "leaky_relu",
+    "softplus",
+    "mish",
+    "hardtanh",
+    "relu6",
+    "hardsigmoid",
+    "hardswish",
+    "logsigmoid",
+    "softsign",
+    "tanhshrink",
+]
 EXTREME = np.array([-1000.0, -100.0, -30.0, -1.0, 0.0, 1e-8, 1.0, 30.0, 100.0, 1000.0])
 
 
@@ -42,15 +58,19 @@ def test_extreme_inputs_finite_and_match_torch(name, dtype):
 
 @pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
 def test_softmax_stable_at_huge_logits(fn):
-    x = autograd.tensor([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]],
-                        dtype=autograd.float32, requires_grad=True)
+    x = autograd.tensor(
+        [[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]],
+        dtype=autograd.float32,
+        requires_grad=True,
+    )
     y = getattr(autograd, fn)(x, dim=1)
     (y * autograd.tensor([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])).sum().backward()
     assert np.all(np.isfinite(y.detach().numpy()))
     assert np.all(np.isfinite(x.grad.numpy()))
     if fn == "softmax":
-        np.testing.assert_allclose(y.detach().numpy(), [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]],
-                                   atol=1e-7)
+        np.testing.assert_allclose(
+            y.detach().numpy(), [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-7
+        )
     else:
         np.testing.assert_allclose(y.detach().numpy()[0], [0, -2000, -1000], atol=1e-3)
 
@@ -58,8 +78,7 @@ def test_softmax_stable_at_huge_logits(fn):
 def test_softmax_methods_dtype_and_implicit_dim():
     x = autograd.tensor([[1.0, 2.0], [3.0, 5.0]])
     np.testing.assert_allclose(x.softmax(1).numpy(), autograd.softmax(x, 1).numpy())
-    np.testing.assert_allclose(x.log_softmax(-1).numpy(), np.log(x.softmax(-1).numpy()),
-                               rtol=1e-6)
+    np.testing.assert_allclose(x.log_softmax(-1).numpy(), np.log(x.softmax(-1).numpy()), rtol=1e-6)
     assert autograd.softmax(x, 0, dtype=autograd.float64).dtype == autograd.float64
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
         y = autograd.softmax(x)
@@ -83,12 +102,14 @@ def test_softmax_second_order_matches_torch():
     a, w = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
     for fn in ("softmax", "log_softmax"):
         x = autograd.tensor(a, requires_grad=True)
-        (g,) = autograd.grad((getattr(autograd, fn)(x, 1) * autograd.tensor(w)).sum(), [x],
-                             create_graph=True)
+        (g,) = autograd.grad(
+            (getattr(autograd, fn)(x, 1) * autograd.tensor(w)).sum(), [x], create_graph=True
+        )
         (gg,) = autograd.grad((g * g).sum(), [x])
         tx = torch.tensor(a, requires_grad=True)
-        (tg,) = torch.autograd.grad((getattr(torch, fn)(tx, 1) * torch.tensor(w)).sum(), [tx],
-                                    create_graph=True)
+        (tg,) = torch.autograd.grad(
+            (getattr(torch, fn)(tx, 1) * torch.tensor(w)).sum(), [tx], create_graph=True
+        )
         (tgg,) = torch.autograd.grad((tg * tg).sum(), [tx])
         np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-10, atol=1e-12)
 
@@ -119,7 +140,7 @@ def test_softplus_threshold_is_exactly_linear():
     x = autograd.tensor([25.0, 5.0], dtype=autograd.float64, requires_grad=True)
     y = autograd.softplus(x, beta=2.0, threshold=20.0)
     y.sum().backward()
-    assert y[0].item() == 25.0                                  # beta * x = 50 > 20
+    assert y[0].item() == 25.0  # beta * x = 50 > 20
     np.testing.assert_allclose(y[1].item(), np.log1p(np.exp(10.0)) / 2)
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 1 / (1 + np.exp(-10.0))])
 
@@ -149,9 +170,19 @@ def test_prelu_matches_torch_with_weight_grad():
         autograd.prelu(autograd.zeros(2, 3), autograd.zeros(2))
 
 
-@pytest.mark.parametrize("name,args", [("leaky_relu", (0.2,)), ("elu", ()), ("hardtanh", ()),
-                                       ("relu6", ()), ("silu", ()), ("selu", ()),
-                                       ("hardswish", ()), ("mish", ())])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("leaky_relu", (0.2,)),
+        ("elu", ()),
+        ("hardtanh", ()),
+        ("relu6", ()),
+        ("silu", ()),
+        ("selu", ()),
+        ("hardswish", ()),
+        ("mish", ()),
+    ],
+)
 def test_inplace_forms(name, args):
     a = np.array([-2.0, -0.5, 0.5, 3.0, 7.0])
     x = autograd.tensor(a, requires_grad=True)
@@ -165,8 +196,9 @@ def test_inplace_forms(name, args):
     np.testing.assert_allclose(g_in.numpy(), g_ref.numpy())
 
 
-@pytest.mark.parametrize("name", ["gelu", "silu", "mish", "elu", "softplus", "logsigmoid",
-                                  "tanhshrink", "celu"])
+@pytest.mark.parametrize(
+    "name", ["gelu", "silu", "mish", "elu", "softplus", "logsigmoid", "tanhshrink", "celu"]
+)
 def test_second_derivative_matches_torch(name):
     torch = _torch()
     a = np.array([-3.0, -1.2, -0.3, 0.4, 1.1, 2.5])
@@ -174,8 +206,9 @@ def test_second_derivative_matches_torch(name):
     (g,) = autograd.grad(getattr(autograd, name)(x).sum(), [x], create_graph=True)
     (gg,) = autograd.grad(g.sum(), [x])
     tx = torch.tensor(a, requires_grad=True)
-    (tg,) = torch.autograd.grad(getattr(torch.nn.functional, name)(tx).sum(), [tx],
-                                create_graph=True)
+    (tg,) = torch.autograd.grad(
+        getattr(torch.nn.functional, name)(tx).sum(), [tx], create_graph=True
+    )
     (tgg,) = torch.autograd.grad(tg.sum(), [tx])
     np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-9, atol=1e-12)
 
@@ -187,8 +220,9 @@ def test_gelu_tanh_second_derivative_matches_torch():
     (g,) = autograd.grad(autograd.gelu(x, approximate="tanh").sum(), [x], create_graph=True)
     (gg,) = autograd.grad(g.sum(), [x])
     tx = torch.tensor(a, requires_grad=True)
-    (tg,) = torch.autograd.grad(torch.nn.functional.gelu(tx, approximate="tanh").sum(), [tx],
-                                create_graph=True)
+    (tg,) = torch.autograd.grad(
+        torch.nn.functional.gelu(tx, approximate="tanh").sum(), [tx], create_graph=True
+    )
     (tgg,) = torch.autograd.grad(tg.sum(), [tx])
     np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-9, atol=1e-12)
 

@@ -2,6 +2,7 @@
 to float32 (result dtypes and values for every op jitgrad has on torch's lists), nesting,
 decorators and warnings; GradScaler's scale/unscale_/step/update trajectory, skipped steps,
 growth/backoff, state_dict and errors, step for step against torch.amp.GradScaler("cpu")."""
+
 import warnings
 
 import numpy as np
@@ -25,39 +26,56 @@ TGT = np.array([0, 1, 2, 3])
 
 def _ops(lib, Fn):
     """Each op of torch's CPU autocast lists that jitgrad has, written once for both."""
-    t = lambda a: lib.tensor(a)       # noqa: E731
+    t = lambda a: lib.tensor(a)  # noqa: E731
     return {
         # run in the autocast dtype
-        "matmul": lambda x: x @ x, "mm": lambda x: lib.mm(x, x), "bmm": lambda x: lib.bmm(x[None], x[None]),
-        "linear": lambda x: Fn.linear(x, x, x[0]), "conv1d": lambda x: Fn.conv1d(x[None], x[:, :, None]),
+        "matmul": lambda x: x @ x,
+        "mm": lambda x: lib.mm(x, x),
+        "bmm": lambda x: lib.bmm(x[None], x[None]),
+        "linear": lambda x: Fn.linear(x, x, x[0]),
+        "conv1d": lambda x: Fn.conv1d(x[None], x[:, :, None]),
         "conv2d": lambda x: Fn.conv2d(t(IMG).to(x.dtype), t(W).to(x.dtype)),
         "conv_transpose1d": lambda x: Fn.conv_transpose1d(x[None], x[:, :, None]),
-        "conv_transpose2d": lambda x: Fn.conv_transpose2d(t(IMG).to(x.dtype), t(W).to(x.dtype).transpose(0, 1)),
+        "conv_transpose2d": lambda x: Fn.conv_transpose2d(
+            t(IMG).to(x.dtype), t(W).to(x.dtype).transpose(0, 1)
+        ),
         "prelu": lambda x: Fn.prelu(x, t(np.array([0.1], np.float32))),
         "sdpa": lambda x: Fn.scaled_dot_product_attention(t(SEQ).to(x.dtype), t(SEQ), t(SEQ)),
         "einsum-contract": lambda x: lib.einsum("ij,jk->ik", x, x),
         "einsum-dot": lambda x: lib.einsum("ij,ij->", x, x),
         "einsum-sum": lambda x: lib.einsum("ij->i", x),
         "einsum-outer": lambda x: lib.einsum("i,j->ij", x[0], x[1]),
-        "tensordot": lambda x: lib.tensordot(x, x, dims=1), "inner": lambda x: lib.inner(x, x),
-        "addmm": lambda x: lib.addmm(x[0], x, x), "baddbmm": lambda x: lib.baddbmm(x, x[None], x[None]),
+        "tensordot": lambda x: lib.tensordot(x, x, dims=1),
+        "inner": lambda x: lib.inner(x, x),
+        "addmm": lambda x: lib.addmm(x[0], x, x),
+        "baddbmm": lambda x: lib.baddbmm(x, x[None], x[None]),
         "addbmm": lambda x: lib.addbmm(x, x[None], x[None]),
         # run in float32
-        "mse_loss": lambda x: Fn.mse_loss(x, x * 0), "l1_loss": lambda x: Fn.l1_loss(x, x * 0),
+        "mse_loss": lambda x: Fn.mse_loss(x, x * 0),
+        "l1_loss": lambda x: Fn.l1_loss(x, x * 0),
         "smooth_l1_loss": lambda x: Fn.smooth_l1_loss(x, x * 0),
         "huber_loss": lambda x: Fn.huber_loss(x, x * 0),
         "cross_entropy": lambda x: Fn.cross_entropy(x, t(TGT)),
         "nll_loss": lambda x: Fn.nll_loss(x, t(TGT)),
         "binary_cross_entropy": lambda x: Fn.binary_cross_entropy(x.sigmoid(), (x > 0).to(x.dtype)),
         "bce_with_logits": lambda x: Fn.binary_cross_entropy_with_logits(x, (x > 0).to(x.dtype)),
-        "kl_div": lambda x: Fn.kl_div(x, x.exp()), "prod": lambda x: x.prod(),
-        "cholesky": lambda x: lib.linalg.cholesky(x @ x.mT + lib.eye(4, dtype=x.dtype)) if lib is torch
-        else lib.cholesky(x @ x.mT + lib.eye(4, dtype=x.dtype)),
+        "kl_div": lambda x: Fn.kl_div(x, x.exp()),
+        "prod": lambda x: x.prod(),
+        "cholesky": lambda x: (
+            lib.linalg.cholesky(x @ x.mT + lib.eye(4, dtype=x.dtype))
+            if lib is torch
+            else lib.cholesky(x @ x.mT + lib.eye(4, dtype=x.dtype))
+        ),
         # not on the lists: the input's dtype
-        "mv": lambda x: lib.mv(x, x[0]), "exp": lambda x: x.exp(), "sum": lambda x: x.sum(),
-        "addmv": lambda x: lib.addmv(x[0], x, x[1]), "addr": lambda x: lib.addr(x, x[0], x[1]),
-        "softmax": lambda x: x.softmax(-1), "layer_norm": lambda x: Fn.layer_norm(x, (4,)),
-        "relu": lambda x: Fn.relu(x), "add": lambda x: x + x,
+        "mv": lambda x: lib.mv(x, x[0]),
+        "exp": lambda x: x.exp(),
+        "sum": lambda x: x.sum(),
+        "addmv": lambda x: lib.addmv(x[0], x, x[1]),
+        "addr": lambda x: lib.addr(x, x[0], x[1]),
+        "softmax": lambda x: x.softmax(-1),
+        "layer_norm": lambda x: Fn.layer_norm(x, (4,)),
+        "relu": lambda x: Fn.relu(x),
+        "add": lambda x: x + x,
     }
 
 
@@ -68,7 +86,7 @@ def test_op_lists_match_torch(low):
     for name in torch_ops:
         for start in ("float32", low, "float64"):
             if start == "float64" and name in ("prelu", "sdpa", "conv2d", "conv_transpose2d"):
-                continue         # these build float32 tensors of their own
+                continue  # these build float32 tensors of their own
             x = autograd.tensor(A).to(autograd.dtypes.as_dtype(start))
             tx = torch.tensor(A).to(getattr(torch, start))
             with warnings.catch_warnings():
@@ -79,22 +97,29 @@ def test_op_lists_match_torch(low):
                     theirs = torch_ops[name](tx)
             assert ours.dtype.name == str(theirs.dtype)[6:], (name, start, ours.dtype, theirs.dtype)
             tol = 1e-5 if ours.dtype.name in ("float32", "float64") else 3e-2
-            np.testing.assert_allclose(ours.detach().float().numpy(),
-                                       theirs.detach().float().numpy(), rtol=tol, atol=tol * 10,
-                                       err_msg=f"{name} from {start}")
+            np.testing.assert_allclose(
+                ours.detach().float().numpy(),
+                theirs.detach().float().numpy(),
+                rtol=tol,
+                atol=tol * 10,
+                err_msg=f"{name} from {start}",
+            )
 
 
 def test_modules_and_backward_under_autocast():
     torch.manual_seed(0)
-    tm = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3), torch.nn.ReLU(), torch.nn.Flatten(),
-                             torch.nn.Linear(27, 4))
+    tm = torch.nn.Sequential(
+        torch.nn.Conv2d(2, 3, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(27, 4)
+    )
     m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(27, 4))
     m.load_state_dict({k: autograd.tensor(v.detach().numpy()) for k, v in tm.state_dict().items()})
     x = rng.standard_normal((5, 2, 5, 5)).astype(np.float32)
     with autograd.amp.autocast("cpu"):
         out = m(autograd.tensor(x))
-        loss = F.cross_entropy(out, autograd.tensor(TGT[:5] % 4 if False else np.array([0, 1, 2, 3, 0])))
-        loss.backward()                         # backward inside the region: not autocast
+        loss = F.cross_entropy(
+            out, autograd.tensor(TGT[:5] % 4 if False else np.array([0, 1, 2, 3, 0]))
+        )
+        loss.backward()  # backward inside the region: not autocast
     with torch.autocast("cpu"):
         tout = tm(torch.tensor(x))
         tloss = torch.nn.functional.cross_entropy(tout, torch.tensor([0, 1, 2, 3, 0]))
@@ -102,9 +127,10 @@ def test_modules_and_backward_under_autocast():
     assert out.dtype == BF and loss.dtype == autograd.float32
     np.testing.assert_allclose(loss.item(), tloss.item(), rtol=2e-2)
     for (name, p), tp in zip(m.named_parameters(), tm.parameters()):
-        assert p.grad.dtype == autograd.float32, name     # float32 parameters, float32 grads
-        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=5e-2, atol=5e-2,
-                                   err_msg=name)
+        assert p.grad.dtype == autograd.float32, name  # float32 parameters, float32 grads
+        np.testing.assert_allclose(
+            p.grad.numpy(), tp.grad.numpy(), rtol=5e-2, atol=5e-2, err_msg=name
+        )
     # an LSTM and multi-head attention run their products in bfloat16 too
     with autograd.amp.autocast("cpu"):
         assert nn.LSTM(4, 5, batch_first=True)(autograd.tensor(SEQ))[0].dtype == BF
@@ -127,6 +153,7 @@ def test_autocast_state_nesting_and_decorator():
     @autograd.amp.autocast("cpu")
     def f(x):
         return x @ x
+
     assert f(autograd.ones(2, 2)).dtype == BF
     # explicit dtype arguments are not eligible
     with autograd.amp.autocast("cpu"):
@@ -150,6 +177,7 @@ def test_torch_top_level_names():
 
 def test_docstring_examples():
     import doctest
+
     res = doctest.testmod(autograd.amp, extraglobs={"autograd": autograd, "nn": nn, "optim": optim})
     assert res.failed == 0 and res.attempted > 5
 
@@ -170,8 +198,12 @@ def test_autocast_warnings_like_torch():
 # ---- GradScaler ---------------------------------------------------------------------------------
 def _mlp(lib):
     r = np.random.default_rng(3)
-    ws = [r.standard_normal((5, 4)).astype(np.float32) * 0.5, r.standard_normal(5).astype(np.float32),
-          r.standard_normal((2, 5)).astype(np.float32) * 0.5, r.standard_normal(2).astype(np.float32)]
+    ws = [
+        r.standard_normal((5, 4)).astype(np.float32) * 0.5,
+        r.standard_normal(5).astype(np.float32),
+        r.standard_normal((2, 5)).astype(np.float32) * 0.5,
+        r.standard_normal(2).astype(np.float32),
+    ]
     return [lib.tensor(w, requires_grad=True) for w in ws]
 
 
@@ -196,22 +228,31 @@ def _run_scaler(lib, steps, **kw):
         y = lib.tensor(r.standard_normal((8, 2)).astype(np.float32))
         opt.zero_grad()
         scaler.scale(_loss(params, x, y)).backward()
-        if step % 3 == 0:                   # the documented clipping recipe on some steps
+        if step % 3 == 0:  # the documented clipping recipe on some steps
             scaler.unscale_(opt)
         before = params[0].detach().numpy().copy()
         scaler.step(opt)
         stepped = not np.array_equal(before, params[0].detach().numpy())
         scaler.update()
-        trace.append((scaler.get_scale(), stepped, scaler.state_dict(),
-                      [p.detach().numpy().copy() for p in params]))
+        trace.append(
+            (
+                scaler.get_scale(),
+                stepped,
+                scaler.state_dict(),
+                [p.detach().numpy().copy() for p in params],
+            )
+        )
     return trace
 
 
-@pytest.mark.parametrize("kw", [{"init_scale": 2.0 ** 127, "growth_interval": 3},
-                                {"init_scale": 2.0 ** 16, "growth_interval": 2, "growth_factor": 3.0,
-                                 "backoff_factor": 0.25},
-                                {"init_scale": 2.0 ** 127, "backoff_factor": 0.3,
-                                 "growth_interval": 4}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"init_scale": 2.0**127, "growth_interval": 3},
+        {"init_scale": 2.0**16, "growth_interval": 2, "growth_factor": 3.0, "backoff_factor": 0.25},
+        {"init_scale": 2.0**127, "backoff_factor": 0.3, "growth_interval": 4},
+    ],
+)
 def test_grad_scaler_trajectory_matches_torch(kw):
     ours, theirs = _run_scaler(autograd, 16, **kw), _run_scaler(torch, 16, **kw)
     skipped = 0
@@ -222,8 +263,8 @@ def test_grad_scaler_trajectory_matches_torch(kw):
         skipped += not o[1]
         for a, b in zip(o[3], t[3]):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"step {k}")
-    if kw["init_scale"] > 2.0 ** 100:
-        assert skipped > 0          # the case exercises skipped (inf) steps and backoff
+    if kw["init_scale"] > 2.0**100:
+        assert skipped > 0  # the case exercises skipped (inf) steps and backoff
 
 
 def test_grad_scaler_errors_and_state_like_torch():
@@ -235,11 +276,13 @@ def test_grad_scaler_errors_and_state_like_torch():
 
         def after_backward(*calls):
             """A case: a scaled backward, then the scaler methods ``calls`` on the optimizer."""
+
             def case():
                 p, opt, s = make()
                 s.scale((p * p).sum()).backward()
                 for name in calls:
                     getattr(s, name)(opt)
+
             return case
 
         unscale_twice = after_backward("unscale_", "unscale_")
@@ -266,10 +309,22 @@ def test_grad_scaler_errors_and_state_like_torch():
 
         def bad_factors():
             scaler_cls("cpu", growth_factor=0.5)
-        return [unscale_twice, unscale_after_step, step_twice, update_without_scale, closure,
-                fp16_grads, load_empty, bad_factors]
-    for ours, theirs in zip(calls(autograd, optim, autograd.amp.GradScaler),
-                            calls(torch, torch.optim, torch.amp.GradScaler)):
+
+        return [
+            unscale_twice,
+            unscale_after_step,
+            step_twice,
+            update_without_scale,
+            closure,
+            fp16_grads,
+            load_empty,
+            bad_factors,
+        ]
+
+    for ours, theirs in zip(
+        calls(autograd, optim, autograd.amp.GradScaler),
+        calls(torch, torch.optim, torch.amp.GradScaler),
+    ):
         with pytest.raises(Exception) as t:
             theirs()
         with pytest.raises(type(t.value)) as o:
@@ -290,9 +345,17 @@ def test_grad_scaler_state_dict_round_trip_and_disabled(tmp_path):
     autograd.save(s.state_dict(), path)
     s2 = autograd.amp.GradScaler("cpu")
     s2.load_state_dict(autograd.load(path))
-    assert s2.state_dict() == s.state_dict() == {"scale": 1024.0, "growth_factor": 2.0,
-                                                 "backoff_factor": 0.5, "growth_interval": 7,
-                                                 "_growth_tracker": 3}
+    assert (
+        s2.state_dict()
+        == s.state_dict()
+        == {
+            "scale": 1024.0,
+            "growth_factor": 2.0,
+            "backoff_factor": 0.5,
+            "growth_interval": 7,
+            "_growth_tracker": 3,
+        }
+    )
     off = autograd.amp.GradScaler("cpu", enabled=False)
     loss = (p * p).sum()
     assert off.scale(loss) is loss and off.get_scale() == 1.0 and off.state_dict() == {}
@@ -316,6 +379,7 @@ def test_custom_fwd_casts_inputs():
         def backward(ctx, g):
             (x,) = ctx.saved_tensors
             return 2 * x * g
+
     x = autograd.ones(3, dtype=BF, requires_grad=True)
     with autograd.amp.autocast("cpu"):
         y = Square.apply(x)
@@ -329,14 +393,27 @@ def test_recurrent_layers_follow_torch_cpu_autocast():
     but leaves GRU, gru_cell and lstm_cell in float32; jitgrad's fused recurrent ops match."""
     x = rng.standard_normal((2, 3, 4)).astype(np.float32)
     with torch.autocast("cpu"):
-        want = {name: getattr(torch.nn, name)(4, 5)(torch.tensor(x))[0].dtype
-                for name in ("RNN", "LSTM", "GRU")}
-        want.update({name: getattr(torch.nn, name)(4, 5)(torch.tensor(x[0]))[0].dtype
-                     for name in ("RNNCell", "LSTMCell", "GRUCell")})
+        want = {
+            name: getattr(torch.nn, name)(4, 5)(torch.tensor(x))[0].dtype
+            for name in ("RNN", "LSTM", "GRU")
+        }
+        want.update(
+            {
+                name: getattr(torch.nn, name)(4, 5)(torch.tensor(x[0]))[0].dtype
+                for name in ("RNNCell", "LSTMCell", "GRUCell")
+            }
+        )
     with autograd.amp.autocast("cpu"):
-        got = {name: getattr(nn, name)(4, 5)(autograd.tensor(x))[0].dtype
-               for name in ("RNN", "LSTM", "GRU")}
-        got.update({name: getattr(nn, name)(4, 5)(autograd.tensor(x[0]))[0].dtype
-                    for name in ("RNNCell", "LSTMCell", "GRUCell")})
-    assert {k: str(v).split(".")[-1] for k, v in got.items()} == \
-        {k: str(v).split(".")[-1] for k, v in want.items()}
+        got = {
+            name: getattr(nn, name)(4, 5)(autograd.tensor(x))[0].dtype
+            for name in ("RNN", "LSTM", "GRU")
+        }
+        got.update(
+            {
+                name: getattr(nn, name)(4, 5)(autograd.tensor(x[0]))[0].dtype
+                for name in ("RNNCell", "LSTMCell", "GRUCell")
+            }
+        )
+    assert {k: str(v).split(".")[-1] for k, v in got.items()} == {
+        k: str(v).split(".")[-1] for k, v in want.items()
+    }

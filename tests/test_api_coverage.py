@@ -1,5 +1,6 @@
 """scripts/api_coverage.py: runs against the installed torch, counts what it should (the
 documented exclusions, in-place twins) and reports per area."""
+
 import json
 import os
 import sys
@@ -13,22 +14,38 @@ import api_coverage  # noqa: E402
 
 
 def test_exclusions():
-    for name, reason in [("cuda", "other devices"), ("is_cuda", "other devices"),
-                         ("cudnn_convolution", "other devices"), ("quantize_per_tensor", "quantization"),
-                         ("sparse_coo_tensor", "sparse"), ("crow_indices", "sparse"),
-                         ("view_as_real", "complex"), ("conj", "complex"), ("_foo", "internals"),
-                         ("sym_int", "internals"), ("transpose_copy", "internals"),
-                         ("native_layer_norm", "internals")]:
+    for name, reason in [
+        ("cuda", "other devices"),
+        ("is_cuda", "other devices"),
+        ("cudnn_convolution", "other devices"),
+        ("quantize_per_tensor", "quantization"),
+        ("sparse_coo_tensor", "sparse"),
+        ("crow_indices", "sparse"),
+        ("view_as_real", "complex"),
+        ("conj", "complex"),
+        ("_foo", "internals"),
+        ("sym_int", "internals"),
+        ("transpose_copy", "internals"),
+        ("native_layer_norm", "internals"),
+    ]:
         assert api_coverage.excluded(name) == reason, name
     # real CPU ops that only look like excluded ones still count
-    for name in ("quantile", "nanquantile", "index_copy", "flipud", "tril_indices",
-                 "max_pool2d_with_indices", "storage_offset"):
+    for name in (
+        "quantile",
+        "nanquantile",
+        "index_copy",
+        "flipud",
+        "tril_indices",
+        "max_pool2d_with_indices",
+        "storage_offset",
+    ):
         assert api_coverage.excluded(name) is None, name
     assert api_coverage._drop_inplace_twins({"relu", "relu_", "zero_"}) == {"relu", "zero_"}
 
 
 def test_report_per_area(capsys):
     import torch
+
     areas = api_coverage.torch_areas(torch)
     assert set(areas) == {"functions", "Tensor", "functional", "nn classes", "optimizers"}
     assert "Adam" in areas["optimizers"] and "Optimizer" in areas["optimizers"]

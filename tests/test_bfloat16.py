@@ -1,6 +1,7 @@
 """autograd.bfloat16 (through ml_dtypes) against torch.bfloat16: every registered op's
 values, result dtype and gradients; float32 accumulation (sums of many elements); type
 promotion; printing; views; checkpoints; modules; ml_dtypes is loaded only when used."""
+
 import re
 import subprocess
 import sys
@@ -21,10 +22,21 @@ BF = autograd.bfloat16
 SKIP = {"triangular_solve", "signbit"}
 # nor for the LAPACK factorisations (linalg.inv, det, svd and the matrix norms that use it:
 # "not implemented for 'BFloat16'"), nor for cdist / pdist / linalg.vander
-SKIP |= {n for n, info in REGISTRY.items()
-         if info.family in ("linalg_solve", "linalg_func", "linalg_decomp")
-         or n in ("cdist", "pdist", "linalg.vander", "vander", "linalg.matrix_norm", "linalg.norm",
-                  "nuclear_norm")}
+SKIP |= {
+    n
+    for n, info in REGISTRY.items()
+    if info.family in ("linalg_solve", "linalg_func", "linalg_decomp")
+    or n
+    in (
+        "cdist",
+        "pdist",
+        "linalg.vander",
+        "vander",
+        "linalg.matrix_norm",
+        "linalg.norm",
+        "nuclear_norm",
+    )
+}
 OPS = sorted(n for n in REGISTRY if REGISTRY[n].torch_fn is not False and n not in SKIP)
 # torch's CPU build has no bfloat16 kernel for these ("... not implemented for 'BFloat16'"),
 # but they are ordinary float math and we run them like every op (in float32, rounded once
@@ -34,9 +46,16 @@ OPS = sorted(n for n in REGISTRY if REGISTRY[n].torch_fn is not False and n not 
 # and these torch refuses by a dtype rule of their own ("quantile() input tensor must be either
 # float or double dtype"): we raise the same error
 TORCH_REFUSES_BF16 = {"quantile", "nanquantile"}
-NO_TORCH_BF16 = {"avg_pool3d", "local_response_norm", "lp_pool3d", "multi_margin_loss",
-                 "multilabel_margin_loss", "histogram", "histogramdd",
-                 "affine_grid"}  # (torch fails only for a size-1 dimension: "tensor_cpu")
+NO_TORCH_BF16 = {
+    "avg_pool3d",
+    "local_response_norm",
+    "lp_pool3d",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "histogram",
+    "histogramdd",
+    "affine_grid",
+}  # (torch fails only for a size-1 dimension: "tensor_cpu")
 # Gradients that bfloat16 cannot pin down closer: grid_sample's gradient with respect to the
 # grid (bicubic) is a difference of weighted neighbours scaled by (size - 1) / 2, and both
 # libraries round the intermediates to bfloat16 (at different places). Measured against
@@ -99,10 +118,14 @@ def test_op_in_bfloat16_matches_torch(name):
         ours_in, theirs_in = _inputs(sample, info.differentiable)
         # float arrays given as keywords (cov's aweights, histogram's weight) are bfloat16 like
         # the positional ones: torch_array_kwargs casts them to the first argument's dtype
-        kwargs = {k: _bf16_values(v) if isinstance(v, np.ndarray) and v.dtype.kind == "f"
-                  else v for k, v in sample.kwargs.items()}
-        ours_kwargs = {k: autograd.tensor(v).to(BF) if isinstance(v, np.ndarray)
-                       and v.dtype.kind == "f" else v for k, v in kwargs.items()}
+        kwargs = {
+            k: _bf16_values(v) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
+            for k, v in sample.kwargs.items()
+        }
+        ours_kwargs = {
+            k: autograd.tensor(v).to(BF) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
+            for k, v in kwargs.items()
+        }
         if name in TORCH_REFUSES_BF16:
             with pytest.raises(RuntimeError) as theirs_error:
                 _torch_call(info, name, theirs_in, kwargs)
@@ -117,14 +140,17 @@ def test_op_in_bfloat16_matches_torch(name):
                 raise
             torch_raised = True
             _, theirs_in = _inputs(sample, info.differentiable, torch.float32)
-            theirs = [t.to(torch.bfloat16) if isinstance(t, torch.Tensor) and t.is_floating_point()
-                      else t for t in _flat(_torch_call(info, name, theirs_in, kwargs))]
+            theirs = [
+                t.to(torch.bfloat16) if isinstance(t, torch.Tensor) and t.is_floating_point() else t
+                for t in _flat(_torch_call(info, name, theirs_in, kwargs))
+            ]
         outs = [o for o in _flat(ours) if isinstance(o, autograd.Tensor)]
         touts = [t for t in _flat(theirs) if isinstance(t, torch.Tensor)]
         for a, b in zip(outs, touts):
             assert a.dtype.name == str(b.dtype)[6:], (name, sample, a.dtype, b.dtype)
-            np.testing.assert_allclose(_as_f32(a), _as_f32(b), rtol=2e-2, atol=2e-2,
-                                       err_msg=f"{name} {sample}")
+            np.testing.assert_allclose(
+                _as_f32(a), _as_f32(b), rtol=2e-2, atol=2e-2, err_msg=f"{name} {sample}"
+            )
         diff = [(a, b) for a, b in zip(outs, touts) if a.requires_grad and b.requires_grad]
         if not diff:
             continue
@@ -133,17 +159,22 @@ def test_op_in_bfloat16_matches_torch(name):
         for a, b in zip(ours_in, theirs_in):
             if isinstance(a, autograd.Tensor) and a.requires_grad and b.grad is not None:
                 assert a.grad is not None and a.grad.dtype == BF, (name, sample)
-                np.testing.assert_allclose(_as_f32(a.grad), _as_f32(b.grad), rtol=5e-2,
-                                           atol=GRAD_ATOL.get(name, 5e-2),
-                                           err_msg=f"d {name} {sample}")
-    assert torch_raised or name not in NO_TORCH_BF16, \
+                np.testing.assert_allclose(
+                    _as_f32(a.grad),
+                    _as_f32(b.grad),
+                    rtol=5e-2,
+                    atol=GRAD_ATOL.get(name, 5e-2),
+                    err_msg=f"d {name} {sample}",
+                )
+    assert torch_raised or name not in NO_TORCH_BF16, (
         f"torch now has a bfloat16 kernel for {name}: remove it from NO_TORCH_BF16"
+    )
 
 
 def test_sums_accumulate_in_float32_like_torch():
     ones = autograd.full((10000,), 1.0, dtype=BF)
     tones = torch.full((10000,), 1.0, dtype=torch.bfloat16)
-    assert ones.sum().item() == tones.sum().item() == 9984.0     # 10000 rounded once
+    assert ones.sum().item() == tones.sum().item() == 9984.0  # 10000 rounded once
     assert ones.sum(dtype=autograd.float32).item() == 10000.0
     assert ones.mean().item() == 1.0
     x = np.random.default_rng(1).standard_normal((64, 512)).astype(np.float32)
@@ -169,7 +200,9 @@ def test_promotion_like_torch():
 
 def test_printing_views_conversions_and_factories():
     x = autograd.tensor([1.5, 2.25, 3.1, 1e5], dtype=BF)
-    assert repr(x) == repr(torch.tensor([1.5, 2.25, 3.1, 1e5]).bfloat16()).replace("torch", "autograd")
+    assert repr(x) == repr(torch.tensor([1.5, 2.25, 3.1, 1e5]).bfloat16()).replace(
+        "torch", "autograd"
+    )
     assert repr(autograd.ones(2, dtype="bfloat16")) == "tensor([1., 1.], dtype=autograd.bfloat16)"
     assert x.float().dtype == autograd.float32 and x.float()[2].item() == 3.09375
     assert repr(autograd.finfo(BF)) == repr(torch.finfo(torch.bfloat16))
@@ -220,11 +253,15 @@ def test_module_in_bfloat16_trains_like_torch():
     out.tanh().sum().backward()
     tout.tanh().sum().backward()
     assert m.weight.grad.dtype == BF
-    np.testing.assert_allclose(_as_f32(m.weight.grad), _as_f32(tm.weight.grad), rtol=3e-2, atol=3e-2)
+    np.testing.assert_allclose(
+        _as_f32(m.weight.grad), _as_f32(tm.weight.grad), rtol=3e-2, atol=3e-2
+    )
 
 
 def test_import_autograd_does_not_load_ml_dtypes():
-    code = ("import sys, autograd; assert 'ml_dtypes' not in sys.modules; "
-            "autograd.tensor([1.0]) + 1; assert 'ml_dtypes' not in sys.modules; "
-            "autograd.bfloat16; assert 'ml_dtypes' in sys.modules")
+    code = (
+        "import sys, autograd; assert 'ml_dtypes' not in sys.modules; "
+        "autograd.tensor([1.0]) + 1; assert 'ml_dtypes' not in sys.modules; "
+        "autograd.bfloat16; assert 'ml_dtypes' in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,5 +1,6 @@
 """Checkpoints: bit-exact round trips, safetensors compatibility, atomic writes, every
 corrupt-file case raising CheckpointError, all-or-nothing model loading, resume equivalence."""
+
 import json
 import os
 import pickle
@@ -26,9 +27,12 @@ def test_round_trip_bit_exact_all_dtypes(path):
         "f32": autograd.tensor(rng.normal(size=(3, 4)).astype(np.float32)),
         "f64": autograd.tensor(rng.normal(size=(2,))),
         "f16": autograd.tensor(rng.normal(size=(5,)).astype(np.float16)),
-        "i64": autograd.tensor([1, -2, 3]), "i32": autograd.tensor([7], dtype=autograd.int32),
-        "u8": autograd.tensor([0, 255], dtype=autograd.uint8), "b": autograd.tensor([True, False]),
-        "scalar": autograd.tensor(3.5), "empty": autograd.zeros(0, 3),
+        "i64": autograd.tensor([1, -2, 3]),
+        "i32": autograd.tensor([7], dtype=autograd.int32),
+        "u8": autograd.tensor([0, 255], dtype=autograd.uint8),
+        "b": autograd.tensor([True, False]),
+        "scalar": autograd.tensor(3.5),
+        "empty": autograd.zeros(0, 3),
         "special": autograd.tensor([np.nan, np.inf, -np.inf, -0.0, 1e-45]),
     }
     autograd.save(obj, path)
@@ -43,15 +47,32 @@ def test_round_trip_bit_exact_all_dtypes(path):
 def test_nested_structures_and_plain_values(path):
     model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
     w = autograd.ones(2)
-    obj = {"model": model.state_dict(), "optim": {"state": {0: {"step": 3, "exp_avg": w}},
-                                                  "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999),
-                                                                    "params": [0, 1], "nesterov": False,
-                                                                    "foreach": None}]},
-           "epoch": 3, "name": "run-1", "nan": float("nan"), "inf": float("-inf"), "shared": w,
-           "dtype": autograd.float64}
+    obj = {
+        "model": model.state_dict(),
+        "optim": {
+            "state": {0: {"step": 3, "exp_avg": w}},
+            "param_groups": [
+                {
+                    "lr": 1e-3,
+                    "betas": (0.9, 0.999),
+                    "params": [0, 1],
+                    "nesterov": False,
+                    "foreach": None,
+                }
+            ],
+        },
+        "epoch": 3,
+        "name": "run-1",
+        "nan": float("nan"),
+        "inf": float("-inf"),
+        "shared": w,
+        "dtype": autograd.float64,
+    }
     autograd.save(obj, path)
     back = autograd.load(path)
-    assert isinstance(back["model"], OrderedDict) and list(back["model"]) == list(model.state_dict())
+    assert isinstance(back["model"], OrderedDict) and list(back["model"]) == list(
+        model.state_dict()
+    )
     assert back["optim"]["state"][0]["step"] == 3  # int keys survive
     assert back["optim"]["param_groups"][0]["betas"] == (0.9, 0.999)
     assert back["optim"]["param_groups"][0]["foreach"] is None
@@ -75,7 +96,7 @@ def test_file_is_standard_safetensors(path):
     autograd.save({"w": autograd.tensor([[1.0, 2.0]]), "epoch": 2}, path)
     raw = open(path, "rb").read()
     (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
+    header = json.loads(raw[8 : 8 + n])
     assert (8 + n) % 8 == 0
     assert header["__metadata__"]["format"] == "jitgrad"
     (entry,) = [v for k, v in header.items() if k != "__metadata__"]
@@ -123,6 +144,7 @@ def test_atomic_write_keeps_previous_file_on_failure(path, monkeypatch):
 
 def test_file_objects(tmp_path):
     import io
+
     buf = io.BytesIO()
     autograd.save({"x": autograd.tensor([1, 2])}, buf)
     buf.seek(0)
@@ -142,10 +164,10 @@ def _write(path, data):
 
 def _set_header(raw, fn):
     (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
+    header = json.loads(raw[8 : 8 + n])
     fn(header)
     h = json.dumps(header).encode()
-    return struct.pack("<Q", len(h)) + h + raw[8 + n:]
+    return struct.pack("<Q", len(h)) + h + raw[8 + n :]
 
 
 CORRUPT = {
@@ -161,20 +183,31 @@ CORRUPT = {
     "huge_header_len": lambda raw: struct.pack("<Q", 2**62) + raw[8:],
     "pickle": lambda raw: pickle.dumps({"w": [1.0, 2.0]}),
     "torch_zip": lambda raw: b"PK\x03\x04" + b"\x00" * 100,
-    "bad_dtype": lambda raw: _set_header(raw, lambda h: h[[k for k in h if k != "__metadata__"][0]]
-                                         .update(dtype="X99")),
-    "bad_shape": lambda raw: _set_header(raw, lambda h: h[[k for k in h if k != "__metadata__"][0]]
-                                         .update(shape=[5, 5])),
-    "negative_shape": lambda raw: _set_header(raw, lambda h: h[[k for k in h if k != "__metadata__"][0]]
-                                              .update(shape=[-4, -4])),
-    "overlapping": lambda raw: _set_header(raw, lambda h: h[[k for k in h if k != "__metadata__"][1]]
-                                           .update(data_offsets=[0, 12])),
-    "bad_structure_json": lambda raw: _set_header(raw, lambda h: h["__metadata__"]
-                                                  .update({"jitgrad.structure": "{oops"})),
-    "dangling_reference": lambda raw: _set_header(raw, lambda h: h["__metadata__"].update(
-        {"jitgrad.structure": json.dumps({"__dict__": [["w", {"__tensor__": "t99"}]]})})),
-    "unknown_entry": lambda raw: _set_header(raw, lambda h: h["__metadata__"].update(
-        {"jitgrad.structure": json.dumps({"__pickle__": "x"})})),
+    "bad_dtype": lambda raw: _set_header(
+        raw, lambda h: h[[k for k in h if k != "__metadata__"][0]].update(dtype="X99")
+    ),
+    "bad_shape": lambda raw: _set_header(
+        raw, lambda h: h[[k for k in h if k != "__metadata__"][0]].update(shape=[5, 5])
+    ),
+    "negative_shape": lambda raw: _set_header(
+        raw, lambda h: h[[k for k in h if k != "__metadata__"][0]].update(shape=[-4, -4])
+    ),
+    "overlapping": lambda raw: _set_header(
+        raw, lambda h: h[[k for k in h if k != "__metadata__"][1]].update(data_offsets=[0, 12])
+    ),
+    "bad_structure_json": lambda raw: _set_header(
+        raw, lambda h: h["__metadata__"].update({"jitgrad.structure": "{oops"})
+    ),
+    "dangling_reference": lambda raw: _set_header(
+        raw,
+        lambda h: h["__metadata__"].update(
+            {"jitgrad.structure": json.dumps({"__dict__": [["w", {"__tensor__": "t99"}]]})}
+        ),
+    ),
+    "unknown_entry": lambda raw: _set_header(
+        raw,
+        lambda h: h["__metadata__"].update({"jitgrad.structure": json.dumps({"__pickle__": "x"})}),
+    ),
 }
 
 
@@ -191,7 +224,7 @@ def test_pickle_message_is_explicit(tmp_path):
     _write(path, pickle.dumps({"a": 1}))
     with pytest.raises(CheckpointError, match="never unpickles"):
         autograd.load(path)
-    with pytest.raises(CheckpointError, match="never unpickles"):   # not even when asked to
+    with pytest.raises(CheckpointError, match="never unpickles"):  # not even when asked to
         autograd.load(path, weights_only=False)
     assert isinstance(CheckpointError("x"), RuntimeError)
 
@@ -244,6 +277,7 @@ def _sgd_step(model, x, y, lr=0.1, momentum_buf=None):
 
 def test_resume_equivalence(path):
     """10 steps == 5 steps + save/load (model, optimizer state, rng) + 5 steps, bit for bit."""
+
     def make():
         autograd.manual_seed(0)
         return nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Tanh(), nn.Linear(8, 3))
@@ -260,9 +294,15 @@ def test_resume_equivalence(path):
     model = make()
     state = {}
     first = [_sgd_step(model, xs[i], ys[i], momentum_buf=state) for i in range(5)]
-    autograd.save({"model": model.state_dict(),
-                   "optim": {k: autograd.tensor(v) for k, v in state.items()},
-                   "rng": autograd.get_rng_state(), "step": 5}, path)
+    autograd.save(
+        {
+            "model": model.state_dict(),
+            "optim": {k: autograd.tensor(v) for k, v in state.items()},
+            "rng": autograd.get_rng_state(),
+            "step": 5,
+        },
+        path,
+    )
     del model, state
     ck = autograd.load(path)
     model = make()  # fresh weights, different rng position

@@ -1,6 +1,7 @@
 """Checkpoints as PyTorch scripts write and read them: what scripts pass to torch.save /
 torch.load, PyTorch's own files (a clear refusal for its pickles, saying how to convert them;
 safetensors written by safetensors.torch loading into jitgrad models)."""
+
 import io
 
 import numpy as np
@@ -26,8 +27,11 @@ def _training_state():
 
 def _equal(a, b):
     if isinstance(a, autograd.Tensor):
-        return isinstance(b, autograd.Tensor) and a.dtype == b.dtype and \
-            np.array_equal(a.numpy(), b.numpy())
+        return (
+            isinstance(b, autograd.Tensor)
+            and a.dtype == b.dtype
+            and np.array_equal(a.numpy(), b.numpy())
+        )
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
     if isinstance(a, (list, tuple)):
@@ -38,12 +42,18 @@ def _equal(a, b):
 @pytest.mark.parametrize("target", ["path", "file"])
 def test_what_scripts_save_loads_back_equal(tmp_path, target):
     model, opt, sched = _training_state()
-    ckpt = {"epoch": 7, "model_state_dict": model.state_dict(),
-            "optimizer_state_dict": opt.state_dict(), "scheduler": sched.state_dict(),
-            "loss": 0.25, "best_acc": np.float64(0.9).item(), "arch": "mlp",
-            "history": [1.0, 0.5, 0.25], "config": {"layers": [3, 4, 2], "dropout": None,
-                                                    "tags": ("a", "b")},
-            "extra_tensors": [autograd.ones(2), {"nested": autograd.arange(3)}]}
+    ckpt = {
+        "epoch": 7,
+        "model_state_dict": model.state_dict(),
+        "optimizer_state_dict": opt.state_dict(),
+        "scheduler": sched.state_dict(),
+        "loss": 0.25,
+        "best_acc": np.float64(0.9).item(),
+        "arch": "mlp",
+        "history": [1.0, 0.5, 0.25],
+        "config": {"layers": [3, 4, 2], "dropout": None, "tags": ("a", "b")},
+        "extra_tensors": [autograd.ones(2), {"nested": autograd.arange(3)}],
+    }
     if target == "path":
         autograd.save(ckpt, tmp_path / "ckpt.pt")
         loaded = autograd.load(tmp_path / "ckpt.pt", map_location="cpu", weights_only=False)
@@ -97,6 +107,7 @@ def test_the_conversion_recipe_works(tmp_path):
         autograd.load(tmp_path / "model.pt")
     recipe = str(info.value).split("PyTorch:\n", 1)[1].split("\nthen here:")[0]
     import os
+
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
@@ -105,8 +116,9 @@ def test_the_conversion_recipe_works(tmp_path):
         os.chdir(cwd)
     ours = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
     ours.load_state_dict(autograd.load(tmp_path / "model.safetensors"))
-    np.testing.assert_array_equal(ours[0].weight.detach().numpy(),
-                                  tmodel[0].weight.detach().numpy())
+    np.testing.assert_array_equal(
+        ours[0].weight.detach().numpy(), tmodel[0].weight.detach().numpy()
+    )
 
 
 def test_safetensors_written_by_pytorch_load_into_jitgrad_models(tmp_path):
@@ -131,7 +143,7 @@ def test_safetensors_written_by_pytorch_load_into_jitgrad_models(tmp_path):
             self.head = nn.Linear(5, 2)
 
     tnet = TNet()
-    tnet.bn(torch.randn(4, 3, 5, 5))       # running stats and num_batches_tracked (int64)
+    tnet.bn(torch.randn(4, 3, 5, 5))  # running stats and num_batches_tracked (int64)
     st.save_file(tnet.state_dict(), str(tmp_path / "net.safetensors"))
     sd = autograd.load(tmp_path / "net.safetensors")
     assert set(sd) == set(tnet.state_dict())
@@ -143,6 +155,7 @@ def test_safetensors_written_by_pytorch_load_into_jitgrad_models(tmp_path):
         np.testing.assert_array_equal(net.state_dict()[name].numpy(), t.numpy())
     # and back: our state_dict as a safetensors file PyTorch reads
     st_np = pytest.importorskip("safetensors.numpy")
-    st_np.save_file({k: v.numpy() for k, v in net.state_dict().items()},
-                    str(tmp_path / "back.safetensors"))
+    st_np.save_file(
+        {k: v.numpy() for k, v in net.state_dict().items()}, str(tmp_path / "back.safetensors")
+    )
     tnet.load_state_dict(st.load_file(str(tmp_path / "back.safetensors")))

@@ -1,5 +1,6 @@
 """autograd.cholesky (only the lower triangle is read, so finite differences go through a
 symmetric parametrisation A = M M^T + n I, as torch's own tests do) against torch.linalg."""
+
 import numpy as np
 import pytest
 
@@ -25,14 +26,18 @@ def test_cholesky_matches_torch(shape, upper):
         theirs_m = torch.tensor(m.astype(dtype), requires_grad=True)
         ours = autograd.cholesky(_spd(ours_m), upper=upper)
         n = shape[-1]
-        theirs = torch.linalg.cholesky(theirs_m @ theirs_m.mT + n * torch.eye(n, dtype=theirs_m.dtype),
-                                       upper=upper)
-        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=tol, atol=tol)
+        theirs = torch.linalg.cholesky(
+            theirs_m @ theirs_m.mT + n * torch.eye(n, dtype=theirs_m.dtype), upper=upper
+        )
+        np.testing.assert_allclose(
+            ours.detach().numpy(), theirs.detach().numpy(), rtol=tol, atol=tol
+        )
         w = rng.standard_normal(shape).astype(dtype)
         (ours * autograd.tensor(w)).sum().backward()
         (theirs * torch.tensor(w)).sum().backward()
-        np.testing.assert_allclose(ours_m.grad.numpy(), theirs_m.grad.numpy(), rtol=tol * 10,
-                                   atol=tol * 10)
+        np.testing.assert_allclose(
+            ours_m.grad.numpy(), theirs_m.grad.numpy(), rtol=tol * 10, atol=tol * 10
+        )
 
 
 def test_cholesky_gradcheck_and_gradgradcheck():
@@ -41,16 +46,24 @@ def test_cholesky_gradcheck_and_gradgradcheck():
     assert autograd.gradgradcheck(lambda m: autograd.cholesky(_spd(m), upper=True), (m,))
     # the factor's log-determinant, as MultivariateNormal uses it
     assert autograd.gradgradcheck(
-        lambda m: autograd.cholesky(_spd(m)).diagonal(dim1=-2, dim2=-1).log().sum(), (m,))
+        lambda m: autograd.cholesky(_spd(m)).diagonal(dim1=-2, dim2=-1).log().sum(), (m,)
+    )
 
 
 def test_cholesky_reads_the_lower_triangle_and_errors_as_torch():
     torch = pytest.importorskip("torch")
-    a = np.array([[4.0, 100.0], [2.0, 5.0]])           # upper entry ignored
-    np.testing.assert_allclose(autograd.cholesky(autograd.tensor(a)).numpy(),
-                               torch.linalg.cholesky(torch.tensor(a)).numpy())
-    bad = [np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones((2, 3)), np.ones(3),
-           np.ones((2, 2), dtype=np.int64), np.array([[[1.0, 0], [0, 1]], [[1.0, 0], [0, -1]]])]
+    a = np.array([[4.0, 100.0], [2.0, 5.0]])  # upper entry ignored
+    np.testing.assert_allclose(
+        autograd.cholesky(autograd.tensor(a)).numpy(),
+        torch.linalg.cholesky(torch.tensor(a)).numpy(),
+    )
+    bad = [
+        np.array([[1.0, 2.0], [2.0, 1.0]]),
+        np.ones((2, 3)),
+        np.ones(3),
+        np.ones((2, 2), dtype=np.int64),
+        np.array([[[1.0, 0], [0, 1]], [[1.0, 0], [0, -1]]]),
+    ]
     for a in bad:
         with pytest.raises(RuntimeError) as theirs:
             torch.linalg.cholesky(torch.tensor(a))
@@ -64,9 +77,14 @@ def test_cholesky_reads_the_lower_triangle_and_errors_as_torch():
 
 def test_triangular_solve_errors_as_torch():
     torch = pytest.importorskip("torch")
-    cases = [(np.ones(3), np.eye(3)), (np.ones((2, 1)), np.eye(3)), (np.ones((3, 1)), np.ones((2, 3))),
-             (np.ones((3, 1)), np.eye(3, dtype=np.float32))]
+    cases = [
+        (np.ones(3), np.eye(3)),
+        (np.ones((2, 1)), np.eye(3)),
+        (np.ones((3, 1)), np.ones((2, 3))),
+        (np.ones((3, 1)), np.eye(3, dtype=np.float32)),
+    ]
     import warnings
+
     for b, a in cases:
         with pytest.raises(RuntimeError) as theirs, warnings.catch_warnings():
             warnings.simplefilter("ignore")

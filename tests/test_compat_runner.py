@@ -2,6 +2,7 @@
 
 Everything runs in a fresh interpreter: the test process itself may have imported the real
 torch (parity tests), and install() must refuse to run then."""
+
 import os
 import pathlib
 import subprocess
@@ -11,13 +12,22 @@ import textwrap
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(
+        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    ),
+}
 
 
 def python(code, *args, check=True):
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True,
-                         text=True, timeout=120, env=ENV)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
     if check:
         assert out.returncode == 0, out.stderr
     return out
@@ -26,8 +36,14 @@ def python(code, *args, check=True):
 def runner(tmp_path, script, *args):
     path = tmp_path / "script.py"
     path.write_text(textwrap.dedent(script))
-    return subprocess.run([sys.executable, "-m", "autograd.compat", str(path), *args],
-                          capture_output=True, text=True, timeout=120, env=ENV, cwd=tmp_path)
+    return subprocess.run(
+        [sys.executable, "-m", "autograd.compat", str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+        cwd=tmp_path,
+    )
 
 
 def test_install_resolves_torch_names_to_jitgrad():
@@ -114,42 +130,69 @@ def test_never_shadows_the_installed_torch():
         print(type(torch).__name__, torch.__file__, torch.__version__)
     """)
     first, second = out.stdout.splitlines()
-    assert first.startswith("TorchModule ") and str(ROOT) in first   # jitgrad's own files
+    assert first.startswith("TorchModule ") and str(ROOT) in first  # jitgrad's own files
     assert second.startswith("module ") and "site-packages" in second and "jitgrad" not in second
 
 
 def test_runner_runs_a_script_as_main_with_its_arguments(tmp_path):
     (tmp_path / "helper.py").write_text("VALUE = 41\n")
-    out = runner(tmp_path, """
+    out = runner(
+        tmp_path,
+        """
         import sys
         import torch
         import helper                         # the script's folder is on sys.path
         if __name__ == "__main__":
             print(sys.argv[1:], helper.VALUE + 1, torch.cuda.is_available())
-    """, "--lr", "0.1")
+    """,
+        "--lr",
+        "0.1",
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "['--lr', '0.1'] 42 False"
 
 
 def test_runner_module_mode_and_usage(tmp_path):
-    (tmp_path / "mymod.py").write_text("import sys, torch\nprint('module', sys.argv[1:], torch.zeros(1).tolist())\n")
-    out = subprocess.run([sys.executable, "-m", "autograd.compat", "-m", "mymod", "x"],
-                         capture_output=True, text=True, timeout=120, env=ENV, cwd=tmp_path)
+    (tmp_path / "mymod.py").write_text(
+        "import sys, torch\nprint('module', sys.argv[1:], torch.zeros(1).tolist())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "autograd.compat", "-m", "mymod", "x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+        cwd=tmp_path,
+    )
     assert out.stdout.strip() == "module ['x'] [0.0]", out.stderr
-    usage = subprocess.run([sys.executable, "-m", "autograd.compat"], capture_output=True,
-                           text=True, timeout=120, env=ENV)
+    usage = subprocess.run(
+        [sys.executable, "-m", "autograd.compat"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
     assert usage.returncode == 2 and "usage: python -m autograd.compat" in usage.stdout
-    missing = subprocess.run([sys.executable, "-m", "autograd.compat", "nope.py"],
-                             capture_output=True, text=True, timeout=120, env=ENV, cwd=tmp_path)
+    missing = subprocess.run(
+        [sys.executable, "-m", "autograd.compat", "nope.py"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+        cwd=tmp_path,
+    )
     assert missing.returncode == 2 and "can't open file" in missing.stderr
 
 
 def test_runner_error_for_a_missing_name_names_the_torch_api(tmp_path):
-    out = runner(tmp_path, """
+    out = runner(
+        tmp_path,
+        """
         import torch
         x = torch.zeros(3)
         y = torch.no_such_op(x)
-    """)
+    """,
+    )
     assert out.returncode == 1
     assert "AttributeError: torch.no_such_op is not supported by jitgrad yet" in out.stderr
     out = runner(tmp_path, "from torch.nn import NoSuchLayer\n")
@@ -158,7 +201,9 @@ def test_runner_error_for_a_missing_name_names_the_torch_api(tmp_path):
 
 
 def test_runner_dataloader_workers_see_torch(tmp_path):
-    out = runner(tmp_path, """
+    out = runner(
+        tmp_path,
+        """
         import torch
         from torch.utils.data import DataLoader, Dataset
 
@@ -170,6 +215,7 @@ def test_runner_dataloader_workers_see_torch(tmp_path):
 
         if __name__ == "__main__":
             print([b.tolist() for b in DataLoader(Squares(), batch_size=4, num_workers=2)])
-    """)
+    """,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[[0.0, 1.0, 4.0, 9.0], [16.0, 25.0, 36.0, 49.0]]"

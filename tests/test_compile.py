@@ -4,6 +4,7 @@ Each test runs the same computation eagerly and compiled and compares: float64 b
 (the replay calls the same forwards and VJPs in the same order), and checks that the
 compiled calls really replayed (``.plan`` is set) or really fell back (the warning).
 """
+
 import warnings
 
 import numpy as np
@@ -33,6 +34,7 @@ def _train_step(model, opt):
         loss.backward()
         opt.step()
         return loss
+
     return step
 
 
@@ -47,13 +49,17 @@ def test_a_forward_is_replayed_with_new_values(rng):
 
     cf = autograd.compile(f)
     for _ in range(3):
-        x, w = autograd.tensor(rng.standard_normal((3, 4))), autograd.tensor(rng.standard_normal((4, 2)))
+        x, w = (
+            autograd.tensor(rng.standard_normal((3, 4))),
+            autograd.tensor(rng.standard_normal((4, 2))),
+        )
         assert np.array_equal(cf(x, w)._data, f(x, w)._data)
     assert "Tanh_forward" in cf.plan
 
 
 def _peak_memory(fn, *args):
     import tracemalloc
+
     tracemalloc.start()
     try:
         fn(*args)
@@ -63,7 +69,7 @@ def _peak_memory(fn, *args):
 
 
 def test_a_replay_frees_what_no_later_step_reads():
-    w = autograd.ones(125_000, dtype=autograd.float64, requires_grad=True)   # 1 MB
+    w = autograd.ones(125_000, dtype=autograd.float64, requires_grad=True)  # 1 MB
 
     def f(x):
         y = x * w
@@ -77,7 +83,7 @@ def test_a_replay_frees_what_no_later_step_reads():
     x = autograd.tensor(np.ones(125_000))
     cf(x)
     w.grad = None
-    eager = _peak_memory(f, x)      # (13 MB: the saved activations)
+    eager = _peak_memory(f, x)  # (13 MB: the saved activations)
     w.grad = None
     compiled = _peak_memory(cf, x)  # (without the dels of arrays: 24 MB, of gradients: 22 MB)
     assert cf.plan is not None and compiled < 1.1 * eager
@@ -99,9 +105,11 @@ def test_decorator_forms_and_keywords_are_accepted():
 
 
 # ---- whole training steps ----------------------------------------------------------------------
-@pytest.mark.parametrize("make_opt", [lambda p: optim.Adam(p, lr=1e-2),
-                                      lambda p: optim.SGD(p, lr=0.1, momentum=0.9)],
-                         ids=["adam", "sgd-momentum"])
+@pytest.mark.parametrize(
+    "make_opt",
+    [lambda p: optim.Adam(p, lr=1e-2), lambda p: optim.SGD(p, lr=0.1, momentum=0.9)],
+    ids=["adam", "sgd-momentum"],
+)
 def test_a_training_step_equals_eager_bit_for_bit(rng, make_opt):
     xs, ys = _data(rng)
     m1, m2 = _mlp(), _mlp()
@@ -150,6 +158,7 @@ def test_a_scheduler_inside_the_step_runs_every_call(rng):
             loss = step(x, y)
             sched.step()
             return loss
+
         f = autograd.compile(with_schedule) if compile_it else with_schedule
         runs.append(([f(x, y).item() for x, y in zip(xs, ys)], opt.param_groups[0]["lr"], m))
     assert runs[0][:2] == runs[1][:2]
@@ -197,7 +206,7 @@ def test_compiled_module_is_a_module_sharing_the_original():
     cm = autograd.compile(m)
     assert isinstance(cm, nn.Module) and cm._orig_mod is m
     assert list(cm.state_dict()) == ["_orig_mod." + k for k in m.state_dict()]
-    assert cm.append == m.append    # attributes not found on the wrapper come from the module
+    assert cm.append == m.append  # attributes not found on the wrapper come from the module
     cm.eval()
     assert not m.training
 
@@ -212,12 +221,13 @@ def test_module_compile_in_place(rng):
         m2(x2).sum().backward()
     assert m2._compiled_call.plan is not None
     assert np.array_equal(x.grad._data, x2.grad._data)
-    assert all(np.array_equal(a.grad._data, b.grad._data)
-               for a, b in zip(m1.parameters(), m2.parameters()))
+    assert all(
+        np.array_equal(a.grad._data, b.grad._data) for a, b in zip(m1.parameters(), m2.parameters())
+    )
 
 
 def test_in_place_change_of_a_saved_output_is_caught(rng):
-    m = nn.Sequential(nn.Linear(4, 3), nn.Sigmoid()).double()   # sigmoid saves its output
+    m = nn.Sequential(nn.Linear(4, 3), nn.Sigmoid()).double()  # sigmoid saves its output
     cm = autograd.compile(m)
     x = autograd.tensor(rng.standard_normal((2, 4)))
     for _ in range(2):
@@ -281,7 +291,7 @@ def test_too_many_recompilations_warn_and_run_eagerly():
 # ---- fallbacks: what cannot be replayed runs eagerly, with one warning -------------------------
 def test_item_in_control_flow_falls_back_with_a_warning_naming_the_line():
     def f(x):
-        if x.sum().item() > 0:          # the line the warning names
+        if x.sum().item() > 0:  # the line the warning names
             return x * 2
         return x * 3
 
@@ -289,7 +299,7 @@ def test_item_in_control_flow_falls_back_with_a_warning_naming_the_line():
     with pytest.warns(UserWarning, match=r"Tensor.item\(\) at test_compile.py:\d+.*runs eagerly"):
         assert cf(autograd.ones(2)).tolist() == [2.0, 2.0]
     with warnings.catch_warnings():
-        warnings.simplefilter("error")          # one warning only
+        warnings.simplefilter("error")  # one warning only
         assert cf(-autograd.ones(2)).tolist() == [-3.0, -3.0]
 
 
@@ -338,13 +348,14 @@ def test_reset_forgets_the_plans():
     f(autograd.ones(1))
     autograd.compiler.reset()
     f(autograd.ones(1))
-    assert f._traces == 1 and f.plan is None   # (the first call after reset traces again)
+    assert f._traces == 1 and f.plan is None  # (the first call after reset traces again)
 
 
 def test_docstring_examples():
     import doctest
 
     from autograd.compiler import compiled, guards, plan, tracer, watch
+
     for mod in (autograd.compiler, compiled, guards, plan, tracer, watch):
         result = doctest.testmod(mod, extraglobs={"autograd": autograd, "nn": nn, "optim": optim})
         assert result.failed == 0, mod.__name__
@@ -370,9 +381,10 @@ def test_indices_that_depend_on_values_are_recomputed(rng):
         y = x.sort(1).values + x.max(1).values[:, None] + top.indices.sum() + x.argmax()
         y = y + F.one_hot(x.argmin(1), 4) + x[x.argmax(1) % 3]
         y = y + autograd.zeros(3, 4, dtype=autograd.float64).scatter_reduce(
-            1, x.argsort(1), x, "mean")
-        y = y + autograd.take_along_dim(x, x.argsort(1)).reshape(3, 4)   # (flattened)
-        y = y + x.sum(1).gather(0, x.argmax() % 3)                       # (a 0-d index)
+            1, x.argsort(1), x, "mean"
+        )
+        y = y + autograd.take_along_dim(x, x.argsort(1)).reshape(3, 4)  # (flattened)
+        y = y + x.sum(1).gather(0, x.argmax() % 3)  # (a 0-d index)
         return y + F.max_pool2d(x.reshape(1, 1, 3, 4), 2).sum() + (x > 0).all(1)[:, None]
 
     _replays_like_eager(f, lambda: (autograd.tensor(rng.standard_normal((3, 4))),))
@@ -380,14 +392,19 @@ def test_indices_that_depend_on_values_are_recomputed(rng):
 
 def test_in_place_writes_are_replayed(rng):
     def f(x, s):
-        y = autograd.zeros(3, 4, dtype=autograd.float64)   # made anew by every eager call
+        y = autograd.zeros(3, 4, dtype=autograd.float64)  # made anew by every eager call
         y[x.argmax(0) % 3] = 1.0
         y[:, 1] = x[:, 0]
-        z = (x * 1).fill_(s)                               # a 0-d tensor's new value
+        z = (x * 1).fill_(s)  # a 0-d tensor's new value
         return y + z + autograd.empty(3, 4, dtype=autograd.float64).copy_(x * 2)
 
-    cf = _replays_like_eager(f, lambda: (autograd.tensor(rng.standard_normal((3, 4))),
-                                         autograd.tensor(rng.standard_normal(()))))
+    cf = _replays_like_eager(
+        f,
+        lambda: (
+            autograd.tensor(rng.standard_normal((3, 4))),
+            autograd.tensor(rng.standard_normal(())),
+        ),
+    )
     assert "set_at" in cf.plan and "copy_into" in cf.plan
 
 
@@ -402,12 +419,13 @@ def test_checks_inside_ops_run_on_every_replay(rng):
 
 def test_a_kernel_run_on_traced_values_outside_an_op_falls_back(rng):
     from autograd import dispatch
+
     if dispatch.kernels("reduce", np.zeros((3, 4)), (1,)) is None:
         pytest.skip("the numpy backend hands out no kernels")
 
     def f(x):
         K = dispatch.kernels("reduce", x._data, (1,))
-        _, index = K.arg_extreme(x._data, 1, True)   # outside an op: not a step of the plan
+        _, index = K.arg_extreme(x._data, 1, True)  # outside an op: not a step of the plan
         return x + autograd.tensor(index)
 
     cf = autograd.compile(f)
@@ -430,6 +448,7 @@ def test_an_internal_error_of_the_compiler_falls_back(monkeypatch):
 
     def broken(tracer, outputs):
         raise KeyError("oops")
+
     monkeypatch.setattr(compiled._plan, "build", broken)
     cf = autograd.compile(lambda x: x * 2)
     with pytest.warns(UserWarning, match=r"internal error of autograd.compile \(KeyError"):
@@ -445,21 +464,35 @@ def test_every_registered_op_replays_like_eager_or_falls_back():
     from autograd.ops import REGISTRY
 
     def tensors(sample, grad):
-        return [autograd.tensor(a.copy(), requires_grad=grad and a.dtype.kind == "f"
-                                and i not in sample.no_grad_args)
-                for i, a in enumerate(sample.args) if isinstance(a, np.ndarray)]
+        return [
+            autograd.tensor(
+                a.copy(),
+                requires_grad=grad and a.dtype.kind == "f" and i not in sample.no_grad_args,
+            )
+            for i, a in enumerate(sample.args)
+            if isinstance(a, np.ndarray)
+        ]
 
-    def same_call(a, b):   # (only the arrays' values differ)
-        return len(a.args) == len(b.args) and repr(a) == repr(b) and all(
-            x.dtype == y.dtype if isinstance(x, np.ndarray) else repr(x) == repr(y)
-            for x, y in zip(a.args, b.args)) and repr(a.kwargs) == repr(b.kwargs)
+    def same_call(a, b):  # (only the arrays' values differ)
+        return (
+            len(a.args) == len(b.args)
+            and repr(a) == repr(b)
+            and all(
+                x.dtype == y.dtype if isinstance(x, np.ndarray) else repr(x) == repr(y)
+                for x, y in zip(a.args, b.args)
+            )
+            and repr(a.kwargs) == repr(b.kwargs)
+        )
 
     def results(fn, sample, grad):
         ins = tensors(sample, grad)
         with np.errstate(all="ignore"):
             out = fn(*ins)
-        outs = [o for o in (out if isinstance(out, (tuple, list)) else [out])
-                if isinstance(o, autograd.Tensor)]
+        outs = [
+            o
+            for o in (out if isinstance(out, (tuple, list)) else [out])
+            if isinstance(o, autograd.Tensor)
+        ]
         found = [o.detach()._data.copy() for o in outs]
         diff = [o for o in outs if o.requires_grad]
         if diff:
@@ -475,12 +508,14 @@ def test_every_registered_op_replays_like_eager_or_falls_back():
 
         def f(*ts, info=info, a=a):
             it = iter(ts)
-            return info.fn(*[next(it) if isinstance(v, np.ndarray) else v for v in a.args],
-                           **a.kwargs)
+            return info.fn(
+                *[next(it) if isinstance(v, np.ndarray) else v for v in a.args], **a.kwargs
+            )
+
         cf = autograd.compile(f)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            for sample in ([a, b] if same_call(a, b) else [a, a]):   # (trace, replay)
+            for sample in [a, b] if same_call(a, b) else [a, a]:  # (trace, replay)
                 expected = results(f, sample, info.differentiable)
                 got = results(cf, sample, info.differentiable)
                 assert len(got) == len(expected), name

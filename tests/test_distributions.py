@@ -4,6 +4,7 @@ validation errors in torch's words; sampling by goodness-of-fit tests (KS, chi-s
 fixed seeds; rsample gradients (exact for location-scale families, the gamma's implicit
 gradient against finite differences of the inverse CDF and torch's, Monte Carlo
 unbiasedness for Beta/Dirichlet); gradcheck/gradgradcheck through densities."""
+
 import math
 import warnings
 
@@ -33,12 +34,15 @@ SPECS = {
     "Categorical-logits": {"logits": [[0.2, -1.5, 0.3, 1.0], [0.6, 0.1, -0.3, 0.0]]},
     "OneHotCategorical": {"logits": [[0.2, -1.5, 0.3], [0.6, 0.1, -0.3]]},
     "Poisson": {"rate": [0.7, 4.5]},
-    "MultivariateNormal": {"loc": [[0.5, -1.0, 0.0], [1.0, 0.0, 2.0]],
-                           "covariance_matrix": [[2.0, 0.3, 0.1], [0.3, 1.0, -0.2],
-                                                 [0.1, -0.2, 0.5]]},
+    "MultivariateNormal": {
+        "loc": [[0.5, -1.0, 0.0], [1.0, 0.0, 2.0]],
+        "covariance_matrix": [[2.0, 0.3, 0.1], [0.3, 1.0, -0.2], [0.1, -0.2, 0.5]],
+    },
     "MultivariateNormal-scale_tril": {"loc": [0.5, -1.0], "scale_tril": [[1.2, 0.0], [0.4, 0.7]]},
-    "MultivariateNormal-precision": {"loc": [0.5, -1.0], "precision_matrix": [[2.0, 0.5],
-                                                                              [0.5, 1.0]]},
+    "MultivariateNormal-precision": {
+        "loc": [0.5, -1.0],
+        "precision_matrix": [[2.0, 0.5], [0.5, 1.0]],
+    },
 }
 DISCRETE = {"Bernoulli", "Categorical", "OneHotCategorical", "Poisson"}
 
@@ -68,6 +72,7 @@ def _close(a, b, what, rtol=1e-10, atol=1e-12):
 def _values(key, tdist):
     """Values to score: torch samples (in the support), with a sample dimension."""
     import torch
+
     torch.manual_seed(0)
     return tdist.sample((4,))
 
@@ -138,25 +143,45 @@ def test_sample_shapes_dtypes_and_expand(key):
     big = d.expand((4,) + tuple(d.batch_shape))
     assert big.batch_shape == (4,) + tuple(d.batch_shape) and big.event_shape == d.event_shape
     v = d.sample()
-    np.testing.assert_allclose(big.log_prob(v).detach().numpy()[2],
-                               d.log_prob(v).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        big.log_prob(v).detach().numpy()[2], d.log_prob(v).detach().numpy(), rtol=1e-12
+    )
 
 
 # ---- KL divergence ------------------------------------------------------------------------------
-KL_PAIRS = [("Normal", "Normal"), ("Laplace", "Laplace"), ("Uniform", "Uniform"),
-            ("Exponential", "Exponential"), ("Gamma", "Gamma"), ("Beta", "Beta"),
-            ("Dirichlet", "Dirichlet"), ("Bernoulli", "Bernoulli"),
-            ("Bernoulli-logits", "Bernoulli"), ("Categorical", "Categorical"),
-            ("Categorical-logits", "Categorical-logits"),
-            ("OneHotCategorical", "OneHotCategorical"), ("Poisson", "Poisson"),
-            ("MultivariateNormal", "MultivariateNormal"),
-            ("MultivariateNormal-scale_tril", "MultivariateNormal-precision"),
-            ("Uniform", "Normal"), ("Uniform", "Exponential"), ("Uniform", "Gamma"),
-            ("Uniform", "Beta"), ("Exponential", "Gamma"), ("Exponential", "Normal"),
-            ("Gamma", "Exponential"), ("Gamma", "Normal"), ("Beta", "Normal"),
-            ("Beta", "Uniform"), ("Laplace", "Normal"), ("Normal", "Laplace"),
-            ("Bernoulli", "Poisson"), ("Normal", "Gamma"), ("Exponential", "Uniform"),
-            ("Poisson", "Bernoulli")]
+KL_PAIRS = [
+    ("Normal", "Normal"),
+    ("Laplace", "Laplace"),
+    ("Uniform", "Uniform"),
+    ("Exponential", "Exponential"),
+    ("Gamma", "Gamma"),
+    ("Beta", "Beta"),
+    ("Dirichlet", "Dirichlet"),
+    ("Bernoulli", "Bernoulli"),
+    ("Bernoulli-logits", "Bernoulli"),
+    ("Categorical", "Categorical"),
+    ("Categorical-logits", "Categorical-logits"),
+    ("OneHotCategorical", "OneHotCategorical"),
+    ("Poisson", "Poisson"),
+    ("MultivariateNormal", "MultivariateNormal"),
+    ("MultivariateNormal-scale_tril", "MultivariateNormal-precision"),
+    ("Uniform", "Normal"),
+    ("Uniform", "Exponential"),
+    ("Uniform", "Gamma"),
+    ("Uniform", "Beta"),
+    ("Exponential", "Gamma"),
+    ("Exponential", "Normal"),
+    ("Gamma", "Exponential"),
+    ("Gamma", "Normal"),
+    ("Beta", "Normal"),
+    ("Beta", "Uniform"),
+    ("Laplace", "Normal"),
+    ("Normal", "Laplace"),
+    ("Bernoulli", "Poisson"),
+    ("Normal", "Gamma"),
+    ("Exponential", "Uniform"),
+    ("Poisson", "Bernoulli"),
+]
 
 
 def _shifted(key, lib, requires_grad):
@@ -178,6 +203,7 @@ def _shifted(key, lib, requires_grad):
         new[k] = a
     if lib == "torch":
         import torch
+
         mod = torch.distributions
         t = {k: torch.tensor(v, requires_grad=requires_grad) for k, v in new.items()}
     else:
@@ -192,8 +218,16 @@ def test_kl_matches_torch(pair):
     kp, kq = pair
     p, pp = _make(kp, "ours", True)
     tp, tpp = _make(kp, "torch", True)
-    q, qp = _shifted(kq, "ours", True) if kp.split("-")[0] == kq.split("-")[0] else _make(kq, "ours", True)
-    tq, tqp = _shifted(kq, "torch", True) if kp.split("-")[0] == kq.split("-")[0] else _make(kq, "torch", True)
+    q, qp = (
+        _shifted(kq, "ours", True)
+        if kp.split("-")[0] == kq.split("-")[0]
+        else _make(kq, "ours", True)
+    )
+    tq, tqp = (
+        _shifted(kq, "torch", True)
+        if kp.split("-")[0] == kq.split("-")[0]
+        else _make(kq, "torch", True)
+    )
     kl = D.kl_divergence(p, q)
     tkl = torch.distributions.kl_divergence(tp, tq)
     _close(kl, tkl, "kl", rtol=1e-9)
@@ -210,18 +244,22 @@ def test_kl_matches_torch(pair):
 
 
 def test_kl_registry_errors_and_dispatch():
-    with pytest.raises(NotImplementedError, match="No KL\\(p \\|\\| q\\) is implemented for p type "
-                                                  "Poisson and q type Normal"):
+    with pytest.raises(
+        NotImplementedError,
+        match="No KL\\(p \\|\\| q\\) is implemented for p type Poisson and q type Normal",
+    ):
         D.kl_divergence(D.Poisson(1.0), D.Normal(0.0, 1.0))
 
     class MyNormal(D.Normal):
         pass
+
     # a subclass uses its base class's formula until it registers its own
     assert float(D.kl_divergence(MyNormal(0.0, 1.0), D.Normal(1.0, 1.0))) == pytest.approx(0.5)
 
     @D.register_kl(MyNormal, D.Normal)
     def _mine(p, q):
         return autograd.tensor(42.0)
+
     assert float(D.kl_divergence(MyNormal(0.0, 1.0), D.Normal(1.0, 1.0))) == 42.0
     with pytest.raises(TypeError):
         D.register_kl(int, D.Normal)
@@ -236,7 +274,7 @@ def test_validation_errors_as_torch(case):
 
     def build(lib):
         mod = D if lib is autograd else torch.distributions
-        T = lambda *a, **k: lib.tensor(*a, **k)     # noqa: E731
+        T = lambda *a, **k: lib.tensor(*a, **k)  # noqa: E731
         return [
             lambda: mod.Normal(T(0.0), T(-1.0)),
             lambda: mod.Normal(T([0.0, 1.0]), T([1.0, 0.0])).log_prob(T([[1.0, 2.0, 3.0]])),
@@ -253,6 +291,7 @@ def test_validation_errors_as_torch(case):
             lambda: mod.Independent(mod.Normal(T([0.0]), T([1.0])), 2),
             lambda: mod.Poisson(T(1.0)).log_prob([1.0]),
         ]
+
     same_error(build(autograd)[case], build(torch)[case])
 
 
@@ -310,7 +349,12 @@ def test_multivariate_samples_fit():
     # MVN: whitened samples are independent standard normals
     cov = np.array(SPECS["MultivariateNormal"]["covariance_matrix"])
     loc = np.array([0.5, -1.0, 0.0])
-    s = D.MultivariateNormal(autograd.tensor(loc), autograd.tensor(cov)).rsample((N,)).detach().numpy()
+    s = (
+        D.MultivariateNormal(autograd.tensor(loc), autograd.tensor(cov))
+        .rsample((N,))
+        .detach()
+        .numpy()
+    )
     z = np.linalg.solve(np.linalg.cholesky(cov), (s - loc).T).T
     for i in range(3):
         assert _ks(z[:, i], stats.norm().cdf) > 1e-3
@@ -335,7 +379,7 @@ def test_discrete_samples_fit_their_distribution():
     k = D.Poisson(lam).sample((N,)).numpy().astype(int)
     pmf = stats.poisson(lam).pmf(np.arange(8))
     counts = np.bincount(np.minimum(k, 7), minlength=8)
-    pmf[-1] = 1 - pmf[:-1].sum()                      # the last bin is the tail
+    pmf[-1] = 1 - pmf[:-1].sum()  # the last bin is the tail
     assert _chi2(counts, pmf) > 1e-3
     # power: the same Categorical counts against other probabilities fail
     assert _chi2(np.bincount(c, minlength=4), np.array([0.25, 0.45, 0.05, 0.25])) < 1e-3
@@ -400,9 +444,16 @@ def test_gamma_implicit_gradient():
     autograd.manual_seed(9)
     x = D.Gamma(conc, rate).rsample((10,))
     x.sum().backward()
-    np.testing.assert_allclose(rate.grad.numpy(), -(x.detach().numpy() / rate.detach().numpy()).sum(0))
-    g = _gamma_sample_grad(np.broadcast_to(conc.detach().numpy(), (10, 2)),
-                           x.detach().numpy() * rate.detach().numpy()) / rate.detach().numpy()
+    np.testing.assert_allclose(
+        rate.grad.numpy(), -(x.detach().numpy() / rate.detach().numpy()).sum(0)
+    )
+    g = (
+        _gamma_sample_grad(
+            np.broadcast_to(conc.detach().numpy(), (10, 2)),
+            x.detach().numpy() * rate.detach().numpy(),
+        )
+        / rate.detach().numpy()
+    )
     np.testing.assert_allclose(conc.grad.numpy(), g.sum(0), rtol=1e-10)
     # a first-order graph can be recorded; differentiating it again raises, as in torch
     c = autograd.tensor([2.0], dtype=F64, requires_grad=True)
@@ -428,7 +479,7 @@ def test_beta_and_dirichlet_rsample_gradients_are_unbiased():
     conc = autograd.tensor(np.tile([0.8, 2.0, 1.5], (n, 1)), dtype=F64, requires_grad=True)
     D.Dirichlet(conc).rsample()[:, 0].sum().backward()
     a0 = 4.3
-    expected = [(a0 - 0.8) / a0 ** 2, -0.8 / a0 ** 2, -0.8 / a0 ** 2]
+    expected = [(a0 - 0.8) / a0**2, -0.8 / a0**2, -0.8 / a0**2]
     for i in range(3):
         assert _z_score(conc.grad.numpy()[:, i], expected[i]) < 4
 
@@ -449,7 +500,7 @@ def test_score_function_gradient_through_log_prob():
 
 # ---- gradcheck through densities ---------------------------------------------------------------
 def test_gradcheck_log_prob_entropy_kl():
-    t = lambda v: autograd.tensor(v, dtype=F64, requires_grad=True)   # noqa: E731
+    t = lambda v: autograd.tensor(v, dtype=F64, requires_grad=True)  # noqa: E731
     x = autograd.tensor([0.2, 0.7], dtype=F64)
     checks = [
         (lambda a, b: D.Beta(a, b).log_prob(x), (t([0.8, 2.0]), t([1.5, 0.9]))),
@@ -457,8 +508,10 @@ def test_gradcheck_log_prob_entropy_kl():
         (lambda c: D.Dirichlet(c).entropy(), (t([0.8, 2.0, 1.2]),)),
         (lambda m, s: D.kl_divergence(D.Normal(m, s), D.Laplace(0.1, 2.0)), (t([0.3]), t([1.2]))),
         (lambda lg: D.Categorical(logits=lg).entropy(), (t([0.1, -0.3, 0.9]),)),
-        (lambda m, c: D.MultivariateNormal(m, c @ c.mT + autograd.eye(2, dtype=F64)).log_prob(x),
-         (t([0.1, -0.2]), t([[1.0, 0.2], [-0.3, 0.8]]))),
+        (
+            lambda m, c: D.MultivariateNormal(m, c @ c.mT + autograd.eye(2, dtype=F64)).log_prob(x),
+            (t([0.1, -0.2]), t([[1.0, 0.2], [-0.3, 0.8]])),
+        ),
     ]
     for fn, args in checks:
         assert autograd.gradcheck(fn, args)
@@ -471,7 +524,10 @@ def test_lazy_probs_logits_and_repr():
     np.testing.assert_allclose(b.probs.numpy(), 1 / (1 + np.exp(-np.array([0.0, 2.0]))), rtol=1e-6)
     assert "probs" in b.__dict__
     assert repr(D.Normal(0.0, 1.0)) == "Normal(loc: 0.0, scale: 1.0)"
-    assert repr(D.Normal(autograd.zeros(2), 1.0)) == "Normal(loc: autograd.Size([2]), scale: autograd.Size([2]))"
+    assert (
+        repr(D.Normal(autograd.zeros(2), 1.0))
+        == "Normal(loc: autograd.Size([2]), scale: autograd.Size([2]))"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         assert D.Normal(0.0, 1.0).sample_n(3).shape == (3,)
@@ -486,6 +542,7 @@ def test_docstring_examples():
     import autograd.distributions.multivariate as m
     import autograd.distributions.constraints as con
     import autograd.distributions.utils as u
+
     names = {n: getattr(D, n) for n in D.__all__}
     for mod in (D, c, d, g, k, m, con, u):
         res = doctest.testmod(mod, extraglobs={"autograd": autograd, **names})

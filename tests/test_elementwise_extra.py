@@ -5,6 +5,7 @@
 * in-place variants through Tensor methods and operators;
 * error messages, ``allclose``/``equal``.
 """
+
 import math
 
 import numpy as np
@@ -89,11 +90,56 @@ def _wrap_number(torch, v):
 
 
 # ---- type promotion / int and bool behaviour -----------------------------------------------
-UNARY = ["neg", "abs", "sign", "sgn", "square", "sqrt", "rsqrt", "reciprocal", "exp", "exp2",
-         "log", "log1p", "expm1", "log2", "log10", "sin", "cos", "tan", "asin", "acos", "atan",
-         "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "logit", "relu", "erf",
-         "erfc", "erfinv", "floor", "ceil", "round", "trunc", "fix", "frac", "signbit", "isnan",
-         "isinf", "isposinf", "isneginf", "isfinite", "nan_to_num", "logical_not", "bitwise_not"]
+UNARY = [
+    "neg",
+    "abs",
+    "sign",
+    "sgn",
+    "square",
+    "sqrt",
+    "rsqrt",
+    "reciprocal",
+    "exp",
+    "exp2",
+    "log",
+    "log1p",
+    "expm1",
+    "log2",
+    "log10",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "sigmoid",
+    "logit",
+    "relu",
+    "erf",
+    "erfc",
+    "erfinv",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fix",
+    "frac",
+    "signbit",
+    "isnan",
+    "isinf",
+    "isposinf",
+    "isneginf",
+    "isfinite",
+    "nan_to_num",
+    "logical_not",
+    "bitwise_not",
+]
 
 
 @pytest.mark.parametrize("name", UNARY)
@@ -102,19 +148,60 @@ def test_unary_dtypes_match_torch(name):
     errors = []
     for dt in DTYPES:
         arr = _values(dt)
-        err = _compare(torch, f"{name}({dt})", lambda: getattr(autograd, name)(_ours(arr)),
-                       lambda: getattr(torch, name)(_theirs(torch, arr)))
+        err = _compare(
+            torch,
+            f"{name}({dt})",
+            lambda: getattr(autograd, name)(_ours(arr)),
+            lambda: getattr(torch, name)(_theirs(torch, arr)),
+        )
         if err:
             errors.append(err)
     assert not errors, "\n".join(errors)
 
 
-BINARY = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow",
-          "float_power", "atan2", "hypot", "copysign", "xlogy", "maximum", "minimum", "fmax",
-          "fmin", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
-          "bitwise_and", "bitwise_or", "bitwise_xor"]
-TENSOR_ONLY = {"atan2", "hypot", "maximum", "minimum", "fmax", "fmin", "logical_and",
-               "logical_or", "logical_xor"}
+BINARY = [
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "fmod",
+    "pow",
+    "float_power",
+    "atan2",
+    "hypot",
+    "copysign",
+    "xlogy",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+]
+TENSOR_ONLY = {
+    "atan2",
+    "hypot",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+}
 SCALARS = [True, 2, 2.5]
 
 
@@ -127,11 +214,15 @@ def test_binary_dtypes_match_torch(name):
     def check(label, a_ours, b_ours, a_torch, b_torch):
         if name in TENSOR_ONLY:
             a_torch, b_torch = _wrap_number(torch, a_torch), _wrap_number(torch, b_torch)
-        err = _compare(torch, f"{name}{label}",
-                       lambda: getattr(autograd, name)(a_ours, b_ours),
-                       lambda: getattr(torch, name)(a_torch, b_torch),
-                       lambda: getattr(torch, name)(_wrap_number(torch, a_torch),
-                                                    _wrap_number(torch, b_torch)))
+        err = _compare(
+            torch,
+            f"{name}{label}",
+            lambda: getattr(autograd, name)(a_ours, b_ours),
+            lambda: getattr(torch, name)(a_torch, b_torch),
+            lambda: getattr(torch, name)(
+                _wrap_number(torch, a_torch), _wrap_number(torch, b_torch)
+            ),
+        )
         if err:
             errors.append(err)
 
@@ -141,8 +232,7 @@ def test_binary_dtypes_match_torch(name):
             b = _values(db)[::-1].copy()
             check(f"({da}, {db})", _ours(a), _ours(b), _theirs(torch, a), _theirs(torch, b))
             b0 = b[:1].reshape(())  # a 0-d tensor does not decide the dtype within a category
-            check(f"({da}, 0-d {db})", _ours(a), _ours(b0), _theirs(torch, a),
-                  _theirs(torch, b0))
+            check(f"({da}, 0-d {db})", _ours(a), _ours(b0), _theirs(torch, a), _theirs(torch, b0))
         for s in SCALARS:
             check(f"({da}, {s!r})", _ours(a), s, _theirs(torch, a), s)
             if name not in TENSOR_ONLY and name not in ("hypot",):
@@ -156,16 +246,22 @@ def test_clamp_dtypes_match_torch():
     for dt in DTYPES:
         arr = _values(dt)
         for lo, hi in [(0, 2), (0.5, None), (None, 1), (True, None), (-1.5, 2.5)]:
-            err = _compare(torch, f"clamp({dt}, {lo}, {hi})",
-                           lambda: autograd.clamp(_ours(arr), lo, hi),
-                           lambda: torch.clamp(_theirs(torch, arr), lo, hi))
+            err = _compare(
+                torch,
+                f"clamp({dt}, {lo}, {hi})",
+                lambda: autograd.clamp(_ours(arr), lo, hi),
+                lambda: torch.clamp(_theirs(torch, arr), lo, hi),
+            )
             if err:
                 errors.append(err)
         for dl in ("int64", "float32", "float64"):
             lo = _values(dl)[::-1].copy()
-            err = _compare(torch, f"clamp({dt}, tensor {dl})",
-                           lambda: autograd.clamp(_ours(arr), _ours(lo)),
-                           lambda: torch.clamp(_theirs(torch, arr), _theirs(torch, lo)))
+            err = _compare(
+                torch,
+                f"clamp({dt}, tensor {dl})",
+                lambda: autograd.clamp(_ours(arr), _ours(lo)),
+                lambda: torch.clamp(_theirs(torch, arr), _theirs(torch, lo)),
+            )
             if err:
                 errors.append(err)
     assert not errors, "\n".join(errors)
@@ -178,10 +274,14 @@ def test_addc_dtypes_match_torch(name):
     for da in ("int64", "float32", "float64"):
         for db in ("int32", "float32", "float64"):
             a, b = _values(da), _values(db)
-            err = _compare(torch, f"{name}({da}, {db}, {db})",
-                           lambda: getattr(autograd, name)(_ours(a), _ours(b), _ours(b), value=2),
-                           lambda: getattr(torch, name)(_theirs(torch, a), _theirs(torch, b),
-                                                        _theirs(torch, b), value=2))
+            err = _compare(
+                torch,
+                f"{name}({da}, {db}, {db})",
+                lambda: getattr(autograd, name)(_ours(a), _ours(b), _ours(b), value=2),
+                lambda: getattr(torch, name)(
+                    _theirs(torch, a), _theirs(torch, b), _theirs(torch, b), value=2
+                ),
+            )
             if err:
                 errors.append(err)
     assert not errors, "\n".join(errors)
@@ -193,8 +293,8 @@ def test_int_results_keep_integer_dtype():
     assert autograd.floor_divide(x, 2).tolist() == [3, -4, 1]
     assert autograd.div(x, 2, rounding_mode="trunc").tolist() == [3, -3, 1]
     assert autograd.div(x, 2, rounding_mode="floor").dtype == autograd.int64
-    assert autograd.remainder(x, 3).tolist() == [1, 2, 0]       # sign of the divisor
-    assert autograd.fmod(x, 3).tolist() == [1, -1, 0]           # sign of the dividend
+    assert autograd.remainder(x, 3).tolist() == [1, 2, 0]  # sign of the divisor
+    assert autograd.fmod(x, 3).tolist() == [1, -1, 0]  # sign of the dividend
     assert (x // 2).tolist() == [3, -4, 1] and (x % 3).tolist() == [1, 2, 0]
     assert autograd.sqrt(x.abs()).dtype == autograd.float32
     assert autograd.square(autograd.tensor([True, False])).dtype == autograd.int64
@@ -211,8 +311,9 @@ def test_trunc_division_of_large_integers_is_exact():
 
 
 # ---- special values: forward against torch --------------------------------------------------
-SPECIAL = np.array([NAN, INF, -INF, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 1e30, -1e-30, 88.0,
-                    -100.0])
+SPECIAL = np.array(
+    [NAN, INF, -INF, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 1e30, -1e-30, 88.0, -100.0]
+)
 
 
 @pytest.mark.parametrize("name", [n for n in UNARY if n not in ("bitwise_not",)])
@@ -226,9 +327,31 @@ def test_unary_special_values_match_torch(name, dtype):
     assert err is None, err
 
 
-@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod",
-                                  "pow", "float_power", "atan2", "hypot", "copysign", "xlogy",
-                                  "maximum", "minimum", "fmax", "fmin", "eq", "lt", "ge"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "floor_divide",
+        "remainder",
+        "fmod",
+        "pow",
+        "float_power",
+        "atan2",
+        "hypot",
+        "copysign",
+        "xlogy",
+        "maximum",
+        "minimum",
+        "fmax",
+        "fmin",
+        "eq",
+        "lt",
+        "ge",
+    ],
+)
 def test_binary_special_values_match_torch(name):
     torch = _torch()
     a = np.repeat(SPECIAL, SPECIAL.size)
@@ -243,14 +366,22 @@ def test_nan_to_num_and_isclose_special_values():
     torch = _torch()
     arr = SPECIAL.astype(np.float32)
     for kw in ({}, {"nan": 1.0}, {"posinf": 5.0, "neginf": -5.0}):
-        err = _same(torch, autograd.nan_to_num(autograd.tensor(arr), **kw),
-                    torch.nan_to_num(torch.tensor(arr), **kw), f"nan_to_num {kw}")
+        err = _same(
+            torch,
+            autograd.nan_to_num(autograd.tensor(arr), **kw),
+            torch.nan_to_num(torch.tensor(arr), **kw),
+            f"nan_to_num {kw}",
+        )
         assert err is None, err
     for eq_nan in (False, True):
-        err = _same(torch, autograd.isclose(autograd.tensor(arr), autograd.tensor(arr[::-1].copy()),
-                                            equal_nan=eq_nan),
-                    torch.isclose(torch.tensor(arr), torch.tensor(arr[::-1].copy()),
-                                  equal_nan=eq_nan), "isclose")
+        err = _same(
+            torch,
+            autograd.isclose(
+                autograd.tensor(arr), autograd.tensor(arr[::-1].copy()), equal_nan=eq_nan
+            ),
+            torch.isclose(torch.tensor(arr), torch.tensor(arr[::-1].copy()), equal_nan=eq_nan),
+            "isclose",
+        )
         assert err is None, err
 
 
@@ -294,30 +425,68 @@ SPECIAL_GRADS = [
     ("clamp min>max", lambda m, a: m.clamp(a, 1.0, 0.0), [[-1.0, 0.0, 0.5, 1.0, 2.0]]),
     ("clamp_min", lambda m, a: m.clamp_min(a, 0.0), [[-1.0, 0.0, 0.5]]),
     ("clamp_max", lambda m, a: m.clamp_max(a, 0.0), [[-1.0, 0.0, 0.5]]),
-    ("clamp tensors", lambda m, a, lo, hi: m.clamp(a, lo, hi),
-     [[-1.0, 0.0, 0.5, 1.0, 2.0, 0.5, 0.5], [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.5],
-      [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.5]]),
+    (
+        "clamp tensors",
+        lambda m, a, lo, hi: m.clamp(a, lo, hi),
+        [
+            [-1.0, 0.0, 0.5, 1.0, 2.0, 0.5, 0.5],
+            [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.5],
+            [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.5],
+        ],
+    ),
     ("clamp min tensor", lambda m, a, lo: m.clamp(a, min=lo), [[-1.0, 0.0, 0.5], [0.0, 0.0, 0.0]]),
     ("clamp max tensor", lambda m, a, hi: m.clamp(a, max=hi), [[-1.0, 0.0, 0.5], [0.0, 0.0, 0.0]]),
-    ("maximum", lambda m, a, b: m.maximum(a, b), [[1.0, 2.0, 3.0, NAN, 1.0], [2.0, 2.0, 2.0, 1.0, NAN]]),
-    ("minimum", lambda m, a, b: m.minimum(a, b), [[1.0, 2.0, 3.0, NAN, 1.0], [2.0, 2.0, 2.0, 1.0, NAN]]),
+    (
+        "maximum",
+        lambda m, a, b: m.maximum(a, b),
+        [[1.0, 2.0, 3.0, NAN, 1.0], [2.0, 2.0, 2.0, 1.0, NAN]],
+    ),
+    (
+        "minimum",
+        lambda m, a, b: m.minimum(a, b),
+        [[1.0, 2.0, 3.0, NAN, 1.0], [2.0, 2.0, 2.0, 1.0, NAN]],
+    ),
     ("fmax", lambda m, a, b: m.fmax(a, b), [[1.0, 2.0, 3.0, NAN, 1.0], [2.0, 2.0, 2.0, 1.0, NAN]]),
     ("fmin", lambda m, a, b: m.fmin(a, b), [[1.0, 2.0, 3.0, NAN, 1.0], [2.0, 2.0, 2.0, 1.0, NAN]]),
     ("hypot", lambda m, a, b: m.hypot(a, b), [[0.0, 3.0], [0.0, 4.0]]),
     ("atan2", lambda m, a, b: m.atan2(a, b), [[0.0, 1.0, -0.0], [0.0, 1.0, -1.0]]),
-    ("copysign", lambda m, a, b: m.copysign(a, b), [[0.0, 3.0, -2.0, 1.0], [-1.0, -4.0, 1.0, -0.0]]),
-    ("xlogy", lambda m, a, b: m.xlogy(a, b), [[0.0, 0.0, 2.0, 0.0, 1.0], [0.0, -1.0, 3.0, 2.0, 0.0]]),
-    ("pow", lambda m, a, b: m.pow(a, b), [[0.0, 0.0, -2.0, 2.0, 0.0, 0.0], [0.0, -1.0, 2.0, 0.5, 2.0, 0.5]]),
-    ("float_power", lambda m, a, b: m.float_power(a, b), [[0.0, 0.0, -2.0, 2.0], [0.0, -1.0, 2.0, 0.5]]),
+    (
+        "copysign",
+        lambda m, a, b: m.copysign(a, b),
+        [[0.0, 3.0, -2.0, 1.0], [-1.0, -4.0, 1.0, -0.0]],
+    ),
+    (
+        "xlogy",
+        lambda m, a, b: m.xlogy(a, b),
+        [[0.0, 0.0, 2.0, 0.0, 1.0], [0.0, -1.0, 3.0, 2.0, 0.0]],
+    ),
+    (
+        "pow",
+        lambda m, a, b: m.pow(a, b),
+        [[0.0, 0.0, -2.0, 2.0, 0.0, 0.0], [0.0, -1.0, 2.0, 0.5, 2.0, 0.5]],
+    ),
+    (
+        "float_power",
+        lambda m, a, b: m.float_power(a, b),
+        [[0.0, 0.0, -2.0, 2.0], [0.0, -1.0, 2.0, 0.5]],
+    ),
     ("div", lambda m, a, b: m.div(a, b), [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0]]),
     ("div floor", lambda m, a, b: m.div(a, b, rounding_mode="floor"), [[3.0, -3.0], [2.0, 2.0]]),
     ("div trunc", lambda m, a, b: m.div(a, b, rounding_mode="trunc"), [[3.0, -3.0], [2.0, 2.0]]),
     ("remainder", lambda m, a, b: m.remainder(a, b), [[5.0, -5.0, 5.0], [3.0, 3.0, -3.0]]),
     ("fmod", lambda m, a, b: m.fmod(a, b), [[5.0, -5.0, 5.0], [3.0, 3.0, -3.0]]),
     ("nan_to_num", lambda m, a: m.nan_to_num(a, nan=1.0), [[NAN, INF, -INF, 1.0]]),
-    ("lerp", lambda m, a, b, w: m.lerp(a, b, w), [[0.0, 1.0, 2.0], [2.0, 3.0, 2.0], [0.3, 0.7, 0.5]]),
+    (
+        "lerp",
+        lambda m, a, b, w: m.lerp(a, b, w),
+        [[0.0, 1.0, 2.0], [2.0, 3.0, 2.0], [0.3, 0.7, 0.5]],
+    ),
     ("lerp scalar", lambda m, a, b: m.lerp(a, b, 0.5), [[0.0, 1.0], [2.0, 3.0]]),
-    ("addcdiv", lambda m, a, b, c: m.addcdiv(a, b, c, value=2), [[1.0, 1.0], [2.0, 1.0], [4.0, 0.0]]),
+    (
+        "addcdiv",
+        lambda m, a, b, c: m.addcdiv(a, b, c, value=2),
+        [[1.0, 1.0], [2.0, 1.0], [4.0, 0.0]],
+    ),
     ("addcmul", lambda m, a, b, c: m.addcmul(a, b, c, value=-3), [[1.0], [2.0], [4.0]]),
     ("square", lambda m, a: m.square(a), [[3.0, -0.0]]),
     ("exp2", lambda m, a: m.exp2(a), [[1.0, -INF]]),
@@ -330,15 +499,18 @@ SPECIAL_GRADS = [
 @pytest.mark.parametrize("label,fn,inputs", SPECIAL_GRADS, ids=[s[0] for s in SPECIAL_GRADS])
 def test_gradients_at_special_points_match_torch(label, fn, inputs):
     torch = _torch()
-    y_o, y_t, g_o, g_t = _grads_both(torch, lambda *a: fn(autograd, *a),
-                                     lambda *a: fn(torch, *a), *inputs)
-    np.testing.assert_allclose(y_o.detach().numpy(), y_t.detach().numpy(), equal_nan=True,
-                               rtol=1e-12)
+    y_o, y_t, g_o, g_t = _grads_both(
+        torch, lambda *a: fn(autograd, *a), lambda *a: fn(torch, *a), *inputs
+    )
+    np.testing.assert_allclose(
+        y_o.detach().numpy(), y_t.detach().numpy(), equal_nan=True, rtol=1e-12
+    )
     for k, (a, b) in enumerate(zip(g_o, g_t)):
         a = np.zeros(len(inputs[k])) if a is None else a.numpy()
         b = np.zeros(len(inputs[k])) if b is None else b.numpy()
-        np.testing.assert_allclose(a, b, equal_nan=True, rtol=1e-12,
-                                   err_msg=f"{label}: gradient of input {k}")
+        np.testing.assert_allclose(
+            a, b, equal_nan=True, rtol=1e-12, err_msg=f"{label}: gradient of input {k}"
+        )
 
 
 def test_second_derivative_at_special_points_has_no_warnings():
@@ -347,7 +519,7 @@ def test_second_derivative_at_special_points_has_no_warnings():
     (g,) = autograd.grad(autograd.sqrt(x).sum(), x, create_graph=True)
     assert g.tolist()[0] == INF
     (gg,) = autograd.grad(g.sum(), x)
-    assert gg.tolist()[1] == pytest.approx(-0.25 * 4.0 ** -1.5)
+    assert gg.tolist()[1] == pytest.approx(-0.25 * 4.0**-1.5)
 
 
 def test_clamp_gradient_is_inclusive_at_both_bounds():
@@ -365,8 +537,14 @@ def test_maximum_tie_splits_gradient():
 
 def test_zero_gradient_ops_still_require_grad():
     x = autograd.tensor([1.5, -2.5], requires_grad=True)
-    for y in (x.floor(), x.ceil(), x.round(), x.trunc(), x.sign(),
-              autograd.div(x, 2, rounding_mode="floor")):
+    for y in (
+        x.floor(),
+        x.ceil(),
+        x.round(),
+        x.trunc(),
+        x.sign(),
+        autograd.div(x, 2, rounding_mode="floor"),
+    ):
         assert y.requires_grad
         (g,) = autograd.grad(y.sum(), x)
         assert g.tolist() == [0.0, 0.0]
@@ -382,14 +560,35 @@ def test_float_power_gradient_keeps_input_dtype():
 
 # ---- in-place variants ------------------------------------------------------------------------
 INPLACE = [
-    ("add_", (2.0,), {}), ("add_", (), {"other": 2.0, "alpha": 3}), ("sub_", (1.5,), {}),
-    ("mul_", (-2.0,), {}), ("div_", (4.0,), {}), ("div_", (2.0,), {"rounding_mode": "floor"}),
-    ("pow_", (2.0,), {}), ("clamp_", (-0.5, 0.5), {}), ("clamp_", (), {"min": 0.0}),
-    ("clip_", (-0.5, 0.5), {}), ("clamp_min_", (0.1,), {}), ("clamp_max_", (0.1,), {}),
-    ("neg_", (), {}), ("exp_", (), {}), ("abs_", (), {}), ("sigmoid_", (), {}), ("tanh_", (), {}),
-    ("relu_", (), {}), ("floor_", (), {}), ("ceil_", (), {}), ("round_", (), {}),
-    ("trunc_", (), {}), ("reciprocal_", (), {}), ("sign_", (), {}), ("sin_", (), {}),
-    ("cos_", (), {}), ("fmod_", (0.7,), {}), ("remainder_", (0.7,), {}), ("square_", (), {}),
+    ("add_", (2.0,), {}),
+    ("add_", (), {"other": 2.0, "alpha": 3}),
+    ("sub_", (1.5,), {}),
+    ("mul_", (-2.0,), {}),
+    ("div_", (4.0,), {}),
+    ("div_", (2.0,), {"rounding_mode": "floor"}),
+    ("pow_", (2.0,), {}),
+    ("clamp_", (-0.5, 0.5), {}),
+    ("clamp_", (), {"min": 0.0}),
+    ("clip_", (-0.5, 0.5), {}),
+    ("clamp_min_", (0.1,), {}),
+    ("clamp_max_", (0.1,), {}),
+    ("neg_", (), {}),
+    ("exp_", (), {}),
+    ("abs_", (), {}),
+    ("sigmoid_", (), {}),
+    ("tanh_", (), {}),
+    ("relu_", (), {}),
+    ("floor_", (), {}),
+    ("ceil_", (), {}),
+    ("round_", (), {}),
+    ("trunc_", (), {}),
+    ("reciprocal_", (), {}),
+    ("sign_", (), {}),
+    ("sin_", (), {}),
+    ("cos_", (), {}),
+    ("fmod_", (0.7,), {}),
+    ("remainder_", (0.7,), {}),
+    ("square_", (), {}),
 ]
 
 
@@ -397,8 +596,9 @@ def _inplace_values():
     return np.array([0.3, -1.7, 2.2, -0.6])
 
 
-@pytest.mark.parametrize("name,args,kwargs", INPLACE, ids=[f"{n}-{i}" for i, (n, _, _) in
-                                                          enumerate(INPLACE)])
+@pytest.mark.parametrize(
+    "name,args,kwargs", INPLACE, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(INPLACE)]
+)
 def test_inplace_methods_match_torch(name, args, kwargs):
     """Value, version bump, and gradient through the in-place op (on a non-leaf)."""
     torch = _torch()
@@ -530,7 +730,7 @@ def test_error_messages():
     with pytest.raises(RuntimeError, match="hypot_cpu"):
         autograd.hypot(i, i)
     with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
-        i ** -1
+        i**-1
     with pytest.raises(RuntimeError, match="The size of tensor a"):
         autograd.maximum(autograd.zeros(3), autograd.zeros(4))
 
@@ -539,7 +739,7 @@ def test_error_messages():
 def test_allclose_and_equal():
     a = autograd.tensor([1.0, 2.0, NAN])
     b = autograd.tensor([1.0, 2.00001, NAN])
-    assert autograd.allclose(a, b) is False            # nan != nan by default
+    assert autograd.allclose(a, b) is False  # nan != nan by default
     assert autograd.allclose(a, b, equal_nan=True) is True
     assert a.allclose(b, rtol=0, atol=0, equal_nan=True) is False
     assert autograd.equal(autograd.tensor([1, 2]), autograd.tensor([1.0, 2.0])) is True
@@ -554,18 +754,41 @@ def test_allclose_equal_match_torch():
     x = rng.normal(size=5)
     for y in (x, x + 1e-9, x + 1e-3, np.where(x > 0, np.nan, x)):
         for kw in ({}, {"rtol": 1e-2}, {"atol": 1e-2, "equal_nan": True}):
-            assert autograd.allclose(autograd.tensor(x), autograd.tensor(y), **kw) == \
-                torch.allclose(torch.tensor(x), torch.tensor(y), **kw)
-        assert autograd.equal(autograd.tensor(x), autograd.tensor(y)) == \
-            torch.equal(torch.tensor(x), torch.tensor(y))
+            assert autograd.allclose(
+                autograd.tensor(x), autograd.tensor(y), **kw
+            ) == torch.allclose(torch.tensor(x), torch.tensor(y), **kw)
+        assert autograd.equal(autograd.tensor(x), autograd.tensor(y)) == torch.equal(
+            torch.tensor(x), torch.tensor(y)
+        )
 
 
 # ---- the xp namespace offers what other VJPs rely on -----------------------------------------------
 def test_xp_functions_defined_in_both_namespaces():
     from autograd.ops import xp
-    for name in ("sqrt", "rsqrt", "sign", "abs", "sin", "cos", "sinh", "cosh", "maximum",
-                 "minimum", "clamp", "square", "reciprocal", "log1p", "expm1", "erf", "floor",
-                 "trunc", "floor_divide", "isnan", "isfinite"):
+
+    for name in (
+        "sqrt",
+        "rsqrt",
+        "sign",
+        "abs",
+        "sin",
+        "cos",
+        "sinh",
+        "cosh",
+        "maximum",
+        "minimum",
+        "clamp",
+        "square",
+        "reciprocal",
+        "log1p",
+        "expm1",
+        "erf",
+        "floor",
+        "trunc",
+        "floor_divide",
+        "isnan",
+        "isfinite",
+    ):
         assert hasattr(xp.NUMPY, name) and hasattr(xp.TENSOR, name), name
     assert np.array_equal(xp.NUMPY.clamp(np.array([-2.0, 0.5, 2.0]), -1.0, 1.0), [-1.0, 0.5, 1.0])
     assert xp.TENSOR.clamp(autograd.tensor([-2.0, 2.0]), max=1.0).tolist() == [-2.0, 1.0]

@@ -1,4 +1,5 @@
 """The backward engine: graph shapes, memory, hooks, custom Functions, grad mode, errors."""
+
 import gc
 import sys
 import threading
@@ -18,8 +19,8 @@ def leaf(values, dtype=autograd.float64):
 # ---- graph shapes ----------------------------------------------------------------------
 def test_diamond_graph_accumulates_both_paths():
     a = leaf(3.0)
-    b = a + a          # db/da = 2
-    c = b * b          # dc/db = 2b = 12
+    b = a + a  # db/da = 2
+    c = b * b  # dc/db = 2b = 12
     c.backward()
     assert a.grad.item() == 24.0
 
@@ -60,8 +61,13 @@ def test_intermediates_freed_by_refcount_alone():
         h = x * 2.0
         y = h.exp()
         z = (y * y).sum()
-        refs = [weakref.ref(h), weakref.ref(y), weakref.ref(h.grad_fn), weakref.ref(y.grad_fn),
-                weakref.ref(z.grad_fn)]
+        refs = [
+            weakref.ref(h),
+            weakref.ref(y),
+            weakref.ref(h.grad_fn),
+            weakref.ref(y.grad_fn),
+            weakref.ref(z.grad_fn),
+        ]
         z.backward()
         del h, y, z
         assert all(r() is None for r in refs), "graph kept alive after backward"
@@ -110,7 +116,9 @@ def test_backward_with_explicit_gradient_and_shape_check():
 
 def test_non_scalar_backward_needs_gradient():
     x = leaf([1.0, 2.0])
-    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+    with pytest.raises(
+        RuntimeError, match="grad can be implicitly created only for scalar outputs"
+    ):
         (x * 2).backward()
 
 
@@ -142,9 +150,9 @@ def test_grad_of_intermediate_tensor():
 def test_higher_order_gradients():
     x = leaf(2.0)
     y = x * x * x
-    (g,) = autograd.grad(y, x, create_graph=True)        # 3x^2 = 12
-    (gg,) = autograd.grad(g, x, create_graph=True)       # 6x = 12
-    (ggg,) = autograd.grad(gg, x)                        # 6
+    (g,) = autograd.grad(y, x, create_graph=True)  # 3x^2 = 12
+    (gg,) = autograd.grad(g, x, create_graph=True)  # 6x = 12
+    (ggg,) = autograd.grad(gg, x)  # 6
     assert (g.item(), gg.item(), ggg.item()) == (12.0, 12.0, 6.0)
 
 
@@ -302,8 +310,10 @@ def test_grad_mode_is_thread_local():
 # ---- in-place and version counters -------------------------------------------------------
 def test_inplace_on_leaf_requiring_grad_is_refused():
     x = leaf([1.0])
-    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used in an "
-                                           "in-place operation."):
+    with pytest.raises(
+        RuntimeError,
+        match="a leaf Variable that requires grad is being used in an in-place operation.",
+    ):
         x.add_(1)
     with autograd.no_grad():
         x.add_(1)  # allowed without recording (optimizer updates)
@@ -342,8 +352,10 @@ def test_detect_anomaly_names_the_op():
     x = leaf([0.0])
     with autograd.detect_anomaly():
         y = (x / x).sum()
-        with pytest.raises(RuntimeError, match=r"Function 'DivBackward0' returned (nan|inf) values"), \
-                pytest.warns(UserWarning, match="Traceback of forward call"):
+        with (
+            pytest.raises(RuntimeError, match=r"Function 'DivBackward0' returned (nan|inf) values"),
+            pytest.warns(UserWarning, match="Traceback of forward call"),
+        ):
             y.backward()
 
 
@@ -374,6 +386,7 @@ def test_ndarray_operand_defers_to_tensor():
 # ---- .grad takes over an exclusively owned gradient (no copy), like torch ---------------
 def _function_returning(record):
     """A custom Function whose backward's result is remembered by ``record(array)``."""
+
     class F(autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -384,6 +397,7 @@ def _function_returning(record):
             out = g * 2
             record(out._data)
             return out
+
     return F
 
 

@@ -2,6 +2,7 @@
 grad_and_value, vjp, jvp, jacrev, jacfwd, hessian, vmap) against torch.autograd.functional
 and torch.func: values, which results carry a graph, create_graph results differentiated
 again, gradcheck/gradgradcheck through them, strict mode and error messages."""
+
 import doctest
 
 import numpy as np
@@ -42,16 +43,15 @@ def _same(ours, theirs, what=""):
     else:
         assert isinstance(ours, autograd.Tensor), (what, type(ours))
         assert ours.shape == tuple(theirs.shape), (what, ours.shape, theirs.shape)
-        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10,
-                                   atol=1e-12, err_msg=what)
+        np.testing.assert_allclose(
+            ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=what
+        )
         assert ours.requires_grad == theirs.requires_grad, (what, ours.requires_grad)
-
-
 
 
 # functions written once for both libraries (only methods and operators)
 def f_multi(x, y):
-    return (x * y).sin().sum(0) + x.exp(), (y ** 2).sum()
+    return (x * y).sin().sum(0) + x.exp(), (y**2).sum()
 
 
 def f_vec(x):
@@ -59,7 +59,7 @@ def f_vec(x):
 
 
 def f_scalar(x, y):
-    return ((x.sin() * y).sum() ** 2 + (x * x * x).sum())
+    return (x.sin() * y).sum() ** 2 + (x * x * x).sum()
 
 
 def f_scalar1(x):
@@ -104,7 +104,7 @@ def test_functional_create_graph_differentiates_again():
         y = tensor(Y, requires_grad=True)
         jac = F.jacobian(f_multi, (x, y), create_graph=True)
         _, hv = F.hvp(f_scalar, (x, y), (x.detach(), y.detach()), create_graph=True)
-        total = sum((j ** 2).sum() for per_out in jac for j in per_out) + sum(h.sum() for h in hv)
+        total = sum((j**2).sum() for per_out in jac for j in per_out) + sum(h.sum() for h in hv)
         total.backward()
         grads[lib] = (x.grad, y.grad)
     _same(grads["ours"], grads["torch"])
@@ -123,6 +123,7 @@ def test_gradcheck_through_functional():
 
     def jvp(x):
         return AFL.jvp(f_vec, x, v, create_graph=True)[1]
+
     assert autograd.gradcheck(jac, (x, y))
     assert autograd.gradcheck(hvp, (x,))
     assert autograd.gradgradcheck(jvp, (x,))
@@ -146,11 +147,10 @@ def test_functional_independent_outputs():
         ("vjp", lambda F, x, y: F.vjp(lambda p, q: p.sum(), (x, y), strict=True)),
         ("jvp", lambda F, x, y: F.jvp(lambda p, q: p * 2, (x, y), (x, y), strict=True)),
         ("hessian", lambda F, x, y: F.hessian(lambda p, q: (p * 2).sum(), (x, y), strict=True)),
-        ("hvp", lambda F, x, y: F.hvp(lambda p, q: (p ** 3).sum(), (x, y), (x, y), strict=True)),
-        ("vhp", lambda F, x, y: F.vhp(lambda p, q: (p ** 3).sum(), (x, y), (x, y), strict=True)),
+        ("hvp", lambda F, x, y: F.hvp(lambda p, q: (p**3).sum(), (x, y), (x, y), strict=True)),
+        ("vhp", lambda F, x, y: F.vhp(lambda p, q: (p**3).sum(), (x, y), (x, y), strict=True)),
         ("constant", lambda F, x, y: F.vjp(lambda p, q: p.detach().sum(), (x, y), strict=True)),
-        ("linear", lambda F, x, y: F.hessian(lambda p, q: (p + q[0]).sum(), (x, y),
-                                             strict=True)),
+        ("linear", lambda F, x, y: F.hessian(lambda p, q: (p + q[0]).sum(), (x, y), strict=True)),
     ]
     for name, call in cases:
         same_error(lambda: call(AFL, a, b), lambda: call(TF, ta, tb))
@@ -161,7 +161,7 @@ def test_functional_argument_errors_as_torch():
     TF = torch.autograd.functional
     t, a = torch.tensor(X), autograd.tensor(X, dtype=F64)
     calls = [
-        lambda F, x, lib: F.vjp(lambda z: z * 2, x),                       # v missing
+        lambda F, x, lib: F.vjp(lambda z: z * 2, x),  # v missing
         lambda F, x, lib: F.jvp(lambda z: z * 2, x),
         lambda F, x, lib: F.vjp(lambda z: z * 2, x, lib.ones(4, dtype=x.dtype)),
         lambda F, x, lib: F.vjp(lambda z: (z, z), x, (lib.ones(3, dtype=x.dtype),)),
@@ -187,7 +187,7 @@ def test_functional_leaves_inputs_alone():
     AFL.hessian(f_scalar1, x)
     AFL.jacobian(f_vec, x)
     assert x.grad is None and x.is_leaf
-    with autograd.no_grad():                           # works inside no_grad, like torch
+    with autograd.no_grad():  # works inside no_grad, like torch
         jac = AFL.jacobian(f_vec, x)
     assert not jac.requires_grad
 
@@ -203,7 +203,7 @@ def _func_results(lib):
         return ((p["w"] * inp).tanh().sum(-1) + p["b"].sum()).pow(2).mean()
 
     def with_aux(x):
-        return (x ** 2).sum(), {"double": x * 2}
+        return (x**2).sum(), {"double": x * 2}
 
     out, vjp_fn = fn.vjp(f_multi, x, y)
     cot = (tensor(np.ones(3)), tensor(3.0))
@@ -213,7 +213,7 @@ def _func_results(lib):
         "grad_pytree": fn.grad(loss)(params, y),
         "grad_aux": fn.grad(with_aux, has_aux=True)(x),
         "grad_and_value": fn.grad_and_value(f_scalar, argnums=1)(x, y),
-        "gradgrad": fn.grad(fn.grad(lambda s: s.sin() * s ** 3))(x[0]),
+        "gradgrad": fn.grad(fn.grad(lambda s: s.sin() * s**3))(x[0]),
         "vjp_out": out,
         "vjp": vjp_fn(cot),
         "jvp": fn.jvp(f_multi, (x, y), (y[0], x.expand(2, 3))),
@@ -226,9 +226,11 @@ def _func_results(lib):
         "vmap_in_dims": fn.vmap(lambda a, b: (a * b).sum(), in_dims=(1, None))(y, x[:2]),
         "vmap_out_dims": fn.vmap(lambda a: (a, a.sum()), out_dims=(1, 0))(y),
         "vmap_pytree": fn.vmap(lambda d: d["a"] * d["b"], in_dims=({"a": 0, "b": None},))(
-            {"a": y, "b": x}),
-        "vmap_nested": fn.vmap(fn.vmap(lambda a, b: a * b, in_dims=(0, None)),
-                               in_dims=(None, 0))(x, y[0]),
+            {"a": y, "b": x}
+        ),
+        "vmap_nested": fn.vmap(fn.vmap(lambda a, b: a * b, in_dims=(0, None)), in_dims=(None, 0))(
+            x, y[0]
+        ),
         "per_example_grads": fn.vmap(fn.grad(loss), in_dims=(None, 0))(params, y),
         "vmap_jacrev": fn.vmap(fn.jacrev(f_vec))(y),
         "vmap_kwargs": fn.vmap(lambda a, scale=1.0: a * scale)(y, scale=3.0),
@@ -252,9 +254,10 @@ def test_func_composes_with_backward():
         w = tensor(X, requires_grad=True)
         g = fn.grad(lambda x: (w * x).sin().sum())(tensor(X))
         assert g.requires_grad
-        per_example = fn.vmap(fn.grad(lambda p, x: ((p * x).sum()) ** 2), in_dims=(None, 0))(w,
-                                                                                          tensor(Y))
-        ((g ** 2).sum() + per_example.sum()).backward()
+        per_example = fn.vmap(fn.grad(lambda p, x: ((p * x).sum()) ** 2), in_dims=(None, 0))(
+            w, tensor(Y)
+        )
+        ((g**2).sum() + per_example.sum()).backward()
         grads[lib] = w.grad
     _same(grads["ours"], grads["torch"])
 
@@ -280,7 +283,7 @@ def test_vmap_randomness():
     np.testing.assert_array_equal(same.numpy(), np.broadcast_to(same.numpy()[0], (4, 2)))
     autograd.manual_seed(0)
     np.testing.assert_array_equal(same.numpy()[0], autograd.rand(2).numpy())
-    autograd.rand(1)                               # outside vmap random ops work again
+    autograd.rand(1)  # outside vmap random ops work again
 
 
 def test_vmap_empty_batch_and_unbatched_outputs():
@@ -325,6 +328,7 @@ def test_func_errors_as_torch():
 
 def test_pytree_round_trip():
     from collections import namedtuple
+
     Point = namedtuple("Point", "x y")
     tree = {"a": [1, (2, None)], "b": Point(3, {"c": 4})}
     leaves, spec = pytree.tree_flatten(tree)
@@ -337,5 +341,7 @@ def test_pytree_round_trip():
 
 @pytest.mark.parametrize("module", [AFL, AF, pytree], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
-    result = doctest.testmod(module, extraglobs={"autograd": autograd}, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(
+        module, extraglobs={"autograd": autograd}, optionflags=doctest.ELLIPSIS
+    )
     assert result.failed == 0 and result.attempted > 0

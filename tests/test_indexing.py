@@ -5,6 +5,7 @@ covers what samples cannot express: PyTorch's layout rules for mixed int/array i
 negative steps, accumulation of repeated indices, ``__setitem__`` (gradients, leaves,
 version counters), error messages, and the ``xp`` helpers other families' VJPs use.
 """
+
 import numpy as np
 import pytest
 
@@ -27,14 +28,22 @@ def _ref_grad(shape, index, w):
 
 # indices where NumPy and PyTorch agree (so NumPy is the reference)
 NUMPY_INDICES = [
-    (1,), (-1, 2), (slice(None, None, 2),), (slice(None, None, -1),),
-    (slice(3, None, -2), slice(None)), (Ellipsis, slice(None, None, -3)),
-    (None, 1, None), (Ellipsis, None), (np.array([0, 0, 2, 0]),),
-    (slice(None), np.array([[1, 1], [4, 0]])), (np.array([-1, 0]), slice(1, None)),
+    (1,),
+    (-1, 2),
+    (slice(None, None, 2),),
+    (slice(None, None, -1),),
+    (slice(3, None, -2), slice(None)),
+    (Ellipsis, slice(None, None, -3)),
+    (None, 1, None),
+    (Ellipsis, None),
+    (np.array([0, 0, 2, 0]),),
+    (slice(None), np.array([[1, 1], [4, 0]])),
+    (np.array([-1, 0]), slice(1, None)),
     (np.array([[0], [2]]), np.array([1, 1, 1])),
     (np.array([True, False, True, True]),),
     (slice(None), np.array([False, True, True, False, True]), None),
-    (slice(0, 0),), (np.array([], dtype=np.int64),),
+    (slice(0, 0),),
+    (np.array([], dtype=np.int64),),
 ]
 
 
@@ -52,8 +61,11 @@ def test_getitem_matches_numpy_and_grads_accumulate(index):
     np.testing.assert_allclose(x.grad.numpy(), _ref_grad(a.shape, index, w))
 
 
-@pytest.mark.parametrize("index", [(slice(None, None, -1), np.array([0, 0, 3])),
-                                   (np.array([1, 1]), slice(None, None, -2))], ids=repr)
+@pytest.mark.parametrize(
+    "index",
+    [(slice(None, None, -1), np.array([0, 0, 3])), (np.array([1, 1]), slice(None, None, -2))],
+    ids=repr,
+)
 def test_negative_steps_are_differentiable_twice(index):
     x = _t(np.random.default_rng(1).normal(size=(4, 5)), requires_grad=True)
     assert autograd.gradcheck(lambda t: t[index] ** 2, (x,))
@@ -75,16 +87,20 @@ def test_tensor_and_list_indices():
     assert x[True].shape == (1, 3, 4) and x[[]].shape == (0, 4)
 
 
-@pytest.mark.parametrize("index", [
-    (0, slice(None), [0, 1]),            # torch: ints first -> (3, 2); NumPy gives (2, 3)
-    ([0, 1], slice(None), [0, 1]),
-    (slice(None), [0, 1], 1),
-    (1, [0, 1], 1),
-    (None, [0, 1], None, 1),
-    (Ellipsis, [2, 0], None),
-    (1, Ellipsis, [[0], [2]], slice(None, None, 2)),
-    ([[0, 1]], 2, [[3], [0]]),
-], ids=repr)
+@pytest.mark.parametrize(
+    "index",
+    [
+        (0, slice(None), [0, 1]),  # torch: ints first -> (3, 2); NumPy gives (2, 3)
+        ([0, 1], slice(None), [0, 1]),
+        (slice(None), [0, 1], 1),
+        (1, [0, 1], 1),
+        (None, [0, 1], None, 1),
+        (Ellipsis, [2, 0], None),
+        (1, Ellipsis, [[0], [2]], slice(None, None, 2)),
+        ([[0, 1]], 2, [[3], [0]]),
+    ],
+    ids=repr,
+)
 def test_mixed_int_and_array_indices_follow_torch(index):
     torch = pytest.importorskip("torch")
     a = np.random.default_rng(2).normal(size=(2, 3, 4))
@@ -92,17 +108,23 @@ def test_mixed_int_and_array_indices_follow_torch(index):
     assert_values_and_grads(torch, x[index], t[index], x, t)
 
 
-@pytest.mark.parametrize("index,message", [
-    (5, "index 5 is out of bounds for dimension 0 with size 3"),
-    (-4, "index -4 is out of bounds for dimension 0 with size 3"),
-    ((slice(None), [4]), "index 4 is out of bounds for dimension 1 with size 4"),
-    ((0, 0, 0), "too many indices for tensor of dimension 2"),
-    ((Ellipsis, Ellipsis), "an index can only have a single ellipsis"),
-    (np.array([True, False]), "The shape of the mask [2] at index 0 does not match the shape of "
-                              "the indexed tensor [3, 4] at index 0"),
-    (np.array([0.5]), "tensors used as indices must be long, int, byte or bool tensors"),
-    (1.5, "only integers, slices"),
-])
+@pytest.mark.parametrize(
+    "index,message",
+    [
+        (5, "index 5 is out of bounds for dimension 0 with size 3"),
+        (-4, "index -4 is out of bounds for dimension 0 with size 3"),
+        ((slice(None), [4]), "index 4 is out of bounds for dimension 1 with size 4"),
+        ((0, 0, 0), "too many indices for tensor of dimension 2"),
+        ((Ellipsis, Ellipsis), "an index can only have a single ellipsis"),
+        (
+            np.array([True, False]),
+            "The shape of the mask [2] at index 0 does not match the shape of "
+            "the indexed tensor [3, 4] at index 0",
+        ),
+        (np.array([0.5]), "tensors used as indices must be long, int, byte or bool tensors"),
+        (1.5, "only integers, slices"),
+    ],
+)
 def test_getitem_errors(index, message):
     x = autograd.zeros(3, 4)
     with pytest.raises(IndexError) as e:
@@ -148,8 +170,8 @@ def test_setitem_is_differentiable_for_self_and_value():
     w = _t(a, requires_grad=True)
     v = _t(b, requires_grad=True)
     y = w * 2
-    y[1] = v            # value broadcast-free
-    y[:, 0] = v[:3]     # overwrites part of v's row too
+    y[1] = v  # value broadcast-free
+    y[:, 0] = v[:3]  # overwrites part of v's row too
     weights = rng.normal(size=(3, 4))
     (y * _t(weights)).sum().backward()
     gw = 2 * weights
@@ -157,7 +179,7 @@ def test_setitem_is_differentiable_for_self_and_value():
     gw[:, 0] = 0
     np.testing.assert_allclose(w.grad.numpy(), gw)
     gv = weights[1].copy()
-    gv[0] = 0           # y[1, 0] was overwritten by v[1] afterwards
+    gv[0] = 0  # y[1, 0] was overwritten by v[1] afterwards
     gv[:3] += weights[:, 0]
     np.testing.assert_allclose(v.grad.numpy(), gv)
 
@@ -182,7 +204,7 @@ def test_setitem_matches_torch_gradients():
         y = x.exp()
         y = y * 1  # exp saved its output: write into a copy
         y[lib.tensor([3, 0])] = v * v
-        (y ** 2).sum().backward()
+        (y**2).sum().backward()
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy())
 
@@ -208,6 +230,7 @@ def test_setitem_create_graph_second_order():
         y = t * t
         y[1] = t[0] ** 3
         return y
+
     assert autograd.gradcheck(f, (x,))
     assert autograd.gradgradcheck(f, (x,))
 
@@ -256,8 +279,9 @@ def test_scatter_with_larger_src_and_reduce_add():
     assert autograd.gradgradcheck(lambda a, s: a.scatter(0, idx, s, reduce="add") ** 2, (x, src))
     dup = autograd.tensor([[0, 0, 0, 0], [0, 0, 0, 0]])
     out = x.scatter(0, dup, src, reduce="add")
-    np.testing.assert_allclose(out.detach().numpy()[0],
-                               x.detach().numpy()[0] + src.detach().numpy()[:2, :4].sum(0))
+    np.testing.assert_allclose(
+        out.detach().numpy()[0], x.detach().numpy()[0] + src.detach().numpy()[:2, :4].sum(0)
+    )
 
 
 def test_scatter_reduce_amax_shares_ties_like_torch():
@@ -292,13 +316,17 @@ def test_index_op_errors():
         x.index_select(0, autograd.tensor([3]))
     with pytest.raises(IndexError, match="Index is supposed to be a vector"):
         x.index_select(0, autograd.tensor([[0]]))
-    with pytest.raises(RuntimeError, match=r"Number of indices \(2\) should be equal to "
-                                           r"source.size\(dim\): \(3\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"Number of indices \(2\) should be equal to "
+        r"source.size\(dim\): \(3\)",
+    ):
         x.index_add(0, autograd.tensor([0, 1]), autograd.ones(3, 4))
     with pytest.raises(RuntimeError, match="must have the same scalar type"):
         x.index_add(0, autograd.tensor([0]), autograd.ones(1, 4, dtype=autograd.float64))
-    with pytest.raises(IndexError, match="out of range: tried to access index 12 on a tensor of "
-                                         "12 elements"):
+    with pytest.raises(
+        IndexError, match="out of range: tried to access index 12 on a tensor of 12 elements"
+    ):
         x.take(autograd.tensor([12]))
     with pytest.raises(IndexError, match="Expected source and index to have the same number"):
         x.put(autograd.tensor([0, 1]), autograd.ones(3))
@@ -312,8 +340,10 @@ def test_masked_fill_and_select():
     out.sum().backward()
     assert v.grad.item() == 2.0
     np.testing.assert_array_equal(x.grad.numpy(), [[1, 0], [0, 1]])
-    with pytest.raises(RuntimeError, match="masked_fill_ only supports boolean masks, but got "
-                                           "mask with dtype float"):
+    with pytest.raises(
+        RuntimeError,
+        match="masked_fill_ only supports boolean masks, but got mask with dtype float",
+    ):
         x.masked_fill(autograd.ones(2, 2), 0.0)
     with pytest.raises(RuntimeError, match="only supports a 0-dimensional value tensor"):
         x.masked_fill(x > 0, autograd.ones(2))
@@ -338,8 +368,10 @@ def test_index_put_accumulate_and_index_fill_repeats():
     v = _t([1.0, 2.0, 3.0], requires_grad=True)
     y = autograd.index_put(x, (autograd.tensor([1, 1, 3]),), v, accumulate=True)
     np.testing.assert_array_equal(y.detach().numpy(), [0, 3, 0, 3])
-    assert autograd.gradcheck(lambda a, b: autograd.index_put(
-        a, (autograd.tensor([1, 1, 3]),), b, accumulate=True), (x, v))
+    assert autograd.gradcheck(
+        lambda a, b: autograd.index_put(a, (autograd.tensor([1, 1, 3]),), b, accumulate=True),
+        (x, v),
+    )
     z = _t(np.ones((2, 3)))
     s = _t(4.0, requires_grad=True)
     z.index_fill(1, autograd.tensor([2, 2, 0]), s).sum().backward()
@@ -347,22 +379,27 @@ def test_index_put_accumulate_and_index_fill_repeats():
 
 
 # ---- xp helpers for other families ---------------------------------------------------------
-@pytest.mark.parametrize("name,args", [
-    ("getitem", ((slice(None), [0, 0, 2]),)),
-    ("index_add_zeros", ((slice(None), [1, 1]), (3, 5))),
-    ("pad", (((1, 0), (2, 3)),)),
-    ("narrow", (1, 1, 2)),
-    ("select", (0, -1)),
-    ("flip", ((0, 1),)),
-    ("roll", ((1, -2), (0, 1))),
-    ("tril", (1,)),
-    ("triu", (-1,)),
-    ("diagonal", (1,)),
-    ("gather", (1, np.array([[0, 0], [3, 1], [2, 2]]))),
-    ("scatter_add_zeros", (1, np.array([[0, 0], [4, 1], [2, 2]]), (3, 5))),
-])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("getitem", ((slice(None), [0, 0, 2]),)),
+        ("index_add_zeros", ((slice(None), [1, 1]), (3, 5))),
+        ("pad", (((1, 0), (2, 3)),)),
+        ("narrow", (1, 1, 2)),
+        ("select", (0, -1)),
+        ("flip", ((0, 1),)),
+        ("roll", ((1, -2), (0, 1))),
+        ("tril", (1,)),
+        ("triu", (-1,)),
+        ("diagonal", (1,)),
+        ("gather", (1, np.array([[0, 0], [3, 1], [2, 2]]))),
+        ("scatter_add_zeros", (1, np.array([[0, 0], [4, 1], [2, 2]]), (3, 5))),
+    ],
+)
 def test_xp_numpy_and_tensor_namespaces_agree(name, args):
-    g = np.random.default_rng(7).normal(size=(3, 2) if name in ("index_add_zeros", "scatter_add_zeros") else (3, 4))
+    g = np.random.default_rng(7).normal(
+        size=(3, 2) if name in ("index_add_zeros", "scatter_add_zeros") else (3, 4)
+    )
     a = getattr(xp.NUMPY, name)(g, *args)
     t = getattr(xp.TENSOR, name)(_t(g, True), *args)
     np.testing.assert_allclose(t.detach().numpy(), a)
@@ -413,8 +450,13 @@ def _random_index(rng, shape, torch):
         elif kind == "tensor0":
             items.append(torch.tensor(int(rng.integers(0, n))))
         elif kind == "slice":
-            items.append(slice(rng.choice([None, 0, 1, -2]), rng.choice([None, 2, -1, 4]),
-                               rng.choice([None, 1, 2])))
+            items.append(
+                slice(
+                    rng.choice([None, 0, 1, -2]),
+                    rng.choice([None, 2, -1, 4]),
+                    rng.choice([None, 1, 2]),
+                )
+            )
         elif kind == "list":
             size = [(2,), (1,), (2, 1), (0,)][rng.integers(0, 4)]
             items.append(torch.tensor(rng.integers(-n, n, size=size)))
@@ -430,8 +472,9 @@ def test_random_indices_match_torch_values_grads_and_errors():
     a = rng.normal(size=(3, 4, 5))
     for _ in range(300):
         index = _random_index(rng, a.shape, torch)
-        ours_index = tuple(autograd.tensor(i.numpy()) if isinstance(i, torch.Tensor) else i
-                           for i in index)
+        ours_index = tuple(
+            autograd.tensor(i.numpy()) if isinstance(i, torch.Tensor) else i for i in index
+        )
         t, x = torch.tensor(a, requires_grad=True), _t(a, True)
         try:
             ref = t[index]

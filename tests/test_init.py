@@ -1,5 +1,6 @@
 """nn.init: distributions (bounds and moments vs the formulas and vs torch), gains, fans,
 reproducibility with manual_seed, in-place semantics."""
+
 import math
 
 import numpy as np
@@ -19,7 +20,7 @@ def test_calculate_gain_matches_torch_table():
     assert init.calculate_gain("sigmoid") == 1
     assert init.calculate_gain("tanh") == pytest.approx(5 / 3)
     assert init.calculate_gain("relu") == pytest.approx(math.sqrt(2))
-    assert init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01 ** 2)))
+    assert init.calculate_gain("leaky_relu") == pytest.approx(math.sqrt(2 / (1 + 0.01**2)))
     assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
     assert init.calculate_gain("selu") == 0.75
     with pytest.raises(ValueError, match="Unsupported nonlinearity"):
@@ -64,10 +65,13 @@ def test_xavier_and_kaiming_follow_formulas():
     w = _w(300, 200)
     _check_uniform(init.xavier_uniform_(w, gain=2.0).numpy(), 2.0 * math.sqrt(6 / 500))
     _check_normal(init.xavier_normal_(w).numpy(), math.sqrt(2 / 500))
-    _check_uniform(init.kaiming_uniform_(w, nonlinearity="relu").numpy(), math.sqrt(2) * math.sqrt(3 / 200))
+    _check_uniform(
+        init.kaiming_uniform_(w, nonlinearity="relu").numpy(), math.sqrt(2) * math.sqrt(3 / 200)
+    )
     _check_uniform(init.kaiming_uniform_(w, a=math.sqrt(5)).numpy(), 1 / math.sqrt(200))
-    _check_normal(init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu").numpy(),
-                  math.sqrt(2 / 300))
+    _check_normal(
+        init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu").numpy(), math.sqrt(2 / 300)
+    )
     conv = _w(64, 16, 3, 3)
     _check_normal(init.kaiming_normal_(conv, nonlinearity="relu").numpy(), math.sqrt(2 / 144))
 
@@ -76,6 +80,7 @@ def test_trunc_normal_bounds_and_moments():
     x = init.trunc_normal_(_w(400, 100), mean=0.5, std=1.0, a=-0.5, b=2.0).numpy()
     assert x.min() >= -0.5 and x.max() <= 2.0
     from scipy.stats import truncnorm
+
     ref = truncnorm(-1.0, 1.5, loc=0.5, scale=1.0)
     assert abs(x.mean() - ref.mean()) < 0.01 and abs(x.std() - ref.std()) < 0.01
     x = init.trunc_normal_(_w(200, 100), std=0.02).numpy()  # ViT-style: bounds far out

@@ -2,6 +2,7 @@
 CopySlices behaviour): the base's gradient history follows the write, and every view's
 history follows its base. Gradients are compared with PyTorch where it is installed.
 """
+
 import numpy as np
 import pytest
 
@@ -60,8 +61,13 @@ def _view_of_view_then_base(lib, b, w):
     return v * v
 
 
-CASES.update({"use_old_view": _use_old_view, "sibling_view": _sibling_view,
-              "view_of_view_then_base_setitem": _view_of_view_then_base})
+CASES.update(
+    {
+        "use_old_view": _use_old_view,
+        "sibling_view": _sibling_view,
+        "view_of_view_then_base_setitem": _view_of_view_then_base,
+    }
+)
 
 
 # cases that return the tensor to differentiate (the others: differentiate ``b``)
@@ -74,7 +80,7 @@ def _run(lib, name, a_arr, w_arr, c_arr):
     b = a * 2 + 1
     out = CASES[name](lib, b, w)
     target = out if name in _RETURNS_TARGET else b
-    c = lib.tensor(c_arr.reshape(-1)[:target.numel()].reshape(target.shape))
+    c = lib.tensor(c_arr.reshape(-1)[: target.numel()].reshape(target.shape))
     (target * c).sum().backward()
     grads = [None if t.grad is None else t.grad.numpy().copy() for t in (a, w)]
     return b.detach().numpy().copy(), grads
@@ -145,8 +151,11 @@ def test_double_backward_through_copy_slices():
         b[1:3].mul_(b[0:2].detach() + a[1:3])
         b[0].copy_(a[3] ** 3)
         y = (b * b).sum()
-        (g,) = lib.autograd.grad(y, a, create_graph=True) if lib is torch else \
-            autograd.grad(y, a, create_graph=True)
+        (g,) = (
+            lib.autograd.grad(y, a, create_graph=True)
+            if lib is torch
+            else autograd.grad(y, a, create_graph=True)
+        )
         (gg,) = lib.autograd.grad(g.sum(), a) if lib is torch else autograd.grad(g.sum(), a)
         res.append((g.detach().numpy(), gg.detach().numpy()))
     for ours, theirs in zip(*res):
@@ -170,8 +179,11 @@ def test_gradcheck_through_view_write():
 # ---- torch's refusals --------------------------------------------------------------------
 def test_view_of_leaf_cannot_be_modified_in_place():
     a = autograd.ones(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is "
-                                           "being used in an in-place operation."):
+    with pytest.raises(
+        RuntimeError,
+        match="a view of a leaf Variable that requires grad is "
+        "being used in an in-place operation.",
+    ):
         a[0:2].mul_(2)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable"):
         a[0].copy_(autograd.tensor(2.0))
@@ -189,8 +201,11 @@ def test_view_made_in_no_grad_cannot_be_modified_with_grad(requires_grad_base):
     b = a * 2 if requires_grad_base else autograd.ones(3)
     with autograd.no_grad():
         v = b[0:2]
-    with pytest.raises(RuntimeError, match="A view was created in no_grad mode and is being "
-                                           "modified inplace with grad mode enabled"):
+    with pytest.raises(
+        RuntimeError,
+        match="A view was created in no_grad mode and is being "
+        "modified inplace with grad mode enabled",
+    ):
         v.copy_(a[1:])
     with autograd.no_grad():
         v.mul_(2)  # both in no_grad: fine
@@ -208,18 +223,48 @@ def test_plain_view_in_place_without_grad_just_writes():
 
 def test_expanded_view_cannot_be_written():
     b = autograd.ones(3, 1, requires_grad=True) * 2
-    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor "
-                                           "refers to a single memory location"):
+    with pytest.raises(
+        RuntimeError,
+        match="more than one element of the written-to tensor refers to a single memory location",
+    ):
         b.expand(3, 4).mul_(2)
 
 
 # ---- which ops are views -----------------------------------------------------------------
-_VIEW_OPS = {"expand", "broadcast_to", "expand_as", "reshape", "view", "flatten", "unflatten",
-             "linalg.diagonal",
-             "permute", "transpose", "t", "movedim", "unsqueeze", "squeeze", "select", "narrow",
-             "diagonal", "getitem", "split", "chunk", "unbind", "tensor_split", "meshgrid",
-             "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_tensors", "ravel", "hsplit",
-             "vsplit", "dsplit", "split_with_sizes"}
+_VIEW_OPS = {
+    "expand",
+    "broadcast_to",
+    "expand_as",
+    "reshape",
+    "view",
+    "flatten",
+    "unflatten",
+    "linalg.diagonal",
+    "permute",
+    "transpose",
+    "t",
+    "movedim",
+    "unsqueeze",
+    "squeeze",
+    "select",
+    "narrow",
+    "diagonal",
+    "getitem",
+    "split",
+    "chunk",
+    "unbind",
+    "tensor_split",
+    "meshgrid",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "broadcast_tensors",
+    "ravel",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "split_with_sizes",
+}
 
 
 def _sample_cases():
@@ -300,8 +345,9 @@ def _random_program(rng):
     the base is then modified too; every choice is valid for the shapes it meets."""
     shape, views = [4, 5, 3], []
     for _ in range(rng.integers(1, 4)):
-        kinds = ["select", "narrow", "step", "unsqueeze"] + (["transpose", "diagonal"]
-                                                           if len(shape) >= 2 else [])
+        kinds = ["select", "narrow", "step", "unsqueeze"] + (
+            ["transpose", "diagonal"] if len(shape) >= 2 else []
+        )
         kind = kinds[rng.integers(len(kinds))]
         if kind != "unsqueeze" and (not shape or min(shape) == 0):
             break
@@ -357,7 +403,7 @@ def _run_program(lib, program, arrays):
     v = b
     for kind, args in views:
         v = _apply_view(v, kind, args)
-    wv = w[:v.numel()].reshape(v.shape)
+    wv = w[: v.numel()].reshape(v.shape)
     if op in ("mul_", "add_", "copy_"):
         getattr(v, op)(wv)
     elif op == "zero_":
@@ -373,7 +419,8 @@ def _run_program(lib, program, arrays):
     loss = (b * lib.tensor(c_arr)).sum() + (v * v).sum()
     loss.backward()
     return [b.detach().numpy().copy()] + [
-        np.zeros(t.shape) if t.grad is None else t.grad.numpy().copy() for t in (a, w)]
+        np.zeros(t.shape) if t.grad is None else t.grad.numpy().copy() for t in (a, w)
+    ]
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -401,7 +448,7 @@ def test_mul_saves_only_what_the_gradient_needs():
         assert w.grad.tolist() == [5.0, 6.0]
     w = autograd.tensor([1.0, 2.0], requires_grad=True)
     x = w * 1.0
-    y = x * x                      # both factors needed: the check still fires
+    y = x * x  # both factors needed: the check still fires
     x.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
@@ -412,9 +459,13 @@ def test_shuffles_copy_even_when_a_view_would_do():
     pixel per block) our reshapes alone would return a view of the input."""
     x = autograd.randn(1, 4, 2, 2)
     before = x.numpy().copy()
-    for out in (autograd.pixel_shuffle(x, 1), autograd.pixel_unshuffle(x, 1),
-                autograd.pixel_unshuffle(x[:, :1], 2), autograd.channel_shuffle(x, 1),
-                autograd.channel_shuffle(x, 4)):
+    for out in (
+        autograd.pixel_shuffle(x, 1),
+        autograd.pixel_unshuffle(x, 1),
+        autograd.pixel_unshuffle(x[:, :1], 2),
+        autograd.channel_shuffle(x, 1),
+        autograd.channel_shuffle(x, 4),
+    ):
         assert out._base is None
         out.add_(1.0)
     np.testing.assert_array_equal(x.numpy(), before)

@@ -1,6 +1,7 @@
 """Numba kernels: accuracy of the vectorisable math over the whole range, and every fused
 activation kernel against its NumPy/SciPy reference (float32 and float64, contiguous,
 non-contiguous, empty and 0-d arrays)."""
+
 import numpy as np
 import pytest
 
@@ -23,10 +24,12 @@ def _grid(lo, hi, n):
 def _apply(fn, x):
     """fn applied elementwise inside a jitted loop (the way kernels call it)."""
     if fn not in _LOOPS:
+
         @numba.njit(error_model="numpy")
         def loop(x, out):
             for i in range(x.size):
                 out[i] = fn(x[i])
+
         _LOOPS[fn] = loop
     out = np.empty_like(x)
     with np.errstate(all="ignore"):  # only matters under NUMBA_DISABLE_JIT=1 (plain Python)
@@ -55,15 +58,23 @@ def test_vexp_accuracy_whole_range():
     assert np.max(np.abs(_apply(vmath.vexp, sub) - np.exp(sub))) < 1e-320
 
 
-@pytest.mark.parametrize("name,ref,tol", [
-    ("vexpm1", np.expm1, 1e-14),
-    ("vtanh", np.tanh, 1e-14),
-    ("vsigmoid", lambda x: special.expit(x), 1e-14),
-    ("vlog1p_exp", lambda x: np.logaddexp(0.0, x), 1e-14),
-])
+@pytest.mark.parametrize(
+    "name,ref,tol",
+    [
+        ("vexpm1", np.expm1, 1e-14),
+        ("vtanh", np.tanh, 1e-14),
+        ("vsigmoid", lambda x: special.expit(x), 1e-14),
+        ("vlog1p_exp", lambda x: np.logaddexp(0.0, x), 1e-14),
+    ],
+)
 def test_derived_functions_accuracy(name, ref, tol):
-    x = np.concatenate([_grid(-50, 50, 200_000), np.linspace(-1e-6, 1e-6, 1001),
-                        [-1e308, 1e308, np.inf, -np.inf, 0.0]])
+    x = np.concatenate(
+        [
+            _grid(-50, 50, 200_000),
+            np.linspace(-1e-6, 1e-6, 1001),
+            [-1e308, 1e308, np.inf, -np.inf, 0.0],
+        ]
+    )
     out = _apply(getattr(vmath, name), x)
     with np.errstate(over="ignore"):  # expm1(1e308) = inf is the expected answer
         r = ref(x)
@@ -83,19 +94,24 @@ def test_vexp_float32_runs_in_float32_within_2_ulp():
     assert _ulps(out[normal], ref[normal]).max() <= 1.5
     assert np.abs(out[~normal] - ref[~normal]).max() <= 1.5e-45  # subnormals: 1 unit
     special_x = np.array([89.0, -104.0, np.inf, -np.inf, np.nan, 0.0], np.float32)
-    np.testing.assert_array_equal(_apply(vmath.vexp, special_x),
-                                  [np.inf, 0.0, np.inf, 0.0, np.nan, 1.0])
+    np.testing.assert_array_equal(
+        _apply(vmath.vexp, special_x), [np.inf, 0.0, np.inf, 0.0, np.nan, 1.0]
+    )
 
 
-@pytest.mark.parametrize("name,ref,max_ulp", [
-    ("vexpm1", np.expm1, 3),
-    ("vtanh", np.tanh, 3),
-    ("vsigmoid", lambda x: special.expit(x), 3),
-    ("vlog1p_exp", lambda x: np.logaddexp(0.0, x), 4),
-])
+@pytest.mark.parametrize(
+    "name,ref,max_ulp",
+    [
+        ("vexpm1", np.expm1, 3),
+        ("vtanh", np.tanh, 3),
+        ("vsigmoid", lambda x: special.expit(x), 3),
+        ("vlog1p_exp", lambda x: np.logaddexp(0.0, x), 4),
+    ],
+)
 def test_derived_functions_float32_accuracy_in_ulps(name, ref, max_ulp):
-    x = np.concatenate([_grid(-60, 60, 1_000_000), _grid(-1e-3, 1e-3, 10_000),
-                        _grid(-1, 1, 10_000)]).astype(np.float32)
+    x = np.concatenate(
+        [_grid(-60, 60, 1_000_000), _grid(-1e-3, 1e-3, 10_000), _grid(-1, 1, 10_000)]
+    ).astype(np.float32)
     fn = getattr(vmath, name)
     out = _apply(fn, x)
     with np.errstate(over="ignore"):
@@ -111,8 +127,13 @@ def test_derived_functions_float32_accuracy_in_ulps(name, ref, max_ulp):
 
 def test_vexp_nonpos_and_vexpm1_nonpos_float32_within_1_5_ulp():
     """The x <= 0 variants (no overflow handling): whole range incl. subnormal results."""
-    x = -np.concatenate([_grid(0, 110, 1_000_000), _grid(0, 1e-3, 10_000),
-                         np.geomspace(1e-38, 1, 1000 // DENSE + 1)]).astype(np.float32)
+    x = -np.concatenate(
+        [
+            _grid(0, 110, 1_000_000),
+            _grid(0, 1e-3, 10_000),
+            np.geomspace(1e-38, 1, 1000 // DENSE + 1),
+        ]
+    ).astype(np.float32)
     ref = np.exp(x.astype(np.float64))
     out = _apply(vmath.vexp_nonpos, x)
     assert out.dtype == np.float32
@@ -150,6 +171,7 @@ def test_ndtr_pdf32_relative_accuracy_including_the_far_tail():
     """float32 Phi(x) (exact gelu) keeps its *relative* accuracy down to x = -13 (Phi ~ 1e-38),
     where 1 + erf(x / sqrt 2) would have no correct digit left."""
     from scipy.special import ndtr
+
     x = np.concatenate([_grid(-13, 13, 400_000), _grid(-1e-3, 1e-3, 10_000)]).astype(np.float32)
     x64 = x.astype(np.float64)
     out, ref = _apply(_ndtr32, x), ndtr(x64)
@@ -168,7 +190,9 @@ def test_ndtr_pdf32_relative_accuracy_including_the_far_tail():
 def test_activation_kernels_float32_relative_accuracy_in_negative_tail(name):
     """Far left, where these functions are tiny, float32 kernels stay accurate *relative* to
     the value (formulas without cancellation; exact gelu's erfc-like tail)."""
-    x = -np.concatenate([np.linspace(3, 12, 20_001 // DENSE), [15.0, 20.0, 30.0]]).astype(np.float32)
+    x = -np.concatenate([np.linspace(3, 12, 20_001 // DENSE), [15.0, 20.0, 30.0]]).astype(
+        np.float32
+    )
     ref = _ref_fwd(name, x, {})
     ok = np.abs(ref) > np.finfo(np.float32).tiny * 16
     out = K.run_activation(name, x)
@@ -178,7 +202,7 @@ def test_activation_kernels_float32_relative_accuracy_in_negative_tail(name):
         # (~3 roundings) is amplified |2u| times (torch has the same); 0.5 x (1 + tanh u) was
         # off by ~170 ulp already at x = -3 and lost every digit beyond x ~ -4.5
         x64 = x[ok].astype(np.float64)
-        tol = 4 + 3 * np.abs(2 * np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64 ** 3))
+        tol = 4 + 3 * np.abs(2 * np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64**3))
     assert np.all(_ulps(out[ok], ref[ok]) <= tol)
 
 
@@ -213,7 +237,7 @@ def _ref_fwd(name, x, kw):
     if name == "mish":
         return x * np.tanh(np.logaddexp(0, x))
     if name == "gelu_tanh":  # = 0.5 x (1 + tanh(u)), without its cancellation for x < 0
-        return x * special.expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))
+        return x * special.expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))
     if name == "gelu":
         return x * special.ndtr(x)  # (0.5 x (1 + erf(x / sqrt 2)) cancels for x < 0)
     raise KeyError(name)
@@ -225,8 +249,11 @@ def _ref_bwd(name, x, kw, h=1e-6):
     return (_ref_fwd(name, x + h, kw) - _ref_fwd(name, x - h, kw)) / (2 * h)
 
 
-KW = {"leaky_relu": {"negative_slope": 0.2}, "elu": {"alpha": 1.5},
-      "softplus": {"beta": 2.0, "threshold": 10.0}}
+KW = {
+    "leaky_relu": {"negative_slope": 0.2},
+    "elu": {"alpha": 1.5},
+    "softplus": {"beta": 2.0, "threshold": 10.0},
+}
 
 
 @pytest.mark.parametrize("name", sorted(K.activation.ACTIVATIONS))
@@ -260,14 +287,18 @@ def test_kernels_handle_any_shape_and_strides(shape):
         xt = x.T
         np.testing.assert_allclose(K.run_activation("tanh", xt), np.tanh(xt), rtol=2e-6)
         gt = np.ones_like(xt)
-        np.testing.assert_allclose(K.run_activation_backward("tanh", xt, gt),
-                                   1 - np.tanh(xt.astype(np.float64)) ** 2, rtol=2e-6)
+        np.testing.assert_allclose(
+            K.run_activation_backward("tanh", xt, gt),
+            1 - np.tanh(xt.astype(np.float64)) ** 2,
+            rtol=2e-6,
+        )
 
 
 def test_parallel_build_matches_serial_and_is_thread_and_fork_safe():
     import os
     import threading
     from autograd.kernels import parallel
+
     # (as plain Python there is no parallel build to reach: a small array still checks the
     # thread and fork bookkeeping without minutes of interpreted loops)
     n = parallel.PARALLEL_MIN_SIZE + 10 if not numba.config.DISABLE_JIT else 1000
@@ -280,6 +311,7 @@ def test_parallel_build_matches_serial_and_is_thread_and_fork_safe():
 
         def work():
             results.append(K.run_activation("gelu_tanh", x))
+
         threads = [threading.Thread(target=work) for _ in range(4)]
         for t in threads:
             t.start()
@@ -290,7 +322,8 @@ def test_parallel_build_matches_serial_and_is_thread_and_fork_safe():
         pid = os.fork()
         if pid == 0:  # child: must not touch the parent's thread pool
             ok = parallel.get_num_threads() == 1 and np.array_equal(
-                K.run_activation("gelu_tanh", x), serial)
+                K.run_activation("gelu_tanh", x), serial
+            )
             os._exit(0 if ok else 1)
         _, status = os.waitpid(pid, 0)
         assert os.WEXITSTATUS(status) == 0
@@ -301,6 +334,7 @@ def test_parallel_build_matches_serial_and_is_thread_and_fork_safe():
 def test_maxpool_kernels_match_numpy_reference_exactly():
     """Random pooling geometries incl. padding, dilation, ceil_mode, ties, -inf and NaN."""
     import autograd
+
     rng = np.random.default_rng(5)
     for trial in range(40):
         n, c, h, w = rng.integers(1, 3), rng.integers(1, 4), rng.integers(3, 9), rng.integers(3, 9)
@@ -318,10 +352,12 @@ def test_maxpool_kernels_match_numpy_reference_exactly():
         for backend in ("numpy", "numba"):
             with autograd.backend(backend):
                 t = autograd.tensor(x, requires_grad=True)
-                y, idx = autograd.max_pool2d(t, k, s, p, d, ceil_mode=bool(trial % 2),
-                                             return_indices=True)
-                g = autograd.grad(y.sum() if not np.isnan(y.detach().numpy()).any() else
-                                  (y * 0).sum(), t)[0]
+                y, idx = autograd.max_pool2d(
+                    t, k, s, p, d, ceil_mode=bool(trial % 2), return_indices=True
+                )
+                g = autograd.grad(
+                    y.sum() if not np.isnan(y.detach().numpy()).any() else (y * 0).sum(), t
+                )[0]
                 results[backend] = (y.detach().numpy(), idx.numpy(), g.numpy())
         for a, b in zip(results["numpy"], results["numba"]):
             np.testing.assert_array_equal(a, b)
@@ -333,11 +369,22 @@ def test_activation_kernels_special_values_match_numpy_backend(name):
     NumPy reference gives (a kernel once returned nan for mish(+inf))."""
     import autograd
     import nn.functional as F
-    fns = {"relu": F.relu, "leaky_relu": F.leaky_relu, "elu": F.elu, "sigmoid": autograd.sigmoid,
-           "tanh": autograd.tanh, "silu": F.silu, "softplus": F.softplus, "mish": F.mish,
-           "gelu": F.gelu, "gelu_tanh": lambda t: F.gelu(t, approximate="tanh")}
-    x = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 100.0, -100.0, 1e-30, -1e-30, 3e38, -3e38],
-                 np.float32)
+
+    fns = {
+        "relu": F.relu,
+        "leaky_relu": F.leaky_relu,
+        "elu": F.elu,
+        "sigmoid": autograd.sigmoid,
+        "tanh": autograd.tanh,
+        "silu": F.silu,
+        "softplus": F.softplus,
+        "mish": F.mish,
+        "gelu": F.gelu,
+        "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"),
+    }
+    x = np.array(
+        [np.inf, -np.inf, np.nan, 0.0, -0.0, 100.0, -100.0, 1e-30, -1e-30, 3e38, -3e38], np.float32
+    )
     results = {}
     for backend in ("numpy", "numba"):
         with autograd.backend(backend):
@@ -354,10 +401,11 @@ def test_numpy_reference_gelu_tanh_has_no_cancellation_in_float32():
     0.5 x (1 + tanh u) was off by 1.3e-5 relative at x = -3 in float32."""
     import autograd
     import nn.functional as F
+
     x = -np.linspace(3, 8, 501).astype(np.float32)
     with autograd.backend("numpy"):
         out = F.gelu(autograd.tensor(x), approximate="tanh").numpy()
     ref = _ref_fwd("gelu_tanh", x, {})
     x64 = x.astype(np.float64)
-    cond = np.abs(2 * np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64 ** 3))  # see the tail test
+    cond = np.abs(2 * np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64**3))  # see the tail test
     assert np.all(_ulps(out, ref) <= 4 + 3 * cond)

@@ -1,4 +1,5 @@
 """autograd.kernels.buffers: large outputs reuse memory, never while anything can see it."""
+
 import threading
 
 import numpy as np
@@ -33,10 +34,14 @@ def test_kernel_buffers_reuse_a_dead_array():
 @pytest.mark.parametrize("holder", ["array", "view", "tensor", "numpy_of_tensor", "memoryview"])
 def test_kernel_buffers_never_hand_out_memory_in_use(holder):
     def holding(arr):  # something other than the name ``a`` that keeps the memory visible
-        return {"array": lambda: arr, "view": lambda: arr[::2],
-                "tensor": lambda: autograd.Tensor._make(arr),
-                "numpy_of_tensor": lambda: autograd.Tensor._make(arr).numpy(),
-                "memoryview": lambda: memoryview(arr)}[holder]()
+        return {
+            "array": lambda: arr,
+            "view": lambda: arr[::2],
+            "tensor": lambda: autograd.Tensor._make(arr),
+            "numpy_of_tensor": lambda: autograd.Tensor._make(arr).numpy(),
+            "memoryview": lambda: memoryview(arr),
+        }[holder]()
+
     a = buffers.empty(BIG, np.float32)
     a[:4] = 7.0
     keep = holding(a)
@@ -80,6 +85,7 @@ def test_kernel_buffers_threads_get_distinct_memory():
             a = buffers.empty(BIG, np.float32)
             a[:1] = threading.get_ident()
             got.append(a)  # all kept alive: every one must be distinct memory
+
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
         t.start()

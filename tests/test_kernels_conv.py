@@ -2,6 +2,7 @@
 reference routines over strides, asymmetric paddings, dilations, groups, float32/float64,
 non-contiguous inputs and extreme values; the conv ops on the numba backend against the
 numpy backend (forward, backward, double backward) and against torch."""
+
 import numpy as np
 import pytest
 
@@ -17,10 +18,10 @@ from autograd.ops import _windows as W
 GEOMETRIES = [
     ((3, 3), (1, 1), ((0, 0), (0, 0)), (1, 1)),
     ((3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1)),
-    ((3, 2), (2, 1), ((1, 2), (0, 1)), (1, 2)),   # asymmetric padding, dilated columns
-    ((2, 3), (1, 3), ((2, 0), (1, 1)), (2, 1)),   # column stride 3, padding above only
+    ((3, 2), (2, 1), ((1, 2), (0, 1)), (1, 2)),  # asymmetric padding, dilated columns
+    ((2, 3), (1, 3), ((2, 0), (1, 1)), (2, 1)),  # column stride 3, padding above only
     ((1, 1), (2, 2), ((0, 1), (1, 0)), (1, 1)),
-    ((3, 3), (2, 2), ((2, 2), (2, 2)), (2, 2)),   # windows entirely in the padding
+    ((3, 3), (2, 2), ((2, 2), (2, 2)), (2, 2)),  # windows entirely in the padding
 ]
 
 
@@ -29,8 +30,10 @@ def _geometry_id(g):
 
 
 def _out_hw(x, kernel, stride, pads, dilation):
-    return tuple(W._out_size(n, k, s, lo, hi, d)
-                 for n, k, s, (lo, hi), d in zip(x.shape[2:], kernel, stride, pads, dilation))
+    return tuple(
+        W._out_size(n, k, s, lo, hi, d)
+        for n, k, s, (lo, hi), d in zip(x.shape[2:], kernel, stride, pads, dilation)
+    )
 
 
 def _image(rng, shape, dtype):
@@ -49,7 +52,7 @@ def test_im2col_kernel_matches_reference_exactly(geom, dtype):
     x = _image(np.random.default_rng(0), (2, 3, 7, 6), dtype)
     ref = W._im2col(x, kernel, stride, pads, dilation)
     n, c, kh, kw, ho, wo = ref.shape
-    cols = np.full((n, c * kh * kw, ho * wo), 7.0, dtype)   # every entry must be written
+    cols = np.full((n, c * kh * kw, ho * wo), 7.0, dtype)  # every entry must be written
     KC.im2col(x, kh, kw, *stride, pads[0][0], pads[1][0], *dilation, ho, wo, cols)
     np.testing.assert_array_equal(cols, ref.reshape(n, c * kh * kw, ho * wo))
 
@@ -66,8 +69,17 @@ def test_col2im_kernel_matches_reference_exactly(geom, dtype):
     cols = _image(rng, (2, 3, kernel[0], kernel[1], ho, wo), dtype)
     ref = W._col2im(cols, x.shape[2:], stride, pads, dilation)
     out = np.zeros_like(x)
-    KC.col2im(cols.reshape(2, -1, ho * wo), *kernel, *stride, pads[0][0], pads[1][0],
-              *dilation, ho, wo, out)
+    KC.col2im(
+        cols.reshape(2, -1, ho * wo),
+        *kernel,
+        *stride,
+        pads[0][0],
+        pads[1][0],
+        *dilation,
+        ho,
+        wo,
+        out,
+    )
     np.testing.assert_array_equal(out, ref)
 
 
@@ -87,7 +99,7 @@ def test_conv_routines_numba_match_numpy(geom, groups, dtype):
     a non-contiguous input (a strided slice of a bigger array)."""
     kernel, stride, pads, dilation = geom
     rng = np.random.default_rng(2)
-    x = rng.normal(size=(3, 4, 9, 8)).astype(dtype)[::2, :, 1:8, 1:7]   # (2, 4, 7, 6)
+    x = rng.normal(size=(3, 4, 9, 8)).astype(dtype)[::2, :, 1:8, 1:7]  # (2, 4, 7, 6)
     assert not x.flags.c_contiguous
     w = rng.normal(size=(6, 4 // groups) + kernel).astype(dtype)
     g = rng.normal(size=(2, 6) + _out_hw(x, kernel, stride, pads, dilation)).astype(dtype)
@@ -97,7 +109,7 @@ def test_conv_routines_numba_match_numpy(geom, groups, dtype):
         got = _routines(x, w, g, geom, groups)
     for a, b in zip(got, ref):
         assert a.dtype == b.dtype and a.shape == b.shape
-        np.testing.assert_array_equal(a, b)   # same windows, same BLAS calls
+        np.testing.assert_array_equal(a, b)  # same windows, same BLAS calls
 
 
 def _conv_step(backend, dtype, x, w, b, create_graph=False, **kw):
@@ -106,8 +118,13 @@ def _conv_step(backend, dtype, x, w, b, create_graph=False, **kw):
         wt = autograd.tensor(w.astype(dtype), requires_grad=True)
         bt = autograd.tensor(b.astype(dtype), requires_grad=True)
         y = autograd.conv2d(xt, wt, bt, **kw)
-        loss = (y * y).sum() if create_graph else (y * autograd.tensor(np.cos(
-            np.arange(y.numel())).reshape(y.shape).astype(dtype))).sum()
+        loss = (
+            (y * y).sum()
+            if create_graph
+            else (
+                y * autograd.tensor(np.cos(np.arange(y.numel())).reshape(y.shape).astype(dtype))
+            ).sum()
+        )
         grads = autograd.grad(loss, (xt, wt, bt), create_graph=create_graph)
         if create_graph:  # differentiate once more through the backward convolutions
             grads = autograd.grad(sum((gr * gr).sum() for gr in grads), (xt, wt))
@@ -115,13 +132,24 @@ def _conv_step(backend, dtype, x, w, b, create_graph=False, **kw):
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
-@pytest.mark.parametrize("kw", [dict(), dict(padding=1), dict(stride=2, padding=(1, 0)),
-                                dict(padding="same", dilation=2), dict(groups=2, stride=(1, 2))],
-                         ids=str)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(),
+        dict(padding=1),
+        dict(stride=2, padding=(1, 0)),
+        dict(padding="same", dilation=2),
+        dict(groups=2, stride=(1, 2)),
+    ],
+    ids=str,
+)
 def test_conv2d_op_numba_matches_numpy(kw, dtype, tol):
     rng = np.random.default_rng(3)
-    x, w, b = rng.normal(size=(2, 4, 7, 8)), rng.normal(size=(6, 4 // kw.get("groups", 1),
-                                                              3, 3)), rng.normal(size=6)
+    x, w, b = (
+        rng.normal(size=(2, 4, 7, 8)),
+        rng.normal(size=(6, 4 // kw.get("groups", 1), 3, 3)),
+        rng.normal(size=6),
+    )
     ref = _conv_step("numpy", dtype, x, w, b, **kw)
     got = _conv_step("numba", dtype, x, w, b, **kw)
     for a, r in zip(got, ref):
@@ -145,8 +173,9 @@ def test_conv_transpose_unfold_fold_numba_match_numpy():
     for backend in ("numpy", "numba"):
         with autograd.backend(backend):
             xt = autograd.tensor(x, requires_grad=True)
-            yt = autograd.conv_transpose2d(xt, autograd.tensor(w), stride=2, padding=1,
-                                           output_padding=1)
+            yt = autograd.conv_transpose2d(
+                xt, autograd.tensor(w), stride=2, padding=1, output_padding=1
+            )
             cols = autograd.unfold(xt, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
             img = autograd.fold(cols, (5, 6), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
             (gx,) = autograd.grad(yt.sum() + (img * img).sum(), (xt,))

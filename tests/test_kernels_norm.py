@@ -2,6 +2,7 @@
 (values, input/weight/bias gradients, running statistics), float32 and float64, affine on
 and off, non-contiguous input, odd sizes, constant rows, large offsets, nan/inf, empty
 input; gradcheck and gradgradcheck (float64) on both backends."""
+
 import numpy as np
 import pytest
 
@@ -22,7 +23,9 @@ def _data(rng, shape, dtype, contiguous=True, offset=0.0):
     if contiguous:
         return (rng.normal(size=shape) + offset).astype(dtype)
     # a transposed copy: same values, non-contiguous memory
-    return np.swapaxes((rng.normal(size=shape) + offset).astype(dtype).swapaxes(0, -1).copy(), 0, -1)
+    return np.swapaxes(
+        (rng.normal(size=shape) + offset).astype(dtype).swapaxes(0, -1).copy(), 0, -1
+    )
 
 
 def _leaf(a):
@@ -71,8 +74,11 @@ def _torch_batch_norm(x, w, b, g, training, rm=None, rv=None, momentum=0.1, eps=
     rvt = None if rv is None else torch.tensor(rv.copy())
     y = torch.nn.functional.batch_norm(xt, rmt, rvt, wt, bt, training, momentum, eps)
     y.backward(torch.tensor(g))
-    return ([y.detach().numpy()] + [None if t is None else t.grad.numpy() for t in (xt, wt, bt)]
-            + [None if t is None else t.numpy() for t in (rmt, rvt)])
+    return (
+        [y.detach().numpy()]
+        + [None if t is None else t.grad.numpy() for t in (xt, wt, bt)]
+        + [None if t is None else t.numpy() for t in (rmt, rvt)]
+    )
 
 
 def _close(a, b, tol, what=""):
@@ -91,9 +97,17 @@ AFFINE = [(True, True), (True, False), (False, False)]
 # ---- layer_norm ------------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("affine", AFFINE, ids=["affine", "weight_only", "plain"])
-@pytest.mark.parametrize("shape,norm_shape,contiguous", [
-    ((4, 7), (7,), True), ((37, 13), (13,), False), ((2, 3, 5, 6), (5, 6), True),
-    ((3, 4, 1), (1,), True), ((5, 64), (64,), False), ((9,), (9,), True)])
+@pytest.mark.parametrize(
+    "shape,norm_shape,contiguous",
+    [
+        ((4, 7), (7,), True),
+        ((37, 13), (13,), False),
+        ((2, 3, 5, 6), (5, 6), True),
+        ((3, 4, 1), (1,), True),
+        ((5, 64), (64,), False),
+        ((9,), (9,), True),
+    ],
+)
 def test_layer_norm_backends_and_torch(dtype, affine, shape, norm_shape, contiguous):
     rng = np.random.default_rng(0)
     x = _data(rng, shape, dtype, contiguous)
@@ -160,7 +174,7 @@ def test_layer_norm_one_pass_statistics_both_branches(dtype):
     at offsets where E[x**2] - E[x]**2 would be garbage."""
     rng = np.random.default_rng(6)
     x = rng.normal(size=(4, 50)) + 1e3
-    x[0, 0] = 1e3 + 400.0     # an outlier first: the second-pass branch
+    x[0, 0] = 1e3 + 400.0  # an outlier first: the second-pass branch
     x[2, 0] = -5e3
     x = x.astype(dtype)
     _, mean, rstd = K.layer_norm_forward(x, 50, None, None, 1e-5)
@@ -229,8 +243,12 @@ def test_layer_norm_gradcheck(backend, affine):
 
     def f(*args):
         it = iter(args[1:])
-        return F.layer_norm(args[0], (2, 4), next(it) if w is not None else None,
-                            next(it) if b is not None else None)
+        return F.layer_norm(
+            args[0],
+            (2, 4),
+            next(it) if w is not None else None,
+            next(it) if b is not None else None,
+        )
 
     with autograd.backend(backend):
         assert autograd.gradcheck(f, inputs)
@@ -254,8 +272,14 @@ def test_layer_norm_errors():
 
 # ---- batch_norm ------------------------------------------------------------------------------
 # (N, C) input has its own kernels, with channel blocks of 256: (5, 300) spans two blocks
-BN_SHAPES = [((6, 3), True), ((5, 300), False), ((4, 3, 5), False), ((2, 3, 4, 5), True),
-             ((3, 2, 7, 3), False), ((5, 4, 1, 1), True)]
+BN_SHAPES = [
+    ((6, 3), True),
+    ((5, 300), False),
+    ((4, 3, 5), False),
+    ((2, 3, 4, 5), True),
+    ((3, 2, 7, 3), False),
+    ((5, 4, 1, 1), True),
+]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -272,10 +296,18 @@ def test_batch_norm_backends_and_torch(dtype, affine, shape, contiguous, trainin
     rm = rng.normal(size=C).astype(dtype)
     rv = rng.uniform(0.5, 2.0, size=C).astype(dtype)
     ref = _batch_norm_run("numpy", x, w, b, g, training, rm, rv, momentum=0.3)
-    _close(_batch_norm_run("numba", x, w, b, g, training, rm, rv, momentum=0.3), ref, TOL[dtype],
-           "numba vs numpy")
-    _close(ref, _torch_batch_norm(x, w, b, g, training, rm, rv, momentum=0.3), TORCH_TOL[dtype],
-           "numpy vs torch")
+    _close(
+        _batch_norm_run("numba", x, w, b, g, training, rm, rv, momentum=0.3),
+        ref,
+        TOL[dtype],
+        "numba vs numpy",
+    )
+    _close(
+        ref,
+        _torch_batch_norm(x, w, b, g, training, rm, rv, momentum=0.3),
+        TORCH_TOL[dtype],
+        "numpy vs torch",
+    )
     if training:  # the running statistics really moved
         assert not np.allclose(ref[4], rm) and not np.allclose(ref[5], rv)
 
@@ -285,8 +317,11 @@ def test_batch_norm_without_running_stats(backend):
     rng = np.random.default_rng(7)
     x, g = rng.normal(size=(4, 3, 5)), rng.normal(size=(4, 3, 5))
     w, b = rng.normal(size=3), rng.normal(size=3)
-    _close(_batch_norm_run(backend, x, w, b, g, True), _torch_batch_norm(x, w, b, g, True),
-           TOL["float64"])
+    _close(
+        _batch_norm_run(backend, x, w, b, g, True),
+        _torch_batch_norm(x, w, b, g, True),
+        TOL["float64"],
+    )
 
 
 def test_batch_norm_numba_path_is_taken(monkeypatch):
@@ -302,8 +337,12 @@ def test_batch_norm_numba_path_is_taken(monkeypatch):
     with autograd.backend("numba"):
         F.batch_norm(x, rm, rv, training=True).sum().backward()
         F.batch_norm(x, rm, rv, training=False).sum().backward()
-    assert calls == ["batch_norm_forward_train", "batch_norm_backward",
-                     "batch_norm_forward_eval", "batch_norm_backward"]
+    assert calls == [
+        "batch_norm_forward_train",
+        "batch_norm_backward",
+        "batch_norm_forward_eval",
+        "batch_norm_backward",
+    ]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -325,8 +364,9 @@ def test_batch_norm_constant_channel_and_offset(backend, dtype):
     c = x[:, 2].astype(np.float64) - offset
     xhat = (c - c.mean()) / np.sqrt(c.var() + 1e-5)
     np.testing.assert_allclose(out[0][:, 2], xhat * w[2] + b[2], atol=3e-3 * abs(w[2]) + 1e-6)
-    ref = _torch_batch_norm(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
-                            g.astype(np.float64), True)
+    ref = _torch_batch_norm(
+        x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), g.astype(np.float64), True
+    )
     _close([o.astype(np.float64) for o in out[:4]], ref[:4], {"rtol": 1e-3, "atol": 1e-2})
 
 
@@ -338,19 +378,27 @@ def test_batchnorm_module_running_stats_match_torch(backend, momentum):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(9)
     with autograd.backend(backend):
-        ours, theirs = nn.BatchNorm2d(3, momentum=momentum), torch.nn.BatchNorm2d(3, momentum=momentum)
+        ours, theirs = (
+            nn.BatchNorm2d(3, momentum=momentum),
+            torch.nn.BatchNorm2d(3, momentum=momentum),
+        )
         for _ in range(3):
             x = rng.normal(loc=2.0, scale=3.0, size=(4, 3, 5, 5)).astype(np.float32)
             ours(autograd.tensor(x)).sum().backward()
             theirs(torch.tensor(x)).sum().backward()
         for (k, a), (_, t) in zip(ours.named_buffers(), theirs.named_buffers()):
             np.testing.assert_allclose(a.numpy(), t.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
-        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-4,
-                                   atol=1e-4)
+        np.testing.assert_allclose(
+            ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-4, atol=1e-4
+        )
         ours.eval()
         theirs.eval()
-        np.testing.assert_allclose(ours(autograd.tensor(x)).detach().numpy(),
-                                   theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            ours(autograd.tensor(x)).detach().numpy(),
+            theirs(torch.tensor(x)).detach().numpy(),
+            rtol=1e-5,
+            atol=1e-5,
+        )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -396,6 +444,7 @@ def test_kernels_parallel_build_matches_serial():
     if numba.config.DISABLE_JIT:
         pytest.skip("no parallel build when kernels run as Python")
     from autograd.kernels import parallel
+
     rng = np.random.default_rng(11)
     x = rng.normal(size=(523, 400)).astype(np.float32)  # rows not a multiple of the chunks
     g = rng.normal(size=x.shape).astype(np.float32)

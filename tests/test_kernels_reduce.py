@@ -3,6 +3,7 @@ sum / mean, amax / amin (ties share the gradient), max() / min(), max(dim) / min
 index, gradient to the index), forward and backward, float32 and float64, contiguous and
 strided, keepdim, negative and tuple dims, empty and 0-d inputs, inf / nan / ties. Extremes
 and their gradients must be bit-identical; sums differ only by summation order."""
+
 import numpy as np
 import pytest
 
@@ -32,9 +33,21 @@ def _cases():
     """(array maker, dim) pairs: rows (short and long, for the NumPy/kernel crossover),
     columns, middle axes, tuple dims (consecutive or not), everything."""
     return [
-        ((5, 7), 1), ((5, 7), 0), ((5, 7), -1), ((3, 4, 5), 1), ((3, 4, 5), -1),
-        ((3, 4, 5), (1, 2)), ((3, 4, 5), (0, 1)), ((3, 4, 5), (0, 2)), ((3, 4, 5), None),
-        ((4, 70), 1), ((3, 70), 0), ((2, 3, 40), -1), ((6,), 0), ((1, 1), 0)]
+        ((5, 7), 1),
+        ((5, 7), 0),
+        ((5, 7), -1),
+        ((3, 4, 5), 1),
+        ((3, 4, 5), -1),
+        ((3, 4, 5), (1, 2)),
+        ((3, 4, 5), (0, 1)),
+        ((3, 4, 5), (0, 2)),
+        ((3, 4, 5), None),
+        ((4, 70), 1),
+        ((3, 70), 0),
+        ((2, 3, 40), -1),
+        ((6,), 0),
+        ((1, 1), 0),
+    ]
 
 
 def _run(fn, x, backend, upstream_seed=1):
@@ -63,8 +76,8 @@ def _variants(shape, dtype, seed):
 
 
 EXTREMES = [
-    ("amax", lambda d, k: (lambda t: t.amax(d if d is not None else (), keepdim=k))),
-    ("amin", lambda d, k: (lambda t: t.amin(d if d is not None else (), keepdim=k))),
+    ("amax", lambda d, k: lambda t: t.amax(d if d is not None else (), keepdim=k)),
+    ("amin", lambda d, k: lambda t: t.amin(d if d is not None else (), keepdim=k)),
 ]
 
 
@@ -88,8 +101,10 @@ def test_max_min_dim_identical_to_numpy(dtype, op, keepdim):
         if not isinstance(dim, int):
             continue
         for x in _variants(shape, dtype, i):
+
             def fn(t, dim=dim):
                 return tuple(getattr(t, op)(dim, keepdim))
+
             (v_ref, g_ref), (v, g) = _both(fn, x)
             for a, b in zip(v, v_ref):  # values, then int64 indices
                 np.testing.assert_array_equal(a, b, err_msg=f"{op} {shape} {dim}")
@@ -114,8 +129,10 @@ def test_sum_mean_match_numpy(dtype, op, keepdim):
     tol = 1e-6 if dtype == np.float32 else 1e-14
     for i, (shape, dim) in enumerate(_cases() + [((7, 300), 1), ((2, 2000), -1)]):
         for x in _variants(shape, dtype, i):
+
             def fn(t, dim=dim):
                 return getattr(t, op)(dim, keepdim)
+
             (v_ref, g_ref), (v, g) = _both(fn, x)
             assert v[0].dtype == v_ref[0].dtype and v[0].shape == v_ref[0].shape
             # summation order differs: bound the difference by the sum of magnitudes
@@ -141,11 +158,17 @@ def test_sum_is_accurate_on_long_float32_rows():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_empty_zero_d_and_int_fall_back(dtype):
-    for x, dim in [(np.zeros((0, 3), dtype), 1), (np.zeros((3, 0), dtype), 0),
-                   (np.array(2.5, dtype), None), (np.array(2.5, dtype), 0)]:
+    for x, dim in [
+        (np.zeros((0, 3), dtype), 1),
+        (np.zeros((3, 0), dtype), 0),
+        (np.array(2.5, dtype), None),
+        (np.array(2.5, dtype), 0),
+    ]:
         for op in ("sum", "mean"):
+
             def fn(t, op=op, dim=dim):
                 return getattr(t, op)(dim)
+
             (v_ref, g_ref), (v, g) = _both(fn, x)
             np.testing.assert_array_equal(v[0], v_ref[0])
             np.testing.assert_array_equal(g, g_ref)
@@ -161,8 +184,14 @@ def test_empty_zero_d_and_int_fall_back(dtype):
 
 def test_ties_share_the_gradient_and_nan_propagates_like_torch():
     torch = pytest.importorskip("torch")
-    x = np.array([[1.0, 3.0, 3.0, 0.0, 3.0], [np.nan, 1.0, np.nan, 5.0, 0.0],
-                  [-np.inf, -np.inf, -np.inf, -np.inf, -np.inf]], np.float32)
+    x = np.array(
+        [
+            [1.0, 3.0, 3.0, 0.0, 3.0],
+            [np.nan, 1.0, np.nan, 5.0, 0.0],
+            [-np.inf, -np.inf, -np.inf, -np.inf, -np.inf],
+        ],
+        np.float32,
+    )
     for op in ("amax", "amin"):
         for dim in (0, 1):
             with autograd.backend("numba"):
@@ -185,8 +214,7 @@ def test_ties_share_the_gradient_and_nan_propagates_like_torch():
         tr = torch.from_numpy(x).requires_grad_().max(dim)
         np.testing.assert_array_equal(r.values.detach().numpy(), tr.values.detach().numpy())
         nan_rows = np.isnan(x).any(axis=dim)  # torch's index of a nan is the first one too
-        np.testing.assert_array_equal(r.indices.numpy()[nan_rows],
-                                      tr.indices.numpy()[nan_rows])
+        np.testing.assert_array_equal(r.indices.numpy()[nan_rows], tr.indices.numpy()[nan_rows])
 
 
 def test_second_order_through_kernel_forward():
@@ -253,8 +281,10 @@ def test_logsumexp_matches_numpy(dtype, keepdim):
         for scale in (1.0, 300.0):
             for x in _variants(shape, dtype, i):
                 x = (x * scale).astype(dtype)
+
                 def fn(t, dim=dim):
-                    return t.logsumexp(dim if dim is not None else (0, 1)[:t.ndim], keepdim)
+                    return t.logsumexp(dim if dim is not None else (0, 1)[: t.ndim], keepdim)
+
                 (v_ref, g_ref), (v, g) = _both(fn, x)
                 assert v[0].dtype == v_ref[0].dtype and v[0].shape == v_ref[0].shape
                 np.testing.assert_allclose(v[0], v_ref[0], rtol=tol, atol=tol)
@@ -262,8 +292,16 @@ def test_logsumexp_matches_numpy(dtype, keepdim):
 
 
 def test_logsumexp_kernel_handles_large_and_infinite_rows():
-    x = np.array([[1000.0, 1000.0, -5.0], [np.inf, 1.0, 2.0], [-np.inf] * 3,
-                  [np.nan, 0.0, 1.0], [-np.inf, 0.0, 0.0]], np.float32)
+    x = np.array(
+        [
+            [1000.0, 1000.0, -5.0],
+            [np.inf, 1.0, 2.0],
+            [-np.inf] * 3,
+            [np.nan, 0.0, 1.0],
+            [-np.inf, 0.0, 0.0],
+        ],
+        np.float32,
+    )
     for out in (rk.logsumexp(x, (1,))[:, 0], rk.logsumexp(np.ascontiguousarray(x.T), (0,))[0]):
         np.testing.assert_allclose(out[0], 1000.6931, rtol=1e-6)
         assert out[1] == np.inf and out[2] == -np.inf and np.isnan(out[3])

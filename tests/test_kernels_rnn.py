@@ -7,6 +7,7 @@ and nan), the graph shape (one node per layer and direction), ``lstm_cell`` (not
 registry: its state is a tuple) against torch, second derivatives of nn.GRU/LSTM/RNN
 against torch, in-place changes of saved weights, and the error messages.
 """
+
 import numpy as np
 import pytest
 
@@ -26,15 +27,28 @@ def _step_buffers(cell, dtype, rng, N=5, H=7, scale=3.0):
 
     def r(*shape):
         return (rng.standard_normal(shape) * scale).astype(dtype)
-    return dict(gi=r(N, G), gh=r(N, G), b=r(G), h=r(N, H), c=r(N, H) if c.lstm else None,
-                dy=r(N, H), dcy=r(N, H) if c.lstm else None, dmm=r(N, H), carry=r(N, H))
+
+    return dict(
+        gi=r(N, G),
+        gh=r(N, G),
+        b=r(G),
+        h=r(N, H),
+        c=r(N, H) if c.lstm else None,
+        dy=r(N, H),
+        dcy=r(N, H) if c.lstm else None,
+        dmm=r(N, H),
+        carry=r(N, H),
+    )
 
 
 def _run_steps(cell, fwd, bwd, a):
     """One forward then one backward step through the functions (kernel or NumPy)."""
     c = R._CELLS[cell]
     N, H = a["h"].shape
-    h_out, c_out = np.zeros((N, H), a["h"].dtype), (np.zeros((N, H), a["h"].dtype) if c.lstm else None)
+    h_out, c_out = (
+        np.zeros((N, H), a["h"].dtype),
+        (np.zeros((N, H), a["h"].dtype) if c.lstm else None),
+    )
     ws = np.zeros((N, c.saved * H), a["h"].dtype)
     fwd(a["gi"], a["gh"], a["b"], a["h"], a["c"], h_out, c_out, ws)
     dgi = np.zeros_like(a["gi"])
@@ -47,6 +61,7 @@ def _run_steps(cell, fwd, bwd, a):
 def _kernel_steps(cell):
     pytest.importorskip("numba")
     from autograd.kernels import rnn as K
+
     return R._CELLS[cell].kernel_steps(K)
 
 
@@ -108,7 +123,9 @@ def test_one_graph_node_per_layer_and_direction(kind):
 def _torch_and_ours(kind, torch, dtype=np.float64, **kw):
     theirs = getattr(torch.nn, kind)(3, 4, **kw).double()
     ours = getattr(nn, kind)(3, 4, **kw).double()
-    ours.load_state_dict({k: autograd.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    ours.load_state_dict(
+        {k: autograd.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
+    )
     return ours, theirs
 
 
@@ -135,8 +152,10 @@ def test_double_backward_matches_torch(kind, rng):
 def test_lstm_cell_matches_torch(rng):
     torch = pytest.importorskip("torch")
     N, I, H = 3, 4, 5
-    arrays = [rng.standard_normal(s) for s in ((N, I), (N, H), (N, H), (4 * H, I), (4 * H, H),
-                                               (4 * H,), (4 * H,))]
+    arrays = [
+        rng.standard_normal(s)
+        for s in ((N, I), (N, H), (N, H), (4 * H, I), (4 * H, H), (4 * H,), (4 * H,))
+    ]
     res = []
     for lib in (autograd, torch):
         x, h, c, w_ih, w_hh, b_ih, b_hh = ts = [lib.tensor(a, requires_grad=True) for a in arrays]
@@ -158,9 +177,11 @@ def test_backends_agree_on_a_training_step(rng):
         with autograd.backend(backend):
             h, _ = lstm(autograd.tensor(x))
             out, h_n = gru(h)
-            loss = (out ** 2).mean() + h_n.sum()
+            loss = (out**2).mean() + h_n.sum()
             loss.backward()
-        res[backend] = [loss.item()] + [p.grad.numpy() for p in (*lstm.parameters(), *gru.parameters())]
+        res[backend] = [loss.item()] + [
+            p.grad.numpy() for p in (*lstm.parameters(), *gru.parameters())
+        ]
     for a, b in zip(res["numpy"], res["numba"]):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
 
@@ -183,7 +204,9 @@ def test_errors_name_the_problem():
         autograd.gru_cell(x, autograd.zeros(2, 6), w_ih, autograd.randn(15, 5))
     with pytest.raises(ShapeError, match="Input batch size 2 doesn't match hidden0 batch size 3"):
         autograd.gru_cell(x, autograd.zeros(3, 5), w_ih, w_hh)
-    with pytest.raises(ShapeError, match=r"weight_ih first dim must be 3 \* hidden_size = 15, but got 14"):
+    with pytest.raises(
+        ShapeError, match=r"weight_ih first dim must be 3 \* hidden_size = 15, but got 14"
+    ):
         autograd.gru_cell(x, h, autograd.randn(14, 4), w_hh)
     with pytest.raises(DTypeError, match="same floating point dtype"):
         autograd.gru_cell(x.double(), h, w_ih, w_hh)

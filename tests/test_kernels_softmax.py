@@ -1,6 +1,7 @@
 """Softmax / log_softmax / cross-entropy kernels (autograd/kernels/softmax.py): the numba
 backend against the NumPy reference and PyTorch, values and gradients, float32 and float64,
 every reduced dim, non-contiguous inputs, extreme and non-finite logits, empty inputs."""
+
 import numpy as np
 import pytest
 
@@ -32,10 +33,20 @@ def _torch(name, x, dim, g, noncontig=False):
     return y.detach().numpy(), gx.numpy()
 
 
-CASES = [((7, 13), 1, False), ((7, 13), 0, False), ((7, 13), -1, True), ((7, 13), 0, True),
-         ((3, 5, 4), 1, False), ((3, 5, 4), 0, False), ((3, 5, 4), 2, True), ((9,), 0, False),
-         ((2, 1, 3), 1, False), ((1, 257), -1, False), ((2, 3, 17), 1, False),
-         ((20, 16), 0, True)]  # (A, C, B) cols kernels for B >= 16, class-last copies below
+CASES = [
+    ((7, 13), 1, False),
+    ((7, 13), 0, False),
+    ((7, 13), -1, True),
+    ((7, 13), 0, True),
+    ((3, 5, 4), 1, False),
+    ((3, 5, 4), 0, False),
+    ((3, 5, 4), 2, True),
+    ((9,), 0, False),
+    ((2, 1, 3), 1, False),
+    ((1, 257), -1, False),
+    ((2, 3, 17), 1, False),
+    ((20, 16), 0, True),
+]  # (A, C, B) cols kernels for B >= 16, class-last copies below
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
@@ -60,8 +71,14 @@ def test_softmax_numba_matches_numpy_and_torch(name, dtype, shape, dim, nonconti
 
 def test_numba_backend_really_runs_the_kernels(monkeypatch):
     calls = []
-    for fname in ("softmax", "log_softmax", "softmax_backward", "log_softmax_backward",
-                  "cross_entropy", "cross_entropy_backward"):
+    for fname in (
+        "softmax",
+        "log_softmax",
+        "softmax_backward",
+        "log_softmax_backward",
+        "cross_entropy",
+        "cross_entropy_backward",
+    ):
         orig = getattr(K, fname)
         monkeypatch.setattr(K, fname, lambda *a, _f=orig, _n=fname: calls.append(_n) or _f(*a))
     x = autograd.tensor(np.ones((2, 3), np.float32), requires_grad=True)
@@ -69,8 +86,14 @@ def test_numba_backend_really_runs_the_kernels(monkeypatch):
         autograd.softmax(x, 1).sum().backward()
         autograd.log_softmax(x, 0).sum().backward()
         F.cross_entropy(x, autograd.tensor([0, 2])).backward()
-    assert calls == ["softmax", "softmax_backward", "log_softmax", "log_softmax_backward",
-                     "cross_entropy", "cross_entropy_backward"]
+    assert calls == [
+        "softmax",
+        "softmax_backward",
+        "log_softmax",
+        "log_softmax_backward",
+        "cross_entropy",
+        "cross_entropy_backward",
+    ]
     calls.clear()
     with autograd.backend("numpy"):
         autograd.softmax(x, 1).sum().backward()
@@ -82,8 +105,17 @@ def test_numba_backend_really_runs_the_kernels(monkeypatch):
 def test_non_finite_rows_match_numpy_and_torch(dtype):
     """nan anywhere, all -inf, or a +inf make the whole row nan (torch too); -inf entries in
     a finite row give probability 0 and log-probability -inf."""
-    x = np.array([[0, np.nan, 1, 2], [-np.inf] * 4, [np.inf, 0, 1, 2], [-np.inf, 0, 1, -np.inf],
-                  [1e30, -1e30, 0, 3], [-1000, 1000, 999, 0]], dtype)
+    x = np.array(
+        [
+            [0, np.nan, 1, 2],
+            [-np.inf] * 4,
+            [np.inf, 0, 1, 2],
+            [-np.inf, 0, 1, -np.inf],
+            [1e30, -1e30, 0, 3],
+            [-1000, 1000, 999, 0],
+        ],
+        dtype,
+    )
     g = np.ones_like(x)
     for name in ("softmax", "log_softmax"):
         fn = getattr(autograd, name)
@@ -121,6 +153,7 @@ def test_parallel_build_matches_serial(monkeypatch):
     """The prange build of the fused cross-entropy (parallel builds are not cached, so one
     kernel only: each costs seconds to compile; all were checked once by hand)."""
     from autograd.kernels import parallel
+
     rng = np.random.default_rng(2)
     x = rng.standard_normal((33, 17)).astype(np.float32)
     t = rng.integers(0, 17, 33)
@@ -157,10 +190,13 @@ def _ce_torch(x, t, g, **kw):
     return loss.detach().numpy(), gx.numpy()
 
 
-CE_OPTIONS = [dict(), dict(weight=np.array([0.5, 2.0, 1.0, 1.5, 0.25])), dict(ignore_index=1),
-              dict(label_smoothing=0.2),
-              dict(weight=np.array([0.5, 2.0, 1.0, 1.5, 0.25]), ignore_index=3,
-                   label_smoothing=0.3)]
+CE_OPTIONS = [
+    dict(),
+    dict(weight=np.array([0.5, 2.0, 1.0, 1.5, 0.25])),
+    dict(ignore_index=1),
+    dict(label_smoothing=0.2),
+    dict(weight=np.array([0.5, 2.0, 1.0, 1.5, 0.25]), ignore_index=3, label_smoothing=0.3),
+]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -172,8 +208,11 @@ def test_cross_entropy_fused_matches_numpy_and_torch(dtype, reduction, opts, lay
     kw = dict(CE_OPTIONS[opts], reduction=reduction)
     shape = {"batched": (6, 5), "unbatched": (5,), "spatial": (2, 5, 3, 2)}[layout]
     x = (rng.standard_normal(shape) * 3).astype(dtype)
-    t = {"batched": np.array([0, 1, 3, 4, 1, 2]), "unbatched": np.array(4),
-         "spatial": rng.integers(0, 5, (2, 3, 2))}[layout]
+    t = {
+        "batched": np.array([0, 1, 3, 4, 1, 2]),
+        "unbatched": np.array(4),
+        "spatial": rng.integers(0, 5, (2, 3, 2)),
+    }[layout]
     if layout != "unbatched":
         x[0, 0], x[1, 2] = 1000.0, -1000.0  # extreme logits stay finite
     g = rng.standard_normal(t.shape if reduction == "none" else ()).astype(dtype)
@@ -194,8 +233,12 @@ def test_cross_entropy_and_nll_with_minus_inf_like_torch(backend):
     finite loss, not -inf * 0 = nan."""
     x = np.array([[0.0, -np.inf, 1.0], [2.0, 0.5, -np.inf], [-np.inf, 1.0, 0.0]])
     t = np.array([0, 1, 1])
-    for kw in (dict(), dict(label_smoothing=0.1, ignore_index=2), dict(ignore_index=0),
-               dict(ignore_index=1, reduction="none", label_smoothing=0.2)):
+    for kw in (
+        dict(),
+        dict(label_smoothing=0.1, ignore_index=2),
+        dict(ignore_index=0),
+        dict(ignore_index=1, reduction="none", label_smoothing=0.2),
+    ):
         g = np.ones(3) if kw.get("reduction") == "none" else np.ones(())
         l_ours, g_ours = _ce(backend, x, t, g, **kw)
         l_t, g_t = _ce_torch(x, t, g, **kw)
@@ -231,9 +274,12 @@ def test_cross_entropy_fused_is_twice_differentiable_and_mixes_backends():
     w = autograd.tensor(np.array([0.5, 1.0, 2.0]))
     with autograd.backend("numba"):
         for red in ("mean", "sum", "none"):
+
             def f(v):
-                return F.cross_entropy(v, t, weight=w, ignore_index=1, reduction=red,
-                                       label_smoothing=0.1)
+                return F.cross_entropy(
+                    v, t, weight=w, ignore_index=1, reduction=red, label_smoothing=0.1
+                )
+
             assert f(x).grad_fn.name() == "NllLossBackward0"  # the fused op
             assert autograd.gradcheck(f, (x,))
             assert autograd.gradgradcheck(f, (x,))
@@ -242,6 +288,7 @@ def test_cross_entropy_fused_is_twice_differentiable_and_mixes_backends():
 
         def f3(v):
             return F.cross_entropy(v, t3, weight=w, ignore_index=2, label_smoothing=0.2)
+
         assert f3(x3).grad_fn.name() == "NllLossBackward0"
         assert autograd.gradcheck(f3, (x3,)) and autograd.gradgradcheck(f3, (x3,))
         loss = F.cross_entropy(x, t, weight=w, label_smoothing=0.1)
@@ -254,12 +301,19 @@ def test_cross_entropy_fused_is_twice_differentiable_and_mixes_backends():
 
 def test_cross_entropy_errors_identical_on_both_backends():
     cases = [
-        (lambda: F.cross_entropy(autograd.zeros(4, 3), autograd.tensor([0, 1, 2, 0, 1])), ValueError),
+        (
+            lambda: F.cross_entropy(autograd.zeros(4, 3), autograd.tensor([0, 1, 2, 0, 1])),
+            ValueError,
+        ),
         (lambda: F.cross_entropy(autograd.zeros(2, 3), autograd.tensor([0, 7])), IndexError),
         (lambda: F.cross_entropy(autograd.zeros(2, 3), autograd.tensor([0, -1])), IndexError),
         (lambda: F.cross_entropy(autograd.zeros(2, 3), autograd.tensor([[0], [1]])), Exception),
-        (lambda: F.cross_entropy(autograd.zeros(2, 3), autograd.tensor([0, 1]),
-                                 weight=autograd.ones(4)), Exception),
+        (
+            lambda: F.cross_entropy(
+                autograd.zeros(2, 3), autograd.tensor([0, 1]), weight=autograd.ones(4)
+            ),
+            Exception,
+        ),
         (lambda: F.cross_entropy(autograd.zeros(2, 3), autograd.tensor([True, False])), Exception),
     ]
     for fn, exc in cases:
@@ -302,8 +356,12 @@ def test_exp_nonpos_accuracy_and_special_values(dtype, max_ulp):
     # and inside a compiled kernel (a row softmax): the same values on rows of 0 and d
     x = np.stack([np.zeros_like(d), d], 1)
     y = K.softmax(x, 1)
-    np.testing.assert_allclose(y[:, 1], (got / (1 + got.astype(np.float64))).astype(dtype),
-                               rtol=4 * np.finfo(dtype).eps, atol=0)
+    np.testing.assert_allclose(
+        y[:, 1],
+        (got / (1 + got.astype(np.float64))).astype(dtype),
+        rtol=4 * np.finfo(dtype).eps,
+        atol=0,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -334,8 +392,12 @@ def test_cross_entropy_unweighted_fast_path(tdtype):
     rng = np.random.default_rng(8)
     x = rng.standard_normal((9, 4)).astype(np.float32)
     t = np.array([0, 3, 1, 1, 2, 3, 0, 2, 1], tdtype)
-    for kw in (dict(), dict(ignore_index=1), dict(ignore_index=1, reduction="sum"),
-               dict(ignore_index=2, reduction="none", label_smoothing=0.1)):
+    for kw in (
+        dict(),
+        dict(ignore_index=1),
+        dict(ignore_index=1, reduction="sum"),
+        dict(ignore_index=2, reduction="none", label_smoothing=0.1),
+    ):
         g = np.ones(9 if kw.get("reduction") == "none" else (), np.float32)
         l_nb, g_nb = _ce("numba", x, t, g, **kw)
         l_np, g_np = _ce("numpy", x, t, g, **kw)

@@ -3,6 +3,7 @@ survives between processes, and ``warmup()`` covers the optimizer kernels.
 
 Each check runs in a fresh interpreter (``sys.modules`` of the test process is full).
 """
+
 import json
 import os
 import subprocess
@@ -21,28 +22,33 @@ def _child(code: str, env_extra=None) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env.update(env_extra or {})
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=ROOT, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 def test_import_does_not_load_numba_scipy_or_matplotlib():
-    out = _child("import sys, json, autograd, nn, optim\n"
-                 "heavy = ('numba', 'scipy', 'matplotlib', 'torch')\n"
-                 "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules]}))")
+    out = _child(
+        "import sys, json, autograd, nn, optim\n"
+        "heavy = ('numba', 'scipy', 'matplotlib', 'torch')\n"
+        "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules]}))"
+    )
     assert out["loaded"] == []
 
 
 def test_kernel_layer_does_not_import_scipy_linalg():
     """Numba's BLAS probe would import scipy.linalg (~0.5 s); the kernels skip it, and a
     kernel still runs."""
-    out = _child("import sys, json, numpy as np\n"
-                 "from autograd.kernels import optim as K\n"
-                 "p = np.ones(3, np.float32)\n"
-                 "K.sgd_update(p, np.ones(3, np.float32), 0.5, 0.0, False)\n"
-                 "print(json.dumps({'linalg': 'scipy.linalg' in sys.modules,"
-                 " 'p': p.tolist()}))")
+    out = _child(
+        "import sys, json, numpy as np\n"
+        "from autograd.kernels import optim as K\n"
+        "p = np.ones(3, np.float32)\n"
+        "K.sgd_update(p, np.ones(3, np.float32), 0.5, 0.0, False)\n"
+        "print(json.dumps({'linalg': 'scipy.linalg' in sys.modules,"
+        " 'p': p.tolist()}))"
+    )
     assert out == {"linalg": False, "p": [0.5, 0.5, 0.5]}
 
 
@@ -51,13 +57,15 @@ def test_kernel_layer_does_not_import_scipy_linalg():
 def test_kernel_cache_in_numba_cache_dir_survives_a_restart(tmp_path):
     """With NUMBA_CACHE_DIR set, the second process loads the kernel from disk (an earlier
     bug put the stale-cache stamp in a different place each time and wiped the cache)."""
-    code = ("import json, numpy as np\n"
-            "from autograd.kernels import optim as K\n"
-            "p = np.ones(5)\n"
-            "K.sgd_update(p, np.ones(5), 0.5, 0.0, False)\n"
-            "d = K.sgd_update.serial\n"
-            "print(json.dumps({'hits': sum(d.stats.cache_hits.values()),"
-            " 'misses': sum(d.stats.cache_misses.values()), 'p': p.tolist()}))")
+    code = (
+        "import json, numpy as np\n"
+        "from autograd.kernels import optim as K\n"
+        "p = np.ones(5)\n"
+        "K.sgd_update(p, np.ones(5), 0.5, 0.0, False)\n"
+        "d = K.sgd_update.serial\n"
+        "print(json.dumps({'hits': sum(d.stats.cache_hits.values()),"
+        " 'misses': sum(d.stats.cache_misses.values()), 'p': p.tolist()}))"
+    )
     env = {"NUMBA_CACHE_DIR": str(tmp_path)}
     first = _child(code, env)
     second = _child(code, env)
@@ -69,6 +77,7 @@ def test_kernel_cache_in_numba_cache_dir_survives_a_restart(tmp_path):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_optimizer_kernels_warmup_runs(dtype):
     from autograd.kernels import optim as K
+
     K.warmup(dtype)
     p = np.ones(3, dtype)
     K.adagrad_update(p, np.ones(3, dtype), np.zeros(3, dtype), 0.1, 0.0, 0.0, False)
@@ -81,7 +90,12 @@ def test_kernel_layer_start_leaves_no_resource_warning():
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     for _ in range(2):  # the second start reads the stamp the first one wrote
-        res = subprocess.run([sys.executable, "-W", "always", "-c",
-                              "import autograd.kernels, gc; gc.collect()"],
-                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+        res = subprocess.run(
+            [sys.executable, "-W", "always", "-c", "import autograd.kernels, gc; gc.collect()"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+        )
         assert res.returncode == 0 and "ResourceWarning" not in res.stderr, res.stderr[-2000:]

@@ -3,6 +3,7 @@
 nn -> autograd, optim -> autograd; autograd imports neither; optim never imports nn;
 autograd/kernels never imports the Tensor (or anything outside numpy/numba/math).
 """
+
 import ast
 import pathlib
 
@@ -19,7 +20,7 @@ def _imports(path: pathlib.Path, package: str):
             mods += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: resolve against the file's package
-                parts = path.relative_to(ROOT).with_suffix("").parts[:-node.level]
+                parts = path.relative_to(ROOT).with_suffix("").parts[: -node.level]
                 base = ".".join(parts)
                 mods.append(f"{base}.{node.module}" if node.module else base)
             else:
@@ -69,8 +70,12 @@ def _private_autograd_names(path: pathlib.Path, pkg: str):
                         aliases["autograd"] = "autograd"
                     if any(p.startswith("_") for p in a.name.split(".")):
                         found.append(a.name)
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module \
-                and node.module.split(".")[0] == "autograd":
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and not node.level
+            and node.module
+            and node.module.split(".")[0] == "autograd"
+        ):
             if any(p.startswith("_") for p in node.module.split(".")):
                 found.append(node.module)
             for a in node.names:
@@ -92,7 +97,7 @@ def _private_autograd_names(path: pathlib.Path, pkg: str):
                         # business, not a private module name
                         owner = aliases[cur.id].split(".")[-1] if not k else chain[k - 1]
                         if owner[:1].islower():
-                            found.append(f"{aliases[cur.id]}.{'.'.join(chain[:k + 1])}")
+                            found.append(f"{aliases[cur.id]}.{'.'.join(chain[: k + 1])}")
                         break
     return found
 
@@ -119,10 +124,27 @@ def test_only_dispatch_imports_the_kernels():
 
 
 def test_kernels_never_import_the_tensor():
-    allowed = {"numpy", "numba", "math", "os", "__future__", "threading", "functools", "typing",
-               "warnings", "sys", "pathlib", "tempfile", "contextlib", "glob", "hashlib", "llvmlite", "struct",
-               "types",
-               "autograd"}
+    allowed = {
+        "numpy",
+        "numba",
+        "math",
+        "os",
+        "__future__",
+        "threading",
+        "functools",
+        "typing",
+        "warnings",
+        "sys",
+        "pathlib",
+        "tempfile",
+        "contextlib",
+        "glob",
+        "hashlib",
+        "llvmlite",
+        "struct",
+        "types",
+        "autograd",
+    }
     bad = []
     for f in _files("autograd/kernels") if (ROOT / "autograd/kernels").exists() else []:
         for m in _imports(f, "autograd"):
@@ -136,8 +158,11 @@ def test_import_autograd_is_cheap():
     """`import autograd` must not pull in heavy optional modules."""
     import subprocess
     import sys
-    code = ("import sys, autograd; heavy = [m for m in ('numba', 'matplotlib', 'graphviz', 'torch', "
-            "'scipy.special', 'safetensors', 'tqdm') if m in sys.modules]; print(heavy)")
+
+    code = (
+        "import sys, autograd; heavy = [m for m in ('numba', 'matplotlib', 'graphviz', 'torch', "
+        "'scipy.special', 'safetensors', 'tqdm') if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 
@@ -162,7 +187,7 @@ def _module_level_imports(path: pathlib.Path, modules: set) -> set:
             elif isinstance(sub, ast.ImportFrom):
                 base = sub.module or ""
                 if sub.level:
-                    up = package.split(".")[:len(package.split(".")) - (sub.level - 1)]
+                    up = package.split(".")[: len(package.split(".")) - (sub.level - 1)]
                     base = ".".join(up + ([sub.module] if sub.module else []))
                 subs = {f"{base}.{a.name}" for a in sub.names if f"{base}.{a.name}" in modules}
                 found |= subs or {base}
@@ -181,10 +206,11 @@ def test_no_module_level_import_cycle():
         state[m] = "open"
         for d in sorted(graph[m]):
             if state.get(d) == "open":
-                cycle.append(" -> ".join(path[path.index(d):] + [d]))
+                cycle.append(" -> ".join(path[path.index(d) :] + [d]))
             elif d not in state:
                 visit(d, path + [d])
         state[m] = "done"
+
     for m in sorted(graph):
         if m not in state:
             visit(m, [m])

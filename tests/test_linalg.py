@@ -2,6 +2,7 @@
 einsum (implicit output, ellipsis, diagonals, broadcasting), tensordot, higher-order
 gradients. Registered samples are also checked by test_ops_registry / test_torch_parity.
 """
+
 import numpy as np
 import pytest
 
@@ -15,9 +16,19 @@ def rand(*shape, requires_grad=True, seed=0):
 
 
 # ---- matmul semantics ----------------------------------------------------------------------
-@pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((3,), (3, 2)), ((2, 3), (3,)),
-                                   ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((3,), (5, 3, 2)),
-                                   ((2, 1, 2, 3), (4, 3, 2)), ((5, 2, 3), (3,))])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3,), (3,)),
+        ((3,), (3, 2)),
+        ((2, 3), (3,)),
+        ((2, 3), (3, 4)),
+        ((5, 2, 3), (3, 4)),
+        ((3,), (5, 3, 2)),
+        ((2, 1, 2, 3), (4, 3, 2)),
+        ((5, 2, 3), (3,)),
+    ],
+)
 def test_matmul_shapes_values_and_gradients(sa, sb):
     a, b = rand(*sa), rand(*sb, seed=1)
     out = a @ b
@@ -46,8 +57,7 @@ def test_matmul_hessian_of_quadratic_form():
     A = rand(3, 3, requires_grad=False)
     x = rand(3)
     (g,) = autograd.grad(x @ (A @ x), [x], create_graph=True)
-    rows = [autograd.grad(g[i], [x], retain_graph=True)[0]
-            for i in range(3)]
+    rows = [autograd.grad(g[i], [x], retain_graph=True)[0] for i in range(3)]
     H = np.stack([r.numpy() for r in rows])
     np.testing.assert_allclose(H, A.numpy() + A.numpy().T, rtol=1e-12)
 
@@ -61,19 +71,34 @@ def test_grad_fn_names_like_torch():
 
 
 # ---- error messages ------------------------------------------------------------------------
-@pytest.mark.parametrize("sa,sb,msg", [
-    ((2, 3), (4, 5), "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"),
-    ((3,), (4, 5), "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)"),
-    ((3,), (4,), "inconsistent tensor size, expected tensor [3] and src [4] to have the same "
-                 "number of elements, but got 3 and 4 elements respectively"),
-    ((2, 3), (4,), "size mismatch, got input (2), mat (2x3), vec (4)"),
-    ((2, 3, 4), (5,), "size mismatch, got input (6), mat (6x4), vec (5)"),
-    ((2, 2, 3), (2, 4, 5), "Expected size for first two dimensions of batch2 tensor to be: "
-                           "[2, 3] but got: [2, 4]."),
-    ((3, 2, 3), (2, 3, 5), "The size of tensor a (3) must match the size of tensor b (2) at "
-                           "non-singleton dimension 0"),
-    ((), (2,), "both arguments to matmul need to be at least 1D, but they are 0D and 1D"),
-])
+@pytest.mark.parametrize(
+    "sa,sb,msg",
+    [
+        ((2, 3), (4, 5), "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)"),
+        ((3,), (4, 5), "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)"),
+        (
+            (3,),
+            (4,),
+            "inconsistent tensor size, expected tensor [3] and src [4] to have the same "
+            "number of elements, but got 3 and 4 elements respectively",
+        ),
+        ((2, 3), (4,), "size mismatch, got input (2), mat (2x3), vec (4)"),
+        ((2, 3, 4), (5,), "size mismatch, got input (6), mat (6x4), vec (5)"),
+        (
+            (2, 2, 3),
+            (2, 4, 5),
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            "[2, 3] but got: [2, 4].",
+        ),
+        (
+            (3, 2, 3),
+            (2, 3, 5),
+            "The size of tensor a (3) must match the size of tensor b (2) at "
+            "non-singleton dimension 0",
+        ),
+        ((), (2,), "both arguments to matmul need to be at least 1D, but they are 0D and 1D"),
+    ],
+)
 def test_matmul_shape_errors_use_torch_wording(sa, sb, msg):
     with pytest.raises(RuntimeError) as info:
         autograd.zeros(*sa) @ autograd.zeros(*sb)
@@ -83,8 +108,13 @@ def test_matmul_shape_errors_use_torch_wording(sa, sb, msg):
 
 def test_matmul_error_messages_equal_torchs():
     torch = pytest.importorskip("torch")
-    cases = [((2, 3), (4, 5)), ((3,), (4,)), ((2, 3), (4,)), ((2, 2, 3), (2, 4, 5)),
-             ((5,), (2, 3, 4))]
+    cases = [
+        ((2, 3), (4, 5)),
+        ((3,), (4,)),
+        ((2, 3), (4,)),
+        ((2, 2, 3), (2, 4, 5)),
+        ((5,), (2, 3, 4)),
+    ]
     for sa, sb in cases:
         with pytest.raises(RuntimeError) as ours:
             autograd.zeros(*sa) @ autograd.zeros(*sb)
@@ -95,18 +125,22 @@ def test_matmul_error_messages_equal_torchs():
 
 def test_dtype_mismatch_errors():
     f32, f64 = autograd.zeros(2, 2), autograd.zeros(2, 2, dtype=autograd.float64)
-    with pytest.raises(TypeError, match="expected m1 and m2 to have the same dtype, but got: "
-                                        "float != double"):
+    with pytest.raises(
+        TypeError, match="expected m1 and m2 to have the same dtype, but got: float != double"
+    ):
         f32 @ f64
     with pytest.raises(RuntimeError, match="long int != double"):
         autograd.zeros(2, 2, dtype=autograd.int64) @ f64
-    with pytest.raises(RuntimeError, match="dot : expected both vectors to have same dtype, "
-                                           "but found Float and Double"):
+    with pytest.raises(
+        RuntimeError,
+        match="dot : expected both vectors to have same dtype, but found Float and Double",
+    ):
         autograd.dot(autograd.zeros(2), autograd.zeros(2, dtype=autograd.float64))
 
 
-@pytest.mark.parametrize("sa,sb", [((64, 100), (100, 32)), ((3, 40, 50), (3, 50, 6)), ((50,), (50, 7)),
-                                   ((7, 50), (50,))])
+@pytest.mark.parametrize(
+    "sa,sb", [((64, 100), (100, 32)), ((3, 40, 50), (3, 50, 6)), ((50,), (50, 7)), ((7, 50), (50,))]
+)
 def test_float16_matmul_accumulates_in_float32_and_rounds_once(sa, sb):
     """NumPy's float16 matmul is a slow loop of its own; jitgrad multiplies float16 in float32
     and rounds the result once (torch's CPU kernels accumulate in float32 too). Gradients are
@@ -125,23 +159,30 @@ def test_float16_matmul_accumulates_in_float32_and_rounds_once(sa, sb):
     g2 = g.reshape(g.shape[:-1] + (1, g.shape[-1])) if a32.ndim == 1 else g
     g2 = g2.reshape(g2.shape + (1,)) if b32.ndim == 1 else g2
     b2 = b32.reshape(-1, 1) if b32.ndim == 1 else b32
-    gb = np.matmul(np.swapaxes(a2, -1, -2).astype(np.float32), g2.astype(np.float32)).astype(np.float16)
+    gb = np.matmul(np.swapaxes(a2, -1, -2).astype(np.float32), g2.astype(np.float32)).astype(
+        np.float16
+    )
     assert a.grad.dtype == b.grad.dtype == autograd.float16
     np.testing.assert_array_equal(b.grad.numpy(), gb.reshape(b32.shape))
-    ga = np.matmul(g2.astype(np.float32), np.swapaxes(b2, -1, -2).astype(np.float32)).astype(np.float16)
+    ga = np.matmul(g2.astype(np.float32), np.swapaxes(b2, -1, -2).astype(np.float32)).astype(
+        np.float16
+    )
     np.testing.assert_array_equal(a.grad.numpy(), ga.reshape(a32.shape))
 
 
 def test_float16_matmul_is_within_one_rounding_of_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)
-    a, b = rng.normal(size=(32, 200)).astype(np.float16), rng.normal(size=(200, 16)).astype(np.float16)
+    a, b = (
+        rng.normal(size=(32, 200)).astype(np.float16),
+        rng.normal(size=(200, 16)).astype(np.float16),
+    )
     ours = (autograd.tensor(a) @ autograd.tensor(b)).numpy().astype(np.float64)
     theirs = (torch.tensor(a) @ torch.tensor(b)).numpy().astype(np.float64)
     exact = a.astype(np.float64) @ b.astype(np.float64)
     ulp = np.spacing(np.abs(exact).astype(np.float16)).astype(np.float64)
     assert np.all(np.abs(ours - theirs) <= ulp)
-    assert np.all(np.abs(ours - exact) <= ulp)     # rounded once: at most one ulp from exact
+    assert np.all(np.abs(ours - exact) <= ulp)  # rounded once: at most one ulp from exact
 
 
 def test_integer_matmul_keeps_int64():
@@ -152,26 +193,31 @@ def test_integer_matmul_keeps_int64():
 
 def test_mm_bmm_mv_dot_outer_inner_errors():
     z = autograd.zeros
-    cases = [(lambda: autograd.mm(z(2), z(2, 2)), "self must be a matrix"),
-             (lambda: autograd.mm(z(2, 2), z(2)), "mat2 must be a matrix"),
-             (lambda: autograd.bmm(z(2, 2), z(2, 2, 2)), "batch1 must be a 3D tensor"),
-             (lambda: autograd.bmm(z(2, 2, 2), z(2, 2)), "batch2 must be a 3D tensor"),
-             (lambda: autograd.bmm(z(3, 2, 2), z(2, 2, 2)),
-              "Expected size for first two dimensions of batch2 tensor to be: [3, 2] but got: "
-              "[2, 2]."),
-             (lambda: autograd.dot(z(2, 2), z(2)),
-              "1D tensors expected, but got 2D and 1D tensors"),
-             (lambda: autograd.mv(z(2, 3), z(2)),
-              "size mismatch, got input (2), mat (2x3), vec (2)"),
-             (lambda: autograd.mv(z(3), z(2)), "vector + matrix @ vector expected, got 1, 1, 1"),
-             (lambda: autograd.outer(z(3, 2), z(2)),
-              "outer: Expected 1-D argument self, but got 2-D"),
-             (lambda: autograd.inner(z(3, 2), z(3)),
-              "inner() the last dimension must match on both input tensors but got shapes [3, 2] "
-              "and [3]"),
-             (lambda: autograd.tensordot(z(2, 3), z(4, 4), 1),
-              "contracted dimensions need to match, but first has size 3 in dim -1 and second has "
-              "size 4 in dim 0")]
+    cases = [
+        (lambda: autograd.mm(z(2), z(2, 2)), "self must be a matrix"),
+        (lambda: autograd.mm(z(2, 2), z(2)), "mat2 must be a matrix"),
+        (lambda: autograd.bmm(z(2, 2), z(2, 2, 2)), "batch1 must be a 3D tensor"),
+        (lambda: autograd.bmm(z(2, 2, 2), z(2, 2)), "batch2 must be a 3D tensor"),
+        (
+            lambda: autograd.bmm(z(3, 2, 2), z(2, 2, 2)),
+            "Expected size for first two dimensions of batch2 tensor to be: [3, 2] but got: "
+            "[2, 2].",
+        ),
+        (lambda: autograd.dot(z(2, 2), z(2)), "1D tensors expected, but got 2D and 1D tensors"),
+        (lambda: autograd.mv(z(2, 3), z(2)), "size mismatch, got input (2), mat (2x3), vec (2)"),
+        (lambda: autograd.mv(z(3), z(2)), "vector + matrix @ vector expected, got 1, 1, 1"),
+        (lambda: autograd.outer(z(3, 2), z(2)), "outer: Expected 1-D argument self, but got 2-D"),
+        (
+            lambda: autograd.inner(z(3, 2), z(3)),
+            "inner() the last dimension must match on both input tensors but got shapes [3, 2] "
+            "and [3]",
+        ),
+        (
+            lambda: autograd.tensordot(z(2, 3), z(4, 4), 1),
+            "contracted dimensions need to match, but first has size 3 in dim -1 and second has "
+            "size 4 in dim 0",
+        ),
+    ]
     for fn, msg in cases:
         with pytest.raises(RuntimeError) as info:
             fn()
@@ -191,14 +237,28 @@ def test_special_products():
 
 
 # ---- einsum --------------------------------------------------------------------------------
-@pytest.mark.parametrize("eq,shapes", [
-    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("ba,ab", [(3, 2), (2, 3)]),
-    ("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("iij->j", [(2, 2, 3)]), ("ij->", [(2, 3)]),
-    ("ij->ji", [(2, 3)]), ("i,i->i", [(3,), (3,)]), ("i,j->ij", [(2,), (3,)]),
-    ("...ij,...jk->...ik", [(2, 2, 3), (3, 2)]), ("...ij->...", [(2, 1, 3)]),
-    ("b...i,bi->b...", [(2, 3, 4), (2, 4)]), ("abc,cd,da->b", [(2, 3, 4), (4, 2), (2, 2)]),
-    ("ij,ij->ij", [(2, 1), (2, 3)]), ("->", [()]), ("i->", [(0,)]),
-])
+@pytest.mark.parametrize(
+    "eq,shapes",
+    [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("ij,jk", [(2, 3), (3, 4)]),
+        ("ba,ab", [(3, 2), (2, 3)]),
+        ("ii->i", [(3, 3)]),
+        ("ii", [(3, 3)]),
+        ("iij->j", [(2, 2, 3)]),
+        ("ij->", [(2, 3)]),
+        ("ij->ji", [(2, 3)]),
+        ("i,i->i", [(3,), (3,)]),
+        ("i,j->ij", [(2,), (3,)]),
+        ("...ij,...jk->...ik", [(2, 2, 3), (3, 2)]),
+        ("...ij->...", [(2, 1, 3)]),
+        ("b...i,bi->b...", [(2, 3, 4), (2, 4)]),
+        ("abc,cd,da->b", [(2, 3, 4), (4, 2), (2, 2)]),
+        ("ij,ij->ij", [(2, 1), (2, 3)]),
+        ("->", [()]),
+        ("i->", [(0,)]),
+    ],
+)
 def test_einsum_matches_numpy_and_torch_with_gradients(eq, shapes):
     ops = [rand(*s, seed=k) for k, s in enumerate(shapes)]
     out = autograd.einsum(eq, *ops)
@@ -222,8 +282,11 @@ def test_einsum_matches_numpy_and_torch_with_gradients(eq, shapes):
 
 def test_einsum_operand_list_and_spaces():
     a, b = rand(2, 3), rand(3, 4, seed=1)
-    np.testing.assert_allclose(autograd.einsum("ij, jk -> ik", [a, b]).detach().numpy(),
-                               (a @ b).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(
+        autograd.einsum("ij, jk -> ik", [a, b]).detach().numpy(),
+        (a @ b).detach().numpy(),
+        rtol=1e-12,
+    )
 
 
 def test_einsum_errors():
@@ -232,11 +295,17 @@ def test_einsum_errors():
         autograd.einsum("ij,jk", a)
     with pytest.raises(ValueError, match="more operands"):
         autograd.einsum("ij", a, a)
-    with pytest.raises(RuntimeError, match=r"number of subscripts in the equation \(3\) does not "
-                                           r"match the number of dimensions \(2\) for operand 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"number of subscripts in the equation \(3\) does not "
+        r"match the number of dimensions \(2\) for operand 0",
+    ):
         autograd.einsum("ijk", a)
-    with pytest.raises(RuntimeError, match="subscript j has size 4 for operand 1 which does not "
-                                           "broadcast with previously seen size 3"):
+    with pytest.raises(
+        RuntimeError,
+        match="subscript j has size 4 for operand 1 which does not "
+        "broadcast with previously seen size 3",
+    ):
         autograd.einsum("ij,jk", a, autograd.zeros(4, 4))
     with pytest.raises(ValueError, match="output subscript k does not appear"):
         autograd.einsum("ij->k", a)

@@ -2,6 +2,7 @@
 named results, degenerate spectra and singular matrices, the *_ex variants, multi_dot, autocast.
 Values, gradients, second derivatives and PyTorch parity of every op run in
 tests/test_ops_registry.py and tests/test_torch_parity.py."""
+
 import warnings
 
 import numpy as np
@@ -32,15 +33,22 @@ CASES = [  # (description, call on a library module: autograd or torch)
     ("logdet rect", lambda m: m.logdet(m.ones(2, 3))),
     ("cholesky not pd", lambda m: m.linalg.cholesky(m.tensor(SING))),
     ("solve singular", lambda m: m.linalg.solve(m.tensor(SING), m.ones(2, 1))),
-    ("solve batch singular", lambda m: m.linalg.solve(m.stack([m.eye(2), m.tensor(SING)]),
-                                                      m.ones(2, 2, 1))),
+    (
+        "solve batch singular",
+        lambda m: m.linalg.solve(m.stack([m.eye(2), m.tensor(SING)]), m.ones(2, 2, 1)),
+    ),
     ("solve shapes", lambda m: m.linalg.solve(m.eye(2), m.ones(3, 1))),
     ("solve vector shapes", lambda m: m.linalg.solve(m.eye(2), m.ones(3))),
     ("solve left=False shapes", lambda m: m.linalg.solve(m.eye(2), m.ones(2, 3), left=False)),
     ("solve dtypes", lambda m: m.linalg.solve(m.eye(2, dtype=m.float64), m.ones(2, 1))),
-    ("solve_triangular 1-d B", lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(2), upper=True)),
-    ("solve_triangular shapes", lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(3, 1),
-                                                                    upper=True)),
+    (
+        "solve_triangular 1-d B",
+        lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(2), upper=True),
+    ),
+    (
+        "solve_triangular shapes",
+        lambda m: m.linalg.solve_triangular(m.eye(2), m.ones(3, 1), upper=True),
+    ),
     ("matrix_power rect", lambda m: m.linalg.matrix_power(m.ones(2, 3), 2)),
     ("matrix_power singular inverse", lambda m: m.linalg.matrix_power(m.tensor(SING), -1)),
     ("matrix_exp 1-d", lambda m: m.linalg.matrix_exp(m.ones(3))),
@@ -65,11 +73,15 @@ CASES = [  # (description, call on a library module: autograd or torch)
     ("torch.cross no 3", lambda m: m.cross(m.ones(2, 2), m.ones(2, 2))),
     ("multi_dot one", lambda m: m.linalg.multi_dot([m.ones(2, 2)])),
     ("multi_dot 3-d last", lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2, 2)])),
-    ("multi_dot 3-d middle", lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2, 2),
-                                                           m.ones(2, 2)])),
+    (
+        "multi_dot 3-d middle",
+        lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2, 2), m.ones(2, 2)]),
+    ),
     ("multi_dot shapes", lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(2, 2)])),
-    ("multi_dot dtypes", lambda m: m.linalg.multi_dot([m.ones(2, 2),
-                                                       m.ones(2, 2, dtype=m.float64)])),
+    (
+        "multi_dot dtypes",
+        lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2, dtype=m.float64)]),
+    ),
     ("vecdot sizes", lambda m: m.linalg.vecdot(m.ones(3), m.ones(2))),
     ("vecdot dtypes", lambda m: m.linalg.vecdot(m.ones(3), m.ones(3, dtype=m.float64))),
     ("vecdot int", lambda m: m.linalg.vecdot(m.ones(3, dtype=m.int64), m.ones(3, dtype=m.int64))),
@@ -110,8 +122,18 @@ def test_linalg_error_is_a_runtime_error_and_the_namespace_matches_torch():
     ours = set(L.__all__)
     theirs = {n for n in dir(torch.linalg) if not n.startswith("_") and n != "common_notes"}
     # complex eigendecompositions are out of scope (real tensors only); LU/LDL not yet
-    not_yet = {"eig", "eigvals", "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve",
-               "lu", "lu_factor", "lu_factor_ex", "lu_solve"}
+    not_yet = {
+        "eig",
+        "eigvals",
+        "householder_product",
+        "ldl_factor",
+        "ldl_factor_ex",
+        "ldl_solve",
+        "lu",
+        "lu_factor",
+        "lu_factor_ex",
+        "lu_solve",
+    }
     assert theirs - ours == not_yet
     assert ours <= theirs
 
@@ -120,21 +142,24 @@ def test_linalg_error_is_a_runtime_error_and_the_namespace_matches_torch():
 def test_named_results_like_torch():
     a = np.random.default_rng(0).normal(size=(3, 3))
     s = a + a.T
-    pairs = [(L.slogdet(t64(a)), torch.linalg.slogdet(torch.tensor(a))),
-             (autograd.slogdet(t64(a)), torch.slogdet(torch.tensor(a))),
-             (L.qr(t64(a)), torch.linalg.qr(torch.tensor(a))),
-             (autograd.qr(t64(a)), torch.qr(torch.tensor(a))),
-             (L.svd(t64(a)), torch.linalg.svd(torch.tensor(a))),
-             (autograd.svd(t64(a)), torch.svd(torch.tensor(a))),
-             (L.eigh(t64(s)), torch.linalg.eigh(torch.tensor(s))),
-             (L.lstsq(t64(a), t64(a)), torch.linalg.lstsq(torch.tensor(a), torch.tensor(a))),
-             (L.inv_ex(t64(a)), torch.linalg.inv_ex(torch.tensor(a))),
-             (L.solve_ex(t64(a), t64(a)), torch.linalg.solve_ex(torch.tensor(a), torch.tensor(a))),
-             (L.cholesky_ex(t64(s @ s)), torch.linalg.cholesky_ex(torch.tensor(s @ s)))]
+    pairs = [
+        (L.slogdet(t64(a)), torch.linalg.slogdet(torch.tensor(a))),
+        (autograd.slogdet(t64(a)), torch.slogdet(torch.tensor(a))),
+        (L.qr(t64(a)), torch.linalg.qr(torch.tensor(a))),
+        (autograd.qr(t64(a)), torch.qr(torch.tensor(a))),
+        (L.svd(t64(a)), torch.linalg.svd(torch.tensor(a))),
+        (autograd.svd(t64(a)), torch.svd(torch.tensor(a))),
+        (L.eigh(t64(s)), torch.linalg.eigh(torch.tensor(s))),
+        (L.lstsq(t64(a), t64(a)), torch.linalg.lstsq(torch.tensor(a), torch.tensor(a))),
+        (L.inv_ex(t64(a)), torch.linalg.inv_ex(torch.tensor(a))),
+        (L.solve_ex(t64(a), t64(a)), torch.linalg.solve_ex(torch.tensor(a), torch.tensor(a))),
+        (L.cholesky_ex(t64(s @ s)), torch.linalg.cholesky_ex(torch.tensor(s @ s))),
+    ]
     for ours, theirs in pairs:
         assert type(ours).__name__ == type(theirs).__name__
-        assert ours._fields == tuple(f for f in dir(theirs) if f in ours._fields) or \
-            all(hasattr(theirs, f) for f in ours._fields)
+        assert ours._fields == tuple(f for f in dir(theirs) if f in ours._fields) or all(
+            hasattr(theirs, f) for f in ours._fields
+        )
         for o, t in zip(ours, theirs):
             assert tuple(o.shape) == tuple(t.shape) and str(o.dtype)[9:] == str(t.dtype)[6:]
 
@@ -142,10 +167,15 @@ def test_named_results_like_torch():
 def test_degenerate_spectra_as_torch():
     """Repeated eigenvalues / singular values: eigenvalues alone have finite gradients,
     eigenvectors give nan (as torch), also when the loss only adds 0 * V."""
-    for f in (lambda m, a: m.linalg.eigh(a)[0].sum(), lambda m, a: m.linalg.eigvalsh(a).sum(),
-              lambda m, a: m.linalg.svdvals(a).sum(), lambda m, a: m.linalg.svd(a)[1].sum(),
-              lambda m, a: m.linalg.eigh(a)[1].sum(), lambda m, a: m.linalg.svd(a)[0].sum(),
-              lambda m, a: m.linalg.eigh(a)[0].sum() + 0 * m.linalg.eigh(a)[1].sum()):
+    for f in (
+        lambda m, a: m.linalg.eigh(a)[0].sum(),
+        lambda m, a: m.linalg.eigvalsh(a).sum(),
+        lambda m, a: m.linalg.svdvals(a).sum(),
+        lambda m, a: m.linalg.svd(a)[1].sum(),
+        lambda m, a: m.linalg.eigh(a)[1].sum(),
+        lambda m, a: m.linalg.svd(a)[0].sum(),
+        lambda m, a: m.linalg.eigh(a)[0].sum() + 0 * m.linalg.eigh(a)[1].sum(),
+    ):
         ours, theirs = t64(np.eye(3), True), torch.eye(3, dtype=torch.float64, requires_grad=True)
         f(autograd, ours).backward()
         f(torch, theirs).backward()
@@ -233,6 +263,7 @@ def test_multi_dot_matches_torch_and_picks_the_cheap_order():
     assert autograd.gradgradcheck(lambda *m: L.multi_dot(m), mats)
     # (5x30)(30x2) first costs 300 + 400 multiplications, the other order 2400 + 6000
     from autograd.ops.linalg_norm import _chain_order
+
     assert _chain_order([(5, 30), (30, 2), (2, 40)])[0][2] == 1
 
 
@@ -274,40 +305,74 @@ def test_torch_cross_without_dim_warns_like_torch():
 def test_tensor_methods():
     a = t64(np.random.default_rng(4).normal(size=(3, 3)) + 3 * np.eye(3))
     ta = torch.tensor(a.numpy())
-    for name, args in [("det", ()), ("logdet", ()), ("inverse", ()), ("pinverse", ()),
-                       ("matrix_exp", ()), ("matrix_power", (3,)), ("trace", ()),
-                       ("cross", (a, -1)), ("slogdet", ()), ("qr", ()), ("svd", ())]:
+    for name, args in [
+        ("det", ()),
+        ("logdet", ()),
+        ("inverse", ()),
+        ("pinverse", ()),
+        ("matrix_exp", ()),
+        ("matrix_power", (3,)),
+        ("trace", ()),
+        ("cross", (a, -1)),
+        ("slogdet", ()),
+        ("qr", ()),
+        ("svd", ()),
+    ]:
         ours = getattr(a, name)(*args)
         theirs = getattr(ta, name)(*[ta if x is a else x for x in args])
-        np.testing.assert_allclose(np.abs(np.asarray(ours[-1] if isinstance(ours, tuple) else ours)),
-                                   np.abs(np.asarray(theirs[-1] if isinstance(theirs, tuple)
-                                                     else theirs)), rtol=1e-9, atol=1e-12,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            np.abs(np.asarray(ours[-1] if isinstance(ours, tuple) else ours)),
+            np.abs(np.asarray(theirs[-1] if isinstance(theirs, tuple) else theirs)),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg=name,
+        )
 
 
 def test_low_precision_and_autocast_like_torch():
     with pytest.raises(RuntimeError, match="Low precision dtypes not supported. Got Half"):
         L.inv(autograd.eye(2, dtype=autograd.float16))
-    a = np.random.default_rng(5).normal(size=(3, 3)).astype(np.float32) + 3 * np.eye(3, dtype=np.float32)
+    a = np.random.default_rng(5).normal(size=(3, 3)).astype(np.float32) + 3 * np.eye(
+        3, dtype=np.float32
+    )
     for fn in ("inv", "det", "svdvals", "matrix_exp", "pinv", "vecdot", "eigvalsh", "multi_dot"):
         args = (a, a) if fn == "vecdot" else ([a, a, a],) if fn == "multi_dot" else (a,)
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            theirs = getattr(torch.linalg, fn)(*[[torch.tensor(y) for y in x] if isinstance(x, list)
-                                                 else torch.tensor(x) for x in args])
+            theirs = getattr(torch.linalg, fn)(
+                *[
+                    [torch.tensor(y) for y in x] if isinstance(x, list) else torch.tensor(x)
+                    for x in args
+                ]
+            )
         with autograd.autocast("cpu", dtype=autograd.bfloat16):
-            ours = getattr(L, fn)(*[[autograd.tensor(y) for y in x] if isinstance(x, list)
-                                    else autograd.tensor(x) for x in args])
+            ours = getattr(L, fn)(
+                *[
+                    [autograd.tensor(y) for y in x] if isinstance(x, list) else autograd.tensor(x)
+                    for x in args
+                ]
+            )
         assert str(ours.dtype)[9:] == str(theirs.dtype)[6:], fn
 
 
-@pytest.mark.parametrize("module", ["autograd.linalg", "autograd.ops.linalg_solve",
-                                    "autograd.ops.linalg_func",
-                                    "autograd.ops.linalg_decomp", "autograd.ops.linalg_norm"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "autograd.linalg",
+        "autograd.ops.linalg_solve",
+        "autograd.ops.linalg_func",
+        "autograd.ops.linalg_decomp",
+        "autograd.ops.linalg_norm",
+    ],
+)
 def test_docstring_examples(module):
     import doctest
     import importlib
-    result = doctest.testmod(importlib.import_module(module), extraglobs={"autograd": autograd},
-                             optionflags=doctest.NORMALIZE_WHITESPACE)
+
+    result = doctest.testmod(
+        importlib.import_module(module),
+        extraglobs={"autograd": autograd},
+        optionflags=doctest.NORMALIZE_WHITESPACE,
+    )
     assert result.attempted > 0 and result.failed == 0
 
 
@@ -329,8 +394,11 @@ def test_svd_family_refuses_inf_instead_of_hanging(shape):
         a = np.random.default_rng(pos).normal(size=shape)
         a.flat[2 * pos] = np.inf
         t = autograd.tensor(a)
-        for call in (lambda: autograd.linalg.svd(t), lambda: autograd.linalg.pinv(t),
-                     lambda: autograd.linalg.svdvals(t),
-                     lambda: autograd.linalg.lstsq(t, autograd.ones(shape[0], 1, dtype=autograd.float64))):
+        for call in (
+            lambda: autograd.linalg.svd(t),
+            lambda: autograd.linalg.pinv(t),
+            lambda: autograd.linalg.svdvals(t),
+            lambda: autograd.linalg.lstsq(t, autograd.ones(shape[0], 1, dtype=autograd.float64)),
+        ):
             with pytest.raises(autograd.linalg.LinAlgError, match="non-finite"):
                 call()

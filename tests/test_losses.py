@@ -1,5 +1,6 @@
 """Losses: PyTorch parity for every loss and reduction (float64 and float32), gradchecks,
 stability at extreme logits, and torch's error messages."""
+
 import warnings
 
 import numpy as np
@@ -25,54 +26,176 @@ CW = np.array([0.5, 2.0, 1.0, 1.5])
 # name, our module factory, torch module factory, input array, target array (int -> class indices),
 # whether the target is differentiable too
 CASES = [
-    ("MSELoss", lambda r: nn.MSELoss(reduction=r), lambda t, r: t.nn.MSELoss(reduction=r), REG_IN, REG_T, True),
-    ("L1Loss", lambda r: nn.L1Loss(reduction=r), lambda t, r: t.nn.L1Loss(reduction=r), REG_IN, REG_T, True),
-    ("SmoothL1Loss", lambda r: nn.SmoothL1Loss(reduction=r, beta=0.7),
-     lambda t, r: t.nn.SmoothL1Loss(reduction=r, beta=0.7), REG_IN, REG_T, True),
-    ("SmoothL1Loss_beta0", lambda r: nn.SmoothL1Loss(reduction=r, beta=0.0),
-     lambda t, r: t.nn.SmoothL1Loss(reduction=r, beta=0.0), REG_IN, REG_T, True),
-    ("HuberLoss", lambda r: nn.HuberLoss(reduction=r, delta=1.3),
-     lambda t, r: t.nn.HuberLoss(reduction=r, delta=1.3), REG_IN, REG_T, True),
-    ("CrossEntropy", lambda r: nn.CrossEntropyLoss(reduction=r),
-     lambda t, r: t.nn.CrossEntropyLoss(reduction=r), LOGITS, TARGET_IDX, False),
-    ("CrossEntropy_weight_ignore", lambda r: nn.CrossEntropyLoss(weight=autograd.tensor(CW), reduction=r,
-                                                                 ignore_index=1),
-     lambda t, r: t.nn.CrossEntropyLoss(weight=t.tensor(CW), reduction=r, ignore_index=1),
-     LOGITS, TARGET_IDX, False),
-    ("CrossEntropy_smoothing", lambda r: nn.CrossEntropyLoss(reduction=r, label_smoothing=0.2),
-     lambda t, r: t.nn.CrossEntropyLoss(reduction=r, label_smoothing=0.2), LOGITS, TARGET_IDX, False),
-    ("CrossEntropy_smoothing_weight_ignore",
-     lambda r: nn.CrossEntropyLoss(weight=autograd.tensor(CW), reduction=r, label_smoothing=0.3,
-                                   ignore_index=3),
-     lambda t, r: t.nn.CrossEntropyLoss(weight=t.tensor(CW), reduction=r, label_smoothing=0.3,
-                                        ignore_index=3), LOGITS, TARGET_IDX, False),
-    ("CrossEntropy_3d", lambda r: nn.CrossEntropyLoss(reduction=r),
-     lambda t, r: t.nn.CrossEntropyLoss(reduction=r), LOGITS_3D, TARGET_IDX_3D, False),
-    ("CrossEntropy_probs", lambda r: nn.CrossEntropyLoss(reduction=r),
-     lambda t, r: t.nn.CrossEntropyLoss(reduction=r), LOGITS, PROBS, True),
-    ("CrossEntropy_probs_weight_smoothing",
-     lambda r: nn.CrossEntropyLoss(weight=autograd.tensor(CW), reduction=r, label_smoothing=0.1),
-     lambda t, r: t.nn.CrossEntropyLoss(weight=t.tensor(CW), reduction=r, label_smoothing=0.1),
-     LOGITS, PROBS, True),
-    ("NLLLoss", lambda r: nn.NLLLoss(reduction=r), lambda t, r: t.nn.NLLLoss(reduction=r),
-     LOGITS, TARGET_IDX, False),
-    ("NLLLoss_weight_ignore", lambda r: nn.NLLLoss(weight=autograd.tensor(CW), reduction=r, ignore_index=0),
-     lambda t, r: t.nn.NLLLoss(weight=t.tensor(CW), reduction=r, ignore_index=0), LOGITS, TARGET_IDX, False),
-    ("BCELoss", lambda r: nn.BCELoss(reduction=r), lambda t, r: t.nn.BCELoss(reduction=r), P01, Y01, False),
-    ("BCELoss_soft", lambda r: nn.BCELoss(reduction=r, weight=autograd.tensor([1.0, 2.0, 0.5])),
-     lambda t, r: t.nn.BCELoss(reduction=r, weight=t.tensor([1.0, 2.0, 0.5])), P01, P01[::-1].copy(), True),
-    ("BCEWithLogits", lambda r: nn.BCEWithLogitsLoss(reduction=r),
-     lambda t, r: t.nn.BCEWithLogitsLoss(reduction=r), REG_IN, Y01, True),
-    ("BCEWithLogits_pos_weight",
-     lambda r: nn.BCEWithLogitsLoss(reduction=r, pos_weight=autograd.tensor([1.0, 3.0, 0.5]),
-                                    weight=autograd.tensor([2.0, 1.0, 1.0])),
-     lambda t, r: t.nn.BCEWithLogitsLoss(reduction=r, pos_weight=t.tensor([1.0, 3.0, 0.5]),
-                                         weight=t.tensor([2.0, 1.0, 1.0])), REG_IN, P01, True),
-    ("KLDivLoss", lambda r: nn.KLDivLoss(reduction=r), lambda t, r: t.nn.KLDivLoss(reduction=r),
-     np.log(PROBS), PROBS[::-1].copy(), True),
-    ("KLDivLoss_log_target", lambda r: nn.KLDivLoss(reduction=r, log_target=True),
-     lambda t, r: t.nn.KLDivLoss(reduction=r, log_target=True), np.log(PROBS), np.log(PROBS[::-1]).copy(),
-     True),
+    (
+        "MSELoss",
+        lambda r: nn.MSELoss(reduction=r),
+        lambda t, r: t.nn.MSELoss(reduction=r),
+        REG_IN,
+        REG_T,
+        True,
+    ),
+    (
+        "L1Loss",
+        lambda r: nn.L1Loss(reduction=r),
+        lambda t, r: t.nn.L1Loss(reduction=r),
+        REG_IN,
+        REG_T,
+        True,
+    ),
+    (
+        "SmoothL1Loss",
+        lambda r: nn.SmoothL1Loss(reduction=r, beta=0.7),
+        lambda t, r: t.nn.SmoothL1Loss(reduction=r, beta=0.7),
+        REG_IN,
+        REG_T,
+        True,
+    ),
+    (
+        "SmoothL1Loss_beta0",
+        lambda r: nn.SmoothL1Loss(reduction=r, beta=0.0),
+        lambda t, r: t.nn.SmoothL1Loss(reduction=r, beta=0.0),
+        REG_IN,
+        REG_T,
+        True,
+    ),
+    (
+        "HuberLoss",
+        lambda r: nn.HuberLoss(reduction=r, delta=1.3),
+        lambda t, r: t.nn.HuberLoss(reduction=r, delta=1.3),
+        REG_IN,
+        REG_T,
+        True,
+    ),
+    (
+        "CrossEntropy",
+        lambda r: nn.CrossEntropyLoss(reduction=r),
+        lambda t, r: t.nn.CrossEntropyLoss(reduction=r),
+        LOGITS,
+        TARGET_IDX,
+        False,
+    ),
+    (
+        "CrossEntropy_weight_ignore",
+        lambda r: nn.CrossEntropyLoss(weight=autograd.tensor(CW), reduction=r, ignore_index=1),
+        lambda t, r: t.nn.CrossEntropyLoss(weight=t.tensor(CW), reduction=r, ignore_index=1),
+        LOGITS,
+        TARGET_IDX,
+        False,
+    ),
+    (
+        "CrossEntropy_smoothing",
+        lambda r: nn.CrossEntropyLoss(reduction=r, label_smoothing=0.2),
+        lambda t, r: t.nn.CrossEntropyLoss(reduction=r, label_smoothing=0.2),
+        LOGITS,
+        TARGET_IDX,
+        False,
+    ),
+    (
+        "CrossEntropy_smoothing_weight_ignore",
+        lambda r: nn.CrossEntropyLoss(
+            weight=autograd.tensor(CW), reduction=r, label_smoothing=0.3, ignore_index=3
+        ),
+        lambda t, r: t.nn.CrossEntropyLoss(
+            weight=t.tensor(CW), reduction=r, label_smoothing=0.3, ignore_index=3
+        ),
+        LOGITS,
+        TARGET_IDX,
+        False,
+    ),
+    (
+        "CrossEntropy_3d",
+        lambda r: nn.CrossEntropyLoss(reduction=r),
+        lambda t, r: t.nn.CrossEntropyLoss(reduction=r),
+        LOGITS_3D,
+        TARGET_IDX_3D,
+        False,
+    ),
+    (
+        "CrossEntropy_probs",
+        lambda r: nn.CrossEntropyLoss(reduction=r),
+        lambda t, r: t.nn.CrossEntropyLoss(reduction=r),
+        LOGITS,
+        PROBS,
+        True,
+    ),
+    (
+        "CrossEntropy_probs_weight_smoothing",
+        lambda r: nn.CrossEntropyLoss(weight=autograd.tensor(CW), reduction=r, label_smoothing=0.1),
+        lambda t, r: t.nn.CrossEntropyLoss(weight=t.tensor(CW), reduction=r, label_smoothing=0.1),
+        LOGITS,
+        PROBS,
+        True,
+    ),
+    (
+        "NLLLoss",
+        lambda r: nn.NLLLoss(reduction=r),
+        lambda t, r: t.nn.NLLLoss(reduction=r),
+        LOGITS,
+        TARGET_IDX,
+        False,
+    ),
+    (
+        "NLLLoss_weight_ignore",
+        lambda r: nn.NLLLoss(weight=autograd.tensor(CW), reduction=r, ignore_index=0),
+        lambda t, r: t.nn.NLLLoss(weight=t.tensor(CW), reduction=r, ignore_index=0),
+        LOGITS,
+        TARGET_IDX,
+        False,
+    ),
+    (
+        "BCELoss",
+        lambda r: nn.BCELoss(reduction=r),
+        lambda t, r: t.nn.BCELoss(reduction=r),
+        P01,
+        Y01,
+        False,
+    ),
+    (
+        "BCELoss_soft",
+        lambda r: nn.BCELoss(reduction=r, weight=autograd.tensor([1.0, 2.0, 0.5])),
+        lambda t, r: t.nn.BCELoss(reduction=r, weight=t.tensor([1.0, 2.0, 0.5])),
+        P01,
+        P01[::-1].copy(),
+        True,
+    ),
+    (
+        "BCEWithLogits",
+        lambda r: nn.BCEWithLogitsLoss(reduction=r),
+        lambda t, r: t.nn.BCEWithLogitsLoss(reduction=r),
+        REG_IN,
+        Y01,
+        True,
+    ),
+    (
+        "BCEWithLogits_pos_weight",
+        lambda r: nn.BCEWithLogitsLoss(
+            reduction=r,
+            pos_weight=autograd.tensor([1.0, 3.0, 0.5]),
+            weight=autograd.tensor([2.0, 1.0, 1.0]),
+        ),
+        lambda t, r: t.nn.BCEWithLogitsLoss(
+            reduction=r, pos_weight=t.tensor([1.0, 3.0, 0.5]), weight=t.tensor([2.0, 1.0, 1.0])
+        ),
+        REG_IN,
+        P01,
+        True,
+    ),
+    (
+        "KLDivLoss",
+        lambda r: nn.KLDivLoss(reduction=r),
+        lambda t, r: t.nn.KLDivLoss(reduction=r),
+        np.log(PROBS),
+        PROBS[::-1].copy(),
+        True,
+    ),
+    (
+        "KLDivLoss_log_target",
+        lambda r: nn.KLDivLoss(reduction=r, log_target=True),
+        lambda t, r: t.nn.KLDivLoss(reduction=r, log_target=True),
+        np.log(PROBS),
+        np.log(PROBS[::-1]).copy(),
+        True,
+    ),
 ]
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -80,8 +203,11 @@ REDUCTIONS = ["mean", "sum", "none"]
 def _target(arr, dtype, lib):
     if arr.dtype.kind == "i":
         return lib.tensor(arr)
-    return lib.tensor(arr.astype(dtype), requires_grad=True) if lib is autograd else \
+    return (
         lib.tensor(arr.astype(dtype), requires_grad=True)
+        if lib is autograd
+        else lib.tensor(arr.astype(dtype), requires_grad=True)
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -134,8 +260,7 @@ def test_extreme_logits_are_finite():
     assert loss.item() == pytest.approx(2000.0 + np.log(2) / 2, rel=1e-6)
     z = autograd.tensor([1000.0, -1000.0, 1000.0, -1000.0], requires_grad=True)
     y = autograd.tensor([0.0, 1.0, 1.0, 0.0])
-    l2 = F.binary_cross_entropy_with_logits(z, y, reduction="none",
-                                            pos_weight=autograd.tensor(2.0))
+    l2 = F.binary_cross_entropy_with_logits(z, y, reduction="none", pos_weight=autograd.tensor(2.0))
     assert l2.tolist() == [1000.0, 2000.0, 0.0, 0.0]
     l2.sum().backward()
     assert np.isfinite(z.grad.numpy()).all()
@@ -150,9 +275,13 @@ def test_extreme_logits_are_finite():
 
 
 def test_cross_entropy_errors():
-    with pytest.raises(ValueError, match=r"^Expected input batch_size \(4\) to match target batch_size \(5\)\.$"):
+    with pytest.raises(
+        ValueError, match=r"^Expected input batch_size \(4\) to match target batch_size \(5\)\.$"
+    ):
         F.cross_entropy(autograd.zeros(4, 3), autograd.tensor([0, 1, 2, 0, 1]))
-    with pytest.raises(RuntimeError, match="^expected target dtype to be Long or Byte, but got Float$"):
+    with pytest.raises(
+        RuntimeError, match="^expected target dtype to be Long or Byte, but got Float$"
+    ):
         F.cross_entropy(autograd.zeros(4, 3), autograd.zeros(4))
     with pytest.raises(IndexError, match="Target 7 is out of bounds"):
         F.cross_entropy(autograd.zeros(2, 3), autograd.tensor([0, 7]))

@@ -3,6 +3,7 @@ same attributes, repr and state_dict; after copying torch's state, the same valu
 input gradients for every reduction; torch's errors for bad input; the legacy
 ``size_average`` / ``reduce`` arguments. (The functional forms are registered ops, also
 checked by the registry tests.)"""
+
 import numpy as np
 import pytest
 
@@ -27,28 +28,46 @@ def _scores(rng, n, c):
 
 # (class, ctor kwargs, inputs(rng)); every case runs with each reduction
 CASES = [
-    ("CosineEmbeddingLoss", dict(margin=0.2), lambda r: (_x(r, 4, 3), _x(r, 4, 3),
-                                                          _signs(r, 4))),
-    ("MarginRankingLoss", dict(margin=0.1), lambda r: (_x(r, 5), _x(r, 5) + 0.05,
-                                                        _signs(r, 5))),
-    ("HingeEmbeddingLoss", dict(margin=2.0), lambda r: (np.abs(_x(r, 6)) + 0.1,
-                                                         _signs(r, 6))),
+    ("CosineEmbeddingLoss", dict(margin=0.2), lambda r: (_x(r, 4, 3), _x(r, 4, 3), _signs(r, 4))),
+    ("MarginRankingLoss", dict(margin=0.1), lambda r: (_x(r, 5), _x(r, 5) + 0.05, _signs(r, 5))),
+    ("HingeEmbeddingLoss", dict(margin=2.0), lambda r: (np.abs(_x(r, 6)) + 0.1, _signs(r, 6))),
     ("SoftMarginLoss", {}, lambda r: (_x(r, 3, 4), _signs(r, 3, 4))),
-    ("MultiLabelSoftMarginLoss", {}, lambda r: (_x(r, 3, 4),
-                                                 Const(r.integers(0, 2, (3, 4)) * 1.0))),
-    ("MultiMarginLoss", dict(p=2, margin=0.7), lambda r: (_scores(r, 3, 4) * 0.3,
-                                                           np.array([0, 3, 1]))),
-    ("MultiLabelMarginLoss", {}, lambda r: (_scores(r, 2, 4) * 0.2,
-                                            np.array([[3, 0, -1, 1], [1, 1, 2, -1]]))),
-    ("TripletMarginLoss", dict(margin=2.0, p=1.5, swap=True),
-     lambda r: (_x(r, 4, 3), _x(r, 4, 3), _x(r, 4, 3))),
-    ("TripletMarginWithDistanceLoss", dict(margin=3.0),
-     lambda r: (_x(r, 4, 3), _x(r, 4, 3), _x(r, 4, 3))),
-    ("GaussianNLLLoss", dict(full=True), lambda r: (_x(r, 3, 2), _x(r, 3, 2),
-                                                    r.uniform(0.5, 2, (3, 1)))),
+    (
+        "MultiLabelSoftMarginLoss",
+        {},
+        lambda r: (_x(r, 3, 4), Const(r.integers(0, 2, (3, 4)) * 1.0)),
+    ),
+    (
+        "MultiMarginLoss",
+        dict(p=2, margin=0.7),
+        lambda r: (_scores(r, 3, 4) * 0.3, np.array([0, 3, 1])),
+    ),
+    (
+        "MultiLabelMarginLoss",
+        {},
+        lambda r: (_scores(r, 2, 4) * 0.2, np.array([[3, 0, -1, 1], [1, 1, 2, -1]])),
+    ),
+    (
+        "TripletMarginLoss",
+        dict(margin=2.0, p=1.5, swap=True),
+        lambda r: (_x(r, 4, 3), _x(r, 4, 3), _x(r, 4, 3)),
+    ),
+    (
+        "TripletMarginWithDistanceLoss",
+        dict(margin=3.0),
+        lambda r: (_x(r, 4, 3), _x(r, 4, 3), _x(r, 4, 3)),
+    ),
+    (
+        "GaussianNLLLoss",
+        dict(full=True),
+        lambda r: (_x(r, 3, 2), _x(r, 3, 2), r.uniform(0.5, 2, (3, 1))),
+    ),
     ("PoissonNLLLoss", dict(full=True), lambda r: (_x(r, 4), Const(r.uniform(0.2, 4, 4)))),
-    ("PoissonNLLLoss", dict(log_input=False), lambda r: (r.uniform(0.5, 2, 4),
-                                                         Const(r.poisson(2.0, 4) * 1.0))),
+    (
+        "PoissonNLLLoss",
+        dict(log_input=False),
+        lambda r: (r.uniform(0.5, 2, 4), Const(r.poisson(2.0, 4) * 1.0)),
+    ),
 ]
 
 
@@ -68,8 +87,10 @@ def test_loss_module_matches_torch(case, reduction, rng):
 def test_weighted_losses_match_torch(rng):
     torch = pytest.importorskip("torch")
     w = rng.uniform(0.5, 2.0, 4)
-    for name, inputs in (("MultiMarginLoss", (_scores(rng, 3, 4) * 0.3, np.array([0, 3, 1]))),
-                         ("MultiLabelSoftMarginLoss", (_x(rng, 3, 4), Const(_x(rng, 3, 4))))):
+    for name, inputs in (
+        ("MultiMarginLoss", (_scores(rng, 3, 4) * 0.3, np.array([0, 3, 1]))),
+        ("MultiLabelSoftMarginLoss", (_x(rng, 3, 4), Const(_x(rng, 3, 4)))),
+    ):
         ours = getattr(nn, name)(weight=autograd.tensor(w))
         theirs = getattr(torch.nn, name)(weight=torch.tensor(w))
         assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
@@ -79,10 +100,13 @@ def test_weighted_losses_match_torch(rng):
 def test_triplet_with_a_custom_distance_matches_torch(rng):
     torch = pytest.importorskip("torch")
     ours = nn.TripletMarginWithDistanceLoss(
-        distance_function=lambda a, b: 1 - F.cosine_similarity(a, b), margin=0.5, swap=True)
+        distance_function=lambda a, b: 1 - F.cosine_similarity(a, b), margin=0.5, swap=True
+    )
     theirs = torch.nn.TripletMarginWithDistanceLoss(
         distance_function=lambda a, b: 1 - torch.nn.functional.cosine_similarity(a, b),
-        margin=0.5, swap=True)
+        margin=0.5,
+        swap=True,
+    )
     compare_with_torch(ours, theirs, (_x(rng, 5, 3), _x(rng, 5, 3), _x(rng, 5, 3)))
 
 
@@ -91,10 +115,14 @@ def test_gaussian_nll_clamped_var_gradient_is_torchs(rng):
     but the gradient still flows to the small variance."""
     torch = pytest.importorskip("torch")
     var = np.array([1e-9, 0.5, 3.0])
-    compare_with_torch(nn.GaussianNLLLoss(eps=1e-3), torch.nn.GaussianNLLLoss(eps=1e-3),
-                       (_x(rng, 3), _x(rng, 3), var))
-    compare_with_torch(nn.GaussianNLLLoss(), torch.nn.GaussianNLLLoss(),
-                       (_x(rng, 3), _x(rng, 3), 0.25))                 # a float variance
+    compare_with_torch(
+        nn.GaussianNLLLoss(eps=1e-3),
+        torch.nn.GaussianNLLLoss(eps=1e-3),
+        (_x(rng, 3), _x(rng, 3), var),
+    )
+    compare_with_torch(
+        nn.GaussianNLLLoss(), torch.nn.GaussianNLLLoss(), (_x(rng, 3), _x(rng, 3), 0.25)
+    )  # a float variance
 
 
 def test_legacy_size_average_and_reduce(rng):
@@ -103,10 +131,12 @@ def test_legacy_size_average_and_reduce(rng):
     for size_average, reduce in ((False, None), (None, False), (True, True)):
         kw = dict(size_average=size_average, reduce=reduce)
         with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
-            ours = F.margin_ranking_loss(autograd.tensor(x1), autograd.tensor(x2),
-                                         autograd.tensor(y), **kw)
-        theirs = torch.nn.functional.margin_ranking_loss(torch.tensor(x1), torch.tensor(x2),
-                                                         torch.tensor(y), **kw)
+            ours = F.margin_ranking_loss(
+                autograd.tensor(x1), autograd.tensor(x2), autograd.tensor(y), **kw
+            )
+        theirs = torch.nn.functional.margin_ranking_loss(
+            torch.tensor(x1), torch.tensor(x2), torch.tensor(y), **kw
+        )
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
         layer = nn.SoftMarginLoss(**kw)
         assert layer.reduction == torch.nn.SoftMarginLoss(**kw).reduction
@@ -118,8 +148,9 @@ ERRORS = [
     lambda L, F: F.cosine_embedding_loss(L.zeros(3), L.zeros(3), L.ones(2)),
     lambda L, F: F.margin_ranking_loss(L.zeros(2), L.zeros(2), L.zeros(2), reduction="x"),
     lambda L, F: F.triplet_margin_loss(L.zeros(2, 3), L.zeros(2, 3), L.zeros(3)),
-    lambda L, F: F.triplet_margin_with_distance_loss(L.zeros(2, 3), L.zeros(2, 3),
-                                                     L.zeros(2, 3), margin=0),
+    lambda L, F: F.triplet_margin_with_distance_loss(
+        L.zeros(2, 3), L.zeros(2, 3), L.zeros(2, 3), margin=0
+    ),
     lambda L, F: F.multi_margin_loss(L.zeros(2, 3), L.zeros(2).long(), p=3),
     lambda L, F: F.multi_margin_loss(L.zeros(2, 3), L.tensor([0, 3])),
     lambda L, F: F.multi_margin_loss(L.zeros(2, 3), L.tensor([0, 1, 1])),
@@ -147,9 +178,14 @@ def test_errors_match_torch(k):
     assert str(ours.value) == str(expected.value).replace("torch.Size", "autograd.Size")
 
 
-@pytest.mark.parametrize("name,kw", [("MultiMarginLoss", dict(p=3)),
-                                     ("TripletMarginLoss", dict(margin=0)),
-                                     ("TripletMarginWithDistanceLoss", dict(margin=-1.0))])
+@pytest.mark.parametrize(
+    "name,kw",
+    [
+        ("MultiMarginLoss", dict(p=3)),
+        ("TripletMarginLoss", dict(margin=0)),
+        ("TripletMarginWithDistanceLoss", dict(margin=-1.0)),
+    ],
+)
 def test_constructor_errors_match_torch(name, kw):
     torch = pytest.importorskip("torch")
     with pytest.raises(ValueError) as expected:

@@ -5,6 +5,7 @@ harness cannot build from a Sample, so they get the same battery here: NumPy ref
 gradcheck, gradgradcheck, float32 dtypes and PyTorch parity. Then error messages (PyTorch's
 wording), dtype promotion, split/chunk/unbind graph structure and edge cases.
 """
+
 import numpy as np
 import pytest
 
@@ -32,8 +33,9 @@ JOIN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name,shapes,kw,ref", JOIN_CASES,
-                         ids=[f"{c[0]}-{k}" for k, c in enumerate(JOIN_CASES)])
+@pytest.mark.parametrize(
+    "name,shapes,kw,ref", JOIN_CASES, ids=[f"{c[0]}-{k}" for k, c in enumerate(JOIN_CASES)]
+)
 def test_join_ops(name, shapes, kw, ref):
     rng = np.random.default_rng(0)
     arrays = [rng.normal(size=s) for s in shapes]
@@ -48,8 +50,9 @@ def test_join_ops(name, shapes, kw, ref):
     assert autograd.gradgradcheck(lambda *xs: fn(list(xs), **kw) ** 2, ts)
 
 
-@pytest.mark.parametrize("name,shapes,kw,ref", JOIN_CASES,
-                         ids=[f"{c[0]}-{k}" for k, c in enumerate(JOIN_CASES)])
+@pytest.mark.parametrize(
+    "name,shapes,kw,ref", JOIN_CASES, ids=[f"{c[0]}-{k}" for k, c in enumerate(JOIN_CASES)]
+)
 def test_join_ops_match_torch(name, shapes, kw, ref):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)
@@ -78,46 +81,91 @@ def test_cat_promotes_dtypes_and_grads_keep_input_dtype():
     assert autograd.cat([autograd.tensor([1]), autograd.tensor([True])]).dtype == autograd.int64
 
 
-@pytest.mark.parametrize("call,exc,message", [
-    (lambda: autograd.cat([autograd.zeros(2, 3), autograd.zeros(2, 4)]), RuntimeError,
-     "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for "
-     "tensor number 1 in the list."),
-    (lambda: autograd.cat([autograd.zeros(3, 3), autograd.zeros(4, 4)], 1), RuntimeError,
-     "Sizes of tensors must match except in dimension 1. Expected size 3 but got size 4 for "
-     "tensor number 1 in the list."),
-    (lambda: autograd.cat([autograd.zeros(2, 3), autograd.zeros(3)]), RuntimeError,
-     "Tensors must have same number of dimensions: got 2 and 1"),
-    (lambda: autograd.cat([]), ValueError, "expected a non-empty list of Tensors"),
-    (lambda: autograd.cat([autograd.zeros(2)], 1), IndexError, "Dimension out of range"),
-    (lambda: autograd.stack([autograd.zeros(3, 4), autograd.zeros(4, 3)]), RuntimeError,
-     "stack expects each tensor to be equal size, but got [3, 4] at entry 0 and [4, 3] at "
-     "entry 1"),
-    (lambda: autograd.zeros(3).split(0), RuntimeError,
-     "split_size can only be 0 if dimension size is 0, but got dimension size of 3"),
-    (lambda: autograd.zeros(3).split([1, 1]), RuntimeError, "split_with_sizes expects"),
-    (lambda: autograd.zeros(3).chunk(0), RuntimeError,
-     "chunk expects `chunks` to be greater than 0, got: 0"),
-    (lambda: autograd.zeros(3, 4).select(0, 5), IndexError,
-     "select(): index 5 out of range for tensor of size [3, 4] at dimension 0"),
-    (lambda: autograd.zeros(3, 4).narrow(0, 2, 3), RuntimeError,
-     "start (2) + length (3) exceeds dimension size (3)."),
-    (lambda: autograd.zeros(3, 4).diagonal(0, 0, 0), RuntimeError,
-     "diagonal dimensions cannot be identical 0, 0"),
-    (lambda: autograd.zeros(3, 4).repeat(2), RuntimeError,
-     "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
-     "tensor"),
-    (lambda: autograd.zeros(3, 4).unflatten(1, (3, 2)), RuntimeError,
-     "unflatten: Provided sizes [3, 2] don't multiply up to the size of dim 1 (4) in the input "
-     "tensor"),
-    (lambda: autograd.zeros(3, 4).flatten(1, 0), RuntimeError,
-     "flatten() has invalid args: start_dim cannot come after end_dim"),
-    (lambda: autograd.zeros(3, 4).roll((1, 2), (0,)), RuntimeError,
-     "shifts and dimensions must align. shifts: 2, dims:1"),
-    (lambda: autograd.zeros(3, 4).movedim((0, 1), (1,)), RuntimeError,
-     "movedim: Invalid source or destination dims"),
-    (lambda: autograd.zeros(3).tril(), RuntimeError, "tril: input tensor must have at least 2"),
-    (lambda: autograd.zeros(2, 2, 2).diag(), RuntimeError, "diag(): Supports 1D or 2D tensors"),
-])
+@pytest.mark.parametrize(
+    "call,exc,message",
+    [
+        (
+            lambda: autograd.cat([autograd.zeros(2, 3), autograd.zeros(2, 4)]),
+            RuntimeError,
+            "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for "
+            "tensor number 1 in the list.",
+        ),
+        (
+            lambda: autograd.cat([autograd.zeros(3, 3), autograd.zeros(4, 4)], 1),
+            RuntimeError,
+            "Sizes of tensors must match except in dimension 1. Expected size 3 but got size 4 for "
+            "tensor number 1 in the list.",
+        ),
+        (
+            lambda: autograd.cat([autograd.zeros(2, 3), autograd.zeros(3)]),
+            RuntimeError,
+            "Tensors must have same number of dimensions: got 2 and 1",
+        ),
+        (lambda: autograd.cat([]), ValueError, "expected a non-empty list of Tensors"),
+        (lambda: autograd.cat([autograd.zeros(2)], 1), IndexError, "Dimension out of range"),
+        (
+            lambda: autograd.stack([autograd.zeros(3, 4), autograd.zeros(4, 3)]),
+            RuntimeError,
+            "stack expects each tensor to be equal size, but got [3, 4] at entry 0 and [4, 3] at "
+            "entry 1",
+        ),
+        (
+            lambda: autograd.zeros(3).split(0),
+            RuntimeError,
+            "split_size can only be 0 if dimension size is 0, but got dimension size of 3",
+        ),
+        (lambda: autograd.zeros(3).split([1, 1]), RuntimeError, "split_with_sizes expects"),
+        (
+            lambda: autograd.zeros(3).chunk(0),
+            RuntimeError,
+            "chunk expects `chunks` to be greater than 0, got: 0",
+        ),
+        (
+            lambda: autograd.zeros(3, 4).select(0, 5),
+            IndexError,
+            "select(): index 5 out of range for tensor of size [3, 4] at dimension 0",
+        ),
+        (
+            lambda: autograd.zeros(3, 4).narrow(0, 2, 3),
+            RuntimeError,
+            "start (2) + length (3) exceeds dimension size (3).",
+        ),
+        (
+            lambda: autograd.zeros(3, 4).diagonal(0, 0, 0),
+            RuntimeError,
+            "diagonal dimensions cannot be identical 0, 0",
+        ),
+        (
+            lambda: autograd.zeros(3, 4).repeat(2),
+            RuntimeError,
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+            "tensor",
+        ),
+        (
+            lambda: autograd.zeros(3, 4).unflatten(1, (3, 2)),
+            RuntimeError,
+            "unflatten: Provided sizes [3, 2] don't multiply up to the size of dim 1 (4) in the input "
+            "tensor",
+        ),
+        (
+            lambda: autograd.zeros(3, 4).flatten(1, 0),
+            RuntimeError,
+            "flatten() has invalid args: start_dim cannot come after end_dim",
+        ),
+        (
+            lambda: autograd.zeros(3, 4).roll((1, 2), (0,)),
+            RuntimeError,
+            "shifts and dimensions must align. shifts: 2, dims:1",
+        ),
+        (
+            lambda: autograd.zeros(3, 4).movedim((0, 1), (1,)),
+            RuntimeError,
+            "movedim: Invalid source or destination dims",
+        ),
+        (lambda: autograd.zeros(3).tril(), RuntimeError, "tril: input tensor must have at least 2"),
+        (lambda: autograd.zeros(2, 2, 2).diag(), RuntimeError, "diag(): Supports 1D or 2D tensors"),
+    ],
+)
 def test_errors(call, exc, message):
     with pytest.raises(exc) as e:
         call()
@@ -128,8 +176,10 @@ def test_split_chunk_unbind_pieces_are_single_output_nodes():
     x = _t(np.arange(10.0).reshape(5, 2), True)
     pieces = x.split([2, 3])
     assert [tuple(p.shape) for p in pieces] == [(2, 2), (3, 2)]
-    assert all(p.grad_fn is not None and p.grad_fn is not pieces[0].grad_fn or p is pieces[0]
-               for p in pieces)
+    assert all(
+        p.grad_fn is not None and p.grad_fn is not pieces[0].grad_fn or p is pieces[0]
+        for p in pieces
+    )
     (pieces[1] * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 0]] * 2 + [[3, 3]] * 3)
     assert [p.shape[0] for p in autograd.zeros(5).chunk(3)] == [2, 2, 1]
@@ -153,27 +203,30 @@ def test_split_chunk_match_torch():
             assert ours == theirs, (n, size)
 
 
-@pytest.mark.parametrize("call", [
-    lambda m, x: x.repeat(2, 1, 3),
-    lambda m, x: x.repeat(1, 1),
-    lambda m, x: x.tile((2,)),
-    lambda m, x: m.roll(x, 3),
-    lambda m, x: m.roll(x, (1, -1), (0, 1)),
-    lambda m, x: x.flip(0, 1),
-    lambda m, x: m.fliplr(x),
-    lambda m, x: m.flipud(x),
-    lambda m, x: x.movedim(0, 1),
-    lambda m, x: x.flatten(),
-    lambda m, x: x.unflatten(1, (2, -1)),
-    lambda m, x: x.diagonal(-1),
-    lambda m, x: x.triu(1),
-    lambda m, x: x.tril(-1),
-    lambda m, x: x.narrow(1, 1, 2),
-    lambda m, x: x.select(1, -1),
-    lambda m, x: m.diag(x[0], 1),
-    lambda m, x: x.expand_as(m.zeros(2, 3, 4)),
-    lambda m, x: m.meshgrid(x[0], x[1, :2], indexing="xy")[0],
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x: x.repeat(2, 1, 3),
+        lambda m, x: x.repeat(1, 1),
+        lambda m, x: x.tile((2,)),
+        lambda m, x: m.roll(x, 3),
+        lambda m, x: m.roll(x, (1, -1), (0, 1)),
+        lambda m, x: x.flip(0, 1),
+        lambda m, x: m.fliplr(x),
+        lambda m, x: m.flipud(x),
+        lambda m, x: x.movedim(0, 1),
+        lambda m, x: x.flatten(),
+        lambda m, x: x.unflatten(1, (2, -1)),
+        lambda m, x: x.diagonal(-1),
+        lambda m, x: x.triu(1),
+        lambda m, x: x.tril(-1),
+        lambda m, x: x.narrow(1, 1, 2),
+        lambda m, x: x.select(1, -1),
+        lambda m, x: m.diag(x[0], 1),
+        lambda m, x: x.expand_as(m.zeros(2, 3, 4)),
+        lambda m, x: m.meshgrid(x[0], x[1, :2], indexing="xy")[0],
+    ],
+)
 def test_movement_matches_torch_with_grads(call):
     torch = pytest.importorskip("torch")
     a = np.random.default_rng(2).normal(size=(3, 4))
@@ -202,6 +255,6 @@ def test_select_and_narrow_are_views_sharing_the_version_counter():
     h = a * 1
     piece = h.split(2)[0]
     y = piece.exp() * piece  # saves piece
-    h[2] = 0.0               # the base changes: torch refuses the backward too
+    h[2] = 0.0  # the base changes: torch refuses the backward too
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()

@@ -5,6 +5,7 @@ and every parameter, copied from torch by state_dict key) in float64 and float32
 every mask kind and layout option. Without torch: NumPy reference for SDPA, gradchecks,
 init, repr, errors.
 """
+
 import math
 
 import numpy as np
@@ -14,8 +15,7 @@ import autograd
 import nn
 from nn.functional_attention import scaled_dot_product_attention
 
-from torch_compare import (Const, check_module_grads, compare_outputs_and_grads,
-                           convert as _convert)
+from torch_compare import Const, check_module_grads, compare_outputs_and_grads, convert as _convert
 from torch_compare import compare_with_torch as _compare_with_torch
 
 # attention sums over more terms: a little more float32 slack than the other layers
@@ -63,7 +63,7 @@ def _sdpa_inputs(rng, case, shape_q=(2, 3, 4, 5), S=6):
     L = shape_q[-2]
     if case.get("mask") == "bool":
         m = rng.random(shape_q[:-2] + (L, S)) > 0.3
-        m[..., 0] = True   # every row can attend somewhere
+        m[..., 0] = True  # every row can attend somewhere
         kw["attn_mask"] = m
     elif case.get("mask") == "float":
         kw["attn_mask"] = rng.standard_normal((L, S))
@@ -77,11 +77,13 @@ def _sdpa_inputs(rng, case, shape_q=(2, 3, 4, 5), S=6):
 @pytest.mark.parametrize("case", SDPA_CASES, ids=str)
 def test_sdpa_matches_numpy_reference(case, rng):
     q, k, v, kw = _sdpa_inputs(rng, case)
-    out = scaled_dot_product_attention(autograd.tensor(q), autograd.tensor(k), autograd.tensor(v),
-                                       **{n: (autograd.tensor(x) if isinstance(x, np.ndarray) else x)
-                                          for n, x in kw.items()})
-    ref = _sdpa_reference(q, k, v, kw.get("attn_mask"), kw.get("is_causal", False),
-                          kw.get("scale"))
+    out = scaled_dot_product_attention(
+        autograd.tensor(q),
+        autograd.tensor(k),
+        autograd.tensor(v),
+        **{n: (autograd.tensor(x) if isinstance(x, np.ndarray) else x) for n, x in kw.items()},
+    )
+    ref = _sdpa_reference(q, k, v, kw.get("attn_mask"), kw.get("is_causal", False), kw.get("scale"))
     np.testing.assert_allclose(out.numpy(), ref, rtol=1e-10, atol=1e-12)
 
 
@@ -95,13 +97,22 @@ def test_sdpa_matches_torch(case, dtype, rng):
     o_kw, t_kw = {}, {}
     for n, x in kw.items():
         o_kw[n], t_kw[n] = _convert(x, dtype, torch, leaves)
-    _compare_outputs_and_grads(scaled_dot_product_attention(oq, ok, ov, **o_kw),
-                               torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, **t_kw),
-                               leaves, {}, {}, dtype, TOL[dtype], torch)
+    _compare_outputs_and_grads(
+        scaled_dot_product_attention(oq, ok, ov, **o_kw),
+        torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, **t_kw),
+        leaves,
+        {},
+        {},
+        dtype,
+        TOL[dtype],
+        torch,
+    )
 
 
 def test_sdpa_fully_masked_row_gives_zeros_like_torch(rng):
-    q, k, v = (autograd.tensor(rng.standard_normal((1, 3, 4)), requires_grad=True) for _ in range(3))
+    q, k, v = (
+        autograd.tensor(rng.standard_normal((1, 3, 4)), requires_grad=True) for _ in range(3)
+    )
     mask = np.ones((3, 3), bool)
     mask[1] = False
     out = scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(mask))
@@ -112,23 +123,38 @@ def test_sdpa_fully_masked_row_gives_zeros_like_torch(rng):
 
 def test_sdpa_grouped_query_attention_matches_torch(rng):
     torch = pytest.importorskip("torch")
-    q, k, v = rng.standard_normal((2, 4, 3, 5)), rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((2, 2, 6, 5))
+    q, k, v = (
+        rng.standard_normal((2, 4, 3, 5)),
+        rng.standard_normal((2, 2, 6, 5)),
+        rng.standard_normal((2, 2, 6, 5)),
+    )
     leaves = []
     (oq, ok, ov), (tq, tk, tv) = _convert((q, k, v), np.float64, torch, leaves)
     _compare_outputs_and_grads(
         scaled_dot_product_attention(oq, ok, ov, enable_gqa=True),
         torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, enable_gqa=True),
-        leaves, {}, {}, np.float64, TOL[np.float64], torch)
+        leaves,
+        {},
+        {},
+        np.float64,
+        TOL[np.float64],
+        torch,
+    )
 
 
 def test_sdpa_gradcheck_and_gradgradcheck(rng):
-    q, k, v = (autograd.tensor(rng.standard_normal((2, 3, 2)), requires_grad=True) for _ in range(3))
-    mask = autograd.tensor(np.array([[True, False, True], [True, True, False], [False, True, True]]))
+    q, k, v = (
+        autograd.tensor(rng.standard_normal((2, 3, 2)), requires_grad=True) for _ in range(3)
+    )
+    mask = autograd.tensor(
+        np.array([[True, False, True], [True, True, False], [False, True, True]])
+    )
     f = lambda q, k, v: scaled_dot_product_attention(q, k, v, attn_mask=mask)  # noqa: E731
     assert autograd.gradcheck(f, (q, k, v))
     assert autograd.gradgradcheck(f, (q, k, v))
-    assert autograd.gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True),
-                              (q, k, v))
+    assert autograd.gradcheck(
+        lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True), (q, k, v)
+    )
 
 
 def test_sdpa_dropout_zeroes_weights_and_is_reseedable(rng):
@@ -145,7 +171,9 @@ def test_sdpa_dropout_zeroes_weights_and_is_reseedable(rng):
 
 def test_sdpa_errors():
     q = autograd.zeros(2, 3, 4)
-    with pytest.raises(RuntimeError, match="Explicit attn_mask should not be set when is_causal=True"):
+    with pytest.raises(
+        RuntimeError, match="Explicit attn_mask should not be set when is_causal=True"
+    ):
         scaled_dot_product_attention(q, q, q, attn_mask=autograd.ones(3, 3), is_causal=True)
     with pytest.raises(RuntimeError, match="same embedding dimension"):
         scaled_dot_product_attention(q, autograd.zeros(2, 3, 5), q)
@@ -176,8 +204,13 @@ def test_mha_matches_torch(cfg, need_weights, dtype, rng):
     k = rng.standard_normal(shape(S, cfg.get("kdim", E)))
     v = rng.standard_normal(shape(S, cfg.get("vdim", E)))
     torch.manual_seed(0)
-    compare_with_torch(nn.MultiheadAttention(E, H, **cfg), torch.nn.MultiheadAttention(E, H, **cfg),
-                       (q, k, v), {"need_weights": need_weights}, dtype=dtype)
+    compare_with_torch(
+        nn.MultiheadAttention(E, H, **cfg),
+        torch.nn.MultiheadAttention(E, H, **cfg),
+        (q, k, v),
+        {"need_weights": need_weights},
+        dtype=dtype,
+    )
 
 
 def _masks(rng, kind, N, H, L, S):
@@ -199,13 +232,21 @@ def _masks(rng, kind, N, H, L, S):
         kpm[:, -1] = True
         return {"attn_mask": m, "key_padding_mask": kpm}
     if kind == "attn_float+kpm_float":
-        return {"attn_mask": rng.standard_normal((L, S)),
-                "key_padding_mask": rng.standard_normal((N, S))}
+        return {
+            "attn_mask": rng.standard_normal((L, S)),
+            "key_padding_mask": rng.standard_normal((N, S)),
+        }
     raise AssertionError(kind)
 
 
-MASK_KINDS = ["kpm_bool", "kpm_float", "attn_bool_2d", "attn_float_3d", "attn_bool_3d+kpm_bool",
-              "attn_float+kpm_float"]
+MASK_KINDS = [
+    "kpm_bool",
+    "kpm_float",
+    "attn_bool_2d",
+    "attn_float_3d",
+    "attn_bool_3d+kpm_bool",
+    "attn_float+kpm_float",
+]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -216,9 +257,13 @@ def test_mha_masks_match_torch(kind, average, dtype, rng):
     E, H, L, S, N = 6, 3, 4, 4, 2
     x = rng.standard_normal((N, L, E))
     kw = dict(_masks(rng, kind, N, H, L, S), average_attn_weights=average)
-    compare_with_torch(nn.MultiheadAttention(E, H, batch_first=True),
-                       torch.nn.MultiheadAttention(E, H, batch_first=True), (x, x, x), kw,
-                       dtype=dtype)
+    compare_with_torch(
+        nn.MultiheadAttention(E, H, batch_first=True),
+        torch.nn.MultiheadAttention(E, H, batch_first=True),
+        (x, x, x),
+        kw,
+        dtype=dtype,
+    )
 
 
 def test_mha_unbatched_matches_torch(rng):
@@ -226,16 +271,23 @@ def test_mha_unbatched_matches_torch(rng):
     q, kv = rng.standard_normal((4, 6)), rng.standard_normal((5, 6))
     kpm = np.array([False, False, True, False, False])
     for bf in (False, True):
-        compare_with_torch(nn.MultiheadAttention(6, 2, batch_first=bf),
-                           torch.nn.MultiheadAttention(6, 2, batch_first=bf), (q, kv, kv),
-                           {"key_padding_mask": kpm, "average_attn_weights": False})
+        compare_with_torch(
+            nn.MultiheadAttention(6, 2, batch_first=bf),
+            torch.nn.MultiheadAttention(6, 2, batch_first=bf),
+            (q, kv, kv),
+            {"key_padding_mask": kpm, "average_attn_weights": False},
+        )
 
 
 def test_mha_dropout_in_eval_matches_torch_and_training_is_random(rng):
     torch = pytest.importorskip("torch")
     x = rng.standard_normal((5, 2, 8))
-    compare_with_torch(nn.MultiheadAttention(8, 2, dropout=0.5),
-                       torch.nn.MultiheadAttention(8, 2, dropout=0.5), (x, x, x), train=False)
+    compare_with_torch(
+        nn.MultiheadAttention(8, 2, dropout=0.5),
+        torch.nn.MultiheadAttention(8, 2, dropout=0.5),
+        (x, x, x),
+        train=False,
+    )
     mha = nn.MultiheadAttention(8, 2, dropout=0.5)
     xt = autograd.tensor(x, dtype=autograd.float32)
     a, wa = mha(xt, xt, xt)
@@ -255,22 +307,29 @@ def test_mha_gradcheck(rng):
 def test_mha_parameters_init_and_repr():
     mha = nn.MultiheadAttention(64, 4)
     assert [(k, tuple(v.shape)) for k, v in mha.state_dict().items()] == [
-        ("in_proj_weight", (192, 64)), ("in_proj_bias", (192,)),
-        ("out_proj.weight", (64, 64)), ("out_proj.bias", (64,))]
+        ("in_proj_weight", (192, 64)),
+        ("in_proj_bias", (192,)),
+        ("out_proj.weight", (64, 64)),
+        ("out_proj.bias", (64,)),
+    ]
     sep = nn.MultiheadAttention(8, 2, kdim=3, vdim=5, bias=False)
     assert [(k, tuple(v.shape)) for k, v in sep.state_dict().items()] == [
-        ("q_proj_weight", (8, 8)), ("k_proj_weight", (8, 3)), ("v_proj_weight", (8, 5)),
-        ("out_proj.weight", (8, 8))]
+        ("q_proj_weight", (8, 8)),
+        ("k_proj_weight", (8, 3)),
+        ("v_proj_weight", (8, 5)),
+        ("out_proj.weight", (8, 8)),
+    ]
     w = mha.in_proj_weight.detach().numpy()
-    bound = math.sqrt(6 / (64 + 192))     # xavier_uniform_ on (3E, E)
+    bound = math.sqrt(6 / (64 + 192))  # xavier_uniform_ on (3E, E)
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.98 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.03 * bound
     assert not np.any(mha.in_proj_bias.detach().numpy())
     assert not np.any(mha.out_proj.bias.detach().numpy())
-    assert np.abs(mha.out_proj.weight.detach().numpy()).max() <= 1 / 8    # Linear's default
+    assert np.abs(mha.out_proj.weight.detach().numpy()).max() <= 1 / 8  # Linear's default
     assert repr(nn.MultiheadAttention(8, 2)) == (
         "MultiheadAttention(\n  (out_proj): NonDynamicallyQuantizableLinear(in_features=8, "
-        "out_features=8, bias=True)\n)")
+        "out_features=8, bias=True)\n)"
+    )
     try:
         import torch
     except ImportError:
@@ -330,18 +389,28 @@ def test_encoder_layer_masks_and_eval_match_torch(rng):
     kpm[1, 3:] = True
     causal = np.triu(np.ones((5, 5), bool), 1)
     make = lambda lib: lib.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)  # noqa: E731
-    compare_with_torch(make(nn), make(torch.nn), (x,),
-                       {"src_mask": causal, "src_key_padding_mask": kpm}, train=False)
+    compare_with_torch(
+        make(nn),
+        make(torch.nn),
+        (x,),
+        {"src_mask": causal, "src_key_padding_mask": kpm},
+        train=False,
+    )
 
 
 def test_encoder_stack_matches_torch(rng):
     torch = pytest.importorskip("torch")
     x = rng.standard_normal((4, 2, 8))
     mask = np.triu(np.full((4, 4), -np.inf), 1)
-    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), 2,
-                                 norm=nn.LayerNorm(8))
-    theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0),
-                                         2, norm=torch.nn.LayerNorm(8), enable_nested_tensor=False)
+    ours = nn.TransformerEncoder(
+        nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), 2, norm=nn.LayerNorm(8)
+    )
+    theirs = torch.nn.TransformerEncoder(
+        torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0),
+        2,
+        norm=torch.nn.LayerNorm(8),
+        enable_nested_tensor=False,
+    )
     # (the mask is a constant: torch recognises it as causal and does not use it at all)
     compare_with_torch(ours, theirs, (x,), {"mask": Const(mask)})
 
@@ -376,6 +445,7 @@ def test_tiny_transformer_learns_to_copy_the_first_token(rng):
     from the last position."""
     optim = pytest.importorskip("optim")
     import nn.functional as F
+
     autograd.manual_seed(0)
     V, E, L = 4, 16, 5
     emb, pos = nn.Embedding(V, E), nn.Parameter(autograd.randn(L, E) * 0.1)
@@ -389,6 +459,7 @@ def test_tiny_transformer_learns_to_copy_the_first_token(rng):
     def loss_fn():
         h = layer(emb(x_idx) + pos)
         return F.cross_entropy(head(h[:, -1]), y)
+
     first = loss_fn().item()
     for _ in range(60):
         opt.zero_grad()

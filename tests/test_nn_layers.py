@@ -1,6 +1,7 @@
 """Layers: PyTorch parity (outputs and parameter gradients, float64 and float32), gradchecks
 (first and second order), layer-specific behaviour (BatchNorm running stats, Dropout
 reproducibility, Embedding padding) and functional extras (pad, interpolate, distances)."""
+
 import numpy as np
 import pytest
 
@@ -11,8 +12,12 @@ import nn.functional as F
 # (name, our factory, torch factory, input shapes, forward kwargs)
 LAYERS = [
     ("Linear", lambda: nn.Linear(5, 3), lambda t: t.nn.Linear(5, 3), [(4, 5)]),
-    ("Linear_nobias_3d", lambda: nn.Linear(5, 3, bias=False), lambda t: t.nn.Linear(5, 3, bias=False),
-     [(2, 4, 5)]),
+    (
+        "Linear_nobias_3d",
+        lambda: nn.Linear(5, 3, bias=False),
+        lambda t: t.nn.Linear(5, 3, bias=False),
+        [(2, 4, 5)],
+    ),
     ("Bilinear", lambda: nn.Bilinear(3, 4, 2), lambda t: t.nn.Bilinear(3, 4, 2), [(3, 3), (3, 4)]),
     ("Identity", lambda: nn.Identity(), lambda t: t.nn.Identity(), [(3, 2)]),
     ("Flatten", lambda: nn.Flatten(), lambda t: t.nn.Flatten(), [(2, 3, 4)]),
@@ -20,14 +25,22 @@ LAYERS = [
     ("BatchNorm1d", lambda: nn.BatchNorm1d(3), lambda t: t.nn.BatchNorm1d(3), [(6, 3)]),
     ("BatchNorm1d_3d", lambda: nn.BatchNorm1d(3), lambda t: t.nn.BatchNorm1d(3), [(3, 3, 2)]),
     ("BatchNorm2d", lambda: nn.BatchNorm2d(2), lambda t: t.nn.BatchNorm2d(2), [(2, 2, 2, 3)]),
-    ("BatchNorm1d_momentum_none", lambda: nn.BatchNorm1d(3, momentum=None),
-     lambda t: t.nn.BatchNorm1d(3, momentum=None), [(6, 3)]),
+    (
+        "BatchNorm1d_momentum_none",
+        lambda: nn.BatchNorm1d(3, momentum=None),
+        lambda t: t.nn.BatchNorm1d(3, momentum=None),
+        [(6, 3)],
+    ),
     ("LayerNorm", lambda: nn.LayerNorm(4), lambda t: t.nn.LayerNorm(4), [(3, 4)]),
     ("LayerNorm_2d", lambda: nn.LayerNorm((3, 4)), lambda t: t.nn.LayerNorm((3, 4)), [(2, 3, 4)]),
     ("GroupNorm", lambda: nn.GroupNorm(2, 4), lambda t: t.nn.GroupNorm(2, 4), [(2, 4, 3)]),
     ("RMSNorm", lambda: nn.RMSNorm(4), lambda t: t.nn.RMSNorm(4), [(3, 4)]),
-    ("RMSNorm_eps", lambda: nn.RMSNorm((2, 4), eps=1e-3), lambda t: t.nn.RMSNorm((2, 4), eps=1e-3),
-     [(3, 2, 4)]),
+    (
+        "RMSNorm_eps",
+        lambda: nn.RMSNorm((2, 4), eps=1e-3),
+        lambda t: t.nn.RMSNorm((2, 4), eps=1e-3),
+        [(3, 2, 4)],
+    ),
     ("ReLU", lambda: nn.ReLU(), lambda t: t.nn.ReLU(), [(3, 4)]),
     ("LeakyReLU", lambda: nn.LeakyReLU(0.2), lambda t: t.nn.LeakyReLU(0.2), [(3, 4)]),
     ("ELU", lambda: nn.ELU(0.7), lambda t: t.nn.ELU(0.7), [(3, 4)]),
@@ -38,14 +51,23 @@ LAYERS = [
     ("Mish", lambda: nn.Mish(), lambda t: t.nn.Mish(), [(3, 4)]),
     ("Sigmoid", lambda: nn.Sigmoid(), lambda t: t.nn.Sigmoid(), [(3, 4)]),
     ("Tanh", lambda: nn.Tanh(), lambda t: t.nn.Tanh(), [(3, 4)]),
-    ("Softplus", lambda: nn.Softplus(beta=2.0, threshold=5.0),
-     lambda t: t.nn.Softplus(beta=2.0, threshold=5.0), [(3, 4)]),
+    (
+        "Softplus",
+        lambda: nn.Softplus(beta=2.0, threshold=5.0),
+        lambda t: t.nn.Softplus(beta=2.0, threshold=5.0),
+        [(3, 4)],
+    ),
     ("Softmax", lambda: nn.Softmax(dim=1), lambda t: t.nn.Softmax(dim=1), [(3, 4)]),
     ("LogSoftmax", lambda: nn.LogSoftmax(dim=-1), lambda t: t.nn.LogSoftmax(dim=-1), [(3, 4)]),
     ("Hardtanh", lambda: nn.Hardtanh(-0.5, 0.5), lambda t: t.nn.Hardtanh(-0.5, 0.5), [(3, 4)]),
-    ("Sequential", lambda: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.LayerNorm(4), nn.Linear(4, 2)),
-     lambda t: t.nn.Sequential(t.nn.Linear(3, 4), t.nn.Tanh(), t.nn.LayerNorm(4), t.nn.Linear(4, 2)),
-     [(3, 3)]),
+    (
+        "Sequential",
+        lambda: nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.LayerNorm(4), nn.Linear(4, 2)),
+        lambda t: t.nn.Sequential(
+            t.nn.Linear(3, 4), t.nn.Tanh(), t.nn.LayerNorm(4), t.nn.Linear(4, 2)
+        ),
+        [(3, 3)],
+    ),
 ]
 
 
@@ -126,9 +148,11 @@ def test_layer_gradcheck(name, ours_f, torch_f, shapes):
 def test_default_init_statistics_match_torch():
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
-    for ours, theirs in [(nn.Linear(400, 300), torch.nn.Linear(400, 300)),
-                         (nn.Bilinear(30, 20, 200), torch.nn.Bilinear(30, 20, 200)),
-                         (nn.Embedding(300, 200), torch.nn.Embedding(300, 200))]:
+    for ours, theirs in [
+        (nn.Linear(400, 300), torch.nn.Linear(400, 300)),
+        (nn.Bilinear(30, 20, 200), torch.nn.Bilinear(30, 20, 200)),
+        (nn.Embedding(300, 200), torch.nn.Embedding(300, 200)),
+    ]:
         for (k, a), (_, t) in zip(ours.named_parameters(), theirs.named_parameters()):
             a, t = a.detach().numpy(), t.detach().numpy()
             assert a.shape == t.shape and a.dtype == t.dtype
@@ -224,11 +248,17 @@ def test_embedding_gradcheck():
 
 
 # ---- functional extras -----------------------------------------------------------------
-PAD_CASES = [((1, 2), "constant", 0.0, (2, 3, 4)), ((1, 2), "constant", 1.5, (2, 3, 4)),
-             ((2, 1, 1, 0), "constant", -1.0, (2, 3, 4)), ((-1, 1), "constant", 0.0, (2, 3)),
-             ((2, 3), "reflect", None, (2, 3, 5)), ((1, 1, 2, 1), "reflect", None, (1, 2, 4, 3)),
-             ((2, 3), "replicate", None, (2, 3, 4)), ((1, 2, 0, 1), "replicate", None, (1, 2, 3, 3)),
-             ((1, 2), "circular", None, (1, 2, 4))]
+PAD_CASES = [
+    ((1, 2), "constant", 0.0, (2, 3, 4)),
+    ((1, 2), "constant", 1.5, (2, 3, 4)),
+    ((2, 1, 1, 0), "constant", -1.0, (2, 3, 4)),
+    ((-1, 1), "constant", 0.0, (2, 3)),
+    ((2, 3), "reflect", None, (2, 3, 5)),
+    ((1, 1, 2, 1), "reflect", None, (1, 2, 4, 3)),
+    ((2, 3), "replicate", None, (2, 3, 4)),
+    ((1, 2, 0, 1), "replicate", None, (1, 2, 3, 3)),
+    ((1, 2), "circular", None, (1, 2, 4)),
+]
 
 
 @pytest.mark.parametrize("pad,mode,value,shape", PAD_CASES)
@@ -249,7 +279,6 @@ def test_pad_matches_torch_and_gradchecks(pad, mode, value, shape):
     np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)
 
 
-
 @pytest.mark.parametrize("pad,shape", [((-1, 2), (1, 0)), ((-4, 2), (1, 3)), ((-2, -2), (1, 3))])
 def test_pad_cropping_more_than_the_dim_is_torchs_narrow_error(pad, shape):
     # torch crops (narrows) each side before padding the other: (-4, 2) on 3 elements is an error
@@ -264,12 +293,16 @@ def test_pad_of_an_empty_tensor_is_all_value():
     np.testing.assert_array_equal(got.numpy(), np.full((2, 2), 1.5, np.float32))
 
 
-INTERP_CASES = [dict(scale_factor=2, mode="nearest"), dict(size=(5, 7), mode="nearest"),
-                dict(size=(3, 2), mode="nearest"), dict(scale_factor=2, mode="bilinear"),
-                dict(size=(5, 7), mode="bilinear", align_corners=False),
-                dict(size=(5, 7), mode="bilinear", align_corners=True),
-                dict(size=(2, 3), mode="bilinear", align_corners=False),
-                dict(scale_factor=1.5, mode="bilinear", align_corners=True)]
+INTERP_CASES = [
+    dict(scale_factor=2, mode="nearest"),
+    dict(size=(5, 7), mode="nearest"),
+    dict(size=(3, 2), mode="nearest"),
+    dict(scale_factor=2, mode="bilinear"),
+    dict(size=(5, 7), mode="bilinear", align_corners=False),
+    dict(size=(5, 7), mode="bilinear", align_corners=True),
+    dict(size=(2, 3), mode="bilinear", align_corners=False),
+    dict(scale_factor=1.5, mode="bilinear", align_corners=True),
+]
 
 
 @pytest.mark.parametrize("kw", INTERP_CASES, ids=[str(k) for k in INTERP_CASES])
@@ -281,7 +314,9 @@ def test_interpolate_matches_torch(kw):
     t = torch.tensor(x, requires_grad=True)
     expect = torch.nn.functional.interpolate(t, **kw)
     got = F.interpolate(a, **kw)
-    np.testing.assert_allclose(got.detach().numpy(), expect.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        got.detach().numpy(), expect.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
     g = np.random.default_rng(1).normal(size=tuple(expect.shape))
     expect.backward(torch.tensor(g))
     got.backward(autograd.tensor(g))
@@ -292,9 +327,14 @@ def test_interpolate_linear_1d_matches_torch():
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).normal(size=(1, 2, 5))
     for ac in (False, True):
-        e = torch.nn.functional.interpolate(torch.tensor(x), size=8, mode="linear", align_corners=ac)
-        np.testing.assert_allclose(F.interpolate(autograd.tensor(x), size=8, mode="linear",
-                                                 align_corners=ac).numpy(), e.numpy(), rtol=1e-10)
+        e = torch.nn.functional.interpolate(
+            torch.tensor(x), size=8, mode="linear", align_corners=ac
+        )
+        np.testing.assert_allclose(
+            F.interpolate(autograd.tensor(x), size=8, mode="linear", align_corners=ac).numpy(),
+            e.numpy(),
+            rtol=1e-10,
+        )
 
 
 def test_distances_and_normalize_match_torch():
@@ -304,10 +344,15 @@ def test_distances_and_normalize_match_torch():
     tf = torch.nn.functional
     checks = [
         (lambda a, b: F.cosine_similarity(a, b), lambda a, b: tf.cosine_similarity(a, b)),
-        (lambda a, b: F.cosine_similarity(a, b, dim=0), lambda a, b: tf.cosine_similarity(a, b, dim=0)),
+        (
+            lambda a, b: F.cosine_similarity(a, b, dim=0),
+            lambda a, b: tf.cosine_similarity(a, b, dim=0),
+        ),
         (lambda a, b: F.pairwise_distance(a, b), lambda a, b: tf.pairwise_distance(a, b)),
-        (lambda a, b: F.pairwise_distance(a, b, p=1.0, keepdim=True),
-         lambda a, b: tf.pairwise_distance(a, b, p=1.0, keepdim=True)),
+        (
+            lambda a, b: F.pairwise_distance(a, b, p=1.0, keepdim=True),
+            lambda a, b: tf.pairwise_distance(a, b, p=1.0, keepdim=True),
+        ),
         (lambda a, b: F.normalize(a) * b, lambda a, b: tf.normalize(a) * b),
         (lambda a, b: F.normalize(a, p=1, dim=0) * b, lambda a, b: tf.normalize(a, p=1, dim=0) * b),
     ]
@@ -320,23 +365,43 @@ def test_distances_and_normalize_match_torch():
         exp.sum().backward()
         np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-8, atol=1e-12)
         np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-8, atol=1e-12)
-        assert autograd.gradcheck(ours, [autograd.tensor(x1, requires_grad=True),
-                                         autograd.tensor(x2, requires_grad=True)])
+        assert autograd.gradcheck(
+            ours, [autograd.tensor(x1, requires_grad=True), autograd.tensor(x2, requires_grad=True)]
+        )
 
 
 def test_functional_reexports_activations():
     x = autograd.tensor([-2.0, 0.5, 3.0])
-    for name in ["relu", "gelu", "silu", "elu", "selu", "leaky_relu", "softplus", "mish", "hardtanh",
-                 "logsigmoid", "sigmoid", "tanh", "softmax", "log_softmax", "one_hot", "dropout"]:
+    for name in [
+        "relu",
+        "gelu",
+        "silu",
+        "elu",
+        "selu",
+        "leaky_relu",
+        "softplus",
+        "mish",
+        "hardtanh",
+        "logsigmoid",
+        "sigmoid",
+        "tanh",
+        "softmax",
+        "log_softmax",
+        "one_hot",
+        "dropout",
+    ]:
         assert callable(getattr(F, name)), name
-    np.testing.assert_allclose(F.softplus(x, beta=2.0).numpy(), np.log1p(np.exp(2 * x.numpy())) / 2,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        F.softplus(x, beta=2.0).numpy(), np.log1p(np.exp(2 * x.numpy())) / 2, rtol=1e-6
+    )
     np.testing.assert_allclose(F.logsigmoid(x).numpy(), -np.log1p(np.exp(-x.numpy())), rtol=1e-6)
     assert F.one_hot(autograd.tensor([1, 0]), 3).tolist() == [[0, 1, 0], [1, 0, 0]]
 
 
 def test_linear_shape_error_message():
-    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(4x3 and 2x5\)"):
+    with pytest.raises(
+        RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(4x3 and 2x5\)"
+    ):
         nn.Linear(2, 5)(autograd.ones(4, 3))
 
 
@@ -372,8 +437,15 @@ def test_parameters_vector_round_trip():
         nn.utils.vector_to_parameters(autograd.zeros(3), net.parameters())
 
 
-@pytest.mark.parametrize("layer,shape", [(nn.Dropout(0.3), (4, 5)), (nn.Dropout2d(0.5), (2, 4, 2, 2)),
-                                         (nn.Dropout1d(0.5), (2, 4, 3)), (nn.AlphaDropout(0.2), (3, 4))])
+@pytest.mark.parametrize(
+    "layer,shape",
+    [
+        (nn.Dropout(0.3), (4, 5)),
+        (nn.Dropout2d(0.5), (2, 4, 2, 2)),
+        (nn.Dropout1d(0.5), (2, 4, 3)),
+        (nn.AlphaDropout(0.2), (3, 4)),
+    ],
+)
 def test_dropout_gradcheck_with_fixed_mask(layer, shape):
     def f(x):
         autograd.manual_seed(7)  # same mask on every evaluation

@@ -7,6 +7,7 @@ and every parameter (float64; float32 where the layer has its own arithmetic).
 The functional ops under these layers are registered ops, checked op by op by the
 registry tests (forward, gradcheck, gradgradcheck, both backends, torch, fuzzing).
 """
+
 import numpy as np
 import pytest
 
@@ -17,8 +18,11 @@ from torch_compare import compare_with_torch
 
 def _distinct(rng, *shape):
     """No ties (a max's gradient is unambiguous) and no value near 0 (kinks)."""
-    return (rng.permutation(int(np.prod(shape))).reshape(shape) + 1.0) / 7.0 * \
-        rng.choice([-1.0, 1.0], shape)
+    return (
+        (rng.permutation(int(np.prod(shape))).reshape(shape) + 1.0)
+        / 7.0
+        * rng.choice([-1.0, 1.0], shape)
+    )
 
 
 def _normal(rng, *shape):
@@ -27,11 +31,13 @@ def _normal(rng, *shape):
 
 def _pooled(nd, shape):
     """(values, indices) from a max pool, the inputs of MaxUnpool."""
+
     def make(rng):
         torch = pytest.importorskip("torch")
         pool = getattr(torch.nn.functional, f"max_pool{nd}d")
         y, i = pool(torch.tensor(_distinct(rng, *shape)), 2, return_indices=True)
         return [y.numpy(), i.numpy()]
+
     return make
 
 
@@ -42,38 +48,85 @@ def _inputs(*specs):
 # (class name, args, kwargs, inputs(rng) -> list of arrays, forward kwargs)
 LAYERS = [
     ("Conv3d", (2, 4, 3), dict(padding=1), _inputs((_normal, (2, 2, 4, 5, 4))), {}),
-    ("Conv3d", (4, 2, (2, 1, 3)), dict(stride=(1, 2, 1), groups=2, bias=False, dilation=2),
-     _inputs((_normal, (1, 4, 5, 5, 7))), {}),
-    ("Conv3d", (2, 3, 3), dict(padding="same", padding_mode="reflect"),
-     _inputs((_normal, (2, 4, 4, 5))), {}),
-    ("Conv3d", (2, 3, 2), dict(padding=1, padding_mode="circular"),
-     _inputs((_normal, (1, 2, 3, 3, 4))), {}),
-    ("ConvTranspose1d", (3, 2, 3), dict(stride=2, padding=1, output_padding=1),
-     _inputs((_normal, (2, 3, 5))), {}),
-    ("ConvTranspose1d", (4, 2, 2), dict(groups=2, dilation=2, bias=False),
-     _inputs((_normal, (4, 6))), {}),
-    ("ConvTranspose1d", (2, 3, 3), dict(stride=2), _inputs((_normal, (1, 2, 4))),
-     dict(output_size=[10])),
+    (
+        "Conv3d",
+        (4, 2, (2, 1, 3)),
+        dict(stride=(1, 2, 1), groups=2, bias=False, dilation=2),
+        _inputs((_normal, (1, 4, 5, 5, 7))),
+        {},
+    ),
+    (
+        "Conv3d",
+        (2, 3, 3),
+        dict(padding="same", padding_mode="reflect"),
+        _inputs((_normal, (2, 4, 4, 5))),
+        {},
+    ),
+    (
+        "Conv3d",
+        (2, 3, 2),
+        dict(padding=1, padding_mode="circular"),
+        _inputs((_normal, (1, 2, 3, 3, 4))),
+        {},
+    ),
+    (
+        "ConvTranspose1d",
+        (3, 2, 3),
+        dict(stride=2, padding=1, output_padding=1),
+        _inputs((_normal, (2, 3, 5))),
+        {},
+    ),
+    (
+        "ConvTranspose1d",
+        (4, 2, 2),
+        dict(groups=2, dilation=2, bias=False),
+        _inputs((_normal, (4, 6))),
+        {},
+    ),
+    (
+        "ConvTranspose1d",
+        (2, 3, 3),
+        dict(stride=2),
+        _inputs((_normal, (1, 2, 4))),
+        dict(output_size=[10]),
+    ),
     ("ConvTranspose3d", (2, 3, 2), dict(stride=2), _inputs((_normal, (1, 2, 2, 3, 2))), {}),
-    ("ConvTranspose3d", (4, 2, (1, 2, 3)), dict(stride=(1, 2, 2), padding=(0, 1, 1),
-                                                output_padding=(0, 1, 0), groups=2),
-     _inputs((_normal, (2, 4, 2, 3, 3))), {}),
+    (
+        "ConvTranspose3d",
+        (4, 2, (1, 2, 3)),
+        dict(stride=(1, 2, 2), padding=(0, 1, 1), output_padding=(0, 1, 0), groups=2),
+        _inputs((_normal, (2, 4, 2, 3, 3))),
+        {},
+    ),
     ("MaxPool3d", (2,), {}, _inputs((_distinct, (2, 2, 4, 4, 5))), {}),
-    ("MaxPool3d", ((2, 3, 2),), dict(stride=1, padding=1, dilation=(1, 1, 2), ceil_mode=True),
-     _inputs((_distinct, (1, 2, 3, 5, 6))), {}),
+    (
+        "MaxPool3d",
+        ((2, 3, 2),),
+        dict(stride=1, padding=1, dilation=(1, 1, 2), ceil_mode=True),
+        _inputs((_distinct, (1, 2, 3, 5, 6))),
+        {},
+    ),
     ("MaxPool3d", (2,), dict(return_indices=True), _inputs((_distinct, (2, 4, 4, 4))), {}),
     ("AvgPool3d", (2,), {}, _inputs((_normal, (2, 2, 4, 4, 5))), {}),
-    ("AvgPool3d", (3,), dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False),
-     _inputs((_normal, (1, 2, 5, 6, 5))), {}),
-    ("AvgPool3d", (2,), dict(stride=1, divisor_override=5), _inputs((_normal, (2, 3, 3, 3))),
-     {}),
+    (
+        "AvgPool3d",
+        (3,),
+        dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        _inputs((_normal, (1, 2, 5, 6, 5))),
+        {},
+    ),
+    ("AvgPool3d", (2,), dict(stride=1, divisor_override=5), _inputs((_normal, (2, 3, 3, 3))), {}),
     ("AdaptiveMaxPool1d", (3,), {}, _inputs((_distinct, (2, 3, 8))), {}),
     ("AdaptiveMaxPool1d", (4,), dict(return_indices=True), _inputs((_distinct, (3, 7))), {}),
     ("AdaptiveMaxPool2d", ((2, None),), {}, _inputs((_distinct, (2, 3, 5, 4))), {}),
-    ("AdaptiveMaxPool2d", (3,), dict(return_indices=True), _inputs((_distinct, (2, 7, 5))),
-     {}),
-    ("AdaptiveMaxPool3d", ((2, 3, 1),), dict(return_indices=True),
-     _inputs((_distinct, (2, 2, 5, 4, 3))), {}),
+    ("AdaptiveMaxPool2d", (3,), dict(return_indices=True), _inputs((_distinct, (2, 7, 5))), {}),
+    (
+        "AdaptiveMaxPool3d",
+        ((2, 3, 1),),
+        dict(return_indices=True),
+        _inputs((_distinct, (2, 2, 5, 4, 3))),
+        {},
+    ),
     ("AdaptiveAvgPool1d", (3,), {}, _inputs((_normal, (2, 3, 8))), {}),
     ("AdaptiveAvgPool3d", ((2, None, 3),), {}, _inputs((_normal, (2, 2, 5, 4, 7))), {}),
     ("AdaptiveAvgPool3d", (1,), {}, _inputs((_normal, (3, 2, 2, 2))), {}),
@@ -81,8 +134,13 @@ LAYERS = [
     ("MaxUnpool2d", (2,), {}, _pooled(2, (2, 2, 6, 4)), dict(output_size=(7, 5))),
     ("MaxUnpool3d", (2,), {}, _pooled(3, (1, 2, 4, 2, 6)), {}),
     ("LPPool1d", (2, 3), dict(stride=2), _inputs((_normal, (2, 3, 8))), {}),
-    ("LPPool2d", (1.5, (2, 3)), dict(stride=1, ceil_mode=True),
-     _inputs((lambda rng, *s: rng.uniform(0.5, 2, s), (2, 2, 5, 6))), {}),
+    (
+        "LPPool2d",
+        (1.5, (2, 3)),
+        dict(stride=1, ceil_mode=True),
+        _inputs((lambda rng, *s: rng.uniform(0.5, 2, s), (2, 2, 5, 6))),
+        {},
+    ),
     ("LPPool3d", (float("inf"), 2), {}, _inputs((_distinct, (1, 2, 4, 4, 4))), {}),
     ("ZeroPad1d", (2,), {}, _inputs((_normal, (2, 3))), {}),
     ("ZeroPad2d", ((1, 0, -1, 2),), {}, _inputs((_normal, (1, 2, 3, 4))), {}),
@@ -101,10 +159,20 @@ LAYERS = [
     ("CircularPad3d", (1,), {}, _inputs((_normal, (1, 1, 2, 2, 3))), {}),
     ("Upsample", (), dict(scale_factor=2), _inputs((_normal, (1, 2, 3))), {}),
     ("Upsample", (), dict(size=(5, 3), mode="bilinear"), _inputs((_normal, (2, 2, 3, 4))), {}),
-    ("Upsample", (), dict(scale_factor=(1.5, 2.0), mode="bicubic", align_corners=True),
-     _inputs((_normal, (1, 2, 4, 3))), {}),
-    ("Upsample", (), dict(scale_factor=1.7, mode="trilinear", recompute_scale_factor=True),
-     _inputs((_normal, (1, 1, 2, 3, 2))), {}),
+    (
+        "Upsample",
+        (),
+        dict(scale_factor=(1.5, 2.0), mode="bicubic", align_corners=True),
+        _inputs((_normal, (1, 2, 4, 3))),
+        {},
+    ),
+    (
+        "Upsample",
+        (),
+        dict(scale_factor=1.7, mode="trilinear", recompute_scale_factor=True),
+        _inputs((_normal, (1, 1, 2, 3, 2))),
+        {},
+    ),
     ("Upsample", (), dict(size=7, mode="nearest-exact"), _inputs((_normal, (2, 1, 3))), {}),
     ("Upsample", (), dict(size=(2, 3), mode="area"), _inputs((_normal, (1, 2, 5, 7))), {}),
     ("UpsamplingNearest2d", (), dict(scale_factor=2), _inputs((_normal, (1, 2, 2, 3))), {}),
@@ -113,22 +181,40 @@ LAYERS = [
     ("PixelUnshuffle", (2,), {}, _inputs((_normal, (3, 4, 6))), {}),
     ("ChannelShuffle", (3,), {}, _inputs((_normal, (2, 6, 2))), {}),
     ("Fold", ((4, 5), 2), dict(padding=1, stride=(1, 2)), _inputs((_normal, (2, 8, 15))), {}),
-    ("Unfold", (2,), dict(dilation=(1, 2), padding=1, stride=2),
-     _inputs((_normal, (2, 3, 5, 4))), {}),
+    (
+        "Unfold",
+        (2,),
+        dict(dilation=(1, 2), padding=1, stride=2),
+        _inputs((_normal, (2, 3, 5, 4))),
+        {},
+    ),
     ("CosineSimilarity", (), {}, _inputs((_normal, (3, 4)), (_normal, (4,))), {}),
-    ("CosineSimilarity", (-1, 0.5), {}, _inputs((_normal, (2, 3, 1)), (_normal, (1, 3, 4))),
-     {}),
-    ("PairwiseDistance", (), dict(p=1.5, keepdim=True), _inputs((_normal, (3, 4)),
-                                                                (_normal, (3, 4))), {}),
+    ("CosineSimilarity", (-1, 0.5), {}, _inputs((_normal, (2, 3, 1)), (_normal, (1, 3, 4))), {}),
+    (
+        "PairwiseDistance",
+        (),
+        dict(p=1.5, keepdim=True),
+        _inputs((_normal, (3, 4)), (_normal, (3, 4))),
+        {},
+    ),
     ("Hardshrink", (0.3,), {}, _inputs((_distinct, (3, 4))), {}),
     ("Softshrink", (), {}, _inputs((_distinct, (3, 4))), {}),
     ("Softmax2d", (), {}, _inputs((_normal, (2, 3, 2, 2))), {}),
     ("InstanceNorm1d", (3,), {}, _inputs((_normal, (2, 3, 5))), {}),
-    ("InstanceNorm2d", (2,), dict(affine=True, track_running_stats=True),
-     _inputs((_normal, (3, 2, 3, 4))), {}),
-    ("InstanceNorm3d", (2,), dict(affine=True, bias=False, momentum=None,
-                                  track_running_stats=True),
-     _inputs((_normal, (2, 2, 2, 3))), {}),
+    (
+        "InstanceNorm2d",
+        (2,),
+        dict(affine=True, track_running_stats=True),
+        _inputs((_normal, (3, 2, 3, 4))),
+        {},
+    ),
+    (
+        "InstanceNorm3d",
+        (2,),
+        dict(affine=True, bias=False, momentum=None, track_running_stats=True),
+        _inputs((_normal, (2, 2, 2, 3))),
+        {},
+    ),
     ("LocalResponseNorm", (3,), dict(alpha=0.1, k=2.0), _inputs((_normal, (2, 5, 4, 3))), {}),
 ]
 
@@ -154,11 +240,17 @@ def test_layer_matches_torch(case, rng):
 @pytest.mark.parametrize("name", ["Conv3d", "ConvTranspose1d", "ConvTranspose3d"])
 def test_conv_layers_float32_and_init_match_torch(name, rng):
     torch = pytest.importorskip("torch")
-    shape = {"Conv3d": (2, 2, 4, 4, 4), "ConvTranspose1d": (2, 2, 5),
-             "ConvTranspose3d": (1, 2, 2, 3, 3)}[name]
-    compare_with_torch(getattr(nn, name)(2, 3, 2, stride=2),
-                       getattr(torch.nn, name)(2, 3, 2, stride=2), (_normal(rng, *shape),),
-                       dtype=np.float32)
+    shape = {
+        "Conv3d": (2, 2, 4, 4, 4),
+        "ConvTranspose1d": (2, 2, 5),
+        "ConvTranspose3d": (1, 2, 2, 3, 3),
+    }[name]
+    compare_with_torch(
+        getattr(nn, name)(2, 3, 2, stride=2),
+        getattr(torch.nn, name)(2, 3, 2, stride=2),
+        (_normal(rng, *shape),),
+        dtype=np.float32,
+    )
     # default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias
     layer = getattr(nn, name)(4, 8, 3)
     fan_in = layer.weight.shape[1] * 27 if name.endswith("3d") else layer.weight.shape[1] * 3
@@ -171,9 +263,12 @@ def test_conv_layers_float32_and_init_match_torch(name, rng):
 def test_conv_transpose3d_output_size(rng):
     torch = pytest.importorskip("torch")
     x = _normal(rng, 1, 2, 2, 3, 3)
-    compare_with_torch(nn.ConvTranspose3d(2, 3, 3, stride=2, padding=1),
-                       torch.nn.ConvTranspose3d(2, 3, 3, stride=2, padding=1), (x,),
-                       {"output_size": (4, 6, 5)})
+    compare_with_torch(
+        nn.ConvTranspose3d(2, 3, 3, stride=2, padding=1),
+        torch.nn.ConvTranspose3d(2, 3, 3, stride=2, padding=1),
+        (x,),
+        {"output_size": (4, 6, 5)},
+    )
     layer = nn.ConvTranspose3d(2, 3, 3, stride=2, padding=1)
     with pytest.raises(ValueError, match="requested an output size of"):
         layer(autograd.tensor(x, dtype=autograd.float32), output_size=(9, 6, 5))
@@ -189,12 +284,17 @@ def test_instance_norm_running_stats_match_torch(rng):
             ours(autograd.tensor(x))
             theirs(torch.tensor(x))
         for name in ("running_mean", "running_var", "num_batches_tracked"):
-            np.testing.assert_allclose(getattr(ours, name).numpy(),
-                                       getattr(theirs, name).numpy(), rtol=1e-12, err_msg=name)
+            np.testing.assert_allclose(
+                getattr(ours, name).numpy(), getattr(theirs, name).numpy(), rtol=1e-12, err_msg=name
+            )
         ours.eval()
         theirs.eval()
-        np.testing.assert_allclose(ours(autograd.tensor(x)).numpy(),
-                                   theirs(torch.tensor(x)).numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            ours(autograd.tensor(x)).numpy(),
+            theirs(torch.tensor(x)).numpy(),
+            rtol=1e-10,
+            atol=1e-12,
+        )
 
 
 def test_rrelu_training_slopes_are_uniform_and_are_the_gradient():
@@ -206,19 +306,20 @@ def test_rrelu_training_slopes_are_uniform_and_are_the_gradient():
     slopes = (y / x).detach().numpy()
     assert stats.kstest(slopes, stats.uniform(0.1, 0.2).cdf).pvalue > 1e-3
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-12)   # the gradient is the slope
+    np.testing.assert_allclose(x.grad.numpy(), slopes, rtol=1e-12)  # the gradient is the slope
     pos = autograd.tensor([0.5, 2.0])
-    np.testing.assert_array_equal(layer(pos).numpy(), pos.numpy())   # positives unchanged
+    np.testing.assert_array_equal(layer(pos).numpy(), pos.numpy())  # positives unchanged
     autograd.manual_seed(3)
     a = layer(x).detach().numpy()
     autograd.manual_seed(3)
-    np.testing.assert_array_equal(layer(x).detach().numpy(), a)      # same seed, same slopes
+    np.testing.assert_array_equal(layer(x).detach().numpy(), a)  # same seed, same slopes
     np.testing.assert_allclose(layer.eval()(x).detach().numpy(), x.detach().numpy() * 0.2)
 
 
 def test_pad_keeps_inf_inside_and_zeros_outside():
     """Regression: the padded positions were x[0] * 0, nan next to an inf."""
     import nn.functional as F
+
     y = F.pad(autograd.tensor([[np.inf, 1.0, -np.inf]]), (1, 1))
     np.testing.assert_array_equal(y.numpy(), [[0.0, np.inf, 1.0, -np.inf, 0.0]])
     y = F.interpolate(autograd.tensor([[[np.inf, 1.0]]]), size=3, mode="nearest")
@@ -234,19 +335,23 @@ def _torch_error(fn, torch):
 # (ours, torch): f(lib, F, nn) called with autograd/torch; both must raise the same message
 ERRORS = [
     lambda L, F, nn: F.conv3d(L.zeros(1, 2, 3, 4), L.zeros(2, 2, 3, 3, 3)),
-    lambda L, F, nn: F.conv_transpose3d(L.zeros(1, 2, 1, 1, 1), L.zeros(2, 2, 3, 3, 3),
-                                        output_padding=2, stride=2),
-    lambda L, F, nn: F.conv_transpose1d(L.zeros(1, 2, 3), L.zeros(2, 2, 3), output_padding=2,
-                                        stride=2),
+    lambda L, F, nn: F.conv_transpose3d(
+        L.zeros(1, 2, 1, 1, 1), L.zeros(2, 2, 3, 3, 3), output_padding=2, stride=2
+    ),
+    lambda L, F, nn: F.conv_transpose1d(
+        L.zeros(1, 2, 3), L.zeros(2, 2, 3), output_padding=2, stride=2
+    ),
     lambda L, F, nn: F.max_pool3d(L.zeros(1, 2, 2, 2, 2), 3),
     lambda L, F, nn: F.max_pool3d(L.zeros(1, 2, 4, 4, 4), 3, padding=2),
     lambda L, F, nn: F.avg_pool3d(L.zeros(1, 2, 2, 2, 2), 3),
     lambda L, F, nn: F.avg_pool3d(L.zeros(1, 2, 4, 4, 4), 3, divisor_override=0),
     lambda L, F, nn: F.max_unpool2d(L.ones(1, 1, 2, 2), L.full((1, 1, 2, 2), 70), 2),
-    lambda L, F, nn: F.max_unpool2d(L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 2).long(), 2,
-                                    output_size=(7, 5)),
-    lambda L, F, nn: F.max_unpool2d(L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 2).long(), 2,
-                                    output_size=(7,)),
+    lambda L, F, nn: F.max_unpool2d(
+        L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 2).long(), 2, output_size=(7, 5)
+    ),
+    lambda L, F, nn: F.max_unpool2d(
+        L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 2).long(), 2, output_size=(7,)
+    ),
     lambda L, F, nn: F.max_unpool3d(L.ones(2, 2, 2), L.zeros(2, 2, 2).long(), 2),
     lambda L, F, nn: F.max_unpool2d(L.ones(1, 1, 2, 2), L.zeros(1, 1, 2, 1).long(), 2),
     lambda L, F, nn: F.adaptive_avg_pool3d(L.zeros(1, 2, 3, 4, 5), (2, 2)),
@@ -265,14 +370,18 @@ ERRORS = [
     lambda L, F, nn: F.instance_norm(L.zeros(2, 3, 1)),
     lambda L, F, nn: nn.InstanceNorm1d(4, affine=True)(L.zeros(2, 3, 5)),
     lambda L, F, nn: F.interpolate(L.zeros(1, 1, 4), size=3, mode="bicubic"),
-    lambda L, F, nn: F.interpolate(L.zeros(1, 1, 4), size=3, mode="nearest-exact",
-                                   align_corners=True),
-    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 2), mode="x",
-                                   align_corners=False),
-    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 2), padding_mode="x",
-                                   align_corners=False),
-    lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4, 5), L.zeros(1, 2, 2, 2, 3),
-                                   mode="bicubic", align_corners=False),
+    lambda L, F, nn: F.interpolate(
+        L.zeros(1, 1, 4), size=3, mode="nearest-exact", align_corners=True
+    ),
+    lambda L, F, nn: F.grid_sample(
+        L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 2), mode="x", align_corners=False
+    ),
+    lambda L, F, nn: F.grid_sample(
+        L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 2), padding_mode="x", align_corners=False
+    ),
+    lambda L, F, nn: F.grid_sample(
+        L.zeros(1, 2, 3, 4, 5), L.zeros(1, 2, 2, 2, 3), mode="bicubic", align_corners=False
+    ),
     lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 6, 3), align_corners=False),
     lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(2, 5, 6, 2), align_corners=False),
     lambda L, F, nn: F.grid_sample(L.zeros(1, 2, 3, 4), L.zeros(1, 5, 2), align_corners=False),
@@ -289,12 +398,14 @@ ERRORS = [
 def test_errors_match_torch(k):
     torch = pytest.importorskip("torch")
     import nn.functional as F
+
     expected = _torch_error(ERRORS[k], torch)
     with pytest.raises(Exception) as info:
         ERRORS[k](autograd, F, nn)
     assert str(info.value) == str(expected).replace("torch.Size", "autograd.Size")
-    assert isinstance(info.value, (RuntimeError, ValueError, TypeError, IndexError,
-                                   NotImplementedError))
+    assert isinstance(
+        info.value, (RuntimeError, ValueError, TypeError, IndexError, NotImplementedError)
+    )
 
 
 def test_instance_norm_channel_mismatch_warns_without_affine():
@@ -306,16 +417,24 @@ def test_instance_norm_channel_mismatch_warns_without_affine():
 
 BAGS = [
     (dict(mode="sum"), (np.array([[1, 2, 3], [4, 4, 9]]),), {}),
-    (dict(mode="mean", padding_idx=2), (np.array([1, 2, 3, 4, 2, 9, 0]), np.array([0, 3, 3])),
-     {}),
+    (dict(mode="mean", padding_idx=2), (np.array([1, 2, 3, 4, 2, 9, 0]), np.array([0, 3, 3])), {}),
     (dict(mode="max"), (np.array([1, 2, 3, 4, 4, 9, 0]), np.array([0, 2, 2, 5])), {}),
-    (dict(mode="max", include_last_offset=True),
-     (np.array([1, 2, 3, 4, 4, 9, 0]), np.array([0, 2, 2, 7])), {}),
-    (dict(mode="sum", max_norm=1.0, norm_type=1.5),
-     (np.array([1, 2, 3, 4, 4, 9]), np.array([0, 4])), {}),
-    (dict(mode="sum"), (np.array([1, 2, 3, 4, 4, 9]), np.array([0, 1])),
-     {"per_sample_weights": np.linspace(-1, 2, 6)}),
-    (dict(mode="mean"), (np.zeros(0, np.int64), np.array([0, 0])), {}),   # empty bags: zeros
+    (
+        dict(mode="max", include_last_offset=True),
+        (np.array([1, 2, 3, 4, 4, 9, 0]), np.array([0, 2, 2, 7])),
+        {},
+    ),
+    (
+        dict(mode="sum", max_norm=1.0, norm_type=1.5),
+        (np.array([1, 2, 3, 4, 4, 9]), np.array([0, 4])),
+        {},
+    ),
+    (
+        dict(mode="sum"),
+        (np.array([1, 2, 3, 4, 4, 9]), np.array([0, 1])),
+        {"per_sample_weights": np.linspace(-1, 2, 6)},
+    ),
+    (dict(mode="mean"), (np.zeros(0, np.int64), np.array([0, 0])), {}),  # empty bags: zeros
 ]
 
 
@@ -326,16 +445,18 @@ def test_embedding_bag_matches_torch(case):
     ours, theirs = nn.EmbeddingBag(10, 3, **kw), torch.nn.EmbeddingBag(10, 3, **kw)
     assert repr(ours) == repr(theirs)
     compare_with_torch(ours, theirs, inputs, fwd)
-    if "max_norm" in kw:   # the rows used were renormalised in place, as torch does
-        np.testing.assert_allclose(ours.weight.detach().numpy(),
-                                   theirs.weight.detach().numpy(), rtol=1e-12)
+    if "max_norm" in kw:  # the rows used were renormalised in place, as torch does
+        np.testing.assert_allclose(
+            ours.weight.detach().numpy(), theirs.weight.detach().numpy(), rtol=1e-12
+        )
 
 
 def test_embedding_max_norm_renormalises_like_torch(rng):
     torch = pytest.importorskip("torch")
     import nn.functional as F
+
     w = rng.normal(size=(6, 4)) * 2
-    w[2] *= 0.1                                   # one row already within max_norm
+    w[2] *= 0.1  # one row already within max_norm
     ours, theirs = autograd.tensor(w, requires_grad=True), torch.tensor(w)
     idx = np.array([[0, 2], [2, 5]])
     o = F.embedding(autograd.tensor(idx), ours, max_norm=1.5)
@@ -352,10 +473,12 @@ BAG_ERRORS = [
     lambda L, F: F.embedding_bag(L.tensor([1, 2]), L.ones(10, 3), L.tensor([[0]])),
     lambda L, F: F.embedding_bag(L.tensor([[[1, 2]]]), L.ones(10, 3)),
     lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3), mode="x"),
-    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3),
-                                 per_sample_weights=L.ones(1, 2)),
-    lambda L, F: F.embedding_bag(L.tensor([[1, 2]]), L.ones(10, 3), mode="sum",
-                                 per_sample_weights=L.ones(2)),
+    lambda L, F: F.embedding_bag(
+        L.tensor([[1, 2]]), L.ones(10, 3), per_sample_weights=L.ones(1, 2)
+    ),
+    lambda L, F: F.embedding_bag(
+        L.tensor([[1, 2]]), L.ones(10, 3), mode="sum", per_sample_weights=L.ones(2)
+    ),
     lambda L, F: F.embedding_bag(L.tensor([1, 20]), L.ones(10, 3), L.tensor([0])),
     lambda L, F: F.embedding_bag(L.tensor([1, 2]), L.ones(10), L.tensor([0])),
     lambda L, F: F.embedding_bag(L.tensor([1, 2, 3]), L.ones(10, 3), L.tensor([0, 5])),
@@ -366,12 +489,14 @@ BAG_ERRORS = [
 def test_embedding_bag_errors_match_torch(k):
     torch = pytest.importorskip("torch")
     import nn.functional as F
+
     with pytest.raises(Exception) as expected:
         BAG_ERRORS[k](torch, torch.nn.functional)
     with pytest.raises(Exception) as ours:
         BAG_ERRORS[k](autograd, F)
     assert str(ours.value) == str(expected.value).replace("torch.Size", "autograd.Size").replace(
-        "<class 'torch.Tensor'>", "<class 'autograd.tensor.Tensor'>")
+        "<class 'torch.Tensor'>", "<class 'autograd.tensor.Tensor'>"
+    )
 
 
 def test_spatial_transformer_warns_and_learns_like_torch(rng):
@@ -379,20 +504,28 @@ def test_spatial_transformer_warns_and_learns_like_torch(rng):
     align_corners warns as torch does, and theta gets torch's gradient through both."""
     torch = pytest.importorskip("torch")
     import nn.functional as F
+
     theta = np.array([[[0.9, 0.2, 0.1], [-0.1, 1.1, -0.2]]]) + rng.normal(size=(2, 2, 3)) * 0.05
     x = rng.normal(size=(2, 3, 5, 6))
     with pytest.warns(UserWarning, match="Default grid_sample and affine_grid behavior"):
         F.grid_sample(autograd.tensor(x), F.affine_grid(autograd.tensor(theta), (2, 3, 4, 4)))
     ours = autograd.tensor(theta, requires_grad=True)
     theirs = torch.tensor(theta, requires_grad=True)
-    out_o = F.grid_sample(autograd.tensor(x), F.affine_grid(ours, (2, 3, 4, 4), False),
-                          padding_mode="border", align_corners=False)
+    out_o = F.grid_sample(
+        autograd.tensor(x),
+        F.affine_grid(ours, (2, 3, 4, 4), False),
+        padding_mode="border",
+        align_corners=False,
+    )
     out_t = torch.nn.functional.grid_sample(
-        torch.tensor(x), torch.nn.functional.affine_grid(theirs, (2, 3, 4, 4), False),
-        padding_mode="border", align_corners=False)
+        torch.tensor(x),
+        torch.nn.functional.affine_grid(theirs, (2, 3, 4, 4), False),
+        padding_mode="border",
+        align_corners=False,
+    )
     np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), rtol=1e-10)
-    (out_o ** 2).sum().backward()
-    (out_t ** 2).sum().backward()
+    (out_o**2).sum().backward()
+    (out_t**2).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-9)
 
 
@@ -401,6 +534,7 @@ def test_gumbel_softmax_samples_the_softmax_distribution():
     at a fixed seed); the hard sample is one-hot and its gradient is the soft sample's."""
     stats = pytest.importorskip("scipy.stats")
     import nn.functional as F
+
     logits = np.log(np.array([0.1, 0.2, 0.3, 0.4]))
     autograd.manual_seed(0)
     y = F.gumbel_softmax(autograd.tensor(np.tile(logits, (20000, 1))), tau=0.7, hard=True)
@@ -414,7 +548,7 @@ def test_gumbel_softmax_samples_the_softmax_distribution():
         out = F.gumbel_softmax(x, tau=0.5, hard=hard, dim=1)
         (out * autograd.arange(4.0)).sum().backward()
         grads.append(x.grad.numpy())
-    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)   # straight through
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)  # straight through
     soft = F.gumbel_softmax(autograd.zeros(3, 5), tau=2.0)
     np.testing.assert_allclose(soft.numpy().sum(-1), 1.0, rtol=1e-6)
     assert (soft.numpy() > 0).all() and (soft.numpy() < 1).all()
@@ -422,19 +556,41 @@ def test_gumbel_softmax_samples_the_softmax_distribution():
         F.gumbel_softmax(autograd.zeros(2, 2), eps=1e-5)
 
 
-@pytest.mark.parametrize("module", [
-    "autograd.ops.conv", "autograd.ops.fold", "autograd.ops.pooling",
-    "autograd.ops.adaptive_pooling", "autograd.ops.shrink", "autograd.ops.distance",
-    "autograd.ops.margin_loss", "autograd.ops.ctc", "autograd.ops.vision", "nn.modules.padding",
-    "nn.modules.upsampling", "nn.modules.pixelshuffle", "nn.modules.fold", "nn.modules.distance",
-    "nn.modules.instancenorm", "nn.modules.transformer", "nn.modules.pooling", "nn.modules.loss",
-    "nn.modules.sparse", "nn.functional._gumbel", "nn.functional._linear"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "autograd.ops.conv",
+        "autograd.ops.fold",
+        "autograd.ops.pooling",
+        "autograd.ops.adaptive_pooling",
+        "autograd.ops.shrink",
+        "autograd.ops.distance",
+        "autograd.ops.margin_loss",
+        "autograd.ops.ctc",
+        "autograd.ops.vision",
+        "nn.modules.padding",
+        "nn.modules.upsampling",
+        "nn.modules.pixelshuffle",
+        "nn.modules.fold",
+        "nn.modules.distance",
+        "nn.modules.instancenorm",
+        "nn.modules.transformer",
+        "nn.modules.pooling",
+        "nn.modules.loss",
+        "nn.modules.sparse",
+        "nn.functional._gumbel",
+        "nn.functional._linear",
+    ],
+)
 def test_docstring_examples(module):
     import doctest
     import importlib
     import nn.functional as F
+
     autograd.manual_seed(0)
-    result = doctest.testmod(importlib.import_module(module),
-                             optionflags=doctest.NORMALIZE_WHITESPACE,
-                             extraglobs={"autograd": autograd, "nn": nn, "F": F, "np": np})
+    result = doctest.testmod(
+        importlib.import_module(module),
+        optionflags=doctest.NORMALIZE_WHITESPACE,
+        extraglobs={"autograd": autograd, "nn": nn, "F": F, "np": np},
+    )
     assert result.attempted > 0 and result.failed == 0

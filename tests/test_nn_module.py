@@ -1,5 +1,6 @@
 """nn.Module machinery: registration order, iteration, state_dict, load_state_dict reports,
 modes, dtype conversion, hooks, repr, containers, Parameter, module scopes for viz."""
+
 import copy
 
 import numpy as np
@@ -25,11 +26,22 @@ class Net(nn.Module):
 
 def test_registration_order_and_names():
     net = Net()
-    assert [n for n, _ in net.named_parameters()] == ["scale", "fc1.weight", "fc1.bias",
-                                                      "seq.1.weight", "seq.1.bias"]
+    assert [n for n, _ in net.named_parameters()] == [
+        "scale",
+        "fc1.weight",
+        "fc1.bias",
+        "seq.1.weight",
+        "seq.1.bias",
+    ]
     assert [n for n, _ in net.named_buffers()] == ["steps", "scratch"]
-    assert list(net.state_dict()) == ["scale", "steps", "fc1.weight", "fc1.bias", "seq.1.weight",
-                                      "seq.1.bias"]
+    assert list(net.state_dict()) == [
+        "scale",
+        "steps",
+        "fc1.weight",
+        "fc1.bias",
+        "seq.1.weight",
+        "seq.1.bias",
+    ]
     assert [n for n, _ in net.named_children()] == ["fc1", "seq"]
     assert [n for n, _ in net.named_modules()] == ["", "fc1", "seq", "seq.0", "seq.1"]
     assert len(list(net.modules())) == 5
@@ -79,13 +91,18 @@ def test_load_state_dict_reports_like_torch():
     assert str(e.value) == (
         "Error(s) in loading state_dict for Linear:\n\tsize mismatch for weight: copying a param with "
         "shape autograd.Size([4, 4]) from checkpoint, the shape in current model is "
-        "autograd.Size([3, 2]).")
+        "autograd.Size([3, 2])."
+    )
     with pytest.raises(RuntimeError) as e:
         lin.load_state_dict({"weight": autograd.zeros(3, 2), "extra": autograd.zeros(1)})
-    assert str(e.value) == ('Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: '
-                            '"bias". \n\tUnexpected key(s) in state_dict: "extra". ')
+    assert str(e.value) == (
+        "Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: "
+        '"bias". \n\tUnexpected key(s) in state_dict: "extra". '
+    )
     assert isinstance(e.value, autograd.CheckpointError)
-    res = lin.load_state_dict({"weight": autograd.zeros(3, 2), "extra": autograd.zeros(1)}, strict=False)
+    res = lin.load_state_dict(
+        {"weight": autograd.zeros(3, 2), "extra": autograd.zeros(1)}, strict=False
+    )
     assert res.missing_keys == ["bias"] and res.unexpected_keys == ["extra"]
     assert np.all(lin.weight.detach().numpy() == 0)
     assert repr(lin.load_state_dict(lin.state_dict())) == "<All keys matched successfully>"
@@ -99,9 +116,13 @@ def test_torch_error_text_for_size_mismatch_matches_modulo_size_repr():
         nn.Linear(2, 3).load_state_dict({"weight": autograd.zeros(4, 4), "bias": autograd.zeros(3)})
     assert str(oe.value).replace("autograd.Size", "torch.Size") == str(te.value)
     with pytest.raises(RuntimeError) as te:
-        torch.nn.Linear(2, 3).load_state_dict({"weight": torch.zeros(3, 2), "extra": torch.zeros(1)})
+        torch.nn.Linear(2, 3).load_state_dict(
+            {"weight": torch.zeros(3, 2), "extra": torch.zeros(1)}
+        )
     with pytest.raises(RuntimeError) as oe:
-        nn.Linear(2, 3).load_state_dict({"weight": autograd.zeros(3, 2), "extra": autograd.zeros(1)})
+        nn.Linear(2, 3).load_state_dict(
+            {"weight": autograd.zeros(3, 2), "extra": autograd.zeros(1)}
+        )
     assert str(oe.value) == str(te.value)
 
 
@@ -137,7 +158,10 @@ def test_missing_forward_message():
     class NoForward(nn.Module):
         pass
 
-    with pytest.raises(NotImplementedError, match=r'^Module \[NoForward\] is missing the required "forward" function$'):
+    with pytest.raises(
+        NotImplementedError,
+        match=r'^Module \[NoForward\] is missing the required "forward" function$',
+    ):
         NoForward()(autograd.zeros(1))
 
 
@@ -206,8 +230,9 @@ def test_forward_hooks():
     h2 = lin.register_forward_hook(lambda m, args, out: calls.append(out.shape) or out + 1)
     y = lin(autograd.ones(3, 2))
     assert calls == [(3, 2)]
-    np.testing.assert_allclose(y.detach().numpy(), np.broadcast_to(lin.bias.detach().numpy() + 1, (3, 2)),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        y.detach().numpy(), np.broadcast_to(lin.bias.detach().numpy() + 1, (3, 2)), rtol=1e-6
+    )
     h1.remove()
     h2.remove()
     assert lin(autograd.zeros(1, 2)).shape == (1, 2) and len(calls) == 1
@@ -252,7 +277,8 @@ def test_repr_nested_like_torch():
         "    (0): ReLU()\n"
         "    (1): Linear(in_features=3, out_features=2, bias=True)\n"
         "  )\n"
-        ")")
+        ")"
+    )
     assert repr(nn.Dropout(0.2)) == "Dropout(p=0.2, inplace=False)"
     assert repr(nn.Module()) == "Module()"
 
@@ -262,18 +288,29 @@ def test_reprs_match_torch():
     pairs = [
         (nn.Linear(2, 3, bias=False), torch.nn.Linear(2, 3, bias=False)),
         (nn.Bilinear(2, 3, 4), torch.nn.Bilinear(2, 3, 4)),
-        (nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)), (nn.LayerNorm(4), torch.nn.LayerNorm(4)),
-        (nn.GroupNorm(2, 4), torch.nn.GroupNorm(2, 4)), (nn.RMSNorm(4), torch.nn.RMSNorm(4)),
+        (nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)),
+        (nn.LayerNorm(4), torch.nn.LayerNorm(4)),
+        (nn.GroupNorm(2, 4), torch.nn.GroupNorm(2, 4)),
+        (nn.RMSNorm(4), torch.nn.RMSNorm(4)),
         (nn.Embedding(5, 2, padding_idx=0), torch.nn.Embedding(5, 2, padding_idx=0)),
-        (nn.Dropout2d(), torch.nn.Dropout2d()), (nn.Flatten(), torch.nn.Flatten()),
+        (nn.Dropout2d(), torch.nn.Dropout2d()),
+        (nn.Flatten(), torch.nn.Flatten()),
         (nn.Unflatten(1, (2, 3)), torch.nn.Unflatten(1, (2, 3))),
-        (nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)), (nn.LeakyReLU(), torch.nn.LeakyReLU()),
-        (nn.ELU(), torch.nn.ELU()), (nn.GELU("tanh"), torch.nn.GELU("tanh")), (nn.SiLU(), torch.nn.SiLU()),
-        (nn.Softplus(), torch.nn.Softplus()), (nn.Softmax(1), torch.nn.Softmax(1)),
-        (nn.LogSoftmax(-1), torch.nn.LogSoftmax(-1)), (nn.Hardtanh(), torch.nn.Hardtanh()),
-        (nn.Identity(), torch.nn.Identity()), (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()),
-        (nn.Sequential(nn.Linear(1, 1), nn.Sequential(nn.Tanh())),
-         torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Sequential(torch.nn.Tanh()))),
+        (nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)),
+        (nn.LeakyReLU(), torch.nn.LeakyReLU()),
+        (nn.ELU(), torch.nn.ELU()),
+        (nn.GELU("tanh"), torch.nn.GELU("tanh")),
+        (nn.SiLU(), torch.nn.SiLU()),
+        (nn.Softplus(), torch.nn.Softplus()),
+        (nn.Softmax(1), torch.nn.Softmax(1)),
+        (nn.LogSoftmax(-1), torch.nn.LogSoftmax(-1)),
+        (nn.Hardtanh(), torch.nn.Hardtanh()),
+        (nn.Identity(), torch.nn.Identity()),
+        (nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()),
+        (
+            nn.Sequential(nn.Linear(1, 1), nn.Sequential(nn.Tanh())),
+            torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.Sequential(torch.nn.Tanh())),
+        ),
         (nn.ModuleDict({"a": nn.ReLU()}), torch.nn.ModuleDict({"a": torch.nn.ReLU()})),
     ]
     for ours, theirs in pairs:
@@ -290,6 +327,7 @@ def test_containers():
     del seq[1]
     assert list(seq._modules) == ["0", "1"]
     from collections import OrderedDict
+
     named = nn.Sequential(OrderedDict([("enc", nn.Linear(2, 2)), ("act", nn.Tanh())]))
     assert list(named.state_dict()) == ["enc.weight", "enc.bias"]
     ml = nn.ModuleList([nn.Linear(1, 1)])
@@ -312,9 +350,12 @@ def test_parameter_basics():
     p = nn.Parameter(data)
     assert p.requires_grad and p.is_leaf and isinstance(p, autograd.Tensor)
     assert p._data is data._data  # shares memory like torch
-    assert repr(p) == "Parameter containing:\ntensor([[0., 0.],\n        [0., 0.]], requires_grad=True)"
+    assert (
+        repr(p)
+        == "Parameter containing:\ntensor([[0., 0.],\n        [0., 0.]], requires_grad=True)"
+    )
     assert not nn.Parameter(autograd.zeros(1), requires_grad=False).requires_grad
-    q = (p * 2)
+    q = p * 2
     assert type(q) is autograd.Tensor
     c = copy.deepcopy(nn.Linear(2, 2))
     assert isinstance(c.weight, nn.Parameter)

@@ -6,6 +6,7 @@ gradients (input, initial states, every parameter) in float64 and float32, acros
 num_layers, batch_first, bidirectional, bias, initial states and unbatched input.
 Without torch: float64 gradchecks, default-init bounds, repr, errors.
 """
+
 import math
 
 import numpy as np
@@ -26,7 +27,7 @@ CONFIGS = [
     dict(bidirectional=True),
     dict(num_layers=2, bidirectional=True, batch_first=True),
     dict(bias=False),
-    dict(num_layers=3, dropout=0.5),   # dropout is compared in eval mode (see below)
+    dict(num_layers=3, dropout=0.5),  # dropout is compared in eval mode (see below)
 ]
 KINDS = ["RNN", "LSTM", "GRU", "RNN_relu"]
 
@@ -46,8 +47,13 @@ def test_recurrent_layers_match_torch(kind, cfg, dtype, rng):
     L, N, H_in, H = 5, 3, 4, 6
     shape = (N, L, H_in) if cfg.get("batch_first") else (L, N, H_in)
     x = rng.standard_normal(shape)
-    compare_with_torch(_make(nn, kind, H_in, H, **cfg), _make(torch.nn, kind, H_in, H, **cfg),
-                       (x,), dtype=dtype, train=not cfg.get("dropout"))
+    compare_with_torch(
+        _make(nn, kind, H_in, H, **cfg),
+        _make(torch.nn, kind, H_in, H, **cfg),
+        (x,),
+        dtype=dtype,
+        train=not cfg.get("dropout"),
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -60,8 +66,9 @@ def test_initial_states_match_torch(kind, bidirectional, rng):
     h0 = rng.standard_normal((D * layers, N, H))
     hx = (h0, rng.standard_normal((D * layers, N, H))) if kind == "LSTM" else h0
     kw = dict(num_layers=layers, bidirectional=bidirectional)
-    compare_with_torch(_make(nn, kind, H_in, H, **kw), _make(torch.nn, kind, H_in, H, **kw),
-                       (x, hx))
+    compare_with_torch(
+        _make(nn, kind, H_in, H, **kw), _make(torch.nn, kind, H_in, H, **kw), (x, hx)
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -85,9 +92,16 @@ def test_lstm_proj_size_matches_torch(dtype, rng):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("kind, kw", [("RNNCell", {}), ("RNNCell", dict(nonlinearity="relu")),
-                                      ("LSTMCell", {}), ("GRUCell", {}),
-                                      ("GRUCell", dict(bias=False))])
+@pytest.mark.parametrize(
+    "kind, kw",
+    [
+        ("RNNCell", {}),
+        ("RNNCell", dict(nonlinearity="relu")),
+        ("LSTMCell", {}),
+        ("GRUCell", {}),
+        ("GRUCell", dict(bias=False)),
+    ],
+)
 def test_cells_match_torch(kind, kw, dtype, rng):
     torch = pytest.importorskip("torch")
     x = rng.standard_normal((3, 4))
@@ -102,6 +116,7 @@ def test_cells_match_torch(kind, kw, dtype, rng):
 
 
 # ---- dropout between layers ---------------------------------------------------------------
+
 
 def test_dropout_between_layers_only_in_training(rng):
     x = autograd.tensor(rng.standard_normal((6, 2, 3)), dtype=autograd.float32)
@@ -120,6 +135,7 @@ def test_dropout_between_layers_only_in_training(rng):
 
 # ---- gradchecks ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_recurrent_gradcheck(kind, rng):
     x = autograd.tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
@@ -136,8 +152,9 @@ def test_recurrent_gradcheck(kind, rng):
 
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
 def test_cell_gradcheck(kind, rng):
-    check_module_grads(getattr(nn, kind)(2, 3),
-                       autograd.tensor(rng.standard_normal((2, 2)), requires_grad=True))
+    check_module_grads(
+        getattr(nn, kind)(2, 3), autograd.tensor(rng.standard_normal((2, 2)), requires_grad=True)
+    )
 
 
 def test_lstm_second_order_gradients(rng):
@@ -148,24 +165,45 @@ def test_lstm_second_order_gradients(rng):
 
 # ---- parameters, init, repr, hooks, errors -------------------------------------------------
 
+
 def test_parameter_names_and_shapes():
     lstm = nn.LSTM(3, 5, num_layers=2, bidirectional=True)
     got = [(k, tuple(v.shape)) for k, v in lstm.state_dict().items()]
-    assert got[:8] == [("weight_ih_l0", (20, 3)), ("weight_hh_l0", (20, 5)),
-                       ("bias_ih_l0", (20,)), ("bias_hh_l0", (20,)),
-                       ("weight_ih_l0_reverse", (20, 3)), ("weight_hh_l0_reverse", (20, 5)),
-                       ("bias_ih_l0_reverse", (20,)), ("bias_hh_l0_reverse", (20,))]
+    assert got[:8] == [
+        ("weight_ih_l0", (20, 3)),
+        ("weight_hh_l0", (20, 5)),
+        ("bias_ih_l0", (20,)),
+        ("bias_hh_l0", (20,)),
+        ("weight_ih_l0_reverse", (20, 3)),
+        ("weight_hh_l0_reverse", (20, 5)),
+        ("bias_ih_l0_reverse", (20,)),
+        ("bias_hh_l0_reverse", (20,)),
+    ]
     assert got[8] == ("weight_ih_l1", (20, 10))
     assert len(got) == 16
-    assert [k for k, _ in nn.GRU(3, 4, bias=False).named_parameters()] == ["weight_ih_l0", "weight_hh_l0"]
+    assert [k for k, _ in nn.GRU(3, 4, bias=False).named_parameters()] == [
+        "weight_ih_l0",
+        "weight_hh_l0",
+    ]
     assert nn.GRU(3, 4).weight_ih_l0.shape == (12, 3)
-    assert [k for k in nn.LSTMCell(2, 3).state_dict()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    assert [k for k in nn.LSTMCell(2, 3).state_dict()] == [
+        "weight_ih",
+        "weight_hh",
+        "bias_ih",
+        "bias_hh",
+    ]
     assert len(lstm.all_weights) == 4 and lstm.all_weights[1][0] is lstm.weight_ih_l0_reverse
 
 
-@pytest.mark.parametrize("make", [lambda m: m.LSTM(8, 64, num_layers=2), lambda m: m.GRU(8, 64),
-                                  lambda m: m.RNN(8, 64, bidirectional=True),
-                                  lambda m: m.LSTMCell(8, 64)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m: m.LSTM(8, 64, num_layers=2),
+        lambda m: m.GRU(8, 64),
+        lambda m: m.RNN(8, 64, bidirectional=True),
+        lambda m: m.LSTMCell(8, 64),
+    ],
+)
 def test_default_init_is_uniform_in_one_over_sqrt_hidden(make):
     bound = 1 / math.sqrt(64)
     values = np.concatenate([p.detach().numpy().ravel() for p in make(nn).parameters()])
@@ -182,15 +220,19 @@ def test_default_init_is_uniform_in_one_over_sqrt_hidden(make):
 
 
 def test_repr_matches_torch():
-    cases = [("LSTM", (10, 20), dict(num_layers=2, batch_first=True)),
-             ("RNN", (3, 4), dict(nonlinearity="relu")),
-             ("GRU", (3, 4), dict(bias=False, dropout=0.25, num_layers=2, bidirectional=True)),
-             ("LSTM", (4, 3), dict(proj_size=2)),
-             ("RNNCell", (3, 4), dict(nonlinearity="relu")),
-             ("LSTMCell", (3, 4), dict(bias=False)),
-             ("GRUCell", (3, 4), {})]
-    assert repr(nn.LSTM(10, 20, num_layers=2, batch_first=True)) == \
-        "LSTM(10, 20, num_layers=2, batch_first=True)"
+    cases = [
+        ("LSTM", (10, 20), dict(num_layers=2, batch_first=True)),
+        ("RNN", (3, 4), dict(nonlinearity="relu")),
+        ("GRU", (3, 4), dict(bias=False, dropout=0.25, num_layers=2, bidirectional=True)),
+        ("LSTM", (4, 3), dict(proj_size=2)),
+        ("RNNCell", (3, 4), dict(nonlinearity="relu")),
+        ("LSTMCell", (3, 4), dict(bias=False)),
+        ("GRUCell", (3, 4), {}),
+    ]
+    assert (
+        repr(nn.LSTM(10, 20, num_layers=2, batch_first=True))
+        == "LSTM(10, 20, num_layers=2, batch_first=True)"
+    )
     assert_reprs_match_torch(nn, cases)
 
 
@@ -204,13 +246,19 @@ def test_forward_hook_sees_output_tuple(rng):
 
 def test_errors():
     rnn = nn.RNN(3, 4, num_layers=2)
-    with pytest.raises(ValueError, match="RNN: Expected input to be 2D or 3D, got 4D tensor instead"):
+    with pytest.raises(
+        ValueError, match="RNN: Expected input to be 2D or 3D, got 4D tensor instead"
+    ):
         rnn(autograd.zeros(1, 2, 3, 3))
-    with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 5"):
+    with pytest.raises(
+        RuntimeError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 5"
+    ):
         rnn(autograd.zeros(2, 2, 5))
     with pytest.raises(RuntimeError, match=r"Expected hidden size \(2, 2, 4\), got \[1, 2, 4\]"):
         rnn(autograd.zeros(2, 2, 3), autograd.zeros(1, 2, 4))
-    with pytest.raises(RuntimeError, match=r"Expected hidden\[1\] size \(1, 2, 4\), got \[1, 2, 5\]"):
+    with pytest.raises(
+        RuntimeError, match=r"Expected hidden\[1\] size \(1, 2, 4\), got \[1, 2, 5\]"
+    ):
         nn.LSTM(3, 4)(autograd.zeros(2, 2, 3), (autograd.zeros(1, 2, 4), autograd.zeros(1, 2, 5)))
     with pytest.raises(ValueError, match="does not match weight dtype"):
         rnn(autograd.zeros(2, 2, 3, dtype=autograd.float64))
@@ -242,6 +290,7 @@ def test_sequence_classifier_learns(rng):
         # logistic loss, written out: log(1 + exp(-s*z)) with s = +-1
         s = yt * 2 - 1
         return autograd.log1p(autograd.exp(-s * logits)).mean()
+
     first = loss_fn().item()
     for _ in range(60):
         for p in params:

@@ -1,14 +1,22 @@
 """nn.utils.rnn (pad/pack/unpack of variable-length sequences) and RNN/LSTM/GRU on packed
 input: values, lengths, index bookkeeping and gradients against torch.nn.utils.rnn."""
+
 import numpy as np
 import pytest
 
 import autograd
 import nn
-from nn.utils.rnn import (PackedSequence, pack_padded_sequence, pack_sequence,
-                          pad_packed_sequence, pad_sequence, unpack_sequence, unpad_sequence)
+from nn.utils.rnn import (
+    PackedSequence,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 
-LENGTHS = [2, 4, 1, 3]   # not sorted: exercises sorted_indices / unsorted_indices
+LENGTHS = [2, 4, 1, 3]  # not sorted: exercises sorted_indices / unsorted_indices
 
 
 def _seqs(rng, lengths=LENGTHS, feat=3):
@@ -37,30 +45,44 @@ def test_pad_and_pack_round_trip(rng):
 def test_same_as_torch(rng):
     torch = pytest.importorskip("torch")
     from torch.nn.utils import rnn as trnn
+
     arrays = _seqs(rng)
     ours = [autograd.tensor(a) for a in arrays]
     theirs = [torch.tensor(a) for a in arrays]
     for kw in ({}, {"batch_first": True, "padding_value": -1.0}, {"padding_side": "left"}):
-        np.testing.assert_array_equal(pad_sequence(ours, **kw).numpy(),
-                                      trnn.pad_sequence(theirs, **kw).numpy())
+        np.testing.assert_array_equal(
+            pad_sequence(ours, **kw).numpy(), trnn.pad_sequence(theirs, **kw).numpy()
+        )
     o = pack_sequence(ours, enforce_sorted=False)
     t = trnn.pack_sequence(theirs, enforce_sorted=False)
     for f in PackedSequence._fields:
         np.testing.assert_array_equal(getattr(o, f).numpy(), getattr(t, f).numpy())
     sorted_arrays = sorted(arrays, key=len, reverse=True)
-    o = pack_padded_sequence(pad_sequence([autograd.tensor(a) for a in sorted_arrays], True),
-                             [len(a) for a in sorted_arrays], batch_first=True)
-    t = trnn.pack_padded_sequence(trnn.pad_sequence([torch.tensor(a) for a in sorted_arrays], True),
-                                  [len(a) for a in sorted_arrays], batch_first=True)
+    o = pack_padded_sequence(
+        pad_sequence([autograd.tensor(a) for a in sorted_arrays], True),
+        [len(a) for a in sorted_arrays],
+        batch_first=True,
+    )
+    t = trnn.pack_padded_sequence(
+        trnn.pad_sequence([torch.tensor(a) for a in sorted_arrays], True),
+        [len(a) for a in sorted_arrays],
+        batch_first=True,
+    )
     np.testing.assert_array_equal(o.data.numpy(), t.data.numpy())
     assert o.sorted_indices is None and t.sorted_indices is None
 
 
-@pytest.mark.parametrize("expr", [
-    "pack_sequence([b, a])", "pack_padded_sequence(pad_sequence([a, b]), [2, 0])",
-    "pack_padded_sequence(pad_sequence([a, b]), [2])",
-    "pad_packed_sequence(pack_sequence([a, b]), total_length=1)", "pad_sequence([])",
-    "pad_sequence([a, b], padding_side='middle')"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "pack_sequence([b, a])",
+        "pack_padded_sequence(pad_sequence([a, b]), [2, 0])",
+        "pack_padded_sequence(pad_sequence([a, b]), [2])",
+        "pad_packed_sequence(pack_sequence([a, b]), total_length=1)",
+        "pad_sequence([])",
+        "pad_sequence([a, b], padding_side='middle')",
+    ],
+)
 def test_errors_as_torch(expr):
     torch = pytest.importorskip("torch")
     from torch.nn.utils import rnn as trnn
@@ -71,6 +93,7 @@ def test_errors_as_torch(expr):
         with pytest.raises(Exception) as info:
             eval(expr, {**{n: getattr(mod, n) for n in ornn.__all__}, "a": a, "b": b})
         return info
+
     want, got = run(trnn, torch), run(ornn, autograd)
     assert isinstance(got.value, want.type)
     assert str(got.value) == str(want.value)
@@ -81,8 +104,10 @@ def test_errors_as_torch(expr):
 def test_recurrent_layers_on_packed_input_match_torch(rng, mode, bidirectional):
     torch = pytest.importorskip("torch")
     from torch.nn.utils import rnn as trnn
-    kw = dict(input_size=3, hidden_size=5, num_layers=2, bidirectional=bidirectional,
-              batch_first=True)
+
+    kw = dict(
+        input_size=3, hidden_size=5, num_layers=2, bidirectional=bidirectional, batch_first=True
+    )
     ours, theirs = getattr(nn, mode)(**kw).double(), getattr(torch.nn, mode)(**kw).double()
     for name, p in theirs.named_parameters():
         getattr(ours, name).data = autograd.tensor(p.detach().numpy())
@@ -112,8 +137,9 @@ def test_recurrent_layers_on_packed_input_match_torch(rng, mode, bidirectional):
     for a, b in zip(o_in, t_in):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-8, atol=1e-12)
     for name, p in theirs.named_parameters():
-        np.testing.assert_allclose(getattr(ours, name).grad.numpy(), p.grad.numpy(), rtol=1e-8,
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            getattr(ours, name).grad.numpy(), p.grad.numpy(), rtol=1e-8, atol=1e-12
+        )
 
 
 def test_packed_to_and_padding_stays_out_of_the_final_state(rng):
@@ -122,7 +148,8 @@ def test_packed_to_and_padding_stays_out_of_the_final_state(rng):
     packed = pack_sequence(seqs, enforce_sorted=False)
     assert packed.to(autograd.float64).data.dtype == autograd.float64
     _, (h, _) = lstm(packed)
-    for i, s in enumerate(seqs):   # each sequence alone gives the same final state
+    for i, s in enumerate(seqs):  # each sequence alone gives the same final state
         _, (h_alone, _) = lstm(s.unsqueeze(1))
-        np.testing.assert_allclose(h[:, i].detach().numpy(), h_alone[:, 0].detach().numpy(),
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            h[:, i].detach().numpy(), h_alone[:, 0].detach().numpy(), rtol=1e-5, atol=1e-6
+        )

@@ -5,6 +5,7 @@ Every notebooks/en/NN_topic.ipynb has a notebooks/ja/ twin with the same code ce
 Japanese markdown is Japanese; every notebook is in notebooks/README.md; no outputs are
 committed; every notebook ends with a summary and exercises.
 """
+
 import json
 import pathlib
 import re
@@ -56,16 +57,22 @@ def test_twins_have_identical_code_cells(en, ja):
 def test_japanese_markdown_is_japanese_and_english_is_english(en, ja):
     ja_cells = _tools.markdown_cells(_tools.read(ja))
     frac, letters = _tools.japanese_fraction("\n".join(ja_cells))
-    assert letters > 500 and frac > 0.75, f"ja/{ja.name}: only {frac:.0%} of {letters} letters are kana/kanji"
+    assert letters > 500 and frac > 0.75, (
+        f"ja/{ja.name}: only {frac:.0%} of {letters} letters are kana/kanji"
+    )
     for i, text in enumerate(ja_cells):
         f, n = _tools.japanese_fraction(text)
-        assert n < 40 or f > 0.5, f"ja/{ja.name}, markdown cell {i + 1} is mostly not Japanese:\n{text}"
+        assert n < 40 or f > 0.5, (
+            f"ja/{ja.name}, markdown cell {i + 1} is mostly not Japanese:\n{text}"
+        )
     frac_en, _ = _tools.japanese_fraction("\n".join(_tools.markdown_cells(_tools.read(en))))
     assert frac_en < 0.02, f"en/{en.name} holds Japanese text"
 
 
 def test_japanese_fraction_ignores_code_math_and_links():
-    assert _tools.japanese_fraction("勾配消失は `nn.Sigmoid` と $\\sigma'(x)$ で [図](figure.png) 起きる") == (1.0, 11)
+    assert _tools.japanese_fraction(
+        "勾配消失は `nn.Sigmoid` と $\\sigma'(x)$ で [図](figure.png) 起きる"
+    ) == (1.0, 11)
     frac, _ = _tools.japanese_fraction("The gradient vanishes 勾配")
     assert frac < 0.2
 
@@ -74,12 +81,14 @@ def test_japanese_fraction_ignores_code_math_and_links():
 def test_no_outputs_are_committed(path):
     nb = _tools.read(path)
     import nbformat
+
     nbformat.validate(nbformat.from_dict(nb))
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None, (
                 f"{path.parent.name}/{path.name} cell {i}: clear the outputs before committing "
-                "(Jupyter: Edit > Clear Outputs of All Cells)")
+                "(Jupyter: Edit > Clear Outputs of All Cells)"
+            )
     assert "widgets" not in nb["metadata"]
 
 
@@ -88,7 +97,9 @@ def test_every_notebook_is_in_the_course_index():
     linked = set(re.findall(r"\]\(((?:en|ja)/[^)]+\.ipynb)\)", index))
     expected = {f"{p.parent.name}/{p.name}" for p in EN + JA}
     assert expected <= linked, f"not in notebooks/README.md: {sorted(expected - linked)}"
-    assert linked <= expected, f"notebooks/README.md links to missing notebooks: {sorted(linked - expected)}"
+    assert linked <= expected, (
+        f"notebooks/README.md links to missing notebooks: {sorted(linked - expected)}"
+    )
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "notebooks/README.md" in readme and "bash scripts/course_html.sh" in readme
 
@@ -98,11 +109,16 @@ def test_notebooks_start_with_course_setup_and_end_with_summary_and_exercises(en
     code = _tools.code_cells(_tools.read(en))
     assert "import course" in code[0] and "course.setup(" in code[0], (
         f"{en.name}: the first code cell imports course and calls course.setup(...) "
-        "(seeds, plot defaults, and the shortened run under CI)")
-    for path, summary, exercises in ((en, "## Summary", "## Exercises"), (ja, "## まとめ", "## 演習問題")):
+        "(seeds, plot defaults, and the shortened run under CI)"
+    )
+    for path, summary, exercises in (
+        (en, "## Summary", "## Exercises"),
+        (ja, "## まとめ", "## 演習問題"),
+    ):
         last = _tools.markdown_cells(_tools.read(path))[-1]
         assert summary in last and exercises in last, (
-            f"{path.parent.name}/{path.name}: the last markdown cell has '{summary}' and '{exercises}'")
+            f"{path.parent.name}/{path.name}: the last markdown cell has '{summary}' and '{exercises}'"
+        )
         tail = last.split(exercises, 1)[1]
         assert 2 <= len(re.findall(r"^\d+\. ", tail, re.M)) <= 4, f"{path.name}: 2-3 exercises"
 
@@ -110,15 +126,35 @@ def test_notebooks_start_with_course_setup_and_end_with_summary_and_exercises(en
 def test_output_problems_finds_errors_warnings_and_stderr():
     def nb(*outputs):
         return {"cells": [{"cell_type": "code", "outputs": list(outputs), "source": ""}]}
-    assert _tools.output_problems(nb({"output_type": "stream", "name": "stdout", "text": "loss 0.3\n"})) == []
+
+    assert (
+        _tools.output_problems(
+            nb({"output_type": "stream", "name": "stdout", "text": "loss 0.3\n"})
+        )
+        == []
+    )
     assert _tools.output_problems(nb({"output_type": "stream", "name": "stderr", "text": "x"}))
-    assert _tools.output_problems(nb({"output_type": "error", "ename": "ValueError", "evalue": "v",
-                                      "traceback": []}))
-    warned = nb({"output_type": "stream", "name": "stdout",
-                 "text": "ok\n/x.py:3: RuntimeWarning: overflow encountered in exp\n"})
-    assert _tools.output_problems(warned) == [(0, "/x.py:3: RuntimeWarning: overflow encountered in exp")]
-    assert _tools.output_problems(nb({"output_type": "execute_result",
-                                      "data": {"text/plain": "Traceback (most recent call last):"}}))
+    assert _tools.output_problems(
+        nb({"output_type": "error", "ename": "ValueError", "evalue": "v", "traceback": []})
+    )
+    warned = nb(
+        {
+            "output_type": "stream",
+            "name": "stdout",
+            "text": "ok\n/x.py:3: RuntimeWarning: overflow encountered in exp\n",
+        }
+    )
+    assert _tools.output_problems(warned) == [
+        (0, "/x.py:3: RuntimeWarning: overflow encountered in exp")
+    ]
+    assert _tools.output_problems(
+        nb(
+            {
+                "output_type": "execute_result",
+                "data": {"text/plain": "Traceback (most recent call last):"},
+            }
+        )
+    )
 
 
 # ---- notebooks/course.py ------------------------------------------------------------------------
@@ -144,7 +180,7 @@ def test_load_images_falls_back_to_digits(tmp_path, capsys):
     assert tuple(d.x_train.shape) == (300, 64) and tuple(d.x_test.shape) == (100, 64)
     assert str(d.x_train.dtype) == "autograd.float32" and str(d.y_train.dtype) == "autograd.int64"
     x = d.x_train.numpy()
-    assert abs(x.mean()) < 1e-5 and abs(x.std() - 1) < 1e-4     # normalised by the train subset
+    assert abs(x.mean()) < 1e-5 and abs(x.std() - 1) < 1e-4  # normalised by the train subset
     again = course.load_images(n_train=300, n_test=100, root=str(tmp_path), flatten=False)
     np.testing.assert_array_equal(again.x_train.numpy().reshape(300, -1), x)  # same subset
     assert tuple(again.x_train.shape) == (300, 1, 8, 8)
@@ -156,16 +192,20 @@ def test_load_images_falls_back_to_digits(tmp_path, capsys):
 def test_load_images_reads_idx_files(tmp_path, monkeypatch):
     import gzip
     import struct
+
     rng = np.random.default_rng(0)
     for prefix, n in (("train", 20), ("t10k", 10)):
         imgs = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
         with gzip.open(tmp_path / f"{prefix}-images-idx3-ubyte.gz", "wb") as f:
             f.write(struct.pack(">BBBBIII", 0, 0, 8, 3, n, 28, 28) + imgs.tobytes())
         with gzip.open(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", "wb") as f:
-            f.write(struct.pack(">BBBBI", 0, 0, 8, 1, n) + (np.arange(n) % 10).astype(np.uint8).tobytes())
+            f.write(
+                struct.pack(">BBBBI", 0, 0, 8, 1, n)
+                + (np.arange(n) % 10).astype(np.uint8).tobytes()
+            )
     d = course.load_images(root=str(tmp_path))
     assert d.name == "Fashion-MNIST" and d.side == 28 and d.classes[0] == "T-shirt/top"
-    monkeypatch.setenv("FASHION_MNIST_ROOT", str(tmp_path))         # the same files, found by name
+    monkeypatch.setenv("FASHION_MNIST_ROOT", str(tmp_path))  # the same files, found by name
     train, test = course.image_datasets()
     assert len(train) == 20 and len(test) == 10
     monkeypatch.setenv("FASHION_MNIST_ROOT", str(tmp_path / "empty"))
@@ -175,7 +215,11 @@ def test_load_images_reads_idx_files(tmp_path, monkeypatch):
 
 def test_table_renders_text_and_html():
     t = course.table([["adam", 0.91234], ["sgd", 0.5]], ["optimizer", "accuracy"], floatfmt=".2f")
-    assert repr(t).splitlines() == ["optimizer  accuracy", "     adam      0.91", "      sgd      0.50"]
+    assert repr(t).splitlines() == [
+        "optimizer  accuracy",
+        "     adam      0.91",
+        "      sgd      0.50",
+    ]
     assert "<td>0.91</td>" in t._repr_html_() and "<th>optimizer</th>" in t._repr_html_()
 
 

@@ -4,6 +4,7 @@ For each op: forward vs its NumPy reference (float64 and float32), gradients by 
 differences (gradcheck, float64), second-order gradients (gradgradcheck), float32
 gradients vs float64 gradients, output/gradient dtypes, and the public bindings.
 """
+
 import importlib
 
 import numpy as np
@@ -25,8 +26,10 @@ for _name in OPS:
         for _dt in (np.float64, np.float32):
             if np.dtype(_dt).name in _info.dtypes:
                 FORWARD_CASES.append(pytest.param(_name, _k, _dt, id=f"{np.dtype(_dt).name}-{_id}"))
-        _has_grad_input = any(isinstance(a, np.ndarray) and a.dtype.kind == "f"
-                              and i not in _s.no_grad_args for i, a in enumerate(_s.args))
+        _has_grad_input = any(
+            isinstance(a, np.ndarray) and a.dtype.kind == "f" and i not in _s.no_grad_args
+            for i, a in enumerate(_s.args)
+        )
         if _info.differentiable and _has_grad_input:
             DIFF_CASES.append(pytest.param(_name, _k, id=_id))
             if _info.gradgrad:
@@ -53,8 +56,10 @@ def _to_tensors(sample, dtype, requires_grad):
 
 
 def _cast_ref_args(sample, dtype):
-    return [a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
-            for a in sample.args]
+    return [
+        a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+        for a in sample.args
+    ]
 
 
 def _outputs(out):
@@ -78,8 +83,9 @@ def test_op_has_samples_and_bindings(name):
     info = REGISTRY[name]
     assert info.samples(np.random.default_rng(0)), f"{name} has no samples"
     namespace = importlib.import_module(info.namespace)
-    assert getattr(namespace, info.name, None) is info.fn, \
+    assert getattr(namespace, info.name, None) is info.fn, (
         f"{info.namespace}.{info.name} is not the registered fn"
+    )
     if info.method:
         assert callable(getattr(autograd.Tensor, info.name, None)), f"Tensor.{info.name} missing"
 
@@ -94,8 +100,9 @@ def test_forward_matches_reference(name, k, dtype):
     for o, r in zip(outs, refs):
         assert o.shape == r.shape, f"{name}: shape {o.shape} vs reference {r.shape}"
         if r.dtype.kind == "f":
-            assert o._data.dtype == np.dtype(dtype) or o._data.dtype == r.dtype, \
+            assert o._data.dtype == np.dtype(dtype) or o._data.dtype == r.dtype, (
                 f"{name}: dtype {o.dtype} for {np.dtype(dtype)} input"
+            )
             tol = (1e-10, 1e-10) if dtype == np.float64 else (info.rtol32, info.atol32)
             np.testing.assert_allclose(o._data, r, rtol=tol[0], atol=tol[1], equal_nan=True)
         else:
@@ -120,6 +127,7 @@ def _fn_of_tensors(info, sample, args):
         if info.grad_outputs is not None:
             out = info.grad_outputs(out)
         return out
+
     return f, [args[i] for i in tensor_pos]
 
 
@@ -183,7 +191,9 @@ def test_float32_grads_match_float64(name, k):
         if g64 is None:
             assert g32 is None
             continue
-        np.testing.assert_allclose(g32, g64, rtol=max(info.rtol32, 1e-3), atol=max(info.atol32, 1e-3))
+        np.testing.assert_allclose(
+            g32, g64, rtol=max(info.rtol32, 1e-3), atol=max(info.atol32, 1e-3)
+        )
 
 
 @pytest.mark.parametrize("name,k,dtype", FORWARD_CASES)
@@ -203,10 +213,14 @@ def test_numba_backend_matches_numpy_reference(name, k, dtype):
             ins = [a for a in args if isinstance(a, autograd.Tensor) and a.requires_grad]
             if diff and ins:
                 rng = np.random.default_rng(3)
-                loss = sum((o * autograd.tensor(rng.standard_normal(o.shape).astype(dtype))).sum()
-                           for o in diff)
-                grads = [None if g is None else g.numpy().copy()
-                         for g in autograd.grad(loss, ins, allow_unused=True)]
+                loss = sum(
+                    (o * autograd.tensor(rng.standard_normal(o.shape).astype(dtype))).sum()
+                    for o in diff
+                )
+                grads = [
+                    None if g is None else g.numpy().copy()
+                    for g in autograd.grad(loss, ins, allow_unused=True)
+                ]
         results[backend] = (vals, grads)
     tol = dict(rtol=1e-12, atol=1e-14) if dtype == np.float64 else dict(rtol=2e-6, atol=1e-6)
     if info.backend_tol is not None:  # kernels that accumulate in another order

@@ -1,5 +1,6 @@
 """Tests for optim: trajectories vs torch.optim (float64, 50 steps, 1e-10), first steps vs
 hand-computed textbook formulas, the Optimizer base (groups, zero_grad, errors, state_dict)."""
+
 import copy
 import math
 
@@ -28,8 +29,12 @@ def rosenbrock(p):
 _rng = np.random.default_rng(1234)
 MLP_X = _rng.standard_normal((6, 3))
 MLP_Y = _rng.standard_normal((6, 2))
-MLP_INIT = [_rng.standard_normal((3, 5)) * 0.5, _rng.standard_normal(5) * 0.1,
-            _rng.standard_normal((5, 2)) * 0.5, _rng.standard_normal(2) * 0.1]
+MLP_INIT = [
+    _rng.standard_normal((3, 5)) * 0.5,
+    _rng.standard_normal(5) * 0.1,
+    _rng.standard_normal((5, 2)) * 0.5,
+    _rng.standard_normal(2) * 0.1,
+]
 ROSEN_INIT = [np.array([-0.5, 0.5])]
 
 
@@ -48,8 +53,11 @@ def _loss(problem, params, lib):
         return rosenbrock(params[0])
     if lib == "torch":
         import torch
+
         return mlp_loss(params, torch.tensor(MLP_X), torch.tensor(MLP_Y), lambda a, b: a @ b)
-    return mlp_loss(params, autograd.tensor(MLP_X, dtype=F64), autograd.tensor(MLP_Y, dtype=F64), _mm)
+    return mlp_loss(
+        params, autograd.tensor(MLP_X, dtype=F64), autograd.tensor(MLP_Y, dtype=F64), _mm
+    )
 
 
 # (optimizer name, kwargs, lr for rosenbrock, lr for the mlp): every flag appears at least once.
@@ -64,7 +72,7 @@ CONFIGS = [
     ("Adam", {"amsgrad": True}, 0.01, 0.01),
     ("Adam", {"weight_decay": 0.1}, 0.01, 0.01),
     ("Adam", {"weight_decay": 0.1, "decoupled_weight_decay": True}, 0.01, 0.01),
-    ("Adam", {"betas": (0.3, 0.4), "eps": 1e-3}, 0.01, 0.01),   # lerp weight >= 0.5 branch
+    ("Adam", {"betas": (0.3, 0.4), "eps": 1e-3}, 0.01, 0.01),  # lerp weight >= 0.5 branch
     ("Adam", {"maximize": True, "amsgrad": True, "weight_decay": 0.05}, 0.01, 0.01),
     ("AdamW", {}, 0.01, 0.01),
     ("AdamW", {"amsgrad": True, "weight_decay": 0.3}, 0.01, 0.01),
@@ -102,8 +110,12 @@ CONFIGS = [
     ("ASGD", {"t0": 10, "lambd": 0.1, "alpha": 0.5, "weight_decay": 0.1}, 1e-3, 0.02),
     ("ASGD", {"maximize": True, "t0": 5}, 1e-3, 0.02),
     ("Adafactor", {}, 0.01, 0.01),
-    ("Adafactor", {"beta2_decay": -0.5, "eps": (1e-20, 1e-2), "d": 2.0, "weight_decay": 0.1},
-     0.01, 0.01),
+    (
+        "Adafactor",
+        {"beta2_decay": -0.5, "eps": (1e-20, 1e-2), "d": 2.0, "weight_decay": 0.1},
+        0.01,
+        0.01,
+    ),
     ("Adafactor", {"maximize": True}, 0.01, 0.01),
 ]
 
@@ -118,6 +130,7 @@ def _run(lib, name, kwargs, lr, problem, steps=50):
     maximize = kwargs.get("maximize", False)
     if lib == "torch":
         import torch
+
         params = [torch.tensor(a.copy(), requires_grad=True) for a in init]
         opt = getattr(torch.optim, name)(params, lr=lr, foreach=False, **kwargs)
     else:
@@ -144,8 +157,9 @@ def test_trajectory_matches_torch(config, problem):
     for step, (a, b) in enumerate(zip(ours, theirs)):
         for pa, pb in zip(a, b):
             assert np.all(np.isfinite(pb)), "test problem diverges in torch: lower its lr"
-            np.testing.assert_allclose(pa, pb, rtol=1e-10, atol=1e-10,
-                                       err_msg=f"{_cid(config)} step {step + 1}")
+            np.testing.assert_allclose(
+                pa, pb, rtol=1e-10, atol=1e-10, err_msg=f"{_cid(config)} step {step + 1}"
+            )
     # the comparison means something only if the parameters actually moved
     assert not np.allclose(ours[-1][0], PROBLEMS[problem][0][0], atol=1e-3)
 
@@ -193,14 +207,20 @@ def test_sgd_by_hand():
         g = g + wd * p
         s["b"] = g if t == 1 else mu * s["b"] + (1 - damp) * g
         return p - lr * s["b"]
-    _check(_first_steps("SGD", steps=3, lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.01),
-           _by_hand(momentum, steps=3))
+
+    _check(
+        _first_steps("SGD", steps=3, lr=0.1, momentum=0.9, dampening=0.2, weight_decay=0.01),
+        _by_hand(momentum, steps=3),
+    )
 
     def nesterov(t, p, g, s, mu=0.9, lr=0.1):
         s["b"] = g if t == 1 else mu * s["b"] + g
         return p - lr * (g + mu * s["b"])
-    _check(_first_steps("SGD", steps=3, lr=0.1, momentum=0.9, nesterov=True),
-           _by_hand(nesterov, steps=3))
+
+    _check(
+        _first_steps("SGD", steps=3, lr=0.1, momentum=0.9, nesterov=True),
+        _by_hand(nesterov, steps=3),
+    )
 
 
 def _adam_rule(amsgrad=False, wd=0.0, decoupled=False, lr=0.1, b1=0.9, b2=0.999, eps=1e-8):
@@ -213,9 +233,10 @@ def _adam_rule(amsgrad=False, wd=0.0, decoupled=False, lr=0.1, b1=0.9, b2=0.999,
         s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
         s["vmax"] = max(s.get("vmax", 0.0), s["v"])
         v = s["vmax"] if amsgrad else s["v"]
-        m_hat = s["m"] / (1 - b1 ** t)
-        v_hat = v / (1 - b2 ** t)
+        m_hat = s["m"] / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
         return p - lr * m_hat / (math.sqrt(v_hat) + eps)
+
     return update
 
 
@@ -224,16 +245,21 @@ def test_adam_family_by_hand():
     # the first Adam step moves every coordinate by lr * sign(g) (up to eps)
     first = _first_steps("Adam", steps=1, lr=0.1)[0]
     np.testing.assert_allclose(first, [0.9, -1.9], rtol=1e-7)
-    _check(_first_steps("Adam", steps=3, lr=0.1, amsgrad=True, weight_decay=0.1),
-           _by_hand(_adam_rule(amsgrad=True, wd=0.1), steps=3))
-    _check(_first_steps("AdamW", steps=3, lr=0.1, weight_decay=0.1),
-           _by_hand(_adam_rule(wd=0.1, decoupled=True), steps=3))
+    _check(
+        _first_steps("Adam", steps=3, lr=0.1, amsgrad=True, weight_decay=0.1),
+        _by_hand(_adam_rule(amsgrad=True, wd=0.1), steps=3),
+    )
+    _check(
+        _first_steps("AdamW", steps=3, lr=0.1, weight_decay=0.1),
+        _by_hand(_adam_rule(wd=0.1, decoupled=True), steps=3),
+    )
 
 
 def test_rmsprop_by_hand():
     def plain(t, p, g, s, lr=0.01, alpha=0.99, eps=1e-8):
         s["v"] = alpha * s.get("v", 0.0) + (1 - alpha) * g * g
         return p - lr * g / (math.sqrt(s["v"]) + eps)
+
     _check(_first_steps("RMSprop", steps=3, lr=0.01), _by_hand(plain, steps=3))
 
     def centered_momentum(t, p, g, s, lr=0.01, alpha=0.9, eps=1e-8, mu=0.5):
@@ -241,16 +267,22 @@ def test_rmsprop_by_hand():
         s["gm"] = alpha * s.get("gm", 0.0) + (1 - alpha) * g
         s["b"] = mu * s.get("b", 0.0) + g / (math.sqrt(s["v"] - s["gm"] ** 2) + eps)
         return p - lr * s["b"]
-    _check(_first_steps("RMSprop", steps=3, lr=0.01, alpha=0.9, centered=True, momentum=0.5),
-           _by_hand(centered_momentum, steps=3))
+
+    _check(
+        _first_steps("RMSprop", steps=3, lr=0.01, alpha=0.9, centered=True, momentum=0.5),
+        _by_hand(centered_momentum, steps=3),
+    )
 
 
 def test_adagrad_by_hand():
     def rule(t, p, g, s, lr=0.1, decay=0.5, init=0.2, eps=1e-10):
         s["sum"] = s.get("sum", init) + g * g
         return p - lr / (1 + (t - 1) * decay) * g / (math.sqrt(s["sum"]) + eps)
-    _check(_first_steps("Adagrad", steps=3, lr=0.1, lr_decay=0.5, initial_accumulator_value=0.2),
-           _by_hand(rule, steps=3))
+
+    _check(
+        _first_steps("Adagrad", steps=3, lr=0.1, lr_decay=0.5, initial_accumulator_value=0.2),
+        _by_hand(rule, steps=3),
+    )
 
 
 def test_nadam_by_hand():
@@ -268,9 +300,13 @@ def test_nadam_by_hand():
         s["prod"] = s.get("prod", 1.0) * mu
         s["m"] = b1 * s.get("m", 0.0) + (1 - b1) * g
         s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
-        denom = math.sqrt(s["v"] / (1 - b2 ** t)) + eps
-        return (p - lr * (1 - mu) / (1 - s["prod"]) * g / denom
-                - lr * mu_next / (1 - s["prod"] * mu_next) * s["m"] / denom)
+        denom = math.sqrt(s["v"] / (1 - b2**t)) + eps
+        return (
+            p
+            - lr * (1 - mu) / (1 - s["prod"]) * g / denom
+            - lr * mu_next / (1 - s["prod"] * mu_next) * s["m"] / denom
+        )
+
     _check(ours, _by_hand(rule, steps=3))
 
 
@@ -278,13 +314,14 @@ def test_radam_by_hand():
     def rule(t, p, g, s, lr=0.1, b1=0.9, b2=0.999, eps=1e-8):
         s["m"] = b1 * s.get("m", 0.0) + (1 - b1) * g
         s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
-        m_hat = s["m"] / (1 - b1 ** t)
+        m_hat = s["m"] / (1 - b1**t)
         rho_inf = 2 / (1 - b2) - 1
-        rho = rho_inf - 2 * t * b2 ** t / (1 - b2 ** t)
+        rho = rho_inf - 2 * t * b2**t / (1 - b2**t)
         if rho <= 5:
             return p - lr * m_hat
         r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
-        return p - lr * m_hat * r * math.sqrt(1 - b2 ** t) / (math.sqrt(s["v"]) + eps)
+        return p - lr * m_hat * r * math.sqrt(1 - b2**t) / (math.sqrt(s["v"]) + eps)
+
     # 8 steps: the first ones are un-rectified (rho_t <= 5), later ones rectified
     _check(_first_steps("RAdam", steps=8, lr=0.1), _by_hand(rule, steps=8))
 
@@ -293,13 +330,26 @@ def test_adamax_by_hand():
     def rule(t, p, g, s, lr=0.1, b1=0.9, b2=0.999, eps=1e-8):
         s["m"] = b1 * s.get("m", 0.0) + (1 - b1) * g
         s["u"] = max(b2 * s.get("u", 0.0), abs(g) + eps)
-        return p - lr / (1 - b1 ** t) * s["m"] / s["u"]
+        return p - lr / (1 - b1**t) * s["m"] / s["u"]
+
     _check(_first_steps("Adamax", steps=3, lr=0.1), _by_hand(rule, steps=3))
 
 
 def test_maximize_is_gradient_ascent():
-    for name in ["SGD", "Adam", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax", "AdamW",
-                 "Adadelta", "Rprop", "ASGD", "Adafactor"]:
+    for name in [
+        "SGD",
+        "Adam",
+        "RMSprop",
+        "Adagrad",
+        "NAdam",
+        "RAdam",
+        "Adamax",
+        "AdamW",
+        "Adadelta",
+        "Rprop",
+        "ASGD",
+        "Adafactor",
+    ]:
         down = _first_steps(name, steps=1, lr=0.01)[0]
         up = _first_steps(name, steps=1, lr=0.01, maximize=True)[0]
         p0 = np.array(P0)
@@ -312,22 +362,63 @@ def test_functional_routine_is_array_in_place():
     p = np.array([1.0, 2.0])
     g = np.array([0.5, -1.0])
     m, v, step = np.zeros(2), np.zeros(2), np.zeros((), np.float32)
-    F.adam([p], [g], [m], [v], [], [step], amsgrad=False, beta1=0.9, beta2=0.999, lr=0.1,
-           weight_decay=0.0, eps=1e-8, maximize=False)
+    F.adam(
+        [p],
+        [g],
+        [m],
+        [v],
+        [],
+        [step],
+        amsgrad=False,
+        beta1=0.9,
+        beta2=0.999,
+        lr=0.1,
+        weight_decay=0.0,
+        eps=1e-8,
+        maximize=False,
+    )
     assert float(step) == 1.0
     np.testing.assert_allclose(m, 0.1 * g)
     np.testing.assert_allclose(p, [0.9, 2.1], rtol=1e-7)
-    np.testing.assert_array_equal(g, [0.5, -1.0])        # the gradient is not touched
+    np.testing.assert_array_equal(g, [0.5, -1.0])  # the gradient is not touched
     # with a workspace the scratch arrays are reused across calls (the NumPy path's
     # temporaries; the numba backend's fused kernel needs none)
     ws = {}
     backend = autograd.backend("numpy")
     backend.__enter__()
-    F.adam([p], [g], [m], [v], [], [step], amsgrad=False, beta1=0.9, beta2=0.999, lr=0.1,
-           weight_decay=0.1, eps=1e-8, maximize=True, workspace=ws)
+    F.adam(
+        [p],
+        [g],
+        [m],
+        [v],
+        [],
+        [step],
+        amsgrad=False,
+        beta1=0.9,
+        beta2=0.999,
+        lr=0.1,
+        weight_decay=0.1,
+        eps=1e-8,
+        maximize=True,
+        workspace=ws,
+    )
     n = len(ws)
-    F.adam([p], [g], [m], [v], [], [step], amsgrad=False, beta1=0.9, beta2=0.999, lr=0.1,
-           weight_decay=0.1, eps=1e-8, maximize=True, workspace=ws)
+    F.adam(
+        [p],
+        [g],
+        [m],
+        [v],
+        [],
+        [step],
+        amsgrad=False,
+        beta1=0.9,
+        beta2=0.999,
+        lr=0.1,
+        weight_decay=0.1,
+        eps=1e-8,
+        maximize=True,
+        workspace=ws,
+    )
     backend.__exit__(None, None, None)
     assert len(ws) == n and n > 0
     np.testing.assert_array_equal(g, [0.5, -1.0])
@@ -335,8 +426,19 @@ def test_functional_routine_is_array_in_place():
 
 def test_float32_params_stay_float32():
     p = autograd.tensor([1.0, -2.0], requires_grad=True)
-    for name in ["SGD", "Adam", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax", "Adadelta",
-                 "Rprop", "ASGD", "Adafactor"]:
+    for name in [
+        "SGD",
+        "Adam",
+        "RMSprop",
+        "Adagrad",
+        "NAdam",
+        "RAdam",
+        "Adamax",
+        "Adadelta",
+        "Rprop",
+        "ASGD",
+        "Adafactor",
+    ]:
         opt = getattr(optim, name)([p], lr=0.01)
         (p * p).sum().backward()
         opt.step()
@@ -352,23 +454,29 @@ def _param(values=(1.0, 2.0)):
     return autograd.tensor(list(values), dtype=F64, requires_grad=True)
 
 
-@pytest.mark.parametrize("name,kwargs,msg", [
-    ("SGD", {"lr": -0.1}, "Invalid learning rate: -0.1"),
-    ("SGD", {"momentum": -1.0}, "Invalid momentum value: -1.0"),
-    ("SGD", {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
-    ("SGD", {"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
-    ("Adam", {"lr": -0.1}, "Invalid learning rate: -0.1"),
-    ("Adam", {"eps": -1.0}, "Invalid epsilon value: -1.0"),
-    ("Adam", {"betas": (1.0, 0.9)}, "Invalid beta parameter at index 0: 1.0"),
-    ("AdamW", {"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1: -0.1"),
-    ("RMSprop", {"alpha": -0.5}, "Invalid alpha value: -0.5"),
-    ("Adagrad", {"lr_decay": -1.0}, "Invalid lr_decay value: -1.0"),
-    ("Adagrad", {"initial_accumulator_value": -1.0},
-     "Invalid initial_accumulator_value value: -1.0"),
-    ("NAdam", {"momentum_decay": -1.0}, "Invalid momentum_decay value: -1.0"),
-    ("RAdam", {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
-    ("Adamax", {"lr": -0.1}, "Invalid learning rate: -0.1"),
-])
+@pytest.mark.parametrize(
+    "name,kwargs,msg",
+    [
+        ("SGD", {"lr": -0.1}, "Invalid learning rate: -0.1"),
+        ("SGD", {"momentum": -1.0}, "Invalid momentum value: -1.0"),
+        ("SGD", {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+        ("SGD", {"nesterov": True}, "Nesterov momentum requires a momentum and zero dampening"),
+        ("Adam", {"lr": -0.1}, "Invalid learning rate: -0.1"),
+        ("Adam", {"eps": -1.0}, "Invalid epsilon value: -1.0"),
+        ("Adam", {"betas": (1.0, 0.9)}, "Invalid beta parameter at index 0: 1.0"),
+        ("AdamW", {"betas": (0.9, -0.1)}, "Invalid beta parameter at index 1: -0.1"),
+        ("RMSprop", {"alpha": -0.5}, "Invalid alpha value: -0.5"),
+        ("Adagrad", {"lr_decay": -1.0}, "Invalid lr_decay value: -1.0"),
+        (
+            "Adagrad",
+            {"initial_accumulator_value": -1.0},
+            "Invalid initial_accumulator_value value: -1.0",
+        ),
+        ("NAdam", {"momentum_decay": -1.0}, "Invalid momentum_decay value: -1.0"),
+        ("RAdam", {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+        ("Adamax", {"lr": -0.1}, "Invalid learning rate: -0.1"),
+    ],
+)
 def test_hyperparameter_validation(name, kwargs, msg):
     with pytest.raises(ValueError, match=msg.replace("(", r"\(")):
         getattr(optim, name)([_param()], **kwargs)
@@ -450,7 +558,8 @@ def test_step_closure_returns_loss():
         loss.backward()
         calls.append(1)
         return loss
-    with autograd.no_grad():        # the closure still gets grad mode
+
+    with autograd.no_grad():  # the closure still gets grad mode
         loss = opt.step(closure)
     assert loss.item() == 5.0 and calls == [1]
     np.testing.assert_allclose(p.detach().numpy(), [0.8, 1.6])
@@ -459,7 +568,7 @@ def test_step_closure_returns_loss():
 
 def test_step_bumps_version_counter():
     p = _param()
-    y = (p * p).sum()           # saves p for backward
+    y = (p * p).sum()  # saves p for backward
     opt = optim.SGD([p], lr=0.1)
     p.grad = autograd.tensor([1.0, 1.0], dtype=F64)
     v = p._version
@@ -470,17 +579,28 @@ def test_step_bumps_version_counter():
 
 
 # ---- state_dict ----------------------------------------------------------------------------
-ALL = [("SGD", {"momentum": 0.9}), ("Adam", {"amsgrad": True}), ("AdamW", {}),
-       ("RMSprop", {"centered": True, "momentum": 0.3}), ("Adagrad", {"lr_decay": 0.1}),
-       ("NAdam", {}), ("RAdam", {}), ("Adamax", {}), ("Adadelta", {"weight_decay": 0.1}),
-       ("Rprop", {}), ("ASGD", {"t0": 2}), ("Adafactor", {})]
+ALL = [
+    ("SGD", {"momentum": 0.9}),
+    ("Adam", {"amsgrad": True}),
+    ("AdamW", {}),
+    ("RMSprop", {"centered": True, "momentum": 0.3}),
+    ("Adagrad", {"lr_decay": 0.1}),
+    ("NAdam", {}),
+    ("RAdam", {}),
+    ("Adamax", {}),
+    ("Adadelta", {"weight_decay": 0.1}),
+    ("Rprop", {}),
+    ("ASGD", {"t0": 2}),
+    ("Adafactor", {}),
+]
 
 
 def _train(opt, params, steps):
     for _ in range(steps):
         opt.zero_grad()
-        mlp_loss(params, autograd.tensor(MLP_X, dtype=F64), autograd.tensor(MLP_Y, dtype=F64),
-                 _mm).backward()
+        mlp_loss(
+            params, autograd.tensor(MLP_X, dtype=F64), autograd.tensor(MLP_Y, dtype=F64), _mm
+        ).backward()
         opt.step()
 
 
@@ -513,7 +633,7 @@ def test_state_dict_round_trip_continues_identically(name, kwargs):
     expected = [p.detach().numpy().copy() for p in params]
 
     params2 = _mlp_params(snapshot)
-    opt2 = getattr(optim, name)(params2, lr=123.0)       # lr comes back from the checkpoint
+    opt2 = getattr(optim, name)(params2, lr=123.0)  # lr comes back from the checkpoint
     pristine = copy.deepcopy(saved)
     opt2.load_state_dict(saved)
     assert opt2.param_groups[0]["lr"] == 0.01
@@ -532,10 +652,16 @@ def test_load_state_dict_accepts_string_keys_and_arrays():
     opt = optim.Adam(params, lr=0.01)
     _train(opt, params, 3)
     sd = opt.state_dict()
-    flat = {"state": {str(k): {n: v.detach().numpy().copy() for n, v in st.items()}
-                      for k, st in sd["state"].items()},
-            "param_groups": [dict(g, betas=list(g["betas"]), params=[str(i) for i in g["params"]])
-                             for g in sd["param_groups"]]}
+    flat = {
+        "state": {
+            str(k): {n: v.detach().numpy().copy() for n, v in st.items()}
+            for k, st in sd["state"].items()
+        },
+        "param_groups": [
+            dict(g, betas=list(g["betas"]), params=[str(i) for i in g["params"]])
+            for g in sd["param_groups"]
+        ],
+    }
     params2 = _mlp_params([p.detach().numpy() for p in params])
     opt2 = optim.Adam(params2, lr=0.01)
     opt2.load_state_dict(flat)
@@ -582,6 +708,7 @@ def test_load_state_dict_casts_buffers_to_param_dtype():
 def test_optim_does_not_import_nn():
     import ast
     import pathlib
+
     root = pathlib.Path(optim.__file__).parent
     for path in root.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
@@ -593,11 +720,15 @@ def test_optim_does_not_import_nn():
             assert not any(n == "nn" or n.startswith("nn.") for n in names), path
 
 
-@pytest.mark.parametrize("name,kwargs", ALL + [("SGD", {"momentum": 0.9, "nesterov": True,
-                                                        "weight_decay": 0.1, "maximize": True}),
-                                               ("Adam", {"decoupled_weight_decay": True,
-                                                         "weight_decay": 0.1, "maximize": True})],
-                         ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name,kwargs",
+    ALL
+    + [
+        ("SGD", {"momentum": 0.9, "nesterov": True, "weight_decay": 0.1, "maximize": True}),
+        ("Adam", {"decoupled_weight_decay": True, "weight_decay": 0.1, "maximize": True}),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_blocked_update_equals_whole_array_update(name, kwargs, monkeypatch):
     # The routines cut contiguous arrays into cache-sized blocks; the result must not depend
     # on the block size, and non-contiguous operands (whole-array path) must agree too.
@@ -607,14 +738,16 @@ def test_blocked_update_equals_whole_array_update(name, kwargs, monkeypatch):
         opt = getattr(optim, name)(params, lr=0.01, **kwargs)
         for _ in range(4):
             opt.zero_grad()
-            mlp_loss(params, autograd.tensor(MLP_X, dtype=F64), autograd.tensor(MLP_Y, dtype=F64),
-                     _mm).backward()
-            if fortran:     # a non-contiguous gradient (e.g. a transposed view)
+            mlp_loss(
+                params, autograd.tensor(MLP_X, dtype=F64), autograd.tensor(MLP_Y, dtype=F64), _mm
+            ).backward()
+            if fortran:  # a non-contiguous gradient (e.g. a transposed view)
                 for p in params:
                     g = p.grad.numpy()
                     p.grad = autograd.tensor(np.asfortranarray(g), dtype=F64)
             opt.step()
         return [p.detach().numpy().copy() for p in params]
+
     whole = run(1 << 30)
     for other in (run(4), run(7, fortran=True)):
         for a, b in zip(whole, other):
@@ -627,8 +760,9 @@ def test_save_load_through_autograd_save(name, kwargs, tmp_path):
     opt = getattr(optim, name)(params, lr=0.01, **kwargs)
     _train(opt, params, 4)
     path = tmp_path / "ckpt.safetensors"
-    autograd.save({"params": [p.detach() for p in params], "optim": opt.state_dict(),
-                   "epoch": 4}, path)
+    autograd.save(
+        {"params": [p.detach() for p in params], "optim": opt.state_dict(), "epoch": 4}, path
+    )
     _train(opt, params, 3)
     expected = [p.detach().numpy().copy() for p in params]
 

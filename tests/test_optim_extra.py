@@ -1,6 +1,7 @@
 """Adadelta, Rprop, ASGD, Adafactor, SparseAdam and torch's implementation flags: state_dicts
 and error messages vs torch, first steps vs the textbook rules, SparseAdam's lazy update vs
 torch with real sparse gradients. (Trajectories of every optimizer: tests/test_optim.py.)"""
+
 import math
 
 import numpy as np
@@ -13,15 +14,26 @@ from test_optim import MLP_INIT, MLP_X, MLP_Y, _by_hand, _check, _first_steps, m
 
 F64 = autograd.float64
 
-ALL = [("SGD", {"momentum": 0.9}), ("Adam", {"amsgrad": True}), ("AdamW", {}),
-       ("RMSprop", {"centered": True, "momentum": 0.3}), ("Adagrad", {"lr_decay": 0.1}),
-       ("NAdam", {}), ("RAdam", {}), ("Adamax", {}), ("Adadelta", {}), ("Rprop", {}),
-       ("ASGD", {"t0": 3}), ("Adafactor", {})]
+ALL = [
+    ("SGD", {"momentum": 0.9}),
+    ("Adam", {"amsgrad": True}),
+    ("AdamW", {}),
+    ("RMSprop", {"centered": True, "momentum": 0.3}),
+    ("Adagrad", {"lr_decay": 0.1}),
+    ("NAdam", {}),
+    ("RAdam", {}),
+    ("Adamax", {}),
+    ("Adadelta", {}),
+    ("Rprop", {}),
+    ("ASGD", {"t0": 3}),
+    ("Adafactor", {}),
+]
 
 
 def _train(lib, name, kwargs, steps=6):
     if lib == "torch":
         import torch
+
         params = [torch.tensor(a.copy(), requires_grad=True) for a in MLP_INIT]
         opt = getattr(torch.optim, name)(params, lr=0.01, **kwargs)
         x, y = torch.tensor(MLP_X), torch.tensor(MLP_Y)
@@ -50,19 +62,32 @@ def test_state_dict_matches_torch(name, kwargs):
             v = state[key]
             assert isinstance(v, autograd.Tensor) and isinstance(tv, torch.Tensor), key
             assert v.shape == tuple(tv.shape) and str(v.dtype)[9:] == str(tv.dtype)[6:], key
-            np.testing.assert_allclose(v.numpy(), tv.numpy(), rtol=1e-10, atol=1e-13,
-                                       err_msg=f"{name} state {k} {key}")
+            np.testing.assert_allclose(
+                v.numpy(), tv.numpy(), rtol=1e-10, atol=1e-13, err_msg=f"{name} state {k} {key}"
+            )
 
 
-BAD = [("Adadelta", {"lr": -1.0}), ("Adadelta", {"rho": 1.5}), ("Adadelta", {"eps": -1.0}),
-       ("Adadelta", {"weight_decay": -1.0}), ("Rprop", {"lr": -1.0}),
-       ("Rprop", {"etas": (1.2, 0.5)}), ("ASGD", {"lr": -1.0}), ("ASGD", {"weight_decay": -1.0}),
-       ("Adafactor", {"lr": -1.0}), ("Adafactor", {"beta2_decay": 0.5}),
-       ("Adafactor", {"eps": (-1.0, 1e-3)}), ("Adafactor", {"eps": (None, -1.0)}),
-       ("Adafactor", {"d": 0.5}), ("Adafactor", {"weight_decay": -1.0}),
-       ("SparseAdam", {"lr": 0.0}), ("SparseAdam", {"eps": 0.0}),
-       ("SparseAdam", {"betas": (1.0, 0.9)}), ("SparseAdam", {"betas": (0.9, 1.0)}),
-       ("LBFGS", {"lr": -1.0})]
+BAD = [
+    ("Adadelta", {"lr": -1.0}),
+    ("Adadelta", {"rho": 1.5}),
+    ("Adadelta", {"eps": -1.0}),
+    ("Adadelta", {"weight_decay": -1.0}),
+    ("Rprop", {"lr": -1.0}),
+    ("Rprop", {"etas": (1.2, 0.5)}),
+    ("ASGD", {"lr": -1.0}),
+    ("ASGD", {"weight_decay": -1.0}),
+    ("Adafactor", {"lr": -1.0}),
+    ("Adafactor", {"beta2_decay": 0.5}),
+    ("Adafactor", {"eps": (-1.0, 1e-3)}),
+    ("Adafactor", {"eps": (None, -1.0)}),
+    ("Adafactor", {"d": 0.5}),
+    ("Adafactor", {"weight_decay": -1.0}),
+    ("SparseAdam", {"lr": 0.0}),
+    ("SparseAdam", {"eps": 0.0}),
+    ("SparseAdam", {"betas": (1.0, 0.9)}),
+    ("SparseAdam", {"betas": (0.9, 1.0)}),
+    ("LBFGS", {"lr": -1.0}),
+]
 
 
 @pytest.mark.parametrize("name,kwargs", BAD, ids=[f"{n}-{k}" for n, k in BAD])
@@ -82,6 +107,7 @@ def test_adadelta_by_hand():
         delta = math.sqrt(s.get("u", 0.0) + eps) / math.sqrt(s["v"] + eps) * g
         s["u"] = rho * s.get("u", 0.0) + (1 - rho) * delta * delta
         return p - lr * delta
+
     _check(_first_steps("Adadelta", steps=3, lr=1.0), _by_hand(rule, steps=3))
 
 
@@ -94,21 +120,25 @@ def test_rprop_by_hand():
             size, g = max(size * eta_minus, 1e-6), 0.0
         s["prev"], s["size"] = g, size
         return p - math.copysign(size, g) * (g != 0)
+
     # lr 0.1 and 1.5: the first keeps every sign (steps grow), the second overshoots and flips
     _check(_first_steps("Rprop", steps=4, lr=0.1), _by_hand(rule, steps=4))
-    _check(_first_steps("Rprop", steps=4, lr=1.5),
-           _by_hand(lambda t, p, g, s: rule(t, p, g, s, lr=1.5), steps=4))
+    _check(
+        _first_steps("Rprop", steps=4, lr=1.5),
+        _by_hand(lambda t, p, g, s: rule(t, p, g, s, lr=1.5), steps=4),
+    )
 
 
 def test_asgd_by_hand():
     def rule(t, p, g, s, lr=0.1, lambd=0.01, alpha=0.75, t0=2):
-        eta = s.get("eta", float(np.float32(lr)))     # torch keeps eta in float32
+        eta = s.get("eta", float(np.float32(lr)))  # torch keeps eta in float32
         p = p * (1 - lambd * eta) - eta * g
         mu = s.get("mu", 1.0)
         s["ax"] = p if mu == 1 else s["ax"] + (p - s["ax"]) * mu
         s["eta"] = float(np.float32(lr / (1 + lambd * lr * t) ** alpha))  # kept in float32
         s["mu"] = float(np.float32(1 / max(1, t - t0)))
         return p
+
     _check(_first_steps("ASGD", steps=5, lr=0.1, lambd=0.01, t0=2), _by_hand(rule, steps=5))
 
 
@@ -120,7 +150,7 @@ def test_adafactor_vector_by_hand():
     expected = []
     for t in range(1, 4):
         g = c * p
-        w = t ** -0.8
+        w = t**-0.8
         v = v + w * (g * g - v)
         alpha = max(1e-3, np.sqrt(np.mean(p * p))) * min(0.01, 1 / math.sqrt(t))
         u = g / np.sqrt(np.maximum(v, np.finfo(np.float64).eps ** 2))
@@ -138,7 +168,7 @@ def test_adafactor_factors_matrices():
     assert set(opt.state[w]) == {"step", "row_var", "col_var"}
     assert opt.state[w]["row_var"].shape == (2, 2, 1) and opt.state[w]["col_var"].shape == (2, 1, 3)
     assert set(opt.state[b]) == {"step", "variance"}
-    g2 = (2 * np.arange(1.0, 13.0).reshape(2, 2, 3)) ** 2      # the first step: lerp weight 1
+    g2 = (2 * np.arange(1.0, 13.0).reshape(2, 2, 3)) ** 2  # the first step: lerp weight 1
     np.testing.assert_allclose(opt.state[w]["row_var"].numpy(), g2.mean(-1, keepdims=True))
     np.testing.assert_allclose(opt.state[w]["col_var"].numpy(), g2.mean(-2, keepdims=True))
 
@@ -171,14 +201,25 @@ def test_sparse_adam_update_matches_torch(maximize):
     for step, rows in enumerate([[0, 2], [2, 5, 1], [], [4, 4, 0]], start=1):
         vals = rng.standard_normal((len(rows), 3))
         idx = np.array([rows], dtype=np.int64).reshape(1, -1)
-        tp.grad = torch.sparse_coo_tensor(torch.tensor(idx), torch.tensor(vals), (6, 3),
-                                          check_invariants=True)
+        tp.grad = torch.sparse_coo_tensor(
+            torch.tensor(idx), torch.tensor(vals), (6, 3), check_invariants=True
+        )
         topt.step()
-        F.sparse_adam([p], [(idx, vals)], [m], [v], [step], eps=1e-8, beta1=0.8, beta2=0.9,
-                      lr=0.1, maximize=maximize)
+        F.sparse_adam(
+            [p],
+            [(idx, vals)],
+            [m],
+            [v],
+            [step],
+            eps=1e-8,
+            beta1=0.8,
+            beta2=0.9,
+            lr=0.1,
+            maximize=maximize,
+        )
         np.testing.assert_allclose(p, tp.detach().numpy(), rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(m, topt.state[tp]["exp_avg"].numpy(), rtol=1e-12, atol=1e-14)
-    untouched = 3                                   # a row no gradient touched
+    untouched = 3  # a row no gradient touched
     np.testing.assert_array_equal(p[untouched], p0[untouched])
 
 
@@ -190,7 +231,17 @@ def test_foreach_fused_capturable_are_accepted_and_change_nothing():
         for key, v in st.items():
             np.testing.assert_array_equal(v.numpy(), flags.state_dict()["state"][k][key].numpy())
     assert flags.param_groups[0]["foreach"] is True and flags.param_groups[0]["fused"] is True
-    for name in ["SGD", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax", "Adadelta", "Rprop",
-                 "ASGD", "Adafactor"]:
+    for name in [
+        "SGD",
+        "RMSprop",
+        "Adagrad",
+        "NAdam",
+        "RAdam",
+        "Adamax",
+        "Adadelta",
+        "Rprop",
+        "ASGD",
+        "Adafactor",
+    ]:
         opt = getattr(optim, name)([autograd.zeros(2, requires_grad=True)], foreach=True)
         assert opt.defaults["foreach"] is True

@@ -4,6 +4,7 @@ The kernels apply the reference's operations in the same order and dtype, so agr
 bit for bit (``assert_array_equal``), in float32 and float64, over many steps, and with
 inf/nan/huge gradients. Runs under ``NUMBA_DISABLE_JIT=1`` too (the kernels as Python).
 """
+
 import numpy as np
 import pytest
 
@@ -14,18 +15,27 @@ import optim
 from optim import _functional as F
 
 CONFIGS = [
-    ("Adam", {}), ("Adam", {"amsgrad": True, "weight_decay": 0.1}), ("Adam", {"maximize": True}),
+    ("Adam", {}),
+    ("Adam", {"amsgrad": True, "weight_decay": 0.1}),
+    ("Adam", {"maximize": True}),
     ("Adam", {"betas": (0.3, 0.9)}),  # beta1 < 0.5: the other side of torch's lerp
-    ("AdamW", {"weight_decay": 0.05}), ("AdamW", {"amsgrad": True}),
-    ("SGD", {}), ("SGD", {"weight_decay": 1e-2, "maximize": True}),
-    ("SGD", {"momentum": 0.9}), ("SGD", {"momentum": 0.9, "nesterov": True, "weight_decay": 1e-2}),
+    ("AdamW", {"weight_decay": 0.05}),
+    ("AdamW", {"amsgrad": True}),
+    ("SGD", {}),
+    ("SGD", {"weight_decay": 1e-2, "maximize": True}),
+    ("SGD", {"momentum": 0.9}),
+    ("SGD", {"momentum": 0.9, "nesterov": True, "weight_decay": 1e-2}),
     ("SGD", {"momentum": 0.5, "dampening": 0.3, "maximize": True}),
-    ("RMSprop", {}), ("RMSprop", {"centered": True}), ("RMSprop", {"momentum": 0.9}),
+    ("RMSprop", {}),
+    ("RMSprop", {"centered": True}),
+    ("RMSprop", {"momentum": 0.9}),
     ("RMSprop", {"centered": True, "momentum": 0.5, "weight_decay": 0.1, "maximize": True}),
     ("RMSprop", {"alpha": 0.3, "centered": True}),
-    ("Adagrad", {}), ("Adagrad", {"lr_decay": 0.01, "weight_decay": 0.1}),
+    ("Adagrad", {}),
+    ("Adagrad", {"lr_decay": 0.01, "weight_decay": 0.1}),
     ("Adagrad", {"maximize": True, "initial_accumulator_value": 0.5, "eps": 1e-6}),
 ]
+
 
 def _run(name, kwargs, dtype, backend, steps=25):
     """``steps`` optimizer steps on two parameters; the gradients are a NumPy function of
@@ -38,8 +48,9 @@ def _run(name, kwargs, dtype, backend, steps=25):
         for _ in range(steps):
             for p in (w, b):
                 a = p.detach().numpy()
-                p.grad = autograd.tensor((np.tanh(3 * a) + rng.standard_normal(a.shape) * 0.1)
-                                         .astype(dtype))
+                p.grad = autograd.tensor(
+                    (np.tanh(3 * a) + rng.standard_normal(a.shape) * 0.1).astype(dtype)
+                )
             opt.step()
     return w.detach().numpy().copy(), b.detach().numpy().copy()
 
@@ -60,8 +71,16 @@ def _grads(rng, n, dtype, step):
     """Gradients with a few extreme entries (huge, tiny, inf, nan) at fixed places."""
     g = rng.standard_normal(n) * 10.0 ** rng.integers(-3, 3, n)
     if n >= 8:
-        g[:8] = [1e30, -1e30, 1e-30, 0.0, -0.0, np.inf if step == 3 else 1.0,
-                 np.nan if step == 5 else -1.0, 1e4]
+        g[:8] = [
+            1e30,
+            -1e30,
+            1e-30,
+            0.0,
+            -0.0,
+            np.inf if step == 3 else 1.0,
+            np.nan if step == 5 else -1.0,
+            1e4,
+        ]
     return g.astype(dtype)
 
 
@@ -84,16 +103,38 @@ def _routine(name, n, dtype, opts):
         count[0] += 1
         g = _grads(rng, n, dtype, count[0])
         if name == "adam":
-            F.adam([p], [g], [st["m"]], [st["v"]], [st["vmax"]], [st["step"]], lr=1e-2,
-                   beta1=0.9, beta2=0.999, eps=1e-8, **opts)
+            F.adam(
+                [p],
+                [g],
+                [st["m"]],
+                [st["v"]],
+                [st["vmax"]],
+                [st["step"]],
+                lr=1e-2,
+                beta1=0.9,
+                beta2=0.999,
+                eps=1e-8,
+                **opts,
+            )
         elif name == "sgd":
             F.sgd([p], [g], st["buf"], lr=1e-2, **opts)
         elif name == "rmsprop":
-            F.rmsprop([p], [g], [st["sq"]], [st["ga"]], [st["buf"]], [st["step"]], lr=1e-2,
-                      alpha=0.99, eps=1e-8, **opts)
+            F.rmsprop(
+                [p],
+                [g],
+                [st["sq"]],
+                [st["ga"]],
+                [st["buf"]],
+                [st["step"]],
+                lr=1e-2,
+                alpha=0.99,
+                eps=1e-8,
+                **opts,
+            )
         else:
             F.adagrad([p], [g], [st["s"]], [st["step"]], lr=1e-2, eps=1e-10, **opts)
         return [p] + [a for a in st.values() if isinstance(a, np.ndarray) and a.ndim]
+
     return step
 
 
@@ -111,7 +152,9 @@ ROUTINES = [
 ]
 
 
-@pytest.mark.parametrize("name,opts", ROUTINES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ROUTINES)])
+@pytest.mark.parametrize(
+    "name,opts", ROUTINES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ROUTINES)]
+)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [0, 1, 37, 1000])
 def test_functional_routines_bitwise_with_extremes(name, opts, dtype, n):
@@ -133,23 +176,38 @@ def test_non_contiguous_gradient_falls_back_to_numpy():
     g = np.arange(12.0)[::2]  # a strided view: no kernel, the NumPy blocks run instead
     for p, backend in ((p_ref, "numpy"), (p_fused, "numba")):
         with autograd.backend(backend):
-            F.adagrad([p], [g], [np.zeros(6)], [np.array(0.0)], lr=0.1, weight_decay=0.0,
-                      lr_decay=0.0, eps=1e-10, maximize=False)
+            F.adagrad(
+                [p],
+                [g],
+                [np.zeros(6)],
+                [np.array(0.0)],
+                lr=0.1,
+                weight_decay=0.0,
+                lr_decay=0.0,
+                eps=1e-10,
+                maximize=False,
+            )
     np.testing.assert_array_equal(p_fused, p_ref)
     assert not np.array_equal(p_ref, np.ones(6))
 
 
-PATHS = [("Adam", {}, "adam_update"), ("Adam", {"amsgrad": True}, "adam_amsgrad_update"),
-         ("SGD", {}, "sgd_update"), ("SGD", {"momentum": 0.9}, "sgd_momentum_update"),
-         ("RMSprop", {}, "rmsprop_update"), ("RMSprop", {"momentum": 0.5}, "rmsprop_momentum_update"),
-         ("RMSprop", {"centered": True}, "rmsprop_centered_update"),
-         ("RMSprop", {"centered": True, "momentum": 0.5}, "rmsprop_centered_momentum_update"),
-         ("Adagrad", {}, "adagrad_update")]
+PATHS = [
+    ("Adam", {}, "adam_update"),
+    ("Adam", {"amsgrad": True}, "adam_amsgrad_update"),
+    ("SGD", {}, "sgd_update"),
+    ("SGD", {"momentum": 0.9}, "sgd_momentum_update"),
+    ("RMSprop", {}, "rmsprop_update"),
+    ("RMSprop", {"momentum": 0.5}, "rmsprop_momentum_update"),
+    ("RMSprop", {"centered": True}, "rmsprop_centered_update"),
+    ("RMSprop", {"centered": True, "momentum": 0.5}, "rmsprop_centered_momentum_update"),
+    ("Adagrad", {}, "adagrad_update"),
+]
 
 
 @pytest.mark.parametrize("name,kwargs,kernel", PATHS, ids=[p[2] for p in PATHS])
 def test_numba_backend_really_takes_the_fused_path(monkeypatch, name, kwargs, kernel):
     from autograd.kernels import optim as kopt
+
     calls = []
     real = getattr(kopt, kernel)
     monkeypatch.setattr(kopt, kernel, lambda *a: calls.append(1) or real(*a))
@@ -166,6 +224,7 @@ def test_parallel_build_gives_the_same_bits(monkeypatch):
     cached and take seconds to compile: Adam only; the others share its loop shape.)"""
     from autograd.kernels import optim as K
     from autograd.kernels import parallel
+
     rng = np.random.default_rng(3)
     arrays = [rng.standard_normal(1001).astype(np.float32) for _ in range(4)]
     arrays[3] = np.abs(arrays[3])

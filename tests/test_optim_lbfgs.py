@@ -1,5 +1,6 @@
 """LBFGS: trajectories, evaluation counts and state_dicts vs torch.optim.LBFGS (float64),
 with and without the strong-Wolfe line search; closure semantics; checkpoints."""
+
 import numpy as np
 import pytest
 
@@ -12,7 +13,7 @@ F64 = autograd.float64
 CONFIGS = [
     {},
     {"line_search_fn": "strong_wolfe"},
-    {"history_size": 2, "max_iter": 7, "lr": 0.5},          # the history is full and shifts
+    {"history_size": 2, "max_iter": 7, "lr": 0.5},  # the history is full and shifts
     {"history_size": 3, "line_search_fn": "strong_wolfe", "max_eval": 9},
     {"tolerance_change": 1e-3, "line_search_fn": "strong_wolfe"},
 ]
@@ -23,6 +24,7 @@ def _run(lib, problem, steps, **kwargs):
     init = ROSEN_INIT if problem == "rosenbrock" else MLP_INIT
     if lib == "torch":
         import torch
+
         params = [torch.tensor(a.copy(), requires_grad=True) for a in init]
         opt = torch.optim.LBFGS(params, **kwargs)
         x, y = torch.tensor(MLP_X), torch.tensor(MLP_Y)
@@ -33,8 +35,11 @@ def _run(lib, problem, steps, **kwargs):
 
     def closure():
         opt.zero_grad()
-        loss = (rosenbrock(params[0]) if problem == "rosenbrock"
-                else mlp_loss(params, x, y, lambda a, b: a @ b))
+        loss = (
+            rosenbrock(params[0])
+            if problem == "rosenbrock"
+            else mlp_loss(params, x, y, lambda a, b: a @ b)
+        )
         loss.backward()
         return loss
 
@@ -50,8 +55,9 @@ def _state(opt):
 
 
 @pytest.mark.parametrize("problem", ["rosenbrock", "mlp"])
-@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items())
-                         or "default")
+@pytest.mark.parametrize(
+    "config", CONFIGS, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()) or "default"
+)
 def test_lbfgs_matches_torch(problem, config):
     pytest.importorskip("torch")
     # few iterations per step: L-BFGS amplifies rounding differences (BLAS dot products
@@ -62,8 +68,7 @@ def test_lbfgs_matches_torch(problem, config):
     for step, ((la, pa), (lb, pb)) in enumerate(zip(ours, theirs)):
         assert la == pytest.approx(lb, rel=1e-10, abs=1e-12), f"loss at step {step + 1}"
         for a, b in zip(pa, pb):
-            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11,
-                                       err_msg=f"step {step + 1}")
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11, err_msg=f"step {step + 1}")
     st, tst = _state(opt), _state(topt)
     assert (st["func_evals"], st["n_iter"]) == (tst["func_evals"], tst["n_iter"])
     assert not np.allclose(ours[-1][1][0], (ROSEN_INIT if problem == "rosenbrock" else MLP_INIT)[0])
@@ -90,6 +95,7 @@ def test_lbfgs_state_dict_like_torch():
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-8, atol=1e-12, err_msg=key)
         else:
             assert type(a) is type(b) and a == pytest.approx(b, rel=1e-8), key
+
     for key in theirs:
         same(ours[key], theirs[key], key)
 
@@ -112,6 +118,7 @@ def test_lbfgs_checkpoint_resumes_exactly(tmp_path, line_search_fn):
         loss = mlp_loss(params, x, y, lambda a, b: a @ b)
         loss.backward()
         return loss
+
     for step in (2, 3):
         opt2.step(closure)
         for a, b in zip(params, straight[step][1]):
@@ -125,18 +132,19 @@ def test_lbfgs_solves_a_quadratic():
     a, b = rng.standard_normal((8, 4)), rng.standard_normal(8)
     w = autograd.zeros(4, dtype=F64, requires_grad=True)
     at, bt = autograd.tensor(a), autograd.tensor(b)
-    opt = optim.LBFGS([w], line_search_fn="strong_wolfe", tolerance_grad=1e-12,
-                      tolerance_change=1e-15)
+    opt = optim.LBFGS(
+        [w], line_search_fn="strong_wolfe", tolerance_grad=1e-12, tolerance_change=1e-15
+    )
 
     def closure():
         opt.zero_grad()
         loss = ((at @ w - bt) ** 2).sum()
         loss.backward()
         return loss
+
     first = opt.step(closure)
-    assert first.item() == pytest.approx(float(b @ b))       # step returns the first loss
-    np.testing.assert_allclose(w.detach().numpy(), np.linalg.lstsq(a, b, rcond=None)[0],
-                               rtol=1e-6)
+    assert first.item() == pytest.approx(float(b @ b))  # step returns the first loss
+    np.testing.assert_allclose(w.detach().numpy(), np.linalg.lstsq(a, b, rcond=None)[0], rtol=1e-6)
     assert _state(opt)["func_evals"] <= 25
 
 
@@ -150,8 +158,9 @@ def test_lbfgs_closure_semantics():
         loss = (w * w).sum()
         loss.backward()
         return loss
+
     opt = optim.LBFGS([w], max_iter=3)
-    with autograd.no_grad():                 # the closure still records a graph
+    with autograd.no_grad():  # the closure still records a graph
         opt.step(closure)
     assert calls == [True] * 3 and len(calls) == _state(opt)["func_evals"]
     assert w.dtype == autograd.float32 and _state(opt)["d"].dtype == autograd.float32
@@ -169,6 +178,7 @@ def test_lbfgs_closure_semantics():
         loss = (z * z).sum()
         loss.backward()
         return loss
+
     opt.step(flat)
     assert _state(opt)["func_evals"] == 1 and "d" not in _state(opt)
 

@@ -1,4 +1,5 @@
 """The README's example must keep working."""
+
 import pathlib
 import re
 
@@ -23,7 +24,11 @@ def test_readme_and_docs_links_stay_in_the_repository():
     """Every link of README.md, docs/*.md and bench/README.md names a file of the repository
     (the design documents live in docs/, not next to the repository)."""
     bad = []
-    for doc in [ROOT / "README.md", ROOT / "bench" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+    for doc in [
+        ROOT / "README.md",
+        ROOT / "bench" / "README.md",
+        *sorted((ROOT / "docs").glob("*.md")),
+    ]:
         for target in re.findall(r"\]\(([^)\s]+)\)", doc.read_text()):
             path = target.split("#")[0]
             if not path:

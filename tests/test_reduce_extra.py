@@ -4,6 +4,7 @@ cumprod, ties, nan, empty and 0-d inputs, result types, error messages, Tensor m
 The registry tests (test_ops_registry.py, test_torch_parity.py) already check every
 registered sample forward, by gradcheck / gradgradcheck and against torch.
 """
+
 import sys
 
 import numpy as np
@@ -26,10 +27,14 @@ def grad_of(fn, x):
 
 
 # ---- prod / cumprod with zeros -------------------------------------------------------------
-ZERO_ROWS = np.array([[1.5, 0.0, 2.0, -0.5],     # one zero
-                      [0.0, 0.0, 1.2, 0.7],      # two zeros
-                      [0.0, 0.3, 0.0, 0.0],      # three zeros
-                      [0.8, -1.1, 1.3, 0.9]])    # none
+ZERO_ROWS = np.array(
+    [
+        [1.5, 0.0, 2.0, -0.5],  # one zero
+        [0.0, 0.0, 1.2, 0.7],  # two zeros
+        [0.0, 0.3, 0.0, 0.0],  # three zeros
+        [0.8, -1.1, 1.3, 0.9],
+    ]
+)  # none
 
 
 def _prod_others_numpy(x):
@@ -116,8 +121,9 @@ def test_var_std_correction_and_legacy_unbiased():
     np.testing.assert_allclose(x.var(unbiased=False).item(), np.var(data))
     np.testing.assert_allclose(x.var(False).item(), np.var(data))
     np.testing.assert_allclose(x.std(1, correction=0).numpy(), np.std(data, 1))
-    np.testing.assert_allclose(x.std(dim=1, keepdim=True).numpy(), np.std(data, 1, ddof=1,
-                                                                            keepdims=True))
+    np.testing.assert_allclose(
+        x.std(dim=1, keepdim=True).numpy(), np.std(data, 1, ddof=1, keepdims=True)
+    )
     v, m = autograd.var_mean(x, 0)
     np.testing.assert_allclose(v.numpy(), np.var(data, 0, ddof=1))
     np.testing.assert_allclose(m.numpy(), data.mean(0))
@@ -139,8 +145,12 @@ def test_var_of_one_element_is_nan_with_torchs_warning():
 def test_var_std_gradients_match_torch():
     torch = pytest.importorskip("torch")
     data = np.random.default_rng(0).normal(size=(3, 4))
-    for fn in (lambda a: a.var(1), lambda a: a.std(0, correction=0),
-               lambda a: a.std(dim=(0, 1)), lambda a: a.var(keepdim=True, dim=-1)):
+    for fn in (
+        lambda a: a.var(1),
+        lambda a: a.std(0, correction=0),
+        lambda a: a.std(dim=(0, 1)),
+        lambda a: a.var(keepdim=True, dim=-1),
+    ):
         g, w = grad_of(fn, t64(data))
         xt = torch.tensor(data, requires_grad=True)
         (fn(xt) * torch.tensor(w)).sum().backward()
@@ -172,10 +182,18 @@ def test_binary_max_min_are_maximum_minimum():
 
 def test_ties_share_the_gradient_evenly_like_torch():
     data = np.array([[1.0, 3.0, 3.0], [-2.0, -2.0, 0.5]])
-    expect = {"amax1": [[0, .5, .5], [0, 0, 1]], "amin1": [[1, 0, 0], [.5, .5, 0]],
-              "max": [[0, .5, .5], [0, 0, 0]], "min": [[0, 0, 0], [.5, .5, 0]]}
-    for key, fn in {"amax1": lambda a: a.amax(1), "amin1": lambda a: a.amin(1),
-                    "max": lambda a: a.max(), "min": lambda a: a.min()}.items():
+    expect = {
+        "amax1": [[0, 0.5, 0.5], [0, 0, 1]],
+        "amin1": [[1, 0, 0], [0.5, 0.5, 0]],
+        "max": [[0, 0.5, 0.5], [0, 0, 0]],
+        "min": [[0, 0, 0], [0.5, 0.5, 0]],
+    }
+    for key, fn in {
+        "amax1": lambda a: a.amax(1),
+        "amin1": lambda a: a.amin(1),
+        "max": lambda a: a.max(),
+        "min": lambda a: a.min(),
+    }.items():
         x = t64(data)
         fn(x).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), expect[key], err_msg=key)
@@ -192,9 +210,14 @@ def test_max_with_dim_sends_gradient_to_the_index():
 
 def test_values_are_twice_differentiable():
     x = t64([[1.0, 3.0, 2.5], [4.0, 2.0, 0.5]])
-    for fn in (lambda a: a.max(1).values ** 3, lambda a: a.sort(1).values ** 3,
-               lambda a: a.topk(2).values ** 3, lambda a: a.median(0).values ** 3,
-               lambda a: a.cummin(1).values ** 3, lambda a: a.amax(0) ** 3):
+    for fn in (
+        lambda a: a.max(1).values ** 3,
+        lambda a: a.sort(1).values ** 3,
+        lambda a: a.topk(2).values ** 3,
+        lambda a: a.median(0).values ** 3,
+        lambda a: a.cummin(1).values ** 3,
+        lambda a: a.amax(0) ** 3,
+    ):
         assert gradgradcheck(fn, (x,))
 
 
@@ -252,7 +275,7 @@ def test_logsumexp_is_stable():
     out = x.logsumexp(1)
     np.testing.assert_allclose(out.detach().numpy(), [1000 + np.log(2), -1000 + np.log(2), 0.0])
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [[.5, .5], [.5, .5], [0, 1]])
+    np.testing.assert_allclose(x.grad.numpy(), [[0.5, 0.5], [0.5, 0.5], [0, 1]])
 
 
 def test_logsumexp_of_minus_inf_rows():
@@ -290,9 +313,10 @@ def test_norm_of_one_element_is_its_magnitude_without_overflow():
     x = autograd.tensor([[1e30], [-3e30], [0.0]])
     for p in (2, 3, 0.5, -1):
         np.testing.assert_array_equal(x.norm(p, dim=1).numpy(), np.float32([1e30, 3e30, 0.0]))
-    assert autograd.tensor([-1e-30]).norm(3).item() == pytest.approx(1e-30)   # no underflow
-    assert x.norm(0, dim=1).tolist() == [1.0, 1.0, 0.0]                         # p=0 still counts
-    assert np.isinf(autograd.tensor([1e30, 1e30]).norm(3).item())               # as torch
+    assert autograd.tensor([-1e-30]).norm(3).item() == pytest.approx(1e-30)  # no underflow
+    assert x.norm(0, dim=1).tolist() == [1.0, 1.0, 0.0]  # p=0 still counts
+    assert np.isinf(autograd.tensor([1e30, 1e30]).norm(3).item())  # as torch
+
 
 def test_norm_forms():
     x = autograd.tensor([[3.0, -4.0], [0.0, 1.0]])
@@ -332,7 +356,7 @@ def test_nansum_nanmean():
     m = x.nanmean(1)
     assert m[0].item() == 2.0 and np.isnan(m[1].item())
     (m * autograd.tensor([1.0, 0.0])).nansum().backward()  # the nan row gets weight 0
-    np.testing.assert_allclose(x.grad.numpy(), [[.5, 0, .5], [0, 0, 0]])
+    np.testing.assert_allclose(x.grad.numpy(), [[0.5, 0, 0.5], [0, 0, 0]])
     x.grad = None
     x.nansum(dim=1).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [[1, 0, 1], [0, 0, 0]])
@@ -418,28 +442,40 @@ def test_diff():
     assert x.diff(2).tolist() == [2, 2]
     assert x.diff(n=5).shape == (0,)
     y = autograd.tensor([1.0, 2.0])
-    assert y.diff(prepend=autograd.tensor([0.0]), append=autograd.tensor([5.0])).tolist() == \
-        [1, 1, 3]
+    assert y.diff(prepend=autograd.tensor([0.0]), append=autograd.tensor([5.0])).tolist() == [
+        1,
+        1,
+        3,
+    ]
     with pytest.raises(RuntimeError, match="at least one-dimensional"):
         autograd.tensor(1.0).diff()
     assert gradgradcheck(lambda a: a.diff(2) ** 2, (x,))
 
 
 # ---- Tensor methods -------------------------------------------------------------------------
-METHODS = ("sum mean prod var std max min amax amin argmax argmin logsumexp cumsum cumprod "
-           "cummax cummin norm all any count_nonzero sort argsort topk median nansum nanmean "
-           "aminmax std_mean var_mean diff").split()
+METHODS = (
+    "sum mean prod var std max min amax amin argmax argmin logsumexp cumsum cumprod "
+    "cummax cummin norm all any count_nonzero sort argsort topk median nansum nanmean "
+    "aminmax std_mean var_mean diff"
+).split()
 
 
 @pytest.mark.parametrize("name", METHODS)
 def test_tensor_method_resolves(name):
     x = autograd.tensor([[1.0, 3.0], [2.0, 0.5]])
-    args = {"cumsum": (0,), "cumprod": (0,), "cummax": (0,), "cummin": (0,), "topk": (1,),
-            "logsumexp": (1,)}.get(name, ())
+    args = {
+        "cumsum": (0,),
+        "cumprod": (0,),
+        "cummax": (0,),
+        "cummin": (0,),
+        "topk": (1,),
+        "logsumexp": (1,),
+    }.get(name, ())
     out = getattr(x, name)(*args)
     ref = getattr(autograd, name)(x, *args)
-    for a, b in zip(out if isinstance(out, tuple) else (out,),
-                    ref if isinstance(ref, tuple) else (ref,)):
+    for a, b in zip(
+        out if isinstance(out, tuple) else (out,), ref if isinstance(ref, tuple) else (ref,)
+    ):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 

@@ -1,6 +1,7 @@
 """Sampling ops: distributions checked by goodness-of-fit tests at fixed seeds (chi-square for
 discrete, Kolmogorov-Smirnov for continuous), argument checks and messages against torch,
 reproducibility under manual_seed / Generator, and the gradients torch defines."""
+
 import doctest
 
 import numpy as np
@@ -10,7 +11,7 @@ from scipy import stats
 import autograd
 
 N = 20_000
-ALPHA = 1e-3   # a correct sampler fails a test at a given seed with this probability
+ALPHA = 1e-3  # a correct sampler fails a test at a given seed with this probability
 
 
 def _gen(seed=0):
@@ -87,7 +88,7 @@ def test_poisson_fits(rate):
     s = autograd.poisson(autograd.full((N,), rate), generator=_gen(8)).numpy().astype(int)
     k = np.arange(s.max() + 1)
     probs = stats.poisson.pmf(k, rate)
-    probs[-1] += stats.poisson.sf(k[-1], rate)     # fold the tail into the last bin
+    probs[-1] += stats.poisson.sf(k[-1], rate)  # fold the tail into the last bin
     counts = np.bincount(s, minlength=len(k))
     # pool bins with small expected counts (chi-square needs ~5 per bin)
     big = probs * N >= 5
@@ -121,7 +122,7 @@ def test_normal_tensor_overloads_broadcast_and_fit():
     s2 = autograd.normal(1.0, std.expand(N, 2).contiguous(), generator=_gen(11))
     assert s2.dtype == autograd.float64
     assert _ks(s2[:, 1].numpy(), stats.norm(1, 2).cdf) > ALPHA
-    assert autograd.normal(mean, std).shape == (2, 2)          # broadcast
+    assert autograd.normal(mean, std).shape == (2, 2)  # broadcast
     assert autograd.normal(mean, std).dtype == autograd.float32  # mean's dtype, as torch
 
 
@@ -162,10 +163,17 @@ def test_geometric_fill_fits():
     assert _chi2(counts, probs) > ALPHA
 
 
-@pytest.mark.parametrize("dtype,args,support", [
-    (autograd.int64, (7,), range(0, 7)), (autograd.int64, (-3, 4), range(-3, 4)),
-    (autograd.float32, (2, 6), range(2, 6)), (autograd.uint8, (), range(0, 256)),
-    (autograd.bool_, (), range(0, 2)), (autograd.int8, (), range(0, 128))])
+@pytest.mark.parametrize(
+    "dtype,args,support",
+    [
+        (autograd.int64, (7,), range(0, 7)),
+        (autograd.int64, (-3, 4), range(-3, 4)),
+        (autograd.float32, (2, 6), range(2, 6)),
+        (autograd.uint8, (), range(0, 256)),
+        (autograd.bool_, (), range(0, 2)),
+        (autograd.int8, (), range(0, 128)),
+    ],
+)
 def test_random_fill_is_uniform_on_its_range(dtype, args, support):
     x = autograd.empty(N, dtype=dtype).random_(*args, generator=_gen(15)).numpy().astype(np.int64)
     lo = support.start
@@ -176,8 +184,8 @@ def test_random_fill_is_uniform_on_its_range(dtype, args, support):
 
 def test_random_fill_default_range_of_floats():
     x = autograd.empty(N).random_(generator=_gen(16)).numpy()
-    assert x.min() >= 0 and x.max() <= 2 ** 24 and np.all(x == np.round(x))
-    assert _ks(x / 2 ** 24, stats.uniform.cdf) > ALPHA
+    assert x.min() >= 0 and x.max() <= 2**24 and np.all(x == np.round(x))
+    assert _ks(x / 2**24, stats.uniform.cdf) > ALPHA
 
 
 def test_bernoulli_fill_with_tensor_p():
@@ -196,7 +204,11 @@ def test_like_samplers_fit_and_keep_shape_dtype():
     r = autograd.randint_like(ref, 2, 5, generator=_gen(20))
     assert r.dtype == autograd.float64
     assert _chi2(np.bincount(r.numpy().astype(int) - 2, minlength=3), [1 / 3] * 3) > ALPHA
-    assert set(autograd.randint_like(autograd.zeros(50, dtype=autograd.int64), 3).tolist()) <= {0, 1, 2}
+    assert set(autograd.randint_like(autograd.zeros(50, dtype=autograd.int64), 3).tolist()) <= {
+        0,
+        1,
+        2,
+    }
 
 
 def test_fills_on_a_leaf_follow_torch_in_place_rules():
@@ -204,8 +216,8 @@ def test_fills_on_a_leaf_follow_torch_in_place_rules():
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         w.normal_()
     with autograd.no_grad():
-        w.normal_()          # how nn.init writes into parameters
-    h = (w * 1).uniform_()   # a non-leaf: the old value gets no gradient
+        w.normal_()  # how nn.init writes into parameters
+    h = (w * 1).uniform_()  # a non-leaf: the old value gets no gradient
     h.sum().backward()
     assert w.grad.tolist() == [0.0, 0.0, 0.0]
 
@@ -243,37 +255,65 @@ def test_same_seed_same_samples(i):
 
 # ---- argument checks: torch's exception types and messages --------------------------------------
 ERRORS = [
-    "torch.multinomial(torch.tensor([1., 2, 3]), 5)", "torch.multinomial(torch.tensor([1, 2, 3]), 2)",
-    "torch.multinomial(torch.zeros(2, 2, 2), 1)", "torch.multinomial(torch.tensor([1., 2]), 0)",
-    "torch.multinomial(torch.tensor([0., 0, 0]), 1)", "torch.multinomial(torch.tensor([1., -1, 0]), 1)",
+    "torch.multinomial(torch.tensor([1., 2, 3]), 5)",
+    "torch.multinomial(torch.tensor([1, 2, 3]), 2)",
+    "torch.multinomial(torch.zeros(2, 2, 2), 1)",
+    "torch.multinomial(torch.tensor([1., 2]), 0)",
+    "torch.multinomial(torch.tensor([0., 0, 0]), 1)",
+    "torch.multinomial(torch.tensor([1., -1, 0]), 1)",
     "torch.multinomial(torch.tensor([1., float('nan')]), 1)",
     "torch.multinomial(torch.tensor([1., float('inf')]), 1)",
-    "torch.multinomial(torch.tensor([[1., 0, 0], [0, 0, 0]]), 1)", "torch.multinomial(torch.tensor(1.), 1)",
-    "torch.multinomial(torch.tensor([1., 2]), 1.5)", "torch.multinomial(torch.ones(2**24 + 1), 1)",
-    "torch.bernoulli(torch.tensor([0.5, 2.0]))", "torch.bernoulli(torch.tensor([0.5, float('nan')]))",
-    "torch.bernoulli(torch.tensor([1, 0]))", "torch.bernoulli(torch.tensor([0.5]), p=2.)",
-    "torch.zeros(3).bernoulli_(1.5)", "torch.zeros(3).bernoulli_(torch.tensor([0., 2, 1]))",
-    "torch.zeros(3).bernoulli_(torch.tensor([1., 1]))", "torch.zeros(3).bernoulli_(torch.tensor([1, 1, 1]))",
-    "torch.poisson(torch.tensor([-1., 2.]))", "torch.poisson(torch.tensor([1, 2]))",
+    "torch.multinomial(torch.tensor([[1., 0, 0], [0, 0, 0]]), 1)",
+    "torch.multinomial(torch.tensor(1.), 1)",
+    "torch.multinomial(torch.tensor([1., 2]), 1.5)",
+    "torch.multinomial(torch.ones(2**24 + 1), 1)",
+    "torch.bernoulli(torch.tensor([0.5, 2.0]))",
+    "torch.bernoulli(torch.tensor([0.5, float('nan')]))",
+    "torch.bernoulli(torch.tensor([1, 0]))",
+    "torch.bernoulli(torch.tensor([0.5]), p=2.)",
+    "torch.zeros(3).bernoulli_(1.5)",
+    "torch.zeros(3).bernoulli_(torch.tensor([0., 2, 1]))",
+    "torch.zeros(3).bernoulli_(torch.tensor([1., 1]))",
+    "torch.zeros(3).bernoulli_(torch.tensor([1, 1, 1]))",
+    "torch.poisson(torch.tensor([-1., 2.]))",
+    "torch.poisson(torch.tensor([1, 2]))",
     "torch.poisson(torch.tensor([float('nan')]))",
-    "torch.normal(torch.zeros(3), torch.ones(2))", "torch.normal(0., -1., (2,))",
-    "torch.normal(torch.zeros(3), -1.)", "torch.normal(torch.zeros(3), torch.tensor([1., -1, 1]))",
-    "torch.normal(0., 1.)", "torch.normal(0, 1, 3)", "torch.normal(torch.zeros(3), 1., (3,))",
-    "torch.normal(torch.zeros(3, dtype=torch.long), 1.)", "torch.normal(0., float('nan'), (2,))",
-    "torch.zeros(3).uniform_(2, 1)", "torch.zeros(3, dtype=torch.long).uniform_()",
-    "torch.zeros(3, dtype=torch.bool).uniform_()", "torch.zeros(3).uniform_(0, 1e39)",
-    "torch.zeros(3).normal_(0, -1)", "torch.zeros(3, dtype=torch.long).normal_()",
-    "torch.zeros(3).exponential_(-1)", "torch.zeros(3).exponential_(0)",
-    "torch.zeros(3, dtype=torch.long).exponential_()", "torch.zeros(3).geometric_(0)",
-    "torch.zeros(3).geometric_(1.5)", "torch.zeros(3).geometric_(1)",
-    "torch.zeros(3, dtype=torch.bool).geometric_(0.5)", "torch.zeros(3).cauchy_(0, -1)",
-    "torch.zeros(3, dtype=torch.long).cauchy_()", "torch.zeros(3).log_normal_(1, -1)",
-    "torch.zeros(3).log_normal_(1, 0)", "torch.zeros(3, dtype=torch.long).log_normal_()",
-    "torch.zeros(3).random_(5, 2)", "torch.zeros(3).random_(0)",
-    "torch.zeros(3, dtype=torch.uint8).random_(300)", "torch.zeros(3, dtype=torch.uint8).random_(-1, 5)",
-    "torch.zeros(3, dtype=torch.int8).random_(-200, 0)", "torch.zeros(3).random_(0.5, 3)",
+    "torch.normal(torch.zeros(3), torch.ones(2))",
+    "torch.normal(0., -1., (2,))",
+    "torch.normal(torch.zeros(3), -1.)",
+    "torch.normal(torch.zeros(3), torch.tensor([1., -1, 1]))",
+    "torch.normal(0., 1.)",
+    "torch.normal(0, 1, 3)",
+    "torch.normal(torch.zeros(3), 1., (3,))",
+    "torch.normal(torch.zeros(3, dtype=torch.long), 1.)",
+    "torch.normal(0., float('nan'), (2,))",
+    "torch.zeros(3).uniform_(2, 1)",
+    "torch.zeros(3, dtype=torch.long).uniform_()",
+    "torch.zeros(3, dtype=torch.bool).uniform_()",
+    "torch.zeros(3).uniform_(0, 1e39)",
+    "torch.zeros(3).normal_(0, -1)",
+    "torch.zeros(3, dtype=torch.long).normal_()",
+    "torch.zeros(3).exponential_(-1)",
+    "torch.zeros(3).exponential_(0)",
+    "torch.zeros(3, dtype=torch.long).exponential_()",
+    "torch.zeros(3).geometric_(0)",
+    "torch.zeros(3).geometric_(1.5)",
+    "torch.zeros(3).geometric_(1)",
+    "torch.zeros(3, dtype=torch.bool).geometric_(0.5)",
+    "torch.zeros(3).cauchy_(0, -1)",
+    "torch.zeros(3, dtype=torch.long).cauchy_()",
+    "torch.zeros(3).log_normal_(1, -1)",
+    "torch.zeros(3).log_normal_(1, 0)",
+    "torch.zeros(3, dtype=torch.long).log_normal_()",
+    "torch.zeros(3).random_(5, 2)",
+    "torch.zeros(3).random_(0)",
+    "torch.zeros(3, dtype=torch.uint8).random_(300)",
+    "torch.zeros(3, dtype=torch.uint8).random_(-1, 5)",
+    "torch.zeros(3, dtype=torch.int8).random_(-200, 0)",
+    "torch.zeros(3).random_(0.5, 3)",
     "torch.zeros(3, requires_grad=True).normal_()",
-    "torch.rand_like(torch.zeros(3, dtype=torch.long))", "torch.randn_like(torch.zeros(3, dtype=torch.long))",
+    "torch.rand_like(torch.zeros(3, dtype=torch.long))",
+    "torch.randn_like(torch.zeros(3, dtype=torch.long))",
 ]
 
 
@@ -287,12 +327,13 @@ def test_errors_as_torch(expr):
     assert isinstance(got.value, want.type), (got.value, want.value)
     w = str(want.value).split("  (Could this error")[0].split(", but expected one of")[0]
     if want.type is TypeError and "random_" in w:
-        return   # torch lists its overloads; ours says the arguments must be ints
+        return  # torch lists its overloads; ours says the arguments must be ints
     assert str(got.value).startswith(w.replace("torch.", "autograd.")), (str(got.value), w)
 
 
 def test_docstring_examples():
     from autograd.ops import sampling
+
     res = doctest.testmod(sampling, extraglobs={"autograd": autograd}, optionflags=doctest.ELLIPSIS)
     assert res.failed == 0
 
@@ -303,7 +344,14 @@ def test_tensor_methods():
     assert probs.bernoulli().tolist() == probs.tolist()
     assert autograd.zeros(4).bernoulli(1.0).tolist() == [1.0] * 4
     x = autograd.empty(500)
-    for fill in (x.geometric_(0.5), x.cauchy_(), x.log_normal_(), x.random_(to=3),
-                 x.uniform_(to=2.0), x.exponential_(), x.normal_(std=2.0)):
+    for fill in (
+        x.geometric_(0.5),
+        x.cauchy_(),
+        x.log_normal_(),
+        x.random_(to=3),
+        x.uniform_(to=2.0),
+        x.exponential_(),
+        x.normal_(std=2.0),
+    ):
         assert fill is x
     assert set(x.random_(2, 4).tolist()) == {2.0, 3.0}

@@ -1,6 +1,7 @@
 """The lines PyTorch scripts start with, beyond devices: compile, matmul precision,
 deterministic algorithms, print options, finfo/iinfo, memory formats, torch.version, and
 the legacy spellings (FloatTensor & co., Variable). Compared with torch where installed."""
+
 import doctest
 
 import numpy as np
@@ -10,23 +11,44 @@ import autograd
 import nn
 
 CASES = [
-    "torch.finfo(torch.float32).eps", "torch.finfo(torch.float16).eps", "torch.finfo(torch.float64).max",
-    "torch.finfo(torch.float32).min", "torch.finfo(torch.float32).tiny", "torch.finfo().resolution",
-    "torch.finfo(torch.float32).bits", "torch.finfo(torch.float32).dtype", "torch.iinfo(torch.int64).max",
-    "torch.iinfo(torch.uint8).max", "torch.iinfo(torch.int8).min", "torch.iinfo(torch.int32).bits",
-    "torch.finfo(torch.int64)", "torch.iinfo(torch.float32)",
-    "repr(torch.finfo(torch.float32))", "repr(torch.iinfo(torch.int64))",
+    "torch.finfo(torch.float32).eps",
+    "torch.finfo(torch.float16).eps",
+    "torch.finfo(torch.float64).max",
+    "torch.finfo(torch.float32).min",
+    "torch.finfo(torch.float32).tiny",
+    "torch.finfo().resolution",
+    "torch.finfo(torch.float32).bits",
+    "torch.finfo(torch.float32).dtype",
+    "torch.iinfo(torch.int64).max",
+    "torch.iinfo(torch.uint8).max",
+    "torch.iinfo(torch.int8).min",
+    "torch.iinfo(torch.int32).bits",
+    "torch.finfo(torch.int64)",
+    "torch.iinfo(torch.float32)",
+    "repr(torch.finfo(torch.float32))",
+    "repr(torch.iinfo(torch.int64))",
     "torch.set_float32_matmul_precision('high') or torch.get_float32_matmul_precision()",
     "torch.use_deterministic_algorithms(True) or torch.are_deterministic_algorithms_enabled()",
-    "torch.use_deterministic_algorithms('x')", "torch.is_deterministic_algorithms_warn_only_enabled()",
-    "torch.version.cuda", "torch.version.hip",
-    "torch.FloatTensor([1, 2])", "torch.LongTensor(3).shape", "torch.FloatTensor(2, 3).shape",
-    "torch.DoubleTensor([1]).dtype", "torch.BoolTensor([True]).dtype", "torch.ByteTensor([1]).dtype",
-    "isinstance(torch.zeros(2), torch.FloatTensor)", "isinstance(torch.zeros(2).long(), torch.FloatTensor)",
-    "isinstance(torch.zeros(2).long(), torch.LongTensor)", "torch.zeros(2).type(torch.LongTensor)",
-    "torch.zeros(2).type('torch.DoubleTensor')", "torch.zeros(2).type()", "torch.zeros(2).long().type()",
+    "torch.use_deterministic_algorithms('x')",
+    "torch.is_deterministic_algorithms_warn_only_enabled()",
+    "torch.version.cuda",
+    "torch.version.hip",
+    "torch.FloatTensor([1, 2])",
+    "torch.LongTensor(3).shape",
+    "torch.FloatTensor(2, 3).shape",
+    "torch.DoubleTensor([1]).dtype",
+    "torch.BoolTensor([True]).dtype",
+    "torch.ByteTensor([1]).dtype",
+    "isinstance(torch.zeros(2), torch.FloatTensor)",
+    "isinstance(torch.zeros(2).long(), torch.FloatTensor)",
+    "isinstance(torch.zeros(2).long(), torch.LongTensor)",
+    "torch.zeros(2).type(torch.LongTensor)",
+    "torch.zeros(2).type('torch.DoubleTensor')",
+    "torch.zeros(2).type()",
+    "torch.zeros(2).long().type()",
     "torch.autograd.Variable(torch.ones(2), requires_grad=True)",
-    "isinstance(torch.ones(2), torch.autograd.Variable)", "torch.autograd.Variable(torch.ones(2))",
+    "isinstance(torch.ones(2), torch.autograd.Variable)",
+    "torch.autograd.Variable(torch.ones(2))",
     "torch.zeros(2, 3, 4, 5).to(memory_format=torch.channels_last).shape",
     "torch.zeros(2).contiguous(memory_format=torch.contiguous_format)",
 ]
@@ -62,8 +84,10 @@ def test_same_as_torch(expr):
         autograd.set_float32_matmul_precision("highest")
     assert got[0] == want[0]
     assert got[1] == want[1].replace("torch.float", "autograd.float").replace(
-        "torch.int", "autograd.int").replace("torch.bool", "autograd.bool").replace(
-        "torch.uint8", "autograd.uint8").replace("torch.Size", "autograd.Size")
+        "torch.int", "autograd.int"
+    ).replace("torch.bool", "autograd.bool").replace("torch.uint8", "autograd.uint8").replace(
+        "torch.Size", "autograd.Size"
+    )
 
 
 @pytest.mark.parametrize("options,expr", PRINT_CASES)
@@ -90,6 +114,7 @@ def test_compile_accepts_torch_compile_calls():
     @autograd.compile
     def f(x):
         return x * 2
+
     assert f(autograd.ones(1)).item() == 2.0
 
 
@@ -123,7 +148,9 @@ def test_finfo_masks_like_scripts_use_it():
 @pytest.mark.parametrize("module", ["runtime", "legacy", "dtypes", "_repr"])
 def test_docstring_examples(module):
     import importlib
+
     mod = importlib.import_module(f"autograd.{module}")
-    res = doctest.testmod(mod, extraglobs={"autograd": autograd, "nn": nn},
-                          optionflags=doctest.ELLIPSIS)
+    res = doctest.testmod(
+        mod, extraglobs={"autograd": autograd, "nn": nn}, optionflags=doctest.ELLIPSIS
+    )
     assert res.failed == 0

@@ -1,4 +1,5 @@
 """Tensor API: creation, dtypes and promotion, attributes, repr, NumPy interop, errors."""
+
 import copy
 import warnings
 
@@ -41,8 +42,13 @@ def test_factories_shapes_dtypes():
     np.testing.assert_allclose(autograd.linspace(0, 1, 5).numpy(), np.linspace(0, 1, 5))
     np.testing.assert_array_equal(autograd.eye(3).numpy(), np.eye(3))
     x = autograd.randn(3, 4, dtype=autograd.float64)
-    for like in (autograd.zeros_like, autograd.ones_like, autograd.rand_like, autograd.randn_like,
-                 autograd.empty_like):
+    for like in (
+        autograd.zeros_like,
+        autograd.ones_like,
+        autograd.rand_like,
+        autograd.randn_like,
+        autograd.empty_like,
+    ):
         y = like(x)
         assert y.shape == x.shape and y.dtype == x.dtype
     assert autograd.full_like(x, 2.0).numpy().max() == 2.0
@@ -63,8 +69,9 @@ def test_manual_seed_governs_all_randomness():
         np.testing.assert_array_equal(x.numpy(), y.numpy())
     g = autograd.Generator().manual_seed(5)
     h = autograd.Generator().manual_seed(5)
-    np.testing.assert_array_equal(autograd.rand(4, generator=g).numpy(),
-                                  autograd.rand(4, generator=h).numpy())
+    np.testing.assert_array_equal(
+        autograd.rand(4, generator=g).numpy(), autograd.rand(4, generator=h).numpy()
+    )
     state = autograd.get_rng_state()
     x1 = autograd.rand(3)
     autograd.set_rng_state(state)
@@ -72,13 +79,16 @@ def test_manual_seed_governs_all_randomness():
 
 
 # ---- dtypes ---------------------------------------------------------------------------
-@pytest.mark.parametrize("a,b,expected", [
-    (autograd.int64, autograd.float32, autograd.float32),
-    (autograd.int32, autograd.int64, autograd.int64),
-    (autograd.bool, autograd.int32, autograd.int32),
-    (autograd.float16, autograd.float64, autograd.float64),
-    (autograd.uint8, autograd.int8, autograd.int16),
-])
+@pytest.mark.parametrize(
+    "a,b,expected",
+    [
+        (autograd.int64, autograd.float32, autograd.float32),
+        (autograd.int32, autograd.int64, autograd.int64),
+        (autograd.bool, autograd.int32, autograd.int32),
+        (autograd.float16, autograd.float64, autograd.float64),
+        (autograd.uint8, autograd.int8, autograd.int16),
+    ],
+)
 def test_promote_types(a, b, expected):
     assert autograd.promote_types(a, b) == expected
 
@@ -86,12 +96,12 @@ def test_promote_types(a, b, expected):
 def test_result_type_tiers_match_torch():
     i32 = autograd.tensor([1, 2], dtype=autograd.int32)
     f16 = autograd.tensor([1.0], dtype=autograd.float16)
-    assert (i32 + 5).dtype == autograd.int32            # Python int does not widen
-    assert (i32 + 2.5).dtype == autograd.float32        # but brings the float category
+    assert (i32 + 5).dtype == autograd.int32  # Python int does not widen
+    assert (i32 + 2.5).dtype == autograd.float32  # but brings the float category
     assert (f16 + 2.5).dtype == autograd.float16
     assert (f16 * autograd.tensor(2.0, dtype=autograd.float64)).dtype == autograd.float16  # 0-d
     assert (autograd.tensor([True]) + 1).dtype == autograd.int64
-    assert (i32 / 2).dtype == autograd.float32          # true division
+    assert (i32 / 2).dtype == autograd.float32  # true division
 
 
 def test_to_and_conversions():
@@ -135,7 +145,9 @@ def test_attributes_and_helpers():
 
 
 def test_item_on_many_elements():
-    with pytest.raises(RuntimeError, match="a Tensor with 3 elements cannot be converted to Scalar"):
+    with pytest.raises(
+        RuntimeError, match="a Tensor with 3 elements cannot be converted to Scalar"
+    ):
         autograd.zeros(3).item()
 
 
@@ -147,7 +159,9 @@ def test_detach_clone_requires_grad_retain():
     assert d.is_leaf and not d.requires_grad
     c = y.clone()
     assert c.grad_fn.name() == "CloneBackward0"
-    with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf variables"):
+    with pytest.raises(
+        RuntimeError, match="you can only change requires_grad flags of leaf variables"
+    ):
         y.requires_grad_(False)
     assert autograd.zeros(2).requires_grad_().requires_grad
 
@@ -161,29 +175,41 @@ def test_numpy_on_requires_grad_tensor():
 
 # ---- repr --------------------------------------------------------------------------------
 def test_repr_like_torch():
-    assert repr(autograd.tensor([1.0, 2.0], requires_grad=True)) == \
-        "tensor([1., 2.], requires_grad=True)"
+    assert (
+        repr(autograd.tensor([1.0, 2.0], requires_grad=True))
+        == "tensor([1., 2.], requires_grad=True)"
+    )
     x = autograd.tensor([1.0, 2.0], requires_grad=True)
     assert repr(x * x) == "tensor([1., 4.], grad_fn=<MulBackward0>)"
     assert repr(autograd.tensor([0.5, 1.25])) == "tensor([0.5000, 1.2500])"
     assert repr(autograd.tensor([1, 2])) == "tensor([1, 2])"
     assert repr(autograd.tensor(3.0)) == "tensor(3.)"
-    assert repr(autograd.tensor([1.0], dtype=autograd.float64)) == \
-        "tensor([1.], dtype=autograd.float64)"
+    assert (
+        repr(autograd.tensor([1.0], dtype=autograd.float64))
+        == "tensor([1.], dtype=autograd.float64)"
+    )
     assert repr(autograd.tensor([True, False])) == "tensor([ True, False])"
     assert repr(autograd.zeros(0)) == "tensor([])"
-    assert repr(autograd.tensor([[1.0, 2.0], [3.0, 4.0]])) == \
-        "tensor([[1., 2.],\n        [3., 4.]])"
+    assert (
+        repr(autograd.tensor([[1.0, 2.0], [3.0, 4.0]])) == "tensor([[1., 2.],\n        [3., 4.]])"
+    )
 
 
-SCI_CASES = [[0.0, 0.31326, 2.1269, 800.0], [1e-8, 1.0, 2.5], [1e-5, 800.0], [1e9, -3.0],
-             [1e-5, float("inf"), float("nan")]]
+SCI_CASES = [
+    [0.0, 0.31326, 2.1269, 800.0],
+    [1e-8, 1.0, 2.5],
+    [1e-5, 800.0],
+    [1e9, -3.0],
+    [1e-5, float("inf"), float("nan")],
+]
 
 
 def test_repr_scientific_keeps_four_digits_like_torch():
     assert repr(autograd.tensor([1e-5, 800.0])) == "tensor([1.0000e-05, 8.0000e+02])"
-    assert repr(autograd.tensor([0.0, 0.31326, 800.0])) == \
-        "tensor([0.0000e+00, 3.1326e-01, 8.0000e+02])"
+    assert (
+        repr(autograd.tensor([0.0, 0.31326, 800.0]))
+        == "tensor([0.0000e+00, 3.1326e-01, 8.0000e+02])"
+    )
     torch = pytest.importorskip("torch")
     for values in SCI_CASES:
         assert repr(autograd.tensor(values)) == repr(torch.tensor(values)), values
@@ -211,6 +237,7 @@ def test_dlpack_export():
 
 def test_pickle_for_processes_and_deepcopy_work():
     import pickle
+
     x = autograd.tensor([1.0], requires_grad=True)
     z = pickle.loads(pickle.dumps(x))  # for worker processes; checkpoints never pickle
     assert z.requires_grad and z is not x and z.tolist() == [1.0]
@@ -221,8 +248,11 @@ def test_pickle_for_processes_and_deepcopy_work():
 # ---- errors: broadcasting ---------------------------------------------------------------
 def test_broadcast_error_names_both_sizes():
     a, b = autograd.zeros(2, 3), autograd.zeros(2, 5)
-    with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of "
-                                           r"tensor b \(5\) at non-singleton dimension 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"The size of tensor a \(3\) must match the size of "
+        r"tensor b \(5\) at non-singleton dimension 1",
+    ):
         a + b
     with pytest.raises(ValueError):  # also a ValueError
         a * b

@@ -1,5 +1,6 @@
 """Tensor methods bound from the op registry (autograd/tensor_methods.py) and the stub
 autograd/tensor.pyi that shows them to editors and type checkers."""
+
 import importlib.util
 import inspect
 import pathlib
@@ -15,8 +16,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _stub_generator():
-    spec = importlib.util.spec_from_file_location("gen_tensor_stub",
-                                                  ROOT / "scripts" / "gen_tensor_stub.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_tensor_stub", ROOT / "scripts" / "gen_tensor_stub.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -25,21 +27,31 @@ def _stub_generator():
 def test_tensor_stub_is_current():
     """A new op (or a changed signature) must be followed by ``python scripts/gen_tensor_stub.py``."""
     text = (ROOT / "autograd" / "tensor.pyi").read_text()
-    assert text == _stub_generator().render(), "autograd/tensor.pyi is stale: run " \
-        "python scripts/gen_tensor_stub.py"
+    assert text == _stub_generator().render(), (
+        "autograd/tensor.pyi is stale: run python scripts/gen_tensor_stub.py"
+    )
 
 
 def test_stub_lists_every_public_method():
     text = (ROOT / "autograd" / "tensor.pyi").read_text()
-    tensor_class = text[text.index("class Tensor:"):text.index("\nclass ", text.index("class Tensor:"))]
-    missing = [name for name in dir(autograd.Tensor)
-               if not name.startswith("_") and f"def {name}(" not in tensor_class
-               and f"    {name}:" not in tensor_class]
+    tensor_class = text[
+        text.index("class Tensor:") : text.index("\nclass ", text.index("class Tensor:"))
+    ]
+    missing = [
+        name
+        for name in dir(autograd.Tensor)
+        if not name.startswith("_")
+        and f"def {name}(" not in tensor_class
+        and f"    {name}:" not in tensor_class
+    ]
     assert not missing
 
 
-METHOD_OPS = sorted(n for n, i in REGISTRY.items()
-                    if i.method and i.namespace == "autograd" and n not in tensor_methods.METHODS)
+METHOD_OPS = sorted(
+    n
+    for n, i in REGISTRY.items()
+    if i.method and i.namespace == "autograd" and n not in tensor_methods.METHODS
+)
 
 
 @pytest.mark.parametrize("name", METHOD_OPS)
@@ -50,9 +62,14 @@ def test_method_is_the_op_function(name):
 
 def test_methods_have_real_signatures():
     # (``to`` really is ``to(*args, **kwargs)``: torch's three forms, device / dtype / tensor)
-    forwarding = [name for name, value in vars(autograd.Tensor).items() if callable(value)
-                  and not name.startswith("__") and name != "to"
-                  and list(inspect.signature(value).parameters) == ["self", "args", "kwargs"]]
+    forwarding = [
+        name
+        for name, value in vars(autograd.Tensor).items()
+        if callable(value)
+        and not name.startswith("__")
+        and name != "to"
+        and list(inspect.signature(value).parameters) == ["self", "args", "kwargs"]
+    ]
     assert not forwarding, f"(self, *args, **kwargs) forwarders: {forwarding}"
 
 

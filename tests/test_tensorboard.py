@@ -1,6 +1,7 @@
 """autograd.utils.tensorboard.SummaryWriter: every kind of summary is read back from the event
 files with TensorBoard's own reader (EventAccumulator), and compared with what
 torch.utils.tensorboard writes for the same calls."""
+
 import os
 import subprocess
 import sys
@@ -19,7 +20,8 @@ from autograd.utils.tensorboard import SummaryWriter  # noqa: E402
 
 def _read(logdir):
     ea = event_accumulator.EventAccumulator(
-        str(logdir), size_guidance={k: 0 for k in ("scalars", "histograms", "images", "tensors")})
+        str(logdir), size_guidance={k: 0 for k in ("scalars", "histograms", "images", "tensors")}
+    )
     ea.Reload()
     return ea
 
@@ -39,7 +41,7 @@ def _log_everything(w, torch_like):
     """The same calls for our writer and torch's (``torch_like`` is autograd or torch)."""
     for step in range(5):
         w.add_scalar("train/loss", torch_like.tensor(1.0 / (step + 1)), step)
-        w.add_scalar("train/lr", 0.1 * 0.5 ** step, step)
+        w.add_scalar("train/lr", 0.1 * 0.5**step, step)
     w.add_scalars("cmp", {"a": 1.0, "b": torch_like.tensor(2.0)}, 0)
     w.add_histogram("weights", torch_like.tensor(np.linspace(-1, 1, 101)), 3)
     img = np.zeros((3, 4, 5), np.float32)
@@ -57,8 +59,9 @@ def test_scalars_histograms_images_text_read_back(tmp_path):
     loss = ea.Scalars("train/loss")
     assert [s.step for s in loss] == [0, 1, 2, 3, 4]
     np.testing.assert_allclose([s.value for s in loss], [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5], rtol=1e-6)
-    np.testing.assert_allclose([s.value for s in ea.Scalars("train/lr")],
-                               [0.1 * 0.5 ** k for k in range(5)], rtol=1e-6)
+    np.testing.assert_allclose(
+        [s.value for s in ea.Scalars("train/lr")], [0.1 * 0.5**k for k in range(5)], rtol=1e-6
+    )
     h = ea.Histograms("weights")[0]
     assert h.step == 3 and h.histogram_value.num == 101
     assert h.histogram_value.min == -1 and h.histogram_value.max == 1
@@ -67,9 +70,10 @@ def test_scalars_histograms_images_text_read_back(tmp_path):
     assert (im.width, im.height) == (5, 4)
     from PIL import Image
     import io
+
     pixels = np.asarray(Image.open(io.BytesIO(im.encoded_image_string)))
     assert pixels.shape == (4, 5, 3) and pixels[1, 2, 0] == 255 and pixels.sum() == 255
-    assert ea.Images("batch")[0].width == 10   # a grid of the two images
+    assert ea.Images("batch")[0].width == 10  # a grid of the two images
     text = ea.Tensors("notes/text_summary")[0].tensor_proto.string_val[0].decode()
     assert "hello" in text
     # add_scalars writes one sub-run per key, as torch does
@@ -81,18 +85,26 @@ def test_scalars_histograms_images_text_read_back(tmp_path):
 def test_same_records_as_torch_writer(tmp_path):
     torch = pytest.importorskip("torch")
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
     with SummaryWriter(str(tmp_path / "ours")) as w:
         _log_everything(w, autograd)
     with TorchWriter(str(tmp_path / "torch")) as w:
         _log_everything(w, torch)
     ours, theirs = _read(tmp_path / "ours"), _read(tmp_path / "torch")
     for tag in ("train/loss", "train/lr"):
-        assert [(s.step, s.value) for s in ours.Scalars(tag)] == \
-            [(s.step, s.value) for s in theirs.Scalars(tag)]
-    a, b = ours.Histograms("weights")[0].histogram_value, theirs.Histograms("weights")[0].histogram_value
+        assert [(s.step, s.value) for s in ours.Scalars(tag)] == [
+            (s.step, s.value) for s in theirs.Scalars(tag)
+        ]
+    a, b = (
+        ours.Histograms("weights")[0].histogram_value,
+        theirs.Histograms("weights")[0].histogram_value,
+    )
     assert (a.min, a.max, a.num) == (b.min, b.max, b.num)
     assert a.sum == pytest.approx(b.sum, abs=1e-9) and a.sum_squares == pytest.approx(b.sum_squares)
-    assert ours.Images("image")[0].encoded_image_string == theirs.Images("image")[0].encoded_image_string
+    assert (
+        ours.Images("image")[0].encoded_image_string
+        == theirs.Images("image")[0].encoded_image_string
+    )
     assert {"cmp_a", "cmp_b"} <= set(os.listdir(tmp_path / "ours"))
     assert {"cmp_a", "cmp_b"} <= set(os.listdir(tmp_path / "torch"))
 
@@ -101,6 +113,7 @@ def test_figure(tmp_path):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig = plt.figure(figsize=(2, 1), dpi=50)
     plt.plot([0, 1], [1, 0])
     with SummaryWriter(str(tmp_path)) as w:
@@ -111,10 +124,14 @@ def test_figure(tmp_path):
 
 def test_hparams(tmp_path):
     from tensorboard.plugins.hparams import plugin_data_pb2
+
     with SummaryWriter(str(tmp_path)) as w:
-        w.add_hparams({"lr": 0.01, "optimizer": "adam", "bs": 32},
-                      {"hparam/accuracy": autograd.tensor(0.9)},
-                      hparam_domain_discrete={"optimizer": ["adam", "sgd"]}, run_name="run1")
+        w.add_hparams(
+            {"lr": 0.01, "optimizer": "adam", "bs": 32},
+            {"hparam/accuracy": autograd.tensor(0.9)},
+            hparam_domain_discrete={"optimizer": ["adam", "sgd"]},
+            run_name="run1",
+        )
         with pytest.raises(TypeError, match="should be dictionary"):
             w.add_hparams([("lr", 1)], {})
     ea = _read(tmp_path / "run1")
@@ -126,7 +143,8 @@ def test_hparams(tmp_path):
     assert [v.string_value for v in infos["optimizer"].domain_discrete.values] == ["adam", "sgd"]
     assert [m.name.tag for m in exp.metric_infos] == ["hparam/accuracy"]
     start = plugin_data_pb2.HParamsPluginData.FromString(
-        ea.SummaryMetadata("_hparams_/session_start_info").plugin_data.content)
+        ea.SummaryMetadata("_hparams_/session_start_info").plugin_data.content
+    )
     assert start.session_start_info.hparams["lr"].number_value == 0.01
     assert start.session_start_info.hparams["optimizer"].string_value == "adam"
 
@@ -173,15 +191,22 @@ def test_default_log_dir_and_comment(tmp_path, monkeypatch):
     w = SummaryWriter(comment="_lr0.1")
     w.add_scalar("x", 1.0, 0)
     w.close()
-    w.close()    # a second close is harmless, as in torch
+    w.close()  # a second close is harmless, as in torch
     (run,) = os.listdir(tmp_path / "runs")
     assert run.endswith("_lr0.1")
 
 
 def test_missing_library_gives_an_install_hint():
-    code = ("import sys; sys.modules['tensorboardX'] = None\n"
-            "try:\n    from autograd.utils.tensorboard import SummaryWriter\n"
-            "except ImportError as e:\n    print(e)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    code = (
+        "import sys; sys.modules['tensorboardX'] = None\n"
+        "try:\n    from autograd.utils.tensorboard import SummaryWriter\n"
+        "except ImportError as e:\n    print(e)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     assert 'pip install "jitgrad[tensorboard]"' in out.stdout, out.stderr

@@ -1,6 +1,7 @@
 """autograd.set_num_threads / get_num_threads (torch's names, messages and behaviour).
 
 Each check runs in a fresh interpreter: the limits are process-wide (BLAS, Numba)."""
+
 import json
 import os
 import subprocess
@@ -16,8 +17,9 @@ pytest.importorskip("threadpoolctl")
 
 def _child(code):
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=ROOT, timeout=600)
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -35,15 +37,21 @@ def test_set_num_threads_limits_blas_and_kernels():
         "two = [autograd.get_num_threads(), blas(), kernels.get_num_threads()]\n"
         "x = autograd.randn(64, 64)\n"
         "print(json.dumps({'before': before, 'one': one, 'two': two,"
-        " 'mm': float((x @ x).sum().item())}))")
+        " 'mm': float((x @ x).sum().item())}))"
+    )
     assert out["before"] >= 1
     assert out["one"] == [1, [1], 1]
     assert out["two"] == [2, [2], 2]
 
 
-@pytest.mark.parametrize("bad, message", [(0, "set_num_threads expects a positive integer"),
-                                          (-3, "set_num_threads expects a positive integer"),
-                                          (1.5, "set_num_threads expects an int, but got float")])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (0, "set_num_threads expects a positive integer"),
+        (-3, "set_num_threads expects a positive integer"),
+        (1.5, "set_num_threads expects an int, but got float"),
+    ],
+)
 def test_set_num_threads_rejects_what_torch_rejects(bad, message):
     with pytest.raises(RuntimeError, match=message):
         autograd.set_num_threads(bad)

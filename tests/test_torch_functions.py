@@ -3,6 +3,7 @@ error messages for bad input in torch's wording, the factories and switches that
 ops, and the Tensor methods whose signature is not their function's. The ops themselves
 (values, gradients, both backends, torch parity) are checked by the registry-driven tests.
 """
+
 import warnings
 
 import numpy as np
@@ -68,8 +69,9 @@ ERRORS = {
     "gradient-size": lambda L: L.gradient(_t(L, [1.0, 4.0]), edge_order=2),
     "gradient-order": lambda L: L.gradient(_t(L, [1.0, 4.0, 5.0]), edge_order=3),
     "index_reduce-reduce": lambda L: L.ones(3).index_reduce(0, _t(L, [0]), _t(L, [2.0]), "sum"),
-    "index_reduce-count": lambda L: L.ones(3, 2).index_reduce(0, _t(L, [0, 2]), L.ones(3, 2),
-                                                              "prod"),
+    "index_reduce-count": lambda L: L.ones(3, 2).index_reduce(
+        0, _t(L, [0, 2]), L.ones(3, 2), "prod"
+    ),
     "select_scatter-size": lambda L: L.select_scatter(L.zeros(2, 2), L.ones(3), 0, 0),
     "masked_scatter-short": lambda L: L.zeros(2, 3).masked_scatter(L.ones(2, 3).bool(), L.ones(3)),
     "fill_diagonal_-dims": lambda L: L.zeros(2, 3, 2).fill_diagonal_(1),
@@ -140,23 +142,31 @@ VALUES = {
     "short": lambda L: L.tensor([1.7, -2.2, 300.0]).short(),
     "lshift-op": lambda L: L.tensor([1, 2]) << 3,
     "rshift-op": lambda L: 64 >> L.tensor([1, 2]),
-    "unique-dim": lambda L: L.unique(L.tensor([[1, 2], [1, 2], [0, 5]]), dim=0,
-                                     return_inverse=True, return_counts=True),
-    "unique_consecutive-dim": lambda L: L.unique_consecutive(L.tensor([[1, 2], [1, 2], [0, 5]]),
-                                                             dim=0, return_counts=True),
-    "gradient-coordinates": lambda L: L.gradient(L.tensor([1.0, 4.0, 9.0, 16.0]),
-                                                 spacing=(L.tensor([0.0, 1.0, 3.0, 4.0]),)),
-    "gradient-coordinates-2": lambda L: L.gradient(L.tensor([[1.0, 4.0, 9.0, 16.0]]), dim=1,
-                                                   spacing=(L.tensor([0.0, 1.0, 3.0, 4.5]),),
-                                                   edge_order=2),
+    "unique-dim": lambda L: L.unique(
+        L.tensor([[1, 2], [1, 2], [0, 5]]), dim=0, return_inverse=True, return_counts=True
+    ),
+    "unique_consecutive-dim": lambda L: L.unique_consecutive(
+        L.tensor([[1, 2], [1, 2], [0, 5]]), dim=0, return_counts=True
+    ),
+    "gradient-coordinates": lambda L: L.gradient(
+        L.tensor([1.0, 4.0, 9.0, 16.0]), spacing=(L.tensor([0.0, 1.0, 3.0, 4.0]),)
+    ),
+    "gradient-coordinates-2": lambda L: L.gradient(
+        L.tensor([[1.0, 4.0, 9.0, 16.0]]),
+        dim=1,
+        spacing=(L.tensor([0.0, 1.0, 3.0, 4.5]),),
+        edge_order=2,
+    ),
     "combinations-0": lambda L: L.combinations(L.tensor([1.0, 2.0]), r=0),
     "broadcast_shapes": lambda L: L.tensor(list(L.broadcast_shapes((2, 1), (3,), 1))),
-    "histogram-edges": lambda L: L.histogram(L.tensor([1.0, 2.0, 1.0, 5.0]),
-                                             bins=L.tensor([0.0, 1.5, 2.5, 6.0])),
+    "histogram-edges": lambda L: L.histogram(
+        L.tensor([1.0, 2.0, 1.0, 5.0]), bins=L.tensor([0.0, 1.5, 2.5, 6.0])
+    ),
     # density of no data (or of weights summing to 0) is 0/0: nan bins, not NumPy's warning
     "histogramdd-density-empty": lambda L: L.histogramdd(L.zeros(0, 2), 2, density=True).hist,
-    "histogram-density-zero-weight": lambda L: L.histogram(L.tensor([1.0, 2.0]), 2, density=True,
-                                                           weight=L.tensor([1.0, -1.0])),
+    "histogram-density-zero-weight": lambda L: L.histogram(
+        L.tensor([1.0, 2.0]), 2, density=True, weight=L.tensor([1.0, -1.0])
+    ),
 }
 
 
@@ -177,11 +187,13 @@ def test_unfold_and_gradient_with_coordinates_differentiate_like_torch():
     coords = np.cumsum(np.random.default_rng(1).uniform(0.2, 1.0, 7))
     ours = autograd.tensor(x, requires_grad=True)
     theirs = torch.tensor(x, requires_grad=True)
-    for o_out, t_out in ((ours.unfold(1, 3, 2), theirs.unfold(1, 3, 2)),
-                         (autograd.gradient(ours, spacing=(autograd.tensor(coords),), dim=1,
-                                            edge_order=2)[0],
-                          torch.gradient(theirs, spacing=(torch.tensor(coords),), dim=1,
-                                         edge_order=2)[0])):
+    for o_out, t_out in (
+        (ours.unfold(1, 3, 2), theirs.unfold(1, 3, 2)),
+        (
+            autograd.gradient(ours, spacing=(autograd.tensor(coords),), dim=1, edge_order=2)[0],
+            torch.gradient(theirs, spacing=(torch.tensor(coords),), dim=1, edge_order=2)[0],
+        ),
+    ):
         w = np.random.default_rng(2).normal(size=tuple(t_out.shape))
         (g_o,) = autograd.grad((o_out * autograd.tensor(w)).sum(), ours)
         (g_t,) = torch.autograd.grad((t_out * torch.tensor(w)).sum(), theirs)
@@ -191,15 +203,18 @@ def test_unfold_and_gradient_with_coordinates_differentiate_like_torch():
 
 def test_queries_and_switches_like_torch():
     for a in ("bool", "uint8", "int8", "int64", "float16", "float32", "float64"):
-        assert getattr(autograd, a if a != "bool" else "bool_").is_signed == \
-            getattr(torch, a).is_signed
+        assert (
+            getattr(autograd, a if a != "bool" else "bool_").is_signed
+            == getattr(torch, a).is_signed
+        )
         for b in ("bool", "uint8", "int8", "int64", "float16", "float32", "float64"):
             ours = autograd.can_cast(autograd.dtypes.as_dtype(a), autograd.dtypes.as_dtype(b))
             assert ours == torch.can_cast(getattr(torch, a), getattr(torch, b)), (a, b)
     x, t = autograd.zeros(4)[1:], torch.zeros(4)[1:]
     assert (x.itemsize, x.nbytes, x.storage_offset()) == (t.itemsize, t.nbytes, t.storage_offset())
-    assert autograd.typename(autograd.zeros(2, dtype=autograd.int64)) == \
-        torch.typename(torch.zeros(2, dtype=torch.int64))
+    assert autograd.typename(autograd.zeros(2, dtype=autograd.int64)) == torch.typename(
+        torch.zeros(2, dtype=torch.int64)
+    )
     assert autograd.typename(3) == torch.typename(3)
     assert autograd.is_same_size(autograd.zeros(2), autograd.zeros(2))
     assert not autograd.zeros(2, dtype=autograd.uint8).is_signed()
@@ -209,8 +224,10 @@ def test_queries_and_switches_like_torch():
             autograd.set_deterministic_debug_mode(mode)
             torch.set_deterministic_debug_mode(mode)
             assert autograd.get_deterministic_debug_mode() == torch.get_deterministic_debug_mode()
-            assert autograd.are_deterministic_algorithms_enabled() == \
-                torch.are_deterministic_algorithms_enabled()
+            assert (
+                autograd.are_deterministic_algorithms_enabled()
+                == torch.are_deterministic_algorithms_enabled()
+            )
     finally:
         autograd.set_deterministic_debug_mode(0)
         torch.set_deterministic_debug_mode(0)

@@ -2,6 +2,7 @@
 (``from torch.nn.modules.loss import _Loss``, ``from torch.utils.data.dataloader import
 DataLoader`` ...), as jitgrad's matching module (torch.nn -> nn, torch.optim -> optim,
 torch.* -> autograd.*). The list of places is read from the installed torch."""
+
 import importlib
 import pkgutil
 import types
@@ -15,30 +16,53 @@ import optim
 
 PACKAGES = {"torch.nn": nn, "torch.optim": optim, "torch.utils.data": autograd.utils.data}
 # torch-internal or out-of-scope subpackages (quantization, functorch-era datapipes ...)
-SKIP = ("quantized", "qat", "intrinsic", "quantizable", "datapipes", "backends", "attention",
-        "parallel", "parametriz", "prune", "_")
+SKIP = (
+    "quantized",
+    "qat",
+    "intrinsic",
+    "quantizable",
+    "datapipes",
+    "backends",
+    "attention",
+    "parallel",
+    "parametriz",
+    "prune",
+    "_",
+)
 
 # private names scripts import often (not in torch's __all__)
-PRIVATE = [("torch.nn.modules.loss", "_Loss"), ("torch.nn.modules.loss", "_WeightedLoss"),
-           ("torch.nn.modules.conv", "_ConvNd"), ("torch.nn.modules.batchnorm", "_BatchNorm"),
-           ("torch.nn.modules.pooling", "_MaxPoolNd"), ("torch.nn.modules.utils", "_pair"),
-           ("torch.nn.modules.utils", "_single"), ("torch.nn.modules.utils", "_triple"),
-           ("torch.nn.modules.utils", "_quadruple"), ("torch.optim.lr_scheduler", "_LRScheduler"),
-           ("torch.optim.optimizer", "required"), ("torch.nn.init", "_calculate_fan_in_and_fan_out"),
-           ("torch.nn.modules.module", "Module"), ("torch.nn.modules.rnn", "RNNBase")]
+PRIVATE = [
+    ("torch.nn.modules.loss", "_Loss"),
+    ("torch.nn.modules.loss", "_WeightedLoss"),
+    ("torch.nn.modules.conv", "_ConvNd"),
+    ("torch.nn.modules.batchnorm", "_BatchNorm"),
+    ("torch.nn.modules.pooling", "_MaxPoolNd"),
+    ("torch.nn.modules.utils", "_pair"),
+    ("torch.nn.modules.utils", "_single"),
+    ("torch.nn.modules.utils", "_triple"),
+    ("torch.nn.modules.utils", "_quadruple"),
+    ("torch.optim.lr_scheduler", "_LRScheduler"),
+    ("torch.optim.optimizer", "required"),
+    ("torch.nn.init", "_calculate_fan_in_and_fan_out"),
+    ("torch.nn.modules.module", "Module"),
+    ("torch.nn.modules.rnn", "RNNBase"),
+]
 
 
 def _ours(torch_name):
     for t, o in (("torch.nn", "nn"), ("torch.optim", "optim"), ("torch", "autograd")):
         if torch_name == t or torch_name.startswith(t + "."):
-            return o + torch_name[len(t):]
+            return o + torch_name[len(t) :]
 
 
 def _public(mod):
     names = getattr(mod, "__all__", None)
     if names is None:
-        names = [n for n, v in vars(mod).items()
-                 if not n.startswith("_") and getattr(v, "__module__", None) == mod.__name__]
+        names = [
+            n
+            for n, v in vars(mod).items()
+            if not n.startswith("_") and getattr(v, "__module__", None) == mod.__name__
+        ]
     return names
 
 
@@ -47,8 +71,11 @@ def _places():
     out = []
     for tname, ours_pkg in PACKAGES.items():
         tpkg = importlib.import_module(tname)
-        subs = [tname] + [n for _, n, _ in pkgutil.walk_packages(tpkg.__path__, prefix=tname + ".")
-                          if not any(p.startswith(SKIP) for p in n[len(tname) + 1:].split("."))]
+        subs = [tname] + [
+            n
+            for _, n, _ in pkgutil.walk_packages(tpkg.__path__, prefix=tname + ".")
+            if not any(p.startswith(SKIP) for p in n[len(tname) + 1 :].split("."))
+        ]
         for sub in subs:
             try:
                 tmod = importlib.import_module(sub)
@@ -80,8 +107,17 @@ def test_names_are_where_torch_has_them():
 
 def test_layout_places_cover_the_common_imports():
     places = {s for s, _ in _places()}
-    for sub in ("torch.nn.modules.linear", "torch.nn.modules.loss", "torch.nn.parameter",
-                "torch.nn.utils.rnn", "torch.nn.init", "torch.optim.lr_scheduler",
-                "torch.optim.optimizer", "torch.utils.data.dataloader", "torch.utils.data.dataset",
-                "torch.utils.data.sampler", "torch.utils.data.distributed"):
+    for sub in (
+        "torch.nn.modules.linear",
+        "torch.nn.modules.loss",
+        "torch.nn.parameter",
+        "torch.nn.utils.rnn",
+        "torch.nn.init",
+        "torch.optim.lr_scheduler",
+        "torch.optim.optimizer",
+        "torch.utils.data.dataloader",
+        "torch.utils.data.dataset",
+        "torch.utils.data.sampler",
+        "torch.utils.data.distributed",
+    ):
         assert sub in places, sub

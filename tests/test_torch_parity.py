@@ -2,6 +2,7 @@
 
 Forward values and input gradients are compared in float64 (tight) and float32.
 """
+
 import numpy as np
 import pytest
 
@@ -53,8 +54,10 @@ def test_matches_torch(name, k, dtype):
     theirs_in = _convert(sample, dtype, "torch")
     # float arrays given as keywords (cov's aweights ...) are cast like the positional ones:
     # torch_array_kwargs does it for torch, and a float64 weight would promote our result
-    kwargs = {k: v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
-              for k, v in sample.kwargs.items()}
+    kwargs = {
+        k: v.astype(dtype) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
+        for k, v in sample.kwargs.items()
+    }
     ours = info.fn(*ours_in, **kwargs)
     if info.torch_fn is None and info.torch_function(torch) is not None:
         theirs = info.torch_function(torch)(*theirs_in, **kwargs)
@@ -68,8 +71,9 @@ def test_matches_torch(name, k, dtype):
     tol = dict(rtol=1e-7, atol=1e-9) if dtype == np.float64 else dict(rtol=2e-4, atol=2e-5)
     for o, t in zip(o_list, t_list):
         assert tuple(o.shape) == tuple(t.shape), f"{name}: shape {o.shape} vs torch {t.shape}"
-        assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], \
+        assert str(o.dtype).split(".")[-1] == str(t.dtype).split(".")[-1], (
             f"{name}: dtype {o.dtype} vs torch {t.dtype}"
+        )
         np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), equal_nan=True, **tol)
     if not info.differentiable:
         return

@@ -1,5 +1,6 @@
 """End to end: small MLPs train on scikit-learn's digits (8x8 images, 10 classes) to > 95%
 test accuracy within a few seconds. (The CNN version is tests/test_train_cnn_digits.py.)"""
+
 import numpy as np
 import pytest
 
@@ -41,6 +42,7 @@ def _adam(params):
             vhat = v / (1 - b2 ** t[0])
             p._data -= (lr * mhat / (np.sqrt(vhat) + eps)).astype(p._data.dtype)
             p._version_cell[0] += 1
+
     return step
 
 
@@ -52,7 +54,7 @@ def _train(model, x_tr, y_tr, epochs, batch=64):
         model.train()
         perm = rng.permutation(len(x_tr))
         for i in range(0, len(perm), batch):
-            idx = perm[i:i + batch]
+            idx = perm[i : i + batch]
             model.zero_grad()
             loss = F.cross_entropy(model(autograd.tensor(x_tr[idx])), autograd.tensor(y_tr[idx]))
             loss.backward()
@@ -70,8 +72,15 @@ def _accuracy(model, x, y):
 def test_mlp_learns_digits():
     autograd.manual_seed(0)
     x_tr, y_tr, x_te, y_te = _digits()
-    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Dropout(0.1), nn.Linear(128, 64),
-                          nn.BatchNorm1d(64), nn.GELU(), nn.Linear(64, 10))
+    model = nn.Sequential(
+        nn.Linear(64, 128),
+        nn.ReLU(),
+        nn.Dropout(0.1),
+        nn.Linear(128, 64),
+        nn.BatchNorm1d(64),
+        nn.GELU(),
+        nn.Linear(64, 10),
+    )
     _train(model, x_tr, y_tr, epochs=8)
     acc = _accuracy(model, x_te, y_te)
     assert acc > 0.95, acc
@@ -87,8 +96,10 @@ def test_optim_adam_trains_mlp_if_available():
     for _ in range(10):
         perm = rng.permutation(len(x_tr))
         for i in range(0, len(perm), 64):
-            idx = perm[i:i + 64]
+            idx = perm[i : i + 64]
             opt.zero_grad()
-            F.cross_entropy(model(autograd.tensor(x_tr[idx])), autograd.tensor(y_tr[idx])).backward()
+            F.cross_entropy(
+                model(autograd.tensor(x_tr[idx])), autograd.tensor(y_tr[idx])
+            ).backward()
             opt.step()
     assert _accuracy(model, x_te, y_te) > 0.95

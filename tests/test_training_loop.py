@@ -2,6 +2,7 @@
 
 Each is checked against the loop written out by hand (the PyTorch tutorial loop), so the
 helpers can only ever be a shorter way of writing the same steps."""
+
 import math
 
 import numpy as np
@@ -68,8 +69,9 @@ def test_train_epoch_is_the_hand_written_loop():
     b.load_state_dict(a.state_dict())
     opt_a, opt_b = optim.Adam(a.parameters(), lr=1e-2), optim.Adam(b.parameters(), lr=1e-2)
     autograd.manual_seed(7)
-    loss, acc = train_epoch(a, DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True),
-                            opt_a, F.cross_entropy)
+    loss, acc = train_epoch(
+        a, DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True), opt_a, F.cross_entropy
+    )
     autograd.manual_seed(7)  # same shuffle and the same dropout masks
     b.train()
     losses, correct = [], 0
@@ -91,13 +93,20 @@ def test_fit_records_values_and_prints_one_line_per_epoch(capsys):
     x, y = _data(64)
     model = _model()
     loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
-    h = fit(model, loader, optim.Adam(model.parameters(), lr=2e-2), F.cross_entropy, epochs=3,
-            val_loader=DataLoader(TensorDataset(x, y), batch_size=64), log_grads=True)
+    h = fit(
+        model,
+        loader,
+        optim.Adam(model.parameters(), lr=2e-2),
+        F.cross_entropy,
+        epochs=3,
+        val_loader=DataLoader(TensorDataset(x, y), batch_size=64),
+        log_grads=True,
+    )
     assert list(h.values) == ["train loss", "train accuracy", "val loss", "val accuracy"]
     assert all(len(v) == 3 for v in h.values.values()) and h.stop_reason is None
     assert h.values["val loss"][-1] < h.values["val loss"][0]
     assert len(h.lr) == 3 and set(h.grad_norms) == {n for n, _ in model.named_parameters()}
-    assert len(h.steps["loss"]) == 3 * len(loader)                  # one loss per step
+    assert len(h.steps["loss"]) == 3 * len(loader)  # one loss per step
     assert np.mean(h.steps["loss"][:4]) == pytest.approx(h.values["train loss"][0], rel=1e-6)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and lines[0].startswith("epoch 1/3  train loss ")
@@ -111,23 +120,44 @@ def test_fit_early_stopping_stops_and_restores_best_weights():
     # lr so large that the loss goes up after the first steps: early stopping must restore
     # the weights of the best epoch
     stop = EarlyStopping(patience=2, restore_best_weights=True)
-    h = fit(model, loader, optim.SGD(model.parameters(), lr=30.0), F.cross_entropy, epochs=30,
-            val_loader=loader, early_stopping=stop, verbose=False)
+    h = fit(
+        model,
+        loader,
+        optim.SGD(model.parameters(), lr=30.0),
+        F.cross_entropy,
+        epochs=30,
+        val_loader=loader,
+        early_stopping=stop,
+        verbose=False,
+    )
     assert h.stop_reason.startswith("early stopping") and len(h.values["val loss"]) < 30
     best = min(h.values["val loss"])
     assert stop.best == pytest.approx(best)
     assert evaluate(model, loader, F.cross_entropy).loss == pytest.approx(best, rel=1e-5)
     with pytest.raises(KeyError, match="cannot monitor 'val accuracy'"):
-        fit(model, loader, optim.SGD(model.parameters(), lr=0.1), F.cross_entropy, epochs=1,
-            early_stopping=EarlyStopping(), monitor="val accuracy", verbose=False)
+        fit(
+            model,
+            loader,
+            optim.SGD(model.parameters(), lr=0.1),
+            F.cross_entropy,
+            epochs=1,
+            early_stopping=EarlyStopping(),
+            monitor="val accuracy",
+            verbose=False,
+        )
 
 
 def test_fit_stops_when_the_loss_is_not_finite(capsys):
     x = autograd.randn(32, 3)
     y = autograd.randn(32, 1) * 100
     model = nn.Linear(3, 1)
-    h = fit(model, DataLoader(TensorDataset(x, y), batch_size=8), optim.SGD(model.parameters(), lr=1e3),
-            F.mse_loss, epochs=20)
+    h = fit(
+        model,
+        DataLoader(TensorDataset(x, y), batch_size=8),
+        optim.SGD(model.parameters(), lr=1e3),
+        F.mse_loss,
+        epochs=20,
+    )
     assert not math.isfinite(h.values["train loss"][-1]) and len(h.values["train loss"]) < 20
     assert "train accuracy" not in h.values
     assert h.stop_reason.startswith("the training loss became")
@@ -154,6 +184,7 @@ def test_plot_histories_one_panel_per_key_one_line_per_run():
 
 def test_history_plot_puts_accuracies_on_their_own_panel():
     import matplotlib.pyplot as plt
+
     h = History()
     for step in range(30):
         h.log_step(loss=1.0 / (step + 1))
@@ -173,8 +204,11 @@ def _scheduled_by_hand(interval, epochs=3):
     autograd.manual_seed(5)
     model = _model()
     opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
-    sched = (optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=epochs * 3) if interval == "step"
-             else optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
+    sched = (
+        optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=epochs * 3)
+        if interval == "step"
+        else optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    )
     lrs = []
     for _ in range(epochs):
         model.train()
@@ -198,12 +232,23 @@ def test_fit_steps_a_scheduler_per_epoch_or_per_step_like_the_hand_written_loop(
     autograd.manual_seed(5)
     model = _model()
     opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
-    sched = (optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=9) if interval == "step"
-             else optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
-    h = fit(model, DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True), opt, F.cross_entropy, 3,
-            scheduler=sched, scheduler_interval=interval, verbose=False)
-    assert h.steps["lr"] == want_lrs                      # the rate each step used
-    if interval == "epoch":                               # per epoch: the rate when the epoch ended
+    sched = (
+        optim.lr_scheduler.OneCycleLR(opt, max_lr=0.5, total_steps=9)
+        if interval == "step"
+        else optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    )
+    h = fit(
+        model,
+        DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True),
+        opt,
+        F.cross_entropy,
+        3,
+        scheduler=sched,
+        scheduler_interval=interval,
+        verbose=False,
+    )
+    assert h.steps["lr"] == want_lrs  # the rate each step used
+    if interval == "epoch":  # per epoch: the rate when the epoch ended
         assert h.lr == [0.5, 0.25, 0.125]
     else:
         assert h.lr[:2] == want_lrs[3::3]
@@ -219,33 +264,63 @@ def test_fit_gives_reduce_lr_on_plateau_the_monitored_value():
     loader = DataLoader(TensorDataset(x, y), batch_size=32)
     # lr 1e3 makes the training loss go up, so the plateau scheduler cuts the rate after epoch 2
     opt.param_groups[0]["lr"] = 1e3
-    h = fit(model, loader, opt, F.cross_entropy, 3, scheduler=sched, verbose=False, monitor="train loss")
+    h = fit(
+        model, loader, opt, F.cross_entropy, 3, scheduler=sched, verbose=False, monitor="train loss"
+    )
     assert h.values["train loss"][1] > h.values["train loss"][0]
     assert h.lr[0] == h.lr[1] == 1e3 and h.lr[2] == pytest.approx(100.0)
     with pytest.raises(ValueError, match="scheduler_interval"):
         fit(model, loader, opt, F.cross_entropy, 1, scheduler=sched, scheduler_interval="batch")
     with pytest.raises(KeyError, match="the scheduler needs 'val loss'"):
-        fit(model, loader, opt, F.cross_entropy, 1, scheduler=sched, monitor="val loss", verbose=False)
+        fit(
+            model,
+            loader,
+            opt,
+            F.cross_entropy,
+            1,
+            scheduler=sched,
+            monitor="val loss",
+            verbose=False,
+        )
 
 
 def test_history_plot_is_the_monitor_with_gradient_and_weight_norms():
     import matplotlib.pyplot as plt
+
     x, y = _data(64)
     model = _model()
     opt = optim.SGD(model.parameters(), lr=0.1)
-    h = fit(model, DataLoader(TensorDataset(x, y), batch_size=16), opt, F.cross_entropy, 2,
-            log_grads=True, verbose=False)
+    h = fit(
+        model,
+        DataLoader(TensorDataset(x, y), batch_size=16),
+        opt,
+        F.cross_entropy,
+        2,
+        log_grads=True,
+        verbose=False,
+    )
     fig = h.plot()
     titles = [ax.get_title() for ax in fig.axes]
-    assert titles == ["loss", "accuracy", "learning rate", "gradient norm per parameter (mean over steps)",
-                      "weight norm per parameter"]
+    assert titles == [
+        "loss",
+        "accuracy",
+        "learning rate",
+        "gradient norm per parameter (mean over steps)",
+        "weight norm per parameter",
+    ]
     names = [n for n, _ in model.named_parameters()]
     assert [line.get_label() for line in fig.axes[4].lines] == names
     np.testing.assert_allclose(fig.axes[4].lines[0].get_ydata(), h.weight_norms[names[0]])
     np.testing.assert_allclose(fig.axes[3].lines[0].get_ydata(), h.grad_norms[names[0]])
     plt.close(fig)
-    without = fit(model, DataLoader(TensorDataset(x, y), batch_size=16), opt, F.cross_entropy, 1,
-                  verbose=False).plot()           # no log_grads: no norm panels
+    without = fit(
+        model,
+        DataLoader(TensorDataset(x, y), batch_size=16),
+        opt,
+        F.cross_entropy,
+        1,
+        verbose=False,
+    ).plot()  # no log_grads: no norm panels
     assert [ax.get_title() for ax in without.axes] == ["loss", "accuracy", "learning rate"]
     plt.close(without)
 
@@ -254,17 +329,35 @@ def test_fit_writes_everything_it_records_to_tensorboard(tmp_path):
     pytest.importorskip("tensorboardX")
     ea_mod = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
     from autograd.utils.tensorboard import SummaryWriter
+
     x, y = _data(64)
     model = _model()
     loader = DataLoader(TensorDataset(x, y), batch_size=16)
     with SummaryWriter(str(tmp_path)) as w:
-        h = fit(model, loader, optim.SGD(model.parameters(), lr=0.1), F.cross_entropy, 2,
-                val_loader=loader, log_grads=True, writer=w, verbose=False)
+        h = fit(
+            model,
+            loader,
+            optim.SGD(model.parameters(), lr=0.1),
+            F.cross_entropy,
+            2,
+            val_loader=loader,
+            log_grads=True,
+            writer=w,
+            verbose=False,
+        )
         assert h.writer is w
     ea = ea_mod.EventAccumulator(str(tmp_path), size_guidance={"scalars": 0, "histograms": 0})
     ea.Reload()
     names = [n for n, _ in model.named_parameters()]
-    expected = {"train/loss", "train/accuracy", "val/loss", "val/accuracy", "lr", "step/loss", "step/lr"}
+    expected = {
+        "train/loss",
+        "train/accuracy",
+        "val/loss",
+        "val/accuracy",
+        "lr",
+        "step/loss",
+        "step/lr",
+    }
     expected |= {f"{kind}/{n}" for n in names for kind in ("grad_norm", "weight_norm")}
     assert set(ea.Tags()["scalars"]) == expected
     assert set(ea.Tags()["histograms"]) == {f"weights/{n}" for n in names}
@@ -272,8 +365,9 @@ def test_fit_writes_everything_it_records_to_tensorboard(tmp_path):
         events = ea.Scalars(tag)
         assert [e.step for e in events] == [1, 2]
         np.testing.assert_allclose([e.value for e in events], h.values[key], rtol=1e-6)
-    np.testing.assert_allclose([e.value for e in ea.Scalars(f"grad_norm/{names[0]}")], h.grad_norms[names[0]],
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        [e.value for e in ea.Scalars(f"grad_norm/{names[0]}")], h.grad_norms[names[0]], rtol=1e-6
+    )
     steps = ea.Scalars("step/loss")
     assert [e.step for e in steps] == list(range(1, 9))
     np.testing.assert_allclose([e.value for e in steps], h.steps["loss"], rtol=1e-6)

@@ -1,5 +1,6 @@
 """Everyday training patterns, written exactly as in PyTorch: gradient accumulation,
 freezing layers, reproducibility from one seed, early stopping with best-weight restore."""
+
 import numpy as np
 
 import autograd
@@ -32,8 +33,9 @@ def test_gradient_accumulation_equals_one_big_batch():
     for xb, yb in zip(x.chunk(k), y.chunk(k)):
         (F.cross_entropy(small(xb), yb) / k).backward()  # loss / k; backward(); step every k
     for (name, p), q in zip(big.named_parameters(), small.parameters()):
-        np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-5, atol=1e-6,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            q.grad.numpy(), p.grad.numpy(), rtol=1e-5, atol=1e-6, err_msg=name
+        )
     opt_big, opt_small = optim.SGD(big.parameters(), lr=0.1), optim.SGD(small.parameters(), lr=0.1)
     opt_big.step()
     opt_small.step()
@@ -57,7 +59,9 @@ def test_frozen_layers_do_not_change_and_get_no_grad():
     for p, before in zip(model[0].parameters(), frozen):
         assert p.grad is None
         np.testing.assert_array_equal(p.detach().numpy(), before)
-    assert any(not np.array_equal(p.detach().numpy(), b) for p, b in zip(model[3].parameters(), head))
+    assert any(
+        not np.array_equal(p.detach().numpy(), b) for p, b in zip(model[3].parameters(), head)
+    )
 
 
 def _train_once(seed):

@@ -1,5 +1,6 @@
 """autograd.viz: DOT content, colours and flags, module clusters, the max_nodes cap,
 rendering and the no-Graphviz fallback, backprop_steps frames, grad_flow."""
+
 import math
 import re
 import shutil
@@ -179,10 +180,10 @@ def test_colour_scale_is_logarithmic_and_flags_thresholds():
     assert c.classify(1e-7) == "vanishing" and c.classify(5e-6) == "ok"
     assert c.classify(1e4) == "exploding" and c.classify(float("nan"), False) == "nonfinite"
     assert c.position(1e-6) == 0.0 and c.position(1e3) == 1.0
-    assert math.isclose(c.position(10 ** -1.5), 0.5)  # middle of the decades, not of values
+    assert math.isclose(c.position(10**-1.5), 0.5)  # middle of the decades, not of values
     assert c.ramp(0.0) == "#440154" and c.ramp(1.0) == "#fde725"
     # each decade gets a different colour; flagged ones get the flag colours
-    cols = [c.edge_color(10.0 ** e) for e in range(-6, 4)]
+    cols = [c.edge_color(10.0**e) for e in range(-6, 4)]
     assert len(set(cols)) == len(cols)
     assert c.edge_color(1e-9) == "#9e9e9e" and c.edge_color(1e9) == "#d62728"
     assert c.fill_color(1.0, False) == "#ffb3b3"
@@ -190,8 +191,10 @@ def test_colour_scale_is_logarithmic_and_flags_thresholds():
         GradColors(vanishing=1.0, exploding=0.5)
 
 
-@pytest.mark.parametrize("scale,flag", [(1e-9, "vanishing"), (1e6, "exploding"),
-                                         (float("inf"), "non-finite"), (1.0, None)])
+@pytest.mark.parametrize(
+    "scale,flag",
+    [(1e-9, "vanishing"), (1e6, "exploding"), (float("inf"), "non-finite"), (1.0, None)],
+)
 def test_nodes_are_flagged_by_gradient_magnitude(scale, flag):
     x = A.tensor([1.0, 2.0, 3.0], requires_grad=True)
     loss = (x * scale).sum()
@@ -201,10 +204,11 @@ def test_nodes_are_flagged_by_gradient_magnitude(scale, flag):
     mag = abs(scale)
     assert f'color="{c.edge_color(mag, math.isfinite(mag))}"' in leaf
     flags = [t for t in labels(g.source) if t.startswith(("\u25bc", "\u25b2", "\u26a0"))]
-    legend = g.source[g.source.index("legend ["):]
+    legend = g.source[g.source.index("legend [") :]
     if flag is None:
-        assert not any("vanishing" in t or "exploding" in t or "non-finite" in t
-                       for t in labels(leaf))
+        assert not any(
+            "vanishing" in t or "exploding" in t or "non-finite" in t for t in labels(leaf)
+        )
         assert "(present)" not in legend
     else:
         assert any(flag in t for t in labels(leaf))
@@ -216,7 +220,7 @@ def test_nodes_are_flagged_by_gradient_magnitude(scale, flag):
 def test_legend_lists_scale_and_flags():
     loss, *_ = small_graph()
     src = viz.draw(loss, vanishing=1e-4, exploding=1e2).source
-    legend = labels(src[src.index("legend ["):])
+    legend = labels(src[src.index("legend [") :])
     assert "1e-4" in legend and "1e2" in legend
     assert any("vanishing" in t for t in legend) and any("exploding" in t for t in legend)
     assert "legend" not in viz.draw(loss, legend=False).source
@@ -245,8 +249,8 @@ def test_clusters_follow_module_paths():
     for i in range(3):
         assert f'label="layers.{i}"' in src
         # the cluster holds its ops and its parameters
-        block = src[src.index(f'label="layers.{i}"'):]
-        block = block[:block.index("}")]
+        block = src[src.index(f'label="layers.{i}"') :]
+        block = block[: block.index("}")]
         assert "TanhBackward0" in block and f"layers.{i}.weight" in block
     flat = viz.draw(loss, params=params, group_modules=False).source
     assert "subgraph" not in flat
@@ -375,8 +379,12 @@ def test_without_dot_source_works_display_falls_back_render_explains(monkeypatch
     assert "TanhBackward0" in g.source
     bundle = g._repr_mimebundle_()
     assert set(bundle) == {"text/plain"}
-    for word in ("apt-get install graphviz", "brew install graphviz", "conda install",
-                 "winget install graphviz"):
+    for word in (
+        "apt-get install graphviz",
+        "brew install graphviz",
+        "conda install",
+        "winget install graphviz",
+    ):
         assert word in bundle["text/plain"]
     assert g._repr_svg_() is None
     with pytest.raises(viz.GraphvizNotFoundError, match="brew install graphviz"):
@@ -390,10 +398,10 @@ def test_without_dot_source_works_display_falls_back_render_explains(monkeypatch
 
 
 def test_import_autograd_does_not_import_viz_or_matplotlib():
-    code = ("import sys, autograd; print('autograd.viz' in sys.modules, "
-            "'matplotlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
+    code = "import sys, autograd; print('autograd.viz' in sys.modules, 'matplotlib' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["False", "False"]
 
 
@@ -470,8 +478,9 @@ def test_backprop_steps_frames_draw():
     assert "\u25b6 step" in g.source
     i = steps.data.index[a.grad_fn]
     first = next(f.index for f in steps for c in f.contributions if c.target == i)
-    second = next(f.index for f in steps for c in f.contributions
-                  if c.target == i and c.number == 2)
+    second = next(
+        f.index for f in steps for c in f.contributions if c.target == i and c.number == 2
+    )
     assert first < second
     # between the two, a waits for its second consumer's contribution
     assert "\u03a3 1 of 2 contributions so far" in steps.draw(first).source
@@ -502,6 +511,7 @@ class _FakeWidget:
 
 def test_backprop_steps_player_with_ipywidgets(monkeypatch):
     import types
+
     fake = types.ModuleType("ipywidgets")
     fake.IntSlider = fake.Play = fake.HTML = _FakeWidget
     fake.VBox = fake.HBox = lambda children: _FakeWidget(*children)
@@ -553,6 +563,7 @@ def test_grad_flow_bars_are_mean_abs_grad():
     params = dict(params, tiny=vanish, unused=unused)
     fig = viz.grad_flow(params)
     from matplotlib.figure import Figure
+
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
@@ -566,12 +577,18 @@ def test_grad_flow_bars_are_mean_abs_grad():
     notes = [t.get_text() for t in ax.texts]
     assert "vanishing" in notes and "no grad" in notes
     import io
+
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     assert buf.getvalue()[:4] == b"\x89PNG"
     per_layer = viz.grad_flow(params, per="layer")
     assert [t.get_text() for t in per_layer.axes[0].get_xticklabels()] == [
-        "layers.0", "layers.1", "layers.2", "tiny", "unused"]
+        "layers.0",
+        "layers.1",
+        "layers.2",
+        "tiny",
+        "unused",
+    ]
     with pytest.raises(ValueError, match="per must be"):
         viz.grad_flow(params, per="block")
 
@@ -579,6 +596,7 @@ def test_grad_flow_bars_are_mean_abs_grad():
 # ---- the real nn.Module ---------------------------------------------------------------------
 def test_grouping_with_real_nn_module():
     import nn
+
     A.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
     x = A.randn(6, 4)
@@ -587,8 +605,8 @@ def test_grouping_with_real_nn_module():
     src = viz.draw(loss, params=model).source
     assert 'label="0 (Linear)"' in src and 'label="2 (Linear)"' in src
     assert ">0.weight<" in src and ">2.bias<" in src
-    block = src[src.index('label="0 (Linear)"'):]
-    assert ">0.weight<" in block[:block.index("}")]
+    block = src[src.index('label="0 (Linear)"') :]
+    assert ">0.weight<" in block[: block.index("}")]
     # without params=, the scopes still name clusters and parameters
     src2 = viz.draw(loss).source
     assert 'label="0 (Linear)"' in src2 and ">0.weight<" in src2

@@ -1,5 +1,6 @@
 """Shared test helpers for comparing with PyTorch: converting inputs, comparing values,
 gradients, reprs and error messages (the tests' fixtures are in conftest.py)."""
+
 import numpy as np
 import pytest
 
@@ -41,8 +42,9 @@ def flatten(out):
     return [] if out is None else [out]
 
 
-def compare_outputs_and_grads(o_out, t_out, leaves, o_params, t_params, dtype, tol, torch,
-                              check_grads=True):
+def compare_outputs_and_grads(
+    o_out, t_out, leaves, o_params, t_params, dtype, tol, torch, check_grads=True
+):
     """Outputs equal (shape, dtype, values); then backpropagate the same random weighting of
     the outputs through both and compare the gradients of the inputs and parameters."""
     o_out, t_out = flatten(o_out), flatten(t_out)
@@ -78,8 +80,17 @@ def compare_outputs_and_grads(o_out, t_out, leaves, o_params, t_params, dtype, t
     return o_out
 
 
-def compare_with_torch(ours, theirs, args=(), kwargs=None, dtype=np.float64, train=True,
-                       check_grads=True, tol=None, tols=TOL):
+def compare_with_torch(
+    ours,
+    theirs,
+    args=(),
+    kwargs=None,
+    dtype=np.float64,
+    train=True,
+    check_grads=True,
+    tol=None,
+    tols=TOL,
+):
     """Copy torch's parameters into ``ours`` by state_dict key (checking key order and
     shapes), run both on the same inputs and compare outputs and gradients."""
     torch = pytest.importorskip("torch")
@@ -100,10 +111,17 @@ def compare_with_torch(ours, theirs, args=(), kwargs=None, dtype=np.float64, tra
     o_kw, t_kw = {}, {}
     for k, v in kwargs.items():
         o_kw[k], t_kw[k] = convert(v, dtype, torch, leaves)
-    return compare_outputs_and_grads(ours(*o_args, **o_kw), theirs(*t_args, **t_kw), leaves,
-                                     dict(ours.named_parameters()),
-                                     dict(theirs.named_parameters()), dtype, tol, torch,
-                                     check_grads)
+    return compare_outputs_and_grads(
+        ours(*o_args, **o_kw),
+        theirs(*t_args, **t_kw),
+        leaves,
+        dict(ours.named_parameters()),
+        dict(theirs.named_parameters()),
+        dtype,
+        tol,
+        torch,
+        check_grads,
+    )
 
 
 def check_module_grads(module, *inputs, **kw):

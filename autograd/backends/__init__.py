@@ -12,6 +12,7 @@ Example:
     >>> autograd.backends.mps.is_available(), cudnn.is_available()
     (False, False)
 """
+
 from . import cpu, cuda, cudnn, mkl, mkldnn, mps, openmp
 
 __all__ = ["cpu", "cuda", "cudnn", "mkl", "mkldnn", "mps", "openmp"]

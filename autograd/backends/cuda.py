@@ -5,9 +5,13 @@ settable values that change nothing."""
 class _MatmulFlags:
     """``torch.backends.cuda.matmul``: only torch's flag names can be set (a typo fails)."""
 
-    __slots__ = ("allow_tf32", "allow_fp16_reduced_precision_reduction",
-                 "allow_bf16_reduced_precision_reduction", "allow_fp16_accumulation",
-                 "fp32_precision")
+    __slots__ = (
+        "allow_tf32",
+        "allow_fp16_reduced_precision_reduction",
+        "allow_bf16_reduced_precision_reduction",
+        "allow_fp16_accumulation",
+        "fp32_precision",
+    )
 
     def __init__(self):
         self.allow_tf32 = False

@@ -1,4 +1,5 @@
 """``torch.backends.mkl``: not used by jitgrad (NumPy's BLAS and Numba do the work)."""
+
 enabled = False
 
 

@@ -1,4 +1,5 @@
 """``torch.backends.openmp``: not used by jitgrad (NumPy's BLAS and Numba do the work)."""
+
 enabled = False
 
 

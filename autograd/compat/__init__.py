@@ -26,6 +26,7 @@ This is the one module of ``autograd`` that names ``nn`` and ``optim``; it does 
 strings in the name table, resolved when a script imports them (the packages stay layered:
 ``autograd`` never imports ``nn`` or ``optim`` itself).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -42,8 +43,12 @@ __all__ = ["install", "uninstall", "is_installed", "NotSupportedError", "TORCH_V
 TORCH_VERSION = "2.13.0"
 
 # torch prefix -> jitgrad module (longest prefix wins)
-_PREFIXES = {"torch.nn": "nn", "torch.optim": "optim", "torch.autograd": "autograd",
-             "torch": "autograd"}
+_PREFIXES = {
+    "torch.nn": "nn",
+    "torch.optim": "optim",
+    "torch.autograd": "autograd",
+    "torch": "autograd",
+}
 
 # Packages built on the real torch: under the runner they would import our stand-in and
 # fail somewhere inside; say so at the import instead.
@@ -51,7 +56,8 @@ _NEEDS_REAL_TORCH = {
     "torchvision": "for data use autograd.datasets and autograd.transforms",
     "torchaudio": "",
     "torchtext": "",
-    "lightning": "", "pytorch_lightning": "",
+    "lightning": "",
+    "pytorch_lightning": "",
 }
 
 _README = "see the README section 'Run your PyTorch script' for what is supported"
@@ -82,7 +88,7 @@ def _target_name(torch_name: str) -> str:
     ``autograd.utils.data``."""
     for prefix in sorted(_PREFIXES, key=len, reverse=True):
         if torch_name == prefix or torch_name.startswith(prefix + "."):
-            return _PREFIXES[prefix] + torch_name[len(prefix):]
+            return _PREFIXES[prefix] + torch_name[len(prefix) :]
     raise ValueError(torch_name)
 
 
@@ -93,7 +99,7 @@ def _import_if_exists(name: str):
     try:
         if importlib.util.find_spec(name) is not None:
             return importlib.import_module(name)
-    except (ImportError, ValueError):   # (a parent that is not a package)
+    except (ImportError, ValueError):  # (a parent that is not a package)
         pass
     return None
 
@@ -124,7 +130,7 @@ class TorchModule(types.ModuleType):
     def __init__(self, name: str, target: types.ModuleType):
         super().__init__(name)
         object.__setattr__(self, "_jitgrad_target", target)
-        object.__setattr__(self, "__path__", [])     # a package: submodules can be imported
+        object.__setattr__(self, "__path__", [])  # a package: submodules can be imported
         object.__setattr__(self, "__doc__", target.__doc__)
         if name == "torch":
             object.__setattr__(self, "__version__", f"{TORCH_VERSION}+jitgrad.{target.__version__}")
@@ -147,13 +153,14 @@ class TorchModule(types.ModuleType):
 
     def __setattr__(self, attr, value):
         if attr.startswith("__") or isinstance(value, TorchModule):
-            object.__setattr__(self, attr, value)   # module machinery and our submodules
+            object.__setattr__(self, attr, value)  # module machinery and our submodules
         else:
             setattr(object.__getattribute__(self, "_jitgrad_target"), attr, value)
 
     def __dir__(self):
-        return sorted(set(dir(object.__getattribute__(self, "_jitgrad_target"))) |
-                      set(self.__dict__))
+        return sorted(
+            set(dir(object.__getattribute__(self, "_jitgrad_target"))) | set(self.__dict__)
+        )
 
     def __repr__(self):
         return f"<module {self.__name__!r} (jitgrad: {self._jitgrad_target.__name__})>"
@@ -168,7 +175,9 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             hint = _NEEDS_REAL_TORCH[top]
             err = ModuleNotFoundError(
                 f"{top} needs the real PyTorch and cannot run on jitgrad"
-                + (f"; {hint}" if hint else "") + f" ({_README})")
+                + (f"; {hint}" if hint else "")
+                + f" ({_README})"
+            )
             err.name = fullname
             raise err
         if top != "torch":
@@ -209,7 +218,8 @@ def install() -> None:
         raise RuntimeError(
             "autograd.compat.install(): the real PyTorch is already imported in this process, "
             "so 'torch' cannot also name jitgrad. Call install() before the first "
-            "'import torch' (in a notebook: restart the kernel and run it first).")
+            "'import torch' (in a notebook: restart the kernel and run it first)."
+        )
     sys.meta_path.insert(0, _FINDER)
 
 

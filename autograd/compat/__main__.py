@@ -4,6 +4,7 @@ Also ``python -m autograd.compat -m package.module [args ...]`` for a module. Th
 runs as ``__main__`` with ``sys.argv`` as it would see it, its folder first on
 ``sys.path``, and ``torch`` resolved to jitgrad (see ``autograd.compat``).
 """
+
 import os
 import re
 import runpy
@@ -11,9 +12,11 @@ import sys
 
 from autograd.compat import NotSupportedError, install
 
-USAGE = ("usage: python -m autograd.compat script.py [args ...]\n"
-         "       python -m autograd.compat -m module [args ...]\n"
-         "Runs a PyTorch script unmodified with torch resolved to jitgrad (CPU only).")
+USAGE = (
+    "usage: python -m autograd.compat script.py [args ...]\n"
+    "       python -m autograd.compat -m module [args ...]\n"
+    "Runs a PyTorch script unmodified with torch resolved to jitgrad (CPU only)."
+)
 
 
 def main(argv=None) -> None:
@@ -34,8 +37,10 @@ def _explain(e: ImportError) -> None:
     import name 'Foo' from 'torch.nn'"; add the same note as for ``torch.nn.Foo``."""
     m = re.match(r"cannot import name '(\w+)' from '(torch(\.\w+)*)'", str(e))
     if m and not isinstance(e, NotSupportedError) and hasattr(e, "add_note"):
-        e.add_note(f"jitgrad: {m.group(2)}.{m.group(1)} is not supported by jitgrad yet (see the "
-                   "README section 'Run your PyTorch script' for what is supported)")
+        e.add_note(
+            f"jitgrad: {m.group(2)}.{m.group(1)} is not supported by jitgrad yet (see the "
+            "README section 'Run your PyTorch script' for what is supported)"
+        )
 
 
 def _run(argv) -> None:
@@ -49,8 +54,9 @@ def _run(argv) -> None:
         return
     script = argv[0]
     if not os.path.exists(script):
-        print(f"python -m autograd.compat: can't open file {script!r}: no such file",
-              file=sys.stderr)
+        print(
+            f"python -m autograd.compat: can't open file {script!r}: no such file", file=sys.stderr
+        )
         sys.exit(2)
     sys.argv = argv
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))

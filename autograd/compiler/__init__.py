@@ -20,6 +20,7 @@ Example:
     >>> f(x), f(x + 1)          # traced, then replayed
     (tensor(22.1672), tensor(163.7944))
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,8 +30,16 @@ from .. import function as _function
 __all__ = ["compile", "disable", "is_compiling", "reset"]
 
 
-def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",
-            mode=None, options=None, disable: bool = False):
+def compile(
+    model=None,
+    *,
+    fullgraph: bool = False,
+    dynamic=None,
+    backend="inductor",
+    mode=None,
+    options=None,
+    disable: bool = False,
+):
     """Compile a function (a forward pass or a whole training step) or a module.
 
     The first call with a new kind of inputs runs eagerly while it is traced; later calls
@@ -60,17 +69,26 @@ def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="induc
         True
     """
     if model is None:
-        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic,
-                                 backend=backend, mode=mode, options=options, disable=disable)
+        return functools.partial(
+            compile,
+            fullgraph=fullgraph,
+            dynamic=dynamic,
+            backend=backend,
+            mode=mode,
+            options=options,
+            disable=disable,
+        )
     if disable:
         return model
-    wrap = getattr(model, "_compiled_wrapper", None)   # nn.Module: a module-like wrapper
+    wrap = getattr(model, "_compiled_wrapper", None)  # nn.Module: a module-like wrapper
     if wrap is not None:
         return wrap(fullgraph=fullgraph)
     if not callable(model):
-        raise TypeError(f"autograd.compile: expected a callable or a Module, got "
-                           f"{type(model).__name__}")
+        raise TypeError(
+            f"autograd.compile: expected a callable or a Module, got {type(model).__name__}"
+        )
     from .compiled import CompiledFunction
+
     return CompiledFunction(model, fullgraph=fullgraph)
 
 
@@ -109,6 +127,7 @@ def disable(fn=None, recursive: bool = True):
         if tracer is None:
             return fn(*args, **kwargs)
         return tracer.call(fn, args, kwargs)
+
     run_eagerly._compiler_disabled = True
     return run_eagerly
 
@@ -121,6 +140,7 @@ def is_compiling() -> bool:
 def reset() -> None:
     """Forget every compiled plan (torch.compiler.reset); the next calls trace again."""
     import sys
+
     compiled = sys.modules.get(__name__ + ".compiled")
     if compiled is not None:
         for cf in list(compiled._compiled):

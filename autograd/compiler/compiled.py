@@ -1,5 +1,6 @@
 """The compiled function: plan cache, replay, fallbacks, and the node a compiled
 function's outputs carry (see docs/compile.md; ``autograd.compiler.compile`` makes them)."""
+
 from __future__ import annotations
 
 import copy
@@ -21,7 +22,7 @@ from .tracer import Tracer
 # function runs eagerly for new kinds of inputs, with a warning.
 cache_size_limit = 8
 
-_compiled = weakref.WeakSet()   # every CompiledFunction, for reset()
+_compiled = weakref.WeakSet()  # every CompiledFunction, for reset()
 
 
 # ---- the compiled function ------------------------------------------------------------------
@@ -34,7 +35,7 @@ class _Entry:
         self.guards = guards
         self.plan = plan
         self.input_positions = input_positions
-        self.eager = eager          # why this kind of call runs eagerly (None: it replays)
+        self.eager = eager  # why this kind of call runs eagerly (None: it replays)
 
 
 class CompiledFunction:
@@ -47,7 +48,7 @@ class CompiledFunction:
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
-        self._cache: dict = {}       # call key -> [_Entry]
+        self._cache: dict = {}  # call key -> [_Entry]
         self._warned: set = set()
         self._traces = 0
         self._last_key = None
@@ -57,13 +58,13 @@ class CompiledFunction:
     def __repr__(self):
         return f"<compiled {self.__name__}>"
 
-    def __deepcopy__(self, memo):   # (a deep-copied module gets its own, empty cache)
+    def __deepcopy__(self, memo):  # (a deep-copied module gets its own, empty cache)
         return CompiledFunction(copy.deepcopy(self.fn, memo), fullgraph=self.fullgraph)
 
     def __reduce__(self):
         return _rebuild, (self.fn, self.fullgraph)
 
-    def __get__(self, obj, objtype=None):   # a compiled method binds like a function
+    def __get__(self, obj, objtype=None):  # a compiled method binds like a function
         return self if obj is None else functools.partial(self, obj)
 
     @property
@@ -72,7 +73,7 @@ class CompiledFunction:
 
     def __call__(self, *args, **kwargs):
         leaves, spec = tree_flatten((args, kwargs))
-        if _function._tracer is not None:    # called while tracing: part of the outer trace
+        if _function._tracer is not None:  # called while tracing: part of the outer trace
             return self.fn(*args, **kwargs)
         if _function._fw_level is not None:  # forward AD (autograd.forward_ad): a replay
             return self.fn(*args, **kwargs)  # would not compute tangents, so it runs eagerly
@@ -89,10 +90,13 @@ class CompiledFunction:
     # ---- tracing -----------------------------------------------------------------------
     def _trace(self, args, kwargs, leaves, spec, key):
         if self._traces >= cache_size_limit:
-            self._warn_once(("limit",), f"autograd.compile({self.__name__}): recompiled "
-                            f"{self._traces} times (cache_size_limit); the last time because "
-                            f"{self._why(key)}. {self.__name__} now runs eagerly for new "
-                            "kinds of inputs.")
+            self._warn_once(
+                ("limit",),
+                f"autograd.compile({self.__name__}): recompiled "
+                f"{self._traces} times (cache_size_limit); the last time because "
+                f"{self._why(key)}. {self.__name__} now runs eagerly for new "
+                "kinds of inputs.",
+            )
             return self.fn(*args, **kwargs)
         self._traces += 1
         self._last_key, self.last_plan = key, None
@@ -117,19 +121,27 @@ class CompiledFunction:
                 except _plan.Unsupported as e:
                     tracer.unsupported(str(e), located=False)
                 except Exception as e:  # a bug of the compiler: stay eager
-                    tracer.unsupported(f"an internal error of autograd.compile ({type(e).__name__}: "
-                                       f"{e}); please report it", located=False)
-            guards.tensors.extend((t, t._data.shape, t._data.dtype, True, True)
-                                  for t in tracer.discovered)
+                    tracer.unsupported(
+                        f"an internal error of autograd.compile ({type(e).__name__}: "
+                        f"{e}); please report it",
+                        located=False,
+                    )
+            guards.tensors.extend(
+                (t, t._data.shape, t._data.dtype, True, True) for t in tracer.discovered
+            )
         entries = self._cache.setdefault(key, [])
         if tracer.escaped is not None:
             reason = str(tracer.escaped)
             if self.fullgraph:
-                raise RuntimeError(f"autograd.compile({self.__name__}, fullgraph=True): "
-                                   f"cannot compile {reason}")
-            self._warn_once(("escape", reason), f"autograd.compile({self.__name__}): "
-                            f"{reason}. This cannot be replayed, so {self.__name__} runs "
-                            "eagerly for these inputs.")
+                raise RuntimeError(
+                    f"autograd.compile({self.__name__}, fullgraph=True): cannot compile {reason}"
+                )
+            self._warn_once(
+                ("escape", reason),
+                f"autograd.compile({self.__name__}): "
+                f"{reason}. This cannot be replayed, so {self.__name__} runs "
+                "eagerly for these inputs.",
+            )
             entries.append(_Entry(guards, eager=reason))
         else:
             entries.append(_Entry(guards, plan, positions))
@@ -154,7 +166,7 @@ def _rebuild(fn, fullgraph):
 def _replay(entry, leaves, spec):
     plan = entry.plan
     inputs = [leaves[k] for k in entry.input_positions]
-    token = _np_err.set(_NP_QUIET)   # (as Op.apply and the engine: inf/nan without warnings)
+    token = _np_err.set(_NP_QUIET)  # (as Op.apply and the engine: inf/nan without warnings)
     try:
         arrays, ctxs = plan.forward(inputs)
     finally:
@@ -177,7 +189,7 @@ def _replay(entry, leaves, spec):
                 outs.append(t)
         elif kind == "input":
             outs.append(inputs[o[1]])
-        else:   # "same" (an external tensor returned as it is) or "value"
+        else:  # "same" (an external tensor returned as it is) or "value"
             outs.append(o[1])
     if live:
         _attach_node(plan, inputs, live, ctxs)
@@ -196,17 +208,20 @@ class CompiledFunctionBackward:
 
     def _vjp(self, node, grads, xp):
         if xp.graph:
-            raise RuntimeError("autograd.compile: backward(create_graph=True) through a compiled "
-                               "function is not supported (double backward); call the function "
-                               "uncompiled for higher-order gradients")
+            raise RuntimeError(
+                "autograd.compile: backward(create_graph=True) through a compiled "
+                "function is not supported (double backward); call the function "
+                "uncompiled for higher-order gradients"
+            )
         state = node._saved
         if state is _FREED:
             raise GraphError(_SECOND_BACKWARD)
         ctxs, checks = state[0]
         for t, cell, version in checks:
             if cell[0] != version:
-                node._raise_modified(t._data, "an input or output of the compiled function",
-                                     cell[0], version)
+                node._raise_modified(
+                    t._data, "an input or output of the compiled function", cell[0], version
+                )
         token = _np_err.set(_NP_QUIET)
         try:
             return self.plan.backward(ctxs, list(grads))
@@ -247,8 +262,9 @@ def _attach_node(plan, inputs, live, ctxs):
     node._as_tensors = False
     node.module_path = _function._scope.get()
     node._num_outputs = len(live)
-    checks = tuple((t, t._version_cell, t._version_cell[0])
-                   for t in plan.saved_tensors(inputs, live))
+    checks = tuple(
+        (t, t._version_cell, t._version_cell[0]) for t in plan.saved_tensors(inputs, live)
+    )
     node._saved = ((ctxs, checks),)
     for k, t in enumerate(live):
         t._requires_grad = True

@@ -21,6 +21,7 @@ Example:
     >>> k1 == call_key([autograd.zeros(2, 3), 0.5]), k1 == call_key([autograd.ones(3), 0.5])
     (True, False)
 """
+
 from __future__ import annotations
 
 import math
@@ -77,12 +78,21 @@ def describe_difference(old: tuple, new: tuple, names) -> str:
 def _is_module(v) -> bool:
     """nn.Module, recognised without importing nn (autograd never imports it)."""
     d = getattr(v, "__dict__", None)
-    return (d is not None and isinstance(d.get("_parameters"), dict)
-            and isinstance(d.get("_modules"), dict) and "training" in d)
+    return (
+        d is not None
+        and isinstance(d.get("_parameters"), dict)
+        and isinstance(d.get("_modules"), dict)
+        and "training" in d
+    )
 
 
-_HOOKS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
-          "_backward_pre_hooks", "_state_dict_hooks")
+_HOOKS = (
+    "_forward_hooks",
+    "_forward_pre_hooks",
+    "_backward_hooks",
+    "_backward_pre_hooks",
+    "_state_dict_hooks",
+)
 
 
 class Guards:
@@ -93,11 +103,11 @@ class Guards:
     replayable), or is None."""
 
     def __init__(self):
-        self.modules = []     # (module, training, {public scalar attribute: value})
-        self.params = []      # (module, name, tensor): which tensor a module holds
-        self.tensors = []     # (tensor, shape, dtype, requires_grad, is_leaf)
-        self.cells = []       # (cell, expected, by_identity)
-        self.globals = []     # (globals dict, name, expected, by_identity)
+        self.modules = []  # (module, training, {public scalar attribute: value})
+        self.params = []  # (module, name, tensor): which tensor a module holds
+        self.tensors = []  # (tensor, shape, dtype, requires_grad, is_leaf)
+        self.cells = []  # (cell, expected, by_identity)
+        self.globals = []  # (globals dict, name, expected, by_identity)
         self.hooks = None
         self._seen = set()
 
@@ -121,19 +131,26 @@ class Guards:
                 value = cell.cell_contents
             except ValueError:  # an empty cell (a name assigned later)
                 continue
-            self._value(value, depth, lambda v, c=cell: self.cells.append(
-                (c, v, not isinstance(v, _SCALARS))))
+            self._value(
+                value,
+                depth,
+                lambda v, c=cell: self.cells.append((c, v, not isinstance(v, _SCALARS))),
+            )
         for v in (fn.__defaults__ or ()) + tuple((fn.__kwdefaults__ or {}).values()):
-            self._value(v, depth, lambda v: None)   # (default values are fixed objects)
+            self._value(v, depth, lambda v: None)  # (default values are fixed objects)
         g = fn.__globals__
         for name in _global_names(code):
             if name in g:
-                self._value(g[name], depth, lambda v, n=name: self.globals.append(
-                    (g, n, v, not isinstance(v, _SCALARS))))
+                self._value(
+                    g[name],
+                    depth,
+                    lambda v, n=name: self.globals.append((g, n, v, not isinstance(v, _SCALARS))),
+                )
 
     def _value(self, v, depth, guard):
-        if isinstance(v, _SCALARS) or (type(v) is tuple and all(isinstance(x, _SCALARS)
-                                                               for x in v)):
+        if isinstance(v, _SCALARS) or (
+            type(v) is tuple and all(isinstance(x, _SCALARS) for x in v)
+        ):
             guard(v)
         elif isinstance(v, Tensor):
             guard(v)
@@ -148,7 +165,7 @@ class Guards:
             guard(v)
             self._module(v)
         elif isinstance(v, (list, tuple)) and len(v) <= 64:
-            for x in v:     # (a list of modules or tensors; only what it holds now)
+            for x in v:  # (a list of modules or tensors; only what it holds now)
                 if _is_module(x):
                     self._module(x)
                 elif isinstance(x, Tensor):
@@ -175,16 +192,22 @@ class Guards:
         d = m.__dict__
         if any(d.get(h) for h in _HOOKS) and self.hooks is None:
             self.hooks = type(m).__name__
-        attrs = {k: v for k, v in d.items() if not k.startswith("_")
-                 and (isinstance(v, _SCALARS) or (type(v) is tuple and all(
-                     isinstance(x, _SCALARS) for x in v)))}
+        attrs = {
+            k: v
+            for k, v in d.items()
+            if not k.startswith("_")
+            and (
+                isinstance(v, _SCALARS)
+                or (type(v) is tuple and all(isinstance(x, _SCALARS) for x in v))
+            )
+        }
         self.modules.append((m, d["training"], attrs))
         for kind in ("_parameters", "_buffers"):
             for name, t in d[kind].items():
                 self.params.append((d[kind], name, t))
                 if t is not None:
                     self._tensor(t)
-        for name, v in d.items():   # tensors kept as plain attributes (self.mask = ...)
+        for name, v in d.items():  # tensors kept as plain attributes (self.mask = ...)
             if isinstance(v, Tensor) and not name.startswith("__"):
                 self.params.append((d, name, v))
                 self._tensor(v)
@@ -213,8 +236,12 @@ class Guards:
                 return False
         for t, shape, dtype, rg, leaf in self.tensors:
             a = t._data
-            if a.shape != shape or a.dtype != dtype or t._requires_grad != rg \
-                    or (t.grad_fn is None) != leaf:
+            if (
+                a.shape != shape
+                or a.dtype != dtype
+                or t._requires_grad != rg
+                or (t.grad_fn is None) != leaf
+            ):
                 return False
         for cell, v, by_id in self.cells:
             try:

@@ -18,6 +18,7 @@ Gradients are summed where several consumers send one (``acc``), in the order th
 would sum them, and reach a leaf's ``.grad`` by the engine's rules (``acc_leaf``), so a
 replay computes what the eager call computes, operation for operation.
 """
+
 from __future__ import annotations
 
 import math
@@ -105,8 +106,8 @@ class Plan:
         exec(compile(source, "<autograd.compile plan>", "exec"), namespace)  # our source
         self.forward = namespace["forward"]
         self.backward = namespace.get("backward")
-        self.outputs = outputs          # per output leaf: ("array", slot, grad) | ("input", k)
-        self.boundary = boundary        # ("input", k) | ("same", tensor): where the module
+        self.outputs = outputs  # per output leaf: ("array", slot, grad) | ("input", k)
+        self.boundary = boundary  # ("input", k) | ("same", tensor): where the module
         self.saved_checks = saved_checks  # backward's gradients go; [(slot kind, which)]
         self.steps = steps
 
@@ -115,8 +116,9 @@ class Plan:
         externals and outputs that some node of it saved."""
         out = []
         for kind, which in self.saved_checks:
-            out.append(inputs[which] if kind == "input" else
-                       live[which] if kind == "live" else which)
+            out.append(
+                inputs[which] if kind == "input" else live[which] if kind == "live" else which
+            )
         return out
 
     def __repr__(self):
@@ -131,10 +133,17 @@ def build(tracer, outputs) -> Plan:
 class _Builder:
     def __init__(self, tracer):
         self.tr = tracer
-        self.ns = {"Ctx": Ctx, "NR": _function._NO_RECORD, "NP": _xp.NUMPY,
-                   "ndarray": np.ndarray, "scalar_out": scalar_out, "acc": acc,
-                   "acc_leaf": acc_leaf, "ones": np.ones}
-        self._names = {}    # id(object) -> its name in the namespace
+        self.ns = {
+            "Ctx": Ctx,
+            "NR": _function._NO_RECORD,
+            "NP": _xp.NUMPY,
+            "ndarray": np.ndarray,
+            "scalar_out": scalar_out,
+            "acc": acc,
+            "acc_leaf": acc_leaf,
+            "ones": np.ones,
+        }
+        self._names = {}  # id(object) -> its name in the namespace
         self.lines = []
         self.fresh = set()  # externals read since the last disabled call
         self.copied = set()  # constants written into, copied for this replay
@@ -156,12 +165,12 @@ class _Builder:
         if kind == "const":
             if slot.initial is None:
                 return self.bind(slot.array, f"K{slot.n}")
-            name = f"k{slot.n}"   # written into: a fresh copy on every replay
+            name = f"k{slot.n}"  # written into: a fresh copy on every replay
             if slot.n not in self.copied:
                 self.copied.add(slot.n)
                 self.emit(f"{name} = {self.bind(slot.initial, f'K{slot.n}')}.copy()")
             return name
-        if kind == "external":   # read when first used, and again after each disabled call
+        if kind == "external":  # read when first used, and again after each disabled call
             name = f"e{slot.n}"
             if slot.n not in self.fresh:
                 self.fresh.add(slot.n)
@@ -189,7 +198,7 @@ class _Builder:
     # ---- the whole plan ----------------------------------------------------------------
     def build(self, outputs) -> Plan:
         tr = self.tr
-        self.consumed = set()     # nodes whose saved values a non-retained pass freed
+        self.consumed = set()  # nodes whose saved values a non-retained pass freed
         self.in_backward = set()  # steps whose ctx a backward reads
         for step in tr.steps:
             if isinstance(step, BackwardStep):
@@ -226,8 +235,9 @@ class _Builder:
                 self.emit(f"del {', '.join(self.var(s) for s in dies[k])}")
         arrays = [self.var(tr.slots[o[1]]) for o in out_spec if o[0] == "array"]
         ctxs = sorted(tr.node_step[n] for n in self.live_order if n in tr.node_step)
-        self.emit(f"return ({''.join(a + ', ' for a in arrays)}), "
-                  f"({''.join(f'c{k}, ' for k in ctxs)})")
+        self.emit(
+            f"return ({''.join(a + ', ' for a in arrays)}), ({''.join(f'c{k}, ' for k in ctxs)})"
+        )
         boundary, saved_checks = [], []
         if live:
             boundary, saved_checks = self._module_backward(live, ctxs)
@@ -263,6 +273,7 @@ class _Builder:
             elif type(v) is tuple:
                 for x in v:
                     use(k, x)
+
         for k, step in enumerate(self.tr.steps):
             if isinstance(step, OpStep):
                 use(k, step.ins + tuple(step.params.values()))
@@ -286,7 +297,7 @@ class _Builder:
         for s in tr.slots:
             if s.kind == "step" and s.n not in last:
                 step = tr.steps[s.source]
-                if s is not step.out:   # (a part of a derived tuple: never assigned)
+                if s is not step.out:  # (a part of a derived tuple: never assigned)
                     continue
                 k = s.source
             elif s.kind in ("step", "grad") or (s.kind == "const" and s.initial is not None):
@@ -302,8 +313,9 @@ class _Builder:
         op = step.op
         fwd = self.bind(op.forward, f"{op.__name__}_forward")
         args = ", ".join("None" if s is None else self.var(s) for s in step.ins)
-        params = "".join(f", {name}={self.literal(v, f'P{k}_{name}')}"
-                         for name, v in step.params.items())
+        params = "".join(
+            f", {name}={self.literal(v, f'P{k}_{name}')}" for name, v in step.params.items()
+        )
         if k in self.in_backward:
             ctx = f"c{k}"
             self.emit(f"{ctx} = Ctx({step.node.needs_input_grad!r})")
@@ -311,7 +323,7 @@ class _Builder:
             ctx = "NR"
         out = self.var(step.out)
         self.emit(f"{out} = {fwd}({ctx}{', ' if args else ''}{args}{params})")
-        if step.out.shape == ():   # (only a 0-d result can come back as a NumPy scalar)
+        if step.out.shape == ():  # (only a 0-d result can come back as a NumPy scalar)
             self.emit(f"if type({out}) is not ndarray: {out} = scalar_out({out}, {ctx})")
 
     def _fn_call(self, step, kind: str, first=()) -> str:
@@ -319,8 +331,10 @@ class _Builder:
         name = getattr(step.fn, "__name__", kind).strip("_") or kind
         fn = self.bind(step.fn, name)
         args = list(first)
-        args += [self.var(a) if isinstance(a, Slot) else self.literal(a, f"{fn}_a{i}")
-                 for i, a in enumerate(step.ins)]
+        args += [
+            self.var(a) if isinstance(a, Slot) else self.literal(a, f"{fn}_a{i}")
+            for i, a in enumerate(step.ins)
+        ]
         args += [f"{k}={self.literal(v, f'{fn}_{k}')}" for k, v in step.params.items()]
         return f"{fn}({', '.join(args)})"
 
@@ -337,11 +351,12 @@ class _Builder:
     def _call(self, step: CallStep):
         name = getattr(step.fn, "__qualname__", getattr(step.fn, "__name__", "call"))
         fn = self.bind(step.fn, name.replace(".", "_").replace("<", "").replace(">", ""))
-        args = ", ".join([self.literal(a, f"{fn}_a{i}") for i, a in enumerate(step.args)]
-                         + [f"{k}={self.literal(v, f'{fn}_{k}')}"
-                            for k, v in step.kwargs.items()])
+        args = ", ".join(
+            [self.literal(a, f"{fn}_a{i}") for i, a in enumerate(step.args)]
+            + [f"{k}={self.literal(v, f'{fn}_{k}')}" for k, v in step.kwargs.items()]
+        )
         self.emit(f"{fn}({args})")
-        self.fresh.clear()   # (it may have replaced a parameter's array: read them again)
+        self.fresh.clear()  # (it may have replaced a parameter's array: read them again)
 
     # ---- backward passes inside the function (a training step) ---------------------------
     def _leaf_tensor(self, leaf) -> str:
@@ -365,8 +380,11 @@ class _Builder:
         for (node, slot), seed in zip(step.roots, step.seeds):
             if node is None or node not in gvar:
                 raise Unsupported("backward() of a tensor not computed in the compiled function")
-            value = (self.var(seed) if seed is not None
-                     else f"ones({slot.shape!r}, {self.bind(slot.dtype, 'dt_' + slot.dtype.name)})")
+            value = (
+                self.var(seed)
+                if seed is not None
+                else f"ones({slot.shape!r}, {self.bind(slot.dtype, 'dt_' + slot.dtype.name)})"
+            )
             self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
         for node in step.order:
             g = gvar[node]
@@ -374,7 +392,7 @@ class _Builder:
                 self.emit(f"if {g} is not None: acc_leaf({self._leaf_tensor(node.variable)}, {g})")
                 continue
             self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
-        for slot in step.leaves.values():   # .grad that later steps read
+        for slot in step.leaves.values():  # .grad that later steps read
             if slot.n in self.used:
                 self.emit(f"{self.var(slot)} = {self._leaf_tensor(slot.source)}._grad._data")
 
@@ -390,8 +408,8 @@ class _Builder:
             if edge is not None:
                 t = target(edge)
                 self.emit(f"{t} = acc({t}, r[{i}])", indent + 1)
-        self.emit(f"{g} = None", indent + 1)   # (sent on: as the engine, free it)
-        if not retain:   # (eager mode frees a node's saved values once its VJP has run)
+        self.emit(f"{g} = None", indent + 1)  # (sent on: as the engine, free it)
+        if not retain:  # (eager mode frees a node's saved values once its VJP has run)
             self.emit(f"c{k} = None", indent + 1)
 
     # ---- the outputs -------------------------------------------------------------------
@@ -413,8 +431,10 @@ class _Builder:
                     continue
                 node = leaf.grad_fn
                 if node is None or node not in tr.node_step:
-                    raise Unsupported("returning a tensor that requires grad and was not "
-                                      "computed by the compiled function")
+                    raise Unsupported(
+                        "returning a tensor that requires grad and was not "
+                        "computed by the compiled function"
+                    )
                 if node in self.consumed:
                     spec.append(("array", s.n, "released"))
                 else:
@@ -452,8 +472,9 @@ class _Builder:
                     order.append(node)
         order.reverse()
         if any(node in self.consumed for node in order if node in inside):
-            raise Unsupported("an output whose graph a backward pass inside the compiled "
-                              "function has freed")
+            raise Unsupported(
+                "an output whose graph a backward pass inside the compiled function has freed"
+            )
         return order
 
     def _boundary_edges(self):
@@ -462,11 +483,19 @@ class _Builder:
         tr = self.tr
         edges = {}
         for s in tr.slots:
-            t = (tr.inputs[s.source] if s.kind == "input"
-                 else s.source if s.kind == "external" else None)
+            t = (
+                tr.inputs[s.source]
+                if s.kind == "input"
+                else s.source
+                if s.kind == "external"
+                else None
+            )
             if t is not None and t._requires_grad:
-                key = ((t.grad_fn, t._output_nr) if t.grad_fn is not None
-                       else (t._grad_accumulator(), 0))
+                key = (
+                    (t.grad_fn, t._output_nr)
+                    if t.grad_fn is not None
+                    else (t._grad_accumulator(), 0)
+                )
                 edges.setdefault(key, s)
         return edges
 
@@ -492,8 +521,7 @@ class _Builder:
         gradient per boundary tensor (``boundary``: ("input", k) or ("same", tensor))."""
         tr = self.tr
         edges = self._boundary_edges()
-        gvar = {node: f"g{tr.node_step[node]}" for node in self.live_order
-                if node in tr.node_step}
+        gvar = {node: f"g{tr.node_step[node]}" for node in self.live_order if node in tr.node_step}
         boundary, bvar = [], {}
 
         def target(edge):
@@ -502,8 +530,10 @@ class _Builder:
             if edge not in bvar:
                 s = edges.get(edge)
                 if s is None:
-                    raise Unsupported("a gradient flowing into a tensor the compiled function "
-                                      "did not receive as an argument or find as a parameter")
+                    raise Unsupported(
+                        "a gradient flowing into a tensor the compiled function "
+                        "did not receive as an argument or find as a parameter"
+                    )
                 bvar[edge] = f"b{len(boundary)}"
                 boundary.append(("input", s.source) if s.kind == "input" else ("same", s.source))
             return bvar[edge]

@@ -24,6 +24,7 @@ Example:
     >>> [type(s).__name__ + ":" + s.op.__name__ for s in tr.steps]
     ['OpStep:Mul', 'OpStep:Exp']
 """
+
 from __future__ import annotations
 
 import os
@@ -58,10 +59,10 @@ class Slot:
 
     def __init__(self, n, kind, source, array):
         self.n, self.kind, self.source, self.array = n, kind, source, array
-        self.initial = None   # a constant written into: its value before the first write
+        self.initial = None  # a constant written into: its value before the first write
         if isinstance(array, np.ndarray):
             self.shape, self.dtype, self.span = array.shape, array.dtype, _span(array)
-        else:   # (a derive step's whole result: a tuple of arrays and constants)
+        else:  # (a derive step's whole result: a tuple of arrays and constants)
             self.shape = self.dtype = None
             self.span = (0, 0)
 
@@ -86,6 +87,7 @@ class SlotRef:
 class OpStep:
     """``out = op.forward(ctx, *ins, **params)``; ``node`` is the graph node the traced call
     made (None when nothing was recorded)."""
+
     op: type
     ins: tuple
     params: dict
@@ -99,6 +101,7 @@ class DeriveStep:
     """``out = fn(*ins, **params)``: an op's parameter computed from tensors' values
     (``autograd.function.derive``); for a tuple result, ``parts`` are ``(position, slot)``
     of the arrays in it."""
+
     fn: object
     ins: tuple
     params: dict
@@ -110,6 +113,7 @@ class DeriveStep:
 class WriteStep:
     """``fn(target, *ins, **params)`` writing into the array of slot ``target``
     (``autograd.function.write``: how in-place ops store their result)."""
+
     fn: object
     target: Slot
     ins: tuple
@@ -119,6 +123,7 @@ class WriteStep:
 @dataclass
 class CallStep:
     """``fn(*args, **kwargs)`` of a ``disable``d function, run again on every replay."""
+
     fn: object
     args: tuple
     kwargs: dict
@@ -128,20 +133,22 @@ class CallStep:
 class BackwardStep:
     """A backward pass: from ``roots`` (graph node, output slot) seeded with ``seeds``
     (a slot, or None for the implicit 1 of a scalar), gradients accumulated into leaves."""
+
     roots: list
     seeds: list
     retain_graph: bool
-    leaves: dict = field(default_factory=dict)   # leaf tensor id -> its grad slot afterwards
+    leaves: dict = field(default_factory=dict)  # leaf tensor id -> its grad slot afterwards
 
 
 @dataclass
 class Escape:
     """Why a trace was abandoned: ``what`` happened, in library function ``call`` (e.g.
     ``Tensor.item``; None if the user's code did it directly), at ``where`` ('file:line')."""
+
     what: str
     call: str | None
     where: str | None
-    detail: str | None = None   # where inside the library ('autograd/ops/x.py:12 in f')
+    detail: str | None = None  # where inside the library ('autograd/ops/x.py:12 in f')
 
     def __str__(self):
         if self.where is None:
@@ -156,36 +163,38 @@ class Tracer:
     call, after naming the inputs (``add_inputs``) and externals (``add_externals``)."""
 
     def __init__(self, name: str):
-        self.name = name             # the compiled function's name, for messages
-        self.inside = 0              # > 0 while a recorded step runs (watch.py)
-        self.escaped = None          # (what, where) of the first escape, else None
+        self.name = name  # the compiled function's name, for messages
+        self.inside = 0  # > 0 while a recorded step runs (watch.py)
+        self.escaped = None  # (what, where) of the first escape, else None
         self.steps: list = []
         self.slots: list[Slot] = []
-        self.node_step: dict = {}    # graph node -> index of the OpStep that made it
-        self._by_id: dict = {}       # id(object) -> (Slot, the object): arrays and their
+        self.node_step: dict = {}  # graph node -> index of the OpStep that made it
+        self._by_id: dict = {}  # id(object) -> (Slot, the object): arrays and their
         #                              watched views, each held so that its id stays its own
-        self._by_memory: dict = {}   # (address, shape, strides, dtype) -> Slot
-        self._restore: list = []     # (tensor, original array): put back when tracing ends
-        self._drawing = False        # set when the running op draws random numbers
-        self.inputs: list = []       # the tensor arguments, in flattened order
-        self.discovered: list = []   # parameters found while tracing (guarded afterwards)
+        self._by_memory: dict = {}  # (address, shape, strides, dtype) -> Slot
+        self._restore: list = []  # (tensor, original array): put back when tracing ends
+        self._drawing = False  # set when the running op draws random numbers
+        self.inputs: list = []  # the tensor arguments, in flattened order
+        self.discovered: list = []  # parameters found while tracing (guarded afterwards)
 
     # ---- installing the hooks ----------------------------------------------------------
     def __enter__(self):
         if _function._tracer is not None or _watch._active is not None:
-            raise RuntimeError("autograd.compile: a compiled function was called while "
-                               "another one is being traced (nested compiled calls are "
-                               "traced as part of the outer one only when not compiled)")
+            raise RuntimeError(
+                "autograd.compile: a compiled function was called while "
+                "another one is being traced (nested compiled calls are "
+                "traced as part of the outer one only when not compiled)"
+            )
         _function._tracer = self
         _watch._active = self
         _random._draw_hook = self._random_draw
-        _tensor._asarray = np.asanyarray   # (Tensors keep watched arrays watched)
+        _tensor._asarray = np.asanyarray  # (Tensors keep watched arrays watched)
         _dispatch._trace_hook = self._kernel
         return self
 
     def __exit__(self, *exc):
         self._uninstall()
-        for t, original in reversed(self._restore):   # the tensors get their arrays back
+        for t, original in reversed(self._restore):  # the tensors get their arrays back
             if isinstance(t._data, _watch.Watched):
                 t._data = original if _same_memory(t._data, original) else t._data.view(np.ndarray)
         self._restore.clear()
@@ -220,7 +229,7 @@ class Tracer:
     def _random_draw(self):
         if not self.inside:
             self.escape("random numbers drawn outside an op")
-        self._drawing = True    # (the op being recorded draws: never fused)
+        self._drawing = True  # (the op being recorded draws: never fused)
 
     # ---- naming arrays -------------------------------------------------------------------
     def add_inputs(self, tensors) -> None:
@@ -289,9 +298,9 @@ class Tracer:
         if s is not None:
             return s
         s = self._by_memory.get(_memory(arr))
-        if s is not None:       # the same memory, another array object: an alias
-            return s            # (np.asarray of a watched array, detach() ...)
-        if isinstance(arr, _watch.Watched):   # a view or copy made outside the steps
+        if s is not None:  # the same memory, another array object: an alias
+            return s  # (np.asarray of a watched array, detach() ...)
+        if isinstance(arr, _watch.Watched):  # a view or copy made outside the steps
             self.escape("a view or copy of a tensor's array, made outside an op, used by an op")
         if self.traced_memory(arr):
             self.escape("a view of a tensor made outside an op")
@@ -305,14 +314,15 @@ class Tracer:
         if isinstance(arr, _watch.Watched) or _memory(arr) in self._by_memory:
             return True
         lo, hi = _span(arr)
-        return hi > lo and any(s.kind != "const" and s.span[0] < hi and lo < s.span[1]
-                               for s in self.slots)
+        return hi > lo and any(
+            s.kind != "const" and s.span[0] < hi and lo < s.span[1] for s in self.slots
+        )
 
     def _name_param(self, value):
         s = self._known(value)
-        if s is not None:   # (also a derive step's whole result)
+        if s is not None:  # (also a derive step's whole result)
             return SlotRef(s)
-        if isinstance(value, _Kernels):   # (the kernel module itself is the parameter)
+        if isinstance(value, _Kernels):  # (the kernel module itself is the parameter)
             return value._module
         if isinstance(value, np.ndarray):
             return SlotRef(self._slot_of_array(value))
@@ -362,8 +372,7 @@ class Tracer:
     def derive(self, fn, args, params):
         """``function.derive`` while tracing: name the inputs, run ``fn``, name what it
         returns (its arrays watched, like an op's output; a tuple as a whole too)."""
-        ins = tuple(self.slot_of(a) if isinstance(a, Tensor) else self._name_param(a)
-                    for a in args)
+        ins = tuple(self.slot_of(a) if isinstance(a, Tensor) else self._name_param(a) for a in args)
         named = {k: self._name_param(v) for k, v in params.items()}
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         if self.escaped is not None:
@@ -392,8 +401,7 @@ class Tracer:
         """``function.write`` while tracing: an in-place write, recorded as a step. A constant
         written into is copied first on every replay (eager mode makes it anew each call)."""
         slot = self.slot_of(target)
-        ins = tuple(self.slot_of(a) if isinstance(a, Tensor) else self._name_param(a)
-                    for a in args)
+        ins = tuple(self.slot_of(a) if isinstance(a, Tensor) else self._name_param(a) for a in args)
         named = {k: self._name_param(v) for k, v in params.items()}
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         if self.escaped is None and slot.kind == "const" and slot.initial is None:
@@ -405,26 +413,35 @@ class Tracer:
     def backward(self, outputs, grad_outputs, retain_graph, create_graph, capture, accumulate):
         """``engine._run`` while tracing: record the pass, then run it."""
         from .. import engine
+
         if create_graph:
             self.unsupported("backward(create_graph=True)")
         elif capture is not None or not accumulate:
             self.unsupported("autograd.grad / backward(inputs=...)")
         if self.escaped is not None:
-            return engine._run(outputs, grad_outputs, retain_graph, create_graph, capture,
-                               accumulate)
+            return engine._run(
+                outputs, grad_outputs, retain_graph, create_graph, capture, accumulate
+            )
         roots, seeds = [], []
         for out, g in zip(outputs, grad_outputs):
             roots.append((out.grad_fn, self.slot_of(out)))
-            seeds.append(None if g is None else self.slot_of(g) if isinstance(g, Tensor)
-                         else self._slot_of_array(np.asarray(g, out._data.dtype)))
+            seeds.append(
+                None
+                if g is None
+                else self.slot_of(g)
+                if isinstance(g, Tensor)
+                else self._slot_of_array(np.asarray(g, out._data.dtype))
+            )
         step = BackwardStep(roots, seeds, bool(retain_graph))
         leaves = self._check_graph([r[0] for r in roots])
         if self.escaped is not None:
-            return engine._run(outputs, grad_outputs, retain_graph, create_graph, capture,
-                               accumulate)
-        result = self._run_inside(engine._run, outputs, grad_outputs, retain_graph,
-                                  create_graph, capture, accumulate)
-        for leaf in leaves:   # name the gradients the pass left in .grad
+            return engine._run(
+                outputs, grad_outputs, retain_graph, create_graph, capture, accumulate
+            )
+        result = self._run_inside(
+            engine._run, outputs, grad_outputs, retain_graph, create_graph, capture, accumulate
+        )
+        for leaf in leaves:  # name the gradients the pass left in .grad
             g = leaf._grad
             if g is not None:
                 slot = self._new_slot("grad", leaf, g._data)
@@ -437,6 +454,7 @@ class Tracer:
         """The leaves a backward from ``roots`` reaches; escapes for what the plan does not
         model (hooks, nodes made outside this trace)."""
         from ..engine import _topological_order
+
         if _function._anomaly.get():
             self.unsupported("anomaly detection")
             return []
@@ -456,6 +474,7 @@ class Tracer:
     def call(self, fn, args, kwargs):
         """A ``disable``d function called by traced code: recorded, run eagerly."""
         from .._pytree import tree_flatten
+
         leaves, _ = tree_flatten((args, kwargs))
         if any(isinstance(v, (Tensor, np.ndarray)) for v in leaves):
             self.unsupported(f"{_qualname(fn)}() called with tensor arguments")
@@ -463,8 +482,9 @@ class Tracer:
             return fn(*args, **kwargs)
         result = self._run_inside(fn, *args, **kwargs)
         if result is not None:
-            self.unsupported(f"the result of {_qualname(fn)}() (a disabled function's result "
-                             "is not replayed)")
+            self.unsupported(
+                f"the result of {_qualname(fn)}() (a disabled function's result is not replayed)"
+            )
         self.steps.append(CallStep(fn, args, kwargs))
         return result
 
@@ -486,6 +506,7 @@ class _Kernels:
             if not tracer.inside and any(tracer.traced_memory(a) for a in args):
                 tracer.escape(f"the kernel {name} run on a tensor's values outside an op")
             return fn(*args, **kwargs)
+
         return run
 
 
@@ -526,8 +547,12 @@ def _library_dirs():
     if _LIBRARY_DIRS is None:
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # autograd/
         root = os.path.dirname(here)
-        dirs = [here, os.path.join(root, "nn"), os.path.join(root, "optim"),
-                os.path.dirname(np.__file__)]
+        dirs = [
+            here,
+            os.path.join(root, "nn"),
+            os.path.join(root, "optim"),
+            os.path.dirname(np.__file__),
+        ]
         _LIBRARY_DIRS = tuple(os.path.join(d, "") for d in dirs)
     return _LIBRARY_DIRS
 
@@ -545,11 +570,13 @@ def _user_location():
         path = os.path.abspath(code.co_filename)
         if path.startswith(lib) or code.co_filename.startswith("<frozen"):
             name = getattr(code, "co_qualname", code.co_name)
-            if "<locals>" not in name:   # (not a decorator's wrapper)
+            if "<locals>" not in name:  # (not a decorator's wrapper)
                 called = frame
             if detail is None and not path.startswith(here) and "numpy" not in path:
-                detail = f"{os.path.relpath(path, os.path.dirname(os.path.dirname(here)))}" \
-                         f":{frame.f_lineno} in {code.co_name}"
+                detail = (
+                    f"{os.path.relpath(path, os.path.dirname(os.path.dirname(here)))}"
+                    f":{frame.f_lineno} in {code.co_name}"
+                )
             frame = frame.f_back
             continue
         name = None
@@ -557,6 +584,6 @@ def _user_location():
             name = getattr(called.f_code, "co_qualname", called.f_code.co_name)
             self_ = called.f_locals.get("self")
             if name.startswith("Module.") and self_ is not None:
-                name = type(self_).__name__ + name[len("Module"):]
+                name = type(self_).__name__ + name[len("Module") :]
         return name, f"{os.path.basename(path)}:{frame.f_lineno}", detail
     return None, "?", detail

@@ -31,6 +31,7 @@ Example:
     ((3,), [0.0, 2.0, 4.0], ['numpy multiply'])
     >>> watch._active = None
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -64,8 +65,9 @@ class Watched(np.ndarray):
 
     def __array_function__(self, func, types, args, kwargs):
         _report(f"numpy.{func.__name__}")
-        return func._implementation(*_plain_tree(args), **{k: _plain_tree(v)
-                                                           for k, v in kwargs.items()})
+        return func._implementation(
+            *_plain_tree(args), **{k: _plain_tree(v) for k, v in kwargs.items()}
+        )
 
     # values handed to Python
     def item(self, *args):
@@ -125,13 +127,37 @@ def _value_method(name):
     def method(self, *args, **kwargs):
         _report(f"ndarray.{name}")
         return getattr(self.view(np.ndarray), name)(*args, **kwargs)
+
     method.__name__ = name
     return method
 
 
-for _name in ("argmax", "argmin", "argsort", "nonzero", "sort", "partition", "put",
-              "searchsorted", "any", "all", "max", "min", "sum", "mean", "prod", "std", "var",
-              "cumsum", "cumprod", "dot", "clip", "round", "trace", "ptp"):
+for _name in (
+    "argmax",
+    "argmin",
+    "argsort",
+    "nonzero",
+    "sort",
+    "partition",
+    "put",
+    "searchsorted",
+    "any",
+    "all",
+    "max",
+    "min",
+    "sum",
+    "mean",
+    "prod",
+    "std",
+    "var",
+    "cumsum",
+    "cumprod",
+    "dot",
+    "clip",
+    "round",
+    "trace",
+    "ptp",
+):
     setattr(Watched, _name, _value_method(_name))
 del _name
 

@@ -16,6 +16,7 @@ Example:
     (False, 0)
     >>> autograd.cuda.manual_seed_all(0)   # accepted, nothing to seed
 """
+
 from __future__ import annotations
 
 import collections
@@ -23,15 +24,45 @@ import warnings
 
 from ..devices import as_device, unavailable
 
-__all__ = ["is_available", "device_count", "is_initialized", "init", "manual_seed",
-           "manual_seed_all", "seed", "seed_all", "initial_seed", "get_rng_state",
-           "get_rng_state_all", "set_rng_state", "set_rng_state_all", "synchronize",
-           "current_device", "set_device", "get_device_name", "get_device_properties",
-           "get_device_capability", "device", "device_of", "empty_cache", "memory_allocated",
-           "max_memory_allocated", "memory_reserved", "max_memory_reserved", "memory_cached",
-           "memory_stats", "reset_peak_memory_stats", "reset_max_memory_allocated",
-           "mem_get_info", "is_bf16_supported", "get_arch_list", "default_generators",
-           "current_stream", "Stream", "Event"]
+__all__ = [
+    "is_available",
+    "device_count",
+    "is_initialized",
+    "init",
+    "manual_seed",
+    "manual_seed_all",
+    "seed",
+    "seed_all",
+    "initial_seed",
+    "get_rng_state",
+    "get_rng_state_all",
+    "set_rng_state",
+    "set_rng_state_all",
+    "synchronize",
+    "current_device",
+    "set_device",
+    "get_device_name",
+    "get_device_properties",
+    "get_device_capability",
+    "device",
+    "device_of",
+    "empty_cache",
+    "memory_allocated",
+    "max_memory_allocated",
+    "memory_reserved",
+    "max_memory_reserved",
+    "memory_cached",
+    "memory_stats",
+    "reset_peak_memory_stats",
+    "reset_max_memory_allocated",
+    "mem_get_info",
+    "is_bf16_supported",
+    "get_arch_list",
+    "default_generators",
+    "current_stream",
+    "Stream",
+    "Event",
+]
 
 default_generators: tuple = ()
 
@@ -113,8 +144,11 @@ def max_memory_reserved(device=None) -> int:
 
 
 def memory_cached(device=None) -> int:
-    warnings.warn("`torch.cuda.memory_cached` has been renamed to `torch.cuda.memory_reserved`",
-                  FutureWarning, stacklevel=2)
+    warnings.warn(
+        "`torch.cuda.memory_cached` has been renamed to `torch.cuda.memory_reserved`",
+        FutureWarning,
+        stacklevel=2,
+    )
     return 0
 
 
@@ -212,5 +246,6 @@ def __getattr__(name):
     # ``autograd.cuda.amp`` on first use (it imports autograd.amp)
     if name == "amp":
         import importlib
+
         return importlib.import_module(f"{__name__}.amp")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

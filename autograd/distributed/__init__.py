@@ -24,6 +24,7 @@ Needs the optional extra ``pip install -e ".[distributed]"`` (mpi4py and Open MP
 Only the ``"mpi"`` backend exists; ``is_available()`` says whether mpi4py can be imported.
 ``import autograd.distributed`` itself never starts MPI: ``init_process_group`` does.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -40,18 +41,50 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["Backend", "ReduceOp", "ProcessGroup", "GroupMember", "group", "Work", "DistError",
-           "DistBackendError", "is_available", "is_mpi_available", "is_initialized",
-           "init_process_group", "destroy_process_group", "get_rank", "get_world_size",
-           "get_backend", "new_group", "get_global_rank", "get_group_rank", "barrier",
-           "broadcast", "all_reduce", "reduce", "all_gather", "all_gather_into_tensor",
-           "reduce_scatter", "reduce_scatter_tensor", "gather", "scatter", "send", "recv",
-           "isend", "irecv", "all_gather_object", "broadcast_object_list"]
+__all__ = [
+    "Backend",
+    "ReduceOp",
+    "ProcessGroup",
+    "GroupMember",
+    "group",
+    "Work",
+    "DistError",
+    "DistBackendError",
+    "is_available",
+    "is_mpi_available",
+    "is_initialized",
+    "init_process_group",
+    "destroy_process_group",
+    "get_rank",
+    "get_world_size",
+    "get_backend",
+    "new_group",
+    "get_global_rank",
+    "get_group_rank",
+    "barrier",
+    "broadcast",
+    "all_reduce",
+    "reduce",
+    "all_gather",
+    "all_gather_into_tensor",
+    "reduce_scatter",
+    "reduce_scatter_tensor",
+    "gather",
+    "scatter",
+    "send",
+    "recv",
+    "isend",
+    "irecv",
+    "all_gather_object",
+    "broadcast_object_list",
+]
 
 default_pg_timeout = timedelta(minutes=30)  # torch's default for the CPU backends
 
-_INSTALL_HINT = ("autograd.distributed needs mpi4py and an MPI library: pip install -e "
-                 "\".[distributed]\" (installs mpi4py and Open MPI's mpirun)")
+_INSTALL_HINT = (
+    "autograd.distributed needs mpi4py and an MPI library: pip install -e "
+    '".[distributed]" (installs mpi4py and Open MPI\'s mpirun)'
+)
 
 
 class DistError(RuntimeError):
@@ -122,7 +155,7 @@ class GroupMember:
 
 group = GroupMember  # torch.distributed.group.WORLD
 
-_MPI = None              # the mpi4py.MPI module once init_process_group has run
+_MPI = None  # the mpi4py.MPI module once init_process_group has run
 _previous_excepthook = None
 
 
@@ -137,6 +170,7 @@ def _mpi():
         # Must be set before MPI starts; an explicit user setting wins.
         os.environ.setdefault("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "ring")
         from mpi4py import MPI
+
         _MPI = MPI
     return _MPI
 
@@ -148,8 +182,10 @@ def is_initialized() -> bool:
 
 def _default_group() -> ProcessGroup:
     if GroupMember.WORLD is None:
-        raise ValueError("Default process group has not been initialized, please make sure to "
-                         "call init_process_group.")
+        raise ValueError(
+            "Default process group has not been initialized, please make sure to "
+            "call init_process_group."
+        )
     return GroupMember.WORLD
 
 
@@ -159,13 +195,23 @@ def _resolve(group) -> ProcessGroup | None:
     if g is GroupMember.NON_GROUP_MEMBER:
         return None
     if not isinstance(g, ProcessGroup):
-        raise TypeError(f"group must be a ProcessGroup from new_group() or None, got "
-                        f"{type(g).__name__}")
+        raise TypeError(
+            f"group must be a ProcessGroup from new_group() or None, got {type(g).__name__}"
+        )
     return g
 
 
-def init_process_group(backend=None, init_method=None, timeout=None, world_size=-1, rank=-1,
-                       store=None, group_name="", pg_options=None, device_id=None) -> None:
+def init_process_group(
+    backend=None,
+    init_method=None,
+    timeout=None,
+    world_size=-1,
+    rank=-1,
+    store=None,
+    group_name="",
+    pg_options=None,
+    device_id=None,
+) -> None:
     """Join the job started by the MPI launcher (``torch.distributed.init_process_group``).
 
     Rank and world size come from MPI, so ``world_size``/``rank`` may be left out; when
@@ -179,26 +225,36 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     """
     global _previous_excepthook
     if backend is not None and str(backend).lower() != Backend.MPI:
-        raise ValueError(f"init_process_group: backend {backend!r} is not available in jitgrad; "
-                         "use backend='mpi' and start the processes with mpirun "
-                         "(e.g. bash scripts/mpirun.sh -n 2 train.py)")
+        raise ValueError(
+            f"init_process_group: backend {backend!r} is not available in jitgrad; "
+            "use backend='mpi' and start the processes with mpirun "
+            "(e.g. bash scripts/mpirun.sh -n 2 train.py)"
+        )
     if init_method not in (None, "env://") or store is not None:
-        raise ValueError("init_process_group: with the 'mpi' backend the MPI launcher connects "
-                         "the processes; init_method and store are not used (leave them out)")
+        raise ValueError(
+            "init_process_group: with the 'mpi' backend the MPI launcher connects "
+            "the processes; init_method and store are not used (leave them out)"
+        )
     if is_initialized():
         raise ValueError("trying to initialize the default process group twice!")
     if timeout is None:
         timeout = default_pg_timeout
     if not isinstance(timeout, timedelta):
-        raise TypeError(f"Expected timeout argument to be of type datetime.timedelta, got "
-                        f"{type(timeout).__name__}")
+        raise TypeError(
+            f"Expected timeout argument to be of type datetime.timedelta, got "
+            f"{type(timeout).__name__}"
+        )
     MPI = _mpi()
     world = MPI.COMM_WORLD
-    for what, given, actual in (("world_size", world_size, world.Get_size()),
-                                ("rank", rank, world.Get_rank())):
+    for what, given, actual in (
+        ("world_size", world_size, world.Get_size()),
+        ("rank", rank, world.Get_rank()),
+    ):
         if given not in (-1, None) and given != actual:
-            raise ValueError(f"init_process_group: {what}={given} was given but the MPI launcher "
-                             f"started this process with {what} {actual}")
+            raise ValueError(
+                f"init_process_group: {what}={given} was given but the MPI launcher "
+                f"started this process with {what} {actual}"
+            )
     # A duplicate of COMM_WORLD: our collectives never match messages of user code that
     # talks to COMM_WORLD through mpi4py directly.
     GroupMember.WORLD = ProcessGroup(world.Dup(), range(world.Get_size()), timeout)
@@ -217,10 +273,14 @@ def _warn_if_threads_oversubscribe(world):
     local.Free()
     if here > 1 and local_rank == 0:
         import warnings
-        warnings.warn(f"{here} ranks run on this machine and OMP_NUM_THREADS is not set, so each "
-                      f"may start {os.cpu_count()} BLAS threads; set OMP_NUM_THREADS (e.g. mpirun "
-                      "-x OMP_NUM_THREADS=1 ...; bash scripts/mpirun.sh does it)", RuntimeWarning,
-                      stacklevel=3)
+
+        warnings.warn(
+            f"{here} ranks run on this machine and OMP_NUM_THREADS is not set, so each "
+            f"may start {os.cpu_count()} BLAS threads; set OMP_NUM_THREADS (e.g. mpirun "
+            "-x OMP_NUM_THREADS=1 ...; bash scripts/mpirun.sh does it)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _abort_on_uncaught_exception(exc_type, exc, tb):
@@ -271,15 +331,18 @@ def get_backend(group=None) -> str:
     return Backend.MPI
 
 
-def new_group(ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization=False):
+def new_group(
+    ranks=None, timeout=None, backend=None, pg_options=None, use_local_synchronization=False
+):
     """A group of the given global ranks. Like torch, every rank of the default group must
     call it (with the same ``ranks``); ranks outside get ``GroupMember.NON_GROUP_MEMBER``."""
     world = _default_group()
     ranks = sorted(range(world.size()) if ranks is None else {int(r) for r in ranks})
     for r in ranks:
         if not 0 <= r < world.size():
-            raise ValueError(f"new_group: rank {r} is not in the default group "
-                             f"(world size {world.size()})")
+            raise ValueError(
+                f"new_group: rank {r} is not in the default group (world size {world.size()})"
+            )
     member = world.rank() in ranks
     MPI = _mpi()
     comm = world._comm.Split(0 if member else MPI.UNDEFINED, world.rank())
@@ -310,8 +373,7 @@ _SPIN_SECONDS = 2e-4
 _MAX_NAP = 5e-4
 
 
-def _wait_requests(requests, timeout: timedelta, what: str, g: ProcessGroup,
-                   statuses=None) -> None:
+def _wait_requests(requests, timeout: timedelta, what: str, g: ProcessGroup, statuses=None) -> None:
     MPI = _MPI
     if MPI.Request.Testall(requests, statuses):
         return
@@ -325,7 +387,8 @@ def _wait_requests(requests, timeout: timedelta, what: str, g: ProcessGroup,
                 f"{what} timed out after {timeout.total_seconds():g} s on rank "
                 f"{_default_group().rank()} (group of {g.size()} ranks): another rank did not "
                 "join it. Did a rank fail, skip this call, or call collectives in a different "
-                "order? (the timeout is init_process_group's timeout=)")
+                "order? (the timeout is init_process_group's timeout=)"
+            )
         if now - start > _SPIN_SECONDS:
             time.sleep(nap)
             nap = min(nap * 2, _MAX_NAP)
@@ -342,8 +405,8 @@ class Work:
         self._group = g
         self._finish = finish
         self._arrived = not self._requests  # MPI is done with the buffers
-        self._lock = threading.Lock()       # one thread at a time touches the MPI requests
-        self._done = False                  # ... and the result is in the tensors
+        self._lock = threading.Lock()  # one thread at a time touches the MPI requests
+        self._done = False  # ... and the result is in the tensors
         self._result = None
 
     def _test(self) -> bool:
@@ -370,8 +433,13 @@ class Work:
     def wait(self, timeout: timedelta | None = None) -> bool:
         with self._lock:
             if not self._arrived:
-                _wait_requests(self._requests, timeout or self._group._timeout, self._what,
-                               self._group, self._statuses)
+                _wait_requests(
+                    self._requests,
+                    timeout or self._group._timeout,
+                    self._what,
+                    self._group,
+                    self._statuses,
+                )
                 self._arrived = True
             self._complete()
         return True
@@ -412,8 +480,9 @@ class _Progress:
         with self._cv:
             self._works.append(work)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="autograd.distributed "
-                                                "progress", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="autograd.distributed progress", daemon=True
+                )
                 self._thread.start()
             self._cv.notify()
 
@@ -467,13 +536,16 @@ def _buffer(t: Tensor, what: str):
     if arr.flags.c_contiguous and arr.flags.writeable:
         return arr, t._bump_version
     if not arr.flags.writeable:
-        raise RuntimeError(f"{what}: the tensor's memory is read-only (an expanded view or a "
-                           "read-only NumPy array); pass .clone() or .contiguous()")
+        raise RuntimeError(
+            f"{what}: the tensor's memory is read-only (an expanded view or a "
+            "read-only NumPy array); pass .clone() or .contiguous()"
+        )
     tmp = np.ascontiguousarray(arr)
 
     def write_back():
         np.copyto(arr, tmp)
         t._bump_version()
+
     return tmp, write_back
 
 
@@ -490,14 +562,27 @@ def _mpi_op(op, dtype, what):
     if op is ReduceOp.AVG and dtype.kind not in "fc":
         raise ValueError(f"{what}: ReduceOp.AVG needs a floating-point tensor, got {dtype}")
     if dtype == np.bool_:  # MPI's SUM/MAX/... are undefined for booleans: use the logical ops
-        return {ReduceOp.SUM: MPI.LOR, ReduceOp.MAX: MPI.LOR, ReduceOp.BOR: MPI.LOR,
-                ReduceOp.PRODUCT: MPI.LAND, ReduceOp.MIN: MPI.LAND, ReduceOp.BAND: MPI.LAND,
-                ReduceOp.BXOR: MPI.LXOR}[op]
+        return {
+            ReduceOp.SUM: MPI.LOR,
+            ReduceOp.MAX: MPI.LOR,
+            ReduceOp.BOR: MPI.LOR,
+            ReduceOp.PRODUCT: MPI.LAND,
+            ReduceOp.MIN: MPI.LAND,
+            ReduceOp.BAND: MPI.LAND,
+            ReduceOp.BXOR: MPI.LXOR,
+        }[op]
     if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and dtype.kind not in "iu":
         raise ValueError(f"{what}: {op.name} needs an integer or bool tensor, got {dtype}")
-    return {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
-            ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX, ReduceOp.BAND: MPI.BAND,
-            ReduceOp.BOR: MPI.BOR, ReduceOp.BXOR: MPI.BXOR}[op]
+    return {
+        ReduceOp.SUM: MPI.SUM,
+        ReduceOp.AVG: MPI.SUM,
+        ReduceOp.PRODUCT: MPI.PROD,
+        ReduceOp.MIN: MPI.MIN,
+        ReduceOp.MAX: MPI.MAX,
+        ReduceOp.BAND: MPI.BAND,
+        ReduceOp.BOR: MPI.BOR,
+        ReduceOp.BXOR: MPI.BXOR,
+    }[op]
 
 
 def _averaging(op, buf, g, done):
@@ -508,23 +593,28 @@ def _averaging(op, buf, g, done):
     def divide_then_done():
         np.divide(buf, g.size(), out=buf)
         done()
+
     return divide_then_done
 
 
 def _copier(gathered, tensors):
     """Once ``gathered`` (one row per rank) has arrived: copy row i into ``tensors[i]``."""
+
     def copy_into_list():
         for t, part in zip(tensors, gathered):
             np.copyto(t._data, part)
             t._bump_version()
+
     return copy_into_list
 
 
 def _src_rank(g, rank, what, arg):
     """A global rank (torch's convention for src/dst) -> its rank within ``g``."""
     if not isinstance(rank, (int, np.integer)) or not 0 <= rank < _default_group().size():
-        raise ValueError(f"{what}: {arg}={rank!r} is not a rank of the default group "
-                         f"(world size {_default_group().size()})")
+        raise ValueError(
+            f"{what}: {arg}={rank!r} is not a rank of the default group "
+            f"(world size {_default_group().size()})"
+        )
     return get_group_rank(g, int(rank))
 
 
@@ -532,14 +622,17 @@ def _same_shapes(ts, ref, what, arg):
     for i, t in enumerate(ts):
         _check_tensor(t, what, f"{arg}[{i}]")
         if t.shape != ref.shape or t.dtype != ref.dtype:
-            raise ValueError(f"{what}: {arg}[{i}] has shape {list(t.shape)} and dtype {t.dtype}; "
-                             f"every tensor must match {list(ref.shape)} and {ref.dtype}")
+            raise ValueError(
+                f"{what}: {arg}[{i}] has shape {list(t.shape)} and dtype {t.dtype}; "
+                f"every tensor must match {list(ref.shape)} and {ref.dtype}"
+            )
 
 
 def _list_len(ts, n, what, arg):
     if len(ts) != n:
-        raise ValueError(f"{what}: {arg} must hold one tensor per rank of the group ({n}), "
-                         f"got {len(ts)}")
+        raise ValueError(
+            f"{what}: {arg} must hold one tensor per rank of the group ({n}), got {len(ts)}"
+        )
 
 
 # ---- collectives --------------------------------------------------------------------------
@@ -581,8 +674,9 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
     buf, done = _buffer(tensor, "all_reduce")
     mpi_op = _mpi_op(op, buf.dtype, "all_reduce")
     done = _averaging(op, buf, g, done)
-    return _run([g._comm.Iallreduce(_MPI.IN_PLACE, buf, op=mpi_op)], "all_reduce", g,
-                async_op, done)
+    return _run(
+        [g._comm.Iallreduce(_MPI.IN_PLACE, buf, op=mpi_op)], "all_reduce", g, async_op, done
+    )
 
 
 def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
@@ -612,9 +706,11 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     what = "all_gather_into_tensor"
     src = _in_buffer(input_tensor, what, "input_tensor")
     if output_tensor.numel() != src.size * g.size() or output_tensor.dtype != input_tensor.dtype:
-        raise ValueError(f"{what}: output_tensor must have world_size ({g.size()}) times the "
-                         f"elements of input_tensor ({src.size}) and its dtype; got shape "
-                         f"{list(output_tensor.shape)} and {output_tensor.dtype}")
+        raise ValueError(
+            f"{what}: output_tensor must have world_size ({g.size()}) times the "
+            f"elements of input_tensor ({src.size}) and its dtype; got shape "
+            f"{list(output_tensor.shape)} and {output_tensor.dtype}"
+        )
     buf, done = _buffer(output_tensor, what)
     return _run([g._comm.Iallgather(src, buf)], what, g, async_op, done)
 
@@ -634,8 +730,9 @@ def all_gather(tensor_list, tensor, group=None, async_op=False):
     _list_len(tensor_list, g.size(), what, "tensor_list")
     _same_shapes(tensor_list, tensor, what, "tensor_list")
     gathered = np.empty((g.size(),) + src.shape, src.dtype)
-    return _run([g._comm.Iallgather(src, gathered)], what, g, async_op,
-                _copier(gathered, tensor_list))
+    return _run(
+        [g._comm.Iallgather(src, gathered)], what, g, async_op, _copier(gathered, tensor_list)
+    )
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
@@ -647,9 +744,11 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     what = "reduce_scatter_tensor"
     src = _in_buffer(input, what, "input")
     if src.size != output.numel() * g.size() or output.dtype != input.dtype:
-        raise ValueError(f"{what}: input must have world_size ({g.size()}) times the elements of "
-                         f"output ({output.numel()}) and its dtype; got shape {list(input.shape)} "
-                         f"and {input.dtype}")
+        raise ValueError(
+            f"{what}: input must have world_size ({g.size()}) times the elements of "
+            f"output ({output.numel()}) and its dtype; got shape {list(input.shape)} "
+            f"and {input.dtype}"
+        )
     buf, done = _buffer(output, what)
     return _reduce_scatter(g, src, buf, op, done, what, async_op)
 
@@ -684,16 +783,22 @@ def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
     src = _in_buffer(tensor, what)
     if g.rank() != root:
         if gather_list:
-            raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
-                             "ranks.")
+            raise ValueError(
+                "Argument ``gather_list`` must NOT be specified on non-destination ranks."
+            )
         return _run([g._comm.Igather(src, None, root=root)], what, g, async_op)
     if gather_list is None:
         raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
     _list_len(gather_list, g.size(), what, "gather_list")
     _same_shapes(gather_list, tensor, what, "gather_list")
     gathered = np.empty((g.size(),) + src.shape, src.dtype)
-    return _run([g._comm.Igather(src, gathered, root=root)], what, g, async_op,
-                _copier(gathered, gather_list))
+    return _run(
+        [g._comm.Igather(src, gathered, root=root)],
+        what,
+        g,
+        async_op,
+        _copier(gathered, gather_list),
+    )
 
 
 def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
@@ -741,6 +846,7 @@ def irecv(tensor, src=None, group=None, tag=0) -> Work:
     def finish():
         done()
         return g._global_ranks[work._statuses[0].Get_source()]
+
     work._finish = finish
     _progress.add(work)
     return work
@@ -763,7 +869,7 @@ def _gather_bytes(g, data: np.ndarray, what: str) -> list:
     out = np.empty(int(sizes.sum()), np.uint8)
     _run([g._comm.Iallgatherv(data, [out, sizes])], what, g, False)
     ends = np.cumsum(sizes)
-    return [out[e - n:e].tobytes() for n, e in zip(sizes, ends)]
+    return [out[e - n : e].tobytes() for n, e in zip(sizes, ends)]
 
 
 def all_gather_object(object_list, obj, group=None) -> None:

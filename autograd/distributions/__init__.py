@@ -17,6 +17,7 @@ Example (a variational autoencoder's loss terms):
     >>> kl
     tensor(0., grad_fn=<SumBackward0>)
 """
+
 from . import constraints
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
@@ -25,6 +26,22 @@ from .gamma import Beta, Dirichlet, Gamma
 from .kl import kl_divergence, register_kl
 from .multivariate import Independent, MultivariateNormal
 
-__all__ = ["Distribution", "Normal", "Laplace", "Uniform", "Exponential", "Bernoulli",
-           "Categorical", "OneHotCategorical", "Poisson", "Gamma", "Beta", "Dirichlet",
-           "MultivariateNormal", "Independent", "kl_divergence", "register_kl", "constraints"]
+__all__ = [
+    "Distribution",
+    "Normal",
+    "Laplace",
+    "Uniform",
+    "Exponential",
+    "Bernoulli",
+    "Categorical",
+    "OneHotCategorical",
+    "Poisson",
+    "Gamma",
+    "Beta",
+    "Dirichlet",
+    "MultivariateNormal",
+    "Independent",
+    "kl_divergence",
+    "register_kl",
+    "constraints",
+]

@@ -11,18 +11,41 @@ Example:
     >>> constraints.positive.check(autograd.tensor([1.0, -1.0]))
     tensor([ True, False])
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from autograd.tensor import Tensor
 
-__all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
-           "greater_than_eq", "half_open_interval", "independent", "integer_interval",
-           "interval", "is_dependent", "less_than", "lower_cholesky", "lower_triangular",
-           "nonnegative", "nonnegative_integer", "one_hot", "positive", "positive_definite",
-           "positive_integer", "real", "real_vector", "simplex", "square", "symmetric",
-           "unit_interval"]
+__all__ = [
+    "Constraint",
+    "boolean",
+    "dependent",
+    "dependent_property",
+    "greater_than",
+    "greater_than_eq",
+    "half_open_interval",
+    "independent",
+    "integer_interval",
+    "interval",
+    "is_dependent",
+    "less_than",
+    "lower_cholesky",
+    "lower_triangular",
+    "nonnegative",
+    "nonnegative_integer",
+    "one_hot",
+    "positive",
+    "positive_definite",
+    "positive_integer",
+    "real",
+    "real_vector",
+    "simplex",
+    "square",
+    "symmetric",
+    "unit_interval",
+]
 
 
 class Constraint:
@@ -59,9 +82,10 @@ class _Dependent(Constraint):
         return self._event_dim
 
     def __call__(self, *, is_discrete=NotImplemented, event_dim=NotImplemented):
-        return _Dependent(is_discrete=self._is_discrete if is_discrete is NotImplemented
-                          else is_discrete,
-                          event_dim=self._event_dim if event_dim is NotImplemented else event_dim)
+        return _Dependent(
+            is_discrete=self._is_discrete if is_discrete is NotImplemented else is_discrete,
+            event_dim=self._event_dim if event_dim is NotImplemented else event_dim,
+        )
 
     def check(self, x):
         raise ValueError("Cannot determine validity of dependent constraint")
@@ -104,13 +128,15 @@ class _IndependentConstraint(Constraint):
         result = self.base_constraint.check(value)
         n = self.reinterpreted_batch_ndims
         if result.ndim < n:
-            raise ValueError(f"Expected value.dim() >= {self.base_constraint.event_dim + n} but "
-                             f"got {value.ndim}")
-        return result.reshape(tuple(result.shape[:result.ndim - n]) + (-1,)).all(-1)
+            raise ValueError(
+                f"Expected value.dim() >= {self.base_constraint.event_dim + n} but got {value.ndim}"
+            )
+        return result.reshape(tuple(result.shape[: result.ndim - n]) + (-1,)).all(-1)
 
     def __repr__(self):
-        return (f"{type(self).__name__[1:]}({self.base_constraint!r}, "
-                f"{self.reinterpreted_batch_ndims})")
+        return (
+            f"{type(self).__name__[1:]}({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+        )
 
 
 class _Boolean(Constraint):
@@ -138,8 +164,10 @@ class _IntegerInterval(Constraint):
         return (value % 1 == 0) & (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self):
-        return (f"{type(self).__name__[1:]}(lower_bound={self.lower_bound}, "
-                f"upper_bound={self.upper_bound})")
+        return (
+            f"{type(self).__name__[1:]}(lower_bound={self.lower_bound}, "
+            f"upper_bound={self.upper_bound})"
+        )
 
 
 class _IntegerGreaterThan(Constraint):
@@ -157,7 +185,7 @@ class _IntegerGreaterThan(Constraint):
 
 class _Real(Constraint):
     def check(self, value):
-        return value == value                     # False for nan
+        return value == value  # False for nan
 
 
 class _GreaterThan(Constraint):
@@ -195,8 +223,10 @@ class _Interval(Constraint):
         return (value >= self.lower_bound) & (value <= self.upper_bound)
 
     def __repr__(self):
-        return (f"{type(self).__name__[1:]}(lower_bound={self.lower_bound}, "
-                f"upper_bound={self.upper_bound})")
+        return (
+            f"{type(self).__name__[1:]}(lower_bound={self.lower_bound}, "
+            f"upper_bound={self.upper_bound})"
+        )
 
 
 class _HalfOpenInterval(_Interval):

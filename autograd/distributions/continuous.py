@@ -3,6 +3,7 @@
 Each one is reparameterised: ``rsample`` is a location-scale (or inverse-CDF) transform of
 parameter-free noise, so gradients of a sample reach the parameters.
 """
+
 from __future__ import annotations
 
 import math
@@ -83,14 +84,13 @@ class Normal(_LocScale):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        var = self.scale ** 2
+        var = self.scale**2
         return -((value - self.loc) ** 2) / (2 * var) - self.scale.log() - _LOG_SQRT_2PI
 
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return 0.5 * (1 + autograd.erf((value - self.loc) * self.scale.reciprocal()
-                                       / math.sqrt(2)))
+        return 0.5 * (1 + autograd.erf((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)))
 
     def icdf(self, value):
         return self.loc + self.scale * autograd.erfinv(2 * value - 1) * math.sqrt(2)
@@ -134,7 +134,8 @@ class Laplace(_LocScale):
         if self._validate_args:
             self._validate_sample(value)
         return 0.5 - 0.5 * (value - self.loc).sign() * autograd.expm1(
-            -(value - self.loc).abs() / self.scale)
+            -(value - self.loc).abs() / self.scale
+        )
 
     def icdf(self, value):
         term = value - 0.5
@@ -179,7 +180,7 @@ class Uniform(Distribution):
 
     @property
     def stddev(self):
-        return (self.high - self.low) / 12 ** 0.5
+        return (self.high - self.low) / 12**0.5
 
     @property
     def variance(self):

@@ -5,6 +5,7 @@ through them with the score-function estimator, ``-(log_prob(sample) * reward)``
 Bernoulli and Categorical take either ``probs`` or ``logits`` (unnormalised log
 probabilities); the other one is derived on first use.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -17,8 +18,7 @@ from autograd.tensor import Size
 
 from . import constraints
 from .distribution import Distribution
-from .utils import (_softplus, broadcast_all, lazy_property, logits_to_probs,
-                    probs_to_logits)
+from .utils import _softplus, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Poisson"]
 
@@ -106,7 +106,8 @@ class Bernoulli(Distribution):
 
     def enumerate_support(self, expand=True):
         values = autograd.arange(2, dtype=self._param.dtype).reshape(
-            (-1,) + (1,) * len(self._batch_shape))
+            (-1,) + (1,) * len(self._batch_shape)
+        )
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
 
 
@@ -277,14 +278,17 @@ class OneHotCategorical(Distribution):
     def enumerate_support(self, expand=True):
         n = self.event_shape[0]
         values = autograd.eye(n, dtype=self._param.dtype).reshape(
-            (n,) + (1,) * len(self.batch_shape) + (n,))
+            (n,) + (1,) * len(self.batch_shape) + (n,)
+        )
         return values.expand((n,) + tuple(self.batch_shape) + (n,)) if expand else values
 
     def __repr__(self):
         cat = self._categorical
         names = [k for k in ("probs", "logits") if k in cat.__dict__]
-        args = ", ".join(f"{p}: {cat.__dict__[p] if cat.__dict__[p].numel() == 1 else cat.__dict__[p].size()}"
-                         for p in names)
+        args = ", ".join(
+            f"{p}: {cat.__dict__[p] if cat.__dict__[p].numel() == 1 else cat.__dict__[p].size()}"
+            for p in names
+        )
         return f"OneHotCategorical({args})"
 
 
@@ -306,6 +310,7 @@ class Poisson(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         from .continuous import _expand_params
+
         return _expand_params(self, Poisson, ("rate",), batch_shape, _instance)
 
     @property

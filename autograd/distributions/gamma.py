@@ -10,6 +10,7 @@ uniform ``u``, ``P(alpha, x) = u``. Differentiating that identity gives
 the median so that neither tail loses relative precision). Beta and Dirichlet samples are
 normalised gamma samples, so their gradients follow by the chain rule.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,6 +29,7 @@ __all__ = ["Gamma", "Beta", "Dirichlet"]
 
 def _special():
     import scipy.special
+
     return scipy.special
 
 
@@ -39,12 +41,13 @@ def _gamma_sample_grad(alpha: np.ndarray, x: np.ndarray) -> np.ndarray:
     x = x.astype(np.float64)
     upper = sp.gammainc(a, x) > 0.5
 
-    def cdf(b):      # P, or -Q on the upper half (the same derivative, better precision)
+    def cdf(b):  # P, or -Q on the upper half (the same derivative, better precision)
         return np.where(upper, -sp.gammaincc(b, x), sp.gammainc(b, x))
+
     h = 1e-4 * np.maximum(a, 1e-2)
     d1 = (cdf(a + h) - cdf(a - h)) / (2 * h)
     d2 = (cdf(a + 2 * h) - cdf(a - 2 * h)) / (4 * h)
-    dp_dalpha = (4 * d1 - d2) / 3                      # Richardson: O(h^4) error
+    dp_dalpha = (4 * d1 - d2) / 3  # Richardson: O(h^4) error
     log_density = (a - 1) * np.log(x) - x - sp.gammaln(a)
     return -dp_dalpha * np.exp(-log_density)
 
@@ -122,6 +125,7 @@ class Gamma(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         from .continuous import _expand_params
+
         return _expand_params(self, Gamma, ("concentration", "rate"), batch_shape, _instance)
 
     @property
@@ -139,7 +143,7 @@ class Gamma(Distribution):
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
         value = _standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
-        np.maximum(value._data, finfo(value).tiny, out=value._data)   # stays positive
+        np.maximum(value._data, finfo(value).tiny, out=value._data)  # stays positive
         return value
 
     def log_prob(self, value):
@@ -147,8 +151,7 @@ class Gamma(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         c, r = self.concentration, self.rate
-        return (autograd.xlogy(c, r) + autograd.xlogy(c - 1, value) - r * value
-                - autograd.lgamma(c))
+        return autograd.xlogy(c, r) + autograd.xlogy(c - 1, value) - r * value - autograd.lgamma(c)
 
     def entropy(self):
         c = self.concentration
@@ -202,8 +205,11 @@ class Dirichlet(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         c = self.concentration
-        return (autograd.xlogy(c - 1.0, value).sum(-1) + autograd.lgamma(c.sum(-1))
-                - autograd.lgamma(c).sum(-1))
+        return (
+            autograd.xlogy(c - 1.0, value).sum(-1)
+            + autograd.lgamma(c.sum(-1))
+            - autograd.lgamma(c).sum(-1)
+        )
 
     @property
     def mean(self):
@@ -222,8 +228,12 @@ class Dirichlet(Distribution):
         c = self.concentration
         k = c.shape[-1]
         a0 = c.sum(-1)
-        return (autograd.lgamma(c).sum(-1) - autograd.lgamma(a0) - (k - a0) * autograd.digamma(a0)
-                - ((c - 1.0) * autograd.digamma(c)).sum(-1))
+        return (
+            autograd.lgamma(c).sum(-1)
+            - autograd.lgamma(a0)
+            - (k - a0) * autograd.digamma(a0)
+            - ((c - 1.0) * autograd.digamma(c)).sum(-1)
+        )
 
 
 def _dirichlet_mode(c):
@@ -247,8 +257,10 @@ class Beta(Distribution):
         tensor(0.4055)
     """
 
-    arg_constraints = {"concentration1": constraints.positive,
-                       "concentration0": constraints.positive}
+    arg_constraints = {
+        "concentration1": constraints.positive,
+        "concentration0": constraints.positive,
+    }
     support = constraints.unit_interval
     has_rsample = True
 
@@ -258,8 +270,10 @@ class Beta(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         from .continuous import _expand_params
-        return _expand_params(self, Beta, ("concentration1", "concentration0"), batch_shape,
-                              _instance)
+
+        return _expand_params(
+            self, Beta, ("concentration1", "concentration0"), batch_shape, _instance
+        )
 
     @property
     def mean(self):
@@ -267,7 +281,9 @@ class Beta(Distribution):
 
     @property
     def mode(self):
-        return _dirichlet_mode(autograd.stack([self.concentration1, self.concentration0], -1))[..., 0]
+        return _dirichlet_mode(autograd.stack([self.concentration1, self.concentration0], -1))[
+            ..., 0
+        ]
 
     @property
     def variance(self):
@@ -288,12 +304,22 @@ class Beta(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         a, b = self.concentration1, self.concentration0
-        return (autograd.xlogy(a - 1.0, value) + autograd.xlogy(b - 1.0, 1.0 - value)
-                + autograd.lgamma(a + b) - autograd.lgamma(a) - autograd.lgamma(b))
+        return (
+            autograd.xlogy(a - 1.0, value)
+            + autograd.xlogy(b - 1.0, 1.0 - value)
+            + autograd.lgamma(a + b)
+            - autograd.lgamma(a)
+            - autograd.lgamma(b)
+        )
 
     def entropy(self):
         a, b = self.concentration1, self.concentration0
         total = a + b
-        return (autograd.lgamma(a) + autograd.lgamma(b) - autograd.lgamma(total)
-                - (a - 1) * autograd.digamma(a) - (b - 1) * autograd.digamma(b)
-                + (total - 2) * autograd.digamma(total))
+        return (
+            autograd.lgamma(a)
+            + autograd.lgamma(b)
+            - autograd.lgamma(total)
+            - (a - 1) * autograd.digamma(a)
+            - (b - 1) * autograd.digamma(b)
+            + (total - 2) * autograd.digamma(total)
+        )

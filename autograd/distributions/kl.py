@@ -10,6 +10,7 @@ Example:
     >>> kl_divergence(Normal(0.0, 1.0), Normal(1.0, 1.0))
     tensor(0.5000)
 """
+
 from __future__ import annotations
 
 import math
@@ -40,6 +41,7 @@ def register_kl(type_p, type_q):
         ...     ...
     """
     from .distribution import Distribution
+
     if not (isinstance(type_p, type) and issubclass(type_p, Distribution)):
         raise TypeError(f"Expected type_p to be a Distribution subclass but got {type_p}")
     if not (isinstance(type_q, type) and issubclass(type_q, Distribution)):
@@ -49,6 +51,7 @@ def register_kl(type_p, type_q):
         _KL_REGISTRY[type_p, type_q] = fun
         _KL_MEMOIZE.clear()
         return fun
+
     return decorator
 
 
@@ -79,9 +82,12 @@ def _dispatch_kl(type_p, type_q):
     right_q, right_p = min(_Match(*reversed(m)) for m in matches).types
     left_fun, right_fun = _KL_REGISTRY[left_p, left_q], _KL_REGISTRY[right_p, right_q]
     if left_fun is not right_fun:
-        warnings.warn(f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). Please "
-                      f"register_kl({left_p.__name__}, {right_q.__name__})", RuntimeWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). Please "
+            f"register_kl({left_p.__name__}, {right_q.__name__})",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return left_fun
 
 
@@ -98,8 +104,10 @@ def kl_divergence(p, q):
     if fun is None:
         fun = _KL_MEMOIZE[key] = _dispatch_kl(*key)
     if fun is NotImplemented:
-        raise NotImplementedError(f"No KL(p || q) is implemented for p type "
-                                  f"{p.__class__.__name__} and q type {q.__class__.__name__}")
+        raise NotImplementedError(
+            f"No KL(p || q) is implemented for p type "
+            f"{p.__class__.__name__} and q type {q.__class__.__name__}"
+        )
     return fun(p, q)
 
 
@@ -213,13 +221,18 @@ def _kl_dirichlet_dirichlet(p, q):
 @register_kl(MultivariateNormal, MultivariateNormal)
 def _kl_multivariatenormal_multivariatenormal(p, q):
     if p.event_shape != q.event_shape:
-        raise ValueError("KL-divergence between two Multivariate Normals with different event "
-                         "shapes cannot be computed")
+        raise ValueError(
+            "KL-divergence between two Multivariate Normals with different event "
+            "shapes cannot be computed"
+        )
     half_term1 = q._half_log_det() - p._half_log_det()
     n = p.event_shape[0]
     # tr(Sq^-1 Sp) = |Lq^-1 Lp|_F^2 and the Mahalanobis distance of the means under q
-    term2 = _solve_triangular(q._unbroadcasted_scale_tril, p._unbroadcasted_scale_tril,
-                              upper=False).pow(2).sum((-2, -1))
+    term2 = (
+        _solve_triangular(q._unbroadcasted_scale_tril, p._unbroadcasted_scale_tril, upper=False)
+        .pow(2)
+        .sum((-2, -1))
+    )
     term3 = _batch_mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc)
     return half_term1 + 0.5 * (term2 + term3 - n)
 
@@ -261,12 +274,17 @@ def _kl_uniform_gamma(p, q):
 def _kl_uniform_beta(p, q):
     common_term = p.high - p.low
     t1 = common_term.log()
-    t2 = ((q.concentration1 - 1) * (_x_log_x(p.high) - _x_log_x(p.low) - common_term)
-          / common_term)
-    t3 = ((q.concentration0 - 1) * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + common_term)
-          / common_term)
-    t4 = (autograd.lgamma(q.concentration1) + autograd.lgamma(q.concentration0)
-          - autograd.lgamma(q.concentration1 + q.concentration0))
+    t2 = (q.concentration1 - 1) * (_x_log_x(p.high) - _x_log_x(p.low) - common_term) / common_term
+    t3 = (
+        (q.concentration0 - 1)
+        * (_x_log_x(1 - p.high) - _x_log_x(1 - p.low) + common_term)
+        / common_term
+    )
+    t4 = (
+        autograd.lgamma(q.concentration1)
+        + autograd.lgamma(q.concentration0)
+        - autograd.lgamma(q.concentration1 + q.concentration0)
+    )
     return _where_inf((p.high > 1) | (p.low < 0), t3 + t4 - t1 - t2)
 
 
@@ -274,8 +292,13 @@ def _kl_uniform_beta(p, q):
 def _kl_exponential_gamma(p, q):
     ratio = q.rate / p.rate
     t1 = -q.concentration * ratio.log()
-    return (t1 + ratio + autograd.lgamma(q.concentration) + q.concentration * euler_constant
-            - (1 + euler_constant))
+    return (
+        t1
+        + ratio
+        + autograd.lgamma(q.concentration)
+        + q.concentration * euler_constant
+        - (1 + euler_constant)
+    )
 
 
 @register_kl(Exponential, Normal)

@@ -1,4 +1,5 @@
 """MultivariateNormal and Independent (mirror ``torch.distributions``)."""
+
 from __future__ import annotations
 
 import math
@@ -41,29 +42,47 @@ class MultivariateNormal(Distribution):
         tensor(-1.8379)
     """
 
-    arg_constraints = {"loc": constraints.real_vector,
-                       "covariance_matrix": constraints.positive_definite,
-                       "precision_matrix": constraints.positive_definite,
-                       "scale_tril": constraints.lower_cholesky}
+    arg_constraints = {
+        "loc": constraints.real_vector,
+        "covariance_matrix": constraints.positive_definite,
+        "precision_matrix": constraints.positive_definite,
+        "scale_tril": constraints.lower_cholesky,
+    }
     support = constraints.real_vector
     has_rsample = True
 
-    def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None,
-                 validate_args=None):
+    def __init__(
+        self,
+        loc,
+        covariance_matrix=None,
+        precision_matrix=None,
+        scale_tril=None,
+        validate_args=None,
+    ):
         if loc.ndim < 1:
             raise ValueError("loc must be at least one-dimensional.")
         given = [m for m in (covariance_matrix, scale_tril, precision_matrix) if m is not None]
         if len(given) != 1:
-            raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril "
-                             "may be specified.")
-        name = ("scale_tril" if scale_tril is not None else
-                "covariance_matrix" if covariance_matrix is not None else "precision_matrix")
+            raise ValueError(
+                "Exactly one of covariance_matrix or precision_matrix or scale_tril "
+                "may be specified."
+            )
+        name = (
+            "scale_tril"
+            if scale_tril is not None
+            else "covariance_matrix"
+            if covariance_matrix is not None
+            else "precision_matrix"
+        )
         matrix = given[0]
         if matrix.ndim < 2:
-            raise ValueError(f"{name} matrix must be at least two-dimensional, with optional "
-                             "leading batch dimensions" if name == "scale_tril" else
-                             f"{name} must be at least two-dimensional, with optional leading "
-                             "batch dimensions")
+            raise ValueError(
+                f"{name} matrix must be at least two-dimensional, with optional "
+                "leading batch dimensions"
+                if name == "scale_tril"
+                else f"{name} must be at least two-dimensional, with optional leading "
+                "batch dimensions"
+            )
         batch_shape = Size(np.broadcast_shapes(matrix.shape[:-2], loc.shape[:-1]))
         setattr(self, name, matrix.expand(batch_shape + matrix.shape[-2:]))
         self.loc = loc.expand(batch_shape + loc.shape[-1:])
@@ -104,7 +123,7 @@ class MultivariateNormal(Distribution):
     def precision_matrix(self):
         low = self._unbroadcasted_scale_tril
         eye = autograd.eye(low.shape[-1], dtype=low.dtype).expand(low.shape)
-        inv = _solve_triangular(low, eye, upper=False)              # L^-1
+        inv = _solve_triangular(low, eye, upper=False)  # L^-1
         return (inv.transpose(-1, -2) @ inv).expand(self._matrix_shape())
 
     @property
@@ -117,8 +136,11 @@ class MultivariateNormal(Distribution):
 
     @property
     def variance(self):
-        return self._unbroadcasted_scale_tril.pow(2).sum(-1).expand(
-            self._batch_shape + self._event_shape)
+        return (
+            self._unbroadcasted_scale_tril.pow(2)
+            .sum(-1)
+            .expand(self._batch_shape + self._event_shape)
+        )
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
@@ -157,12 +179,14 @@ class Independent(Distribution):
     def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
         n = reinterpreted_batch_ndims
         if n > len(base_distribution.batch_shape):
-            raise ValueError("Expected reinterpreted_batch_ndims <= len(base_distribution."
-                             f"batch_shape), actual {n} vs "
-                             f"{len(base_distribution.batch_shape)}")
+            raise ValueError(
+                "Expected reinterpreted_batch_ndims <= len(base_distribution."
+                f"batch_shape), actual {n} vs "
+                f"{len(base_distribution.batch_shape)}"
+            )
         shape = base_distribution.batch_shape + base_distribution.event_shape
         event_dim = n + len(base_distribution.event_shape)
-        batch_shape, event_shape = shape[:len(shape) - event_dim], shape[len(shape) - event_dim:]
+        batch_shape, event_shape = shape[: len(shape) - event_dim], shape[len(shape) - event_dim :]
         self.base_dist = base_distribution
         self.reinterpreted_batch_ndims = n
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
@@ -171,7 +195,8 @@ class Independent(Distribution):
         new = self._get_checked_instance(Independent, _instance)
         batch_shape = Size(batch_shape)
         new.base_dist = self.base_dist.expand(
-            batch_shape + self.event_shape[:self.reinterpreted_batch_ndims])
+            batch_shape + self.event_shape[: self.reinterpreted_batch_ndims]
+        )
         new.reinterpreted_batch_ndims = self.reinterpreted_batch_ndims
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args

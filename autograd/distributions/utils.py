@@ -1,4 +1,5 @@
 """Helpers shared by the distributions (mirrors ``torch.distributions.utils``)."""
+
 from __future__ import annotations
 
 import functools
@@ -9,10 +10,16 @@ import numpy as np
 import autograd
 from autograd.tensor import Tensor
 
-__all__ = ["broadcast_all", "logits_to_probs", "probs_to_logits", "clamp_probs", "lazy_property",
-           "euler_constant"]
+__all__ = [
+    "broadcast_all",
+    "logits_to_probs",
+    "probs_to_logits",
+    "clamp_probs",
+    "lazy_property",
+    "euler_constant",
+]
 
-euler_constant = 0.57721566490153286060      # the Euler-Mascheroni constant
+euler_constant = 0.57721566490153286060  # the Euler-Mascheroni constant
 
 
 def broadcast_all(*values):
@@ -25,8 +32,10 @@ def broadcast_all(*values):
         tensor([1., 1., 1.])
     """
     if not all(isinstance(v, (Tensor, numbers.Number)) for v in values):
-        raise ValueError("Input arguments must all be instances of Number, torch.Tensor or "
-                         "objects implementing __torch_function__.")
+        raise ValueError(
+            "Input arguments must all be instances of Number, torch.Tensor or "
+            "objects implementing __torch_function__."
+        )
     like = next((v for v in values if isinstance(v, Tensor)), None)
     dtype = like.dtype if like is not None else autograd.get_default_dtype()
     tensors = [v if isinstance(v, Tensor) else autograd.tensor(v, dtype=dtype) for v in values]

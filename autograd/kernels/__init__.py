@@ -11,6 +11,7 @@ Caching: Numba writes its cache next to the source. If the package directory is 
 writable (a system-wide install), ``NUMBA_CACHE_DIR`` is pointed at a user cache directory
 before Numba is imported.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,10 +40,13 @@ def _our_cache_dir(here):
     SHA-1 of its path; numba.core.caching's get_suitable_cache_subpath), which no other
     project shares."""
     import hashlib
+
     cache = os.environ.get("NUMBA_CACHE_DIR")
     if not cache:
         return os.path.join(here, "__pycache__")
-    return os.path.join(cache, os.path.basename(here) + "_" + hashlib.sha1(here.encode()).hexdigest())
+    return os.path.join(
+        cache, os.path.basename(here) + "_" + hashlib.sha1(here.encode()).hexdigest()
+    )
 
 
 def _drop_stale_cache():
@@ -52,6 +56,7 @@ def _drop_stale_cache():
     wrote are ever removed: ``<module>.<function>-<line>.py<ver>[.<n>].nb[ic]`` for our own
     modules, in our own cache folder (never another project's cache, nor the cache root)."""
     import hashlib
+
     here = os.path.dirname(os.path.abspath(__file__))
     digest = hashlib.sha256()
     modules = []
@@ -63,8 +68,13 @@ def _drop_stale_cache():
 
     def ours(name):  # <module>.<function>-<line>.py<ver>[.<n>].nb[ic] of one of our modules
         stem, _, ext = name.rpartition(".")
-        return (ext in ("nbi", "nbc") and "-" in stem and ".py" in stem.rpartition("-")[2]
-                and any(name.startswith(m + ".") for m in modules))
+        return (
+            ext in ("nbi", "nbc")
+            and "-" in stem
+            and ".py" in stem.rpartition("-")[2]
+            and any(name.startswith(m + ".") for m in modules)
+        )
+
     cache_dir = _our_cache_dir(here)
     stamp = os.path.join(cache_dir, "jitgrad-kernels.sha256")
     try:
@@ -93,6 +103,7 @@ def _skip_numba_blas_probe():
     surprise from another Numba version just leaves the normal import."""
     try:
         import numba.np.linalg as nb_linalg
+
         probe = nb_linalg.ensure_blas
         nb_linalg.ensure_blas = lambda: None
         try:
@@ -116,6 +127,7 @@ from .buffers import empty_cache  # noqa: E402  (lets go of kept large outputs)
 def warmup(dtypes=("float32", "float64")) -> None:
     """Compile (or load from cache) every kernel for the given dtypes."""
     import numpy as np
+
     for dt in dtypes:
         x = np.zeros(4, dt)
         g = np.ones(4, dt)
@@ -125,14 +137,20 @@ def warmup(dtypes=("float32", "float64")) -> None:
             run_activation(name, x)
             run_activation_backward(name, x, g)
         from . import norm
+
         norm.warmup(dt)
         from . import optim
+
         optim.warmup(dt)
         from . import conv
+
         conv.warmup(dt)
         from . import softmax
+
         softmax.warmup(dt)
         from . import reduce
+
         reduce.warmup(dt)
         from . import rnn
+
         rnn.warmup(dt)

@@ -15,6 +15,7 @@ iteration writing only its own output element.
 Backward kernels take the forward *input* ``x`` (recomputing cheap sub-expressions is
 faster than reading a saved intermediate back from memory) and the incoming gradient ``g``.
 """
+
 from __future__ import annotations
 
 import math
@@ -244,8 +245,11 @@ __all__ = ["ACTIVATIONS", "supports", "run_activation", "run_activation_backward
 _ = math  # math is used by the vmath helpers inlined above
 
 # extra scalar parameters of each activation kernel, in order, with torch's defaults
-_PARAMS = {"leaky_relu": (("negative_slope", 0.01),), "elu": (("alpha", 1.0),),
-           "softplus": (("beta", 1.0), ("threshold", 20.0))}
+_PARAMS = {
+    "leaky_relu": (("negative_slope", 0.01),),
+    "elu": (("alpha", 1.0),),
+    "softplus": (("beta", 1.0), ("threshold", 20.0)),
+}
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 

@@ -21,6 +21,7 @@ Example:
     >>> del a
     >>> b = buffers.empty((10_000_000,), "float32")   # the same memory, no page faults
 """
+
 from __future__ import annotations
 
 import math

@@ -16,6 +16,7 @@ views and slice-adds); these kernels compute the same numbers. A direct-convolut
 (no im2col buffer) was measured for the 1-channel first layer of the small CNN and lost to
 im2col + GEMM (see bench/README.md), so there is none.
 """
+
 from __future__ import annotations
 
 import numba

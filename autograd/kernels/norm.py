@@ -26,6 +26,7 @@ rows: each ``prange`` iteration owns a chunk of rows and one row of ``dw_part``/
 (no shared accumulators), and the chunks are added up afterwards. The chunk count is fixed,
 so results do not depend on the number of threads.
 """
+
 from __future__ import annotations
 
 import math
@@ -180,8 +181,8 @@ def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part):
             hi = T(mu)
             lo = T(mu - numba.float64(hi))
             rs_t = T(rs)
-            a = T(s / n)                # mean(g w)
-            c = T(t * rs / n * rs)      # mean(g w xhat) * rstd
+            a = T(s / n)  # mean(g w)
+            c = T(t * rs / n * rs)  # mean(g w xhat) * rstd
             for j in range(n):
                 dxr[j] = rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c)
 
@@ -391,8 +392,15 @@ def layer_norm_forward(x, n, weight, bias, eps):
     y = np.empty_like(xc)
     mean = np.empty(rows, x.dtype)
     rstd = np.empty(rows, x.dtype)
-    layer_norm_fwd(x2, _param(weight, n, 1.0, x.dtype), _param(bias, n, 0.0, x.dtype),
-                   float(eps), y.reshape(rows, n), mean, rstd)
+    layer_norm_fwd(
+        x2,
+        _param(weight, n, 1.0, x.dtype),
+        _param(bias, n, 0.0, x.dtype),
+        float(eps),
+        y.reshape(rows, n),
+        mean,
+        rstd,
+    )
     return y, mean, rstd
 
 
@@ -405,10 +413,21 @@ def layer_norm_backward(x, g, n, weight, mean, rstd):
     chunks = max(1, min(LN_CHUNKS, rows))
     dw_part = np.zeros((chunks, n))
     db_part = np.zeros((chunks, n))
-    layer_norm_bwd(x2, g2, _param(weight, n, 1.0, x.dtype), _c(mean).reshape(rows),
-                   _c(rstd).reshape(rows), dx, dw_part, db_part)
-    return (dx.reshape(x.shape), dw_part.sum(0).astype(x.dtype, copy=False),
-            db_part.sum(0).astype(x.dtype, copy=False))
+    layer_norm_bwd(
+        x2,
+        g2,
+        _param(weight, n, 1.0, x.dtype),
+        _c(mean).reshape(rows),
+        _c(rstd).reshape(rows),
+        dx,
+        dw_part,
+        db_part,
+    )
+    return (
+        dx.reshape(x.shape),
+        dw_part.sum(0).astype(x.dtype, copy=False),
+        db_part.sum(0).astype(x.dtype, copy=False),
+    )
 
 
 def _as3d(x):
@@ -428,8 +447,16 @@ def batch_norm_forward_train(x, weight, bias, eps):
     y = np.empty(x3.shape, x.dtype)
     mean, var, rstd = np.empty(ch), np.empty(ch), np.empty(ch)
     fn = batch_norm_fwd_train_nc if x3.shape[2] == 1 else batch_norm_fwd_train
-    fn(_squeeze(x3), _param(weight, ch, 1.0, x.dtype), _param(bias, ch, 0.0, x.dtype), float(eps),
-       _squeeze(y), mean, var, rstd)
+    fn(
+        _squeeze(x3),
+        _param(weight, ch, 1.0, x.dtype),
+        _param(bias, ch, 0.0, x.dtype),
+        float(eps),
+        _squeeze(y),
+        mean,
+        var,
+        rstd,
+    )
     return y.reshape(x.shape), mean, var, rstd
 
 
@@ -439,8 +466,14 @@ def batch_norm_forward_eval(x, mean, rstd, weight, bias):
     ch = x3.shape[1]
     y = np.empty(x3.shape, x.dtype)
     fn = batch_norm_fwd_eval_nc if x3.shape[2] == 1 else batch_norm_fwd_eval
-    fn(_squeeze(x3), _c(mean).reshape(ch), _c(rstd).reshape(ch), _param(weight, ch, 1.0, x.dtype),
-       _param(bias, ch, 0.0, x.dtype), _squeeze(y))
+    fn(
+        _squeeze(x3),
+        _c(mean).reshape(ch),
+        _c(rstd).reshape(ch),
+        _param(weight, ch, 1.0, x.dtype),
+        _param(bias, ch, 0.0, x.dtype),
+        _squeeze(y),
+    )
     return y.reshape(x.shape)
 
 
@@ -452,8 +485,17 @@ def batch_norm_backward(x, g, weight, mean, rstd, batch_stats):
     dx = np.empty(x3.shape, x.dtype)
     dw, db = np.empty(ch), np.empty(ch)
     fn = batch_norm_bwd_nc if x3.shape[2] == 1 else batch_norm_bwd
-    fn(_squeeze(x3), _squeeze(g3), _param(weight, ch, 1.0, x.dtype), _c(mean).reshape(ch),
-       _c(rstd).reshape(ch), bool(batch_stats), _squeeze(dx), dw, db)
+    fn(
+        _squeeze(x3),
+        _squeeze(g3),
+        _param(weight, ch, 1.0, x.dtype),
+        _c(mean).reshape(ch),
+        _c(rstd).reshape(ch),
+        bool(batch_stats),
+        _squeeze(dx),
+        dw,
+        db,
+    )
     return dx.reshape(x.shape), dw.astype(x.dtype), db.astype(x.dtype)
 
 
@@ -471,5 +513,12 @@ def warmup(dtype) -> None:
         batch_norm_backward(xb, xb, w, mean, rstd, True)
 
 
-__all__ = ["batch_norm_backward", "batch_norm_forward_eval", "batch_norm_forward_train",
-           "layer_norm_backward", "layer_norm_forward", "supports", "warmup"]
+__all__ = [
+    "batch_norm_backward",
+    "batch_norm_forward_eval",
+    "batch_norm_forward_train",
+    "layer_norm_backward",
+    "layer_norm_forward",
+    "supports",
+    "warmup",
+]

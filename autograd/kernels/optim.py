@@ -21,6 +21,7 @@ kernels of their own instead of a flag plus a stand-in array: a stand-in that al
 another operand makes LLVM's run-time overlap check fail, and the loop then runs the
 scalar code (several times slower: bench/README.md, "Figures behind the code").
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -56,25 +57,49 @@ def _nan_max(a, b):
 
 
 @numba.njit(inline="always", error_model="numpy")
-def _adam_scalars(p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size,
-                  decoupled):
+def _adam_scalars(
+    p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
+):
     """Adam's hyper-parameters in ``p``'s dtype, rounded as NumPy rounds them."""
     T = p.dtype.type
     w = 1.0 - beta1
-    return (T(w), T(1.0 - w), abs(w) < 0.5, T(beta2), T(1.0 - beta2),
-            T(1.0 - lr * weight_decay), decoupled and weight_decay != 0.0, T(weight_decay),
-            weight_decay != 0.0 and not decoupled, T(bias_correction2_sqrt), T(eps),
-            T(-step_size))
+    return (
+        T(w),
+        T(1.0 - w),
+        abs(w) < 0.5,
+        T(beta2),
+        T(1.0 - beta2),
+        T(1.0 - lr * weight_decay),
+        decoupled and weight_decay != 0.0,
+        T(weight_decay),
+        weight_decay != 0.0 and not decoupled,
+        T(bias_correction2_sqrt),
+        T(eps),
+        T(-step_size),
+    )
 
 
 @_exact_kernel
-def adam_update(p, g, m, v, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt,
-                step_size, decoupled, maximize):
+def adam_update(
+    p,
+    g,
+    m,
+    v,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    bias_correction2_sqrt,
+    step_size,
+    decoupled,
+    maximize,
+):
     """Adam/AdamW step on flat arrays. ``decoupled``: AdamW's ``p *= 1 - lr * wd`` instead
     of coupled decay; ``step_size = lr / (1 - beta1**t)``."""
-    (w, omw, low, b2, omb2, decay, decay_p, wd, use_wd, bc2, eps_,
-     neg_step) = _adam_scalars(p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt,
-                               step_size, decoupled)
+    (w, omw, low, b2, omb2, decay, decay_p, wd, use_wd, bc2, eps_, neg_step) = _adam_scalars(
+        p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
+    )
     for i in numba.prange(p.size):
         pi = p[i] * decay if decay_p else p[i]
         gi = _effective_grad(pi, g[i], wd, use_wd, maximize)
@@ -86,12 +111,26 @@ def adam_update(p, g, m, v, beta1, beta2, lr, weight_decay, eps, bias_correction
 
 
 @_exact_kernel
-def adam_amsgrad_update(p, g, m, v, vmax, beta1, beta2, lr, weight_decay, eps,
-                        bias_correction2_sqrt, step_size, decoupled, maximize):
+def adam_amsgrad_update(
+    p,
+    g,
+    m,
+    v,
+    vmax,
+    beta1,
+    beta2,
+    lr,
+    weight_decay,
+    eps,
+    bias_correction2_sqrt,
+    step_size,
+    decoupled,
+    maximize,
+):
     """``adam_update`` with AMSGrad: the denominator uses ``vmax``, the running max of ``v``."""
-    (w, omw, low, b2, omb2, decay, decay_p, wd, use_wd, bc2, eps_,
-     neg_step) = _adam_scalars(p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt,
-                               step_size, decoupled)
+    (w, omw, low, b2, omb2, decay, decay_p, wd, use_wd, bc2, eps_, neg_step) = _adam_scalars(
+        p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
+    )
     for i in numba.prange(p.size):
         pi = p[i] * decay if decay_p else p[i]
         gi = _effective_grad(pi, g[i], wd, use_wd, maximize)
@@ -115,8 +154,9 @@ def sgd_update(p, g, lr, weight_decay, maximize):
 
 
 @_exact_kernel
-def sgd_momentum_update(p, g, buf, first, lr, momentum, dampening, weight_decay, nesterov,
-                        maximize):
+def sgd_momentum_update(
+    p, g, buf, first, lr, momentum, dampening, weight_decay, nesterov, maximize
+):
     """SGD with momentum (``first``: the buffer is initialised from the gradient)."""
     T = p.dtype.type
     neg_lr, mom, omd = T(-lr), T(momentum), T(1.0 - dampening)
@@ -139,15 +179,26 @@ def _rms_scalars(p, lr, alpha, eps, weight_decay, momentum):
     ``lerp(grad_avg, g, 1 - alpha)``)."""
     T = p.dtype.type
     w = 1.0 - alpha
-    return (T(alpha), T(1.0 - alpha), T(w), T(1.0 - w), abs(w) < 0.5, T(eps), T(-lr),
-            T(momentum), T(weight_decay), weight_decay != 0.0)
+    return (
+        T(alpha),
+        T(1.0 - alpha),
+        T(w),
+        T(1.0 - w),
+        abs(w) < 0.5,
+        T(eps),
+        T(-lr),
+        T(momentum),
+        T(weight_decay),
+        weight_decay != 0.0,
+    )
 
 
 @_exact_kernel
 def rmsprop_update(p, g, square_avg, lr, alpha, eps, weight_decay, maximize):
     """RMSprop step, neither centered nor with momentum."""
     a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, 0.0)
+        p, lr, alpha, eps, weight_decay, 0.0
+    )
     for i in numba.prange(p.size):
         gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
         sq = square_avg[i] * a + (gi * oma) * gi
@@ -156,11 +207,13 @@ def rmsprop_update(p, g, square_avg, lr, alpha, eps, weight_decay, maximize):
 
 
 @_exact_kernel
-def rmsprop_momentum_update(p, g, square_avg, buf, lr, alpha, eps, weight_decay, momentum,
-                            maximize):
+def rmsprop_momentum_update(
+    p, g, square_avg, buf, lr, alpha, eps, weight_decay, momentum, maximize
+):
     """RMSprop step with a momentum buffer ``buf = momentum * buf + g / avg``."""
     a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, momentum)
+        p, lr, alpha, eps, weight_decay, momentum
+    )
     for i in numba.prange(p.size):
         gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
         sq = square_avg[i] * a + (gi * oma) * gi
@@ -171,11 +224,11 @@ def rmsprop_momentum_update(p, g, square_avg, buf, lr, alpha, eps, weight_decay,
 
 
 @_exact_kernel
-def rmsprop_centered_update(p, g, square_avg, grad_avg, lr, alpha, eps, weight_decay,
-                            maximize):
+def rmsprop_centered_update(p, g, square_avg, grad_avg, lr, alpha, eps, weight_decay, maximize):
     """Centered RMSprop step: ``avg = sqrt(v - mean(g)**2) + eps``."""
     a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, 0.0)
+        p, lr, alpha, eps, weight_decay, 0.0
+    )
     for i in numba.prange(p.size):
         gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
         sq = square_avg[i] * a + (gi * oma) * gi
@@ -186,11 +239,13 @@ def rmsprop_centered_update(p, g, square_avg, grad_avg, lr, alpha, eps, weight_d
 
 
 @_exact_kernel
-def rmsprop_centered_momentum_update(p, g, square_avg, grad_avg, buf, lr, alpha, eps,
-                                     weight_decay, momentum, maximize):
+def rmsprop_centered_momentum_update(
+    p, g, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay, momentum, maximize
+):
     """Centered RMSprop step with a momentum buffer."""
     a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, momentum)
+        p, lr, alpha, eps, weight_decay, momentum
+    )
     for i in numba.prange(p.size):
         gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
         sq = square_avg[i] * a + (gi * oma) * gi
@@ -238,8 +293,10 @@ def warmup(dtype) -> None:
     Example:
         >>> warmup("float32")
     """
+
     def z():
         return np.zeros(2, dtype)
+
     adam = (0.9, 0.999, 1e-3, 0.0, 1e-8, 1.0, 1e-3, False, False)
     adam_update(z(), z(), z(), z(), *adam)
     adam_amsgrad_update(z(), z(), z(), z(), z(), *adam)

@@ -12,6 +12,7 @@ With ``set_num_threads(n)`` for n > 1, large inputs use a second build with
 Both builds are cached on disk; the parallel one under a renamed twin of the function,
 because Numba's cache cannot otherwise tell the two builds of one function apart.
 """
+
 from __future__ import annotations
 
 import os
@@ -72,8 +73,9 @@ def _renamed(fn, suffix):
     build of ``fn`` under ``fn``'s own name would overwrite the serial build's cache entry;
     under its own name it gets its own, and loads in milliseconds instead of compiling
     for seconds."""
-    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + suffix,
-                              fn.__defaults__, fn.__closure__)
+    twin = types.FunctionType(
+        fn.__code__, fn.__globals__, fn.__name__ + suffix, fn.__defaults__, fn.__closure__
+    )
     twin.__qualname__ = fn.__qualname__ + suffix
     twin.__module__ = fn.__module__
     return twin
@@ -92,13 +94,15 @@ class Kernel:
 
     def parallel(self):
         if self._parallel is None:
-            self._parallel = numba.njit(parallel=True, cache=True, **self.options)(_renamed(
-                self.py, "_parallel"))
+            self._parallel = numba.njit(parallel=True, cache=True, **self.options)(
+                _renamed(self.py, "_parallel")
+            )
         return self._parallel
 
     def __call__(self, *args):
         if numba.config.DISABLE_JIT:  # running as Python: NumPy scalars would warn on inf/nan
             import numpy as np
+
             with np.errstate(all="ignore"):
                 return self.py(*args)
         size = args[0].size

@@ -5,6 +5,7 @@ Semantics match the NumPy reference exactly: windows are scanned in (ki, kj) ord
 first maximum wins ties, NaN beats everything (first NaN wins), and positions in the
 padding count as -inf with their index clamped into the image.
 """
+
 from __future__ import annotations
 
 import math

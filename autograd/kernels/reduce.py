@@ -21,6 +21,7 @@ and may be reordered (``fastmath={"reassoc"}`` on the summation helpers only, so
 vectorise them), so they match NumPy's float32 sums up to rounding (and are usually closer to
 the exact sum).
 """
+
 from __future__ import annotations
 
 import math
@@ -306,8 +307,13 @@ def supports(x: np.ndarray, dims) -> bool:
     """True when the kernels here handle reducing ``x`` over ``dims``: float32/float64,
     C-contiguous, non-empty, at least 1-d and the dims consecutive. (Strided input: copying
     it first measured slower than the NumPy path, e.g. amax of a transposed (1024, 1000).)"""
-    return (x.dtype in FLOATS and x.ndim > 0 and x.size > 0 and x.flags.c_contiguous
-            and acb(x.shape, dims) is not None)
+    return (
+        x.dtype in FLOATS
+        and x.ndim > 0
+        and x.size > 0
+        and x.flags.c_contiguous
+        and acb(x.shape, dims) is not None
+    )
 
 
 def _out(x, dims, a, b, dtype=None):

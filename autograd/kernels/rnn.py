@@ -18,6 +18,7 @@ units (each sample's row cut into 1-d slices per gate, so LLVM vectorises the lo
 Constants are ``T(1.0)`` with ``T`` the data's type: a bare ``1.0`` is float64 in Numba
 and would turn float32 arithmetic into float64.
 """
+
 from __future__ import annotations
 
 import numba
@@ -100,11 +101,11 @@ def gru_forward_step(gi, gh, b, h, out, ws):
     """r = s(gi_r + gh_r), z = s(gi_z + gh_z), n = tanh(gi_n + r * gh_n) (gh including the
     bias b), h' = n + z * (h - n). Saves ws = [r, z, n, gh_n] (N, 4H)."""
     N, H = h.shape
-    br, bz, bn = b[:H], b[H:2 * H], b[2 * H:]
+    br, bz, bn = b[:H], b[H : 2 * H], b[2 * H :]
     for n in numba.prange(N):
-        gir, giz, gin = gi[n, :H], gi[n, H:2 * H], gi[n, 2 * H:]
-        ghr, ghz, ghn = gh[n, :H], gh[n, H:2 * H], gh[n, 2 * H:]
-        wr, wz, wn, wh = ws[n, :H], ws[n, H:2 * H], ws[n, 2 * H:3 * H], ws[n, 3 * H:]
+        gir, giz, gin = gi[n, :H], gi[n, H : 2 * H], gi[n, 2 * H :]
+        ghr, ghz, ghn = gh[n, :H], gh[n, H : 2 * H], gh[n, 2 * H :]
+        wr, wz, wn, wh = ws[n, :H], ws[n, H : 2 * H], ws[n, 2 * H : 3 * H], ws[n, 3 * H :]
         h_, o = h[n], out[n]
         for j in range(H):
             r = _sigmoid(gir[j] + (ghr[j] + br[j]))
@@ -126,9 +127,9 @@ def gru_backward_step(dy, dmm, dhz, h, ws, dgi, dgh):
     N, H = h.shape
     one = h.dtype.type(1.0)
     for n in numba.prange(N):
-        wr, wz, wn, wh = ws[n, :H], ws[n, H:2 * H], ws[n, 2 * H:3 * H], ws[n, 3 * H:]
-        dir_, diz, din = dgi[n, :H], dgi[n, H:2 * H], dgi[n, 2 * H:]
-        dhr, dhz_, dhn = dgh[n, :H], dgh[n, H:2 * H], dgh[n, 2 * H:]
+        wr, wz, wn, wh = ws[n, :H], ws[n, H : 2 * H], ws[n, 2 * H : 3 * H], ws[n, 3 * H :]
+        dir_, diz, din = dgi[n, :H], dgi[n, H : 2 * H], dgi[n, 2 * H :]
+        dhr, dhz_, dhn = dgh[n, :H], dgh[n, H : 2 * H], dgh[n, 2 * H :]
         dy_, dmm_, carry, h_ = dy[n], dmm[n], dhz[n], h[n]
         for j in range(H):
             dh = dy_[j] + dmm_[j] + carry[j]
@@ -153,12 +154,17 @@ def lstm_forward_step(gi, gh, b, c, h_out, c_out, ws):
     """i, f, o = s(.), g = tanh(.) of gi + gh + b; c' = f * c + i * g; h' = o * tanh(c').
     Saves ws = [i, f, g, o, tanh(c')] (N, 5H)."""
     N, H = c.shape
-    bi, bf, bg, bo = b[:H], b[H:2 * H], b[2 * H:3 * H], b[3 * H:]
+    bi, bf, bg, bo = b[:H], b[H : 2 * H], b[2 * H : 3 * H], b[3 * H :]
     for n in numba.prange(N):
-        gii, gif, gig, gio = gi[n, :H], gi[n, H:2 * H], gi[n, 2 * H:3 * H], gi[n, 3 * H:]
-        ghi, ghf, ghg, gho = gh[n, :H], gh[n, H:2 * H], gh[n, 2 * H:3 * H], gh[n, 3 * H:]
-        wi, wf, wg, wo, wt = (ws[n, :H], ws[n, H:2 * H], ws[n, 2 * H:3 * H], ws[n, 3 * H:4 * H],
-                              ws[n, 4 * H:])
+        gii, gif, gig, gio = gi[n, :H], gi[n, H : 2 * H], gi[n, 2 * H : 3 * H], gi[n, 3 * H :]
+        ghi, ghf, ghg, gho = gh[n, :H], gh[n, H : 2 * H], gh[n, 2 * H : 3 * H], gh[n, 3 * H :]
+        wi, wf, wg, wo, wt = (
+            ws[n, :H],
+            ws[n, H : 2 * H],
+            ws[n, 2 * H : 3 * H],
+            ws[n, 3 * H : 4 * H],
+            ws[n, 4 * H :],
+        )
         c_, ho, co = c[n], h_out[n], c_out[n]
         for j in range(H):
             i = _sigmoid(gii[j] + (ghi[j] + bi[j]))
@@ -184,9 +190,14 @@ def lstm_backward_step(dy, dcy, dmm, dc, c, ws, dg):
     N, H = c.shape
     one = c.dtype.type(1.0)
     for n in numba.prange(N):
-        wi, wf, wg, wo, wt = (ws[n, :H], ws[n, H:2 * H], ws[n, 2 * H:3 * H], ws[n, 3 * H:4 * H],
-                              ws[n, 4 * H:])
-        di, df, dgg, do = dg[n, :H], dg[n, H:2 * H], dg[n, 2 * H:3 * H], dg[n, 3 * H:]
+        wi, wf, wg, wo, wt = (
+            ws[n, :H],
+            ws[n, H : 2 * H],
+            ws[n, 2 * H : 3 * H],
+            ws[n, 3 * H : 4 * H],
+            ws[n, 4 * H :],
+        )
+        di, df, dgg, do = dg[n, :H], dg[n, H : 2 * H], dg[n, 2 * H : 3 * H], dg[n, 3 * H :]
         dy_, dcy_, dmm_, dc_, c_ = dy[n], dcy[n], dmm[n], dc[n], c[n]
         for j in range(H):
             i = wi[j]
@@ -208,8 +219,10 @@ def warmup(dtype) -> None:
     N, H = 2, 3
     z = np.zeros((N, H), dtype)
     g3, g4 = np.zeros((N, 3 * H), dtype), np.zeros((N, 4 * H), dtype)
-    for fwd, bwd in ((rnn_tanh_forward_step, rnn_tanh_backward_step),
-                     (rnn_relu_forward_step, rnn_relu_backward_step)):
+    for fwd, bwd in (
+        (rnn_tanh_forward_step, rnn_tanh_backward_step),
+        (rnn_relu_forward_step, rnn_relu_backward_step),
+    ):
         fwd(z, z, z[0], z.copy())
         bwd(z, z, z, z.copy())
     ws = np.zeros((N, 4 * H), dtype)
@@ -220,6 +233,15 @@ def warmup(dtype) -> None:
     lstm_backward_step(z, z, z, z.copy(), z, ws, g4.copy())
 
 
-__all__ = ["gru_backward_step", "gru_forward_step", "lstm_backward_step", "lstm_forward_step",
-           "rnn_relu_backward_step", "rnn_relu_forward_step", "rnn_tanh_backward_step",
-           "rnn_tanh_forward_step", "supports", "warmup"]
+__all__ = [
+    "gru_backward_step",
+    "gru_forward_step",
+    "lstm_backward_step",
+    "lstm_forward_step",
+    "rnn_relu_backward_step",
+    "rnn_relu_forward_step",
+    "rnn_tanh_backward_step",
+    "rnn_tanh_forward_step",
+    "supports",
+    "warmup",
+]

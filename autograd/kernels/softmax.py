@@ -37,6 +37,7 @@ loop with no reduction, vectorised), then summed by a small helper compiled with
 ``REDUCE_OPTIONS`` (parallel.py: only that helper's additions may be reordered); the row is
 still in L1/L2 for that second pass.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,6 +64,7 @@ _inline = numba.njit(inline="always", cache=True, error_model="numpy")
 if numba.config.DISABLE_JIT:
     _fmax = np.fmax
 else:
+
     @intrinsic
     def _fmax(typingctx, a, b):
         """maxnum(a, b) of two floats of one type: the larger, or the other one if one is nan."""
@@ -71,8 +73,11 @@ else:
 
         def codegen(context, builder, signature, args):
             ty = args[0].type
-            fn = builder.module.declare_intrinsic("llvm.maxnum", [ty], ir.FunctionType(ty, [ty, ty]))
+            fn = builder.module.declare_intrinsic(
+                "llvm.maxnum", [ty], ir.FunctionType(ty, [ty, ty])
+            )
             return builder.call(fn, args)
+
         return a(a, b), codegen
 
 
@@ -321,7 +326,7 @@ def supports(x: np.ndarray) -> bool:
 
 def _acb(shape, dim):
     """(A, C, B): the array seen as a reduction over the middle axis."""
-    return (math.prod(shape[:dim]), shape[dim], math.prod(shape[dim + 1:]))
+    return (math.prod(shape[:dim]), shape[dim], math.prod(shape[dim + 1 :]))
 
 
 def _contig(a):
@@ -374,12 +379,12 @@ def softmax_backward(y: np.ndarray, g: np.ndarray, dim: int) -> np.ndarray:
 
 def log_softmax_backward(y: np.ndarray, g: np.ndarray, dim: int) -> np.ndarray:
     """Input gradient of log_softmax from its output ``y`` and the output gradient ``g``."""
-    return _run(log_softmax_bwd_rows, log_softmax_bwd_cols,
-                [y, g.astype(y.dtype, copy=False)], dim)
+    return _run(log_softmax_bwd_rows, log_softmax_bwd_cols, [y, g.astype(y.dtype, copy=False)], dim)
 
 
-def cross_entropy(x: np.ndarray, target: np.ndarray, weight: np.ndarray, ignore_index: int,
-                  smoothing: float):
+def cross_entropy(
+    x: np.ndarray, target: np.ndarray, weight: np.ndarray, ignore_index: int, smoothing: float
+):
     """Row losses (float64, shape (R,)) and softmax (saved for the backward) of logits
     ``x`` (R, C) against int64 class indices ``target`` (R,); ``weight`` (C,) float64.
 

@@ -46,6 +46,7 @@ Two traps this file avoids, found by reading the generated assembly:
 * A bare Python float literal is float64 in Numba, so ``0.5 * v`` with a float32 ``v``
   silently computes in float64. The float32 code writes its constants as ``f32(...)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,10 +59,10 @@ from numba.extending import intrinsic, overload
 
 f32 = numba.float32
 _LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01   # ln 2 split in two so n * LN2_HI is exact
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two so n * LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
-_LN2_HI_F32 = 0.693359375                # 11 significant bits: n * this is exact in float32
-_LN2_LO_F32 = -2.12194440e-4             # ln 2 - _LN2_HI_F32
+_LN2_HI_F32 = 0.693359375  # 11 significant bits: n * this is exact in float32
+_LN2_LO_F32 = -2.12194440e-4  # ln 2 - _LN2_HI_F32
 
 _inline = numba.njit(inline="always", cache=True, error_model="numpy")
 
@@ -84,6 +85,7 @@ if numba.config.DISABLE_JIT:
         # float32 operands: the float64 product is exact, so this rounds (almost) once
         return type(a)(np.float64(a) * np.float64(b) + np.float64(c))
 else:
+
     @intrinsic
     def _bits_to_f64(typingctx, bits):
         """Reinterpret an int64 as a float64 (a free register move, vectorisable)."""
@@ -91,6 +93,7 @@ else:
 
         def codegen(context, builder, signature, args):
             return builder.bitcast(args[0], ir.DoubleType())
+
         return sig, codegen
 
     @intrinsic
@@ -100,6 +103,7 @@ else:
 
         def codegen(context, builder, signature, args):
             return builder.bitcast(args[0], ir.FloatType())
+
         return sig, codegen
 
     @intrinsic
@@ -109,6 +113,7 @@ else:
 
         def codegen(context, builder, signature, args):
             return builder.bitcast(args[0], ir.IntType(32))
+
         return sig, codegen
 
     @intrinsic
@@ -124,12 +129,14 @@ else:
             t = args[0].type
             fn = builder.module.declare_intrinsic("llvm.fma", [t], ir.FunctionType(t, [t, t, t]))
             return builder.call(fn, args)
+
         return sig, codegen
 
 
 # Branch-free on purpose: every special case is a select (``a if c else b`` with both sides
 # computed), which LLVM turns into vector blends; an early ``return`` would stop it from
 # vectorising the caller's loop.
+
 
 # ---- exp ---------------------------------------------------------------------------------
 @_inline
@@ -139,7 +146,7 @@ def _exp64(x):
     xc = min(max(x if x == x else 0.0, -745.2), 709.8)  # (nan handled at the end)
     n = np.floor(xc * _LOG2E + 0.5)
     r = (xc - n * _LN2_HI) - n * _LN2_LO
-    p = 1.0 / 6227020800.0                                 # Horner form, highest power first
+    p = 1.0 / 6227020800.0  # Horner form, highest power first
     p = p * r + 1.0 / 479001600.0
     p = p * r + 1.0 / 39916800.0
     p = p * r + 1.0 / 3628800.0
@@ -157,8 +164,11 @@ def _exp64(x):
     # subnormal or near overflow
     ni = numba.int32(n)
     half = ni >> 1
-    y = p * _bits_to_f64(numba.int64(half + 1023) << 52) * \
-        _bits_to_f64(numba.int64(ni - half + 1023) << 52)
+    y = (
+        p
+        * _bits_to_f64(numba.int64(half + 1023) << 52)
+        * _bits_to_f64(numba.int64(ni - half + 1023) << 52)
+    )
     y = math.inf if x > 709.782712893384 else y
     y = 0.0 if x < -745.1332191019412 else y
     return x if x != x else y
@@ -172,8 +182,13 @@ _MAGIC_F32 = 12582912.0  # 1.5 * 2**23: x + this rounds x (|x| < 2**22) to an in
 # e**r = 1 + r + r**2 P(r) on |r| <= ln2 / 2, P of degree 4: a near-minimax fit of relative
 # error 3.8e-9 (0.06 float32 ulp) with these float32 coefficients (Lawson-weighted least
 # squares on Chebyshev nodes; the Taylor coefficients would need degree 7 for the same).
-_EXP_P = (0.0013814610429108143, 0.008368710055947304, 0.04166838899254799,
-          0.1666652113199234, 0.4999999403953552)
+_EXP_P = (
+    0.0013814610429108143,
+    0.008368710055947304,
+    0.04166838899254799,
+    0.1666652113199234,
+    0.4999999403953552,
+)
 
 
 @_inline
@@ -214,7 +229,7 @@ def _exp_nonpos32(x):
     of vexp's cost. -inf gives 0, nan gives nan."""
     xc = f32(-104.0) if x < f32(-104.0) else x
     q, kf = _exp32_parts(xc, 127 + 24)
-    return (f32(1.0) + q) * _bits_to_f32(_f32_bits(kf) << 23) * f32(2.0 ** -24)
+    return (f32(1.0) + q) * _bits_to_f32(_f32_bits(kf) << 23) * f32(2.0**-24)
 
 
 @_inline
@@ -397,8 +412,19 @@ def _erfc64(x):
 # * a**2 / 2 = h + l exactly (h = fl(a * a) / 2, l = fma(a, a, -fl(a * a)) / 2), and
 #   e**(-h - l) = e**(-h) (1 - l): without l, float32 loses ~a**2 ulp (6 bits at a = 8).
 _NDTR_K = 0.35
-_NDTR_Q = (0.019314557, -0.10845856, 0.23589112, -0.22592452, 0.06957237, -0.028396579,
-           0.04840317, 0.087786496, 0.12255291, 0.13962923, 0.1396298)  # highest power first
+_NDTR_Q = (
+    0.019314557,
+    -0.10845856,
+    0.23589112,
+    -0.22592452,
+    0.06957237,
+    -0.028396579,
+    0.04840317,
+    0.087786496,
+    0.12255291,
+    0.13962923,
+    0.1396298,
+)  # highest power first
 _INV_SQRT_2PI = 0.3989422804014327
 
 
@@ -436,11 +462,15 @@ def ndtr_pdf32(x):
 def _generic(name, impl32, impl64):
     """A function that runs ``impl32`` for a float32 argument and ``impl64`` otherwise:
     chosen at compile time inside kernels (``overload``), by type when run as Python."""
+
     def fn(x):
         return impl32(x) if isinstance(x, np.float32) else impl64(np.float64(x))
+
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = (f"``{name}(x)``: float32 math for a float32 ``x``, float64 math otherwise "
-                  "(see the module docstring for error bounds).")
+    fn.__doc__ = (
+        f"``{name}(x)``: float32 math for a float32 ``x``, float64 math otherwise "
+        "(see the module docstring for error bounds)."
+    )
 
     @overload(fn, inline="always")
     def _typed(x):
@@ -449,6 +479,7 @@ def _generic(name, impl32, impl64):
         if isinstance(x, (types.Float, types.Integer)):
             return lambda x: impl64(numba.float64(x))
         return None
+
     return fn
 
 
@@ -459,5 +490,5 @@ vexpm1 = _generic("vexpm1", _expm1_32, _expm1_64)
 vtanh = _generic("vtanh", _tanh32, _tanh64)
 vsigmoid = _generic("vsigmoid", _sigmoid32, _sigmoid64)
 vlog1p_exp = _generic("vlog1p_exp", _log1p_exp32, _log1p_exp64)
-verf = _generic("verf", _erf64, _erf64)        # float64 math for both (see above)
+verf = _generic("verf", _erf64, _erf64)  # float64 math for both (see above)
 verfc = _generic("verfc", _erfc64, _erfc64)

@@ -25,6 +25,7 @@ Families (one file each, ops of one kind together):
 
 See docs/adding-ops.md for how an op is written and docs/architecture.md for the layers.
 """
+
 import sys as _sys
 
 from ..dtypes import promote_types, result_type
@@ -66,11 +67,41 @@ from .rnn import *
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
 from . import ctc, loss, margin_loss, normalization, vision  # exported by nn.functional
 
-FAMILIES = ("arithmetic", "unary", "math", "special", "numeric", "compare", "reduce", "extrema",
-            "cumulative", "sorting", "stats", "movement", "join", "shape", "indexing", "scatter",
-            "inplace", "sampling", "linalg", "linalg_solve", "linalg_func", "linalg_decomp",
-            "linalg_norm", "distance", "blas", "activation", "shrink", "softmax", "conv", "fold",
-            "pooling", "adaptive_pooling", "rnn")
+FAMILIES = (
+    "arithmetic",
+    "unary",
+    "math",
+    "special",
+    "numeric",
+    "compare",
+    "reduce",
+    "extrema",
+    "cumulative",
+    "sorting",
+    "stats",
+    "movement",
+    "join",
+    "shape",
+    "indexing",
+    "scatter",
+    "inplace",
+    "sampling",
+    "linalg",
+    "linalg_solve",
+    "linalg_func",
+    "linalg_decomp",
+    "linalg_norm",
+    "distance",
+    "blas",
+    "activation",
+    "shrink",
+    "softmax",
+    "conv",
+    "fold",
+    "pooling",
+    "adaptive_pooling",
+    "rnn",
+)
 FUNCTIONAL_FAMILIES = ("ctc", "loss", "margin_loss", "normalization", "vision")
 
 

@@ -3,6 +3,7 @@ sorting.py): dims and shapes, the gradient spreading of a reduction (``unreduce`
 tie weights, and the differentiable "select along dim" that max(dim), sort, topk, median and
 cummax use to send a value's gradient back to where it came from.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,11 @@ def unreduce(g, in_shape, dims, keepdim, xp):
     return xp.expand(g, in_shape)
 
 
-_xp.define("unreduce", numpy=lambda g, s, d, k: unreduce(g, s, d, k, _xp.NUMPY),
-           tensor=lambda g, s, d, k: unreduce(g, s, d, k, _xp.TENSOR))
+_xp.define(
+    "unreduce",
+    numpy=lambda g, s, d, k: unreduce(g, s, d, k, _xp.NUMPY),
+    tensor=lambda g, s, d, k: unreduce(g, s, d, k, _xp.TENSOR),
+)
 
 
 def keep_reduction(ctx, x, dims, keepdim) -> None:
@@ -73,8 +77,10 @@ def _int_dim(dim, ndim, opname):
 
 def _float_only(input, opname, what="floating point"):
     if input._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError(f"{opname}(): expected a {what} tensor as input, got {input.dtype}. "
-                         f"Convert it first, e.g. x.float().{opname}(...)")
+        raise DTypeError(
+            f"{opname}(): expected a {what} tensor as input, got {input.dtype}. "
+            f"Convert it first, e.g. x.float().{opname}(...)"
+        )
 
 
 def _int64_if_integral(arr_dtype, dtype):
@@ -129,6 +135,7 @@ class _SelectAlong(Op):
 
 class _ScatterAlong(Op):
     """Zeros of ``shape`` with ``g`` added at ``index`` along ``dim`` (repeats accumulate)."""
+
     jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "ScatterAddBackward0"
@@ -150,9 +157,12 @@ def _np_scatter_along(g, index, dim, keepdim, shape, unique=False):
     if unique:
         np.put_along_axis(out, index, g, axis=dim)
         return out
-    where = tuple(index if a == dim else np.arange(index.shape[a]).reshape(
-                      [-1 if b == a else 1 for b in range(index.ndim)])
-                  for a in range(index.ndim))
+    where = tuple(
+        index
+        if a == dim
+        else np.arange(index.shape[a]).reshape([-1 if b == a else 1 for b in range(index.ndim)])
+        for a in range(index.ndim)
+    )
     np.add.at(out, where, g)
     return out
 
@@ -162,18 +172,31 @@ def _np_select_along(x, index, dim, keepdim, unique=True):
     return out if keepdim else np.squeeze(out, dim)
 
 
-_xp.define("select_along", numpy=_np_select_along,
-           tensor=lambda x, i, d, k, u: _SelectAlong.apply(x, index=i, dim=d, keepdim=k,
-                                                          unique=u))
-_xp.define("scatter_along", numpy=_np_scatter_along,
-           tensor=lambda g, i, d, k, s, u: _ScatterAlong.apply(g, index=i, dim=d, keepdim=k,
-                                                              shape=s, unique=u))
+_xp.define(
+    "select_along",
+    numpy=_np_select_along,
+    tensor=lambda x, i, d, k, u: _SelectAlong.apply(x, index=i, dim=d, keepdim=k, unique=u),
+)
+_xp.define(
+    "scatter_along",
+    numpy=_np_scatter_along,
+    tensor=lambda g, i, d, k, s, u: _ScatterAlong.apply(
+        g, index=i, dim=d, keepdim=k, shape=s, unique=u
+    ),
+)
 
 _SELECT_OPS: dict = {}
 
 
-def _select(input: Tensor, index: np.ndarray, dim: int, keepdim: bool, name: str,
-            unique: bool = True, values=None) -> Tensor:
+def _select(
+    input: Tensor,
+    index: np.ndarray,
+    dim: int,
+    keepdim: bool,
+    name: str,
+    unique: bool = True,
+    values=None,
+) -> Tensor:
     """Differentiable ``input`` values at ``index`` (keepdim-shaped int64 array) along ``dim``.
 
     ``name`` is torch's grad_fn prefix ("Max" -> MaxBackward0). 0-d inputs are treated as 1-D.
@@ -184,10 +207,11 @@ def _select(input: Tensor, index: np.ndarray, dim: int, keepdim: bool, name: str
         cls = _SELECT_OPS[name] = type(name, (_SelectAlong,), {"grad_fn_name": name + "Backward0"})
     if input.ndim == 0:
         from .movement import reshape
-        return cls.apply(reshape(input, (1,)), index=index.reshape(1), dim=0, keepdim=False,
-                         unique=unique)
-    return cls.apply(input, index=index, dim=dim, keepdim=keepdim, unique=unique,
-                     values=values)
+
+        return cls.apply(
+            reshape(input, (1,)), index=index.reshape(1), dim=0, keepdim=False, unique=unique
+        )
+    return cls.apply(input, index=index, dim=dim, keepdim=keepdim, unique=unique, values=values)
 
 
 def _indices_out(index: np.ndarray, ndim: int, dim: int, keepdim: bool) -> Tensor:

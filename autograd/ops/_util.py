@@ -4,6 +4,7 @@ Broadcasting is handled here and only here: an operand that requires grad and is
 than the result is expanded by the differentiable ``expand`` op, whose VJP sums the
 gradient back to the operand's shape. Ops themselves therefore never un-broadcast.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -27,7 +28,7 @@ class ZeroGradInput(Op):
     ``input`` with beta=0, grid_sample's ``grid`` with mode='nearest'); its values, nan and
     inf included, never reach ``out``."""
 
-    jvp = staticmethod(linear_jvp)   # out's tangent is the tangent of out
+    jvp = staticmethod(linear_jvp)  # out's tangent is the tangent of out
 
     @staticmethod
     def forward(ctx, out, input):
@@ -72,8 +73,10 @@ def broadcast_shapes(*shapes) -> tuple:
                         break
                 else:
                     a_size = out[j]
-                raise ShapeError(f"The size of tensor a ({a_size}) must match the size of tensor b "
-                                 f"({n}) at non-singleton dimension {i}")
+                raise ShapeError(
+                    f"The size of tensor a ({a_size}) must match the size of tensor b "
+                    f"({n}) at non-singleton dimension {i}"
+                )
     return tuple(out)
 
 
@@ -88,7 +91,8 @@ def cast(t: Tensor, dt) -> Tensor:
     if t._data.dtype == dt.np:
         return t
     from .arithmetic import to_dtype
-    return to_dtype(t, dt)   # (an op, also without grad: autograd.compile sees it)
+
+    return to_dtype(t, dt)  # (an op, also without grad: autograd.compile sees it)
 
 
 def expand_to(t: Tensor, shape) -> Tensor:
@@ -97,6 +101,7 @@ def expand_to(t: Tensor, shape) -> Tensor:
         return t
     if t._requires_grad or t._fw is not None:
         from .movement import expand
+
         return expand(t, shape)
     return t  # constants broadcast for free inside NumPy
 
@@ -123,8 +128,11 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
             other = xs[1]
             if type(other) is Tensor:  # tensor (op) tensor of the same dtype and shape
                 o = other._data
-                if ((o.dtype is dt or o.dtype == dt) and o.shape == arr.shape
-                        and (not floating or dt.kind in FLOAT_KINDS)):
+                if (
+                    (o.dtype is dt or o.dtype == dt)
+                    and o.shape == arr.shape
+                    and (not floating or dt.kind in FLOAT_KINDS)
+                ):
                     return xs, arr.shape, None
             elif dt.kind in FLOAT_KINDS and type(other) in (float, int):
                 # floating tensor (op) Python number: the number adopts the tensor's dtype
@@ -137,8 +145,13 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
             else:
                 if not floating or dt.kind in FLOAT_KINDS:
                     return xs, arr.shape, None
-    elif (len(xs) == 2 and type(xs[1]) is Tensor and type(first) in (float, int)
-          and xs[1]._data.dtype.kind in FLOAT_KINDS and promote_to is None):
+    elif (
+        len(xs) == 2
+        and type(xs[1]) is Tensor
+        and type(first) in (float, int)
+        and xs[1]._data.dtype.kind in FLOAT_KINDS
+        and promote_to is None
+    ):
         # Python number (op) floating tensor: ``2.0 * x``
         return (Tensor._make(np.asarray(first, xs[1]._data.dtype)), xs[1]), xs[1]._data.shape, None
     dt = promote_to or _dt.result_type(*xs)
@@ -171,8 +184,9 @@ def wrap_dim(dim, ndim: int) -> int:
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
     return int(dim) % n
 
 
@@ -221,8 +235,10 @@ def float_input(input, opname: str) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"{opname}(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError(f"{opname}(): expected a floating point input, got {input.dtype} "
-                         f"(convert it first, e.g. x.float())")
+        raise DTypeError(
+            f"{opname}(): expected a floating point input, got {input.dtype} "
+            f"(convert it first, e.g. x.float())"
+        )
     return input
 
 
@@ -240,11 +256,13 @@ def unary_op(name: str, forward, grad, doc: str, module: str | None = None) -> t
         raise ValueError(f"{name}: the derivative's 2nd parameter must be x (input) or y (output)")
 
     if uses == "y":
+
         def forward_(ctx, x):
             y = forward(x)
             ctx.save_for_backward(y)
             return y
     else:
+
         def forward_(ctx, x):
             ctx.save_for_backward(x)
             return forward(x)
@@ -258,13 +276,20 @@ def unary_op(name: str, forward, grad, doc: str, module: str | None = None) -> t
         (v,) = ctx.saved_tensors
         return grad(tangents[0], v, xp)
 
-    return type(name, (Op,), {"__doc__": doc, "__module__": module or grad.__module__,
-                              "forward": staticmethod(forward_),
-                              "backward": staticmethod(backward), "jvp": staticmethod(jvp)})
+    return type(
+        name,
+        (Op,),
+        {
+            "__doc__": doc,
+            "__module__": module or grad.__module__,
+            "forward": staticmethod(forward_),
+            "backward": staticmethod(backward),
+            "jvp": staticmethod(jvp),
+        },
+    )
 
 
-def binary_op(name: str, forward, grad_a, grad_b, doc: str, *,
-              with_output: bool = False) -> type:
+def binary_op(name: str, forward, grad_a, grad_b, doc: str, *, with_output: bool = False) -> type:
     """An ``Op`` of two tensors that saves both for its VJP: ``forward(a, b)`` on arrays, and
     the gradients ``grad_a(g, a, b, xp)`` and ``grad_b(g, a, b, xp)``, each computed only when
     that input needs one (written with operators and ``xp``, like any VJP). With
@@ -278,6 +303,7 @@ def binary_op(name: str, forward, grad_a, grad_b, doc: str, *,
         ...                    lambda g, a, b, xp: 2 * g * a, lambda g, a, b, xp: 2 * g * b,
         ...                    "a**2 + b**2")
     """
+
     def forward_(ctx, a, b):
         out = forward(a, b)
         if with_output:
@@ -289,16 +315,30 @@ def binary_op(name: str, forward, grad_a, grad_b, doc: str, *,
     def backward(ctx, g, xp):
         saved = ctx.saved_tensors  # (a, b) or (a, b, out): the grads' arguments after g
         need_a, need_b = ctx.needs_input_grad
-        return ((grad_a(g, *saved, xp) if need_a else None),
-                (grad_b(g, *saved, xp) if need_b else None))
+        return (
+            (grad_a(g, *saved, xp) if need_a else None),
+            (grad_b(g, *saved, xp) if need_b else None),
+        )
 
     def jvp(ctx, tangents, xp):
         # elementwise: the same products with the tangents (autograd.forward_ad)
         saved = ctx.saved_tensors
         ta, tb = tangents
-        return sum_terms([grad_a(ta, *saved, xp) if ta is not None else None,
-                          grad_b(tb, *saved, xp) if tb is not None else None])
+        return sum_terms(
+            [
+                grad_a(ta, *saved, xp) if ta is not None else None,
+                grad_b(tb, *saved, xp) if tb is not None else None,
+            ]
+        )
 
-    return type(name, (Op,), {"__doc__": doc, "__module__": grad_a.__module__,
-                              "forward": staticmethod(forward_), "backward": staticmethod(backward),
-                              "jvp": staticmethod(jvp)})
+    return type(
+        name,
+        (Op,),
+        {
+            "__doc__": doc,
+            "__module__": grad_a.__module__,
+            "forward": staticmethod(forward_),
+            "backward": staticmethod(backward),
+            "jvp": staticmethod(jvp),
+        },
+    )

@@ -9,6 +9,7 @@ on, with their GEMM-ready forms.
 On the numba backend ``_im2col_matrix`` / ``_col2im_matrix`` run the Numba kernels of
 ``autograd/kernels/conv.py`` instead: one pass each, padding handled in the loop.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -30,14 +31,17 @@ def _ntuple(value, n: int, name: str, opname: str) -> tuple:
     try:
         vals = tuple(int(v) for v in value)
     except TypeError:
-        raise TypeError(f"{opname}: {name} must be an int or a tuple of {n} ints, "
-                        f"got {value!r}") from None
+        raise TypeError(
+            f"{opname}: {name} must be an int or a tuple of {n} ints, got {value!r}"
+        ) from None
     if len(vals) == 1:
         return vals * n
     if len(vals) != n:
-        raise ValueError(f"{opname}: expected {name} to be a single integer value or a list of "
-                         f"{n} values to match the convolution dimensions, but got "
-                         f"{name}={list(vals)}")
+        raise ValueError(
+            f"{opname}: expected {name} to be a single integer value or a list of "
+            f"{n} values to match the convolution dimensions, but got "
+            f"{name}={list(vals)}"
+        )
     return vals
 
 
@@ -45,8 +49,10 @@ def _check_tensor(t, name, opname):
     if not isinstance(t, Tensor):
         raise TypeError(f"{opname}(): argument '{name}' must be Tensor, not {type(t).__name__}")
     if t._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError(f"{opname}(): expected a floating point {name}, got {t.dtype} "
-                         f"(convert it first, e.g. x.float())")
+        raise DTypeError(
+            f"{opname}(): expected a floating point {name}, got {t.dtype} "
+            f"(convert it first, e.g. x.float())"
+        )
 
 
 def _out_size(size, k, s, lo, hi, d):
@@ -72,12 +78,17 @@ def _im2col(x, kernel, stride, pads, dilation, value=0.0, out_hw=None):
     nd = len(kernel)
     xp_ = _pad_nd(x, pads, value)
     if out_hw is None:
-        out_hw = tuple(_out_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d in
-                       zip(x.shape[2:], kernel, stride, pads, dilation))
+        out_hw = tuple(
+            _out_size(n, k, s, lo, hi, d)
+            for n, k, s, (lo, hi), d in zip(x.shape[2:], kernel, stride, pads, dilation)
+        )
     span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
     win = sliding_window_view(xp_, span, axis=tuple(range(2, 2 + nd)))  # (N, C, *pos, *span)
-    win = win[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
-              + tuple(slice(None, None, d) for d in dilation)]
+    win = win[
+        (slice(None),) * 2
+        + tuple(slice(None, None, s) for s in stride)
+        + tuple(slice(None, None, d) for d in dilation)
+    ]
     win = win[(slice(None),) * 2 + tuple(slice(0, o) for o in out_hw)]  # (N, C, *out, *kernel)
     return win.transpose((0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) + tuple(range(2, 2 + nd)))
 
@@ -87,15 +98,15 @@ def _col2im(cols, in_hw, stride, pads, dilation):
     input; overlapping windows accumulate (one strided slice-add per kernel tap)."""
     nd = len(in_hw)
     n, c = cols.shape[:2]
-    kernel, out = cols.shape[2:2 + nd], cols.shape[2 + nd:]
-    out_arr = np.zeros((n, c) + tuple(h + lo + hi for h, (lo, hi) in zip(in_hw, pads)),
-                       cols.dtype)
+    kernel, out = cols.shape[2 : 2 + nd], cols.shape[2 + nd :]
+    out_arr = np.zeros((n, c) + tuple(h + lo + hi for h, (lo, hi) in zip(in_hw, pads)), cols.dtype)
     for tap in itertools.product(*(range(k) for k in kernel)):
-        where = tuple(slice(i * d, i * d + s * (o - 1) + 1, s)
-                      for i, d, s, o in zip(tap, dilation, stride, out))
+        where = tuple(
+            slice(i * d, i * d + s * (o - 1) + 1, s)
+            for i, d, s, o in zip(tap, dilation, stride, out)
+        )
         out_arr[(slice(None),) * 2 + where] += cols[(slice(None),) * 2 + tap]
-    return out_arr[(slice(None),) * 2 + tuple(slice(lo, lo + h) for h, (lo, _) in
-                                               zip(in_hw, pads))]
+    return out_arr[(slice(None),) * 2 + tuple(slice(lo, lo + h) for h, (lo, _) in zip(in_hw, pads))]
 
 
 def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None):
@@ -109,12 +120,26 @@ def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None):
         cols = _im2col(x, kernel, stride, pads, dilation, out_hw=out_hw)
         return cols.reshape(n, kk, cols.shape[-2] * cols.shape[-1])
     if out_hw is None:
-        out_hw = (_out_size(x.shape[2], kernel[0], stride[0], *pads[0], dilation[0]),
-                  _out_size(x.shape[3], kernel[1], stride[1], *pads[1], dilation[1]))
+        out_hw = (
+            _out_size(x.shape[2], kernel[0], stride[0], *pads[0], dilation[0]),
+            _out_size(x.shape[3], kernel[1], stride[1], *pads[1], dilation[1]),
+        )
     ho, wo = out_hw
     cols = np.empty((n, kk, ho * wo), x.dtype)
-    k.im2col(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1], pads[0][0],
-             pads[1][0], dilation[0], dilation[1], ho, wo, cols)
+    k.im2col(
+        np.ascontiguousarray(x),
+        kernel[0],
+        kernel[1],
+        stride[0],
+        stride[1],
+        pads[0][0],
+        pads[1][0],
+        dilation[0],
+        dilation[1],
+        ho,
+        wo,
+        cols,
+    )
     return cols
 
 
@@ -127,6 +152,18 @@ def _col2im_matrix(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
     if k is None:
         return _col2im(cols.reshape(n, c, kh, kw, *out_hw), in_hw, stride, pads, dilation)
     out = np.zeros((n, c) + tuple(in_hw), cols.dtype)
-    k.col2im(np.ascontiguousarray(cols), kh, kw, stride[0], stride[1], pads[0][0], pads[1][0],
-             dilation[0], dilation[1], out_hw[0], out_hw[1], out)
+    k.col2im(
+        np.ascontiguousarray(cols),
+        kh,
+        kw,
+        stride[0],
+        stride[1],
+        pads[0][0],
+        pads[1][0],
+        dilation[0],
+        dilation[1],
+        out_hw[0],
+        out_hw[1],
+        out,
+    )
     return out

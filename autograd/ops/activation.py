@@ -10,6 +10,7 @@ logsigmoid, elu). softmax / log_softmax are in softmax.py.
 Public names follow PyTorch: ``autograd.relu`` is ``torch.relu``; the rest (``gelu``,
 ``silu``, ...) are ``torch.nn.functional`` functions, which ``nn.functional`` re-exports.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,9 +28,25 @@ from .registry import OpInfo, Sample, register, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
 
-__all__ = ["relu", "gelu", "silu", "elu", "selu", "celu", "leaky_relu", "softplus", "mish",
-           "hardtanh", "relu6", "hardsigmoid", "hardswish", "logsigmoid", "softsign", "tanhshrink",
-           "prelu"]
+__all__ = [
+    "relu",
+    "gelu",
+    "silu",
+    "elu",
+    "selu",
+    "celu",
+    "leaky_relu",
+    "softplus",
+    "mish",
+    "hardtanh",
+    "relu6",
+    "hardsigmoid",
+    "hardswish",
+    "logsigmoid",
+    "softsign",
+    "tanhshrink",
+    "prelu",
+]
 
 
 # ---- Numba fast path ---------------------------------------------------------------------------
@@ -74,12 +91,14 @@ class _Fused(Op):
 def _inplace(input, fn, *args):
     """``inplace=True``: the out-of-place op written back into ``input`` (see inplace.py)."""
     from .inplace import inplace_
+
     return inplace_(input, fn, *args)
 
 
 # ---- relu ------------------------------------------------------------------------------------
 class Relu(Op):
     """max(x, 0); the gradient passes where x > 0 (0 at x == 0, like torch)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ReluBackward0"
@@ -130,22 +149,35 @@ def _relu_samples(rng):
     def away(shape):
         v = rng.uniform(0.1, 2.0, shape)
         return v * rng.choice([-1.0, 1.0], shape)
+
     return [Sample(away((3, 4))), Sample(away(())), Sample(away((2, 0)))]
 
 
-register(OpInfo("relu", relu, inplace=True, ref=lambda x: np.maximum(x, 0), samples=_relu_samples,
-                family="activation"))
+register(
+    OpInfo(
+        "relu",
+        relu,
+        inplace=True,
+        ref=lambda x: np.maximum(x, 0),
+        samples=_relu_samples,
+        family="activation",
+    )
+)
 
 
 # ---- helper primitives used by the VJPs below ----------------------------------------------
 def _np_ndtr(x):
     from scipy.special import ndtr  # scipy is imported on first use only (import stays cheap)
+
     return ndtr(x).astype(x.dtype, copy=False)
 
 
 NormalCdf = unary_op(
-    "NormalCdf", _np_ndtr, lambda g, x, xp: g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)),
-    "Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU.")
+    "NormalCdf",
+    _np_ndtr,
+    lambda g, x, xp: g * xp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)),
+    "Phi(x), the standard normal CDF; d/dx = exp(-x**2 / 2) / sqrt(2 pi). Used by GELU.",
+)
 
 
 _xp.define("ndtr", numpy=_np_ndtr, tensor=NormalCdf.apply)
@@ -174,6 +206,7 @@ class Gelu(Op):
     The tanh form is computed as x * sigmoid(2u), the same function (0.5 (1 + tanh(u)) =
     sigmoid(2u)) without the cancellation of 1 + tanh(u) for negative x (float32 lost ~1e-5
     relative at x = -3 and every digit further out)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "GeluBackward0"
@@ -186,7 +219,7 @@ class Gelu(Op):
         if fast is not None:
             return fast
         if approximate == "tanh":
-            s = _xp.NUMPY.sigmoid((x + _GELU_C * x ** 3) * (2 * _SQRT_2_OVER_PI))
+            s = _xp.NUMPY.sigmoid((x + _GELU_C * x**3) * (2 * _SQRT_2_OVER_PI))
             return (x * s).astype(x.dtype, copy=False)
         return x * _np_ndtr(x)
 
@@ -221,19 +254,30 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def _ref_gelu(x, approximate="none"):
     if approximate == "tanh":  # x * sigmoid(2u) = 0.5 x (1 + tanh(u)), without cancellation
         from scipy.special import expit
-        return x * expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3))
+
+        return x * expit(2 * np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))
     from scipy.special import erf
+
     return (x * 0.5 * (1 + erf(x / np.sqrt(2)))).astype(x.dtype)
 
 
-register(OpInfo("gelu", gelu, ref=_ref_gelu, method=False, family="activation",
-                samples=with_kwargs(away_from([]), {}, {"approximate": "tanh"}),
-                torch_fn=torch_functional("gelu")))
+register(
+    OpInfo(
+        "gelu",
+        gelu,
+        ref=_ref_gelu,
+        method=False,
+        family="activation",
+        samples=with_kwargs(away_from([]), {}, {"approximate": "tanh"}),
+        torch_fn=torch_functional("gelu"),
+    )
+)
 
 
 # ---- silu ---------------------------------------------------------------------------------------
 class Silu(_Fused):
     """x * sigmoid(x); d/dx = s (1 + x (1 - s))."""
+
     jvp = staticmethod(elementwise_jvp)
 
     kernel = "silu"
@@ -261,8 +305,17 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return Silu.apply(x)
 
 
-register(OpInfo("silu", silu, ref=lambda x: x / (1 + np.exp(-x)), method=False,
-                family="activation", samples=away_from([]), torch_fn=torch_functional("silu")))
+register(
+    OpInfo(
+        "silu",
+        silu,
+        ref=lambda x: x / (1 + np.exp(-x)),
+        method=False,
+        family="activation",
+        samples=away_from([]),
+        torch_fn=torch_functional("silu"),
+    )
+)
 
 
 # ---- elu / selu / celu --------------------------------------------------------------------------
@@ -270,6 +323,7 @@ class Elu(Op):
     """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): elu, selu and celu.
 
     For x <= 0, dy/dx = input_scale * (y + scale * alpha), so the VJP reuses the output."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -336,19 +390,47 @@ def _ref_elu(x, alpha=1.0):
     return np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1))
 
 
-register(OpInfo("elu", elu, ref=_ref_elu, method=False, family="activation",
-                samples=with_kwargs(away_from([0.0]), {}, {"alpha": 0.5}), torch_fn=torch_functional("elu")))
-register(OpInfo("selu", selu, ref=lambda x: _SELU_SCALE * _ref_elu(x, _SELU_ALPHA), method=False,
-                family="activation", samples=away_from([0.0]), torch_fn=torch_functional("selu")))
-register(OpInfo("celu", celu, method=False, family="activation",
-                ref=lambda x, alpha=1.0: np.maximum(x, 0) + np.minimum(
-                    0, alpha * (np.exp(np.minimum(x, 0) / alpha) - 1)),
-                samples=with_kwargs(away_from([0.0]), {}, {"alpha": 2.0}), torch_fn=torch_functional("celu")))
+register(
+    OpInfo(
+        "elu",
+        elu,
+        ref=_ref_elu,
+        method=False,
+        family="activation",
+        samples=with_kwargs(away_from([0.0]), {}, {"alpha": 0.5}),
+        torch_fn=torch_functional("elu"),
+    )
+)
+register(
+    OpInfo(
+        "selu",
+        selu,
+        ref=lambda x: _SELU_SCALE * _ref_elu(x, _SELU_ALPHA),
+        method=False,
+        family="activation",
+        samples=away_from([0.0]),
+        torch_fn=torch_functional("selu"),
+    )
+)
+register(
+    OpInfo(
+        "celu",
+        celu,
+        method=False,
+        family="activation",
+        ref=lambda x, alpha=1.0: (
+            np.maximum(x, 0) + np.minimum(0, alpha * (np.exp(np.minimum(x, 0) / alpha) - 1))
+        ),
+        samples=with_kwargs(away_from([0.0]), {}, {"alpha": 2.0}),
+        torch_fn=torch_functional("celu"),
+    )
+)
 
 
 # ---- leaky_relu / prelu -------------------------------------------------------------------------
 class LeakyRelu(_Fused):
     """x for x > 0, slope * x otherwise (the gradient at 0 is ``slope``, like torch)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     kernel = "leaky_relu"
@@ -375,14 +457,22 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     return LeakyRelu.apply(x, negative_slope=float(negative_slope))
 
 
-register(OpInfo("leaky_relu", leaky_relu, method=False, family="activation",
-                ref=lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
-                samples=with_kwargs(away_from([0.0]), {}, {"negative_slope": 0.2}),
-                torch_fn=torch_functional("leaky_relu")))
+register(
+    OpInfo(
+        "leaky_relu",
+        leaky_relu,
+        method=False,
+        family="activation",
+        ref=lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
+        samples=with_kwargs(away_from([0.0]), {}, {"negative_slope": 0.2}),
+        torch_fn=torch_functional("leaky_relu"),
+    )
+)
 
 
 class Prelu(Op):
     """Leaky ReLU with a learnt slope ``w`` (already broadcast to x's shape by ``prelu``)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -409,22 +499,26 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         tensor([[-0.5000,  3.0000]])
     """
     from .movement import expand, reshape
+
     x = float_input(input, "prelu")
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' must be Tensor, not {type(weight).__name__}")
     if weight._data.dtype != x._data.dtype:
-        raise DTypeError(f"prelu: expected weight to have the input's dtype {x.dtype}, "
-                         f"got {weight.dtype}")
+        raise DTypeError(
+            f"prelu: expected weight to have the input's dtype {x.dtype}, got {weight.dtype}"
+        )
     channels = x.shape[1] if x.ndim >= 2 else 1
     n = weight.numel()
     if weight.ndim > 1 or (n != 1 and n != channels):
-        raise ShapeError(f"Mismatch of parameter numbers and input channel size. Found parameter "
-                         f"numbers = {n} and channel size = {channels}.")
+        raise ShapeError(
+            f"Mismatch of parameter numbers and input channel size. Found parameter "
+            f"numbers = {n} and channel size = {channels}."
+        )
     if n == 1:
         w = reshape(weight, ()) if weight.ndim else weight
     else:  # one slope per channel: shape (C, 1, ..., 1) broadcasts against (N, C, ...)
         w = reshape(weight, (channels,) + (1,) * (x.ndim - 2))
-    if w._data.shape != x._data.shape:   # (the op, also without grad: autograd.compile sees it)
+    if w._data.shape != x._data.shape:  # (the op, also without grad: autograd.compile sees it)
         w = expand(w, x.shape)
     return Prelu.apply(x, w)
 
@@ -435,18 +529,32 @@ def _ref_prelu(x, w):
 
 
 def _prelu_samples(rng):
-    return [Sample(rng.uniform(0.2, 2, (2, 3, 4)) * rng.choice([-1, 1], (2, 3, 4)),
-                   rng.uniform(0.1, 0.5, (3,))),
-            Sample(rng.uniform(0.2, 2, (2, 3)) * rng.choice([-1, 1], (2, 3)),
-                   rng.uniform(0.1, 0.5, (1,))),
-            Sample(rng.uniform(0.2, 2, (2, 4, 3, 3)) * rng.choice([-1, 1], (2, 4, 3, 3)),
-                   rng.uniform(0.1, 0.5, (4,))),
-            Sample(rng.uniform(0.2, 2, (5,)) * rng.choice([-1, 1], (5,)),
-                   rng.uniform(0.1, 0.5, ()))]
+    return [
+        Sample(
+            rng.uniform(0.2, 2, (2, 3, 4)) * rng.choice([-1, 1], (2, 3, 4)),
+            rng.uniform(0.1, 0.5, (3,)),
+        ),
+        Sample(
+            rng.uniform(0.2, 2, (2, 3)) * rng.choice([-1, 1], (2, 3)), rng.uniform(0.1, 0.5, (1,))
+        ),
+        Sample(
+            rng.uniform(0.2, 2, (2, 4, 3, 3)) * rng.choice([-1, 1], (2, 4, 3, 3)),
+            rng.uniform(0.1, 0.5, (4,)),
+        ),
+        Sample(rng.uniform(0.2, 2, (5,)) * rng.choice([-1, 1], (5,)), rng.uniform(0.1, 0.5, ())),
+    ]
 
 
-register(OpInfo("prelu", prelu, ref=_ref_prelu, family="activation",
-                samples=_prelu_samples, torch_fn=torch_functional("prelu")))
+register(
+    OpInfo(
+        "prelu",
+        prelu,
+        ref=_ref_prelu,
+        family="activation",
+        samples=_prelu_samples,
+        torch_fn=torch_functional("prelu"),
+    )
+)
 
 
 # ---- softplus / mish / logsigmoid ---------------------------------------------------------------
@@ -454,6 +562,7 @@ class Softplus(_Fused):
     """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (like torch).
 
     d/dx = sigmoid(beta x) (1 above the threshold)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     kernel = "softplus"
@@ -476,22 +585,35 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return Softplus.apply(x, beta=float(beta), threshold=float(threshold))
 
 
-_xp.define("softplus", numpy=_np_softplus,
-           tensor=lambda x, beta=1.0, threshold=math.inf: softplus(x, beta, threshold))
+_xp.define(
+    "softplus",
+    numpy=_np_softplus,
+    tensor=lambda x, beta=1.0, threshold=math.inf: softplus(x, beta, threshold),
+)
 
 
 def _ref_softplus(x, beta=1.0, threshold=20.0):
     return np.where(beta * x > threshold, x, np.logaddexp(0, beta * x) / beta)
 
 
-register(OpInfo("softplus", softplus, ref=_ref_softplus, method=False, family="activation",
-                samples=with_kwargs(away_from([1.0, -1.0 / 3]), {},
-                                     {"beta": 2.0}, {"beta": 3.0, "threshold": 1.0}),
-                torch_fn=torch_functional("softplus")))
+register(
+    OpInfo(
+        "softplus",
+        softplus,
+        ref=_ref_softplus,
+        method=False,
+        family="activation",
+        samples=with_kwargs(
+            away_from([1.0, -1.0 / 3]), {}, {"beta": 2.0}, {"beta": 3.0, "threshold": 1.0}
+        ),
+        torch_fn=torch_functional("softplus"),
+    )
+)
 
 
 class Mish(_Fused):
     """x * tanh(softplus(x)); d/dx = t + x (1 - t**2) sigmoid(x) with t = tanh(softplus(x))."""
+
     jvp = staticmethod(elementwise_jvp)
 
     kernel = "mish"
@@ -519,15 +641,25 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     return Mish.apply(x)
 
 
-register(OpInfo("mish", mish, ref=lambda x: x * np.tanh(np.logaddexp(0, x)), method=False,
-                family="activation", samples=away_from([]), torch_fn=torch_functional("mish")))
+register(
+    OpInfo(
+        "mish",
+        mish,
+        ref=lambda x: x * np.tanh(np.logaddexp(0, x)),
+        method=False,
+        family="activation",
+        samples=away_from([]),
+        torch_fn=torch_functional("mish"),
+    )
+)
 
 
 LogSigmoid = unary_op(
     "LogSigmoid",
     lambda x: (np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))).astype(x.dtype, copy=False),
     lambda g, x, xp: g * xp.sigmoid(-x),
-    "log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x).")
+    "log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)); d/dx = sigmoid(-x).",
+)
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -540,15 +672,23 @@ def logsigmoid(input: Tensor) -> Tensor:
     return LogSigmoid.apply(float_input(input, "logsigmoid"))
 
 
-register(OpInfo("logsigmoid", logsigmoid, ref=lambda x: -np.logaddexp(0, -x), method=False,
-                family="activation",
-                samples=lambda rng: away_from([])(rng) + [Sample(np.array([-800.0, 800.0, 30.0]))],
-                torch_fn=torch_functional("logsigmoid")))
+register(
+    OpInfo(
+        "logsigmoid",
+        logsigmoid,
+        ref=lambda x: -np.logaddexp(0, -x),
+        method=False,
+        family="activation",
+        samples=lambda rng: away_from([])(rng) + [Sample(np.array([-800.0, 800.0, 30.0]))],
+        torch_fn=torch_functional("logsigmoid"),
+    )
+)
 
 
 # ---- hardtanh family ----------------------------------------------------------------------------
 class Hardtanh(Op):
     """clip(x, min_val, max_val); the gradient passes strictly inside the interval."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -564,8 +704,9 @@ class Hardtanh(Op):
         return xp.where(x > ctx.min_val, xp.where(x < ctx.max_val, g, zero), zero)
 
 
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
-             inplace: bool = False) -> Tensor:
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
     """``clamp(x, min_val, max_val)`` as an activation.
 
     Example:
@@ -590,14 +731,30 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-register(OpInfo("hardtanh", hardtanh, method=False,
-                ref=lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
-                family="activation",
-                samples=with_kwargs(away_from([-1.0, 1.0, -0.5, 2.0]), {},
-                                     {"min_val": -0.5, "max_val": 2.0}),
-                torch_fn=torch_functional("hardtanh")))
-register(OpInfo("relu6", relu6, ref=lambda x: np.clip(x, 0, 6), method=False, family="activation",
-                samples=away_from([0.0, 6.0], -2.0, 8.0), torch_fn=torch_functional("relu6")))
+register(
+    OpInfo(
+        "hardtanh",
+        hardtanh,
+        method=False,
+        ref=lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
+        family="activation",
+        samples=with_kwargs(
+            away_from([-1.0, 1.0, -0.5, 2.0]), {}, {"min_val": -0.5, "max_val": 2.0}
+        ),
+        torch_fn=torch_functional("hardtanh"),
+    )
+)
+register(
+    OpInfo(
+        "relu6",
+        relu6,
+        ref=lambda x: np.clip(x, 0, 6),
+        method=False,
+        family="activation",
+        samples=away_from([0.0, 6.0], -2.0, 8.0),
+        torch_fn=torch_functional("relu6"),
+    )
+)
 
 
 def _hardsigmoid_vjp(g, x, xp):
@@ -605,10 +762,12 @@ def _hardsigmoid_vjp(g, x, xp):
     return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
 
 
-Hardsigmoid = unary_op("Hardsigmoid",
-                       lambda x: (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
-                       _hardsigmoid_vjp,
-                       "relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3).")
+Hardsigmoid = unary_op(
+    "Hardsigmoid",
+    lambda x: (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
+    _hardsigmoid_vjp,
+    "relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3).",
+)
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
@@ -624,9 +783,17 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     return Hardsigmoid.apply(x)
 
 
-register(OpInfo("hardsigmoid", hardsigmoid, ref=lambda x: np.clip(x / 6 + 0.5, 0, 1),
-                method=False, family="activation", samples=away_from([-3.0, 3.0], -5, 5),
-                torch_fn=torch_functional("hardsigmoid")))
+register(
+    OpInfo(
+        "hardsigmoid",
+        hardsigmoid,
+        ref=lambda x: np.clip(x / 6 + 0.5, 0, 1),
+        method=False,
+        family="activation",
+        samples=away_from([-3.0, 3.0], -5, 5),
+        torch_fn=torch_functional("hardsigmoid"),
+    )
+)
 
 
 def _hardswish_vjp(g, x, xp):
@@ -635,9 +802,11 @@ def _hardswish_vjp(g, x, xp):
 
 
 Hardswish = unary_op(
-    "Hardswish", lambda x: (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
+    "Hardswish",
+    lambda x: (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
     _hardswish_vjp,
-    "x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's).")
+    "x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's).",
+)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -653,9 +822,17 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     return Hardswish.apply(x)
 
 
-register(OpInfo("hardswish", hardswish, ref=lambda x: x * np.clip(x + 3, 0, 6) / 6, method=False,
-                family="activation", samples=away_from([-3.0, 3.0], -5, 5),
-                torch_fn=torch_functional("hardswish")))
+register(
+    OpInfo(
+        "hardswish",
+        hardswish,
+        ref=lambda x: x * np.clip(x + 3, 0, 6) / 6,
+        method=False,
+        family="activation",
+        samples=away_from([-3.0, 3.0], -5, 5),
+        torch_fn=torch_functional("hardswish"),
+    )
+)
 
 
 # ---- softsign / tanhshrink ----------------------------------------------------------------------
@@ -664,8 +841,12 @@ def _softsign_vjp(g, x, xp):
     return g / (d * d)
 
 
-Softsign = unary_op("Softsign", lambda x: x / (1 + np.abs(x)), _softsign_vjp,
-                    "x / (1 + |x|); d/dx = 1 / (1 + |x|)**2.")
+Softsign = unary_op(
+    "Softsign",
+    lambda x: x / (1 + np.abs(x)),
+    _softsign_vjp,
+    "x / (1 + |x|); d/dx = 1 / (1 + |x|)**2.",
+)
 
 
 def softsign(input: Tensor) -> Tensor:
@@ -678,12 +859,22 @@ def softsign(input: Tensor) -> Tensor:
     return Softsign.apply(float_input(input, "softsign"))
 
 
-register(OpInfo("softsign", softsign, ref=lambda x: x / (1 + np.abs(x)), method=False,
-                family="activation", samples=away_from([0.0]), torch_fn=torch_functional("softsign")))
+register(
+    OpInfo(
+        "softsign",
+        softsign,
+        ref=lambda x: x / (1 + np.abs(x)),
+        method=False,
+        family="activation",
+        samples=away_from([0.0]),
+        torch_fn=torch_functional("softsign"),
+    )
+)
 
 
 class Tanhshrink(Op):
     """x - tanh(x); d/dx = tanh(x)**2 = (x - y)**2."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -709,5 +900,14 @@ def tanhshrink(input: Tensor) -> Tensor:
     return Tanhshrink.apply(float_input(input, "tanhshrink"))
 
 
-register(OpInfo("tanhshrink", tanhshrink, ref=lambda x: x - np.tanh(x), method=False,
-                family="activation", samples=away_from([]), torch_fn=torch_functional("tanhshrink")))
+register(
+    OpInfo(
+        "tanhshrink",
+        tanhshrink,
+        ref=lambda x: x - np.tanh(x),
+        method=False,
+        family="activation",
+        samples=away_from([]),
+        torch_fn=torch_functional("tanhshrink"),
+    )
+)

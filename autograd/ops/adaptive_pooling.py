@@ -12,6 +12,7 @@ Output position i along a dim of size n spans ``[floor(i n / out), ceil((i + 1) 
 
 Every dimension count runs the same code (1-D is not a height-1 image here).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,8 +28,14 @@ from .pooling import GatherFlat, _pool_argmax, _pool_input
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import distinct
 
-__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d"]
+__all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+]
 
 
 def _adaptive_bounds(size, out):
@@ -45,28 +52,35 @@ def _adaptive_output_size(in_sizes, output_size, nd, opname):
         try:
             vals = tuple(output_size)
         except TypeError:
-            raise TypeError(f"{opname}: output_size must be an int or a sequence of {nd} ints, "
-                            f"got {output_size!r}") from None
+            raise TypeError(
+                f"{opname}: output_size must be an int or a sequence of {nd} ints, "
+                f"got {output_size!r}"
+            ) from None
         vals = vals * nd if len(vals) == 1 else vals
         if len(vals) != nd:
             raise ValueError(f"{opname}: output_size must be {nd}")
         out = tuple(n if v is None else int(v) for n, v in zip(in_sizes, vals))
     if any(v < 0 for v in out):
-        raise ValueError(f"{opname}: elements of output_size must be greater than or equal to 0 "
-                         f"but received {output_size!r}")
+        raise ValueError(
+            f"{opname}: elements of output_size must be greater than or equal to 0 "
+            f"but received {output_size!r}"
+        )
     return out
 
 
 def _adaptive_input(input, output_size, nd, opname):
     """Checked (batched input, output size, unbatched?)."""
     from .movement import unsqueeze
+
     _pool_input(input, opname, nd)
     unbatched = input.ndim == nd + 1
     x = unsqueeze(input, 0) if unbatched else input
     out = _adaptive_output_size(x.shape[2:], output_size, nd, opname)
     if 0 in x.shape[2:]:
-        raise ShapeError(f"{opname}(): expected input to have non-zero size for non-batch "
-                         f"dimensions, but input has sizes {shape_str(input.shape)}")
+        raise ShapeError(
+            f"{opname}(): expected input to have non-zero size for non-batch "
+            f"dimensions, but input has sizes {shape_str(input.shape)}"
+        )
     return x, out, unbatched
 
 
@@ -96,6 +110,7 @@ def _np_separable(x, mats):
 class AdaptiveAvgPool2D(Op):
     """y = A x B^T (one constant averaging matrix per spatial dim); the VJP is the same map
     with the transposed matrices."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -112,8 +127,9 @@ class AdaptiveAvgPool3D(AdaptiveAvgPool2D):
     pass
 
 
-_xp.define("separable", numpy=_np_separable,
-           tensor=lambda x, mats: AdaptiveAvgPool2D.apply(x, mats=mats))
+_xp.define(
+    "separable", numpy=_np_separable, tensor=lambda x, mats: AdaptiveAvgPool2D.apply(x, mats=mats)
+)
 
 
 def _averaging_matrix(size, out, dtype):
@@ -126,6 +142,7 @@ def _averaging_matrix(size, out, dtype):
 
 def _adaptive_avg_pool(input, output_size, nd):
     from .movement import squeeze
+
     x, out, unbatched = _adaptive_input(input, output_size, nd, f"adaptive_avg_pool{nd}d")
     mats = tuple(_averaging_matrix(n, o, x._data.dtype) for n, o in zip(x.shape[2:], out))
     y = (AdaptiveAvgPool3D if nd == 3 else AdaptiveAvgPool2D).apply(x, mats=mats)
@@ -166,8 +183,13 @@ def _windows(in_sizes, out):
     """(output position, slices of its window) for every output position (loop references
     and the arg-max search)."""
     for pos in itertools.product(*(range(o) for o in out)):
-        yield pos, tuple(slice(int(np.floor(i * n / o)), int(np.ceil((i + 1) * n / o)))
-                         for i, n, o in zip(pos, in_sizes, out))
+        yield (
+            pos,
+            tuple(
+                slice(int(np.floor(i * n / o)), int(np.ceil((i + 1) * n / o)))
+                for i, n, o in zip(pos, in_sizes, out)
+            ),
+        )
 
 
 def _ref_adaptive(x, output_size, nd, kind, return_indices=False):
@@ -188,32 +210,58 @@ def _ref_adaptive(x, output_size, nd, kind, return_indices=False):
             local = np.unravel_index(np.argmax(block[n, c]), block.shape[2:])
             vals[(n, c) + pos] = block[(n, c) + local]
             idx[(n, c) + pos] = np.ravel_multi_index(
-                tuple(li + w.start for li, w in zip(local, win)), size)
+                tuple(li + w.start for li, w in zip(local, win)), size
+            )
     if x.ndim == nd + 1:
         vals, idx = vals[0], idx[0]
     return (vals, idx) if return_indices else vals
 
 
-register(OpInfo("adaptive_avg_pool2d", adaptive_avg_pool2d, method=False, family="pooling",
-                ref=lambda x, s: _ref_adaptive(x, s, 2, "avg"),
-                torch_fn=torch_functional("adaptive_avg_pool2d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 5, 7)), (2, 3)),
-                    Sample(rng.normal(size=(1, 2, 4, 4)), 1),
-                    Sample(rng.normal(size=(2, 5, 6)), (None, 4)),
-                    Sample(rng.normal(size=(1, 1, 3, 3)), 5)]))
-register(OpInfo("adaptive_avg_pool1d", adaptive_avg_pool1d, method=False, family="pooling",
-                ref=lambda x, s: _ref_adaptive(x, (s,) if isinstance(s, int) else s, 1, "avg"),
-                torch_fn=torch_functional("adaptive_avg_pool1d"),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 7)), 3),
-                                     Sample(rng.normal(size=(2, 5)), 7)]))
-register(OpInfo("adaptive_avg_pool3d", adaptive_avg_pool3d, method=False, family="pooling",
-                ref=lambda x, s: _ref_adaptive(x, s, 3, "avg"),
-                torch_fn=torch_functional("adaptive_avg_pool3d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 3, 5, 4)), (2, 3, 3)),
-                    Sample(rng.normal(size=(2, 3, 4, 3)), (None, 2, 5)),
-                    Sample(rng.normal(size=(1, 1, 2, 2, 3)), 1)]))
+register(
+    OpInfo(
+        "adaptive_avg_pool2d",
+        adaptive_avg_pool2d,
+        method=False,
+        family="pooling",
+        ref=lambda x, s: _ref_adaptive(x, s, 2, "avg"),
+        torch_fn=torch_functional("adaptive_avg_pool2d"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 5, 7)), (2, 3)),
+            Sample(rng.normal(size=(1, 2, 4, 4)), 1),
+            Sample(rng.normal(size=(2, 5, 6)), (None, 4)),
+            Sample(rng.normal(size=(1, 1, 3, 3)), 5),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "adaptive_avg_pool1d",
+        adaptive_avg_pool1d,
+        method=False,
+        family="pooling",
+        ref=lambda x, s: _ref_adaptive(x, (s,) if isinstance(s, int) else s, 1, "avg"),
+        torch_fn=torch_functional("adaptive_avg_pool1d"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 7)), 3),
+            Sample(rng.normal(size=(2, 5)), 7),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "adaptive_avg_pool3d",
+        adaptive_avg_pool3d,
+        method=False,
+        family="pooling",
+        ref=lambda x, s: _ref_adaptive(x, s, 3, "avg"),
+        torch_fn=torch_functional("adaptive_avg_pool3d"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 3, 5, 4)), (2, 3, 3)),
+            Sample(rng.normal(size=(2, 3, 4, 3)), (None, 2, 5)),
+            Sample(rng.normal(size=(1, 1, 2, 2, 3)), 1),
+        ],
+    )
+)
 
 
 # ---- maximum: gather each window's arg-max -----------------------------------------------------
@@ -233,14 +281,16 @@ def _adaptive_max_indices_np(x, out):
         block = x[(slice(None),) * 2 + win]
         local = np.unravel_index(_pool_argmax(block.reshape(n, c, -1), axis=2), block.shape[2:])
         idx[(slice(None),) * 2 + pos] = np.ravel_multi_index(
-            tuple(li + w.start for li, w in zip(local, win)), size)
+            tuple(li + w.start for li, w in zip(local, win)), size
+        )
     return idx
 
 
 def _adaptive_max_pool(input, output_size, return_indices, nd):
     from .movement import squeeze
+
     x, out, unbatched = _adaptive_input(input, output_size, nd, f"adaptive_max_pool{nd}d")
-    idx = derive(_adaptive_max_indices_np, x, out=out)   # (see function.derive)
+    idx = derive(_adaptive_max_indices_np, x, out=out)  # (see function.derive)
     y = (AdaptiveMaxPool3D if nd == 3 else AdaptiveMaxPool2D).apply(x, index=idx)
     if unbatched:
         y, idx = squeeze(y, 0), idx[0]
@@ -279,24 +329,48 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     return _adaptive_max_pool(input, output_size, return_indices, 3)
 
 
-register(OpInfo("adaptive_max_pool2d", adaptive_max_pool2d, method=False, family="pooling",
-                ref=lambda x, s, return_indices=False: _ref_adaptive(x, s, 2, "max",
-                                                                     return_indices),
-                torch_fn=torch_functional("adaptive_max_pool2d"),
-                samples=lambda rng: [
-                    Sample(distinct(rng, (2, 2, 5, 7)), (2, 3)),
-                    Sample(distinct(rng, (1, 2, 4, 4)), 3, return_indices=True),
-                    Sample(distinct(rng, (2, 5, 6)), (None, 4))]))
-register(OpInfo("adaptive_max_pool1d", adaptive_max_pool1d, method=False, family="pooling",
-                ref=lambda x, s, return_indices=False: _ref_adaptive(
-                    x, (s,) if isinstance(s, int) else s, 1, "max", return_indices),
-                torch_fn=torch_functional("adaptive_max_pool1d"),
-                samples=lambda rng: [Sample(distinct(rng, (2, 3, 7)), 3, return_indices=True),
-                                     Sample(distinct(rng, (2, 5)), 4)]))
-register(OpInfo("adaptive_max_pool3d", adaptive_max_pool3d, method=False, family="pooling",
-                ref=lambda x, s, return_indices=False: _ref_adaptive(x, s, 3, "max",
-                                                                     return_indices),
-                torch_fn=torch_functional("adaptive_max_pool3d"),
-                samples=lambda rng: [
-                    Sample(distinct(rng, (2, 2, 3, 5, 4)), (2, 3, 3), return_indices=True),
-                    Sample(distinct(rng, (2, 3, 4, 3)), (None, 2, 2))]))
+register(
+    OpInfo(
+        "adaptive_max_pool2d",
+        adaptive_max_pool2d,
+        method=False,
+        family="pooling",
+        ref=lambda x, s, return_indices=False: _ref_adaptive(x, s, 2, "max", return_indices),
+        torch_fn=torch_functional("adaptive_max_pool2d"),
+        samples=lambda rng: [
+            Sample(distinct(rng, (2, 2, 5, 7)), (2, 3)),
+            Sample(distinct(rng, (1, 2, 4, 4)), 3, return_indices=True),
+            Sample(distinct(rng, (2, 5, 6)), (None, 4)),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "adaptive_max_pool1d",
+        adaptive_max_pool1d,
+        method=False,
+        family="pooling",
+        ref=lambda x, s, return_indices=False: _ref_adaptive(
+            x, (s,) if isinstance(s, int) else s, 1, "max", return_indices
+        ),
+        torch_fn=torch_functional("adaptive_max_pool1d"),
+        samples=lambda rng: [
+            Sample(distinct(rng, (2, 3, 7)), 3, return_indices=True),
+            Sample(distinct(rng, (2, 5)), 4),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "adaptive_max_pool3d",
+        adaptive_max_pool3d,
+        method=False,
+        family="pooling",
+        ref=lambda x, s, return_indices=False: _ref_adaptive(x, s, 3, "max", return_indices),
+        torch_fn=torch_functional("adaptive_max_pool3d"),
+        samples=lambda rng: [
+            Sample(distinct(rng, (2, 2, 3, 5, 4)), (2, 3, 3), return_indices=True),
+            Sample(distinct(rng, (2, 3, 4, 3)), (None, 2, 2)),
+        ],
+    )
+)

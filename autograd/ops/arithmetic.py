@@ -6,6 +6,7 @@ function that prepares operands (promotion + broadcasting in ``operands``), the 
 entry its VJP-users need, and its ``OpInfo`` with test samples. The functions of one tensor
 without special rules (exp, log, sin ...) are in unary.py.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,16 +22,40 @@ from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, random_signs, unary_samples
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["to_dtype", "clone", "neg", "negative", "add", "sub", "subtract", "rsub", "mul",
-           "multiply",
-           "div", "divide", "true_divide", "floor_divide", "remainder", "fmod", "pow",
-           "float_power", "square", "abs", "absolute", "sign", "sgn", "addcmul", "addcdiv",
-           "lerp"]
+__all__ = [
+    "to_dtype",
+    "clone",
+    "neg",
+    "negative",
+    "add",
+    "sub",
+    "subtract",
+    "rsub",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "fmod",
+    "pow",
+    "float_power",
+    "square",
+    "abs",
+    "absolute",
+    "sign",
+    "sgn",
+    "addcmul",
+    "addcdiv",
+    "lerp",
+]
 
 
 # ---- dtype cast ---------------------------------------------------------------------------
 class ToDtype(Op):
     """Cast to another dtype; the gradient is cast back to the input's dtype."""
+
     jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "ToCopyBackward0"
@@ -61,13 +86,17 @@ def to_dtype(input: Tensor, dtype, copy=False) -> Tensor:
     return ToDtype.apply(input, dtype=dtype)
 
 
-_xp.define("cast", numpy=lambda g, npdt: g.astype(npdt, copy=False),
-           tensor=lambda g, npdt: to_dtype(g, _dt.as_dtype(npdt)))
+_xp.define(
+    "cast",
+    numpy=lambda g, npdt: g.astype(npdt, copy=False),
+    tensor=lambda g, npdt: to_dtype(g, _dt.as_dtype(npdt)),
+)
 
 
 # ---- clone --------------------------------------------------------------------------------
 class Clone(Op):
     """A copy with its own memory; gradient passes through."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -95,6 +124,7 @@ register(OpInfo("clone", clone, ref=np.copy, samples=unary_samples(), family="ar
 # ---- neg ----------------------------------------------------------------------------------
 class Neg(Op):
     jvp = staticmethod(linear_jvp)
+
     @staticmethod
     def forward(ctx, x):
         return np.negative(x)
@@ -113,19 +143,24 @@ def neg(input: Tensor) -> Tensor:
     """
     (x,), _, _ = operands(input)
     if x._data.dtype == np.bool_:
-        raise DTypeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
-                         "are trying to invert a mask, use the `~` or `logical_not()` operator "
-                         "instead.")
+        raise DTypeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you "
+            "are trying to invert a mask, use the `~` or `logical_not()` operator "
+            "instead."
+        )
     return Neg.apply(x)
 
 
 negative = neg
-register(OpInfo("neg", neg, inplace=True, ref=np.negative, samples=unary_samples(), family="arithmetic"))
+register(
+    OpInfo("neg", neg, inplace=True, ref=np.negative, samples=unary_samples(), family="arithmetic")
+)
 
 
 # ---- add / sub ----------------------------------------------------------------------------
 class Add(Op):
     """a + b: the gradient flows unchanged to both inputs."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -150,11 +185,14 @@ def add(input, other, *, alpha=1) -> Tensor:
     return Add.apply(a, b)
 
 
-register(OpInfo("add", add, inplace=True, ref=np.add, samples=binary_samples(), family="arithmetic"))
+register(
+    OpInfo("add", add, inplace=True, ref=np.add, samples=binary_samples(), family="arithmetic")
+)
 
 
 class Sub(Op):
     jvp = staticmethod(linear_jvp)
+
     @staticmethod
     def forward(ctx, a, b):
         return np.subtract(a, b)
@@ -172,9 +210,11 @@ def sub(input, other, *, alpha=1) -> Tensor:
         tensor([3.])
     """
     if _is_bool(input) or _is_bool(other):
-        raise DTypeError("Subtraction, the `-` operator, with a bool tensor is not supported. If "
-                         "you are trying to invert a mask, use the `~` or `logical_not()` "
-                         "operator instead.")
+        raise DTypeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If "
+            "you are trying to invert a mask, use the `~` or `logical_not()` "
+            "operator instead."
+        )
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_operands(input, other)
@@ -189,6 +229,8 @@ def _is_bool(x) -> bool:
 
 
 subtract = sub
+
+
 def rsub(input, other, *, alpha=1) -> Tensor:
     """``other - alpha * input`` (``sub`` with the operands swapped).
 
@@ -199,25 +241,38 @@ def rsub(input, other, *, alpha=1) -> Tensor:
     return sub(other, input, alpha=alpha)
 
 
-register(OpInfo("rsub", rsub, ref=lambda a, b, alpha=1: b - alpha * a, method=False,
-                samples=lambda rng: binary_samples()(rng) + [
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), alpha=2.5)],
-                torch_fn=lambda torch, a, b, **kw: torch.rsub(
-                    a, b if isinstance(b, torch.Tensor) else torch.tensor(b, dtype=a.dtype), **kw),
-                family="arithmetic"))
-register(OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=binary_samples(), family="arithmetic"))
+register(
+    OpInfo(
+        "rsub",
+        rsub,
+        ref=lambda a, b, alpha=1: b - alpha * a,
+        method=False,
+        samples=lambda rng: (
+            binary_samples()(rng)
+            + [Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), alpha=2.5)]
+        ),
+        torch_fn=lambda torch, a, b, **kw: torch.rsub(
+            a, b if isinstance(b, torch.Tensor) else torch.tensor(b, dtype=a.dtype), **kw
+        ),
+        family="arithmetic",
+    )
+)
+register(
+    OpInfo("sub", sub, inplace=True, ref=np.subtract, samples=binary_samples(), family="arithmetic")
+)
 
 
 # ---- mul ----------------------------------------------------------------------------------
 class Mul(Op):
     """a * b: d/da = b, d/db = a. Like torch, only the factor another input's gradient
     needs is saved, so ``y = x * 2; x.add_(1)`` leaves y differentiable."""
+
     jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
     def forward(ctx, a, b):
         need = ctx.needs_input_grad
-        if need:              # (empty when nothing is recorded)
+        if need:  # (empty when nothing is recorded)
             ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         return np.multiply(a, b)
 
@@ -240,30 +295,45 @@ def mul(input, other) -> Tensor:
 
 
 multiply = mul
-register(OpInfo("mul", mul, inplace=True, ref=np.multiply, samples=binary_samples(), family="arithmetic"))
+register(
+    OpInfo("mul", mul, inplace=True, ref=np.multiply, samples=binary_samples(), family="arithmetic")
+)
 
 
 # ---- div ----------------------------------------------------------------------------------
 _ERR_ALL = dict(divide="ignore", invalid="ignore", over="ignore")  # torch gives inf/nan silently
 
 
-Div = binary_op("Div", np.true_divide,
-                lambda g, a, b, xp: g / b,  # b == 0 gives inf/nan gradients, like torch
-                lambda g, a, b, xp: -g * a / (b * b),
-                "a / b: d/da = 1/b, d/db = -a/b**2.")
+Div = binary_op(
+    "Div",
+    np.true_divide,
+    lambda g, a, b, xp: g / b,  # b == 0 gives inf/nan gradients, like torch
+    lambda g, a, b, xp: -g * a / (b * b),
+    "a / b: d/da = 1/b, d/db = -a/b**2.",
+)
 
 
 def _torch_dtype_name(npdt) -> str:
     """PyTorch's short type names, used in its 'not implemented for' messages."""
-    return {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(np.dtype(npdt).name, str(npdt))
+    return {
+        "float16": "Half",
+        "float32": "Float",
+        "float64": "Double",
+        "int64": "Long",
+        "int32": "Int",
+        "int16": "Short",
+        "int8": "Char",
+        "uint8": "Byte",
+        "bool": "Bool",
+    }.get(np.dtype(npdt).name, str(npdt))
 
 
 def _reject(opname, kernel, t: Tensor, hint=""):
     """Raise torch's '"<kernel>" not implemented for 'Bool'' error, with a hint for the fix."""
-    raise DTypeError(f'"{kernel}" not implemented for \'{_torch_dtype_name(t._data.dtype)}\' '
-                     f"({opname} does not support {t.dtype} tensors{'; ' + hint if hint else ''})")
+    raise DTypeError(
+        f"\"{kernel}\" not implemented for '{_torch_dtype_name(t._data.dtype)}' "
+        f"({opname} does not support {t.dtype} tensors{'; ' + hint if hint else ''})"
+    )
 
 
 def _check_int_divisor(opname, a: Tensor, b: Tensor):
@@ -284,6 +354,7 @@ def _np_trunc_divide(a, b):
 class DivRounding(Op):
     """a / b rounded toward -inf ("floor") or toward zero ("trunc"): piecewise constant, so
     the gradient is zero for both inputs (as in torch)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "DivBackward1"
@@ -300,8 +371,10 @@ class DivRounding(Op):
 
 def _div_rounding(input, other, rounding_mode):
     if rounding_mode not in ("floor", "trunc"):
-        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
+        raise RuntimeError(
+            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+            f"found '{rounding_mode}'"
+        )
     (a, b), _, _ = operands(input, other)
     if a._data.dtype == np.bool_:
         _reject("div", "div_" + rounding_mode + "_cpu", a, "convert with .long() or .float()")
@@ -328,15 +401,26 @@ def div(input, other, *, rounding_mode=None) -> Tensor:
 
 
 divide = true_divide = div
-register(OpInfo("div", div, inplace=True, ref=np.true_divide, samples=binary_samples(b_low=0.5, b_high=2.0),
-                family="arithmetic"))
+register(
+    OpInfo(
+        "div",
+        div,
+        inplace=True,
+        ref=np.true_divide,
+        samples=binary_samples(b_low=0.5, b_high=2.0),
+        family="arithmetic",
+    )
+)
 
 
 def _div_rounding_samples(mode):
     # divisors away from 0; |a / b| up to 12 so several rounding steps are crossed
     def gen(rng):
-        return [Sample(s.args[0] * 3, random_signs(rng, s.args[1]), rounding_mode=mode)
-                for s in binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
+        return [
+            Sample(s.args[0] * 3, random_signs(rng, s.args[1]), rounding_mode=mode)
+            for s in binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)
+        ]
+
     return gen
 
 
@@ -346,8 +430,16 @@ def _ref_div_rounding(a, b, rounding_mode):
 
 
 # registered under a second name so the rounding modes get their own samples
-register(OpInfo("divide", divide, inplace=True, ref=_ref_div_rounding, samples=_div_rounding_samples("trunc"),
-                family="arithmetic"))
+register(
+    OpInfo(
+        "divide",
+        divide,
+        inplace=True,
+        ref=_ref_div_rounding,
+        samples=_div_rounding_samples("trunc"),
+        family="arithmetic",
+    )
+)
 
 
 def floor_divide(input, other) -> Tensor:
@@ -362,16 +454,28 @@ def floor_divide(input, other) -> Tensor:
 
 
 _xp.define("floor_divide", numpy=np.floor_divide, tensor=floor_divide)
-register(OpInfo("floor_divide", floor_divide, inplace=True, ref=np.floor_divide,
-                samples=lambda rng: [Sample(*s.args) for s in _div_rounding_samples("floor")(rng)],
-                differentiable=False, family="arithmetic"))
+register(
+    OpInfo(
+        "floor_divide",
+        floor_divide,
+        inplace=True,
+        ref=np.floor_divide,
+        samples=lambda rng: [Sample(*s.args) for s in _div_rounding_samples("floor")(rng)],
+        differentiable=False,
+        family="arithmetic",
+    )
+)
 
 
 # ---- remainder / fmod -----------------------------------------------------------------------
-Remainder = binary_op("Remainder", np.remainder, lambda g, a, b, xp: g,
-                      lambda g, a, b, xp: -g * xp.floor_divide(a, b),
-                      """a - b * floor(a / b), with the sign of the divisor (Python's ``%``).
-    d/da = 1, d/db = -floor(a / b).""")
+Remainder = binary_op(
+    "Remainder",
+    np.remainder,
+    lambda g, a, b, xp: g,
+    lambda g, a, b, xp: -g * xp.floor_divide(a, b),
+    """a - b * floor(a / b), with the sign of the divisor (Python's ``%``).
+    d/da = 1, d/db = -floor(a / b).""",
+)
 
 
 def remainder(input, other) -> Tensor:
@@ -389,18 +493,32 @@ def remainder(input, other) -> Tensor:
 
 
 def _fmod_samples(rng):
-    return [Sample(s.args[0] * 3, random_signs(rng, s.args[1]))
-            for s in binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)]
+    return [
+        Sample(s.args[0] * 3, random_signs(rng, s.args[1]))
+        for s in binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)
+    ]
 
 
-register(OpInfo("remainder", remainder, inplace=True, ref=np.remainder, samples=_fmod_samples,
-                family="arithmetic"))
+register(
+    OpInfo(
+        "remainder",
+        remainder,
+        inplace=True,
+        ref=np.remainder,
+        samples=_fmod_samples,
+        family="arithmetic",
+    )
+)
 
 
-Fmod = binary_op("Fmod", np.fmod, lambda g, a, b, xp: g,
-                 lambda g, a, b, xp: -g * xp.trunc(a / b),
-                 """C's fmod: a - b * trunc(a / b), with the sign of the dividend.
-    d/da = 1, d/db = -trunc(a / b).""")
+Fmod = binary_op(
+    "Fmod",
+    np.fmod,
+    lambda g, a, b, xp: g,
+    lambda g, a, b, xp: -g * xp.trunc(a / b),
+    """C's fmod: a - b * trunc(a / b), with the sign of the dividend.
+    d/da = 1, d/db = -trunc(a / b).""",
+)
 
 
 def fmod(input, other) -> Tensor:
@@ -417,13 +535,16 @@ def fmod(input, other) -> Tensor:
     return Fmod.apply(a, b)
 
 
-register(OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, family="arithmetic"))
+register(
+    OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, family="arithmetic")
+)
 
 
 # ---- pow / float_power ----------------------------------------------------------------------
 class Pow(Op):
     """a ** b: d/da = b * a**(b-1) (0 where b == 0), d/db = a**b * log(a) (0 where a == 0 and
     b >= 0). The special cases are torch's, so gradients at 0 match it."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -467,16 +588,28 @@ def pow(input, exponent) -> Tensor:
         tensor([4., 9.])
     """
     (a, b), _, _ = operands(input, exponent)
-    if a._data.dtype.kind in "iub" and isinstance(exponent, (int, np.integer)) \
-            and not isinstance(exponent, bool) and exponent < 0:
+    if (
+        a._data.dtype.kind in "iub"
+        and isinstance(exponent, (int, np.integer))
+        and not isinstance(exponent, bool)
+        and exponent < 0
+    ):
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if a._data.dtype == np.bool_ and not isinstance(exponent, (bool, np.bool_)):
         _reject("pow", "pow", a, "convert with .long() or .float()")
     return Pow.apply(a, b)
 
 
-register(OpInfo("pow", pow, inplace=True, ref=np.power, samples=binary_samples(0.5, 2.0, -2.0, 2.0),
-                family="arithmetic"))
+register(
+    OpInfo(
+        "pow",
+        pow,
+        inplace=True,
+        ref=np.power,
+        samples=binary_samples(0.5, 2.0, -2.0, 2.0),
+        family="arithmetic",
+    )
+)
 
 
 def float_power(input, exponent) -> Tensor:
@@ -491,13 +624,22 @@ def float_power(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-register(OpInfo("float_power", float_power, inplace=True, ref=np.float_power,
-                samples=binary_samples(0.5, 2.0, -2.0, 2.0), family="arithmetic"))
+register(
+    OpInfo(
+        "float_power",
+        float_power,
+        inplace=True,
+        ref=np.float_power,
+        samples=binary_samples(0.5, 2.0, -2.0, 2.0),
+        family="arithmetic",
+    )
+)
 
 
 # ---- square ----------------------------------------------------------------------
-Square = unary_op("Square", lambda x: np.multiply(x, x), lambda g, x, xp: 2 * g * x,
-                  "x * x; d/dx = 2x.")
+Square = unary_op(
+    "Square", lambda x: np.multiply(x, x), lambda g, x, xp: 2 * g * x, "x * x; d/dx = 2x."
+)
 
 
 def square(input) -> Tensor:
@@ -514,7 +656,11 @@ def square(input) -> Tensor:
 
 
 _xp.define("square", numpy=np.square, tensor=square)
-register(OpInfo("square", square, inplace=True, ref=np.square, samples=unary_samples(), family="arithmetic"))
+register(
+    OpInfo(
+        "square", square, inplace=True, ref=np.square, samples=unary_samples(), family="arithmetic"
+    )
+)
 
 
 # ---- abs / sign / sgn -------------------------------------------------------------------------
@@ -527,6 +673,7 @@ def _np_sign(x):
 
 class Sign(Op):
     """-1, 0 or 1: piecewise constant, so the gradient is zero."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -550,8 +697,16 @@ def sign(input) -> Tensor:
 
 
 _xp.define("sign", numpy=_np_sign, tensor=sign)
-register(OpInfo("sign", sign, inplace=True, ref=np.sign, samples=away_from_zero_samples(),
-                family="arithmetic"))
+register(
+    OpInfo(
+        "sign",
+        sign,
+        inplace=True,
+        ref=np.sign,
+        samples=away_from_zero_samples(),
+        family="arithmetic",
+    )
+)
 
 
 def sgn(input) -> Tensor:
@@ -564,13 +719,23 @@ def sgn(input) -> Tensor:
     return sign(input)
 
 
-register(OpInfo("sgn", sgn, inplace=True, ref=np.sign, samples=away_from_zero_samples(),
-                # torch.sgn's gradient is a "ZeroTensor" that cannot be compared; sign's is equal
-                torch_fn=lambda torch, x: torch.sign(x), family="arithmetic"))
+register(
+    OpInfo(
+        "sgn",
+        sgn,
+        inplace=True,
+        ref=np.sign,
+        samples=away_from_zero_samples(),
+        # torch.sgn's gradient is a "ZeroTensor" that cannot be compared; sign's is equal
+        torch_fn=lambda torch, x: torch.sign(x),
+        family="arithmetic",
+    )
+)
 
 
 class Abs(Op):
     """|x|; d/dx = sign(x), which is 0 at x == 0 (torch's choice of subgradient)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -599,7 +764,11 @@ def abs(input) -> Tensor:
 
 absolute = abs
 _xp.define("abs", numpy=np.abs, tensor=abs)
-register(OpInfo("abs", abs, inplace=True, ref=np.abs, samples=away_from_zero_samples(), family="arithmetic"))
+register(
+    OpInfo(
+        "abs", abs, inplace=True, ref=np.abs, samples=away_from_zero_samples(), family="arithmetic"
+    )
+)
 
 
 # ---- addcmul / addcdiv ------------------------------------------------------------------------
@@ -616,6 +785,7 @@ def _number(v, opname):
 
 class Addcmul(Op):
     """input + value * t1 * t2."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -629,8 +799,11 @@ class Addcmul(Op):
         t1, t2 = ctx.saved_tensors
         need_x, need_1, need_2 = ctx.needs_input_grad
         v = ctx.value
-        return ((g if need_x else None), (g * t2 * v if need_1 else None),
-                (g * t1 * v if need_2 else None))
+        return (
+            (g if need_x else None),
+            (g * t2 * v if need_1 else None),
+            (g * t1 * v if need_2 else None),
+        )
 
 
 def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
@@ -644,24 +817,32 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
     value = _number(value, "addcmul")
     (x, t1, t2), _, dt = operands(input, tensor1, tensor2)
     if x._data.dtype.kind not in FLOAT_KINDS and isinstance(value, float):
-        raise RuntimeError("For integral input tensors, argument value must not be a floating "
-                           "point number.")
+        raise RuntimeError(
+            "For integral input tensors, argument value must not be a floating point number."
+        )
     return Addcmul.apply(x, t1, t2, value=value)
 
 
-register(OpInfo("addcmul", addcmul, ref=lambda x, a, b, value=1: x + value * a * b,
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
-                           rng.normal(size=(3, 4)), value=0.5),
-                    Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)),
-                           rng.normal(size=(3, 4))),
-                    Sample(rng.normal(size=()), rng.normal(size=(2,)), rng.normal(size=(2,)),
-                           value=-2)],
-                family="arithmetic"))
+register(
+    OpInfo(
+        "addcmul",
+        addcmul,
+        ref=lambda x, a, b, value=1: x + value * a * b,
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), value=0.5
+            ),
+            Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)), rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=()), rng.normal(size=(2,)), rng.normal(size=(2,)), value=-2),
+        ],
+        family="arithmetic",
+    )
+)
 
 
 class Addcdiv(Op):
     """input + value * t1 / t2."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -698,7 +879,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
             "behavior can be implemented as (input + value * torch.trunc(tensor1 / "
             "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
             "tensor2) for float inputs. The future addcdiv behavior is just the latter "
-            "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+        )
     (x, t1, t2), _, dt = operands(input, tensor1, tensor2)
     return Addcdiv.apply(x, t1, t2, value=value)
 
@@ -709,15 +891,26 @@ def _is_floating(x) -> bool:
     return isinstance(x, (float, np.floating))
 
 
-register(OpInfo("addcdiv", addcdiv, ref=lambda x, a, b, value=1: x + value * a / b,
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
-                           rng.uniform(0.5, 2.0, (3, 4)), value=0.5),
-                    Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)),
-                           -rng.uniform(0.5, 2.0, (3, 4))),
-                    Sample(rng.normal(size=()), rng.normal(size=(2,)),
-                           rng.uniform(0.5, 2.0, (2,)), value=-2)],
-                family="arithmetic"))
+register(
+    OpInfo(
+        "addcdiv",
+        addcdiv,
+        ref=lambda x, a, b, value=1: x + value * a / b,
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(3, 4)),
+                rng.normal(size=(3, 4)),
+                rng.uniform(0.5, 2.0, (3, 4)),
+                value=0.5,
+            ),
+            Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)), -rng.uniform(0.5, 2.0, (3, 4))),
+            Sample(
+                rng.normal(size=()), rng.normal(size=(2,)), rng.uniform(0.5, 2.0, (2,)), value=-2
+            ),
+        ],
+        family="arithmetic",
+    )
+)
 
 
 # ---- lerp -------------------------------------------------------------------------------------
@@ -729,6 +922,7 @@ def _np_lerp(start, end, weight):
 
 class Lerp(Op):
     """start + weight * (end - start); weight is a tensor input or a number (``scalar``)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -743,8 +937,11 @@ class Lerp(Op):
         start, end, weight = ctx.saved_tensors
         w = ctx.scalar if weight is None else weight
         need_s, need_e, need_w = ctx.needs_input_grad
-        return ((g * (1 - w) if need_s else None), (g * w if need_e else None),
-                (g * (end - start) if need_w else None))
+        return (
+            (g * (1 - w) if need_s else None),
+            (g * w if need_e else None),
+            (g * (end - start) if need_w else None),
+        )
 
 
 def lerp(input, end, weight) -> Tensor:
@@ -762,8 +959,10 @@ def lerp(input, end, weight) -> Tensor:
         _reject("lerp", "lerp_kernel_scalar", start, "use a floating point tensor")
     for name, t in (("end", end), ("weight", weight)):
         if isinstance(t, Tensor) and t._data.dtype != start._data.dtype:
-            raise DTypeError(f"expected dtype {start.dtype.name} for `{name}` but got dtype "
-                             f"{t.dtype.name} (lerp needs one dtype; convert with .to())")
+            raise DTypeError(
+                f"expected dtype {start.dtype.name} for `{name}` but got dtype "
+                f"{t.dtype.name} (lerp needs one dtype; convert with .to())"
+            )
     if isinstance(weight, Tensor):
         (s, e, w), _, _ = operands(start, end, weight)
         return Lerp.apply(s, e, w, scalar=None)
@@ -771,13 +970,19 @@ def lerp(input, end, weight) -> Tensor:
     return Lerp.apply(s, e, None, scalar=_number(weight, "lerp"))
 
 
-register(OpInfo("lerp", lerp, inplace=True, ref=_np_lerp,
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.3),
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0.8),
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
-                           rng.uniform(0, 1, (3, 4))),
-                    Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)),
-                           rng.uniform(-0.5, 1.5, (3, 4))),
-                    Sample(rng.normal(size=()), rng.normal(size=()), rng.uniform(0, 1, ()))],
-                family="arithmetic"))
+register(
+    OpInfo(
+        "lerp",
+        lerp,
+        inplace=True,
+        ref=_np_lerp,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 0.3),
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0.8),
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.uniform(0, 1, (3, 4))),
+            Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,)), rng.uniform(-0.5, 1.5, (3, 4))),
+            Sample(rng.normal(size=()), rng.normal(size=()), rng.uniform(0, 1, ())),
+        ],
+        family="arithmetic",
+    )
+)

@@ -7,6 +7,7 @@ of ``mm``/``bmm``/``mv``/``outer``, ``mul`` and ``add``. ``input`` broadcasts to
 product's shape (torch's "expanded size" error otherwise). As in torch, ``beta=0`` ignores
 ``input``'s values: nan or inf in it does not reach the result (its gradient is zero).
 """
+
 from __future__ import annotations
 
 from .. import amp as _amp
@@ -33,10 +34,12 @@ def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
     factor of 1 is not multiplied (so integer tensors stay integer), ``beta == 0`` drops
     ``input``."""
     if input._data.dtype != product._data.dtype:
-        raise DTypeError(f"self and mat2 must have the same dtype, but got "
-                         f"{_name(input, _TORCH_NAMES)} and {_name(product, _TORCH_NAMES)}")
+        raise DTypeError(
+            f"self and mat2 must have the same dtype, but got "
+            f"{_name(input, _TORCH_NAMES)} and {_name(product, _TORCH_NAMES)}"
+        )
     if input.shape != product.shape:
-        input = expand(input, product.shape)   # torch's "expanded size" error on a mismatch
+        input = expand(input, product.shape)  # torch's "expanded size" error on a mismatch
     out = product if alpha == 1 else mul(product, alpha)
     if beta == 0:
         return ZeroGradInput.apply(out, input)
@@ -53,8 +56,9 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
         tensor([[4., 4.],
                 [4., 4.]])
     """
-    x, a, b = (_tensor_arg(v, "addmm", n) for v, n in ((input, "input"), (mat1, "mat1"),
-                                                        (mat2, "mat2")))
+    x, a, b = (
+        _tensor_arg(v, "addmm", n) for v, n in ((input, "input"), (mat1, "mat1"), (mat2, "mat2"))
+    )
     for t, n in ((a, "mat1"), (b, "mat2")):
         if t.ndim != 2:
             raise ShapeError(f"{n} must be a matrix, got {t.ndim}-D tensor")
@@ -70,8 +74,10 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
         ...                  autograd.ones(2, 3, 1)).flatten()
         tensor([3., 3.])
     """
-    x, a, b = (_tensor_arg(v, "baddbmm", n) for v, n in ((input, "input"), (batch1, "batch1"),
-                                                          (batch2, "batch2")))
+    x, a, b = (
+        _tensor_arg(v, "baddbmm", n)
+        for v, n in ((input, "input"), (batch1, "batch1"), (batch2, "batch2"))
+    )
     return _scaled_sum(x, bmm(a, b), beta, alpha)
 
 
@@ -83,14 +89,17 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
         >>> autograd.addbmm(autograd.zeros(1, 1), autograd.ones(4, 1, 3), autograd.ones(4, 3, 1))
         tensor([[12.]])
     """
-    x, a, b = (_tensor_arg(v, "addbmm", n) for v, n in ((input, "input"), (batch1, "batch1"),
-                                                         (batch2, "batch2")))
+    x, a, b = (
+        _tensor_arg(v, "addbmm", n)
+        for v, n in ((input, "input"), (batch1, "batch1"), (batch2, "batch2"))
+    )
     for t, n in ((a, "batch1"), (b, "batch2")):
         if t.ndim != 3:
             raise ShapeError(f"{n} must be a 3D tensor")
     if a.shape[0] != b.shape[0]:
-        raise ShapeError(f"batch1 and batch2 must have same number of batches, got "
-                         f"{a.shape[0]} and {b.shape[0]}")
+        raise ShapeError(
+            f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}"
+        )
     return _scaled_sum(x, _sum(bmm(a, b), 0), beta, alpha)
 
 
@@ -101,12 +110,20 @@ def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
         >>> autograd.addmv(autograd.ones(2), autograd.ones(2, 3), autograd.ones(3))
         tensor([4., 4.])
     """
-    x, a, v = (_tensor_arg(t, "addmv", n) for t, n in ((input, "input"), (mat, "mat"),
-                                                        (vec, "vec")))
-    if a.ndim == 2 and v.ndim == 1 and a.shape[1] == v.shape[0] and x.ndim == 1 \
-            and x.shape[0] not in (1, a.shape[0]):
-        raise ShapeError(f"size mismatch, got input ({x.shape[0]}), mat ({a.shape[0]}x"
-                         f"{a.shape[1]}), vec ({v.shape[0]})")
+    x, a, v = (
+        _tensor_arg(t, "addmv", n) for t, n in ((input, "input"), (mat, "mat"), (vec, "vec"))
+    )
+    if (
+        a.ndim == 2
+        and v.ndim == 1
+        and a.shape[1] == v.shape[0]
+        and x.ndim == 1
+        and x.shape[0] not in (1, a.shape[0])
+    ):
+        raise ShapeError(
+            f"size mismatch, got input ({x.shape[0]}), mat ({a.shape[0]}x"
+            f"{a.shape[1]}), vec ({v.shape[0]})"
+        )
     return _scaled_sum(x, mv(a, v), beta, alpha)
 
 
@@ -119,8 +136,9 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
         tensor([[1., 3.],
                 [2., 6.]])
     """
-    x, u, v = (_tensor_arg(t, "addr", n) for t, n in ((input, "input"), (vec1, "vec1"),
-                                                       (vec2, "vec2")))
+    x, u, v = (
+        _tensor_arg(t, "addr", n) for t, n in ((input, "input"), (vec1, "vec1"), (vec2, "vec2"))
+    )
     for t, n in ((u, "vec1"), (v, "vec2")):
         if t.ndim != 1:
             raise ShapeError(f"addr: Expected 1-D argument {n}, but got {t.ndim}-D")
@@ -132,11 +150,13 @@ def _ref(product):
     def ref(x, a, b, beta=1, alpha=1):
         p = product(a, b)
         return alpha * p if beta == 0 else beta * x + alpha * p
+
     return ref
 
 
 def _blas_samples(shapes):
     """``shapes``: (input, first, second) per sample; the same shapes again with beta/alpha."""
+
     def gen(rng):
         n = rng.normal
         out = [Sample(n(size=s0), n(size=s1), n(size=s2)) for s0, s1, s2 in shapes]
@@ -144,22 +164,76 @@ def _blas_samples(shapes):
         out.append(Sample(n(size=s0), n(size=s1), n(size=s2), beta=0.5, alpha=-2.0))
         out.append(Sample(n(size=s0), n(size=s1), n(size=s2), beta=0, alpha=1.5))
         return out
+
     return gen
 
 
-register(OpInfo("addmm", addmm, inplace=True, ref=_ref(lambda a, b: a @ b), family="blas",
-                samples=_blas_samples([((2, 4), (2, 3), (3, 4)), ((4,), (2, 3), (3, 4)),
-                                       ((), (2, 3), (3, 4)), ((2, 1), (2, 0), (0, 1))])))
-register(OpInfo("baddbmm", baddbmm, inplace=True, ref=_ref(lambda a, b: a @ b), family="blas",
-                samples=_blas_samples([((2, 2, 4), (2, 2, 3), (2, 3, 4)),
-                                       ((2, 1), (3, 2, 3), (3, 3, 1)),
-                                       ((0, 1, 2), (0, 1, 3), (0, 3, 2))])))
-register(OpInfo("addbmm", addbmm, inplace=True, ref=_ref(lambda a, b: (a @ b).sum(0)), family="blas",
-                samples=_blas_samples([((2, 4), (3, 2, 3), (3, 3, 4)), ((4,), (2, 2, 1), (2, 1, 4)),
-                                       ((1, 2), (0, 1, 3), (0, 3, 2))])))
-register(OpInfo("addmv", addmv, inplace=True, ref=_ref(lambda a, v: a @ v), family="blas",
-                samples=_blas_samples([((2,), (2, 3), (3,)), ((), (4, 2), (2,)),
-                                       ((0,), (0, 3), (3,))])))
-register(OpInfo("addr", addr, inplace=True, ref=_ref(lambda u, v: u[:, None] * v[None, :]), family="blas",
-                samples=_blas_samples([((2, 3), (2,), (3,)), ((3,), (4,), (3,)),
-                                       ((), (0,), (2,))])))
+register(
+    OpInfo(
+        "addmm",
+        addmm,
+        inplace=True,
+        ref=_ref(lambda a, b: a @ b),
+        family="blas",
+        samples=_blas_samples(
+            [
+                ((2, 4), (2, 3), (3, 4)),
+                ((4,), (2, 3), (3, 4)),
+                ((), (2, 3), (3, 4)),
+                ((2, 1), (2, 0), (0, 1)),
+            ]
+        ),
+    )
+)
+register(
+    OpInfo(
+        "baddbmm",
+        baddbmm,
+        inplace=True,
+        ref=_ref(lambda a, b: a @ b),
+        family="blas",
+        samples=_blas_samples(
+            [
+                ((2, 2, 4), (2, 2, 3), (2, 3, 4)),
+                ((2, 1), (3, 2, 3), (3, 3, 1)),
+                ((0, 1, 2), (0, 1, 3), (0, 3, 2)),
+            ]
+        ),
+    )
+)
+register(
+    OpInfo(
+        "addbmm",
+        addbmm,
+        inplace=True,
+        ref=_ref(lambda a, b: (a @ b).sum(0)),
+        family="blas",
+        samples=_blas_samples(
+            [
+                ((2, 4), (3, 2, 3), (3, 3, 4)),
+                ((4,), (2, 2, 1), (2, 1, 4)),
+                ((1, 2), (0, 1, 3), (0, 3, 2)),
+            ]
+        ),
+    )
+)
+register(
+    OpInfo(
+        "addmv",
+        addmv,
+        inplace=True,
+        ref=_ref(lambda a, v: a @ v),
+        family="blas",
+        samples=_blas_samples([((2,), (2, 3), (3,)), ((), (4, 2), (2,)), ((0,), (0, 3), (3,))]),
+    )
+)
+register(
+    OpInfo(
+        "addr",
+        addr,
+        inplace=True,
+        ref=_ref(lambda u, v: u[:, None] * v[None, :]),
+        family="blas",
+        samples=_blas_samples([((2, 3), (2,), (3,)), ((3,), (4,), (3,)), ((), (0,), (2,))]),
+    )
+)

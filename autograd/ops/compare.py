@@ -1,6 +1,7 @@
 """Comparisons, logical and bitwise ops, nan/inf tests (bool results, no gradient), and the
 selecting ops ``where``, ``maximum``/``minimum``/``fmax``/``fmin`` and ``clamp`` (differentiable:
 the gradient goes to the element that was selected)."""
+
 from __future__ import annotations
 
 import functools
@@ -18,11 +19,46 @@ from .arithmetic import _reject, _torch_dtype_name
 from .registry import OpInfo, Sample, register, torch_tensor_args
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-           "not_equal", "where", "logical_and", "logical_or", "logical_xor", "logical_not",
-           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf",
-           "isposinf", "isneginf", "isfinite", "signbit", "maximum", "minimum", "fmax", "fmin",
-           "clamp", "clip", "clamp_min", "clamp_max", "isclose", "allclose", "equal", "isin"]
+__all__ = [
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "greater_equal",
+    "less",
+    "less_equal",
+    "not_equal",
+    "where",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "isnan",
+    "isinf",
+    "isposinf",
+    "isneginf",
+    "isfinite",
+    "signbit",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "clamp",
+    "clip",
+    "clamp_min",
+    "clamp_max",
+    "isclose",
+    "allclose",
+    "equal",
+    "isin",
+]
 
 
 class Pointwise(Op):
@@ -41,14 +77,17 @@ def _compare(np_fn):
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
         return Pointwise.apply(a, b, fn=np_fn)
+
     return fn
 
 
 def _cmp_samples(rng):
     a = rng.integers(-2, 3, (3, 4)).astype(np.float64)
-    return [Sample(a, rng.integers(-2, 3, (3, 4)).astype(np.float64)),
-            Sample(a, rng.integers(-2, 3, (4,)).astype(np.float64)),
-            Sample(a, 1.0)]
+    return [
+        Sample(a, rng.integers(-2, 3, (3, 4)).astype(np.float64)),
+        Sample(a, rng.integers(-2, 3, (4,)).astype(np.float64)),
+        Sample(a, 1.0),
+    ]
 
 
 eq = _compare(np.equal)
@@ -69,16 +108,23 @@ gt.__doc__ = "Elementwise ``input > other`` (bool result)."
 ge = greater_equal = _compare(np.greater_equal)
 ge.__doc__ = "Elementwise ``input >= other`` (bool result)."
 
-for _name, _fn, _ref in [("eq", eq, np.equal), ("ne", ne, np.not_equal), ("lt", lt, np.less),
-                         ("le", le, np.less_equal), ("gt", gt, np.greater),
-                         ("ge", ge, np.greater_equal)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_cmp_samples, differentiable=False,
-                    family="compare"))
+for _name, _fn, _ref in [
+    ("eq", eq, np.equal),
+    ("ne", ne, np.not_equal),
+    ("lt", lt, np.less),
+    ("le", le, np.less_equal),
+    ("gt", gt, np.greater),
+    ("ge", ge, np.greater_equal),
+]:
+    register(
+        OpInfo(_name, _fn, ref=_ref, samples=_cmp_samples, differentiable=False, family="compare")
+    )
 
 
 # ---- where --------------------------------------------------------------------------------
 class Where(Op):
     """cond ? a : b; the gradient goes to ``a`` where cond holds and to ``b`` elsewhere."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -91,8 +137,11 @@ class Where(Op):
         (cond,) = ctx.saved_tensors
         zero = xp.zeros_like(g)
         need_a, need_b = ctx.needs_input_grad[1:]
-        return (None, xp.where(cond, g, zero) if need_a else None,
-                xp.where(cond, zero, g) if need_b else None)
+        return (
+            None,
+            xp.where(cond, g, zero) if need_a else None,
+            xp.where(cond, zero, g) if need_b else None,
+        )
 
 
 def where(condition, input=None, other=None) -> Tensor:
@@ -105,6 +154,7 @@ def where(condition, input=None, other=None) -> Tensor:
     """
     if input is None and other is None:
         from .indexing import nonzero
+
         return nonzero(condition, as_tuple=True)
     cond = as_tensor_operand(condition)
     if cond._data.dtype != np.bool_:
@@ -112,6 +162,7 @@ def where(condition, input=None, other=None) -> Tensor:
     (a, b), shape, _ = operands(input, other)
     shape = broadcast_shapes(cond._data.shape, a._data.shape, b._data.shape)
     from ._util import expand_to
+
     a, b = expand_to(a, shape), expand_to(b, shape)
     return Where.apply(cond, a, b)
 
@@ -121,41 +172,67 @@ def _as_bool(x):
 
 
 _xp.define("where", numpy=np.where, tensor=where)
-register(OpInfo("where", where, ref=np.where,
-                samples=lambda rng: [
-                    Sample(rng.random((3, 4)) > 0.5, rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
-                           no_grad_args=(0,)),
-                    Sample(rng.random((3, 4)) > 0.5, rng.normal(size=(4,)), rng.normal(size=(3, 1)),
-                           no_grad_args=(0,)),
-                    Sample(rng.random((3,)) > 0.5, rng.normal(size=(3,)), 0.0, no_grad_args=(0,))],
-                method=False, family="compare"))
+register(
+    OpInfo(
+        "where",
+        where,
+        ref=np.where,
+        samples=lambda rng: [
+            Sample(
+                rng.random((3, 4)) > 0.5,
+                rng.normal(size=(3, 4)),
+                rng.normal(size=(3, 4)),
+                no_grad_args=(0,),
+            ),
+            Sample(
+                rng.random((3, 4)) > 0.5,
+                rng.normal(size=(4,)),
+                rng.normal(size=(3, 1)),
+                no_grad_args=(0,),
+            ),
+            Sample(rng.random((3,)) > 0.5, rng.normal(size=(3,)), 0.0, no_grad_args=(0,)),
+        ],
+        method=False,
+        family="compare",
+    )
+)
 
 
 # ---- logical ops: any dtype, "nonzero" is true; bool results -----------------------------
 def _pairwise(np_fn, name, doc, check=None):
     """A two-input op on truth values or bits (no gradient); ``check(name, input)`` may reject
     the input's dtype first."""
+
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
         if check is not None:
             check(name, a)
         return Pointwise.apply(a, b, fn=np_fn)
+
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
     return fn
 
 
-logical_and = _pairwise(np.logical_and, "logical_and", """\
+logical_and = _pairwise(
+    np.logical_and,
+    "logical_and",
+    """\
 Elementwise ``input and other`` (nonzero counts as true; bool result).
 
     Example:
         >>> autograd.logical_and(autograd.tensor([1, 0, 2]), autograd.tensor([True, True, False]))
         tensor([ True, False, False])
-    """)
-logical_or = _pairwise(np.logical_or, "logical_or",
-                       "Elementwise ``input or other`` (nonzero counts as true; bool result).")
-logical_xor = _pairwise(np.logical_xor, "logical_xor",
-                        "Elementwise exclusive or of the truth values (bool result).")
+    """,
+)
+logical_or = _pairwise(
+    np.logical_or,
+    "logical_or",
+    "Elementwise ``input or other`` (nonzero counts as true; bool result).",
+)
+logical_xor = _pairwise(
+    np.logical_xor, "logical_xor", "Elementwise exclusive or of the truth values (bool result)."
+)
 
 
 def logical_not(input) -> Tensor:
@@ -172,44 +249,84 @@ def logical_not(input) -> Tensor:
 def _bool_int_samples(rng):
     i = rng.integers(-5, 6, (3, 4))
     m = rng.random((3, 4)) > 0.5
-    return [Sample(i, rng.integers(-5, 6, (3, 4))), Sample(m, rng.random((4,)) > 0.5),
-            Sample(i, m), Sample(i, 3), Sample(m, True)]
+    return [
+        Sample(i, rng.integers(-5, 6, (3, 4))),
+        Sample(m, rng.random((4,)) > 0.5),
+        Sample(i, m),
+        Sample(i, 3),
+        Sample(m, True),
+    ]
 
 
 def _logical_samples(rng):
     return _cmp_samples(rng) + _bool_int_samples(rng)
 
 
-for _name, _fn, _ref in [("logical_and", logical_and, np.logical_and),
-                         ("logical_or", logical_or, np.logical_or),
-                         ("logical_xor", logical_xor, np.logical_xor)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_logical_samples, differentiable=False, inplace=True,
-                    torch_fn=torch_tensor_args(_name), family="compare"))
-register(OpInfo("logical_not", logical_not, inplace=True, ref=np.logical_not,
-                samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
-                differentiable=False, family="compare"))
+for _name, _fn, _ref in [
+    ("logical_and", logical_and, np.logical_and),
+    ("logical_or", logical_or, np.logical_or),
+    ("logical_xor", logical_xor, np.logical_xor),
+]:
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            ref=_ref,
+            samples=_logical_samples,
+            differentiable=False,
+            inplace=True,
+            torch_fn=torch_tensor_args(_name),
+            family="compare",
+        )
+    )
+register(
+    OpInfo(
+        "logical_not",
+        logical_not,
+        inplace=True,
+        ref=np.logical_not,
+        samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
+        differentiable=False,
+        family="compare",
+    )
+)
 
 
 # ---- bitwise ops: bool and integer tensors only --------------------------------------------
 def _check_bitwise(name, t: Tensor):
     if t._data.dtype.kind in FLOAT_KINDS:
-        raise DTypeError(f'"{name}_cpu" not implemented for '
-                         f"'{_torch_dtype_name(t._data.dtype)}' ({name} "
-                         f"needs bool or integer tensors, got {t.dtype}; for truth values of "
-                         f"floats use logical_{name.split('_')[1]})")
+        raise DTypeError(
+            f'"{name}_cpu" not implemented for '
+            f"'{_torch_dtype_name(t._data.dtype)}' ({name} "
+            f"needs bool or integer tensors, got {t.dtype}; for truth values of "
+            f"floats use logical_{name.split('_')[1]})"
+        )
 
 
-bitwise_and = _pairwise(np.bitwise_and, "bitwise_and", """\
+bitwise_and = _pairwise(
+    np.bitwise_and,
+    "bitwise_and",
+    """\
 Elementwise ``input & other`` for bool or integer tensors.
 
     Example:
         >>> autograd.bitwise_and(autograd.tensor([12, 10]), 6)
         tensor([4, 2])
-    """, _check_bitwise)
-bitwise_or = _pairwise(np.bitwise_or, "bitwise_or",
-                       "Elementwise ``input | other`` for bool or integer tensors.", _check_bitwise)
-bitwise_xor = _pairwise(np.bitwise_xor, "bitwise_xor",
-                        "Elementwise ``input ^ other`` for bool or integer tensors.", _check_bitwise)
+    """,
+    _check_bitwise,
+)
+bitwise_or = _pairwise(
+    np.bitwise_or,
+    "bitwise_or",
+    "Elementwise ``input | other`` for bool or integer tensors.",
+    _check_bitwise,
+)
+bitwise_xor = _pairwise(
+    np.bitwise_xor,
+    "bitwise_xor",
+    "Elementwise ``input ^ other`` for bool or integer tensors.",
+    _check_bitwise,
+)
 
 
 def bitwise_not(input) -> Tensor:
@@ -225,24 +342,45 @@ def bitwise_not(input) -> Tensor:
     return Pointwise.apply(x, fn=np.invert)
 
 
-for _name, _fn, _ref in [("bitwise_and", bitwise_and, np.bitwise_and),
-                         ("bitwise_or", bitwise_or, np.bitwise_or),
-                         ("bitwise_xor", bitwise_xor, np.bitwise_xor)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_bool_int_samples, differentiable=False, inplace=True,
-                    family="compare"))
-register(OpInfo("bitwise_not", bitwise_not, inplace=True, ref=np.invert,
-                samples=lambda rng: [Sample(s.args[0]) for s in _bool_int_samples(rng)],
-                differentiable=False, family="compare"))
+for _name, _fn, _ref in [
+    ("bitwise_and", bitwise_and, np.bitwise_and),
+    ("bitwise_or", bitwise_or, np.bitwise_or),
+    ("bitwise_xor", bitwise_xor, np.bitwise_xor),
+]:
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            ref=_ref,
+            samples=_bool_int_samples,
+            differentiable=False,
+            inplace=True,
+            family="compare",
+        )
+    )
+register(
+    OpInfo(
+        "bitwise_not",
+        bitwise_not,
+        inplace=True,
+        ref=np.invert,
+        samples=lambda rng: [Sample(s.args[0]) for s in _bool_int_samples(rng)],
+        differentiable=False,
+        family="compare",
+    )
+)
 
 
 # ---- nan / inf tests and signbit ------------------------------------------------------------
 def _test(np_fn, name, for_ints):
     """A float test; integers and bools are finite, so the answer is ``for_ints`` everywhere."""
+
     def fn(input) -> Tensor:
         (x,), _, _ = operands(input)
         if x._data.dtype.kind not in FLOAT_KINDS:
             return Tensor._make(np.full(x._data.shape, for_ints))
         return Pointwise.apply(x, fn=np_fn)
+
     fn.__name__ = fn.__qualname__ = name
     return fn
 
@@ -284,17 +422,28 @@ def _negative(x):
 
 def _special_samples(rng):
     special = np.array([[np.nan, np.inf, -np.inf, 1.5], [-2.0, np.nan, -0.0, 0.0]])
-    return [Sample(special), Sample(rng.normal(size=(3, 4))), Sample(np.array(np.inf)),
-            Sample(rng.integers(-3, 3, (4,))), Sample(rng.random((2, 3)) > 0.5)]
+    return [
+        Sample(special),
+        Sample(rng.normal(size=(3, 4))),
+        Sample(np.array(np.inf)),
+        Sample(rng.integers(-3, 3, (4,))),
+        Sample(rng.random((2, 3)) > 0.5),
+    ]
 
 
-for _name, _fn, _ref in [("isnan", isnan, np.isnan), ("isinf", isinf, np.isinf),
-                         ("isposinf", isposinf, np.isposinf),
-                         ("isneginf", isneginf, np.isneginf),
-                         ("isfinite", isfinite, np.isfinite),
-                         ("signbit", signbit, lambda x: np.signbit(x.astype(float)))]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_special_samples, differentiable=False,
-                    family="compare"))
+for _name, _fn, _ref in [
+    ("isnan", isnan, np.isnan),
+    ("isinf", isinf, np.isinf),
+    ("isposinf", isposinf, np.isposinf),
+    ("isneginf", isneginf, np.isneginf),
+    ("isfinite", isfinite, np.isfinite),
+    ("signbit", signbit, lambda x: np.signbit(x.astype(float))),
+]:
+    register(
+        OpInfo(
+            _name, _fn, ref=_ref, samples=_special_samples, differentiable=False, family="compare"
+        )
+    )
 _xp.define("isnan", numpy=np.isnan, tensor=isnan)
 _xp.define("isfinite", numpy=np.isfinite, tensor=isfinite)
 
@@ -305,15 +454,21 @@ def _tie_split(g, a, b, xp, loses):
     return xp.where(loses, xp.zeros_like(g), xp.where(a == b, g * 0.5, g))
 
 
-Maximum = binary_op("Maximum", np.maximum,
-                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a < b),
-                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a > b),
-                    """max(a, b), nan if either is nan. The gradient goes to the larger input; on a tie it is
-    split in half (torch's rule); where a nan is involved both inputs receive it.""")
-Minimum = binary_op("Minimum", np.minimum,
-                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a > b),
-                    lambda g, a, b, xp: _tie_split(g, a, b, xp, a < b),
-                    "min(a, b); gradient as for ``maximum`` with the roles of < and > swapped.")
+Maximum = binary_op(
+    "Maximum",
+    np.maximum,
+    lambda g, a, b, xp: _tie_split(g, a, b, xp, a < b),
+    lambda g, a, b, xp: _tie_split(g, a, b, xp, a > b),
+    """max(a, b), nan if either is nan. The gradient goes to the larger input; on a tie it is
+    split in half (torch's rule); where a nan is involved both inputs receive it.""",
+)
+Minimum = binary_op(
+    "Minimum",
+    np.minimum,
+    lambda g, a, b, xp: _tie_split(g, a, b, xp, a > b),
+    lambda g, a, b, xp: _tie_split(g, a, b, xp, a < b),
+    "min(a, b); gradient as for ``maximum`` with the roles of < and > swapped.",
+)
 
 
 def maximum(input, other) -> Tensor:
@@ -341,11 +496,13 @@ def minimum(input, other) -> Tensor:
 
 def _pair_samples(rng):
     u = rng.uniform
-    return [Sample(u(-2, 2, (3, 4)), u(-2, 2, (3, 4))),
-            Sample(u(-2, 2, (3, 1)), u(-2, 2, (1, 4))),
-            Sample(u(-2, 2, (2, 3, 4)), u(-2, 2, (4,))),
-            Sample(u(-2, 2, ()), u(-2, 2, (2, 2))),
-            Sample(u(-2, 2, (0, 3)), u(-2, 2, (3,)))]
+    return [
+        Sample(u(-2, 2, (3, 4)), u(-2, 2, (3, 4))),
+        Sample(u(-2, 2, (3, 1)), u(-2, 2, (1, 4))),
+        Sample(u(-2, 2, (2, 3, 4)), u(-2, 2, (4,))),
+        Sample(u(-2, 2, ()), u(-2, 2, (2, 2))),
+        Sample(u(-2, 2, (0, 3)), u(-2, 2, (3,))),
+    ]
 
 
 _xp.define("maximum", numpy=np.maximum, tensor=maximum)
@@ -362,15 +519,21 @@ def _fmin_a_wins(a, b, xp):
     return (a <= b) | xp.isnan(b)
 
 
-Fmax = binary_op("Fmax", np.fmax,
-                 lambda g, a, b, xp: xp.where(_fmax_a_wins(a, b, xp), g, xp.zeros_like(g)),
-                 lambda g, a, b, xp: xp.where(_fmax_a_wins(a, b, xp), xp.zeros_like(g), g),
-                 """max(a, b) ignoring nan (the other value wins). The gradient goes to ``a`` where
-    a >= b or b is nan, else to ``b`` (ties go to ``a``, like torch).""")
-Fmin = binary_op("Fmin", np.fmin,
-                 lambda g, a, b, xp: xp.where(_fmin_a_wins(a, b, xp), g, xp.zeros_like(g)),
-                 lambda g, a, b, xp: xp.where(_fmin_a_wins(a, b, xp), xp.zeros_like(g), g),
-                 "min(a, b) ignoring nan; the gradient goes to ``a`` where a <= b or b is nan.")
+Fmax = binary_op(
+    "Fmax",
+    np.fmax,
+    lambda g, a, b, xp: xp.where(_fmax_a_wins(a, b, xp), g, xp.zeros_like(g)),
+    lambda g, a, b, xp: xp.where(_fmax_a_wins(a, b, xp), xp.zeros_like(g), g),
+    """max(a, b) ignoring nan (the other value wins). The gradient goes to ``a`` where
+    a >= b or b is nan, else to ``b`` (ties go to ``a``, like torch).""",
+)
+Fmin = binary_op(
+    "Fmin",
+    np.fmin,
+    lambda g, a, b, xp: xp.where(_fmin_a_wins(a, b, xp), g, xp.zeros_like(g)),
+    lambda g, a, b, xp: xp.where(_fmin_a_wins(a, b, xp), xp.zeros_like(g), g),
+    "min(a, b) ignoring nan; the gradient goes to ``a`` where a <= b or b is nan.",
+)
 
 
 def fmax(input, other) -> Tensor:
@@ -414,6 +577,7 @@ def _np_clamp(x, min=None, max=None):
 class Clamp(Op):
     """clamp to numbers [lo, hi]: the gradient passes where lo <= x <= hi (both inclusive,
     like torch), and is 0 elsewhere and at nan."""
+
     jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ClampBackward1"
@@ -441,6 +605,7 @@ class ClampTensor(Op):
     """clamp with tensor bounds (either may be absent). Gradients (torch's rule): ``x`` where
     min <= x <= max; ``min`` where x < min (and min < max); ``max`` where x > max, or
     everywhere that max < min (then the result is max)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "ClampBackward0"
@@ -498,9 +663,13 @@ def clamp(input, min=None, max=None) -> Tensor:
         lo = ts[1] if min is not None else None
         hi = ts[-1] if max is not None else None
         return ClampTensor.apply(x, lo, hi)
-    (x,), _, _ = operands(input, promote_to=_dt.result_type(
-        input if isinstance(input, Tensor) else as_tensor_operand(input),
-        *[b for b in (min, max) if b is not None]))
+    (x,), _, _ = operands(
+        input,
+        promote_to=_dt.result_type(
+            input if isinstance(input, Tensor) else as_tensor_operand(input),
+            *[b for b in (min, max) if b is not None],
+        ),
+    )
     if x._data.dtype == np.bool_:
         _reject("clamp", "clamp_scalar_cpu", x, "convert with .long() or .float()")
     return Clamp.apply(x, lo=min, hi=max)
@@ -531,12 +700,16 @@ def clamp_max(input, max) -> Tensor:
 
 def _clamp_samples(rng):
     x = rng.uniform(-2, 2, (3, 4))
-    return [Sample(x, -1.0, 1.0), Sample(x, min=-0.5), Sample(x, max=0.5),
-            Sample(rng.uniform(-2, 2, ()), -1.0, 1.0),
-            Sample(x, rng.uniform(-1.5, -0.5, (3, 4)), rng.uniform(0.5, 1.5, (4,))),
-            Sample(x, rng.uniform(-1, 1, (3, 1))),          # min only
-            Sample(x, None, rng.uniform(-1, 1, (4,))),      # max only
-            Sample(x, rng.uniform(0.5, 1.0, (3, 4)), rng.uniform(-1.0, -0.5, (3, 4)))]  # min > max
+    return [
+        Sample(x, -1.0, 1.0),
+        Sample(x, min=-0.5),
+        Sample(x, max=0.5),
+        Sample(rng.uniform(-2, 2, ()), -1.0, 1.0),
+        Sample(x, rng.uniform(-1.5, -0.5, (3, 4)), rng.uniform(0.5, 1.5, (4,))),
+        Sample(x, rng.uniform(-1, 1, (3, 1))),  # min only
+        Sample(x, None, rng.uniform(-1, 1, (4,))),  # max only
+        Sample(x, rng.uniform(0.5, 1.0, (3, 4)), rng.uniform(-1.0, -0.5, (3, 4))),
+    ]  # min > max
 
 
 def _ref_clamp(x, min=None, max=None):
@@ -544,16 +717,38 @@ def _ref_clamp(x, min=None, max=None):
 
 
 _xp.define("clamp", numpy=_np_clamp, tensor=clamp)
-register(OpInfo("clamp", clamp, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
-register(OpInfo("clip", clip, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare"))
-register(OpInfo("clamp_min", clamp_min, inplace=True, ref=lambda x, m: np.maximum(x, m),
-                samples=lambda rng: [Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
-                                     Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,)))],
-                family="compare"))
-register(OpInfo("clamp_max", clamp_max, inplace=True, ref=lambda x, m: np.minimum(x, m),
-                samples=lambda rng: [Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
-                                     Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,)))],
-                family="compare"))
+register(
+    OpInfo("clamp", clamp, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare")
+)
+register(
+    OpInfo("clip", clip, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare")
+)
+register(
+    OpInfo(
+        "clamp_min",
+        clamp_min,
+        inplace=True,
+        ref=lambda x, m: np.maximum(x, m),
+        samples=lambda rng: [
+            Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
+            Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,))),
+        ],
+        family="compare",
+    )
+)
+register(
+    OpInfo(
+        "clamp_max",
+        clamp_max,
+        inplace=True,
+        ref=lambda x, m: np.minimum(x, m),
+        samples=lambda rng: [
+            Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
+            Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,))),
+        ],
+        family="compare",
+    )
+)
 
 
 # ---- isclose / allclose / equal ------------------------------------------------------------
@@ -566,22 +761,34 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
         tensor([ True, False])
     """
     if isinstance(input, Tensor) and isinstance(other, Tensor) and input.dtype != other.dtype:
-        raise DTypeError(f"{_torch_dtype_name(input._data.dtype)} did not match "
-                         f"{_torch_dtype_name(other._data.dtype)} (isclose: "
-                         f"{input.dtype} vs {other.dtype}; convert one with .to())")
+        raise DTypeError(
+            f"{_torch_dtype_name(input._data.dtype)} did not match "
+            f"{_torch_dtype_name(other._data.dtype)} (isclose: "
+            f"{input.dtype} vs {other.dtype}; convert one with .to())"
+        )
     (a, b), _, _ = operands(input, other)
-    return Pointwise.apply(a, b, fn=functools.partial(np.isclose, rtol=rtol, atol=atol,
-                                                      equal_nan=equal_nan))
+    return Pointwise.apply(
+        a, b, fn=functools.partial(np.isclose, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    )
 
 
-register(OpInfo("isclose", isclose, ref=np.isclose,
-                samples=lambda rng: [
-                    Sample(np.array([1.0, 1.0 + 1e-9, np.nan, np.inf, -np.inf, 2.0]),
-                           np.array([1.0, 1.0, np.nan, np.inf, np.inf, 2.1])),
-                    Sample(np.array([np.nan, 1.0]), np.array([np.nan, 1.05]), equal_nan=True,
-                           rtol=0.1),
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), atol=0.5)],
-                differentiable=False, family="compare"))
+register(
+    OpInfo(
+        "isclose",
+        isclose,
+        ref=np.isclose,
+        samples=lambda rng: [
+            Sample(
+                np.array([1.0, 1.0 + 1e-9, np.nan, np.inf, -np.inf, 2.0]),
+                np.array([1.0, 1.0, np.nan, np.inf, np.inf, 2.1]),
+            ),
+            Sample(np.array([np.nan, 1.0]), np.array([np.nan, 1.05]), equal_nan=True, rtol=0.1),
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), atol=0.5),
+        ],
+        differentiable=False,
+        family="compare",
+    )
+)
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -626,9 +833,19 @@ def _np_isin(a, b, invert):
     return np.isin(np.asarray(a), np.asarray(b), invert=invert)
 
 
-register(OpInfo("isin", isin, ref=lambda a, b, **kw: np.isin(a, b, invert=kw.get("invert", False)),
-                differentiable=False, method=False, family="compare",
-                samples=lambda rng: [Sample(rng.integers(0, 6, (3, 4)), rng.integers(0, 6, (4,))),
-                                     Sample(rng.integers(0, 6, (5,)), 3, invert=True),
-                                     Sample(np.array([1.0, np.nan, 2.5]), np.array([np.nan, 2.5])),
-                                     Sample(rng.integers(0, 6, (0,)), rng.integers(0, 6, (2,)))]))
+register(
+    OpInfo(
+        "isin",
+        isin,
+        ref=lambda a, b, **kw: np.isin(a, b, invert=kw.get("invert", False)),
+        differentiable=False,
+        method=False,
+        family="compare",
+        samples=lambda rng: [
+            Sample(rng.integers(0, 6, (3, 4)), rng.integers(0, 6, (4,))),
+            Sample(rng.integers(0, 6, (5,)), 3, invert=True),
+            Sample(np.array([1.0, np.nan, 2.5]), np.array([np.nan, 2.5])),
+            Sample(rng.integers(0, 6, (0,)), rng.integers(0, 6, (2,))),
+        ],
+    )
+)

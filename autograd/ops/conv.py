@@ -23,6 +23,7 @@ forms insert a height-1 axis; 3-D inputs take the same im2col + GEMM route witho
 (``_conv3d_*_np``). Padding is kept per side, ``((top, bottom), (left, right))``, because
 ``padding='same'`` pads asymmetrically. Pooling is in pooling.py.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -35,8 +36,16 @@ from ..function import Op
 from ..forward_ad import apply_op, multilinear_jvp, sum_terms
 from ..tensor import Tensor
 from . import xp as _xp
-from ._windows import (_check_tensor, _col2im, _col2im_matrix, _im2col, _im2col_matrix,
-                       _ntuple, _out_size, _pad_nd)
+from ._windows import (
+    _check_tensor,
+    _col2im,
+    _col2im_matrix,
+    _im2col,
+    _im2col_matrix,
+    _ntuple,
+    _out_size,
+    _pad_nd,
+)
 from .registry import OpInfo, Sample, register, torch_functional
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -68,7 +77,7 @@ def _input_rows(a, b, in_h, kh, sh, dh, pads_h):
     """The input rows that output rows [a, b) read, and the padding they see:
     ``(r0, r1, (top, bottom))`` so that rows r0:r1 padded by (top, bottom) give exactly
     rows [a, b) of windows."""
-    lo = a * sh - pads_h[0]                           # first row read, in input coordinates
+    lo = a * sh - pads_h[0]  # first row read, in input coordinates
     hi = (b - 1) * sh + (kh - 1) * dh + 1 - pads_h[0]  # one past the last
     if lo >= in_h or hi <= 0:  # only padding
         r = in_h if lo >= in_h else 0
@@ -86,8 +95,10 @@ def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     if out_hw is None:
-        out_hw = (_out_size(x.shape[2], kh, stride[0], *pads[0], dilation[0]),
-                  _out_size(x.shape[3], kw, stride[1], *pads[1], dilation[1]))
+        out_hw = (
+            _out_size(x.shape[2], kh, stride[0], *pads[0], dilation[0]),
+            _out_size(x.shape[3], kw, stride[1], *pads[1], dilation[1]),
+        )
     wm = w.reshape(groups, o // groups, cg * kh * kw)
     blocks = list(_tiles(n, x.shape[1] * kh * kw, out_hw, x.itemsize))
     if len(blocks) == 1:
@@ -97,8 +108,9 @@ def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     out = np.empty((n, o) + tuple(out_hw), np.result_type(x, w))
     for n0, n1, a, b in blocks:
         r0, r1, pads_h = _input_rows(a, b, x.shape[2], kh, stride[0], dilation[0], pads[0])
-        cols = _im2col_matrix(x[n0:n1, :, r0:r1], (kh, kw), stride, (pads_h, pads[1]), dilation,
-                              (b - a, out_hw[1]))
+        cols = _im2col_matrix(
+            x[n0:n1, :, r0:r1], (kh, kw), stride, (pads_h, pads[1]), dilation, (b - a, out_hw[1])
+        )
         cols = cols.reshape(n1 - n0, groups, cg * kh * kw, (b - a) * out_hw[1])
         out[n0:n1, :, a:b] = np.matmul(wm, cols).reshape(n1 - n0, o, b - a, out_hw[1])
     return out
@@ -110,19 +122,35 @@ def _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
     block of output rows adds into the input rows its windows cover."""
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
-    wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)   # (G, K, O/G)
+    wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)  # (G, K, O/G)
     blocks = list(_tiles(n, groups * cg * kh * kw, (ho, wo), g.itemsize))
     if len(blocks) == 1:
         cols = np.matmul(wm, g.reshape(n, groups, o // groups, ho * wo))  # (N, G, K, L)
-        return _col2im_matrix(cols.reshape(n, groups * cg * kh * kw, ho * wo), groups * cg,
-                              in_hw, (kh, kw), (ho, wo), stride, pads, dilation)
+        return _col2im_matrix(
+            cols.reshape(n, groups * cg * kh * kw, ho * wo),
+            groups * cg,
+            in_hw,
+            (kh, kw),
+            (ho, wo),
+            stride,
+            pads,
+            dilation,
+        )
     out = np.zeros((n, groups * cg) + tuple(in_hw), np.result_type(g, w))
     for n0, n1, a, b in blocks:
         r0, r1, pads_h = _input_rows(a, b, in_hw[0], kh, stride[0], dilation[0], pads[0])
         gb = np.ascontiguousarray(g[n0:n1, :, a:b]).reshape(n1 - n0, groups, o // groups, -1)
         cols = np.matmul(wm, gb).reshape(n1 - n0, groups * cg * kh * kw, (b - a) * wo)
-        out[n0:n1, :, r0:r1] += _col2im_matrix(cols, groups * cg, (r1 - r0, in_hw[1]), (kh, kw),
-                                               (b - a, wo), stride, (pads_h, pads[1]), dilation)
+        out[n0:n1, :, r0:r1] += _col2im_matrix(
+            cols,
+            groups * cg,
+            (r1 - r0, in_hw[1]),
+            (kh, kw),
+            (b - a, wo),
+            stride,
+            (pads_h, pads[1]),
+            dilation,
+        )
     return out
 
 
@@ -137,16 +165,17 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
         cols = _im2col_matrix(x, kernel, stride, pads, dilation, (ho, wo))
         cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
         gm = g.reshape(n, groups, o // groups, ho * wo)
-        gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)     # (G, O/G, K)
+        gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
         return gw.reshape(o, cg, kh, kw)
     gw = None
     for n0, n1, a, b in blocks:
         r0, r1, pads_h = _input_rows(a, b, x.shape[2], kh, stride[0], dilation[0], pads[0])
-        cols = _im2col_matrix(x[n0:n1, :, r0:r1], kernel, stride, (pads_h, pads[1]), dilation,
-                              (b - a, wo))
+        cols = _im2col_matrix(
+            x[n0:n1, :, r0:r1], kernel, stride, (pads_h, pads[1]), dilation, (b - a, wo)
+        )
         cols = cols.reshape(n1 - n0, groups, cg * kh * kw, (b - a) * wo)
         gm = np.ascontiguousarray(g[n0:n1, :, a:b]).reshape(n1 - n0, groups, o // groups, -1)
-        part = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)    # (G, O/G, K)
+        part = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
         gw = part if gw is None else gw + part
     return gw.reshape(o, cg, kh, kw)
 
@@ -156,7 +185,7 @@ def _conv3d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     blocking and the Numba kernels of the 2-D path."""
     n, (o, cg), kernel = x.shape[0], w.shape[:2], w.shape[2:]
     cols = _im2col(x, kernel, stride, pads, dilation, out_hw=out_hw)  # (N, C, *k, *out)
-    out = cols.shape[2 + len(kernel):]
+    out = cols.shape[2 + len(kernel) :]
     k = cg * int(np.prod(kernel))
     cols = cols.reshape(n, groups, k, int(np.prod(out)))
     return np.matmul(w.reshape(groups, o // groups, k), cols).reshape((n, o) + out)
@@ -164,10 +193,11 @@ def _conv3d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
 
 def _conv3d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
     (n, o), out, (cg, *kernel) = g.shape[:2], g.shape[2:], w.shape[1:]
-    wm = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)            # (G, K, O/G)
-    cols = np.matmul(wm, g.reshape(n, groups, o // groups, -1))           # (N, G, K, L)
-    return _col2im(cols.reshape((n, groups * cg) + tuple(kernel) + out), in_hw, stride, pads,
-                   dilation)
+    wm = w.reshape(groups, o // groups, -1).transpose(0, 2, 1)  # (G, K, O/G)
+    cols = np.matmul(wm, g.reshape(n, groups, o // groups, -1))  # (N, G, K, L)
+    return _col2im(
+        cols.reshape((n, groups * cg) + tuple(kernel) + out), in_hw, stride, pads, dilation
+    )
 
 
 def _conv3d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
@@ -207,8 +237,10 @@ def _conv_jvp(ctx, tangents, xp):
     inputs (one term each, without the bias), plus the bias's tangent at every position."""
     x, w, _ = ctx.primals
     tx, tw, tb = tangents
-    terms = [apply_op(ctx, (tx, w, None), xp) if tx is not None else None,
-             apply_op(ctx, (x, tw, None), xp) if tw is not None else None]
+    terms = [
+        apply_op(ctx, (tx, w, None), xp) if tx is not None else None,
+        apply_op(ctx, (x, tw, None), xp) if tw is not None else None,
+    ]
     if tb is not None:
         out_shape = tuple(ctx.output.shape)
         terms.append(xp.expand(xp.reshape(tb, (1, -1) + (1,) * (len(out_shape) - 2)), out_shape))
@@ -265,14 +297,17 @@ class ConvolutionInputGrad(Op):
     def backward(ctx, h, xp):
         need_g, need_w, need_b = ctx.needs_input_grad
         g, w = ctx.saved_tensors
-        return (xp.conv2d_raw(h, w, *ctx.args, tuple(g.shape[2:])) if need_g else None,
-                xp.conv2d_weight_grad(h, g, tuple(w.shape[2:]), *ctx.args) if need_w else None,
-                xp.sum(h, _spatial_sum_dims(len(h.shape))) if need_b else None)
+        return (
+            xp.conv2d_raw(h, w, *ctx.args, tuple(g.shape[2:])) if need_g else None,
+            xp.conv2d_weight_grad(h, g, tuple(w.shape[2:]), *ctx.args) if need_w else None,
+            xp.sum(h, _spatial_sum_dims(len(h.shape))) if need_b else None,
+        )
 
 
 class ConvolutionWeightGrad(Op):
     """``convW(x, g)``: the adjoint of conv2d in w. <convW(x, g), H> = <conv(x, H), g>, so its
     VJP is convT(g, H) for x and conv(x, H) for g."""
+
     jvp = staticmethod(multilinear_jvp)
 
     grad_fn_name = "ConvolutionBackwardBackward0"
@@ -292,19 +327,27 @@ class ConvolutionWeightGrad(Op):
         return gx, gg
 
 
-_xp.define("conv2d_raw",
-           numpy=lambda x, w, *a: _conv_forward_np(x, w, *a),
-           tensor=lambda x, w, stride, pads, dilation, groups, out_hw=None: Convolution.apply(
-               x, w, None, stride=stride, pads=pads, dilation=dilation, groups=groups,
-               out_hw=out_hw))
-_xp.define("conv2d_input_grad",
-           numpy=lambda g, w, hw, *a: _conv_input_grad_np(g, w, hw, *a),
-           tensor=lambda g, w, hw, stride, pads, dilation, groups: ConvolutionInputGrad.apply(
-               g, w, None, in_hw=hw, stride=stride, pads=pads, dilation=dilation, groups=groups))
-_xp.define("conv2d_weight_grad",
-           numpy=lambda x, g, k, *a: _conv_weight_grad_np(x, g, k, *a),
-           tensor=lambda x, g, k, stride, pads, dilation, groups: ConvolutionWeightGrad.apply(
-               x, g, kernel=k, stride=stride, pads=pads, dilation=dilation, groups=groups))
+_xp.define(
+    "conv2d_raw",
+    numpy=lambda x, w, *a: _conv_forward_np(x, w, *a),
+    tensor=lambda x, w, stride, pads, dilation, groups, out_hw=None: Convolution.apply(
+        x, w, None, stride=stride, pads=pads, dilation=dilation, groups=groups, out_hw=out_hw
+    ),
+)
+_xp.define(
+    "conv2d_input_grad",
+    numpy=lambda g, w, hw, *a: _conv_input_grad_np(g, w, hw, *a),
+    tensor=lambda g, w, hw, stride, pads, dilation, groups: ConvolutionInputGrad.apply(
+        g, w, None, in_hw=hw, stride=stride, pads=pads, dilation=dilation, groups=groups
+    ),
+)
+_xp.define(
+    "conv2d_weight_grad",
+    numpy=lambda x, g, k, *a: _conv_weight_grad_np(x, g, k, *a),
+    tensor=lambda x, g, k, stride, pads, dilation, groups: ConvolutionWeightGrad.apply(
+        x, g, kernel=k, stride=stride, pads=pads, dilation=dilation, groups=groups
+    ),
+)
 
 
 # ---- conv1d / conv2d ----------------------------------------------------------------------------
@@ -317,8 +360,9 @@ def _conv_pads(padding, kernel, dilation, stride, nd, opname):
             if any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
             # total d (k - 1); the odd extra row/column goes to the end, like torch
-            return tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
-                         for k, d in zip(kernel, dilation))
+            return tuple(
+                (d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation)
+            )
         raise ValueError(f"Invalid padding string: {padding!r}")
     pad = _ntuple(padding, nd, "padding", opname)
     if any(p < 0 for p in pad):
@@ -331,14 +375,19 @@ def _batched(input, weight, nd, opname, weight_layout):
     two dims in torch's message); returns the input as a batch (one sample when it is
     unbatched) and whether it was unbatched."""
     from .movement import unsqueeze
+
     _check_tensor(input, "input", opname)
     _check_tensor(weight, "weight", opname)
     if input.ndim not in (nd + 1, nd + 2):
-        raise ShapeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
-                         f"{opname}, but got input of size: {shape_str(input.shape)}")
+        raise ShapeError(
+            f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+            f"{opname}, but got input of size: {shape_str(input.shape)}"
+        )
     if weight.ndim != nd + 2:
-        raise ShapeError(f"{opname}: expected weight of {nd + 2} dimensions ({weight_layout}, "
-                         f"*kernel_size), but got weight of size {shape_str(weight.shape)}")
+        raise ShapeError(
+            f"{opname}: expected weight of {nd + 2} dimensions ({weight_layout}, "
+            f"*kernel_size), but got weight of size {shape_str(weight.shape)}"
+        )
     unbatched = input.ndim == nd + 1
     return (unsqueeze(input, 0) if unbatched else input), unbatched
 
@@ -349,18 +398,22 @@ def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
     if bias is not None:
         _check_tensor(bias, "bias", opname)
         if bias.ndim != 1 or bias.shape[0] != channels:
-            raise ShapeError(f"{given}weight of size {shape_str(weight.shape)}, expected bias to "
-                             f"be 1-dimensional with {channels} elements, but got bias of size "
-                             f"{shape_str(bias.shape)} instead")
+            raise ShapeError(
+                f"{given}weight of size {shape_str(weight.shape)}, expected bias to "
+                f"be 1-dimensional with {channels} elements, but got bias of size "
+                f"{shape_str(bias.shape)} instead"
+            )
     for t, name in ((weight, "weight"), (bias, "bias")):
         if t is not None and t._data.dtype != x._data.dtype:
-            raise DTypeError(f"{opname}: input type ({x.dtype}) and {name} type ({t.dtype}) "
-                             f"should be the same")
+            raise DTypeError(
+                f"{opname}: input type ({x.dtype}) and {name} type ({t.dtype}) should be the same"
+            )
 
 
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
     opname = f"conv{nd}d"
     from .movement import squeeze, unsqueeze
+
     x, unbatched = _batched(input, weight, nd, opname, "out_channels, in_channels / groups")
     stride = _ntuple(stride, nd, "stride", opname)
     dilation = _ntuple(dilation, nd, "dilation", opname)
@@ -374,28 +427,35 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
     pads = _conv_pads(padding, kernel, dilation, stride, nd, opname)
     o = weight.shape[0]
     if o % groups:
-        raise ShapeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
-                         f"dimension 0, but got weight of size [{shape_str(weight.shape)}] "
-                         f"instead")
+        raise ShapeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at "
+            f"dimension 0, but got weight of size [{shape_str(weight.shape)}] "
+            f"instead"
+        )
     if x.shape[1] != weight.shape[1] * groups:
-        raise ShapeError(f"Given groups={groups}, weight of size {shape_str(weight.shape)}, "
-                         f"expected input{shape_str(x.shape)} to have "
-                         f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels "
-                         f"instead")
+        raise ShapeError(
+            f"Given groups={groups}, weight of size {shape_str(weight.shape)}, "
+            f"expected input{shape_str(x.shape)} to have "
+            f"{weight.shape[1] * groups} channels, but got {x.shape[1]} channels "
+            f"instead"
+        )
     _check_bias_and_dtypes(x, weight, bias, o, opname, "Given ")
     padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
     eff = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(e > p for e, p in zip(eff, padded)):
         padded_s, eff_s = " x ".join(map(str, padded)), " x ".join(map(str, eff))
-        raise ShapeError(f"Calculated padded input size per channel: ({padded_s}). Kernel size: "
-                         f"({eff_s}). Kernel size can't be greater than actual input size")
+        raise ShapeError(
+            f"Calculated padded input size per channel: ({padded_s}). Kernel size: "
+            f"({eff_s}). Kernel size can't be greater than actual input size"
+        )
     if nd == 1:  # a 1-D conv is a 2-D conv over a height-1 image
         x, w = unsqueeze(x, 2), unsqueeze(weight, 2)
         stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
     else:
         w = weight
-    y = Convolution.apply(x, w, bias, stride=stride, pads=pads, dilation=dilation,
-                          groups=int(groups))
+    y = Convolution.apply(
+        x, w, bias, stride=stride, pads=pads, dilation=dilation, groups=int(groups)
+    )
     if nd == 1:
         y = squeeze(y, 2)
     return squeeze(y, 0) if unbatched else y
@@ -451,12 +511,18 @@ def _ref_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     og = o // groups
     res = np.zeros([x.shape[0], o] + out, x.dtype)
     for gi in range(groups):
-        xs = xp_[:, gi * cg:(gi + 1) * cg]
+        xs = xp_[:, gi * cg : (gi + 1) * cg]
         for tap in itertools.product(*(range(k) for k in kernel)):
-            patch = xs[(slice(None),) * 2 + tuple(slice(i * d_, i * d_ + s_ * (m - 1) + 1, s_)
-                                                  for i, d_, s_, m in zip(tap, d, s, out))]
-            res[:, gi * og:(gi + 1) * og] += np.einsum(
-                "nc...,oc->no...", patch, w[(slice(gi * og, (gi + 1) * og), slice(None)) + tap])
+            patch = xs[
+                (slice(None),) * 2
+                + tuple(
+                    slice(i * d_, i * d_ + s_ * (m - 1) + 1, s_)
+                    for i, d_, s_, m in zip(tap, d, s, out)
+                )
+            ]
+            res[:, gi * og : (gi + 1) * og] += np.einsum(
+                "nc...,oc->no...", patch, w[(slice(gi * og, (gi + 1) * og), slice(None)) + tap]
+            )
     if b is not None:
         res += b.reshape((1, -1) + (1,) * nd)
     return res
@@ -464,50 +530,100 @@ def _ref_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv2d_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(2, 2, 5, 5)), n(size=(3, 2, 3, 3)), n(size=(3,))),
-            Sample(n(size=(1, 2, 6, 5)), n(size=(2, 2, 2, 3)), None, stride=2, padding=1),
-            Sample(n(size=(1, 4, 5, 6)), n(size=(4, 2, 2, 2)), n(size=(4,)), groups=2,
-                   dilation=(2, 1), padding=(1, 0)),
-            Sample(n(size=(1, 2, 4, 5)), n(size=(2, 2, 2, 3)), n(size=(2,)), padding="same"),
-            Sample(n(size=(1, 1, 4, 4)), n(size=(2, 1, 3, 3)), None, padding="valid",
-                   stride=(1, 2)),
-            Sample(n(size=(4, 4, 4)), n(size=(2, 2, 2, 2)), None, groups=2)]   # unbatched
+    return [
+        Sample(n(size=(2, 2, 5, 5)), n(size=(3, 2, 3, 3)), n(size=(3,))),
+        Sample(n(size=(1, 2, 6, 5)), n(size=(2, 2, 2, 3)), None, stride=2, padding=1),
+        Sample(
+            n(size=(1, 4, 5, 6)),
+            n(size=(4, 2, 2, 2)),
+            n(size=(4,)),
+            groups=2,
+            dilation=(2, 1),
+            padding=(1, 0),
+        ),
+        Sample(n(size=(1, 2, 4, 5)), n(size=(2, 2, 2, 3)), n(size=(2,)), padding="same"),
+        Sample(n(size=(1, 1, 4, 4)), n(size=(2, 1, 3, 3)), None, padding="valid", stride=(1, 2)),
+        Sample(n(size=(4, 4, 4)), n(size=(2, 2, 2, 2)), None, groups=2),
+    ]  # unbatched
 
 
 def _conv1d_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(2, 2, 7)), n(size=(3, 2, 3)), n(size=(3,))),
-            Sample(n(size=(1, 4, 8)), n(size=(2, 2, 2)), None, stride=2, padding=1, dilation=2,
-                   groups=2),
-            Sample(n(size=(1, 2, 6)), n(size=(2, 2, 4)), n(size=(2,)), padding="same")]
+    return [
+        Sample(n(size=(2, 2, 7)), n(size=(3, 2, 3)), n(size=(3,))),
+        Sample(
+            n(size=(1, 4, 8)), n(size=(2, 2, 2)), None, stride=2, padding=1, dilation=2, groups=2
+        ),
+        Sample(n(size=(1, 2, 6)), n(size=(2, 2, 4)), n(size=(2,)), padding="same"),
+    ]
 
 
-register(OpInfo("conv2d", conv2d, ref=_ref_conv, samples=_conv2d_samples, method=False,
-                family="conv", torch_fn=torch_functional("conv2d")))
-register(OpInfo("conv1d", conv1d, ref=_ref_conv, samples=_conv1d_samples, method=False,
-                family="conv", torch_fn=torch_functional("conv1d")))
-register(OpInfo("conv3d", conv3d, ref=_ref_conv, method=False, family="conv",
-                torch_fn=torch_functional("conv3d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 3, 4, 3)), rng.normal(size=(3, 2, 2, 3, 2)),
-                           rng.normal(size=(3,))),
-                    Sample(rng.normal(size=(1, 4, 4, 3, 5)), rng.normal(size=(2, 2, 2, 2, 2)),
-                           None, stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1),
-                           groups=2),
-                    Sample(rng.normal(size=(2, 3, 3, 4)), rng.normal(size=(2, 2, 2, 2, 3)),
-                           rng.normal(size=(2,)), padding="same")]))
+register(
+    OpInfo(
+        "conv2d",
+        conv2d,
+        ref=_ref_conv,
+        samples=_conv2d_samples,
+        method=False,
+        family="conv",
+        torch_fn=torch_functional("conv2d"),
+    )
+)
+register(
+    OpInfo(
+        "conv1d",
+        conv1d,
+        ref=_ref_conv,
+        samples=_conv1d_samples,
+        method=False,
+        family="conv",
+        torch_fn=torch_functional("conv1d"),
+    )
+)
+register(
+    OpInfo(
+        "conv3d",
+        conv3d,
+        ref=_ref_conv,
+        method=False,
+        family="conv",
+        torch_fn=torch_functional("conv3d"),
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(2, 2, 3, 4, 3)),
+                rng.normal(size=(3, 2, 2, 3, 2)),
+                rng.normal(size=(3,)),
+            ),
+            Sample(
+                rng.normal(size=(1, 4, 4, 3, 5)),
+                rng.normal(size=(2, 2, 2, 2, 2)),
+                None,
+                stride=(2, 1, 2),
+                padding=(1, 0, 1),
+                dilation=(1, 2, 1),
+                groups=2,
+            ),
+            Sample(
+                rng.normal(size=(2, 3, 3, 4)),
+                rng.normal(size=(2, 2, 2, 2, 3)),
+                rng.normal(size=(2,)),
+                padding="same",
+            ),
+        ],
+    )
+)
 
 
 # ---- transposed convolutions ---------------------------------------------------------------
 _DIM_NAMES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
-def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation,
-                      nd):
+def _conv_transposend(input, weight, bias, stride, padding, output_padding, groups, dilation, nd):
     """conv_transpose1d/2d/3d: checks in torch's words, then ``ConvolutionInputGrad`` (the
     adjoint of the convolution in its input). 1-D runs as 2-D over a height-1 image."""
     opname = f"conv_transpose{nd}d"
     from .movement import squeeze, unsqueeze
+
     x, unbatched = _batched(input, weight, nd, opname, "in_channels, out_channels / groups")
     stride = _ntuple(stride, nd, "stride", opname)
     dilation = _ntuple(dilation, nd, "dilation", opname)
@@ -523,44 +639,63 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
         raise ValueError("non-positive groups is not supported")
     if any(op >= s and op >= d for op, s, d in zip(opad, stride, dilation)):
         # torch words 1-D through its 2-D check (height 0 / 1 / 1)
-        vals = (opad, stride, dilation) if nd > 1 else ((0,) + opad, (1,) + stride,
-                                                        (1,) + dilation)
+        vals = (opad, stride, dilation) if nd > 1 else ((0,) + opad, (1,) + stride, (1,) + dilation)
         names = _DIM_NAMES[max(nd, 2)]
-        raise ValueError("output padding must be smaller than either stride or dilation, but got "
-                         + " ".join(f"{what}_{dim}: {v}" for what, vs in
-                                    zip(("output_padding", "stride", "dilation"), vals)
-                                    for dim, v in zip(names, vs)))
+        raise ValueError(
+            "output padding must be smaller than either stride or dilation, but got "
+            + " ".join(
+                f"{what}_{dim}: {v}"
+                for what, vs in zip(("output_padding", "stride", "dilation"), vals)
+                for dim, v in zip(names, vs)
+            )
+        )
     cin, cg = weight.shape[:2]
     if cin % groups:
-        raise ShapeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "
-                         f"dimension 0, but got weight of size [{shape_str(weight.shape)}] "
-                         f"instead")
+        raise ShapeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at "
+            f"dimension 0, but got weight of size [{shape_str(weight.shape)}] "
+            f"instead"
+        )
     if x.shape[1] != cin:
-        raise ShapeError(f"Given transposed=1, weight of size {shape_str(weight.shape)}, expected "
-                         f"input{shape_str(x.shape)} to have {cin} channels, but got "
-                         f"{x.shape[1]} channels instead")
+        raise ShapeError(
+            f"Given transposed=1, weight of size {shape_str(weight.shape)}, expected "
+            f"input{shape_str(x.shape)} to have {cin} channels, but got "
+            f"{x.shape[1]} channels instead"
+        )
     _check_bias_and_dtypes(x, weight, bias, cg * groups, opname, "Given transposed=1, ")
-    out_sz = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1 for n, s, p, d, k, op in
-                   zip(x.shape[2:], stride, pad, dilation, weight.shape[2:], opad))
+    out_sz = tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for n, s, p, d, k, op in zip(x.shape[2:], stride, pad, dilation, weight.shape[2:], opad)
+    )
     if any(n <= 0 for n in out_sz):
-        raise ShapeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). "
-                         f"Calculated output size per channel: ({' x '.join(map(str, out_sz))}). "
-                         f"Output size is too small")
+        raise ShapeError(
+            f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). "
+            f"Calculated output size per channel: ({' x '.join(map(str, out_sz))}). "
+            f"Output size is too small"
+        )
     w = weight
     if nd == 1:  # a height-1 image
         x, w = unsqueeze(x, 2), unsqueeze(weight, 2)
         stride, pad, dilation, out_sz = (1,) + stride, (0,) + pad, (1,) + dilation, (1,) + out_sz
-    y = ConvolutionInputGrad.apply(x, w, bias, in_hw=out_sz, stride=stride,
-                                   pads=tuple((p, p) for p in pad), dilation=dilation,
-                                   groups=int(groups))
+    y = ConvolutionInputGrad.apply(
+        x,
+        w,
+        bias,
+        in_hw=out_sz,
+        stride=stride,
+        pads=tuple((p, p) for p in pad),
+        dilation=dilation,
+        groups=int(groups),
+    )
     if nd == 1:
         y = squeeze(y, 2)
     return squeeze(y, 0) if unbatched else y
 
 
 @_amp.lower_precision
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Tensor:
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
     """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input), weight of shape
     (in_channels, out_channels / groups, kH, kW).
 
@@ -569,13 +704,15 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         >>> autograd.conv_transpose2d(x, autograd.ones(1, 1, 3, 3), stride=2).shape
         autograd.Size([1, 1, 5, 5])
     """
-    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
-                             dilation, 2)
+    return _conv_transposend(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 2
+    )
 
 
 @_amp.lower_precision
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Tensor:
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
     """Transposed 1-D convolution over (N, C, L) or (C, L); weight (in_channels,
     out_channels / groups, k).
 
@@ -584,13 +721,15 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
         >>> autograd.conv_transpose1d(autograd.ones(1, 1, 3), w, stride=2).shape
         autograd.Size([1, 1, 6])
     """
-    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
-                             dilation, 1)
+    return _conv_transposend(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 1
+    )
 
 
 @_amp.lower_precision
-def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1) -> Tensor:
+def conv_transpose3d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+) -> Tensor:
     """Transposed 3-D convolution over (N, C, D, H, W) or (C, D, H, W); weight (in_channels,
     out_channels / groups, kD, kH, kW).
 
@@ -599,32 +738,40 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
         >>> autograd.conv_transpose3d(autograd.ones(1, 1, 2, 3, 3), w, stride=2).shape
         autograd.Size([1, 2, 4, 6, 6])
     """
-    return _conv_transposend(input, weight, bias, stride, padding, output_padding, groups,
-                             dilation, 3)
+    return _conv_transposend(
+        input, weight, bias, stride, padding, output_padding, groups, dilation, 3
+    )
 
 
-def _ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
-                        dilation=1):
+def _ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Scatter reference, any number of spatial dims: every input element adds weight *
     value at its strided position."""
     nd = w.ndim - 2
     if x.ndim == nd + 1:
-        return _ref_conv_transpose(x[None], w, b, stride, padding, output_padding, groups,
-                                   dilation)[0]
+        return _ref_conv_transpose(
+            x[None], w, b, stride, padding, output_padding, groups, dilation
+        )[0]
     s, d = _ntuple(stride, nd, "", ""), _ntuple(dilation, nd, "", "")
     p, op = _ntuple(padding, nd, "", ""), _ntuple(output_padding, nd, "", "")
     n, cin, *size = x.shape
     cg, kernel = w.shape[1], w.shape[2:]
-    out = [(m - 1) * s_ - 2 * p_ + d_ * (k - 1) + o_ + 1
-           for m, s_, p_, d_, k, o_ in zip(size, s, p, d, kernel, op)]
+    out = [
+        (m - 1) * s_ - 2 * p_ + d_ * (k - 1) + o_ + 1
+        for m, s_, p_, d_, k, o_ in zip(size, s, p, d, kernel, op)
+    ]
     full = np.zeros([n, cg * groups] + [o_ + 2 * p_ for o_, p_ in zip(out, p)], x.dtype)
     ig = cin // groups
     for gi in range(groups):
         for tap in itertools.product(*(range(k) for k in kernel)):
-            contrib = np.einsum("nc...,co->no...", x[:, gi * ig:(gi + 1) * ig],
-                                w[(slice(gi * ig, (gi + 1) * ig), slice(None)) + tap])
-            where = tuple(slice(i * d_, i * d_ + s_ * (m - 1) + 1, s_)
-                          for i, d_, s_, m in zip(tap, d, s, size))
+            contrib = np.einsum(
+                "nc...,co->no...",
+                x[:, gi * ig : (gi + 1) * ig],
+                w[(slice(gi * ig, (gi + 1) * ig), slice(None)) + tap],
+            )
+            where = tuple(
+                slice(i * d_, i * d_ + s_ * (m - 1) + 1, s_)
+                for i, d_, s_, m in zip(tap, d, s, size)
+            )
             full[(slice(None), slice(gi * cg, (gi + 1) * cg)) + where] += contrib
     res = full[(slice(None),) * 2 + tuple(slice(p_, p_ + o_) for p_, o_ in zip(p, out))]
     if b is not None:
@@ -632,30 +779,87 @@ def _ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, gro
     return res
 
 
-register(OpInfo("conv_transpose2d", conv_transpose2d, ref=_ref_conv_transpose, method=False,
-                family="conv", torch_fn=torch_functional("conv_transpose2d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 3, 3)), rng.normal(size=(2, 3, 2, 2)),
-                           rng.normal(size=(3,))),
-                    Sample(rng.normal(size=(1, 2, 3, 2)), rng.normal(size=(2, 2, 3, 3)), None,
-                           stride=2, padding=1, output_padding=1),
-                    Sample(rng.normal(size=(1, 4, 2, 3)), rng.normal(size=(4, 1, 2, 2)),
-                           rng.normal(size=(2,)), stride=(2, 1), groups=2, dilation=2),
-                    Sample(rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 2, 2, 2)), None)]))
-register(OpInfo("conv_transpose1d", conv_transpose1d, ref=_ref_conv_transpose, method=False,
-                family="conv", torch_fn=torch_functional("conv_transpose1d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 4)), rng.normal(size=(2, 3, 3)),
-                           rng.normal(size=(3,))),
-                    Sample(rng.normal(size=(1, 4, 3)), rng.normal(size=(4, 1, 2)), None,
-                           stride=3, padding=1, output_padding=1, groups=2, dilation=2),
-                    Sample(rng.normal(size=(2, 5)), rng.normal(size=(2, 2, 3)), None, stride=2)]))
-register(OpInfo("conv_transpose3d", conv_transpose3d, ref=_ref_conv_transpose, method=False,
-                family="conv", torch_fn=torch_functional("conv_transpose3d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 2, 3, 2)), rng.normal(size=(2, 3, 2, 2, 1)),
-                           rng.normal(size=(3,))),
-                    Sample(rng.normal(size=(1, 4, 2, 2, 3)), rng.normal(size=(4, 1, 2, 1, 2)),
-                           None, stride=(2, 1, 2), padding=(1, 0, 0), output_padding=(1, 0, 1),
-                           groups=2, dilation=(1, 2, 1)),
-                    Sample(rng.normal(size=(2, 2, 2, 2)), rng.normal(size=(2, 1, 2, 2, 2)), None)]))
+register(
+    OpInfo(
+        "conv_transpose2d",
+        conv_transpose2d,
+        ref=_ref_conv_transpose,
+        method=False,
+        family="conv",
+        torch_fn=torch_functional("conv_transpose2d"),
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(2, 2, 3, 3)), rng.normal(size=(2, 3, 2, 2)), rng.normal(size=(3,))
+            ),
+            Sample(
+                rng.normal(size=(1, 2, 3, 2)),
+                rng.normal(size=(2, 2, 3, 3)),
+                None,
+                stride=2,
+                padding=1,
+                output_padding=1,
+            ),
+            Sample(
+                rng.normal(size=(1, 4, 2, 3)),
+                rng.normal(size=(4, 1, 2, 2)),
+                rng.normal(size=(2,)),
+                stride=(2, 1),
+                groups=2,
+                dilation=2,
+            ),
+            Sample(rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 2, 2, 2)), None),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "conv_transpose1d",
+        conv_transpose1d,
+        ref=_ref_conv_transpose,
+        method=False,
+        family="conv",
+        torch_fn=torch_functional("conv_transpose1d"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 4)), rng.normal(size=(2, 3, 3)), rng.normal(size=(3,))),
+            Sample(
+                rng.normal(size=(1, 4, 3)),
+                rng.normal(size=(4, 1, 2)),
+                None,
+                stride=3,
+                padding=1,
+                output_padding=1,
+                groups=2,
+                dilation=2,
+            ),
+            Sample(rng.normal(size=(2, 5)), rng.normal(size=(2, 2, 3)), None, stride=2),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "conv_transpose3d",
+        conv_transpose3d,
+        ref=_ref_conv_transpose,
+        method=False,
+        family="conv",
+        torch_fn=torch_functional("conv_transpose3d"),
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(2, 2, 2, 3, 2)),
+                rng.normal(size=(2, 3, 2, 2, 1)),
+                rng.normal(size=(3,)),
+            ),
+            Sample(
+                rng.normal(size=(1, 4, 2, 2, 3)),
+                rng.normal(size=(4, 1, 2, 1, 2)),
+                None,
+                stride=(2, 1, 2),
+                padding=(1, 0, 0),
+                output_padding=(1, 0, 1),
+                groups=2,
+                dilation=(1, 2, 1),
+            ),
+            Sample(rng.normal(size=(2, 2, 2, 2)), rng.normal(size=(2, 1, 2, 2, 2)), None),
+        ],
+    )
+)

@@ -24,6 +24,7 @@ Both recursions run over time as NumPy operations on the whole batch at once (T 
 on an (N, 2 max(L) + 1) array). The loss is differentiable once (as in torch: its backward
 is not differentiable again).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -51,7 +52,7 @@ def _extended(targets, target_lengths, blank, width):
     n = len(target_lengths)
     ext = np.full((n, width), blank, np.int64)
     for b, (labels, length) in enumerate(zip(targets, target_lengths)):
-        ext[b, 1:2 * length:2] = labels[:length]
+        ext[b, 1 : 2 * length : 2] = labels[:length]
     skip = np.zeros((n, width), bool)
     skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
     return ext, skip
@@ -69,9 +70,9 @@ def _forward_backward(lp, ext, skip, input_lengths, target_lengths, need_beta):
     t_max, n = lp.shape[:2]
     width = ext.shape[1]
     batch = np.arange(n)[:, None]
-    emit = lp[:, batch, ext]                                      # lp_t(l'_s): (T, N, S')
+    emit = lp[:, batch, ext]  # lp_t(l'_s): (T, N, S')
     s_idx = np.arange(width)
-    valid = s_idx[None, :] < (2 * target_lengths + 1)[:, None]   # positions of l' per sample
+    valid = s_idx[None, :] < (2 * target_lengths + 1)[:, None]  # positions of l' per sample
     neg = np.full((n, width), -np.inf, lp.dtype)
     alpha = np.full((t_max, n, width), -np.inf, lp.dtype)
     if t_max:
@@ -82,16 +83,17 @@ def _forward_backward(lp, ext, skip, input_lengths, target_lengths, need_beta):
         alpha[t] = np.where(valid & (t < input_lengths)[:, None], step, -np.inf)
     last = np.maximum(input_lengths - 1, 0)
     end = 2 * target_lengths
-    final = alpha[last, np.arange(n)]                              # (N, S') at t = T_b - 1
-    ll = np.logaddexp(final[np.arange(n), end],
-                      np.where(target_lengths > 0, final[np.arange(n), np.maximum(end - 1, 0)],
-                               -np.inf))
+    final = alpha[last, np.arange(n)]  # (N, S') at t = T_b - 1
+    ll = np.logaddexp(
+        final[np.arange(n), end],
+        np.where(target_lengths > 0, final[np.arange(n), np.maximum(end - 1, 0)], -np.inf),
+    )
     ll = np.where(input_lengths > 0, ll, np.where(target_lengths == 0, 0.0, -np.inf))
     if not need_beta:
         return alpha, None, -ll
     beta = np.full((t_max, n, width), -np.inf, lp.dtype)
     skip_next = np.zeros_like(skip)
-    skip_next[:, :-2] = skip[:, 2:]                   # the move s -> s + 2 is allowed
+    skip_next[:, :-2] = skip[:, 2:]  # the move s -> s + 2 is allowed
     for t in range(t_max - 1, -1, -1):
         is_last = t == input_lengths - 1
         init = np.where(valid & (s_idx[None, :] >= (end - 1)[:, None]), emit[t], -np.inf)
@@ -104,8 +106,11 @@ def _forward_backward(lp, ext, skip, input_lengths, target_lengths, need_beta):
             step = _logsumexp3(nxt, up1, np.where(skip_next, up2, neg)) + emit[t]
         else:
             step = neg
-        beta[t] = np.where(is_last[:, None], init,
-                           np.where(valid & (t < input_lengths - 1)[:, None], step, -np.inf))
+        beta[t] = np.where(
+            is_last[:, None],
+            init,
+            np.where(valid & (t < input_lengths - 1)[:, None], step, -np.inf),
+        )
     return alpha, beta, -ll
 
 
@@ -119,10 +124,10 @@ class CtcLoss(Op):
         alpha, beta, nll = _forward_backward(lp, ext, skip, input_lengths, target_lengths, True)
         t_max, n, c = lp.shape
         occupancy = np.exp(alpha + beta + nll[None, :, None] - lp[:, np.arange(n)[:, None], ext])
-        flat = ((np.arange(t_max)[:, None, None] * n + np.arange(n)[None, :, None]) * c
-                + ext[None])
-        grad = -np.bincount(flat.ravel(), weights=np.nan_to_num(occupancy, nan=0.0).ravel(),
-                            minlength=t_max * n * c).reshape(t_max, n, c)
+        flat = (np.arange(t_max)[:, None, None] * n + np.arange(n)[None, :, None]) * c + ext[None]
+        grad = -np.bincount(
+            flat.ravel(), weights=np.nan_to_num(occupancy, nan=0.0).ravel(), minlength=t_max * n * c
+        ).reshape(t_max, n, c)
         # torch: an impossible target (infinite loss) has nan gradients within its length
         inside = np.arange(t_max)[:, None] < input_lengths[None, :]
         infinite = np.isinf(nll)
@@ -167,8 +172,7 @@ def _lengths(lengths, name, n):
     """input_lengths / target_lengths: a Tensor, a sequence or an int -> int64 (n,)."""
     if isinstance(lengths, Tensor):
         if lengths._data.dtype.kind not in "iu":
-            raise DTypeError(f"ctc_loss(): {name} must be an integer tensor, got "
-                             f"{lengths.dtype}")
+            raise DTypeError(f"ctc_loss(): {name} must be an integer tensor, got {lengths.dtype}")
         arr = lengths._data.astype(np.int64).reshape(-1)
     else:
         try:
@@ -176,20 +180,30 @@ def _lengths(lengths, name, n):
         except (TypeError, ValueError):
             arr = None
         if arr is None or arr.dtype.kind not in "iu" and arr.size:
-            raise TypeError(f"ctc_loss(): {name} must be a tuple of ints or an integer tensor, "
-                            f"got {lengths!r}")
+            raise TypeError(
+                f"ctc_loss(): {name} must be a tuple of ints or an integer tensor, got {lengths!r}"
+            )
         arr = arr.astype(np.int64).reshape(-1)
     if arr.size != n:
         raise ShapeError(f"{name} must be of size batch_size")
     if (arr < 0).any():
-        raise ValueError(f"Expected {name} to have value at least 0, but got value "
-                         f"{int(arr.min())} (while checking arguments for ctc_loss)")
+        raise ValueError(
+            f"Expected {name} to have value at least 0, but got value "
+            f"{int(arr.min())} (while checking arguments for ctc_loss)"
+        )
     return arr
 
 
 @_amp.float32_precision
-def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
-             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+def ctc_loss(
+    log_probs: Tensor,
+    targets: Tensor,
+    input_lengths,
+    target_lengths,
+    blank: int = 0,
+    reduction: str = "mean",
+    zero_infinity: bool = False,
+) -> Tensor:
     """CTC loss of ``log_probs`` (T, N, C) (or unbatched (T, C)), log-softmax outputs over C
     classes with class ``blank`` the blank, against ``targets``: padded (N, S) or all targets
     concatenated (sum(target_lengths),), class indices without the blank.
@@ -208,11 +222,14 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
         raise ValueError(f"{reduction} is not a valid value for reduction")
     lp = float_input(log_probs, "ctc_loss")
     if not isinstance(targets, Tensor):
-        raise TypeError(f"ctc_loss(): argument 'targets' must be Tensor, not "
-                        f"{type(targets).__name__}")
+        raise TypeError(
+            f"ctc_loss(): argument 'targets' must be Tensor, not {type(targets).__name__}"
+        )
     if lp.ndim not in (2, 3):
-        raise ShapeError(f"Expected 3-dimensional tensor, but got {lp.ndim}-dimensional tensor "
-                         f"for argument #1 'log_probs' (while checking arguments for ctc_loss)")
+        raise ShapeError(
+            f"Expected 3-dimensional tensor, but got {lp.ndim}-dimensional tensor "
+            f"for argument #1 'log_probs' (while checking arguments for ctc_loss)"
+        )
     unbatched = lp.ndim == 2
     x = lp.unsqueeze(1) if unbatched else lp
     t_max, n, c = x.shape
@@ -222,39 +239,54 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
         raise ValueError("blank must be in label range")
     tgt = targets._data
     if tgt.dtype.kind == "f" and np.all(np.isfinite(tgt)):
-        tgt = tgt.astype(np.int64)            # (torch takes float targets too)
+        tgt = tgt.astype(np.int64)  # (torch takes float targets too)
     if tgt.dtype.kind not in "iu":
-        raise DTypeError(f"ctc_loss(): targets must be integer class indices, got "
-                         f"{targets.dtype}")
+        raise DTypeError(f"ctc_loss(): targets must be integer class indices, got {targets.dtype}")
     in_len = _lengths(input_lengths, "input_lengths", n)
     tg_len = _lengths(target_lengths, "target_lengths", n)
     if (in_len > t_max).any():
-        raise ValueError(f"Expected input_lengths to have value at most {t_max}, but got value "
-                         f"{int(in_len.max())} (while checking arguments for ctc_loss)")
+        raise ValueError(
+            f"Expected input_lengths to have value at most {t_max}, but got value "
+            f"{int(in_len.max())} (while checking arguments for ctc_loss)"
+        )
     if unbatched and tgt.ndim == 1:
         tgt = tgt[None]
     if tgt.ndim == 2:
         if tgt.shape[0] != n or tgt.shape[1] < tg_len.max(initial=0):
-            raise ShapeError(f"Expected tensor to have size at least {tg_len.max(initial=0)} at "
-                             f"dimension 1, but got size {tgt.shape[1]} for argument #2 "
-                             f"'targets' (while checking arguments for ctc_loss)")
+            raise ShapeError(
+                f"Expected tensor to have size at least {tg_len.max(initial=0)} at "
+                f"dimension 1, but got size {tgt.shape[1]} for argument #2 "
+                f"'targets' (while checking arguments for ctc_loss)"
+            )
         rows = list(tgt)
     elif tgt.ndim == 1:
         if tgt.shape[0] != tg_len.sum():
-            raise ShapeError(f"Expected tensor to have size {tg_len.sum()} at dimension 0, but "
-                             f"got size {tgt.shape[0]} for argument #2 'targets' (while checking "
-                             f"arguments for ctc_loss)")
+            raise ShapeError(
+                f"Expected tensor to have size {tg_len.sum()} at dimension 0, but "
+                f"got size {tgt.shape[0]} for argument #2 'targets' (while checking "
+                f"arguments for ctc_loss)"
+            )
         rows = np.split(tgt, np.cumsum(tg_len)[:-1])
     else:
-        raise ShapeError(f"Expected 1 to 2 dimensions, but got {tgt.ndim}-dimensional tensor "
-                         f"for argument #2 'targets' (while checking arguments for ctc_loss)")
+        raise ShapeError(
+            f"Expected 1 to 2 dimensions, but got {tgt.ndim}-dimensional tensor "
+            f"for argument #2 'targets' (while checking arguments for ctc_loss)"
+        )
     used = np.concatenate([r[:k] for r, k in zip(rows, tg_len)] + [np.zeros(0, np.int64)])
     if ((used < 0) | (used >= c)).any():
-        raise IndexError(f"ctc_loss(): target class {int(used[(used < 0) | (used >= c)][0])} "
-                         f"is out of range for {c} classes")
+        raise IndexError(
+            f"ctc_loss(): target class {int(used[(used < 0) | (used >= c)][0])} "
+            f"is out of range for {c} classes"
+        )
     ext, skip = _extended(rows, tg_len, blank, 2 * int(tg_len.max(initial=0)) + 1)
-    losses = CtcLoss.apply(x, ext=ext, skip=skip, input_lengths=in_len,
-                           target_lengths=tg_len, zero_infinity=bool(zero_infinity))
+    losses = CtcLoss.apply(
+        x,
+        ext=ext,
+        skip=skip,
+        input_lengths=in_len,
+        target_lengths=tg_len,
+        zero_infinity=bool(zero_infinity),
+    )
     if reduction == "none":
         return losses.reshape(()) if unbatched else losses
     if reduction == "sum":
@@ -264,11 +296,13 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
 
 
 # ---- registered op: a reference by enumerating alignments, and samples -------------------------
-def _ref_ctc(lp, targets, input_lengths, target_lengths, blank=0, reduction="mean",
-             zero_infinity=False):
+def _ref_ctc(
+    lp, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False
+):
     """Brute force: -log of the sum, over every path of frames that collapses to the target
     (merge repeats, drop blanks), of the product of its probabilities."""
     import itertools
+
     unbatched = lp.ndim == 2
     lp = lp[:, None] if unbatched else lp
     t_max, n, c = lp.shape
@@ -279,7 +313,7 @@ def _ref_ctc(lp, targets, input_lengths, target_lengths, blank=0, reduction="mea
     rows = list(tgt) if tgt.ndim == 2 else np.split(tgt, np.cumsum(tg_len)[:-1])
     losses = np.zeros(n)
     for b in range(n):
-        want = tuple(rows[b][:tg_len[b]])
+        want = tuple(rows[b][: tg_len[b]])
         total = -np.inf
         for path in itertools.product(range(c), repeat=int(in_len[b])):
             merged = [k for i, k in enumerate(path) if i == 0 or k != path[i - 1]]
@@ -299,16 +333,34 @@ def _ctc_samples(rng):
     def log_probs(*shape):
         x = rng.normal(size=shape)
         return x - np.log(np.exp(x).sum(-1, keepdims=True))
-    return [Sample(log_probs(4, 2, 3), np.array([[1, 2], [2, 2]]), np.array([4, 3]),
-                   np.array([2, 1])),
-            Sample(log_probs(5, 2, 3), np.array([1, 1, 2]), (5, 4), (2, 1), reduction="sum"),
-            Sample(log_probs(4, 3), np.array([0, 1]), 4, 2, blank=2, reduction="none"),
-            Sample(log_probs(3, 3, 3), np.array([[1, 1], [2, 0], [1, 2]]), (3, 3, 2),
-                   (2, 0, 2), reduction="none", zero_infinity=True)]   # an impossible target
+
+    return [
+        Sample(log_probs(4, 2, 3), np.array([[1, 2], [2, 2]]), np.array([4, 3]), np.array([2, 1])),
+        Sample(log_probs(5, 2, 3), np.array([1, 1, 2]), (5, 4), (2, 1), reduction="sum"),
+        Sample(log_probs(4, 3), np.array([0, 1]), 4, 2, blank=2, reduction="none"),
+        Sample(
+            log_probs(3, 3, 3),
+            np.array([[1, 1], [2, 0], [1, 2]]),
+            (3, 3, 2),
+            (2, 0, 2),
+            reduction="none",
+            zero_infinity=True,
+        ),
+    ]  # an impossible target
 
 
-register(OpInfo("ctc_loss", ctc_loss, ref=_ref_ctc, samples=_ctc_samples, method=False,
-                family="ctc", namespace="nn.functional", gradgrad=False,
-                # torch's gradient carries its fused log-softmax term (module docstring):
-                # compared with torch through log_softmax in tests/test_ctc_loss.py
-                torch_fn=False))
+register(
+    OpInfo(
+        "ctc_loss",
+        ctc_loss,
+        ref=_ref_ctc,
+        samples=_ctc_samples,
+        method=False,
+        family="ctc",
+        namespace="nn.functional",
+        gradgrad=False,
+        # torch's gradient carries its fused log-softmax term (module docstring):
+        # compared with torch through log_softmax in tests/test_ctc_loss.py
+        torch_fn=False,
+    )
+)

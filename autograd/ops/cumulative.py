@@ -6,6 +6,7 @@ cumsum's VJP is a reversed cumsum; cumprod's handles zeros exactly (no division 
 input); cummax / cummin pick, for each position, the index of the running extreme and send
 the gradient there (``_select``, repeated indices adding up); diff's VJP is its transpose.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,18 @@ from ._reduction import _as1d, _int64_if_integral, _int_dim, _select
 from ._util import wrap_dim
 from .registry import OpInfo, Sample, register
 
-__all__ = ["cumsum", "cumprod", "cummax", "cummin", "diff", "logcumsumexp", "trapezoid", "trapz",
-           "cumulative_trapezoid", "gradient"]
+__all__ = [
+    "cumsum",
+    "cumprod",
+    "cummax",
+    "cummin",
+    "diff",
+    "logcumsumexp",
+    "trapezoid",
+    "trapz",
+    "cumulative_trapezoid",
+    "gradient",
+]
 
 
 # ---- cumsum / cumprod ---------------------------------------------------------------------
@@ -34,6 +45,7 @@ def _np_cumsum(x, dim, reverse=False):
 
 class Cumsum(Op):
     """Running sum along ``dim``; its VJP is the running sum from the other end."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -70,13 +82,21 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return _cumsum_impl(input, d, False, npdt)
 
 
-register(OpInfo("cumsum", cumsum, inplace=True, family="cumulative",
-                ref=lambda x, dim, **k: np.cumsum(x, axis=dim % x.ndim).reshape(x.shape)
-                if x.ndim else x,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
-                                     Sample(rng.normal(size=(3, 4, 2)), -3),
-                                     Sample(rng.normal(size=()), 0),
-                                     Sample(rng.normal(size=(0, 3)), 1)]))
+register(
+    OpInfo(
+        "cumsum",
+        cumsum,
+        inplace=True,
+        family="cumulative",
+        ref=lambda x, dim, **k: np.cumsum(x, axis=dim % x.ndim).reshape(x.shape) if x.ndim else x,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), 1),
+            Sample(rng.normal(size=(3, 4, 2)), -3),
+            Sample(rng.normal(size=()), 0),
+            Sample(rng.normal(size=(0, 3)), 1),
+        ],
+    )
+)
 
 
 def _cumprod_grad(g, x, y, dim, zero, xp):
@@ -97,12 +117,14 @@ def _cumprod_grad(g, x, y, dim, zero, xp):
     x_safe = xp.where(before_c, x, xp.ones_like(x))
     x1 = xp.where(first_c, xp.ones_like(x), x)
     y1 = xp.cumprod(x1, dim)
-    res = xp.where(before_c, xp.cumsum(g * y, dim, True) / x_safe,
-                   xp.where(first_c, xp.cumsum(g * y1, dim, True), 0.0))
+    res = xp.where(
+        before_c,
+        xp.cumsum(g * y, dim, True) / x_safe,
+        xp.where(first_c, xp.cumsum(g * y1, dim, True), 0.0),
+    )
     if xp.graph and rest.any():
         xz = xp.sum(xp.where(first_c, x, 0.0), dim, True)
-        res = xp.where(xp.asarray(rest), xz * _cumprod_grad(g, x1, y1, dim, zero & ~first, xp),
-                       res)
+        res = xp.where(xp.asarray(rest), xz * _cumprod_grad(g, x1, y1, dim, zero & ~first, xp), res)
     return res
 
 
@@ -141,22 +163,39 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     d = _int_dim(dim, input.ndim, "cumprod")
     npdt = _int64_if_integral(input._data.dtype, dtype)
     if npdt != input._data.dtype:
-        input = input.detach().to(_dt._FROM_NP[npdt]) if npdt.kind not in FLOAT_KINDS else input.to(
-            _dt._FROM_NP[npdt])
+        input = (
+            input.detach().to(_dt._FROM_NP[npdt])
+            if npdt.kind not in FLOAT_KINDS
+            else input.to(_dt._FROM_NP[npdt])
+        )
     return _cumprod_impl(input, d)
 
 
-register(OpInfo("cumprod", cumprod, inplace=True, family="cumulative",
-                ref=lambda x, dim, **k: np.cumprod(x, axis=dim % x.ndim).reshape(x.shape)
-                if x.ndim else x,
-                samples=lambda rng: [
-                    Sample(rng.uniform(0.5, 1.5, (3, 4)), 1),
-                    Sample(rng.normal(size=(3, 4, 2)), -3),
-                    Sample(np.array([[1.5, 0.0, 2.0, -0.5, 0.0, 1.1],
-                                     [0.0, 1.3, 0.0, 0.7, 1.2, 0.9],
-                                     [0.8, -1.1, 1.3, 0.9, 1.4, 0.0]]), 1),
-                    Sample(rng.normal(size=()), 0),
-                    Sample(rng.normal(size=(0, 3)), 1)]))
+register(
+    OpInfo(
+        "cumprod",
+        cumprod,
+        inplace=True,
+        family="cumulative",
+        ref=lambda x, dim, **k: np.cumprod(x, axis=dim % x.ndim).reshape(x.shape) if x.ndim else x,
+        samples=lambda rng: [
+            Sample(rng.uniform(0.5, 1.5, (3, 4)), 1),
+            Sample(rng.normal(size=(3, 4, 2)), -3),
+            Sample(
+                np.array(
+                    [
+                        [1.5, 0.0, 2.0, -0.5, 0.0, 1.1],
+                        [0.0, 1.3, 0.0, 0.7, 1.2, 0.9],
+                        [0.8, -1.1, 1.3, 0.9, 1.4, 0.0],
+                    ]
+                ),
+                1,
+            ),
+            Sample(rng.normal(size=()), 0),
+            Sample(rng.normal(size=(0, 3)), 1),
+        ],
+    )
+)
 
 
 # ---- cummax / cummin ----------------------------------------------------------------------
@@ -180,8 +219,9 @@ def _cum_extreme(input, dim, opname, ufunc, name):
     index = index.astype(np.int64)
     if input.ndim == 0:
         index = index.reshape(())
-        return getattr(return_types, opname)(_select(input, index, 0, False, name),
-                                             Tensor._make(index))
+        return getattr(return_types, opname)(
+            _select(input, index, 0, False, name), Tensor._make(index)
+        )
     values = _select(input, index, dd, True, name, unique=False)  # indices repeat
     return getattr(return_types, opname)(values, Tensor._make(index))
 
@@ -222,25 +262,45 @@ def _np_cum_extreme(ufunc):
                     best = i
                 im[pos + (i,)] = best
         return v, idx
+
     return ref
 
 
 def _cum_extreme_samples(rng):
-    return [Sample(rng.normal(size=(3, 5)), 1), Sample(rng.normal(size=(4, 2, 3)), 0),
-            Sample(rng.normal(size=(3, 4)), -1), Sample(rng.normal(size=()), 0)]
+    return [
+        Sample(rng.normal(size=(3, 5)), 1),
+        Sample(rng.normal(size=(4, 2, 3)), 0),
+        Sample(rng.normal(size=(3, 4)), -1),
+        Sample(rng.normal(size=()), 0),
+    ]
     # (empty inputs are tested in tests/test_reduce_extra.py: torch's own empty-input
     # gradient of cummax is a tensor that requires grad, which the parity harness rejects)
 
 
-register(OpInfo("cummax", cummax, ref=_np_cum_extreme(np.maximum), samples=_cum_extreme_samples,
-                family="cumulative"))
-register(OpInfo("cummin", cummin, ref=_np_cum_extreme(np.minimum), samples=_cum_extreme_samples,
-                family="cumulative"))
+register(
+    OpInfo(
+        "cummax",
+        cummax,
+        ref=_np_cum_extreme(np.maximum),
+        samples=_cum_extreme_samples,
+        family="cumulative",
+    )
+)
+register(
+    OpInfo(
+        "cummin",
+        cummin,
+        ref=_np_cum_extreme(np.minimum),
+        samples=_cum_extreme_samples,
+        family="cumulative",
+    )
+)
 
 
 # ---- diff ---------------------------------------------------------------------------------
 class Diff(Op):
     """out[i] = x[i + 1] - x[i] along ``dim``; its VJP is ``DiffTranspose`` (and back)."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -255,6 +315,7 @@ class Diff(Op):
 
 class DiffTranspose(Op):
     """The adjoint of one ``diff``: x[i] gets g[i - 1] - g[i] (missing terms are 0)."""
+
     jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "DiffBackward0"
@@ -279,8 +340,11 @@ def _np_diff_transpose(g, dim, shape):
     return out
 
 
-_xp.define("diff_transpose", numpy=_np_diff_transpose,
-           tensor=lambda g, dim, shape: DiffTranspose.apply(g, dim=dim, shape=shape))
+_xp.define(
+    "diff_transpose",
+    numpy=_np_diff_transpose,
+    tensor=lambda g, dim, shape: DiffTranspose.apply(g, dim=dim, shape=shape),
+)
 
 
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) -> Tensor:
@@ -296,11 +360,18 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
     d = wrap_dim(dim, input.ndim)
     if prepend is not None or append is not None:
         from .join import cat  # the join family owns cat
+
         parts = [p for p in (prepend, input, append) if p is not None]
-        parts = [p if isinstance(p, Tensor) else Tensor._make(
-            np.broadcast_to(np.asarray(p, input._data.dtype),
-                            input.shape[:d] + (1,) + input.shape[d + 1:]))
-                 for p in parts]
+        parts = [
+            p
+            if isinstance(p, Tensor)
+            else Tensor._make(
+                np.broadcast_to(
+                    np.asarray(p, input._data.dtype), input.shape[:d] + (1,) + input.shape[d + 1 :]
+                )
+            )
+            for p in parts
+        ]
         input = cat(parts, d)
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
@@ -309,21 +380,33 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
         if out.shape[d] == 0:
             break
         if out._data.dtype == np.bool_:  # torch: diff of bools is "not equal" (xor)
-            out = Tensor._make(np.not_equal(out._data[(slice(None),) * d + (slice(1, None),)],
-                                            out._data[(slice(None),) * d + (slice(None, -1),)]))
+            out = Tensor._make(
+                np.not_equal(
+                    out._data[(slice(None),) * d + (slice(1, None),)],
+                    out._data[(slice(None),) * d + (slice(None, -1),)],
+                )
+            )
             continue
         out = Diff.apply(out, dim=d)
     return out
 
 
-register(OpInfo("diff", diff, family="cumulative",
-                ref=lambda x, n=1, dim=-1, **k: np.diff(x, n=n, axis=dim),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 5))),
-                                     Sample(rng.normal(size=(3, 5)), 2, 0),
-                                     Sample(rng.normal(size=(4, 3, 2)), 1, -2),
-                                     Sample(rng.normal(size=(4,)), 3),
-                                     Sample(rng.normal(size=(0, 3)), 1, 0),
-                                     Sample(rng.normal(size=(2, 3)), 0)]))
+register(
+    OpInfo(
+        "diff",
+        diff,
+        family="cumulative",
+        ref=lambda x, n=1, dim=-1, **k: np.diff(x, n=n, axis=dim),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 5))),
+            Sample(rng.normal(size=(3, 5)), 2, 0),
+            Sample(rng.normal(size=(4, 3, 2)), 1, -2),
+            Sample(rng.normal(size=(4,)), 3),
+            Sample(rng.normal(size=(0, 3)), 1, 0),
+            Sample(rng.normal(size=(2, 3)), 0),
+        ],
+    )
+)
 
 
 # ---- logcumsumexp ---------------------------------------------------------------------------
@@ -372,10 +455,12 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         tensor([0.0000, 0.6931, 1.0986])
     """
     if not isinstance(input, Tensor):
-        raise TypeError(f"logcumsumexp(): argument 'input' must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise TypeError(
+            f"logcumsumexp(): argument 'input' must be Tensor, not {type(input).__name__}"
+        )
     if input._data.dtype.kind not in FLOAT_KINDS:
         from .arithmetic import _reject
+
         _reject("logcumsumexp", "logcumsumexp_out_cpu", input, "convert with .float()")
     d = _int_dim(dim, input.ndim, "logcumsumexp")
     if input.ndim == 0:
@@ -384,12 +469,20 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
 
 
 _xp.define("logcumsumexp", numpy=_np_logcumsumexp, tensor=logcumsumexp)
-register(OpInfo("logcumsumexp", logcumsumexp, family="cumulative",
-                ref=lambda x, dim: _np_logcumsumexp(x, dim % x.ndim) if x.ndim else x,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
-                                     Sample(rng.normal(size=(3, 4, 2)) * 5, -3),
-                                     Sample(rng.normal(size=()), 0),
-                                     Sample(rng.normal(size=(0, 3)), 1)]))
+register(
+    OpInfo(
+        "logcumsumexp",
+        logcumsumexp,
+        family="cumulative",
+        ref=lambda x, dim: _np_logcumsumexp(x, dim % x.ndim) if x.ndim else x,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), 1),
+            Sample(rng.normal(size=(3, 4, 2)) * 5, -3),
+            Sample(rng.normal(size=()), 0),
+            Sample(rng.normal(size=(0, 3)), 1),
+        ],
+    )
+)
 
 
 # ---- trapezoid / cumulative_trapezoid ---------------------------------------------------------
@@ -397,6 +490,7 @@ def _trapezoid_parts(y, x, dx, dim, opname):
     """(dim, the areas of the trapezoids between consecutive samples along dim)."""
     from .arithmetic import to_dtype
     from .movement import narrow, reshape
+
     if not isinstance(y, Tensor):
         raise TypeError(f"{opname}(): argument 'y' must be Tensor, not {type(y).__name__}")
     if y.ndim == 0:
@@ -414,13 +508,12 @@ def _trapezoid_parts(y, x, dx, dim, opname):
     if not isinstance(x, Tensor):
         raise TypeError(f"{opname}(): argument 'x' must be Tensor, not {type(x).__name__}")
     if dx is not None:
-        raise TypeError(f"{opname}(): give either the sample points x or the spacing dx, not "
-                        "both")
+        raise TypeError(f"{opname}(): give either the sample points x or the spacing dx, not both")
     xd = x.ndim - 1 if x.ndim == 1 else d - y.ndim + x.ndim
     if x.ndim == 0 or xd < 0 or x.shape[xd] != n:
         raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
     widths = narrow(x, xd, 1, n - 1) - narrow(x, xd, 0, n - 1)
-    if x.ndim == 1:   # the same sample points for every slice along dim
+    if x.ndim == 1:  # the same sample points for every slice along dim
         widths = reshape(widths, [n - 1 if i == d else 1 for i in range(y.ndim)])
     return d, widths * sums * 0.5
 
@@ -437,6 +530,7 @@ def trapezoid(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
         # torch's form with even spacing: (sum - (first + last) / 2) * dx (its inf/nan too)
         from .arithmetic import to_dtype
         from .movement import select
+
         if y._data.dtype.kind not in FLOAT_KINDS:
             y = to_dtype(y, _dt.get_default_dtype())
         d = wrap_dim(dim, y.ndim)
@@ -468,27 +562,47 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
 def _ref_trapezoid(cumulative):
     def ref(y, x=None, *, dx=None, dim=-1):
         import scipy.integrate
+
         fn = scipy.integrate.cumulative_trapezoid if cumulative else scipy.integrate.trapezoid
         if y.dtype.kind not in "f":
             y = y.astype(np.float32)
         if y.shape[dim] == 0:
-            return np.zeros(y.shape[:dim % y.ndim] + y.shape[dim % y.ndim + 1:], y.dtype) \
-                if not cumulative else y
+            return (
+                np.zeros(y.shape[: dim % y.ndim] + y.shape[dim % y.ndim + 1 :], y.dtype)
+                if not cumulative
+                else y
+            )
         return fn(y, x=x, dx=1.0 if dx is None else dx, axis=dim)
+
     return ref
 
 
 def _trapezoid_samples(rng):
-    return [Sample(rng.normal(size=(3, 5))), Sample(rng.normal(size=(3, 5)), dx=0.5, dim=0),
-            Sample(rng.normal(size=(3, 5)), np.cumsum(rng.uniform(0.1, 1, (5,)))),
-            Sample(rng.normal(size=(2, 4)), np.cumsum(rng.uniform(0.1, 1, (2, 4)), 1), dim=1),
-            Sample(rng.normal(size=(4,)), dx=2.0), Sample(rng.normal(size=(2, 1)))]
+    return [
+        Sample(rng.normal(size=(3, 5))),
+        Sample(rng.normal(size=(3, 5)), dx=0.5, dim=0),
+        Sample(rng.normal(size=(3, 5)), np.cumsum(rng.uniform(0.1, 1, (5,)))),
+        Sample(rng.normal(size=(2, 4)), np.cumsum(rng.uniform(0.1, 1, (2, 4)), 1), dim=1),
+        Sample(rng.normal(size=(4,)), dx=2.0),
+        Sample(rng.normal(size=(2, 1))),
+    ]
 
 
-for _name, _fn, _cumulative in (("trapezoid", trapezoid, False), ("trapz", trapz, False),
-                                ("cumulative_trapezoid", cumulative_trapezoid, True)):
-    register(OpInfo(_name, _fn, ref=_ref_trapezoid(_cumulative), samples=_trapezoid_samples,
-                    method=False, family="cumulative"))
+for _name, _fn, _cumulative in (
+    ("trapezoid", trapezoid, False),
+    ("trapz", trapz, False),
+    ("cumulative_trapezoid", cumulative_trapezoid, True),
+):
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            ref=_ref_trapezoid(_cumulative),
+            samples=_trapezoid_samples,
+            method=False,
+            family="cumulative",
+        )
+    )
 
 
 # ---- gradient (numerical derivatives) ---------------------------------------------------------
@@ -497,12 +611,13 @@ def _gradient_along(f: Tensor, d: int, spacing, edge_order: int) -> Tensor:
     even spacing ``h`` or sample coordinates ``x``)."""
     from .join import cat
     from .movement import narrow
+
     n = f.shape[d]
 
     def s(start, length=1):
         return narrow(f, d, start % n, length)
 
-    if not isinstance(spacing, Tensor):            # even spacing h
+    if not isinstance(spacing, Tensor):  # even spacing h
         h = float(spacing)
         inner = (s(2, n - 2) - s(0, n - 2)) / (2 * h)
         if edge_order == 1:
@@ -514,24 +629,33 @@ def _gradient_along(f: Tensor, d: int, spacing, edge_order: int) -> Tensor:
     x = spacing._data.astype(f._data.dtype)
     shape = [1] * f.ndim
 
-    def coef(values):        # a constant along d, broadcast over the other dims
+    def coef(values):  # a constant along d, broadcast over the other dims
         shape[d] = -1
         return Tensor._make(np.asarray(values, f._data.dtype).reshape(shape))
 
     dx = np.diff(x)
-    hd, hs = dx[:-1], dx[1:]               # the steps before and after each inner point
-    inner = (s(0, n - 2) * coef(-hs / (hd * (hd + hs))) + s(1, n - 2) * coef((hs - hd) / (hd * hs))
-             + s(2, n - 2) * coef(hd / (hs * (hd + hs))))
+    hd, hs = dx[:-1], dx[1:]  # the steps before and after each inner point
+    inner = (
+        s(0, n - 2) * coef(-hs / (hd * (hd + hs)))
+        + s(1, n - 2) * coef((hs - hd) / (hd * hs))
+        + s(2, n - 2) * coef(hd / (hs * (hd + hs)))
+    )
     if edge_order == 1:
         first = (s(1) - s(0)) / float(dx[0])
         last = (s(-1) - s(-2)) / float(dx[-1])
     else:
         a, b = dx[0], dx[1]
-        first = (s(0) * float(-(2 * a + b) / (a * (a + b))) + s(1) * float((a + b) / (a * b))
-                 + s(2) * float(-a / (b * (a + b))))
+        first = (
+            s(0) * float(-(2 * a + b) / (a * (a + b)))
+            + s(1) * float((a + b) / (a * b))
+            + s(2) * float(-a / (b * (a + b)))
+        )
         a, b = dx[-2], dx[-1]
-        last = (s(-3) * float(b / (a * (a + b))) + s(-2) * float(-(a + b) / (a * b))
-                + s(-1) * float((a + 2 * b) / (b * (a + b))))
+        last = (
+            s(-3) * float(b / (a * (a + b)))
+            + s(-2) * float(-(a + b) / (a * b))
+            + s(-1) * float((a + 2 * b) / (b * (a + b)))
+        )
     return cat([first, inner, last], d)
 
 
@@ -546,6 +670,7 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
         (tensor([3., 4., 6., 7.]),)
     """
     from .arithmetic import to_dtype
+
     if not isinstance(input, Tensor):
         raise TypeError(f"gradient(): argument 'input' must be Tensor, not {type(input).__name__}")
     if edge_order not in (1, 2):
@@ -556,23 +681,27 @@ def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1):
         dims = [wrap_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim)]
     if isinstance(spacing, (list, tuple)):
         if len(spacing) != len(dims):
-            raise RuntimeError(f"torch.gradient expected spacing to be unspecified, a scalar or "
-                               f"it's spacing and dim arguments to have the same length, but got "
-                               f"a spacing argument of length {len(spacing)} and a dim argument "
-                               f"of length {len(dims)}.")
+            raise RuntimeError(
+                f"torch.gradient expected spacing to be unspecified, a scalar or "
+                f"it's spacing and dim arguments to have the same length, but got "
+                f"a spacing argument of length {len(spacing)} and a dim argument "
+                f"of length {len(dims)}."
+            )
         steps = list(spacing)
     else:
         steps = [spacing] * len(dims)
     for d, h in zip(dims, steps):
         if input.shape[d] < edge_order + 1:
-            raise RuntimeError("torch.gradient expected each dimension size to be at least "
-                               "edge_order+1")
+            raise RuntimeError(
+                "torch.gradient expected each dimension size to be at least edge_order+1"
+            )
         if isinstance(h, Tensor) and (h.ndim != 1 or h.shape[0] != input.shape[d]):
-            raise RuntimeError(f"torch.gradient expected each tensor to be on the same device "
-                               f"and of size {input.shape[d]} along dimension {d}, got "
-                               f"{list(h.shape)}")
-    f = input if input._data.dtype.kind in FLOAT_KINDS else \
-        to_dtype(input, _dt.get_default_dtype())
+            raise RuntimeError(
+                f"torch.gradient expected each tensor to be on the same device "
+                f"and of size {input.shape[d]} along dimension {d}, got "
+                f"{list(h.shape)}"
+            )
+    f = input if input._data.dtype.kind in FLOAT_KINDS else to_dtype(input, _dt.get_default_dtype())
     return tuple(_gradient_along(f, d, h, edge_order) for d, h in zip(dims, steps))
 
 
@@ -583,11 +712,22 @@ def _ref_gradient(x, *, spacing=1, dim=None, edge_order=1):
 
 
 def _gradient_samples(rng):
-    return [Sample(rng.normal(size=(5,))), Sample(rng.normal(size=(3, 4)), spacing=0.5),
-            Sample(rng.normal(size=(3, 5)), dim=1, edge_order=2),
-            Sample(rng.normal(size=(4, 3)), spacing=[2.0, 0.5], dim=[0, 1], edge_order=2),
-            Sample(rng.normal(size=(3, 2)), dim=0, spacing=[1.5])]
+    return [
+        Sample(rng.normal(size=(5,))),
+        Sample(rng.normal(size=(3, 4)), spacing=0.5),
+        Sample(rng.normal(size=(3, 5)), dim=1, edge_order=2),
+        Sample(rng.normal(size=(4, 3)), spacing=[2.0, 0.5], dim=[0, 1], edge_order=2),
+        Sample(rng.normal(size=(3, 2)), dim=0, spacing=[1.5]),
+    ]
 
 
-register(OpInfo("gradient", gradient, ref=_ref_gradient, samples=_gradient_samples,
-                method=False, family="cumulative"))
+register(
+    OpInfo(
+        "gradient",
+        gradient,
+        ref=_ref_gradient,
+        samples=_gradient_samples,
+        method=False,
+        family="cumulative",
+    )
+)

@@ -2,6 +2,7 @@
 cosine_similarity and pairwise_distance, composed of differentiable reductions.
 (``cdist`` / ``pdist``, distances between all pairs, are in linalg_norm.py.)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,15 +35,17 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     """
     for name, x in (("x1", x1), ("x2", x2)):
         if not isinstance(x, Tensor):
-            raise TypeError(f"cosine_similarity(): argument '{name}' must be Tensor, not "
-                            f"{type(x).__name__}")
+            raise TypeError(
+                f"cosine_similarity(): argument '{name}' must be Tensor, not {type(x).__name__}"
+            )
     shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     x1, x2 = x1.expand(shape), x2.expand(shape)
     return ((x1 / _clamped_norm(x1, dim, eps)) * (x2 / _clamped_norm(x2, dim, eps))).sum(dim)
 
 
-def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
-                      keepdim: bool = False) -> Tensor:
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
     """``||x1 - x2 + eps||_p`` over the last dim (``eps`` keeps the gradient finite when
     x1 == x2).
 
@@ -53,33 +56,52 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """
     for name, x in (("x1", x1), ("x2", x2)):
         if not isinstance(x, Tensor):
-            raise TypeError(f"pairwise_distance(): argument '{name}' must be Tensor, not "
-                            f"{type(x).__name__}")
+            raise TypeError(
+                f"pairwise_distance(): argument '{name}' must be Tensor, not {type(x).__name__}"
+            )
     return norm(x1 - x2 + eps, p, -1, keepdim=keepdim)
 
 
 def _ref_cosine(x1, x2, dim=1, eps=1e-8):
     x1, x2 = np.broadcast_arrays(x1, x2)
-    n1 = np.maximum(np.sqrt((x1 ** 2).sum(dim, keepdims=True)), eps)
-    n2 = np.maximum(np.sqrt((x2 ** 2).sum(dim, keepdims=True)), eps)
+    n1 = np.maximum(np.sqrt((x1**2).sum(dim, keepdims=True)), eps)
+    n2 = np.maximum(np.sqrt((x2**2).sum(dim, keepdims=True)), eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
 def _ref_pairwise(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     d = np.abs(x1 - x2 + eps)
-    out = d.max(-1, keepdims=True) if p == np.inf else (d ** p).sum(-1, keepdims=True) ** (1 / p)
+    out = d.max(-1, keepdims=True) if p == np.inf else (d**p).sum(-1, keepdims=True) ** (1 / p)
     return out if keepdim else out[..., 0]
 
 
-register(OpInfo("cosine_similarity", cosine_similarity, ref=_ref_cosine, method=False,
-                family="distance", samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
-                    Sample(rng.normal(size=(2, 3, 1)), rng.normal(size=(1, 3, 4)), -1, 1e-6),
-                    Sample(rng.normal(size=(4,)), rng.normal(size=(3, 4)), 1),
-                    Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), 0)]))
-register(OpInfo("pairwise_distance", pairwise_distance, ref=_ref_pairwise, method=False,
-                family="distance", samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 1.5, keepdim=True),
-                    Sample(rng.normal(size=(2, 1, 3)), rng.normal(size=(4, 3)), np.inf),
-                    Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), 3.0, 0.0)]))
+register(
+    OpInfo(
+        "cosine_similarity",
+        cosine_similarity,
+        ref=_ref_cosine,
+        method=False,
+        family="distance",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(2, 3, 1)), rng.normal(size=(1, 3, 4)), -1, 1e-6),
+            Sample(rng.normal(size=(4,)), rng.normal(size=(3, 4)), 1),
+            Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), 0),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "pairwise_distance",
+        pairwise_distance,
+        ref=_ref_pairwise,
+        method=False,
+        family="distance",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 1.5, keepdim=True),
+            Sample(rng.normal(size=(2, 1, 3)), rng.normal(size=(4, 3)), np.inf),
+            Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), 3.0, 0.0),
+        ],
+    )
+)

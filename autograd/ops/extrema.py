@@ -6,6 +6,7 @@ what central finite differences see); ``max(dim)`` / ``median(dim)`` pick one po
 send the gradient there through ``_select`` (_reduction.py). With the numba backend
 float32/float64 rows reduce in the kernels of autograd/kernels/reduce.py.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,8 +17,18 @@ from ..dtypes import FLOAT_KINDS
 from ..function import Op, derive
 from ..forward_ad import reduction_jvp
 from ..tensor import Tensor
-from ._reduction import (_as1d, _even_weights, _indices_out, _int_dim, _keepdim_shape,
-                         _np_axes, _out_shape, _select, keep_reduction, unreduced)
+from ._reduction import (
+    _as1d,
+    _even_weights,
+    _indices_out,
+    _int_dim,
+    _keepdim_shape,
+    _np_axes,
+    _out_shape,
+    _select,
+    keep_reduction,
+    unreduced,
+)
 from ._util import wrap_dims
 from .compare import maximum, minimum
 from .registry import OpInfo, Sample, register
@@ -34,6 +45,7 @@ class _Extreme(Op):
     backward finds the ties and writes the gradient in one kernel (or, when recording a
     graph, builds the same weights from the saved arrays).
     """
+
     jvp = staticmethod(reduction_jvp)
 
     @staticmethod
@@ -47,8 +59,9 @@ class _Extreme(Op):
             ctx.save_for_backward(x, out)  # (an in-place change of either is then caught)
             return out
         out_keep = np_fn(x, axis=dims, keepdims=True)
-        out = np.asarray(out_keep if keepdim else out_keep.reshape(
-            _out_shape(x.shape, dims, False)))
+        out = np.asarray(
+            out_keep if keepdim else out_keep.reshape(_out_shape(x.shape, dims, False))
+        )
         if ctx.needs_input_grad:  # (empty when nothing is recorded: skip the work)
             ctx.weights = _even_weights(x, out_keep, dims)
             # saved like the kernel path (and torch), only so that an in-place change of
@@ -67,8 +80,7 @@ class _Extreme(Op):
                     return rk.extreme_backward(x, out, g, ctx.dims)
             else:
                 x, out = x._data, out._data  # the weights are constants: plain arrays
-            weights = _even_weights(x, out.reshape(_keepdim_shape(x.shape, ctx.dims)),
-                                    ctx.dims)
+            weights = _even_weights(x, out.reshape(_keepdim_shape(x.shape, ctx.dims)), ctx.dims)
         g_full = unreduced(ctx, g, xp)
         return g_full * xp.asarray(weights)
 
@@ -97,9 +109,11 @@ def _check_nonempty_dims(input, dims, opname):
 
 def _no_dim_on_empty(input, opname):
     if input._data.size == 0:
-        raise RuntimeError(f"{opname}(): Expected reduction dim to be specified for "
-                           "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                           "argument.")
+        raise RuntimeError(
+            f"{opname}(): Expected reduction dim to be specified for "
+            "input.numel() == 0. Specify the reduction dim with the 'dim' "
+            "argument."
+        )
 
 
 def _extreme_dims(input, dim, opname) -> tuple:
@@ -146,8 +160,14 @@ def _np_amin(x, dim=(), keepdim=False):
 
 def _extreme_samples(rng):
     x = rng.normal(size=(3, 4, 5))
-    return [Sample(x), Sample(x, 1), Sample(x, -1, keepdim=True), Sample(x, (0, 2)),
-            Sample(rng.normal(size=())), Sample(rng.normal(size=(0, 2)), 1)]
+    return [
+        Sample(x),
+        Sample(x, 1),
+        Sample(x, -1, keepdim=True),
+        Sample(x, (0, 2)),
+        Sample(rng.normal(size=())),
+        Sample(rng.normal(size=(0, 2)), 1),
+    ]
     # (ties, where the gradient is split evenly, are tested in tests/test_reduce_extra.py:
     # second derivatives do not exist there, so gradgradcheck cannot take them)
 
@@ -161,11 +181,16 @@ def _max_min(input, dim, keepdim, opname, np_arg, full_cls, name):
         return (maximum if opname == "max" else minimum)(input, dim)
     if dim is None:
         if keepdim:
-            raise TypeError(f"{opname}() received an invalid combination of arguments: keepdim "
-                            "needs dim")
+            raise TypeError(
+                f"{opname}() received an invalid combination of arguments: keepdim needs dim"
+            )
         _no_dim_on_empty(input, opname)
-        return full_cls.apply(input, dims=tuple(range(input.ndim)), keepdim=False,
-                              np_fn=np.max if opname == "max" else np.min)
+        return full_cls.apply(
+            input,
+            dims=tuple(range(input.ndim)),
+            keepdim=False,
+            np_fn=np.max if opname == "max" else np.min,
+        )
     d = _int_dim(dim, input.ndim, opname)
     if input.ndim:
         _check_nonempty_dims(input, (d,), opname)
@@ -173,8 +198,9 @@ def _max_min(input, dim, keepdim, opname, np_arg, full_cls, name):
     rk = dispatch.kernels("reduce", input._data, (dd,)) if input.ndim else None
     # (the index depends on the values: derived, see function.derive)
     if rk is not None:  # value and index in one pass
-        found, index = derive(_kernel_arg_extreme, input, kernels=rk, dim=dd,
-                              largest=opname == "max")
+        found, index = derive(
+            _kernel_arg_extreme, input, kernels=rk, dim=dd, largest=opname == "max"
+        )
         values = _select(input, index, dd, keepdim, name, values=found)
     else:
         index = derive(_np_arg_extreme, input, np_arg=np_arg, dim=dd)
@@ -223,20 +249,29 @@ def _np_max_min(np_fn, np_arg):
         axis = dim % x.ndim if x.ndim else None
         idx = np_arg(x, axis=axis, keepdims=keepdim) if x.ndim else np.asarray(0)
         return np_fn(x, axis=axis, keepdims=keepdim), idx
+
     return ref
 
 
 def _max_samples(rng):
     x = rng.normal(size=(3, 4, 5))
-    return [Sample(x), Sample(x, 1), Sample(x, -1, keepdim=True), Sample(x, 0, True),
-            Sample(rng.normal(size=())), Sample(rng.normal(size=()), 0),
-            Sample(rng.normal(size=(0, 3)), 1)]
+    return [
+        Sample(x),
+        Sample(x, 1),
+        Sample(x, -1, keepdim=True),
+        Sample(x, 0, True),
+        Sample(rng.normal(size=())),
+        Sample(rng.normal(size=()), 0),
+        Sample(rng.normal(size=(0, 3)), 1),
+    ]
 
 
-register(OpInfo("max", max, ref=_np_max_min(np.max, np.argmax), samples=_max_samples,
-                family="extrema"))
-register(OpInfo("min", min, ref=_np_max_min(np.min, np.argmin), samples=_max_samples,
-                family="extrema"))
+register(
+    OpInfo("max", max, ref=_np_max_min(np.max, np.argmax), samples=_max_samples, family="extrema")
+)
+register(
+    OpInfo("min", min, ref=_np_max_min(np.min, np.argmin), samples=_max_samples, family="extrema")
+)
 
 
 # ---- argmax / argmin ----------------------------------------------------------------------
@@ -244,8 +279,9 @@ def _arg_extreme(input, dim, keepdim, opname, np_arg):
     x = input._data
     if dim is None:
         if x.size == 0:
-            raise IndexError(f"{opname}(): Expected reduction dim to be specified for "
-                             "input.numel() == 0.")
+            raise IndexError(
+                f"{opname}(): Expected reduction dim to be specified for input.numel() == 0."
+            )
         return Tensor._make(derive(_arg_flat, input, np_arg=np_arg, keepdim=keepdim))
     d = _int_dim(dim, x.ndim, opname)
     if x.ndim == 0:
@@ -292,19 +328,42 @@ def _np_arg(np_arg):
         if x.ndim == 0:
             return np.asarray(0)
         return np_arg(x, axis=dim, keepdims=keepdim)
+
     return ref
 
 
 def _arg_samples(rng):
     x = rng.normal(size=(3, 4, 5))
-    return [Sample(x), Sample(x, 1), Sample(x, -1, keepdim=True), Sample(x, keepdim=True),
-            Sample(rng.normal(size=()), 0), Sample(rng.normal(size=(0, 3)), 1)]
+    return [
+        Sample(x),
+        Sample(x, 1),
+        Sample(x, -1, keepdim=True),
+        Sample(x, keepdim=True),
+        Sample(rng.normal(size=()), 0),
+        Sample(rng.normal(size=(0, 3)), 1),
+    ]
 
 
-register(OpInfo("argmax", argmax, ref=_np_arg(np.argmax), samples=_arg_samples,
-                differentiable=False, family="extrema"))
-register(OpInfo("argmin", argmin, ref=_np_arg(np.argmin), samples=_arg_samples,
-                differentiable=False, family="extrema"))
+register(
+    OpInfo(
+        "argmax",
+        argmax,
+        ref=_np_arg(np.argmax),
+        samples=_arg_samples,
+        differentiable=False,
+        family="extrema",
+    )
+)
+register(
+    OpInfo(
+        "argmin",
+        argmin,
+        ref=_np_arg(np.argmin),
+        samples=_arg_samples,
+        differentiable=False,
+        family="extrema",
+    )
+)
 
 
 # ---- aminmax ------------------------------------------------------------------------------
@@ -320,8 +379,10 @@ def aminmax(input: Tensor, *, dim=None, keepdim: bool = False):
         if keepdim and input.ndim:
             dims = tuple(range(input.ndim))
             _no_dim_on_empty(input, "aminmax")
-            return return_types.aminmax(Amin.apply(input, dims=dims, keepdim=True, np_fn=np.min),
-                                        Amax.apply(input, dims=dims, keepdim=True, np_fn=np.max))
+            return return_types.aminmax(
+                Amin.apply(input, dims=dims, keepdim=True, np_fn=np.min),
+                Amax.apply(input, dims=dims, keepdim=True, np_fn=np.max),
+            )
         return return_types.aminmax(amin(input), amax(input))
     d = _int_dim(dim, input.ndim, "aminmax")
     return return_types.aminmax(amin(input, d, keepdim), amax(input, d, keepdim))
@@ -332,12 +393,21 @@ def _np_aminmax(x, dim=None, keepdim=False):
     return np.min(x, axis=axis, keepdims=keepdim), np.max(x, axis=axis, keepdims=keepdim)
 
 
-register(OpInfo("aminmax", aminmax, ref=_np_aminmax, family="extrema",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
-                                     Sample(rng.normal(size=(3, 4)), dim=1),
-                                     Sample(rng.normal(size=(3, 4)), dim=-2, keepdim=True),
-                                     Sample(rng.normal(size=(3, 4)), keepdim=True),
-                                     Sample(rng.normal(size=()))]))
+register(
+    OpInfo(
+        "aminmax",
+        aminmax,
+        ref=_np_aminmax,
+        family="extrema",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(3, 4)), dim=1),
+            Sample(rng.normal(size=(3, 4)), dim=-2, keepdim=True),
+            Sample(rng.normal(size=(3, 4)), keepdim=True),
+            Sample(rng.normal(size=())),
+        ],
+    )
+)
 
 
 # ---- median -------------------------------------------------------------------------------
@@ -380,9 +450,12 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
         dims = tuple(range(x.ndim))
         # the "reduction" just returns the value found above; _Extreme's backward then
         # spreads the gradient over every element equal to it
-        return Median.apply(input, dims=dims, keepdim=False,
-                            np_fn=lambda a, axis, keepdims: np.full(
-                                _keepdim_shape(a.shape, dims), value, a.dtype))
+        return Median.apply(
+            input,
+            dims=dims,
+            keepdim=False,
+            np_fn=lambda a, axis, keepdims: np.full(_keepdim_shape(a.shape, dims), value, a.dtype),
+        )
     d = _int_dim(dim, input.ndim, "median")
     if x.ndim:
         _check_nonempty_dims(input, (d,), "median")
@@ -411,9 +484,20 @@ def _np_median(x, dim=None, keepdim=False):
     return vals, idx
 
 
-register(OpInfo("median", median, ref=_np_median, family="extrema",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4))), Sample(rng.normal(size=(5,))),
-                                     Sample(rng.normal(size=(3, 5)), 1),
-                                     Sample(rng.normal(size=(3, 4, 2)), -2, True),
-                                     Sample(rng.normal(size=())), Sample(rng.normal(size=()), 0),
-                                     Sample(rng.normal(size=(0, 3)), 1)]))
+register(
+    OpInfo(
+        "median",
+        median,
+        ref=_np_median,
+        family="extrema",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(5,))),
+            Sample(rng.normal(size=(3, 5)), 1),
+            Sample(rng.normal(size=(3, 4, 2)), -2, True),
+            Sample(rng.normal(size=())),
+            Sample(rng.normal(size=()), 0),
+            Sample(rng.normal(size=(0, 3)), 1),
+        ],
+    )
+)

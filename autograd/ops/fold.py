@@ -6,6 +6,7 @@ gradients of any order work; they share the window routines of ``_windows.py`` (
 kernels on the numba backend) with the convolutions. The pixel rearrangements are reshapes
 and permutations of the input, differentiable through those ops.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,7 @@ from ..function import Op
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._windows import (_check_tensor, _col2im_matrix, _im2col_matrix, _ntuple, _out_size,
-                       _pad_nd)
+from ._windows import _check_tensor, _col2im_matrix, _im2col_matrix, _ntuple, _out_size, _pad_nd
 from .registry import OpInfo, Sample, register, torch_functional
 
 __all__ = ["channel_shuffle", "fold", "pixel_shuffle", "pixel_unshuffle", "unfold"]
@@ -25,6 +25,7 @@ __all__ = ["channel_shuffle", "fold", "pixel_shuffle", "pixel_unshuffle", "unfol
 # ---- unfold / fold (im2col / col2im) -------------------------------------------------------------
 class Im2Col(Op):
     """(N, C, H, W) -> (N, C*kh*kw, L) sliding blocks; VJP: fold (col2im)."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -40,6 +41,7 @@ class Im2Col(Op):
 
 class Col2Im(Op):
     """(N, C*kh*kw, L) -> (N, C, H, W), summing overlaps; VJP: unfold (im2col)."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -54,8 +56,10 @@ class Col2Im(Op):
 
 
 def _blocks(out_hw, kernel, dilation, pads, stride):
-    return tuple(_out_size(n, k, s, lo, hi, d) for n, k, s, (lo, hi), d in
-                 zip(out_hw, kernel, stride, pads, dilation))
+    return tuple(
+        _out_size(n, k, s, lo, hi, d)
+        for n, k, s, (lo, hi), d in zip(out_hw, kernel, stride, pads, dilation)
+    )
 
 
 def _np_col2im_blocks(cols, out_hw, kernel, dilation, pads, stride):
@@ -69,12 +73,20 @@ def _np_im2col_blocks(x, kernel, dilation, pads, stride):
     return _im2col_matrix(x, kernel, stride, pads, dilation)
 
 
-_xp.define("im2col", numpy=_np_im2col_blocks,
-           tensor=lambda x, kernel, dilation, pads, stride: Im2Col.apply(
-               x, kernel=kernel, dilation=dilation, pads=pads, stride=stride))
-_xp.define("col2im", numpy=lambda g, hw, *a: _np_col2im_blocks(g, hw, *a),
-           tensor=lambda g, hw, kernel, dilation, pads, stride: Col2Im.apply(
-               g, out_hw=hw, kernel=kernel, dilation=dilation, pads=pads, stride=stride))
+_xp.define(
+    "im2col",
+    numpy=_np_im2col_blocks,
+    tensor=lambda x, kernel, dilation, pads, stride: Im2Col.apply(
+        x, kernel=kernel, dilation=dilation, pads=pads, stride=stride
+    ),
+)
+_xp.define(
+    "col2im",
+    numpy=lambda g, hw, *a: _np_col2im_blocks(g, hw, *a),
+    tensor=lambda g, hw, kernel, dilation, pads, stride: Col2Im.apply(
+        g, out_hw=hw, kernel=kernel, dilation=dilation, pads=pads, stride=stride
+    ),
+)
 
 
 def _fold_args(kernel_size, dilation, padding, stride, opname):
@@ -83,8 +95,10 @@ def _fold_args(kernel_size, dilation, padding, stride, opname):
     p = _ntuple(padding, 2, "padding", opname)
     s = _ntuple(stride, 2, "stride", opname)
     if any(v <= 0 for v in k + d + s):
-        raise ValueError(f"{opname}: kernel_size, dilation and stride must be greater than zero, "
-                         f"but got kernel_size={k}, dilation={d}, stride={s}")
+        raise ValueError(
+            f"{opname}: kernel_size, dilation and stride must be greater than zero, "
+            f"but got kernel_size={k}, dilation={d}, stride={s}"
+        )
     if any(v < 0 for v in p):
         raise ValueError(f"{opname}: padding must be non-negative, but got padding={p}")
     return k, d, tuple((v, v) for v in p), s
@@ -98,19 +112,23 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
         autograd.Size([1, 8, 4])
     """
     from .movement import squeeze, unsqueeze
+
     _check_tensor(input, "input", "unfold")
     if input.ndim not in (3, 4):
-        raise ShapeError(f"Input Error: Only 3D or 4D input Tensors are supported "
-                         f"(got {input.ndim}D)")
+        raise ShapeError(
+            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)"
+        )
     k, d, pads, s = _fold_args(kernel_size, dilation, padding, stride, "unfold")
     unbatched = input.ndim == 3
     x = unsqueeze(input, 0) if unbatched else input
     blocks = _blocks(x.shape[2:], k, d, pads, s)
     if any(b < 1 for b in blocks):
-        raise ShapeError(f"Given input with spatial size {tuple(x.shape[2:])}, kernel_size={k}, "
-                         f"dilation={d}, padding={tuple(p for p, _ in pads)}, calculated shape of "
-                         f"the array of sliding blocks as {blocks}, but its components must be at "
-                         f"least one.")
+        raise ShapeError(
+            f"Given input with spatial size {tuple(x.shape[2:])}, kernel_size={k}, "
+            f"dilation={d}, padding={tuple(p for p, _ in pads)}, calculated shape of "
+            f"the array of sliding blocks as {blocks}, but its components must be at "
+            f"least one."
+        )
     y = Im2Col.apply(x, kernel=k, dilation=d, pads=pads, stride=s)
     return squeeze(y, 0) if unbatched else y
 
@@ -124,24 +142,31 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
         autograd.Size([1, 1, 3, 3])
     """
     from .movement import squeeze, unsqueeze
+
     _check_tensor(input, "input", "fold")
     if input.ndim not in (2, 3):
-        raise ShapeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
-                         f"supported (got {input.ndim}D)")
+        raise ShapeError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "
+            f"supported (got {input.ndim}D)"
+        )
     out_hw = _ntuple(output_size, 2, "output_size", "fold")
     k, d, pads, s = _fold_args(kernel_size, dilation, padding, stride, "fold")
     unbatched = input.ndim == 2
     x = unsqueeze(input, 0) if unbatched else input
     if x.shape[1] % (k[0] * k[1]):
-        raise ShapeError(f"Expected size of input's dimension 1 to be divisible by the product of "
-                         f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={k}.")
+        raise ShapeError(
+            f"Expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size={k}."
+        )
     blocks = _blocks(out_hw, k, d, pads, s)
     if any(b < 1 for b in blocks) or x.shape[2] != blocks[0] * blocks[1]:
-        raise ShapeError(f"Given output_size={out_hw}, kernel_size={k}, dilation={d}, "
-                         f"padding={tuple(p for p, _ in pads)}, stride={s}, expected size of "
-                         f"input's dimension 2 to match the calculated number of sliding blocks "
-                         f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
-                         f"input.size(2)={x.shape[2]}.")
+        raise ShapeError(
+            f"Given output_size={out_hw}, kernel_size={k}, dilation={d}, "
+            f"padding={tuple(p for p, _ in pads)}, stride={s}, expected size of "
+            f"input's dimension 2 to match the calculated number of sliding blocks "
+            f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
+            f"input.size(2)={x.shape[2]}."
+        )
     y = Col2Im.apply(x, out_hw=out_hw, kernel=k, dilation=d, pads=pads, stride=s)
     return squeeze(y, 0) if unbatched else y
 
@@ -177,24 +202,49 @@ def _ref_fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
             for i in range(k[0]):
                 for j in range(k[1]):
                     out[:, :, a * s[0] + i * d[0], b * s[1] + j * d[1]] += blocks[:, :, i, j, a, b]
-    out = out[:, :, pads[0][0]:pads[0][0] + hw[0], pads[1][0]:pads[1][0] + hw[1]]
+    out = out[:, :, pads[0][0] : pads[0][0] + hw[0], pads[1][0] : pads[1][0] + hw[1]]
     return out if cols.ndim == 3 else out[0]
 
 
-register(OpInfo("unfold", unfold, ref=_ref_unfold, method=False, family="fold",
-                torch_fn=torch_functional("unfold"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 4, 4)), 2),
-                    Sample(rng.normal(size=(1, 2, 5, 4)), (2, 3), dilation=(2, 1), padding=1,
-                           stride=(2, 1)),
-                    Sample(rng.normal(size=(3, 3, 3)), 2, stride=2, padding=1)]))
-register(OpInfo("fold", fold, ref=_ref_fold, method=False, family="fold",
-                torch_fn=torch_functional("fold"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 8, 4)), (3, 3), 2),
-                    Sample(rng.normal(size=(1, 12, 6)), (4, 3), (2, 3), dilation=(2, 1),
-                           padding=1, stride=(2, 1)),
-                    Sample(rng.normal(size=(4, 9)), (5, 5), 2, stride=2, padding=1)]))
+register(
+    OpInfo(
+        "unfold",
+        unfold,
+        ref=_ref_unfold,
+        method=False,
+        family="fold",
+        torch_fn=torch_functional("unfold"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 4, 4)), 2),
+            Sample(
+                rng.normal(size=(1, 2, 5, 4)), (2, 3), dilation=(2, 1), padding=1, stride=(2, 1)
+            ),
+            Sample(rng.normal(size=(3, 3, 3)), 2, stride=2, padding=1),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "fold",
+        fold,
+        ref=_ref_fold,
+        method=False,
+        family="fold",
+        torch_fn=torch_functional("fold"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 8, 4)), (3, 3), 2),
+            Sample(
+                rng.normal(size=(1, 12, 6)),
+                (4, 3),
+                (2, 3),
+                dilation=(2, 1),
+                padding=1,
+                stride=(2, 1),
+            ),
+            Sample(rng.normal(size=(4, 9)), (5, 5), 2, stride=2, padding=1),
+        ],
+    )
+)
 
 
 # ---- pixel shuffles: space <-> channels -------------------------------------------------------
@@ -207,11 +257,14 @@ def _new_memory(out: Tensor) -> Tensor:
 
 def _check_factor(input, factor, opname, what):
     if not isinstance(input, Tensor):
-        raise TypeError(f"{opname}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise TypeError(
+            f"{opname}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
     if input.ndim < 3:
-        raise ShapeError(f"{opname} expects input to have at least 3 dimensions, but got input "
-                         f"with {input.ndim} dimension(s)")
+        raise ShapeError(
+            f"{opname} expects input to have at least 3 dimensions, but got input "
+            f"with {input.ndim} dimension(s)"
+        )
     if not isinstance(factor, (int, np.integer)) or isinstance(factor, bool):
         raise TypeError(f"{opname}(): argument '{what}' must be int, not {type(factor).__name__}")
     if factor <= 0:
@@ -231,12 +284,14 @@ def pixel_shuffle(input, upscale_factor) -> Tensor:
     r = int(upscale_factor)
     *lead, c, h, w = input.shape
     if c % (r * r):
-        raise ShapeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible "
-                         f"by the square of upscale_factor, but input.size(-3)={c} is not "
-                         f"divisible by {r * r}")
+        raise ShapeError(
+            f"pixel_shuffle expects its input's 'channel' dimension to be divisible "
+            f"by the square of upscale_factor, but input.size(-3)={c} is not "
+            f"divisible by {r * r}"
+        )
     n = len(lead)
     x = input.reshape(tuple(lead) + (c // (r * r), r, r, h, w))
-    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)      # (*, C, H, r, W, r)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)  # (*, C, H, r, W, r)
     return _new_memory(x.reshape(tuple(lead) + (c // (r * r), h * r, w * r)))
 
 
@@ -252,14 +307,16 @@ def pixel_unshuffle(input, downscale_factor) -> Tensor:
     *lead, c, h, w = input.shape
     for what, size, dim in (("height", h, -2), ("width", w, -1)):
         if size % r:
-            raise ShapeError(f"pixel_unshuffle expects {what} to be divisible by "
-                             f"downscale_factor, but input.size({dim})={size} is not divisible "
-                             f"by {r}")
+            raise ShapeError(
+                f"pixel_unshuffle expects {what} to be divisible by "
+                f"downscale_factor, but input.size({dim})={size} is not divisible "
+                f"by {r}"
+            )
     if input.numel() == 0:  # torch returns an empty input's copy unchanged (its shape too)
         return input.clone()
     n = len(lead)
     x = input.reshape(tuple(lead) + (c, h // r, r, w // r, r))
-    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)      # (*, C, r, r, H, W)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)  # (*, C, r, r, H, W)
     return _new_memory(x.reshape(tuple(lead) + (c * r * r, h // r, w // r)))
 
 
@@ -272,18 +329,24 @@ def channel_shuffle(input, groups) -> Tensor:
         tensor([0., 2., 1., 3.])
     """
     if not isinstance(input, Tensor):
-        raise TypeError(f"channel_shuffle(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise TypeError(
+            f"channel_shuffle(): argument 'input' (position 1) must be Tensor, not "
+            f"{type(input).__name__}"
+        )
     if input.ndim <= 2:
-        raise ShapeError(f"channel_shuffle expects input with > 2 dims, but got input with "
-                         f"sizes {list(input.shape)}")
+        raise ShapeError(
+            f"channel_shuffle expects input with > 2 dims, but got input with "
+            f"sizes {list(input.shape)}"
+        )
     if not isinstance(groups, (int, np.integer)) or groups <= 0:
-        raise ValueError(f"Number of groups to divide channels in must be positive. Value of "
-                         f"groups:{groups}")
+        raise ValueError(
+            f"Number of groups to divide channels in must be positive. Value of groups:{groups}"
+        )
     n, c, *rest = input.shape
     if c % groups:
-        raise ShapeError(f"Number of channels must be divisible by groups. Got {c} channels and "
-                         f"{groups} groups.")
+        raise ShapeError(
+            f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups."
+        )
     x = input.reshape((n, groups, c // groups) + tuple(rest)).transpose(1, 2)
     return _new_memory(x.reshape((n, c) + tuple(rest)))
 
@@ -314,18 +377,45 @@ def _ref_channel_shuffle(x, g):
     return np.stack([x[:, gi * k + ki] for ki in range(k) for gi in range(g)], axis=1)
 
 
-register(OpInfo("pixel_shuffle", pixel_shuffle, ref=_ref_pixel_shuffle, method=False,
-                family="fold", samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 8, 2, 3)), 2),
-                    Sample(rng.normal(size=(9, 1, 2)), 3),
-                    Sample(rng.normal(size=(2, 1, 4, 2, 1)), 2)]))
+register(
+    OpInfo(
+        "pixel_shuffle",
+        pixel_shuffle,
+        ref=_ref_pixel_shuffle,
+        method=False,
+        family="fold",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 8, 2, 3)), 2),
+            Sample(rng.normal(size=(9, 1, 2)), 3),
+            Sample(rng.normal(size=(2, 1, 4, 2, 1)), 2),
+        ],
+    )
+)
 # (an empty batch is left to the fuzz tests: torch's own backward fails on it)
-register(OpInfo("pixel_unshuffle", pixel_unshuffle, ref=_ref_pixel_unshuffle, method=False,
-                family="fold", samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 4, 6)), 2),
-                    Sample(rng.normal(size=(1, 3, 3)), 3),
-                    Sample(rng.normal(size=(2, 1, 1, 2, 4)), 2)]))
-register(OpInfo("channel_shuffle", channel_shuffle, ref=_ref_channel_shuffle, method=False,
-                family="fold", samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 6, 3)), 3),
-                    Sample(rng.normal(size=(1, 4, 2, 2)), 2)]))
+register(
+    OpInfo(
+        "pixel_unshuffle",
+        pixel_unshuffle,
+        ref=_ref_pixel_unshuffle,
+        method=False,
+        family="fold",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 4, 6)), 2),
+            Sample(rng.normal(size=(1, 3, 3)), 3),
+            Sample(rng.normal(size=(2, 1, 1, 2, 4)), 2),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "channel_shuffle",
+        channel_shuffle,
+        ref=_ref_channel_shuffle,
+        method=False,
+        family="fold",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 6, 3)), 3),
+            Sample(rng.normal(size=(1, 4, 2, 2)), 2),
+        ],
+    )
+)

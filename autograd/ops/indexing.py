@@ -20,6 +20,7 @@ applied first as plain selections (``x[0, :, [0, 1]]`` has shape ``(3, 2)`` in t
 ``(2, 3)`` in NumPy for ``x`` of shape ``(2, 3, 4)``). Such indices are rewritten into an
 equivalent all-array ("mesh") index that produces PyTorch's layout.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -37,8 +38,18 @@ from ._util import as_tensor_operand, cast, tracked
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["getitem", "index_put", "masked_fill", "masked_select", "masked_scatter", "take",
-           "nonzero", "nonzero_static", "argwhere", "put"]
+__all__ = [
+    "getitem",
+    "index_put",
+    "masked_fill",
+    "masked_select",
+    "masked_scatter",
+    "take",
+    "nonzero",
+    "nonzero_static",
+    "argwhere",
+    "put",
+]
 
 _BAD_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
 
@@ -59,8 +70,10 @@ def _convert_item(item):
     if isinstance(item, (int, np.integer)):
         return int(item)
     if isinstance(item, slice):
+
         def bound(b):
             return None if b is None else int(b.__index__() if isinstance(b, Tensor) else b)
+
         return slice(bound(item.start), bound(item.stop), bound(item.step))
     if isinstance(item, Tensor):
         arr = item._data
@@ -73,8 +86,10 @@ def _convert_item(item):
         if arr.size == 0 and arr.dtype.kind in FLOAT_KINDS:  # x[[]] selects nothing
             arr = arr.astype(np.intp)
     else:
-        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                         f"Variables are valid indices (got {type(item).__name__})")
+        raise IndexError(
+            "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+            f"Variables are valid indices (got {type(item).__name__})"
+        )
     if arr.dtype.kind not in "iub":
         raise IndexError(_BAD_INDEX_DTYPE)
     return arr
@@ -112,7 +127,7 @@ def _normalize_index(index, tensor) -> tuple:
         raise IndexError(f"too many indices for tensor of dimension {ndim}")
     if n_ellipsis:
         k = next(j for j, it in enumerate(items) if it is Ellipsis)  # not .index: arrays
-        items[k:k + 1] = [slice(None)] * (ndim - used)
+        items[k : k + 1] = [slice(None)] * (ndim - used)
 
     out, d = [], 0
     has_int = has_array = False
@@ -120,8 +135,9 @@ def _normalize_index(index, tensor) -> tuple:
         if isinstance(it, int):
             size = shape[d]
             if not -size <= it < size:
-                raise IndexOutOfRange(f"index {it} is out of bounds for dimension {d} with size "
-                                      f"{size}")
+                raise IndexOutOfRange(
+                    f"index {it} is out of bounds for dimension {d} with size {size}"
+                )
             out.append(it % size)
             has_int = True
             d += 1
@@ -131,12 +147,14 @@ def _normalize_index(index, tensor) -> tuple:
             out.append(it)
             d += 1
         elif isinstance(it, np.ndarray) and it.dtype == np.bool_:
-            mshape = shape[d:d + it.ndim]
+            mshape = shape[d : d + it.ndim]
             for j, n in enumerate(it.shape):
                 if n != mshape[j]:
-                    raise IndexError(f"The shape of the mask {list(it.shape)} at index {j} does "
-                                     f"not match the shape of the indexed tensor {list(shape)} "
-                                     f"at index {d + j}")
+                    raise IndexError(
+                        f"The shape of the mask {list(it.shape)} at index {j} does "
+                        f"not match the shape of the indexed tensor {list(shape)} "
+                        f"at index {d + j}"
+                    )
             out += list(np.nonzero(it)) if it.ndim else [it]
             has_array = True
             d += it.ndim
@@ -151,9 +169,10 @@ def _normalize_index(index, tensor) -> tuple:
         try:
             np.broadcast_shapes(*[a.shape for a in arrays])
         except ValueError:
-            raise IndexError("shape mismatch: indexing tensors could not be broadcast together "
-                             "with shapes " + ", ".join(str(list(a.shape)) for a in arrays)) \
-                from None
+            raise IndexError(
+                "shape mismatch: indexing tensors could not be broadcast together "
+                "with shapes " + ", ".join(str(list(a.shape)) for a in arrays)
+            ) from None
     if has_int and has_array:
         return _mesh_index(out, shape)
     return tuple(out)
@@ -169,8 +188,11 @@ def _wrap_indices(arr, size, dim, negative_ok=True, msg=None):
         low_ok = -size if negative_ok else 0
         bad = hi if hi >= size else (lo if lo < low_ok else None)
         if bad is not None:
-            raise IndexOutOfRange(msg.format(bad) if msg else
-                             f"index {bad} is out of bounds for dimension {dim} with size {size}")
+            raise IndexOutOfRange(
+                msg.format(bad)
+                if msg
+                else f"index {bad} is out of bounds for dimension {dim} with size {size}"
+            )
         if lo < 0:
             arr = np.where(arr < 0, arr + size, arr)
     return arr.astype(np.intp, copy=False)
@@ -217,8 +239,11 @@ def _mesh_index(items, shape) -> tuple:
             result.append(ar.reshape(s))
         else:
             b = np.broadcast_to(it, bshape)
-            result.append(b.reshape((1,) * block_at + tuple(bshape)
-                                    + (1,) * (ndim_out - block_at - len(bshape))))
+            result.append(
+                b.reshape(
+                    (1,) * block_at + tuple(bshape) + (1,) * (ndim_out - block_at - len(bshape))
+                )
+            )
         d += 1
     return tuple(result)
 
@@ -245,6 +270,7 @@ def _np_index_add_zeros(g, idx, shape):
 
 class GetItem(Op):
     """``x[idx]``; VJP: the gradient added into zeros at ``idx`` (repeats accumulate)."""
+
     jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "IndexBackward0"
@@ -255,7 +281,7 @@ class GetItem(Op):
         ctx.idx, ctx.in_shape = idx, x.shape
         out = x[idx]
         if type(out) is not np.ndarray:  # all ints: NumPy gives a scalar (a copy), and
-            out = x[idx + (Ellipsis,)]   # with ``...`` a 0-d view, as torch's x[i] is
+            out = x[idx + (Ellipsis,)]  # with ``...`` a 0-d view, as torch's x[i] is
         return out
 
     @staticmethod
@@ -265,6 +291,7 @@ class GetItem(Op):
 
 class IndexAdd(Op):
     """``x`` with ``v`` added at ``idx`` (repeats accumulate); VJP: ``g`` and ``g[idx]``."""
+
     jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "IndexPutBackward0"
@@ -283,6 +310,7 @@ class IndexAdd(Op):
 
 class IndexPut(Op):
     """``x`` with ``x[idx] = v``; VJP: ``g`` zeroed where overwritten, and ``g[idx]`` for v."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -299,7 +327,7 @@ class IndexPut(Op):
             if xp.graph:
                 gx = IndexPut.apply(g, Tensor._make(np.zeros((), g._data.dtype)), idx=ctx.idx)
             else:
-                gx = np.array(g)    # (a 0-d gradient may arrive as a NumPy scalar)
+                gx = np.array(g)  # (a 0-d gradient may arrive as a NumPy scalar)
                 gx[ctx.idx] = 0
         if ctx.needs_input_grad[1]:
             gv = _take(g, ctx.idx, xp)
@@ -319,14 +347,22 @@ def _index_add_zeros(g, idx, shape, xp):
 
 
 # xp entries for other families' VJPs (indices in any form; normalized here)
-_xp.define("getitem", numpy=lambda g, index: g[_normalize_index(index, g)],
-           tensor=lambda g, index: getitem(g, index))
-_xp.define("index_add_zeros",
-           numpy=lambda g, index, shape: _np_index_add_zeros(
-               g, _normalize_index(index, _Shape(shape)), tuple(shape)),
-           tensor=lambda g, index, shape: IndexAdd.apply(
-               Tensor._make(np.zeros(tuple(shape), g._data.dtype)), g,
-               idx=_normalize_index(index, _Shape(shape))))
+_xp.define(
+    "getitem",
+    numpy=lambda g, index: g[_normalize_index(index, g)],
+    tensor=lambda g, index: getitem(g, index),
+)
+_xp.define(
+    "index_add_zeros",
+    numpy=lambda g, index, shape: _np_index_add_zeros(
+        g, _normalize_index(index, _Shape(shape)), tuple(shape)
+    ),
+    tensor=lambda g, index, shape: IndexAdd.apply(
+        Tensor._make(np.zeros(tuple(shape), g._data.dtype)),
+        g,
+        idx=_normalize_index(index, _Shape(shape)),
+    ),
+)
 
 
 class _Shape:
@@ -372,12 +408,14 @@ def _index_for(index, tensor) -> tuple:
     tensors = _integer_index_tensors(index)
     if not tensors:
         return _normalize_index(index, tensor)
-    template = tuple(_FROM_TENSOR if any(it is t for t in tensors) else it
-                     for it in (index if isinstance(index, tuple) else (index,)))
+    template = tuple(
+        _FROM_TENSOR if any(it is t for t in tensors) else it
+        for it in (index if isinstance(index, tuple) else (index,))
+    )
     return derive(_index_from, *tensors, template=template, shape=tuple(tensor.shape))
 
 
-_FROM_TENSOR = object()   # marks the place of an index tensor in ``_index_from``'s template
+_FROM_TENSOR = object()  # marks the place of an index tensor in ``_index_from``'s template
 
 
 def _integer_index_tensors(index) -> list:
@@ -478,11 +516,13 @@ def _value_for(input: Tensor, idx, value, opname) -> Tensor:
         if len(vshape) > len(target) or np.broadcast_shapes(vshape, target) != target:
             raise ValueError
     except ValueError:
-        raise ShapeError(f"{opname}: shape mismatch: value tensor of shape {list(v.shape)} "
-                         f"cannot be broadcast to indexing result of shape {list(target)}") \
-            from None
+        raise ShapeError(
+            f"{opname}: shape mismatch: value tensor of shape {list(v.shape)} "
+            f"cannot be broadcast to indexing result of shape {list(target)}"
+        ) from None
     if tracked(v) and v._data.shape != target:
         from .movement import expand, reshape
+
         v = expand(reshape(v, vshape), target)
     return v
 
@@ -519,23 +559,37 @@ def _np_getitem(x, index):
 
 def _getitem_samples(rng):
     x = rng.normal(size=(3, 4, 5))
-    return [Sample(x, 1), Sample(x, -1),
-            Sample(x, (slice(None), slice(1, 3))),
-            Sample(x, (Ellipsis, slice(None, None, 2))),
-            Sample(x, (None, 0, Ellipsis, None)),
-            Sample(x, (np.array([0, 2, 0]),)),                        # repeats accumulate
-            Sample(x, (slice(None), np.array([[1, 1], [3, 0]]))),
-            Sample(x, (np.array([0, 1]), slice(None), np.array([4, 4]))),   # block in front
-            Sample(x, (rng.random((3, 4)) > 0.5,)),                   # bool mask
-            Sample(x, (np.array([2, 2]), np.array([[0], [3]]))),      # broadcast index arrays
-            Sample(rng.normal(size=()), (None, Ellipsis)),
-            Sample(rng.normal(size=(0, 3)), (slice(None), 1))]
+    return [
+        Sample(x, 1),
+        Sample(x, -1),
+        Sample(x, (slice(None), slice(1, 3))),
+        Sample(x, (Ellipsis, slice(None, None, 2))),
+        Sample(x, (None, 0, Ellipsis, None)),
+        Sample(x, (np.array([0, 2, 0]),)),  # repeats accumulate
+        Sample(x, (slice(None), np.array([[1, 1], [3, 0]]))),
+        Sample(x, (np.array([0, 1]), slice(None), np.array([4, 4]))),  # block in front
+        Sample(x, (rng.random((3, 4)) > 0.5,)),  # bool mask
+        Sample(x, (np.array([2, 2]), np.array([[0], [3]]))),  # broadcast index arrays
+        Sample(rng.normal(size=()), (None, Ellipsis)),
+        Sample(rng.normal(size=(0, 3)), (slice(None), 1)),
+    ]
 
 
-register(OpInfo("getitem", getitem, ref=_np_getitem, samples=_getitem_samples, method=False,
-                torch_fn=lambda torch, x, index: x[tuple(torch.as_tensor(i) if isinstance(
-                    i, np.ndarray) else i for i in index) if isinstance(index, tuple) else index],
-                family="indexing"))
+register(
+    OpInfo(
+        "getitem",
+        getitem,
+        ref=_np_getitem,
+        samples=_getitem_samples,
+        method=False,
+        torch_fn=lambda torch, x, index: x[
+            tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)
+            if isinstance(index, tuple)
+            else index
+        ],
+        family="indexing",
+    )
+)
 
 
 def _np_index_put(x, indices, values, accumulate=False):
@@ -547,14 +601,30 @@ def _np_index_put(x, indices, values, accumulate=False):
     return out
 
 
-register(OpInfo("index_put", index_put, inplace=True, ref=_np_index_put, samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3)), (np.array([0, 2]),), rng.normal(size=(2, 3))),
-    Sample(rng.normal(size=(4, 3)), (np.array([0, 2]), np.array([1, 1])), rng.normal(size=())),
-    Sample(rng.normal(size=(4, 3)), (np.array([1, 1, 3]),), rng.normal(size=(3,)),
-           accumulate=True)],
-    torch_fn=lambda torch, x, ind, v, **kw: torch.index_put(
-        x, tuple(torch.as_tensor(i) for i in ind), v, **kw),
-    family="indexing"))
+register(
+    OpInfo(
+        "index_put",
+        index_put,
+        inplace=True,
+        ref=_np_index_put,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), (np.array([0, 2]),), rng.normal(size=(2, 3))),
+            Sample(
+                rng.normal(size=(4, 3)), (np.array([0, 2]), np.array([1, 1])), rng.normal(size=())
+            ),
+            Sample(
+                rng.normal(size=(4, 3)),
+                (np.array([1, 1, 3]),),
+                rng.normal(size=(3,)),
+                accumulate=True,
+            ),
+        ],
+        torch_fn=lambda torch, x, ind, v, **kw: torch.index_put(
+            x, tuple(torch.as_tensor(i) for i in ind), v, **kw
+        ),
+        family="indexing",
+    )
+)
 
 
 # ==========================================================================================
@@ -562,10 +632,15 @@ register(OpInfo("index_put", index_put, inplace=True, ref=_np_index_put, samples
 def _fill_value(input: Tensor, value, opname) -> Tensor:
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise RuntimeError(f"{opname} only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.ndim} dimension(s).")
-        return cast(value, _dt.as_dtype(input._data.dtype)) if tracked(value) else \
-            Tensor._make(value._data.astype(input._data.dtype))
+            raise RuntimeError(
+                f"{opname} only supports a 0-dimensional value tensor, but got "
+                f"tensor with {value.ndim} dimension(s)."
+            )
+        return (
+            cast(value, _dt.as_dtype(input._data.dtype))
+            if tracked(value)
+            else Tensor._make(value._data.astype(input._data.dtype))
+        )
     return Tensor._make(np.asarray(value).astype(input._data.dtype))
 
 
@@ -586,8 +661,12 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
         tensor([1., 0.])
     """
     from .compare import where
-    m = _check_mask(mask, "masked_fill", "masked_fill_ only supports boolean masks, but got mask "
-                                         "with dtype {dtype}")
+
+    m = _check_mask(
+        mask,
+        "masked_fill",
+        "masked_fill_ only supports boolean masks, but got mask with dtype {dtype}",
+    )
     v = _fill_value(input, value, "masked_fill_")
     return where(Tensor._make(m), v, input)
 
@@ -601,6 +680,7 @@ def masked_select(input: Tensor, mask) -> Tensor:
         tensor([1., 4.])
     """
     from .movement import expand
+
     m = _check_mask(mask, "masked_select", "masked_select: expected BoolTensor for mask")
     shape = np.broadcast_shapes(input._data.shape, m.shape)
     if shape != input._data.shape:
@@ -612,20 +692,35 @@ class MaskedSelect(GetItem):
     """The masked elements in row-major order: a GetItem with the mask's nonzero index."""
 
 
-register(OpInfo("masked_fill", masked_fill, inplace=True, ref=lambda x, m, v: np.where(m, v, x),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5, -1.0),
-                    Sample(rng.normal(size=(3, 4)), rng.random((4,)) > 0.5, rng.normal(size=())),
-                    Sample(rng.normal(size=()), np.array(True), 2.0)],
-                family="indexing"))
-register(OpInfo("masked_select", masked_select,
-                ref=lambda x, m: np.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape))[
-                    np.broadcast_to(m, np.broadcast_shapes(x.shape, m.shape))],
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5),
-                    Sample(rng.normal(size=(3, 1)), rng.random((3, 4)) > 0.5),
-                    Sample(rng.normal(size=(2, 3)), np.zeros((2, 3), bool))],
-                family="indexing"))
+register(
+    OpInfo(
+        "masked_fill",
+        masked_fill,
+        inplace=True,
+        ref=lambda x, m, v: np.where(m, v, x),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5, -1.0),
+            Sample(rng.normal(size=(3, 4)), rng.random((4,)) > 0.5, rng.normal(size=())),
+            Sample(rng.normal(size=()), np.array(True), 2.0),
+        ],
+        family="indexing",
+    )
+)
+register(
+    OpInfo(
+        "masked_select",
+        masked_select,
+        ref=lambda x, m: np.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape))[
+            np.broadcast_to(m, np.broadcast_shapes(x.shape, m.shape))
+        ],
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5),
+            Sample(rng.normal(size=(3, 1)), rng.random((3, 4)) > 0.5),
+            Sample(rng.normal(size=(2, 3)), np.zeros((2, 3), bool)),
+        ],
+        family="indexing",
+    )
+)
 
 
 def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
@@ -639,11 +734,16 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
                 [0., 6.]])
     """
     from .movement import expand, narrow, reshape
-    m = _check_mask(mask, "masked_scatter", "masked_scatter_ only supports boolean masks, but "
-                                            "got mask with dtype {dtype}")
+
+    m = _check_mask(
+        mask,
+        "masked_scatter",
+        "masked_scatter_ only supports boolean masks, but got mask with dtype {dtype}",
+    )
     if not isinstance(source, Tensor):
-        raise TypeError(f"masked_scatter(): argument 'source' must be Tensor, not "
-                        f"{type(source).__name__}")
+        raise TypeError(
+            f"masked_scatter(): argument 'source' must be Tensor, not {type(source).__name__}"
+        )
     shape = np.broadcast_shapes(input._data.shape, m.shape)
     if shape != input._data.shape:
         input = expand(input, shape)
@@ -653,7 +753,7 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
     if k > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
     values = narrow(reshape(source, (-1,)), 0, 0, k)
-    if not mb.ndim:   # a 0-d input: replaced or not
+    if not mb.ndim:  # a 0-d input: replaced or not
         return IndexPut.apply(input, reshape(values, ()), idx=()) if k else input.clone()
     return IndexPut.apply(input, cast(values, _dt.as_dtype(input._data.dtype)), idx=idx)
 
@@ -661,17 +761,25 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
 def _np_masked_scatter(x, m, source):
     out = np.array(np.broadcast_to(x, np.broadcast_shapes(x.shape, m.shape)))
     mm = np.broadcast_to(m, out.shape)
-    out[mm] = source.reshape(-1)[:int(mm.sum())]
+    out[mm] = source.reshape(-1)[: int(mm.sum())]
     return out
 
 
-register(OpInfo("masked_scatter", masked_scatter, inplace=True, ref=_np_masked_scatter,
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5, rng.normal(size=(3, 4))),
-                    Sample(rng.normal(size=(3, 4)), rng.random((4,)) > 0.5, rng.normal(size=(20,))),
-                    Sample(rng.normal(size=(2, 3)), np.zeros((2, 3), bool), rng.normal(size=(0,))),
-                    Sample(rng.normal(size=()), np.array(True), rng.normal(size=(2,)))],
-                family="indexing"))
+register(
+    OpInfo(
+        "masked_scatter",
+        masked_scatter,
+        inplace=True,
+        ref=_np_masked_scatter,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.random((3, 4)) > 0.5, rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(3, 4)), rng.random((4,)) > 0.5, rng.normal(size=(20,))),
+            Sample(rng.normal(size=(2, 3)), np.zeros((2, 3), bool), rng.normal(size=(0,))),
+            Sample(rng.normal(size=()), np.array(True), rng.normal(size=(2,))),
+        ],
+        family="indexing",
+    )
+)
 
 
 # ==========================================================================================
@@ -679,13 +787,15 @@ register(OpInfo("masked_scatter", masked_scatter, inplace=True, ref=_np_masked_s
 def _flat_index(input: Tensor, index, opname) -> np.ndarray:
     arr = np.asarray(index._data if isinstance(index, Tensor) else index)
     if arr.dtype.kind not in "iu":
-        raise DTypeError(f"{opname}(): Expected a long tensor for index, but got "
-                         f"{_dt.as_dtype(arr.dtype).name}")
+        raise DTypeError(
+            f"{opname}(): Expected a long tensor for index, but got {_dt.as_dtype(arr.dtype).name}"
+        )
     n = input._data.size
     if arr.size and (arr.max() >= n or arr.min() < -n):
         bad = int(arr.max()) if arr.max() >= n else int(arr.min())
-        raise IndexOutOfRange(f"out of range: tried to access index {bad} on a tensor of {n} "
-                         "elements.")
+        raise IndexOutOfRange(
+            f"out of range: tried to access index {bad} on a tensor of {n} elements."
+        )
     return np.where(arr < 0, arr + n, arr).astype(np.intp)
 
 
@@ -697,6 +807,7 @@ def take(input: Tensor, index) -> Tensor:
         tensor([1., 4.])
     """
     from .movement import reshape
+
     arr = _flat_index(input, index, "take")
     return GetItem.apply(reshape(input, (-1,)), idx=(arr,))
 
@@ -711,16 +822,20 @@ def put(input: Tensor, index, source, accumulate: bool = False) -> Tensor:
                 [0., 9.]])
     """
     from .movement import reshape
+
     arr = _flat_index(input, index, "put_").reshape(-1)
     source = as_tensor_operand(source)
     if source._data.size != arr.size:
-        raise IndexError(f"put_(): Expected source and index to have the same number of "
-                         f"elements, but got source.numel() = {source._data.size}, "
-                         f"index.numel() = {arr.size}")
+        raise IndexError(
+            f"put_(): Expected source and index to have the same number of "
+            f"elements, but got source.numel() = {source._data.size}, "
+            f"index.numel() = {arr.size}"
+        )
     if source._data.dtype != input._data.dtype:
         source = cast(source, _dt.as_dtype(input._data.dtype))
     flat = (IndexAdd if accumulate else IndexPut).apply(
-        reshape(input, (-1,)), reshape(source, (-1,)), idx=(arr,))
+        reshape(input, (-1,)), reshape(source, (-1,)), idx=(arr,)
+    )
     return reshape(flat, input.shape)
 
 
@@ -733,14 +848,35 @@ def _np_put(x, index, source, accumulate=False):
     return out.reshape(x.shape)
 
 
-register(OpInfo("take", take, ref=lambda x, i: x.reshape(-1)[i], samples=lambda rng: [
-    Sample(rng.normal(size=(3, 4)), np.array([[0, 11], [-1, 0]])),
-    Sample(rng.normal(size=()), np.array([0, 0]))],
-    torch_fn=lambda torch, x, i: torch.take(x, torch.as_tensor(i)), family="indexing"))
-register(OpInfo("put", put, inplace=True, ref=_np_put, samples=lambda rng: [
-    Sample(rng.normal(size=(3, 4)), np.array([[0, 10], [-1, 5]]), rng.normal(size=(2, 2))),
-    Sample(rng.normal(size=(3, 4)), np.array([1, 1, 2]), rng.normal(size=(3,)), accumulate=True)],
-    torch_fn=lambda torch, x, i, s, **kw: x.put(torch.as_tensor(i), s, **kw), family="indexing"))
+register(
+    OpInfo(
+        "take",
+        take,
+        ref=lambda x, i: x.reshape(-1)[i],
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), np.array([[0, 11], [-1, 0]])),
+            Sample(rng.normal(size=()), np.array([0, 0])),
+        ],
+        torch_fn=lambda torch, x, i: torch.take(x, torch.as_tensor(i)),
+        family="indexing",
+    )
+)
+register(
+    OpInfo(
+        "put",
+        put,
+        inplace=True,
+        ref=_np_put,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), np.array([[0, 10], [-1, 5]]), rng.normal(size=(2, 2))),
+            Sample(
+                rng.normal(size=(3, 4)), np.array([1, 1, 2]), rng.normal(size=(3,)), accumulate=True
+            ),
+        ],
+        torch_fn=lambda torch, x, i, s, **kw: x.put(torch.as_tensor(i), s, **kw),
+        family="indexing",
+    )
+)
 
 
 # ==========================================================================================
@@ -767,9 +903,16 @@ def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
 
 
-register(OpInfo("nonzero", nonzero, ref=lambda x, **kw: np.argwhere(x), differentiable=False,
-                samples=lambda rng: [Sample(np.round(rng.normal(size=(3, 4)))),
-                                     Sample(np.zeros((2, 0)))], family="indexing"))
+register(
+    OpInfo(
+        "nonzero",
+        nonzero,
+        ref=lambda x, **kw: np.argwhere(x),
+        differentiable=False,
+        samples=lambda rng: [Sample(np.round(rng.normal(size=(3, 4)))), Sample(np.zeros((2, 0)))],
+        family="indexing",
+    )
+)
 
 
 def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
@@ -783,20 +926,31 @@ def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
                 [-1]])
     """
     if size < 0:
-        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, but got "
-                           f"size: {size}")
-    found = np.argwhere(input._data) if input.ndim else np.zeros((int(bool(input._data)), 0),
-                                                                 np.int64)
+        raise RuntimeError(
+            f"nonzero_static: 'size' must be an non-negative integer, but got size: {size}"
+        )
+    found = (
+        np.argwhere(input._data) if input.ndim else np.zeros((int(bool(input._data)), 0), np.int64)
+    )
     out = np.full((int(size), found.shape[1]), fill_value, np.int64)
     k = min(int(size), found.shape[0])
     out[:k] = found[:k]
     return Tensor._make(out)
 
 
-register(OpInfo("nonzero_static", nonzero_static, differentiable=False, family="indexing",
-                ref=lambda x, *, size, fill_value=-1: np.concatenate(
-                    [np.argwhere(x), np.full((max(size - np.count_nonzero(x), 0), x.ndim),
-                                             fill_value)])[:size].astype(np.int64),
-                samples=lambda rng: [Sample(rng.integers(0, 2, (3, 4)), size=4),
-                                     Sample(np.array([0.0, 1.5, 0.0, 2.0]), size=5, fill_value=9),
-                                     Sample(np.zeros((2, 2)), size=2)]))
+register(
+    OpInfo(
+        "nonzero_static",
+        nonzero_static,
+        differentiable=False,
+        family="indexing",
+        ref=lambda x, *, size, fill_value=-1: np.concatenate(
+            [np.argwhere(x), np.full((max(size - np.count_nonzero(x), 0), x.ndim), fill_value)]
+        )[:size].astype(np.int64),
+        samples=lambda rng: [
+            Sample(rng.integers(0, 2, (3, 4)), size=4),
+            Sample(np.array([0.0, 1.5, 0.0, 2.0]), size=5, fill_value=9),
+            Sample(np.zeros((2, 2)), size=2),
+        ],
+    )
+)

@@ -21,6 +21,7 @@ of ``base``, ``v`` included, gets a fresh ``grad_fn`` by replaying its view ops 
 ``base``. An in-place op on ``base`` itself regenerates its views the same way, so a view
 used afterwards sees the updated history.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -36,21 +37,35 @@ from ..tensor import Tensor
 from ._util import tracked
 from .indexing import GetItem, IndexPut
 
-__all__ = ["inplace_", "fill_", "copy_", "setitem_", "reshape_inplace_", "fill_diagonal_", "fill",
-           "zero_", "resize_", "resize_as_"]
+__all__ = [
+    "inplace_",
+    "fill_",
+    "copy_",
+    "setitem_",
+    "reshape_inplace_",
+    "fill_diagonal_",
+    "fill",
+    "zero_",
+    "resize_",
+    "resize_as_",
+]
 
 _LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
-_VIEW_OF_LEAF_MSG = ("a view of a leaf Variable that requires grad is being used in an "
-                     "in-place operation.")
+_VIEW_OF_LEAF_MSG = (
+    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+)
 _NO_GRAD_VIEW_MSG = (
     "A view was created in no_grad mode and is being modified inplace with grad mode "
     "enabled. Given that this use case is ambiguous and error-prone, it is forbidden. You can "
     "clarify your code by moving both the view and the inplace either both inside the no_grad "
     "block (if you don't want the inplace to be tracked) or both outside (if you want the "
-    "inplace to be tracked).")
-_OVERLAP_MSG = ("unsupported operation: more than one element of the written-to tensor refers "
-                "to a single memory location. Please clone() the tensor before performing the "
-                "operation.")
+    "inplace to be tracked)."
+)
+_OVERLAP_MSG = (
+    "unsupported operation: more than one element of the written-to tensor refers "
+    "to a single memory location. Please clone() the tensor before performing the "
+    "operation."
+)
 
 
 def _check_inplace(self: Tensor, args=()):
@@ -58,8 +73,11 @@ def _check_inplace(self: Tensor, args=()):
     if not _grad_enabled.get():
         return
     view = self._view
-    if not (self._requires_grad or (view is not None and view[0]._requires_grad)
-            or any(isinstance(a, Tensor) and a._requires_grad for a in args)):
+    if not (
+        self._requires_grad
+        or (view is not None and view[0]._requires_grad)
+        or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    ):
         return
     if view is not None:
         if view[2]:
@@ -75,13 +93,17 @@ def _write_back(self: Tensor, result: Tensor, opname: str):
     out = result._data
     if out.shape != self._data.shape:
         if np.broadcast_shapes(out.shape, self._data.shape) != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                               f"broadcast shape {list(out.shape)}")
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the "
+                f"broadcast shape {list(out.shape)}"
+            )
     if out.dtype != self._data.dtype and not np.can_cast(out.dtype, self._data.dtype, "same_kind"):
         names = {"f": "Float", "i": "Long", "b": "Bool", "u": "Byte"}
-        raise DTypeError(f"result type {names.get(out.dtype.kind, out.dtype)} can't be cast to "
-                         f"the desired output type {names.get(self._data.dtype.kind, self.dtype)}"
-                         f" (in-place {opname})")
+        raise DTypeError(
+            f"result type {names.get(out.dtype.kind, out.dtype)} can't be cast to "
+            f"the desired output type {names.get(self._data.dtype.kind, self.dtype)}"
+            f" (in-place {opname})"
+        )
     if not self._data.flags.writeable:
         arr = self._data
         if any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
@@ -95,7 +117,8 @@ def _dual(*values) -> bool:
     """True when forward AD is on and one of ``values`` carries a tangent (autograd.forward_ad):
     the in-place op then goes through the out-of-place one, which computes the new tangent."""
     return _function._fw_level is not None and _function._has_tangent(
-        [v for v in values if isinstance(v, Tensor)])
+        [v for v in values if isinstance(v, Tensor)]
+    )
 
 
 def _copy_into(target, value):
@@ -114,7 +137,8 @@ def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
     name = getattr(fn, "__name__", "op") + "_"
     dual = _dual(self, *args)
     record = _grad_enabled.get() and (
-        self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
+        self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    )
     if not record:
         x = self.detach()
         if dual:
@@ -126,13 +150,17 @@ def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
         return self
     # record on a snapshot of the old value, so nodes that saved it stay valid
     snapshot = derive(np.copy, self)
-    old = Tensor._from_node(snapshot, self.grad_fn, self._output_nr, None) \
-        if self.grad_fn is not None else Tensor._make(snapshot)
+    old = (
+        Tensor._from_node(snapshot, self.grad_fn, self._output_nr, None)
+        if self.grad_fn is not None
+        else Tensor._make(snapshot)
+    )
     if dual:
         old._fw = self._fw
     result = fn(old, *args, **kwargs)
     if result._data.dtype != self._data.dtype:
         from .arithmetic import to_dtype
+
         result = to_dtype(result, self.dtype)
     _write_back(self, result, name)
     if dual:
@@ -154,12 +182,14 @@ def _take_tangent(self: Tensor, result: Tensor):
     """``self`` now holds ``result``'s value: it takes ``result``'s tangent too, and if it is a
     view, its base's tangent gets the new values at the view's positions."""
     from ..forward_ad import _Suspended, _attach, _tangent
+
     level = _function._fw_level
     t = _tangent(result)
     if t is None:
         return
     if t.shape != self.shape:
         from .movement import expand
+
         with _Suspended():
             t = expand(t, self.shape)
     view = self._view
@@ -168,8 +198,9 @@ def _take_tangent(self: Tensor, result: Tensor):
         old = _tangent(base)
         with _Suspended():
             old = old if old is not None else Tensor._make(np.zeros_like(base._data))
-            _attach(base, CopySlices.apply(old, t, pos=_positions(base._data.shape, view[1])),
-                    level)
+            _attach(
+                base, CopySlices.apply(old, t, pos=_positions(base._data.shape, view[1])), level
+            )
     _attach(self, t, level)
 
 
@@ -202,6 +233,7 @@ class CopySlices(Op):
     """``base`` with the elements at flat positions ``pos`` replaced by ``src`` (the graph
     node a base takes over when one of its views is modified in place; torch's name).
     VJP: ``g`` with those positions zeroed for ``base``, ``g`` at those positions for ``src``."""
+
     jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "CopySlices"
@@ -251,11 +283,13 @@ def _positions(shape, steps) -> np.ndarray:
 def _rebase(base: Tensor, steps, view: Tensor, result: Tensor):
     """``view`` (a view of ``base`` by ``steps``) now holds ``result``: record that on the
     base (CopySlices) and regenerate the history of the base's views."""
-    if _function._tracer is not None:   # (not modelled by autograd.compile: runs eagerly)
-        _function._tracer.unsupported("an in-place write through a view of a tensor that "
-                                      "requires grad")
+    if _function._tracer is not None:  # (not modelled by autograd.compile: runs eagerly)
+        _function._tracer.unsupported(
+            "an in-place write through a view of a tensor that requires grad"
+        )
     if result._data.shape != view._data.shape:
         from .movement import expand
+
         result = expand(result, view._data.shape)
     pos = _positions(base._data.shape, steps)
     _take_history(base, CopySlices.apply(base, result, pos=pos))
@@ -279,6 +313,7 @@ def _overwrite(old: Tensor, value: Tensor) -> Tensor:
     ``old`` is inf)."""
     if tracked(value) and value._data.shape != old._data.shape:
         from .movement import expand  # (expand's VJP sums the gradient back)
+
         value = expand(value, old._data.shape)
     return IndexPut.apply(old, value, idx=(Ellipsis,))
 
@@ -287,16 +322,22 @@ def fill_(self: Tensor, value) -> Tensor:
     """Fill with a number (or a 0-d tensor); returns self."""
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value.ndim} dimensions.")
-        if (_grad_enabled.get() and (value._requires_grad or self._requires_grad)
-                or _dual(self, value)):
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
+        if (
+            _grad_enabled.get()
+            and (value._requires_grad or self._requires_grad)
+            or _dual(self, value)
+        ):
             from .arithmetic import to_dtype
+
             return inplace_(self, _overwrite, to_dtype(value, self.dtype))
         # (a 0-d tensor is written as an array, not read with .item(): autograd.compile
         # replays the write with the tensor's new value)
     _check_inplace(self)
-    if _grad_enabled.get() and self._requires_grad or _dual(self):   # (value is a number here)
+    if _grad_enabled.get() and self._requires_grad or _dual(self):  # (value is a number here)
         return inplace_(self, _overwrite, Tensor._make(np.asarray(value, self._data.dtype)))
     write(_set_at, self, Ellipsis, value)
     self._version_cell[0] += 1
@@ -310,12 +351,13 @@ def copy_(self: Tensor, src) -> Tensor:
     if _grad_enabled.get() and (src._requires_grad or self._requires_grad) or _dual(self, src):
         from .arithmetic import to_dtype
         from .movement import expand
+
         if src._data.shape != self._data.shape:
             expand(src, self._data.shape)  # (only to check the shapes, with expand's error)
         return inplace_(self, lambda s, v: _overwrite(s, to_dtype(v, s.dtype)), src)
     _check_inplace(self)
     if src._data.shape != self._data.shape:
-        np.broadcast_shapes(src._data.shape, self._data.shape)   # (NumPy's error if not)
+        np.broadcast_shapes(src._data.shape, self._data.shape)  # (NumPy's error if not)
     write(_copy_into, self, src)
     self._version_cell[0] += 1
     return self
@@ -324,9 +366,10 @@ def copy_(self: Tensor, src) -> Tensor:
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
     from .indexing import index_put_slice
-    if isinstance(value, Tensor) and (_grad_enabled.get() and (value._requires_grad or
-                                                               self._requires_grad)
-                                      or _dual(self, value)):
+
+    if isinstance(value, Tensor) and (
+        _grad_enabled.get() and (value._requires_grad or self._requires_grad) or _dual(self, value)
+    ):
         inplace_(self, index_put_slice, index, value)
         return
     _check_inplace(self)
@@ -335,6 +378,7 @@ def setitem_(self: Tensor, index, value) -> None:
         inplace_(self, index_put_slice, index, Tensor._make(np.asarray(v, self._data.dtype)))
         return
     from .indexing import _index_for
+
     write(_set_at, self, _index_for(index, self), value)
     self._version_cell[0] += 1
 
@@ -384,11 +428,17 @@ def fill(input: Tensor, value) -> Tensor:
     """
     if isinstance(value, Tensor):
         if value.ndim != 0:
-            raise RuntimeError(f"fill only supports 0-dimension value tensor but got tensor with "
-                               f"{value.ndim} dimensions.")
+            raise RuntimeError(
+                f"fill only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
         from .arithmetic import to_dtype
-        value = to_dtype(value, input.dtype) if tracked(value) else \
-            Tensor._make(value._data.astype(input._data.dtype))
+
+        value = (
+            to_dtype(value, input.dtype)
+            if tracked(value)
+            else Tensor._make(value._data.astype(input._data.dtype))
+        )
     else:
         value = Tensor._make(np.asarray(value, input._data.dtype))
     return _overwrite(input, value)
@@ -396,15 +446,28 @@ def fill(input: Tensor, value) -> Tensor:
 
 def _fill_samples(rng):
     from .registry import Sample
-    return [Sample(rng.normal(size=(3, 4)), 2.5), Sample(rng.normal(size=()), -1.0),
-            Sample(rng.normal(size=(2, 3)), rng.normal(size=())),
-            Sample(rng.normal(size=(0, 2)), rng.normal(size=()))]
+
+    return [
+        Sample(rng.normal(size=(3, 4)), 2.5),
+        Sample(rng.normal(size=()), -1.0),
+        Sample(rng.normal(size=(2, 3)), rng.normal(size=())),
+        Sample(rng.normal(size=(0, 2)), rng.normal(size=())),
+    ]
 
 
 def _register_fill():
     from .registry import OpInfo, register
-    register(OpInfo("fill", fill, ref=lambda x, v: np.full_like(x, v), samples=_fill_samples,
-                    method=False, family="inplace"))
+
+    register(
+        OpInfo(
+            "fill",
+            fill,
+            ref=lambda x, v: np.full_like(x, v),
+            samples=_fill_samples,
+            method=False,
+            family="inplace",
+        )
+    )
 
 
 _register_fill()
@@ -420,19 +483,21 @@ def resize_(self: Tensor, *sizes) -> Tensor:
     cut, or continued with zeros (torch leaves those uninitialised). Not for tensors that
     require grad (torch's error)."""
     from ._util import sizes_arg
+
     if self._requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
     shape = sizes_arg(sizes)
     if any(s < 0 for s in shape):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
-                           f"{list(shape)}")
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {min(shape)}: {list(shape)}"
+        )
     n = int(np.prod(shape))
     flat = self._data.reshape(-1)
     if n == flat.size:
         self._data = self._data.reshape(shape)
     else:
         new = np.zeros(n, self._data.dtype)
-        new[:min(n, flat.size)] = flat[:n]
+        new[: min(n, flat.size)] = flat[:n]
         self._data = new.reshape(shape)
     self._version_cell[0] += 1
     return self

@@ -5,6 +5,7 @@ contributed (``xp.narrow``). Everything else is built from cat and the movement 
 every piece returned by ``split``/``chunk``/``unbind`` is its own ``narrow``/``select`` node,
 so each graph node keeps exactly one output.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,14 +20,32 @@ from ._util import as_tensor_operand, cast, wrap_dim
 from .movement import expand, narrow, reshape, select, unsqueeze
 from .registry import OpInfo, Sample, register
 
-__all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
-           "column_stack", "row_stack", "split", "split_with_sizes", "tensor_split", "hsplit",
-           "vsplit", "dsplit", "chunk", "unbind", "meshgrid"]
+__all__ = [
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "hstack",
+    "vstack",
+    "dstack",
+    "column_stack",
+    "row_stack",
+    "split",
+    "split_with_sizes",
+    "tensor_split",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "chunk",
+    "unbind",
+    "meshgrid",
+]
 
 
 # ---- cat ----------------------------------------------------------------------------------
 class Cat(Op):
     """Concatenate along ``dim``; each input's gradient is its slice of the output's."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -63,22 +82,27 @@ def cat(tensors, dim: int = 0) -> Tensor:
     dt = _dt.result_type(*ts) if len(ts) > 1 else ts[0].dtype
     # legacy rule kept by torch: 1-D empty tensors are skipped when the others are not 1-D
     ref = next((t for t in ts if not (t.ndim == 1 and t.shape[0] == 0)), ts[0])
-    used = [(k, t) for k, t in enumerate(ts)
-            if t.ndim == ref.ndim or not (t.ndim == 1 and t.shape[0] == 0)]
+    used = [
+        (k, t)
+        for k, t in enumerate(ts)
+        if t.ndim == ref.ndim or not (t.ndim == 1 and t.shape[0] == 0)
+    ]
     for k, t in used:
         if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be "
-                               "concatenated")
+            raise RuntimeError(f"zero-dimensional tensor (at position {k}) cannot be concatenated")
     d = wrap_dim(dim, ref.ndim)
     for k, t in used:
         if t.ndim != ref.ndim:
-            raise ShapeError(f"Tensors must have same number of dimensions: got {ref.ndim} and "
-                             f"{t.ndim}")
+            raise ShapeError(
+                f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}"
+            )
         for i in range(ref.ndim):
             if i != d and t.shape[i] != ref.shape[i]:
-                raise ShapeError(f"Sizes of tensors must match except in dimension {d}. Expected "
-                                 f"size {ref.shape[i]} but got size {t.shape[i]} for tensor number "
-                                 f"{k} in the list.")
+                raise ShapeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected "
+                    f"size {ref.shape[i]} but got size {t.shape[i]} for tensor number "
+                    f"{k} in the list."
+                )
     return Cat.apply(*[cast(t, dt) for _, t in used], dim=d)  # always a new tensor, like torch
 
 
@@ -108,8 +132,10 @@ def stack(tensors, dim: int = 0) -> Tensor:
     ts = _tensor_list(tensors, "stack")
     for k, t in enumerate(ts):
         if t.shape != ts[0].shape:
-            raise ShapeError(f"stack expects each tensor to be equal size, but got "
-                             f"{list(ts[0].shape)} at entry 0 and {list(t.shape)} at entry {k}")
+            raise ShapeError(
+                f"stack expects each tensor to be equal size, but got "
+                f"{list(ts[0].shape)} at entry 0 and {list(t.shape)} at entry {k}"
+            )
     d = wrap_dim(dim, ts[0].ndim + 1)
     return cat([unsqueeze(t, d) for t in ts], d)
 
@@ -119,8 +145,9 @@ def _atleast(t: Tensor, n: int) -> Tensor:
         return t
     if n == 3 and t.ndim == 2:
         return unsqueeze(t, -1)
-    shape = {1: (1,), 2: (1, -1), 3: (1, -1, 1)}[n] if t.ndim == 0 else \
-        {2: (1, -1), 3: (1, -1, 1)}[n]
+    shape = (
+        {1: (1,), 2: (1, -1), 3: (1, -1, 1)}[n] if t.ndim == 0 else {2: (1, -1), 3: (1, -1, 1)}[n]
+    )
     return reshape(t, shape)
 
 
@@ -173,12 +200,15 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got split_size="
-                               f"{size}")
+            raise RuntimeError(
+                f"split expects split_size be non-negative, but got split_size={size}"
+            )
         if size == 0:
             if n != 0:
-                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                                   f"dimension size of {n}")
+                raise RuntimeError(
+                    f"split_size can only be 0 if dimension size is 0, but got "
+                    f"dimension size of {n}"
+                )
             return (tensor,)
         sizes = [size] * (n // size) + ([n % size] if n % size else [])
         if not sizes:
@@ -186,8 +216,10 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0):
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
-                               f"tensor's size at dimension {d}), but got split_sizes={sizes}")
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                f"tensor's size at dimension {d}), but got split_sizes={sizes}"
+            )
     out, start = [], 0
     for s in sizes:
         out.append(narrow(tensor, d, start, s))
@@ -245,14 +277,18 @@ def _split_at(name: str, min_dims: int, dim: int, input: Tensor, indices_or_sect
     """hsplit / vsplit / dsplit: ``tensor_split`` along ``dim``, but a number of sections
     must divide the dimension exactly (torch's and NumPy's rule)."""
     if input.ndim < min_dims:
-        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_dims} dimension, "
-                           f"but got a tensor with {input.ndim} dimensions!")
+        raise RuntimeError(
+            f"torch.{name} requires a tensor with at least {min_dims} dimension, "
+            f"but got a tensor with {input.ndim} dimensions!"
+        )
     if isinstance(indices_or_sections, (int, np.integer)):
         n, k = input.shape[dim], int(indices_or_sections)
         if k == 0 or n % k:
-            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the "
-                               f"size of the dimension {n} is not divisible by the split_size "
-                               f"{k}!")
+            raise RuntimeError(
+                f"torch.{name} attempted to split along dimension {dim}, but the "
+                f"size of the dimension {n} is not divisible by the split_size "
+                f"{k}!"
+            )
     return tensor_split(input, indices_or_sections, dim)
 
 
@@ -313,12 +349,14 @@ def meshgrid(*tensors, indexing: str = "ij"):
         tensors = tuple(tensors[0])
     ts = [as_tensor_operand(t) for t in tensors]
     if indexing not in ("ij", "xy"):
-        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
-                           f"received: {indexing}")
+        raise RuntimeError(
+            f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}'
+        )
     for t in ts:
         if t.ndim > 1:
-            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
-                               f"got: {t.shape}")
+            raise RuntimeError(
+                f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t.shape}"
+            )
     ts = [reshape(t, (-1,)) for t in ts]
     swap = indexing == "xy" and len(ts) >= 2
     order = list(range(len(ts)))
@@ -341,39 +379,98 @@ def _np_split(x, sizes, dim=0):
     return np.split(x, np.cumsum(sizes)[:-1], axis=dim)
 
 
-register(OpInfo("split", split, ref=_np_split, samples=lambda rng: [
-    Sample(rng.normal(size=(5, 3)), 2), Sample(rng.normal(size=(5, 3)), [1, 2], 1),
-    Sample(rng.normal(size=(4, 3)), [0, 4]), Sample(rng.normal(size=(4,)), 4)], family="join"))
-register(OpInfo("chunk", chunk,
-                ref=lambda x, c, dim=0: _np_split(x, -(-x.shape[dim] // c), dim),
-                samples=lambda rng: [Sample(rng.normal(size=(5, 3)), 3),
-                                     Sample(rng.normal(size=(2, 6)), 4, 1),
-                                     Sample(rng.normal(size=(3, 2)), 1, -1)], family="join"))
-register(OpInfo("tensor_split", tensor_split,
-                ref=lambda x, s, dim=0: np.array_split(x, s, axis=dim),
-                samples=lambda rng: [Sample(rng.normal(size=(5, 3)), 3),
-                                     Sample(rng.normal(size=(5, 3)), [1, 4], 0),
-                                     Sample(rng.normal(size=(2, 7)), 2, 1)],
-                family="join"))
-register(OpInfo("split_with_sizes", split_with_sizes, ref=_np_split, family="join",
-                samples=lambda rng: [Sample(rng.normal(size=(5, 3)), [1, 4]),
-                                     Sample(rng.normal(size=(2, 3)), [3, 0], 1)]))
+register(
+    OpInfo(
+        "split",
+        split,
+        ref=_np_split,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(5, 3)), 2),
+            Sample(rng.normal(size=(5, 3)), [1, 2], 1),
+            Sample(rng.normal(size=(4, 3)), [0, 4]),
+            Sample(rng.normal(size=(4,)), 4),
+        ],
+        family="join",
+    )
+)
+register(
+    OpInfo(
+        "chunk",
+        chunk,
+        ref=lambda x, c, dim=0: _np_split(x, -(-x.shape[dim] // c), dim),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(5, 3)), 3),
+            Sample(rng.normal(size=(2, 6)), 4, 1),
+            Sample(rng.normal(size=(3, 2)), 1, -1),
+        ],
+        family="join",
+    )
+)
+register(
+    OpInfo(
+        "tensor_split",
+        tensor_split,
+        ref=lambda x, s, dim=0: np.array_split(x, s, axis=dim),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(5, 3)), 3),
+            Sample(rng.normal(size=(5, 3)), [1, 4], 0),
+            Sample(rng.normal(size=(2, 7)), 2, 1),
+        ],
+        family="join",
+    )
+)
+register(
+    OpInfo(
+        "split_with_sizes",
+        split_with_sizes,
+        ref=_np_split,
+        family="join",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(5, 3)), [1, 4]),
+            Sample(rng.normal(size=(2, 3)), [3, 0], 1),
+        ],
+    )
+)
 for _name, _fn, _np_fn, _shapes in (
-        ("hsplit", hsplit, np.hsplit, ((2, 4), (6,))), ("vsplit", vsplit, np.vsplit, ((4, 3), (6, 2))),
-        ("dsplit", dsplit, np.dsplit, ((2, 1, 4), (1, 2, 6)))):
-    register(OpInfo(_name, _fn, ref=lambda x, s, _f=_np_fn: _f(x, s), family="join",
-                    samples=lambda rng, _s=_shapes: [Sample(rng.normal(size=_s[0]), 2),
-                                                     Sample(rng.normal(size=_s[1]), [1, 3]),
-                                                     Sample(rng.normal(size=_s[1]), [3, 1])]))
-register(OpInfo("unbind", unbind,
-                ref=lambda x, dim=0: [np.take(x, i, axis=dim) for i in range(x.shape[dim])],
-                samples=lambda rng: [Sample(rng.normal(size=(3, 2))),
-                                     Sample(rng.normal(size=(3, 2)), 1)], family="join"))
-register(OpInfo("meshgrid", meshgrid,
-                ref=lambda *xs, indexing="ij": np.meshgrid(*xs, indexing=indexing),
-                method=False,
-                samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(2,)),
-                                            indexing="ij"),
-                                     Sample(rng.normal(size=(3,)), rng.normal(size=(2,)),
-                                            rng.normal(size=(4,)), indexing="xy"),
-                                     Sample(rng.normal(size=(3,)), indexing="ij")], family="join"))
+    ("hsplit", hsplit, np.hsplit, ((2, 4), (6,))),
+    ("vsplit", vsplit, np.vsplit, ((4, 3), (6, 2))),
+    ("dsplit", dsplit, np.dsplit, ((2, 1, 4), (1, 2, 6))),
+):
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            ref=lambda x, s, _f=_np_fn: _f(x, s),
+            family="join",
+            samples=lambda rng, _s=_shapes: [
+                Sample(rng.normal(size=_s[0]), 2),
+                Sample(rng.normal(size=_s[1]), [1, 3]),
+                Sample(rng.normal(size=_s[1]), [3, 1]),
+            ],
+        )
+    )
+register(
+    OpInfo(
+        "unbind",
+        unbind,
+        ref=lambda x, dim=0: [np.take(x, i, axis=dim) for i in range(x.shape[dim])],
+        samples=lambda rng: [Sample(rng.normal(size=(3, 2))), Sample(rng.normal(size=(3, 2)), 1)],
+        family="join",
+    )
+)
+register(
+    OpInfo(
+        "meshgrid",
+        meshgrid,
+        ref=lambda *xs, indexing="ij": np.meshgrid(*xs, indexing=indexing),
+        method=False,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3,)), rng.normal(size=(2,)), indexing="ij"),
+            Sample(
+                rng.normal(size=(3,)), rng.normal(size=(2,)), rng.normal(size=(4,)), indexing="xy"
+            ),
+            Sample(rng.normal(size=(3,)), indexing="ij"),
+        ],
+        family="join",
+    )
+)

@@ -7,6 +7,7 @@ ops (matmul, transpose, reshape, sum_to), so it is differentiable again. ``einsu
 other primitive; its VJP for each operand is itself an einsum. ``tensordot``, ``inner`` and
 ``outer`` are built on einsum.
 """
+
 from __future__ import annotations
 
 import string
@@ -22,15 +23,45 @@ from ._util import as_tensor_operand, broadcast_shapes, wrap_dim, tracked
 from .registry import OpInfo, Sample, register
 from .. import amp as _amp
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "inner", "einsum",
-           "tensordot", "cholesky", "triangular_solve"]
+__all__ = [
+    "matmul",
+    "mm",
+    "bmm",
+    "mv",
+    "dot",
+    "vdot",
+    "outer",
+    "ger",
+    "inner",
+    "einsum",
+    "tensordot",
+    "cholesky",
+    "triangular_solve",
+]
 
 # C++ scalar type names torch prints in "expected m1 and m2 to have the same dtype"
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-              "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-              "bool": "bool"}
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_CPP_NAMES = {
+    "float32": "float",
+    "float64": "double",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+_TORCH_NAMES = {
+    "float32": "Float",
+    "float64": "Double",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
 
 
 def _name(t: Tensor, table) -> str:
@@ -63,6 +94,7 @@ class Matmul(Op):
     """``np.matmul`` semantics. Backward: a vector operand is viewed as a 1-row (left) or
     1-column (right) matrix, then grad_a = g @ b^T and grad_b = a^T @ g, summed over batch
     dimensions the operand was broadcast along."""
+
     jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
@@ -133,18 +165,24 @@ def _check_matmul(a: Tensor, b: Tensor):
     """PyTorch's checks and messages for matmul (dtype first, then shapes)."""
     sa, sb = a._data.shape, b._data.shape
     if len(sa) == 0 or len(sb) == 0:
-        raise ShapeError(f"both arguments to matmul need to be at least 1D, but they are "
-                         f"{len(sa)}D and {len(sb)}D")
+        raise ShapeError(
+            f"both arguments to matmul need to be at least 1D, but they are "
+            f"{len(sa)}D and {len(sb)}D"
+        )
     if a._data.dtype != b._data.dtype:
-        raise DTypeError(f"expected m1 and m2 to have the same dtype, but got: "
-                         f"{_name(a, _CPP_NAMES)} != {_name(b, _CPP_NAMES)}")
+        raise DTypeError(
+            f"expected m1 and m2 to have the same dtype, but got: "
+            f"{_name(a, _CPP_NAMES)} != {_name(b, _CPP_NAMES)}"
+        )
     ka = sa[-1]
     kb = sb[0] if len(sb) == 1 else sb[-2]
     if len(sa) == 1 and len(sb) == 1:
         if ka != kb:
-            raise ShapeError(f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to "
-                             f"have the same number of elements, but got {ka} and {kb} elements "
-                             "respectively")
+            raise ShapeError(
+                f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to "
+                f"have the same number of elements, but got {ka} and {kb} elements "
+                "respectively"
+            )
         return
     if len(sb) == 1:  # (..., m, k) @ (k,)
         if ka != kb:
@@ -159,8 +197,10 @@ def _check_matmul(a: Tensor, b: Tensor):
     batch = broadcast_shapes(sa[:-2], sb[:-2])  # raises torch's broadcasting message
     if ka != kb:
         n = _prod(batch)
-        raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                         f"[{n}, {ka}] but got: [{n}, {kb}].")
+        raise ShapeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{n}, {ka}] but got: [{n}, {kb}]."
+        )
 
 
 @_amp.lower_precision
@@ -216,11 +256,14 @@ def bmm(input, mat2) -> Tensor:
     if b.ndim != 3:
         raise ShapeError("batch2 must be a 3D tensor")
     if a._data.dtype != b._data.dtype:
-        raise DTypeError(f"expected scalar type {_name(a, _TORCH_NAMES)} but found "
-                         f"{_name(b, _TORCH_NAMES)}")
+        raise DTypeError(
+            f"expected scalar type {_name(a, _TORCH_NAMES)} but found {_name(b, _TORCH_NAMES)}"
+        )
     if (b.shape[0], b.shape[1]) != (a.shape[0], a.shape[2]):
-        raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                         f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+        raise ShapeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}]."
+        )
     return Bmm.apply(a, b)
 
 
@@ -235,12 +278,15 @@ def mv(input, vec) -> Tensor:
     if a.ndim != 2 or v.ndim != 1:
         raise ShapeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
     if a._data.dtype != v._data.dtype:
-        raise DTypeError(f"addmv input tensors must have the same dtype, but got "
-                         f"{_name(a, _TORCH_NAMES)}, {_name(a, _TORCH_NAMES)}, and "
-                         f"{_name(v, _TORCH_NAMES)}")
+        raise DTypeError(
+            f"addmv input tensors must have the same dtype, but got "
+            f"{_name(a, _TORCH_NAMES)}, {_name(a, _TORCH_NAMES)}, and "
+            f"{_name(v, _TORCH_NAMES)}"
+        )
     if a.shape[1] != v.shape[0]:
-        raise ShapeError(f"size mismatch, got input ({a.shape[0]}), mat ({_x(a.shape)}), "
-                         f"vec ({v.shape[0]})")
+        raise ShapeError(
+            f"size mismatch, got input ({a.shape[0]}), mat ({_x(a.shape)}), vec ({v.shape[0]})"
+        )
     return Mv.apply(a, v)
 
 
@@ -255,8 +301,10 @@ def dot(input, tensor) -> Tensor:
     if a.ndim != 1 or b.ndim != 1:
         raise ShapeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     if a._data.dtype != b._data.dtype:
-        raise DTypeError(f"dot : expected both vectors to have same dtype, but found "
-                         f"{_name(a, _TORCH_NAMES)} and {_name(b, _TORCH_NAMES)}")
+        raise DTypeError(
+            f"dot : expected both vectors to have same dtype, but found "
+            f"{_name(a, _TORCH_NAMES)} and {_name(b, _TORCH_NAMES)}"
+        )
     _check_matmul(a, b)
     return Dot.apply(a, b)
 
@@ -266,39 +314,77 @@ vdot = dot  # real tensors only: vdot == dot
 
 def _mm_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(2, 3)), n(size=(3, 4))), Sample(n(size=(3, 1)), n(size=(1, 2))),
-            Sample(n(size=(0, 3)), n(size=(3, 2))), Sample(n(size=(2, 0)), n(size=(0, 3)))]
+    return [
+        Sample(n(size=(2, 3)), n(size=(3, 4))),
+        Sample(n(size=(3, 1)), n(size=(1, 2))),
+        Sample(n(size=(0, 3)), n(size=(3, 2))),
+        Sample(n(size=(2, 0)), n(size=(0, 3))),
+    ]
 
 
 def _matmul_samples(rng):
     n = rng.normal
     return _mm_samples(rng) + [
-        Sample(n(size=(4,)), n(size=(4,))),                # dot
-        Sample(n(size=(3,)), n(size=(3, 2))),              # vector @ matrix
-        Sample(n(size=(2, 3)), n(size=(3,))),              # matrix @ vector
-        Sample(n(size=(2, 2, 3)), n(size=(2, 3, 4))),      # batched
-        Sample(n(size=(2, 1, 2, 3)), n(size=(3, 3, 2))),   # batch dims broadcast both ways
-        Sample(n(size=(3,)), n(size=(2, 3, 2))),           # vector @ batch
-        Sample(n(size=(2, 2, 3)), n(size=(3,))),           # batch @ vector
-        Sample(n(size=(2, 3)), n(size=(2, 3, 2))),         # matrix @ batch
-        Sample(n(size=(0,)), n(size=(0,)))]                # empty dot
+        Sample(n(size=(4,)), n(size=(4,))),  # dot
+        Sample(n(size=(3,)), n(size=(3, 2))),  # vector @ matrix
+        Sample(n(size=(2, 3)), n(size=(3,))),  # matrix @ vector
+        Sample(n(size=(2, 2, 3)), n(size=(2, 3, 4))),  # batched
+        Sample(n(size=(2, 1, 2, 3)), n(size=(3, 3, 2))),  # batch dims broadcast both ways
+        Sample(n(size=(3,)), n(size=(2, 3, 2))),  # vector @ batch
+        Sample(n(size=(2, 2, 3)), n(size=(3,))),  # batch @ vector
+        Sample(n(size=(2, 3)), n(size=(2, 3, 2))),  # matrix @ batch
+        Sample(n(size=(0,)), n(size=(0,))),
+    ]  # empty dot
 
 
 register(OpInfo("matmul", matmul, ref=np.matmul, samples=_matmul_samples, family="linalg"))
 register(OpInfo("mm", mm, ref=np.matmul, samples=_mm_samples, family="linalg"))
-register(OpInfo("bmm", bmm, ref=np.matmul, family="linalg",
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 3, 4))),
-                    Sample(rng.normal(size=(0, 2, 3)), rng.normal(size=(0, 3, 1))),
-                    Sample(rng.normal(size=(3, 1, 2)), rng.normal(size=(3, 2, 1)))]))
-register(OpInfo("mv", mv, ref=np.matmul, family="linalg",
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(0, 3)), rng.normal(size=(3,)))]))
-register(OpInfo("dot", dot, ref=np.dot, family="linalg",
-                samples=lambda rng: [Sample(rng.normal(size=(5,)), rng.normal(size=(5,))),
-                                     Sample(rng.normal(size=(0,)), rng.normal(size=(0,)))]))
-register(OpInfo("vdot", vdot, ref=np.vdot, family="linalg",
-                samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(3,)))]))
+register(
+    OpInfo(
+        "bmm",
+        bmm,
+        ref=np.matmul,
+        family="linalg",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 3, 4))),
+            Sample(rng.normal(size=(0, 2, 3)), rng.normal(size=(0, 3, 1))),
+            Sample(rng.normal(size=(3, 1, 2)), rng.normal(size=(3, 2, 1))),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "mv",
+        mv,
+        ref=np.matmul,
+        family="linalg",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(3,))),
+            Sample(rng.normal(size=(0, 3)), rng.normal(size=(3,))),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "dot",
+        dot,
+        ref=np.dot,
+        family="linalg",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(5,)), rng.normal(size=(5,))),
+            Sample(rng.normal(size=(0,)), rng.normal(size=(0,))),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "vdot",
+        vdot,
+        ref=np.vdot,
+        family="linalg",
+        samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(3,)))],
+    )
+)
 
 
 # ---- einsum -------------------------------------------------------------------------------
@@ -308,6 +394,7 @@ class Einsum(Op):
     the other operands, producing operand i's subscripts. Two helpers make that always
     expressible: an identity matrix for a repeated subscript (a diagonal, ``'ii->i'``) and
     a vector of ones for a subscript summed away in operand i alone (``'ij->i'``)."""
+
     jvp = staticmethod(multilinear_jvp)
 
     @staticmethod
@@ -374,35 +461,43 @@ def _parse_einsum(equation: str, shapes):
     for s in specs + [rhs]:
         bad = set(s.replace("...", "")) - set(string.ascii_letters)
         if bad or s.replace("...", "").count(".") or s.count("...") > 1:
-            raise ValueError(f"einsum(): invalid subscript given at index {eq.index(s)} in the "
-                             f"equation string, subscripts must be in [a-zA-Z]")
+            raise ValueError(
+                f"einsum(): invalid subscript given at index {eq.index(s)} in the "
+                f"equation string, subscripts must be in [a-zA-Z]"
+            )
     free = [c for c in string.ascii_letters if c not in eq]
     n_ell = 0
     for s, shape in zip(specs, shapes):
         n = len(s.replace("...", ""))
         if "..." in s:
             if n > len(shape):
-                raise ShapeError(f"einsum(): the number of subscripts in the equation ({n}) is "
-                                 f"more than the number of dimensions ({len(shape)}) for operand "
-                                 f"{specs.index(s)}")
+                raise ShapeError(
+                    f"einsum(): the number of subscripts in the equation ({n}) is "
+                    f"more than the number of dimensions ({len(shape)}) for operand "
+                    f"{specs.index(s)}"
+                )
             n_ell = max(n_ell, len(shape) - n)
         elif n != len(shape):
-            raise ShapeError(f"einsum(): the number of subscripts in the equation ({n}) does not "
-                             f"match the number of dimensions ({len(shape)}) for operand "
-                             f"{specs.index(s)} and no ellipsis was given")
+            raise ShapeError(
+                f"einsum(): the number of subscripts in the equation ({n}) does not "
+                f"match the number of dimensions ({len(shape)}) for operand "
+                f"{specs.index(s)} and no ellipsis was given"
+            )
     ell = "".join(free[:n_ell])
     full = []
     for s, shape in zip(specs, shapes):
         if "..." in s:
             k = len(shape) - len(s.replace("...", ""))
-            s = s.replace("...", ell[n_ell - k:] if k else "")
+            s = s.replace("...", ell[n_ell - k :] if k else "")
         full.append(s)
     if arrow:
         out = rhs.replace("...", ell)
         for c in out:
             if c not in "".join(full):
-                raise ValueError(f"einsum(): output subscript {c} does not appear in the equation "
-                                 "for any input operand")
+                raise ValueError(
+                    f"einsum(): output subscript {c} does not appear in the equation "
+                    "for any input operand"
+                )
         if len(set(out)) != len(out):
             raise ValueError("einsum(): output subscript appears more than once in the output")
     else:
@@ -429,8 +524,10 @@ def einsum(equation: str, *operands) -> Tensor:
         raise ValueError("einsum(): must provide at least one operand")
     for t in ts[1:]:
         if t._data.dtype != ts[0]._data.dtype:
-            raise DTypeError(f"expected scalar type {_name(ts[0], _TORCH_NAMES)} but found "
-                             f"{_name(t, _TORCH_NAMES)}")
+            raise DTypeError(
+                f"expected scalar type {_name(ts[0], _TORCH_NAMES)} but found "
+                f"{_name(t, _TORCH_NAMES)}"
+            )
     specs, out = _parse_einsum(equation, [t._data.shape for t in ts])
     # sizes per subscript: equal, or 1 (broadcast through the differentiable expand)
     size = {}
@@ -439,8 +536,10 @@ def einsum(equation: str, *operands) -> Tensor:
             if size.get(c, 1) == 1:
                 size[c] = n
             elif n != 1 and n != size[c]:
-                raise ShapeError(f"einsum(): subscript {c} has size {n} for operand {i} which "
-                                 f"does not broadcast with previously seen size {size[c]}")
+                raise ShapeError(
+                    f"einsum(): subscript {c} has size {n} for operand {i} which "
+                    f"does not broadcast with previously seen size {size[c]}"
+                )
     expanded = []
     for s, t in zip(specs, ts):
         target = tuple(size[c] for c in s)
@@ -448,8 +547,8 @@ def einsum(equation: str, *operands) -> Tensor:
             if len(set(s)) != len(s):
                 raise ShapeError("einsum(): a repeated subscript cannot broadcast")
             from .movement import expand
-            t = expand(t, target) if tracked(t) else Tensor._make(
-                np.broadcast_to(t._data, target))
+
+            t = expand(t, target) if tracked(t) else Tensor._make(np.broadcast_to(t._data, target))
         expanded.append(t)
     return Einsum.apply(*expanded, specs=tuple(specs), out=out)
 
@@ -459,22 +558,34 @@ _xp.define("einsum", numpy=lambda eq, *ops: np.asarray(np.einsum(eq, *ops)), ten
 
 def _einsum_samples(rng):
     n = rng.normal
-    return [Sample("ij,jk->ik", n(size=(2, 3)), n(size=(3, 4))),
-            Sample("ij,jk", n(size=(2, 3)), n(size=(3, 4))),
-            Sample("bij,bjk->bik", n(size=(2, 2, 3)), n(size=(2, 3, 2))),
-            Sample("ii->i", n(size=(3, 3))), Sample("ii", n(size=(3, 3))),
-            Sample("ij->", n(size=(2, 3))), Sample("ij->j", n(size=(2, 3))),
-            Sample("i,j->ij", n(size=(3,)), n(size=(2,))),
-            Sample("...ij,...jk->...ik", n(size=(2, 2, 3)), n(size=(3, 2))),
-            Sample("...ij->...ji", n(size=(2, 1, 3))),
-            Sample("bn,anm,bm->ba", n(size=(2, 3)), n(size=(4, 3, 2)), n(size=(2, 2))),
-            Sample("i,i->", n(size=(0,)), n(size=(0,))),
-            Sample("ij,ij->ij", n(size=(2, 1)), n(size=(2, 3))),  # size-1 broadcast
-            Sample("->", n(size=()))]
+    return [
+        Sample("ij,jk->ik", n(size=(2, 3)), n(size=(3, 4))),
+        Sample("ij,jk", n(size=(2, 3)), n(size=(3, 4))),
+        Sample("bij,bjk->bik", n(size=(2, 2, 3)), n(size=(2, 3, 2))),
+        Sample("ii->i", n(size=(3, 3))),
+        Sample("ii", n(size=(3, 3))),
+        Sample("ij->", n(size=(2, 3))),
+        Sample("ij->j", n(size=(2, 3))),
+        Sample("i,j->ij", n(size=(3,)), n(size=(2,))),
+        Sample("...ij,...jk->...ik", n(size=(2, 2, 3)), n(size=(3, 2))),
+        Sample("...ij->...ji", n(size=(2, 1, 3))),
+        Sample("bn,anm,bm->ba", n(size=(2, 3)), n(size=(4, 3, 2)), n(size=(2, 2))),
+        Sample("i,i->", n(size=(0,)), n(size=(0,))),
+        Sample("ij,ij->ij", n(size=(2, 1)), n(size=(2, 3))),  # size-1 broadcast
+        Sample("->", n(size=())),
+    ]
 
 
-register(OpInfo("einsum", einsum, ref=lambda eq, *ops: np.einsum(eq, *ops),
-                samples=_einsum_samples, method=False, family="linalg"))
+register(
+    OpInfo(
+        "einsum",
+        einsum,
+        ref=lambda eq, *ops: np.einsum(eq, *ops),
+        samples=_einsum_samples,
+        method=False,
+        family="linalg",
+    )
+)
 
 
 # ---- tensordot / inner / outer ------------------------------------------------------------
@@ -506,16 +617,19 @@ def tensordot(a, b, dims=2) -> Tensor:
         db = [wrap_dim(d, b.ndim) for d in db]
     for x, y, x_shown in zip(da, db, shown):
         if a.shape[x] != b.shape[y]:
-            raise ShapeError(f"contracted dimensions need to match, but first has size "
-                             f"{a.shape[x]} in dim {x_shown} and second has size "
-                             f"{b.shape[y]} in dim {y}")
+            raise ShapeError(
+                f"contracted dimensions need to match, but first has size "
+                f"{a.shape[x]} in dim {x_shown} and second has size "
+                f"{b.shape[y]} in dim {y}"
+            )
     letters = iter(string.ascii_letters)
     sa = [next(letters) for _ in range(a.ndim)]
     sb = [next(letters) for _ in range(b.ndim)]
     for x, y in zip(da, db):
         sb[y] = sa[x]
-    out = [c for i, c in enumerate(sa) if i not in da] + [c for i, c in enumerate(sb)
-                                                          if i not in db]
+    out = [c for i, c in enumerate(sa) if i not in da] + [
+        c for i, c in enumerate(sb) if i not in db
+    ]
     return einsum("".join(sa) + "," + "".join(sb) + "->" + "".join(out), a, b)
 
 
@@ -531,8 +645,10 @@ def inner(input, other) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     if a.shape[-1] != b.shape[-1]:
-        raise ShapeError(f"inner() the last dimension must match on both input tensors but got "
-                         f"shapes {list(a.shape)} and {list(b.shape)}")
+        raise ShapeError(
+            f"inner() the last dimension must match on both input tensors but got "
+            f"shapes {list(a.shape)} and {list(b.shape)}"
+        )
     if a._data.dtype != b._data.dtype:
         raise DTypeError("both inputs should have same dtype")
     return tensordot(a, b, ([-1], [-1]))
@@ -552,28 +668,62 @@ def outer(input, vec2) -> Tensor:
     if b.ndim != 1:
         raise ShapeError(f"outer: Expected 1-D argument vec2, but got {b.ndim}-D")
     from .movement import reshape
+
     return reshape(a, (a.shape[0], 1)) * b  # broadcasting multiply, like torch
 
 
 ger = outer
 
-register(OpInfo("tensordot", tensordot, ref=lambda a, b, dims=2: np.tensordot(a, b, dims),
-                method=False, family="linalg",
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4, 2))),
-                                     Sample(rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), 1),
-                                     Sample(rng.normal(size=(2, 3)), rng.normal(size=(4, 5)), 0),
-                                     Sample(rng.normal(size=(3, 2, 4)), rng.normal(size=(4, 3)),
-                                            dims=([0, -1], [1, 0]))]))
-register(OpInfo("inner", inner, ref=np.inner, family="linalg",
-                samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(2, 3)), rng.normal(size=(4, 3))),
-                                     Sample(rng.normal(size=(2, 2, 3)), rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=()), rng.normal(size=(2, 3)))]))
-register(OpInfo("outer", outer, ref=np.outer, family="linalg",
-                samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(4,))),
-                                     Sample(rng.normal(size=(0,)), rng.normal(size=(2,)))]))
-register(OpInfo("ger", ger, ref=np.outer, family="linalg",
-                samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(2,)))]))
+register(
+    OpInfo(
+        "tensordot",
+        tensordot,
+        ref=lambda a, b, dims=2: np.tensordot(a, b, dims),
+        method=False,
+        family="linalg",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 4, 2))),
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), 1),
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(4, 5)), 0),
+            Sample(rng.normal(size=(3, 2, 4)), rng.normal(size=(4, 3)), dims=([0, -1], [1, 0])),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "inner",
+        inner,
+        ref=np.inner,
+        family="linalg",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3,)), rng.normal(size=(3,))),
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(4, 3))),
+            Sample(rng.normal(size=(2, 2, 3)), rng.normal(size=(3,))),
+            Sample(rng.normal(size=()), rng.normal(size=(2, 3))),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "outer",
+        outer,
+        ref=np.outer,
+        family="linalg",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3,)), rng.normal(size=(4,))),
+            Sample(rng.normal(size=(0,)), rng.normal(size=(2,))),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "ger",
+        ger,
+        ref=np.outer,
+        family="linalg",
+        samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(2,)))],
+    )
+)
 
 
 # ---- Cholesky factorisation and triangular solves ------------------------------------------------
@@ -583,11 +733,15 @@ def _square_batch(t: Tensor, op: str) -> Tensor:
     if t.ndim < 2:
         raise ShapeError(f"{op}The input tensor A must have at least 2 dimensions.")
     if t.shape[-1] != t.shape[-2]:
-        raise ShapeError(f"{op}A must be batches of square matrices, but they are "
-                         f"{t.shape[-2]} by {t.shape[-1]} matrices")
+        raise ShapeError(
+            f"{op}A must be batches of square matrices, but they are "
+            f"{t.shape[-2]} by {t.shape[-1]} matrices"
+        )
     if not t.is_floating_point():
-        raise DTypeError(f"{op}Expected a floating point or complex tensor as input. Got "
-                         f"{_name(t, _TORCH_NAMES)}")
+        raise DTypeError(
+            f"{op}Expected a floating point or complex tensor as input. Got "
+            f"{_name(t, _TORCH_NAMES)}"
+        )
     return t
 
 
@@ -595,12 +749,16 @@ def _check_b_against(b: Tensor, a: Tensor, op: str):
     """torch's checks of the right-hand side ``b`` against the square ``a`` (``op``:
     triangular_solve, cholesky_solve): as many rows as ``a``, the same dtype."""
     if b.shape[-2] != a.shape[-1]:
-        raise ShapeError(f"Incompatible matrix sizes for {op}: each A matrix is {a.shape[-1]} by "
-                         f"{a.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}")
+        raise ShapeError(
+            f"Incompatible matrix sizes for {op}: each A matrix is {a.shape[-1]} by "
+            f"{a.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}"
+        )
     if a._data.dtype != b._data.dtype:
-        raise DTypeError(f"Expected b and A to have the same dtype, but found b of type "
-                         f"{_name(b, _TORCH_NAMES)} and A of type {_name(a, _TORCH_NAMES)} "
-                         "instead.")
+        raise DTypeError(
+            f"Expected b and A to have the same dtype, but found b of type "
+            f"{_name(b, _TORCH_NAMES)} and A of type {_name(a, _TORCH_NAMES)} "
+            "instead."
+        )
 
 
 def _triangle(a: np.ndarray, upper: bool, unitriangular: bool) -> np.ndarray:
@@ -660,14 +818,13 @@ def _solve_triangular(a, b, upper, unitriangular=False) -> Tensor:
     return SolveTriangular.apply(a, b, upper=bool(upper), unitriangular=bool(unitriangular))
 
 
-_xp.define("solve_triangular",
-           numpy=_np_solve_triangular,
-           tensor=_solve_triangular)
+_xp.define("solve_triangular", numpy=_np_solve_triangular, tensor=_solve_triangular)
 
 
 @_amp.float32_precision
-def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
-                     unitriangular: bool = False):
+def triangular_solve(
+    b, A, upper: bool = True, transpose: bool = False, unitriangular: bool = False
+):
     """Solve ``A X = b`` (``A^T X = b`` with ``transpose``) for a triangular ``A``; batched,
     with broadcasting batch dimensions. Returns ``(solution, cloned_coefficient)`` like
     ``torch.triangular_solve``. Only the upper (or lower) triangle of ``A`` is read.
@@ -679,10 +836,13 @@ def triangular_solve(b, A, upper: bool = True, transpose: bool = False,
                 [1.]])
     """
     from .. import return_types
+
     A, b = as_tensor_operand(A), as_tensor_operand(b)
     if b.ndim < 2:
-        raise ShapeError("torch.triangular_solve: Expected b to have at least 2 dimensions, but "
-                         f"it has {b.ndim} dimensions instead")
+        raise ShapeError(
+            "torch.triangular_solve: Expected b to have at least 2 dimensions, but "
+            f"it has {b.ndim} dimensions instead"
+        )
     _square_batch(A, "")
     _check_b_against(b, A, "triangular_solve")
     coef = A.transpose(-1, -2) if transpose else A
@@ -710,8 +870,8 @@ class Cholesky(Op):
         (low,) = ctx.saved_tensors
         lt = xp.transpose(low, -1, -2)
         m = xp.matmul(lt, g)
-        p = (xp.tril(m) + xp.tril(m, -1)) * 0.5          # lower triangle, diagonal halved
-        y = xp.solve_triangular(lt, p, True, False)      # L^-T P
+        p = (xp.tril(m) + xp.tril(m, -1)) * 0.5  # lower triangle, diagonal halved
+        y = xp.solve_triangular(lt, p, True, False)  # L^-T P
         s = xp.transpose(xp.solve_triangular(lt, xp.transpose(y, -1, -2), True, False), -1, -2)
         return (s + xp.transpose(s, -1, -2)) * 0.5
 
@@ -730,11 +890,15 @@ def _not_positive_definite(a):
                 np.linalg.cholesky(m[:k, :k])
             except np.linalg.LinAlgError:
                 where = f"(Batch element {i}): " if a.ndim > 2 else ""
-                return LinAlgError(f"linalg.cholesky: {where}The factorization could not be "
-                                   "completed because the input is not positive-definite (the "
-                                   f"leading minor of order {k} is not positive-definite).")
-    return LinAlgError("linalg.cholesky: The factorization could not be completed because the "
-                       "input is not positive-definite.")
+                return LinAlgError(
+                    f"linalg.cholesky: {where}The factorization could not be "
+                    "completed because the input is not positive-definite (the "
+                    f"leading minor of order {k} is not positive-definite)."
+                )
+    return LinAlgError(
+        "linalg.cholesky: The factorization could not be completed because the "
+        "input is not positive-definite."
+    )
 
 
 @_amp.float32_precision
@@ -758,13 +922,18 @@ def cholesky(input, upper: bool = False) -> Tensor:
 def _triangular_samples(rng):
     def tri(shape, upper):
         a = rng.uniform(-1, 1, shape)
-        a[..., np.arange(shape[-1]), np.arange(shape[-1])] += 3.0 * np.sign(rng.uniform(-1, 1, shape[:-1]))
-        return a                     # the other triangle is ignored: keep it random
-    return [Sample(rng.normal(size=(3, 2)), tri((3, 3), True)),
-            Sample(rng.normal(size=(3, 2)), tri((3, 3), False), upper=False),
-            Sample(rng.normal(size=(2, 3, 1)), tri((3, 3), True), transpose=True),
-            Sample(rng.normal(size=(3, 4)), tri((2, 3, 3), False), upper=False, unitriangular=True),
-            Sample(rng.normal(size=(3, 0)), tri((3, 3), True))]
+        a[..., np.arange(shape[-1]), np.arange(shape[-1])] += 3.0 * np.sign(
+            rng.uniform(-1, 1, shape[:-1])
+        )
+        return a  # the other triangle is ignored: keep it random
+
+    return [
+        Sample(rng.normal(size=(3, 2)), tri((3, 3), True)),
+        Sample(rng.normal(size=(3, 2)), tri((3, 3), False), upper=False),
+        Sample(rng.normal(size=(2, 3, 1)), tri((3, 3), True), transpose=True),
+        Sample(rng.normal(size=(3, 4)), tri((2, 3, 3), False), upper=False, unitriangular=True),
+        Sample(rng.normal(size=(3, 0)), tri((3, 3), True)),
+    ]
 
 
 def _ref_triangular_solve(b, a, upper=True, transpose=False, unitriangular=False):
@@ -777,10 +946,19 @@ def _ref_triangular_solve(b, a, upper=True, transpose=False, unitriangular=False
 
 def _torch_triangular_solve(torch, *args, **kwargs):
     import warnings
-    with warnings.catch_warnings():       # deprecated in torch, in favour of linalg's
+
+    with warnings.catch_warnings():  # deprecated in torch, in favour of linalg's
         warnings.simplefilter("ignore", UserWarning)
         return torch.triangular_solve(*args, **kwargs)
 
 
-register(OpInfo("triangular_solve", triangular_solve, ref=_ref_triangular_solve,
-                samples=_triangular_samples, family="linalg", torch_fn=_torch_triangular_solve))
+register(
+    OpInfo(
+        "triangular_solve",
+        triangular_solve,
+        ref=_ref_triangular_solve,
+        samples=_triangular_samples,
+        family="linalg",
+        torch_fn=_torch_triangular_solve,
+    )
+)

@@ -21,6 +21,7 @@ out. Eigenvectors and singular vectors are only defined up to sign: here each ei
 (column of V, of U) has its largest-magnitude entry positive (and Vh's rows follow U's), so
 results do not depend on the LAPACK build; torch returns LAPACK's signs.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,8 +46,11 @@ def _floating_matrices(A, op: str, kernel: str) -> Tensor:
         raise ShapeError(f"{op}: The input tensor A must have at least 2 dimensions.")
     if not a.is_floating_point():
         from .linalg import _TORCH_NAMES, _name
-        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                           f"{_name(a, _TORCH_NAMES)}")
+
+        raise RuntimeError(
+            f"{op}: Expected a floating point or complex tensor as input. Got "
+            f"{_name(a, _TORCH_NAMES)}"
+        )
     _lapack_dtype(a, op)
     return a
 
@@ -157,6 +161,7 @@ def eigh(A, UPLO: str = "L"):
         tensor([1., 3.])
     """
     from .. import return_types
+
     a, uplo = _eigh_input(A, UPLO)
     return return_types.linalg_eigh(*LinalgEigh.apply(a, uplo=uplo))
 
@@ -199,7 +204,7 @@ class LinalgSvd(MultiOutputOp):
         u, s, vh = ctx.saved_tensors
         k = s.shape[-1]
         m, n = u.shape[-2], vh.shape[-1]
-        if u.shape[-1] > k:      # full_matrices: only the first k columns / rows matter
+        if u.shape[-1] > k:  # full_matrices: only the first k columns / rows matter
             u = xp.narrow(u, -1, 0, k)
             gu = None if gu is None else xp.narrow(gu, -1, 0, k)
         if vh.shape[-2] > k:
@@ -219,7 +224,7 @@ class LinalgSvd(MultiOutputOp):
         if gs is not None:
             inner = inner + xp.unsqueeze(gs, -2) * eye
         ga = xp.matmul(xp.matmul(u, inner), vh)
-        if gu is not None and m > k:   # (I - U U^T) gU S^-1 Vh
+        if gu is not None and m > k:  # (I - U U^T) gU S^-1 Vh
             proj = gu - xp.matmul(u, xp.matmul(_mT(u, xp), gu))
             ga = ga + xp.matmul(proj / s_row, vh)
         if gvh is not None and n > k:  # U S^-1 gVh (I - Vh^T Vh)
@@ -251,6 +256,7 @@ def linalg_svd(A, full_matrices: bool = True):
         tensor([3., 2.])
     """
     from .. import return_types
+
     a = _svd_input(A)
     return return_types.linalg_svd(*LinalgSvd.apply(a, full_matrices=bool(full_matrices)))
 
@@ -279,6 +285,7 @@ def svd(input, some: bool = True, compute_uv: bool = True):
         tensor([3., 2.])
     """
     from .. import return_types
+
     a = _svd_input(input)
     if not compute_uv:
         m, n = a.shape[-2:]
@@ -297,8 +304,13 @@ class LinalgQr(MultiOutputOp):
     @staticmethod
     def forward(ctx, a, mode):
         ctx.mode = mode
-        q, r = _lapack(np.linalg.qr, a, "linalg.qr", "values",
-                       mode="complete" if mode == "complete" else "reduced")
+        q, r = _lapack(
+            np.linalg.qr,
+            a,
+            "linalg.qr",
+            "values",
+            mode="complete" if mode == "complete" else "reduced",
+        )
         ctx.save_for_backward(q, r)
         if mode == "r":
             return np.zeros((0,), a.dtype), r
@@ -310,12 +322,15 @@ class LinalgQr(MultiOutputOp):
         q, r = ctx.saved_tensors
         m, n = q.shape[-2], r.shape[-1]
         if ctx.mode == "r":
-            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
-                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
-                               "are going to differentiate through linalg.qr.")
+            raise RuntimeError(
+                "The derivative of linalg.qr depends on Q, which is not computed "
+                "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
+                "are going to differentiate through linalg.qr."
+            )
         if ctx.mode == "complete" and m > n:
-            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
-                               "and nrows > ncols.")
+            raise RuntimeError(
+                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+            )
         gq = xp.zeros_like(q) if gq is None else gq
         gr = xp.zeros_like(r) if gr is None else gr
         if m >= n:
@@ -340,8 +355,10 @@ def _qr_square_backward(q, r, gq, gr, xp):
 def _qr(A, mode, op):
     a = _floating_matrices(A, op, "geqrf_cpu")
     if mode not in ("reduced", "complete", "r"):
-        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
-                           "'reduced' (default), 'r', or 'complete'")
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of "
+            "'reduced' (default), 'r', or 'complete'"
+        )
     return LinalgQr.apply(a, mode=mode)
 
 
@@ -357,6 +374,7 @@ def linalg_qr(A, mode: str = "reduced"):
                 [ 0.0000,  0.4000]])
     """
     from .. import return_types
+
     return return_types.linalg_qr(*_qr(A, mode, "linalg.qr"))
 
 
@@ -370,6 +388,7 @@ def qr(input, some: bool = True):
                 [0., 1.]])
     """
     from .. import return_types
+
     return return_types.qr(*_qr(input, "reduced" if some else "complete", "linalg.qr"))
 
 
@@ -379,8 +398,9 @@ def _tolerances(a: Tensor, atol, rtol):
     atol, rtol = 0."""
     atol = 0.0 if atol is None else _array(atol)
     if rtol is None:
-        rtol = 0.0 if np.any(np.asarray(atol) > 0) else \
-            np.finfo(a._data.dtype).eps * max(a.shape[-2:])
+        rtol = (
+            0.0 if np.any(np.asarray(atol) > 0) else np.finfo(a._data.dtype).eps * max(a.shape[-2:])
+        )
     dt = a._data.dtype
     return np.asarray(atol, dt), np.asarray(_array(rtol), dt)
 
@@ -439,11 +459,15 @@ def pinv(A, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     a = as_tensor_operand(A)
     if a.ndim < 2 or not a.is_floating_point() or a._data.dtype.itemsize < 4:
         from .linalg import _CPP_NAMES
+
         kind = {"float32": "Float", "float64": "Double"}.get(
-            a._data.dtype.name, _CPP_NAMES.get(a._data.dtype.name, a.dtype.name).title())
+            a._data.dtype.name, _CPP_NAMES.get(a._data.dtype.name, a.dtype.name).title()
+        )
         kind = {"Long Int": "Long", "C10::Half": "Half"}.get(kind, kind)
-        raise RuntimeError(f"linalg.pinv({kind}{{{list(a.shape)}}}): expected a tensor with 2 "
-                           "or more dimensions of float, double, cfloat or cdouble types")
+        raise RuntimeError(
+            f"linalg.pinv({kind}{{{list(a.shape)}}}): expected a tensor with 2 "
+            "or more dimensions of float, double, cfloat or cdouble types"
+        )
     # under autocast torch computes it in float32 and returns the autocast dtype (its last
     # step is a matmul, which runs in low precision)
     return _amp.cast_to_autocast_dtype(_pinv(a, atol, rtol, hermitian))
@@ -487,14 +511,16 @@ def lstsq(A, B, rcond=None, *, driver=None):
                 [1.]])
     """
     from .. import return_types
+
     a, b = as_tensor_operand(A), as_tensor_operand(B)
     if a.ndim < 2:
         raise ShapeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     if driver is None:
         driver = "gelsy"
     if driver not in _DRIVERS:
-        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of "
-                           "(gels, gelsy, gelsd, gelss)")
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
     vector = b.ndim == a.ndim - 1
     b2 = b.unsqueeze(-1) if vector else b
     if b2.ndim < 2 or b2.shape[-2] != a.shape[-2]:
@@ -511,8 +537,11 @@ def lstsq(A, B, rcond=None, *, driver=None):
     residuals = empty
     if driver != "gelsy" and m > n and np.all(rank_np == n):
         residuals = ((matmul(a, x) - b2) ** 2).sum(-2)
-    rank = Tensor._make(np.zeros((0,), np.int64)) if driver == "gels" else \
-        Tensor._make(np.asarray(rank_np, np.int64))
+    rank = (
+        Tensor._make(np.zeros((0,), np.int64))
+        if driver == "gels"
+        else Tensor._make(np.asarray(rank_np, np.int64))
+    )
     sv = Tensor._make(s) if driver in ("gelsd", "gelss") else empty
     return return_types.linalg_lstsq(x.squeeze(-1) if vector else x, residuals, rank, sv)
 
@@ -527,8 +556,9 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """
     a = as_tensor_operand(A)
     if a.ndim < 2:
-        raise ShapeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
-                         "dimensions.")
+        raise ShapeError(
+            "torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions."
+        )
     if not a.is_floating_point():
         raise RuntimeError("This function doesn't handle types other than float and double")
     atol, rtol = _tolerances(a, atol, rtol)
@@ -548,6 +578,7 @@ def cond(A, p=None) -> Tensor:
         tensor(4.)
     """
     from .linalg_norm import matrix_norm
+
     a = as_tensor_operand(A)
     if a.ndim < 2:
         raise ShapeError("linalg.cond: The input tensor must have at least 2 dimensions.")
@@ -558,11 +589,13 @@ def cond(A, p=None) -> Tensor:
     if a.shape[-1] != a.shape[-2]:
         _square_batch(a, f"linalg.cond(ord={p}): ")
     from .linalg_solve import inv_ex
+
     inverse, info = inv_ex(a)
     result = matrix_norm(a, p) * matrix_norm(inverse, p)
     bad = info._data != 0
     if bad.any():  # singular: infinite, like torch
         from .compare import where
+
         result = where(Tensor._make(bad), Tensor._make(np.array(np.inf, a._data.dtype)), result)
     return result
 
@@ -600,15 +633,34 @@ def _symmetric_wrapper(fn, a, *args, **kwargs):
 def _symmetric_samples(rng):
     s = [rng.normal(size=sh) for sh in ((3, 3), (2, 4, 4), (1, 1))]
     return [Sample(m + np.swapaxes(m, -1, -2)) for m in s] + [
-        Sample(s[0] + s[0].T, UPLO="U"), Sample(np.zeros((0, 0)))]
+        Sample(s[0] + s[0].T, UPLO="U"),
+        Sample(np.zeros((0, 0))),
+    ]
 
 
 _LINALG = dict(namespace="autograd.linalg", method=False, family="linalg_decomp")
 _TOP = dict(family="linalg_decomp")
-register(OpInfo("eigh", eigh, ref=_ref_eigh, samples=_symmetric_samples, **_LINALG,
-                gradcheck_wrapper=_symmetric_wrapper, torch_fn=_torch_eigh))
-register(OpInfo("eigvalsh", eigvalsh, ref=lambda a, UPLO="L": np.linalg.eigvalsh(a, UPLO),
-                samples=_symmetric_samples, gradcheck_wrapper=_symmetric_wrapper, **_LINALG))
+register(
+    OpInfo(
+        "eigh",
+        eigh,
+        ref=_ref_eigh,
+        samples=_symmetric_samples,
+        **_LINALG,
+        gradcheck_wrapper=_symmetric_wrapper,
+        torch_fn=_torch_eigh,
+    )
+)
+register(
+    OpInfo(
+        "eigvalsh",
+        eigvalsh,
+        ref=lambda a, UPLO="L": np.linalg.eigvalsh(a, UPLO),
+        samples=_symmetric_samples,
+        gradcheck_wrapper=_symmetric_wrapper,
+        **_LINALG,
+    )
+)
 
 
 def _ref_svd(a, full_matrices=True):
@@ -637,9 +689,15 @@ def _torch_svd(torch, a, full_matrices=True):
 
 def _svd_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(3, 3))), Sample(n(size=(4, 2)), full_matrices=False),
-            Sample(n(size=(2, 4)), full_matrices=False), Sample(n(size=(2, 3, 2)), False),
-            Sample(n(size=(3, 2))), Sample(n(size=(2, 3))), Sample(n(size=(0, 2)), False)]
+    return [
+        Sample(n(size=(3, 3))),
+        Sample(n(size=(4, 2)), full_matrices=False),
+        Sample(n(size=(2, 4)), full_matrices=False),
+        Sample(n(size=(2, 3, 2)), False),
+        Sample(n(size=(3, 2))),
+        Sample(n(size=(2, 3))),
+        Sample(n(size=(0, 2)), False),
+    ]
 
 
 def _linalg_svd_outputs(out):
@@ -648,11 +706,30 @@ def _linalg_svd_outputs(out):
     return u[..., :k], s, vh[..., :k, :]
 
 
-register(OpInfo("svd", linalg_svd, ref=_ref_svd, samples=_svd_samples, **_LINALG,
-                torch_fn=_torch_svd, grad_outputs=_linalg_svd_outputs))
-register(OpInfo("svdvals", svdvals, ref=lambda a: _np_svd(a, compute_uv=False),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 3))), Sample(rng.normal(size=(2, 4, 2))),
-                                     Sample(rng.normal(size=(2, 3)))], **_LINALG))
+register(
+    OpInfo(
+        "svd",
+        linalg_svd,
+        ref=_ref_svd,
+        samples=_svd_samples,
+        **_LINALG,
+        torch_fn=_torch_svd,
+        grad_outputs=_linalg_svd_outputs,
+    )
+)
+register(
+    OpInfo(
+        "svdvals",
+        svdvals,
+        ref=lambda a: _np_svd(a, compute_uv=False),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 3))),
+            Sample(rng.normal(size=(2, 4, 2))),
+            Sample(rng.normal(size=(2, 3))),
+        ],
+        **_LINALG,
+    )
+)
 
 
 def _ref_torch_svd(a, some=True, compute_uv=True):
@@ -676,37 +753,88 @@ def _torch_svd_outputs(out):
     return u[..., :k], s, v[..., :k]
 
 
-register(OpInfo("svd", svd, ref=_ref_torch_svd, **_TOP, torch_fn=_torch_torch_svd,
-                grad_outputs=_torch_svd_outputs,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 2))),
-                                     Sample(rng.normal(size=(2, 3)), some=False),
-                                     Sample(rng.normal(size=(3, 2)), compute_uv=False)]))
+register(
+    OpInfo(
+        "svd",
+        svd,
+        ref=_ref_torch_svd,
+        **_TOP,
+        torch_fn=_torch_torch_svd,
+        grad_outputs=_torch_svd_outputs,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 2))),
+            Sample(rng.normal(size=(2, 3)), some=False),
+            Sample(rng.normal(size=(3, 2)), compute_uv=False),
+        ],
+    )
+)
 
 
 def _ref_qr(a, mode="reduced"):
     return np.linalg.qr(a, mode=mode)
 
 
-register(OpInfo("qr", linalg_qr, ref=_ref_qr, **_LINALG, samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3))), Sample(rng.normal(size=(2, 4))), Sample(rng.normal(size=(2, 3, 3))),
-    Sample(rng.normal(size=(3, 3)), mode="complete"), Sample(rng.normal(size=(2, 3)), "complete")]))
-register(OpInfo("qr", qr, ref=lambda a, some=True: np.linalg.qr(a, "reduced" if some else "complete"),
-                **_TOP, torch_fn=lambda torch, a, some=True: torch.linalg.qr(  # (torch.qr warns)
-                    a, "reduced" if some else "complete"),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 2))),
-                                             Sample(rng.normal(size=(2, 3)), some=False)]))
+register(
+    OpInfo(
+        "qr",
+        linalg_qr,
+        ref=_ref_qr,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3))),
+            Sample(rng.normal(size=(2, 4))),
+            Sample(rng.normal(size=(2, 3, 3))),
+            Sample(rng.normal(size=(3, 3)), mode="complete"),
+            Sample(rng.normal(size=(2, 3)), "complete"),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "qr",
+        qr,
+        ref=lambda a, some=True: np.linalg.qr(a, "reduced" if some else "complete"),
+        **_TOP,
+        torch_fn=lambda torch, a, some=True: torch.linalg.qr(  # (torch.qr warns)
+            a, "reduced" if some else "complete"
+        ),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 2))),
+            Sample(rng.normal(size=(2, 3)), some=False),
+        ],
+    )
+)
 
 
 def _pinv_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(3, 4))), Sample(n(size=(4, 3))), Sample(_well_conditioned(rng, 2, 3, 3)),
-            Sample(n(size=(3, 2)), atol=1e-8), Sample(n(size=(2, 2)), rtol=1e-10)]
+    return [
+        Sample(n(size=(3, 4))),
+        Sample(n(size=(4, 3))),
+        Sample(_well_conditioned(rng, 2, 3, 3)),
+        Sample(n(size=(3, 2)), atol=1e-8),
+        Sample(n(size=(2, 2)), rtol=1e-10),
+    ]
 
 
-register(OpInfo("pinv", pinv, ref=lambda a, atol=None, rtol=None: _ref_pinv(a), **_LINALG,
-                samples=_pinv_samples))
-register(OpInfo("pinverse", pinverse, ref=lambda a, rcond=1e-15: _ref_pinv(a), **_TOP,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)))]))
+register(
+    OpInfo(
+        "pinv",
+        pinv,
+        ref=lambda a, atol=None, rtol=None: _ref_pinv(a),
+        **_LINALG,
+        samples=_pinv_samples,
+    )
+)
+register(
+    OpInfo(
+        "pinverse",
+        pinverse,
+        ref=lambda a, rcond=1e-15: _ref_pinv(a),
+        **_TOP,
+        samples=lambda rng: [Sample(rng.normal(size=(2, 3)))],
+    )
+)
 
 
 def _ref_pinv(a):
@@ -724,22 +852,47 @@ def _ref_lstsq(a, b, rcond=None, driver=None):
     rank = np.asarray((s > np.finfo(a.dtype).eps * max(m, n) * s[..., :1]).sum(-1), np.int64)
     driver = driver or "gelsy"
     res = ((a @ x - b2) ** 2).sum(-2) if driver != "gelsy" and m > n else np.zeros(0, a.dtype)
-    return (x[..., 0] if vector else x, res,
-            np.zeros(0, np.int64) if driver == "gels" else rank,
-            s if driver in ("gelsd", "gelss") else np.zeros(0, a.dtype))
+    return (
+        x[..., 0] if vector else x,
+        res,
+        np.zeros(0, np.int64) if driver == "gels" else rank,
+        s if driver in ("gelsd", "gelss") else np.zeros(0, a.dtype),
+    )
 
 
-register(OpInfo("lstsq", lstsq, ref=_ref_lstsq, **_LINALG, grad_outputs=lambda out: out[:2],
-                samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 2))),
-    Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), driver="gelsd"),
-    Sample(rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5)), driver="gels"),
-    Sample(rng.normal(size=(2, 3)), rng.normal(size=(2, 1)), driver="gelss")]))
-register(OpInfo("matrix_rank", matrix_rank, differentiable=False, **_LINALG,
-                ref=lambda a, hermitian=False: np.asarray(np.linalg.matrix_rank(a, hermitian=hermitian), np.int64),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
-                                     Sample(np.array([[1.0, 2.0], [2.0, 4.0]])),
-                                     Sample(_spd(rng, 2, 3, 3), hermitian=True)]))
+register(
+    OpInfo(
+        "lstsq",
+        lstsq,
+        ref=_ref_lstsq,
+        **_LINALG,
+        grad_outputs=lambda out: out[:2],
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 2))),
+            Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 2)), driver="gelsd"),
+            Sample(rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5)), driver="gels"),
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(2, 1)), driver="gelss"),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "matrix_rank",
+        matrix_rank,
+        differentiable=False,
+        **_LINALG,
+        ref=lambda a, hermitian=False: np.asarray(
+            np.linalg.matrix_rank(a, hermitian=hermitian), np.int64
+        ),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4))),
+            Sample(np.array([[1.0, 2.0], [2.0, 4.0]])),
+            Sample(_spd(rng, 2, 3, 3), hermitian=True),
+        ],
+    )
+)
+
+
 def _torch_cond(torch, a, p=None):
     """torch.linalg.cond; for the norms that need the inverse, the same formula written out
     (torch 2.13's own backward fails there: it modifies the inverse in place)."""
@@ -748,12 +901,21 @@ def _torch_cond(torch, a, p=None):
     return torch.linalg.matrix_norm(a, p) * torch.linalg.matrix_norm(torch.linalg.inv(a), p)
 
 
-register(OpInfo("cond", cond, ref=lambda a, p=None: np.linalg.cond(a, p), **_LINALG,
-                torch_fn=_torch_cond,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3)),
-                                     Sample(rng.normal(size=(2, 3, 4))),
-                                     Sample(_well_conditioned(rng, 3, 3), "fro"),
-                                     Sample(_well_conditioned(rng, 2, 3, 3), 1),
-                                     Sample(_well_conditioned(rng, 3, 3), float("inf")),
-                                     Sample(_well_conditioned(rng, 3, 3), "nuc"),
-                                     Sample(_well_conditioned(rng, 3, 3), -2)]))
+register(
+    OpInfo(
+        "cond",
+        cond,
+        ref=lambda a, p=None: np.linalg.cond(a, p),
+        **_LINALG,
+        torch_fn=_torch_cond,
+        samples=lambda rng: [
+            Sample(_well_conditioned(rng, 3, 3)),
+            Sample(rng.normal(size=(2, 3, 4))),
+            Sample(_well_conditioned(rng, 3, 3), "fro"),
+            Sample(_well_conditioned(rng, 2, 3, 3), 1),
+            Sample(_well_conditioned(rng, 3, 3), float("inf")),
+            Sample(_well_conditioned(rng, 3, 3), "nuc"),
+            Sample(_well_conditioned(rng, 3, 3), -2),
+        ],
+    )
+)

@@ -2,6 +2,7 @@
 matmul and inv) and matrix_exp (scaling and squaring with a Pade approximant; its VJP is
 another matrix exponential, of a block matrix, so it is differentiable to any order).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,6 +36,7 @@ def matrix_power(A, n: int) -> Tensor:
     n = int(n)
     if n == 0:  # the identity, with a zero gradient (like torch)
         from .compare import where
+
         eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a._data.dtype), a.shape)
         return where(Tensor._make(np.ones(a.shape, bool)), Tensor._make(eye.copy()), a)
     if n == 1:
@@ -52,9 +54,22 @@ def matrix_power(A, n: int) -> Tensor:
     return result
 
 
-_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
-           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_PADE13 = (
+    64764752532480000.0,
+    32382376266240000.0,
+    7771770303897600.0,
+    1187353796428800.0,
+    129060195264000.0,
+    10559470521600.0,
+    670442572800.0,
+    33522128640.0,
+    1323241920.0,
+    40840800.0,
+    960960.0,
+    16380.0,
+    182.0,
+    1.0,
+)
 _THETA13 = 5.371920351148152  # largest 1-norm for which the [13/13] Pade approximant is exact
 #                               to double precision (Higham 2005)
 
@@ -70,14 +85,15 @@ def _np_matrix_exp(a: np.ndarray) -> np.ndarray:
         return np.where(finite[..., None, None], out, np.nan).astype(a.dtype)
     norm = np.abs(a).sum(-2).max(-1)
     s = np.maximum(0, np.ceil(np.log2(np.maximum(norm, 1e-300) / _THETA13))).astype(np.int64)
-    a = a / (2.0 ** s)[..., None, None].astype(a.dtype)
+    a = a / (2.0**s)[..., None, None].astype(a.dtype)
     b = _PADE13
     eye = np.eye(a.shape[-1], dtype=a.dtype)
     a2 = a @ a
     a4 = a2 @ a2
     a6 = a4 @ a2
-    u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2
-             + b[1] * eye)
+    u = a @ (
+        a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4 + b[3] * a2 + b[1] * eye
+    )
     v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 + b[0] * eye
     r = np.linalg.solve(v - u, v + u)
     for k in range(int(s.max())):  # each matrix squared as often as it was scaled
@@ -127,22 +143,36 @@ _TOP = dict(family="linalg_func")
 
 def _power_samples(rng):
     w = _well_conditioned
-    return [Sample(rng.normal(size=(3, 3)), 3), Sample(rng.normal(size=(2, 2, 2)), 0),
-            Sample(w(rng, 3, 3), -2), Sample(rng.normal(size=(3, 3)), 1),
-            Sample(rng.normal(size=(2, 3, 3)), 6)]
+    return [
+        Sample(rng.normal(size=(3, 3)), 3),
+        Sample(rng.normal(size=(2, 2, 2)), 0),
+        Sample(w(rng, 3, 3), -2),
+        Sample(rng.normal(size=(3, 3)), 1),
+        Sample(rng.normal(size=(2, 3, 3)), 6),
+    ]
 
 
-register(OpInfo("matrix_power", matrix_power, ref=np.linalg.matrix_power,
-                samples=_power_samples, **_LINALG))
-register(OpInfo("matrix_power", matrix_power, ref=np.linalg.matrix_power, **_TOP,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 3)), 2)]))
+register(
+    OpInfo(
+        "matrix_power", matrix_power, ref=np.linalg.matrix_power, samples=_power_samples, **_LINALG
+    )
+)
+register(
+    OpInfo(
+        "matrix_power",
+        matrix_power,
+        ref=np.linalg.matrix_power,
+        **_TOP,
+        samples=lambda rng: [Sample(rng.normal(size=(3, 3)), 2)],
+    )
+)
 
 
 def _ref_matrix_exp(a):
     """exp(A) by scaling, a 30-term Taylor series and squaring (independent of the Pade code)."""
     a = np.asarray(a, np.float64)
     s = int(max(0, np.ceil(np.log2(max(np.abs(a).sum(-2).max(initial=0), 1e-300))) + 1))
-    x = a / 2.0 ** s
+    x = a / 2.0**s
     term = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
     total = term.copy()
     for k in range(1, 30):
@@ -154,10 +184,21 @@ def _ref_matrix_exp(a):
 
 
 def _exp_samples(rng):
-    return [Sample(rng.normal(size=(3, 3)) * 0.3), Sample(rng.normal(size=(2, 3, 3)) * 2.0),
-            Sample(rng.normal(size=(1, 1))), Sample(rng.normal(size=(2, 0, 0)))]
+    return [
+        Sample(rng.normal(size=(3, 3)) * 0.3),
+        Sample(rng.normal(size=(2, 3, 3)) * 2.0),
+        Sample(rng.normal(size=(1, 1))),
+        Sample(rng.normal(size=(2, 0, 0))),
+    ]
 
 
 register(OpInfo("matrix_exp", matrix_exp, ref=_ref_matrix_exp, samples=_exp_samples, **_LINALG))
-register(OpInfo("matrix_exp", matrix_exp, ref=_ref_matrix_exp, **_TOP,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 2)))]))
+register(
+    OpInfo(
+        "matrix_exp",
+        matrix_exp,
+        ref=_ref_matrix_exp,
+        **_TOP,
+        samples=lambda rng: [Sample(rng.normal(size=(2, 2)))],
+    )
+)

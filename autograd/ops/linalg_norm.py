@@ -6,6 +6,7 @@ All are compositions (of the reduce family's ``Norm``, sums, ``amax``, ``svdvals
 ``matmul``), so their gradients -- and second derivatives -- come from those ops. Distances
 follow torch at zero: the gradient of a 2-norm that is 0 is 0.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,17 +19,37 @@ from .linalg import _CPP_NAMES, _TORCH_NAMES, _name, matmul
 from .linalg_decomp import svdvals
 from .registry import OpInfo, Sample, register
 
-__all__ = ["cross", "trace", "chain_matmul", "cdist", "pdist", "dist", "frobenius_norm",
-           "nuclear_norm", "vander", "kron"]
-LINALG = ["vector_norm", "matrix_norm", "norm", "cross", "diagonal", "multi_dot", "vecdot",
-          "vander"]
+__all__ = [
+    "cross",
+    "trace",
+    "chain_matmul",
+    "cdist",
+    "pdist",
+    "dist",
+    "frobenius_norm",
+    "nuclear_norm",
+    "vander",
+    "kron",
+]
+LINALG = [
+    "vector_norm",
+    "matrix_norm",
+    "norm",
+    "cross",
+    "diagonal",
+    "multi_dot",
+    "vecdot",
+    "vander",
+]
 
 
 def _float_input(x, op: str) -> Tensor:
     x = as_tensor_operand(x)
     if not x.is_floating_point():
-        raise DTypeError(f"{op}: Expected a floating point or complex tensor as input. Got "
-                         f"{_name(x, _TORCH_NAMES)}")
+        raise DTypeError(
+            f"{op}: Expected a floating point or complex tensor as input. Got "
+            f"{_name(x, _TORCH_NAMES)}"
+        )
     return x
 
 
@@ -44,6 +65,7 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
         tensor(4.)
     """
     from .reduce import norm as _norm
+
     if isinstance(ord, str):
         raise TypeError("linalg_vector_norm(): argument 'ord' must be Number, not str")
     x = _float_input(x if dtype is None else as_tensor_operand(x).to(dtype), "linalg.vector_norm")
@@ -64,16 +86,15 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     if dtype is not None:
         a = a.to(dtype)
     if a.ndim < 2:
-        raise ShapeError("linalg.matrix_norm: The input tensor A must have at least 2 "
-                         "dimensions.")
+        raise ShapeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     _float_input(a, "linalg.matrix_norm")
     if len(dim) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
-                           f"{' '.join(str(d) for d in dim)}")
+        raise RuntimeError(
+            f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}"
+        )
     d0, d1 = wrap_dim(dim[0], a.ndim), wrap_dim(dim[1], a.ndim)
     if d0 == d1:
-        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
-                           f"{dim[1]})")
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
     if ord not in (("fro", "nuc") if isinstance(ord, str) else (1, -1, 2, -2, np.inf, -np.inf)):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if ord == "fro":
@@ -105,11 +126,14 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     if dim is not None:
         dim = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
         if len(dim) not in (1, 2):
-            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or "
-                               f"2. Got {list(dim)}")
+            raise RuntimeError(
+                f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}"
+            )
     elif ord is not None and a.ndim not in (1, 2):
-        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
-                           f"be 1D or 2D. Got {a.ndim}D.")
+        raise RuntimeError(
+            f"linalg.norm: If dim is not specified but ord is, the input must "
+            f"be 1D or 2D. Got {a.ndim}D."
+        )
     if ord is None:
         return vector_norm(a, 2, dim, keepdim, dtype=dtype)
     if isinstance(ord, str) or (dim is not None and len(dim) == 2) or (dim is None and a.ndim == 2):
@@ -163,8 +187,10 @@ def linalg_cross(input, other, *, dim: int = -1) -> Tensor:
         raise ShapeError("linalg.cross: inputs must have the same number of dimensions.")
     d = wrap_dim(dim, a.ndim)
     if a.shape[d] != 3 or b.shape[d] != 3:
-        raise ShapeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-                         f"{a.shape[d]} and {b.shape[d]}")
+        raise ShapeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+            f"{a.shape[d]} and {b.shape[d]}"
+        )
     shape = broadcast_shapes(a.shape, b.shape)
     a, b = a.expand(shape), b.expand(shape)
     # (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0): rolls bring the right components together
@@ -181,10 +207,15 @@ def cross(input, other, dim=None) -> Tensor:
     """
     if dim is None:
         import warnings
-        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
-                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
-                      "default value of dim will change to agree with that of linalg.cross in a "
-                      "future release.", UserWarning, stacklevel=2)
+
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+            "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+            "default value of dim will change to agree with that of linalg.cross in a "
+            "future release.",
+            UserWarning,
+            stacklevel=2,
+        )
         a, b = as_tensor_operand(input), as_tensor_operand(other)
         shape = broadcast_shapes(a.shape, b.shape)
         dim = next((d for d, n in enumerate(shape) if n == 3), None)
@@ -202,6 +233,7 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
         tensor([1., 4.])
     """
     from .movement import diagonal as _diagonal
+
     return _diagonal(as_tensor_operand(A), offset, dim1, dim2)
 
 
@@ -216,6 +248,7 @@ def trace(input) -> Tensor:
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
     from .movement import diagonal as _diagonal
+
     d = _diagonal(x)
     return d.sum() if x.is_floating_point() else d.sum(dtype=np.int64)
 
@@ -252,23 +285,32 @@ def multi_dot(tensors) -> Tensor:
     if n < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
     for i, t in enumerate(ts):
-        where = "the first tensor" if i == 0 else ("the last tensor" if i == n - 1 else f"tensor {i}")
+        where = (
+            "the first tensor" if i == 0 else ("the last tensor" if i == n - 1 else f"tensor {i}")
+        )
         ok = t.ndim == 2 or (t.ndim == 1 and i in (0, n - 1))
         if not ok:
             need = "2D" if 0 < i < n - 1 else "1D or 2D"
             raise ShapeError(f"multi_dot(): {where} must be {need} but got {t.ndim}D")
         if t._data.dtype != ts[0]._data.dtype:
-            raise DTypeError(f"multi_dot(): all tensors must have be the same dtype but tensor "
-                             f"0 is {_name(ts[0], _CPP_NAMES)} and tensor {i} "
-                             f"{_name(t, _CPP_NAMES)}")
+            raise DTypeError(
+                f"multi_dot(): all tensors must have be the same dtype but tensor "
+                f"0 is {_name(ts[0], _CPP_NAMES)} and tensor {i} "
+                f"{_name(t, _CPP_NAMES)}"
+            )
     first_vec, last_vec = ts[0].ndim == 1, ts[-1].ndim == 1
-    mats = [ts[0].unsqueeze(0) if first_vec else ts[0]] + ts[1:-1] + \
-        [ts[-1].unsqueeze(-1) if last_vec else ts[-1]]
+    mats = (
+        [ts[0].unsqueeze(0) if first_vec else ts[0]]
+        + ts[1:-1]
+        + [ts[-1].unsqueeze(-1) if last_vec else ts[-1]]
+    )
     for i in range(n - 1):
         if mats[i].shape[1] != mats[i + 1].shape[0]:
-            raise ShapeError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
-                             f"{list(ts[i].shape)} and {list(ts[i + 1].shape)} cannot be "
-                             "multiplied")
+            raise ShapeError(
+                f"multi_dot(): tensors {i} and {i + 1} with shapes "
+                f"{list(ts[i].shape)} and {list(ts[i + 1].shape)} cannot be "
+                "multiplied"
+            )
     split = _chain_order([m.shape for m in mats])
 
     def product(i, j):
@@ -276,6 +318,7 @@ def multi_dot(tensors) -> Tensor:
             return mats[i]
         k = split[i][j]
         return matmul(product(i, k), product(k + 1, j))
+
     out = product(0, n - 1)
     if first_vec:
         out = out.squeeze(0)
@@ -306,13 +349,17 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
     """
     a, b = _float_input(x, "linalg.vecdot"), as_tensor_operand(y)
     if a._data.dtype != b._data.dtype:
-        raise DTypeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
-                         f"of type {_name(a, _TORCH_NAMES)} and y of type "
-                         f"{_name(b, _TORCH_NAMES)} instead")
+        raise DTypeError(
+            f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
+            f"of type {_name(a, _TORCH_NAMES)} and y of type "
+            f"{_name(b, _TORCH_NAMES)} instead"
+        )
     if a.ndim == 1 and b.ndim == 1 and a.shape != b.shape:
-        raise ShapeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
-                         f"[{b.shape[0]}] to have the same number of elements, but got "
-                         f"{a.shape[0]} and {b.shape[0]} elements respectively")
+        raise ShapeError(
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+            f"[{b.shape[0]}] to have the same number of elements, but got "
+            f"{a.shape[0]} and {b.shape[0]} elements respectively"
+        )
     return (a * b).sum(dim)
 
 
@@ -328,14 +375,17 @@ def linalg_vander(x, *, N=None) -> Tensor:
     """
     x = as_tensor_operand(x)
     if x._data.dtype.name == "bfloat16" or x._data.dtype.kind == "b":
-        raise DTypeError(f"linalg.vander supports floating point, complex, and integer tensors, "
-                         f"but got {'BFloat16' if x._data.dtype.kind != 'b' else 'Bool'}")
+        raise DTypeError(
+            f"linalg.vander supports floating point, complex, and integer tensors, "
+            f"but got {'BFloat16' if x._data.dtype.kind != 'b' else 'Bool'}"
+        )
     if x.ndim == 0:
         raise RuntimeError("N must be greater than 1.")
     n = x.shape[-1] if N is None else int(N)
     if n <= 1:
         raise RuntimeError("N must be greater than 1.")
     from .join import cat
+
     ones = Tensor._make(np.ones(x.shape + (1,), x._data.dtype))
     powers = x.unsqueeze(-1).expand(x.shape + (n - 1,)).cumprod(-1)
     return cat([ones, powers], -1)
@@ -358,8 +408,11 @@ def vander(x, N=None, increasing: bool = False) -> Tensor:
         raise RuntimeError("N must be non-negative.")
     n = x.shape[0] if N is None else int(N)
     if n <= 1:  # (linalg.vander needs two columns)
-        return Tensor._make(np.ones((x.shape[0], n), x._data.dtype)) if n == 1 or x.shape[0] \
+        return (
+            Tensor._make(np.ones((x.shape[0], n), x._data.dtype))
+            if n == 1 or x.shape[0]
             else Tensor._make(np.ones((0, n), x._data.dtype))
+        )
     out = linalg_vander(x, N=n)
     return out if increasing else out.flip(-1)
 
@@ -385,13 +438,17 @@ def kron(input, other) -> Tensor:
 
 
 # ---- distances -----------------------------------------------------------------------------
-_COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
-                  "donot_use_mm_for_euclid_dist")
+_COMPUTE_MODES = (
+    "use_mm_for_euclid_dist_if_necessary",
+    "use_mm_for_euclid_dist",
+    "donot_use_mm_for_euclid_dist",
+)
 
 
 @_amp.float32_precision
-def cdist(x1, x2, p: float = 2.0,
-          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+def cdist(
+    x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
+) -> Tensor:
     """The p-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
     (..., R, M): a (..., P, R) tensor; batch dimensions broadcast. Computed from the
     differences (``compute_mode`` is accepted for torch's signature; the result is the
@@ -407,11 +464,13 @@ def cdist(x1, x2, p: float = 2.0,
             raise ShapeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
     for name, t in (("X1", a), ("X2", b)):
         if not t.is_floating_point():
-            raise DTypeError(f"cdist only supports floating-point dtypes, {name} got: "
-                             f"{_name(t, _TORCH_NAMES)}")
+            raise DTypeError(
+                f"cdist only supports floating-point dtypes, {name} got: {_name(t, _TORCH_NAMES)}"
+            )
     if a.shape[-1] != b.shape[-1]:
-        raise ShapeError(f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} "
-                         f"X2: {b.shape[-1]}")
+        raise ShapeError(
+            f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} X2: {b.shape[-1]}"
+        )
     if p < 0:
         raise RuntimeError("cdist only supports non-negative p values")
     if compute_mode not in _COMPUTE_MODES:
@@ -450,7 +509,7 @@ def _ref_vector_norm(x, ord=2, dim=None, keepdim=False):
         return a.min(axis=axes, keepdims=keepdim)
     if ord == 0:
         return (a != 0).sum(axis=axes, keepdims=keepdim).astype(x.dtype)
-    return (a ** ord).sum(axis=axes, keepdims=keepdim) ** (1.0 / ord)
+    return (a**ord).sum(axis=axes, keepdims=keepdim) ** (1.0 / ord)
 
 
 def _ref_matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):
@@ -459,52 +518,135 @@ def _ref_matrix_norm(a, ord="fro", dim=(-2, -1), keepdim=False):
 
 def _ref_norm(a, ord=None, dim=None, keepdim=False):
     if dim is None and ord is None:
-        return np.linalg.norm(a.reshape(-1), keepdims=False).reshape((1,) * a.ndim if keepdim else ())
+        return np.linalg.norm(a.reshape(-1), keepdims=False).reshape(
+            (1,) * a.ndim if keepdim else ()
+        )
     return np.linalg.norm(a, ord, axis=dim, keepdims=keepdim)
 
 
 _LINALG = dict(namespace="autograd.linalg", method=False, family="linalg_norm")
 _TOP = dict(family="linalg_norm")
-register(OpInfo("vector_norm", vector_norm, ref=_ref_vector_norm, **_LINALG, samples=lambda rng: [
-    Sample(rng.normal(size=(3, 4))), Sample(rng.normal(size=(3, 4)), 1, 1),
-    Sample(rng.normal(size=(2, 3, 4)), 3, (0, 2), True), Sample(rng.normal(size=(3, 4)), np.inf, -1),
-    Sample(rng.normal(size=(3, 4)), -np.inf), Sample(rng.normal(size=(4,)), 0.5),
-    Sample(rng.normal(size=()))]))
-register(OpInfo("matrix_norm", matrix_norm, ref=_ref_matrix_norm, **_LINALG, samples=lambda rng: [
-    Sample(rng.normal(size=(3, 4))), Sample(rng.normal(size=(2, 3, 4)), "nuc"),
-    Sample(rng.normal(size=(3, 4)), 2), Sample(rng.normal(size=(3, 3)), -2),
-    Sample(rng.normal(size=(3, 4)), 1, keepdim=True), Sample(rng.normal(size=(3, 4)), -1),
-    Sample(rng.normal(size=(2, 3, 4)), np.inf, (0, 2)), Sample(rng.normal(size=(3, 4)), -np.inf),
-    Sample(rng.normal(size=(2, 3, 4)), 2, (2, 0), True)]))
-register(OpInfo("norm", norm, ref=_ref_norm, **_LINALG, samples=lambda rng: [
-    Sample(rng.normal(size=(2, 3, 4))), Sample(rng.normal(size=(3, 4)), "nuc"),
-    Sample(rng.normal(size=(4,)), 1), Sample(rng.normal(size=(3, 4)), np.inf),
-    Sample(rng.normal(size=(2, 3, 4)), 2, (1, 2)), Sample(rng.normal(size=(2, 3, 4)), 3, 1, True)]))
+register(
+    OpInfo(
+        "vector_norm",
+        vector_norm,
+        ref=_ref_vector_norm,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(3, 4)), 1, 1),
+            Sample(rng.normal(size=(2, 3, 4)), 3, (0, 2), True),
+            Sample(rng.normal(size=(3, 4)), np.inf, -1),
+            Sample(rng.normal(size=(3, 4)), -np.inf),
+            Sample(rng.normal(size=(4,)), 0.5),
+            Sample(rng.normal(size=())),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "matrix_norm",
+        matrix_norm,
+        ref=_ref_matrix_norm,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(2, 3, 4)), "nuc"),
+            Sample(rng.normal(size=(3, 4)), 2),
+            Sample(rng.normal(size=(3, 3)), -2),
+            Sample(rng.normal(size=(3, 4)), 1, keepdim=True),
+            Sample(rng.normal(size=(3, 4)), -1),
+            Sample(rng.normal(size=(2, 3, 4)), np.inf, (0, 2)),
+            Sample(rng.normal(size=(3, 4)), -np.inf),
+            Sample(rng.normal(size=(2, 3, 4)), 2, (2, 0), True),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "norm",
+        norm,
+        ref=_ref_norm,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4))),
+            Sample(rng.normal(size=(3, 4)), "nuc"),
+            Sample(rng.normal(size=(4,)), 1),
+            Sample(rng.normal(size=(3, 4)), np.inf),
+            Sample(rng.normal(size=(2, 3, 4)), 2, (1, 2)),
+            Sample(rng.normal(size=(2, 3, 4)), 3, 1, True),
+        ],
+    )
+)
 
 
 def _cross_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(3,)), n(size=(3,))), Sample(n(size=(4, 3)), n(size=(1, 3))),
-            Sample(n(size=(3, 2)), n(size=(3, 2)), dim=0)]
+    return [
+        Sample(n(size=(3,)), n(size=(3,))),
+        Sample(n(size=(4, 3)), n(size=(1, 3))),
+        Sample(n(size=(3, 2)), n(size=(3, 2)), dim=0),
+    ]
 
 
-register(OpInfo("cross", linalg_cross, samples=_cross_samples, **_LINALG,
-                ref=lambda a, b, dim=-1: np.cross(a, b, axis=dim)))
-register(OpInfo("cross", cross, ref=lambda a, b, dim=None: np.cross(a, b, axis=dim), **_TOP,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), dim=1),
-                                     Sample(rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), 0)]))
-register(OpInfo("diagonal", diagonal, **_LINALG,
-                ref=lambda a, offset=0, dim1=-2, dim2=-1: np.diagonal(a, offset, dim1, dim2),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4))),
-                                     Sample(rng.normal(size=(3, 4)), offset=1),
-                                     Sample(rng.normal(size=(2, 3, 4)), offset=-1, dim1=0, dim2=2)]))
-register(OpInfo("vecdot", vecdot, ref=lambda a, b, dim=-1: (a * b).sum(dim), **_LINALG,
-                samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(2, 3)), rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), dim=0)]))
-register(OpInfo("vander", linalg_vander, **_LINALG,
-                ref=lambda x, N=None: x[..., None] ** np.arange(x.shape[-1] if N is None else N),
-                samples=lambda rng: [Sample(rng.normal(size=(3,))), Sample(rng.normal(size=(2, 3)), N=4)]))
+register(
+    OpInfo(
+        "cross",
+        linalg_cross,
+        samples=_cross_samples,
+        **_LINALG,
+        ref=lambda a, b, dim=-1: np.cross(a, b, axis=dim),
+    )
+)
+register(
+    OpInfo(
+        "cross",
+        cross,
+        ref=lambda a, b, dim=None: np.cross(a, b, axis=dim),
+        **_TOP,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), dim=1),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), 0),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "diagonal",
+        diagonal,
+        **_LINALG,
+        ref=lambda a, offset=0, dim1=-2, dim2=-1: np.diagonal(a, offset, dim1, dim2),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4))),
+            Sample(rng.normal(size=(3, 4)), offset=1),
+            Sample(rng.normal(size=(2, 3, 4)), offset=-1, dim1=0, dim2=2),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "vecdot",
+        vecdot,
+        ref=lambda a, b, dim=-1: (a * b).sum(dim),
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3,)), rng.normal(size=(3,))),
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(3,))),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), dim=0),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "vander",
+        linalg_vander,
+        **_LINALG,
+        ref=lambda x, N=None: x[..., None] ** np.arange(x.shape[-1] if N is None else N),
+        samples=lambda rng: [Sample(rng.normal(size=(3,))), Sample(rng.normal(size=(2, 3)), N=4)],
+    )
+)
+
+
 def _torch_vander(torch, x, N=None, increasing=False):
     """torch.vander through torch.linalg.vander (torch 2.13 cannot differentiate its own
     torch.vander: it modifies a saved tensor in place)."""
@@ -512,70 +654,153 @@ def _torch_vander(torch, x, N=None, increasing=False):
     return v if increasing else v.flip(-1)
 
 
-register(OpInfo("vander", vander, **_TOP, method=False, torch_fn=_torch_vander,
-                ref=lambda x, N=None, increasing=False: np.vander(x, N, increasing),
-                samples=lambda rng: [Sample(rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(3,)), N=4, increasing=True)]))
-register(OpInfo("kron", kron, ref=np.kron, **_TOP, samples=lambda rng: [
-    Sample(rng.normal(size=(2, 3)), rng.normal(size=(3, 2))),
-    Sample(rng.normal(size=(3,)), rng.normal(size=(2, 2))),
-    Sample(rng.normal(size=(2, 1, 2)), rng.normal(size=(2, 2)))]))
-register(OpInfo("dist", dist, ref=lambda a, b, p=2: _ref_vector_norm(a - b, p), **_TOP,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,))),
-                                     Sample(rng.normal(size=(3,)), rng.normal(size=(3,)), 1.0),
-                                     Sample(rng.normal(size=(3,)), rng.normal(size=(3,)), np.inf)]))
+register(
+    OpInfo(
+        "vander",
+        vander,
+        **_TOP,
+        method=False,
+        torch_fn=_torch_vander,
+        ref=lambda x, N=None, increasing=False: np.vander(x, N, increasing),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3,))),
+            Sample(rng.normal(size=(3,)), N=4, increasing=True),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "kron",
+        kron,
+        ref=np.kron,
+        **_TOP,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(3, 2))),
+            Sample(rng.normal(size=(3,)), rng.normal(size=(2, 2))),
+            Sample(rng.normal(size=(2, 1, 2)), rng.normal(size=(2, 2))),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "dist",
+        dist,
+        ref=lambda a, b, p=2: _ref_vector_norm(a - b, p),
+        **_TOP,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,))),
+            Sample(rng.normal(size=(3,)), rng.normal(size=(3,)), 1.0),
+            Sample(rng.normal(size=(3,)), rng.normal(size=(3,)), np.inf),
+        ],
+    )
+)
 
 
 def _torch_deprecated(name):
     def call(torch, *args, **kwargs):
         import warnings
-        with warnings.catch_warnings():   # (deprecated in torch, in favour of linalg's norms)
+
+        with warnings.catch_warnings():  # (deprecated in torch, in favour of linalg's norms)
             warnings.simplefilter("ignore", UserWarning)
             return getattr(torch, name)(*args, **kwargs)
+
     return call
 
 
-register(OpInfo("frobenius_norm", frobenius_norm, method=False, **_TOP,
-                torch_fn=_torch_deprecated("frobenius_norm"),
-                ref=lambda a, dim=(-2, -1), keepdim=False: np.linalg.norm(a, "fro", dim, keepdim),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), (1, 2)),
-                                     Sample(rng.normal(size=(3, 4)), (0, 1), True)]))
-register(OpInfo("nuclear_norm", nuclear_norm, method=False, **_TOP,
-                torch_fn=_torch_deprecated("nuclear_norm"),
-                ref=lambda a, dim=(-2, -1), keepdim=False: np.linalg.norm(
-                    a, "nuc", (-2, -1) if isinstance(dim, bool) else dim,
-                    dim if isinstance(dim, bool) else keepdim),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
-                                     Sample(rng.normal(size=(2, 3, 4)), (1, 2)),
-                                     Sample(rng.normal(size=(3, 3)), True)]))
-register(OpInfo("trace", trace, ref=np.trace, **_TOP,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 3))), Sample(rng.normal(size=(2, 4)))]))
+register(
+    OpInfo(
+        "frobenius_norm",
+        frobenius_norm,
+        method=False,
+        **_TOP,
+        torch_fn=_torch_deprecated("frobenius_norm"),
+        ref=lambda a, dim=(-2, -1), keepdim=False: np.linalg.norm(a, "fro", dim, keepdim),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4)), (1, 2)),
+            Sample(rng.normal(size=(3, 4)), (0, 1), True),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "nuclear_norm",
+        nuclear_norm,
+        method=False,
+        **_TOP,
+        torch_fn=_torch_deprecated("nuclear_norm"),
+        ref=lambda a, dim=(-2, -1), keepdim=False: np.linalg.norm(
+            a,
+            "nuc",
+            (-2, -1) if isinstance(dim, bool) else dim,
+            dim if isinstance(dim, bool) else keepdim,
+        ),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(2, 3, 4)), (1, 2)),
+            Sample(rng.normal(size=(3, 3)), True),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "trace",
+        trace,
+        ref=np.trace,
+        **_TOP,
+        samples=lambda rng: [Sample(rng.normal(size=(3, 3))), Sample(rng.normal(size=(2, 4)))],
+    )
+)
 
 
 def _torch_chain_matmul(torch, *ms):
     import warnings
+
     with warnings.catch_warnings():  # deprecated in torch, in favour of linalg.multi_dot
         warnings.simplefilter("ignore", UserWarning)
         return torch.chain_matmul(*ms)
 
 
-register(OpInfo("chain_matmul", chain_matmul, ref=lambda *ms: np.linalg.multi_dot(ms) if len(ms) > 1 else ms[0],
-                method=False, torch_fn=_torch_chain_matmul, **_TOP, samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 3)), rng.normal(size=(3, 4))),
-                    Sample(rng.normal(size=(4, 2)), rng.normal(size=(2, 5)), rng.normal(size=(5, 1)),
-                           rng.normal(size=(1, 3)))]))
+register(
+    OpInfo(
+        "chain_matmul",
+        chain_matmul,
+        ref=lambda *ms: np.linalg.multi_dot(ms) if len(ms) > 1 else ms[0],
+        method=False,
+        torch_fn=_torch_chain_matmul,
+        **_TOP,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(3, 4))),
+            Sample(
+                rng.normal(size=(4, 2)),
+                rng.normal(size=(2, 5)),
+                rng.normal(size=(5, 1)),
+                rng.normal(size=(1, 3)),
+            ),
+        ],
+    )
+)
 
 
 def _ref_cdist(x1, x2, p=2.0):
     return _ref_vector_norm(x1[..., :, None, :] - x2[..., None, :, :], p, -1)
 
 
-register(OpInfo("cdist", cdist, ref=_ref_cdist, method=False, **_TOP, samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3)), rng.normal(size=(5, 3))),
-    Sample(rng.normal(size=(2, 4, 3)), rng.normal(size=(3, 3)), 1.0),
-    Sample(rng.normal(size=(3, 2)), rng.normal(size=(2, 1, 2)), np.inf),
-    Sample(rng.normal(size=(3, 2)), rng.normal(size=(4, 2)), 3.0),
-    Sample(rng.normal(size=(0, 2)), rng.normal(size=(4, 2)))]))
+register(
+    OpInfo(
+        "cdist",
+        cdist,
+        ref=_ref_cdist,
+        method=False,
+        **_TOP,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), rng.normal(size=(5, 3))),
+            Sample(rng.normal(size=(2, 4, 3)), rng.normal(size=(3, 3)), 1.0),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(2, 1, 2)), np.inf),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(4, 2)), 3.0),
+            Sample(rng.normal(size=(0, 2)), rng.normal(size=(4, 2))),
+        ],
+    )
+)
 
 
 def _ref_pdist(x, p=2):
@@ -583,6 +808,18 @@ def _ref_pdist(x, p=2):
     return _ref_vector_norm(x[i] - x[j], p, -1)
 
 
-register(OpInfo("pdist", pdist, ref=_ref_pdist, method=False, **_TOP, samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3))), Sample(rng.normal(size=(5, 2)), 1.0),
-    Sample(rng.normal(size=(3, 2)), np.inf), Sample(rng.normal(size=(1, 2)))]))
+register(
+    OpInfo(
+        "pdist",
+        pdist,
+        ref=_ref_pdist,
+        method=False,
+        **_TOP,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3))),
+            Sample(rng.normal(size=(5, 2)), 1.0),
+            Sample(rng.normal(size=(3, 2)), np.inf),
+            Sample(rng.normal(size=(1, 2))),
+        ],
+    )
+)

@@ -14,6 +14,7 @@ det's gradient is the cofactor matrix (where torch returns zeros at an exactly s
 matrix) and logabsdet's is cofactor / 0 (infinite, like torch); second derivatives at an
 exactly singular matrix are not available (they are zero here).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,14 +25,32 @@ from ..tensor import Tensor
 from .. import amp as _amp
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes
-from .linalg import (LinAlgError, _TORCH_NAMES, _check_b_against, _name, _np_solve_triangular,
-                     _solve_triangular, _square_batch, cholesky)
+from .linalg import (
+    LinAlgError,
+    _TORCH_NAMES,
+    _check_b_against,
+    _name,
+    _np_solve_triangular,
+    _solve_triangular,
+    _square_batch,
+    cholesky,
+)
 from .registry import OpInfo, Sample, register
 
 __all__ = ["det", "slogdet", "logdet", "inverse", "cholesky_solve", "cholesky_inverse"]
 # torch.linalg-only names (exported by autograd.linalg)
-LINALG = ["inv", "inv_ex", "solve", "solve_ex", "det", "slogdet", "cholesky_ex",
-          "solve_triangular", "tensorinv", "tensorsolve"]
+LINALG = [
+    "inv",
+    "inv_ex",
+    "solve",
+    "solve_ex",
+    "det",
+    "slogdet",
+    "cholesky_ex",
+    "solve_triangular",
+    "tensorinv",
+    "tensorsolve",
+]
 
 
 def _array(x):
@@ -49,8 +68,10 @@ def _matrices(t, op: str) -> Tensor:
 
 def _lapack_dtype(t: Tensor, op: str):
     if t._data.dtype.itemsize < 4:  # float16 / bfloat16: LAPACK has no such kernels
-        raise DTypeError(f"{op}: Low precision dtypes not supported. Got "
-                         f"{ {'float16': 'Half'}.get(t._data.dtype.name, 'BFloat16')}")
+        raise DTypeError(
+            f"{op}: Low precision dtypes not supported. Got "
+            f"{ {'float16': 'Half'}.get(t._data.dtype.name, 'BFloat16') }"
+        )
 
 
 def _mT(x, xp):
@@ -73,8 +94,8 @@ def _zero_pivot(m: np.ndarray) -> int:
         if a[p, k] == 0:
             return k + 1
         a[[k, p]] = a[[p, k]]
-        a[k + 1:, k] /= a[k, k]
-        a[k + 1:, k + 1:] -= np.outer(a[k + 1:, k], a[k, k + 1:])
+        a[k + 1 :, k] /= a[k, k]
+        a[k + 1 :, k + 1 :] -= np.outer(a[k + 1 :, k], a[k, k + 1 :])
     return 0
 
 
@@ -92,11 +113,14 @@ def _singular_error(a: np.ndarray, op: str) -> LinAlgError:
     i, m = next(_singular_elements(a), (0, a.reshape((-1,) + a.shape[-2:])[0]))
     where = f"(Batch element {i}): " if a.ndim > 2 else ""
     if op == "solve":
-        return LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input "
-                           "matrix is singular.")
-    return LinAlgError(f"{op}: {where}The diagonal element {_zero_pivot(m) or m.shape[-1]} is "
-                       "zero, the inversion could not be completed because the input matrix "
-                       "is singular.")
+        return LinAlgError(
+            f"torch.linalg.solve: {where}The solver failed because the input matrix is singular."
+        )
+    return LinAlgError(
+        f"{op}: {where}The diagonal element {_zero_pivot(m) or m.shape[-1]} is "
+        "zero, the inversion could not be completed because the input matrix "
+        "is singular."
+    )
 
 
 def _cofactor(a: np.ndarray) -> np.ndarray:
@@ -105,10 +129,12 @@ def _cofactor(a: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(a)):
         return np.full(a.shape, np.nan, a.dtype)
     from .linalg_decomp import _svd
+
     u, s, vh = _svd(a)
     n = s.shape[-1]
-    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1) \
-        if n else s
+    others = (
+        np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1) if n else s
+    )
     sign = np.linalg.det(u) * np.linalg.det(vh)
     return (u * (sign[..., None] * others)[..., None, :]) @ vh
 
@@ -142,8 +168,9 @@ def _each_matrix(fn, a, *rest):
     except np.linalg.LinAlgError:
         batch = np.broadcast_shapes(a.shape[:-2], *[r.shape[:-2] for r in rest])
         flat_a = np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:])
-        flat_r = [np.broadcast_to(r, batch + r.shape[-2:]).reshape((-1,) + r.shape[-2:])
-                  for r in rest]
+        flat_r = [
+            np.broadcast_to(r, batch + r.shape[-2:]).reshape((-1,) + r.shape[-2:]) for r in rest
+        ]
         out = []
         for i, m in enumerate(flat_a):
             try:
@@ -154,8 +181,11 @@ def _each_matrix(fn, a, *rest):
         return np.stack(out).reshape(batch + out[0].shape) if out else fn(a, *rest)
 
 
-_xp.define("inv", numpy=lambda a: _each_matrix(np.linalg.inv, a),
-           tensor=lambda a: LinalgInvEx.apply(a, opname="linalg.inv"))
+_xp.define(
+    "inv",
+    numpy=lambda a: _each_matrix(np.linalg.inv, a),
+    tensor=lambda a: LinalgInvEx.apply(a, opname="linalg.inv"),
+)
 
 
 @_amp.float32_precision
@@ -207,7 +237,7 @@ def _ex(a: Tensor, info: Tensor, compute, core: int = 2) -> Tensor:
         return compute(a)
     eye = np.eye(a.shape[-1], dtype=a._data.dtype)
     res = compute(Tensor._make(np.where(bad[..., None, None], eye, a._data)))._data
-    batch = res.shape[:res.ndim - core]
+    batch = res.shape[: res.ndim - core]
     mask = np.broadcast_to(bad, batch).reshape(batch + (1,) * core)
     return Tensor._make(np.where(mask, np.nan, res).astype(res.dtype))
 
@@ -222,6 +252,7 @@ def inv_ex(A, *, check_errors: bool = False):
         tensor(1, dtype=autograd.int32)
     """
     from .. import return_types
+
     a = _matrices(A, "linalg.inv")
     info = _info(a._data, _singular_pivot)
     if check_errors and np.any(info._data):
@@ -251,8 +282,9 @@ class LinalgSolveEx(Op):
         return ga, gb if ctx.needs_input_grad[1] else None
 
 
-_xp.define("solve", numpy=lambda a, b: _each_matrix(np.linalg.solve, a, b),
-           tensor=LinalgSolveEx.apply)
+_xp.define(
+    "solve", numpy=lambda a, b: _each_matrix(np.linalg.solve, a, b), tensor=LinalgSolveEx.apply
+)
 
 
 def _broadcast_batches(a: Tensor, b: Tensor):
@@ -283,16 +315,20 @@ def solve(A, B, *, left: bool = True) -> Tensor:
     """
     a, b = _matrices(A, "linalg.solve"), as_tensor_operand(B)
     if a._data.dtype != b._data.dtype:
-        raise DTypeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
-                         f"of type {_name(a, _TORCH_NAMES)} and B of type "
-                         f"{_name(b, _TORCH_NAMES)} instead")
+        raise DTypeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A "
+            f"of type {_name(a, _TORCH_NAMES)} and B of type "
+            f"{_name(b, _TORCH_NAMES)} instead"
+        )
     vector = left and _vector_rhs(a, b)
     b2 = b.unsqueeze(-1) if vector else b
     n = a.shape[-1]
     if b2.ndim < 2 or (b2.shape[-2] if left else b2.shape[-1]) != n:
         shown = b2.shape[-2:] if b2.ndim >= 2 else (b2.shape[-1], 1)
-        raise ShapeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
-                         f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {shown[0]}x{shown[1]})")
+        raise ShapeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {shown[0]}x{shown[1]})"
+        )
     if not left:  # X A = B  <=>  A^T X^T = B^T
         return solve(a.mT, b.mT).mT
     a, b2 = _broadcast_batches(a, b2)
@@ -310,18 +346,19 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False):
         tensor(0, dtype=autograd.int32)
     """
     from .. import return_types
+
     a = _matrices(A, "linalg.solve")
     info = _info(a._data, _singular_pivot)
     if check_errors and np.any(info._data):
         solve(a, B, left=left)
     b = as_tensor_operand(B)
     core = 1 if left and _vector_rhs(a, b) else 2
-    return return_types.linalg_solve_ex(_ex(a, info, lambda m: solve(m, b, left=left), core),
-                                        info)
+    return return_types.linalg_solve_ex(_ex(a, info, lambda m: solve(m, b, left=left), core), info)
 
 
-def solve_triangular(A, B, *, upper: bool, left: bool = True,
-                     unitriangular: bool = False) -> Tensor:
+def solve_triangular(
+    A, B, *, upper: bool, left: bool = True, unitriangular: bool = False
+) -> Tensor:
     """The solution X of ``A X = B`` (``X A = B`` with ``left=False``) for a triangular ``A``:
     only its upper (``upper=True``) or lower triangle is read, its diagonal taken as ones with
     ``unitriangular``. Batch dimensions broadcast.
@@ -334,18 +371,23 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True,
     """
     a, b = as_tensor_operand(A), as_tensor_operand(B)
     if b.ndim < 2:
-        raise ShapeError("linalg.solve_triangular: The input tensor B must have at least 2 "
-                         "dimensions.")
+        raise ShapeError(
+            "linalg.solve_triangular: The input tensor B must have at least 2 dimensions."
+        )
     _square_batch(a, "linalg.solve_triangular: ")
     n = a.shape[-1]
     if (b.shape[-2] if left else b.shape[-1]) != n:
-        raise ShapeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the "
-                         f"equation {'AX = B' if left else 'XA = B'} ({n}x{n} and "
-                         f"{b.shape[-2]}x{b.shape[-1]})")
+        raise ShapeError(
+            f"linalg.solve_triangular: Incompatible shapes of A and B for the "
+            f"equation {'AX = B' if left else 'XA = B'} ({n}x{n} and "
+            f"{b.shape[-2]}x{b.shape[-1]})"
+        )
     if a._data.dtype != b._data.dtype:
-        raise DTypeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, "
-                         f"but found A of type {_name(a, _TORCH_NAMES)} and B of type "
-                         f"{_name(b, _TORCH_NAMES)} instead")
+        raise DTypeError(
+            f"linalg.solve_triangular: Expected A and B to have the same dtype, "
+            f"but found A of type {_name(a, _TORCH_NAMES)} and B of type "
+            f"{_name(b, _TORCH_NAMES)} instead"
+        )
     if not left:  # X A = B  <=>  A^T X^T = B^T, and A^T has the other triangle
         return solve_triangular(a.mT, b.mT, upper=not upper, unitriangular=unitriangular).mT
     a, b = _broadcast_batches(a, b)
@@ -424,6 +466,7 @@ def linalg_slogdet(A):
         logabsdet=tensor(1.7918))
     """
     from .. import return_types
+
     a = _matrices(A, "linalg.slogdet")
     return return_types.linalg_slogdet(*LinalgSlogdet.apply(a))
 
@@ -437,6 +480,7 @@ def slogdet(input):
         tensor(0.)
     """
     from .. import return_types
+
     return return_types.slogdet(*linalg_slogdet(input))
 
 
@@ -453,7 +497,10 @@ def logdet(input) -> Tensor:
     _lapack_dtype(a, "logdet")
     sign, logabs = LinalgSlogdet.apply(a)
     from .compare import where
-    return where(Tensor._make(sign._data < 0), Tensor._make(np.array(np.nan, a._data.dtype)), logabs)
+
+    return where(
+        Tensor._make(sign._data < 0), Tensor._make(np.array(np.nan, a._data.dtype)), logabs
+    )
 
 
 # ---- Cholesky solves ------------------------------------------------------------------------
@@ -489,8 +536,11 @@ class CholeskySolve(Op):
         return gb if ctx.needs_input_grad[0] else None, gl
 
 
-_xp.define("cholesky_solve", numpy=_np_cholesky_solve,
-           tensor=lambda b, low, upper: CholeskySolve.apply(b, low, upper=upper))
+_xp.define(
+    "cholesky_solve",
+    numpy=_np_cholesky_solve,
+    tensor=lambda b, low, upper: CholeskySolve.apply(b, low, upper=upper),
+)
 
 
 @_amp.float32_precision
@@ -507,11 +557,13 @@ def cholesky_solve(B, L, upper: bool = False) -> Tensor:
     """
     b, low = as_tensor_operand(B), as_tensor_operand(L)
     if b.ndim < 2:
-        raise ShapeError(f"b should have at least 2 dimensions, but has {b.ndim} dimensions "
-                         "instead")
+        raise ShapeError(
+            f"b should have at least 2 dimensions, but has {b.ndim} dimensions instead"
+        )
     if low.ndim < 2:
-        raise ShapeError(f"u should have at least 2 dimensions, but has {low.ndim} dimensions "
-                         "instead")
+        raise ShapeError(
+            f"u should have at least 2 dimensions, but has {low.ndim} dimensions instead"
+        )
     _square_batch(low, "cholesky_solve: ")
     _check_b_against(b, low, "cholesky_solve")
     _lapack_dtype(low, "cholesky_solve")
@@ -529,8 +581,9 @@ def cholesky_inverse(L, upper: bool = False) -> Tensor:
                 [0.0000, 4.0000]])
     """
     low = _square_batch(as_tensor_operand(L), "cholesky_inverse: ")
-    eye = Tensor._make(np.broadcast_to(np.eye(low.shape[-1], dtype=low._data.dtype),
-                                       low.shape).copy())
+    eye = Tensor._make(
+        np.broadcast_to(np.eye(low.shape[-1], dtype=low._data.dtype), low.shape).copy()
+    )
     return cholesky_solve(eye, low, upper)
 
 
@@ -544,6 +597,7 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
         tensor(1, dtype=autograd.int32)
     """
     from .. import return_types
+
     a = _matrices(A, "linalg.cholesky")
 
     def failing_minor(m):
@@ -553,11 +607,11 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False):
             except np.linalg.LinAlgError:
                 return k
         return 0
+
     info = _info(a._data, failing_minor)
     if check_errors and np.any(info._data):
         cholesky(a)
-    return return_types.linalg_cholesky_ex(_ex(a, info, lambda m: cholesky(m, upper=upper)),
-                                           info)
+    return return_types.linalg_cholesky_ex(_ex(a, info, lambda m: cholesky(m, upper=upper)), info)
 
 
 # ---- tensorinv / tensorsolve ----------------------------------------------------------------
@@ -575,11 +629,14 @@ def tensorinv(A, ind: int = 2) -> Tensor:
     out_shape, in_shape = a.shape[:ind], a.shape[ind:]
     rows, cols = int(np.prod(out_shape)), int(np.prod(in_shape))
     if rows != cols:
-        raise ShapeError(f"Expected self to satisfy the requirement "
-                         f"prod(self.shape[ind:]) == prod(self.shape[:ind]), but got {cols} != "
-                         f"{rows}")
-    return LinalgInvEx.apply(_matrices(a.reshape(rows, cols), "inv"), opname="inv") \
-        .reshape(in_shape + out_shape)
+        raise ShapeError(
+            f"Expected self to satisfy the requirement "
+            f"prod(self.shape[ind:]) == prod(self.shape[:ind]), but got {cols} != "
+            f"{rows}"
+        )
+    return LinalgInvEx.apply(_matrices(a.reshape(rows, cols), "inv"), opname="inv").reshape(
+        in_shape + out_shape
+    )
 
 
 def tensorsolve(A, B, dims=None) -> Tensor:
@@ -594,12 +651,14 @@ def tensorsolve(A, B, dims=None) -> Tensor:
     if dims is not None:
         dims = [d % a.ndim for d in dims]
         a = a.permute([d for d in range(a.ndim) if d not in dims] + dims)
-    x_shape = a.shape[b.ndim:]
+    x_shape = a.shape[b.ndim :]
     n = int(np.prod(x_shape))
-    if int(np.prod(a.shape[:b.ndim])) != n:
-        raise ShapeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
-                         f"== prod(self.shape[:other.ndim]), but got {n} != "
-                         f"{int(np.prod(a.shape[:b.ndim]))}")
+    if int(np.prod(a.shape[: b.ndim])) != n:
+        raise ShapeError(
+            f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
+            f"== prod(self.shape[:other.ndim]), but got {n} != "
+            f"{int(np.prod(a.shape[: b.ndim]))}"
+        )
     return solve(a.reshape(n, n), b.reshape(n)).reshape(x_shape)
 
 
@@ -632,8 +691,9 @@ def _ref_solve(a, b, left=True):
     if b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1]):
         return np.linalg.solve(a, b[..., None])[..., 0]
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    return np.linalg.solve(np.broadcast_to(a, batch + a.shape[-2:]),
-                           np.broadcast_to(b, batch + b.shape[-2:]))
+    return np.linalg.solve(
+        np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+    )
 
 
 def _no_info(res, a):
@@ -642,60 +702,141 @@ def _no_info(res, a):
 
 def _square_samples(rng):
     w = _well_conditioned
-    return [Sample(w(rng, 3, 3)), Sample(w(rng, 2, 4, 4)), Sample(w(rng, 1, 1)),
-            Sample(w(rng, 0, 0))]
+    return [
+        Sample(w(rng, 3, 3)),
+        Sample(w(rng, 2, 4, 4)),
+        Sample(w(rng, 1, 1)),
+        Sample(w(rng, 0, 0)),
+    ]
 
 
 _LINALG = dict(namespace="autograd.linalg", method=False, family="linalg_solve")
 _TOP = dict(family="linalg_solve")
 register(OpInfo("inv", inv, ref=np.linalg.inv, samples=_square_samples, **_LINALG))
-register(OpInfo("inverse", inverse, ref=np.linalg.inv, **_TOP,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 2, 3, 3))]))
-register(OpInfo("inv_ex", inv_ex, ref=lambda a: _no_info(np.linalg.inv(a), a), **_LINALG,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 2, 3, 3))]))
+register(
+    OpInfo(
+        "inverse",
+        inverse,
+        ref=np.linalg.inv,
+        **_TOP,
+        samples=lambda rng: [Sample(_well_conditioned(rng, 2, 3, 3))],
+    )
+)
+register(
+    OpInfo(
+        "inv_ex",
+        inv_ex,
+        ref=lambda a: _no_info(np.linalg.inv(a), a),
+        **_LINALG,
+        samples=lambda rng: [Sample(_well_conditioned(rng, 2, 3, 3))],
+    )
+)
 register(OpInfo("det", det, ref=np.linalg.det, samples=_square_samples, **_LINALG))
-register(OpInfo("det", det, ref=np.linalg.det, **_TOP,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3))]))
-register(OpInfo("slogdet", linalg_slogdet, ref=np.linalg.slogdet, **_LINALG,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3) * [[-1], [1], [1]]),
-                                     Sample(_well_conditioned(rng, 2, 4, 4))]))
-register(OpInfo("slogdet", slogdet, ref=np.linalg.slogdet, **_TOP,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3))]))
+register(
+    OpInfo(
+        "det",
+        det,
+        ref=np.linalg.det,
+        **_TOP,
+        samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3))],
+    )
+)
+register(
+    OpInfo(
+        "slogdet",
+        linalg_slogdet,
+        ref=np.linalg.slogdet,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(_well_conditioned(rng, 3, 3) * [[-1], [1], [1]]),
+            Sample(_well_conditioned(rng, 2, 4, 4)),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "slogdet",
+        slogdet,
+        ref=np.linalg.slogdet,
+        **_TOP,
+        samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3))],
+    )
+)
+
+
 def _ref_logdet(a):
     sign, logabs = np.linalg.slogdet(a)
     return np.where(sign < 0, np.nan, logabs)  # log of a negative determinant: nan, as torch
 
 
-register(OpInfo("logdet", logdet, ref=_ref_logdet, **_TOP,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3)),
-                                     Sample(_well_conditioned(rng, 2, 2, 2))]))
-register(OpInfo("solve", solve, ref=_ref_solve, **_LINALG, samples=lambda rng: [
-    Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2))),
-    Sample(_well_conditioned(rng, 2, 3, 3), rng.normal(size=(2, 3))),        # batch of vectors
-    Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3,))),             # one vector
-    Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(2, 3, 1))),        # batch broadcast
-    Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(2, 3)), left=False)]))
-register(OpInfo("solve_ex", solve_ex, ref=lambda a, b: _no_info(_ref_solve(a, b), a), **_LINALG,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2)))]))
+register(
+    OpInfo(
+        "logdet",
+        logdet,
+        ref=_ref_logdet,
+        **_TOP,
+        samples=lambda rng: [
+            Sample(_well_conditioned(rng, 3, 3)),
+            Sample(_well_conditioned(rng, 2, 2, 2)),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "solve",
+        solve,
+        ref=_ref_solve,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2))),
+            Sample(_well_conditioned(rng, 2, 3, 3), rng.normal(size=(2, 3))),  # batch of vectors
+            Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3,))),  # one vector
+            Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(2, 3, 1))),  # batch broadcast
+            Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(2, 3)), left=False),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "solve_ex",
+        solve_ex,
+        ref=lambda a, b: _no_info(_ref_solve(a, b), a),
+        **_LINALG,
+        samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2)))],
+    )
+)
 
 
 def _ref_solve_triangular(a, b, upper, left=True, unitriangular=False):
     from .linalg import _triangle
+
     tri = _triangle(a, upper, unitriangular)
     if not left:
-        return np.swapaxes(np.linalg.solve(np.swapaxes(tri, -1, -2), np.swapaxes(b, -1, -2)),
-                           -1, -2)
+        return np.swapaxes(
+            np.linalg.solve(np.swapaxes(tri, -1, -2), np.swapaxes(b, -1, -2)), -1, -2
+        )
     return _ref_solve(tri, b)
 
 
-register(OpInfo("solve_triangular", solve_triangular, ref=_ref_solve_triangular, **_LINALG,
-                samples=lambda rng: [
-                    Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2)), upper=True),
-                    Sample(_well_conditioned(rng, 2, 3, 3), rng.normal(size=(3, 1)), upper=False),
-                    Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(2, 3)), upper=True,
-                           left=False),
-                    Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2)), upper=False,
-                           unitriangular=True)]))
+register(
+    OpInfo(
+        "solve_triangular",
+        solve_triangular,
+        ref=_ref_solve_triangular,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2)), upper=True),
+            Sample(_well_conditioned(rng, 2, 3, 3), rng.normal(size=(3, 1)), upper=False),
+            Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(2, 3)), upper=True, left=False),
+            Sample(
+                _well_conditioned(rng, 3, 3),
+                rng.normal(size=(3, 2)),
+                upper=False,
+                unitriangular=True,
+            ),
+        ],
+    )
+)
 
 
 def _spd(rng, *shape):
@@ -710,31 +851,82 @@ def _spd_wrapper(fn, a, *args, **kwargs):
     return fn(a @ a.mT + n * Tensor._make(np.eye(n, dtype=a._data.dtype)), *args, **kwargs)
 
 
-register(OpInfo("cholesky", cholesky, ref=np.linalg.cholesky, gradcheck_wrapper=_spd_wrapper,
-                **_LINALG, samples=lambda rng: [Sample(_spd(rng, 3, 3)), Sample(_spd(rng, 2, 4, 4)),
-                                                Sample(_spd(rng, 1, 1))]))
-register(OpInfo("cholesky_ex", cholesky_ex, ref=lambda a: _no_info(np.linalg.cholesky(a), a),
-                gradcheck_wrapper=_spd_wrapper, **_LINALG,
-                samples=lambda rng: [Sample(_spd(rng, 3, 3))]))
-register(OpInfo("cholesky_solve", cholesky_solve, **_TOP, gradcheck_wrapper=_factor_wrapper,
-                ref=lambda b, low, upper=False: _np_cholesky_solve(b, low, upper),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 2)), _triangular_factor(rng, 3, 3)),
-                    Sample(rng.normal(size=(3, 2)), _triangular_factor(rng, 3, 3, upper=True),
-                           upper=True),
-                    Sample(rng.normal(size=(2, 3, 1)), _triangular_factor(rng, 3, 3))]))
-register(OpInfo("cholesky_inverse", cholesky_inverse, **_TOP, gradcheck_wrapper=_factor_wrapper,
-                ref=lambda low, upper=False: _np_cholesky_solve(
-                    np.broadcast_to(np.eye(low.shape[-1]), low.shape).astype(low.dtype), low, upper),
-                samples=lambda rng: [
-                    Sample(_triangular_factor(rng, 3, 3)),
-                    Sample(_triangular_factor(rng, 2, 3, 3, upper=True), upper=True)]))
+register(
+    OpInfo(
+        "cholesky",
+        cholesky,
+        ref=np.linalg.cholesky,
+        gradcheck_wrapper=_spd_wrapper,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(_spd(rng, 3, 3)),
+            Sample(_spd(rng, 2, 4, 4)),
+            Sample(_spd(rng, 1, 1)),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "cholesky_ex",
+        cholesky_ex,
+        ref=lambda a: _no_info(np.linalg.cholesky(a), a),
+        gradcheck_wrapper=_spd_wrapper,
+        **_LINALG,
+        samples=lambda rng: [Sample(_spd(rng, 3, 3))],
+    )
+)
+register(
+    OpInfo(
+        "cholesky_solve",
+        cholesky_solve,
+        **_TOP,
+        gradcheck_wrapper=_factor_wrapper,
+        ref=lambda b, low, upper=False: _np_cholesky_solve(b, low, upper),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 2)), _triangular_factor(rng, 3, 3)),
+            Sample(rng.normal(size=(3, 2)), _triangular_factor(rng, 3, 3, upper=True), upper=True),
+            Sample(rng.normal(size=(2, 3, 1)), _triangular_factor(rng, 3, 3)),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "cholesky_inverse",
+        cholesky_inverse,
+        **_TOP,
+        gradcheck_wrapper=_factor_wrapper,
+        ref=lambda low, upper=False: _np_cholesky_solve(
+            np.broadcast_to(np.eye(low.shape[-1]), low.shape).astype(low.dtype), low, upper
+        ),
+        samples=lambda rng: [
+            Sample(_triangular_factor(rng, 3, 3)),
+            Sample(_triangular_factor(rng, 2, 3, 3, upper=True), upper=True),
+        ],
+    )
+)
 
 
-register(OpInfo("tensorinv", tensorinv, ref=np.linalg.tensorinv, **_LINALG,
-                samples=lambda rng: [Sample(_well_conditioned(rng, 4, 4).reshape(4, 2, 2), 1),
-                                     Sample(_well_conditioned(rng, 6, 6).reshape(2, 3, 6))]))
-register(OpInfo("tensorsolve", tensorsolve, ref=np.linalg.tensorsolve, **_LINALG,
-                samples=lambda rng: [
-                    Sample(_well_conditioned(rng, 6, 6).reshape(2, 3, 6), rng.normal(size=(2, 3))),
-                    Sample(_well_conditioned(rng, 6, 6).reshape(6, 2, 3), rng.normal(size=(6,)))]))
+register(
+    OpInfo(
+        "tensorinv",
+        tensorinv,
+        ref=np.linalg.tensorinv,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(_well_conditioned(rng, 4, 4).reshape(4, 2, 2), 1),
+            Sample(_well_conditioned(rng, 6, 6).reshape(2, 3, 6)),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "tensorsolve",
+        tensorsolve,
+        ref=np.linalg.tensorsolve,
+        **_LINALG,
+        samples=lambda rng: [
+            Sample(_well_conditioned(rng, 6, 6).reshape(2, 3, 6), rng.normal(size=(2, 3))),
+            Sample(_well_conditioned(rng, 6, 6).reshape(6, 2, 3), rng.normal(size=(6,))),
+        ],
+    )
+)

@@ -6,6 +6,7 @@ give torch's finite, clamped values and gradients, and, with the numba backend,
 ``cross_entropy`` with class-index targets (``CrossEntropyFused``: one kernel pass over the
 logits forward, one backward; the composed path stays the reference).
 """
+
 from __future__ import annotations
 
 import math
@@ -28,9 +29,19 @@ from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
 from .. import amp as _amp
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
-           "gaussian_nll_loss", "poisson_nll_loss"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "gaussian_nll_loss",
+    "poisson_nll_loss",
+]
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -50,8 +61,11 @@ def legacy_reduction(size_average, reduce, reduction: str) -> str:
         size_average = True if size_average is None else size_average
         reduce = True if reduce is None else reduce
         reduction = ("mean" if size_average else "sum") if reduce else "none"
-        warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", stacklevel=3)
+        warnings.warn(
+            f"size_average and reduce args will be deprecated, please use "
+            f"reduction='{reduction}' instead.",
+            stacklevel=3,
+        )
     _check_reduction(reduction)
     return reduction
 
@@ -65,9 +79,13 @@ def _pointwise_inputs(input, target, name):
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=input.dtype)
     if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                      f"({input.shape}). This will likely lead to incorrect results due to "
-                      "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
     return target
 
 
@@ -82,8 +100,14 @@ def _difference_loss(input, target, reduction, weight, opname, of_difference):
 
 
 @_amp.float32_precision
-def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-             reduction: str = "mean", weight=None) -> Tensor:
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight=None,
+) -> Tensor:
     """Mean squared error ``(input - target)**2``.
 
     Example:
@@ -94,8 +118,14 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 
 @_amp.float32_precision
-def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-            reduction: str = "mean", weight=None) -> Tensor:
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    weight=None,
+) -> Tensor:
     """Mean absolute error ``|input - target|`` (``reduction``: 'mean', 'sum' or 'none'; each
     term times ``weight`` when given).
 
@@ -107,8 +137,14 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 
 @_amp.float32_precision
-def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-                   reduction: str = "mean", beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
     """Quadratic ``0.5 d**2 / beta`` for ``|d| < beta``, linear ``|d| - beta/2`` beyond.
 
     Example:
@@ -127,8 +163,9 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 
 
 @_amp.float32_precision
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
-               weight=None) -> Tensor:
+def huber_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight=None
+) -> Tensor:
     """``0.5 d**2`` for ``|d| < delta``, ``delta (|d| - delta/2)`` beyond (= delta * smooth_l1).
 
     Example:
@@ -156,33 +193,51 @@ def _class_dim_last(x: Tensor) -> Tensor:
 
 def _check_class_target(input: Tensor, target: Tensor, opname: str):
     if not isinstance(target, Tensor):
-        raise TypeError(f"{opname}(): argument 'target' must be Tensor, not {type(target).__name__}")
+        raise TypeError(
+            f"{opname}(): argument 'target' must be Tensor, not {type(target).__name__}"
+        )
     if input.dim() == 0:
-        raise ShapeError(f"{opname}: input must have at least 1 dimension (classes), got a 0-d tensor")
-    if input.dim() >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0] \
-            and target.dim() == input.dim() - 1:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0]}).")
+        raise ShapeError(
+            f"{opname}: input must have at least 1 dimension (classes), got a 0-d tensor"
+        )
+    if (
+        input.dim() >= 2
+        and target.dim() >= 1
+        and input.shape[0] != target.shape[0]
+        and target.dim() == input.dim() - 1
+    ):
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0]})."
+        )
     expected = input.shape[:1] + input.shape[2:] if input.dim() >= 2 else ()
     if tuple(target.shape) != tuple(expected):
         if input.dim() >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
-            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                             f"batch_size ({target.shape[0]}).")
-        raise ShapeError(f"{opname}: expected target of shape {list(expected)} for input of shape "
-                         f"{list(input.shape)}, got {list(target.shape)}")
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target "
+                f"batch_size ({target.shape[0]})."
+            )
+        raise ShapeError(
+            f"{opname}: expected target of shape {list(expected)} for input of shape "
+            f"{list(input.shape)}, got {list(target.shape)}"
+        )
 
 
 def _check_target_dtype(target: Tensor):
     if target.dtype.is_floating_point or target.dtype == _dt.bool_:
         name = {"float32": "Float", "float64": "Double", "float16": "Half", "bool": "Bool"}.get(
-            target.dtype.name if hasattr(target.dtype, "name") else str(target.dtype), str(target.dtype))
+            target.dtype.name if hasattr(target.dtype, "name") else str(target.dtype),
+            str(target.dtype),
+        )
         raise DTypeError(f"expected target dtype to be Long or Byte, but got {name}")
 
 
 def _check_class_weight(weight, C: int, opname: str):
     if weight is not None and weight.shape != (C,):
-        raise ShapeError(f"{opname}: weight tensor should be defined either for all {C} classes "
-                         f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+        raise ShapeError(
+            f"{opname}: weight tensor should be defined either for all {C} classes "
+            f"or no classes but got weight tensor of shape: {list(weight.shape)}"
+        )
 
 
 def _class_target_arrays(target, C: int, weight, ignore_index: int, dtype):
@@ -211,8 +266,7 @@ class _TargetArray(Op):
 
     @staticmethod
     def forward(ctx, target, weight, C, ignore_index, dtype, which):
-        _, ignored, safe, _, sample_w = _class_target_arrays(target, C, weight, ignore_index,
-                                                             dtype)
+        _, ignored, safe, _, sample_w = _class_target_arrays(target, C, weight, ignore_index, dtype)
         if which == "index":
             return safe
         if which == "keep":
@@ -222,8 +276,15 @@ class _TargetArray(Op):
         return np.asarray(float(sample_w.sum()), dtype=dtype)
 
 
-def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str,
-                   label_smoothing: float = 0.0, opname: str = "nll_loss") -> Tensor:
+def _nll_from_logp(
+    logp: Tensor,
+    target: Tensor,
+    weight,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float = 0.0,
+    opname: str = "nll_loss",
+) -> Tensor:
     """Shared by nll_loss and cross_entropy with class-index targets (logp has classes at dim 1)."""
     C = logp.shape[1] if logp.dim() >= 2 else logp.shape[0]
     _check_target_dtype(target)
@@ -231,8 +292,10 @@ def _nll_from_logp(logp: Tensor, target: Tensor, weight, ignore_index: int, redu
     dtype = logp._data.dtype
 
     def targets(which):
-        return _TargetArray.apply(target, weight, C=C, ignore_index=ignore_index, dtype=dtype,
-                                  which=which)
+        return _TargetArray.apply(
+            target, weight, C=C, ignore_index=ignore_index, dtype=dtype, which=which
+        )
+
     safe, keep, sample_w = targets("index"), targets("keep"), targets("weight")
     if logp.dim() == 1:
         lp = logp.unsqueeze(0)
@@ -310,16 +373,20 @@ class CrossEntropyFused(Op):
             t, total_w = fast
             weight = np.ones(C)
         else:
-            t, _, _, w_np, sample_w = _class_target_arrays(target, C, weight, ignore_index,
-                                                           x.dtype)
+            t, _, _, w_np, sample_w = _class_target_arrays(target, C, weight, ignore_index, x.dtype)
             weight, total_w = w_np.astype(np.float64), float(sample_w.sum())
         rows = np.moveaxis(x, 1, -1) if x.ndim >= 3 else x  # classes last (a view)
-        loss, prob = kernels.cross_entropy(rows.reshape(-1, C), t.reshape(-1), weight,
-                                           ignore_index, smoothing)
+        loss, prob = kernels.cross_entropy(
+            rows.reshape(-1, C), t.reshape(-1), weight, ignore_index, smoothing
+        )
         ctx.save_for_backward(x)
         ctx.prob, ctx.target, ctx.weight = prob, t, weight
-        ctx.ignore_index, ctx.reduction, ctx.smoothing, ctx.total_w = \
-            ignore_index, reduction, smoothing, total_w
+        ctx.ignore_index, ctx.reduction, ctx.smoothing, ctx.total_w = (
+            ignore_index,
+            reduction,
+            smoothing,
+            total_w,
+        )
         if reduction == "none":
             return loss.astype(x.dtype).reshape(target.shape)
         total = loss.sum()
@@ -342,20 +409,22 @@ class CrossEntropyFused(Op):
             if ctx.reduction == "none":
                 scale = np.asarray(g, np.float64).reshape(R)
             else:
-                scale = np.full(R, float(g) / (np.float64(ctx.total_w)
-                                               if ctx.reduction == "mean" else 1.0))
-            out = kernels.cross_entropy_backward(prob, t, w, ctx.ignore_index, ctx.smoothing,
-                                                 scale).reshape(last_shape)
+                scale = np.full(
+                    R, float(g) / (np.float64(ctx.total_w) if ctx.reduction == "mean" else 1.0)
+                )
+            out = kernels.cross_entropy_backward(
+                prob, t, w, ctx.ignore_index, ctx.smoothing, scale
+            ).reshape(last_shape)
             return out.transpose(back) if ndim >= 3 else out
         # the same gradient from differentiable ops on the saved logits
         dt = prob.dtype
         ls = ctx.smoothing
         keep = t != ctx.ignore_index
         safe = np.where(keep, t, 0)
-        w_t = np.where(keep, w[safe], 0.0)                    # each row's true-class weight
-        a = (1 - ls) * w_t + (ls / C) * w.sum() * keep          # coefficient of softmax
-        b = (ls / C) * keep[:, None] * w[None, :]               # constant part ...
-        b[np.arange(R), safe] += (1 - ls) * w_t                 # ... plus the one-hot
+        w_t = np.where(keep, w[safe], 0.0)  # each row's true-class weight
+        a = (1 - ls) * w_t + (ls / C) * w.sum() * keep  # coefficient of softmax
+        b = (ls / C) * keep[:, None] * w[None, :]  # constant part ...
+        b[np.arange(R), safe] += (1 - ls) * w_t  # ... plus the one-hot
         p = xp.exp(xp.log_softmax(x, 1 if ndim >= 2 else 0))
         if ndim >= 3:
             p = xp.permute(p, (0,) + tuple(range(2, ndim)) + (1,))
@@ -363,7 +432,7 @@ class CrossEntropyFused(Op):
         gcol = g.reshape((R, 1)) if ctx.reduction == "none" else g.reshape((1, 1))
         if ctx.reduction == "mean":
             gcol = gcol / xp.asarray(np.asarray(ctx.total_w, dt))
-        grad = (gcol * (p * xp.asarray(a[:, None].astype(dt)) - xp.asarray(b.astype(dt))))
+        grad = gcol * (p * xp.asarray(a[:, None].astype(dt)) - xp.asarray(b.astype(dt)))
         grad = grad.reshape(last_shape)
         return xp.permute(grad, back) if ndim >= 3 else grad
 
@@ -384,9 +453,15 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     _check_class_target(input, target, "cross_entropy")
     C = input.shape[1] if input.dim() >= 2 else input.shape[0]
     _check_class_weight(weight, C, "cross_entropy")
-    return CrossEntropyFused.apply(input, target, weight, ignore_index=int(ignore_index),
-                                   reduction=reduction, smoothing=float(label_smoothing),
-                                   kernels=kernels)
+    return CrossEntropyFused.apply(
+        input,
+        target,
+        weight,
+        ignore_index=int(ignore_index),
+        reduction=reduction,
+        smoothing=float(label_smoothing),
+        kernels=kernels,
+    )
 
 
 def _unweighted_targets(t, C, ignore_index):
@@ -405,8 +480,15 @@ def _unweighted_targets(t, C, ignore_index):
 
 
 @_amp.float32_precision
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
-             ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (N, C, ...) at class indices.
 
     Example:
@@ -420,9 +502,16 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
 
 
 @_amp.float32_precision
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
-                  ignore_index: int = -100, reduce=None, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    ignore_index: int = -100,
+    reduce=None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross entropy of unnormalised logits ``input`` (N, C, ...) against class indices
     (int tensor of shape (N, ...)) or class probabilities (float, same shape as input).
 
@@ -434,7 +523,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if not isinstance(target, Tensor):
-        raise TypeError(f"cross_entropy(): argument 'target' must be Tensor, not {type(target).__name__}")
+        raise TypeError(
+            f"cross_entropy(): argument 'target' must be Tensor, not {type(target).__name__}"
+        )
     fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
     if fused is not None:
         return fused
@@ -458,12 +549,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
         return _reduce(loss, reduction)
     if target.dtype.is_floating_point:
         if input.dim() >= 2 and target.dim() >= 1 and target.shape[0] != input.shape[0]:
-            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                             f"batch_size ({target.shape[0]}).")
+            raise ValueError(
+                f"Expected input batch_size ({input.shape[0]}) to match target "
+                f"batch_size ({target.shape[0]})."
+            )
         _nll_from_logp(logp, target, weight, ignore_index, reduction)  # raises the dtype error
     _check_class_target(input, target, "cross_entropy")
-    return _nll_from_logp(logp, target, weight, ignore_index, reduction, label_smoothing,
-                          "cross_entropy")
+    return _nll_from_logp(
+        logp, target, weight, ignore_index, reduction, label_smoothing, "cross_entropy"
+    )
 
 
 # ---- binary ----------------------------------------------------------------------------
@@ -472,6 +566,7 @@ class BinaryCrossEntropy(Op):
 
     d/dx = (x - y) / max(x (1 - x), 1e-12): finite even at x = 0 or 1.
     """
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -490,8 +585,10 @@ class BinaryCrossEntropy(Op):
         gx = g * (x - y) / denom if ctx.needs_input_grad[0] else None
         gy = None
         if ctx.needs_input_grad[1]:
-            gy = g * (xp.maximum(xp.log1p(-x), xp.asarray(np.asarray(-100.0, dtype=_dtype_of(x))))
-                      - xp.maximum(xp.log(x), xp.asarray(np.asarray(-100.0, dtype=_dtype_of(x)))))
+            gy = g * (
+                xp.maximum(xp.log1p(-x), xp.asarray(np.asarray(-100.0, dtype=_dtype_of(x))))
+                - xp.maximum(xp.log(x), xp.asarray(np.asarray(-100.0, dtype=_dtype_of(x))))
+            )
         return gx, gy
 
 
@@ -500,8 +597,14 @@ def _dtype_of(a):
 
 
 @_amp.float32_precision
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                         size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """BCE of probabilities ``input`` in [0, 1]; logs are clamped at -100 like torch.
 
     Example:
@@ -512,18 +615,26 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=input.dtype)
     if target.shape != input.shape:
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
-                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))   # (checks the range)
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))  # (checks the range)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
 
 
 @_amp.float32_precision
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                     size_average=None, reduce=None, reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
     """BCE on logits, stable for any logit: ``(1-y) x - (1 + (pw-1) y) logsigmoid(x)``.
 
     Example:
@@ -534,7 +645,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=input.dtype)
     if target.shape != input.shape:
-        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+        raise ValueError(
+            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
+        )
     target = target.to(input.dtype)
     log_sig = logsigmoid(input)
     if pos_weight is not None:
@@ -548,8 +661,14 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 @_amp.float32_precision
-def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
-           log_target: bool = False) -> Tensor:
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
     """KL divergence with ``input`` = log-probabilities: ``target * (log target - input)``.
 
     ``reduction='batchmean'`` divides the sum by the batch size (the mathematically right KL).
@@ -573,17 +692,27 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
             return loss.sum()
         return loss.sum() / input.shape[0]
     if reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns with the "
-                      "KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the "
+            "support size.'batchmean' divides only by the batch size, and aligns with the "
+            "KL div math definition.'mean' will be changed to behave the same as "
+            "'batchmean' in the next major release.",
+            UserWarning,
+            stacklevel=2,
+        )
     return _reduce(loss, reduction)
 
 
 # ---- likelihood losses -----------------------------------------------------------------
 @_amp.float32_precision
-def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, eps: float = 1e-6,
-                      reduction: str = "mean") -> Tensor:
+def gaussian_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    var,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of ``target`` under N(input, var): ``0.5 (log var + (input -
     target)**2 / var)`` (+ ``0.5 log(2 pi)`` with ``full``). ``var`` has the input's shape, or
     one dim of size 1 (or missing at the end) for a variance shared along it, or is a float.
@@ -594,24 +723,27 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, ep
         tensor(0.5000)
     """
     from .arithmetic import mul
+
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = mul(Tensor._make(np.ones(input.shape, input._data.dtype)), float(var))
     elif not isinstance(var, Tensor):
-        raise TypeError(f"gaussian_nll_loss(): argument 'var' must be Tensor or float, not "
-                        f"{type(var).__name__}")
+        raise TypeError(
+            f"gaussian_nll_loss(): argument 'var' must be Tensor or float, not {type(var).__name__}"
+        )
     elif (var._data < 0).any():
         raise ValueError("var has negative entry/entries")
     if var.shape != input.shape:
-        if input.shape[:-1] == var.shape:      # shared over the last dim: (..., 1)
+        if input.shape[:-1] == var.shape:  # shared over the last dim: (..., 1)
             var = var.unsqueeze(-1)
-        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape)
-                                                 if i != v) == 1):
+        elif not (
+            input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1
+        ):
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    var = var + (var.clamp_min(eps) - var).detach()   # the value clamped, the gradient not
+    var = var + (var.clamp_min(eps) - var).detach()  # the value clamped, the gradient not
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
@@ -619,9 +751,16 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, ep
 
 
 @_amp.float32_precision
-def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
-                     size_average=None, eps: float = 1e-8, reduce=None,
-                     reduction: str = "mean") -> Tensor:
+def poisson_nll_loss(
+    input: Tensor,
+    target: Tensor,
+    log_input: bool = True,
+    full: bool = False,
+    size_average=None,
+    eps: float = 1e-8,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of counts ``target`` under Poisson(rate): ``exp(input) - target
     * input`` for a log-rate input (default), ``input - target * log(input + eps)`` for a
     rate; ``full`` adds Stirling's approximation of ``log(target!)`` (for targets > 1).
@@ -633,15 +772,16 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     reduction = legacy_reduction(size_average, reduce, reduction)
     for name, t in (("input", input), ("target", target)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"poisson_nll_loss(): argument '{name}' must be Tensor, not "
-                            f"{type(t).__name__}")
+            raise TypeError(
+                f"poisson_nll_loss(): argument '{name}' must be Tensor, not {type(t).__name__}"
+            )
     if log_input:
         loss = input.exp() - target * input
     else:
         loss = input - target * (input + eps).log()
     if full:  # Stirling's log(t!) ~ t log t - t + log(2 pi t) / 2, for targets > 1 only
         big = target > 1
-        t = where(big, target, 2.0)   # (2 where masked: no log of 0 in the value or gradient)
+        t = where(big, target, 2.0)  # (2 where masked: no log of 0 in the value or gradient)
         loss = loss + where(big, t * t.log() - t + 0.5 * (2 * math.pi * t).log(), 0.0)
     return _reduce(loss, reduction)
 
@@ -652,11 +792,19 @@ def _ref_log_softmax(x, axis):
     return x - m - np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
 
 
-def _ref_nll_loss(logp, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
+def _ref_nll_loss(
+    logp,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     """NumPy nll_loss (plus cross_entropy's label smoothing) in torch's definition."""
     unbatched = logp.ndim == 1
-    lp = np.moveaxis(logp[None] if unbatched else logp, 1, -1)          # (N, ..., C)
+    lp = np.moveaxis(logp[None] if unbatched else logp, 1, -1)  # (N, ..., C)
     t = np.asarray(target).reshape(lp.shape[:-1])
     C = lp.shape[-1]
     w = np.ones(C) if weight is None else weight
@@ -673,8 +821,16 @@ def _ref_nll_loss(logp, target, weight=None, size_average=None, ignore_index=-10
     return np.asarray(total / sample_w.sum() if reduction == "mean" else total, logp.dtype)
 
 
-def _ref_cross_entropy(x, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                       reduction="mean", label_smoothing=0.0):
+def _ref_cross_entropy(
+    x,
+    target,
+    weight=None,
+    size_average=None,
+    ignore_index=-100,
+    reduce=None,
+    reduction="mean",
+    label_smoothing=0.0,
+):
     axis = 1 if x.ndim >= 2 else 0
     logp = _ref_log_softmax(x, axis)
     if target.dtype.kind in FLOAT_KINDS:  # class probabilities
@@ -683,10 +839,19 @@ def _ref_cross_entropy(x, target, weight=None, size_average=None, ignore_index=-
         shape = [1] * x.ndim
         shape[axis] = C
         loss = -(logp * p * (1 if weight is None else weight.reshape(shape))).sum(axis)
-        return loss if reduction == "none" else np.asarray(
-            loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
-    return _ref_nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction,
-                         label_smoothing=label_smoothing)
+        return (
+            loss
+            if reduction == "none"
+            else np.asarray(loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
+        )
+    return _ref_nll_loss(
+        logp,
+        target,
+        weight,
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=label_smoothing,
+    )
 
 
 def _class_samples(rng, logits):
@@ -698,16 +863,19 @@ def _class_samples(rng, logits):
 
     def classes(shape, c):
         return rng.integers(0, c, shape)
+
     ignored = classes((6,), 3)
     ignored[[1, 4]] = 1
-    return [Sample(x(n(size=(4, 5))), classes((4,), 5)),
-            Sample(x(n(size=(3, 4, 2))), classes((3, 2), 4), reduction="sum"),
-            Sample(x(n(size=(5,))), np.array(3), reduction="none"),
-            Sample(x(n(size=(4, 3))), classes((4,), 3), rng.uniform(0.5, 2, (3,)),
-                   no_grad_args=(2,)),
-            Sample(x(n(size=(6, 3))), ignored, ignore_index=1, reduction="none"),
-            Sample(x(n(size=(6, 3))), ignored, rng.uniform(0.5, 2, (3,)), ignore_index=1,
-                   no_grad_args=(2,))]
+    return [
+        Sample(x(n(size=(4, 5))), classes((4,), 5)),
+        Sample(x(n(size=(3, 4, 2))), classes((3, 2), 4), reduction="sum"),
+        Sample(x(n(size=(5,))), np.array(3), reduction="none"),
+        Sample(x(n(size=(4, 3))), classes((4,), 3), rng.uniform(0.5, 2, (3,)), no_grad_args=(2,)),
+        Sample(x(n(size=(6, 3))), ignored, ignore_index=1, reduction="none"),
+        Sample(
+            x(n(size=(6, 3))), ignored, rng.uniform(0.5, 2, (3,)), ignore_index=1, no_grad_args=(2,)
+        ),
+    ]
 
 
 def _cross_entropy_samples(rng):
@@ -715,10 +883,12 @@ def _cross_entropy_samples(rng):
     probs = np.exp(_ref_log_softmax(n(size=(3, 4)), 1))
     return _class_samples(rng, lambda a: a) + [
         Sample(n(size=(4, 5)), rng.integers(0, 5, (4,)), label_smoothing=0.1),
-        Sample(n(size=(2, 3, 2)), rng.integers(0, 3, (2, 2)), reduction="none",
-               label_smoothing=0.2),
+        Sample(
+            n(size=(2, 3, 2)), rng.integers(0, 3, (2, 2)), reduction="none", label_smoothing=0.2
+        ),
         Sample(n(size=(3, 4)), probs),  # class probabilities (differentiable in them too)
-        Sample(np.array([[1000.0, -1000.0, 999.0]]), np.array([2]))]  # huge logits
+        Sample(np.array([[1000.0, -1000.0, 999.0]]), np.array([2])),
+    ]  # huge logits
 
 
 def _nll_samples(rng):
@@ -727,29 +897,66 @@ def _nll_samples(rng):
 
 def _bce_samples(rng):
     u = rng.uniform
-    return [Sample(u(0.05, 0.95, (3, 4)), u(0, 1, (3, 4))),
-            Sample(u(0.05, 0.95, (5,)), rng.integers(0, 2, (5,)).astype(float),
-                   reduction="sum"),
-            Sample(u(0.05, 0.95, (2, 3)), u(0, 1, (2, 3)), u(0.5, 2, (2, 3)), reduction="none",
-                   no_grad_args=(2,))]
+    return [
+        Sample(u(0.05, 0.95, (3, 4)), u(0, 1, (3, 4))),
+        Sample(u(0.05, 0.95, (5,)), rng.integers(0, 2, (5,)).astype(float), reduction="sum"),
+        Sample(
+            u(0.05, 0.95, (2, 3)),
+            u(0, 1, (2, 3)),
+            u(0.5, 2, (2, 3)),
+            reduction="none",
+            no_grad_args=(2,),
+        ),
+    ]
 
 
 def _ref_bce(x, y, weight=None, size_average=None, reduce=None, reduction="mean"):
     loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
     if weight is not None:
         loss = loss * weight
-    return loss if reduction == "none" else np.asarray(
-        loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
+    return (
+        loss
+        if reduction == "none"
+        else np.asarray(loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
+    )
 
 
-register(OpInfo("cross_entropy", cross_entropy, ref=_ref_cross_entropy, method=False,
-                samples=_cross_entropy_samples, family="loss", namespace="nn.functional",
-                torch_fn=torch_functional("cross_entropy")))
-register(OpInfo("nll_loss", nll_loss, ref=_ref_nll_loss, method=False, samples=_nll_samples,
-                family="loss", namespace="nn.functional", torch_fn=torch_functional("nll_loss")))
-register(OpInfo("binary_cross_entropy", binary_cross_entropy, ref=_ref_bce, method=False,
-                samples=_bce_samples, family="loss", namespace="nn.functional",
-                torch_fn=torch_functional("binary_cross_entropy")))
+register(
+    OpInfo(
+        "cross_entropy",
+        cross_entropy,
+        ref=_ref_cross_entropy,
+        method=False,
+        samples=_cross_entropy_samples,
+        family="loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("cross_entropy"),
+    )
+)
+register(
+    OpInfo(
+        "nll_loss",
+        nll_loss,
+        ref=_ref_nll_loss,
+        method=False,
+        samples=_nll_samples,
+        family="loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("nll_loss"),
+    )
+)
+register(
+    OpInfo(
+        "binary_cross_entropy",
+        binary_cross_entropy,
+        ref=_ref_bce,
+        method=False,
+        samples=_bce_samples,
+        family="loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("binary_cross_entropy"),
+    )
+)
 
 
 def _ref_gaussian_nll(x, t, var, full=False, eps=1e-6, reduction="mean"):
@@ -758,42 +965,82 @@ def _ref_gaussian_nll(x, t, var, full=False, eps=1e-6, reduction="mean"):
         var = var[..., None]
     var = np.maximum(var, eps)
     loss = 0.5 * (np.log(var) + (x - t) ** 2 / var) + (0.5 * np.log(2 * np.pi) if full else 0)
-    return loss if reduction == "none" else np.asarray(
-        loss.mean() if reduction == "mean" else loss.sum())
+    return (
+        loss
+        if reduction == "none"
+        else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
+    )
 
 
-def _ref_poisson_nll(x, t, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
-                     reduction="mean"):
+def _ref_poisson_nll(
+    x, t, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"
+):
     loss = np.exp(x) - t * x if log_input else x - t * np.log(x + eps)
     if full:
         safe = np.where(t > 1, t, 2.0)
-        loss = loss + np.where(t > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe),
-                               0.0)
-    return loss if reduction == "none" else np.asarray(
-        loss.mean() if reduction == "mean" else loss.sum())
+        loss = loss + np.where(
+            t > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe), 0.0
+        )
+    return (
+        loss
+        if reduction == "none"
+        else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
+    )
 
 
-register(OpInfo("gaussian_nll_loss", gaussian_nll_loss, ref=_ref_gaussian_nll, method=False,
-                family="loss", namespace="nn.functional",
-                torch_fn=torch_functional("gaussian_nll_loss"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)),
-                           rng.uniform(0.5, 2, (3, 4))),
-                    Sample(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)),
-                           rng.uniform(0.5, 2, (2,)), True, reduction="sum"),      # shared var
-                    Sample(rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3, 2)),
-                           rng.uniform(0.5, 2, (2, 1, 2)), reduction="none"),
-                    Sample(rng.normal(size=(4,)), rng.normal(size=(4,)), 0.7),
-                    Sample(rng.normal(size=(3,)), rng.normal(size=(3,)),
-                           np.array([1e-8, 0.5, 2.0]), eps=1e-3,
-                           # (clamped var: its gradient is torch's, not the finite difference)
-                           no_grad_args=(2,))]))
-register(OpInfo("poisson_nll_loss", poisson_nll_loss, ref=_ref_poisson_nll, method=False,
-                family="loss", namespace="nn.functional",
-                torch_fn=torch_functional("poisson_nll_loss"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.poisson(2.0, (3, 4)).astype(float)),
-                    Sample(rng.uniform(0.5, 3, (5,)), rng.uniform(0.2, 4, (5,)), False, True,
-                           reduction="none"),
-                    Sample(rng.normal(size=(2, 3)), rng.uniform(0.2, 4, (2, 3)), True, True,
-                           reduction="sum")]))
+register(
+    OpInfo(
+        "gaussian_nll_loss",
+        gaussian_nll_loss,
+        ref=_ref_gaussian_nll,
+        method=False,
+        family="loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("gaussian_nll_loss"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.uniform(0.5, 2, (3, 4))),
+            Sample(
+                rng.normal(size=(2, 3)),
+                rng.normal(size=(2, 3)),
+                rng.uniform(0.5, 2, (2,)),
+                True,
+                reduction="sum",
+            ),  # shared var
+            Sample(
+                rng.normal(size=(2, 3, 2)),
+                rng.normal(size=(2, 3, 2)),
+                rng.uniform(0.5, 2, (2, 1, 2)),
+                reduction="none",
+            ),
+            Sample(rng.normal(size=(4,)), rng.normal(size=(4,)), 0.7),
+            Sample(
+                rng.normal(size=(3,)),
+                rng.normal(size=(3,)),
+                np.array([1e-8, 0.5, 2.0]),
+                eps=1e-3,
+                # (clamped var: its gradient is torch's, not the finite difference)
+                no_grad_args=(2,),
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "poisson_nll_loss",
+        poisson_nll_loss,
+        ref=_ref_poisson_nll,
+        method=False,
+        family="loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("poisson_nll_loss"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.poisson(2.0, (3, 4)).astype(float)),
+            Sample(
+                rng.uniform(0.5, 3, (5,)), rng.uniform(0.2, 4, (5,)), False, True, reduction="none"
+            ),
+            Sample(
+                rng.normal(size=(2, 3)), rng.uniform(0.2, 4, (2, 3)), True, True, reduction="sum"
+            ),
+        ],
+    )
+)

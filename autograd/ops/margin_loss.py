@@ -8,6 +8,7 @@ Each is composed of differentiable ops exactly as torch defines it (the same cla
 integer targets (class indices) only select constants. ``reduction`` is 'mean' | 'sum' |
 'none'; the legacy ``size_average`` / ``reduce`` arguments are translated as torch does.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,9 +22,17 @@ from .loss import legacy_reduction
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import away_from
 
-__all__ = ["cosine_embedding_loss", "hinge_embedding_loss", "margin_ranking_loss",
-           "multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss",
-           "soft_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
+__all__ = [
+    "cosine_embedding_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+]
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -42,8 +51,15 @@ def _zero(like: Tensor) -> Tensor:
 
 # ---- pairs: embeddings and rankings ------------------------------------------------------------
 @_amp.float32_precision
-def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
-                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """``1 - cos(x1, x2)`` for target 1 (similar pairs), ``max(0, cos(x1, x2) - margin)`` for
     target -1 (dissimilar pairs); cos over dim 1 of (N, D) inputs (or of (D,) inputs with a
     0-d target).
@@ -59,21 +75,29 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     if d not in (0, 1):
         raise ShapeError("0D or 1D target tensor expected, multi-target not supported")
     if (input1.ndim, input2.ndim) != (d + 1, d + 1):
-        raise ShapeError(f"{d}D target tensor expects {d + 1}D input tensors, but found inputs "
-                         f"with sizes {shape_str(input1.shape)} and {shape_str(input2.shape)}.")
+        raise ShapeError(
+            f"{d}D target tensor expects {d + 1}D input tensors, but found inputs "
+            f"with sizes {shape_str(input1.shape)} and {shape_str(input2.shape)}."
+        )
     eps = 1e-12  # torch's EPSILON on the squared norms
     prod = (input1 * input2).sum(d)
     mag = ((input1 * input1).sum(d) + eps) * ((input2 * input2).sum(d) + eps)
     cos = prod / mag.sqrt()
     zero = _zero(cos)
-    loss = where(target == 1, 1 - cos, zero) + where(target == -1, clamp_min(cos - margin, 0),
-                                                     zero)
+    loss = where(target == 1, 1 - cos, zero) + where(target == -1, clamp_min(cos - margin, 0), zero)
     return _reduce(loss, reduction)
 
 
 @_amp.float32_precision
-def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
-                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+def margin_ranking_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """``max(0, -y (x1 - x2) + margin)``: target y = 1 wants x1 ranked above x2, y = -1 below.
 
     Example:
@@ -84,15 +108,23 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     reduction = legacy_reduction(size_average, reduce, reduction)
     target = _as_tensor(target, input1, "target", "margin_ranking_loss")
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
-        raise ShapeError(f"margin_ranking_loss : All input tensors should have same dimension but "
-                         f"got sizes: input1: {input1.shape!r}, input2: {input2.shape!r}, "
-                         f"target: {target.shape!r} ")
+        raise ShapeError(
+            f"margin_ranking_loss : All input tensors should have same dimension but "
+            f"got sizes: input1: {input1.shape!r}, input2: {input2.shape!r}, "
+            f"target: {target.shape!r} "
+        )
     return _reduce(clamp_min(-target * (input1 - input2) + margin, 0), reduction)
 
 
 @_amp.float32_precision
-def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None,
-                         reduce=None, reduction: str = "mean") -> Tensor:
+def hinge_embedding_loss(
+    input: Tensor,
+    target: Tensor,
+    margin: float = 1.0,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """``x`` where target is 1, ``max(0, margin - x)`` where target is -1 (x is a distance:
     small for similar pairs).
 
@@ -104,14 +136,14 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     reduction = legacy_reduction(size_average, reduce, reduction)
     target = _as_tensor(target, input, "target", "hinge_embedding_loss")
     zero = _zero(input)
-    loss = where(target != 1, clamp_min(margin - input, 0), zero) + where(target != -1, input,
-                                                                          zero)
+    loss = where(target != 1, clamp_min(margin - input, 0), zero) + where(target != -1, input, zero)
     return _reduce(loss, reduction)
 
 
 @_amp.float32_precision
-def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-                     reduction: str = "mean") -> Tensor:
+def soft_margin_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
     """Logistic loss ``log(1 + exp(-y x))`` for targets y in {1, -1} (computed like torch,
     so a huge negative margin gives inf).
 
@@ -125,9 +157,14 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
 
 
 @_amp.float32_precision
-def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
-                                size_average=None, reduce=None,
-                                reduction: str = "mean") -> Tensor:
+def multilabel_soft_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """Multi-label logistic loss: per sample, the mean over the C classes of the binary cross
     entropy of ``sigmoid(x)`` against targets in {0, 1}.
 
@@ -152,27 +189,38 @@ def _class_input(input, opname):
         raise TypeError(f"{opname}(): argument 'input' must be Tensor, not {type(input).__name__}")
     nd = input.ndim
     if not (nd == 0 or (nd in (1, 2) and input.shape[-1] != 0)):
-        raise ShapeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, "
-                         f"but got: {shape_str(input.shape)}")
+        raise ShapeError(
+            f"Expected non-empty vector or matrix with optional 0-dim batch size, "
+            f"but got: {shape_str(input.shape)}"
+        )
     rows = input.reshape(1, 1) if nd == 0 else input.reshape(1, -1) if nd == 1 else input
     return rows, rows.shape[0], rows.shape[1]
 
 
 def _long_target(target, opname):
     if not isinstance(target, Tensor):
-        raise TypeError(f"{opname}(): argument 'target' must be Tensor, not "
-                        f"{type(target).__name__}")
+        raise TypeError(
+            f"{opname}(): argument 'target' must be Tensor, not {type(target).__name__}"
+        )
     if target._data.dtype != np.int64:
-        name = {"float32": "Float", "float64": "Double"}.get(target._data.dtype.name,
-                                                             str(target.dtype))
+        name = {"float32": "Float", "float64": "Double"}.get(
+            target._data.dtype.name, str(target.dtype)
+        )
         raise DTypeError(f"expected scalar type Long but found {name}")
     return target._data
 
 
 @_amp.float32_precision
-def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
-                      weight: Tensor | None = None, size_average=None, reduce=None,
-                      reduction: str = "mean") -> Tensor:
+def multi_margin_loss(
+    input: Tensor,
+    target: Tensor,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """Multi-class hinge loss: per sample, ``sum over j != y of max(0, margin - x[y] +
     x[j]) ** p / C`` (times ``weight[y]``), for class indices y; p is 1 or 2.
 
@@ -186,16 +234,19 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     rows, n, c = _class_input(input, "multi_margin_loss")
     t = _long_target(target, "multi_margin_loss")
     if t.ndim > 1 or t.size != n:
-        raise ShapeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the "
-                         f"number of input samples (batch size). Expected target size [{n}], but "
-                         f"got {shape_str(t.shape)}. Input has shape {shape_str(input.shape)}.")
+        raise ShapeError(
+            f"multi_margin_loss: target tensor should be 1-D with size equal to the "
+            f"number of input samples (batch size). Expected target size [{n}], but "
+            f"got {shape_str(t.shape)}. Input has shape {shape_str(input.shape)}."
+        )
     if weight is not None and (weight.ndim > 1 or weight.numel() != c):
-        raise ShapeError(f"inconsistent weight size, expected {c} but got "
-                         f"{shape_str(weight.shape)}")
+        raise ShapeError(
+            f"inconsistent weight size, expected {c} but got {shape_str(weight.shape)}"
+        )
     t = t.reshape(n)
     if ((t < 0) | (t >= c)).any():
         raise IndexError("target out of range")
-    picked = rows.gather(1, Tensor._make(t[:, None]))                     # x[y], (N, 1)
+    picked = rows.gather(1, Tensor._make(t[:, None]))  # x[y], (N, 1)
     z = margin - picked + rows
     others = np.ones((n, c), bool)
     others[np.arange(n), t] = False
@@ -209,8 +260,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 
 
 @_amp.float32_precision
-def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-                           reduction: str = "mean") -> Tensor:
+def multilabel_margin_loss(
+    input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean"
+) -> Tensor:
     """Multi-label hinge loss: per sample, ``sum over target classes j and non-target classes
     k of max(0, 1 - (x[j] - x[k])) / C``. ``target`` lists the class indices of each sample
     and ends at the first -1 (a repeated index counts twice, as in torch).
@@ -225,10 +277,12 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     t = _long_target(target, "multilabel_margin_loss")
     expected = (n, c) if input.ndim == 2 else None
     if (t.shape != expected) if expected else (t.ndim > 1 or t.size != c):
-        raise ShapeError(f"inconsistent target size: {shape_str(t.shape)} for input of size: "
-                         f"{shape_str(input.shape)}")
+        raise ShapeError(
+            f"inconsistent target size: {shape_str(t.shape)} for input of size: "
+            f"{shape_str(input.shape)}"
+        )
     t = t.reshape(n, c)
-    counts = np.zeros((n, c))          # how often each class is listed before the first -1
+    counts = np.zeros((n, c))  # how often each class is listed before the first -1
     for i, row in enumerate(t):
         for j in row:
             if j == -1:
@@ -236,11 +290,12 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
             if not 0 <= j < c:
                 raise IndexError("argument #2 'target' is out of range")
             counts[i, j] += 1
-    weights = counts[:, :, None] * (counts == 0)[:, None, :]              # (N, j, k)
-    z = 1 - rows.unsqueeze(2) + rows.unsqueeze(1)                         # 1 - x[j] + x[k]
+    weights = counts[:, :, None] * (counts == 0)[:, None, :]  # (N, j, k)
+    z = 1 - rows.unsqueeze(2) + rows.unsqueeze(1)  # 1 - x[j] + x[k]
     # (select the listed pairs, not multiply the others by 0: 0 * inf would be nan)
     h = where(Tensor._make(weights > 0) & (z > 0), z, _zero(z)) * Tensor._make(
-        weights.astype(rows._data.dtype))
+        weights.astype(rows._data.dtype)
+    )
     loss = h.sum((1, 2)) / c
     if reduction == "none":
         return loss if input.ndim == 2 else loss.reshape(())
@@ -251,15 +306,26 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
 def _triplet_dims(anchor, positive, negative):
     a, p, n = anchor.ndim, positive.ndim, negative.ndim
     if not a == p == n:
-        raise ShapeError(f"The anchor, positive, and negative tensors are expected to have the "
-                         f"same number of dimensions, but got: anchor {a}D, positive {p}D, and "
-                         f"negative {n}D inputs")
+        raise ShapeError(
+            f"The anchor, positive, and negative tensors are expected to have the "
+            f"same number of dimensions, but got: anchor {a}D, positive {p}D, and "
+            f"negative {n}D inputs"
+        )
 
 
 @_amp.float32_precision
-def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
-                        p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None,
-                        reduce=None, reduction: str = "mean") -> Tensor:
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average=None,
+    reduce=None,
+    reduction: str = "mean",
+) -> Tensor:
     """``max(0, d(a, p) - d(a, n) + margin)`` with ``d`` the p-norm pairwise distance: pulls
     the anchor towards the positive and pushes it from the negative. ``swap`` uses
     ``min(d(a, n), d(p, n))`` (the harder negative distance).
@@ -270,6 +336,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
         tensor(0.)
     """
     from .distance import pairwise_distance
+
     reduction = legacy_reduction(size_average, reduce, reduction)
     _triplet_dims(anchor, positive, negative)
     d_pos = pairwise_distance(anchor, positive, p, eps)
@@ -280,9 +347,16 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
 
 
 @_amp.float32_precision
-def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *,
-                                      distance_function=None, margin: float = 1.0,
-                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+def triplet_margin_with_distance_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    *,
+    distance_function=None,
+    margin: float = 1.0,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
     """``triplet_margin_loss`` with any distance ``distance_function(x1, x2)`` (default:
     ``pairwise_distance``), e.g. ``1 - cosine_similarity``.
 
@@ -292,6 +366,7 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
         tensor(0.)
     """
     from .distance import pairwise_distance
+
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if margin <= 0:
@@ -306,13 +381,16 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
 
 # ---- registered ops: NumPy references and samples ----------------------------------------------
 def _np_reduce(loss, reduction):
-    return loss if reduction == "none" else np.asarray(loss.mean() if reduction == "mean"
-                                                       else loss.sum())
+    return (
+        loss
+        if reduction == "none"
+        else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
+    )
 
 
 def _ref_cosine_embedding(x1, x2, y, margin=0, reduction="mean"):
     d = y.ndim
-    cos = (x1 * x2).sum(d) / np.sqrt(((x1 ** 2).sum(d) + 1e-12) * ((x2 ** 2).sum(d) + 1e-12))
+    cos = (x1 * x2).sum(d) / np.sqrt(((x1**2).sum(d) + 1e-12) * ((x2**2).sum(d) + 1e-12))
     loss = np.where(y == 1, 1 - cos, 0) + np.where(y == -1, np.maximum(cos - margin, 0), 0)
     return _np_reduce(loss, reduction)
 
@@ -322,8 +400,9 @@ def _ref_margin_ranking(x1, x2, y, margin=0, reduction="mean"):
 
 
 def _ref_hinge_embedding(x, y, margin=1.0, reduction="mean"):
-    loss = np.where(y == 1, x, np.where(y == -1, np.maximum(margin - x, 0),
-                                        x + np.maximum(margin - x, 0)))
+    loss = np.where(
+        y == 1, x, np.where(y == -1, np.maximum(margin - x, 0), x + np.maximum(margin - x, 0))
+    )
     return _np_reduce(loss, reduction)
 
 
@@ -343,8 +422,7 @@ def _ref_multi_margin(x, y, p=1, margin=1.0, weight=None, reduction="mean"):
     for i, (row, t) in enumerate(zip(rows, ys)):
         for j, v in enumerate(row):
             if j != t:
-                loss[i] += max(0.0, margin - row[t] + v) ** p * (1 if weight is None else
-                                                                 weight[t])
+                loss[i] += max(0.0, margin - row[t] + v) ** p * (1 if weight is None else weight[t])
     loss /= rows.shape[1]
     if reduction == "none":
         return loss if y.ndim else loss[0]
@@ -355,7 +433,7 @@ def _ref_multilabel_margin(x, y, reduction="mean"):
     rows, targets = np.atleast_2d(x), np.atleast_2d(y)
     loss = np.zeros(len(rows))
     for i, (row, ts) in enumerate(zip(rows, targets)):
-        listed = list(ts[:list(ts).index(-1)] if -1 in ts else ts)
+        listed = list(ts[: list(ts).index(-1)] if -1 in ts else ts)
         for j in listed:
             for k in range(len(row)):
                 if k not in listed:
@@ -369,6 +447,7 @@ def _ref_multilabel_margin(x, y, reduction="mean"):
 def _ref_triplet(a, pos, neg, margin=1.0, p=2, eps=1e-6, swap=False, reduction="mean"):
     def dist(u, v):
         return (np.abs(u - v + eps) ** p).sum(-1) ** (1 / p)
+
     d_neg = dist(a, neg)
     if swap:
         d_neg = np.minimum(d_neg, dist(pos, neg))
@@ -387,50 +466,118 @@ def _margin_samples(rng):
     n = rng.normal
     x1, x2 = n(size=(6,)), n(size=(6,))
     x2 = np.where(np.abs(x1 - x2) < 0.1, x2 + 0.3, x2)  # no pair at the kink
-    return [Sample(x1, x2, _signs(rng, (6,))),
-            Sample(x1.reshape(2, 3), x2.reshape(2, 3), _signs(rng, (2, 3)), 0.2,
-                   reduction="sum"),
-            Sample(n(size=(3, 1)) + 5, n(size=(3, 4)), _signs(rng, (1, 4)), reduction="none")]
+    return [
+        Sample(x1, x2, _signs(rng, (6,))),
+        Sample(x1.reshape(2, 3), x2.reshape(2, 3), _signs(rng, (2, 3)), 0.2, reduction="sum"),
+        Sample(n(size=(3, 1)) + 5, n(size=(3, 4)), _signs(rng, (1, 4)), reduction="none"),
+    ]
 
 
-register(OpInfo("cosine_embedding_loss", cosine_embedding_loss, ref=_ref_cosine_embedding,
-                method=False, family="margin_loss", namespace="nn.functional",
-                torch_fn=torch_functional("cosine_embedding_loss"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)),
-                           np.array([1.0, -1.0, 1.0, -1.0]), no_grad_args=(2,)),
-                    Sample(rng.normal(size=(3, 5)), rng.normal(size=(3, 5)), np.array([1, -1, -1]),
-                           -0.5, reduction="none"),
-                    Sample(rng.normal(size=(4,)), rng.normal(size=(4,)), np.array(-1.0), -1.0,
-                           reduction="sum", no_grad_args=(2,))]))
-register(OpInfo("margin_ranking_loss", margin_ranking_loss, ref=_ref_margin_ranking,
-                method=False, family="margin_loss", namespace="nn.functional",
-                torch_fn=torch_functional("margin_ranking_loss"), samples=_margin_samples))
-register(OpInfo("hinge_embedding_loss", hinge_embedding_loss, ref=_ref_hinge_embedding,
-                method=False, family="margin_loss", namespace="nn.functional",
-                torch_fn=torch_functional("hinge_embedding_loss"),
-                samples=lambda rng: [
-                    Sample(away_from([1.0])(rng)[0].args[0], _signs(rng, (3, 4)),
-                           no_grad_args=(1,)),
-                    Sample(rng.uniform(0.1, 0.4, (5,)), np.array([1, -1, 1, -1, -1]), 0.5,
-                           reduction="none")]))
-register(OpInfo("soft_margin_loss", soft_margin_loss, ref=_ref_soft_margin, method=False,
-                family="margin_loss", namespace="nn.functional",
-                torch_fn=torch_functional("soft_margin_loss"),
-                samples=lambda rng: [
-                    # (torch refuses a target that requires grad)
-                    Sample(rng.normal(size=(3, 4)), _signs(rng, (3, 4)), no_grad_args=(1,)),
-                    Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), reduction="none",
-                           no_grad_args=(1,))]))
-register(OpInfo("multilabel_soft_margin_loss", multilabel_soft_margin_loss,
-                ref=_ref_multilabel_soft_margin, method=False, family="margin_loss",
-                namespace="nn.functional", torch_fn=torch_functional("multilabel_soft_margin_loss"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), rng.integers(0, 2, (3, 4)).astype(float),
-                           no_grad_args=(1,)),
-                    Sample(rng.normal(size=(2, 3)), rng.uniform(0, 1, (2, 3)),
-                           rng.uniform(0.5, 2, (3,)), reduction="none", no_grad_args=(2,)),
-                    Sample(rng.normal(size=(4,)), rng.uniform(0, 1, (4,)), reduction="sum")]))
+register(
+    OpInfo(
+        "cosine_embedding_loss",
+        cosine_embedding_loss,
+        ref=_ref_cosine_embedding,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("cosine_embedding_loss"),
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(4, 3)),
+                rng.normal(size=(4, 3)),
+                np.array([1.0, -1.0, 1.0, -1.0]),
+                no_grad_args=(2,),
+            ),
+            Sample(
+                rng.normal(size=(3, 5)),
+                rng.normal(size=(3, 5)),
+                np.array([1, -1, -1]),
+                -0.5,
+                reduction="none",
+            ),
+            Sample(
+                rng.normal(size=(4,)),
+                rng.normal(size=(4,)),
+                np.array(-1.0),
+                -1.0,
+                reduction="sum",
+                no_grad_args=(2,),
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "margin_ranking_loss",
+        margin_ranking_loss,
+        ref=_ref_margin_ranking,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("margin_ranking_loss"),
+        samples=_margin_samples,
+    )
+)
+register(
+    OpInfo(
+        "hinge_embedding_loss",
+        hinge_embedding_loss,
+        ref=_ref_hinge_embedding,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("hinge_embedding_loss"),
+        samples=lambda rng: [
+            Sample(away_from([1.0])(rng)[0].args[0], _signs(rng, (3, 4)), no_grad_args=(1,)),
+            Sample(
+                rng.uniform(0.1, 0.4, (5,)), np.array([1, -1, 1, -1, -1]), 0.5, reduction="none"
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "soft_margin_loss",
+        soft_margin_loss,
+        ref=_ref_soft_margin,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("soft_margin_loss"),
+        samples=lambda rng: [
+            # (torch refuses a target that requires grad)
+            Sample(rng.normal(size=(3, 4)), _signs(rng, (3, 4)), no_grad_args=(1,)),
+            Sample(
+                rng.normal(size=(5,)), rng.normal(size=(5,)), reduction="none", no_grad_args=(1,)
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "multilabel_soft_margin_loss",
+        multilabel_soft_margin_loss,
+        ref=_ref_multilabel_soft_margin,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("multilabel_soft_margin_loss"),
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(3, 4)), rng.integers(0, 2, (3, 4)).astype(float), no_grad_args=(1,)
+            ),
+            Sample(
+                rng.normal(size=(2, 3)),
+                rng.uniform(0, 1, (2, 3)),
+                rng.uniform(0.5, 2, (3,)),
+                reduction="none",
+                no_grad_args=(2,),
+            ),
+            Sample(rng.normal(size=(4,)), rng.uniform(0, 1, (4,)), reduction="sum"),
+        ],
+    )
+)
 
 
 def _distinct_rows(rng, n, c):
@@ -438,42 +585,106 @@ def _distinct_rows(rng, n, c):
     return rng.permutation(n * c).reshape(n, c) * 0.37 + 0.05
 
 
-register(OpInfo("multi_margin_loss", multi_margin_loss, ref=_ref_multi_margin, method=False,
-                family="margin_loss", namespace="nn.functional",
-                torch_fn=torch_functional("multi_margin_loss"),
-                samples=lambda rng: [
-                    Sample(_distinct_rows(rng, 3, 4), np.array([0, 3, 1])),
-                    Sample(_distinct_rows(rng, 2, 3), np.array([2, 0]), 2, 0.5,
-                           rng.uniform(0.5, 2, (3,)), reduction="none", no_grad_args=(4,)),
-                    Sample(_distinct_rows(rng, 1, 4)[0], np.array([1]), reduction="none"),
-                    Sample(_distinct_rows(rng, 1, 5)[0], np.array(4), reduction="sum")]))
-register(OpInfo("multilabel_margin_loss", multilabel_margin_loss, ref=_ref_multilabel_margin,
-                method=False, family="margin_loss", namespace="nn.functional",
-                torch_fn=torch_functional("multilabel_margin_loss"),
-                samples=lambda rng: [
-                    Sample(_distinct_rows(rng, 2, 4) * 0.2, np.array([[3, 0, -1, 1],
-                                                                      [1, 1, 2, -1]])),
-                    Sample(_distinct_rows(rng, 1, 3)[0] * 0.3, np.array([2, -1, 0]),
-                           reduction="none"),
-                    Sample(_distinct_rows(rng, 3, 3) * 0.1, np.array([[0, 1, 2], [-1, 0, 0],
-                                                                      [2, -1, 1]]),
-                           reduction="none")]))
-register(OpInfo("triplet_margin_loss", triplet_margin_loss, ref=_ref_triplet, method=False,
-                family="margin_loss", namespace="nn.functional",
-                torch_fn=torch_functional("triplet_margin_loss"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)),
-                           rng.normal(size=(4, 3)), 2.0),
-                    Sample(rng.normal(size=(3, 5)), rng.normal(size=(3, 5)) * 0.2,
-                           rng.normal(size=(3, 5)), 1.0, 1.5, swap=True, reduction="none"),
-                    Sample(rng.normal(size=(4,)), rng.normal(size=(4,)), rng.normal(size=(4,)),
-                           3.0, 3, reduction="sum")]))
-register(OpInfo("triplet_margin_with_distance_loss", triplet_margin_with_distance_loss,
-                ref=_ref_triplet_distance, method=False, family="margin_loss",
-                namespace="nn.functional",
-                torch_fn=torch_functional("triplet_margin_with_distance_loss"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)),
-                           rng.normal(size=(4, 3)), margin=2.0),
-                    Sample(rng.normal(size=(3, 5)), rng.normal(size=(3, 5)) * 0.2,
-                           rng.normal(size=(3, 5)), swap=True, margin=3.0, reduction="none")]))
+register(
+    OpInfo(
+        "multi_margin_loss",
+        multi_margin_loss,
+        ref=_ref_multi_margin,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("multi_margin_loss"),
+        samples=lambda rng: [
+            Sample(_distinct_rows(rng, 3, 4), np.array([0, 3, 1])),
+            Sample(
+                _distinct_rows(rng, 2, 3),
+                np.array([2, 0]),
+                2,
+                0.5,
+                rng.uniform(0.5, 2, (3,)),
+                reduction="none",
+                no_grad_args=(4,),
+            ),
+            Sample(_distinct_rows(rng, 1, 4)[0], np.array([1]), reduction="none"),
+            Sample(_distinct_rows(rng, 1, 5)[0], np.array(4), reduction="sum"),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "multilabel_margin_loss",
+        multilabel_margin_loss,
+        ref=_ref_multilabel_margin,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("multilabel_margin_loss"),
+        samples=lambda rng: [
+            Sample(_distinct_rows(rng, 2, 4) * 0.2, np.array([[3, 0, -1, 1], [1, 1, 2, -1]])),
+            Sample(_distinct_rows(rng, 1, 3)[0] * 0.3, np.array([2, -1, 0]), reduction="none"),
+            Sample(
+                _distinct_rows(rng, 3, 3) * 0.1,
+                np.array([[0, 1, 2], [-1, 0, 0], [2, -1, 1]]),
+                reduction="none",
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "triplet_margin_loss",
+        triplet_margin_loss,
+        ref=_ref_triplet,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("triplet_margin_loss"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 2.0),
+            Sample(
+                rng.normal(size=(3, 5)),
+                rng.normal(size=(3, 5)) * 0.2,
+                rng.normal(size=(3, 5)),
+                1.0,
+                1.5,
+                swap=True,
+                reduction="none",
+            ),
+            Sample(
+                rng.normal(size=(4,)),
+                rng.normal(size=(4,)),
+                rng.normal(size=(4,)),
+                3.0,
+                3,
+                reduction="sum",
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "triplet_margin_with_distance_loss",
+        triplet_margin_with_distance_loss,
+        ref=_ref_triplet_distance,
+        method=False,
+        family="margin_loss",
+        namespace="nn.functional",
+        torch_fn=torch_functional("triplet_margin_with_distance_loss"),
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(4, 3)),
+                rng.normal(size=(4, 3)),
+                rng.normal(size=(4, 3)),
+                margin=2.0,
+            ),
+            Sample(
+                rng.normal(size=(3, 5)),
+                rng.normal(size=(3, 5)) * 0.2,
+                rng.normal(size=(3, 5)),
+                swap=True,
+                margin=3.0,
+                reduction="none",
+            ),
+        ],
+    )
+)

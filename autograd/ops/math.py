@@ -7,6 +7,7 @@ The plain functions of one tensor (exp, log, sqrt, sin, erf, lgamma ...) are ent
 table in unary.py. Functions that are undefined somewhere return nan/inf like torch,
 without NumPy warnings; their gradients at those points match torch's.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,13 +22,29 @@ from .registry import OpInfo, Sample, register, torch_tensor_args
 from .samples import binary_samples, unary_samples
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["atan2", "arctan2", "logit", "digamma", "polygamma", "floor", "ceil", "round",
-           "trunc", "fix", "frac", "hypot", "copysign", "xlogy", "nan_to_num"]
+__all__ = [
+    "atan2",
+    "arctan2",
+    "logit",
+    "digamma",
+    "polygamma",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fix",
+    "frac",
+    "hypot",
+    "copysign",
+    "xlogy",
+    "nan_to_num",
+]
 
 
 def _special():
     """scipy.special, imported on first use (``import autograd`` must stay cheap)."""
     import scipy.special
+
     return scipy.special
 
 
@@ -37,11 +54,13 @@ def _atan2_scale(g, a, b, xp):
     return xp.where(den == 0, xp.zeros_like(g), g / den)  # at (0, 0) torch's gradient is 0
 
 
-Atan2 = binary_op("Atan2", np.arctan2,
-                  lambda g, a, b, xp: _atan2_scale(g, a, b, xp) * b,
-                  lambda g, a, b, xp: -_atan2_scale(g, a, b, xp) * a,
-                  "The angle of the point (b, a): d/da = b / (a**2 + b**2), d/db = -a / (a**2 + "
-                  "b**2).")
+Atan2 = binary_op(
+    "Atan2",
+    np.arctan2,
+    lambda g, a, b, xp: _atan2_scale(g, a, b, xp) * b,
+    lambda g, a, b, xp: -_atan2_scale(g, a, b, xp) * a,
+    "The angle of the point (b, a): d/da = b / (a**2 + b**2), d/db = -a / (a**2 + b**2).",
+)
 
 
 def atan2(input, other) -> Tensor:
@@ -56,8 +75,17 @@ def atan2(input, other) -> Tensor:
 
 
 arctan2 = atan2
-register(OpInfo("atan2", atan2, inplace=True, ref=np.arctan2, samples=binary_samples(),
-                torch_fn=torch_tensor_args("atan2"), family="math"))
+register(
+    OpInfo(
+        "atan2",
+        atan2,
+        inplace=True,
+        ref=np.arctan2,
+        samples=binary_samples(),
+        torch_fn=torch_tensor_args("atan2"),
+        family="math",
+    )
+)
 
 
 # ---- logit --------------------------------------------------------------------------------------
@@ -67,6 +95,7 @@ class Logit(Op):
     d/dp = 1 / (p (1 - p)); torch's convention outside the domain: the gradient is nan
     (eps=None, p < 0 or p > 1) or 0 (p outside the clamping range [eps, 1 - eps]).
     """
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -103,12 +132,23 @@ def _ref_logit(x, eps=None):
     return np.log(p / (1 - p))
 
 
-register(OpInfo("logit", logit, inplace=True, ref=_ref_logit,
-                samples=lambda rng: unary_samples(0.1, 0.9)(rng) + [
-                    Sample(rng.uniform(0.1, 0.9, (3, 4)), eps=0.05),
-                    # values outside [eps, 1 - eps] (gradient 0 there), none on the edges
-                    Sample(np.array([0.01, 0.03, 0.5, 0.97, 0.99]), eps=0.05)],
-                family="math"))
+register(
+    OpInfo(
+        "logit",
+        logit,
+        inplace=True,
+        ref=_ref_logit,
+        samples=lambda rng: (
+            unary_samples(0.1, 0.9)(rng)
+            + [
+                Sample(rng.uniform(0.1, 0.9, (3, 4)), eps=0.05),
+                # values outside [eps, 1 - eps] (gradient 0 there), none on the edges
+                Sample(np.array([0.01, 0.03, 0.5, 0.97, 0.99]), eps=0.05),
+            ]
+        ),
+        family="math",
+    )
+)
 
 
 # ---- the polygamma family -----------------------------------------------------------------------
@@ -119,6 +159,7 @@ def _np_special(name, *args):
 
 class Polygamma(Op):
     """The n-th derivative of digamma: psi^(n)(x); d/dx = psi^(n+1)(x)."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -148,8 +189,9 @@ def polygamma(n, input) -> Tensor:
         tensor([1.6449])
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise RuntimeError(f"polygamma(n, x) does not support negative n or non-integer n; "
-                           f"got n={n!r}")
+        raise RuntimeError(
+            f"polygamma(n, x) does not support negative n or non-integer n; got n={n!r}"
+        )
     (x,), _, _ = operands(input, floating=True)
     return Polygamma.apply(x, n=int(n))
 
@@ -166,17 +208,35 @@ def digamma(input) -> Tensor:
 
 
 _xp.define("polygamma", numpy=_np_polygamma, tensor=polygamma)
-register(OpInfo("digamma", digamma, inplace=True, ref=lambda x: _special().digamma(x),
-                samples=unary_samples(0.2, 5.0), family="math"))
-register(OpInfo("polygamma", polygamma, ref=lambda n, x: _special().polygamma(n, x),
-                samples=lambda rng: [Sample(n, rng.uniform(0.3, 4.0, shape))
-                                     for n, shape in ((1, (3, 4)), (2, ()), (3, (5,)))],
-                method=False, family="math"))
+register(
+    OpInfo(
+        "digamma",
+        digamma,
+        inplace=True,
+        ref=lambda x: _special().digamma(x),
+        samples=unary_samples(0.2, 5.0),
+        family="math",
+    )
+)
+register(
+    OpInfo(
+        "polygamma",
+        polygamma,
+        ref=lambda n, x: _special().polygamma(n, x),
+        samples=lambda rng: [
+            Sample(n, rng.uniform(0.3, 4.0, shape))
+            for n, shape in ((1, (3, 4)), (2, ()), (3, (5,)))
+        ],
+        method=False,
+        family="math",
+    )
+)
 
 
 # ---- rounding: piecewise constant, so a zero gradient (as in torch) ----------------------------
 class _Rounding(Op):
     """Shared backward of floor/ceil/round/trunc: the derivative is 0 almost everywhere."""
+
     jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "RoundingBackward0"
@@ -188,12 +248,17 @@ class _Rounding(Op):
 
 def _rounding_op(name, np_fn):
     """The rounding Op ``name``: ``np_fn`` forward, _Rounding's zero VJP."""
-    return type(name, (_Rounding,), {"__module__": __name__,
-                                     "forward": staticmethod(lambda ctx, x: np_fn(x))})
+    return type(
+        name,
+        (_Rounding,),
+        {"__module__": __name__, "forward": staticmethod(lambda ctx, x: np_fn(x))},
+    )
 
 
-Floor, Ceil, Trunc = (_rounding_op(name, fn) for name, fn in
-                      (("Floor", np.floor), ("Ceil", np.ceil), ("Trunc", np.trunc)))
+Floor, Ceil, Trunc = (
+    _rounding_op(name, fn)
+    for name, fn in (("Floor", np.floor), ("Ceil", np.ceil), ("Trunc", np.trunc))
+)
 
 
 class Round(_Rounding):
@@ -264,26 +329,45 @@ def round(input, *, decimals=0) -> Tensor:
 def _rounding_samples(rng):
     # values well away from whole (and half) numbers, so finite differences see a flat function
     def off_grid(shape):
-        return np.floor(rng.uniform(-4, 4, shape)) + rng.uniform(0.1, 0.4, shape) \
+        return (
+            np.floor(rng.uniform(-4, 4, shape))
+            + rng.uniform(0.1, 0.4, shape)
             + rng.choice([0.0, 0.5], shape)
+        )
+
     return [Sample(off_grid((3, 4))), Sample(off_grid(())), Sample(off_grid((2, 0)))]
 
 
 _xp.define("floor", numpy=np.floor, tensor=floor)
 _xp.define("trunc", numpy=np.trunc, tensor=trunc)
-for _name, _fn, _ref in [("floor", floor, np.floor), ("ceil", ceil, np.ceil),
-                         ("trunc", trunc, np.trunc), ("fix", fix, np.trunc)]:
-    register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math",
-                    inplace=True))
-register(OpInfo("round", round, inplace=True, ref=np.round,
-                samples=lambda rng: _rounding_samples(rng) + [
-                    Sample(rng.uniform(-3, 3, (3, 4)) + 0.0123, decimals=1),
-                    Sample(rng.uniform(-300, 300, (5,)) + 1.23, decimals=-1)],
-                family="math"))
+for _name, _fn, _ref in [
+    ("floor", floor, np.floor),
+    ("ceil", ceil, np.ceil),
+    ("trunc", trunc, np.trunc),
+    ("fix", fix, np.trunc),
+]:
+    register(OpInfo(_name, _fn, ref=_ref, samples=_rounding_samples, family="math", inplace=True))
+register(
+    OpInfo(
+        "round",
+        round,
+        inplace=True,
+        ref=np.round,
+        samples=lambda rng: (
+            _rounding_samples(rng)
+            + [
+                Sample(rng.uniform(-3, 3, (3, 4)) + 0.0123, decimals=1),
+                Sample(rng.uniform(-300, 300, (5,)) + 1.23, decimals=-1),
+            ]
+        ),
+        family="math",
+    )
+)
 
 
 class Frac(Op):
     """x - trunc(x); the gradient passes through unchanged."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -308,15 +392,27 @@ def frac(input) -> Tensor:
     return Frac.apply(x)
 
 
-register(OpInfo("frac", frac, inplace=True, ref=lambda x: x - np.trunc(x), samples=_rounding_samples,
-                family="math"))
+register(
+    OpInfo(
+        "frac",
+        frac,
+        inplace=True,
+        ref=lambda x: x - np.trunc(x),
+        samples=_rounding_samples,
+        family="math",
+    )
+)
 
 
 # ---- binary: hypot / copysign / xlogy -----------------------------------------------------------
-Hypot = binary_op("Hypot", np.hypot,  # at (0, 0): 0/0 = nan, like torch
-                  lambda g, a, b, out, xp: g / out * a, lambda g, a, b, out, xp: g / out * b,
-                  "sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out.",
-                  with_output=True)
+Hypot = binary_op(
+    "Hypot",
+    np.hypot,  # at (0, 0): 0/0 = nan, like torch
+    lambda g, a, b, out, xp: g / out * a,
+    lambda g, a, b, out, xp: g / out * b,
+    "sqrt(a**2 + b**2) without overflow; d/da = a / out, d/db = b / out.",
+    with_output=True,
+)
 
 
 def hypot(input, other) -> Tensor:
@@ -332,12 +428,22 @@ def hypot(input, other) -> Tensor:
     return Hypot.apply(a, b)
 
 
-register(OpInfo("hypot", hypot, inplace=True, ref=np.hypot, samples=binary_samples(),
-                torch_fn=torch_tensor_args("hypot"), family="math"))
+register(
+    OpInfo(
+        "hypot",
+        hypot,
+        inplace=True,
+        ref=np.hypot,
+        samples=binary_samples(),
+        torch_fn=torch_tensor_args("hypot"),
+        family="math",
+    )
+)
 
 
 class Copysign(Op):
     """|a| with the sign of b. d/da = out / a (+-1; 0 at a == 0, like torch), d/db = 0."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -369,8 +475,16 @@ def copysign(input, other) -> Tensor:
     return Copysign.apply(a, b)
 
 
-register(OpInfo("copysign", copysign, inplace=True, ref=np.copysign,
-                samples=binary_samples(0.2, 2.0, -2.0, 2.0), family="math"))
+register(
+    OpInfo(
+        "copysign",
+        copysign,
+        inplace=True,
+        ref=np.copysign,
+        samples=binary_samples(0.2, 2.0, -2.0, 2.0),
+        family="math",
+    )
+)
 
 
 class Xlogy(Op):
@@ -378,6 +492,7 @@ class Xlogy(Op):
 
     d/dx = log(y) (0 where x == 0 and y <= 0, like torch), d/dy = x / y.
     """
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -410,13 +525,22 @@ def xlogy(input, other) -> Tensor:
     return Xlogy.apply(x, y)
 
 
-register(OpInfo("xlogy", xlogy, inplace=True, ref=lambda x, y: _special().xlogy(x, y),
-                samples=binary_samples(-2.0, 2.0, 0.2, 3.0), family="math"))
+register(
+    OpInfo(
+        "xlogy",
+        xlogy,
+        inplace=True,
+        ref=lambda x, y: _special().xlogy(x, y),
+        samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
+        family="math",
+    )
+)
 
 
 # ---- nan_to_num ---------------------------------------------------------------------------------
 class NanToNum(Op):
     """Replace nan/+inf/-inf by finite numbers; the gradient passes where the input is finite."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -440,19 +564,33 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None) -> Tensor:
     (x,), _, _ = operands(input)
     if x._data.dtype.kind not in FLOAT_KINDS:
         return Tensor._make(x._data.copy())
-    info = np.finfo(x._data.dtype)     # the input's range (bfloat16 is computed in float32)
-    return NanToNum.apply(x, nan=nan, posinf=float(info.max) if posinf is None else posinf,
-                          neginf=float(info.min) if neginf is None else neginf)
+    info = np.finfo(x._data.dtype)  # the input's range (bfloat16 is computed in float32)
+    return NanToNum.apply(
+        x,
+        nan=nan,
+        posinf=float(info.max) if posinf is None else posinf,
+        neginf=float(info.min) if neginf is None else neginf,
+    )
 
 
 def _nan_to_num_samples(rng):
     special = np.array([[np.nan, np.inf, -np.inf, 1.5], [-2.0, np.nan, 0.0, np.inf]])
-    return [Sample(rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=())),
-            Sample(special, no_grad_args=(0,)),
-            Sample(special, nan=1.0, posinf=2.0, neginf=-3.0, no_grad_args=(0,)),
-            Sample(special, neginf=-5.0, no_grad_args=(0,))]
+    return [
+        Sample(rng.normal(size=(3, 4))),
+        Sample(rng.normal(size=())),
+        Sample(special, no_grad_args=(0,)),
+        Sample(special, nan=1.0, posinf=2.0, neginf=-3.0, no_grad_args=(0,)),
+        Sample(special, neginf=-5.0, no_grad_args=(0,)),
+    ]
 
 
-register(OpInfo("nan_to_num", nan_to_num, inplace=True, ref=np.nan_to_num, samples=_nan_to_num_samples,
-                family="math"))
+register(
+    OpInfo(
+        "nan_to_num",
+        nan_to_num,
+        inplace=True,
+        ref=np.nan_to_num,
+        samples=_nan_to_num_samples,
+        family="math",
+    )
+)

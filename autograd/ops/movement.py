@@ -4,6 +4,7 @@ These move or re-view data without arithmetic; each VJP applies the inverse move
 the gradient (``expand`` is the one that sums: broadcasting copies a value to many places,
 so the gradient of that value is the sum over those places).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,10 +18,38 @@ from ._util import sizes_arg, wrap_dim, wrap_dims
 from .indexing import GetItem, IndexPut, _view_of  # (indexing imports movement lazily)
 from .registry import OpInfo, Sample, register
 
-__all__ = ["expand", "broadcast_to", "sum_to_size", "reshape", "view", "permute", "transpose",
-           "swapaxes", "swapdims", "t", "unsqueeze", "squeeze", "sizes_arg", "expand_as",
-           "flatten", "unflatten", "movedim", "moveaxis", "repeat", "tile", "flip", "fliplr",
-           "flipud", "roll", "tril", "triu", "diagonal", "diag", "select", "narrow"]
+__all__ = [
+    "expand",
+    "broadcast_to",
+    "sum_to_size",
+    "reshape",
+    "view",
+    "permute",
+    "transpose",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "unsqueeze",
+    "squeeze",
+    "sizes_arg",
+    "expand_as",
+    "flatten",
+    "unflatten",
+    "movedim",
+    "moveaxis",
+    "repeat",
+    "tile",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "tril",
+    "triu",
+    "diagonal",
+    "diag",
+    "select",
+    "narrow",
+]
 
 
 def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
@@ -29,8 +58,9 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
-                                      if n == 1 and g.shape[i + lead] != 1)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
+    )
     out = g.sum(axis=axes, keepdims=True) if axes else g
     if lead:
         out = out.reshape(out.shape[lead:])
@@ -40,6 +70,7 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
 # ---- expand -------------------------------------------------------------------------------
 class Expand(Op):
     """Broadcast to a bigger shape (a read-only view); VJP sums back to the input shape."""
+
     jvp = staticmethod(linear_jvp)
 
     view_param = "shape"
@@ -57,8 +88,10 @@ class Expand(Op):
 def _expand_shape(in_shape, sizes):
     sizes = tuple(sizes)
     if len(sizes) < len(in_shape):
-        raise ShapeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
-                         f"equal to the number of dimensions in the tensor ({len(in_shape)})")
+        raise ShapeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
+            f"equal to the number of dimensions in the tensor ({len(in_shape)})"
+        )
     lead = len(sizes) - len(in_shape)
     out = list(sizes)
     for i, n in enumerate(in_shape):
@@ -66,13 +99,17 @@ def _expand_shape(in_shape, sizes):
         if s == -1:
             out[lead + i] = n
         elif n != 1 and s != n:
-            raise ShapeError(f"The expanded size of the tensor ({s}) must match the existing size "
-                             f"({n}) at non-singleton dimension {lead + i}.  Target sizes: "
-                             f"{list(sizes)}.  Tensor sizes: {list(in_shape)}")
+            raise ShapeError(
+                f"The expanded size of the tensor ({s}) must match the existing size "
+                f"({n}) at non-singleton dimension {lead + i}.  Target sizes: "
+                f"{list(sizes)}.  Tensor sizes: {list(in_shape)}"
+            )
     for i in range(lead):
         if out[i] < 0:
-            raise ShapeError(f"expand: the expanded size {out[i]} is not allowed in a leading, "
-                             "non-existing dimension")
+            raise ShapeError(
+                f"expand: the expanded size {out[i]} is not allowed in a leading, "
+                "non-existing dimension"
+            )
     return tuple(out)
 
 
@@ -98,10 +135,12 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 def sum_to_size(input: Tensor, *size) -> Tensor:
     """Sum ``input`` down to a shape it broadcasts from (the inverse of expand)."""
     from .reduce import sum as _sum
+
     shape = sizes_arg(size)
     lead = input.ndim - len(shape)
-    dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                      if n == 1 and input.shape[lead + i] != 1)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and input.shape[lead + i] != 1
+    )
     out = _sum(input, dims, keepdim=True) if dims else input
     return reshape(out, shape)
 
@@ -109,21 +148,45 @@ def sum_to_size(input: Tensor, *size) -> Tensor:
 _xp.define("sum_to", numpy=_sum_to_shape, tensor=sum_to_size)
 _xp.define("expand", numpy=np.broadcast_to, tensor=expand)
 
+
 def _np_expand(x, sizes):
     lead = len(sizes) - x.ndim
-    return np.broadcast_to(x, tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes)))
+    return np.broadcast_to(
+        x, tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
+    )
 
 
-register(OpInfo("expand", expand, ref=_np_expand,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 1)), (2, 3, 4)),
-                                     Sample(rng.normal(size=(4,)), (3, -1)),
-                                     Sample(rng.normal(size=()), (2, 2))],
-                family="movement"))
-register(OpInfo("broadcast_to", broadcast_to, ref=np.broadcast_to,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 1)), (3, 5))], family="movement"))
-register(OpInfo("sum_to_size", sum_to_size, ref=lambda x, s: _sum_to_shape(x, s),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), (3, 1))],
-                family="movement"))
+register(
+    OpInfo(
+        "expand",
+        expand,
+        ref=_np_expand,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 1)), (2, 3, 4)),
+            Sample(rng.normal(size=(4,)), (3, -1)),
+            Sample(rng.normal(size=()), (2, 2)),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "broadcast_to",
+        broadcast_to,
+        ref=np.broadcast_to,
+        samples=lambda rng: [Sample(rng.normal(size=(3, 1)), (3, 5))],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "sum_to_size",
+        sum_to_size,
+        ref=lambda x, s: _sum_to_shape(x, s),
+        samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), (3, 1))],
+        family="movement",
+    )
+)
 
 
 # ---- reshape ------------------------------------------------------------------------------
@@ -149,6 +212,7 @@ def _infer_shape(numel, shape, in_shape):
 
 class Reshape(Op):
     """Same elements, new shape (a view when NumPy can make one); VJP reshapes back."""
+
     jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "ViewBackward0"
@@ -191,11 +255,13 @@ def view(input: Tensor, *shape) -> Tensor:
     try:
         input._data.reshape(shape, copy=False)
     except ValueError:
-        raise ShapeError("view size is not compatible with input tensor's size and stride (at least "
-                         "one dimension spans across two contiguous subspaces). Use .reshape(...) "
-                         f"instead. (view: input of shape {shape_str(input.shape)} and strides "
-                         f"{_strides(input._data)} cannot be seen as shape {shape_str(shape)} "
-                         "without a copy)") from None
+        raise ShapeError(
+            "view size is not compatible with input tensor's size and stride (at least "
+            "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+            f"instead. (view: input of shape {shape_str(input.shape)} and strides "
+            f"{_strides(input._data)} cannot be seen as shape {shape_str(shape)} "
+            "without a copy)"
+        ) from None
     return reshape(input, shape)
 
 
@@ -204,19 +270,35 @@ def _strides(arr):
 
 
 _xp.define("reshape", numpy=lambda g, shape: g.reshape(shape), tensor=reshape)
-register(OpInfo("reshape", reshape, ref=lambda x, s: x.reshape(s),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 6)), (3, 4)),
-                                     Sample(rng.normal(size=(2, 6)), (-1,)),
-                                     Sample(rng.normal(size=()), (1, 1)),
-                                     Sample(rng.normal(size=(0, 3)), (3, 0))],
-                family="movement"))
-register(OpInfo("view", view, ref=lambda x, s: x.reshape(s),
-                samples=lambda rng: [Sample(rng.normal(size=(4, 3)), (2, -1))], family="movement"))
+register(
+    OpInfo(
+        "reshape",
+        reshape,
+        ref=lambda x, s: x.reshape(s),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 6)), (3, 4)),
+            Sample(rng.normal(size=(2, 6)), (-1,)),
+            Sample(rng.normal(size=()), (1, 1)),
+            Sample(rng.normal(size=(0, 3)), (3, 0)),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "view",
+        view,
+        ref=lambda x, s: x.reshape(s),
+        samples=lambda rng: [Sample(rng.normal(size=(4, 3)), (2, -1))],
+        family="movement",
+    )
+)
 
 
 # ---- permute / transpose ------------------------------------------------------------------
 class Permute(Op):
     """Reorder dimensions; VJP applies the inverse permutation."""
+
     jvp = staticmethod(linear_jvp)
 
     view_param = "dims"
@@ -240,9 +322,11 @@ def permute(input: Tensor, *dims) -> Tensor:
     """
     dims = sizes_arg(dims)
     if len(dims) != input.ndim:
-        raise ShapeError(f"permute(sparse_coo): number of dimensions in the tensor input does not "
-                         f"match the length of the desired ordering of dimensions i.e. input.dim() "
-                         f"= {input.ndim} is not equal to len(dims) = {len(dims)}")
+        raise ShapeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not "
+            f"match the length of the desired ordering of dimensions i.e. input.dim() "
+            f"= {input.ndim} is not equal to len(dims) = {len(dims)}"
+        )
     dims = tuple(wrap_dim(d, input.ndim) for d in dims)
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
@@ -280,15 +364,39 @@ def t(input: Tensor) -> Tensor:
 
 _xp.define("permute", numpy=np.transpose, tensor=permute)
 _xp.define("transpose", numpy=lambda g, a, b: np.swapaxes(g, a, b), tensor=transpose)
-register(OpInfo("permute", permute, ref=lambda x, d: np.transpose(x, d),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), (2, 0, 1)),
-                                     Sample(rng.normal(size=(2, 3)), (-1, 0))], family="movement"))
-register(OpInfo("transpose", transpose, ref=lambda x, a, b: np.swapaxes(x, a, b),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), 0, 2),
-                                     Sample(rng.normal(size=(2, 3)), -1, -2)], family="movement"))
-register(OpInfo("t", t, ref=lambda x: x.T,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3))), Sample(rng.normal(size=(3,)))],
-                family="movement"))
+register(
+    OpInfo(
+        "permute",
+        permute,
+        ref=lambda x, d: np.transpose(x, d),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4)), (2, 0, 1)),
+            Sample(rng.normal(size=(2, 3)), (-1, 0)),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "transpose",
+        transpose,
+        ref=lambda x, a, b: np.swapaxes(x, a, b),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4)), 0, 2),
+            Sample(rng.normal(size=(2, 3)), -1, -2),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "t",
+        t,
+        ref=lambda x: x.T,
+        samples=lambda rng: [Sample(rng.normal(size=(2, 3))), Sample(rng.normal(size=(3,)))],
+        family="movement",
+    )
+)
 
 
 # ---- unsqueeze / squeeze ------------------------------------------------------------------
@@ -320,18 +428,42 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
 
 
 _xp.define("unsqueeze", numpy=np.expand_dims, tensor=unsqueeze)
-register(OpInfo("unsqueeze", unsqueeze, ref=np.expand_dims,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), 1),
-                                     Sample(rng.normal(size=(2, 3)), -1),
-                                     Sample(rng.normal(size=()), 0)], family="movement"))
-register(OpInfo("squeeze", squeeze,
-                ref=lambda x, dim=None: np.squeeze(x, axis=tuple(
-                    d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)
-                    if x.shape[d] == 1)) if dim is not None else np.squeeze(x),
-                samples=lambda rng: [Sample(rng.normal(size=(1, 3, 1))),
-                                     Sample(rng.normal(size=(1, 3, 1)), 0),
-                                     Sample(rng.normal(size=(1, 3, 1)), (0, 1)),
-                                     Sample(rng.normal(size=(2, 3)), 1)], family="movement"))
+register(
+    OpInfo(
+        "unsqueeze",
+        unsqueeze,
+        ref=np.expand_dims,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), 1),
+            Sample(rng.normal(size=(2, 3)), -1),
+            Sample(rng.normal(size=()), 0),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "squeeze",
+        squeeze,
+        ref=lambda x, dim=None: (
+            np.squeeze(
+                x,
+                axis=tuple(
+                    d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim) if x.shape[d] == 1
+                ),
+            )
+            if dim is not None
+            else np.squeeze(x)
+        ),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(1, 3, 1))),
+            Sample(rng.normal(size=(1, 3, 1)), 0),
+            Sample(rng.normal(size=(1, 3, 1)), (0, 1)),
+            Sample(rng.normal(size=(2, 3)), 1),
+        ],
+        family="movement",
+    )
+)
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
@@ -344,10 +476,17 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:
     return expand(input, tuple(other.shape))
 
 
-register(OpInfo("expand_as", expand_as, ref=lambda x, o: np.broadcast_to(x, o.shape),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 1)), rng.normal(size=(2, 3, 4)),
-                                            no_grad_args=(1,))],
-                family="movement"))
+register(
+    OpInfo(
+        "expand_as",
+        expand_as,
+        ref=lambda x, o: np.broadcast_to(x, o.shape),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 1)), rng.normal(size=(2, 3, 4)), no_grad_args=(1,))
+        ],
+        family="movement",
+    )
+)
 
 
 # ---- flatten / unflatten / movedim: reshape and permute in disguise ------------------------
@@ -365,8 +504,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.shape
-    merged = int(np.prod(shape[s:e + 1]))
-    return reshape(input, tuple(shape[:s]) + (merged,) + tuple(shape[e + 1:]))
+    merged = int(np.prod(shape[s : e + 1]))
+    return reshape(input, tuple(shape[:s]) + (merged,) + tuple(shape[e + 1 :]))
 
 
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
@@ -382,11 +521,16 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
         raise RuntimeError("unflatten: sizes must be non-empty")
     n = input.shape[d]
     known = int(np.prod([s for s in sizes if s != -1]))
-    if sizes.count(-1) > 1 or (-1 not in sizes and known != n) or (
-            -1 in sizes and (known == 0 or n % known)):
-        raise ShapeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size "
-                         f"of dim {dim} ({n}) in the input tensor")
-    return reshape(input, tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1:]))
+    if (
+        sizes.count(-1) > 1
+        or (-1 not in sizes and known != n)
+        or (-1 in sizes and (known == 0 or n % known))
+    ):
+        raise ShapeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size "
+            f"of dim {dim} ({n}) in the input tensor"
+        )
+    return reshape(input, tuple(input.shape[:d]) + sizes + tuple(input.shape[d + 1 :]))
 
 
 def movedim(input: Tensor, source, destination) -> Tensor:
@@ -400,9 +544,11 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
     dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
     if len(src) != len(dst):
-        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
-                           f"dims) should contain the same number of dims as destination "
-                           f"({list(dst)} dims)")
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} "
+            f"dims) should contain the same number of dims as destination "
+            f"({list(dst)} dims)"
+        )
     n = input.ndim
     src = tuple(wrap_dim(d, n) for d in src)
     dst = tuple(wrap_dim(d, n) for d in dst)
@@ -416,22 +562,48 @@ def movedim(input: Tensor, source, destination) -> Tensor:
 
 moveaxis = movedim
 
-register(OpInfo("flatten", flatten, ref=lambda x, s=0, e=-1: x.reshape(
-    x.shape[:s % max(x.ndim, 1)] + (-1,) + x.shape[e % max(x.ndim, 1) + 1:]) if x.ndim else
-    x.reshape(1), samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4))),
-                                        Sample(rng.normal(size=(2, 3, 4)), 1),
-                                        Sample(rng.normal(size=(2, 3, 4, 2)), 1, 2),
-                                        Sample(rng.normal(size=()))], family="movement"))
-register(OpInfo("unflatten", unflatten,
-                ref=lambda x, d, s: x.reshape(x.shape[:d % x.ndim] + tuple(s)
-                                              + x.shape[d % x.ndim + 1:]),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 12)), 1, (3, 4)),
-                                     Sample(rng.normal(size=(6, 2)), 0, (-1, 2))],
-                family="movement"))
-register(OpInfo("movedim", movedim, ref=np.moveaxis,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), 0, -1),
-                                     Sample(rng.normal(size=(2, 3, 4, 5)), (0, 1), (3, 0))],
-                family="movement"))
+register(
+    OpInfo(
+        "flatten",
+        flatten,
+        ref=lambda x, s=0, e=-1: (
+            x.reshape(x.shape[: s % max(x.ndim, 1)] + (-1,) + x.shape[e % max(x.ndim, 1) + 1 :])
+            if x.ndim
+            else x.reshape(1)
+        ),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4))),
+            Sample(rng.normal(size=(2, 3, 4)), 1),
+            Sample(rng.normal(size=(2, 3, 4, 2)), 1, 2),
+            Sample(rng.normal(size=())),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "unflatten",
+        unflatten,
+        ref=lambda x, d, s: x.reshape(x.shape[: d % x.ndim] + tuple(s) + x.shape[d % x.ndim + 1 :]),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 12)), 1, (3, 4)),
+            Sample(rng.normal(size=(6, 2)), 0, (-1, 2)),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "movedim",
+        movedim,
+        ref=np.moveaxis,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4)), 0, -1),
+            Sample(rng.normal(size=(2, 3, 4, 5)), (0, 1), (3, 0)),
+        ],
+        family="movement",
+    )
+)
 
 
 # ---- repeat / tile: an expand of interleaved size-1 dims, then a reshape -----------------
@@ -446,11 +618,14 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     """
     reps = sizes_arg(sizes)
     if len(reps) < input.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number "
+            "of dimensions of tensor"
+        )
     if any(r < 0 for r in reps):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(reps)}: "
-                           f"{list(reps)}")
+        raise RuntimeError(
+            f"Trying to create tensor with negative dimension {min(reps)}: {list(reps)}"
+        )
     shape = (1,) * (len(reps) - input.ndim) + tuple(input.shape)
     # (a, b) -> (1, a, 1, b) -> (r0, a, r1, b) -> (r0*a, r1*b): each copy of the block
     x = reshape(input, tuple(v for n in shape for v in (1, n)))
@@ -458,6 +633,7 @@ def repeat(input: Tensor, *sizes) -> Tensor:
     out = reshape(x, tuple(r * n for r, n in zip(reps, shape)))
     if out._view is not None:  # NumPy could reshape without copying: torch's repeat copies
         from .arithmetic import clone
+
         out = clone(out)
     return out
 
@@ -474,21 +650,39 @@ def tile(input: Tensor, *dims) -> Tensor:
     return repeat(input, reps)
 
 
-register(OpInfo("repeat", repeat, ref=np.tile, torch_fn=lambda torch, x, r: x.repeat(r),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), (2, 1)),
-                                     Sample(rng.normal(size=(3,)), (2, 1, 3)),
-                                     Sample(rng.normal(size=()), (2,)),
-                                     Sample(rng.normal(size=(2, 3)), (0, 2))],
-                family="movement"))
-register(OpInfo("tile", tile, ref=np.tile,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), (2,)),
-                                     Sample(rng.normal(size=(2, 3)), (1, 2, 2))],
-                family="movement"))
+register(
+    OpInfo(
+        "repeat",
+        repeat,
+        ref=np.tile,
+        torch_fn=lambda torch, x, r: x.repeat(r),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), (2, 1)),
+            Sample(rng.normal(size=(3,)), (2, 1, 3)),
+            Sample(rng.normal(size=()), (2,)),
+            Sample(rng.normal(size=(2, 3)), (0, 2)),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "tile",
+        tile,
+        ref=np.tile,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), (2,)),
+            Sample(rng.normal(size=(2, 3)), (1, 2, 2)),
+        ],
+        family="movement",
+    )
+)
 
 
 # ---- flip / roll ----------------------------------------------------------------------------
 class Flip(Op):
     """Reverse the order along ``dims``; flipping is its own inverse, so is its VJP."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -530,6 +724,7 @@ def flipud(input: Tensor) -> Tensor:
 
 class Roll(Op):
     """Shift elements cyclically; the VJP shifts back."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -554,38 +749,72 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
-        return reshape(Roll.apply(reshape(input, (-1,)), shifts=(int(shifts[0]),), dims=(0,)),
-                       input.shape)
+        return reshape(
+            Roll.apply(reshape(input, (-1,)), shifts=(int(shifts[0]),), dims=(0,)), input.shape
+        )
     dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
     if len(shifts) != len(dims):
-        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
-                           f"dims:{len(dims)}")
+        raise RuntimeError(
+            f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+        )
     dims = tuple(wrap_dim(d, input.ndim) for d in dims)
     return Roll.apply(input, shifts=tuple(int(s) for s in shifts), dims=dims)
 
 
 _xp.define("flip", numpy=np.flip, tensor=flip)
 _xp.define("roll", numpy=np.roll, tensor=roll)
-register(OpInfo("flip", flip, ref=lambda x, d: np.flip(x, d),
-                torch_fn=lambda torch, x, d: torch.flip(x, (d,) if isinstance(d, int) else d),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)), (0, 2)),
-                                     Sample(rng.normal(size=(3,)), 0),
-                                     Sample(rng.normal(size=(2, 3)), (-1,))], family="movement"))
-register(OpInfo("fliplr", fliplr, ref=np.fliplr,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)))], family="movement"))
-register(OpInfo("flipud", flipud, ref=np.flipud,
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)))], family="movement"))
-register(OpInfo("roll", roll, ref=lambda x, s, d=None: np.roll(x, s, d),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 1),
-                                     Sample(rng.normal(size=(3, 4)), -5, 1),
-                                     Sample(rng.normal(size=(3, 4)), (1, 2), (1, 0))],
-                family="movement"))
+register(
+    OpInfo(
+        "flip",
+        flip,
+        ref=lambda x, d: np.flip(x, d),
+        torch_fn=lambda torch, x, d: torch.flip(x, (d,) if isinstance(d, int) else d),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3, 4)), (0, 2)),
+            Sample(rng.normal(size=(3,)), 0),
+            Sample(rng.normal(size=(2, 3)), (-1,)),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "fliplr",
+        fliplr,
+        ref=np.fliplr,
+        samples=lambda rng: [Sample(rng.normal(size=(2, 3, 4)))],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "flipud",
+        flipud,
+        ref=np.flipud,
+        samples=lambda rng: [Sample(rng.normal(size=(2, 3)))],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "roll",
+        roll,
+        ref=lambda x, s, d=None: np.roll(x, s, d),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), 1),
+            Sample(rng.normal(size=(3, 4)), -5, 1),
+            Sample(rng.normal(size=(3, 4)), (1, 2), (1, 0)),
+        ],
+        family="movement",
+    )
+)
 
 
 # ---- tril / triu ----------------------------------------------------------------------------
 class Tril(Op):
     """Keep the lower triangle (of the last two dims), or the upper one with ``upper=True``;
     the VJP keeps the same triangle of the gradient."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -604,8 +833,9 @@ class Triu(Tril):
 
 def _triangle(op, input: Tensor, diagonal, upper: bool) -> Tensor:
     if input.ndim < 2:
-        raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 "
-                           f"dimensions")
+        raise RuntimeError(
+            f"{'triu' if upper else 'tril'}: input tensor must have at least 2 dimensions"
+        )
     return op.apply(input, diagonal=int(diagonal), upper=upper)
 
 
@@ -634,10 +864,20 @@ def triu(input: Tensor, diagonal: int = 0) -> Tensor:
 _xp.define("tril", numpy=np.tril, tensor=tril)
 _xp.define("triu", numpy=np.triu, tensor=triu)
 for _name, _fn, _ref in (("tril", tril, np.tril), ("triu", triu, np.triu)):
-    register(OpInfo(_name, _fn, ref=_ref, inplace=True,
-                    samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
-                                         Sample(rng.normal(size=(2, 3, 3)), 1),
-                                         Sample(rng.normal(size=(4, 3)), -1)], family="movement"))
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            ref=_ref,
+            inplace=True,
+            samples=lambda rng: [
+                Sample(rng.normal(size=(3, 4))),
+                Sample(rng.normal(size=(2, 3, 3)), 1),
+                Sample(rng.normal(size=(4, 3)), -1),
+            ],
+            family="movement",
+        )
+    )
 
 
 # ---- select / narrow / diagonal / diag: GetItem with a computed index -----------------------
@@ -681,8 +921,10 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     n = input.shape[d]
     index = int(index)
     if not -n <= index < n:
-        raise IndexError(f"select(): index {index} out of range for tensor of size "
-                         f"{list(input.shape)} at dimension {dim}")
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size "
+            f"{list(input.shape)} at dimension {dim}"
+        )
     idx = (slice(None),) * d + (index % n,)
     return _view_of(Select.apply(input, idx=idx), input, Select, idx)
 
@@ -702,8 +944,9 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     if length < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     if not -n <= start <= n:
-        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
-                         f"{start})")
+        raise IndexError(
+            f"start out of range (expected to be in range of [{-n}, {n}], but got {start})"
+        )
     if start < 0:
         start += n
     if start + length > n:
@@ -778,23 +1021,62 @@ def _np_narrow(g, dim, start, length):
 
 _xp.define("narrow", numpy=_np_narrow, tensor=narrow)
 _xp.define("select", numpy=lambda g, dim, index: np.take(g, index, axis=dim), tensor=select)
-_xp.define("diagonal", numpy=lambda g, offset=0, dim1=0, dim2=1: np.diagonal(g, offset, dim1, dim2),
-           tensor=diagonal)
-register(OpInfo("select", select, ref=lambda x, d, i: np.take(x, i, axis=d),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 0, 2),
-                                     Sample(rng.normal(size=(3, 4)), -1, -1),
-                                     Sample(rng.normal(size=(3,)), 0, 1)], family="movement"))
-register(OpInfo("narrow", narrow, ref=_np_narrow,
-                samples=lambda rng: [Sample(rng.normal(size=(5, 4)), 0, 1, 3),
-                                     Sample(rng.normal(size=(5, 4)), -1, 0, 0),
-                                     Sample(rng.normal(size=(5, 4)), 1, -2, 2)], family="movement"))
-register(OpInfo("diagonal", diagonal, ref=lambda x, o=0, a=0, b=1: np.diagonal(x, o, a, b),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4))),
-                                     Sample(rng.normal(size=(3, 4)), 1),
-                                     Sample(rng.normal(size=(3, 4)), -2),
-                                     Sample(rng.normal(size=(2, 3, 4)), 0, 2, 0),
-                                     Sample(rng.normal(size=(2, 3)), 5)], family="movement"))
-register(OpInfo("diag", diag, ref=np.diag,
-                samples=lambda rng: [Sample(rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(3,)), -1),
-                                     Sample(rng.normal(size=(3, 4)), 1)], family="movement"))
+_xp.define(
+    "diagonal",
+    numpy=lambda g, offset=0, dim1=0, dim2=1: np.diagonal(g, offset, dim1, dim2),
+    tensor=diagonal,
+)
+register(
+    OpInfo(
+        "select",
+        select,
+        ref=lambda x, d, i: np.take(x, i, axis=d),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), 0, 2),
+            Sample(rng.normal(size=(3, 4)), -1, -1),
+            Sample(rng.normal(size=(3,)), 0, 1),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "narrow",
+        narrow,
+        ref=_np_narrow,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(5, 4)), 0, 1, 3),
+            Sample(rng.normal(size=(5, 4)), -1, 0, 0),
+            Sample(rng.normal(size=(5, 4)), 1, -2, 2),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "diagonal",
+        diagonal,
+        ref=lambda x, o=0, a=0, b=1: np.diagonal(x, o, a, b),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(3, 4)), 1),
+            Sample(rng.normal(size=(3, 4)), -2),
+            Sample(rng.normal(size=(2, 3, 4)), 0, 2, 0),
+            Sample(rng.normal(size=(2, 3)), 5),
+        ],
+        family="movement",
+    )
+)
+register(
+    OpInfo(
+        "diag",
+        diag,
+        ref=np.diag,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3,))),
+            Sample(rng.normal(size=(3,)), -1),
+            Sample(rng.normal(size=(3, 4)), 1),
+        ],
+        family="movement",
+    )
+)

@@ -20,6 +20,7 @@ group_norm and rms_norm are composites of differentiable reductions; instance_no
 batch_norm over N * C channels (as torch computes it); local_response_norm an average pool
 of squares across channels.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,14 +39,21 @@ from .reduce import norm as _norm
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm",
-           "normalize", "rms_norm"]
+__all__ = [
+    "batch_norm",
+    "group_norm",
+    "instance_norm",
+    "layer_norm",
+    "local_response_norm",
+    "normalize",
+    "rms_norm",
+]
 
 
 def _stats(x: Tensor, dims):
     mean = x.mean(dims, keepdim=True)
     d = x - mean
-    var = (d * d).mean(dims, keepdim=True)   # biased variance, as used for normalising
+    var = (d * d).mean(dims, keepdim=True)  # biased variance, as used for normalising
     return d, mean, var
 
 
@@ -99,13 +107,15 @@ def _norm_jvp(tangents, xp, x, w, mean, rstd, red, batch_stats, param_shape):
             d = (tx - xp.mean(tx, red, True) - xhat * xp.mean(tx * xhat, red, True)) * rstd
         else:
             d = tx * rstd
-        terms.append(d if w is None else d * (w if param_shape is None else
-                                              xp.reshape(w, param_shape)))
+        terms.append(
+            d if w is None else d * (w if param_shape is None else xp.reshape(w, param_shape))
+        )
     if tw is not None:
         terms.append(xhat * (tw if param_shape is None else xp.reshape(tw, param_shape)))
     if tb is not None:
-        terms.append(xp.zeros_like(xhat) + (tb if param_shape is None else
-                                            xp.reshape(tb, param_shape)))
+        terms.append(
+            xp.zeros_like(xhat) + (tb if param_shape is None else xp.reshape(tb, param_shape))
+        )
     return sum_terms(terms)
 
 
@@ -113,9 +123,11 @@ def _float_args(opname, kernel_name, input, *params):
     """Check the input is floating and give weight/bias/... the input's dtype (or promote
     all to the wider one), so the op sees one dtype."""
     if input._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError(f'{opname}: "{kernel_name}" not implemented for '
-                         f"'{_torch_dtype_name(input._data.dtype)}' (expected a floating point "
-                         f"input; convert it first, e.g. x.float())")
+        raise DTypeError(
+            f'{opname}: "{kernel_name}" not implemented for '
+            f"'{_torch_dtype_name(input._data.dtype)}' (expected a floating point "
+            f"input; convert it first, e.g. x.float())"
+        )
     dt = np.result_type(input._data.dtype, *[p._data.dtype for p in params if p is not None])
     return [t if t is None or t._data.dtype == dt else t.to(dt) for t in (input,) + params]
 
@@ -186,15 +198,22 @@ class BatchNorm(Op):
     @staticmethod
     def jvp(ctx, tangents, xp):
         x, weight, mean, rstd = ctx.saved_tensors
-        if xp.graph and ctx.training:   # (as in the VJP)
+        if xp.graph and ctx.training:  # (as in the VJP)
             mean = xp.mean(x, ctx.red, True)
             rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
         return _norm_jvp(tangents, xp, x, weight, mean, rstd, ctx.red, ctx.training, ctx.shape)
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
-               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
-               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel (dim 1) over the batch (and spatial dims).
 
     In training mode the batch statistics are used and the running statistics (if given)
@@ -210,8 +229,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.dim() < 2:
         raise ValueError(f"batch_norm: expected at least 2D input (got {input.dim()}D input)")
     C = input.shape[1]
-    for name, p in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
+    for name, p in (
+        ("weight", weight),
+        ("bias", bias),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ):
         if p is not None and p.numel() != C:
             raise ShapeError(f"batch_norm: {name} should contain {C} elements not {p.numel()}")
     x, weight, bias = _float_args("batch_norm", "batch_norm", input, weight, bias)
@@ -227,8 +250,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if training:
         n = input.numel() // C
         if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"{input.shape}")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size "
+                f"{input.shape}"
+            )
         update = running_mean is not None and running_var is not None
         running = (running_mean._data, running_var._data, momentum) if update else None
         y = BatchNorm.apply(x, weight, bias, eps=eps, training=True, running=running)
@@ -237,8 +262,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             running_var._version_cell[0] += 1
         return y
     if running_mean is None or running_var is None:
-        raise RuntimeError("batch_norm: running_mean and running_var must be given in eval mode "
-                           "(or pass training=True to use batch statistics)")
+        raise RuntimeError(
+            "batch_norm: running_mean and running_var must be given in eval mode "
+            "(or pass training=True to use batch statistics)"
+        )
     shape = (1, C) + (1,) * (input.dim() - 2)
     # (from the buffers' current values: derived, see function.derive)
     running = derive(_running_stats, running_mean, running_var, dtype=x._data.dtype, shape=shape)
@@ -263,8 +290,8 @@ class LayerNorm(Op):
     def forward(ctx, x, weight, bias, k, eps):
         lead = tuple(range(x.ndim - k))
         red = tuple(range(x.ndim - k, x.ndim))
-        stats_shape = x.shape[:x.ndim - k] + (1,) * k
-        n = math.prod(x.shape[x.ndim - k:])
+        stats_shape = x.shape[: x.ndim - k] + (1,) * k
+        n = math.prod(x.shape[x.ndim - k :])
         ctx.lead, ctx.red, ctx.eps, ctx.n = lead, red, eps, n
         K = dispatch.kernels("norm", x, weight, bias)
         if K is not None:
@@ -289,15 +316,21 @@ class LayerNorm(Op):
         x, weight, mean, rstd = ctx.saved_tensors
         if ctx.n == 0:  # empty rows: every gradient is empty or zero
             need_x, need_w, need_b = ctx.needs_input_grad
-            return (xp.zeros_like(x) if need_x else None, xp.zeros_like(weight) if need_w else None,
-                    _sum_over(xp, g, ctx.lead) if need_b else None)
+            return (
+                xp.zeros_like(x) if need_x else None,
+                xp.zeros_like(weight) if need_w else None,
+                _sum_over(xp, g, ctx.lead) if need_b else None,
+            )
         if not xp.graph:
             K = dispatch.kernels("norm", x, weight, g)
             if K is not None:
                 dx, dw, db = K.layer_norm_backward(x, g, ctx.n, weight, mean, rstd)
                 need_x, need_w, need_b = ctx.needs_input_grad
-                return (dx if need_x else None, dw.reshape(weight.shape) if need_w else None,
-                        db.reshape(x.shape[x.ndim - len(ctx.red):]) if need_b else None)
+                return (
+                    dx if need_x else None,
+                    dw.reshape(weight.shape) if need_w else None,
+                    db.reshape(x.shape[x.ndim - len(ctx.red) :]) if need_b else None,
+                )
         else:  # recording: mean and rstd as differentiable functions of x
             mean = xp.mean(x, ctx.red, True)
             d = x - mean
@@ -309,14 +342,19 @@ class LayerNorm(Op):
         x, weight, mean, rstd = ctx.saved_tensors
         if ctx.n == 0:
             return xp.zeros_like(ctx.output)
-        if xp.graph:   # (recording: mean and rstd as differentiable functions of x)
+        if xp.graph:  # (recording: mean and rstd as differentiable functions of x)
             mean = xp.mean(x, ctx.red, True)
             rstd = xp.rsqrt(xp.mean((x - mean) * (x - mean), ctx.red, True) + ctx.eps)
         return _norm_jvp(tangents, xp, x, weight, mean, rstd, ctx.red, True, None)
 
 
-def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise over the trailing ``normalized_shape`` dims of each sample.
 
     Example:
@@ -329,23 +367,34 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
     if k == 0:
-        raise ShapeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing "
-                         "at least one element, but got normalized_shape = []")
-    if tuple(input.shape[input.dim() - k:]) != normalized_shape or input.dim() < k:
-        raise ShapeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
-                         f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
-                         f"{list(input.shape)}")
+        raise ShapeError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing "
+            "at least one element, but got normalized_shape = []"
+        )
+    if tuple(input.shape[input.dim() - k :]) != normalized_shape or input.dim() < k:
+        raise ShapeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
+            f"{list(input.shape)}"
+        )
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != normalized_shape:
-            raise ShapeError(f"Expected {name} to be of same shape as normalized_shape, but got "
-                             f"{name} of shape {list(p.shape)} and normalized_shape = "
-                             f"{list(normalized_shape)}")
+            raise ShapeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got "
+                f"{name} of shape {list(p.shape)} and normalized_shape = "
+                f"{list(normalized_shape)}"
+            )
     x, weight, bias = _float_args("layer_norm", "LayerNormKernelImpl", input, weight, bias)
     return LayerNorm.apply(x, weight, bias, k=k, eps=eps)
 
 
-def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each group of ``C // num_groups`` channels over channels and spatial dims.
 
     Example:
@@ -356,8 +405,10 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
         raise ValueError(f"group_norm: expected at least 2D input, got {input.dim()}D")
     N, C = input.shape[:2]
     if C % num_groups != 0:
-        raise ShapeError(f"Expected number of channels in input to be divisible by num_groups, but "
-                         f"got input of shape {list(input.shape)} and num_groups={num_groups}")
+        raise ShapeError(
+            f"Expected number of channels in input to be divisible by num_groups, but "
+            f"got input of shape {list(input.shape)} and num_groups={num_groups}"
+        )
     x = input.reshape(N, num_groups, -1)
     d, _, var = _stats(x, (2,))
     y = (d * rsqrt(var + eps)).reshape(input.shape)
@@ -369,8 +420,9 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     return y
 
 
-def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
-             eps: float | None = None) -> Tensor:
+def rms_norm(
+    input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
     """``x / sqrt(mean(x**2) + eps) * weight`` over the trailing dims (eps defaults to the
     dtype's machine epsilon, like torch).
 
@@ -381,10 +433,12 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     k = len(tuple(normalized_shape))
-    if tuple(input.shape[input.dim() - k:]) != tuple(normalized_shape):
-        raise ShapeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
-                         f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
-                         f"{list(input.shape)}")
+    if tuple(input.shape[input.dim() - k :]) != tuple(normalized_shape):
+        raise ShapeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
+            f"{list(input.shape)}"
+        )
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(input.dim() - k, input.dim()))
@@ -405,10 +459,16 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     return input / clamp_min(norm, eps)
 
 
-def instance_norm(input: Tensor, running_mean: Tensor | None = None,
-                  running_var: Tensor | None = None, weight: Tensor | None = None,
-                  bias: Tensor | None = None, use_input_stats: bool = True,
-                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel of each sample over its spatial dims (style transfer, GANs).
 
     As in torch this is batch_norm of the input seen as one sample with N * C channels; the
@@ -421,28 +481,41 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         True
     """
     if not isinstance(input, Tensor):
-        raise TypeError(f"instance_norm(): argument 'input' must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise TypeError(
+            f"instance_norm(): argument 'input' must be Tensor, not {type(input).__name__}"
+        )
     if use_input_stats and math.prod(input.shape[2:]) == 1:
-        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
-                         f"{input.shape!r}")
+        raise ValueError(
+            f"Expected more than 1 spatial element when training, got input size {input.shape!r}"
+        )
     if input.dim() < 2:
         raise ValueError(f"instance_norm: expected at least 2D input (got {input.dim()}D input)")
     n, c = input.shape[:2]
-    for name, p in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
-                    ("running_var", running_var)):
+    for name, p in (
+        ("weight", weight),
+        ("bias", bias),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ):
         if p is not None and p.numel() != c:
-            raise ShapeError(f"instance_norm: {name} should contain {c} elements not "
-                             f"{p.numel()}")
+            raise ShapeError(f"instance_norm: {name} should contain {c} elements not {p.numel()}")
 
     def per_sample(t, differentiable):
         if t is None:
             return None
         return t.repeat(n) if differentiable else Tensor._make(derive(np.tile, t, n))
+
     rm, rv = per_sample(running_mean, False), per_sample(running_var, False)
-    y = batch_norm(input.reshape((1, n * c) + tuple(input.shape[2:])), rm, rv,
-                   per_sample(weight, True), per_sample(bias, True), use_input_stats, momentum,
-                   eps)
+    y = batch_norm(
+        input.reshape((1, n * c) + tuple(input.shape[2:])),
+        rm,
+        rv,
+        per_sample(weight, True),
+        per_sample(bias, True),
+        use_input_stats,
+        momentum,
+        eps,
+    )
     for running, tiled in ((running_mean, rm), (running_var, rv)):
         if running is not None and use_input_stats:
             running._data[...] = tiled._data.reshape(n, c).mean(axis=0)
@@ -450,8 +523,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     return y.reshape(input.shape)
 
 
-def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
-                        k: float = 1.0) -> Tensor:
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
     """Divide each element by ``(k + alpha * mean of x**2 over size neighbouring channels)
     ** beta`` (AlexNet's lateral inhibition), composed as torch defines it: a zero-padded
     average pool across channels.
@@ -462,9 +536,11 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     """
     from .pooling import avg_pool2d, avg_pool3d
     from .vision import pad
+
     if not isinstance(input, Tensor):
-        raise TypeError(f"local_response_norm(): argument 'input' must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise TypeError(
+            f"local_response_norm(): argument 'input' must be Tensor, not {type(input).__name__}"
+        )
     dim = input.dim()
     if dim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
@@ -489,8 +565,9 @@ def _ref_normalize(x, dims, eps):
     return (x - mean) / np.sqrt(var + eps)
 
 
-def _ref_batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
-                    momentum=0.1, eps=1e-5):
+def _ref_batch_norm(
+    x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
         y = _ref_normalize(x, (0,) + tuple(range(2, x.ndim)), eps)
@@ -503,12 +580,22 @@ def _ref_batch_norm(x, running_mean, running_var, weight=None, bias=None, traini
 
 def _batch_norm_samples(rng):
     n, u = rng.normal, rng.uniform
-    return [Sample(n(size=(4, 3)), None, None, u(0.5, 2, (3,)), n(size=(3,)), True),
-            Sample(n(size=(2, 3, 4)), n(size=(3,)), u(0.5, 2, (3,)), u(0.5, 2, (3,)),
-                   n(size=(3,)), False, no_grad_args=(1, 2)),
-            Sample(n(size=(3, 2, 2, 2)) + 5, np.zeros(2), np.ones(2), None, None, True,
-                   no_grad_args=(1, 2)),  # training with running statistics
-            Sample(n(size=(5, 2)), None, None, None, None, True, 0.1, 1e-3)]
+    return [
+        Sample(n(size=(4, 3)), None, None, u(0.5, 2, (3,)), n(size=(3,)), True),
+        Sample(
+            n(size=(2, 3, 4)),
+            n(size=(3,)),
+            u(0.5, 2, (3,)),
+            u(0.5, 2, (3,)),
+            n(size=(3,)),
+            False,
+            no_grad_args=(1, 2),
+        ),
+        Sample(
+            n(size=(3, 2, 2, 2)) + 5, np.zeros(2), np.ones(2), None, None, True, no_grad_args=(1, 2)
+        ),  # training with running statistics
+        Sample(n(size=(5, 2)), None, None, None, None, True, 0.1, 1e-3),
+    ]
 
 
 def _ref_layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -521,26 +608,54 @@ def _ref_layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def _layer_norm_samples(rng):
     n, u = rng.normal, rng.uniform
-    return [Sample(n(size=(3, 4)), (4,), u(0.5, 2, (4,)), n(size=(4,))),
-            Sample(n(size=(2, 3, 4)) * 3 + 10, (3, 4), u(0.5, 2, (3, 4)), n(size=(3, 4))),
-            Sample(n(size=(5,)), (5,)),
-            Sample(n(size=(2, 3)), (3,), None, n(size=(3,)), eps=1e-3)]
+    return [
+        Sample(n(size=(3, 4)), (4,), u(0.5, 2, (4,)), n(size=(4,))),
+        Sample(n(size=(2, 3, 4)) * 3 + 10, (3, 4), u(0.5, 2, (3, 4)), n(size=(3, 4))),
+        Sample(n(size=(5,)), (5,)),
+        Sample(n(size=(2, 3)), (3,), None, n(size=(3,)), eps=1e-3),
+    ]
 
 
 # the kernels keep float64 statistics (tests/test_kernels_norm.py's tolerances)
 _KERNEL_TOL = {"float32": (2e-5, 2e-5), "float64": (1e-10, 1e-10)}
-register(OpInfo("batch_norm", batch_norm, ref=_ref_batch_norm, method=False,
-                samples=_batch_norm_samples, family="normalization", namespace="nn.functional",
-                backend_tol=_KERNEL_TOL,
-                torch_fn=torch_functional("batch_norm")))
-register(OpInfo("layer_norm", layer_norm, ref=_ref_layer_norm, method=False,
-                samples=_layer_norm_samples, family="normalization", namespace="nn.functional",
-                backend_tol=_KERNEL_TOL,
-                torch_fn=torch_functional("layer_norm")))
+register(
+    OpInfo(
+        "batch_norm",
+        batch_norm,
+        ref=_ref_batch_norm,
+        method=False,
+        samples=_batch_norm_samples,
+        family="normalization",
+        namespace="nn.functional",
+        backend_tol=_KERNEL_TOL,
+        torch_fn=torch_functional("batch_norm"),
+    )
+)
+register(
+    OpInfo(
+        "layer_norm",
+        layer_norm,
+        ref=_ref_layer_norm,
+        method=False,
+        samples=_layer_norm_samples,
+        family="normalization",
+        namespace="nn.functional",
+        backend_tol=_KERNEL_TOL,
+        torch_fn=torch_functional("layer_norm"),
+    )
+)
 
 
-def _ref_instance_norm(x, running_mean=None, running_var=None, weight=None, bias=None,
-                       use_input_stats=True, momentum=0.1, eps=1e-5):
+def _ref_instance_norm(
+    x,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats=True,
+    momentum=0.1,
+    eps=1e-5,
+):
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if use_input_stats:
         y = _ref_normalize(x, tuple(range(2, x.ndim)), eps)
@@ -555,29 +670,71 @@ def _ref_local_response_norm(x, size, alpha=1e-4, beta=0.75, k=1.0):
     """Loop reference: the mean of squares over channels [c - size // 2, c + (size - 1) // 2]
     (out-of-range channels count as zeros)."""
     c = x.shape[1]
-    sq = np.concatenate([np.zeros((x.shape[0], size // 2) + x.shape[2:]), x * x,
-                         np.zeros((x.shape[0], (size - 1) // 2) + x.shape[2:])], axis=1)
-    div = np.stack([sq[:, i:i + size].sum(axis=1) / size for i in range(c)], axis=1)
+    sq = np.concatenate(
+        [
+            np.zeros((x.shape[0], size // 2) + x.shape[2:]),
+            x * x,
+            np.zeros((x.shape[0], (size - 1) // 2) + x.shape[2:]),
+        ],
+        axis=1,
+    )
+    div = np.stack([sq[:, i : i + size].sum(axis=1) / size for i in range(c)], axis=1)
     return x / (k + alpha * div) ** beta
 
 
 def _instance_norm_samples(rng):
     n, u = rng.normal, rng.uniform
-    return [Sample(n(size=(2, 3, 5))),
-            Sample(n(size=(2, 2, 3, 4)) * 3 + 1, None, None, u(0.5, 2, (2,)), n(size=(2,))),
-            Sample(n(size=(1, 2, 4)), n(size=(2,)), u(0.5, 2, (2,)), u(0.5, 2, (2,)), None,
-                   True, 0.2, no_grad_args=(1, 2)),   # training, running statistics updated
-            Sample(n(size=(3, 2, 2, 2, 2)), n(size=(2,)), u(0.5, 2, (2,)), None, None, False,
-                   no_grad_args=(1, 2))]              # evaluation: running statistics used
+    return [
+        Sample(n(size=(2, 3, 5))),
+        Sample(n(size=(2, 2, 3, 4)) * 3 + 1, None, None, u(0.5, 2, (2,)), n(size=(2,))),
+        Sample(
+            n(size=(1, 2, 4)),
+            n(size=(2,)),
+            u(0.5, 2, (2,)),
+            u(0.5, 2, (2,)),
+            None,
+            True,
+            0.2,
+            no_grad_args=(1, 2),
+        ),  # training, running statistics updated
+        Sample(
+            n(size=(3, 2, 2, 2, 2)),
+            n(size=(2,)),
+            u(0.5, 2, (2,)),
+            None,
+            None,
+            False,
+            no_grad_args=(1, 2),
+        ),
+    ]  # evaluation: running statistics used
 
 
-register(OpInfo("instance_norm", instance_norm, ref=_ref_instance_norm, method=False,
-                samples=_instance_norm_samples, family="normalization",
-                namespace="nn.functional", backend_tol=_KERNEL_TOL,
-                torch_fn=torch_functional("instance_norm")))
-register(OpInfo("local_response_norm", local_response_norm, ref=_ref_local_response_norm,
-                method=False, family="normalization", namespace="nn.functional",
-                torch_fn=torch_functional("local_response_norm"),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 5, 4)), 3),
-                                     Sample(rng.normal(size=(1, 4, 3, 2)), 2, 0.1, 0.5, 2.0),
-                                     Sample(rng.normal(size=(1, 3, 2, 2, 2)), 4, 1e-2)]))
+register(
+    OpInfo(
+        "instance_norm",
+        instance_norm,
+        ref=_ref_instance_norm,
+        method=False,
+        samples=_instance_norm_samples,
+        family="normalization",
+        namespace="nn.functional",
+        backend_tol=_KERNEL_TOL,
+        torch_fn=torch_functional("instance_norm"),
+    )
+)
+register(
+    OpInfo(
+        "local_response_norm",
+        local_response_norm,
+        ref=_ref_local_response_norm,
+        method=False,
+        family="normalization",
+        namespace="nn.functional",
+        torch_fn=torch_functional("local_response_norm"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 5, 4)), 3),
+            Sample(rng.normal(size=(1, 4, 3, 2)), 2, 0.1, 0.5, 2.0),
+            Sample(rng.normal(size=(1, 3, 2, 2, 2)), 4, 1e-2),
+        ],
+    )
+)

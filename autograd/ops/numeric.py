@@ -5,6 +5,7 @@ Most of these have no gradient (integer results, or steps): they return plain te
 registered with ``differentiable=False``, like torch. ``frexp``'s mantissa and ``ldexp`` are
 differentiable: both scale the input by a power of two.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,16 +20,28 @@ from ._util import operands
 from .arithmetic import _reject, mul
 from .registry import OpInfo, Sample, register, torch_tensor_args
 
-__all__ = ["gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift", "frexp", "ldexp",
-           "nextafter", "heaviside", "positive", "unravel_index"]
+__all__ = [
+    "gcd",
+    "lcm",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+    "frexp",
+    "ldexp",
+    "nextafter",
+    "heaviside",
+    "positive",
+    "unravel_index",
+]
 
 
 def _tensor_args(opname: str, input, other):
     """torch takes two Tensors for these ops (a Python number is a TypeError)."""
     for pos, (arg, v) in enumerate((("input", input), ("other", other)), 1):
         if not isinstance(v, Tensor):
-            raise TypeError(f"{opname}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                            f"{type(v).__name__}")
+            raise TypeError(
+                f"{opname}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                f"{type(v).__name__}"
+            )
 
 
 # ---- gcd / lcm -------------------------------------------------------------------------------
@@ -39,6 +52,7 @@ def _integer_op(opname: str, np_fn):
         if a._data.dtype.kind not in "iu":
             _reject(opname, opname + "_cpu", a, "integer tensors only")
         return Tensor._make(np.asarray(np_fn(a._data, b._data)))
+
     fn.__name__ = fn.__qualname__ = opname
     return fn
 
@@ -60,16 +74,36 @@ lcm.__doc__ = """The least common multiple, elementwise (non-negative; 0 when ei
 
 
 def _int_pair_samples(rng):
-    return [Sample(rng.integers(-20, 20, (3, 4)), rng.integers(-20, 20, (3, 4))),
-            Sample(rng.integers(0, 50, (3, 1)), rng.integers(0, 50, (1, 4))),
-            Sample(rng.integers(-5, 5, ()), rng.integers(0, 9, (2, 0))),
-            Sample(np.array([0, 0, 7, -12]), np.array([0, 5, 0, 18]))]
+    return [
+        Sample(rng.integers(-20, 20, (3, 4)), rng.integers(-20, 20, (3, 4))),
+        Sample(rng.integers(0, 50, (3, 1)), rng.integers(0, 50, (1, 4))),
+        Sample(rng.integers(-5, 5, ()), rng.integers(0, 9, (2, 0))),
+        Sample(np.array([0, 0, 7, -12]), np.array([0, 5, 0, 18])),
+    ]
 
 
-register(OpInfo("gcd", gcd, ref=np.gcd, samples=_int_pair_samples, differentiable=False,
-                inplace=True, family="numeric"))
-register(OpInfo("lcm", lcm, ref=np.lcm, samples=_int_pair_samples, differentiable=False,
-                inplace=True, family="numeric"))
+register(
+    OpInfo(
+        "gcd",
+        gcd,
+        ref=np.gcd,
+        samples=_int_pair_samples,
+        differentiable=False,
+        inplace=True,
+        family="numeric",
+    )
+)
+register(
+    OpInfo(
+        "lcm",
+        lcm,
+        ref=np.lcm,
+        samples=_int_pair_samples,
+        differentiable=False,
+        inplace=True,
+        family="numeric",
+    )
+)
 
 
 # ---- bit shifts ------------------------------------------------------------------------------
@@ -88,12 +122,12 @@ def _shift(opname: str, left: bool):
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
         if a._data.dtype.kind in FLOAT_KINDS:
-            _reject(opname, ("lshift" if left else "rshift") + "_cpu", a,
-                    "integer tensors only")
+            _reject(opname, ("lshift" if left else "rshift") + "_cpu", a, "integer tensors only")
         arr_a, arr_b = a._data, b._data
-        if arr_a.dtype.kind == "b":          # bool shifts compute in int64, as torch's
+        if arr_a.dtype.kind == "b":  # bool shifts compute in int64, as torch's
             arr_a, arr_b = arr_a.astype(np.int64), arr_b.astype(np.int64)
         return Tensor._make(_np_shift(arr_a, arr_b, left))
+
     fn.__name__ = fn.__qualname__ = opname
     return fn
 
@@ -117,26 +151,45 @@ bitwise_right_shift.__doc__ = """``input >> other`` (arithmetic: the sign is kep
 
 
 def _shift_samples(rng):
-    return [Sample(rng.integers(-100, 100, (3, 4)), rng.integers(0, 8, (3, 4))),
-            Sample(rng.integers(-100, 100, (3, 1)), 3),
-            Sample(np.array([-8, 8, 3, -1]), np.array([-1, 63, 64, 100])),
-            Sample(np.array([5, -7], np.int8), np.array([7, 9], np.int8))]
+    return [
+        Sample(rng.integers(-100, 100, (3, 4)), rng.integers(0, 8, (3, 4))),
+        Sample(rng.integers(-100, 100, (3, 1)), 3),
+        Sample(np.array([-8, 8, 3, -1]), np.array([-1, 63, 64, 100])),
+        Sample(np.array([5, -7], np.int8), np.array([7, 9], np.int8)),
+    ]
 
 
-register(OpInfo("bitwise_left_shift", bitwise_left_shift, differentiable=False, inplace=True,
-                ref=lambda a, b: _np_shift(a, np.asarray(b), True),
-                samples=_shift_samples, family="numeric",
-                torch_fn=torch_tensor_args("bitwise_left_shift")))
-register(OpInfo("bitwise_right_shift", bitwise_right_shift, differentiable=False,
-                inplace=True, ref=lambda a, b: _np_shift(a, np.asarray(b), False),
-                samples=_shift_samples, family="numeric",
-                torch_fn=torch_tensor_args("bitwise_right_shift")))
+register(
+    OpInfo(
+        "bitwise_left_shift",
+        bitwise_left_shift,
+        differentiable=False,
+        inplace=True,
+        ref=lambda a, b: _np_shift(a, np.asarray(b), True),
+        samples=_shift_samples,
+        family="numeric",
+        torch_fn=torch_tensor_args("bitwise_left_shift"),
+    )
+)
+register(
+    OpInfo(
+        "bitwise_right_shift",
+        bitwise_right_shift,
+        differentiable=False,
+        inplace=True,
+        ref=lambda a, b: _np_shift(a, np.asarray(b), False),
+        samples=_shift_samples,
+        family="numeric",
+        torch_fn=torch_tensor_args("bitwise_right_shift"),
+    )
+)
 
 
 # ---- frexp / ldexp ---------------------------------------------------------------------------
 class Frexp(Op):
     """The mantissa of ``x = mantissa * 2**exponent``; the exponent is a constant
     (piecewise), so d mantissa / dx = 2**-exponent."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -168,11 +221,19 @@ def frexp(input):
     return return_types.frexp(Frexp.apply(input), Tensor._make(exponent))
 
 
-register(OpInfo("frexp", frexp, family="numeric",
-                ref=lambda x: (np.frexp(x)[0], np.frexp(x)[1].astype(np.int32)),
-                samples=lambda rng: [Sample(rng.uniform(-9, 9, (3, 4))),
-                                     Sample(rng.uniform(0.1, 3, ())),
-                                     Sample(rng.uniform(-9, 9, (2, 0)))]))
+register(
+    OpInfo(
+        "frexp",
+        frexp,
+        family="numeric",
+        ref=lambda x: (np.frexp(x)[0], np.frexp(x)[1].astype(np.int32)),
+        samples=lambda rng: [
+            Sample(rng.uniform(-9, 9, (3, 4))),
+            Sample(rng.uniform(0.1, 3, ())),
+            Sample(rng.uniform(-9, 9, (2, 0))),
+        ],
+    )
+)
 
 
 def ldexp(input, other) -> Tensor:
@@ -191,13 +252,20 @@ def ldexp(input, other) -> Tensor:
 
 # torch's gradient for integer exponents is computed as ``grad * 2 ** other`` in integers
 # (0 for negative exponents); with the exponents given as floats it is the true one, ours
-register(OpInfo("ldexp", ldexp, family="numeric",
-                torch_fn=lambda torch, x, e: torch.ldexp(x, e.to(x.dtype)),
-                ref=lambda x, e: x * np.exp2(e.astype(x.dtype) if np.asarray(e).dtype.kind in "iu"
-                                             else e),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), rng.integers(-3, 4, (3, 4))),
-                                     Sample(rng.normal(size=(3, 1)), rng.integers(-3, 4, (4,))),
-                                     Sample(rng.normal(size=()), rng.integers(-3, 4, (2,)))]))
+register(
+    OpInfo(
+        "ldexp",
+        ldexp,
+        family="numeric",
+        torch_fn=lambda torch, x, e: torch.ldexp(x, e.to(x.dtype)),
+        ref=lambda x, e: x * np.exp2(e.astype(x.dtype) if np.asarray(e).dtype.kind in "iu" else e),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.integers(-3, 4, (3, 4))),
+            Sample(rng.normal(size=(3, 1)), rng.integers(-3, 4, (4,))),
+            Sample(rng.normal(size=()), rng.integers(-3, 4, (2,))),
+        ],
+    )
+)
 
 
 # ---- nextafter -------------------------------------------------------------------------------
@@ -216,11 +284,21 @@ def nextafter(input, other) -> Tensor:
     return Tensor._make(np.asarray(np.nextafter(a._data, b._data)))
 
 
-register(OpInfo("nextafter", nextafter, ref=np.nextafter, differentiable=False, inplace=True,
-                family="numeric",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
-                                     Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,))),
-                                     Sample(np.array([0.0, 1.0, -1.0]), np.array([1.0, 1.0, 0.0]))]))
+register(
+    OpInfo(
+        "nextafter",
+        nextafter,
+        ref=np.nextafter,
+        differentiable=False,
+        inplace=True,
+        family="numeric",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,))),
+            Sample(np.array([0.0, 1.0, -1.0]), np.array([1.0, 1.0, 0.0])),
+        ],
+    )
+)
 
 
 # ---- heaviside / positive --------------------------------------------------------------------
@@ -244,13 +322,21 @@ def _np_heaviside(x, v):
     return np.asarray(out).astype(np.result_type(x, v), copy=False)
 
 
-register(OpInfo("heaviside", heaviside, ref=_np_heaviside, differentiable=False, inplace=True,
-                family="numeric",
-                samples=lambda rng: [Sample(np.array([-1.5, 0.0, 2.0, np.nan, -0.0]),
-                                            np.array(0.5)),
-                                     Sample(rng.normal(size=(3, 4)) * (rng.random((3, 4)) > 0.3),
-                                            rng.normal(size=(3, 4))),
-                                     Sample(rng.normal(size=(2, 0)), rng.normal(size=(1, 0)))]))
+register(
+    OpInfo(
+        "heaviside",
+        heaviside,
+        ref=_np_heaviside,
+        differentiable=False,
+        inplace=True,
+        family="numeric",
+        samples=lambda rng: [
+            Sample(np.array([-1.5, 0.0, 2.0, np.nan, -0.0]), np.array(0.5)),
+            Sample(rng.normal(size=(3, 4)) * (rng.random((3, 4)) > 0.3), rng.normal(size=(3, 4))),
+            Sample(rng.normal(size=(2, 0)), rng.normal(size=(1, 0))),
+        ],
+    )
+)
 
 
 def positive(input) -> Tensor:
@@ -267,8 +353,15 @@ def positive(input) -> Tensor:
     return input
 
 
-register(OpInfo("positive", positive, ref=lambda x: x, family="numeric",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4))), Sample(rng.normal(size=()))]))
+register(
+    OpInfo(
+        "positive",
+        positive,
+        ref=lambda x: x,
+        family="numeric",
+        samples=lambda rng: [Sample(rng.normal(size=(3, 4))), Sample(rng.normal(size=()))],
+    )
+)
 
 
 # ---- unravel_index ---------------------------------------------------------------------------
@@ -282,8 +375,10 @@ def unravel_index(indices, shape):
     """
     arr = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
     if arr.dtype.kind not in "iu":
-        raise TypeError(f"expected 'indices' to be integer dtype, but got "
-                        f"torch.{'float32' if arr.dtype.kind == 'f' else arr.dtype}")
+        raise TypeError(
+            f"expected 'indices' to be integer dtype, but got "
+            f"torch.{'float32' if arr.dtype.kind == 'f' else arr.dtype}"
+        )
     dims = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     if any(d < 0 for d in dims):
         raise ValueError("'shape' cannot have negative values, but got " + str(tuple(dims)))
@@ -296,15 +391,27 @@ def unravel_index(indices, shape):
 def _np_unravel_index(arr, dims):
     total = int(np.prod(dims))
     if arr.size and (arr.min() < -total or arr.max() >= total):
-        raise IndexError(f"unravel_index: an index is out of bounds for shape {tuple(dims)} "
-                         f"(indices must be in [{-total}, {total - 1}])")
+        raise IndexError(
+            f"unravel_index: an index is out of bounds for shape {tuple(dims)} "
+            f"(indices must be in [{-total}, {total - 1}])"
+        )
     coords = np.unravel_index(np.where(arr < 0, arr + total, arr), dims)
     return tuple(np.asarray(c, np.int64) for c in coords)
 
 
-register(OpInfo("unravel_index", unravel_index, method=False, differentiable=False,
-                family="numeric",
-                ref=lambda i, s: tuple(np.asarray(c, np.int64) for c in np.unravel_index(i, s)),
-                torch_fn=lambda torch, i, s: torch.unravel_index(i, s),
-                samples=lambda rng: [Sample(rng.integers(0, 24, (3, 2)), (2, 3, 4)),
-                                     Sample(np.array(5), (3, 2)), Sample(np.array([0, 5]), 6)]))
+register(
+    OpInfo(
+        "unravel_index",
+        unravel_index,
+        method=False,
+        differentiable=False,
+        family="numeric",
+        ref=lambda i, s: tuple(np.asarray(c, np.int64) for c in np.unravel_index(i, s)),
+        torch_fn=lambda torch, i, s: torch.unravel_index(i, s),
+        samples=lambda rng: [
+            Sample(rng.integers(0, 24, (3, 2)), (2, 3, 4)),
+            Sample(np.array(5), (3, 2)),
+            Sample(np.array([0, 5]), 6),
+        ],
+    )
+)

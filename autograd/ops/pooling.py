@@ -14,6 +14,7 @@ The 1-D forms insert a height-1 axis and run as 2-D; 3-D runs the N-D array rout
 _windows.py. Padding is kept per side, ``((top, bottom), (left, right))``, because
 ``ceil_mode`` pads asymmetrically.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,9 +32,20 @@ from ._windows import _check_tensor, _col2im, _im2col, _ntuple
 from .registry import OpInfo, Sample, register, torch_functional
 from .samples import distinct
 
-__all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d",
-           "max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d",
-           "max_unpool3d"]
+__all__ = [
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+]
 
 
 # ---- pooling: shapes -------------------------------------------------------------------------
@@ -50,8 +62,11 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, opname,
     """Check pooling arguments; returns kernel, stride, pads (per side, ceil_mode extra on the
     end), dilation and the output size."""
     k = _ntuple(kernel_size, nd, "kernel_size", opname)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
-        _ntuple(stride, nd, "stride", opname)
+    s = (
+        k
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
+        else _ntuple(stride, nd, "stride", opname)
+    )
     p = _ntuple(padding, nd, "padding", opname)
     d = _ntuple(dilation, nd, "dilation", opname)
     if any(v <= 0 for v in k):
@@ -62,31 +77,43 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, opname,
         raise ValueError(f"{opname}: dilation must be greater than zero, but got {d}")
     for kk, pp, dd in zip(k, p, d):
         if pp < 0 or pp > ((kk - 1) * dd + 1) // 2:
-            raise ValueError(f"pad should be at most half of effective kernel size, but got "
-                             f"pad={pp}, kernel_size={kk} and dilation={dd}")
-    out = tuple(_pool_out(n, kk, ss, pp, dd, ceil_mode)
-                for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
+            raise ValueError(
+                f"pad should be at most half of effective kernel size, but got "
+                f"pad={pp}, kernel_size={kk} and dilation={dd}"
+            )
+    out = tuple(
+        _pool_out(n, kk, ss, pp, dd, ceil_mode)
+        for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d)
+    )
     if any(o < 1 for o in out):
         if opname.endswith("1d"):
             raise ShapeError(f"{opname}() Invalid computed output size: {out[1]}")
         if opname == "avg_pool3d" and any(n + 2 * pp < kk for n, pp, kk in zip(x.shape[2:], p, k)):
-            raise ShapeError(f"input image (T: {x.shape[2]} H: {x.shape[3]} W: {x.shape[4]}) "
-                             f"smaller than kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})")
+            raise ShapeError(
+                f"input image (T: {x.shape[2]} H: {x.shape[3]} W: {x.shape[4]}) "
+                f"smaller than kernel size (kT: {k[0]} kH: {k[1]} kW: {k[2]})"
+            )
         sizes = "x".join(map(str, (x.shape[1],) + tuple(x.shape[2:])))
         outs = "x".join(map(str, (x.shape[1],) + out))
-        raise ShapeError(f"Given input size: ({sizes}). Calculated output size: ({outs}). "
-                         f"Output size is too small")
+        raise ShapeError(
+            f"Given input size: ({sizes}). Calculated output size: ({outs}). "
+            f"Output size is too small"
+        )
     # extra padding at the end so that ceil_mode's last (partial) window exists
-    pads = tuple((pp, max(pp, (o - 1) * ss + (kk - 1) * dd + 1 - n - pp))
-                 for n, kk, ss, pp, dd, o in zip(x.shape[2:], k, s, p, d, out))
+    pads = tuple(
+        (pp, max(pp, (o - 1) * ss + (kk - 1) * dd + 1 - n - pp))
+        for n, kk, ss, pp, dd, o in zip(x.shape[2:], k, s, p, d, out)
+    )
     return k, s, pads, d, out
 
 
 def _pool_input(input, opname, nd):
     _check_tensor(input, "input", opname)
     if input.ndim not in (nd + 1, nd + 2) or input.numel() == 0 and 0 in input.shape[1:]:
-        raise ShapeError(f"{opname}: non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor "
-                         f"expected for input, but got input of size: {shape_str(input.shape)}")
+        raise ShapeError(
+            f"{opname}: non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor "
+            f"expected for input, but got input of size: {shape_str(input.shape)}"
+        )
 
 
 # ---- gather / scatter-add by constant flat indices (max pools) --------------------------------
@@ -95,8 +122,11 @@ def _np_gather_flat(x, index):
     if k is not None and index.size:  # (an empty batch has no planes to reshape into)
         planes = x.shape[0] * x.shape[1]
         out = np.empty(index.shape, x.dtype)
-        k.gather_flat(np.ascontiguousarray(x).reshape(planes, -1),
-                      np.ascontiguousarray(index).reshape(planes, -1), out.reshape(planes, -1))
+        k.gather_flat(
+            np.ascontiguousarray(x).reshape(planes, -1),
+            np.ascontiguousarray(index).reshape(planes, -1),
+            out.reshape(planes, -1),
+        )
         return out
     n, c = x.shape[:2]
     flat = np.take_along_axis(x.reshape(n, c, -1), index.reshape(n, c, -1), axis=2)
@@ -109,9 +139,11 @@ def _np_scatter_add_flat(g, index, in_shape):
     if k is not None and g.size:  # (an empty batch has no planes to reshape into)
         planes = in_shape[0] * in_shape[1]
         out = np.zeros(in_shape, g.dtype)
-        k.scatter_add_flat(np.ascontiguousarray(g).reshape(planes, -1),
-                           np.ascontiguousarray(index).reshape(planes, -1),
-                           out.reshape(planes, -1))
+        k.scatter_add_flat(
+            np.ascontiguousarray(g).reshape(planes, -1),
+            np.ascontiguousarray(index).reshape(planes, -1),
+            out.reshape(planes, -1),
+        )
         return out
     n, c = in_shape[:2]
     plane = int(np.prod(in_shape[2:], dtype=np.int64))
@@ -140,6 +172,7 @@ class GatherFlat(Op):
 
 class ScatterAddFlat(Op):
     """The adjoint of ``GatherFlat``; VJP: gather at the same indices."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -167,10 +200,14 @@ class MaxPool3DWithIndices(MaxPool2DWithIndices):
     pass
 
 
-_xp.define("gather_flat", numpy=_np_gather_flat,
-           tensor=lambda x, index: GatherFlat.apply(x, index=index))
-_xp.define("scatter_add_flat", numpy=_np_scatter_add_flat,
-           tensor=lambda g, index, shape: ScatterAddFlat.apply(g, index=index, in_shape=shape))
+_xp.define(
+    "gather_flat", numpy=_np_gather_flat, tensor=lambda x, index: GatherFlat.apply(x, index=index)
+)
+_xp.define(
+    "scatter_add_flat",
+    numpy=_np_scatter_add_flat,
+    tensor=lambda g, index, shape: ScatterAddFlat.apply(g, index=index, in_shape=shape),
+)
 
 
 # ---- max pooling --------------------------------------------------------------------------------
@@ -196,14 +233,24 @@ def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
         wo = (w + pads[1][0] + pads[1][1] - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
         values = np.empty((n, c, ho, wo), x.dtype)
         idx = np.empty((n, c, ho, wo), np.int64)
-        k.maxpool2d_argmax(np.ascontiguousarray(x).reshape(n * c, h, w), kernel[0], kernel[1],
-                           stride[0], stride[1], pads[0][0], pads[1][0], dilation[0],
-                           dilation[1], values.reshape(n * c, ho, wo), idx.reshape(n * c, ho, wo))
+        k.maxpool2d_argmax(
+            np.ascontiguousarray(x).reshape(n * c, h, w),
+            kernel[0],
+            kernel[1],
+            stride[0],
+            stride[1],
+            pads[0][0],
+            pads[1][0],
+            dilation[0],
+            dilation[1],
+            values.reshape(n * c, ho, wo),
+            idx.reshape(n * c, ho, wo),
+        )
         return values, idx
-    win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)   # (N, C, kh, kw, Ho, Wo)
+    win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)  # (N, C, kh, kw, Ho, Wo)
     kh, kw, ho, wo = win.shape[2:]
     flat = win.reshape(n, c, kh * kw, ho, wo)
-    arg = _pool_argmax(flat, axis=2)                                   # (N, C, Ho, Wo)
+    arg = _pool_argmax(flat, axis=2)  # (N, C, Ho, Wo)
     values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
     ki, kj = np.divmod(arg, kw)
     rows = np.arange(ho).reshape(-1, 1) * stride[0] + ki * dilation[0] - pads[0][0]
@@ -213,8 +260,17 @@ def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
     return values, idx.astype(np.int64)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False, *, _opname="max_pool2d"):
+def max_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+    *,
+    _opname="max_pool2d",
+):
     """2-D max pooling over (N, C, H, W) or (C, H, W); ``stride`` defaults to ``kernel_size``.
     With ``return_indices=True`` also returns the flat (h * W + w) index of each maximum.
 
@@ -224,12 +280,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                   [13., 15.]]]])
     """
     from .movement import squeeze, unsqueeze
+
     if _opname == "max_pool2d":
         _pool_input(input, _opname, 2)
     unbatched = input.ndim == 3
     x = unsqueeze(input, 0) if unbatched else input
-    k, s, pads, d, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
-                                      _opname)
+    k, s, pads, d, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, _opname)
     # (the maxima's positions depend on the values: derived, see function.derive)
     values, idx = derive(_max_pool2d_forward_np, x, kernel=k, stride=s, pads=pads, dilation=d)
     y = MaxPool2DWithIndices.apply(x, index=idx, values=values)
@@ -242,16 +298,24 @@ def _as_2d(input, opname, kernel_size, stride, padding, dilation):
     """A 1-D pool as the 2-D one: the input with a height-1 axis (dim -2) and the
     arguments as pairs (height 1, no padding along the height)."""
     from .movement import unsqueeze
+
     _pool_input(input, opname, 1)
 
     def pair(v):
         return (1,) + _ntuple(v, 1, "", opname)
-    return (unsqueeze(input, -2), pair(kernel_size), None if stride is None else pair(stride),
-            (0,) + pair(padding)[1:], pair(dilation))
+
+    return (
+        unsqueeze(input, -2),
+        pair(kernel_size),
+        None if stride is None else pair(stride),
+        (0,) + pair(padding)[1:],
+        pair(dilation),
+    )
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """1-D max pooling over (N, C, L) or (C, L).
 
     Example:
@@ -259,6 +323,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         tensor([[[3., 2.]]])
     """
     from .movement import squeeze
+
     x, k, s, p, d = _as_2d(input, "max_pool1d", kernel_size, stride, padding, dilation)
     res = max_pool2d(x, k, s, p, d, ceil_mode, return_indices, _opname="max_pool1d")
     if return_indices:
@@ -270,23 +335,24 @@ def _max_pool3d_forward_np(x, kernel, stride, pads, dilation):
     """Values and flat (d * H * W + h * W + w) indices of each window's maximum, from the
     N-D window view (the same tie and NaN rules as 2-D)."""
     nd = len(kernel)
-    win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)   # (N, C, *k, *out)
-    out = win.shape[2 + nd:]
+    win = _im2col(x, kernel, stride, pads, dilation, value=-np.inf)  # (N, C, *k, *out)
+    out = win.shape[2 + nd :]
     flat = win.reshape(x.shape[:2] + (-1,) + out)
     arg = _pool_argmax(flat, axis=2)
     values = np.take_along_axis(flat, arg[:, :, None], axis=2)[:, :, 0]
     idx = np.zeros(arg.shape, np.int64)
-    for axis, (tap, s, d, (lo, _), size) in enumerate(zip(np.unravel_index(arg, kernel), stride,
-                                                          dilation, pads, x.shape[2:])):
-        start = (np.arange(out[axis]) * s - lo).reshape([-1 if i == axis else 1
-                                                          for i in range(nd)])
+    for axis, (tap, s, d, (lo, _), size) in enumerate(
+        zip(np.unravel_index(arg, kernel), stride, dilation, pads, x.shape[2:])
+    ):
+        start = (np.arange(out[axis]) * s - lo).reshape([-1 if i == axis else 1 for i in range(nd)])
         # a window of only -inf may pick padding: clamp so the index stays a valid position
         idx = idx * size + np.clip(start + tap * d, 0, size - 1)
     return values, idx
 
 
-def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool3d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """3-D max pooling over (N, C, D, H, W) or (C, D, H, W); ``stride`` defaults to
     ``kernel_size``. Indices are flat over D * H * W.
 
@@ -295,11 +361,13 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         tensor([[[[[7.]]]]])
     """
     from .movement import squeeze, unsqueeze
+
     _pool_input(input, "max_pool3d", 3)
     unbatched = input.ndim == 4
     x = unsqueeze(input, 0) if unbatched else input
-    k, s, pads, d, _ = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
-                                      "max_pool3d", 3)
+    k, s, pads, d, _ = _pool_geometry(
+        x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool3d", 3
+    )
     values, idx = derive(_max_pool3d_forward_np, x, kernel=k, stride=s, pads=pads, dilation=d)
     y = MaxPool3DWithIndices.apply(x, index=idx, values=values)
     if unbatched:
@@ -310,53 +378,90 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def _ref_max_pool(nd):
     """Loop reference (any number of spatial dims): the max over each window's in-bounds
     elements, the first one on ties."""
-    def ref(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-            return_indices=False):
+
+    def ref(
+        x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+    ):
         batched = x if x.ndim == nd + 2 else x[None]
-        k, s, pads, d, out = _pool_geometry(batched, kernel_size, stride, padding, dilation,
-                                            ceil_mode, "", nd)
+        k, s, pads, d, out = _pool_geometry(
+            batched, kernel_size, stride, padding, dilation, ceil_mode, "", nd
+        )
         size = batched.shape[2:]
         vals = np.full(batched.shape[:2] + out, -np.inf, x.dtype)
         idx = np.zeros(batched.shape[:2] + out, np.int64)
         for pos in np.ndindex(*out):
             for tap in np.ndindex(*k):
-                at = tuple(o * s_ + t * d_ - lo for o, s_, t, d_, (lo, _) in
-                           zip(pos, s, tap, d, pads))
+                at = tuple(
+                    o * s_ + t * d_ - lo for o, s_, t, d_, (lo, _) in zip(pos, s, tap, d, pads)
+                )
                 if all(0 <= a < n for a, n in zip(at, size)):
                     v, cur = batched[(Ellipsis,) + at], vals[(Ellipsis,) + pos]
                     better = v > cur
                     vals[(Ellipsis,) + pos] = np.where(better, v, cur)
-                    idx[(Ellipsis,) + pos] = np.where(better, np.ravel_multi_index(at, size),
-                                                      idx[(Ellipsis,) + pos])
+                    idx[(Ellipsis,) + pos] = np.where(
+                        better, np.ravel_multi_index(at, size), idx[(Ellipsis,) + pos]
+                    )
         if x.ndim == nd + 1:
             vals, idx = vals[0], idx[0]
         return (vals, idx) if return_indices else vals
+
     return ref
 
 
-register(OpInfo("max_pool2d", max_pool2d, ref=_ref_max_pool(2), method=False, family="pooling",
-                torch_fn=torch_functional("max_pool2d"),
-                samples=lambda rng: [
-                    Sample(distinct(rng, (2, 2, 4, 4)), 2),
-                    Sample(distinct(rng, (1, 2, 5, 6)), 3, 2, 1),
-                    Sample(distinct(rng, (1, 1, 5, 5)), (2, 3), (2, 1), (1, 0), ceil_mode=True),
-                    Sample(distinct(rng, (1, 2, 6, 5)), 2, 1, dilation=2, return_indices=True),
-                    Sample(distinct(rng, (2, 5, 5)), 3, ceil_mode=True, return_indices=True)]))
-register(OpInfo("max_pool1d", max_pool1d, ref=_ref_max_pool(1), method=False, family="pooling",
-                torch_fn=torch_functional("max_pool1d"),
-                samples=lambda rng: [
-                    Sample(distinct(rng, (2, 2, 6)), 2),
-                    Sample(distinct(rng, (1, 2, 7)), 3, 2, 1, ceil_mode=True,
-                           return_indices=True),
-                    Sample(distinct(rng, (2, 8)), 2, 1, dilation=3)]))
-register(OpInfo("max_pool3d", max_pool3d, ref=_ref_max_pool(3), method=False, family="pooling",
-                torch_fn=torch_functional("max_pool3d"),
-                samples=lambda rng: [
-                    Sample(distinct(rng, (2, 2, 4, 4, 4)), 2),
-                    Sample(distinct(rng, (1, 2, 3, 5, 4)), (2, 3, 2), (1, 2, 2), (1, 1, 0),
-                           ceil_mode=True, return_indices=True),
-                    Sample(distinct(rng, (2, 5, 4, 5)), 2, 1, dilation=(1, 2, 2),
-                           return_indices=True)]))
+register(
+    OpInfo(
+        "max_pool2d",
+        max_pool2d,
+        ref=_ref_max_pool(2),
+        method=False,
+        family="pooling",
+        torch_fn=torch_functional("max_pool2d"),
+        samples=lambda rng: [
+            Sample(distinct(rng, (2, 2, 4, 4)), 2),
+            Sample(distinct(rng, (1, 2, 5, 6)), 3, 2, 1),
+            Sample(distinct(rng, (1, 1, 5, 5)), (2, 3), (2, 1), (1, 0), ceil_mode=True),
+            Sample(distinct(rng, (1, 2, 6, 5)), 2, 1, dilation=2, return_indices=True),
+            Sample(distinct(rng, (2, 5, 5)), 3, ceil_mode=True, return_indices=True),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "max_pool1d",
+        max_pool1d,
+        ref=_ref_max_pool(1),
+        method=False,
+        family="pooling",
+        torch_fn=torch_functional("max_pool1d"),
+        samples=lambda rng: [
+            Sample(distinct(rng, (2, 2, 6)), 2),
+            Sample(distinct(rng, (1, 2, 7)), 3, 2, 1, ceil_mode=True, return_indices=True),
+            Sample(distinct(rng, (2, 8)), 2, 1, dilation=3),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "max_pool3d",
+        max_pool3d,
+        ref=_ref_max_pool(3),
+        method=False,
+        family="pooling",
+        torch_fn=torch_functional("max_pool3d"),
+        samples=lambda rng: [
+            Sample(distinct(rng, (2, 2, 4, 4, 4)), 2),
+            Sample(
+                distinct(rng, (1, 2, 3, 5, 4)),
+                (2, 3, 2),
+                (1, 2, 2),
+                (1, 1, 0),
+                ceil_mode=True,
+                return_indices=True,
+            ),
+            Sample(distinct(rng, (2, 5, 4, 5)), 2, 1, dilation=(1, 2, 2), return_indices=True),
+        ],
+    )
+)
 
 
 # ---- window sums (average pooling) --------------------------------------------------------------
@@ -369,13 +474,15 @@ def _np_window_sum(x, kernel, stride, pads, scale):
 def _np_window_spread(g, in_hw, kernel, stride, pads, scale):
     """Adjoint of the window sum: every window element receives scale * g."""
     nd = len(kernel)
-    cols = np.broadcast_to((g * scale)[(slice(None),) * 2 + (None,) * nd],
-                           g.shape[:2] + tuple(kernel) + g.shape[2:])
+    cols = np.broadcast_to(
+        (g * scale)[(slice(None),) * 2 + (None,) * nd], g.shape[:2] + tuple(kernel) + g.shape[2:]
+    )
     return _col2im(cols, in_hw, stride, pads, (1,) * nd).astype(g.dtype, copy=False)
 
 
 class AvgPool2D(Op):
     """Window sums times a constant per-position factor (1 / divisor); VJP: window spread."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -390,6 +497,7 @@ class AvgPool2D(Op):
 
 class AvgPool2DBackward(Op):
     """The adjoint of ``AvgPool2D`` (used by its create_graph backward); VJP: window sum."""
+
     jvp = staticmethod(linear_jvp)
 
     grad_fn_name = "AvgPool2DBackwardBackward0"
@@ -408,12 +516,20 @@ class AvgPool3D(AvgPool2D):
     pass
 
 
-_xp.define("window_sum", numpy=_np_window_sum,
-           tensor=lambda x, kernel, stride, pads, scale: AvgPool2D.apply(
-               x, kernel=kernel, stride=stride, pads=pads, scale=scale))
-_xp.define("window_spread", numpy=_np_window_spread,
-           tensor=lambda g, hw, kernel, stride, pads, scale: AvgPool2DBackward.apply(
-               g, in_hw=hw, kernel=kernel, stride=stride, pads=pads, scale=scale))
+_xp.define(
+    "window_sum",
+    numpy=_np_window_sum,
+    tensor=lambda x, kernel, stride, pads, scale: AvgPool2D.apply(
+        x, kernel=kernel, stride=stride, pads=pads, scale=scale
+    ),
+)
+_xp.define(
+    "window_spread",
+    numpy=_np_window_spread,
+    tensor=lambda g, hw, kernel, stride, pads, scale: AvgPool2DBackward.apply(
+        g, in_hw=hw, kernel=kernel, stride=stride, pads=pads, scale=scale
+    ),
+)
 
 
 def _avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divisor_override):
@@ -432,27 +548,35 @@ def _avg_divisor(in_hw, kernel, stride, padding, out_hw, count_include_pad, divi
     return functools.reduce(np.multiply.outer, sizes).astype(np.float64)
 
 
-def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-              divisor_override, nd):
+def _avg_pool(
+    input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd
+):
     from .movement import squeeze, unsqueeze
+
     opname = f"avg_pool{nd}d"
     _pool_input(input, opname, nd)
     if divisor_override is not None and divisor_override == 0:
         raise ValueError("divisor must be not zero")
     unbatched = input.ndim == nd + 1
     x = unsqueeze(input, 0) if unbatched else input
-    k, s, pads, _, out = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, opname,
-                                        nd)
-    div = _avg_divisor(x.shape[2:], k, s, tuple(p for p, _ in pads), out, count_include_pad,
-                       divisor_override)
+    k, s, pads, _, out = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, opname, nd)
+    div = _avg_divisor(
+        x.shape[2:], k, s, tuple(p for p, _ in pads), out, count_include_pad, divisor_override
+    )
     scale = (1.0 / div).astype(x._data.dtype)
-    y = (AvgPool3D if nd == 3 else AvgPool2D).apply(x, kernel=k, stride=s, pads=pads,
-                                                    scale=scale)
+    y = (AvgPool3D if nd == 3 else AvgPool2D).apply(x, kernel=k, stride=s, pads=pads, scale=scale)
     return squeeze(y, 0) if unbatched else y
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """2-D average pooling over (N, C, H, W) or (C, H, W); ``stride`` defaults to
     ``kernel_size``.
 
@@ -461,12 +585,20 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         tensor([[[[ 2.5000,  4.5000],
                   [10.5000, 12.5000]]]])
     """
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override, 2)
+    return _avg_pool(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2
+    )
 
 
-def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool3d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """3-D average pooling over (N, C, D, H, W) or (C, D, H, W); ``stride`` defaults to
     ``kernel_size``.
 
@@ -474,12 +606,12 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         >>> autograd.avg_pool3d(autograd.ones(1, 2, 4, 4, 4), 2).shape
         autograd.Size([1, 2, 2, 2, 2])
     """
-    return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                     divisor_override, 3)
+    return _avg_pool(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3
+    )
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling over (N, C, L) or (C, L).
 
     Example:
@@ -487,6 +619,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         tensor([[[2., 1.]]])
     """
     from .movement import squeeze
+
     x, k, s, p, _ = _as_2d(input, "avg_pool1d", kernel_size, stride, padding, 1)
     y = avg_pool2d(x, k, s, p, ceil_mode, count_include_pad)
     return squeeze(y, -2)
@@ -495,15 +628,22 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def _ref_avg_pool(nd):
     """Loop reference of torch's semantics (window clipping and divisors), any number of
     spatial dims."""
-    def ref(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-            divisor_override=None):
+
+    def ref(
+        x,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
         batched = x if x.ndim == nd + 2 else x[None]
         k = _ntuple(kernel_size, nd, "", "")
         s = k if stride is None else _ntuple(stride, nd, "", "")
         p = _ntuple(padding, nd, "", "")
         size = batched.shape[2:]
-        out = tuple(_pool_out(n, k_, s_, p_, 1, ceil_mode) for n, k_, s_, p_ in
-                    zip(size, k, s, p))
+        out = tuple(_pool_out(n, k_, s_, p_, 1, ceil_mode) for n, k_, s_, p_ in zip(size, k, s, p))
         res = np.zeros(batched.shape[:2] + out, x.dtype)
         for pos in np.ndindex(*out):
             lo = [o * s_ - p_ for o, s_, p_ in zip(pos, s, p)]
@@ -511,44 +651,86 @@ def _ref_avg_pool(nd):
             clo = [max(a, 0) for a in lo]
             chi = [min(b, n) for b, n in zip(hi, size)]
             total = batched[(Ellipsis,) + tuple(slice(a, b) for a, b in zip(clo, chi))].sum(
-                axis=tuple(range(2, 2 + nd)))
-            div = divisor_override or int(np.prod(np.subtract(hi, lo) if count_include_pad
-                                                   else np.subtract(chi, clo)))
+                axis=tuple(range(2, 2 + nd))
+            )
+            div = divisor_override or int(
+                np.prod(np.subtract(hi, lo) if count_include_pad else np.subtract(chi, clo))
+            )
             res[(Ellipsis,) + pos] = total / div
         return res if x.ndim == nd + 2 else res[0]
+
     return ref
 
 
-register(OpInfo("avg_pool2d", avg_pool2d, ref=_ref_avg_pool(2), method=False, family="pooling",
-                torch_fn=torch_functional("avg_pool2d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 4, 4)), 2),
-                    Sample(rng.normal(size=(1, 2, 5, 6)), 3, 2, 1),
-                    Sample(rng.normal(size=(1, 1, 5, 5)), (2, 3), (2, 1), (1, 0), ceil_mode=True,
-                           count_include_pad=False),
-                    Sample(rng.normal(size=(1, 2, 5, 5)), 3, 2, 1, ceil_mode=True),
-                    Sample(rng.normal(size=(2, 4, 5)), 2, 1, divisor_override=3)]))
-register(OpInfo("avg_pool1d", avg_pool1d, ref=_ref_avg_pool(1), method=False, family="pooling",
-                torch_fn=torch_functional("avg_pool1d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 6)), 2),
-                    Sample(rng.normal(size=(1, 2, 7)), 3, 2, 1, ceil_mode=True,
-                           count_include_pad=False),
-                    Sample(rng.normal(size=(2, 8)), 3, 1, 1)]))
-register(OpInfo("avg_pool3d", avg_pool3d, ref=_ref_avg_pool(3), method=False, family="pooling",
-                torch_fn=torch_functional("avg_pool3d"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(2, 2, 4, 4, 4)), 2),
-                    Sample(rng.normal(size=(1, 2, 3, 5, 5)), (2, 3, 3), (1, 2, 2), (1, 1, 0),
-                           ceil_mode=True, count_include_pad=False),
-                    Sample(rng.normal(size=(2, 3, 4, 5)), 3, 2, 1, ceil_mode=True),
-                    Sample(rng.normal(size=(1, 1, 3, 4, 4)), 2, 1, divisor_override=3)]))
+register(
+    OpInfo(
+        "avg_pool2d",
+        avg_pool2d,
+        ref=_ref_avg_pool(2),
+        method=False,
+        family="pooling",
+        torch_fn=torch_functional("avg_pool2d"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 4, 4)), 2),
+            Sample(rng.normal(size=(1, 2, 5, 6)), 3, 2, 1),
+            Sample(
+                rng.normal(size=(1, 1, 5, 5)),
+                (2, 3),
+                (2, 1),
+                (1, 0),
+                ceil_mode=True,
+                count_include_pad=False,
+            ),
+            Sample(rng.normal(size=(1, 2, 5, 5)), 3, 2, 1, ceil_mode=True),
+            Sample(rng.normal(size=(2, 4, 5)), 2, 1, divisor_override=3),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "avg_pool1d",
+        avg_pool1d,
+        ref=_ref_avg_pool(1),
+        method=False,
+        family="pooling",
+        torch_fn=torch_functional("avg_pool1d"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 6)), 2),
+            Sample(rng.normal(size=(1, 2, 7)), 3, 2, 1, ceil_mode=True, count_include_pad=False),
+            Sample(rng.normal(size=(2, 8)), 3, 1, 1),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "avg_pool3d",
+        avg_pool3d,
+        ref=_ref_avg_pool(3),
+        method=False,
+        family="pooling",
+        torch_fn=torch_functional("avg_pool3d"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 4, 4, 4)), 2),
+            Sample(
+                rng.normal(size=(1, 2, 3, 5, 5)),
+                (2, 3, 3),
+                (1, 2, 2),
+                (1, 1, 0),
+                ceil_mode=True,
+                count_include_pad=False,
+            ),
+            Sample(rng.normal(size=(2, 3, 4, 5)), 3, 2, 1, ceil_mode=True),
+            Sample(rng.normal(size=(1, 1, 3, 4, 4)), 2, 1, divisor_override=3),
+        ],
+    )
+)
 
 
 # ---- max_unpool: values back to the positions max pooling took them from ----------------------
 class MaxUnpool2D(Op):
     """out[n, c].flat[index] = x, zeros elsewhere; VJP: gather g at the same indices (whose VJP
     is the scatter-add, equal to this op when indices do not repeat)."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -559,8 +741,9 @@ class MaxUnpool2D(Op):
             planes = out_shape[0] * out_shape[1]
             rows = np.arange(planes)[:, None]
             # torch keeps the first of repeated indices: write in reverse, the first lands last
-            out.reshape(planes, -1)[rows, index.reshape(planes, -1)[:, ::-1]] = \
-                x.reshape(planes, -1)[:, ::-1]
+            out.reshape(planes, -1)[rows, index.reshape(planes, -1)[:, ::-1]] = x.reshape(
+                planes, -1
+            )[:, ::-1]
         return out
 
     @staticmethod
@@ -584,40 +767,55 @@ def _unpool_output_size(size, kernel, stride, padding, output_size):
         if len(out) == nd + 2:
             out = out[2:]
         if len(out) != nd:
-            raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
-                             f"elements, but it has a length of '{len(out)}'")
+            raise ValueError(
+                f"output_size should be a sequence containing {nd} or {nd + 2} "
+                f"elements, but it has a length of '{len(out)}'"
+            )
         for d, (v, dv, s) in enumerate(zip(out, default, stride)):
             if not dv - s < v < dv + s:
-                raise ValueError(f'invalid output_size "{tuple(output_size)}" (dim {d} must be '
-                                 f"between {dv - s} and {dv + s})")
+                raise ValueError(
+                    f'invalid output_size "{tuple(output_size)}" (dim {d} must be '
+                    f"between {dv - s} and {dv + s})"
+                )
     for d, v in enumerate(out):
         if v < 0:
-            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial "
-                             f"dimensions, but got output_size[{d}]={v}")
+            raise ValueError(
+                f"max_unpooling: output_size must contain non-negative spatial "
+                f"dimensions, but got output_size[{d}]={v}"
+            )
     return tuple(out)
 
 
 def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     from .movement import squeeze, unsqueeze
+
     opname = f"max_unpool{nd}d"
     _check_tensor(input, "input", opname)
     if not isinstance(indices, Tensor):
-        raise TypeError(f"{opname}(): argument 'indices' (position 2) must be Tensor, not "
-                        f"{type(indices).__name__}")
+        raise TypeError(
+            f"{opname}(): argument 'indices' (position 2) must be Tensor, not "
+            f"{type(indices).__name__}"
+        )
     if indices._data.dtype != np.int64:
         raise DTypeError(f"elements in indices should be type int64 but got: {indices.dtype}")
     if input.ndim not in (nd + 1, nd + 2):
-        raise ShapeError(f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d "
-                         f"Tensor, but got a tensor with {input.ndim} dimensions.")
+        raise ShapeError(
+            f"Input to max_unpooling{nd}d should be a {nd + 1}d or {nd + 2}d "
+            f"Tensor, but got a tensor with {input.ndim} dimensions."
+        )
     if indices.shape != input.shape:
-        raise ShapeError(f"Expected shape of indices to be same as that of the input tensor "
-                         f"({shape_str(input.shape)}) but got indices tensor with shape: "
-                         f"{shape_str(indices.shape)}")
+        raise ShapeError(
+            f"Expected shape of indices to be same as that of the input tensor "
+            f"({shape_str(input.shape)}) but got indices tensor with shape: "
+            f"{shape_str(indices.shape)}"
+        )
     empty = [d for d in range(input.ndim - nd - 1, input.ndim) if input.shape[d] == 0]
     if empty:
-        raise ShapeError(f"{opname}(): Expected input to have non-zero size for non-batch "
-                         f"dimensions, but got {shape_str(input.shape)} with dimension "
-                         f"{empty[0]} being empty.")
+        raise ShapeError(
+            f"{opname}(): Expected input to have non-zero size for non-batch "
+            f"dimensions, but got {shape_str(input.shape)} with dimension "
+            f"{empty[0]} being empty."
+        )
     k = _ntuple(kernel_size, nd, "kernel_size", opname)
     s = k if stride is None else _ntuple(stride, nd, "stride", opname)
     p = _ntuple(padding, nd, "padding", opname)
@@ -626,13 +824,14 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     volume = int(np.prod(out))
     bad = (idx < 0) | (idx >= volume)
     if bad.any():
-        raise IndexError(f"Found an invalid max index: {int(idx[bad].flat[0])} (output volumes "
-                         f"are of size {'x'.join(map(str, out))})")
+        raise IndexError(
+            f"Found an invalid max index: {int(idx[bad].flat[0])} (output volumes "
+            f"are of size {'x'.join(map(str, out))})"
+        )
     unbatched = input.ndim == nd + 1
     x = unsqueeze(input, 0) if unbatched else input
     idx = idx[None] if unbatched else idx
-    y = (MaxUnpool3D if nd == 3 else MaxUnpool2D).apply(x, index=idx,
-                                                        out_shape=x.shape[:2] + out)
+    y = (MaxUnpool3D if nd == 3 else MaxUnpool2D).apply(x, index=idx, out_shape=x.shape[:2] + out)
     return squeeze(y, 0) if unbatched else y
 
 
@@ -684,18 +883,23 @@ def _ref_max_unpool(nd):
             for j in reversed(range(idx[lead].size)):  # the first of repeated indices wins
                 plane[idx[lead].flat[j]] = x[lead].flat[j]
         return res
+
     return ref
 
 
 def _unpool_samples(nd, shape):
     """Values and the indices max pooling picked (distinct values: no repeated index)."""
+
     def gen(rng):
         pool = {1: max_pool1d, 2: max_pool2d, 3: max_pool3d}[nd]
         x = Tensor._make(distinct(rng, shape))
         y, i = pool(x, 2, return_indices=True)
-        y2, i2 = pool(x[0], 2, return_indices=True)          # unbatched, a larger output
-        return [Sample(y._data, i._data, 2),
-                Sample(y2._data, i2._data, 2, output_size=tuple(2 * n + 1 for n in i2.shape[1:]))]
+        y2, i2 = pool(x[0], 2, return_indices=True)  # unbatched, a larger output
+        return [
+            Sample(y._data, i._data, 2),
+            Sample(y2._data, i2._data, 2, output_size=tuple(2 * n + 1 for n in i2.shape[1:])),
+        ]
+
     return gen
 
 
@@ -704,12 +908,22 @@ def _register_1d_2d_3d(prefix, ref, samples, shapes):
     the reference and the sample generator for nd spatial dims (inputs of ``shapes[nd - 1]``)."""
     for nd, shape in enumerate(shapes, 1):
         name = f"{prefix}{nd}d"
-        register(OpInfo(name, globals()[name], ref=ref(nd), samples=samples(nd, shape),
-                        method=False, family="pooling", torch_fn=torch_functional(name)))
+        register(
+            OpInfo(
+                name,
+                globals()[name],
+                ref=ref(nd),
+                samples=samples(nd, shape),
+                method=False,
+                family="pooling",
+                torch_fn=torch_functional(name),
+            )
+        )
 
 
-_register_1d_2d_3d("max_unpool", _ref_max_unpool, _unpool_samples,
-                   [(2, 3, 8), (2, 2, 6, 4), (1, 2, 4, 2, 6)])
+_register_1d_2d_3d(
+    "max_unpool", _ref_max_unpool, _unpool_samples, [(2, 3, 8), (2, 2, 6, 4), (1, 2, 4, 2, 6)]
+)
 
 
 # ---- power-average pooling (lp_pool): composed as torch defines it ------------------------------
@@ -767,19 +981,23 @@ def _ref_lp_pool(nd):
     def ref(x, p, kernel_size, stride=None, ceil_mode=False):
         if p == math.inf:
             return _ref_max_pool(nd)(np.abs(x), kernel_size, stride, 0, 1, ceil_mode)
-        avg = _ref_avg_pool(nd)(x ** p, kernel_size, stride, 0, ceil_mode)
+        avg = _ref_avg_pool(nd)(x**p, kernel_size, stride, 0, ceil_mode)
         return (avg * np.prod(_ntuple(kernel_size, nd, "", ""))) ** (1.0 / p)
+
     return ref
 
 
 def _lp_samples(nd, shape):
     def gen(rng):
-        pos = rng.uniform(0.5, 2.0, shape)   # (odd or fractional powers of positives)
-        k = (2,) * (nd - 1) + (3,) if nd > 1 else 3   # (torch's lp_pool1d takes an int)
-        return [Sample(rng.normal(size=shape), 2, 2),
-                Sample(pos, 3, k, 1, ceil_mode=True),
-                Sample(pos[0], 1.5, 2, 1),
-                Sample(distinct(rng, shape) - 1.0, math.inf, 2)]
+        pos = rng.uniform(0.5, 2.0, shape)  # (odd or fractional powers of positives)
+        k = (2,) * (nd - 1) + (3,) if nd > 1 else 3  # (torch's lp_pool1d takes an int)
+        return [
+            Sample(rng.normal(size=shape), 2, 2),
+            Sample(pos, 3, k, 1, ceil_mode=True),
+            Sample(pos[0], 1.5, 2, 1),
+            Sample(distinct(rng, shape) - 1.0, math.inf, 2),
+        ]
+
     return gen
 
 

@@ -6,6 +6,7 @@ restores them as size-1 dimensions (if ``keepdim=False`` removed them), then exp
 (``xp.unreduce``). The max/min family is in extrema.py, running sums and products in
 cumulative.py; the helpers they share are in _reduction.py.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,21 +23,51 @@ from ..function import Op, derive
 from ..forward_ad import linear_jvp, reduction_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._reduction import (_count, _even_weights, _float_only, _int64_if_integral, _keepdim_shape,
-                         _np_axes, _out_shape, keep_reduction, unreduced)
+from ._reduction import (
+    _count,
+    _even_weights,
+    _float_only,
+    _int64_if_integral,
+    _keepdim_shape,
+    _np_axes,
+    _out_shape,
+    keep_reduction,
+    unreduced,
+)
 from ._util import wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
 
-__all__ = ["sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "logsumexp", "norm",
-           "all", "any", "count_nonzero", "nansum", "nanmean", "renorm"]
+__all__ = [
+    "sum",
+    "mean",
+    "prod",
+    "var",
+    "std",
+    "var_mean",
+    "std_mean",
+    "logsumexp",
+    "norm",
+    "all",
+    "any",
+    "count_nonzero",
+    "nansum",
+    "nanmean",
+    "renorm",
+]
 
 _builtin_any, _builtin_max = any, max  # this module defines torch's any(); extrema.py max()
 
 
 def _reduce_samples(rng):
     x = rng.normal(size=(3, 4, 5))
-    return [Sample(x), Sample(x, 1), Sample(x, -1, keepdim=True), Sample(x, (0, 2)),
-            Sample(rng.normal(size=())), Sample(rng.normal(size=(2, 3)), 0, True)]
+    return [
+        Sample(x),
+        Sample(x, 1),
+        Sample(x, -1, keepdim=True),
+        Sample(x, (0, 2)),
+        Sample(rng.normal(size=())),
+        Sample(rng.normal(size=(2, 3)), 0, True),
+    ]
 
 
 # ---- Numba fast path ----------------------------------------------------------------------
@@ -51,6 +82,7 @@ def _reduce_samples(rng):
 # ---- sum ----------------------------------------------------------------------------------
 class Sum(Op):
     """Sum over ``dims``; every input element gets the output's gradient."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -86,9 +118,13 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 
 
 def _np_sum(x, dim=None, keepdim=False):
-    return np.sum(x, axis=tuple(d % (x.ndim or 1) for d in (
-        (dim,) if isinstance(dim, int) else dim)) if dim is not None and x.ndim else None,
-        keepdims=keepdim)
+    return np.sum(
+        x,
+        axis=tuple(d % (x.ndim or 1) for d in ((dim,) if isinstance(dim, int) else dim))
+        if dim is not None and x.ndim
+        else None,
+        keepdims=keepdim,
+    )
 
 
 _xp.define("sum", numpy=_np_sum, tensor=sum)
@@ -98,6 +134,7 @@ register(OpInfo("sum", sum, ref=_np_sum, samples=_reduce_samples, family="reduce
 # ---- mean ---------------------------------------------------------------------------------
 class Mean(Op):
     """Mean over ``dims``; each input element gets grad / (number of reduced elements)."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -108,10 +145,17 @@ class Mean(Op):
         if rk is not None:
             out = rk.sum_mean(x, dims, mean=True)
             return out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
-        return np.asarray(np.mean(x, axis=dims, keepdims=keepdim) if count
-                          else np.full(_keepdim_shape(x.shape, dims) if keepdim else
-                                       tuple(n for i, n in enumerate(x.shape) if i not in dims),
-                                       np.nan, x.dtype))
+        return np.asarray(
+            np.mean(x, axis=dims, keepdims=keepdim)
+            if count
+            else np.full(
+                _keepdim_shape(x.shape, dims)
+                if keepdim
+                else tuple(n for i, n in enumerate(x.shape) if i not in dims),
+                np.nan,
+                x.dtype,
+            )
+        )
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -128,21 +172,33 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind not in FLOAT_KINDS:
-        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}")
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a "
+            f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}"
+        )
     dims = wrap_dims(dim, input.ndim)
     return Mean.apply(input, dims=dims, keepdim=keepdim)
 
 
 def _np_mean(x, dim=None, keepdim=False):
-    axes = None if dim is None or x.ndim == 0 else tuple(
-        d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim))
+    axes = (
+        None
+        if dim is None or x.ndim == 0
+        else tuple(d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim))
+    )
     return np.mean(x, axis=axes, keepdims=keepdim)
 
 
 _xp.define("mean", numpy=_np_mean, tensor=mean)
-register(OpInfo("mean", mean, ref=_np_mean,
-                samples=lambda rng: [s for s in _reduce_samples(rng)], family="reduce"))
+register(
+    OpInfo(
+        "mean",
+        mean,
+        ref=_np_mean,
+        samples=lambda rng: [s for s in _reduce_samples(rng)],
+        family="reduce",
+    )
+)
 
 
 def _np_prod(x, dims, keepdim):
@@ -154,7 +210,7 @@ def _first_in_slice(mask: np.ndarray, dims: tuple) -> np.ndarray:
     """True at the first True element of every slice over ``dims`` (in row-major order)."""
     rest = [d for d in range(mask.ndim) if d not in dims]
     moved = np.transpose(mask, rest + list(dims))
-    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
     first = flat & (np.cumsum(flat, axis=-1) == 1)
     return np.transpose(first.reshape(moved.shape), np.argsort(rest + list(dims)))
 
@@ -191,6 +247,7 @@ class Prod(Op):
     """Product over ``dims``: d out / d x_i is the product of the *other* elements,
     computed without dividing by zero (see ``_prod_others``), so inputs with zeros get
     exact gradients of every order."""
+
     jvp = staticmethod(reduction_jvp)
 
     @staticmethod
@@ -235,16 +292,28 @@ _xp.define("prod", numpy=_np_prod, tensor=lambda x, dims, keepdim: _prod_dims(x,
 
 def _prod_samples(rng):
     zeros = np.array([[1.5, 0.0, 2.0, -0.5], [0.0, 0.0, 1.2, 0.7], [0.8, -1.1, 1.3, 0.9]])
-    return [Sample(rng.uniform(0.5, 1.5, (3, 4))), Sample(rng.normal(size=(3, 4)), 1),
-            Sample(rng.normal(size=(2, 3, 2)), -1, keepdim=True),
-            Sample(zeros, 1), Sample(zeros, 0), Sample(zeros[:1]),
-            Sample(rng.normal(size=())), Sample(rng.normal(size=(2, 0)), 0),
-            Sample(rng.normal(size=(0, 3)))]
+    return [
+        Sample(rng.uniform(0.5, 1.5, (3, 4))),
+        Sample(rng.normal(size=(3, 4)), 1),
+        Sample(rng.normal(size=(2, 3, 2)), -1, keepdim=True),
+        Sample(zeros, 1),
+        Sample(zeros, 0),
+        Sample(zeros[:1]),
+        Sample(rng.normal(size=())),
+        Sample(rng.normal(size=(2, 0)), 0),
+        Sample(rng.normal(size=(0, 3))),
+    ]
 
 
-register(OpInfo("prod", prod, samples=_prod_samples, family="reduce",
-                ref=lambda x, dim=None, keepdim=False: np.prod(x, axis=_np_axes(x, dim),
-                                                              keepdims=keepdim)))
+register(
+    OpInfo(
+        "prod",
+        prod,
+        samples=_prod_samples,
+        family="reduce",
+        ref=lambda x, dim=None, keepdim=False: np.prod(x, axis=_np_axes(x, dim), keepdims=keepdim),
+    )
+)
 
 
 # ---- var / std (and var_mean / std_mean) --------------------------------------------------
@@ -271,6 +340,7 @@ def _centered(x, dims, xp):
 
 class Var(Op):
     """sum((x - mean)**2) / (N - correction); d/dx = 2 (x - mean) / (N - correction)."""
+
     jvp = staticmethod(reduction_jvp)
 
     @staticmethod
@@ -291,6 +361,7 @@ class Var(Op):
 
 class Std(Op):
     """sqrt(var); d/dx = (x - mean) / ((N - correction) * std) (nan where std == 0, as torch)."""
+
     jvp = staticmethod(reduction_jvp)
 
     @staticmethod
@@ -304,8 +375,11 @@ class Std(Op):
     @staticmethod
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
-        return unreduced(ctx, g, xp) * _centered(x, ctx.dims, xp) / (
-            unreduced(ctx, out, xp) * float(ctx.dof))
+        return (
+            unreduced(ctx, g, xp)
+            * _centered(x, ctx.dims, xp)
+            / (unreduced(ctx, out, xp) * float(ctx.dof))
+        )
 
 
 def _var_args(opname, input, dim, unbiased, keepdim, correction):
@@ -315,14 +389,18 @@ def _var_args(opname, input, dim, unbiased, keepdim, correction):
     dims = wrap_dims(dim, input.ndim)
     c = _correction(opname, unbiased, correction)
     if _count(input._data.shape, dims) - c <= 0:
-        warnings.warn(f"{opname}(): degrees of freedom is <= 0. Correction should be strictly "
-                      "less than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=3)
+        warnings.warn(
+            f"{opname}(): degrees of freedom is <= 0. Correction should be strictly "
+            "less than the reduction factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
     return dims, c
 
 
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-        correction=None) -> Tensor:
+def var(
+    input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None
+) -> Tensor:
     """Variance over ``dim`` (all elements by default), dividing by N - correction
     (``correction=1`` by default; ``unbiased=False`` is the legacy spelling of ``correction=0``).
 
@@ -334,8 +412,9 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
     return Var.apply(input, dims=dims, keepdim=keepdim, correction=c)
 
 
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-        correction=None) -> Tensor:
+def std(
+    input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None
+) -> Tensor:
     """Standard deviation over ``dim``: ``sqrt(var(...))`` with the same arguments.
 
     Example:
@@ -346,8 +425,7 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
     return Std.apply(input, dims=dims, keepdim=keepdim, correction=c)
 
 
-def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-             correction=None):
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(var(input, ...), mean(input, ...))`` as a tuple, like ``torch.var_mean``.
 
     Example:
@@ -358,8 +436,7 @@ def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
     return _with_mean(var, input, dim, unbiased, keepdim, correction)
 
 
-def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
-             correction=None):
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
     """``(std(input, ...), mean(input, ...))``, like ``torch.std_mean`` (see ``var_mean``):
     ``autograd.std_mean(autograd.tensor([1.0, 3.0]))`` is ``(tensor(1.4142), tensor(2.))``."""
     return _with_mean(std, input, dim, unbiased, keepdim, correction)
@@ -368,8 +445,7 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *,
 def _with_mean(stat, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # var_mean(x, True): the old unbiased argument
         dim, unbiased = None, dim
-    return (stat(input, dim, unbiased, keepdim, correction=correction),
-            mean(input, dim, keepdim))
+    return (stat(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
 
 
 def _np_var(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -385,27 +461,59 @@ def _np_std(*args, **kwargs):
 
 def _var_samples(rng):
     x = rng.normal(size=(3, 4, 5))
-    return [Sample(x), Sample(x, 1), Sample(x, (0, 2), keepdim=True), Sample(x, -1, correction=0),
-            Sample(x, 0, unbiased=False), Sample(rng.normal(size=(4, 3)), False),
-            Sample(rng.normal(size=(2, 3)), 1, correction=2), Sample(rng.normal(size=(2, 0)), 0)]
+    return [
+        Sample(x),
+        Sample(x, 1),
+        Sample(x, (0, 2), keepdim=True),
+        Sample(x, -1, correction=0),
+        Sample(x, 0, unbiased=False),
+        Sample(rng.normal(size=(4, 3)), False),
+        Sample(rng.normal(size=(2, 3)), 1, correction=2),
+        Sample(rng.normal(size=(2, 0)), 0),
+    ]
 
 
 register(OpInfo("var", var, ref=_np_var, samples=_var_samples, family="reduce"))
 register(OpInfo("std", std, ref=_np_std, samples=_var_samples, family="reduce"))
-register(OpInfo("var_mean", var_mean, samples=lambda rng: _var_samples(rng)[:6], family="reduce",
-                ref=lambda x, *a, **k: (_np_var(x, *a, **k), _np_mean(
-                    x, None if (a and isinstance(a[0], bool)) else (a[0] if a else None),
-                    k.get("keepdim", False)))))
-register(OpInfo("std_mean", std_mean, samples=lambda rng: _var_samples(rng)[:6], family="reduce",
-                ref=lambda x, *a, **k: (_np_std(x, *a, **k), _np_mean(
-                    x, None if (a and isinstance(a[0], bool)) else (a[0] if a else None),
-                    k.get("keepdim", False)))))
+register(
+    OpInfo(
+        "var_mean",
+        var_mean,
+        samples=lambda rng: _var_samples(rng)[:6],
+        family="reduce",
+        ref=lambda x, *a, **k: (
+            _np_var(x, *a, **k),
+            _np_mean(
+                x,
+                None if (a and isinstance(a[0], bool)) else (a[0] if a else None),
+                k.get("keepdim", False),
+            ),
+        ),
+    )
+)
+register(
+    OpInfo(
+        "std_mean",
+        std_mean,
+        samples=lambda rng: _var_samples(rng)[:6],
+        family="reduce",
+        ref=lambda x, *a, **k: (
+            _np_std(x, *a, **k),
+            _np_mean(
+                x,
+                None if (a and isinstance(a[0], bool)) else (a[0] if a else None),
+                k.get("keepdim", False),
+            ),
+        ),
+    )
+)
 
 
 # ---- logsumexp ----------------------------------------------------------------------------
 class Logsumexp(Op):
     """log(sum(exp(x))) = m + log(sum(exp(x - m))) with m = max (no overflow); the gradient
     is softmax(x) = exp(x - out). Rows of -inf give -inf (and a nan gradient, like torch)."""
+
     jvp = staticmethod(reduction_jvp)
 
     @staticmethod
@@ -417,12 +525,16 @@ class Logsumexp(Op):
             out = out if keepdim else out.reshape(_out_shape(x.shape, dims, False))
             ctx.save_for_backward(x, out)
             return out
-        m = np.max(x, axis=dims, keepdims=True, initial=-np.inf) if x.size else \
-            np.full(_keepdim_shape(x.shape, dims), -np.inf, x.dtype)
+        m = (
+            np.max(x, axis=dims, keepdims=True, initial=-np.inf)
+            if x.size
+            else np.full(_keepdim_shape(x.shape, dims), -np.inf, x.dtype)
+        )
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
         out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
-        out = np.asarray(out if keepdim else out.reshape(_out_shape(x.shape, dims, False)),
-                         dtype=x.dtype)
+        out = np.asarray(
+            out if keepdim else out.reshape(_out_shape(x.shape, dims, False)), dtype=x.dtype
+        )
         ctx.save_for_backward(x, out)
         return out
 
@@ -450,16 +562,26 @@ def logsumexp(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def _np_logsumexp(x, dim=None, keepdim=False):
     from scipy.special import logsumexp as lse
+
     return np.asarray(lse(x, axis=_np_axes(x, dim), keepdims=keepdim))
 
 
-register(OpInfo("logsumexp", logsumexp, ref=_np_logsumexp, family="reduce",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4, 5)) * 3, 1),
-                                     Sample(rng.normal(size=(3, 4, 5)), (0, 2), keepdim=True),
-                                     Sample(rng.normal(size=(3, 4)), -1, True),
-                                     Sample(rng.normal(size=()), 0),
-                                     Sample(rng.normal(size=(2, 0)), 0),
-                                     Sample(rng.normal(size=(3, 4)) * 300, 1)]))
+register(
+    OpInfo(
+        "logsumexp",
+        logsumexp,
+        ref=_np_logsumexp,
+        family="reduce",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4, 5)) * 3, 1),
+            Sample(rng.normal(size=(3, 4, 5)), (0, 2), keepdim=True),
+            Sample(rng.normal(size=(3, 4)), -1, True),
+            Sample(rng.normal(size=()), 0),
+            Sample(rng.normal(size=(2, 0)), 0),
+            Sample(rng.normal(size=(3, 4)) * 300, 1),
+        ],
+    )
+)
 
 
 # ---- norm ---------------------------------------------------------------------------------
@@ -471,6 +593,7 @@ class Norm(Op):
       p = 2: x / norm;  p = 1: sign(x);  p = +-inf: sign(x) shared evenly by the tied extremes;
       other p: sign(x) |x|**(p-1) / norm**(p-1) (0 at x == 0).
     """
+
     jvp = staticmethod(reduction_jvp)
 
     @staticmethod
@@ -489,9 +612,9 @@ class Norm(Op):
         elif p == 0:
             out = np.sum(a != 0, axis=dims, keepdims=True).astype(x.dtype)
         else:
-            out = np.sum(a ** p, axis=dims, keepdims=True) ** (1.0 / p)
+            out = np.sum(a**p, axis=dims, keepdims=True) ** (1.0 / p)
         if p != 0 and x.size and out.size == x.size:
-            out = a   # one element per norm is |x| exactly, as torch (|1e30| ** 3 overflows float32)
+            out = a  # one element per norm is |x| exactly, as torch (|1e30| ** 3 overflows float32)
         out = np.asarray(out, dtype=x.dtype)
         if ctx.needs_input_grad:  # masks for backward, only when it can run
             ctx.sign = np.sign(x)
@@ -541,8 +664,10 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                         f"input. Got {input.dtype.name.capitalize()}")
+        raise DTypeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as "
+            f"input. Got {input.dtype.name.capitalize()}"
+        )
     if isinstance(p, str):
         one_dim = isinstance(dim, (int, np.integer))
         if p == "fro" and (dim is None or one_dim or len(dim) <= 2):
@@ -551,14 +676,20 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
             # as torch: 'nuc' (the sum of singular values) and anything else go to matrix_norm,
             # over all dims when dim is None, which then checks the 2-tuple and the order
             from .linalg_norm import matrix_norm
+
             dims = tuple(range(input.ndim)) if dim is None else (dim,) if one_dim else dim
             return matrix_norm(input, p, dims, keepdim)
     p = float(p)
     dims = wrap_dims(dim, input.ndim)
-    if p in (np.inf, -np.inf) and input._data.size == 0 and (
-            dim is None or _builtin_any(input.shape[d] == 0 for d in dims)):
-        raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor "
-                           "because the operation does not have an identity")
+    if (
+        p in (np.inf, -np.inf)
+        and input._data.size == 0
+        and (dim is None or _builtin_any(input.shape[d] == 0 for d in dims))
+    ):
+        raise RuntimeError(
+            f"linalg.vector_norm cannot compute the {p} norm on an empty tensor "
+            "because the operation does not have an identity"
+        )
     return Norm.apply(input, dims=dims, keepdim=keepdim, p=p)
 
 
@@ -572,17 +703,25 @@ def _np_norm(x, p="fro", dim=None, keepdim=False, dtype=None):
         return np.min(a, axis=axes, keepdims=keepdim)
     if p == 0:
         return np.sum(a != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
-    return np.sum(a ** p, axis=axes, keepdims=keepdim) ** (1 / p)
+    return np.sum(a**p, axis=axes, keepdims=keepdim) ** (1 / p)
 
 
 def _norm_samples(rng):
     x = rng.normal(size=(3, 4))
     # (the zero gradient at a zero norm is tested in tests/test_reduce_extra.py: no second
     # derivative exists there)
-    return [Sample(x), Sample(x, 1, 1), Sample(x, 3, -1, True), Sample(x, float("inf"), 0),
-            Sample(x, -float("inf"), 1), Sample(x, 0.5, 1), Sample(x, 0, 1),
-            Sample(rng.normal(size=(2, 3, 4)), "fro", (0, 2)), Sample(rng.normal(size=())),
-            Sample(rng.normal(size=(2, 0)), 2, 1)]
+    return [
+        Sample(x),
+        Sample(x, 1, 1),
+        Sample(x, 3, -1, True),
+        Sample(x, float("inf"), 0),
+        Sample(x, -float("inf"), 1),
+        Sample(x, 0.5, 1),
+        Sample(x, 0, 1),
+        Sample(rng.normal(size=(2, 3, 4)), "fro", (0, 2)),
+        Sample(rng.normal(size=())),
+        Sample(rng.normal(size=(2, 0)), 2, 1),
+    ]
 
 
 register(OpInfo("norm", norm, ref=_np_norm, samples=_norm_samples, family="reduce"))
@@ -633,23 +772,48 @@ def _count_nonzero(x, dims):
 
 def _bool_samples(rng):
     x = np.where(rng.random((3, 4, 2)) > 0.3, rng.normal(size=(3, 4, 2)), 0.0)
-    return [Sample(x), Sample(x, 1), Sample(x, -1, True), Sample(x, (0, 2)),
-            Sample(np.zeros(())), Sample(np.ones((0, 3)), 1), Sample(np.ones((0, 3)))]
+    return [
+        Sample(x),
+        Sample(x, 1),
+        Sample(x, -1, True),
+        Sample(x, (0, 2)),
+        Sample(np.zeros(())),
+        Sample(np.ones((0, 3)), 1),
+        Sample(np.ones((0, 3))),
+    ]
 
 
 for _name, _fn, _ref in [("all", all, np.all), ("any", any, np.any)]:
-    register(OpInfo(_name, _fn, differentiable=False, samples=_bool_samples, family="reduce",
-                    ref=lambda x, dim=None, keepdim=False, _r=_ref: np.asarray(
-                        _r(x, axis=_np_axes(x, dim), keepdims=keepdim))))
-register(OpInfo("count_nonzero", count_nonzero, differentiable=False, family="reduce",
-                samples=lambda rng: [s for s in _bool_samples(rng) if "keepdim" not in s.kwargs
-                                     and len(s.args) < 3],
-                ref=lambda x, dim=None: np.asarray(np.count_nonzero(x, axis=_np_axes(x, dim)))))
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            differentiable=False,
+            samples=_bool_samples,
+            family="reduce",
+            ref=lambda x, dim=None, keepdim=False, _r=_ref: np.asarray(
+                _r(x, axis=_np_axes(x, dim), keepdims=keepdim)
+            ),
+        )
+    )
+register(
+    OpInfo(
+        "count_nonzero",
+        count_nonzero,
+        differentiable=False,
+        family="reduce",
+        samples=lambda rng: [
+            s for s in _bool_samples(rng) if "keepdim" not in s.kwargs and len(s.args) < 3
+        ],
+        ref=lambda x, dim=None: np.asarray(np.count_nonzero(x, axis=_np_axes(x, dim))),
+    )
+)
 
 
 # ---- nansum / nanmean ---------------------------------------------------------------------
 class Nansum(Op):
     """Sum treating nan as 0; nan elements get no gradient."""
+
     jvp = staticmethod(reduction_jvp)
 
     @staticmethod
@@ -679,6 +843,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 class Nanmean(Op):
     """Mean of the non-nan elements; each of them gets grad / count."""
+
     jvp = staticmethod(reduction_jvp)
 
     @staticmethod
@@ -689,8 +854,9 @@ class Nanmean(Op):
         if ctx.needs_input_grad:
             ctx.weights = np.where(keep, 1.0 / np.maximum(count, 1), 0.0).astype(x.dtype)
         out = np.nansum(x, axis=dims, keepdims=True) / count
-        return np.asarray(out if keepdim else out.reshape(_out_shape(x.shape, dims, False)),
-                          dtype=x.dtype)
+        return np.asarray(
+            out if keepdim else out.reshape(_out_shape(x.shape, dims, False)), dtype=x.dtype
+        )
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -708,28 +874,45 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind not in FLOAT_KINDS:
-        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
-                           f"but got {input.dtype.name.capitalize()}")
+        raise RuntimeError(
+            "nanmean(): expected input to have floating point or complex dtype "
+            f"but got {input.dtype.name.capitalize()}"
+        )
     return Nanmean.apply(input, dims=wrap_dims(dim, input.ndim), keepdim=keepdim)
 
 
 def _nan_samples(rng):
     x = rng.normal(size=(3, 4))
     x[0, 1] = x[2, 3] = np.nan
-    return [Sample(x), Sample(x, 1), Sample(x, 0, True), Sample(x, (0, 1)),
-            Sample(rng.normal(size=())), Sample(rng.normal(size=(2, 0)), 1)]
+    return [
+        Sample(x),
+        Sample(x, 1),
+        Sample(x, 0, True),
+        Sample(x, (0, 1)),
+        Sample(rng.normal(size=())),
+        Sample(rng.normal(size=(2, 0)), 1),
+    ]
 
 
 def _np_nanmean(x, dim=None, keepdim=False):
     axes = _np_axes(x, dim)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.nansum(x, axis=axes, keepdims=keepdim) / np.sum(~np.isnan(x), axis=axes,
-                                                                   keepdims=keepdim)
+        return np.nansum(x, axis=axes, keepdims=keepdim) / np.sum(
+            ~np.isnan(x), axis=axes, keepdims=keepdim
+        )
 
 
-register(OpInfo("nansum", nansum, samples=_nan_samples, family="reduce",
-                ref=lambda x, dim=None, keepdim=False: np.nansum(x, axis=_np_axes(x, dim),
-                                                                keepdims=keepdim)))
+register(
+    OpInfo(
+        "nansum",
+        nansum,
+        samples=_nan_samples,
+        family="reduce",
+        ref=lambda x, dim=None, keepdim=False: np.nansum(
+            x, axis=_np_axes(x, dim), keepdims=keepdim
+        ),
+    )
+)
 register(OpInfo("nanmean", nanmean, ref=_np_nanmean, samples=_nan_samples, family="reduce"))
 
 
@@ -744,6 +927,7 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
                 [0.3000, 0.4000]])
     """
     from .compare import where
+
     if not isinstance(input, Tensor):
         raise TypeError(f"renorm(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input._data.dtype.kind not in FLOAT_KINDS:
@@ -753,8 +937,9 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     if input.ndim <= 1:
-        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
-                           "dimensions")
+        raise RuntimeError(
+            f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions"
+        )
     d = wrap_dim(dim, input.ndim)
     others = tuple(i for i in range(input.ndim) if i != d)
     norms = norm(input, p, others, keepdim=True)
@@ -769,8 +954,18 @@ def _ref_renorm(x, p, dim, maxnorm):
     return x * np.where(n > maxnorm, maxnorm / (n + 1e-7), 1.0)
 
 
-register(OpInfo("renorm", renorm, ref=_ref_renorm, inplace=True, family="reduce",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 2, 0, 1.5),
-                                     Sample(rng.normal(size=(3, 4)), 1, 1, 2.0),
-                                     Sample(rng.normal(size=(2, 3, 4)), 3, -1, 1.0),
-                                     Sample(rng.normal(size=(0, 3)), 2, 0, 1.0)]))
+register(
+    OpInfo(
+        "renorm",
+        renorm,
+        ref=_ref_renorm,
+        inplace=True,
+        family="reduce",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), 2, 0, 1.5),
+            Sample(rng.normal(size=(3, 4)), 1, 1, 2.0),
+            Sample(rng.normal(size=(2, 3, 4)), 3, -1, 1.0),
+            Sample(rng.normal(size=(0, 3)), 2, 0, 1.0),
+        ],
+    )
+)

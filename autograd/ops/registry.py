@@ -6,6 +6,7 @@ second-order gradients, float32 against float64 gradients, both backends, PyTorc
 the op is bound as ``<namespace>.<name>`` (and ``Tensor.<name>`` when ``method=True``).
 Declaring an op with samples is therefore enough to get it tested.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,16 +39,16 @@ class Sample:
 
 @dataclass
 class OpInfo:
-    name: str                      # public name: autograd.<name>
-    fn: Callable                   # the public function
-    ref: Callable                  # NumPy reference: same arguments with ndarrays
+    name: str  # public name: autograd.<name>
+    fn: Callable  # the public function
+    ref: Callable  # NumPy reference: same arguments with ndarrays
     samples: Callable[[Any], list]  # rng -> list[Sample] (float64 data)
-    method: bool = True            # also bound as Tensor.<name>
-    inplace: bool = False          # also Tensor.<name>_: the result written into the tensor
-    differentiable: bool = True    # check gradients
-    gradgrad: bool = True          # check second-order gradients
+    method: bool = True  # also bound as Tensor.<name>
+    inplace: bool = False  # also Tensor.<name>_: the result written into the tensor
+    differentiable: bool = True  # check gradients
+    gradgrad: bool = True  # check second-order gradients
     dtypes: tuple = ("float32", "float64")
-    atol32: float = 1e-4           # float32 vs reference / vs float64 tolerance
+    atol32: float = 1e-4  # float32 vs reference / vs float64 tolerance
     rtol32: float = 1e-4
     grad_outputs: Callable | None = None  # which outputs to differentiate (default: floats)
     nondeterministic_grad_inputs: tuple = field(default=())
@@ -81,7 +82,7 @@ class OpInfo:
         """The registry key: the name, qualified for a sub-namespace of autograd
         (``linalg.det`` beside ``det``)."""
         if self.namespace.startswith("autograd."):
-            return self.namespace[len("autograd."):] + "." + self.name
+            return self.namespace[len("autograd.") :] + "." + self.name
         return self.name
 
 
@@ -96,9 +97,11 @@ def torch_functional(name: str):
 def torch_tensor_args(name: str):
     """``torch_fn`` for ops whose torch version takes only tensors: Python numbers become
     0-d tensors (same result dtype: 0-d tensors promote like numbers)."""
+
     def call(torch, *args, **kwargs):
         args = [torch.tensor(a) if isinstance(a, (int, float, bool)) else a for a in args]
         return getattr(torch, name)(*args, **kwargs)
+
     return call
 
 
@@ -106,12 +109,15 @@ def torch_array_kwargs(name: str):
     """``torch_fn`` for ops with keyword tensor arguments (``cov(x, fweights=...)``): the
     samples give them as arrays, torch wants tensors (floats in the first argument's dtype,
     as the tests cast the positional arrays)."""
+
     def call(torch, *args, **kwargs):
         def convert(v):
             t = torch.tensor(v)
             return t.to(args[0].dtype) if t.is_floating_point() else t
+
         kwargs = {k: convert(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
         return getattr(torch, name)(*args, **kwargs)
+
     return call
 
 

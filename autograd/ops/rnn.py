@@ -30,6 +30,7 @@ Example:
     >>> out.shape, h_n.shape
     (autograd.Size([5, 3, 8]), autograd.Size([3, 8]))
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,8 +46,16 @@ from .activation import relu
 from .join import stack
 from .registry import OpInfo, Sample, register
 
-__all__ = ["rnn_tanh_layer", "rnn_relu_layer", "gru_layer", "lstm_layer", "rnn_tanh_cell",
-           "rnn_relu_cell", "gru_cell", "lstm_cell"]
+__all__ = [
+    "rnn_tanh_layer",
+    "rnn_relu_layer",
+    "gru_layer",
+    "lstm_layer",
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+    "gru_cell",
+    "lstm_cell",
+]
 
 _xp.define("stack", numpy=np.stack, tensor=stack)
 _xp.define("relu", numpy=lambda x: np.maximum(x, 0), tensor=relu)
@@ -76,16 +85,16 @@ def _gru_cell(xp, gi, gh, h, c):
     (written n + z (h - n))."""
     H = h.shape[-1]
     r = xp.sigmoid(gi[..., :H] + gh[..., :H])
-    z = xp.sigmoid(gi[..., H:2 * H] + gh[..., H:2 * H])
-    hn = gh[..., 2 * H:]
-    n = xp.tanh(gi[..., 2 * H:] + r * hn)
+    z = xp.sigmoid(gi[..., H : 2 * H] + gh[..., H : 2 * H])
+    hn = gh[..., 2 * H :]
+    n = xp.tanh(gi[..., 2 * H :] + r * hn)
     return n + z * (h - n), None, (r, z, n, hn)
 
 
 def _gru_cell_vjp(xp, dy, dcy, dmm, carry, h, c, h_new, saved):
     r, z, n, hn = saved
     dh = dy + dmm + carry
-    dn = dh * (1 - z) * (1 - n * n)          # through tanh: gradient of gi_n + r * hn
+    dn = dh * (1 - z) * (1 - n * n)  # through tanh: gradient of gi_n + r * hn
     dz = dh * (h - n) * z * (1 - z)
     dr = dn * hn * r * (1 - r)
     return xp.cat([dr, dz, dn], -1), xp.cat([dr, dz, dn * r], -1), dh * z
@@ -96,9 +105,9 @@ def _lstm_cell(xp, gi, gh, h, c):
     H = c.shape[-1]
     pre = gi + gh
     i = xp.sigmoid(pre[..., :H])
-    f = xp.sigmoid(pre[..., H:2 * H])
-    g = xp.tanh(pre[..., 2 * H:3 * H])
-    o = xp.sigmoid(pre[..., 3 * H:])
+    f = xp.sigmoid(pre[..., H : 2 * H])
+    g = xp.tanh(pre[..., 2 * H : 3 * H])
+    o = xp.sigmoid(pre[..., 3 * H :])
     c_new = f * c + i * g
     tc = xp.tanh(c_new)
     return o * tc, c_new, (i, f, g, o, tc)
@@ -108,8 +117,15 @@ def _lstm_cell_vjp(xp, dy, dcy, dmm, carry, h, c, h_new, saved):
     i, f, g, o, tc = saved
     dh = dy + dmm
     dct = carry + dcy + dh * o * (1 - tc * tc)
-    dgates = xp.cat([dct * g * i * (1 - i), dct * c * f * (1 - f), dct * i * (1 - g * g),
-                     dh * tc * o * (1 - o)], -1)
+    dgates = xp.cat(
+        [
+            dct * g * i * (1 - i),
+            dct * c * f * (1 - f),
+            dct * i * (1 - g * g),
+            dh * tc * o * (1 - o),
+        ],
+        -1,
+    )
     return dgates, dgates, dct * f
 
 
@@ -145,23 +161,44 @@ class _Cell:
         """(forward, backward) with the array path's signatures, running the kernels."""
         fwd, bwd = (getattr(K, name) for name in self.kernels)
         if self.name == "gru":
-            return (lambda gi, gh, b, h, c, ho, co, ws: fwd(gi, gh, b, h, ho, ws),
-                    lambda dy, dcy, dmm, cr, h, c, hn, ws, dgi, dgh: bwd(dy, dmm, cr, h, ws, dgi, dgh))
+            return (
+                lambda gi, gh, b, h, c, ho, co, ws: fwd(gi, gh, b, h, ho, ws),
+                lambda dy, dcy, dmm, cr, h, c, hn, ws, dgi, dgh: bwd(dy, dmm, cr, h, ws, dgi, dgh),
+            )
         if self.lstm:
-            return (lambda gi, gh, b, h, c, ho, co, ws: fwd(gi, gh, b, c, ho, co, ws),
-                    lambda dy, dcy, dmm, cr, h, c, hn, ws, dgi, dgh: bwd(dy, dcy, dmm, cr, c, ws, dgi))
-        return (lambda gi, gh, b, h, c, ho, co, ws: fwd(gi, gh, b, ho),
-                lambda dy, dcy, dmm, cr, h, c, hn, ws, dgi, dgh: bwd(dy, dmm, hn, dgi))
+            return (
+                lambda gi, gh, b, h, c, ho, co, ws: fwd(gi, gh, b, c, ho, co, ws),
+                lambda dy, dcy, dmm, cr, h, c, hn, ws, dgi, dgh: bwd(dy, dcy, dmm, cr, c, ws, dgi),
+            )
+        return (
+            lambda gi, gh, b, h, c, ho, co, ws: fwd(gi, gh, b, ho),
+            lambda dy, dcy, dmm, cr, h, c, hn, ws, dgi, dgh: bwd(dy, dmm, hn, dgi),
+        )
 
 
 _CELLS = {
-    "rnn_tanh": _Cell("rnn_tanh", 1, 0, _rnn_cell, _rnn_cell_vjp,
-                      ("rnn_tanh_forward_step", "rnn_tanh_backward_step"), relu_=False),
-    "rnn_relu": _Cell("rnn_relu", 1, 0, _rnn_cell, _rnn_cell_vjp,
-                      ("rnn_relu_forward_step", "rnn_relu_backward_step"), relu_=True),
+    "rnn_tanh": _Cell(
+        "rnn_tanh",
+        1,
+        0,
+        _rnn_cell,
+        _rnn_cell_vjp,
+        ("rnn_tanh_forward_step", "rnn_tanh_backward_step"),
+        relu_=False,
+    ),
+    "rnn_relu": _Cell(
+        "rnn_relu",
+        1,
+        0,
+        _rnn_cell,
+        _rnn_cell_vjp,
+        ("rnn_relu_forward_step", "rnn_relu_backward_step"),
+        relu_=True,
+    ),
     "gru": _Cell("gru", 3, 4, _gru_cell, _gru_cell_vjp, ("gru_forward_step", "gru_backward_step")),
-    "lstm": _Cell("lstm", 4, 5, _lstm_cell, _lstm_cell_vjp,
-                  ("lstm_forward_step", "lstm_backward_step")),
+    "lstm": _Cell(
+        "lstm", 4, 5, _lstm_cell, _lstm_cell_vjp, ("lstm_forward_step", "lstm_backward_step")
+    ),
 }
 
 
@@ -213,7 +250,7 @@ def _backward(cell, need, g, x, h0, c0, w_ih, w_hh, out, ws, reverse):
     hs, cs = (out[0], out[1]) if cell.lstm else (out, None)
     dgi = np.empty((L, N, G), x.dtype)
     dgh = np.empty_like(dgi) if cell.name == "gru" else dgi  # the same for RNN and LSTM
-    dmm = np.zeros((N, H), x.dtype)    # gradient reaching h_t through h_t @ W_hh^T
+    dmm = np.zeros((N, H), x.dtype)  # gradient reaching h_t through h_t @ W_hh^T
     carry = np.zeros((N, H), x.dtype)  # gradient reaching the state directly (GRU h, LSTM c)
     for t in reversed(_steps(L, reverse)):
         p = _prev(t, reverse)
@@ -268,21 +305,24 @@ def _graph_backward(cell, need, g, xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, revers
     dgi, dgh = [None] * L, [None] * L
     for t in reversed(_steps(L, reverse)):
         h, c = states[_prev(t, reverse)]
-        dgi[t], dgh[t], carry = cell.vjp(xp, gy[t], None if gc is None else gc[t], dmm, carry,
-                                         h, c, states[t][0], saved[t])
+        dgi[t], dgh[t], carry = cell.vjp(
+            xp, gy[t], None if gc is None else gc[t], dmm, carry, h, c, states[t][0], saved[t]
+        )
         dmm = xp.matmul(dgh[t], w_hh)
     dgi, dgh = xp.stack(dgi, 0), xp.stack(dgh, 0)
     G, H = w_hh.shape
     I = x.shape[-1]
     flat_gi, flat_gh = xp.reshape(dgi, (-1, G)), xp.reshape(dgh, (-1, G))
     h_prev = xp.stack([states[_prev(t, reverse)][0] for t in range(L)], 0)
-    return (xp.matmul(dgi, w_ih) if need[0] else None,
-            (dmm + carry if cell.name == "gru" else dmm) if need[1] else None,
-            carry if cell.lstm and need[2] else None,
-            xp.matmul(xp.transpose(flat_gi, 0, 1), xp.reshape(x, (-1, I))) if need[3] else None,
-            xp.matmul(xp.transpose(flat_gh, 0, 1), xp.reshape(h_prev, (-1, H))) if need[4] else None,
-            xp.sum(flat_gi, 0) if need[5] else None,
-            xp.sum(flat_gh, 0) if need[6] else None)
+    return (
+        xp.matmul(dgi, w_ih) if need[0] else None,
+        (dmm + carry if cell.name == "gru" else dmm) if need[1] else None,
+        carry if cell.lstm and need[2] else None,
+        xp.matmul(xp.transpose(flat_gi, 0, 1), xp.reshape(x, (-1, I))) if need[3] else None,
+        xp.matmul(xp.transpose(flat_gh, 0, 1), xp.reshape(h_prev, (-1, H))) if need[4] else None,
+        xp.sum(flat_gi, 0) if need[5] else None,
+        xp.sum(flat_gh, 0) if need[6] else None,
+    )
 
 
 # ---- the primitives ----------------------------------------------------------------------------
@@ -314,12 +354,14 @@ class _RecurrentLayer(Op):
             x = xp.unsqueeze(x, 0)
             g = xp.unsqueeze(g, 1 if lstm else 0)
         if xp.graph:
-            grads = _graph_backward(cell, ctx.needs_input_grad, g, xp, x, h0, c0, w_ih, w_hh,
-                                    b_ih, b_hh, ctx.reverse)
+            grads = _graph_backward(
+                cell, ctx.needs_input_grad, g, xp, x, h0, c0, w_ih, w_hh, b_ih, b_hh, ctx.reverse
+            )
         else:
             out = y[:, None] if ctx.one_step and lstm else (y[None] if ctx.one_step else y)
-            grads = _backward(cell, ctx.needs_input_grad, g, x, h0, c0, w_ih, w_hh, out, ws,
-                              ctx.reverse)
+            grads = _backward(
+                cell, ctx.needs_input_grad, g, x, h0, c0, w_ih, w_hh, out, ws, ctx.reverse
+            )
         d_x = grads[0]
         if ctx.one_step and d_x is not None:
             d_x = d_x[0]
@@ -343,8 +385,11 @@ class LSTM(_RecurrentLayer):
 
 
 _OPS = {"rnn_tanh": RNNTanh, "rnn_relu": RNNRelu, "gru": GRU, "lstm": LSTM}
-_TORCH_DTYPE = {np.dtype(np.float32): "float", np.dtype(np.float64): "double",
-                np.dtype(np.float16): "c10::Half"}
+_TORCH_DTYPE = {
+    np.dtype(np.float32): "float",
+    np.dtype(np.float64): "double",
+    np.dtype(np.float16): "c10::Half",
+}
 
 
 def _check(opname, cell, x, states, w_ih, w_hh, b_ih, b_hh, step_dims):
@@ -354,51 +399,64 @@ def _check(opname, cell, x, states, w_ih, w_hh, b_ih, b_hh, step_dims):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"{opname}: expected Tensors, got {type(t).__name__}")
     if x.dim() != step_dims:
-        raise ShapeError(f"{opname}: expected input to be {step_dims}-D, got {x.dim()}-D "
-                         f"(shape {list(x.shape)})")
+        raise ShapeError(
+            f"{opname}: expected input to be {step_dims}-D, got {x.dim()}-D (shape {list(x.shape)})"
+        )
     G = _CELLS[cell].gates
     if w_hh.dim() != 2 or w_ih.dim() != 2:
-        raise ShapeError(f"{opname}: weight_ih and weight_hh must be 2-D, got shapes "
-                         f"{list(w_ih.shape)} and {list(w_hh.shape)}")
+        raise ShapeError(
+            f"{opname}: weight_ih and weight_hh must be 2-D, got shapes "
+            f"{list(w_ih.shape)} and {list(w_hh.shape)}"
+        )
     H = w_hh.shape[1]
     for name, w in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih), ("bias_hh", b_hh)):
         if w is not None and w.shape[0] != G * H:
-            raise ShapeError(f"{name} first dim must be {G} * hidden_size = {G * H}, but got "
-                             f"{w.shape[0]}")
+            raise ShapeError(
+                f"{name} first dim must be {G} * hidden_size = {G * H}, but got {w.shape[0]}"
+            )
     for name, b in (("bias_ih", b_ih), ("bias_hh", b_hh)):
         if b is not None and b.dim() != 1:
             raise ShapeError(f"{opname}: {name} must be 1-D, got shape {list(b.shape)}")
     if x.shape[-1] != w_ih.shape[1]:
-        raise ShapeError(f"input has inconsistent input_size: got {x.shape[-1]} expected "
-                         f"{w_ih.shape[1]}")
+        raise ShapeError(
+            f"input has inconsistent input_size: got {x.shape[-1]} expected {w_ih.shape[1]}"
+        )
     for k, s in enumerate(states):
         if s.dim() != 2:
-            raise ShapeError(f"{opname}: expected hidden{k} to be 2-D (batch, hidden_size), got "
-                             f"shape {list(s.shape)}")
+            raise ShapeError(
+                f"{opname}: expected hidden{k} to be 2-D (batch, hidden_size), got "
+                f"shape {list(s.shape)}"
+            )
         if s.shape[0] != x.shape[-2]:
-            raise ShapeError(f"Input batch size {x.shape[-2]} doesn't match hidden{k} batch "
-                             f"size {s.shape[0]}")
+            raise ShapeError(
+                f"Input batch size {x.shape[-2]} doesn't match hidden{k} batch size {s.shape[0]}"
+            )
         if s.shape[1] != H:
-            raise ShapeError(f"hidden{k} has inconsistent hidden_size: got {s.shape[1]}, "
-                             f"expected {H}")
+            raise ShapeError(
+                f"hidden{k} has inconsistent hidden_size: got {s.shape[1]}, expected {H}"
+            )
     dts = {t._data.dtype for t in tensors if t is not None}
     if len(dts) > 1 or dts.pop().kind not in FLOAT_KINDS:
-        names = ", ".join(_TORCH_DTYPE.get(t._data.dtype, str(t._data.dtype))
-                          for t in tensors if t is not None)
-        raise DTypeError(f"{opname}: expected input, hidden states and weights to have the same "
-                         f"floating point dtype, but got: {names}; convert the input or the "
-                         "module, e.g. x.to(weight_ih.dtype)")
+        names = ", ".join(
+            _TORCH_DTYPE.get(t._data.dtype, str(t._data.dtype)) for t in tensors if t is not None
+        )
+        raise DTypeError(
+            f"{opname}: expected input, hidden states and weights to have the same "
+            f"floating point dtype, but got: {names}; convert the input or the "
+            "module, e.g. x.to(weight_ih.dtype)"
+        )
     return H
 
 
 def _layer(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh, reverse):
     _check(opname, cell, input, states, w_ih, w_hh, b_ih, b_hh, 3)
     if input.shape[0] == 0:
-        raise ShapeError(f"{opname}: the sequence is empty (input of shape {list(input.shape)}); "
-                         "expected at least one time step")
+        raise ShapeError(
+            f"{opname}: the sequence is empty (input of shape {list(input.shape)}); "
+            "expected at least one time step"
+        )
     h0, c0 = states if len(states) == 2 else (states[0], None)
-    out = _OPS[cell].apply(input, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=cell,
-                           reverse=bool(reverse))
+    out = _OPS[cell].apply(input, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=cell, reverse=bool(reverse))
     last = 0 if reverse else -1
     if c0 is None:
         return out, out[last]
@@ -406,8 +464,15 @@ def _layer(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh, reverse):
 
 
 @_amp.lower_precision
-def rnn_tanh_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
-                   b_hh: Tensor | None = None, reverse: bool = False):
+def rnn_tanh_layer(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    reverse: bool = False,
+):
     """One Elman RNN layer (tanh) over a sequence: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T
     + b_hh)``, one graph node for all steps (``reverse``: from the last step to the first).
 
@@ -423,8 +488,15 @@ def rnn_tanh_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: 
 
 
 @_amp.lower_precision
-def rnn_relu_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
-                   b_hh: Tensor | None = None, reverse: bool = False):
+def rnn_relu_layer(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    reverse: bool = False,
+):
     """``rnn_tanh_layer`` with relu instead of tanh.
 
     Example:
@@ -436,8 +508,15 @@ def rnn_relu_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: 
     return _layer("rnn_relu", "rnn_relu_layer", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
 
 
-def gru_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
-              b_hh: Tensor | None = None, reverse: bool = False):
+def gru_layer(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    reverse: bool = False,
+):
     """One GRU layer over a sequence (torch's equations, gates r, z, n stacked in the
     weights), one graph node for all steps. ``input`` (L, N, H_in), ``hx`` (N, H),
     ``w_ih`` (3H, H_in), ``w_hh`` (3H, H); returns ``(output, h_n)``, output (L, N, H).
@@ -452,8 +531,16 @@ def gru_layer(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tenso
 
 
 @_amp.lower_precision
-def lstm_layer(input: Tensor, hx: Tensor, cx: Tensor, w_ih: Tensor, w_hh: Tensor,
-               b_ih: Tensor | None = None, b_hh: Tensor | None = None, reverse: bool = False):
+def lstm_layer(
+    input: Tensor,
+    hx: Tensor,
+    cx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    reverse: bool = False,
+):
     """One LSTM layer over a sequence (gates i, f, g, o stacked in the weights), one graph
     node for all steps. ``input`` (L, N, H_in), ``hx``/``cx`` (N, H), ``w_ih`` (4H, H_in),
     ``w_hh`` (4H, H); returns ``(output, h_n, c_n)``, output (L, N, H).
@@ -477,8 +564,14 @@ def _cell(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh):
 
 
 @_amp.lower_precision
-def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
-                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+def rnn_tanh_cell(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
     """One step of an Elman RNN: ``tanh(input W_ih^T + b_ih + hx W_hh^T + b_hh)`` (torch's
     ``torch.rnn_tanh_cell``). ``input`` (N, H_in), ``hx`` (N, H); ``nn.RNNCell`` also takes
     unbatched input.
@@ -492,8 +585,14 @@ def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
 
 
 @_amp.lower_precision
-def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
-                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+def rnn_relu_cell(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
     """``rnn_tanh_cell`` with relu (torch's ``torch.rnn_relu_cell``).
 
     Example:
@@ -505,8 +604,14 @@ def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
     return _cell("rnn_relu", "rnn_relu_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)
 
 
-def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
-             b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+def gru_cell(
+    input: Tensor,
+    hx: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
     """One GRU step (torch's ``torch.gru_cell``); one graph node.
 
     Example:
@@ -517,8 +622,14 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
     return _cell("gru", "gru_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)
 
 
-def lstm_cell(input: Tensor, hx, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
-              b_hh: Tensor | None = None):
+def lstm_cell(
+    input: Tensor,
+    hx,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+):
     """One LSTM step (torch's ``torch.lstm_cell``): ``hx = (h, c)``; returns ``(h', c')``.
 
     Example:
@@ -548,8 +659,8 @@ def _ref_step(cell, x, h, c, w_ih, w_hh, b_ih, b_hh):
     if cell == "rnn_relu":
         return np.maximum(gi + gh, 0), None
     if cell == "gru":
-        r, z = _sig(gi[:, :H] + gh[:, :H]), _sig(gi[:, H:2 * H] + gh[:, H:2 * H])
-        n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+        r, z = _sig(gi[:, :H] + gh[:, :H]), _sig(gi[:, H : 2 * H] + gh[:, H : 2 * H])
+        n = np.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
         return (1 - z) * n + z * h, None
     i, f, g, o = np.split(gi + gh, 4, -1)
     c = _sig(f) * c + _sig(i) * np.tanh(g)
@@ -558,24 +669,30 @@ def _ref_step(cell, x, h, c, w_ih, w_hh, b_ih, b_hh):
 
 def _ref_layer(cell):
     def ref(x, h, *rest, reverse=False):
-        c, (w_ih, w_hh, b_ih, b_hh) = ((rest[0], (rest[1:] + (None, None))[:4]) if cell == "lstm"
-                                       else (None, (rest + (None, None))[:4]))
+        c, (w_ih, w_hh, b_ih, b_hh) = (
+            (rest[0], (rest[1:] + (None, None))[:4])
+            if cell == "lstm"
+            else (None, (rest + (None, None))[:4])
+        )
         outs = [None] * len(x)
         for t in _steps(len(x), reverse):
             h, c = _ref_step(cell, x[t], h, c, w_ih, w_hh, b_ih, b_hh)
             outs[t] = h
         return (np.stack(outs), h) if c is None else (np.stack(outs), h, c)
+
     return ref
 
 
 def _ref_cell(cell):
     def ref(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
         return _ref_step(cell, x, h, None, w_ih, w_hh, b_ih, b_hh)[0]
+
     return ref
 
 
 def _torch_layer(cell):
     """torch's multi-layer function (``torch.gru`` ...) on one layer; reverse = flip time."""
+
     def call(torch, x, h, *rest, reverse=False):
         c, params = (rest[0], rest[1:]) if cell == "lstm" else (None, rest)
         params = [p for p in params if p is not None]
@@ -584,6 +701,7 @@ def _torch_layer(cell):
         res = getattr(torch, cell)(xin, hx, params, len(params) == 4, 1, 0.0, False, False, False)
         out = res[0].flip(0) if reverse else res[0]
         return (out,) + tuple(r[0] for r in res[1:])
+
     return call
 
 
@@ -594,15 +712,20 @@ def _layer_samples(cell):
     def samples(rng):
         def u(*shape):
             return rng.uniform(-0.8, 0.8, shape)
+
         out = []
-        for L, N, I, H, bias, reverse in ((3, 2, 3, 2, True, False), (2, 2, 2, 3, False, True),
-                                          (1, 1, 2, 2, True, True)):
+        for L, N, I, H, bias, reverse in (
+            (3, 2, 3, 2, True, False),
+            (2, 2, 2, 3, False, True),
+            (1, 1, 2, 2, True, True),
+        ):
             states = (u(N, H), u(N, H)) if lstm else (u(N, H),)
             if cell == "rnn_relu":  # keep pre-activations away from relu's kink
                 states = (rng.uniform(0.2, 0.8, (N, H)),)
             ws = (u(G * H, I), u(G * H, H)) + ((u(G * H), u(G * H)) if bias else ())
             out.append(Sample(u(L, N, I), *states, *ws, reverse=reverse))
         return out
+
     return samples
 
 
@@ -612,17 +735,42 @@ def _cell_samples(cell):
     def samples(rng):
         def u(*shape):
             return rng.uniform(-0.8, 0.8, shape)
+
         N, I, H = 2, 3, 2
-        return [Sample(u(N, I), u(N, H), u(G * H, I), u(G * H, H), u(G * H), u(G * H)),
-                Sample(u(N, I), u(N, H), u(G * H, I), u(G * H, H)),           # no bias
-                Sample(u(N, I), u(N, H), u(G * H, I), u(G * H, H), None, u(G * H))]
+        return [
+            Sample(u(N, I), u(N, H), u(G * H, I), u(G * H, H), u(G * H), u(G * H)),
+            Sample(u(N, I), u(N, H), u(G * H, I), u(G * H, H)),  # no bias
+            Sample(u(N, I), u(N, H), u(G * H, I), u(G * H, H), None, u(G * H)),
+        ]
+
     return samples
 
 
-for _name, _fn in (("rnn_tanh", rnn_tanh_layer), ("rnn_relu", rnn_relu_layer), ("gru", gru_layer),
-                   ("lstm", lstm_layer)):
-    register(OpInfo(f"{_name}_layer", _fn, ref=_ref_layer(_name), samples=_layer_samples(_name),
-                    method=False, family="rnn", torch_fn=_torch_layer(_name)))
+for _name, _fn in (
+    ("rnn_tanh", rnn_tanh_layer),
+    ("rnn_relu", rnn_relu_layer),
+    ("gru", gru_layer),
+    ("lstm", lstm_layer),
+):
+    register(
+        OpInfo(
+            f"{_name}_layer",
+            _fn,
+            ref=_ref_layer(_name),
+            samples=_layer_samples(_name),
+            method=False,
+            family="rnn",
+            torch_fn=_torch_layer(_name),
+        )
+    )
 for _name, _fn in (("rnn_tanh", rnn_tanh_cell), ("rnn_relu", rnn_relu_cell), ("gru", gru_cell)):
-    register(OpInfo(f"{_name}_cell", _fn, ref=_ref_cell(_name), samples=_cell_samples(_name),
-                    method=False, family="rnn"))
+    register(
+        OpInfo(
+            f"{_name}_cell",
+            _fn,
+            ref=_ref_cell(_name),
+            samples=_cell_samples(_name),
+            method=False,
+            family="rnn",
+        )
+    )

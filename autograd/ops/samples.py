@@ -11,6 +11,7 @@ Example:
     >>> [s.args[0].shape for s in unary_samples(0.2, 3.0)(np.random.default_rng(0))]
     [(3, 4), (), (2, 0, 3), (5,)]
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,11 +21,15 @@ from .registry import Sample
 
 def unary_samples(low=-2.0, high=2.0):
     """One tensor, uniform in [low, high]: (3, 4), 0-d, empty (2, 0, 3) and (5,)."""
+
     def gen(rng):
-        return [Sample(rng.uniform(low, high, (3, 4))),
-                Sample(rng.uniform(low, high, ())),
-                Sample(rng.uniform(low, high, (2, 0, 3))),
-                Sample(rng.uniform(low, high, (5,)))]
+        return [
+            Sample(rng.uniform(low, high, (3, 4))),
+            Sample(rng.uniform(low, high, ())),
+            Sample(rng.uniform(low, high, (2, 0, 3))),
+            Sample(rng.uniform(low, high, (5,))),
+        ]
+
     return gen
 
 
@@ -36,27 +41,33 @@ def binary_samples(low=-2.0, high=2.0, b_low=None, b_high=None):
 
     def gen(rng):
         u = rng.uniform
-        return [Sample(u(low, high, (3, 4)), u(b_low, b_high, (3, 4))),
-                Sample(u(low, high, (3, 1)), u(b_low, b_high, (1, 4))),    # both broadcast
-                Sample(u(low, high, (2, 3, 4)), u(b_low, b_high, (4,))),   # b broadcast
-                Sample(u(low, high, ()), u(b_low, b_high, (2, 2))),        # 0-d with matrix
-                Sample(u(low, high, (3,)), float(u(b_low, b_high)))]      # Python scalar
+        return [
+            Sample(u(low, high, (3, 4)), u(b_low, b_high, (3, 4))),
+            Sample(u(low, high, (3, 1)), u(b_low, b_high, (1, 4))),  # both broadcast
+            Sample(u(low, high, (2, 3, 4)), u(b_low, b_high, (4,))),  # b broadcast
+            Sample(u(low, high, ()), u(b_low, b_high, (2, 2))),  # 0-d with matrix
+            Sample(u(low, high, (3,)), float(u(b_low, b_high))),
+        ]  # Python scalar
+
     return gen
 
 
 def away_from_zero_samples(low=0.2, high=2.0):
     """Unary samples with |x| in [low, high], for ops with a kink or a pole at 0."""
+
     def gen(rng):
         def away(shape):
             return rng.uniform(low, high, shape) * rng.choice([-1.0, 1.0], shape)
-        return [Sample(away((3, 4))), Sample(away(())), Sample(away((2, 0, 3))),
-                Sample(away((5,)))]
+
+        return [Sample(away((3, 4))), Sample(away(())), Sample(away((2, 0, 3))), Sample(away((5,)))]
+
     return gen
 
 
 def away_from(kinks, low=-3.0, high=3.0, margin=0.05):
     """Samples for piecewise functions: no point within ``margin`` of a kink; the generator
     takes keyword arguments for the op (see ``with_kwargs``)."""
+
     def draw(rng, shape):
         v = rng.uniform(low, high, shape)
         for _ in range(100):
@@ -69,18 +80,25 @@ def away_from(kinks, low=-3.0, high=3.0, margin=0.05):
         return np.asarray(v)
 
     def gen(rng, **kwargs):
-        return [Sample(draw(rng, (3, 4)), **kwargs), Sample(draw(rng, ()), **kwargs),
-                Sample(draw(rng, (2, 0, 3)), **kwargs), Sample(draw(rng, (2, 3, 5)), **kwargs)]
+        return [
+            Sample(draw(rng, (3, 4)), **kwargs),
+            Sample(draw(rng, ()), **kwargs),
+            Sample(draw(rng, (2, 0, 3)), **kwargs),
+            Sample(draw(rng, (2, 3, 5)), **kwargs),
+        ]
+
     return gen
 
 
 def with_kwargs(gen, *kwarg_sets):
     """The samples of ``gen`` once for every set of keyword arguments."""
+
     def out(rng):
         res = []
         for kw in kwarg_sets:
             res += gen(rng, **kw)
         return res
+
     return out
 
 
@@ -93,5 +111,6 @@ def random_signs(rng, b):
 
 def distinct(rng, shape):
     """Distinct values (no ties: an arg-max is unique, so finite differences are defined)."""
-    return rng.permutation(np.prod(shape, dtype=int)).reshape(shape) * 0.1 + \
-        rng.uniform(0, 0.01, shape)
+    return rng.permutation(np.prod(shape, dtype=int)).reshape(shape) * 0.1 + rng.uniform(
+        0, 0.01, shape
+    )

@@ -20,6 +20,7 @@ Example:
     >>> autograd.multinomial(probs, 4, replacement=True, generator=g).tolist()  # never 1
     [2, 2, 0, 0]
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,8 +35,20 @@ from ..tensor import Tensor
 from ._util import broadcast_shapes, cast
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["multinomial", "bernoulli", "poisson", "normal", "uniform_", "normal_", "bernoulli_",
-           "exponential_", "geometric_", "random_", "cauchy_", "log_normal_"]
+__all__ = [
+    "multinomial",
+    "bernoulli",
+    "poisson",
+    "normal",
+    "uniform_",
+    "normal_",
+    "bernoulli_",
+    "exponential_",
+    "geometric_",
+    "random_",
+    "cauchy_",
+    "log_normal_",
+]
 
 
 def _num(x) -> str:
@@ -44,7 +57,7 @@ def _num(x) -> str:
 
 
 def _not_implemented(kernel: str, dtype) -> NotImplementedError:
-    return NotImplementedError(f'"{kernel}" not implemented for \'{_dt.torch_name(dtype)}\'')
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{_dt.torch_name(dtype)}'")
 
 
 def _require_float(t: Tensor, kernel: str):
@@ -55,6 +68,7 @@ def _require_float(t: Tensor, kernel: str):
 class _ZeroGradSample(Op):
     """A sample whose rate parameters get a zero gradient (torch's BernoulliBackward0 and
     PoissonBackward0): the sample is drawn by the caller and passed in as ``sample``."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -96,20 +110,25 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
         [1, 2]
     """
     if not isinstance(num_samples, (int, np.integer)) or isinstance(num_samples, bool):
-        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
-                        f"{type(num_samples).__name__}")
+        raise TypeError(
+            f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+            f"{type(num_samples).__name__}"
+        )
     if input.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if input._data.dtype.kind not in FLOAT_KINDS:
-        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
-                           f"{_dt.torch_name(input.dtype)}")
+        raise RuntimeError(
+            f"multinomial only supports floating-point dtypes for input, got: "
+            f"{_dt.torch_name(input.dtype)}"
+        )
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     n = input.shape[-1]
     if not replacement and num_samples > n:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                           "replacement")
-    if n > 2 ** 24:
+        raise RuntimeError(
+            "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+        )
+    if n > 2**24:
         raise RuntimeError("number of categories cannot exceed 2^24")
     rows = input._data.reshape(-1, n).astype(np.float64)
     if rows.size and not (np.isfinite(rows).all() and (rows >= 0).all()):
@@ -123,8 +142,11 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
         cdf = np.cumsum(rows, axis=1)
         cdf /= cdf[:, -1:]
         u = rng.random((rows.shape[0], num_samples))
-        out = np.stack([np.searchsorted(c, ur, side="right") for c, ur in zip(cdf, u)]) \
-            if rows.shape[0] else np.empty((0, num_samples), np.int64)
+        out = (
+            np.stack([np.searchsorted(c, ur, side="right") for c, ur in zip(cdf, u)])
+            if rows.shape[0]
+            else np.empty((0, num_samples), np.int64)
+        )
         out = np.minimum(out, n - 1)
     else:
         # exponential races: category i "arrives" at E_i / p_i with E_i ~ Exp(1); the first
@@ -165,11 +187,11 @@ def poisson(input, generator=None) -> Tensor:
     """
     _require_float(input, "poisson_cpu")
     rates = input._data
-    if not (rates >= 0).all():   # (nan fails too)
+    if not (rates >= 0).all():  # (nan fails too)
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     try:
         sample = _gen(generator).poisson(rates.astype(np.float64))
-    except ValueError as e:   # NumPy's bound on the rate (about 9.2e18)
+    except ValueError as e:  # NumPy's bound on the rate (about 9.2e18)
         raise RuntimeError(f"invalid Poisson rate: {e}") from None
     return _sampled(Poisson, input, sample.astype(rates.dtype))
 
@@ -180,11 +202,21 @@ _NORMAL_SIGNATURES = (
     " * (float mean, Tensor std, *, torch.Generator generator = None, Tensor out = None)\n"
     " * (float mean, float std, tuple of ints size, *, torch.Generator generator = None, "
     "Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, torch.device "
-    "device = None, bool pin_memory = False, bool requires_grad = False)\n")
+    "device = None, bool pin_memory = False, bool requires_grad = False)\n"
+)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad=False, pin_memory=False) -> Tensor:
+def normal(
+    mean,
+    std=1.0,
+    size=None,
+    *,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+    pin_memory=False,
+) -> Tensor:
     """Normal samples, with torch's four forms:
 
     * ``normal(mean_tensor, std_tensor)``: one sample per element (broadcast);
@@ -202,15 +234,18 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         >>> autograd.normal(m, 1.0).sum().backward(); m.grad
         tensor([1., 1.])
     """
-    def scalar(x):   # a number, or a 0-d tensor used as one (torch accepts it)
+
+    def scalar(x):  # a number, or a 0-d tensor used as one (torch accepts it)
         return not isinstance(x, Tensor) or (x.ndim == 0 and size is not None)
 
     if scalar(mean) and scalar(std):
         if size is None or isinstance(size, (int, np.integer)):
             given = (mean, std) + (() if size is None else (size,))
             got = ", ".join(type(a).__name__ for a in given)
-            raise TypeError(f"normal() received an invalid combination of arguments - got ({got}),"
-                            f" but expected one of:\n{_NORMAL_SIGNATURES}")
+            raise TypeError(
+                f"normal() received an invalid combination of arguments - got ({got}),"
+                f" but expected one of:\n{_NORMAL_SIGNATURES}"
+            )
         _devices.check(device, fn="normal")
         _devices.check_pin_memory(pin_memory)
         m, s = float(mean), float(std)
@@ -221,10 +256,13 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         out = Tensor._make((m + s * _gen(generator).standard_normal(shape)).astype(dt.np))
         return out.requires_grad_(True) if requires_grad else out
     if size is not None:
-        got = ", ".join(type(a).__name__ if not isinstance(a, Tensor) else "Tensor"
-                        for a in (mean, std, size))
-        raise TypeError(f"normal() received an invalid combination of arguments - got ({got}), "
-                        f"but expected one of:\n{_NORMAL_SIGNATURES}")
+        got = ", ".join(
+            type(a).__name__ if not isinstance(a, Tensor) else "Tensor" for a in (mean, std, size)
+        )
+        raise TypeError(
+            f"normal() received an invalid combination of arguments - got ({got}), "
+            f"but expected one of:\n{_NORMAL_SIGNATURES}"
+        )
     like = mean if isinstance(mean, Tensor) else std
     _require_float(like, "normal_kernel_cpu")
     dt = like.dtype
@@ -237,8 +275,12 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     s = std if isinstance(std, Tensor) else Tensor._make(np.asarray(std, dt.np))
     shape = broadcast_shapes(m._data.shape, s._data.shape)
     eps = _gen(generator).standard_normal(shape).astype(dt.np)
-    if _grad_enabled.get() and (m._requires_grad or s._requires_grad) or m._fw is not None \
-            or s._fw is not None:   # (reverse mode, or forward mode: no_grad does not stop it)
+    if (
+        _grad_enabled.get()
+        and (m._requires_grad or s._requires_grad)
+        or m._fw is not None
+        or s._fw is not None
+    ):  # (reverse mode, or forward mode: no_grad does not stop it)
         return cast(m, dt) + cast(s, dt) * Tensor._make(eps)
     return Tensor._make((m._data + s._data * eps).astype(dt.np))
 
@@ -248,6 +290,7 @@ def _fill(self: Tensor, sample) -> Tensor:
     """Write ``sample`` into ``self`` like ``copy_``: torch's in-place checks, version bump,
     views; when recorded, the old value gets a zero gradient."""
     from .inplace import copy_
+
     return copy_(self, Tensor._make(np.asarray(sample)))
 
 
@@ -268,8 +311,10 @@ def uniform_(self: Tensor, from_=0.0, to=1.0, *, generator=None) -> Tensor:
     if self._data.dtype.kind not in FLOAT_KINDS:
         raise _not_implemented("check_uniform_bounds", self.dtype)
     if from_ > to:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
-                           f"from={_num(from_)} > to={_num(to)}")
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found "
+            f"from={_num(from_)} > to={_num(to)}"
+        )
     top = float(np.finfo(self._data.dtype).max)
     for name, v in (("from", from_), ("to", to)):
         if not -top <= v <= top:
@@ -292,7 +337,8 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
     if isinstance(p, Tensor):
         _require_float(p, "bernoulli_tensor_cpu_p_")
         from .movement import expand
-        prob = expand(p.detach(), self._data.shape)._data   # (torch's expand error on mismatch)
+
+        prob = expand(p.detach(), self._data.shape)._data  # (torch's expand error on mismatch)
         if not ((prob >= 0) & (prob <= 1)).all():
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     else:
@@ -303,8 +349,10 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
 def _continuous(self: Tensor, name: str, cname: bool = False):
     if self._data.dtype.kind not in FLOAT_KINDS:
         what = _C_NAMES[self._data.dtype.name] if cname else _dt.torch_name(self.dtype)
-        raise RuntimeError(f"{name} distribution is a continuous probability distribution. dtype "
-                           f"must be a floating point but you specified {what}")
+        raise RuntimeError(
+            f"{name} distribution is a continuous probability distribution. dtype "
+            f"must be a floating point but you specified {what}"
+        )
 
 
 def exponential_(self: Tensor, lambd=1.0, *, generator=None) -> Tensor:
@@ -343,9 +391,17 @@ def log_normal_(self: Tensor, mean=1.0, std=2.0, *, generator=None) -> Tensor:
 
 
 # C type names, as torch's bound errors print them
-_C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short",
-            "int32": "int", "int64": "long int", "float16": "c10::Half", "float32": "float",
-            "float64": "double"}
+_C_NAMES = {
+    "bool": "bool",
+    "uint8": "unsigned char",
+    "int8": "signed char",
+    "int16": "short",
+    "int32": "int",
+    "int64": "long int",
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+}
 
 
 def random_(self: Tensor, from_=None, to=None, *, generator=None) -> Tensor:
@@ -362,18 +418,19 @@ def random_(self: Tensor, from_=None, to=None, *, generator=None) -> Tensor:
             raise TypeError(f"random_(): 'from' and 'to' must be ints, got {type(v).__name__}")
     npdt = self._data.dtype
     if npdt.kind in FLOAT_KINDS:
-        top = 2 ** (np.finfo(npdt).nmant + 1)   # every integer up to here is exact
+        top = 2 ** (np.finfo(npdt).nmant + 1)  # every integer up to here is exact
     elif npdt.kind == "b":
         top = 1
     else:
         top = int(np.iinfo(npdt).max)
     if from_ is None:
         from_, to = 0, (top + 1 if to is None else to)
-    elif to is None:   # random_(to): a single argument is the exclusive upper bound
+    elif to is None:  # random_(to): a single argument is the exclusive upper bound
         from_, to = 0, from_
     if from_ >= to:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={from_} "
-                           f">= to={to}")
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}"
+        )
     if npdt.kind in "iub":
         lo = 0 if npdt.kind == "b" else int(np.iinfo(npdt).min)
         if not lo <= from_ <= top:

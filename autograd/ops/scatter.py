@@ -6,6 +6,7 @@ They are GetItem / IndexAdd / IndexPut (indexing.py) with a computed full index,
 gradients of any order come from those three primitives; scatter_reduce's amax/amin/prod
 have Ops of their own.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,14 +17,34 @@ from ..function import Op, derive
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, wrap_dim, tracked
-from .indexing import (GetItem, IndexAdd, IndexPut, _fill_value, _np_index_add_zeros, _take,
-                       _wrap_indices)
+from .indexing import (
+    GetItem,
+    IndexAdd,
+    IndexPut,
+    _fill_value,
+    _np_index_add_zeros,
+    _take,
+    _wrap_indices,
+)
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
 
-__all__ = ["gather", "take_along_dim", "scatter", "scatter_add", "scatter_reduce",
-           "index_select", "index_add", "index_copy", "index_fill", "index_reduce",
-           "diagonal_scatter", "select_scatter", "slice_scatter", "one_hot"]
+__all__ = [
+    "gather",
+    "take_along_dim",
+    "scatter",
+    "scatter_add",
+    "scatter_reduce",
+    "index_select",
+    "index_add",
+    "index_copy",
+    "index_fill",
+    "index_reduce",
+    "diagonal_scatter",
+    "select_scatter",
+    "slice_scatter",
+    "one_hot",
+]
 
 
 # ---- gather / take_along_dim / scatter: an index tensor shaped like the output -------------
@@ -39,6 +60,7 @@ def _flat_index(index, arr: np.ndarray):
     autograd.compile sees the values it carries (a view of its array would escape)."""
     if isinstance(index, Tensor):
         from .movement import reshape
+
         return reshape(index, (-1,))
     return arr.reshape(-1)
 
@@ -62,6 +84,7 @@ class Gather(GetItem):
 
 def _as_1d(t: Tensor) -> Tensor:
     from .movement import reshape
+
     return reshape(t, (1,)) if t.ndim == 0 else t
 
 
@@ -76,19 +99,28 @@ def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tens
     arr = _check_index_tensor(index, "gather")
     if input.ndim == 0 or arr.ndim == 0:
         from .movement import reshape
+
         # 0-d input or index: work on 1-element vectors, answer in the index's shape
-        return reshape(gather(_as_1d(input), wrap_dim(dim, 1), _flat_index(index, arr)),
-                       arr.shape)
+        return reshape(gather(_as_1d(input), wrap_dim(dim, 1), _flat_index(index, arr)), arr.shape)
     dim = wrap_dim(dim, input.ndim)
     if arr.ndim != input.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for d in range(arr.ndim):
         if d != dim and arr.shape[d] > input.shape[d]:
-            raise RuntimeError(f"Size does not match at dimension {d} expected index "
-                               f"{list(arr.shape)} to be no larger than self "
-                               f"{list(input.shape)} apart from dimension {dim}")
-    return Gather.apply(input, idx=derive(_along_dim_index, index if isinstance(index, Tensor)
-                                          else arr, dim=dim, size=input.shape[dim]))
+            raise RuntimeError(
+                f"Size does not match at dimension {d} expected index "
+                f"{list(arr.shape)} to be no larger than self "
+                f"{list(input.shape)} apart from dimension {dim}"
+            )
+    return Gather.apply(
+        input,
+        idx=derive(
+            _along_dim_index,
+            index if isinstance(index, Tensor) else arr,
+            dim=dim,
+            size=input.shape[dim],
+        ),
+    )
 
 
 def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
@@ -102,14 +134,17 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
                 [2., 5.]])
     """
     from .movement import expand, reshape
+
     arr = _check_index_tensor(indices, "take_along_dim")
     if dim is None:
         return gather(reshape(input, (-1,)), 0, _flat_index(indices, arr))
     dim = wrap_dim(dim, max(input.ndim, arr.ndim))
     if input.ndim != arr.ndim:
-        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
-                           f"number of dimensions, but got {input.ndim} dimensions for input, "
-                           f"and {arr.ndim} dimensions for indices")
+        raise RuntimeError(
+            f"torch.take_along_dim(): input and indices should have the same "
+            f"number of dimensions, but got {input.ndim} dimensions for input, "
+            f"and {arr.ndim} dimensions for indices"
+        )
     shape_in = list(input.shape)
     shape_ix = list(arr.shape)
     shape_in[dim] = shape_ix[dim] = 1
@@ -118,8 +153,11 @@ def take_along_dim(input: Tensor, indices, dim=None) -> Tensor:
     tgt_in[dim], tgt_ix[dim] = input.shape[dim], arr.shape[dim]
     if tuple(tgt_in) != tuple(input.shape):
         input = expand(input, tuple(tgt_in))
-    return gather(input, dim, derive(np.broadcast_to, indices if isinstance(indices, Tensor)
-                                     else arr, tuple(tgt_ix)))
+    return gather(
+        input,
+        dim,
+        derive(np.broadcast_to, indices if isinstance(indices, Tensor) else arr, tuple(tgt_ix)),
+    )
 
 
 def _np_gather(x, dim, index, **kw):
@@ -133,15 +171,24 @@ def _np_gather(x, dim, index, **kw):
 
 def _gather_samples(rng):
     x = rng.normal(size=(3, 4))
-    return [Sample(x, 0, np.array([[0, 1, 2, 0], [2, 2, 1, 0]])),
-            Sample(x, 1, np.array([[3, 3], [0, 1], [2, 0]])),
-            Sample(x, -1, np.array([[1], [1]])),     # index smaller than input
-            Sample(rng.normal(size=(2, 3, 4)), 2, rng.integers(0, 4, (2, 3, 5)))]
+    return [
+        Sample(x, 0, np.array([[0, 1, 2, 0], [2, 2, 1, 0]])),
+        Sample(x, 1, np.array([[3, 3], [0, 1], [2, 0]])),
+        Sample(x, -1, np.array([[1], [1]])),  # index smaller than input
+        Sample(rng.normal(size=(2, 3, 4)), 2, rng.integers(0, 4, (2, 3, 5))),
+    ]
 
 
-register(OpInfo("gather", gather, ref=_np_gather, samples=_gather_samples,
-                torch_fn=lambda torch, x, dim, i: torch.gather(x, dim, torch.as_tensor(i)),
-                family="scatter"))
+register(
+    OpInfo(
+        "gather",
+        gather,
+        ref=_np_gather,
+        samples=_gather_samples,
+        torch_fn=lambda torch, x, dim, i: torch.gather(x, dim, torch.as_tensor(i)),
+        family="scatter",
+    )
+)
 
 
 def _np_take_along_dim(x, idx, dim=None):
@@ -151,19 +198,28 @@ def _np_take_along_dim(x, idx, dim=None):
 
     def without_dim(shape):
         return tuple(1 if d == dim else n for d, n in enumerate(shape))
+
     common = np.broadcast_shapes(without_dim(x.shape), without_dim(idx.shape))
     xs = tuple(x.shape[d] if d == dim else n for d, n in enumerate(common))
     ys = tuple(idx.shape[d] if d == dim else n for d, n in enumerate(common))
     return np.take_along_axis(np.broadcast_to(x, xs), np.broadcast_to(idx, ys), axis=dim)
 
 
-register(OpInfo("take_along_dim", take_along_dim, ref=_np_take_along_dim, samples=lambda rng: [
-    Sample(rng.normal(size=(3, 4)), np.array([[0, 3], [1, 1], [2, 0]]), 1),
-    Sample(rng.normal(size=(3, 4)), np.array([5, 0, 11]), None),
-    Sample(rng.normal(size=(3, 1)), np.array([[0, 0, 0]]), 1),     # input broadcasts
-    Sample(rng.normal(size=(1, 4)), np.array([[0], [3]]), 1)],     # indices broadcast
-    torch_fn=lambda torch, x, i, dim: torch.take_along_dim(x, torch.as_tensor(i), dim),
-    family="scatter"))
+register(
+    OpInfo(
+        "take_along_dim",
+        take_along_dim,
+        ref=_np_take_along_dim,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), np.array([[0, 3], [1, 1], [2, 0]]), 1),
+            Sample(rng.normal(size=(3, 4)), np.array([5, 0, 11]), None),
+            Sample(rng.normal(size=(3, 1)), np.array([[0, 0, 0]]), 1),  # input broadcasts
+            Sample(rng.normal(size=(1, 4)), np.array([[0], [3]]), 1),
+        ],  # indices broadcast
+        torch_fn=lambda torch, x, i, dim: torch.take_along_dim(x, torch.as_tensor(i), dim),
+        family="scatter",
+    )
+)
 
 
 def _scatter_prepare(input: Tensor, dim, index, src, opname):
@@ -177,16 +233,25 @@ def _scatter_prepare(input: Tensor, dim, index, src, opname):
     src_shape = src.shape if isinstance(src, Tensor) else None
     bad = any(d != dim and arr.shape[d] > input.shape[d] for d in range(arr.ndim))
     if src_shape is not None:
-        bad = bad or len(src_shape) != arr.ndim or any(
-            arr.shape[d] > src_shape[d] for d in range(arr.ndim))
+        bad = (
+            bad
+            or len(src_shape) != arr.ndim
+            or any(arr.shape[d] > src_shape[d] for d in range(arr.ndim))
+        )
     if bad:
-        msg = (f"Expected index {list(arr.shape)} to be no larger than self "
-               f"{list(input.shape)} apart from dimension {dim}")
+        msg = (
+            f"Expected index {list(arr.shape)} to be no larger than self "
+            f"{list(input.shape)} apart from dimension {dim}"
+        )
         if src_shape is not None:
             msg += f" and to be no larger size than src {list(src_shape)}"
         raise RuntimeError(msg)
-    idx = derive(_along_dim_index, index if isinstance(index, Tensor) else arr, dim=dim,
-                 size=input.shape[dim])
+    idx = derive(
+        _along_dim_index,
+        index if isinstance(index, Tensor) else arr,
+        dim=dim,
+        size=input.shape[dim],
+    )
     if isinstance(src, Tensor):
         if tuple(src.shape) != arr.shape:  # only src's leading block is used
             src = GetItem.apply(src, idx=tuple(slice(0, n) for n in arr.shape))
@@ -226,8 +291,10 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
         return ScatterAdd.apply(input, src, idx=idx)
     if reduce == "multiply":
         if input._requires_grad or src._requires_grad:
-            raise RuntimeError("scatter(reduce='multiply') is not differentiable; use "
-                               "scatter_reduce(..., reduce='prod')")
+            raise RuntimeError(
+                "scatter(reduce='multiply') is not differentiable; use "
+                "scatter_reduce(..., reduce='prod')"
+            )
         out = input._data.copy()
         np.multiply.at(out, idx, src._data)
         return Tensor._make(out)
@@ -262,15 +329,17 @@ def _xp_scatter_add_zeros_np(g, dim, index, shape):
 
 def _xp_scatter_add_zeros_tensor(g, dim, index, shape):
     dim, arr = _dim_and_index(dim, index, len(shape))
-    return ScatterAdd.apply(Tensor._make(np.zeros(tuple(shape), g._data.dtype)), g,
-                            idx=_along_dim_index(arr, dim, shape[dim]))
+    return ScatterAdd.apply(
+        Tensor._make(np.zeros(tuple(shape), g._data.dtype)),
+        g,
+        idx=_along_dim_index(arr, dim, shape[dim]),
+    )
 
 
 # For VJPs of ops that pick along a dim (max/min with dim, sort, topk, ...): gather the
 # gradient, or scatter-add it into zeros of the input's shape (repeats accumulate).
 _xp.define("gather", numpy=_xp_gather_np, tensor=lambda g, dim, index: gather(g, dim, index))
-_xp.define("scatter_add_zeros", numpy=_xp_scatter_add_zeros_np,
-           tensor=_xp_scatter_add_zeros_tensor)
+_xp.define("scatter_add_zeros", numpy=_xp_scatter_add_zeros_np, tensor=_xp_scatter_add_zeros_tensor)
 
 
 def _np_scatter(x, dim, index, src=None, value=None, reduce=None):
@@ -292,32 +361,54 @@ def _unique_scatter_index(rng, shape, size, dim):
     """Index for scatter without collisions along dim (their result would be arbitrary)."""
     out = np.empty(shape, dtype=np.int64)
     for pos in np.ndindex(*[n for d, n in enumerate(shape) if d != dim]):
-        perm = rng.permutation(size)[:shape[dim]]
+        perm = rng.permutation(size)[: shape[dim]]
         sl = list(pos)
         sl.insert(dim, slice(None))
         out[tuple(sl)] = perm
     return out
 
 
-register(OpInfo("scatter", scatter, inplace=True, ref=_np_scatter, samples=lambda rng: [
-    Sample(rng.normal(size=(3, 4)), 0, _unique_scatter_index(rng, (2, 4), 3, 0),
-           rng.normal(size=(2, 4))),
-    Sample(rng.normal(size=(3, 5)), 1, _unique_scatter_index(rng, (3, 2), 5, 1),
-           rng.normal(size=(3, 2))),
-    Sample(rng.normal(size=(3, 4)), -1, _unique_scatter_index(rng, (2, 3), 4, 1), 1.5)],
-    # src larger than index and reduce="add" are checked in tests/test_indexing.py: torch has
-    # no backward for them
-    torch_fn=lambda torch, x, d, i, s, **kw: torch.scatter(x, d, torch.as_tensor(i), s, **kw),
-    family="scatter"))
-register(OpInfo("scatter_add", scatter_add, inplace=True,
-                ref=lambda x, d, i, s: _np_scatter(x, d, i, s, reduce="add"),
-                samples=lambda rng: [
-                    Sample(rng.normal(size=(3, 4)), 0, rng.integers(0, 3, (5, 4)),
-                           rng.normal(size=(5, 4))),
-                    Sample(rng.normal(size=(2, 5)), 1, rng.integers(0, 5, (2, 3)),
-                           rng.normal(size=(2, 3)))],
-                torch_fn=lambda torch, x, d, i, s: torch.scatter_add(x, d, torch.as_tensor(i), s),
-                family="scatter"))
+register(
+    OpInfo(
+        "scatter",
+        scatter,
+        inplace=True,
+        ref=_np_scatter,
+        samples=lambda rng: [
+            Sample(
+                rng.normal(size=(3, 4)),
+                0,
+                _unique_scatter_index(rng, (2, 4), 3, 0),
+                rng.normal(size=(2, 4)),
+            ),
+            Sample(
+                rng.normal(size=(3, 5)),
+                1,
+                _unique_scatter_index(rng, (3, 2), 5, 1),
+                rng.normal(size=(3, 2)),
+            ),
+            Sample(rng.normal(size=(3, 4)), -1, _unique_scatter_index(rng, (2, 3), 4, 1), 1.5),
+        ],
+        # src larger than index and reduce="add" are checked in tests/test_indexing.py: torch has
+        # no backward for them
+        torch_fn=lambda torch, x, d, i, s, **kw: torch.scatter(x, d, torch.as_tensor(i), s, **kw),
+        family="scatter",
+    )
+)
+register(
+    OpInfo(
+        "scatter_add",
+        scatter_add,
+        inplace=True,
+        ref=lambda x, d, i, s: _np_scatter(x, d, i, s, reduce="add"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), 0, rng.integers(0, 3, (5, 4)), rng.normal(size=(5, 4))),
+            Sample(rng.normal(size=(2, 5)), 1, rng.integers(0, 5, (2, 3)), rng.normal(size=(2, 3))),
+        ],
+        torch_fn=lambda torch, x, d, i, s: torch.scatter_add(x, d, torch.as_tensor(i), s),
+        family="scatter",
+    )
+)
 
 
 class ScatterExtreme(Op):
@@ -394,18 +485,28 @@ class ScatterProd(Op):
             x_np = np.asarray(x._data if isinstance(x, Tensor) else x)
             nz = x_np != 0
             safe = xp.where(xp.asarray(nz), x, xp.ones_like(x))
-            gx = xp.where(xp.asarray(nz), g_out / safe,
-                          xp.where(xp.asarray(~nz & lone_zero), g_others, xp.zeros_like(g)))
+            gx = xp.where(
+                xp.asarray(nz),
+                g_out / safe,
+                xp.where(xp.asarray(~nz & lone_zero), g_others, xp.zeros_like(g)),
+            )
             if not ctx.include_self:
-                gx = IndexPut.apply(gx, Tensor._make(np.zeros((), gx._data.dtype)), idx=idx) \
-                    if xp.graph else _np_zero_at(gx, idx)
+                gx = (
+                    IndexPut.apply(gx, Tensor._make(np.zeros((), gx._data.dtype)), idx=idx)
+                    if xp.graph
+                    else _np_zero_at(gx, idx)
+                )
         if ctx.needs_input_grad[1]:
             s_np = np.asarray(src._data if isinstance(src, Tensor) else src)
             nz = s_np != 0
             safe = xp.where(xp.asarray(nz), src, xp.ones_like(src))
-            gs = xp.where(xp.asarray(nz), _take(g_out, idx, xp) / safe,
-                          xp.where(xp.asarray(~nz & lone_zero[idx]), _take(g_others, idx, xp),
-                                   xp.zeros_like(safe)))
+            gs = xp.where(
+                xp.asarray(nz),
+                _take(g_out, idx, xp) / safe,
+                xp.where(
+                    xp.asarray(~nz & lone_zero[idx]), _take(g_others, idx, xp), xp.zeros_like(safe)
+                ),
+            )
         return gx, gs
 
 
@@ -425,8 +526,9 @@ def _np_zero_at(a, idx):
     return a
 
 
-def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *,
-                   include_self: bool = True) -> Tensor:
+def scatter_reduce(
+    input: Tensor, dim: int, index, src: Tensor, reduce: str, *, include_self: bool = True
+) -> Tensor:
     """Reduce ``src`` into ``input`` at ``index`` along ``dim`` with ``reduce`` in
     ``"sum"``, ``"prod"``, ``"mean"``, ``"amax"``, ``"amin"`` (``include_self=False``
     leaves the old values of scattered positions out of the reduction).
@@ -437,21 +539,35 @@ def scatter_reduce(input: Tensor, dim: int, index, src: Tensor, reduce: str, *,
         tensor([3., 2.])
     """
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
-                           f"{reduce}")
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+        )
     dim, idx, src = _scatter_prepare(input, dim, index, as_tensor_operand(src), "scatter_reduce")
     if reduce == "prod":
         return ScatterProd.apply(input, src, idx=idx, include_self=include_self)
     if reduce in ("amax", "amin"):
-        return ScatterExtreme.apply(input, src, idx=idx, include_self=include_self,
-                                    ufunc=np.maximum if reduce == "amax" else np.minimum)
-    base = input if include_self else Scatter.apply(
-        input, Tensor._make(np.zeros((), input._data.dtype)), idx=idx)
+        return ScatterExtreme.apply(
+            input,
+            src,
+            idx=idx,
+            include_self=include_self,
+            ufunc=np.maximum if reduce == "amax" else np.minimum,
+        )
+    base = (
+        input
+        if include_self
+        else Scatter.apply(input, Tensor._make(np.zeros((), input._data.dtype)), idx=idx)
+    )
     total = ScatterAdd.apply(base, src, idx=idx)
     if reduce == "sum":
         return total
-    count = derive(_scatter_count, shape=tuple(input.shape), dtype=input._data.dtype, idx=idx,
-                   include_self=include_self)
+    count = derive(
+        _scatter_count,
+        shape=tuple(input.shape),
+        dtype=input._data.dtype,
+        idx=idx,
+        include_self=include_self,
+    )
     if input._data.dtype.kind in FLOAT_KINDS:
         return total / Tensor._make(count)
     return total // Tensor._make(count)
@@ -466,27 +582,51 @@ def _np_scatter_reduce(x, dim, index, src, reduce, include_self=True):
         groups.setdefault(tuple(tgt), []).append(src[pos])
     for tgt, vals in groups.items():
         vals = vals + ([x[tgt]] if include_self else [])
-        out[tgt] = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max,
-                    "amin": np.min}[reduce](vals)
+        out[tgt] = {
+            "sum": np.sum,
+            "prod": np.prod,
+            "mean": np.mean,
+            "amax": np.max,
+            "amin": np.min,
+        }[reduce](vals)
     return out
 
 
 def _scatter_reduce_samples(rng):
     x, src = rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
     i = rng.integers(0, 3, (5, 4))
-    return [Sample(x, 0, i, src, "sum"), Sample(x, 0, i, src, "mean", include_self=False),
-            Sample(x, 0, i, src, "mean"), Sample(x, 0, i, src, "amax"),
-            Sample(x, 0, i, src, "amin", include_self=False),
-            Sample(x, 0, i, src, "prod"), Sample(x, 0, i, src, "prod", include_self=False),
-            Sample(rng.normal(size=(2, 5)), 1, rng.integers(0, 5, (2, 7)),
-                   rng.normal(size=(2, 7)), "amax", include_self=False)]
+    return [
+        Sample(x, 0, i, src, "sum"),
+        Sample(x, 0, i, src, "mean", include_self=False),
+        Sample(x, 0, i, src, "mean"),
+        Sample(x, 0, i, src, "amax"),
+        Sample(x, 0, i, src, "amin", include_self=False),
+        Sample(x, 0, i, src, "prod"),
+        Sample(x, 0, i, src, "prod", include_self=False),
+        Sample(
+            rng.normal(size=(2, 5)),
+            1,
+            rng.integers(0, 5, (2, 7)),
+            rng.normal(size=(2, 7)),
+            "amax",
+            include_self=False,
+        ),
+    ]
 
 
-register(OpInfo("scatter_reduce", scatter_reduce, inplace=True, ref=_np_scatter_reduce,
-                samples=_scatter_reduce_samples,
-                torch_fn=lambda torch, x, d, i, s, r, **kw: torch.scatter_reduce(
-                    x, d, torch.as_tensor(i), s, r, **kw),
-                family="scatter"))
+register(
+    OpInfo(
+        "scatter_reduce",
+        scatter_reduce,
+        inplace=True,
+        ref=_np_scatter_reduce,
+        samples=_scatter_reduce_samples,
+        torch_fn=lambda torch, x, d, i, s, r, **kw: torch.scatter_reduce(
+            x, d, torch.as_tensor(i), s, r, **kw
+        ),
+        family="scatter",
+    )
+)
 
 
 # ---- index_select / index_add / index_copy / index_fill: a 1-D index along one dim
@@ -498,14 +638,20 @@ def _dim_index(input: Tensor, dim, index, opname):
         raise IndexError(f"{opname}(): Index is supposed to be a vector")
     dim = wrap_dim(dim, input.ndim)
     size = input.shape[dim] if input.ndim else 1
-    return dim, derive(_index_along, index if isinstance(index, Tensor) else arr, dim=dim,
-                       size=size, lead=input.ndim > 0)
+    return dim, derive(
+        _index_along,
+        index if isinstance(index, Tensor) else arr,
+        dim=dim,
+        size=size,
+        lead=input.ndim > 0,
+    )
 
 
 def _index_along(index: np.ndarray, dim: int, size: int, lead: bool) -> tuple:
     """The NumPy index picking positions ``index`` (checked) along ``dim``."""
-    arr = _wrap_indices(index.reshape(-1), size, dim, negative_ok=False,
-                        msg="index out of range in self")
+    arr = _wrap_indices(
+        index.reshape(-1), size, dim, negative_ok=False, msg="index out of range in self"
+    )
     return (slice(None),) * dim + (arr,) if lead else (arr,)
 
 
@@ -524,8 +670,11 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     dim, idx = _dim_index(input, dim, index, "index_select")
     if input.ndim == 0:  # a 0-d input acts as a 1-element vector; result: index's shape
         from .movement import reshape
-        return reshape(IndexSelect.apply(_as_1d(input), idx=idx), np.shape(
-            index._data if isinstance(index, Tensor) else index))
+
+        return reshape(
+            IndexSelect.apply(_as_1d(input), idx=idx),
+            np.shape(index._data if isinstance(index, Tensor) else index),
+        )
     return IndexSelect.apply(input, idx=idx)
 
 
@@ -533,24 +682,33 @@ def _source_for(input, dim, idx, source, opname) -> Tensor:
     source = as_tensor_operand(source)
     n = idx[-1].size
     if source.ndim != input.ndim and not (source.ndim == 0 and input.ndim <= 1):
-        raise ShapeError(f"{opname}(): Source/destination tensor must have same slice shapes. "
-                         f"Destination slice shape: {list(input.shape)} at dimension {dim} and "
-                         f"source slice shape: {list(source.shape)} at dimension {dim}.")
+        raise ShapeError(
+            f"{opname}(): Source/destination tensor must have same slice shapes. "
+            f"Destination slice shape: {list(input.shape)} at dimension {dim} and "
+            f"source slice shape: {list(source.shape)} at dimension {dim}."
+        )
     src_n = source.shape[dim] if source.ndim else 1
     if src_n != n:
-        raise ShapeError(f"{opname}(): Number of indices ({n}) should be equal to "
-                         f"source.size(dim): ({src_n}), for dim: {dim}")
+        raise ShapeError(
+            f"{opname}(): Number of indices ({n}) should be equal to "
+            f"source.size(dim): ({src_n}), for dim: {dim}"
+        )
     expected = tuple(n if d == dim else s for d, s in enumerate(input.shape))
     if source.ndim and tuple(source.shape) != expected:
-        raise ShapeError(f"{opname}(): Source/destination tensor must have same slice shapes. "
-                         f"Destination slice shape: {list(input.shape)} at dimension {dim} and "
-                         f"source slice shape: {list(source.shape)} at dimension {dim}.")
+        raise ShapeError(
+            f"{opname}(): Source/destination tensor must have same slice shapes. "
+            f"Destination slice shape: {list(input.shape)} at dimension {dim} and "
+            f"source slice shape: {list(source.shape)} at dimension {dim}."
+        )
     if source._data.dtype != input._data.dtype:
-        raise DTypeError(f"{opname}(): self ({_dt.as_dtype(input._data.dtype).name}) and source "
-                         f"({_dt.as_dtype(source._data.dtype).name}) must have the same scalar "
-                         "type")
+        raise DTypeError(
+            f"{opname}(): self ({_dt.as_dtype(input._data.dtype).name}) and source "
+            f"({_dt.as_dtype(source._data.dtype).name}) must have the same scalar "
+            "type"
+        )
     if source.ndim == 0 and input.ndim == 1:
         from .movement import reshape
+
         source = reshape(source, (1,))
     return source
 
@@ -597,6 +755,7 @@ def index_fill(input: Tensor, dim: int, index, value) -> Tensor:
     v = _fill_value(input, value, "index_fill_")
     if tracked(v):
         from .movement import expand
+
         v = expand(v, np.empty(input._data.shape, np.bool_)[idx].shape)
     return IndexPut.apply(input, v, idx=idx)
 
@@ -612,6 +771,7 @@ def _np_index_op(kind):
         else:
             out[sl] = source
         return out
+
     return ref
 
 
@@ -620,28 +780,69 @@ def _tidx(torch, name):
     return lambda x, d, i, *a, **kw: getattr(torch, name)(x, d, torch.as_tensor(i), *a, **kw)
 
 
-register(OpInfo("index_select", index_select, ref=_np_index_op("select"), samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3])),
-    Sample(rng.normal(size=(2, 3, 4)), -1, np.array([1])),
-    Sample(rng.normal(size=(4, 3)), 1, np.array([], dtype=np.int64))],
-    torch_fn=lambda torch, *a: _tidx(torch, "index_select")(*a), family="scatter"))
-register(OpInfo("index_add", index_add, inplace=True, ref=_np_index_op("add"), samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3]), rng.normal(size=(3, 3))),
-    Sample(rng.normal(size=(2, 4)), 1, np.array([1, 2]), rng.normal(size=(2, 2)), alpha=-2.0)],
-    torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_add")(*a, **kw), family="scatter"))
-register(OpInfo("index_copy", index_copy, inplace=True, ref=_np_index_op("copy"), samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), rng.normal(size=(2, 3))),
-    Sample(rng.normal(size=(2, 4)), -1, np.array([2]), rng.normal(size=(2, 1)))],
-    torch_fn=lambda torch, *a: _tidx(torch, "index_copy")(*a), family="scatter"))
-register(OpInfo("index_fill", index_fill, inplace=True, ref=_np_index_op("copy"), samples=lambda rng: [
-    Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), 2.5),
-    Sample(rng.normal(size=(2, 4)), 1, np.array([1, 1]), rng.normal(size=()))],
-    torch_fn=lambda torch, x, d, i, v: x.index_fill(d, torch.as_tensor(i), v),
-    family="scatter"))
+register(
+    OpInfo(
+        "index_select",
+        index_select,
+        ref=_np_index_op("select"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3])),
+            Sample(rng.normal(size=(2, 3, 4)), -1, np.array([1])),
+            Sample(rng.normal(size=(4, 3)), 1, np.array([], dtype=np.int64)),
+        ],
+        torch_fn=lambda torch, *a: _tidx(torch, "index_select")(*a),
+        family="scatter",
+    )
+)
+register(
+    OpInfo(
+        "index_add",
+        index_add,
+        inplace=True,
+        ref=_np_index_op("add"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3]), rng.normal(size=(3, 3))),
+            Sample(
+                rng.normal(size=(2, 4)), 1, np.array([1, 2]), rng.normal(size=(2, 2)), alpha=-2.0
+            ),
+        ],
+        torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_add")(*a, **kw),
+        family="scatter",
+    )
+)
+register(
+    OpInfo(
+        "index_copy",
+        index_copy,
+        inplace=True,
+        ref=_np_index_op("copy"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), rng.normal(size=(2, 3))),
+            Sample(rng.normal(size=(2, 4)), -1, np.array([2]), rng.normal(size=(2, 1))),
+        ],
+        torch_fn=lambda torch, *a: _tidx(torch, "index_copy")(*a),
+        family="scatter",
+    )
+)
+register(
+    OpInfo(
+        "index_fill",
+        index_fill,
+        inplace=True,
+        ref=_np_index_op("copy"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), 2.5),
+            Sample(rng.normal(size=(2, 4)), 1, np.array([1, 1]), rng.normal(size=())),
+        ],
+        torch_fn=lambda torch, x, d, i, v: x.index_fill(d, torch.as_tensor(i), v),
+        family="scatter",
+    )
+)
 
 
-def index_reduce(input: Tensor, dim: int, index, source, reduce: str, *,
-                 include_self: bool = True) -> Tensor:
+def index_reduce(
+    input: Tensor, dim: int, index, source, reduce: str, *, include_self: bool = True
+) -> Tensor:
     """Reduce the slices of ``source`` into ``input`` at ``index`` along ``dim`` with
     ``reduce`` in ``"prod"``, ``"mean"``, ``"amax"``, ``"amin"`` (``include_self=False``
     leaves the old values of the targeted slices out): ``scatter_reduce`` with one index per
@@ -653,20 +854,24 @@ def index_reduce(input: Tensor, dim: int, index, source, reduce: str, *,
         tensor([6., 1.])
     """
     if reduce not in ("prod", "mean", "amax", "amin"):
-        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
-                           f"amin but got {reduce}.")
+        raise RuntimeError(
+            f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+            f"amin but got {reduce}."
+        )
     arr = np.asarray(index._data if isinstance(index, Tensor) else index)
     if arr.dtype.kind not in "iu":
         from .arithmetic import _torch_dtype_name
-        raise DTypeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
-                         f"{_torch_dtype_name(arr.dtype)}")
+
+        raise DTypeError(
+            f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+            f"{_torch_dtype_name(arr.dtype)}"
+        )
     dim, idx = _dim_index(input, dim, index, "index_reduce_")
     source = _source_for(input, dim, idx, source, "index_reduce_")
     # the index of every element of source: its slice's target along dim (derived from the
     # index tensor's values, see function.derive)
     full = derive(_index_everywhere, idx[-1], dim=dim, shape=tuple(source.shape))
-    return scatter_reduce(input, dim, Tensor._make(full), source, reduce,
-                          include_self=include_self)
+    return scatter_reduce(input, dim, Tensor._make(full), source, reduce, include_self=include_self)
 
 
 def _index_everywhere(index: np.ndarray, dim: int, shape: tuple) -> np.ndarray:
@@ -676,8 +881,9 @@ def _index_everywhere(index: np.ndarray, dim: int, shape: tuple) -> np.ndarray:
 
 
 def _np_index_reduce(x, dim, index, source, reduce, include_self=True):
-    full = np.broadcast_to(np.reshape(index, [-1 if d == dim % x.ndim else 1
-                                              for d in range(x.ndim)]), source.shape)
+    full = np.broadcast_to(
+        np.reshape(index, [-1 if d == dim % x.ndim else 1 for d in range(x.ndim)]), source.shape
+    )
     return _np_scatter_reduce(x, dim % x.ndim, full, source, reduce, include_self)
 
 
@@ -686,14 +892,23 @@ def _index_reduce_samples(rng):
     out = []
     for reduce in ("prod", "mean", "amax", "amin"):
         out.append(Sample(x, 0, np.array([0, 2, 0, 1, 2]), rng.normal(size=(5, 4)), reduce))
-        out.append(Sample(x, 1, np.array([3, 3]), rng.normal(size=(3, 2)), reduce,
-                          include_self=False))
+        out.append(
+            Sample(x, 1, np.array([3, 3]), rng.normal(size=(3, 2)), reduce, include_self=False)
+        )
     return out
 
 
-register(OpInfo("index_reduce", index_reduce, inplace=True, ref=_np_index_reduce,
-                samples=_index_reduce_samples, family="scatter",
-                torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_reduce")(*a, **kw)))
+register(
+    OpInfo(
+        "index_reduce",
+        index_reduce,
+        inplace=True,
+        ref=_np_index_reduce,
+        samples=_index_reduce_samples,
+        family="scatter",
+        torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_reduce")(*a, **kw),
+    )
+)
 
 
 # ---- diagonal_scatter / select_scatter / slice_scatter: a view's region replaced ----------------
@@ -703,13 +918,16 @@ def _embed(opname: str, input: Tensor, src, idx) -> Tensor:
         raise TypeError(f"{opname}(): argument 'src' must be Tensor, not {type(src).__name__}")
     region = np.empty(input._data.shape, np.bool_)[idx].shape
     if tuple(src.shape) != region:
-        raise ShapeError(f"expected src to have a size equal to the slice of self. src size = "
-                         f"{list(src.shape)}, slice size = {list(region)}")
+        raise ShapeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(region)}"
+        )
     return IndexPut.apply(input, cast(src, _dt.as_dtype(input._data.dtype)), idx=idx)
 
 
-def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
-                     dim2: int = 1) -> Tensor:
+def diagonal_scatter(
+    input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1
+) -> Tensor:
     """``input`` with its ``diagonal(offset, dim1, dim2)`` replaced by ``src`` (a new tensor;
     differentiable in both).
 
@@ -719,14 +937,16 @@ def diagonal_scatter(input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0,
                 [0., 1.]])
     """
     from .movement import _diag_index, _diagonal_dims
+
     n = input.ndim
     d1, d2 = _diagonal_dims(input, dim1, dim2)
     rows, cols = _diag_index(input.shape[d1], input.shape[d2], int(offset))
     # the diagonal's positions, with the other dims in order and the diagonal last (as
     # diagonal() returns it)
     others = [d for d in range(n) if d not in (d1, d2)]
-    grids = np.meshgrid(*[np.arange(input.shape[d]) for d in others], np.arange(rows.size),
-                        indexing="ij")
+    grids = np.meshgrid(
+        *[np.arange(input.shape[d]) for d in others], np.arange(rows.size), indexing="ij"
+    )
     idx = [None] * n
     for d, g in zip(others, grids[:-1]):
         idx[d] = g
@@ -745,13 +965,16 @@ def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
     d = wrap_dim(dim, input.ndim)
     n = input.shape[d]
     if not -n <= index < n:
-        raise IndexError(f"select(): index {index} out of range for tensor of size "
-                         f"{list(input.shape)} at dimension {d}")
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size "
+            f"{list(input.shape)} at dimension {d}"
+        )
     return _embed("select_scatter", input, src, (slice(None),) * d + (int(index) % n,))
 
 
-def slice_scatter(input: Tensor, src: Tensor, dim: int = 0, start=None, end=None,
-                  step: int = 1) -> Tensor:
+def slice_scatter(
+    input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1
+) -> Tensor:
     """``input`` with the slice ``start:end:step`` along ``dim`` replaced by ``src``.
 
     Example:
@@ -784,25 +1007,47 @@ def _np_slice_scatter(x, src, dim=0, start=None, end=None, step=1):
     return out
 
 
-register(OpInfo("diagonal_scatter", diagonal_scatter, ref=_np_diagonal_scatter,
-                family="scatter",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 3)), rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(3, 4)), rng.normal(size=(2,)), -1),
-                                     Sample(rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 2)),
-                                            1, 0, 2),
-                                     Sample(rng.normal(size=(2, 2)), rng.normal(size=(0,)), 3)]))
-register(OpInfo("select_scatter", select_scatter, ref=_np_select_scatter, family="scatter",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0, 1),
-                                     Sample(rng.normal(size=(3, 4)), rng.normal(size=(3,)), -1, -1),
-                                     Sample(rng.normal(size=(2,)), rng.normal(size=()), 0, 0)]))
-register(OpInfo("slice_scatter", slice_scatter, ref=_np_slice_scatter, family="scatter",
-                samples=lambda rng: [Sample(rng.normal(size=(4, 2)), rng.normal(size=(2, 2)),
-                                            0, 1, 4, 2),
-                                     Sample(rng.normal(size=(3, 5)), rng.normal(size=(3, 2)),
-                                            1, -2),
-                                     Sample(rng.normal(size=(3, 2)), rng.normal(size=(3, 2))),
-                                     Sample(rng.normal(size=(3, 2)), rng.normal(size=(0, 2)),
-                                            0, 2, 1)]))
+register(
+    OpInfo(
+        "diagonal_scatter",
+        diagonal_scatter,
+        ref=_np_diagonal_scatter,
+        family="scatter",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 3)), rng.normal(size=(3,))),
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(2,)), -1),
+            Sample(rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 2)), 1, 0, 2),
+            Sample(rng.normal(size=(2, 2)), rng.normal(size=(0,)), 3),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "select_scatter",
+        select_scatter,
+        ref=_np_select_scatter,
+        family="scatter",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0, 1),
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3,)), -1, -1),
+            Sample(rng.normal(size=(2,)), rng.normal(size=()), 0, 0),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "slice_scatter",
+        slice_scatter,
+        ref=_np_slice_scatter,
+        family="scatter",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 2)), rng.normal(size=(2, 2)), 0, 1, 4, 2),
+            Sample(rng.normal(size=(3, 5)), rng.normal(size=(3, 2)), 1, -2),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(3, 2))),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(0, 2)), 0, 2, 1),
+        ],
+    )
+)
 
 
 # ---- one_hot ------------------------------------------------------------------------------------
@@ -817,7 +1062,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """
     if not isinstance(tensor, Tensor) or tensor._data.dtype != np.int64:
         raise DTypeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:   # (the result's shape depends on the values: not compiled)
+    if num_classes == -1:  # (the result's shape depends on the values: not compiled)
         if tensor._data.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(tensor._data.max()) + 1
@@ -836,9 +1081,20 @@ def _one_hot(idx: np.ndarray, num_classes: int) -> np.ndarray:
     return out
 
 
-register(OpInfo("one_hot", one_hot, method=False, differentiable=False, family="scatter",
-                ref=lambda x, n=-1: np.eye(x.max() + 1 if n == -1 else n, dtype=np.int64)[x],
-                samples=lambda rng: [Sample(rng.integers(0, 4, (5,))),
-                                     Sample(rng.integers(0, 3, (2, 3)), 5),
-                                     Sample(np.array(2), 4), Sample(rng.integers(0, 3, (0,)), 3)],
-                torch_fn=torch_functional("one_hot")))
+register(
+    OpInfo(
+        "one_hot",
+        one_hot,
+        method=False,
+        differentiable=False,
+        family="scatter",
+        ref=lambda x, n=-1: np.eye(x.max() + 1 if n == -1 else n, dtype=np.int64)[x],
+        samples=lambda rng: [
+            Sample(rng.integers(0, 4, (5,))),
+            Sample(rng.integers(0, 3, (2, 3)), 5),
+            Sample(np.array(2), 4),
+            Sample(rng.integers(0, 3, (0,)), 3),
+        ],
+        torch_fn=torch_functional("one_hot"),
+    )
+)

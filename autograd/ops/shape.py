@@ -6,6 +6,7 @@ None of them needs a VJP of its own: each is a composition of ops that have one 
 flip, transpose, expand, cat, index_select, the ``IndexPut`` that writes a diagonal), so
 gradients, second derivatives and forward-mode tangents come from those.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -22,9 +23,22 @@ from .movement import _diag_index, diag, expand, flip, movedim, reshape, transpo
 from .registry import OpInfo, Sample, register
 from .scatter import index_select
 
-__all__ = ["atleast_1d", "atleast_2d", "atleast_3d", "ravel", "rot90", "broadcast_tensors",
-           "block_diag", "cartesian_prod", "combinations", "diag_embed", "diagflat",
-           "repeat_interleave", "as_strided", "as_strided_scatter"]
+__all__ = [
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "ravel",
+    "rot90",
+    "broadcast_tensors",
+    "block_diag",
+    "cartesian_prod",
+    "combinations",
+    "diag_embed",
+    "diagflat",
+    "repeat_interleave",
+    "as_strided",
+    "as_strided_scatter",
+]
 
 
 def _tensor(x, opname: str) -> Tensor:
@@ -81,18 +95,33 @@ def _np_atleast(n):
     def ref(*xs):
         out = fn(*xs)
         return tuple(out) if isinstance(out, list) else out
+
     return ref
 
 
 def _atleast_samples(rng):
     n = rng.normal
-    return [Sample(n(size=())), Sample(n(size=(3,))), Sample(n(size=(2, 3))),
-            Sample(n(size=(2, 1, 3, 1))), Sample(n(size=(0,))), Sample(n(size=()), n(size=(2, 2)))]
+    return [
+        Sample(n(size=())),
+        Sample(n(size=(3,))),
+        Sample(n(size=(2, 3))),
+        Sample(n(size=(2, 1, 3, 1))),
+        Sample(n(size=(0,))),
+        Sample(n(size=()), n(size=(2, 2))),
+    ]
 
 
 for _n, _fn in ((1, atleast_1d), (2, atleast_2d), (3, atleast_3d)):
-    register(OpInfo(f"atleast_{_n}d", _fn, ref=_np_atleast(_n), samples=_atleast_samples,
-                    method=False, family="shape"))
+    register(
+        OpInfo(
+            f"atleast_{_n}d",
+            _fn,
+            ref=_np_atleast(_n),
+            samples=_atleast_samples,
+            method=False,
+            family="shape",
+        )
+    )
 
 
 # ---- ravel / rot90 ---------------------------------------------------------------------------
@@ -106,9 +135,19 @@ def ravel(input: Tensor) -> Tensor:
     return reshape(_tensor(input, "ravel"), (-1,))
 
 
-register(OpInfo("ravel", ravel, ref=np.ravel, family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3))), Sample(rng.normal(size=())),
-                                     Sample(rng.normal(size=(2, 0, 3)))]))
+register(
+    OpInfo(
+        "ravel",
+        ravel,
+        ref=np.ravel,
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3))),
+            Sample(rng.normal(size=())),
+            Sample(rng.normal(size=(2, 0, 3))),
+        ],
+    )
+)
 
 
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
@@ -128,8 +167,9 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {x.ndim}")
     d0, d1 = wrap_dim(dims[0], x.ndim), wrap_dim(dims[1], x.ndim)
     if d0 == d1:
-        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
-                           f"dim1 = {d1}")
+        raise RuntimeError(
+            f"expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}"
+        )
     k = int(k) % 4
     if k == 1:
         return transpose(flip(x, [d1]), d0, d1)
@@ -140,13 +180,21 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
     return x.clone()
 
 
-register(OpInfo("rot90", rot90, ref=lambda x, k=1, dims=(0, 1): np.rot90(x, k, dims).copy(),
-                family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 2))),
-                                     Sample(rng.normal(size=(3, 2)), 2),
-                                     Sample(rng.normal(size=(3, 2, 4)), 3, [2, 0]),
-                                     Sample(rng.normal(size=(2, 3)), -1, (1, 0)),
-                                     Sample(rng.normal(size=(2, 3)), 4)]))
+register(
+    OpInfo(
+        "rot90",
+        rot90,
+        ref=lambda x, k=1, dims=(0, 1): np.rot90(x, k, dims).copy(),
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 2))),
+            Sample(rng.normal(size=(3, 2)), 2),
+            Sample(rng.normal(size=(3, 2, 4)), 3, [2, 0]),
+            Sample(rng.normal(size=(2, 3)), -1, (1, 0)),
+            Sample(rng.normal(size=(2, 3)), 4),
+        ],
+    )
+)
 
 
 # ---- broadcast_tensors -----------------------------------------------------------------------
@@ -165,12 +213,20 @@ def broadcast_tensors(*tensors):
     return tuple(expand(t, shape) for t in ts)
 
 
-register(OpInfo("broadcast_tensors", broadcast_tensors,
-                ref=lambda *xs: tuple(np.broadcast_arrays(*xs)), method=False, family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,))),
-                                     Sample(rng.normal(size=(2, 3)), rng.normal(size=()),
-                                            rng.normal(size=(1, 3))),
-                                     Sample(rng.normal(size=(0, 1)), rng.normal(size=(2,)))]))
+register(
+    OpInfo(
+        "broadcast_tensors",
+        broadcast_tensors,
+        ref=lambda *xs: tuple(np.broadcast_arrays(*xs)),
+        method=False,
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 1)), rng.normal(size=(4,))),
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=()), rng.normal(size=(1, 3))),
+            Sample(rng.normal(size=(0, 1)), rng.normal(size=(2,))),
+        ],
+    )
+)
 
 
 # ---- block_diag / cartesian_prod / combinations ----------------------------------------------
@@ -186,8 +242,10 @@ def block_diag(*tensors) -> Tensor:
     ts = [as_tensor_operand(t) for t in tensors]
     for k, t in enumerate(ts):
         if t.ndim > 2:
-            raise ShapeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. "
-                             f"Input {k} has {t.ndim} dimensions")
+            raise ShapeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                f"Input {k} has {t.ndim} dimensions"
+            )
     dt = _dt.result_type(*ts) if ts else _dt.get_default_dtype()
     blocks = [reshape(cast(t, dt), (1, -1) if t.ndim < 2 else t.shape) for t in ts]
     width = sum(b.shape[1] for b in blocks)
@@ -205,15 +263,24 @@ def block_diag(*tensors) -> Tensor:
 
 def _np_block_diag(*xs):
     import scipy.linalg
+
     return scipy.linalg.block_diag(*[np.reshape(x, (1, -1)) if x.ndim < 2 else x for x in xs])
 
 
-register(OpInfo("block_diag", block_diag, ref=_np_block_diag, method=False, family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), rng.normal(size=(3,)),
-                                            rng.normal(size=())),
-                                     Sample(rng.normal(size=(2, 2))),
-                                     Sample(rng.normal(size=(0, 2)), rng.normal(size=(1, 0)),
-                                            rng.normal(size=(2, 1)))]))
+register(
+    OpInfo(
+        "block_diag",
+        block_diag,
+        ref=_np_block_diag,
+        method=False,
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), rng.normal(size=(3,)), rng.normal(size=())),
+            Sample(rng.normal(size=(2, 2))),
+            Sample(rng.normal(size=(0, 2)), rng.normal(size=(1, 0)), rng.normal(size=(2, 1))),
+        ],
+    )
+)
 
 
 def _vector(t, opname) -> Tensor:
@@ -248,13 +315,21 @@ def _np_cartesian_prod(*xs):
     return np.stack([g.reshape(-1) for g in np.meshgrid(*xs, indexing="ij")], 1)
 
 
-register(OpInfo("cartesian_prod", cartesian_prod, ref=_np_cartesian_prod, method=False,
-                family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(2,)), rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(2,)), rng.normal(size=(1,)),
-                                            rng.normal(size=(2,))),
-                                     Sample(rng.normal(size=(3,))),
-                                     Sample(rng.normal(size=(0,)), rng.normal(size=(2,)))]))
+register(
+    OpInfo(
+        "cartesian_prod",
+        cartesian_prod,
+        ref=_np_cartesian_prod,
+        method=False,
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2,)), rng.normal(size=(3,))),
+            Sample(rng.normal(size=(2,)), rng.normal(size=(1,)), rng.normal(size=(2,))),
+            Sample(rng.normal(size=(3,))),
+            Sample(rng.normal(size=(0,)), rng.normal(size=(2,))),
+        ],
+    )
+)
 
 
 def _combination_index(n: int, r: int, with_replacement: bool) -> np.ndarray:
@@ -276,7 +351,7 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     x = _vector(_tensor(input, "combinations"), "combinations")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
-    if r == 0:                      # (no gradient: torch's result is a new empty tensor)
+    if r == 0:  # (no gradient: torch's result is a new empty tensor)
         return Tensor._make(np.zeros((0,), x._data.dtype))
     idx = _combination_index(x.shape[0], int(r), bool(with_replacement))
     cols = [index_select(x, 0, Tensor._make(idx[:, j].copy())) for j in range(r)]
@@ -289,12 +364,22 @@ def _np_combinations(x, r=2, with_replacement=False):
     return x[_combination_index(x.shape[0], r, with_replacement)]
 
 
-register(OpInfo("combinations", combinations, ref=_np_combinations, method=False, family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(4,))),
-                                     Sample(rng.normal(size=(4,)), 3, True),
-                                     Sample(rng.normal(size=(3,)), 1),
-                                     Sample(rng.normal(size=(2,)), 3),
-                                     Sample(rng.normal(size=(0,)))]))
+register(
+    OpInfo(
+        "combinations",
+        combinations,
+        ref=_np_combinations,
+        method=False,
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4,))),
+            Sample(rng.normal(size=(4,)), 3, True),
+            Sample(rng.normal(size=(3,)), 1),
+            Sample(rng.normal(size=(2,)), 3),
+            Sample(rng.normal(size=(0,))),
+        ],
+    )
+)
 
 
 # ---- diag_embed / diagflat -------------------------------------------------------------------
@@ -332,11 +417,20 @@ def _np_diag_embed(x, offset=0, dim1=-2, dim2=-1):
     return np.moveaxis(out, (nd - 2, nd - 1), (dim1 % nd, dim2 % nd))
 
 
-register(OpInfo("diag_embed", diag_embed, ref=_np_diag_embed, family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3))),
-                                     Sample(rng.normal(size=(2, 3)), 1, 0, 2),
-                                     Sample(rng.normal(size=(3,)), -2, 1, 0),
-                                     Sample(rng.normal(size=(2, 0)))]))
+register(
+    OpInfo(
+        "diag_embed",
+        diag_embed,
+        ref=_np_diag_embed,
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3))),
+            Sample(rng.normal(size=(2, 3)), 1, 0, 2),
+            Sample(rng.normal(size=(3,)), -2, 1, 0),
+            Sample(rng.normal(size=(2, 0))),
+        ],
+    )
+)
 
 
 def diagflat(input: Tensor, offset: int = 0) -> Tensor:
@@ -350,12 +444,20 @@ def diagflat(input: Tensor, offset: int = 0) -> Tensor:
     return diag(reshape(_tensor(input, "diagflat"), (-1,)), offset)
 
 
-register(OpInfo("diagflat", diagflat, ref=lambda x, offset=0: np.diagflat(x, offset),
-                family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(2, 2))),
-                                     Sample(rng.normal(size=(3,)), -2),
-                                     Sample(rng.normal(size=()), 1),
-                                     Sample(rng.normal(size=(0,)))]))
+register(
+    OpInfo(
+        "diagflat",
+        diagflat,
+        ref=lambda x, offset=0: np.diagflat(x, offset),
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2))),
+            Sample(rng.normal(size=(3,)), -2),
+            Sample(rng.normal(size=()), 1),
+            Sample(rng.normal(size=(0,))),
+        ],
+    )
+)
 
 
 # ---- repeat_interleave -----------------------------------------------------------------------
@@ -363,15 +465,18 @@ def _repeat_counts(repeats, size: int) -> np.ndarray:
     if isinstance(repeats, Tensor):
         r = repeats._data
         if r.dtype.kind not in "iu":
-            raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
-                                      f"'{_dt.torch_name(repeats.dtype)}'")
+            raise NotImplementedError(
+                f"\"repeat_interleave_cpu\" not implemented for '{_dt.torch_name(repeats.dtype)}'"
+            )
         if r.ndim > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
         if r.ndim == 0 or r.shape[0] == 1:
             r = np.full(size, int(r.reshape(-1)[0]), np.int64)
         elif r.shape[0] != size:
-            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
-                               f"repeats.size(0) = {r.shape[0]} and input.size(0) = {size}")
+            raise RuntimeError(
+                f"repeats must have the same size as input along dim, but got "
+                f"repeats.size(0) = {r.shape[0]} and input.size(0) = {size}"
+            )
         if (r < 0).any():
             raise RuntimeError("repeats can not be negative")
         return r.astype(np.int64)
@@ -392,7 +497,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
         tensor([0, 0, 1])
     """
     x = _tensor(input, "repeat_interleave")
-    if repeats is None:   # repeat_interleave(counts): the indices repeated
+    if repeats is None:  # repeat_interleave(counts): the indices repeated
         counts = _repeat_counts(x, x.shape[0] if x.ndim else 1)
         return Tensor._make(np.repeat(np.arange(counts.shape[0]), counts))
     if dim is None:
@@ -404,8 +509,10 @@ def repeat_interleave(input: Tensor, repeats=None, dim=None, *, output_size=None
     counts = _repeat_counts(repeats, x.shape[d])
     index = np.repeat(np.arange(x.shape[d]), counts)
     if output_size is not None and output_size != index.shape[0]:
-        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {index.shape[0]} "
-                           f"but got {output_size}")
+        raise RuntimeError(
+            f"repeat_interleave: Invalid output_size, expected {index.shape[0]} "
+            f"but got {output_size}"
+        )
     return index_select(x, d, Tensor._make(index))
 
 
@@ -415,14 +522,22 @@ def _np_repeat_interleave(x, repeats=None, dim=None, **kw):
     return np.repeat(x, repeats, axis=dim)
 
 
-register(OpInfo("repeat_interleave", repeat_interleave, ref=_np_repeat_interleave, family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(2, 3)), 2),
-                                     Sample(rng.normal(size=(2, 3)), 3, 1),
-                                     Sample(rng.normal(size=(3, 2)), np.array([1, 0, 2]), 0),
-                                     Sample(rng.normal(size=(3, 2)), np.array([2]), -1,
-                                            output_size=4),
-                                     Sample(rng.normal(size=()), 3),
-                                     Sample(rng.normal(size=(0, 2)), 2, 0)]))
+register(
+    OpInfo(
+        "repeat_interleave",
+        repeat_interleave,
+        ref=_np_repeat_interleave,
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3)), 2),
+            Sample(rng.normal(size=(2, 3)), 3, 1),
+            Sample(rng.normal(size=(3, 2)), np.array([1, 0, 2]), 0),
+            Sample(rng.normal(size=(3, 2)), np.array([2]), -1, output_size=4),
+            Sample(rng.normal(size=()), 3),
+            Sample(rng.normal(size=(0, 2)), 2, 0),
+        ],
+    )
+)
 
 
 # ---- as_strided / as_strided_scatter ---------------------------------------------------------
@@ -433,17 +548,21 @@ def _strided_positions(input: Tensor, size, stride, storage_offset: int, opname:
     if any(s < 0 for s in size):
         raise RuntimeError(f"{opname}: Negative sizes are not allowed, got {list(size)}")
     if any(s < 0 for s in stride):
-        raise RuntimeError(f"{opname}: Negative strides are not supported at the moment, got "
-                           f"strides: {list(stride)}")
+        raise RuntimeError(
+            f"{opname}: Negative strides are not supported at the moment, got "
+            f"strides: {list(stride)}"
+        )
     pos = np.full(size, int(storage_offset), np.intp)
     for axis, (n, st) in enumerate(zip(size, stride)):
         pos = pos + (np.arange(n) * st).reshape([-1 if a == axis else 1 for a in range(len(size))])
     needed = int(pos.max()) + 1 if pos.size else 0
     if needed > input.numel():
-        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
-                           f"offset {storage_offset}, and itemsize {input._data.itemsize} "
-                           f"requiring a storage size of {needed * input._data.itemsize} are out "
-                           f"of bounds for storage of size {input.numel() * input._data.itemsize}")
+        raise RuntimeError(
+            f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+            f"offset {storage_offset}, and itemsize {input._data.itemsize} "
+            f"requiring a storage size of {needed * input._data.itemsize} are out "
+            f"of bounds for storage of size {input.numel() * input._data.itemsize}"
+        )
     return pos
 
 
@@ -475,50 +594,75 @@ def as_strided_scatter(input: Tensor, src: Tensor, size, stride, storage_offset:
     x = _tensor(input, "as_strided_scatter")
     pos = _strided_positions(x, size, stride, storage_offset, "as_strided_scatter")
     if tuple(src.shape) != pos.shape:
-        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src.shape)}, slice size = {list(pos.shape)}")
+        raise RuntimeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(pos.shape)}"
+        )
     flat = IndexPut.apply(reshape(x, (-1,)), reshape(src, (-1,)), idx=(pos.reshape(-1),))
     return reshape(flat, x.shape)
 
 
 def _np_as_strided(x, size, stride, storage_offset=0):
     flat = np.ascontiguousarray(x).reshape(-1)
-    return np.lib.stride_tricks.as_strided(flat[storage_offset:], size,
-                                           [s * flat.itemsize for s in stride]).copy()
+    return np.lib.stride_tricks.as_strided(
+        flat[storage_offset:], size, [s * flat.itemsize for s in stride]
+    ).copy()
 
 
 def _np_as_strided_scatter(x, src, size, stride, storage_offset=0):
     out = np.ascontiguousarray(x).copy()
-    view = np.lib.stride_tricks.as_strided(out.reshape(-1)[storage_offset:], size,
-                                           [s * out.itemsize for s in stride], writeable=True)
+    view = np.lib.stride_tricks.as_strided(
+        out.reshape(-1)[storage_offset:], size, [s * out.itemsize for s in stride], writeable=True
+    )
     view[...] = src
     return out
 
 
-register(OpInfo("as_strided", as_strided, ref=_np_as_strided, family="shape",
-                samples=lambda rng: [Sample(rng.normal(size=(9,)), (3, 3), (1, 1)),
-                                     Sample(rng.normal(size=(3, 4)), (2, 2), (4, 1), 1),
-                                     Sample(rng.normal(size=(3, 4)), (6,), (2,)),
-                                     Sample(rng.normal(size=(5,)), (0, 2), (1, 1))]))
+register(
+    OpInfo(
+        "as_strided",
+        as_strided,
+        ref=_np_as_strided,
+        family="shape",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(9,)), (3, 3), (1, 1)),
+            Sample(rng.normal(size=(3, 4)), (2, 2), (4, 1), 1),
+            Sample(rng.normal(size=(3, 4)), (6,), (2,)),
+            Sample(rng.normal(size=(5,)), (0, 2), (1, 1)),
+        ],
+    )
+)
+
+
 def _torch_as_strided_scatter(torch, x, src, size, stride, storage_offset=0):
     """torch's values; gradients of the same scatter written with index_put, because torch
     2.13's backward gives ``input`` the gradient of the overwritten elements (the ones it
     does not reach) instead of the others."""
     values = torch.as_strided_scatter(x.detach(), src.detach(), size, stride, storage_offset)
     # (the positions depend on the shape only: float() lets bfloat16 through .numpy())
-    pos = torch.as_tensor(_strided_positions(Tensor._make(x.detach().float().numpy()), size,
-                                             stride, storage_offset, "").reshape(-1))
+    pos = torch.as_tensor(
+        _strided_positions(
+            Tensor._make(x.detach().float().numpy()), size, stride, storage_offset, ""
+        ).reshape(-1)
+    )
     same = x.reshape(-1).index_put((pos,), src.reshape(-1)).reshape(x.shape)
     torch.testing.assert_close(same.detach(), values, equal_nan=True, rtol=0, atol=0)
     return same
 
 
-register(OpInfo("as_strided_scatter", as_strided_scatter, ref=_np_as_strided_scatter,
-                family="shape", torch_fn=_torch_as_strided_scatter,
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), rng.normal(size=(2, 2)),
-                                            (2, 2), (4, 1), 1),
-                                     Sample(rng.normal(size=(6,)), rng.normal(size=(3,)), (3,),
-                                            (2,))]))
+register(
+    OpInfo(
+        "as_strided_scatter",
+        as_strided_scatter,
+        ref=_np_as_strided_scatter,
+        family="shape",
+        torch_fn=_torch_as_strided_scatter,
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(2, 2)), (2, 2), (4, 1), 1),
+            Sample(rng.normal(size=(6,)), rng.normal(size=(3,)), (3,), (2,)),
+        ],
+    )
+)
 
 
 # ---- Tensor.unfold: sliding windows -----------------------------------------------------------
@@ -546,7 +690,7 @@ def unfold_windows(input: Tensor, dimension: int, size: int, step: int) -> Tenso
     count = (n - size) // step + 1
     index = (np.arange(count)[:, None] * step + np.arange(size)[None, :]).reshape(-1)
     windows = index_select(x, d, Tensor._make(index))
-    shape = x.shape[:d] + (count, size) + x.shape[d + 1:]
+    shape = x.shape[:d] + (count, size) + x.shape[d + 1 :]
     return movedim(reshape(windows, shape), d + 1, -1)
 
 

@@ -7,6 +7,7 @@
   drawn from U(lower, upper); in evaluation the slope is ``(lower + upper) / 2`` (a leaky
   ReLU). The drawn slopes are constants of the graph: the gradient is the slope.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,6 +32,7 @@ def _outside(x, lambd):
 
 class Hardshrink(Op):
     """x where |x| > lambd, else 0; the gradient passes where x is kept."""
+
     jvp = staticmethod(elementwise_jvp)
 
     @staticmethod
@@ -53,7 +55,8 @@ class Softshrink(Hardshrink):
         ctx.keep = _outside(x, lambd)
         # x * 0 inside (not 0): a NaN stays NaN, as in torch
         return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, x * 0)).astype(
-            x.dtype, copy=False)
+            x.dtype, copy=False
+        )
 
 
 def hardshrink(input, lambd: float = 0.5) -> Tensor:
@@ -76,13 +79,16 @@ def softshrink(input, lambd: float = 0.5) -> Tensor:
     """
     x = float_input(input, "softshrink")
     if lambd < 0:
-        raise ValueError(f"lambda must be in range [0, {np.finfo(x._data.dtype).max:g}] for "
-                         f"input dtype {_torch_dtype_name(x._data.dtype)}, but found {lambd}")
+        raise ValueError(
+            f"lambda must be in range [0, {np.finfo(x._data.dtype).max:g}] for "
+            f"input dtype {_torch_dtype_name(x._data.dtype)}, but found {lambd}"
+        )
     return Softshrink.apply(x, lambd=float(lambd))
 
 
 class RReLU(Op):
     """x * slope, with one constant slope per element (1 where x > 0); VJP: g * slope."""
+
     jvp = staticmethod(elementwise_jvp)
 
     grad_fn_name = "RreluWithNoiseBackward0"
@@ -97,8 +103,15 @@ class RReLU(Op):
         return g * xp.asarray(ctx.noise)
 
 
-def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
-          inplace: bool = False, *, generator=None) -> Tensor:
+def rrelu(
+    input,
+    lower: float = 1.0 / 8,
+    upper: float = 1.0 / 3,
+    training: bool = False,
+    inplace: bool = False,
+    *,
+    generator=None,
+) -> Tensor:
     """Randomized leaky ReLU: in training, each element x <= 0 is multiplied by its own
     slope drawn from U(lower, upper); otherwise by ``(lower + upper) / 2``.
 
@@ -120,13 +133,35 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
 
 
 _shrink_samples = with_kwargs(away_from([-0.5, 0.5]), {}, {"lambd": 0.5})
-register(OpInfo("hardshrink", hardshrink, family="shrink", samples=_shrink_samples,
-                ref=lambda x, lambd=0.5: np.where(np.abs(x) > lambd, x, 0.0)))
-register(OpInfo("softshrink", softshrink, method=False, family="shrink",
-                torch_fn=torch_functional("softshrink"),
-                samples=with_kwargs(away_from([-1.0, 1.0]), {"lambd": 1.0}),
-                ref=lambda x, lambd=0.5: np.sign(x) * np.maximum(np.abs(x) - lambd, 0.0)))
-register(OpInfo("rrelu", rrelu, method=False, family="shrink", samples=with_kwargs(
-                    away_from([0.0]), {}, {"lower": 0.2, "upper": 0.4, "training": False}),
-                ref=lambda x, lower=1 / 8, upper=1 / 3, training=False:
-                    np.where(x > 0, x, x * (lower + upper) / 2)))
+register(
+    OpInfo(
+        "hardshrink",
+        hardshrink,
+        family="shrink",
+        samples=_shrink_samples,
+        ref=lambda x, lambd=0.5: np.where(np.abs(x) > lambd, x, 0.0),
+    )
+)
+register(
+    OpInfo(
+        "softshrink",
+        softshrink,
+        method=False,
+        family="shrink",
+        torch_fn=torch_functional("softshrink"),
+        samples=with_kwargs(away_from([-1.0, 1.0]), {"lambd": 1.0}),
+        ref=lambda x, lambd=0.5: np.sign(x) * np.maximum(np.abs(x) - lambd, 0.0),
+    )
+)
+register(
+    OpInfo(
+        "rrelu",
+        rrelu,
+        method=False,
+        family="shrink",
+        samples=with_kwargs(away_from([0.0]), {}, {"lower": 0.2, "upper": 0.4, "training": False}),
+        ref=lambda x, lower=1 / 8, upper=1 / 3, training=False: np.where(
+            x > 0, x, x * (lower + upper) / 2
+        ),
+    )
+)

@@ -4,6 +4,7 @@ Both subtract the row maximum before exponentiating, so logits of +-1000 give fi
 and gradients; with the numba backend float32/float64 rows run as fused kernels
 (autograd/kernels/softmax.py), the NumPy code staying the reference.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -24,8 +25,12 @@ __all__ = ["softmax", "log_softmax"]
 def _softmax_dim(dim, ndim, opname):
     if dim is None:  # torch's legacy implicit choice, with its deprecation warning
         dim = 0 if ndim in (0, 1, 3) else 1
-        warnings.warn(f"Implicit dimension choice for {opname} has been deprecated. Change the "
-                      f"call to include dim=X as an argument.", UserWarning, stacklevel=4)
+        warnings.warn(
+            f"Implicit dimension choice for {opname} has been deprecated. Change the "
+            f"call to include dim=X as an argument.",
+            UserWarning,
+            stacklevel=4,
+        )
     return wrap_dim(dim, ndim)
 
 
@@ -77,8 +82,11 @@ class Softmax(Op):
         ctx.dim, ctx.log = dim, log
         name = "log_softmax" if log else "softmax"
         K = dispatch.kernels("softmax", x)
-        y = getattr(K, name)(x, dim) if K is not None else \
-            (_np_log_softmax if log else _np_softmax)(x, dim)
+        y = (
+            getattr(K, name)(x, dim)
+            if K is not None
+            else (_np_log_softmax if log else _np_softmax)(x, dim)
+        )
         ctx.save_for_backward(y)
         return y
 
@@ -141,11 +149,17 @@ def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
 
 def _softmax_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(3, 4)), 1), Sample(n(size=(3, 4)), 0), Sample(n(size=(2, 3, 4)), -1),
-            Sample(n(size=(2, 3, 4)), 1), Sample(n(size=()), 0), Sample(n(size=(2, 0)), 1),
-            Sample(n(size=(5,)), 0),
-            # huge logits: naive exp overflows; close values keep the gradient non-trivial
-            Sample(np.array([[1000.0, 999.0, -1000.0], [-1000.0, -999.5, -1001.0]]), 1)]
+    return [
+        Sample(n(size=(3, 4)), 1),
+        Sample(n(size=(3, 4)), 0),
+        Sample(n(size=(2, 3, 4)), -1),
+        Sample(n(size=(2, 3, 4)), 1),
+        Sample(n(size=()), 0),
+        Sample(n(size=(2, 0)), 1),
+        Sample(n(size=(5,)), 0),
+        # huge logits: naive exp overflows; close values keep the gradient non-trivial
+        Sample(np.array([[1000.0, 999.0, -1000.0], [-1000.0, -999.5, -1001.0]]), 1),
+    ]
 
 
 def _ref_softmax(x, dim):
@@ -167,7 +181,9 @@ def _ref_log_softmax(x, dim):
 
 
 _xp.define("log_softmax", numpy=_np_log_softmax, tensor=log_softmax)  # for fused losses' VJPs
-register(OpInfo("softmax", softmax, ref=_ref_softmax, samples=_softmax_samples,
-                family="softmax"))
-register(OpInfo("log_softmax", log_softmax, ref=_ref_log_softmax, samples=_softmax_samples,
-                family="softmax"))
+register(OpInfo("softmax", softmax, ref=_ref_softmax, samples=_softmax_samples, family="softmax"))
+register(
+    OpInfo(
+        "log_softmax", log_softmax, ref=_ref_log_softmax, samples=_softmax_samples, family="softmax"
+    )
+)

@@ -4,6 +4,7 @@ gamma functions igamma / igammac, and the multivariate log-gamma mvlgamma.
 The one-argument special functions (erf, lgamma, i0, sinc ...) are entries of the table in
 unary.py; digamma and polygamma are in math.py.
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -27,21 +28,29 @@ _LN2 = _math.log(2.0)
 
 
 def _scipy_special():
-    import scipy.special     # imported on first use (``import autograd`` must stay cheap)
+    import scipy.special  # imported on first use (``import autograd`` must stay cheap)
+
     return scipy.special
 
 
 # ---- logaddexp / logaddexp2 ------------------------------------------------------------------
 Logaddexp = binary_op(
-    "Logaddexp", np.logaddexp,
-    lambda g, a, b, out, xp: g * xp.exp(a - out), lambda g, a, b, out, xp: g * xp.exp(b - out),
+    "Logaddexp",
+    np.logaddexp,
+    lambda g, a, b, out, xp: g * xp.exp(a - out),
+    lambda g, a, b, out, xp: g * xp.exp(b - out),
     "log(exp(a) + exp(b)) without overflow; d/da = exp(a - out), d/db = exp(b - out) (the "
-    "softmax weights of the two).", with_output=True)
+    "softmax weights of the two).",
+    with_output=True,
+)
 Logaddexp2 = binary_op(
-    "Logaddexp2", np.logaddexp2,
+    "Logaddexp2",
+    np.logaddexp2,
     lambda g, a, b, out, xp: g * xp.exp((a - out) * _LN2),
     lambda g, a, b, out, xp: g * xp.exp((b - out) * _LN2),
-    "log2(2**a + 2**b); d/da = 2**(a - out), d/db = 2**(b - out).", with_output=True)
+    "log2(2**a + 2**b); d/da = 2**(a - out), d/db = 2**(b - out).",
+    with_output=True,
+)
 
 
 def _float_pair(opname, input, other):
@@ -71,10 +80,26 @@ def logaddexp2(input, other) -> Tensor:
     return Logaddexp2.apply(*_float_pair("logaddexp2", input, other))
 
 
-register(OpInfo("logaddexp", logaddexp, ref=np.logaddexp, samples=binary_samples(-3.0, 3.0),
-                family="special", torch_fn=torch_tensor_args("logaddexp")))
-register(OpInfo("logaddexp2", logaddexp2, ref=np.logaddexp2, samples=binary_samples(-3.0, 3.0),
-                family="special", torch_fn=torch_tensor_args("logaddexp2")))
+register(
+    OpInfo(
+        "logaddexp",
+        logaddexp,
+        ref=np.logaddexp,
+        samples=binary_samples(-3.0, 3.0),
+        family="special",
+        torch_fn=torch_tensor_args("logaddexp"),
+    )
+)
+register(
+    OpInfo(
+        "logaddexp2",
+        logaddexp2,
+        ref=np.logaddexp2,
+        samples=binary_samples(-3.0, 3.0),
+        family="special",
+        torch_fn=torch_tensor_args("logaddexp2"),
+    )
+)
 
 
 # ---- igamma / igammac ------------------------------------------------------------------------
@@ -82,6 +107,7 @@ class _IncompleteGamma(Op):
     """P(a, x) (igamma) or Q(a, x) = 1 - P (igammac). Only the derivative in x exists (in
     torch too): dP/dx = x**(a - 1) exp(-x) / Gamma(a), written through lgamma so it is
     differentiable again."""
+
     jvp = staticmethod(elementwise_jvp)
 
     upper = False
@@ -114,8 +140,7 @@ class Igammac(_IncompleteGamma):
 def _gamma_args(opname, input, other):
     for arg, v in (("input", input), ("other", other)):
         if not isinstance(v, Tensor):
-            raise TypeError(f"{opname}(): argument '{arg}' must be Tensor, not "
-                            f"{type(v).__name__}")
+            raise TypeError(f"{opname}(): argument '{arg}' must be Tensor, not {type(v).__name__}")
     return _float_pair(opname, input, other)
 
 
@@ -142,24 +167,44 @@ def igammac(input, other) -> Tensor:
 
 def _igamma_samples(rng):
     u = rng.uniform
-    return [Sample(u(0.5, 3.0, (3, 4)), u(0.3, 4.0, (3, 4)), no_grad_args=(0,)),
-            Sample(u(0.5, 3.0, (3, 1)), u(0.3, 4.0, (1, 4)), no_grad_args=(0,)),
-            Sample(u(0.5, 3.0, ()), u(0.3, 4.0, (2, 0)), no_grad_args=(0,)),
-            Sample(np.array([0.0, 1.0, -1.0, 2.0]), np.array([1.0, 0.0, 1.0, -1.0]),
-                   no_grad_args=(0, 1))]
+    return [
+        Sample(u(0.5, 3.0, (3, 4)), u(0.3, 4.0, (3, 4)), no_grad_args=(0,)),
+        Sample(u(0.5, 3.0, (3, 1)), u(0.3, 4.0, (1, 4)), no_grad_args=(0,)),
+        Sample(u(0.5, 3.0, ()), u(0.3, 4.0, (2, 0)), no_grad_args=(0,)),
+        Sample(
+            np.array([0.0, 1.0, -1.0, 2.0]), np.array([1.0, 0.0, 1.0, -1.0]), no_grad_args=(0, 1)
+        ),
+    ]
 
 
 def _ref_igamma(upper):
     def ref(a, x):
         sp = _scipy_special()
         return (sp.gammaincc if upper else sp.gammainc)(a, x)
+
     return ref
 
 
-register(OpInfo("igamma", igamma, ref=_ref_igamma(False), samples=_igamma_samples,
-                inplace=True, family="special"))
-register(OpInfo("igammac", igammac, ref=_ref_igamma(True), samples=_igamma_samples,
-                inplace=True, family="special"))
+register(
+    OpInfo(
+        "igamma",
+        igamma,
+        ref=_ref_igamma(False),
+        samples=_igamma_samples,
+        inplace=True,
+        family="special",
+    )
+)
+register(
+    OpInfo(
+        "igammac",
+        igammac,
+        ref=_ref_igamma(True),
+        samples=_igamma_samples,
+        inplace=True,
+        family="special",
+    )
+)
 
 
 # ---- mvlgamma --------------------------------------------------------------------------------
@@ -184,8 +229,18 @@ def _ref_mvlgamma(x, p):
     return np.vectorize(lambda v: _scipy_special().multigammaln(v, p), otypes=[x.dtype])(x)
 
 
-register(OpInfo("mvlgamma", mvlgamma, ref=_ref_mvlgamma, family="special", inplace=True,
-                samples=lambda rng: [Sample(rng.uniform(2.0, 5.0, (3, 4)), 2),
-                                     Sample(rng.uniform(0.5, 5.0, ()), 1),
-                                     Sample(rng.uniform(2.0, 5.0, (5,)), 3),
-                                     Sample(rng.uniform(2.0, 5.0, (2, 0)), 4)]))
+register(
+    OpInfo(
+        "mvlgamma",
+        mvlgamma,
+        ref=_ref_mvlgamma,
+        family="special",
+        inplace=True,
+        samples=lambda rng: [
+            Sample(rng.uniform(2.0, 5.0, (3, 4)), 2),
+            Sample(rng.uniform(0.5, 5.0, ()), 1),
+            Sample(rng.uniform(2.0, 5.0, (5,)), 3),
+            Sample(rng.uniform(2.0, 5.0, (2, 0)), 4),
+        ],
+    )
+)

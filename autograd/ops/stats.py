@@ -7,6 +7,7 @@ the gradient goes back to the element chosen. quantile interpolates between two 
 values with constant weights. cov and corrcoef are compositions of differentiable ops.
 Counting has no gradient (except bincount's weights, which are summed into their bins).
 """
+
 from __future__ import annotations
 
 import builtins
@@ -30,14 +31,26 @@ from .registry import OpInfo, Sample, register, torch_array_kwargs
 from .sorting import sort
 from .unary import sqrt
 
-__all__ = ["kthvalue", "mode", "nanmedian", "quantile", "nanquantile", "cov", "corrcoef",
-           "bincount", "histc", "histogram", "histogramdd"]
+__all__ = [
+    "kthvalue",
+    "mode",
+    "nanmedian",
+    "quantile",
+    "nanquantile",
+    "cov",
+    "corrcoef",
+    "bincount",
+    "histc",
+    "histogram",
+    "histogramdd",
+]
 
 
 def _tensor(x, opname: str, arg: str = "input", like=None) -> Tensor:
-    if isinstance(x, np.ndarray) and arg != "input":    # (an array for a keyword tensor)
-        return Tensor._make(x if like is None or x.dtype.kind not in FLOAT_KINDS
-                            else x.astype(like._data.dtype))
+    if isinstance(x, np.ndarray) and arg != "input":  # (an array for a keyword tensor)
+        return Tensor._make(
+            x if like is None or x.dtype.kind not in FLOAT_KINDS else x.astype(like._data.dtype)
+        )
     if not isinstance(x, Tensor):
         raise TypeError(f"{opname}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
     return x
@@ -81,12 +94,21 @@ def _np_kthvalue(x, k, dim=-1, keepdim=False):
     return (vals, idx) if keepdim else (np.squeeze(vals, dim), np.squeeze(idx, dim))
 
 
-register(OpInfo("kthvalue", kthvalue, ref=_np_kthvalue, family="stats",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 4)), 2),
-                                     Sample(rng.normal(size=(3, 4)), 3, 0, True),
-                                     Sample(rng.normal(size=(2, 3, 5)), 5, 2),
-                                     Sample(rng.normal(size=()), 1),
-                                     Sample(rng.normal(size=(0, 3)), 1)]))
+register(
+    OpInfo(
+        "kthvalue",
+        kthvalue,
+        ref=_np_kthvalue,
+        family="stats",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), 2),
+            Sample(rng.normal(size=(3, 4)), 3, 0, True),
+            Sample(rng.normal(size=(2, 3, 5)), 5, 2),
+            Sample(rng.normal(size=()), 1),
+            Sample(rng.normal(size=(0, 3)), 1),
+        ],
+    )
+)
 
 
 def _mode_index(x: np.ndarray) -> np.ndarray:
@@ -94,8 +116,8 @@ def _mode_index(x: np.ndarray) -> np.ndarray:
     value (ties between values: the smallest value), as torch's mode."""
     out = np.zeros((x.shape[0], 1), np.int64)
     for r, row in enumerate(x):
-        values, counts = np.unique(row, return_counts=True)   # sorted, nan last
-        best = values[np.argmax(counts)]                     # first (smallest) of the most
+        values, counts = np.unique(row, return_counts=True)  # sorted, nan last
+        best = values[np.argmax(counts)]  # first (smallest) of the most
         hits = np.flatnonzero(row == best) if best == best else np.flatnonzero(row != row)
         out[r, 0] = hits[-1]
     return out
@@ -140,9 +162,13 @@ def _np_mode(x, dim=-1, keepdim=False):
 
 def _mode_samples(rng):
     ints = rng.integers(0, 3, (4, 6)).astype(float)
-    return [Sample(ints, no_grad_args=(0,)), Sample(ints, 0, True, no_grad_args=(0,)),
-            Sample(rng.normal(size=(3, 4))), Sample(rng.normal(size=())),
-            Sample(np.array([2.0, 1.0, 1.0, 2.0]), no_grad_args=(0,))]
+    return [
+        Sample(ints, no_grad_args=(0,)),
+        Sample(ints, 0, True, no_grad_args=(0,)),
+        Sample(rng.normal(size=(3, 4))),
+        Sample(rng.normal(size=())),
+        Sample(np.array([2.0, 1.0, 1.0, 2.0]), no_grad_args=(0,)),
+    ]
 
 
 register(OpInfo("mode", mode, ref=_np_mode, samples=_mode_samples, family="stats"))
@@ -155,9 +181,12 @@ class NanMedian(_Extreme):
 
 def _nan_median_index(x: np.ndarray, axis: int) -> np.ndarray:
     """Index (keepdim shape) of the lower median of the non-nan values along ``axis``."""
-    order = np.argsort(x, axis=axis, kind="stable")               # nan last
-    valid = (~np.isnan(x)).sum(axis=axis, keepdims=True) if x.dtype.kind in FLOAT_KINDS \
+    order = np.argsort(x, axis=axis, kind="stable")  # nan last
+    valid = (
+        (~np.isnan(x)).sum(axis=axis, keepdims=True)
+        if x.dtype.kind in FLOAT_KINDS
         else np.full(_keepdim_shape(x.shape, (axis,)), x.shape[axis])
+    )
     # (a row of nan only: stable sorting leaves it in order, so the position is the index)
     pos = np.where(valid == 0, _all_nan_index(x.shape[axis]), (valid - 1) // 2)
     return np.take_along_axis(order, pos, axis=axis).astype(np.int64)
@@ -206,9 +235,12 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
             return Tensor._make(np.full((), np.nan, x.dtype))
         value = flat[_nan_median_index(flat, 0)[0]]
         dims = tuple(range(x.ndim))
-        return NanMedian.apply(input, dims=dims, keepdim=False,
-                               np_fn=lambda a, axis, keepdims: np.full(
-                                   _keepdim_shape(a.shape, dims), value, a.dtype))
+        return NanMedian.apply(
+            input,
+            dims=dims,
+            keepdim=False,
+            np_fn=lambda a, axis, keepdims: np.full(_keepdim_shape(a.shape, dims), value, a.dtype),
+        )
     xa, d = _along(input, dim, "nanmedian")
     if xa.shape[d] == 0:
         raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")
@@ -232,12 +264,19 @@ def _nanmedian_samples(rng):
     with_nan[rng.random((3, 5)) < 0.3] = np.nan
     with_nan[2] = np.nan
     # (no finite differences through nan results: those samples check values only)
-    return [Sample(rng.normal(size=(3, 4))), Sample(with_nan), Sample(with_nan, 1, no_grad_args=(0,)),
-            Sample(with_nan, 0, True), Sample(rng.normal(size=())), Sample(rng.normal(size=()), 0)]
+    return [
+        Sample(rng.normal(size=(3, 4))),
+        Sample(with_nan),
+        Sample(with_nan, 1, no_grad_args=(0,)),
+        Sample(with_nan, 0, True),
+        Sample(rng.normal(size=())),
+        Sample(rng.normal(size=()), 0),
+    ]
 
 
-register(OpInfo("nanmedian", nanmedian, ref=_np_nanmedian, samples=_nanmedian_samples,
-                family="stats"))
+register(
+    OpInfo("nanmedian", nanmedian, ref=_np_nanmedian, samples=_nanmedian_samples, family="stats")
+)
 
 
 # ---- quantile / nanquantile ------------------------------------------------------------------
@@ -266,8 +305,10 @@ def _quantile(opname, input, q, dim, keepdim, interpolation, ignore_nan):
     if x._data.dtype not in (np.float32, np.float64):
         raise RuntimeError(f"{opname}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
-        raise RuntimeError(f"{opname}() interpolation must be one of linear, lower, higher, "
-                           f"midpoint or nearest, but got {interpolation}")
+        raise RuntimeError(
+            f"{opname}() interpolation must be one of linear, lower, higher, "
+            f"midpoint or nearest, but got {interpolation}"
+        )
     qs, scalar_q = _quantile_q(q, x, opname)
     if x.numel() == 0:
         raise RuntimeError(f"{opname}() input tensor must be non-empty")
@@ -277,11 +318,11 @@ def _quantile(opname, input, q, dim, keepdim, interpolation, ignore_nan):
     else:
         d = wrap_dim(dim, ndim)
         rows = movedim(x, d, -1) if ndim else reshape(x, (1,))
-    values = sort(rows, -1).values                          # (..., n), nan last
+    values = sort(rows, -1).values  # (..., n), nan last
     arr = rows._data
     n = arr.shape[-1]
     if ignore_nan:
-        count = (~np.isnan(arr)).sum(-1, keepdims=True)     # (..., 1)
+        count = (~np.isnan(arr)).sum(-1, keepdims=True)  # (..., 1)
     else:
         count = np.full(arr.shape[:-1] + (1,), n)
     # one rank per q, in front: (nq, ..., 1)
@@ -289,27 +330,35 @@ def _quantile(opname, input, q, dim, keepdim, interpolation, ignore_nan):
     lo = np.floor(rank).astype(np.int64)
     hi = np.ceil(rank).astype(np.int64)
     if interpolation == "nearest":
-        lo = hi = np.round(rank).astype(np.int64)            # halves to even, like torch
+        lo = hi = np.round(rank).astype(np.int64)  # halves to even, like torch
     elif interpolation == "lower":
         hi = lo
     elif interpolation == "higher":
         lo = hi
     batch = np.broadcast_shapes(lo.shape[:-1] + (n,), (len(qs),) + arr.shape)
     full = values.unsqueeze(0).expand(batch)
-    v_lo = _select(full, np.broadcast_to(lo, batch[:-1] + (1,)).copy(), -1 % full.ndim, False,
-                   "Quantile")
+    v_lo = _select(
+        full, np.broadcast_to(lo, batch[:-1] + (1,)).copy(), -1 % full.ndim, False, "Quantile"
+    )
     if interpolation in ("lower", "higher", "nearest"):
         out = v_lo
-    else:   # (lerp's two-sided formula, as torch: -inf and a finite value give -inf)
-        v_hi = _select(full, np.broadcast_to(hi, batch[:-1] + (1,)).copy(), full.ndim - 1,
-                       False, "Quantile")
-        weight = 0.5 if interpolation == "midpoint" else \
-            Tensor._make((rank - lo)[..., 0].astype(arr.dtype))
+    else:  # (lerp's two-sided formula, as torch: -inf and a finite value give -inf)
+        v_hi = _select(
+            full, np.broadcast_to(hi, batch[:-1] + (1,)).copy(), full.ndim - 1, False, "Quantile"
+        )
+        weight = (
+            0.5
+            if interpolation == "midpoint"
+            else Tensor._make((rank - lo)[..., 0].astype(arr.dtype))
+        )
         out = lerp(v_lo, v_hi, weight)
     undefined = (count == 0) if ignore_nan else np.isnan(arr).any(-1, keepdims=True)
-    if undefined.any():     # (quantile: a row with nan; nanquantile: a row of nan only)
-        out = where(Tensor._make(np.broadcast_to(undefined[..., 0], out.shape).copy()),
-                    Tensor._make(np.full((), np.nan, arr.dtype)), out)
+    if undefined.any():  # (quantile: a row with nan; nanquantile: a row of nan only)
+        out = where(
+            Tensor._make(np.broadcast_to(undefined[..., 0], out.shape).copy()),
+            Tensor._make(np.full((), np.nan, arr.dtype)),
+            out,
+        )
     if keepdim:
         if d is None:
             out = reshape(out, (len(qs),) + (1,) * ndim)
@@ -347,50 +396,75 @@ def _ref_quantile(nan_aware):
     def ref(x, q, dim=None, keepdim=False, interpolation="linear"):
         fn = np.nanquantile if nan_aware else np.quantile
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)   # all-nan slices
-            return np.asarray(fn(x, np.asarray(q), axis=dim, keepdims=keepdim,
-                                 method=interpolation)).astype(x.dtype)
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-nan slices
+            return np.asarray(
+                fn(x, np.asarray(q), axis=dim, keepdims=keepdim, method=interpolation)
+            ).astype(x.dtype)
+
     return ref
 
 
 def _quantile_samples(nan_aware):
     def gen(rng):
         x = rng.normal(size=(3, 5))
-        out = [Sample(x, 0.3), Sample(x, np.array([0.1, 0.5, 1.0]), 1, no_grad_args=(1,)),
-               Sample(x, 0.75, 0, True), Sample(rng.normal(size=(2, 3, 4)), 0.4, -1, True,
-                                                 interpolation="midpoint"),
-               Sample(x, np.array([0.2, 0.9]), None, True, interpolation="lower",
-                      no_grad_args=(1,)),
-               Sample(x, 0.6, 1, interpolation="higher"),
-               Sample(x, np.array([0.25, 0.5]), 1, interpolation="nearest", no_grad_args=(1,)),
-               Sample(rng.normal(size=()), 0.5)]
+        out = [
+            Sample(x, 0.3),
+            Sample(x, np.array([0.1, 0.5, 1.0]), 1, no_grad_args=(1,)),
+            Sample(x, 0.75, 0, True),
+            Sample(rng.normal(size=(2, 3, 4)), 0.4, -1, True, interpolation="midpoint"),
+            Sample(x, np.array([0.2, 0.9]), None, True, interpolation="lower", no_grad_args=(1,)),
+            Sample(x, 0.6, 1, interpolation="higher"),
+            Sample(x, np.array([0.25, 0.5]), 1, interpolation="nearest", no_grad_args=(1,)),
+            Sample(rng.normal(size=()), 0.5),
+        ]
         with_nan = x.copy()
         with_nan[0, 1] = np.nan
         if nan_aware:
             with_nan[2] = np.nan
-        out.append(Sample(with_nan, 0.4, 1, no_grad_args=(0,)))   # a nan result: values only
+        out.append(Sample(with_nan, 0.4, 1, no_grad_args=(0,)))  # a nan result: values only
         return out
+
     return gen
 
 
-register(OpInfo("quantile", quantile, ref=_ref_quantile(False), family="stats",
-                samples=_quantile_samples(False)))
-register(OpInfo("nanquantile", nanquantile, ref=_ref_quantile(True), family="stats",
-                samples=_quantile_samples(True)))
+register(
+    OpInfo(
+        "quantile",
+        quantile,
+        ref=_ref_quantile(False),
+        family="stats",
+        samples=_quantile_samples(False),
+    )
+)
+register(
+    OpInfo(
+        "nanquantile",
+        nanquantile,
+        ref=_ref_quantile(True),
+        family="stats",
+        samples=_quantile_samples(True),
+    )
+)
 
 
 # ---- cov / corrcoef --------------------------------------------------------------------------
 def _check_weights(w, name: str, kinds: str, kind_name: str, n_obs: int) -> Tensor:
     w = _tensor(w, "cov", name)
     if w._data.dtype.kind not in kinds:
-        raise RuntimeError(f"cov(): expected {name} to have {kind_name} dtype but got {name} "
-                           f"with {_dtype_word(w)} dtype")
+        raise RuntimeError(
+            f"cov(): expected {name} to have {kind_name} dtype but got {name} "
+            f"with {_dtype_word(w)} dtype"
+        )
     if w.ndim > 1:
-        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got "
-                           f"{name} with {w.ndim} dimensions")
+        raise RuntimeError(
+            f"cov(): expected {name} to have one or fewer dimensions but got "
+            f"{name} with {w.ndim} dimensions"
+        )
     if w.numel() != n_obs:
-        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
-                           f"observations in the input but got {w.numel()} != {n_obs}")
+        raise RuntimeError(
+            f"cov(): expected {name} to have the same numel as there are "
+            f"observations in the input but got {w.numel()} != {n_obs}"
+        )
     if (w._data < 0).any():
         raise RuntimeError(f"cov(): {name} cannot be negative")
     return w
@@ -398,6 +472,7 @@ def _check_weights(w, name: str, kinds: str, kind_name: str, n_obs: int) -> Tens
 
 def _dtype_word(t: Tensor) -> str:
     from .arithmetic import _torch_dtype_name
+
     return _torch_dtype_name(t._data.dtype)
 
 
@@ -414,11 +489,14 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
     """
     x = _tensor(input, "cov")
     if x.ndim > 2:
-        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
-                           f"input with {x.ndim} dimensions")
+        raise RuntimeError(
+            f"cov(): expected input to have two or fewer dimensions but got an "
+            f"input with {x.ndim} dimensions"
+        )
     if isinstance(correction, bool) or not isinstance(correction, (int, np.integer)):
-        raise TypeError(f"cov(): argument 'correction' must be int, not "
-                        f"{type(correction).__name__}")
+        raise TypeError(
+            f"cov(): argument 'correction' must be int, not {type(correction).__name__}"
+        )
     if x._data.dtype.kind not in FLOAT_KINDS:
         x = to_dtype(x, _default_float())
     x2 = reshape(x, (1, -1)) if x.ndim < 2 else x
@@ -441,8 +519,12 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
     else:
         norm = w_sum - correction * _sum(w * a) / w_sum
     if float(norm if not isinstance(norm, Tensor) else norm.item()) <= 0:
-        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
-                      "than the number of observations.", UserWarning, stacklevel=2)
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less "
+            "than the number of observations.",
+            UserWarning,
+            stacklevel=2,
+        )
         norm = clamp(norm, min=0) if isinstance(norm, Tensor) else 0.0
     centred = x2 - mean
     weighted = centred if w is None else centred * w
@@ -452,6 +534,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
 
 def _default_float():
     from ..dtypes import get_default_dtype
+
     return get_default_dtype()
 
 
@@ -466,8 +549,10 @@ def corrcoef(input: Tensor) -> Tensor:
     """
     x = _tensor(input, "corrcoef")
     if x.ndim > 2:
-        raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but "
-                           f"got an input with {x.ndim} dimensions")
+        raise RuntimeError(
+            f"corrcoef(): expected input to have two or fewer dimensions but "
+            f"got an input with {x.ndim} dimensions"
+        )
     c = cov(x)
     if c.ndim == 0:
         return c / c
@@ -480,19 +565,41 @@ def _ref_cov(x, correction=1, fweights=None, aweights=None):
     return np.cov(x, ddof=correction, fweights=fweights, aweights=aweights)
 
 
-register(OpInfo("cov", cov, ref=_ref_cov, family="stats", torch_fn=torch_array_kwargs("cov"),
-                samples=lambda rng: [Sample(rng.normal(size=(3, 5))), Sample(rng.normal(size=(6,))),
-                                     Sample(rng.normal(size=(2, 4)), correction=0),
-                                     Sample(rng.normal(size=(2, 5)),
-                                            fweights=rng.integers(1, 4, (5,))),
-                                     Sample(rng.normal(size=(3, 4)),
-                                            aweights=rng.uniform(0.5, 2, (4,))),
-                                     Sample(rng.normal(size=(2, 4)), correction=2,
-                                            fweights=rng.integers(1, 4, (4,)),
-                                            aweights=rng.uniform(0.5, 2, (4,)))]))
-register(OpInfo("corrcoef", corrcoef, ref=np.corrcoef, family="stats",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 5))), Sample(rng.normal(size=(7,))),
-                                     Sample(rng.normal(size=(2, 4)))]))
+register(
+    OpInfo(
+        "cov",
+        cov,
+        ref=_ref_cov,
+        family="stats",
+        torch_fn=torch_array_kwargs("cov"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 5))),
+            Sample(rng.normal(size=(6,))),
+            Sample(rng.normal(size=(2, 4)), correction=0),
+            Sample(rng.normal(size=(2, 5)), fweights=rng.integers(1, 4, (5,))),
+            Sample(rng.normal(size=(3, 4)), aweights=rng.uniform(0.5, 2, (4,))),
+            Sample(
+                rng.normal(size=(2, 4)),
+                correction=2,
+                fweights=rng.integers(1, 4, (4,)),
+                aweights=rng.uniform(0.5, 2, (4,)),
+            ),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "corrcoef",
+        corrcoef,
+        ref=np.corrcoef,
+        family="stats",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 5))),
+            Sample(rng.normal(size=(7,))),
+            Sample(rng.normal(size=(2, 4))),
+        ],
+    )
+)
 
 
 # ---- bincount / histc / histogram / histogramdd ----------------------------------------------
@@ -519,13 +626,14 @@ def bincount(input, weights=None, minlength: int = 0) -> Tensor:
     w = _tensor(weights, "bincount", "weights")
     if w.ndim != 1 or w.shape[0] != arr.shape[0]:
         raise RuntimeError("weights should be 1-d and have the same length as input")
-    if arr.size == 0:     # (torch's result for no values is an int64 count, weights or not)
+    if arr.size == 0:  # (torch's result for no values is an int64 count, weights or not)
         return Tensor._make(np.zeros(size, np.int64))
     # torch sums float32 weights in float32 and every other dtype (float16 and bfloat16 too)
     # in float64, which is then the result's dtype
     dtype = np.dtype(np.float32 if w._data.dtype == np.float32 else np.float64)
-    return Tensor._make(np.bincount(arr, weights=w._data.astype(dtype), minlength=size)
-                        .astype(dtype, copy=False))
+    return Tensor._make(
+        np.bincount(arr, weights=w._data.astype(dtype), minlength=size).astype(dtype, copy=False)
+    )
 
 
 def _ref_bincount(x, weights=None, minlength=0):
@@ -535,11 +643,21 @@ def _ref_bincount(x, weights=None, minlength=0):
     return out.astype(np.float32 if weights.dtype == np.float32 else np.float64)
 
 
-register(OpInfo("bincount", bincount, ref=_ref_bincount, differentiable=False, family="stats",
-                samples=lambda rng: [Sample(rng.integers(0, 5, (7,))),
-                                     Sample(rng.integers(0, 5, (7,)), minlength=8),
-                                     Sample(rng.integers(0, 4, (6,)), rng.normal(size=(6,))),
-                                     Sample(np.zeros(0, np.int64), rng.normal(size=(0,)), 2)]))
+register(
+    OpInfo(
+        "bincount",
+        bincount,
+        ref=_ref_bincount,
+        differentiable=False,
+        family="stats",
+        samples=lambda rng: [
+            Sample(rng.integers(0, 5, (7,))),
+            Sample(rng.integers(0, 5, (7,)), minlength=8),
+            Sample(rng.integers(0, 4, (6,)), rng.normal(size=(6,))),
+            Sample(np.zeros(0, np.int64), rng.normal(size=(0,)), 2),
+        ],
+    )
+)
 
 
 def _finite_range(opname, lo, hi):
@@ -562,7 +680,7 @@ def histc(input, bins: int = 100, min=0, max=0) -> Tensor:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     arr = x._data.reshape(-1)
     dt = arr.dtype
-    lo, hi = float(min), float(max)     # the range is chosen in float64, as torch does
+    lo, hi = float(min), float(max)  # the range is chosen in float64, as torch does
     if lo == hi and arr.size:
         lo, hi = float(arr.min()), float(arr.max())
     if lo == hi:
@@ -587,11 +705,21 @@ def _ref_histc(x, bins=100, min=0, max=0):
     return np.histogram(x, bins, (lo, hi))[0].astype(x.dtype)
 
 
-register(OpInfo("histc", histc, ref=_ref_histc, differentiable=False, family="stats",
-                samples=lambda rng: [Sample(rng.normal(size=(3, 20))),
-                                     Sample(rng.normal(size=(50,)), 7, -1, 1),
-                                     Sample(np.array([1.0, 1.0]), 4),
-                                     Sample(rng.normal(size=(0,)), 5)]))
+register(
+    OpInfo(
+        "histc",
+        histc,
+        ref=_ref_histc,
+        differentiable=False,
+        family="stats",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 20))),
+            Sample(rng.normal(size=(50,)), 7, -1, 1),
+            Sample(np.array([1.0, 1.0]), 4),
+            Sample(rng.normal(size=(0,)), 5),
+        ],
+    )
+)
 
 
 def _bin_edges(opname, arr, bins, range_, dim=0):
@@ -599,19 +727,24 @@ def _bin_edges(opname, arr, bins, range_, dim=0):
     if isinstance(bins, Tensor):
         edges = bins._data.astype(arr.dtype)
         if edges.ndim != 1:
-            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, but "
-                               f"got {edges.ndim} dimensions in the bins tensor for dimension "
-                               f"{dim}")
+            raise RuntimeError(
+                f"torch.histogramdd: bins tensor should have one dimension, but "
+                f"got {edges.ndim} dimensions in the bins tensor for dimension "
+                f"{dim}"
+            )
         if edges.size < 2:
-            raise RuntimeError(f"torch.{opname}(): bins must be > 0, but got {edges.size - 1} "
-                               f"for dimension {dim}")
+            raise RuntimeError(
+                f"torch.{opname}(): bins must be > 0, but got {edges.size - 1} for dimension {dim}"
+            )
         if not (np.diff(edges) >= 0).all():
-            raise ValueError(f"{opname}(): the bin edges must be increasing numbers, got "
-                             f"{edges.tolist()}")
+            raise ValueError(
+                f"{opname}(): the bin edges must be increasing numbers, got {edges.tolist()}"
+            )
         return edges
     if int(bins) <= 0:
-        raise RuntimeError(f"torch.{opname}(): bins must be > 0, but got {bins} for dimension "
-                           f"{dim}")
+        raise RuntimeError(
+            f"torch.{opname}(): bins must be > 0, but got {bins} for dimension {dim}"
+        )
     if range_ is not None:
         lo, hi = float(range_[0]), float(range_[1])
     elif arr.size:
@@ -619,11 +752,14 @@ def _bin_edges(opname, arr, bins, range_, dim=0):
     else:
         lo, hi = 0.0, 1.0
     if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise RuntimeError(f"torch.histogramdd: dimension {dim}'s range [{lo:g}, {hi:g}] is not "
-                           "finite")
+        raise RuntimeError(
+            f"torch.histogramdd: dimension {dim}'s range [{lo:g}, {hi:g}] is not finite"
+        )
     if lo > hi:
-        raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {lo:g} "
-                           f"max {hi:g} for dimension {dim}")
+        raise RuntimeError(
+            f"torch.histogramdd: min should not exceed max, but got min {lo:g} "
+            f"max {hi:g} for dimension {dim}"
+        )
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
     return np.linspace(lo, hi, int(bins) + 1).astype(arr.dtype)
@@ -632,15 +768,19 @@ def _bin_edges(opname, arr, bins, range_, dim=0):
 def _weight(weight, x: Tensor, opname: str) -> np.ndarray:
     w = _tensor(weight, opname, "weight", like=x)
     if w._data.dtype != x._data.dtype:
-        raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor and "
-                           f"weight tensor should have the same dtype, but got input"
-                           f"({_C_NAMES[x._data.dtype.name]}), and weight"
-                           f"({_C_NAMES.get(w._data.dtype.name, w._data.dtype.name)})")
-    if w.shape != x.shape[:-1 if opname == "histogramdd" else None]:
-        raise RuntimeError(f"torch.{opname}: if weight tensor is provided it should have the "
-                           f"same shape as the input tensor excluding its innermost dimension, "
-                           f"but got input with shape {list(x.shape)} and weight with shape "
-                           f"{list(w.shape)}")
+        raise RuntimeError(
+            f"torch.histogramdd: if weight tensor is provided, input tensor and "
+            f"weight tensor should have the same dtype, but got input"
+            f"({_C_NAMES[x._data.dtype.name]}), and weight"
+            f"({_C_NAMES.get(w._data.dtype.name, w._data.dtype.name)})"
+        )
+    if w.shape != x.shape[: -1 if opname == "histogramdd" else None]:
+        raise RuntimeError(
+            f"torch.{opname}: if weight tensor is provided it should have the "
+            f"same shape as the input tensor excluding its innermost dimension, "
+            f"but got input with shape {list(x.shape)} and weight with shape "
+            f"{list(w.shape)}"
+        )
     return w._data.reshape(-1)
 
 
@@ -678,8 +818,7 @@ def histogram(input, bins, *, range=None, weight=None, density: bool = False):
     hist = np.histogram(arr, edges, weights=w)[0]
     if density:
         hist = _density(hist, [edges])
-    return return_types.histogram(Tensor._make(hist.astype(arr.dtype)),
-                                  Tensor._make(edges.copy()))
+    return return_types.histogram(Tensor._make(hist.astype(arr.dtype)), Tensor._make(edges.copy()))
 
 
 def _ref_histogram(x, bins, range=None, weight=None, density=False):
@@ -687,14 +826,23 @@ def _ref_histogram(x, bins, range=None, weight=None, density=False):
     return hist.astype(x.dtype), edges.astype(x.dtype)
 
 
-register(OpInfo("histogram", histogram, ref=_ref_histogram, differentiable=False, family="stats",
-                torch_fn=torch_array_kwargs("histogram"),
-                samples=lambda rng: [Sample(rng.normal(size=(20,)), 5),
-                                     Sample(rng.normal(size=(4, 5)), 3, range=(-1.0, 1.0),
-                                            weight=rng.uniform(size=(4, 5))),
-                                     Sample(rng.normal(size=(30,)), np.array([-2.0, -0.5, 0.0, 2.0])),
-                                     Sample(rng.normal(size=(30,)), 4, density=True),
-                                     Sample(np.array([1.0, 1.0]), 2)]))
+register(
+    OpInfo(
+        "histogram",
+        histogram,
+        ref=_ref_histogram,
+        differentiable=False,
+        family="stats",
+        torch_fn=torch_array_kwargs("histogram"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(20,)), 5),
+            Sample(rng.normal(size=(4, 5)), 3, range=(-1.0, 1.0), weight=rng.uniform(size=(4, 5))),
+            Sample(rng.normal(size=(30,)), np.array([-2.0, -0.5, 0.0, 2.0])),
+            Sample(rng.normal(size=(30,)), 4, density=True),
+            Sample(np.array([1.0, 1.0]), 2),
+        ],
+    )
+)
 
 
 def histogramdd(input, bins, *, range=None, weight=None, density: bool = False):
@@ -711,40 +859,60 @@ def histogramdd(input, bins, *, range=None, weight=None, density: bool = False):
     if x._data.dtype.kind not in FLOAT_KINDS:
         _reject("histogramdd", "histogramdd", x, "floating point tensors only")
     if x.ndim < 1:
-        raise ShapeError("torch.histogramdd: input tensor should have at least 1 dimension, but "
-                         "got 0")
+        raise ShapeError(
+            "torch.histogramdd: input tensor should have at least 1 dimension, but got 0"
+        )
     points = x._data.reshape(-1, x.shape[-1])
     n_dims = points.shape[1]
     per_dim = list(bins) if isinstance(bins, (list, tuple)) else [bins] * n_dims
     if len(per_dim) != n_dims:
-        raise RuntimeError(f"torch.histogramdd: expected {n_dims} sequences of bin edges for "
-                           f"each of the {n_dims} input dimensions, but got {len(per_dim)} bin "
-                           "edge tensors")
-    ranges = [None] * n_dims if range is None else \
-        [(range[2 * i], range[2 * i + 1]) for i in builtins.range(n_dims)]
-    edges = [_bin_edges("histogramdd", points[:, i], per_dim[i], ranges[i], i)
-             for i in builtins.range(n_dims)]
+        raise RuntimeError(
+            f"torch.histogramdd: expected {n_dims} sequences of bin edges for "
+            f"each of the {n_dims} input dimensions, but got {len(per_dim)} bin "
+            "edge tensors"
+        )
+    ranges = (
+        [None] * n_dims
+        if range is None
+        else [(range[2 * i], range[2 * i + 1]) for i in builtins.range(n_dims)]
+    )
+    edges = [
+        _bin_edges("histogramdd", points[:, i], per_dim[i], ranges[i], i)
+        for i in builtins.range(n_dims)
+    ]
     w = None if weight is None else _weight(weight, x, "histogramdd")
     hist = np.histogramdd(points, edges, weights=w)[0]
     if density:
         hist = _density(hist, edges)
-    return return_types.histogramdd(Tensor._make(hist.astype(points.dtype)),
-                                    tuple(Tensor._make(e.copy()) for e in edges))
-
+    return return_types.histogramdd(
+        Tensor._make(hist.astype(points.dtype)), tuple(Tensor._make(e.copy()) for e in edges)
+    )
 
 
 def _ref_histogramdd(x, bins, range=None, weight=None, density=False):
     pts = x.reshape(-1, x.shape[-1])
-    rng_pairs = None if range is None else [(range[2 * i], range[2 * i + 1])
-                                            for i in builtins.range(pts.shape[1])]
+    rng_pairs = (
+        None
+        if range is None
+        else [(range[2 * i], range[2 * i + 1]) for i in builtins.range(pts.shape[1])]
+    )
     hist, edges = np.histogramdd(pts, bins, range=rng_pairs, weights=weight, density=density)
-    return hist.astype(x.dtype)     # (the edges, a tuple inside the result, are compared
-                                    # with torch's in tests/test_torch_parity.py)
+    return hist.astype(x.dtype)  # (the edges, a tuple inside the result, are compared
+    # with torch's in tests/test_torch_parity.py)
 
 
-register(OpInfo("histogramdd", histogramdd, ref=_ref_histogramdd, differentiable=False,
-                method=False, family="stats",
-                samples=lambda rng: [Sample(rng.normal(size=(20, 2)), 3),
-                                     Sample(rng.normal(size=(4, 5, 3)), [2, 3, 4],
-                                            range=[-1.0, 1.0, -2.0, 2.0, 0.0, 1.0]),
-                                     Sample(rng.normal(size=(10, 1)), 4, density=True)]))
+register(
+    OpInfo(
+        "histogramdd",
+        histogramdd,
+        ref=_ref_histogramdd,
+        differentiable=False,
+        method=False,
+        family="stats",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(20, 2)), 3),
+            Sample(rng.normal(size=(4, 5, 3)), [2, 3, 4], range=[-1.0, 1.0, -2.0, 2.0, 0.0, 1.0]),
+            Sample(rng.normal(size=(10, 1)), 4, density=True),
+        ],
+    )
+)

@@ -24,6 +24,7 @@ Ops with rules of their own are written out in their families: ``abs``, ``sign``
 ``square`` and ``neg`` (dtype rules) in arithmetic.py, ``relu`` (a kernel) in activation.py,
 rounding, ``logit`` and ``polygamma`` in math.py.
 """
+
 from __future__ import annotations
 
 import math as _math
@@ -37,34 +38,93 @@ from ._util import operands, unary_op
 from .registry import OpInfo, register
 from .samples import away_from_zero_samples, unary_samples
 
-__all__ = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
-           "reciprocal", "sigmoid", "tanh", "sin", "cos", "tan", "asin", "arcsin", "acos",
-           "arccos", "atan", "arctan", "sinh", "cosh", "asinh", "arcsinh", "acosh", "arccosh",
-           "atanh", "arctanh", "erf", "erfc", "erfinv", "lgamma", "deg2rad", "rad2deg", "sinc",
-           "i0"]
+__all__ = [
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "reciprocal",
+    "sigmoid",
+    "tanh",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "arcsin",
+    "acos",
+    "arccos",
+    "atan",
+    "arctan",
+    "sinh",
+    "cosh",
+    "asinh",
+    "arcsinh",
+    "acosh",
+    "arccosh",
+    "atanh",
+    "arctanh",
+    "erf",
+    "erfc",
+    "erfinv",
+    "lgamma",
+    "deg2rad",
+    "rad2deg",
+    "sinc",
+    "i0",
+]
 
 
-def unary(name: str, forward: Callable, grad: Callable, doc: str, example: tuple, *,
-          low: float = -2.0, high: float = 2.0, samples=None, ref=None,
-          inplace: bool = True) -> Callable[..., Tensor]:
+def unary(
+    name: str,
+    forward: Callable,
+    grad: Callable,
+    doc: str,
+    example: tuple,
+    *,
+    low: float = -2.0,
+    high: float = 2.0,
+    samples=None,
+    ref=None,
+    inplace: bool = True,
+) -> Callable[..., Tensor]:
     """Define the elementwise op ``name`` (see the module docstring); returns its public
     function. ``example`` is ``(input values, printed result)`` for the docstring; samples
     are uniform in ``[low, high]`` unless ``samples`` is given; ``Tensor.<name>_`` is made too
     (every function of the table has torch's in-place variant) unless ``inplace=False``."""
-    op = unary_op(name.capitalize(), forward, grad,
-                  f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.", __name__)
+    op = unary_op(
+        name.capitalize(),
+        forward,
+        grad,
+        f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.",
+        __name__,
+    )
 
     def fn(input) -> Tensor:
         (x,), _, _ = operands(input, floating=True)
         return op.apply(x)
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = (f"{doc}\n\nExample:\n    >>> autograd.{name}(autograd.tensor({example[0]}))\n"
-                  f"    {example[1]}\n")
+    fn.__doc__ = (
+        f"{doc}\n\nExample:\n    >>> autograd.{name}(autograd.tensor({example[0]}))\n"
+        f"    {example[1]}\n"
+    )
     fn.op = op  # the Op class, for readers and tools (``autograd.exp.op``)
     _xp.define(name, numpy=forward, tensor=fn)
-    register(OpInfo(name, fn, ref=ref or forward, samples=samples or unary_samples(low, high),
-                    family="unary", inplace=inplace))
+    register(
+        OpInfo(
+            name,
+            fn,
+            ref=ref or forward,
+            samples=samples or unary_samples(low, high),
+            family="unary",
+            inplace=inplace,
+        )
+    )
     return fn
 
 
@@ -99,9 +159,12 @@ def _np_sigmoid(x):
 def _special(name):
     """A scipy.special function as a forward in the input's dtype (SciPy computes float16
     in float64); scipy is imported on first use (``import autograd`` must stay cheap)."""
+
     def forward(x):
         import scipy.special
+
         return getattr(scipy.special, name)(x).astype(x.dtype, copy=False)
+
     forward.__name__ = name
     return forward
 
@@ -120,102 +183,267 @@ def _np_lgamma(x):
 def _special_ref(name):
     def ref(x):
         import scipy.special
+
         return getattr(scipy.special, name)(x)
+
     return ref
 
 
 # ---- exponentials and logarithms -------------------------------------------------------------
-exp = unary("exp", np.exp, lambda g, y, xp: g * y,
-            "Elementwise e**x (integers promote to the default float).",
-            ("[0.0]", "tensor([1.])"))
-exp2 = unary("exp2", np.exp2, lambda g, y, xp: g * y * _LN2,
-             "Elementwise 2**x.", ("[3.0]", "tensor([8.])"))
-expm1 = unary("expm1", np.expm1, lambda g, y, xp: g * (y + 1),
-              "``exp(input) - 1``, accurate when ``input`` is tiny.", ("[0.0]", "tensor([0.])"))
-log = unary("log", np.log, lambda g, x, xp: g / x,
-            "Natural logarithm.", ("[1.0]", "tensor([0.])"), low=0.2, high=3.0)
-log2 = unary("log2", np.log2, lambda g, x, xp: g / (x * _LN2),
-             "Base-2 logarithm.", ("[8.0]", "tensor([3.])"), low=0.2, high=3.0)
-log10 = unary("log10", np.log10, lambda g, x, xp: g / (x * _LN10),
-              "Base-10 logarithm.", ("[100.0]", "tensor([2.])"), low=0.2, high=3.0)
-log1p = unary("log1p", np.log1p, lambda g, x, xp: g / (x + 1),
-              "``log(1 + input)``, accurate when ``input`` is tiny.", ("[0.0]", "tensor([0.])"),
-              low=-0.5)
+exp = unary(
+    "exp",
+    np.exp,
+    lambda g, y, xp: g * y,
+    "Elementwise e**x (integers promote to the default float).",
+    ("[0.0]", "tensor([1.])"),
+)
+exp2 = unary(
+    "exp2", np.exp2, lambda g, y, xp: g * y * _LN2, "Elementwise 2**x.", ("[3.0]", "tensor([8.])")
+)
+expm1 = unary(
+    "expm1",
+    np.expm1,
+    lambda g, y, xp: g * (y + 1),
+    "``exp(input) - 1``, accurate when ``input`` is tiny.",
+    ("[0.0]", "tensor([0.])"),
+)
+log = unary(
+    "log",
+    np.log,
+    lambda g, x, xp: g / x,
+    "Natural logarithm.",
+    ("[1.0]", "tensor([0.])"),
+    low=0.2,
+    high=3.0,
+)
+log2 = unary(
+    "log2",
+    np.log2,
+    lambda g, x, xp: g / (x * _LN2),
+    "Base-2 logarithm.",
+    ("[8.0]", "tensor([3.])"),
+    low=0.2,
+    high=3.0,
+)
+log10 = unary(
+    "log10",
+    np.log10,
+    lambda g, x, xp: g / (x * _LN10),
+    "Base-10 logarithm.",
+    ("[100.0]", "tensor([2.])"),
+    low=0.2,
+    high=3.0,
+)
+log1p = unary(
+    "log1p",
+    np.log1p,
+    lambda g, x, xp: g / (x + 1),
+    "``log(1 + input)``, accurate when ``input`` is tiny.",
+    ("[0.0]", "tensor([0.])"),
+    low=-0.5,
+)
 
 # ---- roots and reciprocal: d/dx from the saved output --------------------------------------
-sqrt = unary("sqrt", np.sqrt, lambda g, y, xp: g / (2 * y),  # inf at 0, like torch
-             "Square root (nan for negative inputs; integers promote to the default float).",
-             ("[4.0, 9.0]", "tensor([2., 3.])"), low=0.2, high=3.0)
-rsqrt = unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda g, y, xp: -0.5 * g * (y * y * y),
-              "Reciprocal square root ``1 / sqrt(input)``.", ("[4.0]", "tensor([0.5000])"),
-              low=0.2, high=3.0)
-reciprocal = unary("reciprocal", np.reciprocal, lambda g, y, xp: -g * (y * y),  # -inf at 0
-                   "``1 / input`` (integers promote to the default float).",
-                   ("[2.0, 4.0]", "tensor([0.5000, 0.2500])"), samples=away_from_zero_samples())
+sqrt = unary(
+    "sqrt",
+    np.sqrt,
+    lambda g, y, xp: g / (2 * y),  # inf at 0, like torch
+    "Square root (nan for negative inputs; integers promote to the default float).",
+    ("[4.0, 9.0]", "tensor([2., 3.])"),
+    low=0.2,
+    high=3.0,
+)
+rsqrt = unary(
+    "rsqrt",
+    lambda x: 1 / np.sqrt(x),
+    lambda g, y, xp: -0.5 * g * (y * y * y),
+    "Reciprocal square root ``1 / sqrt(input)``.",
+    ("[4.0]", "tensor([0.5000])"),
+    low=0.2,
+    high=3.0,
+)
+reciprocal = unary(
+    "reciprocal",
+    np.reciprocal,
+    lambda g, y, xp: -g * (y * y),  # -inf at 0
+    "``1 / input`` (integers promote to the default float).",
+    ("[2.0, 4.0]", "tensor([0.5000, 0.2500])"),
+    samples=away_from_zero_samples(),
+)
 
 # ---- sigmoid and tanh: y (1 - y) and 1 - y**2 ------------------------------------------------
-sigmoid = unary("sigmoid", _np_sigmoid, lambda g, y, xp: g * y * (_one(y) - y),
-                "The logistic function, stable for large |x|.", ("[0.0]", "tensor([0.5000])"),
-                low=-5.0, high=5.0, ref=lambda x: 1 / (1 + np.exp(-x)))
-tanh = unary("tanh", np.tanh, lambda g, y, xp: g * (_one(y) - y * y),
-             "Hyperbolic tangent.", ("[0.0]", "tensor([0.])"))
+sigmoid = unary(
+    "sigmoid",
+    _np_sigmoid,
+    lambda g, y, xp: g * y * (_one(y) - y),
+    "The logistic function, stable for large |x|.",
+    ("[0.0]", "tensor([0.5000])"),
+    low=-5.0,
+    high=5.0,
+    ref=lambda x: 1 / (1 + np.exp(-x)),
+)
+tanh = unary(
+    "tanh",
+    np.tanh,
+    lambda g, y, xp: g * (_one(y) - y * y),
+    "Hyperbolic tangent.",
+    ("[0.0]", "tensor([0.])"),
+)
 
 # ---- trigonometric ---------------------------------------------------------------------------
-sin = unary("sin", np.sin, lambda g, x, xp: g * xp.cos(x),
-            "Sine (radians).", ("[0.0]", "tensor([0.])"), low=-4.0, high=4.0)
-cos = unary("cos", np.cos, lambda g, x, xp: -g * xp.sin(x),
-            "Cosine (radians).", ("[0.0]", "tensor([1.])"), low=-4.0, high=4.0)
-tan = unary("tan", np.tan, lambda g, y, xp: g * (1 + y * y),
-            "Tangent (radians).", ("[0.0]", "tensor([0.])"), low=-1.2, high=1.2)
-asin = unary("asin", np.arcsin, lambda g, x, xp: g * xp.rsqrt(1 - x * x),  # inf at |x| == 1
-             "Inverse sine (nan outside [-1, 1]).", ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9)
-acos = unary("acos", np.arccos, lambda g, x, xp: -g * xp.rsqrt(1 - x * x),
-             "Inverse cosine (nan outside [-1, 1]).", ("[1.0]", "tensor([0.])"), low=-0.9, high=0.9)
-atan = unary("atan", np.arctan, lambda g, x, xp: g / (x * x + 1),
-             "Inverse tangent.", ("[0.0]", "tensor([0.])"), low=-3.0, high=3.0)
+sin = unary(
+    "sin",
+    np.sin,
+    lambda g, x, xp: g * xp.cos(x),
+    "Sine (radians).",
+    ("[0.0]", "tensor([0.])"),
+    low=-4.0,
+    high=4.0,
+)
+cos = unary(
+    "cos",
+    np.cos,
+    lambda g, x, xp: -g * xp.sin(x),
+    "Cosine (radians).",
+    ("[0.0]", "tensor([1.])"),
+    low=-4.0,
+    high=4.0,
+)
+tan = unary(
+    "tan",
+    np.tan,
+    lambda g, y, xp: g * (1 + y * y),
+    "Tangent (radians).",
+    ("[0.0]", "tensor([0.])"),
+    low=-1.2,
+    high=1.2,
+)
+asin = unary(
+    "asin",
+    np.arcsin,
+    lambda g, x, xp: g * xp.rsqrt(1 - x * x),  # inf at |x| == 1
+    "Inverse sine (nan outside [-1, 1]).",
+    ("[0.0]", "tensor([0.])"),
+    low=-0.9,
+    high=0.9,
+)
+acos = unary(
+    "acos",
+    np.arccos,
+    lambda g, x, xp: -g * xp.rsqrt(1 - x * x),
+    "Inverse cosine (nan outside [-1, 1]).",
+    ("[1.0]", "tensor([0.])"),
+    low=-0.9,
+    high=0.9,
+)
+atan = unary(
+    "atan",
+    np.arctan,
+    lambda g, x, xp: g / (x * x + 1),
+    "Inverse tangent.",
+    ("[0.0]", "tensor([0.])"),
+    low=-3.0,
+    high=3.0,
+)
 arcsin, arccos, arctan = asin, acos, atan
 
 # ---- hyperbolic ------------------------------------------------------------------------------
-sinh = unary("sinh", np.sinh, lambda g, x, xp: g * xp.cosh(x),
-             "Hyperbolic sine.", ("[0.0]", "tensor([0.])"))
-cosh = unary("cosh", np.cosh, lambda g, x, xp: g * xp.sinh(x),
-             "Hyperbolic cosine.", ("[0.0]", "tensor([1.])"))
-asinh = unary("asinh", np.arcsinh, lambda g, x, xp: g * xp.rsqrt(x * x + 1),
-              "Inverse hyperbolic sine.", ("[0.0]", "tensor([0.])"))
-acosh = unary("acosh", np.arccosh, lambda g, x, xp: g * xp.rsqrt(x * x - 1),  # inf at x == 1
-              "Inverse hyperbolic cosine (nan below 1).", ("[1.0]", "tensor([0.])"),
-              low=1.2, high=3.0)
-atanh = unary("atanh", np.arctanh, lambda g, x, xp: g / (1 - x * x),
-              "Inverse hyperbolic tangent (+-inf at +-1, nan outside [-1, 1]).",
-              ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9)
+sinh = unary(
+    "sinh", np.sinh, lambda g, x, xp: g * xp.cosh(x), "Hyperbolic sine.", ("[0.0]", "tensor([0.])")
+)
+cosh = unary(
+    "cosh",
+    np.cosh,
+    lambda g, x, xp: g * xp.sinh(x),
+    "Hyperbolic cosine.",
+    ("[0.0]", "tensor([1.])"),
+)
+asinh = unary(
+    "asinh",
+    np.arcsinh,
+    lambda g, x, xp: g * xp.rsqrt(x * x + 1),
+    "Inverse hyperbolic sine.",
+    ("[0.0]", "tensor([0.])"),
+)
+acosh = unary(
+    "acosh",
+    np.arccosh,
+    lambda g, x, xp: g * xp.rsqrt(x * x - 1),  # inf at x == 1
+    "Inverse hyperbolic cosine (nan below 1).",
+    ("[1.0]", "tensor([0.])"),
+    low=1.2,
+    high=3.0,
+)
+atanh = unary(
+    "atanh",
+    np.arctanh,
+    lambda g, x, xp: g / (1 - x * x),
+    "Inverse hyperbolic tangent (+-inf at +-1, nan outside [-1, 1]).",
+    ("[0.0]", "tensor([0.])"),
+    low=-0.9,
+    high=0.9,
+)
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 # ---- error and gamma functions (scipy.special) -----------------------------------------------
-erf = unary("erf", _special("erf"), lambda g, x, xp: g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x)),
-            "The Gauss error function.", ("[0.0]", "tensor([0.])"), ref=_special_ref("erf"))
-erfc = unary("erfc", _special("erfc"),
-             lambda g, x, xp: -g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x)),
-             "The complementary error function ``1 - erf(input)``.",
-             ("[0.0]", "tensor([1.])"), ref=_special_ref("erfc"))
-erfinv = unary("erfinv", _special("erfinv"),
-               lambda g, y, xp: g * _SQRT_PI_OVER_TWO * xp.exp(y * y),
-               "The inverse error function (+-inf at +-1, nan outside [-1, 1]).",
-               ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9, ref=_special_ref("erfinv"))
-lgamma = unary("lgamma", _np_lgamma, lambda g, x, xp: g * xp.polygamma(0, x),
-               "The log of the absolute value of the gamma function (``log((n - 1)!)`` at "
-               "integers).", ("[1.0, 4.0]", "tensor([0.0000, 1.7918])"), low=0.2, high=5.0,
-               ref=_special_ref("gammaln"))
+erf = unary(
+    "erf",
+    _special("erf"),
+    lambda g, x, xp: g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x)),
+    "The Gauss error function.",
+    ("[0.0]", "tensor([0.])"),
+    ref=_special_ref("erf"),
+)
+erfc = unary(
+    "erfc",
+    _special("erfc"),
+    lambda g, x, xp: -g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x)),
+    "The complementary error function ``1 - erf(input)``.",
+    ("[0.0]", "tensor([1.])"),
+    ref=_special_ref("erfc"),
+)
+erfinv = unary(
+    "erfinv",
+    _special("erfinv"),
+    lambda g, y, xp: g * _SQRT_PI_OVER_TWO * xp.exp(y * y),
+    "The inverse error function (+-inf at +-1, nan outside [-1, 1]).",
+    ("[0.0]", "tensor([0.])"),
+    low=-0.9,
+    high=0.9,
+    ref=_special_ref("erfinv"),
+)
+lgamma = unary(
+    "lgamma",
+    _np_lgamma,
+    lambda g, x, xp: g * xp.polygamma(0, x),
+    "The log of the absolute value of the gamma function (``log((n - 1)!)`` at integers).",
+    ("[1.0, 4.0]", "tensor([0.0000, 1.7918])"),
+    low=0.2,
+    high=5.0,
+    ref=_special_ref("gammaln"),
+)
 
 
 # ---- angles, sinc and the Bessel function i0 -------------------------------------------------
 _DEG = _math.pi / 180.0
-deg2rad = unary("deg2rad", lambda x: x * np.asarray(_DEG, x.dtype), lambda g, x, xp: g * _DEG,
-                "Degrees to radians (integers promote to the default float).",
-                ("[180.0]", "tensor([3.1416])"), low=-360.0, high=360.0)
-rad2deg = unary("rad2deg", lambda x: x * np.asarray(1 / _DEG, x.dtype),
-                lambda g, x, xp: g * (1 / _DEG),
-                "Radians to degrees (integers promote to the default float).",
-                ("[3.141592653589793]", "tensor([180.])"), low=-7.0, high=7.0)
+deg2rad = unary(
+    "deg2rad",
+    lambda x: x * np.asarray(_DEG, x.dtype),
+    lambda g, x, xp: g * _DEG,
+    "Degrees to radians (integers promote to the default float).",
+    ("[180.0]", "tensor([3.1416])"),
+    low=-360.0,
+    high=360.0,
+)
+rad2deg = unary(
+    "rad2deg",
+    lambda x: x * np.asarray(1 / _DEG, x.dtype),
+    lambda g, x, xp: g * (1 / _DEG),
+    "Radians to degrees (integers promote to the default float).",
+    ("[3.141592653589793]", "tensor([180.])"),
+    low=-7.0,
+    high=7.0,
+)
 
 
 def _sinc_grad(g, x, xp):
@@ -225,9 +453,15 @@ def _sinc_grad(g, x, xp):
     return g * xp.where(x == 0, xp.zeros_like(x), (xp.cos(safe * _math.pi) - xp.sinc(safe)) / safe)
 
 
-sinc = unary("sinc", np.sinc, _sinc_grad,
-             "The normalised sinc function ``sin(pi x) / (pi x)`` (1 at 0).",
-             ("[0.0, 0.5]", "tensor([1.0000, 0.6366])"), low=-3.0, high=3.0)
+sinc = unary(
+    "sinc",
+    np.sinc,
+    _sinc_grad,
+    "The normalised sinc function ``sin(pi x) / (pi x)`` (1 at 0).",
+    ("[0.0, 0.5]", "tensor([1.0000, 0.6366])"),
+    low=-3.0,
+    high=3.0,
+)
 
 
 def _i1_grad(g, x, xp):
@@ -236,13 +470,24 @@ def _i1_grad(g, x, xp):
     return g * xp.where(x == 0, xp.ones_like(x) * 0.5, xp.i0(x) - xp.i1(safe) / safe)
 
 
-_I1 = unary_op("_I1", _special("i1"), _i1_grad,
-               "The modified Bessel function of the first kind of order 1, the derivative of i0 "
-               "(needed by i0's VJP; torch has it as ``torch.special.i1``).", __name__)
+_I1 = unary_op(
+    "_I1",
+    _special("i1"),
+    _i1_grad,
+    "The modified Bessel function of the first kind of order 1, the derivative of i0 "
+    "(needed by i0's VJP; torch has it as ``torch.special.i1``).",
+    __name__,
+)
 
 
 _xp.define("i1", numpy=_special("i1"), tensor=lambda x: _I1.apply(x))
-i0 = unary("i0", _special("i0"), lambda g, x, xp: g * xp.i1(x),
-           "The modified Bessel function of the first kind of order 0.",
-           ("[0.0, 1.0]", "tensor([1.0000, 1.2661])"), low=-3.0, high=3.0,
-           ref=_special_ref("i0"))
+i0 = unary(
+    "i0",
+    _special("i0"),
+    lambda g, x, xp: g * xp.i1(x),
+    "The modified Bessel function of the first kind of order 0.",
+    ("[0.0, 1.0]", "tensor([1.0000, 1.2661])"),
+    low=-3.0,
+    high=3.0,
+    ref=_special_ref("i0"),
+)

@@ -7,6 +7,7 @@ from that primitive. grid_sample reads the input at per-sample positions with ``
 its interpolation weights are differentiable functions of the grid, so it has gradients
 for the input and the grid (of any order) too.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -24,8 +25,15 @@ from .arithmetic import _torch_dtype_name
 from .compare import where
 from .registry import OpInfo, Sample, register, torch_functional
 
-__all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-           "affine_grid", "grid_sample"]
+__all__ = [
+    "pad",
+    "interpolate",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "affine_grid",
+    "grid_sample",
+]
 
 
 # ---- the primitive: take positions along one axis (and its adjoint) ---------------------------
@@ -59,6 +67,7 @@ def _scatter(g, axis, idx, n):
 
 class TakeAlong(Op):
     """out[..., j, ...] = x[..., idx[j], ...] (0 where idx[j] == -1)."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -75,6 +84,7 @@ class TakeAlong(Op):
 
 class TakeAlongAdjoint(Op):
     """The transpose of TakeAlong: scatter-add positions back to length ``n``."""
+
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
@@ -137,9 +147,11 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         raise ValueError("Padding length must be divisible by 2")
     k = len(pad) // 2
     if k > input.dim():
-        raise ValueError(f"Padding length should be less than or equal to two times the input "
-                         f"dimension but got padding length {len(pad)} and input of dimension "
-                         f"{input.dim()}")
+        raise ValueError(
+            f"Padding length should be less than or equal to two times the input "
+            f"dimension but got padding length {len(pad)} and input of dimension "
+            f"{input.dim()}"
+        )
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if mode != "constant":
@@ -151,7 +163,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
                 "Supported combinations for non-constant padding:\n"
                 "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
                 "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
-                "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+                "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+            )
         _check_non_constant_pad(input, pad, mode)
     value = 0.0 if value is None else float(value)
     out = input
@@ -162,17 +175,19 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
         if before == 0 and after == 0:
             continue
         n = out.shape[axis]
-        if n + min(before, 0) + min(after, 0) < 0:   # torch crops (narrows) before it pads
-            raise ShapeError(f"narrow(): length must be non-negative. (pad {(before, after)} crops "
-                             f"more than the {n} elements of dimension {axis} of input "
-                             f"{list(input.shape)})")
+        if n + min(before, 0) + min(after, 0) < 0:  # torch crops (narrows) before it pads
+            raise ShapeError(
+                f"narrow(): length must be non-negative. (pad {(before, after)} crops "
+                f"more than the {n} elements of dimension {axis} of input "
+                f"{list(input.shape)})"
+            )
         idx = _pad_index(n, before, after, mode)
         out = take_along(out, axis, idx)
         if mode == "constant" and value != 0.0:
             shape = [1] * input.dim()
             shape[axis] = idx.size
             m = (idx < 0).reshape(shape)
-            if fill is not None and fill.shape[axis]:   # (an empty axis is all new positions)
+            if fill is not None and fill.shape[axis]:  # (an empty axis is all new positions)
                 fill = np.take(fill, np.where(idx >= 0, idx, 0), axis=axis) | m
             else:
                 fill = np.broadcast_to(m, out.shape)
@@ -187,18 +202,22 @@ def _check_non_constant_pad(input, pad, mode):
     the dims after the batch dim non-empty; reflect pads less than the size, circular at most
     the size)."""
     k = len(pad) // 2
-    first = input.dim() - k - 1   # the channel dim (or the batch dim of unbatched input)
+    first = input.dim() - k - 1  # the channel dim (or the batch dim of unbatched input)
     if mode != "circular" and any(n == 0 for n in input.shape[first:]):
-        raise ShapeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 "
-                         f"batch size and other non-zero dimensions for input, but got: "
-                         f"{list(input.shape)}")
+        raise ShapeError(
+            f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 "
+            f"batch size and other non-zero dimensions for input, but got: "
+            f"{list(input.shape)}"
+        )
     for i in range(k):
         axis = input.dim() - 1 - i
         before, after, n = pad[2 * i], pad[2 * i + 1], input.shape[axis]
         if mode == "reflect" and (before >= n or after >= n):
-            raise ValueError(f"Argument #4: Padding size should be less than the corresponding "
-                             f"input dimension, but got: padding ({before}, {after}) at "
-                             f"dimension {axis} of input {list(input.shape)}")
+            raise ValueError(
+                f"Argument #4: Padding size should be less than the corresponding "
+                f"input dimension, but got: padding ({before}, {after}) at "
+                f"dimension {axis} of input {list(input.shape)}"
+            )
         if mode == "circular" and (before > n or after > n):
             raise ValueError("Padding value causes wrapping around more than once.")
 
@@ -209,9 +228,11 @@ def _out_size(in_sizes, size, scale_factor, k):
     if size is not None:
         sizes = (size,) * k if isinstance(size, int) else tuple(size)
         if len(sizes) != k:
-            raise ValueError(f"Input and output must have the same number of spatial dimensions, but "
-                             f"got input with spatial dimensions of {list(in_sizes)} and output size "
-                             f"of {list(sizes)}.")
+            raise ValueError(
+                f"Input and output must have the same number of spatial dimensions, but "
+                f"got input with spatial dimensions of {list(in_sizes)} and output size "
+                f"of {list(sizes)}."
+            )
         return sizes, [None] * k
     if scale_factor is None:
         raise ValueError("either size or scale_factor should be defined")
@@ -221,7 +242,7 @@ def _out_size(in_sizes, size, scale_factor, k):
 
 def _dims(sizes):
     """(4, 5) -> 'H: 4, W: 5', as torch's interpolate messages name spatial sizes."""
-    names = "DHW"[-len(sizes):] if len(sizes) <= 3 else [f"dim {i}" for i in range(len(sizes))]
+    names = "DHW"[-len(sizes) :] if len(sizes) <= 3 else [f"dim {i}" for i in range(len(sizes))]
     return ", ".join(f"{n}: {v}" for n, v in zip(names, sizes))
 
 
@@ -236,11 +257,13 @@ _CUBIC_A = -0.75  # torch's (and OpenCV's) bicubic kernel parameter
 
 def _cubic_weights(t):
     """The four Keys cubic-convolution weights of the taps at -1, 0, 1, 2 (t in [0, 1))."""
-    def near(x):   # |x| <= 1
+
+    def near(x):  # |x| <= 1
         return ((_CUBIC_A + 2) * x - (_CUBIC_A + 3)) * x * x + 1
 
-    def far(x):    # 1 < |x| < 2
+    def far(x):  # 1 < |x| < 2
         return ((_CUBIC_A * x - 5 * _CUBIC_A) * x + 8 * _CUBIC_A) * x - 4 * _CUBIC_A
+
     return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
@@ -250,11 +273,11 @@ def _taps(n_in, n_out, scale, mode, align_corners):
     dst = np.arange(n_out, dtype=np.float64)
     if mode in ("nearest", "nearest-exact"):
         s = _source_scale(n_in, n_out, scale, False)
-        shift = 0.5 if mode == "nearest-exact" else 0.0   # legacy nearest: floor(j * s)
+        shift = 0.5 if mode == "nearest-exact" else 0.0  # legacy nearest: floor(j * s)
         return [(np.minimum(np.floor((dst + shift) * s).astype(np.int64), n_in - 1), None)]
     s = _source_scale(n_in, n_out, scale, align_corners)
     src = dst * s if align_corners else (dst + 0.5) * s - 0.5
-    if mode != "bicubic":      # linear modes clamp the source at 0; bicubic does not
+    if mode != "bicubic":  # linear modes clamp the source at 0; bicubic does not
         src = np.maximum(src, 0.0)
     i0 = np.floor(src).astype(np.int64)
     t = src - i0
@@ -268,9 +291,15 @@ def _taps(n_in, n_out, scale, mode, align_corners):
 _MODE_DIMS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
-def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
-                align_corners: bool | None = None, recompute_scale_factor=None,
-                antialias: bool = False) -> Tensor:
+def interpolate(
+    input: Tensor,
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor=None,
+    antialias: bool = False,
+) -> Tensor:
     """Resize the spatial dims of (N, C, *spatial) input to ``size`` or by ``scale_factor``.
 
     Modes: ``nearest`` (torch's legacy rule: source floor(j * in / out)), ``nearest-exact``
@@ -288,24 +317,31 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for "
             f"the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
-            f"nearest-exact (got {mode})")
+            f"nearest-exact (got {mode})"
+        )
     if mode in ("nearest", "nearest-exact", "area"):
         if align_corners is not None:
-            raise ValueError("align_corners option can only be set with the interpolating modes: "
-                             "linear | bilinear | bicubic | trilinear")
+            raise ValueError(
+                "align_corners option can only be set with the interpolating modes: "
+                "linear | bilinear | bicubic | trilinear"
+            )
     elif mode in _MODE_DIMS:
         if k != _MODE_DIMS[mode] and mode == "bicubic":  # (torch words it generically)
             raise NotImplementedError(
                 f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) "
                 f"for the modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | "
-                f"area | nearest-exact (got {mode})")
+                f"area | nearest-exact (got {mode})"
+            )
         if k != _MODE_DIMS[mode]:
-            raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
-                                      f"{_MODE_DIMS[mode] + 2}D input")
+            raise NotImplementedError(
+                f"Got {input.dim()}D input, but {mode} mode needs {_MODE_DIMS[mode] + 2}D input"
+            )
         align_corners = bool(align_corners)
     else:
-        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (nearest, "
-                                  "nearest-exact, linear, bilinear, bicubic, trilinear, area)")
+        raise NotImplementedError(
+            f"interpolate: mode {mode!r} is not supported (nearest, "
+            "nearest-exact, linear, bilinear, bicubic, trilinear, area)"
+        )
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     if recompute_scale_factor and size is not None:
@@ -313,10 +349,13 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
     in_sizes = input.shape[2:]
     out_sizes, scales = _out_size(in_sizes, size, scale_factor, k)
     if min(in_sizes) <= 0 or min(out_sizes) <= 0:  # torch's check, in torch's words
-        raise ShapeError(f"Input and output sizes should be greater than 0, but got input "
-                         f"({_dims(in_sizes)}){' and' if k == 1 else ''} output ({_dims(out_sizes)})")
+        raise ShapeError(
+            f"Input and output sizes should be greater than 0, but got input "
+            f"({_dims(in_sizes)}){' and' if k == 1 else ''} output ({_dims(out_sizes)})"
+        )
     if mode == "area":
         from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
+
         pool = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[k - 1]
         return pool(input, tuple(out_sizes))
     if recompute_scale_factor:
@@ -350,9 +389,11 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 
 # ---- affine_grid and grid_sample (spatial transformer networks) --------------------------------
-_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False "
-                  "since 1.3.0. Please specify align_corners=True if the old behavior is "
-                  "desired. See the documentation of grid_sample for details.")
+_ALIGN_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False "
+    "since 1.3.0. Please specify align_corners=True if the old behavior is "
+    "desired. See the documentation of grid_sample for details."
+)
 
 
 def _base_coords(n, align_corners):
@@ -378,35 +419,44 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     if not isinstance(theta, Tensor):
-        raise TypeError(f"affine_grid(): argument 'theta' must be Tensor, not "
-                        f"{type(theta).__name__}")
+        raise TypeError(
+            f"affine_grid(): argument 'theta' must be Tensor, not {type(theta).__name__}"
+        )
     if not theta.dtype.is_floating_point:
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     size = tuple(int(v) for v in size)
     if len(size) not in (4, 5):
-        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {size}.")
+        raise NotImplementedError(
+            f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+            f"affine transforms, respectively. Got size {size}."
+        )
     nd = len(size) - 2
     if theta.ndim != 3 or tuple(theta.shape[1:]) != (nd, nd + 1):
-        raise ValueError(f"Expected a batch of {nd}D affine matrices of shape Nx{nd}x{nd + 1} "
-                         f"for size {size}. Got {theta.shape!r}.")
+        raise ValueError(
+            f"Expected a batch of {nd}D affine matrices of shape Nx{nd}x{nd + 1} "
+            f"for size {size}. Got {theta.shape!r}."
+        )
     if min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
     if align_corners and min(size[2:]) == 1:
-        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
-                      "grids when align_corners=True. This is not an intended use case of "
-                      "affine_grid. See the documentation of affine_grid for details.",
-                      stacklevel=2)
+        warnings.warn(
+            "Since version 1.3.0, affine_grid behavior has changed for unit-size "
+            "grids when align_corners=True. This is not an intended use case of "
+            "affine_grid. See the documentation of affine_grid for details.",
+            stacklevel=2,
+        )
     if theta.shape[0] != size[0]:
-        raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                         f"[{size[0]}, {nd + 1}] but got: [{theta.shape[0]}, {nd + 1}].")
+        raise ShapeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{size[0]}, {nd + 1}] but got: [{theta.shape[0]}, {nd + 1}]."
+        )
     spatial = size[2:]
     # base[..., k]: x (the last spatial dim) first, then y (and z), then 1
     axes = [_base_coords(n, align_corners) for n in spatial]
     mesh = np.meshgrid(*axes, indexing="ij")
     base = np.stack([m for m in reversed(mesh)] + [np.ones(spatial)], axis=-1)
     base = Tensor._make(base.reshape(1, -1, nd + 1).astype(theta._data.dtype))
-    grid = base.matmul(theta.transpose(1, 2))                        # (N, prod(spatial), nd)
+    grid = base.matmul(theta.transpose(1, 2))  # (N, prod(spatial), nd)
     return grid.reshape((size[0],) + spatial + (nd,))
 
 
@@ -438,8 +488,7 @@ def _pad_coordinate(coord, n, padding_mode, align_corners):
     if padding_mode == "zeros":
         return coord
     if padding_mode == "reflection":
-        coord = _reflect(coord, 0, 2 * (n - 1)) if align_corners else \
-            _reflect(coord, -1, 2 * n - 1)
+        coord = _reflect(coord, 0, 2 * (n - 1)) if align_corners else _reflect(coord, -1, 2 * n - 1)
     if isinstance(coord, Tensor):
         return coord.clamp(0, n - 1)
     return np.clip(coord, 0, n - 1)
@@ -449,11 +498,17 @@ def _tap_index(pos, n):
     """Integer positions, with the far away (and non-finite) ones pulled to just outside the
     input: they read zeros without overflowing an int64."""
     return np.clip(np.nan_to_num(pos, nan=-3.0, posinf=n + 2.0, neginf=-3.0), -3, n + 2).astype(
-        np.int64)
+        np.int64
+    )
 
 
-def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
-                padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
+def grid_sample(
+    input: Tensor,
+    grid: Tensor,
+    mode: str = "bilinear",
+    padding_mode: str = "zeros",
+    align_corners: bool | None = None,
+) -> Tensor:
     """Sample ``input`` (N, C, H, W) at the positions ``grid`` (N, Ho, Wo, 2) holds, (x, y) in
     normalised [-1, 1] coordinates (5-D: (N, C, D, H, W) and (N, Do, Ho, Wo, 3)). ``mode``:
     'bilinear' (trilinear in 3-D), 'nearest' or 'bicubic' (2-D); ``padding_mode`` for
@@ -467,47 +522,64 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         tensor([[[[1.5000]]]])
     """
     if mode not in ("bilinear", "nearest", "bicubic"):
-        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
-                         f"'nearest' or 'bicubic', but got: '{mode}'")
+        raise ValueError(
+            f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+            f"'nearest' or 'bicubic', but got: '{mode}'"
+        )
     if padding_mode not in ("zeros", "border", "reflection"):
-        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
-                         f"'border', or 'reflection', but got: '{padding_mode}'")
+        raise ValueError(
+            f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+            f"'border', or 'reflection', but got: '{padding_mode}'"
+        )
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     for name, t in (("input", input), ("grid", grid)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"grid_sample(): argument '{name}' must be Tensor, not "
-                            f"{type(t).__name__}")
+            raise TypeError(
+                f"grid_sample(): argument '{name}' must be Tensor, not {type(t).__name__}"
+            )
     nd = input.ndim - 2
     if grid.ndim != input.ndim:
-        raise ShapeError(f"grid_sampler(): expected {input.ndim}D input and grid with same "
-                         f"number of dimensions, but got input with sizes "
-                         f"{list(input.shape)} and grid with sizes {list(grid.shape)}")
+        raise ShapeError(
+            f"grid_sampler(): expected {input.ndim}D input and grid with same "
+            f"number of dimensions, but got input with sizes "
+            f"{list(input.shape)} and grid with sizes {list(grid.shape)}"
+        )
     if grid.shape[-1] != nd:
-        raise ShapeError(f"grid_sampler(): expected grid to have size {nd} in last dimension, "
-                         f"but got grid with sizes {list(grid.shape)}")
+        raise ShapeError(
+            f"grid_sampler(): expected grid to have size {nd} in last dimension, "
+            f"but got grid with sizes {list(grid.shape)}"
+        )
     if input.ndim not in (4, 5):
-        raise ShapeError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
-                         f"of dimensions, but got input with sizes {list(input.shape)} and "
-                         f"grid with sizes {list(grid.shape)}")
+        raise ShapeError(
+            f"grid_sampler(): expected 4D or 5D input and grid with same number "
+            f"of dimensions, but got input with sizes {list(input.shape)} and "
+            f"grid with sizes {list(grid.shape)}"
+        )
     if grid.shape[0] != input.shape[0]:
-        raise ShapeError(f"grid_sampler(): expected grid and input to have same batch size, but "
-                         f"got input with sizes {list(input.shape)} and grid with sizes "
-                         f"{list(grid.shape)}")
+        raise ShapeError(
+            f"grid_sampler(): expected grid and input to have same batch size, but "
+            f"got input with sizes {list(input.shape)} and grid with sizes "
+            f"{list(grid.shape)}"
+        )
     empty = [d for d in range(2, input.ndim) if input.shape[d] == 0]
     if empty:
-        raise ShapeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, "
-                         f"but input has sizes {list(input.shape)} with dimension {empty[0]} "
-                         f"being empty")
+        raise ShapeError(
+            f"grid_sampler(): expected input to have non-empty spatial dimensions, "
+            f"but input has sizes {list(input.shape)} with dimension {empty[0]} "
+            f"being empty"
+        )
     if mode == "bicubic" and nd != 2:
         raise ShapeError("grid_sampler(): bicubic interpolation only supports 4D input")
     for name, t in (("input", input), ("grid", grid)):
         if not t.dtype.is_floating_point:
             raise DTypeError(f"grid_sampler(): expected a floating point {name}, got {t.dtype}")
     if grid._data.dtype != input._data.dtype:
-        raise DTypeError(f"expected scalar type {_torch_dtype_name(input._data.dtype)} but "
-                         f"found {_torch_dtype_name(grid._data.dtype)}")
+        raise DTypeError(
+            f"expected scalar type {_torch_dtype_name(input._data.dtype)} but "
+            f"found {_torch_dtype_name(grid._data.dtype)}"
+        )
     n, c, sizes = input.shape[0], input.shape[1], tuple(input.shape[2:])
     out_shape = tuple(grid.shape[1:-1])
     points = int(np.prod(out_shape))
@@ -519,25 +591,37 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         if mode != "bicubic":
             coord = _pad_coordinate(coord, size, padding_mode, align_corners)
             if padding_mode != "zeros":  # non-finite positions read an edge, as torch's do
-                fill = np.where(coord._data == np.inf, size - 1, 0) if padding_mode == "border" \
+                fill = (
+                    np.where(coord._data == np.inf, size - 1, 0)
+                    if padding_mode == "border"
                     else np.zeros(coord.shape)
-                coord = where(Tensor._make(np.isfinite(coord._data)), coord,
-                              Tensor._make(fill.astype(dt)))
+                )
+                coord = where(
+                    Tensor._make(np.isfinite(coord._data)), coord, Tensor._make(fill.astype(dt))
+                )
         if mode == "nearest":
             taps.append([(_tap_index(np.rint(coord._data), size), None)])
             continue
         floor = np.floor(coord._data)
-        t = coord - Tensor._make(floor.astype(dt))      # (nan for a non-finite position)
+        t = coord - Tensor._make(floor.astype(dt))  # (nan for a non-finite position)
         i0 = _tap_index(floor, size)
         if mode == "bilinear":
             taps.append([(i0, 1 - t), (i0 + 1, t)])
         elif padding_mode == "zeros":  # bicubic
             taps.append([(i0 - 1 + j, w) for j, w in enumerate(_cubic_weights(t))])
         else:  # bicubic: torch pads each tap's position, then truncates it to an index
-            base = np.where(np.isfinite(floor), floor, 0.0)   # (the weights are nan there)
-            taps.append([(_tap_index(_pad_coordinate(base - 1 + j, size, padding_mode,
-                                                     align_corners), size), w)
-                         for j, w in enumerate(_cubic_weights(t))])
+            base = np.where(np.isfinite(floor), floor, 0.0)  # (the weights are nan there)
+            taps.append(
+                [
+                    (
+                        _tap_index(
+                            _pad_coordinate(base - 1 + j, size, padding_mode, align_corners), size
+                        ),
+                        w,
+                    )
+                    for j, w in enumerate(_cubic_weights(t))
+                ]
+            )
     flat = input.reshape(n, c, -1)
     out = None
     for combo in itertools.product(*taps):
@@ -567,8 +651,12 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
 
 
 # ---- registered ops (the generic tests check them like every other op) -------------------------
-_NP_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
-                 "circular": "wrap"}
+_NP_PAD_MODES = {
+    "constant": "constant",
+    "reflect": "reflect",
+    "replicate": "edge",
+    "circular": "wrap",
+}
 
 
 def _ref_pad(x, pad, mode="constant", value=None):
@@ -584,12 +672,14 @@ def _ref_pad(x, pad, mode="constant", value=None):
 
 def _pad_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(2, 3)), (1, 2)),
-            Sample(n(size=(2, 3)), (1, 1, 0, 2), "constant", 1.5),
-            Sample(n(size=(2, 5)), (-1, 2)),                      # crop on one side
-            Sample(n(size=(1, 2, 4)), (2, 1), "reflect"),
-            Sample(n(size=(1, 2, 3, 3)), (1, 1, 2, 0), "replicate"),
-            Sample(n(size=(1, 2, 4)), (2, 3), "circular")]
+    return [
+        Sample(n(size=(2, 3)), (1, 2)),
+        Sample(n(size=(2, 3)), (1, 1, 0, 2), "constant", 1.5),
+        Sample(n(size=(2, 5)), (-1, 2)),  # crop on one side
+        Sample(n(size=(1, 2, 4)), (2, 1), "reflect"),
+        Sample(n(size=(1, 2, 3, 3)), (1, 1, 2, 0), "replicate"),
+        Sample(n(size=(1, 2, 4)), (2, 3), "circular"),
+    ]
 
 
 def _resize_matrix(n_in, n_out, scale, mode, align_corners):
@@ -615,8 +705,11 @@ def _resize_matrix(n_in, n_out, scale, mode, align_corners):
             for tap in range(-1, 3):
                 x = abs(src - (lo + tap))
                 a = -0.75
-                w = ((a + 2) * x - (a + 3)) * x * x + 1 if x <= 1 else \
-                    a * x ** 3 - 5 * a * x ** 2 + 8 * a * x - 4 * a
+                w = (
+                    ((a + 2) * x - (a + 3)) * x * x + 1
+                    if x <= 1
+                    else a * x**3 - 5 * a * x**2 + 8 * a * x - 4 * a
+                )
                 m[j, min(max(lo + tap, 0), n_in - 1)] += w
             continue
         src = max(src, 0.0)
@@ -644,25 +737,45 @@ def _ref_interpolate(x, size=None, scale_factor=None, mode="nearest", align_corn
 
 def _interpolate_samples(rng):
     n = rng.normal
-    return [Sample(n(size=(1, 2, 3)), 5),
-            Sample(n(size=(1, 1, 3, 4)), scale_factor=2),
-            Sample(n(size=(2, 1, 4)), 7, mode="linear", align_corners=False),
-            Sample(n(size=(1, 2, 3, 3)), (5, 4), mode="bilinear", align_corners=True),
-            Sample(n(size=(1, 1, 4, 4)), scale_factor=0.5, mode="bilinear"),
-            Sample(n(size=(1, 1, 5)), scale_factor=1.5, mode="linear"),
-            Sample(n(size=(1, 2, 3, 4)), (5, 7), mode="bicubic"),
-            Sample(n(size=(2, 1, 5, 4)), scale_factor=(0.6, 1.5), mode="bicubic",
-                   align_corners=True),
-            Sample(n(size=(1, 2, 5)), 7, mode="nearest-exact"),
-            Sample(n(size=(1, 1, 2, 3, 4)), (3, 2, 5), mode="trilinear", align_corners=True),
-            Sample(n(size=(1, 2, 5, 7)), (2, 3), mode="area")]
+    return [
+        Sample(n(size=(1, 2, 3)), 5),
+        Sample(n(size=(1, 1, 3, 4)), scale_factor=2),
+        Sample(n(size=(2, 1, 4)), 7, mode="linear", align_corners=False),
+        Sample(n(size=(1, 2, 3, 3)), (5, 4), mode="bilinear", align_corners=True),
+        Sample(n(size=(1, 1, 4, 4)), scale_factor=0.5, mode="bilinear"),
+        Sample(n(size=(1, 1, 5)), scale_factor=1.5, mode="linear"),
+        Sample(n(size=(1, 2, 3, 4)), (5, 7), mode="bicubic"),
+        Sample(n(size=(2, 1, 5, 4)), scale_factor=(0.6, 1.5), mode="bicubic", align_corners=True),
+        Sample(n(size=(1, 2, 5)), 7, mode="nearest-exact"),
+        Sample(n(size=(1, 1, 2, 3, 4)), (3, 2, 5), mode="trilinear", align_corners=True),
+        Sample(n(size=(1, 2, 5, 7)), (2, 3), mode="area"),
+    ]
 
 
-register(OpInfo("pad", pad, ref=_ref_pad, samples=_pad_samples, method=False, family="vision",
-                namespace="nn.functional", torch_fn=torch_functional("pad")))
-register(OpInfo("interpolate", interpolate, ref=_ref_interpolate, samples=_interpolate_samples,
-                method=False, family="vision", namespace="nn.functional",
-                torch_fn=torch_functional("interpolate")))
+register(
+    OpInfo(
+        "pad",
+        pad,
+        ref=_ref_pad,
+        samples=_pad_samples,
+        method=False,
+        family="vision",
+        namespace="nn.functional",
+        torch_fn=torch_functional("pad"),
+    )
+)
+register(
+    OpInfo(
+        "interpolate",
+        interpolate,
+        ref=_ref_interpolate,
+        samples=_interpolate_samples,
+        method=False,
+        family="vision",
+        namespace="nn.functional",
+        torch_fn=torch_functional("interpolate"),
+    )
+)
 
 
 def _ref_affine_grid(theta, size, align_corners=False):
@@ -711,8 +824,12 @@ def _ref_grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corne
     for b in range(x.shape[0]):
         for pos in np.ndindex(*grid.shape[1:-1]):
             g = grid[(b,) + pos]
-            c = [(g[nd - 1 - a] + 1) / 2 * (n - 1) if align_corners else
-                 ((g[nd - 1 - a] + 1) * n - 1) / 2 for a, n in enumerate(sizes)]
+            c = [
+                (g[nd - 1 - a] + 1) / 2 * (n - 1)
+                if align_corners
+                else ((g[nd - 1 - a] + 1) * n - 1) / 2
+                for a, n in enumerate(sizes)
+            ]
             if mode != "bicubic":
                 c = [pad(v, n) for v, n in zip(c, sizes)]
             if mode == "nearest":
@@ -736,25 +853,45 @@ def _ref_grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corne
 
 def _grid_sample_samples(rng):
     u, n = rng.uniform, rng.normal
-    return [Sample(n(size=(2, 2, 3, 4)), u(-1.3, 1.3, (2, 3, 2, 2)), "bilinear", "zeros", False),
-            Sample(n(size=(1, 2, 4, 3)), u(-1.5, 1.5, (1, 2, 3, 2)), "bilinear", "border", True),
-            Sample(n(size=(1, 1, 3, 5)), u(-1.8, 1.8, (1, 4, 2, 2)), "bilinear", "reflection",
-                   False),
-            Sample(n(size=(1, 2, 4, 4)), u(-1.2, 1.2, (1, 2, 3, 2)), "bicubic", "zeros", True),
-            Sample(n(size=(1, 1, 3, 4)), u(-1.6, 1.6, (1, 3, 2, 2)), "bicubic", "reflection",
-                   False),
-            Sample(n(size=(2, 1, 3, 3)), u(-1.2, 1.2, (2, 2, 2, 2)), "nearest", "border", False),
-            Sample(n(size=(1, 2, 2, 3, 4)), u(-1.3, 1.3, (1, 2, 2, 2, 3)), "bilinear", "zeros",
-                   True),
-            Sample(n(size=(1, 1, 3, 2, 3)), u(-1.6, 1.6, (1, 1, 2, 3, 3)), "bilinear",
-                   "reflection", True)]
+    return [
+        Sample(n(size=(2, 2, 3, 4)), u(-1.3, 1.3, (2, 3, 2, 2)), "bilinear", "zeros", False),
+        Sample(n(size=(1, 2, 4, 3)), u(-1.5, 1.5, (1, 2, 3, 2)), "bilinear", "border", True),
+        Sample(n(size=(1, 1, 3, 5)), u(-1.8, 1.8, (1, 4, 2, 2)), "bilinear", "reflection", False),
+        Sample(n(size=(1, 2, 4, 4)), u(-1.2, 1.2, (1, 2, 3, 2)), "bicubic", "zeros", True),
+        Sample(n(size=(1, 1, 3, 4)), u(-1.6, 1.6, (1, 3, 2, 2)), "bicubic", "reflection", False),
+        Sample(n(size=(2, 1, 3, 3)), u(-1.2, 1.2, (2, 2, 2, 2)), "nearest", "border", False),
+        Sample(n(size=(1, 2, 2, 3, 4)), u(-1.3, 1.3, (1, 2, 2, 2, 3)), "bilinear", "zeros", True),
+        Sample(
+            n(size=(1, 1, 3, 2, 3)), u(-1.6, 1.6, (1, 1, 2, 3, 3)), "bilinear", "reflection", True
+        ),
+    ]
 
 
-register(OpInfo("affine_grid", affine_grid, ref=_ref_affine_grid, method=False, family="vision",
-                namespace="nn.functional", torch_fn=torch_functional("affine_grid"),
-                samples=lambda rng: [Sample(rng.normal(size=(2, 2, 3)), (2, 3, 4, 5), False),
-                                     Sample(rng.normal(size=(1, 2, 3)), (1, 1, 1, 3), False),
-                                     Sample(rng.normal(size=(2, 3, 4)), (2, 1, 2, 3, 2), False)]))
-register(OpInfo("grid_sample", grid_sample, ref=_ref_grid_sample, method=False, family="vision",
-                namespace="nn.functional", torch_fn=torch_functional("grid_sample"),
-                samples=_grid_sample_samples))
+register(
+    OpInfo(
+        "affine_grid",
+        affine_grid,
+        ref=_ref_affine_grid,
+        method=False,
+        family="vision",
+        namespace="nn.functional",
+        torch_fn=torch_functional("affine_grid"),
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 2, 3)), (2, 3, 4, 5), False),
+            Sample(rng.normal(size=(1, 2, 3)), (1, 1, 1, 3), False),
+            Sample(rng.normal(size=(2, 3, 4)), (2, 1, 2, 3, 2), False),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "grid_sample",
+        grid_sample,
+        ref=_ref_grid_sample,
+        method=False,
+        family="vision",
+        namespace="nn.functional",
+        torch_fn=torch_functional("grid_sample"),
+        samples=_grid_sample_samples,
+    )
+)

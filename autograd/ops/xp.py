@@ -12,6 +12,7 @@ So each VJP is written once and is automatically twice-differentiable. Families 
 functions their VJPs need with ``define(name, numpy=..., tensor=...)``; a test checks that
 both namespaces offer the same names.
 """
+
 from __future__ import annotations
 
 

@@ -1,2 +1,3 @@
 """Utilities (mirrors ``torch.utils``): ``autograd.utils.data``."""
+
 from . import data

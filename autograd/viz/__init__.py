@@ -16,6 +16,7 @@ Example:
     >>> "MulBackward0" in g.source and "w" in g.source
     True
 """
+
 from __future__ import annotations
 
 from ._graph import GraphData, record
@@ -25,13 +26,35 @@ from .flow import grad_flow
 from .render import INSTALL_HINT, Graph, GraphvizNotFoundError
 from .steps import BackpropSteps, backprop_steps
 
-__all__ = ["draw", "backprop_steps", "grad_flow", "record", "Graph", "GraphvizNotFoundError",
-           "INSTALL_HINT", "BackpropSteps", "GradColors"]
+__all__ = [
+    "draw",
+    "backprop_steps",
+    "grad_flow",
+    "record",
+    "Graph",
+    "GraphvizNotFoundError",
+    "INSTALL_HINT",
+    "BackpropSteps",
+    "GradColors",
+]
 
 
-def draw(outputs, params=None, *, show="both", values=True, grads=True, max_nodes=150,
-         group_modules=True, collapse=None, vanishing=1e-6, exploding=1e3, legend=True,
-         title=None, rankdir="TB") -> Graph:
+def draw(
+    outputs,
+    params=None,
+    *,
+    show="both",
+    values=True,
+    grads=True,
+    max_nodes=150,
+    group_modules=True,
+    collapse=None,
+    vanishing=1e-6,
+    exploding=1e3,
+    legend=True,
+    title=None,
+    rankdir="TB",
+) -> Graph:
     """Draw the autograd graph that produced ``outputs``.
 
     Args:
@@ -64,7 +87,17 @@ def draw(outputs, params=None, *, show="both", values=True, grads=True, max_node
     """
     data = GraphData(outputs, params)
     colors = GradColors(vanishing, exploding)
-    source, boxes = build_dot(data, show=show, values=values, grads=grads, max_nodes=max_nodes,
-                              collapse=collapse, group_modules=group_modules, colors=colors,
-                              legend=legend, title=title, rankdir=rankdir)
+    source, boxes = build_dot(
+        data,
+        show=show,
+        values=values,
+        grads=grads,
+        max_nodes=max_nodes,
+        collapse=collapse,
+        group_modules=group_modules,
+        colors=colors,
+        legend=legend,
+        title=title,
+        rankdir=rankdir,
+    )
     return Graph(source, num_nodes=len(boxes))

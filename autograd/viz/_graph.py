@@ -11,6 +11,7 @@ What can be known about a node depends on where the graph is in its life:
   else by a *side pass*: while the saved values are still there, this module runs each
   node's VJP itself (same VJPs as the engine, no hooks, no ``.grad`` written).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,9 +37,12 @@ def _as_array(g):
 
 def _record_step(node, grads, grads_in):
     """Engine observer used by :func:`record`: keep what flowed through ``node``."""
-    _RECORDED[node] = {"grads": [_as_array(g) for g in grads],
-                       "edges": {} if grads_in is None else
-                       {i: _as_array(g) for i, g in enumerate(grads_in) if g is not None}}
+    _RECORDED[node] = {
+        "grads": [_as_array(g) for g in grads],
+        "edges": {}
+        if grads_in is None
+        else {i: _as_array(g) for i, g in enumerate(grads_in) if g is not None},
+    }
     if grads_in is not None:
         for prod, nr, arr in saved_values(node):
             _RECORDED_VALUES.setdefault(prod, {})[nr] = arr
@@ -103,6 +107,7 @@ class GraphData:
 
     def __init__(self, outputs, params=None):
         from ..tensor import Tensor
+
         if isinstance(outputs, Tensor):
             outputs = (outputs,)
         elif isinstance(outputs, dict):
@@ -110,16 +115,20 @@ class GraphData:
         outputs = tuple(outputs)
         for o in outputs:
             if not isinstance(o, Tensor):
-                raise TypeError(f"viz.draw: outputs must be Tensors (or a list of them), got "
-                                f"{type(o).__name__}")
+                raise TypeError(
+                    f"viz.draw: outputs must be Tensors (or a list of them), got {type(o).__name__}"
+                )
         self.outputs = tuple(o for o in outputs if o._requires_grad)  # the others: no graph
-        roots = [(o.grad_fn if o.grad_fn is not None else o._grad_accumulator(), o._output_nr)
-                 for o in self.outputs]
+        roots = [
+            (o.grad_fn if o.grad_fn is not None else o._grad_accumulator(), o._output_nr)
+            for o in self.outputs
+        ]
         if not roots:
             raise ValueError(
                 "viz.draw: none of the outputs requires grad, so no graph was recorded. Create "
                 "the inputs or parameters with requires_grad=True and compute the outputs with "
-                "grad mode on (not inside no_grad()).")
+                "grad mode on (not inside no_grad())."
+            )
         self.roots = roots
         self.order = _topological_order([n for n, _ in roots])
         self.index = {n: i for i, n in enumerate(self.order)}
@@ -140,8 +149,8 @@ class GraphData:
         self._paths = self._module_paths()
         self._values = None
         self.grad_source = None
-        self.node_grads = {}   # index -> [array|None per output]
-        self.edge_grads = {}   # edge index -> array (contribution of one consumer)
+        self.node_grads = {}  # index -> [array|None per output]
+        self.edge_grads = {}  # edge index -> array (contribution of one consumer)
 
     def __len__(self):
         return len(self.order)
@@ -201,8 +210,7 @@ class GraphData:
             if not isinstance(name, str):
                 name = type(mod).__name__
             if name:
-                self.module_types.setdefault(name, getattr(scope, "type_name",
-                                                           type(mod).__name__))
+                self.module_types.setdefault(name, getattr(scope, "type_name", type(mod).__name__))
             if hasattr(mod, "named_parameters"):  # name this module's own parameters
                 try:
                     own = mod.named_parameters(recurse=False)
@@ -275,6 +283,7 @@ class GraphData:
         """Run the VJPs ourselves (scalar outputs only); False if the graph was freed."""
         from ..grad_mode import no_grad
         from ..ops import xp as _xp
+
         seeds = {}
         for o, (node, nr) in zip(self.outputs, self.roots):
             if o.numel() != 1:
@@ -331,8 +340,10 @@ def _names(params):
         try:
             items = list(params)
         except TypeError:
-            raise TypeError(f"viz: params must be a dict name -> Tensor or a Module with "
-                            f"named_parameters(), got {type(params).__name__}") from None
+            raise TypeError(
+                f"viz: params must be a dict name -> Tensor or a Module with "
+                f"named_parameters(), got {type(params).__name__}"
+            ) from None
     for name, t in items:
         pnames.setdefault(id(t), str(name))
     return pnames, mnames, mtypes

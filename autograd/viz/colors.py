@@ -16,6 +16,7 @@ Example:
     >>> c.classify(1e-9), c.classify(1.0), c.classify(float("inf"))
     ('vanishing', 'ok', 'nonfinite')
 """
+
 from __future__ import annotations
 
 import math
@@ -24,16 +25,24 @@ import numpy as np
 from ..dtypes import FLOAT_KINDS
 
 # viridis at 0, .25, .5, .75, 1 (dark blue -> teal -> green -> yellow)
-_RAMP = ((0x44, 0x01, 0x54), (0x3b, 0x52, 0x8b), (0x21, 0x91, 0x8c), (0x5e, 0xc9, 0x62),
-         (0xfd, 0xe7, 0x25))
+_RAMP = (
+    (0x44, 0x01, 0x54),
+    (0x3B, 0x52, 0x8B),
+    (0x21, 0x91, 0x8C),
+    (0x5E, 0xC9, 0x62),
+    (0xFD, 0xE7, 0x25),
+)
 
-VANISHING_COLOR = "#9e9e9e"   # grey: almost no signal reaches this part of the graph
-EXPLODING_COLOR = "#d62728"   # red
+VANISHING_COLOR = "#9e9e9e"  # grey: almost no signal reaches this part of the graph
+EXPLODING_COLOR = "#d62728"  # red
 NONFINITE_FILL = "#ffb3b3"
-NO_GRAD_COLOR = "#5f6b7a"     # neutral slate for "no gradient known"
+NO_GRAD_COLOR = "#5f6b7a"  # neutral slate for "no gradient known"
 
-FLAG_TEXT = {"vanishing": "\u25bc vanishing", "exploding": "\u25b2 exploding",
-             "nonfinite": "\u26a0 non-finite"}
+FLAG_TEXT = {
+    "vanishing": "\u25bc vanishing",
+    "exploding": "\u25b2 exploding",
+    "nonfinite": "\u26a0 non-finite",
+}
 
 
 def _hex(rgb):
@@ -55,8 +64,9 @@ def magnitude(arr) -> tuple[float, bool]:
     if not finite:
         return math.inf, False
     with np.errstate(all="ignore"):  # float16 sums may overflow: measure in float64
-        return float(np.mean(np.abs(a, dtype=np.float64) if a.dtype.kind in FLOAT_KINDS
-                             else np.abs(a))), True
+        return float(
+            np.mean(np.abs(a, dtype=np.float64) if a.dtype.kind in FLOAT_KINDS else np.abs(a))
+        ), True
 
 
 class GradColors:
@@ -64,8 +74,10 @@ class GradColors:
 
     def __init__(self, vanishing: float = 1e-6, exploding: float = 1e3):
         if not (0 < vanishing < exploding):
-            raise ValueError(f"viz: need 0 < vanishing < exploding, got vanishing={vanishing}, "
-                             f"exploding={exploding}")
+            raise ValueError(
+                f"viz: need 0 < vanishing < exploding, got vanishing={vanishing}, "
+                f"exploding={exploding}"
+            )
         self.vanishing = float(vanishing)
         self.exploding = float(exploding)
         self._lo = math.log10(self.vanishing)
@@ -109,11 +121,11 @@ class GradColors:
             return NONFINITE_FILL
         if kind == "vanishing":
             return "#eeeeee"
-        rgb = tuple(int(self.edge_color(mag, finite)[k:k + 2], 16) for k in (1, 3, 5))
+        rgb = tuple(int(self.edge_color(mag, finite)[k : k + 2], 16) for k in (1, 3, 5))
         return _hex(_mix(rgb, (255, 255, 255), 0.62))
 
     def ticks(self):
         """Decades shown under the legend's colour bar: [(label, colour), ...]."""
         lo, hi = math.ceil(self._lo), math.floor(self._hi)
         step = max(1, (hi - lo) // 5)
-        return [(f"1e{e}", self.ramp(self.position(10.0 ** e))) for e in range(lo, hi + 1, step)]
+        return [(f"1e{e}", self.ramp(self.position(10.0**e))) for e in range(lo, hi + 1, step)]

@@ -7,6 +7,7 @@ Edges always point the way data flowed in forward (inputs above, outputs below),
 layout is the same in every mode; in ``show='backward'`` the arrowheads are reversed
 (``dir=back``) to show gradients travelling from the output to the leaves.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,13 @@ _FLAG_ORDER = {"ok": 0, "vanishing": 1, "exploding": 2, "nonfinite": 3}
 # ---- small text helpers ----------------------------------------------------------------
 def esc(s) -> str:
     """Escape text for a Graphviz HTML-like label."""
-    return (str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        str(s)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
 
 
 def _q(s) -> str:
@@ -84,10 +90,10 @@ class Box:
     def __init__(self, key, kind, module):
         self.key = key
         self.id = None
-        self.kind = kind          # 'op' | 'leaf' | 'module' | 'chain' | 'more'
-        self.members = []         # node indices
-        self.module = module      # cluster this box is drawn in
-        self.count = 0            # chains: how many ops / modules were merged
+        self.kind = kind  # 'op' | 'leaf' | 'module' | 'chain' | 'more'
+        self.members = []  # node indices
+        self.module = module  # cluster this box is drawn in
+        self.count = 0  # chains: how many ops / modules were merged
 
 
 def _prefixes(path):
@@ -113,16 +119,20 @@ def _collapse_targets(data, collapse):
         if not isinstance(c, str):
             name = data.module_names.get(id(c))
             if name is None:
-                raise ValueError(f"viz.draw: collapse={type(c).__name__} module is not a "
-                                 "sub-module of params=; pass its path (e.g. 'layers.0')")
+                raise ValueError(
+                    f"viz.draw: collapse={type(c).__name__} module is not a "
+                    "sub-module of params=; pass its path (e.g. 'layers.0')"
+                )
             out.add(name)
         elif c in all_paths:
             out.add(c)
         else:
             typed = {p for p in all_paths if data.module_types.get(p) == c}
             if not typed:
-                raise ValueError(f"viz.draw: collapse={c!r} matches no module path or module "
-                                 f"type in this graph; known paths: {sorted(all_paths)[:10]}")
+                raise ValueError(
+                    f"viz.draw: collapse={c!r} matches no module path or module "
+                    f"type in this graph; known paths: {sorted(all_paths)[:10]}"
+                )
             out |= typed
     return out
 
@@ -254,8 +264,11 @@ def _compress_chains(data, key, paths, max_nodes):
         c = cons.get(k, ())
         if len(c) == 1:
             (b,) = c
-            if (linkable(b) and [q for q in prods.get(b, ()) if not is_leaf(q)] == [k]
-                    and where(b) == where(k)):
+            if (
+                linkable(b)
+                and [q for q in prods.get(b, ()) if not is_leaf(q)] == [k]
+                and where(b) == where(k)
+            ):
                 nxt[k] = b
     starts = set(nxt) - set(nxt.values())
     chains = []
@@ -357,19 +370,37 @@ def _label(title, sub, lines, flag_line, title_color="#000000"):
     if sub:
         rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#444444">{esc(sub)}</FONT></TD></TR>')
     for ln in lines:
-        rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" FACE="monospace">{esc(ln)}'
-                    f'</FONT></TD></TR>')
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" FACE="monospace">{esc(ln)}</FONT></TD></TR>'
+        )
     if flag_line:
-        rows.append(f'<TR><TD><FONT POINT-SIZE="10" COLOR="#b00000"><B>{esc(flag_line)}</B>'
-                    f'</FONT></TD></TR>')
-    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-            + "".join(rows) + "</TABLE>>")
+        rows.append(
+            f'<TR><TD><FONT POINT-SIZE="10" COLOR="#b00000"><B>{esc(flag_line)}</B>'
+            f"</FONT></TD></TR>"
+        )
+    return (
+        '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        + "".join(rows)
+        + "</TABLE>>"
+    )
 
 
 # ---- DOT ---------------------------------------------------------------------------------
-def build_dot(data, *, show="both", values=True, grads=True, max_nodes=None, collapse=None,
-              group_modules=True, colors=None, legend=True, title=None, frame=None,
-              rankdir="TB"):
+def build_dot(
+    data,
+    *,
+    show="both",
+    values=True,
+    grads=True,
+    max_nodes=None,
+    collapse=None,
+    group_modules=True,
+    colors=None,
+    legend=True,
+    title=None,
+    frame=None,
+    rankdir="TB",
+):
     """DOT text for ``data`` (a GraphData). Returns (source, boxes).
 
     ``frame`` (used by backprop_steps) overrides gradients and highlights nodes:
@@ -394,17 +425,18 @@ def build_dot(data, *, show="both", values=True, grads=True, max_nodes=None, col
     current, pending = frame.get("current", ()), frame.get("pending", ())
     edge_notes, node_notes = frame.get("edge_notes", {}), frame.get("node_notes", {})
 
-    boxes, node_box = plan_boxes(data, max_nodes=max_nodes, collapse=collapse,
-                                 group_modules=group_modules)
+    boxes, node_box = plan_boxes(
+        data, max_nodes=max_nodes, collapse=collapse, group_modules=group_modules
+    )
     module_notes = _flatten_lone_clusters(boxes, data) if group_modules else {}
     root_ids = {data.index[n] for n, _ in data.roots}
     flags_seen = set()
     lines_out = [
         "digraph autograd {",
         f'  graph [rankdir={rankdir}, fontname="Helvetica", fontsize=11, nodesep=0.25, '
-        'ranksep=0.35, newrank=true' + (f", label={_q(title)}, labelloc=t" if title else "") + "];",
+        "ranksep=0.35, newrank=true" + (f", label={_q(title)}, labelloc=t" if title else "") + "];",
         '  node [shape=box, style="filled", fontname="Helvetica", fontsize=10, margin="0.06,0.03", '
-        'penwidth=1.2];',
+        "penwidth=1.2];",
         '  edge [fontname="Helvetica", fontsize=8, arrowsize=0.7];',
     ]
     # edges: merged per (producer box, consumer box)
@@ -428,10 +460,21 @@ def build_dot(data, *, show="both", values=True, grads=True, max_nodes=None, col
 
     node_stmts = {}
     for b in boxes:
-        node_stmts[b.id] = _box_stmt(data, b, node_box, node_grads, colors, use_grads,
-                                     use_values, root_ids, current, pending, node_notes,
-                                     flags_seen, module_notes.get(b.id, [])
-                                     + box_notes.get(b.id, []))
+        node_stmts[b.id] = _box_stmt(
+            data,
+            b,
+            node_box,
+            node_grads,
+            colors,
+            use_grads,
+            use_values,
+            root_ids,
+            current,
+            pending,
+            node_notes,
+            flags_seen,
+            module_notes.get(b.id, []) + box_notes.get(b.id, []),
+        )
     _emit_clusters(lines_out, boxes, node_stmts, data)
 
     for (bp, bc), (cnt, mag, notes, hot) in merged.items():
@@ -445,8 +488,11 @@ def build_dot(data, *, show="both", values=True, grads=True, max_nodes=None, col
                 col = colors.edge_color(*mag)
                 kind = colors.classify(*mag)
                 width = 1.0 + 2.5 * colors.position(mag[0]) if kind == "ok" else 2.2
-                attrs += [f'color="{col}"', f"penwidth={width:.2f}",
-                          f'tooltip={_q("gradient mean|g| = " + fmt(mag[0]))}']
+                attrs += [
+                    f'color="{col}"',
+                    f"penwidth={width:.2f}",
+                    f"tooltip={_q('gradient mean|g| = ' + fmt(mag[0]))}",
+                ]
                 if kind == "vanishing":
                     attrs.append('style="dashed"')
                     flags_seen.add(kind)
@@ -507,13 +553,25 @@ def _omit_fanout(data, merged):
             dropped += 1
             notes.setdefault(bc.id, []).append("\u2190 also uses " + _short_title(data, bp))
         if dropped:
-            notes.setdefault(bp.id, []).append(f"feeds {len(cs)} boxes ({dropped} edges not "
-                                                "drawn)")
+            notes.setdefault(bp.id, []).append(f"feeds {len(cs)} boxes ({dropped} edges not drawn)")
     return notes
 
 
-def _box_stmt(data, b, node_box, node_grads, colors, use_grads, use_values, root_ids, current,
-              pending, node_notes, flags_seen, extra_notes=()):
+def _box_stmt(
+    data,
+    b,
+    node_box,
+    node_grads,
+    colors,
+    use_grads,
+    use_values,
+    root_ids,
+    current,
+    pending,
+    node_notes,
+    flags_seen,
+    extra_notes=(),
+):
     lines, flag_line, sub = [], None, None
     members = b.members
     main = members[0]
@@ -541,9 +599,13 @@ def _box_stmt(data, b, node_box, node_grads, colors, use_grads, use_values, root
             n_par = len(members) - n_ops
             sub = f"module, collapsed: {n_ops} ops" + (f", {n_par} params" if n_par else "")
         elif b.kind == "chain":
-            mods = list(dict.fromkeys(  # in forward order (members are consumers-first)
-                data.module_of(i) for i in reversed(members)
-                if data.module_of(i) and data.module_of(i) != b.module))
+            mods = list(
+                dict.fromkeys(  # in forward order (members are consumers-first)
+                    data.module_of(i)
+                    for i in reversed(members)
+                    if data.module_of(i) and data.module_of(i) != b.module
+                )
+            )
             if mods:
                 kinds = sorted({re.sub(r"\d+", "#", m) for m in mods})
                 title = f"{b.count:,} repeated modules " + ", ".join(kinds[:2])
@@ -584,15 +646,18 @@ def _box_stmt(data, b, node_box, node_grads, colors, use_grads, use_values, root
     attrs = []
     if use_grads and g is not None:
         kind = colors.classify(g[0], g[1])
-        attrs += [f'fillcolor="{colors.fill_color(g[0], g[1])}"',
-                  f'color="{colors.edge_color(g[0], g[1])}"']
+        attrs += [
+            f'fillcolor="{colors.fill_color(g[0], g[1])}"',
+            f'color="{colors.edge_color(g[0], g[1])}"',
+        ]
         if kind != "ok":
             flag_line = FLAG_TEXT[kind]
             flags_seen.add(kind)
             attrs.append("penwidth=2.5")
             if kind == "vanishing":
-                attrs.append('style="filled,dashed"' if b.kind != "leaf" else
-                             'style="rounded,filled,dashed"')
+                attrs.append(
+                    'style="filled,dashed"' if b.kind != "leaf" else 'style="rounded,filled,dashed"'
+                )
     else:
         fill = _FWD_LEAF_FILL if b.kind == "leaf" else _FWD_OP_FILL
         if use_grads:
@@ -622,6 +687,7 @@ def _meta(data, i):
     if m is not None:
         return m.shape, m.dtype
     from ._graph import out_meta
+
     return out_meta(data.order[i], 0)
 
 
@@ -646,8 +712,8 @@ def _flatten_lone_clusters(boxes, data):
 
 def _emit_clusters(out, boxes, stmts, data):
     """Nest boxes in ``subgraph cluster_*`` blocks following their dotted module paths."""
-    tree = {}   # path -> list of child paths
-    at = {}     # path -> box ids directly inside
+    tree = {}  # path -> list of child paths
+    at = {}  # path -> box ids directly inside
     for b in boxes:
         path = b.module or ""
         at.setdefault(path, []).append(b.id)
@@ -668,8 +734,10 @@ def _emit_clusters(out, boxes, stmts, data):
             mtype = data.module_types.get(child)
             label = child + (f" ({mtype})" if mtype else "")
             out.append(f"{pad}subgraph cluster_m{cid[0]} {{")
-            out.append(f'{pad}  label={_q(label)}; labeljust=l; style="rounded,dashed"; '
-                       f'color="#8a9bb0"; fontcolor="#34495e"; fontsize=10;')
+            out.append(
+                f'{pad}  label={_q(label)}; labeljust=l; style="rounded,dashed"; '
+                f'color="#8a9bb0"; fontcolor="#34495e"; fontsize=10;'
+            )
             emit(child, indent + 1)
             out.append(pad + "}")
 
@@ -679,36 +747,47 @@ def _emit_clusters(out, boxes, stmts, data):
 def _legend(colors, use_grads, source, flags_seen, show):
     """A small table: the log colour bar, the flags and where the gradients came from."""
     if not use_grads:
-        rows = ('<TR><TD BGCOLOR="%s">op</TD><TD BGCOLOR="%s">leaf / parameter</TD></TR>'
-                % (_FWD_OP_FILL, _FWD_LEAF_FILL))
+        rows = '<TR><TD BGCOLOR="%s">op</TD><TD BGCOLOR="%s">leaf / parameter</TD></TR>' % (
+            _FWD_OP_FILL,
+            _FWD_LEAF_FILL,
+        )
         title = "forward graph (show='forward')"
-        return (f'  legend [shape=plaintext, style="", label=<<TABLE BORDER="0" '
-                f'CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD COLSPAN="2">'
-                f'<B>{esc(title)}</B></TD></TR>{rows}</TABLE>>];')
+        return (
+            f'  legend [shape=plaintext, style="", label=<<TABLE BORDER="0" '
+            f'CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"><TR><TD COLSPAN="2">'
+            f"<B>{esc(title)}</B></TD></TR>{rows}</TABLE>>];"
+        )
     ticks = colors.ticks()
     n = len(ticks)
     bar = "".join(f'<TD BGCOLOR="{c}" WIDTH="28"> </TD>' for _, c in ticks)
     labels = "".join(f'<TD><FONT POINT-SIZE="8">{esc(t)}</FONT></TD>' for t, _ in ticks)
-    flags = [("vanishing", f"< {fmt(colors.vanishing)}", "#eeeeee"),
-             ("exploding", f"> {fmt(colors.exploding)}", "#ffffff"),
-             ("nonfinite", "nan / inf", "#ffb3b3")]
+    flags = [
+        ("vanishing", f"< {fmt(colors.vanishing)}", "#eeeeee"),
+        ("exploding", f"> {fmt(colors.exploding)}", "#ffffff"),
+        ("nonfinite", "nan / inf", "#ffb3b3"),
+    ]
     frows = "".join(
         f'<TR><TD COLSPAN="{n}" ALIGN="LEFT" BGCOLOR="{bg}"><FONT POINT-SIZE="9" '
         f'COLOR="#b00000">{esc(FLAG_TEXT[k])}</FONT><FONT POINT-SIZE="9"> {esc(desc)}'
-        f'{"  (present)" if k in flags_seen else ""}</FONT></TD></TR>'
-        for k, desc, bg in flags)
-    arrows = ("arrows: gradient flow (backward)" if show == "backward"
-              else "arrows: forward data flow; colour: gradient sent back along it")
-    return (f'  legend [shape=plaintext, style="", label=<<TABLE BORDER="0" CELLBORDER="0" '
-            f'CELLSPACING="1" CELLPADDING="2"><TR><TD COLSPAN="{n}"><B>gradient magnitude'
-            f'</B><FONT POINT-SIZE="9"> mean|g|, log scale</FONT></TD></TR><TR>{bar}</TR>'
-            f'<TR>{labels}</TR>{frows}<TR><TD COLSPAN="{n}"><FONT POINT-SIZE="8" '
-            f'COLOR="#555555">{esc(arrows)}</FONT></TD></TR><TR><TD COLSPAN="{n}"><FONT '
-            f'POINT-SIZE="8" COLOR="#555555">gradients: {esc(source or "none")}</FONT></TD>'
-            f'</TR></TABLE>>];')
+        f"{'  (present)' if k in flags_seen else ''}</FONT></TD></TR>"
+        for k, desc, bg in flags
+    )
+    arrows = (
+        "arrows: gradient flow (backward)"
+        if show == "backward"
+        else "arrows: forward data flow; colour: gradient sent back along it"
+    )
+    return (
+        f'  legend [shape=plaintext, style="", label=<<TABLE BORDER="0" CELLBORDER="0" '
+        f'CELLSPACING="1" CELLPADDING="2"><TR><TD COLSPAN="{n}"><B>gradient magnitude'
+        f'</B><FONT POINT-SIZE="9"> mean|g|, log scale</FONT></TD></TR><TR>{bar}</TR>'
+        f'<TR>{labels}</TR>{frows}<TR><TD COLSPAN="{n}"><FONT POINT-SIZE="8" '
+        f'COLOR="#555555">{esc(arrows)}</FONT></TD></TR><TR><TD COLSPAN="{n}"><FONT '
+        f'POINT-SIZE="8" COLOR="#555555">gradients: {esc(source or "none")}</FONT></TD>'
+        f"</TR></TABLE>>];"
+    )
 
 
 def count_nodes(source: str) -> int:
     """Number of drawn graph nodes in DOT text made by build_dot (legend excluded)."""
     return len(re.findall(r"^\s*n\d+ \[", source, re.M))
-

@@ -4,6 +4,7 @@ The classic check for vanishing gradients (deep sigmoid networks): after ``backw
 plot the mean |grad| of every parameter, input side on the left, on a log axis. A staircase
 falling towards the input means the early layers barely learn.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,10 @@ def _named(model):
     try:
         return [(str(n), t) for n, t in model]
     except (TypeError, ValueError):
-        raise TypeError(f"viz.grad_flow: expected a Module, a dict name -> Tensor or (name, "
-                        f"Tensor) pairs, got {type(model).__name__}") from None
+        raise TypeError(
+            f"viz.grad_flow: expected a Module, a dict name -> Tensor or (name, "
+            f"Tensor) pairs, got {type(model).__name__}"
+        ) from None
 
 
 def grad_stats(model, per="parameter"):
@@ -48,8 +51,16 @@ def grad_stats(model, per="parameter"):
     return out
 
 
-def grad_flow(model, *, per="parameter", vanishing=1e-6, exploding=1e3, figsize=None,
-              title="Gradient flow", ax=None):
+def grad_flow(
+    model,
+    *,
+    per="parameter",
+    vanishing=1e-6,
+    exploding=1e3,
+    figsize=None,
+    title="Gradient flow",
+    ax=None,
+):
     """Bar chart of mean |grad| (and max |grad|) per parameter or layer, log scale.
 
     Bars use the same colours as :func:`autograd.viz.draw`; the vanishing/exploding
@@ -91,20 +102,39 @@ def grad_flow(model, *, per="parameter", vanishing=1e-6, exploding=1e3, figsize=
             cols.append(colors.edge_color(mean))
     ax.bar(x, maxes, color="#cfd8e3", width=0.8, label="max |grad|", zorder=1)
     ax.bar(x, means, color=cols, width=0.55, label="mean |grad|", zorder=2)
-    ax.axhline(vanishing, color=VANISHING_COLOR, ls="--", lw=1,
-               label=f"vanishing < {vanishing:g}")
-    ax.axhline(exploding, color=EXPLODING_COLOR, ls="--", lw=1,
-               label=f"exploding > {exploding:g}")
+    ax.axhline(vanishing, color=VANISHING_COLOR, ls="--", lw=1, label=f"vanishing < {vanishing:g}")
+    ax.axhline(exploding, color=EXPLODING_COLOR, ls="--", lw=1, label=f"exploding > {exploding:g}")
     for xi, top, (_, mean, _, finite, has) in zip(x, maxes, stats):
-        note = ("no grad" if not has else "nan/inf" if not finite else
-                "vanishing" if mean < vanishing else "exploding" if mean > exploding else None)
+        note = (
+            "no grad"
+            if not has
+            else "nan/inf"
+            if not finite
+            else "vanishing"
+            if mean < vanishing
+            else "exploding"
+            if mean > exploding
+            else None
+        )
         if note:  # written just above the bar
-            ax.annotate(note, (xi, top * 1.6), ha="center", va="bottom", rotation=90,
-                        fontsize=8, color="#b00000")
+            ax.annotate(
+                note,
+                (xi, top * 1.6),
+                ha="center",
+                va="bottom",
+                rotation=90,
+                fontsize=8,
+                color="#b00000",
+            )
     ax.set_yscale("log")
     ax.set_ylim(floor, ceil_ * 10)
-    ax.set_xticks(x, names, rotation=60 if len(names) > 4 else 0, ha="right" if len(names) > 4
-                  else "center", fontsize=8)
+    ax.set_xticks(
+        x,
+        names,
+        rotation=60 if len(names) > 4 else 0,
+        ha="right" if len(names) > 4 else "center",
+        fontsize=8,
+    )
     ax.set_xlim(-0.7, len(stats) - 0.3)
     ax.set_ylabel("gradient magnitude")
     ax.set_xlabel(("parameters" if per == "parameter" else "layers") + " (input side first)")

@@ -8,6 +8,7 @@ running notebook works). Without it:
   (a cell never fails because of a missing program);
 * ``Graph.render`` / ``Graph.pipe`` raise :class:`GraphvizNotFoundError` with the same hint.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,8 @@ INSTALL_HINT = (
     "  macOS:          brew install graphviz\n"
     "  conda:          conda install -c conda-forge graphviz\n"
     "  Windows:        winget install graphviz   (then reopen the terminal)\n"
-    "The DOT text is available without it: graph.source (or graph.save('graph.dot')).")
+    "The DOT text is available without it: graph.source (or graph.save('graph.dot'))."
+)
 
 FORMATS = ("svg", "png", "pdf")
 
@@ -45,11 +47,18 @@ def run_dot(source: str, format: str = "svg", timeout: float = 60.0) -> bytes:
     if exe is None:
         raise GraphvizNotFoundError(INSTALL_HINT)
     try:
-        proc = subprocess.run([exe, f"-T{format}"], input=source.encode("utf-8"),
-                              capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            [exe, f"-T{format}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
-        raise RuntimeError(f"viz: 'dot' took longer than {timeout:.0f} s; draw fewer nodes "
-                           "(max_nodes=..., collapse=...)") from None
+        raise RuntimeError(
+            f"viz: 'dot' took longer than {timeout:.0f} s; draw fewer nodes "
+            "(max_nodes=..., collapse=...)"
+        ) from None
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"viz: 'dot -T{format}' failed (exit {proc.returncode}): {msg}")

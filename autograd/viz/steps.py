@@ -14,6 +14,7 @@ The result is a sequence of frames: ``steps[k]`` (a :class:`Frame`, printable),
 ``steps.draw(k)`` (a picture with the current node highlighted), and in Jupyter a slider
 player when ``ipywidgets`` is installed, otherwise the pictures one after another.
 """
+
 from __future__ import annotations
 
 import html
@@ -32,35 +33,44 @@ from .render import Graph, GraphvizNotFoundError, INSTALL_HINT
 class Contribution:
     """One gradient sent along one edge, and the running sum at its destination."""
 
-    __slots__ = ("edge", "target", "output_nr", "input_index", "value", "before", "after",
-                 "number", "total")
+    __slots__ = (
+        "edge",
+        "target",
+        "output_nr",
+        "input_index",
+        "value",
+        "before",
+        "after",
+        "number",
+        "total",
+    )
 
-    def __init__(self, edge, target, output_nr, input_index, value, before, after, number,
-                 total):
-        self.edge = edge                # edge index in the graph (forward direction)
-        self.target = target            # node index of the input's producer
+    def __init__(self, edge, target, output_nr, input_index, value, before, after, number, total):
+        self.edge = edge  # edge index in the graph (forward direction)
+        self.target = target  # node index of the input's producer
         self.output_nr = output_nr
         self.input_index = input_index  # which input of the current node
-        self.value = value              # the contribution (array)
-        self.before = before            # accumulated before (None for the first)
-        self.after = after              # accumulated after = before + value
-        self.number = number            # this is contribution `number` of `total`
+        self.value = value  # the contribution (array)
+        self.before = before  # accumulated before (None for the first)
+        self.after = after  # accumulated after = before + value
+        self.number = number  # this is contribution `number` of `total`
         self.total = total
 
 
 class Frame:
     """What happened when the engine visited one node."""
 
-    def __init__(self, index, node_index, name, module, incoming, contributions, leaf=None,
-                 grad_after=None):
+    def __init__(
+        self, index, node_index, name, module, incoming, contributions, leaf=None, grad_after=None
+    ):
         self.index = index
         self.node_index = node_index
         self.name = name
         self.module = module
-        self.incoming = incoming            # [array|None] per output of the node
+        self.incoming = incoming  # [array|None] per output of the node
         self.contributions = contributions  # [Contribution]
-        self.leaf = leaf                    # parameter name (or 'leaf') for AccumulateGrad
-        self.grad_after = grad_after        # the leaf's .grad after this step
+        self.leaf = leaf  # parameter name (or 'leaf') for AccumulateGrad
+        self.grad_after = grad_after  # the leaf's .grad after this step
 
     def __str__(self):
         where = f"  (in {self.module})" if self.module else ""
@@ -75,8 +85,11 @@ class Frame:
             if self.grad_after is not None:
                 lines += ["  " + s for s in stats_lines(self.grad_after, ".grad now")]
         for c in self.contributions:
-            sum_txt = (f"starts the sum (1 of {c.total})" if c.before is None
-                       else f"adds to the sum ({c.number} of {c.total})")
+            sum_txt = (
+                f"starts the sum (1 of {c.total})"
+                if c.before is None
+                else f"adds to the sum ({c.number} of {c.total})"
+            )
             lines.append(f"  -> input {c.input_index}: {sum_txt}")
             lines += ["     " + s for s in stats_lines(c.value, "sent")]
         return "\n".join(lines)
@@ -112,7 +125,7 @@ class BackpropSteps:
         """{node index: accumulated gradient array} after frame ``k`` (leaves: their .grad)."""
         k = range(len(self.frames))[k]
         acc = {}
-        for f in self.frames[:k + 1]:
+        for f in self.frames[: k + 1]:
             for c in f.contributions:
                 acc[c.target] = c.after
             if f.grad_after is not None:
@@ -121,8 +134,11 @@ class BackpropSteps:
 
     def leaf_grads(self, k=-1):
         """{leaf Tensor id: gradient array accumulated up to frame k} (see grads_at)."""
-        return {id(self.data.order[i].variable): g for i, g in self.grads_at(k).items()
-                if self.data.is_leaf(i)}
+        return {
+            id(self.data.order[i].variable): g
+            for i, g in self.grads_at(k).items()
+            if self.data.is_leaf(i)
+        }
 
     def text(self):
         return "\n\n".join(str(f) for f in self.frames)
@@ -137,10 +153,9 @@ class BackpropSteps:
         data, f = self.data, self.frames[k]
         node_grads, edge_grads, counts = {}, {}, {}
         done = set()
-        for fr in self.frames[:k + 1]:
+        for fr in self.frames[: k + 1]:
             done.add(fr.node_index)
-            node_grads[fr.node_index] = (fr.incoming if fr.grad_after is None
-                                         else [fr.grad_after])
+            node_grads[fr.node_index] = fr.incoming if fr.grad_after is None else [fr.grad_after]
             for c in fr.contributions:
                 edge_grads[c.edge] = c.value
                 counts[c.target] = c.number
@@ -154,29 +169,43 @@ class BackpropSteps:
                 node_notes[t] = [f"\u03a3 {n} of {total} contributions so far"]
         edge_notes = {}
         for c in f.contributions:
-            edge_notes[c.edge] = ("= g" if c.before is None else f"+ g ({c.number}/{c.total})")
+            edge_notes[c.edge] = "= g" if c.before is None else f"+ g ({c.number}/{c.total})"
         notes = node_notes.setdefault(f.node_index, [])
-        notes.append(f"\u25b6 step {f.index + 1}: " + ("accumulate into .grad" if f.leaf is not None
-                                                    else "apply VJP, send to inputs"))
+        notes.append(
+            f"\u25b6 step {f.index + 1}: "
+            + ("accumulate into .grad" if f.leaf is not None else "apply VJP, send to inputs")
+        )
         source, boxes = build_dot(
-            data, show="both", max_nodes=self.max_nodes, colors=self.colors,
+            data,
+            show="both",
+            max_nodes=self.max_nodes,
+            colors=self.colors,
             title=f"backprop step {f.index + 1} of {len(self.frames)}: {f.name}",
-            frame={"node_grads": node_grads, "edge_grads": edge_grads,
-                   "current": {f.node_index}, "pending": pending, "edge_notes": edge_notes,
-                   "node_notes": node_notes, "source": "accumulated so far in this pass"})
+            frame={
+                "node_grads": node_grads,
+                "edge_grads": edge_grads,
+                "current": {f.node_index},
+                "pending": pending,
+                "edge_notes": edge_notes,
+                "node_notes": node_notes,
+                "source": "accumulated so far in this pass",
+            },
+        )
         g = self._graphs[k] = Graph(source, num_nodes=len(boxes))
         return g
 
     def player(self):
         """An ipywidgets slider over the frames (raises ImportError without ipywidgets)."""
         import ipywidgets as w
+
         n = len(self.frames)
         slider = w.IntSlider(min=0, max=max(n - 1, 0), value=0, description="step")
         play = w.Play(min=0, max=max(n - 1, 0), value=0, interval=900)
         w.jslink((play, "value"), (slider, "value"))
         view = w.HTML(value=self._frame_html(0))
-        slider.observe(lambda ch: setattr(view, "value", self._frame_html(ch["new"])),
-                       names="value")
+        slider.observe(
+            lambda ch: setattr(view, "value", self._frame_html(ch["new"])), names="value"
+        )
         return w.VBox([w.HBox([play, slider]), view])
 
     def _frame_html(self, k):
@@ -197,16 +226,21 @@ class BackpropSteps:
                 parts.append(self.draw(f.index).svg())
                 parts.append(f"<pre>{html.escape(str(f))}</pre>")
         except GraphvizNotFoundError:
-            parts = parts[:1] + [f"<pre>{html.escape(self.text())}</pre>",
-                                 f"<pre>{html.escape(INSTALL_HINT)}</pre>"]
+            parts = parts[:1] + [
+                f"<pre>{html.escape(self.text())}</pre>",
+                f"<pre>{html.escape(INSTALL_HINT)}</pre>",
+            ]
             return "".join(parts)
         if len(self.frames) > max_frames:
-            parts.append(f"<p>... {len(self.frames) - max_frames} more steps: "
-                         "steps.draw(k) shows step k.</p>")
+            parts.append(
+                f"<p>... {len(self.frames) - max_frames} more steps: "
+                "steps.draw(k) shows step k.</p>"
+            )
         return "".join(parts)
 
     def _ipython_display_(self):
         from IPython.display import HTML, display
+
         try:
             display(self.player())
         except ImportError:
@@ -218,8 +252,16 @@ class BackpropSteps:
         return f"<BackpropSteps: {len(self.frames)} steps: {names}{more}>"
 
 
-def backprop_steps(loss, params=None, *, gradient=None, retain_graph=None, max_nodes=None,
-                   vanishing=1e-6, exploding=1e3) -> BackpropSteps:
+def backprop_steps(
+    loss,
+    params=None,
+    *,
+    gradient=None,
+    retain_graph=None,
+    max_nodes=None,
+    vanishing=1e-6,
+    exploding=1e3,
+) -> BackpropSteps:
     """Run ``loss.backward()`` and record it one node at a time, in the engine's order.
 
     The gradients are exactly those of a plain ``backward()`` (it is one; the recording
@@ -240,10 +282,11 @@ def backprop_steps(loss, params=None, *, gradient=None, retain_graph=None, max_n
             raise RuntimeError(
                 "viz.backprop_steps: the graph was already freed by a backward() call. Call "
                 "backprop_steps(loss) instead of loss.backward() (it runs the backward pass "
-                "itself), or use loss.backward(retain_graph=True) first.")
+                "itself), or use loss.backward(retain_graph=True) first."
+            )
     data.value(0)  # read forward values now: backward frees what nodes saved
     frames = []
-    running = {}   # (target node index, output_nr) -> accumulated so far
+    running = {}  # (target node index, output_nr) -> accumulated so far
     received = {}  # target node index -> contributions received so far
     index, edges, producers = data.index, data.edges, data.producers
 
@@ -268,10 +311,12 @@ def backprop_steps(loss, params=None, *, gradient=None, retain_graph=None, max_n
                 new = g if before is None else before + g  # same sum as the engine's buffer
                 running[(p, nr)] = new
                 received[p] = received.get(p, 0) + 1
-                contribs.append(Contribution(k, p, nr, inp, g, before, new, received[p],
-                                             len(data.consumers[p])))
-        frames.append(Frame(len(frames), i, node.name(), data.module_of(i), incoming,
-                            contribs, leaf, after))
+                contribs.append(
+                    Contribution(k, p, nr, inp, g, before, new, received[p], len(data.consumers[p]))
+                )
+        frames.append(
+            Frame(len(frames), i, node.name(), data.module_of(i), incoming, contribs, leaf, after)
+        )
 
     _engine._step_observers.extend((observe, _record_step))
     try:
@@ -280,4 +325,3 @@ def backprop_steps(loss, params=None, *, gradient=None, retain_graph=None, max_n
         _engine._step_observers.remove(observe)
         _engine._step_observers.remove(_record_step)
     return BackpropSteps(data, frames, GradColors(vanishing, exploding), max_nodes)
-

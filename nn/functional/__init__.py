@@ -12,6 +12,7 @@ Example:
     >>> F.relu(autograd.tensor([-1.0, 2.0]))
     tensor([0., 2.])
 """
+
 import autograd as _ag
 
 from autograd.ops import ctc as _ctc, loss as _loss, margin_loss as _margin
@@ -31,20 +32,75 @@ from . import _linear, _dropout, _gumbel, _pooling
 # activations, convolution and pooling live in autograd.ops (activation, conv families);
 # they are re-exported as they exist.
 _REEXPORTED = (
-    "relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "gelu", "silu", "elu", "selu",
-    "celu", "leaky_relu", "prelu", "softplus", "mish", "hardtanh", "logsigmoid", "hardsigmoid",
-    "hardswish", "softsign", "tanhshrink", "hardshrink", "softshrink", "rrelu",
-    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
-    "adaptive_max_pool2d", "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d",
-    "max_unpool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d", "unfold", "fold", "pixel_shuffle",
-    "pixel_unshuffle", "channel_shuffle", "cosine_similarity", "pairwise_distance", "pdist",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "gelu",
+    "silu",
+    "elu",
+    "selu",
+    "celu",
+    "leaky_relu",
+    "prelu",
+    "softplus",
+    "mish",
+    "hardtanh",
+    "logsigmoid",
+    "hardsigmoid",
+    "hardswish",
+    "softsign",
+    "tanhshrink",
+    "hardshrink",
+    "softshrink",
+    "rrelu",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
+    "unfold",
+    "fold",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "channel_shuffle",
+    "cosine_similarity",
+    "pairwise_distance",
+    "pdist",
     "scaled_dot_product_attention",
 )
-__all__ = (list(_linear.__all__) + list(_loss.__all__) + list(_margin.__all__) + list(_ctc.__all__)
-           + list(_norm.__all__) + list(_dropout.__all__) + list(_vision.__all__)
-           + list(_pooling.__all__) + list(_gumbel.__all__))
+__all__ = (
+    list(_linear.__all__)
+    + list(_loss.__all__)
+    + list(_margin.__all__)
+    + list(_ctc.__all__)
+    + list(_norm.__all__)
+    + list(_dropout.__all__)
+    + list(_vision.__all__)
+    + list(_pooling.__all__)
+    + list(_gumbel.__all__)
+)
 for _name in _REEXPORTED:
     if hasattr(_ag, _name) and _name not in globals():
         globals()[_name] = getattr(_ag, _name)
@@ -106,5 +162,6 @@ def __getattr__(name):
         return getattr(_ag, name)
     if name in _ATTENTION:  # nn/functional_attention.py imports nn modules: import it lazily
         from .. import functional_attention
+
         return getattr(functional_attention, name)
     raise AttributeError(f"module 'nn.functional' has no attribute {name!r}")

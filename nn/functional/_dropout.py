@@ -1,5 +1,6 @@
 """dropout, dropout1d/2d, alpha_dropout (masks drawn from ``autograd``'s default generator,
 so ``autograd.manual_seed`` makes them reproducible)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,8 +47,10 @@ def _channel_dropout(input, p, training, inplace, spatial, name):
     if not training or p == 0.0:
         return input
     if input.dim() not in (spatial + 1, spatial + 2):
-        raise ValueError(f"{name}: Expected {spatial + 1}D or {spatial + 2}D input, but received a "
-                         f"{input.dim()}D input")
+        raise ValueError(
+            f"{name}: Expected {spatial + 1}D or {spatial + 2}D input, but received a "
+            f"{input.dim()}D input"
+        )
     batched = input.dim() == spatial + 2
     lead = input.shape[:2] if batched else input.shape[:1]
     keep = default_generator.numpy.random(lead) >= p
@@ -55,12 +58,16 @@ def _channel_dropout(input, p, training, inplace, spatial, name):
     return _apply_mask(input, keep, p, inplace)
 
 
-def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout1d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Zero whole channels of (N, C, L) input with probability ``p``."""
     return _channel_dropout(input, p, training, inplace, 1, "dropout1d")
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Zero whole channels (feature maps) of (N, C, H, W) input with probability ``p``.
 
     Example:
@@ -71,16 +78,19 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _channel_dropout(input, p, training, inplace, 2, "dropout2d")
 
 
-def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+def alpha_dropout(
+    input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False
+) -> Tensor:
     """Dropout that keeps SELU's self-normalising mean and variance."""
     _check_p(p)
     if not training or p == 0.0:
         return input
     alpha_p = -1.7580993408473766  # -selu_scale * selu_alpha
     keep = default_generator.numpy.random(input.shape) >= p
-    a = ((1 - p) * (1 + p * alpha_p ** 2)) ** -0.5
+    a = ((1 - p) * (1 + p * alpha_p**2)) ** -0.5
     b = -a * alpha_p * p
     dt = input._data.dtype
-    out = input * Tensor._make((keep * a).astype(dt)) + Tensor._make(((~keep) * (a * alpha_p) + b)
-                                                                      .astype(dt))
+    out = input * Tensor._make((keep * a).astype(dt)) + Tensor._make(
+        ((~keep) * (a * alpha_p) + b).astype(dt)
+    )
     return out

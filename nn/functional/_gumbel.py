@@ -1,6 +1,7 @@
 """gumbel_softmax: a differentiable sample from a categorical distribution (Jang et al.,
 "Categorical Reparameterization with Gumbel-Softmax"; Maddison et al., "The Concrete
 Distribution"), drawn from ``autograd``'s default generator."""
+
 from __future__ import annotations
 
 import warnings
@@ -11,8 +12,9 @@ from autograd import Tensor
 __all__ = ["gumbel_softmax"]
 
 
-def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
-                   dim: int = -1) -> Tensor:
+def gumbel_softmax(
+    logits: Tensor, tau: float = 1.0, hard: bool = False, eps: float = 1e-10, dim: int = -1
+) -> Tensor:
     """``softmax((logits + g) / tau)`` with ``g`` Gumbel(0, 1) noise: as ``tau`` -> 0 the
     sample approaches a one-hot vector whose class is distributed as ``softmax(logits)``.
     With ``hard=True`` the result is exactly one-hot (the argmax) while its gradient is the
@@ -26,8 +28,9 @@ def gumbel_softmax(logits: Tensor, tau: float = 1.0, hard: bool = False, eps: fl
     if eps != 1e-10:
         warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
     if not isinstance(logits, Tensor):
-        raise TypeError(f"gumbel_softmax(): argument 'logits' must be Tensor, not "
-                        f"{type(logits).__name__}")
+        raise TypeError(
+            f"gumbel_softmax(): argument 'logits' must be Tensor, not {type(logits).__name__}"
+        )
     # -log(E) with E ~ Exp(1) is Gumbel(0, 1) (torch draws it the same way)
     gumbels = -autograd.empty_like(logits).exponential_().log()
     y_soft = ((logits + gumbels) / tau).softmax(dim)

@@ -1,4 +1,5 @@
 """linear, bilinear, embedding, embedding_bag, one_hot (functional forms)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,8 +24,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if input.shape[-1:] != weight.shape[-1:] and weight.dim() == 2:
         rows = int(np.prod(input.shape[:-1])) if input.dim() > 1 else 1
-        raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-                         f"{weight.shape[1]}x{weight.shape[0]})")
+        raise ShapeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+            f"{weight.shape[1]}x{weight.shape[0]})"
+        )
     out = autograd.matmul(input, weight.t())
     if bias is not None:
         out = out + bias
@@ -39,12 +42,20 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         autograd.Size([2, 5])
     """
     if input1.shape[:-1] != input2.shape[:-1]:
-        raise ShapeError(f"bilinear: input1 and input2 must have the same batch dims, got "
-                         f"{list(input1.shape)} and {list(input2.shape)}")
-    if weight.dim() != 3 or weight.shape[1] != input1.shape[-1] or weight.shape[2] != input2.shape[-1]:
-        raise ShapeError(f"bilinear: weight of shape {list(weight.shape)} does not fit inputs with "
-                         f"{input1.shape[-1]} and {input2.shape[-1]} features; expected "
-                         f"(out_features, {input1.shape[-1]}, {input2.shape[-1]})")
+        raise ShapeError(
+            f"bilinear: input1 and input2 must have the same batch dims, got "
+            f"{list(input1.shape)} and {list(input2.shape)}"
+        )
+    if (
+        weight.dim() != 3
+        or weight.shape[1] != input1.shape[-1]
+        or weight.shape[2] != input2.shape[-1]
+    ):
+        raise ShapeError(
+            f"bilinear: weight of shape {list(weight.shape)} does not fit inputs with "
+            f"{input1.shape[-1]} and {input2.shape[-1]} features; expected "
+            f"(out_features, {input1.shape[-1]}, {input2.shape[-1]})"
+        )
     out_f, n1, n2 = weight.shape
     batch = input1.shape[:-1]
     x1 = input1.reshape(-1, n1)
@@ -57,8 +68,15 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     return out.reshape(*batch, out_f)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm=None,
-              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm=None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     """Rows of ``weight`` picked by integer ``input``; ``padding_idx``'s row gets no gradient.
 
     Example:
@@ -68,12 +86,20 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if not isinstance(input, Tensor):
         input = autograd.tensor(input)
     if input.dtype.name not in ("int64", "int32"):
-        kind = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                "uint8": "ByteTensor", "int8": "CharTensor", "int16": "ShortTensor",
-                "bool": "BoolTensor"}.get(input.dtype.name, input.dtype.name)
-        raise DTypeError("Expected tensor for argument #1 'indices' to have one of the following scalar "
-                         f"types: Long, Int; but got autograd.{kind} instead (while checking arguments "
-                         "for embedding)")
+        kind = {
+            "float32": "FloatTensor",
+            "float64": "DoubleTensor",
+            "float16": "HalfTensor",
+            "uint8": "ByteTensor",
+            "int8": "CharTensor",
+            "int16": "ShortTensor",
+            "bool": "BoolTensor",
+        }.get(input.dtype.name, input.dtype.name)
+        raise DTypeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got autograd.{kind} instead (while checking arguments "
+            "for embedding)"
+        )
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     num = weight.shape[0]
@@ -82,7 +108,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
             raise AssertionError("Padding_idx must be within num_embeddings")
         if padding_idx < 0:
             padding_idx += num
-    if max_norm is not None:   # (rescales rows of weight in place: autograd.compile falls back)
+    if max_norm is not None:  # (rescales rows of weight in place: autograd.compile falls back)
         _renorm_rows_(weight, _rows(input._data, num), max_norm, norm_type)
     # the rows to pick come from the index tensor's values: derived (so a function compiled
     # by autograd.compile reads each call's own indices; docs/compile.md)
@@ -101,8 +127,10 @@ def _rows(indices: np.ndarray, num: int) -> np.ndarray:
     idx = indices.astype(np.int64).reshape(-1)
     if idx.size and (idx.min() < 0 or idx.max() >= num):
         bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
-        raise IndexError(f"index out of range in self (embedding: index {bad} for a weight of "
-                         f"{num} rows; indices must be in [0, {num - 1}])")
+        raise IndexError(
+            f"index out of range in self (embedding: index {bad} for a weight of "
+            f"{num} rows; indices must be in [0, {num - 1}])"
+        )
     return idx
 
 
@@ -132,16 +160,27 @@ def _index_tensor(t, name: str, opname: str) -> np.ndarray:
     if not isinstance(t, Tensor) or t.dtype.name not in ("int64", "int32"):
         kind = t.dtype.name if isinstance(t, Tensor) else type(t).__name__
         kind = {"float32": "FloatTensor", "float64": "DoubleTensor"}.get(kind, kind)
-        raise DTypeError(f"Expected tensor for argument #1 '{name}' to have one of the following "
-                         f"scalar types: Long, Int; but got autograd.{kind} instead (while "
-                         f"checking arguments for {opname})")
+        raise DTypeError(
+            f"Expected tensor for argument #1 '{name}' to have one of the following "
+            f"scalar types: Long, Int; but got autograd.{kind} instead (while "
+            f"checking arguments for {opname})"
+        )
     return t._data.astype(np.int64)
 
 
-def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, max_norm=None,
-                  norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = "mean",
-                  sparse: bool = False, per_sample_weights: Tensor | None = None,
-                  include_last_offset: bool = False, padding_idx: int | None = None) -> Tensor:
+def embedding_bag(
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor | None = None,
+    max_norm=None,
+    norm_type: float = 2,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: Tensor | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Tensor:
     """Sums, means or maxima of bags of embedding rows, without materialising the rows of
     each bag as a padded tensor: ``input`` (B, N) holds B bags of N indices, or ``input``
     (M,) holds all bags concatenated with ``offsets`` (B,) their start positions.
@@ -155,15 +194,19 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
                 [2., 3.]])
     """
     if not isinstance(weight, Tensor) or weight.dim() != 2:
-        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
-                         f"{getattr(weight, 'ndim', 0)}")
+        raise ValueError(
+            f"weight has to be a 2D Tensor, but got Tensor of dimension "
+            f"{getattr(weight, 'ndim', 0)}"
+        )
     idx = _index_tensor(input, "indices", "embedding_bag")
     if input.dim() == 2:
         if offsets is not None:
-            raise ValueError(f"if input is 2D, then offsets has to be None, as input is treated "
-                             f"is a mini-batch of fixed length sequences. However, found offsets "
-                             f"of type {type(offsets)}")
-        starts = np.arange(0, idx.size, max(idx.shape[1], 1))[:idx.shape[0]]
+            raise ValueError(
+                f"if input is 2D, then offsets has to be None, as input is treated "
+                f"is a mini-batch of fixed length sequences. However, found offsets "
+                f"of type {type(offsets)}"
+            )
+        starts = np.arange(0, idx.size, max(idx.shape[1], 1))[: idx.shape[0]]
         bags, idx = idx.shape[0], idx.reshape(-1)
     elif input.dim() == 1:
         if offsets is None:
@@ -173,8 +216,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
         starts = _index_tensor(offsets, "offsets", "embedding_bag")
         bags = starts.size - 1 if include_last_offset else starts.size
     else:
-        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
-                         f"{input.dim()}")
+        raise ValueError(
+            f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}"
+        )
     if mode not in ("sum", "mean", "max"):
         raise ValueError("mode has to be one of sum, mean or max")
     if per_sample_weights is not None:
@@ -182,29 +226,36 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             raise NotImplementedError(
                 f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                 f"supported for mode='sum' (got mode='{mode}'). Please open a feature request "
-                f"on GitHub.")
+                f"on GitHub."
+            )
         if per_sample_weights.shape != input.shape:
-            raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape!r}) "
-                             f"is not None, then it must have the same shape as the input "
-                             f"({input.shape!r})")
+            raise ValueError(
+                f"embedding_bag: If per_sample_weights ({per_sample_weights.shape!r}) "
+                f"is not None, then it must have the same shape as the input "
+                f"({input.shape!r})"
+            )
     if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding_bag: scale_grad_by_freq and sparse are not "
-                                  "supported")
+        raise NotImplementedError("embedding_bag: scale_grad_by_freq and sparse are not supported")
     if starts.size and starts[0] != 0:
-        raise ValueError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
-                         f"has to start from position 0. However, got {int(starts[0])}")
+        raise ValueError(
+            f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
+            f"has to start from position 0. However, got {int(starts[0])}"
+        )
     if starts.size and starts[-1] > idx.size:
-        raise ValueError(f"offsets[-1] can not be greater than input's length {idx.size} but got "
-                         f"offsets[-1] of {int(starts[-1])}")
+        raise ValueError(
+            f"offsets[-1] can not be greater than input's length {idx.size} but got "
+            f"offsets[-1] of {int(starts[-1])}"
+        )
     if np.any(np.diff(starts) < 0):
-        raise ValueError(f"embedding_bag: offsets must be non-decreasing, got "
-                         f"{starts.tolist()}")
+        raise ValueError(f"embedding_bag: offsets must be non-decreasing, got {starts.tolist()}")
     num = weight.shape[0]
     bad = (idx < 0) | (idx >= num)
     if bad.any():
         k = int(np.argmax(bad))
-        raise IndexError(f"Index {k} of input takes value {int(idx[k])} which is not in the valid "
-                         f"range [0, {num})")
+        raise IndexError(
+            f"Index {k} of input takes value {int(idx[k])} which is not in the valid "
+            f"range [0, {num})"
+        )
     if padding_idx is not None and padding_idx < 0:
         padding_idx += num
     # the bag of each index (the last bag runs to the end of input, as torch's reference
@@ -213,10 +264,11 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     keep = (bag >= 0) & (idx != padding_idx)
     if max_norm is not None:
         _renorm_rows_(weight, idx[keep], max_norm, norm_type)
-    rows = take_along(weight, 0, idx[keep])                                    # (M', D)
+    rows = take_along(weight, 0, idx[keep])  # (M', D)
     if per_sample_weights is not None:
-        rows = rows * per_sample_weights.reshape(-1)[Tensor._make(np.flatnonzero(keep))
-                                                     ].unsqueeze(1)
+        rows = rows * per_sample_weights.reshape(-1)[Tensor._make(np.flatnonzero(keep))].unsqueeze(
+            1
+        )
     dim = weight.shape[1]
     zeros = autograd.zeros(bags, dim, dtype=weight.dtype)
     if mode != "max":

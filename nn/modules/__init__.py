@@ -3,6 +3,7 @@
 Families: container, linear, activation, loss, normalization, dropout, sparse, flatten,
 and (written alongside) conv, pooling, rnn, attention, transformer.
 """
+
 import importlib as _importlib
 import importlib.util as _ilu
 
@@ -17,10 +18,29 @@ from .sparse import *
 from .flatten import *
 
 __all__ = ["Module"]
-_FAMILIES = ("container", "linear", "activation", "loss", "normalization", "dropout", "sparse",
-             "flatten", "conv", "pooling", "padding", "upsampling", "pixelshuffle",
-             "channelshuffle", "fold", "distance", "instancenorm", "rnn", "attention", "transformer",
-             "syncbatchnorm")
+_FAMILIES = (
+    "container",
+    "linear",
+    "activation",
+    "loss",
+    "normalization",
+    "dropout",
+    "sparse",
+    "flatten",
+    "conv",
+    "pooling",
+    "padding",
+    "upsampling",
+    "pixelshuffle",
+    "channelshuffle",
+    "fold",
+    "distance",
+    "instancenorm",
+    "rnn",
+    "attention",
+    "transformer",
+    "syncbatchnorm",
+)
 for _fam in _FAMILIES:
     # conv/pooling/rnn/attention/transformer may not exist in a partial checkout; when the file
     # exists, import errors inside it still surface.

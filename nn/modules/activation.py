@@ -1,4 +1,5 @@
 """Activation modules: thin wrappers around ``nn.functional`` with torch's reprs."""
+
 from __future__ import annotations
 
 import autograd
@@ -8,10 +9,36 @@ from .attention import MultiheadAttention  # noqa: F401  (torch.nn.modules.activ
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish", "Sigmoid",
-           "Tanh", "Softplus", "Softmax", "LogSoftmax", "Softmin", "Hardtanh", "Hardsigmoid",
-           "Hardswish", "LogSigmoid", "Softsign", "Tanhshrink", "PReLU", "Threshold", "GLU",
-           "Hardshrink", "Softshrink", "RReLU", "Softmax2d"]
+__all__ = [
+    "ReLU",
+    "ReLU6",
+    "LeakyReLU",
+    "ELU",
+    "CELU",
+    "SELU",
+    "GELU",
+    "SiLU",
+    "Mish",
+    "Sigmoid",
+    "Tanh",
+    "Softplus",
+    "Softmax",
+    "LogSoftmax",
+    "Softmin",
+    "Hardtanh",
+    "Hardsigmoid",
+    "Hardswish",
+    "LogSigmoid",
+    "Softsign",
+    "Tanhshrink",
+    "PReLU",
+    "Threshold",
+    "GLU",
+    "Hardshrink",
+    "Softshrink",
+    "RReLU",
+    "Softmax2d",
+]
 
 
 class _Inplace(Module):
@@ -191,7 +218,9 @@ class Hardtanh(Module):
         return autograd.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else ""
+        )
 
 
 class Hardsigmoid(_Inplace):
@@ -234,7 +263,9 @@ class Threshold(Module):
         return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}" + (", inplace=True" if self.inplace else "")
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else ""
+        )
 
 
 class GLU(Module):
@@ -314,8 +345,9 @@ class RReLU(Module):
         return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
-                                                            else "")
+        return f"lower={self.lower}, upper={self.upper}" + (
+            ", inplace=True" if self.inplace else ""
+        )
 
 
 class Softmax2d(Module):
@@ -329,6 +361,7 @@ class Softmax2d(Module):
 
     def forward(self, input):
         if input.dim() not in (3, 4):
-            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
-                             f"instead")
+            raise ValueError(
+                f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead"
+            )
         return autograd.softmax(input, -3)

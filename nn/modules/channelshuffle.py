@@ -4,6 +4,7 @@ Example:
     >>> nn.ChannelShuffle(2)(autograd.arange(4.0).reshape(1, 4, 1)).flatten()
     tensor([0., 2., 1., 3.])
 """
+
 from __future__ import annotations
 
 import autograd

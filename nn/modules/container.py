@@ -3,6 +3,7 @@
 Children are registered under string keys ("0", "1", ...), which is where state_dict keys
 such as ``"0.weight"`` come from.
 """
+
 from __future__ import annotations
 
 import operator
@@ -91,8 +92,10 @@ class Sequential(_Numbered):
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
-            raise ValueError(f"add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")
+            raise ValueError(
+                f"add operator supports only objects of Sequential class, but "
+                f"{type(other)} is given."
+            )
         return Sequential(*self, *other)
 
     def insert(self, index: int, module) -> "Sequential":
@@ -142,14 +145,16 @@ class ModuleList(_Numbered):
         reprs = [repr(m) for m in self._modules.values()]
         if not reprs:
             return self._get_name() + "()"
-        runs = []                                    # [first, last, repr]
+        runs = []  # [first, last, repr]
         for i, r in enumerate(reprs):
             if runs and r == runs[-1][2]:
                 runs[-1][1] = i
             else:
                 runs.append([i, i, r])
-        lines = [_addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2)
-                 for a, b, r in runs]
+        lines = [
+            _addindent(f"({a}): {r}" if a == b else f"({a}-{b}): {b - a + 1} x {r}", 2)
+            for a, b, r in runs
+        ]
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def __setitem__(self, idx, module):
@@ -255,6 +260,7 @@ class ParameterList(Module):
 
     def _wrap(self, value):
         from autograd import Tensor
+
         if isinstance(value, Tensor) and not isinstance(value, Parameter):
             value = Parameter(value)
         return value
@@ -290,8 +296,9 @@ class ParameterList(Module):
         lines = []
         for i, p in enumerate(self):
             kind = "Parameter" if isinstance(p, Parameter) else type(p).__name__
-            lines.append(f"({i}): {kind} containing: [{p.dtype} of size "
-                         f"{'x'.join(map(str, p.shape))}]")
+            lines.append(
+                f"({i}): {kind} containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+            )
         return "\n".join(lines)
 
 
@@ -315,6 +322,7 @@ class ParameterDict(_Keyed):
 
     def __setitem__(self, key, value):
         from autograd import Tensor
+
         if isinstance(value, Tensor) and not isinstance(value, Parameter):
             value = Parameter(value)
         self._keys[key] = None

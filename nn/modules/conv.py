@@ -19,6 +19,7 @@ Example:
     >>> conv(autograd.randn(8, 1, 28, 28)).shape
     autograd.Size([8, 16, 26, 26])
 """
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,6 @@ from .utils import _ntuple, _pair, _single, _triple  # torch has them here too
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
-
-
 def _reverse_repeat_tuple(t, n):
     """(1, 2) -> (2, 2, 1, 1): per-dim paddings in the last-dim-first order ``F.pad`` wants."""
     return tuple(x for x in reversed(t) for _ in range(n))
@@ -47,9 +46,22 @@ _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 class _ConvNd(Module):
     """Shared constructor, initialisation and ``repr`` of the convolution layers."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                 transposed, output_padding, groups, bias, padding_mode, device=None,
-                 dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        transposed,
+        output_padding,
+        groups,
+        bias,
+        padding_mode,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         name = type(self).__name__
         for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -63,13 +75,16 @@ class _ConvNd(Module):
             raise ValueError("out_channels must be divisible by groups")
         if isinstance(padding, str):
             if padding not in _PADDING_STRINGS:
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of "
-                                 f"{_PADDING_STRINGS}")
+                raise ValueError(
+                    f"Invalid padding string {padding!r}, should be one of {_PADDING_STRINGS}"
+                )
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got "
-                             f"padding_mode='{padding_mode}'")
+            raise ValueError(
+                f"padding_mode must be one of {_PADDING_MODES}, but got "
+                f"padding_mode='{padding_mode}'"
+            )
         if any(k <= 0 for k in kernel_size):
             raise ValueError(f"{name}: kernel_size must be positive, got {kernel_size}")
 
@@ -102,8 +117,9 @@ class _ConvNd(Module):
         else:
             shape = (out_channels, in_channels // groups, *kernel_size)
         self.weight = Parameter(autograd.empty(shape, dtype=dtype, device=device))
-        self._register_optional("bias", bias,
-                                lambda: autograd.empty(out_channels, dtype=dtype, device=device))
+        self._register_optional(
+            "bias", bias, lambda: autograd.empty(out_channels, dtype=dtype, device=device)
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -138,6 +154,7 @@ class _ConvNd(Module):
         if self.padding_mode == "zeros":
             return input, self.padding
         from .. import functional as F
+
         padded = F.pad(input, tuple(self._reversed_padding_repeated_twice), mode=self.padding_mode)
         return padded, (0,) * len(self.kernel_size)
 
@@ -150,13 +167,36 @@ class _Conv(_ConvNd):
     _ntuple = staticmethod(_single)
     _conv = staticmethod(autograd.conv1d)
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
-                 dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         n = self._ntuple
-        super().__init__(in_channels, out_channels, n(kernel_size), n(stride),
-                         padding if isinstance(padding, str) else n(padding), n(dilation),
-                         False, n(0), groups, bias, padding_mode, device, dtype)
+        super().__init__(
+            in_channels,
+            out_channels,
+            n(kernel_size),
+            n(stride),
+            padding if isinstance(padding, str) else n(padding),
+            n(dilation),
+            False,
+            n(0),
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
     def _conv_forward(self, input, weight, bias):
         input, padding = self._pad_and_padding(input)
@@ -211,18 +251,44 @@ class _ConvTransposeNd(_ConvNd):
 
     _nd = 2
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        device=None,
+        dtype=None,
+    ):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         if isinstance(padding, str):
-            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
-                             f"ints, got {padding!r} (string paddings are only for Conv layers)")
+            raise ValueError(
+                f"{type(self).__name__}: padding must be an int or a tuple of "
+                f"ints, got {padding!r} (string paddings are only for Conv layers)"
+            )
         tup = _ntuple(self._nd)
-        super().__init__(in_channels, out_channels, tup(kernel_size), tup(stride), tup(padding),
-                         tup(dilation), True, tup(output_padding), groups, bias, padding_mode,
-                         device, dtype)
+        super().__init__(
+            in_channels,
+            out_channels,
+            tup(kernel_size),
+            tup(stride),
+            tup(padding),
+            tup(dilation),
+            True,
+            tup(output_padding),
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
 
     def _output_padding(self, input, output_size):
         """The output_padding that makes the output exactly ``output_size`` (torch's rule)."""
@@ -238,11 +304,16 @@ class _ConvTransposeNd(_ConvNd):
             raise ValueError(
                 f"ConvTranspose{num_spatial_dims}D: for {input.dim()}D input, output_size must "
                 f"have {num_spatial_dims} or {num_non_spatial + num_spatial_dims} elements "
-                f"(got {len(output_size)})")
+                f"(got {len(output_size)})"
+            )
         min_sizes, max_sizes = [], []
         for d in range(num_spatial_dims):
-            size = ((input.size(d + num_non_spatial) - 1) * self.stride[d] - 2 * self.padding[d]
-                    + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            size = (
+                (input.size(d + num_non_spatial) - 1) * self.stride[d]
+                - 2 * self.padding[d]
+                + self.dilation[d] * (self.kernel_size[d] - 1)
+                + 1
+            )
             min_sizes.append(size)
             max_sizes.append(size + self.stride[d] - 1)
         for size, lo, hi in zip(output_size, min_sizes, max_sizes):
@@ -250,14 +321,23 @@ class _ConvTransposeNd(_ConvNd):
                 raise ValueError(
                     f"requested an output size of {list(output_size)}, but valid sizes range "
                     f"from {min_sizes} to {max_sizes} (for an input of "
-                    f"{list(input.shape[num_non_spatial:])})")
+                    f"{list(input.shape[num_non_spatial:])})"
+                )
         return tuple(output_size[d] - min_sizes[d] for d in range(num_spatial_dims))
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
         conv_transpose = getattr(autograd, f"conv_transpose{self._nd}d")
-        return conv_transpose(input, self.weight, self.bias, self.stride, self.padding,
-                              output_padding, self.groups, self.dilation)
+        return conv_transpose(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+        )
 
 
 class ConvTranspose1d(_ConvTransposeNd):

@@ -4,6 +4,7 @@ Example:
     >>> nn.PairwiseDistance(eps=0)(autograd.tensor([[0.0, 0.0]]), autograd.tensor([[3.0, 4.0]]))
     tensor([5.])
 """
+
 from __future__ import annotations
 
 from .. import functional as F

@@ -1,4 +1,5 @@
 """Dropout layers (active only in training mode)."""
+
 from __future__ import annotations
 
 from .. import functional as F

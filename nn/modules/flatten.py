@@ -1,4 +1,5 @@
 """Flatten and Unflatten."""
+
 from __future__ import annotations
 
 from ..module import Module
@@ -41,7 +42,7 @@ class Unflatten(Module):
 
     def forward(self, input):
         dim = self.dim if self.dim >= 0 else self.dim + input.dim()
-        shape = tuple(input.shape[:dim]) + self.unflattened_size + tuple(input.shape[dim + 1:])
+        shape = tuple(input.shape[:dim]) + self.unflattened_size + tuple(input.shape[dim + 1 :])
         return input.reshape(shape)
 
     def extra_repr(self) -> str:

@@ -5,6 +5,7 @@ Example:
     >>> nn.Unfold(kernel_size=2)(autograd.ones(1, 3, 4, 4)).shape
     autograd.Size([1, 12, 9])
 """
+
 from __future__ import annotations
 
 import autograd
@@ -23,8 +24,10 @@ class _SlidingBlocks(Module):
         self.padding, self.stride = padding, stride
 
     def extra_repr(self) -> str:
-        return ("kernel_size={kernel_size}, dilation={dilation}, padding={padding}, "
-                "stride={stride}".format(**self.__dict__))
+        return (
+            "kernel_size={kernel_size}, dilation={dilation}, padding={padding}, "
+            "stride={stride}".format(**self.__dict__)
+        )
 
 
 class Fold(_SlidingBlocks):
@@ -35,8 +38,9 @@ class Fold(_SlidingBlocks):
         self.output_size = output_size
 
     def forward(self, input):
-        return autograd.fold(input, self.output_size, self.kernel_size, self.dilation,
-                             self.padding, self.stride)
+        return autograd.fold(
+            input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride
+        )
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}, " + super().extra_repr()
@@ -49,5 +53,4 @@ class Unfold(_SlidingBlocks):
         super().__init__(kernel_size, dilation, padding, stride)
 
     def forward(self, input):
-        return autograd.unfold(input, self.kernel_size, self.dilation, self.padding,
-                               self.stride)
+        return autograd.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)

@@ -10,6 +10,7 @@ Example:
     >>> norm(autograd.randn(2, 3, 8, 8)).shape
     autograd.Size([2, 3, 8, 8])
 """
+
 from __future__ import annotations
 
 import warnings
@@ -23,31 +24,54 @@ __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 class _InstanceNorm(_BatchNorm):
     _nd = 1
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = False, track_running_stats: bool = False, device=None,
-                 dtype=None, *, bias: bool = True):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype, bias=bias)
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = False,
+        track_running_stats: bool = False,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
+        super().__init__(
+            num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias
+        )
 
     def _apply_instance_norm(self, input):
         # momentum None means no update here (torch passes 0.0), unlike BatchNorm's average
-        return F.instance_norm(input, self.running_mean, self.running_var, self.weight,
-                               self.bias, self.training or not self.track_running_stats,
-                               self.momentum if self.momentum is not None else 0.0, self.eps)
+        return F.instance_norm(
+            input,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            self.momentum if self.momentum is not None else 0.0,
+            self.eps,
+        )
 
     def forward(self, input):
         if input.dim() not in (self._nd + 1, self._nd + 2):
-            raise ValueError(f"expected {self._nd + 1}D or {self._nd + 2}D input (got "
-                             f"{input.dim()}D input)")
+            raise ValueError(
+                f"expected {self._nd + 1}D or {self._nd + 2}D input (got {input.dim()}D input)"
+            )
         feature_dim = input.dim() - (self._nd + 1)
         if input.shape[feature_dim] != self.num_features:
             if self.affine:
-                raise ValueError(f"expected input's size at dim={feature_dim} to match "
-                                 f"num_features ({self.num_features}), but got: "
-                                 f"{input.shape[feature_dim]}.")
-            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
-                          f"can silence this warning by not passing in num_features, which is "
-                          f"not used because affine=False", stacklevel=2)
+                raise ValueError(
+                    f"expected input's size at dim={feature_dim} to match "
+                    f"num_features ({self.num_features}), but got: "
+                    f"{input.shape[feature_dim]}."
+                )
+            warnings.warn(
+                f"input's size at dim={feature_dim} does not match num_features. You "
+                f"can silence this warning by not passing in num_features, which is "
+                f"not used because affine=False",
+                stacklevel=2,
+            )
         if input.dim() == self._nd + 1:  # unbatched
             return self._apply_instance_norm(input.unsqueeze(0)).squeeze(0)
         return self._apply_instance_norm(input)

@@ -1,4 +1,5 @@
 """Identity, Linear, Bilinear (torch's default initialisation)."""
+
 from __future__ import annotations
 
 import math
@@ -44,14 +45,18 @@ class Linear(Module):
         autograd.Size([4, 2])
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
-                 dtype=None):
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None
+    ):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(autograd.empty((out_features, in_features), **_factory(dtype, device)))
-        self._register_optional("bias", bias,
-                                lambda: autograd.empty(out_features, **_factory(dtype, device)))
+        self.weight = Parameter(
+            autograd.empty((out_features, in_features), **_factory(dtype, device))
+        )
+        self._register_optional(
+            "bias", bias, lambda: autograd.empty(out_features, **_factory(dtype, device))
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -81,16 +86,25 @@ class Bilinear(Module):
         autograd.Size([2, 5])
     """
 
-    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(autograd.empty((out_features, in1_features, in2_features),
-                                               **_factory(dtype, device)))
-        self._register_optional("bias", bias,
-                                lambda: autograd.empty(out_features, **_factory(dtype, device)))
+        self.weight = Parameter(
+            autograd.empty((out_features, in1_features, in2_features), **_factory(dtype, device))
+        )
+        self._register_optional(
+            "bias", bias, lambda: autograd.empty(out_features, **_factory(dtype, device))
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -103,5 +117,7 @@ class Bilinear(Module):
         return F.bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
-                f"out_features={self.out_features}, bias={self.bias is not None}")
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )

@@ -1,4 +1,5 @@
 """BatchNorm1d/2d/3d, LayerNorm, GroupNorm, RMSNorm, LocalResponseNorm."""
+
 from __future__ import annotations
 
 import autograd
@@ -7,8 +8,15 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "RMSNorm",
-           "LocalResponseNorm"]
+__all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "LayerNorm",
+    "GroupNorm",
+    "RMSNorm",
+    "LocalResponseNorm",
+]
 
 
 def _kw(dtype, device=None):
@@ -18,16 +26,26 @@ def _kw(dtype, device=None):
 def _affine_parameters(module, affine, bias, shape, dtype, device):
     """A norm layer's ``weight`` (ones) and ``bias`` (zeros) of ``shape``, each None when off."""
     module._register_optional("weight", affine, lambda: autograd.ones(shape, **_kw(dtype, device)))
-    module._register_optional("bias", affine and bias,
-                              lambda: autograd.zeros(shape, **_kw(dtype, device)))
+    module._register_optional(
+        "bias", affine and bias, lambda: autograd.zeros(shape, **_kw(dtype, device))
+    )
 
 
 class _BatchNorm(Module):
     _expected_dims: tuple = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None,
-                 *, bias: bool = True):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats, self._has_bias = affine, track_running_stats, bias
@@ -57,15 +75,18 @@ class _BatchNorm(Module):
 
     def _check_input_dim(self, input):
         if input.dim() not in self._expected_dims:
-            raise ValueError(f"expected {' or '.join(f'{d}D' for d in self._expected_dims)} input "
-                             f"(got {input.dim()}D input)")
+            raise ValueError(
+                f"expected {' or '.join(f'{d}D' for d in self._expected_dims)} input "
+                f"(got {input.dim()}D input)"
+            )
 
     def forward(self, input):
         self._check_input_dim(input)
         if input.dim() >= 2 and input.shape[1] != self.num_features:
             raise autograd.ShapeError(
                 f"{type(self).__name__}: expected input with {self.num_features} channels at dim 1, "
-                f"got shape {list(input.shape)}")
+                f"got shape {list(input.shape)}"
+            )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked._data[...] += 1
@@ -74,13 +95,22 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if track else None,
-                            self.running_var if track else None, self.weight, self.bias,
-                            use_batch_stats, factor, self.eps)
+        return F.batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            factor,
+            self.eps,
+        )
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -115,8 +145,15 @@ class LayerNorm(Module):
         autograd.Size([2, 4])
     """
 
-    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, device=None, dtype=None):
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -134,8 +171,10 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self._has_bias}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self._has_bias}"
+        )
 
 
 class GroupNorm(Module):
@@ -146,8 +185,17 @@ class GroupNorm(Module):
         autograd.Size([3, 4, 5])
     """
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 device=None, dtype=None, *, bias: bool = True):
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ):
         super().__init__()
         if num_channels % num_groups != 0:
             raise ValueError("num_channels must be divisible by num_groups")
@@ -156,8 +204,10 @@ class GroupNorm(Module):
         _affine_parameters(self, affine, bias, num_channels, dtype, device)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self._has_bias}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self._has_bias}"
+        )
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -171,22 +221,33 @@ class RMSNorm(Module):
         autograd.Size([2, 4])
     """
 
-    def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self._register_optional("weight", elementwise_affine,
-                                lambda: autograd.ones(self.normalized_shape, **_kw(dtype, device)))
+        self._register_optional(
+            "weight",
+            elementwise_affine,
+            lambda: autograd.ones(self.normalized_shape, **_kw(dtype, device)),
+        )
 
     def forward(self, input):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
 
 
 class LocalResponseNorm(Module):

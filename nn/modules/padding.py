@@ -10,16 +10,30 @@ Example:
     >>> nn.ZeroPad2d((1, 0, 0, 1))
     ZeroPad2d((1, 0, 0, 1))
 """
+
 from __future__ import annotations
 
 from .. import functional as F
 from ..module import Module
 from .utils import _ntuple
 
-__all__ = ["CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",
-           "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
-           "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d",
-           "ZeroPad3d"]
+__all__ = [
+    "CircularPad1d",
+    "CircularPad2d",
+    "CircularPad3d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReflectionPad3d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ReplicationPad3d",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ZeroPad3d",
+]
 
 
 class _PadNd(Module):
@@ -150,8 +164,9 @@ class _CircularPadNd(_PadNd):
 
     def forward(self, input):
         if input.dim() not in (self._nd + 1, self._nd + 2):
-            raise ValueError(f"expected {self._nd + 1}D or {self._nd + 2}D input "
-                             f"(got {input.dim()}D input)")
+            raise ValueError(
+                f"expected {self._nd + 1}D or {self._nd + 2}D input (got {input.dim()}D input)"
+            )
         return F.pad(input, self.padding, "circular")
 
 

@@ -5,6 +5,7 @@ Example:
     >>> nn.PixelShuffle(2)(autograd.zeros(1, 8, 3, 3)).shape
     autograd.Size([1, 2, 6, 6])
 """
+
 from __future__ import annotations
 
 import autograd
@@ -40,4 +41,3 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
-

@@ -12,6 +12,7 @@ Example:
     >>> pool(autograd.randn(1, 3, 8, 8)).shape
     autograd.Size([1, 3, 4, 4])
 """
+
 from __future__ import annotations
 
 import autograd
@@ -19,15 +20,32 @@ import autograd
 from ..module import Module
 from .utils import _pair, _single, _triple
 
-__all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
-           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-           "LPPool1d", "LPPool2d", "LPPool3d", "MaxPool1d", "MaxPool2d", "MaxPool3d",
-           "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
+__all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "LPPool1d",
+    "LPPool2d",
+    "LPPool3d",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
+]
 
 
 class _MaxPoolNd(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
+    ):
         super().__init__()
         # torch keeps the arguments as given (an int stays an int in the repr)
         self.kernel_size = kernel_size
@@ -38,8 +56,10 @@ class _MaxPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def extra_repr(self) -> str:
-        return ("kernel_size={kernel_size}, stride={stride}, padding={padding}, "
-                "dilation={dilation}, ceil_mode={ceil_mode}".format(**self.__dict__))
+        return (
+            "kernel_size={kernel_size}, stride={stride}, padding={padding}, "
+            "dilation={dilation}, ceil_mode={ceil_mode}".format(**self.__dict__)
+        )
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -51,9 +71,15 @@ class MaxPool1d(_MaxPoolNd):
     """
 
     def forward(self, input):
-        return autograd.max_pool1d(input, self.kernel_size, self.stride, self.padding,
-                                   self.dilation, ceil_mode=self.ceil_mode,
-                                   return_indices=self.return_indices)
+        return autograd.max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -66,9 +92,15 @@ class MaxPool2d(_MaxPoolNd):
     """
 
     def forward(self, input):
-        return autograd.max_pool2d(input, self.kernel_size, self.stride, self.padding,
-                                   self.dilation, ceil_mode=self.ceil_mode,
-                                   return_indices=self.return_indices)
+        return autograd.max_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
 
 
 class MaxPool3d(_MaxPoolNd):
@@ -80,9 +112,15 @@ class MaxPool3d(_MaxPoolNd):
     """
 
     def forward(self, input):
-        return autograd.max_pool3d(input, self.kernel_size, self.stride, self.padding,
-                                   self.dilation, ceil_mode=self.ceil_mode,
-                                   return_indices=self.return_indices)
+        return autograd.max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
 
 
 class AvgPool1d(Module):
@@ -93,8 +131,9 @@ class AvgPool1d(Module):
         tensor([[[2., 1.]]])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True):
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+    ):
         super().__init__()
         # unlike the other pools, torch stores AvgPool1d's sizes as 1-tuples
         self.kernel_size = _single(kernel_size)
@@ -107,13 +146,26 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input):
-        return autograd.avg_pool1d(input, self.kernel_size, self.stride, self.padding,
-                                   self.ceil_mode, self.count_include_pad)
+        return autograd.avg_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+        )
 
 
 class _AvgPoolNd(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if (stride is not None) else kernel_size
@@ -127,8 +179,15 @@ class _AvgPoolNd(Module):
 
     def forward(self, input):
         pool = getattr(autograd, f"avg_pool{self._nd}d")
-        return pool(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                    self.count_include_pad, self.divisor_override)
+        return pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
 
 
 class AvgPool2d(_AvgPoolNd):
@@ -212,8 +271,9 @@ class _AdaptiveMaxPoolNd(Module):
         return f"output_size={self.output_size}"
 
     def forward(self, input):
-        return getattr(autograd, f"adaptive_max_pool{self._nd}d")(input, self.output_size,
-                                                                  self.return_indices)
+        return getattr(autograd, f"adaptive_max_pool{self._nd}d")(
+            input, self.output_size, self.return_indices
+        )
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
@@ -262,9 +322,9 @@ class _MaxUnpoolNd(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input, indices, output_size=None):
-        return getattr(autograd, f"max_unpool{self._nd}d")(input, indices, self.kernel_size,
-                                                           self.stride, self.padding,
-                                                           output_size)
+        return getattr(autograd, f"max_unpool{self._nd}d")(
+            input, indices, self.kernel_size, self.stride, self.padding, output_size
+        )
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
@@ -313,13 +373,15 @@ class _LPPoolNd(Module):
         self.ceil_mode = ceil_mode
 
     def extra_repr(self) -> str:
-        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
+        )
 
     def forward(self, input):
-        return getattr(autograd, f"lp_pool{self._nd}d")(input, float(self.norm_type),
-                                                        self.kernel_size, self.stride,
-                                                        self.ceil_mode)
+        return getattr(autograd, f"lp_pool{self._nd}d")(
+            input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode
+        )
 
 
 class LPPool1d(_LPPoolNd):

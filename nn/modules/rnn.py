@@ -22,6 +22,7 @@ Example:
     >>> out.shape, h.shape, c.shape
     (autograd.Size([3, 5, 20]), autograd.Size([2, 3, 20]), autograd.Size([2, 3, 20]))
 """
+
 from __future__ import annotations
 
 import math
@@ -41,6 +42,7 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 # ---- the projected LSTM (proj_size > 0), the one case without a fused primitive -------------
 # ``gi`` is the input projection x @ W_ih^T + b_ih of one step.
 
+
 def _linear(x, weight, bias):
     # F.linear (x @ W^T + b), so that under autocast the whole projection runs in the low
     # dtype, as torch's fused RNN kernels do
@@ -57,32 +59,56 @@ def _lstm_proj_step(gi, state, w_hh, b_hh, w_hr):
     return h_new, c_new
 
 
-_LAYERS = {"RNN_TANH": autograd.rnn_tanh_layer, "RNN_RELU": autograd.rnn_relu_layer,
-           "GRU": autograd.gru_layer}
+_LAYERS = {
+    "RNN_TANH": autograd.rnn_tanh_layer,
+    "RNN_RELU": autograd.rnn_relu_layer,
+    "GRU": autograd.gru_layer,
+}
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
 class RNNBase(Module):
     """Shared machinery of RNN / LSTM / GRU: parameters, checks, the layer/direction loop."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0, device=None,
-                 dtype=None):
+    def __init__(
+        self,
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + str(mode))
-        if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
-                or not 0 <= dropout <= 1):
-            raise ValueError("dropout should be a number in range [0, 1] representing the "
-                             "probability of an element being zeroed")
+        if (
+            not isinstance(dropout, numbers.Number)
+            or isinstance(dropout, bool)
+            or not 0 <= dropout <= 1
+        ):
+            raise ValueError(
+                "dropout should be a number in range [0, 1] representing the "
+                "probability of an element being zeroed"
+            )
         if dropout > 0 and num_layers == 1:
-            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
-                          "non-zero dropout expects num_layers greater than 1, but got "
-                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so "
+                "non-zero dropout expects num_layers greater than 1, but got "
+                f"dropout={dropout} and num_layers={num_layers}",
+                stacklevel=2,
+            )
         if not isinstance(bias, bool):
             raise TypeError(f"bias should be of type bool, got: {type(bias).__name__}")
         if not isinstance(batch_first, bool):
-            raise TypeError(f"batch_first should be of type bool, got: {type(batch_first).__name__}")
+            raise TypeError(
+                f"batch_first should be of type bool, got: {type(batch_first).__name__}"
+            )
         if not isinstance(input_size, int) or isinstance(input_size, bool):
             raise TypeError(f"input_size should be of type int, got: {type(input_size).__name__}")
         if input_size <= 0:
@@ -94,7 +120,9 @@ class RNNBase(Module):
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
         if proj_size < 0:
-            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+            raise ValueError(
+                "proj_size should be a positive integer or zero to disable projections"
+            )
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
 
@@ -119,15 +147,19 @@ class RNNBase(Module):
             layer_input_size = input_size if layer == 0 else real_hidden_size * num_directions
             for direction in range(num_directions):
                 suffix = "_reverse" if direction == 1 else ""
-                shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input_size),
-                          f"weight_hh_l{layer}{suffix}": (gate_size, real_hidden_size)}
+                shapes = {
+                    f"weight_ih_l{layer}{suffix}": (gate_size, layer_input_size),
+                    f"weight_hh_l{layer}{suffix}": (gate_size, real_hidden_size),
+                }
                 if bias:
                     shapes[f"bias_ih_l{layer}{suffix}"] = (gate_size,)
                     shapes[f"bias_hh_l{layer}{suffix}"] = (gate_size,)
                 if proj_size > 0:
                     shapes[f"weight_hr_l{layer}{suffix}"] = (proj_size, hidden_size)
                 for name, shape in shapes.items():
-                    setattr(self, name, Parameter(autograd.empty(shape, dtype=dtype, device=device)))
+                    setattr(
+                        self, name, Parameter(autograd.empty(shape, dtype=dtype, device=device))
+                    )
                 self._flat_weights_names.extend(shapes)
                 self._all_weights.append(list(shapes))
         self.reset_parameters()
@@ -171,16 +203,21 @@ class RNNBase(Module):
         if not isinstance(input, autograd.Tensor):
             raise TypeError(f"{self._kind}: input must be a Tensor, got {type(input).__name__}")
         if input.dim() not in (2, 3):
-            raise ValueError(f"{self._kind}: Expected input to be 2D or 3D, got {input.dim()}D "
-                             "tensor instead")
+            raise ValueError(
+                f"{self._kind}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead"
+            )
         wdtype = self.weight_ih_l0.dtype
         if input.dtype != wdtype:
-            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
-                             f"({wdtype}). Convert input: input.to({wdtype}), or convert model: "
-                             f"model.to({input.dtype})")
+            raise ValueError(
+                f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                f"({wdtype}). Convert input: input.to({wdtype}), or convert model: "
+                f"model.to({input.dtype})"
+            )
         if input.size(-1) != self.input_size:
-            raise RuntimeError("input.size(-1) must be equal to input_size. Expected "
-                               f"{self.input_size}, got {input.size(-1)}")
+            raise RuntimeError(
+                "input.size(-1) must be equal to input_size. Expected "
+                f"{self.input_size}, got {input.size(-1)}"
+            )
 
     def _check_hidden(self, hx, expected, msg="Expected hidden size {}, got {}"):
         if tuple(hx.shape) != expected:
@@ -189,7 +226,13 @@ class RNNBase(Module):
     def _layer_weights(self, layer, direction):
         names = self._all_weights[layer * (2 if self.bidirectional else 1) + direction]
         w = {n.split("_l")[0]: getattr(self, n) for n in names}
-        return w["weight_ih"], w["weight_hh"], w.get("bias_ih"), w.get("bias_hh"), w.get("weight_hr")
+        return (
+            w["weight_ih"],
+            w["weight_hh"],
+            w.get("bias_ih"),
+            w.get("bias_hh"),
+            w.get("weight_hr"),
+        )
 
     def _run_direction(self, x, state, layer, direction, lengths=None):
         """Run one layer in one direction over a time-major ``x`` of shape (L, N, H_in);
@@ -203,13 +246,17 @@ class RNNBase(Module):
         if w_hr is not None:
             return self._run_projected(x, state, (w_ih, w_hh, b_ih, b_hh, w_hr), reverse, lengths)
         if self.mode == "LSTM":
+
             def layer_fn(x, state):
-                out, h, c = autograd.lstm_layer(x, state[0], state[1], w_ih, w_hh, b_ih, b_hh,
-                                                reverse)
+                out, h, c = autograd.lstm_layer(
+                    x, state[0], state[1], w_ih, w_hh, b_ih, b_hh, reverse
+                )
                 return out, (h, c)
         else:
+
             def layer_fn(x, state):
                 return _LAYERS[self.mode](x, state, w_ih, w_hh, b_ih, b_hh, reverse)
+
         if lengths is None:
             return layer_fn(x, state)
         return self._run_packed(layer_fn, x, state, lengths, reverse)
@@ -231,8 +278,10 @@ class RNNBase(Module):
         lstm = self.mode == "LSTM"
         states = state if lstm else (state,)
         outputs = {}
-        for t0, t1, n in (reversed(stretches) if reverse else stretches):
-            out, new = layer_fn(x[t0:t1, :n], tuple(s[:n] for s in states) if lstm else states[0][:n])
+        for t0, t1, n in reversed(stretches) if reverse else stretches:
+            out, new = layer_fn(
+                x[t0:t1, :n], tuple(s[:n] for s in states) if lstm else states[0][:n]
+            )
             new = new if lstm else (new,)
             if n < N:
                 out = autograd.cat([out, out.new_zeros((t1 - t0, N - n, out.shape[-1]))], 1)
@@ -251,7 +300,7 @@ class RNNBase(Module):
         outputs = [None] * len(gi_all)
         for t in steps:
             new = _lstm_proj_step(gi_all[t], state, w_hh, b_hh, w_hr)
-            if lengths is not None and lengths[-1] <= t:   # some sequences have ended
+            if lengths is not None and lengths[-1] <= t:  # some sequences have ended
                 running = autograd.tensor((lengths > t)[:, None])
                 new = tuple(autograd.where(running, n, o) for n, o in zip(new, state))
             state = new
@@ -269,13 +318,15 @@ class RNNBase(Module):
         for layer in range(self.num_layers):
             outs = []
             for direction in range(num_directions):
-                out, state = self._run_direction(x, states[layer * num_directions + direction],
-                                                 layer, direction, lengths)
+                out, state = self._run_direction(
+                    x, states[layer * num_directions + direction], layer, direction, lengths
+                )
                 outs.append(out)
                 final.append(state)
             x = outs[0] if num_directions == 1 else autograd.cat(outs, 2)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 from .. import functional as F
+
                 x = F.dropout(x, self.dropout, True)
         return x, final
 
@@ -284,11 +335,16 @@ class RNNBase(Module):
         packing): ``packing`` is None, or for a PackedSequence (its batch sizes, sorted and
         unsorted indices, and the sorted lengths), with ``x`` padded in the sorted order."""
         if isinstance(input, PackedSequence):
-            x, lengths = pad_packed_sequence(input._replace(sorted_indices=None,
-                                                            unsorted_indices=None))
+            x, lengths = pad_packed_sequence(
+                input._replace(sorted_indices=None, unsorted_indices=None)
+            )
             self._check_input(x)
-            packing = (input.batch_sizes, input.sorted_indices, input.unsorted_indices,
-                       lengths.numpy())
+            packing = (
+                input.batch_sizes,
+                input.sorted_indices,
+                input.unsorted_indices,
+                lengths.numpy(),
+            )
             return x, True, x.size(1), packing
         self._check_input(input)
         is_batched = input.dim() == 3
@@ -299,9 +355,9 @@ class RNNBase(Module):
         return input, is_batched, input.size(1), None
 
     def _finish(self, output, is_batched, packing=None):
-        if packing is not None:   # back to a PackedSequence (time-major, sorted order)
+        if packing is not None:  # back to a PackedSequence (time-major, sorted order)
             batch_sizes, sorted_indices, unsorted_indices, _ = packing
-            data = autograd.cat([output[t, :int(n)] for t, n in enumerate(batch_sizes.tolist())])
+            data = autograd.cat([output[t, : int(n)] for t, n in enumerate(batch_sizes.tolist())])
             return PackedSequence(data, batch_sizes, sorted_indices, unsorted_indices)
         if self.batch_first:
             output = output.transpose(0, 1)
@@ -351,8 +407,9 @@ class RNN(RNNBase):
         elif nonlinearity == "relu":
             mode = "RNN_RELU"
         else:
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' "
-                             "or 'relu'.")
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
         super().__init__(mode, *args, **kwargs)
         self.nonlinearity = nonlinearity
 
@@ -366,7 +423,8 @@ class RNN(RNNBase):
             if hx.dim() != want:
                 raise RuntimeError(
                     f"For {'batched 3-D' if is_batched else 'unbatched 2-D'} input, hx should "
-                    f"also be {want}-D but got {hx.dim()}-D tensor")
+                    f"also be {want}-D but got {hx.dim()}-D tensor"
+                )
             if not is_batched:
                 hx = hx.unsqueeze(1)
             self._check_hidden(hx, expected)
@@ -433,15 +491,15 @@ class LSTM(RNNBase):
             if h0.dim() != want or c0.dim() != want:
                 raise RuntimeError(
                     f"For {'batched 3-D' if is_batched else 'unbatched 2-D'} input, hx and cx "
-                    f"should also be {want}-D but got ({h0.dim()}-D, {c0.dim()}-D) tensors")
+                    f"should also be {want}-D but got ({h0.dim()}-D, {c0.dim()}-D) tensors"
+                )
             if not is_batched:
                 h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
             self._check_hidden(h0, expected_h, "Expected hidden[0] size {}, got {}")
             self._check_hidden(c0, expected_c, "Expected hidden[1] size {}, got {}")
             if packing is not None:
                 h0, c0 = self._permute_hidden(h0, packing[1]), self._permute_hidden(c0, packing[1])
-        output, final = self._run(x, list(zip(h0.unbind(0), c0.unbind(0))),
-                                  packing and packing[3])
+        output, final = self._run(x, list(zip(h0.unbind(0), c0.unbind(0))), packing and packing[3])
         h_n = autograd.stack([h for h, _ in final], 0)
         c_n = autograd.stack([c for _, c in final], 0)
         if packing is not None:
@@ -452,6 +510,7 @@ class LSTM(RNNBase):
 
 
 # ---- cells: one time step ----------------------------------------------------------------
+
 
 class RNNCellBase(Module):
     """Parameters ``weight_ih`` (G*H, H_in), ``weight_hh`` (G*H, H), ``bias_ih``, ``bias_hh``
@@ -466,6 +525,7 @@ class RNNCellBase(Module):
 
         def empty(*shape):
             return Parameter(autograd.empty(shape, dtype=dtype, device=device))
+
         self.weight_ih = empty(gates, input_size)
         self.weight_hh = empty(gates, hidden_size)
         if bias:
@@ -497,12 +557,16 @@ class RNNCellBase(Module):
             if h is not None and h.dim() not in (1, 2):
                 raise ValueError(f"{name}: Expected {label} to be 1D or 2D, got {h.dim()}D instead")
         if input.size(-1) != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.size(-1)} "
-                               f"expected {self.input_size}")
+            raise RuntimeError(
+                f"input has inconsistent input_size: got {input.size(-1)} "
+                f"expected {self.input_size}"
+            )
         for _, h in hx_list:
             if h is not None and h.size(-1) != self.hidden_size:
-                raise RuntimeError(f"hidden{'' if len(hx_list) == 1 else '[0]'} has inconsistent "
-                                   f"hidden_size: got {h.size(-1)}, expected {self.hidden_size}")
+                raise RuntimeError(
+                    f"hidden{'' if len(hx_list) == 1 else '[0]'} has inconsistent "
+                    f"hidden_size: got {h.size(-1)}, expected {self.hidden_size}"
+                )
         return input.dim() == 2
 
     def _zeros(self, input):
@@ -518,8 +582,9 @@ class RNNCell(RNNCellBase):
         autograd.Size([3, 8])
     """
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
-                 dtype=None):
+    def __init__(
+        self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None
+    ):
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
@@ -561,8 +626,9 @@ class LSTMCell(RNNCellBase):
             hx = (zeros, zeros)
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        h, c = autograd.lstm_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih,
-                                  self.bias_hh)
+        h, c = autograd.lstm_cell(
+            input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+        )
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -583,6 +649,5 @@ class GRUCell(RNNCellBase):
         if not is_batched:
             input = input.unsqueeze(0)
         hx = self._zeros(input) if hx is None else (hx if is_batched else hx.unsqueeze(0))
-        h = autograd.gru_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih,
-                              self.bias_hh)
+        h = autograd.gru_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h if is_batched else h.squeeze(0)

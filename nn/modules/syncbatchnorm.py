@@ -1,4 +1,5 @@
 """SyncBatchNorm: batch normalisation with statistics over the whole batch of all ranks."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -34,8 +35,10 @@ class _SyncBatchNormFunction(autograd.Function):
         sums = _all_reduce(np.append(a.sum(axis=axes, dtype=np.float64), a.size // C), group)
         n = sums[-1]
         if n <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {list(x.shape)} on all ranks together")
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input "
+                f"size {list(x.shape)} on all ranks together"
+            )
         mean = sums[:C] / n
         centred = a - mean.reshape(bshape)
         var = _all_reduce((centred.astype(np.float64) ** 2).sum(axis=axes), group) / n
@@ -92,9 +95,17 @@ class SyncBatchNorm(_BatchNorm):
 
     _expected_dims = (2, 3, 4, 5)
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, process_group=None,
-                 device=None, dtype=None):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group=None,
+        device=None,
+        dtype=None,
+    ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
         self.process_group = process_group
 
@@ -103,15 +114,17 @@ class SyncBatchNorm(_BatchNorm):
             raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
 
     def forward(self, input):
-        synced = self.training and dist.is_initialized() and \
-            dist.get_world_size(self.process_group) > 1
+        synced = (
+            self.training and dist.is_initialized() and dist.get_world_size(self.process_group) > 1
+        )
         if not synced:
             return super().forward(input)
         self._check_input_dim(input)
         if input.shape[1] != self.num_features:
             raise autograd.ShapeError(
                 f"SyncBatchNorm: expected input with {self.num_features} channels at dim 1, got "
-                f"shape {list(input.shape)}")
+                f"shape {list(input.shape)}"
+            )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.track_running_stats:
             self.num_batches_tracked._data[...] += 1
@@ -119,8 +132,15 @@ class SyncBatchNorm(_BatchNorm):
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
         return _SyncBatchNormFunction.apply(
-            input, self.weight, self.bias, self.running_mean, self.running_var, self.eps, factor,
-            self.process_group)
+            input,
+            self.weight,
+            self.bias,
+            self.running_mean,
+            self.running_var,
+            self.eps,
+            factor,
+            self.process_group,
+        )
 
     @classmethod
     def convert_sync_batchnorm(cls, module, process_group=None):
@@ -128,8 +148,14 @@ class SyncBatchNorm(_BatchNorm):
         SyncBatchNorm that shares its parameters and running statistics."""
         out = module
         if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
-            out = cls(module.num_features, module.eps, module.momentum, module.affine,
-                      module.track_running_stats, process_group)
+            out = cls(
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+                process_group,
+            )
             if module.affine:
                 out.weight = module.weight
                 out.bias = module.bias

@@ -8,6 +8,7 @@ Example:
     >>> up(autograd.tensor([[[1.0, 2.0]]]))
     tensor([[[1., 1., 2., 2.]]])
 """
+
 from __future__ import annotations
 
 from .. import functional as F
@@ -20,8 +21,14 @@ class Upsample(Module):
     """Resize ``(N, C, *spatial)`` to ``size`` or by ``scale_factor``; ``mode`` is one of
     'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'."""
 
-    def __init__(self, size=None, scale_factor=None, mode: str = "nearest",
-                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None):
+    def __init__(
+        self,
+        size=None,
+        scale_factor=None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+        recompute_scale_factor: bool | None = None,
+    ):
         super().__init__()
         self.name = type(self).__name__
         self.size = size
@@ -34,8 +41,14 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input):
-        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
-                             recompute_scale_factor=self.recompute_scale_factor)
+        return F.interpolate(
+            input,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            recompute_scale_factor=self.recompute_scale_factor,
+        )
 
     def extra_repr(self) -> str:
         if self.scale_factor is not None:

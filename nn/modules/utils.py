@@ -6,6 +6,7 @@ Example:
     >>> _pair(3), _pair((1, 2))
     ((3, 3), (1, 2))
 """
+
 __all__ = []
 
 
@@ -14,6 +15,7 @@ def _ntuple(n):
         if isinstance(x, (tuple, list)):
             return tuple(x)
         return (x,) * n
+
     return parse
 
 

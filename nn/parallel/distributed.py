@@ -25,6 +25,7 @@ Example (run with ``bash scripts/mpirun.sh -n 2 script.py``):
     >>> model = nn.parallel.DistributedDataParallel(nn.Linear(4, 1))  # doctest: +SKIP
     >>> model(x).pow(2).mean().backward()   # grads now averaged over the ranks  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -56,7 +57,7 @@ class _Bucket:
         self.buffer = np.zeros(sum(p.numel() for p in params), dtype)
         self.views, offset = [], 0
         for p in params:
-            self.views.append(self.buffer[offset:offset + p.numel()].reshape(p.shape))
+            self.views.append(self.buffer[offset : offset + p.numel()].reshape(p.shape))
             offset += p.numel()
         self.pending = len(param_ids)
         self.work = None
@@ -84,14 +85,27 @@ class DistributedDataParallel(Module):
     without DDP). ``no_sync()`` accumulates gradients locally without communication.
     """
 
-    def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
-                 init_sync=True, process_group=None, bucket_cap_mb=None,
-                 find_unused_parameters=False, check_reduction=False,
-                 gradient_as_bucket_view=False, static_graph=False):
+    def __init__(
+        self,
+        module,
+        device_ids=None,
+        output_device=None,
+        dim=0,
+        broadcast_buffers=True,
+        init_sync=True,
+        process_group=None,
+        bucket_cap_mb=None,
+        find_unused_parameters=False,
+        check_reduction=False,
+        gradient_as_bucket_view=False,
+        static_graph=False,
+    ):
         super().__init__()
         if device_ids or output_device is not None:
-            raise ValueError("DistributedDataParallel: jitgrad runs on the CPU; leave device_ids "
-                             "and output_device out (one process per rank does the parallelism)")
+            raise ValueError(
+                "DistributedDataParallel: jitgrad runs on the CPU; leave device_ids "
+                "and output_device out (one process per rank does the parallelism)"
+            )
         self._world_size = dist.get_world_size(process_group)  # (raises if not initialized)
         self.process_group = dist.group.WORLD if process_group is None else process_group
         self.module = module
@@ -105,8 +119,10 @@ class DistributedDataParallel(Module):
         self.require_forward_param_sync = True
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         if not named:
-            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have "
-                               "any parameter that requires a gradient.")
+            raise RuntimeError(
+                "DistributedDataParallel is not needed when a module doesn't have "
+                "any parameter that requires a gradient."
+            )
         self._param_names = [n for n, _ in named]
         self._params = [p for _, p in named]
         self.modules_buffers = [b for b in module.buffers()]
@@ -116,18 +132,23 @@ class DistributedDataParallel(Module):
         cap = _DEFAULT_BUCKET_CAP_MB if bucket_cap_mb is None else bucket_cap_mb
         self.bucket_bytes_cap = int(cap * _MiB)
         self._buckets = self._assign_buckets(
-            _FIRST_BUCKET_BYTES if bucket_cap_mb is None else self.bucket_bytes_cap)
+            _FIRST_BUCKET_BYTES if bucket_cap_mb is None else self.bucket_bytes_cap
+        )
         self._where = {}  # parameter index -> (bucket, position in it)
         for b in self._buckets:
             for k, i in enumerate(b.param_ids):
                 self._where[i] = (b, k)
-        self._expect_reduction = False  # set by a forward that will be followed by a synced backward
+        self._expect_reduction = (
+            False  # set by a forward that will be followed by a synced backward
+        )
         self._marked = np.zeros(len(self._params), bool)
         self._locally_used = np.ones(len(self._params), np.int32)
         self._next_bucket = 0
         self._last_wait_seconds = 0.0
-        self._hook_handles = [p.register_post_accumulate_grad_hook(
-            functools.partial(self._grad_ready, i)) for i, p in enumerate(self._params)]
+        self._hook_handles = [
+            p.register_post_accumulate_grad_hook(functools.partial(self._grad_ready, i))
+            for i, p in enumerate(self._params)
+        ]
 
     # ---- wrap time ----------------------------------------------------------------------
     def _verify_same_model(self):
@@ -136,11 +157,15 @@ class DistributedDataParallel(Module):
         dist.all_gather_object(everyone, mine, group=self.process_group)
         for r, theirs in enumerate(everyone):
             if theirs != mine:
-                diff = next((f"{a} vs {b}" for a, b in zip(mine, theirs) if a != b),
-                            f"{len(mine)} vs {len(theirs)} parameters")
-                raise RuntimeError(f"DDP expects same model across all ranks, but rank "
-                                   f"{dist.get_rank(self.process_group)} and rank {r} differ: "
-                                   f"{diff}")
+                diff = next(
+                    (f"{a} vs {b}" for a, b in zip(mine, theirs) if a != b),
+                    f"{len(mine)} vs {len(theirs)} parameters",
+                )
+                raise RuntimeError(
+                    f"DDP expects same model across all ranks, but rank "
+                    f"{dist.get_rank(self.process_group)} and rank {r} differ: "
+                    f"{diff}"
+                )
 
     def _first_rank(self) -> int:
         """The global rank whose copy is authoritative (rank 0 of the group)."""
@@ -156,7 +181,7 @@ class DistributedDataParallel(Module):
             dist.broadcast(flat, src=self._first_rank(), group=self.process_group)
             offset = 0
             for t in ts:
-                t._data[...] = flat._data[offset:offset + t.numel()].reshape(t._data.shape)
+                t._data[...] = flat._data[offset : offset + t.numel()].reshape(t._data.shape)
                 t._bump_version()
                 offset += t.numel()
 
@@ -171,6 +196,7 @@ class DistributedDataParallel(Module):
             ids, _ = open_.pop(dtype)
             buckets.append(_Bucket(len(buckets), ids, [self._params[i] for i in ids], dtype))
             cap = self.bucket_bytes_cap
+
         for i in reversed(range(len(self._params))):
             p = self._params[i]
             dtype = p._data.dtype
@@ -221,18 +247,21 @@ class DistributedDataParallel(Module):
         if not self._expect_reduction:
             return
         missing = [n for n, m in zip(self._param_names, self._marked) if not m]
-        hint = ("Since `find_unused_parameters=True` is enabled, this likely means that not all "
-                "`forward` outputs participate in computing loss."
-                if self.find_unused_parameters else
-                "You can enable unused parameter detection by passing the keyword argument "
-                "`find_unused_parameters=True` to `nn.parallel.DistributedDataParallel`, and by "
-                "making sure all `forward` function outputs participate in calculating loss.")
+        hint = (
+            "Since `find_unused_parameters=True` is enabled, this likely means that not all "
+            "`forward` outputs participate in computing loss."
+            if self.find_unused_parameters
+            else "You can enable unused parameter detection by passing the keyword argument "
+            "`find_unused_parameters=True` to `nn.parallel.DistributedDataParallel`, and by "
+            "making sure all `forward` function outputs participate in calculating loss."
+        )
         self._expect_reduction = False
         raise RuntimeError(
             "Expected to have finished reduction in the prior iteration before starting a new "
             "one. This error indicates that your module has parameters that were not used in "
             f"producing loss. {hint}\nParameters which did not receive grad for rank "
-            f"{dist.get_rank(self.process_group)}: {', '.join(missing)}")
+            f"{dist.get_rank(self.process_group)}: {', '.join(missing)}"
+        )
 
     def _prepare_for_backward(self, output):
         if self._world_size == 1:
@@ -259,7 +288,8 @@ class DistributedDataParallel(Module):
                 f"({self._param_names[i]}) receives a gradient twice in one iteration: a second "
                 "backward through the same forward (retain_graph=True), or a parameter used "
                 "outside the wrapped module's forward. Use no_sync() for all but the last "
-                "backward, or call forward again.")
+                "backward, or call forward again."
+            )
         self._mark_ready(i)
 
     def _mark_ready(self, i):
@@ -273,11 +303,13 @@ class DistributedDataParallel(Module):
             np.copyto(view, grad._data)
         bucket.pending -= 1
         # Start every complete bucket, in bucket order (MPI needs the same order everywhere).
-        while self._next_bucket < len(self._buckets) and \
-                self._buckets[self._next_bucket].pending == 0:
+        while (
+            self._next_bucket < len(self._buckets) and self._buckets[self._next_bucket].pending == 0
+        ):
             b = self._buckets[self._next_bucket]
-            b.work = dist.all_reduce(Tensor._make(b.buffer), group=self.process_group,
-                                     async_op=True)
+            b.work = dist.all_reduce(
+                Tensor._make(b.buffer), group=self.process_group, async_op=True
+            )
             self._next_bucket += 1
         if self._next_bucket == len(self._buckets):
             self._finish_reduction()

@@ -1,4 +1,5 @@
 """Gradient clipping (in place on ``p.grad``)."""
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,13 @@ def _grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach=None) -> Tensor:
+def clip_grad_norm_(
+    parameters,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach=None,
+) -> Tensor:
     """Scale all gradients together so their joint ``norm_type``-norm is at most ``max_norm``;
     returns the total norm before clipping.
 
@@ -41,9 +47,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
             per = [np.sum(np.abs(a.astype(np.float64)) ** norm_type) for a in arrays]
             total = float(np.sum(per)) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is "
-                           "non-finite, so it cannot be clipped. To disable this error and scale the "
-                           "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is "
+            "non-finite, so it cannot be clipped. To disable this error and scale the "
+            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
     # torch multiplies by min(coef, 1) unconditionally: a nan norm makes every gradient nan (the
     # step is visibly broken instead of half applied), an inf norm zeroes the finite ones
     clip_coef = float(max_norm) / (total + 1e-6)

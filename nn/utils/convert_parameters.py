@@ -1,4 +1,5 @@
 """Flatten parameters into one vector and back."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,12 +37,14 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     params = list(parameters)
     total = sum(p.numel() for p in params)
     if vec.dim() != 1 or vec.numel() != total:
-        raise ValueError(f"vector_to_parameters: vec has shape {list(vec.shape)} but the parameters "
-                         f"have {total} elements in total")
+        raise ValueError(
+            f"vector_to_parameters: vec has shape {list(vec.shape)} but the parameters "
+            f"have {total} elements in total"
+        )
     src = vec._data
     offset = 0
     for p in params:
         n = p.numel()
-        np.copyto(p._data, src[offset:offset + n].reshape(p._data.shape), casting="unsafe")
+        np.copyto(p._data, src[offset : offset + n].reshape(p._data.shape), casting="unsafe")
         p._version_cell[0] += 1
         offset += n

@@ -18,6 +18,7 @@ Example:
     >>> padded.shape, lengths.tolist()
     (autograd.Size([2, 3, 1]), [3, 1])
 """
+
 from __future__ import annotations
 
 from collections import namedtuple
@@ -27,12 +28,21 @@ import numpy as np
 import autograd
 from autograd import Tensor
 
-__all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
-           "pack_sequence", "unpack_sequence", "unpad_sequence", "invert_permutation"]
+__all__ = [
+    "PackedSequence",
+    "pack_padded_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "pack_sequence",
+    "unpack_sequence",
+    "unpad_sequence",
+    "invert_permutation",
+]
 
 
-class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices",
-                                                   "unsorted_indices"])):
+class PackedSequence(
+    namedtuple("PackedSequence", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
+):
     """Packed variable-length sequences (made by ``pack_padded_sequence``/``pack_sequence``).
 
     ``data``: (sum of lengths, *) the real steps, time-major; ``batch_sizes``: int64, how
@@ -55,7 +65,7 @@ class PackedSequence(namedtuple("PackedSequence", ["data", "batch_sizes", "sorte
         return self
 
     def cuda(self, *args, **kwargs):
-        self.data.cuda(*args, **kwargs)   # fails as torch's CPU build does
+        self.data.cuda(*args, **kwargs)  # fails as torch's CPU build does
         return self
 
     def double(self):
@@ -98,15 +108,18 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     if batch_first:
         input = input.transpose(0, 1)
     if len(lengths) != input.shape[1]:
-        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got "
-                           f"{len(lengths)} (batch_size={input.shape[1]})")
+        raise RuntimeError(
+            f"Expected `len(lengths)` to be equal to batch_size, but got "
+            f"{len(lengths)} (batch_size={input.shape[1]})"
+        )
     if enforce_sorted:
         if np.any(np.diff(lengths) > 0):
             raise RuntimeError(
                 "`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
                 "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or "
                 "pack_sequence to sidestep this requirement if you do not need ONNX "
-                "exportability.")
+                "exportability."
+            )
         sorted_indices = None
     else:
         order = np.argsort(-lengths, kind="stable")
@@ -114,14 +127,18 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
         sorted_indices = autograd.tensor(order)
         input = input.index_select(1, sorted_indices)
     if len(lengths) and lengths[-1] <= 0:
-        raise RuntimeError("Length of all samples has to be greater than 0, but found an element "
-                           "in 'lengths' that is <= 0")
+        raise RuntimeError(
+            "Length of all samples has to be greater than 0, but found an element "
+            "in 'lengths' that is <= 0"
+        )
     if len(lengths) and lengths[0] > input.shape[0]:
-        raise RuntimeError(f"pack_padded_sequence: a length of {lengths[0]} is longer than the "
-                           f"padded input ({input.shape[0]} steps)")
+        raise RuntimeError(
+            f"pack_padded_sequence: a length of {lengths[0]} is longer than the "
+            f"padded input ({input.shape[0]} steps)"
+        )
     steps = int(lengths[0]) if len(lengths) else 0
     batch_sizes = np.array([(lengths > t).sum() for t in range(steps)], dtype=np.int64)
-    data = autograd.cat([input[t, :int(n)] for t, n in enumerate(batch_sizes)], 0)
+    data = autograd.cat([input[t, : int(n)] for t, n in enumerate(batch_sizes)], 0)
     return PackedSequence(data, autograd.tensor(batch_sizes), sorted_indices)
 
 
@@ -132,9 +149,11 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     steps, batch = len(batch_sizes), int(batch_sizes[0]) if len(batch_sizes) else 0
     if total_length is not None:
         if total_length < steps:
-            raise ValueError(f"Expected total_length to be at least the length of the longest "
-                             f"sequence in input, but got total_length={total_length} and max "
-                             f"sequence length being {steps}")
+            raise ValueError(
+                f"Expected total_length to be at least the length of the longest "
+                f"sequence in input, but got total_length={total_length} and max "
+                f"sequence length being {steps}"
+            )
         steps_out = total_length
     else:
         steps_out = steps
@@ -142,14 +161,15 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     feat = tuple(data.shape[1:])
     for n in batch_sizes:
         n = int(n)
-        row = data[start:start + n]
+        row = data[start : start + n]
         if n < batch:
-            row = autograd.cat([row, autograd.full((batch - n,) + feat, padding_value,
-                                                   dtype=data.dtype)], 0)
+            row = autograd.cat(
+                [row, autograd.full((batch - n,) + feat, padding_value, dtype=data.dtype)], 0
+            )
         rows.append(row)
         start += n
     rows += [autograd.full((batch,) + feat, padding_value, dtype=data.dtype)] * (steps_out - steps)
-    padded = autograd.stack(rows, 0)                               # (T, B, *)
+    padded = autograd.stack(rows, 0)  # (T, B, *)
     lengths = np.array([(batch_sizes > b).sum() for b in range(batch)], dtype=np.int64)
     if sequence.unsorted_indices is not None:
         padded = padded.index_select(1, sequence.unsorted_indices)
@@ -165,15 +185,18 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     if len(sequences) == 0:
         raise RuntimeError("received an empty list of sequences")
     if padding_side not in ("left", "right"):
-        raise RuntimeError(f"Expected padding_side to be one of left or right, but got "
-                           f"{padding_side}.")
+        raise RuntimeError(
+            f"Expected padding_side to be one of left or right, but got {padding_side}."
+        )
     longest = max(s.shape[0] for s in sequences)
     trailing = tuple(sequences[0].shape[1:])
     out = []
     for s in sequences:
         if tuple(s.shape[1:]) != trailing:
-            raise RuntimeError(f"pad_sequence: every sequence must have the trailing shape "
-                               f"{list(trailing)}, got {list(s.shape[1:])}")
+            raise RuntimeError(
+                f"pad_sequence: every sequence must have the trailing shape "
+                f"{list(trailing)}, got {list(s.shape[1:])}"
+            )
         gap = longest - s.shape[0]
         if gap:
             fill = autograd.full((gap,) + trailing, padding_value, dtype=s.dtype)
@@ -192,7 +215,7 @@ def unpad_sequence(padded_sequences, lengths, batch_first=False):
     """The list of unpadded sequences (L_i, *) of a padded batch."""
     if not batch_first:
         padded_sequences = padded_sequences.transpose(0, 1)
-    return [seq[:int(n)] for seq, n in zip(padded_sequences, _lengths_array(lengths))]
+    return [seq[: int(n)] for seq, n in zip(padded_sequences, _lengths_array(lengths))]
 
 
 def unpack_sequence(packed_sequences):

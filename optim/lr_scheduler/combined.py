@@ -1,5 +1,6 @@
 """Schedulers built on others or on the training itself: SequentialLR and ChainedScheduler
 (compositions) and ReduceLROnPlateau (driven by a metric)."""
+
 import math
 import warnings
 from bisect import bisect_right
@@ -19,14 +20,17 @@ class SequentialLR(LRScheduler):
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         if len(schedulers) < 1:
-            raise ValueError(f"{type(self).__name__} expects at least one scheduler, but got no "
-                             "scheduler.")
+            raise ValueError(
+                f"{type(self).__name__} expects at least one scheduler, but got no scheduler."
+            )
         _check_sub_schedulers(self, optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError("Sequential Schedulers expects number of schedulers provided to be one "
-                             "more than the number of milestone points, but got number of "
-                             f"schedulers {len(schedulers)} and the number of milestones to be "
-                             f"equal to {len(milestones)}")
+            raise ValueError(
+                "Sequential Schedulers expects number of schedulers provided to be one "
+                "more than the number of milestone points, but got number of "
+                f"schedulers {len(schedulers)} and the number of milestones to be "
+                f"equal to {len(milestones)}"
+            )
         self._schedulers = schedulers
         self._milestones = milestones
         self.last_epoch = last_epoch + 1
@@ -52,7 +56,7 @@ class SequentialLR(LRScheduler):
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
         if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            scheduler._update_lr(0)            # restart the next scheduler at its epoch 0
+            scheduler._update_lr(0)  # restart the next scheduler at its epoch 0
         else:
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
@@ -71,13 +75,17 @@ def _check_sub_schedulers(owner, optimizer, schedulers):
         if not hasattr(s, "optimizer"):
             raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
         if isinstance(s, ReduceLROnPlateau):
-            raise ValueError(f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
-                             "additional kwargs to be specified when calling `step`, but got one "
-                             f"at index {i} in the given schedulers sequence.")
+            raise ValueError(
+                f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
+                "additional kwargs to be specified when calling `step`, but got one "
+                f"at index {i} in the given schedulers sequence."
+            )
         if optimizer is not s.optimizer:
-            raise ValueError(f"{name} expects all schedulers to belong to the same optimizer, but "
-                             f"got scheduler {type(s).__name__} at index {i} has {s.optimizer}, "
-                             f"which is different from {type(optimizer).__name__}.")
+            raise ValueError(
+                f"{name} expects all schedulers to belong to the same optimizer, but "
+                f"got scheduler {type(s).__name__} at index {i} has {s.optimizer}, "
+                f"which is different from {type(optimizer).__name__}."
+            )
 
 
 class ChainedScheduler(LRScheduler):
@@ -90,8 +98,10 @@ class ChainedScheduler(LRScheduler):
 
     def __init__(self, schedulers, optimizer=None):
         if len(schedulers) < 1:
-            raise ValueError(f"{type(self).__name__} expects at least one scheduler to be chained, "
-                             "but got no scheduler.")
+            raise ValueError(
+                f"{type(self).__name__} expects at least one scheduler to be chained, "
+                "but got no scheduler."
+            )
         optimizer = optimizer or schedulers[0].optimizer
         _check_sub_schedulers(self, optimizer, schedulers)
         self._schedulers = schedulers
@@ -116,8 +126,18 @@ class ReduceLROnPlateau(LRScheduler):
         >>> sched.step(val_loss)
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         self.factor = factor
@@ -125,7 +145,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.optimizer = optimizer
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}")
+                raise ValueError(
+                    f"expected {len(optimizer.param_groups)} min_lrs, got {len(min_lr)}"
+                )
             self.default_min_lr = None
             self.min_lrs = list(min_lr)
         else:
@@ -158,7 +180,7 @@ class ReduceLROnPlateau(LRScheduler):
             self.num_bad_epochs += 1
         if self.in_cooldown:
             self.cooldown_counter -= 1
-            self.num_bad_epochs = 0       # bad epochs during cooldown do not count
+            self.num_bad_epochs = 0  # bad epochs during cooldown do not count
         if self.num_bad_epochs > self.patience:
             self._reduce_lr()
             self.cooldown_counter = self.cooldown
@@ -172,12 +194,13 @@ class ReduceLROnPlateau(LRScheduler):
                     f"The number of param groups in the `optimizer` ({len(self.optimizer.param_groups)}) "
                     f"differs from when `ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), "
                     "usually due to a new param group being added to the optimizer. Please modify "
-                    "the `min_lrs` field to match the length of the `optimizer` param groups.")
+                    "the `min_lrs` field to match the length of the `optimizer` param groups."
+                )
             self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
         for i, group in enumerate(self.optimizer.param_groups):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, self.min_lrs[i])
-            if old_lr - new_lr > self.eps:     # ignore changes too small to matter
+            if old_lr - new_lr > self.eps:  # ignore changes too small to matter
                 group["lr"] = new_lr
 
     @property
@@ -205,5 +228,6 @@ class ReduceLROnPlateau(LRScheduler):
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
-        self._init_is_better(mode=self.mode, threshold=self.threshold,
-                             threshold_mode=self.threshold_mode)
+        self._init_is_better(
+            mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode
+        )

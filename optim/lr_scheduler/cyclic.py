@@ -1,5 +1,6 @@
 """Cyclic schedules, stepped once per batch: CyclicLR and OneCycleLR (which also cycle the
 momentum or Adam's beta1)."""
+
 import math
 import types
 
@@ -17,9 +18,22 @@ class CyclicLR(LRScheduler):
         >>> sched = CyclicLR(opt, base_lr=0.01, max_lr=0.1, step_size_up=2000)
     """
 
-    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
-                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
-                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        base_lr,
+        max_lr,
+        step_size_up=2000,
+        step_size_down=None,
+        mode="triangular",
+        gamma=1.0,
+        scale_fn=None,
+        scale_mode="cycle",
+        cycle_momentum=True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch=-1,
+    ):
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         base_lrs = _format_param("base_lr", optimizer, base_lr)
@@ -45,8 +59,9 @@ class CyclicLR(LRScheduler):
             self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for m_max, m_base, group in zip(self.max_momentums, self.base_momentums,
-                                                optimizer.param_groups):
+                for m_max, m_base, group in zip(
+                    self.max_momentums, self.base_momentums, optimizer.param_groups
+                ):
                     _set_momentum(group, m_max, self.use_beta1)
                     group["max_momentum"] = m_max
                     group["base_momentum"] = m_base
@@ -72,31 +87,37 @@ class CyclicLR(LRScheduler):
             return 1.0
         if self.mode == "triangular2":
             return 1 / (2.0 ** (x - 1))
-        return self.gamma ** x
+        return self.gamma**x
 
     def get_lr(self):
         cycle = math.floor(1 + self.last_epoch / self.total_size)
-        x = 1.0 + self.last_epoch / self.total_size - cycle      # position in the cycle, [0, 1)
+        x = 1.0 + self.last_epoch / self.total_size - cycle  # position in the cycle, [0, 1)
         if x <= self.step_ratio:
             scale_factor = x / self.step_ratio
         else:
             scale_factor = (x - 1) / (self.step_ratio - 1)
         scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
-        lrs = [base_lr + (max_lr - base_lr) * scale_factor * scale
-               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        lrs = [
+            base_lr + (max_lr - base_lr) * scale_factor * scale
+            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)
+        ]
         if self.cycle_momentum:
-            for base_m, max_m, group in zip(self.base_momentums, self.max_momentums,
-                                            self.optimizer.param_groups):
-                _set_momentum(group, max_m - (max_m - base_m) * scale_factor * scale,
-                              self.use_beta1)
+            for base_m, max_m, group in zip(
+                self.base_momentums, self.max_momentums, self.optimizer.param_groups
+            ):
+                _set_momentum(
+                    group, max_m - (max_m - base_m) * scale_factor * scale, self.use_beta1
+                )
         return lrs
 
     def state_dict(self):
         sd = super().state_dict()
         fn = sd.pop("_scale_fn_custom")
-        sd["_scale_fn_custom"] = (fn.__dict__.copy()
-                                  if fn is not None and not isinstance(fn, types.FunctionType)
-                                  else None)
+        sd["_scale_fn_custom"] = (
+            fn.__dict__.copy()
+            if fn is not None and not isinstance(fn, types.FunctionType)
+            else None
+        )
         return sd
 
     def load_state_dict(self, state_dict):
@@ -111,8 +132,9 @@ class CyclicLR(LRScheduler):
 def _momentum_key(optimizer) -> str:
     """Which hyper-parameter a cyclic schedule cycles: "momentum" or Adam's "betas"."""
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` "
-                         "option enabled")
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+        )
     return "betas" if "betas" in optimizer.defaults else "momentum"
 
 
@@ -134,10 +156,23 @@ class OneCycleLR(LRScheduler):
         >>> sched = OneCycleLR(opt, max_lr=0.1, total_steps=1000)
     """
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if total_steps is not None:
@@ -148,8 +183,9 @@ class OneCycleLR(LRScheduler):
             if not isinstance(epochs, int) or epochs <= 0:
                 raise ValueError(f"Expected positive integer epochs, but got {epochs}")
             if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got "
-                                 f"{steps_per_epoch}")
+                raise ValueError(
+                    f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+                )
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
@@ -157,27 +193,49 @@ class OneCycleLR(LRScheduler):
         # Each phase runs from the previous phase's end_step to its own, annealing the named
         # group entries (lr and momentum) from start to end.
         def phase(end_step, start_lr, end_lr, start_m, end_m):
-            return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
-                    "start_momentum": start_m, "end_momentum": end_m}
+            return {
+                "end_step": end_step,
+                "start_lr": start_lr,
+                "end_lr": end_lr,
+                "start_momentum": start_m,
+                "end_momentum": end_m,
+            }
+
         if three_phase:
             self._schedule_phases = [
-                phase(float(pct_start * self.total_steps) - 1, "initial_lr", "max_lr",
-                      "max_momentum", "base_momentum"),
-                phase(float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
-                      "base_momentum", "max_momentum"),
+                phase(
+                    float(pct_start * self.total_steps) - 1,
+                    "initial_lr",
+                    "max_lr",
+                    "max_momentum",
+                    "base_momentum",
+                ),
+                phase(
+                    float(2 * pct_start * self.total_steps) - 2,
+                    "max_lr",
+                    "initial_lr",
+                    "base_momentum",
+                    "max_momentum",
+                ),
                 phase(self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
             self._schedule_phases = [
-                phase(float(pct_start * self.total_steps) - 1, "initial_lr", "max_lr",
-                      "max_momentum", "base_momentum"),
+                phase(
+                    float(pct_start * self.total_steps) - 1,
+                    "initial_lr",
+                    "max_lr",
+                    "max_momentum",
+                    "base_momentum",
+                ),
                 phase(self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
-                             f"{anneal_strategy}")
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+            )
         self._anneal_func_type = anneal_strategy
 
         max_lrs = _format_param("max_lr", optimizer, max_lr)
@@ -207,8 +265,10 @@ class OneCycleLR(LRScheduler):
     def get_lr(self):
         step_num = self.last_epoch
         if step_num > self.total_steps:
-            raise ValueError(f"Tried to step {step_num} times. The specified number of total steps "
-                             f"is {self.total_steps}")
+            raise ValueError(
+                f"Tried to step {step_num} times. The specified number of total steps "
+                f"is {self.total_steps}"
+            )
         lrs = []
         last = len(self._schedule_phases) - 1
         for group in self.optimizer.param_groups:
@@ -219,7 +279,9 @@ class OneCycleLR(LRScheduler):
                     pct = (step_num - start_step) / (end_step - start_step)
                     lr = self._anneal(group[ph["start_lr"]], group[ph["end_lr"]], pct)
                     if self.cycle_momentum:
-                        m = self._anneal(group[ph["start_momentum"]], group[ph["end_momentum"]], pct)
+                        m = self._anneal(
+                            group[ph["start_momentum"]], group[ph["end_momentum"]], pct
+                        )
                     break
                 start_step = ph["end_step"]
             lrs.append(lr)

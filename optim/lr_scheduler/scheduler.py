@@ -1,4 +1,5 @@
 """The ``LRScheduler`` base class and the helpers the schedulers share."""
+
 import types
 import warnings
 import weakref
@@ -14,16 +15,19 @@ EPOCH_DEPRECATION_WARNING = (
     "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if "
     "epoch is different from None, the closed form is used instead of the new chainable form, "
     "where available. Please open an issue if you are unable to replicate your use case: "
-    "https://github.com/pytorch/pytorch/issues/new/choose.")
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
 
 
 def _format_param(name, optimizer, value):
     """One value per parameter group (a scalar is repeated; a list must match)."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
-                             f"{name} has {len(value)} values, param_groups has "
-                             f"{len(optimizer.param_groups)}.")
+            raise ValueError(
+                f"{name} must have the same length as optimizer.param_groups. "
+                f"{name} has {len(value)} values, param_groups has "
+                f"{len(optimizer.param_groups)}."
+            )
         return list(value)
     return [value] * len(optimizer.param_groups)
 
@@ -50,11 +54,11 @@ class LRScheduler:
         last_epoch: index of the last epoch seen; keep -1 except when resuming.
     """
 
-    _is_initial = False   # True during the construction step (some get_lr() differ there)
+    _is_initial = False  # True during the construction step (some get_lr() differ there)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "step" in cls.__dict__:   # (not traced by autograd.compile: runs on every call)
+        if "step" in cls.__dict__:  # (not traced by autograd.compile: runs on every call)
             cls.step = autograd.compiler.disable(cls.__dict__["step"])
 
     def __init__(self, optimizer, last_epoch=-1):
@@ -66,9 +70,11 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                                   "resuming scheduler with last_epoch >= 0: load the optimizer's "
-                                   "state_dict before creating the scheduler, or use last_epoch=-1")
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                        "resuming scheduler with last_epoch >= 0: load the optimizer's "
+                        "state_dict before creating the scheduler, or use last_epoch=-1"
+                    )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
@@ -90,7 +96,7 @@ class LRScheduler:
         """The learning rates set by the last ``step()``, one per parameter group."""
         return self._last_lr
 
-    @autograd.compiler.disable   # (a compiled training step runs it on every call)
+    @autograd.compiler.disable  # (a compiled training step runs it on every call)
     def step(self, epoch=None):
         """Advance one epoch and write the new learning rates into the optimizer."""
         if self._step_count == 1 and not self._is_initial:
@@ -148,20 +154,29 @@ def _track_optimizer_steps(optimizer):
         opt = opt_ref()
         opt._opt_called = True
         return func(opt, *args, **kwargs)
+
     step._wrapped_by_lr_sched = True
     optimizer.step = step
 
 
 def _warn_if_optimizer_not_stepped(optimizer):
     if not getattr(optimizer.step, "_wrapped_by_lr_sched", False):
-        warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate "
-                      "scheduler initialization. Please, make sure to call `optimizer.step()` "
-                      "before `lr_scheduler.step()`.", UserWarning, stacklevel=3)
+        warnings.warn(
+            "Seems like `optimizer.step()` has been overridden after learning rate "
+            "scheduler initialization. Please, make sure to call `optimizer.step()` "
+            "before `lr_scheduler.step()`.",
+            UserWarning,
+            stacklevel=3,
+        )
     elif not getattr(optimizer, "_opt_called", False):
-        warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
-                      "You should call them in the opposite order: `optimizer.step()` before "
-                      "`lr_scheduler.step()`. Failure to do this will result in skipping the "
-                      "first value of the learning rate schedule.", UserWarning, stacklevel=3)
+        warnings.warn(
+            "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+            "You should call them in the opposite order: `optimizer.step()` before "
+            "`lr_scheduler.step()`. Failure to do this will result in skipping the "
+            "first value of the learning rate schedule.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class _LRScheduler(LRScheduler):
@@ -173,17 +188,22 @@ def _lambdas(optimizer, lr_lambda):
     if not isinstance(lr_lambda, (list, tuple)):
         return [lr_lambda] * len(optimizer.param_groups)
     if len(lr_lambda) != len(optimizer.param_groups):
-        raise ValueError(f"Expected {len(optimizer.param_groups)} lr_lambdas, but got "
-                         f"{len(lr_lambda)}")
+        raise ValueError(
+            f"Expected {len(optimizer.param_groups)} lr_lambdas, but got {len(lr_lambda)}"
+        )
     return list(lr_lambda)
 
 
 class _LambdaStateMixin:
     # Plain functions/lambdas cannot be saved; callable objects save their __dict__.
     def state_dict(self):
-        return self._state_dict_with("lr_lambdas", [
-            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-            for fn in self.lr_lambdas])
+        return self._state_dict_with(
+            "lr_lambdas",
+            [
+                None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                for fn in self.lr_lambdas
+            ],
+        )
 
     def load_state_dict(self, state_dict):
         for fn, saved in zip(self.lr_lambdas, self._load_state_dict_with(state_dict, "lr_lambdas")):

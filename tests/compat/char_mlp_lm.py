@@ -4,6 +4,7 @@ The idioms of such scripts: an "infinite" loader (RandomSampler with replacement
 num_samples, consumed with next()), AdamW with gradient clipping, TensorBoard logging,
 an inference_mode evaluation, the best model checkpointed with its optimizer state and
 config, and text sampled with torch.multinomial from a seeded Generator."""
+
 import argparse
 import os
 
@@ -24,7 +25,7 @@ class CharDataset(Dataset):
         return len(self.data) - self.block_size
 
     def __getitem__(self, idx):
-        chunk = self.data[idx:idx + self.block_size + 1]
+        chunk = self.data[idx : idx + self.block_size + 1]
         return chunk[:-1], chunk[-1]
 
 
@@ -33,8 +34,9 @@ class MLP(nn.Module):
         super().__init__()
         self.block_size = block_size
         self.wte = nn.Embedding(vocab_size, n_embd)
-        self.mlp = nn.Sequential(nn.Linear(block_size * n_embd, n_hidden), nn.Tanh(),
-                                 nn.Linear(n_hidden, vocab_size))
+        self.mlp = nn.Sequential(
+            nn.Linear(block_size * n_embd, n_hidden), nn.Tanh(), nn.Linear(n_hidden, vocab_size)
+        )
 
     def forward(self, idx, targets=None):
         x = self.wte(idx).view(idx.size(0), -1)
@@ -55,7 +57,7 @@ def evaluate(model, dataset, batch_size=256):
 @torch.no_grad()
 def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, generator=None):
     for _ in range(max_new_tokens):
-        idx_cond = idx[:, -model.block_size:]
+        idx_cond = idx[:, -model.block_size :]
         logits, _ = model(idx_cond)
         logits = logits / temperature
         if top_k is not None:
@@ -89,12 +91,17 @@ def main():
 
     model = MLP(len(chars), args.block_size).to(device)
     print(f"number of parameters: {sum(p.numel() for p in model.parameters())}")
-    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3, betas=(0.9, 0.99),
-                                  weight_decay=0.01)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3, betas=(0.9, 0.99), weight_decay=0.01)
     writer = SummaryWriter(log_dir=os.path.join(args.work_dir, "tb"))
-    batch_loader = iter(DataLoader(
-        train_ds, sampler=RandomSampler(train_ds, replacement=True, num_samples=int(1e10)),
-        pin_memory=True, batch_size=64, num_workers=2))
+    batch_loader = iter(
+        DataLoader(
+            train_ds,
+            sampler=RandomSampler(train_ds, replacement=True, num_samples=int(1e10)),
+            pin_memory=True,
+            batch_size=64,
+            num_workers=2,
+        )
+    )
 
     best_loss = None
     for step in range(args.max_steps):
@@ -112,10 +119,16 @@ def main():
             print(f"step {step} train loss {loss.item():.4f} val loss {val_loss:.4f}")
             if best_loss is None or val_loss < best_loss:
                 best_loss = val_loss
-                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                            "step": step, "best_val_loss": best_loss,
-                            "config": {"block_size": args.block_size, "vocab": "".join(chars)}},
-                           os.path.join(args.work_dir, "ckpt.pt"))
+                torch.save(
+                    {
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "step": step,
+                        "best_val_loss": best_loss,
+                        "config": {"block_size": args.block_size, "vocab": "".join(chars)},
+                    },
+                    os.path.join(args.work_dir, "ckpt.pt"),
+                )
     writer.close()
 
     ckpt = torch.load(os.path.join(args.work_dir, "ckpt.pt"), map_location=device)

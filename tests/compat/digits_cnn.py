@@ -3,6 +3,7 @@ scikit-learn's 8x8 digits: argparse flags, device selection, DataLoader with wor
 pinned memory, Adadelta + StepLR, a test loop under no_grad, and the best model checkpointed
 and reloaded. Runs unmodified on PyTorch and, through ``python -m autograd.compat``, on
 jitgrad."""
+
 import argparse
 import os
 
@@ -52,9 +53,15 @@ def train(args, model, device, train_loader, optimizer, epoch):
         loss.backward()
         optimizer.step()
         if batch_idx % args.log_interval == 0:
-            print('Train Epoch: {} [{}/{} ({:.0f}%)]\tLoss: {:.6f}'.format(
-                epoch, batch_idx * len(data), len(train_loader.dataset),
-                100. * batch_idx / len(train_loader), loss.item()))
+            print(
+                "Train Epoch: {} [{}/{} ({:.0f}%)]\tLoss: {:.6f}".format(
+                    epoch,
+                    batch_idx * len(data),
+                    len(train_loader.dataset),
+                    100.0 * batch_idx / len(train_loader),
+                    loss.item(),
+                )
+            )
 
 
 def test(model, device, test_loader):
@@ -65,27 +72,29 @@ def test(model, device, test_loader):
         for data, target in test_loader:
             data, target = data.to(device), target.to(device)
             output = model(data)
-            test_loss += F.nll_loss(output, target, reduction='sum').item()  # sum up batch loss
+            test_loss += F.nll_loss(output, target, reduction="sum").item()  # sum up batch loss
             pred = output.argmax(dim=1, keepdim=True)  # get the index of the max log-probability
             correct += pred.eq(target.view_as(pred)).sum().item()
     test_loss /= len(test_loader.dataset)
-    print('\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\n'.format(
-        test_loss, correct, len(test_loader.dataset),
-        100. * correct / len(test_loader.dataset)))
+    print(
+        "\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\n".format(
+            test_loss, correct, len(test_loader.dataset), 100.0 * correct / len(test_loader.dataset)
+        )
+    )
     return test_loss
 
 
 def main():
-    parser = argparse.ArgumentParser(description='Digits Example')
-    parser.add_argument('--batch-size', type=int, default=64)
-    parser.add_argument('--test-batch-size', type=int, default=500)
-    parser.add_argument('--epochs', type=int, default=3)
-    parser.add_argument('--lr', type=float, default=1.0)
-    parser.add_argument('--gamma', type=float, default=0.7)
-    parser.add_argument('--no-cuda', action='store_true', default=False)
-    parser.add_argument('--seed', type=int, default=1)
-    parser.add_argument('--log-interval', type=int, default=10)
-    parser.add_argument('--work-dir', type=str, default='.')
+    parser = argparse.ArgumentParser(description="Digits Example")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--test-batch-size", type=int, default=500)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lr", type=float, default=1.0)
+    parser.add_argument("--gamma", type=float, default=0.7)
+    parser.add_argument("--no-cuda", action="store_true", default=False)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--log-interval", type=int, default=10)
+    parser.add_argument("--work-dir", type=str, default=".")
     args = parser.parse_args()
     use_cuda = not args.no_cuda and torch.cuda.is_available()
     use_mps = torch.backends.mps.is_available()
@@ -102,14 +111,14 @@ def main():
         device = torch.device("cpu")
 
     digits = load_digits()
-    images = (digits.images / 16.0 - 0.5).astype(np.float32)[:, None]   # (N, 1, 8, 8)
+    images = (digits.images / 16.0 - 0.5).astype(np.float32)[:, None]  # (N, 1, 8, 8)
     labels = digits.target.astype(np.int64)
     split = 1400
     train_set = TensorDataset(torch.from_numpy(images[:split]), torch.from_numpy(labels[:split]))
     test_set = TensorDataset(torch.tensor(images[split:]), torch.tensor(labels[split:]))
-    train_kwargs = {'batch_size': args.batch_size, 'shuffle': True}
-    test_kwargs = {'batch_size': args.test_batch_size}
-    loader_kwargs = {'num_workers': 2, 'pin_memory': True}
+    train_kwargs = {"batch_size": args.batch_size, "shuffle": True}
+    test_kwargs = {"batch_size": args.test_batch_size}
+    loader_kwargs = {"num_workers": 2, "pin_memory": True}
     train_kwargs.update(loader_kwargs)
     test_kwargs.update(loader_kwargs)
     train_loader = DataLoader(train_set, **train_kwargs)
@@ -118,7 +127,7 @@ def main():
     model = Net().to(device)
     optimizer = optim.Adadelta(model.parameters(), lr=args.lr)
     scheduler = StepLR(optimizer, step_size=1, gamma=args.gamma)
-    best_loss = float('inf')
+    best_loss = float("inf")
     path = os.path.join(args.work_dir, "digits_cnn_best.pt")
     for epoch in range(1, args.epochs + 1):
         train(args, model, device, train_loader, optimizer, epoch)
@@ -134,5 +143,5 @@ def main():
     print(f"final_loss={final:.6f}")
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

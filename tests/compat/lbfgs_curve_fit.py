@@ -1,6 +1,7 @@
 """Fit a small tanh network to noisy samples of a curve with L-BFGS (full batch, the closure
 idiom, strong-Wolfe line search), then report the mean squared error on fresh points. The
 noise has variance 0.01, so a good fit ends near 0.01."""
+
 import argparse
 
 import numpy as np
@@ -27,8 +28,9 @@ def main():
 
     model = nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 1)).double()
     criterion = nn.MSELoss()
-    optimizer = torch.optim.LBFGS(model.parameters(), lr=1, max_iter=20, history_size=10,
-                                  line_search_fn="strong_wolfe")
+    optimizer = torch.optim.LBFGS(
+        model.parameters(), lr=1, max_iter=20, history_size=10, line_search_fn="strong_wolfe"
+    )
 
     def closure():
         optimizer.zero_grad()

@@ -3,6 +3,7 @@ sequences, a collate_fn that pads them (pad_sequence) and keeps their lengths, a
 with workers, pack_padded_sequence(enforce_sorted=False) into nn.LSTM, the final hidden state
 into a linear head. The label is whether a sequence's mean is positive, flipped for 10% of
 the sequences, so the best possible loss is about 0.33."""
+
 import argparse
 
 import numpy as np
@@ -68,8 +69,14 @@ def main():
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    train_loader = DataLoader(Sequences(384, 1), batch_size=32, shuffle=True, collate_fn=collate,
-                              num_workers=2, pin_memory=True)
+    train_loader = DataLoader(
+        Sequences(384, 1),
+        batch_size=32,
+        shuffle=True,
+        collate_fn=collate,
+        num_workers=2,
+        pin_memory=True,
+    )
     val_loader = DataLoader(Sequences(256, 2), batch_size=128, collate_fn=collate)
     model = Classifier().to(device)
     criterion = nn.CrossEntropyLoss()

@@ -3,6 +3,7 @@ train()/eval(), SummaryWriter logging (scalars, a histogram per layer, the model
 ReduceLROnPlateau, early stopping, and the tutorial's general checkpoint (epoch, model and
 optimizer state, loss) saved when the validation loss improves and loaded back to resume.
 The targets carry noise of variance 0.25, the floor of the validation loss."""
+
 import argparse
 import os
 
@@ -16,8 +17,13 @@ from torch.utils.tensorboard import SummaryWriter
 class MLP(nn.Module):
     def __init__(self, n_in, hidden=32):
         super().__init__()
-        self.layers = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden),
-                                    nn.ReLU(), nn.Linear(hidden, 1))
+        self.layers = nn.Sequential(
+            nn.Linear(n_in, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, 1),
+        )
 
     def forward(self, x):
         return self.layers(x).squeeze(-1)
@@ -43,8 +49,9 @@ def main():
 
     model = MLP(8).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5,
-                                                           patience=2)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, mode="min", factor=0.5, patience=2
+    )
     loss_fn = nn.MSELoss()
     writer = SummaryWriter(log_dir=os.path.join(args.work_dir, "tb"))
     writer.add_graph(model, next(iter(val_loader))[0].to(device))
@@ -64,8 +71,9 @@ def main():
         train_loss = running / len(train_loader.dataset)
         model.eval()
         with torch.no_grad():
-            val_loss = sum(loss_fn(model(xb), yb).item() * xb.size(0)
-                           for xb, yb in val_loader) / len(val_loader.dataset)
+            val_loss = sum(
+                loss_fn(model(xb), yb).item() * xb.size(0) for xb, yb in val_loader
+            ) / len(val_loader.dataset)
         scheduler.step(val_loss)
         writer.add_scalar("Loss/train", train_loss, epoch)
         writer.add_scalar("Loss/val", val_loss, epoch)
@@ -75,9 +83,15 @@ def main():
         print(f"epoch {epoch}: train {train_loss:.4f} val {val_loss:.4f}")
         if val_loss < best:
             best, bad_epochs = val_loss, 0
-            torch.save({"epoch": epoch, "model_state_dict": model.state_dict(),
-                        "optimizer_state_dict": optimizer.state_dict(), "loss": val_loss},
-                       ckpt_path)
+            torch.save(
+                {
+                    "epoch": epoch,
+                    "model_state_dict": model.state_dict(),
+                    "optimizer_state_dict": optimizer.state_dict(),
+                    "loss": val_loss,
+                },
+                ckpt_path,
+            )
         else:
             bad_epochs += 1
             if bad_epochs >= patience:
@@ -95,8 +109,9 @@ def main():
     print(f"best epoch {checkpoint['epoch']}")
     model.eval()
     with torch.no_grad():
-        final = sum(loss_fn(model(xb), yb).item() * xb.size(0)
-                    for xb, yb in val_loader) / len(val_loader.dataset)
+        final = sum(loss_fn(model(xb), yb).item() * xb.size(0) for xb, yb in val_loader) / len(
+            val_loader.dataset
+        )
     assert abs(final - checkpoint["loss"]) < 1e-5
     print(f"final_loss={final:.6f}")
 

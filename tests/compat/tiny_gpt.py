@@ -4,6 +4,7 @@ AdamW with decayed and non-decayed parameter groups (checking for a ``fused`` ar
 inspect), a hand-written warmup + cosine learning-rate schedule, ``torch.amp.autocast`` /
 ``nullcontext`` and a disabled ``GradScaler`` on the CPU, optional ``torch.compile``, random batches
 from a memory array with ``torch.randint``, and top-k sampling with ``torch.multinomial``."""
+
 import argparse
 import inspect
 import math
@@ -22,8 +23,10 @@ class CausalSelfAttention(nn.Module):
         self.c_attn = nn.Linear(n_embd, 3 * n_embd)
         self.c_proj = nn.Linear(n_embd, n_embd)
         self.n_head, self.n_embd = n_head, n_embd
-        self.register_buffer("bias", torch.tril(torch.ones(block_size, block_size))
-                             .view(1, 1, block_size, block_size))
+        self.register_buffer(
+            "bias",
+            torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size),
+        )
 
     def forward(self, x):
         B, T, C = x.size()
@@ -45,8 +48,9 @@ class Block(nn.Module):
         self.ln_1 = nn.LayerNorm(n_embd, bias=False)
         self.attn = CausalSelfAttention(n_embd, n_head, block_size)
         self.ln_2 = nn.LayerNorm(n_embd, bias=False)
-        self.mlp = nn.Sequential(nn.Linear(n_embd, 4 * n_embd), nn.GELU(),
-                                 nn.Linear(4 * n_embd, n_embd))
+        self.mlp = nn.Sequential(
+            nn.Linear(n_embd, 4 * n_embd), nn.GELU(), nn.Linear(4 * n_embd, n_embd)
+        )
 
     def forward(self, x):
         x = x + self.attn(self.ln_1(x))
@@ -57,12 +61,16 @@ class GPT(nn.Module):
     def __init__(self, vocab_size, block_size, n_layer=2, n_head=2, n_embd=32):
         super().__init__()
         self.block_size = block_size
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(vocab_size, n_embd), wpe=nn.Embedding(block_size, n_embd),
-            h=nn.ModuleList([Block(n_embd, n_head, block_size) for _ in range(n_layer)]),
-            ln_f=nn.LayerNorm(n_embd, bias=False)))
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(vocab_size, n_embd),
+                wpe=nn.Embedding(block_size, n_embd),
+                h=nn.ModuleList([Block(n_embd, n_head, block_size) for _ in range(n_layer)]),
+                ln_f=nn.LayerNorm(n_embd, bias=False),
+            )
+        )
         self.lm_head = nn.Linear(n_embd, vocab_size, bias=False)
-        self.transformer.wte.weight = self.lm_head.weight   # weight tying
+        self.transformer.wte.weight = self.lm_head.weight  # weight tying
         self.apply(self._init_weights)
         for pn, p in self.named_parameters():
             if pn.endswith("c_proj.weight"):
@@ -85,16 +93,19 @@ class GPT(nn.Module):
         logits = self.lm_head(self.transformer.ln_f(x))
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
-                                   ignore_index=-1)
+            loss = F.cross_entropy(
+                logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1
+            )
         return logits, loss
 
     def configure_optimizers(self, weight_decay, learning_rate, betas, device_type):
         param_dict = {pn: p for pn, p in self.named_parameters() if p.requires_grad}
         decay = [p for p in param_dict.values() if p.dim() >= 2]
         nodecay = [p for p in param_dict.values() if p.dim() < 2]
-        groups = [{"params": decay, "weight_decay": weight_decay},
-                  {"params": nodecay, "weight_decay": 0.0}]
+        groups = [
+            {"params": decay, "weight_decay": weight_decay},
+            {"params": nodecay, "weight_decay": 0.0},
+        ]
         fused_available = "fused" in inspect.signature(torch.optim.AdamW).parameters
         extra = dict(fused=True) if fused_available and device_type == "cuda" else dict()
         return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, **extra)
@@ -102,7 +113,7 @@ class GPT(nn.Module):
     @torch.no_grad()
     def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
         for _ in range(max_new_tokens):
-            idx_cond = idx if idx.size(1) <= self.block_size else idx[:, -self.block_size:]
+            idx_cond = idx if idx.size(1) <= self.block_size else idx[:, -self.block_size :]
             logits, _ = self(idx_cond)
             logits = logits[:, -1, :] / temperature
             if top_k is not None:
@@ -117,17 +128,22 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-iters", type=int, default=150)
     parser.add_argument("--work-dir", type=str, default="out")
-    parser.add_argument("--compile", action="store_true")   # (off: torch's takes a minute)
+    parser.add_argument("--compile", action="store_true")  # (off: torch's takes a minute)
     args = parser.parse_args()
     torch.manual_seed(1337)
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     device = "cuda" if torch.cuda.is_available() else "cpu"
     device_type = "cuda" if "cuda" in device else "cpu"
-    dtype = "bfloat16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "float32"
+    dtype = (
+        "bfloat16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "float32"
+    )
     ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[dtype]
-    ctx = nullcontext() if device_type == "cpu" else torch.amp.autocast(device_type=device_type,
-                                                                         dtype=ptdtype)
+    ctx = (
+        nullcontext()
+        if device_type == "cpu"
+        else torch.amp.autocast(device_type=device_type, dtype=ptdtype)
+    )
     scaler = torch.amp.GradScaler(enabled=(dtype == "float16"))
 
     text = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus.txt")).read()
@@ -141,11 +157,15 @@ def main():
     def get_batch(split):
         d = train_data if split == "train" else val_data
         ix = torch.randint(len(d) - block_size, (batch_size,))
-        x = torch.stack([torch.from_numpy((d[i:i + block_size]).astype(np.int64)) for i in ix])
-        y = torch.stack([torch.from_numpy((d[i + 1:i + 1 + block_size]).astype(np.int64))
-                         for i in ix])
+        x = torch.stack([torch.from_numpy((d[i : i + block_size]).astype(np.int64)) for i in ix])
+        y = torch.stack(
+            [torch.from_numpy((d[i + 1 : i + 1 + block_size]).astype(np.int64)) for i in ix]
+        )
         if device_type == "cuda":
-            x, y = x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
+            x, y = (
+                x.pin_memory().to(device, non_blocking=True),
+                y.pin_memory().to(device, non_blocking=True),
+            )
         return x.to(device), y.to(device)
 
     model = GPT(len(chars), block_size).to(device)
@@ -163,7 +183,7 @@ def main():
     @torch.no_grad()
     def estimate_loss(eval_iters=10):
         model.eval()
-        torch.manual_seed(0)   # the same evaluation batches every time
+        torch.manual_seed(0)  # the same evaluation batches every time
         losses = torch.zeros(eval_iters)
         for k in range(eval_iters):
             X, Y = get_batch("val")

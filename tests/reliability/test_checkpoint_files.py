@@ -1,6 +1,7 @@
 """Checkpoint files as the file system sees them (issue 14, defects 1, 5, 9 and 10): symlinks,
 devices, permissions, leftovers of killed saves, clear errors for missing folders and crafted
 headers. Each test failed before its fix."""
+
 import json
 import os
 import stat
@@ -112,9 +113,9 @@ def test_next_save_sweeps_temporaries_of_killed_saves(tmp_path):
     _tensor_file(path, 1)
     dead, alive = _dead_pid(), os.getpid()
     stale = tmp_path / f".c.safetensors.{dead}.0123abcd.jitgrad-tmp"
-    busy = tmp_path / f".c.safetensors.{alive}.0123abcd.jitgrad-tmp"    # a save in progress
-    other = tmp_path / f".d.safetensors.{dead}.0123abcd.jitgrad-tmp"    # another target's
-    mine = tmp_path / ".c.safetensors.notes"                            # not ours at all
+    busy = tmp_path / f".c.safetensors.{alive}.0123abcd.jitgrad-tmp"  # a save in progress
+    other = tmp_path / f".d.safetensors.{dead}.0123abcd.jitgrad-tmp"  # another target's
+    mine = tmp_path / ".c.safetensors.notes"  # not ours at all
     for p in (stale, busy, other, mine):
         p.write_bytes(b"partial")
     _tensor_file(path, 2)
@@ -136,12 +137,15 @@ def _raw_with_header(header, data=b""):
     return struct.pack("<Q", len(h)) + h + data
 
 
-@pytest.mark.parametrize("header", [
-    {"a": {"dtype": "F32", "shape": [2**40, 2**40], "data_offsets": [0, 0]}},  # int64 overflow
-    {"a": {"dtype": "F32", "shape": [2**62, 4], "data_offsets": [0, 0]}},
-    {"a": {"foo": 1}},                                                          # no fields
-    {"a": {"dtype": ["F32"], "shape": [1], "data_offsets": [0, 4]}},            # unhashable dtype
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"a": {"dtype": "F32", "shape": [2**40, 2**40], "data_offsets": [0, 0]}},  # int64 overflow
+        {"a": {"dtype": "F32", "shape": [2**62, 4], "data_offsets": [0, 0]}},
+        {"a": {"foo": 1}},  # no fields
+        {"a": {"dtype": ["F32"], "shape": [1], "data_offsets": [0, 4]}},  # unhashable dtype
+    ],
+)
 def test_crafted_headers_raise_checkpoint_error(tmp_path, header):
     path = tmp_path / "bad.safetensors"
     path.write_bytes(_raw_with_header(header))
@@ -157,21 +161,42 @@ def test_deeply_nested_files_raise_checkpoint_error(tmp_path):
     with pytest.raises(CheckpointError, match="nested too deeply"):
         autograd.load(path)
     structure = "[" * 5000 + "]" * 5000
-    path.write_bytes(_raw_with_header({"__metadata__": {"format": "jitgrad", "jitgrad.version": "1",
-                                                        "jitgrad.structure": structure}}))
+    path.write_bytes(
+        _raw_with_header(
+            {
+                "__metadata__": {
+                    "format": "jitgrad",
+                    "jitgrad.version": "1",
+                    "jitgrad.structure": structure,
+                }
+            }
+        )
+    )
     with pytest.raises(CheckpointError, match="nested more than"):
         autograd.load(path)
 
 
-@pytest.mark.parametrize("structure", [
-    {"__tensor__": ["t0"]}, {"__tensor__": "t0", "kind": ["x"]}, {"__dtype__": ["float32"]},
-    {"__tuple__": "abc"}, {"__dict__": [[["k"], 1]]}, {"__dict__": [[{"__tensor__": "t0"}, 1]]},
-])
+@pytest.mark.parametrize(
+    "structure",
+    [
+        {"__tensor__": ["t0"]},
+        {"__tensor__": "t0", "kind": ["x"]},
+        {"__dtype__": ["float32"]},
+        {"__tuple__": "abc"},
+        {"__dict__": [[["k"], 1]]},
+        {"__dict__": [[{"__tensor__": "t0"}, 1]]},
+    ],
+)
 def test_malformed_structure_raises_checkpoint_error(tmp_path, structure):
     path = tmp_path / "bad.safetensors"
-    header = {"__metadata__": {"format": "jitgrad", "jitgrad.version": "1",
-                               "jitgrad.structure": json.dumps(structure)},
-              "t0": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}
+    header = {
+        "__metadata__": {
+            "format": "jitgrad",
+            "jitgrad.version": "1",
+            "jitgrad.structure": json.dumps(structure),
+        },
+        "t0": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+    }
     path.write_bytes(_raw_with_header(header, np.float32(1).tobytes()))
     with pytest.raises(CheckpointError, match="cannot load checkpoint"):
         autograd.load(path)

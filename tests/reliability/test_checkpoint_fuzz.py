@@ -10,6 +10,7 @@
 
 Hypothesis runs derandomized (the same examples every run) with modest counts.
 """
+
 import json
 import os
 import signal
@@ -28,9 +29,13 @@ import nn
 import optim
 from autograd import CheckpointError
 
-FUZZ = settings(max_examples=int(os.environ.get("JITGRAD_FUZZ_EXAMPLES", "20")) * 10,
-                derandomize=True, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=int(os.environ.get("JITGRAD_FUZZ_EXAMPLES", "20")) * 10,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _model_and_optimizer():
@@ -44,8 +49,12 @@ def _model_and_optimizer():
 
 def _snapshot(model, opt):
     params = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
-    state = {id(p): {k: (v.numpy().copy() if isinstance(v, autograd.Tensor) else v)
-                     for k, v in s.items()} for p, s in opt.state.items()}
+    state = {
+        id(p): {
+            k: (v.numpy().copy() if isinstance(v, autograd.Tensor) else v) for k, v in s.items()
+        }
+        for p, s in opt.state.items()
+    }
     groups = [{k: v for k, v in g.items() if k != "params"} for g in opt.param_groups]
     return params, state, groups
 
@@ -77,31 +86,75 @@ def good_bytes(tmp_path_factory):
 
 def _header(raw):
     (n,) = struct.unpack("<Q", raw[:8])
-    return n, json.loads(raw[8:8 + n])
+    return n, json.loads(raw[8 : 8 + n])
 
 
 def _with_header(raw, header):
     n, _ = _header(raw)
     h = json.dumps(header).encode()
-    return struct.pack("<Q", len(h)) + h + raw[8 + n:]
+    return struct.pack("<Q", len(h)) + h + raw[8 + n :]
 
 
 # junk that looks like the format: the structure's marker keys, the header's field names,
 # sizes whose product overflows int64, names of arrays that exist
-_KEYS = st.sampled_from(["__tensor__", "__ndarray__", "__dict__", "__tuple__", "__float__",
-                         "__dtype__", "kind", "requires_grad", "ordered", "dtype", "shape",
-                         "data_offsets", "t0", "t1", "x"])
-_ATOMS = (st.none() | st.booleans() | st.sampled_from([0, 1, -1, 2**31, 2**32, 2**62, 2**64, "t0", "t1",
-                                                        "nan", "inf", "float32", "parameter", "F32"])
-          | st.integers(-2**70, 2**70) | st.text(max_size=4) | st.floats(allow_nan=False))
-_JUNK = st.recursive(_ATOMS, lambda c: st.lists(c, max_size=3)
-                     | st.dictionaries(_KEYS, c, min_size=1, max_size=3), max_leaves=8)
+_KEYS = st.sampled_from(
+    [
+        "__tensor__",
+        "__ndarray__",
+        "__dict__",
+        "__tuple__",
+        "__float__",
+        "__dtype__",
+        "kind",
+        "requires_grad",
+        "ordered",
+        "dtype",
+        "shape",
+        "data_offsets",
+        "t0",
+        "t1",
+        "x",
+    ]
+)
+_ATOMS = (
+    st.none()
+    | st.booleans()
+    | st.sampled_from(
+        [
+            0,
+            1,
+            -1,
+            2**31,
+            2**32,
+            2**62,
+            2**64,
+            "t0",
+            "t1",
+            "nan",
+            "inf",
+            "float32",
+            "parameter",
+            "F32",
+        ]
+    )
+    | st.integers(-(2**70), 2**70)
+    | st.text(max_size=4)
+    | st.floats(allow_nan=False)
+)
+_JUNK = st.recursive(
+    _ATOMS,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(_KEYS, c, min_size=1, max_size=3),
+    max_leaves=8,
+)
 
 
 @st.composite
 def _mutation(draw, raw):
-    kind = draw(st.sampled_from(["flip", "flip_header", "truncate", "insert", "tensor_entry",
-                                 "structure", "nest"]))
+    kind = draw(
+        st.sampled_from(
+            ["flip", "flip_header", "truncate", "insert", "tensor_entry", "structure", "nest"]
+        )
+    )
     n, header = _header(raw)
     data = bytearray(raw)
     if kind in ("flip", "flip_header"):
@@ -111,7 +164,7 @@ def _mutation(draw, raw):
             data[i] ^= 1 << draw(st.integers(0, 7))
         return kind, bytes(data)
     if kind == "truncate":
-        return kind, bytes(data[:draw(st.integers(0, len(data) - 1))])
+        return kind, bytes(data[: draw(st.integers(0, len(data) - 1))])
     if kind == "insert":
         i = draw(st.integers(0, len(data)))
         return kind, bytes(data[:i] + draw(st.binary(min_size=1, max_size=16)) + data[i:])
@@ -124,7 +177,9 @@ def _mutation(draw, raw):
             del header[name][draw(st.sampled_from(["dtype", "shape", "data_offsets"]))]
             header[name][draw(_KEYS)] = draw(_JUNK)
         elif field == "dtype":
-            header[name]["dtype"] = draw(st.sampled_from(["F16", "F64", "I64", "BOOL", "U8", "X", 3]))
+            header[name]["dtype"] = draw(
+                st.sampled_from(["F16", "F64", "I64", "BOOL", "U8", "X", 3])
+            )
         else:
             header[name][field] = draw(st.lists(st.integers(-3, 2**66), max_size=3) | _JUNK)
         return kind, _with_header(raw, header)
@@ -132,10 +187,12 @@ def _mutation(draw, raw):
     if kind == "nest":  # the tree (or the whole header) wrapped in thousands of lists
         depth = draw(st.sampled_from([150, 2_000, 50_000]))
         if draw(st.booleans()):
-            header["__metadata__"]["jitgrad.structure"] = "[" * depth + json.dumps(structure) + "]" * depth
+            header["__metadata__"]["jitgrad.structure"] = (
+                "[" * depth + json.dumps(structure) + "]" * depth
+            )
             return kind, _with_header(raw, header)
         h = ('{"x": ' + "[" * depth + "]" * depth + ", " + json.dumps(header)[1:]).encode()
-        return kind, struct.pack("<Q", len(h)) + h + raw[8 + n:]
+        return kind, struct.pack("<Q", len(h)) + h + raw[8 + n :]
     # "structure": replace one node of the saved object tree with junk
     path = []
     node = structure
@@ -163,7 +220,9 @@ def _mutation(draw, raw):
 @given(data=st.data())
 @FUZZ
 def test_corrupt_checkpoints_raise_only_checkpoint_error(good_bytes, tmp_path_factory, data):
-    kind, raw = data.draw(_mutation(good_bytes).map(lambda m: (m[0], _Bytes(m[1]))), label="mutation")
+    kind, raw = data.draw(
+        _mutation(good_bytes).map(lambda m: (m[0], _Bytes(m[1]))), label="mutation"
+    )
     path = tmp_path_factory.mktemp("fz") / "bad.safetensors"
     path.write_bytes(raw)
     model, opt = _model_and_optimizer()
@@ -208,14 +267,18 @@ def test_kill_9_during_save_keeps_the_old_file_and_no_temporary_survives(tmp_pat
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     seen_temp = False
     for delay in (0.0, 0.01, 0.03, 0.07, 0.15):  # after the first temporary: lands mid-save
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE,
-                                env=env, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, env=env, text=True
+        )
         assert proc.stdout.readline().strip() == "ready"
         # wait for the child's first temporary, not a fixed time: on a loaded machine the
         # child may not have started writing after half a second
         deadline = time.monotonic() + 60
-        while (not any(p.name.endswith(".jitgrad-tmp") for p in tmp_path.iterdir())
-               and time.monotonic() < deadline and proc.poll() is None):
+        while (
+            not any(p.name.endswith(".jitgrad-tmp") for p in tmp_path.iterdir())
+            and time.monotonic() < deadline
+            and proc.poll() is None
+        ):
             time.sleep(0.002)
         time.sleep(delay)
         os.kill(proc.pid, signal.SIGKILL)

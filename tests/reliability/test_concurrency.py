@@ -5,6 +5,7 @@ Grad modes (``no_grad``, ``enable_grad``, ``inference_mode``, ``set_grad_enabled
 thread-local, so each thread sees only its own; kernels (activations, softmax, layer_norm,
 cross-entropy, reductions, conv) hold no shared state between calls.
 """
+
 import sys
 import threading
 
@@ -86,7 +87,9 @@ def test_threads_mixing_grad_modes_equal_single_threaded_runs():
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)  # switch threads every few bytecodes, inside ops and kernels' callers
+    sys.setswitchinterval(
+        1e-5
+    )  # switch threads every few bytecodes, inside ops and kernels' callers
     try:
         for t in threads:
             t.start()

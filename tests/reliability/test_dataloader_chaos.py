@@ -1,6 +1,7 @@
 """DataLoader workers under bad conditions (issue 14, defects 3, 4, 6, 10, 11, 12 and the
 "spawn" item): every failure gives the documented error within the timeout and leaves no child
 process behind. Each regression test failed (or hung) before its fix."""
+
 import os
 import pickle
 import signal
@@ -82,6 +83,7 @@ def children(pid=None):
     pid = os.getpid() if pid is None else pid
     # the spawn start method runs one long-lived helper per interpreter: not a worker
     from multiprocessing import resource_tracker
+
     helper = getattr(resource_tracker._resource_tracker, "_pid", None)
     out = []
     for d in os.listdir("/proc"):
@@ -115,8 +117,11 @@ def _no_leftover_workers():
 def test_unpicklable_sample_names_index_and_type():
     loader = DataLoader(Unpicklable(), batch_size=4, num_workers=2, collate_fn=as_list)
     t0 = time.monotonic()
-    with pytest.raises(TypeError, match=r"batch 1 .*dataset\[5\]\[1\] \(a generator\) cannot be "
-                                        r"pickled"):
+    with pytest.raises(
+        TypeError,
+        match=r"batch 1 .*dataset\[5\]\[1\] \(a generator\) cannot be "
+        r"pickled",
+    ):
         list(loader)
     assert time.monotonic() - t0 < 10
 
@@ -135,25 +140,37 @@ def test_same_seed_same_order_for_any_num_workers():
         loader = DataLoader(Plain(20), batch_size=3, shuffle=True, num_workers=num_workers)
         order = [[b.tolist() for b in loader] for _ in range(2)]
         return order, autograd.rand(1).item()  # the generator is left in the same state too
+
     ref = two_epochs(0)
     assert ref[0][0] != ref[0][1]  # a new order each epoch
     assert two_epochs(1) == ref and two_epochs(3) == ref
     g = autograd.Generator().manual_seed(5)
     ours = [b.tolist() for b in DataLoader(Plain(20), batch_size=4, shuffle=True, generator=g)]
     g = autograd.Generator().manual_seed(5)
-    assert ours == [b.tolist() for b in DataLoader(Plain(20), batch_size=4, shuffle=True,
-                                                   generator=g, num_workers=2)]
+    assert ours == [
+        b.tolist()
+        for b in DataLoader(Plain(20), batch_size=4, shuffle=True, generator=g, num_workers=2)
+    ]
 
 
 # ---- 6: worker errors keep their type --------------------------------------------------------------
-@pytest.mark.parametrize("exc", [ValueError("bad sample 3"), KeyError("bad sample 3"),
-                                 IndexError("bad sample 3"), ZeroDivisionError("bad sample 3")])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ValueError("bad sample 3"),
+        KeyError("bad sample 3"),
+        IndexError("bad sample 3"),
+        ZeroDivisionError("bad sample 3"),
+    ],
+)
 def test_worker_error_keeps_its_type(exc):
     with pytest.raises(type(exc)) as info:
         list(DataLoader(Raising(exc), batch_size=2, num_workers=2))
     msg = str(info.value)
-    assert msg.startswith(f"Caught {type(exc).__name__} in DataLoader worker process 1.\n"
-                          "Original Traceback (most recent call last):")
+    assert msg.startswith(
+        f"Caught {type(exc).__name__} in DataLoader worker process 1.\n"
+        "Original Traceback (most recent call last):"
+    )
     assert msg.splitlines()[-1] == f"{type(exc).__name__}: {exc}"  # the worker's last line
     assert "__getitem__" in msg  # the worker's traceback
 
@@ -166,8 +183,11 @@ def test_worker_error_of_a_type_that_needs_more_arguments_is_a_runtime_error():
 # ---- 10: uneven samples in default_collate ---------------------------------------------------------
 def test_collate_names_the_uneven_sample():
     batch = [np.zeros(3), np.zeros(3), np.zeros((2, 2))]
-    with pytest.raises(RuntimeError, match=r"stack expects each tensor to be equal size, but got "
-                                           r"\[3\] at entry 0 and \[2, 2\] at entry 2"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"stack expects each tensor to be equal size, but got "
+        r"\[3\] at entry 0 and \[2, 2\] at entry 2",
+    ):
         default_collate(batch)
     with pytest.raises(ValueError, match=r"\[3\] at entry 0 and \[4\] at entry 1"):
         default_collate([autograd.zeros(3), autograd.zeros(4)])
@@ -215,7 +235,9 @@ def test_leaving_the_loop_early_is_prompt():
 
 @pytest.mark.timeout(60)
 def test_killed_worker_raises_and_is_reaped():
-    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"):
+    with pytest.raises(
+        RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"
+    ):
         list(DataLoader(Dying(), batch_size=2, num_workers=2))
 
 
@@ -236,18 +258,27 @@ def _slow_dataset_script(delay, body):
     """) + textwrap.dedent(body)
 
 
-SCRIPT = _slow_dataset_script(0.01, """
+SCRIPT = _slow_dataset_script(
+    0.01,
+    """
     for i, b in enumerate(DataLoader(Slow(), batch_size=4, num_workers=2)):
         if i == 3:
             print("running", flush=True)
-""")
+""",
+)
 
 
 @pytest.mark.timeout(60)
 def test_ctrl_c_gives_one_traceback_and_no_orphans(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     assert proc.stdout.readline().strip() == "running"
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal does: the whole process group
     _, err = proc.communicate(timeout=20)
@@ -276,6 +307,7 @@ def test_spawn_context_with_tensor_dataset():
 
 def test_tensor_pickle_round_trip_keeps_class_and_flags():
     import nn
+
     p = nn.Parameter(autograd.ones(2))
     b = nn.Buffer(autograd.zeros(3), persistent=False)
     y = autograd.ones(2, requires_grad=True) * 2  # a non-leaf: comes back as a leaf (as in torch)
@@ -297,7 +329,9 @@ def failing_init(worker_id):
 @pytest.mark.timeout(60)
 def test_failing_worker_init_fn_raises_its_error():
     t0 = time.monotonic()
-    with pytest.raises(OSError, match="(?s)Caught OSError in DataLoader worker process 1.*cannot open the shard"):
+    with pytest.raises(
+        OSError, match="(?s)Caught OSError in DataLoader worker process 1.*cannot open the shard"
+    ):
         list(DataLoader(Plain(), batch_size=2, num_workers=2, worker_init_fn=failing_init))
     assert time.monotonic() - t0 < 10
 
@@ -310,7 +344,9 @@ def test_worker_killed_from_outside_raises_promptly(sig):
     victim = children()[0][0]
     os.kill(victim, sig)
     t0 = time.monotonic()
-    with pytest.raises(RuntimeError, match=rf"DataLoader worker \(pid\(s\) {victim}\) exited unexpectedly"):
+    with pytest.raises(
+        RuntimeError, match=rf"DataLoader worker \(pid\(s\) {victim}\) exited unexpectedly"
+    ):
         for _ in it:
             pass
     assert time.monotonic() - t0 < 5  # noticed by polling, long before the 30 s timeout
@@ -319,6 +355,7 @@ def test_worker_killed_from_outside_raises_promptly(sig):
 @pytest.mark.timeout(60)
 def test_keyboard_interrupt_while_waiting_stops_the_workers():
     import _thread
+
     loader = DataLoader(Hanging(), batch_size=2, num_workers=2)
     it = iter(loader)
     next(it)
@@ -329,21 +366,29 @@ def test_keyboard_interrupt_while_waiting_stops_the_workers():
         next(it)  # waits for a batch that never comes
     timer.join()
     assert time.monotonic() - t0 < 5 and children() == []
-    assert [b.tolist() for b in DataLoader(Plain(4), batch_size=2, num_workers=2)] == [[0, 1], [2, 3]]
+    assert [b.tolist() for b in DataLoader(Plain(4), batch_size=2, num_workers=2)] == [
+        [0, 1],
+        [2, 3],
+    ]
 
 
-ORPHAN = _slow_dataset_script(0.05, """
+ORPHAN = _slow_dataset_script(
+    0.05,
+    """
     it = iter(DataLoader(Slow(), batch_size=2, num_workers=2))
     next(it)
     print("ready", flush=True)
     time.sleep(60)
-""")
+""",
+)
 
 
 @pytest.mark.timeout(60)
 def test_workers_exit_when_the_main_process_is_killed():
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    proc = subprocess.Popen([sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN], stdout=subprocess.PIPE, text=True, env=env
+    )
     assert proc.stdout.readline().strip() == "ready"
     pids = [pid for pid, _ in children(proc.pid)]
     assert len(pids) == 2
@@ -354,6 +399,10 @@ def test_workers_exit_when_the_main_process_is_killed():
     alive = pids
     while alive and time.monotonic() < deadline:
         time.sleep(0.1)
-        alive = [p for p in pids if os.path.exists(f"/proc/{p}") and
-                 open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+        alive = [
+            p
+            for p in pids
+            if os.path.exists(f"/proc/{p}")
+            and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+        ]
     assert alive == [], "workers outlived their killed parent"

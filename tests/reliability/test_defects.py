@@ -1,6 +1,7 @@
 """Regression tests for the defects of issue 14 that are not about checkpoints or the
 DataLoader (those are in test_checkpoint_files.py and test_dataloader_chaos.py). Each test
 failed before its fix."""
+
 import re
 
 import numpy as np
@@ -31,8 +32,11 @@ def test_embedding_padding_idx_and_index_dtypes_like_torch():
     out.sum().backward()
     assert w.grad[4].tolist() == [0.0, 0.0, 0.0] and w.grad[0].tolist() == [1.0, 1.0, 1.0]
     assert F.embedding(autograd.tensor([1], dtype=autograd.int32), w).shape == (1, 3)
-    for dt, name in [(autograd.uint8, "ByteTensor"), (autograd.bool, "BoolTensor"),
-                     (autograd.float32, "FloatTensor")]:
+    for dt, name in [
+        (autograd.uint8, "ByteTensor"),
+        (autograd.bool, "BoolTensor"),
+        (autograd.float32, "FloatTensor"),
+    ]:
         with pytest.raises(TypeError, match=f"Long, Int; but got autograd.{name} instead"):
             F.embedding(autograd.tensor([0, 1]).to(dt), w)
 
@@ -40,8 +44,11 @@ def test_embedding_padding_idx_and_index_dtypes_like_torch():
 # ---- 7: view never copies silently ------------------------------------------------------------
 def test_view_that_needs_a_copy_raises_like_torch():
     x = autograd.arange(12.0).reshape(3, 4)
-    with pytest.raises(RuntimeError, match=r"view size is not compatible with input tensor's size "
-                                           r"and stride .* Use \.reshape\(\.\.\.\) instead"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"view size is not compatible with input tensor's size "
+        r"and stride .* Use \.reshape\(\.\.\.\) instead",
+    ):
         x.t().view(12)
     assert x.t().reshape(12).tolist() == x.numpy().T.ravel().tolist()  # reshape still copies
     v = x.t().view(4, 3)  # compatible: a real view, writes reach x
@@ -55,9 +62,14 @@ def test_view_that_needs_a_copy_raises_like_torch():
 
 def test_view_errors_match_torch():
     torch = pytest.importorskip("torch")
-    for shape, strided, new in [((3, 4), lambda t: t.t(), (12,)), ((2, 3, 4), lambda t: t.permute(2, 0, 1), (4, 6)),
-                                ((4, 6), lambda t: t[:, 1:5], (16,)), ((2, 3, 4), lambda t: t.transpose(0, 1), (3, 8)),
-                                ((4, 6), lambda t: t[::2], (12,)), ((6,), lambda t: t[::2], (3, 1))]:
+    for shape, strided, new in [
+        ((3, 4), lambda t: t.t(), (12,)),
+        ((2, 3, 4), lambda t: t.permute(2, 0, 1), (4, 6)),
+        ((4, 6), lambda t: t[:, 1:5], (16,)),
+        ((2, 3, 4), lambda t: t.transpose(0, 1), (3, 8)),
+        ((4, 6), lambda t: t[::2], (12,)),
+        ((6,), lambda t: t[::2], (3, 1)),
+    ]:
         ours = strided(autograd.arange(float(np.prod(shape))).reshape(*shape))
         theirs = strided(torch.arange(float(np.prod(shape))).reshape(*shape))
         try:
@@ -73,12 +85,14 @@ def test_view_errors_match_torch():
 # ---- 13: .grad assignment checks dtype and shape like torch ----------------------------------------
 def test_grad_assignment_checks_dtype_and_size_like_torch():
     torch = pytest.importorskip("torch")
-    for make, bad in [(lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, dtype=m.float64)),
-                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, dtype=m.int64)),
-                      (lambda m: m.zeros(3, dtype=m.float64), lambda m: m.zeros(3)),
-                      (lambda m: m.zeros(3, dtype=m.float16), lambda m: m.zeros(3, dtype=m.uint8)),
-                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(4)),
-                      (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, 1))]:
+    for make, bad in [
+        (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, dtype=m.float64)),
+        (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, dtype=m.int64)),
+        (lambda m: m.zeros(3, dtype=m.float64), lambda m: m.zeros(3)),
+        (lambda m: m.zeros(3, dtype=m.float16), lambda m: m.zeros(3, dtype=m.uint8)),
+        (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(4)),
+        (lambda m: m.zeros(3, requires_grad=True), lambda m: m.zeros(3, 1)),
+    ]:
         with pytest.raises(RuntimeError) as theirs:
             make(torch).grad = bad(torch)
         ours = make(autograd)
@@ -86,7 +100,7 @@ def test_grad_assignment_checks_dtype_and_size_like_torch():
             ours.grad = bad(autograd)
         expected = str(theirs.value)
         if "grad_dtype" in expected:  # torch goes on about its grad_dtype attribute, which we lack
-            expected = expected[:expected.index("defaults to the tensor's dtype).") + 32]
+            expected = expected[: expected.index("defaults to the tensor's dtype).") + 32]
         assert str(info.value).startswith(expected)
         assert ours.grad is None
     p = nn.Parameter(autograd.zeros(2, 2))
@@ -102,20 +116,40 @@ def test_numba_cache_dir_sweep_touches_only_our_files(tmp_path):
     import os
     import subprocess
     import sys
+
     here = os.path.dirname(os.path.abspath(autograd.__file__)) + os.sep + "kernels"
     ours = tmp_path / ("kernels_" + hashlib.sha1(here.encode()).hexdigest())
-    foreign = [tmp_path / "kernels_0123456789abcdef" / "activation.relu_fwd-12.py311.nbi",  # another project
-               tmp_path / "mykernels" / "model.step-3.py311.1.nbc",
-               tmp_path / "solver.run-7.py311.nbi",                                 # the cache root
-               ours / "notes.nbi"]                                                  # not a kernel's
-    stale = [ours / "activation.relu_fwd-12.py311.nbi", ours / "softmax.softmax_rows-40.py311.1.nbc"]
+    foreign = [
+        tmp_path
+        / "kernels_0123456789abcdef"
+        / "activation.relu_fwd-12.py311.nbi",  # another project
+        tmp_path / "mykernels" / "model.step-3.py311.1.nbc",
+        tmp_path / "solver.run-7.py311.nbi",  # the cache root
+        ours / "notes.nbi",
+    ]  # not a kernel's
+    stale = [
+        ours / "activation.relu_fwd-12.py311.nbi",
+        ours / "softmax.softmax_rows-40.py311.1.nbc",
+    ]
     for f in foreign + stale:
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_bytes(b"x")
     (ours / "jitgrad-kernels.sha256").write_text("an old stamp")
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c",
-                          "import autograd.kernels"], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "dev",
+            "-W",
+            "error::ResourceWarning",
+            "-c",
+            "import autograd.kernels",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0 and "ResourceWarning" not in out.stderr, out.stderr
     assert all(f.exists() for f in foreign)
     assert not any(f.exists() for f in stale)
@@ -154,6 +188,7 @@ def test_float16_softmax_other_dims_rounded_once(name):
     of the exact value, never further from it than torch's."""
     torch = pytest.importorskip("torch")
     from autograd.ops.softmax import _half_softmax_vjp
+
     rng = np.random.default_rng(1)
     for shape, dim in [((64, 50), 0), ((2, 3, 40), 1), ((5, 300), 0), ((3, 8, 33), 1)]:
         x = (rng.normal(size=shape) * 3).astype(np.float16)
@@ -178,7 +213,10 @@ def test_float16_softmax_other_dims_rounded_once(name):
 def test_clip_grad_norm_with_nonfinite_gradients_like_torch(bad, norm_type):
     torch = pytest.importorskip("torch")
     results = []
-    for lib, clip in ((torch, torch.nn.utils.clip_grad_norm_), (autograd, nn.utils.clip_grad_norm_)):
+    for lib, clip in (
+        (torch, torch.nn.utils.clip_grad_norm_),
+        (autograd, nn.utils.clip_grad_norm_),
+    ):
         a, b = lib.zeros(2, requires_grad=True), lib.zeros(2, requires_grad=True)
         a.grad, b.grad = lib.tensor([1.0, bad]), lib.tensor([3.0, 4.0])
         keep = b.grad
@@ -188,8 +226,11 @@ def test_clip_grad_norm_with_nonfinite_gradients_like_torch(bad, norm_type):
     np.testing.assert_equal(results[1], results[0])
     a = nn.Parameter(autograd.zeros(2))
     a.grad = autograd.tensor([1.0, bad])
-    with pytest.raises(RuntimeError, match=f"The total norm of order {norm_type} for gradients from "
-                                           r"`parameters` is non-finite, so it cannot be clipped"):
+    with pytest.raises(
+        RuntimeError,
+        match=f"The total norm of order {norm_type} for gradients from "
+        r"`parameters` is non-finite, so it cannot be clipped",
+    ):
         nn.utils.clip_grad_norm_([a], 1.0, norm_type=norm_type, error_if_nonfinite=True)
     assert a.grad.tolist()[0] == 1.0  # untouched
 
@@ -197,6 +238,7 @@ def test_clip_grad_norm_with_nonfinite_gradients_like_torch(bad, norm_type):
 # ---- also seen: rand/randn draw in the target dtype ---------------------------------------------------
 def test_randn_and_rand_draw_in_the_target_dtype():
     import tracemalloc
+
     n = 2_000_000
     for fn in (autograd.randn, autograd.rand):
         fn(10)  # warm up
@@ -208,13 +250,17 @@ def test_randn_and_rand_draw_in_the_target_dtype():
         del x
     h = autograd.randn(100_000, dtype=autograd.float16)
     assert h.dtype == autograd.float16 and abs(float(h.float().std()) - 1) < 0.02
-    for fn, kernel in ((autograd.randn, "normal_kernel_cpu"), (autograd.rand, "check_uniform_bounds")):
+    for fn, kernel in (
+        (autograd.randn, "normal_kernel_cpu"),
+        (autograd.rand, "check_uniform_bounds"),
+    ):
         with pytest.raises(NotImplementedError, match=f"\"{kernel}\" not implemented for 'Long'"):
             fn(3, dtype=autograd.int64)
 
 
 def test_randn_goodness_of_fit_in_each_dtype():
     from scipy import stats
+
     g = autograd.Generator().manual_seed(1234)
     for dt in (autograd.float16, autograd.float32, autograd.float64):
         x = autograd.randn(20_000, dtype=dt, generator=g).double().numpy()
@@ -230,6 +276,7 @@ def test_conv2d_with_a_big_kernel_runs_in_bounded_memory(monkeypatch):
     import tracemalloc
     from scipy import signal
     from autograd.ops import conv as C
+
     monkeypatch.setattr(C, "_IM2COL_BUDGET", 4 * 2**20)
     rng = np.random.default_rng(0)
     x = autograd.tensor(rng.normal(size=(1, 1, 200, 200)).astype(np.float32), requires_grad=True)
@@ -244,25 +291,43 @@ def test_conv2d_with_a_big_kernel_runs_in_bounded_memory(monkeypatch):
     bwd_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert fwd_peak < 16 * 2**20 and bwd_peak < 16 * 2**20, (fwd_peak, bwd_peak)
-    xd, wd = x.detach().numpy()[0, 0].astype(np.float64), w.detach().numpy()[0, 0].astype(np.float64)
+    xd, wd = (
+        x.detach().numpy()[0, 0].astype(np.float64),
+        w.detach().numpy()[0, 0].astype(np.float64),
+    )
     ref = signal.correlate2d(np.pad(xd, 3), wd, mode="valid")
     np.testing.assert_allclose(y.detach().numpy()[0, 0], ref, rtol=1e-4, atol=1e-3)
     ones = np.ones_like(ref)
-    np.testing.assert_allclose(x.grad.numpy()[0, 0], signal.convolve2d(ones, wd, mode="full")[3:-3, 3:-3],
-                               rtol=1e-4, atol=1e-3)
-    np.testing.assert_allclose(w.grad.numpy()[0, 0], signal.correlate2d(np.pad(xd, 3), ones, mode="valid"),
-                               rtol=1e-4, atol=1e-2)
+    np.testing.assert_allclose(
+        x.grad.numpy()[0, 0],
+        signal.convolve2d(ones, wd, mode="full")[3:-3, 3:-3],
+        rtol=1e-4,
+        atol=1e-3,
+    )
+    np.testing.assert_allclose(
+        w.grad.numpy()[0, 0],
+        signal.correlate2d(np.pad(xd, 3), ones, mode="valid"),
+        rtol=1e-4,
+        atol=1e-2,
+    )
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_conv2d_blocks_equal_one_block(monkeypatch, backend):
     from autograd.ops import conv as C
+
     rng = np.random.default_rng(1)
-    cases = [((2, 3, 11, 9), (4, 3, 3, 2), dict(stride=1, padding=0)),
-             ((2, 4, 13, 10), (6, 2, 3, 3), dict(stride=2, padding=2, groups=2)),
-             ((1, 2, 12, 12), (3, 2, 3, 3), dict(stride=(3, 1), padding=5, dilation=2)),  # rows of padding only
-             ((3, 1, 7, 7), (2, 1, 5, 5), dict(padding="same")),
-             ((2, 2, 9, 8), (2, 2, 2, 2), dict(stride=3, padding=(4, 1)))]
+    cases = [
+        ((2, 3, 11, 9), (4, 3, 3, 2), dict(stride=1, padding=0)),
+        ((2, 4, 13, 10), (6, 2, 3, 3), dict(stride=2, padding=2, groups=2)),
+        (
+            (1, 2, 12, 12),
+            (3, 2, 3, 3),
+            dict(stride=(3, 1), padding=5, dilation=2),
+        ),  # rows of padding only
+        ((3, 1, 7, 7), (2, 1, 5, 5), dict(padding="same")),
+        ((2, 2, 9, 8), (2, 2, 2, 2), dict(stride=3, padding=(4, 1))),
+    ]
     with autograd.backend(backend):
         for xs, ws, kw in cases:
             x = autograd.tensor(rng.normal(size=xs), requires_grad=True)
@@ -276,7 +341,9 @@ def test_conv2d_blocks_equal_one_block(monkeypatch, backend):
                 g = autograd.tensor(rng.normal(size=y.shape)) if g is None else g
                 y.backward(g)
                 t = F.conv_transpose2d(g, w, stride=kw.get("stride", 1), groups=kw.get("groups", 1))
-                results.append([y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), t.detach().numpy()])
+                results.append(
+                    [y.detach().numpy(), x.grad.numpy(), w.grad.numpy(), t.detach().numpy()]
+                )
             for other in results[1:]:
                 for a, b in zip(results[0], other):
                     np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
@@ -297,7 +364,10 @@ def test_var_std_backward_of_empty_input_is_quiet(name, shape, dim):
 def test_std_of_large_float32_values_does_not_overflow():
     x = autograd.tensor([[1.0, -1e30, 2.0], [1e30, 1e30, 1.0]])
     np.testing.assert_allclose(autograd.std(x, 1).numpy(), [5.773503e29, 5.773503e29], rtol=1e-6)
-    assert autograd.var(x, 1).numpy().tolist() == [np.inf, np.inf]  # 3.3e59 overflows float32, as torch
+    assert autograd.var(x, 1).numpy().tolist() == [
+        np.inf,
+        np.inf,
+    ]  # 3.3e59 overflows float32, as torch
 
 
 def test_adaptive_avg_pool_keeps_nan_and_inf_in_their_windows():
@@ -319,7 +389,9 @@ def test_triangular_solve_with_a_zero_pivot_gives_inf_like_torch():
 
 def test_lgamma_at_minus_infinity_and_near_zero_like_torch():
     x = autograd.tensor([-np.inf, -4.94e-324, 4.94e-324, 0.0], dtype=autograd.float64)
-    np.testing.assert_allclose(autograd.lgamma(x).numpy(), [np.inf, 744.4400719, 744.4400719, np.inf])
+    np.testing.assert_allclose(
+        autograd.lgamma(x).numpy(), [np.inf, 744.4400719, 744.4400719, np.inf]
+    )
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -330,7 +402,9 @@ def test_max_pools_pick_the_last_nan_like_torch(backend):
         assert autograd.adaptive_max_pool2d(x, 1, return_indices=True)[1].tolist() == [[[[8]]]]
         y = autograd.tensor([[[1.0, np.nan, 2.0, np.nan, 3.0]]])
         assert autograd.max_pool1d(y, 5, return_indices=True)[1].tolist() == [[[3]]]
-    assert autograd.argmax(autograd.tensor([1.0, np.nan, 2.0, np.nan])).item() == 1  # torch.argmax: the first
+    assert (
+        autograd.argmax(autograd.tensor([1.0, np.nan, 2.0, np.nan])).item() == 1
+    )  # torch.argmax: the first
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -344,20 +418,27 @@ def test_max_pool_backward_of_an_empty_batch(backend):
 
 def test_addcdiv_divides_last_like_torch():
     x = autograd.tensor([-1e30, 1.0])
-    t1 = autograd.tensor([1.4e-45, 1.0])   # 0.5 * t1 underflows to 0 ...
-    t2 = autograd.tensor([-0.0, 3.0])       # ... and 0 / -0 is nan in torch
+    t1 = autograd.tensor([1.4e-45, 1.0])  # 0.5 * t1 underflows to 0 ...
+    t2 = autograd.tensor([-0.0, 3.0])  # ... and 0 / -0 is nan in torch
     out = autograd.addcdiv(x, t1, t2, value=0.5).numpy()
-    assert np.isnan(out[0]) and out[1] == np.float32(1.0) + np.float32(0.5) * np.float32(1.0) / np.float32(3.0)
+    assert np.isnan(out[0]) and out[1] == np.float32(1.0) + np.float32(0.5) * np.float32(
+        1.0
+    ) / np.float32(3.0)
 
 
 def test_interpolate_of_an_empty_size_raises_torchs_error():
     torch = pytest.importorskip("torch")
-    for shape, kw in [((1, 1, 0), dict(size=5)), ((1, 1, 0, 3), dict(size=(5, 5))),
-                      ((1, 1, 2), dict(size=0, mode="linear")),
-                      ((1, 1, 0, 2), dict(scale_factor=2.0, mode="bilinear"))]:
+    for shape, kw in [
+        ((1, 1, 0), dict(size=5)),
+        ((1, 1, 0, 3), dict(size=(5, 5))),
+        ((1, 1, 2), dict(size=0, mode="linear")),
+        ((1, 1, 0, 2), dict(scale_factor=2.0, mode="bilinear")),
+    ]:
         with pytest.raises(RuntimeError) as theirs:
             torch.nn.functional.interpolate(torch.zeros(shape), **kw)
-        with pytest.raises(RuntimeError, match="Input and output sizes should be greater than 0") as ours:
+        with pytest.raises(
+            RuntimeError, match="Input and output sizes should be greater than 0"
+        ) as ours:
             F.interpolate(autograd.zeros(*shape), **kw)  # NumPy's IndexError escaped
         assert str(ours.value) == str(theirs.value)
     assert F.interpolate(autograd.zeros(0, 1, 3), size=5).shape == (0, 1, 5)
@@ -384,7 +465,9 @@ def test_pad_of_empty_inputs_is_shaped_or_refused_like_torch():
     for mode in ("constant", "reflect", "replicate", "circular"):
         for shape in [(1, 0), (0, 3), (1, 2, 0), (0, 2, 3), (2, 0, 3)]:
             try:
-                expected = tuple(torch.nn.functional.pad(torch.zeros(shape), (1, 2), mode=mode).shape)
+                expected = tuple(
+                    torch.nn.functional.pad(torch.zeros(shape), (1, 2), mode=mode).shape
+                )
             except RuntimeError as e:
                 with pytest.raises((RuntimeError, ValueError), match=re.escape(str(e)[:40])):
                     F.pad(autograd.zeros(*shape), (1, 2), mode=mode)

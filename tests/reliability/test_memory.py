@@ -3,6 +3,7 @@
 Both run in a fresh interpreter, so that the measurement sees only this work and the
 recursion limit is Python's default.
 """
+
 import json
 import os
 import subprocess
@@ -14,8 +15,13 @@ import pytest
 
 def _run(code, timeout):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True,
-                         text=True, timeout=timeout)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 

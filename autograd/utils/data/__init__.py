@@ -13,14 +13,34 @@ Example:
     >>> xb.shape
     autograd.Size([4])
 """
-from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset,
-                      random_split)
-from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,
-                      WeightedRandomSampler, BatchSampler)
+
+from .dataset import Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, random_split
+from .sampler import (
+    Sampler,
+    SequentialSampler,
+    RandomSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+    BatchSampler,
+)
 from .dataloader import DataLoader, default_collate, get_worker_info
 from .distributed import DistributedSampler
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
-           "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler", "DataLoader", "default_collate",
-           "get_worker_info", "DistributedSampler"]
+__all__ = [
+    "Dataset",
+    "IterableDataset",
+    "TensorDataset",
+    "Subset",
+    "ConcatDataset",
+    "random_split",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+    "DataLoader",
+    "default_collate",
+    "get_worker_info",
+    "DistributedSampler",
+]

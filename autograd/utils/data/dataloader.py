@@ -14,6 +14,7 @@ in the main process, and workers only receive lists of indices. ``num_workers > 
 batches in forked worker processes (see ``_WorkerPool``): a worker that dies raises an
 error instead of hanging.
 """
+
 from __future__ import annotations
 
 import multiprocessing as mp
@@ -45,19 +46,24 @@ def default_collate(batch):
     (float64 for floats, int64 for ints, like torch), strings stay a list.
     """
     from ...factories import tensor as _tensor
+
     elem = batch[0]
     if isinstance(elem, (Tensor, np.ndarray)):
         arrays = [b._data if isinstance(b, Tensor) else np.asarray(b) for b in batch]
         if arrays[0].dtype.kind in "OSU":
-            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, "
-                            f"dicts or lists; found {arrays[0].dtype}")
+            raise TypeError(
+                f"default_collate: batch must contain tensors, numpy arrays, numbers, "
+                f"dicts or lists; found {arrays[0].dtype}"
+            )
         bad = next((i for i, a in enumerate(arrays) if a.shape != arrays[0].shape), None)
         if bad is not None:
-            raise ShapeError(f"stack expects each tensor to be equal size, but got "
-                             f"{shape_str(arrays[0].shape)} at entry 0 and "
-                             f"{shape_str(arrays[bad].shape)} at entry {bad} (default_collate stacks "
-                             "the samples of a batch: give them one shape, e.g. by padding or "
-                             "resizing, or pass a collate_fn)")
+            raise ShapeError(
+                f"stack expects each tensor to be equal size, but got "
+                f"{shape_str(arrays[0].shape)} at entry 0 and "
+                f"{shape_str(arrays[bad].shape)} at entry {bad} (default_collate stacks "
+                "the samples of a batch: give them one shape, e.g. by padding or "
+                "resizing, or pass a collate_fn)"
+            )
         return Tensor._make(np.stack(arrays))
     if isinstance(elem, np.generic):
         return Tensor._make(np.array(batch))
@@ -78,8 +84,10 @@ def default_collate(batch):
             raise RuntimeError("each element in list of batch should be of equal size")
         out = [default_collate(list(s)) for s in zip(*batch)]
         return tuple(out) if isinstance(elem, tuple) else out
-    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
-                    f"or lists; found {type(elem).__name__}")
+    raise TypeError(
+        f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
+        f"or lists; found {type(elem).__name__}"
+    )
 
 
 # ---- worker processes ----------------------------------------------------------------------
@@ -121,8 +129,11 @@ def _unpicklable_part(obj, where, depth=0):
 def _error_message(e, worker_id):
     """torch's wording: the original type and traceback, from the worker."""
     import traceback
-    return (f"Caught {type(e).__name__} in DataLoader worker process {worker_id}.\n"
-            f"Original {traceback.format_exc()}")
+
+    return (
+        f"Caught {type(e).__name__} in DataLoader worker process {worker_id}.\n"
+        f"Original {traceback.format_exc()}"
+    )
 
 
 def _pickled_type(e):
@@ -132,8 +143,19 @@ def _pickled_type(e):
         return None
 
 
-def _worker_loop(dataset, collate_fn, index_q, result_q, done, worker_id, num_workers, seed,
-                 worker_init_fn, parent_pid, batched):
+def _worker_loop(
+    dataset,
+    collate_fn,
+    index_q,
+    result_q,
+    done,
+    worker_id,
+    num_workers,
+    seed,
+    worker_init_fn,
+    parent_pid,
+    batched,
+):
     global _worker_info
     # Ctrl-C is the main process's business: it shuts the workers down (torch does the same).
     # The parent blocked SIGINT around the fork so that none arrives before this line.
@@ -174,14 +196,18 @@ def _worker_loop(dataset, collate_fn, index_q, result_q, done, worker_id, num_wo
         try:
             payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as e:
-            culprit = next(((f"dataset[{i}]", s) for i, s in zip(indices, samples)
-                            if not _picklable(s)), None)
-            where, kind = _unpicklable_part(*(culprit[::-1] if culprit else
-                                               (data, f"the batch made by {_name(collate_fn)}")))
-            msg = (f"DataLoader worker process {worker_id} cannot send batch {batch_idx} to the main "
-                   f"process: {where} (a {kind}) cannot be pickled ({type(e).__name__}: {e}). "
-                   "Samples must be made of tensors, arrays, numbers, strings and containers of "
-                   "them (or use num_workers=0).")
+            culprit = next(
+                ((f"dataset[{i}]", s) for i, s in zip(indices, samples) if not _picklable(s)), None
+            )
+            where, kind = _unpicklable_part(
+                *(culprit[::-1] if culprit else (data, f"the batch made by {_name(collate_fn)}"))
+            )
+            msg = (
+                f"DataLoader worker process {worker_id} cannot send batch {batch_idx} to the main "
+                f"process: {where} (a {kind}) cannot be pickled ({type(e).__name__}: {e}). "
+                "Samples must be made of tensors, arrays, numbers, strings and containers of "
+                "them (or use num_workers=0)."
+            )
             result_q.put((batch_idx, None, (_pickled_type(e), msg)))
             continue
         result_q.put((batch_idx, payload, None))
@@ -234,8 +260,10 @@ class _WorkerPool:
     worker within a fraction of a second."""
 
     def __init__(self, loader, batches, base_seed, batched=True):
-        ctx = mp.get_context(loader.multiprocessing_context or
-                             ("fork" if "fork" in mp.get_all_start_methods() else "spawn"))
+        ctx = mp.get_context(
+            loader.multiprocessing_context
+            or ("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        )
         self.batches = iter(enumerate(batches))
         self.timeout = loader.timeout or None
         self.index_qs, self.workers = [], []
@@ -246,10 +274,23 @@ class _WorkerPool:
         try:
             for w in range(loader.num_workers):
                 q = ctx.Queue()
-                p = ctx.Process(target=_worker_loop, daemon=True,
-                                args=(loader.dataset, loader.collate_fn, q, self.result_q,
-                                      self.done, w, loader.num_workers, base_seed + w,
-                                      loader.worker_init_fn, os.getpid(), batched))
+                p = ctx.Process(
+                    target=_worker_loop,
+                    daemon=True,
+                    args=(
+                        loader.dataset,
+                        loader.collate_fn,
+                        q,
+                        self.result_q,
+                        self.done,
+                        w,
+                        loader.num_workers,
+                        base_seed + w,
+                        loader.worker_init_fn,
+                        os.getpid(),
+                        batched,
+                    ),
+                )
                 self.index_qs.append(q)
                 p.start()
                 self.workers.append(p)
@@ -312,8 +353,10 @@ class _WorkerPool:
                 pass
             dead = [p for p in self.workers if p.exitcode is not None]
             if dead:
-                raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(str(p.pid) for p in dead)}) "
-                                   "exited unexpectedly")
+                raise RuntimeError(
+                    f"DataLoader worker (pid(s) {', '.join(str(p.pid) for p in dead)}) "
+                    "exited unexpectedly"
+                )
             if deadline is not None and time.monotonic() >= deadline:
                 raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds")
 
@@ -359,20 +402,40 @@ class DataLoader:
         [[0, 1, 2, 3], [4, 5, 6, 7]]
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
-                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
-                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
-                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
-                 in_order=True):
+    def __init__(
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=None,
+        sampler=None,
+        batch_sampler=None,
+        num_workers=0,
+        collate_fn=None,
+        pin_memory=False,
+        drop_last=False,
+        timeout=0,
+        worker_init_fn=None,
+        multiprocessing_context=None,
+        generator=None,
+        *,
+        prefetch_factor=None,
+        persistent_workers=False,
+        pin_memory_device="",
+        in_order=True,
+    ):
         if num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
-                             "disable multiprocessing.")
+            raise ValueError(
+                "num_workers option should be non-negative; use num_workers=0 to "
+                "disable multiprocessing."
+            )
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
         if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
-                             "let num_workers > 0 to enable multiprocessing, otherwise set "
-                             "prefetch_factor to None.")
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing."
+                "let num_workers > 0 to enable multiprocessing, otherwise set "
+                "prefetch_factor to None."
+            )
         self.dataset = dataset
         # accepted as torch's CPU build accepts it: there is no device memory to pin for
         self.pin_memory = pin_memory
@@ -386,31 +449,43 @@ class DataLoader:
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             if shuffle:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle "
-                                 f"option, but got shuffle={shuffle}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified shuffle "
+                    f"option, but got shuffle={shuffle}"
+                )
             if sampler is not None or batch_sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified sampler "
-                                 "and batch_sampler options")
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified sampler "
+                    "and batch_sampler options"
+                )
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
-                                 "shuffle, sampler, and drop_last")
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, "
+                    "shuffle, sampler, and drop_last"
+                )
             batch_size = None
         elif sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if sampler is None and not self._iterable:
-            sampler = (RandomSampler(dataset, generator=generator) if shuffle
-                       else SequentialSampler(dataset))
+            sampler = (
+                RandomSampler(dataset, generator=generator)
+                if shuffle
+                else SequentialSampler(dataset)
+            )
         if batch_size is not None and batch_sampler is None and not self._iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size = batch_size
         self.sampler = sampler
         self.batch_sampler = batch_sampler
-        self.collate_fn = collate_fn or (default_collate if batch_size is not None or
-                                         batch_sampler is not None else _identity)
+        self.collate_fn = collate_fn or (
+            default_collate if batch_size is not None or batch_sampler is not None else _identity
+        )
         if num_workers > 0 and self._iterable:
-            warnings.warn("num_workers > 0 with an IterableDataset: every worker would replay "
-                          "the whole stream; loading in the main process instead")
+            warnings.warn(
+                "num_workers > 0 with an IterableDataset: every worker would replay "
+                "the whole stream; loading in the main process instead"
+            )
             self.num_workers = 0
 
     def __iter__(self):
@@ -419,8 +494,12 @@ class DataLoader:
         # num_workers, and workers get new seeds each epoch.
         base_seed = int(_gen(self.generator).integers(0, 2**62))
         if self.pin_memory:
-            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then "
-                          "device pinned memory won't be used.", UserWarning, stacklevel=2)
+            warnings.warn(
+                "'pin_memory' argument is set as true but no accelerator is found, then "
+                "device pinned memory won't be used.",
+                UserWarning,
+                stacklevel=2,
+            )
         if self._iterable:
             return self._iter_stream()
         if self.batch_sampler is None:  # batch_size=None: one sample at a time

@@ -1,5 +1,6 @@
 """Datasets (``torch.utils.data.dataset``): ``Dataset``, ``IterableDataset``,
 ``TensorDataset``, ``Subset``, ``ConcatDataset`` and ``random_split``."""
+
 from __future__ import annotations
 
 import bisect
@@ -40,8 +41,9 @@ class TensorDataset(Dataset):
 
     def __init__(self, *tensors: Tensor):
         if any(t.shape[0] != tensors[0].shape[0] for t in tensors):
-            raise ValueError("Size mismatch between tensors: "
-                             + ", ".join(str(t.shape[0]) for t in tensors))
+            raise ValueError(
+                "Size mismatch between tensors: " + ", ".join(str(t.shape[0]) for t in tensors)
+            )
         self.tensors = tensors
 
     def __getitem__(self, index):
@@ -111,6 +113,6 @@ def random_split(dataset, lengths, generator=None):
     perm = _gen(generator).permutation(n).tolist()
     out, offset = [], 0
     for length in lengths:
-        out.append(Subset(dataset, perm[offset:offset + length]))
+        out.append(Subset(dataset, perm[offset : offset + length]))
         offset += length
     return out

@@ -1,5 +1,6 @@
 """``DistributedSampler``: each rank iterates over its own share of a dataset
 (``torch.utils.data.distributed``; also exported by ``autograd.utils.data``)."""
+
 from __future__ import annotations
 
 import math
@@ -29,10 +30,18 @@ class DistributedSampler:
         [2, 5, 8, 0]
     """
 
-    def __init__(self, dataset, num_replicas=None, rank=None, shuffle: bool = True,
-                 seed: int = 0, drop_last: bool = False):
+    def __init__(
+        self,
+        dataset,
+        num_replicas=None,
+        rank=None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ):
         if num_replicas is None or rank is None:
             from ... import distributed as dist
+
             if not dist.is_available():
                 raise RuntimeError("Requires distributed package to be available")
             if num_replicas is None:
@@ -40,8 +49,9 @@ class DistributedSampler:
             if rank is None:
                 rank = dist.get_rank()
         if rank >= num_replicas or rank < 0:
-            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
-                             f"[0, {num_replicas - 1}]")
+            raise ValueError(
+                f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]"
+            )
         self.dataset = dataset
         self.num_replicas = num_replicas
         self.rank = rank
@@ -72,9 +82,9 @@ class DistributedSampler:
             else:  # a tiny dataset and many ranks: repeat it as often as needed
                 indices += (indices * math.ceil(padding / len(indices)))[:padding]
         else:
-            indices = indices[:self.total_size]
+            indices = indices[: self.total_size]
         assert len(indices) == self.total_size  # internal invariant, not user input
-        share = indices[self.rank:self.total_size:self.num_replicas]
+        share = indices[self.rank : self.total_size : self.num_replicas]
         return iter(share)
 
     def __len__(self) -> int:
@@ -83,4 +93,3 @@ class DistributedSampler:
     def set_epoch(self, epoch: int) -> None:
         """Use a different shuffle for ``epoch`` (the same on every rank)."""
         self.epoch = epoch
-

@@ -16,6 +16,7 @@ Example:
     >>> len(next(it)), len(endless)
     (3, 1000000000000)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,10 +24,16 @@ import numpy as np
 from ...random import _gen
 from ...tensor import Tensor
 
-__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "WeightedRandomSampler", "BatchSampler"]
+__all__ = [
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+]
 
-_CHUNK = 32   # indices drawn at a time with replacement (torch's RandomSampler uses 32 too)
+_CHUNK = 32  # indices drawn at a time with replacement (torch's RandomSampler uses 32 too)
 
 
 def _pass_rng(generator) -> np.random.Generator:
@@ -144,20 +151,25 @@ class WeightedRandomSampler(Sampler):
         _check_bool("replacement", replacement, ValueError)
         w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
-            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
-                             f"{tuple(w.shape)}")
+            raise ValueError(
+                f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}"
+            )
         # (torch finds these when it first draws; here they are found at once)
         if not (w >= 0).all():
-            raise RuntimeError("invalid multinomial distribution (encountering probability "
-                               "entry < 0)")
+            raise RuntimeError(
+                "invalid multinomial distribution (encountering probability entry < 0)"
+            )
         if not np.isfinite(w).all():
-            raise RuntimeError("invalid multinomial distribution (encountering probability "
-                               "entry = infinity or NaN)")
+            raise RuntimeError(
+                "invalid multinomial distribution (encountering probability "
+                "entry = infinity or NaN)"
+            )
         if w.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         if not replacement and num_samples > len(w):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                               "replacement")
+            raise RuntimeError(
+                "cannot sample n_sample > prob_dist.size(-1) samples without replacement"
+            )
         self.weights = Tensor._make(w)
         self.num_samples = int(num_samples)
         self.replacement = replacement
@@ -171,15 +183,16 @@ class WeightedRandomSampler(Sampler):
             # without replacement; weight 0 arrives last
             with np.errstate(divide="ignore"):
                 keys = rng.exponential(size=len(w)) / w
-            yield from np.argsort(keys, kind="stable")[:self.num_samples].tolist()
+            yield from np.argsort(keys, kind="stable")[: self.num_samples].tolist()
             return
         cdf = np.cumsum(w)
         cdf /= cdf[-1]
         left = self.num_samples
         while left:
             k = min(left, self._chunk)
-            yield from np.minimum(np.searchsorted(cdf, rng.random(k), side="right"),
-                                  len(w) - 1).tolist()
+            yield from np.minimum(
+                np.searchsorted(cdf, rng.random(k), side="right"), len(w) - 1
+            ).tolist()
             left -= k
 
     def __len__(self):

@@ -9,6 +9,7 @@ Example:
     ...     for step in range(3):
     ...         w.add_scalar("loss", 1.0 / (step + 1), step)
 """
+
 from .writer import SummaryWriter
 
 __all__ = ["SummaryWriter"]

@@ -12,6 +12,7 @@ What this module adds to tensorboardX: Tensors are accepted wherever torch accep
 the constructor and ``add_hparams`` take torch's argument names, and ``add_graph`` draws
 *our* recorded autograd graph (tensorboardX's needs torch.jit).
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,14 +21,21 @@ import time
 
 try:
     import tensorboardX as _tbx
-    from tensorboardX.proto import (attr_value_pb2, event_pb2, graph_pb2, node_def_pb2,
-                                    tensor_shape_pb2, versions_pb2)
+    from tensorboardX.proto import (
+        attr_value_pb2,
+        event_pb2,
+        graph_pb2,
+        node_def_pb2,
+        tensor_shape_pb2,
+        versions_pb2,
+    )
     from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData
 except ImportError as e:  # pragma: no cover - exercised by a test that hides the package
     raise ImportError(
         "autograd.utils.tensorboard needs the tensorboardX package to write TensorBoard logs: "
         'pip install "jitgrad[tensorboard]" (or: pip install tensorboardX pillow); view the '
-        "logs with: pip install tensorboard; tensorboard --logdir runs") from e
+        "logs with: pip install tensorboard; tensorboard --logdir runs"
+    ) from e
 
 from ...tensor import Tensor
 
@@ -51,9 +59,11 @@ def _number(v):
 
 def _numpy_args(method):
     """Wrap a tensorboardX method so that it accepts autograd Tensors."""
+
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         return method(self, *[_np(a) for a in args], **{k: _np(v) for k, v in kwargs.items()})
+
     return wrapper
 
 
@@ -73,18 +83,37 @@ class SummaryWriter(_tbx.SummaryWriter):
         >>> w.close()
     """
 
-    def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
-                 filename_suffix=""):
-        super().__init__(logdir=log_dir, comment=comment, purge_step=purge_step,
-                         max_queue=max_queue, flush_secs=flush_secs,
-                         filename_suffix=filename_suffix)
+    def __init__(
+        self,
+        log_dir=None,
+        comment="",
+        purge_step=None,
+        max_queue=10,
+        flush_secs=120,
+        filename_suffix="",
+    ):
+        super().__init__(
+            logdir=log_dir,
+            comment=comment,
+            purge_step=purge_step,
+            max_queue=max_queue,
+            flush_secs=flush_secs,
+            filename_suffix=filename_suffix,
+        )
         self.log_dir = self.logdir
 
     def get_logdir(self) -> str:
         return self.logdir
 
-    def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, new_style=False,
-                   double_precision=False):
+    def add_scalar(
+        self,
+        tag,
+        scalar_value,
+        global_step=None,
+        walltime=None,
+        new_style=False,
+        double_precision=False,
+    ):
         """Log one number (a Python number or a one-element Tensor) at ``global_step``."""
         if isinstance(scalar_value, Tensor):
             scalar_value = scalar_value.item()
@@ -100,7 +129,8 @@ class SummaryWriter(_tbx.SummaryWriter):
             fw = self.all_writers.get(logdir)
             if fw is None:
                 fw = self.all_writers[logdir] = _tbx.writer.FileWriter(
-                    logdir, self._max_queue, self._flush_secs, self._filename_suffix)
+                    logdir, self._max_queue, self._flush_secs, self._filename_suffix
+                )
             value = value.item() if isinstance(value, Tensor) else float(value)
             fw.add_summary(_tbx.summary.scalar(main_tag, value), global_step, walltime)
 
@@ -115,8 +145,9 @@ class SummaryWriter(_tbx.SummaryWriter):
     add_pr_curve = _numpy_args(_tbx.SummaryWriter.add_pr_curve)
     add_mesh = _numpy_args(_tbx.SummaryWriter.add_mesh)
 
-    def add_hparams(self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None,
-                    global_step=None):
+    def add_hparams(
+        self, hparam_dict, metric_dict, hparam_domain_discrete=None, run_name=None, global_step=None
+    ):
         """Log a run's hyperparameters with its final metrics (TensorBoard's HPARAMS tab).
 
         As in torch, they go to a sub-folder ``run_name`` (default: the current time) of
@@ -127,10 +158,15 @@ class SummaryWriter(_tbx.SummaryWriter):
             raise TypeError("hparam_dict and metric_dict should be dictionary.")
         if hparam_domain_discrete is not None:
             for k, values in hparam_domain_discrete.items():
-                if k not in hparam_dict or not isinstance(values, list) or not all(
-                        isinstance(v, type(hparam_dict[k])) for v in values):
-                    raise TypeError(f"parameter: hparam_domain_discrete[{k}] should be a list "
-                                    f"of same type as hparam_dict[{k}].")
+                if (
+                    k not in hparam_dict
+                    or not isinstance(values, list)
+                    or not all(isinstance(v, type(hparam_dict[k])) for v in values)
+                ):
+                    raise TypeError(
+                        f"parameter: hparam_domain_discrete[{k}] should be a list "
+                        f"of same type as hparam_dict[{k}]."
+                    )
         hparam_dict = {k: _number(v) for k, v in hparam_dict.items()}
         metric_dict = {k: _number(v) for k, v in metric_dict.items()}
         exp, ssi, sei = _tbx.summary.hparams(hparam_dict, metric_dict)
@@ -168,8 +204,9 @@ def _add_discrete_domains(exp_summary, domains):
 
 def _shape_attr(shape):
     dims = [tensor_shape_pb2.TensorShapeProto.Dim(size=int(n)) for n in shape]
-    return attr_value_pb2.AttrValue(list=attr_value_pb2.AttrValue.ListValue(
-        shape=[tensor_shape_pb2.TensorShapeProto(dim=dims)]))
+    return attr_value_pb2.AttrValue(
+        list=attr_value_pb2.AttrValue.ListValue(shape=[tensor_shape_pb2.TensorShapeProto(dim=dims)])
+    )
 
 
 def _op_name(node) -> str:
@@ -177,7 +214,7 @@ def _op_name(node) -> str:
     name = node.name()
     for suffix in ("Backward0", "Backward1", "Backward"):
         if name.endswith(suffix):
-            return name[:-len(suffix)] or name
+            return name[: -len(suffix)] or name
     return name
 
 
@@ -193,22 +230,29 @@ def model_graph(model, inputs) -> "graph_pb2.GraphDef":
         inputs = (inputs,)
     inputs = tuple(inputs)
     # floating inputs become leaves that require grad, so the graph starts at them
-    leaves = tuple(x.detach().requires_grad_(True)
-                   if isinstance(x, Tensor) and x.is_floating_point() else x for x in inputs)
+    leaves = tuple(
+        x.detach().requires_grad_(True) if isinstance(x, Tensor) and x.is_floating_point() else x
+        for x in inputs
+    )
     input_names = {id(x): f"input/input.{i}" for i, x in enumerate(leaves) if isinstance(x, Tensor)}
     with enable_grad():
         out = model(*leaves)
-    outputs = [o for o in (out if isinstance(out, (tuple, list)) else (out,))
-               if isinstance(o, Tensor) and o.requires_grad]
+    outputs = [
+        o
+        for o in (out if isinstance(out, (tuple, list)) else (out,))
+        if isinstance(o, Tensor) and o.requires_grad
+    ]
     if not outputs:
-        raise ValueError("add_graph: the model's output does not depend on any parameter or "
-                         "floating input, so no graph was recorded")
+        raise ValueError(
+            "add_graph: the model's output does not depend on any parameter or "
+            "floating input, so no graph was recorded"
+        )
     data = GraphData(outputs, params=model if hasattr(model, "named_parameters") else None)
     root = type(model).__name__
     names = {}
     nodes = []
     counter = 0
-    for i in reversed(range(len(data))):            # forward order: producers first
+    for i in reversed(range(len(data))):  # forward order: producers first
         node = data.order[i]
         if data.is_leaf(i):
             var = node.variable
@@ -227,14 +271,22 @@ def model_graph(model, inputs) -> "graph_pb2.GraphDef":
         attrs = {"_output_shapes": _shape_attr(meta[0])} if meta is not None else {}
         if meta is not None:
             attrs["dtype"] = attr_value_pb2.AttrValue(s=str(meta[1]).encode())
-        inputs_of = [names[data.edges[k][0]] for k in sorted(data.producers[i],
-                                                             key=lambda k: data.edges[k][3])]
-        nodes.append(node_def_pb2.NodeDef(name=name, op=op, input=inputs_of, attr=attrs,
-                                          device="/device:CPU:0"))
+        inputs_of = [
+            names[data.edges[k][0]]
+            for k in sorted(data.producers[i], key=lambda k: data.edges[k][3])
+        ]
+        nodes.append(
+            node_def_pb2.NodeDef(
+                name=name, op=op, input=inputs_of, attr=attrs, device="/device:CPU:0"
+            )
+        )
     for j, (node, _) in enumerate(data.roots):
         i = data.index[node]
         meta = out_meta(node, 0)
         attrs = {"_output_shapes": _shape_attr(meta[0])} if meta is not None else {}
-        nodes.append(node_def_pb2.NodeDef(name=f"output/output.{j}", op="IO Node",
-                                          input=[names[i]], attr=attrs))
+        nodes.append(
+            node_def_pb2.NodeDef(
+                name=f"output/output.{j}", op="IO Node", input=[names[i]], attr=attrs
+            )
+        )
     return graph_pb2.GraphDef(node=nodes, versions=versions_pb2.VersionDef(producer=22))
