@@ -53,6 +53,7 @@ class CompiledFunction:
         self._traces = 0
         self._last_key = None
         self.last_plan = None
+        self.traced_plan = None  # the plan the last trace built (what viz.draw shows first)
         _compiled.add(self)
 
     def __repr__(self):
@@ -118,6 +119,7 @@ class CompiledFunction:
                 try:
                     plan = _plan.build(tracer, out_leaves)
                     plan.out_spec = out_spec
+                    self.traced_plan = plan
                 except _plan.Unsupported as e:
                     tracer.unsupported(str(e), located=False)
                 except Exception as e:  # a bug of the compiler: stay eager

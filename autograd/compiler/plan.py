@@ -92,6 +92,28 @@ def acc_leaf(leaf, g):
         np.add(old._data, arr, out=old._data, casting="unsafe")
 
 
+class Box:
+    """One step of the plan as ``autograd.viz.draw`` shows it: what it is (``label``,
+    ``kind``: input, external, forward, backward, grad, call, derive, write), the variables
+    of ``plan.source`` it reads and writes, and the fused kernel it belongs to (``group``)."""
+
+    __slots__ = ("detail", "group", "kind", "label", "reads", "writes")
+
+    def __init__(self, kind, label, reads=(), writes=(), detail="", group=None):
+        self.kind, self.label, self.detail, self.group = kind, label, detail, group
+        self.reads, self.writes = tuple(reads), tuple(writes)
+
+    def __repr__(self):
+        return f"<{self.kind} {self.label}: {self.reads} -> {self.writes}>"
+
+
+def _shape_text(slot) -> str:
+    if slot.shape is None:
+        return ""
+    dims = "\u00d7".join(str(d) for d in slot.shape) if slot.shape else "scalar"
+    return f"{dims} {slot.dtype.name}"
+
+
 class Unsupported(Exception):
     """The trace needs something the plan does not model (the call then stays eager)."""
 
@@ -101,8 +123,10 @@ class Plan:
     """Replays one trace. ``forward(inputs)`` -> ``(output arrays, ctxs)``; ``backward``
     (a compiled module whose outputs need gradients) -> the gradients of ``boundary``."""
 
-    def __init__(self, source, namespace, outputs, boundary, saved_checks, steps):
+    def __init__(self, source, namespace, outputs, boundary, saved_checks, steps, boxes=()):
         self.source = source
+        self.boxes = list(boxes)  # the steps, for autograd.viz.draw
+        self.kernel_names: list[str] = []  # the fused kernels, by Box.group
         exec(compile(source, "<autograd.compile plan>", "exec"), namespace)  # our source
         self.forward = namespace["forward"]
         self.backward = namespace.get("backward")
@@ -147,6 +171,9 @@ class _Builder:
         self.lines = []
         self.fresh = set()  # externals read since the last disabled call
         self.copied = set()  # constants written into, copied for this replay
+        self.boxes: list[Box] = []  # what autograd.viz.draw shows
+        self._sourced: set = set()
+        self.group = None  # the fused kernel the steps emitted now belong to
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -161,20 +188,26 @@ class _Builder:
     def var(self, slot) -> str:
         kind = slot.kind
         if kind == "input":
+            self._source_box(slot, f"x{slot.source}", f"input {slot.source}")
             return f"x{slot.source}"
         if kind == "const":
             if slot.initial is None:
-                return self.bind(slot.array, f"K{slot.n}")
+                name = self.bind(slot.array, f"K{slot.n}")
+                self._source_box(slot, name, "constant")
+                return name
             name = f"k{slot.n}"  # written into: a fresh copy on every replay
             if slot.n not in self.copied:
                 self.copied.add(slot.n)
                 self.emit(f"{name} = {self.bind(slot.initial, f'K{slot.n}')}.copy()")
+                self._source_box(slot, name, "constant (copied per call)")
             return name
         if kind == "external":  # read when first used, and again after each disabled call
             name = f"e{slot.n}"
             if slot.n not in self.fresh:
                 self.fresh.add(slot.n)
                 self.emit(f"{name} = {self.bind(slot.source, f'E{slot.n}')}._data")
+                what = "parameter" if slot.source._requires_grad else "tensor"
+                self._source_box(slot, name, f"{what} E{slot.n}")
             return name
         if kind == "grad":
             return f"d{slot.n}"
@@ -191,6 +224,16 @@ class _Builder:
             inner = [self.literal(v, f"{hint}_{i}") for i, v in enumerate(value)]
             return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
         return self.bind(value, hint)
+
+    def _source_box(self, slot, name, label):
+        """A box for an array the plan reads from outside (drawn once per name)."""
+        if name not in self._sourced:
+            self._sourced.add(name)
+            kind = slot.kind if slot.kind in ("input", "external") else "const"
+            self.boxes.append(Box(kind, label, (), (name,), _shape_text(slot)))
+
+    def box(self, kind, label, reads, writes, detail=""):
+        self.boxes.append(Box(kind, label, reads, writes, detail, self.group))
 
     def emit(self, line, indent=1):
         self.lines.append("    " * indent + line)
@@ -243,7 +286,7 @@ class _Builder:
             boundary, saved_checks = self._module_backward(live, ctxs)
         source = "\n".join(self.lines) + "\n"
         self._forget_trace()
-        return Plan(source, self.ns, out_spec, boundary, saved_checks, tr.steps)
+        return Plan(source, self.ns, out_spec, boundary, saved_checks, tr.steps, self.boxes)
 
     def _forget_trace(self):
         """Drop what the trace held that the plan does not need: the traced call's graph
@@ -323,6 +366,10 @@ class _Builder:
             ctx = "NR"
         out = self.var(step.out)
         self.emit(f"{out} = {fwd}({ctx}{', ' if args else ''}{args}{params})")
+        reads = [self.var(s) for s in step.ins if s is not None]
+        reads += [self.var(v.slot) for v in step.params.values() if isinstance(v, SlotRef)]
+        writes = (out, ctx) if ctx != "NR" else (out,)
+        self.box("forward", op.__name__, reads, writes, _shape_text(step.out))
         if step.out.shape == ():  # (only a 0-d result can come back as a NumPy scalar)
             self.emit(f"if type({out}) is not ndarray: {out} = scalar_out({out}, {ctx})")
 
@@ -341,12 +388,20 @@ class _Builder:
     def _derive(self, step: DeriveStep):
         whole = self.var(step.out)
         self.emit(f"{whole} = {self._fn_call(step, 'derive')}")
+        reads = [self.var(a) for a in step.ins if isinstance(a, Slot)]
+        parts = [self.var(slot) for _, slot in step.parts]
+        label = getattr(step.fn, "__name__", "derive")
+        self.box("derive", label, reads, [whole, *parts], _shape_text(step.out))
         for i, slot in step.parts:
             if slot.n in self.used:
                 self.emit(f"{self.var(slot)} = {whole}[{i}]")
 
     def _write(self, step: WriteStep):
-        self.emit(self._fn_call(step, "write", [self.var(step.target)]))
+        target = self.var(step.target)
+        self.emit(self._fn_call(step, "write", [target]))
+        reads = [target] + [self.var(a) for a in step.ins if isinstance(a, Slot)]
+        label = getattr(step.fn, "__name__", "write")
+        self.box("write", label, reads, [target], _shape_text(step.target))
 
     def _call(self, step: CallStep):
         name = getattr(step.fn, "__qualname__", getattr(step.fn, "__name__", "call"))
@@ -356,6 +411,7 @@ class _Builder:
             + [f"{k}={self.literal(v, f'{fn}_{k}')}" for k, v in step.kwargs.items()]
         )
         self.emit(f"{fn}({args})")
+        self.box("call", name, (), ())
         self.fresh.clear()  # (it may have replaced a parameter's array: read them again)
 
     # ---- backward passes inside the function (a training step) ---------------------------
@@ -386,10 +442,14 @@ class _Builder:
                 else f"ones({slot.shape!r}, {self.bind(slot.dtype, 'dt_' + slot.dtype.name)})"
             )
             self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
+            reads = [self.var(slot)] if slot.kind == "step" else []
+            self.box("seed", "backward()", reads, [gvar[node]], _shape_text(slot))
         for node in step.order:
             g = gvar[node]
             if type(node) is AccumulateGrad:
-                self.emit(f"if {g} is not None: acc_leaf({self._leaf_tensor(node.variable)}, {g})")
+                leaf = self._leaf_tensor(node.variable)
+                self.emit(f"if {g} is not None: acc_leaf({leaf}, {g})")
+                self.box("grad", f"{leaf}.grad", [g], [f"{leaf}.grad"])
                 continue
             self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
         for slot in step.leaves.values():  # .grad that later steps read
@@ -403,6 +463,8 @@ class _Builder:
         bwd = self.bind(op.backward, f"{op.__name__}_backward")
         self.emit(f"if {g} is not None:", indent)
         self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
+        targets = [target(edge) for edge in node.next_edges if edge is not None]
+        self.box("backward", f"{op.__name__} VJP", [g, f"c{k}"], targets)
         self.emit("if type(r) is not tuple: r = (r,)", indent + 1)
         for i, edge in enumerate(node.next_edges):
             if edge is not None:
@@ -539,8 +601,9 @@ class _Builder:
             return bvar[edge]
 
         outer, self.lines = self.lines, []
-        for i, (node, _) in enumerate(live):
+        for i, (node, s) in enumerate(live):
             self.emit(f"{gvar[node]} = acc({gvar[node]}, grads[{i}])")
+            self.box("seed", f"grad of output {i}", [], [gvar[node]], _shape_text(s))
         for node in self.live_order:
             if node in gvar:
                 self._vjp(node, gvar[node], target, retain=True)
