@@ -39,6 +39,7 @@ import tempfile
 import numpy as np
 
 from .. import version as _version
+from ..ops import unary
 from ..ops.activation import Relu
 from ..ops.arithmetic import Add, Mul, Neg, Sub
 from ..ops.movement import Expand
@@ -72,18 +73,9 @@ VJP = {
 }
 
 
-def vjp_entry(op):
-    """The VJP table entry of ``op`` (None: its VJP is not fused)."""
-    entry = VJP.get(op)
-    if entry is None and op.__name__ in _SAVED_OUTPUT_VJPS and op.__module__.endswith("unary"):
-        entry = _SAVED_OUTPUT_VJPS[op.__name__]
-    return entry
-
-
-_SAVED_OUTPUT_VJPS = {  # unary.py's ops whose VJP is arithmetic on the saved output y
-    "Tanh": lambda g, s, need: [f"({g} * (one - {s[0]} * {s[0]}))"],
-    "Sigmoid": lambda g, s, need: [f"({g} * {s[0]} * (one - {s[0]}))"],
-}
+VJP[unary.tanh.op] = lambda g, s, need: [f"({g} * (one - {s[0]} * {s[0]}))"]  # y = tanh x
+VJP[unary.sigmoid.op] = lambda g, s, need: [f"({g} * {s[0]} * (one - {s[0]}))"]  # y = sigmoid x
+VJP_NAMES = [op.__name__ for op in VJP]
 
 
 def saved_layout(node, inputs):

@@ -649,7 +649,7 @@ class _Builder:
             if type(node) is AccumulateGrad or node not in tr.node_step:
                 return None
             st = tr.steps[tr.node_step[node]]
-            if _fusion.vjp_entry(st.op) is None or st.saved is None:
+            if _fusion.VJP.get(st.op) is None or st.saved is None:
                 return None
             shape, dtype = st.out.shape, st.out.dtype
             if dtype not in _fusion._FLOATS or not shape:  # (0-d: gradients may be scalars)
@@ -718,7 +718,7 @@ class _Builder:
                 None if pos is None else load(f"c{k}._saved[{i}]", _saved_shape(st, pos))
                 for i, pos in enumerate(st.saved[0])
             ]
-            grads = _fusion.vjp_entry(st.op)(t, saved, node.needs_input_grad)
+            grads = _fusion.VJP.get(st.op)(t, saved, node.needs_input_grad)
             targets = []
             for i, edge in enumerate(node.next_edges):
                 if edge is None or grads[i] is None:

@@ -369,7 +369,7 @@ class Tracer:
             self._watch(out, slot)
         if node is not None:
             self.node_step[node] = len(self.steps)
-            if op in _fusion.FORWARD or _fusion.vjp_entry(op) is not None or op is Expand:
+            if op in _fusion.FORWARD or _fusion.VJP.get(op) is not None or op is Expand:
                 step.saved = _fusion.saved_layout(node, inputs)
         self.steps.append(step)
         return out
