@@ -118,6 +118,8 @@ def fusable_forward(step) -> bool:
         return False
     if step.saved is None and step.node is not None:
         return False
+    if set(step.params) - ({"shape"} if op is Expand else set()):
+        return False  # (the table's ops take no parameters)
     return all(s is not None and s.dtype == step.out.dtype for s in step.ins)
 
 
