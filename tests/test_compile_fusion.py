@@ -12,27 +12,13 @@ import nn.functional as F
 import optim
 from autograd import viz
 from autograd.viz.dot import count_nodes
-
-
-def _mlp_step(dtype=autograd.float64, seed=0, act=None):
-    autograd.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(4, 8), act or nn.ReLU(), nn.Linear(8, 3)).to(dtype)
-    opt = optim.SGD(model.parameters(), lr=0.1)
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return model, step
+from test_compile import _mlp, _train_step
 
 
 # ---- viz.draw of a compiled plan -------------------------------------------------------------
 def test_draw_shows_one_box_per_step_of_the_plan():
-    _, step = _mlp_step()
-    cf = autograd.compile(step)
+    model = _mlp()
+    cf = autograd.compile(_train_step(model, optim.SGD(model.parameters(), lr=0.1)))
     with pytest.raises(ValueError, match="call it first"):
         viz.draw(cf)
     x, y = autograd.randn(5, 4, dtype=autograd.float64), autograd.tensor([0, 1, 2, 0, 1])
