@@ -117,6 +117,7 @@ class CompiledFunction:
             if tracer.escaped is None:
                 out_leaves, out_spec = tree_flatten(result)
                 try:
+                    tracer.names = _parameter_names(guards)
                     plan = _plan.build(tracer, out_leaves)
                     plan.out_spec = out_spec
                     self.traced_plan = plan
@@ -159,6 +160,16 @@ class CompiledFunction:
         if tag not in self._warned:
             self._warned.add(tag)
             warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def _parameter_names(guards) -> dict:
+    """id of each parameter and buffer of the modules the function reaches -> its name in
+    the outermost of them ('0.weight'), for the boxes of ``viz.draw``."""
+    names: dict = {}
+    for m, *_ in guards.modules:
+        for name, t in [*m.named_parameters(), *m.named_buffers()]:
+            names.setdefault(id(t), name)
+    return names
 
 
 def _rebuild(fn, fullgraph):

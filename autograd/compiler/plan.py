@@ -176,6 +176,7 @@ def build(tracer, outputs) -> Plan:
 class _Builder:
     def __init__(self, tracer):
         self.tr = tracer
+        self.names = tracer.names  # id of a parameter -> its name, for the boxes
         self.ns = {
             "Ctx": Ctx,
             "NR": _function._NO_RECORD,
@@ -227,7 +228,8 @@ class _Builder:
                 self.fresh.add(slot.n)
                 self.emit(f"{name} = {self.bind(slot.source, f'E{slot.n}')}._data")
                 what = "parameter" if slot.source._requires_grad else "tensor"
-                self._source_box(slot, name, f"{what} E{slot.n}")
+                label = self.names.get(id(slot.source), what)
+                self._source_box(slot, name, f"{label} ({name.upper()})")
             return name
         if kind == "grad":
             return f"d{slot.n}"
@@ -624,7 +626,8 @@ class _Builder:
             if type(node) is AccumulateGrad:
                 leaf = self._leaf_tensor(node.variable)
                 self.emit(f"if {g} is not None: acc_leaf({leaf}, {g})")
-                self.box("grad", f"{leaf}.grad", [g], [f"{leaf}.grad"])
+                label = self.names.get(id(node.variable), leaf)
+                self.box("grad", f"{label}.grad", [g], [f"{leaf}.grad"])
                 continue
             self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
         for slot in step.leaves.values():  # .grad that later steps read

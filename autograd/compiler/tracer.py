@@ -179,6 +179,7 @@ class Tracer:
         self._drawing = False  # set when the running op draws random numbers
         self.inputs: list = []  # the tensor arguments, in flattened order
         self.discovered: list = []  # parameters found while tracing (guarded afterwards)
+        self.names: dict = {}  # id of a parameter -> its name in a module (for viz.draw)
 
     # ---- installing the hooks ----------------------------------------------------------
     def __enter__(self):
