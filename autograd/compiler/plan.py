@@ -17,6 +17,11 @@ by the one graph node its outputs carry. ``plan.source`` shows both; for a tiny 
 Gradients are summed where several consumers send one (``acc``), in the order the engine
 would sum them, and reach a leaf's ``.grad`` by the engine's rules (``acc_leaf``), so a
 replay computes what the eager call computes, operation for operation.
+
+On the numba backend, runs of elementwise steps and of their VJPs become one call of a
+generated kernel each (fusion.py; ``fused0(e3, v9, v11)  # Expand+Add+Relu``), writing small
+results into buffers the plan keeps between replays (``B[0]``; docs/compile.md, "Buffers").
+The builder also records each step as a ``Box`` (``plan.boxes``), what ``viz.draw`` shows.
 """
 
 from __future__ import annotations
