@@ -522,7 +522,7 @@ class _Builder:
                 ]
                 self.emit(f"c{k}._saved = ({''.join(v + ', ' for v in vals)})")
             for name, value in attrs.items():
-                self.emit(f"c{k}.{name} = {value!r}")
+                self.emit(f"c{k}.{name} = {self.literal(value, f'A{k}_{name}')}")
 
     # ---- forward steps -----------------------------------------------------------------
     def _op(self, k, step: OpStep):
