@@ -300,3 +300,23 @@ def test_a_gelu_written_out_is_fused_around_its_tanh():
     assert forward_before == "Expand+Add+Mul+Mul+Mul+Mul+Add+Mul"  # bias add, x + c x^3 ...
     assert forward_after == "Add+Mul"  # 1 + tanh(...), 0.5 x * (...)
     assert backward.count("VJP") == 10 and "TanhVJP" in backward
+
+
+def test_generated_kernels_are_files_in_the_cache_named_by_their_source(tmp_path, monkeypatch):
+    import hashlib
+
+    from autograd.compiler import fusion
+
+    monkeypatch.setenv("AUTOGRAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fusion, "_loaded", {})
+    body = ["t0 = (x0 + x1)", "t1 = (zero if t0 < zero else t0)"]
+    source = fusion.kernel_source(2, [(3, 4), (4,)], (3, 4), body, ["t1"])
+    assert "x1 = a1[i1,]" in source  # (the (4,) input is read with a broadcasting subscript)
+    kernel = fusion.load_kernel(source)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    folder = tmp_path / "compiled" / autograd.__version__
+    assert [p.name for p in folder.glob("*.py")] == [f"fused_{digest}.py"]
+    assert (folder / f"fused_{digest}.py").read_text() == source
+    assert not list(folder.glob("*.tmp"))  # (written under a temporary name, then renamed)
+    assert fusion.load_kernel(source) is kernel  # (once per process)
+    assert "cache=True" in source
