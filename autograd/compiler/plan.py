@@ -114,8 +114,10 @@ class Box:
         return f"<{self.kind} {self.label}: {self.reads} -> {self.writes}>"
 
 
-def _saved_shape(step, pos):
-    return step.out.shape if pos[0] == "out" else step.ins[pos[1]].shape
+def _saved_example(step, pos):
+    """(shape, traced array) of a value a step saved for its VJP."""
+    slot = step.out if pos[0] == "out" else step.ins[pos[1]]
+    return slot.shape, slot.array
 
 
 def _overlap(a, b) -> bool:
@@ -438,9 +440,23 @@ class _Builder:
             return f"B[{len(self.buffers) - 1}]"
         return f"empty({shape!r}, {self.bind(dtype, 'dt_' + dtype.name)})"
 
-    def _kernel(self, label, n_in, in_shapes, shape, body, outs) -> str:
-        source = _fusion.kernel_source(n_in, in_shapes, shape, body, outs)
+    def _kernel(self, label, in_shapes, examples, shape, dtype, body, outs) -> str:
+        """The name of the kernel computing ``body``, compiled now (while tracing, not on the
+        first replay) for inputs typed like ``examples`` (the traced arrays; None: a
+        C-contiguous writable array) and C-contiguous outputs."""
+        source = _fusion.kernel_source(len(in_shapes), in_shapes, shape, body, outs)
         kernel = _fusion.load_kernel(source)
+        if hasattr(kernel, "compile"):  # (not under NUMBA_DISABLE_JIT)
+            import numba
+
+            def array_type(ndim):
+                return numba.types.Array(numba.from_dtype(dtype), ndim, "C")
+
+            sig = [
+                array_type(len(s)) if a is None else numba.typeof(np.asarray(a))
+                for s, a in zip(in_shapes, examples)
+            ] + [array_type(len(shape))] * len(outs)
+            kernel.compile(tuple(sig))
         self.kernel_names.append(label)
         self.ns.setdefault("empty", np.empty)
         return self.bind(kernel, f"fused{len(self.kernel_names) - 1}")
@@ -463,7 +479,7 @@ class _Builder:
                 for pos in st.saved[0]:
                     if pos is not None:
                         keep.add(st.out.n if pos[0] == "out" else st.ins[pos[1]].n)
-        expr, ins, in_shapes, body, outs, out_vars = {}, [], [], [], [], []
+        expr, ins, in_shapes, body, outs, out_vars, examples = {}, [], [], [], [], [], []
 
         def load(slot):
             if slot.n in expr:
@@ -472,6 +488,7 @@ class _Builder:
             if name not in ins:
                 ins.append(name)
                 in_shapes.append(slot.shape)
+                examples.append(slot.array)
             return f"x{ins.index(name)}"
 
         gid = len(self.kernel_names)
@@ -506,7 +523,7 @@ class _Builder:
         for v, st in zip(out_vars, [st for st in steps if st.out.n in keep]):
             self.emit(f"{v} = {self._alloc(shape, dtype, st.out.span)}")
         label = "+".join(st.op.__name__ for st in steps)
-        fn = self._kernel(label, len(ins), in_shapes, shape, body, outs)
+        fn = self._kernel(label, in_shapes, examples, shape, dtype, body, outs)
         self.emit(f"{fn}({', '.join(ins + out_vars)})  # {label}")
         for k, st in zip(group, steps):
             if k not in self.in_backward:
@@ -698,13 +715,14 @@ class _Builder:
         st0 = tr.steps[tr.node_step[run[0]]]
         shape, dtype = st0.out.shape, st0.out.dtype
         inside: dict = {}  # node -> contributions from the run, in order
-        ins, in_shapes, body, outs, handoffs = [], [], [], [], []
+        ins, in_shapes, body, outs, handoffs, examples = [], [], [], [], [], []
         fed_from_before = []
 
-        def load(text, shp):
+        def load(text, shp, example=None):
             if text not in ins:
                 ins.append(text)
                 in_shapes.append(shp)
+                examples.append(example)
             return f"x{ins.index(text)}"
 
         gid = len(self.kernel_names)
@@ -723,7 +741,7 @@ class _Builder:
             t = f"t{len(body)}"
             body.append(f"{t} = {total}")
             saved = [
-                None if pos is None else load(f"c{k}._saved[{i}]", _saved_shape(st, pos))
+                None if pos is None else load(f"c{k}._saved[{i}]", *_saved_example(st, pos))
                 for i, pos in enumerate(st.saved[0])
             ]
             grads = _fusion.VJP.get(st.op)(t, saved, node.needs_input_grad)
@@ -749,8 +767,12 @@ class _Builder:
             for node in run:
                 self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], step.retain_graph)
             return
+        # (the kernel was compiled for C-contiguous writable gradients of the dtype: another
+        # kind, e.g. the broadcast view a sum's VJP sends, takes the unfused path instead of
+        # compiling again in the middle of a replay)
         cond = " and ".join(
-            f"{g} is not None and {g}.dtype == {self._dt(dtype)}" for g in fed_from_before
+            f"{g} is not None and {g}.dtype == {self._dt(dtype)} and {g}.flags.carray"
+            for g in fed_from_before
         )
         self.emit(f"if {cond}:")
         names = [f"o{j}" for j in range(len(outs))]
@@ -758,9 +780,8 @@ class _Builder:
             self.emit(f"{name} = {self._alloc(shape, dtype, (0, 0))}", 2)  # (never returned)
         label = "+".join(tr.steps[tr.node_step[n]].op.__name__ + "VJP" for n in run)
         body_out = [f"_o{j} = {e}" for j, e in enumerate(outs)]
-        fn = self._kernel(
-            label, len(ins), in_shapes, shape, body + body_out, [f"_o{j}" for j in range(len(outs))]
-        )
+        out_names = [f"_o{j}" for j in range(len(outs))]
+        fn = self._kernel(label, in_shapes, examples, shape, dtype, body + body_out, out_names)
         self.emit(f"{fn}({', '.join(ins + names)})  # {label}", 2)
         for target, j in handoffs:
             self.emit(f"{target} = acc({target}, o{j})", 2)
