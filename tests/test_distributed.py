@@ -155,6 +155,14 @@ def test_collectives(ranks):
     np.testing.assert_array_equal(b["c/subgroup"], [6.0])  # the only member
     assert (ia["subgroup_rank"], ib["subgroup_rank"]) == (-1, 0)
     assert ia["in_place_no_copy"] and ib["in_place_no_copy"]
+    assert ia["list_errors"] == [
+        "Argument ``gather_list`` must NOT be specified on non-destination ranks.",
+        "Argument ``scatter_list`` must be specified on source rank.",
+    ]
+    assert ib["list_errors"] == [
+        "Argument ``gather_list`` must be specified on destination rank.",
+        "Argument ``scatter_list`` must NOT be specified on non-source ranks.",
+    ]
 
 
 def test_distributed_sampler_under_mpi(ranks):
