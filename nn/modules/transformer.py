@@ -97,33 +97,34 @@ def _get_activation_fn(activation):
 
 
 class _TransformerLayer(Module):
-    """What the encoder and decoder layers share: self-attention (``self_attn``), with
-    ``cross_attention`` attention over the encoder's output (``multihead_attn``), the
-    feed-forward block (``linear1``, ``dropout``, ``linear2``) and one LayerNorm and one
-    dropout per sublayer (``norm1``, ``dropout1`` ...), registered in torch's order so that
-    ``state_dict`` keys match."""
+    """What the encoder and decoder layers share: self-attention (``self_attn``), in a
+    decoder layer (``_cross_attention``) attention over the encoder's output
+    (``multihead_attn``), the feed-forward block (``linear1``, ``dropout``, ``linear2``) and
+    one LayerNorm and one dropout per sublayer (``norm1``, ``dropout1`` ...), registered in
+    torch's order so that ``state_dict`` keys match."""
+
+    _cross_attention = False
 
     def __init__(
         self,
         d_model,
         nhead,
-        dim_feedforward,
-        dropout,
-        activation,
-        layer_norm_eps,
-        batch_first,
-        norm_first,
-        bias,
-        device,
-        dtype,
-        cross_attention: bool,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation="relu",
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        device=None,
+        dtype=None,
     ):
         super().__init__()
         kw = dict(bias=bias, device=device, dtype=dtype)
         self.self_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, batch_first=batch_first, **kw
         )
-        if cross_attention:
+        if self._cross_attention:
             self.multihead_attn = MultiheadAttention(
                 d_model, nhead, dropout=dropout, batch_first=batch_first, **kw
             )
@@ -133,11 +134,11 @@ class _TransformerLayer(Module):
         self.norm_first = norm_first
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
-        if cross_attention:
+        if self._cross_attention:
             self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
-        if cross_attention:
+        if self._cross_attention:
             self.dropout3 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
@@ -173,35 +174,10 @@ class TransformerEncoderLayer(_TransformerLayer):
         autograd.Size([5, 3, 8])
     """
 
-    def __init__(
-        self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation="relu",
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            d_model,
-            nhead,
-            dim_feedforward,
-            dropout,
-            activation,
-            layer_norm_eps,
-            batch_first,
-            norm_first,
-            bias,
-            device,
-            dtype,
-            cross_attention=False,
-        )
-        self.activation_relu_or_gelu = self.activation in (F.relu, F.gelu)
+    @property
+    def activation_relu_or_gelu(self) -> bool:
+        """Whether the activation is relu or gelu (one condition of torch's fast path)."""
+        return self.activation in (F.relu, F.gelu)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         src_key_padding_mask = _canonical_mask(
@@ -341,34 +317,7 @@ class TransformerDecoderLayer(_TransformerLayer):
         autograd.Size([4, 3, 8])
     """
 
-    def __init__(
-        self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation="relu",
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__(
-            d_model,
-            nhead,
-            dim_feedforward,
-            dropout,
-            activation,
-            layer_norm_eps,
-            batch_first,
-            norm_first,
-            bias,
-            device,
-            dtype,
-            cross_attention=True,
-        )
+    _cross_attention = True
 
     def forward(
         self,
