@@ -144,17 +144,24 @@ class _TransformerLayer(Module):
             activation = _get_activation_fn(activation)
         self.activation = activation
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(
+    @staticmethod
+    def _attend(attention, dropout, x, kv, attn_mask, key_padding_mask, is_causal):
+        """An attention sublayer: ``x`` attends to ``kv`` (itself, or the memory), then
+        dropout."""
+        out = attention(
             x,
-            x,
-            x,
+            kv,
+            kv,
             attn_mask=attn_mask,
             key_padding_mask=key_padding_mask,
             need_weights=False,
             is_causal=is_causal,
         )[0]
-        return self.dropout1(x)
+        return dropout(out)
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        attention, dropout = self.self_attn, self.dropout1
+        return self._attend(attention, dropout, x, x, attn_mask, key_padding_mask, is_causal)
 
     def _feed_forward(self, x):
         """The feed-forward sublayer without its last dropout (dropout2 or dropout3)."""
@@ -347,16 +354,8 @@ class TransformerDecoderLayer(_TransformerLayer):
         return x
 
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal=False):
-        x = self.multihead_attn(
-            x,
-            mem,
-            mem,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            is_causal=is_causal,
-            need_weights=False,
-        )[0]
-        return self.dropout2(x)
+        attention, dropout = self.multihead_attn, self.dropout2
+        return self._attend(attention, dropout, x, mem, attn_mask, key_padding_mask, is_causal)
 
     def _ff_block(self, x):
         return self.dropout3(self._feed_forward(x))
