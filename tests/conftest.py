@@ -40,6 +40,21 @@ def torch_one_thread():
 
 
 @pytest.fixture
+def stepping_optimizers():
+    """The names of the optimizers that step on dense gradients without a closure (every
+    ``optim.Optimizer`` subclass but LBFGS and SparseAdam)."""
+    import optim
+
+    return [
+        name
+        for name in optim.__all__
+        if isinstance(getattr(optim, name), type)
+        and issubclass(getattr(optim, name), optim.Optimizer)
+        and name not in ("Optimizer", "LBFGS", "SparseAdam")
+    ]
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)
 

@@ -224,24 +224,13 @@ def test_sparse_adam_update_matches_torch(maximize):
 
 
 # ---- implementation flags ---------------------------------------------------------------
-def test_foreach_fused_capturable_are_accepted_and_change_nothing():
+def test_foreach_fused_capturable_are_accepted_and_change_nothing(stepping_optimizers):
     base = _train("ours", "Adam", {}).state_dict()
     flags = _train("ours", "Adam", {"foreach": True, "fused": True, "capturable": True})
     for k, st in base["state"].items():
         for key, v in st.items():
             np.testing.assert_array_equal(v.numpy(), flags.state_dict()["state"][k][key].numpy())
     assert flags.param_groups[0]["foreach"] is True and flags.param_groups[0]["fused"] is True
-    for name in [
-        "SGD",
-        "RMSprop",
-        "Adagrad",
-        "NAdam",
-        "RAdam",
-        "Adamax",
-        "Adadelta",
-        "Rprop",
-        "ASGD",
-        "Adafactor",
-    ]:
+    for name in stepping_optimizers:
         opt = getattr(optim, name)([autograd.zeros(2, requires_grad=True)], foreach=True)
         assert opt.defaults["foreach"] is True
