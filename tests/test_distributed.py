@@ -271,19 +271,12 @@ def test_distributed_sampler_shuffles_per_epoch_and_partitions():
 
 
 # ---- without a launcher ------------------------------------------------------------------
-def test_import_does_not_start_mpi():
+def test_import_does_not_start_mpi(fresh_python):
     code = (
         "import sys, autograd.distributed, nn, autograd.utils.data; "
         "print('mpi4py.MPI' in sys.modules)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-    )
-    assert out.stdout.strip() == "False"
+    assert fresh_python(code).stdout.strip() == "False"
 
 
 def test_errors_before_init_and_for_other_backends():
