@@ -125,6 +125,13 @@ def _list_len(ts, n, what, arg):
         )
 
 
+def _group_and_root(group, rank, what, arg):
+    """For a collective with a root (``rank``, a global rank): the group and the root's rank
+    in it, or (None, None) on a rank outside the group, where the call does nothing."""
+    g = _resolve(group)
+    return (None, None) if g is None else (g, _src_rank(g, rank, what, arg))
+
+
 def _root_list(g, root, ts, tensor, what, arg, role) -> bool:
     """Whether this rank is the ``root`` of gather/scatter (``role``: "destination" or
     "source"), after checking that the list ``ts`` is given exactly there, with one tensor
@@ -156,10 +163,9 @@ def broadcast(tensor, src, group=None, async_op=False):
         >>> t = autograd.arange(3.0) if dist.get_rank() == 0 else autograd.zeros(3)  # doctest: +SKIP
         >>> dist.broadcast(t, src=0)  # doctest: +SKIP
     """
-    g = _resolve(group)
+    g, root = _group_and_root(group, src, "broadcast", "src")
     if g is None:
         return _Done() if async_op else None
-    root = _src_rank(g, src, "broadcast", "src")
     buf, done = _buffer(tensor, "broadcast")
     return _run([g._comm.Ibcast(buf, root=root)], "broadcast", g, async_op, done)
 
@@ -186,10 +192,9 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op=False):
 
 def reduce(tensor, dst, op=ReduceOp.SUM, group=None, async_op=False):
     """Combine ``tensor`` over all ranks into ``tensor`` on rank ``dst`` only."""
-    g = _resolve(group)
+    g, root = _group_and_root(group, dst, "reduce", "dst")
     if g is None:
         return _Done() if async_op else None
-    root = _src_rank(g, dst, "reduce", "dst")
     if g.rank() == root:
         buf, done = _buffer(tensor, "reduce")
         mpi_op = _mpi_op(op, buf.dtype, "reduce")
@@ -280,11 +285,10 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op=Fal
 
 def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
     """Collect every rank's ``tensor`` into ``gather_list`` on rank ``dst``."""
-    g = _resolve(group)
+    what = "gather"
+    g, root = _group_and_root(group, dst, what, "dst")
     if g is None:
         return _Done() if async_op else None
-    what = "gather"
-    root = _src_rank(g, dst, what, "dst")
     src = _in_buffer(tensor, what)
     if not _root_list(g, root, gather_list, tensor, what, "gather_list", "destination"):
         return _run([g._comm.Igather(src, None, root=root)], what, g, async_op)
@@ -300,11 +304,10 @@ def gather(tensor, gather_list=None, dst=0, group=None, async_op=False):
 
 def scatter(tensor, scatter_list=None, src=0, group=None, async_op=False):
     """Rank i receives ``scatter_list[i]`` of rank ``src`` into ``tensor``."""
-    g = _resolve(group)
+    what = "scatter"
+    g, root = _group_and_root(group, src, what, "src")
     if g is None:
         return _Done() if async_op else None
-    what = "scatter"
-    root = _src_rank(g, src, what, "src")
     buf, done = _buffer(tensor, what)
     if not _root_list(g, root, scatter_list, tensor, what, "scatter_list", "source"):
         return _run([g._comm.Iscatter(None, buf, root=root)], what, g, async_op, done)
