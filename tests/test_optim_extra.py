@@ -10,24 +10,9 @@ import pytest
 import autograd
 import optim
 from optim import _functional as F
-from test_optim import MLP_INIT, MLP_X, MLP_Y, _by_hand, _check, _first_steps, mlp_loss
+from test_optim import ALL, MLP_INIT, MLP_X, MLP_Y, _by_hand, _check, _first_steps, mlp_loss
 
 F64 = autograd.float64
-
-ALL = [
-    ("SGD", {"momentum": 0.9}),
-    ("Adam", {"amsgrad": True}),
-    ("AdamW", {}),
-    ("RMSprop", {"centered": True, "momentum": 0.3}),
-    ("Adagrad", {"lr_decay": 0.1}),
-    ("NAdam", {}),
-    ("RAdam", {}),
-    ("Adamax", {}),
-    ("Adadelta", {}),
-    ("Rprop", {}),
-    ("ASGD", {"t0": 3}),
-    ("Adafactor", {}),
-]
 
 
 def _train(lib, name, kwargs, steps=6):
