@@ -22,7 +22,7 @@ class _Applies(Module):
     A subclass sets ``function`` (as a ``staticmethod``) and passes its arguments to
     ``super().__init__`` by keyword, in the order ``function`` takes them after the input.
     Each becomes an attribute of that name, and ``extra_repr`` lists them as ``name=value``
-    (``inplace`` only when it is true, as torch prints it).
+    as torch prints them (strings quoted, ``inplace`` only when it is true).
 
     Example:
         >>> class Scale(_Applies):
@@ -51,6 +51,11 @@ class _Applies(Module):
         shown = []
         for name in self._argument_names:
             value = getattr(self, name)
-            if name != "inplace" or value:
+            if name == "inplace":
+                if value:
+                    shown.append("inplace=True")
+            elif isinstance(value, str):
                 shown.append(f"{name}={value!r}")
+            else:
+                shown.append(f"{name}={value}")
         return ", ".join(shown)
