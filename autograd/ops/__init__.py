@@ -10,9 +10,11 @@ Families (one file each, ops of one kind together):
 * reduce (sum, mean, prod, var/std, norm, logsumexp, all/any), extrema (max/min/amax/amin,
   argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting,
   stats (kthvalue, mode, quantile, cov, bincount, histogram ...);
-* movement (views and shape), join (cat/stack/split ...), shape (atleast_nd, rot90,
-  block_diag, diag_embed, repeat_interleave ...), indexing (getitem, index_put,
-  masks, take/put, nonzero), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
+* movement (views and shape: expand, reshape/view, permute/transpose, squeeze, flatten,
+  movedim), rearrange (repeat, tile, flip, roll), slicing (select, narrow, diagonal, diag,
+  tril/triu), join (cat/stack/split ...), shape (atleast_nd, rot90, block_diag, diag_embed,
+  repeat_interleave ...), indexing (getitem, index_put, take/put), masking (masked_fill,
+  masked_select, masked_scatter, nonzero, argwhere), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
 * linalg (products, Cholesky), blas (addmm & co.), linalg_solve (inverses, solves, determinants), linalg_func
   (matrix_power, matrix_exp), linalg_decomp (QR, SVD, eigh, pinv, lstsq), linalg_norm (norms,
@@ -43,9 +45,12 @@ from .cumulative import *
 from .sorting import *
 from .stats import *
 from .movement import *
+from .rearrange import *
+from .slicing import *
 from .join import *
 from .shape import *
 from .indexing import *
+from .masking import *
 from .scatter import *
 from .inplace import *
 from .sampling import *
@@ -80,9 +85,12 @@ FAMILIES = (
     "sorting",
     "stats",
     "movement",
+    "rearrange",
+    "slicing",
     "join",
     "shape",
     "indexing",
+    "masking",
     "scatter",
     "inplace",
     "sampling",

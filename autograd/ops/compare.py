@@ -153,7 +153,7 @@ def where(condition, input=None, other=None) -> Tensor:
         tensor([0., 2.])
     """
     if input is None and other is None:
-        from .indexing import nonzero
+        from .masking import nonzero
 
         return nonzero(condition, as_tuple=True)
     cond = as_tensor_operand(condition)

@@ -232,7 +232,7 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
         >>> autograd.linalg.diagonal(autograd.tensor([[1.0, 2.0], [3.0, 4.0]]))
         tensor([1., 4.])
     """
-    from .movement import diagonal as _diagonal
+    from .slicing import diagonal as _diagonal
 
     return _diagonal(as_tensor_operand(A), offset, dim1, dim2)
 
@@ -247,7 +247,7 @@ def trace(input) -> Tensor:
     x = as_tensor_operand(input)
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
-    from .movement import diagonal as _diagonal
+    from .slicing import diagonal as _diagonal
 
     d = _diagonal(x)
     return d.sum() if x.is_floating_point() else d.sum(dtype=np.int64)

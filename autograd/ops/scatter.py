@@ -21,11 +21,11 @@ from .indexing import (
     GetItem,
     IndexAdd,
     IndexPut,
-    _fill_value,
     _np_index_add_zeros,
     _take,
     _wrap_indices,
 )
+from .masking import _fill_value
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
 
@@ -936,7 +936,7 @@ def diagonal_scatter(
         tensor([[1., 0.],
                 [0., 1.]])
     """
-    from .movement import _diag_index, _diagonal_dims
+    from .slicing import _diag_index, _diagonal_dims
 
     n = input.ndim
     d1, d2 = _diagonal_dims(input, dim1, dim2)

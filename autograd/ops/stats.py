@@ -25,7 +25,8 @@ from .arithmetic import _reject, lerp, to_dtype
 from .compare import clamp, where
 from .extrema import _Extreme
 from .linalg import matmul
-from .movement import diagonal, movedim, reshape, squeeze, unsqueeze
+from .slicing import diagonal
+from .movement import movedim, reshape, squeeze, unsqueeze
 from .reduce import sum as _sum
 from .registry import OpInfo, Sample, register, torch_array_kwargs
 from .sorting import sort
