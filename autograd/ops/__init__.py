@@ -12,9 +12,10 @@ Families (one file each, ops of one kind together):
   stats (kthvalue, mode, quantile, cov, bincount, histogram ...);
 * movement (views and shape: expand, reshape/view, permute/transpose, squeeze, flatten,
   movedim), rearrange (repeat, tile, flip, roll), slicing (select, narrow, diagonal, diag,
-  tril/triu), join (cat/stack/split ...), shape (atleast_nd, rot90, block_diag, diag_embed,
-  repeat_interleave ...), indexing (getitem, index_put, take/put), masking (masked_fill,
-  masked_select, masked_scatter, nonzero, argwhere), scatter (gather/scatter, index_select/add/copy/fill, one_hot),
+  tril/triu, and their *_scatter inverses), join (cat/stack/split ...), shape (atleast_nd,
+  rot90, block_diag, diag_embed, repeat_interleave ...), indexing (getitem, index_put,
+  take/put), masking (masked_fill, masked_select, masked_scatter, nonzero, argwhere), scatter
+  (gather/scatter/scatter_reduce, one_hot), index_dim (index_select/add/copy/fill/reduce),
   inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
 * linalg (products, Cholesky), blas (addmm & co.), linalg_solve (inverses, solves, determinants), linalg_func
   (matrix_power, matrix_exp), linalg_decomp (QR, SVD, eigh, pinv, lstsq), linalg_norm (norms,
@@ -52,6 +53,7 @@ from .shape import *
 from .indexing import *
 from .masking import *
 from .scatter import *
+from .index_dim import *
 from .inplace import *
 from .sampling import *
 from .linalg import *
@@ -92,6 +94,7 @@ FAMILIES = (
     "indexing",
     "masking",
     "scatter",
+    "index_dim",
     "inplace",
     "sampling",
     "linalg",

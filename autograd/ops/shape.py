@@ -23,7 +23,7 @@ from .slicing import _diag_index, diag
 from .movement import expand, movedim, reshape, transpose
 from .rearrange import flip
 from .registry import OpInfo, Sample, register
-from .scatter import index_select
+from .index_dim import index_select
 
 __all__ = [
     "atleast_1d",

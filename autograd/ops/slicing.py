@@ -1,5 +1,6 @@
 """Parts of a tensor: select, narrow, diagonal, diag (views, GetItem with a computed index),
-and the triangles tril / triu.
+the triangles tril / triu, and the inverses that write a part back into a copy:
+diagonal_scatter, select_scatter, slice_scatter.
 
 ``x[i]`` itself is ``getitem`` in ``indexing.py``.
 """
@@ -7,16 +8,29 @@ and the triangles tril / triu.
 from __future__ import annotations
 
 import numpy as np
+
+from .. import dtypes as _dt
+from ..errors import ShapeError
 from ..function import Op
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import wrap_dim
+from ._util import cast, wrap_dim
 from .indexing import GetItem, IndexPut, _view_of
-from .registry import OpInfo, Sample, register
 from .movement import movedim
+from .registry import OpInfo, Sample, register
 
-__all__ = ["tril", "triu", "diagonal", "diag", "select", "narrow"]
+__all__ = [
+    "tril",
+    "triu",
+    "diagonal",
+    "diag",
+    "select",
+    "narrow",
+    "diagonal_scatter",
+    "select_scatter",
+    "slice_scatter",
+]
 
 
 # ---- tril / triu ----------------------------------------------------------------------------
@@ -287,5 +301,142 @@ register(
             Sample(rng.normal(size=(3, 4)), 1),
         ],
         family="slicing",
+    )
+)
+
+
+# ---- diagonal_scatter / select_scatter / slice_scatter: a view's region replaced ----------------
+def _embed(opname: str, input: Tensor, src, idx) -> Tensor:
+    """``input`` with ``input[idx]`` replaced by ``src``, whose shape must be the region's."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{opname}(): argument 'src' must be Tensor, not {type(src).__name__}")
+    region = np.empty(input._data.shape, np.bool_)[idx].shape
+    if tuple(src.shape) != region:
+        raise ShapeError(
+            f"expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(region)}"
+        )
+    return IndexPut.apply(input, cast(src, _dt.as_dtype(input._data.dtype)), idx=idx)
+
+
+def diagonal_scatter(
+    input: Tensor, src: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1
+) -> Tensor:
+    """``input`` with its ``diagonal(offset, dim1, dim2)`` replaced by ``src`` (a new tensor;
+    differentiable in both).
+
+    Example:
+        >>> autograd.diagonal_scatter(autograd.zeros(2, 2), autograd.ones(2))
+        tensor([[1., 0.],
+                [0., 1.]])
+    """
+    n = input.ndim
+    d1, d2 = _diagonal_dims(input, dim1, dim2)
+    rows, cols = _diag_index(input.shape[d1], input.shape[d2], int(offset))
+    # the diagonal's positions, with the other dims in order and the diagonal last (as
+    # diagonal() returns it)
+    others = [d for d in range(n) if d not in (d1, d2)]
+    grids = np.meshgrid(
+        *[np.arange(input.shape[d]) for d in others], np.arange(rows.size), indexing="ij"
+    )
+    idx = [None] * n
+    for d, g in zip(others, grids[:-1]):
+        idx[d] = g
+    idx[d1], idx[d2] = rows[grids[-1]], cols[grids[-1]]
+    return _embed("diagonal_scatter", input, src, tuple(idx))
+
+
+def select_scatter(input: Tensor, src: Tensor, dim: int, index: int) -> Tensor:
+    """``input`` with ``input.select(dim, index)`` replaced by ``src``.
+
+    Example:
+        >>> autograd.select_scatter(autograd.zeros(2, 2), autograd.ones(2), 0, 0)
+        tensor([[1., 1.],
+                [0., 0.]])
+    """
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    if not -n <= index < n:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size "
+            f"{list(input.shape)} at dimension {d}"
+        )
+    return _embed("select_scatter", input, src, (slice(None),) * d + (int(index) % n,))
+
+
+def slice_scatter(
+    input: Tensor, src: Tensor, dim: int = 0, start=None, end=None, step: int = 1
+) -> Tensor:
+    """``input`` with the slice ``start:end:step`` along ``dim`` replaced by ``src``.
+
+    Example:
+        >>> autograd.slice_scatter(autograd.zeros(4), autograd.ones(2), 0, 1, 4, 2)
+        tensor([0., 1., 0., 1.])
+    """
+    d = wrap_dim(dim, input.ndim)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    return _embed("slice_scatter", input, src, (slice(None),) * d + (slice(start, end, step),))
+
+
+def _np_diagonal_scatter(x, src, offset=0, dim1=0, dim2=1):
+    out = x.copy()
+    view = np.diagonal(out, offset, dim1, dim2)
+    view.setflags(write=True)
+    view[...] = src
+    return out
+
+
+def _np_select_scatter(x, src, dim, index):
+    out = x.copy()
+    out[(slice(None),) * (dim % x.ndim) + (index,)] = src
+    return out
+
+
+def _np_slice_scatter(x, src, dim=0, start=None, end=None, step=1):
+    out = x.copy()
+    out[(slice(None),) * (dim % x.ndim) + (slice(start, end, step),)] = src
+    return out
+
+
+register(
+    OpInfo(
+        "diagonal_scatter",
+        diagonal_scatter,
+        ref=_np_diagonal_scatter,
+        family="slicing",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 3)), rng.normal(size=(3,))),
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(2,)), -1),
+            Sample(rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 2)), 1, 0, 2),
+            Sample(rng.normal(size=(2, 2)), rng.normal(size=(0,)), 3),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "select_scatter",
+        select_scatter,
+        ref=_np_select_scatter,
+        family="slicing",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 0, 1),
+            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3,)), -1, -1),
+            Sample(rng.normal(size=(2,)), rng.normal(size=()), 0, 0),
+        ],
+    )
+)
+register(
+    OpInfo(
+        "slice_scatter",
+        slice_scatter,
+        ref=_np_slice_scatter,
+        family="slicing",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 2)), rng.normal(size=(2, 2)), 0, 1, 4, 2),
+            Sample(rng.normal(size=(3, 5)), rng.normal(size=(3, 2)), 1, -2),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(3, 2))),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(0, 2)), 0, 2, 1),
+        ],
     )
 )
