@@ -22,7 +22,9 @@ Families (one file each, ops of one kind together):
   cross, multi_dot, cdist/pdist), distance (cosine_similarity, pairwise_distance);
   activation, shrink (hardshrink, softshrink, rrelu), softmax, conv, fold (unfold/fold,
   pixel shuffles), pooling, adaptive_pooling, rnn;
-* exported by ``nn.functional`` only (torch has them there): loss, margin_loss (ranking,
+* exported by ``nn.functional`` only (torch has them there): loss (regression and
+  likelihood losses), classification_loss (nll_loss, cross_entropy, binary_cross_entropy),
+  margin_loss (ranking,
   embedding and multi-label losses), ctc, normalization (batch / layer / instance norm ...),
   vision (pad, interpolate).
 
@@ -72,7 +74,8 @@ from .pooling import *
 from .adaptive_pooling import *
 from .rnn import *
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
-from . import ctc, loss, margin_loss, normalization, vision  # exported by nn.functional
+from . import classification_loss, ctc, loss, margin_loss  # exported by nn.functional
+from . import normalization, vision
 
 FAMILIES = (
     "arithmetic",
@@ -113,7 +116,14 @@ FAMILIES = (
     "adaptive_pooling",
     "rnn",
 )
-FUNCTIONAL_FAMILIES = ("ctc", "loss", "margin_loss", "normalization", "vision")
+FUNCTIONAL_FAMILIES = (
+    "classification_loss",
+    "ctc",
+    "loss",
+    "margin_loss",
+    "normalization",
+    "vision",
+)
 
 
 def public_names() -> list:
