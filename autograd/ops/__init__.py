@@ -71,6 +71,7 @@ from .softmax import *
 from .conv import *
 from .fold import *
 from .pooling import *
+from .avg_pooling import *
 from .adaptive_pooling import *
 from .rnn import *
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
@@ -113,6 +114,7 @@ FAMILIES = (
     "conv",
     "fold",
     "pooling",
+    "avg_pooling",
     "adaptive_pooling",
     "rnn",
 )

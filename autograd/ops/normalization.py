@@ -534,7 +534,7 @@ def local_response_norm(
         >>> F.local_response_norm(autograd.ones(1, 3, 2), 2, alpha=1.0, k=1.0).shape
         autograd.Size([1, 3, 2])
     """
-    from .pooling import avg_pool2d, avg_pool3d
+    from .avg_pooling import avg_pool2d, avg_pool3d
     from .vision import pad
 
     if not isinstance(input, Tensor):
