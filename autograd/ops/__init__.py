@@ -37,6 +37,7 @@ from ..dtypes import promote_types, result_type
 from . import xp
 from .registry import REGISTRY, OpInfo, Sample, register
 from .arithmetic import *
+from .division import *
 from .unary import *
 from .math import *
 from .special import *
@@ -80,6 +81,7 @@ from . import normalization, vision
 
 FAMILIES = (
     "arithmetic",
+    "division",
     "unary",
     "math",
     "special",

@@ -15,7 +15,7 @@ from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands
-from .arithmetic import _reject, _torch_dtype_name
+from ._util import _reject, _torch_dtype_name
 from .registry import OpInfo, Sample, register, torch_tensor_args
 from ..dtypes import FLOAT_KINDS
 

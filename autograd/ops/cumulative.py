@@ -459,7 +459,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
             f"logcumsumexp(): argument 'input' must be Tensor, not {type(input).__name__}"
         )
     if input._data.dtype.kind not in FLOAT_KINDS:
-        from .arithmetic import _reject
+        from ._util import _reject
 
         _reject("logcumsumexp", "logcumsumexp_out_cpu", input, "convert with .float()")
     d = _int_dim(dim, input.ndim, "logcumsumexp")

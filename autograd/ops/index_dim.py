@@ -258,7 +258,7 @@ def index_reduce(
         )
     arr = np.asarray(index._data if isinstance(index, Tensor) else index)
     if arr.dtype.kind not in "iu":
-        from .arithmetic import _torch_dtype_name
+        from ._util import _torch_dtype_name
 
         raise DTypeError(
             f"index_reduce_(): Expected dtype int32/int64 for index but got: "

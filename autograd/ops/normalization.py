@@ -33,7 +33,7 @@ from ..forward_ad import sum_terms
 from ..function import Op, derive
 from ..tensor import Tensor
 from .compare import clamp_min
-from .arithmetic import _torch_dtype_name
+from ._util import _torch_dtype_name
 from .unary import rsqrt
 from .reduce import norm as _norm
 from .registry import OpInfo, Sample, register, torch_functional

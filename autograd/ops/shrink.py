@@ -17,7 +17,7 @@ from ..forward_ad import elementwise_jvp
 from ..random import _gen
 from ..tensor import Tensor
 from ._util import float_input
-from .arithmetic import _torch_dtype_name
+from ._util import _torch_dtype_name
 from .activation import _inplace, leaky_relu
 from .registry import OpInfo, register, torch_functional
 from .samples import away_from, with_kwargs

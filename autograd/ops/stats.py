@@ -21,7 +21,8 @@ from ..errors import ShapeError
 from ..tensor import Tensor
 from ._reduction import _as1d, _indices_out, _int_dim, _keepdim_shape, _select
 from ._util import wrap_dim
-from .arithmetic import _reject, lerp, to_dtype
+from ._util import _reject
+from .arithmetic import lerp, to_dtype
 from .compare import clamp, where
 from .extrema import _Extreme
 from .linalg import matmul
@@ -472,7 +473,7 @@ def _check_weights(w, name: str, kinds: str, kind_name: str, n_obs: int) -> Tens
 
 
 def _dtype_word(t: Tensor) -> str:
-    from .arithmetic import _torch_dtype_name
+    from ._util import _torch_dtype_name
 
     return _torch_dtype_name(t._data.dtype)
 

@@ -21,7 +21,7 @@ from ..function import Op
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from ._util import ZeroGradInput
-from .arithmetic import _torch_dtype_name
+from ._util import _torch_dtype_name
 from .compare import where
 from .registry import OpInfo, Sample, register, torch_functional
 
