@@ -44,6 +44,7 @@ from .special import *
 from .numeric import *
 from .compare import *
 from .reduce import *
+from .variance import *
 from .extrema import *
 from .cumulative import *
 from .sorting import *
@@ -88,6 +89,7 @@ FAMILIES = (
     "numeric",
     "compare",
     "reduce",
+    "variance",
     "extrema",
     "cumulative",
     "sorting",
