@@ -17,19 +17,19 @@ Example:
             [-1.,  4.]])
 """
 
-from .ops.linalg import LinAlgError, cholesky, matmul
+from .ops.linalg import LinAlgError, matmul
+from .ops.linalg_cholesky import cholesky
 from .ops.linalg_solve import (
     inv,
     inv_ex,
     solve,
     solve_ex,
-    det,
-    linalg_slogdet as slogdet,
     cholesky_ex,
     solve_triangular,
     tensorinv,
     tensorsolve,
 )
+from .ops.linalg_det import det, linalg_slogdet as slogdet
 from .ops.linalg_func import matrix_power, matrix_exp
 from .ops.linalg_decomp import (
     linalg_qr as qr,

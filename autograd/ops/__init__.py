@@ -61,7 +61,9 @@ from .index_dim import *
 from .inplace import *
 from .sampling import *
 from .linalg import *
+from .linalg_cholesky import *
 from .linalg_solve import *
+from .linalg_det import *
 from .linalg_func import *
 from .linalg_decomp import *
 from .linalg_norm import *
@@ -106,7 +108,9 @@ FAMILIES = (
     "inplace",
     "sampling",
     "linalg",
+    "linalg_cholesky",
     "linalg_solve",
+    "linalg_det",
     "linalg_func",
     "linalg_decomp",
     "linalg_norm",
