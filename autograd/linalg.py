@@ -31,17 +31,8 @@ from .ops.linalg_solve import (
 )
 from .ops.linalg_det import det, linalg_slogdet as slogdet
 from .ops.linalg_func import matrix_power, matrix_exp
-from .ops.linalg_decomp import (
-    linalg_qr as qr,
-    linalg_svd as svd,
-    svdvals,
-    eigh,
-    eigvalsh,
-    pinv,
-    lstsq,
-    matrix_rank,
-    cond,
-)
+from .ops.linalg_decomp import linalg_qr as qr, linalg_svd as svd, svdvals, eigh, eigvalsh
+from .ops.linalg_lstsq import pinv, lstsq, matrix_rank, cond
 from .ops.linalg_norm import (
     vector_norm,
     matrix_norm,

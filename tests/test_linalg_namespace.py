@@ -363,6 +363,7 @@ def test_low_precision_and_autocast_like_torch():
         "autograd.ops.linalg_cholesky",
         "autograd.ops.linalg_func",
         "autograd.ops.linalg_decomp",
+        "autograd.ops.linalg_lstsq",
         "autograd.ops.linalg_norm",
     ],
 )

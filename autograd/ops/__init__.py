@@ -66,6 +66,7 @@ from .linalg_solve import *
 from .linalg_det import *
 from .linalg_func import *
 from .linalg_decomp import *
+from .linalg_lstsq import *
 from .linalg_norm import *
 from .distance import *
 from .blas import *
@@ -113,6 +114,7 @@ FAMILIES = (
     "linalg_det",
     "linalg_func",
     "linalg_decomp",
+    "linalg_lstsq",
     "linalg_norm",
     "distance",
     "blas",
