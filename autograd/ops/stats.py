@@ -701,10 +701,18 @@ def histc(input, bins: int = 100, min=0, max=0) -> Tensor:
 
 
 def _ref_histc(x, bins=100, min=0, max=0):
+    # torch's definition: the range in float64, then bin = (x - lo) * bins / (hi - lo) in the
+    # input's dtype (np.histogram's float64 bins put some float32 values one bin higher)
     lo, hi = (min, max) if min != max else ((x.min(), x.max()) if x.size else (0, 0))
+    lo, hi = float(lo), float(hi)
     if lo == hi:
         lo, hi = lo - 1, hi + 1
-    return np.histogram(x, bins, (lo, hi))[0].astype(x.dtype)
+    lo, hi = x.dtype.type(lo), x.dtype.type(hi)
+    counts = np.zeros(bins, np.int64)
+    for v in x.reshape(-1):
+        if lo <= v <= hi:
+            counts[builtins.min(int((v - lo) * x.dtype.type(bins) / (hi - lo)), bins - 1)] += 1
+    return counts.astype(x.dtype)
 
 
 register(
