@@ -49,6 +49,7 @@ from .extrema import *
 from .cumulative import *
 from .sorting import *
 from .stats import *
+from .histogram import *
 from .movement import *
 from .rearrange import *
 from .slicing import *
@@ -97,6 +98,7 @@ FAMILIES = (
     "cumulative",
     "sorting",
     "stats",
+    "histogram",
     "movement",
     "rearrange",
     "slicing",
