@@ -72,6 +72,7 @@ from .linalg_norm import *
 from .distance import *
 from .blas import *
 from .activation import *
+from .hard_activation import *
 from .shrink import *
 from .softmax import *
 from .conv import *
@@ -121,6 +122,7 @@ FAMILIES = (
     "distance",
     "blas",
     "activation",
+    "hard_activation",
     "shrink",
     "softmax",
     "conv",
