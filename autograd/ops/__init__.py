@@ -83,7 +83,7 @@ from .adaptive_pooling import *
 from .rnn import *
 from ._util import sizes_arg  # (Tensor methods and nn take shapes as f(2, 3) or f((2, 3)))
 from . import classification_loss, ctc, loss, margin_loss  # exported by nn.functional
-from . import normalization, vision
+from . import grid_sample, normalization, vision
 
 FAMILIES = (
     "arithmetic",
