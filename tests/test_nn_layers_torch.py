@@ -560,6 +560,7 @@ def test_gumbel_softmax_samples_the_softmax_distribution():
     "module",
     [
         "autograd.ops.conv",
+        "autograd.ops.conv_transpose",
         "autograd.ops.fold",
         "autograd.ops.pooling",
         "autograd.ops.avg_pooling",

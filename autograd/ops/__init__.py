@@ -76,6 +76,7 @@ from .hard_activation import *
 from .shrink import *
 from .softmax import *
 from .conv import *
+from .conv_transpose import *
 from .fold import *
 from .pooling import *
 from .avg_pooling import *
@@ -126,6 +127,7 @@ FAMILIES = (
     "shrink",
     "softmax",
     "conv",
+    "conv_transpose",
     "fold",
     "pooling",
     "avg_pooling",
