@@ -43,6 +43,7 @@ from .math import *
 from .special import *
 from .numeric import *
 from .compare import *
+from .logical import *
 from .reduce import *
 from .variance import *
 from .extrema import *
@@ -94,6 +95,7 @@ FAMILIES = (
     "special",
     "numeric",
     "compare",
+    "logical",
     "reduce",
     "variance",
     "extrema",
