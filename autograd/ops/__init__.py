@@ -1,32 +1,42 @@
 """All differentiable ops, by family; ``autograd`` re-exports the families' public names.
 
-Families (one file each, ops of one kind together):
+Families (one file each, ops of one kind together; docs/architecture.md has the same list
+as a "where is op X" table):
 
-* arithmetic (+ - * / // % ** neg abs sign square addcmul lerp, casts), unary (exp, log,
-  sqrt, trigonometric, hyperbolic, erf ...: one table entry each), math (rounding, logit,
-  polygamma, atan2, hypot, copysign, xlogy, nan_to_num), special (logaddexp, igamma,
-  mvlgamma), numeric (gcd/lcm, bit shifts, frexp/ldexp, nextafter, heaviside), compare (comparisons, logical,
-  bitwise, where, clamp, maximum/minimum);
-* reduce (sum, mean, prod, var/std, norm, logsumexp, all/any), extrema (max/min/amax/amin,
-  argmax/argmin, median), cumulative (cumsum, cumprod, cummax/cummin, diff), sorting,
-  stats (kthvalue, mode, quantile, cov, bincount, histogram ...);
-* movement (views and shape: expand, reshape/view, permute/transpose, squeeze, flatten,
-  movedim), rearrange (repeat, tile, flip, roll), slicing (select, narrow, diagonal, diag,
-  tril/triu, and their *_scatter inverses), join (cat/stack/split ...), shape (atleast_nd,
-  rot90, block_diag, diag_embed, repeat_interleave ...), indexing (getitem, index_put,
-  take/put), masking (masked_fill, masked_select, masked_scatter, nonzero, argwhere), scatter
-  (gather/scatter/scatter_reduce, one_hot), index_dim (index_select/add/copy/fill/reduce),
-  inplace (``x.add_()``, ``x[i] = v``, fill_, copy_), sampling (random draws and fills);
-* linalg (products, Cholesky), blas (addmm & co.), linalg_solve (inverses, solves, determinants), linalg_func
-  (matrix_power, matrix_exp), linalg_decomp (QR, SVD, eigh, pinv, lstsq), linalg_norm (norms,
-  cross, multi_dot, cdist/pdist), distance (cosine_similarity, pairwise_distance);
-  activation, shrink (hardshrink, softshrink, rrelu), softmax, conv, fold (unfold/fold,
-  pixel shuffles), pooling, adaptive_pooling, rnn;
+* elementwise: arithmetic (+ - * ** neg abs sign square addcmul lerp, casts, clone),
+  division (div, floor_divide, remainder, fmod), unary (exp, log, sqrt, trigonometric,
+  hyperbolic, erf ...: one table entry each), math (rounding, logit, polygamma, atan2,
+  hypot, copysign, xlogy, nan_to_num), special (logaddexp, igamma, mvlgamma), numeric
+  (gcd/lcm, bit shifts, frexp/ldexp, nextafter, heaviside), compare (comparisons, where,
+  clamp, maximum/minimum, isnan/isinf, isclose, isin), logical (logical_* and bitwise_*);
+* reductions: reduce (sum, mean, prod, norm, logsumexp, all/any, nansum, renorm), variance
+  (var, std, var_mean, std_mean), extrema (max/min/amax/amin, argmax/argmin, median),
+  cumulative (cumsum, cumprod, cummax/cummin, diff), sorting, stats (kthvalue, mode,
+  quantile, cov, corrcoef), histogram (bincount, histc, histogram, histogramdd);
+* shape and indexing: movement (views: expand, reshape/view, permute/transpose, squeeze,
+  flatten, movedim), rearrange (repeat, tile, flip, roll), slicing (select, narrow,
+  diagonal, diag, tril/triu and the *_scatter ops that invert them), join (cat/stack/split
+  ...), shape (atleast_nd, rot90, block_diag, diag_embed, repeat_interleave ...), indexing
+  (getitem, index_put, take/put), masking (masked_fill/select/scatter, nonzero, argwhere),
+  scatter (gather, scatter, scatter_reduce, one_hot), index_dim (index_select, index_add,
+  index_copy, index_fill, index_reduce), inplace (``x.add_()``, ``x[i] = v``, fill_,
+  copy_), sampling (random draws and fills);
+* linear algebra: linalg (matmul and its special cases, einsum, tensordot, inner/outer),
+  linalg_cholesky (cholesky, triangular_solve), linalg_solve (inverses, solves, cholesky_solve),
+  linalg_det (det, slogdet, logdet), linalg_func (matrix_power, matrix_exp), linalg_decomp
+  (QR, SVD, eigh), linalg_lstsq (pinv, lstsq, matrix_rank, cond), linalg_norm (norms,
+  cross, multi_dot, vander, kron), blas (addmm & co.), distance (cosine_similarity,
+  pairwise_distance, cdist, pdist);
+* networks: activation (relu, gelu, silu, elu, leaky_relu, prelu, softplus, mish ...),
+  hard_activation (hardtanh, relu6, hardsigmoid, hardswish), shrink (hardshrink,
+  softshrink, tanhshrink, rrelu), softmax, conv (conv1d/2d/3d), conv_transpose, fold
+  (unfold/fold, pixel shuffles), pooling (max pools, max_unpool), avg_pooling (avg and lp
+  pools), adaptive_pooling, rnn;
 * exported by ``nn.functional`` only (torch has them there): loss (regression and
   likelihood losses), classification_loss (nll_loss, cross_entropy, binary_cross_entropy),
-  margin_loss (ranking,
-  embedding and multi-label losses), ctc, normalization (batch / layer / instance norm ...),
-  vision (pad, interpolate).
+  margin_loss (ranking, embedding and multi-label losses), ctc, normalization (batch /
+  layer / instance norm ...), vision (pad, interpolate), grid_sample (affine_grid,
+  grid_sample).
 
 See docs/adding-ops.md for how an op is written and docs/architecture.md for the layers.
 """
@@ -143,6 +153,7 @@ FUNCTIONAL_FAMILIES = (
     "margin_loss",
     "normalization",
     "vision",
+    "grid_sample",
 )
 
 
