@@ -92,6 +92,16 @@ def _inplace(input, fn, *args):
     return inplace_(input, fn, *args)
 
 
+def _activate(fn, input, inplace: bool, op, *args, **params) -> Tensor:
+    """The body of an activation ``fn(input, *args, inplace=False)``: ``op.apply(x, **params)``
+    on the input checked to be floating (torch's error names ``fn``), or, with
+    ``inplace=True``, ``fn(x, *args)`` written back into ``x``."""
+    x = float_input(input, fn.__name__)
+    if inplace:
+        return _inplace(x, fn, *args)
+    return op.apply(x, **params)
+
+
 # ---- relu ------------------------------------------------------------------------------------
 class Relu(Op):
     """max(x, 0); the gradient passes where x > 0 (0 at x == 0, like torch)."""
@@ -296,10 +306,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.silu(autograd.tensor([0.0]))
         tensor([0.])
     """
-    x = float_input(input, "silu")
-    if inplace:
-        return _inplace(x, silu)
-    return Silu.apply(x)
+    return _activate(silu, input, inplace, Silu)
 
 
 register(
@@ -345,10 +352,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         >>> autograd.elu(autograd.tensor([-1.0, 2.0]))
         tensor([-0.6321,  2.0000])
     """
-    x = float_input(input, "elu")
-    if inplace:
-        return _inplace(x, elu, alpha)
-    return Elu.apply(x, alpha=float(alpha), scale=1.0, input_scale=1.0)
+    return _activate(
+        elu, input, inplace, Elu, alpha, alpha=float(alpha), scale=1.0, input_scale=1.0
+    )
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -362,10 +368,9 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.selu(autograd.tensor([1.0]))
         tensor([1.0507])
     """
-    x = float_input(input, "selu")
-    if inplace:
-        return _inplace(x, selu)
-    return Elu.apply(x, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
+    return _activate(
+        selu, input, inplace, Elu, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0
+    )
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -448,10 +453,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         >>> autograd.leaky_relu(autograd.tensor([-1.0, 2.0]), 0.1)
         tensor([-0.1000,  2.0000])
     """
-    x = float_input(input, "leaky_relu")
-    if inplace:
-        return _inplace(x, leaky_relu, negative_slope)
-    return LeakyRelu.apply(x, negative_slope=float(negative_slope))
+    return _activate(
+        leaky_relu, input, inplace, LeakyRelu, negative_slope, negative_slope=float(negative_slope)
+    )
 
 
 register(
@@ -632,10 +636,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.mish(autograd.tensor([0.0]))
         tensor([0.])
     """
-    x = float_input(input, "mish")
-    if inplace:
-        return _inplace(x, mish)
-    return Mish.apply(x)
+    return _activate(mish, input, inplace, Mish)
 
 
 register(

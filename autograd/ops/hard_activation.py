@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ._util import float_input, unary_op
 from .registry import OpInfo, register, torch_functional
 from .samples import away_from, with_kwargs
-from .activation import _inplace
+from .activation import _activate, _inplace
 
 __all__ = ["hardtanh", "relu6", "hardsigmoid", "hardswish"]
 
@@ -114,10 +114,7 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.hardsigmoid(autograd.tensor([0.0]))
         tensor([0.5000])
     """
-    x = float_input(input, "hardsigmoid")
-    if inplace:
-        return _inplace(x, hardsigmoid)
-    return Hardsigmoid.apply(x)
+    return _activate(hardsigmoid, input, inplace, Hardsigmoid)
 
 
 register(
@@ -153,10 +150,7 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.hardswish(autograd.tensor([1.0]))
         tensor([0.6667])
     """
-    x = float_input(input, "hardswish")
-    if inplace:
-        return _inplace(x, hardswish)
-    return Hardswish.apply(x)
+    return _activate(hardswish, input, inplace, Hardswish)
 
 
 register(
