@@ -15,7 +15,7 @@ from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..forward_ad import linear_jvp, sum_terms
 from ..function import Op
-from ..tensor import Tensor
+from ..tensor import _SCALAR_NAMES, Tensor
 from ..dtypes import FLOAT_KINDS
 
 _np_default = {}  # cache: Python-number kind -> numpy dtype under the current default
@@ -376,17 +376,7 @@ _ERR_ALL = dict(divide="ignore", invalid="ignore", over="ignore")  # torch gives
 
 def _torch_dtype_name(npdt) -> str:
     """PyTorch's short type names, used in its 'not implemented for' messages."""
-    return {
-        "float16": "Half",
-        "float32": "Float",
-        "float64": "Double",
-        "int64": "Long",
-        "int32": "Int",
-        "int16": "Short",
-        "int8": "Char",
-        "uint8": "Byte",
-        "bool": "Bool",
-    }.get(np.dtype(npdt).name, str(npdt))
+    return _SCALAR_NAMES.get(np.dtype(npdt).name, str(npdt))
 
 
 def _reject(opname, kernel, t: Tensor, hint=""):

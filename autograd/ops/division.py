@@ -64,17 +64,25 @@ class DivRounding(Op):
         return (xp.zeros_like(g) if need_a else None), (xp.zeros_like(g) if need_b else None)
 
 
+def _checked_division(op, opname: str, kernel: str, input, other, hint="", **params) -> Tensor:
+    """``op`` on the promoted operands, after torch's errors for bool input (``kernel``: the
+    name its message gives) and for an integer division by zero."""
+    (a, b), _, _ = operands(input, other)
+    if a._data.dtype == np.bool_:
+        _reject(opname, kernel, a, hint)
+    _check_int_divisor(opname, a, b)
+    return op.apply(a, b, **params)
+
+
 def _div_rounding(input, other, rounding_mode):
     if rounding_mode not in ("floor", "trunc"):
         raise RuntimeError(
             "div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
             f"found '{rounding_mode}'"
         )
-    (a, b), _, _ = operands(input, other)
-    if a._data.dtype == np.bool_:
-        _reject("div", "div_" + rounding_mode + "_cpu", a, "convert with .long() or .float()")
-    _check_int_divisor("div", a, b)
-    return DivRounding.apply(a, b, mode=rounding_mode)
+    kernel = "div_" + rounding_mode + "_cpu"
+    hint = "convert with .long() or .float()"
+    return _checked_division(DivRounding, "div", kernel, input, other, hint, mode=rounding_mode)
 
 
 def div(input, other, *, rounding_mode=None) -> Tensor:
@@ -180,11 +188,7 @@ def remainder(input, other) -> Tensor:
         >>> autograd.remainder(autograd.tensor([-3.0, 3.0]), 2)
         tensor([1., 1.])
     """
-    (a, b), _, _ = operands(input, other)
-    if a._data.dtype == np.bool_:
-        _reject("remainder", "remainder_cpu", a)
-    _check_int_divisor("remainder", a, b)
-    return Remainder.apply(a, b)
+    return _checked_division(Remainder, "remainder", "remainder_cpu", input, other)
 
 
 def _fmod_samples(rng):
@@ -223,11 +227,7 @@ def fmod(input, other) -> Tensor:
         >>> autograd.fmod(autograd.tensor([-3.0, 3.0]), 2)
         tensor([-1.,  1.])
     """
-    (a, b), _, _ = operands(input, other)
-    if a._data.dtype == np.bool_:
-        _reject("fmod", "fmod_cpu", a)
-    _check_int_divisor("fmod", a, b)
-    return Fmod.apply(a, b)
+    return _checked_division(Fmod, "fmod", "fmod_cpu", input, other)
 
 
 register(OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, family="division"))

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..forward_ad import multilinear_jvp
-from ..tensor import Tensor
+from ..tensor import _C_NAMES, _SCALAR_NAMES, Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, wrap_dim, tracked
 from .registry import OpInfo, Sample, register
@@ -38,29 +38,9 @@ __all__ = [
     "tensordot",
 ]
 
-# C++ scalar type names torch prints in "expected m1 and m2 to have the same dtype"
-_CPP_NAMES = {
-    "float32": "float",
-    "float64": "double",
-    "float16": "c10::Half",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-}
-_TORCH_NAMES = {
-    "float32": "Float",
-    "float64": "Double",
-    "float16": "Half",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
+# the dtype names torch prints: C++ scalar types ("expected m1 and m2 to have the same dtype")
+# and ScalarType names
+_CPP_NAMES, _TORCH_NAMES = _C_NAMES, _SCALAR_NAMES
 
 
 def _name(t: Tensor, table) -> str:

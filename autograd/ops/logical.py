@@ -92,33 +92,46 @@ def _logical_samples(rng):
     return _cmp_samples(rng) + _bool_int_samples(rng)
 
 
-for _name, _fn, _ref in [
-    ("logical_and", logical_and, np.logical_and),
-    ("logical_or", logical_or, np.logical_or),
-    ("logical_xor", logical_xor, np.logical_xor),
-]:
+def _register_kind(pairwise, unary, samples, torch_args=False):
+    """Register one kind of op (logical, bitwise): the pairwise ops ``(name, fn, ref)`` and the
+    unary ``not`` (on the first argument of the samples). Bool or integer results, no
+    gradient, in-place variants too."""
+    for name, fn, ref in pairwise:
+        register(
+            OpInfo(
+                name,
+                fn,
+                ref=ref,
+                samples=samples,
+                differentiable=False,
+                inplace=True,
+                torch_fn=torch_tensor_args(name) if torch_args else None,
+                family="logical",
+            )
+        )
+    name, fn, ref = unary
     register(
         OpInfo(
-            _name,
-            _fn,
-            ref=_ref,
-            samples=_logical_samples,
-            differentiable=False,
+            name,
+            fn,
             inplace=True,
-            torch_fn=torch_tensor_args(_name),
+            ref=ref,
+            samples=lambda rng: [Sample(s.args[0]) for s in samples(rng)],
+            differentiable=False,
             family="logical",
         )
     )
-register(
-    OpInfo(
-        "logical_not",
-        logical_not,
-        inplace=True,
-        ref=np.logical_not,
-        samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
-        differentiable=False,
-        family="logical",
-    )
+
+
+_register_kind(
+    [
+        ("logical_and", logical_and, np.logical_and),
+        ("logical_or", logical_or, np.logical_or),
+        ("logical_xor", logical_xor, np.logical_xor),
+    ],
+    ("logical_not", logical_not, np.logical_not),
+    _logical_samples,
+    torch_args=True,
 )
 
 
@@ -172,30 +185,12 @@ def bitwise_not(input) -> Tensor:
     return Pointwise.apply(x, fn=np.invert)
 
 
-for _name, _fn, _ref in [
-    ("bitwise_and", bitwise_and, np.bitwise_and),
-    ("bitwise_or", bitwise_or, np.bitwise_or),
-    ("bitwise_xor", bitwise_xor, np.bitwise_xor),
-]:
-    register(
-        OpInfo(
-            _name,
-            _fn,
-            ref=_ref,
-            samples=_bool_int_samples,
-            differentiable=False,
-            inplace=True,
-            family="logical",
-        )
-    )
-register(
-    OpInfo(
-        "bitwise_not",
-        bitwise_not,
-        inplace=True,
-        ref=np.invert,
-        samples=lambda rng: [Sample(s.args[0]) for s in _bool_int_samples(rng)],
-        differentiable=False,
-        family="logical",
-    )
+_register_kind(
+    [
+        ("bitwise_and", bitwise_and, np.bitwise_and),
+        ("bitwise_or", bitwise_or, np.bitwise_or),
+        ("bitwise_xor", bitwise_xor, np.bitwise_xor),
+    ],
+    ("bitwise_not", bitwise_not, np.invert),
+    _bool_int_samples,
 )
