@@ -258,3 +258,21 @@ def test_select_and_narrow_are_views_sharing_the_version_counter():
     h[2] = 0.0  # the base changes: torch refuses the backward too
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize(
+    "gshape,shape",
+    [((32, 200), (200,)), ((4, 5, 6), (6,)), ((4, 5, 6), (5, 6)), ((3, 0, 2), (2,)), ((7, 3), ())],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+def test_sum_to_shape_over_leading_axes_equals_the_keepdims_path(gshape, shape, dtype):
+    """The leading-axes fast path of ``_sum_to_shape`` (a bias's gradient) gives bit for bit
+    what the general path (sum with keepdims, then reshape) gives."""
+    from autograd.ops.movement import _sum_to_shape
+
+    g = np.random.default_rng(0).standard_normal(gshape).astype(dtype)
+    lead = len(gshape) - len(shape)
+    ref = g.sum(axis=tuple(range(lead)), keepdims=True).reshape(shape)
+    out = _sum_to_shape(g, shape)
+    assert type(out) is np.ndarray and out.shape == shape and out.dtype == g.dtype
+    np.testing.assert_array_equal(out, ref)

@@ -49,6 +49,7 @@ class CompiledFunction:
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
         self._cache: dict = {}  # call key -> [_Entry]
+        self._specs: dict = {}  # number of arguments -> spec of a call with tensors only
         self._warned: set = set()
         self._traces = 0
         self._last_key = None
@@ -73,7 +74,14 @@ class CompiledFunction:
         return None if self.last_plan is None else self.last_plan.source
 
     def __call__(self, *args, **kwargs):
-        leaves, spec = tree_flatten((args, kwargs))
+        if not kwargs and all(type(a) is Tensor for a in args):
+            # (the usual call, tensors only: the leaves and the spec tree_flatten would
+            # give, without walking the arguments again on every step)
+            leaves, spec = list(args), self._specs.get(len(args))
+            if spec is None:
+                spec = self._specs[len(args)] = tree_flatten((args, kwargs))[1]
+        else:
+            leaves, spec = tree_flatten((args, kwargs))
         if _function._tracer is not None:  # called while tracing: part of the outer trace
             return self.fn(*args, **kwargs)
         if _function._fw_level is not None:  # forward AD (autograd.forward_ad): a replay

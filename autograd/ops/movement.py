@@ -46,6 +46,10 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
+    if lead and shape and g.shape[lead:] == shape and g.dtype.kind in "fc":
+        # only leading axes to sum (a bias's gradient): the same sum as below, without the
+        # keepdims and reshapes that cost as much as the sum itself on small gradients
+        return g.sum(axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
     )
@@ -294,7 +298,7 @@ class Permute(Op):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return np.transpose(x, dims)
+        return x.transpose(dims)  # (np.transpose's view, without its array-function dispatch)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -353,8 +357,10 @@ def t(input: Tensor) -> Tensor:
     return transpose(input, 0, 1) if input.ndim == 2 else input
 
 
-_xp.define("permute", numpy=np.transpose, tensor=permute)
-_xp.define("transpose", numpy=lambda g, a, b: np.swapaxes(g, a, b), tensor=transpose)
+_xp.define("permute", numpy=lambda g, dims: g.transpose(dims), tensor=permute)
+# (the method, not np.swapaxes: the same view without the array-function dispatch, which
+# costs more than the swap itself in every matmul VJP)
+_xp.define("transpose", numpy=lambda g, a, b: g.swapaxes(a, b), tensor=transpose)
 register(
     OpInfo(
         "permute",

@@ -32,13 +32,13 @@ def _take(x, axis, idx):
         shape = list(x.shape)
         shape[axis] = idx.size
         return np.zeros(shape, x.dtype)
+    if valid.all():  # (an embedding's rows, most pads: no index to clamp, no mask)
+        return np.take(x, idx, axis=axis)
     out = np.take(x, np.where(valid, idx, 0), axis=axis)
-    if not valid.all():
-        shape = [1] * x.ndim
-        shape[axis] = idx.size
-        # (a select, not a product with the mask: 0 * inf would be nan)
-        out = np.where(valid.reshape(shape), out, np.zeros((), x.dtype))
-    return out
+    shape = [1] * x.ndim
+    shape[axis] = idx.size
+    # (a select, not a product with the mask: 0 * inf would be nan)
+    return np.where(valid.reshape(shape), out, np.zeros((), x.dtype))
 
 
 def _scatter(g, axis, idx, n):
