@@ -259,6 +259,20 @@ def test_a_new_shape_retraces_and_old_plans_stay(rng):
     assert f._traces == 2
 
 
+def test_tensor_only_calls_and_calls_with_other_arguments_key_apart(rng):
+    """Calls with tensors only take a shortcut past tree_flatten (compiled.py): they must
+    find the plan a tensors-only trace made, and a call passing the same tensors another
+    way (a keyword, a tuple, a scalar) must not find it."""
+    f = autograd.compile(lambda x, y=None, s=1.0: (x * s + (0 if y is None else y)).sum(0))
+    x, y = (autograd.tensor(rng.standard_normal((3, 4))) for _ in range(2))
+    calls = [((x, y), {}), ((x,), {"y": y}), ((x, y, 2.0), {}), ((x, y), {}), ((x,), {})]
+    for args, kwargs in calls:
+        expected = f.fn(*args, **kwargs)._data
+        np.testing.assert_array_equal(f(*args, **kwargs)._data, expected)
+    assert f._traces == 4  # (x, y) twice: one trace
+    assert np.array_equal(f(x, y)._data, f.fn(x, y)._data) and f._traces == 4
+
+
 def test_guards_see_closure_scalars_module_flags_and_requires_grad(rng):
     scale = 2.0
     m = _mlp()
