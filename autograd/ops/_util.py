@@ -173,8 +173,13 @@ def binary_operands(a, b):
             y = b._data
             if x.dtype is y.dtype and x.shape == y.shape:
                 return a, b
-        elif type(b) is float and x.dtype.kind in FLOAT_KINDS:  # ``y * 2.0``: the number adopts
-            return a, Tensor._make(np.asarray(b, x.dtype))  # the tensor's dtype
+        elif type(b) is float or type(b) is int:
+            # ``y * 2.0``, ``i + 1``: a Python number takes the dtype of a tensor of its kind or
+            # a higher one (float tensor and any number, integer tensor and int: result_type
+            # gives the tensor's dtype, and the number broadcasts for free)
+            kind = x.dtype.kind
+            if kind in FLOAT_KINDS or (kind in "iu" and type(b) is int):
+                return a, Tensor._make(np.asarray(b, x.dtype))
     return operands(a, b)[0]
 
 

@@ -95,6 +95,21 @@ def _convert_item(item):
     return arr
 
 
+_NOT_SIMPLE = object()
+
+
+def _slice_bound(b):
+    """A slice bound that is None, an int or a 0-d integer tensor, as an int (or None);
+    ``_NOT_SIMPLE`` for anything else (the general path converts or refuses it)."""
+    if b is None or type(b) is int:
+        return b
+    if isinstance(b, Tensor):
+        arr = b._data
+        if arr.ndim == 0 and arr.dtype.kind in "iu":
+            return int(arr)
+    return _NOT_SIMPLE
+
+
 def _normalize_index(index, tensor) -> tuple:
     """Turn a user index into a canonical NumPy index giving PyTorch's result.
 
@@ -109,6 +124,12 @@ def _normalize_index(index, tensor) -> tuple:
     shape = tuple(tensor.shape)
     if type(index) is int and shape and -shape[0] <= index < shape[0]:
         return (index % shape[0],)  # fast path for the most common case, x[i]
+    if type(index) is slice and shape and index.step is None:
+        # fast path for ``x[a:b]``, also with 0-d integer tensor bounds (``data[i : i + n]``
+        # in a batch loader): a slice needs no wrapping or checks, only its bounds as ints
+        start, stop = _slice_bound(index.start), _slice_bound(index.stop)
+        if start is not _NOT_SIMPLE and stop is not _NOT_SIMPLE:
+            return (slice(start, stop, None),)
     ndim = len(shape)
     items = [_convert_item(it) for it in (index if isinstance(index, tuple) else (index,))]
 
@@ -405,6 +426,8 @@ def getitem(input: Tensor, index) -> Tensor:
 def _index_for(index, tensor) -> tuple:
     """``_normalize_index``; derived (see function.derive) when integer tensors in ``index``
     make it depend on their values."""
+    if type(index) is slice or type(index) is int:  # (the commonest: no tensors to look for)
+        return _normalize_index(index, tensor)
     tensors = _integer_index_tensors(index)
     if not tensors:
         return _normalize_index(index, tensor)
