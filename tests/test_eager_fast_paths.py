@@ -196,3 +196,36 @@ def test_stack_double_backward_and_forward_mode():
         out = autograd.stack([dx, y.detach()])
         tangent = fwAD.unpack_dual(out).tangent
     np.testing.assert_array_equal(tangent.numpy(), [[1.0, 0.0], [0.0, 0.0]])
+
+
+# ---- getitem on a tensor that needs no gradient ---------------------------------------------
+INDICES = [
+    3,
+    -1,
+    slice(1, 4),
+    (slice(None), 1),
+    (Ellipsis, None),
+    [0, 2, 2],
+    (np.array([0, 1]), slice(None)),
+    np.array([True, False, True, False, True]),
+]
+
+
+@pytest.mark.parametrize("index", INDICES, ids=[str(k) for k in range(len(INDICES))])
+def test_getitem_fast_path_matches_general(index):
+    """A base that needs no gradient takes the fast path, one that does the general; the
+    results differ only in what the gradient requires."""
+    arr = np.arange(15.0).reshape(5, 3)
+    plain = autograd.tensor(arr)
+    tracked = autograd.tensor(arr, requires_grad=True)
+    fast, general = plain[index], tracked[index]
+    assert fast._data.dtype == general._data.dtype and fast.shape == general.shape
+    np.testing.assert_array_equal(fast._data, general._data)
+    assert fast.grad_fn is None and not fast.requires_grad
+    assert (fast._view is None) == (general._view is None)  # a view exactly when it is one
+    if fast._view is not None:
+        assert fast._version_cell is plain._version_cell
+        assert fast._view[0] is plain and fast._view[1] == general._view[1]
+        assert np.shares_memory(fast._data, plain._data)
+    with autograd.no_grad():  # no gradient anywhere: the general path records nothing either
+        _same_tensor(tracked[index], fast)

@@ -29,7 +29,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
-from ..function import Op, derive
+from .. import function as _function
+from ..function import _NO_RECORD, Op, derive
 from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
@@ -121,7 +122,7 @@ def _normalize_index(index, tensor) -> tuple:
         >>> _normalize_index((autograd.tensor([0, -1]), slice(None)), autograd.zeros(3, 2))
         (array([0, 2]), slice(None, None, None))
     """
-    shape = tuple(tensor.shape)
+    shape = tensor._data.shape if isinstance(tensor, Tensor) else tuple(tensor.shape)
     if type(index) is int and shape and -shape[0] <= index < shape[0]:
         return (index % shape[0],)  # fast path for the most common case, x[i]
     if type(index) is slice and shape and index.step is None:
@@ -420,7 +421,14 @@ def getitem(input: Tensor, index) -> Tensor:
                 [3., 3.]])
     """
     idx = _index_for(index, input)
-    return _view_of(GetItem.apply(input, idx=idx), input, GetItem, idx)
+    if _function._tracer is None and not tracked(input):
+        # Fast path: nothing to record or trace (the input needs no gradient and carries no
+        # tangent), so GetItem's forward runs without Op.apply's bookkeeping; the result is
+        # the same tensor and is marked as a view just as on the general path.
+        out = Tensor._make(GetItem.forward(_NO_RECORD, input._data, idx))
+    else:
+        out = GetItem.apply(input, idx=idx)
+    return _view_of(out, input, GetItem, idx)
 
 
 def _index_for(index, tensor) -> tuple:
