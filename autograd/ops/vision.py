@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from .. import dispatch
 from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..forward_ad import linear_jvp
@@ -56,6 +57,9 @@ def _take(x, axis, idx):
 
 
 def _scatter(g, axis, idx, n):
+    k = dispatch.kernels("scatter", g, idx)
+    if k is not None:  # (np.add.at's generic loop is slow on 2-D slices: an embedding's grad)
+        return k.scatter(g, axis, idx, n)
     shape = list(g.shape)
     shape[axis] = n
     out = np.zeros(shape, dtype=g.dtype)
