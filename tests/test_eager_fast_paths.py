@@ -13,7 +13,7 @@ import autograd
 from autograd.ops import _util
 from autograd.ops.indexing import _normalize_index
 from autograd.ops.join import unbind
-from autograd.ops.movement import select
+from autograd.ops.slicing import select
 
 INT_AND_FLOAT = [np.int64, np.int32, np.int16, np.int8, np.uint8, np.float32, np.float64]
 

@@ -19,7 +19,8 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, tracked, wrap_dim
 from .indexing import _view_of
-from .movement import Select, expand, narrow, reshape, select, unsqueeze
+from .movement import expand, reshape, unsqueeze
+from .slicing import Select, narrow, select
 from .registry import OpInfo, Sample, register
 
 __all__ = [
