@@ -229,3 +229,20 @@ def test_getitem_fast_path_matches_general(index):
         assert np.shares_memory(fast._data, plain._data)
     with autograd.no_grad():  # no gradient anywhere: the general path records nothing either
         _same_tensor(tracked[index], fast)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+@pytest.mark.parametrize(
+    "shapes", [((4, 3), (3,)), ((3,), (4, 3)), ((2, 1, 3), (4, 1)), ((), (2, 2)), ((5,), ())]
+)
+def test_binary_operands_broadcast_fast_path_matches_general(dtype, shapes):
+    rng = np.random.default_rng(0)
+    grad = np.dtype(dtype).kind == "f"
+    a, b = (
+        autograd.tensor(rng.integers(0, 3, s).astype(dtype), requires_grad=grad) for s in shapes
+    )
+    fast, general = _util.binary_operands(a, b), _util.operands(a, b)[0]
+    for f, g in zip(fast, general):
+        _same_tensor(f, g)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        _util.binary_operands(autograd.zeros(2, 3), autograd.zeros(4))

@@ -171,8 +171,13 @@ def binary_operands(a, b):
         x = a._data
         if type(b) is Tensor:
             y = b._data
-            if x.dtype is y.dtype and x.shape == y.shape:
-                return a, b
+            if x.dtype is y.dtype:
+                if x.shape == y.shape:
+                    return a, b
+                # one dtype, shapes that broadcast (``h @ w.T + bias``): nothing to promote
+                # (result_type of one dtype is that dtype), only the broadcast to do
+                shape = broadcast_shapes(x.shape, y.shape)
+                return expand_to(a, shape), expand_to(b, shape)
         elif type(b) is float or type(b) is int:
             # ``y * 2.0``, ``i + 1``: a Python number takes the dtype of a tensor of its kind or
             # a higher one (float tensor and any number, integer tensor and int: result_type
