@@ -246,3 +246,35 @@ def test_binary_operands_broadcast_fast_path_matches_general(dtype, shapes):
         _same_tensor(f, g)
     with pytest.raises(RuntimeError, match="must match the size"):
         _util.binary_operands(autograd.zeros(2, 3), autograd.zeros(4))
+
+
+# ---- add / sub / mul on tensors that need no gradient: the forward alone -------------------
+@pytest.mark.parametrize("name", ["Add", "Sub", "Mul"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.float32, np.float64])
+def test_forward_only_matches_op_apply(name, dtype):
+    import warnings
+
+    from autograd.ops import arithmetic
+
+    op = getattr(arithmetic, name)
+    big = np.iinfo(dtype).max if np.dtype(dtype).kind in "iu" else np.finfo(dtype).max
+    for x, y in [(np.array(3, dtype), np.array(8, dtype)), (np.array([big, 1], dtype), big)]:
+        a, b = autograd.tensor(x), autograd.tensor(np.asarray(y, dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # overflow: inf / wrap-around, silently, both ways
+            fast, general = _util.forward_only(op, a, b), op.apply(a, b)
+        _same_tensor(fast, general)
+    assert type((autograd.tensor(3) + 8)._data) is np.ndarray  # (a 0-d array, not a scalar)
+
+
+def test_forward_only_leaves_tangents_to_op_apply():
+    import autograd.forward_ad as fwAD
+    from autograd.ops import arithmetic
+
+    x = autograd.tensor([1.0, 2.0])
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, autograd.tensor([1.0, 1.0]))
+        assert _util.forward_only(arithmetic.Add, dual, x) is None
+        out = dual * 3.0 + x - 1.0  # the operators still carry the tangent
+        np.testing.assert_array_equal(fwAD.unpack_dual(out).tangent.numpy(), [3.0, 3.0])
+    assert _util.forward_only(arithmetic.Add, x, x) is not None

@@ -14,6 +14,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..forward_ad import linear_jvp, sum_terms
+from .. import function as _function
 from ..function import Op
 from ..tensor import _SCALAR_NAMES, Tensor
 from ..dtypes import FLOAT_KINDS
@@ -186,6 +187,27 @@ def binary_operands(a, b):
             if kind in FLOAT_KINDS or (kind in "iu" and type(b) is int):
                 return a, Tensor._make(np.asarray(b, x.dtype))
     return operands(a, b)[0]
+
+
+def forward_only(op, a: Tensor, b: Tensor):
+    """``op`` on two tensors that need no gradient, without ``Op.apply``'s bookkeeping (a fast
+    path for index arithmetic such as ``i + 1`` in a batch loader): the same tensor
+    ``op.apply(a, b)`` gives, since it records nothing either. None when ``op.apply`` is
+    needed: an input carries a tangent, autograd.compile is tracing, or bfloat16 inputs
+    may need their float32 stand-ins. (Callers check ``requires_grad`` first.)"""
+    if (
+        a._fw is not None
+        or b._fw is not None
+        or _function._tracer is not None
+        or _function._LOW_PRECISION
+    ):
+        return None
+    token = _function._np_err.set(_function._NP_QUIET)  # NumPy's warnings off, as Op.apply
+    try:
+        out = op.forward(_function._NO_RECORD, a._data, b._data)
+    finally:
+        _function._np_err.reset(token)
+    return Tensor._make(out)
 
 
 def wrap_dim(dim, ndim: int) -> int:
