@@ -166,6 +166,30 @@ def type_(self, dtype=None, non_blocking=False):
     return self.to(getattr(dtype, "dtype", dtype))
 
 
+# ``x.float()`` is ``x.to(autograd.float32)``, and so on: torch's dtype shorthands. (By the
+# dtype's name: ``autograd.bfloat16`` loads ml_dtypes, only when it is first used.)
+_CONVERSIONS = {
+    "float": "float32",
+    "double": "float64",
+    "half": "float16",
+    "bfloat16": "bfloat16",
+    "long": "int64",
+    "int": "int32",
+    "bool": "bool",
+    "short": "int16",
+    "char": "int8",
+    "byte": "uint8",
+}
+
+
+def _conversion(dtype_name):
+    def method(self) -> Tensor:
+        return self.to(getattr(_dt, dtype_name))
+
+    method.__doc__ = f"``self.to(autograd.{dtype_name})`` (``self`` if it already is one)."
+    return method
+
+
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
     """Compute the gradient of this tensor w.r.t. graph leaves (accumulates into ``.grad``)."""
     engine.backward(
@@ -360,6 +384,7 @@ METHODS = {
     },
     "to": to,
     "type": type_,
+    **{name: _conversion(dtype) for name, dtype in _CONVERSIONS.items()},
     "backward": backward,
     "new_tensor": new_tensor,
     "new_zeros": _new_filled(factories.zeros),
