@@ -57,10 +57,10 @@ def _nan_max(a, b):
 
 
 @numba.njit(inline="always", error_model="numpy")
-def _adam_scalars(
-    p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
-):
-    """Adam's hyper-parameters in ``p``'s dtype, rounded as NumPy rounds them."""
+def _adam_scalars(p, hyper):
+    """Adam's hyper-parameters ``(beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt,
+    step_size, decoupled)`` in ``p``'s dtype, rounded as NumPy rounds them."""
+    beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled = hyper
     T = p.dtype.type
     w = 1.0 - beta1
     return (
@@ -77,6 +77,16 @@ def _adam_scalars(
         T(eps),
         T(-step_size),
     )
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _adam_moments(p_i, g_i, m_i, v_i, scalars, maximize):
+    """One element's Adam moments: ``(p, m, v)`` with ``p`` after AdamW's decay, ``m`` the
+    lerp towards the (decayed) gradient and ``v`` the running mean of its square."""
+    w, omw, low, b2, omb2, decay, decay_p, wd, use_wd = scalars[:9]
+    p_i = p_i * decay if decay_p else p_i
+    g_i = _effective_grad(p_i, g_i, wd, use_wd, maximize)
+    return p_i, _lerp(m_i, g_i, w, omw, low), v_i * b2 + (g_i * omb2) * g_i
 
 
 @_exact_kernel
@@ -97,45 +107,26 @@ def adam_update(
 ):
     """Adam/AdamW step on flat arrays. ``decoupled``: AdamW's ``p *= 1 - lr * wd`` instead
     of coupled decay; ``step_size = lr / (1 - beta1**t)``."""
-    (w, omw, low, b2, omb2, decay, decay_p, wd, use_wd, bc2, eps_, neg_step) = _adam_scalars(
-        p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
+    s = _adam_scalars(
+        p, (beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled)
     )
+    bc2, eps_, neg_step = s[9:]
     for i in numba.prange(p.size):
-        pi = p[i] * decay if decay_p else p[i]
-        gi = _effective_grad(pi, g[i], wd, use_wd, maximize)
-        mi = _lerp(m[i], gi, w, omw, low)
-        vi = v[i] * b2 + (gi * omb2) * gi
+        pi, mi, vi = _adam_moments(p[i], g[i], m[i], v[i], s, maximize)
         m[i] = mi
         v[i] = vi
         p[i] = pi + (mi / (np.sqrt(vi) / bc2 + eps_)) * neg_step
 
 
 @_exact_kernel
-def adam_amsgrad_update(
-    p,
-    g,
-    m,
-    v,
-    vmax,
-    beta1,
-    beta2,
-    lr,
-    weight_decay,
-    eps,
-    bias_correction2_sqrt,
-    step_size,
-    decoupled,
-    maximize,
-):
-    """``adam_update`` with AMSGrad: the denominator uses ``vmax``, the running max of ``v``."""
-    (w, omw, low, b2, omb2, decay, decay_p, wd, use_wd, bc2, eps_, neg_step) = _adam_scalars(
-        p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
-    )
+def adam_amsgrad_update(p, g, m, v, vmax, *hyper):
+    """``adam_update`` with AMSGrad: the denominator uses ``vmax``, the running max of ``v``.
+    ``hyper``: ``adam_update``'s arguments after ``v`` (``beta1, ..., decoupled, maximize``)."""
+    s = _adam_scalars(p, hyper[:8])
+    bc2, eps_, neg_step = s[9:]
+    maximize = hyper[8]
     for i in numba.prange(p.size):
-        pi = p[i] * decay if decay_p else p[i]
-        gi = _effective_grad(pi, g[i], wd, use_wd, maximize)
-        mi = _lerp(m[i], gi, w, omw, low)
-        vi = v[i] * b2 + (gi * omb2) * gi
+        pi, mi, vi = _adam_moments(p[i], g[i], m[i], v[i], s, maximize)
         m[i] = mi
         v[i] = vi
         vi = _nan_max(vmax[i], vi)
@@ -193,15 +184,22 @@ def _rms_scalars(p, lr, alpha, eps, weight_decay, momentum):
     )
 
 
+@numba.njit(inline="always", error_model="numpy")
+def _rms_square_avg(p_i, g_i, sq_i, scalars, maximize):
+    """One element's ``(g, square_avg)``: the effective gradient and the updated running mean
+    of its square, ``alpha * square_avg + (1 - alpha) * g * g``."""
+    a, oma, wd, use_wd = scalars[0], scalars[1], scalars[8], scalars[9]
+    g_i = _effective_grad(p_i, g_i, wd, use_wd, maximize)
+    return g_i, sq_i * a + (g_i * oma) * g_i
+
+
 @_exact_kernel
 def rmsprop_update(p, g, square_avg, lr, alpha, eps, weight_decay, maximize):
     """RMSprop step, neither centered nor with momentum."""
-    a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, 0.0
-    )
+    s = _rms_scalars(p, lr, alpha, eps, weight_decay, 0.0)
+    eps_, neg_lr = s[5], s[6]
     for i in numba.prange(p.size):
-        gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
-        sq = square_avg[i] * a + (gi * oma) * gi
+        gi, sq = _rms_square_avg(p[i], g[i], square_avg[i], s, maximize)
         square_avg[i] = sq
         p[i] = p[i] + (gi / (np.sqrt(sq) + eps_)) * neg_lr
 
@@ -211,31 +209,36 @@ def rmsprop_momentum_update(
     p, g, square_avg, buf, lr, alpha, eps, weight_decay, momentum, maximize
 ):
     """RMSprop step with a momentum buffer ``buf = momentum * buf + g / avg``."""
-    a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, momentum
-    )
+    s = _rms_scalars(p, lr, alpha, eps, weight_decay, momentum)
+    eps_, neg_lr, mom = s[5], s[6], s[7]
     for i in numba.prange(p.size):
-        gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
-        sq = square_avg[i] * a + (gi * oma) * gi
+        gi, sq = _rms_square_avg(p[i], g[i], square_avg[i], s, maximize)
         square_avg[i] = sq
         b = buf[i] * mom + gi / (np.sqrt(sq) + eps_)
         buf[i] = b
         p[i] = p[i] + b * neg_lr
 
 
+@numba.njit(inline="always", error_model="numpy")
+def _rms_centered(p_i, g_i, sq_i, ga_i, scalars, maximize):
+    """Centered RMSprop's ``(g, square_avg, grad_avg, avg)`` for one element, ``grad_avg`` the
+    running mean of g (``lerp(grad_avg, g, 1 - alpha)``), ``avg = sqrt(v - mean(g)**2) + eps``."""
+    w, omw, low, eps_ = scalars[2], scalars[3], scalars[4], scalars[5]
+    g_i, sq = _rms_square_avg(p_i, g_i, sq_i, scalars, maximize)
+    ga = _lerp(ga_i, g_i, w, omw, low)
+    return g_i, sq, ga, np.sqrt(sq - ga * ga) + eps_
+
+
 @_exact_kernel
 def rmsprop_centered_update(p, g, square_avg, grad_avg, lr, alpha, eps, weight_decay, maximize):
     """Centered RMSprop step: ``avg = sqrt(v - mean(g)**2) + eps``."""
-    a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, 0.0
-    )
+    s = _rms_scalars(p, lr, alpha, eps, weight_decay, 0.0)
+    neg_lr = s[6]
     for i in numba.prange(p.size):
-        gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
-        sq = square_avg[i] * a + (gi * oma) * gi
+        gi, sq, ga, avg = _rms_centered(p[i], g[i], square_avg[i], grad_avg[i], s, maximize)
         square_avg[i] = sq
-        ga = _lerp(grad_avg[i], gi, w, omw, low)
         grad_avg[i] = ga
-        p[i] = p[i] + (gi / (np.sqrt(sq - ga * ga) + eps_)) * neg_lr
+        p[i] = p[i] + (gi / avg) * neg_lr
 
 
 @_exact_kernel
@@ -243,16 +246,13 @@ def rmsprop_centered_momentum_update(
     p, g, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay, momentum, maximize
 ):
     """Centered RMSprop step with a momentum buffer."""
-    a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, momentum
-    )
+    s = _rms_scalars(p, lr, alpha, eps, weight_decay, momentum)
+    neg_lr, mom = s[6], s[7]
     for i in numba.prange(p.size):
-        gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
-        sq = square_avg[i] * a + (gi * oma) * gi
+        gi, sq, ga, avg = _rms_centered(p[i], g[i], square_avg[i], grad_avg[i], s, maximize)
         square_avg[i] = sq
-        ga = _lerp(grad_avg[i], gi, w, omw, low)
         grad_avg[i] = ga
-        b = buf[i] * mom + gi / (np.sqrt(sq - ga * ga) + eps_)
+        b = buf[i] * mom + gi / avg
         buf[i] = b
         p[i] = p[i] + b * neg_lr
 
