@@ -83,32 +83,37 @@ def elu_bwd(x, alpha, g, out):
 
 
 # ---- sigmoid / tanh / silu / softplus / mish ----------------------------------------------------
-@_jit
-def sigmoid_fwd(x, out):
-    for i in numba.prange(x.size):
-        out[i] = vsigmoid(x[i])
+def _from_value(name, f, vjp):
+    """The kernels of an activation whose derivative is a function of its value: forward
+    ``out = f(x)``, backward ``out = vjp(g, f(x), 1)`` (f recomputed from x: cheaper than
+    reading a saved output back from memory)."""
+
+    def fwd(x, out):
+        for i in numba.prange(x.size):
+            out[i] = f(x[i])
+
+    def bwd(x, g, out):
+        one = x.dtype.type(1.0)
+        for i in numba.prange(x.size):
+            out[i] = vjp(g[i], f(x[i]), one)
+
+    fwd.__name__ = fwd.__qualname__ = f"{name}_fwd"  # (also the kernels' cache file names)
+    bwd.__name__ = bwd.__qualname__ = f"{name}_bwd"
+    return _jit(fwd), _jit(bwd)
 
 
-@_jit
-def sigmoid_bwd(x, g, out):
-    one = x.dtype.type(1.0)
-    for i in numba.prange(x.size):
-        s = vsigmoid(x[i])
-        out[i] = g[i] * s * (one - s)
+@numba.njit(inline="always", cache=True, error_model="numpy")
+def _sigmoid_vjp(g, s, one):
+    return g * s * (one - s)  # sigmoid' = s (1 - s)
 
 
-@_jit
-def tanh_fwd(x, out):
-    for i in numba.prange(x.size):
-        out[i] = vtanh(x[i])
+@numba.njit(inline="always", cache=True, error_model="numpy")
+def _tanh_vjp(g, t, one):
+    return g * (one - t * t)  # tanh' = 1 - t**2
 
 
-@_jit
-def tanh_bwd(x, g, out):
-    one = x.dtype.type(1.0)
-    for i in numba.prange(x.size):
-        t = vtanh(x[i])
-        out[i] = g[i] * (one - t * t)
+sigmoid_fwd, sigmoid_bwd = _from_value("sigmoid", vsigmoid, _sigmoid_vjp)
+tanh_fwd, tanh_bwd = _from_value("tanh", vtanh, _tanh_vjp)
 
 
 @_jit
