@@ -17,31 +17,22 @@ Example:
             [-1.,  4.]])
 """
 
-from .ops.linalg import LinAlgError, cholesky, matmul
+from .ops.linalg import LinAlgError, matmul
+from .ops.linalg_cholesky import cholesky
 from .ops.linalg_solve import (
     inv,
     inv_ex,
     solve,
     solve_ex,
-    det,
-    linalg_slogdet as slogdet,
     cholesky_ex,
     solve_triangular,
     tensorinv,
     tensorsolve,
 )
+from .ops.linalg_det import det, linalg_slogdet as slogdet
 from .ops.linalg_func import matrix_power, matrix_exp
-from .ops.linalg_decomp import (
-    linalg_qr as qr,
-    linalg_svd as svd,
-    svdvals,
-    eigh,
-    eigvalsh,
-    pinv,
-    lstsq,
-    matrix_rank,
-    cond,
-)
+from .ops.linalg_decomp import linalg_qr as qr, linalg_svd as svd, svdvals, eigh, eigvalsh
+from .ops.linalg_lstsq import pinv, lstsq, matrix_rank, cond
 from .ops.linalg_norm import (
     vector_norm,
     matrix_norm,

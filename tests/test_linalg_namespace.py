@@ -359,8 +359,11 @@ def test_low_precision_and_autocast_like_torch():
     [
         "autograd.linalg",
         "autograd.ops.linalg_solve",
+        "autograd.ops.linalg_det",
+        "autograd.ops.linalg_cholesky",
         "autograd.ops.linalg_func",
         "autograd.ops.linalg_decomp",
+        "autograd.ops.linalg_lstsq",
         "autograd.ops.linalg_norm",
     ],
 )

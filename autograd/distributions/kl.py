@@ -18,7 +18,7 @@ import warnings
 from functools import total_ordering
 
 import autograd
-from autograd.ops.linalg import _solve_triangular
+from autograd.ops.linalg_cholesky import _solve_triangular
 
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 import autograd
-from autograd.ops.linalg import _solve_triangular
+from autograd.ops.linalg_cholesky import _solve_triangular
 from autograd.tensor import Size, Tensor
 
 from . import constraints

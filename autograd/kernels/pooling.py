@@ -1,5 +1,5 @@
 """Max-pooling kernels: window arg-max in one pass, and the gather / scatter-add by flat
-index that max pooling's forward and backward are made of (see autograd/ops/conv.py).
+index that max pooling's forward and backward are made of (see autograd/ops/pooling.py).
 
 Semantics match the NumPy reference exactly: windows are scanned in (ki, kj) order, the
 first maximum wins ties, NaN beats everything (first NaN wins), and positions in the

@@ -15,7 +15,7 @@ from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..forward_ad import linear_jvp, sum_terms
 from ..function import Op
-from ..tensor import Tensor
+from ..tensor import _SCALAR_NAMES, Tensor
 from ..dtypes import FLOAT_KINDS
 
 _np_default = {}  # cache: Python-number kind -> numpy dtype under the current default
@@ -289,6 +289,32 @@ def unary_op(name: str, forward, grad, doc: str, module: str | None = None) -> t
     )
 
 
+def linear_op(name: str, forward, grad, doc: str) -> type:
+    """An ``Op`` linear in its inputs that saves nothing (neg, add, sub, clone):
+    ``forward(*arrays)`` on arrays and its VJP ``grad(ctx, g, xp)``, one gradient per input
+    (``ctx.needs_input_grad`` says which are wanted). Forward mode is the op on the tangents
+    (``linear_jvp``). The class is named ``name``, so its ``grad_fn`` is ``<name>Backward0``.
+
+    Example:
+        >>> Twice = linear_op("Twice", lambda x: 2 * x, lambda ctx, g, xp: 2 * g, "2x")
+    """
+
+    def forward_(ctx, *arrays):
+        return forward(*arrays)
+
+    return type(
+        name,
+        (Op,),
+        {
+            "__doc__": doc,
+            "__module__": grad.__module__,
+            "forward": staticmethod(forward_),
+            "backward": staticmethod(grad),
+            "jvp": staticmethod(linear_jvp),
+        },
+    )
+
+
 def binary_op(name: str, forward, grad_a, grad_b, doc: str, *, with_output: bool = False) -> type:
     """An ``Op`` of two tensors that saves both for its VJP: ``forward(a, b)`` on arrays, and
     the gradients ``grad_a(g, a, b, xp)`` and ``grad_b(g, a, b, xp)``, each computed only when
@@ -341,4 +367,21 @@ def binary_op(name: str, forward, grad_a, grad_b, doc: str, *, with_output: bool
             "backward": staticmethod(backward),
             "jvp": staticmethod(jvp),
         },
+    )
+
+
+# ---- torch's dtype messages, shared by the families that refuse a dtype -------------------
+_ERR_ALL = dict(divide="ignore", invalid="ignore", over="ignore")  # torch gives inf/nan silently
+
+
+def _torch_dtype_name(npdt) -> str:
+    """PyTorch's short type names, used in its 'not implemented for' messages."""
+    return _SCALAR_NAMES.get(np.dtype(npdt).name, str(npdt))
+
+
+def _reject(opname, kernel, t: Tensor, hint=""):
+    """Raise torch's '"<kernel>" not implemented for 'Bool'' error, with a hint for the fix."""
+    raise DTypeError(
+        f"\"{kernel}\" not implemented for '{_torch_dtype_name(t._data.dtype)}' "
+        f"({opname} does not support {t.dtype} tensors{'; ' + hint if hint else ''})"
     )

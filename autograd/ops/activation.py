@@ -5,7 +5,9 @@ numba backend, relu/gelu/silu/leaky_relu/softplus/mish run as fused kernels inst
 and the VJP is written with operators and ``xp`` functions on the saved input or output,
 so ``create_graph=True`` differentiates it again. Formulas are chosen to be stable at
 extreme inputs: no ``exp`` of a large positive number is ever evaluated (softplus,
-logsigmoid, elu). softmax / log_softmax are in softmax.py.
+logsigmoid, elu). The piecewise-linear hardtanh, relu6, hardsigmoid and hardswish are in
+hard_activation.py, tanhshrink with the shrinkage ops in shrink.py, softmax / log_softmax in
+softmax.py.
 
 Public names follow PyTorch: ``autograd.relu`` is ``torch.relu``; the rest (``gelu``,
 ``silu``, ...) are ``torch.nn.functional`` functions, which ``nn.functional`` re-exports.
@@ -38,13 +40,8 @@ __all__ = [
     "leaky_relu",
     "softplus",
     "mish",
-    "hardtanh",
-    "relu6",
-    "hardsigmoid",
-    "hardswish",
     "logsigmoid",
     "softsign",
-    "tanhshrink",
     "prelu",
 ]
 
@@ -93,6 +90,16 @@ def _inplace(input, fn, *args):
     from .inplace import inplace_
 
     return inplace_(input, fn, *args)
+
+
+def _activate(fn, input, inplace: bool, op, *args, **params) -> Tensor:
+    """The body of an activation ``fn(input, *args, inplace=False)``: ``op.apply(x, **params)``
+    on the input checked to be floating (torch's error names ``fn``), or, with
+    ``inplace=True``, ``fn(x, *args)`` written back into ``x``."""
+    x = float_input(input, fn.__name__)
+    if inplace:
+        return _inplace(x, fn, *args)
+    return op.apply(x, **params)
 
 
 # ---- relu ------------------------------------------------------------------------------------
@@ -299,10 +306,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.silu(autograd.tensor([0.0]))
         tensor([0.])
     """
-    x = float_input(input, "silu")
-    if inplace:
-        return _inplace(x, silu)
-    return Silu.apply(x)
+    return _activate(silu, input, inplace, Silu)
 
 
 register(
@@ -348,10 +352,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         >>> autograd.elu(autograd.tensor([-1.0, 2.0]))
         tensor([-0.6321,  2.0000])
     """
-    x = float_input(input, "elu")
-    if inplace:
-        return _inplace(x, elu, alpha)
-    return Elu.apply(x, alpha=float(alpha), scale=1.0, input_scale=1.0)
+    return _activate(
+        elu, input, inplace, Elu, alpha, alpha=float(alpha), scale=1.0, input_scale=1.0
+    )
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -365,10 +368,9 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.selu(autograd.tensor([1.0]))
         tensor([1.0507])
     """
-    x = float_input(input, "selu")
-    if inplace:
-        return _inplace(x, selu)
-    return Elu.apply(x, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)
+    return _activate(
+        selu, input, inplace, Elu, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0
+    )
 
 
 def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
@@ -451,10 +453,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         >>> autograd.leaky_relu(autograd.tensor([-1.0, 2.0]), 0.1)
         tensor([-0.1000,  2.0000])
     """
-    x = float_input(input, "leaky_relu")
-    if inplace:
-        return _inplace(x, leaky_relu, negative_slope)
-    return LeakyRelu.apply(x, negative_slope=float(negative_slope))
+    return _activate(
+        leaky_relu, input, inplace, LeakyRelu, negative_slope, negative_slope=float(negative_slope)
+    )
 
 
 register(
@@ -635,10 +636,7 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
         >>> autograd.mish(autograd.tensor([0.0]))
         tensor([0.])
     """
-    x = float_input(input, "mish")
-    if inplace:
-        return _inplace(x, mish)
-    return Mish.apply(x)
+    return _activate(mish, input, inplace, Mish)
 
 
 register(
@@ -685,156 +683,6 @@ register(
 )
 
 
-# ---- hardtanh family ----------------------------------------------------------------------------
-class Hardtanh(Op):
-    """clip(x, min_val, max_val); the gradient passes strictly inside the interval."""
-
-    jvp = staticmethod(elementwise_jvp)
-
-    @staticmethod
-    def forward(ctx, x, min_val, max_val):
-        ctx.min_val, ctx.max_val = min_val, max_val
-        ctx.save_for_backward(x)
-        return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        (x,) = ctx.saved_tensors
-        zero = xp.zeros_like(g)
-        return xp.where(x > ctx.min_val, xp.where(x < ctx.max_val, g, zero), zero)
-
-
-def hardtanh(
-    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
-) -> Tensor:
-    """``clamp(x, min_val, max_val)`` as an activation.
-
-    Example:
-        >>> autograd.hardtanh(autograd.tensor([-2.0, 0.5, 2.0]))
-        tensor([-1.0000,  0.5000,  1.0000])
-    """
-    x = float_input(input, "hardtanh")
-    if min_val > max_val:
-        raise ValueError("min_val cannot be greater than max_val")
-    if inplace:
-        return _inplace(x, hardtanh, min_val, max_val)
-    return Hardtanh.apply(x, min_val=float(min_val), max_val=float(max_val))
-
-
-def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    """``min(max(0, x), 6)``.
-
-    Example:
-        >>> autograd.relu6(autograd.tensor([-1.0, 7.0]))
-        tensor([0., 6.])
-    """
-    return hardtanh(input, 0.0, 6.0, inplace)
-
-
-register(
-    OpInfo(
-        "hardtanh",
-        hardtanh,
-        method=False,
-        ref=lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
-        family="activation",
-        samples=with_kwargs(
-            away_from([-1.0, 1.0, -0.5, 2.0]), {}, {"min_val": -0.5, "max_val": 2.0}
-        ),
-        torch_fn=torch_functional("hardtanh"),
-    )
-)
-register(
-    OpInfo(
-        "relu6",
-        relu6,
-        ref=lambda x: np.clip(x, 0, 6),
-        method=False,
-        family="activation",
-        samples=away_from([0.0, 6.0], -2.0, 8.0),
-        torch_fn=torch_functional("relu6"),
-    )
-)
-
-
-def _hardsigmoid_vjp(g, x, xp):
-    zero = xp.zeros_like(g)
-    return xp.where(x > -3, xp.where(x < 3, g * (1 / 6), zero), zero)
-
-
-Hardsigmoid = unary_op(
-    "Hardsigmoid",
-    lambda x: (np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
-    _hardsigmoid_vjp,
-    "relu6(x + 3) / 6; the gradient is 1/6 strictly inside (-3, 3).",
-)
-
-
-def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
-    """Piecewise-linear sigmoid: 0 below -3, 1 above 3, ``x / 6 + 1 / 2`` between.
-
-    Example:
-        >>> autograd.hardsigmoid(autograd.tensor([0.0]))
-        tensor([0.5000])
-    """
-    x = float_input(input, "hardsigmoid")
-    if inplace:
-        return _inplace(x, hardsigmoid)
-    return Hardsigmoid.apply(x)
-
-
-register(
-    OpInfo(
-        "hardsigmoid",
-        hardsigmoid,
-        ref=lambda x: np.clip(x / 6 + 0.5, 0, 1),
-        method=False,
-        family="activation",
-        samples=away_from([-3.0, 3.0], -5, 5),
-        torch_fn=torch_functional("hardsigmoid"),
-    )
-)
-
-
-def _hardswish_vjp(g, x, xp):
-    mid = xp.where(x <= 3, g * (x * (1 / 3) + 0.5), g)
-    return xp.where(x < -3, xp.zeros_like(g), mid)
-
-
-Hardswish = unary_op(
-    "Hardswish",
-    lambda x: (x * np.clip(x + 3, 0, 6) / 6).astype(x.dtype, copy=False),
-    _hardswish_vjp,
-    "x * relu6(x + 3) / 6; d/dx = 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above (torch's).",
-)
-
-
-def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
-    """Hard swish (MobileNetV3): ``x * relu6(x + 3) / 6``.
-
-    Example:
-        >>> autograd.hardswish(autograd.tensor([1.0]))
-        tensor([0.6667])
-    """
-    x = float_input(input, "hardswish")
-    if inplace:
-        return _inplace(x, hardswish)
-    return Hardswish.apply(x)
-
-
-register(
-    OpInfo(
-        "hardswish",
-        hardswish,
-        ref=lambda x: x * np.clip(x + 3, 0, 6) / 6,
-        method=False,
-        family="activation",
-        samples=away_from([-3.0, 3.0], -5, 5),
-        torch_fn=torch_functional("hardswish"),
-    )
-)
-
-
 # ---- softsign / tanhshrink ----------------------------------------------------------------------
 def _softsign_vjp(g, x, xp):
     d = xp.where(x >= 0, x + 1, 1 - x)  # 1 + |x|, differentiable through where
@@ -868,46 +716,5 @@ register(
         family="activation",
         samples=away_from([0.0]),
         torch_fn=torch_functional("softsign"),
-    )
-)
-
-
-class Tanhshrink(Op):
-    """x - tanh(x); d/dx = tanh(x)**2 = (x - y)**2."""
-
-    jvp = staticmethod(elementwise_jvp)
-
-    @staticmethod
-    def forward(ctx, x):
-        y = x - np.tanh(x)
-        ctx.save_for_backward(x, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        x, y = ctx.saved_tensors
-        t = x - y
-        return g * t * t
-
-
-def tanhshrink(input: Tensor) -> Tensor:
-    """``x - tanh(x)``.
-
-    Example:
-        >>> autograd.tanhshrink(autograd.tensor([0.0]))
-        tensor([0.])
-    """
-    return Tanhshrink.apply(float_input(input, "tanhshrink"))
-
-
-register(
-    OpInfo(
-        "tanhshrink",
-        tanhshrink,
-        ref=lambda x: x - np.tanh(x),
-        method=False,
-        family="activation",
-        samples=away_from([]),
-        torch_fn=torch_functional("tanhshrink"),
     )
 )

@@ -17,9 +17,9 @@ from ..function import Op
 from ..forward_ad import elementwise_jvp, linear_jvp, multilinear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import binary_op, binary_operands, operands, unary_op
+from ._util import _ERR_ALL, _reject, binary_operands, linear_op, operands, unary_op
 from .registry import OpInfo, Sample, register
-from .samples import away_from_zero_samples, binary_samples, random_signs, unary_samples
+from .samples import away_from_zero_samples, binary_samples, unary_samples
 from ..dtypes import FLOAT_KINDS
 
 __all__ = [
@@ -33,12 +33,6 @@ __all__ = [
     "rsub",
     "mul",
     "multiply",
-    "div",
-    "divide",
-    "true_divide",
-    "floor_divide",
-    "remainder",
-    "fmod",
     "pow",
     "float_power",
     "square",
@@ -94,18 +88,12 @@ _xp.define(
 
 
 # ---- clone --------------------------------------------------------------------------------
-class Clone(Op):
-    """A copy with its own memory; gradient passes through."""
-
-    jvp = staticmethod(linear_jvp)
-
-    @staticmethod
-    def forward(ctx, x):
-        return x.copy()
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        return g
+Clone = linear_op(
+    "Clone",
+    lambda x: x.copy(),
+    lambda ctx, g, xp: g,
+    "A copy with its own memory; gradient passes through.",
+)
 
 
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
@@ -122,16 +110,7 @@ register(OpInfo("clone", clone, ref=np.copy, samples=unary_samples(), family="ar
 
 
 # ---- neg ----------------------------------------------------------------------------------
-class Neg(Op):
-    jvp = staticmethod(linear_jvp)
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.negative(x)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        return -g
+Neg = linear_op("Neg", np.negative, lambda ctx, g, xp: -g, "-x; the gradient is negated.")
 
 
 def neg(input: Tensor) -> Tensor:
@@ -158,18 +137,9 @@ register(
 
 
 # ---- add / sub ----------------------------------------------------------------------------
-class Add(Op):
-    """a + b: the gradient flows unchanged to both inputs."""
-
-    jvp = staticmethod(linear_jvp)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return np.add(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        return g, g
+Add = linear_op(
+    "Add", np.add, lambda ctx, g, xp: (g, g), "a + b: the gradient flows unchanged to both inputs."
+)
 
 
 def add(input, other, *, alpha=1) -> Tensor:
@@ -190,16 +160,12 @@ register(
 )
 
 
-class Sub(Op):
-    jvp = staticmethod(linear_jvp)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return np.subtract(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        return g, (-g if ctx.needs_input_grad[1] else None)
+Sub = linear_op(
+    "Sub",
+    np.subtract,
+    lambda ctx, g, xp: (g, -g if ctx.needs_input_grad[1] else None),
+    "a - b: g for a, -g for b.",
+)
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
@@ -297,246 +263,6 @@ def mul(input, other) -> Tensor:
 multiply = mul
 register(
     OpInfo("mul", mul, inplace=True, ref=np.multiply, samples=binary_samples(), family="arithmetic")
-)
-
-
-# ---- div ----------------------------------------------------------------------------------
-_ERR_ALL = dict(divide="ignore", invalid="ignore", over="ignore")  # torch gives inf/nan silently
-
-
-Div = binary_op(
-    "Div",
-    np.true_divide,
-    lambda g, a, b, xp: g / b,  # b == 0 gives inf/nan gradients, like torch
-    lambda g, a, b, xp: -g * a / (b * b),
-    "a / b: d/da = 1/b, d/db = -a/b**2.",
-)
-
-
-def _torch_dtype_name(npdt) -> str:
-    """PyTorch's short type names, used in its 'not implemented for' messages."""
-    return {
-        "float16": "Half",
-        "float32": "Float",
-        "float64": "Double",
-        "int64": "Long",
-        "int32": "Int",
-        "int16": "Short",
-        "int8": "Char",
-        "uint8": "Byte",
-        "bool": "Bool",
-    }.get(np.dtype(npdt).name, str(npdt))
-
-
-def _reject(opname, kernel, t: Tensor, hint=""):
-    """Raise torch's '"<kernel>" not implemented for 'Bool'' error, with a hint for the fix."""
-    raise DTypeError(
-        f"\"{kernel}\" not implemented for '{_torch_dtype_name(t._data.dtype)}' "
-        f"({opname} does not support {t.dtype} tensors{'; ' + hint if hint else ''})"
-    )
-
-
-def _check_int_divisor(opname, a: Tensor, b: Tensor):
-    # integer division by zero has no inf/nan to return: torch raises, and so do we
-    if a._data.dtype.kind in "iub" and not np.all(b._data):
-        raise RuntimeError(f"ZeroDivisionError ({opname}: integer division by zero)")
-
-
-def _np_trunc_divide(a, b):
-    if a.dtype.kind in FLOAT_KINDS:
-        return np.trunc(np.true_divide(a, b))
-    q = np.floor_divide(a, b)
-    # floor and trunc differ (by one) where the division is inexact and the signs differ
-    fix = (np.remainder(a, b) != 0) & ((a < 0) != (b < 0))
-    return q + fix.astype(q.dtype)
-
-
-class DivRounding(Op):
-    """a / b rounded toward -inf ("floor") or toward zero ("trunc"): piecewise constant, so
-    the gradient is zero for both inputs (as in torch)."""
-
-    jvp = staticmethod(elementwise_jvp)
-
-    grad_fn_name = "DivBackward1"
-
-    @staticmethod
-    def forward(ctx, a, b, mode):
-        return np.floor_divide(a, b) if mode == "floor" else _np_trunc_divide(a, b)
-
-    @staticmethod
-    def backward(ctx, g, xp):
-        need_a, need_b = ctx.needs_input_grad
-        return (xp.zeros_like(g) if need_a else None), (xp.zeros_like(g) if need_b else None)
-
-
-def _div_rounding(input, other, rounding_mode):
-    if rounding_mode not in ("floor", "trunc"):
-        raise RuntimeError(
-            "div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-            f"found '{rounding_mode}'"
-        )
-    (a, b), _, _ = operands(input, other)
-    if a._data.dtype == np.bool_:
-        _reject("div", "div_" + rounding_mode + "_cpu", a, "convert with .long() or .float()")
-    _check_int_divisor("div", a, b)
-    return DivRounding.apply(a, b, mode=rounding_mode)
-
-
-def div(input, other, *, rounding_mode=None) -> Tensor:
-    """True division (``rounding_mode=None``), or ``"floor"`` / ``"trunc"`` rounding.
-
-    True division promotes integers to the default float; the rounding modes keep integer
-    dtypes and have a zero gradient.
-
-    Example:
-        >>> autograd.div(autograd.tensor([1, 2]), 4)
-        tensor([0.2500, 0.5000])
-        >>> autograd.div(autograd.tensor([-7.0, 7.0]), 2, rounding_mode="trunc")
-        tensor([-3.,  3.])
-    """
-    if rounding_mode is not None:
-        return _div_rounding(input, other, rounding_mode)
-    (a, b), _, _ = operands(input, other, floating=True)
-    return Div.apply(a, b)
-
-
-divide = true_divide = div
-register(
-    OpInfo(
-        "div",
-        div,
-        inplace=True,
-        ref=np.true_divide,
-        samples=binary_samples(b_low=0.5, b_high=2.0),
-        family="arithmetic",
-    )
-)
-
-
-def _div_rounding_samples(mode):
-    # divisors away from 0; |a / b| up to 12 so several rounding steps are crossed
-    def gen(rng):
-        return [
-            Sample(s.args[0] * 3, random_signs(rng, s.args[1]), rounding_mode=mode)
-            for s in binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)
-        ]
-
-    return gen
-
-
-def _ref_div_rounding(a, b, rounding_mode):
-    with np.errstate(**_ERR_ALL):
-        return np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b)
-
-
-# registered under a second name so the rounding modes get their own samples
-register(
-    OpInfo(
-        "divide",
-        divide,
-        inplace=True,
-        ref=_ref_div_rounding,
-        samples=_div_rounding_samples("trunc"),
-        family="arithmetic",
-    )
-)
-
-
-def floor_divide(input, other) -> Tensor:
-    """``input // other``: division rounded toward -inf (Python's ``//``); integers stay
-    integers. The gradient is zero (torch has none).
-
-    Example:
-        >>> autograd.floor_divide(autograd.tensor([7, -7]), 2)
-        tensor([ 3, -4])
-    """
-    return _div_rounding(input, other, "floor")
-
-
-_xp.define("floor_divide", numpy=np.floor_divide, tensor=floor_divide)
-register(
-    OpInfo(
-        "floor_divide",
-        floor_divide,
-        inplace=True,
-        ref=np.floor_divide,
-        samples=lambda rng: [Sample(*s.args) for s in _div_rounding_samples("floor")(rng)],
-        differentiable=False,
-        family="arithmetic",
-    )
-)
-
-
-# ---- remainder / fmod -----------------------------------------------------------------------
-Remainder = binary_op(
-    "Remainder",
-    np.remainder,
-    lambda g, a, b, xp: g,
-    lambda g, a, b, xp: -g * xp.floor_divide(a, b),
-    """a - b * floor(a / b), with the sign of the divisor (Python's ``%``).
-    d/da = 1, d/db = -floor(a / b).""",
-)
-
-
-def remainder(input, other) -> Tensor:
-    """Python-style modulus: the result has the sign of ``other``.
-
-    Example:
-        >>> autograd.remainder(autograd.tensor([-3.0, 3.0]), 2)
-        tensor([1., 1.])
-    """
-    (a, b), _, _ = operands(input, other)
-    if a._data.dtype == np.bool_:
-        _reject("remainder", "remainder_cpu", a)
-    _check_int_divisor("remainder", a, b)
-    return Remainder.apply(a, b)
-
-
-def _fmod_samples(rng):
-    return [
-        Sample(s.args[0] * 3, random_signs(rng, s.args[1]))
-        for s in binary_samples(-2.0, 2.0, 0.5, 2.0)(rng)
-    ]
-
-
-register(
-    OpInfo(
-        "remainder",
-        remainder,
-        inplace=True,
-        ref=np.remainder,
-        samples=_fmod_samples,
-        family="arithmetic",
-    )
-)
-
-
-Fmod = binary_op(
-    "Fmod",
-    np.fmod,
-    lambda g, a, b, xp: g,
-    lambda g, a, b, xp: -g * xp.trunc(a / b),
-    """C's fmod: a - b * trunc(a / b), with the sign of the dividend.
-    d/da = 1, d/db = -trunc(a / b).""",
-)
-
-
-def fmod(input, other) -> Tensor:
-    """C-style modulus: the result has the sign of ``input``.
-
-    Example:
-        >>> autograd.fmod(autograd.tensor([-3.0, 3.0]), 2)
-        tensor([-1.,  1.])
-    """
-    (a, b), _, _ = operands(input, other)
-    if a._data.dtype == np.bool_:
-        _reject("fmod", "fmod_cpu", a)
-    _check_int_divisor("fmod", a, b)
-    return Fmod.apply(a, b)
-
-
-register(
-    OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, family="arithmetic")
 )
 
 

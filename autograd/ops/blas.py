@@ -23,10 +23,21 @@ from .registry import OpInfo, Sample, register
 __all__ = ["addmm", "addbmm", "baddbmm", "addmv", "addr"]
 
 
-def _tensor_arg(x, opname: str, arg: str) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{opname}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
-    return x
+def _tensor_args(opname: str, **args) -> tuple:
+    """The arguments (name -> value, in order), each checked to be a Tensor (torch's error
+    names the first one that is not)."""
+    for arg, x in args.items():
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{opname}(): argument '{arg}' must be Tensor, not {type(x).__name__}")
+    return tuple(args.values())
+
+
+def _check_ndim(ndim: int, message: str, **args):
+    """torch's error for the first argument (name -> tensor) without ``ndim`` dims;
+    ``message`` is formatted with the argument's ``name`` and its ``ndim``."""
+    for name, t in args.items():
+        if t.ndim != ndim:
+            raise ShapeError(message.format(name=name, ndim=t.ndim))
 
 
 def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
@@ -56,12 +67,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1) -> Tensor:
         tensor([[4., 4.],
                 [4., 4.]])
     """
-    x, a, b = (
-        _tensor_arg(v, "addmm", n) for v, n in ((input, "input"), (mat1, "mat1"), (mat2, "mat2"))
-    )
-    for t, n in ((a, "mat1"), (b, "mat2")):
-        if t.ndim != 2:
-            raise ShapeError(f"{n} must be a matrix, got {t.ndim}-D tensor")
+    x, a, b = _tensor_args("addmm", input=input, mat1=mat1, mat2=mat2)
+    _check_ndim(2, "{name} must be a matrix, got {ndim}-D tensor", mat1=a, mat2=b)
     return _scaled_sum(x, mm(a, b), beta, alpha)
 
 
@@ -74,10 +81,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
         ...                  autograd.ones(2, 3, 1)).flatten()
         tensor([3., 3.])
     """
-    x, a, b = (
-        _tensor_arg(v, "baddbmm", n)
-        for v, n in ((input, "input"), (batch1, "batch1"), (batch2, "batch2"))
-    )
+    x, a, b = _tensor_args("baddbmm", input=input, batch1=batch1, batch2=batch2)
     return _scaled_sum(x, bmm(a, b), beta, alpha)
 
 
@@ -89,13 +93,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:
         >>> autograd.addbmm(autograd.zeros(1, 1), autograd.ones(4, 1, 3), autograd.ones(4, 3, 1))
         tensor([[12.]])
     """
-    x, a, b = (
-        _tensor_arg(v, "addbmm", n)
-        for v, n in ((input, "input"), (batch1, "batch1"), (batch2, "batch2"))
-    )
-    for t, n in ((a, "batch1"), (b, "batch2")):
-        if t.ndim != 3:
-            raise ShapeError(f"{n} must be a 3D tensor")
+    x, a, b = _tensor_args("addbmm", input=input, batch1=batch1, batch2=batch2)
+    _check_ndim(3, "{name} must be a 3D tensor", batch1=a, batch2=b)
     if a.shape[0] != b.shape[0]:
         raise ShapeError(
             f"batch1 and batch2 must have same number of batches, got {a.shape[0]} and {b.shape[0]}"
@@ -110,9 +109,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:
         >>> autograd.addmv(autograd.ones(2), autograd.ones(2, 3), autograd.ones(3))
         tensor([4., 4.])
     """
-    x, a, v = (
-        _tensor_arg(t, "addmv", n) for t, n in ((input, "input"), (mat, "mat"), (vec, "vec"))
-    )
+    x, a, v = _tensor_args("addmv", input=input, mat=mat, vec=vec)
     if (
         a.ndim == 2
         and v.ndim == 1
@@ -136,12 +133,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1) -> Tensor:
         tensor([[1., 3.],
                 [2., 6.]])
     """
-    x, u, v = (
-        _tensor_arg(t, "addr", n) for t, n in ((input, "input"), (vec1, "vec1"), (vec2, "vec2"))
-    )
-    for t, n in ((u, "vec1"), (v, "vec2")):
-        if t.ndim != 1:
-            raise ShapeError(f"addr: Expected 1-D argument {n}, but got {t.ndim}-D")
+    x, u, v = _tensor_args("addr", input=input, vec1=vec1, vec2=vec2)
+    _check_ndim(1, "addr: Expected 1-D argument {name}, but got {ndim}-D", vec1=u, vec2=v)
     return _scaled_sum(x, outer(u, v), beta, alpha)
 
 

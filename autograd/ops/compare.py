@@ -1,6 +1,6 @@
-"""Comparisons, logical and bitwise ops, nan/inf tests (bool results, no gradient), and the
-selecting ops ``where``, ``maximum``/``minimum``/``fmax``/``fmin`` and ``clamp`` (differentiable:
-the gradient goes to the element that was selected)."""
+"""Comparisons, nan/inf tests, isclose and isin (bool results, no gradient), and the selecting
+ops ``where``, ``maximum``/``minimum``/``fmax``/``fmin`` and ``clamp`` (differentiable: the
+gradient goes to the element that was selected). Logical and bitwise ops are in logical.py."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands
-from .arithmetic import _reject, _torch_dtype_name
-from .registry import OpInfo, Sample, register, torch_tensor_args
+from ._util import _reject, _torch_dtype_name
+from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
 __all__ = [
@@ -32,14 +32,6 @@ __all__ = [
     "less_equal",
     "not_equal",
     "where",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-    "logical_not",
-    "bitwise_and",
-    "bitwise_or",
-    "bitwise_xor",
-    "bitwise_not",
     "isnan",
     "isinf",
     "isposinf",
@@ -153,7 +145,7 @@ def where(condition, input=None, other=None) -> Tensor:
         tensor([0., 2.])
     """
     if input is None and other is None:
-        from .indexing import nonzero
+        from .masking import nonzero
 
         return nonzero(condition, as_tuple=True)
     cond = as_tensor_operand(condition)
@@ -193,179 +185,6 @@ register(
             Sample(rng.random((3,)) > 0.5, rng.normal(size=(3,)), 0.0, no_grad_args=(0,)),
         ],
         method=False,
-        family="compare",
-    )
-)
-
-
-# ---- logical ops: any dtype, "nonzero" is true; bool results -----------------------------
-def _pairwise(np_fn, name, doc, check=None):
-    """A two-input op on truth values or bits (no gradient); ``check(name, input)`` may reject
-    the input's dtype first."""
-
-    def fn(input, other) -> Tensor:
-        (a, b), _, _ = operands(input, other)
-        if check is not None:
-            check(name, a)
-        return Pointwise.apply(a, b, fn=np_fn)
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return fn
-
-
-logical_and = _pairwise(
-    np.logical_and,
-    "logical_and",
-    """\
-Elementwise ``input and other`` (nonzero counts as true; bool result).
-
-    Example:
-        >>> autograd.logical_and(autograd.tensor([1, 0, 2]), autograd.tensor([True, True, False]))
-        tensor([ True, False, False])
-    """,
-)
-logical_or = _pairwise(
-    np.logical_or,
-    "logical_or",
-    "Elementwise ``input or other`` (nonzero counts as true; bool result).",
-)
-logical_xor = _pairwise(
-    np.logical_xor, "logical_xor", "Elementwise exclusive or of the truth values (bool result)."
-)
-
-
-def logical_not(input) -> Tensor:
-    """Elementwise ``not input`` (zero counts as false; bool result).
-
-    Example:
-        >>> autograd.logical_not(autograd.tensor([0.0, 2.0]))
-        tensor([ True, False])
-    """
-    (x,), _, _ = operands(input)
-    return Pointwise.apply(x, fn=np.logical_not)
-
-
-def _bool_int_samples(rng):
-    i = rng.integers(-5, 6, (3, 4))
-    m = rng.random((3, 4)) > 0.5
-    return [
-        Sample(i, rng.integers(-5, 6, (3, 4))),
-        Sample(m, rng.random((4,)) > 0.5),
-        Sample(i, m),
-        Sample(i, 3),
-        Sample(m, True),
-    ]
-
-
-def _logical_samples(rng):
-    return _cmp_samples(rng) + _bool_int_samples(rng)
-
-
-for _name, _fn, _ref in [
-    ("logical_and", logical_and, np.logical_and),
-    ("logical_or", logical_or, np.logical_or),
-    ("logical_xor", logical_xor, np.logical_xor),
-]:
-    register(
-        OpInfo(
-            _name,
-            _fn,
-            ref=_ref,
-            samples=_logical_samples,
-            differentiable=False,
-            inplace=True,
-            torch_fn=torch_tensor_args(_name),
-            family="compare",
-        )
-    )
-register(
-    OpInfo(
-        "logical_not",
-        logical_not,
-        inplace=True,
-        ref=np.logical_not,
-        samples=lambda rng: [Sample(s.args[0]) for s in _logical_samples(rng)],
-        differentiable=False,
-        family="compare",
-    )
-)
-
-
-# ---- bitwise ops: bool and integer tensors only --------------------------------------------
-def _check_bitwise(name, t: Tensor):
-    if t._data.dtype.kind in FLOAT_KINDS:
-        raise DTypeError(
-            f'"{name}_cpu" not implemented for '
-            f"'{_torch_dtype_name(t._data.dtype)}' ({name} "
-            f"needs bool or integer tensors, got {t.dtype}; for truth values of "
-            f"floats use logical_{name.split('_')[1]})"
-        )
-
-
-bitwise_and = _pairwise(
-    np.bitwise_and,
-    "bitwise_and",
-    """\
-Elementwise ``input & other`` for bool or integer tensors.
-
-    Example:
-        >>> autograd.bitwise_and(autograd.tensor([12, 10]), 6)
-        tensor([4, 2])
-    """,
-    _check_bitwise,
-)
-bitwise_or = _pairwise(
-    np.bitwise_or,
-    "bitwise_or",
-    "Elementwise ``input | other`` for bool or integer tensors.",
-    _check_bitwise,
-)
-bitwise_xor = _pairwise(
-    np.bitwise_xor,
-    "bitwise_xor",
-    "Elementwise ``input ^ other`` for bool or integer tensors.",
-    _check_bitwise,
-)
-
-
-def bitwise_not(input) -> Tensor:
-    """Elementwise ``~input`` (the operator calls it): logical not for bool tensors, two's
-    complement for integers.
-
-    Example:
-        >>> autograd.bitwise_not(autograd.tensor([True, False]))
-        tensor([False,  True])
-    """
-    (x,), _, _ = operands(input)
-    _check_bitwise("bitwise_not", x)
-    return Pointwise.apply(x, fn=np.invert)
-
-
-for _name, _fn, _ref in [
-    ("bitwise_and", bitwise_and, np.bitwise_and),
-    ("bitwise_or", bitwise_or, np.bitwise_or),
-    ("bitwise_xor", bitwise_xor, np.bitwise_xor),
-]:
-    register(
-        OpInfo(
-            _name,
-            _fn,
-            ref=_ref,
-            samples=_bool_int_samples,
-            differentiable=False,
-            inplace=True,
-            family="compare",
-        )
-    )
-register(
-    OpInfo(
-        "bitwise_not",
-        bitwise_not,
-        inplace=True,
-        ref=np.invert,
-        samples=lambda rng: [Sample(s.args[0]) for s in _bool_int_samples(rng)],
-        differentiable=False,
         family="compare",
     )
 )

@@ -459,7 +459,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
             f"logcumsumexp(): argument 'input' must be Tensor, not {type(input).__name__}"
         )
     if input._data.dtype.kind not in FLOAT_KINDS:
-        from .arithmetic import _reject
+        from ._util import _reject
 
         _reject("logcumsumexp", "logcumsumexp_out_cpu", input, "convert with .float()")
     d = _int_dim(dim, input.ndim, "logcumsumexp")
@@ -489,7 +489,8 @@ register(
 def _trapezoid_parts(y, x, dx, dim, opname):
     """(dim, the areas of the trapezoids between consecutive samples along dim)."""
     from .arithmetic import to_dtype
-    from .movement import narrow, reshape
+    from .slicing import narrow
+    from .movement import reshape
 
     if not isinstance(y, Tensor):
         raise TypeError(f"{opname}(): argument 'y' must be Tensor, not {type(y).__name__}")
@@ -529,7 +530,7 @@ def trapezoid(y, x=None, *, dx=None, dim: int = -1) -> Tensor:
     if x is None and isinstance(y, Tensor) and y.ndim and y.shape[dim] > 0:
         # torch's form with even spacing: (sum - (first + last) / 2) * dx (its inf/nan too)
         from .arithmetic import to_dtype
-        from .movement import select
+        from .slicing import select
 
         if y._data.dtype.kind not in FLOAT_KINDS:
             y = to_dtype(y, _dt.get_default_dtype())
@@ -610,7 +611,7 @@ def _gradient_along(f: Tensor, d: int, spacing, edge_order: int) -> Tensor:
     """Central differences along ``d`` inside, one-sided at the ends (NumPy's formulas, for
     even spacing ``h`` or sample coordinates ``x``)."""
     from .join import cat
-    from .movement import narrow
+    from .slicing import narrow
 
     n = f.shape[d]
 

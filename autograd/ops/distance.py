@@ -1,18 +1,24 @@
-"""Distances between paired vectors (torch names, also ``torch.nn.functional``):
-cosine_similarity and pairwise_distance, composed of differentiable reductions.
-(``cdist`` / ``pdist``, distances between all pairs, are in linalg_norm.py.)
+"""Distances (torch names): between paired vectors, cosine_similarity and pairwise_distance
+(also ``torch.nn.functional``); between all pairs, cdist and pdist. All are composed of
+differentiable reductions and norms; they follow torch at zero: the gradient of a 2-norm
+that is 0 is 0.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import amp as _amp
+from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
+from ._util import as_tensor_operand
 from .compare import clamp_min
+from .linalg import _TORCH_NAMES, _name
+from .linalg_norm import _ref_vector_norm, vector_norm
 from .reduce import norm
 from .registry import OpInfo, Sample, register
 
-__all__ = ["cosine_similarity", "pairwise_distance"]
+__all__ = ["cosine_similarity", "pairwise_distance", "cdist", "pdist"]
 
 
 def _clamped_norm(x: Tensor, dim: int, eps: float) -> Tensor:
@@ -102,6 +108,110 @@ register(
             Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 1.5, keepdim=True),
             Sample(rng.normal(size=(2, 1, 3)), rng.normal(size=(4, 3)), np.inf),
             Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), 3.0, 0.0),
+        ],
+    )
+)
+
+
+# ---- distances -----------------------------------------------------------------------------
+_COMPUTE_MODES = (
+    "use_mm_for_euclid_dist_if_necessary",
+    "use_mm_for_euclid_dist",
+    "donot_use_mm_for_euclid_dist",
+)
+
+
+@_amp.float32_precision
+def cdist(
+    x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
+) -> Tensor:
+    """The p-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
+    (..., R, M): a (..., P, R) tensor; batch dimensions broadcast. Computed from the
+    differences (``compute_mode`` is accepted for torch's signature; the result is the
+    accurate one torch gives with ``'donot_use_mm_for_euclid_dist'``).
+
+    Example:
+        >>> autograd.cdist(autograd.tensor([[0.0, 0.0]]), autograd.tensor([[3.0, 4.0], [1.0, 0.0]]))
+        tensor([[5., 1.]])
+    """
+    a, b = as_tensor_operand(x1), as_tensor_operand(x2)
+    for name, t in (("X1", a), ("X2", b)):
+        if t.ndim < 2:
+            raise ShapeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
+    for name, t in (("X1", a), ("X2", b)):
+        if not t.is_floating_point():
+            raise DTypeError(
+                f"cdist only supports floating-point dtypes, {name} got: {_name(t, _TORCH_NAMES)}"
+            )
+    if a.shape[-1] != b.shape[-1]:
+        raise ShapeError(
+            f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} X2: {b.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if compute_mode not in _COMPUTE_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    return vector_norm(a.unsqueeze(-2) - b.unsqueeze(-3), p, -1)
+
+
+def pdist(input, p: float = 2) -> Tensor:
+    """The p-norm distances between all pairs of rows of a 2-D ``input`` (N, M): the upper
+    triangle of ``cdist(input, input)`` row by row, a vector of N (N - 1) / 2 entries.
+
+    Example:
+        >>> autograd.pdist(autograd.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))
+        tensor([5.0000, 1.0000, 4.2426])
+    """
+    x = as_tensor_operand(input)
+    if x.ndim != 2:
+        raise ShapeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
+    if not x.is_floating_point():
+        raise DTypeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    i, j = np.triu_indices(x.shape[0], 1)
+    return vector_norm(x[i] - x[j], p, -1)
+
+
+def _ref_cdist(x1, x2, p=2.0):
+    return _ref_vector_norm(x1[..., :, None, :] - x2[..., None, :, :], p, -1)
+
+
+register(
+    OpInfo(
+        "cdist",
+        cdist,
+        ref=_ref_cdist,
+        method=False,
+        family="distance",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3)), rng.normal(size=(5, 3))),
+            Sample(rng.normal(size=(2, 4, 3)), rng.normal(size=(3, 3)), 1.0),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(2, 1, 2)), np.inf),
+            Sample(rng.normal(size=(3, 2)), rng.normal(size=(4, 2)), 3.0),
+            Sample(rng.normal(size=(0, 2)), rng.normal(size=(4, 2))),
+        ],
+    )
+)
+
+
+def _ref_pdist(x, p=2):
+    i, j = np.triu_indices(x.shape[0], 1)
+    return _ref_vector_norm(x[i] - x[j], p, -1)
+
+
+register(
+    OpInfo(
+        "pdist",
+        pdist,
+        ref=_ref_pdist,
+        method=False,
+        family="distance",
+        samples=lambda rng: [
+            Sample(rng.normal(size=(4, 3))),
+            Sample(rng.normal(size=(5, 2)), 1.0),
+            Sample(rng.normal(size=(3, 2)), np.inf),
+            Sample(rng.normal(size=(1, 2))),
         ],
     )
 )

@@ -17,7 +17,8 @@ from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, wrap_dim
-from .movement import expand, narrow, reshape, select, unsqueeze
+from .movement import expand, reshape, unsqueeze
+from .slicing import narrow, select
 from .registry import OpInfo, Sample, register
 
 __all__ = [

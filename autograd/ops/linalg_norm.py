@@ -1,10 +1,9 @@
-"""Linear algebra, part 4: norms, products and distances built from other ops -- torch.linalg's
+"""Linear algebra, part 4: norms and products built from other ops -- torch.linalg's
 vector_norm, matrix_norm, norm, cross, diagonal, multi_dot, vecdot, vander; torch's cross,
-trace, chain_matmul, cdist, pdist.
+trace, chain_matmul, kron. (cdist and pdist are in distance.py.)
 
 All are compositions (of the reduce family's ``Norm``, sums, ``amax``, ``svdvals``, rolls and
-``matmul``), so their gradients -- and second derivatives -- come from those ops. Distances
-follow torch at zero: the gradient of a 2-norm that is 0 is 0.
+``matmul``), so their gradients -- and second derivatives -- come from those ops.
 """
 
 from __future__ import annotations
@@ -23,8 +22,6 @@ __all__ = [
     "cross",
     "trace",
     "chain_matmul",
-    "cdist",
-    "pdist",
     "dist",
     "frobenius_norm",
     "nuclear_norm",
@@ -232,7 +229,7 @@ def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
         >>> autograd.linalg.diagonal(autograd.tensor([[1.0, 2.0], [3.0, 4.0]]))
         tensor([1., 4.])
     """
-    from .movement import diagonal as _diagonal
+    from .slicing import diagonal as _diagonal
 
     return _diagonal(as_tensor_operand(A), offset, dim1, dim2)
 
@@ -247,7 +244,7 @@ def trace(input) -> Tensor:
     x = as_tensor_operand(input)
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
-    from .movement import diagonal as _diagonal
+    from .slicing import diagonal as _diagonal
 
     d = _diagonal(x)
     return d.sum() if x.is_floating_point() else d.sum(dtype=np.int64)
@@ -435,66 +432,6 @@ def kron(input, other) -> Tensor:
     a2 = a.reshape(tuple(x for n in a.shape for x in (n, 1)))
     b2 = b.reshape(tuple(x for n in b.shape for x in (1, n)))
     return (a2 * b2).reshape(tuple(m * n for m, n in zip(a.shape, b.shape)))
-
-
-# ---- distances -----------------------------------------------------------------------------
-_COMPUTE_MODES = (
-    "use_mm_for_euclid_dist_if_necessary",
-    "use_mm_for_euclid_dist",
-    "donot_use_mm_for_euclid_dist",
-)
-
-
-@_amp.float32_precision
-def cdist(
-    x1, x2, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
-) -> Tensor:
-    """The p-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2``
-    (..., R, M): a (..., P, R) tensor; batch dimensions broadcast. Computed from the
-    differences (``compute_mode`` is accepted for torch's signature; the result is the
-    accurate one torch gives with ``'donot_use_mm_for_euclid_dist'``).
-
-    Example:
-        >>> autograd.cdist(autograd.tensor([[0.0, 0.0]]), autograd.tensor([[3.0, 4.0], [1.0, 0.0]]))
-        tensor([[5., 1.]])
-    """
-    a, b = as_tensor_operand(x1), as_tensor_operand(x2)
-    for name, t in (("X1", a), ("X2", b)):
-        if t.ndim < 2:
-            raise ShapeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
-    for name, t in (("X1", a), ("X2", b)):
-        if not t.is_floating_point():
-            raise DTypeError(
-                f"cdist only supports floating-point dtypes, {name} got: {_name(t, _TORCH_NAMES)}"
-            )
-    if a.shape[-1] != b.shape[-1]:
-        raise ShapeError(
-            f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} X2: {b.shape[-1]}"
-        )
-    if p < 0:
-        raise RuntimeError("cdist only supports non-negative p values")
-    if compute_mode not in _COMPUTE_MODES:
-        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
-    return vector_norm(a.unsqueeze(-2) - b.unsqueeze(-3), p, -1)
-
-
-def pdist(input, p: float = 2) -> Tensor:
-    """The p-norm distances between all pairs of rows of a 2-D ``input`` (N, M): the upper
-    triangle of ``cdist(input, input)`` row by row, a vector of N (N - 1) / 2 entries.
-
-    Example:
-        >>> autograd.pdist(autograd.tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0]]))
-        tensor([5.0000, 1.0000, 4.2426])
-    """
-    x = as_tensor_operand(input)
-    if x.ndim != 2:
-        raise ShapeError(f"pdist only supports 2D tensors, got: {x.ndim}D")
-    if not x.is_floating_point():
-        raise DTypeError("pdist only supports floating-point dtypes")
-    if p < 0:
-        raise RuntimeError("pdist only supports non-negative p values")
-    i, j = np.triu_indices(x.shape[0], 1)
-    return vector_norm(x[i] - x[j], p, -1)
 
 
 # ---- registry ------------------------------------------------------------------------------
@@ -776,50 +713,6 @@ register(
                 rng.normal(size=(5, 1)),
                 rng.normal(size=(1, 3)),
             ),
-        ],
-    )
-)
-
-
-def _ref_cdist(x1, x2, p=2.0):
-    return _ref_vector_norm(x1[..., :, None, :] - x2[..., None, :, :], p, -1)
-
-
-register(
-    OpInfo(
-        "cdist",
-        cdist,
-        ref=_ref_cdist,
-        method=False,
-        **_TOP,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3)), rng.normal(size=(5, 3))),
-            Sample(rng.normal(size=(2, 4, 3)), rng.normal(size=(3, 3)), 1.0),
-            Sample(rng.normal(size=(3, 2)), rng.normal(size=(2, 1, 2)), np.inf),
-            Sample(rng.normal(size=(3, 2)), rng.normal(size=(4, 2)), 3.0),
-            Sample(rng.normal(size=(0, 2)), rng.normal(size=(4, 2))),
-        ],
-    )
-)
-
-
-def _ref_pdist(x, p=2):
-    i, j = np.triu_indices(x.shape[0], 1)
-    return _ref_vector_norm(x[i] - x[j], p, -1)
-
-
-register(
-    OpInfo(
-        "pdist",
-        pdist,
-        ref=_ref_pdist,
-        method=False,
-        **_TOP,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3))),
-            Sample(rng.normal(size=(5, 2)), 1.0),
-            Sample(rng.normal(size=(3, 2)), np.inf),
-            Sample(rng.normal(size=(1, 2))),
         ],
     )
 )

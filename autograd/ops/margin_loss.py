@@ -250,9 +250,13 @@ def multi_margin_loss(
     z = margin - picked + rows
     others = np.ones((n, c), bool)
     others[np.arange(n), t] = False
-    h = where(Tensor._make(others) & (z > 0), z if p == 1 else z * z, _zero(z))
+    hinge = z if p == 1 else z * z
     if weight is not None:
-        h = h * Tensor._make(weight._data.reshape(-1)[t][:, None].astype(rows._data.dtype))
+        # weight[y] scales the selected terms only (the j == y term is skipped, not
+        # multiplied by 0: 0 * inf would be nan)
+        w = weight._data.reshape(-1)[t][:, None].astype(rows._data.dtype)
+        hinge = hinge * Tensor._make(np.where(others, w, 0).astype(w.dtype))
+    h = where(Tensor._make(others) & (z > 0), hinge, _zero(z))
     loss = h.sum(1) / c
     if reduction == "none":
         return loss if t.ndim and target.ndim else loss.reshape(())

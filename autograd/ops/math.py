@@ -17,7 +17,7 @@ from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import binary_op, operands
-from .arithmetic import _reject
+from ._util import _reject
 from .registry import OpInfo, Sample, register, torch_tensor_args
 from .samples import binary_samples, unary_samples
 from ..dtypes import FLOAT_KINDS

@@ -33,7 +33,7 @@ from ..forward_ad import sum_terms
 from ..function import Op, derive
 from ..tensor import Tensor
 from .compare import clamp_min
-from .arithmetic import _torch_dtype_name
+from ._util import _torch_dtype_name
 from .unary import rsqrt
 from .reduce import norm as _norm
 from .registry import OpInfo, Sample, register, torch_functional
@@ -534,7 +534,7 @@ def local_response_norm(
         >>> F.local_response_norm(autograd.ones(1, 3, 2), 2, alpha=1.0, k=1.0).shape
         autograd.Size([1, 3, 2])
     """
-    from .pooling import avg_pool2d, avg_pool3d
+    from .avg_pooling import avg_pool2d, avg_pool3d
     from .vision import pad
 
     if not isinstance(input, Tensor):

@@ -17,7 +17,8 @@ from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
 from ._util import operands
-from .arithmetic import _reject, mul
+from ._util import _reject
+from .arithmetic import mul
 from .registry import OpInfo, Sample, register, torch_tensor_args
 
 __all__ = [

@@ -19,9 +19,11 @@ from ..tensor import Tensor
 from ._util import as_tensor_operand, broadcast_shapes, cast, wrap_dim
 from .indexing import IndexPut
 from .join import _atleast, cat, meshgrid, stack
-from .movement import _diag_index, diag, expand, flip, movedim, reshape, transpose
+from .slicing import _diag_index, diag
+from .movement import expand, movedim, reshape, transpose
+from .rearrange import flip
 from .registry import OpInfo, Sample, register
-from .scatter import index_select
+from .index_dim import index_select
 
 __all__ = [
     "atleast_1d",

@@ -1,8 +1,10 @@
-"""Shrinkage and randomized activations (torch names): hardshrink, softshrink, rrelu.
+"""Shrinkage and randomized activations (torch names): hardshrink, softshrink, tanhshrink,
+rrelu.
 
 * ``hardshrink`` keeps x where ``|x| > lambd`` and zeroes the rest; ``softshrink`` also
   moves the kept values ``lambd`` towards 0 (the proximal operator of ``lambd * |x|``, the
   step of ISTA / LISTA sparse coding). Both pass the gradient where ``|x| > lambd``.
+* ``tanhshrink`` is ``x - tanh(x)``, smooth: its gradient is ``tanh(x)**2``.
 * ``rrelu`` (randomized leaky ReLU): in training every negative element gets its own slope
   drawn from U(lower, upper); in evaluation the slope is ``(lower + upper) / 2`` (a leaky
   ReLU). The drawn slopes are constants of the graph: the gradient is the slope.
@@ -16,13 +18,12 @@ from ..function import Op
 from ..forward_ad import elementwise_jvp
 from ..random import _gen
 from ..tensor import Tensor
-from ._util import float_input
-from .arithmetic import _torch_dtype_name
+from ._util import _torch_dtype_name, float_input
 from .activation import _inplace, leaky_relu
 from .registry import OpInfo, register, torch_functional
 from .samples import away_from, with_kwargs
 
-__all__ = ["hardshrink", "rrelu", "softshrink"]
+__all__ = ["hardshrink", "rrelu", "softshrink", "tanhshrink"]
 
 
 def _outside(x, lambd):
@@ -163,5 +164,46 @@ register(
         ref=lambda x, lower=1 / 8, upper=1 / 3, training=False: np.where(
             x > 0, x, x * (lower + upper) / 2
         ),
+    )
+)
+
+
+class Tanhshrink(Op):
+    """x - tanh(x); d/dx = tanh(x)**2 = (x - y)**2."""
+
+    jvp = staticmethod(elementwise_jvp)
+
+    @staticmethod
+    def forward(ctx, x):
+        y = x - np.tanh(x)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, y = ctx.saved_tensors
+        t = x - y
+        return g * t * t
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)``.
+
+    Example:
+        >>> autograd.tanhshrink(autograd.tensor([0.0]))
+        tensor([0.])
+    """
+    return Tanhshrink.apply(float_input(input, "tanhshrink"))
+
+
+register(
+    OpInfo(
+        "tanhshrink",
+        tanhshrink,
+        ref=lambda x: x - np.tanh(x),
+        method=False,
+        family="shrink",
+        samples=away_from([]),
+        torch_fn=torch_functional("tanhshrink"),
     )
 )

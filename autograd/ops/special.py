@@ -16,7 +16,7 @@ from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ..dtypes import FLOAT_KINDS
 from ._util import binary_op, operands
-from .arithmetic import _reject
+from ._util import _reject
 from .reduce import sum as _sum
 from .registry import OpInfo, Sample, register, torch_tensor_args
 from .samples import binary_samples

@@ -2,8 +2,9 @@
 
 The differentiable ops live in ``autograd.ops``: activations, convolution, pooling and
 distances are exported by ``autograd`` and re-exported here under torch's names; losses,
-normalisation and padding/resizing (``autograd.ops.loss`` / ``margin_loss`` / ``ctc`` /
-``normalization`` / ``vision``) are exported only here, as in torch. This package adds the
+normalisation and padding/resizing (``autograd.ops.loss`` / ``classification_loss`` /
+``margin_loss`` / ``ctc`` / ``normalization`` / ``vision`` / ``grid_sample``) are exported
+only here, as in torch. This package adds the
 compositions: linear layers, embeddings, dropout, gumbel_softmax and the pools'
 ``*_with_indices``.
 
@@ -16,12 +17,16 @@ Example:
 import autograd as _ag
 
 from autograd.ops import ctc as _ctc, loss as _loss, margin_loss as _margin
+from autograd.ops import classification_loss as _xent
 from autograd.ops import normalization as _norm, vision as _vision
+from autograd.ops import grid_sample as _grid
 from autograd.ops.ctc import *
+from autograd.ops.classification_loss import *
 from autograd.ops.loss import *
 from autograd.ops.margin_loss import *
 from autograd.ops.normalization import *
 from autograd.ops.vision import *
+from autograd.ops.grid_sample import *
 
 from ._linear import *
 from ._dropout import *
@@ -93,11 +98,13 @@ _REEXPORTED = (
 __all__ = (
     list(_linear.__all__)
     + list(_loss.__all__)
+    + list(_xent.__all__)
     + list(_margin.__all__)
     + list(_ctc.__all__)
     + list(_norm.__all__)
     + list(_dropout.__all__)
     + list(_vision.__all__)
+    + list(_grid.__all__)
     + list(_pooling.__all__)
     + list(_gumbel.__all__)
 )

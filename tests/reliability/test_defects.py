@@ -486,3 +486,13 @@ def test_cosine_similarity_of_an_overflowing_norm_is_not_nan_like_torch():
     a = autograd.tensor(np.array([-1e30, 0.25, 1e30, -0.085], np.float32))
     b = autograd.tensor(np.array([[1e-45, 0.0, -0.42, -0.36], [1.0, 2.0, 3.0, 4.0]], np.float32))
     assert F.cosine_similarity(a, b).tolist() == [0.0, 0.0]
+
+
+def test_multi_margin_loss_with_an_infinite_class_weight_is_not_nan_like_torch():
+    # the skipped j == y term was multiplied by weight[y]: 0 * -inf = nan where torch gives -inf
+    x = autograd.tensor([[1.0, 1.2, 0.0], [0.8, -0.5, 0.0]])
+    w = autograd.tensor([0.5, 1.0, -np.inf])
+    out = F.multi_margin_loss(
+        x, autograd.tensor([2, 0]), p=2, margin=0.5, weight=w, reduction="none"
+    )
+    assert out.tolist()[0] == -np.inf and np.isfinite(out.tolist()[1])

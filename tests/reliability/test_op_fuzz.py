@@ -128,7 +128,8 @@ TORCH_QUIRKS.update(
         [
             n
             for n, i in REGISTRY.items()
-            if i.family in ("linalg_solve", "linalg_func", "linalg_decomp")
+            if i.family
+            in ("linalg_solve", "linalg_det", "linalg_func", "linalg_decomp", "linalg_lstsq")
         ]
         + [
             "linalg.cholesky",
