@@ -197,11 +197,9 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
     )
 
 
-def new_tensor(
-    self, data, dtype=None, device=None, requires_grad=False, pin_memory=False
-) -> Tensor:
-    return factories.tensor(
-        data,
+def _new_options(self, dtype, device, requires_grad, pin_memory) -> dict:
+    """The factory keywords of the ``new_*`` methods: this tensor's dtype unless one is given."""
+    return dict(
         dtype=dtype or self.dtype,
         device=device,
         requires_grad=requires_grad,
@@ -209,17 +207,17 @@ def new_tensor(
     )
 
 
+def new_tensor(
+    self, data, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
+    return factories.tensor(data, **_new_options(self, dtype, device, requires_grad, pin_memory))
+
+
 def _new_filled(factory):
     def method(
         self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False
     ) -> Tensor:
-        return factory(
-            *size,
-            dtype=dtype or self.dtype,
-            device=device,
-            requires_grad=requires_grad,
-            pin_memory=pin_memory,
-        )
+        return factory(*size, **_new_options(self, dtype, device, requires_grad, pin_memory))
 
     method.__name__ = method.__qualname__ = f"new_{factory.__name__}"
     method.__doc__ = f"``autograd.{factory.__name__}(*size)`` with this tensor's dtype by default."
@@ -230,12 +228,7 @@ def new_full(
     self, size, fill_value, dtype=None, device=None, requires_grad=False, pin_memory=False
 ) -> Tensor:
     return factories.full(
-        size,
-        fill_value,
-        dtype=dtype or self.dtype,
-        device=device,
-        requires_grad=requires_grad,
-        pin_memory=pin_memory,
+        size, fill_value, **_new_options(self, dtype, device, requires_grad, pin_memory)
     )
 
 
@@ -327,12 +320,7 @@ def new_empty_strided(
 ) -> Tensor:
     """``new_empty(size)``: the strides are accepted and ignored (see ``empty_strided``)."""
     return factories.empty_strided(
-        size,
-        stride,
-        dtype=dtype or self.dtype,
-        device=device,
-        requires_grad=requires_grad,
-        pin_memory=pin_memory,
+        size, stride, **_new_options(self, dtype, device, requires_grad, pin_memory)
     )
 
 
