@@ -31,6 +31,13 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 
 
 # ---- relu / leaky_relu / elu ---------------------------------------------------------------
+@numba.njit(inline="always", cache=True, error_model="numpy")
+def _typed_param(x, value):
+    """``(value, 0)`` in x's dtype (a bare Python float would be float64 in Numba)."""
+    T = x.dtype.type
+    return T(value), T(0.0)
+
+
 @_jit
 def relu_fwd(x, out):
     zero = x.dtype.type(0.0)
@@ -48,8 +55,7 @@ def relu_bwd(x, g, out):
 
 @_jit
 def leaky_relu_fwd(x, slope, out):
-    T = x.dtype.type
-    a, zero = T(slope), T(0.0)
+    a, zero = _typed_param(x, slope)
     for i in numba.prange(x.size):
         v = x[i]
         out[i] = v if v > zero else v * a
@@ -57,16 +63,14 @@ def leaky_relu_fwd(x, slope, out):
 
 @_jit
 def leaky_relu_bwd(x, slope, g, out):
-    T = x.dtype.type
-    a, zero = T(slope), T(0.0)
+    a, zero = _typed_param(x, slope)
     for i in numba.prange(x.size):
         out[i] = g[i] if x[i] > zero else g[i] * a
 
 
 @_jit
 def elu_fwd(x, alpha, out):
-    T = x.dtype.type
-    a, zero = T(alpha), T(0.0)
+    a, zero = _typed_param(x, alpha)
     for i in numba.prange(x.size):
         v = x[i]
         e = a * vexpm1_nonpos(min(v, zero))  # (exp - 1 would cancel for small negative v)
@@ -75,8 +79,7 @@ def elu_fwd(x, alpha, out):
 
 @_jit
 def elu_bwd(x, alpha, g, out):
-    T = x.dtype.type
-    a, zero = T(alpha), T(0.0)
+    a, zero = _typed_param(x, alpha)
     for i in numba.prange(x.size):
         v = x[i]
         out[i] = g[i] if v > zero else g[i] * (a * vexp_nonpos(min(v, zero)))
