@@ -24,6 +24,8 @@ scalar code (several times slower: bench/README.md, "Figures behind the code").
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 import numba
 
@@ -56,6 +58,15 @@ def _nan_max(a, b):
     return a if (a > b or a != a) else b
 
 
+# Hyper-parameters converted once per call, read by name in the loops (Numba compiles a
+# namedtuple's fields like separate variables). ``w``/``omw``/``low``: a lerp's weight, 1 - it,
+# and which side it computes from (see ``_lerp``); ``*_p``/``use_*``: loop-invariant flags.
+_AdamScalars = namedtuple(
+    "_AdamScalars", "w omw low b2 omb2 decay decay_p wd use_wd bc2 eps neg_step"
+)
+_RmsScalars = namedtuple("_RmsScalars", "a oma w omw low eps neg_lr mom wd use_wd")
+
+
 @numba.njit(inline="always", error_model="numpy")
 def _adam_scalars(p, hyper):
     """Adam's hyper-parameters ``(beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt,
@@ -63,7 +74,7 @@ def _adam_scalars(p, hyper):
     beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled = hyper
     T = p.dtype.type
     w = 1.0 - beta1
-    return (
+    return _AdamScalars(
         T(w),
         T(1.0 - w),
         abs(w) < 0.5,
@@ -80,13 +91,12 @@ def _adam_scalars(p, hyper):
 
 
 @numba.njit(inline="always", error_model="numpy")
-def _adam_moments(p_i, g_i, m_i, v_i, scalars, maximize):
+def _adam_moments(p_i, g_i, m_i, v_i, s, maximize):
     """One element's Adam moments: ``(p, m, v)`` with ``p`` after AdamW's decay, ``m`` the
     lerp towards the (decayed) gradient and ``v`` the running mean of its square."""
-    w, omw, low, b2, omb2, decay, decay_p, wd, use_wd = scalars[:9]
-    p_i = p_i * decay if decay_p else p_i
-    g_i = _effective_grad(p_i, g_i, wd, use_wd, maximize)
-    return p_i, _lerp(m_i, g_i, w, omw, low), v_i * b2 + (g_i * omb2) * g_i
+    p_i = p_i * s.decay if s.decay_p else p_i
+    g_i = _effective_grad(p_i, g_i, s.wd, s.use_wd, maximize)
+    return p_i, _lerp(m_i, g_i, s.w, s.omw, s.low), v_i * s.b2 + (g_i * s.omb2) * g_i
 
 
 @_exact_kernel
@@ -110,12 +120,11 @@ def adam_update(
     s = _adam_scalars(
         p, (beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled)
     )
-    bc2, eps_, neg_step = s[9:]
     for i in numba.prange(p.size):
         pi, mi, vi = _adam_moments(p[i], g[i], m[i], v[i], s, maximize)
         m[i] = mi
         v[i] = vi
-        p[i] = pi + (mi / (np.sqrt(vi) / bc2 + eps_)) * neg_step
+        p[i] = pi + (mi / (np.sqrt(vi) / s.bc2 + s.eps)) * s.neg_step
 
 
 @_exact_kernel
@@ -123,7 +132,6 @@ def adam_amsgrad_update(p, g, m, v, vmax, *hyper):
     """``adam_update`` with AMSGrad: the denominator uses ``vmax``, the running max of ``v``.
     ``hyper``: ``adam_update``'s arguments after ``v`` (``beta1, ..., decoupled, maximize``)."""
     s = _adam_scalars(p, hyper[:8])
-    bc2, eps_, neg_step = s[9:]
     maximize = hyper[8]
     for i in numba.prange(p.size):
         pi, mi, vi = _adam_moments(p[i], g[i], m[i], v[i], s, maximize)
@@ -131,7 +139,7 @@ def adam_amsgrad_update(p, g, m, v, vmax, *hyper):
         v[i] = vi
         vi = _nan_max(vmax[i], vi)
         vmax[i] = vi
-        p[i] = pi + (mi / (np.sqrt(vi) / bc2 + eps_)) * neg_step
+        p[i] = pi + (mi / (np.sqrt(vi) / s.bc2 + s.eps)) * s.neg_step
 
 
 @_exact_kernel
@@ -170,7 +178,7 @@ def _rms_scalars(p, lr, alpha, eps, weight_decay, momentum):
     ``lerp(grad_avg, g, 1 - alpha)``)."""
     T = p.dtype.type
     w = 1.0 - alpha
-    return (
+    return _RmsScalars(
         T(alpha),
         T(1.0 - alpha),
         T(w),
@@ -185,23 +193,21 @@ def _rms_scalars(p, lr, alpha, eps, weight_decay, momentum):
 
 
 @numba.njit(inline="always", error_model="numpy")
-def _rms_square_avg(p_i, g_i, sq_i, scalars, maximize):
+def _rms_square_avg(p_i, g_i, sq_i, s, maximize):
     """One element's ``(g, square_avg)``: the effective gradient and the updated running mean
     of its square, ``alpha * square_avg + (1 - alpha) * g * g``."""
-    a, oma, wd, use_wd = scalars[0], scalars[1], scalars[8], scalars[9]
-    g_i = _effective_grad(p_i, g_i, wd, use_wd, maximize)
-    return g_i, sq_i * a + (g_i * oma) * g_i
+    g_i = _effective_grad(p_i, g_i, s.wd, s.use_wd, maximize)
+    return g_i, sq_i * s.a + (g_i * s.oma) * g_i
 
 
 @_exact_kernel
 def rmsprop_update(p, g, square_avg, lr, alpha, eps, weight_decay, maximize):
     """RMSprop step, neither centered nor with momentum."""
     s = _rms_scalars(p, lr, alpha, eps, weight_decay, 0.0)
-    eps_, neg_lr = s[5], s[6]
     for i in numba.prange(p.size):
         gi, sq = _rms_square_avg(p[i], g[i], square_avg[i], s, maximize)
         square_avg[i] = sq
-        p[i] = p[i] + (gi / (np.sqrt(sq) + eps_)) * neg_lr
+        p[i] = p[i] + (gi / (np.sqrt(sq) + s.eps)) * s.neg_lr
 
 
 @_exact_kernel
@@ -210,35 +216,32 @@ def rmsprop_momentum_update(
 ):
     """RMSprop step with a momentum buffer ``buf = momentum * buf + g / avg``."""
     s = _rms_scalars(p, lr, alpha, eps, weight_decay, momentum)
-    eps_, neg_lr, mom = s[5], s[6], s[7]
     for i in numba.prange(p.size):
         gi, sq = _rms_square_avg(p[i], g[i], square_avg[i], s, maximize)
         square_avg[i] = sq
-        b = buf[i] * mom + gi / (np.sqrt(sq) + eps_)
+        b = buf[i] * s.mom + gi / (np.sqrt(sq) + s.eps)
         buf[i] = b
-        p[i] = p[i] + b * neg_lr
+        p[i] = p[i] + b * s.neg_lr
 
 
 @numba.njit(inline="always", error_model="numpy")
-def _rms_centered(p_i, g_i, sq_i, ga_i, scalars, maximize):
+def _rms_centered(p_i, g_i, sq_i, ga_i, s, maximize):
     """Centered RMSprop's ``(g, square_avg, grad_avg, avg)`` for one element, ``grad_avg`` the
     running mean of g (``lerp(grad_avg, g, 1 - alpha)``), ``avg = sqrt(v - mean(g)**2) + eps``."""
-    w, omw, low, eps_ = scalars[2], scalars[3], scalars[4], scalars[5]
-    g_i, sq = _rms_square_avg(p_i, g_i, sq_i, scalars, maximize)
-    ga = _lerp(ga_i, g_i, w, omw, low)
-    return g_i, sq, ga, np.sqrt(sq - ga * ga) + eps_
+    g_i, sq = _rms_square_avg(p_i, g_i, sq_i, s, maximize)
+    ga = _lerp(ga_i, g_i, s.w, s.omw, s.low)
+    return g_i, sq, ga, np.sqrt(sq - ga * ga) + s.eps
 
 
 @_exact_kernel
 def rmsprop_centered_update(p, g, square_avg, grad_avg, lr, alpha, eps, weight_decay, maximize):
     """Centered RMSprop step: ``avg = sqrt(v - mean(g)**2) + eps``."""
     s = _rms_scalars(p, lr, alpha, eps, weight_decay, 0.0)
-    neg_lr = s[6]
     for i in numba.prange(p.size):
         gi, sq, ga, avg = _rms_centered(p[i], g[i], square_avg[i], grad_avg[i], s, maximize)
         square_avg[i] = sq
         grad_avg[i] = ga
-        p[i] = p[i] + (gi / avg) * neg_lr
+        p[i] = p[i] + (gi / avg) * s.neg_lr
 
 
 @_exact_kernel
@@ -247,14 +250,13 @@ def rmsprop_centered_momentum_update(
 ):
     """Centered RMSprop step with a momentum buffer."""
     s = _rms_scalars(p, lr, alpha, eps, weight_decay, momentum)
-    neg_lr, mom = s[6], s[7]
     for i in numba.prange(p.size):
         gi, sq, ga, avg = _rms_centered(p[i], g[i], square_avg[i], grad_avg[i], s, maximize)
         square_avg[i] = sq
         grad_avg[i] = ga
-        b = buf[i] * mom + gi / avg
+        b = buf[i] * s.mom + gi / avg
         buf[i] = b
-        p[i] = p[i] + b * neg_lr
+        p[i] = p[i] + b * s.neg_lr
 
 
 @_exact_kernel
