@@ -197,19 +197,20 @@ def _members(items, indent) -> list[str]:
     """The stub text of each member, in order; methods of one signature written once.
 
     ``x.cos()``, ``x.exp()``, ``x.float()`` ... all take only ``self`` and return a Tensor:
-    the first of such a group (in the class's order) gets the ``def``, the others follow it
-    as aliases (``cos = exp = float = abs``), which type checkers and editors read as
+    the group's first public name (in the class's order) gets the ``def``, the others follow
+    it as aliases (``cos = exp = float = abs``), which type checkers and editors read as
     methods with that same signature."""
     texts = [(name, _member(name, value, indent)) for name, value in items]
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[str]] = {}  # signature text -> the names that share it
     for name, text in texts:
         key = _signature_key(name, text, indent)
         if key is not None:
             groups.setdefault(key, []).append(name)
     out = []
     for name, text in texts:
-        group = groups.get(_signature_key(name, text, indent) or "", [name])
-        lead = min(group, key=lambda n: (n.startswith("_"), group.index(n)))  # a public name
+        key = _signature_key(name, text, indent)
+        group = groups[key] if key is not None else [name]
+        lead = min(group, key=lambda n: (n.startswith("_"), group.index(n)))
         if name != lead:
             continue  # written as an alias after the group's lead
         out.append(text)
