@@ -24,7 +24,7 @@ scalar code (several times slower: bench/README.md, "Figures behind the code").
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 import numba
@@ -58,13 +58,35 @@ def _nan_max(a, b):
     return a if (a > b or a != a) else b
 
 
-# Hyper-parameters converted once per call, read by name in the loops (Numba compiles a
-# namedtuple's fields like separate variables). ``w``/``omw``/``low``: a lerp's weight, 1 - it,
-# and which side it computes from (see ``_lerp``); ``*_p``/``use_*``: loop-invariant flags.
-_AdamScalars = namedtuple(
-    "_AdamScalars", "w omw low b2 omb2 decay decay_p wd use_wd bc2 eps neg_step"
-)
-_RmsScalars = namedtuple("_RmsScalars", "a oma w omw low eps neg_lr mom wd use_wd")
+# Hyper-parameters converted once per call and read by name in the loops (Numba compiles a
+# named tuple's fields like separate variables). Floats are in the parameter's dtype; the
+# bools are loop-invariant flags.
+class _AdamScalars(NamedTuple):
+    w: float  # 1 - beta1: m's lerp weight towards g
+    omw: float  # 1 - w
+    low: bool  # |w| < 0.5: which side the lerp computes from (see _lerp)
+    b2: float  # beta2
+    omb2: float  # 1 - beta2
+    decay: float  # AdamW's 1 - lr * weight_decay
+    decay_p: bool  # apply it (decoupled and weight_decay != 0)
+    wd: float  # coupled weight decay
+    use_wd: bool  # apply it (weight_decay != 0 and not decoupled)
+    bc2: float  # sqrt(1 - beta2**t)
+    eps: float
+    neg_step: float  # -lr / (1 - beta1**t)
+
+
+class _RmsScalars(NamedTuple):
+    a: float  # alpha
+    oma: float  # 1 - alpha
+    w: float  # the centered mean's lerp weight, 1 - alpha
+    omw: float  # 1 - w
+    low: bool  # |w| < 0.5 (see _lerp)
+    eps: float
+    neg_lr: float
+    mom: float  # momentum
+    wd: float  # weight decay
+    use_wd: bool  # weight_decay != 0
 
 
 @numba.njit(inline="always", error_model="numpy")
