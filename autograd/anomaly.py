@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from .function import _anomaly
+from .grad_mode import _decorate
 
 
 class detect_anomaly:
@@ -32,14 +33,7 @@ class detect_anomaly:
         return False
 
     def __call__(self, fn):
-        import functools
-
-        @functools.wraps(fn)
-        def wrapper(*a, **k):
-            with detect_anomaly(self.check_nan):
-                return fn(*a, **k)
-
-        return wrapper
+        return _decorate(fn, lambda: detect_anomaly(self.check_nan))
 
 
 def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:

@@ -57,10 +57,13 @@ _level = contextvars.ContextVar("transform_level", default=0)
 
 @contextlib.contextmanager
 def _transform_call():
+    """One transform level deeper, with grad mode on. Yields whether the caller had grad mode
+    on: then the transform's own derivatives record a graph too (for an outer level)."""
+    graph = is_grad_enabled()
     token = _level.set(_level.get() + 1)
     try:
         with enable_grad():
-            yield
+            yield graph
     finally:
         _level.reset(token)
 
@@ -190,8 +193,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        graph = is_grad_enabled()
-        with _transform_call():
+        with _transform_call() as graph:
             level, flat, rebuild, out, aux = _call_at_level(
                 func, args, kwargs, argnums, has_aux, "grad_and_value(f)(*args)"
             )
@@ -301,8 +303,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             "same python structure. For example, if primals is a tuple of 3 "
             "tensors, tangents also must be."
         )
-    graph = is_grad_enabled()
-    with _transform_call():
+    with _transform_call() as graph:
         level = _level.get()
         new_args, flat, _ = _wrap_args(primals, tuple(range(len(primals))))
         t_leaves, _ = tree_flatten(tangents)
@@ -344,8 +345,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None, _preallocate_and_
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        graph = is_grad_enabled()
-        with _transform_call():
+        with _transform_call() as graph:
             level, flat, rebuild, out, aux = _call_at_level(
                 func, args, kwargs, argnums, has_aux, "vjp(f, *primals)"
             )

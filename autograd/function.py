@@ -295,19 +295,21 @@ class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs) after this node's backward (torch's Node hook)."""
-        self._special = True
         if self._post_hooks is None:
             self._post_hooks = []
-        self._post_hooks.append(fn)
-        return RemovableHandle(self._post_hooks, fn)
+        return self._hooked(self._post_hooks, fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> new grad_outputs or None, before this node's backward."""
-        self._special = True
         if self._pre_hooks is None:
             self._pre_hooks = []
-        self._pre_hooks.append(fn)
-        return RemovableHandle(self._pre_hooks, fn)
+        return self._hooked(self._pre_hooks, fn)
+
+    def _hooked(self, hooks, fn):
+        """Append ``fn`` to this node's list ``hooks``; the handle removes it again."""
+        self._special = True
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
 
     def _add_tensor_hook(self, output_nr, fn):
         self._special = True

@@ -191,6 +191,41 @@ def _call(func, inputs, fn_name, strict):
     return was_tuple, outputs
 
 
+def _prepared_inputs(inputs, fn_name, create_graph):
+    """(whether ``inputs`` was a tuple, the inputs as a tuple of tensors requiring grad)."""
+    inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
+    return inputs_tuple, _prepare(inputs, create_graph)
+
+
+_SINGLE_INPUT = "the input to the user-provided function is"
+
+
+def _prepared_v(v, fn_name, create_graph, like, like_is_tuple, single):
+    """The vector ``v`` of a product as a tuple shaped like ``like`` (the outputs for vjp, the
+    inputs otherwise). It may be None only where ``like`` is one single-element tensor;
+    ``single`` names that tensor in the error."""
+    if v is None:
+        if len(like) != 1 or like[0].numel() != 1:
+            raise RuntimeError(
+                f"The vector v can only be None if {single} a single Tensor with a single element."
+            )
+        return None
+    _, v = _as_tuple(v, "v", fn_name)
+    v = _prepare_v(v, create_graph)
+    _check_v(v, like, like_is_tuple)
+    return v
+
+
+def _last_backward(outputs, inputs, v, refs, strict, create_graph, stage):
+    """The last backward pass of a product, after the graph was recorded: it records a graph
+    itself only when ``create_graph`` (or grad mode) asks; what it does not reach gets zeros
+    shaped like ``refs``."""
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        res = _vjp_tensors(outputs, inputs, v, create_graph)
+        res = _zeros_for_none(res, refs, strict, create_graph, stage)
+    return _finish(res, create_graph)
+
+
 # ---- public functions ------------------------------------------------------------------------
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(inputs), v^T J)``: the vector-Jacobian product at ``inputs``.
@@ -205,24 +240,14 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         tensor([2., 3.])
     """
     with enable_grad():
-        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _prepare(inputs, create_graph)
+        inputs_tuple, inputs = _prepared_inputs(inputs, "vjp", create_graph)
         outputs_tuple, outputs = _call(func, inputs, "vjp", strict)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vjp")
-            v = _prepare_v(v, create_graph)
-            _check_v(v, outputs, outputs_tuple)
-        elif len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the user-provided function "
-                "returns a single Tensor with a single element."
-            )
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        grads = _vjp_tensors(outputs, inputs, v, create_graph)
-        grads = _zeros_for_none(grads, inputs, strict, create_graph, "back")
+        single = "the user-provided function returns"
+        v = _prepared_v(v, "vjp", create_graph, outputs, outputs_tuple, single)
+    grads = _last_backward(outputs, inputs, v, inputs, strict, create_graph, "back")
     return (
         _untuple(_finish(outputs, create_graph), outputs_tuple),
-        _untuple(_finish(grads, create_graph), inputs_tuple),
+        _untuple(grads, inputs_tuple),
     )
 
 
@@ -237,17 +262,8 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         tensor([2., 3.])
     """
     with enable_grad():
-        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _prepare(inputs, create_graph)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _prepare_v(v, create_graph)
-            _check_v(v, inputs, inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided "
-                "function is a single Tensor with a single element."
-            )
+        inputs_tuple, inputs = _prepared_inputs(inputs, "jvp", create_graph)
+        v = _prepared_v(v, "jvp", create_graph, inputs, inputs_tuple, _SINGLE_INPUT)
         outputs_tuple, outputs = _call(func, inputs, "jvp", strict)
         # u -> u^T J is linear in u: its derivative with respect to u, applied to v, is J v
         dummies = tuple(
@@ -256,12 +272,10 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         )
         grad_inputs = _vjp_tensors(outputs, inputs, dummies, create_graph=True)
         _check_connected(grad_inputs, "grad_inputs", strict)
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        res = _vjp_tensors(grad_inputs, dummies, v, create_graph)
-        res = _zeros_for_none(res, outputs, strict, create_graph, "back_trick")
+    res = _last_backward(grad_inputs, dummies, v, outputs, strict, create_graph, "back_trick")
     return (
         _untuple(_finish(outputs, create_graph), outputs_tuple),
-        _untuple(_finish(res, create_graph), outputs_tuple),
+        _untuple(res, outputs_tuple),
     )
 
 
@@ -298,8 +312,7 @@ def jacobian(
             "values)"
         )
     with enable_grad():
-        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _prepare(inputs, create_graph)
+        inputs_tuple, inputs = _prepared_inputs(inputs, "jacobian", create_graph)
         outputs_tuple, outputs = _call(func, inputs, "jacobian", strict)
         if vectorize and strict:
             raise RuntimeError(
@@ -383,17 +396,7 @@ def hessian(
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
 
     def scalar_func(*inp):
-        out = func(*inp)
-        out_tuple, t_out = _as_tuple(out, "outputs of the user-provided function", "hessian")
-        _check_connected(t_out, "outputs", strict)
-        if out_tuple:
-            raise RuntimeError("The function given to hessian should return a single Tensor")
-        if out.numel() != 1:
-            raise RuntimeError(
-                "The Tensor returned by the function given to hessian should "
-                "contain a single element"
-            )
-        return out.squeeze()
+        return _scalar_output(func, inp, "hessian", strict)[0].squeeze()
 
     def gradient(*inp):
         jac = jacobian(scalar_func, inp, create_graph=True)
@@ -424,17 +427,8 @@ def _scalar_output(func, inputs, fn_name, strict):
 
 
 def _second_order_setup(func, inputs, v, fn_name, create_graph, strict):
-    inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
-    inputs = _prepare(inputs, create_graph)
-    if v is not None:
-        _, v = _as_tuple(v, "v", fn_name)
-        v = _prepare_v(v, create_graph)
-        _check_v(v, inputs, inputs_tuple)
-    elif len(inputs) != 1 or inputs[0].numel() != 1:
-        raise RuntimeError(
-            "The vector v can only be None if the input to the user-provided "
-            "function is a single Tensor with a single element."
-        )
+    inputs_tuple, inputs = _prepared_inputs(inputs, fn_name, create_graph)
+    v = _prepared_v(v, fn_name, create_graph, inputs, inputs_tuple, _SINGLE_INPUT)
     outputs = _scalar_output(func, inputs, fn_name, strict)
     jac = _vjp_tensors(outputs, inputs, None, create_graph=True)
     _check_connected(jac, "jacobian", strict)
@@ -454,10 +448,8 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         inputs_tuple, inputs, v, outputs, jac = _second_order_setup(
             func, inputs, v, "vhp", create_graph, strict
         )
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        res = _vjp_tensors(jac, inputs, v, create_graph)
-        res = _zeros_for_none(res, inputs, strict, create_graph, "double_back")
-    return (_finish(outputs, create_graph)[0], _untuple(_finish(res, create_graph), inputs_tuple))
+    res = _last_backward(jac, inputs, v, inputs, strict, create_graph, "double_back")
+    return (_finish(outputs, create_graph)[0], _untuple(res, inputs_tuple))
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -477,7 +469,5 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         dummies = tuple(Tensor._make(np.zeros_like(x._data), requires_grad=True) for x in inputs)
         double_back = _vjp_tensors(jac, inputs, dummies, create_graph=True)
         _check_connected(jac, "hessian", strict)
-    with set_grad_enabled(True if create_graph else is_grad_enabled()):
-        res = _vjp_tensors(double_back, dummies, v, create_graph)
-        res = _zeros_for_none(res, inputs, strict, create_graph, "double_back_trick")
-    return (_finish(outputs, create_graph)[0], _untuple(_finish(res, create_graph), inputs_tuple))
+    res = _last_backward(double_back, dummies, v, inputs, strict, create_graph, "double_back_trick")
+    return (_finish(outputs, create_graph)[0], _untuple(res, inputs_tuple))

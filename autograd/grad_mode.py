@@ -62,6 +62,18 @@ def _with_mode(fn, mode: bool):
     return wrapper
 
 
+def _decorate(fn, make_context):
+    """``fn`` run inside a new ``make_context()`` at each call: the decorator form of a context
+    manager (a new one per call, so that threads and recursive calls each have their own)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with make_context():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
 class no_grad(_GradModeContext):
     """Context manager / decorator that disables graph recording (like ``torch.no_grad``)."""
 
@@ -122,9 +134,4 @@ class inference_mode(no_grad):
         return super().__exit__(*exc)
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(self._inference):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _decorate(fn, lambda: inference_mode(self._inference))

@@ -260,6 +260,15 @@ def run_rank(outdir):
     s = autograd.zeros(2)
     dist.scatter(s, [autograd.full((2,), 20.0 + i) for i in range(2)] if r == 0 else None, src=0)
     out["c/scatter"] = s.numpy()
+    info["list_errors"] = []  # the list given on the wrong rank, then missing on the root
+    for call in (
+        lambda: dist.gather(s, [s, s] if r == 0 else None, dst=1),
+        lambda: dist.scatter(s, None if r == 0 else [s, s], src=0),
+    ):
+        try:
+            call()
+        except ValueError as e:
+            info["list_errors"].append(str(e))
     b = autograd.tensor([4.0, 5.0, 6.0]) if r == 1 else autograd.zeros(3)
     dist.broadcast(b, src=1)
     out["c/broadcast"] = b.numpy()

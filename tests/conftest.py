@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -37,6 +39,45 @@ def torch_one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture
+def fresh_python():
+    """Run code in a new interpreter, with this checkout first on its path, for what depends
+    on a process's first imports or its process-wide settings: ``fresh_python(code, *flags,
+    env=None)`` checks that it exits with 0 and returns the finished process (``.stdout``)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def run(code, *flags, env=None):
+        path = root + os.pathsep + os.environ.get("PYTHONPATH", "")
+        environ = dict(os.environ, PYTHONPATH=path, **(env or {}))
+        res = subprocess.run(
+            [sys.executable, *flags, "-c", code],
+            capture_output=True,
+            text=True,
+            env=environ,
+            cwd=root,
+            timeout=600,
+        )
+        assert res.returncode == 0, res.stderr[-3000:]
+        return res
+
+    return run
+
+
+@pytest.fixture
+def stepping_optimizers():
+    """The names of the optimizers that step on dense gradients without a closure (every
+    ``optim.Optimizer`` subclass but LBFGS and SparseAdam)."""
+    import optim
+
+    return [
+        name
+        for name in optim.__all__
+        if isinstance(getattr(optim, name), type)
+        and issubclass(getattr(optim, name), optim.Optimizer)
+        and name not in ("Optimizer", "LBFGS", "SparseAdam")
+    ]
 
 
 @pytest.fixture

@@ -155,6 +155,14 @@ def test_collectives(ranks):
     np.testing.assert_array_equal(b["c/subgroup"], [6.0])  # the only member
     assert (ia["subgroup_rank"], ib["subgroup_rank"]) == (-1, 0)
     assert ia["in_place_no_copy"] and ib["in_place_no_copy"]
+    assert ia["list_errors"] == [
+        "Argument ``gather_list`` must NOT be specified on non-destination ranks.",
+        "Argument ``scatter_list`` must be specified on source rank.",
+    ]
+    assert ib["list_errors"] == [
+        "Argument ``gather_list`` must be specified on destination rank.",
+        "Argument ``scatter_list`` must NOT be specified on non-source ranks.",
+    ]
 
 
 def test_distributed_sampler_under_mpi(ranks):
@@ -263,19 +271,12 @@ def test_distributed_sampler_shuffles_per_epoch_and_partitions():
 
 
 # ---- without a launcher ------------------------------------------------------------------
-def test_import_does_not_start_mpi():
+def test_import_does_not_start_mpi(fresh_python):
     code = (
         "import sys, autograd.distributed, nn, autograd.utils.data; "
         "print('mpi4py.MPI' in sys.modules)"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=dict(os.environ, PYTHONPATH=ROOT),
-    )
-    assert out.stdout.strip() == "False"
+    assert fresh_python(code).stdout.strip() == "False"
 
 
 def test_errors_before_init_and_for_other_backends():

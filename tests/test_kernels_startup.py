@@ -5,56 +5,48 @@ Each check runs in a fresh interpreter (``sys.modules`` of the test process is f
 """
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 numba = pytest.importorskip("numba")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+def _json(process) -> dict:
+    """The JSON line a child process printed last."""
+    return json.loads(process.stdout.strip().splitlines()[-1])
 
 
-def _child(code: str, env_extra=None) -> dict:
-    """Run ``code`` in a fresh interpreter; it prints one JSON line, returned as a dict."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    env.update(env_extra or {})
-    res = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600
-    )
-    assert res.returncode == 0, res.stderr[-3000:]
-    return json.loads(res.stdout.strip().splitlines()[-1])
-
-
-def test_import_does_not_load_numba_scipy_or_matplotlib():
-    out = _child(
-        "import sys, json, autograd, nn, optim\n"
-        "heavy = ('numba', 'scipy', 'matplotlib', 'torch')\n"
-        "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules]}))"
+def test_import_does_not_load_numba_scipy_or_matplotlib(fresh_python):
+    out = _json(
+        fresh_python(
+            "import sys, json, autograd, nn, optim\n"
+            "heavy = ('numba', 'scipy', 'matplotlib', 'torch')\n"
+            "print(json.dumps({'loaded': [m for m in heavy if m in sys.modules]}))"
+        )
     )
     assert out["loaded"] == []
 
 
-def test_kernel_layer_does_not_import_scipy_linalg():
+def test_kernel_layer_does_not_import_scipy_linalg(fresh_python):
     """Numba's BLAS probe would import scipy.linalg (~0.5 s); the kernels skip it, and a
     kernel still runs."""
-    out = _child(
-        "import sys, json, numpy as np\n"
-        "from autograd.kernels import optim as K\n"
-        "p = np.ones(3, np.float32)\n"
-        "K.sgd_update(p, np.ones(3, np.float32), 0.5, 0.0, False)\n"
-        "print(json.dumps({'linalg': 'scipy.linalg' in sys.modules,"
-        " 'p': p.tolist()}))"
+    out = _json(
+        fresh_python(
+            "import sys, json, numpy as np\n"
+            "from autograd.kernels import optim as K\n"
+            "p = np.ones(3, np.float32)\n"
+            "K.sgd_update(p, np.ones(3, np.float32), 0.5, 0.0, False)\n"
+            "print(json.dumps({'linalg': 'scipy.linalg' in sys.modules,"
+            " 'p': p.tolist()}))"
+        )
     )
     assert out == {"linalg": False, "p": [0.5, 0.5, 0.5]}
 
 
 @pytest.mark.needs_jit
 @pytest.mark.skipif(numba.config.DISABLE_JIT, reason="no compiled code to cache without the JIT")
-def test_kernel_cache_in_numba_cache_dir_survives_a_restart(tmp_path):
+def test_kernel_cache_in_numba_cache_dir_survives_a_restart(tmp_path, fresh_python):
     """With NUMBA_CACHE_DIR set, the second process loads the kernel from disk (an earlier
     bug put the stale-cache stamp in a different place each time and wiped the cache)."""
     code = (
@@ -67,8 +59,8 @@ def test_kernel_cache_in_numba_cache_dir_survives_a_restart(tmp_path):
         " 'misses': sum(d.stats.cache_misses.values()), 'p': p.tolist()}))"
     )
     env = {"NUMBA_CACHE_DIR": str(tmp_path)}
-    first = _child(code, env)
-    second = _child(code, env)
+    first = _json(fresh_python(code, env=env))
+    second = _json(fresh_python(code, env=env))
     assert first["hits"] == 0 and first["misses"] == 1
     assert second["hits"] == 1 and second["misses"] == 0
     assert first["p"] == second["p"] == [0.5] * 5
@@ -84,18 +76,9 @@ def test_optimizer_kernels_warmup_runs(dtype):
     np.testing.assert_array_equal(p, np.full(3, 0.9, dtype))
 
 
-def test_kernel_layer_start_leaves_no_resource_warning():
+def test_kernel_layer_start_leaves_no_resource_warning(fresh_python):
     """The stale-cache stamp was read with a bare ``open(...).read()``: with warnings shown
     (a notebook, ``-W always``) every start printed a ResourceWarning for the unclosed file."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     for _ in range(2):  # the second start reads the stamp the first one wrote
-        res = subprocess.run(
-            [sys.executable, "-W", "always", "-c", "import autograd.kernels, gc; gc.collect()"],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=ROOT,
-            timeout=600,
-        )
-        assert res.returncode == 0 and "ResourceWarning" not in res.stderr, res.stderr[-2000:]
+        res = fresh_python("import autograd.kernels, gc; gc.collect()", "-W", "always")
+        assert "ResourceWarning" not in res.stderr, res.stderr[-2000:]

@@ -215,3 +215,19 @@ def test_no_module_level_import_cycle():
         if m not in state:
             visit(m, [m])
     assert not cycle, "\n".join(cycle)
+
+
+def test_op_family_is_the_file_that_defines_the_op():
+    """``family`` names the autograd/ops/ file with the op's code (docs/architecture.md finds
+    an op's file from ``REGISTRY[name].family``), one of the listed families: an op moved to
+    another file takes its family along."""
+    import autograd.ops
+    from autograd.ops import REGISTRY
+
+    families = set(autograd.ops.FAMILIES) | set(autograd.ops.FUNCTIONAL_FAMILIES)
+    bad = [
+        f"{key}: family {info.family!r}, defined in {info.fn.__module__}"
+        for key, info in REGISTRY.items()
+        if info.family not in families or info.fn.__module__ != f"autograd.ops.{info.family}"
+    ]
+    assert not bad, "\n".join(bad)

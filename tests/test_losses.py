@@ -23,175 +23,75 @@ P01 = 1 / (1 + np.exp(-RNG.normal(size=(N, 3))))
 Y01 = (RNG.random(size=(N, 3)) > 0.5).astype(float)
 CW = np.array([0.5, 2.0, 1.0, 1.5])
 
-# name, our module factory, torch module factory, input array, target array (int -> class indices),
-# whether the target is differentiable too
+# name, the loss class (one name in nn and torch.nn), its keyword arguments besides the
+# reduction (arrays and lists become each library's tensors), input array, target array
+# (int -> class indices), whether the target is differentiable too
 CASES = [
-    (
-        "MSELoss",
-        lambda r: nn.MSELoss(reduction=r),
-        lambda t, r: t.nn.MSELoss(reduction=r),
-        REG_IN,
-        REG_T,
-        True,
-    ),
-    (
-        "L1Loss",
-        lambda r: nn.L1Loss(reduction=r),
-        lambda t, r: t.nn.L1Loss(reduction=r),
-        REG_IN,
-        REG_T,
-        True,
-    ),
-    (
-        "SmoothL1Loss",
-        lambda r: nn.SmoothL1Loss(reduction=r, beta=0.7),
-        lambda t, r: t.nn.SmoothL1Loss(reduction=r, beta=0.7),
-        REG_IN,
-        REG_T,
-        True,
-    ),
-    (
-        "SmoothL1Loss_beta0",
-        lambda r: nn.SmoothL1Loss(reduction=r, beta=0.0),
-        lambda t, r: t.nn.SmoothL1Loss(reduction=r, beta=0.0),
-        REG_IN,
-        REG_T,
-        True,
-    ),
-    (
-        "HuberLoss",
-        lambda r: nn.HuberLoss(reduction=r, delta=1.3),
-        lambda t, r: t.nn.HuberLoss(reduction=r, delta=1.3),
-        REG_IN,
-        REG_T,
-        True,
-    ),
-    (
-        "CrossEntropy",
-        lambda r: nn.CrossEntropyLoss(reduction=r),
-        lambda t, r: t.nn.CrossEntropyLoss(reduction=r),
-        LOGITS,
-        TARGET_IDX,
-        False,
-    ),
+    ("MSELoss", "MSELoss", {}, REG_IN, REG_T, True),
+    ("L1Loss", "L1Loss", {}, REG_IN, REG_T, True),
+    ("SmoothL1Loss", "SmoothL1Loss", {"beta": 0.7}, REG_IN, REG_T, True),
+    ("SmoothL1Loss_beta0", "SmoothL1Loss", {"beta": 0.0}, REG_IN, REG_T, True),
+    ("HuberLoss", "HuberLoss", {"delta": 1.3}, REG_IN, REG_T, True),
+    ("CrossEntropy", "CrossEntropyLoss", {}, LOGITS, TARGET_IDX, False),
     (
         "CrossEntropy_weight_ignore",
-        lambda r: nn.CrossEntropyLoss(weight=autograd.tensor(CW), reduction=r, ignore_index=1),
-        lambda t, r: t.nn.CrossEntropyLoss(weight=t.tensor(CW), reduction=r, ignore_index=1),
+        "CrossEntropyLoss",
+        {"weight": CW, "ignore_index": 1},
         LOGITS,
         TARGET_IDX,
         False,
     ),
     (
         "CrossEntropy_smoothing",
-        lambda r: nn.CrossEntropyLoss(reduction=r, label_smoothing=0.2),
-        lambda t, r: t.nn.CrossEntropyLoss(reduction=r, label_smoothing=0.2),
+        "CrossEntropyLoss",
+        {"label_smoothing": 0.2},
         LOGITS,
         TARGET_IDX,
         False,
     ),
     (
         "CrossEntropy_smoothing_weight_ignore",
-        lambda r: nn.CrossEntropyLoss(
-            weight=autograd.tensor(CW), reduction=r, label_smoothing=0.3, ignore_index=3
-        ),
-        lambda t, r: t.nn.CrossEntropyLoss(
-            weight=t.tensor(CW), reduction=r, label_smoothing=0.3, ignore_index=3
-        ),
+        "CrossEntropyLoss",
+        {"weight": CW, "label_smoothing": 0.3, "ignore_index": 3},
         LOGITS,
         TARGET_IDX,
         False,
     ),
-    (
-        "CrossEntropy_3d",
-        lambda r: nn.CrossEntropyLoss(reduction=r),
-        lambda t, r: t.nn.CrossEntropyLoss(reduction=r),
-        LOGITS_3D,
-        TARGET_IDX_3D,
-        False,
-    ),
-    (
-        "CrossEntropy_probs",
-        lambda r: nn.CrossEntropyLoss(reduction=r),
-        lambda t, r: t.nn.CrossEntropyLoss(reduction=r),
-        LOGITS,
-        PROBS,
-        True,
-    ),
+    ("CrossEntropy_3d", "CrossEntropyLoss", {}, LOGITS_3D, TARGET_IDX_3D, False),
+    ("CrossEntropy_probs", "CrossEntropyLoss", {}, LOGITS, PROBS, True),
     (
         "CrossEntropy_probs_weight_smoothing",
-        lambda r: nn.CrossEntropyLoss(weight=autograd.tensor(CW), reduction=r, label_smoothing=0.1),
-        lambda t, r: t.nn.CrossEntropyLoss(weight=t.tensor(CW), reduction=r, label_smoothing=0.1),
+        "CrossEntropyLoss",
+        {"weight": CW, "label_smoothing": 0.1},
         LOGITS,
         PROBS,
         True,
     ),
-    (
-        "NLLLoss",
-        lambda r: nn.NLLLoss(reduction=r),
-        lambda t, r: t.nn.NLLLoss(reduction=r),
-        LOGITS,
-        TARGET_IDX,
-        False,
-    ),
+    ("NLLLoss", "NLLLoss", {}, LOGITS, TARGET_IDX, False),
     (
         "NLLLoss_weight_ignore",
-        lambda r: nn.NLLLoss(weight=autograd.tensor(CW), reduction=r, ignore_index=0),
-        lambda t, r: t.nn.NLLLoss(weight=t.tensor(CW), reduction=r, ignore_index=0),
+        "NLLLoss",
+        {"weight": CW, "ignore_index": 0},
         LOGITS,
         TARGET_IDX,
         False,
     ),
-    (
-        "BCELoss",
-        lambda r: nn.BCELoss(reduction=r),
-        lambda t, r: t.nn.BCELoss(reduction=r),
-        P01,
-        Y01,
-        False,
-    ),
-    (
-        "BCELoss_soft",
-        lambda r: nn.BCELoss(reduction=r, weight=autograd.tensor([1.0, 2.0, 0.5])),
-        lambda t, r: t.nn.BCELoss(reduction=r, weight=t.tensor([1.0, 2.0, 0.5])),
-        P01,
-        P01[::-1].copy(),
-        True,
-    ),
-    (
-        "BCEWithLogits",
-        lambda r: nn.BCEWithLogitsLoss(reduction=r),
-        lambda t, r: t.nn.BCEWithLogitsLoss(reduction=r),
-        REG_IN,
-        Y01,
-        True,
-    ),
+    ("BCELoss", "BCELoss", {}, P01, Y01, False),
+    ("BCELoss_soft", "BCELoss", {"weight": [1.0, 2.0, 0.5]}, P01, P01[::-1].copy(), True),
+    ("BCEWithLogits", "BCEWithLogitsLoss", {}, REG_IN, Y01, True),
     (
         "BCEWithLogits_pos_weight",
-        lambda r: nn.BCEWithLogitsLoss(
-            reduction=r,
-            pos_weight=autograd.tensor([1.0, 3.0, 0.5]),
-            weight=autograd.tensor([2.0, 1.0, 1.0]),
-        ),
-        lambda t, r: t.nn.BCEWithLogitsLoss(
-            reduction=r, pos_weight=t.tensor([1.0, 3.0, 0.5]), weight=t.tensor([2.0, 1.0, 1.0])
-        ),
+        "BCEWithLogitsLoss",
+        {"pos_weight": [1.0, 3.0, 0.5], "weight": [2.0, 1.0, 1.0]},
         REG_IN,
         P01,
         True,
     ),
-    (
-        "KLDivLoss",
-        lambda r: nn.KLDivLoss(reduction=r),
-        lambda t, r: t.nn.KLDivLoss(reduction=r),
-        np.log(PROBS),
-        PROBS[::-1].copy(),
-        True,
-    ),
+    ("KLDivLoss", "KLDivLoss", {}, np.log(PROBS), PROBS[::-1].copy(), True),
     (
         "KLDivLoss_log_target",
-        lambda r: nn.KLDivLoss(reduction=r, log_target=True),
-        lambda t, r: t.nn.KLDivLoss(reduction=r, log_target=True),
+        "KLDivLoss",
+        {"log_target": True},
         np.log(PROBS),
         np.log(PROBS[::-1]).copy(),
         True,
@@ -200,22 +100,26 @@ CASES = [
 REDUCTIONS = ["mean", "sum", "none"]
 
 
+def _loss(lib, cls_name, kwargs, reduction):
+    """``lib.nn.<cls_name>(reduction=reduction, **kwargs)`` (``lib`` is autograd or torch),
+    the arrays and lists among ``kwargs`` made ``lib`` tensors."""
+    module = nn if lib is autograd else lib.nn
+    kw = {k: lib.tensor(v) if isinstance(v, (np.ndarray, list)) else v for k, v in kwargs.items()}
+    return getattr(module, cls_name)(reduction=reduction, **kw)
+
+
 def _target(arr, dtype, lib):
     if arr.dtype.kind == "i":
         return lib.tensor(arr)
-    return (
-        lib.tensor(arr.astype(dtype), requires_grad=True)
-        if lib is autograd
-        else lib.tensor(arr.astype(dtype), requires_grad=True)
-    )
+    return lib.tensor(arr.astype(dtype), requires_grad=True)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("name,ours_f,torch_f,x,y,ydiff", CASES, ids=[c[0] for c in CASES])
-def test_loss_matches_torch(name, ours_f, torch_f, x, y, ydiff, reduction, dtype):
+@pytest.mark.parametrize("name,loss,kwargs,x,y,ydiff", CASES, ids=[c[0] for c in CASES])
+def test_loss_matches_torch(name, loss, kwargs, x, y, ydiff, reduction, dtype):
     torch = pytest.importorskip("torch")
-    ours, theirs = ours_f(reduction), torch_f(torch, reduction)
+    ours, theirs = _loss(autograd, loss, kwargs, reduction), _loss(torch, loss, kwargs, reduction)
     ours.to(getattr(autograd, dtype))
     theirs.to(getattr(torch, dtype))
     ax = autograd.tensor(x.astype(dtype), requires_grad=True)
@@ -236,9 +140,9 @@ def test_loss_matches_torch(name, ours_f, torch_f, x, y, ydiff, reduction, dtype
 
 
 @pytest.mark.parametrize("reduction", ["mean", "none"])
-@pytest.mark.parametrize("name,ours_f,torch_f,x,y,ydiff", CASES, ids=[c[0] for c in CASES])
-def test_loss_gradcheck(name, ours_f, torch_f, x, y, ydiff, reduction):
-    loss = ours_f(reduction).double()
+@pytest.mark.parametrize("name,loss,kwargs,x,y,ydiff", CASES, ids=[c[0] for c in CASES])
+def test_loss_gradcheck(name, loss, kwargs, x, y, ydiff, reduction):
+    loss = _loss(autograd, loss, kwargs, reduction).double()
     ax = autograd.tensor(x, requires_grad=True)
     if y.dtype.kind == "i":
         ay = autograd.tensor(y)

@@ -335,21 +335,8 @@ def test_adamax_by_hand():
     _check(_first_steps("Adamax", steps=3, lr=0.1), _by_hand(rule, steps=3))
 
 
-def test_maximize_is_gradient_ascent():
-    for name in [
-        "SGD",
-        "Adam",
-        "RMSprop",
-        "Adagrad",
-        "NAdam",
-        "RAdam",
-        "Adamax",
-        "AdamW",
-        "Adadelta",
-        "Rprop",
-        "ASGD",
-        "Adafactor",
-    ]:
+def test_maximize_is_gradient_ascent(stepping_optimizers):
+    for name in stepping_optimizers:
         down = _first_steps(name, steps=1, lr=0.01)[0]
         up = _first_steps(name, steps=1, lr=0.01, maximize=True)[0]
         p0 = np.array(P0)
@@ -362,83 +349,37 @@ def test_functional_routine_is_array_in_place():
     p = np.array([1.0, 2.0])
     g = np.array([0.5, -1.0])
     m, v, step = np.zeros(2), np.zeros(2), np.zeros((), np.float32)
-    F.adam(
-        [p],
-        [g],
-        [m],
-        [v],
-        [],
-        [step],
-        amsgrad=False,
-        beta1=0.9,
-        beta2=0.999,
-        lr=0.1,
-        weight_decay=0.0,
-        eps=1e-8,
-        maximize=False,
-    )
+    hyper = dict(amsgrad=False, beta1=0.9, beta2=0.999, lr=0.1, eps=1e-8)
+    F.adam([p], [g], [m], [v], [], [step], **hyper, weight_decay=0.0, maximize=False)
     assert float(step) == 1.0
     np.testing.assert_allclose(m, 0.1 * g)
     np.testing.assert_allclose(p, [0.9, 2.1], rtol=1e-7)
     np.testing.assert_array_equal(g, [0.5, -1.0])  # the gradient is not touched
     # with a workspace the scratch arrays are reused across calls (the NumPy path's
     # temporaries; the numba backend's fused kernel needs none)
-    ws = {}
-    backend = autograd.backend("numpy")
-    backend.__enter__()
-    F.adam(
-        [p],
-        [g],
-        [m],
-        [v],
-        [],
-        [step],
-        amsgrad=False,
-        beta1=0.9,
-        beta2=0.999,
-        lr=0.1,
-        weight_decay=0.1,
-        eps=1e-8,
-        maximize=True,
-        workspace=ws,
-    )
-    n = len(ws)
-    F.adam(
-        [p],
-        [g],
-        [m],
-        [v],
-        [],
-        [step],
-        amsgrad=False,
-        beta1=0.9,
-        beta2=0.999,
-        lr=0.1,
-        weight_decay=0.1,
-        eps=1e-8,
-        maximize=True,
-        workspace=ws,
-    )
-    backend.__exit__(None, None, None)
-    assert len(ws) == n and n > 0
+    ws, sizes = {}, []
+    with autograd.backend("numpy"):
+        for _ in range(2):
+            F.adam(
+                [p],
+                [g],
+                [m],
+                [v],
+                [],
+                [step],
+                **hyper,
+                weight_decay=0.1,
+                maximize=True,
+                workspace=ws,
+            )
+            sizes.append(len(ws))
+    assert sizes[0] == sizes[1] > 0
     np.testing.assert_array_equal(g, [0.5, -1.0])
 
 
-def test_float32_params_stay_float32():
+def test_float32_params_stay_float32(stepping_optimizers):
     p = autograd.tensor([1.0, -2.0], requires_grad=True)
-    for name in [
-        "SGD",
-        "Adam",
-        "RMSprop",
-        "Adagrad",
-        "NAdam",
-        "RAdam",
-        "Adamax",
-        "Adadelta",
-        "Rprop",
-        "ASGD",
-        "Adafactor",
-    ]:
+    for name in stepping_optimizers:
         opt = getattr(optim, name)([p], lr=0.01)
         (p * p).sum().backward()
         opt.step()

@@ -10,24 +10,9 @@ import pytest
 import autograd
 import optim
 from optim import _functional as F
-from test_optim import MLP_INIT, MLP_X, MLP_Y, _by_hand, _check, _first_steps, mlp_loss
+from test_optim import ALL, MLP_INIT, MLP_X, MLP_Y, _by_hand, _check, _first_steps, mlp_loss
 
 F64 = autograd.float64
-
-ALL = [
-    ("SGD", {"momentum": 0.9}),
-    ("Adam", {"amsgrad": True}),
-    ("AdamW", {}),
-    ("RMSprop", {"centered": True, "momentum": 0.3}),
-    ("Adagrad", {"lr_decay": 0.1}),
-    ("NAdam", {}),
-    ("RAdam", {}),
-    ("Adamax", {}),
-    ("Adadelta", {}),
-    ("Rprop", {}),
-    ("ASGD", {"t0": 3}),
-    ("Adafactor", {}),
-]
 
 
 def _train(lib, name, kwargs, steps=6):
@@ -224,24 +209,13 @@ def test_sparse_adam_update_matches_torch(maximize):
 
 
 # ---- implementation flags ---------------------------------------------------------------
-def test_foreach_fused_capturable_are_accepted_and_change_nothing():
+def test_foreach_fused_capturable_are_accepted_and_change_nothing(stepping_optimizers):
     base = _train("ours", "Adam", {}).state_dict()
     flags = _train("ours", "Adam", {"foreach": True, "fused": True, "capturable": True})
     for k, st in base["state"].items():
         for key, v in st.items():
             np.testing.assert_array_equal(v.numpy(), flags.state_dict()["state"][k][key].numpy())
     assert flags.param_groups[0]["foreach"] is True and flags.param_groups[0]["fused"] is True
-    for name in [
-        "SGD",
-        "RMSprop",
-        "Adagrad",
-        "NAdam",
-        "RAdam",
-        "Adamax",
-        "Adadelta",
-        "Rprop",
-        "ASGD",
-        "Adafactor",
-    ]:
+    for name in stepping_optimizers:
         opt = getattr(optim, name)([autograd.zeros(2, requires_grad=True)], foreach=True)
         assert opt.defaults["foreach"] is True

@@ -3,8 +3,6 @@ files with TensorBoard's own reader (EventAccumulator), and compared with what
 torch.utils.tensorboard writes for the same calls."""
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -196,17 +194,11 @@ def test_default_log_dir_and_comment(tmp_path, monkeypatch):
     assert run.endswith("_lr0.1")
 
 
-def test_missing_library_gives_an_install_hint():
+def test_missing_library_gives_an_install_hint(fresh_python):
     code = (
         "import sys; sys.modules['tensorboardX'] = None\n"
         "try:\n    from autograd.utils.tensorboard import SummaryWriter\n"
         "except ImportError as e:\n    print(e)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
+    out = fresh_python(code)
     assert 'pip install "jitgrad[tensorboard]"' in out.stdout, out.stderr

@@ -3,29 +3,16 @@
 Each check runs in a fresh interpreter: the limits are process-wide (BLAS, Numba)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 import autograd
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytest.importorskip("threadpoolctl")
 
 
-def _child(code):
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    res = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=600
-    )
-    assert res.returncode == 0, res.stderr[-3000:]
-    return json.loads(res.stdout.strip().splitlines()[-1])
-
-
-def test_set_num_threads_limits_blas_and_kernels():
-    out = _child(
+def test_set_num_threads_limits_blas_and_kernels(fresh_python):
+    res = fresh_python(
         "import json, numpy, autograd\n"
         "from threadpoolctl import threadpool_info\n"
         "from autograd import kernels\n"
@@ -39,6 +26,7 @@ def test_set_num_threads_limits_blas_and_kernels():
         "print(json.dumps({'before': before, 'one': one, 'two': two,"
         " 'mm': float((x @ x).sum().item())}))"
     )
+    out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["before"] >= 1
     assert out["one"] == [1, [1], 1]
     assert out["two"] == [2, [2], 2]

@@ -290,15 +290,8 @@ def test_history_plot_is_the_monitor_with_gradient_and_weight_norms():
     x, y = _data(64)
     model = _model()
     opt = optim.SGD(model.parameters(), lr=0.1)
-    h = fit(
-        model,
-        DataLoader(TensorDataset(x, y), batch_size=16),
-        opt,
-        F.cross_entropy,
-        2,
-        log_grads=True,
-        verbose=False,
-    )
+    loader = DataLoader(TensorDataset(x, y), batch_size=16)
+    h = fit(model, loader, opt, F.cross_entropy, 2, log_grads=True, verbose=False)
     fig = h.plot()
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == [
@@ -313,14 +306,7 @@ def test_history_plot_is_the_monitor_with_gradient_and_weight_norms():
     np.testing.assert_allclose(fig.axes[4].lines[0].get_ydata(), h.weight_norms[names[0]])
     np.testing.assert_allclose(fig.axes[3].lines[0].get_ydata(), h.grad_norms[names[0]])
     plt.close(fig)
-    without = fit(
-        model,
-        DataLoader(TensorDataset(x, y), batch_size=16),
-        opt,
-        F.cross_entropy,
-        1,
-        verbose=False,
-    ).plot()  # no log_grads: no norm panels
+    without = fit(model, loader, opt, F.cross_entropy, 1, verbose=False).plot()  # no norms
     assert [ax.get_title() for ax in without.axes] == ["loss", "accuracy", "learning rate"]
     plt.close(without)
 

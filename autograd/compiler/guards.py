@@ -173,22 +173,28 @@ class Guards:
         else:
             self._object(v, depth)
 
+    def _first_visit(self, v) -> bool:
+        """True the first time ``v`` is met (it is marked as seen)."""
+        if id(v) in self._seen:
+            return False
+        self._seen.add(id(v))
+        return True
+
     def _object(self, v, depth):
         if v is None or id(v) in self._seen:
             return
         if _is_module(v):
             self._module(v)
         elif isinstance(getattr(v, "param_groups", None), list):  # an optimizer
-            self._seen.add(id(v))
+            self._first_visit(v)
             for group in v.param_groups:
                 for p in group.get("params", ()):
                     if isinstance(p, Tensor):
                         self._tensor(p)
 
     def _module(self, m):
-        if id(m) in self._seen:
+        if not self._first_visit(m):
             return
-        self._seen.add(id(m))
         d = m.__dict__
         if any(d.get(h) for h in _HOOKS) and self.hooks is None:
             self.hooks = type(m).__name__
@@ -216,9 +222,8 @@ class Guards:
                 self._module(child)
 
     def _tensor(self, t):
-        if id(t) in self._seen:
+        if not self._first_visit(t):
             return
-        self._seen.add(id(t))
         a = t._data
         self.tensors.append((t, a.shape, a.dtype, t._requires_grad, t.grad_fn is None))
 

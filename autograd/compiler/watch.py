@@ -51,6 +51,18 @@ def _plain(x):
     return x.view(np.ndarray) if isinstance(x, Watched) else x
 
 
+def _value_method(name, what=None):
+    """The ``ndarray`` method ``name``, reporting ``what`` (``"ndarray.<name>"`` by default)
+    before it runs on the plain array."""
+
+    def method(self, *args, **kwargs):
+        _report(what or f"ndarray.{name}")
+        return getattr(self.view(np.ndarray), name)(*args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
 class Watched(np.ndarray):
     """An ndarray that reports uses of its values while a trace is outside a recorded step
     (see the module docstring). Results of NumPy calls on it are plain arrays."""
@@ -69,67 +81,26 @@ class Watched(np.ndarray):
             *_plain_tree(args), **{k: _plain_tree(v) for k, v in kwargs.items()}
         )
 
-    # values handed to Python
-    def item(self, *args):
-        _report("the value of a tensor (item)")
-        return self.view(np.ndarray).item(*args)
-
-    def tolist(self):
-        _report("the values of a tensor (tolist)")
-        return self.view(np.ndarray).tolist()
-
-    def __bool__(self):
-        _report("the truth value of a tensor")
-        return bool(self.view(np.ndarray))
-
-    def __float__(self):
-        _report("the value of a tensor (float)")
-        return float(self.view(np.ndarray))
-
-    def __int__(self):
-        _report("the value of a tensor (int)")
-        return int(self.view(np.ndarray))
-
-    def __index__(self):
-        _report("the value of a tensor (index)")
-        return self.view(np.ndarray).__index__()
-
-    def __iter__(self):
-        _report("iterating over a tensor's values")
-        return iter(self.view(np.ndarray))
-
-    def __repr__(self):
-        _report("printing a tensor")
-        return repr(self.view(np.ndarray))
-
-    def __str__(self):
-        _report("printing a tensor")
-        return str(self.view(np.ndarray))
+    # values handed to Python: each reports what it hands over, then does what the array does
+    item = _value_method("item", "the value of a tensor (item)")
+    tolist = _value_method("tolist", "the values of a tensor (tolist)")
+    __bool__ = _value_method("__bool__", "the truth value of a tensor")
+    __float__ = _value_method("__float__", "the value of a tensor (float)")
+    __int__ = _value_method("__int__", "the value of a tensor (int)")
+    __index__ = _value_method("__index__", "the value of a tensor (index)")
+    __iter__ = _value_method("__iter__", "iterating over a tensor's values")
+    __repr__ = _value_method("__repr__", "printing a tensor")
+    __str__ = _value_method("__str__", "printing a tensor")
+    __reduce_ex__ = _value_method("__reduce_ex__", "pickling a tensor")
+    tobytes = _value_method("tobytes", "the bytes of a tensor")
 
     def __setitem__(self, key, value):
         _report("a write into a tensor's array outside an op")
         self.view(np.ndarray)[key] = _plain(value)
 
-    def __reduce_ex__(self, protocol):
-        _report("pickling a tensor")
-        return self.view(np.ndarray).__reduce_ex__(protocol)
-
-    def tobytes(self, order="C"):
-        _report("the bytes of a tensor")
-        return self.view(np.ndarray).tobytes(order)
-
     def fill(self, value):
         _report("a write into a tensor's array outside an op")
         self.view(np.ndarray).fill(value)
-
-
-def _value_method(name):
-    def method(self, *args, **kwargs):
-        _report(f"ndarray.{name}")
-        return getattr(self.view(np.ndarray), name)(*args, **kwargs)
-
-    method.__name__ = name
-    return method
 
 
 for _name in (

@@ -268,19 +268,18 @@ class _Symmetric(_Square):
         square = super().check(value)
         if not bool(square.all()):
             return square
-        a = value._data
-        return Tensor._make(np.isclose(a, np.swapaxes(a, -1, -2), atol=1e-6).all((-2, -1)))
+        return Tensor._make(self._holds(value._data))
+
+    def _holds(self, a):
+        """The property, matrix by matrix, of a stack ``a`` of square matrices."""
+        return np.isclose(a, np.swapaxes(a, -1, -2), atol=1e-6).all((-2, -1))
 
 
 class _PositiveDefinite(_Symmetric):
-    def check(self, value):
-        sym = super().check(value)
-        if not bool(sym.all()):
-            return sym
-        a = value._data
+    def _holds(self, a):
         flat = a.reshape((-1,) + a.shape[-2:])
-        ok = np.array([_is_cholesky_ok(m) for m in flat], dtype=bool)
-        return Tensor._make(ok.reshape(a.shape[:-2]))
+        cholesky_ok = np.array([_is_cholesky_ok(m) for m in flat], dtype=bool)
+        return super()._holds(a) & cholesky_ok.reshape(a.shape[:-2])
 
 
 def _is_cholesky_ok(m) -> bool:

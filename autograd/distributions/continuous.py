@@ -12,30 +12,19 @@ import autograd
 from autograd.tensor import Size, Tensor
 
 from . import constraints
-from .distribution import Distribution
-from .utils import _standard_normal, broadcast_all, finfo
+from .distribution import _BroadcastParameters
+from .utils import _standard_normal, finfo
 
 __all__ = ["Normal", "Laplace", "Uniform", "Exponential"]
 
 _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
 
-def _expand_params(self, cls, names, batch_shape, _instance):
-    """``expand`` for distributions whose parameters all have the batch shape."""
-    new = self._get_checked_instance(cls, _instance)
-    batch_shape = Size(batch_shape)
-    for name in names:
-        setattr(new, name, getattr(self, name).expand(batch_shape))
-    Distribution.__init__(new, batch_shape, validate_args=False)
-    new._validate_args = self._validate_args
-    return new
-
-
 def _uniform(shape, like: Tensor) -> Tensor:
     return autograd.rand(tuple(shape), dtype=like.dtype)
 
 
-class _LocScale(Distribution):
+class _LocScale(_BroadcastParameters):
     """A real ``loc`` and a positive ``scale`` of one batch shape, ``loc`` being the mean and
     the mode (Normal, Laplace)."""
 
@@ -44,16 +33,13 @@ class _LocScale(Distribution):
     has_rsample = True
 
     def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
+        super().__init__(loc, scale, validate_args=validate_args)
 
     @property
     def mean(self):
         return self.loc
 
-    @property
-    def mode(self):
-        return self.loc
+    mode = mean  # symmetric and unimodal
 
 
 class Normal(_LocScale):
@@ -65,8 +51,7 @@ class Normal(_LocScale):
         tensor([-0.9189])
     """
 
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Normal, ("loc", "scale"), batch_shape, _instance)
+    _parameters = ("loc", "scale")
 
     @property
     def stddev(self):
@@ -107,8 +92,7 @@ class Laplace(_LocScale):
         tensor(-0.6931)
     """
 
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Laplace, ("loc", "scale"), batch_shape, _instance)
+    _parameters = ("loc", "scale")
 
     @property
     def variance(self):
@@ -145,7 +129,7 @@ class Laplace(_LocScale):
         return 1 + (2 * self.scale).log()
 
 
-class Uniform(Distribution):
+class Uniform(_BroadcastParameters):
     """The continuous uniform distribution on ``[low, high)``.
 
     Example:
@@ -153,6 +137,7 @@ class Uniform(Distribution):
         tensor(-1.3863)
     """
 
+    _parameters = ("low", "high")
     has_rsample = True
 
     @property
@@ -160,11 +145,7 @@ class Uniform(Distribution):
         return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
 
     def __init__(self, low, high, validate_args=None):
-        self.low, self.high = broadcast_all(low, high)
-        super().__init__(self.low.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Uniform, ("low", "high"), batch_shape, _instance)
+        super().__init__(low, high, validate_args=validate_args)
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
@@ -208,7 +189,7 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
+class Exponential(_BroadcastParameters):
     """The exponential distribution with ``rate`` (mean ``1 / rate``).
 
     Example:
@@ -216,16 +197,13 @@ class Exponential(Distribution):
         tensor(-1.3069)
     """
 
+    _parameters = ("rate",)
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
 
     def __init__(self, rate, validate_args=None):
-        (self.rate,) = broadcast_all(rate)
-        super().__init__(self.rate.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return _expand_params(self, Exponential, ("rate",), batch_shape, _instance)
+        super().__init__(rate, validate_args=validate_args)
 
     @property
     def mean(self):

@@ -17,7 +17,7 @@ from autograd.random import _gen
 from autograd.tensor import Size
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import Distribution, _BroadcastParameters
 from .utils import _softplus, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Poisson"]
@@ -26,6 +26,16 @@ __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Poisson"]
 def _one_of(probs, logits):
     if (probs is None) == (logits is None):
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+
+
+def _expanded_probs_logits(dist, shape) -> dict:
+    """``probs`` and ``logits``, those of them ``dist`` holds (one was given, the other is
+    computed lazily), expanded to ``shape``; ``_param`` is the last of them, as in torch."""
+    expanded = {}
+    for name in ("probs", "logits"):
+        if name in dist.__dict__:
+            expanded[name] = expanded["_param"] = getattr(dist, name).expand(shape)
+    return expanded
 
 
 class Bernoulli(Distribution):
@@ -53,15 +63,9 @@ class Bernoulli(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = Size(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        parameters = _expanded_probs_logits(self, batch_shape)
+        return self._expanded(Bernoulli, _instance, batch_shape, **parameters)
 
     @lazy_property
     def logits(self):
@@ -138,17 +142,11 @@ class Categorical(Distribution):
         super().__init__(self._param.shape[:-1], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Categorical, _instance)
         batch_shape = Size(batch_shape)
-        param_shape = batch_shape + (self._num_events,)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(param_shape))
-                new._param = getattr(new, name)
-        new._num_events = self._num_events
-        Distribution.__init__(new, batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        parameters = _expanded_probs_logits(self, batch_shape + (self._num_events,))
+        return self._expanded(
+            Categorical, _instance, batch_shape, _num_events=self._num_events, **parameters
+        )
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -225,12 +223,9 @@ class OneHotCategorical(Distribution):
         super().__init__(param.shape[:-1], param.shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(OneHotCategorical, _instance)
         batch_shape = Size(batch_shape)
-        new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        categorical = self._categorical.expand(batch_shape)
+        return self._expanded(OneHotCategorical, _instance, batch_shape, _categorical=categorical)
 
     @property
     def probs(self):
@@ -292,7 +287,7 @@ class OneHotCategorical(Distribution):
         return f"OneHotCategorical({args})"
 
 
-class Poisson(Distribution):
+class Poisson(_BroadcastParameters):
     """The Poisson distribution: counts with mean ``rate``.
 
     Example:
@@ -300,18 +295,12 @@ class Poisson(Distribution):
         tensor(-1.7123)
     """
 
+    _parameters = ("rate",)
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
 
     def __init__(self, rate, validate_args=None):
-        (self.rate,) = broadcast_all(rate)
-        batch_shape = Size() if isinstance(rate, numbers.Number) else self.rate.shape
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        from .continuous import _expand_params
-
-        return _expand_params(self, Poisson, ("rate",), batch_shape, _instance)
+        super().__init__(rate, validate_args=validate_args)
 
     @property
     def mean(self):

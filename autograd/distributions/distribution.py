@@ -26,7 +26,7 @@ import autograd
 from autograd.tensor import Size, Tensor
 
 from . import constraints
-from .utils import lazy_property
+from .utils import broadcast_all, lazy_property
 
 __all__ = ["Distribution"]
 
@@ -68,13 +68,12 @@ class Distribution:
                     getattr(type(self), param, None), lazy_property
                 ):
                     continue  # derived lazily from another parameter
-                value = getattr(self, param)
-                if not bool(constraint.check(value).all()):
-                    raise ValueError(
-                        f"Expected parameter {param} ({type(value).__name__} of shape "
-                        f"{tuple(value.shape)}) of distribution {self!r} to satisfy the "
-                        f"constraint {constraint!r}, but found invalid values:\n{value}"
-                    )
+                self._require(
+                    constraint,
+                    getattr(self, param),
+                    f"parameter {param}",
+                    f"of distribution {self!r} to satisfy the constraint {constraint!r}",
+                )
 
     def expand(self, batch_shape, _instance=None):
         """A distribution with a larger ``batch_shape`` sharing these parameters (no copy)."""
@@ -82,10 +81,12 @@ class Distribution:
 
     @property
     def batch_shape(self) -> Size:
+        """The shape of the batch of independent distributions this object holds."""
         return self._batch_shape
 
     @property
     def event_shape(self) -> Size:
+        """The shape of one sample of one of them (``()`` for a distribution over scalars)."""
         return self._event_shape
 
     @property
@@ -181,11 +182,22 @@ class Distribution:
                 stacklevel=2,
             )
             return
-        if not bool(support.check(value).all()):
+        self._require(
+            support,
+            value,
+            "value argument",
+            f"to be within the support ({support!r}) of the distribution {self!r}",
+        )
+
+    @staticmethod
+    def _require(constraint, value, what, expectation):
+        """Raise torch's ``ValueError`` ("Expected <what> (<type> of shape <shape>)
+        <expectation>, but found invalid values: ...") unless ``value`` satisfies
+        ``constraint`` everywhere."""
+        if not bool(constraint.check(value).all()):
             raise ValueError(
-                f"Expected value argument ({type(value).__name__} of shape "
-                f"{tuple(value.shape)}) to be within the support ({support!r}) "
-                f"of the distribution {self!r}, but found invalid values:\n{value}"
+                f"Expected {what} ({type(value).__name__} of shape {tuple(value.shape)}) "
+                f"{expectation}, but found invalid values:\n{value}"
             )
 
     def _get_checked_instance(self, cls, _instance=None):
@@ -196,6 +208,17 @@ class Distribution:
             )
         return self.__new__(type(self)) if _instance is None else _instance
 
+    def _expanded(self, cls, _instance, batch_shape, **attributes):
+        """The end of every ``expand``: a new ``cls`` (or ``_instance``) holding ``attributes``
+        (the parameters, already expanded), with ``batch_shape``, this event shape and this
+        validation setting (the expanded parameters were valid already: not checked again)."""
+        new = self._get_checked_instance(cls, _instance)
+        for name, value in attributes.items():
+            setattr(new, name, value)
+        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     def __repr__(self) -> str:
         names = [k for k in self.arg_constraints if k in self.__dict__]
         args = ", ".join(
@@ -203,3 +226,29 @@ class Distribution:
             for p in names
         )
         return f"{type(self).__name__}({args})"
+
+
+class _BroadcastParameters(Distribution):
+    """Base of the distributions over scalars whose parameters are tensors broadcast against
+    each other to the batch shape (Normal, Laplace, Uniform, Exponential, Poisson, Gamma,
+    Beta).
+
+    A subclass names its parameters in ``_parameters``, in the order its ``__init__`` takes
+    them, and passes them on: ``super().__init__(loc, scale, validate_args=validate_args)``.
+    ``expand`` expands each parameter and builds the class that set ``_parameters`` (a
+    subclass of it with its own ``__init__`` must define its own ``expand``, as in torch).
+    """
+
+    _parameters: tuple[str, ...] = ()
+
+    def __init__(self, *values, validate_args=None):
+        broadcast = broadcast_all(*values)
+        for name, value in zip(self._parameters, broadcast, strict=True):
+            setattr(self, name, value)
+        super().__init__(broadcast[0].shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        cls = next(c for c in type(self).__mro__ if "_parameters" in vars(c))
+        batch_shape = Size(batch_shape)
+        expanded = {name: getattr(self, name).expand(batch_shape) for name in self._parameters}
+        return self._expanded(cls, _instance, batch_shape, **expanded)

@@ -21,7 +21,7 @@ from autograd.random import _gen
 from autograd.tensor import Size, Tensor
 
 from . import constraints
-from .distribution import Distribution
+from .distribution import Distribution, _BroadcastParameters
 from .utils import broadcast_all, finfo
 
 __all__ = ["Gamma", "Beta", "Dirichlet"]
@@ -107,7 +107,7 @@ class GammaInc(Op):
 
 
 # ---- distributions --------------------------------------------------------------------------------
-class Gamma(Distribution):
+class Gamma(_BroadcastParameters):
     """The gamma distribution with ``concentration`` (shape) and ``rate`` (1 / scale).
 
     Example:
@@ -115,18 +115,13 @@ class Gamma(Distribution):
         tensor(-1.)
     """
 
+    _parameters = ("concentration", "rate")
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
 
     def __init__(self, concentration, rate, validate_args=None):
-        self.concentration, self.rate = broadcast_all(concentration, rate)
-        super().__init__(self.concentration.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        from .continuous import _expand_params
-
-        return _expand_params(self, Gamma, ("concentration", "rate"), batch_shape, _instance)
+        super().__init__(concentration, rate, validate_args=validate_args)
 
     @property
     def mean(self):
@@ -185,12 +180,9 @@ class Dirichlet(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Dirichlet, _instance)
         batch_shape = Size(batch_shape)
-        new.concentration = self.concentration.expand(batch_shape + self.event_shape)
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        concentration = self.concentration.expand(batch_shape + self.event_shape)
+        return self._expanded(Dirichlet, _instance, batch_shape, concentration=concentration)
 
     def rsample(self, sample_shape=Size()):
         # normalised independent gammas; clamped away from 0 and 1 like torch's sampler
@@ -248,7 +240,7 @@ def _dirichlet_mode(c):
     return mode
 
 
-class Beta(Distribution):
+class Beta(_BroadcastParameters):
     """The beta distribution on [0, 1] with ``concentration1`` (alpha) and
     ``concentration0`` (beta).
 
@@ -257,6 +249,7 @@ class Beta(Distribution):
         tensor(0.4055)
     """
 
+    _parameters = ("concentration1", "concentration0")
     arg_constraints = {
         "concentration1": constraints.positive,
         "concentration0": constraints.positive,
@@ -265,15 +258,7 @@ class Beta(Distribution):
     has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
-        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
-        super().__init__(self.concentration1.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        from .continuous import _expand_params
-
-        return _expand_params(
-            self, Beta, ("concentration1", "concentration0"), batch_shape, _instance
-        )
+        super().__init__(concentration1, concentration0, validate_args=validate_args)
 
     @property
     def mean(self):

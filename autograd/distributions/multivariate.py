@@ -95,17 +95,21 @@ class MultivariateNormal(Distribution):
             self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(MultivariateNormal, _instance)
         batch_shape = Size(batch_shape)
         cov_shape = batch_shape + self.event_shape + self.event_shape
-        new.loc = self.loc.expand(batch_shape + self.event_shape)
-        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril
-        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(cov_shape))
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        matrices = {  # the ones given or computed so far (the others stay lazy)
+            name: getattr(self, name).expand(cov_shape)
+            for name in ("covariance_matrix", "scale_tril", "precision_matrix")
+            if name in self.__dict__
+        }
+        return self._expanded(
+            MultivariateNormal,
+            _instance,
+            batch_shape,
+            loc=self.loc.expand(batch_shape + self.event_shape),
+            _unbroadcasted_scale_tril=self._unbroadcasted_scale_tril,
+            **matrices,
+        )
 
     def _matrix_shape(self):
         return self._batch_shape + self._event_shape + self._event_shape
@@ -130,9 +134,7 @@ class MultivariateNormal(Distribution):
     def mean(self):
         return self.loc
 
-    @property
-    def mode(self):
-        return self.loc
+    mode = mean  # symmetric and unimodal
 
     @property
     def variance(self):
@@ -192,15 +194,12 @@ class Independent(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Independent, _instance)
         batch_shape = Size(batch_shape)
-        new.base_dist = self.base_dist.expand(
-            batch_shape + self.event_shape[: self.reinterpreted_batch_ndims]
+        n = self.reinterpreted_batch_ndims
+        base = self.base_dist.expand(batch_shape + self.event_shape[:n])
+        return self._expanded(
+            Independent, _instance, batch_shape, base_dist=base, reinterpreted_batch_ndims=n
         )
-        new.reinterpreted_batch_ndims = self.reinterpreted_batch_ndims
-        Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
 
     @property
     def has_rsample(self):

@@ -222,7 +222,7 @@ register(
         "adaptive_avg_pool2d",
         adaptive_avg_pool2d,
         method=False,
-        family="pooling",
+        family="adaptive_pooling",
         ref=lambda x, s: _ref_adaptive(x, s, 2, "avg"),
         torch_fn=torch_functional("adaptive_avg_pool2d"),
         samples=lambda rng: [
@@ -238,7 +238,7 @@ register(
         "adaptive_avg_pool1d",
         adaptive_avg_pool1d,
         method=False,
-        family="pooling",
+        family="adaptive_pooling",
         ref=lambda x, s: _ref_adaptive(x, (s,) if isinstance(s, int) else s, 1, "avg"),
         torch_fn=torch_functional("adaptive_avg_pool1d"),
         samples=lambda rng: [
@@ -252,7 +252,7 @@ register(
         "adaptive_avg_pool3d",
         adaptive_avg_pool3d,
         method=False,
-        family="pooling",
+        family="adaptive_pooling",
         ref=lambda x, s: _ref_adaptive(x, s, 3, "avg"),
         torch_fn=torch_functional("adaptive_avg_pool3d"),
         samples=lambda rng: [
@@ -334,7 +334,7 @@ register(
         "adaptive_max_pool2d",
         adaptive_max_pool2d,
         method=False,
-        family="pooling",
+        family="adaptive_pooling",
         ref=lambda x, s, return_indices=False: _ref_adaptive(x, s, 2, "max", return_indices),
         torch_fn=torch_functional("adaptive_max_pool2d"),
         samples=lambda rng: [
@@ -349,7 +349,7 @@ register(
         "adaptive_max_pool1d",
         adaptive_max_pool1d,
         method=False,
-        family="pooling",
+        family="adaptive_pooling",
         ref=lambda x, s, return_indices=False: _ref_adaptive(
             x, (s,) if isinstance(s, int) else s, 1, "max", return_indices
         ),
@@ -365,7 +365,7 @@ register(
         "adaptive_max_pool3d",
         adaptive_max_pool3d,
         method=False,
-        family="pooling",
+        family="adaptive_pooling",
         ref=lambda x, s, return_indices=False: _ref_adaptive(x, s, 3, "max", return_indices),
         torch_fn=torch_functional("adaptive_max_pool3d"),
         samples=lambda rng: [

@@ -161,72 +161,60 @@ def _blas_samples(shapes):
     return gen
 
 
-register(
-    OpInfo(
+# name, function, the product in NumPy, the shapes of (input, first, second) per sample
+_OPS = (
+    (
         "addmm",
         addmm,
-        inplace=True,
-        ref=_ref(lambda a, b: a @ b),
-        family="blas",
-        samples=_blas_samples(
-            [
-                ((2, 4), (2, 3), (3, 4)),
-                ((4,), (2, 3), (3, 4)),
-                ((), (2, 3), (3, 4)),
-                ((2, 1), (2, 0), (0, 1)),
-            ]
-        ),
-    )
-)
-register(
-    OpInfo(
+        lambda a, b: a @ b,
+        [
+            ((2, 4), (2, 3), (3, 4)),
+            ((4,), (2, 3), (3, 4)),
+            ((), (2, 3), (3, 4)),
+            ((2, 1), (2, 0), (0, 1)),
+        ],
+    ),
+    (
         "baddbmm",
         baddbmm,
-        inplace=True,
-        ref=_ref(lambda a, b: a @ b),
-        family="blas",
-        samples=_blas_samples(
-            [
-                ((2, 2, 4), (2, 2, 3), (2, 3, 4)),
-                ((2, 1), (3, 2, 3), (3, 3, 1)),
-                ((0, 1, 2), (0, 1, 3), (0, 3, 2)),
-            ]
-        ),
-    )
-)
-register(
-    OpInfo(
+        lambda a, b: a @ b,
+        [
+            ((2, 2, 4), (2, 2, 3), (2, 3, 4)),
+            ((2, 1), (3, 2, 3), (3, 3, 1)),
+            ((0, 1, 2), (0, 1, 3), (0, 3, 2)),
+        ],
+    ),
+    (
         "addbmm",
         addbmm,
-        inplace=True,
-        ref=_ref(lambda a, b: (a @ b).sum(0)),
-        family="blas",
-        samples=_blas_samples(
-            [
-                ((2, 4), (3, 2, 3), (3, 3, 4)),
-                ((4,), (2, 2, 1), (2, 1, 4)),
-                ((1, 2), (0, 1, 3), (0, 3, 2)),
-            ]
-        ),
-    )
-)
-register(
-    OpInfo(
+        lambda a, b: (a @ b).sum(0),
+        [
+            ((2, 4), (3, 2, 3), (3, 3, 4)),
+            ((4,), (2, 2, 1), (2, 1, 4)),
+            ((1, 2), (0, 1, 3), (0, 3, 2)),
+        ],
+    ),
+    (
         "addmv",
         addmv,
-        inplace=True,
-        ref=_ref(lambda a, v: a @ v),
-        family="blas",
-        samples=_blas_samples([((2,), (2, 3), (3,)), ((), (4, 2), (2,)), ((0,), (0, 3), (3,))]),
-    )
-)
-register(
-    OpInfo(
+        lambda a, v: a @ v,
+        [((2,), (2, 3), (3,)), ((), (4, 2), (2,)), ((0,), (0, 3), (3,))],
+    ),
+    (
         "addr",
         addr,
-        inplace=True,
-        ref=_ref(lambda u, v: u[:, None] * v[None, :]),
-        family="blas",
-        samples=_blas_samples([((2, 3), (2,), (3,)), ((3,), (4,), (3,)), ((), (0,), (2,))]),
-    )
+        lambda u, v: u[:, None] * v[None, :],
+        [((2, 3), (2,), (3,)), ((3,), (4,), (3,)), ((), (0,), (2,))],
+    ),
 )
+for _op, _fn, _product, _shapes in _OPS:
+    register(
+        OpInfo(
+            _op,
+            _fn,
+            inplace=True,
+            ref=_ref(_product),
+            family="blas",
+            samples=_blas_samples(_shapes),
+        )
+    )

@@ -467,9 +467,7 @@ def binary_cross_entropy(
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
     loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))  # (checks the range)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss, reduction, weight)
 
 
 @_amp.float32_precision
@@ -502,9 +500,7 @@ def binary_cross_entropy_with_logits(
         loss = (1 - target) * input - lw * log_sig
     else:
         loss = (1 - target) * input - log_sig
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss, reduction, weight)
 
 
 # ---- registered ops (the generic tests check them like every other op) -------------------------

@@ -32,7 +32,10 @@ __all__ = [
 ]
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
+def _reduce(loss: Tensor, reduction: str, weight=None) -> Tensor:
+    """``loss`` times ``weight`` (if given), reduced as ``reduction`` says."""
+    if weight is not None:
+        loss = loss * weight
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
@@ -82,9 +85,7 @@ def _difference_loss(input, target, reduction, weight, opname, of_difference):
     _check_reduction(reduction)
     target = _pointwise_inputs(input, target, opname)
     loss = of_difference(input - target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss, reduction, weight)
 
 
 @_amp.float32_precision
@@ -166,9 +167,7 @@ def huber_loss(
     target = _pointwise_inputs(input, target, "huber_loss")
     d = (input - target).abs()
     loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+    return _reduce(loss, reduction, weight)
 
 
 @_amp.float32_precision

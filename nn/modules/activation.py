@@ -8,6 +8,7 @@ from .. import functional as F
 from .attention import MultiheadAttention  # noqa: F401  (torch.nn.modules.activation has it)
 from ..module import Module
 from ..parameter import Parameter
+from ._simple import _Applies
 
 __all__ = [
     "ReLU",
@@ -41,13 +42,11 @@ __all__ = [
 ]
 
 
-class _Inplace(Module):
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
+class _Inplace(_Applies):
+    """An activation whose only argument is ``inplace``."""
 
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
+    def __init__(self, inplace: bool = False):
+        super().__init__(inplace=inplace)
 
 
 class ReLU(_Inplace):
@@ -58,87 +57,64 @@ class ReLU(_Inplace):
         tensor([0., 2.])
     """
 
-    def forward(self, input):
-        return F.relu(input, inplace=self.inplace)
+    function = staticmethod(F.relu)
 
 
 class ReLU6(_Inplace):
     """``min(max(x, 0), 6)``."""
 
-    def forward(self, input):
-        return autograd.relu6(input, inplace=self.inplace)
+    function = staticmethod(autograd.relu6)
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Applies):
     """``x`` for x >= 0 else ``negative_slope * x``."""
 
+    function = staticmethod(autograd.leaky_relu)
+
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False):
-        super().__init__()
-        self.negative_slope = negative_slope
-        self.inplace = inplace
-
-    def forward(self, input):
-        return autograd.leaky_relu(input, self.negative_slope, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+        super().__init__(negative_slope=negative_slope, inplace=inplace)
 
 
-class ELU(Module):
+class ELU(_Applies):
     """``x`` for x > 0 else ``alpha * (exp(x) - 1)``."""
 
+    function = staticmethod(autograd.elu)
+
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
-        super().__init__()
-        self.alpha = alpha
-        self.inplace = inplace
-
-    def forward(self, input):
-        return autograd.elu(input, self.alpha, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+        super().__init__(alpha=alpha, inplace=inplace)
 
 
 class CELU(ELU):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
 
-    def forward(self, input):
-        return autograd.celu(input, self.alpha, self.inplace)
+    function = staticmethod(autograd.celu)
 
 
 class SELU(_Inplace):
     """Scaled ELU with the self-normalising constants."""
 
-    def forward(self, input):
-        return autograd.selu(input, self.inplace)
+    function = staticmethod(autograd.selu)
 
 
-class GELU(Module):
+class GELU(_Applies):
     """Gaussian error linear unit; ``approximate='tanh'`` for the tanh form."""
 
+    function = staticmethod(autograd.gelu)
+
     def __init__(self, approximate: str = "none"):
-        super().__init__()
-        self.approximate = approximate
-
-    def forward(self, input):
-        return autograd.gelu(input, approximate=self.approximate)
-
-    def extra_repr(self) -> str:
-        return f"approximate={self.approximate!r}"
+        super().__init__(approximate=approximate)
 
 
 class SiLU(_Inplace):
     """``x * sigmoid(x)`` (swish)."""
 
-    def forward(self, input):
-        return autograd.silu(input, self.inplace)
+    function = staticmethod(autograd.silu)
 
 
 class Mish(_Inplace):
     """``x * tanh(softplus(x))``."""
 
-    def forward(self, input):
-        return autograd.mish(input, self.inplace)
+    function = staticmethod(autograd.mish)
 
 
 class Sigmoid(Module):
@@ -155,22 +131,16 @@ class Tanh(Module):
         return autograd.tanh(input)
 
 
-class Softplus(Module):
+class Softplus(_Applies):
     """``log(1 + exp(beta x)) / beta`` (linear above ``threshold``)."""
 
+    function = staticmethod(autograd.softplus)
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
-        super().__init__()
-        self.beta = beta
-        self.threshold = threshold
-
-    def forward(self, input):
-        return autograd.softplus(input, self.beta, self.threshold)
-
-    def extra_repr(self) -> str:
-        return f"beta={self.beta}, threshold={self.threshold}"
+        super().__init__(beta=beta, threshold=threshold)
 
 
-class Softmax(Module):
+class Softmax(_Applies):
     """Softmax along ``dim``.
 
     Example:
@@ -178,15 +148,10 @@ class Softmax(Module):
         tensor([0.5000, 0.5000])
     """
 
+    function = staticmethod(autograd.softmax)
+
     def __init__(self, dim: int | None = None):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return autograd.softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        super().__init__(dim=dim)
 
 
 class Softmin(Softmax):
@@ -199,38 +164,26 @@ class Softmin(Softmax):
 class LogSoftmax(Softmax):
     """log(softmax(x)) along ``dim``, computed stably."""
 
-    def forward(self, input):
-        return autograd.log_softmax(input, self.dim)
+    function = staticmethod(autograd.log_softmax)
 
 
-class Hardtanh(Module):
+class Hardtanh(_Applies):
     """``clamp(x, min_val, max_val)``."""
 
+    function = staticmethod(autograd.hardtanh)
+
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
-        super().__init__()
         if max_val <= min_val:
             raise ValueError("max_val must be greater than min_val")
-        self.min_val = min_val
-        self.max_val = max_val
-        self.inplace = inplace
-
-    def forward(self, input):
-        return autograd.hardtanh(input, self.min_val, self.max_val, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"min_val={self.min_val}, max_val={self.max_val}" + (
-            ", inplace=True" if self.inplace else ""
-        )
+        super().__init__(min_val=min_val, max_val=max_val, inplace=inplace)
 
 
 class Hardsigmoid(_Inplace):
-    def forward(self, input):
-        return autograd.hardsigmoid(input, self.inplace)
+    function = staticmethod(autograd.hardsigmoid)
 
 
 class Hardswish(_Inplace):
-    def forward(self, input):
-        return autograd.hardswish(input, self.inplace)
+    function = staticmethod(autograd.hardswish)
 
 
 class LogSigmoid(Module):
@@ -250,34 +203,20 @@ class Tanhshrink(Module):
         return autograd.tanhshrink(input)
 
 
-class Threshold(Module):
+class Threshold(_Applies):
     """``x if x > threshold else value``."""
 
+    function = staticmethod(F.threshold)
+
     def __init__(self, threshold: float, value: float, inplace: bool = False):
-        super().__init__()
-        self.threshold = threshold
-        self.value = value
-        self.inplace = inplace
-
-    def forward(self, input):
-        return F.threshold(input, self.threshold, self.value, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"threshold={self.threshold}, value={self.value}" + (
-            ", inplace=True" if self.inplace else ""
-        )
+        super().__init__(threshold=threshold, value=value, inplace=inplace)
 
 
-class GLU(Module):
+class GLU(_Applies):
+    function = staticmethod(F.glu)
+
     def __init__(self, dim: int = -1):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, input):
-        return F.glu(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        super().__init__(dim=dim)
 
 
 class PReLU(Module):
@@ -296,7 +235,7 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-class Hardshrink(Module):
+class Hardshrink(_Applies):
     """``x`` where ``|x| > lambd``, else 0.
 
     Example:
@@ -304,12 +243,10 @@ class Hardshrink(Module):
         tensor([-1.0000,  0.0000,  0.7000])
     """
 
-    def __init__(self, lambd: float = 0.5):
-        super().__init__()
-        self.lambd = lambd
+    function = staticmethod(autograd.hardshrink)
 
-    def forward(self, input):
-        return autograd.hardshrink(input, self.lambd)
+    def __init__(self, lambd: float = 0.5):
+        super().__init__(lambd=lambd)
 
     def extra_repr(self) -> str:
         return f"{self.lambd}"
@@ -324,11 +261,10 @@ class Softshrink(Hardshrink):
         tensor([-0.5000,  0.0000,  0.2000])
     """
 
-    def forward(self, input):
-        return F.softshrink(input, self.lambd)
+    function = staticmethod(F.softshrink)
 
 
-class RReLU(Module):
+class RReLU(_Applies):
     """Randomized leaky ReLU: in training each negative element is scaled by its own slope
     drawn from U(lower, upper) (a regulariser); in eval mode by ``(lower + upper) / 2``.
 
@@ -338,16 +274,10 @@ class RReLU(Module):
     """
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
-        super().__init__()
-        self.lower, self.upper, self.inplace = lower, upper, inplace
+        super().__init__(lower=lower, upper=upper, inplace=inplace)
 
-    def forward(self, input):
+    def forward(self, input):  # the slopes are drawn only in training mode
         return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
-
-    def extra_repr(self) -> str:
-        return f"lower={self.lower}, upper={self.upper}" + (
-            ", inplace=True" if self.inplace else ""
-        )
 
 
 class Softmax2d(Module):

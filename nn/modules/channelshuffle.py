@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import autograd
 
-from ..module import Module
+from ._simple import _Applies
 
 __all__ = ["ChannelShuffle"]
 
 
-class ChannelShuffle(Module):
+class ChannelShuffle(_Applies):
     """Interleave the channels of ``groups`` groups (ShuffleNet)."""
 
+    function = staticmethod(autograd.channel_shuffle)
+
     def __init__(self, groups: int):
-        super().__init__()
-        self.groups = groups
-
-    def forward(self, input):
-        return autograd.channel_shuffle(input, self.groups)
-
-    def extra_repr(self) -> str:
-        return f"groups={self.groups}"
+        super().__init__(groups=groups)

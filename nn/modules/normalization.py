@@ -23,6 +23,13 @@ def _kw(dtype, device=None):
     return {"dtype": dtype, "device": device}
 
 
+def _shape(normalized_shape) -> tuple:
+    """``normalized_shape`` as a tuple (an int n is ``(n,)``)."""
+    if isinstance(normalized_shape, int):
+        return (normalized_shape,)
+    return tuple(normalized_shape)
+
+
 def _affine_parameters(module, affine, bias, shape, dtype, device):
     """A norm layer's ``weight`` (ones) and ``bias`` (zeros) of ``shape``, each None when off."""
     module._register_optional("weight", affine, lambda: autograd.ones(shape, **_kw(dtype, device)))
@@ -80,19 +87,29 @@ class _BatchNorm(Module):
                 f"(got {input.dim()}D input)"
             )
 
-    def forward(self, input):
+    def _check_input(self, input):
         self._check_input_dim(input)
         if input.dim() >= 2 and input.shape[1] != self.num_features:
             raise autograd.ShapeError(
                 f"{type(self).__name__}: expected input with {self.num_features} channels at dim 1, "
                 f"got shape {list(input.shape)}"
             )
+
+    def _update_factor(self) -> float:
+        """The weight of this batch in the running statistics. A training batch is counted
+        first (``num_batches_tracked``); ``momentum=None`` then gives 1 / batches so far, the
+        cumulative moving average."""
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked._data[...] += 1
-            self.num_batches_tracked._version_cell[0] += 1
-            if self.momentum is None:  # cumulative moving average
+            self.num_batches_tracked._bump_version()
+            if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.item())
+        return factor
+
+    def forward(self, input):
+        self._check_input(input)
+        factor = self._update_factor()
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
         return F.batch_norm(
@@ -155,9 +172,7 @@ class LayerNorm(Module):
         dtype=None,
     ):
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _shape(normalized_shape)
         self.eps, self.elementwise_affine, self._has_bias = eps, elementwise_affine, bias
         _affine_parameters(self, elementwise_affine, bias, self.normalized_shape, dtype, device)
 
@@ -230,9 +245,7 @@ class RMSNorm(Module):
         dtype=None,
     ):
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
+        self.normalized_shape = _shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         self._register_optional(

@@ -10,34 +10,24 @@ from __future__ import annotations
 
 import autograd
 
-from ..module import Module
+from ._simple import _Applies
 
 __all__ = ["PixelShuffle", "PixelUnshuffle"]
 
 
-class PixelShuffle(Module):
+class PixelShuffle(_Applies):
     """(*, C r^2, H, W) -> (*, C, H r, W r): sub-pixel convolution upsampling."""
 
+    function = staticmethod(autograd.pixel_shuffle)
+
     def __init__(self, upscale_factor: int):
-        super().__init__()
-        self.upscale_factor = upscale_factor
-
-    def forward(self, input):
-        return autograd.pixel_shuffle(input, self.upscale_factor)
-
-    def extra_repr(self) -> str:
-        return f"upscale_factor={self.upscale_factor}"
+        super().__init__(upscale_factor=upscale_factor)
 
 
-class PixelUnshuffle(Module):
+class PixelUnshuffle(_Applies):
     """(*, C, H r, W r) -> (*, C r^2, H, W), the inverse of ``PixelShuffle``."""
 
+    function = staticmethod(autograd.pixel_unshuffle)
+
     def __init__(self, downscale_factor: int):
-        super().__init__()
-        self.downscale_factor = downscale_factor
-
-    def forward(self, input):
-        return autograd.pixel_unshuffle(input, self.downscale_factor)
-
-    def extra_repr(self) -> str:
-        return f"downscale_factor={self.downscale_factor}"
+        super().__init__(downscale_factor=downscale_factor)

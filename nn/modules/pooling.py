@@ -61,6 +61,17 @@ class _MaxPoolNd(Module):
             "dilation={dilation}, ceil_mode={ceil_mode}".format(**self.__dict__)
         )
 
+    def forward(self, input):
+        return getattr(autograd, f"max_pool{self._nd}d")(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
 
 class MaxPool1d(_MaxPoolNd):
     """Max over sliding windows of an ``(N, C, L)`` or ``(C, L)`` input.
@@ -70,16 +81,7 @@ class MaxPool1d(_MaxPoolNd):
         tensor([[[3., 2.]]])
     """
 
-    def forward(self, input):
-        return autograd.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _nd = 1
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -91,16 +93,7 @@ class MaxPool2d(_MaxPoolNd):
         autograd.Size([1, 1, 2, 2])
     """
 
-    def forward(self, input):
-        return autograd.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _nd = 2
 
 
 class MaxPool3d(_MaxPoolNd):
@@ -111,16 +104,7 @@ class MaxPool3d(_MaxPoolNd):
         autograd.Size([1, 2, 2, 2, 2])
     """
 
-    def forward(self, input):
-        return autograd.max_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _nd = 3
 
 
 class AvgPool1d(Module):

@@ -119,18 +119,8 @@ class SyncBatchNorm(_BatchNorm):
         )
         if not synced:
             return super().forward(input)
-        self._check_input_dim(input)
-        if input.shape[1] != self.num_features:
-            raise autograd.ShapeError(
-                f"SyncBatchNorm: expected input with {self.num_features} channels at dim 1, got "
-                f"shape {list(input.shape)}"
-            )
-        factor = 0.0 if self.momentum is None else self.momentum
-        if self.track_running_stats:
-            self.num_batches_tracked._data[...] += 1
-            self.num_batches_tracked._bump_version()
-            if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.item())
+        self._check_input(input)
+        factor = self._update_factor()
         return _SyncBatchNormFunction.apply(
             input,
             self.weight,

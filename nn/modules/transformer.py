@@ -96,18 +96,14 @@ def _get_activation_fn(activation):
     raise RuntimeError(f"activation should be relu/gelu, not {activation}")
 
 
-class TransformerEncoderLayer(Module):
-    """Self-attention then feed-forward, each with dropout, a residual and LayerNorm.
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: self-attention (``self_attn``), in a
+    decoder layer (``_cross_attention``) attention over the encoder's output
+    (``multihead_attn``), the feed-forward block (``linear1``, ``dropout``, ``linear2``) and
+    one LayerNorm and one dropout per sublayer (``norm1``, ``dropout1`` ...), registered in
+    torch's order so that ``state_dict`` keys match."""
 
-    ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)``; ``src`` is
-    (S, N, E), or (N, S, E) with ``batch_first=True``. ``activation`` is "relu", "gelu" or
-    a callable.
-
-    Example:
-        >>> layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0)
-        >>> layer(autograd.randn(5, 3, 8)).shape
-        autograd.Size([5, 3, 8])
-    """
+    _cross_attention = False
 
     def __init__(
         self,
@@ -124,27 +120,71 @@ class TransformerEncoderLayer(Module):
         dtype=None,
     ):
         super().__init__()
+        kw = dict(bias=bias, device=device, dtype=dtype)
         self.self_attn = MultiheadAttention(
-            d_model,
-            nhead,
-            dropout=dropout,
-            bias=bias,
-            batch_first=batch_first,
-            device=device,
-            dtype=dtype,
+            d_model, nhead, dropout=dropout, batch_first=batch_first, **kw
         )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, device=device, dtype=dtype)
+        if self._cross_attention:
+            self.multihead_attn = MultiheadAttention(
+                d_model, nhead, dropout=dropout, batch_first=batch_first, **kw
+            )
+        self.linear1 = Linear(d_model, dim_feedforward, **kw)
         self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, device=device, dtype=dtype)
+        self.linear2 = Linear(dim_feedforward, d_model, **kw)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, device=device, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, device=device, dtype=dtype)
+        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
+        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
+        if self._cross_attention:
+            self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
+        if self._cross_attention:
+            self.dropout3 = Dropout(dropout)
         if isinstance(activation, str):
             activation = _get_activation_fn(activation)
-        self.activation_relu_or_gelu = activation in (F.relu, F.gelu)
         self.activation = activation
+
+    @staticmethod
+    def _attend(attention, dropout, x, kv, attn_mask, key_padding_mask, is_causal):
+        """An attention sublayer: ``x`` attends to ``kv`` (itself, or the memory), then
+        dropout."""
+        out = attention(
+            x,
+            kv,
+            kv,
+            attn_mask=attn_mask,
+            key_padding_mask=key_padding_mask,
+            need_weights=False,
+            is_causal=is_causal,
+        )[0]
+        return dropout(out)
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        attention, dropout = self.self_attn, self.dropout1
+        return self._attend(attention, dropout, x, x, attn_mask, key_padding_mask, is_causal)
+
+    def _feed_forward(self, x):
+        """The feed-forward sublayer without its last dropout (dropout2 or dropout3)."""
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
+    """Self-attention then feed-forward, each with dropout, a residual and LayerNorm.
+
+    ``forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False)``; ``src`` is
+    (S, N, E), or (N, S, E) with ``batch_first=True``. ``activation`` is "relu", "gelu" or
+    a callable.
+
+    Example:
+        >>> layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0)
+        >>> layer(autograd.randn(5, 3, 8)).shape
+        autograd.Size([5, 3, 8])
+    """
+
+    @property
+    def activation_relu_or_gelu(self) -> bool:
+        """Whether the activation is relu or gelu (one condition of torch's fast path)."""
+        return self.activation in (F.relu, F.gelu)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         src_key_padding_mask = _canonical_mask(
@@ -164,21 +204,8 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            need_weights=False,
-            is_causal=is_causal,
-        )[0]
-        return self.dropout1(x)
-
     def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout2(x)
+        return self.dropout2(self._feed_forward(x))
 
 
 class TransformerEncoder(Module):
@@ -282,7 +309,7 @@ class TransformerEncoder(Module):
         return output
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention over the target, attention over the encoder's output (``memory``),
     then feed-forward; each with dropout, a residual and LayerNorm (post-norm, or pre-norm
     with ``norm_first=True``).
@@ -297,41 +324,7 @@ class TransformerDecoderLayer(Module):
         autograd.Size([4, 3, 8])
     """
 
-    def __init__(
-        self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation="relu",
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__()
-        kw = dict(bias=bias, device=device, dtype=dtype)
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, batch_first=batch_first, **kw
-        )
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, batch_first=batch_first, **kw
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, **kw)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, **kw)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, **kw)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = (
-            _get_activation_fn(activation) if isinstance(activation, str) else activation
-        )
+    _cross_attention = True
 
     def forward(
         self,
@@ -360,32 +353,12 @@ class TransformerDecoderLayer(Module):
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(
-            x,
-            x,
-            x,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            is_causal=is_causal,
-            need_weights=False,
-        )[0]
-        return self.dropout1(x)
-
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal=False):
-        x = self.multihead_attn(
-            x,
-            mem,
-            mem,
-            attn_mask=attn_mask,
-            key_padding_mask=key_padding_mask,
-            is_causal=is_causal,
-            need_weights=False,
-        )[0]
-        return self.dropout2(x)
+        attention, dropout = self.multihead_attn, self.dropout2
+        return self._attend(attention, dropout, x, mem, attn_mask, key_padding_mask, is_causal)
 
     def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout3(self._feed_forward(x))
 
 
 class TransformerDecoder(Module):
@@ -472,42 +445,21 @@ class Transformer(Module):
     ):
         super().__init__()
         kw = dict(device=device, dtype=dtype)
+        # what the encoder and the decoder layers are built from; each stack ends in a LayerNorm
+        layer_args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps)
+        layer_args += (batch_first, norm_first, bias)
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
-            layer = TransformerEncoderLayer(
-                d_model,
-                nhead,
-                dim_feedforward,
-                dropout,
-                activation,
-                layer_norm_eps,
-                batch_first,
-                norm_first,
-                bias,
-                **kw,
-            )
-            self.encoder = TransformerEncoder(
-                layer, num_encoder_layers, LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-            )
+            layer = TransformerEncoderLayer(*layer_args, **kw)
+            final_norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+            self.encoder = TransformerEncoder(layer, num_encoder_layers, final_norm)
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
-            layer = TransformerDecoderLayer(
-                d_model,
-                nhead,
-                dim_feedforward,
-                dropout,
-                activation,
-                layer_norm_eps,
-                batch_first,
-                norm_first,
-                bias,
-                **kw,
-            )
-            self.decoder = TransformerDecoder(
-                layer, num_decoder_layers, LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-            )
+            layer = TransformerDecoderLayer(*layer_args, **kw)
+            final_norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
+            self.decoder = TransformerDecoder(layer, num_decoder_layers, final_norm)
         self._reset_parameters()
         self.d_model = d_model
         self.nhead = nhead
