@@ -352,24 +352,9 @@ METHODS = {
     "__getitem__": ops.getitem,
     "__setitem__": ops.setitem_,
     # ops without a registry entry (bool results, random fills), bound as they are
-    **{
-        name: getattr(ops, name)
-        for name in (
-            "allclose",
-            "equal",
-            "argwhere",
-            "bernoulli",
-            "multinomial",
-            "uniform_",
-            "normal_",
-            "bernoulli_",
-            "exponential_",
-            "geometric_",
-            "random_",
-            "cauchy_",
-            "log_normal_",
-        )
-    },
+    **{name: getattr(ops, name) for name in ("allclose", "equal", "argwhere")},
+    # the samplers and in-place random fills (torch has poisson and normal as functions only)
+    **{n: getattr(ops.sampling, n) for n in ops.sampling.__all__ if n not in ("poisson", "normal")},
     "to": to,
     "type": type_,
     **{name: _conversion(dtype) for name, dtype in _CONVERSIONS.items()},
