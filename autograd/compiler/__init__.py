@@ -145,5 +145,6 @@ def reset() -> None:
     if compiled is not None:
         for cf in list(compiled._compiled):
             cf._cache.clear()
+            cf.last_plan = cf.traced_plan = None
             cf._warned.clear()
             cf._traces = 0

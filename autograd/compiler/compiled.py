@@ -53,6 +53,7 @@ class CompiledFunction:
         self._traces = 0
         self._last_key = None
         self.last_plan = None
+        self.traced_plan = None  # the plan the last trace built (what viz.draw shows first)
         _compiled.add(self)
 
     def __repr__(self):
@@ -116,8 +117,10 @@ class CompiledFunction:
             if tracer.escaped is None:
                 out_leaves, out_spec = tree_flatten(result)
                 try:
+                    tracer.names = _parameter_names(guards)
                     plan = _plan.build(tracer, out_leaves)
                     plan.out_spec = out_spec
+                    self.traced_plan = plan
                 except _plan.Unsupported as e:
                     tracer.unsupported(str(e), located=False)
                 except Exception as e:  # a bug of the compiler: stay eager
@@ -157,6 +160,16 @@ class CompiledFunction:
         if tag not in self._warned:
             self._warned.add(tag)
             warnings.warn(message, UserWarning, stacklevel=4)
+
+
+def _parameter_names(guards) -> dict:
+    """id of each parameter and buffer of the modules the function reaches -> its name in
+    the outermost of them ('0.weight'), for the boxes of ``viz.draw``."""
+    names: dict = {}
+    for m, *_ in guards.modules:
+        for name, t in [*m.named_parameters(), *m.named_buffers()]:
+            names.setdefault(id(t), name)
+    return names
 
 
 def _rebuild(fn, fullgraph):

@@ -17,6 +17,11 @@ by the one graph node its outputs carry. ``plan.source`` shows both; for a tiny 
 Gradients are summed where several consumers send one (``acc``), in the order the engine
 would sum them, and reach a leaf's ``.grad`` by the engine's rules (``acc_leaf``), so a
 replay computes what the eager call computes, operation for operation.
+
+On the numba backend, runs of elementwise steps and of their VJPs become one call of a
+generated kernel each (fusion.py; ``fused0(e3, v9, v11)  # Expand+Add+Relu``), writing small
+results into buffers the plan keeps between replays (``B[0]``; docs/compile.md, "Buffers").
+The builder also records each step as a ``Box`` (``plan.boxes``), what ``viz.draw`` shows.
 """
 
 from __future__ import annotations
@@ -25,10 +30,12 @@ import math
 
 import numpy as np
 
+from .. import dispatch as _dispatch
 from .. import function as _function
 from ..engine import _topological_order
 from ..ops import xp as _xp
 from ..tensor import AccumulateGrad, Tensor
+from . import fusion as _fusion
 from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, Slot, SlotRef, WriteStep
 
 
@@ -92,6 +99,47 @@ def acc_leaf(leaf, g):
         np.add(old._data, arr, out=old._data, casting="unsafe")
 
 
+class Box:
+    """One step of the plan as ``autograd.viz.draw`` shows it: what it is (``label``,
+    ``kind``: input, external, forward, backward, grad, call, derive, write), the variables
+    of ``plan.source`` it reads and writes, and the fused kernel it belongs to (``group``)."""
+
+    __slots__ = ("detail", "group", "kind", "label", "reads", "writes")
+
+    def __init__(self, kind, label, reads=(), writes=(), detail="", group=None):
+        self.kind, self.label, self.detail, self.group = kind, label, detail, group
+        self.reads, self.writes = tuple(reads), tuple(writes)
+
+    def __repr__(self):
+        return f"<{self.kind} {self.label}: {self.reads} -> {self.writes}>"
+
+
+def _saved_example(step, pos):
+    """(shape, traced array) of a value a step saved for its VJP."""
+    slot = step.out if pos[0] == "out" else step.ins[pos[1]]
+    return slot.shape, slot.array
+
+
+def _overlap(a, b) -> bool:
+    """Two (start, end) address spans overlap (unknown: assume they do)."""
+    if a is None or b is None:
+        return True
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _shape_text(slot) -> str:
+    if slot.shape is None:
+        return ""
+    dims = "\u00d7".join(str(d) for d in slot.shape) if slot.shape else "scalar"
+    return f"{dims} {slot.dtype.name}"
+
+
+# Kernel results up to this size (bytes) go into buffers the plan keeps between replays; a
+# bigger one is allocated by each replay and freed after its last use, so a replay never
+# holds more memory at once than the eager call (kept buffers are all alive together).
+BUFFER_LIMIT = 1 << 16
+
+
 class Unsupported(Exception):
     """The trace needs something the plan does not model (the call then stays eager)."""
 
@@ -101,8 +149,10 @@ class Plan:
     """Replays one trace. ``forward(inputs)`` -> ``(output arrays, ctxs)``; ``backward``
     (a compiled module whose outputs need gradients) -> the gradients of ``boundary``."""
 
-    def __init__(self, source, namespace, outputs, boundary, saved_checks, steps):
+    def __init__(self, source, namespace, outputs, boundary, saved_checks, steps, boxes=()):
         self.source = source
+        self.boxes = list(boxes)  # the steps, for autograd.viz.draw
+        self.kernel_names: list[str] = []  # the fused kernels, by Box.group
         exec(compile(source, "<autograd.compile plan>", "exec"), namespace)  # our source
         self.forward = namespace["forward"]
         self.backward = namespace.get("backward")
@@ -133,6 +183,7 @@ def build(tracer, outputs) -> Plan:
 class _Builder:
     def __init__(self, tracer):
         self.tr = tracer
+        self.names = tracer.names  # id of a parameter -> its name, for the boxes
         self.ns = {
             "Ctx": Ctx,
             "NR": _function._NO_RECORD,
@@ -147,6 +198,10 @@ class _Builder:
         self.lines = []
         self.fresh = set()  # externals read since the last disabled call
         self.copied = set()  # constants written into, copied for this replay
+        self.boxes: list[Box] = []  # what autograd.viz.draw shows
+        self._sourced: set = set()
+        self.temps: set = set()  # slots a fused kernel keeps in registers (no variable)
+        self.group = None  # the fused kernel the steps emitted now belong to
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -161,20 +216,27 @@ class _Builder:
     def var(self, slot) -> str:
         kind = slot.kind
         if kind == "input":
+            self._source_box(slot, f"x{slot.source}", f"input {slot.source}")
             return f"x{slot.source}"
         if kind == "const":
             if slot.initial is None:
-                return self.bind(slot.array, f"K{slot.n}")
+                name = self.bind(slot.array, f"K{slot.n}")
+                self._source_box(slot, name, "constant")
+                return name
             name = f"k{slot.n}"  # written into: a fresh copy on every replay
             if slot.n not in self.copied:
                 self.copied.add(slot.n)
                 self.emit(f"{name} = {self.bind(slot.initial, f'K{slot.n}')}.copy()")
+                self._source_box(slot, name, "constant (copied per call)")
             return name
         if kind == "external":  # read when first used, and again after each disabled call
             name = f"e{slot.n}"
             if slot.n not in self.fresh:
                 self.fresh.add(slot.n)
                 self.emit(f"{name} = {self.bind(slot.source, f'E{slot.n}')}._data")
+                what = "parameter" if slot.source._requires_grad else "tensor"
+                label = self.names.get(id(slot.source), what)
+                self._source_box(slot, name, f"{label} ({name.upper()})")
             return name
         if kind == "grad":
             return f"d{slot.n}"
@@ -191,6 +253,16 @@ class _Builder:
             inner = [self.literal(v, f"{hint}_{i}") for i, v in enumerate(value)]
             return "(" + ", ".join(inner) + ("," if len(inner) == 1 else "") + ")"
         return self.bind(value, hint)
+
+    def _source_box(self, slot, name, label):
+        """A box for an array the plan reads from outside (drawn once per name)."""
+        if name not in self._sourced:
+            self._sourced.add(name)
+            kind = slot.kind if slot.kind in ("input", "external") else "const"
+            self.boxes.append(Box(kind, label, (), (name,), _shape_text(slot)))
+
+    def box(self, kind, label, reads, writes, detail=""):
+        self.boxes.append(Box(kind, label, reads, writes, detail, self.group))
 
     def emit(self, line, indent=1):
         self.lines.append("    " * indent + line)
@@ -215,12 +287,36 @@ class _Builder:
 
         last = self._last_uses(out_spec)
         self.used = set(last)
+        self.last = last
         dies = self._deaths(last)
+        # fusion (fusion.py) on the numba backend; kernels write into buffers the plan keeps
+        # when nothing it computes outlives the replay (no compiled module's backward to run
+        # later) -- except arrays the result may share memory with
+        self.fusing = _fusion.enabled and _dispatch.enabled()
+        self.keep_buffers = not live
+        self.out_spans = [tr.slots[o[1]].span for o in out_spec if o[0] == "array"]
+        self.buffers: list = []  # (shape, dtype) of each kept buffer
+        self.kernel_names: list = []
+        self.saved_slots = self._saved_by_ctxs()
+        groups = _fusion.forward_groups(tr.steps, self._needed) if self.fusing else []
+        first_of = {g[0]: g for g in groups}
+        skip = set()
         self.emit("def forward(inputs):", 0)
         for s in tr.slots:
             if s.kind == "input" and s.n in self.used:
                 self.emit(f"{self.var(s)} = inputs[{s.source}]._data")
         for k, step in enumerate(tr.steps):
+            if k in first_of:
+                g = first_of[k]
+                span = range(g[0], g[-1] + 1)
+                skip.update(span)
+                self._fused_forward(g)
+                gone = [v for j in span for v in dies.get(j, ()) if self._assigned(v)]
+                if gone:
+                    self.emit(f"del {', '.join(self.var(v) for v in gone)}")
+                continue
+            if k in skip:
+                continue
             if isinstance(step, OpStep):
                 self._op(k, step)
             elif isinstance(step, BackwardStep):
@@ -235,6 +331,12 @@ class _Builder:
                 self.emit(f"del {', '.join(self.var(s) for s in dies[k])}")
         arrays = [self.var(tr.slots[o[1]]) for o in out_spec if o[0] == "array"]
         ctxs = sorted(tr.node_step[n] for n in self.live_order if n in tr.node_step)
+        if self.buffers:  # (the kept buffers: taken for this replay, given back at its end)
+            self.lines.insert(1, "    B = BUFS.pop() if BUFS else new_buffers()")
+            self.emit("BUFS.append(B)")
+            specs = list(self.buffers)
+            self.ns["BUFS"] = []
+            self.ns["new_buffers"] = lambda: [np.empty(shape, dt) for shape, dt in specs]
         self.emit(
             f"return ({''.join(a + ', ' for a in arrays)}), ({''.join(f'c{k}, ' for k in ctxs)})"
         )
@@ -243,7 +345,9 @@ class _Builder:
             boundary, saved_checks = self._module_backward(live, ctxs)
         source = "\n".join(self.lines) + "\n"
         self._forget_trace()
-        return Plan(source, self.ns, out_spec, boundary, saved_checks, tr.steps)
+        plan = Plan(source, self.ns, out_spec, boundary, saved_checks, tr.steps, self.boxes)
+        plan.kernel_names = self.kernel_names
+        return plan
 
     def _forget_trace(self):
         """Drop what the trace held that the plan does not need: the traced call's graph
@@ -308,6 +412,135 @@ class _Builder:
                 dies.setdefault(k, []).append(s)
         return dies
 
+    # ---- fused runs (fusion.py) ----------------------------------------------------------
+    def _saved_by_ctxs(self) -> set:
+        """Slots some recorded step's ctx keeps (its forward's ``save_for_backward``)."""
+        tr, out = self.tr, set()
+        for k in self.in_backward:
+            step = tr.steps[k]
+            for pos in (step.saved or ((),))[0]:
+                if pos is not None:
+                    out.add(step.out.n if pos[0] == "out" else step.ins[pos[1]].n)
+        return out
+
+    def _needed(self, slot, k) -> bool:
+        """Whether the array of ``slot`` is needed after step ``k``: read by a later step or
+        the result, or kept by a ctx."""
+        return self.last.get(slot.n, -1) > k or slot.n in self.saved_slots
+
+    def _assigned(self, slot) -> bool:
+        return slot.n not in self.temps
+
+    def _alloc(self, shape, dtype, span=None) -> str:
+        """An array for a kernel to write: a buffer the plan keeps (reused by the next
+        replay), or a new one when it may leave the replay."""
+        small = math.prod(shape) * dtype.itemsize <= BUFFER_LIMIT
+        if self.keep_buffers and small and not any(_overlap(span, s) for s in self.out_spans):
+            self.buffers.append((shape, dtype))
+            return f"B[{len(self.buffers) - 1}]"
+        return f"empty({shape!r}, {self.bind(dtype, 'dt_' + dtype.name)})"
+
+    def _kernel(self, label, in_shapes, examples, shape, dtype, body, outs) -> str:
+        """The name of the kernel computing ``body``, compiled now (while tracing, not on the
+        first replay) for inputs typed like ``examples`` (the traced arrays; None: a
+        C-contiguous writable array) and C-contiguous outputs."""
+        source = _fusion.kernel_source(len(in_shapes), in_shapes, shape, body, outs)
+        kernel = _fusion.load_kernel(source)
+        if hasattr(kernel, "compile"):  # (not under NUMBA_DISABLE_JIT)
+            import numba
+
+            def array_type(ndim):
+                return numba.types.Array(numba.from_dtype(dtype), ndim, "C")
+
+            sig = [
+                array_type(len(s)) if a is None else numba.typeof(np.asarray(a))
+                for s, a in zip(in_shapes, examples)
+            ] + [array_type(len(shape))] * len(outs)
+            kernel.compile(tuple(sig))
+        self.kernel_names.append(label)
+        self.ns.setdefault("empty", np.empty)
+        return self.bind(kernel, f"fused{len(self.kernel_names) - 1}")
+
+    def _fused_forward(self, group):
+        """One kernel for a run of elementwise forward steps; the ctxs its steps' VJPs read
+        are filled as their forwards would have filled them."""
+        tr = self.tr
+        steps = [tr.steps[k] for k in group]
+        for k in range(group[0], group[-1] + 1):  # Expands whose broadcast is read outside
+            if k not in group:
+                self._op(k, tr.steps[k])
+        shape = next(st.out.shape for st in steps if st.op is not _fusion.Expand)
+        dtype = steps[0].out.dtype
+        keep = set()
+        for k, st in zip(group, steps):
+            if st.op is not _fusion.Expand and self._needed(st.out, group[-1]):
+                keep.add(st.out.n)
+            if k in self.in_backward:
+                for pos in st.saved[0]:
+                    if pos is not None:
+                        keep.add(st.out.n if pos[0] == "out" else st.ins[pos[1]].n)
+        expr, ins, in_shapes, body, outs, out_vars, examples = {}, [], [], [], [], [], []
+
+        def load(slot):
+            if slot.n in expr:
+                return expr[slot.n]
+            name = self.var(slot)
+            if name not in ins:
+                ins.append(name)
+                in_shapes.append(slot.shape)
+                examples.append(slot.array)
+            return f"x{ins.index(name)}"
+
+        gid = len(self.kernel_names)
+        self.group = gid
+        for k, st in zip(group, steps):
+            if st.op is _fusion.Expand:
+                expr[st.out.n] = load(st.ins[0])  # (read with a broadcasting subscript)
+                self.temps.add(st.out.n)
+                self.box("forward", "Expand", [self.var(st.ins[0])], [f"~{st.out.n}"])
+                continue
+            args = [load(s) for s in st.ins]
+            t = f"t{len(body)}"
+            body.append(f"{t} = {_fusion.FORWARD[st.op](args)}")
+            expr[st.out.n] = t
+            reads = [f"~{s.n}" if s.n in self.temps else self.var(s) for s in st.ins]
+            if st.out.n in keep:
+                outs.append(t)
+                out_vars.append(self.var(st.out))
+                write = self.var(st.out)
+            else:
+                self.temps.add(st.out.n)
+                write = f"~{st.out.n}"
+            ctx = [f"c{k}"] if k in self.in_backward else []
+            self.box("forward", st.op.__name__, reads, [write, *ctx], _shape_text(st.out))
+        self.group = None
+        if not outs:  # (nothing of the run is needed: its steps as they are)
+            del self.boxes[len(self.boxes) - len(steps) :]
+            self.temps.difference_update(st.out.n for st in steps)
+            for k, st in zip(group, steps):
+                self._op(k, st)
+            return
+        for v, st in zip(out_vars, [st for st in steps if st.out.n in keep]):
+            self.emit(f"{v} = {self._alloc(shape, dtype, st.out.span)}")
+        label = "+".join(st.op.__name__ for st in steps)
+        fn = self._kernel(label, in_shapes, examples, shape, dtype, body, outs)
+        self.emit(f"{fn}({', '.join(ins + out_vars)})  # {label}")
+        for k, st in zip(group, steps):
+            if k not in self.in_backward:
+                continue
+            self.emit(f"c{k} = Ctx({st.node.needs_input_grad!r})")
+            layout, attrs = st.saved
+            if layout:
+                vals = [
+                    "None"
+                    if pos is None
+                    else self.var(st.out if pos[0] == "out" else st.ins[pos[1]])
+                    for pos in layout
+                ]
+                self.emit(f"c{k}._saved = ({''.join(v + ', ' for v in vals)})")
+            for name, value in attrs.items():
+                self.emit(f"c{k}.{name} = {self.literal(value, f'A{k}_{name}')}")
+
     # ---- forward steps -----------------------------------------------------------------
     def _op(self, k, step: OpStep):
         op = step.op
@@ -323,6 +556,10 @@ class _Builder:
             ctx = "NR"
         out = self.var(step.out)
         self.emit(f"{out} = {fwd}({ctx}{', ' if args else ''}{args}{params})")
+        reads = [self.var(s) for s in step.ins if s is not None]
+        reads += [self.var(v.slot) for v in step.params.values() if isinstance(v, SlotRef)]
+        writes = (out, ctx) if ctx != "NR" else (out,)
+        self.box("forward", op.__name__, reads, writes, _shape_text(step.out))
         if step.out.shape == ():  # (only a 0-d result can come back as a NumPy scalar)
             self.emit(f"if type({out}) is not ndarray: {out} = scalar_out({out}, {ctx})")
 
@@ -341,12 +578,20 @@ class _Builder:
     def _derive(self, step: DeriveStep):
         whole = self.var(step.out)
         self.emit(f"{whole} = {self._fn_call(step, 'derive')}")
+        reads = [self.var(a) for a in step.ins if isinstance(a, Slot)]
+        parts = [self.var(slot) for _, slot in step.parts]
+        label = getattr(step.fn, "__name__", "derive")
+        self.box("derive", label, reads, [whole, *parts], _shape_text(step.out))
         for i, slot in step.parts:
             if slot.n in self.used:
                 self.emit(f"{self.var(slot)} = {whole}[{i}]")
 
     def _write(self, step: WriteStep):
-        self.emit(self._fn_call(step, "write", [self.var(step.target)]))
+        target = self.var(step.target)
+        self.emit(self._fn_call(step, "write", [target]))
+        reads = [target] + [self.var(a) for a in step.ins if isinstance(a, Slot)]
+        label = getattr(step.fn, "__name__", "write")
+        self.box("write", label, reads, [target], _shape_text(step.target))
 
     def _call(self, step: CallStep):
         name = getattr(step.fn, "__qualname__", getattr(step.fn, "__name__", "call"))
@@ -356,6 +601,7 @@ class _Builder:
             + [f"{k}={self.literal(v, f'{fn}_{k}')}" for k, v in step.kwargs.items()]
         )
         self.emit(f"{fn}({args})")
+        self.box("call", name, (), ())
         self.fresh.clear()  # (it may have replaced a parameter's array: read them again)
 
     # ---- backward passes inside the function (a training step) ---------------------------
@@ -386,15 +632,170 @@ class _Builder:
                 else f"ones({slot.shape!r}, {self.bind(slot.dtype, 'dt_' + slot.dtype.name)})"
             )
             self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
+            reads = [self.var(slot)] if slot.kind == "step" else []
+            self.box("seed", "backward()", reads, [gvar[node]], _shape_text(slot))
+        runs = self._vjp_runs(step) if self.fusing else {}
+        skip = set()
         for node in step.order:
+            if node in skip:
+                continue
+            if node in runs:
+                run = runs[node]
+                skip.update(run)
+                self._fused_vjps(run, step, gvar)
+                continue
             g = gvar[node]
             if type(node) is AccumulateGrad:
-                self.emit(f"if {g} is not None: acc_leaf({self._leaf_tensor(node.variable)}, {g})")
+                leaf = self._leaf_tensor(node.variable)
+                self.emit(f"if {g} is not None: acc_leaf({leaf}, {g})")
+                label = self.names.get(id(node.variable), leaf)
+                self.box("grad", f"{label}.grad", [g], [f"{leaf}.grad"])
                 continue
             self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
         for slot in step.leaves.values():  # .grad that later steps read
             if slot.n in self.used:
                 self.emit(f"{self.var(slot)} = {self._leaf_tensor(slot.source)}._grad._data")
+
+    def _vjp_runs(self, step) -> dict:
+        """first node -> the run of consecutive nodes (in the engine's order) whose VJPs one
+        kernel computes: table ops (fusion.VJP) whose gradients all have one shape and float
+        dtype, each receiving a gradient (from before the run, or from a node in it)."""
+        tr = self.tr
+        feeds: dict = {}  # node -> the nodes (or "seed") sending it gradients
+        for node, _ in step.roots:
+            feeds.setdefault(node, []).append("seed")
+        for node in step.order:
+            for edge in node.next_edges if type(node) is not AccumulateGrad else ():
+                if edge is not None:
+                    feeds.setdefault(edge[0], []).append(node)
+        self.feeds = feeds
+
+        def key(node):
+            if type(node) is AccumulateGrad or node not in tr.node_step:
+                return None
+            st = tr.steps[tr.node_step[node]]
+            if _fusion.VJP.get(st.op) is None or st.saved is None:
+                return None
+            shape, dtype = st.out.shape, st.out.dtype
+            if dtype not in _fusion._FLOATS or not shape:  # (0-d: gradients may be scalars)
+                return None
+            for i, edge in enumerate(node.next_edges):  # gradients of the output's shape
+                if edge is not None and st.ins[i].shape != shape:
+                    return None
+            for pos in st.saved[0]:
+                if pos is None or pos[0] == "out":
+                    continue
+                if st.ins[pos[1]].shape not in (shape, ()) or st.ins[pos[1]].dtype != dtype:
+                    return None
+            return shape, dtype
+
+        runs, cur, cur_key = {}, [], None
+
+        def close():
+            if len(cur) >= 2:
+                runs[cur[0]] = list(cur)
+
+        for node in step.order:
+            k = key(node)
+            if k is not None and k == cur_key and feeds.get(node):
+                cur.append(node)
+                continue
+            close()
+            cur, cur_key = ([node], k) if k is not None and feeds.get(node) else ([], None)
+        close()
+        return runs
+
+    def _fused_vjps(self, run, step, gvar):
+        """The VJPs of ``run`` as one kernel call: each gradient summed in the engine's order
+        (what came from before the run first, then the run's own, in order) and handed on to
+        the nodes after the run as ``acc`` would. When a gradient from before the run is
+        missing or of another dtype, the nodes' own VJPs run instead (``else`` branch)."""
+        tr = self.tr
+        members = set(run)
+        st0 = tr.steps[tr.node_step[run[0]]]
+        shape, dtype = st0.out.shape, st0.out.dtype
+        inside: dict = {}  # node -> contributions from the run, in order
+        ins, in_shapes, body, outs, handoffs, examples = [], [], [], [], [], []
+        fed_from_before = []
+
+        def load(text, shp, example=None):
+            if text not in ins:
+                ins.append(text)
+                in_shapes.append(shp)
+                examples.append(example)
+            return f"x{ins.index(text)}"
+
+        gid = len(self.kernel_names)
+        self.group = gid
+        for node in run:
+            k = tr.node_step[node]
+            st = tr.steps[k]
+            g = gvar[node]
+            early = any(f not in members for f in self.feeds[node])
+            terms = ([load(g, shape)] if early else []) + inside.get(node, [])
+            if early:
+                fed_from_before.append(g)
+            total = terms[0]
+            for term in terms[1:]:  # summed left to right, as acc does: ((a + b) + c)
+                total = f"({total} + {term})"
+            t = f"t{len(body)}"
+            body.append(f"{t} = {total}")
+            saved = [
+                None if pos is None else load(f"c{k}._saved[{i}]", *_saved_example(st, pos))
+                for i, pos in enumerate(st.saved[0])
+            ]
+            grads = _fusion.VJP.get(st.op)(t, saved, node.needs_input_grad)
+            targets = []
+            for i, edge in enumerate(node.next_edges):
+                if edge is None or grads[i] is None:
+                    continue
+                if edge[0] in members:
+                    u = f"t{len(body)}"
+                    body.append(f"{u} = {grads[i]}")
+                    inside.setdefault(edge[0], []).append(u)
+                    targets.append(f"~{id(edge[0])}")
+                else:
+                    if grads[i] not in outs:
+                        outs.append(grads[i])
+                    handoffs.append((gvar[edge[0]], outs.index(grads[i])))
+                    targets.append(gvar[edge[0]])
+            reads = [g if early else f"~{id(node)}", f"c{k}"]
+            self.box("backward", f"{st.op.__name__} VJP", reads, targets)
+        self.group = None
+        if not outs:  # (nothing leaves the run: keep the nodes' own VJPs)
+            del self.boxes[len(self.boxes) - len(run) :]
+            for node in run:
+                self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], step.retain_graph)
+            return
+        # (the kernel was compiled for C-contiguous writable gradients of the dtype: another
+        # kind, e.g. the broadcast view a sum's VJP sends, takes the unfused path instead of
+        # compiling again in the middle of a replay)
+        cond = " and ".join(
+            f"{g} is not None and {g}.dtype == {self._dt(dtype)} and {g}.flags.carray"
+            for g in fed_from_before
+        )
+        self.emit(f"if {cond}:")
+        names = [f"o{j}" for j in range(len(outs))]
+        for name in names:
+            self.emit(f"{name} = {self._alloc(shape, dtype, (0, 0))}", 2)  # (never returned)
+        label = "+".join(tr.steps[tr.node_step[n]].op.__name__ + "VJP" for n in run)
+        body_out = [f"_o{j} = {e}" for j, e in enumerate(outs)]
+        out_names = [f"_o{j}" for j in range(len(outs))]
+        fn = self._kernel(label, in_shapes, examples, shape, dtype, body + body_out, out_names)
+        self.emit(f"{fn}({', '.join(ins + names)})  # {label}", 2)
+        for target, j in handoffs:
+            self.emit(f"{target} = acc({target}, o{j})", 2)
+        self.emit(" = ".join(gvar[n] for n in run) + " = None", 2)
+        if not step.retain_graph:
+            self.emit(" = ".join(f"c{tr.node_step[n]}" for n in run) + " = None", 2)
+        self.emit("else:")
+        boxes = len(self.boxes)
+        for node in run:
+            self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], step.retain_graph, indent=2)
+        del self.boxes[boxes:]  # (drawn once: as the kernel)
+
+    def _dt(self, dtype) -> str:
+        return self.bind(dtype, "dt_" + dtype.name)
 
     def _vjp(self, node, g, target, retain, indent=1):
         """One node's VJP; ``target(edge)`` is the variable collecting that input's gradient."""
@@ -403,6 +804,8 @@ class _Builder:
         bwd = self.bind(op.backward, f"{op.__name__}_backward")
         self.emit(f"if {g} is not None:", indent)
         self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
+        targets = [target(edge) for edge in node.next_edges if edge is not None]
+        self.box("backward", f"{op.__name__} VJP", [g, f"c{k}"], targets)
         self.emit("if type(r) is not tuple: r = (r,)", indent + 1)
         for i, edge in enumerate(node.next_edges):
             if edge is not None:
@@ -539,8 +942,9 @@ class _Builder:
             return bvar[edge]
 
         outer, self.lines = self.lines, []
-        for i, (node, _) in enumerate(live):
+        for i, (node, s) in enumerate(live):
             self.emit(f"{gvar[node]} = acc({gvar[node]}, grads[{i}])")
+            self.box("seed", f"grad of output {i}", [], [gvar[node]], _shape_text(s))
         for node in self.live_order:
             if node in gvar:
                 self._vjp(node, gvar[node], target, retain=True)

@@ -37,6 +37,8 @@ from .. import dispatch as _dispatch
 from .. import function as _function
 from .. import random as _random
 from ..tensor import AccumulateGrad, Tensor
+from ..ops.movement import Expand
+from . import fusion as _fusion
 from . import watch as _watch
 
 # the module autograd/tensor.py (``autograd.tensor`` is the factory function of that name)
@@ -94,6 +96,7 @@ class OpStep:
     out: Slot
     node: object = None
     draws_random: bool = False
+    saved: tuple | None = None  # (fusion.saved_layout) what the node saved, for fused steps
 
 
 @dataclass
@@ -176,6 +179,7 @@ class Tracer:
         self._drawing = False  # set when the running op draws random numbers
         self.inputs: list = []  # the tensor arguments, in flattened order
         self.discovered: list = []  # parameters found while tracing (guarded afterwards)
+        self.names: dict = {}  # id of a parameter -> its name in a module (for viz.draw)
 
     # ---- installing the hooks ----------------------------------------------------------
     def __enter__(self):
@@ -366,6 +370,8 @@ class Tracer:
             self._watch(out, slot)
         if node is not None:
             self.node_step[node] = len(self.steps)
+            if op in _fusion.FORWARD or _fusion.VJP.get(op) is not None or op is Expand:
+                step.saved = _fusion.saved_layout(node, inputs)
         self.steps.append(step)
         return out
 

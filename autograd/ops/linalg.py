@@ -86,13 +86,17 @@ class Matmul(Op):
     def backward(ctx, g, xp):
         a, b = ctx.saved_tensors
         a_shape, b_shape = ctx.a_shape, ctx.b_shape
+        need_a, need_b = ctx.needs_input_grad
+        if len(a_shape) == 2 and len(b_shape) == 2:  # matrix @ matrix: the common case, in
+            ga = xp.matmul(g, xp.transpose(b, -1, -2)) if need_a else None  # which the
+            gb = xp.matmul(xp.transpose(a, -1, -2), g) if need_b else None  # reshapes and
+            return ga, gb  # sums of the general case below change nothing
         a2_shape = a_shape if len(a_shape) >= 2 else (1,) + a_shape
         b2_shape = b_shape if len(b_shape) >= 2 else b_shape + (1,)
         a2 = a if len(a_shape) >= 2 else xp.reshape(a, a2_shape)
         b2 = b if len(b_shape) >= 2 else xp.reshape(b, b2_shape)
         batch = broadcast_shapes(a2_shape[:-2], b2_shape[:-2])
         g2 = xp.reshape(g, batch + (a2_shape[-2], b2_shape[-1]))
-        need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
             ga = xp.matmul(g2, xp.transpose(b2, -1, -2))

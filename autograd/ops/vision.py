@@ -49,6 +49,9 @@ def _scatter(g, axis, idx, n):
     shape[axis] = n
     out = np.zeros(shape, dtype=g.dtype)
     valid = idx >= 0
+    if axis == 0 and valid.all():  # (an embedding's VJP: no views, no masked copies)
+        np.add.at(out, idx, g)
+        return out
     moved_out = np.moveaxis(out, axis, 0)  # a view: writes land in ``out``
     np.add.at(moved_out, idx[valid], np.moveaxis(g, axis, 0)[valid])
     return out

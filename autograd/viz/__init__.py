@@ -2,7 +2,9 @@
 
 * :func:`draw` - the graph behind a tensor: ops, shapes, dtypes, values and gradients,
   coloured by gradient magnitude (log scale) with vanishing/exploding gradients flagged,
-  grouped by ``nn.Module``, collapsed to at most ``max_nodes`` boxes.
+  grouped by ``nn.Module``, collapsed to at most ``max_nodes`` boxes; or, given a function
+  or module compiled with ``autograd.compile``, the plan it replays (fused kernels as
+  clusters).
 * :func:`backprop_steps` - the engine's backward pass one node at a time.
 * :func:`grad_flow` - per-parameter gradient norms as a matplotlib figure.
 * :func:`record` - keep the intermediate gradients of a ``backward()`` for :func:`draw`.
@@ -23,6 +25,7 @@ from ._graph import GraphData, record
 from .colors import GradColors
 from .dot import build_dot
 from .flow import grad_flow
+from .plan import compiled_plan, plan_dot
 from .render import INSTALL_HINT, Graph, GraphvizNotFoundError
 from .steps import BackpropSteps, backprop_steps
 
@@ -55,10 +58,13 @@ def draw(
     title=None,
     rankdir="TB",
 ) -> Graph:
-    """Draw the autograd graph that produced ``outputs``.
+    """Draw the autograd graph that produced ``outputs``, or a compiled function's plan.
 
     Args:
-        outputs: a Tensor or a list of Tensors (e.g. the loss).
+        outputs: a Tensor or a list of Tensors (e.g. the loss); or a function or module
+            compiled with ``autograd.compile`` (after a call): the plan of its last call,
+            one box per step, the steps of one fused kernel in a cluster (only ``title``
+            and ``rankdir`` apply).
         params: names for leaves: a dict ``name -> Tensor`` or a Module (its
             ``named_parameters()``; its ``named_modules()`` also label clusters).
         show: ``'both'`` (values and gradients), ``'forward'`` (structure and values, no
@@ -85,6 +91,10 @@ def draw(
         >>> g.num_nodes
         4
     """
+    plan = compiled_plan(outputs)
+    if plan is not None:
+        source, n = plan_dot(plan, title=title, rankdir=rankdir)
+        return Graph(source, num_nodes=n)
     data = GraphData(outputs, params)
     colors = GradColors(vanishing, exploding)
     source, boxes = build_dot(

@@ -1,0 +1,322 @@
+"""autograd.compile's plan seen from outside: fused elementwise kernels (docs/compile.md
+section 4), the buffers the plan keeps, and ``autograd.viz.draw`` of a compiled plan."""
+
+import re
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+import nn.functional as F
+import optim
+from autograd import viz
+from autograd.viz.dot import count_nodes
+from test_compile import _mlp, _train_step
+
+
+# ---- viz.draw of a compiled plan -------------------------------------------------------------
+def test_draw_shows_one_box_per_step_of_the_plan():
+    model = _mlp()
+    cf = autograd.compile(_train_step(model, optim.SGD(model.parameters(), lr=0.1)))
+    with pytest.raises(ValueError, match="call it first"):
+        viz.draw(cf)
+    x, y = autograd.randn(5, 4, dtype=autograd.float64), autograd.tensor([0, 1, 2, 0, 1])
+    cf(x, y)
+    cf(x, y)
+    g = viz.draw(cf, title="step")
+    src = g.source
+    assert src.startswith("digraph plan") and g.num_nodes == count_nodes(src)
+    assert g.num_nodes == len(cf.last_plan.boxes)
+    labels = re.findall(r"<B>([^<]+)</B>", src)
+    # every forward call and every VJP call of plan.source has its box
+    assert labels.count("Mm") == cf.plan.count("= Mm_forward(") == 2
+    assert labels.count("Mm VJP") == cf.plan.count("Mm_backward(") == 2
+    assert "SGD.step" in labels and "Optimizer.zero_grad" in labels
+    assert "input 0" in labels and labels.count("backward()") == 1
+    assert len(re.findall(r"^\s*n\d+ -> n\d+", src, re.M)) >= g.num_nodes - 3
+    assert "style=dashed" in src  # values a forward step saved for its VJP
+
+
+def test_draw_of_a_compiled_module():
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh()).to(autograd.float64)
+    model.compile()
+    model(autograd.randn(2, 3, dtype=autograd.float64))
+    g = viz.draw(model)
+    assert "Tanh" in re.findall(r"<B>([^<]+)</B>", g.source)
+
+
+# ---- fusion: the kernels exist, and results equal eager mode --------------------------------
+def _kernels(cf):
+    return cf.last_plan.kernel_names
+
+
+def _same_training(
+    make_model, make_input, steps=3, dtype=autograd.float64, opt="Adam", exact=True, backend="numba"
+):
+    """``steps`` training steps eager and compiled on twin models (on the numba backend,
+    where fusion happens, whatever the suite's backend): losses, gradients and parameters
+    equal (bit for bit when ``exact``, else within 1e-6 relative)."""
+    with autograd.backend(backend):
+        return _compare_training(make_model, make_input, steps, dtype, opt, exact)
+
+
+def _compare_training(make_model, make_input, steps, dtype, opt, exact):
+    runs = []
+    for compiled in (False, True):
+        autograd.manual_seed(0)
+        model = make_model().to(dtype)
+        o = getattr(optim, opt)(model.parameters(), lr=1e-2)
+
+        def step(x, y, model=model, o=o):
+            o.zero_grad()
+            out = model(x)
+            loss = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+            loss.backward()
+            o.step()
+            return loss
+
+        fn = autograd.compile(step) if compiled else step
+        rng = np.random.default_rng(0)
+        losses = [fn(*make_input(rng, dtype)).item() for _ in range(steps)]
+        runs.append((losses, model, fn))
+    (l0, m0, _), (l1, m1, cf) = runs
+    assert cf.last_plan is not None
+    check = (
+        np.testing.assert_array_equal
+        if exact
+        else lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    )
+    check(l1, l0)
+    for a, b in zip(m0.parameters(), m1.parameters()):
+        check(b._data, a._data)
+        check(b.grad._data, a.grad._data)
+    return cf
+
+
+def _floats(shape):
+    def make(rng, dtype):
+        x = autograd.tensor(rng.standard_normal(shape)).to(dtype)
+        return x, autograd.tensor(rng.integers(0, 10, shape[0]))
+
+    return make
+
+
+def _tokens(shape, vocab, per_position=True):
+    def make(rng, dtype):
+        x = autograd.tensor(rng.integers(0, vocab, shape))
+        return x, autograd.tensor(rng.integers(0, vocab, shape if per_position else shape[0]))
+
+    return make
+
+
+class _ResidualMLP(nn.Module):  # the MNIST-1D MLP's shape: relu(l1(x)), h + relu(l2(h))
+    def __init__(self, width=16):
+        super().__init__()
+        self.l1, self.l2, self.l3 = (
+            nn.Linear(12, width),
+            nn.Linear(width, width),
+            nn.Linear(width, 10),
+        )
+
+    def forward(self, x):
+        h = self.l1(x).relu()
+        h = h + self.l2(h).relu()
+        return self.l3(h)
+
+
+class _CharMLP(nn.Module):  # embedding -> tanh hidden layer -> logits
+    def __init__(self, vocab=11):
+        super().__init__()
+        self.emb, self.hidden, self.out = (
+            nn.Embedding(vocab, 4),
+            nn.Linear(12, 16),
+            nn.Linear(16, vocab),
+        )
+
+    def forward(self, idx):
+        e = self.emb(idx)
+        return self.out(self.hidden(e.view(e.shape[0], -1)).tanh())
+
+
+class _Block(nn.Module):  # a pre-norm transformer block with causal attention and GELU
+    def __init__(self, vocab=11, width=8, context=6):
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(vocab, width), nn.Embedding(context, width)
+        self.ln1, self.ln2 = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+        self.mlp = nn.Sequential(
+            nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width)
+        )
+        self.head = nn.Linear(width, vocab)
+        self.register_buffer("tril", autograd.tril(autograd.ones(context, context)))
+
+    def forward(self, idx):
+        B, T = idx.shape
+        x = self.tok(idx) + self.pos(autograd.arange(T))
+        q, k, v = self.qkv(self.ln1(x)).split(x.shape[-1], dim=2)
+        att = (q @ k.transpose(-2, -1)) * 0.5
+        att = att.masked_fill(self.tril[:T, :T] == 0, float("-inf")).softmax(-1)
+        x = x + self.proj(att @ v)
+        x = x + self.mlp(self.ln2(x))
+        return self.head(x)
+
+
+class _Conv(nn.Module):  # the MNIST-1D CNN's shape: strided conv1d + relu, then linear
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = nn.Conv1d(1, 4, 5, stride=2, padding=1), nn.Conv1d(4, 4, 3, stride=2)
+        self.lin = nn.Linear(4 * 2, 10)
+
+    def forward(self, x):
+        h = self.c2(self.c1(x.view(-1, 1, x.shape[-1])).relu()).relu()
+        return self.lin(h.view(h.shape[0], -1))
+
+
+class _GRU(nn.Module):
+    def __init__(self, vocab=11):
+        super().__init__()
+        self.emb, self.gru = nn.Embedding(vocab, 4), nn.GRU(4, 8, batch_first=True)
+        self.out = nn.Linear(8, vocab)
+
+    def forward(self, idx):
+        return self.out(self.gru(self.emb(idx))[0])
+
+
+def test_linear_relu_runs_are_fused_and_equal_eager_bit_for_bit():
+    cf = _same_training(_ResidualMLP, _floats((5, 12)))
+    names = _kernels(cf)
+    assert "Expand+Add+Relu" in names  # bias add + ReLU after a matmul: one kernel
+    assert any(n.startswith("ReluVJP+") for n in names)  # and their VJPs
+    assert "# Expand+Add+Relu" in cf.plan and "BUFS" in cf.plan  # (small: kept buffers)
+
+
+def test_fused_float32_steps_equal_eager():
+    cf = _same_training(_ResidualMLP, _floats((5, 12)), dtype=autograd.float32, exact=False)
+    assert "Expand+Add+Relu" in _kernels(cf)
+
+
+@pytest.mark.parametrize(
+    "make_model, make_input, opt",
+    [
+        (_CharMLP, _tokens((6, 3), 11, per_position=False), "SGD"),
+        (_Block, _tokens((2, 6), 11), "AdamW"),
+        (_Conv, _floats((3, 12)), "Adam"),
+        (_GRU, _tokens((2, 5), 11), "Adam"),
+    ],
+    ids=["char-mlp", "transformer", "cnn", "gru"],
+)
+def test_small_models_with_fusion_equal_eager_bit_for_bit(make_model, make_input, opt):
+    cf = _same_training(make_model, make_input, opt=opt)
+    if make_model is not _GRU:  # (its gates are one fused op already)
+        assert _kernels(cf)
+
+
+def test_fusion_off_replays_each_step_with_the_same_results(monkeypatch):
+    from autograd.compiler import fusion
+
+    monkeypatch.setattr(fusion, "enabled", False)
+    cf = _same_training(_ResidualMLP, _floats((5, 12)), steps=2)
+    assert _kernels(cf) == [] and "BUFS" not in cf.plan
+
+
+def test_the_numpy_backend_does_not_fuse():
+    cf = _same_training(_ResidualMLP, _floats((5, 12)), steps=2, backend="numpy")
+    assert _kernels(cf) == []
+
+
+def test_draw_puts_each_fused_kernel_in_a_cluster():
+    cf = _same_training(_ResidualMLP, _floats((5, 12)), steps=2)
+    src = viz.draw(cf).source
+    clusters = re.findall(r"subgraph cluster_fused(\d+) \{\n\s*label=\"fused: ([^\"]+)\"", src)
+    assert {name for _, name in clusters} >= {"Expand+Add+Relu"}
+    assert len(clusters) == len(set(_kernels(cf))) or len(clusters) == len(_kernels(cf))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_every_table_entry_computes_what_its_op_computes(dtype):
+    """Each op of fusion's table, forward and VJP, in fused runs, on values with zeros, -0.0,
+    infinities and NaN: results and gradients equal eager mode's bit for bit (NaN as NaN)."""
+    from autograd.compiler import fusion
+
+    def f(x, y, w):
+        h = -(x * w + y) - y  # Expand (w), Mul, Add, Neg, Sub
+        h = h.relu() * 2.0  # Relu, Mul by a 0-d constant
+        z = h.tanh().sigmoid() * x  # (tanh, sigmoid: their VJPs only)
+        loss = z.sum()
+        loss.backward()
+        return loss.detach(), z.detach()
+
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((4, 5)).astype(dtype)
+    base[0, :4] = [0.0, -0.0, np.inf, np.nan]
+    results, cf = [], autograd.compile(f)
+    for fn in (f, cf, cf):  # (eager, the traced call, a replay; on the numba backend)
+        x = autograd.tensor(base.copy(), requires_grad=True)
+        y = autograd.tensor(base[::-1].copy(), requires_grad=True)
+        w = autograd.tensor(base[1].copy(), requires_grad=True)
+        with np.errstate(all="ignore"), autograd.backend("numba"):
+            out = fn(x, y, w)
+        results.append([o._data for o in out] + [t.grad._data for t in (x, y, w)])
+    for got in results[1:]:
+        for a, b in zip(results[0], got):
+            np.testing.assert_array_equal(b, a)
+            signed = ~np.isnan(a)  # (-0.0 stays -0.0; a NaN's sign bit means nothing)
+            assert np.array_equal(np.signbit(a[signed]), np.signbit(b[signed]))
+    forward, backward = cf.last_plan.kernel_names  # (w's Expand is saved by Mul: a step)
+    assert set(forward.split("+")) == {op.__name__ for op in fusion.FORWARD}
+    assert set(backward.split("+")) == {f"{n}VJP" for n in fusion.VJP_NAMES}
+
+
+def test_a_gelu_written_out_is_fused_around_its_tanh():
+    """The tanh form of GELU written with operators (as tutorials do): the bias add and the
+    products and sums before the tanh are one kernel, the ones after it another, and its
+    whole backward one more; results equal eager mode's bit for bit. (nn.GELU is one op with
+    a kernel of its own.)"""
+    import math
+
+    def gelu(x):
+        return 0.5 * x * (1.0 + (math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)).tanh())
+
+    def step(x):
+        lin.zero_grad()
+        loss = gelu(lin(x)).sum()
+        loss.backward()
+        return loss
+
+    with autograd.backend("numba"):
+        autograd.manual_seed(0)
+        lin = nn.Linear(6, 6).to(autograd.float64)
+        x = autograd.randn(4, 6, dtype=autograd.float64)
+        cf = autograd.compile(step)
+        results = []
+        for fn in (step, cf, cf):  # (eager, traced, replayed)
+            loss = fn(x).item()
+            results.append([loss, lin.weight.grad._data.copy(), lin.bias.grad._data.copy()])
+    for got in results[1:]:
+        for a, b in zip(results[0], got):
+            np.testing.assert_array_equal(b, a)
+    forward_before, forward_after, backward = cf.last_plan.kernel_names
+    assert forward_before == "Expand+Add+Mul+Mul+Mul+Mul+Add+Mul"  # bias add, x + c x^3 ...
+    assert forward_after == "Add+Mul"  # 1 + tanh(...), 0.5 x * (...)
+    assert backward.count("VJP") == 10 and "TanhVJP" in backward
+
+
+def test_generated_kernels_are_files_in_the_cache_named_by_their_source(tmp_path, monkeypatch):
+    import hashlib
+
+    from autograd.compiler import fusion
+
+    monkeypatch.setenv("AUTOGRAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fusion, "_loaded", {})
+    body = ["t0 = (x0 + x1)", "t1 = (zero if t0 < zero else t0)"]
+    source = fusion.kernel_source(2, [(3, 4), (4,)], (3, 4), body, ["t1"])
+    assert "x1 = a1[i1,]" in source  # (the (4,) input is read with a broadcasting subscript)
+    kernel = fusion.load_kernel(source)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    folder = tmp_path / "compiled" / autograd.__version__
+    assert [p.name for p in folder.glob("*.py")] == [f"fused_{digest}.py"]
+    assert (folder / f"fused_{digest}.py").read_text() == source
+    assert not list(folder.glob("*.tmp"))  # (written under a temporary name, then renamed)
+    assert fusion.load_kernel(source) is kernel  # (once per process)
+    assert "cache=True" in source
