@@ -30,7 +30,17 @@ from types import ModuleType
 from .backend import _backend
 
 # family -> the module under autograd/kernels/ that holds its kernels and its ``supports``
-FAMILIES = ("activation", "conv", "norm", "optim", "pooling", "reduce", "rnn", "softmax")
+FAMILIES = (
+    "activation",
+    "conv",
+    "norm",
+    "optim",
+    "pooling",
+    "reduce",
+    "rnn",
+    "scatter",
+    "softmax",
+)
 
 _loaded: dict[str, ModuleType] = {}
 

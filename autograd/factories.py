@@ -338,7 +338,8 @@ def randint(
         low, high = 0, low
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
     return _finish(
-        _gen(generator).integers(low, high, _shape((tuple(size),))).astype(dt.np), requires_grad
+        _gen(generator).integers(low, high, _shape((tuple(size),))).astype(dt.np, copy=False),
+        requires_grad,
     )
 
 

@@ -612,37 +612,7 @@ class Tensor:
         memo[id(self)] = t
         return t
 
-    # ---- conversion (``to`` and ``type`` are in tensor_methods.py) -------------------
-    def float(self) -> Tensor:
-        return self.to(_dt.float32)
-
-    def double(self) -> Tensor:
-        return self.to(_dt.float64)
-
-    def half(self) -> Tensor:
-        return self.to(_dt.float16)
-
-    def bfloat16(self) -> Tensor:
-        return self.to(_dt.bfloat16)
-
-    def long(self) -> Tensor:
-        return self.to(_dt.int64)
-
-    def int(self) -> Tensor:
-        return self.to(_dt.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(_dt.bool_)
-
-    def short(self) -> Tensor:
-        return self.to(_dt.int16)
-
-    def char(self) -> Tensor:
-        return self.to(_dt.int8)
-
-    def byte(self) -> Tensor:
-        return self.to(_dt.uint8)
-
+    # ---- conversion (``to``, ``type``, ``float`` ... are in tensor_methods.py) ----------------
     def cpu(self, memory_format=None) -> Tensor:
         return self
 

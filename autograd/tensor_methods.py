@@ -166,6 +166,30 @@ def type_(self, dtype=None, non_blocking=False):
     return self.to(getattr(dtype, "dtype", dtype))
 
 
+# ``x.float()`` is ``x.to(autograd.float32)``, and so on: torch's dtype shorthands. (By the
+# dtype's name: ``autograd.bfloat16`` loads ml_dtypes, only when it is first used.)
+_CONVERSIONS = {
+    "float": "float32",
+    "double": "float64",
+    "half": "float16",
+    "bfloat16": "bfloat16",
+    "long": "int64",
+    "int": "int32",
+    "bool": "bool",
+    "short": "int16",
+    "char": "int8",
+    "byte": "uint8",
+}
+
+
+def _conversion(dtype_name):
+    def method(self) -> Tensor:
+        return self.to(getattr(_dt, dtype_name))
+
+    method.__doc__ = f"``self.to(autograd.{dtype_name})`` (``self`` if it already is one)."
+    return method
+
+
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
     """Compute the gradient of this tensor w.r.t. graph leaves (accumulates into ``.grad``)."""
     engine.backward(
@@ -173,11 +197,9 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
     )
 
 
-def new_tensor(
-    self, data, dtype=None, device=None, requires_grad=False, pin_memory=False
-) -> Tensor:
-    return factories.tensor(
-        data,
+def _new_options(self, dtype, device, requires_grad, pin_memory) -> dict:
+    """The factory keywords of the ``new_*`` methods: this tensor's dtype unless one is given."""
+    return dict(
         dtype=dtype or self.dtype,
         device=device,
         requires_grad=requires_grad,
@@ -185,17 +207,17 @@ def new_tensor(
     )
 
 
+def new_tensor(
+    self, data, dtype=None, device=None, requires_grad=False, pin_memory=False
+) -> Tensor:
+    return factories.tensor(data, **_new_options(self, dtype, device, requires_grad, pin_memory))
+
+
 def _new_filled(factory):
     def method(
         self, *size, dtype=None, device=None, requires_grad=False, pin_memory=False
     ) -> Tensor:
-        return factory(
-            *size,
-            dtype=dtype or self.dtype,
-            device=device,
-            requires_grad=requires_grad,
-            pin_memory=pin_memory,
-        )
+        return factory(*size, **_new_options(self, dtype, device, requires_grad, pin_memory))
 
     method.__name__ = method.__qualname__ = f"new_{factory.__name__}"
     method.__doc__ = f"``autograd.{factory.__name__}(*size)`` with this tensor's dtype by default."
@@ -206,12 +228,7 @@ def new_full(
     self, size, fill_value, dtype=None, device=None, requires_grad=False, pin_memory=False
 ) -> Tensor:
     return factories.full(
-        size,
-        fill_value,
-        dtype=dtype or self.dtype,
-        device=device,
-        requires_grad=requires_grad,
-        pin_memory=pin_memory,
+        size, fill_value, **_new_options(self, dtype, device, requires_grad, pin_memory)
     )
 
 
@@ -303,12 +320,7 @@ def new_empty_strided(
 ) -> Tensor:
     """``new_empty(size)``: the strides are accepted and ignored (see ``empty_strided``)."""
     return factories.empty_strided(
-        size,
-        stride,
-        dtype=dtype or self.dtype,
-        device=device,
-        requires_grad=requires_grad,
-        pin_memory=pin_memory,
+        size, stride, **_new_options(self, dtype, device, requires_grad, pin_memory)
     )
 
 
@@ -340,26 +352,12 @@ METHODS = {
     "__getitem__": ops.getitem,
     "__setitem__": ops.setitem_,
     # ops without a registry entry (bool results, random fills), bound as they are
-    **{
-        name: getattr(ops, name)
-        for name in (
-            "allclose",
-            "equal",
-            "argwhere",
-            "bernoulli",
-            "multinomial",
-            "uniform_",
-            "normal_",
-            "bernoulli_",
-            "exponential_",
-            "geometric_",
-            "random_",
-            "cauchy_",
-            "log_normal_",
-        )
-    },
+    **{name: getattr(ops, name) for name in ("allclose", "equal", "argwhere")},
+    # the samplers and in-place random fills (torch has poisson and normal as functions only)
+    **{n: getattr(ops.sampling, n) for n in ops.sampling.__all__ if n not in ("poisson", "normal")},
     "to": to,
     "type": type_,
+    **{name: _conversion(dtype) for name, dtype in _CONVERSIONS.items()},
     "backward": backward,
     "new_tensor": new_tensor,
     "new_zeros": _new_filled(factories.zeros),

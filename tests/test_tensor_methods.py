@@ -1,6 +1,7 @@
 """Tensor methods bound from the op registry (autograd/tensor_methods.py) and the stub
 autograd/tensor.pyi that shows them to editors and type checkers."""
 
+import ast
 import importlib.util
 import inspect
 import pathlib
@@ -32,19 +33,43 @@ def test_tensor_stub_is_current():
     )
 
 
+def _stub_tensor_members() -> dict:
+    """The stub's Tensor class: member name -> the method whose ``def`` gives its signature
+    (itself, or the target of an alias ``cos = abs``; None for an annotated attribute)."""
+    tree = ast.parse((ROOT / "autograd" / "tensor.pyi").read_text())
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Tensor")
+    members: dict = {}
+    for node in cls.body:
+        if isinstance(node, ast.FunctionDef):
+            members.setdefault(node.name, node.name)  # (a property's setter repeats its name)
+        elif isinstance(node, ast.AnnAssign):
+            members[node.target.id] = None
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                members[target.id] = node.value.id
+    return members
+
+
 def test_stub_lists_every_public_method():
-    text = (ROOT / "autograd" / "tensor.pyi").read_text()
-    tensor_class = text[
-        text.index("class Tensor:") : text.index("\nclass ", text.index("class Tensor:"))
-    ]
+    members = _stub_tensor_members()
     missing = [
-        name
-        for name in dir(autograd.Tensor)
-        if not name.startswith("_")
-        and f"def {name}(" not in tensor_class
-        and f"    {name}:" not in tensor_class
+        name for name in dir(autograd.Tensor) if not name.startswith("_") and name not in members
     ]
     assert not missing
+
+
+def test_stub_aliases_have_their_targets_signature():
+    """The stub writes methods of one signature once (``cos = abs``): the alias's real
+    signature must be the target's (parameters and return annotation)."""
+    gen = _stub_generator()
+    aliases = [(n, t) for n, t in _stub_tensor_members().items() if t is not None and t != n]
+    assert len(aliases) > 100  # (the unary ops alone share one signature)
+
+    def rendered(name):
+        return gen._def("NAME", getattr(autograd.Tensor, name), "", "self")
+
+    wrong = [(n, t) for n, t in aliases if rendered(n) != rendered(t)]
+    assert not wrong
 
 
 METHOD_OPS = sorted(

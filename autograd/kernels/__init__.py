@@ -151,6 +151,9 @@ def warmup(dtypes=("float32", "float64")) -> None:
         from . import reduce
 
         reduce.warmup(dt)
+        from . import scatter
+
+        scatter.warmup(dt)
         from . import rnn
 
         rnn.warmup(dt)

@@ -31,6 +31,13 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 
 
 # ---- relu / leaky_relu / elu ---------------------------------------------------------------
+@numba.njit(inline="always", cache=True, error_model="numpy")
+def _typed_param(x, value):
+    """``(value, 0)`` in x's dtype (a bare Python float would be float64 in Numba)."""
+    T = x.dtype.type
+    return T(value), T(0.0)
+
+
 @_jit
 def relu_fwd(x, out):
     zero = x.dtype.type(0.0)
@@ -48,8 +55,7 @@ def relu_bwd(x, g, out):
 
 @_jit
 def leaky_relu_fwd(x, slope, out):
-    T = x.dtype.type
-    a, zero = T(slope), T(0.0)
+    a, zero = _typed_param(x, slope)
     for i in numba.prange(x.size):
         v = x[i]
         out[i] = v if v > zero else v * a
@@ -57,16 +63,14 @@ def leaky_relu_fwd(x, slope, out):
 
 @_jit
 def leaky_relu_bwd(x, slope, g, out):
-    T = x.dtype.type
-    a, zero = T(slope), T(0.0)
+    a, zero = _typed_param(x, slope)
     for i in numba.prange(x.size):
         out[i] = g[i] if x[i] > zero else g[i] * a
 
 
 @_jit
 def elu_fwd(x, alpha, out):
-    T = x.dtype.type
-    a, zero = T(alpha), T(0.0)
+    a, zero = _typed_param(x, alpha)
     for i in numba.prange(x.size):
         v = x[i]
         e = a * vexpm1_nonpos(min(v, zero))  # (exp - 1 would cancel for small negative v)
@@ -75,40 +79,44 @@ def elu_fwd(x, alpha, out):
 
 @_jit
 def elu_bwd(x, alpha, g, out):
-    T = x.dtype.type
-    a, zero = T(alpha), T(0.0)
+    a, zero = _typed_param(x, alpha)
     for i in numba.prange(x.size):
         v = x[i]
         out[i] = g[i] if v > zero else g[i] * (a * vexp_nonpos(min(v, zero)))
 
 
 # ---- sigmoid / tanh / silu / softplus / mish ----------------------------------------------------
-@_jit
-def sigmoid_fwd(x, out):
-    for i in numba.prange(x.size):
-        out[i] = vsigmoid(x[i])
+def _from_value(name, f, vjp):
+    """The kernels of an activation whose derivative is a function of its value: forward
+    ``out = f(x)``, backward ``out = vjp(g, f(x), 1)`` (f recomputed from x: cheaper than
+    reading a saved output back from memory)."""
+
+    def fwd(x, out):
+        for i in numba.prange(x.size):
+            out[i] = f(x[i])
+
+    def bwd(x, g, out):
+        one = x.dtype.type(1.0)
+        for i in numba.prange(x.size):
+            out[i] = vjp(g[i], f(x[i]), one)
+
+    fwd.__name__ = fwd.__qualname__ = f"{name}_fwd"  # (also the kernels' cache file names)
+    bwd.__name__ = bwd.__qualname__ = f"{name}_bwd"
+    return _jit(fwd), _jit(bwd)
 
 
-@_jit
-def sigmoid_bwd(x, g, out):
-    one = x.dtype.type(1.0)
-    for i in numba.prange(x.size):
-        s = vsigmoid(x[i])
-        out[i] = g[i] * s * (one - s)
+@numba.njit(inline="always", cache=True, error_model="numpy")
+def _sigmoid_vjp(g, s, one):
+    return g * s * (one - s)  # sigmoid' = s (1 - s)
 
 
-@_jit
-def tanh_fwd(x, out):
-    for i in numba.prange(x.size):
-        out[i] = vtanh(x[i])
+@numba.njit(inline="always", cache=True, error_model="numpy")
+def _tanh_vjp(g, t, one):
+    return g * (one - t * t)  # tanh' = 1 - t**2
 
 
-@_jit
-def tanh_bwd(x, g, out):
-    one = x.dtype.type(1.0)
-    for i in numba.prange(x.size):
-        t = vtanh(x[i])
-        out[i] = g[i] * (one - t * t)
+sigmoid_fwd, sigmoid_bwd = _from_value("sigmoid", vsigmoid, _sigmoid_vjp)
+tanh_fwd, tanh_bwd = _from_value("tanh", vtanh, _tanh_vjp)
 
 
 @_jit

@@ -37,11 +37,13 @@ def _valid_range(start, step, size, count):
     return lo, max(hi, lo)
 
 
-@kernel
-def im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):
-    """cols[n, (c*kh + i)*kw + j, a*wo + b] = x[n, c, a*sh + i*dh - pt, b*sw + j*dw - pl],
-    zero where that position is in the padding. x: (N, C, H, W); cols: (N, C*kh*kw, ho*wo),
-    both C-contiguous."""
+@numba.njit(inline="always")
+def _window_walk(x, cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, adjoint):
+    """The walk im2col and col2im share: for each sample n, window element k = (c * kh + i)
+    * kw + j and output row a, the image row r and the run of output columns b inside the
+    image. ``adjoint`` False (im2col): ``cols[n, k, a*wo + b] = x[n, c, r, q]``, zeros in
+    the padding; True (col2im): ``x[n, c, r, q] += cols[n, k, a*wo + b]``, padding dropped.
+    The kernels pass a constant, so each build keeps only its own branches."""
     n_, c_, h, w = x.shape
     for n in numba.prange(n_):
         for c in range(c_):
@@ -54,21 +56,38 @@ def im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):
                         r = a * sh + i * dh - pt
                         base = a * wo
                         if r < 0 or r >= h:
-                            for b in range(wo):
-                                cols[n, k, _u(base + b)] = 0.0
+                            if not adjoint:
+                                for b in range(wo):
+                                    cols[n, k, _u(base + b)] = 0.0
                             continue
-                        for b in range(b_lo):
-                            cols[n, k, _u(base + b)] = 0.0
+                        if not adjoint:
+                            for b in range(b_lo):
+                                cols[n, k, _u(base + b)] = 0.0
                         # unsigned indices: no negative-index wraparound check, so the
-                        # unit-stride copy vectorises (a slice per row would cost more)
+                        # unit-stride loop vectorises (a slice per row would cost more)
                         if sw == 1:
                             for b in range(b_lo, b_hi):
-                                cols[n, k, _u(base + b)] = x[n, c, r, _u(q0 + b)]
+                                if adjoint:
+                                    x[n, c, r, _u(q0 + b)] += cols[n, k, _u(base + b)]
+                                else:
+                                    cols[n, k, _u(base + b)] = x[n, c, r, _u(q0 + b)]
                         else:
                             for b in range(b_lo, b_hi):
-                                cols[n, k, _u(base + b)] = x[n, c, r, _u(q0 + b * sw)]
-                        for b in range(b_hi, wo):
-                            cols[n, k, _u(base + b)] = 0.0
+                                if adjoint:
+                                    x[n, c, r, _u(q0 + b * sw)] += cols[n, k, _u(base + b)]
+                                else:
+                                    cols[n, k, _u(base + b)] = x[n, c, r, _u(q0 + b * sw)]
+                        if not adjoint:
+                            for b in range(b_hi, wo):
+                                cols[n, k, _u(base + b)] = 0.0
+
+
+@kernel
+def im2col(x, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):
+    """cols[n, (c*kh + i)*kw + j, a*wo + b] = x[n, c, a*sh + i*dh - pt, b*sw + j*dw - pl],
+    zero where that position is in the padding. x: (N, C, H, W); cols: (N, C*kh*kw, ho*wo),
+    both C-contiguous."""
+    _window_walk(x, cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, False)
 
 
 @kernel
@@ -76,25 +95,7 @@ def col2im(cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, out):
     """The adjoint of ``im2col``: out[n, c, r, q] += every window value of cols (N, C*kh*kw,
     ho*wo) that lands on (r, q); values in the padding are dropped. ``out`` (N, C, H, W) must
     be zero-initialised by the caller."""
-    n_, c_, h, w = out.shape
-    for n in numba.prange(n_):
-        for c in range(c_):
-            for i in range(kh):
-                for j in range(kw):
-                    q0 = j * dw - pl
-                    b_lo, b_hi = _valid_range(q0, sw, w, wo)
-                    k = (c * kh + i) * kw + j
-                    for a in range(ho):
-                        r = a * sh + i * dh - pt
-                        if r < 0 or r >= h:
-                            continue
-                        base = a * wo
-                        if sw == 1:
-                            for b in range(b_lo, b_hi):
-                                out[n, c, r, _u(q0 + b)] += cols[n, k, _u(base + b)]
-                        else:
-                            for b in range(b_lo, b_hi):
-                                out[n, c, r, _u(q0 + b * sw)] += cols[n, k, _u(base + b)]
+    _window_walk(out, cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, True)
 
 
 def supports(*arrays) -> bool:

@@ -272,23 +272,43 @@ def batch_norm_bwd(x, g, w, mean, rstd, batch_stats, dx, dw, db):
 _NC_BLOCK = 256
 
 
+@numba.njit(inline="always")
+def _nc_blocks(ch):
+    """How many channel blocks of ``_NC_BLOCK`` cover ``ch`` channels."""
+    return (ch + _NC_BLOCK - 1) // _NC_BLOCK
+
+
+@numba.njit(inline="always")
+def _nc_block(blk, ch):
+    """Block ``blk``'s channels ``[c0, c1)`` and their number ``k``."""
+    c0 = blk * _NC_BLOCK
+    c1 = min(c0 + _NC_BLOCK, ch)
+    return c0, c1, c1 - c0
+
+
+@numba.njit(inline="always")
+def _block_means(x, c0, c1):
+    """The float64 mean of each column of ``x[:, c0:c1]``, row by row (one accumulator per
+    column, so the loop along a row vectorises)."""
+    m = np.zeros(c1 - c0)
+    for i in range(x.shape[0]):
+        xr = x[i, c0:c1]
+        for c in range(m.size):
+            m[c] += xr[c]
+    for c in range(m.size):
+        m[c] /= x.shape[0]
+    return m
+
+
 @kernel
 def batch_norm_fwd_train_nc(x, w, b, eps, y, mean, var, rstd):
     """``batch_norm_fwd_train`` for x, y: (N, C); mean/var/rstd: (C,) float64 outputs."""
     nb, ch = x.shape
-    for blk in numba.prange((ch + _NC_BLOCK - 1) // _NC_BLOCK):
-        c0 = blk * _NC_BLOCK
-        c1 = min(c0 + _NC_BLOCK, ch)
-        k = c1 - c0
-        m = np.zeros(k)
+    for blk in numba.prange(_nc_blocks(ch)):
+        c0, c1, k = _nc_block(blk, ch)
+        m = _block_means(x, c0, c1)
         v = np.zeros(k)
         scale = np.empty(k)
-        for i in range(nb):
-            xr = x[i, c0:c1]
-            for c in range(k):
-                m[c] += xr[c]
-        for c in range(k):
-            m[c] /= nb
         for i in range(nb):
             xr = x[i, c0:c1]
             for c in range(k):
@@ -327,10 +347,8 @@ def batch_norm_fwd_eval_nc(x, mean, rstd, w, b, y):
 def batch_norm_bwd_nc(x, g, w, mean, rstd, batch_stats, dx, dw, db):
     """``batch_norm_bwd`` for x, g, dx: (N, C); dw, db: (C,) float64 outputs."""
     nb, ch = x.shape
-    for blk in numba.prange((ch + _NC_BLOCK - 1) // _NC_BLOCK):
-        c0 = blk * _NC_BLOCK
-        c1 = min(c0 + _NC_BLOCK, ch)
-        k = c1 - c0
+    for blk in numba.prange(_nc_blocks(ch)):
+        c0, c1, k = _nc_block(blk, ch)
         mu = np.empty(k)
         sg = np.zeros(k)
         sgd = np.zeros(k)

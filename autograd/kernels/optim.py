@@ -24,6 +24,8 @@ scalar code (several times slower: bench/README.md, "Figures behind the code").
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numba
 
@@ -56,14 +58,45 @@ def _nan_max(a, b):
     return a if (a > b or a != a) else b
 
 
+# Hyper-parameters converted once per call and read by name in the loops (Numba compiles a
+# named tuple's fields like separate variables). Floats are in the parameter's dtype; the
+# bools are loop-invariant flags.
+class _AdamScalars(NamedTuple):
+    w: float  # 1 - beta1: m's lerp weight towards g
+    omw: float  # 1 - w
+    low: bool  # |w| < 0.5: which side the lerp computes from (see _lerp)
+    b2: float  # beta2
+    omb2: float  # 1 - beta2
+    decay: float  # AdamW's 1 - lr * weight_decay
+    decay_p: bool  # apply it (decoupled and weight_decay != 0)
+    wd: float  # coupled weight decay
+    use_wd: bool  # apply it (weight_decay != 0 and not decoupled)
+    bc2: float  # sqrt(1 - beta2**t)
+    eps: float
+    neg_step: float  # -lr / (1 - beta1**t)
+
+
+class _RmsScalars(NamedTuple):
+    a: float  # alpha
+    oma: float  # 1 - alpha
+    w: float  # the centered mean's lerp weight, 1 - alpha
+    omw: float  # 1 - w
+    low: bool  # |w| < 0.5 (see _lerp)
+    eps: float
+    neg_lr: float
+    mom: float  # momentum
+    wd: float  # weight decay
+    use_wd: bool  # weight_decay != 0
+
+
 @numba.njit(inline="always", error_model="numpy")
-def _adam_scalars(
-    p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
-):
-    """Adam's hyper-parameters in ``p``'s dtype, rounded as NumPy rounds them."""
+def _adam_scalars(p, hyper):
+    """Adam's hyper-parameters ``(beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt,
+    step_size, decoupled)`` in ``p``'s dtype, rounded as NumPy rounds them."""
+    beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled = hyper
     T = p.dtype.type
     w = 1.0 - beta1
-    return (
+    return _AdamScalars(
         T(w),
         T(1.0 - w),
         abs(w) < 0.5,
@@ -77,6 +110,15 @@ def _adam_scalars(
         T(eps),
         T(-step_size),
     )
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _adam_moments(p_i, g_i, m_i, v_i, s, maximize):
+    """One element's Adam moments: ``(p, m, v)`` with ``p`` after AdamW's decay, ``m`` the
+    lerp towards the (decayed) gradient and ``v`` the running mean of its square."""
+    p_i = p_i * s.decay if s.decay_p else p_i
+    g_i = _effective_grad(p_i, g_i, s.wd, s.use_wd, maximize)
+    return p_i, _lerp(m_i, g_i, s.w, s.omw, s.low), v_i * s.b2 + (g_i * s.omb2) * g_i
 
 
 @_exact_kernel
@@ -97,50 +139,29 @@ def adam_update(
 ):
     """Adam/AdamW step on flat arrays. ``decoupled``: AdamW's ``p *= 1 - lr * wd`` instead
     of coupled decay; ``step_size = lr / (1 - beta1**t)``."""
-    (w, omw, low, b2, omb2, decay, decay_p, wd, use_wd, bc2, eps_, neg_step) = _adam_scalars(
-        p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
+    s = _adam_scalars(
+        p, (beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled)
     )
     for i in numba.prange(p.size):
-        pi = p[i] * decay if decay_p else p[i]
-        gi = _effective_grad(pi, g[i], wd, use_wd, maximize)
-        mi = _lerp(m[i], gi, w, omw, low)
-        vi = v[i] * b2 + (gi * omb2) * gi
+        pi, mi, vi = _adam_moments(p[i], g[i], m[i], v[i], s, maximize)
         m[i] = mi
         v[i] = vi
-        p[i] = pi + (mi / (np.sqrt(vi) / bc2 + eps_)) * neg_step
+        p[i] = pi + (mi / (np.sqrt(vi) / s.bc2 + s.eps)) * s.neg_step
 
 
 @_exact_kernel
-def adam_amsgrad_update(
-    p,
-    g,
-    m,
-    v,
-    vmax,
-    beta1,
-    beta2,
-    lr,
-    weight_decay,
-    eps,
-    bias_correction2_sqrt,
-    step_size,
-    decoupled,
-    maximize,
-):
-    """``adam_update`` with AMSGrad: the denominator uses ``vmax``, the running max of ``v``."""
-    (w, omw, low, b2, omb2, decay, decay_p, wd, use_wd, bc2, eps_, neg_step) = _adam_scalars(
-        p, beta1, beta2, lr, weight_decay, eps, bias_correction2_sqrt, step_size, decoupled
-    )
+def adam_amsgrad_update(p, g, m, v, vmax, *hyper):
+    """``adam_update`` with AMSGrad: the denominator uses ``vmax``, the running max of ``v``.
+    ``hyper``: ``adam_update``'s arguments after ``v`` (``beta1, ..., decoupled, maximize``)."""
+    s = _adam_scalars(p, hyper[:8])
+    maximize = hyper[8]
     for i in numba.prange(p.size):
-        pi = p[i] * decay if decay_p else p[i]
-        gi = _effective_grad(pi, g[i], wd, use_wd, maximize)
-        mi = _lerp(m[i], gi, w, omw, low)
-        vi = v[i] * b2 + (gi * omb2) * gi
+        pi, mi, vi = _adam_moments(p[i], g[i], m[i], v[i], s, maximize)
         m[i] = mi
         v[i] = vi
         vi = _nan_max(vmax[i], vi)
         vmax[i] = vi
-        p[i] = pi + (mi / (np.sqrt(vi) / bc2 + eps_)) * neg_step
+        p[i] = pi + (mi / (np.sqrt(vi) / s.bc2 + s.eps)) * s.neg_step
 
 
 @_exact_kernel
@@ -179,7 +200,7 @@ def _rms_scalars(p, lr, alpha, eps, weight_decay, momentum):
     ``lerp(grad_avg, g, 1 - alpha)``)."""
     T = p.dtype.type
     w = 1.0 - alpha
-    return (
+    return _RmsScalars(
         T(alpha),
         T(1.0 - alpha),
         T(w),
@@ -193,17 +214,22 @@ def _rms_scalars(p, lr, alpha, eps, weight_decay, momentum):
     )
 
 
+@numba.njit(inline="always", error_model="numpy")
+def _rms_square_avg(p_i, g_i, sq_i, s, maximize):
+    """One element's ``(g, square_avg)``: the effective gradient and the updated running mean
+    of its square, ``alpha * square_avg + (1 - alpha) * g * g``."""
+    g_i = _effective_grad(p_i, g_i, s.wd, s.use_wd, maximize)
+    return g_i, sq_i * s.a + (g_i * s.oma) * g_i
+
+
 @_exact_kernel
 def rmsprop_update(p, g, square_avg, lr, alpha, eps, weight_decay, maximize):
     """RMSprop step, neither centered nor with momentum."""
-    a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, 0.0
-    )
+    s = _rms_scalars(p, lr, alpha, eps, weight_decay, 0.0)
     for i in numba.prange(p.size):
-        gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
-        sq = square_avg[i] * a + (gi * oma) * gi
+        gi, sq = _rms_square_avg(p[i], g[i], square_avg[i], s, maximize)
         square_avg[i] = sq
-        p[i] = p[i] + (gi / (np.sqrt(sq) + eps_)) * neg_lr
+        p[i] = p[i] + (gi / (np.sqrt(sq) + s.eps)) * s.neg_lr
 
 
 @_exact_kernel
@@ -211,31 +237,33 @@ def rmsprop_momentum_update(
     p, g, square_avg, buf, lr, alpha, eps, weight_decay, momentum, maximize
 ):
     """RMSprop step with a momentum buffer ``buf = momentum * buf + g / avg``."""
-    a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, momentum
-    )
+    s = _rms_scalars(p, lr, alpha, eps, weight_decay, momentum)
     for i in numba.prange(p.size):
-        gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
-        sq = square_avg[i] * a + (gi * oma) * gi
+        gi, sq = _rms_square_avg(p[i], g[i], square_avg[i], s, maximize)
         square_avg[i] = sq
-        b = buf[i] * mom + gi / (np.sqrt(sq) + eps_)
+        b = buf[i] * s.mom + gi / (np.sqrt(sq) + s.eps)
         buf[i] = b
-        p[i] = p[i] + b * neg_lr
+        p[i] = p[i] + b * s.neg_lr
+
+
+@numba.njit(inline="always", error_model="numpy")
+def _rms_centered(p_i, g_i, sq_i, ga_i, s, maximize):
+    """Centered RMSprop's ``(g, square_avg, grad_avg, avg)`` for one element, ``grad_avg`` the
+    running mean of g (``lerp(grad_avg, g, 1 - alpha)``), ``avg = sqrt(v - mean(g)**2) + eps``."""
+    g_i, sq = _rms_square_avg(p_i, g_i, sq_i, s, maximize)
+    ga = _lerp(ga_i, g_i, s.w, s.omw, s.low)
+    return g_i, sq, ga, np.sqrt(sq - ga * ga) + s.eps
 
 
 @_exact_kernel
 def rmsprop_centered_update(p, g, square_avg, grad_avg, lr, alpha, eps, weight_decay, maximize):
     """Centered RMSprop step: ``avg = sqrt(v - mean(g)**2) + eps``."""
-    a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, 0.0
-    )
+    s = _rms_scalars(p, lr, alpha, eps, weight_decay, 0.0)
     for i in numba.prange(p.size):
-        gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
-        sq = square_avg[i] * a + (gi * oma) * gi
+        gi, sq, ga, avg = _rms_centered(p[i], g[i], square_avg[i], grad_avg[i], s, maximize)
         square_avg[i] = sq
-        ga = _lerp(grad_avg[i], gi, w, omw, low)
         grad_avg[i] = ga
-        p[i] = p[i] + (gi / (np.sqrt(sq - ga * ga) + eps_)) * neg_lr
+        p[i] = p[i] + (gi / avg) * s.neg_lr
 
 
 @_exact_kernel
@@ -243,18 +271,14 @@ def rmsprop_centered_momentum_update(
     p, g, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay, momentum, maximize
 ):
     """Centered RMSprop step with a momentum buffer."""
-    a, oma, w, omw, low, eps_, neg_lr, mom, wd, use_wd = _rms_scalars(
-        p, lr, alpha, eps, weight_decay, momentum
-    )
+    s = _rms_scalars(p, lr, alpha, eps, weight_decay, momentum)
     for i in numba.prange(p.size):
-        gi = _effective_grad(p[i], g[i], wd, use_wd, maximize)
-        sq = square_avg[i] * a + (gi * oma) * gi
+        gi, sq, ga, avg = _rms_centered(p[i], g[i], square_avg[i], grad_avg[i], s, maximize)
         square_avg[i] = sq
-        ga = _lerp(grad_avg[i], gi, w, omw, low)
         grad_avg[i] = ga
-        b = buf[i] * mom + gi / (np.sqrt(sq - ga * ga) + eps_)
+        b = buf[i] * s.mom + gi / avg
         buf[i] = b
-        p[i] = p[i] + b * neg_lr
+        p[i] = p[i] + b * s.neg_lr
 
 
 @_exact_kernel

@@ -50,6 +50,26 @@ def supports(*arrays) -> bool:
     return len(dts) == 1 and dts.pop() in FLOATS
 
 
+# Each sample's row of stacked gates is cut into one 1-d slice per gate: LLVM vectorises a
+# loop over 1-d slices, not the same loop written with 2-d indices and offsets.
+@numba.njit(inline="always")
+def _gates3(row, H):
+    """A row of 3H values (GRU: r, z, n) as three 1-d slices of H."""
+    return row[:H], row[H : 2 * H], row[2 * H :]
+
+
+@numba.njit(inline="always")
+def _gates4(row, H):
+    """A row of 4H values (LSTM: i, f, g, o; GRU's work space) as four 1-d slices of H."""
+    return row[:H], row[H : 2 * H], row[2 * H : 3 * H], row[3 * H :]
+
+
+@numba.njit(inline="always")
+def _gates5(row, H):
+    """A row of 5H values (the LSTM work space: i, f, g, o, tanh(c')) as five slices of H."""
+    return row[:H], row[H : 2 * H], row[2 * H : 3 * H], row[3 * H : 4 * H], row[4 * H :]
+
+
 # ---- Elman RNN: h' = tanh(gi + gh + b) or relu(...) ----------------------------------------
 @kernel
 def rnn_tanh_forward_step(gi, gh, b, out):
@@ -94,18 +114,16 @@ def rnn_relu_backward_step(dy, dmm, h, dpre):
 
 
 # ---- GRU ------------------------------------------------------------------------------------
-# Each sample's row is cut into one 1-d slice per gate first: LLVM vectorises a loop over
-# 1-d slices, not the same loop written with 2-d indices and offsets.
 @kernel
 def gru_forward_step(gi, gh, b, h, out, ws):
     """r = s(gi_r + gh_r), z = s(gi_z + gh_z), n = tanh(gi_n + r * gh_n) (gh including the
     bias b), h' = n + z * (h - n). Saves ws = [r, z, n, gh_n] (N, 4H)."""
     N, H = h.shape
-    br, bz, bn = b[:H], b[H : 2 * H], b[2 * H :]
+    br, bz, bn = _gates3(b, H)
     for n in numba.prange(N):
-        gir, giz, gin = gi[n, :H], gi[n, H : 2 * H], gi[n, 2 * H :]
-        ghr, ghz, ghn = gh[n, :H], gh[n, H : 2 * H], gh[n, 2 * H :]
-        wr, wz, wn, wh = ws[n, :H], ws[n, H : 2 * H], ws[n, 2 * H : 3 * H], ws[n, 3 * H :]
+        gir, giz, gin = _gates3(gi[n], H)
+        ghr, ghz, ghn = _gates3(gh[n], H)
+        wr, wz, wn, wh = _gates4(ws[n], H)
         h_, o = h[n], out[n]
         for j in range(H):
             r = _sigmoid(gir[j] + (ghr[j] + br[j]))
@@ -113,10 +131,7 @@ def gru_forward_step(gi, gh, b, h, out, ws):
             hn = ghn[j] + bn[j]
             c = _tanh(gin[j] + r * hn)
             o[j] = c + z * (h_[j] - c)
-            wr[j] = r
-            wz[j] = z
-            wn[j] = c
-            wh[j] = hn
+            wr[j], wz[j], wn[j], wh[j] = r, z, c, hn  # the work space [r, z, n, gh_n]
 
 
 @kernel
@@ -127,15 +142,13 @@ def gru_backward_step(dy, dmm, dhz, h, ws, dgi, dgh):
     N, H = h.shape
     one = h.dtype.type(1.0)
     for n in numba.prange(N):
-        wr, wz, wn, wh = ws[n, :H], ws[n, H : 2 * H], ws[n, 2 * H : 3 * H], ws[n, 3 * H :]
-        dir_, diz, din = dgi[n, :H], dgi[n, H : 2 * H], dgi[n, 2 * H :]
-        dhr, dhz_, dhn = dgh[n, :H], dgh[n, H : 2 * H], dgh[n, 2 * H :]
+        wr, wz, wn, wh = _gates4(ws[n], H)
+        dir_, diz, din = _gates3(dgi[n], H)
+        dhr, dhz_, dhn = _gates3(dgh[n], H)
         dy_, dmm_, carry, h_ = dy[n], dmm[n], dhz[n], h[n]
         for j in range(H):
             dh = dy_[j] + dmm_[j] + carry[j]
-            r = wr[j]
-            z = wz[j]
-            c = wn[j]
+            r, z, c = wr[j], wz[j], wn[j]
             dn = dh * (one - z) * (one - c * c)
             dz = dh * (h_[j] - c) * z * (one - z)
             dr = dn * wh[j] * r * (one - r)
@@ -154,17 +167,11 @@ def lstm_forward_step(gi, gh, b, c, h_out, c_out, ws):
     """i, f, o = s(.), g = tanh(.) of gi + gh + b; c' = f * c + i * g; h' = o * tanh(c').
     Saves ws = [i, f, g, o, tanh(c')] (N, 5H)."""
     N, H = c.shape
-    bi, bf, bg, bo = b[:H], b[H : 2 * H], b[2 * H : 3 * H], b[3 * H :]
+    bi, bf, bg, bo = _gates4(b, H)
     for n in numba.prange(N):
-        gii, gif, gig, gio = gi[n, :H], gi[n, H : 2 * H], gi[n, 2 * H : 3 * H], gi[n, 3 * H :]
-        ghi, ghf, ghg, gho = gh[n, :H], gh[n, H : 2 * H], gh[n, 2 * H : 3 * H], gh[n, 3 * H :]
-        wi, wf, wg, wo, wt = (
-            ws[n, :H],
-            ws[n, H : 2 * H],
-            ws[n, 2 * H : 3 * H],
-            ws[n, 3 * H : 4 * H],
-            ws[n, 4 * H :],
-        )
+        gii, gif, gig, gio = _gates4(gi[n], H)
+        ghi, ghf, ghg, gho = _gates4(gh[n], H)
+        wi, wf, wg, wo, wt = _gates5(ws[n], H)
         c_, ho, co = c[n], h_out[n], c_out[n]
         for j in range(H):
             i = _sigmoid(gii[j] + (ghi[j] + bi[j]))
@@ -175,11 +182,7 @@ def lstm_forward_step(gi, gh, b, c, h_out, c_out, ws):
             tc = _tanh(cn)
             co[j] = cn
             ho[j] = o * tc
-            wi[j] = i
-            wf[j] = f
-            wg[j] = g
-            wo[j] = o
-            wt[j] = tc
+            wi[j], wf[j], wg[j], wo[j], wt[j] = i, f, g, o, tc  # [i, f, g, o, tanh(c')]
 
 
 @kernel
@@ -190,21 +193,11 @@ def lstm_backward_step(dy, dcy, dmm, dc, c, ws, dg):
     N, H = c.shape
     one = c.dtype.type(1.0)
     for n in numba.prange(N):
-        wi, wf, wg, wo, wt = (
-            ws[n, :H],
-            ws[n, H : 2 * H],
-            ws[n, 2 * H : 3 * H],
-            ws[n, 3 * H : 4 * H],
-            ws[n, 4 * H :],
-        )
-        di, df, dgg, do = dg[n, :H], dg[n, H : 2 * H], dg[n, 2 * H : 3 * H], dg[n, 3 * H :]
+        wi, wf, wg, wo, wt = _gates5(ws[n], H)
+        di, df, dgg, do = _gates4(dg[n], H)
         dy_, dcy_, dmm_, dc_, c_ = dy[n], dcy[n], dmm[n], dc[n], c[n]
         for j in range(H):
-            i = wi[j]
-            f = wf[j]
-            g = wg[j]
-            o = wo[j]
-            tc = wt[j]
+            i, f, g, o, tc = wi[j], wf[j], wg[j], wo[j], wt[j]
             dh = dy_[j] + dmm_[j]
             dct = dc_[j] + dcy_[j] + dh * o * (one - tc * tc)
             di[j] = dct * g * i * (one - i)

@@ -177,80 +177,88 @@ def log_softmax_bwd_rows(y, g, out):
 
 
 # ---- along a middle axis: x (A, C, B), B > 1 ----------------------------------------------------
+@_inline
+def _exp_cols(x, out):
+    """One (C, B) slice: ``out = e**(x - m)`` with ``m`` the maximum over ``c`` of each
+    column ``b`` (in x's dtype); returns ``(m, s)``, ``s`` the column sums of ``out``
+    (float64). Unit-stride inner loops over ``b``: each vectorises."""
+    C, B = x.shape
+    m = x[0].copy()  # running maximum over c
+    for c in range(1, C):
+        for b in range(B):
+            v = x[c, b]
+            m[b] = v if v > m[b] else m[b]
+    for c in range(C):  # the exps alone: this loop is the one that must vectorise
+        for b in range(B):
+            out[c, b] = exp_nonpos(x[c, b] - m[b])
+    return m, _sum_cols(out)
+
+
+@_inline
+def _sum_cols(a):
+    """The float64 sums over ``c`` of a (C, B) slice, one per column (elementwise across the
+    columns: vectorised without reassociation)."""
+    s = np.zeros(a.shape[1])
+    for c in range(a.shape[0]):
+        for b in range(s.size):
+            s[b] += numba.float64(a[c, b])
+    return s
+
+
+@_inline
+def _dot_cols(a, y):
+    """``sum_c a[c] * y[c]`` in float64, one per column of two (C, B) slices."""
+    s = np.zeros(a.shape[1])
+    for c in range(a.shape[0]):
+        for b in range(s.size):
+            s[b] += numba.float64(a[c, b]) * numba.float64(y[c, b])
+    return s
+
+
 @kernel
 def softmax_cols(x, out):
     """softmax along axis 1 of (A, C, B) arrays (B > 1)."""
     for a in numba.prange(x.shape[0]):
-        C, B = x.shape[1], x.shape[2]
-        m = x[a, 0].copy()  # running maximum over c, in x's dtype
-        for c in range(1, C):
-            for b in range(B):
-                v = x[a, c, b]
-                m[b] = v if v > m[b] else m[b]
-        for c in range(C):  # the exps alone: this loop is the one that must vectorise
-            for b in range(B):
-                out[a, c, b] = exp_nonpos(x[a, c, b] - m[b])
-        s = np.zeros(B)
-        for c in range(C):
-            for b in range(B):
-                s[b] += out[a, c, b]
-        for b in range(B):
-            s[b] = 1.0 / s[b]
-        for c in range(C):
-            for b in range(B):
-                out[a, c, b] = out[a, c, b] * s[b]
+        xa, ya = x[a], out[a]
+        m, s = _exp_cols(xa, ya)
+        inv = 1.0 / s
+        for c in range(ya.shape[0]):
+            for b in range(inv.size):
+                ya[c, b] = ya[c, b] * inv[b]
 
 
 @kernel
 def log_softmax_cols(x, out):
-    """log_softmax along axis 1 of (A, C, B) arrays."""
+    """log_softmax along axis 1 of (A, C, B) arrays (``out`` holds the exps first)."""
     for a in numba.prange(x.shape[0]):
-        C, B = x.shape[1], x.shape[2]
-        m = x[a, 0].copy()  # running maximum over c, in x's dtype
-        for c in range(1, C):
-            for b in range(B):
-                v = x[a, c, b]
-                m[b] = v if v > m[b] else m[b]
-        for c in range(C):  # out holds the exps for now (a loop without reduction)
-            for b in range(B):
-                out[a, c, b] = exp_nonpos(x[a, c, b] - m[b])
-        s = np.zeros(B)
-        for c in range(C):
-            for b in range(B):
-                s[b] += out[a, c, b]
-        for b in range(B):
-            s[b] = numba.float64(m[b]) + math.log(s[b])
-        for c in range(C):
-            for b in range(B):
-                out[a, c, b] = numba.float64(x[a, c, b]) - s[b]
+        xa, ya = x[a], out[a]
+        m, s = _exp_cols(xa, ya)
+        shift = np.log(s) + m  # (float64: m's rounding is not added to the log)
+        for c in range(ya.shape[0]):
+            for b in range(shift.size):
+                ya[c, b] = numba.float64(xa[c, b]) - shift[b]
 
 
 @kernel
 def softmax_bwd_cols(y, g, out):
     """softmax's VJP along axis 1 of (A, C, B) arrays."""
     for a in numba.prange(y.shape[0]):
-        C, B = y.shape[1], y.shape[2]
-        dot = np.zeros(B)
-        for c in range(C):
-            for b in range(B):
-                dot[b] += numba.float64(g[a, c, b]) * numba.float64(y[a, c, b])
-        for c in range(C):
-            for b in range(B):
-                out[a, c, b] = numba.float64(y[a, c, b]) * (numba.float64(g[a, c, b]) - dot[b])
+        ya, ga, da = y[a], g[a], out[a]
+        dot = _dot_cols(ga, ya)
+        for c in range(ya.shape[0]):
+            for b in range(dot.size):
+                da[c, b] = numba.float64(ya[c, b]) * (numba.float64(ga[c, b]) - dot[b])
 
 
 @kernel
 def log_softmax_bwd_cols(y, g, out):
     """log_softmax's VJP along axis 1 of (A, C, B) arrays."""
     for a in numba.prange(y.shape[0]):
-        C, B = y.shape[1], y.shape[2]
-        s = np.zeros(B)
-        for c in range(C):
-            for b in range(B):
-                s[b] += numba.float64(g[a, c, b])
-        for c in range(C):
-            for b in range(B):
-                out[a, c, b] = numba.float64(g[a, c, b]) - exp_nonpos(y[a, c, b]) * s[b]
+        ya, ga, da = y[a], g[a], out[a]
+        s = _sum_cols(ga)
+        for c in range(ya.shape[0]):
+            for b in range(s.size):
+                da[c, b] = numba.float64(ga[c, b]) - exp_nonpos(ya[c, b]) * s[b]
 
 
 # ---- cross-entropy with class-index targets: x (R, C) -----------------------------------------

@@ -86,35 +86,22 @@ if numba.config.DISABLE_JIT:
         return type(a)(np.float64(a) * np.float64(b) + np.float64(c))
 else:
 
-    @intrinsic
-    def _bits_to_f64(typingctx, bits):
-        """Reinterpret an int64 as a float64 (a free register move, vectorisable)."""
-        sig = types.float64(types.int64)
+    def _bitcast(src, dst, llvm_type):
+        """An intrinsic that reinterprets the bits of a ``src`` value as a ``dst`` value (a
+        free register move, vectorisable)."""
 
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.DoubleType())
+        @intrinsic
+        def bitcast(typingctx, value):
+            def codegen(context, builder, signature, args):
+                return builder.bitcast(args[0], llvm_type)
 
-        return sig, codegen
+            return dst(src), codegen
 
-    @intrinsic
-    def _bits_to_f32(typingctx, bits):
-        """Reinterpret an int32 as a float32."""
-        sig = types.float32(types.int32)
+        return bitcast
 
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.FloatType())
-
-        return sig, codegen
-
-    @intrinsic
-    def _f32_bits(typingctx, x):
-        """Reinterpret a float32 as an int32."""
-        sig = types.int32(types.float32)
-
-        def codegen(context, builder, signature, args):
-            return builder.bitcast(args[0], ir.IntType(32))
-
-        return sig, codegen
+    _bits_to_f64 = _bitcast(types.int64, types.float64, ir.DoubleType())
+    _bits_to_f32 = _bitcast(types.int32, types.float32, ir.FloatType())
+    _f32_bits = _bitcast(types.float32, types.int32, ir.IntType(32))
 
     @intrinsic
     def _fma(typingctx, a, b, c):
@@ -138,7 +125,33 @@ else:
 # vectorising the caller's loop.
 
 
+# ---- polynomials ---------------------------------------------------------------------------
+@_inline
+def _horner(x, coeffs):
+    """``coeffs[0] * x**n + ... + coeffs[n]`` (highest power first) in Horner form, one
+    multiply-add per coefficient. ``coeffs`` is a constant tuple of the precision wanted
+    (``_f32s`` for float32 code): the loop has a fixed length, so LLVM unrolls it into the
+    same straight-line code as writing the steps out."""
+    p = coeffs[0]
+    for c in coeffs[1:]:
+        p = p * x + c
+    return p
+
+
+def _f32s(values):
+    """The coefficients as float32 constants (a Python float would be float64 in Numba)."""
+    return tuple(np.float32(v) for v in values)
+
+
+def _inverse_factorials(hi, lo):
+    """``(1 / hi!, ..., 1 / lo!)``: Taylor coefficients of e**x, highest power first."""
+    return tuple(1.0 / math.factorial(k) for k in range(hi, lo - 1, -1))
+
+
 # ---- exp ---------------------------------------------------------------------------------
+_EXP_TAYLOR = _inverse_factorials(13, 0)
+
+
 @_inline
 def _exp64(x):
     """e**x: x = n ln2 + r with |r| <= ln2 / 2, e**r by its Taylor series to r**13 / 13!
@@ -146,20 +159,7 @@ def _exp64(x):
     xc = min(max(x if x == x else 0.0, -745.2), 709.8)  # (nan handled at the end)
     n = np.floor(xc * _LOG2E + 0.5)
     r = (xc - n * _LN2_HI) - n * _LN2_LO
-    p = 1.0 / 6227020800.0  # Horner form, highest power first
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
+    p = _horner(r, _EXP_TAYLOR)
     # 2**n in two halves, so each factor is a normal number even when the result is
     # subnormal or near overflow
     ni = numba.int32(n)
@@ -182,12 +182,14 @@ _MAGIC_F32 = 12582912.0  # 1.5 * 2**23: x + this rounds x (|x| < 2**22) to an in
 # e**r = 1 + r + r**2 P(r) on |r| <= ln2 / 2, P of degree 4: a near-minimax fit of relative
 # error 3.8e-9 (0.06 float32 ulp) with these float32 coefficients (Lawson-weighted least
 # squares on Chebyshev nodes; the Taylor coefficients would need degree 7 for the same).
-_EXP_P = (
-    0.0013814610429108143,
-    0.008368710055947304,
-    0.04166838899254799,
-    0.1666652113199234,
-    0.4999999403953552,
+_EXP_P = _f32s(
+    (
+        0.0013814610429108143,
+        0.008368710055947304,
+        0.04166838899254799,
+        0.1666652113199234,
+        0.4999999403953552,
+    )
 )
 
 
@@ -199,11 +201,7 @@ def _exp32_parts(x, bias):
     kf = x * f32(_LOG2E) + c
     n = kf - c
     r = (x - n * f32(_LN2_HI_F32)) - n * f32(_LN2_LO_F32)
-    p = f32(_EXP_P[0])
-    p = p * r + f32(_EXP_P[1])
-    p = p * r + f32(_EXP_P[2])
-    p = p * r + f32(_EXP_P[3])
-    p = p * r + f32(_EXP_P[4])
+    p = _horner(r, _EXP_P)
     return p * r * r + r, kf  # (q stays apart from the 1: expm1 needs its low bits)
 
 
@@ -248,40 +246,29 @@ def _expm1_nonpos32(x):
 
 
 # ---- expm1 -------------------------------------------------------------------------------
+_EXPM1_TAYLOR = _inverse_factorials(12, 2)  # (e**x - 1 - x) / x**2
+_EXPM1_TAYLOR32 = _f32s(_inverse_factorials(8, 2))
+
+
 @_inline
 def _expm1_64(x):
     """e**x - 1 without cancellation near 0: Taylor series to x**12 / 12! for |x| < 0.1
     (remainder < 1e-19 relative), exp - 1 elsewhere (loses at most ~3 bits at |x| = 0.1)."""
-    s = 1.0 / 479001600.0
-    s = s * x + 1.0 / 39916800.0
-    s = s * x + 1.0 / 3628800.0
-    s = s * x + 1.0 / 362880.0
-    s = s * x + 1.0 / 40320.0
-    s = s * x + 1.0 / 5040.0
-    s = s * x + 1.0 / 720.0
-    s = s * x + 1.0 / 120.0
-    s = s * x + 1.0 / 24.0
-    s = s * x + 1.0 / 6.0
-    s = s * x + 0.5
-    small = x + x * x * s
+    small = x + x * x * _horner(x, _EXPM1_TAYLOR)
     return small if abs(x) < 0.1 else _exp64(x) - 1.0
 
 
 @_inline
 def _expm1_32(x):
     """float32: the series to x**8 / 8! for |x| < 0.5 (remainder < 1e-8 relative)."""
-    s = f32(1.0 / 40320.0)
-    s = s * x + f32(1.0 / 5040.0)
-    s = s * x + f32(1.0 / 720.0)
-    s = s * x + f32(1.0 / 120.0)
-    s = s * x + f32(1.0 / 24.0)
-    s = s * x + f32(1.0 / 6.0)
-    s = s * x + f32(0.5)
-    small = x + x * x * s
+    small = x + x * x * _horner(x, _EXPM1_TAYLOR32)
     return small if abs(x) < f32(0.5) else _exp32(x) - f32(1.0)
 
 
 # ---- tanh --------------------------------------------------------------------------------
+_TANH_TAYLOR = (-1382.0 / 155925.0, 62.0 / 2835.0, -17.0 / 315.0, 2.0 / 15.0, -1.0 / 3.0)
+
+
 @_inline
 def _tanh64(x):
     """tanh via e = e**(-2|x|): (1 - e) / (1 + e) with the sign of x; near 0, where 1 - e
@@ -290,12 +277,7 @@ def _tanh64(x):
     e = _exp64(-2.0 * a)
     t = math.copysign((1.0 - e) / (1.0 + e), x)
     x2 = x * x
-    s = -1382.0 / 155925.0
-    s = s * x2 + 62.0 / 2835.0
-    s = s * x2 - 17.0 / 315.0
-    s = s * x2 + 2.0 / 15.0
-    s = s * x2 - 1.0 / 3.0
-    small = x + x * x2 * s
+    small = x + x * x2 * _horner(x2, _TANH_TAYLOR)
     return small if a < 0.1 else t
 
 
@@ -326,32 +308,17 @@ def _sigmoid32(x):
 
 
 # ---- softplus: log(1 + e**x) -------------------------------------------------------------
+_ATANH_SERIES = tuple(1.0 / k for k in range(35, 0, -2))  # atanh(z) / z in z**2, to z**34
+_ATANH_SERIES32 = _f32s(1.0 / k for k in range(15, 0, -2))
+
+
 @_inline
 def _log1p_exp64(x):
     """max(x, 0) + log1p(e**-|x|), stable for any x. log1p(e) for e in [0, 1] by the
     series log1p(e) = 2 atanh(z), z = e / (2 + e) <= 1/3, in z**2."""
     e = _exp64(-abs(x))
     z = e / (2.0 + e)
-    z2 = z * z
-    s = 1.0 / 35.0
-    s = s * z2 + 1.0 / 33.0
-    s = s * z2 + 1.0 / 31.0
-    s = s * z2 + 1.0 / 29.0
-    s = s * z2 + 1.0 / 27.0
-    s = s * z2 + 1.0 / 25.0
-    s = s * z2 + 1.0 / 23.0
-    s = s * z2 + 1.0 / 21.0
-    s = s * z2 + 1.0 / 19.0
-    s = s * z2 + 1.0 / 17.0
-    s = s * z2 + 1.0 / 15.0
-    s = s * z2 + 1.0 / 13.0
-    s = s * z2 + 1.0 / 11.0
-    s = s * z2 + 1.0 / 9.0
-    s = s * z2 + 1.0 / 7.0
-    s = s * z2 + 1.0 / 5.0
-    s = s * z2 + 1.0 / 3.0
-    s = s * z2 + 1.0
-    return max(x, 0.0) + 2.0 * z * s
+    return max(x, 0.0) + 2.0 * z * _horner(z * z, _ATANH_SERIES)
 
 
 @_inline
@@ -359,16 +326,7 @@ def _log1p_exp32(x):
     """float32 softplus: the same series to z**14 (truncation < 4e-8 relative)."""
     e = _exp_nonpos32(-abs(x))
     z = e / (f32(2.0) + e)
-    z2 = z * z
-    s = f32(1.0 / 15.0)
-    s = s * z2 + f32(1.0 / 13.0)
-    s = s * z2 + f32(1.0 / 11.0)
-    s = s * z2 + f32(1.0 / 9.0)
-    s = s * z2 + f32(1.0 / 7.0)
-    s = s * z2 + f32(1.0 / 5.0)
-    s = s * z2 + f32(1.0 / 3.0)
-    s = s * z2 + f32(1.0)
-    return max(x, f32(0.0)) + f32(2.0) * z * s
+    return max(x, f32(0.0)) + f32(2.0) * z * _horner(z * z, _ATANH_SERIES32)
 
 
 # ---- erf / erfc (float32-grade, computed in float64) ---------------------------------------
@@ -376,21 +334,25 @@ def _log1p_exp32(x):
 # fractional error < 1.2e-7 everywhere (Numerical Recipes' erfcc), good for float32 results.
 # Evaluated in float64 for both precisions: in float32 the alternating-sign polynomial and
 # z**2 lose enough to break erfc's *relative* accuracy far in the tail, which gelu needs.
+_ERFC_P = (
+    0.17087277,
+    -0.82215223,
+    1.48851587,
+    -1.13520398,
+    0.27886807,
+    -0.18628806,
+    0.09678418,
+    0.37409196,
+    1.00002368,
+    -1.26551223,
+)
+
+
 @_inline
 def _erfc_abs(z):
     """erfc(z) for z >= 0 (float64)."""
     t = 1.0 / (1.0 + 0.5 * z)
-    p = 0.17087277
-    p = p * t - 0.82215223
-    p = p * t + 1.48851587
-    p = p * t - 1.13520398
-    p = p * t + 0.27886807
-    p = p * t - 0.18628806
-    p = p * t + 0.09678418
-    p = p * t + 0.37409196
-    p = p * t + 1.00002368
-    p = p * t - 1.26551223
-    return t * _exp64(-z * z + p)
+    return t * _exp64(-z * z + _horner(t, _ERFC_P))
 
 
 @_inline
@@ -416,18 +378,20 @@ def _erfc64(x):
 # * a**2 / 2 = h + l exactly (h = fl(a * a) / 2, l = fma(a, a, -fl(a * a)) / 2), and
 #   e**(-h - l) = e**(-h) (1 - l): without l, float32 loses ~a**2 ulp (6 bits at a = 8).
 _NDTR_K = 0.35
-_NDTR_Q = (
-    0.019314557,
-    -0.10845856,
-    0.23589112,
-    -0.22592452,
-    0.06957237,
-    -0.028396579,
-    0.04840317,
-    0.087786496,
-    0.12255291,
-    0.13962923,
-    0.1396298,
+_NDTR_Q = _f32s(
+    (
+        0.019314557,
+        -0.10845856,
+        0.23589112,
+        -0.22592452,
+        0.06957237,
+        -0.028396579,
+        0.04840317,
+        0.087786496,
+        0.12255291,
+        0.13962923,
+        0.1396298,
+    )
 )  # highest power first
 _INV_SQRT_2PI = 0.3989422804014327
 
@@ -446,18 +410,7 @@ def ndtr_pdf32(x):
     e = _exp_nonpos32(-h)
     e = e - e * lo
     t = f32(1.0) / (f32(1.0) + f32(_NDTR_K) * a)
-    q = f32(_NDTR_Q[0])
-    q = q * t + f32(_NDTR_Q[1])
-    q = q * t + f32(_NDTR_Q[2])
-    q = q * t + f32(_NDTR_Q[3])
-    q = q * t + f32(_NDTR_Q[4])
-    q = q * t + f32(_NDTR_Q[5])
-    q = q * t + f32(_NDTR_Q[6])
-    q = q * t + f32(_NDTR_Q[7])
-    q = q * t + f32(_NDTR_Q[8])
-    q = q * t + f32(_NDTR_Q[9])
-    q = q * t + f32(_NDTR_Q[10])
-    tail = e * (t * q)  # Phi(-|x|)
+    tail = e * (t * _horner(t, _NDTR_Q))  # Phi(-|x|)
     cdf = f32(1.0) - tail if x > f32(0.0) else tail
     return cdf, e * f32(_INV_SQRT_2PI)
 

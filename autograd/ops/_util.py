@@ -14,6 +14,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..forward_ad import linear_jvp, sum_terms
+from .. import function as _function
 from ..function import Op
 from ..tensor import _SCALAR_NAMES, Tensor
 from ..dtypes import FLOAT_KINDS
@@ -171,11 +172,42 @@ def binary_operands(a, b):
         x = a._data
         if type(b) is Tensor:
             y = b._data
-            if x.dtype is y.dtype and x.shape == y.shape:
-                return a, b
-        elif type(b) is float and x.dtype.kind in FLOAT_KINDS:  # ``y * 2.0``: the number adopts
-            return a, Tensor._make(np.asarray(b, x.dtype))  # the tensor's dtype
+            if x.dtype is y.dtype:
+                if x.shape == y.shape:
+                    return a, b
+                # one dtype, shapes that broadcast (``h @ w.T + bias``): nothing to promote
+                # (result_type of one dtype is that dtype), only the broadcast to do
+                shape = broadcast_shapes(x.shape, y.shape)
+                return expand_to(a, shape), expand_to(b, shape)
+        elif type(b) is float or type(b) is int:
+            # ``y * 2.0``, ``i + 1``: a Python number takes the dtype of a tensor of its kind or
+            # a higher one (float tensor and any number, integer tensor and int: result_type
+            # gives the tensor's dtype, and the number broadcasts for free)
+            kind = x.dtype.kind
+            if kind in FLOAT_KINDS or (kind in "iu" and type(b) is int):
+                return a, Tensor._make(np.asarray(b, x.dtype))
     return operands(a, b)[0]
+
+
+def forward_only(op, a: Tensor, b: Tensor):
+    """``op`` on two tensors that need no gradient, without ``Op.apply``'s bookkeeping (a fast
+    path for index arithmetic such as ``i + 1`` in a batch loader): the same tensor
+    ``op.apply(a, b)`` gives, since it records nothing either. None when ``op.apply`` is
+    needed: an input carries a tangent, autograd.compile is tracing, or bfloat16 inputs
+    may need their float32 stand-ins. (Callers check ``requires_grad`` first.)"""
+    if (
+        a._fw is not None
+        or b._fw is not None
+        or _function._tracer is not None
+        or _function._LOW_PRECISION
+    ):
+        return None
+    token = _function._np_err.set(_function._NP_QUIET)  # NumPy's warnings off, as Op.apply
+    try:
+        out = op.forward(_function._NO_RECORD, a._data, b._data)
+    finally:
+        _function._np_err.reset(token)
+    return Tensor._make(out)
 
 
 def wrap_dim(dim, ndim: int) -> int:

@@ -17,7 +17,15 @@ from ..function import Op
 from ..forward_ad import elementwise_jvp, linear_jvp, multilinear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import _ERR_ALL, _reject, binary_operands, linear_op, operands, unary_op
+from ._util import (
+    _ERR_ALL,
+    _reject,
+    binary_operands,
+    forward_only,
+    linear_op,
+    operands,
+    unary_op,
+)
 from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, unary_samples
 from ..dtypes import FLOAT_KINDS
@@ -152,6 +160,10 @@ def add(input, other, *, alpha=1) -> Tensor:
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_operands(input, other)
+    if not (a._requires_grad or b._requires_grad):  # fast path: nothing to record
+        out = forward_only(Add, a, b)
+        if out is not None:
+            return out
     return Add.apply(a, b)
 
 
@@ -184,6 +196,10 @@ def sub(input, other, *, alpha=1) -> Tensor:
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_operands(input, other)
+    if not (a._requires_grad or b._requires_grad):  # fast path: nothing to record
+        out = forward_only(Sub, a, b)
+        if out is not None:
+            return out
     return Sub.apply(a, b)
 
 
@@ -257,6 +273,10 @@ def mul(input, other) -> Tensor:
         tensor([3., 6.])
     """
     a, b = binary_operands(input, other)
+    if not (a._requires_grad or b._requires_grad):  # fast path: nothing to record
+        out = forward_only(Mul, a, b)
+        if out is not None:
+            return out
     return Mul.apply(a, b)
 
 

@@ -29,7 +29,8 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
-from ..function import Op, derive
+from .. import function as _function
+from ..function import _NO_RECORD, Op, derive
 from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
@@ -84,6 +85,21 @@ def _convert_item(item):
     return arr
 
 
+_NOT_SIMPLE = object()
+
+
+def _slice_bound(b):
+    """A slice bound that is None, an int or a 0-d integer tensor, as an int (or None);
+    ``_NOT_SIMPLE`` for anything else (the general path converts or refuses it)."""
+    if b is None or type(b) is int:
+        return b
+    if isinstance(b, Tensor):
+        arr = b._data
+        if arr.ndim == 0 and arr.dtype.kind in "iu":
+            return int(arr)
+    return _NOT_SIMPLE
+
+
 def _normalize_index(index, tensor) -> tuple:
     """Turn a user index into a canonical NumPy index giving PyTorch's result.
 
@@ -95,9 +111,15 @@ def _normalize_index(index, tensor) -> tuple:
         >>> _normalize_index((autograd.tensor([0, -1]), slice(None)), autograd.zeros(3, 2))
         (array([0, 2]), slice(None, None, None))
     """
-    shape = tuple(tensor.shape)
+    shape = tensor._data.shape if isinstance(tensor, Tensor) else tuple(tensor.shape)
     if type(index) is int and shape and -shape[0] <= index < shape[0]:
         return (index % shape[0],)  # fast path for the most common case, x[i]
+    if type(index) is slice and shape and index.step is None:
+        # fast path for ``x[a:b]``, also with 0-d integer tensor bounds (``data[i : i + n]``
+        # in a batch loader): a slice needs no wrapping or checks, only its bounds as ints
+        start, stop = _slice_bound(index.start), _slice_bound(index.stop)
+        if start is not _NOT_SIMPLE and stop is not _NOT_SIMPLE:
+            return (slice(start, stop, None),)
     ndim = len(shape)
     items = [_convert_item(it) for it in (index if isinstance(index, tuple) else (index,))]
 
@@ -388,12 +410,21 @@ def getitem(input: Tensor, index) -> Tensor:
                 [3., 3.]])
     """
     idx = _index_for(index, input)
-    return _view_of(GetItem.apply(input, idx=idx), input, GetItem, idx)
+    if _function._tracer is None and not tracked(input):
+        # Fast path: nothing to record or trace (the input needs no gradient and carries no
+        # tangent), so GetItem's forward runs without Op.apply's bookkeeping; the result is
+        # the same tensor and is marked as a view just as on the general path.
+        out = Tensor._make(GetItem.forward(_NO_RECORD, input._data, idx))
+    else:
+        out = GetItem.apply(input, idx=idx)
+    return _view_of(out, input, GetItem, idx)
 
 
 def _index_for(index, tensor) -> tuple:
     """``_normalize_index``; derived (see function.derive) when integer tensors in ``index``
     make it depend on their values."""
+    if type(index) is slice or type(index) is int:  # (the commonest: no tensors to look for)
+        return _normalize_index(index, tensor)
     tensors = _integer_index_tensors(index)
     if not tensors:
         return _normalize_index(index, tensor)

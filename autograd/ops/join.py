@@ -1,9 +1,9 @@
 """Joining and splitting: cat/stack/hstack/vstack, split/chunk/unbind, meshgrid.
 
-``cat`` is the one primitive: its VJP hands each input the slice of the gradient it
-contributed (``xp.narrow``). Everything else is built from cat and the movement ops, and
-every piece returned by ``split``/``chunk``/``unbind`` is its own ``narrow``/``select`` node,
-so each graph node keeps exactly one output.
+``cat`` and ``stack`` are the primitives: their VJPs hand each input the slice of the
+gradient it contributed (``xp.narrow``, ``xp.select``). Everything else is built from them
+and the movement ops, and every piece returned by ``split``/``chunk``/``unbind`` is its own
+``narrow``/``select`` node, so each graph node keeps exactly one output.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import ShapeError
+from .. import function as _function
 from ..function import Op
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, cast, wrap_dim
+from ._util import as_tensor_operand, cast, tracked, wrap_dim
+from .indexing import _view_of
 from .movement import expand, reshape, unsqueeze
-from .slicing import narrow, select
+from .slicing import Select, narrow, select
 from .registry import OpInfo, Sample, register
 
 __all__ = [
@@ -123,22 +125,48 @@ _xp.define("cat", numpy=_np_cat, tensor=cat)
 
 
 # ---- stack / hstack / vstack / dstack / column_stack ---------------------------------------
+class Stack(Op):
+    """Join equally-shaped tensors along a new dimension; each input's gradient is its slice
+    of the output's (``xp.select``). One node, where ``cat`` of ``unsqueeze``d inputs would
+    record one per input and copy twice."""
+
+    jvp = staticmethod(linear_jvp)
+
+    @staticmethod
+    def forward(ctx, *xs, dim):
+        ctx.dim = dim
+        return np.stack(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        d = ctx.dim
+        return tuple(
+            xp.select(g, d, k) if need else None for k, need in enumerate(ctx.needs_input_grad)
+        )
+
+
 def stack(tensors, dim: int = 0) -> Tensor:
-    """Join equally-shaped tensors along a new dimension ``dim``.
+    """Join equally-shaped tensors along a new dimension ``dim`` (dtypes promote, like torch).
 
     Example:
         >>> autograd.stack([autograd.zeros(3), autograd.ones(3)]).shape
         autograd.Size([2, 3])
     """
     ts = _tensor_list(tensors, "stack")
+    shape, dtype = ts[0]._data.shape, ts[0]._data.dtype
+    same_dtype = True
     for k, t in enumerate(ts):
-        if t.shape != ts[0].shape:
+        if t._data.shape != shape:
             raise ShapeError(
                 f"stack expects each tensor to be equal size, but got "
-                f"{list(ts[0].shape)} at entry 0 and {list(t.shape)} at entry {k}"
+                f"{list(shape)} at entry 0 and {list(t.shape)} at entry {k}"
             )
-    d = wrap_dim(dim, ts[0].ndim + 1)
-    return cat([unsqueeze(t, d) for t in ts], d)
+        same_dtype = same_dtype and t._data.dtype == dtype
+    d = wrap_dim(dim, len(shape) + 1)
+    if not same_dtype:
+        dt = _dt.result_type(*ts)
+        ts = [cast(t, dt) for t in ts]
+    return Stack.apply(*ts, dim=d)
 
 
 def _atleast(t: Tensor, n: int) -> Tensor:
@@ -333,6 +361,15 @@ def unbind(input: Tensor, dim: int = 0):
         tensor([1., 3.])
     """
     d = wrap_dim(dim, input.ndim)
+    if _function._tracer is None and not tracked(input):
+        # Fast path: nothing to record or trace, so each piece is the view ``select`` would
+        # make (``_view_of`` keeps the same view bookkeeping), without select's checks of dim
+        # and index per piece. ``for i in ix`` over an index tensor runs this.
+        arr, before = input._data, (slice(None),) * d
+        return tuple(
+            _view_of(Tensor._make(arr[before + (i, ...)]), input, Select, before + (i,))
+            for i in range(arr.shape[d])
+        )
     return tuple(select(input, d, i) for i in range(input.shape[d]))
 
 

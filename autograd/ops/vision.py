@@ -42,6 +42,9 @@ def _take(x, axis, idx):
 
 
 def _scatter(g, axis, idx, n):
+    k = dispatch.kernels("scatter", g, idx)
+    if k is not None:  # (np.add.at's generic loop is slow on 2-D slices: an embedding's grad)
+        return k.scatter(g, axis, idx, n)
     shape = list(g.shape)
     shape[axis] = n
     out = np.zeros(shape, dtype=g.dtype)

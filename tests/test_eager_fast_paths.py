@@ -1,0 +1,287 @@
+"""The eager fast paths (issue 17) give what the general paths give.
+
+Each fast path sits next to a general path that handles every case; these tests run both on
+the same inputs (the general one reached by an input the fast path does not take, or
+called directly) and compare values, dtypes, shapes, ``grad_fn`` names, ``requires_grad``,
+view bookkeeping and errors, then compare with PyTorch where it is installed.
+"""
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd.ops import _util
+from autograd.ops.indexing import _normalize_index
+from autograd.ops.join import unbind
+from autograd.ops.slicing import select
+
+INT_AND_FLOAT = [np.int64, np.int32, np.int16, np.int8, np.uint8, np.float32, np.float64]
+
+
+def _same_tensor(a, b):
+    assert type(a) is type(b)
+    assert a._data.dtype == b._data.dtype and a._data.shape == b._data.shape
+    np.testing.assert_array_equal(a._data, b._data)
+    assert a.requires_grad == b.requires_grad
+    assert (a.grad_fn is None) == (b.grad_fn is None)
+    if a.grad_fn is not None:
+        assert a.grad_fn.name() == b.grad_fn.name()
+
+
+# ---- binary operands: tensor (op) Python number ------------------------------------------
+@pytest.mark.parametrize("dtype", INT_AND_FLOAT + [np.bool_])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+@pytest.mark.parametrize("number", [0, 7, -3, 2.5, 300, 2**40])
+def test_binary_operands_number_fast_path_matches_general(dtype, shape, number):
+    a = autograd.tensor((np.arange(int(np.prod(shape))) % 3).astype(dtype).reshape(shape))
+    try:
+        general = _util.operands(a, number)[0]
+    except OverflowError as e:
+        with pytest.raises(OverflowError, match=str(e)):
+            _util.binary_operands(a, number)
+        return
+    fast = _util.binary_operands(a, number)
+    assert len(fast) == len(general) == 2
+    _same_tensor(fast[0], general[0])
+    _same_tensor(fast[1], general[1])
+
+
+@pytest.mark.parametrize("dtype", INT_AND_FLOAT)
+def test_tensor_plus_number_matches_torch(dtype):
+    torch = pytest.importorskip("torch")
+    arr = np.array([1, 2, 3], dtype=dtype)
+    for number in (5, -1, 2.5):
+        for op in ("__add__", "__sub__", "__mul__", "__radd__", "__rsub__"):
+            if arr.dtype == np.uint8 and number == -1:
+                continue  # (torch wraps a negative int into uint8; we refuse it like NumPy)
+            ours = getattr(autograd.tensor(arr), op)(number)
+            theirs = getattr(torch.tensor(arr), op)(number)
+            assert str(ours.dtype) == str(theirs.dtype).replace("torch", "autograd"), op
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    i = autograd.tensor(np.array(4, dtype=dtype))  # a 0-d tensor, as iterating gives
+    assert (i + 8).dtype == i.dtype and (i + 8).item() == 12
+
+
+# ---- slices with 0-d tensor bounds ---------------------------------------------------------
+BOUNDS = [None, 0, 2, -2, 5, 9, -9, 40]
+
+
+@pytest.mark.parametrize("shape", [(6,), (6, 2)])
+def test_slice_fast_path_matches_general(shape):
+    x = autograd.zeros(*shape)
+    for start in BOUNDS:
+        for stop in BOUNDS:
+            general = _normalize_index((slice(start, stop),), x)  # (a tuple: general path)
+            for wrap in (lambda b: b, lambda b: b if b is None else autograd.tensor(b)):
+                fast = _normalize_index(slice(wrap(start), wrap(stop)), x)
+                assert fast == general and all(type(v) is int for v in (fast[0].start,) if v)
+    # bounds the fast path leaves to the general one: same results and errors as before
+    for index in (slice(1, 4, 2), slice(autograd.tensor([1]), 3), slice(np.int64(1), 3)):
+        assert _normalize_index(index, x) == _normalize_index((index,), x)
+    with pytest.raises(IndexError, match="too many indices"):
+        _normalize_index(slice(0, 1), autograd.tensor(1.0))
+    with pytest.raises(TypeError, match="only integer tensors"):
+        _normalize_index(slice(autograd.tensor(1.0), 3), x)
+    with pytest.raises(ValueError, match="slice step cannot be zero"):
+        _normalize_index(slice(0, 3, 0), x)
+
+
+def test_slicing_with_index_tensors_matches_torch():
+    torch = pytest.importorskip("torch")
+    data = np.arange(50)
+    ix = [3, 0, 41, 17]
+    ours = autograd.stack([autograd.tensor(data)[i : i + 8] for i in autograd.tensor(ix)])
+    theirs = torch.stack([torch.tensor(data)[i : i + 8] for i in torch.tensor(ix)])
+    assert ours.dtype == autograd.int64 and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# ---- unbind / iteration --------------------------------------------------------------------
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_unbind_fast_path_matches_select(dim):
+    base = autograd.tensor(np.arange(12.0).reshape(3, 4))
+    pieces = unbind(base, dim)  # nothing requires grad: the fast path
+    for i, p in enumerate(pieces):
+        ref = select(base, dim, i)
+        _same_tensor(p, ref)
+        assert p._version_cell is base._version_cell is ref._version_cell
+        assert p._view[0] is base and p._view[1:] == ref._view[1:]
+        assert p._data.base is ref._data.base
+    base.add_(1.0)  # the pieces are views, as select's are
+    assert pieces[0]._version == base._version == 1
+    assert pieces[0][0].item() == 1.0
+
+
+def test_unbind_of_tracked_tensor_takes_general_path():
+    x = autograd.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    rows = list(x)
+    assert [r.grad_fn.name() for r in rows] == ["SelectBackward0"] * 3
+    sum(r.sum() * k for k, r in enumerate(rows)).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0], [1, 1], [2, 2]])
+
+
+def test_iterating_then_writing_through_a_piece_rebases_history():
+    """The fast path's pieces are registered with their base like select's, so an in-place
+    write through one that brings in a gradient still reaches the base's other views."""
+    w = autograd.tensor([2.0, 3.0], requires_grad=True)
+    results = []
+    for fast in (True, False):
+        base = autograd.zeros(3, 2)
+        pieces = unbind(base, 0) if fast else tuple(select(base, 0, i) for i in range(3))
+        pieces[1].copy_(w)
+        view = base[1]
+        results.append((base.grad_fn.name(), view.grad_fn.name(), pieces[1].grad_fn.name()))
+        view.sum().backward()
+    assert results[0] == results[1]
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 2.0])
+
+
+def test_iteration_matches_torch():
+    torch = pytest.importorskip("torch")
+    ours = list(autograd.tensor([[1, 2], [3, 4]]))
+    theirs = list(torch.tensor([[1, 2], [3, 4]]))
+    assert [p.tolist() for p in ours] == [p.tolist() for p in theirs]
+    assert [p.dtype for p in ours] == [autograd.int64] * 2
+    with pytest.raises(TypeError, match="iteration over a 0-d tensor"):
+        iter(autograd.tensor(1))
+
+
+# ---- stack: one node -------------------------------------------------------------------------
+def test_stack_is_one_node_and_matches_cat_of_unsqueezed():
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=(2, 3)) for _ in range(3)]
+    for dim in (0, 1, 2, -1):
+        xs = [autograd.tensor(a, requires_grad=True) for a in arrays]
+        out = autograd.stack(xs, dim)
+        assert out.grad_fn.name() == "StackBackward0"  # torch's name
+        assert all(e[0].name() == "AccumulateGrad" for e in out.grad_fn.next_edges)
+        ys = [autograd.tensor(a, requires_grad=True) for a in arrays]
+        ref = autograd.cat([y.unsqueeze(dim) for y in ys], dim)
+        np.testing.assert_array_equal(out.detach().numpy(), ref.detach().numpy())
+        g = autograd.tensor(rng.normal(size=tuple(out.shape)))
+        out.backward(g)
+        ref.backward(g)
+        for x, y in zip(xs, ys):
+            np.testing.assert_array_equal(x.grad.numpy(), y.grad.numpy())
+    # no input needs grad: no node; one that does: only its edge is kept
+    plain = autograd.stack([autograd.zeros(2), autograd.ones(2)])
+    assert plain.grad_fn is None and not plain.requires_grad
+    mixed = autograd.stack([autograd.zeros(2), autograd.ones(2, requires_grad=True)])
+    assert mixed.grad_fn.needs_input_grad == (False, True)
+
+
+def test_stack_promotes_dtypes_and_keeps_errors():
+    torch = pytest.importorskip("torch")
+    for a, b in [(np.int64, np.float32), (np.bool_, np.int32), (np.float32, np.float64)]:
+        for shape in ((), (2,)):
+            pair = (np.zeros(shape, a), np.ones(shape, b))
+            ours = autograd.stack([autograd.tensor(p) for p in pair])
+            theirs = torch.stack([torch.tensor(p) for p in pair])
+            assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+            assert tuple(ours.shape) == tuple(theirs.shape)
+    with pytest.raises(ValueError, match="expected a non-empty list"):
+        autograd.stack([])
+    with pytest.raises(RuntimeError, match=r"at entry 0 and \[4, 3\] at entry 1"):
+        autograd.stack([autograd.zeros(3, 4), autograd.zeros(4, 3)])
+
+
+def test_stack_double_backward_and_forward_mode():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True, dtype=autograd.float64)
+    y = autograd.tensor([3.0, 4.0], requires_grad=True, dtype=autograd.float64)
+    assert autograd.gradgradcheck(lambda a, b: autograd.stack([a, b], 1) ** 2, (x, y))
+    import autograd.forward_ad as fwAD
+
+    with fwAD.dual_level():
+        dx = fwAD.make_dual(x.detach(), autograd.tensor([1.0, 0.0], dtype=autograd.float64))
+        out = autograd.stack([dx, y.detach()])
+        tangent = fwAD.unpack_dual(out).tangent
+    np.testing.assert_array_equal(tangent.numpy(), [[1.0, 0.0], [0.0, 0.0]])
+
+
+# ---- getitem on a tensor that needs no gradient ---------------------------------------------
+INDICES = [
+    3,
+    -1,
+    slice(1, 4),
+    (slice(None), 1),
+    (Ellipsis, None),
+    [0, 2, 2],
+    (np.array([0, 1]), slice(None)),
+    np.array([True, False, True, False, True]),
+]
+
+
+@pytest.mark.parametrize("index", INDICES, ids=[str(k) for k in range(len(INDICES))])
+def test_getitem_fast_path_matches_general(index):
+    """A base that needs no gradient takes the fast path, one that does the general; the
+    results differ only in what the gradient requires."""
+    arr = np.arange(15.0).reshape(5, 3)
+    plain = autograd.tensor(arr)
+    tracked = autograd.tensor(arr, requires_grad=True)
+    fast, general = plain[index], tracked[index]
+    assert fast._data.dtype == general._data.dtype and fast.shape == general.shape
+    np.testing.assert_array_equal(fast._data, general._data)
+    assert fast.grad_fn is None and not fast.requires_grad
+    assert (fast._view is None) == (general._view is None)  # a view exactly when it is one
+    if fast._view is not None:
+        assert fast._version_cell is plain._version_cell
+        assert fast._view[0] is plain and fast._view[1] == general._view[1]
+        assert np.shares_memory(fast._data, plain._data)
+    with autograd.no_grad():  # no gradient anywhere: the general path records nothing either
+        _same_tensor(tracked[index], fast)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.bool_])
+@pytest.mark.parametrize(
+    "shapes", [((4, 3), (3,)), ((3,), (4, 3)), ((2, 1, 3), (4, 1)), ((), (2, 2)), ((5,), ())]
+)
+def test_binary_operands_broadcast_fast_path_matches_general(dtype, shapes):
+    rng = np.random.default_rng(0)
+    grad = np.dtype(dtype).kind == "f"
+    a, b = (
+        autograd.tensor(rng.integers(0, 3, s).astype(dtype), requires_grad=grad) for s in shapes
+    )
+    fast, general = _util.binary_operands(a, b), _util.operands(a, b)[0]
+    for f, g in zip(fast, general):
+        _same_tensor(f, g)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        _util.binary_operands(autograd.zeros(2, 3), autograd.zeros(4))
+
+
+# ---- add / sub / mul on tensors that need no gradient: the forward alone -------------------
+@pytest.mark.parametrize("name", ["Add", "Sub", "Mul"])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.float32, np.float64])
+def test_forward_only_matches_op_apply(name, dtype, monkeypatch):
+    import warnings
+
+    # (once any bfloat16 tensor exists, forward_only leaves every op to Op.apply; these
+    # inputs are not bfloat16, so the fast path is compared as if none existed)
+    monkeypatch.setattr(autograd.function, "_LOW_PRECISION", False)
+
+    from autograd.ops import arithmetic
+
+    op = getattr(arithmetic, name)
+    big = np.iinfo(dtype).max if np.dtype(dtype).kind in "iu" else np.finfo(dtype).max
+    for x, y in [(np.array(3, dtype), np.array(8, dtype)), (np.array([big, 1], dtype), big)]:
+        a, b = autograd.tensor(x), autograd.tensor(np.asarray(y, dtype))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # overflow: inf / wrap-around, silently, both ways
+            fast, general = _util.forward_only(op, a, b), op.apply(a, b)
+        _same_tensor(fast, general)
+    assert type((autograd.tensor(3) + 8)._data) is np.ndarray  # (a 0-d array, not a scalar)
+
+
+def test_forward_only_leaves_tangents_to_op_apply(monkeypatch):
+    import autograd.forward_ad as fwAD
+    from autograd.ops import arithmetic
+
+    x = autograd.tensor([1.0, 2.0])
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, autograd.tensor([1.0, 1.0]))
+        assert _util.forward_only(arithmetic.Add, dual, x) is None
+        out = dual * 3.0 + x - 1.0  # the operators still carry the tangent
+        np.testing.assert_array_equal(fwAD.unpack_dual(out).tangent.numpy(), [3.0, 3.0])
+    monkeypatch.setattr(autograd.function, "_LOW_PRECISION", False)  # (see above)
+    assert _util.forward_only(arithmetic.Add, x, x) is not None
+    monkeypatch.setattr(autograd.function, "_LOW_PRECISION", True)  # bfloat16 exists
+    assert _util.forward_only(arithmetic.Add, x, x) is None
