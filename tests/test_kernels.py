@@ -363,36 +363,6 @@ def test_maxpool_kernels_match_numpy_reference_exactly():
             np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_embedding_backward_scatter_kernel_equals_add_at_bit_for_bit(dtype):
-    """An embedding's VJP adds gradient rows into the weight's rows (scatter_add_rows on the
-    numba backend): with repeated indices (each row a sum of many, in order), a
-    non-contiguous gradient and rows of several dims, it equals np.add.at exactly (the numpy
-    backend's path)."""
-    from autograd.kernels import pooling
-    from autograd.ops.vision import take_along
-    import autograd
-
-    rng = np.random.default_rng(3)
-    idx = rng.integers(0, 5, 200)  # 5 rows, each picked ~40 times
-    g = rng.standard_normal((7, 200)).astype(dtype).T  # (200, 7), not contiguous
-    out = np.zeros((5, 7), dtype)
-    pooling.scatter_add_rows(g, idx, out)
-    ref = np.zeros((5, 7), dtype)
-    np.add.at(ref, idx, g)
-    np.testing.assert_array_equal(out, ref)
-    x = rng.standard_normal((5, 3, 2)).astype(dtype)
-    grads = {}
-    for backend in ("numpy", "numba"):
-        with autograd.backend(backend):
-            w = autograd.tensor(x, requires_grad=True)
-            y = take_along(w, 0, idx)
-            y.backward(autograd.tensor(g.reshape(200, 7)[:, :6].reshape(200, 3, 2)))
-            grads[backend] = w.grad.numpy()
-    np.testing.assert_array_equal(grads["numba"], grads["numpy"])
-    assert np.abs(grads["numba"]).sum() > 0
-
-
 @pytest.mark.parametrize("name", sorted(K.activation.ACTIVATIONS))
 def test_activation_kernels_special_values_match_numpy_backend(name):
     """inf, -inf, nan, signed zeros, huge and tiny inputs: the numba backend gives what the

@@ -1,6 +1,5 @@
 """Max-pooling kernels: window arg-max in one pass, and the gather / scatter-add by flat
-index that max pooling's forward and backward are made of (see autograd/ops/pooling.py);
-the scatter-add of rows that an embedding's backward is (autograd/ops/vision.py).
+index that max pooling's forward and backward are made of (see autograd/ops/pooling.py).
 
 Semantics match the NumPy reference exactly: windows are scanned in (ki, kj) order, the
 first maximum wins ties, NaN beats everything (first NaN wins), and positions in the
@@ -63,14 +62,3 @@ def scatter_add_flat(g, index, out):
     for p in numba.prange(planes):
         for k in range(n):
             out[p, index[p, k]] += g[p, k]
-
-
-@kernel
-def scatter_add_rows(g, index, out):
-    """out[index[i], :] += g[i, :] for i in order: ``np.add.at(out, index, g)`` for (m, d)
-    ``g``, the same additions in the same order (so the same result, bit for bit), without
-    ``ufunc.at``'s per-index overhead. Serial: two indices may name one row."""
-    for i in range(index.shape[0]):
-        r = index[i]
-        for j in range(g.shape[1]):
-            out[r, j] += g[i, j]

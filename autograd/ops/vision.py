@@ -50,11 +50,7 @@ def _scatter(g, axis, idx, n):
     out = np.zeros(shape, dtype=g.dtype)
     valid = idx >= 0
     if axis == 0 and valid.all():  # (an embedding's VJP: no views, no masked copies)
-        K = dispatch.kernels("pooling", g) if g.size else None
-        if K is not None:  # (the same sums as np.add.at, in its order)
-            K.scatter_add_rows(g.reshape(idx.size, -1), idx, out.reshape(n, -1))
-        else:
-            np.add.at(out, idx, g)
+        np.add.at(out, idx, g)
         return out
     moved_out = np.moveaxis(out, axis, 0)  # a view: writes land in ``out``
     np.add.at(moved_out, idx[valid], np.moveaxis(g, axis, 0)[valid])
