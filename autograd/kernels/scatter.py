@@ -11,6 +11,8 @@ trailing elements vectorises, which does not reorder any element's sum).
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
@@ -42,8 +44,8 @@ def scatter(g: np.ndarray, axis: int, idx: np.ndarray, n: int) -> np.ndarray:
     if idx.size and idx.max() >= n:  # (the kernel does not check bounds: NumPy's error)
         bad = int(idx.max())
         raise IndexError(f"index {bad} is out of bounds for axis 0 with size {n}")  # (as moved)
-    a = int(np.prod(shape[:axis], dtype=np.int64))
-    b = int(np.prod(shape[axis + 1 :], dtype=np.int64))
+    a = math.prod(shape[:axis])  # (math.prod on the shape tuple: np.prod would first make
+    b = math.prod(shape[axis + 1 :])  # an array of it, which costs more than the kernel)
     out = np.zeros(shape[:axis] + (n,) + shape[axis + 1 :], g.dtype)
     index_add_middle(out.reshape(a, n, b), idx, np.ascontiguousarray(g).reshape(a, shape[axis], b))
     return out
