@@ -74,7 +74,7 @@ from .random import (
     set_rng_state,
     default_generator,
 )
-from .function import Function
+from .custom_function import Function
 from .engine import backward, grad
 from .anomaly import (
     detect_anomaly,

@@ -489,7 +489,7 @@ class _SavedForForward:
 def function_jvp(fn_cls, ctx, args, outputs):
     """Tangents of a custom ``Function``'s outputs from its ``jvp`` staticmethod (torch's
     error if it has none); attached to ``outputs`` (one tensor or a tuple)."""
-    from .function import Function
+    from .custom_function import Function
 
     level = _function._fw_level
     tangents = [_tangent(a, level) if isinstance(a, Tensor) else None for a in args]
