@@ -22,6 +22,7 @@ from ..tensor import _C_NAMES, _SCALAR_NAMES, Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, wrap_dim, tracked
 from .registry import OpInfo, Sample, register
+from .samples import normal_pairs
 from .. import amp as _amp
 
 __all__ = [
@@ -322,52 +323,19 @@ def _matmul_samples(rng):
 
 register(OpInfo("matmul", matmul, ref=np.matmul, samples=_matmul_samples, family="linalg"))
 register(OpInfo("mm", mm, ref=np.matmul, samples=_mm_samples, family="linalg"))
-register(
-    OpInfo(
+# the products of two tensors: (name, function, NumPy reference, the shapes of the samples)
+for _opname, _fn, _ref, _shapes in [
+    (
         "bmm",
         bmm,
-        ref=np.matmul,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 3, 4))),
-            Sample(rng.normal(size=(0, 2, 3)), rng.normal(size=(0, 3, 1))),
-            Sample(rng.normal(size=(3, 1, 2)), rng.normal(size=(3, 2, 1))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "mv",
-        mv,
-        ref=np.matmul,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3)), rng.normal(size=(3,))),
-            Sample(rng.normal(size=(0, 3)), rng.normal(size=(3,))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "dot",
-        dot,
-        ref=np.dot,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(5,)), rng.normal(size=(5,))),
-            Sample(rng.normal(size=(0,)), rng.normal(size=(0,))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "vdot",
-        vdot,
-        ref=np.vdot,
-        family="linalg",
-        samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(3,)))],
-    )
-)
+        np.matmul,
+        [((2, 2, 3), (2, 3, 4)), ((0, 2, 3), (0, 3, 1)), ((3, 1, 2), (3, 2, 1))],
+    ),
+    ("mv", mv, np.matmul, [((2, 3), (3,)), ((0, 3), (3,))]),
+    ("dot", dot, np.dot, [((5,), (5,)), ((0,), (0,))]),
+    ("vdot", vdot, np.vdot, [((3,), (3,))]),
+]:
+    register(OpInfo(_opname, _fn, ref=_ref, family="linalg", samples=normal_pairs(*_shapes)))
 
 
 # ---- einsum -------------------------------------------------------------------------------
@@ -672,41 +640,12 @@ register(
         ],
     )
 )
-register(
-    OpInfo(
-        "inner",
-        inner,
-        ref=np.inner,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3,)), rng.normal(size=(3,))),
-            Sample(rng.normal(size=(2, 3)), rng.normal(size=(4, 3))),
-            Sample(rng.normal(size=(2, 2, 3)), rng.normal(size=(3,))),
-            Sample(rng.normal(size=()), rng.normal(size=(2, 3))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "outer",
-        outer,
-        ref=np.outer,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3,)), rng.normal(size=(4,))),
-            Sample(rng.normal(size=(0,)), rng.normal(size=(2,))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "ger",
-        ger,
-        ref=np.outer,
-        family="linalg",
-        samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(2,)))],
-    )
-)
+for _opname, _fn, _ref, _shapes in [
+    ("inner", inner, np.inner, [((3,), (3,)), ((2, 3), (4, 3)), ((2, 2, 3), (3,)), ((), (2, 3))]),
+    ("outer", outer, np.outer, [((3,), (4,)), ((0,), (2,))]),
+    ("ger", ger, np.outer, [((3,), (2,))]),
+]:
+    register(OpInfo(_opname, _fn, ref=_ref, family="linalg", samples=normal_pairs(*_shapes)))
 
 
 # ---- the checks and the error the factorisations share (linalg_cholesky, linalg_solve ...) -------

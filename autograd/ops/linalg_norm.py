@@ -463,58 +463,51 @@ def _ref_norm(a, ord=None, dim=None, keepdim=False):
 
 _LINALG = dict(namespace="autograd.linalg", method=False, family="linalg_norm")
 _TOP = dict(family="linalg_norm")
-register(
-    OpInfo(
-        "vector_norm",
-        vector_norm,
-        ref=_ref_vector_norm,
-        **_LINALG,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=(3, 4)), 1, 1),
-            Sample(rng.normal(size=(2, 3, 4)), 3, (0, 2), True),
-            Sample(rng.normal(size=(3, 4)), np.inf, -1),
-            Sample(rng.normal(size=(3, 4)), -np.inf),
-            Sample(rng.normal(size=(4,)), 0.5),
-            Sample(rng.normal(size=())),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "matrix_norm",
-        matrix_norm,
-        ref=_ref_matrix_norm,
-        **_LINALG,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=(2, 3, 4)), "nuc"),
-            Sample(rng.normal(size=(3, 4)), 2),
-            Sample(rng.normal(size=(3, 3)), -2),
-            Sample(rng.normal(size=(3, 4)), 1, keepdim=True),
-            Sample(rng.normal(size=(3, 4)), -1),
-            Sample(rng.normal(size=(2, 3, 4)), np.inf, (0, 2)),
-            Sample(rng.normal(size=(3, 4)), -np.inf),
-            Sample(rng.normal(size=(2, 3, 4)), 2, (2, 0), True),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "norm",
-        norm,
-        ref=_ref_norm,
-        **_LINALG,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3, 4))),
-            Sample(rng.normal(size=(3, 4)), "nuc"),
-            Sample(rng.normal(size=(4,)), 1),
-            Sample(rng.normal(size=(3, 4)), np.inf),
-            Sample(rng.normal(size=(2, 3, 4)), 2, (1, 2)),
-            Sample(rng.normal(size=(2, 3, 4)), 3, 1, True),
-        ],
-    )
-)
+
+
+def _vector_norm_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4))),
+        Sample(rng.normal(size=(3, 4)), 1, 1),
+        Sample(rng.normal(size=(2, 3, 4)), 3, (0, 2), True),
+        Sample(rng.normal(size=(3, 4)), np.inf, -1),
+        Sample(rng.normal(size=(3, 4)), -np.inf),
+        Sample(rng.normal(size=(4,)), 0.5),
+        Sample(rng.normal(size=())),
+    ]
+
+
+def _matrix_norm_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4))),
+        Sample(rng.normal(size=(2, 3, 4)), "nuc"),
+        Sample(rng.normal(size=(3, 4)), 2),
+        Sample(rng.normal(size=(3, 3)), -2),
+        Sample(rng.normal(size=(3, 4)), 1, keepdim=True),
+        Sample(rng.normal(size=(3, 4)), -1),
+        Sample(rng.normal(size=(2, 3, 4)), np.inf, (0, 2)),
+        Sample(rng.normal(size=(3, 4)), -np.inf),
+        Sample(rng.normal(size=(2, 3, 4)), 2, (2, 0), True),
+    ]
+
+
+def _norm_samples(rng):
+    return [
+        Sample(rng.normal(size=(2, 3, 4))),
+        Sample(rng.normal(size=(3, 4)), "nuc"),
+        Sample(rng.normal(size=(4,)), 1),
+        Sample(rng.normal(size=(3, 4)), np.inf),
+        Sample(rng.normal(size=(2, 3, 4)), 2, (1, 2)),
+        Sample(rng.normal(size=(2, 3, 4)), 3, 1, True),
+    ]
+
+
+for _opname, _fn, _ref, _samples in [
+    ("vector_norm", vector_norm, _ref_vector_norm, _vector_norm_samples),
+    ("matrix_norm", matrix_norm, _ref_matrix_norm, _matrix_norm_samples),
+    ("norm", norm, _ref_norm, _norm_samples),
+]:
+    register(OpInfo(_opname, _fn, ref=_ref, samples=_samples, **_LINALG))
 
 
 def _cross_samples(rng):

@@ -126,3 +126,25 @@ def register(info: OpInfo) -> OpInfo:
         raise ValueError(f"op {info.key!r} registered twice")
     REGISTRY[info.key] = info
     return info
+
+
+def register_functional(name: str, fn, ref, samples, family: str) -> OpInfo:
+    """Register an op that torch has only as ``torch.nn.functional.<name>`` (the activations
+    with an ``inplace=`` flag, softshrink ...): not a Tensor method, compared with torch's
+    ``nn.functional`` function.
+
+    Example (activation.py: name, function, NumPy reference, samples, family)::
+
+        register_functional("silu", silu, lambda x: x / (1 + np.exp(-x)), away_from([]), "activation")
+    """
+    return register(
+        OpInfo(
+            name,
+            fn,
+            ref=ref,
+            samples=samples,
+            method=False,
+            family=family,
+            torch_fn=torch_functional(name),
+        )
+    )
