@@ -171,11 +171,11 @@ class EmbeddingBag(_EmbeddingTable):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
+        factory_kwargs = {"dtype": dtype, "device": device}
+        self._init_table(num_embeddings, embedding_dim, padding_idx, _weight, True, factory_kwargs)
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
-        factory_kwargs = {"dtype": dtype, "device": device}
-        self._init_table(num_embeddings, embedding_dim, padding_idx, _weight, True, factory_kwargs)
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return F.embedding_bag(
