@@ -126,3 +126,17 @@ def register(info: OpInfo) -> OpInfo:
         raise ValueError(f"op {info.key!r} registered twice")
     REGISTRY[info.key] = info
     return info
+
+
+def register_functions(family: str, entries, **common) -> None:
+    """Register a family of functions (``method=False``) that torch has under the same names in
+    ``torch.nn.functional``: ``entries`` are ``(name, fn, ref, samples)`` rows, ``common`` the
+    other ``OpInfo`` fields the family shares (``namespace=``, ``atol=`` ...), so that a 1-d /
+    2-d / 3-d family is one table instead of one block per member.
+
+    Example (conv.py):
+        register_functions("conv", [("conv1d", conv1d, _ref_conv, _conv1d_samples), ...])
+    """
+    kw = dict(method=False, family=family, **common)
+    for name, fn, ref, samples in entries:
+        register(OpInfo(name, fn, ref=ref, samples=samples, torch_fn=torch_functional(name), **kw))
