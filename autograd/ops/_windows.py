@@ -21,6 +21,7 @@ from .. import dispatch
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
 from ..tensor import Tensor
+from . import xp as _xp
 
 
 # ---- argument normalisation ---------------------------------------------------------------------
@@ -65,6 +66,17 @@ def _window_args(kernel, stride, pads, dilation) -> tuple:
     kh, kw, stride h, stride w, top pad, left pad, dilation h, dilation w."""
     (kh, kw), (sh, sw), (dh, dw) = kernel[:2], stride[:2], dilation[:2]
     return kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw
+
+
+def define_window_xp(name: str, numpy, op, params: tuple) -> None:
+    """``xp.<name>(x, *args)`` for the window ops' VJPs: ``numpy`` on arrays, and on Tensors
+    ``op`` (a recorded, differentiable node) with ``args`` as its keyword ``params``, so that a
+    create_graph backward can differentiate the window sum / im2col pair again."""
+
+    def on_tensors(x, *args):
+        return op.apply(x, **dict(zip(params, args)))
+
+    _xp.define(name, numpy=numpy, tensor=on_tensors)
 
 
 def nd_function(fn, name: str, doc: str):

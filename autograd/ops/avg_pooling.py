@@ -16,10 +16,9 @@ import numpy as np
 
 from ..function import Op
 from ..forward_ad import linear_jvp
-from . import xp as _xp
-from ._windows import _col2im, _im2col, _ntuple, nd_function
+from ._windows import _col2im, _im2col, _ntuple, define_window_xp, nd_function
 from .registry import Sample, register_functions
-from .samples import distinct
+from .samples import distinct, normal, shaped_samples
 from .pooling import (
     _as_2d,
     _pool_geometry,
@@ -30,7 +29,6 @@ from .pooling import (
     max_pool1d,
     max_pool2d,
     max_pool3d,
-    pool_samples,
 )
 
 __all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d", "lp_pool3d"]
@@ -88,19 +86,12 @@ class AvgPool3D(AvgPool2D):
     pass
 
 
-_xp.define(
-    "window_sum",
-    numpy=_np_window_sum,
-    tensor=lambda x, kernel, stride, pads, scale: AvgPool2D.apply(
-        x, kernel=kernel, stride=stride, pads=pads, scale=scale
-    ),
-)
-_xp.define(
+define_window_xp("window_sum", _np_window_sum, AvgPool2D, ("kernel", "stride", "pads", "scale"))
+define_window_xp(
     "window_spread",
-    numpy=_np_window_spread,
-    tensor=lambda g, hw, kernel, stride, pads, scale: AvgPool2DBackward.apply(
-        g, in_hw=hw, kernel=kernel, stride=stride, pads=pads, scale=scale
-    ),
+    _np_window_spread,
+    AvgPool2DBackward,
+    ("in_hw", "kernel", "stride", "pads", "scale"),
 )
 
 
@@ -233,12 +224,8 @@ def _ref_avg_pool(nd):
     return ref
 
 
-def _normal(rng, shape):
-    return rng.normal(size=shape)
-
-
-_avg_pool2d_samples = pool_samples(
-    _normal,
+_avg_pool2d_samples = shaped_samples(
+    normal,
     ((2, 2, 4, 4), 2),
     ((1, 2, 5, 6), 3, 2, 1),
     (
@@ -251,14 +238,14 @@ _avg_pool2d_samples = pool_samples(
     ((1, 2, 5, 5), 3, 2, 1, dict(ceil_mode=True)),
     ((2, 4, 5), 2, 1, dict(divisor_override=3)),
 )
-_avg_pool1d_samples = pool_samples(
-    _normal,
+_avg_pool1d_samples = shaped_samples(
+    normal,
     ((2, 2, 6), 2),
     ((1, 2, 7), 3, 2, 1, dict(ceil_mode=True, count_include_pad=False)),
     ((2, 8), 3, 1, 1),
 )
-_avg_pool3d_samples = pool_samples(
-    _normal,
+_avg_pool3d_samples = shaped_samples(
+    normal,
     ((2, 2, 4, 4, 4), 2),
     (
         (1, 2, 3, 5, 5),

@@ -46,7 +46,8 @@ from ._windows import (
     _out_size,
     _pad_nd,
 )
-from .registry import Sample, register_functions
+from .registry import register_functions
+from .samples import normal, shaped_samples
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
@@ -528,17 +529,10 @@ def _ref_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return res
 
 
-def conv_samples(*cases):
-    """``samples`` for conv and conv_transpose: each case is (input shape, weight shape, bias
+def conv_samples(*rows):
+    """``samples`` for conv and conv_transpose: each row is (input shape, weight shape, bias
     shape or None, keyword arguments), drawn from a standard normal in that order."""
-
-    def gen(rng):
-        def normal(shape):
-            return None if shape is None else rng.normal(size=shape)
-
-        return [Sample(normal(x), normal(w), normal(b), **kw) for x, w, b, kw in cases]
-
-    return gen
+    return shaped_samples(normal, *rows, arrays=3)
 
 
 _conv2d_samples = conv_samples(

@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._windows import _check_tensor, _im2col, _ntuple, _out_size, _window_args
 from .registry import Sample, register_functions
-from .samples import distinct
+from .samples import distinct, shaped_samples
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
@@ -385,21 +385,7 @@ def _ref_max_pool(nd):
     return ref
 
 
-def pool_samples(draw, *cases):
-    """``samples`` for the pools: each case is (input shape, positional arguments ..., and
-    optionally a dict of keyword arguments); ``draw(rng, shape)`` makes the input."""
-
-    def gen(rng):
-        out = []
-        for shape, *args in cases:
-            kwargs = args.pop() if args and isinstance(args[-1], dict) else {}
-            out.append(Sample(draw(rng, shape), *args, **kwargs))
-        return out
-
-    return gen
-
-
-_max_pool2d_samples = pool_samples(
+_max_pool2d_samples = shaped_samples(
     distinct,
     ((2, 2, 4, 4), 2),
     ((1, 2, 5, 6), 3, 2, 1),
@@ -407,13 +393,13 @@ _max_pool2d_samples = pool_samples(
     ((1, 2, 6, 5), 2, 1, dict(dilation=2, return_indices=True)),
     ((2, 5, 5), 3, dict(ceil_mode=True, return_indices=True)),
 )
-_max_pool1d_samples = pool_samples(
+_max_pool1d_samples = shaped_samples(
     distinct,
     ((2, 2, 6), 2),
     ((1, 2, 7), 3, 2, 1, dict(ceil_mode=True, return_indices=True)),
     ((2, 8), 2, 1, dict(dilation=3)),
 )
-_max_pool3d_samples = pool_samples(
+_max_pool3d_samples = shaped_samples(
     distinct,
     ((2, 2, 4, 4, 4), 2),
     ((1, 2, 3, 5, 4), (2, 3, 2), (1, 2, 2), (1, 1, 0), dict(ceil_mode=True, return_indices=True)),
