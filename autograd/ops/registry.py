@@ -128,23 +128,29 @@ def register(info: OpInfo) -> OpInfo:
     return info
 
 
-def register_functional(name: str, fn, ref, samples, family: str) -> OpInfo:
-    """Register an op that torch has only as ``torch.nn.functional.<name>`` (the activations
-    with an ``inplace=`` flag, softshrink ...): not a Tensor method, compared with torch's
-    ``nn.functional`` function.
+def register_functions(family: str, entries, *, functional: bool = True, **common) -> None:
+    """Register a family of functions (``method=False``): ``entries`` are ``(name, fn, ref,
+    samples)`` rows, ``common`` the other ``OpInfo`` fields the family shares (``namespace=``,
+    ``backend_tol=`` ...), so that a family (1-d / 2-d / 3-d variants, the losses of a file) is
+    one table instead of one block per member. ``functional``: torch's version is
+    ``torch.nn.functional.<name>`` (else ``torch.<name>``).
+
+    Example (conv.py):
+        register_functions("conv", [("conv1d", conv1d, _ref_conv, _conv1d_samples), ...])
+    """
+    kw = dict(method=False, family=family, **common)
+    for name, fn, ref, samples in entries:
+        torch_fn = torch_functional(name) if functional else None
+        register(OpInfo(name, fn, ref=ref, samples=samples, torch_fn=torch_fn, **kw))
+
+
+def register_functional(name: str, fn, ref, samples, family: str) -> None:
+    """``register_functions`` for one op, registered in its own block (the activations with an
+    ``inplace=`` flag, softshrink ...): not a Tensor method, compared with
+    ``torch.nn.functional.<name>``.
 
     Example (activation.py: name, function, NumPy reference, samples, family)::
 
         register_functional("silu", silu, lambda x: x / (1 + np.exp(-x)), away_from([]), "activation")
     """
-    return register(
-        OpInfo(
-            name,
-            fn,
-            ref=ref,
-            samples=samples,
-            method=False,
-            family=family,
-            torch_fn=torch_functional(name),
-        )
-    )
+    register_functions(family, [(name, fn, ref, samples)])
