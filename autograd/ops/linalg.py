@@ -48,6 +48,13 @@ def _name(t: Tensor, table) -> str:
     return table.get(t._data.dtype.name, t._data.dtype.name)
 
 
+def _same_dtype(a: Tensor, b: Tensor, message: str) -> None:
+    """torch's DTypeError when ``a`` and ``b`` differ in dtype: ``message`` with ``{0}`` and
+    ``{1}`` replaced by the names torch prints for their dtypes (``Float``, ``Double`` ...)."""
+    if a._data.dtype != b._data.dtype:
+        raise DTypeError(message.format(_name(a, _TORCH_NAMES), _name(b, _TORCH_NAMES)))
+
+
 def _x(shape) -> str:
     return "x".join(str(n) for n in shape)
 
@@ -278,12 +285,7 @@ def mv(input, vec) -> Tensor:
     a, v = _tensor(input, "mv"), _tensor(vec, "mv")
     if a.ndim != 2 or v.ndim != 1:
         raise ShapeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
-    if a._data.dtype != v._data.dtype:
-        raise DTypeError(
-            f"addmv input tensors must have the same dtype, but got "
-            f"{_name(a, _TORCH_NAMES)}, {_name(a, _TORCH_NAMES)}, and "
-            f"{_name(v, _TORCH_NAMES)}"
-        )
+    _same_dtype(a, v, "addmv input tensors must have the same dtype, but got {0}, {0}, and {1}")
     if a.shape[1] != v.shape[0]:
         raise ShapeError(
             f"size mismatch, got input ({a.shape[0]}), mat ({_x(a.shape)}), vec ({v.shape[0]})"
@@ -301,11 +303,7 @@ def dot(input, tensor) -> Tensor:
     a, b = _tensor(input, "dot"), _tensor(tensor, "dot")
     if a.ndim != 1 or b.ndim != 1:
         raise ShapeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"dot : expected both vectors to have same dtype, but found "
-            f"{_name(a, _TORCH_NAMES)} and {_name(b, _TORCH_NAMES)}"
-        )
+    _same_dtype(a, b, "dot : expected both vectors to have same dtype, but found {0} and {1}")
     _check_matmul(a, b)
     return Dot.apply(a, b)
 
@@ -692,12 +690,12 @@ def _check_b_against(b: Tensor, a: Tensor, op: str):
             f"Incompatible matrix sizes for {op}: each A matrix is {a.shape[-1]} by "
             f"{a.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}"
         )
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"Expected b and A to have the same dtype, but found b of type "
-            f"{_name(b, _TORCH_NAMES)} and A of type {_name(a, _TORCH_NAMES)} "
-            "instead."
-        )
+    _same_dtype(
+        b,
+        a,
+        "Expected b and A to have the same dtype, but found b of type {0} and A of type {1} "
+        "instead.",
+    )
 
 
 class LinAlgError(RuntimeError):

@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from .. import amp as _amp
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes
-from .linalg import LinAlgError, _TORCH_NAMES, _check_b_against, _name, _square_batch
+from .linalg import LinAlgError, _TORCH_NAMES, _check_b_against, _name, _same_dtype, _square_batch
 from .linalg_cholesky import _np_solve_triangular, _solve_triangular, cholesky
 from .registry import OpInfo, Sample, register
 
@@ -347,12 +347,12 @@ def solve_triangular(
             f"equation {'AX = B' if left else 'XA = B'} ({n}x{n} and "
             f"{b.shape[-2]}x{b.shape[-1]})"
         )
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"linalg.solve_triangular: Expected A and B to have the same dtype, "
-            f"but found A of type {_name(a, _TORCH_NAMES)} and B of type "
-            f"{_name(b, _TORCH_NAMES)} instead"
-        )
+    _same_dtype(
+        a,
+        b,
+        "linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
+        "{0} and B of type {1} instead",
+    )
     if not left:  # X A = B  <=>  A^T X^T = B^T, and A^T has the other triangle
         return solve_triangular(a.mT, b.mT, upper=not upper, unitriangular=unitriangular).mT
     a, b = _broadcast_batches(a, b)
