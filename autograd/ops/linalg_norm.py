@@ -14,7 +14,7 @@ from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
 from .. import amp as _amp
 from ._util import as_tensor_operand, broadcast_shapes, wrap_dim
-from .linalg import _CPP_NAMES, _TORCH_NAMES, _name, matmul
+from .linalg import _CPP_NAMES, _TORCH_NAMES, _name, _same_dtype, matmul
 from .linalg_decomp import svdvals
 from .registry import OpInfo, Sample, register
 
@@ -345,12 +345,12 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
         tensor([11.])
     """
     a, b = _float_input(x, "linalg.vecdot"), as_tensor_operand(y)
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
-            f"of type {_name(a, _TORCH_NAMES)} and y of type "
-            f"{_name(b, _TORCH_NAMES)} instead"
-        )
+    _same_dtype(
+        a,
+        b,
+        "linalg.vecdot: Expected x and y to have the same dtype, but found x of type {0} and y "
+        "of type {1} instead",
+    )
     if a.ndim == 1 and b.ndim == 1 and a.shape != b.shape:
         raise ShapeError(
             f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "

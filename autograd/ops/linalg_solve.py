@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from .. import amp as _amp
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes
-from .linalg import LinAlgError, _TORCH_NAMES, _check_b_against, _name, _same_dtype, _square_batch
+from .linalg import LinAlgError, _check_b_against, _same_dtype, _square_batch
 from .linalg_cholesky import _np_solve_triangular, _solve_triangular, cholesky
 from .registry import OpInfo, Sample, register
 
@@ -279,12 +279,12 @@ def solve(A, B, *, left: bool = True) -> Tensor:
         tensor([2., 3.])
     """
     a, b = _matrices(A, "linalg.solve"), as_tensor_operand(B)
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"linalg.solve: Expected A and B to have the same dtype, but found A "
-            f"of type {_name(a, _TORCH_NAMES)} and B of type "
-            f"{_name(b, _TORCH_NAMES)} instead"
-        )
+    _same_dtype(
+        a,
+        b,
+        "linalg.solve: Expected A and B to have the same dtype, but found A of type {0} and B of "
+        "type {1} instead",
+    )
     vector = left and _vector_rhs(a, b)
     b2 = b.unsqueeze(-1) if vector else b
     n = a.shape[-1]
