@@ -22,7 +22,7 @@ from ..tensor import _C_NAMES, _SCALAR_NAMES, Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, wrap_dim, tracked
 from .registry import OpInfo, Sample, register
-from .samples import normal_pairs
+from .samples import normal, shaped_samples
 from .. import amp as _amp
 
 __all__ = [
@@ -338,19 +338,29 @@ def _matmul_samples(rng):
 
 register(OpInfo("matmul", matmul, ref=np.matmul, samples=_matmul_samples, family="linalg"))
 register(OpInfo("mm", mm, ref=np.matmul, samples=_mm_samples, family="linalg"))
-# the products of two tensors: (name, function, NumPy reference, the shapes of the samples)
-for _opname, _fn, _ref, _shapes in [
-    (
-        "bmm",
-        bmm,
-        np.matmul,
-        [((2, 2, 3), (2, 3, 4)), ((0, 2, 3), (0, 3, 1)), ((3, 1, 2), (3, 2, 1))],
-    ),
-    ("mv", mv, np.matmul, [((2, 3), (3,)), ((0, 3), (3,))]),
-    ("dot", dot, np.dot, [((5,), (5,)), ((0,), (0,))]),
-    ("vdot", vdot, np.vdot, [((3,), (3,))]),
-]:
-    register(OpInfo(_opname, _fn, ref=_ref, family="linalg", samples=normal_pairs(*_shapes)))
+
+
+def _register_products(rows):
+    """The entries of products of two tensors, one ``(name, function, NumPy reference, the
+    shapes of its samples' two tensors)`` row each."""
+    for name, fn, ref, shapes in rows:
+        samples = shaped_samples(normal, *shapes, arrays=2)
+        register(OpInfo(name, fn, ref=ref, family="linalg", samples=samples))
+
+
+_register_products(
+    [
+        (
+            "bmm",
+            bmm,
+            np.matmul,
+            [((2, 2, 3), (2, 3, 4)), ((0, 2, 3), (0, 3, 1)), ((3, 1, 2), (3, 2, 1))],
+        ),
+        ("mv", mv, np.matmul, [((2, 3), (3,)), ((0, 3), (3,))]),
+        ("dot", dot, np.dot, [((5,), (5,)), ((0,), (0,))]),
+        ("vdot", vdot, np.vdot, [((3,), (3,))]),
+    ]
+)
 
 
 # ---- einsum -------------------------------------------------------------------------------
@@ -655,12 +665,18 @@ register(
         ],
     )
 )
-for _opname, _fn, _ref, _shapes in [
-    ("inner", inner, np.inner, [((3,), (3,)), ((2, 3), (4, 3)), ((2, 2, 3), (3,)), ((), (2, 3))]),
-    ("outer", outer, np.outer, [((3,), (4,)), ((0,), (2,))]),
-    ("ger", ger, np.outer, [((3,), (2,))]),
-]:
-    register(OpInfo(_opname, _fn, ref=_ref, family="linalg", samples=normal_pairs(*_shapes)))
+_register_products(
+    [
+        (
+            "inner",
+            inner,
+            np.inner,
+            [((3,), (3,)), ((2, 3), (4, 3)), ((2, 2, 3), (3,)), ((), (2, 3))],
+        ),
+        ("outer", outer, np.outer, [((3,), (4,)), ((0,), (2,))]),
+        ("ger", ger, np.outer, [((3,), (2,))]),
+    ]
+)
 
 
 # ---- the checks and the error the factorisations share (linalg_cholesky, linalg_solve ...) -------

@@ -116,22 +116,6 @@ def over_dims(rng):
     return x, [Sample(x), Sample(x, 1), Sample(x, -1, keepdim=True)]
 
 
-def normal_pairs(*shape_pairs):
-    """Samples of two standard-normal tensors, one ``Sample`` per ``(shape_a, shape_b)``
-    (the products: mv, dot, inner, outer ...).
-
-    Example:
-        >>> gen = normal_pairs(((2, 3), (3,)), ((0, 3), (3,)))
-        >>> [tuple(a.shape for a in s.args) for s in gen(np.random.default_rng(0))]
-        [((2, 3), (3,)), ((0, 3), (3,))]
-    """
-
-    def gen(rng):
-        return [Sample(rng.normal(size=sa), rng.normal(size=sb)) for sa, sb in shape_pairs]
-
-    return gen
-
-
 def random_signs(rng, b):
     """Flip the sign of a random half of ``b`` (an array or a Python float)."""
     if isinstance(b, np.ndarray):
