@@ -23,6 +23,7 @@ from .slicing import _diag_index, diag
 from .movement import expand, movedim, reshape, transpose
 from .rearrange import flip
 from .registry import OpInfo, Sample, register
+from .samples import normal, shaped_samples
 from .index_dim import index_select
 
 __all__ = [
@@ -137,19 +138,14 @@ def ravel(input: Tensor) -> Tensor:
     return reshape(_tensor(input, "ravel"), (-1,))
 
 
-register(
-    OpInfo(
-        "ravel",
-        ravel,
-        ref=np.ravel,
-        family="shape",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3))),
-            Sample(rng.normal(size=())),
-            Sample(rng.normal(size=(2, 0, 3))),
-        ],
-    )
+# rows: the input shape
+_RAVEL_SAMPLES = shaped_samples(
+    normal,
+    ((2, 3),),
+    ((),),
+    ((2, 0, 3),),
 )
+register(OpInfo("ravel", ravel, ref=np.ravel, family="shape", samples=_RAVEL_SAMPLES))
 
 
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
@@ -524,20 +520,23 @@ def _np_repeat_interleave(x, repeats=None, dim=None, **kw):
     return np.repeat(x, repeats, axis=dim)
 
 
+# rows: the input shape, repeats, dim (, output_size=)
+_REPEAT_INTERLEAVE_SAMPLES = shaped_samples(
+    normal,
+    ((2, 3), 2),
+    ((2, 3), 3, 1),
+    ((3, 2), np.array([1, 0, 2]), 0),
+    ((3, 2), np.array([2]), -1, dict(output_size=4)),
+    ((), 3),
+    ((0, 2), 2, 0),
+)
 register(
     OpInfo(
         "repeat_interleave",
         repeat_interleave,
         ref=_np_repeat_interleave,
         family="shape",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3)), 2),
-            Sample(rng.normal(size=(2, 3)), 3, 1),
-            Sample(rng.normal(size=(3, 2)), np.array([1, 0, 2]), 0),
-            Sample(rng.normal(size=(3, 2)), np.array([2]), -1, output_size=4),
-            Sample(rng.normal(size=()), 3),
-            Sample(rng.normal(size=(0, 2)), 2, 0),
-        ],
+        samples=_REPEAT_INTERLEAVE_SAMPLES,
     )
 )
 

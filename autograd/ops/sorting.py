@@ -16,6 +16,7 @@ from ..function import derive
 from ..tensor import Tensor
 from ._reduction import _as1d, _int_dim, _select
 from .registry import OpInfo, Sample, register
+from .samples import normal, shaped_samples
 from ..dtypes import FLOAT_KINDS
 
 __all__ = [
@@ -152,23 +153,18 @@ def _np_topk(x, k, dim=-1, largest=True, sorted=True):
     return np.take_along_axis(x, idx, axis=dim), idx
 
 
-register(
-    OpInfo(
-        "topk",
-        topk,
-        ref=_np_topk,
-        family="sorting",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 6)), 2),
-            Sample(rng.normal(size=(3, 6)), 3, 0),
-            Sample(rng.normal(size=(3, 6)), 4, largest=False),
-            Sample(rng.normal(size=(2, 3, 4)), 1, -2, True),
-            Sample(rng.normal(size=(3, 4)), 0),
-            Sample(rng.normal(size=()), 1),
-            Sample(rng.normal(size=(0, 4)), 2),
-        ],
-    )
+# rows: the input shape, k, dim (, largest / sorted)
+_TOPK_SAMPLES = shaped_samples(
+    normal,
+    ((3, 6), 2),
+    ((3, 6), 3, 0),
+    ((3, 6), 4, dict(largest=False)),
+    ((2, 3, 4), 1, -2, True),
+    ((3, 4), 0),
+    ((), 1),
+    ((0, 4), 2),
 )
+register(OpInfo("topk", topk, ref=_np_topk, family="sorting", samples=_TOPK_SAMPLES))
 
 
 def msort(input: Tensor) -> Tensor:

@@ -26,6 +26,7 @@ from .slicing import diagonal
 from .movement import movedim, reshape, squeeze, unsqueeze
 from .reduce import sum as _sum
 from .registry import OpInfo, Sample, register, torch_array_kwargs
+from .samples import normal, shaped_samples
 from .sorting import sort
 from .unary import sqrt
 
@@ -80,21 +81,16 @@ def _np_kthvalue(x, k, dim=-1, keepdim=False):
     return (vals, idx) if keepdim else (np.squeeze(vals, dim), np.squeeze(idx, dim))
 
 
-register(
-    OpInfo(
-        "kthvalue",
-        kthvalue,
-        ref=_np_kthvalue,
-        family="stats",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4)), 2),
-            Sample(rng.normal(size=(3, 4)), 3, 0, True),
-            Sample(rng.normal(size=(2, 3, 5)), 5, 2),
-            Sample(rng.normal(size=()), 1),
-            Sample(rng.normal(size=(0, 3)), 1),
-        ],
-    )
+# rows: the input shape, k, dim, keepdim
+_KTHVALUE_SAMPLES = shaped_samples(
+    normal,
+    ((3, 4), 2),
+    ((3, 4), 3, 0, True),
+    ((2, 3, 5), 5, 2),
+    ((), 1),
+    ((0, 3), 1),
 )
+register(OpInfo("kthvalue", kthvalue, ref=_np_kthvalue, family="stats", samples=_KTHVALUE_SAMPLES))
 
 
 def _mode_index(x: np.ndarray) -> np.ndarray:
@@ -556,16 +552,11 @@ register(
         ],
     )
 )
-register(
-    OpInfo(
-        "corrcoef",
-        corrcoef,
-        ref=np.corrcoef,
-        family="stats",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 5))),
-            Sample(rng.normal(size=(7,))),
-            Sample(rng.normal(size=(2, 4))),
-        ],
-    )
+# rows: the input shape (variables x observations)
+_CORRCOEF_SAMPLES = shaped_samples(
+    normal,
+    ((3, 5),),
+    ((7,),),
+    ((2, 4),),
 )
+register(OpInfo("corrcoef", corrcoef, ref=np.corrcoef, family="stats", samples=_CORRCOEF_SAMPLES))
