@@ -715,9 +715,12 @@ class _Builder:
         k = self.tr.node_step[node]
         st = self.tr.steps[k]
         idx = self.literal(st.params["idx"], f"P{k}_idx")
+        bwd = self.bind(st.op.backward, f"{st.op.__name__}_backward")
         self.emit(f"if {g} is not None:")
         self.emit(f"if {target} is None: {target} = zeros({st.ins[0].shape!r}, {g}.dtype)", 2)
-        self.emit(f"{target}[{idx}] += {g}", 2)
+        self.emit(f"if {target}.dtype == {g}.dtype: {target}[{idx}] += {g}", 2)
+        # (gradients of two dtypes: the engine's promoting sum, with the node's own VJP)
+        self.emit(f"else: {target} = acc({target}, {bwd}(c{k}, {g}, NP))", 2)
         self.emit(f"{g} = None", 2)
         if not retain:
             self.emit(f"c{k} = None", 2)
