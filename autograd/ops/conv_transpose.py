@@ -15,7 +15,8 @@ import numpy as np
 from .. import amp as _amp
 from ..errors import ShapeError, shape_str
 from ..tensor import Tensor
-from ._windows import _ntuple, nd_function
+from ._util import named_function
+from ._windows import _ntuple
 from .registry import register_functions
 from .conv import ConvolutionInputGrad, _batched, _check_bias_and_dtypes, conv_samples
 
@@ -110,7 +111,7 @@ def _conv_transpose_nd(nd: int, doc: str):
             input, weight, bias, stride, padding, output_padding, groups, dilation, nd
         )
 
-    return _amp.lower_precision(nd_function(conv_transpose, f"conv_transpose{nd}d", doc))
+    return _amp.lower_precision(named_function(conv_transpose, f"conv_transpose{nd}d", doc))
 
 
 conv_transpose2d = _conv_transpose_nd(

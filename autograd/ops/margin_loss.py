@@ -18,7 +18,7 @@ from ..errors import DTypeError, ShapeError, shape_str
 from ..tensor import Tensor
 from .activation import logsigmoid
 from .compare import clamp_min, minimum, where
-from .loss import legacy_reduction
+from .loss import _ref_reduce, legacy_reduction
 from .registry import Sample, register_functions
 from .samples import away_from
 
@@ -384,40 +384,32 @@ def triplet_margin_with_distance_loss(
 
 
 # ---- registered ops: NumPy references and samples ----------------------------------------------
-def _np_reduce(loss, reduction):
-    return (
-        loss
-        if reduction == "none"
-        else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
-    )
-
-
 def _ref_cosine_embedding(x1, x2, y, margin=0, reduction="mean"):
     d = y.ndim
     cos = (x1 * x2).sum(d) / np.sqrt(((x1**2).sum(d) + 1e-12) * ((x2**2).sum(d) + 1e-12))
     loss = np.where(y == 1, 1 - cos, 0) + np.where(y == -1, np.maximum(cos - margin, 0), 0)
-    return _np_reduce(loss, reduction)
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_margin_ranking(x1, x2, y, margin=0, reduction="mean"):
-    return _np_reduce(np.maximum(-y * (x1 - x2) + margin, 0), reduction)
+    return _ref_reduce(np.maximum(-y * (x1 - x2) + margin, 0), reduction)
 
 
 def _ref_hinge_embedding(x, y, margin=1.0, reduction="mean"):
     loss = np.where(
         y == 1, x, np.where(y == -1, np.maximum(margin - x, 0), x + np.maximum(margin - x, 0))
     )
-    return _np_reduce(loss, reduction)
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_soft_margin(x, y, reduction="mean"):
-    return _np_reduce(np.log1p(np.exp(-x * y)), reduction)
+    return _ref_reduce(np.log1p(np.exp(-x * y)), reduction)
 
 
 def _ref_multilabel_soft_margin(x, y, weight=None, reduction="mean"):
     sig = 1 / (1 + np.exp(-x))
     loss = -(y * np.log(sig) + (1 - y) * np.log(1 - sig)) * (1 if weight is None else weight)
-    return _np_reduce(loss.mean(-1), reduction)
+    return _ref_reduce(loss.mean(-1), reduction)
 
 
 def _ref_multi_margin(x, y, p=1, margin=1.0, weight=None, reduction="mean"):
@@ -430,7 +422,7 @@ def _ref_multi_margin(x, y, p=1, margin=1.0, weight=None, reduction="mean"):
     loss /= rows.shape[1]
     if reduction == "none":
         return loss if y.ndim else loss[0]
-    return _np_reduce(loss, reduction)
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_multilabel_margin(x, y, reduction="mean"):
@@ -445,7 +437,7 @@ def _ref_multilabel_margin(x, y, reduction="mean"):
     loss /= rows.shape[1]
     if reduction == "none":
         return loss if x.ndim == 2 else loss[0]
-    return _np_reduce(loss, reduction)
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_triplet(a, pos, neg, margin=1.0, p=2, eps=1e-6, swap=False, reduction="mean"):
@@ -455,7 +447,7 @@ def _ref_triplet(a, pos, neg, margin=1.0, p=2, eps=1e-6, swap=False, reduction="
     d_neg = dist(a, neg)
     if swap:
         d_neg = np.minimum(d_neg, dist(pos, neg))
-    return _np_reduce(np.maximum(margin + dist(a, pos) - d_neg, 0), reduction)
+    return _ref_reduce(np.maximum(margin + dist(a, pos) - d_neg, 0), reduction)
 
 
 def _ref_triplet_distance(a, pos, neg, margin=1.0, swap=False, reduction="mean"):
