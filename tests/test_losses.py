@@ -23,6 +23,13 @@ P01 = 1 / (1 + np.exp(-RNG.normal(size=(N, 3))))
 Y01 = (RNG.random(size=(N, 3)) > 0.5).astype(float)
 CW = np.array([0.5, 2.0, 1.0, 1.5])
 
+
+def _class_index_cases(name, loss, variants):
+    """Cases of ``loss`` on LOGITS against the class indices TARGET_IDX, one per ``variants``
+    entry: the suffix of its name -> the keyword arguments."""
+    return [(name + suffix, loss, kw, LOGITS, TARGET_IDX, False) for suffix, kw in variants.items()]
+
+
 # name, the loss class (one name in nn and torch.nn), its keyword arguments besides the
 # reduction (arrays and lists become each library's tensors), input array, target array
 # (int -> class indices), whether the target is differentiable too
@@ -32,30 +39,15 @@ CASES = [
     ("SmoothL1Loss", "SmoothL1Loss", {"beta": 0.7}, REG_IN, REG_T, True),
     ("SmoothL1Loss_beta0", "SmoothL1Loss", {"beta": 0.0}, REG_IN, REG_T, True),
     ("HuberLoss", "HuberLoss", {"delta": 1.3}, REG_IN, REG_T, True),
-    ("CrossEntropy", "CrossEntropyLoss", {}, LOGITS, TARGET_IDX, False),
-    (
-        "CrossEntropy_weight_ignore",
+    *_class_index_cases(
+        "CrossEntropy",
         "CrossEntropyLoss",
-        {"weight": CW, "ignore_index": 1},
-        LOGITS,
-        TARGET_IDX,
-        False,
-    ),
-    (
-        "CrossEntropy_smoothing",
-        "CrossEntropyLoss",
-        {"label_smoothing": 0.2},
-        LOGITS,
-        TARGET_IDX,
-        False,
-    ),
-    (
-        "CrossEntropy_smoothing_weight_ignore",
-        "CrossEntropyLoss",
-        {"weight": CW, "label_smoothing": 0.3, "ignore_index": 3},
-        LOGITS,
-        TARGET_IDX,
-        False,
+        {
+            "": {},
+            "_weight_ignore": {"weight": CW, "ignore_index": 1},
+            "_smoothing": {"label_smoothing": 0.2},
+            "_smoothing_weight_ignore": {"weight": CW, "label_smoothing": 0.3, "ignore_index": 3},
+        },
     ),
     ("CrossEntropy_3d", "CrossEntropyLoss", {}, LOGITS_3D, TARGET_IDX_3D, False),
     ("CrossEntropy_probs", "CrossEntropyLoss", {}, LOGITS, PROBS, True),
@@ -67,14 +59,8 @@ CASES = [
         PROBS,
         True,
     ),
-    ("NLLLoss", "NLLLoss", {}, LOGITS, TARGET_IDX, False),
-    (
-        "NLLLoss_weight_ignore",
-        "NLLLoss",
-        {"weight": CW, "ignore_index": 0},
-        LOGITS,
-        TARGET_IDX,
-        False,
+    *_class_index_cases(
+        "NLLLoss", "NLLLoss", {"": {}, "_weight_ignore": {"weight": CW, "ignore_index": 0}}
     ),
     ("BCELoss", "BCELoss", {}, P01, Y01, False),
     ("BCELoss_soft", "BCELoss", {"weight": [1.0, 2.0, 0.5]}, P01, P01[::-1].copy(), True),
