@@ -102,6 +102,20 @@ def with_kwargs(gen, *kwarg_sets):
     return out
 
 
+def over_dims(rng):
+    """The start every dim-reducing op's samples share (sum, amax, max(dim), argmax ...): a
+    (3, 4, 5) tensor ``x`` reduced whole, over dim 1, and over dim -1 keeping it. Returns
+    ``x`` and those samples; the op adds its own cases with ``x`` and more draws of ``rng``.
+
+    Example:
+        >>> x, samples = over_dims(np.random.default_rng(0))
+        >>> [s.args[1:] for s in samples]
+        [(), (1,), (-1,)]
+    """
+    x = rng.normal(size=(3, 4, 5))
+    return x, [Sample(x), Sample(x, 1), Sample(x, -1, keepdim=True)]
+
+
 def random_signs(rng, b):
     """Flip the sign of a random half of ``b`` (an array or a Python float)."""
     if isinstance(b, np.ndarray):
