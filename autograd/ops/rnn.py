@@ -45,7 +45,7 @@ from . import xp as _xp
 from ._util import named_function
 from .activation import relu
 from .join import stack
-from .registry import OpInfo, Sample, register
+from .registry import OpInfo, Sample, register, register_functions
 
 __all__ = [
     "rnn_tanh_layer",
@@ -731,14 +731,15 @@ for _name, _fn in (
             torch_fn=_torch_layer(_name),
         )
     )
-for _name, _fn in (("rnn_tanh", rnn_tanh_cell), ("rnn_relu", rnn_relu_cell), ("gru", gru_cell)):
-    register(
-        OpInfo(
-            f"{_name}_cell",
-            _fn,
-            ref=_ref_cell(_name),
-            samples=_cell_samples(_name),
-            method=False,
-            family="rnn",
+register_functions(
+    "rnn",
+    [
+        (fn.__name__, fn, _ref_cell(cell), _cell_samples(cell))
+        for cell, fn in (
+            ("rnn_tanh", rnn_tanh_cell),
+            ("rnn_relu", rnn_relu_cell),
+            ("gru", gru_cell),
         )
-    )
+    ],
+    functional=False,  # (torch.rnn_tanh_cell ...)
+)
