@@ -185,55 +185,38 @@ def _ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, gro
     return res
 
 
+_conv_transpose2d_samples = conv_samples(
+    ((2, 2, 3, 3), (2, 3, 2, 2), (3,), {}),
+    ((1, 2, 3, 2), (2, 2, 3, 3), None, dict(stride=2, padding=1, output_padding=1)),
+    ((1, 4, 2, 3), (4, 1, 2, 2), (2,), dict(stride=(2, 1), groups=2, dilation=2)),
+    ((2, 3, 3), (2, 2, 2, 2), None, {}),
+)
+_conv_transpose1d_samples = conv_samples(
+    ((2, 2, 4), (2, 3, 3), (3,), {}),
+    ((1, 4, 3), (4, 1, 2), None, dict(stride=3, padding=1, output_padding=1, groups=2, dilation=2)),
+    ((2, 5), (2, 2, 3), None, dict(stride=2)),
+)
+_conv_transpose3d_samples = conv_samples(
+    ((2, 2, 2, 3, 2), (2, 3, 2, 2, 1), (3,), {}),
+    (
+        (1, 4, 2, 2, 3),
+        (4, 1, 2, 1, 2),
+        None,
+        dict(
+            stride=(2, 1, 2),
+            padding=(1, 0, 0),
+            output_padding=(1, 0, 1),
+            groups=2,
+            dilation=(1, 2, 1),
+        ),
+    ),
+    ((2, 2, 2, 2), (2, 1, 2, 2, 2), None, {}),
+)
 register_functions(
     "conv_transpose",
     [
-        (
-            "conv_transpose2d",
-            conv_transpose2d,
-            _ref_conv_transpose,
-            conv_samples(
-                ((2, 2, 3, 3), (2, 3, 2, 2), (3,), {}),
-                ((1, 2, 3, 2), (2, 2, 3, 3), None, dict(stride=2, padding=1, output_padding=1)),
-                ((1, 4, 2, 3), (4, 1, 2, 2), (2,), dict(stride=(2, 1), groups=2, dilation=2)),
-                ((2, 3, 3), (2, 2, 2, 2), None, {}),
-            ),
-        ),
-        (
-            "conv_transpose1d",
-            conv_transpose1d,
-            _ref_conv_transpose,
-            conv_samples(
-                ((2, 2, 4), (2, 3, 3), (3,), {}),
-                (
-                    (1, 4, 3),
-                    (4, 1, 2),
-                    None,
-                    dict(stride=3, padding=1, output_padding=1, groups=2, dilation=2),
-                ),
-                ((2, 5), (2, 2, 3), None, dict(stride=2)),
-            ),
-        ),
-        (
-            "conv_transpose3d",
-            conv_transpose3d,
-            _ref_conv_transpose,
-            conv_samples(
-                ((2, 2, 2, 3, 2), (2, 3, 2, 2, 1), (3,), {}),
-                (
-                    (1, 4, 2, 2, 3),
-                    (4, 1, 2, 1, 2),
-                    None,
-                    dict(
-                        stride=(2, 1, 2),
-                        padding=(1, 0, 0),
-                        output_padding=(1, 0, 1),
-                        groups=2,
-                        dilation=(1, 2, 1),
-                    ),
-                ),
-                ((2, 2, 2, 2), (2, 1, 2, 2, 2), None, {}),
-            ),
-        ),
+        ("conv_transpose2d", conv_transpose2d, _ref_conv_transpose, _conv_transpose2d_samples),
+        ("conv_transpose1d", conv_transpose1d, _ref_conv_transpose, _conv_transpose1d_samples),
+        ("conv_transpose3d", conv_transpose3d, _ref_conv_transpose, _conv_transpose3d_samples),
     ],
 )
