@@ -469,7 +469,7 @@ def _margin_samples(rng):
     ]
 
 
-def _cosine_embedding_loss_samples(rng):
+def _cosine_samples(rng):
     return [
         Sample(
             rng.normal(size=(4, 3)),
@@ -495,14 +495,14 @@ def _cosine_embedding_loss_samples(rng):
     ]
 
 
-def _hinge_embedding_loss_samples(rng):
+def _hinge_samples(rng):
     return [
         Sample(away_from([1.0])(rng)[0].args[0], _signs(rng, (3, 4)), no_grad_args=(1,)),
         Sample(rng.uniform(0.1, 0.4, (5,)), np.array([1, -1, 1, -1, -1]), 0.5, reduction="none"),
     ]
 
 
-def _soft_margin_loss_samples(rng):
+def _soft_margin_samples(rng):
     return [
         # (torch refuses a target that requires grad)
         Sample(rng.normal(size=(3, 4)), _signs(rng, (3, 4)), no_grad_args=(1,)),
@@ -510,7 +510,7 @@ def _soft_margin_loss_samples(rng):
     ]
 
 
-def _multilabel_soft_margin_loss_samples(rng):
+def _multilabel_soft_samples(rng):
     return [
         Sample(
             rng.normal(size=(3, 4)), rng.integers(0, 2, (3, 4)).astype(float), no_grad_args=(1,)
@@ -526,7 +526,12 @@ def _multilabel_soft_margin_loss_samples(rng):
     ]
 
 
-def _multi_margin_loss_samples(rng):
+def _distinct_rows(rng, n, c):
+    """Scores with every pairwise difference away from the hinge's kink at +-1 (and 0)."""
+    return rng.permutation(n * c).reshape(n, c) * 0.37 + 0.05
+
+
+def _multi_margin_samples(rng):
     return [
         Sample(_distinct_rows(rng, 3, 4), np.array([0, 3, 1])),
         Sample(
@@ -543,7 +548,7 @@ def _multi_margin_loss_samples(rng):
     ]
 
 
-def _multilabel_margin_loss_samples(rng):
+def _multilabel_samples(rng):
     return [
         Sample(_distinct_rows(rng, 2, 4) * 0.2, np.array([[3, 0, -1, 1], [1, 1, 2, -1]])),
         Sample(_distinct_rows(rng, 1, 3)[0] * 0.3, np.array([2, -1, 0]), reduction="none"),
@@ -555,7 +560,7 @@ def _multilabel_margin_loss_samples(rng):
     ]
 
 
-def _triplet_margin_loss_samples(rng):
+def _triplet_samples(rng):
     return [
         Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 2.0),
         Sample(
@@ -578,7 +583,7 @@ def _triplet_margin_loss_samples(rng):
     ]
 
 
-def _triplet_margin_with_distance_loss_samples(rng):
+def _triplet_distance_samples(rng):
     return [
         Sample(
             rng.normal(size=(4, 3)),
@@ -600,45 +605,30 @@ def _triplet_margin_with_distance_loss_samples(rng):
 register_functions(
     "margin_loss",
     [
-        (
-            "cosine_embedding_loss",
-            cosine_embedding_loss,
-            _ref_cosine_embedding,
-            _cosine_embedding_loss_samples,
-        ),
+        ("cosine_embedding_loss", cosine_embedding_loss, _ref_cosine_embedding, _cosine_samples),
         ("margin_ranking_loss", margin_ranking_loss, _ref_margin_ranking, _margin_samples),
-        (
-            "hinge_embedding_loss",
-            hinge_embedding_loss,
-            _ref_hinge_embedding,
-            _hinge_embedding_loss_samples,
-        ),
-        ("soft_margin_loss", soft_margin_loss, _ref_soft_margin, _soft_margin_loss_samples),
+        ("hinge_embedding_loss", hinge_embedding_loss, _ref_hinge_embedding, _hinge_samples),
+        ("soft_margin_loss", soft_margin_loss, _ref_soft_margin, _soft_margin_samples),
         (
             "multilabel_soft_margin_loss",
             multilabel_soft_margin_loss,
             _ref_multilabel_soft_margin,
-            _multilabel_soft_margin_loss_samples,
+            _multilabel_soft_samples,
         ),
-        ("multi_margin_loss", multi_margin_loss, _ref_multi_margin, _multi_margin_loss_samples),
+        ("multi_margin_loss", multi_margin_loss, _ref_multi_margin, _multi_margin_samples),
         (
             "multilabel_margin_loss",
             multilabel_margin_loss,
             _ref_multilabel_margin,
-            _multilabel_margin_loss_samples,
+            _multilabel_samples,
         ),
-        ("triplet_margin_loss", triplet_margin_loss, _ref_triplet, _triplet_margin_loss_samples),
+        ("triplet_margin_loss", triplet_margin_loss, _ref_triplet, _triplet_samples),
         (
             "triplet_margin_with_distance_loss",
             triplet_margin_with_distance_loss,
             _ref_triplet_distance,
-            _triplet_margin_with_distance_loss_samples,
+            _triplet_distance_samples,
         ),
     ],
     namespace="nn.functional",
 )
-
-
-def _distinct_rows(rng, n, c):
-    """Scores with every pairwise difference away from the hinge's kink at +-1 (and 0)."""
-    return rng.permutation(n * c).reshape(n, c) * 0.37 + 0.05
