@@ -18,9 +18,6 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import dispatch
-from ..dtypes import FLOAT_KINDS
-from ..errors import DTypeError
-from ..tensor import Tensor
 from . import xp as _xp
 
 
@@ -46,16 +43,6 @@ def _ntuple(value, n: int, name: str, opname: str) -> tuple:
     return vals
 
 
-def _check_tensor(t, name, opname):
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{opname}(): argument '{name}' must be Tensor, not {type(t).__name__}")
-    if t._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError(
-            f"{opname}(): expected a floating point {name}, got {t.dtype} "
-            f"(convert it first, e.g. x.float())"
-        )
-
-
 def _out_size(size, k, s, lo, hi, d):
     """Number of windows along one dim: floor((size + pads - d (k - 1) - 1) / s) + 1."""
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
@@ -77,16 +64,6 @@ def define_window_xp(name: str, numpy, op, params: tuple) -> None:
         return op.apply(x, **dict(zip(params, args)))
 
     _xp.define(name, numpy=numpy, tensor=on_tensors)
-
-
-def nd_function(fn, name: str, doc: str):
-    """``fn``, the inner function of a 1-d / 2-d / 3-d family's factory, named and documented
-    as the public ``name``: ``help()``, tracebacks and pickling then show ``name``, with the
-    signature written once in the factory. Example (conv_transpose.py):
-    ``conv_transpose1d = _conv_transpose_nd(1, "Transposed 1-D convolution ...")``."""
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return fn
 
 
 # ---- array routines (NumPy reference; a Numba kernel can replace each) -------------------------

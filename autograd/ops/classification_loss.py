@@ -25,7 +25,7 @@ from .compare import where
 from .registry import Sample, register_functions
 from ..dtypes import FLOAT_KINDS
 from .. import amp as _amp
-from .loss import _check_reduction, _reduce
+from .loss import _check_reduction, _reduce, _ref_reduce
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
 
@@ -556,11 +556,7 @@ def _ref_cross_entropy(
         shape = [1] * x.ndim
         shape[axis] = C
         loss = -(logp * p * (1 if weight is None else weight.reshape(shape))).sum(axis)
-        return (
-            loss
-            if reduction == "none"
-            else np.asarray(loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
-        )
+        return _ref_reduce(loss, reduction, x.dtype)
     return _ref_nll_loss(
         logp,
         target,
@@ -631,11 +627,39 @@ def _ref_bce(x, y, weight=None, size_average=None, reduce=None, reduction="mean"
     loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
     if weight is not None:
         loss = loss * weight
-    return (
-        loss
-        if reduction == "none"
-        else np.asarray(loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
-    )
+    return _ref_reduce(loss, reduction, x.dtype)
+
+
+def _ref_bce_with_logits(
+    x, y, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    log_sig = -np.logaddexp(0, -x)  # log(sigmoid(x)), stable
+    lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+    loss = (1 - y) * x - lw * log_sig
+    return _ref_reduce(loss if weight is None else loss * weight, reduction, x.dtype)
+
+
+def _bce_with_logits_samples(rng):
+    n, u = rng.normal, rng.uniform
+    return [
+        Sample(n(size=(3, 4)), u(0, 1, (3, 4))),
+        Sample(n(size=(5,)) * 5, rng.integers(0, 2, (5,)).astype(float), reduction="sum"),
+        Sample(
+            n(size=(2, 3)), u(0, 1, (2, 3)), u(0.5, 2, (2, 3)), reduction="none", no_grad_args=(2,)
+        ),
+        # pos_weight (the 7th argument) per class, broadcast over the batch; torch has no
+        # gradient for it
+        Sample(
+            n(size=(3, 4)),
+            u(0, 1, (3, 4)),
+            None,
+            None,
+            None,
+            "mean",
+            u(0.5, 2, (4,)),
+            no_grad_args=(6,),
+        ),
+    ]
 
 
 register_functions(
@@ -644,6 +668,12 @@ register_functions(
         ("cross_entropy", cross_entropy, _ref_cross_entropy, _cross_entropy_samples),
         ("nll_loss", nll_loss, _ref_nll_loss, _nll_samples),
         ("binary_cross_entropy", binary_cross_entropy, _ref_bce, _bce_samples),
+        (
+            "binary_cross_entropy_with_logits",
+            binary_cross_entropy_with_logits,
+            _ref_bce_with_logits,
+            _bce_with_logits_samples,
+        ),
     ],
     namespace="nn.functional",
 )

@@ -36,8 +36,8 @@ from ..function import Op
 from ..forward_ad import apply_op, multilinear_jvp, sum_terms
 from ..tensor import Tensor
 from . import xp as _xp
+from ._util import float_input
 from ._windows import (
-    _check_tensor,
     _col2im,
     _col2im_matrix,
     _im2col,
@@ -377,8 +377,8 @@ def _batched(input, weight, nd, opname, weight_layout):
     unbatched) and whether it was unbatched."""
     from .movement import unsqueeze
 
-    _check_tensor(input, "input", opname)
-    _check_tensor(weight, "weight", opname)
+    float_input(input, opname)
+    float_input(weight, opname, "weight")
     if input.ndim not in (nd + 1, nd + 2):
         raise ShapeError(
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
@@ -397,7 +397,7 @@ def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
     """The checks conv and conv_transpose share: a 1-D bias of one value per output channel
     (``given`` starts torch's message), and weight and bias of the input's dtype."""
     if bias is not None:
-        _check_tensor(bias, "bias", opname)
+        float_input(bias, opname, "bias")
         if bias.ndim != 1 or bias.shape[0] != channels:
             raise ShapeError(
                 f"{given}weight of size {shape_str(weight.shape)}, expected bias to "
