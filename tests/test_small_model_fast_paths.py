@@ -116,3 +116,116 @@ def test_view_matches_reshape(shape, new):
         h.t().view(-1) if h.ndim == 2 else h.transpose(0, 2).view(-1)
     with pytest.raises(RuntimeError, match="is invalid for input of size"):
         h.view(5, -1)
+
+
+# ---- autograd.compile: view steps inlined, leaf gradients taken over ------------------------
+def _char_mlp(dtype, seed=0):
+    """The character-level MLP language model of bench_small_models.py (small sizes)."""
+    import nn
+
+    autograd.manual_seed(seed)
+
+    class CharMLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(7, 4)
+            self.hidden = nn.Linear(3 * 4, 16)
+            self.out = nn.Linear(16, 7)
+
+        def forward(self, idx):
+            e = self.emb(idx)
+            return self.out(self.hidden(e.view(e.shape[0], -1)).tanh())
+
+    return CharMLP().to(dtype)
+
+
+def _char_mlp_step(model, opt):
+    import nn.functional as F
+
+    def step(x, y):
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_compiled_char_mlp_equals_eager_bit_for_bit(backend):
+    import optim
+
+    rng = np.random.default_rng(0)
+    batches = [
+        (autograd.tensor(rng.integers(0, 7, (5, 3))), autograd.tensor(rng.integers(0, 7, 5)))
+        for _ in range(4)
+    ]
+    with autograd.backend(backend):
+        m1, m2 = _char_mlp(autograd.float64), _char_mlp(autograd.float64)
+        eager = _char_mlp_step(m1, optim.SGD(m1.parameters(), lr=0.1))
+        compiled = autograd.compile(_char_mlp_step(m2, optim.SGD(m2.parameters(), lr=0.1)))
+        kept = []
+        for x, y in batches:
+            assert eager(x, y).item() == compiled(x, y).item()
+            for a, b in zip(m1.parameters(), m2.parameters()):
+                assert np.array_equal(a.grad._data, b.grad._data)
+                assert a.grad._data.dtype == b.grad._data.dtype
+            # .grad owns its memory: no later replay (kept buffers, stolen arrays) writes it
+            kept.append([(p.grad._data, p.grad._data.copy()) for p in m2.parameters()])
+        for grads in kept:
+            for arr, copy in grads:
+                assert np.array_equal(arr, copy)
+        arrays = [arr for grads in kept for arr, _ in grads]
+        for i, a in enumerate(arrays):
+            assert not any(np.shares_memory(a, b) for b in arrays[i + 1 :])
+        assert all(
+            np.array_equal(a._data, b._data) for a, b in zip(m1.parameters(), m2.parameters())
+        )
+    plan = compiled.plan
+    # the view steps replay as array methods, their VJPs as the inverse movement
+    assert "Reshape_forward" not in plan and "Permute_forward" not in plan
+    assert ".reshape((5, 3, 4))" in plan and ".transpose((1, 0))" in plan
+    assert "Reshape_backward" not in plan and "Permute_backward" not in plan
+    assert "Expand_backward" not in plan and "sum_to(" in plan
+
+
+def test_compiled_module_keeps_ctxs_of_inlined_views():
+    # a compiled module's outputs carry one node whose backward runs later: the view steps
+    # still hand it their ctxs, and its gradients equal eager mode's
+    rng = np.random.default_rng(1)
+    x = autograd.tensor(rng.integers(0, 7, (5, 3)))
+    m1, m2 = _char_mlp(autograd.float64), _char_mlp(autograd.float64)
+    cm = autograd.compile(m2)
+    for i in range(3):  # (call 0 traces; the next ones replay)
+        w = autograd.tensor(rng.standard_normal((5, 7)))
+        m1.zero_grad()
+        m2.zero_grad()
+        (m1(x) * w).sum().backward()
+        out = cm(x)
+        assert i == 0 or out.grad_fn.name() == "CompiledFunctionBackward"
+        (out * w).sum().backward()
+        for a, b in zip(m1.parameters(), m2.parameters()):
+            assert np.array_equal(a.grad._data, b.grad._data)
+    plan = cm.__dict__["_compiled_call"].plan
+    assert plan is not None and "Reshape_forward" in plan  # (ctxs made for its backward)
+
+
+def test_a_gradient_sent_to_two_leaves_is_copied_for_one():
+    # ``a + b``'s VJP sends one array to both leaves: at most one may take it over
+    for compiled in (False, True):
+        a = autograd.tensor([1.0, 2.0], requires_grad=True)
+        b = autograd.tensor([3.0, 4.0], requires_grad=True)
+
+        def f(a, b):
+            ((a + b) * 2.0).sum().backward()
+            return a.grad
+
+        fn = autograd.compile(f) if compiled else f
+        for _ in range(3):
+            a.grad = b.grad = None
+            fn(a, b)
+            assert not np.shares_memory(a.grad._data, b.grad._data)
+            np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
+            np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0])
+        assert not compiled or fn.plan is not None
