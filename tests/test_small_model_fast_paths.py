@@ -229,3 +229,57 @@ def test_a_gradient_sent_to_two_leaves_is_copied_for_one():
             np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
             np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0])
         assert not compiled or fn.plan is not None
+
+
+# ---- cross_entropy's fused path: the checks on plain shapes, shared class weights -----------
+@pytest.mark.parametrize("shape", [(5, 4), (4,), (3, 4, 2)])
+def test_fused_cross_entropy_matches_the_composed_path(shape):
+    import nn.functional as F
+    from autograd.ops.classification_loss import _ones
+
+    rng = np.random.default_rng(0)
+    C = shape[1] if len(shape) > 1 else shape[0]
+    t_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    x = rng.standard_normal(shape)
+    t = rng.integers(0, C, t_shape)
+    results = []
+    for backend in ("numba", "numpy"):  # fused kernel, composed ops
+        with autograd.backend(backend):
+            xt = autograd.tensor(x, requires_grad=True)
+            loss = F.cross_entropy(xt, autograd.tensor(t))
+            loss.backward()
+            results.append((loss, xt.grad))
+    (l1, g1), (l2, g2) = results
+    assert l1.grad_fn.name() == "NllLossBackward0"
+    np.testing.assert_allclose(l1.item(), l2.item(), rtol=1e-12)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-12, atol=1e-15)
+    w = _ones(C)
+    assert w is _ones(C) and not w.flags.writeable and np.array_equal(w, np.ones(C))
+
+
+@pytest.mark.parametrize(
+    "x_shape, t_shape, error, message",
+    [
+        (
+            (5, 4),
+            (3,),
+            ValueError,
+            r"Expected input batch_size \(5\) to match target batch_size \(3\)",
+        ),
+        (
+            (5, 4),
+            (5, 2),
+            RuntimeError,
+            r"expected target of shape \[5\] for input of shape \[5, 4\]",
+        ),
+        ((3, 4, 2), (3, 3), RuntimeError, r"expected target of shape \[3, 2\] .* got \[3, 3\]"),
+        ((4,), (1,), RuntimeError, r"expected target of shape \[\] for input of shape \[4\]"),
+    ],
+)
+def test_cross_entropy_target_errors_unchanged(x_shape, t_shape, error, message):
+    import nn.functional as F
+
+    x, t = autograd.zeros(*x_shape), autograd.zeros(*t_shape, dtype=autograd.int64)
+    for backend in ("numba", "numpy"):
+        with autograd.backend(backend), pytest.raises(error, match=message):
+            F.cross_entropy(x, t)
