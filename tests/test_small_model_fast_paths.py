@@ -283,3 +283,33 @@ def test_cross_entropy_target_errors_unchanged(x_shape, t_shape, error, message)
     for backend in ("numba", "numpy"):
         with autograd.backend(backend), pytest.raises(error, match=message):
             F.cross_entropy(x, t)
+
+
+# ---- take_along's forward (embedding rows, pads): the unmasked path ---------------------------
+@pytest.mark.parametrize(
+    "shape, axis, idx",
+    [
+        ((27, 10), 0, [3, 0, 26, 3]),
+        ((27, 10), 0, []),
+        ((4, 5), 1, [-1, 0, 4, -1]),
+        ((4, 5), 1, [-1, -1]),
+        ((0, 3), 0, [-1, -1]),
+        ((2, 3, 4), 2, [3, 2, 1, 0, 0]),
+    ],
+)
+def test_take_matches_the_masked_reference(shape, axis, idx):
+    from autograd.ops.vision import _take
+
+    x = np.arange(float(np.prod(shape)), dtype=np.float32).reshape(shape)
+    x.flat[:1] = np.inf  # (a masked position is 0, never 0 * inf)
+    idx = np.asarray(idx, np.int64)
+    valid = idx >= 0
+    if x.shape[axis]:
+        ref = np.take(x, np.where(valid, idx, 0), axis=axis)
+        mask = valid.reshape([-1 if d == axis else 1 for d in range(x.ndim)])
+        ref = np.where(mask, ref, np.float32(0))
+    else:
+        ref = np.zeros(shape[:axis] + (idx.size,) + shape[axis + 1 :], np.float32)
+    out = _take(x, axis, idx)
+    assert out.dtype == ref.dtype and out.shape == ref.shape
+    np.testing.assert_array_equal(out, ref)
