@@ -313,3 +313,30 @@ def test_take_matches_the_masked_reference(shape, axis, idx):
     out = _take(x, axis, idx)
     assert out.dtype == ref.dtype and out.shape == ref.shape
     np.testing.assert_array_equal(out, ref)
+
+
+# ---- binary operands with an nn.Parameter (a Linear's bias) ---------------------------------
+@pytest.mark.parametrize(
+    "shapes", [((32, 5), (5,)), ((5,), (5,)), ((3, 1), (4,)), ((2, 3), ()), ((), (2, 3))]
+)
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float32, np.float64)])
+def test_binary_operands_with_a_parameter_match_general(shapes, dtypes):
+    import nn
+    from autograd.ops import _util
+
+    rng = np.random.default_rng(0)
+    h = autograd.tensor(rng.standard_normal(shapes[0]).astype(dtypes[0]), requires_grad=True)
+    p = nn.Parameter(autograd.tensor(rng.standard_normal(shapes[1]).astype(dtypes[1])))
+    for a, b in ((h, p), (p, h), (p, p), (p, 2.0), (p, 3)):
+        fast = _util.binary_operands(a, b)
+        general = _util.operands(a, b)[0]
+        assert len(fast) == len(general) == 2
+        for f, g in zip(fast, general):
+            _same_tensor(f, g)
+            assert (f is a) == (g is a) and (f is b) == (g is b)
+    # the same gradient as through a plain tensor leaf
+    q = autograd.tensor(p._data.copy(), requires_grad=True)
+    (h + p).sum().backward()
+    (h + q).sum().backward()
+    assert (h + p).grad_fn.name() == "AddBackward0"
+    _same_tensor(p.grad, q.grad)

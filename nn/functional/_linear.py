@@ -87,7 +87,7 @@ def embedding(
     """
     if not isinstance(input, Tensor):
         input = autograd.tensor(input)
-    if input._data.dtype.name not in ("int64", "int32"):
+    if input.dtype.name not in ("int64", "int32"):
         kind = {
             "float32": "FloatTensor",
             "float64": "DoubleTensor",
