@@ -340,3 +340,43 @@ def test_binary_operands_with_a_parameter_match_general(shapes, dtypes):
     (h + q).sum().backward()
     assert (h + p).grad_fn.name() == "AddBackward0"
     _same_tensor(p.grad, q.grad)
+
+
+# ---- the engine's order: nodes without inputs are placed without a stack push -------------
+def _reference_order(roots):
+    """The post-order DFS of ``_topological_order`` with every node pushed and popped."""
+    order, visited = [], set()
+    for root in roots:
+        if root is None or root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.next_edges))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is not None and edge[0] not in visited:
+                    visited.add(edge[0])
+                    stack.append((edge[0], iter(edge[0].next_edges)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def test_topological_order_unchanged():
+    from autograd.engine import _topological_order
+
+    rng = np.random.default_rng(0)
+    x = autograd.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    w = autograd.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    b = autograd.tensor(rng.standard_normal(3), requires_grad=True)
+    h = (x @ w + b).tanh()
+    y = (h * x + h @ w.t() + b * 2.0).sum() + (x * x).sum()
+    other = (w * 3.0).sum()
+    for roots in ([y.grad_fn], [y.grad_fn, other.grad_fn], [other.grad_fn, y.grad_fn, None]):
+        assert _topological_order(roots) == _reference_order(roots)
+    m = _char_mlp(autograd.float64)
+    loss = m(autograd.tensor(rng.integers(0, 7, (5, 3)))).sum()
+    assert _topological_order([loss.grad_fn]) == _reference_order([loss.grad_fn])
