@@ -167,10 +167,12 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
 def binary_operands(a, b):
     """``operands(a, b)[0]`` for the arithmetic operators (``+ - *``), with the commonest
     case first: two tensors of one dtype and shape need nothing, and this check is several
-    times cheaper than ``operands``' general signature (it runs once per ``y + b``)."""
-    if type(a) is Tensor:
+    times cheaper than ``operands``' general signature (it runs once per ``y + b``). A
+    subclass (``nn.Parameter``: a Linear's ``h @ w.T + bias``) is a Tensor to ``operands``
+    too, so it takes the same paths."""
+    if type(a) is Tensor or isinstance(a, Tensor):
         x = a._data
-        if type(b) is Tensor:
+        if type(b) is Tensor or isinstance(b, Tensor):
             y = b._data
             if x.dtype is y.dtype:
                 if x.shape == y.shape:

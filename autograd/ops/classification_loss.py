@@ -11,6 +11,8 @@ The regression and likelihood losses and the shared ``reduction`` helpers are in
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import dispatch
@@ -43,26 +45,21 @@ def _check_class_target(input: Tensor, target: Tensor, opname: str):
         raise TypeError(
             f"{opname}(): argument 'target' must be Tensor, not {type(target).__name__}"
         )
-    if input.dim() == 0:
+    shape, t_shape = input._data.shape, target._data.shape  # (plain tuples: run every step)
+    nd, t_nd = len(shape), len(t_shape)
+    if nd == 0:
         raise ShapeError(
             f"{opname}: input must have at least 1 dimension (classes), got a 0-d tensor"
         )
-    if (
-        input.dim() >= 2
-        and target.dim() >= 1
-        and input.shape[0] != target.shape[0]
-        and target.dim() == input.dim() - 1
-    ):
+    if nd >= 2 and t_nd >= 1 and shape[0] != t_shape[0] and t_nd == nd - 1:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0]})."
+            f"Expected input batch_size ({shape[0]}) to match target batch_size ({t_shape[0]})."
         )
-    expected = input.shape[:1] + input.shape[2:] if input.dim() >= 2 else ()
-    if tuple(target.shape) != tuple(expected):
-        if input.dim() >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
+    expected = shape[:1] + shape[2:] if nd >= 2 else ()
+    if t_shape != expected:
+        if nd >= 2 and t_nd >= 1 and shape[0] != t_shape[0]:
             raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target "
-                f"batch_size ({target.shape[0]})."
+                f"Expected input batch_size ({shape[0]}) to match target batch_size ({t_shape[0]})."
             )
         raise ShapeError(
             f"{opname}: expected target of shape {list(expected)} for input of shape "
@@ -218,7 +215,7 @@ class CrossEntropyFused(Op):
         fast = _unweighted_targets(target, C, ignore_index) if weight is None else None
         if fast is not None:
             t, total_w = fast
-            weight = np.ones(C)
+            weight = _ones(C)
         else:
             t, _, _, w_np, sample_w = _class_target_arrays(target, C, weight, ignore_index, x.dtype)
             weight, total_w = w_np.astype(np.float64), float(sample_w.sum())
@@ -298,7 +295,8 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
         return None
     _check_class_target(input, target, "cross_entropy")
-    C = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    shape = input._data.shape
+    C = shape[1] if len(shape) >= 2 else shape[0]
     _check_class_weight(weight, C, "cross_entropy")
     return CrossEntropyFused.apply(
         input,
@@ -309,6 +307,15 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
         smoothing=float(label_smoothing),
         kernels=kernels,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(C: int) -> np.ndarray:
+    """The float64 class weights of an unweighted loss over ``C`` classes, made once per
+    ``C`` (read-only: the kernels and the VJP only read them)."""
+    w = np.ones(C)
+    w.flags.writeable = False
+    return w
 
 
 def _unweighted_targets(t, C, ignore_index):
