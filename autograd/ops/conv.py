@@ -9,7 +9,9 @@ Everything is built on two array routines (the NumPy reference):
 
 On the numba backend ``_im2col_matrix`` / ``_col2im_matrix`` run Numba kernels
 (``autograd/kernels/conv.py``) instead: one pass each, padding handled in the loop. The
-GEMMs are BLAS on both backends.
+GEMMs are BLAS on both backends: one per sample and group, or, for small convolutions, one
+per group for the whole batch (``_conv2d_forward_batch``, which also keeps its windows for
+the weight gradient).
 
 The differentiable ops come in closed families, so that every VJP is written with ops of the
 same family and gradients of any order work:
@@ -31,6 +33,7 @@ import itertools
 import numpy as np
 
 from .. import amp as _amp
+from .. import dispatch
 from ..errors import DTypeError, ShapeError, shape_str
 from ..function import Op
 from ..forward_ad import apply_op, multilinear_jvp, sum_terms
@@ -180,6 +183,87 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
     return gw.reshape(o, cg, kh, kw)
 
 
+# ---- small convolutions: the whole batch in one GEMM ---------------------------------------------
+# Per-sample GEMMs are efficient on big images; on small ones (the MNIST-1D CNN's 10 output
+# positions) numpy's loop of N tiny products and the weight gradient's sum over samples cost
+# more than the arithmetic. When the window matrix fits in this many bytes, conv2d lays it out
+# batch-major, (C*kh*kw, N*Ho*Wo): the forward is one GEMM (a transpose, fused with the bias,
+# turns (O, N, L) into NCHW), and the forward keeps the matrix for the weight gradient, one
+# GEMM too, instead of computing the windows again.
+_BATCH_COLS_BUDGET = 8 * 2**20
+
+
+def _batch_major(x, w, out_hw) -> bool:
+    """Whether conv2d of ``x`` with ``w`` takes the batch-major path (4-D, small windows)."""
+    if x.ndim != 4:
+        return False
+    k = x.shape[1] * w.shape[2] * w.shape[3]
+    return k * x.shape[0] * out_hw[0] * out_hw[1] * x.itemsize <= _BATCH_COLS_BUDGET
+
+
+def _rows_to_batch(rows, b):
+    """(O, N, L) -> (N, O, L), plus the bias per output channel if any."""
+    k = dispatch.kernels("conv", rows)
+    if k is None:
+        out = np.ascontiguousarray(rows.transpose(1, 0, 2))
+        if b is not None:
+            out += b[:, None]
+        return out
+    out = np.empty((rows.shape[1], rows.shape[0], rows.shape[2]), rows.dtype)
+    k.rows_to_batch(rows, b if b is not None else np.empty(0, rows.dtype), out)
+    return out
+
+
+def _batch_to_rows(g):
+    """(N, O, L) -> (O, N, L), contiguous."""
+    k = dispatch.kernels("conv", g)
+    if k is None or not g.flags.c_contiguous:
+        return np.ascontiguousarray(g.transpose(1, 0, 2))
+    out = np.empty((g.shape[1], g.shape[0], g.shape[2]), g.dtype)
+    k.batch_to_rows(g, out)
+    return out
+
+
+def _conv2d_forward_batch(x, w, b, stride, pads, dilation, groups, out_hw):
+    """The forward of a small conv2d: (y with bias, the batch-major window matrix)."""
+    n, o, (_, cg, kh, kw) = x.shape[0], w.shape[0], w.shape
+    kg, l = cg * kh * kw, out_hw[0] * out_hw[1]
+    cols = np.empty((groups * kg, n, l), x.dtype)
+    _im2col_matrix(x, (kh, kw), stride, pads, dilation, out_hw, out=cols.transpose(1, 0, 2))
+    rows = np.matmul(w.reshape(groups, o // groups, kg), cols.reshape(groups, kg, n * l))
+    return _rows_to_batch(rows.reshape(o, n, l), b).reshape((n, o) + tuple(out_hw)), cols
+
+
+def _conv2d_backward_batch(g, x_shape, w, cols, needs, stride, pads, dilation, groups):
+    """The three gradients of a small conv2d from the matrix its forward kept: one transpose
+    of ``g``, then one GEMM each for the input (with col2im) and the weight."""
+    need_x, need_w, need_b = needs
+    n, o, ho, wo = g.shape
+    _, cg, kh, kw = w.shape
+    kg = cg * kh * kw
+    rows = _batch_to_rows(g.reshape(n, o, ho * wo)).reshape(groups, o // groups, n * ho * wo)
+    gx = gw = gb = None
+    if need_x:
+        wt = w.reshape(groups, o // groups, kg).transpose(0, 2, 1)  # (G, K/G, O/G)
+        gcols = np.matmul(wt, rows).reshape(groups * kg, n, ho * wo)
+        gx = _col2im_matrix(
+            gcols.transpose(1, 0, 2),
+            x_shape[1],
+            x_shape[2:],
+            (kh, kw),
+            (ho, wo),
+            stride,
+            pads,
+            dilation,
+        )
+    if need_w:
+        cols = cols.reshape(groups, kg, n * ho * wo)
+        gw = np.matmul(rows, cols.transpose(0, 2, 1)).reshape(w.shape)  # (G, O/G, K/G)
+    if need_b:
+        gb = rows.reshape(o, -1).sum(axis=1)
+    return gx, gw, gb
+
+
 def _conv3d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     """The same im2col + one GEMM per group for 3-D inputs (N, C, D, H, W), without the
     blocking and the Numba kernels of the 2-D path."""
@@ -266,12 +350,24 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, out_hw=None):
+        if out_hw is None and x.ndim == 4:
+            out_hw = tuple(
+                _out_size(n, k, s, *p, d)
+                for n, k, s, p, d in zip(x.shape[2:], w.shape[2:], stride, pads, dilation)
+            )
+        if _batch_major(x, w, out_hw):  # small: one GEMM, the windows kept for backward
+            y, cols = _conv2d_forward_batch(x, w, b, stride, pads, dilation, groups, out_hw)
+            ctx.args = (stride, pads, dilation, groups)
+            ctx.save_for_backward(x, w, cols)
+            return y
         y = _conv_forward_np(x, w, stride, pads, dilation, groups, out_hw)
         return _saved_with_bias(ctx, (x, w), (stride, pads, dilation, groups), y, b)
 
     @staticmethod
     def backward(ctx, g, xp):
-        x, w = ctx.saved_tensors
+        x, w, *cols = ctx.saved_tensors
+        if cols and not xp.graph:  # the batch-major forward kept its windows
+            return _conv2d_backward_batch(g, x.shape, w, cols[0], ctx.needs_input_grad, *ctx.args)
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = xp.conv2d_input_grad(g, w, tuple(x.shape[2:]), *ctx.args) if need_x else None
         gw = xp.conv2d_weight_grad(x, g, tuple(w.shape[2:]), *ctx.args) if need_w else None
