@@ -241,6 +241,13 @@ def test_im2col_col2im_kernels_on_batch_major_view_exactly(geom, dtype):
     KC.col2im(ref, *args, img_ref)
     KC.col2im(batch.transpose(1, 0, 2), *args, img)
     np.testing.assert_array_equal(img, img_ref)
+    # the sample-innermost kernels write and read the contiguous batch-major matrix
+    batch[...] = 7.0
+    KC.im2col_batch(x, *args, batch)
+    np.testing.assert_array_equal(batch.transpose(1, 0, 2), ref)
+    img[...] = 0.0
+    KC.col2im_batch(batch, *args, img)
+    np.testing.assert_array_equal(img, img_ref)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -274,7 +281,7 @@ def _conv_record(budget, monkeypatch, backend, dtype, x, w, b, **kw):
         y = autograd.conv2d(xt, wt, bt, **kw)
         rec = {
             "path": len(y.grad_fn._saved),  # 3: it kept the window matrix
-            "y": y.detach().numpy(),
+            "y": [y.detach().numpy()],
             "meta": (y.dtype, y.requires_grad, y.grad_fn.name(), y._version),
         }
         g = autograd.tensor(np.cos(np.arange(y.numel())).reshape(y.shape).astype(dtype))
@@ -300,24 +307,25 @@ def _conv_record(budget, monkeypatch, backend, dtype, x, w, b, **kw):
     [dict(stride=(1, 2), padding=(0, 1)), dict(padding=1, dilation=2), dict(groups=2, stride=2)],
     ids=str,
 )
-def test_conv2d_batch_major_path_matches_general_path(kw, dtype, tol, backend, monkeypatch):
+@pytest.mark.parametrize("shape", [(3, 4, 6, 9), (16, 4, 5, 3)], ids=["rows", "samples"])
+def test_conv2d_batch_major_path_matches_general_path(kw, dtype, tol, backend, shape, monkeypatch):
     """Same values (the GEMMs group the sums differently, so to rounding), dtypes,
-    grad_fn, requires_grad, version counters and errors as the per-sample path."""
+    grad_fn, requires_grad, version counters and errors as the per-sample path; with long
+    output rows and with a batch large enough for the sample-innermost window kernels."""
     rng = np.random.default_rng(9)
     x, w, b = (
-        rng.normal(size=(3, 4, 6, 9)),
+        rng.normal(size=shape),
         rng.normal(size=(6, 4 // kw.get("groups", 1), 3, 2)),
         rng.normal(size=6),
     )
+    out_hw = autograd.conv2d(autograd.tensor(x), autograd.tensor(w), **kw).shape[2:]
+    assert C._samples_inner(shape[0], out_hw) == (shape[0] == 16)
     fast = _conv_record(C._BATCH_COLS_BUDGET, monkeypatch, backend, dtype, x, w, b, **kw)
     general = _conv_record(-1, monkeypatch, backend, dtype, x, w, b, **kw)
     assert (fast["path"], general["path"]) == (3, 2)
     assert fast["meta"] == general["meta"] and fast["grad_meta"] == general["grad_meta"]
     assert fast["error"] == general["error"]
     for key in ("y", "grads", "double"):
-        for a, r in zip(
-            np.atleast_1d(fast[key]) if key == "y" else fast[key],
-            np.atleast_1d(general[key]) if key == "y" else general[key],
-        ):
+        for a, r in zip(fast[key], general[key]):
             assert a.dtype == r.dtype and a.shape == r.shape
             np.testing.assert_allclose(a, r, rtol=tol, atol=tol)

@@ -107,6 +107,50 @@ def col2im(cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, out):
     _window_walk(out, cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, True)
 
 
+@numba.njit(inline="always")
+def _batch_walk(x, cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, adjoint):
+    """``_window_walk`` for a batch-major ``cols[k, n, a*wo + b]`` (K, N, ho*wo) with the
+    sample loop innermost: for small images (a few output columns, many samples) the
+    per-row loops of ``_window_walk`` are too short and their setup costs more than the
+    copying. Each channel c reads and writes only its own rows k and image channel, so the
+    parallel loop over channels is race-free."""
+    n_, c_, h, w = x.shape
+    for c in numba.prange(c_):
+        for i in range(kh):
+            for j in range(kw):
+                q0 = j * dw - pl
+                b_lo, b_hi = _valid_range(q0, sw, w, wo)
+                k = (c * kh + i) * kw + j
+                for a in range(ho):
+                    r = a * sh + i * dh - pt
+                    for b in range(wo):
+                        col = a * wo + b
+                        if r < 0 or r >= h or b < b_lo or b >= b_hi:  # in the padding
+                            if not adjoint:
+                                for n in range(n_):
+                                    cols[k, n, col] = 0.0
+                            continue
+                        q = q0 + b * sw
+                        for n in range(n_):
+                            if adjoint:
+                                x[n, c, r, q] += cols[k, n, col]
+                            else:
+                                cols[k, n, col] = x[n, c, r, q]
+
+
+@kernel
+def im2col_batch(x, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, cols):
+    """``im2col`` into the batch-major layout, cols[(c*kh + i)*kw + j, n, a*wo + b]; x (N, C,
+    H, W) and cols (C*kh*kw, N, ho*wo) C-contiguous. For small images (``_batch_walk``)."""
+    _batch_walk(x, cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, False)
+
+
+@kernel
+def col2im_batch(cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, out):
+    """The adjoint of ``im2col_batch`` (``out`` zero-initialised by the caller)."""
+    _batch_walk(out, cols, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo, True)
+
+
 @kernel
 def rows_to_batch(rows, bias, out):
     """out[n, o, l] = rows[o, n, l] + bias[o] (no bias when ``bias`` is empty): a batch-major
@@ -150,6 +194,9 @@ def warmup(dtype) -> None:
     view = cols.transpose(1, 0, 2)  # the batch-major layout's (n, k, l) view
     im2col(x, 2, 2, 1, 1, 0, 0, 1, 1, 2, 2, view)
     col2im(view, 2, 2, 1, 1, 0, 0, 1, 1, 2, 2, x)
+    batch = cols.transpose(1, 0, 2).copy()
+    im2col_batch(x, 2, 2, 1, 1, 0, 0, 1, 1, 2, 2, batch)
+    col2im_batch(batch, 2, 2, 1, 1, 0, 0, 1, 1, 2, 2, x)
     rows = np.zeros((2, 1, 4), dtype)
     rows_to_batch(rows, np.zeros(2, dtype), np.empty((1, 2, 4), dtype))
     batch_to_rows(rows.transpose(1, 0, 2).copy(), rows)

@@ -48,6 +48,7 @@ from ._windows import (
     _ntuple,
     _out_size,
     _pad_nd,
+    _window_args,
 )
 from .registry import register_functions
 from .samples import normal, shaped_samples
@@ -225,12 +226,42 @@ def _batch_to_rows(g):
     return out
 
 
+def _samples_inner(n, out_hw) -> bool:
+    """Whether the window kernels run with the sample loop innermost (``im2col_batch``):
+    when the output rows are short next to the batch, their per-row loops would cost more
+    than the copying."""
+    return 4 * out_hw[1] <= n
+
+
+def _im2col_batch(x, kernel, stride, pads, dilation, out_hw):
+    """The windows of x as a batch-major (C*kh*kw, N, Ho*Wo) matrix."""
+    n, c = x.shape[:2]
+    cols = np.empty((c * kernel[0] * kernel[1], n, out_hw[0] * out_hw[1]), x.dtype)
+    k = dispatch.kernels("conv", x)
+    if k is not None and _samples_inner(n, out_hw):
+        geometry = _window_args(kernel, stride, pads, dilation)
+        k.im2col_batch(np.ascontiguousarray(x), *geometry, *out_hw, cols)
+    else:  # the per-sample walk, writing through the (n, k, l) view
+        _im2col_matrix(x, kernel, stride, pads, dilation, out_hw, out=cols.transpose(1, 0, 2))
+    return cols
+
+
+def _col2im_batch(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
+    """Adjoint of ``_im2col_batch``: (C*kh*kw, N, Ho*Wo) window values into (N, C, H, W)."""
+    k = dispatch.kernels("conv", cols)
+    if k is None or not _samples_inner(cols.shape[1], out_hw):
+        view = cols.transpose(1, 0, 2)
+        return _col2im_matrix(view, c, in_hw, kernel, out_hw, stride, pads, dilation)
+    out = np.zeros((cols.shape[1], c) + tuple(in_hw), cols.dtype)
+    k.col2im_batch(cols, *_window_args(kernel, stride, pads, dilation), *out_hw, out)
+    return out
+
+
 def _conv2d_forward_batch(x, w, b, stride, pads, dilation, groups, out_hw):
     """The forward of a small conv2d: (y with bias, the batch-major window matrix)."""
     n, o, (_, cg, kh, kw) = x.shape[0], w.shape[0], w.shape
     kg, l = cg * kh * kw, out_hw[0] * out_hw[1]
-    cols = np.empty((groups * kg, n, l), x.dtype)
-    _im2col_matrix(x, (kh, kw), stride, pads, dilation, out_hw, out=cols.transpose(1, 0, 2))
+    cols = _im2col_batch(x, (kh, kw), stride, pads, dilation, out_hw)
     rows = np.matmul(w.reshape(groups, o // groups, kg), cols.reshape(groups, kg, n * l))
     return _rows_to_batch(rows.reshape(o, n, l), b).reshape((n, o) + tuple(out_hw)), cols
 
@@ -247,8 +278,8 @@ def _conv2d_backward_batch(g, x_shape, w, cols, needs, stride, pads, dilation, g
     if need_x:
         wt = w.reshape(groups, o // groups, kg).transpose(0, 2, 1)  # (G, K/G, O/G)
         gcols = np.matmul(wt, rows).reshape(groups * kg, n, ho * wo)
-        gx = _col2im_matrix(
-            gcols.transpose(1, 0, 2),
+        gx = _col2im_batch(
+            gcols,
             x_shape[1],
             x_shape[2:],
             (kh, kw),
