@@ -188,16 +188,19 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
 # ---- small convolutions: the whole batch in one GEMM ---------------------------------------------
 # Per-sample GEMMs are efficient on big images; on small ones (the MNIST-1D CNN's 10 output
 # positions) numpy's loop of N tiny products and the weight gradient's sum over samples cost
-# more than the arithmetic. When the window matrix fits in this many bytes, conv2d lays it out
-# batch-major, (C*kh*kw, N*Ho*Wo): the forward is one GEMM (a transpose, fused with the bias,
-# turns (O, N, L) into NCHW), and the forward keeps the matrix for the weight gradient, one
-# GEMM too, instead of computing the windows again.
+# more than the arithmetic. When the output has at most this many positions and the window
+# matrix fits in this many bytes, conv2d lays it out batch-major, (C*kh*kw, N*Ho*Wo): the
+# forward is one GEMM (a transpose, fused with the bias, turns (O, N, L) into NCHW), and the
+# forward keeps the matrix for the weight gradient, one GEMM too, instead of computing the
+# windows again. (On bigger images the transposes cost more than they save: bench_conv.py's
+# 26x26 and 11x11 layers stay per-sample.)
+_BATCH_MAX_POSITIONS = 64
 _BATCH_COLS_BUDGET = 8 * 2**20
 
 
 def _batch_major(x, w, out_hw) -> bool:
-    """Whether conv2d of ``x`` with ``w`` takes the batch-major path (4-D, small windows)."""
-    if x.ndim != 4:
+    """Whether conv2d of ``x`` with ``w`` takes the batch-major path (4-D, small images)."""
+    if x.ndim != 4 or out_hw[0] * out_hw[1] > _BATCH_MAX_POSITIONS:
         return False
     k = x.shape[1] * w.shape[2] * w.shape[3]
     return k * x.shape[0] * out_hw[0] * out_hw[1] * x.itemsize <= _BATCH_COLS_BUDGET
