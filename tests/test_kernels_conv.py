@@ -272,13 +272,13 @@ def test_rows_to_batch_and_batch_to_rows_kernels_match_numpy(dtype):
     assert got.flags.c_contiguous
 
 
-def _conv_record(budget, monkeypatch, backend, dtype, x, w, b, **kw):
+def _conv_record(budget, monkeypatch, backend, dtype, x, w, b, conv=autograd.conv2d, **kw):
     """conv2d forward, backward and double backward with the batch-major budget set to
     ``budget`` (-1: every convolution takes the general path): values and bookkeeping."""
     monkeypatch.setattr(C, "_BATCH_COLS_BUDGET", budget)
     with autograd.backend(backend):
         xt, wt, bt = (autograd.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b))
-        y = autograd.conv2d(xt, wt, bt, **kw)
+        y = conv(xt, wt, bt, **kw)
         rec = {
             "path": len(y.grad_fn._saved),  # 3: it kept the window matrix
             "y": [y.detach().numpy()],
@@ -329,3 +329,25 @@ def test_conv2d_batch_major_path_matches_general_path(kw, dtype, tol, backend, s
         for a, r in zip(fast[key], general[key]):
             assert a.dtype == r.dtype and a.shape == r.shape
             np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("shape", [(3, 4, 9), (20, 4, 7)], ids=["rows", "samples"])
+def test_conv1d_runs_as_one_convolution_op_on_both_paths(backend, shape, monkeypatch):
+    """conv1d records one ConvolutionBackward0 node (torch's grad_fn; the height-1 views are
+    made inside the op), on the batch-major path and on the general one alike."""
+    rng = np.random.default_rng(10)
+    x, w, b = rng.normal(size=shape), rng.normal(size=(6, 2, 3)), rng.normal(size=6)
+    kw = dict(conv=autograd.conv1d, stride=2, padding=1, groups=2)
+    fast = _conv_record(C._BATCH_COLS_BUDGET, monkeypatch, backend, np.float64, x, w, b, **kw)
+    general = _conv_record(-1, monkeypatch, backend, np.float64, x, w, b, **kw)
+    assert (fast["path"], general["path"]) == (3, 2)
+    assert fast["meta"][2] == general["meta"][2] == "ConvolutionBackward0"
+    assert fast["meta"] == general["meta"] and fast["grad_meta"] == general["grad_meta"]
+    assert fast["error"] == general["error"]
+    ref = C._ref_conv(x, w, b, stride=2, padding=1, groups=2)
+    np.testing.assert_allclose(fast["y"][0], ref, rtol=1e-12, atol=1e-12)
+    for key in ("y", "grads", "double"):
+        for a, r in zip(fast[key], general[key]):
+            assert a.dtype == r.dtype and a.shape == r.shape
+            np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)

@@ -328,17 +328,46 @@ def _conv3d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
     return np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape((o, cg) + tuple(kernel))
 
 
-# the array routines by number of spatial dims (1-D convolutions run as 2-D)
-def _conv_forward_np(x, *args):
-    return (_conv2d_forward_np if x.ndim == 4 else _conv3d_forward_np)(x, *args)
+# the array routines by number of spatial dims. A 1-D convolution runs as a 2-D one over a
+# height-1 image: its (N, C, L) arrays are viewed as (N, C, 1, L) here, inside the ops, so
+# conv1d records one op, not an unsqueeze and a squeeze around it. Its arguments (stride,
+# pads, dilation) come in 2-D form; the sizes read off its arrays (``in_hw``, ``kernel``,
+# ``out_hw``) get the height 1 here.
+def _as_2d(a):
+    """A 1-D convolution's (N, C, L) array as (N, C, 1, L); other arrays unchanged."""
+    return a.reshape(a.shape[:2] + (1,) + a.shape[2:]) if a.ndim == 3 else a
 
 
-def _conv_input_grad_np(g, *args):
-    return (_conv2d_input_grad_np if g.ndim == 4 else _conv3d_input_grad_np)(g, *args)
+def _from_2d(a):
+    """(N, C, 1, L) -> (N, C, L): the result of a 1-D convolution run as 2-D."""
+    return a.reshape(a.shape[:2] + a.shape[3:])
 
 
-def _conv_weight_grad_np(x, *args):
-    return (_conv2d_weight_grad_np if x.ndim == 4 else _conv3d_weight_grad_np)(x, *args)
+def _size_2d(size):
+    return (1,) + tuple(size) if size is not None and len(size) == 1 else size
+
+
+def _conv_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
+    if x.ndim == 3:
+        y = _conv2d_forward_np(
+            _as_2d(x), _as_2d(w), stride, pads, dilation, groups, _size_2d(out_hw)
+        )
+        return _from_2d(y)
+    fn = _conv2d_forward_np if x.ndim == 4 else _conv3d_forward_np
+    return fn(x, w, stride, pads, dilation, groups, out_hw)
+
+
+def _conv_input_grad_np(g, w, in_hw, *args):
+    if g.ndim == 3:
+        return _from_2d(_conv2d_input_grad_np(_as_2d(g), _as_2d(w), _size_2d(in_hw), *args))
+    return (_conv2d_input_grad_np if g.ndim == 4 else _conv3d_input_grad_np)(g, w, in_hw, *args)
+
+
+def _conv_weight_grad_np(x, g, kernel, *args):
+    if x.ndim == 3:
+        return _from_2d(_conv2d_weight_grad_np(_as_2d(x), _as_2d(g), _size_2d(kernel), *args))
+    fn = _conv2d_weight_grad_np if x.ndim == 4 else _conv3d_weight_grad_np
+    return fn(x, g, kernel, *args)
 
 
 def _channel_shape(b, ndim):
@@ -385,16 +414,17 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, out_hw=None):
-        if out_hw is None and x.ndim == 4:
+        x2, w2, out_hw = _as_2d(x), _as_2d(w), _size_2d(out_hw)
+        if out_hw is None and x2.ndim == 4:
             out_hw = tuple(
                 _out_size(n, k, s, *p, d)
-                for n, k, s, p, d in zip(x.shape[2:], w.shape[2:], stride, pads, dilation)
+                for n, k, s, p, d in zip(x2.shape[2:], w2.shape[2:], stride, pads, dilation)
             )
-        if _batch_major(x, w, out_hw):  # small: one GEMM, the windows kept for backward
-            y, cols = _conv2d_forward_batch(x, w, b, stride, pads, dilation, groups, out_hw)
+        if _batch_major(x2, w2, out_hw):  # small: one GEMM, the windows kept for backward
+            y, cols = _conv2d_forward_batch(x2, w2, b, stride, pads, dilation, groups, out_hw)
             ctx.args = (stride, pads, dilation, groups)
             ctx.save_for_backward(x, w, cols)
-            return y
+            return _from_2d(y) if x.ndim == 3 else y
         y = _conv_forward_np(x, w, stride, pads, dilation, groups, out_hw)
         return _saved_with_bias(ctx, (x, w), (stride, pads, dilation, groups), y, b)
 
@@ -402,7 +432,13 @@ class Convolution(Op):
     def backward(ctx, g, xp):
         x, w, *cols = ctx.saved_tensors
         if cols and not xp.graph:  # the batch-major forward kept its windows
-            return _conv2d_backward_batch(g, x.shape, w, cols[0], ctx.needs_input_grad, *ctx.args)
+            gx, gw, gb = _conv2d_backward_batch(
+                _as_2d(g), _as_2d(x).shape, _as_2d(w), cols[0], ctx.needs_input_grad, *ctx.args
+            )
+            if x.ndim == 3:  # conv1d
+                gx = None if gx is None else _from_2d(gx)
+                gw = None if gw is None else _from_2d(gw)
+            return gx, gw, gb
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = xp.conv2d_input_grad(g, w, tuple(x.shape[2:]), *ctx.args) if need_x else None
         gw = xp.conv2d_weight_grad(x, g, tuple(w.shape[2:]), *ctx.args) if need_w else None
@@ -543,7 +579,7 @@ def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
 
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
     opname = f"conv{nd}d"
-    from .movement import squeeze, unsqueeze
+    from .movement import squeeze
 
     x, unbatched = _batched(input, weight, nd, opname, "out_channels, in_channels / groups")
     stride = _ntuple(stride, nd, "stride", opname)
@@ -579,16 +615,11 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
             f"Calculated padded input size per channel: ({padded_s}). Kernel size: "
             f"({eff_s}). Kernel size can't be greater than actual input size"
         )
-    if nd == 1:  # a 1-D conv is a 2-D conv over a height-1 image
-        x, w = unsqueeze(x, 2), unsqueeze(weight, 2)
+    if nd == 1:  # a 1-D conv is a 2-D conv over a height-1 image (see _as_2d)
         stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
-    else:
-        w = weight
     y = Convolution.apply(
-        x, w, bias, stride=stride, pads=pads, dilation=dilation, groups=int(groups)
+        x, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=int(groups)
     )
-    if nd == 1:
-        y = squeeze(y, 2)
     return squeeze(y, 0) if unbatched else y
 
 
