@@ -81,9 +81,12 @@ def _matmul_arrays(a, b):
         rows = _prod(a.shape[:-1])
         out = _matmul_arrays(a.reshape(rows, a.shape[-1]), b)
         return out.reshape(a.shape[:-1] + b.shape[-1:])
-    if a.dtype == np.float16 and b.dtype == np.float16:
+    if a.dtype == _F16 and b.dtype == _F16:  # (a dtype, not np.float16: no conversion per call)
         return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
     return np.matmul(a, b)
+
+
+_F16 = np.dtype(np.float16)
 
 
 class Matmul(Op):
