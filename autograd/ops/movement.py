@@ -17,6 +17,7 @@ from . import xp as _xp
 from ._util import sizes_arg, wrap_dim, wrap_dims
 from .indexing import _view_of  # (indexing imports movement lazily)
 from .registry import OpInfo, Sample, register
+from .samples import normal, shaped_samples
 
 __all__ = [
     "expand",
@@ -284,27 +285,26 @@ def _strides(arr):
     return shape_str(s // arr.itemsize for s in arr.strides)
 
 
-_xp.define("reshape", numpy=lambda g, shape: g.reshape(shape), tensor=reshape)
-register(
-    OpInfo(
-        "reshape",
-        reshape,
-        ref=lambda x, s: x.reshape(s),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 6)), (3, 4)),
-            Sample(rng.normal(size=(2, 6)), (-1,)),
-            Sample(rng.normal(size=()), (1, 1)),
-            Sample(rng.normal(size=(0, 3)), (3, 0)),
-        ],
-        family="movement",
-    )
+def _np_reshape(x, shape):
+    return x.reshape(shape)
+
+
+_xp.define("reshape", numpy=_np_reshape, tensor=reshape)
+# rows: the input shape, the new shape
+_RESHAPE_SAMPLES = shaped_samples(
+    normal,
+    ((2, 6), (3, 4)),
+    ((2, 6), (-1,)),
+    ((), (1, 1)),
+    ((0, 3), (3, 0)),
 )
+register(OpInfo("reshape", reshape, ref=_np_reshape, samples=_RESHAPE_SAMPLES, family="movement"))
 register(
     OpInfo(
         "view",
         view,
-        ref=lambda x, s: x.reshape(s),
-        samples=lambda rng: [Sample(rng.normal(size=(4, 3)), (2, -1))],
+        ref=_np_reshape,
+        samples=shaped_samples(normal, ((4, 3), (2, -1))),
         family="movement",
     )
 )
@@ -451,17 +451,16 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
 
 
 _xp.define("unsqueeze", numpy=np.expand_dims, tensor=unsqueeze)
+# rows: the input shape, dim
+_UNSQUEEZE_SAMPLES = shaped_samples(
+    normal,
+    ((2, 3), 1),
+    ((2, 3), -1),
+    ((), 0),
+)
 register(
     OpInfo(
-        "unsqueeze",
-        unsqueeze,
-        ref=np.expand_dims,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3)), 1),
-            Sample(rng.normal(size=(2, 3)), -1),
-            Sample(rng.normal(size=()), 0),
-        ],
-        family="movement",
+        "unsqueeze", unsqueeze, ref=np.expand_dims, samples=_UNSQUEEZE_SAMPLES, family="movement"
     )
 )
 register(

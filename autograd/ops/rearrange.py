@@ -12,6 +12,7 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._util import sizes_arg, wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
+from .samples import normal, shaped_samples
 from .movement import expand, reshape
 
 __all__ = ["repeat", "tile", "flip", "fliplr", "flipud", "roll"]
@@ -61,18 +62,21 @@ def tile(input: Tensor, *dims) -> Tensor:
     return repeat(input, reps)
 
 
+# rows: the input shape, repeats
+_REPEAT_SAMPLES = shaped_samples(
+    normal,
+    ((2, 3), (2, 1)),
+    ((3,), (2, 1, 3)),
+    ((), (2,)),
+    ((2, 3), (0, 2)),
+)
 register(
     OpInfo(
         "repeat",
         repeat,
         ref=np.tile,
         torch_fn=lambda torch, x, r: x.repeat(r),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3)), (2, 1)),
-            Sample(rng.normal(size=(3,)), (2, 1, 3)),
-            Sample(rng.normal(size=()), (2,)),
-            Sample(rng.normal(size=(2, 3)), (0, 2)),
-        ],
+        samples=_REPEAT_SAMPLES,
         family="rearrange",
     )
 )
@@ -81,10 +85,7 @@ register(
         "tile",
         tile,
         ref=np.tile,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3)), (2,)),
-            Sample(rng.normal(size=(2, 3)), (1, 2, 2)),
-        ],
+        samples=shaped_samples(normal, ((2, 3), (2,)), ((2, 3), (1, 2, 2))),
         family="rearrange",
     )
 )
