@@ -427,16 +427,9 @@ def sign(input) -> Tensor:
 
 
 _xp.define("sign", numpy=_np_sign, tensor=sign)
-register(
-    OpInfo(
-        "sign",
-        sign,
-        inplace=True,
-        ref=np.sign,
-        samples=away_from_zero_samples(),
-        family="arithmetic",
-    )
-)
+# what the entries of sign, sgn and abs share: a kink at 0, so samples away from it
+_KINK_AT_0 = dict(inplace=True, samples=away_from_zero_samples(), family="arithmetic")
+register(OpInfo("sign", sign, ref=np.sign, **_KINK_AT_0))
 
 
 def sgn(input) -> Tensor:
@@ -453,12 +446,10 @@ register(
     OpInfo(
         "sgn",
         sgn,
-        inplace=True,
         ref=np.sign,
-        samples=away_from_zero_samples(),
         # torch.sgn's gradient is a "ZeroTensor" that cannot be compared; sign's is equal
         torch_fn=lambda torch, x: torch.sign(x),
-        family="arithmetic",
+        **_KINK_AT_0,
     )
 )
 
@@ -494,11 +485,7 @@ def abs(input) -> Tensor:
 
 absolute = abs
 _xp.define("abs", numpy=np.abs, tensor=abs)
-register(
-    OpInfo(
-        "abs", abs, inplace=True, ref=np.abs, samples=away_from_zero_samples(), family="arithmetic"
-    )
-)
+register(OpInfo("abs", abs, ref=np.abs, **_KINK_AT_0))
 
 
 # ---- addcmul / addcdiv ------------------------------------------------------------------------

@@ -180,15 +180,7 @@ def _np_mean(x, dim=None, keepdim=False):
 
 
 _xp.define("mean", numpy=_np_mean, tensor=mean)
-register(
-    OpInfo(
-        "mean",
-        mean,
-        ref=_np_mean,
-        samples=lambda rng: [s for s in _reduce_samples(rng)],
-        family="reduce",
-    )
-)
+register(OpInfo("mean", mean, ref=_np_mean, samples=_reduce_samples, family="reduce"))
 
 
 def _np_prod(x, dims, keepdim):
