@@ -182,10 +182,11 @@ def binary_operands(a, b):
         elif type(b) is float or type(b) is int:
             # ``y * 2.0``, ``i + 1``: a Python number takes the dtype of a tensor of its kind or
             # a higher one (float tensor and any number, integer tensor and int: result_type
-            # gives the tensor's dtype, and the number broadcasts for free)
+            # gives the tensor's dtype, and the number broadcasts for free). ``_number``: a
+            # saved number is kept as its value only (add, sub and mul use it for that call)
             kind = x.dtype.kind
             if kind in FLOAT_KINDS or (kind in "iu" and type(b) is int):
-                return a, Tensor._make(np.asarray(b, x.dtype))
+                return a, Tensor._number(b, x.dtype)
     return operands(a, b)[0]
 
 
