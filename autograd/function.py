@@ -549,11 +549,14 @@ class Op:
                 needs = (True,)
         else:  # any number of inputs, some of them maybe None (optional arguments)
             arrays = [None if t is None else t._data for t in inputs]
-            record = cls.differentiable and _grad_enabled.get()
+            record = (
+                cls.differentiable
+                and True in [t is not None and t._requires_grad for t in inputs]
+                and _grad_enabled.get()
+            )
             if record:
                 edges = tuple([_edge(t) for t in inputs])
                 needs = tuple([e is not None for e in edges])
-                record = True in needs
 
         if not record:  # just the forward
             token = _np_err.set(_NP_QUIET)  # NumPy warnings off (see _ErrstateVar)
