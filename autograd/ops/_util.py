@@ -194,11 +194,11 @@ def forward_only(op, a: Tensor, b: Tensor):
     """``op`` on two tensors that need no gradient, without ``Op.apply``'s bookkeeping (a fast
     path for index arithmetic such as ``i + 1`` in a batch loader): the same tensor
     ``op.apply(a, b)`` gives, since it records nothing either. None when ``op.apply`` is
-    needed: an input carries a tangent, autograd.compile is tracing, or bfloat16 inputs
+    needed: a forward-mode dual level is open (an input may carry a tangent),
+    autograd.compile is tracing, or bfloat16 inputs
     may need their float32 stand-ins. (Callers check ``requires_grad`` first.)"""
     if (
-        a._fw is not None
-        or b._fw is not None
+        _function._fw_level is not None  # (Op.apply looks for tangents only then)
         or _function._tracer is not None
         or _function._LOW_PRECISION
     ):
