@@ -63,6 +63,7 @@ from .dtypes import (
 from .tensor import Tensor, Size
 from .ops import *
 from . import return_types  # torch.return_types: max/sort/topk ... results
+from . import amp as _amp  # (the ops import it already: autocast's dtype rules)
 from . import linalg  # torch.linalg
 from .factories import *
 from .random import (
@@ -209,28 +210,14 @@ _LAZY_SUBMODULES = (
 )
 
 
-# torch's top-level names for autocast and vmap live in autograd.amp / autograd.func
-_AMP_NAMES = (
-    "autocast",
-    "is_autocast_enabled",
-    "get_autocast_dtype",
-    "set_autocast_dtype",
-    "set_autocast_enabled",
-    "is_autocast_cpu_enabled",
-    "get_autocast_cpu_dtype",
-    "set_autocast_cpu_dtype",
-)
-
-
 def __getattr__(name):
     if name == "bfloat16":  # created on first use: ml_dtypes is slow to import
         from . import dtypes
 
         return dtypes.bfloat16
-    if name in _AMP_NAMES:
-        from . import amp
-
-        return getattr(amp, name)
+    # torch's top-level names for autocast and vmap live in autograd.amp / autograd.func
+    if name in _amp.TOP_LEVEL_NAMES:
+        return getattr(_amp, name)
     if name == "vmap":
         from .func import vmap
 

@@ -45,13 +45,10 @@ import numpy as np
 from . import dtypes as _dt
 from .tensor import Tensor
 
-__all__ = [
+# torch has these at its top level too: ``autograd.autocast`` ... resolve to them here
+# (autograd/__init__.py's module ``__getattr__``)
+TOP_LEVEL_NAMES = (
     "autocast",
-    "GradScaler",
-    "OptState",
-    "custom_fwd",
-    "custom_bwd",
-    "is_autocast_available",
     "is_autocast_enabled",
     "get_autocast_dtype",
     "set_autocast_dtype",
@@ -59,6 +56,14 @@ __all__ = [
     "is_autocast_cpu_enabled",
     "get_autocast_cpu_dtype",
     "set_autocast_cpu_dtype",
+)
+__all__ = [
+    *TOP_LEVEL_NAMES,
+    "GradScaler",
+    "OptState",
+    "custom_fwd",
+    "custom_bwd",
+    "is_autocast_available",
     "cast_to_autocast_dtype",
     "lower_precision",
     "float32_precision",

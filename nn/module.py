@@ -29,16 +29,17 @@ Example:
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 
 import numpy as np
 
 import autograd
 from autograd import Tensor, devices
-from autograd.errors import CheckpointError
 from autograd.function import push_scope, pop_scope, current_scope
 
 from ._hooks import RemovableHandle, _BackwardHookState, _SetAsDict
+from ._state_dict import _IncompatibleKeys as _IncompatibleKeys  # torch keeps it in module.py
+from ._state_dict import _load_state_dict
 from .parameter import Parameter, Buffer
 from autograd.dtypes import FLOAT_KINDS
 
@@ -102,19 +103,6 @@ class ModuleScope:
         return f"<ModuleScope {str(self)!r} ({self.type_name})>"
 
 
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    """What ``load_state_dict`` returns (prints like torch when everything matched)."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
-
-
 def _addindent(s: str, spaces: int) -> str:
     lines = s.split("\n")
     if len(lines) == 1:
@@ -126,14 +114,6 @@ def _forward_unimplemented(self, *input):
     raise NotImplementedError(
         f'Module [{type(self).__name__}] is missing the required "forward" function'
     )
-
-
-def _as_array(value):
-    if isinstance(value, Tensor):
-        return value._data
-    if isinstance(value, np.ndarray):
-        return value
-    return None
 
 
 class Module:
@@ -697,80 +677,7 @@ class Module:
             >>> b.load_state_dict(a.state_dict())
             <All keys matched successfully>
         """
-        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        sd = dict(state_dict)
-        targets = OrderedDict()  # full key -> (module, local name, kind)
-        # every path, like state_dict(): a module shared under two names is loaded under both
-        for mod_prefix, m in self.named_modules(remove_duplicate=False):
-            pre = mod_prefix + "." if mod_prefix else ""
-            for name, t in m._local_state().items():
-                kind = "param" if name in m._parameters else "buffer"
-                targets[pre + name] = (m, name, kind, t)
-        missing = [k for k in targets if k not in sd]
-        unexpected = [k for k in sd if k not in targets]
-        errors = []
-        plan = []
-        for key, (m, name, kind, t) in targets.items():
-            if key not in sd:
-                continue
-            value = sd[key]
-            arr = _as_array(value)
-            if arr is None:
-                errors.append(
-                    f'While copying the parameter named "{key}", expected autograd.Tensor '
-                    f"or Tensor-like object from checkpoint but received {type(value)}"
-                )
-                continue
-            if tuple(arr.shape) != tuple(t.shape):
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape "
-                    f"{autograd.Size(arr.shape)!r} from checkpoint, the shape in current "
-                    f"model is {t.shape!r}."
-                )
-                continue
-            if arr.dtype != t._data.dtype and not assign:
-                errors.append(
-                    f"dtype mismatch for {key}: copying a param with dtype {arr.dtype} from "
-                    f"checkpoint, the dtype in current model is {t._data.dtype}; convert the "
-                    f"model first (e.g. model.to(autograd.{arr.dtype}))"
-                )
-                continue
-            plan.append((m, name, kind, t, arr))
-        if strict:
-            if unexpected:
-                errors.insert(
-                    0,
-                    "Unexpected key(s) in state_dict: {}. ".format(
-                        ", ".join(f'"{k}"' for k in unexpected)
-                    ),
-                )
-            if missing:
-                errors.insert(
-                    0,
-                    "Missing key(s) in state_dict: {}. ".format(
-                        ", ".join(f'"{k}"' for k in missing)
-                    ),
-                )
-        if errors:
-            raise CheckpointError(
-                "Error(s) in loading state_dict for {}:\n\t{}".format(
-                    type(self).__name__, "\n\t".join(errors)
-                )
-            )
-        # everything checked: now copy (cannot fail half-way)
-        for m, name, kind, t, arr in plan:
-            if assign:
-                if kind == "param":
-                    m._parameters[name] = Parameter(Tensor._make(np.array(arr)), t.requires_grad)
-                else:
-                    m._buffers[name] = Tensor._make(np.array(arr))
-            else:
-                if arr is t._data:
-                    continue
-                np.copyto(t._data, arr)
-                t._version_cell[0] += 1
-        return _IncompatibleKeys(missing, unexpected)
+        return _load_state_dict(self, state_dict, strict, assign)
 
     def register_state_dict_post_hook(self, hook):
         return self._add_hook(self._state_dict_hooks, hook, False)

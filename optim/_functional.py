@@ -326,24 +326,13 @@ def adamw(
     maximize,
     workspace=None,
 ):
-    """AdamW (Loshchilov & Hutter): Adam with decoupled weight decay ``p *= 1 - lr * wd``."""
-    adam(
-        params,
-        grads,
-        exp_avgs,
-        exp_avg_sqs,
-        max_exp_avg_sqs,
-        state_steps,
-        amsgrad=amsgrad,
-        beta1=beta1,
-        beta2=beta2,
-        lr=lr,
-        weight_decay=weight_decay,
-        eps=eps,
-        maximize=maximize,
-        decoupled_weight_decay=True,
-        workspace=workspace,
-    )
+    """AdamW (Loshchilov & Hutter): Adam with decoupled weight decay ``p *= 1 - lr * wd``.
+
+    Example:
+        >>> adamw([p], [g], [m], [v], [], [step], amsgrad=False, beta1=0.9, beta2=0.999,
+        ...       lr=1e-3, weight_decay=1e-2, eps=1e-8, maximize=False)
+    """
+    adam(**locals(), decoupled_weight_decay=True)  # every argument as given
 
 
 # ---- RMSprop -----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer, _check_nonnegative, _hyperparameters
 
 
 class Adadelta(Optimizer):
@@ -16,6 +16,8 @@ class Adadelta(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.adadelta)  # the step as autograd ops
+    _routine = staticmethod(F.adadelta)
+    _routine_state = ("square_avg", "acc_delta", "step")
     _buffers = ("square_avg", "acc_delta")
 
     def __init__(
@@ -35,29 +37,4 @@ class Adadelta(Optimizer):
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         _check_nonnegative(eps=eps, weight_decay=weight_decay)
-        defaults = {
-            "lr": lr,
-            "rho": rho,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "maximize": maximize,
-            "capturable": capturable,
-            "foreach": foreach,
-            "differentiable": differentiable,
-        }
-        super().__init__(params, defaults)
-
-    def _update(self, group, params, grads, state):
-        F.adadelta(
-            params,
-            grads,
-            state["square_avg"],
-            state["acc_delta"],
-            state["step"],
-            lr=group["lr"],
-            rho=group["rho"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            maximize=group["maximize"],
-            workspace=self._workspace,
-        )
+        super().__init__(params, _hyperparameters(locals()))

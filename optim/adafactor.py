@@ -5,7 +5,7 @@ import numpy as np
 from autograd import Tensor
 
 from . import _functional as F
-from .optimizer import Optimizer, _array, _new_step, _zeros_like
+from .optimizer import Optimizer, _array, _hyperparameters, _new_step, _zeros_like
 
 
 class Adafactor(Optimizer):
@@ -20,6 +20,9 @@ class Adafactor(Optimizer):
     Example:
         >>> opt = optim.Adafactor(model.parameters(), lr=1e-2)
     """
+
+    _routine = staticmethod(F.adafactor)
+    _routine_state = ("row_var", "col_var", "variance", "step")
 
     def __init__(
         self,
@@ -45,19 +48,7 @@ class Adafactor(Optimizer):
             raise ValueError(f"Clipping threshold d should be >= 1 but is: {d}")
         if not 0.0 <= weight_decay:
             raise ValueError(f"weight_decay should be >= 0 but is: {weight_decay}")
-        defaults = {
-            "lr": lr,
-            "beta2_decay": beta2_decay,
-            "eps": tuple(eps),
-            "d": d,
-            "weight_decay": weight_decay,
-            "foreach": foreach,
-            "maximize": maximize,
-        }
-        super().__init__(params, defaults)
-
-    def _state_names(self, group):
-        return ("row_var", "col_var", "variance", "step")
+        super().__init__(params, _hyperparameters(locals(), eps=tuple(eps)))
 
     def _init_state(self, p, group):
         st = {"step": _new_step()}
@@ -67,24 +58,6 @@ class Adafactor(Optimizer):
         else:
             st["variance"] = _zeros_like(p)
         return st
-
-    def _update(self, group, params, grads, state):
-        eps1, eps2 = group["eps"]
-        F.adafactor(
-            params,
-            grads,
-            state["row_var"],
-            state["col_var"],
-            state["variance"],
-            state["step"],
-            d=group["d"],
-            lr=group["lr"],
-            beta2_decay=group["beta2_decay"],
-            weight_decay=group["weight_decay"],
-            eps1=eps1,
-            eps2=eps2,
-            maximize=group["maximize"],
-        )
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

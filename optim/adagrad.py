@@ -6,7 +6,7 @@ from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_nonnegative
+from .optimizer import Optimizer, _array, _check_nonnegative, _hyperparameters
 
 
 class Adagrad(Optimizer):
@@ -20,6 +20,8 @@ class Adagrad(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.adagrad)  # the step as autograd ops
+    _routine = staticmethod(F.adagrad)
+    _routine_state = ("sum", "step")
 
     def __init__(
         self,
@@ -42,18 +44,7 @@ class Adagrad(Optimizer):
             initial_accumulator_value=initial_accumulator_value,
             eps=eps,
         )
-        defaults = dict(
-            lr=lr,
-            lr_decay=lr_decay,
-            eps=eps,
-            weight_decay=weight_decay,
-            initial_accumulator_value=initial_accumulator_value,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            fused=fused,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals()))
         for group in self.param_groups:  # (like torch: the state exists from the start)
             for p in group["params"]:
                 self.state[p].update(self._init_state(p, group))
@@ -62,20 +53,3 @@ class Adagrad(Optimizer):
         st = super()._init_state(p, group)
         st["sum"] = Tensor._make(np.full_like(_array(p), group["initial_accumulator_value"]))
         return st
-
-    def _state_names(self, group):
-        return ("sum", "step")
-
-    def _update(self, group, params, grads, state):
-        F.adagrad(
-            params,
-            grads,
-            state["sum"],
-            state["step"],
-            lr=group["lr"],
-            weight_decay=group["weight_decay"],
-            lr_decay=group["lr_decay"],
-            eps=group["eps"],
-            maximize=group["maximize"],
-            workspace=self._workspace,
-        )

@@ -2,7 +2,7 @@
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer, _check_nonnegative, _hyperparameters
 
 
 def _check_adam_like(lr, betas, eps, weight_decay):
@@ -24,6 +24,8 @@ class Adam(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.adam)  # the step as autograd ops
+    _routine = staticmethod(F.adam)
+    _routine_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step")
 
     def __init__(
         self,
@@ -42,40 +44,10 @@ class Adam(Optimizer):
         decoupled_weight_decay=False,
     ):
         _check_adam_like(lr, betas, eps, weight_decay)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-            fused=fused,
-            decoupled_weight_decay=decoupled_weight_decay,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals(), betas=tuple(betas)))
 
     def _zero_buffers(self, group):
         return ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
 
-    def _update(self, group, params, grads, state):
-        beta1, beta2 = group["betas"]
-        F.adam(
-            params,
-            grads,
-            state["exp_avg"],
-            state["exp_avg_sq"],
-            state.get("max_exp_avg_sq", []),
-            state["step"],
-            amsgrad=group["amsgrad"],
-            beta1=beta1,
-            beta2=beta2,
-            lr=group["lr"],
-            weight_decay=group["weight_decay"],
-            eps=group["eps"],
-            maximize=group["maximize"],
-            decoupled_weight_decay=group["decoupled_weight_decay"],
-            workspace=self._workspace,
-        )
+    def _state_names(self, group):
+        return ("step",) + self._zero_buffers(group)

@@ -3,7 +3,7 @@
 from . import _differentiable as D
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _hyperparameters
 
 
 class Adamax(Optimizer):
@@ -15,6 +15,8 @@ class Adamax(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.adamax)  # the step as autograd ops
+    _routine = staticmethod(F.adamax)
+    _routine_state = ("exp_avg", "exp_inf", "step")
     _buffers = ("exp_avg", "exp_inf")
 
     def __init__(
@@ -31,31 +33,4 @@ class Adamax(Optimizer):
         capturable=False,
     ):
         _check_adam_like(lr, betas, eps, weight_decay)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-            capturable=capturable,
-        )
-        super().__init__(params, defaults)
-
-    def _update(self, group, params, grads, state):
-        beta1, beta2 = group["betas"]
-        F.adamax(
-            params,
-            grads,
-            state["exp_avg"],
-            state["exp_inf"],
-            state["step"],
-            eps=group["eps"],
-            beta1=beta1,
-            beta2=beta2,
-            lr=group["lr"],
-            weight_decay=group["weight_decay"],
-            maximize=group["maximize"],
-            workspace=self._workspace,
-        )
+        super().__init__(params, _hyperparameters(locals(), betas=tuple(betas)))

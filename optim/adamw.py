@@ -1,6 +1,7 @@
 """AdamW: Adam with decoupled weight decay (mirrors ``torch.optim.AdamW``)."""
 
 from .adam import Adam
+from .optimizer import _hyperparameters
 
 
 class AdamW(Adam):
@@ -26,20 +27,8 @@ class AdamW(Adam):
         differentiable=False,
         fused=None,
     ):
-        super().__init__(
-            params,
-            lr=lr,
-            betas=betas,
-            eps=eps,
-            weight_decay=weight_decay,
-            amsgrad=amsgrad,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-            fused=fused,
-            decoupled_weight_decay=True,
-        )
+        # Adam with every argument as given, the weight decay always decoupled
+        super().__init__(params, **_hyperparameters(locals()), decoupled_weight_decay=True)
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

@@ -4,7 +4,14 @@ import autograd
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _check_nonnegative, _new_step, _scalar_dtype, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _check_nonnegative,
+    _hyperparameters,
+    _new_step,
+    _scalar_dtype,
+    _zeros_like,
+)
 
 
 class ASGD(Optimizer):
@@ -19,6 +26,8 @@ class ASGD(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.asgd)  # the step as autograd ops
+    _routine = staticmethod(F.asgd)
+    _routine_state = ("ax", "mu", "eta", "step")
 
     def __init__(
         self,
@@ -34,21 +43,7 @@ class ASGD(Optimizer):
         capturable=False,
     ):
         _check_nonnegative(lr=lr, weight_decay=weight_decay)
-        defaults = {
-            "lr": lr,
-            "lambd": lambd,
-            "alpha": alpha,
-            "t0": t0,
-            "weight_decay": weight_decay,
-            "foreach": foreach,
-            "maximize": maximize,
-            "differentiable": differentiable,
-            "capturable": capturable,
-        }
-        super().__init__(params, defaults)
-
-    def _state_names(self, group):
-        return ("ax", "mu", "eta", "step")
+        super().__init__(params, _hyperparameters(locals()))
 
     def _init_state(self, p, group):
         return {
@@ -57,20 +52,3 @@ class ASGD(Optimizer):
             "mu": autograd.tensor(1.0, dtype=_scalar_dtype()),
             "ax": _zeros_like(p),
         }
-
-    def _update(self, group, params, grads, state):
-        F.asgd(
-            params,
-            grads,
-            state["ax"],
-            state["mu"],
-            state["eta"],
-            state["step"],
-            lambd=group["lambd"],
-            lr=group["lr"],
-            t0=group["t0"],
-            alpha=group["alpha"],
-            weight_decay=group["weight_decay"],
-            maximize=group["maximize"],
-            workspace=self._workspace,
-        )

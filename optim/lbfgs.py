@@ -32,7 +32,7 @@ import numpy as np
 import autograd
 from autograd import Tensor
 
-from .optimizer import Optimizer, _array, _loaded_array
+from .optimizer import Optimizer, _array, _hyperparameters, _loaded_array
 from autograd.dtypes import FLOAT_KINDS
 
 
@@ -83,16 +83,7 @@ class LBFGS(Optimizer):
             raise ValueError(f"Invalid learning rate: {lr}")
         if max_eval is None:
             max_eval = max_iter * 5 // 4
-        defaults = dict(
-            lr=lr,
-            max_iter=max_iter,
-            max_eval=max_eval,
-            tolerance_grad=tolerance_grad,
-            tolerance_change=tolerance_change,
-            history_size=history_size,
-            line_search_fn=line_search_fn,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals()))
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]

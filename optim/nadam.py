@@ -3,7 +3,14 @@
 from . import _differentiable as D
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer, _array, _check_nonnegative, _new_step, _zeros_like
+from .optimizer import (
+    Optimizer,
+    _array,
+    _check_nonnegative,
+    _hyperparameters,
+    _new_step,
+    _zeros_like,
+)
 
 
 class NAdam(Optimizer):
@@ -15,7 +22,8 @@ class NAdam(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.nadam)  # the step as autograd ops
-    _buffers = ("exp_avg", "exp_avg_sq")
+    _routine = staticmethod(F.nadam)
+    _routine_state = ("exp_avg", "exp_avg_sq", "mu_product", "step")
 
     def __init__(
         self,
@@ -34,22 +42,7 @@ class NAdam(Optimizer):
     ):
         _check_adam_like(lr, betas, eps, weight_decay)
         _check_nonnegative(momentum_decay=momentum_decay)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
-            momentum_decay=momentum_decay,
-            decoupled_weight_decay=decoupled_weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            differentiable=differentiable,
-        )
-        super().__init__(params, defaults)
-
-    def _state_names(self, group):
-        return super()._state_names(group) + ("mu_product",)
+        super().__init__(params, _hyperparameters(locals(), betas=tuple(betas)))
 
     def _init_state(self, p, group):
         mu_product = _new_step()  # the running product of the momentum schedule, from 1
@@ -60,23 +53,3 @@ class NAdam(Optimizer):
             "exp_avg": _zeros_like(p),
             "exp_avg_sq": _zeros_like(p),
         }  # (torch's order, kept in state_dict)
-
-    def _update(self, group, params, grads, state):
-        beta1, beta2 = group["betas"]
-        F.nadam(
-            params,
-            grads,
-            state["exp_avg"],
-            state["exp_avg_sq"],
-            state["mu_product"],
-            state["step"],
-            beta1=beta1,
-            beta2=beta2,
-            lr=group["lr"],
-            weight_decay=group["weight_decay"],
-            momentum_decay=group["momentum_decay"],
-            eps=group["eps"],
-            decoupled_weight_decay=group["decoupled_weight_decay"],
-            maximize=group["maximize"],
-            workspace=self._workspace,
-        )

@@ -6,10 +6,12 @@ hyper-parameters), ``defaults`` (hyper-parameters a group does not set) and ``st
 
 The base class runs the step: for every parameter with a gradient it gathers the NumPy
 arrays of the parameter, its gradient and its state buffers (creating the state at the
-parameter's first step), and hands them to the optimizer's ``_update``, which calls its
-functional routine (``optim._functional``) to update those arrays in place. An optimizer
-declares its state (``_buffers``, or ``_zero_buffers`` / ``_init_state``) and its
-``_update``. No autograd graph is built by a step: the update works on the arrays under the
+parameter's first step), and hands them to the optimizer's functional routine
+(``optim._functional``), which updates those arrays in place. An optimizer declares its
+hyper-parameters once, in its ``__init__`` signature (``_hyperparameters(locals())`` turns
+them into ``defaults``), its routine and the state that routine takes (``_routine``,
+``_routine_state``), and how that state starts (``_buffers``, or ``_zero_buffers`` /
+``_init_state``). No autograd graph is built by a step: the update works on the arrays under the
 tensors -- except with ``differentiable=True``, where ``optim._differentiable`` computes the
 same update with recorded autograd ops (for differentiating through optimizer steps).
 
@@ -23,8 +25,11 @@ Example:
     tensor([ 0.8000, -1.6000])
 """
 
+import inspect
 from collections import defaultdict
+from collections.abc import Callable
 from copy import deepcopy
+from functools import cache
 from itertools import chain
 
 import numpy as np
@@ -60,6 +65,73 @@ def _check_nonnegative(**values) -> None:
     for name, value in values.items():
         if not 0.0 <= value:
             raise ValueError(f"Invalid {_WHAT.get(name, name + ' value')}: {value}")
+
+
+def _hyperparameters(args: dict, **converted) -> dict:
+    """An optimizer's ``defaults``: the arguments its ``__init__`` received, so each
+    hyper-parameter is declared once, in the signature (where ``help()`` shows it).
+
+    ``args`` is the constructor's ``locals()`` taken before any other local is defined, i.e.
+    exactly its arguments, in signature order; ``self``, ``params`` and the ``__class__`` cell
+    (present when the method calls ``super()``) are left out. ``converted`` replaces values
+    that are stored in another form, e.g. ``betas=tuple(betas)`` (torch stores tuples).
+
+    Example:
+        >>> class Momentum(Optimizer):
+        ...     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), *, maximize=False):
+        ...         super().__init__(params, _hyperparameters(locals(), betas=tuple(betas)))
+        >>> Momentum([w], betas=[0.8, 0.9]).defaults
+        {'lr': 0.001, 'betas': (0.8, 0.9), 'maximize': False}
+    """
+    defaults = {k: v for k, v in args.items() if k not in ("self", "params", "__class__")}
+    defaults.update(converted)
+    return defaults
+
+
+# Hyper-parameters a group stores as one pair (as torch does: ``betas=(beta1, beta2)``), by
+# the names the functional routines give their two halves.
+_HALVES = {
+    "beta1": ("betas", 0),
+    "beta2": ("betas", 1),
+    "etaminus": ("etas", 0),
+    "etaplus": ("etas", 1),
+    "step_size_min": ("step_sizes", 0),
+    "step_size_max": ("step_sizes", 1),
+    "eps1": ("eps", 0),  # Adafactor's (eps1, eps2)
+    "eps2": ("eps", 1),
+}
+
+
+@cache
+def _keyword_plan(routine) -> tuple:
+    """Where a parameter group holds each keyword-only argument of a functional routine:
+    ``((keyword, group key, index in the pair or None), ...)``, and whether the routine takes
+    a ``workspace``. Worked out once per routine, from its signature."""
+    arguments = inspect.signature(routine).parameters
+    plan = tuple(
+        (name,) + _HALVES.get(name, (name, None))
+        for name, arg in arguments.items()
+        if arg.kind is arg.KEYWORD_ONLY and name != "workspace"
+    )
+    return plan, "workspace" in arguments
+
+
+def _routine_kwargs(routine, group: dict, workspace=None) -> dict:
+    """The keyword arguments of ``routine`` (a function of ``optim._functional``) taken from
+    a parameter group -- each by its name, or half of a stored pair -- plus ``workspace``
+    where the routine takes one.
+
+    Example:
+        >>> opt = optim.Adamax([w], lr=2e-3)
+        >>> kwargs = _routine_kwargs(F.adamax, opt.param_groups[0], opt._workspace)
+        >>> kwargs["lr"], kwargs["beta1"], kwargs["beta2"]  # lr, and the halves of betas
+        (0.002, 0.9, 0.999)
+    """
+    plan, takes_workspace = _keyword_plan(routine)
+    kwargs = {name: group[key] if half is None else group[key][half] for name, key, half in plan}
+    if takes_workspace:
+        kwargs["workspace"] = workspace
+    return kwargs
 
 
 def _loaded_array(value) -> np.ndarray | None:
@@ -257,10 +329,19 @@ class Optimizer:
     # ``optim._differentiable``'s routine for ``differentiable=True`` (None: not supported)
     _differentiable_rule = None
 
+    # The update: a function of ``optim._functional`` and the state entries it takes after
+    # the parameters and gradients, in its order (one list of arrays per entry; an empty list
+    # for an entry the group does not use, e.g. ``max_exp_avg_sq`` without ``amsgrad``).
+    _routine: Callable[..., None]  # (no default: an optimizer without one overrides step)
+    _routine_state: tuple = ()
+
     def _update(self, group, params, grads, state) -> None:
         """Update ``params`` (arrays) in place from ``grads`` and ``state`` (``{name: [array
-        per parameter]}``): each optimizer calls its routine in ``optim._functional``."""
-        raise NotImplementedError
+        per parameter]}``) with the optimizer's ``_routine``, given the group's
+        hyper-parameters and the optimizer's scratch ``workspace`` where it takes one."""
+        kwargs = _routine_kwargs(self._routine, group, self._workspace)
+        states = [state.get(name, []) for name in self._routine_state]
+        self._routine(params, grads, *states, **kwargs)
 
     # the state buffers that start as zeros shaped like the parameter
     _buffers: tuple = ()
@@ -271,8 +352,9 @@ class Optimizer:
         return self._buffers
 
     def _state_names(self, group) -> tuple:
-        """The state entries ``_update`` reads: ``step`` and the zero buffers by default."""
-        return ("step",) + tuple(self._zero_buffers(group))
+        """The state entries ``_update`` reads: those its routine takes (optimizers with
+        optional buffers, such as Adam's ``max_exp_avg_sq``, leave out the unused ones)."""
+        return self._routine_state
 
     def _init_state(self, p, group) -> dict:
         """A parameter's state before its first step: the 0-d ``step`` counter and the zero

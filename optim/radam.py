@@ -3,7 +3,7 @@
 from . import _differentiable as D
 from . import _functional as F
 from .adam import _check_adam_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _hyperparameters
 
 
 class RAdam(Optimizer):
@@ -16,6 +16,8 @@ class RAdam(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.radam)  # the step as autograd ops
+    _routine = staticmethod(F.radam)
+    _routine_state = ("exp_avg", "exp_avg_sq", "step")
     _buffers = ("exp_avg", "exp_avg_sq")
 
     def __init__(
@@ -33,33 +35,4 @@ class RAdam(Optimizer):
         differentiable=False,
     ):
         _check_adam_like(lr, betas, eps, weight_decay)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
-            maximize=maximize,
-            foreach=foreach,
-            capturable=capturable,
-            decoupled_weight_decay=decoupled_weight_decay,
-            differentiable=differentiable,
-        )
-        super().__init__(params, defaults)
-
-    def _update(self, group, params, grads, state):
-        beta1, beta2 = group["betas"]
-        F.radam(
-            params,
-            grads,
-            state["exp_avg"],
-            state["exp_avg_sq"],
-            state["step"],
-            beta1=beta1,
-            beta2=beta2,
-            lr=group["lr"],
-            weight_decay=group["weight_decay"],
-            eps=group["eps"],
-            decoupled_weight_decay=group["decoupled_weight_decay"],
-            maximize=group["maximize"],
-            workspace=self._workspace,
-        )
+        super().__init__(params, _hyperparameters(locals(), betas=tuple(betas)))

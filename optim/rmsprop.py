@@ -2,7 +2,7 @@
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer, _check_nonnegative, _hyperparameters
 
 
 class RMSprop(Optimizer):
@@ -16,6 +16,8 @@ class RMSprop(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.rmsprop)  # the step as autograd ops
+    _routine = staticmethod(F.rmsprop)
+    _routine_state = ("square_avg", "grad_avg", "momentum_buffer", "step")
 
     def __init__(
         self,
@@ -34,19 +36,7 @@ class RMSprop(Optimizer):
         _check_nonnegative(
             lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha
         )
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            alpha=alpha,
-            eps=eps,
-            centered=centered,
-            weight_decay=weight_decay,
-            capturable=capturable,
-            foreach=foreach,
-            maximize=maximize,
-            differentiable=differentiable,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals()))
 
     def _zero_buffers(self, group):
         return (
@@ -55,20 +45,5 @@ class RMSprop(Optimizer):
             + (("grad_avg",) if group["centered"] else ())
         )
 
-    def _update(self, group, params, grads, state):
-        F.rmsprop(
-            params,
-            grads,
-            state["square_avg"],
-            state.get("grad_avg", []),
-            state.get("momentum_buffer", []),
-            state["step"],
-            lr=group["lr"],
-            alpha=group["alpha"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            momentum=group["momentum"],
-            centered=group["centered"],
-            maximize=group["maximize"],
-            workspace=self._workspace,
-        )
+    def _state_names(self, group):
+        return ("step",) + self._zero_buffers(group)

@@ -6,7 +6,7 @@ from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _check_nonnegative
+from .optimizer import Optimizer, _array, _check_nonnegative, _hyperparameters
 
 
 class Rprop(Optimizer):
@@ -21,6 +21,8 @@ class Rprop(Optimizer):
     """
 
     _differentiable_rule = staticmethod(D.rprop)  # the step as autograd ops
+    _routine = staticmethod(F.rprop)
+    _routine_state = ("prev", "step_size", "step")
     _buffers = ("prev",)
 
     def __init__(
@@ -38,41 +40,13 @@ class Rprop(Optimizer):
         _check_nonnegative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
-        defaults = {
-            "lr": lr,
-            "etas": tuple(etas),
-            "step_sizes": tuple(step_sizes),
-            "foreach": foreach,
-            "maximize": maximize,
-            "differentiable": differentiable,
-            "capturable": capturable,
-        }
+        defaults = _hyperparameters(locals(), etas=tuple(etas), step_sizes=tuple(step_sizes))
         super().__init__(params, defaults)
-
-    def _state_names(self, group):
-        return ("prev", "step_size", "step")
 
     def _init_state(self, p, group):
         st = super()._init_state(p, group)
         st["step_size"] = Tensor._make(np.full_like(_array(p), group["lr"]))
         return st
-
-    def _update(self, group, params, grads, state):
-        etaminus, etaplus = group["etas"]
-        step_size_min, step_size_max = group["step_sizes"]
-        F.rprop(
-            params,
-            grads,
-            state["prev"],
-            state["step_size"],
-            state["step"],
-            step_size_min=step_size_min,
-            step_size_max=step_size_max,
-            etaminus=etaminus,
-            etaplus=etaplus,
-            maximize=group["maximize"],
-            workspace=self._workspace,
-        )
 
     def load_state_dict(self, state_dict):
         super().load_state_dict(state_dict)

@@ -4,7 +4,7 @@ from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array
+from .optimizer import Optimizer, _array, _hyperparameters, _routine_kwargs
 
 
 class SGD(Optimizer):
@@ -37,18 +37,7 @@ class SGD(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        defaults = dict(
-            lr=lr,
-            momentum=momentum,
-            dampening=dampening,
-            weight_decay=weight_decay,
-            nesterov=nesterov,
-            maximize=maximize,
-            foreach=foreach,
-            differentiable=differentiable,
-            fused=fused,
-        )
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals()))
 
     def step(self, closure=None):
         """Perform one optimization step (returns ``closure()``'s loss if given)."""
@@ -65,18 +54,8 @@ class SGD(Optimizer):
                 bufs = [None] * len(params)
             if self._differentiable_step(group, params, D.sgd):
                 continue
-            F.sgd(
-                [_array(p) for p in params],
-                [_array(p.grad) for p in params],
-                bufs,
-                weight_decay=group["weight_decay"],
-                momentum=momentum,
-                lr=group["lr"],
-                dampening=group["dampening"],
-                nesterov=group["nesterov"],
-                maximize=group["maximize"],
-                workspace=self._workspace,
-            )
+            kwargs = _routine_kwargs(F.sgd, group, self._workspace)
+            F.sgd([_array(p) for p in params], [_array(p.grad) for p in params], bufs, **kwargs)
             if momentum != 0:
                 # The first step creates the buffers: store them as tensors in the state.
                 for p, buf in zip(params, bufs):

@@ -3,7 +3,7 @@
 from autograd import Tensor
 
 from . import _functional as F
-from .optimizer import Optimizer, _array, _zeros_like
+from .optimizer import Optimizer, _array, _hyperparameters, _routine_kwargs, _zeros_like
 
 
 class SparseAdam(Optimizer):
@@ -29,8 +29,7 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "maximize": maximize}
-        super().__init__(params, defaults)
+        super().__init__(params, _hyperparameters(locals(), betas=tuple(betas)))
 
     def step(self, closure=None):
         """Perform one optimization step (returns ``closure()``'s loss if given)."""
@@ -55,18 +54,9 @@ class SparseAdam(Optimizer):
                 exp_avgs.append(_array(st["exp_avg"]))
                 exp_avg_sqs.append(_array(st["exp_avg_sq"]))
                 steps.append(st["step"])
-            beta1, beta2 = group["betas"]
+            kwargs = _routine_kwargs(F.sparse_adam, group)
             F.sparse_adam(
-                [_array(p) for p in params],
-                grads,
-                exp_avgs,
-                exp_avg_sqs,
-                steps,
-                eps=group["eps"],
-                beta1=beta1,
-                beta2=beta2,
-                lr=group["lr"],
-                maximize=group["maximize"],
+                [_array(p) for p in params], grads, exp_avgs, exp_avg_sqs, steps, **kwargs
             )
             self._finish(params)
         return loss

@@ -11,7 +11,8 @@ import autograd
 import autograd.distributed as dist
 import nn
 
-dist.init_process_group("mpi", timeout=timedelta(seconds=2))
+# the timeout is long enough for a loaded machine's first steps, short enough for the test
+dist.init_process_group("mpi", timeout=timedelta(seconds=8))
 rank = dist.get_rank()
 model = nn.parallel.DistributedDataParallel(nn.Linear(4, 1))
 for step in range(5):

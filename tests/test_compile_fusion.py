@@ -302,6 +302,46 @@ def test_a_gelu_written_out_is_fused_around_its_tanh():
     assert backward.count("VJP") == 10 and "TanhVJP" in backward
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_the_slices_of_one_value_add_their_gradients_into_one_array(dtype, backend):
+    """split / x[a:b]: when a value's gradient comes from slices of it only, their VJPs add
+    into one zeros array (docs/compile.md, section 2) instead of each making zeros of the
+    whole shape for the engine to sum: results equal eager mode's bit for bit, signs of
+    zeros included, with overlapping slices, gradients of -0.0 and a gradient that arrives
+    for some slices only. A value also read whole keeps the VJP calls and their sum."""
+
+    def sliced(x, w):
+        h = x * w
+        a, b, c = h.split(2, dim=1)  # (Narrow x3) ...
+        y = (a * b.tanh() + c).sum() + (h[:, 1:4] * -0.0).sum()  # ... and an overlap
+        y.backward()
+        return y.detach()
+
+    def also_whole(x, w):
+        h = x * w
+        a, b = h.split(3, dim=1)
+        y = (a * b).sum() + h.sum()
+        y.backward()
+        return y.detach()
+
+    base = np.random.default_rng(4).standard_normal((3, 6)).astype(dtype)
+    base[0, :3] = [0.0, -0.0, 2.0]
+    for f, fused in ((sliced, True), (also_whole, False)):
+        results, cf = [], autograd.compile(f)
+        for fn in (f, cf, cf):  # (eager, traced, replayed)
+            x = autograd.tensor(base.copy(), requires_grad=True)
+            w = autograd.tensor(base[::-1].copy(), requires_grad=True)
+            with autograd.backend(backend):
+                out = fn(x, w)
+            results.append([out._data, x.grad._data, w.grad._data])
+        for got in results[1:]:
+            for a, b in zip(results[0], got):
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+        assert ("] += g" in cf.plan) is fused
+        assert cf.plan.count("Narrow_backward(") == (0 if fused else 2)
+
+
 def test_generated_kernels_are_files_in_the_cache_named_by_their_source(tmp_path, monkeypatch):
     import hashlib
 

@@ -52,6 +52,58 @@ def test_matmul_gradients_match_torch_with_broadcast_batches():
     np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), rtol=1e-10)
 
 
+@pytest.mark.parametrize("sa", [(4, 5, 3), (2, 3, 5, 3), (2, 0, 3), (0, 5, 3), (4, 5, 0)])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_stack_times_matrix_is_one_gemm_like_the_general_path(sa, transposed):
+    """(..., n, k) @ (k, m) runs as one (rows, k) @ (k, m) product and its VJP as two
+    (grad_b's sum over the stack inside the GEMM): the general path's values, dtype, grad_fn,
+    version counter and torch's gradients."""
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=sa[:-2] + sa[-1:] + sa[-2:-1])  # (..., k, n), transposed below
+    data = (
+        np.swapaxes(data, -1, -2) if transposed else np.ascontiguousarray(np.swapaxes(data, -1, -2))
+    )
+    a = autograd.tensor(data, requires_grad=True)
+    b = autograd.tensor(rng.normal(size=(sa[-1], 4)), requires_grad=True)
+    out = a @ b
+    general = np.matmul(data, b.detach().numpy())  # NumPy's own loop over the stack
+    assert out.shape == general.shape and out.dtype == autograd.float64
+    np.testing.assert_allclose(out.detach().numpy(), general, rtol=1e-13, atol=1e-15)
+    assert out.grad_fn.name() == "MatmulBackward0"
+    assert out._version == 0
+    g = rng.normal(size=out.shape)
+    out.backward(autograd.tensor(g))
+    ga = np.matmul(g, b.detach().numpy().T)
+    gb = np.matmul(np.swapaxes(data, -1, -2), g).reshape(int(np.prod(sa[:-2])), sa[-1], 4).sum(0)
+    np.testing.assert_allclose(a.grad.numpy(), ga, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b.grad.numpy(), gb, rtol=1e-12, atol=1e-14)
+    torch = pytest.importorskip("torch")
+    at = torch.tensor(data, requires_grad=True)
+    bt = torch.tensor(b.detach().numpy(), requires_grad=True)
+    (at @ bt).backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), at.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b.grad.numpy(), bt.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_stack_times_matrix_keeps_integer_and_float16_rules():
+    ints = autograd.tensor(np.arange(24).reshape(2, 3, 4))
+    out = ints @ autograd.tensor(np.ones((4, 2), dtype=np.int64))
+    assert (
+        out.dtype == autograd.int64
+        and out.tolist()
+        == np.matmul(np.arange(24).reshape(2, 3, 4), np.ones((4, 2), dtype=np.int64)).tolist()
+    )
+    rng = np.random.default_rng(3)
+    a16, b16 = (
+        rng.normal(size=(3, 5, 40)).astype(np.float16),
+        rng.normal(size=(40, 6)).astype(np.float16),
+    )
+    out = autograd.tensor(a16) @ autograd.tensor(b16)
+    wide = np.matmul(a16.astype(np.float32), b16.astype(np.float32)).astype(np.float16)
+    assert out.dtype == autograd.float16
+    np.testing.assert_array_equal(out.numpy(), wide)
+
+
 def test_matmul_hessian_of_quadratic_form():
     # f(x) = x^T A x  ->  Hessian A + A^T
     A = rand(3, 3, requires_grad=False)

@@ -23,59 +23,42 @@ P01 = 1 / (1 + np.exp(-RNG.normal(size=(N, 3))))
 Y01 = (RNG.random(size=(N, 3)) > 0.5).astype(float)
 CW = np.array([0.5, 2.0, 1.0, 1.5])
 
+# the (input array, target array, whether the target is differentiable too) the cases share;
+# an int target holds class indices
+REG = (REG_IN, REG_T, True)
+IDX = (LOGITS, TARGET_IDX, False)
+PROB = (LOGITS, PROBS, True)
+KL = (np.log(PROBS), PROBS[::-1].copy(), True)  # log-probabilities against probabilities
+KL_LOG = (np.log(PROBS), np.log(PROBS[::-1]).copy(), True)  # and against log-probabilities
+
 # name, the loss class (one name in nn and torch.nn), its keyword arguments besides the
-# reduction (arrays and lists become each library's tensors), input array, target array
-# (int -> class indices), whether the target is differentiable too
+# reduction (arrays and lists become each library's tensors), then input, target and whether
+# the target is differentiable
 CASES = [
-    ("MSELoss", "MSELoss", {}, REG_IN, REG_T, True),
-    ("L1Loss", "L1Loss", {}, REG_IN, REG_T, True),
-    ("SmoothL1Loss", "SmoothL1Loss", {"beta": 0.7}, REG_IN, REG_T, True),
-    ("SmoothL1Loss_beta0", "SmoothL1Loss", {"beta": 0.0}, REG_IN, REG_T, True),
-    ("HuberLoss", "HuberLoss", {"delta": 1.3}, REG_IN, REG_T, True),
-    ("CrossEntropy", "CrossEntropyLoss", {}, LOGITS, TARGET_IDX, False),
-    (
-        "CrossEntropy_weight_ignore",
-        "CrossEntropyLoss",
-        {"weight": CW, "ignore_index": 1},
-        LOGITS,
-        TARGET_IDX,
-        False,
-    ),
-    (
-        "CrossEntropy_smoothing",
-        "CrossEntropyLoss",
-        {"label_smoothing": 0.2},
-        LOGITS,
-        TARGET_IDX,
-        False,
-    ),
+    ("MSELoss", "MSELoss", {}, *REG),
+    ("L1Loss", "L1Loss", {}, *REG),
+    ("SmoothL1Loss", "SmoothL1Loss", {"beta": 0.7}, *REG),
+    ("SmoothL1Loss_beta0", "SmoothL1Loss", {"beta": 0.0}, *REG),
+    ("HuberLoss", "HuberLoss", {"delta": 1.3}, *REG),
+    ("CrossEntropy", "CrossEntropyLoss", {}, *IDX),
+    ("CrossEntropy_weight_ignore", "CrossEntropyLoss", {"weight": CW, "ignore_index": 1}, *IDX),
+    ("CrossEntropy_smoothing", "CrossEntropyLoss", {"label_smoothing": 0.2}, *IDX),
     (
         "CrossEntropy_smoothing_weight_ignore",
         "CrossEntropyLoss",
         {"weight": CW, "label_smoothing": 0.3, "ignore_index": 3},
-        LOGITS,
-        TARGET_IDX,
-        False,
+        *IDX,
     ),
     ("CrossEntropy_3d", "CrossEntropyLoss", {}, LOGITS_3D, TARGET_IDX_3D, False),
-    ("CrossEntropy_probs", "CrossEntropyLoss", {}, LOGITS, PROBS, True),
+    ("CrossEntropy_probs", "CrossEntropyLoss", {}, *PROB),
     (
         "CrossEntropy_probs_weight_smoothing",
         "CrossEntropyLoss",
         {"weight": CW, "label_smoothing": 0.1},
-        LOGITS,
-        PROBS,
-        True,
+        *PROB,
     ),
-    ("NLLLoss", "NLLLoss", {}, LOGITS, TARGET_IDX, False),
-    (
-        "NLLLoss_weight_ignore",
-        "NLLLoss",
-        {"weight": CW, "ignore_index": 0},
-        LOGITS,
-        TARGET_IDX,
-        False,
-    ),
+    ("NLLLoss", "NLLLoss", {}, *IDX),
+    ("NLLLoss_weight_ignore", "NLLLoss", {"weight": CW, "ignore_index": 0}, *IDX),
     ("BCELoss", "BCELoss", {}, P01, Y01, False),
     ("BCELoss_soft", "BCELoss", {"weight": [1.0, 2.0, 0.5]}, P01, P01[::-1].copy(), True),
     ("BCEWithLogits", "BCEWithLogitsLoss", {}, REG_IN, Y01, True),
@@ -87,15 +70,8 @@ CASES = [
         P01,
         True,
     ),
-    ("KLDivLoss", "KLDivLoss", {}, np.log(PROBS), PROBS[::-1].copy(), True),
-    (
-        "KLDivLoss_log_target",
-        "KLDivLoss",
-        {"log_target": True},
-        np.log(PROBS),
-        np.log(PROBS[::-1]).copy(),
-        True,
-    ),
+    ("KLDivLoss", "KLDivLoss", {}, *KL),
+    ("KLDivLoss_log_target", "KLDivLoss", {"log_target": True}, *KL_LOG),
 ]
 REDUCTIONS = ["mean", "sum", "none"]
 

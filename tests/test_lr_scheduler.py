@@ -331,6 +331,23 @@ def _steps(opt, sched, n):
     return lrs
 
 
+def _check_resumes_identically(case, before, after, checkpoint):
+    """Run CASES[case] ``before`` steps, pass both state dicts through ``checkpoint(opt_sd,
+    sched_sd) -> (opt_sd, sched_sd)``, load them into a new optimizer and scheduler and check
+    that those continue exactly like the original for ``after`` steps; returns the new
+    scheduler."""
+    opt, sched = _fresh(case)
+    _steps(opt, sched, before)
+    opt_sd, sched_sd = checkpoint(opt.state_dict(), sched.state_dict())
+    expected = _steps(opt, sched, after)
+
+    opt2, sched2 = _fresh(case)
+    opt2.load_state_dict(opt_sd)
+    sched2.load_state_dict(sched_sd)
+    np.testing.assert_array_equal(_steps(opt2, sched2, after), expected)
+    return sched2
+
+
 @pytest.mark.parametrize(
     "case",
     [
@@ -346,17 +363,11 @@ def _steps(opt, sched, n):
     ],
 )
 def test_state_dict_round_trip(case):
-    opt, sched = _fresh(case)
-    _steps(opt, sched, 37)
-    opt_sd = copy.deepcopy(opt.state_dict())
-    sched_sd = copy.deepcopy(sched.state_dict())
-    assert "optimizer" not in sched_sd
-    expected = _steps(opt, sched, 40)
+    def deep_copies(opt_sd, sched_sd):
+        assert "optimizer" not in sched_sd
+        return copy.deepcopy(opt_sd), copy.deepcopy(sched_sd)
 
-    opt2, sched2 = _fresh(case)
-    opt2.load_state_dict(opt_sd)
-    sched2.load_state_dict(sched_sd)
-    np.testing.assert_array_equal(_steps(opt2, sched2, 40), expected)
+    _check_resumes_identically(case, 37, 40, deep_copies)
 
 
 def test_plateau_state_dict_round_trip():
@@ -451,17 +462,13 @@ def test_scheduler_drives_training_lr():
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_save_load_through_autograd_save(case, tmp_path):
-    opt, sched = _fresh(case)
-    _steps(opt, sched, 23)
-    path = tmp_path / "sched.safetensors"
-    autograd.save({"optim": opt.state_dict(), "sched": sched.state_dict()}, path)
-    expected = _steps(opt, sched, 30)
+    def through_a_file(opt_sd, sched_sd):
+        path = tmp_path / "sched.safetensors"
+        autograd.save({"optim": opt_sd, "sched": sched_sd}, path)
+        ckpt = autograd.load(path)
+        return ckpt["optim"], ckpt["sched"]
 
-    ckpt = autograd.load(path)
-    opt2, sched2 = _fresh(case)
-    opt2.load_state_dict(ckpt["optim"])
-    sched2.load_state_dict(ckpt["sched"])
-    np.testing.assert_array_equal(_steps(opt2, sched2, 30), expected)
+    sched2 = _check_resumes_identically(case, 23, 30, through_a_file)
     if case == "MultiStepLR":  # the closed form still works after loading
         with pytest.warns(UserWarning, match="epoch parameter"):
             sched2.step(85)

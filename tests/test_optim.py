@@ -461,6 +461,34 @@ def test_param_groups_and_defaults():
     assert "Parameter Group 1" in repr(opt) and "lr: 0.5" in repr(opt)
 
 
+OPTIMIZERS = [n for n in optim.__all__ if n not in ("Optimizer", "lr_scheduler")]
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_defaults_are_the_constructor_arguments_as_torch_stores_them(name):
+    # ``defaults`` is read from the constructor's arguments (``_hyperparameters(locals())``):
+    # exactly torch's keys and values, with defaults and with every argument changed.
+    torch = pytest.importorskip("torch")
+    ours = getattr(optim, name)([_param()]).defaults
+    assert ours == getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)]).defaults
+    if name in ("Adam", "NAdam", "RAdam", "Adamax", "SparseAdam"):
+        given = getattr(optim, name)([_param()], lr=0.5, betas=[0.5, 0.6]).defaults
+        assert given["lr"] == 0.5 and given["betas"] == (0.5, 0.6)  # stored as a tuple
+
+
+def test_functional_adamw_is_adam_with_decoupled_decay():
+    def run(routine, **decoupled):
+        p, m, v, step = np.array([1.0, -2.0]), np.zeros(2), np.zeros(2), np.zeros(())
+        hyper = dict(amsgrad=False, beta1=0.9, beta2=0.99, lr=0.1, eps=1e-8, maximize=False)
+        for _ in range(3):
+            routine([p], [np.array([0.5, 0.25])], [m], [v], [], [step], **hyper, **decoupled)
+        return p
+
+    adamw = run(F.adamw, weight_decay=0.1)
+    np.testing.assert_array_equal(adamw, run(F.adam, weight_decay=0.1, decoupled_weight_decay=True))
+    assert not np.array_equal(adamw, run(F.adam, weight_decay=0.1))
+
+
 def test_params_without_grad_are_skipped_and_state_keyed_by_param():
     a, b = _param(), _param()
     opt = optim.Adam([a, b], lr=0.1)

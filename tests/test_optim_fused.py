@@ -84,56 +84,43 @@ def _grads(rng, n, dtype, step):
     return g.astype(dtype)
 
 
+# each routine's fixed hyper-parameters (the rest come from ROUTINES)
+HYPER = {
+    "adam": dict(lr=1e-2, beta1=0.9, beta2=0.999, eps=1e-8),
+    "sgd": dict(lr=1e-2),
+    "rmsprop": dict(lr=1e-2, alpha=0.99, eps=1e-8),
+    "adagrad": dict(lr=1e-2, eps=1e-10),
+}
+
+
+def _state(name, n, dtype):
+    """The state lists ``F.<name>`` takes after params and grads, for one parameter of size n."""
+
+    def buf(fill=0.0):
+        return [np.full(n, fill, dtype)]
+
+    step = [np.array(0.0, np.float32)]
+    if name == "sgd":
+        return [[None]]  # the momentum buffer, created by the first step
+    if name == "adagrad":
+        return [buf(0.1), step]  # sum, step
+    # adam: exp_avg, exp_avg_sq, max_exp_avg_sq; rmsprop: square_avg, grad_avg, momentum_buffer
+    return [buf(), buf(), buf(), step]
+
+
 def _routine(name, n, dtype, opts):
-    """A closure doing one step of ``F.<name>`` on arrays of size ``n``; returns its state."""
+    """A closure doing one step of ``F.<name>`` on arrays of size ``n``; returns the parameter
+    and the state arrays."""
     rng = np.random.default_rng(1)
     p = rng.standard_normal(n).astype(dtype)
-    zeros = lambda: np.zeros(n, dtype)  # noqa: E731
-    if name == "adam":
-        st = dict(m=zeros(), v=zeros(), vmax=zeros(), step=np.array(0.0, np.float32))
-    elif name == "sgd":
-        st = dict(buf=[None])
-    elif name == "rmsprop":
-        st = dict(sq=zeros(), ga=zeros(), buf=zeros(), step=np.array(0.0, np.float32))
-    else:
-        st = dict(s=np.full(n, 0.1, dtype), step=np.array(0.0, np.float32))
+    states = _state(name, n, dtype)
     count = [0]
 
     def step():
         count[0] += 1
         g = _grads(rng, n, dtype, count[0])
-        if name == "adam":
-            F.adam(
-                [p],
-                [g],
-                [st["m"]],
-                [st["v"]],
-                [st["vmax"]],
-                [st["step"]],
-                lr=1e-2,
-                beta1=0.9,
-                beta2=0.999,
-                eps=1e-8,
-                **opts,
-            )
-        elif name == "sgd":
-            F.sgd([p], [g], st["buf"], lr=1e-2, **opts)
-        elif name == "rmsprop":
-            F.rmsprop(
-                [p],
-                [g],
-                [st["sq"]],
-                [st["ga"]],
-                [st["buf"]],
-                [st["step"]],
-                lr=1e-2,
-                alpha=0.99,
-                eps=1e-8,
-                **opts,
-            )
-        else:
-            F.adagrad([p], [g], [st["s"]], [st["step"]], lr=1e-2, eps=1e-10, **opts)
-        return [p] + [a for a in st.values() if isinstance(a, np.ndarray) and a.ndim]
+        getattr(F, name)([p], [g], *states, **HYPER[name], **opts)
+        return [p] + [a for [a] in states if isinstance(a, np.ndarray) and a.ndim]
 
     return step
 

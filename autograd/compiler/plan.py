@@ -34,6 +34,7 @@ from .. import dispatch as _dispatch
 from .. import function as _function
 from ..engine import _topological_order
 from ..ops import xp as _xp
+from ..ops.indexing import GetItem, _is_basic
 from ..tensor import AccumulateGrad, Tensor
 from . import fusion as _fusion
 from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, Slot, SlotRef, WriteStep
@@ -63,6 +64,15 @@ class Ctx:
 
     def set_materialize_grads(self, value):
         pass
+
+
+# the VJP of x[idx] (and of its subclasses that keep it): zeros with the gradient added at idx
+_GETITEM_VJP = GetItem.backward
+
+
+def _basic_index(idx) -> bool:
+    """An index of slices, integers, None and ... only (a view: no element twice)."""
+    return type(idx) is tuple and _is_basic(idx)
 
 
 def scalar_out(raw, ctx):
@@ -193,6 +203,7 @@ class _Builder:
             "acc": acc,
             "acc_leaf": acc_leaf,
             "ones": np.ones,
+            "zeros": np.zeros,
         }
         self._names = {}  # id(object) -> its name in the namespace
         self.lines = []
@@ -634,7 +645,9 @@ class _Builder:
             self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
             reads = [self.var(slot)] if slot.kind == "step" else []
             self.box("seed", "backward()", reads, [gvar[node]], _shape_text(slot))
+        self.feeds = self._feeds(step)
         runs = self._vjp_runs(step) if self.fusing else {}
+        into = self._slice_targets(step)
         skip = set()
         for node in step.order:
             if node in skip:
@@ -651,24 +664,71 @@ class _Builder:
                 label = self.names.get(id(node.variable), leaf)
                 self.box("grad", f"{label}.grad", [g], [f"{leaf}.grad"])
                 continue
+            if node in into:
+                self._slice_vjp(node, g, gvar[into[node]], step.retain_graph)
+                continue
             self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
         for slot in step.leaves.values():  # .grad that later steps read
             if slot.n in self.used:
                 self.emit(f"{self.var(slot)} = {self._leaf_tensor(slot.source)}._grad._data")
 
-    def _vjp_runs(self, step) -> dict:
-        """first node -> the run of consecutive nodes (in the engine's order) whose VJPs one
-        kernel computes: table ops (fusion.VJP) whose gradients all have one shape and float
-        dtype, each receiving a gradient (from before the run, or from a node in it)."""
-        tr = self.tr
-        feeds: dict = {}  # node -> the nodes (or "seed") sending it gradients
+    @staticmethod
+    def _feeds(step) -> dict:
+        """node -> the nodes (or "seed") sending it gradients, in the engine's order."""
+        feeds: dict = {}
         for node, _ in step.roots:
             feeds.setdefault(node, []).append("seed")
         for node in step.order:
             for edge in node.next_edges if type(node) is not AccumulateGrad else ():
                 if edge is not None:
                     feeds.setdefault(edge[0], []).append(node)
-        self.feeds = feeds
+        return feeds
+
+    def _slice_targets(self, step) -> dict:
+        """node -> the node its VJP feeds, for slicing nodes (``x[a:b]``, ``split``: GetItem
+        with a basic index) whose input receives gradients from such nodes only. Eagerly
+        each of their VJPs makes zeros of the input's shape with its gradient added at its
+        index, and the engine sums those arrays; here the input's gradient is one zeros
+        array each VJP adds into (``_slice_vjp``). The values are the same: every
+        element is the same additions to 0.0 in the same order, minus additions of 0.0
+        (which change no sum that starts at 0.0)."""
+        tr = self.tr
+        basic = {}
+        for node in step.order:
+            if type(node) is AccumulateGrad or node not in tr.node_step:
+                continue
+            st = tr.steps[tr.node_step[node]]
+            if (
+                st.op.backward is _GETITEM_VJP
+                and node.next_edges[0] is not None
+                and _basic_index(getattr(node, "idx", None))
+            ):
+                basic[node] = node.next_edges[0][0]
+        return {
+            node: target
+            for node, target in basic.items()
+            if all(basic.get(f) is target for f in self.feeds[target])
+        }
+
+    def _slice_vjp(self, node, g, target, retain):
+        """A slicing node's VJP as an addition into its input's gradient (``_slice_targets``)."""
+        k = self.tr.node_step[node]
+        st = self.tr.steps[k]
+        idx = self.literal(st.params["idx"], f"P{k}_idx")
+        self.emit(f"if {g} is not None:")
+        self.emit(f"if {target} is None: {target} = zeros({st.ins[0].shape!r}, {g}.dtype)", 2)
+        self.emit(f"{target}[{idx}] += {g}", 2)
+        self.emit(f"{g} = None", 2)
+        if not retain:
+            self.emit(f"c{k} = None", 2)
+        self.box("backward", f"{st.op.__name__} VJP", [g, f"c{k}"], [target])
+
+    def _vjp_runs(self, step) -> dict:
+        """first node -> the run of consecutive nodes (in the engine's order) whose VJPs one
+        kernel computes: table ops (fusion.VJP) whose gradients all have one shape and float
+        dtype, each receiving a gradient (from before the run, or from a node in it)."""
+        tr = self.tr
+        feeds = self.feeds
 
         def key(node):
             if type(node) is AccumulateGrad or node not in tr.node_step:

@@ -18,7 +18,14 @@ from autograd.tensor import Size
 
 from . import constraints
 from .distribution import Distribution, _BroadcastParameters
-from .utils import _softplus, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (
+    _inner_property,
+    _softplus,
+    broadcast_all,
+    lazy_property,
+    logits_to_probs,
+    probs_to_logits,
+)
 
 __all__ = ["Bernoulli", "Categorical", "OneHotCategorical", "Poisson"]
 
@@ -227,25 +234,11 @@ class OneHotCategorical(Distribution):
         categorical = self._categorical.expand(batch_shape)
         return self._expanded(OneHotCategorical, _instance, batch_shape, _categorical=categorical)
 
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
-
-    @property
-    def mean(self):
-        return self._categorical.probs
+    probs = _inner_property("_categorical", "probs")
+    logits = _inner_property("_categorical", "logits")
+    _param = _inner_property("_categorical", "_param")
+    param_shape = _inner_property("_categorical", "param_shape")
+    mean = _inner_property("_categorical", "probs")  # a one-hot vector's mean is the probs
 
     @property
     def mode(self):

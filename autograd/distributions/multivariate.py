@@ -12,7 +12,7 @@ from autograd.tensor import Size, Tensor
 
 from . import constraints
 from .distribution import Distribution
-from .utils import _standard_normal, _sum_rightmost, lazy_property
+from .utils import _inner_property, _standard_normal, _sum_rightmost, lazy_property
 
 __all__ = ["MultivariateNormal", "Independent"]
 
@@ -201,9 +201,7 @@ class Independent(Distribution):
             Independent, _instance, batch_shape, base_dist=base, reinterpreted_batch_ndims=n
         )
 
-    @property
-    def has_rsample(self):
-        return self.base_dist.has_rsample
+    has_rsample = _inner_property("base_dist", "has_rsample")
 
     @property
     def has_enumerate_support(self):
@@ -218,17 +216,10 @@ class Independent(Distribution):
             result = constraints.independent(result, self.reinterpreted_batch_ndims)
         return result
 
-    @property
-    def mean(self):
-        return self.base_dist.mean
-
-    @property
-    def mode(self):
-        return self.base_dist.mode
-
-    @property
-    def variance(self):
-        return self.base_dist.variance
+    # reinterpreting batch dims as event dims changes no moment, only how log_prob sums
+    mean = _inner_property("base_dist", "mean")
+    mode = _inner_property("base_dist", "mode")
+    variance = _inner_property("base_dist", "variance")
 
     def sample(self, sample_shape=Size()):
         return self.base_dist.sample(sample_shape)

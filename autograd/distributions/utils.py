@@ -96,3 +96,19 @@ class lazy_property:
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+def _inner_property(inner: str, name: str) -> property:
+    """A read-only property that returns ``self.<inner>.<name>``: what a distribution built
+    around another one (``Independent``'s ``base_dist``, ``OneHotCategorical``'s
+    categorical) reports unchanged.
+
+    Example:
+        >>> class Wrapper:
+        ...     mean = _inner_property("base", "real")
+        ...     def __init__(self, base):
+        ...         self.base = base
+        >>> Wrapper(3.0).mean
+        3.0
+    """
+    return property(lambda self: getattr(getattr(self, inner), name))

@@ -21,6 +21,7 @@ from .. import dispatch
 from ..dtypes import FLOAT_KINDS
 from ..errors import DTypeError
 from ..tensor import Tensor
+from . import xp as _xp
 
 
 # ---- argument normalisation ---------------------------------------------------------------------
@@ -58,6 +59,34 @@ def _check_tensor(t, name, opname):
 def _out_size(size, k, s, lo, hi, d):
     """Number of windows along one dim: floor((size + pads - d (k - 1) - 1) / s) + 1."""
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
+
+
+def _window_args(kernel, stride, pads, dilation) -> tuple:
+    """A 2-D window as the Numba kernels take it (im2col, col2im, the max-pool argmax):
+    kh, kw, stride h, stride w, top pad, left pad, dilation h, dilation w."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel[:2], stride[:2], dilation[:2]
+    return kh, kw, sh, sw, pads[0][0], pads[1][0], dh, dw
+
+
+def define_window_xp(name: str, numpy, op, params: tuple) -> None:
+    """``xp.<name>(x, *args)`` for the window ops' VJPs: ``numpy`` on arrays, and on Tensors
+    ``op`` (a recorded, differentiable node) with ``args`` as its keyword ``params``, so that a
+    create_graph backward can differentiate the window sum / im2col pair again."""
+
+    def on_tensors(x, *args):
+        return op.apply(x, **dict(zip(params, args)))
+
+    _xp.define(name, numpy=numpy, tensor=on_tensors)
+
+
+def nd_function(fn, name: str, doc: str):
+    """``fn``, the inner function of a 1-d / 2-d / 3-d family's factory, named and documented
+    as the public ``name``: ``help()``, tracebacks and pickling then show ``name``, with the
+    signature written once in the factory. Example (conv_transpose.py):
+    ``conv_transpose1d = _conv_transpose_nd(1, "Transposed 1-D convolution ...")``."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
 # ---- array routines (NumPy reference; a Numba kernel can replace each) -------------------------
@@ -126,20 +155,7 @@ def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None):
         )
     ho, wo = out_hw
     cols = np.empty((n, kk, ho * wo), x.dtype)
-    k.im2col(
-        np.ascontiguousarray(x),
-        kernel[0],
-        kernel[1],
-        stride[0],
-        stride[1],
-        pads[0][0],
-        pads[1][0],
-        dilation[0],
-        dilation[1],
-        ho,
-        wo,
-        cols,
-    )
+    k.im2col(np.ascontiguousarray(x), *_window_args(kernel, stride, pads, dilation), ho, wo, cols)
     return cols
 
 
@@ -152,18 +168,6 @@ def _col2im_matrix(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
     if k is None:
         return _col2im(cols.reshape(n, c, kh, kw, *out_hw), in_hw, stride, pads, dilation)
     out = np.zeros((n, c) + tuple(in_hw), cols.dtype)
-    k.col2im(
-        np.ascontiguousarray(cols),
-        kh,
-        kw,
-        stride[0],
-        stride[1],
-        pads[0][0],
-        pads[1][0],
-        dilation[0],
-        dilation[1],
-        out_hw[0],
-        out_hw[1],
-        out,
-    )
+    geometry = _window_args(kernel, stride, pads, dilation)
+    k.col2im(np.ascontiguousarray(cols), *geometry, *out_hw, out)
     return out

@@ -25,8 +25,8 @@ from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from .pooling import GatherFlat, _pool_argmax, _pool_input
-from .registry import OpInfo, Sample, register, torch_functional
-from .samples import distinct
+from .registry import register_functions
+from .samples import distinct, normal, shaped_samples
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -217,50 +217,46 @@ def _ref_adaptive(x, output_size, nd, kind, return_indices=False):
     return (vals, idx) if return_indices else vals
 
 
-register(
-    OpInfo(
-        "adaptive_avg_pool2d",
-        adaptive_avg_pool2d,
-        method=False,
-        family="adaptive_pooling",
-        ref=lambda x, s: _ref_adaptive(x, s, 2, "avg"),
-        torch_fn=torch_functional("adaptive_avg_pool2d"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 5, 7)), (2, 3)),
-            Sample(rng.normal(size=(1, 2, 4, 4)), 1),
-            Sample(rng.normal(size=(2, 5, 6)), (None, 4)),
-            Sample(rng.normal(size=(1, 1, 3, 3)), 5),
-        ],
+def _ref_adaptive_nd(kind, nd):
+    """``_ref_adaptive`` with the op's arguments (``return_indices`` only for max)."""
+    return lambda x, output_size, return_indices=False: _ref_adaptive(
+        x, output_size, nd, kind, return_indices
     )
-)
-register(
-    OpInfo(
-        "adaptive_avg_pool1d",
-        adaptive_avg_pool1d,
-        method=False,
-        family="adaptive_pooling",
-        ref=lambda x, s: _ref_adaptive(x, (s,) if isinstance(s, int) else s, 1, "avg"),
-        torch_fn=torch_functional("adaptive_avg_pool1d"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3, 7)), 3),
-            Sample(rng.normal(size=(2, 5)), 7),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "adaptive_avg_pool3d",
-        adaptive_avg_pool3d,
-        method=False,
-        family="adaptive_pooling",
-        ref=lambda x, s: _ref_adaptive(x, s, 3, "avg"),
-        torch_fn=torch_functional("adaptive_avg_pool3d"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 3, 5, 4)), (2, 3, 3)),
-            Sample(rng.normal(size=(2, 3, 4, 3)), (None, 2, 5)),
-            Sample(rng.normal(size=(1, 1, 2, 2, 3)), 1),
-        ],
-    )
+
+
+register_functions(
+    "adaptive_pooling",
+    [
+        (
+            "adaptive_avg_pool2d",
+            adaptive_avg_pool2d,
+            _ref_adaptive_nd("avg", 2),
+            shaped_samples(
+                normal,
+                ((2, 2, 5, 7), (2, 3)),
+                ((1, 2, 4, 4), 1),
+                ((2, 5, 6), (None, 4)),
+                ((1, 1, 3, 3), 5),
+            ),
+        ),
+        (
+            "adaptive_avg_pool1d",
+            adaptive_avg_pool1d,
+            _ref_adaptive_nd("avg", 1),
+            shaped_samples(normal, ((2, 3, 7), 3), ((2, 5), 7)),
+        ),
+        (
+            "adaptive_avg_pool3d",
+            adaptive_avg_pool3d,
+            _ref_adaptive_nd("avg", 3),
+            shaped_samples(
+                normal,
+                ((2, 2, 3, 5, 4), (2, 3, 3)),
+                ((2, 3, 4, 3), (None, 2, 5)),
+                ((1, 1, 2, 2, 3), 1),
+            ),
+        ),
+    ],
 )
 
 
@@ -329,48 +325,35 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
     return _adaptive_max_pool(input, output_size, return_indices, 3)
 
 
-register(
-    OpInfo(
-        "adaptive_max_pool2d",
-        adaptive_max_pool2d,
-        method=False,
-        family="adaptive_pooling",
-        ref=lambda x, s, return_indices=False: _ref_adaptive(x, s, 2, "max", return_indices),
-        torch_fn=torch_functional("adaptive_max_pool2d"),
-        samples=lambda rng: [
-            Sample(distinct(rng, (2, 2, 5, 7)), (2, 3)),
-            Sample(distinct(rng, (1, 2, 4, 4)), 3, return_indices=True),
-            Sample(distinct(rng, (2, 5, 6)), (None, 4)),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "adaptive_max_pool1d",
-        adaptive_max_pool1d,
-        method=False,
-        family="adaptive_pooling",
-        ref=lambda x, s, return_indices=False: _ref_adaptive(
-            x, (s,) if isinstance(s, int) else s, 1, "max", return_indices
+register_functions(
+    "adaptive_pooling",
+    [
+        (
+            "adaptive_max_pool2d",
+            adaptive_max_pool2d,
+            _ref_adaptive_nd("max", 2),
+            shaped_samples(
+                distinct,
+                ((2, 2, 5, 7), (2, 3)),
+                ((1, 2, 4, 4), 3, dict(return_indices=True)),
+                ((2, 5, 6), (None, 4)),
+            ),
         ),
-        torch_fn=torch_functional("adaptive_max_pool1d"),
-        samples=lambda rng: [
-            Sample(distinct(rng, (2, 3, 7)), 3, return_indices=True),
-            Sample(distinct(rng, (2, 5)), 4),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "adaptive_max_pool3d",
-        adaptive_max_pool3d,
-        method=False,
-        family="adaptive_pooling",
-        ref=lambda x, s, return_indices=False: _ref_adaptive(x, s, 3, "max", return_indices),
-        torch_fn=torch_functional("adaptive_max_pool3d"),
-        samples=lambda rng: [
-            Sample(distinct(rng, (2, 2, 3, 5, 4)), (2, 3, 3), return_indices=True),
-            Sample(distinct(rng, (2, 3, 4, 3)), (None, 2, 2)),
-        ],
-    )
+        (
+            "adaptive_max_pool1d",
+            adaptive_max_pool1d,
+            _ref_adaptive_nd("max", 1),
+            shaped_samples(distinct, ((2, 3, 7), 3, dict(return_indices=True)), ((2, 5), 4)),
+        ),
+        (
+            "adaptive_max_pool3d",
+            adaptive_max_pool3d,
+            _ref_adaptive_nd("max", 3),
+            shaped_samples(
+                distinct,
+                ((2, 2, 3, 5, 4), (2, 3, 3), dict(return_indices=True)),
+                ((2, 3, 4, 3), (None, 2, 2)),
+            ),
+        ),
+    ],
 )

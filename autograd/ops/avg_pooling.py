@@ -16,10 +16,9 @@ import numpy as np
 
 from ..function import Op
 from ..forward_ad import linear_jvp
-from . import xp as _xp
-from ._windows import _col2im, _im2col, _ntuple
-from .registry import OpInfo, Sample, register, torch_functional
-from .samples import distinct
+from ._windows import _col2im, _im2col, _ntuple, define_window_xp, nd_function
+from .registry import Sample, register_functions
+from .samples import distinct, normal, shaped_samples
 from .pooling import (
     _as_2d,
     _pool_geometry,
@@ -87,19 +86,12 @@ class AvgPool3D(AvgPool2D):
     pass
 
 
-_xp.define(
-    "window_sum",
-    numpy=_np_window_sum,
-    tensor=lambda x, kernel, stride, pads, scale: AvgPool2D.apply(
-        x, kernel=kernel, stride=stride, pads=pads, scale=scale
-    ),
-)
-_xp.define(
+define_window_xp("window_sum", _np_window_sum, AvgPool2D, ("kernel", "stride", "pads", "scale"))
+define_window_xp(
     "window_spread",
-    numpy=_np_window_spread,
-    tensor=lambda g, hw, kernel, stride, pads, scale: AvgPool2DBackward.apply(
-        g, in_hw=hw, kernel=kernel, stride=stride, pads=pads, scale=scale
-    ),
+    _np_window_spread,
+    AvgPool2DBackward,
+    ("in_hw", "kernel", "stride", "pads", "scale"),
 )
 
 
@@ -139,15 +131,27 @@ def _avg_pool(
     return squeeze(y, 0) if unbatched else y
 
 
-def avg_pool2d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-):
+def _avg_pool_nd(nd: int, doc: str):
+    """The public ``avg_pool2d`` / ``avg_pool3d``: torch's signature, the same for both."""
+
+    def avg_pool(
+        input,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
+        divisor_override=None,
+    ):
+        return _avg_pool(
+            input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd
+        )
+
+    return nd_function(avg_pool, f"avg_pool{nd}d", doc)
+
+
+avg_pool2d = _avg_pool_nd(
+    2,
     """2-D average pooling over (N, C, H, W) or (C, H, W); ``stride`` defaults to
     ``kernel_size``.
 
@@ -155,31 +159,18 @@ def avg_pool2d(
         >>> autograd.avg_pool2d(autograd.arange(16.0).reshape(1, 1, 4, 4), 2)
         tensor([[[[ 2.5000,  4.5000],
                   [10.5000, 12.5000]]]])
-    """
-    return _avg_pool(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 2
-    )
-
-
-def avg_pool3d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-):
+    """,
+)
+avg_pool3d = _avg_pool_nd(
+    3,
     """3-D average pooling over (N, C, D, H, W) or (C, D, H, W); ``stride`` defaults to
     ``kernel_size``.
 
     Example:
         >>> autograd.avg_pool3d(autograd.ones(1, 2, 4, 4, 4), 2).shape
         autograd.Size([1, 2, 2, 2, 2])
-    """
-    return _avg_pool(
-        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, 3
-    )
+    """,
+)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -233,67 +224,46 @@ def _ref_avg_pool(nd):
     return ref
 
 
-register(
-    OpInfo(
-        "avg_pool2d",
-        avg_pool2d,
-        ref=_ref_avg_pool(2),
-        method=False,
-        family="avg_pooling",
-        torch_fn=torch_functional("avg_pool2d"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 4, 4)), 2),
-            Sample(rng.normal(size=(1, 2, 5, 6)), 3, 2, 1),
-            Sample(
-                rng.normal(size=(1, 1, 5, 5)),
-                (2, 3),
-                (2, 1),
-                (1, 0),
-                ceil_mode=True,
-                count_include_pad=False,
-            ),
-            Sample(rng.normal(size=(1, 2, 5, 5)), 3, 2, 1, ceil_mode=True),
-            Sample(rng.normal(size=(2, 4, 5)), 2, 1, divisor_override=3),
-        ],
-    )
+_avg_pool2d_samples = shaped_samples(
+    normal,
+    ((2, 2, 4, 4), 2),
+    ((1, 2, 5, 6), 3, 2, 1),
+    (
+        (1, 1, 5, 5),
+        (2, 3),
+        (2, 1),
+        (1, 0),
+        dict(ceil_mode=True, count_include_pad=False),
+    ),
+    ((1, 2, 5, 5), 3, 2, 1, dict(ceil_mode=True)),
+    ((2, 4, 5), 2, 1, dict(divisor_override=3)),
 )
-register(
-    OpInfo(
-        "avg_pool1d",
-        avg_pool1d,
-        ref=_ref_avg_pool(1),
-        method=False,
-        family="avg_pooling",
-        torch_fn=torch_functional("avg_pool1d"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 6)), 2),
-            Sample(rng.normal(size=(1, 2, 7)), 3, 2, 1, ceil_mode=True, count_include_pad=False),
-            Sample(rng.normal(size=(2, 8)), 3, 1, 1),
-        ],
-    )
+_avg_pool1d_samples = shaped_samples(
+    normal,
+    ((2, 2, 6), 2),
+    ((1, 2, 7), 3, 2, 1, dict(ceil_mode=True, count_include_pad=False)),
+    ((2, 8), 3, 1, 1),
 )
-register(
-    OpInfo(
-        "avg_pool3d",
-        avg_pool3d,
-        ref=_ref_avg_pool(3),
-        method=False,
-        family="avg_pooling",
-        torch_fn=torch_functional("avg_pool3d"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 4, 4, 4)), 2),
-            Sample(
-                rng.normal(size=(1, 2, 3, 5, 5)),
-                (2, 3, 3),
-                (1, 2, 2),
-                (1, 1, 0),
-                ceil_mode=True,
-                count_include_pad=False,
-            ),
-            Sample(rng.normal(size=(2, 3, 4, 5)), 3, 2, 1, ceil_mode=True),
-            Sample(rng.normal(size=(1, 1, 3, 4, 4)), 2, 1, divisor_override=3),
-        ],
-    )
+_avg_pool3d_samples = shaped_samples(
+    normal,
+    ((2, 2, 4, 4, 4), 2),
+    (
+        (1, 2, 3, 5, 5),
+        (2, 3, 3),
+        (1, 2, 2),
+        (1, 1, 0),
+        dict(ceil_mode=True, count_include_pad=False),
+    ),
+    ((2, 3, 4, 5), 3, 2, 1, dict(ceil_mode=True)),
+    ((1, 1, 3, 4, 4), 2, 1, dict(divisor_override=3)),
+)
+register_functions(
+    "avg_pooling",
+    [
+        ("avg_pool2d", avg_pool2d, _ref_avg_pool(2), _avg_pool2d_samples),
+        ("avg_pool1d", avg_pool1d, _ref_avg_pool(1), _avg_pool1d_samples),
+        ("avg_pool3d", avg_pool3d, _ref_avg_pool(3), _avg_pool3d_samples),
+    ],
 )
 
 

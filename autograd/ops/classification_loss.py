@@ -22,7 +22,7 @@ from ..tensor import Tensor
 from .activation import logsigmoid
 from .softmax import log_softmax
 from .compare import where
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import Sample, register_functions
 from ..dtypes import FLOAT_KINDS
 from .. import amp as _amp
 from .loss import _check_reduction, _reduce
@@ -638,39 +638,12 @@ def _ref_bce(x, y, weight=None, size_average=None, reduce=None, reduction="mean"
     )
 
 
-register(
-    OpInfo(
-        "cross_entropy",
-        cross_entropy,
-        ref=_ref_cross_entropy,
-        method=False,
-        samples=_cross_entropy_samples,
-        family="classification_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("cross_entropy"),
-    )
-)
-register(
-    OpInfo(
-        "nll_loss",
-        nll_loss,
-        ref=_ref_nll_loss,
-        method=False,
-        samples=_nll_samples,
-        family="classification_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("nll_loss"),
-    )
-)
-register(
-    OpInfo(
-        "binary_cross_entropy",
-        binary_cross_entropy,
-        ref=_ref_bce,
-        method=False,
-        samples=_bce_samples,
-        family="classification_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("binary_cross_entropy"),
-    )
+register_functions(
+    "classification_loss",
+    [
+        ("cross_entropy", cross_entropy, _ref_cross_entropy, _cross_entropy_samples),
+        ("nll_loss", nll_loss, _ref_nll_loss, _nll_samples),
+        ("binary_cross_entropy", binary_cross_entropy, _ref_bce, _bce_samples),
+    ],
+    namespace="nn.functional",
 )

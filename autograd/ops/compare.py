@@ -65,14 +65,6 @@ class Pointwise(Op):
         return fn(*arrays)
 
 
-def _compare(np_fn):
-    def fn(input, other) -> Tensor:
-        (a, b), _, _ = operands(input, other)
-        return Pointwise.apply(a, b, fn=np_fn)
-
-    return fn
-
-
 def _cmp_samples(rng):
     a = rng.integers(-2, 3, (3, 4)).astype(np.float64)
     return [
@@ -82,35 +74,37 @@ def _cmp_samples(rng):
     ]
 
 
-eq = _compare(np.equal)
+def _compare(np_fn, name):
+    """The comparison ``name`` of two tensors by ``np_fn`` (its NumPy reference too),
+    registered."""
+
+    def fn(input, other) -> Tensor:
+        (a, b), _, _ = operands(input, other)
+        return Pointwise.apply(a, b, fn=np_fn)
+
+    register(
+        OpInfo(name, fn, ref=np_fn, samples=_cmp_samples, differentiable=False, family="compare")
+    )
+    return fn
+
+
+eq = _compare(np.equal, "eq")
 eq.__doc__ = """Elementwise ``input == other`` (bool result).
 
     Example:
         >>> autograd.eq(autograd.tensor([1, 2]), 2)
         tensor([False,  True])
     """
-ne = not_equal = _compare(np.not_equal)
+ne = not_equal = _compare(np.not_equal, "ne")
 ne.__doc__ = "Elementwise ``input != other`` (bool result)."
-lt = less = _compare(np.less)
+lt = less = _compare(np.less, "lt")
 lt.__doc__ = "Elementwise ``input < other`` (bool result)."
-le = less_equal = _compare(np.less_equal)
+le = less_equal = _compare(np.less_equal, "le")
 le.__doc__ = "Elementwise ``input <= other`` (bool result)."
-gt = greater = _compare(np.greater)
+gt = greater = _compare(np.greater, "gt")
 gt.__doc__ = "Elementwise ``input > other`` (bool result)."
-ge = greater_equal = _compare(np.greater_equal)
+ge = greater_equal = _compare(np.greater_equal, "ge")
 ge.__doc__ = "Elementwise ``input >= other`` (bool result)."
-
-for _name, _fn, _ref in [
-    ("eq", eq, np.equal),
-    ("ne", ne, np.not_equal),
-    ("lt", lt, np.less),
-    ("le", le, np.less_equal),
-    ("gt", gt, np.greater),
-    ("ge", ge, np.greater_equal),
-]:
-    register(
-        OpInfo(_name, _fn, ref=_ref, samples=_cmp_samples, differentiable=False, family="compare")
-    )
 
 
 # ---- where --------------------------------------------------------------------------------
@@ -191,8 +185,20 @@ register(
 
 
 # ---- nan / inf tests and signbit ------------------------------------------------------------
+def _special_samples(rng):
+    special = np.array([[np.nan, np.inf, -np.inf, 1.5], [-2.0, np.nan, -0.0, 0.0]])
+    return [
+        Sample(special),
+        Sample(rng.normal(size=(3, 4))),
+        Sample(np.array(np.inf)),
+        Sample(rng.integers(-3, 3, (4,))),
+        Sample(rng.random((2, 3)) > 0.5),
+    ]
+
+
 def _test(np_fn, name, for_ints):
-    """A float test; integers and bools are finite, so the answer is ``for_ints`` everywhere."""
+    """A float test, registered; integers and bools are finite, so the answer is ``for_ints``
+    everywhere."""
 
     def fn(input) -> Tensor:
         (x,), _, _ = operands(input)
@@ -201,6 +207,11 @@ def _test(np_fn, name, for_ints):
         return Pointwise.apply(x, fn=np_fn)
 
     fn.__name__ = fn.__qualname__ = name
+    register(
+        OpInfo(
+            name, fn, ref=np_fn, samples=_special_samples, differentiable=False, family="compare"
+        )
+    )
     return fn
 
 
@@ -239,30 +250,16 @@ def _negative(x):
     return x < 0
 
 
-def _special_samples(rng):
-    special = np.array([[np.nan, np.inf, -np.inf, 1.5], [-2.0, np.nan, -0.0, 0.0]])
-    return [
-        Sample(special),
-        Sample(rng.normal(size=(3, 4))),
-        Sample(np.array(np.inf)),
-        Sample(rng.integers(-3, 3, (4,))),
-        Sample(rng.random((2, 3)) > 0.5),
-    ]
-
-
-for _name, _fn, _ref in [
-    ("isnan", isnan, np.isnan),
-    ("isinf", isinf, np.isinf),
-    ("isposinf", isposinf, np.isposinf),
-    ("isneginf", isneginf, np.isneginf),
-    ("isfinite", isfinite, np.isfinite),
-    ("signbit", signbit, lambda x: np.signbit(x.astype(float))),
-]:
-    register(
-        OpInfo(
-            _name, _fn, ref=_ref, samples=_special_samples, differentiable=False, family="compare"
-        )
+register(
+    OpInfo(
+        "signbit",
+        signbit,
+        ref=lambda x: np.signbit(x.astype(float)),
+        samples=_special_samples,
+        differentiable=False,
+        family="compare",
     )
+)
 _xp.define("isnan", numpy=np.isnan, tensor=isnan)
 _xp.define("isfinite", numpy=np.isfinite, tensor=isfinite)
 
@@ -536,38 +533,23 @@ def _ref_clamp(x, min=None, max=None):
 
 
 _xp.define("clamp", numpy=_np_clamp, tensor=clamp)
-register(
-    OpInfo("clamp", clamp, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare")
-)
-register(
-    OpInfo("clip", clip, inplace=True, ref=_ref_clamp, samples=_clamp_samples, family="compare")
-)
-register(
-    OpInfo(
-        "clamp_min",
-        clamp_min,
-        inplace=True,
-        ref=lambda x, m: np.maximum(x, m),
-        samples=lambda rng: [
-            Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
-            Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,))),
-        ],
-        family="compare",
-    )
-)
-register(
-    OpInfo(
-        "clamp_max",
-        clamp_max,
-        inplace=True,
-        ref=lambda x, m: np.minimum(x, m),
-        samples=lambda rng: [
-            Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
-            Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,))),
-        ],
-        family="compare",
-    )
-)
+
+
+def _one_bound_samples(rng):
+    # clamp_min / clamp_max: a number, and a tensor bound broadcast along the rows
+    return [
+        Sample(rng.uniform(-2, 2, (3, 4)), 0.25),
+        Sample(rng.uniform(-2, 2, (3, 4)), rng.uniform(-1, 1, (4,))),
+    ]
+
+
+for _name, _fn, _ref, _samples in [
+    ("clamp", clamp, _ref_clamp, _clamp_samples),
+    ("clip", clip, _ref_clamp, _clamp_samples),
+    ("clamp_min", clamp_min, np.maximum, _one_bound_samples),
+    ("clamp_max", clamp_max, np.minimum, _one_bound_samples),
+]:
+    register(OpInfo(_name, _fn, inplace=True, ref=_ref, samples=_samples, family="compare"))
 
 
 # ---- isclose / allclose / equal ------------------------------------------------------------

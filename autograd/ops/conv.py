@@ -46,7 +46,8 @@ from ._windows import (
     _out_size,
     _pad_nd,
 )
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import register_functions
+from .samples import normal, shaped_samples
 
 __all__ = ["conv1d", "conv2d", "conv3d"]
 
@@ -528,87 +529,40 @@ def _ref_conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     return res
 
 
-def _conv2d_samples(rng):
-    n = rng.normal
-    return [
-        Sample(n(size=(2, 2, 5, 5)), n(size=(3, 2, 3, 3)), n(size=(3,))),
-        Sample(n(size=(1, 2, 6, 5)), n(size=(2, 2, 2, 3)), None, stride=2, padding=1),
-        Sample(
-            n(size=(1, 4, 5, 6)),
-            n(size=(4, 2, 2, 2)),
-            n(size=(4,)),
-            groups=2,
-            dilation=(2, 1),
-            padding=(1, 0),
-        ),
-        Sample(n(size=(1, 2, 4, 5)), n(size=(2, 2, 2, 3)), n(size=(2,)), padding="same"),
-        Sample(n(size=(1, 1, 4, 4)), n(size=(2, 1, 3, 3)), None, padding="valid", stride=(1, 2)),
-        Sample(n(size=(4, 4, 4)), n(size=(2, 2, 2, 2)), None, groups=2),
-    ]  # unbatched
+def conv_samples(*rows):
+    """``samples`` for conv and conv_transpose: each row is (input shape, weight shape, bias
+    shape or None, keyword arguments), drawn from a standard normal in that order."""
+    return shaped_samples(normal, *rows, arrays=3)
 
 
-def _conv1d_samples(rng):
-    n = rng.normal
-    return [
-        Sample(n(size=(2, 2, 7)), n(size=(3, 2, 3)), n(size=(3,))),
-        Sample(
-            n(size=(1, 4, 8)), n(size=(2, 2, 2)), None, stride=2, padding=1, dilation=2, groups=2
-        ),
-        Sample(n(size=(1, 2, 6)), n(size=(2, 2, 4)), n(size=(2,)), padding="same"),
-    ]
-
-
-register(
-    OpInfo(
-        "conv2d",
-        conv2d,
-        ref=_ref_conv,
-        samples=_conv2d_samples,
-        method=False,
-        family="conv",
-        torch_fn=torch_functional("conv2d"),
-    )
+_conv2d_samples = conv_samples(
+    ((2, 2, 5, 5), (3, 2, 3, 3), (3,), {}),
+    ((1, 2, 6, 5), (2, 2, 2, 3), None, dict(stride=2, padding=1)),
+    ((1, 4, 5, 6), (4, 2, 2, 2), (4,), dict(groups=2, dilation=(2, 1), padding=(1, 0))),
+    ((1, 2, 4, 5), (2, 2, 2, 3), (2,), dict(padding="same")),
+    ((1, 1, 4, 4), (2, 1, 3, 3), None, dict(padding="valid", stride=(1, 2))),
+    ((4, 4, 4), (2, 2, 2, 2), None, dict(groups=2)),  # unbatched
 )
-register(
-    OpInfo(
-        "conv1d",
-        conv1d,
-        ref=_ref_conv,
-        samples=_conv1d_samples,
-        method=False,
-        family="conv",
-        torch_fn=torch_functional("conv1d"),
-    )
+_conv1d_samples = conv_samples(
+    ((2, 2, 7), (3, 2, 3), (3,), {}),
+    ((1, 4, 8), (2, 2, 2), None, dict(stride=2, padding=1, dilation=2, groups=2)),
+    ((1, 2, 6), (2, 2, 4), (2,), dict(padding="same")),
 )
-register(
-    OpInfo(
-        "conv3d",
-        conv3d,
-        ref=_ref_conv,
-        method=False,
-        family="conv",
-        torch_fn=torch_functional("conv3d"),
-        samples=lambda rng: [
-            Sample(
-                rng.normal(size=(2, 2, 3, 4, 3)),
-                rng.normal(size=(3, 2, 2, 3, 2)),
-                rng.normal(size=(3,)),
-            ),
-            Sample(
-                rng.normal(size=(1, 4, 4, 3, 5)),
-                rng.normal(size=(2, 2, 2, 2, 2)),
-                None,
-                stride=(2, 1, 2),
-                padding=(1, 0, 1),
-                dilation=(1, 2, 1),
-                groups=2,
-            ),
-            Sample(
-                rng.normal(size=(2, 3, 3, 4)),
-                rng.normal(size=(2, 2, 2, 2, 3)),
-                rng.normal(size=(2,)),
-                padding="same",
-            ),
-        ],
-    )
+_conv3d_samples = conv_samples(
+    ((2, 2, 3, 4, 3), (3, 2, 2, 3, 2), (3,), {}),
+    (
+        (1, 4, 4, 3, 5),
+        (2, 2, 2, 2, 2),
+        None,
+        dict(stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2),
+    ),
+    ((2, 3, 3, 4), (2, 2, 2, 2, 3), (2,), dict(padding="same")),
+)
+register_functions(
+    "conv",
+    [
+        ("conv2d", conv2d, _ref_conv, _conv2d_samples),
+        ("conv1d", conv1d, _ref_conv, _conv1d_samples),
+        ("conv3d", conv3d, _ref_conv, _conv3d_samples),
+    ],
 )

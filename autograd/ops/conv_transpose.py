@@ -15,9 +15,9 @@ import numpy as np
 from .. import amp as _amp
 from ..errors import ShapeError, shape_str
 from ..tensor import Tensor
-from ._windows import _ntuple
-from .registry import OpInfo, Sample, register, torch_functional
-from .conv import ConvolutionInputGrad, _batched, _check_bias_and_dtypes
+from ._windows import _ntuple, nd_function
+from .registry import register_functions
+from .conv import ConvolutionInputGrad, _batched, _check_bias_and_dtypes, conv_samples
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
@@ -100,10 +100,21 @@ def _conv_transposend(input, weight, bias, stride, padding, output_padding, grou
     return squeeze(y, 0) if unbatched else y
 
 
-@_amp.lower_precision
-def conv_transpose2d(
-    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
-) -> Tensor:
+def _conv_transpose_nd(nd: int, doc: str):
+    """The public ``conv_transpose{nd}d``: torch's signature, the same for 1-d, 2-d and 3-d."""
+
+    def conv_transpose(
+        input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+    ) -> Tensor:
+        return _conv_transposend(
+            input, weight, bias, stride, padding, output_padding, groups, dilation, nd
+        )
+
+    return _amp.lower_precision(nd_function(conv_transpose, f"conv_transpose{nd}d", doc))
+
+
+conv_transpose2d = _conv_transpose_nd(
+    2,
     """Transposed 2-D convolution (the gradient of conv2d w.r.t. its input), weight of shape
     (in_channels, out_channels / groups, kH, kW).
 
@@ -111,16 +122,10 @@ def conv_transpose2d(
         >>> x = autograd.ones(1, 1, 2, 2)
         >>> autograd.conv_transpose2d(x, autograd.ones(1, 1, 3, 3), stride=2).shape
         autograd.Size([1, 1, 5, 5])
-    """
-    return _conv_transposend(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, 2
-    )
-
-
-@_amp.lower_precision
-def conv_transpose1d(
-    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
-) -> Tensor:
+    """,
+)
+conv_transpose1d = _conv_transpose_nd(
+    1,
     """Transposed 1-D convolution over (N, C, L) or (C, L); weight (in_channels,
     out_channels / groups, k).
 
@@ -128,16 +133,10 @@ def conv_transpose1d(
         >>> w = autograd.ones(1, 1, 2)
         >>> autograd.conv_transpose1d(autograd.ones(1, 1, 3), w, stride=2).shape
         autograd.Size([1, 1, 6])
-    """
-    return _conv_transposend(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, 1
-    )
-
-
-@_amp.lower_precision
-def conv_transpose3d(
-    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
-) -> Tensor:
+    """,
+)
+conv_transpose3d = _conv_transpose_nd(
+    3,
     """Transposed 3-D convolution over (N, C, D, H, W) or (C, D, H, W); weight (in_channels,
     out_channels / groups, kD, kH, kW).
 
@@ -145,10 +144,8 @@ def conv_transpose3d(
         >>> w = autograd.ones(1, 2, 2, 2, 2)
         >>> autograd.conv_transpose3d(autograd.ones(1, 1, 2, 3, 3), w, stride=2).shape
         autograd.Size([1, 2, 4, 6, 6])
-    """
-    return _conv_transposend(
-        input, weight, bias, stride, padding, output_padding, groups, dilation, 3
-    )
+    """,
+)
 
 
 def _ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
@@ -187,87 +184,55 @@ def _ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, gro
     return res
 
 
-register(
-    OpInfo(
-        "conv_transpose2d",
-        conv_transpose2d,
-        ref=_ref_conv_transpose,
-        method=False,
-        family="conv_transpose",
-        torch_fn=torch_functional("conv_transpose2d"),
-        samples=lambda rng: [
-            Sample(
-                rng.normal(size=(2, 2, 3, 3)), rng.normal(size=(2, 3, 2, 2)), rng.normal(size=(3,))
+register_functions(
+    "conv_transpose",
+    [
+        (
+            "conv_transpose2d",
+            conv_transpose2d,
+            _ref_conv_transpose,
+            conv_samples(
+                ((2, 2, 3, 3), (2, 3, 2, 2), (3,), {}),
+                ((1, 2, 3, 2), (2, 2, 3, 3), None, dict(stride=2, padding=1, output_padding=1)),
+                ((1, 4, 2, 3), (4, 1, 2, 2), (2,), dict(stride=(2, 1), groups=2, dilation=2)),
+                ((2, 3, 3), (2, 2, 2, 2), None, {}),
             ),
-            Sample(
-                rng.normal(size=(1, 2, 3, 2)),
-                rng.normal(size=(2, 2, 3, 3)),
-                None,
-                stride=2,
-                padding=1,
-                output_padding=1,
+        ),
+        (
+            "conv_transpose1d",
+            conv_transpose1d,
+            _ref_conv_transpose,
+            conv_samples(
+                ((2, 2, 4), (2, 3, 3), (3,), {}),
+                (
+                    (1, 4, 3),
+                    (4, 1, 2),
+                    None,
+                    dict(stride=3, padding=1, output_padding=1, groups=2, dilation=2),
+                ),
+                ((2, 5), (2, 2, 3), None, dict(stride=2)),
             ),
-            Sample(
-                rng.normal(size=(1, 4, 2, 3)),
-                rng.normal(size=(4, 1, 2, 2)),
-                rng.normal(size=(2,)),
-                stride=(2, 1),
-                groups=2,
-                dilation=2,
+        ),
+        (
+            "conv_transpose3d",
+            conv_transpose3d,
+            _ref_conv_transpose,
+            conv_samples(
+                ((2, 2, 2, 3, 2), (2, 3, 2, 2, 1), (3,), {}),
+                (
+                    (1, 4, 2, 2, 3),
+                    (4, 1, 2, 1, 2),
+                    None,
+                    dict(
+                        stride=(2, 1, 2),
+                        padding=(1, 0, 0),
+                        output_padding=(1, 0, 1),
+                        groups=2,
+                        dilation=(1, 2, 1),
+                    ),
+                ),
+                ((2, 2, 2, 2), (2, 1, 2, 2, 2), None, {}),
             ),
-            Sample(rng.normal(size=(2, 3, 3)), rng.normal(size=(2, 2, 2, 2)), None),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "conv_transpose1d",
-        conv_transpose1d,
-        ref=_ref_conv_transpose,
-        method=False,
-        family="conv_transpose",
-        torch_fn=torch_functional("conv_transpose1d"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 4)), rng.normal(size=(2, 3, 3)), rng.normal(size=(3,))),
-            Sample(
-                rng.normal(size=(1, 4, 3)),
-                rng.normal(size=(4, 1, 2)),
-                None,
-                stride=3,
-                padding=1,
-                output_padding=1,
-                groups=2,
-                dilation=2,
-            ),
-            Sample(rng.normal(size=(2, 5)), rng.normal(size=(2, 2, 3)), None, stride=2),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "conv_transpose3d",
-        conv_transpose3d,
-        ref=_ref_conv_transpose,
-        method=False,
-        family="conv_transpose",
-        torch_fn=torch_functional("conv_transpose3d"),
-        samples=lambda rng: [
-            Sample(
-                rng.normal(size=(2, 2, 2, 3, 2)),
-                rng.normal(size=(2, 3, 2, 2, 1)),
-                rng.normal(size=(3,)),
-            ),
-            Sample(
-                rng.normal(size=(1, 4, 2, 2, 3)),
-                rng.normal(size=(4, 1, 2, 1, 2)),
-                None,
-                stride=(2, 1, 2),
-                padding=(1, 0, 0),
-                output_padding=(1, 0, 1),
-                groups=2,
-                dilation=(1, 2, 1),
-            ),
-            Sample(rng.normal(size=(2, 2, 2, 2)), rng.normal(size=(2, 1, 2, 2, 2)), None),
-        ],
-    )
+        ),
+    ],
 )

@@ -82,21 +82,31 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return _cumsum_impl(input, d, False, npdt)
 
 
-register(
-    OpInfo(
-        "cumsum",
-        cumsum,
-        inplace=True,
-        family="cumulative",
-        ref=lambda x, dim, **k: np.cumsum(x, axis=dim % x.ndim).reshape(x.shape) if x.ndim else x,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4)), 1),
-            Sample(rng.normal(size=(3, 4, 2)), -3),
-            Sample(rng.normal(size=()), 0),
-            Sample(rng.normal(size=(0, 3)), 1),
-        ],
+def _register_scan(name, fn, np_fn, samples):
+    """The registry entry of cumsum / cumprod: the reference is ``np_fn`` along ``dim`` (a 0-d
+    input is its own scan; ``dtype=`` is left to the op)."""
+    register(
+        OpInfo(
+            name,
+            fn,
+            inplace=True,
+            family="cumulative",
+            ref=lambda x, dim, **k: np_fn(x, axis=dim % x.ndim).reshape(x.shape) if x.ndim else x,
+            samples=samples,
+        )
     )
-)
+
+
+def _cumsum_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4)), 1),
+        Sample(rng.normal(size=(3, 4, 2)), -3),
+        Sample(rng.normal(size=()), 0),
+        Sample(rng.normal(size=(0, 3)), 1),
+    ]
+
+
+_register_scan("cumsum", cumsum, np.cumsum, _cumsum_samples)
 
 
 def _cumprod_grad(g, x, y, dim, zero, xp):
@@ -171,31 +181,26 @@ def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     return _cumprod_impl(input, d)
 
 
-register(
-    OpInfo(
-        "cumprod",
-        cumprod,
-        inplace=True,
-        family="cumulative",
-        ref=lambda x, dim, **k: np.cumprod(x, axis=dim % x.ndim).reshape(x.shape) if x.ndim else x,
-        samples=lambda rng: [
-            Sample(rng.uniform(0.5, 1.5, (3, 4)), 1),
-            Sample(rng.normal(size=(3, 4, 2)), -3),
-            Sample(
-                np.array(
-                    [
-                        [1.5, 0.0, 2.0, -0.5, 0.0, 1.1],
-                        [0.0, 1.3, 0.0, 0.7, 1.2, 0.9],
-                        [0.8, -1.1, 1.3, 0.9, 1.4, 0.0],
-                    ]
-                ),
-                1,
+def _cumprod_samples(rng):
+    return [
+        Sample(rng.uniform(0.5, 1.5, (3, 4)), 1),
+        Sample(rng.normal(size=(3, 4, 2)), -3),
+        Sample(
+            np.array(
+                [
+                    [1.5, 0.0, 2.0, -0.5, 0.0, 1.1],
+                    [0.0, 1.3, 0.0, 0.7, 1.2, 0.9],
+                    [0.8, -1.1, 1.3, 0.9, 1.4, 0.0],
+                ]
             ),
-            Sample(rng.normal(size=()), 0),
-            Sample(rng.normal(size=(0, 3)), 1),
-        ],
-    )
-)
+            1,
+        ),
+        Sample(rng.normal(size=()), 0),
+        Sample(rng.normal(size=(0, 3)), 1),
+    ]
+
+
+_register_scan("cumprod", cumprod, np.cumprod, _cumprod_samples)
 
 
 # ---- cummax / cummin ----------------------------------------------------------------------

@@ -16,7 +16,8 @@ from .compare import clamp_min
 from .linalg import _TORCH_NAMES, _name
 from .linalg_norm import _ref_vector_norm, vector_norm
 from .reduce import norm
-from .registry import OpInfo, Sample, register
+from .registry import register_functions
+from .samples import normal, shaped_samples
 
 __all__ = ["cosine_similarity", "pairwise_distance", "cdist", "pdist"]
 
@@ -81,35 +82,33 @@ def _ref_pairwise(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return out if keepdim else out[..., 0]
 
 
-register(
-    OpInfo(
-        "cosine_similarity",
-        cosine_similarity,
-        ref=_ref_cosine,
-        method=False,
-        family="distance",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=(2, 3, 1)), rng.normal(size=(1, 3, 4)), -1, 1e-6),
-            Sample(rng.normal(size=(4,)), rng.normal(size=(3, 4)), 1),
-            Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), 0),
-        ],
-    )
+_cosine_similarity_samples = shaped_samples(
+    normal,
+    ((3, 4), (3, 4)),
+    ((2, 3, 1), (1, 3, 4), -1, 1e-6),
+    ((4,), (3, 4), 1),
+    ((5,), (5,), 0),
+    arrays=2,
 )
-register(
-    OpInfo(
-        "pairwise_distance",
-        pairwise_distance,
-        ref=_ref_pairwise,
-        method=False,
-        family="distance",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=(3, 4)), rng.normal(size=(4,)), 1.5, keepdim=True),
-            Sample(rng.normal(size=(2, 1, 3)), rng.normal(size=(4, 3)), np.inf),
-            Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), 3.0, 0.0),
-        ],
-    )
+
+
+_pairwise_distance_samples = shaped_samples(
+    normal,
+    ((3, 4), (3, 4)),
+    ((3, 4), (4,), 1.5, dict(keepdim=True)),
+    ((2, 1, 3), (4, 3), np.inf),
+    ((5,), (5,), 3.0, 0.0),
+    arrays=2,
+)
+
+
+register_functions(
+    "distance",
+    [
+        ("cosine_similarity", cosine_similarity, _ref_cosine, _cosine_similarity_samples),
+        ("pairwise_distance", pairwise_distance, _ref_pairwise, _pairwise_distance_samples),
+    ],
+    functional=False,
 )
 
 
@@ -177,41 +176,30 @@ def _ref_cdist(x1, x2, p=2.0):
     return _ref_vector_norm(x1[..., :, None, :] - x2[..., None, :, :], p, -1)
 
 
-register(
-    OpInfo(
-        "cdist",
-        cdist,
-        ref=_ref_cdist,
-        method=False,
-        family="distance",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3)), rng.normal(size=(5, 3))),
-            Sample(rng.normal(size=(2, 4, 3)), rng.normal(size=(3, 3)), 1.0),
-            Sample(rng.normal(size=(3, 2)), rng.normal(size=(2, 1, 2)), np.inf),
-            Sample(rng.normal(size=(3, 2)), rng.normal(size=(4, 2)), 3.0),
-            Sample(rng.normal(size=(0, 2)), rng.normal(size=(4, 2))),
-        ],
-    )
-)
-
-
 def _ref_pdist(x, p=2):
     i, j = np.triu_indices(x.shape[0], 1)
     return _ref_vector_norm(x[i] - x[j], p, -1)
 
 
-register(
-    OpInfo(
-        "pdist",
-        pdist,
-        ref=_ref_pdist,
-        method=False,
-        family="distance",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3))),
-            Sample(rng.normal(size=(5, 2)), 1.0),
-            Sample(rng.normal(size=(3, 2)), np.inf),
-            Sample(rng.normal(size=(1, 2))),
-        ],
-    )
+_cdist_samples = shaped_samples(
+    normal,
+    ((4, 3), (5, 3)),
+    ((2, 4, 3), (3, 3), 1.0),
+    ((3, 2), (2, 1, 2), np.inf),
+    ((3, 2), (4, 2), 3.0),
+    ((0, 2), (4, 2)),
+    arrays=2,
+)
+
+
+_pdist_samples = shaped_samples(normal, ((4, 3),), ((5, 2), 1.0), ((3, 2), np.inf), ((1, 2),))
+
+
+register_functions(
+    "distance",
+    [
+        ("cdist", cdist, _ref_cdist, _cdist_samples),
+        ("pdist", pdist, _ref_pdist, _pdist_samples),
+    ],
+    functional=False,
 )

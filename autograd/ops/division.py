@@ -198,18 +198,6 @@ def _fmod_samples(rng):
     ]
 
 
-register(
-    OpInfo(
-        "remainder",
-        remainder,
-        inplace=True,
-        ref=np.remainder,
-        samples=_fmod_samples,
-        family="division",
-    )
-)
-
-
 Fmod = binary_op(
     "Fmod",
     np.fmod,
@@ -230,4 +218,6 @@ def fmod(input, other) -> Tensor:
     return _checked_division(Fmod, "fmod", "fmod_cpu", input, other)
 
 
-register(OpInfo("fmod", fmod, inplace=True, ref=np.fmod, samples=_fmod_samples, family="division"))
+# the two moduli share their samples: dividends on both sides of 0, divisors of both signs
+for _name, _fn, _ref in [("remainder", remainder, np.remainder), ("fmod", fmod, np.fmod)]:
+    register(OpInfo(_name, _fn, inplace=True, ref=_ref, samples=_fmod_samples, family="division"))

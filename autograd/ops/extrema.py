@@ -32,6 +32,7 @@ from ._reduction import (
 from ._util import wrap_dims
 from .compare import maximum, minimum
 from .registry import OpInfo, Sample, register
+from .samples import over_dims
 
 __all__ = ["amax", "amin", "max", "min", "argmax", "argmin", "aminmax", "median"]
 
@@ -159,11 +160,8 @@ def _np_amin(x, dim=(), keepdim=False):
 
 
 def _extreme_samples(rng):
-    x = rng.normal(size=(3, 4, 5))
-    return [
-        Sample(x),
-        Sample(x, 1),
-        Sample(x, -1, keepdim=True),
+    x, samples = over_dims(rng)
+    return samples + [
         Sample(x, (0, 2)),
         Sample(rng.normal(size=())),
         Sample(rng.normal(size=(0, 2)), 1),
@@ -254,11 +252,8 @@ def _np_max_min(np_fn, np_arg):
 
 
 def _max_samples(rng):
-    x = rng.normal(size=(3, 4, 5))
-    return [
-        Sample(x),
-        Sample(x, 1),
-        Sample(x, -1, keepdim=True),
+    x, samples = over_dims(rng)
+    return samples + [
         Sample(x, 0, True),
         Sample(rng.normal(size=())),
         Sample(rng.normal(size=()), 0),
@@ -333,37 +328,25 @@ def _np_arg(np_arg):
 
 
 def _arg_samples(rng):
-    x = rng.normal(size=(3, 4, 5))
-    return [
-        Sample(x),
-        Sample(x, 1),
-        Sample(x, -1, keepdim=True),
+    x, samples = over_dims(rng)
+    return samples + [
         Sample(x, keepdim=True),
         Sample(rng.normal(size=()), 0),
         Sample(rng.normal(size=(0, 3)), 1),
     ]
 
 
-register(
-    OpInfo(
-        "argmax",
-        argmax,
-        ref=_np_arg(np.argmax),
-        samples=_arg_samples,
-        differentiable=False,
-        family="extrema",
+for _name, _fn, _np_fn in [("argmax", argmax, np.argmax), ("argmin", argmin, np.argmin)]:
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            ref=_np_arg(_np_fn),
+            samples=_arg_samples,
+            differentiable=False,
+            family="extrema",
+        )
     )
-)
-register(
-    OpInfo(
-        "argmin",
-        argmin,
-        ref=_np_arg(np.argmin),
-        samples=_arg_samples,
-        differentiable=False,
-        family="extrema",
-    )
-)
 
 
 # ---- aminmax ------------------------------------------------------------------------------
@@ -393,21 +376,17 @@ def _np_aminmax(x, dim=None, keepdim=False):
     return np.min(x, axis=axis, keepdims=keepdim), np.max(x, axis=axis, keepdims=keepdim)
 
 
-register(
-    OpInfo(
-        "aminmax",
-        aminmax,
-        ref=_np_aminmax,
-        family="extrema",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=(3, 4)), dim=1),
-            Sample(rng.normal(size=(3, 4)), dim=-2, keepdim=True),
-            Sample(rng.normal(size=(3, 4)), keepdim=True),
-            Sample(rng.normal(size=())),
-        ],
-    )
-)
+def _aminmax_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4))),
+        Sample(rng.normal(size=(3, 4)), dim=1),
+        Sample(rng.normal(size=(3, 4)), dim=-2, keepdim=True),
+        Sample(rng.normal(size=(3, 4)), keepdim=True),
+        Sample(rng.normal(size=())),
+    ]
+
+
+register(OpInfo("aminmax", aminmax, ref=_np_aminmax, samples=_aminmax_samples, family="extrema"))
 
 
 # ---- median -------------------------------------------------------------------------------
@@ -484,20 +463,16 @@ def _np_median(x, dim=None, keepdim=False):
     return vals, idx
 
 
-register(
-    OpInfo(
-        "median",
-        median,
-        ref=_np_median,
-        family="extrema",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=(5,))),
-            Sample(rng.normal(size=(3, 5)), 1),
-            Sample(rng.normal(size=(3, 4, 2)), -2, True),
-            Sample(rng.normal(size=())),
-            Sample(rng.normal(size=()), 0),
-            Sample(rng.normal(size=(0, 3)), 1),
-        ],
-    )
-)
+def _median_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4))),
+        Sample(rng.normal(size=(5,))),
+        Sample(rng.normal(size=(3, 5)), 1),
+        Sample(rng.normal(size=(3, 4, 2)), -2, True),
+        Sample(rng.normal(size=())),
+        Sample(rng.normal(size=()), 0),
+        Sample(rng.normal(size=(0, 3)), 1),
+    ]
+
+
+register(OpInfo("median", median, ref=_np_median, samples=_median_samples, family="extrema"))

@@ -15,9 +15,17 @@ from ..errors import ShapeError
 from ..function import Op
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
-from . import xp as _xp
-from ._windows import _check_tensor, _col2im_matrix, _im2col_matrix, _ntuple, _out_size, _pad_nd
-from .registry import OpInfo, Sample, register, torch_functional
+from ._windows import (
+    _check_tensor,
+    _col2im_matrix,
+    _im2col_matrix,
+    _ntuple,
+    _out_size,
+    _pad_nd,
+    define_window_xp,
+)
+from .registry import register_functions
+from .samples import normal, shaped_samples
 
 __all__ = ["channel_shuffle", "fold", "pixel_shuffle", "pixel_unshuffle", "unfold"]
 
@@ -73,19 +81,9 @@ def _np_im2col_blocks(x, kernel, dilation, pads, stride):
     return _im2col_matrix(x, kernel, stride, pads, dilation)
 
 
-_xp.define(
-    "im2col",
-    numpy=_np_im2col_blocks,
-    tensor=lambda x, kernel, dilation, pads, stride: Im2Col.apply(
-        x, kernel=kernel, dilation=dilation, pads=pads, stride=stride
-    ),
-)
-_xp.define(
-    "col2im",
-    numpy=lambda g, hw, *a: _np_col2im_blocks(g, hw, *a),
-    tensor=lambda g, hw, kernel, dilation, pads, stride: Col2Im.apply(
-        g, out_hw=hw, kernel=kernel, dilation=dilation, pads=pads, stride=stride
-    ),
+define_window_xp("im2col", _np_im2col_blocks, Im2Col, ("kernel", "dilation", "pads", "stride"))
+define_window_xp(
+    "col2im", _np_col2im_blocks, Col2Im, ("out_hw", "kernel", "dilation", "pads", "stride")
 )
 
 
@@ -206,44 +204,32 @@ def _ref_fold(cols, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return out if cols.ndim == 3 else out[0]
 
 
-register(
-    OpInfo(
-        "unfold",
-        unfold,
-        ref=_ref_unfold,
-        method=False,
-        family="fold",
-        torch_fn=torch_functional("unfold"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 4, 4)), 2),
-            Sample(
-                rng.normal(size=(1, 2, 5, 4)), (2, 3), dilation=(2, 1), padding=1, stride=(2, 1)
+register_functions(
+    "fold",
+    [
+        (
+            "unfold",
+            unfold,
+            _ref_unfold,
+            shaped_samples(
+                normal,
+                ((2, 2, 4, 4), 2),
+                ((1, 2, 5, 4), (2, 3), dict(dilation=(2, 1), padding=1, stride=(2, 1))),
+                ((3, 3, 3), 2, dict(stride=2, padding=1)),
             ),
-            Sample(rng.normal(size=(3, 3, 3)), 2, stride=2, padding=1),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "fold",
-        fold,
-        ref=_ref_fold,
-        method=False,
-        family="fold",
-        torch_fn=torch_functional("fold"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 8, 4)), (3, 3), 2),
-            Sample(
-                rng.normal(size=(1, 12, 6)),
-                (4, 3),
-                (2, 3),
-                dilation=(2, 1),
-                padding=1,
-                stride=(2, 1),
+        ),
+        (
+            "fold",
+            fold,
+            _ref_fold,
+            shaped_samples(
+                normal,
+                ((2, 8, 4), (3, 3), 2),
+                ((1, 12, 6), (4, 3), (2, 3), dict(dilation=(2, 1), padding=1, stride=(2, 1))),
+                ((4, 9), (5, 5), 2, dict(stride=2, padding=1)),
             ),
-            Sample(rng.normal(size=(4, 9)), (5, 5), 2, stride=2, padding=1),
-        ],
-    )
+        ),
+    ],
 )
 
 
@@ -377,45 +363,28 @@ def _ref_channel_shuffle(x, g):
     return np.stack([x[:, gi * k + ki] for ki in range(k) for gi in range(g)], axis=1)
 
 
-register(
-    OpInfo(
-        "pixel_shuffle",
-        pixel_shuffle,
-        ref=_ref_pixel_shuffle,
-        method=False,
-        family="fold",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 8, 2, 3)), 2),
-            Sample(rng.normal(size=(9, 1, 2)), 3),
-            Sample(rng.normal(size=(2, 1, 4, 2, 1)), 2),
-        ],
-    )
-)
 # (an empty batch is left to the fuzz tests: torch's own backward fails on it)
-register(
-    OpInfo(
-        "pixel_unshuffle",
-        pixel_unshuffle,
-        ref=_ref_pixel_unshuffle,
-        method=False,
-        family="fold",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 4, 6)), 2),
-            Sample(rng.normal(size=(1, 3, 3)), 3),
-            Sample(rng.normal(size=(2, 1, 1, 2, 4)), 2),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "channel_shuffle",
-        channel_shuffle,
-        ref=_ref_channel_shuffle,
-        method=False,
-        family="fold",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 6, 3)), 3),
-            Sample(rng.normal(size=(1, 4, 2, 2)), 2),
-        ],
-    )
+register_functions(
+    "fold",
+    [
+        (
+            "pixel_shuffle",
+            pixel_shuffle,
+            _ref_pixel_shuffle,
+            shaped_samples(normal, ((2, 8, 2, 3), 2), ((9, 1, 2), 3), ((2, 1, 4, 2, 1), 2)),
+        ),
+        (
+            "pixel_unshuffle",
+            pixel_unshuffle,
+            _ref_pixel_unshuffle,
+            shaped_samples(normal, ((2, 2, 4, 6), 2), ((1, 3, 3), 3), ((2, 1, 1, 2, 4), 2)),
+        ),
+        (
+            "channel_shuffle",
+            channel_shuffle,
+            _ref_channel_shuffle,
+            shaped_samples(normal, ((2, 6, 3), 3), ((1, 4, 2, 2), 2)),
+        ),
+    ],
+    functional=False,  # (torch.pixel_shuffle ...)
 )

@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ._util import ZeroGradInput
 from ._util import _torch_dtype_name
 from .compare import where
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import Sample, register_functions
 from .vision import _cubic_weights
 
 __all__ = ["affine_grid", "grid_sample"]
@@ -374,31 +374,19 @@ def _grid_sample_samples(rng):
     ]
 
 
-register(
-    OpInfo(
-        "affine_grid",
-        affine_grid,
-        ref=_ref_affine_grid,
-        method=False,
-        family="grid_sample",
-        namespace="nn.functional",
-        torch_fn=torch_functional("affine_grid"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 3)), (2, 3, 4, 5), False),
-            Sample(rng.normal(size=(1, 2, 3)), (1, 1, 1, 3), False),
-            Sample(rng.normal(size=(2, 3, 4)), (2, 1, 2, 3, 2), False),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "grid_sample",
-        grid_sample,
-        ref=_ref_grid_sample,
-        method=False,
-        family="grid_sample",
-        namespace="nn.functional",
-        torch_fn=torch_functional("grid_sample"),
-        samples=_grid_sample_samples,
-    )
+def _affine_grid_samples(rng):
+    return [
+        Sample(rng.normal(size=(2, 2, 3)), (2, 3, 4, 5), False),
+        Sample(rng.normal(size=(1, 2, 3)), (1, 1, 1, 3), False),
+        Sample(rng.normal(size=(2, 3, 4)), (2, 1, 2, 3, 2), False),
+    ]
+
+
+register_functions(
+    "grid_sample",
+    [
+        ("affine_grid", affine_grid, _ref_affine_grid, _affine_grid_samples),
+        ("grid_sample", grid_sample, _ref_grid_sample, _grid_sample_samples),
+    ],
+    namespace="nn.functional",
 )

@@ -60,10 +60,19 @@ def _prod(shape) -> int:
 
 # ---- matmul -------------------------------------------------------------------------------
 def _matmul_arrays(a, b):
-    """``np.matmul(a, b)``, with float16 operands multiplied in float32 and the result rounded
-    to float16 once: NumPy has no float16 BLAS (its own loop is tens of times slower than the
-    float32 product), and float32 accumulation is what torch's CPU kernels and GPUs' tensor
-    cores do."""
+    """``np.matmul(a, b)``, with two changes:
+
+    * a stack of matrices times one matrix, ``(..., n, k) @ (k, m)`` (a ``Linear`` on a batch
+      of sequences), is one product of a tall ``(rows, k)`` matrix, as torch computes it:
+      ``np.matmul`` would call BLAS once per matrix of the stack;
+    * float16 operands are multiplied in float32 and the result rounded to float16 once:
+      NumPy has no float16 BLAS (its own loop is tens of times slower than the float32
+      product), and float32 accumulation is what torch's CPU kernels and GPUs' tensor cores do.
+    """
+    if a.ndim > 2 and b.ndim == 2:
+        rows = _prod(a.shape[:-1])
+        out = _matmul_arrays(a.reshape(rows, a.shape[-1]), b)
+        return out.reshape(a.shape[:-1] + b.shape[-1:])
     if a.dtype == np.float16 and b.dtype == np.float16:
         return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
     return np.matmul(a, b)
@@ -91,6 +100,14 @@ class Matmul(Op):
             ga = xp.matmul(g, xp.transpose(b, -1, -2)) if need_a else None  # which the
             gb = xp.matmul(xp.transpose(a, -1, -2), g) if need_b else None  # reshapes and
             return ga, gb  # sums of the general case below change nothing
+        if len(a_shape) > 2 and len(b_shape) == 2:  # stack @ matrix: the stack as one tall
+            rows = _prod(a_shape[:-1])  # matrix, as in the forward; grad_b is then one GEMM
+            g2 = xp.reshape(g, (rows, b_shape[-1]))  # whose inner sum runs over the stack too
+            ga = xp.reshape(xp.matmul(g2, xp.transpose(b, -1, -2)), a_shape) if need_a else None
+            gb = None
+            if need_b:
+                gb = xp.matmul(xp.transpose(xp.reshape(a, (rows, a_shape[-1])), -1, -2), g2)
+            return ga, gb
         a2_shape = a_shape if len(a_shape) >= 2 else (1,) + a_shape
         b2_shape = b_shape if len(b_shape) >= 2 else b_shape + (1,)
         a2 = a if len(a_shape) >= 2 else xp.reshape(a, a2_shape)

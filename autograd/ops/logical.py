@@ -92,16 +92,17 @@ def _logical_samples(rng):
     return _cmp_samples(rng) + _bool_int_samples(rng)
 
 
-def _register_kind(pairwise, unary, samples, torch_args=False):
-    """Register one kind of op (logical, bitwise): the pairwise ops ``(name, fn, ref)`` and the
-    unary ``not`` (on the first argument of the samples). Bool or integer results, no
-    gradient, in-place variants too."""
-    for name, fn, ref in pairwise:
+def _register_kind(pairwise, not_, samples, torch_args=False):
+    """Register one kind of op (logical, bitwise): the pairwise ops (and, or, xor) and the
+    unary ``not`` (on the first argument of the samples), each checked against the NumPy
+    function of its name. Bool or integer results, no gradient, in-place variants too."""
+    for fn in pairwise:
+        name = fn.__name__
         register(
             OpInfo(
                 name,
                 fn,
-                ref=ref,
+                ref=getattr(np, name),
                 samples=samples,
                 differentiable=False,
                 inplace=True,
@@ -109,13 +110,12 @@ def _register_kind(pairwise, unary, samples, torch_args=False):
                 family="logical",
             )
         )
-    name, fn, ref = unary
     register(
         OpInfo(
-            name,
-            fn,
+            not_.__name__,
+            not_,
             inplace=True,
-            ref=ref,
+            ref=getattr(np, not_.__name__),
             samples=lambda rng: [Sample(s.args[0]) for s in samples(rng)],
             differentiable=False,
             family="logical",
@@ -124,14 +124,7 @@ def _register_kind(pairwise, unary, samples, torch_args=False):
 
 
 _register_kind(
-    [
-        ("logical_and", logical_and, np.logical_and),
-        ("logical_or", logical_or, np.logical_or),
-        ("logical_xor", logical_xor, np.logical_xor),
-    ],
-    ("logical_not", logical_not, np.logical_not),
-    _logical_samples,
-    torch_args=True,
+    (logical_and, logical_or, logical_xor), logical_not, _logical_samples, torch_args=True
 )
 
 
@@ -185,12 +178,4 @@ def bitwise_not(input) -> Tensor:
     return Pointwise.apply(x, fn=np.invert)
 
 
-_register_kind(
-    [
-        ("bitwise_and", bitwise_and, np.bitwise_and),
-        ("bitwise_or", bitwise_or, np.bitwise_or),
-        ("bitwise_xor", bitwise_xor, np.bitwise_xor),
-    ],
-    ("bitwise_not", bitwise_not, np.invert),
-    _bool_int_samples,
-)
+_register_kind((bitwise_and, bitwise_or, bitwise_xor), bitwise_not, _bool_int_samples)

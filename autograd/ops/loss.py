@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from .compare import where
 from .unary import exp
 from .math import xlogy
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import Sample, register_functions
 from .. import amp as _amp
 
 __all__ = [
@@ -325,59 +325,47 @@ def _ref_poisson_nll(
     )
 
 
-register(
-    OpInfo(
-        "gaussian_nll_loss",
-        gaussian_nll_loss,
-        ref=_ref_gaussian_nll,
-        method=False,
-        family="loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("gaussian_nll_loss"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.uniform(0.5, 2, (3, 4))),
-            Sample(
-                rng.normal(size=(2, 3)),
-                rng.normal(size=(2, 3)),
-                rng.uniform(0.5, 2, (2,)),
-                True,
-                reduction="sum",
-            ),  # shared var
-            Sample(
-                rng.normal(size=(2, 3, 2)),
-                rng.normal(size=(2, 3, 2)),
-                rng.uniform(0.5, 2, (2, 1, 2)),
-                reduction="none",
-            ),
-            Sample(rng.normal(size=(4,)), rng.normal(size=(4,)), 0.7),
-            Sample(
-                rng.normal(size=(3,)),
-                rng.normal(size=(3,)),
-                np.array([1e-8, 0.5, 2.0]),
-                eps=1e-3,
-                # (clamped var: its gradient is torch's, not the finite difference)
-                no_grad_args=(2,),
-            ),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "poisson_nll_loss",
-        poisson_nll_loss,
-        ref=_ref_poisson_nll,
-        method=False,
-        family="loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("poisson_nll_loss"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4)), rng.poisson(2.0, (3, 4)).astype(float)),
-            Sample(
-                rng.uniform(0.5, 3, (5,)), rng.uniform(0.2, 4, (5,)), False, True, reduction="none"
-            ),
-            Sample(
-                rng.normal(size=(2, 3)), rng.uniform(0.2, 4, (2, 3)), True, True, reduction="sum"
-            ),
-        ],
-    )
+def _gaussian_nll_loss_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.uniform(0.5, 2, (3, 4))),
+        Sample(
+            rng.normal(size=(2, 3)),
+            rng.normal(size=(2, 3)),
+            rng.uniform(0.5, 2, (2,)),
+            True,
+            reduction="sum",
+        ),  # shared var
+        Sample(
+            rng.normal(size=(2, 3, 2)),
+            rng.normal(size=(2, 3, 2)),
+            rng.uniform(0.5, 2, (2, 1, 2)),
+            reduction="none",
+        ),
+        Sample(rng.normal(size=(4,)), rng.normal(size=(4,)), 0.7),
+        Sample(
+            rng.normal(size=(3,)),
+            rng.normal(size=(3,)),
+            np.array([1e-8, 0.5, 2.0]),
+            eps=1e-3,
+            # (clamped var: its gradient is torch's, not the finite difference)
+            no_grad_args=(2,),
+        ),
+    ]
+
+
+def _poisson_nll_loss_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4)), rng.poisson(2.0, (3, 4)).astype(float)),
+        Sample(rng.uniform(0.5, 3, (5,)), rng.uniform(0.2, 4, (5,)), False, True, reduction="none"),
+        Sample(rng.normal(size=(2, 3)), rng.uniform(0.2, 4, (2, 3)), True, True, reduction="sum"),
+    ]
+
+
+register_functions(
+    "loss",
+    [
+        ("gaussian_nll_loss", gaussian_nll_loss, _ref_gaussian_nll, _gaussian_nll_loss_samples),
+        ("poisson_nll_loss", poisson_nll_loss, _ref_poisson_nll, _poisson_nll_loss_samples),
+    ],
+    namespace="nn.functional",
 )

@@ -19,7 +19,7 @@ from ..tensor import Tensor
 from .activation import logsigmoid
 from .compare import clamp_min, minimum, where
 from .loss import legacy_reduction
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import Sample, register_functions
 from .samples import away_from
 
 __all__ = [
@@ -477,218 +477,176 @@ def _margin_samples(rng):
     ]
 
 
-register(
-    OpInfo(
-        "cosine_embedding_loss",
-        cosine_embedding_loss,
-        ref=_ref_cosine_embedding,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("cosine_embedding_loss"),
-        samples=lambda rng: [
-            Sample(
-                rng.normal(size=(4, 3)),
-                rng.normal(size=(4, 3)),
-                np.array([1.0, -1.0, 1.0, -1.0]),
-                no_grad_args=(2,),
-            ),
-            Sample(
-                rng.normal(size=(3, 5)),
-                rng.normal(size=(3, 5)),
-                np.array([1, -1, -1]),
-                -0.5,
-                reduction="none",
-            ),
-            Sample(
-                rng.normal(size=(4,)),
-                rng.normal(size=(4,)),
-                np.array(-1.0),
-                -1.0,
-                reduction="sum",
-                no_grad_args=(2,),
-            ),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "margin_ranking_loss",
-        margin_ranking_loss,
-        ref=_ref_margin_ranking,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("margin_ranking_loss"),
-        samples=_margin_samples,
-    )
-)
-register(
-    OpInfo(
-        "hinge_embedding_loss",
-        hinge_embedding_loss,
-        ref=_ref_hinge_embedding,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("hinge_embedding_loss"),
-        samples=lambda rng: [
-            Sample(away_from([1.0])(rng)[0].args[0], _signs(rng, (3, 4)), no_grad_args=(1,)),
-            Sample(
-                rng.uniform(0.1, 0.4, (5,)), np.array([1, -1, 1, -1, -1]), 0.5, reduction="none"
-            ),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "soft_margin_loss",
-        soft_margin_loss,
-        ref=_ref_soft_margin,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("soft_margin_loss"),
-        samples=lambda rng: [
-            # (torch refuses a target that requires grad)
-            Sample(rng.normal(size=(3, 4)), _signs(rng, (3, 4)), no_grad_args=(1,)),
-            Sample(
-                rng.normal(size=(5,)), rng.normal(size=(5,)), reduction="none", no_grad_args=(1,)
-            ),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "multilabel_soft_margin_loss",
-        multilabel_soft_margin_loss,
-        ref=_ref_multilabel_soft_margin,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("multilabel_soft_margin_loss"),
-        samples=lambda rng: [
-            Sample(
-                rng.normal(size=(3, 4)), rng.integers(0, 2, (3, 4)).astype(float), no_grad_args=(1,)
-            ),
-            Sample(
-                rng.normal(size=(2, 3)),
-                rng.uniform(0, 1, (2, 3)),
-                rng.uniform(0.5, 2, (3,)),
-                reduction="none",
-                no_grad_args=(2,),
-            ),
-            Sample(rng.normal(size=(4,)), rng.uniform(0, 1, (4,)), reduction="sum"),
-        ],
-    )
+def _cosine_embedding_loss_samples(rng):
+    return [
+        Sample(
+            rng.normal(size=(4, 3)),
+            rng.normal(size=(4, 3)),
+            np.array([1.0, -1.0, 1.0, -1.0]),
+            no_grad_args=(2,),
+        ),
+        Sample(
+            rng.normal(size=(3, 5)),
+            rng.normal(size=(3, 5)),
+            np.array([1, -1, -1]),
+            -0.5,
+            reduction="none",
+        ),
+        Sample(
+            rng.normal(size=(4,)),
+            rng.normal(size=(4,)),
+            np.array(-1.0),
+            -1.0,
+            reduction="sum",
+            no_grad_args=(2,),
+        ),
+    ]
+
+
+def _hinge_embedding_loss_samples(rng):
+    return [
+        Sample(away_from([1.0])(rng)[0].args[0], _signs(rng, (3, 4)), no_grad_args=(1,)),
+        Sample(rng.uniform(0.1, 0.4, (5,)), np.array([1, -1, 1, -1, -1]), 0.5, reduction="none"),
+    ]
+
+
+def _soft_margin_loss_samples(rng):
+    return [
+        # (torch refuses a target that requires grad)
+        Sample(rng.normal(size=(3, 4)), _signs(rng, (3, 4)), no_grad_args=(1,)),
+        Sample(rng.normal(size=(5,)), rng.normal(size=(5,)), reduction="none", no_grad_args=(1,)),
+    ]
+
+
+def _multilabel_soft_margin_loss_samples(rng):
+    return [
+        Sample(
+            rng.normal(size=(3, 4)), rng.integers(0, 2, (3, 4)).astype(float), no_grad_args=(1,)
+        ),
+        Sample(
+            rng.normal(size=(2, 3)),
+            rng.uniform(0, 1, (2, 3)),
+            rng.uniform(0.5, 2, (3,)),
+            reduction="none",
+            no_grad_args=(2,),
+        ),
+        Sample(rng.normal(size=(4,)), rng.uniform(0, 1, (4,)), reduction="sum"),
+    ]
+
+
+def _multi_margin_loss_samples(rng):
+    return [
+        Sample(_distinct_rows(rng, 3, 4), np.array([0, 3, 1])),
+        Sample(
+            _distinct_rows(rng, 2, 3),
+            np.array([2, 0]),
+            2,
+            0.5,
+            rng.uniform(0.5, 2, (3,)),
+            reduction="none",
+            no_grad_args=(4,),
+        ),
+        Sample(_distinct_rows(rng, 1, 4)[0], np.array([1]), reduction="none"),
+        Sample(_distinct_rows(rng, 1, 5)[0], np.array(4), reduction="sum"),
+    ]
+
+
+def _multilabel_margin_loss_samples(rng):
+    return [
+        Sample(_distinct_rows(rng, 2, 4) * 0.2, np.array([[3, 0, -1, 1], [1, 1, 2, -1]])),
+        Sample(_distinct_rows(rng, 1, 3)[0] * 0.3, np.array([2, -1, 0]), reduction="none"),
+        Sample(
+            _distinct_rows(rng, 3, 3) * 0.1,
+            np.array([[0, 1, 2], [-1, 0, 0], [2, -1, 1]]),
+            reduction="none",
+        ),
+    ]
+
+
+def _triplet_margin_loss_samples(rng):
+    return [
+        Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 2.0),
+        Sample(
+            rng.normal(size=(3, 5)),
+            rng.normal(size=(3, 5)) * 0.2,
+            rng.normal(size=(3, 5)),
+            1.0,
+            1.5,
+            swap=True,
+            reduction="none",
+        ),
+        Sample(
+            rng.normal(size=(4,)),
+            rng.normal(size=(4,)),
+            rng.normal(size=(4,)),
+            3.0,
+            3,
+            reduction="sum",
+        ),
+    ]
+
+
+def _triplet_margin_with_distance_loss_samples(rng):
+    return [
+        Sample(
+            rng.normal(size=(4, 3)),
+            rng.normal(size=(4, 3)),
+            rng.normal(size=(4, 3)),
+            margin=2.0,
+        ),
+        Sample(
+            rng.normal(size=(3, 5)),
+            rng.normal(size=(3, 5)) * 0.2,
+            rng.normal(size=(3, 5)),
+            swap=True,
+            margin=3.0,
+            reduction="none",
+        ),
+    ]
+
+
+register_functions(
+    "margin_loss",
+    [
+        (
+            "cosine_embedding_loss",
+            cosine_embedding_loss,
+            _ref_cosine_embedding,
+            _cosine_embedding_loss_samples,
+        ),
+        ("margin_ranking_loss", margin_ranking_loss, _ref_margin_ranking, _margin_samples),
+        (
+            "hinge_embedding_loss",
+            hinge_embedding_loss,
+            _ref_hinge_embedding,
+            _hinge_embedding_loss_samples,
+        ),
+        ("soft_margin_loss", soft_margin_loss, _ref_soft_margin, _soft_margin_loss_samples),
+        (
+            "multilabel_soft_margin_loss",
+            multilabel_soft_margin_loss,
+            _ref_multilabel_soft_margin,
+            _multilabel_soft_margin_loss_samples,
+        ),
+        ("multi_margin_loss", multi_margin_loss, _ref_multi_margin, _multi_margin_loss_samples),
+        (
+            "multilabel_margin_loss",
+            multilabel_margin_loss,
+            _ref_multilabel_margin,
+            _multilabel_margin_loss_samples,
+        ),
+        ("triplet_margin_loss", triplet_margin_loss, _ref_triplet, _triplet_margin_loss_samples),
+        (
+            "triplet_margin_with_distance_loss",
+            triplet_margin_with_distance_loss,
+            _ref_triplet_distance,
+            _triplet_margin_with_distance_loss_samples,
+        ),
+    ],
+    namespace="nn.functional",
 )
 
 
 def _distinct_rows(rng, n, c):
     """Scores with every pairwise difference away from the hinge's kink at +-1 (and 0)."""
     return rng.permutation(n * c).reshape(n, c) * 0.37 + 0.05
-
-
-register(
-    OpInfo(
-        "multi_margin_loss",
-        multi_margin_loss,
-        ref=_ref_multi_margin,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("multi_margin_loss"),
-        samples=lambda rng: [
-            Sample(_distinct_rows(rng, 3, 4), np.array([0, 3, 1])),
-            Sample(
-                _distinct_rows(rng, 2, 3),
-                np.array([2, 0]),
-                2,
-                0.5,
-                rng.uniform(0.5, 2, (3,)),
-                reduction="none",
-                no_grad_args=(4,),
-            ),
-            Sample(_distinct_rows(rng, 1, 4)[0], np.array([1]), reduction="none"),
-            Sample(_distinct_rows(rng, 1, 5)[0], np.array(4), reduction="sum"),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "multilabel_margin_loss",
-        multilabel_margin_loss,
-        ref=_ref_multilabel_margin,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("multilabel_margin_loss"),
-        samples=lambda rng: [
-            Sample(_distinct_rows(rng, 2, 4) * 0.2, np.array([[3, 0, -1, 1], [1, 1, 2, -1]])),
-            Sample(_distinct_rows(rng, 1, 3)[0] * 0.3, np.array([2, -1, 0]), reduction="none"),
-            Sample(
-                _distinct_rows(rng, 3, 3) * 0.1,
-                np.array([[0, 1, 2], [-1, 0, 0], [2, -1, 1]]),
-                reduction="none",
-            ),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "triplet_margin_loss",
-        triplet_margin_loss,
-        ref=_ref_triplet,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("triplet_margin_loss"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 2.0),
-            Sample(
-                rng.normal(size=(3, 5)),
-                rng.normal(size=(3, 5)) * 0.2,
-                rng.normal(size=(3, 5)),
-                1.0,
-                1.5,
-                swap=True,
-                reduction="none",
-            ),
-            Sample(
-                rng.normal(size=(4,)),
-                rng.normal(size=(4,)),
-                rng.normal(size=(4,)),
-                3.0,
-                3,
-                reduction="sum",
-            ),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "triplet_margin_with_distance_loss",
-        triplet_margin_with_distance_loss,
-        ref=_ref_triplet_distance,
-        method=False,
-        family="margin_loss",
-        namespace="nn.functional",
-        torch_fn=torch_functional("triplet_margin_with_distance_loss"),
-        samples=lambda rng: [
-            Sample(
-                rng.normal(size=(4, 3)),
-                rng.normal(size=(4, 3)),
-                rng.normal(size=(4, 3)),
-                margin=2.0,
-            ),
-            Sample(
-                rng.normal(size=(3, 5)),
-                rng.normal(size=(3, 5)) * 0.2,
-                rng.normal(size=(3, 5)),
-                swap=True,
-                margin=3.0,
-                reduction="none",
-            ),
-        ],
-    )
-)

@@ -48,6 +48,11 @@ def _special():
     return scipy.special
 
 
+# What the registry entries of atan2 and hypot share (torch's take two tensors, no Python
+# number: ``torch_fn=torch_tensor_args(name)``)
+_FLOAT_PAIR = dict(inplace=True, samples=binary_samples(), family="math")
+
+
 # ---- atan2 --------------------------------------------------------------------------------------
 def _atan2_scale(g, a, b, xp):
     den = a * a + b * b
@@ -75,17 +80,7 @@ def atan2(input, other) -> Tensor:
 
 
 arctan2 = atan2
-register(
-    OpInfo(
-        "atan2",
-        atan2,
-        inplace=True,
-        ref=np.arctan2,
-        samples=binary_samples(),
-        torch_fn=torch_tensor_args("atan2"),
-        family="math",
-    )
-)
+register(OpInfo("atan2", atan2, ref=np.arctan2, torch_fn=torch_tensor_args("atan2"), **_FLOAT_PAIR))
 
 
 # ---- logit --------------------------------------------------------------------------------------
@@ -428,17 +423,7 @@ def hypot(input, other) -> Tensor:
     return Hypot.apply(a, b)
 
 
-register(
-    OpInfo(
-        "hypot",
-        hypot,
-        inplace=True,
-        ref=np.hypot,
-        samples=binary_samples(),
-        torch_fn=torch_tensor_args("hypot"),
-        family="math",
-    )
-)
+register(OpInfo("hypot", hypot, ref=np.hypot, torch_fn=torch_tensor_args("hypot"), **_FLOAT_PAIR))
 
 
 class Copysign(Op):
@@ -514,6 +499,10 @@ class Xlogy(Op):
         return gx, gy
 
 
+def _ref_xlogy(x, y):
+    return _special().xlogy(x, y)
+
+
 def xlogy(input, other) -> Tensor:
     """``input * log(other)``, taken as 0 where ``input == 0`` (so 0 * log(0) = 0).
 
@@ -525,15 +514,9 @@ def xlogy(input, other) -> Tensor:
     return Xlogy.apply(x, y)
 
 
+_XLOGY_SAMPLES = binary_samples(-2.0, 2.0, 0.2, 3.0)  # y > 0, where log(y) is finite
 register(
-    OpInfo(
-        "xlogy",
-        xlogy,
-        inplace=True,
-        ref=lambda x, y: _special().xlogy(x, y),
-        samples=binary_samples(-2.0, 2.0, 0.2, 3.0),
-        family="math",
-    )
+    OpInfo("xlogy", xlogy, inplace=True, ref=_ref_xlogy, samples=_XLOGY_SAMPLES, family="math")
 )
 
 

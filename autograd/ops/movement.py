@@ -60,6 +60,25 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
 
 
 # ---- expand -------------------------------------------------------------------------------
+_ndarray = np.ndarray
+
+
+def _broadcast_view(x: np.ndarray, shape: tuple) -> np.ndarray:
+    """``np.broadcast_to(x, shape)``: the same read-only view (same values, shape, strides),
+    built directly from the strides for a C-contiguous ``x`` (a bias expanded to the batch:
+    ``np.broadcast_to``'s Python checks cost several times the view itself). ``shape`` is
+    already valid (``_expand_shape``); other layouts and empty arrays take ``np.broadcast_to``."""
+    if not x.flags.c_contiguous or not x.size or 0 in shape:
+        return np.broadcast_to(x, shape)
+    lead = len(shape) - x.ndim
+    strides = [0] * lead
+    for i, n in enumerate(x.shape):  # a broadcast size-1 dim steps by 0
+        strides.append(x.strides[i] if n == shape[lead + i] else 0)
+    out = _ndarray(shape, x.dtype, x, 0, tuple(strides))
+    out.flags.writeable = False
+    return out
+
+
 class Expand(Op):
     """Broadcast to a bigger shape (a read-only view); VJP sums back to the input shape."""
 
@@ -70,7 +89,7 @@ class Expand(Op):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
-        return np.broadcast_to(x, shape)
+        return _broadcast_view(x, shape)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -228,7 +247,11 @@ def reshape(input: Tensor, *shape) -> Tensor:
         tensor([[0, 1, 2],
                 [3, 4, 5]])
     """
-    shape = _infer_shape(input._data.size, sizes_arg(shape), input._data.shape)
+    return _reshape_to(input, _infer_shape(input._data.size, sizes_arg(shape), input._data.shape))
+
+
+def _reshape_to(input: Tensor, shape: tuple) -> Tensor:
+    """``reshape`` to a checked, inferred shape (``view`` has already worked it out)."""
     if shape == input._data.shape:
         return input
     return _view_of(Reshape.apply(input, shape=shape), input, Reshape, shape)
@@ -254,7 +277,7 @@ def view(input: Tensor, *shape) -> Tensor:
             f"{_strides(input._data)} cannot be seen as shape {shape_str(shape)} "
             "without a copy)"
         ) from None
-    return reshape(input, shape)
+    return _reshape_to(input, shape)
 
 
 def _strides(arr):
@@ -352,9 +375,12 @@ swapaxes = swapdims = transpose
 
 def t(input: Tensor) -> Tensor:
     """Transpose a tensor of at most 2 dimensions."""
-    if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return transpose(input, 0, 1) if input.ndim == 2 else input
+    n = input._data.ndim
+    if n == 2:  # (a Linear's ``weight.t()``: straight to the op, as transpose(input, 0, 1) ends)
+        return _view_of(Permute.apply(input, dims=(1, 0)), input, Permute, (1, 0))
+    if n > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
+    return input
 
 
 _xp.define("permute", numpy=lambda g, dims: g.transpose(dims), tensor=permute)

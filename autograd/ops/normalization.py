@@ -36,7 +36,8 @@ from .compare import clamp_min
 from ._util import _torch_dtype_name
 from .unary import rsqrt
 from .reduce import norm as _norm
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import Sample, register_functions
+from .samples import normal, shaped_samples
 from ..dtypes import FLOAT_KINDS
 
 __all__ = [
@@ -618,32 +619,6 @@ def _layer_norm_samples(rng):
 
 # the kernels keep float64 statistics (tests/test_kernels_norm.py's tolerances)
 _KERNEL_TOL = {"float32": (2e-5, 2e-5), "float64": (1e-10, 1e-10)}
-register(
-    OpInfo(
-        "batch_norm",
-        batch_norm,
-        ref=_ref_batch_norm,
-        method=False,
-        samples=_batch_norm_samples,
-        family="normalization",
-        namespace="nn.functional",
-        backend_tol=_KERNEL_TOL,
-        torch_fn=torch_functional("batch_norm"),
-    )
-)
-register(
-    OpInfo(
-        "layer_norm",
-        layer_norm,
-        ref=_ref_layer_norm,
-        method=False,
-        samples=_layer_norm_samples,
-        family="normalization",
-        namespace="nn.functional",
-        backend_tol=_KERNEL_TOL,
-        torch_fn=torch_functional("layer_norm"),
-    )
-)
 
 
 def _ref_instance_norm(
@@ -709,32 +684,27 @@ def _instance_norm_samples(rng):
     ]  # evaluation: running statistics used
 
 
-register(
-    OpInfo(
-        "instance_norm",
-        instance_norm,
-        ref=_ref_instance_norm,
-        method=False,
-        samples=_instance_norm_samples,
-        family="normalization",
-        namespace="nn.functional",
-        backend_tol=_KERNEL_TOL,
-        torch_fn=torch_functional("instance_norm"),
-    )
+register_functions(
+    "normalization",
+    [
+        ("batch_norm", batch_norm, _ref_batch_norm, _batch_norm_samples),
+        ("layer_norm", layer_norm, _ref_layer_norm, _layer_norm_samples),
+        ("instance_norm", instance_norm, _ref_instance_norm, _instance_norm_samples),
+    ],
+    namespace="nn.functional",
+    backend_tol=_KERNEL_TOL,
 )
-register(
-    OpInfo(
-        "local_response_norm",
-        local_response_norm,
-        ref=_ref_local_response_norm,
-        method=False,
-        family="normalization",
-        namespace="nn.functional",
-        torch_fn=torch_functional("local_response_norm"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 5, 4)), 3),
-            Sample(rng.normal(size=(1, 4, 3, 2)), 2, 0.1, 0.5, 2.0),
-            Sample(rng.normal(size=(1, 3, 2, 2, 2)), 4, 1e-2),
-        ],
-    )
+register_functions(
+    "normalization",
+    [
+        (
+            "local_response_norm",
+            local_response_norm,
+            _ref_local_response_norm,
+            shaped_samples(
+                normal, ((2, 5, 4), 3), ((1, 4, 3, 2), 2, 0.1, 0.5, 2.0), ((1, 3, 2, 2, 2), 4, 1e-2)
+            ),
+        )
+    ],
+    namespace="nn.functional",
 )

@@ -46,7 +46,19 @@ def _tensor_args(opname: str, input, other):
 
 
 # ---- gcd / lcm -------------------------------------------------------------------------------
+def _int_pair_samples(rng):
+    return [
+        Sample(rng.integers(-20, 20, (3, 4)), rng.integers(-20, 20, (3, 4))),
+        Sample(rng.integers(0, 50, (3, 1)), rng.integers(0, 50, (1, 4))),
+        Sample(rng.integers(-5, 5, ()), rng.integers(0, 9, (2, 0))),
+        Sample(np.array([0, 0, 7, -12]), np.array([0, 5, 0, 18])),
+    ]
+
+
 def _integer_op(opname: str, np_fn):
+    """The integer-only op ``opname`` of two tensors by ``np_fn`` (its NumPy reference too),
+    registered."""
+
     def fn(input, other) -> Tensor:
         _tensor_args(opname, input, other)
         (a, b), _, _ = operands(input, other)
@@ -55,6 +67,17 @@ def _integer_op(opname: str, np_fn):
         return Tensor._make(np.asarray(np_fn(a._data, b._data)))
 
     fn.__name__ = fn.__qualname__ = opname
+    register(
+        OpInfo(
+            opname,
+            fn,
+            ref=np_fn,
+            samples=_int_pair_samples,
+            differentiable=False,
+            inplace=True,
+            family="numeric",
+        )
+    )
     return fn
 
 
@@ -74,39 +97,6 @@ lcm.__doc__ = """The least common multiple, elementwise (non-negative; 0 when ei
     """
 
 
-def _int_pair_samples(rng):
-    return [
-        Sample(rng.integers(-20, 20, (3, 4)), rng.integers(-20, 20, (3, 4))),
-        Sample(rng.integers(0, 50, (3, 1)), rng.integers(0, 50, (1, 4))),
-        Sample(rng.integers(-5, 5, ()), rng.integers(0, 9, (2, 0))),
-        Sample(np.array([0, 0, 7, -12]), np.array([0, 5, 0, 18])),
-    ]
-
-
-register(
-    OpInfo(
-        "gcd",
-        gcd,
-        ref=np.gcd,
-        samples=_int_pair_samples,
-        differentiable=False,
-        inplace=True,
-        family="numeric",
-    )
-)
-register(
-    OpInfo(
-        "lcm",
-        lcm,
-        ref=np.lcm,
-        samples=_int_pair_samples,
-        differentiable=False,
-        inplace=True,
-        family="numeric",
-    )
-)
-
-
 # ---- bit shifts ------------------------------------------------------------------------------
 def _np_shift(a, b, left: bool):
     """``a << b`` / ``a >> b`` with torch's rule for shifts outside [0, bits): a left shift
@@ -119,7 +109,18 @@ def _np_shift(a, b, left: bool):
     return np.where(inside, np.right_shift(a, safe), np.where(a < 0, -1, 0)).astype(a.dtype)
 
 
+def _shift_samples(rng):
+    return [
+        Sample(rng.integers(-100, 100, (3, 4)), rng.integers(0, 8, (3, 4))),
+        Sample(rng.integers(-100, 100, (3, 1)), 3),
+        Sample(np.array([-8, 8, 3, -1]), np.array([-1, 63, 64, 100])),
+        Sample(np.array([5, -7], np.int8), np.array([7, 9], np.int8)),
+    ]
+
+
 def _shift(opname: str, left: bool):
+    """``bitwise_left_shift`` / ``bitwise_right_shift``, registered."""
+
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
         if a._data.dtype.kind in FLOAT_KINDS:
@@ -130,6 +131,18 @@ def _shift(opname: str, left: bool):
         return Tensor._make(_np_shift(arr_a, arr_b, left))
 
     fn.__name__ = fn.__qualname__ = opname
+    register(
+        OpInfo(
+            opname,
+            fn,
+            differentiable=False,
+            inplace=True,
+            ref=lambda a, b: _np_shift(a, np.asarray(b), left),
+            samples=_shift_samples,
+            family="numeric",
+            torch_fn=torch_tensor_args(opname),
+        )
+    )
     return fn
 
 
@@ -149,41 +162,6 @@ bitwise_right_shift.__doc__ = """``input >> other`` (arithmetic: the sign is kep
         >>> autograd.bitwise_right_shift(autograd.tensor([-8, 8]), 1)
         tensor([-4,  4])
     """
-
-
-def _shift_samples(rng):
-    return [
-        Sample(rng.integers(-100, 100, (3, 4)), rng.integers(0, 8, (3, 4))),
-        Sample(rng.integers(-100, 100, (3, 1)), 3),
-        Sample(np.array([-8, 8, 3, -1]), np.array([-1, 63, 64, 100])),
-        Sample(np.array([5, -7], np.int8), np.array([7, 9], np.int8)),
-    ]
-
-
-register(
-    OpInfo(
-        "bitwise_left_shift",
-        bitwise_left_shift,
-        differentiable=False,
-        inplace=True,
-        ref=lambda a, b: _np_shift(a, np.asarray(b), True),
-        samples=_shift_samples,
-        family="numeric",
-        torch_fn=torch_tensor_args("bitwise_left_shift"),
-    )
-)
-register(
-    OpInfo(
-        "bitwise_right_shift",
-        bitwise_right_shift,
-        differentiable=False,
-        inplace=True,
-        ref=lambda a, b: _np_shift(a, np.asarray(b), False),
-        samples=_shift_samples,
-        family="numeric",
-        torch_fn=torch_tensor_args("bitwise_right_shift"),
-    )
-)
 
 
 # ---- frexp / ldexp ---------------------------------------------------------------------------

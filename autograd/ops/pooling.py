@@ -25,9 +25,9 @@ from ..function import Op, derive
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._windows import _check_tensor, _im2col, _ntuple
-from .registry import OpInfo, Sample, register, torch_functional
-from .samples import distinct
+from ._windows import _check_tensor, _im2col, _ntuple, _out_size, _window_args
+from .registry import Sample, register_functions
+from .samples import distinct, shaped_samples
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
@@ -213,20 +213,13 @@ def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
     n, c, h, w = x.shape
     k = dispatch.kernels("pooling", x)
     if k is not None:  # numba backend: one pass, no window copy
-        ho = (h + pads[0][0] + pads[0][1] - dilation[0] * (kernel[0] - 1) - 1) // stride[0] + 1
-        wo = (w + pads[1][0] + pads[1][1] - dilation[1] * (kernel[1] - 1) - 1) // stride[1] + 1
+        ho = _out_size(h, kernel[0], stride[0], *pads[0], dilation[0])
+        wo = _out_size(w, kernel[1], stride[1], *pads[1], dilation[1])
         values = np.empty((n, c, ho, wo), x.dtype)
         idx = np.empty((n, c, ho, wo), np.int64)
         k.maxpool2d_argmax(
             np.ascontiguousarray(x).reshape(n * c, h, w),
-            kernel[0],
-            kernel[1],
-            stride[0],
-            stride[1],
-            pads[0][0],
-            pads[1][0],
-            dilation[0],
-            dilation[1],
+            *_window_args(kernel, stride, pads, dilation),
             values.reshape(n * c, ho, wo),
             idx.reshape(n * c, ho, wo),
         )
@@ -392,59 +385,33 @@ def _ref_max_pool(nd):
     return ref
 
 
-register(
-    OpInfo(
-        "max_pool2d",
-        max_pool2d,
-        ref=_ref_max_pool(2),
-        method=False,
-        family="pooling",
-        torch_fn=torch_functional("max_pool2d"),
-        samples=lambda rng: [
-            Sample(distinct(rng, (2, 2, 4, 4)), 2),
-            Sample(distinct(rng, (1, 2, 5, 6)), 3, 2, 1),
-            Sample(distinct(rng, (1, 1, 5, 5)), (2, 3), (2, 1), (1, 0), ceil_mode=True),
-            Sample(distinct(rng, (1, 2, 6, 5)), 2, 1, dilation=2, return_indices=True),
-            Sample(distinct(rng, (2, 5, 5)), 3, ceil_mode=True, return_indices=True),
-        ],
-    )
+_max_pool2d_samples = shaped_samples(
+    distinct,
+    ((2, 2, 4, 4), 2),
+    ((1, 2, 5, 6), 3, 2, 1),
+    ((1, 1, 5, 5), (2, 3), (2, 1), (1, 0), dict(ceil_mode=True)),
+    ((1, 2, 6, 5), 2, 1, dict(dilation=2, return_indices=True)),
+    ((2, 5, 5), 3, dict(ceil_mode=True, return_indices=True)),
 )
-register(
-    OpInfo(
-        "max_pool1d",
-        max_pool1d,
-        ref=_ref_max_pool(1),
-        method=False,
-        family="pooling",
-        torch_fn=torch_functional("max_pool1d"),
-        samples=lambda rng: [
-            Sample(distinct(rng, (2, 2, 6)), 2),
-            Sample(distinct(rng, (1, 2, 7)), 3, 2, 1, ceil_mode=True, return_indices=True),
-            Sample(distinct(rng, (2, 8)), 2, 1, dilation=3),
-        ],
-    )
+_max_pool1d_samples = shaped_samples(
+    distinct,
+    ((2, 2, 6), 2),
+    ((1, 2, 7), 3, 2, 1, dict(ceil_mode=True, return_indices=True)),
+    ((2, 8), 2, 1, dict(dilation=3)),
 )
-register(
-    OpInfo(
-        "max_pool3d",
-        max_pool3d,
-        ref=_ref_max_pool(3),
-        method=False,
-        family="pooling",
-        torch_fn=torch_functional("max_pool3d"),
-        samples=lambda rng: [
-            Sample(distinct(rng, (2, 2, 4, 4, 4)), 2),
-            Sample(
-                distinct(rng, (1, 2, 3, 5, 4)),
-                (2, 3, 2),
-                (1, 2, 2),
-                (1, 1, 0),
-                ceil_mode=True,
-                return_indices=True,
-            ),
-            Sample(distinct(rng, (2, 5, 4, 5)), 2, 1, dilation=(1, 2, 2), return_indices=True),
-        ],
-    )
+_max_pool3d_samples = shaped_samples(
+    distinct,
+    ((2, 2, 4, 4, 4), 2),
+    ((1, 2, 3, 5, 4), (2, 3, 2), (1, 2, 2), (1, 1, 0), dict(ceil_mode=True, return_indices=True)),
+    ((2, 5, 4, 5), 2, 1, dict(dilation=(1, 2, 2), return_indices=True)),
+)
+register_functions(
+    "pooling",
+    [
+        ("max_pool2d", max_pool2d, _ref_max_pool(2), _max_pool2d_samples),
+        ("max_pool1d", max_pool1d, _ref_max_pool(1), _max_pool1d_samples),
+        ("max_pool3d", max_pool3d, _ref_max_pool(3), _max_pool3d_samples),
+    ],
 )
 
 
@@ -628,18 +595,13 @@ def _unpool_samples(nd, shape):
 def _register_1d_2d_3d(fns, ref, samples, shapes, family="pooling"):
     """Register the 1d, 2d and 3d forms ``fns``: ``ref(nd)`` and ``samples(nd, shape)`` make
     the reference and the sample generator for nd spatial dims (inputs of ``shapes[nd - 1]``)."""
-    for nd, (fn, shape) in enumerate(zip(fns, shapes), 1):
-        register(
-            OpInfo(
-                fn.__name__,
-                fn,
-                ref=ref(nd),
-                samples=samples(nd, shape),
-                method=False,
-                family=family,
-                torch_fn=torch_functional(fn.__name__),
-            )
-        )
+    register_functions(
+        family,
+        [
+            (fn.__name__, fn, ref(nd), samples(nd, shape))
+            for nd, (fn, shape) in enumerate(zip(fns, shapes), 1)
+        ],
+    )
 
 
 _register_1d_2d_3d(

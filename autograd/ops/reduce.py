@@ -32,6 +32,7 @@ from ._reduction import (
 )
 from ._util import wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
+from .samples import over_dims
 
 __all__ = [
     "sum",
@@ -51,11 +52,8 @@ _builtin_any, _builtin_max = any, max  # this module defines torch's any(); extr
 
 
 def _reduce_samples(rng):
-    x = rng.normal(size=(3, 4, 5))
-    return [
-        Sample(x),
-        Sample(x, 1),
-        Sample(x, -1, keepdim=True),
+    x, samples = over_dims(rng)
+    return samples + [
         Sample(x, (0, 2)),
         Sample(rng.normal(size=())),
         Sample(rng.normal(size=(2, 3)), 0, True),

@@ -126,3 +126,19 @@ def register(info: OpInfo) -> OpInfo:
         raise ValueError(f"op {info.key!r} registered twice")
     REGISTRY[info.key] = info
     return info
+
+
+def register_functions(family: str, entries, *, functional: bool = True, **common) -> None:
+    """Register a family of functions (``method=False``): ``entries`` are ``(name, fn, ref,
+    samples)`` rows, ``common`` the other ``OpInfo`` fields the family shares (``namespace=``,
+    ``backend_tol=`` ...), so that a family (1-d / 2-d / 3-d variants, the losses of a file) is
+    one table instead of one block per member. ``functional``: torch's version is
+    ``torch.nn.functional.<name>`` (else ``torch.<name>``).
+
+    Example (conv.py):
+        register_functions("conv", [("conv1d", conv1d, _ref_conv, _conv1d_samples), ...])
+    """
+    kw = dict(method=False, family=family, **common)
+    for name, fn, ref, samples in entries:
+        torch_fn = torch_functional(name) if functional else None
+        register(OpInfo(name, fn, ref=ref, samples=samples, torch_fn=torch_fn, **kw))

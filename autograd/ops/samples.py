@@ -102,6 +102,20 @@ def with_kwargs(gen, *kwarg_sets):
     return out
 
 
+def over_dims(rng):
+    """The start every dim-reducing op's samples share (sum, amax, max(dim), argmax ...): a
+    (3, 4, 5) tensor ``x`` reduced whole, over dim 1, and over dim -1 keeping it. Returns
+    ``x`` and those samples; the op adds its own cases with ``x`` and more draws of ``rng``.
+
+    Example:
+        >>> x, samples = over_dims(np.random.default_rng(0))
+        >>> [s.args[1:] for s in samples]
+        [(), (1,), (-1,)]
+    """
+    x = rng.normal(size=(3, 4, 5))
+    return x, [Sample(x), Sample(x, 1), Sample(x, -1, keepdim=True)]
+
+
 def random_signs(rng, b):
     """Flip the sign of a random half of ``b`` (an array or a Python float)."""
     if isinstance(b, np.ndarray):
@@ -114,3 +128,33 @@ def distinct(rng, shape):
     return rng.permutation(np.prod(shape, dtype=int)).reshape(shape) * 0.1 + rng.uniform(
         0, 0.01, shape
     )
+
+
+def normal(rng, shape):
+    """Standard normal values of ``shape`` (None for a shape None: an absent optional tensor
+    such as a bias); a ``draw`` for ``shaped_samples``, like ``distinct``."""
+    return None if shape is None else rng.normal(size=shape)
+
+
+def shaped_samples(draw, *rows, arrays=1):
+    """Samples from a table, one row per call: the shapes of the first ``arrays`` arguments
+    (each made by ``draw(rng, shape)``, in order), the other positional arguments, and
+    optionally a dict of keyword arguments last. The 1-d / 2-d / 3-d variants of an op write
+    their samples as such tables instead of repeating ``Sample(rng.normal(size=...), ...)``.
+
+    Example:
+        >>> gen = shaped_samples(normal, ((2, 3), 1), ((4,), 0, dict(keepdim=True)))
+        >>> gen(np.random.default_rng(0))
+        [(array(2, 3), 1), (array(4,), 0, keepdim=True)]
+    """
+
+    def gen(rng):
+        out = []
+        for row in rows:
+            args = list(row)
+            kwargs = args.pop() if isinstance(args[-1], dict) else {}
+            drawn = [draw(rng, shape) for shape in args[:arrays]]
+            out.append(Sample(*drawn, *args[arrays:], **kwargs))
+        return out
+
+    return gen

@@ -80,26 +80,20 @@ def logaddexp2(input, other) -> Tensor:
     return Logaddexp2.apply(*_float_pair("logaddexp2", input, other))
 
 
-register(
-    OpInfo(
-        "logaddexp",
-        logaddexp,
-        ref=np.logaddexp,
-        samples=binary_samples(-3.0, 3.0),
-        family="special",
-        torch_fn=torch_tensor_args("logaddexp"),
+for _name, _fn, _ref in [
+    ("logaddexp", logaddexp, np.logaddexp),
+    ("logaddexp2", logaddexp2, np.logaddexp2),
+]:
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            ref=_ref,
+            samples=binary_samples(-3.0, 3.0),
+            family="special",
+            torch_fn=torch_tensor_args(_name),  # torch takes two tensors (no Python numbers)
+        )
     )
-)
-register(
-    OpInfo(
-        "logaddexp2",
-        logaddexp2,
-        ref=np.logaddexp2,
-        samples=binary_samples(-3.0, 3.0),
-        family="special",
-        torch_fn=torch_tensor_args("logaddexp2"),
-    )
-)
 
 
 # ---- igamma / igammac ------------------------------------------------------------------------

@@ -413,24 +413,16 @@ def _quantile_samples(nan_aware):
     return gen
 
 
-register(
-    OpInfo(
-        "quantile",
-        quantile,
-        ref=_ref_quantile(False),
-        family="stats",
-        samples=_quantile_samples(False),
+for _name, _fn, _nan_aware in [("quantile", quantile, False), ("nanquantile", nanquantile, True)]:
+    register(
+        OpInfo(
+            _name,
+            _fn,
+            ref=_ref_quantile(_nan_aware),
+            family="stats",
+            samples=_quantile_samples(_nan_aware),
+        )
     )
-)
-register(
-    OpInfo(
-        "nanquantile",
-        nanquantile,
-        ref=_ref_quantile(True),
-        family="stats",
-        samples=_quantile_samples(True),
-    )
-)
 
 
 # ---- cov / corrcoef --------------------------------------------------------------------------

@@ -1,25 +1,28 @@
-"""Simple elementwise functions of one tensor (exp, log, trigonometric, ...), one line each.
+"""Simple elementwise functions of one tensor (exp, log, trigonometric, ...), one block each.
 
 Every op here is the same block with different maths, so the block is written once
-(``unary``) and each op is one call stating what differs:
+(``unary``) and each op states only what differs, as its derivative under a decorator:
 
-    exp = unary("exp", np.exp, lambda g, y, xp: g * y, ...)
+    @unary(np.exp, ("[0.0]", "tensor([1.])"))  # the forward, the docstring's example
+    def exp(g, y, xp):  # the derivative, named after the op; its docstring is exp's summary
+        return g * y
 
-* the public name and the NumPy forward;
-* the derivative ``(g, v, xp) -> gradient``, written with operators and ``xp`` functions
-  like any VJP (so the plain and the ``create_graph`` backward both use it). Its second
-  parameter says what it needs: ``x`` gets the saved input, ``y`` the saved output (exp's
-  backward reuses ``exp(x)`` instead of computing it again). For an elementwise function
-  the VJP ``g * f'(x)`` and the forward-mode JVP ``t * f'(x)`` are the same product, so
-  the same line is the op's ``jvp`` too (autograd.forward_ad), called with the tangent;
-* the docstring's summary and example, the range of the test samples (kept where the
-  function and its derivative are finite), and the NumPy reference when it is not the
-  forward itself.
+* the decorator takes the NumPy forward, the docstring example (input values, printed
+  result), the range of the test samples (kept where the function and its derivative are
+  finite), and the NumPy reference when it is not the forward itself;
+* the decorated function is the op's *derivative* ``(g, v, xp) -> gradient``, written with
+  operators and ``xp`` functions like any VJP (so the plain and the ``create_graph`` backward
+  both use it); its name is the op's name and its docstring the summary of the public
+  function's. Its second parameter says what it needs: ``x`` gets the saved input, ``y`` the
+  saved output (exp's backward reuses ``exp(x)`` instead of computing it again). For an
+  elementwise function the VJP ``g * f'(x)`` and the forward-mode JVP ``t * f'(x)`` are the
+  same product, so the same function is the op's ``jvp`` too (autograd.forward_ad), called
+  with the tangent.
 
-``unary`` builds what a hand-written block has: an ``Op`` subclass named after the op
-(``_util.unary_op``, so ``grad_fn`` is ``ExpBackward0``), the public function ``exp(input)``
-(integers promote to the default float, like torch), ``xp.exp`` for other VJPs, and the
-``OpInfo`` with its samples.
+``unary`` replaces the derivative by what a hand-written block has: an ``Op`` subclass named
+after the op (``_util.unary_op``, so ``grad_fn`` is ``ExpBackward0``), the public function
+``exp(input)`` (integers promote to the default float, like torch), ``xp.exp`` for other
+VJPs, and the ``OpInfo`` with its samples.
 Ops with rules of their own are written out in their families: ``abs``, ``sign``,
 ``square`` and ``neg`` (dtype rules) in arithmetic.py, ``relu`` (a kernel) in activation.py,
 rounding, ``logit`` and ``polygamma`` in math.py.
@@ -81,10 +84,7 @@ __all__ = [
 
 
 def unary(
-    name: str,
     forward: Callable,
-    grad: Callable,
-    doc: str,
     example: tuple,
     *,
     low: float = -2.0,
@@ -92,43 +92,49 @@ def unary(
     samples=None,
     ref=None,
     inplace: bool = True,
-) -> Callable[..., Tensor]:
-    """Define the elementwise op ``name`` (see the module docstring); returns its public
-    function. ``example`` is ``(input values, printed result)`` for the docstring; samples
-    are uniform in ``[low, high]`` unless ``samples`` is given; ``Tensor.<name>_`` is made too
-    (every function of the table has torch's in-place variant) unless ``inplace=False``."""
-    op = unary_op(
-        name.capitalize(),
-        forward,
-        grad,
-        f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.",
-        __name__,
-    )
+) -> Callable[[Callable], Callable[..., Tensor]]:
+    """Decorator over an op's derivative ``grad(g, x_or_y, xp)``: defines the elementwise op
+    named after ``grad`` (see the module docstring) and returns its public function.
+    ``example`` is ``(input values, printed result)`` for the docstring; samples are uniform
+    in ``[low, high]`` unless ``samples`` is given; ``Tensor.<name>_`` is made too (every
+    function of the table has torch's in-place variant) unless ``inplace=False``."""
 
-    def fn(input) -> Tensor:
-        if type(input) is Tensor and input._data.dtype.kind in FLOAT_KINDS:
-            return op.apply(input)  # (the common case: ``operands`` would return it as is)
-        (x,), _, _ = operands(input, floating=True)
-        return op.apply(x)
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = (
-        f"{doc}\n\nExample:\n    >>> autograd.{name}(autograd.tensor({example[0]}))\n"
-        f"    {example[1]}\n"
-    )
-    fn.op = op  # the Op class, for readers and tools (``autograd.exp.op``)
-    _xp.define(name, numpy=forward, tensor=fn)
-    register(
-        OpInfo(
-            name,
-            fn,
-            ref=ref or forward,
-            samples=samples or unary_samples(low, high),
-            family="unary",
-            inplace=inplace,
+    def define(grad: Callable) -> Callable[..., Tensor]:
+        name = grad.__name__
+        op = unary_op(
+            name.capitalize(),
+            forward,
+            grad,
+            f"Elementwise ``{name}``: its entry in autograd/ops/unary.py.",
+            __name__,
         )
-    )
-    return fn
+
+        def fn(input) -> Tensor:
+            if type(input) is Tensor and input._data.dtype.kind in FLOAT_KINDS:
+                return op.apply(input)  # (the common case: ``operands`` would return it as is)
+            (x,), _, _ = operands(input, floating=True)
+            return op.apply(x)
+
+        fn.__name__ = fn.__qualname__ = name
+        fn.__doc__ = (
+            f"{grad.__doc__}\n\nExample:\n    >>> autograd.{name}(autograd.tensor({example[0]}))\n"
+            f"    {example[1]}\n"
+        )
+        fn.op = op  # the Op class, for readers and tools (``autograd.exp.op``)
+        _xp.define(name, numpy=forward, tensor=fn)
+        register(
+            OpInfo(
+                name,
+                fn,
+                ref=ref or forward,
+                samples=samples or unary_samples(low, high),
+                family="unary",
+                inplace=inplace,
+            )
+        )
+        return fn
+
+    return define
 
 
 # ---- helpers of the forwards and derivatives below -------------------------------------------
@@ -193,278 +199,223 @@ def _special_ref(name):
 
 
 # ---- exponentials and logarithms -------------------------------------------------------------
-exp = unary(
-    "exp",
-    np.exp,
-    lambda g, y, xp: g * y,
-    "Elementwise e**x (integers promote to the default float).",
-    ("[0.0]", "tensor([1.])"),
-)
-exp2 = unary(
-    "exp2", np.exp2, lambda g, y, xp: g * y * _LN2, "Elementwise 2**x.", ("[3.0]", "tensor([8.])")
-)
-expm1 = unary(
-    "expm1",
-    np.expm1,
-    lambda g, y, xp: g * (y + 1),
-    "``exp(input) - 1``, accurate when ``input`` is tiny.",
-    ("[0.0]", "tensor([0.])"),
-)
-log = unary(
-    "log",
-    np.log,
-    lambda g, x, xp: g / x,
-    "Natural logarithm.",
-    ("[1.0]", "tensor([0.])"),
-    low=0.2,
-    high=3.0,
-)
-log2 = unary(
-    "log2",
-    np.log2,
-    lambda g, x, xp: g / (x * _LN2),
-    "Base-2 logarithm.",
-    ("[8.0]", "tensor([3.])"),
-    low=0.2,
-    high=3.0,
-)
-log10 = unary(
-    "log10",
-    np.log10,
-    lambda g, x, xp: g / (x * _LN10),
-    "Base-10 logarithm.",
-    ("[100.0]", "tensor([2.])"),
-    low=0.2,
-    high=3.0,
-)
-log1p = unary(
-    "log1p",
-    np.log1p,
-    lambda g, x, xp: g / (x + 1),
-    "``log(1 + input)``, accurate when ``input`` is tiny.",
-    ("[0.0]", "tensor([0.])"),
-    low=-0.5,
-)
+@unary(np.exp, ("[0.0]", "tensor([1.])"))
+def exp(g, y, xp):
+    """Elementwise e**x (integers promote to the default float)."""
+    return g * y
+
+
+@unary(np.exp2, ("[3.0]", "tensor([8.])"))
+def exp2(g, y, xp):
+    """Elementwise 2**x."""
+    return g * y * _LN2
+
+
+@unary(np.expm1, ("[0.0]", "tensor([0.])"))
+def expm1(g, y, xp):
+    """``exp(input) - 1``, accurate when ``input`` is tiny."""
+    return g * (y + 1)
+
+
+@unary(np.log, ("[1.0]", "tensor([0.])"), low=0.2, high=3.0)
+def log(g, x, xp):
+    """Natural logarithm."""
+    return g / x
+
+
+@unary(np.log2, ("[8.0]", "tensor([3.])"), low=0.2, high=3.0)
+def log2(g, x, xp):
+    """Base-2 logarithm."""
+    return g / (x * _LN2)
+
+
+@unary(np.log10, ("[100.0]", "tensor([2.])"), low=0.2, high=3.0)
+def log10(g, x, xp):
+    """Base-10 logarithm."""
+    return g / (x * _LN10)
+
+
+@unary(np.log1p, ("[0.0]", "tensor([0.])"), low=-0.5)
+def log1p(g, x, xp):
+    """``log(1 + input)``, accurate when ``input`` is tiny."""
+    return g / (x + 1)
+
 
 # ---- roots and reciprocal: d/dx from the saved output --------------------------------------
-sqrt = unary(
-    "sqrt",
-    np.sqrt,
-    lambda g, y, xp: g / (2 * y),  # inf at 0, like torch
-    "Square root (nan for negative inputs; integers promote to the default float).",
-    ("[4.0, 9.0]", "tensor([2., 3.])"),
-    low=0.2,
-    high=3.0,
-)
-rsqrt = unary(
-    "rsqrt",
-    lambda x: 1 / np.sqrt(x),
-    lambda g, y, xp: -0.5 * g * (y * y * y),
-    "Reciprocal square root ``1 / sqrt(input)``.",
-    ("[4.0]", "tensor([0.5000])"),
-    low=0.2,
-    high=3.0,
-)
-reciprocal = unary(
-    "reciprocal",
-    np.reciprocal,
-    lambda g, y, xp: -g * (y * y),  # -inf at 0
-    "``1 / input`` (integers promote to the default float).",
-    ("[2.0, 4.0]", "tensor([0.5000, 0.2500])"),
-    samples=away_from_zero_samples(),
-)
+@unary(np.sqrt, ("[4.0, 9.0]", "tensor([2., 3.])"), low=0.2, high=3.0)
+def sqrt(g, y, xp):
+    """Square root (nan for negative inputs; integers promote to the default float)."""
+    return g / (2 * y)  # inf at 0, like torch
+
+
+@unary(lambda x: 1 / np.sqrt(x), ("[4.0]", "tensor([0.5000])"), low=0.2, high=3.0)
+def rsqrt(g, y, xp):
+    """Reciprocal square root ``1 / sqrt(input)``."""
+    return -0.5 * g * (y * y * y)
+
+
+@unary(np.reciprocal, ("[2.0, 4.0]", "tensor([0.5000, 0.2500])"), samples=away_from_zero_samples())
+def reciprocal(g, y, xp):
+    """``1 / input`` (integers promote to the default float)."""
+    return -g * (y * y)  # -inf at 0
+
 
 # ---- sigmoid and tanh: y (1 - y) and 1 - y**2 ------------------------------------------------
-sigmoid = unary(
-    "sigmoid",
+@unary(
     _np_sigmoid,
-    lambda g, y, xp: g * y * (_one(y) - y),
-    "The logistic function, stable for large |x|.",
     ("[0.0]", "tensor([0.5000])"),
     low=-5.0,
     high=5.0,
     ref=lambda x: 1 / (1 + np.exp(-x)),
 )
-tanh = unary(
-    "tanh",
-    np.tanh,
-    lambda g, y, xp: g * (_one(y) - y * y),
-    "Hyperbolic tangent.",
-    ("[0.0]", "tensor([0.])"),
-)
+def sigmoid(g, y, xp):
+    """The logistic function, stable for large |x|."""
+    return g * y * (_one(y) - y)
+
+
+@unary(np.tanh, ("[0.0]", "tensor([0.])"))
+def tanh(g, y, xp):
+    """Hyperbolic tangent."""
+    return g * (_one(y) - y * y)
+
 
 # ---- trigonometric ---------------------------------------------------------------------------
-sin = unary(
-    "sin",
-    np.sin,
-    lambda g, x, xp: g * xp.cos(x),
-    "Sine (radians).",
-    ("[0.0]", "tensor([0.])"),
-    low=-4.0,
-    high=4.0,
-)
-cos = unary(
-    "cos",
-    np.cos,
-    lambda g, x, xp: -g * xp.sin(x),
-    "Cosine (radians).",
-    ("[0.0]", "tensor([1.])"),
-    low=-4.0,
-    high=4.0,
-)
-tan = unary(
-    "tan",
-    np.tan,
-    lambda g, y, xp: g * (1 + y * y),
-    "Tangent (radians).",
-    ("[0.0]", "tensor([0.])"),
-    low=-1.2,
-    high=1.2,
-)
-asin = unary(
-    "asin",
-    np.arcsin,
-    lambda g, x, xp: g * xp.rsqrt(1 - x * x),  # inf at |x| == 1
-    "Inverse sine (nan outside [-1, 1]).",
-    ("[0.0]", "tensor([0.])"),
-    low=-0.9,
-    high=0.9,
-)
-acos = unary(
-    "acos",
-    np.arccos,
-    lambda g, x, xp: -g * xp.rsqrt(1 - x * x),
-    "Inverse cosine (nan outside [-1, 1]).",
-    ("[1.0]", "tensor([0.])"),
-    low=-0.9,
-    high=0.9,
-)
-atan = unary(
-    "atan",
-    np.arctan,
-    lambda g, x, xp: g / (x * x + 1),
-    "Inverse tangent.",
-    ("[0.0]", "tensor([0.])"),
-    low=-3.0,
-    high=3.0,
-)
+@unary(np.sin, ("[0.0]", "tensor([0.])"), low=-4.0, high=4.0)
+def sin(g, x, xp):
+    """Sine (radians)."""
+    return g * xp.cos(x)
+
+
+@unary(np.cos, ("[0.0]", "tensor([1.])"), low=-4.0, high=4.0)
+def cos(g, x, xp):
+    """Cosine (radians)."""
+    return -g * xp.sin(x)
+
+
+@unary(np.tan, ("[0.0]", "tensor([0.])"), low=-1.2, high=1.2)
+def tan(g, y, xp):
+    """Tangent (radians)."""
+    return g * (1 + y * y)
+
+
+@unary(np.arcsin, ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9)
+def asin(g, x, xp):
+    """Inverse sine (nan outside [-1, 1])."""
+    return g * xp.rsqrt(1 - x * x)  # inf at |x| == 1
+
+
+@unary(np.arccos, ("[1.0]", "tensor([0.])"), low=-0.9, high=0.9)
+def acos(g, x, xp):
+    """Inverse cosine (nan outside [-1, 1])."""
+    return -g * xp.rsqrt(1 - x * x)
+
+
+@unary(np.arctan, ("[0.0]", "tensor([0.])"), low=-3.0, high=3.0)
+def atan(g, x, xp):
+    """Inverse tangent."""
+    return g / (x * x + 1)
+
+
 arcsin, arccos, arctan = asin, acos, atan
 
+
 # ---- hyperbolic ------------------------------------------------------------------------------
-sinh = unary(
-    "sinh", np.sinh, lambda g, x, xp: g * xp.cosh(x), "Hyperbolic sine.", ("[0.0]", "tensor([0.])")
-)
-cosh = unary(
-    "cosh",
-    np.cosh,
-    lambda g, x, xp: g * xp.sinh(x),
-    "Hyperbolic cosine.",
-    ("[0.0]", "tensor([1.])"),
-)
-asinh = unary(
-    "asinh",
-    np.arcsinh,
-    lambda g, x, xp: g * xp.rsqrt(x * x + 1),
-    "Inverse hyperbolic sine.",
-    ("[0.0]", "tensor([0.])"),
-)
-acosh = unary(
-    "acosh",
-    np.arccosh,
-    lambda g, x, xp: g * xp.rsqrt(x * x - 1),  # inf at x == 1
-    "Inverse hyperbolic cosine (nan below 1).",
-    ("[1.0]", "tensor([0.])"),
-    low=1.2,
-    high=3.0,
-)
-atanh = unary(
-    "atanh",
-    np.arctanh,
-    lambda g, x, xp: g / (1 - x * x),
-    "Inverse hyperbolic tangent (+-inf at +-1, nan outside [-1, 1]).",
-    ("[0.0]", "tensor([0.])"),
-    low=-0.9,
-    high=0.9,
-)
+@unary(np.sinh, ("[0.0]", "tensor([0.])"))
+def sinh(g, x, xp):
+    """Hyperbolic sine."""
+    return g * xp.cosh(x)
+
+
+@unary(np.cosh, ("[0.0]", "tensor([1.])"))
+def cosh(g, x, xp):
+    """Hyperbolic cosine."""
+    return g * xp.sinh(x)
+
+
+@unary(np.arcsinh, ("[0.0]", "tensor([0.])"))
+def asinh(g, x, xp):
+    """Inverse hyperbolic sine."""
+    return g * xp.rsqrt(x * x + 1)
+
+
+@unary(np.arccosh, ("[1.0]", "tensor([0.])"), low=1.2, high=3.0)
+def acosh(g, x, xp):
+    """Inverse hyperbolic cosine (nan below 1)."""
+    return g * xp.rsqrt(x * x - 1)  # inf at x == 1
+
+
+@unary(np.arctanh, ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9)
+def atanh(g, x, xp):
+    """Inverse hyperbolic tangent (+-inf at +-1, nan outside [-1, 1])."""
+    return g / (1 - x * x)
+
+
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
+
 # ---- error and gamma functions (scipy.special) -----------------------------------------------
-erf = unary(
-    "erf",
-    _special("erf"),
-    lambda g, x, xp: g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x)),
-    "The Gauss error function.",
-    ("[0.0]", "tensor([0.])"),
-    ref=_special_ref("erf"),
+@unary(_special("erf"), ("[0.0]", "tensor([0.])"), ref=_special_ref("erf"))
+def erf(g, x, xp):
+    """The Gauss error function."""
+    return g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x))
+
+
+@unary(_special("erfc"), ("[0.0]", "tensor([1.])"), ref=_special_ref("erfc"))
+def erfc(g, x, xp):
+    """The complementary error function ``1 - erf(input)``."""
+    return -g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x))
+
+
+@unary(
+    _special("erfinv"), ("[0.0]", "tensor([0.])"), low=-0.9, high=0.9, ref=_special_ref("erfinv")
 )
-erfc = unary(
-    "erfc",
-    _special("erfc"),
-    lambda g, x, xp: -g * _TWO_OVER_SQRT_PI * xp.exp(-(x * x)),
-    "The complementary error function ``1 - erf(input)``.",
-    ("[0.0]", "tensor([1.])"),
-    ref=_special_ref("erfc"),
-)
-erfinv = unary(
-    "erfinv",
-    _special("erfinv"),
-    lambda g, y, xp: g * _SQRT_PI_OVER_TWO * xp.exp(y * y),
-    "The inverse error function (+-inf at +-1, nan outside [-1, 1]).",
-    ("[0.0]", "tensor([0.])"),
-    low=-0.9,
-    high=0.9,
-    ref=_special_ref("erfinv"),
-)
-lgamma = unary(
-    "lgamma",
+def erfinv(g, y, xp):
+    """The inverse error function (+-inf at +-1, nan outside [-1, 1])."""
+    return g * _SQRT_PI_OVER_TWO * xp.exp(y * y)
+
+
+@unary(
     _np_lgamma,
-    lambda g, x, xp: g * xp.polygamma(0, x),
-    "The log of the absolute value of the gamma function (``log((n - 1)!)`` at integers).",
     ("[1.0, 4.0]", "tensor([0.0000, 1.7918])"),
     low=0.2,
     high=5.0,
     ref=_special_ref("gammaln"),
 )
+def lgamma(g, x, xp):
+    """The log of the absolute value of the gamma function (``log((n - 1)!)`` at integers)."""
+    return g * xp.polygamma(0, x)
 
 
 # ---- angles, sinc and the Bessel function i0 -------------------------------------------------
 _DEG = _math.pi / 180.0
-deg2rad = unary(
-    "deg2rad",
-    lambda x: x * np.asarray(_DEG, x.dtype),
-    lambda g, x, xp: g * _DEG,
-    "Degrees to radians (integers promote to the default float).",
-    ("[180.0]", "tensor([3.1416])"),
-    low=-360.0,
-    high=360.0,
+
+
+@unary(
+    lambda x: x * np.asarray(_DEG, x.dtype), ("[180.0]", "tensor([3.1416])"), low=-360.0, high=360.0
 )
-rad2deg = unary(
-    "rad2deg",
+def deg2rad(g, x, xp):
+    """Degrees to radians (integers promote to the default float)."""
+    return g * _DEG
+
+
+@unary(
     lambda x: x * np.asarray(1 / _DEG, x.dtype),
-    lambda g, x, xp: g * (1 / _DEG),
-    "Radians to degrees (integers promote to the default float).",
     ("[3.141592653589793]", "tensor([180.])"),
     low=-7.0,
     high=7.0,
 )
+def rad2deg(g, x, xp):
+    """Radians to degrees (integers promote to the default float)."""
+    return g * (1 / _DEG)
 
 
-def _sinc_grad(g, x, xp):
+@unary(np.sinc, ("[0.0, 0.5]", "tensor([1.0000, 0.6366])"), low=-3.0, high=3.0)
+def sinc(g, x, xp):
+    """The normalised sinc function ``sin(pi x) / (pi x)`` (1 at 0)."""
     # d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, which tends to 0 at 0 (the 0/0
     # there is kept out of both branches, so second derivatives stay finite)
     safe = xp.where(x == 0, xp.ones_like(x), x)
     return g * xp.where(x == 0, xp.zeros_like(x), (xp.cos(safe * _math.pi) - xp.sinc(safe)) / safe)
-
-
-sinc = unary(
-    "sinc",
-    np.sinc,
-    _sinc_grad,
-    "The normalised sinc function ``sin(pi x) / (pi x)`` (1 at 0).",
-    ("[0.0, 0.5]", "tensor([1.0000, 0.6366])"),
-    low=-3.0,
-    high=3.0,
-)
 
 
 def _i1_grad(g, x, xp):
@@ -484,13 +435,15 @@ _I1 = unary_op(
 
 
 _xp.define("i1", numpy=_special("i1"), tensor=lambda x: _I1.apply(x))
-i0 = unary(
-    "i0",
+
+
+@unary(
     _special("i0"),
-    lambda g, x, xp: g * xp.i1(x),
-    "The modified Bessel function of the first kind of order 0.",
     ("[0.0, 1.0]", "tensor([1.0000, 1.2661])"),
     low=-3.0,
     high=3.0,
     ref=_special_ref("i0"),
 )
+def i0(g, x, xp):
+    """The modified Bessel function of the first kind of order 0."""
+    return g * xp.i1(x)

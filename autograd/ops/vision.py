@@ -17,7 +17,7 @@ from ..errors import ShapeError
 from ..function import Op
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import Sample, register_functions
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
@@ -482,27 +482,11 @@ def _interpolate_samples(rng):
     ]
 
 
-register(
-    OpInfo(
-        "pad",
-        pad,
-        ref=_ref_pad,
-        samples=_pad_samples,
-        method=False,
-        family="vision",
-        namespace="nn.functional",
-        torch_fn=torch_functional("pad"),
-    )
-)
-register(
-    OpInfo(
-        "interpolate",
-        interpolate,
-        ref=_ref_interpolate,
-        samples=_interpolate_samples,
-        method=False,
-        family="vision",
-        namespace="nn.functional",
-        torch_fn=torch_functional("interpolate"),
-    )
+register_functions(
+    "vision",
+    [
+        ("pad", pad, _ref_pad, _pad_samples),
+        ("interpolate", interpolate, _ref_interpolate, _interpolate_samples),
+    ],
+    namespace="nn.functional",
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -458,22 +459,23 @@ def build_dot(
             m[3] = True
     box_notes = _omit_fanout(data, merged)
 
+    drawing = _Drawing(
+        data,
+        node_box,
+        node_grads,
+        colors,
+        use_grads,
+        use_values,
+        root_ids,
+        current,
+        pending,
+        node_notes,
+        flags_seen,
+    )
     node_stmts = {}
     for b in boxes:
         node_stmts[b.id] = _box_stmt(
-            data,
-            b,
-            node_box,
-            node_grads,
-            colors,
-            use_grads,
-            use_values,
-            root_ids,
-            current,
-            pending,
-            node_notes,
-            flags_seen,
-            module_notes.get(b.id, []) + box_notes.get(b.id, []),
+            drawing, b, module_notes.get(b.id, []) + box_notes.get(b.id, [])
         )
     _emit_clusters(lines_out, boxes, node_stmts, data)
 
@@ -557,53 +559,58 @@ def _omit_fanout(data, merged):
     return notes
 
 
-def _box_stmt(
-    data,
-    b,
-    node_box,
-    node_grads,
-    colors,
-    use_grads,
-    use_values,
-    root_ids,
-    current,
-    pending,
-    node_notes,
-    flags_seen,
-    extra_notes=(),
-):
+class _Drawing(NamedTuple):
+    """What every box statement of one drawing reads (``build_dot`` makes it once)."""
+
+    data: Any  # the GraphData
+    node_box: dict  # node index -> its Box
+    node_grads: _Grads
+    colors: GradColors
+    use_grads: bool
+    use_values: bool
+    root_ids: set  # the outputs' node indices (drawn with a double outline)
+    current: Any  # node indices highlighted in this frame (backprop_steps)
+    pending: Any  # node indices whose gradient is not computed yet
+    node_notes: dict  # node index -> extra label lines
+    flags_seen: set  # filled in: the flags the drawn boxes show, for the legend
+
+
+def _box_stmt(d: _Drawing, b: Box, extra_notes=()) -> str:
+    """The DOT statement of box ``b``: its label (title, shape, value and gradient lines,
+    notes) and its colours and outline from the gradient's health; records the flags it
+    shows in ``d.flags_seen`` for the legend."""
     lines, flag_line, sub = [], None, None
     members = b.members
     main = members[0]
     if b.kind in ("op", "leaf"):
-        node = data.order[main]
+        node = d.data.order[main]
         if b.kind == "leaf":
-            name = data.leaf_name(main)
-            title = name or f"leaf #{data.leaf_number(main)}"
-            sub_kind = "parameter" if id(node.variable) in data.param_names else "leaf"
-            sub = sub_kind + " \u00b7 " + shape_text(*_meta(data, main))
+            name = d.data.leaf_name(main)
+            title = name or f"leaf #{d.data.leaf_number(main)}"
+            sub_kind = "parameter" if id(node.variable) in d.data.param_names else "leaf"
+            sub = sub_kind + " \u00b7 " + shape_text(*_meta(d.data, main))
         else:
             title = node.name()
-            meta = _meta(data, main)
+            meta = _meta(d.data, main)
             sub = shape_text(*meta) if meta else None
             if getattr(node, "_num_outputs", 1) > 1:
                 sub = (sub + " " if sub else "") + f"({node._num_outputs} outputs)"
         outs = [main]
     else:
-        outs = _box_outputs(data, b, node_box)
+        outs = _box_outputs(d.data, b, d.node_box)
         if b.kind == "module":
             path = b.key[1]
-            mtype = data.module_types.get(path)
+            mtype = d.data.module_types.get(path)
             title = path + (f" \u00b7 {mtype}" if mtype else "")
-            n_ops = sum(1 for i in members if not data.is_leaf(i))
+            n_ops = sum(1 for i in members if not d.data.is_leaf(i))
             n_par = len(members) - n_ops
             sub = f"module, collapsed: {n_ops} ops" + (f", {n_par} params" if n_par else "")
         elif b.kind == "chain":
             mods = list(
                 dict.fromkeys(  # in forward order (members are consumers-first)
-                    data.module_of(i)
+                    d.data.module_of(i)
                     for i in reversed(members)
-                    if data.module_of(i) and data.module_of(i) != b.module
+                    if d.data.module_of(i) and d.data.module_of(i) != b.module
                 )
             )
             if mods:
@@ -612,47 +619,47 @@ def _box_stmt(
                 sub = f"{mods[0]} \u2026 {mods[-1]}, {len(members):,} nodes"
             else:
                 title = f"chain of {b.count:,} ops"
-                sub = "collapsed: " + ", ".join(_op_counts(data, members))
+                sub = "collapsed: " + ", ".join(_op_counts(d.data, members))
         else:
             title = f"\u22ef {len(members):,} earlier nodes"
-            sub = "collapsed (max_nodes): " + ", ".join(_op_counts(data, members))
-        meta = _meta(data, outs[0])
+            sub = "collapsed (max_nodes): " + ", ".join(_op_counts(d.data, members))
+        meta = _meta(d.data, outs[0])
         if meta:
             lines.append("out " + shape_text(*meta))
     main_out = outs[0]
-    if use_values and b.kind in ("op", "leaf"):
-        v = data.value(main_out)
+    if d.use_values and b.kind in ("op", "leaf"):
+        v = d.data.value(main_out)
         if v is not None:
             lines += stats_lines(v, "value")
         elif b.kind == "op":
             lines.append("value (not kept)")
     g = None
-    if use_grads:
+    if d.use_grads:
         # the box's gradient: the gradient of its output (worst one if several)
         for i in outs:
-            gi = node_grads.info(i)
+            gi = d.node_grads.info(i)
             if gi is not None and (g is None or not gi[1] or (g[1] and gi[0] > g[0])):
                 g = gi
         if b.kind in ("op", "leaf"):
             if g is not None:
                 lines += stats_lines(g[2], "grad ")
-            elif main_out not in pending:
+            elif main_out not in d.pending:
                 lines.append("grad  (none)")
         elif g is not None:
             lines.append(f"grad  mean|g| {fmt(g[0])}")
-    for note in node_notes.get(main, ()) if b.kind in ("op", "leaf") else ():
+    for note in d.node_notes.get(main, ()) if b.kind in ("op", "leaf") else ():
         lines.append(note)
     lines += extra_notes
     attrs = []
-    if use_grads and g is not None:
-        kind = colors.classify(g[0], g[1])
+    if d.use_grads and g is not None:
+        kind = d.colors.classify(g[0], g[1])
         attrs += [
-            f'fillcolor="{colors.fill_color(g[0], g[1])}"',
-            f'color="{colors.edge_color(g[0], g[1])}"',
+            f'fillcolor="{d.colors.fill_color(g[0], g[1])}"',
+            f'color="{d.colors.edge_color(g[0], g[1])}"',
         ]
         if kind != "ok":
             flag_line = FLAG_TEXT[kind]
-            flags_seen.add(kind)
+            d.flags_seen.add(kind)
             attrs.append("penwidth=2.5")
             if kind == "vanishing":
                 attrs.append(
@@ -660,21 +667,21 @@ def _box_stmt(
                 )
     else:
         fill = _FWD_LEAF_FILL if b.kind == "leaf" else _FWD_OP_FILL
-        if use_grads:
-            fill = _PENDING_FILL if main in pending else "#ffffff"
+        if d.use_grads:
+            fill = _PENDING_FILL if main in d.pending else "#ffffff"
         attrs += [f'fillcolor="{fill}"', 'color="#7a8a9a"']
-    if b.kind not in ("op", "leaf") and use_grads:
-        worst = _worst_flag(colors, node_grads, members)
+    if b.kind not in ("op", "leaf") and d.use_grads:
+        worst = _worst_flag(d.colors, d.node_grads, members)
         if worst != "ok" and flag_line is None:
             flag_line = "contains " + FLAG_TEXT[worst]
-            flags_seen.add(worst)
+            d.flags_seen.add(worst)
     if b.kind == "leaf" and not any("dashed" in a for a in attrs):
         attrs.append('style="rounded,filled"')
     if b.kind in ("module", "chain", "more"):
         attrs.append("shape=box3d" if b.kind != "more" else "shape=folder")
-    if any(i in root_ids for i in members):
+    if any(i in d.root_ids for i in members):
         attrs.append("peripheries=2")
-    if any(i in current for i in members):
+    if any(i in d.current for i in members):
         attrs += [f'color="{_CURRENT_COLOR}"', "penwidth=4"]
     tip = title + (" \u2014 " + sub if sub else "") + "\n" + "\n".join(lines)
     attrs.append(f"tooltip={_q(tip)}")

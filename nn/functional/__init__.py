@@ -14,6 +14,8 @@ Example:
     tensor([0., 2.])
 """
 
+import importlib as _importlib
+
 import autograd as _ag
 
 from autograd.ops import ctc as _ctc, loss as _loss, margin_loss as _margin
@@ -34,63 +36,29 @@ from ._pooling import *
 from ._gumbel import *
 from . import _linear, _dropout, _gumbel, _pooling
 
-# activations, convolution and pooling live in autograd.ops (activation, conv families);
-# they are re-exported as they exist.
-_REEXPORTED = (
-    "relu",
-    "relu6",
-    "sigmoid",
-    "tanh",
+# activations, convolution, pooling, folding and distances live in autograd.ops (torch has
+# them as torch.* too): these op families are re-exported here whole, as they exist
+_OP_FAMILIES = (
+    "activation",
+    "hard_activation",
     "softmax",
-    "log_softmax",
-    "gelu",
-    "silu",
-    "elu",
-    "selu",
-    "celu",
-    "leaky_relu",
-    "prelu",
-    "softplus",
-    "mish",
-    "hardtanh",
-    "logsigmoid",
-    "hardsigmoid",
-    "hardswish",
-    "softsign",
-    "tanhshrink",
-    "hardshrink",
-    "softshrink",
-    "rrelu",
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
-    "max_pool1d",
-    "max_pool2d",
-    "max_pool3d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "avg_pool3d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "adaptive_avg_pool3d",
-    "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
-    "adaptive_max_pool3d",
-    "max_unpool1d",
-    "max_unpool2d",
-    "max_unpool3d",
-    "lp_pool1d",
-    "lp_pool2d",
-    "lp_pool3d",
-    "unfold",
+    "shrink",
+    "conv",
+    "conv_transpose",
+    "pooling",
+    "avg_pooling",
+    "adaptive_pooling",
     "fold",
-    "pixel_shuffle",
-    "pixel_unshuffle",
-    "channel_shuffle",
-    "cosine_similarity",
+)
+_REEXPORTED = (
+    *(
+        name
+        for family in _OP_FAMILIES
+        for name in _importlib.import_module(f"autograd.ops.{family}").__all__
+    ),
+    "sigmoid",  # of the elementwise math only these two are in torch.nn.functional
+    "tanh",
+    "cosine_similarity",  # not cdist: torch.nn.functional has no cdist
     "pairwise_distance",
     "pdist",
     "scaled_dot_product_attention",

@@ -12,7 +12,50 @@ from ..parameter import Parameter
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
-class Embedding(Module):
+class _EmbeddingTable(Module):
+    """What Embedding and EmbeddingBag share: the ``(num_embeddings, embedding_dim)`` weight
+    (given, or drawn N(0, 1) with the ``padding_idx`` row zero) and torch's ``padding_idx``
+    rule (``-num_embeddings <= padding_idx < num_embeddings``, kept non-negative)."""
+
+    _padding_idx_error: str
+    _shape_error: type[Exception]
+
+    def _init_table(
+        self, num_embeddings, embedding_dim, padding_idx, _weight, requires_grad, factory_kwargs
+    ):
+        self.num_embeddings = num_embeddings
+        self.embedding_dim = embedding_dim
+        if padding_idx is not None:
+            if padding_idx > 0 and padding_idx >= num_embeddings or padding_idx < -num_embeddings:
+                raise AssertionError(self._padding_idx_error)
+            if padding_idx < 0:
+                padding_idx += num_embeddings
+        self.padding_idx = padding_idx
+        if _weight is None:
+            shape = (num_embeddings, embedding_dim)
+            self.weight = Parameter(autograd.empty(shape, **factory_kwargs), requires_grad)
+            self.reset_parameters()
+        else:
+            if list(_weight.shape) != [num_embeddings, embedding_dim]:
+                raise self._shape_error(
+                    "Shape of weight does not match num_embeddings and embedding_dim"
+                )
+            self.weight = Parameter(_weight, requires_grad)
+
+    def reset_parameters(self) -> None:
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight._data[self.padding_idx] = 0
+
+
+def _pretrained_shape(embeddings):
+    """(rows, cols) of the 2-D ``embeddings`` given to ``from_pretrained``."""
+    if embeddings.dim() != 2:
+        raise ValueError("Embeddings parameter is expected to be 2-dimensional")
+    return embeddings.shape
+
+
+class Embedding(_EmbeddingTable):
     """``num_embeddings`` vectors of size ``embedding_dim``, initialised N(0, 1); the row
     ``padding_idx`` is zero and gets no gradient.
 
@@ -21,6 +64,9 @@ class Embedding(Module):
         >>> emb(autograd.tensor([[0, 4]])).shape
         autograd.Size([1, 2, 3])
     """
+
+    _padding_idx_error = "Padding_idx must be within num_embeddings"  # torch's two spellings
+    _shape_error = ValueError
 
     def __init__(
         self,
@@ -37,35 +83,14 @@ class Embedding(Module):
         dtype=None,
     ):
         super().__init__()
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if padding_idx > 0 and padding_idx >= num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            if padding_idx < 0:
-                if padding_idx < -num_embeddings:
-                    raise AssertionError("Padding_idx must be within num_embeddings")
-                padding_idx = num_embeddings + padding_idx
-        self.padding_idx = padding_idx
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         self.sparse = sparse
-        if _weight is None:
-            kw = {"dtype": dtype, "device": device}
-            self.weight = Parameter(
-                autograd.empty((num_embeddings, embedding_dim), **kw), requires_grad=not _freeze
-            )
-            self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise ValueError("Shape of weight does not match num_embeddings and embedding_dim")
-            self.weight = Parameter(_weight, requires_grad=not _freeze)
-
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
+        factory_kwargs = {"dtype": dtype, "device": device}
+        self._init_table(
+            num_embeddings, embedding_dim, padding_idx, _weight, not _freeze, factory_kwargs
+        )
 
     def forward(self, input):
         return F.embedding(
@@ -98,9 +123,7 @@ class Embedding(Module):
         sparse=False,
     ):
         """Build an Embedding whose weight is ``embeddings`` (frozen by default)."""
-        if embeddings.dim() != 2:
-            raise ValueError("Embeddings parameter is expected to be 2-dimensional")
-        rows, cols = embeddings.shape
+        rows, cols = _pretrained_shape(embeddings)
         return cls(
             rows,
             cols,
@@ -114,7 +137,7 @@ class Embedding(Module):
         )
 
 
-class EmbeddingBag(Module):
+class EmbeddingBag(_EmbeddingTable):
     """Sums, means or maxima of bags of embeddings (``mode``), e.g. a bag-of-words text
     classifier: ``forward(input, offsets=None, per_sample_weights=None)`` with ``input``
     (B, N) fixed-size bags, or ``input`` (M,) all bags concatenated and ``offsets`` their
@@ -125,6 +148,9 @@ class EmbeddingBag(Module):
         >>> bag(autograd.tensor([1, 2, 4, 5, 4]), autograd.tensor([0, 2])).shape
         autograd.Size([2, 3])
     """
+
+    _padding_idx_error = "padding_idx must be within num_embeddings"  # torch's two spellings
+    _shape_error = AssertionError
 
     def __init__(
         self,
@@ -142,36 +168,14 @@ class EmbeddingBag(Module):
         dtype=None,
     ):
         super().__init__()
-        self.num_embeddings = num_embeddings
-        self.embedding_dim = embedding_dim
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("padding_idx must be within num_embeddings")
-            if padding_idx < 0:
-                padding_idx += num_embeddings
-        self.padding_idx = padding_idx
-        if _weight is None:
-            self.weight = Parameter(
-                autograd.empty((num_embeddings, embedding_dim), dtype=dtype, device=device)
-            )
-            self.reset_parameters()
-        else:
-            if list(_weight.shape) != [num_embeddings, embedding_dim]:
-                raise AssertionError(
-                    "Shape of weight does not match num_embeddings and embedding_dim"
-                )
-            self.weight = Parameter(_weight)
+        factory_kwargs = {"dtype": dtype, "device": device}
+        self._init_table(num_embeddings, embedding_dim, padding_idx, _weight, True, factory_kwargs)
         self.mode = mode
         self.sparse = sparse
         self.include_last_offset = include_last_offset
-
-    def reset_parameters(self) -> None:
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return F.embedding_bag(
@@ -215,9 +219,7 @@ class EmbeddingBag(Module):
         padding_idx=None,
     ):
         """An EmbeddingBag whose weight is ``embeddings`` (frozen by default)."""
-        if embeddings.dim() != 2:
-            raise ValueError("Embeddings parameter is expected to be 2-dimensional")
-        rows, cols = embeddings.shape
+        rows, cols = _pretrained_shape(embeddings)
         bag = cls(
             rows,
             cols,

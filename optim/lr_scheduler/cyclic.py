@@ -191,45 +191,23 @@ class OneCycleLR(LRScheduler):
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
 
         # Each phase runs from the previous phase's end_step to its own, annealing the named
-        # group entries (lr and momentum) from start to end.
-        def phase(end_step, start_lr, end_lr, start_m, end_m):
-            return {
-                "end_step": end_step,
-                "start_lr": start_lr,
-                "end_lr": end_lr,
-                "start_momentum": start_m,
-                "end_momentum": end_m,
-            }
-
+        # group entries (lr and momentum) from start to end; the same warm-up opens both
+        # schedules (torch's ``_schedule_phases``).
+        warm_up_end = float(pct_start * self.total_steps) - 1
         if three_phase:
-            self._schedule_phases = [
-                phase(
-                    float(pct_start * self.total_steps) - 1,
-                    "initial_lr",
-                    "max_lr",
-                    "max_momentum",
-                    "base_momentum",
-                ),
-                phase(
-                    float(2 * pct_start * self.total_steps) - 2,
-                    "max_lr",
-                    "initial_lr",
-                    "base_momentum",
-                    "max_momentum",
-                ),
-                phase(self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            phases = [
+                (warm_up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                # as long as the warm-up (torch: 2 * pct_start * total - 2; doubling is exact)
+                (2 * warm_up_end, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
-            self._schedule_phases = [
-                phase(
-                    float(pct_start * self.total_steps) - 1,
-                    "initial_lr",
-                    "max_lr",
-                    "max_momentum",
-                    "base_momentum",
-                ),
-                phase(self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            phases = [
+                (warm_up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
             ]
+        keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+        self._schedule_phases = [dict(zip(keys, phase)) for phase in phases]
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):

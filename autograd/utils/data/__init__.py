@@ -14,33 +14,18 @@ Example:
     autograd.Size([4])
 """
 
-from .dataset import Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, random_split
-from .sampler import (
-    Sampler,
-    SequentialSampler,
-    RandomSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-    BatchSampler,
-)
+from . import dataset, distributed, sampler
+from .dataset import *
+from .sampler import *
 from .dataloader import DataLoader, default_collate, get_worker_info
-from .distributed import DistributedSampler
+from .distributed import *
 
+# the submodules' public names (dataloader's WorkerInfo stays there, as in torch)
 __all__ = [
-    "Dataset",
-    "IterableDataset",
-    "TensorDataset",
-    "Subset",
-    "ConcatDataset",
-    "random_split",
-    "Sampler",
-    "SequentialSampler",
-    "RandomSampler",
-    "SubsetRandomSampler",
-    "WeightedRandomSampler",
-    "BatchSampler",
+    *dataset.__all__,
+    *sampler.__all__,
     "DataLoader",
     "default_collate",
     "get_worker_info",
-    "DistributedSampler",
+    *distributed.__all__,
 ]
