@@ -320,9 +320,9 @@ class Optimizer:
             state = self._state_arrays(group, params, self._state_names(group))
             if self._differentiable_step(group, params, self._differentiable_rule):
                 continue
-            self._update(
-                group, [_array(p) for p in params], [_array(p.grad) for p in params], state
-            )
+            # (``_data`` read directly, as ``_array`` does: these loops run for every
+            # parameter at every step)
+            self._update(group, [p._data for p in params], [p.grad._data for p in params], state)
             self._finish(params)
         return loss
 
@@ -375,7 +375,7 @@ class Optimizer:
                 st.update(self._init_state(p, group))
             for name in names:
                 value = st.get(name)
-                arrays[name].append(None if value is None else _array(value))
+                arrays[name].append(None if value is None else value._data)  # (= _array(value))
         return arrays
 
     # ---- checkpoints -------------------------------------------------------------------
