@@ -85,8 +85,8 @@ from .anomaly import (
     is_anomaly_check_nan_enabled,
 )
 from .testing import gradcheck, gradgradcheck, assert_close
+from .compiler import compile  # (the package's __init__ only: the tracer loads on first use)
 from .runtime import (
-    compile,
     set_float32_matmul_precision,
     get_float32_matmul_precision,
     use_deterministic_algorithms,

@@ -59,8 +59,11 @@ def _topological_order(roots):
                     nxt = edge[0]
                     if nxt not in visited:
                         visited.add(nxt)
-                        stack.append((nxt, iter(nxt.next_edges)))
-                        break
+                        if nxt.next_edges:
+                            stack.append((nxt, iter(nxt.next_edges)))
+                            break
+                        order.append(nxt)  # (a leaf's AccumulateGrad: done at once, where
+                        # a push and a pop would have put it)
             else:
                 stack.pop()
                 order.append(node)

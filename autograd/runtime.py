@@ -1,11 +1,11 @@
-"""Process-wide switches that PyTorch scripts set in their first lines: ``compile``,
-float32 matmul precision, deterministic algorithms (and their debug mode), warn-always,
-flushing denormals, the legacy default tensor type.
+"""Process-wide switches that PyTorch scripts set in their first lines: float32 matmul
+precision, deterministic algorithms (and their debug mode), warn-always, flushing denormals,
+the legacy default tensor type. (``autograd.compile``, also set up there, is
+``autograd.compiler.compile``.)
 
-``compile`` is ``autograd.compiler.compile``, the JIT of docs/compile.md (imported
-on first use: ``import autograd`` stays cheap). jitgrad always computes float32 matmuls in
-full float32 and is deterministic on the CPU, so the other switches are accepted and remembered (a script that
-reads them back sees what it set), and change nothing.
+jitgrad always computes float32 matmuls in full float32 and is deterministic on the CPU, so
+these switches are accepted and remembered (a script that reads them back sees what it set),
+and change nothing.
 
 Example:
     >>> import autograd
@@ -18,7 +18,6 @@ from __future__ import annotations
 import warnings
 
 __all__ = [
-    "compile",
     "set_float32_matmul_precision",
     "get_float32_matmul_precision",
     "use_deterministic_algorithms",
@@ -31,31 +30,6 @@ __all__ = [
     "set_flush_denormal",
     "set_default_tensor_type",
 ]
-
-
-def compile(
-    model=None,
-    *,
-    fullgraph: bool = False,
-    dynamic=None,
-    backend="inductor",
-    mode=None,
-    options=None,
-    disable: bool = False,
-):
-    """``torch.compile``: trace a function, a training step or a module once and replay it
-    (``autograd.compiler.compile`` has the details; docs/compile.md the design)."""
-    from .compiler import compile as _compile
-
-    return _compile(
-        model,
-        fullgraph=fullgraph,
-        dynamic=dynamic,
-        backend=backend,
-        mode=mode,
-        options=options,
-        disable=disable,
-    )
 
 
 _state = {

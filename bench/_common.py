@@ -64,13 +64,19 @@ def in_backend(backend, step):
     return run
 
 
-def add_baseline_and_clock_options(ap, kernels: str):
-    """``--baseline DIR`` (time autograd/kernels/<kernels>.py of another tree as 'before', see
+def add_kernel_bench_options(ap, kernels: str):
+    """The options of a bench of autograd/kernels/<kernels>.py: ``--kernels`` (also time each
+    kernel alone), ``--baseline DIR`` (time that module of another tree as 'before', see
     ``load_baseline``) and ``--clock``; ``chosen_clock(args)`` is the clock to time with.
 
     ``--clock thread``: CPU time of the calling thread instead of wall time. On a loaded
     machine it leaves out the time the process spends preempted (wall-clock medians then swing
     by 2x); it counts only the calling thread, so 2-thread columns are then not meaningful."""
+    ap.add_argument(
+        "--kernels",
+        action="store_true",
+        help=f"also time kernels of kernels/{kernels}.py alone vs torch's ATen kernels",
+    )
     ap.add_argument(
         "--baseline",
         metavar="DIR",

@@ -1,8 +1,8 @@
 """The benchmark goals of issues 3 and 17, reported in one line each so bench/run_all.py can
 build the summary table at the top of RESULTS.md.
 
-(Also two helpers of the benches' options: ``set_threads`` for ``--threads`` and
-``jitgrad_tree`` for ``--jitgrad-tree``.)
+(Also helpers of the benches' options: ``add_threads_option`` and ``set_threads`` for
+``--threads``, and ``jitgrad_tree`` for ``--jitgrad-tree``.)
 
 A bench calls ``goal("MLP step, batch 32 (numba / torch)", 0.71, "<=", 0.8)``; the line it
 prints starts with ``GOAL|`` and is also readable on its own.
@@ -23,6 +23,18 @@ def goal(what: str, value: float, op: str, target: float, unit: str = "") -> boo
 def parse(text: str):
     """The (what, measured, goal, met) rows in a bench's output."""
     return [tuple(line.split("|")[1:5]) for line in text.splitlines() if line.startswith("GOAL|")]
+
+
+def add_threads_option(ap) -> None:
+    """``--threads N`` on an ``argparse`` parser (0, the default: the libraries' own choice);
+    the bench passes a nonzero N to ``set_threads``."""
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch and BLAS threads (default: the libraries' own choice; on a "
+        "loaded machine a thread pool waits for the busy core: use 1)",
+    )
 
 
 def set_threads(n: int) -> None:

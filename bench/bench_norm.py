@@ -34,14 +34,14 @@ import nn.functional as F
 from autograd import kernels as K
 
 # (bench/ is on sys.path when a bench runs)
-from _common import add_baseline_and_clock_options, chosen_clock, load_baseline, median_times
+from _common import add_kernel_bench_options, chosen_clock, load_baseline, median_times
 
 try:
     import torch
 except ImportError:
     torch = None
 
-CLOCK = [time.perf_counter]  # set by --clock (see _common.add_baseline_and_clock_options)
+CLOCK = [time.perf_counter]  # set by --clock (see _common.add_kernel_bench_options)
 
 
 def composed_layer_norm(x, w, b, eps=1e-5):
@@ -173,12 +173,7 @@ def kernels_alone(repeats, base):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument(
-        "--kernels",
-        action="store_true",
-        help="also time layer_norm's kernels alone vs torch's ATen kernels",
-    )
-    add_baseline_and_clock_options(ap, "norm")
+    add_kernel_bench_options(ap, "norm")
     args = ap.parse_args()
     CLOCK[0] = chosen_clock(args)
     K.warmup(("float32",))

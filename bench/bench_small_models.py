@@ -52,7 +52,7 @@ import warnings
 
 import numpy as np
 
-from _goals import goal, jitgrad_tree, set_threads  # bench/ is on sys.path
+from _goals import add_threads_option, goal, jitgrad_tree, set_threads  # bench/ is on sys.path
 
 sys.path.insert(0, jitgrad_tree())
 
@@ -291,13 +291,7 @@ def main():
         action="store_true",
         help="skip torch.compile (it spends ~10-30 s compiling each model)",
     )
-    ap.add_argument(
-        "--threads",
-        type=int,
-        default=0,
-        help="torch and BLAS threads (default: the libraries' own choice; on a "
-        "loaded machine a thread pool waits for the busy core: use 1)",
-    )
+    add_threads_option(ap)
     ap.add_argument(
         "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
     )

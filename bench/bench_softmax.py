@@ -28,14 +28,14 @@ import nn.functional as F
 from autograd import kernels as K
 
 # (bench/ is on sys.path when a bench runs)
-from _common import add_baseline_and_clock_options, chosen_clock, load_baseline, median_times
+from _common import add_kernel_bench_options, chosen_clock, load_baseline, median_times
 
 try:
     import torch
 except ImportError:
     torch = None
 
-CLOCK = [time.perf_counter]  # set by --clock (see _common.add_baseline_and_clock_options)
+CLOCK = [time.perf_counter]  # set by --clock (see _common.add_kernel_bench_options)
 
 
 def interleaved(fns, repeats):
@@ -70,6 +70,13 @@ def swapped(name, module, fn):
     return run
 
 
+def _inputs(rng, shape):
+    """float32 logits (spread so the softmax is not flat), an output gradient, class targets."""
+    x = rng.standard_normal(shape).astype(np.float32) * 3
+    g = rng.standard_normal(shape).astype(np.float32)
+    return x, g, rng.integers(0, shape[1], shape[0])
+
+
 def kernels_alone(shapes, repeats, base):
     """Each kernel alone (arrays in, a fresh output array out, no autograd) vs the ATen
     kernel torch's autograd calls for the same step, and the baseline's kernel."""
@@ -82,9 +89,7 @@ def kernels_alone(shapes, repeats, base):
         + (f" {'before':>9s} {'bef/ours':>8s}" if base else "")
     )
     for shape in shapes:
-        x = rng.standard_normal(shape).astype(np.float32) * 3
-        g = rng.standard_normal(shape).astype(np.float32)
-        t = rng.integers(0, shape[1], shape[0])
+        x, g, t = _inputs(rng, shape)
         y, ly = SK.softmax(x, 1), SK.log_softmax(x, 1)
         w, scale = np.ones(shape[1]), np.full(shape[0], 1.0 / shape[0])
         _, prob = SK.cross_entropy(x, t, w, -100, 0.0)
@@ -178,12 +183,7 @@ def main():
         action="store_true",
         help="also time reductions along a non-last axis (kernel choice)",
     )
-    ap.add_argument(
-        "--kernels",
-        action="store_true",
-        help="also time each kernel alone vs torch's ATen kernel (1 thread)",
-    )
-    add_baseline_and_clock_options(ap, "softmax")
+    add_kernel_bench_options(ap, "softmax")
     args = ap.parse_args()
     CLOCK[0] = chosen_clock(args)
     if torch is not None and args.torch_threads:
@@ -204,9 +204,7 @@ def main():
         + (f" {'before 1t':>9s} {'before/1t':>9s} {'torch/bef':>9s}" if base else "")
     )
     for shape in shapes:
-        x = rng.standard_normal(shape).astype(np.float32) * 3
-        g = rng.standard_normal(shape).astype(np.float32)
-        t = rng.integers(0, shape[1], shape[0])
+        x, g, t = _inputs(rng, shape)
         xt, gt, tt = autograd.tensor(x, requires_grad=True), autograd.tensor(g), autograd.tensor(t)
         work = {
             "softmax fwd+bwd": lambda: autograd.grad(autograd.softmax(xt, 1), xt, gt),

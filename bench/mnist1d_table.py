@@ -44,7 +44,7 @@ import autograd  # noqa: E402
 import nn  # noqa: E402
 import nn.functional as F  # noqa: E402
 import optim  # noqa: E402
-from _goals import set_threads  # noqa: E402  (bench/ is on sys.path when a bench runs)
+from _goals import add_threads_option, set_threads  # noqa: E402  (bench/ is on sys.path when a bench runs)
 from _mnist1d import MODELS, dataset  # noqa: E402
 
 try:
@@ -265,13 +265,7 @@ def main():
         help="jitgrad starts from torch's seed-k initial parameters (separates "
         "initialisation luck from training differences)",
     )
-    ap.add_argument(
-        "--threads",
-        type=int,
-        default=0,
-        help="torch and BLAS threads (default: the libraries' own choice; on a "
-        "loaded machine a thread pool waits for the busy core: use 1)",
-    )
+    add_threads_option(ap)
     args = ap.parse_args()
     if args.threads:
         set_threads(args.threads)

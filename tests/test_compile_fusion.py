@@ -342,6 +342,35 @@ def test_the_slices_of_one_value_add_their_gradients_into_one_array(dtype, backe
         assert cf.plan.count("Narrow_backward(") == (0 if fused else 2)
 
 
+def test_slice_gradients_of_two_dtypes_take_the_engines_promoting_sum(monkeypatch):
+    """If the slices' gradients came in two dtypes (here a VJP made to return float32 for a
+    float64 value, first), the plan adds as the engine does (promoting to float64) instead of
+    rounding the second one into the first one's array."""
+    from autograd.ops.arithmetic import Mul
+
+    plain = Mul.backward
+
+    def narrow(ctx, g, xp):  # float32 gradients out of the product of the (3, 3) slice
+        r = plain(ctx, g, xp)
+        return tuple(v.astype(np.float32) if v is not None and v.shape == (3, 3) else v for v in r)
+
+    monkeypatch.setattr(Mul, "backward", staticmethod(narrow))
+
+    def f(x):
+        a, b = (x * 1.5).split([2, 3], dim=1)
+        y = (a * a).sum() + (b * b).sum()  # (b's gradient arrives first)
+        y.backward()
+        return y.detach()
+
+    results, cf = [], autograd.compile(f)
+    for fn in (f, cf, cf):
+        x = autograd.tensor(np.linspace(-1, 1, 15).reshape(3, 5) / 3, requires_grad=True)
+        fn(x)
+        results.append(x.grad._data)
+    assert all(r.dtype == np.float64 and r.tobytes() == results[0].tobytes() for r in results)
+    assert "] += g" in cf.plan
+
+
 def test_generated_kernels_are_files_in_the_cache_named_by_their_source(tmp_path, monkeypatch):
     import hashlib
 

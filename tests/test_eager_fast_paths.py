@@ -338,23 +338,7 @@ def test_unary_fast_path_matches_operands(name, requires_grad):
     _same_tensor(fn(i), fn(i.float()))
 
 
-# ---- stack along dim 0: np.array instead of np.stack ---------------------------------------
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.uint8, np.bool_])
-@pytest.mark.parametrize("shape", [(), (3,), (2, 0), (2, 3)])
-def test_stack_forward_dim0_matches_np_stack(dtype, shape):
-    from autograd.function import _NO_RECORD
-    from autograd.ops.join import Stack
-
-    rng = np.random.default_rng(0)
-    for n in (1, 4):
-        xs = tuple((rng.standard_normal(shape) * 5).astype(dtype) for _ in range(n))
-        fast, general = Stack.forward(_NO_RECORD, *xs, dim=0), np.stack(xs, axis=0)
-        assert type(fast) is np.ndarray and fast.dtype == general.dtype
-        assert fast.shape == general.shape and fast.flags.c_contiguous
-        np.testing.assert_array_equal(fast, general)
-        assert not any(np.shares_memory(fast, x) for x in xs)
-
-
+# ---- Op.apply with many inputs: records only when one of them requires grad -------------
 def test_stack_records_when_any_input_requires_grad():
     a, b = autograd.tensor([1.0, 2.0]), autograd.tensor([3.0, 4.0], requires_grad=True)
     out = autograd.stack([a, b, a])

@@ -354,6 +354,46 @@ def test_masked_fill_and_select():
     assert i.dtype == autograd.int64 and i.tolist() == [0, 2, 0]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("layout", ["C", "transposed", "broadcast"])
+def test_where_fill_paths_equal_np_where(dtype, layout):
+    """Where's forward with a 0-d ``a`` of ``b``'s dtype (masked_fill: b copied, a written
+    where cond) and its VJP for ``b`` alone (g copied, zeroed where cond), against the general
+    path np.where: the same bytes (-0.0, inf, nan), dtype, shape and memory order; a mask that
+    broadcasts, a full one, a transposed one (general path), and one that broadcasts only
+    with ``a``."""
+    from types import SimpleNamespace
+
+    from autograd.ops.compare import Where
+
+    rng = np.random.default_rng(5)
+    b = (rng.normal(size=(3, 4, 5)) * 3).astype(dtype)
+    if b.dtype.kind == "f":
+        b[0, 0, :3] = [-0.0, np.inf, np.nan]
+    if layout == "transposed":
+        b = b.transpose(2, 0, 1)
+    elif layout == "broadcast":  # (a read-only view with a 0 stride, as a sum's VJP sends)
+        b = np.broadcast_to(b[:1], b.shape)
+    a = np.array(-np.inf if b.dtype.kind == "f" else -7, dtype)
+    conds = [rng.random(b.shape[1:]) < 0.5, rng.random(b.shape) < 0.5]
+    conds.append(np.ascontiguousarray(conds[1].transpose(2, 1, 0)).transpose(2, 1, 0))
+    for cond in conds:
+        ctx = SimpleNamespace(save_for_backward=lambda *v: None)
+        out = Where.forward(ctx, cond, a, b)
+        ref = np.where(cond, a, b)
+        assert out.dtype == ref.dtype and out.shape == ref.shape and out.strides == ref.strides
+        assert out.tobytes() == ref.tobytes()
+        ctx = SimpleNamespace(saved_tensors=(cond,), needs_input_grad=(False, False, True))
+        _, ga, gb = Where.backward(ctx, b, xp.NUMPY)
+        ref = np.where(cond, np.zeros_like(b), b)
+        assert ga is None and gb.dtype == ref.dtype and gb.shape == ref.shape
+        assert gb.strides == ref.strides and gb.tobytes() == ref.tobytes()
+    # a mask that only broadcasts to b together with a: the general path's result shape
+    wide = rng.random((2,) + b.shape) < 0.5
+    ctx = SimpleNamespace(save_for_backward=lambda *v: None)
+    assert Where.forward(ctx, wide, a, b).shape == (2,) + b.shape
+
+
 def test_nonzero():
     x = autograd.tensor([[0.0, 1.0], [2.0, 0.0]])
     assert x.nonzero().tolist() == [[0, 1], [1, 0]]

@@ -220,3 +220,134 @@ def test_conv2d_matches_torch_on_cnn_layer_shapes():
     np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-4, atol=1e-4)
     for ours, theirs in zip(grads, (tx.grad, tw.grad, tb.grad)):
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-4)
+
+
+# ---- small convolutions: the batch-major path (conv.py's _conv2d_forward_batch) ----------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("geom", GEOMETRIES, ids=_geometry_id)
+def test_im2col_col2im_kernels_on_batch_major_view_exactly(geom, dtype):
+    """The kernels write and read the (n, k, l) view of a (K, N, L) matrix as they do a
+    contiguous (N, K, L) one."""
+    kernel, stride, pads, dilation = geom
+    x = _image(np.random.default_rng(7), (3, 2, 7, 6), dtype)
+    ho, wo = _out_hw(x, kernel, stride, pads, dilation)
+    args = (*kernel, *stride, pads[0][0], pads[1][0], *dilation, ho, wo)
+    ref = np.full((3, 2 * kernel[0] * kernel[1], ho * wo), 7.0, dtype)
+    KC.im2col(x, *args, ref)
+    batch = np.full((ref.shape[1], 3, ho * wo), 7.0, dtype)
+    KC.im2col(x, *args, batch.transpose(1, 0, 2))
+    np.testing.assert_array_equal(batch.transpose(1, 0, 2), ref)
+    img_ref, img = np.zeros_like(x), np.zeros_like(x)
+    KC.col2im(ref, *args, img_ref)
+    KC.col2im(batch.transpose(1, 0, 2), *args, img)
+    np.testing.assert_array_equal(img, img_ref)
+    # the sample-innermost kernels write and read the contiguous batch-major matrix
+    batch[...] = 7.0
+    KC.im2col_batch(x, *args, batch)
+    np.testing.assert_array_equal(batch.transpose(1, 0, 2), ref)
+    img[...] = 0.0
+    KC.col2im_batch(batch, *args, img)
+    np.testing.assert_array_equal(img, img_ref)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_rows_to_batch_and_batch_to_rows_kernels_match_numpy(dtype):
+    rng = np.random.default_rng(8)
+    rows = _image(rng, (4, 3, 5), dtype)
+    bias = rng.normal(size=4).astype(dtype)
+    for b in (bias, None):
+        with autograd.backend("numba"):
+            got = C._rows_to_batch(rows, b)
+        with autograd.backend("numpy"):
+            ref = C._rows_to_batch(rows, b)
+        assert got.dtype == ref.dtype == dtype and got.flags.c_contiguous
+        np.testing.assert_array_equal(got, ref)
+        np.testing.assert_array_equal(
+            got, rows.transpose(1, 0, 2) + (0 if b is None else b[:, None])
+        )
+    g = _image(rng, (3, 4, 5), dtype)
+    with autograd.backend("numba"):
+        got = C._batch_to_rows(g)
+    np.testing.assert_array_equal(got, g.transpose(1, 0, 2))
+    assert got.flags.c_contiguous
+
+
+def _conv_record(budget, monkeypatch, backend, dtype, x, w, b, conv=autograd.conv2d, **kw):
+    """conv2d forward, backward and double backward with the batch-major budget set to
+    ``budget`` (-1: every convolution takes the general path): values and bookkeeping."""
+    monkeypatch.setattr(C, "_BATCH_COLS_BUDGET", budget)
+    with autograd.backend(backend):
+        xt, wt, bt = (autograd.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b))
+        y = conv(xt, wt, bt, **kw)
+        rec = {
+            "path": len(y.grad_fn._saved),  # 3: it kept the window matrix
+            "y": [y.detach().numpy()],
+            "meta": (y.dtype, y.requires_grad, y.grad_fn.name(), y._version),
+        }
+        g = autograd.tensor(np.cos(np.arange(y.numel())).reshape(y.shape).astype(dtype))
+        grads = autograd.grad(y, (xt, wt, bt), g, retain_graph=True)
+        rec["grads"] = [gr.numpy() for gr in grads]
+        rec["grad_meta"] = [(gr.dtype, gr.requires_grad, gr.grad_fn) for gr in grads]
+        gg = autograd.grad(y, (xt, wt, bt), g, create_graph=True, retain_graph=True)
+        rec["double"] = [
+            gr.numpy() for gr in autograd.grad(sum((t * t).sum() for t in gg), (xt, wt))
+        ]
+        with autograd.no_grad():
+            xt.mul_(2.0)  # the saved input changed: both paths refuse the backward
+        with pytest.raises(RuntimeError) as err:
+            y.backward(g)
+        rec["error"] = str(err.value)
+    return rec
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
+@pytest.mark.parametrize(
+    "kw",
+    [dict(stride=(1, 2), padding=(0, 1)), dict(padding=1, dilation=2), dict(groups=2, stride=2)],
+    ids=str,
+)
+@pytest.mark.parametrize("shape", [(3, 4, 6, 9), (16, 4, 5, 3)], ids=["rows", "samples"])
+def test_conv2d_batch_major_path_matches_general_path(kw, dtype, tol, backend, shape, monkeypatch):
+    """Same values (the GEMMs group the sums differently, so to rounding), dtypes,
+    grad_fn, requires_grad, version counters and errors as the per-sample path; with long
+    output rows and with a batch large enough for the sample-innermost window kernels."""
+    rng = np.random.default_rng(9)
+    x, w, b = (
+        rng.normal(size=shape),
+        rng.normal(size=(6, 4 // kw.get("groups", 1), 3, 2)),
+        rng.normal(size=6),
+    )
+    out_hw = autograd.conv2d(autograd.tensor(x), autograd.tensor(w), **kw).shape[2:]
+    assert C._samples_inner(shape[0], out_hw) == (shape[0] == 16)
+    fast = _conv_record(C._BATCH_COLS_BUDGET, monkeypatch, backend, dtype, x, w, b, **kw)
+    general = _conv_record(-1, monkeypatch, backend, dtype, x, w, b, **kw)
+    assert (fast["path"], general["path"]) == (3, 2)
+    assert fast["meta"] == general["meta"] and fast["grad_meta"] == general["grad_meta"]
+    assert fast["error"] == general["error"]
+    for key in ("y", "grads", "double"):
+        for a, r in zip(fast[key], general[key]):
+            assert a.dtype == r.dtype and a.shape == r.shape
+            np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("shape", [(3, 4, 9), (20, 4, 7)], ids=["rows", "samples"])
+def test_conv1d_runs_as_one_convolution_op_on_both_paths(backend, shape, monkeypatch):
+    """conv1d records one ConvolutionBackward0 node (torch's grad_fn; the height-1 views are
+    made inside the op), on the batch-major path and on the general one alike."""
+    rng = np.random.default_rng(10)
+    x, w, b = rng.normal(size=shape), rng.normal(size=(6, 2, 3)), rng.normal(size=6)
+    kw = dict(conv=autograd.conv1d, stride=2, padding=1, groups=2)
+    fast = _conv_record(C._BATCH_COLS_BUDGET, monkeypatch, backend, np.float64, x, w, b, **kw)
+    general = _conv_record(-1, monkeypatch, backend, np.float64, x, w, b, **kw)
+    assert (fast["path"], general["path"]) == (3, 2)
+    assert fast["meta"][2] == general["meta"][2] == "ConvolutionBackward0"
+    assert fast["meta"] == general["meta"] and fast["grad_meta"] == general["grad_meta"]
+    assert fast["error"] == general["error"]
+    ref = C._ref_conv(x, w, b, stride=2, padding=1, groups=2)
+    np.testing.assert_allclose(fast["y"][0], ref, rtol=1e-12, atol=1e-12)
+    for key in ("y", "grads", "double"):
+        for a, r in zip(fast[key], general[key]):
+            assert a.dtype == r.dtype and a.shape == r.shape
+            np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)

@@ -69,6 +69,32 @@ def test_join_ops_match_torch(name, shapes, kw, ref):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy())
 
 
+@pytest.mark.parametrize("shape", [(), (3,), (2, 0), (4, 5)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16, np.int64, np.bool_])
+def test_stack_along_dim_0_equals_np_stack(shape, dtype):
+    """Stack's forward along dim 0 (np.array of the pieces, as in a get_batch) against the
+    general path np.stack: the same bytes, dtype and shape, a new C-contiguous array owning
+    its memory; pieces that are views (rows, an F-ordered transpose, 0-d elements)."""
+    from types import SimpleNamespace
+
+    from autograd.ops.join import Stack
+
+    rng = np.random.default_rng(1)
+    base = (rng.normal(size=(3,) + shape) * 4).astype(dtype)
+    if base.dtype.kind == "f" and base.size:
+        base.reshape(-1)[:1] = -0.0
+    views = [base[k] for k in range(3)]
+    if len(shape) == 2:
+        views[1] = np.ascontiguousarray(base[1].T).T
+    for pieces in (views, views[:1]):
+        out = Stack.forward(SimpleNamespace(), *pieces, dim=0)
+        ref = np.stack(pieces, axis=0)
+        assert out.dtype == ref.dtype and out.shape == ref.shape
+        assert out.tobytes() == ref.tobytes()
+        assert out.flags.c_contiguous and out.flags.owndata
+        assert not any(np.shares_memory(out, p) for p in pieces)
+
+
 def test_cat_promotes_dtypes_and_grads_keep_input_dtype():
     a = autograd.ones(2, dtype=autograd.float32, requires_grad=True)
     b = autograd.ones(1, dtype=autograd.float64, requires_grad=True)

@@ -116,3 +116,267 @@ def test_view_matches_reshape(shape, new):
         h.t().view(-1) if h.ndim == 2 else h.transpose(0, 2).view(-1)
     with pytest.raises(RuntimeError, match="is invalid for input of size"):
         h.view(5, -1)
+
+
+# ---- autograd.compile: view steps inlined, leaf gradients taken over ------------------------
+def _char_mlp(dtype, seed=0):
+    """The character-level MLP language model of bench_small_models.py (small sizes)."""
+    import nn
+
+    autograd.manual_seed(seed)
+
+    class CharMLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(7, 4)
+            self.hidden = nn.Linear(3 * 4, 16)
+            self.out = nn.Linear(16, 7)
+
+        def forward(self, idx):
+            e = self.emb(idx)
+            return self.out(self.hidden(e.view(e.shape[0], -1)).tanh())
+
+    return CharMLP().to(dtype)
+
+
+def _char_mlp_step(model, opt):
+    import nn.functional as F
+
+    def step(x, y):
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_compiled_char_mlp_equals_eager_bit_for_bit(backend):
+    import optim
+
+    rng = np.random.default_rng(0)
+    batches = [
+        (autograd.tensor(rng.integers(0, 7, (5, 3))), autograd.tensor(rng.integers(0, 7, 5)))
+        for _ in range(4)
+    ]
+    with autograd.backend(backend):
+        m1, m2 = _char_mlp(autograd.float64), _char_mlp(autograd.float64)
+        eager = _char_mlp_step(m1, optim.SGD(m1.parameters(), lr=0.1))
+        compiled = autograd.compile(_char_mlp_step(m2, optim.SGD(m2.parameters(), lr=0.1)))
+        kept = []
+        for x, y in batches:
+            assert eager(x, y).item() == compiled(x, y).item()
+            for a, b in zip(m1.parameters(), m2.parameters()):
+                assert np.array_equal(a.grad._data, b.grad._data)
+                assert a.grad._data.dtype == b.grad._data.dtype
+            # .grad owns its memory: no later replay (kept buffers, stolen arrays) writes it
+            kept.append([(p.grad._data, p.grad._data.copy()) for p in m2.parameters()])
+        for grads in kept:
+            for arr, copy in grads:
+                assert np.array_equal(arr, copy)
+        arrays = [arr for grads in kept for arr, _ in grads]
+        for i, a in enumerate(arrays):
+            assert not any(np.shares_memory(a, b) for b in arrays[i + 1 :])
+        assert all(
+            np.array_equal(a._data, b._data) for a, b in zip(m1.parameters(), m2.parameters())
+        )
+    plan = compiled.plan
+    # the view steps replay as array methods, their VJPs as the inverse movement
+    assert "Reshape_forward" not in plan and "Permute_forward" not in plan
+    assert ".reshape((5, 3, 4))" in plan and ".transpose((1, 0))" in plan
+    assert "Reshape_backward" not in plan and "Permute_backward" not in plan
+    assert "Expand_backward" not in plan and "sum_to(" in plan
+
+
+def test_compiled_module_keeps_ctxs_of_inlined_views():
+    # a compiled module's outputs carry one node whose backward runs later: the view steps
+    # still hand it their ctxs, and its gradients equal eager mode's
+    rng = np.random.default_rng(1)
+    x = autograd.tensor(rng.integers(0, 7, (5, 3)))
+    m1, m2 = _char_mlp(autograd.float64), _char_mlp(autograd.float64)
+    cm = autograd.compile(m2)
+    for i in range(3):  # (call 0 traces; the next ones replay)
+        w = autograd.tensor(rng.standard_normal((5, 7)))
+        m1.zero_grad()
+        m2.zero_grad()
+        (m1(x) * w).sum().backward()
+        out = cm(x)
+        assert i == 0 or out.grad_fn.name() == "CompiledFunctionBackward"
+        (out * w).sum().backward()
+        for a, b in zip(m1.parameters(), m2.parameters()):
+            assert np.array_equal(a.grad._data, b.grad._data)
+    plan = cm.__dict__["_compiled_call"].plan
+    assert plan is not None and "Reshape_forward" in plan  # (ctxs made for its backward)
+
+
+def test_a_gradient_sent_to_two_leaves_is_copied_for_one():
+    # ``a + b``'s VJP sends one array to both leaves: at most one may take it over
+    for compiled in (False, True):
+        a = autograd.tensor([1.0, 2.0], requires_grad=True)
+        b = autograd.tensor([3.0, 4.0], requires_grad=True)
+
+        def f(a, b):
+            ((a + b) * 2.0).sum().backward()
+            return a.grad
+
+        fn = autograd.compile(f) if compiled else f
+        for _ in range(3):
+            a.grad = b.grad = None
+            fn(a, b)
+            assert not np.shares_memory(a.grad._data, b.grad._data)
+            np.testing.assert_array_equal(a.grad.numpy(), [2.0, 2.0])
+            np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0])
+        assert not compiled or fn.plan is not None
+
+
+# ---- cross_entropy's fused path: the checks on plain shapes, shared class weights -----------
+@pytest.mark.parametrize("shape", [(5, 4), (4,), (3, 4, 2)])
+def test_fused_cross_entropy_matches_the_composed_path(shape):
+    import nn.functional as F
+    from autograd.ops.classification_loss import _ones
+
+    rng = np.random.default_rng(0)
+    C = shape[1] if len(shape) > 1 else shape[0]
+    t_shape = shape[:1] + shape[2:] if len(shape) > 1 else ()
+    x = rng.standard_normal(shape)
+    t = rng.integers(0, C, t_shape)
+    results = []
+    for backend in ("numba", "numpy"):  # fused kernel, composed ops
+        with autograd.backend(backend):
+            xt = autograd.tensor(x, requires_grad=True)
+            loss = F.cross_entropy(xt, autograd.tensor(t))
+            loss.backward()
+            results.append((loss, xt.grad))
+    (l1, g1), (l2, g2) = results
+    assert l1.grad_fn.name() == "NllLossBackward0"
+    np.testing.assert_allclose(l1.item(), l2.item(), rtol=1e-12)
+    np.testing.assert_allclose(g1.numpy(), g2.numpy(), rtol=1e-12, atol=1e-15)
+    w = _ones(C)
+    assert w is _ones(C) and not w.flags.writeable and np.array_equal(w, np.ones(C))
+
+
+@pytest.mark.parametrize(
+    "x_shape, t_shape, error, message",
+    [
+        (
+            (5, 4),
+            (3,),
+            ValueError,
+            r"Expected input batch_size \(5\) to match target batch_size \(3\)",
+        ),
+        (
+            (5, 4),
+            (5, 2),
+            RuntimeError,
+            r"expected target of shape \[5\] for input of shape \[5, 4\]",
+        ),
+        ((3, 4, 2), (3, 3), RuntimeError, r"expected target of shape \[3, 2\] .* got \[3, 3\]"),
+        ((4,), (1,), RuntimeError, r"expected target of shape \[\] for input of shape \[4\]"),
+    ],
+)
+def test_cross_entropy_target_errors_unchanged(x_shape, t_shape, error, message):
+    import nn.functional as F
+
+    x, t = autograd.zeros(*x_shape), autograd.zeros(*t_shape, dtype=autograd.int64)
+    for backend in ("numba", "numpy"):
+        with autograd.backend(backend), pytest.raises(error, match=message):
+            F.cross_entropy(x, t)
+
+
+# ---- take_along's forward (embedding rows, pads): the unmasked path ---------------------------
+@pytest.mark.parametrize(
+    "shape, axis, idx",
+    [
+        ((27, 10), 0, [3, 0, 26, 3]),
+        ((27, 10), 0, []),
+        ((4, 5), 1, [-1, 0, 4, -1]),
+        ((4, 5), 1, [-1, -1]),
+        ((0, 3), 0, [-1, -1]),
+        ((2, 3, 4), 2, [3, 2, 1, 0, 0]),
+    ],
+)
+def test_take_matches_the_masked_reference(shape, axis, idx):
+    from autograd.ops.vision import _take
+
+    x = np.arange(float(np.prod(shape)), dtype=np.float32).reshape(shape)
+    x.flat[:1] = np.inf  # (a masked position is 0, never 0 * inf)
+    idx = np.asarray(idx, np.int64)
+    valid = idx >= 0
+    if x.shape[axis]:
+        ref = np.take(x, np.where(valid, idx, 0), axis=axis)
+        mask = valid.reshape([-1 if d == axis else 1 for d in range(x.ndim)])
+        ref = np.where(mask, ref, np.float32(0))
+    else:
+        ref = np.zeros(shape[:axis] + (idx.size,) + shape[axis + 1 :], np.float32)
+    out = _take(x, axis, idx)
+    assert out.dtype == ref.dtype and out.shape == ref.shape
+    np.testing.assert_array_equal(out, ref)
+
+
+# ---- binary operands with an nn.Parameter (a Linear's bias) ---------------------------------
+@pytest.mark.parametrize(
+    "shapes", [((32, 5), (5,)), ((5,), (5,)), ((3, 1), (4,)), ((2, 3), ()), ((), (2, 3))]
+)
+@pytest.mark.parametrize("dtypes", [(np.float32, np.float32), (np.float32, np.float64)])
+def test_binary_operands_with_a_parameter_match_general(shapes, dtypes):
+    import nn
+    from autograd.ops import _util
+
+    rng = np.random.default_rng(0)
+    h = autograd.tensor(rng.standard_normal(shapes[0]).astype(dtypes[0]), requires_grad=True)
+    p = nn.Parameter(autograd.tensor(rng.standard_normal(shapes[1]).astype(dtypes[1])))
+    for a, b in ((h, p), (p, h), (p, p), (p, 2.0), (p, 3)):
+        fast = _util.binary_operands(a, b)
+        general = _util.operands(a, b)[0]
+        assert len(fast) == len(general) == 2
+        for f, g in zip(fast, general):
+            _same_tensor(f, g)
+            assert (f is a) == (g is a) and (f is b) == (g is b)
+    # the same gradient as through a plain tensor leaf
+    q = autograd.tensor(p._data.copy(), requires_grad=True)
+    (h + p).sum().backward()
+    (h + q).sum().backward()
+    assert (h + p).grad_fn.name() == "AddBackward0"
+    _same_tensor(p.grad, q.grad)
+
+
+# ---- the engine's order: nodes without inputs are placed without a stack push -------------
+def _reference_order(roots):
+    """The post-order DFS of ``_topological_order`` with every node pushed and popped."""
+    order, visited = [], set()
+    for root in roots:
+        if root is None or root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.next_edges))]
+        while stack:
+            node, edges = stack[-1]
+            for edge in edges:
+                if edge is not None and edge[0] not in visited:
+                    visited.add(edge[0])
+                    stack.append((edge[0], iter(edge[0].next_edges)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def test_topological_order_unchanged():
+    from autograd.engine import _topological_order
+
+    rng = np.random.default_rng(0)
+    x = autograd.tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    w = autograd.tensor(rng.standard_normal((3, 3)), requires_grad=True)
+    b = autograd.tensor(rng.standard_normal(3), requires_grad=True)
+    h = (x @ w + b).tanh()
+    y = (h * x + h @ w.t() + b * 2.0).sum() + (x * x).sum()
+    other = (w * 3.0).sum()
+    for roots in ([y.grad_fn], [y.grad_fn, other.grad_fn], [other.grad_fn, y.grad_fn, None]):
+        assert _topological_order(roots) == _reference_order(roots)
+    m = _char_mlp(autograd.float64)
+    loss = m(autograd.tensor(rng.integers(0, 7, (5, 3)))).sum()
+    assert _topological_order([loss.grad_fn]) == _reference_order([loss.grad_fn])

@@ -32,9 +32,10 @@ import numpy as np
 
 from .. import dispatch as _dispatch
 from .. import function as _function
-from ..engine import _topological_order
+from ..engine import _exclusive, _topological_order
 from ..ops import xp as _xp
 from ..ops.indexing import GetItem, _is_basic
+from ..ops.movement import Expand, Permute, Reshape, _broadcast_view, _sum_to_shape
 from ..tensor import AccumulateGrad, Tensor
 from . import fusion as _fusion
 from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, Slot, SlotRef, WriteStep
@@ -96,17 +97,44 @@ def acc(old, new):
 
 def acc_leaf(leaf, g):
     """A gradient reaching leaf tensor ``leaf``: into ``.grad`` as the engine does it (a new
-    ``.grad`` owns its memory; an existing one is added to in place)."""
+    ``.grad`` owns its memory: a fresh array nothing else holds is taken over, as the
+    engine's ``_accumulate_into_leaf`` does, anything else is copied, such as a kept buffer
+    of a fused kernel or an array sent to several inputs; an existing ``.grad`` is added to in
+    place). The plan's variable, ``g``, ``arr`` and ``_exclusive``'s own two references are
+    the engine's five."""
     arr = g if type(g) is np.ndarray else np.asarray(g)
     if arr.dtype != leaf._data.dtype:
         arr = arr.astype(leaf._data.dtype)
     old = leaf._grad
     if old is None:
-        leaf._grad = Tensor._make(arr.copy())
+        if arr is not g or not _exclusive(arr):
+            arr = arr.copy()
+        leaf._grad = Tensor._make(arr)
     elif old._requires_grad:
         leaf._grad = Tensor._make(old._data + arr)
     else:
         np.add(old._data, arr, out=old._data, casting="unsafe")
+
+
+def _inline_view(op, step):
+    """(forward, VJP) of a view step written out as one expression each on the array (``{}``
+    stands for it), or None: ``Reshape`` and ``Permute`` replay as ``x.reshape(shape)`` and
+    ``x.transpose(dims)``, ``Expand`` as the broadcast view, their VJPs as the inverse
+    movement (the sum back to the input's shape for ``Expand``): what the ops' own
+    ``forward``/``backward`` compute, without a ctx and two calls per step. (The shapes and
+    dims are constants of the trace: the guards fix the input shapes.)"""
+    if op is Expand:
+        shape, in_shape = step.params["shape"], step.ins[0].shape
+        return f"broadcast_view({{}}, {shape!r})", f"sum_to({{}}, {in_shape!r})"
+    if op is Reshape:
+        return f"{{}}.reshape({step.params['shape']!r})", f"{{}}.reshape({step.ins[0].shape!r})"
+    if op is Permute:
+        dims = step.params["dims"]
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        return f"{{}}.transpose({dims!r})", f"{{}}.transpose({tuple(inverse)!r})"
+    return None
 
 
 class Box:
@@ -204,6 +232,8 @@ class _Builder:
             "acc_leaf": acc_leaf,
             "ones": np.ones,
             "zeros": np.zeros,
+            "broadcast_view": _broadcast_view,
+            "sum_to": _sum_to_shape,
         }
         self._names = {}  # id(object) -> its name in the namespace
         self.lines = []
@@ -213,6 +243,7 @@ class _Builder:
         self._sourced: set = set()
         self.temps: set = set()  # slots a fused kernel keeps in registers (no variable)
         self.group = None  # the fused kernel the steps emitted now belong to
+        self.single: set = set()  # gradient variables one value reaches (no sum: no acc)
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -294,7 +325,9 @@ class _Builder:
                     self.consumed.update(order)
         out_spec, live = self._outputs(outputs)
         self.live_order = self._module_order(live) if live else []
-        self.in_backward.update(tr.node_step[n] for n in self.live_order if n in tr.node_step)
+        # steps whose ctx a compiled module's backward receives (made even for inlined views)
+        self.live_steps = {tr.node_step[n] for n in self.live_order if n in tr.node_step}
+        self.in_backward.update(self.live_steps)
 
         last = self._last_uses(out_spec)
         self.used = set(last)
@@ -539,6 +572,8 @@ class _Builder:
         for k, st in zip(group, steps):
             if k not in self.in_backward:
                 continue
+            if k not in self.live_steps and _inline_view(st.op, st) is not None:
+                continue  # (its VJP is inlined: no ctx)
             self.emit(f"c{k} = Ctx({st.node.needs_input_grad!r})")
             layout, attrs = st.saved
             if layout:
@@ -555,6 +590,12 @@ class _Builder:
     # ---- forward steps -----------------------------------------------------------------
     def _op(self, k, step: OpStep):
         op = step.op
+        inline = _inline_view(op, step)
+        if inline is not None and k not in self.live_steps:
+            out, x = self.var(step.out), self.var(step.ins[0])
+            self.emit(f"{out} = {inline[0].format(x)}")
+            self.box("forward", op.__name__, [x], (out,), _shape_text(step.out))
+            return
         fwd = self.bind(op.forward, f"{op.__name__}_forward")
         args = ", ".join("None" if s is None else self.var(s) for s in step.ins)
         params = "".join(
@@ -646,6 +687,7 @@ class _Builder:
             reads = [self.var(slot)] if slot.kind == "step" else []
             self.box("seed", "backward()", reads, [gvar[node]], _shape_text(slot))
         self.feeds = self._feeds(step)
+        self.single = {gvar[node] for node, feeds in self.feeds.items() if len(feeds) == 1}
         runs = self._vjp_runs(step) if self.fusing else {}
         into = self._slice_targets(step)
         skip = set()
@@ -668,6 +710,7 @@ class _Builder:
                 self._slice_vjp(node, g, gvar[into[node]], step.retain_graph)
                 continue
             self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
+        self.single = set()
         for slot in step.leaves.values():  # .grad that later steps read
             if slot.n in self.used:
                 self.emit(f"{self.var(slot)} = {self._leaf_tensor(slot.source)}._grad._data")
@@ -715,9 +758,12 @@ class _Builder:
         k = self.tr.node_step[node]
         st = self.tr.steps[k]
         idx = self.literal(st.params["idx"], f"P{k}_idx")
+        bwd = self.bind(st.op.backward, f"{st.op.__name__}_backward")
         self.emit(f"if {g} is not None:")
         self.emit(f"if {target} is None: {target} = zeros({st.ins[0].shape!r}, {g}.dtype)", 2)
-        self.emit(f"{target}[{idx}] += {g}", 2)
+        self.emit(f"if {target}.dtype == {g}.dtype: {target}[{idx}] += {g}", 2)
+        # (gradients of two dtypes: the engine's promoting sum, with the node's own VJP)
+        self.emit(f"else: {target} = acc({target}, {bwd}(c{k}, {g}, NP))", 2)
         self.emit(f"{g} = None", 2)
         if not retain:
             self.emit(f"c{k} = None", 2)
@@ -861,6 +907,15 @@ class _Builder:
         """One node's VJP; ``target(edge)`` is the variable collecting that input's gradient."""
         k = self.tr.node_step[node]
         op = node.op
+        inline = _inline_view(op, self.tr.steps[k])
+        if inline is not None:  # (the step's input always needs this gradient: it made one)
+            (edge,) = node.next_edges
+            t = target(edge)
+            self.emit(f"if {g} is not None:", indent)
+            self.emit(self._acc(t, inline[1].format(g)), indent + 1)
+            self.emit(f"{g} = None", indent + 1)
+            self.box("backward", f"{op.__name__} VJP", [g], [t])
+            return
         bwd = self.bind(op.backward, f"{op.__name__}_backward")
         self.emit(f"if {g} is not None:", indent)
         self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
@@ -870,10 +925,17 @@ class _Builder:
         for i, edge in enumerate(node.next_edges):
             if edge is not None:
                 t = target(edge)
-                self.emit(f"{t} = acc({t}, r[{i}])", indent + 1)
+                self.emit(self._acc(t, f"r[{i}]"), indent + 1)
         self.emit(f"{g} = None", indent + 1)  # (sent on: as the engine, free it)
         if not retain:  # (eager mode frees a node's saved values once its VJP has run)
             self.emit(f"c{k} = None", indent + 1)
+
+    def _acc(self, target, value) -> str:
+        """``target`` gets ``value`` added: ``acc`` where several values meet, else the value
+        itself (what ``acc`` returns for the first one)."""
+        if target in self.single:
+            return f"{target} = {value}"
+        return f"{target} = acc({target}, {value})"
 
     # ---- the outputs -------------------------------------------------------------------
     def _outputs(self, outputs):

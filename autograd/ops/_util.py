@@ -167,10 +167,12 @@ def operands(*xs, promote_to=None, floating=False, opname="op"):
 def binary_operands(a, b):
     """``operands(a, b)[0]`` for the arithmetic operators (``+ - *``), with the commonest
     case first: two tensors of one dtype and shape need nothing, and this check is several
-    times cheaper than ``operands``' general signature (it runs once per ``y + b``)."""
-    if type(a) is Tensor:
+    times cheaper than ``operands``' general signature (it runs once per ``y + b``). A
+    subclass (``nn.Parameter``: a Linear's ``h @ w.T + bias``) is a Tensor to ``operands``
+    too, so it takes the same paths."""
+    if type(a) is Tensor or isinstance(a, Tensor):
         x = a._data
-        if type(b) is Tensor:
+        if type(b) is Tensor or isinstance(b, Tensor):
             y = b._data
             if x.dtype is y.dtype:
                 if x.shape == y.shape:
@@ -195,8 +197,8 @@ def forward_only(op, a: Tensor, b: Tensor):
     path for index arithmetic such as ``i + 1`` in a batch loader): the same tensor
     ``op.apply(a, b)`` gives, since it records nothing either. None when ``op.apply`` is
     needed: a forward-mode dual level is open (an input may carry a tangent),
-    autograd.compile is tracing, or bfloat16 inputs
-    may need their float32 stand-ins. (Callers check ``requires_grad`` first.)"""
+    autograd.compile is tracing, or bfloat16 inputs may need their float32 stand-ins.
+    (Callers check ``requires_grad`` first.)"""
     if (
         _function._fw_level is not None  # (Op.apply looks for tangents only then)
         or _function._tracer is not None
@@ -262,17 +264,30 @@ def shape_of(x):
     return x._data.shape if isinstance(x, Tensor) else np.shape(x)
 
 
-def float_input(input, opname: str) -> Tensor:
+def float_input(input, opname: str, name: str = "input") -> Tensor:
     """``input`` itself when it is a floating point Tensor; otherwise torch's TypeError (not a
-    Tensor) or a DTypeError naming the op and the fix."""
+    Tensor) or a DTypeError naming the op, the argument (``name``: "weight" ...) and the fix."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{opname}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        raise TypeError(f"{opname}(): argument '{name}' must be Tensor, not {type(input).__name__}")
     if input._data.dtype.kind not in FLOAT_KINDS:
         raise DTypeError(
-            f"{opname}(): expected a floating point input, got {input.dtype} "
+            f"{opname}(): expected a floating point {name}, got {input.dtype} "
             f"(convert it first, e.g. x.float())"
         )
     return input
+
+
+def named_function(fn, name: str, doc: str):
+    """``fn``, the inner function of a factory that writes one signature for a family of
+    public functions (conv_transpose1d/2d/3d, gru_cell/rnn_tanh_cell ...), named and
+    documented as the public ``name``: ``help()``, tracebacks and pickling then show ``name``.
+
+    Example (conv_transpose.py):
+        ``conv_transpose1d = _conv_transpose_nd(1, "Transposed 1-D convolution ...")``
+    """
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
 def unary_op(name: str, forward, grad, doc: str, module: str | None = None) -> type:

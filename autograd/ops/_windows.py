@@ -18,9 +18,6 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import dispatch
-from ..dtypes import FLOAT_KINDS
-from ..errors import DTypeError
-from ..tensor import Tensor
 from . import xp as _xp
 
 
@@ -46,16 +43,6 @@ def _ntuple(value, n: int, name: str, opname: str) -> tuple:
     return vals
 
 
-def _check_tensor(t, name, opname):
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{opname}(): argument '{name}' must be Tensor, not {type(t).__name__}")
-    if t._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError(
-            f"{opname}(): expected a floating point {name}, got {t.dtype} "
-            f"(convert it first, e.g. x.float())"
-        )
-
-
 def _out_size(size, k, s, lo, hi, d):
     """Number of windows along one dim: floor((size + pads - d (k - 1) - 1) / s) + 1."""
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
@@ -77,16 +64,6 @@ def define_window_xp(name: str, numpy, op, params: tuple) -> None:
         return op.apply(x, **dict(zip(params, args)))
 
     _xp.define(name, numpy=numpy, tensor=on_tensors)
-
-
-def nd_function(fn, name: str, doc: str):
-    """``fn``, the inner function of a 1-d / 2-d / 3-d family's factory, named and documented
-    as the public ``name``: ``help()``, tracebacks and pickling then show ``name``, with the
-    signature written once in the factory. Example (conv_transpose.py):
-    ``conv_transpose1d = _conv_transpose_nd(1, "Transposed 1-D convolution ...")``."""
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return fn
 
 
 # ---- array routines (NumPy reference; a Numba kernel can replace each) -------------------------
@@ -138,36 +115,45 @@ def _col2im(cols, in_hw, stride, pads, dilation):
     return out_arr[(slice(None),) * 2 + tuple(slice(lo, lo + h) for h, (lo, _) in zip(in_hw, pads))]
 
 
-def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None):
+def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None, out=None):
     """The windows as per-sample matrices (N, C*kh*kw, Ho*Wo), contiguous, ready for GEMM:
     row (c*kh + i)*kw + j, column a*Wo + b. The Numba kernel writes it in one pass (padding
-    included); the reference copies the strided view ``_im2col``."""
+    included); the reference copies the strided view ``_im2col``.
+
+    ``out``: write into this (N, C*kh*kw, Ho*Wo) array instead, e.g. the (n, k, l) view of a
+    batch-major (C*kh*kw, N*Ho*Wo) matrix (conv.py's small convolutions)."""
     k = dispatch.kernels("conv", x)
     n, c = x.shape[:2]
     kk = c * kernel[0] * kernel[1]
     if k is None:
         cols = _im2col(x, kernel, stride, pads, dilation, out_hw=out_hw)
-        return cols.reshape(n, kk, cols.shape[-2] * cols.shape[-1])
+        cols = cols.reshape(n, kk, cols.shape[-2] * cols.shape[-1])
+        if out is None:
+            return cols
+        out[...] = cols
+        return out
     if out_hw is None:
         out_hw = (
             _out_size(x.shape[2], kernel[0], stride[0], *pads[0], dilation[0]),
             _out_size(x.shape[3], kernel[1], stride[1], *pads[1], dilation[1]),
         )
     ho, wo = out_hw
-    cols = np.empty((n, kk, ho * wo), x.dtype)
+    cols = np.empty((n, kk, ho * wo), x.dtype) if out is None else out
     k.im2col(np.ascontiguousarray(x), *_window_args(kernel, stride, pads, dilation), ho, wo, cols)
     return cols
 
 
 def _col2im_matrix(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
     """Adjoint of ``_im2col_matrix``: per-sample (N, C*kh*kw, Ho*Wo) window values added
-    back into an (N, C, H, W) image."""
+    back into an (N, C, H, W) image. ``cols`` may also be the (n, k, l) view of a batch-major
+    matrix (unit stride along l; the kernel reads it in place)."""
     n = cols.shape[0]
     kh, kw = kernel
     k = dispatch.kernels("conv", cols)
     if k is None:
         return _col2im(cols.reshape(n, c, kh, kw, *out_hw), in_hw, stride, pads, dilation)
     out = np.zeros((n, c) + tuple(in_hw), cols.dtype)
-    geometry = _window_args(kernel, stride, pads, dilation)
-    k.col2im(np.ascontiguousarray(cols), *geometry, *out_hw, out)
+    if cols.strides[-1] != cols.itemsize:
+        cols = np.ascontiguousarray(cols)
+    k.col2im(cols, *_window_args(kernel, stride, pads, dilation), *out_hw, out)
     return out

@@ -26,7 +26,7 @@ from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import float_input, operands, unary_op
-from .registry import OpInfo, Sample, register, torch_functional
+from .registry import OpInfo, Sample, register, register_functional, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
 
@@ -268,16 +268,8 @@ def _ref_gelu(x, approximate="none"):
     return (x * 0.5 * (1 + erf(x / np.sqrt(2)))).astype(x.dtype)
 
 
-register(
-    OpInfo(
-        "gelu",
-        gelu,
-        ref=_ref_gelu,
-        method=False,
-        family="activation",
-        samples=with_kwargs(away_from([]), {}, {"approximate": "tanh"}),
-        torch_fn=torch_functional("gelu"),
-    )
+register_functional(
+    "gelu", gelu, _ref_gelu, with_kwargs(away_from([]), {}, {"approximate": "tanh"}), "activation"
 )
 
 
@@ -309,17 +301,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return _activate(silu, input, inplace, Silu)
 
 
-register(
-    OpInfo(
-        "silu",
-        silu,
-        ref=lambda x: x / (1 + np.exp(-x)),
-        method=False,
-        family="activation",
-        samples=away_from([]),
-        torch_fn=torch_functional("silu"),
-    )
-)
+register_functional("silu", silu, lambda x: x / (1 + np.exp(-x)), away_from([]), "activation")
 
 
 # ---- elu / selu / celu --------------------------------------------------------------------------
@@ -392,40 +374,20 @@ def _ref_elu(x, alpha=1.0):
     return np.where(x > 0, x, alpha * (np.exp(np.minimum(x, 0)) - 1))
 
 
-register(
-    OpInfo(
-        "elu",
-        elu,
-        ref=_ref_elu,
-        method=False,
-        family="activation",
-        samples=with_kwargs(away_from([0.0]), {}, {"alpha": 0.5}),
-        torch_fn=torch_functional("elu"),
-    )
+register_functional(
+    "elu", elu, _ref_elu, with_kwargs(away_from([0.0]), {}, {"alpha": 0.5}), "activation"
 )
-register(
-    OpInfo(
-        "selu",
-        selu,
-        ref=lambda x: _SELU_SCALE * _ref_elu(x, _SELU_ALPHA),
-        method=False,
-        family="activation",
-        samples=away_from([0.0]),
-        torch_fn=torch_functional("selu"),
-    )
+register_functional(
+    "selu", selu, lambda x: _SELU_SCALE * _ref_elu(x, _SELU_ALPHA), away_from([0.0]), "activation"
 )
-register(
-    OpInfo(
-        "celu",
-        celu,
-        method=False,
-        family="activation",
-        ref=lambda x, alpha=1.0: (
-            np.maximum(x, 0) + np.minimum(0, alpha * (np.exp(np.minimum(x, 0) / alpha) - 1))
-        ),
-        samples=with_kwargs(away_from([0.0]), {}, {"alpha": 2.0}),
-        torch_fn=torch_functional("celu"),
-    )
+register_functional(
+    "celu",
+    celu,
+    lambda x, alpha=1.0: (
+        np.maximum(x, 0) + np.minimum(0, alpha * (np.exp(np.minimum(x, 0) / alpha) - 1))
+    ),
+    with_kwargs(away_from([0.0]), {}, {"alpha": 2.0}),
+    "activation",
 )
 
 
@@ -458,16 +420,12 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     )
 
 
-register(
-    OpInfo(
-        "leaky_relu",
-        leaky_relu,
-        method=False,
-        family="activation",
-        ref=lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
-        samples=with_kwargs(away_from([0.0]), {}, {"negative_slope": 0.2}),
-        torch_fn=torch_functional("leaky_relu"),
-    )
+register_functional(
+    "leaky_relu",
+    leaky_relu,
+    lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
+    with_kwargs(away_from([0.0]), {}, {"negative_slope": 0.2}),
+    "activation",
 )
 
 
@@ -597,18 +555,12 @@ def _ref_softplus(x, beta=1.0, threshold=20.0):
     return np.where(beta * x > threshold, x, np.logaddexp(0, beta * x) / beta)
 
 
-register(
-    OpInfo(
-        "softplus",
-        softplus,
-        ref=_ref_softplus,
-        method=False,
-        family="activation",
-        samples=with_kwargs(
-            away_from([1.0, -1.0 / 3]), {}, {"beta": 2.0}, {"beta": 3.0, "threshold": 1.0}
-        ),
-        torch_fn=torch_functional("softplus"),
-    )
+register_functional(
+    "softplus",
+    softplus,
+    _ref_softplus,
+    with_kwargs(away_from([1.0, -1.0 / 3]), {}, {"beta": 2.0}, {"beta": 3.0, "threshold": 1.0}),
+    "activation",
 )
 
 
@@ -639,16 +591,8 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     return _activate(mish, input, inplace, Mish)
 
 
-register(
-    OpInfo(
-        "mish",
-        mish,
-        ref=lambda x: x * np.tanh(np.logaddexp(0, x)),
-        method=False,
-        family="activation",
-        samples=away_from([]),
-        torch_fn=torch_functional("mish"),
-    )
+register_functional(
+    "mish", mish, lambda x: x * np.tanh(np.logaddexp(0, x)), away_from([]), "activation"
 )
 
 
@@ -670,16 +614,12 @@ def logsigmoid(input: Tensor) -> Tensor:
     return LogSigmoid.apply(float_input(input, "logsigmoid"))
 
 
-register(
-    OpInfo(
-        "logsigmoid",
-        logsigmoid,
-        ref=lambda x: -np.logaddexp(0, -x),
-        method=False,
-        family="activation",
-        samples=lambda rng: away_from([])(rng) + [Sample(np.array([-800.0, 800.0, 30.0]))],
-        torch_fn=torch_functional("logsigmoid"),
-    )
+register_functional(
+    "logsigmoid",
+    logsigmoid,
+    lambda x: -np.logaddexp(0, -x),
+    lambda rng: away_from([])(rng) + [Sample(np.array([-800.0, 800.0, 30.0]))],
+    "activation",
 )
 
 
@@ -707,14 +647,6 @@ def softsign(input: Tensor) -> Tensor:
     return Softsign.apply(float_input(input, "softsign"))
 
 
-register(
-    OpInfo(
-        "softsign",
-        softsign,
-        ref=lambda x: x / (1 + np.abs(x)),
-        method=False,
-        family="activation",
-        samples=away_from([0.0]),
-        torch_fn=torch_functional("softsign"),
-    )
+register_functional(
+    "softsign", softsign, lambda x: x / (1 + np.abs(x)), away_from([0.0]), "activation"
 )

@@ -346,16 +346,9 @@ def pow(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-register(
-    OpInfo(
-        "pow",
-        pow,
-        inplace=True,
-        ref=np.power,
-        samples=binary_samples(0.5, 2.0, -2.0, 2.0),
-        family="arithmetic",
-    )
-)
+# what the entries of pow and float_power share: positive bases (real powers of any exponent)
+_POWER = dict(inplace=True, samples=binary_samples(0.5, 2.0, -2.0, 2.0), family="arithmetic")
+register(OpInfo("pow", pow, ref=np.power, **_POWER))
 
 
 def float_power(input, exponent) -> Tensor:
@@ -370,16 +363,7 @@ def float_power(input, exponent) -> Tensor:
     return Pow.apply(a, b)
 
 
-register(
-    OpInfo(
-        "float_power",
-        float_power,
-        inplace=True,
-        ref=np.float_power,
-        samples=binary_samples(0.5, 2.0, -2.0, 2.0),
-        family="arithmetic",
-    )
-)
+register(OpInfo("float_power", float_power, ref=np.float_power, **_POWER))
 
 
 # ---- square ----------------------------------------------------------------------

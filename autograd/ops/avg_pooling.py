@@ -16,7 +16,8 @@ import numpy as np
 
 from ..function import Op
 from ..forward_ad import linear_jvp
-from ._windows import _col2im, _im2col, _ntuple, define_window_xp, nd_function
+from ._util import named_function
+from ._windows import _col2im, _im2col, _ntuple, define_window_xp
 from .registry import Sample, register_functions
 from .samples import distinct, normal, shaped_samples
 from .pooling import (
@@ -147,7 +148,7 @@ def _avg_pool_nd(nd: int, doc: str):
             input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd
         )
 
-    return nd_function(avg_pool, f"avg_pool{nd}d", doc)
+    return named_function(avg_pool, f"avg_pool{nd}d", doc)
 
 
 avg_pool2d = _avg_pool_nd(

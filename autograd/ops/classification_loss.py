@@ -11,6 +11,8 @@ The regression and likelihood losses and the shared ``reduction`` helpers are in
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import dispatch
@@ -25,7 +27,7 @@ from .compare import where
 from .registry import Sample, register_functions
 from ..dtypes import FLOAT_KINDS
 from .. import amp as _amp
-from .loss import _check_reduction, _reduce
+from .loss import _check_reduction, _reduce, _ref_reduce
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
 
@@ -43,26 +45,21 @@ def _check_class_target(input: Tensor, target: Tensor, opname: str):
         raise TypeError(
             f"{opname}(): argument 'target' must be Tensor, not {type(target).__name__}"
         )
-    if input.dim() == 0:
+    shape, t_shape = input._data.shape, target._data.shape  # (plain tuples: run every step)
+    nd, t_nd = len(shape), len(t_shape)
+    if nd == 0:
         raise ShapeError(
             f"{opname}: input must have at least 1 dimension (classes), got a 0-d tensor"
         )
-    if (
-        input.dim() >= 2
-        and target.dim() >= 1
-        and input.shape[0] != target.shape[0]
-        and target.dim() == input.dim() - 1
-    ):
+    if nd >= 2 and t_nd >= 1 and shape[0] != t_shape[0] and t_nd == nd - 1:
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0]})."
+            f"Expected input batch_size ({shape[0]}) to match target batch_size ({t_shape[0]})."
         )
-    expected = input.shape[:1] + input.shape[2:] if input.dim() >= 2 else ()
-    if tuple(target.shape) != tuple(expected):
-        if input.dim() >= 2 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
+    expected = shape[:1] + shape[2:] if nd >= 2 else ()
+    if t_shape != expected:
+        if nd >= 2 and t_nd >= 1 and shape[0] != t_shape[0]:
             raise ValueError(
-                f"Expected input batch_size ({input.shape[0]}) to match target "
-                f"batch_size ({target.shape[0]})."
+                f"Expected input batch_size ({shape[0]}) to match target batch_size ({t_shape[0]})."
             )
         raise ShapeError(
             f"{opname}: expected target of shape {list(expected)} for input of shape "
@@ -218,7 +215,7 @@ class CrossEntropyFused(Op):
         fast = _unweighted_targets(target, C, ignore_index) if weight is None else None
         if fast is not None:
             t, total_w = fast
-            weight = np.ones(C)
+            weight = _ones(C)
         else:
             t, _, _, w_np, sample_w = _class_target_arrays(target, C, weight, ignore_index, x.dtype)
             weight, total_w = w_np.astype(np.float64), float(sample_w.sum())
@@ -298,7 +295,8 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
     if weight is not None and (not isinstance(weight, Tensor) or weight.requires_grad):
         return None
     _check_class_target(input, target, "cross_entropy")
-    C = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    shape = input._data.shape
+    C = shape[1] if len(shape) >= 2 else shape[0]
     _check_class_weight(weight, C, "cross_entropy")
     return CrossEntropyFused.apply(
         input,
@@ -309,6 +307,15 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
         smoothing=float(label_smoothing),
         kernels=kernels,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(C: int) -> np.ndarray:
+    """The float64 class weights of an unweighted loss over ``C`` classes, made once per
+    ``C`` (read-only: the kernels and the VJP only read them)."""
+    w = np.ones(C)
+    w.flags.writeable = False
+    return w
 
 
 def _unweighted_targets(t, C, ignore_index):
@@ -556,11 +563,7 @@ def _ref_cross_entropy(
         shape = [1] * x.ndim
         shape[axis] = C
         loss = -(logp * p * (1 if weight is None else weight.reshape(shape))).sum(axis)
-        return (
-            loss
-            if reduction == "none"
-            else np.asarray(loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
-        )
+        return _ref_reduce(loss, reduction, x.dtype)
     return _ref_nll_loss(
         logp,
         target,
@@ -631,11 +634,39 @@ def _ref_bce(x, y, weight=None, size_average=None, reduce=None, reduction="mean"
     loss = -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
     if weight is not None:
         loss = loss * weight
-    return (
-        loss
-        if reduction == "none"
-        else np.asarray(loss.mean() if reduction == "mean" else loss.sum(), x.dtype)
-    )
+    return _ref_reduce(loss, reduction, x.dtype)
+
+
+def _ref_bce_with_logits(
+    x, y, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
+):
+    log_sig = -np.logaddexp(0, -x)  # log(sigmoid(x)), stable
+    lw = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+    loss = (1 - y) * x - lw * log_sig
+    return _ref_reduce(loss if weight is None else loss * weight, reduction, x.dtype)
+
+
+def _bce_with_logits_samples(rng):
+    n, u = rng.normal, rng.uniform
+    return [
+        Sample(n(size=(3, 4)), u(0, 1, (3, 4))),
+        Sample(n(size=(5,)) * 5, rng.integers(0, 2, (5,)).astype(float), reduction="sum"),
+        Sample(
+            n(size=(2, 3)), u(0, 1, (2, 3)), u(0.5, 2, (2, 3)), reduction="none", no_grad_args=(2,)
+        ),
+        # pos_weight (the 7th argument) per class, broadcast over the batch; torch has no
+        # gradient for it
+        Sample(
+            n(size=(3, 4)),
+            u(0, 1, (3, 4)),
+            None,
+            None,
+            None,
+            "mean",
+            u(0.5, 2, (4,)),
+            no_grad_args=(6,),
+        ),
+    ]
 
 
 register_functions(
@@ -644,6 +675,12 @@ register_functions(
         ("cross_entropy", cross_entropy, _ref_cross_entropy, _cross_entropy_samples),
         ("nll_loss", nll_loss, _ref_nll_loss, _nll_samples),
         ("binary_cross_entropy", binary_cross_entropy, _ref_bce, _bce_samples),
+        (
+            "binary_cross_entropy_with_logits",
+            binary_cross_entropy_with_logits,
+            _ref_bce_with_logits,
+            _bce_with_logits_samples,
+        ),
     ],
     namespace="nn.functional",
 )

@@ -108,6 +108,17 @@ ge.__doc__ = "Elementwise ``input >= other`` (bool result)."
 
 
 # ---- where --------------------------------------------------------------------------------
+def _fills(cond, x) -> bool:
+    """``cond`` broadcasts to the shape of ``x`` and both are C-contiguous: np.where's result
+    then has ``x``'s shape and C order, as a copy of ``x`` has."""
+    return (
+        x.flags.c_contiguous
+        and cond.flags.c_contiguous
+        and cond.ndim <= x.ndim
+        and broadcast_shapes(cond.shape, x.shape) == x.shape
+    )
+
+
 class Where(Op):
     """cond ? a : b; the gradient goes to ``a`` where cond holds and to ``b`` elsewhere."""
 
@@ -116,13 +127,23 @@ class Where(Op):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.save_for_backward(cond)
+        if a.ndim == 0 and a.dtype == b.dtype and _fills(cond, b):
+            # masked_fill (``b`` with a constant where ``cond`` holds): ``b`` copied, the
+            # constant written over it, without broadcasting all three as np.where does
+            out = b.copy()
+            np.copyto(out, a, where=cond)
+            return out
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g, xp):
         (cond,) = ctx.saved_tensors
-        zero = xp.zeros_like(g)
         need_a, need_b = ctx.needs_input_grad[1:]
+        if not xp.graph and need_b and not need_a and isinstance(g, np.ndarray) and _fills(cond, g):
+            gb = g.copy()  # (masked_fill's VJP: the gradient, zeroed where cond)
+            np.copyto(gb, 0, where=cond)
+            return None, None, gb
+        zero = xp.zeros_like(g)
         return (
             None,
             xp.where(cond, g, zero) if need_a else None,

@@ -9,7 +9,9 @@ Everything is built on two array routines (the NumPy reference):
 
 On the numba backend ``_im2col_matrix`` / ``_col2im_matrix`` run Numba kernels
 (``autograd/kernels/conv.py``) instead: one pass each, padding handled in the loop. The
-GEMMs are BLAS on both backends.
+GEMMs are BLAS on both backends: one per sample and group, or, for small convolutions, one
+per group for the whole batch (``_conv2d_forward_batch``, which also keeps its windows for
+the weight gradient).
 
 The differentiable ops come in closed families, so that every VJP is written with ops of the
 same family and gradients of any order work:
@@ -31,13 +33,14 @@ import itertools
 import numpy as np
 
 from .. import amp as _amp
+from .. import dispatch
 from ..errors import DTypeError, ShapeError, shape_str
 from ..function import Op
 from ..forward_ad import apply_op, multilinear_jvp, sum_terms
 from ..tensor import Tensor
 from . import xp as _xp
+from ._util import float_input
 from ._windows import (
-    _check_tensor,
     _col2im,
     _col2im_matrix,
     _im2col,
@@ -45,6 +48,7 @@ from ._windows import (
     _ntuple,
     _out_size,
     _pad_nd,
+    _window_args,
 )
 from .registry import register_functions
 from .samples import normal, shaped_samples
@@ -181,6 +185,120 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
     return gw.reshape(o, cg, kh, kw)
 
 
+# ---- small convolutions: the whole batch in one GEMM ---------------------------------------------
+# Per-sample GEMMs are efficient on big images; on small ones (the MNIST-1D CNN's 10 output
+# positions) numpy's loop of N tiny products and the weight gradient's sum over samples cost
+# more than the arithmetic. When the output has at most this many positions and the window
+# matrix fits in this many bytes, conv2d lays it out batch-major, (C*kh*kw, N*Ho*Wo): the
+# forward is one GEMM (a transpose, fused with the bias, turns (O, N, L) into NCHW), and the
+# forward keeps the matrix for the weight gradient, one GEMM too, instead of computing the
+# windows again. (On bigger images the transposes cost more than they save: bench_conv.py's
+# 26x26 and 11x11 layers stay per-sample.)
+_BATCH_MAX_POSITIONS = 64
+_BATCH_COLS_BUDGET = 8 * 2**20
+
+
+def _batch_major(x, w, out_hw) -> bool:
+    """Whether conv2d of ``x`` with ``w`` takes the batch-major path (4-D, small images)."""
+    if x.ndim != 4 or out_hw[0] * out_hw[1] > _BATCH_MAX_POSITIONS:
+        return False
+    k = x.shape[1] * w.shape[2] * w.shape[3]
+    return k * x.shape[0] * out_hw[0] * out_hw[1] * x.itemsize <= _BATCH_COLS_BUDGET
+
+
+def _rows_to_batch(rows, b):
+    """(O, N, L) -> (N, O, L), plus the bias per output channel if any."""
+    k = dispatch.kernels("conv", rows)
+    if k is None:
+        out = np.ascontiguousarray(rows.transpose(1, 0, 2))
+        if b is not None:
+            out += b[:, None]
+        return out
+    out = np.empty((rows.shape[1], rows.shape[0], rows.shape[2]), rows.dtype)
+    k.rows_to_batch(rows, b if b is not None else np.empty(0, rows.dtype), out)
+    return out
+
+
+def _batch_to_rows(g):
+    """(N, O, L) -> (O, N, L), contiguous."""
+    k = dispatch.kernels("conv", g)
+    if k is None or not g.flags.c_contiguous:
+        return np.ascontiguousarray(g.transpose(1, 0, 2))
+    out = np.empty((g.shape[1], g.shape[0], g.shape[2]), g.dtype)
+    k.batch_to_rows(g, out)
+    return out
+
+
+def _samples_inner(n, out_hw) -> bool:
+    """Whether the window kernels run with the sample loop innermost (``im2col_batch``):
+    when the output rows are short next to the batch, their per-row loops would cost more
+    than the copying."""
+    return 4 * out_hw[1] <= n
+
+
+def _im2col_batch(x, kernel, stride, pads, dilation, out_hw):
+    """The windows of x as a batch-major (C*kh*kw, N, Ho*Wo) matrix."""
+    n, c = x.shape[:2]
+    cols = np.empty((c * kernel[0] * kernel[1], n, out_hw[0] * out_hw[1]), x.dtype)
+    k = dispatch.kernels("conv", x)
+    if k is not None and _samples_inner(n, out_hw):
+        geometry = _window_args(kernel, stride, pads, dilation)
+        k.im2col_batch(np.ascontiguousarray(x), *geometry, *out_hw, cols)
+    else:  # the per-sample walk, writing through the (n, k, l) view
+        _im2col_matrix(x, kernel, stride, pads, dilation, out_hw, out=cols.transpose(1, 0, 2))
+    return cols
+
+
+def _col2im_batch(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
+    """Adjoint of ``_im2col_batch``: (C*kh*kw, N, Ho*Wo) window values into (N, C, H, W)."""
+    k = dispatch.kernels("conv", cols)
+    if k is None or not _samples_inner(cols.shape[1], out_hw):
+        view = cols.transpose(1, 0, 2)
+        return _col2im_matrix(view, c, in_hw, kernel, out_hw, stride, pads, dilation)
+    out = np.zeros((cols.shape[1], c) + tuple(in_hw), cols.dtype)
+    k.col2im_batch(cols, *_window_args(kernel, stride, pads, dilation), *out_hw, out)
+    return out
+
+
+def _conv2d_forward_batch(x, w, b, stride, pads, dilation, groups, out_hw):
+    """The forward of a small conv2d: (y with bias, the batch-major window matrix)."""
+    n, o, (_, cg, kh, kw) = x.shape[0], w.shape[0], w.shape
+    kg, l = cg * kh * kw, out_hw[0] * out_hw[1]
+    cols = _im2col_batch(x, (kh, kw), stride, pads, dilation, out_hw)
+    rows = np.matmul(w.reshape(groups, o // groups, kg), cols.reshape(groups, kg, n * l))
+    return _rows_to_batch(rows.reshape(o, n, l), b).reshape((n, o) + tuple(out_hw)), cols
+
+
+def _conv2d_backward_batch(g, x_shape, w, cols, needs, stride, pads, dilation, groups):
+    """The three gradients of a small conv2d from the matrix its forward kept: one transpose
+    of ``g``, then one GEMM each for the input (with col2im) and the weight."""
+    need_x, need_w, need_b = needs
+    n, o, ho, wo = g.shape
+    _, cg, kh, kw = w.shape
+    kg = cg * kh * kw
+    rows = _batch_to_rows(g.reshape(n, o, ho * wo)).reshape(groups, o // groups, n * ho * wo)
+    gx = gw = gb = None
+    if need_x:
+        wt = w.reshape(groups, o // groups, kg).transpose(0, 2, 1)  # (G, K/G, O/G)
+        gcols = np.matmul(wt, rows).reshape(groups * kg, n, ho * wo)
+        gx = _col2im_batch(
+            gcols,
+            x_shape[1],
+            x_shape[2:],
+            (kh, kw),
+            (ho, wo),
+            stride,
+            pads,
+            dilation,
+        )
+    if need_w:
+        cols = cols.reshape(groups, kg, n * ho * wo)
+        gw = np.matmul(rows, cols.transpose(0, 2, 1)).reshape(w.shape)  # (G, O/G, K/G)
+    if need_b:
+        gb = rows.reshape(o, -1).sum(axis=1)
+    return gx, gw, gb
+
+
 def _conv3d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     """The same im2col + one GEMM per group for 3-D inputs (N, C, D, H, W), without the
     blocking and the Numba kernels of the 2-D path."""
@@ -210,17 +328,46 @@ def _conv3d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
     return np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape((o, cg) + tuple(kernel))
 
 
-# the array routines by number of spatial dims (1-D convolutions run as 2-D)
-def _conv_forward_np(x, *args):
-    return (_conv2d_forward_np if x.ndim == 4 else _conv3d_forward_np)(x, *args)
+# the array routines by number of spatial dims. A 1-D convolution runs as a 2-D one over a
+# height-1 image: its (N, C, L) arrays are viewed as (N, C, 1, L) here, inside the ops, so
+# conv1d records one op, not an unsqueeze and a squeeze around it. Its arguments (stride,
+# pads, dilation) come in 2-D form; the sizes read off its arrays (``in_hw``, ``kernel``,
+# ``out_hw``) get the height 1 here.
+def _as_2d(a):
+    """A 1-D convolution's (N, C, L) array as (N, C, 1, L); other arrays unchanged."""
+    return a.reshape(a.shape[:2] + (1,) + a.shape[2:]) if a.ndim == 3 else a
 
 
-def _conv_input_grad_np(g, *args):
-    return (_conv2d_input_grad_np if g.ndim == 4 else _conv3d_input_grad_np)(g, *args)
+def _from_2d(a):
+    """(N, C, 1, L) -> (N, C, L): the result of a 1-D convolution run as 2-D."""
+    return a.reshape(a.shape[:2] + a.shape[3:])
 
 
-def _conv_weight_grad_np(x, *args):
-    return (_conv2d_weight_grad_np if x.ndim == 4 else _conv3d_weight_grad_np)(x, *args)
+def _size_2d(size):
+    return (1,) + tuple(size) if size is not None and len(size) == 1 else size
+
+
+def _conv_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
+    if x.ndim == 3:
+        y = _conv2d_forward_np(
+            _as_2d(x), _as_2d(w), stride, pads, dilation, groups, _size_2d(out_hw)
+        )
+        return _from_2d(y)
+    fn = _conv2d_forward_np if x.ndim == 4 else _conv3d_forward_np
+    return fn(x, w, stride, pads, dilation, groups, out_hw)
+
+
+def _conv_input_grad_np(g, w, in_hw, *args):
+    if g.ndim == 3:
+        return _from_2d(_conv2d_input_grad_np(_as_2d(g), _as_2d(w), _size_2d(in_hw), *args))
+    return (_conv2d_input_grad_np if g.ndim == 4 else _conv3d_input_grad_np)(g, w, in_hw, *args)
+
+
+def _conv_weight_grad_np(x, g, kernel, *args):
+    if x.ndim == 3:
+        return _from_2d(_conv2d_weight_grad_np(_as_2d(x), _as_2d(g), _size_2d(kernel), *args))
+    fn = _conv2d_weight_grad_np if x.ndim == 4 else _conv3d_weight_grad_np
+    return fn(x, g, kernel, *args)
 
 
 def _channel_shape(b, ndim):
@@ -267,12 +414,31 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, out_hw=None):
+        x2, w2, out_hw = _as_2d(x), _as_2d(w), _size_2d(out_hw)
+        if out_hw is None and x2.ndim == 4:
+            out_hw = tuple(
+                _out_size(n, k, s, *p, d)
+                for n, k, s, p, d in zip(x2.shape[2:], w2.shape[2:], stride, pads, dilation)
+            )
+        if _batch_major(x2, w2, out_hw):  # small: one GEMM, the windows kept for backward
+            y, cols = _conv2d_forward_batch(x2, w2, b, stride, pads, dilation, groups, out_hw)
+            ctx.args = (stride, pads, dilation, groups)
+            ctx.save_for_backward(x, w, cols)
+            return _from_2d(y) if x.ndim == 3 else y
         y = _conv_forward_np(x, w, stride, pads, dilation, groups, out_hw)
         return _saved_with_bias(ctx, (x, w), (stride, pads, dilation, groups), y, b)
 
     @staticmethod
     def backward(ctx, g, xp):
-        x, w = ctx.saved_tensors
+        x, w, *cols = ctx.saved_tensors
+        if cols and not xp.graph:  # the batch-major forward kept its windows
+            gx, gw, gb = _conv2d_backward_batch(
+                _as_2d(g), _as_2d(x).shape, _as_2d(w), cols[0], ctx.needs_input_grad, *ctx.args
+            )
+            if x.ndim == 3:  # conv1d
+                gx = None if gx is None else _from_2d(gx)
+                gw = None if gw is None else _from_2d(gw)
+            return gx, gw, gb
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = xp.conv2d_input_grad(g, w, tuple(x.shape[2:]), *ctx.args) if need_x else None
         gw = xp.conv2d_weight_grad(x, g, tuple(w.shape[2:]), *ctx.args) if need_w else None
@@ -377,8 +543,8 @@ def _batched(input, weight, nd, opname, weight_layout):
     unbatched) and whether it was unbatched."""
     from .movement import unsqueeze
 
-    _check_tensor(input, "input", opname)
-    _check_tensor(weight, "weight", opname)
+    float_input(input, opname)
+    float_input(weight, opname, "weight")
     if input.ndim not in (nd + 1, nd + 2):
         raise ShapeError(
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
@@ -397,7 +563,7 @@ def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
     """The checks conv and conv_transpose share: a 1-D bias of one value per output channel
     (``given`` starts torch's message), and weight and bias of the input's dtype."""
     if bias is not None:
-        _check_tensor(bias, "bias", opname)
+        float_input(bias, opname, "bias")
         if bias.ndim != 1 or bias.shape[0] != channels:
             raise ShapeError(
                 f"{given}weight of size {shape_str(weight.shape)}, expected bias to "
@@ -413,7 +579,7 @@ def _check_bias_and_dtypes(x, weight, bias, channels, opname, given):
 
 def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
     opname = f"conv{nd}d"
-    from .movement import squeeze, unsqueeze
+    from .movement import squeeze
 
     x, unbatched = _batched(input, weight, nd, opname, "out_channels, in_channels / groups")
     stride = _ntuple(stride, nd, "stride", opname)
@@ -449,16 +615,11 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd):
             f"Calculated padded input size per channel: ({padded_s}). Kernel size: "
             f"({eff_s}). Kernel size can't be greater than actual input size"
         )
-    if nd == 1:  # a 1-D conv is a 2-D conv over a height-1 image
-        x, w = unsqueeze(x, 2), unsqueeze(weight, 2)
+    if nd == 1:  # a 1-D conv is a 2-D conv over a height-1 image (see _as_2d)
         stride, pads, dilation = (1,) + stride, ((0, 0),) + pads, (1,) + dilation
-    else:
-        w = weight
     y = Convolution.apply(
-        x, w, bias, stride=stride, pads=pads, dilation=dilation, groups=int(groups)
+        x, weight, bias, stride=stride, pads=pads, dilation=dilation, groups=int(groups)
     )
-    if nd == 1:
-        y = squeeze(y, 2)
     return squeeze(y, 0) if unbatched else y
 
 

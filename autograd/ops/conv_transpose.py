@@ -15,7 +15,8 @@ import numpy as np
 from .. import amp as _amp
 from ..errors import ShapeError, shape_str
 from ..tensor import Tensor
-from ._windows import _ntuple, nd_function
+from ._util import named_function
+from ._windows import _ntuple
 from .registry import register_functions
 from .conv import ConvolutionInputGrad, _batched, _check_bias_and_dtypes, conv_samples
 
@@ -110,7 +111,7 @@ def _conv_transpose_nd(nd: int, doc: str):
             input, weight, bias, stride, padding, output_padding, groups, dilation, nd
         )
 
-    return _amp.lower_precision(nd_function(conv_transpose, f"conv_transpose{nd}d", doc))
+    return _amp.lower_precision(named_function(conv_transpose, f"conv_transpose{nd}d", doc))
 
 
 conv_transpose2d = _conv_transpose_nd(
@@ -184,55 +185,38 @@ def _ref_conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, gro
     return res
 
 
+_conv_transpose2d_samples = conv_samples(
+    ((2, 2, 3, 3), (2, 3, 2, 2), (3,), {}),
+    ((1, 2, 3, 2), (2, 2, 3, 3), None, dict(stride=2, padding=1, output_padding=1)),
+    ((1, 4, 2, 3), (4, 1, 2, 2), (2,), dict(stride=(2, 1), groups=2, dilation=2)),
+    ((2, 3, 3), (2, 2, 2, 2), None, {}),
+)
+_conv_transpose1d_samples = conv_samples(
+    ((2, 2, 4), (2, 3, 3), (3,), {}),
+    ((1, 4, 3), (4, 1, 2), None, dict(stride=3, padding=1, output_padding=1, groups=2, dilation=2)),
+    ((2, 5), (2, 2, 3), None, dict(stride=2)),
+)
+_conv_transpose3d_samples = conv_samples(
+    ((2, 2, 2, 3, 2), (2, 3, 2, 2, 1), (3,), {}),
+    (
+        (1, 4, 2, 2, 3),
+        (4, 1, 2, 1, 2),
+        None,
+        dict(
+            stride=(2, 1, 2),
+            padding=(1, 0, 0),
+            output_padding=(1, 0, 1),
+            groups=2,
+            dilation=(1, 2, 1),
+        ),
+    ),
+    ((2, 2, 2, 2), (2, 1, 2, 2, 2), None, {}),
+)
 register_functions(
     "conv_transpose",
     [
-        (
-            "conv_transpose2d",
-            conv_transpose2d,
-            _ref_conv_transpose,
-            conv_samples(
-                ((2, 2, 3, 3), (2, 3, 2, 2), (3,), {}),
-                ((1, 2, 3, 2), (2, 2, 3, 3), None, dict(stride=2, padding=1, output_padding=1)),
-                ((1, 4, 2, 3), (4, 1, 2, 2), (2,), dict(stride=(2, 1), groups=2, dilation=2)),
-                ((2, 3, 3), (2, 2, 2, 2), None, {}),
-            ),
-        ),
-        (
-            "conv_transpose1d",
-            conv_transpose1d,
-            _ref_conv_transpose,
-            conv_samples(
-                ((2, 2, 4), (2, 3, 3), (3,), {}),
-                (
-                    (1, 4, 3),
-                    (4, 1, 2),
-                    None,
-                    dict(stride=3, padding=1, output_padding=1, groups=2, dilation=2),
-                ),
-                ((2, 5), (2, 2, 3), None, dict(stride=2)),
-            ),
-        ),
-        (
-            "conv_transpose3d",
-            conv_transpose3d,
-            _ref_conv_transpose,
-            conv_samples(
-                ((2, 2, 2, 3, 2), (2, 3, 2, 2, 1), (3,), {}),
-                (
-                    (1, 4, 2, 2, 3),
-                    (4, 1, 2, 1, 2),
-                    None,
-                    dict(
-                        stride=(2, 1, 2),
-                        padding=(1, 0, 0),
-                        output_padding=(1, 0, 1),
-                        groups=2,
-                        dilation=(1, 2, 1),
-                    ),
-                ),
-                ((2, 2, 2, 2), (2, 1, 2, 2, 2), None, {}),
-            ),
-        ),
+        ("conv_transpose2d", conv_transpose2d, _ref_conv_transpose, _conv_transpose2d_samples),
+        ("conv_transpose1d", conv_transpose1d, _ref_conv_transpose, _conv_transpose1d_samples),
+        ("conv_transpose3d", conv_transpose3d, _ref_conv_transpose, _conv_transpose3d_samples),
     ],
 )

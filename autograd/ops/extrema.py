@@ -412,6 +412,25 @@ def _median_index(x: np.ndarray, dim: int) -> np.ndarray:
     return _lower_median_index(_as1d(x), dim)
 
 
+def _median_of_all(op: type, input: Tensor, median_index) -> Tensor:
+    """The median of all elements (0-d; nan when there are none) as the reduction ``op``
+    (Median, NanMedian), the element ``median_index(flat, 0)`` picks."""
+    x = input._data
+    flat = x.reshape(-1)
+    if flat.size == 0:
+        return Tensor._make(np.full((), np.nan, x.dtype))
+    value = flat[median_index(flat, 0)[0]]
+    dims = tuple(range(x.ndim))
+    # the "reduction" just returns the value found above; _Extreme's backward then spreads
+    # the gradient over every element equal to it
+    return op.apply(
+        input,
+        dims=dims,
+        keepdim=False,
+        np_fn=lambda a, axis, keepdims: np.full(_keepdim_shape(a.shape, dims), value, a.dtype),
+    )
+
+
 def median(input: Tensor, dim=None, keepdim: bool = False):
     """Lower median of all elements; with ``dim``, a ``(values, indices)`` named tuple.
     nan propagates, like torch.
@@ -422,19 +441,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
     """
     x = input._data
     if dim is None:
-        if x.size == 0:
-            return Tensor._make(np.full((), np.nan, x.dtype))
-        flat = x.reshape(-1)
-        value = flat[_lower_median_index(flat, 0)[0]]
-        dims = tuple(range(x.ndim))
-        # the "reduction" just returns the value found above; _Extreme's backward then
-        # spreads the gradient over every element equal to it
-        return Median.apply(
-            input,
-            dims=dims,
-            keepdim=False,
-            np_fn=lambda a, axis, keepdims: np.full(_keepdim_shape(a.shape, dims), value, a.dtype),
-        )
+        return _median_of_all(Median, input, _lower_median_index)
     d = _int_dim(dim, input.ndim, "median")
     if x.ndim:
         _check_nonempty_dims(input, (d,), "median")

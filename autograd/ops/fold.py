@@ -15,8 +15,8 @@ from ..errors import ShapeError
 from ..function import Op
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
+from ._util import float_input
 from ._windows import (
-    _check_tensor,
     _col2im_matrix,
     _im2col_matrix,
     _ntuple,
@@ -111,7 +111,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """
     from .movement import squeeze, unsqueeze
 
-    _check_tensor(input, "input", "unfold")
+    float_input(input, "unfold")
     if input.ndim not in (3, 4):
         raise ShapeError(
             f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)"
@@ -141,7 +141,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
     """
     from .movement import squeeze, unsqueeze
 
-    _check_tensor(input, "input", "fold")
+    float_input(input, "fold")
     if input.ndim not in (2, 3):
         raise ShapeError(
             f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are "

@@ -137,6 +137,11 @@ def _tap_index(pos, n):
     )
 
 
+def _sizes(input, grid):
+    """How torch's grid_sampler shape errors end."""
+    return f"input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}"
+
+
 def grid_sample(
     input: Tensor,
     grid: Tensor,
@@ -178,8 +183,7 @@ def grid_sample(
     if grid.ndim != input.ndim:
         raise ShapeError(
             f"grid_sampler(): expected {input.ndim}D input and grid with same "
-            f"number of dimensions, but got input with sizes "
-            f"{list(input.shape)} and grid with sizes {list(grid.shape)}"
+            f"number of dimensions, but got {_sizes(input, grid)}"
         )
     if grid.shape[-1] != nd:
         raise ShapeError(
@@ -189,14 +193,12 @@ def grid_sample(
     if input.ndim not in (4, 5):
         raise ShapeError(
             f"grid_sampler(): expected 4D or 5D input and grid with same number "
-            f"of dimensions, but got input with sizes {list(input.shape)} and "
-            f"grid with sizes {list(grid.shape)}"
+            f"of dimensions, but got {_sizes(input, grid)}"
         )
     if grid.shape[0] != input.shape[0]:
         raise ShapeError(
             f"grid_sampler(): expected grid and input to have same batch size, but "
-            f"got input with sizes {list(input.shape)} and grid with sizes "
-            f"{list(grid.shape)}"
+            f"got {_sizes(input, grid)}"
         )
     empty = [d for d in range(2, input.ndim) if input.shape[d] == 0]
     if empty:

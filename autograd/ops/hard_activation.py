@@ -15,7 +15,7 @@ from ..function import Op
 from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from ._util import float_input, unary_op
-from .registry import OpInfo, register, torch_functional
+from .registry import register_functional
 from .samples import away_from, with_kwargs
 from .activation import _activate, _inplace
 
@@ -68,29 +68,15 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-register(
-    OpInfo(
-        "hardtanh",
-        hardtanh,
-        method=False,
-        ref=lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
-        family="hard_activation",
-        samples=with_kwargs(
-            away_from([-1.0, 1.0, -0.5, 2.0]), {}, {"min_val": -0.5, "max_val": 2.0}
-        ),
-        torch_fn=torch_functional("hardtanh"),
-    )
+register_functional(
+    "hardtanh",
+    hardtanh,
+    lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
+    with_kwargs(away_from([-1.0, 1.0, -0.5, 2.0]), {}, {"min_val": -0.5, "max_val": 2.0}),
+    "hard_activation",
 )
-register(
-    OpInfo(
-        "relu6",
-        relu6,
-        ref=lambda x: np.clip(x, 0, 6),
-        method=False,
-        family="hard_activation",
-        samples=away_from([0.0, 6.0], -2.0, 8.0),
-        torch_fn=torch_functional("relu6"),
-    )
+register_functional(
+    "relu6", relu6, lambda x: np.clip(x, 0, 6), away_from([0.0, 6.0], -2.0, 8.0), "hard_activation"
 )
 
 
@@ -117,16 +103,12 @@ def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     return _activate(hardsigmoid, input, inplace, Hardsigmoid)
 
 
-register(
-    OpInfo(
-        "hardsigmoid",
-        hardsigmoid,
-        ref=lambda x: np.clip(x / 6 + 0.5, 0, 1),
-        method=False,
-        family="hard_activation",
-        samples=away_from([-3.0, 3.0], -5, 5),
-        torch_fn=torch_functional("hardsigmoid"),
-    )
+register_functional(
+    "hardsigmoid",
+    hardsigmoid,
+    lambda x: np.clip(x / 6 + 0.5, 0, 1),
+    away_from([-3.0, 3.0], -5, 5),
+    "hard_activation",
 )
 
 
@@ -153,14 +135,10 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     return _activate(hardswish, input, inplace, Hardswish)
 
 
-register(
-    OpInfo(
-        "hardswish",
-        hardswish,
-        ref=lambda x: x * np.clip(x + 3, 0, 6) / 6,
-        method=False,
-        family="hard_activation",
-        samples=away_from([-3.0, 3.0], -5, 5),
-        torch_fn=torch_functional("hardswish"),
-    )
+register_functional(
+    "hardswish",
+    hardswish,
+    lambda x: x * np.clip(x + 3, 0, 6) / 6,
+    away_from([-3.0, 3.0], -5, 5),
+    "hard_activation",
 )

@@ -173,9 +173,38 @@ def _np_index_op(kind):
     return ref
 
 
-def _tidx(torch, name):
-    """torch.<name>(x, dim, index, ...) with the NumPy index array made a torch tensor."""
-    return lambda x, d, i, *a, **kw: getattr(torch, name)(x, d, torch.as_tensor(i), *a, **kw)
+def _torch_index_op(name):
+    """``torch_fn`` of torch.<name>(x, dim, index, ...): the NumPy index array made a tensor."""
+    return lambda torch, x, d, i, *a, **kw: getattr(torch, name)(x, d, torch.as_tensor(i), *a, **kw)
+
+
+def _select_samples(rng):
+    return [
+        Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3])),
+        Sample(rng.normal(size=(2, 3, 4)), -1, np.array([1])),
+        Sample(rng.normal(size=(4, 3)), 1, np.array([], dtype=np.int64)),
+    ]
+
+
+def _add_samples(rng):
+    return [
+        Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3]), rng.normal(size=(3, 3))),
+        Sample(rng.normal(size=(2, 4)), 1, np.array([1, 2]), rng.normal(size=(2, 2)), alpha=-2.0),
+    ]
+
+
+def _copy_samples(rng):
+    return [
+        Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), rng.normal(size=(2, 3))),
+        Sample(rng.normal(size=(2, 4)), -1, np.array([2]), rng.normal(size=(2, 1))),
+    ]
+
+
+def _fill_samples(rng):
+    return [
+        Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), 2.5),
+        Sample(rng.normal(size=(2, 4)), 1, np.array([1, 1]), rng.normal(size=())),
+    ]
 
 
 register(
@@ -183,59 +212,34 @@ register(
         "index_select",
         index_select,
         ref=_np_index_op("select"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3])),
-            Sample(rng.normal(size=(2, 3, 4)), -1, np.array([1])),
-            Sample(rng.normal(size=(4, 3)), 1, np.array([], dtype=np.int64)),
-        ],
-        torch_fn=lambda torch, *a: _tidx(torch, "index_select")(*a),
+        samples=_select_samples,
+        torch_fn=_torch_index_op("index_select"),
         family="index_dim",
     )
 )
-register(
-    OpInfo(
-        "index_add",
-        index_add,
-        inplace=True,
-        ref=_np_index_op("add"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0, 3]), rng.normal(size=(3, 3))),
-            Sample(
-                rng.normal(size=(2, 4)), 1, np.array([1, 2]), rng.normal(size=(2, 2)), alpha=-2.0
-            ),
-        ],
-        torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_add")(*a, **kw),
-        family="index_dim",
-    )
-)
-register(
-    OpInfo(
-        "index_copy",
-        index_copy,
-        inplace=True,
-        ref=_np_index_op("copy"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), rng.normal(size=(2, 3))),
-            Sample(rng.normal(size=(2, 4)), -1, np.array([2]), rng.normal(size=(2, 1))),
-        ],
-        torch_fn=lambda torch, *a: _tidx(torch, "index_copy")(*a),
-        family="index_dim",
-    )
-)
-register(
-    OpInfo(
+# the in-place family: (name, function, what the NumPy reference does, samples, torch_fn)
+for _opname, _fn, _kind, _samples, _torch_fn in [
+    ("index_add", index_add, "add", _add_samples, _torch_index_op("index_add")),
+    ("index_copy", index_copy, "copy", _copy_samples, _torch_index_op("index_copy")),
+    (
         "index_fill",
         index_fill,
-        inplace=True,
-        ref=_np_index_op("copy"),
-        samples=lambda rng: [
-            Sample(rng.normal(size=(4, 3)), 0, np.array([3, 0]), 2.5),
-            Sample(rng.normal(size=(2, 4)), 1, np.array([1, 1]), rng.normal(size=())),
-        ],
-        torch_fn=lambda torch, x, d, i, v: x.index_fill(d, torch.as_tensor(i), v),
-        family="index_dim",
+        "copy",
+        _fill_samples,
+        lambda torch, x, d, i, v: x.index_fill(d, torch.as_tensor(i), v),
+    ),
+]:
+    register(
+        OpInfo(
+            _opname,
+            _fn,
+            inplace=True,
+            ref=_np_index_op(_kind),
+            samples=_samples,
+            torch_fn=_torch_fn,
+            family="index_dim",
+        )
     )
-)
 
 
 def index_reduce(
@@ -304,6 +308,6 @@ register(
         ref=_np_index_reduce,
         samples=_index_reduce_samples,
         family="index_dim",
-        torch_fn=lambda torch, *a, **kw: _tidx(torch, "index_reduce")(*a, **kw),
+        torch_fn=_torch_index_op("index_reduce"),
     )
 )

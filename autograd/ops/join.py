@@ -135,8 +135,8 @@ class Stack(Op):
     @staticmethod
     def forward(ctx, *xs, dim):
         ctx.dim = dim
-        if dim == 0:  # equally-shaped arrays of one dtype (see ``stack``): np.array puts
-            return np.array(xs)  # them on a new first axis as np.stack does, at less cost
+        if dim == 0:  # (``stack`` checked one shape and one dtype: np.array stacks them as
+            return np.array(xs)  # np.stack does along a new first axis, in one C call)
         return np.stack(xs, axis=dim)
 
     @staticmethod

@@ -22,6 +22,7 @@ from ..tensor import _C_NAMES, _SCALAR_NAMES, Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, wrap_dim, tracked
 from .registry import OpInfo, Sample, register
+from .samples import normal, shaped_samples
 from .. import amp as _amp
 
 __all__ = [
@@ -45,6 +46,13 @@ _CPP_NAMES, _TORCH_NAMES = _C_NAMES, _SCALAR_NAMES
 
 def _name(t: Tensor, table) -> str:
     return table.get(t._data.dtype.name, t._data.dtype.name)
+
+
+def _same_dtype(a: Tensor, b: Tensor, message: str) -> None:
+    """torch's DTypeError when ``a`` and ``b`` differ in dtype: ``message`` with ``{0}`` and
+    ``{1}`` replaced by the names torch prints for their dtypes (``Float``, ``Double`` ...)."""
+    if a._data.dtype != b._data.dtype:
+        raise DTypeError(message.format(_name(a, _TORCH_NAMES), _name(b, _TORCH_NAMES)))
 
 
 def _x(shape) -> str:
@@ -73,9 +81,12 @@ def _matmul_arrays(a, b):
         rows = _prod(a.shape[:-1])
         out = _matmul_arrays(a.reshape(rows, a.shape[-1]), b)
         return out.reshape(a.shape[:-1] + b.shape[-1:])
-    if a.dtype == np.float16 and b.dtype == np.float16:
+    if a.dtype == _F16 and b.dtype == _F16:  # (a dtype, not np.float16: no conversion per call)
         return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
     return np.matmul(a, b)
+
+
+_F16 = np.dtype(np.float16)
 
 
 class Matmul(Op):
@@ -277,12 +288,7 @@ def mv(input, vec) -> Tensor:
     a, v = _tensor(input, "mv"), _tensor(vec, "mv")
     if a.ndim != 2 or v.ndim != 1:
         raise ShapeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
-    if a._data.dtype != v._data.dtype:
-        raise DTypeError(
-            f"addmv input tensors must have the same dtype, but got "
-            f"{_name(a, _TORCH_NAMES)}, {_name(a, _TORCH_NAMES)}, and "
-            f"{_name(v, _TORCH_NAMES)}"
-        )
+    _same_dtype(a, v, "addmv input tensors must have the same dtype, but got {0}, {0}, and {1}")
     if a.shape[1] != v.shape[0]:
         raise ShapeError(
             f"size mismatch, got input ({a.shape[0]}), mat ({_x(a.shape)}), vec ({v.shape[0]})"
@@ -300,11 +306,7 @@ def dot(input, tensor) -> Tensor:
     a, b = _tensor(input, "dot"), _tensor(tensor, "dot")
     if a.ndim != 1 or b.ndim != 1:
         raise ShapeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"dot : expected both vectors to have same dtype, but found "
-            f"{_name(a, _TORCH_NAMES)} and {_name(b, _TORCH_NAMES)}"
-        )
+    _same_dtype(a, b, "dot : expected both vectors to have same dtype, but found {0} and {1}")
     _check_matmul(a, b)
     return Dot.apply(a, b)
 
@@ -339,51 +341,28 @@ def _matmul_samples(rng):
 
 register(OpInfo("matmul", matmul, ref=np.matmul, samples=_matmul_samples, family="linalg"))
 register(OpInfo("mm", mm, ref=np.matmul, samples=_mm_samples, family="linalg"))
-register(
-    OpInfo(
-        "bmm",
-        bmm,
-        ref=np.matmul,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 2, 3)), rng.normal(size=(2, 3, 4))),
-            Sample(rng.normal(size=(0, 2, 3)), rng.normal(size=(0, 3, 1))),
-            Sample(rng.normal(size=(3, 1, 2)), rng.normal(size=(3, 2, 1))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "mv",
-        mv,
-        ref=np.matmul,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3)), rng.normal(size=(3,))),
-            Sample(rng.normal(size=(0, 3)), rng.normal(size=(3,))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "dot",
-        dot,
-        ref=np.dot,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(5,)), rng.normal(size=(5,))),
-            Sample(rng.normal(size=(0,)), rng.normal(size=(0,))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "vdot",
-        vdot,
-        ref=np.vdot,
-        family="linalg",
-        samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(3,)))],
-    )
+
+
+def _register_products(rows):
+    """The entries of products of two tensors, one ``(name, function, NumPy reference, the
+    shapes of its samples' two tensors)`` row each."""
+    for name, fn, ref, shapes in rows:
+        samples = shaped_samples(normal, *shapes, arrays=2)
+        register(OpInfo(name, fn, ref=ref, family="linalg", samples=samples))
+
+
+_register_products(
+    [
+        (
+            "bmm",
+            bmm,
+            np.matmul,
+            [((2, 2, 3), (2, 3, 4)), ((0, 2, 3), (0, 3, 1)), ((3, 1, 2), (3, 2, 1))],
+        ),
+        ("mv", mv, np.matmul, [((2, 3), (3,)), ((0, 3), (3,))]),
+        ("dot", dot, np.dot, [((5,), (5,)), ((0,), (0,))]),
+        ("vdot", vdot, np.vdot, [((3,), (3,))]),
+    ]
 )
 
 
@@ -689,40 +668,17 @@ register(
         ],
     )
 )
-register(
-    OpInfo(
-        "inner",
-        inner,
-        ref=np.inner,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3,)), rng.normal(size=(3,))),
-            Sample(rng.normal(size=(2, 3)), rng.normal(size=(4, 3))),
-            Sample(rng.normal(size=(2, 2, 3)), rng.normal(size=(3,))),
-            Sample(rng.normal(size=()), rng.normal(size=(2, 3))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "outer",
-        outer,
-        ref=np.outer,
-        family="linalg",
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3,)), rng.normal(size=(4,))),
-            Sample(rng.normal(size=(0,)), rng.normal(size=(2,))),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "ger",
-        ger,
-        ref=np.outer,
-        family="linalg",
-        samples=lambda rng: [Sample(rng.normal(size=(3,)), rng.normal(size=(2,)))],
-    )
+_register_products(
+    [
+        (
+            "inner",
+            inner,
+            np.inner,
+            [((3,), (3,)), ((2, 3), (4, 3)), ((2, 2, 3), (3,)), ((), (2, 3))],
+        ),
+        ("outer", outer, np.outer, [((3,), (4,)), ((0,), (2,))]),
+        ("ger", ger, np.outer, [((3,), (2,))]),
+    ]
 )
 
 
@@ -753,12 +709,12 @@ def _check_b_against(b: Tensor, a: Tensor, op: str):
             f"Incompatible matrix sizes for {op}: each A matrix is {a.shape[-1]} by "
             f"{a.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}"
         )
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"Expected b and A to have the same dtype, but found b of type "
-            f"{_name(b, _TORCH_NAMES)} and A of type {_name(a, _TORCH_NAMES)} "
-            "instead."
-        )
+    _same_dtype(
+        b,
+        a,
+        "Expected b and A to have the same dtype, but found b of type {0} and A of type {1} "
+        "instead.",
+    )
 
 
 class LinAlgError(RuntimeError):

@@ -166,16 +166,13 @@ def logdet(input) -> Tensor:
     )
 
 
+def _one_matrix(rng):
+    # the top-level det and slogdet: their batches are tested under torch.linalg's names
+    return [Sample(_well_conditioned(rng, 3, 3))]
+
+
 register(OpInfo("det", det, ref=np.linalg.det, samples=_square_samples, **_LINALG))
-register(
-    OpInfo(
-        "det",
-        det,
-        ref=np.linalg.det,
-        **_TOP,
-        samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3))],
-    )
-)
+register(OpInfo("det", det, ref=np.linalg.det, samples=_one_matrix, **_TOP))
 register(
     OpInfo(
         "slogdet",
@@ -188,15 +185,7 @@ register(
         ],
     )
 )
-register(
-    OpInfo(
-        "slogdet",
-        slogdet,
-        ref=np.linalg.slogdet,
-        **_TOP,
-        samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3))],
-    )
-)
+register(OpInfo("slogdet", slogdet, ref=np.linalg.slogdet, samples=_one_matrix, **_TOP))
 
 
 def _ref_logdet(a):

@@ -14,7 +14,7 @@ from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor
 from .. import amp as _amp
 from ._util import as_tensor_operand, broadcast_shapes, wrap_dim
-from .linalg import _CPP_NAMES, _TORCH_NAMES, _name, matmul
+from .linalg import _CPP_NAMES, _TORCH_NAMES, _name, _same_dtype, matmul
 from .linalg_decomp import svdvals
 from .registry import OpInfo, Sample, register
 
@@ -345,12 +345,12 @@ def vecdot(x, y, *, dim: int = -1) -> Tensor:
         tensor([11.])
     """
     a, b = _float_input(x, "linalg.vecdot"), as_tensor_operand(y)
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"linalg.vecdot: Expected x and y to have the same dtype, but found x "
-            f"of type {_name(a, _TORCH_NAMES)} and y of type "
-            f"{_name(b, _TORCH_NAMES)} instead"
-        )
+    _same_dtype(
+        a,
+        b,
+        "linalg.vecdot: Expected x and y to have the same dtype, but found x of type {0} and y "
+        "of type {1} instead",
+    )
     if a.ndim == 1 and b.ndim == 1 and a.shape != b.shape:
         raise ShapeError(
             f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
@@ -463,58 +463,51 @@ def _ref_norm(a, ord=None, dim=None, keepdim=False):
 
 _LINALG = dict(namespace="autograd.linalg", method=False, family="linalg_norm")
 _TOP = dict(family="linalg_norm")
-register(
-    OpInfo(
-        "vector_norm",
-        vector_norm,
-        ref=_ref_vector_norm,
-        **_LINALG,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=(3, 4)), 1, 1),
-            Sample(rng.normal(size=(2, 3, 4)), 3, (0, 2), True),
-            Sample(rng.normal(size=(3, 4)), np.inf, -1),
-            Sample(rng.normal(size=(3, 4)), -np.inf),
-            Sample(rng.normal(size=(4,)), 0.5),
-            Sample(rng.normal(size=())),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "matrix_norm",
-        matrix_norm,
-        ref=_ref_matrix_norm,
-        **_LINALG,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(3, 4))),
-            Sample(rng.normal(size=(2, 3, 4)), "nuc"),
-            Sample(rng.normal(size=(3, 4)), 2),
-            Sample(rng.normal(size=(3, 3)), -2),
-            Sample(rng.normal(size=(3, 4)), 1, keepdim=True),
-            Sample(rng.normal(size=(3, 4)), -1),
-            Sample(rng.normal(size=(2, 3, 4)), np.inf, (0, 2)),
-            Sample(rng.normal(size=(3, 4)), -np.inf),
-            Sample(rng.normal(size=(2, 3, 4)), 2, (2, 0), True),
-        ],
-    )
-)
-register(
-    OpInfo(
-        "norm",
-        norm,
-        ref=_ref_norm,
-        **_LINALG,
-        samples=lambda rng: [
-            Sample(rng.normal(size=(2, 3, 4))),
-            Sample(rng.normal(size=(3, 4)), "nuc"),
-            Sample(rng.normal(size=(4,)), 1),
-            Sample(rng.normal(size=(3, 4)), np.inf),
-            Sample(rng.normal(size=(2, 3, 4)), 2, (1, 2)),
-            Sample(rng.normal(size=(2, 3, 4)), 3, 1, True),
-        ],
-    )
-)
+
+
+def _vector_norm_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4))),
+        Sample(rng.normal(size=(3, 4)), 1, 1),
+        Sample(rng.normal(size=(2, 3, 4)), 3, (0, 2), True),
+        Sample(rng.normal(size=(3, 4)), np.inf, -1),
+        Sample(rng.normal(size=(3, 4)), -np.inf),
+        Sample(rng.normal(size=(4,)), 0.5),
+        Sample(rng.normal(size=())),
+    ]
+
+
+def _matrix_norm_samples(rng):
+    return [
+        Sample(rng.normal(size=(3, 4))),
+        Sample(rng.normal(size=(2, 3, 4)), "nuc"),
+        Sample(rng.normal(size=(3, 4)), 2),
+        Sample(rng.normal(size=(3, 3)), -2),
+        Sample(rng.normal(size=(3, 4)), 1, keepdim=True),
+        Sample(rng.normal(size=(3, 4)), -1),
+        Sample(rng.normal(size=(2, 3, 4)), np.inf, (0, 2)),
+        Sample(rng.normal(size=(3, 4)), -np.inf),
+        Sample(rng.normal(size=(2, 3, 4)), 2, (2, 0), True),
+    ]
+
+
+def _norm_samples(rng):
+    return [
+        Sample(rng.normal(size=(2, 3, 4))),
+        Sample(rng.normal(size=(3, 4)), "nuc"),
+        Sample(rng.normal(size=(4,)), 1),
+        Sample(rng.normal(size=(3, 4)), np.inf),
+        Sample(rng.normal(size=(2, 3, 4)), 2, (1, 2)),
+        Sample(rng.normal(size=(2, 3, 4)), 3, 1, True),
+    ]
+
+
+for _opname, _fn, _ref, _samples in [
+    ("vector_norm", vector_norm, _ref_vector_norm, _vector_norm_samples),
+    ("matrix_norm", matrix_norm, _ref_matrix_norm, _matrix_norm_samples),
+    ("norm", norm, _ref_norm, _norm_samples),
+]:
+    register(OpInfo(_opname, _fn, ref=_ref, samples=_samples, **_LINALG))
 
 
 def _cross_samples(rng):

@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from .. import amp as _amp
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes
-from .linalg import LinAlgError, _TORCH_NAMES, _check_b_against, _name, _square_batch
+from .linalg import LinAlgError, _check_b_against, _same_dtype, _square_batch
 from .linalg_cholesky import _np_solve_triangular, _solve_triangular, cholesky
 from .registry import OpInfo, Sample, register
 
@@ -279,12 +279,12 @@ def solve(A, B, *, left: bool = True) -> Tensor:
         tensor([2., 3.])
     """
     a, b = _matrices(A, "linalg.solve"), as_tensor_operand(B)
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"linalg.solve: Expected A and B to have the same dtype, but found A "
-            f"of type {_name(a, _TORCH_NAMES)} and B of type "
-            f"{_name(b, _TORCH_NAMES)} instead"
-        )
+    _same_dtype(
+        a,
+        b,
+        "linalg.solve: Expected A and B to have the same dtype, but found A of type {0} and B of "
+        "type {1} instead",
+    )
     vector = left and _vector_rhs(a, b)
     b2 = b.unsqueeze(-1) if vector else b
     n = a.shape[-1]
@@ -347,12 +347,12 @@ def solve_triangular(
             f"equation {'AX = B' if left else 'XA = B'} ({n}x{n} and "
             f"{b.shape[-2]}x{b.shape[-1]})"
         )
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"linalg.solve_triangular: Expected A and B to have the same dtype, "
-            f"but found A of type {_name(a, _TORCH_NAMES)} and B of type "
-            f"{_name(b, _TORCH_NAMES)} instead"
-        )
+    _same_dtype(
+        a,
+        b,
+        "linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
+        "{0} and B of type {1} instead",
+    )
     if not left:  # X A = B  <=>  A^T X^T = B^T, and A^T has the other triangle
         return solve_triangular(a.mT, b.mT, upper=not upper, unitriangular=unitriangular).mT
     a, b = _broadcast_batches(a, b)
@@ -552,8 +552,14 @@ def _ref_solve(a, b, left=True):
     )
 
 
-def _no_info(res, a):
-    return res, np.zeros(a.shape[:-2], np.int32)
+def _register_ex(name, fn, op_ref, samples, **kw):
+    """Register torch.linalg's ``<op>_ex``: the op's result and ``info``, zeros per matrix
+    (errors raise here instead), so the reference is the op's own with that info."""
+
+    def ref(a, *args):
+        return op_ref(a, *args), np.zeros(a.shape[:-2], np.int32)
+
+    register(OpInfo(name, fn, ref=ref, samples=samples, **_LINALG, **kw))
 
 
 def _square_samples(rng):
@@ -569,24 +575,15 @@ def _square_samples(rng):
 _LINALG = dict(namespace="autograd.linalg", method=False, family="linalg_solve")
 _TOP = dict(family="linalg_solve")
 register(OpInfo("inv", inv, ref=np.linalg.inv, samples=_square_samples, **_LINALG))
-register(
-    OpInfo(
-        "inverse",
-        inverse,
-        ref=np.linalg.inv,
-        **_TOP,
-        samples=lambda rng: [Sample(_well_conditioned(rng, 2, 3, 3))],
-    )
-)
-register(
-    OpInfo(
-        "inv_ex",
-        inv_ex,
-        ref=lambda a: _no_info(np.linalg.inv(a), a),
-        **_LINALG,
-        samples=lambda rng: [Sample(_well_conditioned(rng, 2, 3, 3))],
-    )
-)
+
+
+def _two_matrices(rng):
+    # torch's inverse and linalg.inv_ex (inv's own samples cover the shapes)
+    return [Sample(_well_conditioned(rng, 2, 3, 3))]
+
+
+register(OpInfo("inverse", inverse, ref=np.linalg.inv, samples=_two_matrices, **_TOP))
+_register_ex("inv_ex", inv_ex, np.linalg.inv, _two_matrices)
 register(
     OpInfo(
         "solve",
@@ -602,14 +599,11 @@ register(
         ],
     )
 )
-register(
-    OpInfo(
-        "solve_ex",
-        solve_ex,
-        ref=lambda a, b: _no_info(_ref_solve(a, b), a),
-        **_LINALG,
-        samples=lambda rng: [Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2)))],
-    )
+_register_ex(
+    "solve_ex",
+    solve_ex,
+    _ref_solve,
+    lambda rng: [Sample(_well_conditioned(rng, 3, 3), rng.normal(size=(3, 2)))],
 )
 
 
@@ -671,15 +665,12 @@ register(  # (linalg_cholesky.py's op, registered here beside the SPD samples it
         ],
     )
 )
-register(
-    OpInfo(
-        "cholesky_ex",
-        cholesky_ex,
-        ref=lambda a: _no_info(np.linalg.cholesky(a), a),
-        gradcheck_wrapper=_spd_wrapper,
-        **_LINALG,
-        samples=lambda rng: [Sample(_spd(rng, 3, 3))],
-    )
+_register_ex(
+    "cholesky_ex",
+    cholesky_ex,
+    np.linalg.cholesky,
+    lambda rng: [Sample(_spd(rng, 3, 3))],
+    gradcheck_wrapper=_spd_wrapper,
 )
 register(
     OpInfo(

@@ -296,17 +296,20 @@ def poisson_nll_loss(
     return _reduce(loss, reduction)
 
 
+def _ref_reduce(loss, reduction, dtype=None):
+    """The NumPy references' ``reduction``: the array, or its mean or sum as a 0-d array."""
+    if reduction == "none":
+        return loss
+    return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype)
+
+
 def _ref_gaussian_nll(x, t, var, full=False, eps=1e-6, reduction="mean"):
     var = np.full_like(x, var) if np.ndim(var) == 0 else var
     if var.shape != x.shape and x.shape[:-1] == var.shape:
         var = var[..., None]
     var = np.maximum(var, eps)
     loss = 0.5 * (np.log(var) + (x - t) ** 2 / var) + (0.5 * np.log(2 * np.pi) if full else 0)
-    return (
-        loss
-        if reduction == "none"
-        else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
-    )
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_poisson_nll(
@@ -318,11 +321,7 @@ def _ref_poisson_nll(
         loss = loss + np.where(
             t > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe), 0.0
         )
-    return (
-        loss
-        if reduction == "none"
-        else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
-    )
+    return _ref_reduce(loss, reduction)
 
 
 def _gaussian_nll_loss_samples(rng):

@@ -18,7 +18,7 @@ from ..errors import DTypeError, ShapeError, shape_str
 from ..tensor import Tensor
 from .activation import logsigmoid
 from .compare import clamp_min, minimum, where
-from .loss import legacy_reduction
+from .loss import _ref_reduce, legacy_reduction
 from .registry import Sample, register_functions
 from .samples import away_from
 
@@ -384,40 +384,32 @@ def triplet_margin_with_distance_loss(
 
 
 # ---- registered ops: NumPy references and samples ----------------------------------------------
-def _np_reduce(loss, reduction):
-    return (
-        loss
-        if reduction == "none"
-        else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
-    )
-
-
 def _ref_cosine_embedding(x1, x2, y, margin=0, reduction="mean"):
     d = y.ndim
     cos = (x1 * x2).sum(d) / np.sqrt(((x1**2).sum(d) + 1e-12) * ((x2**2).sum(d) + 1e-12))
     loss = np.where(y == 1, 1 - cos, 0) + np.where(y == -1, np.maximum(cos - margin, 0), 0)
-    return _np_reduce(loss, reduction)
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_margin_ranking(x1, x2, y, margin=0, reduction="mean"):
-    return _np_reduce(np.maximum(-y * (x1 - x2) + margin, 0), reduction)
+    return _ref_reduce(np.maximum(-y * (x1 - x2) + margin, 0), reduction)
 
 
 def _ref_hinge_embedding(x, y, margin=1.0, reduction="mean"):
     loss = np.where(
         y == 1, x, np.where(y == -1, np.maximum(margin - x, 0), x + np.maximum(margin - x, 0))
     )
-    return _np_reduce(loss, reduction)
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_soft_margin(x, y, reduction="mean"):
-    return _np_reduce(np.log1p(np.exp(-x * y)), reduction)
+    return _ref_reduce(np.log1p(np.exp(-x * y)), reduction)
 
 
 def _ref_multilabel_soft_margin(x, y, weight=None, reduction="mean"):
     sig = 1 / (1 + np.exp(-x))
     loss = -(y * np.log(sig) + (1 - y) * np.log(1 - sig)) * (1 if weight is None else weight)
-    return _np_reduce(loss.mean(-1), reduction)
+    return _ref_reduce(loss.mean(-1), reduction)
 
 
 def _ref_multi_margin(x, y, p=1, margin=1.0, weight=None, reduction="mean"):
@@ -430,7 +422,7 @@ def _ref_multi_margin(x, y, p=1, margin=1.0, weight=None, reduction="mean"):
     loss /= rows.shape[1]
     if reduction == "none":
         return loss if y.ndim else loss[0]
-    return _np_reduce(loss, reduction)
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_multilabel_margin(x, y, reduction="mean"):
@@ -445,7 +437,7 @@ def _ref_multilabel_margin(x, y, reduction="mean"):
     loss /= rows.shape[1]
     if reduction == "none":
         return loss if x.ndim == 2 else loss[0]
-    return _np_reduce(loss, reduction)
+    return _ref_reduce(loss, reduction)
 
 
 def _ref_triplet(a, pos, neg, margin=1.0, p=2, eps=1e-6, swap=False, reduction="mean"):
@@ -455,7 +447,7 @@ def _ref_triplet(a, pos, neg, margin=1.0, p=2, eps=1e-6, swap=False, reduction="
     d_neg = dist(a, neg)
     if swap:
         d_neg = np.minimum(d_neg, dist(pos, neg))
-    return _np_reduce(np.maximum(margin + dist(a, pos) - d_neg, 0), reduction)
+    return _ref_reduce(np.maximum(margin + dist(a, pos) - d_neg, 0), reduction)
 
 
 def _ref_triplet_distance(a, pos, neg, margin=1.0, swap=False, reduction="mean"):
@@ -477,7 +469,7 @@ def _margin_samples(rng):
     ]
 
 
-def _cosine_embedding_loss_samples(rng):
+def _cosine_samples(rng):
     return [
         Sample(
             rng.normal(size=(4, 3)),
@@ -503,14 +495,14 @@ def _cosine_embedding_loss_samples(rng):
     ]
 
 
-def _hinge_embedding_loss_samples(rng):
+def _hinge_samples(rng):
     return [
         Sample(away_from([1.0])(rng)[0].args[0], _signs(rng, (3, 4)), no_grad_args=(1,)),
         Sample(rng.uniform(0.1, 0.4, (5,)), np.array([1, -1, 1, -1, -1]), 0.5, reduction="none"),
     ]
 
 
-def _soft_margin_loss_samples(rng):
+def _soft_margin_samples(rng):
     return [
         # (torch refuses a target that requires grad)
         Sample(rng.normal(size=(3, 4)), _signs(rng, (3, 4)), no_grad_args=(1,)),
@@ -518,7 +510,7 @@ def _soft_margin_loss_samples(rng):
     ]
 
 
-def _multilabel_soft_margin_loss_samples(rng):
+def _multilabel_soft_samples(rng):
     return [
         Sample(
             rng.normal(size=(3, 4)), rng.integers(0, 2, (3, 4)).astype(float), no_grad_args=(1,)
@@ -534,7 +526,12 @@ def _multilabel_soft_margin_loss_samples(rng):
     ]
 
 
-def _multi_margin_loss_samples(rng):
+def _distinct_rows(rng, n, c):
+    """Scores with every pairwise difference away from the hinge's kink at +-1 (and 0)."""
+    return rng.permutation(n * c).reshape(n, c) * 0.37 + 0.05
+
+
+def _multi_margin_samples(rng):
     return [
         Sample(_distinct_rows(rng, 3, 4), np.array([0, 3, 1])),
         Sample(
@@ -551,7 +548,7 @@ def _multi_margin_loss_samples(rng):
     ]
 
 
-def _multilabel_margin_loss_samples(rng):
+def _multilabel_samples(rng):
     return [
         Sample(_distinct_rows(rng, 2, 4) * 0.2, np.array([[3, 0, -1, 1], [1, 1, 2, -1]])),
         Sample(_distinct_rows(rng, 1, 3)[0] * 0.3, np.array([2, -1, 0]), reduction="none"),
@@ -563,7 +560,7 @@ def _multilabel_margin_loss_samples(rng):
     ]
 
 
-def _triplet_margin_loss_samples(rng):
+def _triplet_samples(rng):
     return [
         Sample(rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), 2.0),
         Sample(
@@ -586,7 +583,7 @@ def _triplet_margin_loss_samples(rng):
     ]
 
 
-def _triplet_margin_with_distance_loss_samples(rng):
+def _triplet_distance_samples(rng):
     return [
         Sample(
             rng.normal(size=(4, 3)),
@@ -608,45 +605,30 @@ def _triplet_margin_with_distance_loss_samples(rng):
 register_functions(
     "margin_loss",
     [
-        (
-            "cosine_embedding_loss",
-            cosine_embedding_loss,
-            _ref_cosine_embedding,
-            _cosine_embedding_loss_samples,
-        ),
+        ("cosine_embedding_loss", cosine_embedding_loss, _ref_cosine_embedding, _cosine_samples),
         ("margin_ranking_loss", margin_ranking_loss, _ref_margin_ranking, _margin_samples),
-        (
-            "hinge_embedding_loss",
-            hinge_embedding_loss,
-            _ref_hinge_embedding,
-            _hinge_embedding_loss_samples,
-        ),
-        ("soft_margin_loss", soft_margin_loss, _ref_soft_margin, _soft_margin_loss_samples),
+        ("hinge_embedding_loss", hinge_embedding_loss, _ref_hinge_embedding, _hinge_samples),
+        ("soft_margin_loss", soft_margin_loss, _ref_soft_margin, _soft_margin_samples),
         (
             "multilabel_soft_margin_loss",
             multilabel_soft_margin_loss,
             _ref_multilabel_soft_margin,
-            _multilabel_soft_margin_loss_samples,
+            _multilabel_soft_samples,
         ),
-        ("multi_margin_loss", multi_margin_loss, _ref_multi_margin, _multi_margin_loss_samples),
+        ("multi_margin_loss", multi_margin_loss, _ref_multi_margin, _multi_margin_samples),
         (
             "multilabel_margin_loss",
             multilabel_margin_loss,
             _ref_multilabel_margin,
-            _multilabel_margin_loss_samples,
+            _multilabel_samples,
         ),
-        ("triplet_margin_loss", triplet_margin_loss, _ref_triplet, _triplet_margin_loss_samples),
+        ("triplet_margin_loss", triplet_margin_loss, _ref_triplet, _triplet_samples),
         (
             "triplet_margin_with_distance_loss",
             triplet_margin_with_distance_loss,
             _ref_triplet_distance,
-            _triplet_margin_with_distance_loss_samples,
+            _triplet_distance_samples,
         ),
     ],
     namespace="nn.functional",
 )
-
-
-def _distinct_rows(rng, n, c):
-    """Scores with every pairwise difference away from the hinge's kink at +-1 (and 0)."""
-    return rng.permutation(n * c).reshape(n, c) * 0.37 + 0.05

@@ -133,6 +133,24 @@ def _float_args(opname, kernel_name, input, *params):
     return [t if t is None or t._data.dtype == dt else t.to(dt) for t in (input,) + params]
 
 
+def _check_channels(opname, input, weight, bias, running_mean, running_var):
+    """batch_norm's and instance_norm's checks: the input has a channel dim (dim 1, so at
+    least 2-D) and every per-channel parameter given has one element per channel. Returns the
+    number of channels."""
+    if input.dim() < 2:
+        raise ValueError(f"{opname}: expected at least 2D input (got {input.dim()}D input)")
+    C = input.shape[1]
+    for name, p in (
+        ("weight", weight),
+        ("bias", bias),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ):
+        if p is not None and p.numel() != C:
+            raise ShapeError(f"{opname}: {name} should contain {C} elements not {p.numel()}")
+    return C
+
+
 # ---- batch_norm ----------------------------------------------------------------------------------
 class BatchNorm(Op):
     """Per-channel normalisation of (N, C, *) input; statistics over N and the spatial dims.
@@ -227,17 +245,7 @@ def batch_norm(
         >>> bool(y.mean(0).abs().max() < 1e-5)
         True
     """
-    if input.dim() < 2:
-        raise ValueError(f"batch_norm: expected at least 2D input (got {input.dim()}D input)")
-    C = input.shape[1]
-    for name, p in (
-        ("weight", weight),
-        ("bias", bias),
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-    ):
-        if p is not None and p.numel() != C:
-            raise ShapeError(f"batch_norm: {name} should contain {C} elements not {p.numel()}")
+    C = _check_channels("batch_norm", input, weight, bias, running_mean, running_var)
     x, weight, bias = _float_args("batch_norm", "batch_norm", input, weight, bias)
     if input.numel() == 0:
         # as torch: an empty result, the running statistics unchanged; weight and bias stay in
@@ -489,17 +497,8 @@ def instance_norm(
         raise ValueError(
             f"Expected more than 1 spatial element when training, got input size {input.shape!r}"
         )
-    if input.dim() < 2:
-        raise ValueError(f"instance_norm: expected at least 2D input (got {input.dim()}D input)")
-    n, c = input.shape[:2]
-    for name, p in (
-        ("weight", weight),
-        ("bias", bias),
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-    ):
-        if p is not None and p.numel() != c:
-            raise ShapeError(f"instance_norm: {name} should contain {c} elements not {p.numel()}")
+    c = _check_channels("instance_norm", input, weight, bias, running_mean, running_var)
+    n = input.shape[0]
 
     def per_sample(t, differentiable):
         if t is None:

@@ -25,7 +25,8 @@ from ..function import Op, derive
 from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._windows import _check_tensor, _im2col, _ntuple, _out_size, _window_args
+from ._util import float_input
+from ._windows import _im2col, _ntuple, _out_size, _window_args
 from .registry import Sample, register_functions
 from .samples import distinct, shaped_samples
 
@@ -92,7 +93,7 @@ def _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, opname,
 
 
 def _pool_input(input, opname, nd):
-    _check_tensor(input, "input", opname)
+    float_input(input, opname)
     if input.ndim not in (nd + 1, nd + 2) or input.numel() == 0 and 0 in input.shape[1:]:
         raise ShapeError(
             f"{opname}: non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor "
@@ -479,7 +480,7 @@ def _max_unpool(input, indices, kernel_size, stride, padding, output_size, nd):
     from .movement import squeeze, unsqueeze
 
     opname = f"max_unpool{nd}d"
-    _check_tensor(input, "input", opname)
+    float_input(input, opname)
     if not isinstance(indices, Tensor):
         raise TypeError(
             f"{opname}(): argument 'indices' (position 2) must be Tensor, not "

@@ -447,6 +447,16 @@ class Norm(Op):
         return xp.where(zero_norm, 0.0, g_full * scaled / norm_safe ** (p - 1))
 
 
+def _floating_in(input: Tensor, dtype, error: type, message: str) -> Tensor:
+    """``input`` converted to ``dtype`` (when given), which must be floating point: else
+    ``error(message + its dtype's name)``, torch's message (norm, nanmean)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in FLOAT_KINDS:
+        raise error(message + input.dtype.name.capitalize())
+    return input
+
+
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector norm of ``input`` (all elements, or over ``dim``): p = 2 / 'fro' (default),
     1, inf, -inf, 0 or any other number; 'nuc' is the nuclear matrix norm (of a 2-D input, or
@@ -458,13 +468,12 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         >>> autograd.tensor([[3.0, -4.0]]).norm(p=1, dim=1)
         tensor([7.])
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in FLOAT_KINDS:
-        raise DTypeError(
-            "linalg.vector_norm: Expected a floating point or complex tensor as "
-            f"input. Got {input.dtype.name.capitalize()}"
-        )
+    input = _floating_in(
+        input,
+        dtype,
+        DTypeError,
+        "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
+    )
     if isinstance(p, str):
         one_dim = isinstance(dim, (int, np.integer))
         if p == "fro" and (dim is None or one_dim or len(dim) <= 2):
@@ -668,13 +677,12 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
         >>> autograd.tensor([1.0, float("nan"), 3.0]).nanmean()
         tensor(2.)
     """
-    if dtype is not None:
-        input = input.to(dtype)
-    if input._data.dtype.kind not in FLOAT_KINDS:
-        raise RuntimeError(
-            "nanmean(): expected input to have floating point or complex dtype "
-            f"but got {input.dtype.name.capitalize()}"
-        )
+    input = _floating_in(
+        input,
+        dtype,
+        RuntimeError,
+        "nanmean(): expected input to have floating point or complex dtype but got ",
+    )
     return Nanmean.apply(input, dims=wrap_dims(dim, input.ndim), keepdim=keepdim)
 
 

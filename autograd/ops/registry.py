@@ -142,3 +142,15 @@ def register_functions(family: str, entries, *, functional: bool = True, **commo
     for name, fn, ref, samples in entries:
         torch_fn = torch_functional(name) if functional else None
         register(OpInfo(name, fn, ref=ref, samples=samples, torch_fn=torch_fn, **kw))
+
+
+def register_functional(name: str, fn, ref, samples, family: str) -> None:
+    """``register_functions`` for one op, registered in its own block (the activations with an
+    ``inplace=`` flag, softshrink ...): not a Tensor method, compared with
+    ``torch.nn.functional.<name>``.
+
+    Example (activation.py: name, function, NumPy reference, samples, family)::
+
+        register_functional("silu", silu, lambda x: x / (1 + np.exp(-x)), away_from([]), "activation")
+    """
+    register_functions(family, [(name, fn, ref, samples)])

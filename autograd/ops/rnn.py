@@ -42,9 +42,10 @@ from ..errors import DTypeError, ShapeError
 from ..function import Op
 from ..tensor import Tensor
 from . import xp as _xp
+from ._util import named_function
 from .activation import relu
 from .join import stack
-from .registry import OpInfo, Sample, register
+from .registry import OpInfo, Sample, register, register_functions
 
 __all__ = [
     "rnn_tanh_layer",
@@ -132,12 +133,13 @@ def _lstm_cell_vjp(xp, dy, dcy, dmm, carry, h, c, h_new, saved):
 class _Cell:
     """What the sequence loops need to know about a cell type."""
 
-    def __init__(self, name, gates, saved, step, vjp, kernels, **params):
+    def __init__(self, name, gates, saved, step, vjp, **params):
         self.name, self.gates, self.saved = name, gates, saved  # saved: (N, H) arrays per step
         self.lstm = name == "lstm"
         self.step = (lambda xp, *a: step(xp, *a, **params)) if params else step
         self.vjp = (lambda xp, *a: vjp(xp, *a, **params)) if params else vjp
-        self.kernels = kernels  # names of the forward / backward step kernels
+        # the forward / backward step kernels in autograd/kernels/rnn.py
+        self.kernels = (f"{name}_forward_step", f"{name}_backward_step")
 
     # The array path's step functions: write into the loop's buffers, like the kernels do.
     def forward_numpy(self, gi, gh, b, h, c, h_out, c_out, ws):
@@ -177,28 +179,10 @@ class _Cell:
 
 
 _CELLS = {
-    "rnn_tanh": _Cell(
-        "rnn_tanh",
-        1,
-        0,
-        _rnn_cell,
-        _rnn_cell_vjp,
-        ("rnn_tanh_forward_step", "rnn_tanh_backward_step"),
-        relu_=False,
-    ),
-    "rnn_relu": _Cell(
-        "rnn_relu",
-        1,
-        0,
-        _rnn_cell,
-        _rnn_cell_vjp,
-        ("rnn_relu_forward_step", "rnn_relu_backward_step"),
-        relu_=True,
-    ),
-    "gru": _Cell("gru", 3, 4, _gru_cell, _gru_cell_vjp, ("gru_forward_step", "gru_backward_step")),
-    "lstm": _Cell(
-        "lstm", 4, 5, _lstm_cell, _lstm_cell_vjp, ("lstm_forward_step", "lstm_backward_step")
-    ),
+    "rnn_tanh": _Cell("rnn_tanh", 1, 0, _rnn_cell, _rnn_cell_vjp, relu_=False),
+    "rnn_relu": _Cell("rnn_relu", 1, 0, _rnn_cell, _rnn_cell_vjp, relu_=True),
+    "gru": _Cell("gru", 3, 4, _gru_cell, _gru_cell_vjp),
+    "lstm": _Cell("lstm", 4, 5, _lstm_cell, _lstm_cell_vjp),
 }
 
 
@@ -368,23 +352,16 @@ class _RecurrentLayer(Op):
         return (d_x,) + tuple(grads[1:])
 
 
-class RNNTanh(_RecurrentLayer):
-    grad_fn_name = "RnnTanhBackward0"
-
-
-class RNNRelu(_RecurrentLayer):
-    grad_fn_name = "RnnReluBackward0"
-
-
-class GRU(_RecurrentLayer):
-    grad_fn_name = "GruBackward0"
-
-
-class LSTM(_RecurrentLayer):
-    grad_fn_name = "LstmBackward0"
-
-
-_OPS = {"rnn_tanh": RNNTanh, "rnn_relu": RNNRelu, "gru": GRU, "lstm": LSTM}
+# one Op class per cell type, named for torch's grad_fn (``GruBackward0`` ...)
+_OPS = {
+    cell: type(name, (_RecurrentLayer,), {"grad_fn_name": grad_fn})
+    for cell, name, grad_fn in (
+        ("rnn_tanh", "RNNTanh", "RnnTanhBackward0"),
+        ("rnn_relu", "RNNRelu", "RnnReluBackward0"),
+        ("gru", "GRU", "GruBackward0"),
+        ("lstm", "LSTM", "LstmBackward0"),
+    )
+}
 _TORCH_DTYPE = {
     np.dtype(np.float32): "float",
     np.dtype(np.float64): "double",
@@ -463,16 +440,28 @@ def _layer(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh, reverse):
     return out[0], out[0, last], out[1, last]
 
 
-@_amp.lower_precision
-def rnn_tanh_layer(
-    input: Tensor,
-    hx: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-    reverse: bool = False,
-):
+def _layer_function(cell, doc, autocast=False):
+    """The public one-layer function of a cell type with one state (RNN, GRU); LSTM's, with
+    its cell state too, is written out below. ``autocast``: under autocast it runs in the low
+    precision dtype (``amp.lower_precision``)."""
+
+    def layer(
+        input: Tensor,
+        hx: Tensor,
+        w_ih: Tensor,
+        w_hh: Tensor,
+        b_ih: Tensor | None = None,
+        b_hh: Tensor | None = None,
+        reverse: bool = False,
+    ):
+        return _layer(cell, f"{cell}_layer", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
+
+    layer = named_function(layer, f"{cell}_layer", doc)
+    return _amp.lower_precision(layer) if autocast else layer
+
+
+rnn_tanh_layer = _layer_function(
+    "rnn_tanh",
     """One Elman RNN layer (tanh) over a sequence: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T
     + b_hh)``, one graph node for all steps (``reverse``: from the last step to the first).
 
@@ -483,20 +472,11 @@ def rnn_tanh_layer(
         ...                                  autograd.randn(5, 3), autograd.randn(5, 5))
         >>> out.shape
         autograd.Size([4, 2, 5])
-    """
-    return _layer("rnn_tanh", "rnn_tanh_layer", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
-
-
-@_amp.lower_precision
-def rnn_relu_layer(
-    input: Tensor,
-    hx: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-    reverse: bool = False,
-):
+    """,
+    autocast=True,
+)
+rnn_relu_layer = _layer_function(
+    "rnn_relu",
     """``rnn_tanh_layer`` with relu instead of tanh.
 
     Example:
@@ -504,19 +484,11 @@ def rnn_relu_layer(
         ...                                  autograd.randn(5, 3), autograd.randn(5, 5))
         >>> bool((out >= 0).all())
         True
-    """
-    return _layer("rnn_relu", "rnn_relu_layer", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
-
-
-def gru_layer(
-    input: Tensor,
-    hx: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-    reverse: bool = False,
-):
+    """,
+    autocast=True,
+)
+gru_layer = _layer_function(
+    "gru",
     """One GRU layer over a sequence (torch's equations, gates r, z, n stacked in the
     weights), one graph node for all steps. ``input`` (L, N, H_in), ``hx`` (N, H),
     ``w_ih`` (3H, H_in), ``w_hh`` (3H, H); returns ``(output, h_n)``, output (L, N, H).
@@ -526,8 +498,8 @@ def gru_layer(
         ...                             autograd.randn(15, 3), autograd.randn(15, 5))
         >>> bool((out[-1] == h).all())
         True
-    """
-    return _layer("gru", "gru_layer", input, (hx,), w_ih, w_hh, b_ih, b_hh, reverse)
+    """,
+)
 
 
 @_amp.lower_precision
@@ -563,15 +535,26 @@ def _cell(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh):
     return y if c0 is None else (y[0], y[1])
 
 
-@_amp.lower_precision
-def rnn_tanh_cell(
-    input: Tensor,
-    hx: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-) -> Tensor:
+def _cell_function(cell, doc, autocast=False):
+    """The public one-step function of a cell type with one state (RNN, GRU); LSTM's takes
+    ``hx = (h, c)`` and is written out below. ``autocast`` as for ``_layer_function``."""
+
+    def step(
+        input: Tensor,
+        hx: Tensor,
+        w_ih: Tensor,
+        w_hh: Tensor,
+        b_ih: Tensor | None = None,
+        b_hh: Tensor | None = None,
+    ) -> Tensor:
+        return _cell(cell, f"{cell}_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)
+
+    step = named_function(step, f"{cell}_cell", doc)
+    return _amp.lower_precision(step) if autocast else step
+
+
+rnn_tanh_cell = _cell_function(
+    "rnn_tanh",
     """One step of an Elman RNN: ``tanh(input W_ih^T + b_ih + hx W_hh^T + b_hh)`` (torch's
     ``torch.rnn_tanh_cell``). ``input`` (N, H_in), ``hx`` (N, H); ``nn.RNNCell`` also takes
     unbatched input.
@@ -580,19 +563,11 @@ def rnn_tanh_cell(
         >>> autograd.rnn_tanh_cell(autograd.randn(2, 3), autograd.zeros(2, 4),
         ...                        autograd.randn(4, 3), autograd.randn(4, 4)).shape
         autograd.Size([2, 4])
-    """
-    return _cell("rnn_tanh", "rnn_tanh_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)
-
-
-@_amp.lower_precision
-def rnn_relu_cell(
-    input: Tensor,
-    hx: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-) -> Tensor:
+    """,
+    autocast=True,
+)
+rnn_relu_cell = _cell_function(
+    "rnn_relu",
     """``rnn_tanh_cell`` with relu (torch's ``torch.rnn_relu_cell``).
 
     Example:
@@ -600,26 +575,19 @@ def rnn_relu_cell(
         ...                            autograd.randn(4, 3), autograd.randn(4, 4))
         >>> bool((h >= 0).all())
         True
-    """
-    return _cell("rnn_relu", "rnn_relu_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)
-
-
-def gru_cell(
-    input: Tensor,
-    hx: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-) -> Tensor:
+    """,
+    autocast=True,
+)
+gru_cell = _cell_function(
+    "gru",
     """One GRU step (torch's ``torch.gru_cell``); one graph node.
 
     Example:
         >>> autograd.gru_cell(autograd.randn(2, 3), autograd.zeros(2, 4),
         ...                   autograd.randn(12, 3), autograd.randn(12, 4)).shape
         autograd.Size([2, 4])
-    """
-    return _cell("gru", "gru_cell", input, (hx,), w_ih, w_hh, b_ih, b_hh)
+    """,
+)
 
 
 def lstm_cell(
@@ -763,14 +731,15 @@ for _name, _fn in (
             torch_fn=_torch_layer(_name),
         )
     )
-for _name, _fn in (("rnn_tanh", rnn_tanh_cell), ("rnn_relu", rnn_relu_cell), ("gru", gru_cell)):
-    register(
-        OpInfo(
-            f"{_name}_cell",
-            _fn,
-            ref=_ref_cell(_name),
-            samples=_cell_samples(_name),
-            method=False,
-            family="rnn",
+register_functions(
+    "rnn",
+    [
+        (fn.__name__, fn, _ref_cell(cell), _cell_samples(cell))
+        for cell, fn in (
+            ("rnn_tanh", rnn_tanh_cell),
+            ("rnn_relu", rnn_relu_cell),
+            ("gru", gru_cell),
         )
-    )
+    ],
+    functional=False,  # (torch.rnn_tanh_cell ...)
+)

@@ -468,14 +468,7 @@ class ScatterProd(Op):
         g_others = g * xp.asarray(ctx.others)
         gx = gs = None
         if ctx.needs_input_grad[0]:
-            x_np = np.asarray(x._data if isinstance(x, Tensor) else x)
-            nz = x_np != 0
-            safe = xp.where(xp.asarray(nz), x, xp.ones_like(x))
-            gx = xp.where(
-                xp.asarray(nz),
-                g_out / safe,
-                xp.where(xp.asarray(~nz & lone_zero), g_others, xp.zeros_like(g)),
-            )
+            gx = _contributor_grad(x, g_out, g_others, lone_zero, xp)
             if not ctx.include_self:
                 gx = (
                     IndexPut.apply(gx, Tensor._make(np.zeros((), gx._data.dtype)), idx=idx)
@@ -483,17 +476,24 @@ class ScatterProd(Op):
                     else _np_zero_at(gx, idx)
                 )
         if ctx.needs_input_grad[1]:
-            s_np = np.asarray(src._data if isinstance(src, Tensor) else src)
-            nz = s_np != 0
-            safe = xp.where(xp.asarray(nz), src, xp.ones_like(src))
-            gs = xp.where(
-                xp.asarray(nz),
-                _take(g_out, idx, xp) / safe,
-                xp.where(
-                    xp.asarray(~nz & lone_zero[idx]), _take(g_others, idx, xp), xp.zeros_like(safe)
-                ),
+            gs = _contributor_grad(
+                src, _take(g_out, idx, xp), _take(g_others, idx, xp), lone_zero[idx], xp
             )
         return gx, gs
+
+
+def _contributor_grad(c, g_out, g_others, lone_zero, xp):
+    """The gradient of ``scatter_reduce(..., "prod")`` for the contributors ``c`` (the input
+    or the source), given ``g * out`` and ``g * (product of the nonzero others)`` at their
+    places: ``g * out / c`` where ``c`` is nonzero; where ``c`` is the only zero of its
+    product, ``g`` times the others' product; 0 elsewhere."""
+    nz = np.asarray(c._data if isinstance(c, Tensor) else c) != 0
+    safe = xp.where(xp.asarray(nz), c, xp.ones_like(c))
+    return xp.where(
+        xp.asarray(nz),
+        g_out / safe,
+        xp.where(xp.asarray(~nz & lone_zero), g_others, xp.zeros_like(safe)),
+    )
 
 
 def _scatter_count(shape, dtype, idx, include_self):

@@ -20,7 +20,7 @@ from ..random import _gen
 from ..tensor import Tensor
 from ._util import _torch_dtype_name, float_input
 from .activation import _inplace, leaky_relu
-from .registry import OpInfo, register, torch_functional
+from .registry import OpInfo, register, register_functional
 from .samples import away_from, with_kwargs
 
 __all__ = ["hardshrink", "rrelu", "softshrink", "tanhshrink"]
@@ -143,16 +143,12 @@ register(
         ref=lambda x, lambd=0.5: np.where(np.abs(x) > lambd, x, 0.0),
     )
 )
-register(
-    OpInfo(
-        "softshrink",
-        softshrink,
-        method=False,
-        family="shrink",
-        torch_fn=torch_functional("softshrink"),
-        samples=with_kwargs(away_from([-1.0, 1.0]), {"lambd": 1.0}),
-        ref=lambda x, lambd=0.5: np.sign(x) * np.maximum(np.abs(x) - lambd, 0.0),
-    )
+register_functional(
+    "softshrink",
+    softshrink,
+    lambda x, lambd=0.5: np.sign(x) * np.maximum(np.abs(x) - lambd, 0.0),
+    with_kwargs(away_from([-1.0, 1.0]), {"lambd": 1.0}),
+    "shrink",
 )
 register(
     OpInfo(
@@ -196,14 +192,4 @@ def tanhshrink(input: Tensor) -> Tensor:
     return Tanhshrink.apply(float_input(input, "tanhshrink"))
 
 
-register(
-    OpInfo(
-        "tanhshrink",
-        tanhshrink,
-        ref=lambda x: x - np.tanh(x),
-        method=False,
-        family="shrink",
-        samples=away_from([]),
-        torch_fn=torch_functional("tanhshrink"),
-    )
-)
+register_functional("tanhshrink", tanhshrink, lambda x: x - np.tanh(x), away_from([]), "shrink")

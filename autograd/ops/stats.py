@@ -20,7 +20,7 @@ from ._reduction import _as1d, _indices_out, _int_dim, _keepdim_shape, _select
 from ._util import wrap_dim
 from .arithmetic import lerp, to_dtype
 from .compare import clamp, where
-from .extrema import _Extreme
+from .extrema import _Extreme, _median_of_all
 from .linalg import matmul
 from .slicing import diagonal
 from .movement import movedim, reshape, squeeze, unsqueeze
@@ -214,19 +214,9 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
         >>> autograd.tensor([1.0, float("nan"), 3.0, 2.0]).nanmedian()
         tensor(2.)
     """
-    x = _tensor(input, "nanmedian")._data
+    input = _tensor(input, "nanmedian")
     if dim is None:
-        flat = x.reshape(-1)
-        if flat.size == 0:
-            return Tensor._make(np.full((), np.nan, x.dtype))
-        value = flat[_nan_median_index(flat, 0)[0]]
-        dims = tuple(range(x.ndim))
-        return NanMedian.apply(
-            input,
-            dims=dims,
-            keepdim=False,
-            np_fn=lambda a, axis, keepdims: np.full(_keepdim_shape(a.shape, dims), value, a.dtype),
-        )
+        return _median_of_all(NanMedian, input, _nan_median_index)
     xa, d = _along(input, dim, "nanmedian")
     if xa.shape[d] == 0:
         raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")

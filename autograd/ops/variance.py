@@ -46,6 +46,14 @@ def _var64(x, dims, keepdim, dof):
     return np.sum(d * d, axis=dims, keepdims=keepdim) / max(dof, 0)
 
 
+def _variance(ctx, x, dims, keepdim, correction):
+    """The forward that Var and Std share: the float64 variance over ``dims``, with what the
+    backward needs kept on ``ctx`` (the reduction's shape, ``dof = N - correction``)."""
+    keep_reduction(ctx, x, dims, keepdim)
+    ctx.dof = dof = _count(x.shape, dims) - correction
+    return _var64(x, dims, keepdim, dof)
+
+
 def _centered(x, dims, xp):
     # an empty input has an empty gradient: no mean of nothing (NumPy would warn)
     return x - xp.mean(x, dims, True) if math.prod(x.shape) else x
@@ -58,9 +66,7 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
-        keep_reduction(ctx, x, dims, keepdim)
-        ctx.dof = dof = _count(x.shape, dims) - correction
-        out = np.asarray(_var64(x, dims, keepdim, dof), dtype=x.dtype)
+        out = np.asarray(_variance(ctx, x, dims, keepdim, correction), dtype=x.dtype)
         ctx.save_for_backward(x)
         return out
 
@@ -79,9 +85,7 @@ class Std(Op):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, correction):
-        keep_reduction(ctx, x, dims, keepdim)
-        ctx.dof = dof = _count(x.shape, dims) - correction
-        out = np.asarray(np.sqrt(_var64(x, dims, keepdim, dof)), dtype=x.dtype)
+        out = np.asarray(np.sqrt(_variance(ctx, x, dims, keepdim, correction)), dtype=x.dtype)
         ctx.save_for_backward(x, out)
         return out
 

@@ -27,13 +27,15 @@ __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilin
 # giving 0) along ``axis``. It is linear in ``x``; its adjoint scatter-adds back. Each op's
 # VJP is the other one, so both are differentiable to any order.
 def _take(x, axis, idx):
-    valid = idx >= 0
     if x.shape[axis] == 0:  # nothing to take from: every position is a zero (constant pad)
         shape = list(x.shape)
         shape[axis] = idx.size
         return np.zeros(shape, x.dtype)
-    if valid.all():  # (an embedding's rows, most pads: no index to clamp, no mask)
-        return np.take(x, idx, axis=axis)
+    # (an embedding's rows, most pads: no index to clamp, no mask; one reduction, and the
+    # array's own ``take``, cost less than a mask and ``np.take``'s wrapper on small arrays)
+    if not idx.size or idx.min() >= 0:
+        return x.take(idx, axis=axis)
+    valid = idx >= 0
     out = np.take(x, np.where(valid, idx, 0), axis=axis)
     shape = [1] * x.ndim
     shape[axis] = idx.size

@@ -22,7 +22,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> F.linear(autograd.ones(2, 3), autograd.ones(4, 3)).shape
         autograd.Size([2, 4])
     """
-    if input.shape[-1:] != weight.shape[-1:] and weight.dim() == 2:
+    # (shapes as the arrays' tuples: ``Tensor.shape`` builds a Size on every call)
+    in_shape = input._data.shape if isinstance(input, Tensor) else np.shape(input)
+    if in_shape[-1:] != weight._data.shape[-1:] and weight._data.ndim == 2:
         rows = int(np.prod(input.shape[:-1])) if input.dim() > 1 else 1
         raise ShapeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
@@ -102,7 +104,7 @@ def embedding(
         )
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
-    num = weight.shape[0]
+    num = weight._data.shape[0]
     if padding_idx is not None:
         if not -num <= padding_idx < num:
             raise AssertionError("Padding_idx must be within num_embeddings")
@@ -118,7 +120,7 @@ def embedding(
         rows = take_along(weight, 0, keep) + take_along(weight.detach(), 0, only_pad)
     else:
         rows = take_along(weight, 0, derive(_rows, input, num=num))
-    return rows.reshape(*input.shape, weight.shape[1])
+    return rows.reshape(input._data.shape + (weight._data.shape[1],))
 
 
 def _rows(indices: np.ndarray, num: int) -> np.ndarray:

@@ -32,13 +32,6 @@ __all__ = [
 
 
 class _Loss(Module):
-    """The base of the loss modules: it holds ``reduction`` (torch's legacy ``size_average``
-    and ``reduce`` arguments are translated into it) and passes it, with the hyper-parameters
-    named in ``_options``, to the functional loss (``self._kwargs()``), so that each module
-    declares its hyper-parameters once."""
-
-    _options: tuple[str, ...] = ()
-
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
@@ -48,16 +41,8 @@ class _Loss(Module):
             reduction = ("mean" if size_average else "sum") if reduce else "none"
         self.reduction = reduction
 
-    def _kwargs(self) -> dict:
-        """The keyword arguments of the functional loss: the ``_options`` and ``reduction``."""
-        kwargs = {name: getattr(self, name) for name in self._options}
-        kwargs["reduction"] = self.reduction
-        return kwargs
-
 
 class _WeightedLoss(_Loss):
-    _options = ("weight",)
-
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
@@ -72,40 +57,36 @@ class MSELoss(_Loss):
     """
 
     def forward(self, input, target):
-        return F.mse_loss(input, target, **self._kwargs())
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """Mean absolute error."""
 
     def forward(self, input, target):
-        return F.l1_loss(input, target, **self._kwargs())
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
     """Quadratic below ``beta``, linear above."""
-
-    _options = ("beta",)
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
     def forward(self, input, target):
-        return F.smooth_l1_loss(input, target, **self._kwargs())
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
     """Quadratic below ``delta``, linear (slope ``delta``) above."""
-
-    _options = ("delta",)
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__(reduction=reduction)
         self.delta = delta
 
     def forward(self, input, target):
-        return F.huber_loss(input, target, **self._kwargs())
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -116,8 +97,6 @@ class CrossEntropyLoss(_WeightedLoss):
         >>> loss(autograd.zeros(2, 3), autograd.tensor([0, 2])).shape
         autograd.Size([])
     """
-
-    _options = ("weight", "ignore_index", "label_smoothing")
 
     def __init__(
         self,
@@ -133,13 +112,18 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input, target):
-        return F.cross_entropy(input, target, **self._kwargs())
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities at class indices."""
-
-    _options = ("weight", "ignore_index")
 
     def __init__(
         self,
@@ -153,20 +137,24 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return F.nll_loss(input, target, **self._kwargs())
+        return F.nll_loss(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+        )
 
 
 class BCELoss(_WeightedLoss):
     """Binary cross entropy of probabilities (logs clamped at -100)."""
 
     def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, **self._kwargs())
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
     """Binary cross entropy on logits (stable), with optional ``pos_weight``."""
-
-    _options = ("weight", "pos_weight")
 
     def __init__(
         self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None
@@ -176,13 +164,13 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(input, target, **self._kwargs())
+        return F.binary_cross_entropy_with_logits(
+            input, target, self.weight, pos_weight=self.pos_weight, reduction=self.reduction
+        )
 
 
 class KLDivLoss(_Loss):
     """KL divergence; ``input`` are log-probabilities (``log_target`` for log targets too)."""
-
-    _options = ("log_target",)
 
     def __init__(
         self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
@@ -191,12 +179,10 @@ class KLDivLoss(_Loss):
         self.log_target = log_target
 
     def forward(self, input, target):
-        return F.kl_div(input, target, **self._kwargs())
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
 
 
 class _MarginLoss(_Loss):
-    _options = ("margin",)
-
     def __init__(
         self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"
     ):
@@ -215,14 +201,18 @@ class CosineEmbeddingLoss(_MarginLoss):
     """
 
     def forward(self, input1, input2, target):
-        return F.cosine_embedding_loss(input1, input2, target, **self._kwargs())
+        return F.cosine_embedding_loss(
+            input1, input2, target, margin=self.margin, reduction=self.reduction
+        )
 
 
 class MarginRankingLoss(_MarginLoss):
     """``max(0, -y (x1 - x2) + margin)``: learn to rank x1 above x2 (y = 1) or below (y = -1)."""
 
     def forward(self, input1, input2, target):
-        return F.margin_ranking_loss(input1, input2, target, **self._kwargs())
+        return F.margin_ranking_loss(
+            input1, input2, target, margin=self.margin, reduction=self.reduction
+        )
 
 
 class HingeEmbeddingLoss(_MarginLoss):
@@ -234,14 +224,14 @@ class HingeEmbeddingLoss(_MarginLoss):
         super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input, target):
-        return F.hinge_embedding_loss(input, target, **self._kwargs())
+        return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
 
 
 class SoftMarginLoss(_Loss):
     """Two-class logistic loss ``log(1 + exp(-y x))`` for targets in {1, -1}."""
 
     def forward(self, input, target):
-        return F.soft_margin_loss(input, target, **self._kwargs())
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
@@ -249,7 +239,9 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
     of ``sigmoid(x)`` against 0/1 targets."""
 
     def forward(self, input, target):
-        return F.multilabel_soft_margin_loss(input, target, **self._kwargs())
+        return F.multilabel_soft_margin_loss(
+            input, target, weight=self.weight, reduction=self.reduction
+        )
 
 
 class MultiMarginLoss(_WeightedLoss):
@@ -260,8 +252,6 @@ class MultiMarginLoss(_WeightedLoss):
         >>> nn.MultiMarginLoss()(autograd.tensor([[0.1, 0.2, 0.4, 0.8]]), autograd.tensor([3]))
         tensor(0.3250)
     """
-
-    _options = ("p", "margin", "weight")
 
     def __init__(
         self,
@@ -284,14 +274,21 @@ class MultiMarginLoss(_WeightedLoss):
         self.margin = margin
 
     def forward(self, input, target):
-        return F.multi_margin_loss(input, target, **self._kwargs())
+        return F.multi_margin_loss(
+            input,
+            target,
+            p=self.p,
+            margin=self.margin,
+            weight=self.weight,
+            reduction=self.reduction,
+        )
 
 
 class MultiLabelMarginLoss(_Loss):
     """Multi-label hinge loss; each target row lists class indices and ends at -1."""
 
     def forward(self, input, target):
-        return F.multilabel_margin_loss(input, target, **self._kwargs())
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class TripletMarginLoss(_MarginLoss):
@@ -302,8 +299,6 @@ class TripletMarginLoss(_MarginLoss):
         >>> nn.TripletMarginLoss(eps=0)(a, a + 1, a - 3)
         tensor(0.)
     """
-
-    _options = ("margin", "p", "eps", "swap")
 
     def __init__(
         self,
@@ -325,7 +320,16 @@ class TripletMarginLoss(_MarginLoss):
         self.swap = swap
 
     def forward(self, anchor, positive, negative):
-        return F.triplet_margin_loss(anchor, positive, negative, **self._kwargs())
+        return F.triplet_margin_loss(
+            anchor,
+            positive,
+            negative,
+            margin=self.margin,
+            p=self.p,
+            eps=self.eps,
+            swap=self.swap,
+            reduction=self.reduction,
+        )
 
 
 class TripletMarginWithDistanceLoss(_Loss):
@@ -339,8 +343,6 @@ class TripletMarginWithDistanceLoss(_Loss):
         >>> loss(a, a, -a)
         tensor(0.)
     """
-
-    _options = ("distance_function", "margin", "swap")
 
     def __init__(
         self,
@@ -363,7 +365,15 @@ class TripletMarginWithDistanceLoss(_Loss):
         self.swap = swap
 
     def forward(self, anchor, positive, negative):
-        return F.triplet_margin_with_distance_loss(anchor, positive, negative, **self._kwargs())
+        return F.triplet_margin_with_distance_loss(
+            anchor,
+            positive,
+            negative,
+            distance_function=self.distance_function,
+            margin=self.margin,
+            swap=self.swap,
+            reduction=self.reduction,
+        )
 
 
 class GaussianNLLLoss(_Loss):
@@ -375,22 +385,20 @@ class GaussianNLLLoss(_Loss):
         tensor(0.5000)
     """
 
-    _options = ("full", "eps")
-
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
         super().__init__(None, None, reduction)
         self.full = full
         self.eps = eps
 
     def forward(self, input, target, var):
-        return F.gaussian_nll_loss(input, target, var, **self._kwargs())
+        return F.gaussian_nll_loss(
+            input, target, var, full=self.full, eps=self.eps, reduction=self.reduction
+        )
 
 
 class PoissonNLLLoss(_Loss):
     """Negative log-likelihood of counts under Poisson(rate); the input is the log-rate
     (``log_input=True``) or the rate."""
-
-    _options = ("log_input", "full", "eps")
 
     def __init__(
         self,
@@ -407,7 +415,14 @@ class PoissonNLLLoss(_Loss):
         self.eps = eps
 
     def forward(self, log_input, target):
-        return F.poisson_nll_loss(log_input, target, **self._kwargs())
+        return F.poisson_nll_loss(
+            log_input,
+            target,
+            log_input=self.log_input,
+            full=self.full,
+            eps=self.eps,
+            reduction=self.reduction,
+        )
 
 
 class CTCLoss(_Loss):
@@ -422,12 +437,18 @@ class CTCLoss(_Loss):
         autograd.Size([])
     """
 
-    _options = ("blank", "zero_infinity")
-
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
         super().__init__(reduction=reduction)
         self.blank = blank
         self.zero_infinity = zero_infinity
 
     def forward(self, log_probs, targets, input_lengths, target_lengths):
-        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, **self._kwargs())
+        return F.ctc_loss(
+            log_probs,
+            targets,
+            input_lengths,
+            target_lengths,
+            self.blank,
+            self.reduction,
+            self.zero_infinity,
+        )

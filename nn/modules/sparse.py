@@ -26,7 +26,7 @@ class _EmbeddingTable(Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
-            if padding_idx > 0 and padding_idx >= num_embeddings or padding_idx < -num_embeddings:
+            if (padding_idx > 0 and padding_idx >= num_embeddings) or padding_idx < -num_embeddings:
                 raise AssertionError(self._padding_idx_error)
             if padding_idx < 0:
                 padding_idx += num_embeddings
