@@ -33,7 +33,7 @@ from .errors import GraphError
 from .grad_mode import _grad_enabled
 from .tensor import AccumulateGrad as AccumulateGrad  # (re-exported: the leaf's node)
 from . import tensor as _tensor_module
-from .tensor import RemovableHandle, Tensor
+from .tensor import _NUMBER_CELL, RemovableHandle, Tensor
 
 # --------------------------------------------------------------------------------------
 # Module scope: nn.Module.__call__ pushes its path here so nodes remember which module made
@@ -179,7 +179,12 @@ class Node:
                 continue
             for t in inputs:
                 if t is not None and (v is t._data or v is t):
-                    rec = (t._data, t, t._version_cell[0], t._version_cell)
+                    cell = t._version_cell
+                    rec = (
+                        (t._data, None, 0, None)
+                        if cell is _NUMBER_CELL
+                        else (t._data, t, cell[0], cell)
+                    )
                     break
             if rec is None:
                 for k, arr in enumerate(out_arrays):
@@ -193,7 +198,8 @@ class Node:
         self._saved = tuple(records)
 
     def _resolve_saved1(self, inputs, out, out_cell):
-        """``_resolve_saved`` for a built-in op's single output (once per op: kept lean)."""
+        """``_resolve_saved`` for a built-in op's single output (once per op: kept lean). A
+        saved Python number operand (``Tensor._number``) is kept as a constant, its value."""
         records = []
         for v in self._saved:
             if v is None:
@@ -202,7 +208,10 @@ class Node:
             for t in inputs:
                 if t is not None and (v is t._data or v is t):
                     cell = t._version_cell
-                    records.append((t._data, t, cell[0], cell))
+                    if cell is _NUMBER_CELL:
+                        records.append((t._data, None, 0, None))
+                    else:
+                        records.append((t._data, t, cell[0], cell))
                     break
             else:
                 if v is out:
@@ -502,47 +511,52 @@ class Op:
             return _tracer.apply(cls, inputs, params)
         if _LOW_PRECISION and cls.view_param is None and _has_bfloat16(inputs):
             return _apply_in_float32(cls, inputs, params)
+        # ``record``: an input requires grad, the op is differentiable and grad mode is on
+        # (asked in that order: a constant's op, such as index arithmetic ``i + 1`` in a
+        # batch loader, reads nothing more). ``needs`` are literal tuples: no allocation.
         n = len(inputs)
-        record = cls.differentiable and _grad_enabled.get()
         if n == 2 and inputs[0] is not None and inputs[1] is not None:
             a, b = inputs
             arrays = (a._data, b._data)
-            if record and (a._requires_grad or b._requires_grad):
+            ra, rb = a._requires_grad, b._requires_grad
+            record = (ra or rb) and cls.differentiable and _grad_enabled.get()
+            if record:
                 # one edge per input: (producer node, which output), the leaf's
                 # AccumulateGrad, or None when that input needs no gradient
-                if not a._requires_grad:
+                if not ra:
                     ea = None
                 elif a.grad_fn is not None:
                     ea = (a.grad_fn, a._output_nr)
                 else:
                     ea = (a._grad_accumulator(), 0)
-                if not b._requires_grad:
+                if not rb:
                     eb = None
                 elif b.grad_fn is not None:
                     eb = (b.grad_fn, b._output_nr)
                 else:
                     eb = (b._grad_accumulator(), 0)
                 edges = (ea, eb)
-                needs = (ea is not None, eb is not None)
-            else:
-                record = False
+                needs = ((True, True) if rb else (True, False)) if ra else (False, True)
         elif n == 1 and inputs[0] is not None:
             x = inputs[0]
             arrays = (x._data,)
-            if record and x._requires_grad:
+            record = x._requires_grad and cls.differentiable and _grad_enabled.get()
+            if record:
                 if x.grad_fn is not None:
                     edges = ((x.grad_fn, x._output_nr),)
                 else:
                     edges = ((x._grad_accumulator(), 0),)
                 needs = (True,)
-            else:
-                record = False
         else:  # any number of inputs, some of them maybe None (optional arguments)
             arrays = [None if t is None else t._data for t in inputs]
+            record = (
+                cls.differentiable
+                and True in [t is not None and t._requires_grad for t in inputs]
+                and _grad_enabled.get()
+            )
             if record:
                 edges = tuple([_edge(t) for t in inputs])
                 needs = tuple([e is not None for e in edges])
-                record = True in needs
 
         if not record:  # just the forward
             token = _np_err.set(_NP_QUIET)  # NumPy warnings off (see _ErrstateVar)

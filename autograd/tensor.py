@@ -153,6 +153,10 @@ def _to_array(data, dtype=None) -> np.ndarray:
     return arr
 
 
+# The version counter of Python number operands (``Tensor._number``): a tuple, so that a
+# write into one (which nothing does) would fail loudly instead of going unnoticed.
+_NUMBER_CELL = (0,)
+
 # How a Tensor takes an array that is not exactly an ``np.ndarray`` (a NumPy scalar, an
 # ndarray subclass): ``np.asarray``. While autograd.compile traces a call it is
 # ``np.asanyarray``, so the tracer's watched arrays stay watched (autograd/compiler/watch.py).
@@ -217,6 +221,21 @@ class Tensor:
         t.grad_fn = None
         t._output_nr = 0
         t._version_cell = [0]
+        return t
+
+    @classmethod
+    def _number(cls, value, npdtype) -> Tensor:
+        """A Python number operand of an op (the ``2.0`` of ``y * 2.0``) as a 0-d constant of
+        ``npdtype``. Its version counter is the shared ``_NUMBER_CELL``: the op functions make
+        it for that one call and never hand it out, so nothing writes into it, and an op
+        that saves it for backward keeps just its value (function.py ``_resolve_saved1``)."""
+        t = object.__new__(cls)  # (the fields of _init, set directly: once per such op)
+        t._data = np.asarray(value, npdtype)
+        t._requires_grad = False
+        t._grad = None
+        t.grad_fn = None
+        t._output_nr = 0
+        t._version_cell = _NUMBER_CELL
         return t
 
     @classmethod

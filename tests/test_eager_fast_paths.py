@@ -285,3 +285,67 @@ def test_forward_only_leaves_tangents_to_op_apply(monkeypatch):
     assert _util.forward_only(arithmetic.Add, x, x) is not None
     monkeypatch.setattr(autograd.function, "_LOW_PRECISION", True)  # bfloat16 exists
     assert _util.forward_only(arithmetic.Add, x, x) is None
+
+
+# ---- Python number operands: saved as their value ------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_number_operand_matches_constant_tensor(dtype):
+    """``x * 2.5`` (the number becomes ``Tensor._number``, which a saving op keeps as its
+    value) gives what ``x * tensor(2.5)`` (an ordinary constant tensor) gives: values,
+    gradients, double backward, grad_fn, and the graph does not keep the number alive."""
+    import weakref
+
+    from autograd.ops import arithmetic
+
+    x_np = np.array([0.5, -1.5, 2.0], dtype)
+    results = []
+    for other in (2.5, autograd.tensor(np.asarray(2.5, dtype))):
+        x = autograd.tensor(x_np, requires_grad=True)
+        y = (x * other) * x  # (mul saves the number for x's gradient)
+        (gx,) = autograd.grad(y.sum(), x, create_graph=True)
+        (ggx,) = autograd.grad(gx.sum(), x)
+        results.append((y, gx, ggx))
+    for a, b in zip(*results):
+        _same_tensor(a, b)
+    a, c = _util.binary_operands(autograd.tensor(x_np, requires_grad=True), 2.5)
+    assert c._version == 0 and c._data.dtype == np.dtype(dtype)
+    y, ref = arithmetic.Mul.apply(a, c), weakref.ref(c)
+    del c
+    assert ref() is None  # the record holds the value (an array), not the tensor
+    np.testing.assert_array_equal(y.grad_fn.saved_tensors[1], np.asarray(2.5, dtype))
+
+
+def test_constant_tensor_operand_keeps_its_version_check():
+    """An ordinary constant tensor saved by mul is still checked for in-place changes."""
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    c = autograd.tensor(3.0)
+    y = x * c
+    c.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+# ---- unary functions of a floating tensor: straight to Op.apply ----------------------------
+@pytest.mark.parametrize("name", ["tanh", "exp", "sigmoid", "sqrt"])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_unary_fast_path_matches_operands(name, requires_grad):
+    fn = getattr(autograd, name)
+    for dtype in (np.float32, np.float64):
+        x = autograd.tensor(np.array([0.25, 1.5], dtype), requires_grad=requires_grad)
+        (general_input,), _, _ = _util.operands(x, floating=True)
+        _same_tensor(fn(x), fn.op.apply(general_input))
+    i = autograd.tensor([1, 4])  # an integer input takes the general path: default float
+    _same_tensor(fn(i), fn(i.float()))
+
+
+# ---- Op.apply with many inputs: records only when one of them requires grad -------------
+def test_stack_records_when_any_input_requires_grad():
+    a, b = autograd.tensor([1.0, 2.0]), autograd.tensor([3.0, 4.0], requires_grad=True)
+    out = autograd.stack([a, b, a])
+    assert out.requires_grad and out.grad_fn.name() == "StackBackward0"
+    assert out.grad_fn.needs_input_grad == (False, True, False)
+    out.sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+    assert autograd.stack([a, a]).grad_fn is None
+    with autograd.no_grad():
+        assert autograd.stack([a, b]).grad_fn is None

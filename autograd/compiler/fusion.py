@@ -90,7 +90,8 @@ def saved_layout(node, inputs):
             layout.append(("out",))
         else:
             for i, t in enumerate(inputs):
-                if rec[1] is t:
+                # (a saved Python number operand, ``Tensor._number``, is kept as its array)
+                if rec[1] is t or (rec[1] is None and rec[0] is t._data):
                     layout.append(("in", i))
                     break
             else:

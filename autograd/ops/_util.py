@@ -184,10 +184,11 @@ def binary_operands(a, b):
         elif type(b) is float or type(b) is int:
             # ``y * 2.0``, ``i + 1``: a Python number takes the dtype of a tensor of its kind or
             # a higher one (float tensor and any number, integer tensor and int: result_type
-            # gives the tensor's dtype, and the number broadcasts for free)
+            # gives the tensor's dtype, and the number broadcasts for free). ``_number``: a
+            # saved number is kept as its value only (add, sub and mul use it for that call)
             kind = x.dtype.kind
             if kind in FLOAT_KINDS or (kind in "iu" and type(b) is int):
-                return a, Tensor._make(np.asarray(b, x.dtype))
+                return a, Tensor._number(b, x.dtype)
     return operands(a, b)[0]
 
 
@@ -195,11 +196,11 @@ def forward_only(op, a: Tensor, b: Tensor):
     """``op`` on two tensors that need no gradient, without ``Op.apply``'s bookkeeping (a fast
     path for index arithmetic such as ``i + 1`` in a batch loader): the same tensor
     ``op.apply(a, b)`` gives, since it records nothing either. None when ``op.apply`` is
-    needed: an input carries a tangent, autograd.compile is tracing, or bfloat16 inputs
-    may need their float32 stand-ins. (Callers check ``requires_grad`` first.)"""
+    needed: a forward-mode dual level is open (an input may carry a tangent),
+    autograd.compile is tracing, or bfloat16 inputs may need their float32 stand-ins.
+    (Callers check ``requires_grad`` first.)"""
     if (
-        a._fw is not None
-        or b._fw is not None
+        _function._fw_level is not None  # (Op.apply looks for tangents only then)
         or _function._tracer is not None
         or _function._LOW_PRECISION
     ):

@@ -30,7 +30,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from .. import function as _function
-from ..function import _NO_RECORD, Op, derive
+from ..function import Op, derive
 from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
@@ -279,6 +279,14 @@ def _np_index_add_zeros(g, idx, shape):
     return z
 
 
+def _indexed(x: np.ndarray, idx: tuple) -> np.ndarray:
+    """``x[idx]`` for a normalised index, always an array (GetItem's forward)."""
+    out = x[idx]
+    if type(out) is not np.ndarray:  # all ints: NumPy gives a scalar (a copy), and
+        out = x[idx + (Ellipsis,)]  # with ``...`` a 0-d view, as torch's x[i] is
+    return out
+
+
 class GetItem(Op):
     """``x[idx]``; VJP: the gradient added into zeros at ``idx`` (repeats accumulate)."""
 
@@ -290,10 +298,7 @@ class GetItem(Op):
     @staticmethod
     def forward(ctx, x, idx):
         ctx.idx, ctx.in_shape = idx, x.shape
-        out = x[idx]
-        if type(out) is not np.ndarray:  # all ints: NumPy gives a scalar (a copy), and
-            out = x[idx + (Ellipsis,)]  # with ``...`` a 0-d view, as torch's x[i] is
-        return out
+        return _indexed(x, idx)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -410,11 +415,11 @@ def getitem(input: Tensor, index) -> Tensor:
                 [3., 3.]])
     """
     idx = _index_for(index, input)
-    if _function._tracer is None and not tracked(input):
+    if _function._tracer is None and not input._requires_grad and input._fw is None:
         # Fast path: nothing to record or trace (the input needs no gradient and carries no
         # tangent), so GetItem's forward runs without Op.apply's bookkeeping; the result is
         # the same tensor and is marked as a view just as on the general path.
-        out = Tensor._make(GetItem.forward(_NO_RECORD, input._data, idx))
+        out = Tensor._make(_indexed(input._data, idx))
     else:
         out = GetItem.apply(input, idx=idx)
     return _view_of(out, input, GetItem, idx)

@@ -68,7 +68,7 @@ class Cat(Op):
 def _tensor_list(tensors, opname):
     if isinstance(tensors, Tensor):
         raise TypeError(f"{opname}(): argument 'tensors' must be tuple of Tensors, not Tensor")
-    ts = [as_tensor_operand(t) for t in tensors]
+    ts = [t if type(t) is Tensor else as_tensor_operand(t) for t in tensors]
     if not ts:
         raise ValueError(f"{opname}(): expected a non-empty list of Tensors")
     return ts
@@ -158,12 +158,14 @@ def stack(tensors, dim: int = 0) -> Tensor:
     shape, dtype = ts[0]._data.shape, ts[0]._data.dtype
     same_dtype = True
     for k, t in enumerate(ts):
-        if t._data.shape != shape:
+        arr = t._data
+        if arr.shape != shape:
             raise ShapeError(
                 f"stack expects each tensor to be equal size, but got "
                 f"{list(shape)} at entry 0 and {list(t.shape)} at entry {k}"
             )
-        same_dtype = same_dtype and t._data.dtype == dtype
+        if arr.dtype is not dtype and arr.dtype != dtype:  # (``is``: the cheap common case)
+            same_dtype = False
     d = wrap_dim(dim, len(shape) + 1)
     if not same_dtype:
         dt = _dt.result_type(*ts)

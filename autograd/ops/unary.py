@@ -35,6 +35,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..dtypes import FLOAT_KINDS
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import operands, unary_op
@@ -109,6 +110,8 @@ def unary(
         )
 
         def fn(input) -> Tensor:
+            if type(input) is Tensor and input._data.dtype.kind in FLOAT_KINDS:
+                return op.apply(input)  # (the common case: ``operands`` would return it as is)
             (x,), _, _ = operands(input, floating=True)
             return op.apply(x)
 
