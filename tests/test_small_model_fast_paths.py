@@ -344,25 +344,21 @@ def test_binary_operands_with_a_parameter_match_general(shapes, dtypes):
 
 # ---- the engine's order: nodes without inputs are placed without a stack push -------------
 def _reference_order(roots):
-    """The post-order DFS of ``_topological_order`` with every node pushed and popped."""
+    """Reverse post-order of a recursive depth-first search: the order the engine's iterative
+    one must give (every consumer before the nodes it feeds, edges in order)."""
     order, visited = [], set()
+
+    def visit(node):
+        visited.add(node)
+        for edge in node.next_edges:
+            if edge is not None and edge[0] not in visited:
+                visit(edge[0])
+        order.append(node)
+
     for root in roots:
-        if root is None or root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.next_edges))]
-        while stack:
-            node, edges = stack[-1]
-            for edge in edges:
-                if edge is not None and edge[0] not in visited:
-                    visited.add(edge[0])
-                    stack.append((edge[0], iter(edge[0].next_edges)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+        if root is not None and root not in visited:
+            visit(root)
+    return order[::-1]
 
 
 def test_topological_order_unchanged():
