@@ -43,6 +43,7 @@ class _EmbeddingTable(Module):
             self.weight = Parameter(_weight, requires_grad)
 
     def reset_parameters(self) -> None:
+        """Draw the weight again from N(0, 1), with the ``padding_idx`` row zero."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
             self.weight._data[self.padding_idx] = 0
