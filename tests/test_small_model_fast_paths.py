@@ -430,3 +430,25 @@ def test_sgd_step_takes_the_plain_path_with_state_and_versions_unchanged(backend
     assert w.tolist() == pytest.approx([1.0 - 0.1 * (2.0 + 0.1), -2.0 - 0.1 * (-4.0 - 0.2)])
     assert [t._version for t in (w, b, unused)] == [versions[0] + 1, versions[1] + 1, versions[2]]
     assert opt.state_dict()["state"] == {} and not opt.state
+
+
+# ---- cross_entropy: the targets' range checked with one reduction ---------------------------
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint64])
+@pytest.mark.parametrize("C", [1, 27, 300])
+def test_unweighted_targets_range_check_matches_min_max(dtype, C):
+    from autograd.ops.classification_loss import _unweighted_targets
+
+    info = np.iinfo(dtype)
+    edges = {0, 1, C - 1, C, C + 1, -1, -2, info.min, info.max, 2**63 - 1}
+    for bad in sorted(v for v in edges if info.min <= v <= info.max):
+        for t in (
+            np.array([0, bad, 0], dtype),
+            np.array(bad, dtype),
+            np.array([bad, 0], dtype)[::2],
+        ):
+            got = _unweighted_targets(t, C, -100)
+            valid = t.min() >= 0 and t.max() < C
+            assert (got is not None) == valid, (bad, t)
+            if valid:
+                assert got[0].dtype == np.int64 and np.array_equal(got[0], t)
+                assert got[1] == float(t.size)
