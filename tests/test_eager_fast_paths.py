@@ -112,6 +112,26 @@ def test_unbind_fast_path_matches_select(dim):
     assert pieces[0][0].item() == 1.0
 
 
+@pytest.mark.parametrize("grad_mode", [True, False])
+def test_unbind_of_a_view_matches_select(grad_mode):
+    """Pieces of a view: the bookkeeping shared by all pieces (base, earlier steps, grad
+    mode, the base's list of views) is worked out once, and must be what select records."""
+    base = autograd.zeros(4, 3)
+    fast_views, ref_views = [], []
+    with autograd.set_grad_enabled(grad_mode):
+        view = base[1:]
+        before = len(base._views or ())
+        pieces = unbind(view, 1)
+        fast_views = len(base._views or ()) - before
+        refs = tuple(select(view, 1, i) for i in range(3))
+        ref_views = len(base._views or ()) - before - fast_views
+    assert fast_views == ref_views == (3 if grad_mode else 0)
+    for p, ref in zip(pieces, refs):
+        _same_tensor(p, ref)
+        assert p._version_cell is base._version_cell
+        assert p._view[0] is base and p._view[1:] == ref._view[1:]
+
+
 def test_unbind_of_tracked_tensor_takes_general_path():
     x = autograd.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
     rows = list(x)

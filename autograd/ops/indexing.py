@@ -518,22 +518,52 @@ def _view_of(out: Tensor, input: Tensor, op, param) -> Tensor:
         base, steps, no_grad = view[0], view[1] + ((op, param),), view[2] or no_grad
     out._version_cell = base._version_cell
     out._view = (base, steps, no_grad)
-    # Views made in no_grad mode are never regenerated (torch refuses to rebase them), and a
-    # leaf that requires grad can never be rebased: neither needs to know its views. Nor does
-    # a base of an integer or bool dtype (``for i in index_tensor``): no in-place op gives it
-    # a grad_fn, since only floating-point (and complex) tensors carry gradients.
-    if (
+    if _base_knows_views(base, no_grad, arr):
+        _remember_view(base, out)
+    return out
+
+
+def _base_knows_views(base: Tensor, no_grad: bool, arr) -> bool:
+    """Whether ``base`` must list its views (to regenerate them after an in-place op).
+    Views made in no_grad mode are never regenerated (torch refuses to rebase them), and a
+    leaf that requires grad can never be rebased: neither needs to know its views. Nor does
+    a base of an integer or bool dtype (``for i in index_tensor``): no in-place op gives it
+    a grad_fn, since only floating-point (and complex) tensors carry gradients."""
+    return (
         not no_grad
         and (base.grad_fn is not None or not base._requires_grad)
         and arr.dtype.kind in _GRAD_KINDS
-    ):
-        refs = base._views
-        if refs is None:
-            base._views = refs = _ViewRefs()
-        refs.append(_weakref(out))
-        if len(refs) > refs.limit:
-            refs.prune()
-    return out
+    )
+
+
+def _remember_view(base: Tensor, out: Tensor) -> None:
+    refs = base._views
+    if refs is None:
+        base._views = refs = _ViewRefs()
+    refs.append(_weakref(out))
+    if len(refs) > refs.limit:
+        refs.prune()
+
+
+def _views_of(arrs, input: Tensor, op, params) -> tuple:
+    """``tuple(_view_of(Tensor._make(a), input, op, p) for a, p in zip(arrs, params))`` for
+    many views of one input at once (``unbind``'s pieces): the bookkeeping all pieces share
+    (the base, the steps before this one, grad mode) is worked out once, from the first."""
+    outs = [Tensor._make(a) for a in arrs]
+    if not outs:
+        return ()
+    first = _view_of(outs[0], input, op, params[0])
+    if first._view is None:  # NumPy copied (never for basic indexing): the general path
+        return tuple(_view_of(o, input, op, p) for o, p in zip(outs, params))
+    base, steps, no_grad = first._view
+    before, cell = steps[:-1], first._version_cell
+    knows = _base_knows_views(base, no_grad, first._data.base)
+    for o, p in zip(outs[1:], params[1:]):
+        o._version_cell = cell
+        o._view = (base, before + ((op, p),), no_grad)
+        if knows:
+            _remember_view(base, o)
+    return tuple(outs)
 
 
 def _value_for(input: Tensor, idx, value, opname) -> Tensor:

@@ -18,7 +18,7 @@ from ..forward_ad import linear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, cast, tracked, wrap_dim
-from .indexing import _view_of
+from .indexing import _views_of
 from .movement import expand, reshape, unsqueeze
 from .slicing import Select, narrow, select
 from .registry import OpInfo, Sample, register
@@ -367,13 +367,11 @@ def unbind(input: Tensor, dim: int = 0):
     d = wrap_dim(dim, input.ndim)
     if _function._tracer is None and not tracked(input):
         # Fast path: nothing to record or trace, so each piece is the view ``select`` would
-        # make (``_view_of`` keeps the same view bookkeeping), without select's checks of dim
+        # make (``_views_of`` keeps the same view bookkeeping), without select's checks of dim
         # and index per piece. ``for i in ix`` over an index tensor runs this.
         arr, before = input._data, (slice(None),) * d
-        return tuple(
-            _view_of(Tensor._make(arr[before + (i, ...)]), input, Select, before + (i,))
-            for i in range(arr.shape[d])
-        )
+        params = [before + (i,) for i in range(arr.shape[d])]
+        return _views_of([arr[p + (...,)] for p in params], input, Select, params)
     return tuple(select(input, d, i) for i in range(input.shape[d]))
 
 
