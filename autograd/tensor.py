@@ -162,6 +162,11 @@ _NUMBER_CELL = (0,)
 # ``np.asanyarray``, so the tracer's watched arrays stay watched (autograd/compiler/watch.py).
 _asarray = np.asarray
 
+# The 0-d arrays of integer operands (``i + 1``, ``2 * x``) by (value, NumPy dtype), made once
+# and read-only (``Tensor._number``); bounded, since each distinct number adds one.
+_INT_OPERANDS: dict = {}
+_INT_OPERANDS_MAX = 1024
+
 
 class Tensor:
     """A multi-dimensional array with automatic differentiation (see module docstring)."""
@@ -230,7 +235,15 @@ class Tensor:
         it for that one call and never hand it out, so nothing writes into it, and an op
         that saves it for backward keeps just its value (function.py ``_resolve_saved1``)."""
         t = object.__new__(cls)  # (the fields of _init, set directly: once per such op)
-        t._data = np.asarray(value, npdtype)
+        # an int's array is shared from _INT_OPERANDS (read-only: no op writes into an
+        # operand); a float's is made each time, as -0.0 == 0.0 would share one key
+        arr = _INT_OPERANDS.get((value, npdtype)) if type(value) is int else None
+        if arr is None:
+            arr = np.asarray(value, npdtype)
+            if type(value) is int and len(_INT_OPERANDS) < _INT_OPERANDS_MAX:
+                arr.flags.writeable = False
+                _INT_OPERANDS[(value, npdtype)] = arr
+        t._data = arr
         t._requires_grad = False
         t._grad = None
         t.grad_fn = None

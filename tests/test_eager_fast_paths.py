@@ -62,6 +62,25 @@ def test_tensor_plus_number_matches_torch(dtype):
     assert (i + 8).dtype == i.dtype and (i + 8).item() == 12
 
 
+def test_shared_int_operands_stay_constant():
+    """An int operand's 0-d array is shared between calls (read-only); results are fresh,
+    writable tensors, and a float operand is never shared (-0.0 == 0.0 as a key)."""
+    for dtype in (np.int64, np.float32):
+        x = autograd.tensor(np.array([1, 2], dtype=dtype))
+        first = _util.binary_operands(x, 3)[1]
+        again = _util.binary_operands(x, 3)[1]
+        assert first._data is again._data and not first._data.flags.writeable
+        y = x + 3
+        y.add_(1)  # a result is the caller's to write into
+        np.testing.assert_array_equal(y.numpy(), [5, 6])
+        assert (x + 3).tolist() == [4, 5]
+    z = autograd.tensor([1.0]) * 0.0
+    assert np.signbit((autograd.tensor([1.0]) * -0.0).numpy()[0]) and not np.signbit(z.numpy()[0])
+    w = autograd.tensor([1.5, 2.0], requires_grad=True)
+    (w * 3).sum().backward()  # a recorded op keeps the shared operand's value
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
+
+
 # ---- slices with 0-d tensor bounds ---------------------------------------------------------
 BOUNDS = [None, 0, 2, -2, 5, 9, -9, 40]
 
