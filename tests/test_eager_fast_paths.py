@@ -224,6 +224,20 @@ def test_stack_promotes_dtypes_and_keeps_errors():
         autograd.stack([autograd.zeros(3, 4), autograd.zeros(4, 3)])
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.float32, np.bool_])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_stack_fast_path_matches_op_apply(dtype, dim):
+    from autograd.ops.join import Stack
+
+    xs = [autograd.tensor((np.arange(6).reshape(2, 3) + k).astype(dtype)) for k in range(4)]
+    fast = autograd.stack(xs, dim)  # nothing requires grad: the fast path
+    general = Stack.apply(*xs, dim=dim % 3)
+    _same_tensor(fast, general)
+    assert fast._view is None and fast._version_cell is not xs[0]._version_cell
+    fast.zero_()  # a new array, not sharing the inputs'
+    assert xs[0].tolist() == np.arange(6).reshape(2, 3).astype(dtype).tolist()
+
+
 def test_stack_double_backward_and_forward_mode():
     x = autograd.tensor([1.0, 2.0], requires_grad=True, dtype=autograd.float64)
     y = autograd.tensor([3.0, 4.0], requires_grad=True, dtype=autograd.float64)

@@ -156,7 +156,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     """
     ts = _tensor_list(tensors, "stack")
     shape, dtype = ts[0]._data.shape, ts[0]._data.dtype
-    same_dtype = True
+    same_dtype, needs_grad = True, False
     for k, t in enumerate(ts):
         arr = t._data
         if arr.shape != shape:
@@ -166,10 +166,21 @@ def stack(tensors, dim: int = 0) -> Tensor:
             )
         if arr.dtype is not dtype and arr.dtype != dtype:  # (``is``: the cheap common case)
             same_dtype = False
+        if t._requires_grad:
+            needs_grad = True
     d = wrap_dim(dim, len(shape) + 1)
     if not same_dtype:
         dt = _dt.result_type(*ts)
         ts = [cast(t, dt) for t in ts]
+    elif not (
+        needs_grad
+        or _function._fw_level is not None  # (the cases forward_only leaves to Op.apply)
+        or _function._tracer is not None
+        or _function._LOW_PRECISION
+    ):
+        # Fast path (a batch loader's rows): nothing to record, so Stack's forward without
+        # Op.apply's bookkeeping for each of the many inputs; joining arrays warns of nothing.
+        return Tensor._make(Stack.forward(_function._NO_RECORD, *[t._data for t in ts], dim=d))
     return Stack.apply(*ts, dim=d)
 
 
