@@ -31,6 +31,7 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 
 def _as_array(value):
+    """The array of a checkpoint value (a Tensor's, or an ndarray itself); None otherwise."""
     if isinstance(value, Tensor):
         return value._data
     if isinstance(value, np.ndarray):

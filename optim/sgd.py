@@ -45,6 +45,19 @@ class SGD(Optimizer):
         for group in self.param_groups:
             params = self._with_grad(group)
             momentum = group["momentum"]
+            if momentum == 0 and not group.get("differentiable"):
+                # Plain SGD keeps no state: one foreach-style call updates the whole group
+                # (the general path below gives the same numbers, one parameter at a time).
+                F.sgd_plain(
+                    [p._data for p in params],  # (= _array(p), read directly: hot loop)
+                    [p.grad._data for p in params],
+                    lr=group["lr"],
+                    weight_decay=group["weight_decay"],
+                    maximize=group["maximize"],
+                    workspace=self._workspace,
+                )
+                self._finish(params)
+                continue
             bufs = []
             if momentum != 0:
                 for p in params:

@@ -331,6 +331,23 @@ def test_view_references_do_not_pile_up():
     del keep
 
 
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_no_views_recorded_for_integer_or_bool_bases(dtype):
+    """No in-place op gives an integer or bool tensor a grad_fn, so its views (``for i in
+    index_tensor``) never need regenerating: none is recorded. They still share its data and
+    its version counter."""
+    b = autograd.zeros(4, dtype=dtype)
+    pieces = list(b)
+    assert b._views is None
+    assert pieces[1]._base is b and pieces[1]._version == b._version
+    b.add_(1) if dtype == "int64" else b.logical_not_()
+    assert pieces[1].item() == 1 and pieces[1]._version == b._version == 1
+    f = autograd.zeros(4)  # a float base keeps them (it may be written with a gradient later)
+    kept = list(f)
+    assert len(f._views) == 4
+    del kept
+
+
 def test_no_views_recorded_for_leaf_requiring_grad():
     """A leaf that requires grad can never be rebased, so its views are not tracked."""
     p = autograd.ones(4, requires_grad=True)

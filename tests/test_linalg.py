@@ -190,6 +190,20 @@ def test_dtype_mismatch_errors():
         autograd.dot(autograd.zeros(2), autograd.zeros(2, dtype=autograd.float64))
 
 
+@pytest.mark.parametrize("mat_dtype,vec_dtype", [("float32", "float64"), ("float64", "float32")])
+def test_mv_dtype_mismatch_message_equals_torchs(mat_dtype, vec_dtype):
+    """torch names the dtypes of addmv's (result, matrix, vector): the result has the vector's."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as ours:
+        autograd.mv(autograd.ones(2, 3, dtype=mat_dtype), autograd.ones(3, dtype=vec_dtype))
+    with pytest.raises(RuntimeError) as theirs:
+        torch.mv(
+            torch.ones(2, 3, dtype=getattr(torch, mat_dtype)),
+            torch.ones(3, dtype=getattr(torch, vec_dtype)),
+        )
+    assert str(ours.value) == str(theirs.value)
+
+
 @pytest.mark.parametrize(
     "sa,sb", [((64, 100), (100, 32)), ((3, 40, 50), (3, 50, 6)), ((50,), (50, 7)), ((7, 50), (50,))]
 )

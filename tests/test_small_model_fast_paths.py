@@ -376,3 +376,79 @@ def test_topological_order_unchanged():
     m = _char_mlp(autograd.float64)
     loss = m(autograd.tensor(rng.integers(0, 7, (5, 3)))).sum()
     assert _topological_order([loss.grad_fn]) == _reference_order([loss.grad_fn])
+
+
+# ---- plain SGD: one foreach-style call per group --------------------------------------------
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize(
+    "hyper",
+    [
+        dict(lr=0.1, weight_decay=0.0, maximize=False),
+        dict(lr=0.05, weight_decay=1e-2, maximize=True),
+        dict(lr=1, weight_decay=0, maximize=True),  # ints, as a user may write them
+    ],
+)
+def test_sgd_plain_matches_the_per_parameter_loop(backend, hyper):
+    from optim import _functional as F
+
+    rng = np.random.default_rng(0)
+    # a float32 and a float64 parameter, an unsupported float16 one between them (the NumPy
+    # path), a broadcast (non-contiguous) gradient, a 0-d and an empty parameter
+    shapes = [(4, 3), (5,), (2, 3), (3, 2), (), (0, 2)]
+    dtypes = [np.float32, np.float64, np.float16, np.float32, np.float32, np.float64]
+    params = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    grads = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    grads[3] = np.broadcast_to(rng.standard_normal(2).astype(np.float32), (3, 2))
+    general = [p.copy() for p in params]
+    with autograd.backend(backend):
+        for _ in range(3):
+            F.sgd_plain(params, grads, **hyper, workspace={})
+            F.sgd(general, grads, [None] * len(grads), momentum=0, dampening=0,
+                  nesterov=False, **hyper, workspace={})  # fmt: skip
+    for fast, slow in zip(params, general):
+        assert fast.dtype == slow.dtype
+        np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_sgd_step_takes_the_plain_path_with_state_and_versions_unchanged(backend, monkeypatch):
+    import optim
+    from optim import _functional as F
+
+    calls = []
+    plain = F.sgd_plain
+    monkeypatch.setattr(F, "sgd_plain", lambda *a, **k: calls.append(1) or plain(*a, **k))
+    with autograd.backend(backend):
+        w = autograd.tensor([1.0, -2.0], requires_grad=True)
+        b = autograd.tensor([0.5], requires_grad=True)
+        unused = autograd.tensor([3.0], requires_grad=True)  # no gradient: not stepped
+        opt = optim.SGD([w, b, unused], lr=0.1, weight_decay=0.1)
+        (w * w).sum().add(b.sum()).backward()
+        versions = [t._version for t in (w, b, unused)]
+        opt.step()
+    assert calls == [1]
+    assert w.tolist() == pytest.approx([1.0 - 0.1 * (2.0 + 0.1), -2.0 - 0.1 * (-4.0 - 0.2)])
+    assert [t._version for t in (w, b, unused)] == [versions[0] + 1, versions[1] + 1, versions[2]]
+    assert opt.state_dict()["state"] == {} and not opt.state
+
+
+# ---- cross_entropy: the targets' range checked with one reduction ---------------------------
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint64])
+@pytest.mark.parametrize("C", [1, 27, 300])
+def test_unweighted_targets_range_check_matches_min_max(dtype, C):
+    from autograd.ops.classification_loss import _unweighted_targets
+
+    info = np.iinfo(dtype)
+    edges = {0, 1, C - 1, C, C + 1, -1, -2, info.min, info.max, 2**63 - 1}
+    for bad in sorted(v for v in edges if info.min <= v <= info.max):
+        for t in (
+            np.array([0, bad, 0], dtype),
+            np.array(bad, dtype),
+            np.array([bad, 0], dtype)[::2],
+        ):
+            got = _unweighted_targets(t, C, -100)
+            valid = t.min() >= 0 and t.max() < C
+            assert (got is not None) == valid, (bad, t)
+            if valid:
+                assert got[0].dtype == np.int64 and np.array_equal(got[0], t)
+                assert got[1] == float(t.size)

@@ -16,6 +16,7 @@ from ..function import _FREED, _NP_QUIET, _SECOND_BACKWARD, Node, _edge, _np_err
 from ..tensor import Tensor
 from . import guards as _guards
 from . import plan as _plan
+from .steps import Unsupported
 from .tracer import Tracer
 
 # Plans kept per compiled function (torch._dynamo.config.cache_size_limit); past it the
@@ -129,7 +130,7 @@ class CompiledFunction:
                     plan = _plan.build(tracer, out_leaves)
                     plan.out_spec = out_spec
                     self.traced_plan = plan
-                except _plan.Unsupported as e:
+                except Unsupported as e:
                     tracer.unsupported(str(e), located=False)
                 except Exception as e:  # a bug of the compiler: stay eager
                     tracer.unsupported(

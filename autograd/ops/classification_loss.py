@@ -326,9 +326,12 @@ def _unweighted_targets(t, C, ignore_index):
     or out-of-range targets), and ``_class_target_arrays`` then checks and raises as usual."""
     if t.size == 0 or t.dtype.kind not in "iu":
         return None
-    if t.min() < 0 or t.max() >= C:
-        return None
     t = t.astype(np.int64, copy=False)
+    # One reduction checks both ends: read as uint64, a negative target is at least 2**63,
+    # so ``max < C`` holds exactly when ``0 <= t < C`` everywhere. (Only after the cast to
+    # int64: as uint8, an int8 -1 would read as 255, a valid class when C > 255.)
+    if t.view(np.uint64).max() >= C:
+        return None
     ignored = np.count_nonzero(t == ignore_index) if 0 <= ignore_index < C else 0
     return t, float(t.size - ignored)
 

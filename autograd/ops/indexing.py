@@ -499,6 +499,9 @@ class _ViewRefs(list):
 _weakref = weakref.ref
 
 
+_GRAD_KINDS = "fcV"  # float, complex, and ml_dtypes' bfloat16 (kind "V")
+
+
 def _view_of(out: Tensor, input: Tensor, op, param) -> Tensor:
     """Mark ``out = op(input, param)`` as a view of ``input``'s base if NumPy returned a view
     (it copies for advanced indices and for some reshapes); returns ``out``.
@@ -516,8 +519,14 @@ def _view_of(out: Tensor, input: Tensor, op, param) -> Tensor:
     out._version_cell = base._version_cell
     out._view = (base, steps, no_grad)
     # Views made in no_grad mode are never regenerated (torch refuses to rebase them), and a
-    # leaf that requires grad can never be rebased: neither needs to know its views.
-    if not no_grad and (base.grad_fn is not None or not base._requires_grad):
+    # leaf that requires grad can never be rebased: neither needs to know its views. Nor does
+    # a base of an integer or bool dtype (``for i in index_tensor``): no in-place op gives it
+    # a grad_fn, since only floating-point (and complex) tensors carry gradients.
+    if (
+        not no_grad
+        and (base.grad_fn is not None or not base._requires_grad)
+        and arr.dtype.kind in _GRAD_KINDS
+    ):
         refs = base._views
         if refs is None:
             base._views = refs = _ViewRefs()

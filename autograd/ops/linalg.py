@@ -288,7 +288,7 @@ def mv(input, vec) -> Tensor:
     a, v = _tensor(input, "mv"), _tensor(vec, "mv")
     if a.ndim != 2 or v.ndim != 1:
         raise ShapeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
-    _same_dtype(a, v, "addmv input tensors must have the same dtype, but got {0}, {0}, and {1}")
+    _same_dtype(a, v, "addmv input tensors must have the same dtype, but got {1}, {0}, and {1}")
     if a.shape[1] != v.shape[0]:
         raise ShapeError(
             f"size mismatch, got input ({a.shape[0]}), mat ({_x(a.shape)}), vec ({v.shape[0]})"

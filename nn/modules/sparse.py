@@ -23,6 +23,9 @@ class _EmbeddingTable(Module):
     def _init_table(
         self, num_embeddings, embedding_dim, padding_idx, _weight, requires_grad, factory_kwargs
     ):
+        """The part of ``__init__`` both layers share: the sizes, ``padding_idx`` (checked,
+        then made non-negative) and the weight. The errors use the subclass's torch wording
+        (``_padding_idx_error``, ``_shape_error``: torch's two layers differ there)."""
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:

@@ -1,0 +1,462 @@
+"""The backward half of the plan builder: backward passes inside a compiled function, the
+outputs a replay returns, and the ``backward(ctxs, grads)`` function of a compiled module.
+
+``BackwardSteps`` is a base class of plan.py's builder (``_Builder``), split off by what it
+writes: gradients in the engine's order (``_backward``, ``_vjp``, ``acc``), slicing VJPs as
+additions into one array (``_slice_vjp``), runs of table VJPs as one fused kernel
+(``_fused_vjps``, fusion.py), and a compiled module's own backward (``_module_backward``).
+It uses the builder's naming and emitting methods (``bind``, ``var``, ``emit``, ``box``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import AccumulateGrad, Tensor
+from . import fusion as _fusion
+from .steps import (
+    _GETITEM_VJP,
+    Unsupported,
+    _basic_index,
+    _inline_view,
+    _saved_example,
+    _shape_text,
+)
+from .tracer import BackwardStep
+
+
+class BackwardSteps:
+    """Methods of the plan builder that write the gradient side of a plan."""
+
+    # ---- backward passes inside the function (a training step) ---------------------------
+    def _leaf_tensor(self, leaf) -> str:
+        s = self.tr.slot_of(leaf)
+        if s.kind == "input":
+            return f"inputs[{s.source}]"
+        if s.kind == "external":
+            return self.bind(s.source, f"E{s.n}")
+        raise Unsupported("a gradient for a leaf tensor made inside the compiled function")
+
+    def _backward(self, step: BackwardStep):
+        tr = self.tr
+        gvar = {}
+        for node in step.order:
+            if type(node) is AccumulateGrad:
+                gvar[node] = f"g_{self.var(tr.slot_of(node.variable))}"
+            else:
+                gvar[node] = f"g{tr.node_step[node]}"
+        self.emit("# backward")
+        self.emit(" = ".join(gvar.values()) + " = None")
+        for (node, slot), seed in zip(step.roots, step.seeds):
+            if node is None or node not in gvar:
+                raise Unsupported("backward() of a tensor not computed in the compiled function")
+            value = (
+                self.var(seed)
+                if seed is not None
+                else f"ones({slot.shape!r}, {self.bind(slot.dtype, 'dt_' + slot.dtype.name)})"
+            )
+            self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
+            reads = [self.var(slot)] if slot.kind == "step" else []
+            self.box("seed", "backward()", reads, [gvar[node]], _shape_text(slot))
+        self.feeds = self._feeds(step)
+        self.single = {gvar[node] for node, feeds in self.feeds.items() if len(feeds) == 1}
+        runs = self._vjp_runs(step) if self.fusing else {}
+        into = self._slice_targets(step)
+        skip = set()
+        for node in step.order:
+            if node in skip:
+                continue
+            if node in runs:
+                run = runs[node]
+                skip.update(run)
+                self._fused_vjps(run, step, gvar)
+                continue
+            g = gvar[node]
+            if type(node) is AccumulateGrad:
+                leaf = self._leaf_tensor(node.variable)
+                self.emit(f"if {g} is not None: acc_leaf({leaf}, {g})")
+                label = self.names.get(id(node.variable), leaf)
+                self.box("grad", f"{label}.grad", [g], [f"{leaf}.grad"])
+                continue
+            if node in into:
+                self._slice_vjp(node, g, gvar[into[node]], step.retain_graph)
+                continue
+            self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
+        self.single = set()
+        for slot in step.leaves.values():  # .grad that later steps read
+            if slot.n in self.used:
+                self.emit(f"{self.var(slot)} = {self._leaf_tensor(slot.source)}._grad._data")
+
+    @staticmethod
+    def _feeds(step) -> dict:
+        """node -> the nodes (or "seed") sending it gradients, in the engine's order."""
+        feeds: dict = {}
+        for node, _ in step.roots:
+            feeds.setdefault(node, []).append("seed")
+        for node in step.order:
+            for edge in node.next_edges if type(node) is not AccumulateGrad else ():
+                if edge is not None:
+                    feeds.setdefault(edge[0], []).append(node)
+        return feeds
+
+    def _slice_targets(self, step) -> dict:
+        """node -> the node its VJP feeds, for slicing nodes (``x[a:b]``, ``split``: GetItem
+        with a basic index) whose input receives gradients from such nodes only. Eagerly
+        each of their VJPs makes zeros of the input's shape with its gradient added at its
+        index, and the engine sums those arrays; here the input's gradient is one zeros
+        array each VJP adds into (``_slice_vjp``). The values are the same: every
+        element is the same additions to 0.0 in the same order, minus additions of 0.0
+        (which change no sum that starts at 0.0)."""
+        tr = self.tr
+        basic = {}
+        for node in step.order:
+            if type(node) is AccumulateGrad or node not in tr.node_step:
+                continue
+            st = tr.steps[tr.node_step[node]]
+            if (
+                st.op.backward is _GETITEM_VJP
+                and node.next_edges[0] is not None
+                and _basic_index(getattr(node, "idx", None))
+            ):
+                basic[node] = node.next_edges[0][0]
+        return {
+            node: target
+            for node, target in basic.items()
+            if all(basic.get(f) is target for f in self.feeds[target])
+        }
+
+    def _slice_vjp(self, node, g, target, retain):
+        """A slicing node's VJP as an addition into its input's gradient (``_slice_targets``)."""
+        k = self.tr.node_step[node]
+        st = self.tr.steps[k]
+        idx = self.literal(st.params["idx"], f"P{k}_idx")
+        bwd = self.bind(st.op.backward, f"{st.op.__name__}_backward")
+        self.emit(f"if {g} is not None:")
+        self.emit(f"if {target} is None: {target} = zeros({st.ins[0].shape!r}, {g}.dtype)", 2)
+        self.emit(f"if {target}.dtype == {g}.dtype: {target}[{idx}] += {g}", 2)
+        # (gradients of two dtypes: the engine's promoting sum, with the node's own VJP)
+        self.emit(f"else: {target} = acc({target}, {bwd}(c{k}, {g}, NP))", 2)
+        self.emit(f"{g} = None", 2)
+        if not retain:
+            self.emit(f"c{k} = None", 2)
+        self.box("backward", f"{st.op.__name__} VJP", [g, f"c{k}"], [target])
+
+    def _vjp_runs(self, step) -> dict:
+        """first node -> the run of consecutive nodes (in the engine's order) whose VJPs one
+        kernel computes: table ops (fusion.VJP) whose gradients all have one shape and float
+        dtype, each receiving a gradient (from before the run, or from a node in it)."""
+        tr = self.tr
+        feeds = self.feeds
+
+        def key(node):
+            if type(node) is AccumulateGrad or node not in tr.node_step:
+                return None
+            st = tr.steps[tr.node_step[node]]
+            if _fusion.VJP.get(st.op) is None or st.saved is None:
+                return None
+            shape, dtype = st.out.shape, st.out.dtype
+            if dtype not in _fusion._FLOATS or not shape:  # (0-d: gradients may be scalars)
+                return None
+            for i, edge in enumerate(node.next_edges):  # gradients of the output's shape
+                if edge is not None and st.ins[i].shape != shape:
+                    return None
+            for pos in st.saved[0]:
+                if pos is None or pos[0] == "out":
+                    continue
+                if st.ins[pos[1]].shape not in (shape, ()) or st.ins[pos[1]].dtype != dtype:
+                    return None
+            return shape, dtype
+
+        runs, cur, cur_key = {}, [], None
+
+        def close():
+            if len(cur) >= 2:
+                runs[cur[0]] = list(cur)
+
+        for node in step.order:
+            k = key(node)
+            if k is not None and k == cur_key and feeds.get(node):
+                cur.append(node)
+                continue
+            close()
+            cur, cur_key = ([node], k) if k is not None and feeds.get(node) else ([], None)
+        close()
+        return runs
+
+    def _fused_vjps(self, run, step, gvar):
+        """The VJPs of ``run`` as one kernel call: each gradient summed in the engine's order
+        (what came from before the run first, then the run's own, in order) and handed on to
+        the nodes after the run as ``acc`` would. When a gradient from before the run is
+        missing or of another dtype, the nodes' own VJPs run instead (``else`` branch)."""
+        tr = self.tr
+        members = set(run)
+        st0 = tr.steps[tr.node_step[run[0]]]
+        shape, dtype = st0.out.shape, st0.out.dtype
+        inside: dict = {}  # node -> contributions from the run, in order
+        ins, in_shapes, body, outs, handoffs, examples = [], [], [], [], [], []
+        fed_from_before = []
+
+        def load(text, shp, example=None):
+            if text not in ins:
+                ins.append(text)
+                in_shapes.append(shp)
+                examples.append(example)
+            return f"x{ins.index(text)}"
+
+        gid = len(self.kernel_names)
+        self.group = gid
+        for node in run:
+            k = tr.node_step[node]
+            st = tr.steps[k]
+            g = gvar[node]
+            early = any(f not in members for f in self.feeds[node])
+            terms = ([load(g, shape)] if early else []) + inside.get(node, [])
+            if early:
+                fed_from_before.append(g)
+            total = terms[0]
+            for term in terms[1:]:  # summed left to right, as acc does: ((a + b) + c)
+                total = f"({total} + {term})"
+            t = f"t{len(body)}"
+            body.append(f"{t} = {total}")
+            saved = [
+                None if pos is None else load(f"c{k}._saved[{i}]", *_saved_example(st, pos))
+                for i, pos in enumerate(st.saved[0])
+            ]
+            grads = _fusion.VJP.get(st.op)(t, saved, node.needs_input_grad)
+            targets = []
+            for i, edge in enumerate(node.next_edges):
+                if edge is None or grads[i] is None:
+                    continue
+                if edge[0] in members:
+                    u = f"t{len(body)}"
+                    body.append(f"{u} = {grads[i]}")
+                    inside.setdefault(edge[0], []).append(u)
+                    targets.append(f"~{id(edge[0])}")
+                else:
+                    if grads[i] not in outs:
+                        outs.append(grads[i])
+                    handoffs.append((gvar[edge[0]], outs.index(grads[i])))
+                    targets.append(gvar[edge[0]])
+            reads = [g if early else f"~{id(node)}", f"c{k}"]
+            self.box("backward", f"{st.op.__name__} VJP", reads, targets)
+        self.group = None
+        if not outs:  # (nothing leaves the run: keep the nodes' own VJPs)
+            del self.boxes[len(self.boxes) - len(run) :]
+            for node in run:
+                self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], step.retain_graph)
+            return
+        # (the kernel was compiled for C-contiguous writable gradients of the dtype: another
+        # kind, e.g. the broadcast view a sum's VJP sends, takes the unfused path instead of
+        # compiling again in the middle of a replay)
+        cond = " and ".join(
+            f"{g} is not None and {g}.dtype == {self._dt(dtype)} and {g}.flags.carray"
+            for g in fed_from_before
+        )
+        self.emit(f"if {cond}:")
+        names = [f"o{j}" for j in range(len(outs))]
+        for name in names:
+            self.emit(f"{name} = {self._alloc(shape, dtype, (0, 0))}", 2)  # (never returned)
+        label = "+".join(tr.steps[tr.node_step[n]].op.__name__ + "VJP" for n in run)
+        body_out = [f"_o{j} = {e}" for j, e in enumerate(outs)]
+        out_names = [f"_o{j}" for j in range(len(outs))]
+        fn = self._kernel(label, in_shapes, examples, shape, dtype, body + body_out, out_names)
+        self.emit(f"{fn}({', '.join(ins + names)})  # {label}", 2)
+        for target, j in handoffs:
+            self.emit(f"{target} = acc({target}, o{j})", 2)
+        self.emit(" = ".join(gvar[n] for n in run) + " = None", 2)
+        if not step.retain_graph:
+            self.emit(" = ".join(f"c{tr.node_step[n]}" for n in run) + " = None", 2)
+        self.emit("else:")
+        boxes = len(self.boxes)
+        for node in run:
+            self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], step.retain_graph, indent=2)
+        del self.boxes[boxes:]  # (drawn once: as the kernel)
+
+    def _dt(self, dtype) -> str:
+        return self.bind(dtype, "dt_" + dtype.name)
+
+    def _vjp(self, node, g, target, retain, indent=1):
+        """One node's VJP; ``target(edge)`` is the variable collecting that input's gradient."""
+        k = self.tr.node_step[node]
+        op = node.op
+        inline = _inline_view(op, self.tr.steps[k])
+        if inline is not None:  # (the step's input always needs this gradient: it made one)
+            (edge,) = node.next_edges
+            t = target(edge)
+            self.emit(f"if {g} is not None:", indent)
+            self.emit(self._acc(t, inline[1].format(g)), indent + 1)
+            self.emit(f"{g} = None", indent + 1)
+            self.box("backward", f"{op.__name__} VJP", [g], [t])
+            return
+        bwd = self.bind(op.backward, f"{op.__name__}_backward")
+        self.emit(f"if {g} is not None:", indent)
+        self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
+        targets = [target(edge) for edge in node.next_edges if edge is not None]
+        self.box("backward", f"{op.__name__} VJP", [g, f"c{k}"], targets)
+        self.emit("if type(r) is not tuple: r = (r,)", indent + 1)
+        for i, edge in enumerate(node.next_edges):
+            if edge is not None:
+                t = target(edge)
+                self.emit(self._acc(t, f"r[{i}]"), indent + 1)
+        self.emit(f"{g} = None", indent + 1)  # (sent on: as the engine, free it)
+        if not retain:  # (eager mode frees a node's saved values once its VJP has run)
+            self.emit(f"c{k} = None", indent + 1)
+
+    def _acc(self, target, value) -> str:
+        """``target`` gets ``value`` added: ``acc`` where several values meet, else the value
+        itself (what ``acc`` returns for the first one)."""
+        if target in self.single:
+            return f"{target} = {value}"
+        return f"{target} = acc({target}, {value})"
+
+    # ---- the outputs -------------------------------------------------------------------
+    def _outputs(self, outputs):
+        """Per output leaf what a replay returns, and the outputs that need a live node."""
+        tr = self.tr
+        spec, live = [], []
+        for leaf in outputs:
+            if isinstance(leaf, Tensor):
+                s = tr.slot_of(leaf)
+                if s.kind == "input" and leaf is tr.inputs[s.source]:
+                    spec.append(("input", s.source))
+                    continue
+                if s.kind == "external" and leaf is s.source:
+                    spec.append(("same", s.source))
+                    continue
+                if not leaf._requires_grad:
+                    spec.append(("array", s.n, None))
+                    continue
+                node = leaf.grad_fn
+                if node is None or node not in tr.node_step:
+                    raise Unsupported(
+                        "returning a tensor that requires grad and was not "
+                        "computed by the compiled function"
+                    )
+                if node in self.consumed:
+                    spec.append(("array", s.n, "released"))
+                else:
+                    spec.append(("array", s.n, len(live)))
+                    live.append((node, s))
+            elif isinstance(leaf, np.ndarray):
+                spec.append(("array", tr._slot_of_array(leaf).n, "ndarray"))
+            else:
+                spec.append(("value", leaf))
+        return spec, live
+
+    # ---- a compiled module's backward (its outputs' one node) -----------------------------
+    def _module_order(self, live):
+        """The nodes of the traced graph reachable from the live outputs, in the engine's
+        order (a depth-first post-order, reversed), stopping at the graph's edge: leaves and
+        nodes made before the call, which appear in the order but are not entered."""
+        inside = self.tr.node_step
+        order, visited = [], set()
+        for root, _ in live:
+            if root in visited:
+                continue
+            visited.add(root)
+            stack = [(root, iter(root.next_edges))]
+            while stack:
+                node, edges = stack[-1]
+                for edge in edges:
+                    if edge is not None and edge[0] not in visited:
+                        visited.add(edge[0])
+                        if edge[0] in inside:
+                            stack.append((edge[0], iter(edge[0].next_edges)))
+                            break
+                        order.append(edge[0])
+                else:
+                    stack.pop()
+                    order.append(node)
+        order.reverse()
+        if any(node in self.consumed for node in order if node in inside):
+            raise Unsupported(
+                "an output whose graph a backward pass inside the compiled function has freed"
+            )
+        return order
+
+    def _boundary_edges(self):
+        """graph edge -> slot, for the function's inputs and externals that require grad:
+        where the compiled module's backward hands gradients back to the engine."""
+        tr = self.tr
+        edges = {}
+        for s in tr.slots:
+            t = (
+                tr.inputs[s.source]
+                if s.kind == "input"
+                else s.source
+                if s.kind == "external"
+                else None
+            )
+            if t is not None and t._requires_grad:
+                key = (
+                    (t.grad_fn, t._output_nr)
+                    if t.grad_fn is not None
+                    else (t._grad_accumulator(), 0)
+                )
+                edges.setdefault(key, s)
+        return edges
+
+    def _saved_slots(self):
+        """Slots whose arrays some node of the module's backward saved: their tensors'
+        versions are checked before that backward runs (eager mode's in-place check)."""
+        tr = self.tr
+        saved = set()
+        for node in self.live_order:
+            if node not in tr.node_step or not isinstance(node._saved, tuple):
+                continue
+            for rec in node._saved:
+                if rec is None:
+                    continue
+                if isinstance(rec[1], Tensor):
+                    saved.add(tr.slot_of(rec[1]).n)
+                elif isinstance(rec[1], int):
+                    saved.add(tr.steps[tr.node_step[node]].out.n)
+        return sorted(saved)
+
+    def _module_backward(self, live, ctxs):
+        """``backward(ctxs, grads)``: the VJPs of the live outputs' graph; returns one
+        gradient per boundary tensor (``boundary``: ("input", k) or ("same", tensor))."""
+        tr = self.tr
+        edges = self._boundary_edges()
+        gvar = {node: f"g{tr.node_step[node]}" for node in self.live_order if node in tr.node_step}
+        boundary, bvar = [], {}
+
+        def target(edge):
+            if edge[0] in gvar:
+                return gvar[edge[0]]
+            if edge not in bvar:
+                s = edges.get(edge)
+                if s is None:
+                    raise Unsupported(
+                        "a gradient flowing into a tensor the compiled function "
+                        "did not receive as an argument or find as a parameter"
+                    )
+                bvar[edge] = f"b{len(boundary)}"
+                boundary.append(("input", s.source) if s.kind == "input" else ("same", s.source))
+            return bvar[edge]
+
+        outer, self.lines = self.lines, []
+        for i, (node, s) in enumerate(live):
+            self.emit(f"{gvar[node]} = acc({gvar[node]}, grads[{i}])")
+            self.box("seed", f"grad of output {i}", [], [gvar[node]], _shape_text(s))
+        for node in self.live_order:
+            if node in gvar:
+                self._vjp(node, gvar[node], target, retain=True)
+        vjps, self.lines = self.lines, outer
+        self.emit("def backward(ctxs, grads):", 0)
+        if ctxs:
+            self.emit(", ".join(f"c{k}" for k in ctxs) + ", = ctxs")
+        self.emit(" = ".join(list(gvar.values()) + list(bvar.values())) + " = None")
+        self.lines.extend(vjps)
+        self.emit("return (" + "".join(f"{v}, " for v in bvar.values()) + ")")
+        checks = []
+        live_index = {s.n: i for i, (_, s) in enumerate(live)}
+        for n in self._saved_slots():
+            s = tr.slots[n]
+            if s.kind == "input":
+                checks.append(("input", s.source))
+            elif s.kind == "external":
+                checks.append(("external", s.source))
+            elif n in live_index:
+                checks.append(("live", live_index[n]))
+        return boundary, checks

@@ -1,0 +1,158 @@
+"""The pieces a plan's builder and its generated source share.
+
+The replayed source (plan.py) calls ``Ctx``, ``scalar_out``, ``acc`` and ``acc_leaf``: the
+ctx a step's forward and VJP share, and the engine's rules for summing gradients and for
+putting one into a leaf's ``.grad``. The builder (plan.py, plan_backward.py) uses the rest:
+view steps written inline, the ``Box`` records that ``autograd.viz.draw`` shows, and
+``Unsupported``, raised when a trace needs something the plan does not model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import _exclusive
+from ..ops.indexing import GetItem, _is_basic
+from ..ops.movement import Expand, Permute, Reshape
+from ..tensor import Tensor
+
+
+class Ctx:
+    """The ctx a replayed step's forward and backward share (what a graph node is to them
+    in eager mode): saved values, attributes, ``needs_input_grad``."""
+
+    __slots__ = ("__dict__", "_saved", "needs_input_grad")
+
+    def __init__(self, needs):
+        self.needs_input_grad = needs
+        self._saved = ()
+
+    def save_for_backward(self, *values):
+        self._saved = values
+
+    @property
+    def saved_tensors(self):
+        return self._saved
+
+    saved_values = saved_tensors
+
+    def mark_non_differentiable(self, *outputs):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+# the VJP of x[idx] (and of its subclasses that keep it): zeros with the gradient added at idx
+_GETITEM_VJP = GetItem.backward
+
+
+def _basic_index(idx) -> bool:
+    """An index of slices, integers, None and ... only (a view: no element twice)."""
+    return type(idx) is tuple and _is_basic(idx)
+
+
+def scalar_out(raw, ctx):
+    """A forward returned a NumPy scalar: the array ``Op.apply`` would have made of it (and
+    saved instead of it)."""
+    out = np.asarray(raw)
+    saved = getattr(ctx, "_saved", ())
+    if saved:
+        ctx._saved = tuple(out if v is raw else v for v in saved)
+    return out
+
+
+def acc(old, new):
+    """Fan-in: the sum of the gradients reaching one value (None: none yet)."""
+    if old is None:
+        return new
+    if new is None:
+        return old
+    return old + new
+
+
+def acc_leaf(leaf, g):
+    """A gradient reaching leaf tensor ``leaf``: into ``.grad`` as the engine does it (a new
+    ``.grad`` owns its memory: a fresh array nothing else holds is taken over, as the
+    engine's ``_accumulate_into_leaf`` does, anything else is copied, such as a kept buffer
+    of a fused kernel or an array sent to several inputs; an existing ``.grad`` is added to in
+    place). The plan's variable, ``g``, ``arr`` and ``_exclusive``'s own two references are
+    the engine's five."""
+    arr = g if type(g) is np.ndarray else np.asarray(g)
+    if arr.dtype != leaf._data.dtype:
+        arr = arr.astype(leaf._data.dtype)
+    old = leaf._grad
+    if old is None:
+        if arr is not g or not _exclusive(arr):
+            arr = arr.copy()
+        leaf._grad = Tensor._make(arr)
+    elif old._requires_grad:
+        leaf._grad = Tensor._make(old._data + arr)
+    else:
+        np.add(old._data, arr, out=old._data, casting="unsafe")
+
+
+def _inline_view(op, step):
+    """(forward, VJP) of a view step written out as one expression each on the array (``{}``
+    stands for it), or None: ``Reshape`` and ``Permute`` replay as ``x.reshape(shape)`` and
+    ``x.transpose(dims)``, ``Expand`` as the broadcast view, their VJPs as the inverse
+    movement (the sum back to the input's shape for ``Expand``): what the ops' own
+    ``forward``/``backward`` compute, without a ctx and two calls per step. (The shapes and
+    dims are constants of the trace: the guards fix the input shapes.)"""
+    if op is Expand:
+        shape, in_shape = step.params["shape"], step.ins[0].shape
+        return f"broadcast_view({{}}, {shape!r})", f"sum_to({{}}, {in_shape!r})"
+    if op is Reshape:
+        return f"{{}}.reshape({step.params['shape']!r})", f"{{}}.reshape({step.ins[0].shape!r})"
+    if op is Permute:
+        dims = step.params["dims"]
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        return f"{{}}.transpose({dims!r})", f"{{}}.transpose({tuple(inverse)!r})"
+    return None
+
+
+class Box:
+    """One step of the plan as ``autograd.viz.draw`` shows it: what it is (``label``,
+    ``kind``: input, external, forward, backward, grad, call, derive, write), the variables
+    of ``plan.source`` it reads and writes, and the fused kernel it belongs to (``group``)."""
+
+    __slots__ = ("detail", "group", "kind", "label", "reads", "writes")
+
+    def __init__(self, kind, label, reads=(), writes=(), detail="", group=None):
+        self.kind, self.label, self.detail, self.group = kind, label, detail, group
+        self.reads, self.writes = tuple(reads), tuple(writes)
+
+    def __repr__(self):
+        return f"<{self.kind} {self.label}: {self.reads} -> {self.writes}>"
+
+
+def _saved_example(step, pos):
+    """(shape, traced array) of a value a step saved for its VJP."""
+    slot = step.out if pos[0] == "out" else step.ins[pos[1]]
+    return slot.shape, slot.array
+
+
+def _overlap(a, b) -> bool:
+    """Two (start, end) address spans overlap (unknown: assume they do)."""
+    if a is None or b is None:
+        return True
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _shape_text(slot) -> str:
+    if slot.shape is None:
+        return ""
+    dims = "\u00d7".join(str(d) for d in slot.shape) if slot.shape else "scalar"
+    return f"{dims} {slot.dtype.name}"
+
+
+# Kernel results up to this size (bytes) go into buffers the plan keeps between replays; a
+# bigger one is allocated by each replay and freed after its last use, so a replay never
+# holds more memory at once than the eager call (kept buffers are all alive together).
+BUFFER_LIMIT = 1 << 16
+
+
+class Unsupported(Exception):
+    """The trace needs something the plan does not model (the call then stays eager)."""
