@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import statistics
@@ -35,6 +36,26 @@ def load_baseline(root, name):
     spec.loader.exec_module(mod)
     mod.warmup("float32")
     return mod
+
+
+@contextlib.contextmanager
+def kernels_swapped(name, module):
+    """Run the ops with ``module`` as the kernel family ``name`` (e.g. a ``load_baseline``
+    module): ``dispatch.kernels`` hands out the modules it keeps in ``dispatch._loaded``,
+    so that is the entry to replace (the attribute of ``autograd.kernels`` too, for code
+    that imports the module directly)."""
+    from autograd import dispatch
+    from autograd import kernels as K
+
+    loaded = dispatch._loaded.get(name) or dispatch._load(name)
+    current = getattr(K, name)
+    setattr(K, name, module)
+    dispatch._loaded[name] = module
+    try:
+        yield
+    finally:
+        setattr(K, name, current)
+        dispatch._loaded[name] = loaded
 
 
 def median_times(fns, repeats, clock=time.perf_counter, warmup=1):

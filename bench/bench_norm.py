@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from contextlib import nullcontext
 
 import numpy as np
 
@@ -34,7 +35,13 @@ import nn.functional as F
 from autograd import kernels as K
 
 # (bench/ is on sys.path when a bench runs)
-from _common import add_kernel_bench_options, chosen_clock, load_baseline, median_times
+from _common import (
+    add_kernel_bench_options,
+    chosen_clock,
+    kernels_swapped,
+    load_baseline,
+    median_times,
+)
 
 try:
     import torch
@@ -81,14 +88,11 @@ def contenders(case, x, g, C, base=None):
             for t in leaves:
                 t.grad = None
             K.set_num_threads(threads)
-            current = K.norm
-            if kernels is not None:  # the ops import the module by attribute at call time
-                K.norm = kernels
+            swap = kernels_swapped("norm", kernels) if kernels is not None else nullcontext()
             try:
-                with autograd.backend(backend):
+                with swap, autograd.backend(backend):
                     fn().backward(ag)
             finally:
-                K.norm = current
                 K.set_num_threads(1)
 
         return run

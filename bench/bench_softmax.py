@@ -28,7 +28,13 @@ import nn.functional as F
 from autograd import kernels as K
 
 # (bench/ is on sys.path when a bench runs)
-from _common import add_kernel_bench_options, chosen_clock, load_baseline, median_times
+from _common import (
+    add_kernel_bench_options,
+    chosen_clock,
+    kernels_swapped,
+    load_baseline,
+    median_times,
+)
 
 try:
     import torch
@@ -56,16 +62,11 @@ def ours(backend, work, threads=1):
 
 
 def swapped(name, module, fn):
-    """fn, run with ``autograd.kernels.<name>`` replaced by ``module`` (the ops import the
-    kernel module by attribute at call time)."""
+    """fn, run with the kernel family ``name`` replaced by ``module``."""
 
     def run():
-        current = getattr(K, name)
-        setattr(K, name, module)
-        try:
+        with kernels_swapped(name, module):
             fn()
-        finally:
-            setattr(K, name, current)
 
     return run
 

@@ -46,6 +46,7 @@ CASES = [
     ((1, 257), -1, False),
     ((2, 3, 17), 1, False),
     ((20, 16), 0, True),
+    ((2, 3, 11, 32), -1, False),  # attention scores: the short-row block kernel + leftovers
 ]  # (A, C, B) cols kernels for B >= 16, class-last copies below
 
 
@@ -382,6 +383,36 @@ def test_row_max_skips_nan_and_rows_with_nan_stay_nan(dtype):
         np.testing.assert_allclose(y[3:4], ref, **TOL[dtype])
     loss, prob = K.cross_entropy(x, np.zeros(5, np.int64), np.ones(37), -100, 0.0)
     assert np.isnan(loss[[0, 1, 2, 4]]).all() and np.isfinite(loss[3])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("cols", [1, 5, 32, K._SHORT_ROW])
+def test_short_row_block_kernel_matches_the_row_kernel(dtype, cols):
+    """softmax_short_rows (blocks of rows, for short rows) against softmax_rows (one row at a
+    time) on the same rows: causal-mask rows of -inf, a nan first / in the middle / last, an
+    all -inf row and a +inf; only the float64 row sums may round differently."""
+    rng = np.random.default_rng(cols)
+    x = (rng.standard_normal((5 * K._BLOCK, cols)) * 4).astype(dtype)
+    for r in range(x.shape[0]):
+        x[r, r % cols + 1 :] = -np.inf  # the causal mask
+    for r, j in [(1, 0), (2, cols // 2), (3, cols - 1)]:
+        x[r, j] = np.nan
+    x[9, :] = -np.inf
+    x[10, cols - 1] = np.inf
+    x[11, 0] = 1000.0
+    fast, general = np.empty_like(x), np.empty_like(x)
+    K.softmax_short_rows(x, fast)
+    K.softmax_rows(x, general)
+    np.testing.assert_allclose(fast, general, rtol=8 * np.finfo(dtype).eps, atol=0, equal_nan=True)
+    assert (np.isnan(fast).all(1) == np.isnan(general).all(1)).all()
+    if cols > 1:
+        assert np.isnan(fast[[1, 2, 3, 9, 10]]).all() and not np.isnan(fast[11:]).any()
+    # the dispatch: full blocks by the block kernel, the rows left over by the row kernel
+    odd = x[: 2 * K._BLOCK + 3]
+    np.testing.assert_array_equal(K.softmax(odd, 1)[: 2 * K._BLOCK], fast[: 2 * K._BLOCK])
+    np.testing.assert_array_equal(
+        K.softmax(odd, 1)[2 * K._BLOCK :], general[2 * K._BLOCK : len(odd)]
+    )
 
 
 @pytest.mark.parametrize("tdtype", [np.int32, np.uint8, np.int64])

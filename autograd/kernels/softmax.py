@@ -140,6 +140,55 @@ def softmax_rows(x, out):
             yr[j] = yr[j] * inv
 
 
+# Short rows (attention scores: a row per query, as long as the context) make the per-row
+# work above mostly overhead: two helper calls and loops of a few SIMD steps each. This
+# kernel takes ``_BLOCK`` rows at a time instead, so the maxima and sums become elementwise
+# loops across the block's rows (one lane per row: vectorised without reassociating any
+# row's sum, and each row's maximum is still its ``maxnum``). The exps and the scaling are
+# the same per-element operations as in ``softmax_rows``; only the float64 row sums may
+# round differently (in their last bits, before the ``1 / sum``).
+_BLOCK = 8
+_SHORT_ROW = 64  # rows up to this long take the block kernel (bench_softmax.py --shapes 2048x32)
+
+
+@kernel
+def softmax_short_rows(x, out):
+    """``softmax_rows`` for x (R, C) with R a multiple of ``_BLOCK``, blocks of rows at once."""
+    C = x.shape[1]
+    T = x.dtype.type
+    for blk in numba.prange(x.shape[0] // _BLOCK):
+        r0 = blk * _BLOCK
+        m = np.empty(_BLOCK, x.dtype)
+        for i in range(_BLOCK):
+            m[i] = x[r0 + i, 0]
+        for j in range(1, C):
+            for i in range(_BLOCK):
+                m[i] = _fmax(m[i], x[r0 + i, j])
+        for i in range(_BLOCK):
+            xr, yr, mi = x[r0 + i], out[r0 + i], m[i]
+            for j in range(C):
+                yr[j] = exp_nonpos(xr[j] - mi)
+        s = np.zeros(_BLOCK)
+        for j in range(C):
+            for i in range(_BLOCK):
+                s[i] += numba.float64(out[r0 + i, j])
+        for i in range(_BLOCK):
+            yr, inv = out[r0 + i], T(1.0 / s[i])
+            for j in range(C):
+                yr[j] = yr[j] * inv
+
+
+def _softmax_rows(x, out):
+    """``softmax_rows``, with short rows (``_SHORT_ROW``) in blocks by ``softmax_short_rows``
+    (rows left over after the last full block: ``softmax_rows``)."""
+    rows, c = x.shape
+    full = rows - rows % _BLOCK if c <= _SHORT_ROW else 0
+    if full:
+        softmax_short_rows(x[:full], out[:full])
+    if full < rows:
+        softmax_rows(x[full:], out[full:])
+
+
 @kernel
 def log_softmax_rows(x, out):
     """out = x - max - log(sum(exp(x - max))) along axis 1 (``out`` is scratch for the exps)."""
@@ -372,7 +421,7 @@ def softmax(x: np.ndarray, dim: int) -> np.ndarray:
         array([[0.5, 0.5],
                [0.5, 0.5]], dtype=float32)
     """
-    return _run(softmax_rows, softmax_cols, [x], dim)
+    return _run(_softmax_rows, softmax_cols, [x], dim)
 
 
 def log_softmax(x: np.ndarray, dim: int) -> np.ndarray:

@@ -8,6 +8,7 @@ import functools
 
 import numpy as np
 
+from .. import dispatch
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op, derive
@@ -129,7 +130,11 @@ class Where(Op):
         ctx.save_for_backward(cond)
         if a.ndim == 0 and a.dtype == b.dtype and _fills(cond, b):
             # masked_fill (``b`` with a constant where ``cond`` holds): ``b`` copied, the
-            # constant written over it, without broadcasting all three as np.where does
+            # constant written over it, without broadcasting all three as np.where does;
+            # a mask over b's trailing dims (attention's causal mask) is one kernel pass
+            K = dispatch.kernels("masking", cond, b)
+            if K is not None:
+                return K.masked_fill(b, cond, a)
             out = b.copy()
             np.copyto(out, a, where=cond)
             return out
@@ -140,6 +145,9 @@ class Where(Op):
         (cond,) = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad[1:]
         if not xp.graph and need_b and not need_a and isinstance(g, np.ndarray) and _fills(cond, g):
+            K = dispatch.kernels("masking", cond, g)
+            if K is not None:  # (the same fill, with zero: one pass)
+                return None, None, K.masked_fill(g, cond, 0)
             gb = g.copy()  # (masked_fill's VJP: the gradient, zeroed where cond)
             np.copyto(gb, 0, where=cond)
             return None, None, gb
