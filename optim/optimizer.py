@@ -503,7 +503,9 @@ class Optimizer:
     # Parameters that take part in a step: those with a gradient.
     @staticmethod
     def _with_grad(group):
-        return [p for p in group["params"] if p.grad is not None]
+        # (``_grad``, the field behind the ``grad`` property: parameters are leaves, so the
+        # property's non-leaf warning never applies, and this runs once per parameter per step)
+        return [p for p in group["params"] if p._grad is not None]
 
     @staticmethod
     def _finish(params):

@@ -535,3 +535,35 @@ def test_linear_other_cases_keep_the_composition():
         x = fwAD.make_dual(autograd.randn(2, 3), autograd.randn(2, 3))
         assert not linalg.linear_as_addmm(x, w, b)
         assert F.linear(x, w, b).grad_fn.name() == "AddBackward0"
+
+
+# ---- autograd.compile: the last call's entries, found without hashing the call key --------
+def test_compiled_call_reuses_the_last_entries_until_the_key_or_reset_changes():
+    f = autograd.compile(lambda x: (x * 3).sum(0))
+    a, b = autograd.ones(2, 3), autograd.ones(4, 3)
+    for x in (a, a, a, b, b, a, b):  # (repeated keys take the shortcut, new ones look up)
+        np.testing.assert_array_equal(f(x)._data, (x * 3).sum(0)._data)
+    assert f._traces == 2
+    autograd.compiler.reset()  # the shortcut's entries are forgotten with the cache
+    f(b)
+    assert f._traces == 1 and f.plan is None
+
+
+# ---- embedding's index check: one reduction, as min and max --------------------------------
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+@pytest.mark.parametrize("num", [1, 27, 300])
+def test_embedding_rows_check_matches_min_max(dtype, num):
+    from nn.functional._linear import _rows
+
+    info = np.iinfo(dtype)
+    for values in ([0], [num - 1], [num], [-1], [info.min], [info.max], [0, num - 1, 3]):
+        idx = np.array([v for v in values if info.min <= v <= info.max], dtype)
+        if not idx.size:
+            continue
+        wide = idx.astype(np.int64)  # (what _rows reads: uint64 above 2**63 wraps negative)
+        if wide.min() < 0 or wide.max() >= num:
+            bad = int(wide.min()) if wide.min() < 0 else int(wide.max())
+            with pytest.raises(IndexError, match=f"embedding: index {bad} for a weight of"):
+                _rows(idx, num)
+        else:
+            np.testing.assert_array_equal(_rows(idx, num), wide)

@@ -130,7 +130,8 @@ def _rows(indices: np.ndarray, num: int) -> np.ndarray:
     """``embedding``'s flat row indices, checked: torch has no negative indices here (-1 is
     an error, not the last row)."""
     idx = indices.astype(np.int64).reshape(-1)
-    if idx.size and (idx.min() < 0 or idx.max() >= num):
+    # one reduction checks both ends: read as uint64, a negative index is at least 2**63
+    if idx.size and idx.view(np.uint64).max() >= num:
         bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
         raise IndexError(
             f"index out of range in self (embedding: index {bad} for a weight of "
