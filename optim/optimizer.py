@@ -284,11 +284,11 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad
+                g = p._grad  # (the field behind ``grad``, as in _with_grad)
                 if g is None:
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 else:
                     if g.grad_fn is not None:
                         g.detach_()
