@@ -22,6 +22,7 @@ from ._util import (
     _reject,
     binary_operands,
     forward_only,
+    index_arithmetic,
     linear_op,
     operands,
     unary_op,
@@ -157,6 +158,10 @@ def add(input, other, *, alpha=1) -> Tensor:
         >>> autograd.add(autograd.tensor([1.0, 2.0]), 10)
         tensor([11., 12.])
     """
+    if type(other) is int and alpha == 1:  # fast path: index arithmetic (``i + 8``)
+        out = index_arithmetic(input, other, False)
+        if out is not None:
+            return out
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_operands(input, other)
@@ -187,6 +192,10 @@ def sub(input, other, *, alpha=1) -> Tensor:
         >>> autograd.sub(autograd.tensor([5.0]), 2)
         tensor([3.])
     """
+    if type(other) is int and alpha == 1:  # fast path: index arithmetic (``i - 1``)
+        out = index_arithmetic(input, other, True)
+        if out is not None:
+            return out
     if _is_bool(input) or _is_bool(other):
         raise DTypeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If "
