@@ -138,6 +138,22 @@ def test_getitem_slice_fast_path_matches_general(dtype, grad_mode):
     assert w[autograd.tensor(1) :].grad_fn is not None
 
 
+def test_getitem_slice_fast_path_is_taken(monkeypatch):
+    """(so that the comparison above compares two paths) a loader's ``data[i : i + n]``
+    does not reach the index normalisation"""
+    from autograd.ops import indexing
+
+    def refuse(*args):
+        raise AssertionError("general path")
+
+    data = autograd.arange(10)
+    i = list(autograd.tensor([3]))[0]
+    monkeypatch.setattr(indexing, "_index_for", refuse)
+    assert data[i : i + 4].tolist() == [3, 4, 5, 6] and data[:2].tolist() == [0, 1]
+    with pytest.raises(AssertionError, match="general path"):
+        data[i : i + 4 : 2]
+
+
 def test_slicing_with_index_tensors_matches_torch():
     torch = pytest.importorskip("torch")
     data = np.arange(50)
@@ -400,7 +416,7 @@ def test_index_arithmetic_matches_general(name, monkeypatch):
                 with pytest.raises(OverflowError, match=str(e)):
                     fn(i, n)
                 continue
-            fast = _util.index_arithmetic(i, n, name == "sub")
+            fast = arithmetic._index_arithmetic(i, n, name == "sub")
             taken += fast is not None
             out = fn(i, n)
             _same_tensor(out, general)
@@ -417,12 +433,12 @@ def test_index_arithmetic_matches_general(name, monkeypatch):
         (autograd.tensor(3), 1.0),
         (autograd.tensor(3), True),
     ]:
-        assert _util.index_arithmetic(a, b, False) is None
+        assert arithmetic._index_arithmetic(a, b, False) is None
         _same_tensor(
             autograd.add(a, b), _util.forward_only(arithmetic.Add, *_util.operands(a, b)[0])
         )
     monkeypatch.setattr(autograd.function, "_tracer", object())  # autograd.compile tracing
-    assert _util.index_arithmetic(autograd.tensor(3), 1, False) is None
+    assert arithmetic._index_arithmetic(autograd.tensor(3), 1, False) is None
 
 
 def test_index_arithmetic_matches_torch():

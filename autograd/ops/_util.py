@@ -213,32 +213,6 @@ def forward_only(op, a: Tensor, b: Tensor):
     return Tensor._make(out)
 
 
-_INT64 = np.dtype(np.int64)
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def index_arithmetic(a, b, negate: bool):
-    """``a + b`` (``a - b`` with ``negate``) when ``a`` is a 0-d int64 tensor that needs no
-    gradient and ``b`` a Python int: ``i + 8`` on an index from ``for i in randint(...)`` in a
-    batch loader. The same tensor as ``forward_only(Add or Sub, ...)`` (a fresh 0-d int64
-    array), worked out on Python ints without the operand tensors and the ufunc call. None
-    when the general path is needed: other operands, a dual level open or tracing, ``b``
-    outside int64 (the general path refuses it) or a result outside int64 (the general path
-    wraps it around, as torch does)."""
-    if type(b) is int and type(a) is Tensor and not a._requires_grad:
-        x = a._data
-        if (
-            x.dtype is _INT64
-            and not x.shape
-            and _function._fw_level is None
-            and _function._tracer is None
-        ):
-            v = x.item() - b if negate else x.item() + b
-            if _INT64_MIN <= v <= _INT64_MAX and _INT64_MIN <= b <= _INT64_MAX:
-                return Tensor._make(np.asarray(v, _INT64))
-    return None
-
-
 def wrap_dim(dim, ndim: int) -> int:
     """Normalise a dim (negative counts from the end) with PyTorch's IndexError."""
     n = max(ndim, 1)
