@@ -270,18 +270,28 @@ def bench_model(name, rounds, inner, use_torch_compile):
             step()  # compiles
         first[label] = time.perf_counter() - t0
         variants[label] = step
-    for step in variants.values():  # warm-up: kernels, allocator, torch's caches
-        for _ in range(3):
-            step()
-    times = {k: [] for k in variants}
+    return interleaved_medians(variants, rounds, lambda label: inner), first
+
+
+def interleaved_medians(fns, rounds, calls):
+    """Median ms per call of each of ``fns = {key: function}``: after a warm-up (kernels,
+    allocator, torch's caches), ``rounds`` rounds in which each function runs ``calls(key)``
+    times in turn, so load from other processes hits them alike."""
+    for fn in fns.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(3):
+                fn()
+    times = {k: [] for k in fns}
     clock = CLOCK[0]
     for _ in range(rounds):
-        for label, step in variants.items():
+        for k, fn in fns.items():
+            n = calls(k)
             t0 = clock()
-            for _ in range(inner):
-                step()
-            times[label].append((clock() - t0) / inner)
-    return {k: statistics.median(v) * 1e3 for k, v in times.items()}, first
+            for _ in range(n):
+                fn()
+            times[k].append((clock() - t0) / n)
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
 
 
 def bigram_parts(rounds, inner):
@@ -313,21 +323,10 @@ def bigram_parts(rounds, inner):
             )
         for k, fn in pieces.items():
             fns[(k, L.name)] = fn
-    for fn in fns.values():  # warm-up (and the compiled step's first call)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for _ in range(3):
-                fn()
-    times = {k: [] for k in fns}
-    clock = CLOCK[0]
-    for _ in range(rounds):
-        for k, fn in fns.items():
-            n = inner if k[0].startswith(("get_batch", "step", "compiled")) else 20 * inner
-            t0 = clock()
-            for _ in range(n):
-                fn()
-            times[k].append((clock() - t0) / n)
-    med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+    whole = ("get_batch", "step", "compiled")  # (the pieces: 20x as many calls per round)
+    med = interleaved_medians(
+        fns, rounds, lambda k: inner if k[0].startswith(whole) else 20 * inner
+    )
     print(f"\nbigram, where the time goes (ms per call){'':14s}jitgrad       torch   ratio")
     for what in dict.fromkeys(k for k, _ in fns):
         ours, theirs = med[(what, "jitgrad")], med.get((what, "torch"))
