@@ -157,8 +157,8 @@ def _index_arithmetic(a, b, negate: bool):
     array), worked out on Python ints without the operand tensors and the ufunc call. None
     when the general path is needed: other operands, a dual level open or tracing, ``b``
     outside int64 (the general path refuses it) or a result outside int64 (the general path
-    wraps it around, as torch does). (The third case Op.apply checks first, bfloat16
-    stand-ins, does not concern int64.)"""
+    wraps it around, as torch does). (Unlike ``forward_only`` it need not step aside while
+    bfloat16 stand-ins are in use: its operand is int64.)"""
     if type(b) is int and type(a) is Tensor and not a._requires_grad:
         x = a._data
         if (
