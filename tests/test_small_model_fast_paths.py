@@ -509,6 +509,20 @@ def test_linear_addmm_in_no_grad_and_double_backward():
     np.testing.assert_array_equal(second[0]._data, second[1]._data)
 
 
+def test_linear_addmm_sees_an_in_place_change_of_a_saved_input():
+    import nn.functional as F
+    from autograd.errors import GraphError
+
+    for fn in (F.linear, lambda x, w, b: autograd.matmul(x, w.t()) + b):
+        for changed in (0, 1):  # the input, then the weight (both saved for the VJP)
+            leaves = [autograd.randn(*s, requires_grad=True) for s in ((3, 2), (4, 2), (4,))]
+            y = fn(*leaves)
+            with autograd.no_grad():
+                leaves[changed].add_(1.0)
+            with pytest.raises(GraphError, match="modified by an inplace operation"):
+                y.sum().backward()
+
+
 def test_linear_other_cases_keep_the_composition():
     import nn.functional as F
 
