@@ -11,7 +11,8 @@ Every differentiable operation that runs while grad mode is on leaves one ``Node
 Ownership (no reference cycles, so graphs die by reference counting alone):
 tensor --grad_fn--> node --next_edges--> earlier nodes --> ... --> AccumulateGrad --> leaf.
 A node never holds its own output strongly: a saved output is kept as its array and
-re-wrapped on demand, and the output itself is only known through a weak reference.
+re-wrapped on demand. (A built-in op's node does not refer to its output at all;
+autograd.viz finds the live outputs when it draws a graph.)
 
 Built-in ops subclass ``Op``: ``forward`` works on NumPy arrays and ``backward(ctx, grad, xp)``
 is written once against a small array namespace ``xp``. The engine passes NumPy arrays
@@ -125,7 +126,6 @@ class Node:
         "next_edges",
         "needs_input_grad",
         "_saved",
-        "_out_ref",
         "_out_meta",
         "_as_tensors",
         "module_path",
@@ -143,6 +143,9 @@ class Node:
     _non_diff = None
     _materialize = True
     _special = False  # True once any hook is registered: the engine's slow path
+    # A weak reference to the output, kept by the rarer nodes (custom Functions, several
+    # outputs, in-place rebasing) only: autograd.viz reads it when there is one.
+    _out_ref = None
 
     def __init__(self, op, inputs):
         # (``Op.apply`` builds its nodes inline, with the same fields; this is for
@@ -613,7 +616,6 @@ class Op:
         result.grad_fn = node
         if node._saved:
             node._resolve_saved1(inputs, out, raw, cell)
-        node._out_ref = _weakref(result)
         node._out_meta = (out.shape, out.dtype)
         return result
 
