@@ -63,6 +63,10 @@ _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
 _tracer = None
 
 _FREED = object()  # marks saved values released after backward
+# A node's ``_out_meta`` (output shape, dtype) is one of a few tuples shared by all nodes
+# (bounded): a graph then holds one tracked object less per op for the garbage collector.
+_METAS: dict = {}
+_METAS_MAX = 4096
 _new = object.__new__  # (module-level names for the hot path in Op.apply)
 _weakref = weakref.ref
 _ndarray = np.ndarray
@@ -616,7 +620,8 @@ class Op:
         result.grad_fn = node
         if node._saved:
             node._resolve_saved1(inputs, out, raw, cell)
-        node._out_meta = (out.shape, out.dtype)
+        meta = (out.shape, out.dtype)  # (one shared tuple per shape and dtype, see _METAS)
+        node._out_meta = _METAS.setdefault(meta, meta) if len(_METAS) < _METAS_MAX else meta
         return result
 
     @classmethod

@@ -521,3 +521,14 @@ def test_plain_eager_names_the_cases_op_apply_checks(monkeypatch):
     monkeypatch.setattr(function, "_tracer", None)
     monkeypatch.setattr(function, "_LOW_PRECISION", True)
     assert not function.plain_eager()
+
+
+def test_output_meta_shared_between_nodes():
+    """Nodes whose outputs agree in shape and dtype share one ``_out_meta`` tuple (the graph
+    holds fewer objects); it still says each node's own shape and dtype."""
+    x = autograd.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    y, z = x * 2.0, (x + 1.0).double()
+    w = (x * 3.0).tanh()
+    assert y.grad_fn._out_meta is w.grad_fn._out_meta == ((2, 3), np.dtype(np.float32))
+    assert z.grad_fn._out_meta == ((2, 3), np.dtype(np.float64))
+    assert x.sum().grad_fn._out_meta == ((), np.dtype(np.float32))
