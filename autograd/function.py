@@ -596,7 +596,9 @@ class Op:
                 node._trace = traceback.format_stack()[:-2]
         else:
             ctx = _NO_RECORD
-        token = _np_err.set(_NP_QUIET)  # NumPy warnings off (see _ErrstateVar)
+        # NumPy warnings off (see _ErrstateVar), except for view ops: they only rearrange
+        # memory (no floating-point arithmetic, so nothing to warn of)
+        token = _np_err.set(_NP_QUIET) if cls.view_param is None else None
         try:
             if params or not arity:
                 raw = cls.forward(ctx, *[None if t is None else t._data for t in inputs], **params)
@@ -605,7 +607,8 @@ class Op:
             else:
                 raw = cls.forward(ctx, a._data)
         finally:
-            _np_err.reset(token)
+            if token is not None:
+                _np_err.reset(token)
         out = raw if type(raw) is _ndarray else _tensor_module._asarray(raw)  # (a NumPy scalar)
         result = _new(Tensor)  # Tensor._make / Tensor._from_node, inlined
         result._data = out
@@ -628,9 +631,7 @@ class Op:
     def _vjp(cls, node, grads, xp):
         node._as_tensors = xp.graph  # saved values come back as Tensors when recording
         grads_in = cls.backward(node, grads[0], xp)
-        if not isinstance(grads_in, tuple):
-            grads_in = (grads_in,)
-        return grads_in
+        return grads_in if isinstance(grads_in, tuple) else (grads_in,)
 
 
 class MultiOutputOp(Op):

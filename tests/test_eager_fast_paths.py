@@ -532,3 +532,22 @@ def test_output_meta_shared_between_nodes():
     assert y.grad_fn._out_meta is w.grad_fn._out_meta == ((2, 3), np.dtype(np.float32))
     assert z.grad_fn._out_meta == ((2, 3), np.dtype(np.float64))
     assert x.sum().grad_fn._out_meta == ((), np.dtype(np.float32))
+
+
+def test_view_ops_skip_the_errstate_switch_and_nothing_warns():
+    """View ops run without NumPy's error-state switch (they do no arithmetic); like every
+    op they warn of nothing on inf/nan, and NumPy's own error state is left as it was."""
+    import warnings
+
+    before = np.geterr()
+    x = autograd.tensor([[np.inf, np.nan, 3e38]], dtype=autograd.float32, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        views = [x.reshape(3, 1), x.expand(2, 3), x.permute(1, 0), x[0], x.t(), x.view(-1)]
+        for v in views:
+            np.testing.assert_array_equal(v.detach().numpy().reshape(-1)[:3], x._data.reshape(-1))
+            assert v._data.base is not None  # (a view of x's memory)
+        y = (x * 10.0).sum() + views[2].sum()  # overflow: inf, silently
+        y.backward()
+    assert np.isinf(y.item()) or np.isnan(y.item())
+    assert np.geterr() == before
