@@ -621,8 +621,19 @@ class Op:
             return result
         result._requires_grad = True
         result.grad_fn = node
-        if node._saved:
-            node._resolve_saved1(inputs, out, raw, cell)
+        saved = node._saved
+        if saved:
+            if (
+                arity == 1
+                and len(saved) == 1
+                and (saved[0] is out or saved[0] is raw)
+                and out is not a._data
+            ):
+                # a unary op that saved its output (exp, tanh, sigmoid): the record that
+                # _resolve_saved1 would make, made directly
+                node._saved = ((out, 0, 0, cell),)
+            else:
+                node._resolve_saved1(inputs, out, raw, cell)
         meta = (out.shape, out.dtype)  # (one shared tuple per shape and dtype, see _METAS)
         node._out_meta = _METAS.setdefault(meta, meta) if len(_METAS) < _METAS_MAX else meta
         return result
