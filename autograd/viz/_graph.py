@@ -237,8 +237,8 @@ class GraphData:
         if self._live is None:
             nodes = set(self.order)
             self._live = {}
-            for obj in gc.get_objects():
-                if isinstance(obj, Tensor) and obj.grad_fn in nodes:
+            for obj in gc.get_objects():  # (``type``: isinstance may run an object's code)
+                if issubclass(type(obj), Tensor) and obj.grad_fn in nodes:
                     self._live.setdefault((obj.grad_fn, obj._output_nr), obj)
         return self._live.get((node, nr))
 
