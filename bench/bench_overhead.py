@@ -152,7 +152,8 @@ def main():
         "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
     )
     args = ap.parse_args()
-    print("jitgrad:", autograd.__file__)
+    if args.jitgrad_tree:
+        print("jitgrad imported from", autograd.__file__)
     if args.clock == "thread":
         CLOCK[0] = time.thread_time
     print("machine:", machine())
