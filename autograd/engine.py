@@ -266,8 +266,11 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                     nxt, nr = edge
                     buf = buffers.get(nxt)
                     if buf is None:  # the first gradient to reach nxt: nothing to sum yet
-                        buf = buffers[nxt] = [None] * nxt._num_outputs
-                        buf[nr] = g
+                        if nxt._num_outputs == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            buf = buffers[nxt] = [None] * nxt._num_outputs
+                            buf[nr] = g
                     else:
                         old = buf[nr]
                         buf[nr] = g if old is None else old + g

@@ -384,9 +384,7 @@ def _forward(cls, inputs, params, tangents):
     arr = raw if type(raw) is np.ndarray else np.asarray(raw)
     out = Tensor._from_node(arr, ctx, 0, None) if record else Tensor._make(arr)
     if ctx._saved:
-        if raw is not arr:
-            ctx._saved = tuple(arr if v is raw else v for v in ctx._saved)
-        ctx._resolve_saved1(inputs, arr, out._version_cell)
+        ctx._resolve_saved1(inputs, arr, raw, out._version_cell)
     if record:
         ctx._out_ref = weakref.ref(out)
         ctx._out_meta = (arr.shape, arr.dtype)

@@ -11,7 +11,8 @@ Every differentiable operation that runs while grad mode is on leaves one ``Node
 Ownership (no reference cycles, so graphs die by reference counting alone):
 tensor --grad_fn--> node --next_edges--> earlier nodes --> ... --> AccumulateGrad --> leaf.
 A node never holds its own output strongly: a saved output is kept as its array and
-re-wrapped on demand, and the output itself is only known through a weak reference.
+re-wrapped on demand. (A built-in op's node does not refer to its output at all;
+autograd.viz finds the live outputs when it draws a graph.)
 
 Built-in ops subclass ``Op``: ``forward`` works on NumPy arrays and ``backward(ctx, grad, xp)``
 is written once against a small array namespace ``xp``. The engine passes NumPy arrays
@@ -62,6 +63,10 @@ _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
 _tracer = None
 
 _FREED = object()  # marks saved values released after backward
+# A node's ``_out_meta`` (output shape, dtype) is one of a few tuples shared by all nodes
+# (bounded): a graph then holds one tracked object less per op for the garbage collector.
+_METAS: dict = {}
+_METAS_MAX = 4096
 _new = object.__new__  # (module-level names for the hot path in Op.apply)
 _weakref = weakref.ref
 _ndarray = np.ndarray
@@ -125,7 +130,6 @@ class Node:
         "next_edges",
         "needs_input_grad",
         "_saved",
-        "_out_ref",
         "_out_meta",
         "_as_tensors",
         "module_path",
@@ -143,6 +147,9 @@ class Node:
     _non_diff = None
     _materialize = True
     _special = False  # True once any hook is registered: the engine's slow path
+    # A weak reference to the output, kept by the rarer nodes (custom Functions, several
+    # outputs, in-place rebasing) only: autograd.viz reads it when there is one.
+    _out_ref = None
 
     def __init__(self, op, inputs):
         # (``Op.apply`` builds its nodes inline, with the same fields; this is for
@@ -197,9 +204,11 @@ class Node:
             records.append(rec)
         self._saved = tuple(records)
 
-    def _resolve_saved1(self, inputs, out, out_cell):
-        """``_resolve_saved`` for a built-in op's single output (once per op: kept lean). A
-        saved Python number operand (``Tensor._number``) is kept as a constant, its value."""
+    def _resolve_saved1(self, inputs, out, raw, out_cell):
+        """``_resolve_saved`` for a built-in op's single output (once per op: kept lean).
+        ``raw`` is what forward returned: ``out`` itself, or the NumPy scalar that ``out``
+        wraps (a saved ``raw`` is kept as ``out``). A saved Python number operand
+        (``Tensor._number``) is kept as a constant, its value."""
         records = []
         for v in self._saved:
             if v is None:
@@ -214,7 +223,7 @@ class Node:
                         records.append((t._data, t, cell[0], cell))
                     break
             else:
-                if v is out:
+                if v is out or v is raw:
                     records.append((out, 0, 0, out_cell))
                 else:
                     records.append((v._data if hasattr(v, "_data") else v, None, 0, None))
@@ -461,6 +470,21 @@ def _apply_dual(cls, inputs, params):
     return apply_dual(cls, inputs, params)
 
 
+def plain_eager() -> bool:
+    """True when an op's forward may run without ``Op.apply`` (the eager fast paths for inputs
+    that need no gradient: ``ops._util.forward_only``, ``stack``): no forward-mode dual level
+    is open (an input may carry a tangent), autograd.compile is not tracing (it must see
+    every op), and no bfloat16 dtype exists (bfloat16 inputs need their float32 stand-ins).
+    These are the cases ``Op.apply`` checks first; callers check ``requires_grad``
+    themselves.
+
+    Example:
+        >>> plain_eager()
+        True
+    """
+    return _fw_level is None and _tracer is None and not _LOW_PRECISION
+
+
 # --------------------------------------------------------------------------------------
 # Built-in ops
 class Op:
@@ -502,9 +526,10 @@ class Op:
     def apply(cls, *inputs, **params):
         # This runs once per op, so it is the hottest code of the library: on small tensors
         # the per-op overhead is mostly this function. Hence the written-out one- and
-        # two-input cases, the node and the result built field by field rather than through
-        # calls, and no helper calls on the common path. (``Node.__init__`` is the
-        # readable version of the recording branch.)
+        # two-input cases (forward called with its arrays as plain arguments: unpacking
+        # ``*arrays, **params`` costs more than a small op's arithmetic), the node and the
+        # result built field by field rather than through calls, and no helper calls on the
+        # common path. (``Node.__init__`` is the readable version of the recording branch.)
         if _fw_level is not None and _has_tangent(inputs):
             return _apply_dual(cls, inputs, params)
         if _tracer is not None:  # autograd.compile is tracing: it records the op, then runs it
@@ -514,10 +539,11 @@ class Op:
         # ``record``: an input requires grad, the op is differentiable and grad mode is on
         # (asked in that order: a constant's op, such as index arithmetic ``i + 1`` in a
         # batch loader, reads nothing more). ``needs`` are literal tuples: no allocation.
+        # ``arity``: 1 or 2 for those written-out cases, 0 for the general one.
         n = len(inputs)
         if n == 2 and inputs[0] is not None and inputs[1] is not None:
+            arity = 2
             a, b = inputs
-            arrays = (a._data, b._data)
             ra, rb = a._requires_grad, b._requires_grad
             record = (ra or rb) and cls.differentiable and _grad_enabled.get()
             if record:
@@ -538,17 +564,17 @@ class Op:
                 edges = (ea, eb)
                 needs = ((True, True) if rb else (True, False)) if ra else (False, True)
         elif n == 1 and inputs[0] is not None:
-            x = inputs[0]
-            arrays = (x._data,)
-            record = x._requires_grad and cls.differentiable and _grad_enabled.get()
+            arity = 1
+            a = inputs[0]
+            record = a._requires_grad and cls.differentiable and _grad_enabled.get()
             if record:
-                if x.grad_fn is not None:
-                    edges = ((x.grad_fn, x._output_nr),)
+                if a.grad_fn is not None:
+                    edges = ((a.grad_fn, a._output_nr),)
                 else:
-                    edges = ((x._grad_accumulator(), 0),)
+                    edges = ((a._grad_accumulator(), 0),)
                 needs = (True,)
         else:  # any number of inputs, some of them maybe None (optional arguments)
-            arrays = [None if t is None else t._data for t in inputs]
+            arity = 0
             record = (
                 cls.differentiable
                 and True in [t is not None and t._requires_grad for t in inputs]
@@ -558,51 +584,65 @@ class Op:
                 edges = tuple([_edge(t) for t in inputs])
                 needs = tuple([e is not None for e in edges])
 
-        if not record:  # just the forward
-            token = _np_err.set(_NP_QUIET)  # NumPy warnings off (see _ErrstateVar)
-            try:
-                raw = cls.forward(_NO_RECORD, *arrays, **params)
-            finally:
-                _np_err.reset(token)
-            return Tensor._make(raw)
-
-        node = _new(Node)  # the fields of Node.__init__
-        node.op = cls
-        node.next_edges = edges
-        node.needs_input_grad = needs
-        node._saved = ()
-        node._as_tensors = False
-        node.module_path = _scope.get()
-        if _anomaly.get():
-            node._trace = traceback.format_stack()[:-2]
-        token = _np_err.set(_NP_QUIET)
+        if record:
+            ctx = node = _new(Node)  # the fields of Node.__init__
+            node.op = cls
+            node.next_edges = edges
+            node.needs_input_grad = needs
+            node._saved = ()
+            node._as_tensors = False
+            node.module_path = _scope.get()
+            if _anomaly.get():
+                node._trace = traceback.format_stack()[:-2]
+        else:
+            ctx = _NO_RECORD
+        # NumPy warnings off (see _ErrstateVar), except for view ops: they only rearrange
+        # memory (no floating-point arithmetic, so nothing to warn of)
+        token = _np_err.set(_NP_QUIET) if cls.view_param is None else None
         try:
-            raw = cls.forward(node, *arrays, **params)
+            if params or not arity:
+                raw = cls.forward(ctx, *[None if t is None else t._data for t in inputs], **params)
+            elif arity == 2:
+                raw = cls.forward(ctx, a._data, b._data)
+            else:
+                raw = cls.forward(ctx, a._data)
         finally:
-            _np_err.reset(token)
+            if token is not None:
+                _np_err.reset(token)
         out = raw if type(raw) is _ndarray else _tensor_module._asarray(raw)  # (a NumPy scalar)
-        result = _new(Tensor)  # Tensor._from_node, inlined
+        result = _new(Tensor)  # Tensor._make / Tensor._from_node, inlined
         result._data = out
-        result._requires_grad = True
         result._grad = None
-        result.grad_fn = node
         result._output_nr = 0
         result._version_cell = cell = [0]
-        if node._saved:
-            if raw is not out:  # the op saved the scalar: save the array instead
-                node._saved = tuple(out if v is raw else v for v in node._saved)
-            node._resolve_saved1(inputs, out, cell)
-        node._out_ref = _weakref(result)
-        node._out_meta = (out.shape, out.dtype)
+        if not record:  # just the forward
+            result._requires_grad = False
+            result.grad_fn = None
+            return result
+        result._requires_grad = True
+        result.grad_fn = node
+        saved = node._saved
+        if saved:
+            if (
+                arity == 1
+                and len(saved) == 1
+                and (saved[0] is out or saved[0] is raw)
+                and out is not a._data
+            ):
+                # a unary op that saved its output (exp, tanh, sigmoid): the record that
+                # _resolve_saved1 would make, made directly
+                node._saved = ((out, 0, 0, cell),)
+            else:
+                node._resolve_saved1(inputs, out, raw, cell)
+        meta = (out.shape, out.dtype)  # (one shared tuple per shape and dtype, see _METAS)
+        node._out_meta = _METAS.setdefault(meta, meta) if len(_METAS) < _METAS_MAX else meta
         return result
 
     @classmethod
     def _vjp(cls, node, grads, xp):
         node._as_tensors = xp.graph  # saved values come back as Tensors when recording
         grads_in = cls.backward(node, grads[0], xp)
-        if not isinstance(grads_in, tuple):
-            grads_in = (grads_in,)
-        return grads_in
+        return grads_in if isinstance(grads_in, tuple) else (grads_in,)
 
 
 class MultiOutputOp(Op):

@@ -162,10 +162,11 @@ _NUMBER_CELL = (0,)
 # ``np.asanyarray``, so the tracer's watched arrays stay watched (autograd/compiler/watch.py).
 _asarray = np.asarray
 
-# The 0-d arrays of integer operands (``i + 1``, ``2 * x``) by (value, NumPy dtype), made once
-# and read-only (``Tensor._number``); bounded, since each distinct number adds one.
-_INT_OPERANDS: dict = {}
-_INT_OPERANDS_MAX = 1024
+# The 0-d arrays of Python number operands (``i + 1``, ``2 * x``, ``y * 0.5``) by (value,
+# NumPy dtype), made once and read-only (``Tensor._number``); bounded, since each distinct
+# number adds one.
+_OPERANDS: dict = {}
+_OPERANDS_MAX = 1024
 
 
 class Tensor:
@@ -235,14 +236,21 @@ class Tensor:
         it for that one call and never hand it out, so nothing writes into it, and an op
         that saves it for backward keeps just its value (function.py ``_resolve_saved1``)."""
         t = object.__new__(cls)  # (the fields of _init, set directly: once per such op)
-        # an int's array is shared from _INT_OPERANDS (read-only: no op writes into an
-        # operand); a float's is made each time, as -0.0 == 0.0 would share one key
-        arr = _INT_OPERANDS.get((value, npdtype)) if type(value) is int else None
-        if arr is None:
+        # The array of an int or a float is shared from _OPERANDS (read-only: no op writes
+        # into an operand), except zeros and nan: -0.0 == 0.0 would share one key, and every
+        # nan is a different key. (An int and a float of equal value, such as 2 and 2.0,
+        # share an entry: both convert to the same array of ``npdtype``.)
+        kind = type(value)
+        if kind is int or (kind is float and value and value == value):
+            key = (value, npdtype)
+            arr = _OPERANDS.get(key)
+            if arr is None:
+                arr = np.asarray(value, npdtype)
+                if len(_OPERANDS) < _OPERANDS_MAX:
+                    arr.flags.writeable = False
+                    _OPERANDS[key] = arr
+        else:
             arr = np.asarray(value, npdtype)
-            if type(value) is int and len(_INT_OPERANDS) < _INT_OPERANDS_MAX:
-                arr.flags.writeable = False
-                _INT_OPERANDS[(value, npdtype)] = arr
         t._data = arr
         t._requires_grad = False
         t._grad = None

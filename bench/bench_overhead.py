@@ -1,6 +1,7 @@
 """Per-op overhead and deep-chain backward: jitgrad vs PyTorch CPU (and plain NumPy).
 
 Usage:  .venv/bin/python bench/bench_overhead.py [--repeats 7] [--clock wall|thread]
+                                                [--jitgrad-tree DIR]
 
 1. Per-op overhead: forward + backward of a chain of small ops (add, mul, tanh) on (4, 4)
    float32 tensors; reported as microseconds per op (median of repeats), ours / torch ratio
@@ -20,10 +21,15 @@ import platform
 import statistics
 import time
 
+import sys
+
 import numpy as np
 
+from _goals import goal, jitgrad_tree  # bench/ is on sys.path when a bench runs
+
+sys.path.insert(0, jitgrad_tree())  # (--jitgrad-tree: an older tree, for before/after runs)
+
 import autograd
-from _goals import goal  # bench/ is on sys.path when a bench runs
 
 try:
     import torch
@@ -142,7 +148,12 @@ def main():
         default="wall",
         help="thread: CPU time of this thread (for a loaded machine; see CLOCK)",
     )
+    ap.add_argument(
+        "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
+    )
     args = ap.parse_args()
+    if args.jitgrad_tree:
+        print("jitgrad imported from", autograd.__file__)
     if args.clock == "thread":
         CLOCK[0] = time.thread_time
     print("machine:", machine())

@@ -64,7 +64,7 @@ def test_tensor_plus_number_matches_torch(dtype):
 
 def test_shared_int_operands_stay_constant():
     """An int operand's 0-d array is shared between calls (read-only); results are fresh,
-    writable tensors, and a float operand is never shared (-0.0 == 0.0 as a key)."""
+    writable tensors, and a zero float operand is never shared (-0.0 == 0.0 as a key)."""
     for dtype in (np.int64, np.float32):
         x = autograd.tensor(np.array([1, 2], dtype=dtype))
         first = _util.binary_operands(x, 3)[1]
@@ -513,3 +513,152 @@ def test_stack_records_when_any_input_requires_grad():
     assert autograd.stack([a, a]).grad_fn is None
     with autograd.no_grad():
         assert autograd.stack([a, b]).grad_fn is None
+
+
+def test_float_operands_shared_except_zeros_and_nan():
+    """A float operand's 0-d array is shared like an int's (read-only, converted to the
+    tensor's dtype), but not -0.0, 0.0 or nan; each gives what ``np.asarray(v, dtype)``
+    gives."""
+    for dtype in (np.float32, np.float64):
+        x = autograd.tensor(np.array([1.0, 2.0], dtype=dtype))
+        for v in (2.5, -1e30, float("inf"), 1.0 / 3.0, 2.0, 2):
+            first, again = _util.binary_operands(x, v)[1], _util.binary_operands(x, v)[1]
+            assert first._data is again._data and not first._data.flags.writeable
+            assert first._data.dtype == np.dtype(dtype) and first._data.shape == ()
+            assert first._data.tobytes() == np.asarray(v, dtype).tobytes()
+        for v in (0.0, -0.0, float("nan")):
+            first, again = _util.binary_operands(x, v)[1], _util.binary_operands(x, v)[1]
+            assert first._data is not again._data
+            assert first._data.tobytes() == np.asarray(v, dtype).tobytes()
+    assert _util.binary_operands(autograd.tensor([1.0]), 2.0)[1]._data == 2.0
+
+
+# ---- Op.apply: the written-out one- and two-input cases vs Node.__init__ --------------------
+def _reference_apply(op, inputs, params):
+    """What ``Op.apply`` does, through the readable general code: ``Node.__init__``, forward
+    called with ``*arrays, **params``, ``Node._resolve_saved`` and ``Tensor._from_node``."""
+    from autograd.function import _NO_RECORD, Node
+    from autograd.tensor import Tensor
+
+    record = any(t is not None and t.requires_grad for t in inputs) and autograd.is_grad_enabled()
+    ctx = Node(op, inputs) if record else _NO_RECORD
+    with np.errstate(all="ignore"):
+        raw = op.forward(ctx, *[None if t is None else t._data for t in inputs], **params)
+    out = np.asarray(raw)
+    if not record:
+        return Tensor._make(out)
+    ctx._saved = tuple(out if v is raw else v for v in ctx._saved)
+    result = Tensor._from_node(out, ctx, 0, None)
+    ctx._resolve_saved(inputs, (out,), (result._version_cell,))
+    return result
+
+
+def _same_node(a, b):
+    _same_tensor(a, b)
+    assert a._version == b._version == 0
+    if a.grad_fn is None:
+        return
+    na, nb = a.grad_fn, b.grad_fn
+    assert na.needs_input_grad == nb.needs_input_grad and na.module_path == nb.module_path
+    assert [None if e is None else (e[0], e[1]) for e in na.next_edges] == [
+        None if e is None else (e[0], e[1]) for e in nb.next_edges
+    ]
+    assert len(na._saved) == len(nb._saved)
+    for ra, rb in zip(na._saved, nb._saved):
+        if ra is None:
+            assert rb is None
+            continue
+        (xa, wa, va, ca), (xb, wb, vb, cb) = ra, rb
+        assert va == vb and (ca is None) == (cb is None)
+        if isinstance(wa, int):  # the output itself: each result's own array and counter
+            assert wb == wa and xa is a._data and xb is b._data and ca is a._version_cell
+        else:
+            assert wa is wb and xa is xb and ca is cb
+    assert na._out_meta == (a._data.shape, a._data.dtype)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+@pytest.mark.parametrize("grads", [(True, True), (True, False), (False, True), (False, False)])
+def test_op_apply_fast_cases_match_node_init(shape, grads):
+    from autograd.ops import arithmetic, unary
+    from autograd.ops.activation import LeakyRelu
+
+    rng = np.random.default_rng(0)
+    leaf = autograd.tensor(rng.normal(size=shape), requires_grad=grads[0])
+    a = leaf * 1.5 if grads[0] else leaf  # a non-leaf when it needs grad
+    b = autograd.tensor(rng.normal(size=shape), requires_grad=grads[1])
+    number = _util.binary_operands(a, 2.5)[1]
+    cases = [
+        (arithmetic.Add, (a, b), {}),
+        (arithmetic.Mul, (a, b), {}),  # saves both inputs
+        (arithmetic.Mul, (b, number), {}),  # saves a number operand: its value
+        (unary.tanh.op, (a,), {}),  # saves its output (a NumPy scalar when 0-d)
+        (unary.exp.op, (b,), {}),
+        (LeakyRelu, (a,), {"negative_slope": 0.1}),  # params: the general call
+    ]
+    for op, inputs, params in cases:
+        for grad_mode in (True, False):
+            with autograd.set_grad_enabled(grad_mode):
+                fast, general = op.apply(*inputs, **params), _reference_apply(op, inputs, params)
+            _same_node(fast, general)
+            if fast.requires_grad:
+                wrt = [t for t in inputs if t.requires_grad]
+                gf = autograd.grad(fast.sum(), wrt, retain_graph=True)
+                gg = autograd.grad(general.sum(), wrt, retain_graph=True)
+                for x, y in zip(gf, gg):
+                    _same_tensor(x, y)
+
+
+def test_op_apply_saved_output_keeps_its_version_check():
+    x = autograd.tensor(0.5, requires_grad=True)  # 0-d: np.tanh returns a NumPy scalar
+    y = x.tanh()
+    assert y.grad_fn.saved_tensors[0] is y._data
+    y.add_(1.0)
+    with pytest.raises(RuntimeError, match="is at version 1; expected version 0"):
+        y.backward()
+
+
+def test_plain_eager_names_the_cases_op_apply_checks(monkeypatch):
+    import autograd.forward_ad as fwAD
+    from autograd import function
+
+    monkeypatch.setattr(function, "_LOW_PRECISION", False)
+    assert function.plain_eager()
+    with fwAD.dual_level():
+        assert not function.plain_eager()
+    assert function.plain_eager()
+    monkeypatch.setattr(function, "_tracer", object())
+    assert not function.plain_eager()
+    monkeypatch.setattr(function, "_tracer", None)
+    monkeypatch.setattr(function, "_LOW_PRECISION", True)
+    assert not function.plain_eager()
+
+
+def test_output_meta_shared_between_nodes():
+    """Nodes whose outputs agree in shape and dtype share one ``_out_meta`` tuple (the graph
+    holds fewer objects); it still says each node's own shape and dtype."""
+    x = autograd.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    y, z = x * 2.0, (x + 1.0).double()
+    w = (x * 3.0).tanh()
+    assert y.grad_fn._out_meta is w.grad_fn._out_meta == ((2, 3), np.dtype(np.float32))
+    assert z.grad_fn._out_meta == ((2, 3), np.dtype(np.float64))
+    assert x.sum().grad_fn._out_meta == ((), np.dtype(np.float32))
+
+
+def test_view_ops_skip_the_errstate_switch_and_nothing_warns():
+    """View ops run without NumPy's error-state switch (they do no arithmetic); like every
+    op they warn of nothing on inf/nan, and NumPy's own error state is left as it was."""
+    import warnings
+
+    before = np.geterr()
+    x = autograd.tensor([[np.inf, np.nan, 3e38]], dtype=autograd.float32, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        views = [x.reshape(3, 1), x.expand(2, 3), x.permute(1, 0), x[0], x.t(), x.view(-1)]
+        for v in views:
+            np.testing.assert_array_equal(v.detach().numpy().reshape(-1)[:3], x._data.reshape(-1))
+            assert v._data.base is not None  # (a view of x's memory)
+        y = (x * 10.0).sum() + views[2].sum()  # overflow: inf, silently
+        y.backward()
+    assert np.isinf(y.item()) or np.isnan(y.item())
+    assert np.geterr() == before

@@ -1,6 +1,7 @@
 """autograd.viz: DOT content, colours and flags, module clusters, the max_nodes cap,
 rendering and the no-Graphviz fallback, backprop_steps frames, grad_flow."""
 
+import gc
 import math
 import re
 import shutil
@@ -614,3 +615,18 @@ def test_grouping_with_real_nn_module():
     assert 'label="1 (Tanh)"' not in src and ">in 1 (Tanh)<" in src
     col = viz.draw(loss, params=model, collapse="Linear")
     assert "module, collapsed" in col.source and ">0.weight<" not in col.source
+
+
+def test_values_of_live_outputs_that_no_node_saved():
+    """An op's node keeps no reference to its output: draw finds the live tensors itself
+    (``h`` below is saved by no node), and knows no value once the tensor is gone."""
+    x = A.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    h = x + 1.0
+    loss = (h + 2.0).sum()
+    hv = h.detach().numpy().astype(np.float64)
+    stats = f"value mean {hv.mean():.3g} std {hv.std():.3g}"
+    assert h.grad_fn._out_ref is None
+    assert stats in labels(viz.draw(loss, params={"x": x}).source)
+    del h
+    gc.collect()  # (the first picture's objects may hold h in a reference cycle)
+    assert stats not in labels(viz.draw(loss, params={"x": x}).source)

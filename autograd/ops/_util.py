@@ -196,14 +196,8 @@ def forward_only(op, a: Tensor, b: Tensor):
     """``op`` on two tensors that need no gradient, without ``Op.apply``'s bookkeeping (a fast
     path for index arithmetic such as ``i + 1`` in a batch loader): the same tensor
     ``op.apply(a, b)`` gives, since it records nothing either. None when ``op.apply`` is
-    needed: a forward-mode dual level is open (an input may carry a tangent),
-    autograd.compile is tracing, or bfloat16 inputs may need their float32 stand-ins.
-    (Callers check ``requires_grad`` first.)"""
-    if (
-        _function._fw_level is not None  # (Op.apply looks for tangents only then)
-        or _function._tracer is not None
-        or _function._LOW_PRECISION
-    ):
+    needed (``function.plain_eager``). (Callers check ``requires_grad`` first.)"""
+    if not _function.plain_eager():
         return None
     token = _function._np_err.set(_function._NP_QUIET)  # NumPy's warnings off, as Op.apply
     try:
@@ -347,8 +341,14 @@ def linear_op(name: str, forward, grad, doc: str) -> type:
         >>> Twice = linear_op("Twice", lambda x: 2 * x, lambda ctx, g, xp: 2 * g, "2x")
     """
 
-    def forward_(ctx, *arrays):
-        return forward(*arrays)
+    if getattr(forward, "nin", None) == 2:  # a binary ufunc (add, sub): no ``*arrays`` tuple
+
+        def forward_(ctx, a, b):
+            return forward(a, b)
+    else:
+
+        def forward_(ctx, *arrays):
+            return forward(*arrays)
 
     return type(
         name,

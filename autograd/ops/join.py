@@ -172,12 +172,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     if not same_dtype:
         dt = _dt.result_type(*ts)
         ts = [cast(t, dt) for t in ts]
-    elif not (
-        needs_grad
-        or _function._fw_level is not None  # (the cases forward_only leaves to Op.apply)
-        or _function._tracer is not None
-        or _function._LOW_PRECISION
-    ):
+    elif not needs_grad and _function.plain_eager():
         # Fast path (a batch loader's rows): nothing to record, so Stack's forward without
         # Op.apply's bookkeeping for each of the many inputs; joining arrays warns of nothing.
         return Tensor._make(Stack.forward(_function._NO_RECORD, *[t._data for t in ts], dim=d))

@@ -3,7 +3,7 @@
 What can be known about a node depends on where the graph is in its life:
 
 * structure (op names, edges, shapes, dtypes, module paths) is always there;
-* a tensor's *value* is known while the tensor is alive (``node._out_ref``) or while a
+* a tensor's *value* is known while the tensor is alive (``Graph.output``) or while a
   node that saved it for backward still holds it (freed by ``backward()`` unless
   ``retain_graph=True``);
 * a gradient is known for leaves from ``.grad``, for op nodes from a backward that ran
@@ -15,13 +15,14 @@ What can be known about a node depends on where the graph is in its life:
 from __future__ import annotations
 
 import contextlib
+import gc
 import weakref
 
 import numpy as np
 
 from ..engine import _topological_order, _step_observers
 from ..function import _FREED
-from ..tensor import AccumulateGrad
+from ..tensor import AccumulateGrad, Tensor
 
 # node -> {"grads": [array|None per output], "edges": {input_index: array}}
 _RECORDED = weakref.WeakKeyDictionary()
@@ -148,6 +149,7 @@ class GraphData:
         self.param_names, self.module_names, self.module_types = _names(params)
         self._paths = self._module_paths()
         self._values = None
+        self._live = None  # (node, output_nr) -> live tensor (see ``output``)
         self.grad_source = None
         self.node_grads = {}  # index -> [array|None per output]
         self.edge_grads = {}  # edge index -> array (contribution of one consumer)
@@ -221,14 +223,32 @@ class GraphData:
         return name or None
 
     # ---- values -------------------------------------------------------------------
+    def output(self, node, nr=0):
+        """The live tensor that is output ``nr`` of ``node``, or None.
+
+        Some nodes keep a weak reference to their output (``_out_ref``: custom Functions,
+        several outputs); a built-in op's node does not (one per op would cost every forward
+        pass), so the first call looks for the graph's live tensors among the objects the
+        garbage collector tracks (every Tensor is one), once per picture."""
+        ref = getattr(node, "_out_ref", None)
+        t = ref() if ref is not None else None
+        if t is not None and t._output_nr == nr and t.grad_fn is node:
+            return t
+        if self._live is None:
+            nodes = set(self.order)
+            self._live = {}
+            for obj in gc.get_objects():  # (``type``: isinstance may run an object's code)
+                if issubclass(type(obj), Tensor) and obj.grad_fn in nodes:
+                    self._live.setdefault((obj.grad_fn, obj._output_nr), obj)
+        return self._live.get((node, nr))
+
     def value(self, i, nr=0):
         """The forward value of output ``nr`` of node ``i`` as an array, or None."""
         node = self.order[i]
         if type(node) is AccumulateGrad:
             return node.variable._data
-        ref = getattr(node, "_out_ref", None)
-        t = ref() if ref is not None else None
-        if t is not None and t._output_nr == nr and t.grad_fn is node:
+        t = self.output(node, nr)
+        if t is not None:
             return t._data
         if self._values is None:
             self._values = {}
@@ -262,8 +282,7 @@ class GraphData:
                 if node.variable._grad is not None:
                     self.node_grads[i] = [node.variable._grad._data]
             else:
-                ref = getattr(node, "_out_ref", None)
-                t = ref() if ref is not None else None
+                t = self.output(node)
                 if t is not None and t._retains_grad and t._grad is not None:
                     self.node_grads[i] = [t._grad._data]
         return self.grad_source
