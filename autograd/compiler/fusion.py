@@ -42,6 +42,7 @@ from .. import version as _version
 from ..ops import unary
 from ..ops.activation import Relu
 from ..ops.arithmetic import Add, Mul, Neg, Sub
+from ..ops.compare import Where
 from ..ops.movement import Expand
 
 enabled = True  # set False to replay every step as its op's own call (for comparisons)
@@ -73,6 +74,15 @@ VJP = {
 }
 
 
+# where(cond, a, b) (masked_fill: b, with a constant where cond holds): the gradient picked
+# into a or b, +0.0 elsewhere (Where.backward's np.where / masking kernel). ``cond`` is a bool
+# array of the gradient's shape or of trailing dims it broadcasts over (attention's causal
+# mask, read with a broadcasting subscript): see ``broadcasts``.
+VJP[Where] = lambda g, s, need: [
+    None,
+    f"({g} if {s[0]} else zero)" if need[1] else None,
+    f"(zero if {s[0]} else {g})" if need[2] else None,
+]
 VJP[unary.tanh.op] = lambda g, s, need: [f"({g} * (one - {s[0]} * {s[0]}))"]  # y = tanh x
 VJP[unary.sigmoid.op] = lambda g, s, need: [f"({g} * {s[0]} * (one - {s[0]}))"]  # y = sigmoid x
 VJP_NAMES = [op.__name__ for op in VJP]
@@ -107,6 +117,13 @@ def _plain(v) -> bool:
     if v is None or type(v) in (bool, int, float, str):
         return True
     return type(v) is tuple and all(_plain(x) for x in v)
+
+
+def broadcasts(shape, full) -> bool:
+    """An array of ``shape`` broadcasts to ``full`` over leading dims and size-1 dims (what
+    ``index`` reads with a broadcasting subscript)."""
+    lead = len(full) - len(shape)
+    return lead >= 0 and all(d in (1, full[lead + j]) for j, d in enumerate(shape))
 
 
 # ---- which steps join a run ----------------------------------------------------------------

@@ -163,7 +163,14 @@ class BackwardSteps:
             for pos in st.saved[0]:
                 if pos is None or pos[0] == "out":
                     continue
-                if st.ins[pos[1]].shape not in (shape, ()) or st.ins[pos[1]].dtype != dtype:
+                saved = st.ins[pos[1]]
+                if (
+                    saved.dtype == np.bool_
+                    and saved.shape is not None
+                    and _fusion.broadcasts(saved.shape, shape)
+                ):
+                    continue  # (a where's condition, e.g. a causal mask)
+                if saved.shape not in (shape, ()) or saved.dtype != dtype:
                     return None
             return shape, dtype
 
