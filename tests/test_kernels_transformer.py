@@ -64,3 +64,44 @@ def test_gelu_saved_derivative_kernel_path_broadcast_grad_and_double_backward():
         (ggx64,) = autograd.grad(gx64.sum(), t64)
     np.testing.assert_allclose(gx.detach().numpy(), gx64.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ggx.numpy(), ggx64.numpy(), rtol=1e-4, atol=1e-5)
+
+
+# ---- sum over leading axes (a bias's gradient) in NumPy's order ---------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows, n", [(1, 8), (3, 8), (512, 64), (37, 65), (1000, 9), (2, 300)])
+def test_sum_leading_kernel_is_numpys_axis0_sum_bit_for_bit(dtype, rows, n):
+    from autograd.kernels import reduce
+
+    rng = np.random.default_rng(rows * n)
+    x = rng.standard_normal((rows, n)) * 10.0 ** rng.integers(-6, 6, (rows, n))
+    x = x.astype(dtype)
+    x[0, :5] = [-0.0, np.inf, np.nan, 1e30, -1e30][: min(5, n)]
+    if rows > 1:
+        x[1, :2] = [-0.0, -np.inf]
+    with np.errstate(all="ignore"):
+        fast, general = reduce.sum_leading(x), x.sum(axis=0)
+    assert fast.dtype == general.dtype and fast.tobytes() == general.tobytes()
+    assert reduce.sum_leading(x[:, :7].copy()) is None  # (too few columns: NumPy's path)
+
+
+@pytest.mark.parametrize("shape, to", [((16, 32, 64), (64,)), ((5, 3, 8), (3, 8)), ((4, 9), (9,))])
+def test_sum_to_fast_path_matches_numpy_backend_kernel(shape, to):
+    """A bias's gradient (Expand's VJP): the numba backend's kernel path gives the numpy
+    backend's values bit for bit, dtype and shape included, and the gradients of a Linear's
+    bias agree."""
+    from autograd.ops.movement import _sum_to_shape
+
+    g = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
+    with autograd.backend("numba"):
+        fast = _sum_to_shape(g, to)
+    with autograd.backend("numpy"):
+        general = _sum_to_shape(g, to)
+    assert fast.shape == general.shape == to and fast.dtype == general.dtype
+    assert fast.tobytes() == general.tobytes()
+    grads = []
+    for backend in ("numba", "numpy"):
+        with autograd.backend(backend):
+            b = autograd.tensor(np.zeros(to, np.float32), requires_grad=True)
+            (autograd.tensor(g) + b).backward(autograd.tensor(g))
+            grads.append(b.grad.numpy())
+    assert grads[0].tobytes() == grads[1].tobytes()

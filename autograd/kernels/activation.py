@@ -14,6 +14,9 @@ iteration writing only its own output element.
 
 Backward kernels take the forward *input* ``x`` (recomputing cheap sub-expressions is
 faster than reading a saved intermediate back from memory) and the incoming gradient ``g``.
+Exact GELU is the exception: its Phi and phi cost far more than a read, so when the backward
+will run, its forward kernel also writes dy/dx (``gelu_with_grad``) and the backward is a
+product.
 """
 
 from __future__ import annotations

@@ -240,7 +240,8 @@ class Gelu(Op):
         (x,) = ctx.saved_tensors
         dydx = getattr(ctx, "dydx", None)
         if dydx is not None and not xp.graph:  # saved by the forward's kernel (see forward)
-            return np.multiply(np.broadcast_to(g, x.shape).astype(x.dtype, copy=False), dydx)
+            g = g if g.shape == x.shape else np.broadcast_to(g, x.shape)
+            return np.multiply(g.astype(x.dtype, copy=False), dydx)
         fast = _kernel_bwd("gelu_tanh" if ctx.approximate == "tanh" else "gelu", x, g, xp)
         if fast is not None:
             return fast
