@@ -132,30 +132,74 @@ def is_tensor(obj) -> bool:
 
 
 def numel(input) -> int:
+    """The number of elements of ``input`` (the product of its shape).
+
+    Example:
+        >>> autograd.numel(autograd.zeros(2, 3))
+        6
+    """
     return input.numel()
 
 
 def is_floating_point(input) -> bool:
+    """True if ``input``'s dtype is a floating-point one (float16/bfloat16/float32/float64).
+
+    Example:
+        >>> x = autograd.tensor([1])
+        >>> autograd.is_floating_point(x), autograd.is_floating_point(x.double())
+        (False, True)
+    """
     return input.is_floating_point()
 
 
 def is_nonzero(input) -> bool:
+    """Whether a one-element tensor is not zero (more elements: torch's "ambiguous" error).
+
+    Example:
+        >>> autograd.is_nonzero(autograd.tensor([0.5]))
+        True
+    """
     return input.is_nonzero()
 
 
 def is_same_size(input, other) -> bool:
+    """True if the two tensors have the same shape.
+
+    Example:
+        >>> autograd.is_same_size(autograd.zeros(2, 3), autograd.ones(2, 3))
+        True
+    """
     return input.is_same_size(other)
 
 
 def is_signed(input) -> bool:
+    """True if ``input``'s dtype can hold negative numbers (False for uint8 and bool).
+
+    Example:
+        >>> autograd.is_signed(autograd.tensor([1], dtype=autograd.uint8))
+        False
+    """
     return input.is_signed()
 
 
 def detach(input) -> Tensor:
+    """A tensor sharing ``input``'s data, cut from the graph (no ``grad_fn``, no gradient).
+
+    Example:
+        >>> y = autograd.tensor([1.0], requires_grad=True) * 2
+        >>> autograd.detach(y).requires_grad
+        False
+    """
     return input.detach()
 
 
 def get_device(input) -> int:
+    """The CUDA device index of ``input``; -1 for a CPU tensor (all tensors here).
+
+    Example:
+        >>> autograd.get_device(autograd.zeros(1))
+        -1
+    """
     return input.get_device()
 
 

@@ -43,8 +43,13 @@ from .tensor import AccumulateGrad, Tensor
 _step_observers: list = []
 
 
-def _topological_order(roots):
-    """Nodes reachable from ``roots``, each after all of its consumers (iterative DFS)."""
+def _topological_order(roots, inside=None):
+    """Nodes reachable from ``roots``, each after all of its consumers (iterative DFS).
+
+    ``inside`` (a set of nodes), when given, bounds the walk: a node outside it is placed in
+    the order but not entered. The compiler uses this to order a traced region's nodes the
+    way this engine would, stopping at the leaves and nodes made before the region.
+    """
     order = []  # post-order: a node is appended after everything it points to
     visited = set()
     for root in roots:
@@ -59,7 +64,7 @@ def _topological_order(roots):
                     nxt = edge[0]
                     if nxt not in visited:
                         visited.add(nxt)
-                        if nxt.next_edges:
+                        if nxt.next_edges if inside is None else nxt in inside:
                             stack.append((nxt, iter(nxt.next_edges)))
                             break
                         order.append(nxt)  # (a leaf's AccumulateGrad: done at once, where

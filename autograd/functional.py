@@ -426,13 +426,19 @@ def _scalar_output(func, inputs, fn_name, strict):
     return outputs
 
 
-def _second_order_setup(func, inputs, v, fn_name, create_graph, strict):
-    inputs_tuple, inputs = _prepared_inputs(inputs, fn_name, create_graph)
-    v = _prepared_v(v, fn_name, create_graph, inputs, inputs_tuple, _SINGLE_INPUT)
-    outputs = _scalar_output(func, inputs, fn_name, strict)
-    jac = _vjp_tensors(outputs, inputs, None, create_graph=True)
-    _check_connected(jac, "jacobian", strict)
-    return inputs_tuple, inputs, v, outputs, jac
+def _second_order(func, inputs, v, fn_name, create_graph, strict, last_backward_of):
+    """The shared body of ``vhp`` and ``hvp``: the gradient of the scalar ``func`` with its
+    graph kept (``jac``), then one more backward with ``v``. ``last_backward_of(jac, inputs)``
+    names what that backward runs through: ``(tensors, with respect to, stage)``."""
+    with enable_grad():
+        inputs_tuple, inputs = _prepared_inputs(inputs, fn_name, create_graph)
+        v = _prepared_v(v, fn_name, create_graph, inputs, inputs_tuple, _SINGLE_INPUT)
+        outputs = _scalar_output(func, inputs, fn_name, strict)
+        jac = _vjp_tensors(outputs, inputs, None, create_graph=True)
+        _check_connected(jac, "jacobian", strict)
+        tensors, wrt, stage = last_backward_of(jac, inputs)
+    res = _last_backward(tensors, wrt, v, inputs, strict, create_graph, stage)
+    return (_finish(outputs, create_graph)[0], _untuple(res, inputs_tuple))
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
@@ -444,12 +450,9 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         >>> r
         tensor([ 6., 12.])
     """
-    with enable_grad():
-        inputs_tuple, inputs, v, outputs, jac = _second_order_setup(
-            func, inputs, v, "vhp", create_graph, strict
-        )
-    res = _last_backward(jac, inputs, v, inputs, strict, create_graph, "double_back")
-    return (_finish(outputs, create_graph)[0], _untuple(res, inputs_tuple))
+    return _second_order(
+        func, inputs, v, "vhp", create_graph, strict, lambda jac, x: (jac, x, "double_back")
+    )
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -462,12 +465,14 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         >>> r
         tensor([6., 0.])
     """
-    with enable_grad():
-        inputs_tuple, inputs, v, outputs, jac = _second_order_setup(
-            func, inputs, v, "hvp", create_graph, strict
-        )
+
+    def double_back_trick(jac, inputs):
+        # Backward through the gradient with placeholder vectors u gives u^T H as a graph,
+        # linear in u; one more backward with v, with respect to u, is then H v (torch's
+        # trick: reverse mode only, no forward-mode pass)
         dummies = tuple(Tensor._make(np.zeros_like(x._data), requires_grad=True) for x in inputs)
         double_back = _vjp_tensors(jac, inputs, dummies, create_graph=True)
         _check_connected(jac, "hessian", strict)
-    res = _last_backward(double_back, dummies, v, inputs, strict, create_graph, "double_back_trick")
-    return (_finish(outputs, create_graph)[0], _untuple(res, inputs_tuple))
+        return double_back, dummies, "double_back_trick"
+
+    return _second_order(func, inputs, v, "hvp", create_graph, strict, double_back_trick)

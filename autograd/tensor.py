@@ -666,18 +666,43 @@ class Tensor:
     # ---- transposes ----------------------------------------------------------------
     @property
     def T(self) -> Tensor:
+        """The dimensions in reverse order (a view): the transpose of a matrix.
+
+        Example:
+            >>> autograd.zeros(2, 3).T.shape
+            autograd.Size([3, 2])
+        """
         return self.permute(tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
+        """The last two dimensions swapped (a view): each matrix of a batch transposed.
+
+        Example:
+            >>> autograd.zeros(4, 2, 3).mT.shape
+            autograd.Size([4, 3, 2])
+        """
         return self.transpose(-2, -1)
 
     @property
     def H(self) -> Tensor:
+        """The conjugate transpose; tensors here are real, so it is ``T``.
+
+        Example:
+            >>> autograd.tensor([[1.0, 2.0]]).H
+            tensor([[1.],
+                    [2.]])
+        """
         return self.T
 
     @property
     def mH(self) -> Tensor:
+        """Each matrix of a batch conjugate-transposed; for real tensors it is ``mT``.
+
+        Example:
+            >>> autograd.zeros(4, 2, 3).mH.shape
+            autograd.Size([4, 3, 2])
+        """
         return self.mT
 
 

@@ -58,10 +58,16 @@ def kernels_swapped(name, module):
         dispatch._loaded[name] = loaded
 
 
-def median_times(fns, repeats, clock=time.perf_counter, warmup=1):
+# The clock ``median_times`` uses when none is given: ``--clock thread`` of a kernel bench
+# (``parse_kernel_bench_args``) swaps in time.thread_time.
+_default_clock = [time.perf_counter]
+
+
+def median_times(fns, repeats, clock=None, warmup=1):
     """Median seconds of a call of each of ``fns = {name: function}``. The functions take
     turns, so a passing load on the machine slows them alike; the first ``warmup`` rounds
     (compilation, first-touch allocations) go untimed."""
+    clock = clock or _default_clock[0]
     times = {k: [] for k in fns}
     for r in range(warmup + repeats):
         for k, fn in fns.items():
@@ -88,7 +94,7 @@ def in_backend(backend, step):
 def add_kernel_bench_options(ap, kernels: str):
     """The options of a bench of autograd/kernels/<kernels>.py: ``--kernels`` (also time each
     kernel alone), ``--baseline DIR`` (time that module of another tree as 'before', see
-    ``load_baseline``) and ``--clock``; ``chosen_clock(args)`` is the clock to time with.
+    ``load_baseline``) and ``--clock`` (see ``parse_kernel_bench_args``).
 
     ``--clock thread``: CPU time of the calling thread instead of wall time. On a loaded
     machine it leaves out the time the process spends preempted (wall-clock medians then swing
@@ -111,5 +117,11 @@ def add_kernel_bench_options(ap, kernels: str):
     )
 
 
-def chosen_clock(args):
-    return time.thread_time if args.clock == "thread" else time.perf_counter
+def parse_kernel_bench_args(ap, kernels: str):
+    """The command line of a bench of autograd/kernels/<kernels>.py: ``ap``'s own options and
+    those of ``add_kernel_bench_options``; ``--clock`` becomes the clock ``median_times``
+    uses by default."""
+    add_kernel_bench_options(ap, kernels)
+    args = ap.parse_args()
+    _default_clock[0] = time.thread_time if args.clock == "thread" else time.perf_counter
+    return args

@@ -25,7 +25,6 @@ alike); the table gives medians in ms and ratios to torch.
 from __future__ import annotations
 
 import argparse
-import time
 from contextlib import nullcontext
 
 import numpy as np
@@ -35,20 +34,12 @@ import nn.functional as F
 from autograd import kernels as K
 
 # (bench/ is on sys.path when a bench runs)
-from _common import (
-    add_kernel_bench_options,
-    chosen_clock,
-    kernels_swapped,
-    load_baseline,
-    median_times,
-)
+from _common import kernels_swapped, load_baseline, median_times, parse_kernel_bench_args
 
 try:
     import torch
 except ImportError:
     torch = None
-
-CLOCK = [time.perf_counter]  # set by --clock (see _common.add_kernel_bench_options)
 
 
 def composed_layer_norm(x, w, b, eps=1e-5):
@@ -129,7 +120,7 @@ def contenders(case, x, g, C, base=None):
 
 
 def bench(fns, repeats):
-    return median_times(fns, repeats, CLOCK[0])
+    return median_times(fns, repeats)
 
 
 def kernels_alone(repeats, base):
@@ -177,9 +168,7 @@ def kernels_alone(repeats, base):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=15)
-    add_kernel_bench_options(ap, "norm")
-    args = ap.parse_args()
-    CLOCK[0] = chosen_clock(args)
+    args = parse_kernel_bench_args(ap, "norm")
     K.warmup(("float32",))
     from autograd.kernels import norm  # noqa: F401  (K.norm, swapped by --baseline)
 

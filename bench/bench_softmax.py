@@ -19,7 +19,6 @@ the current tree's.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
@@ -28,25 +27,17 @@ import nn.functional as F
 from autograd import kernels as K
 
 # (bench/ is on sys.path when a bench runs)
-from _common import (
-    add_kernel_bench_options,
-    chosen_clock,
-    kernels_swapped,
-    load_baseline,
-    median_times,
-)
+from _common import kernels_swapped, load_baseline, median_times, parse_kernel_bench_args
 
 try:
     import torch
 except ImportError:
     torch = None
 
-CLOCK = [time.perf_counter]  # set by --clock (see _common.add_kernel_bench_options)
-
 
 def interleaved(fns, repeats):
     """Median time (us) of each function, calling them in turn ``repeats`` times."""
-    return {k: t * 1e6 for k, t in median_times(fns, repeats, CLOCK[0]).items()}
+    return {k: t * 1e6 for k, t in median_times(fns, repeats).items()}
 
 
 def ours(backend, work, threads=1):
@@ -184,9 +175,7 @@ def main():
         action="store_true",
         help="also time reductions along a non-last axis (kernel choice)",
     )
-    add_kernel_bench_options(ap, "softmax")
-    args = ap.parse_args()
-    CLOCK[0] = chosen_clock(args)
+    args = parse_kernel_bench_args(ap, "softmax")
     if torch is not None and args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]

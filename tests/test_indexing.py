@@ -529,3 +529,15 @@ def test_random_indices_match_torch_values_grads_and_errors():
         (ref * torch.tensor(w)).sum().backward()
         (out * _t(w)).sum().backward()
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), err_msg=repr(index))
+
+
+@pytest.mark.parametrize("method", ["index_add", "index_add_", "index_copy", "index_copy_"])
+def test_index_add_copy_dtype_mismatch_message_is_torchs(method):
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (autograd, torch):
+        x, source = lib.zeros(3, 2), lib.zeros(2, 2, dtype=lib.float64)
+        with pytest.raises(RuntimeError) as info:
+            getattr(x, method)(0, lib.tensor([0, 1]), source)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import _topological_order
 from ..tensor import AccumulateGrad, Tensor
 from . import fusion as _fusion
 from .steps import (
@@ -362,25 +363,7 @@ class BackwardSteps:
         order (a depth-first post-order, reversed), stopping at the graph's edge: leaves and
         nodes made before the call, which appear in the order but are not entered."""
         inside = self.tr.node_step
-        order, visited = [], set()
-        for root, _ in live:
-            if root in visited:
-                continue
-            visited.add(root)
-            stack = [(root, iter(root.next_edges))]
-            while stack:
-                node, edges = stack[-1]
-                for edge in edges:
-                    if edge is not None and edge[0] not in visited:
-                        visited.add(edge[0])
-                        if edge[0] in inside:
-                            stack.append((edge[0], iter(edge[0].next_edges)))
-                            break
-                        order.append(edge[0])
-                else:
-                    stack.pop()
-                    order.append(node)
-        order.reverse()
+        order = _topological_order([root for root, _ in live], inside)
         if any(node in self.consumed for node in order if node in inside):
             raise Unsupported(
                 "an output whose graph a backward pass inside the compiled function has freed"

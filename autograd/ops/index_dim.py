@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes as _dt
 from ..errors import DTypeError, ShapeError
 from ..function import derive
 from ..tensor import Tensor
-from ._util import as_tensor_operand, wrap_dim, tracked
+from ._util import _torch_dtype_name, as_tensor_operand, tracked, wrap_dim
 from .indexing import (
     GetItem,
     IndexAdd,
@@ -99,10 +98,15 @@ def _source_for(input, dim, idx, source, opname) -> Tensor:
             f"source slice shape: {list(source.shape)} at dimension {dim}."
         )
     if source._data.dtype != input._data.dtype:
+        # torch's two wordings: index_copy_ has its own sentence
+        mine, theirs = _torch_dtype_name(input._data.dtype), _torch_dtype_name(source._data.dtype)
+        if opname.startswith("index_copy"):
+            raise DTypeError(
+                f"{opname}(): self and source expected to have the same dtype, but got "
+                f"(self) {mine} and (source) {theirs}"
+            )
         raise DTypeError(
-            f"{opname}(): self ({_dt.as_dtype(input._data.dtype).name}) and source "
-            f"({_dt.as_dtype(source._data.dtype).name}) must have the same scalar "
-            "type"
+            f"{opname}(): self ({mine}) and source ({theirs}) must have the same scalar type"
         )
     if source.ndim == 0 and input.ndim == 1:
         from .movement import reshape

@@ -48,11 +48,12 @@ def _name(t: Tensor, table) -> str:
     return table.get(t._data.dtype.name, t._data.dtype.name)
 
 
-def _same_dtype(a: Tensor, b: Tensor, message: str) -> None:
+def _same_dtype(a: Tensor, b: Tensor, message: str, names=_TORCH_NAMES) -> None:
     """torch's DTypeError when ``a`` and ``b`` differ in dtype: ``message`` with ``{0}`` and
-    ``{1}`` replaced by the names torch prints for their dtypes (``Float``, ``Double`` ...)."""
+    ``{1}`` replaced by the names torch prints for their dtypes (``names``: ``Float``,
+    ``Double`` ...; ``_CPP_NAMES``: ``float``, ``double`` ...)."""
     if a._data.dtype != b._data.dtype:
-        raise DTypeError(message.format(_name(a, _TORCH_NAMES), _name(b, _TORCH_NAMES)))
+        raise DTypeError(message.format(_name(a, names), _name(b, names)))
 
 
 def _x(shape) -> str:
@@ -180,11 +181,7 @@ def _check_matmul(a: Tensor, b: Tensor):
             f"both arguments to matmul need to be at least 1D, but they are "
             f"{len(sa)}D and {len(sb)}D"
         )
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"expected m1 and m2 to have the same dtype, but got: "
-            f"{_name(a, _CPP_NAMES)} != {_name(b, _CPP_NAMES)}"
-        )
+    _same_dtype(a, b, "expected m1 and m2 to have the same dtype, but got: {0} != {1}", _CPP_NAMES)
     ka = sa[-1]
     kb = sb[0] if len(sb) == 1 else sb[-2]
     if len(sa) == 1 and len(sb) == 1:
@@ -266,10 +263,7 @@ def bmm(input, mat2) -> Tensor:
         raise ShapeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
         raise ShapeError("batch2 must be a 3D tensor")
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(
-            f"expected scalar type {_name(a, _TORCH_NAMES)} but found {_name(b, _TORCH_NAMES)}"
-        )
+    _same_dtype(a, b, "expected scalar type {0} but found {1}")
     if (b.shape[0], b.shape[1]) != (a.shape[0], a.shape[2]):
         raise ShapeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
@@ -628,8 +622,7 @@ def inner(input, other) -> Tensor:
             f"inner() the last dimension must match on both input tensors but got "
             f"shapes {list(a.shape)} and {list(b.shape)}"
         )
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError("both inputs should have same dtype")
+    _same_dtype(a, b, "both inputs should have same dtype")
     return tensordot(a, b, ([-1], [-1]))
 
 
