@@ -424,3 +424,10 @@ def test_a_gradient_leaving_a_fused_run_unchanged_is_handed_on_not_copied(dtype)
     assert kernel == "AddVJP+ReluVJP"
     call = next(line for line in cf.plan.splitlines() if "# AddVJP+ReluVJP" in line)
     assert call.count(", o") == 1  # one computed output: the ReLU's gradient
+
+
+def test_float32_transformer_block_equals_eager_bit_for_bit():
+    """float32, where GELU's kernel saves dy/dx for its backward and attention's mask VJP
+    joins a fused run: compiled training steps equal eager ones bit for bit."""
+    cf = _same_training(_Block, _tokens((2, 6), 11), opt="AdamW", dtype=autograd.float32)
+    assert "WhereVJP+MulVJP" in _kernels(cf)
