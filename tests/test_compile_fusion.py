@@ -431,3 +431,39 @@ def test_float32_transformer_block_equals_eager_bit_for_bit():
     and so are their VJPs: compiled training steps equal eager ones bit for bit."""
     cf = _same_training(_Block, _tokens((2, 6), 11), opt="AdamW", dtype=autograd.float32)
     assert "Mul+Where" in _kernels(cf) and "WhereVJP+MulVJP" in _kernels(cf)
+
+
+@pytest.mark.parametrize(
+    "cond_shape, shape",
+    [((2, 1, 1, 5), (2, 3, 4, 5)), ((4, 1), (4, 5))],
+    ids=["padding-mask", "column"],
+)
+def test_where_conditions_that_broadcast_with_size_one_dims_equal_eager(cond_shape, shape):
+    """A Where's condition joins a fused run when it broadcasts to the result with size-1
+    dims too (a padding mask (B, 1, 1, T), not only a causal (T, T) one): masked_fill and
+    where, forward and VJPs fused, equal eager mode bit for bit, and a new mask of the same
+    shape on the next call is read (not the traced one)."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(shape) for _ in range(3)]
+    masks = [autograd.tensor(rng.random(cond_shape) < 0.4) for _ in range(3)]
+
+    def f(x, y, w, mask):
+        h = (x * w + y).masked_fill(mask, -1.5)
+        h = autograd.where(mask, h.relu() * x, y * 3.0)
+        loss = h.sum()
+        loss.backward()
+        return loss.detach()
+
+    results, cf = [], autograd.compile(f)
+    for fn in (f, cf):
+        got = []
+        for mask in masks:  # (traced, then replayed with other masks)
+            ts = [autograd.tensor(a, requires_grad=True) for a in arrays]
+            with autograd.backend("numba"):
+                got += [fn(*ts, mask)._data] + [t.grad._data for t in ts]
+        results.append(got)
+    for a, b in zip(*results):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    kernels = _kernels(cf)
+    assert any("Where" in k and "VJP" not in k for k in kernels)
+    assert any("WhereVJP" in k for k in kernels)

@@ -18,10 +18,13 @@ plain arithmetic on the saved output (``g * (1 - y * y)``) and are fused.
 
 What joins a run (``forward_groups``): consecutive ``OpStep``s of a table op whose result
 has one shape and one float dtype, with array inputs of that dtype and that shape (or 0-d,
-or the broadcast made by an ``Expand`` inside the run). In the backward
+or the broadcast made by an ``Expand`` inside the run, or a ``Where``'s bool condition that
+broadcasts to it). A step of a pure op (``_PURE``) that reads nothing the open run has made
+may stand between its steps; it is emitted before the run's kernel. In the backward
 (``_Builder._vjp_runs`` in plan.py): consecutive VJP calls in the engine's order of table
-ops whose gradients all have the output's shape. Anything else (a reduction, a matmul, indexing, a
-kernel of its own, an int or mixed dtype) ends a run; single steps are left alone.
+ops whose gradients all have the output's shape. Anything else (a reduction, a matmul,
+indexing that reads the run's values, a kernel of its own, an int or mixed dtype) ends a
+run; single steps are left alone.
 
 Generated kernels are Python modules ``fused_<hash>.py`` in ``cache_dir()``, named by a hash
 of their source, written atomically (a temporary name, then ``os.replace``), and compiled by
