@@ -630,3 +630,19 @@ def test_values_of_live_outputs_that_no_node_saved():
     del h
     gc.collect()  # (the first picture's objects may hold h in a reference cycle)
     assert stats not in labels(viz.draw(loss, params={"x": x}).source)
+
+
+def test_live_output_scan_skips_a_tensor_whose_fields_are_not_set_yet():
+    """draw looks for live outputs among all tracked objects; a Tensor that another
+    thread's Op.apply has made but not filled in yet (no ``grad_fn`` field) is passed
+    over instead of failing the picture."""
+    from autograd.tensor import Tensor
+
+    half = object.__new__(Tensor)  # (Op.apply between making the Tensor and its fields)
+    x = A.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    h = x + 1.0
+    loss = (h * 2.0).sum()
+    hv = h.detach().numpy().astype(np.float64)
+    stats = f"value mean {hv.mean():.3g} std {hv.std():.3g}"
+    assert stats in labels(viz.draw(loss, params={"x": x}).source)
+    del half

@@ -237,9 +237,13 @@ class GraphData:
         if self._live is None:
             nodes = set(self.order)
             self._live = {}
-            for obj in gc.get_objects():  # (``type``: isinstance may run an object's code)
-                if issubclass(type(obj), Tensor) and obj.grad_fn in nodes:
-                    self._live.setdefault((obj.grad_fn, obj._output_nr), obj)
+            # (``type``: isinstance may run an object's code; ``getattr``: another thread's
+            # Op.apply may hold a Tensor whose fields are not all set yet)
+            for obj in gc.get_objects():
+                if issubclass(type(obj), Tensor) and getattr(obj, "grad_fn", None) in nodes:
+                    nr = getattr(obj, "_output_nr", None)
+                    if nr is not None:
+                        self._live.setdefault((obj.grad_fn, nr), obj)
         return self._live.get((node, nr))
 
     def value(self, i, nr=0):
