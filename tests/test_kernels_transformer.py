@@ -39,12 +39,13 @@ def test_gelu_saved_derivative_fast_path_matches_general_kernel_path(shape):
     with autograd.backend("numba"):
         t = autograd.tensor(x, requires_grad=True)
         y = autograd.gelu(t)  # fast path: grad needed, the kernel saves dy/dx
+        assert y.grad_fn.dydx is not None  # (the fast path was taken)
         y.backward(autograd.tensor(g))
+        assert y.grad_fn.dydx is None  # (used by the backward, then released)
         y_general = autograd.gelu(autograd.tensor(x))  # no grad: the forward kernel alone
     dx_general = activation.run_activation_backward("gelu", x, g)
     assert y.dtype == y_general.dtype and y.requires_grad and not y_general.requires_grad
     assert y.grad_fn.name() == "GeluBackward0"
-    assert y.grad_fn.dydx is not None  # (the fast path was taken)
     assert y.detach().numpy().tobytes() == y_general.numpy().tobytes()
     assert t.grad.dtype == autograd.float32
     assert t.grad.numpy().tobytes() == dx_general.tobytes()
@@ -105,3 +106,23 @@ def test_sum_to_fast_path_matches_numpy_backend_kernel(shape, to):
             (autograd.tensor(g) + b).backward(autograd.tensor(g))
             grads.append(b.grad.numpy())
     assert grads[0].tobytes() == grads[1].tobytes()
+
+
+def test_gelu_saved_derivative_is_released_by_the_backward_like_saved_values():
+    """dy/dx is held only until the backward uses it (a loss kept in a list keeps its graph,
+    not GELU's derivative); with retain_graph a second backward takes the backward kernel
+    and gives the same gradient bit for bit; with create_graph it is released as well."""
+    x = _special_and_random(40)
+    x = x[np.isfinite(x)]
+    with autograd.backend("numba"):
+        t = autograd.tensor(x, requires_grad=True)
+        y = autograd.gelu(t)
+        y.sum().backward(retain_graph=True)
+        first = t.grad.numpy().copy()
+        assert y.grad_fn.dydx is None
+        t.grad = None
+        y.sum().backward()
+        assert t.grad.numpy().tobytes() == first.tobytes()
+        y2 = autograd.gelu(t)
+        autograd.grad(y2.sum(), t, create_graph=True)
+        assert y2.grad_fn.dydx is None

@@ -239,9 +239,14 @@ class Gelu(Op):
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
         dydx = getattr(ctx, "dydx", None)
-        if dydx is not None and not xp.graph:  # saved by the forward's kernel (see forward)
-            g = g if g.shape == x.shape else np.broadcast_to(g, x.shape)
-            return np.multiply(g.astype(x.dtype, copy=False), dydx)
+        if dydx is not None:  # saved by the forward's kernel (see forward)
+            # released once used, as the engine releases saved values (a graph kept alive
+            # after its backward would hold it); a retained graph's next backward takes the
+            # backward kernel below, which gives the same values
+            ctx.dydx = None
+            if not xp.graph:
+                g = g if g.shape == x.shape else np.broadcast_to(g, x.shape)
+                return np.multiply(g.astype(x.dtype, copy=False), dydx)
         fast = _kernel_bwd("gelu_tanh" if ctx.approximate == "tanh" else "gelu", x, g, xp)
         if fast is not None:
             return fast
