@@ -51,10 +51,11 @@ class TreeSpec:
         if self.kind == "dict":
             inner = ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.context, self.children))
             return "{" + inner + "}"
-        return {
-            "tuple": f"({inner}{',' if len(self.children) == 1 else ''})",
-            "list": f"[{inner}]",
-        }.get(self.kind, f"{self.context.__name__}({inner})")
+        if self.kind == "tuple":
+            return f"({inner}{',' if len(self.children) == 1 else ''})"
+        if self.kind == "list":
+            return f"[{inner}]"
+        return f"{self.context.__name__}({inner})"  # a namedtuple
 
 
 LEAF = TreeSpec("leaf")

@@ -337,10 +337,11 @@ def randint(
     if high is None:
         low, high = 0, low
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    return _finish(
-        _gen(generator).integers(low, high, _shape((tuple(size),))).astype(dt.np, copy=False),
-        requires_grad,
-    )
+    shape = _shape((tuple(size),))
+    # a 1-D size passed as an int draws the same numbers as (n,) but skips NumPy's element
+    # count of a tuple size (the common get_batch call, randint(n, (batch,)))
+    drawn = _gen(generator).integers(low, high, shape[0] if len(shape) == 1 else shape)
+    return _finish(drawn.astype(dt.np, copy=False), requires_grad)
 
 
 def randperm(

@@ -2,7 +2,7 @@
 
 Usage:  .venv/bin/python bench/bench_small_models.py [--rounds 20] [--models char-gru,bigram]
                            [--no-torch-compile] [--threads 1] [--clock wall|thread]
-                           [--jitgrad-tree DIR]
+                           [--jitgrad-tree DIR] [--parts]
 
 Models (float32; each written once below and run on both libraries):
 
@@ -185,9 +185,25 @@ MODELS = {
 }
 
 
-def make_step(name, L, compile_fn=None):
+def make_get_batch(L, rng, vocab, shape):
+    """The nanoGPT-style ``get_batch`` of the bigram model: 0-dim index tensors from
+    ``randint``, ``data[i:i+T]`` slices, ``stack``."""
+    data = L.T.from_numpy(rng.integers(0, vocab, 100_000))
+    B, T = shape
+
+    def get_batch():
+        ix = L.T.randint(len(data) - T, (B,))
+        x = L.T.stack([data[i : i + T] for i in ix])
+        y = L.T.stack([data[i + 1 : i + T + 1] for i in ix])
+        return x, y
+
+    return get_batch
+
+
+def make_step(name, L, compile_fn=None, fixed_batch=False):
     """A zero-argument training step for model ``name`` on library ``L``; ``compile_fn``
-    (e.g. ``torch.compile``) wraps the part after the batch is prepared."""
+    (e.g. ``torch.compile``) wraps the part after the batch is prepared. ``fixed_batch``:
+    the bigram's ``get_batch`` runs once, outside the step (for ``--parts``)."""
     build, opt_name, lr, shape, vocab, per_step_batch = MODELS[name]
     L.T.manual_seed(0)
     rng = np.random.default_rng(0)
@@ -208,15 +224,10 @@ def make_step(name, L, compile_fn=None):
     if compile_fn is not None:
         train = compile_fn(train)
     if per_step_batch:  # the nanoGPT-style get_batch, run every step
-        data = L.T.from_numpy(rng.integers(0, vocab, 100_000))
-        B, T = shape
-
-        def get_batch():
-            ix = L.T.randint(len(data) - T, (B,))
-            x = L.T.stack([data[i : i + T] for i in ix])
-            y = L.T.stack([data[i + 1 : i + T + 1] for i in ix])
-            return x, y
-
+        get_batch = make_get_batch(L, rng, vocab, shape)
+        if fixed_batch:
+            batch = get_batch()
+            return lambda: train(*batch)
         return lambda: train(*get_batch())
     if vocab is None:
         x = L.T.from_numpy(rng.standard_normal(shape).astype(np.float32))
@@ -259,18 +270,72 @@ def bench_model(name, rounds, inner, use_torch_compile):
             step()  # compiles
         first[label] = time.perf_counter() - t0
         variants[label] = step
-    for step in variants.values():  # warm-up: kernels, allocator, torch's caches
-        for _ in range(3):
-            step()
-    times = {k: [] for k in variants}
+    return interleaved_medians(variants, rounds, lambda label: inner), first
+
+
+def interleaved_medians(fns, rounds, calls):
+    """Median ms per call of each of ``fns = {key: function}``: after a warm-up (kernels,
+    allocator, torch's caches), ``rounds`` rounds in which each function runs ``calls(key)``
+    times in turn, so load from other processes hits them alike."""
+    for fn in fns.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for _ in range(3):
+                fn()
+    times = {k: [] for k in fns}
     clock = CLOCK[0]
     for _ in range(rounds):
-        for label, step in variants.items():
+        for k, fn in fns.items():
+            n = calls(k)
             t0 = clock()
-            for _ in range(inner):
-                step()
-            times[label].append((clock() - t0) / inner)
-    return {k: statistics.median(v) * 1e3 for k, v in times.items()}, first
+            for _ in range(n):
+                fn()
+            times[k].append((clock() - t0) / n)
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
+
+
+def bigram_parts(rounds, inner):
+    """``--parts``: where the bigram step's time goes, jitgrad vs torch in one run (ms per
+    call, medians of interleaved rounds): its ``get_batch`` as a whole and per piece (one
+    call each of randint, iterating the 32 indices, ``i + 8``, ``data[i:j]`` with 0-d tensor
+    bounds, stack of 32 rows), and the step on a fixed batch (eager, compiled, torch)."""
+    libs = [JITGRAD] + ([TORCH] if TORCH is not None else [])
+    fns = {}
+    for L in libs:
+        rng = np.random.default_rng(0)
+        get_batch = make_get_batch(L, rng, 65, (32, 8))
+        data = L.T.from_numpy(rng.integers(0, 65, 1000))
+        ix = L.T.randint(990, (32,))
+        i = next(iter(ix))
+        j, rows = i + 8, [data[k : k + 8] for k in ix]
+        pieces = {
+            "get_batch": get_batch,
+            "  randint(N, (32,))": lambda L=L: L.T.randint(99992, (32,)),
+            "  for i in ix (32)": lambda ix=ix: [k for k in ix],
+            "  i + 8 (0-d int64)": lambda i=i: i + 8,
+            "  data[i:j] (0-d bounds)": lambda data=data, i=i, j=j: data[i:j],
+            "  stack(32 rows)": lambda L=L, rows=rows: L.T.stack(rows),
+            "step, fixed batch": make_step("bigram", L, fixed_batch=True),
+        }
+        if L is JITGRAD and jitgrad_compile() is not None:
+            pieces["compiled step, fixed batch"] = make_step(
+                "bigram", L, jitgrad_compile(), fixed_batch=True
+            )
+        for k, fn in pieces.items():
+            fns[(k, L.name)] = fn
+    whole = ("get_batch", "step", "compiled")  # (the pieces: 20x as many calls per round)
+    med = interleaved_medians(
+        fns, rounds, lambda k: inner if k[0].startswith(whole) else 20 * inner
+    )
+    print(f"\nbigram, where the time goes (ms per call){'':14s}jitgrad       torch   ratio")
+    for what in dict.fromkeys(k for k, _ in fns):
+        ours, theirs = med[(what, "jitgrad")], med.get((what, "torch"))
+        if what.startswith("compiled"):
+            theirs = med.get(("step, fixed batch", "torch"))
+            what += " (vs torch eager)"
+        ratio = f"{ours / theirs:8.2f}" if theirs else f"{'n/a':>8s}"
+        cell = f"{theirs:12.4f}" if theirs else f"{'n/a':>12s}"
+        print(f"{what:48s}{ours:10.4f}{cell}{ratio}")
 
 
 # --clock thread: CPU time of the calling thread (time.thread_time) instead of wall time; on a
@@ -300,6 +365,11 @@ def main():
         choices=["wall", "thread"],
         default="wall",
         help="thread: CPU time of this thread (with --threads 1; see CLOCK)",
+    )
+    ap.add_argument(
+        "--parts",
+        action="store_true",
+        help="also break the bigram step down: get_batch and its pieces, the step alone",
     )
     args = ap.parse_args()
     if args.clock == "thread":
@@ -338,6 +408,8 @@ def main():
             + "  ".join(f"{r:11.2f}" if r else f"{'n/a':>11s}" for r in ratios),
             flush=True,
         )
+    if args.parts:
+        bigram_parts(args.rounds, args.inner)
     if any(first for _, first in results.values()):
         print("\nfirst call (compile time), seconds:")
         for name, (_, first) in results.items():

@@ -284,11 +284,11 @@ class Optimizer:
         """
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad
+                g = p._grad  # (the field behind ``grad``, as in _with_grad)
                 if g is None:
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 else:
                     if g.grad_fn is not None:
                         g.detach_()
@@ -503,7 +503,9 @@ class Optimizer:
     # Parameters that take part in a step: those with a gradient.
     @staticmethod
     def _with_grad(group):
-        return [p for p in group["params"] if p.grad is not None]
+        # (``_grad``, the field behind the ``grad`` property: parameters are leaves, so the
+        # property's non-leaf warning never applies, and this runs once per parameter per step)
+        return [p for p in group["params"] if p._grad is not None]
 
     @staticmethod
     def _finish(params):

@@ -50,7 +50,7 @@ class SGD(Optimizer):
                 # (the general path below gives the same numbers, one parameter at a time).
                 F.sgd_plain(
                     [p._data for p in params],  # (= _array(p), read directly: hot loop)
-                    [p.grad._data for p in params],
+                    [p._grad._data for p in params],
                     lr=group["lr"],
                     weight_decay=group["weight_decay"],
                     maximize=group["maximize"],

@@ -239,9 +239,11 @@ def test_every_table_entry_computes_what_its_op_computes(dtype):
     infinities and NaN: results and gradients equal eager mode's bit for bit (NaN as NaN)."""
     from autograd.compiler import fusion
 
+    mask = autograd.tensor(np.array([True, False, False, True, False]))  # (broadcast on rows)
+
     def f(x, y, w):
         h = -(x * w + y) - y  # Expand (w), Mul, Add, Neg, Sub
-        h = h.relu() * 2.0  # Relu, Mul by a 0-d constant
+        h = (h.relu() * 2.0).masked_fill(mask, 0.5)  # Relu, Mul by a 0-d constant, Where
         z = h.tanh().sigmoid() * x  # (tanh, sigmoid: their VJPs only)
         loss = z.sum()
         loss.backward()
@@ -389,3 +391,43 @@ def test_generated_kernels_are_files_in_the_cache_named_by_their_source(tmp_path
     assert not list(folder.glob("*.tmp"))  # (written under a temporary name, then renamed)
     assert fusion.load_kernel(source) is kernel  # (once per process)
     assert "cache=True" in source
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_gradient_leaving_a_fused_run_unchanged_is_handed_on_not_copied(dtype):
+    """An Add's VJP sends its gradient on unchanged: in a fused backward run that also
+    computes (a ReLU's VJP), that output is the arriving array handed on (as the engine does),
+    not a copy written by the kernel; a run of Add VJPs only is left to the ops' own VJPs.
+    Results equal eager mode's bit for bit, and with fusion off."""
+
+    def f(x, w1, w2, w3):
+        u = x @ w3
+        z = u + (x @ w1).relu()  # Add of a matmul (handed on) and a ReLU (in the run)
+        loss = (z @ w2).sum()
+        loss.backward()
+        return loss.detach()
+
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(s).astype(dtype) for s in ((4, 3), (3, 5), (5, 2), (3, 5))]
+    arrays[0][0, :2] = [0.0, -0.0]
+    results, cf = [], autograd.compile(f)
+    for fn in (f, cf, cf):  # (eager, traced, replayed)
+        ts = [autograd.tensor(a.copy(), requires_grad=True) for a in arrays]
+        with autograd.backend("numba"):
+            out = fn(*ts)
+        results.append([out._data] + [t.grad._data for t in ts])
+    for got in results[1:]:
+        for a, b in zip(results[0], got):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    (kernel,) = [n for n in _kernels(cf) if "VJP" in n]
+    assert kernel == "AddVJP+ReluVJP"
+    call = next(line for line in cf.plan.splitlines() if "# AddVJP+ReluVJP" in line)
+    assert call.count(", o") == 1  # one computed output: the ReLU's gradient
+
+
+def test_float32_transformer_block_equals_eager_bit_for_bit():
+    """float32, where GELU's kernel saves dy/dx for its backward, and attention's scaling and
+    masked_fill are one kernel (the mask, made from a buffer between them, runs before it)
+    and so are their VJPs: compiled training steps equal eager ones bit for bit."""
+    cf = _same_training(_Block, _tokens((2, 6), 11), opt="AdamW", dtype=autograd.float32)
+    assert "Mul+Where" in _kernels(cf) and "WhereVJP+MulVJP" in _kernels(cf)

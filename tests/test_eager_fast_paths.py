@@ -105,6 +105,55 @@ def test_slice_fast_path_matches_general(shape):
         _normalize_index(slice(0, 3, 0), x)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.int64])
+@pytest.mark.parametrize("grad_mode", [True, False])
+def test_getitem_slice_fast_path_matches_general(dtype, grad_mode):
+    """``x[a:b]`` (fast path) against ``x[(a:b,)]`` (a tuple: the general path): the same
+    view of the same base, with the same replay steps, version counter and view list."""
+    with autograd.set_grad_enabled(grad_mode):
+        for base_shape, view in [((6,), False), ((6, 2), False), ((8, 2), True)]:
+            root = autograd.tensor(np.arange(np.prod(base_shape)).astype(dtype).reshape(base_shape))
+            x = root[2:] if view else root
+            for start in BOUNDS:
+                for stop in BOUNDS:
+                    for wrap in (lambda b: b, lambda b: b if b is None else autograd.tensor(b)):
+                        index = slice(wrap(start), wrap(stop))
+                        fast, general = x[index], x[(index,)]
+                        _same_tensor(fast, general)
+                        assert fast._view == general._view and fast._view[0] is root
+                        assert fast._version_cell is root._version_cell
+                        listed = [r() for r in root._views or ()]
+                        assert any(v is fast for v in listed) == any(v is general for v in listed)
+                        assert np.shares_memory(fast._data, root._data) or fast.numel() == 0
+    # what the fast path leaves to the general one: the same results and errors as before
+    x = autograd.arange(6)
+    for index in (slice(1, 4, 2), slice(autograd.tensor([1]), 3), slice(np.int64(1), 3)):
+        _same_tensor(x[index], x[(index,)])
+    with pytest.raises(IndexError, match="too many indices"):
+        autograd.tensor(1.0)[0:1]
+    with pytest.raises(TypeError, match="only integer tensors"):
+        x[autograd.tensor(1.0) : 3]
+    w = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)  # recorded: the general path
+    _same_tensor(w[autograd.tensor(1) :], w[(slice(1, None),)])
+    assert w[autograd.tensor(1) :].grad_fn is not None
+
+
+def test_getitem_slice_fast_path_is_taken(monkeypatch):
+    """(so that the comparison above compares two paths) a loader's ``data[i : i + n]``
+    does not reach the index normalisation"""
+    from autograd.ops import indexing
+
+    def refuse(*args):
+        raise AssertionError("general path")
+
+    data = autograd.arange(10)
+    i = list(autograd.tensor([3]))[0]
+    monkeypatch.setattr(indexing, "_index_for", refuse)
+    assert data[i : i + 4].tolist() == [3, 4, 5, 6] and data[:2].tolist() == [0, 1]
+    with pytest.raises(AssertionError, match="general path"):
+        data[i : i + 4 : 2]
+
+
 def test_slicing_with_index_tensors_matches_torch():
     torch = pytest.importorskip("torch")
     data = np.arange(50)
@@ -338,6 +387,68 @@ def test_forward_only_leaves_tangents_to_op_apply(monkeypatch):
     assert _util.forward_only(arithmetic.Add, x, x) is not None
     monkeypatch.setattr(autograd.function, "_LOW_PRECISION", True)  # bfloat16 exists
     assert _util.forward_only(arithmetic.Add, x, x) is None
+
+
+# ---- index arithmetic: a 0-d int64 tensor and a Python int ---------------------------------
+INT64 = np.iinfo(np.int64)
+
+
+@pytest.mark.parametrize("name", ["add", "sub"])
+def test_index_arithmetic_matches_general(name, monkeypatch):
+    """``i + n`` / ``i - n`` on Python ints against forward_only on the general operands:
+    the same values (wrapping around at the int64 limits), dtype, fresh version counter and
+    the same OverflowError for a number outside int64."""
+    from autograd.ops import arithmetic
+
+    monkeypatch.setattr(autograd.function, "_LOW_PRECISION", False)  # (see above)
+    op = {"add": arithmetic.Add, "sub": arithmetic.Sub}[name]
+    fn = getattr(autograd, name)
+    values = [0, 5, -7, INT64.max, INT64.min, 2**62]
+    numbers = [0, 1, -1, 8, INT64.max, INT64.min, 2**63, -(2**63) - 1, 2**70]
+    taken = 0
+    for v in values:
+        ix = autograd.tensor([v, 1])
+        i = list(ix)[0]  # a 0-d view, as iterating an index tensor gives
+        for n in numbers:
+            try:
+                general = _util.forward_only(op, *_util.binary_operands(i, n))
+            except OverflowError as e:
+                with pytest.raises(OverflowError, match=str(e)):
+                    fn(i, n)
+                continue
+            fast = arithmetic._index_arithmetic(i, n, name == "sub")
+            taken += fast is not None
+            out = fn(i, n)
+            _same_tensor(out, general)
+            assert out._data.flags.writeable and out._data.base is None
+            assert out._view is None and out._version_cell is not i._version_cell
+            if fast is not None:
+                _same_tensor(fast, general)
+    assert taken > 20  # (the fast path is the common case, not only the fallback)
+    # operands it leaves to the general path
+    for a, b in [
+        (autograd.tensor(3, dtype=autograd.int32), 1),
+        (autograd.tensor([3]), 1),
+        (autograd.tensor(3.0), 1),
+        (autograd.tensor(3), 1.0),
+        (autograd.tensor(3), True),
+    ]:
+        assert arithmetic._index_arithmetic(a, b, False) is None
+        _same_tensor(
+            autograd.add(a, b), _util.forward_only(arithmetic.Add, *_util.operands(a, b)[0])
+        )
+    monkeypatch.setattr(autograd.function, "_tracer", object())  # autograd.compile tracing
+    assert arithmetic._index_arithmetic(autograd.tensor(3), 1, False) is None
+
+
+def test_index_arithmetic_matches_torch():
+    torch = pytest.importorskip("torch")
+    for v, n in [(4, 8), (INT64.max, 1), (INT64.min, -1), (-3, 2**40)]:
+        for op in ("__add__", "__sub__"):
+            ours = getattr(autograd.tensor(v), op)(n)
+            theirs = getattr(torch.tensor(v), op)(n)
+            assert ours.dtype == autograd.int64 and ours.shape == ()
+            assert ours.item() == theirs.item(), (v, op, n)
 
 
 # ---- Python number operands: saved as their value ------------------------------------------

@@ -334,6 +334,8 @@ def test_pytree_round_trip():
     leaves, spec = pytree.tree_flatten(tree)
     assert leaves == [1, 2, 3, 4]
     assert pytree.tree_unflatten(leaves, spec) == tree
+    assert repr(spec) == "{'a': [*, (*, None)], 'b': Point(*, {'c': *})}"
+    assert repr(pytree.tree_flatten((1,))[1]) == "(*,)"
     assert pytree.broadcast_prefix((0, None), ([1, 2], 3)) == [0, 0, None]
     with pytest.raises(pytree.StructureMismatch):
         pytree.broadcast_prefix((0, 0, 0), (1, 2))

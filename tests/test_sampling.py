@@ -355,3 +355,13 @@ def test_tensor_methods():
     ):
         assert fill is x
     assert set(x.random_(2, 4).tolist()) == {2.0, 3.0}
+
+
+def test_randint_1d_draws_the_same_numbers_as_the_tuple_path():
+    # a 1-D size takes NumPy's int-size path: the stream must equal the general (tuple) path's
+    autograd.manual_seed(7)
+    flat = autograd.randint(-5, 1000, (40,))
+    autograd.manual_seed(7)
+    rows = autograd.randint(-5, 1000, (1, 40))
+    assert flat.shape == (40,) and flat.dtype == autograd.int64
+    assert flat.tolist() == rows[0].tolist()

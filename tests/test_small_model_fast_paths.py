@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autograd
-from autograd.ops import movement
+from autograd.ops import linalg, movement
 from autograd.ops.movement import _broadcast_view
 
 
@@ -188,6 +188,8 @@ def test_compiled_char_mlp_equals_eager_bit_for_bit(backend):
     assert ".reshape((5, 3, 4))" in plan and ".transpose((1, 0))" in plan
     assert "Reshape_backward" not in plan and "Permute_backward" not in plan
     assert "Expand_backward" not in plan and "sum_to(" in plan
+    # (F.linear is traced as its composition: its bias add fuses with the ops after it)
+    assert "Addmm" not in plan
 
 
 def test_compiled_module_keeps_ctxs_of_inlined_views():
@@ -452,3 +454,130 @@ def test_unweighted_targets_range_check_matches_min_max(dtype, C):
             if valid:
                 assert got[0].dtype == np.int64 and np.array_equal(got[0], t)
                 assert got[1] == float(t.size)
+
+
+# ---- F.linear on a batch of rows: one Addmm node ------------------------------------------
+def _linear_both(x, w, b, create_graph=False):
+    """F.linear (the Addmm fast path) and the composition it replaces, on copies of the same
+    leaves; returns (out, leaves) for each, after a backward when something requires grad."""
+    import nn.functional as F
+
+    results = []
+    for fn in (F.linear, lambda x, w, b: autograd.matmul(x, w.t()) + b):
+        leaves = [autograd.tensor(a.copy(), requires_grad=r) for a, r in (x, w, b)]
+        out = fn(*leaves)
+        if out.requires_grad:
+            g = autograd.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape), dtype=out.dtype)
+            (out * g).sum().backward(create_graph=create_graph)
+        results.append((out, leaves))
+    return results
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize(
+    "needs", [(True, True, True), (False, True, True), (True, False, False), (False,) * 3]
+)
+@pytest.mark.parametrize("n, k, m", [(32, 30, 200), (1, 3, 4), (0, 3, 2), (5, 0, 2)])
+def test_linear_addmm_matches_the_composition(dtype, needs, n, k, m):
+    rng = np.random.default_rng(n + k + m)
+    arrays = [rng.normal(size=s).astype(dtype) for s in ((n, k), (m, k), (m,))]
+    (fast, fast_leaves), (ref, ref_leaves) = _linear_both(*zip(arrays, needs))
+    assert fast._data.dtype == ref._data.dtype and fast.requires_grad == ref.requires_grad
+    np.testing.assert_array_equal(fast._data, ref._data)  # bit for bit (same arithmetic)
+    assert fast._version == ref._version == 0
+    if fast.requires_grad:
+        assert fast.grad_fn.name() == "AddmmBackward0" and ref.grad_fn.name() == "AddBackward0"
+    for a, b in zip(fast_leaves, ref_leaves):
+        assert (a.grad is None) == (b.grad is None)
+        if a.grad is not None:
+            _same_tensor(a.grad, b.grad)
+
+
+def test_linear_addmm_in_no_grad_and_double_backward():
+    import nn.functional as F
+
+    rng = np.random.default_rng(1)
+    x, w, b = (rng.normal(size=s) for s in ((4, 3), (2, 3), (2,)))
+    with autograd.no_grad():
+        out = F.linear(*(autograd.tensor(a, requires_grad=True) for a in (x, w, b)))
+    assert out.grad_fn is None and not out.requires_grad
+    # create_graph: the gradients are themselves differentiable, equal to the composition's
+    (_, fast), (_, ref) = _linear_both((x, True), (w, True), (b, True), create_graph=True)
+    for a, r in zip(fast, ref):
+        np.testing.assert_array_equal(a.grad._data, r.grad._data)
+    second = [autograd.grad(leaves[0].grad.sum(), leaves[1])[0] for leaves in (fast, ref)]
+    np.testing.assert_array_equal(second[0]._data, second[1]._data)
+
+
+def test_linear_addmm_sees_an_in_place_change_of_a_saved_input():
+    import nn.functional as F
+    from autograd.errors import GraphError
+
+    for fn in (F.linear, lambda x, w, b: autograd.matmul(x, w.t()) + b):
+        for changed in (0, 1):  # the input, then the weight (both saved for the VJP)
+            leaves = [autograd.randn(*s, requires_grad=True) for s in ((3, 2), (4, 2), (4,))]
+            y = fn(*leaves)
+            with autograd.no_grad():
+                leaves[changed].add_(1.0)
+            with pytest.raises(GraphError, match="modified by an inplace operation"):
+                y.sum().backward()
+
+
+def test_linear_other_cases_keep_the_composition():
+    import nn.functional as F
+
+    w = autograd.randn(4, 3, requires_grad=True)
+    b = autograd.randn(4, requires_grad=True)
+    assert F.linear(autograd.randn(5, 2, 3), w, b).grad_fn.name() == "AddBackward0"  # 3-D
+    assert F.linear(autograd.randn(3), w, b).grad_fn.name() == "AddBackward0"  # 1-D
+    assert F.linear(autograd.randn(2, 3), w).grad_fn.name() == "MmBackward0"  # no bias
+    x64 = autograd.randn(2, 3, dtype=autograd.float64)
+    with pytest.raises(Exception) as fast_err:  # mixed dtypes: the matmul's error
+        F.linear(x64, w, b)
+    with pytest.raises(Exception) as ref_err:
+        autograd.matmul(x64, w.t()) + b
+    assert type(fast_err.value) is type(ref_err.value)
+    assert str(fast_err.value) == str(ref_err.value)
+    with pytest.raises(Exception, match="mat1 and mat2 shapes cannot be multiplied"):
+        F.linear(autograd.randn(2, 5), w, b)
+    # bfloat16 (the composition rounds after each op) and forward AD keep the composition
+    bf = [t.detach().to(autograd.bfloat16) for t in (autograd.randn(2, 3), w, b)]
+    assert not linalg.linear_as_addmm(*bf)
+    import autograd.forward_ad as fwAD
+
+    with fwAD.dual_level():
+        x = fwAD.make_dual(autograd.randn(2, 3), autograd.randn(2, 3))
+        assert not linalg.linear_as_addmm(x, w, b)
+        assert F.linear(x, w, b).grad_fn.name() == "AddBackward0"
+
+
+# ---- autograd.compile: the last call's entries, found without hashing the call key --------
+def test_compiled_call_reuses_the_last_entries_until_the_key_or_reset_changes():
+    f = autograd.compile(lambda x: (x * 3).sum(0))
+    a, b = autograd.ones(2, 3), autograd.ones(4, 3)
+    for x in (a, a, a, b, b, a, b):  # (repeated keys take the shortcut, new ones look up)
+        np.testing.assert_array_equal(f(x)._data, (x * 3).sum(0)._data)
+    assert f._traces == 2
+    autograd.compiler.reset()  # the shortcut's entries are forgotten with the cache
+    f(b)
+    assert f._traces == 1 and f.plan is None
+
+
+# ---- embedding's index check: one reduction, as min and max --------------------------------
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.uint64])
+@pytest.mark.parametrize("num", [1, 27, 300])
+def test_embedding_rows_check_matches_min_max(dtype, num):
+    from nn.functional._linear import _rows
+
+    info = np.iinfo(dtype)
+    for values in ([0], [num - 1], [num], [-1], [info.min], [info.max], [0, num - 1, 3]):
+        idx = np.array([v for v in values if info.min <= v <= info.max], dtype)
+        if not idx.size:
+            continue
+        wide = idx.astype(np.int64)  # (what _rows reads: uint64 above 2**63 wraps negative)
+        if wide.min() < 0 or wide.max() >= num:
+            bad = int(wide.min()) if wide.min() < 0 else int(wide.max())
+            with pytest.raises(IndexError, match=f"embedding: index {bad} for a weight of"):
+                _rows(idx, num)
+        else:
+            np.testing.assert_array_equal(_rows(idx, num), wide)

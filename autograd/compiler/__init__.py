@@ -145,6 +145,7 @@ def reset() -> None:
     if compiled is not None:
         for cf in list(compiled._compiled):
             cf._cache.clear()
+            cf._last_hit = None
             cf.last_plan = cf.traced_plan = None
             cf._warned.clear()
             cf._traces = 0

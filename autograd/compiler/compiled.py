@@ -50,6 +50,7 @@ class CompiledFunction:
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
         self._cache: dict = {}  # call key -> [_Entry]
+        self._last_hit = None  # (spec, call key, its entries in _cache) of the last call
         self._specs: dict = {}  # number of arguments -> spec of a call with tensors only
         self._warned: set = set()
         self._traces = 0
@@ -87,15 +88,22 @@ class CompiledFunction:
             return self.fn(*args, **kwargs)
         if _function._fw_level is not None:  # forward AD (autograd.forward_ad): a replay
             return self.fn(*args, **kwargs)  # would not compute tangents, so it runs eagerly
-        key = (spec, _guards.call_key(leaves))
-        for entry in self._cache.get(key, ()):
+        call_key = _guards.call_key(leaves)
+        last = self._last_hit  # (a training loop calls with one kind of arguments: the
+        if last is not None and last[0] is spec and last[1] == call_key:  # entries of the
+            entries = last[2]  # last call, without hashing the spec's tree again)
+        else:
+            entries = self._cache.get((spec, call_key), ())
+            if entries:
+                self._last_hit = (spec, call_key, entries)
+        for entry in entries:
             if entry.guards.check():
                 if entry.eager is not None:
                     self.last_plan = None
                     return self.fn(*args, **kwargs)
                 self.last_plan = entry.plan
                 return _replay(entry, leaves, spec)
-        return self._trace(args, kwargs, leaves, spec, key)
+        return self._trace(args, kwargs, leaves, spec, (spec, call_key))
 
     # ---- tracing -----------------------------------------------------------------------
     def _trace(self, args, kwargs, leaves, spec, key):

@@ -42,7 +42,10 @@ from .. import version as _version
 from ..ops import unary
 from ..ops.activation import Relu
 from ..ops.arithmetic import Add, Mul, Neg, Sub
-from ..ops.movement import Expand
+from ..ops.compare import Pointwise, Where
+from ..ops.movement import Expand, Permute, Reshape
+from ..ops.indexing import GetItem
+from ..ops.slicing import Narrow
 
 enabled = True  # set False to replay every step as its op's own call (for comparisons)
 
@@ -60,6 +63,7 @@ FORWARD = {
     Mul: lambda a: f"({a[0]} * {a[1]})",  # np.multiply
     Neg: lambda a: f"(-{a[0]})",  # np.negative
     Relu: lambda a: f"(zero if {a[0]} < zero else {a[0]})",  # kernels.activation.relu_fwd
+    Where: lambda a: f"({a[1]} if {a[0]} else {a[2]})",  # np.where / masked_fill: a pick
 }
 VJP = {
     Add: lambda g, s, need: [g, g],
@@ -73,6 +77,15 @@ VJP = {
 }
 
 
+# where(cond, a, b) (masked_fill: b, with a constant where cond holds): the gradient picked
+# into a or b, +0.0 elsewhere (Where.backward's np.where / masking kernel). ``cond`` is a bool
+# array of the gradient's shape or of trailing dims it broadcasts over (attention's causal
+# mask, read with a broadcasting subscript): see ``broadcasts``.
+VJP[Where] = lambda g, s, need: [
+    None,
+    f"({g} if {s[0]} else zero)" if need[1] else None,
+    f"(zero if {s[0]} else {g})" if need[2] else None,
+]
 VJP[unary.tanh.op] = lambda g, s, need: [f"({g} * (one - {s[0]} * {s[0]}))"]  # y = tanh x
 VJP[unary.sigmoid.op] = lambda g, s, need: [f"({g} * {s[0]} * (one - {s[0]}))"]  # y = sigmoid x
 VJP_NAMES = [op.__name__ for op in VJP]
@@ -109,6 +122,13 @@ def _plain(v) -> bool:
     return type(v) is tuple and all(_plain(x) for x in v)
 
 
+def broadcasts(shape, full) -> bool:
+    """An array of ``shape`` broadcasts to ``full`` over leading dims and size-1 dims (what
+    ``index`` reads with a broadcasting subscript)."""
+    lead = len(full) - len(shape)
+    return lead >= 0 and all(d in (1, full[lead + j]) for j, d in enumerate(shape))
+
+
 # ---- which steps join a run ----------------------------------------------------------------
 def fusable_forward(step) -> bool:
     """An op step whose forward the table has, on one float dtype, without random draws."""
@@ -121,20 +141,45 @@ def fusable_forward(step) -> bool:
         return False
     if set(step.params) - ({"shape"} if op is Expand else set()):
         return False  # (the table's ops take no parameters)
+    if op is Where and step.ins[0] is not None and step.ins[0].dtype == np.bool_:
+        return all(s is not None and s.dtype == step.out.dtype for s in step.ins[1:])
     return all(s is not None and s.dtype == step.out.dtype for s in step.ins)
 
 
 def _starts(step) -> bool:
     """``step`` can be in a run: an op step of the table whose inputs have its result's
-    shape or are 0-d (an ``Expand``: any input it broadcasts)."""
+    shape or are 0-d (an ``Expand``: any input it broadcasts; a ``Where``: a condition it
+    broadcasts over leading dims, read with a broadcasting subscript)."""
     if type(step).__name__ != "OpStep" or not fusable_forward(step):
         return False
+    if step.op is Where and step.ins[0].shape is not None:
+        cond, ins = step.ins[0], step.ins[1:]
+        if not broadcasts(cond.shape, step.out.shape):
+            return False
+        return all(s.shape in (step.out.shape, ()) for s in ins)
     return step.op is Expand or all(s.shape in (step.out.shape, ()) for s in step.ins)
+
+
+# Ops whose forward only makes its result (some ops' forwards also write elsewhere, such as
+# batch_norm's running statistics): one of them may be moved before a run's kernel.
+_PURE = (GetItem, Narrow, Pointwise, Reshape, Permute, Expand)
+
+
+def _independent(step, made) -> bool:
+    """``step`` may run before the steps of the open run (``made``: the slots they make): a
+    step of a pure op (``_PURE``, the table's) that reads none of them and draws no random
+    numbers (a causal mask made from a buffer between a scaling and its ``masked_fill``)."""
+    if type(step).__name__ != "OpStep" or step.draws_random:
+        return False
+    if step.op not in _PURE and step.op not in FORWARD:
+        return False
+    return all(s is None or s.n not in made for s in step.ins)
 
 
 def forward_groups(steps, used_later) -> list[list[int]]:
     """Runs of consecutive fusable op steps (indices into ``steps``) of one result shape and
-    dtype, at least two steps with one that computes. ``used_later(slot, k)`` tells whether
+    dtype, at least two steps with one that computes; op steps that do not read what the
+    run has made may stand between them (they run before the kernel). ``used_later(slot, k)`` tells whether
     a slot is read after step ``k``: an ``Expand`` whose broadcast is read outside its run
     stays a step (emitted before the kernel), as does one of a value the run computes."""
     runs, cur = [], []
@@ -144,6 +189,8 @@ def forward_groups(steps, used_later) -> list[list[int]]:
             if step.out.shape == first.shape and step.out.dtype == first.dtype:
                 cur.append(k)
                 continue
+        if cur and not _starts(step) and _independent(step, {steps[j].out.n for j in cur}):
+            continue  # (the run stays open: this step is emitted before its kernel)
         runs.append(cur)
         cur = [k] if _starts(step) else []
     runs.append(cur)

@@ -164,7 +164,14 @@ class BackwardSteps:
             for pos in st.saved[0]:
                 if pos is None or pos[0] == "out":
                     continue
-                if st.ins[pos[1]].shape not in (shape, ()) or st.ins[pos[1]].dtype != dtype:
+                saved = st.ins[pos[1]]
+                if (
+                    saved.dtype == np.bool_
+                    and saved.shape is not None
+                    and _fusion.broadcasts(saved.shape, shape)
+                ):
+                    continue  # (a where's condition, e.g. a causal mask)
+                if saved.shape not in (shape, ()) or saved.dtype != dtype:
                     return None
             return shape, dtype
 
@@ -241,7 +248,12 @@ class BackwardSteps:
             reads = [g if early else f"~{id(node)}", f"c{k}"]
             self.box("backward", f"{st.op.__name__} VJP", reads, targets)
         self.group = None
-        if not outs:  # (nothing leaves the run: keep the nodes' own VJPs)
+        # A gradient that leaves the run unchanged (an Add's VJP: g, g) is handed on as the
+        # array that arrived, as the engine hands it on, instead of being copied by the kernel
+        copied = _copies_of_inputs(body, outs, {f"x{ins.index(g)}": g for g in fed_from_before})
+        handoffs = [(target, copied.get(j, j)) for target, j in handoffs]
+        outs = [e if j not in copied else None for j, e in enumerate(outs)]
+        if not any(outs):  # (nothing computed leaves the run: keep the nodes' own VJPs)
             del self.boxes[len(self.boxes) - len(run) :]
             for node in run:
                 self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], step.retain_graph)
@@ -254,16 +266,17 @@ class BackwardSteps:
             for g in fed_from_before
         )
         self.emit(f"if {cond}:")
-        names = [f"o{j}" for j in range(len(outs))]
+        computed = [j for j, e in enumerate(outs) if e is not None]
+        names = [f"o{j}" for j in computed]
         for name in names:
             self.emit(f"{name} = {self._alloc(shape, dtype, (0, 0))}", 2)  # (never returned)
         label = "+".join(tr.steps[tr.node_step[n]].op.__name__ + "VJP" for n in run)
-        body_out = [f"_o{j} = {e}" for j, e in enumerate(outs)]
-        out_names = [f"_o{j}" for j in range(len(outs))]
+        body_out = [f"_o{j} = {outs[j]}" for j in computed]
+        out_names = [f"_o{j}" for j in computed]
         fn = self._kernel(label, in_shapes, examples, shape, dtype, body + body_out, out_names)
         self.emit(f"{fn}({', '.join(ins + names)})  # {label}", 2)
-        for target, j in handoffs:
-            self.emit(f"{target} = acc({target}, o{j})", 2)
+        for target, j in handoffs:  # (j: a kernel output, or the name of an arrived gradient)
+            self.emit(f"{target} = acc({target}, {j if isinstance(j, str) else f'o{j}'})", 2)
         self.emit(" = ".join(gvar[n] for n in run) + " = None", 2)
         if not step.retain_graph:
             self.emit(" = ".join(f"c{tr.node_step[n]}" for n in run) + " = None", 2)
@@ -443,3 +456,15 @@ class BackwardSteps:
             elif n in live_index:
                 checks.append(("live", live_index[n]))
         return boundary, checks
+
+
+def _copies_of_inputs(body, outs, inputs) -> dict:
+    """{output position: gradient variable} for the outputs of a fused VJP run that are one of
+    its incoming gradients unchanged: ``body`` lines ``t<k> = <expression>``, where a plain
+    name copies a kernel input (``x<j>``, ``inputs`` maps those to their variables) or an
+    earlier temporary."""
+    same: dict = {}
+    for line in body:
+        name, _, expr = line.partition(" = ")
+        same[name] = same.get(expr, expr)
+    return {j: inputs[same.get(e, e)] for j, e in enumerate(outs) if same.get(e, e) in inputs}

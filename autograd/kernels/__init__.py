@@ -136,6 +136,8 @@ def warmup(dtypes=("float32", "float64")) -> None:
                 continue
             run_activation(name, x)
             run_activation_backward(name, x, g)
+        if dt == "float32":
+            activation.gelu_with_grad(x)
         from . import norm
 
         norm.warmup(dt)

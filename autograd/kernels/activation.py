@@ -14,6 +14,9 @@ iteration writing only its own output element.
 
 Backward kernels take the forward *input* ``x`` (recomputing cheap sub-expressions is
 faster than reading a saved intermediate back from memory) and the incoming gradient ``g``.
+Exact GELU is the exception: its Phi and phi cost far more than a read, so when the backward
+will run, its forward kernel also writes dy/dx (``gelu_with_grad``) and the backward is a
+product.
 """
 
 from __future__ import annotations
@@ -233,6 +236,18 @@ def gelu_erf_bwd(x, g, out):
         out[i] = g[i] * (cdf + v * pdf)
 
 
+@_jit
+def gelu_erf_fwd_grad(x, out, dydx):
+    """``gelu_erf_fwd`` that also writes the derivative ``Phi(x) + x phi(x)`` (the factor
+    ``gelu_erf_bwd`` multiplies ``g`` by, computed the same way): when the backward will run,
+    the one evaluation of Phi and phi serves both passes, and the backward is ``g * dydx``."""
+    for i in numba.prange(x.size):
+        v = x[i]
+        cdf, pdf = ndtr_pdf32(v)
+        out[i] = v * cdf
+        dydx[i] = cdf + v * pdf
+
+
 # ---- the kernels by name (see run_activation below) -----------------------------------------
 # name -> (forward kernel, backward kernel, float64 allowed). Kernels whose accuracy is only
 # float32-grade (gelu exact) say so, and float64 data then takes the NumPy path.
@@ -249,7 +264,13 @@ ACTIVATIONS = {
     "gelu": (gelu_erf_fwd, gelu_erf_bwd, False),
 }
 
-__all__ = ["ACTIVATIONS", "supports", "run_activation", "run_activation_backward"]
+__all__ = [
+    "ACTIVATIONS",
+    "supports",
+    "run_activation",
+    "run_activation_backward",
+    "gelu_with_grad",
+]
 _ = math  # math is used by the vmath helpers inlined above
 
 # extra scalar parameters of each activation kernel, in order, with torch's defaults
@@ -281,6 +302,17 @@ def run_activation(name: str, x: np.ndarray, **kwargs) -> np.ndarray:
     out = buffers.empty_like(xc)  # (very large outputs reuse memory: see buffers.py)
     fwd(xc.reshape(-1), *_params(name, kwargs), out.reshape(-1))
     return out
+
+
+def gelu_with_grad(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact GELU of a float32 array and its derivative, ``(y, dydx)``, from one kernel; the
+    gradient for an incoming ``g`` is then ``g * dydx``, bit for bit what
+    ``run_activation_backward("gelu", x, g)`` returns (``g`` cast to float32 first)."""
+    xc = x if x.flags.c_contiguous else x.copy()
+    out = buffers.empty_like(xc)
+    dydx = np.empty_like(xc)
+    gelu_erf_fwd_grad(xc.reshape(-1), out.reshape(-1), dydx.reshape(-1))
+    return out, dydx
 
 
 def run_activation_backward(name: str, x: np.ndarray, g: np.ndarray, **kwargs) -> np.ndarray:

@@ -303,6 +303,38 @@ def acb(shape, dims):
     return a, c, b
 
 
+# ---- the sum over leading axes in NumPy's own order (a bias's gradient) ----------------------
+# NumPy sums a C-contiguous (R, n) array over axis 0 (n > 1) as ``out = 0; out += x[i]`` for
+# each row i in turn, in the array's dtype: the same additions in the same order here give
+# the same bits, without NumPy's fixed cost per call, which is most of the time for the
+# small gradients of small models (tests/test_kernels_transformer.py compares the two).
+LEADING_MIN = 8  # columns at least: with one, NumPy sums pairwise instead
+
+
+@numba.njit(**_PLAIN)
+def sum_leading_rows(x, out):
+    """out[j] += x[i, j] for each row i in order (``out``: zeros of x's dtype)."""
+    for i in range(x.shape[0]):
+        xi = x[i]
+        for j in range(x.shape[1]):
+            out[j] += xi[j]
+
+
+def sum_leading(x: np.ndarray) -> np.ndarray | None:
+    """``x.sum(axis=0)`` of a C-contiguous 2-d float array (``supports(x, (0,))``), bit for
+    bit; None when it has fewer than ``LEADING_MIN`` columns (NumPy's order differs there).
+
+    Example:
+        >>> sum_leading(np.ones((3, 8), np.float32)).tolist()
+        [3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
+    """
+    if x.shape[1] < LEADING_MIN:
+        return None
+    out = np.zeros(x.shape[1], x.dtype)
+    sum_leading_rows(x, out)
+    return out
+
+
 def supports(x: np.ndarray, dims) -> bool:
     """True when the kernels here handle reducing ``x`` over ``dims``: float32/float64,
     C-contiguous, non-empty, at least 1-d and the dims consecutive. (Strided input: copying
@@ -447,3 +479,4 @@ def warmup(dtype="float32") -> None:
         extreme_backward(x, m, m, dims)
         arg_extreme(x, dims[0], True)
         logsumexp_backward(x, logsumexp(x, dims), m, dims)
+    sum_leading(np.zeros((2, LEADING_MIN), dtype))

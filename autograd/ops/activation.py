@@ -222,6 +222,11 @@ class Gelu(Op):
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
         ctx.save_for_backward(x)
+        if approximate == "none" and True in ctx.needs_input_grad:  # the backward runs: one
+            K = dispatch.kernels("activation", "gelu", x)  # kernel gives y and dy/dx, and
+            if K is not None:  # the backward is g * dy/dx (same values as the bwd kernel)
+                y, ctx.dydx = K.gelu_with_grad(x)
+                return y
         fast = _kernel_fwd("gelu_tanh" if approximate == "tanh" else "gelu", x)
         if fast is not None:
             return fast
@@ -233,6 +238,10 @@ class Gelu(Op):
     @staticmethod
     def backward(ctx, g, xp):
         (x,) = ctx.saved_tensors
+        dydx = getattr(ctx, "dydx", None)
+        if dydx is not None and not xp.graph:  # saved by the forward's kernel (see forward)
+            g = g if g.shape == x.shape else np.broadcast_to(g, x.shape)
+            return np.multiply(g.astype(x.dtype, copy=False), dydx)
         fast = _kernel_bwd("gelu_tanh" if ctx.approximate == "tanh" else "gelu", x, g, xp)
         if fast is not None:
             return fast

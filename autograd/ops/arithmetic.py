@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import DTypeError
+from .. import function as _function
 from ..function import Op
 from ..forward_ad import elementwise_jvp, linear_jvp, multilinear_jvp
 from ..tensor import Tensor
@@ -145,6 +146,33 @@ register(
 
 
 # ---- add / sub ----------------------------------------------------------------------------
+_INT64 = np.dtype(np.int64)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _index_arithmetic(a, b, negate: bool):
+    """``a + b`` (``a - b`` with ``negate``) when ``a`` is a 0-d int64 tensor that needs no
+    gradient and ``b`` a Python int: ``i + 8`` on an index from ``for i in randint(...)`` in a
+    batch loader. The same tensor as ``forward_only(Add or Sub, ...)`` (a fresh 0-d int64
+    array), worked out on Python ints without the operand tensors and the ufunc call. None
+    when the general path is needed: other operands, a dual level open or tracing, ``b``
+    outside int64 (the general path refuses it) or a result outside int64 (the general path
+    wraps it around, as torch does). (Unlike ``forward_only`` it need not step aside while
+    bfloat16 stand-ins are in use: its operand is int64.)"""
+    if type(b) is int and type(a) is Tensor and not a._requires_grad:
+        x = a._data
+        if (
+            x.dtype is _INT64
+            and not x.shape
+            and _function._fw_level is None
+            and _function._tracer is None
+        ):
+            v = x.item() - b if negate else x.item() + b
+            if _INT64_MIN <= v <= _INT64_MAX and _INT64_MIN <= b <= _INT64_MAX:
+                return Tensor._make(np.asarray(v, _INT64))
+    return None
+
+
 Add = linear_op(
     "Add", np.add, lambda ctx, g, xp: (g, g), "a + b: the gradient flows unchanged to both inputs."
 )
@@ -157,6 +185,10 @@ def add(input, other, *, alpha=1) -> Tensor:
         >>> autograd.add(autograd.tensor([1.0, 2.0]), 10)
         tensor([11., 12.])
     """
+    if type(other) is int and alpha == 1:  # fast path: index arithmetic (``i + 8``)
+        out = _index_arithmetic(input, other, False)
+        if out is not None:
+            return out
     if alpha != 1:
         other = mul(other, alpha)
     a, b = binary_operands(input, other)
@@ -187,6 +219,10 @@ def sub(input, other, *, alpha=1) -> Tensor:
         >>> autograd.sub(autograd.tensor([5.0]), 2)
         tensor([3.])
     """
+    if type(other) is int and alpha == 1:  # fast path: index arithmetic (``i - 1``)
+        out = _index_arithmetic(input, other, True)
+        if out is not None:
+            return out
     if _is_bool(input) or _is_bool(other):
         raise DTypeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If "

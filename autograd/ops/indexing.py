@@ -93,10 +93,10 @@ def _slice_bound(b):
     ``_NOT_SIMPLE`` for anything else (the general path converts or refuses it)."""
     if b is None or type(b) is int:
         return b
-    if isinstance(b, Tensor):
+    if type(b) is Tensor or isinstance(b, Tensor):
         arr = b._data
-        if arr.ndim == 0 and arr.dtype.kind in "iu":
-            return int(arr)
+        if not arr.shape and arr.dtype.kind in "iu":
+            return arr.item()  # (an int for these kinds)
     return _NOT_SIMPLE
 
 
@@ -414,6 +414,21 @@ def getitem(input: Tensor, index) -> Tensor:
         tensor([[0., 0.],
                 [3., 3.]])
     """
+    if (
+        type(index) is slice
+        and index.step is None
+        and _function._tracer is None
+        and not input._requires_grad
+        and input._fw is None
+    ):
+        # Fast path for ``x[a:b]`` (``data[i : i + n]`` in a batch loader) that needs no
+        # recording: the view the general path below makes, with the bounds (None, ints or
+        # 0-d integer tensors) read directly instead of through the index normalisation.
+        arr = input._data
+        start, stop = _slice_bound(index.start), _slice_bound(index.stop)
+        if arr.ndim and start is not _NOT_SIMPLE and stop is not _NOT_SIMPLE:
+            out = Tensor._make(arr[start:stop])
+            return _view_of(out, input, GetItem, (slice(start, stop, None),))
     idx = _index_for(index, input)
     if _function._tracer is None and not input._requires_grad and input._fw is None:
         # Fast path: nothing to record or trace (the input needs no gradient and carries no

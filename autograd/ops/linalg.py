@@ -16,6 +16,7 @@ import string
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
+from .. import function as _function
 from ..function import Op
 from ..forward_ad import multilinear_jvp
 from ..tensor import _C_NAMES, _SCALAR_NAMES, Tensor
@@ -230,6 +231,58 @@ def matmul(input, other) -> Tensor:
 
 
 _xp.define("matmul", numpy=_matmul_arrays, tensor=matmul)
+
+
+class Addmm(Op):
+    """``F.linear``'s common case as one op: ``x @ w.T + b`` for a matrix ``x``, a weight
+    matrix ``w`` and a bias vector ``b`` of one float dtype (torch records this case as one
+    ``addmm`` too, grad_fn ``AddmmBackward0``). One graph node instead of the three of
+    ``matmul(x, w.t()) + b`` (transpose, matmul, add), with the same arithmetic in the same
+    order on the same array layouts, so values and gradients are bit-identical to that
+    composition (nn/functional/_linear.py takes it for every other case).
+    VJP: grad_x = g @ w, grad_w = (x^T @ g)^T (the matmul VJP, then the transpose's),
+    grad_b = g summed over the rows (the broadcast's VJP)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        ctx.b_shape = b.shape
+        ctx.save_for_backward(x, w)
+        out = _matmul_arrays(x, w.T)
+        out += b  # (a new array: adding in place gives the values of ``out + b``)
+        return out
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = xp.matmul(g, w) if need_x else None
+        gw = xp.transpose(xp.matmul(xp.transpose(x, -1, -2), g), -1, -2) if need_w else None
+        gb = xp.sum_to(g, ctx.b_shape) if need_b else None
+        return gx, gw, gb
+
+
+def linear_as_addmm(input, weight, bias) -> bool:
+    """Whether ``F.linear(input, weight, bias)`` is recorded as one ``Addmm``: a matrix of
+    rows, a weight matrix and a bias vector that fit, of one float dtype (bfloat16 ops
+    compute in float32 and round after each op, so the composition rounds twice), outside
+    forward AD (the composition's tangent rules) and outside ``autograd.compile``'s tracing
+    (it records the composition, whose bias add its plan fuses with the elementwise ops
+    after it)."""
+    return (
+        isinstance(bias, Tensor)
+        and isinstance(input, Tensor)
+        and input._data.ndim == 2
+        and weight._data.ndim == 2
+        and bias._data.shape == weight._data.shape[:1]
+        and input._data.shape[1] == weight._data.shape[1]
+        and input._data.dtype == weight._data.dtype == bias._data.dtype
+        and input._data.dtype in _ADDMM_DTYPES
+        and _function._fw_level is None
+        and _function._tracer is None
+    )
+
+
+_ADDMM_DTYPES = frozenset(np.dtype(t) for t in ("float16", "float32", "float64"))
 
 
 @_amp.lower_precision

@@ -7,8 +7,11 @@ so the gradient of that value is the sum over those places).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .. import dispatch
 from ..errors import ShapeError, shape_str
 from ..function import Op
 from ..forward_ad import linear_jvp
@@ -50,6 +53,12 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
     if lead and shape and g.shape[lead:] == shape and g.dtype.kind in "fc":
         # only leading axes to sum (a bias's gradient): the same sum as below, without the
         # keepdims and reshapes that cost as much as the sum itself on small gradients
+        if g.size and g.flags.c_contiguous and dispatch.enabled():  # numba: one kernel pass,
+            rows = g.reshape(-1, math.prod(shape))  # the same additions in NumPy's order
+            K = dispatch.kernels("reduce", rows, (0,))
+            out = None if K is None else K.sum_leading(rows)
+            if out is not None:
+                return out.reshape(shape)
         return g.sum(axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1

@@ -10,6 +10,7 @@ from autograd.errors import ShapeError, DTypeError
 from autograd.ops.vision import take_along
 from autograd import amp
 from autograd.function import derive
+from autograd.ops.linalg import Addmm, linear_as_addmm
 
 __all__ = ["linear", "bilinear", "embedding", "embedding_bag", "one_hot"]
 
@@ -30,7 +31,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
             f"{weight.shape[1]}x{weight.shape[0]})"
         )
-    out = autograd.matmul(input, weight.t())
+    if linear_as_addmm(input, weight, bias):  # a batch of rows: one node, AddmmBackward0
+        return Addmm.apply(input, weight, bias)
+    out = autograd.matmul(input, weight.t())  # the general case
     if bias is not None:
         out = out + bias
     return out
@@ -127,7 +130,8 @@ def _rows(indices: np.ndarray, num: int) -> np.ndarray:
     """``embedding``'s flat row indices, checked: torch has no negative indices here (-1 is
     an error, not the last row)."""
     idx = indices.astype(np.int64).reshape(-1)
-    if idx.size and (idx.min() < 0 or idx.max() >= num):
+    # one reduction checks both ends: read as uint64, a negative index is at least 2**63
+    if idx.size and idx.view(np.uint64).max() >= num:
         bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
         raise IndexError(
             f"index out of range in self (embedding: index {bad} for a weight of "

@@ -1,0 +1,107 @@
+"""Fast paths of the transformer's hot ops (issue 17) give what their general paths give.
+
+Each fast path below sits next to the general path it replaces in the common case; the tests
+run both on the same inputs and compare values bit for bit (``tobytes``), dtypes,
+``grad_fn`` names and ``requires_grad``.
+"""
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd.kernels import activation
+
+
+def _special_and_random(n, seed=0):
+    """float32 values over GELU's whole range: tails, zeros of both signs, inf, nan."""
+    rng = np.random.default_rng(seed)
+    special = [0.0, -0.0, 1e-30, -1e-30, 0.5, -0.5, 3.0, -3.0, 9.0, -9.0, 30.0, -30.0]
+    special += [np.inf, -np.inf, np.nan, 1e30, -1e30]
+    x = np.concatenate([special, rng.standard_normal(n) * 4.0, rng.uniform(-12, 12, n)])
+    return x.astype(np.float32)
+
+
+# ---- GELU: forward kernel that also writes dy/dx -------------------------------------------
+def test_gelu_fwd_grad_kernel_matches_fwd_and_bwd_kernels():
+    x = _special_and_random(500)
+    g = np.random.default_rng(1).standard_normal(x.size).astype(np.float32)
+    y_fast, dydx = activation.gelu_with_grad(x)
+    y_general = activation.run_activation("gelu", x)
+    dx_general = activation.run_activation_backward("gelu", x, g)
+    assert y_fast.tobytes() == y_general.tobytes()
+    assert (g * dydx).tobytes() == dx_general.tobytes()
+
+
+@pytest.mark.parametrize("shape", [(7,), (4, 33), (2, 3, 5)])
+def test_gelu_saved_derivative_fast_path_matches_general_kernel_path(shape):
+    x = _special_and_random(80)[: int(np.prod(shape))].reshape(shape)
+    g = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    with autograd.backend("numba"):
+        t = autograd.tensor(x, requires_grad=True)
+        y = autograd.gelu(t)  # fast path: grad needed, the kernel saves dy/dx
+        y.backward(autograd.tensor(g))
+        y_general = autograd.gelu(autograd.tensor(x))  # no grad: the forward kernel alone
+    dx_general = activation.run_activation_backward("gelu", x, g)
+    assert y.dtype == y_general.dtype and y.requires_grad and not y_general.requires_grad
+    assert y.grad_fn.name() == "GeluBackward0"
+    assert y.grad_fn.dydx is not None  # (the fast path was taken)
+    assert y.detach().numpy().tobytes() == y_general.numpy().tobytes()
+    assert t.grad.dtype == autograd.float32
+    assert t.grad.numpy().tobytes() == dx_general.tobytes()
+
+
+def test_gelu_saved_derivative_kernel_path_broadcast_grad_and_double_backward():
+    x = _special_and_random(30)[:20]
+    x = x[np.isfinite(x) & (np.abs(x) < 10)]
+    with autograd.backend("numba"):
+        t = autograd.tensor(x, requires_grad=True)
+        y = autograd.gelu(t)
+        (gx,) = autograd.grad(y.sum(), t, create_graph=True)  # graph VJP: the general path
+        (ggx,) = autograd.grad(gx.sum(), t)
+    with autograd.backend("numpy"):
+        t64 = autograd.tensor(x.astype(np.float64), requires_grad=True)
+        (gx64,) = autograd.grad(autograd.gelu(t64).sum(), t64, create_graph=True)
+        (ggx64,) = autograd.grad(gx64.sum(), t64)
+    np.testing.assert_allclose(gx.detach().numpy(), gx64.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ggx.numpy(), ggx64.numpy(), rtol=1e-4, atol=1e-5)
+
+
+# ---- sum over leading axes (a bias's gradient) in NumPy's order ---------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows, n", [(1, 8), (3, 8), (512, 64), (37, 65), (1000, 9), (2, 300)])
+def test_sum_leading_kernel_is_numpys_axis0_sum_bit_for_bit(dtype, rows, n):
+    from autograd.kernels import reduce
+
+    rng = np.random.default_rng(rows * n)
+    x = rng.standard_normal((rows, n)) * 10.0 ** rng.integers(-6, 6, (rows, n))
+    x = x.astype(dtype)
+    x[0, :5] = [-0.0, np.inf, np.nan, 1e30, -1e30][: min(5, n)]
+    if rows > 1:
+        x[1, :2] = [-0.0, -np.inf]
+    with np.errstate(all="ignore"):
+        fast, general = reduce.sum_leading(x), x.sum(axis=0)
+    assert fast.dtype == general.dtype and fast.tobytes() == general.tobytes()
+    assert reduce.sum_leading(x[:, :7].copy()) is None  # (too few columns: NumPy's path)
+
+
+@pytest.mark.parametrize("shape, to", [((16, 32, 64), (64,)), ((5, 3, 8), (3, 8)), ((4, 9), (9,))])
+def test_sum_to_fast_path_matches_numpy_backend_kernel(shape, to):
+    """A bias's gradient (Expand's VJP): the numba backend's kernel path gives the numpy
+    backend's values bit for bit, dtype and shape included, and the gradients of a Linear's
+    bias agree."""
+    from autograd.ops.movement import _sum_to_shape
+
+    g = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
+    with autograd.backend("numba"):
+        fast = _sum_to_shape(g, to)
+    with autograd.backend("numpy"):
+        general = _sum_to_shape(g, to)
+    assert fast.shape == general.shape == to and fast.dtype == general.dtype
+    assert fast.tobytes() == general.tobytes()
+    grads = []
+    for backend in ("numba", "numpy"):
+        with autograd.backend(backend):
+            b = autograd.tensor(np.zeros(to, np.float32), requires_grad=True)
+            (autograd.tensor(g) + b).backward(autograd.tensor(g))
+            grads.append(b.grad.numpy())
+    assert grads[0].tobytes() == grads[1].tobytes()
