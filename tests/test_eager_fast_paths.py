@@ -138,6 +138,30 @@ def test_getitem_slice_fast_path_matches_general(dtype, grad_mode):
     assert w[autograd.tensor(1) :].grad_fn is not None
 
 
+@pytest.mark.parametrize("dtype", INT_AND_FLOAT + [np.bool_])
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_slice_bound_tensors_match_general(dtype, shape):
+    """A slice bound tensor is read as an int only when it is 0-d and of an integer dtype
+    (not bool, as in torch); otherwise ``_slice_bound`` leaves it to the general path."""
+    from autograd.ops.indexing import _NOT_SIMPLE, _slice_bound
+
+    b = autograd.tensor(np.full(shape, 2, dtype))
+    x = autograd.arange(6)
+    simple = not shape and np.dtype(dtype).kind in "iu"
+    got = _slice_bound(b)
+    assert (got == 2 and type(got) is int) if simple else got is _NOT_SIMPLE
+    try:
+        general = x[(slice(b, 5),)].tolist()  # (a tuple: the general path)
+    except (TypeError, IndexError) as e:
+        assert not simple
+        with pytest.raises(type(e), match=str(e)):
+            x[b:5]
+        return
+    assert x[b:5].tolist() == general  # (a bool bound is 0 or 1, as in torch)
+    assert _slice_bound(None) is None and _slice_bound(-3) == -3
+    assert _slice_bound(np.int64(1)) is _NOT_SIMPLE and _slice_bound(1.0) is _NOT_SIMPLE
+
+
 def test_getitem_slice_fast_path_is_taken(monkeypatch):
     """(so that the comparison above compares two paths) a loader's ``data[i : i + n]``
     does not reach the index normalisation"""
