@@ -566,7 +566,8 @@ def _views_of(arrs, input: Tensor, op, params) -> tuple:
     """``tuple(_view_of(Tensor._make(a), input, op, p) for a, p in zip(arrs, params))`` for
     many views of one input at once (``unbind``'s pieces): the bookkeeping all pieces share
     (the base, the steps before this one, grad mode) is worked out once, from the first."""
-    outs = [Tensor._make(a) for a in arrs]
+    make = Tensor._make  # (looked up and bound once, not per piece)
+    outs = [make(a) for a in arrs]
     if not outs:
         return ()
     first = _view_of(outs[0], input, op, params[0])
