@@ -3,12 +3,15 @@ for: the generated guard check against ``Guards.general_check`` (the same answer
 kind of change a guard watches)."""
 
 import numpy as np
+import pytest
 
 import autograd
 import nn
 import nn.functional as F
 import optim
 from autograd.compiler.guards import Guards
+from autograd.compiler.steps import sum_rows
+from autograd.ops.movement import _sum_to_shape
 
 SCALE = 2.0  # a global the traced function reads (guarded by value)
 
@@ -133,3 +136,53 @@ def test_compiled_step_retraces_when_a_guard_fails():
     model.bias.requires_grad_(False)
     step(x)  # a new trace for the new state, not the old plan
     assert len(entries) == 2 and entries[0].guards.check() is False
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize(
+    "dtype, shape, layout",
+    [
+        ("float32", (32, 27), "C"),
+        ("float64", (4, 5, 200), "C"),
+        ("float64", (30, 9), "F"),  # not C-contiguous
+        ("float32", (16, 3), "C"),  # fewer columns than the kernel takes
+        ("float16", (8, 12), "C"),
+        ("float32", (0, 10), "C"),
+    ],
+)
+def test_sum_rows_matches_sum_to(backend, dtype, shape, layout):
+    rng = np.random.default_rng(0)
+    g = rng.standard_normal(shape).astype(dtype)
+    if layout == "F":
+        g = np.asfortranarray(g)
+    n = shape[-1]
+    with autograd.backend(backend):
+        fast, general = sum_rows(g, n), _sum_to_shape(g, (n,))
+    assert fast.dtype == general.dtype and fast.shape == general.shape == (n,)
+    assert fast.tobytes() == general.tobytes()
+    assert (fast.base is None) == (general.base is None)
+
+
+def test_bias_gradient_in_plan_uses_sum_rows():
+    autograd.manual_seed(0)
+    model = nn.Linear(4, 9).double()
+    x = autograd.tensor(np.random.default_rng(0).standard_normal((5, 4)))
+
+    def loss_of(m, x):
+        return (m(x).tanh() ** 2).sum()
+
+    def step(x):
+        model.zero_grad()
+        loss = loss_of(model, x)
+        loss.backward()
+        return loss
+
+    compiled = autograd.compile(step)
+    for _ in range(3):
+        loss = compiled(x)
+    assert "sum_rows(" in compiled.plan
+    got = model.bias.grad._data.copy()
+    model.zero_grad()
+    ref = step(x)
+    assert loss.item() == ref.item()
+    assert got.tobytes() == model.bias.grad._data.tobytes()
