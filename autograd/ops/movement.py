@@ -44,6 +44,12 @@ __all__ = [
 ]
 
 
+# Gradients this large or larger take the numba backend's kernel for a sum over leading axes
+# (kernels/reduce.py, sum_leading); on smaller ones NumPy's own call costs no more than
+# choosing and calling a kernel.
+_SUM_KERNEL_MIN = 8192
+
+
 def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
     """Sum a broadcast gradient back down to ``shape`` (NumPy arrays)."""
     shape = tuple(shape)
@@ -53,8 +59,8 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
     if lead and shape and g.shape[lead:] == shape and g.dtype.kind in "fc":
         # only leading axes to sum (a bias's gradient): the same sum as below, without the
         # keepdims and reshapes that cost as much as the sum itself on small gradients
-        if g.size and g.flags.c_contiguous and dispatch.enabled():  # numba: one kernel pass,
-            rows = g.reshape(-1, math.prod(shape))  # the same additions in NumPy's order
+        if g.size >= _SUM_KERNEL_MIN and g.flags.c_contiguous and dispatch.enabled():  # numba:
+            rows = g.reshape(-1, math.prod(shape))  # one kernel pass, NumPy's own order
             K = dispatch.kernels("reduce", rows, (0,))
             out = None if K is None else K.sum_leading(rows)
             if out is not None:  # (a 1-d bias: the kernel's own array, not a view of it,
