@@ -99,9 +99,11 @@ _reduce_kernels: list = []  # autograd.kernels.reduce, once a replay has needed 
 
 def sum_rows(g, n):
     """``sum_to(g, (n,))`` for a gradient ``g`` of shape (..., n) (an expanded bias's VJP):
-    on the numba backend, a C-contiguous float ``g`` goes straight to the kernel that
-    ``_sum_to_shape`` picks for it (the same additions, so the same bits), without asking
-    on every replay which path applies; anything else goes through ``sum_to`` itself."""
+    on the numba backend, a C-contiguous float ``g`` goes straight to the leading-axes sum
+    kernel (``sum_leading``: NumPy's additions in NumPy's order, so the same bits as the
+    NumPy sum ``_sum_to_shape`` makes of a small gradient), at any size: called directly,
+    without choosing a path on every replay, it costs less than NumPy's own call. Anything
+    else goes through ``sum_to`` itself."""
     if (
         g.flags.c_contiguous
         and g.dtype in _FLOATS
