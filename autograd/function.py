@@ -118,6 +118,16 @@ def _edge(t):
     return (t._grad_accumulator(), 0)
 
 
+def _input_record(t):
+    """The saved record of input ``t`` of a built-in op (see ``Node._resolve_saved``): its
+    array, the tensor and its version; for a Python number operand (``Tensor._number``) its
+    value alone, as a constant."""
+    cell = t._version_cell
+    if cell is _NUMBER_CELL:
+        return (t._data, None, 0, None)
+    return (t._data, t, cell[0], cell)
+
+
 class Node:
     """One recorded operation in the graph (what ``tensor.grad_fn`` returns).
 
@@ -216,11 +226,7 @@ class Node:
                 continue
             for t in inputs:
                 if t is not None and (v is t._data or v is t):
-                    cell = t._version_cell
-                    if cell is _NUMBER_CELL:
-                        records.append((t._data, None, 0, None))
-                    else:
-                        records.append((t._data, t, cell[0], cell))
+                    records.append(_input_record(t))
                     break
             else:
                 if v is out or v is raw:
@@ -632,6 +638,19 @@ class Op:
                 # a unary op that saved its output (exp, tanh, sigmoid): the record that
                 # _resolve_saved1 would make, made directly
                 node._saved = ((out, 0, 0, cell),)
+            elif (
+                arity == 2
+                and len(saved) == 2
+                and (saved[0] is None or saved[0] is a._data)
+                and (saved[1] is None or saved[1] is b._data)
+                and a._data is not b._data
+            ):
+                # a binary op that saved its inputs' arrays in order (mul, matmul, div):
+                # likewise, their records
+                node._saved = (
+                    None if saved[0] is None else _input_record(a),
+                    None if saved[1] is None else _input_record(b),
+                )
             else:
                 node._resolve_saved1(inputs, out, raw, cell)
         meta = (out.shape, out.dtype)  # (one shared tuple per shape and dtype, see _METAS)

@@ -592,6 +592,9 @@ def test_op_apply_fast_cases_match_node_init(shape, grads):
         (arithmetic.Add, (a, b), {}),
         (arithmetic.Mul, (a, b), {}),  # saves both inputs
         (arithmetic.Mul, (b, number), {}),  # saves a number operand: its value
+        (arithmetic.Mul, (a, a), {}),  # one tensor twice
+        (arithmetic.Mul, (b, b.detach()), {}),  # two tensors of one array
+        (arithmetic.Mul, (b.t(), a), {}),  # a view's record: its own version cell
         (unary.tanh.op, (a,), {}),  # saves its output (a NumPy scalar when 0-d)
         (unary.exp.op, (b,), {}),
         (LeakyRelu, (a,), {"negative_slope": 0.1}),  # params: the general call

@@ -4,6 +4,8 @@ index, gradient to the index), forward and backward, float32 and float64, contig
 strided, keepdim, negative and tuple dims, empty and 0-d inputs, inf / nan / ties. Extremes
 and their gradients must be bit-identical; sums differ only by summation order."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -252,6 +254,24 @@ def test_layout_helper():
     assert not rk.supports(np.zeros((3, 4), np.float32).T, (0,))
     assert not rk.supports(np.zeros((3, 4), np.int64), (0,))
     assert rk.supports(np.zeros((3, 4), np.float32), (1,))
+
+
+def test_layout_helper_on_every_dim_set():
+    # (A, C, B) and the keepdim view against their definitions, for every sorted dim set
+    for ndim in range(5):
+        shape = tuple(range(2, 2 + ndim))
+        for k in range(ndim + 1):
+            for dims in itertools.combinations(range(ndim), k):
+                run = k > 0 and dims == tuple(range(dims[0], dims[-1] + 1))
+                got = rk.acb(shape, dims)
+                if not run:
+                    assert got is None, (shape, dims)
+                    continue
+                a = int(np.prod(shape[: dims[0]]))
+                b = int(np.prod(shape[dims[-1] + 1 :]))
+                assert got == (a, int(np.prod(shape)) // (a * b), b), (shape, dims)
+                _, keep = rk._out(np.zeros(shape), dims, a, b)
+                assert keep.shape == np.sum(np.zeros(shape), axis=dims, keepdims=True).shape
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -283,24 +283,24 @@ def logsumexp_bwd_cols(x, out, g, dx):
 
 # ---- Python side: layout, checks, calls -----------------------------------------------------
 def acb(shape, dims):
-    """``(A, C, B)`` for reducing ``shape`` over ``dims`` (sorted, non-negative), or None when
-    the dims are not one run of consecutive axes (then there is no such view).
+    """``(A, C, B)`` for reducing ``shape`` over ``dims`` (sorted, distinct, non-negative: as
+    ``wrap_dims`` gives them), or None when the dims are not one run of consecutive axes (then
+    there is no such view).
 
     Example:
         >>> acb((2, 3, 4, 5), (1, 2))
         (2, 12, 5)
     """
-    if not dims or list(dims) != list(range(dims[0], dims[-1] + 1)):
+    if not dims:
         return None
-    a = c = b = 1
-    for i, n in enumerate(shape):
-        if i < dims[0]:
-            a *= n
-        elif i <= dims[-1]:
-            c *= n
-        else:
-            b *= n
-    return a, c, b
+    first, last = dims[0], dims[-1]
+    if last - first + 1 != len(dims):  # sorted distinct dims: a run exactly when they span len
+        return None
+    return (
+        math.prod(shape[:first]),
+        math.prod(shape[first : last + 1]),
+        math.prod(shape[last + 1 :]),
+    )
 
 
 # ---- the sum over leading axes in NumPy's own order (a bias's gradient) ----------------------
@@ -351,7 +351,8 @@ def supports(x: np.ndarray, dims) -> bool:
 def _out(x, dims, a, b, dtype=None):
     """Output buffer (A, B) and its keepdim-shaped view."""
     out = np.empty((a, b), dtype or x.dtype)
-    return out, out.reshape(tuple(1 if i in dims else n for i, n in enumerate(x.shape)))
+    shape = x.shape  # dims are one run of axes (acb): they become ones
+    return out, out.reshape(shape[: dims[0]] + (1,) * len(dims) + shape[dims[-1] + 1 :])
 
 
 def _per_output(arr, shape_ab, dtype):
