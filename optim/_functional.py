@@ -263,7 +263,7 @@ def sgd_plain(params, grads, *, lr, weight_decay, maximize, workspace=None):
         if K is None:
             _sgd_plain_numpy(param, grad, lr, weight_decay, maximize, workspace)
         else:
-            K.sgd_update(param.reshape(-1), grad.reshape(-1), *hyper)
+            K.sgd_update(param.ravel(), grad.ravel(), *hyper)  # (C-contiguous: views)
 
 
 def _sgd_plain_numpy(param, grad, lr, weight_decay, maximize, workspace) -> None:
@@ -323,7 +323,7 @@ def adam(
                 bool(maximize),
             )
             kern = K.adam_amsgrad_update if amsgrad else K.adam_update
-            kern(*[a.reshape(-1) for a in arrays], *scalars)
+            kern(*[a.ravel() for a in arrays], *scalars)  # (C-contiguous: views)
             continue
         for p, g, exp_avg, exp_avg_sq, *rest in _blocks(arrays, 2, workspace):
             *max_sq, t0, t = rest

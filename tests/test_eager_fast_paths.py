@@ -138,6 +138,30 @@ def test_getitem_slice_fast_path_matches_general(dtype, grad_mode):
     assert w[autograd.tensor(1) :].grad_fn is not None
 
 
+@pytest.mark.parametrize("dtype", INT_AND_FLOAT + [np.bool_])
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_slice_bound_tensors_match_general(dtype, shape):
+    """A slice bound tensor is read as an int only when it is 0-d and of an integer dtype
+    (not bool, as in torch); otherwise ``_slice_bound`` leaves it to the general path."""
+    from autograd.ops.indexing import _NOT_SIMPLE, _slice_bound
+
+    b = autograd.tensor(np.full(shape, 2, dtype))
+    x = autograd.arange(6)
+    simple = not shape and np.dtype(dtype).kind in "iu"
+    got = _slice_bound(b)
+    assert (got == 2 and type(got) is int) if simple else got is _NOT_SIMPLE
+    try:
+        general = x[(slice(b, 5),)].tolist()  # (a tuple: the general path)
+    except (TypeError, IndexError) as e:
+        assert not simple
+        with pytest.raises(type(e), match=str(e)):
+            x[b:5]
+        return
+    assert x[b:5].tolist() == general  # (a bool bound is 0 or 1, as in torch)
+    assert _slice_bound(None) is None and _slice_bound(-3) == -3
+    assert _slice_bound(np.int64(1)) is _NOT_SIMPLE and _slice_bound(1.0) is _NOT_SIMPLE
+
+
 def test_getitem_slice_fast_path_is_taken(monkeypatch):
     """(so that the comparison above compares two paths) a loader's ``data[i : i + n]``
     does not reach the index normalisation"""
@@ -285,6 +309,55 @@ def test_stack_fast_path_matches_op_apply(dtype, dim):
     assert fast._view is None and fast._version_cell is not xs[0]._version_cell
     fast.zero_()  # a new array, not sharing the inputs'
     assert xs[0].tolist() == np.arange(6).reshape(2, 3).astype(dtype).tolist()
+
+
+def test_stack_plain_fast_path_is_taken_only_when_it_may_be(monkeypatch):
+    """(so that the comparisons here compare two paths) rows of one dtype and shape that
+    need no gradient skip Op.apply; promotion, unequal shapes, non-tensors and inputs that
+    need grad are left to the general path (``_stack_plain`` returns None)."""
+    from autograd.ops.join import _stack_plain
+
+    rows = [autograd.arange(3) + k for k in range(5)]
+    for dim in (0, 1, -1):
+        out = _stack_plain(rows, dim)
+        _same_tensor(out, autograd.ops.join.Stack.apply(*rows, dim=dim % 2))
+        assert _stack_plain(tuple(rows), dim).tolist() == out.tolist()
+    assert _stack_plain([autograd.zeros(2), autograd.zeros(2, dtype=autograd.int32)], 0) is None
+    assert _stack_plain([autograd.zeros(2), autograd.zeros(3)], 0) is None
+    assert _stack_plain([autograd.zeros(2), autograd.zeros(2, 1)], 0) is None
+    assert _stack_plain([autograd.zeros(2), np.zeros(2)], 0) is None
+    assert _stack_plain([autograd.zeros(2), autograd.zeros(2, requires_grad=True)], 0) is None
+    assert _stack_plain([], 0) is None
+    monkeypatch.setattr(autograd.function, "_LOW_PRECISION", False)  # (as if no bfloat16 yet)
+    monkeypatch.setattr(autograd.ops.join.Stack, "apply", None)
+    assert autograd.stack(rows).shape == (5, 3)  # (Stack.apply is not called)
+
+
+@pytest.mark.parametrize("needs_grad", [False, True])
+def test_stack_errors_match_torch_on_both_paths(needs_grad):
+    """The errors are torch's whichever path runs: the dim is checked before the shapes."""
+    torch = pytest.importorskip("torch")
+    cases = [
+        ([(3, 4), (4, 3)], 0),
+        ([(3, 4), (4, 3)], 5),  # both wrong: torch names the dim
+        ([(3,), (3,)], 2),
+        ([(3,), (3,)], -3),
+        ([(2,), (2, 1)], 0),
+        ([(), ()], 1),
+    ]
+    for shapes, dim in cases:
+        errors = []
+        for lib in (autograd, torch):
+            xs = [lib.zeros(s) for s in shapes]
+            if needs_grad:
+                xs[0].requires_grad_(True)
+            with pytest.raises((RuntimeError, IndexError)) as info:
+                lib.stack(xs, dim)
+            errors.append((info.type, str(info.value)))
+        ours, theirs = errors
+        assert issubclass(ours[0], theirs[0]) and ours[1] == theirs[1], (shapes, dim)
+    with pytest.raises(IndexError, match="Dimension out of range"):  # (and with a promotion)
+        autograd.stack([autograd.zeros(2), autograd.zeros(3, dtype=autograd.int32)], 3)
 
 
 def test_stack_double_backward_and_forward_mode():

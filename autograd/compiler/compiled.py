@@ -146,7 +146,7 @@ class CompiledFunction:
                         f"{e}); please report it",
                         located=False,
                     )
-            guards.tensors.extend(
+            guards.add_tensors(
                 (t, t._data.shape, t._data.dtype, True, True) for t in tracer.discovered
             )
         entries = self._cache.setdefault(key, [])

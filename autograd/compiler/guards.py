@@ -229,6 +229,59 @@ class Guards:
 
     # ---- checking -----------------------------------------------------------------------
     def check(self) -> bool:
+        """True when the state the plan was traced with still holds. It runs before every
+        replay, so its first call replaces it, on this instance, with ``generated_check()``:
+        the tests of ``general_check()`` written out for these guards (no loops, no tuple
+        unpacking, the expected values bound as names)."""
+        self.check = self.generated_check()  # type: ignore[method-assign]
+        return self.check()
+
+    def add_tensors(self, tensors) -> None:
+        """Guard more tensors (those the tracer discovered): (tensor, shape, dtype,
+        requires_grad, is_leaf) each; the generated check is made again."""
+        self.tensors.extend(tensors)
+        self.__dict__.pop("check", None)
+
+    def generated_check(self):
+        """``general_check`` as one generated function of no arguments (the same comparisons in
+        the same order, so the same answer and the same exceptions)."""
+        env: dict = {"MISSING": _MISSING}
+        lines = ["def check():"]
+
+        def name(prefix, value):
+            key = f"{prefix}{len(env)}"
+            env[key] = value
+            return key
+
+        for m, training, attrs in self.modules:
+            lines.append(f"    d = {name('m', m)}.__dict__")
+            tests = [f'd["training"] != {name("c", training)}']
+            tests += [f"d.get({k!r}, MISSING) != {name('c', v)}" for k, v in attrs.items()]
+            lines.append(f"    if {' or '.join(tests)}:\n        return False")
+        for holder, key, t in self.params:
+            lines.append(f"    if {name('h', holder)}.get({key!r}, MISSING) is not {name('t', t)}:")
+            lines.append("        return False")
+        for t, shape, dtype, rg, leaf in self.tensors:
+            tn = name("t", t)
+            lines.append(f"    a = {tn}._data")
+            lines.append(
+                f"    if a.shape != {name('c', shape)} or a.dtype != {name('c', dtype)} or "
+                f"{tn}._requires_grad != {name('c', rg)} or "
+                f"({tn}.grad_fn is None) != {name('c', leaf)}:\n        return False"
+            )
+        for cell, v, by_id in self.cells:
+            lines.append(f"    try:\n        now = {name('cell', cell)}.cell_contents")
+            lines.append("    except ValueError:\n        return False")
+            lines.append(f"    if {_differs(name('c', v), by_id)}:\n        return False")
+        for g, key, v, by_id in self.globals:
+            lines.append(f"    now = {name('g', g)}.get({key!r}, MISSING)")
+            lines.append(f"    if {_differs(name('c', v), by_id)}:\n        return False")
+        lines.append("    return True")
+        exec(compile("\n".join(lines), "<autograd.compile guards>", "exec"), env)
+        return env["check"]
+
+    def general_check(self) -> bool:
+        """The reference ``check``: a loop over each kind of guard."""
         for m, training, attrs in self.modules:
             d = m.__dict__
             if d["training"] != training:
@@ -263,6 +316,13 @@ class Guards:
 
 
 _MISSING = object()
+
+
+def _differs(expected: str, by_id: bool) -> str:
+    """The test of ``general_check`` that a cell's or global's value ``now`` changed."""
+    if by_id:
+        return f"now is not {expected}"
+    return f"type(now) is not type({expected}) or now != {expected}"
 
 
 def _global_names(code) -> set:

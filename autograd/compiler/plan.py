@@ -53,6 +53,7 @@ from .steps import (
     acc,
     acc_leaf,
     scalar_out,
+    sum_rows,
 )
 
 
@@ -108,6 +109,7 @@ class _Builder(BackwardSteps):
             "zeros": np.zeros,
             "broadcast_view": _broadcast_view,
             "sum_to": _sum_to_shape,
+            "sum_rows": sum_rows,
         }
         self._names = {}  # id(object) -> its name in the namespace
         self.lines = []

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dispatch as _dispatch
 from ..engine import _exclusive
 from ..ops.indexing import GetItem, _is_basic
-from ..ops.movement import Expand, Permute, Reshape
+from ..ops.movement import Expand, Permute, Reshape, _sum_to_shape
 from ..tensor import Tensor
 
 
@@ -92,6 +93,32 @@ def acc_leaf(leaf, g):
         np.add(old._data, arr, out=old._data, casting="unsafe")
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_reduce_kernels: list = []  # autograd.kernels.reduce, once a replay has needed it
+
+
+def sum_rows(g, n):
+    """``sum_to(g, (n,))`` for a gradient ``g`` of shape (..., n) (an expanded bias's VJP):
+    on the numba backend, a C-contiguous float ``g`` goes straight to the leading-axes sum
+    kernel (``sum_leading``: NumPy's additions in NumPy's order, so the same bits as the
+    NumPy sum ``_sum_to_shape`` makes of a small gradient), at any size: called directly,
+    without choosing a path on every replay, it costs less than NumPy's own call. Anything
+    else goes through ``sum_to`` itself."""
+    if (
+        g.flags.c_contiguous
+        and g.dtype in _FLOATS
+        and g.size
+        and _dispatch.enabled()
+        and _dispatch._trace_hook is None  # (while tracing, kernels are handed out watched)
+    ):
+        if not _reduce_kernels:
+            _reduce_kernels.append(_dispatch._load("reduce"))
+        out = _reduce_kernels[0].sum_leading(g.reshape(-1, n))
+        if out is not None:
+            return out
+    return _sum_to_shape(g, (n,))
+
+
 def _inline_view(op, step):
     """(forward, VJP) of a view step written out as one expression each on the array (``{}``
     stands for it), or None: ``Reshape`` and ``Permute`` replay as ``x.reshape(shape)`` and
@@ -101,6 +128,8 @@ def _inline_view(op, step):
     dims are constants of the trace: the guards fix the input shapes.)"""
     if op is Expand:
         shape, in_shape = step.params["shape"], step.ins[0].shape
+        if len(in_shape) == 1 and len(shape) > 1 and shape[-1] == in_shape[0]:  # (a bias)
+            return f"broadcast_view({{}}, {shape!r})", f"sum_rows({{}}, {in_shape[0]})"
         return f"broadcast_view({{}}, {shape!r})", f"sum_to({{}}, {in_shape!r})"
     if op is Reshape:
         return f"{{}}.reshape({step.params['shape']!r})", f"{{}}.reshape({step.ins[0].shape!r})"

@@ -247,7 +247,7 @@ class CrossEntropyFused(Op):
         ndim = len(x.shape)
         # the class-last layout of x (N, d1, ..., C), and the permutation back to x's
         last_shape = (x.shape[:1] + x.shape[2:] + x.shape[1:2]) if ndim >= 3 else x.shape
-        back = (0, ndim - 1) + tuple(range(1, ndim - 1))
+        back = (0, ndim - 1) + tuple(range(1, ndim - 1)) if ndim >= 3 else None
         kernels = None if xp.graph else dispatch.kernels("softmax", prob)
         if kernels is not None:
             if ctx.reduction == "none":
@@ -256,9 +256,10 @@ class CrossEntropyFused(Op):
                 scale = np.full(
                     R, float(g) / (np.float64(ctx.total_w) if ctx.reduction == "mean" else 1.0)
                 )
-            out = kernels.cross_entropy_backward(
-                prob, t, w, ctx.ignore_index, ctx.smoothing, scale
-            ).reshape(last_shape)
+            out = kernels.cross_entropy_backward(prob, t, w, ctx.ignore_index, ctx.smoothing, scale)
+            if ndim == 2:  # (a batch of rows: already x's layout)
+                return out
+            out = out.reshape(last_shape)
             return out.transpose(back) if ndim >= 3 else out
         # the same gradient from differentiable ops on the saved logits
         dt = prob.dtype

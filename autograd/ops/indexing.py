@@ -24,6 +24,7 @@ equivalent all-array ("mesh") index that produces PyTorch's layout.
 from __future__ import annotations
 
 import weakref
+from operator import index as _index
 
 import numpy as np
 
@@ -91,12 +92,13 @@ _NOT_SIMPLE = object()
 def _slice_bound(b):
     """A slice bound that is None, an int or a 0-d integer tensor, as an int (or None);
     ``_NOT_SIMPLE`` for anything else (the general path converts or refuses it)."""
+    if type(b) is Tensor:  # (first: the bounds of a batch loader's ``data[i : i + n]``)
+        try:
+            return _index(b._data)  # NumPy's __index__: of 0-d integer (not bool) arrays only
+        except TypeError:
+            return _NOT_SIMPLE
     if b is None or type(b) is int:
         return b
-    if type(b) is Tensor or isinstance(b, Tensor):
-        arr = b._data
-        if not arr.shape and arr.dtype.kind in "iu":
-            return arr.item()  # (an int for these kinds)
     return _NOT_SIMPLE
 
 
@@ -545,9 +547,9 @@ def _base_knows_views(base: Tensor, no_grad: bool, arr) -> bool:
     a base of an integer or bool dtype (``for i in index_tensor``): no in-place op gives it
     a grad_fn, since only floating-point (and complex) tensors carry gradients."""
     return (
-        not no_grad
+        arr.dtype.kind in _GRAD_KINDS  # (first: it ends it for an index tensor's pieces)
+        and not no_grad
         and (base.grad_fn is not None or not base._requires_grad)
-        and arr.dtype.kind in _GRAD_KINDS
     )
 
 
@@ -564,7 +566,8 @@ def _views_of(arrs, input: Tensor, op, params) -> tuple:
     """``tuple(_view_of(Tensor._make(a), input, op, p) for a, p in zip(arrs, params))`` for
     many views of one input at once (``unbind``'s pieces): the bookkeeping all pieces share
     (the base, the steps before this one, grad mode) is worked out once, from the first."""
-    outs = [Tensor._make(a) for a in arrs]
+    make = Tensor._make  # (looked up and bound once, not per piece)
+    outs = [make(a) for a in arrs]
     if not outs:
         return ()
     first = _view_of(outs[0], input, op, params[0])

@@ -8,6 +8,8 @@ and the movement ops, and every piece returned by ``split``/``chunk``/``unbind``
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import dtypes as _dt
@@ -154,29 +156,44 @@ def stack(tensors, dim: int = 0) -> Tensor:
         >>> autograd.stack([autograd.zeros(3), autograd.ones(3)]).shape
         autograd.Size([2, 3])
     """
+    if type(tensors) in (list, tuple) and _function.plain_eager():
+        out = _stack_plain(tensors, dim)
+        if out is not None:
+            return out
     ts = _tensor_list(tensors, "stack")
-    shape, dtype = ts[0]._data.shape, ts[0]._data.dtype
-    same_dtype, needs_grad = True, False
+    shape = ts[0]._data.shape
+    d = wrap_dim(dim, len(shape) + 1)  # (torch checks dim before the shapes)
     for k, t in enumerate(ts):
-        arr = t._data
-        if arr.shape != shape:
+        if t._data.shape != shape:
             raise ShapeError(
                 f"stack expects each tensor to be equal size, but got "
                 f"{list(shape)} at entry 0 and {list(t.shape)} at entry {k}"
             )
-        if arr.dtype is not dtype and arr.dtype != dtype:  # (``is``: the cheap common case)
-            same_dtype = False
-        if t._requires_grad:
-            needs_grad = True
-    d = wrap_dim(dim, len(shape) + 1)
-    if not same_dtype:
+    if len({t._data.dtype for t in ts}) > 1:
         dt = _dt.result_type(*ts)
         ts = [cast(t, dt) for t in ts]
-    elif not needs_grad and _function.plain_eager():
-        # Fast path (a batch loader's rows): nothing to record, so Stack's forward without
-        # Op.apply's bookkeeping for each of the many inputs; joining arrays warns of nothing.
-        return Tensor._make(Stack.forward(_function._NO_RECORD, *[t._data for t in ts], dim=d))
     return Stack.apply(*ts, dim=d)
+
+
+_dtype_of = operator.attrgetter("dtype")
+
+
+def _stack_plain(tensors, dim):
+    """Fast path of ``stack`` (a batch loader's rows): Tensors of one dtype, none requiring
+    grad, so nothing to record: Stack's forward on their arrays without Op.apply's
+    bookkeeping for each of the many inputs. One pass over the pieces takes their arrays
+    (and checks their type and requires_grad), one (``map``) their dtypes; NumPy's join finds
+    unequal shapes. None when the general path is needed (other operands, promotion, unequal
+    shapes: it raises torch's error)."""
+    arrs = [t._data for t in tensors if type(t) is Tensor and not t._requires_grad]
+    if not arrs or len(arrs) != len(tensors) or len(set(map(_dtype_of, arrs))) != 1:
+        return None
+    d = wrap_dim(dim, arrs[0].ndim + 1)
+    try:
+        out = Stack.forward(_function._NO_RECORD, *arrs, dim=d)
+    except ValueError:  # unequal shapes (joining arrays raises nothing else)
+        return None
+    return Tensor._make(out)
 
 
 def _atleast(t: Tensor, n: int) -> Tensor:

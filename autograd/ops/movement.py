@@ -63,8 +63,8 @@ def _sum_to_shape(g: np.ndarray, shape) -> np.ndarray:
             rows = g.reshape(-1, math.prod(shape))  # one kernel pass, NumPy's own order
             K = dispatch.kernels("reduce", rows, (0,))
             out = None if K is None else K.sum_leading(rows)
-            if out is not None:
-                return out.reshape(shape)
+            if out is not None:  # (a 1-d bias: the kernel's own array, not a view of it,
+                return out if len(shape) == 1 else out.reshape(shape)  # so .grad takes it over)
         return g.sum(axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1
