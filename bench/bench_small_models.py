@@ -41,9 +41,11 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -252,25 +254,89 @@ def jitgrad_compile():
     return None if fn(probe) is probe else fn
 
 
-def bench_model(name, rounds, inner, use_torch_compile):
-    """Median ms/step of every available variant, and the compiled variants' first call."""
-    variants = {"jitgrad eager": make_step(name, JITGRAD)}
-    first = {}
-    jc = jitgrad_compile()
-    todo = [("jitgrad compiled", JITGRAD, jc)] if jc is not None else []
-    if TORCH is not None:
-        variants["torch eager"] = make_step(name, TORCH)
-        if use_torch_compile:
-            todo.append(("torch.compile", TORCH, torch.compile))
-    for label, L, fn in todo:
-        step = make_step(name, L, fn)
+# ---- one process per library -----------------------------------------------------------
+# With their default threads, the two libraries' thread pools in one process fight for the
+# cores: NumPy's OpenBLAS threads keep spinning for a while after a matmul, and torch's OpenMP
+# threads wait for a core meanwhile (torch eager measured several times slower in a process
+# shared with jitgrad than in one of its own; with one thread each it did not). So each
+# library runs in a worker process of its own, and the parent hands the rounds to them in
+# turn, pausing between two workers' turns so that the last one's threads have gone idle.
+SETTLE = 0.2  # seconds
+
+
+def serve(lib, name, inner, use_torch_compile):
+    """``--worker LIB``: build model ``name``'s variants on one library, time their first
+    (compiling) calls, warm them up, then answer each ``label`` line read from stdin with
+    the seconds per step of ``inner`` steps of that variant. Protocol lines start ``W|``."""
+    L = JITGRAD if lib == "jitgrad" else TORCH
+    variants, first = {f"{lib} eager": make_step(name, L)}, {}
+    if lib == "jitgrad":
+        compiled = ("jitgrad compiled", jitgrad_compile())
+    else:
+        compiled = ("torch.compile", torch.compile if use_torch_compile else None)
+    if compiled[1] is not None:
+        step = make_step(name, L, compiled[1])
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             step()  # compiles
-        first[label] = time.perf_counter() - t0
-        variants[label] = step
-    return interleaved_medians(variants, rounds, lambda label: inner), first
+        first[compiled[0]] = time.perf_counter() - t0
+        variants[compiled[0]] = step
+    with warnings.catch_warnings():  # kernels, allocator, torch's caches
+        warnings.simplefilter("ignore")
+        for fn in variants.values():
+            for _ in range(3):
+                fn()
+    print("W|" + json.dumps({"variants": list(variants), "first": first}), flush=True)
+    clock = CLOCK[0]
+    for line in sys.stdin:
+        fn = variants[line.strip()]
+        t0 = clock()
+        for _ in range(inner):
+            fn()
+        print(f"W|{(clock() - t0) / inner!r}", flush=True)
+
+
+def _reply(proc):
+    """The next protocol line of a worker (other output, e.g. a library's log, is passed over)."""
+    while True:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("a benchmark worker stopped (see its stderr above)")
+        if line.startswith("W|"):
+            return line[2:]
+
+
+def bench_model(name, rounds, inner, use_torch_compile, worker_args):
+    """Median ms/step of every available variant, and the compiled variants' first call:
+    one worker process per library (started one after the other, so compile times are
+    measured alone), ``rounds`` rounds in which each worker runs its variants in turn."""
+    libs = ["jitgrad"] + (["torch"] if TORCH is not None else [])
+    workers, labels, first = {}, {}, {}
+    for lib in libs:
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib, "--models", name]
+        cmd += ["--inner", str(inner), *worker_args]
+        cmd += [] if use_torch_compile else ["--no-torch-compile"]
+        workers[lib] = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        header = json.loads(_reply(workers[lib]))
+        labels[lib] = header["variants"]
+        first.update(header["first"])
+    times = {label: [] for lib in libs for label in labels[lib]}
+    try:
+        for _ in range(rounds):
+            for lib in libs:
+                time.sleep(SETTLE)
+                for label in labels[lib]:
+                    workers[lib].stdin.write(label + "\n")
+                    workers[lib].stdin.flush()
+                    times[label].append(float(_reply(workers[lib])))
+    finally:
+        for proc in workers.values():
+            proc.stdin.close()
+            proc.wait()
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}, first
 
 
 def interleaved_medians(fns, rounds, calls):
@@ -367,9 +433,13 @@ def main():
         help="thread: CPU time of this thread (with --threads 1; see CLOCK)",
     )
     ap.add_argument(
+        "--worker", choices=["jitgrad", "torch"], help="internal: one library's worker process"
+    )
+    ap.add_argument(
         "--parts",
         action="store_true",
-        help="also break the bigram step down: get_batch and its pieces, the step alone",
+        help="also break the bigram step down: get_batch and its pieces, the step alone "
+        "(both libraries in this one process: use with --threads 1, see SETTLE)",
     )
     args = ap.parse_args()
     if args.clock == "thread":
@@ -378,14 +448,22 @@ def main():
         set_threads(args.threads)
     from autograd import kernels
 
-    kernels.warmup(("float32",))
     names = [m for m in args.models.split(",") if m]
+    if args.worker:
+        if args.worker == "jitgrad":
+            kernels.warmup(("float32",))
+        serve(args.worker, names[0], args.inner, not args.no_torch_compile)
+        return
+    kernels.warmup(("float32",))
+    worker_args = ["--clock", args.clock, "--threads", str(args.threads)]
+    if args.jitgrad_tree:
+        worker_args += ["--jitgrad-tree", args.jitgrad_tree]
     print(f"jitgrad from {os.path.dirname(autograd.__file__)}")
     print(
         f"torch {torch.__version__ if torch else '-'}, threads "
         f"{torch.get_num_threads() if torch else '-'}; BLAS threads "
         f"{args.threads or 'default'}; {args.clock} clock; ms per training step, median of "
-        f"{args.rounds} interleaved rounds x {args.inner} steps"
+        f"{args.rounds} interleaved rounds x {args.inner} steps, one worker process per library"
     )
     print(
         f"{'model':12s}"
@@ -394,7 +472,9 @@ def main():
     )
     results = {}
     for name in names:
-        med, first = bench_model(name, args.rounds, args.inner, not args.no_torch_compile)
+        med, first = bench_model(
+            name, args.rounds, args.inner, not args.no_torch_compile, worker_args
+        )
         results[name] = (med, first)
         cells = "".join(f"{med[c]:15.3f} ms" if c in med else f"{'n/a':>18s}" for c in COLUMNS)
         te, tc, jc = med.get("torch eager"), med.get("torch.compile"), med.get("jitgrad compiled")
