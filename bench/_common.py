@@ -125,3 +125,105 @@ def parse_kernel_bench_args(ap, kernels: str):
     args = ap.parse_args()
     _default_clock[0] = time.thread_time if args.clock == "thread" else time.perf_counter
     return args
+
+
+# ---- one worker process per library ------------------------------------------------------
+# With their default threads, two libraries' thread pools in one process fight for the cores:
+# NumPy's OpenBLAS threads keep spinning for a while after a matmul, and torch's OpenMP threads
+# wait for a core meanwhile (torch's steps measured several times slower in a process shared
+# with jitgrad than in one of their own, and the ratios swung between runs; with one thread
+# each they did not). So a bench runs each library in a worker process of its own: the parent
+# hands the rounds to the workers in turn, pausing SETTLE seconds before each worker's turn so
+# that the last one's threads have gone idle. Protocol lines (both ways) start with ``W|``;
+# anything else a worker prints (a library's log) is passed over.
+SETTLE = 0.2  # seconds
+
+
+def serve_variants(variants, inner=1, warmup=3, first=None, clock=None):
+    """The worker's side: warm up ``variants = {label: zero-argument step}`` (``warmup``
+    calls each: kernels, allocator, caches), announce their labels (and ``first``, e.g. the
+    seconds a compiling first call took), then answer each ``label`` line read from stdin
+    with the seconds per call of ``inner`` calls of that variant, until stdin closes."""
+    import json
+    import warnings
+
+    clock = clock or _default_clock[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for fn in variants.values():
+            for _ in range(warmup):
+                fn()
+    print("W|" + json.dumps({"variants": list(variants), "first": first or {}}), flush=True)
+    for line in sys.stdin:
+        fn = variants[line.strip()]
+        t0 = clock()
+        for _ in range(inner):
+            fn()
+        print(f"W|{(clock() - t0) / inner!r}", flush=True)
+
+
+def _reply(proc):
+    """The next protocol line of a worker."""
+    while True:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("a benchmark worker stopped (see its stderr above)")
+        if line.startswith("W|"):
+            return line[2:]
+
+
+class Workers:
+    """The parent's side: one worker process per group, ``Workers({group: command})`` (each
+    command a list that runs ``serve_variants``; the workers start one after the other, so a
+    compile time in ``first`` is measured alone). ``labels[group]`` are the variants each
+    announced, ``first`` their first-call figures; ``medians`` times them. Use it in a
+    ``with`` block (the workers end with it)."""
+
+    def __init__(self, commands):
+        import json
+        import subprocess
+
+        self.procs, self.labels, self.first = {}, {}, {}
+        try:
+            for group, cmd in commands.items():
+                self.procs[group] = subprocess.Popen(
+                    cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+                )
+                header = json.loads(_reply(self.procs[group]))
+                self.labels[group] = header["variants"]
+                self.first.update(header["first"])
+        except BaseException:
+            self.close()
+            raise
+
+    def medians(self, rounds, labels=None):
+        """Median seconds per call of each variant (or of those in ``labels``): ``rounds``
+        rounds in which each worker in turn, after a pause of ``SETTLE``, runs each of its
+        variants once (``inner`` calls: see ``serve_variants``)."""
+        chosen = {
+            g: [x for x in ls if labels is None or x in labels] for g, ls in self.labels.items()
+        }
+        times = {x: [] for ls in chosen.values() for x in ls}
+        for _ in range(rounds):
+            for group, ls in chosen.items():
+                if not ls:
+                    continue
+                proc = self.procs[group]
+                time.sleep(SETTLE)
+                for label in ls:
+                    proc.stdin.write(label + "\n")
+                    proc.stdin.flush()
+                    times[label].append(float(_reply(proc)))
+        return {k: statistics.median(v) for k, v in times.items()}
+
+    def close(self):
+        for proc in self.procs.values():
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -41,11 +41,9 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,7 +52,8 @@ import warnings
 
 import numpy as np
 
-from _goals import add_threads_option, goal, jitgrad_tree, set_threads  # bench/ is on sys.path
+from _common import Workers, serve_variants  # bench/ is on sys.path
+from _goals import add_threads_option, goal, jitgrad_tree, set_threads
 
 sys.path.insert(0, jitgrad_tree())
 
@@ -254,20 +253,10 @@ def jitgrad_compile():
     return None if fn(probe) is probe else fn
 
 
-# ---- one process per library -----------------------------------------------------------
-# With their default threads, the two libraries' thread pools in one process fight for the
-# cores: NumPy's OpenBLAS threads keep spinning for a while after a matmul, and torch's OpenMP
-# threads wait for a core meanwhile (torch eager measured several times slower in a process
-# shared with jitgrad than in one of its own; with one thread each it did not). So each
-# library runs in a worker process of its own, and the parent hands the rounds to them in
-# turn, pausing between two workers' turns so that the last one's threads have gone idle.
-SETTLE = 0.2  # seconds
-
-
+# ---- one process per library (see _common.SETTLE for why) ------------------------------
 def serve(lib, name, inner, use_torch_compile):
     """``--worker LIB``: build model ``name``'s variants on one library, time their first
-    (compiling) calls, warm them up, then answer each ``label`` line read from stdin with
-    the seconds per step of ``inner`` steps of that variant. Protocol lines start ``W|``."""
+    (compiling) calls, then serve them to the parent (``_common.serve_variants``)."""
     L = JITGRAD if lib == "jitgrad" else TORCH
     variants, first = {f"{lib} eager": make_step(name, L)}, {}
     if lib == "jitgrad":
@@ -282,61 +271,22 @@ def serve(lib, name, inner, use_torch_compile):
             step()  # compiles
         first[compiled[0]] = time.perf_counter() - t0
         variants[compiled[0]] = step
-    with warnings.catch_warnings():  # kernels, allocator, torch's caches
-        warnings.simplefilter("ignore")
-        for fn in variants.values():
-            for _ in range(3):
-                fn()
-    print("W|" + json.dumps({"variants": list(variants), "first": first}), flush=True)
-    clock = CLOCK[0]
-    for line in sys.stdin:
-        fn = variants[line.strip()]
-        t0 = clock()
-        for _ in range(inner):
-            fn()
-        print(f"W|{(clock() - t0) / inner!r}", flush=True)
-
-
-def _reply(proc):
-    """The next protocol line of a worker (other output, e.g. a library's log, is passed over)."""
-    while True:
-        line = proc.stdout.readline()
-        if not line:
-            raise RuntimeError("a benchmark worker stopped (see its stderr above)")
-        if line.startswith("W|"):
-            return line[2:]
+    serve_variants(variants, inner, first=first, clock=CLOCK[0])
 
 
 def bench_model(name, rounds, inner, use_torch_compile, worker_args):
     """Median ms/step of every available variant, and the compiled variants' first call:
-    one worker process per library (started one after the other, so compile times are
-    measured alone), ``rounds`` rounds in which each worker runs its variants in turn."""
+    one worker process per library, ``rounds`` rounds in which each worker runs its
+    variants in turn (``_common.Workers``)."""
     libs = ["jitgrad"] + (["torch"] if TORCH is not None else [])
-    workers, labels, first = {}, {}, {}
+    commands = {}
     for lib in libs:
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib, "--models", name]
         cmd += ["--inner", str(inner), *worker_args]
-        cmd += [] if use_torch_compile else ["--no-torch-compile"]
-        workers[lib] = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        header = json.loads(_reply(workers[lib]))
-        labels[lib] = header["variants"]
-        first.update(header["first"])
-    times = {label: [] for lib in libs for label in labels[lib]}
-    try:
-        for _ in range(rounds):
-            for lib in libs:
-                time.sleep(SETTLE)
-                for label in labels[lib]:
-                    workers[lib].stdin.write(label + "\n")
-                    workers[lib].stdin.flush()
-                    times[label].append(float(_reply(workers[lib])))
-    finally:
-        for proc in workers.values():
-            proc.stdin.close()
-            proc.wait()
-    return {k: statistics.median(v) * 1e3 for k, v in times.items()}, first
+        commands[lib] = cmd + ([] if use_torch_compile else ["--no-torch-compile"])
+    with Workers(commands) as workers:
+        med = workers.medians(rounds)
+        return {k: v * 1e3 for k, v in med.items()}, workers.first
 
 
 def interleaved_medians(fns, rounds, calls):
@@ -439,7 +389,7 @@ def main():
         "--parts",
         action="store_true",
         help="also break the bigram step down: get_batch and its pieces, the step alone "
-        "(both libraries in this one process: use with --threads 1, see SETTLE)",
+        "(both libraries in this one process: use with --threads 1, see _common.SETTLE)",
     )
     args = ap.parse_args()
     if args.clock == "thread":

@@ -1,13 +1,15 @@
 """Training-step time: MLP and small CNN, jitgrad (numpy and numba backends) vs PyTorch CPU.
 
-Usage:  .venv/bin/python bench/bench_training.py [--repeats 20]
+Usage:  .venv/bin/python bench/bench_training.py [--repeats 20] [--threads N]
 
 1. MLP 784-512-256-10, ReLU, cross-entropy, Adam, float32, batch 32 / 128 / 1024;
 2. small CNN (conv 1->16 3x3, relu, maxpool, conv 16->32 3x3, relu, maxpool, linear) at
    batch 64 on 28x28 inputs.
-Steps are interleaved between libraries and the median per library is reported with the
-ratio to torch (lower is better). torch uses its default threads; the OpenBLAS core type in
-effect is printed, since OPENBLAS_CORETYPE changes GEMM speed a lot on this machine.
+Each library runs in a worker process of its own (jitgrad's two backends share one; see
+``_common.Workers`` for why); the parent hands them interleaved rounds of one step each and
+reports the median per library with the ratio to torch (lower is better). torch uses its
+default threads unless ``--threads N``; the OpenBLAS core type in effect is printed, since
+OPENBLAS_CORETYPE changes GEMM speed a lot on this machine.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ import autograd
 import nn
 import nn.functional as F
 import optim
-from _common import blas_info, in_backend, median_times  # bench/ is on sys.path when a bench runs
-from _goals import goal
+from _common import Workers, blas_info, in_backend, serve_variants  # bench/ is on sys.path
+from _goals import add_threads_option, goal, set_threads
 
 try:
     import torch
@@ -79,42 +81,70 @@ def make_step(kind, lib, batch):
     return step
 
 
-def bench(kind, batch, repeats):
-    libs = {
-        "jitgrad-numpy": ("numpy", make_step(kind, None, batch)),
-        "jitgrad-numba": ("numba", make_step(kind, None, batch)),
-    }
-    if torch is not None:
-        libs["torch"] = (None, make_step(kind, torch, batch))
-    return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, warmup=2)
+ROWS = [("mlp", 32), ("mlp", 128), ("mlp", 1024), ("cnn", 64)]
+COLUMNS = ("jitgrad-numpy", "jitgrad-numba", "torch")
+
+
+def serve(lib):
+    """``--worker LIB``: every row's steps on one library (jitgrad: both backends), served to
+    the parent (``_common.serve_variants``); labels are ``"<kind> <batch> <column>"``."""
+    variants = {}
+    for kind, batch in ROWS:
+        if lib == "torch":
+            variants[f"{kind} {batch} torch"] = make_step(kind, torch, batch)
+        else:
+            for backend in ("numpy", "numba"):
+                step = make_step(kind, None, batch)
+                variants[f"{kind} {batch} jitgrad-{backend}"] = in_backend(backend, step)
+    serve_variants(variants, warmup=2)
+
+
+def bench(workers, kind, batch, repeats):
+    """Median seconds per step of each column of one row."""
+    med = workers.medians(repeats, [f"{kind} {batch} {c}" for c in COLUMNS])
+    return {label.split()[-1]: t for label, t in med.items()}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=20)
+    add_threads_option(ap)
+    ap.add_argument("--worker", choices=["jitgrad", "torch"], help="internal: a worker process")
     args = ap.parse_args()
-    from autograd import kernels
+    if args.threads:
+        set_threads(args.threads)
+    if args.worker:
+        if args.worker == "jitgrad":
+            from autograd import kernels
 
-    kernels.warmup(("float32",))  # compile / load every kernel before timing anything
+            kernels.warmup(("float32",))  # compile / load every kernel before timing anything
+        serve(args.worker)
+        return
     print("BLAS:", blas_info())
     print(f"torch threads: {torch.get_num_threads() if torch else '-'}")
-    rows = [("mlp", 32), ("mlp", 128), ("mlp", 1024), ("cnn", 64)]
     goals = []
     print(
         f"{'model':5s} {'batch':>5s} "
-        + " ".join(f"{k:>14s}" for k in ("jitgrad-numpy", "jitgrad-numba", "torch"))
+        + " ".join(f"{k:>14s}" for k in COLUMNS)
         + "   ratio numba/torch"
     )
-    for kind, batch in rows:
-        med = bench(kind, batch, args.repeats if kind == "mlp" else max(5, args.repeats // 4))
-        line = f"{kind:5s} {batch:5d} " + " ".join(
-            f"{med.get(k, float('nan')) * 1e3:11.2f} ms"
-            for k in ("jitgrad-numpy", "jitgrad-numba", "torch")
-        )
-        if "torch" in med:
-            line += f"   {med['jitgrad-numba'] / med['torch']:.2f}"
-        print(line)
-        if "torch" in med:
+    me = [sys.executable, os.path.abspath(__file__), "--threads", str(args.threads)]
+    commands = {"jitgrad": me + ["--worker", "jitgrad"]}
+    if torch is not None:
+        commands["torch"] = me + ["--worker", "torch"]
+    with Workers(commands) as workers:
+        for kind, batch in ROWS:
+            med = bench(
+                workers, kind, batch, args.repeats if kind == "mlp" else max(5, args.repeats // 4)
+            )
+            line = f"{kind:5s} {batch:5d} " + " ".join(
+                f"{med.get(k, float('nan')) * 1e3:11.2f} ms" for k in COLUMNS
+            )
+            if "torch" in med:
+                line += f"   {med['jitgrad-numba'] / med['torch']:.2f}"
+            print(line, flush=True)
+            if "torch" not in med:
+                continue
             what = f"{'MLP' if kind == 'mlp' else 'small CNN'} training step, batch {batch} (numba / torch)"
             goals.append(
                 (what, med["jitgrad-numba"] / med["torch"], "<=", 0.8 if kind == "mlp" else 1.0)
