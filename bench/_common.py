@@ -196,10 +196,10 @@ class Workers:
             self.close()
             raise
 
-    def medians(self, rounds, labels=None):
-        """Median seconds per call of each variant (or of those in ``labels``): ``rounds``
-        rounds in which each worker in turn, after a pause of ``SETTLE``, runs each of its
-        variants once (``inner`` calls: see ``serve_variants``)."""
+    def medians(self, rounds, labels=None, stat=statistics.median):
+        """Median (or ``stat``) seconds per call of each variant (or of those in ``labels``):
+        ``rounds`` rounds in which each worker in turn, after a pause of ``SETTLE``, runs each
+        of its variants once (``inner`` calls: see ``serve_variants``)."""
         chosen = {
             g: [x for x in ls if labels is None or x in labels] for g, ls in self.labels.items()
         }
@@ -214,7 +214,7 @@ class Workers:
                     proc.stdin.write(label + "\n")
                     proc.stdin.flush()
                     times[label].append(float(_reply(proc)))
-        return {k: statistics.median(v) for k, v in times.items()}
+        return {k: stat(v) for k, v in times.items()}
 
     def close(self):
         for proc in self.procs.values():

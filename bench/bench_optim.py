@@ -7,18 +7,24 @@ On the numba backend each parameter is updated by one fused in-place kernel
 (``autograd/kernels/optim.py``); ``--kernel-threads 2`` lets large parameters use the
 parallel build (the library default is 1 thread; torch uses its default, 2 here).
 
-Run:  .venv/bin/python bench/bench_optim.py [--reps 100] [--threads N] [--kernel-threads N]
+Each library runs in a worker process of its own (jitgrad's two backends share one; see
+``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps.
+
+Run:  .venv/bin/python bench/bench_optim.py [--reps 100] [--inner 5] [--threads N]
+                                            [--kernel-threads N]
 """
 
 import argparse
+import os
 import statistics
-import time
+import sys
 
 import numpy as np
 
 import autograd
 import optim
-from _goals import goal  # bench/ is on sys.path when a bench runs
+from _common import Workers, serve_variants  # bench/ is on sys.path when a bench runs
+from _goals import goal
 
 SHAPES = [(1024, 784), (1024,), (10, 1024), (10,)]
 
@@ -35,21 +41,6 @@ CONFIGS = [
 def _label(name, kwargs):
     extra = [k for k in ("momentum", "centered") if kwargs.get(k)]
     return "+".join([name] + extra)
-
-
-def _median_ms(steps, reps, warmup=5, stat=statistics.median):
-    """Median time per call of each function in ``steps``. The calls are interleaved
-    (a, b, c, a, b, c, ...) so that load from other processes hits all of them alike."""
-    for _ in range(warmup):
-        for step in steps:
-            step()
-    times = [[] for _ in steps]
-    for _ in range(reps):
-        for step, ts in zip(steps, times):
-            t0 = time.perf_counter()
-            step()
-            ts.append(time.perf_counter() - t0)
-    return [1e3 * stat(ts) for ts in times]
 
 
 def make_ours(name, kwargs, values, grads, backend="numpy"):
@@ -75,6 +66,23 @@ def make_torch(name, kwargs, values, grads, foreach):
     return getattr(torch.optim, name)(params, foreach=foreach, **kwargs).step
 
 
+def serve(lib, values, grads, inner):
+    """``--worker LIB``: every configuration's step on one library (jitgrad: numpy and numba
+    backends; torch: for-loop and foreach), served to the parent (``_common.serve_variants``);
+    labels are ``"<optimizer label> <column>"``."""
+    variants = {}
+    for name, kwargs in CONFIGS:
+        label = _label(name, kwargs)
+        if lib == "torch":
+            for foreach in (False, True):
+                step = make_torch(name, kwargs, values, grads, foreach=foreach)
+                variants[f"{label} {'foreach' if foreach else 'loop'}"] = step
+        else:
+            for backend in ("numpy", "numba"):
+                variants[f"{label} {backend}"] = make_ours(name, kwargs, values, grads, backend)
+    serve_variants(variants, inner, warmup=5)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=100)
@@ -92,6 +100,8 @@ def main():
         default=1,
         help="autograd.kernels.set_num_threads (parallel build for large params)",
     )
+    ap.add_argument("--inner", type=int, default=5, help="steps per variant per round")
+    ap.add_argument("--worker", choices=["jitgrad", "torch"], help="internal: a worker process")
     args = ap.parse_args()
     if args.kernel_threads > 1:
         from autograd import kernels
@@ -102,6 +112,9 @@ def main():
     values = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in SHAPES]
     grads = [(rng.standard_normal(s) * 0.01).astype(np.float32) for s in SHAPES]
     n = sum(v.size for v in values)
+    if args.worker == "jitgrad":
+        serve("jitgrad", values, grads, args.inner)
+        return
 
     try:
         import torch
@@ -112,39 +125,45 @@ def main():
     except ImportError:
         torch = None
         threads = None
+    if args.worker == "torch":
+        serve("torch", values, grads, args.inner)
+        return
 
+    rounds = max(3, args.reps // args.inner)
     print(
         f"optimizer step, {n:,} float32 parameters in {len(SHAPES)} tensors "
-        f"(784-1024-10 MLP), {args.stat} of {args.reps} steps"
+        f"(784-1024-10 MLP), {args.stat} of {rounds} rounds x {args.inner} steps"
         + (f", torch threads: {threads}" if torch else ", torch not installed")
-        + f", jitgrad kernel threads: {args.kernel_threads}"
+        + f", jitgrad kernel threads: {args.kernel_threads}, one worker process per library"
     )
     print(
         f"{'optimizer':<24}{'numpy ms':>10}{'numba ms':>10}{'torch loop':>12}"
         f"{'torch foreach':>15}{'numba/loop':>12}{'numba/foreach':>15}"
     )
+    me = [sys.executable, os.path.abspath(__file__), "--inner", str(args.inner)]
+    me += ["--kernel-threads", str(args.kernel_threads)]
+    me += ["--threads", str(args.threads)] if args.threads else []
+    commands = {"jitgrad": me + ["--worker", "jitgrad"]}
+    if torch is not None:
+        commands["torch"] = me + ["--worker", "torch"]
+    stat = min if args.stat == "min" else statistics.median
     goals = []
-    for name, kwargs in CONFIGS:
-        label = _label(name, kwargs)
-        steps = [
-            make_ours(name, kwargs, values, grads, "numpy"),
-            make_ours(name, kwargs, values, grads, "numba"),
-        ]
-        if torch is not None:
-            steps += [
-                make_torch(name, kwargs, values, grads, foreach=False),
-                make_torch(name, kwargs, values, grads, foreach=True),
-            ]
-        res = _median_ms(steps, args.reps, stat=min if args.stat == "min" else statistics.median)
-        if torch is None:
-            print(f"{label:<24}{res[0]:>10.3f}{res[1]:>10.3f}")
-            continue
-        ours_np, ours_nb, loop, fe = res
-        print(
-            f"{label:<24}{ours_np:>10.3f}{ours_nb:>10.3f}{loop:>12.3f}{fe:>15.3f}"
-            f"{ours_nb / loop:>12.2f}{ours_nb / fe:>15.2f}"
-        )
-        goals.append((f"{label} step (numba / torch loop)", ours_nb / loop, "<=", 0.5))
+    with Workers(commands) as workers:
+        for name, kwargs in CONFIGS:
+            label = _label(name, kwargs)
+            columns = ("numpy", "numba") + (("loop", "foreach") if torch is not None else ())
+            med = workers.medians(rounds, [f"{label} {c}" for c in columns], stat)
+            res = [1e3 * med[f"{label} {c}"] for c in columns]
+            if torch is None:
+                print(f"{label:<24}{res[0]:>10.3f}{res[1]:>10.3f}", flush=True)
+                continue
+            ours_np, ours_nb, loop, fe = res
+            print(
+                f"{label:<24}{ours_np:>10.3f}{ours_nb:>10.3f}{loop:>12.3f}{fe:>15.3f}"
+                f"{ours_nb / loop:>12.2f}{ours_nb / fe:>15.2f}",
+                flush=True,
+            )
+            goals.append((f"{label} step (numba / torch loop)", ours_nb / loop, "<=", 0.5))
     for g in goals:
         goal(*g)
 

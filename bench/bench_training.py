@@ -1,12 +1,12 @@
 """Training-step time: MLP and small CNN, jitgrad (numpy and numba backends) vs PyTorch CPU.
 
-Usage:  .venv/bin/python bench/bench_training.py [--repeats 20] [--threads N]
+Usage:  .venv/bin/python bench/bench_training.py [--repeats 20] [--inner 5] [--threads N]
 
 1. MLP 784-512-256-10, ReLU, cross-entropy, Adam, float32, batch 32 / 128 / 1024;
 2. small CNN (conv 1->16 3x3, relu, maxpool, conv 16->32 3x3, relu, maxpool, linear) at
    batch 64 on 28x28 inputs.
 Each library runs in a worker process of its own (jitgrad's two backends share one; see
-``_common.Workers`` for why); the parent hands them interleaved rounds of one step each and
+``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps each and
 reports the median per library with the ratio to torch (lower is better). torch uses its
 default threads unless ``--threads N``; the OpenBLAS core type in effect is printed, since
 OPENBLAS_CORETYPE changes GEMM speed a lot on this machine.
@@ -85,7 +85,7 @@ ROWS = [("mlp", 32), ("mlp", 128), ("mlp", 1024), ("cnn", 64)]
 COLUMNS = ("jitgrad-numpy", "jitgrad-numba", "torch")
 
 
-def serve(lib):
+def serve(lib, inner):
     """``--worker LIB``: every row's steps on one library (jitgrad: both backends), served to
     the parent (``_common.serve_variants``); labels are ``"<kind> <batch> <column>"``."""
     variants = {}
@@ -96,7 +96,7 @@ def serve(lib):
             for backend in ("numpy", "numba"):
                 step = make_step(kind, None, batch)
                 variants[f"{kind} {batch} jitgrad-{backend}"] = in_backend(backend, step)
-    serve_variants(variants, warmup=2)
+    serve_variants(variants, inner, warmup=10)  # (torch's first steps are slow)
 
 
 def bench(workers, kind, batch, repeats):
@@ -107,7 +107,8 @@ def bench(workers, kind, batch, repeats):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=20, help="interleaved rounds (median over them)")
+    ap.add_argument("--inner", type=int, default=5, help="steps per variant per round")
     add_threads_option(ap)
     ap.add_argument("--worker", choices=["jitgrad", "torch"], help="internal: a worker process")
     args = ap.parse_args()
@@ -118,7 +119,7 @@ def main():
             from autograd import kernels
 
             kernels.warmup(("float32",))  # compile / load every kernel before timing anything
-        serve(args.worker)
+        serve(args.worker, args.inner)
         return
     print("BLAS:", blas_info())
     print(f"torch threads: {torch.get_num_threads() if torch else '-'}")
@@ -129,6 +130,7 @@ def main():
         + "   ratio numba/torch"
     )
     me = [sys.executable, os.path.abspath(__file__), "--threads", str(args.threads)]
+    me += ["--inner", str(args.inner)]
     commands = {"jitgrad": me + ["--worker", "jitgrad"]}
     if torch is not None:
         commands["torch"] = me + ["--worker", "torch"]
