@@ -416,25 +416,20 @@ def getitem(input: Tensor, index) -> Tensor:
         tensor([[0., 0.],
                 [3., 3.]])
     """
-    if (
-        type(index) is slice
-        and index.step is None
-        and _function._tracer is None
-        and not input._requires_grad
-        and input._fw is None
-    ):
-        # Fast path for ``x[a:b]`` (``data[i : i + n]`` in a batch loader) that needs no
-        # recording: the view the general path below makes, with the bounds (None, ints or
-        # 0-d integer tensors) read directly instead of through the index normalisation.
+    # nothing to record or trace: the input needs no gradient and carries no tangent
+    plain = _function._tracer is None and not input._requires_grad and input._fw is None
+    if plain and type(index) is slice and index.step is None:
+        # Fast path for ``x[a:b]`` (``data[i : i + n]`` in a batch loader): the view the
+        # general path below makes, with the bounds (None, ints or 0-d integer tensors) read
+        # directly instead of through the index normalisation.
         arr = input._data
         start, stop = _slice_bound(index.start), _slice_bound(index.stop)
         if arr.ndim and start is not _NOT_SIMPLE and stop is not _NOT_SIMPLE:
             out = Tensor._make(arr[start:stop])
             return _view_of(out, input, GetItem, (slice(start, stop, None),))
     idx = _index_for(index, input)
-    if _function._tracer is None and not input._requires_grad and input._fw is None:
-        # Fast path: nothing to record or trace (the input needs no gradient and carries no
-        # tangent), so GetItem's forward runs without Op.apply's bookkeeping; the result is
+    if plain:
+        # Fast path: GetItem's forward runs without Op.apply's bookkeeping; the result is
         # the same tensor and is marked as a view just as on the general path.
         out = Tensor._make(_indexed(input._data, idx))
     else:
