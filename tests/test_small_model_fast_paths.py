@@ -495,6 +495,54 @@ def test_linear_addmm_matches_the_composition(dtype, needs, n, k, m):
             _same_tensor(a.grad, b.grad)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+@pytest.mark.parametrize("needs", [(True, True, True), (True, False, False), (False,) * 3])
+@pytest.mark.parametrize(
+    "shape, m", [((4, 8, 30), 20), ((2, 3, 4, 5), 6), ((0, 3, 4), 2), ((2, 3, 0), 2)]
+)
+def test_linear_on_a_stack_of_rows_matches_the_composition(dtype, needs, shape, m):
+    # (..., in) input: viewed as one matrix of rows, one Addmm, viewed back, as torch
+    # records it (ViewBackward0 <- AddmmBackward0 <- ViewBackward0)
+    rng = np.random.default_rng(len(shape) + m)
+    arrays = [rng.normal(size=s).astype(dtype) for s in (shape, (m, shape[-1]), (m,))]
+    (fast, fast_leaves), (ref, ref_leaves) = _linear_both(*zip(arrays, needs))
+    assert fast._data.dtype == ref._data.dtype and fast.requires_grad == ref.requires_grad
+    assert fast.shape == ref.shape == shape[:-1] + (m,)
+    np.testing.assert_array_equal(fast._data, ref._data)  # bit for bit (same arithmetic)
+    assert fast._version == ref._version == 0
+    if fast.requires_grad:
+        assert fast.grad_fn.name() == "ViewBackward0"
+        assert fast.grad_fn.next_functions[0][0].name() == "AddmmBackward0"
+    for a, b in zip(fast_leaves, ref_leaves):
+        assert (a.grad is None) == (b.grad is None)
+        if a.grad is not None:
+            _same_tensor(a.grad, b.grad)
+
+
+def test_linear_on_a_stack_of_rows_has_torchs_graph():
+    torch = pytest.importorskip("torch")
+    import nn.functional as F
+
+    x = autograd.randn(2, 3, 4, requires_grad=True)
+    w, b = autograd.randn(5, 4, requires_grad=True), autograd.randn(5, requires_grad=True)
+    tx, tw, tb = (torch.from_numpy(t._data.copy()).requires_grad_() for t in (x, w, b))
+    ours, theirs = F.linear(x, w, b), torch.nn.functional.linear(tx, tw, tb)
+    assert ours.grad_fn.name() == theirs.grad_fn.name()
+    np.testing.assert_allclose(ours._data, theirs.detach().numpy(), rtol=1e-6)
+    ours.sum().backward()
+    theirs.sum().backward()
+    for a, t in ((x, tx), (w, tw), (b, tb)):
+        np.testing.assert_allclose(a.grad._data, t.grad.numpy(), rtol=1e-5, atol=1e-6)
+    # the input's view shares its version counter: an in-place change is still caught
+    from autograd.errors import GraphError
+
+    y = F.linear(x, w, b)
+    with autograd.no_grad():
+        x.add_(1.0)
+    with pytest.raises(GraphError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
 def test_linear_addmm_in_no_grad_and_double_backward():
     import nn.functional as F
 
@@ -530,7 +578,7 @@ def test_linear_other_cases_keep_the_composition():
 
     w = autograd.randn(4, 3, requires_grad=True)
     b = autograd.randn(4, requires_grad=True)
-    assert F.linear(autograd.randn(5, 2, 3), w, b).grad_fn.name() == "AddBackward0"  # 3-D
+    assert F.linear(autograd.randn(5, 2, 3), w, b).grad_fn.name() == "ViewBackward0"  # torch's
     assert F.linear(autograd.randn(3), w, b).grad_fn.name() == "AddBackward0"  # 1-D
     assert F.linear(autograd.randn(2, 3), w).grad_fn.name() == "MmBackward0"  # no bias
     x64 = autograd.randn(2, 3, dtype=autograd.float64)

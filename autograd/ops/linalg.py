@@ -234,9 +234,10 @@ _xp.define("matmul", numpy=_matmul_arrays, tensor=matmul)
 
 
 class Addmm(Op):
-    """``F.linear``'s common case as one op: ``x @ w.T + b`` for a matrix ``x``, a weight
-    matrix ``w`` and a bias vector ``b`` of one float dtype (torch records this case as one
-    ``addmm`` too, grad_fn ``AddmmBackward0``). One graph node instead of the three of
+    """``F.linear``'s common case as one op: ``x @ w.T + b`` for a matrix ``x`` (F.linear
+    views a stack of rows ``(..., in)`` as one matrix first), a weight matrix ``w`` and a bias
+    vector ``b`` of one float dtype (torch records this case as one ``addmm`` too, grad_fn
+    ``AddmmBackward0``). One graph node instead of the three of
     ``matmul(x, w.t()) + b`` (transpose, matmul, add), with the same arithmetic in the same
     order on the same array layouts, so values and gradients are bit-identical to that
     composition (nn/functional/_linear.py takes it for every other case).
@@ -263,18 +264,18 @@ class Addmm(Op):
 
 def linear_as_addmm(input, weight, bias) -> bool:
     """Whether ``F.linear(input, weight, bias)`` is recorded as one ``Addmm``: a matrix of
-    rows, a weight matrix and a bias vector that fit, of one float dtype (bfloat16 ops
-    compute in float32 and round after each op, so the composition rounds twice), outside
-    forward AD (the composition's tangent rules) and outside ``autograd.compile``'s tracing
-    (it records the composition, whose bias add its plan fuses with the elementwise ops
-    after it)."""
+    rows (or a stack of them, ``(..., in)``, viewed as one matrix as torch does), a weight
+    matrix and a bias vector that fit, of one float dtype (bfloat16 ops compute in float32
+    and round after each op, so the composition rounds twice), outside forward AD (the
+    composition's tangent rules) and outside ``autograd.compile``'s tracing (it records the
+    composition, whose bias add its plan fuses with the elementwise ops after it)."""
     return (
         isinstance(bias, Tensor)
         and isinstance(input, Tensor)
-        and input._data.ndim == 2
+        and input._data.ndim >= 2
         and weight._data.ndim == 2
         and bias._data.shape == weight._data.shape[:1]
-        and input._data.shape[1] == weight._data.shape[1]
+        and input._data.shape[-1] == weight._data.shape[1]
         and input._data.dtype == weight._data.dtype == bias._data.dtype
         and input._data.dtype in _ADDMM_DTYPES
         and _function._fw_level is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import autograd
@@ -32,7 +34,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{weight.shape[1]}x{weight.shape[0]})"
         )
     if linear_as_addmm(input, weight, bias):  # a batch of rows: one node, AddmmBackward0
-        return Addmm.apply(input, weight, bias)
+        if len(in_shape) == 2:
+            return Addmm.apply(input, weight, bias)
+        # a stack of rows (a batch of sequences): as torch, a view as one matrix of rows,
+        # one Addmm, the result viewed back (grad_fn ViewBackward0)
+        rows = input.reshape(math.prod(in_shape[:-1]), in_shape[-1])
+        out = Addmm.apply(rows, weight, bias)
+        return out.view(*in_shape[:-1], weight._data.shape[0])
     out = autograd.matmul(input, weight.t())  # the general case
     if bias is not None:
         out = out + bias
