@@ -9,7 +9,7 @@ Numerical choices:
 * variance is never ``E[x**2] - E[x]**2``, which cancels catastrophically when the data has
   a large offset. batch_norm takes the mean of squared deviations from the mean (two passes
   over the channel); layer_norm's rows take one pass of sums shifted by the row's first
-  element (``_mean_var``: the row's own element is within the data, so the subtraction
+  element (``_variance``: the row's own element is within the data, so the subtraction
   loses at most log2(n) bits of float64, and a second pass is taken when it would lose more
   than one);
 * layer_norm's elementwise passes (y, dx) run in the data's precision with the mean split
@@ -107,15 +107,14 @@ def _shifted_sums(a):
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
-def _mean_var(a):
-    """Mean and biased variance of a row (float64), stable for any offset."""
+def _variance(a, s1, s2, mu):
+    """Biased variance of a row (float64) from its shifted sums ``s1, s2 = _shifted_sums(a)``
+    and its mean ``mu = a[0] + s1 / n``, stable for any offset."""
     n = a.size
-    s1, s2 = _shifted_sums(a)
-    mu = numba.float64(a[0]) + s1 / n
     c = s1 * s1 / n
     if c <= 0.5 * s2:  # s2 - c loses at most one bit: the usual case
-        return mu, (s2 - c) / n
-    return mu, _sum_sq_dev(a, mu) / n  # mean far from a[0]: a second, exact pass
+        return (s2 - c) / n
+    return _sum_sq_dev(a, mu) / n  # mean far from a[0]: a second, exact pass
 
 
 @_reduce
@@ -147,7 +146,11 @@ def layer_norm_fwd(x, w, b, eps, y, mean, rstd):
     for r in numba.prange(rows):
         xr = x[r]
         yr = y[r]
-        mu, var = _mean_var(xr)
+        # mean and variance (the mean written out here: a helper returning both was not
+        # inlined, and on short rows a call per row costs as much as the row's arithmetic)
+        s1, s2 = _shifted_sums(xr)
+        mu = numba.float64(xr[0]) + s1 / n
+        var = _variance(xr, s1, s2, mu)
         rs = 1.0 / math.sqrt(var + eps)
         hi = T(mu)
         lo = T(mu - numba.float64(hi))
@@ -425,7 +428,9 @@ def layer_norm_forward(x, n, weight, bias, eps):
 def layer_norm_backward(x, g, n, weight, mean, rstd):
     """dx, dweight, dbias of layer_norm (dweight/dbias flat, length n, x's dtype)."""
     x2 = _c(x).reshape(-1, n)
-    g2 = _c(np.broadcast_to(g, x.shape).astype(x.dtype, copy=False)).reshape(-1, n)
+    if g.shape != x.shape:
+        g = np.broadcast_to(g, x.shape)
+    g2 = _c(g.astype(x.dtype, copy=False)).reshape(-1, n)
     rows = x2.shape[0]
     dx = np.empty(x2.shape, x.dtype)
     chunks = max(1, min(LN_CHUNKS, rows))
