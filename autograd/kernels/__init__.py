@@ -159,3 +159,6 @@ def warmup(dtypes=("float32", "float64")) -> None:
         from . import rnn
 
         rnn.warmup(dt)
+        from . import linear
+
+        linear.warmup(dt)

@@ -16,6 +16,7 @@ import string
 import numpy as np
 
 from ..errors import DTypeError, ShapeError
+from .. import dispatch as _dispatch
 from .. import function as _function
 from ..function import Op
 from ..forward_ad import multilinear_jvp
@@ -249,7 +250,12 @@ class Addmm(Op):
         ctx.b_shape = b.shape
         ctx.save_for_backward(x, w)
         out = _matmul_arrays(x, w.T)
-        out += b  # (a new array: adding in place gives the values of ``out + b``)
+        # (a new array: adding in place gives the values of ``out + b``)
+        K = _dispatch.kernels("linear", out, b)
+        if K is not None:
+            K.add_rows_(out, b)
+        else:
+            out += b
         return out
 
     @staticmethod
