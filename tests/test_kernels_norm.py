@@ -459,3 +459,31 @@ def test_kernels_parallel_build_matches_serial():
         parallel.set_num_threads(old)
     for s, p in zip(serial, par):
         np.testing.assert_allclose(p, s, rtol=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("normalized_shape", [(6,), (2, 3)])
+def test_layer_norm_kernel_parameter_grads_are_taken_over_by_grad(normalized_shape, monkeypatch):
+    # the kernel's new weight/bias gradients become .grad as they are (a view of them would
+    # be copied by the engine); a multi-dim normalized_shape gets its shape back
+    made, backward = [], K.layer_norm_backward
+
+    def spy(*args):  # (notes the arrays' ids: holding them would make the engine copy)
+        out = backward(*args)
+        made.append(tuple(map(id, out)))
+        return out
+
+    x = np.random.default_rng(0).normal(size=(4,) + normalized_shape).astype(np.float32)
+    grads = {}
+    for backend in BACKENDS:
+        with autograd.backend(backend):
+            ln = nn.LayerNorm(normalized_shape)
+            with monkeypatch.context() as m:
+                m.setattr(K, "layer_norm_backward", spy)
+                ln(autograd.tensor(x)).pow(2).sum().backward()
+            grads[backend] = (ln.weight.grad, ln.bias.grad)
+    for ours, ref in zip(grads["numba"], grads["numpy"]):
+        assert ours.shape == ref.shape == normalized_shape and ours.dtype == ref.dtype
+        np.testing.assert_allclose(ours.numpy(), ref.numpy(), **TOL["float32"])
+    ((_, dw, db),) = made
+    if len(normalized_shape) == 1:
+        assert (id(grads["numba"][0]._data), id(grads["numba"][1]._data)) == (dw, db)

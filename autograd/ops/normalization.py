@@ -335,11 +335,12 @@ class LayerNorm(Op):
             if K is not None:
                 dx, dw, db = K.layer_norm_backward(x, g, ctx.n, weight, mean, rstd)
                 need_x, need_w, need_b = ctx.needs_input_grad
-                return (
-                    dx if need_x else None,
-                    dw.reshape(weight.shape) if need_w else None,
-                    db.reshape(x.shape[x.ndim - len(ctx.red) :]) if need_b else None,
-                )
+                # (dw, db are flat and new: reshaped only for a multi-dim normalized_shape, so
+                # that a parameter's .grad can take them over instead of copying a view)
+                shape = x.shape[x.ndim - len(ctx.red) :]
+                if dw.shape != shape:
+                    dw, db = dw.reshape(shape), db.reshape(shape)
+                return (dx if need_x else None, dw if need_w else None, db if need_b else None)
         else:  # recording: mean and rstd as differentiable functions of x
             mean = xp.mean(x, ctx.red, True)
             d = x - mean
