@@ -738,3 +738,23 @@ def test_view_ops_skip_the_errstate_switch_and_nothing_warns():
         y.backward()
     assert np.isinf(y.item()) or np.isnan(y.item())
     assert np.geterr() == before
+
+
+# ---- wrap_dim: an int already in range is returned as it is ---------------------------------
+def test_wrap_dim_fast_path_matches_general():
+    """Every dim of every rank, as an int (the fast path when in range), a NumPy integer and
+    a bool (the general path): the same normalised int, and the same IndexError/TypeError
+    outside the range or for other types."""
+    for ndim in range(4):
+        n = max(ndim, 1)
+        for dim in range(-n - 2, n + 2):
+            for given in (dim, np.int64(dim), np.int8(dim)):
+                if -n <= dim < n:
+                    out = _util.wrap_dim(given, ndim)
+                    assert type(out) is int and out == dim % n
+                else:
+                    with pytest.raises(IndexError, match=rf"\[{-n}, {n - 1}\], but got {dim}\)"):
+                        _util.wrap_dim(given, ndim)
+    assert _util.wrap_dim(True, 2) == 1 and type(_util.wrap_dim(True, 2)) is int
+    with pytest.raises(TypeError, match="dim must be an int, got float"):
+        _util.wrap_dim(1.0, 2)
