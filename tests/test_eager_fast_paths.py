@@ -758,3 +758,18 @@ def test_wrap_dim_fast_path_matches_general():
     assert _util.wrap_dim(True, 2) == 1 and type(_util.wrap_dim(True, 2)) is int
     with pytest.raises(TypeError, match="dim must be an int, got float"):
         _util.wrap_dim(1.0, 2)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float32"])
+def test_slice_views_of_integer_bases_are_not_listed(dtype):
+    """``data[i : i + 2]`` (the slice fast path) and ``data[1]`` (the general one) of an
+    integer or bool base are views sharing its version counter but are not listed in its
+    ``_views`` (never regenerated); a float base lists them."""
+    data = autograd.zeros(6, dtype=dtype)
+    i = list(autograd.tensor([1, 3]))[0]
+    views = [data[i : i + 2], data[1], data[:3]]
+    for v in views:
+        assert v._base is data and v._version_cell is data._version_cell
+    assert (data._views is None) == (dtype != "float32")
+    if dtype == "float32":
+        assert len(data._views) == len(views)
