@@ -537,13 +537,12 @@ def _view_of(out: Tensor, input: Tensor, op, param) -> Tensor:
 
 
 def _base_knows_views(base: Tensor, no_grad: bool) -> bool:
-    """Whether ``base``, of a floating-point or complex dtype (``_GRAD_KINDS``: the callers
-    check it first), must list its views (to regenerate them after an in-place op). Views
-    made in no_grad mode are never regenerated (torch refuses to rebase them), and a leaf
-    that requires grad can never be rebased: neither needs to know its views. Nor does a
-    base of an integer or bool dtype (``for i in index_tensor``, ``data[i : i + 8]``): no
-    in-place op gives it a grad_fn, since only floating-point (and complex) tensors carry
-    gradients; checked by the callers before the call, which it saves for such views."""
+    """Whether ``base`` must list its views (to regenerate them after an in-place op), for a
+    base of a floating-point or complex dtype (``_GRAD_KINDS``). Views made in no_grad mode
+    are never regenerated (torch refuses to rebase them), and a leaf that requires grad can
+    never be rebased: neither needs to know its views. A base of an integer or bool dtype
+    (``for i in index_tensor``, ``data[i : i + 8]``) never does either: no in-place op gives
+    it a grad_fn. The callers test the dtype first, which spares such views this call."""
     return not no_grad and (base.grad_fn is not None or not base._requires_grad)
 
 
