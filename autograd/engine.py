@@ -255,7 +255,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                 if not retain_graph:  # only non-differentiable outputs were reached
                     node._release()
                 continue
-            grads_in = node.op._vjp(node, grads, xp)
+            op = node.op
+            if op._plain_vjp:  # (``Op._vjp``, inlined: it runs once per node)
+                node._as_tensors = graph
+                grads_in = op.backward(node, grads[0], xp)
+                if not isinstance(grads_in, tuple):
+                    grads_in = (grads_in,)
+            else:
+                grads_in = op._vjp(node, grads, xp)
             if special:
                 _after_vjp(node, grads, grads_in, anomaly, observers)
             if not retain_graph and node._saved:
