@@ -30,6 +30,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dt
+from .dtypes import FLOAT_KINDS
 from .errors import GraphError
 from .grad_mode import _grad_enabled
 from .tensor import AccumulateGrad as AccumulateGrad  # (re-exported: the leaf's node)
@@ -744,21 +745,28 @@ def lean_unary(cls, forward, a, save):
 
 
 def lean_binary(cls, forward, a, b, save):
-    """``cls.apply(a, b)`` for an elementwise op of two Tensors of one dtype and shape whose
-    forward is ``forward(x, y)`` and which saves nothing (``save=False``: add, sub) or, like
-    ``Mul``, each input where the other one needs a gradient (``save=True``); None when
-    ``cls.apply`` is needed."""
+    """``cls.apply(*binary_operands(a, b))`` for an elementwise op of a Tensor ``a`` and a
+    Tensor ``b`` of the same dtype and shape, or a Python number ``b`` that takes ``a``'s
+    dtype (``y * 2.0``: the constant ``binary_operands`` makes), whose forward is
+    ``forward(x, y)`` and which saves nothing (``save=False``: add, sub) or, like ``Mul``,
+    each input where the other one needs a gradient (``save=True``); None when the general
+    path is needed."""
+    if _fw_level is not None or _tracer is not None or _LOW_PRECISION:
+        return None
     x = a._data
-    y = b._data
     shape = x.shape
-    if (
-        x.dtype is not y.dtype
-        or x is y
-        or shape != y.shape
-        or _fw_level is not None
-        or _tracer is not None
-        or _LOW_PRECISION
-    ):
+    if type(b) is Tensor:
+        y = b._data
+        if x.dtype is not y.dtype or x is y or shape != y.shape:
+            return None
+        rb = b._requires_grad
+    elif type(b) is float or type(b) is int:
+        kind = x.dtype.kind
+        if not (kind in FLOAT_KINDS or (kind in "iu" and type(b) is int)):
+            return None
+        y = _tensor_module._operand(b, x.dtype)
+        rb = False
+    else:
         return None
     token = _np_err.set(_NP_QUIET)
     try:
@@ -773,7 +781,6 @@ def lean_binary(cls, forward, a, b, save):
     result._output_nr = 0
     result._version_cell = [0]
     ra = a._requires_grad
-    rb = b._requires_grad
     if not ((ra or rb) and _grad_enabled.get()):
         result._requires_grad = False
         result.grad_fn = None
@@ -793,9 +800,15 @@ def lean_binary(cls, forward, a, b, save):
     needs = ((True, True) if rb else (True, False)) if ra else (False, True)
     node = _lean_node(cls, (ea, eb), needs, shape, out.dtype)
     if save:  # (``a`` and ``b`` are the caller's tensors, never ``Tensor._number`` operands)
+        if not ra:
+            rec_b = None
+        elif type(b) is Tensor:
+            cb = b._version_cell
+            rec_b = (y, b, cb[0], cb)
+        else:  # a number: kept as a constant, its value (see ``_input_record``)
+            rec_b = (y, None, 0, None)
         ca = a._version_cell
-        cb = b._version_cell
-        node._saved = ((x, a, ca[0], ca) if rb else None, (y, b, cb[0], cb) if ra else None)
+        node._saved = ((x, a, ca[0], ca) if rb else None, rec_b)
     else:
         node._saved = ()
     result._requires_grad = True

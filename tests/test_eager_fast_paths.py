@@ -6,6 +6,7 @@ called directly) and compare values, dtypes, shapes, ``grad_fn`` names, ``requir
 view bookkeeping and errors, then compare with PyTorch where it is installed.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -703,6 +704,9 @@ def test_lean_path_matches_op_apply(dtype, shape, grads):
         (autograd.sub, arithmetic.Sub, (b, a)),
         (autograd.mul, arithmetic.Mul, (a, b)),  # saves both inputs
         (autograd.mul, arithmetic.Mul, (b.t(), a)),  # a view's record: its own version cell
+        (autograd.mul, arithmetic.Mul, (a, 2.5)),  # a Python number: saved as its value
+        (autograd.add, arithmetic.Add, (a, 3)),
+        (autograd.sub, arithmetic.Sub, (b, -0.0)),
         (autograd.tanh, unary.tanh.op, (a,)),  # saves its output (a NumPy scalar when 0-d)
         (autograd.exp, unary.exp.op, (b,)),
         (autograd.sin, unary.sin.op, (a,)),  # saves its input
@@ -710,18 +714,38 @@ def test_lean_path_matches_op_apply(dtype, shape, grads):
     for fn, op, inputs in cases:
         for grad_mode in (True, False):
             with autograd.set_grad_enabled(grad_mode):
-                lean, general = fn(*inputs), op.apply(*inputs)
+                lean = fn(*inputs)
+                general = op.apply(
+                    *(_util.binary_operands(*inputs) if len(inputs) == 2 else inputs)
+                )
+            tensors = [t for t in inputs if isinstance(t, autograd.Tensor)]
             _same_node(lean, general)
             if lean.grad_fn is not None:
                 assert lean.grad_fn.op is general.grad_fn.op
                 assert lean.grad_fn._out_meta is general.grad_fn._out_meta  # (shared)
             if lean.requires_grad:
-                wrt = [t for t in inputs if t.requires_grad]
+                wrt = [t for t in tensors if t.requires_grad]
                 gl = autograd.grad(lean.sum(), wrt, retain_graph=True)
                 gg = autograd.grad(general.sum(), wrt, retain_graph=True)
                 for x, y in zip(gl, gg):
                     _same_tensor(x, y)
                     assert x._data.tobytes() == y._data.tobytes()
+
+
+@pytest.mark.parametrize("dtype", INT_AND_FLOAT)
+def test_lean_path_with_numbers_matches_binary_operands(dtype):
+    from autograd.ops import arithmetic
+
+    a = autograd.tensor((np.arange(6) % 4).astype(dtype).reshape(2, 3))
+    for number in (0, 7, -3, 2.5, 300, 2**40, float("nan"), True):
+        for fn, op in ((autograd.add, arithmetic.Add), (autograd.mul, arithmetic.Mul)):
+            try:
+                general = op.apply(*_util.binary_operands(a, number))
+            except (OverflowError, RuntimeError) as e:  # (refused the same way)
+                with pytest.raises(type(e), match=re.escape(str(e))):
+                    fn(a, number)
+                continue
+            _same_node(fn(a, number), general)
 
 
 def test_lean_path_steps_aside_and_keeps_errors():
