@@ -68,6 +68,20 @@ _FREED = object()  # marks saved values released after backward
 # (bounded): a graph then holds one tracked object less per op for the garbage collector.
 _METAS: dict = {}
 _METAS_MAX = 4096
+# The last of them per shape: ``Op.apply`` finds a node's tuple by the output's shape alone
+# (hashing a dtype costs more than the lookup), then checks the dtype.
+_META_BY_SHAPE: dict = {}
+
+
+def _shared_meta(shape, dtype):
+    """The shared ``(shape, dtype)`` tuple of ``_METAS`` (a new one once it is full)."""
+    meta = (shape, dtype)
+    if len(_METAS) < _METAS_MAX:
+        meta = _METAS.setdefault(meta, meta)
+        _META_BY_SHAPE[shape] = meta
+    return meta
+
+
 _new = object.__new__  # (module-level names for the hot path in Op.apply)
 _weakref = weakref.ref
 _ndarray = np.ndarray
@@ -654,8 +668,11 @@ class Op:
                 )
             else:
                 node._resolve_saved1(inputs, out, raw, cell)
-        meta = (out.shape, out.dtype)  # (one shared tuple per shape and dtype, see _METAS)
-        node._out_meta = _METAS.setdefault(meta, meta) if len(_METAS) < _METAS_MAX else meta
+        shape, dtype = out.shape, out.dtype  # (one shared tuple per shape and dtype: _METAS)
+        meta = _META_BY_SHAPE.get(shape)
+        node._out_meta = (
+            meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
+        )
         return result
 
     # True while ``_vjp`` is this one: the engine then calls ``backward`` itself (the same
@@ -677,19 +694,6 @@ class Op:
 # are made here directly: the ones ``Op.apply`` makes). Callers fall back to ``cls.apply``
 # when it returns None (forward AD, tracing, bfloat16, operands of other dtypes or shapes).
 # tests/test_eager_fast_paths.py checks that both give the same tensors, nodes and records.
-#
-# ``_META_BY_SHAPE``: the last shared ``_out_meta`` (see ``_METAS``) per shape, so that the
-# lean path finds it by the shape alone (hashing the dtype costs more than the lookup).
-_META_BY_SHAPE: dict = {}
-
-
-def _shared_meta(shape, dtype):
-    """The shared ``(shape, dtype)`` tuple of ``_METAS`` (a new one once it is full)."""
-    meta = (shape, dtype)
-    if len(_METAS) < _METAS_MAX:
-        meta = _METAS.setdefault(meta, meta)
-        _META_BY_SHAPE[shape] = meta
-    return meta
 
 
 def _lean_node(cls, edges, needs, shape, dtype):
