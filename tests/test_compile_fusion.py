@@ -344,6 +344,49 @@ def test_the_slices_of_one_value_add_their_gradients_into_one_array(dtype, backe
         assert cf.plan.count("Narrow_backward(") == (0 if fused else 2)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_reshaped_slices_add_their_gradients_through_a_view(dtype, backend):
+    """Attention's heads: ``split`` then ``view(B, T, H, D).transpose(1, 2)``. The reshape's
+    VJP is skipped and each head gradient is added into a view of its part of the
+    projection's gradient (``add_at``; a kernel on the numba backend), bit for bit eager
+    mode's values; a slice that cannot be viewed in the reshape's shape (here a column
+    block flattened) takes ``add_at``'s copying path, with the same values."""
+
+    def heads(x, w):
+        B, T, C = x.shape
+        q, k, v = (x @ w).split(C, dim=2)
+        q, k, v = (t.view(B, T, 2, C // 2).transpose(1, 2) for t in (q, k, v))
+        y = ((q @ k.transpose(-2, -1)).tanh() @ v).sum() + (q * -0.0).sum()
+        y.backward()
+        return y.detach()
+
+    def flattened(x, w):
+        h = x[0] @ w  # (T, 3C)
+        a, b = h[:, :2], h[:, 2:4]  # column blocks: not viewable as (2T,)
+        y = (a.reshape(-1) * b.reshape(-1).tanh()).sum()
+        y.backward()
+        return y.detach()
+
+    rng = np.random.default_rng(5)
+    base_x = rng.standard_normal((2, 3, 4)).astype(dtype)
+    base_w = rng.standard_normal((4, 12)).astype(dtype)
+    for f in (heads, flattened):
+        results, cf = [], autograd.compile(f)
+        for fn in (f, cf, cf):  # (eager, traced, replayed)
+            x = autograd.tensor(base_x.copy(), requires_grad=True)
+            w = autograd.tensor(base_w.copy(), requires_grad=True)
+            with autograd.backend(backend):
+                out = fn(x, w)
+            results.append([out._data, x.grad._data, w.grad._data])
+        for got in results[1:]:
+            for a, b in zip(results[0], got):
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+        assert cf.plan.count("add_at(") == (3 if f is heads else 2)
+        # (no copy of a head's gradient in the slice's shape, but for the dtype-mixing branch)
+        assert not re.search(r"g\d+ = g\d+\.reshape\(\(2, 3, 4\)\)", cf.plan)
+
+
 def test_slice_gradients_of_two_dtypes_take_the_engines_promoting_sum(monkeypatch):
     """If the slices' gradients came in two dtypes (here a VJP made to return float32 for a
     float64 value, first), the plan adds as the engine does (promoting to float64) instead of

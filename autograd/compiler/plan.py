@@ -52,6 +52,7 @@ from .steps import (
     _shape_text,
     acc,
     acc_leaf,
+    add_at,
     scalar_out,
     sum_rows,
 )
@@ -110,6 +111,7 @@ class _Builder(BackwardSteps):
             "broadcast_view": _broadcast_view,
             "sum_to": _sum_to_shape,
             "sum_rows": sum_rows,
+            "add_at": add_at,
         }
         self._names = {}  # id(object) -> its name in the namespace
         self.lines = []
@@ -120,6 +122,7 @@ class _Builder(BackwardSteps):
         self.temps: set = set()  # slots a fused kernel keeps in registers (no variable)
         self.group = None  # the fused kernel the steps emitted now belong to
         self.single: set = set()  # gradient variables one value reaches (no sum: no acc)
+        self.reshaped: dict = {}  # reshape nodes whose slice VJP adds their gradient as is
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:

@@ -95,6 +95,34 @@ def acc_leaf(leaf, g):
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _reduce_kernels: list = []  # autograd.kernels.reduce, once a replay has needed it
+_scatter_kernels: list = []  # autograd.kernels.scatter, once a plan has needed it
+
+
+def add_at(target, idx, g):
+    """``target[idx] += g``, for a slice's gradient ``g`` that arrives in the shape of a
+    reshape of the slice (the plan skips the reshape's VJP, see
+    ``BackwardSteps._reshaped_slices``): the part ``target[idx]`` is viewed in ``g``'s shape
+    and ``g`` added into that view, with the same additions (one per element) as
+    ``target[idx] += g.reshape(part shape)``. On the numba backend 4-d float views, such as
+    attention's heads ``q.view(B, T, H, D).transpose(1, 2)``, are added by a kernel; where
+    the part cannot be viewed in ``g``'s shape, ``g`` is reshaped (copied) instead."""
+    part = target[idx]
+    try:
+        view = part.reshape(g.shape, copy=False)
+    except ValueError:  # (the part's strides do not allow that view)
+        part += g.reshape(part.shape)
+        return
+    if (
+        g.ndim == 4
+        and g.dtype in _FLOATS
+        and _dispatch.enabled()
+        and _dispatch._trace_hook is None  # (while tracing, kernels are handed out watched)
+    ):
+        if not _scatter_kernels:
+            _scatter_kernels.append(_dispatch._load("scatter"))
+        _scatter_kernels[0].add_into(view, g)
+    else:
+        view += g
 
 
 def sum_rows(g, n):
