@@ -304,6 +304,23 @@ def test_a_gelu_written_out_is_fused_around_its_tanh():
     assert backward.count("VJP") == 10 and "TanhVJP" in backward
 
 
+def _same_bits_eager_traced_replayed(f, base_x, base_w, backend):
+    """``f(x, w)`` (a step that calls ``backward()``) run eagerly, traced and replayed on
+    copies of ``base_x``/``base_w``: result and both gradients equal bit for bit; returns the
+    compiled function."""
+    results, cf = [], autograd.compile(f)
+    for fn in (f, cf, cf):  # (eager, traced, replayed)
+        x = autograd.tensor(base_x.copy(), requires_grad=True)
+        w = autograd.tensor(base_w.copy(), requires_grad=True)
+        with autograd.backend(backend):
+            out = fn(x, w)
+        results.append([out._data, x.grad._data, w.grad._data])
+    for got in results[1:]:
+        for a, b in zip(results[0], got):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    return cf
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_the_slices_of_one_value_add_their_gradients_into_one_array(dtype, backend):
@@ -330,16 +347,7 @@ def test_the_slices_of_one_value_add_their_gradients_into_one_array(dtype, backe
     base = np.random.default_rng(4).standard_normal((3, 6)).astype(dtype)
     base[0, :3] = [0.0, -0.0, 2.0]
     for f, fused in ((sliced, True), (also_whole, False)):
-        results, cf = [], autograd.compile(f)
-        for fn in (f, cf, cf):  # (eager, traced, replayed)
-            x = autograd.tensor(base.copy(), requires_grad=True)
-            w = autograd.tensor(base[::-1].copy(), requires_grad=True)
-            with autograd.backend(backend):
-                out = fn(x, w)
-            results.append([out._data, x.grad._data, w.grad._data])
-        for got in results[1:]:
-            for a, b in zip(results[0], got):
-                assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+        cf = _same_bits_eager_traced_replayed(f, base, base[::-1], backend)
         assert ("] += g" in cf.plan) is fused
         assert cf.plan.count("Narrow_backward(") == (0 if fused else 2)
 
@@ -372,16 +380,7 @@ def test_reshaped_slices_add_their_gradients_through_a_view(dtype, backend):
     base_x = rng.standard_normal((2, 3, 4)).astype(dtype)
     base_w = rng.standard_normal((4, 12)).astype(dtype)
     for f in (heads, flattened):
-        results, cf = [], autograd.compile(f)
-        for fn in (f, cf, cf):  # (eager, traced, replayed)
-            x = autograd.tensor(base_x.copy(), requires_grad=True)
-            w = autograd.tensor(base_w.copy(), requires_grad=True)
-            with autograd.backend(backend):
-                out = fn(x, w)
-            results.append([out._data, x.grad._data, w.grad._data])
-        for got in results[1:]:
-            for a, b in zip(results[0], got):
-                assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+        cf = _same_bits_eager_traced_replayed(f, base_x, base_w, backend)
         assert cf.plan.count("add_at(") == (3 if f is heads else 2)
         # (no copy of a head's gradient in the slice's shape, but for the dtype-mixing branch)
         assert not re.search(r"g\d+ = g\d+\.reshape\(\(2, 3, 4\)\)", cf.plan)
