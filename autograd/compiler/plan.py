@@ -38,6 +38,7 @@ from .. import dispatch as _dispatch
 from .. import function as _function
 from ..engine import _topological_order
 from ..ops import xp as _xp
+from ..ops.activation import Gelu
 from ..ops.movement import _broadcast_view, _sum_to_shape
 from ..tensor import AccumulateGrad
 from . import fusion as _fusion
@@ -53,6 +54,7 @@ from .steps import (
     acc,
     acc_leaf,
     add_at,
+    bias_gelu,
     scalar_out,
     sum_rows,
 )
@@ -231,9 +233,13 @@ class _Builder(BackwardSteps):
         for k, step in enumerate(tr.steps):
             if k in first_of:
                 g = first_of[k]
-                span = range(g[0], g[-1] + 1)
+                gelu = self._gelu_after_bias(g)  # (a bias add, then exact GELU)
+                span = range(g[0], (g[-1] if gelu is None else gelu) + 1)
                 skip.update(span)
-                self._fused_forward(g)
+                if gelu is None:
+                    self._fused_forward(g)
+                else:
+                    self._bias_gelu(g, gelu)
                 gone = [v for j in span for v in dies.get(j, ()) if self._assigned(v)]
                 if gone:
                     self.emit(f"del {', '.join(self.var(v) for v in gone)}")
@@ -448,6 +454,10 @@ class _Builder(BackwardSteps):
         label = "+".join(st.op.__name__ for st in steps)
         fn = self._kernel(label, in_shapes, examples, shape, dtype, body, outs)
         self.emit(f"{fn}({', '.join(ins + out_vars)})  # {label}")
+        self._fused_ctxs(group, steps)
+
+    def _fused_ctxs(self, group, steps):
+        """The ctxs of a fused run's steps, filled as their forwards would fill them."""
         for k, st in zip(group, steps):
             if k not in self.in_backward:
                 continue
@@ -465,6 +475,59 @@ class _Builder(BackwardSteps):
                 self.emit(f"c{k}._saved = ({''.join(v + ', ' for v in vals)})")
             for name, value in attrs.items():
                 self.emit(f"c{k}.{name} = {self.literal(value, f'A{k}_{name}')}")
+
+    def _gelu_after_bias(self, group):
+        """The number of the exact-GELU step that takes the result of ``group`` when the
+        group is a bias add (``Expand`` of a (n,) vector, ``Add``) of float32 arrays and the
+        GELU's backward will run (``nn.Linear`` then ``nn.GELU``), else None: ``_bias_gelu``
+        makes them one kernel."""
+        tr = self.tr
+        if len(group) != 2 or group[1] != group[0] + 1 or group[1] + 1 >= len(tr.steps):
+            return None
+        expand, add, gelu = tr.steps[group[0]], tr.steps[group[1]], tr.steps[group[1] + 1]
+        if not (
+            isinstance(gelu, OpStep)
+            and expand.op is _fusion.Expand
+            and add.op is _fusion.Add
+            and gelu.op is Gelu
+            and gelu.params.get("approximate") == "none"
+            and gelu.ins[0] is add.out
+            and gelu.node is not None
+            and group[1] + 1 in self.in_backward
+            and True in gelu.node.needs_input_grad  # (Gelu.forward then saves dy/dx)
+            and add.out.dtype == np.float32
+            and len(expand.ins[0].shape) == 1
+            and expand.ins[0].dtype == np.float32
+            and self.last.get(expand.out.n) == group[1]  # (the broadcast read once)
+            and group[0] not in self.live_steps
+        ):
+            return None
+        x = add.ins[0] if add.ins[1] is expand.out else add.ins[1]
+        return group[1] + 1 if x.shape == add.out.shape and x.dtype == np.float32 else None
+
+    def _bias_gelu(self, group, k):
+        """A bias add (``group``) and the exact GELU of step ``k`` after it as one kernel
+        call (steps.py ``bias_gelu``), the GELU's ctx filled as its forward fills it."""
+        tr = self.tr
+        expand, add, gelu = tr.steps[group[0]], tr.steps[group[1]], tr.steps[k]
+        x = add.ins[0] if add.ins[1] is expand.out else add.ins[1]
+        b, h, y = self.var(expand.ins[0]), self.var(add.out), self.var(gelu.out)
+        K = _dispatch._load("activation")  # (its kernel compiled now, not on a replay)
+        z = [np.zeros((1, 1), np.float32) for _ in range(4)]
+        K.bias_gelu_erf_fwd_grad(z[0], np.zeros(1, np.float32), *z[1:])
+        self.temps.add(expand.out.n)  # (the broadcast is read by the kernel, never made)
+        self.ns.setdefault("empty", np.empty)
+        self.ns["bias_gelu"] = bias_gelu
+        self.kernel_names.append("Expand+Add+Gelu")
+        self.group = len(self.kernel_names) - 1
+        self.box("forward", "Expand", [b], [f"~{expand.out.n}"])
+        self.box("forward", "Add", [self.var(x), f"~{expand.out.n}"], [h], _shape_text(add.out))
+        self.emit(f"{h} = empty({add.out.shape!r}, {self.bind(add.out.dtype, 'dt_float32')})")
+        self._fused_ctxs(group, [expand, add])
+        self.emit(f"c{k} = Ctx({gelu.node.needs_input_grad!r})")
+        self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
+        self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
+        self.group = None
 
     # ---- forward steps -----------------------------------------------------------------
     def _op(self, k, step: OpStep):
