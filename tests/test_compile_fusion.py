@@ -386,6 +386,40 @@ def test_reshaped_slices_add_their_gradients_through_a_view(dtype, backend):
         assert not re.search(r"g\d+ = g\d+\.reshape\(\(2, 3, 4\)\)", cf.plan)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_a_permuted_product_copied_by_contiguous_is_written_in_place(dtype, backend):
+    """Attention's ``(att @ v).transpose(1, 2).contiguous()``: the plan has ``np.matmul``
+    write the product into the copy's array through the permutation (no product array, no
+    ``Clone`` call), with eager mode's values and gradients bit for bit; a product that is
+    also read elsewhere keeps the three steps."""
+
+    def merged(x, w):
+        B, T, C = x.shape
+        h = (x @ w).view(B, T, 2, C // 2).transpose(1, 2)  # (B, H, T, D)
+        y = (h @ h.transpose(-2, -1)).tanh() @ h
+        out = y.transpose(1, 2).contiguous().view(B, T, C)
+        loss = (out * x).sum()
+        loss.backward()
+        return loss.detach()
+
+    def also_read(x, w):
+        B, T, C = x.shape
+        h = (x @ w).view(B, T, 2, C // 2).transpose(1, 2)
+        y = h @ h.transpose(-2, -1)
+        loss = y.transpose(1, 2).contiguous().sum() + y.sum()
+        loss.backward()
+        return loss.detach()
+
+    rng = np.random.default_rng(6)
+    base_x = rng.standard_normal((2, 3, 4)).astype(dtype)
+    base_w = rng.standard_normal((4, 4)).astype(dtype)
+    for f, in_place in ((merged, True), (also_read, False)):
+        cf = _same_bits_eager_traced_replayed(f, base_x, base_w, backend)
+        assert ("Clone_forward(" in cf.plan) is not in_place
+        assert ("matmul(" in cf.plan and "out=" in cf.plan) is in_place
+
+
 def test_slice_gradients_of_two_dtypes_take_the_engines_promoting_sum(monkeypatch):
     """If the slices' gradients came in two dtypes (here a VJP made to return float32 for a
     float64 value, first), the plan adds as the engine does (promoting to float64) instead of

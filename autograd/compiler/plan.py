@@ -39,7 +39,9 @@ from .. import function as _function
 from ..engine import _topological_order
 from ..ops import xp as _xp
 from ..ops.activation import Gelu
-from ..ops.movement import _broadcast_view, _sum_to_shape
+from ..ops.arithmetic import Clone
+from ..ops.linalg import Matmul
+from ..ops.movement import Permute, _broadcast_view, _sum_to_shape
 from ..tensor import AccumulateGrad
 from . import fusion as _fusion
 from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, Slot, SlotRef, WriteStep
@@ -245,6 +247,13 @@ class _Builder(BackwardSteps):
                     self.emit(f"del {', '.join(self.var(v) for v in gone)}")
                 continue
             if k in skip:
+                continue
+            if self._matmul_into_clone(k):  # (a product, permuted, then copied)
+                span = range(k, k + 3)
+                skip.update(span)
+                gone = [v for j in span for v in dies.get(j, ()) if self._assigned(v)]
+                if gone:
+                    self.emit(f"del {', '.join(self.var(v) for v in gone)}")
                 continue
             if isinstance(step, OpStep):
                 self._op(k, step)
@@ -528,6 +537,58 @@ class _Builder(BackwardSteps):
         self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
         self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
         self.group = None
+
+    def _matmul_into_clone(self, k) -> bool:
+        """Steps ``k``, ``k + 1``, ``k + 2`` as one call when they are a batched product of
+        float arrays, a ``Permute`` of it and a ``Clone`` of that (attention's
+        ``(att @ v).transpose(1, 2).contiguous()``), neither intermediate used elsewhere:
+        ``np.matmul`` writes the product straight into the clone's array, through the
+        permutation's inverse (BLAS writes each matrix with the strides it is given, so the
+        values are those of the product copied), instead of a product and a copy. Emits
+        them and returns True, else False. The ctxs are filled as the ops' forwards fill
+        them."""
+        steps = self.tr.steps
+        if k + 2 >= len(steps) or not all(isinstance(steps[j], OpStep) for j in (k, k + 1, k + 2)):
+            return False
+        mm, perm, clone = steps[k], steps[k + 1], steps[k + 2]
+        if not (
+            mm.op.forward is Matmul.forward
+            and perm.op is Permute
+            and clone.op is Clone
+            and perm.ins[0] is mm.out
+            and clone.ins[0] is perm.out
+            and len(mm.ins) == 2
+            and mm.ins[0].shape is not None
+            and mm.ins[1].shape is not None
+            and len(mm.ins[0].shape) == len(mm.ins[1].shape) >= 3
+            and mm.ins[0].shape[:-2] == mm.ins[1].shape[:-2]  # (no broadcast batch dims)
+            and mm.ins[0].dtype == mm.ins[1].dtype == mm.out.dtype
+            and mm.out.dtype in _fusion._FLOATS
+            and self.last.get(mm.out.n) == k + 1
+            and self.last.get(perm.out.n) == k + 2
+            and mm.out.n not in self.saved_slots
+            and perm.out.n not in self.saved_slots
+            and not {k, k + 1, k + 2} & self.live_steps
+            and all(steps[j].saved is not None for j in (k, k + 2) if j in self.in_backward)
+            and ("out",) not in (mm.saved or ((),))[0]  # (the product is never made)
+        ):
+            return False
+        dims = perm.params["dims"]
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        a, b, out = self.var(mm.ins[0]), self.var(mm.ins[1]), self.var(clone.out)
+        self.temps.update((mm.out.n, perm.out.n))  # (never made: no variables)
+        self.ns["matmul"] = np.matmul
+        self.ns.setdefault("empty", np.empty)
+        self.emit(f"{out} = empty({clone.out.shape!r}, {self._dt(clone.out.dtype)})")
+        self._fused_ctxs([k], [mm])
+        self.emit(f"matmul({a}, {b}, out={out}.transpose({tuple(inverse)!r}))")
+        self._fused_ctxs([k + 2], [clone])
+        self.box("forward", mm.op.__name__, [a, b], [f"~{mm.out.n}"], _shape_text(mm.out))
+        self.box("forward", "Permute", [f"~{mm.out.n}"], [f"~{perm.out.n}"])
+        self.box("forward", "Clone", [f"~{perm.out.n}"], [out], _shape_text(clone.out))
+        return True
 
     # ---- forward steps -----------------------------------------------------------------
     def _op(self, k, step: OpStep):
