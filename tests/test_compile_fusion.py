@@ -411,10 +411,16 @@ def test_a_permuted_product_copied_by_contiguous_is_written_in_place(dtype, back
         loss.backward()
         return loss.detach()
 
+    def last_axis_moved(x, w):  # (rows of the product would not be contiguous in the copy)
+        h = x @ w
+        loss = ((h @ h.transpose(-2, -1)).transpose(-2, -1).contiguous() * 1.5).sum()
+        loss.backward()
+        return loss.detach()
+
     rng = np.random.default_rng(6)
     base_x = rng.standard_normal((2, 3, 4)).astype(dtype)
     base_w = rng.standard_normal((4, 4)).astype(dtype)
-    for f, in_place in ((merged, True), (also_read, False)):
+    for f, in_place in ((merged, True), (also_read, False), (last_axis_moved, False)):
         cf = _same_bits_eager_traced_replayed(f, base_x, base_w, backend)
         assert ("Clone_forward(" in cf.plan) is not in_place
         assert ("matmul(" in cf.plan and "out=" in cf.plan) is in_place

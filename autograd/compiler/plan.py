@@ -544,9 +544,11 @@ class _Builder(BackwardSteps):
         ``(att @ v).transpose(1, 2).contiguous()``), neither intermediate used elsewhere:
         ``np.matmul`` writes the product straight into the clone's array, through the
         permutation's inverse (BLAS writes each matrix with the strides it is given, so the
-        values are those of the product copied), instead of a product and a copy. Emits
-        them and returns True, else False. The ctxs are filled as the ops' forwards fill
-        them."""
+        values are those of the product copied), instead of a product and a copy. Only
+        for permutations that keep the last axis (rows of each matrix stay contiguous:
+        NumPy hands such an ``out`` to BLAS; other strides take its own loop, whose sums
+        differ) and matrices of at least 2 x 2 (NumPy's vector cases). Emits them and
+        returns True, else False. The ctxs are filled as the ops' forwards fill them."""
         steps = self.tr.steps
         if k + 2 >= len(steps) or not all(isinstance(steps[j], OpStep) for j in (k, k + 1, k + 2)):
             return False
@@ -571,6 +573,8 @@ class _Builder(BackwardSteps):
             and not {k, k + 1, k + 2} & self.live_steps
             and all(steps[j].saved is not None for j in (k, k + 2) if j in self.in_backward)
             and ("out",) not in (mm.saved or ((),))[0]  # (the product is never made)
+            and perm.params["dims"][-1] == len(mm.out.shape) - 1
+            and min(mm.out.shape[-2:]) > 1
         ):
             return False
         dims = perm.params["dims"]
