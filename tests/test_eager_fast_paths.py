@@ -6,6 +6,9 @@ called directly) and compare values, dtypes, shapes, ``grad_fn`` names, ``requir
 view bookkeeping and errors, then compare with PyTorch where it is installed.
 """
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -650,16 +653,34 @@ def _same_node(a, b):
     assert na._out_meta == (a._data.shape, a._data.dtype)
 
 
+def _two_inputs(shape, grads, dtype):
+    """Tensors ``a`` and ``b`` of ``shape`` requiring grad as ``grads`` says (``a`` is then a
+    non-leaf)."""
+    rng = np.random.default_rng(0)
+    leaf = autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=grads[0])
+    a = leaf * 1.5 if grads[0] else leaf
+    return a, autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=grads[1])
+
+
+def _same_gradients(fast, general, inputs):
+    """The gradients of ``fast.sum()`` and ``general.sum()`` wrt the tensors among ``inputs``
+    that need one are the same tensors, bit for bit."""
+    if fast.requires_grad:
+        wrt = [t for t in inputs if isinstance(t, autograd.Tensor) and t.requires_grad]
+        gf = autograd.grad(fast.sum(), wrt, retain_graph=True)
+        gg = autograd.grad(general.sum(), wrt, retain_graph=True)
+        for x, y in zip(gf, gg):
+            _same_tensor(x, y)
+            assert x._data.tobytes() == y._data.tobytes()
+
+
 @pytest.mark.parametrize("shape", [(), (3,)])
 @pytest.mark.parametrize("grads", [(True, True), (True, False), (False, True), (False, False)])
 def test_op_apply_fast_cases_match_node_init(shape, grads):
     from autograd.ops import arithmetic, unary
     from autograd.ops.activation import LeakyRelu
 
-    rng = np.random.default_rng(0)
-    leaf = autograd.tensor(rng.normal(size=shape), requires_grad=grads[0])
-    a = leaf * 1.5 if grads[0] else leaf  # a non-leaf when it needs grad
-    b = autograd.tensor(rng.normal(size=shape), requires_grad=grads[1])
+    a, b = _two_inputs(shape, grads, np.float64)
     number = _util.binary_operands(a, 2.5)[1]
     cases = [
         (arithmetic.Add, (a, b), {}),
@@ -677,12 +698,81 @@ def test_op_apply_fast_cases_match_node_init(shape, grads):
             with autograd.set_grad_enabled(grad_mode):
                 fast, general = op.apply(*inputs, **params), _reference_apply(op, inputs, params)
             _same_node(fast, general)
-            if fast.requires_grad:
-                wrt = [t for t in inputs if t.requires_grad]
-                gf = autograd.grad(fast.sum(), wrt, retain_graph=True)
-                gg = autograd.grad(general.sum(), wrt, retain_graph=True)
-                for x, y in zip(gf, gg):
-                    _same_tensor(x, y)
+            _same_gradients(fast, general, inputs)
+
+
+# ---- the lean path (function.lean_binary / lean_unary) vs Op.apply ---------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (3,)])
+@pytest.mark.parametrize("grads", [(True, True), (True, False), (False, True), (False, False)])
+def test_lean_path_matches_op_apply(dtype, shape, grads):
+    from autograd.ops import arithmetic, unary
+
+    a, b = _two_inputs(shape, grads, dtype)
+    cases = [
+        (autograd.add, arithmetic.Add, (a, b)),
+        (autograd.sub, arithmetic.Sub, (b, a)),
+        (autograd.mul, arithmetic.Mul, (a, b)),  # saves both inputs
+        (autograd.mul, arithmetic.Mul, (b.t(), a)),  # a view's record: its own version cell
+        (autograd.mul, arithmetic.Mul, (a, 2.5)),  # a Python number: saved as its value
+        (autograd.add, arithmetic.Add, (a, 3)),
+        (autograd.sub, arithmetic.Sub, (b, -0.0)),
+        (autograd.tanh, unary.tanh.op, (a,)),  # saves its output (a NumPy scalar when 0-d)
+        (autograd.exp, unary.exp.op, (b,)),
+        (autograd.sin, unary.sin.op, (a,)),  # saves its input
+    ]
+    for fn, op, inputs in cases:
+        for grad_mode in (True, False):
+            with autograd.set_grad_enabled(grad_mode):
+                lean = fn(*inputs)
+                general = op.apply(
+                    *(_util.binary_operands(*inputs) if len(inputs) == 2 else inputs)
+                )
+            _same_node(lean, general)
+            if lean.grad_fn is not None:
+                assert lean.grad_fn.op is general.grad_fn.op
+                assert lean.grad_fn._out_meta is general.grad_fn._out_meta  # (shared)
+            _same_gradients(lean, general, inputs)
+
+
+@pytest.mark.parametrize("dtype", INT_AND_FLOAT)
+def test_lean_path_with_numbers_matches_binary_operands(dtype):
+    from autograd.ops import arithmetic
+
+    a = autograd.tensor((np.arange(6) % 4).astype(dtype).reshape(2, 3))
+    for number in (0, 7, -3, 2.5, 300, 2**40, float("nan"), True):
+        for fn, op in ((autograd.add, arithmetic.Add), (autograd.mul, arithmetic.Mul)):
+            try:
+                general = op.apply(*_util.binary_operands(a, number))
+            except (OverflowError, RuntimeError) as e:  # (refused the same way)
+                with pytest.raises(type(e), match=re.escape(str(e))):
+                    fn(a, number)
+                continue
+            _same_node(fn(a, number), general)
+
+
+def test_lean_path_steps_aside_and_keeps_errors():
+    from autograd import function
+
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    y = autograd.tensor([3.0, 4.0], dtype=autograd.float64)
+    # other dtypes, shapes, one array twice: the general path (promotion, broadcasting)
+    assert function.lean_binary(None, np.add, x, y, False) is None
+    assert function.lean_binary(None, np.add, x, x[:1], False) is None
+    assert function.lean_binary(None, np.multiply, x, x, True) is None
+    assert (x + y).dtype == autograd.float64 and (x + x[:1]).shape == (2,)
+    np.testing.assert_array_equal((x * x).grad_fn.saved_tensors, [[1.0, 2.0], [1.0, 2.0]])
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool"):
+        autograd.tensor([True]) - autograd.tensor([False])
+    big = autograd.tensor([3e38], dtype=autograd.float32, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow gives inf without a warning, as in torch
+        assert np.isinf((big + big)._data).all() and np.isinf((big * big).exp()._data).all()
+    with autograd.detect_anomaly():  # the trace ends at the line that made the node
+        z = x + x.detach()
+        t = x.tanh()
+    assert "z = x + x.detach()" in z.grad_fn._trace[-1]
+    assert "t = x.tanh()" in t.grad_fn._trace[-1]
 
 
 def test_op_apply_saved_output_keeps_its_version_check():
@@ -738,3 +828,38 @@ def test_view_ops_skip_the_errstate_switch_and_nothing_warns():
         y.backward()
     assert np.isinf(y.item()) or np.isnan(y.item())
     assert np.geterr() == before
+
+
+# ---- wrap_dim: an int already in range is returned as it is ---------------------------------
+def test_wrap_dim_fast_path_matches_general():
+    """Every dim of every rank, as an int (the fast path when in range), a NumPy integer and
+    a bool (the general path): the same normalised int, and the same IndexError/TypeError
+    outside the range or for other types."""
+    for ndim in range(4):
+        n = max(ndim, 1)
+        for dim in range(-n - 2, n + 2):
+            for given in (dim, np.int64(dim), np.int8(dim)):
+                if -n <= dim < n:
+                    out = _util.wrap_dim(given, ndim)
+                    assert type(out) is int and out == dim % n
+                else:
+                    with pytest.raises(IndexError, match=rf"\[{-n}, {n - 1}\], but got {dim}\)"):
+                        _util.wrap_dim(given, ndim)
+    assert _util.wrap_dim(True, 2) == 1 and type(_util.wrap_dim(True, 2)) is int
+    with pytest.raises(TypeError, match="dim must be an int, got float"):
+        _util.wrap_dim(1.0, 2)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float32"])
+def test_slice_views_of_integer_bases_are_not_listed(dtype):
+    """``data[i : i + 2]`` (the slice fast path) and ``data[1]`` (the general one) of an
+    integer or bool base are views sharing its version counter but are not listed in its
+    ``_views`` (never regenerated); a float base lists them."""
+    data = autograd.zeros(6, dtype=dtype)
+    i = list(autograd.tensor([1, 3]))[0]
+    views = [data[i : i + 2], data[1], data[:3]]
+    for v in views:
+        assert v._base is data and v._version_cell is data._version_cell
+    assert (data._views is None) == (dtype != "float32")
+    if dtype == "float32":
+        assert len(data._views) == len(views)
