@@ -349,6 +349,10 @@ class Tensor:
                     f"a tensor of size '{list(self.shape)}'. Please ensure that the "
                     "gradient and the tensor are the same size"
                 )
+        from . import function  # (imported here: function imports this module)
+
+        if function._tracer is not None:
+            _grad_assigned_while_tracing(function._tracer, self, value)
         self._grad = value
 
     @property
@@ -783,3 +787,19 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _grad_assigned_while_tracing(tracer, t: Tensor, value) -> None:
+    """``t.grad = ...`` inside a function autograd.compile traces. ``t.grad = None`` (the
+    set-to-none habit before backward) is recorded and done again on every replay, so the
+    gradients of later calls do not add onto the old ones; assigning a tensor is not
+    modelled: that call runs eagerly (the tracer's warning says so)."""
+    if value is not None:
+        tracer.unsupported("assigning a tensor to .grad")
+        return
+
+    def set_grad_to_none():
+        t._grad = None
+
+    set_grad_to_none.__qualname__ = "set_grad_to_none"  # (the plan's code names it so)
+    tracer.call(set_grad_to_none, (), {})

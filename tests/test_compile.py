@@ -317,6 +317,41 @@ def test_item_in_control_flow_falls_back_with_a_warning_naming_the_line():
         assert cf(-autograd.ones(2)).tolist() == [-3.0, -3.0]
 
 
+def test_grad_set_to_none_inside_the_step_is_done_on_every_replay():
+    # `p.grad = None` before backward (instead of zero_grad) must act on every call, or the
+    # replayed backward would add onto the last call's gradients
+    def step(model, x):
+        for p in model.parameters():
+            p.grad = None
+        model(x).sum().backward()
+
+    x = autograd.tensor(np.random.default_rng(0).normal(size=(6, 4)))
+    eager, compiled = _mlp(), _mlp()
+    cf = autograd.compile(lambda x: step(compiled, x))
+    for _ in range(3):
+        step(eager, x)
+        cf(x)
+    for a, b in zip(eager.parameters(), compiled.parameters()):
+        np.testing.assert_array_equal(a.grad._data, b.grad._data)
+
+
+def test_assigning_a_tensor_to_grad_falls_back():
+    m = _mlp()
+    x = autograd.tensor(np.random.default_rng(0).normal(size=(6, 4)))
+
+    def step(x):
+        for p in m.parameters():
+            p.grad = autograd.zeros_like(p)
+        m(x).sum().backward()
+
+    with pytest.warns(UserWarning, match="assigning a tensor to .grad"):
+        autograd.compile(step)(x)
+    eager = _mlp()
+    eager(x).sum().backward()
+    for a, b in zip(eager.parameters(), m.parameters()):
+        np.testing.assert_array_equal(a.grad._data, b.grad._data)
+
+
 def test_random_draws_outside_ops_fall_back():
     cf = autograd.compile(lambda x: x + autograd.randn(3))
     with pytest.warns(UserWarning, match="random numbers drawn outside an op"):
