@@ -304,6 +304,23 @@ def test_a_gelu_written_out_is_fused_around_its_tanh():
     assert backward.count("VJP") == 10 and "TanhVJP" in backward
 
 
+def _same_bits_eager_traced_replayed(f, base_x, base_w, backend):
+    """``f(x, w)`` (a step that calls ``backward()``) run eagerly, traced and replayed on
+    copies of ``base_x``/``base_w``: result and both gradients equal bit for bit; returns the
+    compiled function."""
+    results, cf = [], autograd.compile(f)
+    for fn in (f, cf, cf):  # (eager, traced, replayed)
+        x = autograd.tensor(base_x.copy(), requires_grad=True)
+        w = autograd.tensor(base_w.copy(), requires_grad=True)
+        with autograd.backend(backend):
+            out = fn(x, w)
+        results.append([out._data, x.grad._data, w.grad._data])
+    for got in results[1:]:
+        for a, b in zip(results[0], got):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    return cf
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_the_slices_of_one_value_add_their_gradients_into_one_array(dtype, backend):
@@ -330,18 +347,83 @@ def test_the_slices_of_one_value_add_their_gradients_into_one_array(dtype, backe
     base = np.random.default_rng(4).standard_normal((3, 6)).astype(dtype)
     base[0, :3] = [0.0, -0.0, 2.0]
     for f, fused in ((sliced, True), (also_whole, False)):
-        results, cf = [], autograd.compile(f)
-        for fn in (f, cf, cf):  # (eager, traced, replayed)
-            x = autograd.tensor(base.copy(), requires_grad=True)
-            w = autograd.tensor(base[::-1].copy(), requires_grad=True)
-            with autograd.backend(backend):
-                out = fn(x, w)
-            results.append([out._data, x.grad._data, w.grad._data])
-        for got in results[1:]:
-            for a, b in zip(results[0], got):
-                assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+        cf = _same_bits_eager_traced_replayed(f, base, base[::-1], backend)
         assert ("] += g" in cf.plan) is fused
         assert cf.plan.count("Narrow_backward(") == (0 if fused else 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_reshaped_slices_add_their_gradients_through_a_view(dtype, backend):
+    """Attention's heads: ``split`` then ``view(B, T, H, D).transpose(1, 2)``. The reshape's
+    VJP is skipped and each head gradient is added into a view of its part of the
+    projection's gradient (``add_at``; a kernel on the numba backend), bit for bit eager
+    mode's values; a slice that cannot be viewed in the reshape's shape (here a column
+    block flattened) takes ``add_at``'s copying path, with the same values."""
+
+    def heads(x, w):
+        B, T, C = x.shape
+        q, k, v = (x @ w).split(C, dim=2)
+        q, k, v = (t.view(B, T, 2, C // 2).transpose(1, 2) for t in (q, k, v))
+        y = ((q @ k.transpose(-2, -1)).tanh() @ v).sum() + (q * -0.0).sum()
+        y.backward()
+        return y.detach()
+
+    def flattened(x, w):
+        h = x[0] @ w  # (T, 3C)
+        a, b = h[:, :2], h[:, 2:4]  # column blocks: not viewable as (2T,)
+        y = (a.reshape(-1) * b.reshape(-1).tanh()).sum()
+        y.backward()
+        return y.detach()
+
+    rng = np.random.default_rng(5)
+    base_x = rng.standard_normal((2, 3, 4)).astype(dtype)
+    base_w = rng.standard_normal((4, 12)).astype(dtype)
+    for f in (heads, flattened):
+        cf = _same_bits_eager_traced_replayed(f, base_x, base_w, backend)
+        assert cf.plan.count("add_at(") == (3 if f is heads else 2)
+        # (no copy of a head's gradient in the slice's shape, but for the dtype-mixing branch)
+        assert not re.search(r"g\d+ = g\d+\.reshape\(\(2, 3, 4\)\)", cf.plan)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_a_permuted_product_copied_by_contiguous_is_written_in_place(dtype, backend):
+    """Attention's ``(att @ v).transpose(1, 2).contiguous()``: the plan has ``np.matmul``
+    write the product into the copy's array through the permutation (no product array, no
+    ``Clone`` call), with eager mode's values and gradients bit for bit; a product that is
+    also read elsewhere keeps the three steps."""
+
+    def merged(x, w):
+        B, T, C = x.shape
+        h = (x @ w).view(B, T, 2, C // 2).transpose(1, 2)  # (B, H, T, D)
+        y = (h @ h.transpose(-2, -1)).tanh() @ h
+        out = y.transpose(1, 2).contiguous().view(B, T, C)
+        loss = (out * x).sum()
+        loss.backward()
+        return loss.detach()
+
+    def also_read(x, w):
+        B, T, C = x.shape
+        h = (x @ w).view(B, T, 2, C // 2).transpose(1, 2)
+        y = h @ h.transpose(-2, -1)
+        loss = y.transpose(1, 2).contiguous().sum() + y.sum()
+        loss.backward()
+        return loss.detach()
+
+    def last_axis_moved(x, w):  # (rows of the product would not be contiguous in the copy)
+        h = x @ w
+        loss = ((h @ h.transpose(-2, -1)).transpose(-2, -1).contiguous() * 1.5).sum()
+        loss.backward()
+        return loss.detach()
+
+    rng = np.random.default_rng(6)
+    base_x = rng.standard_normal((2, 3, 4)).astype(dtype)
+    base_w = rng.standard_normal((4, 4)).astype(dtype)
+    for f, in_place in ((merged, True), (also_read, False), (last_axis_moved, False)):
+        cf = _same_bits_eager_traced_replayed(f, base_x, base_w, backend)
+        assert ("Clone_forward(" in cf.plan) is not in_place
+        assert ("matmul(" in cf.plan and "out=" in cf.plan) is in_place
 
 
 def test_slice_gradients_of_two_dtypes_take_the_engines_promoting_sum(monkeypatch):
@@ -426,11 +508,14 @@ def test_a_gradient_leaving_a_fused_run_unchanged_is_handed_on_not_copied(dtype)
 
 
 def test_float32_transformer_block_equals_eager_bit_for_bit():
-    """float32, where GELU's kernel saves dy/dx for its backward, and attention's scaling and
-    masked_fill are one kernel (the mask, made from a buffer between them, runs before it)
-    and so are their VJPs: compiled training steps equal eager ones bit for bit."""
+    """float32, where GELU's kernel saves dy/dx for its backward (and takes the bias add
+    before it: steps.py ``bias_gelu``), and attention's scaling and masked_fill are one
+    kernel (the mask, made from a buffer between them, runs before it) and so are their
+    VJPs: compiled training steps equal eager ones bit for bit."""
     cf = _same_training(_Block, _tokens((2, 6), 11), opt="AdamW", dtype=autograd.float32)
     assert "Mul+Where" in _kernels(cf) and "WhereVJP+MulVJP" in _kernels(cf)
+    assert "Expand+Add+Gelu" in _kernels(cf)  # (the MLP's bias add and GELU: one kernel)
+    assert "Gelu_forward(" not in cf.plan
 
 
 @pytest.mark.parametrize(

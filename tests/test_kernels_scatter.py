@@ -62,3 +62,25 @@ def test_embedding_gradient_numba_matches_numpy_backend():
             (out * autograd.tensor(np.linspace(-1, 1, 65, dtype=np.float32))).sum().backward()
             grads.append(w.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_add_into_kernel_is_numpys_inplace_add_on_strided_views(dtype):
+    """``add_into`` (a compiled plan's addition of attention's head gradients into their
+    part of the q/k/v projection's gradient): the values of NumPy's ``out += g``, bit for bit,
+    on views with any strides, signs of zeros, infinities and NaN included."""
+    rng = np.random.default_rng(2)
+    g = rng.standard_normal((2, 4, 3, 5)).astype(dtype).transpose(0, 2, 1, 3)  # (2, 3, 4, 5)
+    g[0, 0, 0, :4] = [-0.0, np.inf, np.nan, -np.inf]
+    base = rng.standard_normal((2, 3, 60)).astype(dtype)
+    base[0, 0, 20:24] = [0.0, -np.inf, 1.0, np.inf]  # (+0 + -0 = +0; inf - inf = nan)
+    ours, ref = base.copy(), base.copy()
+    with np.errstate(invalid="ignore"):  # (inf - inf; also for the kernel run as Python)
+        sk.add_into(ours[:, :, 20:40].reshape((2, 3, 4, 5), copy=False), g)
+        ref[:, :, 20:40] += g.reshape(2, 3, 20)
+    assert ours.tobytes() == ref.tobytes()
+    zero_stride = np.broadcast_to(dtype(1.5), g.shape)  # (a broadcast gradient: strides 0)
+    with np.errstate(invalid="ignore"):
+        sk.add_into(ours[:, :, :20].reshape((2, 3, 4, 5), copy=False), zero_stride)
+        ref[:, :, :20] += 1.5
+    assert ours.tobytes() == ref.tobytes()

@@ -32,6 +32,31 @@ def test_gelu_fwd_grad_kernel_matches_fwd_and_bwd_kernels():
     assert (g * dydx).tobytes() == dx_general.tobytes()
 
 
+def test_bias_gelu_kernel_is_the_bias_add_then_the_gelu_kernel():
+    """A compiled plan's bias add + exact GELU in one kernel (compiler/steps.py
+    ``bias_gelu``) against its general path, the bias add (float32) and ``Gelu.forward``:
+    the same pre-activation, GELU and dy/dx bit for bit, and the GELU's ctx filled alike
+    (its input saved, dy/dx kept for the backward, ``approximate``)."""
+    from autograd.compiler.steps import Ctx, bias_gelu
+    from autograd.ops.activation import Gelu
+
+    x = _special_and_random(300)[:600].reshape(4, 6, 25)
+    b = _special_and_random(25, seed=3)[-25:]
+    b[:4] = [-0.0, np.inf, 1e30, -3.0]  # (inf + -inf = nan, overflow to inf)
+    with np.errstate(all="ignore"), autograd.backend("numba"):
+        h_general = x + b
+        general = Ctx((True,))
+        y_general = Gelu.forward(general, h_general, approximate="none")
+        fast, h = Ctx((True,)), np.empty_like(x)
+        y = bias_gelu(fast, x, b, h)
+    assert h.tobytes() == h_general.tobytes()
+    assert y.dtype == y_general.dtype and y.tobytes() == y_general.tobytes()
+    assert fast.dydx.tobytes() == general.dydx.tobytes()
+    (saved,) = fast.saved_tensors
+    assert saved is h and fast.approximate == general.approximate == "none"
+    assert set(vars(fast)) == set(vars(general))
+
+
 @pytest.mark.parametrize("shape", [(7,), (4, 33), (2, 3, 5)])
 def test_gelu_saved_derivative_fast_path_matches_general_kernel_path(shape):
     x = _special_and_random(80)[: int(np.prod(shape))].reshape(shape)

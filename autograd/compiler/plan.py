@@ -38,7 +38,10 @@ from .. import dispatch as _dispatch
 from .. import function as _function
 from ..engine import _topological_order
 from ..ops import xp as _xp
-from ..ops.movement import _broadcast_view, _sum_to_shape
+from ..ops.activation import Gelu
+from ..ops.arithmetic import Clone
+from ..ops.linalg import Matmul
+from ..ops.movement import Permute, _broadcast_view, _sum_to_shape
 from ..tensor import AccumulateGrad
 from . import fusion as _fusion
 from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, Slot, SlotRef, WriteStep
@@ -52,6 +55,8 @@ from .steps import (
     _shape_text,
     acc,
     acc_leaf,
+    add_at,
+    bias_gelu,
     scalar_out,
     sum_rows,
 )
@@ -110,6 +115,7 @@ class _Builder(BackwardSteps):
             "broadcast_view": _broadcast_view,
             "sum_to": _sum_to_shape,
             "sum_rows": sum_rows,
+            "add_at": add_at,
         }
         self._names = {}  # id(object) -> its name in the namespace
         self.lines = []
@@ -120,6 +126,7 @@ class _Builder(BackwardSteps):
         self.temps: set = set()  # slots a fused kernel keeps in registers (no variable)
         self.group = None  # the fused kernel the steps emitted now belong to
         self.single: set = set()  # gradient variables one value reaches (no sum: no acc)
+        self.reshaped: dict = {}  # reshape nodes whose slice VJP adds their gradient as is
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -228,14 +235,25 @@ class _Builder(BackwardSteps):
         for k, step in enumerate(tr.steps):
             if k in first_of:
                 g = first_of[k]
-                span = range(g[0], g[-1] + 1)
+                gelu = self._gelu_after_bias(g)  # (a bias add, then exact GELU)
+                span = range(g[0], (g[-1] if gelu is None else gelu) + 1)
                 skip.update(span)
-                self._fused_forward(g)
+                if gelu is None:
+                    self._fused_forward(g)
+                else:
+                    self._bias_gelu(g, gelu)
                 gone = [v for j in span for v in dies.get(j, ()) if self._assigned(v)]
                 if gone:
                     self.emit(f"del {', '.join(self.var(v) for v in gone)}")
                 continue
             if k in skip:
+                continue
+            if self._matmul_into_clone(k):  # (a product, permuted, then copied)
+                span = range(k, k + 3)
+                skip.update(span)
+                gone = [v for j in span for v in dies.get(j, ()) if self._assigned(v)]
+                if gone:
+                    self.emit(f"del {', '.join(self.var(v) for v in gone)}")
                 continue
             if isinstance(step, OpStep):
                 self._op(k, step)
@@ -445,6 +463,10 @@ class _Builder(BackwardSteps):
         label = "+".join(st.op.__name__ for st in steps)
         fn = self._kernel(label, in_shapes, examples, shape, dtype, body, outs)
         self.emit(f"{fn}({', '.join(ins + out_vars)})  # {label}")
+        self._fused_ctxs(group, steps)
+
+    def _fused_ctxs(self, group, steps):
+        """The ctxs of a fused run's steps, filled as their forwards would fill them."""
         for k, st in zip(group, steps):
             if k not in self.in_backward:
                 continue
@@ -462,6 +484,115 @@ class _Builder(BackwardSteps):
                 self.emit(f"c{k}._saved = ({''.join(v + ', ' for v in vals)})")
             for name, value in attrs.items():
                 self.emit(f"c{k}.{name} = {self.literal(value, f'A{k}_{name}')}")
+
+    def _gelu_after_bias(self, group):
+        """The number of the exact-GELU step that takes the result of ``group`` when the
+        group is a bias add (``Expand`` of a (n,) vector, ``Add``) of float32 arrays and the
+        GELU's backward will run (``nn.Linear`` then ``nn.GELU``), else None: ``_bias_gelu``
+        makes them one kernel."""
+        tr = self.tr
+        if len(group) != 2 or group[1] != group[0] + 1 or group[1] + 1 >= len(tr.steps):
+            return None
+        expand, add, gelu = tr.steps[group[0]], tr.steps[group[1]], tr.steps[group[1] + 1]
+        if not (
+            isinstance(gelu, OpStep)
+            and expand.op is _fusion.Expand
+            and add.op is _fusion.Add
+            and gelu.op is Gelu
+            and gelu.params.get("approximate") == "none"
+            and gelu.ins[0] is add.out
+            and gelu.node is not None
+            and group[1] + 1 in self.in_backward
+            and True in gelu.node.needs_input_grad  # (Gelu.forward then saves dy/dx)
+            and add.out.dtype == np.float32
+            and len(expand.ins[0].shape) == 1
+            and expand.ins[0].dtype == np.float32
+            and self.last.get(expand.out.n) == group[1]  # (the broadcast read once)
+            and group[0] not in self.live_steps
+        ):
+            return None
+        x = add.ins[0] if add.ins[1] is expand.out else add.ins[1]
+        return group[1] + 1 if x.shape == add.out.shape and x.dtype == np.float32 else None
+
+    def _bias_gelu(self, group, k):
+        """A bias add (``group``) and the exact GELU of step ``k`` after it as one kernel
+        call (steps.py ``bias_gelu``), the GELU's ctx filled as its forward fills it."""
+        tr = self.tr
+        expand, add, gelu = tr.steps[group[0]], tr.steps[group[1]], tr.steps[k]
+        x = add.ins[0] if add.ins[1] is expand.out else add.ins[1]
+        b, h, y = self.var(expand.ins[0]), self.var(add.out), self.var(gelu.out)
+        K = _dispatch._load("activation")  # (its kernel compiled now, not on a replay)
+        z = [np.zeros((1, 1), np.float32) for _ in range(4)]
+        K.bias_gelu_erf_fwd_grad(z[0], np.zeros(1, np.float32), *z[1:])
+        self.temps.add(expand.out.n)  # (the broadcast is read by the kernel, never made)
+        self.ns.setdefault("empty", np.empty)
+        self.ns["bias_gelu"] = bias_gelu
+        self.kernel_names.append("Expand+Add+Gelu")
+        self.group = len(self.kernel_names) - 1
+        self.box("forward", "Expand", [b], [f"~{expand.out.n}"])
+        self.box("forward", "Add", [self.var(x), f"~{expand.out.n}"], [h], _shape_text(add.out))
+        self.emit(f"{h} = empty({add.out.shape!r}, {self.bind(add.out.dtype, 'dt_float32')})")
+        self._fused_ctxs(group, [expand, add])
+        self.emit(f"c{k} = Ctx({gelu.node.needs_input_grad!r})")
+        self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
+        self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
+        self.group = None
+
+    def _matmul_into_clone(self, k) -> bool:
+        """Steps ``k``, ``k + 1``, ``k + 2`` as one call when they are a batched product of
+        float arrays, a ``Permute`` of it and a ``Clone`` of that (attention's
+        ``(att @ v).transpose(1, 2).contiguous()``), neither intermediate used elsewhere:
+        ``np.matmul`` writes the product straight into the clone's array, through the
+        permutation's inverse (BLAS writes each matrix with the strides it is given, so the
+        values are those of the product copied), instead of a product and a copy. Only
+        for permutations that keep the last axis (rows of each matrix stay contiguous:
+        NumPy hands such an ``out`` to BLAS; other strides take its own loop, whose sums
+        differ) and matrices of at least 2 x 2 (NumPy's vector cases). Emits them and
+        returns True, else False. The ctxs are filled as the ops' forwards fill them."""
+        steps = self.tr.steps
+        if k + 2 >= len(steps) or not all(isinstance(steps[j], OpStep) for j in (k, k + 1, k + 2)):
+            return False
+        mm, perm, clone = steps[k], steps[k + 1], steps[k + 2]
+        if not (
+            mm.op.forward is Matmul.forward
+            and perm.op is Permute
+            and clone.op is Clone
+            and perm.ins[0] is mm.out
+            and clone.ins[0] is perm.out
+            and len(mm.ins) == 2
+            and mm.ins[0].shape is not None
+            and mm.ins[1].shape is not None
+            and len(mm.ins[0].shape) == len(mm.ins[1].shape) >= 3
+            and mm.ins[0].shape[:-2] == mm.ins[1].shape[:-2]  # (no broadcast batch dims)
+            and mm.ins[0].dtype == mm.ins[1].dtype == mm.out.dtype
+            and mm.out.dtype in _fusion._FLOATS
+            and self.last.get(mm.out.n) == k + 1
+            and self.last.get(perm.out.n) == k + 2
+            and mm.out.n not in self.saved_slots
+            and perm.out.n not in self.saved_slots
+            and not {k, k + 1, k + 2} & self.live_steps
+            and all(steps[j].saved is not None for j in (k, k + 2) if j in self.in_backward)
+            and ("out",) not in (mm.saved or ((),))[0]  # (the product is never made)
+            and perm.params["dims"][-1] == len(mm.out.shape) - 1
+            and min(mm.out.shape[-2:]) > 1
+        ):
+            return False
+        dims = perm.params["dims"]
+        inverse = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inverse[d] = i
+        a, b, out = self.var(mm.ins[0]), self.var(mm.ins[1]), self.var(clone.out)
+        self.temps.update((mm.out.n, perm.out.n))  # (never made: no variables)
+        self.ns["matmul"] = np.matmul
+        self.ns.setdefault("empty", np.empty)
+        self.emit(f"{out} = empty({clone.out.shape!r}, {self._dt(clone.out.dtype)})")
+        self._fused_ctxs([k], [mm])
+        self.emit(f"matmul({a}, {b}, out={out}.transpose({tuple(inverse)!r}))")
+        self._fused_ctxs([k + 2], [clone])
+        self.box("forward", mm.op.__name__, [a, b], [f"~{mm.out.n}"], _shape_text(mm.out))
+        self.box("forward", "Permute", [f"~{mm.out.n}"], [f"~{perm.out.n}"])
+        self.box("forward", "Clone", [f"~{perm.out.n}"], [out], _shape_text(clone.out))
+        return True
 
     # ---- forward steps -----------------------------------------------------------------
     def _op(self, k, step: OpStep):

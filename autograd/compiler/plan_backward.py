@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dispatch as _dispatch
 from ..engine import _topological_order
+from ..ops.movement import Reshape
 from ..tensor import AccumulateGrad, Tensor
 from . import fusion as _fusion
 from .steps import (
@@ -63,6 +65,7 @@ class BackwardSteps:
         self.single = {gvar[node] for node, feeds in self.feeds.items() if len(feeds) == 1}
         runs = self._vjp_runs(step) if self.fusing else {}
         into = self._slice_targets(step)
+        self.reshaped = self._reshaped_slices(step, into)
         skip = set()
         for node in step.order:
             if node in skip:
@@ -81,6 +84,13 @@ class BackwardSteps:
                 continue
             if node in into:
                 self._slice_vjp(node, g, gvar[into[node]], step.retain_graph)
+                continue
+            if node in self.reshaped:  # (the slice's VJP adds this gradient in this shape)
+                t = gvar[self.reshaped[node]]
+                self.emit(f"if {g} is not None:")
+                self.emit(self._acc(t, g), 2)
+                self.emit(f"{g} = None", 2)
+                self.box("backward", "Reshape VJP", [g], [t])
                 continue
             self._vjp(node, g, lambda edge: gvar[edge[0]], step.retain_graph)
         self.single = set()
@@ -126,17 +136,46 @@ class BackwardSteps:
             if all(basic.get(f) is target for f in self.feeds[target])
         }
 
+    def _reshaped_slices(self, step, into) -> dict:
+        """Reshape node -> the slicing node it sends its gradient to, where that slice's
+        gradient comes from this reshape only (``q.view(B, T, H, D)`` after ``split``, as
+        attention splits heads): the reshape's VJP is skipped, its gradient handed on as it
+        is, and the slice's VJP adds it into a view of its part in that shape (``add_at``).
+        The reshape's VJP would copy a permuted gradient (the heads' ``transpose``) only for
+        that addition to read the copy."""
+        tr = self.tr
+        out = {}
+        for node in step.order:
+            if node not in tr.node_step or node.op is not Reshape:
+                continue
+            edge = node.next_edges[0]
+            if edge is not None and edge[0] in into and self.feeds[edge[0]] == [node]:
+                out[node] = edge[0]
+        if out and _dispatch.enabled():  # (add_at's kernel, compiled now: a replay never
+            scatter = _dispatch._load("scatter")  # stops to compile)
+            for dtype in {tr.steps[tr.node_step[node]].out.dtype for node in out.values()}:
+                if dtype in _fusion._FLOATS:
+                    scatter.warmup_add_into(dtype)
+        return out
+
     def _slice_vjp(self, node, g, target, retain):
-        """A slicing node's VJP as an addition into its input's gradient (``_slice_targets``)."""
+        """A slicing node's VJP as an addition into its input's gradient (``_slice_targets``;
+        with ``add_at`` when the gradient arrives in a reshape's shape, ``_reshaped_slices``)."""
         k = self.tr.node_step[node]
         st = self.tr.steps[k]
         idx = self.literal(st.params["idx"], f"P{k}_idx")
         bwd = self.bind(st.op.backward, f"{st.op.__name__}_backward")
+        reshaped = node in self.reshaped.values()
         self.emit(f"if {g} is not None:")
         self.emit(f"if {target} is None: {target} = zeros({st.ins[0].shape!r}, {g}.dtype)", 2)
-        self.emit(f"if {target}.dtype == {g}.dtype: {target}[{idx}] += {g}", 2)
+        if reshaped:
+            self.emit(f"if {target}.dtype == {g}.dtype: add_at({target}, {idx}, {g})", 2)
+            g_own = f"{g}.reshape({st.out.shape!r})"  # (the slice's shape, for its own VJP)
+        else:
+            self.emit(f"if {target}.dtype == {g}.dtype: {target}[{idx}] += {g}", 2)
+            g_own = g
         # (gradients of two dtypes: the engine's promoting sum, with the node's own VJP)
-        self.emit(f"else: {target} = acc({target}, {bwd}(c{k}, {g}, NP))", 2)
+        self.emit(f"else: {target} = acc({target}, {bwd}(c{k}, {g_own}, NP))", 2)
         self.emit(f"{g} = None", 2)
         if not retain:
             self.emit(f"c{k} = None", 2)

@@ -37,6 +37,8 @@ from .. import dispatch as _dispatch
 from .. import function as _function
 from .. import random as _random
 from ..tensor import AccumulateGrad, Tensor
+from ..ops.arithmetic import Clone
+from ..ops.linalg import Matmul
 from ..ops.movement import Expand
 from . import fusion as _fusion
 from . import watch as _watch
@@ -370,7 +372,12 @@ class Tracer:
             self._watch(out, slot)
         if node is not None:
             self.node_step[node] = len(self.steps)
-            if op in _fusion.FORWARD or _fusion.VJP.get(op) is not None or op is Expand:
+            if (
+                op in _fusion.FORWARD
+                or _fusion.VJP.get(op) is not None
+                or op in (Expand, Clone)
+                or op.forward is Matmul.forward  # (plan.py _matmul_into_clone)
+            ):
                 step.saved = _fusion.saved_layout(node, inputs)
         self.steps.append(step)
         return out

@@ -248,6 +248,23 @@ def gelu_erf_fwd_grad(x, out, dydx):
         dydx[i] = cdf + v * pdf
 
 
+@_jit
+def bias_gelu_erf_fwd_grad(x, b, h, out, dydx):
+    """``gelu_erf_fwd_grad`` of ``h = x + b``, for ``x`` (rows, n) and a bias ``b`` (n,)
+    added to every row, also writing ``h``: a compiled plan's bias add and the exact GELU
+    after it (``nn.Linear`` then ``nn.GELU``) in one pass (compiler/steps.py ``bias_gelu``).
+    The same float32 operations as the bias add's and ``gelu_erf_fwd_grad``'s, so the same
+    bits."""
+    for r in numba.prange(x.shape[0]):
+        xr, hr, yr, dr = x[r], h[r], out[r], dydx[r]
+        for j in range(xr.size):
+            v = xr[j] + b[j]
+            hr[j] = v
+            cdf, pdf = ndtr_pdf32(v)
+            yr[j] = v * cdf
+            dr[j] = cdf + v * pdf
+
+
 # ---- the kernels by name (see run_activation below) -----------------------------------------
 # name -> (forward kernel, backward kernel, float64 allowed). Kernels whose accuracy is only
 # float32-grade (gelu exact) say so, and float64 data then takes the NumPy path.

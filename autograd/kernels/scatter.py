@@ -1,5 +1,6 @@
 """Scatter-add of slices along one axis: the backward of ``embedding`` and of every other
-``take_along`` (pad, interpolate), ``out[..., idx[j], ...] += g[..., j, ...]``.
+``take_along`` (pad, interpolate), ``out[..., idx[j], ...] += g[..., j, ...]``; and
+``add_into``, the addition of a strided gradient into a strided part of another array.
 
 NumPy's ``np.add.at`` is the reference; on 2-D data (an embedding's (tokens, features)
 gradient) it takes its slow generic loop, element by element through the ufunc machinery.
@@ -32,6 +33,24 @@ def index_add_middle(out, idx, g):
                 out[a, r, b] += g[a, j, b]
 
 
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def add_into(out, g):
+    """out += g for two 4-d arrays of one shape and any strides (views of other arrays):
+    the additions NumPy's ``out += g`` makes, one per element (no fastmath: each sum rounded
+    as NumPy rounds it). A compiled plan adds the gradients of attention's query, key and
+    value heads, ``(B, T, H, D)`` views of transposed ``(B, H, T, D)`` arrays, into their
+    parts of the fused projection's gradient with it (compiler/steps.py ``add_at``): NumPy's
+    own loop over such strides, or a copy to a contiguous array first, costs more."""
+    n0, n1, n2, n3 = out.shape
+    for a in range(n0):
+        for b in range(n1):
+            for c in range(n2):
+                o = out[a, b, c]
+                v = g[a, b, c]
+                for d in range(n3):
+                    o[d] += v[d]
+
+
 def supports(g: np.ndarray, idx: np.ndarray) -> bool:
     """float32/float64 gradients with an int64 index (any layout: ``scatter`` copies)."""
     return g.dtype in FLOATS and idx.dtype == np.int64 and g.ndim > 0
@@ -52,5 +71,14 @@ def scatter(g: np.ndarray, axis: int, idx: np.ndarray, n: int) -> np.ndarray:
 
 
 def warmup(dtype="float32") -> None:
-    """Compile (or load from cache) the kernel for one dtype."""
+    """Compile (or load from cache) the kernels for one dtype."""
     scatter(np.ones((2, 3), dtype), 0, np.array([1, -1], np.int64), 3)
+    warmup_add_into(dtype)
+
+
+def warmup_add_into(dtype) -> None:
+    """Compile (or load from cache) ``add_into`` for views (non-contiguous 4-d arrays) of
+    ``dtype``, the kind a plan passes it: done while the plan is built, so that a replay
+    never stops to compile."""
+    view = np.zeros((1, 1, 1, 2), dtype)[..., ::2]
+    add_into(view, view)
