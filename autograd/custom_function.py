@@ -167,6 +167,7 @@ class _FunctionOp:
     """Adapter so the engine can run a user ``Function``'s backward like an ``Op``."""
 
     __slots__ = ("cls", "grad_fn_name")
+    _plain_vjp = False  # (the engine calls ``_vjp``: see function.Op)
 
     def __init__(self, cls):
         self.cls = cls

@@ -228,9 +228,10 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
     # VJPs are not autocast (with create_graph they call public ops): they follow the
     # forward's dtypes, as in torch
     amp_token = _amp._state.set(None) if _amp._open else None
+    pop, get = buffers.pop, buffers.get  # (bound once: called per node)
     try:
         for node in order:
-            grads = buffers.pop(node, None)
+            grads = pop(node, None)
             if grads is None:
                 if not retain_graph:
                     node._release()
@@ -251,11 +252,19 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
             special = slow or node._special
             if special:
                 grads = _before_vjp(node, grads, graph, capture_at, captured)
-            if grads[0] is None and (node._num_outputs == 1 or all(g is None for g in grads)):
+            g = grads[0]
+            if g is None and (node._num_outputs == 1 or all(g is None for g in grads)):
                 if not retain_graph:  # only non-differentiable outputs were reached
                     node._release()
                 continue
-            grads_in = node.op._vjp(node, grads, xp)
+            op = node.op
+            if op._plain_vjp:  # (``Op._vjp``, inlined: it runs once per node)
+                node._as_tensors = graph
+                grads_in = op.backward(node, g, xp)
+                if not isinstance(grads_in, tuple):
+                    grads_in = (grads_in,)
+            else:
+                grads_in = op._vjp(node, grads, xp)
             if special:
                 _after_vjp(node, grads, grads_in, anomaly, observers)
             if not retain_graph and node._saved:
@@ -264,7 +273,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
             for edge, g in zip(node.next_edges, grads_in):
                 if edge is not None and g is not None:
                     nxt, nr = edge
-                    buf = buffers.get(nxt)
+                    buf = get(nxt)
                     if buf is None:  # the first gradient to reach nxt: nothing to sum yet
                         if nxt._num_outputs == 1:
                             buffers[nxt] = [g]

@@ -30,6 +30,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dt
+from .dtypes import FLOAT_KINDS
 from .errors import GraphError
 from .grad_mode import _grad_enabled
 from .tensor import AccumulateGrad as AccumulateGrad  # (re-exported: the leaf's node)
@@ -67,6 +68,20 @@ _FREED = object()  # marks saved values released after backward
 # (bounded): a graph then holds one tracked object less per op for the garbage collector.
 _METAS: dict = {}
 _METAS_MAX = 4096
+# The last of them per shape: ``Op.apply`` finds a node's tuple by the output's shape alone
+# (hashing a dtype costs more than the lookup), then checks the dtype.
+_META_BY_SHAPE: dict = {}
+
+
+def _shared_meta(shape, dtype):
+    """The shared ``(shape, dtype)`` tuple of ``_METAS`` (a new one once it is full)."""
+    meta = (shape, dtype)
+    if len(_METAS) < _METAS_MAX:
+        meta = _METAS.setdefault(meta, meta)
+        _META_BY_SHAPE[shape] = meta
+    return meta
+
+
 _new = object.__new__  # (module-level names for the hot path in Op.apply)
 _weakref = weakref.ref
 _ndarray = np.ndarray
@@ -653,15 +668,156 @@ class Op:
                 )
             else:
                 node._resolve_saved1(inputs, out, raw, cell)
-        meta = (out.shape, out.dtype)  # (one shared tuple per shape and dtype, see _METAS)
-        node._out_meta = _METAS.setdefault(meta, meta) if len(_METAS) < _METAS_MAX else meta
+        shape, dtype = out.shape, out.dtype  # (one shared tuple per shape and dtype: _METAS)
+        meta = _META_BY_SHAPE.get(shape)
+        node._out_meta = (
+            meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
+        )
         return result
+
+    # True while ``_vjp`` is this one: the engine then calls ``backward`` itself (the same
+    # steps, without the extra call per node). Other kinds of node op set it False.
+    _plain_vjp = True
 
     @classmethod
     def _vjp(cls, node, grads, xp):
         node._as_tensors = xp.graph  # saved values come back as Tensors when recording
         grads_in = cls.backward(node, grads[0], xp)
         return grads_in if isinstance(grads_in, tuple) else (grads_in,)
+
+
+# --------------------------------------------------------------------------------------
+# The lean path: ``Op.apply`` for the commonest elementwise calls, written for them alone
+# (add, sub and mul of two Tensors of one dtype and shape; exp, tanh, sigmoid ... of a
+# floating Tensor). It skips what those calls never need: packing ``*inputs, **params``,
+# the arity dispatch, the forward's ``ctx`` calls and resolving what it saved (the records
+# are made here directly: the ones ``Op.apply`` makes). Callers fall back to ``cls.apply``
+# when it returns None (forward AD, tracing, bfloat16, operands of other dtypes or shapes).
+# tests/test_eager_fast_paths.py checks that both give the same tensors, nodes and records.
+
+
+def _lean_node(cls, edges, needs, shape, dtype):
+    """A recording node of ``cls`` (the fields ``Op.apply`` sets) for an output of ``shape``
+    and ``dtype``; its ``_saved`` is the caller's to set."""
+    node = _new(Node)
+    node.op = cls
+    node.next_edges = edges
+    node.needs_input_grad = needs
+    node._as_tensors = False
+    node.module_path = _scope.get()
+    if _anomaly.get():
+        node._trace = traceback.format_stack()[:-3]
+    meta = _META_BY_SHAPE.get(shape)
+    node._out_meta = meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
+    return node
+
+
+def lean_unary(cls, forward, a, save):
+    """``cls.apply(a)`` for an elementwise op of one floating Tensor whose forward is
+    ``forward(x)`` and which saves its output (``save="y"``: exp, tanh, sigmoid) or its input
+    (``"x"``: sin, log); None when ``cls.apply`` is needed."""
+    if _fw_level is not None or _tracer is not None or _LOW_PRECISION:
+        return None
+    x = a._data
+    token = _np_err.set(_NP_QUIET)
+    try:
+        out = forward(x)
+    finally:
+        _np_err.reset(token)
+    if type(out) is not _ndarray:  # (a NumPy scalar, from a 0-d input)
+        out = _tensor_module._asarray(out)
+    result = _new(Tensor)
+    result._data = out
+    result._grad = None
+    result._output_nr = 0
+    result._version_cell = cell = [0]
+    if not (a._requires_grad and _grad_enabled.get()):
+        result._requires_grad = False
+        result.grad_fn = None
+        return result
+    gf = a.grad_fn
+    edge = (gf, a._output_nr) if gf is not None else (a._grad_accumulator(), 0)
+    node = _lean_node(cls, (edge,), (True,), out.shape, out.dtype)
+    if save == "y" and out is not x:
+        node._saved = ((out, 0, 0, cell),)
+    else:  # (``a`` is the caller's tensor, never a ``Tensor._number`` operand)
+        ca = a._version_cell
+        node._saved = ((x, a, ca[0], ca),)
+    result._requires_grad = True
+    result.grad_fn = node
+    return result
+
+
+def lean_binary(cls, forward, a, b, save):
+    """``cls.apply(*binary_operands(a, b))`` for an elementwise op of a Tensor ``a`` and a
+    Tensor ``b`` of the same dtype and shape, or a Python number ``b`` that takes ``a``'s
+    dtype (``y * 2.0``: the constant ``binary_operands`` makes), whose forward is
+    ``forward(x, y)`` and which saves nothing (``save=False``: add, sub) or, like ``Mul``,
+    each input where the other one needs a gradient (``save=True``); None when the general
+    path is needed."""
+    if _fw_level is not None or _tracer is not None or _LOW_PRECISION:
+        return None
+    x = a._data
+    shape = x.shape
+    if type(b) is Tensor:
+        y = b._data
+        if x.dtype is not y.dtype or x is y or shape != y.shape:
+            return None
+        rb = b._requires_grad
+    elif type(b) is float or type(b) is int:
+        kind = x.dtype.kind
+        if not (kind in FLOAT_KINDS or (kind in "iu" and type(b) is int)):
+            return None
+        y = _tensor_module._operand(b, x.dtype)
+        rb = False
+    else:
+        return None
+    token = _np_err.set(_NP_QUIET)
+    try:
+        out = forward(x, y)
+    finally:
+        _np_err.reset(token)
+    if type(out) is not _ndarray:  # (a NumPy scalar, from 0-d inputs)
+        out = _tensor_module._asarray(out)
+    result = _new(Tensor)
+    result._data = out
+    result._grad = None
+    result._output_nr = 0
+    result._version_cell = [0]
+    ra = a._requires_grad
+    if not ((ra or rb) and _grad_enabled.get()):
+        result._requires_grad = False
+        result.grad_fn = None
+        return result
+    if not ra:
+        ea = None
+    elif a.grad_fn is not None:
+        ea = (a.grad_fn, a._output_nr)
+    else:
+        ea = (a._grad_accumulator(), 0)
+    if not rb:
+        eb = None
+    elif b.grad_fn is not None:
+        eb = (b.grad_fn, b._output_nr)
+    else:
+        eb = (b._grad_accumulator(), 0)
+    needs = ((True, True) if rb else (True, False)) if ra else (False, True)
+    node = _lean_node(cls, (ea, eb), needs, shape, out.dtype)
+    if save:  # (``a`` and ``b`` are the caller's tensors, never ``Tensor._number`` operands)
+        if not ra:
+            rec_b = None
+        elif type(b) is Tensor:
+            cb = b._version_cell
+            rec_b = (y, b, cb[0], cb)
+        else:  # a number: kept as a constant, its value (see ``_input_record``)
+            rec_b = (y, None, 0, None)
+        ca = a._version_cell
+        node._saved = ((x, a, ca[0], ca) if rb else None, rec_b)
+    else:
+        node._saved = ()
+    result._requires_grad = True
+    result.grad_fn = node
+    return result
 
 
 class MultiOutputOp(Op):
@@ -671,6 +827,8 @@ class MultiOutputOp(Op):
     VJP can leave out the terms of unused outputs (for eigh those terms are infinite when
     eigenvalues repeat, while the eigenvalues alone have a finite gradient).
     Rarely used (decompositions), so written plainly rather than for speed."""
+
+    _plain_vjp = False  # (its ``_vjp`` passes every output's gradient)
 
     @classmethod
     def apply(cls, *inputs, **params):

@@ -169,6 +169,25 @@ _OPERANDS: dict = {}
 _OPERANDS_MAX = 1024
 
 
+def _operand(value, npdtype) -> np.ndarray:
+    """The 0-d array of a Python number operand (``Tensor._number``; function.lean_binary).
+    The array of an int or a float is shared from _OPERANDS (read-only: no op writes into an
+    operand), except zeros and nan: -0.0 == 0.0 would share one key, and every nan is a
+    different key. (An int and a float of equal value, such as 2 and 2.0, share an entry:
+    both convert to the same array of ``npdtype``.)"""
+    kind = type(value)
+    if kind is int or (kind is float and value and value == value):
+        key = (value, npdtype)
+        arr = _OPERANDS.get(key)
+        if arr is None:
+            arr = np.asarray(value, npdtype)
+            if len(_OPERANDS) < _OPERANDS_MAX:
+                arr.flags.writeable = False
+                _OPERANDS[key] = arr
+        return arr
+    return np.asarray(value, npdtype)
+
+
 class Tensor:
     """A multi-dimensional array with automatic differentiation (see module docstring)."""
 
@@ -236,22 +255,7 @@ class Tensor:
         it for that one call and never hand it out, so nothing writes into it, and an op
         that saves it for backward keeps just its value (function.py ``_resolve_saved1``)."""
         t = object.__new__(cls)  # (the fields of _init, set directly: once per such op)
-        # The array of an int or a float is shared from _OPERANDS (read-only: no op writes
-        # into an operand), except zeros and nan: -0.0 == 0.0 would share one key, and every
-        # nan is a different key. (An int and a float of equal value, such as 2 and 2.0,
-        # share an entry: both convert to the same array of ``npdtype``.)
-        kind = type(value)
-        if kind is int or (kind is float and value and value == value):
-            key = (value, npdtype)
-            arr = _OPERANDS.get(key)
-            if arr is None:
-                arr = np.asarray(value, npdtype)
-                if len(_OPERANDS) < _OPERANDS_MAX:
-                    arr.flags.writeable = False
-                    _OPERANDS[key] = arr
-        else:
-            arr = np.asarray(value, npdtype)
-        t._data = arr
+        t._data = _operand(value, npdtype)
         t._requires_grad = False
         t._grad = None
         t.grad_fn = None

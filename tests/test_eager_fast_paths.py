@@ -6,6 +6,9 @@ called directly) and compare values, dtypes, shapes, ``grad_fn`` names, ``requir
 view bookkeeping and errors, then compare with PyTorch where it is installed.
 """
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -683,6 +686,90 @@ def test_op_apply_fast_cases_match_node_init(shape, grads):
                 gg = autograd.grad(general.sum(), wrt, retain_graph=True)
                 for x, y in zip(gf, gg):
                     _same_tensor(x, y)
+
+
+# ---- the lean path (function.lean_binary / lean_unary) vs Op.apply ---------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(), (3,)])
+@pytest.mark.parametrize("grads", [(True, True), (True, False), (False, True), (False, False)])
+def test_lean_path_matches_op_apply(dtype, shape, grads):
+    from autograd.ops import arithmetic, unary
+
+    rng = np.random.default_rng(0)
+    leaf = autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=grads[0])
+    a = leaf * 1.5 if grads[0] else leaf  # a non-leaf when it needs grad
+    b = autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=grads[1])
+    cases = [
+        (autograd.add, arithmetic.Add, (a, b)),
+        (autograd.sub, arithmetic.Sub, (b, a)),
+        (autograd.mul, arithmetic.Mul, (a, b)),  # saves both inputs
+        (autograd.mul, arithmetic.Mul, (b.t(), a)),  # a view's record: its own version cell
+        (autograd.mul, arithmetic.Mul, (a, 2.5)),  # a Python number: saved as its value
+        (autograd.add, arithmetic.Add, (a, 3)),
+        (autograd.sub, arithmetic.Sub, (b, -0.0)),
+        (autograd.tanh, unary.tanh.op, (a,)),  # saves its output (a NumPy scalar when 0-d)
+        (autograd.exp, unary.exp.op, (b,)),
+        (autograd.sin, unary.sin.op, (a,)),  # saves its input
+    ]
+    for fn, op, inputs in cases:
+        for grad_mode in (True, False):
+            with autograd.set_grad_enabled(grad_mode):
+                lean = fn(*inputs)
+                general = op.apply(
+                    *(_util.binary_operands(*inputs) if len(inputs) == 2 else inputs)
+                )
+            tensors = [t for t in inputs if isinstance(t, autograd.Tensor)]
+            _same_node(lean, general)
+            if lean.grad_fn is not None:
+                assert lean.grad_fn.op is general.grad_fn.op
+                assert lean.grad_fn._out_meta is general.grad_fn._out_meta  # (shared)
+            if lean.requires_grad:
+                wrt = [t for t in tensors if t.requires_grad]
+                gl = autograd.grad(lean.sum(), wrt, retain_graph=True)
+                gg = autograd.grad(general.sum(), wrt, retain_graph=True)
+                for x, y in zip(gl, gg):
+                    _same_tensor(x, y)
+                    assert x._data.tobytes() == y._data.tobytes()
+
+
+@pytest.mark.parametrize("dtype", INT_AND_FLOAT)
+def test_lean_path_with_numbers_matches_binary_operands(dtype):
+    from autograd.ops import arithmetic
+
+    a = autograd.tensor((np.arange(6) % 4).astype(dtype).reshape(2, 3))
+    for number in (0, 7, -3, 2.5, 300, 2**40, float("nan"), True):
+        for fn, op in ((autograd.add, arithmetic.Add), (autograd.mul, arithmetic.Mul)):
+            try:
+                general = op.apply(*_util.binary_operands(a, number))
+            except (OverflowError, RuntimeError) as e:  # (refused the same way)
+                with pytest.raises(type(e), match=re.escape(str(e))):
+                    fn(a, number)
+                continue
+            _same_node(fn(a, number), general)
+
+
+def test_lean_path_steps_aside_and_keeps_errors():
+    from autograd import function
+
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    y = autograd.tensor([3.0, 4.0], dtype=autograd.float64)
+    # other dtypes, shapes, one array twice: the general path (promotion, broadcasting)
+    assert function.lean_binary(None, np.add, x, y, False) is None
+    assert function.lean_binary(None, np.add, x, x[:1], False) is None
+    assert function.lean_binary(None, np.multiply, x, x, True) is None
+    assert (x + y).dtype == autograd.float64 and (x + x[:1]).shape == (2,)
+    np.testing.assert_array_equal((x * x).grad_fn.saved_tensors, [[1.0, 2.0], [1.0, 2.0]])
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool"):
+        autograd.tensor([True]) - autograd.tensor([False])
+    big = autograd.tensor([3e38], dtype=autograd.float32, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow gives inf without a warning, as in torch
+        assert np.isinf((big + big)._data).all() and np.isinf((big * big).exp()._data).all()
+    with autograd.detect_anomaly():  # the trace ends at the line that made the node
+        z = x + x.detach()
+        t = x.tanh()
+    assert "z = x + x.detach()" in z.grad_fn._trace[-1]
+    assert "t = x.tanh()" in t.grad_fn._trace[-1]
 
 
 def test_op_apply_saved_output_keeps_its_version_check():

@@ -232,6 +232,7 @@ class CompiledFunctionBackward:
     name). Its VJP runs the plan's backward; the engine treats it as any other node."""
 
     grad_fn_name = "CompiledFunctionBackward"
+    _plain_vjp = False  # (the engine calls ``_vjp``: see function.Op)
 
     def __init__(self, plan):
         self.plan = plan
@@ -263,6 +264,7 @@ class _Released:
     """The op of an output whose graph a backward pass inside the compiled step consumed."""
 
     grad_fn_name = "CompiledFunctionBackward"
+    _plain_vjp = False
 
     def _vjp(self, node, grads, xp):
         raise GraphError(_SECOND_BACKWARD)

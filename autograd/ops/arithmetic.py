@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from .. import function as _function
-from ..function import Op
+from ..function import Op, lean_binary
 from ..forward_ad import elementwise_jvp, linear_jvp, multilinear_jvp
 from ..tensor import Tensor
 from . import xp as _xp
@@ -185,8 +185,12 @@ def add(input, other, *, alpha=1) -> Tensor:
         >>> autograd.add(autograd.tensor([1.0, 2.0]), 10)
         tensor([11., 12.])
     """
-    if type(other) is int and alpha == 1:  # fast path: index arithmetic (``i + 8``)
-        out = _index_arithmetic(input, other, False)
+    if type(input) is Tensor and alpha == 1:
+        # fast paths: index arithmetic (``i + 8``), then the lean path (another tensor of one
+        # dtype and shape, or a Python number: ``function.lean_binary``)
+        out = _index_arithmetic(input, other, False) if type(other) is int else None
+        if out is None:
+            out = lean_binary(Add, np.add, input, other, False)
         if out is not None:
             return out
     if alpha != 1:
@@ -219,8 +223,11 @@ def sub(input, other, *, alpha=1) -> Tensor:
         >>> autograd.sub(autograd.tensor([5.0]), 2)
         tensor([3.])
     """
-    if type(other) is int and alpha == 1:  # fast path: index arithmetic (``i - 1``)
-        out = _index_arithmetic(input, other, True)
+    if type(input) is Tensor and alpha == 1 and input._data.dtype.kind != "b":
+        # fast paths as in add (a bool tensor is refused below)
+        out = _index_arithmetic(input, other, True) if type(other) is int else None
+        if out is None:
+            out = lean_binary(Sub, np.subtract, input, other, False)
         if out is not None:
             return out
     if _is_bool(input) or _is_bool(other):
@@ -308,6 +315,10 @@ def mul(input, other) -> Tensor:
         >>> autograd.mul(autograd.tensor([1.0, 2.0]), 3)
         tensor([3., 6.])
     """
+    if type(input) is Tensor:
+        out = lean_binary(Mul, np.multiply, input, other, True)  # fast path: as in add
+        if out is not None:
+            return out
     a, b = binary_operands(input, other)
     if not (a._requires_grad or b._requires_grad):  # fast path: nothing to record
         out = forward_only(Mul, a, b)

@@ -30,12 +30,14 @@ rounding, ``logit`` and ``polygamma`` in math.py.
 
 from __future__ import annotations
 
+import inspect
 import math as _math
 from typing import Callable
 
 import numpy as np
 
 from ..dtypes import FLOAT_KINDS
+from ..function import lean_unary
 from ..tensor import Tensor
 from . import xp as _xp
 from ._util import operands, unary_op
@@ -101,6 +103,7 @@ def unary(
 
     def define(grad: Callable) -> Callable[..., Tensor]:
         name = grad.__name__
+        saves = list(inspect.signature(grad).parameters)[1]  # what unary_op saves: x or y
         op = unary_op(
             name.capitalize(),
             forward,
@@ -111,7 +114,9 @@ def unary(
 
         def fn(input) -> Tensor:
             if type(input) is Tensor and input._data.dtype.kind in FLOAT_KINDS:
-                return op.apply(input)  # (the common case: ``operands`` would return it as is)
+                # the common case (``operands`` would return it as is): the lean path
+                out = lean_unary(op, forward, input, saves)
+                return op.apply(input) if out is None else out
             (x,), _, _ = operands(input, floating=True)
             return op.apply(x)
 
