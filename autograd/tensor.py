@@ -161,6 +161,9 @@ _NUMBER_CELL = (0,)
 # ndarray subclass): ``np.asarray``. While autograd.compile traces a call it is
 # ``np.asanyarray``, so the tracer's watched arrays stay watched (autograd/compiler/watch.py).
 _asarray = np.asarray
+# (``Tensor._make`` runs for every op: these are read as module globals, not looked up as
+# attributes each time)
+_new, _ndarray = object.__new__, np.ndarray
 
 # The 0-d arrays of Python number operands (``i + 1``, ``2 * x``, ``y * 0.5``) by (value,
 # NumPy dtype), made once and read-only (``Tensor._number``); bounded, since each distinct
@@ -239,8 +242,8 @@ class Tensor:
     # ---- fast internal constructors (no checks) ---------------------------------
     @classmethod
     def _make(cls, arr, requires_grad=False) -> Tensor:
-        t = object.__new__(cls)  # (the fields of _init, set directly: this runs per op)
-        t._data = arr if type(arr) is np.ndarray else _asarray(arr)
+        t = _new(cls)  # (the fields of _init, set directly: this runs per op)
+        t._data = arr if type(arr) is _ndarray else _asarray(arr)
         t._requires_grad = requires_grad
         t._grad = None
         t.grad_fn = None

@@ -825,3 +825,38 @@ def test_view_ops_skip_the_errstate_switch_and_nothing_warns():
         y.backward()
     assert np.isinf(y.item()) or np.isnan(y.item())
     assert np.geterr() == before
+
+
+# ---- wrap_dim: an int already in range is returned as it is ---------------------------------
+def test_wrap_dim_fast_path_matches_general():
+    """Every dim of every rank, as an int (the fast path when in range), a NumPy integer and
+    a bool (the general path): the same normalised int, and the same IndexError/TypeError
+    outside the range or for other types."""
+    for ndim in range(4):
+        n = max(ndim, 1)
+        for dim in range(-n - 2, n + 2):
+            for given in (dim, np.int64(dim), np.int8(dim)):
+                if -n <= dim < n:
+                    out = _util.wrap_dim(given, ndim)
+                    assert type(out) is int and out == dim % n
+                else:
+                    with pytest.raises(IndexError, match=rf"\[{-n}, {n - 1}\], but got {dim}\)"):
+                        _util.wrap_dim(given, ndim)
+    assert _util.wrap_dim(True, 2) == 1 and type(_util.wrap_dim(True, 2)) is int
+    with pytest.raises(TypeError, match="dim must be an int, got float"):
+        _util.wrap_dim(1.0, 2)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float32"])
+def test_slice_views_of_integer_bases_are_not_listed(dtype):
+    """``data[i : i + 2]`` (the slice fast path) and ``data[1]`` (the general one) of an
+    integer or bool base are views sharing its version counter but are not listed in its
+    ``_views`` (never regenerated); a float base lists them."""
+    data = autograd.zeros(6, dtype=dtype)
+    i = list(autograd.tensor([1, 3]))[0]
+    views = [data[i : i + 2], data[1], data[:3]]
+    for v in views:
+        assert v._base is data and v._version_cell is data._version_cell
+    assert (data._views is None) == (dtype != "float32")
+    if dtype == "float32":
+        assert len(data._views) == len(views)

@@ -209,6 +209,8 @@ def forward_only(op, a: Tensor, b: Tensor):
 
 def wrap_dim(dim, ndim: int) -> int:
     """Normalise a dim (negative counts from the end) with PyTorch's IndexError."""
+    if type(dim) is int and 0 <= dim < ndim:  # (the commonest case: already normalised)
+        return dim
     n = max(ndim, 1)
     if not isinstance(dim, (int, np.integer)):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")

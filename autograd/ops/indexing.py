@@ -43,6 +43,7 @@ from ..dtypes import FLOAT_KINDS
 __all__ = ["getitem", "index_put", "take", "put"]
 
 _BAD_INDEX_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
+_make = Tensor._make  # (bound once: the view fast paths run it for every piece of a batch)
 
 
 class IndexOutOfRange(IndexError, RuntimeError):
@@ -425,7 +426,7 @@ def getitem(input: Tensor, index) -> Tensor:
         arr = input._data
         start, stop = _slice_bound(index.start), _slice_bound(index.stop)
         if arr.ndim and start is not _NOT_SIMPLE and stop is not _NOT_SIMPLE:
-            out = Tensor._make(arr[start:stop])
+            out = _make(arr[start:stop])
             return _view_of(out, input, GetItem, (slice(start, stop, None),))
     idx = _index_for(index, input)
     if plain:
@@ -530,22 +531,19 @@ def _view_of(out: Tensor, input: Tensor, op, param) -> Tensor:
         base, steps, no_grad = view[0], view[1] + ((op, param),), view[2] or no_grad
     out._version_cell = base._version_cell
     out._view = (base, steps, no_grad)
-    if _base_knows_views(base, no_grad, arr):
+    if arr.dtype.kind in _GRAD_KINDS and _base_knows_views(base, no_grad):
         _remember_view(base, out)
     return out
 
 
-def _base_knows_views(base: Tensor, no_grad: bool, arr) -> bool:
-    """Whether ``base`` must list its views (to regenerate them after an in-place op).
-    Views made in no_grad mode are never regenerated (torch refuses to rebase them), and a
-    leaf that requires grad can never be rebased: neither needs to know its views. Nor does
-    a base of an integer or bool dtype (``for i in index_tensor``): no in-place op gives it
-    a grad_fn, since only floating-point (and complex) tensors carry gradients."""
-    return (
-        arr.dtype.kind in _GRAD_KINDS  # (first: it ends it for an index tensor's pieces)
-        and not no_grad
-        and (base.grad_fn is not None or not base._requires_grad)
-    )
+def _base_knows_views(base: Tensor, no_grad: bool) -> bool:
+    """Whether ``base`` must list its views (to regenerate them after an in-place op), for a
+    base of a floating-point or complex dtype (``_GRAD_KINDS``). Views made in no_grad mode
+    are never regenerated (torch refuses to rebase them), and a leaf that requires grad can
+    never be rebased: neither needs to know its views. A base of an integer or bool dtype
+    (``for i in index_tensor``, ``data[i : i + 8]``) never does either: no in-place op gives
+    it a grad_fn. The callers test the dtype first, which spares such views this call."""
+    return not no_grad and (base.grad_fn is not None or not base._requires_grad)
 
 
 def _remember_view(base: Tensor, out: Tensor) -> None:
@@ -561,8 +559,7 @@ def _views_of(arrs, input: Tensor, op, params) -> tuple:
     """``tuple(_view_of(Tensor._make(a), input, op, p) for a, p in zip(arrs, params))`` for
     many views of one input at once (``unbind``'s pieces): the bookkeeping all pieces share
     (the base, the steps before this one, grad mode) is worked out once, from the first."""
-    make = Tensor._make  # (looked up and bound once, not per piece)
-    outs = [make(a) for a in arrs]
+    outs = [_make(a) for a in arrs]
     if not outs:
         return ()
     first = _view_of(outs[0], input, op, params[0])
@@ -570,7 +567,7 @@ def _views_of(arrs, input: Tensor, op, params) -> tuple:
         return tuple(_view_of(o, input, op, p) for o, p in zip(outs, params))
     base, steps, no_grad = first._view
     before, cell = steps[:-1], first._version_cell
-    knows = _base_knows_views(base, no_grad, first._data.base)
+    knows = first._data.dtype.kind in _GRAD_KINDS and _base_knows_views(base, no_grad)
     for o, p in zip(outs[1:], params[1:]):
         o._version_cell = cell
         o._view = (base, before + ((op, p),), no_grad)

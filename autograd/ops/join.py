@@ -137,9 +137,7 @@ class Stack(Op):
     @staticmethod
     def forward(ctx, *xs, dim):
         ctx.dim = dim
-        if dim == 0:  # (``stack`` checked one shape and one dtype: np.array stacks them as
-            return np.array(xs)  # np.stack does along a new first axis, in one C call)
-        return np.stack(xs, axis=dim)
+        return _stack_arrays(xs, dim)
 
     @staticmethod
     def backward(ctx, g, xp):
@@ -147,6 +145,13 @@ class Stack(Op):
         return tuple(
             xp.select(g, d, k) if need else None for k, need in enumerate(ctx.needs_input_grad)
         )
+
+
+def _stack_arrays(xs, dim):
+    """Stack's forward on the arrays ``xs`` (a list or tuple of one shape and one dtype)."""
+    if dim == 0:  # (np.array stacks them as np.stack does along a new first axis, in one
+        return np.array(xs)  # C call)
+    return np.stack(xs, axis=dim)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -190,7 +195,7 @@ def _stack_plain(tensors, dim):
         return None
     d = wrap_dim(dim, arrs[0].ndim + 1)
     try:
-        out = Stack.forward(_function._NO_RECORD, *arrs, dim=d)
+        out = _stack_arrays(arrs, d)
     except ValueError:  # unequal shapes (joining arrays raises nothing else)
         return None
     return Tensor._make(out)
