@@ -172,6 +172,20 @@ def _reply(proc):
             return line[2:]
 
 
+def add_worker_option(ap, groups=("jitgrad", "torch")):
+    """The internal ``--worker GROUP`` option of a bench that runs its libraries in worker
+    processes (``worker_commands`` starts them with it)."""
+    ap.add_argument("--worker", choices=list(groups), help="internal: a worker process")
+
+
+def worker_commands(groups=("jitgrad", "torch")):
+    """``{group: command}`` for ``Workers``: this bench's own command line (script and options,
+    so each worker sees the same ``--threads``/``--clock``/... as the parent) plus ``--worker
+    group``, for each group."""
+    me = [sys.executable, os.path.abspath(sys.argv[0]), *sys.argv[1:]]
+    return {g: [*me, "--worker", g] for g in groups}
+
+
 class Workers:
     """The parent's side: one worker process per group, ``Workers({group: command})`` (each
     command a list that runs ``serve_variants``; the workers start one after the other, so a
@@ -198,8 +212,9 @@ class Workers:
 
     def medians(self, rounds, labels=None, stat=statistics.median):
         """Median (or ``stat``) seconds per call of each variant (or of those in ``labels``):
-        ``rounds`` rounds in which each worker in turn, after a pause of ``SETTLE``, runs each
-        of its variants once (``inner`` calls: see ``serve_variants``)."""
+        ``rounds`` rounds in which each worker in turn, after a pause of ``SETTLE`` and an
+        untimed call of its first variant, runs each of its variants once (``inner`` calls:
+        see ``serve_variants``)."""
         chosen = {
             g: [x for x in ls if labels is None or x in labels] for g, ls in self.labels.items()
         }
@@ -210,10 +225,14 @@ class Workers:
                     continue
                 proc = self.procs[group]
                 time.sleep(SETTLE)
-                for label in ls:
+                # the first call after the pause runs on cold caches and an idle core: it
+                # warms up, untimed, so the first variant in a turn is not penalised
+                for i, label in enumerate(ls[:1] + ls):
                     proc.stdin.write(label + "\n")
                     proc.stdin.flush()
-                    times[label].append(float(_reply(proc)))
+                    t = float(_reply(proc))
+                    if i:
+                        times[label].append(t)
         return {k: stat(v) for k, v in times.items()}
 
     def close(self):

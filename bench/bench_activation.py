@@ -6,7 +6,9 @@ For each activation: time of forward + backward (our kernels on 1 and on 2 threa
 gradient) for our fused kernels, PyTorch CPU (autograd, so what a user gets), and composed
 NumPy (the reference implementation). Also the effective bandwidth of our kernels: bytes
 moved (read x, write y; read x and g, write dx) over time, against a measured copy
-bandwidth (``np.copyto``) on the same machine.
+bandwidth (``np.copyto``) on the same machine. torch runs in a worker process of its own
+(``_common.Workers``: its OpenMP threads and our kernels' threads in one process slow each
+other down); our kernels and NumPy are timed in this process.
 
 ``--baseline DIR``: also time an older version of the kernels, side by side in the same run
 (interleaved): DIR is a package directory holding that version's ``parallel.py``,
@@ -28,7 +30,10 @@ import numpy as np
 from scipy import special
 
 from autograd import kernels as K
-from _goals import goal  # bench/ is on sys.path when a bench runs
+
+# (bench/ is on sys.path when a bench runs)
+from _common import Workers, add_worker_option, serve_variants, worker_commands
+from _goals import goal
 
 try:
     import torch
@@ -78,19 +83,51 @@ def timeit(fn, repeats):
     return statistics.median(out)
 
 
+NAMES = ("gelu_tanh", "gelu", "silu", "mish", "tanh", "sigmoid")
+
+
+def inputs(n):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
+
+
+def serve_torch(n):
+    """``--worker torch``: torch's forward+backward of each activation (autograd, what a user
+    gets), served to the parent (``_common.serve_variants``); labels are the names."""
+    x, g = inputs(n)
+    tx, tg = torch.from_numpy(x).requires_grad_(), torch.from_numpy(g)
+    variants = {}
+    for name in NAMES:
+        if TORCH.get(name) is not None:
+
+            def torch_fb(f=TORCH[name]):
+                torch.autograd.grad(f(tx), tx, tg)
+
+            variants[name] = torch_fb
+    serve_variants(variants, warmup=1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--baseline", help="package dir with an older parallel/vmath/activation.py")
+    add_worker_option(ap, ["torch"])
     args = ap.parse_args()
+    if args.worker:
+        serve_torch(args.n)
+        return
     K.warmup(("float32",))
     if args.baseline:
         compare_baseline(args)
         return
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(args.n).astype(np.float32)
-    g = rng.standard_normal(args.n).astype(np.float32)
+    with Workers(worker_commands(["torch"]) if torch is not None else {}) as workers:
+        table(args, workers)
+
+
+def table(args, workers):
+    """The main table: our kernels and NumPy timed here, torch in its worker."""
+    x, g = inputs(args.n)
     dst = np.empty_like(x)
     copy_t = timeit(lambda: np.copyto(dst, x), args.repeats)
     bw = 2 * x.nbytes / copy_t
@@ -107,7 +144,8 @@ def main():
     )
     goals = []
     fwd_out, bwd_out = np.empty_like(x), np.empty_like(x)
-    for name in ("gelu_tanh", "gelu", "silu", "mish", "tanh", "sigmoid"):
+    torch_names = [x for ls in workers.labels.values() for x in ls]
+    for name in NAMES:
         fwd, bwd, _ = K.activation.ACTIVATIONS[name]
         kern = timeit(lambda: (fwd(x, fwd_out), bwd(x, g, bwd_out)), args.repeats)
         K.buffers.set_max_bytes(0)
@@ -127,15 +165,8 @@ def main():
         row = (
             f"{name:10s} {kern * 1e3:9.1f} {fresh * 1e3:9.1f} {ours1 * 1e3:9.1f} {ours * 1e3:9.1f}"
         )
-        if torch is not None and TORCH.get(name) is not None:
-            tx = torch.from_numpy(x).requires_grad_()
-            tg = torch.from_numpy(g)
-
-            def torch_fb():
-                y = TORCH[name](tx)
-                torch.autograd.grad(y, tx, tg)
-
-            tt = timeit(torch_fb, args.repeats)
+        if name in torch_names:
+            tt = workers.medians(args.repeats, [name])[name]
             row += f" {tt * 1e3:9.1f}"
         else:
             tt = None

@@ -5,8 +5,9 @@ Usage:  .venv/bin/python bench/bench_conv.py [--repeats 15] [--skip-big] [--thre
 Shapes: the two convolutions and the first max pool of the small CNN in bench_training.py
 (batch 64), and a bigger ResNet-like layer, (32, 64, 56, 56) 3x3 64->64 padding 1. Each
 step is forward + backward with respect to input, weight and bias (float32). The libraries
-are interleaved and the median per library is reported with the ratio to torch (lower is
-better). BLAS and torch use their default threads, or N with ``--threads N`` (1 thread is
+run in worker processes of their own (jitgrad's two backends share one; see
+``_common.Workers`` for why), interleaved, and the median per library is reported with the
+ratio to torch (lower is better). BLAS and torch use their default threads, or N with ``--threads N`` (1 thread is
 much steadier on a loaded machine); the OpenBLAS core type is printed. ``--cpu-time``
 (with ``--threads 1``) times each step with the thread's CPU clock instead of the wall
 clock: on a shared, oversubscribed machine that counts the work done, not the time spent
@@ -25,7 +26,16 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import autograd
-from _common import blas_info, in_backend, median_times  # bench/ is on sys.path when a bench runs
+
+# (bench/ is on sys.path when a bench runs)
+from _common import (
+    Workers,
+    add_worker_option,
+    blas_info,
+    in_backend,
+    serve_variants,
+    worker_commands,
+)
 
 try:
     import torch
@@ -74,14 +84,26 @@ def make_step(lib, shape, spec):
     return step
 
 
-def bench(shape, spec, repeats, clock=time.perf_counter):
-    libs = {
-        "jitgrad-numpy": ("numpy", make_step("jitgrad", shape, spec)),
-        "jitgrad-numba": ("numba", make_step("jitgrad", shape, spec)),
-    }
-    if torch is not None:
-        libs["torch"] = (None, make_step("torch", shape, spec))
-    return median_times({k: in_backend(*lib) for k, lib in libs.items()}, repeats, clock, warmup=2)
+def cases(skip_big):
+    """(name, shape, spec, big) of each case to run."""
+    for name, shape, spec in CASES:
+        big = shape[0] * shape[1] * shape[2] * shape[3] > 2_000_000
+        if not (big and skip_big):
+            yield name, shape, spec, big
+
+
+def serve(lib, skip_big, clock):
+    """``--worker LIB``: every case's steps on one library (jitgrad: both backends), served to
+    the parent (``_common.serve_variants``); labels are ``"<case> | <column>"``."""
+    variants = {}
+    for name, shape, spec, _ in cases(skip_big):
+        if lib == "torch":
+            variants[f"{name} | torch"] = make_step("torch", shape, spec)
+        else:
+            for backend in ("numpy", "numba"):
+                step = make_step("jitgrad", shape, spec)
+                variants[f"{name} | jitgrad-{backend}"] = in_backend(backend, step)
+    serve_variants(variants, warmup=2, clock=clock)
 
 
 def main():
@@ -90,6 +112,7 @@ def main():
     ap.add_argument("--skip-big", action="store_true", help="only the small-CNN shapes")
     ap.add_argument("--threads", type=int, default=0, help="BLAS and torch threads (0: default)")
     ap.add_argument("--cpu-time", action="store_true", help="thread CPU time (needs --threads 1)")
+    add_worker_option(ap)
     args = ap.parse_args()
     if args.cpu_time and args.threads != 1:
         ap.error("--cpu-time measures one thread: use it with --threads 1")
@@ -100,6 +123,9 @@ def main():
         threadpoolctl.threadpool_limits(args.threads)
         if torch is not None:
             torch.set_num_threads(args.threads)
+    if args.worker:
+        serve(args.worker, args.skip_big, clock)
+        return
     print("BLAS:", blas_info())
     print(
         f"torch threads: {torch.get_num_threads() if torch else '-'}; clock: "
@@ -111,17 +137,18 @@ def main():
         + " ".join(f"{k:>14s}" for k in names)
         + "   numba/torch  numba/numpy"
     )
-    for name, shape, spec in CASES:
-        big = shape[0] * shape[1] * shape[2] * shape[3] > 2_000_000
-        if big and args.skip_big:
-            continue
-        med = bench(shape, spec, max(3, args.repeats // 3) if big else args.repeats, clock)
-        line = f"{name:28s} " + " ".join(
-            f"{med.get(k, float('nan')) * 1e3:11.2f} ms" for k in names
-        )
-        ratio = med["jitgrad-numba"] / med["torch"] if "torch" in med else float("nan")
-        line += f"   {ratio:11.2f}  {med['jitgrad-numba'] / med['jitgrad-numpy']:11.2f}"
-        print(line)
+    groups = ("jitgrad", "torch") if torch is not None else ("jitgrad",)
+    with Workers(worker_commands(groups)) as workers:
+        for name, _, _, big in cases(args.skip_big):
+            repeats = max(3, args.repeats // 3) if big else args.repeats
+            med = workers.medians(repeats, [f"{name} | {k}" for k in names])
+            med = {label.split(" | ")[-1]: t for label, t in med.items()}
+            line = f"{name:28s} " + " ".join(
+                f"{med.get(k, float('nan')) * 1e3:11.2f} ms" for k in names
+            )
+            ratio = med["jitgrad-numba"] / med["torch"] if "torch" in med else float("nan")
+            line += f"   {ratio:11.2f}  {med['jitgrad-numba'] / med['jitgrad-numpy']:11.2f}"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ training): layer_norm over the last dim of (4096, 768), batch_norm in training m
   ``DIR/autograd/kernels/norm.py`` of another source tree swapped in (e.g. the last commit,
   from ``git archive HEAD | tar -x -C /tmp/base``); the op code stays the current tree's.
 
-Contenders are interleaved within each repeat (noise from other processes hits them
-alike); the table gives medians in ms and ratios to torch.
+jitgrad's contenders and torch's run in two worker processes (see ``_common.Workers`` for why),
+interleaved within each repeat (noise from other processes hits them alike); the table gives
+medians in ms and ratios to torch.
 """
 
 from __future__ import annotations
@@ -34,7 +35,15 @@ import nn.functional as F
 from autograd import kernels as K
 
 # (bench/ is on sys.path when a bench runs)
-from _common import kernels_swapped, load_baseline, median_times, parse_kernel_bench_args
+from _common import (
+    Workers,
+    add_worker_option,
+    kernels_swapped,
+    load_baseline,
+    parse_kernel_bench_args,
+    serve_variants,
+    worker_commands,
+)
 
 try:
     import torch
@@ -56,7 +65,8 @@ def composed_batch_norm(x, w, b, eps=1e-5):
     return y * w.reshape(1, -1, 1, 1) + b.reshape(1, -1, 1, 1)
 
 
-def contenders(case, x, g, C, base=None):
+def contenders(lib, case, x, g, C, base=None):
+    """``{name: step}`` of one library's contenders (``lib``: "jitgrad" or "torch")."""
     rng = np.random.default_rng(1)
     w = rng.normal(size=C).astype(np.float32)
     b = rng.normal(size=C).astype(np.float32)
@@ -88,6 +98,8 @@ def contenders(case, x, g, C, base=None):
 
         return run
 
+    if lib == "torch":
+        return torch_contenders(case, x, g, C, w, b)
     out = {
         "numba 1t": step(ours, "numba"),
         "numba 2t": step(ours, "numba", 2),
@@ -96,42 +108,54 @@ def contenders(case, x, g, C, base=None):
     }
     if base is not None:
         out["before 1t"] = step(ours, "numba", 1, base)
-    if torch is not None:
-        tl = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
-        tg = torch.tensor(g)
-        trm, trv = torch.zeros(C), torch.ones(C)
-
-        def torch_step(threads):
-            def run():
-                torch.set_num_threads(threads)
-                for t in tl:
-                    t.grad = None
-                if case == "layer_norm":
-                    y = torch.nn.functional.layer_norm(tl[0], (C,), tl[1], tl[2])
-                else:
-                    y = torch.nn.functional.batch_norm(tl[0], trm, trv, tl[1], tl[2], True)
-                y.backward(tg)
-
-            return run
-
-        out["torch 1t"] = torch_step(1)
-        out["torch 2t"] = torch_step(2)
     return out
 
 
-def bench(fns, repeats):
-    return median_times(fns, repeats)
+def torch_contenders(case, x, g, C, w, b):
+    tl = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    tg = torch.tensor(g)
+    trm, trv = torch.zeros(C), torch.ones(C)
+
+    def torch_step(threads):
+        def run():
+            torch.set_num_threads(threads)
+            for t in tl:
+                t.grad = None
+            if case == "layer_norm":
+                y = torch.nn.functional.layer_norm(tl[0], (C,), tl[1], tl[2])
+            else:
+                y = torch.nn.functional.batch_norm(tl[0], trm, trv, tl[1], tl[2], True)
+            y.backward(tg)
+
+        return run
+
+    return {"torch 1t": torch_step(1), "torch 2t": torch_step(2)}
 
 
-def kernels_alone(repeats, base):
+def kernel_variants(lib, base):
     """layer_norm's kernels alone (arrays in, fresh outputs out, no autograd and no copy of
-    the input gradient into ``x.grad``) vs the ATen kernels torch's autograd calls."""
-    from autograd.kernels import norm
-
+    the input gradient into ``x.grad``) or the ATen kernels torch's autograd calls (1 thread)."""
     rng = np.random.default_rng(0)
     n = 768
     x, g = (rng.normal(size=(4096, n)).astype(np.float32) for _ in range(2))
     w, b = (rng.normal(size=n).astype(np.float32) for _ in range(2))
+    if lib == "torch":
+        tx, tg, tw, tb = (torch.from_numpy(a) for a in (x, g, w, b))
+        _, tm, trs = torch.ops.aten.native_layer_norm(tx, [n], tw, tb, 1e-5)
+
+        def fwd():
+            torch.set_num_threads(1)
+            torch.ops.aten.native_layer_norm(tx, [n], tw, tb, 1e-5)
+
+        def bwd():
+            torch.set_num_threads(1)
+            torch.ops.aten.native_layer_norm_backward(
+                tg, tx, [n], tm, trs, tw, tb, [True, True, True]
+            )
+
+        return {"torch fwd": fwd, "torch bwd": bwd}
+    from autograd.kernels import norm
+
     _, mean, rstd = norm.layer_norm_forward(x, n, w, b, 1e-5)
     fns = {
         "ours fwd": lambda: norm.layer_norm_forward(x, n, w, b, 1e-5),
@@ -140,67 +164,87 @@ def kernels_alone(repeats, base):
     if base is not None:
         fns["before fwd"] = lambda: base.layer_norm_forward(x, n, w, b, 1e-5)
         fns["before bwd"] = lambda: base.layer_norm_backward(x, g, n, w, mean, rstd)
-    if torch is not None:
-        torch.set_num_threads(1)
-        tx, tg, tw, tb = (torch.from_numpy(a) for a in (x, g, w, b))
-        _, tm, trs = torch.ops.aten.native_layer_norm(tx, [n], tw, tb, 1e-5)
-        fns["torch fwd"] = lambda: torch.ops.aten.native_layer_norm(tx, [n], tw, tb, 1e-5)
-        fns["torch bwd"] = lambda: torch.ops.aten.native_layer_norm_backward(
-            tg, tx, [n], tm, trs, tw, tb, [True, True, True]
-        )
-    med = bench(fns, repeats)
+    return fns
+
+
+def kernels_alone(workers, repeats):
+    """Print the medians of ``kernel_variants``, ours vs torch's (and the baseline's)."""
+    labels = [x for ls in workers.labels.values() for x in ls if x.startswith("kernels | ")]
+    med = {k.split(" | ")[1]: v for k, v in workers.medians(repeats, labels).items()}
     print(
         "\nlayer_norm (4096, 768) kernels alone, float32, 1 thread, median ms: "
         + ", ".join(f"{k} {v * 1e3:.2f}" for k, v in med.items())
     )
-    if torch is not None:
+    if "torch fwd" in med:
         print(
             "ours / torch: "
             + ", ".join(f"{p} {med['ours ' + p] / med['torch ' + p]:.2f}" for p in ("fwd", "bwd"))
         )
-    if base is not None:
+    if "before fwd" in med:
         print(
             "before / ours: "
             + ", ".join(f"{p} {med['before ' + p] / med['ours ' + p]:.2f}" for p in ("fwd", "bwd"))
         )
 
 
+CASES = [("layer_norm", (4096, 768), 768), ("batch_norm", (64, 32, 28, 28), 32)]
+
+
+def serve(lib, args):
+    """``--worker LIB``: one library's contenders of every case (and of ``--kernels``), served
+    to the parent (``_common.serve_variants``); labels ``"<case> | <contender>"``."""
+    base = None
+    if lib == "jitgrad":
+        K.warmup(("float32",))
+        from autograd.kernels import norm  # noqa: F401  (K.norm, swapped by --baseline)
+
+        base = load_baseline(args.baseline, "norm") if args.baseline else None
+    rng = np.random.default_rng(0)
+    variants = {}
+    for case, shape, C in CASES:
+        x = rng.normal(size=shape).astype(np.float32)
+        g = rng.normal(size=shape).astype(np.float32)
+        for name, fn in contenders(lib, case, x, g, C, base).items():
+            variants[f"{case} | {name}"] = fn
+    if args.kernels:
+        for name, fn in kernel_variants(lib, base).items():
+            variants[f"kernels | {name}"] = fn
+    serve_variants(variants, warmup=2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=15)
+    add_worker_option(ap)
     args = parse_kernel_bench_args(ap, "norm")
-    K.warmup(("float32",))
-    from autograd.kernels import norm  # noqa: F401  (K.norm, swapped by --baseline)
-
-    base = load_baseline(args.baseline, "norm") if args.baseline else None
-    rng = np.random.default_rng(0)
-    cases = [("layer_norm", (4096, 768), 768), ("batch_norm", (64, 32, 28, 28), 32)]
+    if args.worker:
+        serve(args.worker, args)
+        return
     names = ["numba 1t", "numba 2t", "numpy", "composed"] + (
         ["torch 1t", "torch 2t"] if torch else []
     )
-    names += ["before 1t"] if base else []
+    names += ["before 1t"] if args.baseline else []
     print("forward + backward, float32, median ms (ratio = time / torch's on the same threads)")
     print(
         f"{'case':26s}"
         + "".join(f"{n:>10s}" for n in names)
         + ("  numba/torch 1t  numba/torch 2t" if torch else "")
     )
-    for case, shape, C in cases:
-        x = rng.normal(size=shape).astype(np.float32)
-        g = rng.normal(size=shape).astype(np.float32)
-        med = bench(contenders(case, x, g, C, base), args.repeats)
-        row = f"{case + ' ' + 'x'.join(map(str, shape)):26s}" + "".join(
-            f"{med[n] * 1e3:10.2f}" for n in names
-        )
-        if torch:
-            row += f"  {med['numba 1t'] / med['torch 1t']:14.2f}  {med['numba 2t'] / med['torch 2t']:14.2f}"
-        if base and torch:
-            row += f"  before/torch 1t {med['before 1t'] / med['torch 1t']:.2f}"
-        print(row)
-    if args.kernels:
-        kernels_alone(args.repeats, base)
-    if torch is not None:
-        torch.set_num_threads(2)
+    groups = ("jitgrad", "torch") if torch is not None else ("jitgrad",)
+    with Workers(worker_commands(groups)) as workers:
+        for case, shape, _ in CASES:
+            med = workers.medians(args.repeats, [f"{case} | {n}" for n in names])
+            med = {k.split(" | ")[1]: v for k, v in med.items()}
+            row = f"{case + ' ' + 'x'.join(map(str, shape)):26s}" + "".join(
+                f"{med[n] * 1e3:10.2f}" for n in names
+            )
+            if torch:
+                row += f"  {med['numba 1t'] / med['torch 1t']:14.2f}  {med['numba 2t'] / med['torch 2t']:14.2f}"
+            if args.baseline and torch:
+                row += f"  before/torch 1t {med['before 1t'] / med['torch 1t']:.2f}"
+            print(row, flush=True)
+        if args.kernels:
+            kernels_alone(workers, args.repeats)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ Usage:  .venv/bin/python bench/bench_reduce.py [--repeats 15] [--ops sum,amax] [
 
 Issue 3 asks for reduction kernels "where they pay"; this bench is how to decide. All
 contenders run ``y = x.<op>(dim); y.sum().backward()`` on float32 data (``max`` is
-``x.max(dim).values``), interleaved, and the ratio of medians (numba backend / torch, lower
-is better) is printed. Kernels: autograd/kernels/reduce.py.
+``x.max(dim).values``), jitgrad (both backends) and torch each in a worker process of its own
+(see ``_common.Workers`` for why), interleaved, and the ratio of medians (numba backend /
+torch, lower is better) is printed. Kernels: autograd/kernels/reduce.py.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import argparse
 import numpy as np
 
 import autograd
-from _common import median_times  # (bench/ is on sys.path when a bench runs)
+
+# (bench/ is on sys.path when a bench runs)
+from _common import Workers, add_worker_option, serve_variants, worker_commands
 
 try:
     import torch
@@ -42,28 +45,33 @@ def _reduce(t, op, dim):
     return y.values if op == "max" else y
 
 
-def run(shape, dim, op, repeats, rng):
-    x = rng.standard_normal(shape).astype(np.float32)
-    ours_x = autograd.tensor(x, requires_grad=True)
+def variants(lib, ops):
+    """Every case's and op's step on one library (jitgrad: the numba backend and the NumPy
+    reference); labels ``"<shape> <dim> <op> <column>"``."""
+    rng = np.random.default_rng(0)
+    out = {}
+    for shape, dim in CASES:
+        x = rng.standard_normal(shape).astype(np.float32)
+        t = torch.from_numpy(x.copy()).requires_grad_() if lib == "torch" else None
+        t = autograd.tensor(x, requires_grad=True) if lib == "jitgrad" else t
+        for op in ops:
 
-    def ours():
-        _reduce(ours_x, op, dim).sum().backward()
-        ours_x.grad = None
+            def step(t=t, op=op, dim=dim):
+                _reduce(t, op, dim).sum().backward()
+                t.grad = None
 
-    def reference():
-        with autograd.backend("numpy"):
-            ours()
+            key = f"{shape} {dim} {op} ".replace(" ", "")
+            if lib == "torch":
+                out[key + " torch"] = step
+                continue
 
-    fns = {"jitgrad": ours, "numpy": reference}
-    if torch is not None:
-        torch_x = torch.from_numpy(x.copy()).requires_grad_()
+            def reference(step=step):
+                with autograd.backend("numpy"):
+                    step()
 
-        def theirs():
-            _reduce(torch_x, op, dim).sum().backward()
-            torch_x.grad = None
-
-        fns["torch"] = theirs
-    return median_times(fns, repeats)
+            out[key + " jitgrad"] = step
+            out[key + " numpy"] = reference
+    return out
 
 
 def main():
@@ -78,28 +86,39 @@ def main():
         default=2,
         help="torch's intra-op threads (jitgrad's kernels run on 1 thread)",
     )
+    add_worker_option(ap)
     args = ap.parse_args()
-    if torch is not None:
+    ops = args.ops.split(",")
+    if args.worker == "torch":
         torch.set_num_threads(args.torch_threads)
-    from autograd import kernels
+    if args.worker == "jitgrad":
+        from autograd import kernels
 
-    kernels.warmup(("float32",))
-    rng = np.random.default_rng(0)
+        kernels.warmup(("float32",))
+    if args.worker:
+        serve_variants(variants(args.worker, ops), warmup=1)
+        return
     print("reduction forward + backward, float32, median ms; ratio = jitgrad (numba) / torch")
     print(
         f"{'op':9s} {'shape':>16s} {'dim':>4s} {'jitgrad':>9s} {'numpy':>9s} {'torch':>9s} "
         f"{'ratio':>6s}"
     )
-    for shape, dim in CASES:
-        for op in args.ops.split(","):
-            med = run(shape, dim, op, args.repeats, rng)
-            row = (
-                f"{op:9s} {str(shape):>16s} {dim:4d} {med['jitgrad'] * 1e3:9.3f} "
-                f"{med['numpy'] * 1e3:9.3f}"
-            )
-            if "torch" in med:
-                row += f" {med['torch'] * 1e3:9.3f} {med['jitgrad'] / med['torch']:6.2f}"
-            print(row)
+    groups = ("jitgrad", "torch") if torch is not None else ("jitgrad",)
+    with Workers(worker_commands(groups)) as workers:
+        for shape, dim in CASES:
+            # one case's ops share the rounds (fewer pauses between the workers' turns)
+            keys = [f"{shape} {dim} {op} ".replace(" ", "") for op in ops]
+            labels = [k + c for k in keys for c in (" jitgrad", " numpy", " torch")]
+            res = workers.medians(args.repeats, labels)
+            for op, key in zip(ops, keys):
+                med = {c: res.get(f"{key} {c}") for c in ("jitgrad", "numpy", "torch")}
+                row = (
+                    f"{op:9s} {str(shape):>16s} {dim:4d} {med['jitgrad'] * 1e3:9.3f} "
+                    f"{med['numpy'] * 1e3:9.3f}"
+                )
+                if med["torch"] is not None:
+                    row += f" {med['torch'] * 1e3:9.3f} {med['jitgrad'] / med['torch']:6.2f}"
+                print(row, flush=True)
 
 
 if __name__ == "__main__":

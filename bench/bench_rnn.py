@@ -10,8 +10,9 @@ bench_small_models: hidden 64, 16 steps, batch 32) and a larger one (hidden 256,
 batch 32). Every layer/direction is one fused primitive (autograd/ops/rnn.py): per step one
 BLAS product and one gate kernel, forward and backward. ``--jitgrad-tree DIR`` imports
 jitgrad from another source tree (e.g. an export of an older commit) for before/after
-figures; there the numba column is whatever that tree did. Medians of interleaved repeats;
-ratio = numba backend / torch (lower is better).
+figures; there the numba column is whatever that tree did. Each library runs in a worker
+process of its own (both jitgrad backends in one; see ``_common.Workers`` for why); medians of
+interleaved repeats; ratio = numba backend / torch (lower is better).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 import numpy as np
 
 # (bench/ is on sys.path when a bench runs)
-from _common import in_backend, median_times
+from _common import Workers, add_worker_option, in_backend, serve_variants, worker_commands
 from _goals import jitgrad_tree, set_threads
 
 sys.path.insert(0, jitgrad_tree())
@@ -58,19 +59,39 @@ def make(kind, lib, H, L, N, backend=None):
     return in_backend(backend, run)
 
 
+def serve(lib, clock):
+    """``--worker LIB``: every configuration's layers on one library (jitgrad: both backends),
+    served to the parent (``_common.serve_variants``); labels ``"<kind> <H> <L> <N> <column>"``."""
+    if lib == "jitgrad":
+        from autograd import kernels
+
+        kernels.warmup(("float32",))
+    variants = {}
+    for H, L, N in CONFIGS:
+        for kind in KINDS:
+            if lib == "torch":
+                variants[f"{kind} {H} {L} {N} torch"] = make(kind, "torch", H, L, N)
+            else:
+                for backend in ("numpy", "numba"):
+                    fn = make(kind, "jitgrad", H, L, N, backend)
+                    variants[f"{kind} {H} {L} {N} {backend}"] = fn
+    serve_variants(variants, warmup=2, clock=clock)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--threads", type=int, default=0, help="torch and BLAS threads")
     ap.add_argument("--clock", choices=["wall", "thread"], default="wall")
     ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR")
+    add_worker_option(ap)
     args = ap.parse_args()
     if args.threads:
         set_threads(args.threads)
     clock = time.thread_time if args.clock == "thread" else time.perf_counter
-    from autograd import kernels
-
-    kernels.warmup(("float32",))
+    if args.worker:
+        serve(args.worker, clock)
+        return
     print(
         f"jitgrad from {os.path.dirname(autograd.__file__)}; torch threads "
         f"{torch.get_num_threads() if torch else '-'}; {args.clock} clock; forward+backward, "
@@ -80,21 +101,19 @@ def main():
         f"{'layer':6s} {'H':>4s} {'L':>4s} {'N':>4s} {'numpy':>9s} {'numba':>9s} {'torch':>9s}"
         "   numba/torch"
     )
-    for H, L, N in CONFIGS:
-        for kind in KINDS:
-            fns = {
-                "numpy": make(kind, "jitgrad", H, L, N, "numpy"),
-                "numba": make(kind, "jitgrad", H, L, N, "numba"),
-            }
-            if torch is not None:
-                fns["torch"] = make(kind, "torch", H, L, N)
-            med = {k: t * 1e3 for k, t in median_times(fns, args.repeats, clock).items()}
-            ratio = f"{med['numba'] / med['torch']:10.2f}" if "torch" in med else "-"
-            print(
-                f"{kind:6s} {H:4d} {L:4d} {N:4d} {med['numpy']:9.3f} {med['numba']:9.3f} "
-                f"{med.get('torch', float('nan')):9.3f}   {ratio}",
-                flush=True,
-            )
+    groups = ("jitgrad", "torch") if torch is not None else ("jitgrad",)
+    with Workers(worker_commands(groups)) as workers:
+        for H, L, N in CONFIGS:
+            for kind in KINDS:
+                labels = [f"{kind} {H} {L} {N} {c}" for c in ("numpy", "numba", "torch")]
+                med = workers.medians(args.repeats, labels)
+                med = {k.split()[-1]: t * 1e3 for k, t in med.items()}
+                ratio = f"{med['numba'] / med['torch']:10.2f}" if "torch" in med else "-"
+                print(
+                    f"{kind:6s} {H:4d} {L:4d} {N:4d} {med['numpy']:9.3f} {med['numba']:9.3f} "
+                    f"{med.get('torch', float('nan')):9.3f}   {ratio}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

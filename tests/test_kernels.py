@@ -363,6 +363,40 @@ def test_maxpool_kernels_match_numpy_reference_exactly():
             np.testing.assert_array_equal(a, b)
 
 
+def test_maxpool_2x2_kernel_matches_the_general_kernel_and_the_reference():
+    """MaxPool2d(2)'s fast kernel == the general kernel == the NumPy reference: odd sizes
+    (the last row/column unused), ceil_mode (a partial window: the general kernel), ties,
+    -inf, NaN (the last NaN of a window wins)."""
+    import autograd
+    from autograd.kernels import pooling
+
+    rng = np.random.default_rng(7)
+    for trial, (h, w) in enumerate([(4, 4), (5, 7), (2, 3), (9, 6), (3, 2)]):
+        x = rng.integers(-2, 2, (2, 3, h, w)).astype(np.float32)  # many ties
+        x[0, 0, 0, :2] = np.nan
+        x[0, 1, 1, 0] = np.nan
+        x[1, 2] = -np.inf
+        planes = x.reshape(6, h, w)
+        outs = [
+            (np.empty((6, h // 2, w // 2), np.float32), np.empty((6, h // 2, w // 2), np.int64))
+            for _ in range(2)
+        ]
+        pooling.maxpool2d_2x2(planes, *outs[0])
+        pooling.maxpool2d_argmax(planes, 2, 2, 2, 2, 0, 0, 1, 1, *outs[1])
+        for a, b in zip(*outs):
+            np.testing.assert_array_equal(a, b)
+        for ceil_mode in (False, True):
+            results = {}
+            for backend in ("numpy", "numba"):
+                with autograd.backend(backend):
+                    t = autograd.tensor(x, requires_grad=True)
+                    y, idx = autograd.max_pool2d(t, 2, ceil_mode=ceil_mode, return_indices=True)
+                    (g,) = autograd.grad((y * (y == y)).nan_to_num().sum(), t)
+                    results[backend] = (y.detach().numpy(), idx.numpy(), g.numpy())
+            for a, b in zip(results["numpy"], results["numba"]):
+                np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("name", sorted(K.activation.ACTIVATIONS))
 def test_activation_kernels_special_values_match_numpy_backend(name):
     """inf, -inf, nan, signed zeros, huge and tiny inputs: the numba backend gives what the

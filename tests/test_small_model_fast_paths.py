@@ -543,6 +543,35 @@ def test_linear_on_a_stack_of_rows_has_torchs_graph():
         y.sum().backward()
 
 
+@pytest.mark.parametrize("linear", ["addmm", "composition", "stack"])
+def test_linear_weight_gradient_is_computed_in_the_weights_layout(linear):
+    # the VJP hands the weight a fresh row-major array (g^T @ x, torch's order for a
+    # transposed operand), which the engine adopts as .grad; (x^T @ g)^T, a transposed
+    # view, needed a transposing copy into .grad
+    import nn.functional as F
+    from autograd.ops import xp
+
+    rng = np.random.default_rng(3)
+    shape = (4, 5, 3) if linear == "stack" else (5, 3)
+    x = autograd.tensor(rng.normal(size=shape), requires_grad=True)
+    w = autograd.tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    b = autograd.tensor(rng.normal(size=4), requires_grad=True)
+    out = F.linear(x, w, b) if linear == "addmm" else autograd.matmul(x, w.t())
+    node = out.grad_fn
+    g = rng.normal(size=out.shape)
+    gw = node.op._vjp(node, [g], xp.NUMPY)[1]
+    if linear != "addmm":  # the matmul's VJP for w.t(): then the transpose's
+        assert gw.flags.f_contiguous and gw.base is not None and gw.base.flags.c_contiguous
+        gw = gw.T
+    else:
+        assert gw.flags.c_contiguous and gw.base is None
+    x2 = x._data.reshape(-1, 3)
+    np.testing.assert_allclose(gw, g.reshape(-1, 4).T @ x2, rtol=1e-12)
+    np.testing.assert_array_equal(gw, np.matmul(g.reshape(-1, 4).T, x2))  # that very order
+    out.sum().backward()
+    assert w.grad._data.flags.c_contiguous
+
+
 def test_linear_addmm_in_no_grad_and_double_backward():
     import nn.functional as F
 

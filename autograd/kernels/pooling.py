@@ -46,6 +46,34 @@ def maxpool2d_argmax(x, kh, kw, sh, sw, ph, pw, dh, dw, out, idx):
 
 
 @kernel
+def maxpool2d_2x2(x, out, idx):
+    """``maxpool2d_argmax`` for the most common pool, 2x2 windows at stride 2 that lie inside
+    the image (no padding, no dilation): the same scan order and NaN rule, with the four
+    comparisons written out as selects. The general kernel's bounds checks and short
+    window loops keep LLVM from doing that and cost several times the comparisons."""
+    planes, h, w = x.shape
+    ho, wo = out.shape[1], out.shape[2]
+    for p in numba.prange(planes):
+        for a in range(ho):
+            r = 2 * a
+            for b in range(wo):
+                c = 2 * b
+                best = x[p, r, c]
+                best_i = r * w + c
+                v = x[p, r, c + 1]
+                t = v > best or v != v  # (a NaN replaces the best so far, as above)
+                best, best_i = (v, best_i + 1) if t else (best, best_i)
+                v = x[p, r + 1, c]
+                t = v > best or v != v
+                best, best_i = (v, (r + 1) * w + c) if t else (best, best_i)
+                v = x[p, r + 1, c + 1]
+                t = v > best or v != v
+                best, best_i = (v, (r + 1) * w + c + 1) if t else (best, best_i)
+                out[p, a, b] = best
+                idx[p, a, b] = best_i
+
+
+@kernel
 def gather_flat(x, index, out):
     """out[p, k] = x[p, index[p, k]] for (planes, n) arrays."""
     planes, n = index.shape

@@ -112,7 +112,7 @@ class Matmul(Op):
         need_a, need_b = ctx.needs_input_grad
         if len(a_shape) == 2 and len(b_shape) == 2:  # matrix @ matrix: the common case, in
             ga = xp.matmul(g, xp.transpose(b, -1, -2)) if need_a else None  # which the
-            gb = xp.matmul(xp.transpose(a, -1, -2), g) if need_b else None  # reshapes and
+            gb = _grad_of_right_matrix(a, g, b, xp) if need_b else None  # reshapes and
             return ga, gb  # sums of the general case below change nothing
         if len(a_shape) > 2 and len(b_shape) == 2:  # stack @ matrix: the stack as one tall
             rows = _prod(a_shape[:-1])  # matrix, as in the forward; grad_b is then one GEMM
@@ -120,7 +120,7 @@ class Matmul(Op):
             ga = xp.reshape(xp.matmul(g2, xp.transpose(b, -1, -2)), a_shape) if need_a else None
             gb = None
             if need_b:
-                gb = xp.matmul(xp.transpose(xp.reshape(a, (rows, a_shape[-1])), -1, -2), g2)
+                gb = _grad_of_right_matrix(xp.reshape(a, (rows, a_shape[-1])), g2, b, xp)
             return ga, gb
         a2_shape = a_shape if len(a_shape) >= 2 else (1,) + a_shape
         b2_shape = b_shape if len(b_shape) >= 2 else b_shape + (1,)
@@ -136,6 +136,20 @@ class Matmul(Op):
             gb = xp.matmul(xp.transpose(a2, -1, -2), g2)
             gb = xp.reshape(xp.sum_to(gb, b2_shape), b_shape)
         return ga, gb
+
+
+def _grad_of_right_matrix(a, g, b, xp):
+    """``a^T @ g``, the gradient of the right operand ``b`` of the matrix product ``a @ b``,
+    computed in ``b``'s layout as torch does: for a column-major ``b`` (a transposed
+    weight, ``x @ w.t()``) as ``(g^T @ a)^T``, so that the transpose's VJP hands the
+    weight a row-major gradient the engine can take as ``.grad`` without a transposing
+    copy. (The two orders run BLAS with swapped operands, which may round float64 sums
+    differently in the last bit; ``Addmm`` uses the same order, so ``F.linear``'s fast
+    path and this composition agree bit for bit.)"""
+    arr = b._data if isinstance(b, Tensor) else b
+    if arr.flags.f_contiguous and not arr.flags.c_contiguous:
+        return xp.transpose(xp.matmul(xp.transpose(g, -1, -2), a), -1, -2)
+    return xp.matmul(xp.transpose(a, -1, -2), g)
 
 
 # grad_fn names torch shows for the special cases
@@ -242,8 +256,9 @@ class Addmm(Op):
     ``matmul(x, w.t()) + b`` (transpose, matmul, add), with the same arithmetic in the same
     order on the same array layouts, so values and gradients are bit-identical to that
     composition (nn/functional/_linear.py takes it for every other case).
-    VJP: grad_x = g @ w, grad_w = (x^T @ g)^T (the matmul VJP, then the transpose's),
-    grad_b = g summed over the rows (the broadcast's VJP)."""
+    VJP: grad_x = g @ w, grad_w = g^T @ x (the matmul VJP for the transposed weight
+    ``w.t()``, ``(g^T @ x)^T``, then the transpose's: a fresh row-major array, which becomes
+    ``w.grad`` without a copy), grad_b = g summed over the rows (the broadcast's VJP)."""
 
     @staticmethod
     def forward(ctx, x, w, b):
@@ -263,7 +278,7 @@ class Addmm(Op):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = xp.matmul(g, w) if need_x else None
-        gw = xp.transpose(xp.matmul(xp.transpose(x, -1, -2), g), -1, -2) if need_w else None
+        gw = xp.matmul(xp.transpose(g, -1, -2), x) if need_w else None
         gb = xp.sum_to(g, ctx.b_shape) if need_b else None
         return gx, gw, gb
 
