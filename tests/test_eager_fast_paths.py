@@ -653,16 +653,34 @@ def _same_node(a, b):
     assert na._out_meta == (a._data.shape, a._data.dtype)
 
 
+def _two_inputs(shape, grads, dtype):
+    """Tensors ``a`` and ``b`` of ``shape`` requiring grad as ``grads`` says (``a`` is then a
+    non-leaf)."""
+    rng = np.random.default_rng(0)
+    leaf = autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=grads[0])
+    a = leaf * 1.5 if grads[0] else leaf
+    return a, autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=grads[1])
+
+
+def _same_gradients(fast, general, inputs):
+    """The gradients of ``fast.sum()`` and ``general.sum()`` wrt the tensors among ``inputs``
+    that need one are the same tensors, bit for bit."""
+    if fast.requires_grad:
+        wrt = [t for t in inputs if isinstance(t, autograd.Tensor) and t.requires_grad]
+        gf = autograd.grad(fast.sum(), wrt, retain_graph=True)
+        gg = autograd.grad(general.sum(), wrt, retain_graph=True)
+        for x, y in zip(gf, gg):
+            _same_tensor(x, y)
+            assert x._data.tobytes() == y._data.tobytes()
+
+
 @pytest.mark.parametrize("shape", [(), (3,)])
 @pytest.mark.parametrize("grads", [(True, True), (True, False), (False, True), (False, False)])
 def test_op_apply_fast_cases_match_node_init(shape, grads):
     from autograd.ops import arithmetic, unary
     from autograd.ops.activation import LeakyRelu
 
-    rng = np.random.default_rng(0)
-    leaf = autograd.tensor(rng.normal(size=shape), requires_grad=grads[0])
-    a = leaf * 1.5 if grads[0] else leaf  # a non-leaf when it needs grad
-    b = autograd.tensor(rng.normal(size=shape), requires_grad=grads[1])
+    a, b = _two_inputs(shape, grads, np.float64)
     number = _util.binary_operands(a, 2.5)[1]
     cases = [
         (arithmetic.Add, (a, b), {}),
@@ -680,12 +698,7 @@ def test_op_apply_fast_cases_match_node_init(shape, grads):
             with autograd.set_grad_enabled(grad_mode):
                 fast, general = op.apply(*inputs, **params), _reference_apply(op, inputs, params)
             _same_node(fast, general)
-            if fast.requires_grad:
-                wrt = [t for t in inputs if t.requires_grad]
-                gf = autograd.grad(fast.sum(), wrt, retain_graph=True)
-                gg = autograd.grad(general.sum(), wrt, retain_graph=True)
-                for x, y in zip(gf, gg):
-                    _same_tensor(x, y)
+            _same_gradients(fast, general, inputs)
 
 
 # ---- the lean path (function.lean_binary / lean_unary) vs Op.apply ---------------------------
@@ -695,10 +708,7 @@ def test_op_apply_fast_cases_match_node_init(shape, grads):
 def test_lean_path_matches_op_apply(dtype, shape, grads):
     from autograd.ops import arithmetic, unary
 
-    rng = np.random.default_rng(0)
-    leaf = autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=grads[0])
-    a = leaf * 1.5 if grads[0] else leaf  # a non-leaf when it needs grad
-    b = autograd.tensor(rng.normal(size=shape).astype(dtype), requires_grad=grads[1])
+    a, b = _two_inputs(shape, grads, dtype)
     cases = [
         (autograd.add, arithmetic.Add, (a, b)),
         (autograd.sub, arithmetic.Sub, (b, a)),
@@ -718,18 +728,11 @@ def test_lean_path_matches_op_apply(dtype, shape, grads):
                 general = op.apply(
                     *(_util.binary_operands(*inputs) if len(inputs) == 2 else inputs)
                 )
-            tensors = [t for t in inputs if isinstance(t, autograd.Tensor)]
             _same_node(lean, general)
             if lean.grad_fn is not None:
                 assert lean.grad_fn.op is general.grad_fn.op
                 assert lean.grad_fn._out_meta is general.grad_fn._out_meta  # (shared)
-            if lean.requires_grad:
-                wrt = [t for t in tensors if t.requires_grad]
-                gl = autograd.grad(lean.sum(), wrt, retain_graph=True)
-                gg = autograd.grad(general.sum(), wrt, retain_graph=True)
-                for x, y in zip(gl, gg):
-                    _same_tensor(x, y)
-                    assert x._data.tobytes() == y._data.tobytes()
+            _same_gradients(lean, general, inputs)
 
 
 @pytest.mark.parametrize("dtype", INT_AND_FLOAT)
