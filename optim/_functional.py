@@ -300,6 +300,12 @@ def adam(
     ``p *= 1 - lr * wd``; coupled decay adds ``wd * p`` to the gradient.
     """
     grad_wd, decay = _weight_decay_split(lr, weight_decay, decoupled_weight_decay)
+    # foreach-style, as in sgd_plain: the kernel's constant arguments converted once per call
+    # and the kernel module looked up once, each parameter only asking whether it takes its
+    # arrays (one it does not take goes through the NumPy path)
+    fixed = float(beta1), float(beta2), float(lr), float(weight_decay), float(eps)
+    flags = bool(decoupled_weight_decay), bool(maximize)
+    K = None
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
         bias_correction1 = 1 - beta1**step
@@ -309,21 +315,17 @@ def adam(
         arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
         if amsgrad:
             arrays.append(max_exp_avg_sqs[i])
-        K = dispatch.kernels("optim", *arrays)
+        if K is None or not K.supports(*arrays):
+            K = dispatch.kernels("optim", *arrays)
         if K is not None:  # numba backend: the same update in one pass
-            scalars = (
-                float(beta1),
-                float(beta2),
-                float(lr),
-                float(weight_decay),
-                float(eps),
+            kern = K.adam_amsgrad_update if amsgrad else K.adam_update
+            kern(
+                *[a.ravel() for a in arrays],  # (C-contiguous: views)
+                *fixed,
                 float(bias_correction2_sqrt),
                 float(step_size),
-                bool(decoupled_weight_decay),
-                bool(maximize),
+                *flags,
             )
-            kern = K.adam_amsgrad_update if amsgrad else K.adam_update
-            kern(*[a.ravel() for a in arrays], *scalars)  # (C-contiguous: views)
             continue
         for p, g, exp_avg, exp_avg_sq, *rest in _blocks(arrays, 2, workspace):
             *max_sq, t0, t = rest

@@ -227,3 +227,43 @@ def test_parallel_build_gives_the_same_bits(monkeypatch):
         parallel.set_num_threads(old)
     for s, p in zip(arrays, par):
         np.testing.assert_array_equal(p, s)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_adam_kernel_looked_up_once_still_sends_each_parameter_its_own_way(amsgrad, decoupled):
+    # one kernel lookup per call (foreach-style): parameters the kernel does not take (a
+    # strided gradient, float16) in between ones it does still take the NumPy path, and
+    # every parameter ends bit for bit where the numpy backend puts it
+    rng = np.random.default_rng(3)
+    dtypes = (np.float32, np.float32, np.float16, np.float64, np.float32)
+    shapes = ((5,), (3, 4), (6,), (7,), (2, 2))
+    inits = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    grads = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    grads[1] = np.asfortranarray(grads[1])  # not C-contiguous: no kernel for this one
+    results = {}
+    for backend in ("numpy", "numba"):
+        params = [p.copy() for p in inits]
+        state = [[np.zeros_like(p) for p in params] for _ in range(3)]
+        steps = [np.array(0.0) for _ in params]
+        with autograd.backend(backend):
+            for _ in range(2):
+                F.adam(
+                    params,
+                    grads,
+                    *state,
+                    steps,
+                    amsgrad=amsgrad,
+                    beta1=0.9,
+                    beta2=0.999,
+                    lr=0.01,
+                    weight_decay=0.1,
+                    eps=1e-8,
+                    maximize=False,
+                    decoupled_weight_decay=decoupled,
+                )
+        results[backend] = params
+    for ours, ref, init in zip(results["numba"], results["numpy"], inits):
+        assert ours.dtype == ref.dtype
+        np.testing.assert_array_equal(ours, ref)
+        assert not np.array_equal(ours, init)
