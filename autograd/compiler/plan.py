@@ -512,7 +512,9 @@ class _Builder(BackwardSteps):
         ):
             return None
         x = add.ins[0] if add.ins[1] is expand.out else add.ins[1]
-        return group[1] + 1 if x.shape == add.out.shape and x.dtype == np.float32 else None
+        if x is expand.out or x.shape != add.out.shape or x.dtype != np.float32:
+            return None
+        return group[1] + 1
 
     def _bias_gelu(self, group, k):
         """A bias add (``group``) and the exact GELU of step ``k`` after it as one kernel

@@ -131,9 +131,8 @@ def add_at(target, idx, g):
     attention's heads ``q.view(B, T, H, D).transpose(1, 2)``, are added by a kernel; where
     the part cannot be viewed in ``g``'s shape, ``g`` is reshaped (copied) instead."""
     part = target[idx]
-    try:
-        view = part.reshape(g.shape, copy=False)
-    except ValueError:  # (the part's strides do not allow that view)
+    view = part.reshape(g.shape)
+    if not np.may_share_memory(view, part):  # (a copy: the part's strides allow no view)
         part += g.reshape(part.shape)
         return
     if (
