@@ -295,3 +295,30 @@ def test_views_of_integer_bases_see_in_place_writes_as_torch(dtype):
     for a, b in zip(results[0][:3], results[1][:3]):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert results[0][3:] == results[1][3:] == (2, 2)
+
+
+@pytest.mark.parametrize("where", ["view", "view of a view", "base"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_integer_tensor_written_from_a_tensor_that_requires_grad_matches_torch(where, dtype):
+    """An integer or bool tensor records nothing: copy_/setitem of a float tensor that
+    requires grad cast into it as outside grad mode (was: a TypeError from regenerating the
+    views an integer base does not list), and add_ refuses the float result as torch does
+    (was: silently truncated)."""
+    for lib in (autograd, torch):
+        base = lib.zeros(4, dtype=getattr(lib, dtype))
+        target = {"view": base[1:3], "view of a view": base[0:3][1:3], "base": base[1:3]}[where]
+        src = lib.ones(2, dtype=lib.float64, requires_grad=True) * 2.5
+        if where == "base":
+            base[1:3] = src
+        else:
+            target.copy_(src)
+        assert not base.requires_grad and base.grad_fn is None and target.grad_fn is None
+        assert base._version == target._version == 1
+        want = [False, True, True, False] if dtype == "bool" else [0, 2, 2, 0]
+        assert base.tolist() == want
+        if dtype == "int64":
+            with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+                target.add_(src)
+            with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+                base.mul_(lib.ones(4, dtype=lib.float64, requires_grad=True))
+            assert base.tolist() == want
