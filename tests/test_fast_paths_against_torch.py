@@ -322,3 +322,23 @@ def test_integer_tensor_written_from_a_tensor_that_requires_grad_matches_torch(w
             with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
                 base.mul_(lib.ones(4, dtype=lib.float64, requires_grad=True))
             assert base.tolist() == want
+
+
+@pytest.mark.parametrize("op", ["masked_fill_", "index_fill_", "setitem"])
+def test_integer_view_filled_from_a_scalar_that_requires_grad_matches_torch(op):
+    # (each raised TypeError before: the integer base was rebased as if it recorded)
+    results = []
+    for lib in (autograd, torch):
+        base = lib.arange(4)
+        view = base[1:3]
+        value = lib.tensor(2.5, dtype=lib.float64, requires_grad=True) * 1
+        if op == "masked_fill_":
+            view.masked_fill_(lib.tensor([True, False]), value)
+        elif op == "index_fill_":
+            view.index_fill_(0, lib.tensor([1]), value)
+        else:
+            view[0] = value
+        if lib is autograd:  # (torch marks such an integer view as requiring grad)
+            assert view.grad_fn is None and not base.requires_grad
+        results.append((base.tolist(), base._version))
+    assert results[0] == results[1]
