@@ -92,19 +92,11 @@ def _input_rows(a, b, in_h, kh, sh, dh, pads_h):
     return r0, r1, (r0 - lo, hi - r1)
 
 
-def _conv2d_windows(x, kernel, stride, pads, dilation, groups, out_hw):
-    """The per-sample window matrix (N, G, C/G*kh*kw, Ho*Wo) of a one-block conv2d."""
-    cols = _im2col_matrix(x, kernel, stride, pads, dilation, out_hw)
-    k = x.shape[1] // groups * kernel[0] * kernel[1]
-    return cols.reshape(x.shape[0], groups, k, out_hw[0] * out_hw[1])
-
-
-def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None, cols=None):
+def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     """y[n, o] = sum over (c, i, j) in o's group of w[o, c, i, j] * window[n, c, i, j]:
     im2col, then one batched GEMM per group. The per-sample (C*kh*kw, Ho*Wo) layout makes
     each product w (O, C*kh*kw) @ cols_n an (O, Ho*Wo) block of the NCHW output: no
-    transpose copies around the GEMM. Large cases go block by block (``_tiles``); ``cols``:
-    the windows (``_conv2d_windows``) when the caller made them already."""
+    transpose copies around the GEMM. Large cases go block by block (``_tiles``)."""
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     if out_hw is None:
@@ -115,8 +107,8 @@ def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None, cols=N
     wm = w.reshape(groups, o // groups, cg * kh * kw)
     blocks = list(_tiles(n, x.shape[1] * kh * kw, out_hw, x.itemsize))
     if len(blocks) == 1:
-        if cols is None:
-            cols = _conv2d_windows(x, (kh, kw), stride, pads, dilation, groups, out_hw)
+        cols = _im2col_matrix(x, (kh, kw), stride, pads, dilation, out_hw)
+        cols = cols.reshape(n, groups, cg * kh * kw, out_hw[0] * out_hw[1])
         return np.matmul(wm, cols).reshape(n, o, *out_hw)  # (N, G, O/G, L) is NCHW
     out = np.empty((n, o) + tuple(out_hw), np.result_type(x, w))
     for n0, n1, a, b in blocks:
@@ -167,16 +159,16 @@ def _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
     return out
 
 
-def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups, cols=None):
+def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
     """d(conv)/dw applied to g: sum over batch and positions of g * windows (block by block
-    in large cases, see ``_tiles``; ``cols``: the windows the forward kept, if it did)."""
+    in large cases, see ``_tiles``)."""
     n, o, ho, wo = g.shape
     cg = x.shape[1] // groups
     kh, kw = kernel
     blocks = list(_tiles(n, x.shape[1] * kh * kw, (ho, wo), x.itemsize))
     if len(blocks) == 1:
-        if cols is None:
-            cols = _conv2d_windows(x, kernel, stride, pads, dilation, groups, (ho, wo))
+        cols = _im2col_matrix(x, kernel, stride, pads, dilation, (ho, wo))
+        cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
         gm = g.reshape(n, groups, o // groups, ho * wo)
         gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
         return gw.reshape(o, cg, kh, kw)
@@ -212,20 +204,6 @@ def _batch_major(x, w, out_hw) -> bool:
         return False
     k = x.shape[1] * w.shape[2] * w.shape[3]
     return k * x.shape[0] * out_hw[0] * out_hw[1] * x.itemsize <= _BATCH_COLS_BUDGET
-
-
-# The per-sample path keeps its window matrix for the weight gradient too (instead of
-# computing the windows again in backward) when it is one block of at most this many bytes.
-_KEEP_COLS_BUDGET = 16 * 2**20
-
-
-def _keeps_windows(x, w, out_hw) -> bool:
-    """Whether conv2d's per-sample forward keeps its windows for backward (4-D, one block)."""
-    if x.ndim != 4:
-        return False
-    k = x.shape[1] * w.shape[2] * w.shape[3]
-    size = k * x.shape[0] * out_hw[0] * out_hw[1] * x.itemsize
-    return size <= _KEEP_COLS_BUDGET and len(list(_tiles(x.shape[0], k, out_hw, x.itemsize))) == 1
 
 
 def _rows_to_batch(rows, b):
@@ -445,23 +423,15 @@ class Convolution(Op):
         if _batch_major(x2, w2, out_hw):  # small: one GEMM, the windows kept for backward
             y, cols = _conv2d_forward_batch(x2, w2, b, stride, pads, dilation, groups, out_hw)
             ctx.args = (stride, pads, dilation, groups)
-            ctx.batch_major = True
             ctx.save_for_backward(x, w, cols)
             return _from_2d(y) if x.ndim == 3 else y
-        args = (stride, pads, dilation, groups)
-        ctx.batch_major = False
-        # one block whose weight needs a gradient: the windows kept for it
-        if ctx.needs_input_grad[1:2] == (True,) and _keeps_windows(x, w, out_hw):
-            cols = _conv2d_windows(x, w.shape[2:], stride, pads, dilation, groups, out_hw)
-            y = _conv2d_forward_np(x, w, *args, out_hw, cols)
-            return _saved_with_bias(ctx, (x, w, cols), args, y, b)
-        y = _conv_forward_np(x, w, *args, out_hw)
-        return _saved_with_bias(ctx, (x, w), args, y, b)
+        y = _conv_forward_np(x, w, stride, pads, dilation, groups, out_hw)
+        return _saved_with_bias(ctx, (x, w), (stride, pads, dilation, groups), y, b)
 
     @staticmethod
     def backward(ctx, g, xp):
         x, w, *cols = ctx.saved_tensors
-        if cols and ctx.batch_major and not xp.graph:  # the batch-major forward's windows
+        if cols and not xp.graph:  # the batch-major forward kept its windows
             gx, gw, gb = _conv2d_backward_batch(
                 _as_2d(g), _as_2d(x).shape, _as_2d(w), cols[0], ctx.needs_input_grad, *ctx.args
             )
@@ -471,10 +441,7 @@ class Convolution(Op):
             return gx, gw, gb
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = xp.conv2d_input_grad(g, w, tuple(x.shape[2:]), *ctx.args) if need_x else None
-        if need_w and cols and not xp.graph:  # the per-sample forward kept its windows
-            gw = _conv2d_weight_grad_np(x, g, tuple(w.shape[2:]), *ctx.args, cols=cols[0])
-        else:
-            gw = xp.conv2d_weight_grad(x, g, tuple(w.shape[2:]), *ctx.args) if need_w else None
+        gw = xp.conv2d_weight_grad(x, g, tuple(w.shape[2:]), *ctx.args) if need_w else None
         gb = xp.sum(g, _spatial_sum_dims(len(g.shape))) if need_b else None
         return gx, gw, gb
 
