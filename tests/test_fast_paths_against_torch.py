@@ -2,7 +2,7 @@
 
 The lean path (``function.lean_binary`` / ``lean_unary``), F.linear's ``Addmm`` on a stack of
 rows and its weight gradient taken over as ``.grad``, layer_norm's flat parameter gradients,
-MaxPool2d(2)'s kernel, conv2d's kept windows and views of integer bases: each is run here
+MaxPool2d(2)'s kernel, conv2d's per-sample path and views of integer bases: each is run here
 with double backward, hooks, in-place writes after use, forward-mode AD, strided inputs and
 grad accumulation, and compared with torch (values to rounding, errors by their message).
 """
@@ -247,9 +247,10 @@ def test_max_pool_2x2_matches_torch_on_nan_inf_ties_and_strides(dtype, layout, c
     close(a.grad, t.grad, 0)
 
 
-def test_conv2d_kept_windows_match_torch_with_retain_graph_and_forward_ad():
-    """The per-sample path (more than 64 output positions) keeps its windows for the weight
-    gradient: a second backward through the graph and forward AD agree with torch."""
+def test_conv2d_per_sample_path_matches_torch_with_retain_graph_and_forward_ad():
+    """conv2d's per-sample path (more than 64 output positions), where this session kept
+    the windows for the weight gradient for a while: a second backward through the graph
+    and forward AD agree with torch."""
     rng = np.random.default_rng(7)
     xa, wa = rng.standard_normal((3, 4, 12, 12)), rng.standard_normal((6, 2, 3, 3))
     ba = rng.standard_normal(6)
