@@ -241,6 +241,7 @@ def test_adam_kernel_looked_up_once_still_sends_each_parameter_its_own_way(amsgr
     inits = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
     grads = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
     grads[1] = np.asfortranarray(grads[1])  # not C-contiguous: no kernel for this one
+    hyper = dict(beta1=0.9, beta2=0.999, lr=0.01, weight_decay=0.1, eps=1e-8, maximize=False)
     results = {}
     for backend in ("numpy", "numba"):
         params = [p.copy() for p in inits]
@@ -254,13 +255,8 @@ def test_adam_kernel_looked_up_once_still_sends_each_parameter_its_own_way(amsgr
                     *state,
                     steps,
                     amsgrad=amsgrad,
-                    beta1=0.9,
-                    beta2=0.999,
-                    lr=0.01,
-                    weight_decay=0.1,
-                    eps=1e-8,
-                    maximize=False,
                     decoupled_weight_decay=decoupled,
+                    **hyper,
                 )
         results[backend] = params
     for ours, ref, init in zip(results["numba"], results["numpy"], inits):
