@@ -35,7 +35,7 @@ from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from ._util import tracked
-from .indexing import GetItem, IndexPut
+from .indexing import _GRAD_KINDS, GetItem, IndexPut
 
 __all__ = [
     "inplace_",
@@ -136,8 +136,12 @@ def inplace_(self: Tensor, fn, *args, **kwargs) -> Tensor:
     _check_inplace(self, args)
     name = getattr(fn, "__name__", "op") + "_"
     dual = _dual(self, *args)
-    record = _grad_enabled.get() and (
-        self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    # (an integer or bool tensor records nothing, whatever it is given: it never requires
+    # grad, and what it is given is cast or refused as outside grad mode)
+    record = (
+        _grad_enabled.get()
+        and self._data.dtype.kind in _GRAD_KINDS
+        and (self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
     )
     if not record:
         x = self.detach()
