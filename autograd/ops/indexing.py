@@ -73,8 +73,11 @@ def _convert_item(item):
             return int(arr)  # a 0-d integer tensor indexes like an int (PyTorch)
         if arr.ndim == 0 and arr.dtype == np.bool_:
             return None if bool(arr) else np.bool_(False)
+        # a copy: the backward reads these indices, and the caller may change its index
+        # tensor in place before backward runs (the gradient must go where the forward read)
+        arr = arr.copy()
     elif isinstance(item, (np.ndarray, list, tuple)):
-        arr = np.asarray(item._data if isinstance(item, Tensor) else item)
+        arr = np.array(item)  # (a copy, for the same reason)
         if arr.size == 0 and arr.dtype.kind in FLOAT_KINDS:  # x[[]] selects nothing
             arr = arr.astype(np.intp)
     else:
@@ -209,7 +212,9 @@ def _wrap_indices(arr, size, dim, negative_ok=True, msg=None):
             )
         if lo < 0:
             arr = np.where(arr < 0, arr + size, arr)
-    return arr.astype(np.intp, copy=False)
+    # always a copy: backward reads these indices, and the caller may change its index tensor
+    # in place before backward runs (the gradient must go where the forward read)
+    return arr.astype(np.intp)
 
 
 def _mesh_index(items, shape) -> tuple:

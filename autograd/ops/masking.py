@@ -65,7 +65,10 @@ def masked_fill(input: Tensor, mask, value) -> Tensor:
         "masked_fill_ only supports boolean masks, but got mask with dtype {dtype}",
     )
     v = _fill_value(input, value, "masked_fill_")
-    return where(Tensor._make(m), v, input)
+    # the mask tensor itself when it can be (where saves it: changing it in place before
+    # backward is then caught by its version counter, as in torch)
+    cond = mask if isinstance(mask, Tensor) and mask._data is m else Tensor._make(m)
+    return where(cond, v, input)
 
 
 def masked_select(input: Tensor, mask) -> Tensor:
