@@ -35,10 +35,14 @@ _KL_MEMOIZE: dict = {}
 def register_kl(type_p, type_q):
     """Decorator registering ``fn(p, q)`` as the KL divergence of two distribution types.
 
-    Example:
-        >>> @register_kl(Normal, Normal)
-        ... def kl_normal_normal(p, q):
-        ...     ...
+    Example (a new type's rule; registering a built-in pair again would replace ours):
+        >>> class Shifted(Normal):
+        ...     pass
+        >>> @register_kl(Shifted, Shifted)
+        ... def _kl_shifted(p, q):
+        ...     return (p.loc - q.loc) ** 2
+        >>> kl_divergence(Shifted(0.0, 1.0), Shifted(2.0, 1.0))
+        tensor(4.)
     """
     from .distribution import Distribution
 
