@@ -100,7 +100,8 @@ def masked_select(input: Tensor, mask) -> Tensor:
     from .movement import expand
 
     m = _check_mask(mask, "masked_select", "masked_select: expected BoolTensor for mask")
-    shape = np.broadcast_shapes(input._data.shape, m.shape)
+    # (a 0-d input and mask select from a 1-element row: the result is always 1-D)
+    shape = np.broadcast_shapes(input._data.shape, m.shape) or (1,)
     if shape != input._data.shape:
         input = expand(input, shape)
     return MaskedSelect.apply(input, idx=tuple(np.nonzero(np.broadcast_to(m, shape))))
