@@ -455,3 +455,27 @@ def test_version_error_names_the_op_that_made_the_tensor_like_torch():
                 out.sum().backward()
             messages.append(str(info.value).split(" Hint:")[0])
         assert messages[0] == messages[1].replace("torch.", "autograd."), name
+
+
+def test_detect_anomaly_without_nan_check_still_names_the_failing_forward_call():
+    assert (autograd.is_anomaly_enabled(), autograd.is_anomaly_check_nan_enabled()) == (False, True)
+    with autograd.detect_anomaly(check_nan=False):
+        assert autograd.is_anomaly_enabled() and not autograd.is_anomaly_check_nan_enabled()
+        x = leaf([0.0])
+        (x / x).sum().backward()  # a nan gradient passes
+        assert np.isnan(x.grad.numpy()).all()
+        a = leaf([1.0, 2.0])
+        b = a * 2
+        c = b * b
+        b.mul_(2)
+        with (
+            pytest.raises(RuntimeError, match="modified by an inplace operation"),
+            pytest.warns(UserWarning, match="Error detected in MulBackward0. Traceback of forward"),
+        ):
+            c.sum().backward()
+    autograd.set_detect_anomaly(True, check_nan=False)
+    try:
+        assert autograd.is_anomaly_enabled() and not autograd.is_anomaly_check_nan_enabled()
+    finally:
+        autograd.set_detect_anomaly(False)
+    assert (autograd.is_anomaly_enabled(), autograd.is_anomaly_check_nan_enabled()) == (False, True)

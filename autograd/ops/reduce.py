@@ -527,7 +527,8 @@ register(OpInfo("norm", norm, ref=_np_norm, samples=_norm_samples, family="reduc
 
 # ---- all / any / count_nonzero ------------------------------------------------------------
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """True where every element (over ``dim``, int or tuple) is non-zero; bool result.
+    """True where every element (over ``dim``, int or tuple) is non-zero; bool result (uint8
+    0/1 for a uint8 input, as in torch).
 
     Example:
         >>> autograd.tensor([[True, False], [True, True]]).all(dim=1)
@@ -538,7 +539,8 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """True where some element (over ``dim``, int or tuple) is non-zero; bool result.
+    """True where some element (over ``dim``, int or tuple) is non-zero; bool result (uint8
+    0/1 for a uint8 input, as in torch).
 
     Example:
         >>> autograd.tensor([0.0, 2.0]).any()
@@ -561,7 +563,9 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 
 # (these have no gradient: their values are derived, see function.derive)
 def _truth(x, np_fn, dims, keepdim):
-    return np.asarray(np_fn(x, axis=dims, keepdims=keepdim))
+    out = np.asarray(np_fn(x, axis=dims, keepdims=keepdim))
+    # torch keeps uint8 for a uint8 input (0/1), as before it had a bool type
+    return out.astype(np.uint8) if x.dtype == np.uint8 else out
 
 
 def _count_nonzero(x, dims):
