@@ -209,6 +209,7 @@ class Tensor:
     # defaults keep creating a tensor cheap (it happens for every op).
     _accum = None  # weakref to this leaf's AccumulateGrad node
     _retains_grad = False
+    _retain_hook = None  # retain_grad's hook: it moves to the new node on an in-place write
     _leaf_hooks = None  # hooks on a leaf's gradient
     _post_acc_hooks = None
     name = None
@@ -380,6 +381,7 @@ class Tensor:
                     t._grad = Tensor._make(t._grad._data + g._data)
             return None
 
+        self._retain_hook = _retain
         self.grad_fn._add_tensor_hook(self._output_nr, _retain)
 
     def register_hook(self, hook) -> RemovableHandle:
