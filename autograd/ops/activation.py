@@ -25,7 +25,7 @@ from ..function import Op
 from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import float_input, named_function, operands, unary_op
+from ._util import float_input, operands, unary_op
 from .registry import OpInfo, Sample, register, register_functional, torch_functional
 from .samples import away_from, with_kwargs
 from .. import amp as _amp
@@ -100,21 +100,6 @@ def _activate(fn, input, inplace: bool, op, *args, **params) -> Tensor:
     if inplace:
         return _inplace(x, fn, *args)
     return op.apply(x, **params)
-
-
-def _inplace_activation(name: str, op, doc: str, ref, samples, family: str):
-    """The public ``name(input, inplace=False)`` of an activation ``op`` without parameters
-    (silu, mish, hardsigmoid, hardswish): one function for the family, named and documented as
-    ``name``, and registered with its NumPy ``ref`` and ``samples`` (``register_functional``).
-    Its module is the family's file (``autograd.ops.<family>``), where the public name lives."""
-
-    def activation(input: Tensor, inplace: bool = False) -> Tensor:
-        return _activate(activation, input, inplace, op)
-
-    activation = named_function(activation, name, doc)
-    activation.__module__ = f"autograd.ops.{family}"
-    register_functional(name, activation, ref, samples, family)
-    return activation
 
 
 # ---- relu ------------------------------------------------------------------------------------
@@ -320,19 +305,17 @@ class Silu(_Fused):
         return g * s * (x * (1 - s) + 1)
 
 
-silu = _inplace_activation(
-    "silu",
-    Silu,
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """Sigmoid linear unit (swish): ``x * sigmoid(x)``.
 
     Example:
         >>> autograd.silu(autograd.tensor([0.0]))
         tensor([0.])
-    """,
-    ref=lambda x: x / (1 + np.exp(-x)),
-    samples=away_from([]),
-    family="activation",
-)
+    """
+    return _activate(silu, input, inplace, Silu)
+
+
+register_functional("silu", silu, lambda x: x / (1 + np.exp(-x)), away_from([]), "activation")
 
 
 # ---- elu / selu / celu --------------------------------------------------------------------------
@@ -612,18 +595,18 @@ class Mish(_Fused):
         return g * (t + x * (1 - t * t) * xp.sigmoid(x))
 
 
-mish = _inplace_activation(
-    "mish",
-    Mish,
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """Mish: ``x * tanh(softplus(x))``.
 
     Example:
         >>> autograd.mish(autograd.tensor([0.0]))
         tensor([0.])
-    """,
-    ref=lambda x: x * np.tanh(np.logaddexp(0, x)),
-    samples=away_from([]),
-    family="activation",
+    """
+    return _activate(mish, input, inplace, Mish)
+
+
+register_functional(
+    "mish", mish, lambda x: x * np.tanh(np.logaddexp(0, x)), away_from([]), "activation"
 )
 
 

@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ._util import float_input, unary_op
 from .registry import register_functional
 from .samples import away_from, with_kwargs
-from .activation import _inplace, _inplace_activation
+from .activation import _activate, _inplace
 
 __all__ = ["hardtanh", "relu6", "hardsigmoid", "hardswish"]
 
@@ -93,18 +93,22 @@ Hardsigmoid = unary_op(
 )
 
 
-hardsigmoid = _inplace_activation(
-    "hardsigmoid",
-    Hardsigmoid,
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """Piecewise-linear sigmoid: 0 below -3, 1 above 3, ``x / 6 + 1 / 2`` between.
 
     Example:
         >>> autograd.hardsigmoid(autograd.tensor([0.0]))
         tensor([0.5000])
-    """,
-    ref=lambda x: np.clip(x / 6 + 0.5, 0, 1),
-    samples=away_from([-3.0, 3.0], -5, 5),
-    family="hard_activation",
+    """
+    return _activate(hardsigmoid, input, inplace, Hardsigmoid)
+
+
+register_functional(
+    "hardsigmoid",
+    hardsigmoid,
+    lambda x: np.clip(x / 6 + 0.5, 0, 1),
+    away_from([-3.0, 3.0], -5, 5),
+    "hard_activation",
 )
 
 
@@ -121,16 +125,20 @@ Hardswish = unary_op(
 )
 
 
-hardswish = _inplace_activation(
-    "hardswish",
-    Hardswish,
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """Hard swish (MobileNetV3): ``x * relu6(x + 3) / 6``.
 
     Example:
         >>> autograd.hardswish(autograd.tensor([1.0]))
         tensor([0.6667])
-    """,
-    ref=lambda x: x * np.clip(x + 3, 0, 6) / 6,
-    samples=away_from([-3.0, 3.0], -5, 5),
-    family="hard_activation",
+    """
+    return _activate(hardswish, input, inplace, Hardswish)
+
+
+register_functional(
+    "hardswish",
+    hardswish,
+    lambda x: x * np.clip(x + 3, 0, 6) / 6,
+    away_from([-3.0, 3.0], -5, 5),
+    "hard_activation",
 )
