@@ -1,9 +1,10 @@
-"""Anomaly detection: find the op whose backward produced nan/inf.
+"""Anomaly detection: find the op whose backward produced nan.
 
 Inside ``with autograd.detect_anomaly():`` every node records the stack of the forward
 call that created it, and after each node's backward the engine checks the gradients it
-produced. The first non-finite one raises ``RuntimeError: Function 'DivBackward0' returned
-nan values in its 1th output.`` and warns with the forward traceback.
+produced. The first one holding a nan raises ``RuntimeError: Function 'DivBackward0' returned
+nan values in its 1th output.`` and warns with the forward traceback (an inf passes, as in
+torch: 1/x at 0 has a correct gradient of -inf).
 
 Example:
     >>> import autograd

@@ -415,8 +415,9 @@ def _check_anomaly(node, grads_in):
         if g is None:
             continue
         arr = _as_array(g)
-        if arr.dtype.kind in FLOAT_KINDS and not np.all(np.isfinite(arr)):
-            kind = "nan" if np.any(np.isnan(arr)) else "inf"
+        # only nan, as in torch: an inf gradient (1/x at 0, an overflow) can be a correct
+        # result, and a later step (clipping, a GradScaler) may deal with it
+        if arr.dtype.kind in FLOAT_KINDS and np.isnan(arr).any():
             if node._trace:
                 warnings.warn(
                     "Error detected in " + node.name() + ". Traceback of forward call "
@@ -424,6 +425,4 @@ def _check_anomaly(node, grads_in):
                     UserWarning,
                     stacklevel=3,
                 )
-            raise RuntimeError(
-                f"Function '{node.name()}' returned {kind} values in its {i}th output."
-            )
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

@@ -368,7 +368,10 @@ def copy_(self: Tensor, src) -> Tensor:
 
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
-    from .indexing import index_put_slice
+    from .indexing import check_index_put_dtype, index_put_slice, is_advanced_put
+
+    if isinstance(value, Tensor) and value.dtype != self.dtype and is_advanced_put(index, value):
+        check_index_put_dtype(self, value)
 
     if isinstance(value, Tensor) and (
         _grad_enabled.get() and (value._requires_grad or self._requires_grad) or _dual(self, value)
@@ -430,11 +433,10 @@ def fill(input: Tensor, value) -> Tensor:
         tensor([3., 3.])
     """
     if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(
-                f"fill only supports 0-dimension value tensor but got tensor with "
-                f"{value.ndim} dimensions."
-            )
+        require_0d_value(
+            value,
+            "fill only supports 0-dimension value tensor but got tensor with {ndim} dimensions.",
+        )
         from .arithmetic import to_dtype
 
         value = (

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..tensor import Tensor
-from ._util import cast, require_0d_value, tracked
+from ._util import _torch_dtype_name, cast, require_0d_value, tracked
 from .registry import OpInfo, Sample, register
 from .indexing import GetItem, IndexPut
 
@@ -145,6 +145,11 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
         raise TypeError(
             f"masked_scatter(): argument 'source' must be Tensor, not {type(source).__name__}"
         )
+    if source._data.dtype != input._data.dtype:  # torch's words, "got" and all
+        raise DTypeError(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{_torch_dtype_name(input._data.dtype)} and {_torch_dtype_name(source._data.dtype)}"
+        )
     shape = np.broadcast_shapes(input._data.shape, m.shape)
     if shape != input._data.shape:
         input = expand(input, shape)
@@ -156,7 +161,7 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
     values = narrow(reshape(source, (-1,)), 0, 0, k)
     if not mb.ndim:  # a 0-d input: replaced or not
         return IndexPut.apply(input, reshape(values, ()), idx=()) if k else input.clone()
-    return IndexPut.apply(input, cast(values, _dt.as_dtype(input._data.dtype)), idx=idx)
+    return IndexPut.apply(input, values, idx=idx)
 
 
 def _np_masked_scatter(x, m, source):
