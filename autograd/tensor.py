@@ -103,7 +103,7 @@ def _infer_dtype(data):
                 if x.dtype.kind not in FLOAT_KINDS or x.ndim
                 else _dt.from_numpy_dtype(x.dtype)
             )
-        elif isinstance(x, (list, tuple)):
+        elif isinstance(x, (list, tuple, range)):
             stack.extend(x)
         elif isinstance(x, (bool, np.bool_)):
             kinds.add(_dt.bool_)
@@ -137,7 +137,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
     def unwrap(x):
         if isinstance(x, Tensor):
             return x._data
-        if isinstance(x, (list, tuple)):
+        if isinstance(x, (list, tuple, range)):
             return [unwrap(v) for v in x]
         return x
 
