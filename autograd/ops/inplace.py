@@ -441,7 +441,8 @@ def fill(input: Tensor, value) -> Tensor:
     if isinstance(value, Tensor):
         require_0d_value(
             value,
-            "fill only supports 0-dimension value tensor but got tensor with {ndim} dimensions.",
+            # (torch's message names fill_ for the out-of-place fill too)
+            "fill_ only supports 0-dimension value tensor but got tensor with {ndim} dimensions.",
         )
         from .arithmetic import to_dtype
 
