@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from . import function as _function
 from .function import _anomaly
 from .grad_mode import _decorate
 
@@ -25,6 +26,8 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
+        if self.check_nan:
+            _function._anomaly_used = True
         self._token = _anomaly.set(self.check_nan)
         return self
 
@@ -38,6 +41,8 @@ class detect_anomaly:
 
 def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
     """Turn anomaly mode on or off for this thread."""
+    if mode and check_nan:
+        _function._anomaly_used = True
     _anomaly.set(bool(mode) and check_nan)
 
 

@@ -57,6 +57,9 @@ def pop_scope(token):
 
 # anomaly mode flag; autograd.anomaly switches it
 _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
+# True once anomaly mode has been switched on anywhere (autograd.anomaly sets it, and never
+# back): until then making a node skips reading ``_anomaly`` (like ``_LOW_PRECISION``).
+_anomaly_used = False
 
 # While ``autograd.compile`` traces a call, its Tracer (autograd/compiler/tracer.py); None
 # otherwise. ``Op.apply`` hands every op to it: the one hook that tracing needs, since every
@@ -185,7 +188,7 @@ class Node:
         self._saved = ()
         self._as_tensors = False
         self.module_path = _scope.get()
-        if _anomaly.get():
+        if _anomaly_used and _anomaly.get():
             self._trace = traceback.format_stack()[:-3]
 
     # ---- the ctx API --------------------------------------------------------------
@@ -613,7 +616,7 @@ class Op:
             node._saved = ()
             node._as_tensors = False
             node.module_path = _scope.get()
-            if _anomaly.get():
+            if _anomaly_used and _anomaly.get():
                 node._trace = traceback.format_stack()[:-2]
         else:
             ctx = _NO_RECORD
@@ -696,22 +699,6 @@ class Op:
 # tests/test_eager_fast_paths.py checks that both give the same tensors, nodes and records.
 
 
-def _lean_node(cls, edges, needs, shape, dtype):
-    """A recording node of ``cls`` (the fields ``Op.apply`` sets) for an output of ``shape``
-    and ``dtype``; its ``_saved`` is the caller's to set."""
-    node = _new(Node)
-    node.op = cls
-    node.next_edges = edges
-    node.needs_input_grad = needs
-    node._as_tensors = False
-    node.module_path = _scope.get()
-    if _anomaly.get():
-        node._trace = traceback.format_stack()[:-3]
-    meta = _META_BY_SHAPE.get(shape)
-    node._out_meta = meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
-    return node
-
-
 def lean_unary(cls, forward, a, save):
     """``cls.apply(a)`` for an elementwise op of one floating Tensor whose forward is
     ``forward(x)`` and which saves its output (``save="y"``: exp, tanh, sigmoid) or its input
@@ -736,8 +723,17 @@ def lean_unary(cls, forward, a, save):
         result.grad_fn = None
         return result
     gf = a.grad_fn
-    edge = (gf, a._output_nr) if gf is not None else (a._grad_accumulator(), 0)
-    node = _lean_node(cls, (edge,), (True,), out.shape, out.dtype)
+    node = _new(Node)  # the fields ``Op.apply`` sets (inline: a call costs more than each)
+    node.op = cls
+    node.next_edges = ((gf, a._output_nr) if gf is not None else (a._grad_accumulator(), 0),)
+    node.needs_input_grad = (True,)
+    node._as_tensors = False
+    node.module_path = _scope.get()
+    if _anomaly_used and _anomaly.get():
+        node._trace = traceback.format_stack()[:-2]
+    shape, dtype = out.shape, out.dtype
+    meta = _META_BY_SHAPE.get(shape)
+    node._out_meta = meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
     if save == "y" and out is not x:
         node._saved = ((out, 0, 0, cell),)
     else:  # (``a`` is the caller's tensor, never a ``Tensor._number`` operand)
@@ -803,8 +799,17 @@ def lean_binary(cls, forward, a, b, save):
         eb = (b.grad_fn, b._output_nr)
     else:
         eb = (b._grad_accumulator(), 0)
-    needs = ((True, True) if rb else (True, False)) if ra else (False, True)
-    node = _lean_node(cls, (ea, eb), needs, shape, out.dtype)
+    node = _new(Node)  # as in lean_unary
+    node.op = cls
+    node.next_edges = (ea, eb)
+    node.needs_input_grad = ((True, True) if rb else (True, False)) if ra else (False, True)
+    node._as_tensors = False
+    node.module_path = _scope.get()
+    if _anomaly_used and _anomaly.get():
+        node._trace = traceback.format_stack()[:-2]
+    dtype = out.dtype
+    meta = _META_BY_SHAPE.get(shape)
+    node._out_meta = meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
     if save:  # (``a`` and ``b`` are the caller's tensors, never ``Tensor._number`` operands)
         if not ra:
             rec_b = None
