@@ -41,6 +41,9 @@ from .tensor import _NUMBER_CELL, RemovableHandle, Tensor
 # Module scope: nn.Module.__call__ pushes its path here so nodes remember which module made
 # them (autograd.viz groups the picture by module). One ContextVar read per node.
 _scope = contextvars.ContextVar("autograd_module_scope", default=None)
+# True once a scope was pushed (and from then on): until then a node's ``module_path`` is
+# None without reading ``_scope`` (plain tensor code, outside any module, pays nothing).
+_scope_used = False
 
 
 def current_scope():
@@ -48,6 +51,8 @@ def current_scope():
 
 
 def push_scope(path):
+    global _scope_used
+    _scope_used = True
     return _scope.set(path)
 
 
@@ -187,7 +192,7 @@ class Node:
         self.needs_input_grad = tuple([e is not None for e in edges])
         self._saved = ()
         self._as_tensors = False
-        self.module_path = _scope.get()
+        self.module_path = _scope.get() if _scope_used else None
         if _anomaly_used and _anomaly.get():
             self._trace = traceback.format_stack()[:-3]
 
@@ -615,7 +620,7 @@ class Op:
             node.needs_input_grad = needs
             node._saved = ()
             node._as_tensors = False
-            node.module_path = _scope.get()
+            node.module_path = _scope.get() if _scope_used else None
             if _anomaly_used and _anomaly.get():
                 node._trace = traceback.format_stack()[:-2]
         else:
@@ -728,7 +733,7 @@ def lean_unary(cls, forward, a, save):
     node.next_edges = ((gf, a._output_nr) if gf is not None else (a._grad_accumulator(), 0),)
     node.needs_input_grad = (True,)
     node._as_tensors = False
-    node.module_path = _scope.get()
+    node.module_path = _scope.get() if _scope_used else None
     if _anomaly_used and _anomaly.get():
         node._trace = traceback.format_stack()[:-2]
     shape, dtype = out.shape, out.dtype
@@ -787,24 +792,30 @@ def lean_binary(cls, forward, a, b, save):
         return result
     # the edges of ``Op.apply``'s two-input case, written out for the same reason (two
     # ``_edge`` calls cost as much as a sixth of this whole function)
+    # (a leaf's AccumulateGrad is fetched as in ``Tensor._grad_accumulator``, inlined: ops
+    # on weights are the commonest; the method makes it when the leaf has none yet)
     if not ra:
         ea = None
     elif a.grad_fn is not None:
         ea = (a.grad_fn, a._output_nr)
     else:
-        ea = (a._grad_accumulator(), 0)
+        acc = a._accum
+        acc = acc() if acc is not None else None
+        ea = (acc if acc is not None else a._grad_accumulator(), 0)
     if not rb:
         eb = None
     elif b.grad_fn is not None:
         eb = (b.grad_fn, b._output_nr)
     else:
-        eb = (b._grad_accumulator(), 0)
+        acc = b._accum
+        acc = acc() if acc is not None else None
+        eb = (acc if acc is not None else b._grad_accumulator(), 0)
     node = _new(Node)  # as in lean_unary
     node.op = cls
     node.next_edges = (ea, eb)
     node.needs_input_grad = ((True, True) if rb else (True, False)) if ra else (False, True)
     node._as_tensors = False
-    node.module_path = _scope.get()
+    node.module_path = _scope.get() if _scope_used else None
     if _anomaly_used and _anomaly.get():
         node._trace = traceback.format_stack()[:-2]
     dtype = out.dtype
