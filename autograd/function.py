@@ -122,6 +122,30 @@ except (ImportError, AttributeError):  # pragma: no cover - other NumPy layouts
     _np_err, _NP_QUIET = _ErrstateVar(), None
 
 
+def _quietly(fn, *args):
+    """``fn(*args)`` with NumPy's warnings off (set and reset: the general way)."""
+    token = _np_err.set(_NP_QUIET)
+    try:
+        return fn(*args)
+    finally:
+        _np_err.reset(token)
+
+
+# The lean paths below call a NumPy ufunc, which reads no context variable but NumPy's error
+# state, so they run it in a context of their own where that state is quiet: entering and
+# leaving a context is far cheaper than setting and resetting a variable. A context can be
+# entered by one thread at a time: ``run`` raises RuntimeError when another thread's ufunc
+# is inside it (NumPy lets go of the GIL in long loops), and the caller then takes
+# ``_quietly`` (a ufunc has no side effects to repeat if it raised RuntimeError itself).
+if isinstance(_np_err, contextvars.ContextVar):
+    _QUIET_CONTEXT = contextvars.Context()
+    _QUIET_CONTEXT.run(_np_err.set, _NP_QUIET)
+    _quiet_ufunc = _QUIET_CONTEXT.run
+else:  # pragma: no cover - other NumPy layouts
+    _quiet_ufunc = _quietly
+_ufunc = np.ufunc
+
+
 _SECOND_BACKWARD = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
     "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -711,11 +735,17 @@ def lean_unary(cls, forward, a, save):
     if _fw_level is not None or _tracer is not None or _LOW_PRECISION:
         return None
     x = a._data
-    token = _np_err.set(_NP_QUIET)
-    try:
-        out = forward(x)
-    finally:
-        _np_err.reset(token)
+    if type(forward) is _ufunc:  # (see _quiet_ufunc; other forwards may read context vars)
+        try:
+            out = _quiet_ufunc(forward, x)
+        except RuntimeError:
+            out = _quietly(forward, x)
+    else:  # (a Python function: run in this context, as Op.apply does)
+        token = _np_err.set(_NP_QUIET)
+        try:
+            out = forward(x)
+        finally:
+            _np_err.reset(token)
     if type(out) is not _ndarray:  # (a NumPy scalar, from a 0-d input)
         out = _tensor_module._asarray(out)
     result = _new(Tensor)
@@ -752,8 +782,8 @@ def lean_unary(cls, forward, a, save):
 def lean_binary(cls, forward, a, b, save):
     """``cls.apply(*binary_operands(a, b))`` for an elementwise op of a Tensor ``a`` and a
     Tensor ``b`` of the same dtype and shape, or a Python number ``b`` that takes ``a``'s
-    dtype (``y * 2.0``: the constant ``binary_operands`` makes), whose forward is
-    ``forward(x, y)`` and which saves nothing (``save=False``: add, sub) or, like ``Mul``,
+    dtype (``y * 2.0``: the constant ``binary_operands`` makes), whose forward is the
+    ufunc ``forward(x, y)`` and which saves nothing (``save=False``: add, sub) or, like ``Mul``,
     each input where the other one needs a gradient (``save=True``); None when the general
     path is needed."""
     if _fw_level is not None or _tracer is not None or _LOW_PRECISION:
@@ -773,11 +803,10 @@ def lean_binary(cls, forward, a, b, save):
         rb = False
     else:
         return None
-    token = _np_err.set(_NP_QUIET)
-    try:
-        out = forward(x, y)
-    finally:
-        _np_err.reset(token)
+    try:  # (``forward`` is a ufunc: see _quiet_ufunc)
+        out = _quiet_ufunc(forward, x, y)
+    except RuntimeError:
+        out = _quietly(forward, x, y)
     if type(out) is not _ndarray:  # (a NumPy scalar, from 0-d inputs)
         out = _tensor_module._asarray(out)
     result = _new(Tensor)
