@@ -775,6 +775,64 @@ def test_lean_path_steps_aside_and_keeps_errors():
     assert "t = x.tanh()" in t.grad_fn._trace[-1]
 
 
+def test_lean_path_runs_its_ufunc_quietly_in_every_case():
+    """The lean path runs its ufunc in a context of its own where NumPy's warnings are off
+    (``function._quiet_ufunc``); when that context is in use (another thread's ufunc, or here
+    a call made inside it) it takes the general switch instead. Either way: the same tensors
+    and gradients as ``Op.apply``, no warning on overflow even under the caller's
+    ``np.errstate(all="raise")``, and the caller's error state left as it was."""
+    from autograd import function
+    from autograd.ops import arithmetic, unary
+
+    big = autograd.tensor([3e38, -3e38, 1.0], dtype=autograd.float32, requires_grad=True)
+    w = autograd.tensor([10.0, 10.0, 0.5], dtype=autograd.float32, requires_grad=True)
+    cases = [
+        (lambda: big * w, lambda: arithmetic.Mul.apply(big, w)),
+        (lambda: w - big, lambda: arithmetic.Sub.apply(w, big)),
+        (lambda: (big * w).exp(), lambda: unary.exp.op.apply(big * w)),
+        (lambda: big.sigmoid() + w, lambda: arithmetic.Add.apply(unary.sigmoid.op.apply(big), w)),
+    ]  # (sigmoid's forward is a Python function, run the general way)
+    before = np.geterr()
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        for lean, general in cases:
+            want = general()
+            for got in (lean(), function._QUIET_CONTEXT.run(lean)):  # (the 2nd: the fallback)
+                _same_tensor(got, want)
+                _same_gradients(got, want, [big, w])
+        assert np.geterr() == {**before, **dict.fromkeys(before, "raise")}
+    assert np.geterr() == before
+
+
+def test_lean_path_from_several_threads():
+    """Threads running lean ops at once (NumPy lets go of the GIL in long loops, so one
+    thread's ufunc may be inside the quiet context when another's starts) get the results
+    and gradients of one thread."""
+    import threading
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=200_000).astype(np.float32) for _ in range(2)]
+
+    def work(results, k):
+        a = autograd.tensor(arrays[0], requires_grad=True)
+        b = autograd.tensor(arrays[1], requires_grad=True)
+        for _ in range(5):
+            y = ((a * b + a) - b).tanh()
+        y.sum().backward()
+        results[k] = (y._data, a.grad._data, b.grad._data)
+
+    alone, together = [None], [None] * 3
+    work(alone, 0)
+    threads = [threading.Thread(target=work, args=(together, k)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for res in together:
+        for x, y in zip(res, alone[0]):
+            assert x.tobytes() == y.tobytes()
+
+
 def test_op_apply_saved_output_keeps_its_version_check():
     x = autograd.tensor(0.5, requires_grad=True)  # 0-d: np.tanh returns a NumPy scalar
     y = x.tanh()
