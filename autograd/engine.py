@@ -361,10 +361,9 @@ def _added_into(node, g, get) -> bool:
     edge = node.next_edges[0]
     if edge is None:
         return False
-    buf = get(edge[0])
-    if buf is None:
-        return False
-    into = buf[edge[1]]
+    into = get(edge[0])
+    if type(into) is list:  # (a buffer may be a list, one gradient per output)
+        into = into[edge[1]]
     return (
         type(into) is np.ndarray
         and into.base is None
@@ -375,8 +374,8 @@ def _added_into(node, g, get) -> bool:
     )
 
 
-# References to an exclusively owned gradient in ``_added_into``: the buffer's list, the
-# local ``into`` and ``sys.getrefcount``'s argument.
+# References to an exclusively owned gradient in ``_added_into``: the buffer (its list, or
+# the dict of buffers), the local ``into`` and ``sys.getrefcount``'s argument.
 _INTO_REFS = 3
 
 
