@@ -236,6 +236,14 @@ def wrap_dims(dim, ndim: int):
     return tuple(sorted(dims))
 
 
+def reduce_dims(dim, ndim: int):
+    """``wrap_dims`` for the sum family (sum, mean, var, norm ...), where an empty ``dim``
+    means every dim, as in torch: ``x.sum(dim=())`` is the sum of all elements."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    return wrap_dims(dim, ndim)
+
+
 def sizes_arg(args, error: str = "sizes must be ints") -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` / a Size for shape arguments (one-
     element tensors count as ints); anything else raises ``TypeError(f"{error}, got ...")``."""

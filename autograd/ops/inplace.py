@@ -213,6 +213,12 @@ def _take_history(t: Tensor, new: Tensor):
     node = new.grad_fn
     if node is None:
         return
+    hook = t._retain_hook
+    if hook is not None and t.grad_fn is not None:
+        # retain_grad keeps the gradient of the tensor's newest value, as in torch (hooks
+        # registered with register_hook stay with the value they were registered on)
+        t.grad_fn._hooks[t._output_nr].remove(hook)
+        node._add_tensor_hook(new._output_nr, hook)
     t.grad_fn = node
     t._output_nr = new._output_nr
     t._requires_grad = True
@@ -369,7 +375,10 @@ def copy_(self: Tensor, src) -> Tensor:
 
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
-    from .indexing import index_put_slice
+    from .indexing import check_index_put_dtype, index_put_slice, is_advanced_put
+
+    if isinstance(value, Tensor) and value.dtype != self.dtype and is_advanced_put(index, value):
+        check_index_put_dtype(self, value)
 
     if isinstance(value, Tensor) and (
         _grad_enabled.get() and (value._requires_grad or self._requires_grad) or _dual(self, value)
