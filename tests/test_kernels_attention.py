@@ -100,3 +100,52 @@ def test_compiled_masked_softmax_equals_eager_bit_for_bit(dtype, scale_first, le
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
     assert ("masked_softmax(" in plans[0]) is not learnable  # (a learnable scale: Expand)
     assert ("masked_softmax_grad(" in plans[0]) is not learnable
+
+
+def test_a_gradient_the_kernel_does_not_take_runs_the_three_vjps(monkeypatch):
+    """The plan's branch for a softmax gradient the VJP kernel was not built for (here a
+    product's VJP made to return a non-contiguous copy): the softmax's, the mask's and the
+    scaling's own VJPs, with eager mode's values bit for bit."""
+    from autograd.compiler import plan_backward, steps
+    from autograd.ops.linalg import Matmul
+
+    plain = Matmul.backward
+
+    def strided(ctx, g, xp):
+        r = plain(ctx, g, xp)
+        return tuple(np.asfortranarray(v) if v is not None and v.ndim == 3 else v for v in r)
+
+    monkeypatch.setattr(Matmul, "backward", staticmethod(strided))
+    calls = []
+
+    def spy(*args):
+        calls.append(args)
+        return steps.masked_softmax_grad(*args)
+
+    monkeypatch.setattr(plan_backward, "masked_softmax_grad", spy)
+    rng = np.random.default_rng(5)
+    x0 = rng.standard_normal((2, 9, 8))
+    results = []
+    for compiled in (False, True):
+        autograd.manual_seed(0)
+        model = _Attention().double()
+
+        def step(x, model=model):
+            loss = (model(x) ** 2).sum()
+            loss.backward()
+            return loss.detach()
+
+        fn = autograd.compile(step) if compiled else step
+        with autograd.backend("numba"):
+            got = [fn(autograd.tensor(x0))._data] if not compiled else []
+            if compiled:
+                fn(autograd.tensor(x0))  # (traced)
+                model.zero_grad()
+                got = [fn(autograd.tensor(x0))._data]  # (replayed)
+        got += [p.grad._data for p in model.parameters() if p.requires_grad]
+        results.append(got)
+        plan = fn.plan if compiled else None
+    assert plan is not None and "masked_softmax_grad(" in plan and not calls
+    for got in results[1:]:
+        for a, b in zip(results[0], got):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
