@@ -34,7 +34,7 @@ from ..function import _NO_RECORD, Op, derive, write
 from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
-from ._util import tracked
+from ._util import require_0d_value, tracked
 from .indexing import _GRAD_KINDS, GetItem, IndexPut
 
 __all__ = [
@@ -331,11 +331,10 @@ def _overwrite(old: Tensor, value: Tensor) -> Tensor:
 def fill_(self: Tensor, value) -> Tensor:
     """Fill with a number (or a 0-d tensor); returns self."""
     if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(
-                f"fill_ only supports 0-dimension value tensor but got tensor with "
-                f"{value.ndim} dimensions."
-            )
+        require_0d_value(
+            value,
+            "fill_ only supports 0-dimension value tensor but got tensor with {ndim} dimensions.",
+        )
         if (
             _grad_enabled.get()
             and (value._requires_grad or self._requires_grad)
@@ -440,11 +439,11 @@ def fill(input: Tensor, value) -> Tensor:
         tensor([3., 3.])
     """
     if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(
-                f"fill only supports 0-dimension value tensor but got tensor with "
-                f"{value.ndim} dimensions."
-            )
+        require_0d_value(
+            value,
+            # (torch's message names fill_ for the out-of-place fill too)
+            "fill_ only supports 0-dimension value tensor but got tensor with {ndim} dimensions.",
+        )
         from .arithmetic import to_dtype
 
         value = (
