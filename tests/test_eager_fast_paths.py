@@ -986,3 +986,24 @@ def test_slice_gradients_added_into_input_match_torch():
         (gg,) = autograd.grad((g * g).sum(), x)
         (tgg,) = torch.autograd.grad((tg * tg).sum(), tx)
         np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("first", ["zero", "slice"])
+def test_slice_gradient_keeps_the_sign_of_zero_like_torch(first):
+    # torch copies a slice's gradient into zeros (a -0.0 stays -0.0 there) and adds the
+    # zeros to the rest of the input's gradient (-0.0 + 0.0 is +0.0 there); we added the
+    # slice into zeros (-0.0 became +0.0) and the added-into path left -0.0 outside it
+    torch = pytest.importorskip("torch")
+    signs = []
+    for lib in (autograd, torch):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=lib.float64, requires_grad=True)
+        y = x * 1
+        a, b = (y * -0.0).sum(), (y[0:1] * -0.0).sum()  # -0.0 gradients everywhere
+        (a + b if first == "zero" else b + a).backward()
+        signs.append(np.signbit(x.grad.numpy()).tolist())
+        pieces = [x[0:1], x[1], x.narrow(1, 0, 1), x.unbind(0)[1], x[lib.tensor([0, 0])]]
+        for piece in pieces:  # one slice: the general path
+            x.grad = None
+            (piece * -0.0).sum().backward()
+            signs.append(np.signbit(x.grad.numpy()).tolist())
+    assert signs[: len(signs) // 2] == signs[len(signs) // 2 :]

@@ -283,7 +283,10 @@ def _np_add_at(z, idx, v):
 
 def _np_index_add_zeros(g, idx, shape):
     z = np.zeros(shape, dtype=g.dtype)
-    _np_add_at(z, idx, g)
+    if _is_basic(idx):  # no element repeats: a copy, which keeps a -0.0 (0.0 + -0.0 is +0.0)
+        z[idx] = g  # as torch's slice and select gradients do
+    else:
+        np.add.at(z, idx, g)  # repeated indices accumulate
     return z
 
 
@@ -319,7 +322,11 @@ class GetItem(Op):
         idx = ctx.idx
         if not _is_basic(idx):
             return False
-        into[idx] += g
+        inside = into[idx] + g
+        # ``backward``'s zeros are added to the rest of ``into`` too: ``-0.0 + 0.0`` is
+        # ``+0.0`` (as in torch), so a -0.0 gradient there must not stay -0.0
+        into += 0
+        into[idx] = inside
         return True
 
 
