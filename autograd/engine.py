@@ -127,7 +127,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
         only = inputs
-    _run(outputs, grads, retain_graph, create_graph, capture=only, accumulate=True)
+    captured = _run(outputs, grads, retain_graph, create_graph, capture=only, accumulate=True)
+    if only is not None:  # a non-leaf input's gradient goes into its .grad too, as in torch
+        for t, g in zip(only, captured):
+            if t.grad_fn is not None and g is not None:
+                _accumulate_into_leaf(t, g if create_graph else g._data, bool(create_graph))
 
 
 def grad(

@@ -4,6 +4,7 @@ import gc
 import sys
 import threading
 import weakref
+import warnings
 
 import numpy as np
 import pytest
@@ -514,3 +515,23 @@ def test_retain_grad_follows_in_place_writes_like_torch():
         )
 
     assert run(autograd) == run(torch)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_backward_inputs_fills_a_non_leaf_inputs_grad_like_torch(create_graph):
+    # backward(inputs=[y]) with y a non-leaf: torch accumulates y's gradient into y.grad
+    # (we left it None); leaves not listed stay untouched
+    torch = pytest.importorskip("torch")
+    got = []
+    for lib in (autograd, torch):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        y = x * 2
+        out = (y[0:1] * 3).sum() + (y**2).sum()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (torch's reference-cycle warning)
+            out.backward(inputs=[y], retain_graph=True, create_graph=create_graph)
+            first = y.grad.detach().numpy().copy()
+            assert x.grad is None
+            out.backward(inputs=[y, x], create_graph=create_graph)
+        got.append((first.tolist(), y.grad.tolist(), x.grad.tolist(), y.grad.requires_grad))
+    assert got[0] == got[1]
