@@ -129,9 +129,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         only = inputs
     captured = _run(outputs, grads, retain_graph, create_graph, capture=only, accumulate=True)
     if only is not None:  # a non-leaf input's gradient goes into its .grad too, as in torch
+        done = set()  # (once per tensor; retain_grad's hook has filled .grad already)
         for t, g in zip(only, captured):
-            if t.grad_fn is not None and g is not None:
-                _accumulate_into_leaf(t, g if create_graph else g._data, bool(create_graph))
+            if t.grad_fn is not None and g is not None and not t._retains_grad:
+                if id(t) not in done:
+                    done.add(id(t))
+                    _accumulate_into_leaf(t, g if create_graph else g._data, bool(create_graph))
 
 
 def grad(

@@ -533,5 +533,9 @@ def test_backward_inputs_fills_a_non_leaf_inputs_grad_like_torch(create_graph):
             first = y.grad.detach().numpy().copy()
             assert x.grad is None
             out.backward(inputs=[y, x], create_graph=create_graph)
+            y2, y3 = x * 2, x * 3
+            y3.retain_grad()  # (filled once, not twice)
+            (y2 * y3).sum().backward(inputs=[y2, y2, y3], create_graph=create_graph)
         got.append((first.tolist(), y.grad.tolist(), x.grad.tolist(), y.grad.requires_grad))
-    assert got[0] == got[1]
+        got.append((y2.grad.tolist(), y3.grad.tolist()))
+    assert got[:2] == got[2:]
