@@ -56,7 +56,9 @@ def pop_scope(token):
     _scope.reset(token)
 
 
-# anomaly mode flag; autograd.anomaly switches it
+# anomaly mode: False (off) or how it is on; autograd.anomaly switches it
+ANOMALY_TRACE = "trace"  # nodes record their forward stack; a failing backward names it
+ANOMALY_CHECK_NAN = "check_nan"  # ... and a nan gradient is a failure too
 _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
 
 # While ``autograd.compile`` traces a call, its Tracer (autograd/compiler/tracer.py); None
@@ -315,7 +317,7 @@ class Node:
             f"inplace operation: [autograd.{kind} {shape}]{origin} is at version {now}; "
             f"expected version {expected} instead. Hint: enable anomaly detection to find "
             "the operation that failed to compute its gradient, with "
-            "autograd.set_detect_anomaly(True)."
+            "autograd.set_detect_anomaly(True, check_nan=False)."
         )
 
     def save_for_forward(self, *values):
