@@ -90,7 +90,7 @@ group = GroupMember  # torch.distributed.group.WORLD
 
 _MPI = None  # the mpi4py.MPI module once init_process_group has run
 _previous_excepthook = None
-_exit_comm = None  # the default group's own communicator for the meeting at exit
+_exit_comm = None  # COMM_WORLD's duplicate for the meeting at exit (from the first init on)
 
 
 def _mpi():
@@ -192,10 +192,11 @@ def init_process_group(
     # A duplicate of COMM_WORLD: our collectives never match messages of user code that
     # talks to COMM_WORLD through mpi4py directly.
     GroupMember.WORLD = ProcessGroup(world.Dup(), range(world.Get_size()), timeout)
-    _exit_comm = world.Dup()
+    if _exit_comm is None:  # kept through destroy_process_group: every rank meets at exit
+        _exit_comm = world.Dup()
+        atexit.register(_meet_the_other_ranks_at_exit)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_on_uncaught_exception
-    atexit.register(_meet_the_other_ranks_at_exit)  # once: register() drops repeats
     _warn_if_threads_oversubscribe(world)
 
 
@@ -237,8 +238,8 @@ def _abort_on_uncaught_exception(exc_type, exc, tb):
 
 
 def _meet_the_other_ranks_at_exit():
-    """At interpreter exit with the default group still up (no destroy_process_group), wait
-    here, polling, until every rank has arrived, before mpi4py's MPI_Finalize runs.
+    """At interpreter exit, wait here, polling, until every rank has arrived, before mpi4py's
+    MPI_Finalize runs (every rank that called init_process_group, destroyed it or not).
 
     MPI_Finalize also waits for every rank, but inside the launcher's runtime (a PMIx fence).
     A rank that leaves early (``sys.exit`` in the middle of training) is then still waiting
@@ -249,13 +250,13 @@ def _meet_the_other_ranks_at_exit():
     other process. No timeout, as in MPI_Finalize: a rank that is still computing may
     arrive much later."""
     global _exit_comm
-    world, comm = GroupMember.WORLD, _exit_comm
-    if world is None or comm is None:
+    comm = _exit_comm
+    if comm is None or _MPI.Is_finalized():  # (the user may have finalized MPI already)
         return
     from .work import _progress
 
     _progress.stop()
-    if world.size() > 1:
+    if comm.Get_size() > 1:
         request = comm.Ibarrier()
         nap = 1e-5
         while not request.Test():
@@ -267,7 +268,7 @@ def _meet_the_other_ranks_at_exit():
 
 def destroy_process_group(group=None) -> None:
     """Leave the default group (or free ``group``); ``init_process_group`` may run again."""
-    global _previous_excepthook, _exit_comm
+    global _previous_excepthook
     if group is not None and group is not GroupMember.WORLD:
         g = _resolve(group)
         if g is not None:
@@ -279,9 +280,6 @@ def destroy_process_group(group=None) -> None:
     _progress.stop()
     GroupMember.WORLD = None
     world._comm.Free()
-    if _exit_comm is not None:
-        _exit_comm.Free()
-        _exit_comm = None
     if sys.excepthook is _abort_on_uncaught_exception:
         sys.excepthook = _previous_excepthook or sys.__excepthook__
     _previous_excepthook = None
