@@ -252,6 +252,16 @@ def test_a_failing_rank_ends_every_rank_without_hanging(how, tmp_path):
         assert "timed out after 8 s" in text, text
 
 
+def test_a_rank_that_leaves_early_does_not_keep_the_others_from_ending():
+    """Rank 1 exits after a step both took, without destroy_process_group; rank 0 destroys the
+    group and ends: both meet at exit (MPI_Finalize's rule), and mpirun returns rank 1's code."""
+    start = time.monotonic()
+    proc = _mpirun(2, [os.path.join(HERE, "_ddp_crash.py"), "leave"], timeout=60)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 3 and "rank 0 finished" in text, text
+    assert time.monotonic() - start < 30, text
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds a session's processes in /proc")
 def test_a_launcher_that_does_not_end_is_killed_with_all_it_started():
     """The guard of the mpirun tests: a launcher that hangs (here a shell waiting for its
