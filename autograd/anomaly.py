@@ -27,7 +27,7 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        _function._anomaly_used = True  # (see function._anomaly_used)
+        _function._anomaly_used = True  # (nodes read the mode only once it was ever on)
         self._token = _anomaly.set(ANOMALY_CHECK_NAN if self.check_nan else ANOMALY_TRACE)
         return self
 

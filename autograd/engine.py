@@ -264,6 +264,11 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                 continue
             op = node.op
             if op._plain_vjp:  # (``Op._vjp``, inlined: it runs once per node)
+                if op.backward_into is not None and not (special or graph):
+                    if _added_into(node, g, get):  # a slice's gradient, added into its input's
+                        if not retain_graph and node._saved:
+                            node._saved = _FREED
+                        continue
                 node._as_tensors = graph
                 grads_in = op.backward(node, g, xp)
                 if type(grads_in) is not tuple:
@@ -368,6 +373,34 @@ def _accumulate(buffers, node, nr, g):
     else:
         old = buffers.get(node)
         buffers[node] = g if old is None else old + g
+
+
+def _added_into(node, g, get) -> bool:
+    """Whether ``node``'s VJP (a slice: zeros with ``g`` at its positions) was added straight
+    into the gradient its input has already received, as ``node.op.backward_into`` does.
+    That skips the zeros array and the fan-in sum, which add the same value to each element
+    in the same order (``old + g`` where the slice is, ``old + 0`` elsewhere): ``split``'s
+    pieces send one gradient array to their input instead of one each. Only into an
+    array no one else can see (a fresh sum or VJP result, like ``_exclusive``)."""
+    edge = node.next_edges[0]
+    if edge is None:
+        return False
+    into = get(edge[0])
+    if type(into) is list:  # (a buffer may be a list, one gradient per output)
+        into = into[edge[1]]
+    return (
+        type(into) is np.ndarray
+        and into.base is None
+        and into.flags.writeable
+        and into.dtype == g.dtype
+        and _getrefcount(into) <= _INTO_REFS
+        and node.op.backward_into(node, g, into)
+    )
+
+
+# References to an exclusively owned gradient in ``_added_into``: the buffer (its list, or
+# the dict of buffers), the local ``into`` and ``sys.getrefcount``'s argument.
+_INTO_REFS = 3
 
 
 def _to_tensor(g):

@@ -574,6 +574,12 @@ class Op:
     # also run on bfloat16 arrays as they are (their result shares the input's memory);
     # other ops compute bfloat16 in float32.
     view_param = None
+    # ``backward_into(ctx, grad, into) -> bool``, for an op with one input whose VJP is zeros
+    # with ``grad`` added at some positions (slicing): adds ``grad`` at those positions of
+    # ``into``, the gradient its input has already received, in place, and returns True
+    # (False: not possible, use ``backward``). The engine then skips the zeros array and
+    # the fan-in sum (engine.py ``_added_into``).
+    backward_into = None
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
