@@ -33,6 +33,7 @@ from .backend import _backend
 FAMILIES = (
     "activation",
     "conv",
+    "gemm",
     "linear",
     "masking",
     "norm",
