@@ -1,6 +1,7 @@
 """Matrix products of the benchmarked models, one GEMM at a time: NumPy's OpenBLAS ways vs torch.
 
-Usage:  .venv/bin/python bench/bench_gemm.py [--repeats 15] [--threads 1] [--only SUBSTRING]
+Usage:  .venv/bin/python bench/bench_gemm.py [--repeats 15] [--threads 1 [--clock thread]]
+        [--only SUBSTRING]
 
 Every product that one training step of bench_training.py's MLP (784-512-256-10, batch 32 /
 128 / 1024) and small CNN (batch 64), and of bench_small_models.py's transformer (width 64,
@@ -31,9 +32,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 import numpy as np
 
+import _common
 from _common import Workers, add_worker_option, blas_info, serve_variants, worker_commands
 from _goals import add_threads_option, jitgrad_tree, set_threads
 
@@ -140,6 +143,13 @@ def main():
     ap.add_argument("--inner", type=int, default=20, help="products per timed call")
     ap.add_argument("--only", default="", help="only the shapes whose name contains this")
     ap.add_argument("--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR")
+    ap.add_argument(
+        "--clock",
+        choices=["wall", "thread"],
+        default="wall",
+        help="thread: the worker thread's CPU time (with --threads 1 only: on a loaded "
+        "machine it leaves out the time a worker waits for a core)",
+    )
     add_threads_option(ap)
     add_worker_option(ap)
     args = ap.parse_args()
@@ -147,6 +157,8 @@ def main():
         import scipy.linalg.blas  # noqa: F401 (loaded before set_threads limits its OpenBLAS too)
     if args.threads:
         set_threads(args.threads)
+    if args.clock == "thread":
+        _common._default_clock[0] = time.thread_time
     shapes = [s for s in SHAPES if args.only in s[0]]
     if args.worker:
         serve(args.worker, shapes, args.inner)
