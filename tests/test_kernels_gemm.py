@@ -34,7 +34,8 @@ CASES = [
     ((8, 128), (128, 128), "swapped"),
     ((17, 300), (300, 129), "swapped"),
     ((32, 121), (121, 144), "a_columns"),  # the small CNN's weight gradient, per sample
-    ((16, 30), (30, 200), "a_columns"),
+    ((16, 64), (64, 200), "a_columns"),
+    ((32, 30), (30, 200), None),  # k < 64: copying a gains too little
     ((3, 2, 32, 121), (3, 2, 121, 144), "a_columns"),  # batched
     ((1, 24, 200), (5, 1, 200, 160), "swapped"),  # broadcast batch dimensions
     ((0, 32, 200), (0, 200, 128), None),  # empty: NumPy's way (whatever the strides say)

@@ -9,7 +9,7 @@ call run well below their speed on the same product asked for another way
 * ``"swapped"``: ``(b^T @ a^T)^T``, the product computed column-major (BLAS's m and n
   exchanged), then copied row-major; for wide products (``k`` and ``n`` >= 128);
 * ``"a_columns"``: ``a`` copied column-major first (both operands then transposed for
-  BLAS); for narrow ones, where copying ``a`` costs little.
+  BLAS); for smaller ones (``k * n`` <= 20,000, ``k`` >= 64), where copying ``a`` costs little.
 
 The result is the row-major array ``np.matmul`` returns, with the same sums; only the order
 in which BLAS adds the ``k`` products of each element may differ, so float32 results agree
@@ -48,7 +48,7 @@ def choose(a: np.ndarray, b: np.ndarray) -> str | None:
         return None
     if k >= 128 and not (k * n <= 20_000 and m >= 16):
         return "swapped"
-    if m >= 16 and n <= 256 and k * n <= 20_000:
+    if m >= 16 and k >= 64 and n <= 256 and k * n <= 20_000:
         return "a_columns"
     return None
 
@@ -61,6 +61,7 @@ def supports(a: np.ndarray, b: np.ndarray) -> bool:
         and b.dtype == _F32
         and a.ndim >= 2
         and b.ndim >= 2
+        and MIN_ROWS <= a.shape[-2] <= MAX_ROWS  # (most products stop here, cheaply)
         and a.shape[-1] == b.shape[-2]
         and choose(a, b) is not None
     )
