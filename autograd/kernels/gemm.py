@@ -41,16 +41,18 @@ def choose(a: np.ndarray, b: np.ndarray) -> str | None:
     n = b.shape[-1]
     if not MIN_ROWS <= m <= MAX_ROWS or n < 128 or a.size == 0 or b.size == 0:
         return None
-    item = a.itemsize
+    if m >= 16 and k >= 64 and n <= 256 and k * n <= 20_000:
+        how = "a_columns"
+    elif k >= 128:
+        how = "swapped"
+    else:
+        return None
+    item = a.itemsize  # (the layouts last: most products stop at the sizes above)
     if a.strides[-1] != item or a.strides[-2] != k * item:
         return None
     if b.strides[-2] != item or b.strides[-1] != k * item:
         return None
-    if k >= 128 and not (k * n <= 20_000 and m >= 16):
-        return "swapped"
-    if m >= 16 and k >= 64 and n <= 256 and k * n <= 20_000:
-        return "a_columns"
-    return None
+    return how
 
 
 def supports(a: np.ndarray, b: np.ndarray) -> bool:
