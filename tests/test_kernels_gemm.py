@@ -10,6 +10,7 @@ import autograd
 import nn.functional as F
 from autograd import dispatch
 from autograd.kernels import gemm as K
+from autograd.ops import linalg
 from autograd.ops.linalg import _gemm
 
 
@@ -76,6 +77,20 @@ def test_products_it_declines():
     assert not K.supports(a[0], b)  # a vector
     with autograd.backend("numpy"):
         assert dispatch.kernels("gemm", a, b) is None
+
+
+def test_the_ops_skip_the_lookup_only_for_products_it_declines():
+    assert (linalg._GEMM_MAX_ROWS, linalg._GEMM_MIN_K, linalg._GEMM_MIN_COLS) == (
+        K.MAX_ROWS,
+        K.MIN_K,
+        K.MIN_COLS,
+    )
+    rng = np.random.default_rng(5)
+    b = _transposed(rng, (784, 512))
+    assert K.supports(_rowmajor(rng, (32, 784)), b)
+    assert not K.supports(_rowmajor(rng, (33, 784)), b)
+    assert not K.supports(_rowmajor(rng, (32, 63)), b[:63])
+    assert not K.supports(_rowmajor(rng, (32, 784)), b[:, :127])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -31,6 +31,7 @@ import numpy as np
 
 _F32 = np.dtype(np.float32)
 MIN_ROWS, MAX_ROWS = 8, 32  # products of other row counts keep NumPy's call
+MIN_K, MIN_COLS = 64, 128  # nor do products of fewer terms per element or narrower results
 
 
 def choose(a: np.ndarray, b: np.ndarray) -> str | None:
@@ -39,9 +40,9 @@ def choose(a: np.ndarray, b: np.ndarray) -> str | None:
     fit; ``a``'s matrices must be row-major and ``b``'s transposed views of row-major ones."""
     m, k = a.shape[-2:]
     n = b.shape[-1]
-    if not MIN_ROWS <= m <= MAX_ROWS or n < 128 or a.size == 0 or b.size == 0:
+    if not MIN_ROWS <= m <= MAX_ROWS or n < MIN_COLS or k < MIN_K or a.size == 0 or b.size == 0:
         return None
-    if m >= 16 and k >= 64 and n <= 256 and k * n <= 20_000:
+    if m >= 16 and n <= 256 and k * n <= 20_000:
         how = "a_columns"
     elif k >= 128:
         how = "swapped"

@@ -95,11 +95,23 @@ def _gemm(a, b):
     """``np.matmul(a, b)``: every matrix product of the matmul/linear ops and of the
     convolutions' weight gradients runs here. With the numba backend, float32 products of a
     few rows by a transposed matrix (``x @ w.T`` of a small batch) go through
-    autograd/kernels/gemm.py, which asks BLAS for the same product in a faster layout."""
-    K = _dispatch.kernels("gemm", a, b)
-    if K is not None:
-        return K.matmul(a, b)
+    autograd/kernels/gemm.py, which asks BLAS for the same product in a faster layout.
+    Products it never takes (more rows, fewer columns or terms) skip the kernel lookup."""
+    if (
+        a.ndim >= 2
+        and b.ndim >= 2
+        and a.shape[-2] <= _GEMM_MAX_ROWS
+        and a.shape[-1] >= _GEMM_MIN_K
+        and b.shape[-1] >= _GEMM_MIN_COLS
+    ):
+        K = _dispatch.kernels("gemm", a, b)
+        if K is not None:
+            return K.matmul(a, b)
     return np.matmul(a, b)
+
+
+# kernels/gemm.py's MAX_ROWS, MIN_K and MIN_COLS (tests/test_kernels_gemm.py checks they agree)
+_GEMM_MAX_ROWS, _GEMM_MIN_K, _GEMM_MIN_COLS = 32, 64, 128
 
 
 _F16 = np.dtype(np.float16)
