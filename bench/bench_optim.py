@@ -136,7 +136,7 @@ def main():
         f"{'optimizer':<24}{'numpy ms':>10}"
         + "".join(f"{c + ' ms':>14}" for c in numba_cols)
         + f"{'torch loop':>12}{'torch foreach':>15}"
-        + "".join(f"{c + '/loop':>14}{c + '/foreach':>17}" for c in numba_cols)
+        + "".join(f"{c + '/loop':>16}{c + '/foreach':>19}" for c in numba_cols)
     )
     me = [sys.executable, os.path.abspath(__file__), "--inner", str(args.inner)]
     me += ["--kernel-threads", ",".join(map(str, args.kernel_threads))]
@@ -160,7 +160,7 @@ def main():
                 continue
             loop, fe = ms["loop"], ms["foreach"]
             line += f"{loop:>12.3f}{fe:>15.3f}"
-            line += "".join(f"{ms[c] / loop:>14.2f}{ms[c] / fe:>17.2f}" for c in numba_cols)
+            line += "".join(f"{ms[c] / loop:>16.2f}{ms[c] / fe:>19.2f}" for c in numba_cols)
             print(line, flush=True)
             ratio = ms[numba_cols[0]] / loop
             goals.append((f"{label} step (numba / torch loop)", ratio, "<=", 0.5))
