@@ -787,3 +787,14 @@ def test_any_all_of_uint8_stay_uint8_like_torch():
         for out, expect in ((u.any(), 1), (u.all(), 0), (u.all(1), [0, 1]), (u.any(0), [1, 1])):
             assert str(out.dtype).endswith("uint8") and out.tolist() == expect
     assert autograd.tensor([1, 2]).all().dtype == autograd.bool
+
+
+def test_fill_with_a_non_0d_value_has_torchs_message():
+    torch = pytest.importorskip("torch")
+    for fill in (lambda lib, x, v: lib.fill(x, v), lambda lib, x, v: x.fill_(v)):
+        messages = []
+        for lib in (autograd, torch):
+            with pytest.raises(RuntimeError) as info:
+                fill(lib, lib.zeros(2), lib.tensor([1.0, 2.0]))
+            messages.append(str(info.value))
+        assert messages[0] == messages[1]

@@ -479,3 +479,38 @@ def test_detect_anomaly_without_nan_check_still_names_the_failing_forward_call()
     finally:
         autograd.set_detect_anomaly(False)
     assert (autograd.is_anomaly_enabled(), autograd.is_anomaly_check_nan_enabled()) == (False, True)
+
+
+def test_retain_grad_follows_in_place_writes_like_torch():
+    # retain_grad keeps the gradient of the tensor's newest value; a hook registered with
+    # register_hook keeps the gradient of the value it was registered on (torch >= 2.0)
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 1
+        y.retain_grad()
+        seen = []
+        y.register_hook(lambda g: seen.append(g.tolist()))
+        y.mul_(2)
+        y.add_(1)
+        (y * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        a = lib.ones(4, requires_grad=True)
+        b = a * 1
+        b.retain_grad()
+        b[1:3].mul_(5)  # through a view: b takes a CopySlices node
+        (b * b).sum().backward()
+        h = lib.tensor([-1.0, 2.0, 3.0], requires_grad=True) * 2
+        h.retain_grad()
+        h.relu_()
+        h.sum().backward()
+        return (
+            y.grad.tolist(),
+            seen,
+            x.grad.tolist(),
+            b.grad.tolist(),
+            a.grad.tolist(),
+            h.grad.tolist(),
+        )
+
+    assert run(autograd) == run(torch)

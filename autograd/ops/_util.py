@@ -264,6 +264,13 @@ def require_float(t: Tensor, opname: str):
         raise DTypeError(f"{opname}: expected a floating point tensor, got {t.dtype}")
 
 
+def require_0d_value(value: Tensor, message: str) -> None:
+    """The value tensor of a fill (``fill_``, ``masked_fill``, ``index_fill``) must be 0-d:
+    otherwise torch's RuntimeError, ``message`` formatted with the tensor's ``ndim``."""
+    if value.ndim != 0:
+        raise RuntimeError(message.format(ndim=value.ndim))
+
+
 def shape_of(x):
     return x._data.shape if isinstance(x, Tensor) else np.shape(x)
 

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..tensor import Tensor
-from ._util import _torch_dtype_name, cast, tracked
+from ._util import _torch_dtype_name, cast, require_0d_value, tracked
 from .registry import OpInfo, Sample, register
 from .indexing import GetItem, IndexPut
 
@@ -28,11 +28,11 @@ __all__ = [
 # masks
 def _fill_value(input: Tensor, value, opname) -> Tensor:
     if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(
-                f"{opname} only supports a 0-dimensional value tensor, but got "
-                f"tensor with {value.ndim} dimension(s)."
-            )
+        require_0d_value(
+            value,
+            f"{opname} only supports a 0-dimensional value tensor, but got tensor with "
+            "{ndim} dimension(s).",
+        )
         return (
             cast(value, _dt.as_dtype(input._data.dtype))
             if tracked(value)
