@@ -61,6 +61,12 @@ def _battery(dtype):
         res += _grads(act(x), x)
         x = t(29, 37, scale=3.0)  # non-contiguous input
         res += _grads(act(x.t()), x)
+    from autograd.kernels import activation as A
+
+    for name in A.ACTIVATIONS:  # every forward and backward kernel, as the ops call them
+        x = (rng.standard_normal((29, 37)) * 3).astype(dtype).T  # (non-contiguous)
+        g = rng.standard_normal((37, 29)).astype(dtype)
+        res += [A.run_activation(name, x), A.run_activation_backward(name, x, g)]
     x, w, b = t(13, 17), t(23, 17), t(23)
     res += _grads(F.linear(x, w, b), x, w, b)
     scores = t(3, 11, 11)
@@ -80,17 +86,17 @@ def _battery(dtype):
     for kw in [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)]:
         x = t(2, 3, 11, 9)
         res += _grads(F.max_pool2d(x, **kw), x)
-    for dim in (-1, 0):
-        x = t(13, 11)
+    for dim in (-1, 0):  # (along dim 0, 17 columns take the column kernels)
+        x = t(13, 17)
         res += _grads(x.sum(dim), x)
         for op in (autograd.amax, autograd.amin, autograd.logsumexp):
-            x = t(13, 11)
+            x = t(13, 17)
             res += _grads(op(x, dim), x)
-        x = t(13, 11)
+        x = t(13, 17)
         values, idx = x.max(dim)
         res += _grads(values, x) + [idx.numpy(), x.detach().argmin(dim).numpy()]
         for op in (F.softmax, F.log_softmax):
-            x = t(13, 11)
+            x = t(13, 17)
             res += _grads(op(x, dim), x)
     x = t(13, 11)
     target = autograd.tensor(rng.integers(0, 11, 13))
@@ -130,9 +136,10 @@ def _battery(dtype):
 )
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_parallel_builds_match_serial_bit_for_bit(dtype, monkeypatch):
-    """Every family's parallel builds (60 of the 77 kernels with a ``prange``; the others are
-    reached only from the compiler's fused steps or kernels' own callers) against the serial
-    ones, on odd shapes, contiguous and transposed inputs."""
+    """Every family's parallel builds (75 of the 77 kernels with a ``prange``; not
+    ``bias_gelu_erf_fwd_grad``, called by the compiler's fused steps only, and
+    ``gather_flat``, by max pooling's forward-mode derivative) against the serial ones, on
+    odd shapes, contiguous and transposed inputs."""
     serial = _battery(dtype)
     used = set()
     build = parallel.Kernel.parallel
@@ -152,7 +159,7 @@ def test_parallel_builds_match_serial_bit_for_bit(dtype, monkeypatch):
     assert len(par) == len(serial)
     for i, (a, b) in enumerate(zip(serial, par)):
         np.testing.assert_array_equal(b, a, err_msg=f"result {i}")
-    assert len(used) >= 40, sorted(used)  # the battery reached the parallel builds
+    assert len(used) >= 75, sorted(used)  # the battery reached the parallel builds
 
 
 def test_kernel_threads_default_and_environment_variable(fresh_python):
