@@ -762,7 +762,7 @@ def test_lean_path_steps_aside_and_keeps_errors():
     assert function.lean_binary(None, np.multiply, x, x, True) is None
     assert (x + y).dtype == autograd.float64 and (x + x[:1]).shape == (2,)
     np.testing.assert_array_equal((x * x).grad_fn.saved_tensors, [[1.0, 2.0], [1.0, 2.0]])
-    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool"):
+    with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with two bool tensors"):
         autograd.tensor([True]) - autograd.tensor([False])
     big = autograd.tensor([3e38], dtype=autograd.float32, requires_grad=True)
     with warnings.catch_warnings():
@@ -961,7 +961,10 @@ def test_slice_gradients_added_into_input_match_general_path(dtype, monkeypatch)
         del taken[:]
         x.grad = None
         loss.backward(retain_graph=True)
-        assert any(taken) == (n < 4)  # the fast path ran, except into the shared array
+        # the fast path ran; in the last graph an array shared by two buffers must not be added
+        # into (whether another slice may be, once the sum made a fresh array, depends on
+        # the order of the walk): the values below would show a wrong add
+        assert any(taken) or n == 4
         assert x.grad.dtype == expected.dtype and x.grad.shape == expected.shape
         np.testing.assert_array_equal(x.grad.numpy(), expected.numpy())
         loss.backward()  # accumulates into .grad, as the general path does
