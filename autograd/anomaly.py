@@ -1,9 +1,10 @@
-"""Anomaly detection: find the op whose backward produced nan/inf.
+"""Anomaly detection: find the op whose backward produced nan.
 
 Inside ``with autograd.detect_anomaly():`` every node records the stack of the forward
 call that created it, and after each node's backward the engine checks the gradients it
-produced. The first non-finite one raises ``RuntimeError: Function 'DivBackward0' returned
-nan values in its 1th output.`` and warns with the forward traceback.
+produced. The first one holding a nan raises ``RuntimeError: Function 'DivBackward0' returned
+nan values in its 1th output.`` and warns with the forward traceback (an inf passes, as in
+torch: 1/x at 0 has a correct gradient of -inf).
 
 Example:
     >>> import autograd
@@ -14,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from .function import _anomaly
+from .function import ANOMALY_CHECK_NAN, ANOMALY_TRACE, _anomaly
 from .grad_mode import _decorate
 
 
@@ -25,7 +26,7 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._token = _anomaly.set(self.check_nan)
+        self._token = _anomaly.set(ANOMALY_CHECK_NAN if self.check_nan else ANOMALY_TRACE)
         return self
 
     def __exit__(self, *exc):
@@ -37,12 +38,13 @@ class detect_anomaly:
 
 
 def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
-    """Turn anomaly mode on or off for this thread."""
-    _anomaly.set(bool(mode) and check_nan)
+    """Turn anomaly mode on or off for this thread (``check_nan=False``: on, without failing
+    on nan gradients - the forward stacks are still recorded and named on an error)."""
+    _anomaly.set((ANOMALY_CHECK_NAN if check_nan else ANOMALY_TRACE) if mode else False)
 
 
 def is_anomaly_enabled() -> bool:
-    return _anomaly.get()
+    return bool(_anomaly.get())
 
 
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
@@ -51,5 +53,5 @@ def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
 
 
 def is_anomaly_check_nan_enabled() -> bool:
-    """True while anomaly mode checks the gradients for nan (the only check it makes)."""
-    return bool(_anomaly.get())
+    """False while anomaly mode is on with ``check_nan=False``; True otherwise, as in torch."""
+    return _anomaly.get() != ANOMALY_TRACE

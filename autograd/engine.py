@@ -29,7 +29,7 @@ import numpy as np
 from . import amp as _amp
 from . import function as _function
 from .errors import ShapeError
-from .function import _FREED, _NP_QUIET, _anomaly, _np_err
+from .function import _FREED, _NP_QUIET, ANOMALY_CHECK_NAN, _anomaly, _np_err
 from .grad_mode import _grad_enabled
 from .ops import xp as _xp
 from .dtypes import FLOAT_KINDS
@@ -284,6 +284,15 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                         old = buf[nr]
                         buf[nr] = g if old is None else old + g
             grads_in = g = None  # hold no gradient beyond its buffer (see _exclusive)
+    except Exception:
+        if anomaly and getattr(node, "_trace", None):  # name the forward call, as torch does
+            warnings.warn(
+                "Error detected in " + node.name() + ". Traceback of forward call "
+                "that caused the error:\n" + "".join(node._trace),
+                UserWarning,
+                stacklevel=2,
+            )
+        raise
     finally:
         _np_err.reset(err_token)
         _grad_enabled.reset(token)
@@ -320,7 +329,7 @@ def _after_vjp(node, grads, grads_in, anomaly, observers):
                 tuple(_to_tensor(g) if g is not None else None for g in grads_in),
                 tuple(_to_tensor(g) if g is not None else None for g in grads),
             )
-    if anomaly:
+    if anomaly == ANOMALY_CHECK_NAN:
         _check_anomaly(node, grads_in)
     for obs in observers:
         obs(node, grads, grads_in)
@@ -415,15 +424,7 @@ def _check_anomaly(node, grads_in):
         if g is None:
             continue
         arr = _as_array(g)
-        if arr.dtype.kind in FLOAT_KINDS and not np.all(np.isfinite(arr)):
-            kind = "nan" if np.any(np.isnan(arr)) else "inf"
-            if node._trace:
-                warnings.warn(
-                    "Error detected in " + node.name() + ". Traceback of forward call "
-                    "that caused the error:\n" + "".join(node._trace),
-                    UserWarning,
-                    stacklevel=3,
-                )
-            raise RuntimeError(
-                f"Function '{node.name()}' returned {kind} values in its {i}th output."
-            )
+        # only nan, as in torch: an inf gradient (1/x at 0, an overflow) can be a correct
+        # result, and a later step (clipping, a GradScaler) may deal with it
+        if arr.dtype.kind in FLOAT_KINDS and np.isnan(arr).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextvars
 import traceback
+import re
 import weakref
 
 import numpy as np
@@ -55,7 +56,9 @@ def pop_scope(token):
     _scope.reset(token)
 
 
-# anomaly mode flag; autograd.anomaly switches it
+# anomaly mode: False (off) or how it is on; autograd.anomaly switches it
+ANOMALY_TRACE = "trace"  # nodes record their forward stack; a failing backward names it
+ANOMALY_CHECK_NAN = "check_nan"  # ... and a nan gradient is a failure too
 _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
 
 # While ``autograd.compile`` traces a call, its Tracer (autograd/compiler/tracer.py); None
@@ -141,6 +144,11 @@ def _input_record(t):
     if cell is _NUMBER_CELL:
         return (t._data, None, 0, None)
     return (t._data, t, cell[0], cell)
+
+
+def _forward_name(grad_fn_name: str) -> str:
+    """``MulBackward0`` -> ``Mul``: the name torch's messages give the op that made a tensor."""
+    return re.sub(r"Backward\d*$", "", grad_fn_name)
 
 
 class Node:
@@ -294,17 +302,22 @@ class Node:
             np.dtype(np.int64): "LongTensor",
         }.get(arr.dtype, "Tensor")
         shape = "[" + ", ".join(map(str, arr.shape)) + "]"
-        origin = (
-            f"which is output {who} of {self.name()}"
-            if isinstance(who, int)
-            else "which is an input of " + self.name()
-        )
+        # torch names the op that made the tensor by its forward name ("output 0 of Mul"),
+        # and nothing for a leaf
+        if isinstance(who, int):  # one of this node's own outputs
+            origin = f", which is output {who} of {_forward_name(self.name())},"
+        elif isinstance(who, str):  # the compiler's description of a guarded tensor
+            origin = f", which is {who},"
+        elif getattr(who, "grad_fn", None) is not None:  # an input made by another op
+            origin = f", which is output {who._output_nr} of {_forward_name(who.grad_fn.name())},"
+        else:
+            origin = ""
         raise GraphError(
             "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: [autograd.{kind} {shape}], {origin}, is at version {now}; "
+            f"inplace operation: [autograd.{kind} {shape}]{origin} is at version {now}; "
             f"expected version {expected} instead. Hint: enable anomaly detection to find "
             "the operation that failed to compute its gradient, with "
-            "autograd.set_detect_anomaly(True)."
+            "autograd.set_detect_anomaly(True, check_nan=False)."
         )
 
     def save_for_forward(self, *values):

@@ -103,7 +103,7 @@ def _infer_dtype(data):
                 if x.dtype.kind not in FLOAT_KINDS or x.ndim
                 else _dt.from_numpy_dtype(x.dtype)
             )
-        elif isinstance(x, (list, tuple)):
+        elif isinstance(x, (list, tuple, range)):
             stack.extend(x)
         elif isinstance(x, (bool, np.bool_)):
             kinds.add(_dt.bool_)
@@ -137,7 +137,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
     def unwrap(x):
         if isinstance(x, Tensor):
             return x._data
-        if isinstance(x, (list, tuple)):
+        if isinstance(x, (list, tuple, range)):
             return [unwrap(v) for v in x]
         return x
 
@@ -209,6 +209,7 @@ class Tensor:
     # defaults keep creating a tensor cheap (it happens for every op).
     _accum = None  # weakref to this leaf's AccumulateGrad node
     _retains_grad = False
+    _retain_hook = None  # retain_grad's hook: it moves to the new node on an in-place write
     _leaf_hooks = None  # hooks on a leaf's gradient
     _post_acc_hooks = None
     name = None
@@ -380,6 +381,7 @@ class Tensor:
                     t._grad = Tensor._make(t._grad._data + g._data)
             return None
 
+        self._retain_hook = _retain
         self.grad_fn._add_tensor_hook(self._output_nr, _retain)
 
     def register_hook(self, hook) -> RemovableHandle:

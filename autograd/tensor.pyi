@@ -30,6 +30,7 @@ class Tensor:
     _version_cell: list[builtins.int]
     _accum: Any
     _retains_grad: builtins.bool
+    _retain_hook: Any
     _leaf_hooks: Any
     _post_acc_hooks: Any
     name: Any

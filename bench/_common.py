@@ -26,6 +26,16 @@ def blas_info() -> str:
         return "threadpoolctl not installed"
 
 
+def optional_torch():
+    """PyTorch if it is installed, else None: a bench still runs without it, leaving out the
+    torch columns."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
 def load_baseline(root, name):
     """The kernel module autograd/kernels/<name>.py of another source tree, imported next to
     the current one (its relative imports resolve to the current package)."""

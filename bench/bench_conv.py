@@ -33,14 +33,12 @@ from _common import (
     add_worker_option,
     blas_info,
     in_backend,
+    optional_torch,
     serve_variants,
     worker_commands,
 )
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 # name, input shape, (out channels, kernel, padding) for a conv or ("pool", kernel)
 CASES = [

@@ -40,15 +40,13 @@ from _common import (
     add_worker_option,
     kernels_swapped,
     load_baseline,
+    optional_torch,
     parse_kernel_bench_args,
     serve_variants,
     worker_commands,
 )
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 
 def composed_layer_norm(x, w, b, eps=1e-5):

@@ -19,12 +19,9 @@ import numpy as np
 import autograd
 
 # (bench/ is on sys.path when a bench runs)
-from _common import Workers, add_worker_option, serve_variants, worker_commands
+from _common import Workers, add_worker_option, optional_torch, serve_variants, worker_commands
 
-try:
-    import torch
-except ImportError:  # the bench still runs, without the torch column
-    torch = None
+torch = optional_torch()
 
 CASES = [
     ((1024, 1000), 0),

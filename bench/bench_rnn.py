@@ -25,7 +25,14 @@ import time
 import numpy as np
 
 # (bench/ is on sys.path when a bench runs)
-from _common import Workers, add_worker_option, in_backend, serve_variants, worker_commands
+from _common import (
+    Workers,
+    add_worker_option,
+    in_backend,
+    optional_torch,
+    serve_variants,
+    worker_commands,
+)
 from _goals import jitgrad_tree, set_threads
 
 sys.path.insert(0, jitgrad_tree())
@@ -33,10 +40,7 @@ sys.path.insert(0, jitgrad_tree())
 import autograd
 import nn
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 CONFIGS = [(64, 16, 32), (256, 64, 32)]  # hidden, steps, batch
 KINDS = ["RNN", "GRU", "LSTM"]

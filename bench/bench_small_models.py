@@ -52,7 +52,7 @@ import warnings
 
 import numpy as np
 
-from _common import Workers, serve_variants  # bench/ is on sys.path
+from _common import Workers, optional_torch, serve_variants  # bench/ is on sys.path
 from _goals import add_threads_option, goal, jitgrad_tree, set_threads
 
 sys.path.insert(0, jitgrad_tree())
@@ -68,10 +68,7 @@ from _mnist1d import cnn as mnist1d_cnn, mlp as mnist1d_mlp
 if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-inductor-")
     atexit.register(shutil.rmtree, os.environ["TORCHINDUCTOR_CACHE_DIR"], ignore_errors=True)
-try:
-    import torch
-except ImportError:  # the bench still runs, without the torch columns
-    torch = None
+torch = optional_torch()
 
 JITGRAD = types.SimpleNamespace(name="jitgrad", T=autograd, nn=nn, F=F, optim=optim)
 TORCH = (

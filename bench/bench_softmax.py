@@ -34,15 +34,13 @@ from _common import (
     kernels_swapped,
     load_baseline,
     median_times,
+    optional_torch,
     parse_kernel_bench_args,
     serve_variants,
     worker_commands,
 )
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 
 def interleaved(fns, repeats):

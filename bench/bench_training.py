@@ -26,13 +26,12 @@ import autograd
 import nn
 import nn.functional as F
 import optim
-from _common import Workers, blas_info, in_backend, serve_variants  # bench/ is on sys.path
+
+# (bench/ is on sys.path when a bench runs)
+from _common import Workers, blas_info, in_backend, optional_torch, serve_variants
 from _goals import add_threads_option, goal, set_threads
 
-try:
-    import torch
-except ImportError:
-    torch = None
+torch = optional_torch()
 
 
 def mlp(lib):

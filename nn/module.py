@@ -230,8 +230,10 @@ class Module:
             raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
         if name == "":
             raise KeyError(f'{kind} name can\'t be empty string ""')
-        if "." in name:
-            raise KeyError(f'{kind} name can\'t contain "."')
+        if "." in name:  # (torch names the module's offending name, not a buffer's)
+            raise KeyError(
+                f'{kind} name can\'t contain "."' + (f", got: {name}" if kind == "module" else "")
+            )
         if hasattr(self, name) and name not in own:
             raise KeyError(f"attribute '{name}' already exists")
 

@@ -59,11 +59,6 @@ class Adafactor(Optimizer):
             st["variance"] = _zeros_like(p)
         return st
 
-    def load_state_dict(self, state_dict):
-        super().load_state_dict(state_dict)
-        for group in self.param_groups:  # JSON checkpoints turn tuples into lists
-            group["eps"] = tuple(group["eps"])
-
     @staticmethod
     def _cast_state(param, name, value):
         # row_var/col_var are reduced along a dimension, so their shape is not the

@@ -442,10 +442,11 @@ class Optimizer:
         new_groups = []
         for group, saved in zip(groups, saved_groups):
             saved["params"] = group["params"]
-            if isinstance(saved.get("betas"), list):
-                saved["betas"] = tuple(saved["betas"])  # JSON turns tuples into lists
             for name, default in self.defaults.items():
                 saved.setdefault(name, default)
+                # JSON checkpoints turn pairs such as ``betas`` into lists: tuples again
+                if isinstance(default, tuple) and isinstance(saved[name], list):
+                    saved[name] = tuple(saved[name])
             new_groups.append(saved)
         self.state = state
         self.param_groups = new_groups

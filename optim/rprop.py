@@ -47,8 +47,3 @@ class Rprop(Optimizer):
         st = super()._init_state(p, group)
         st["step_size"] = Tensor._make(np.full_like(_array(p), group["lr"]))
         return st
-
-    def load_state_dict(self, state_dict):
-        super().load_state_dict(state_dict)
-        for group in self.param_groups:  # JSON checkpoints turn tuples into lists
-            group["etas"], group["step_sizes"] = tuple(group["etas"]), tuple(group["step_sizes"])

@@ -81,6 +81,31 @@ def stepping_optimizers():
 
 
 @pytest.fixture
+def twice_function():
+    """Makes ``Twice``, a custom ``autograd.Function`` computing ``2 * x`` (backward ``2 * g``):
+    ``twice_function()``, or ``twice_function(record)`` whose backward hands the array of the
+    gradient it returns to ``record`` (to check what the engine does with that array)."""
+    import autograd
+
+    def make(record=None):
+        class Twice(autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                out = g * 2
+                if record is not None:
+                    record(out._data)
+                return out
+
+        return Twice
+
+    return make
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(0)
 

@@ -371,16 +371,8 @@ def test_hooks_fall_back():
     assert seen == [1, 1]
 
 
-def test_custom_functions_fall_back():
-    class Twice(autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return g * 2
-
+def test_custom_functions_fall_back(twice_function):
+    Twice = twice_function()
     cf = autograd.compile(lambda x: Twice.apply(x) + 1)
     with pytest.warns(UserWarning, match="autograd.Function Twice"):
         assert cf(autograd.ones(1)).item() == 3.0

@@ -722,3 +722,79 @@ def test_xp_functions_defined_in_both_namespaces():
     assert np.array_equal(xp.NUMPY.clamp(np.array([-2.0, 0.5, 2.0]), -1.0, 1.0), [-1.0, 0.5, 1.0])
     assert xp.TENSOR.clamp(autograd.tensor([-2.0, 2.0]), max=1.0).tolist() == [-2.0, 1.0]
     assert math.isclose(xp.NUMPY.erf(np.array(0.5)), math.erf(0.5))
+
+
+@pytest.mark.parametrize(
+    "dtypes",
+    [
+        ("int32", "bool"),
+        ("uint8", "bool"),
+        ("int16", "int16"),
+        ("bool", "bool"),
+        ("float32", "int64"),
+    ],
+)
+@pytest.mark.parametrize("op", ["add", "sub"])
+def test_alpha_scales_without_promoting_like_torch(op, dtypes):
+    # torch: int32.add(bool, alpha=2) stays int32 (we made it int64: alpha * bool promoted)
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (autograd, torch):
+        a = lib.tensor([1, 2, 3]).to(getattr(lib, dtypes[0]))
+        b = lib.tensor([1, 0, 1]).to(getattr(lib, dtypes[1]))
+        try:
+            out = getattr(a, op)(b, alpha=2)
+            results.append((str(out.dtype).split(".")[-1], out.tolist()))
+        except RuntimeError as e:
+            results.append(str(e))
+    assert results[0] == results[1]
+
+
+def test_float_alpha_on_integers_is_refused_like_torch():
+    a = autograd.tensor([1, 2])
+    for call in (lambda: a.add(a, alpha=2.5), lambda: a.sub(3, alpha=0.5)):
+        with pytest.raises(
+            RuntimeError,
+            match="For integral input tensors, argument alpha must not be a floating point number.",
+        ):
+            call()
+    assert a.add(2.0, alpha=2).tolist() == [5.0, 6.0]  # a float operand makes it a float sum
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+def test_fill_values_an_integer_type_cannot_hold_are_refused_like_torch(dtype):
+    # NumPy's cast wrapped them silently (masked_fill(m, 300) wrote 44 into uint8, nan wrote 0)
+    torch = pytest.importorskip("torch")
+    for value in (300, -1, -255, -256, 2**31, 2**63, 1.5, 255.9, float("nan"), float("inf")):
+        for call in (
+            lambda lib, x: x.masked_fill(lib.tensor([True, False, True]), value),
+            lambda lib, x: x.index_fill(0, lib.tensor([1]), value),
+        ):
+            results = []
+            for lib in (autograd, torch):
+                x = lib.zeros(3, dtype=getattr(lib, dtype))
+                try:
+                    results.append(call(lib, x).tolist())
+                except RuntimeError as e:
+                    results.append(str(e))
+            assert results[0] == results[1], (dtype, value)
+
+
+def test_any_all_of_uint8_stay_uint8_like_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (autograd, torch):
+        u = lib.tensor([[0, 3], [1, 2]], dtype=lib.uint8)
+        for out, expect in ((u.any(), 1), (u.all(), 0), (u.all(1), [0, 1]), (u.any(0), [1, 1])):
+            assert str(out.dtype).endswith("uint8") and out.tolist() == expect
+    assert autograd.tensor([1, 2]).all().dtype == autograd.bool
+
+
+def test_fill_with_a_non_0d_value_has_torchs_message():
+    torch = pytest.importorskip("torch")
+    for fill in (lambda lib, x, v: lib.fill(x, v), lambda lib, x, v: x.fill_(v)):
+        messages = []
+        for lib in (autograd, torch):
+            with pytest.raises(RuntimeError) as info:
+                fill(lib, lib.zeros(2), lib.tensor([1.0, 2.0]))
+            messages.append(str(info.value))
+        assert messages[0] == messages[1]

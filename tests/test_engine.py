@@ -353,10 +353,18 @@ def test_detect_anomaly_names_the_op():
     with autograd.detect_anomaly():
         y = (x / x).sum()
         with (
-            pytest.raises(RuntimeError, match=r"Function 'DivBackward0' returned (nan|inf) values"),
+            pytest.raises(RuntimeError, match=r"Function 'DivBackward0' returned nan values"),
             pytest.warns(UserWarning, match="Traceback of forward call"),
         ):
             y.backward()
+
+
+def test_detect_anomaly_lets_inf_through_like_torch():
+    # d(1/x)/dx at 0 is -inf: a correct gradient, which torch's anomaly mode does not flag
+    x = leaf([0.0, 2.0])
+    with autograd.detect_anomaly():
+        (1 / x).sum().backward()
+    assert x.grad.tolist() == [-np.inf, -0.25]
 
 
 # ---- dtypes through the graph ----------------------------------------------------------
@@ -384,35 +392,18 @@ def test_ndarray_operand_defers_to_tensor():
 
 
 # ---- .grad takes over an exclusively owned gradient (no copy), like torch ---------------
-def _function_returning(record):
-    """A custom Function whose backward's result is remembered by ``record(array)``."""
-
-    class F(autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            out = g * 2
-            record(out._data)
-            return out
-
-    return F
-
-
-def test_leaf_grad_takes_over_a_fresh_gradient():
+def test_leaf_grad_takes_over_a_fresh_gradient(twice_function):
     ids = []
     x = leaf([1.0, 2.0, 3.0])
-    _function_returning(lambda a: ids.append(id(a))).apply(x).sum().backward()
+    twice_function(lambda a: ids.append(id(a))).apply(x).sum().backward()
     assert id(x.grad._data) == ids[0]  # the VJP's own array became .grad (x.grad keeps it alive)
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
 
 
-def test_leaf_grad_copies_a_gradient_someone_else_holds():
+def test_leaf_grad_copies_a_gradient_someone_else_holds(twice_function):
     kept = []
     x = leaf([1.0, 2.0, 3.0])
-    _function_returning(kept.append).apply(x).sum().backward()
+    twice_function(kept.append).apply(x).sum().backward()
     assert not np.shares_memory(x.grad._data, kept[0])
     (x * 1.0).sum().backward()  # accumulates into .grad in place: kept[0] must not change
     np.testing.assert_array_equal(kept[0], [2.0, 2.0, 2.0])
@@ -444,3 +435,82 @@ def test_retained_intermediate_grad_is_not_shared_with_leaf():
     (y * 3.0).sum().backward()
     x.grad.add_(100.0)
     np.testing.assert_array_equal(y.grad.numpy(), [3.0, 3.0])
+
+
+def test_version_error_names_the_op_that_made_the_tensor_like_torch():
+    cases = {
+        "saved output": lambda lib, a: (lambda b: (b.exp(), b))(a.exp()),
+        "saved input": lambda lib, a: (lambda b: (b * b, b))(a * 2),
+        "leaf": lambda lib, a: ((a * a).sum(), a),
+    }
+    torch = pytest.importorskip("torch")
+    for name, make in cases.items():
+        messages = []
+        for lib in (autograd, torch):
+            a = lib.ones(3, requires_grad=True)
+            out, written = make(lib, a)
+            with lib.no_grad():
+                written.add_(1)
+            with pytest.raises(RuntimeError) as info:
+                out.sum().backward()
+            messages.append(str(info.value).split(" Hint:")[0])
+        assert messages[0] == messages[1].replace("torch.", "autograd."), name
+
+
+def test_detect_anomaly_without_nan_check_still_names_the_failing_forward_call():
+    assert (autograd.is_anomaly_enabled(), autograd.is_anomaly_check_nan_enabled()) == (False, True)
+    with autograd.detect_anomaly(check_nan=False):
+        assert autograd.is_anomaly_enabled() and not autograd.is_anomaly_check_nan_enabled()
+        x = leaf([0.0])
+        (x / x).sum().backward()  # a nan gradient passes
+        assert np.isnan(x.grad.numpy()).all()
+        a = leaf([1.0, 2.0])
+        b = a * 2
+        c = b * b
+        b.mul_(2)
+        with (
+            pytest.raises(RuntimeError, match="modified by an inplace operation"),
+            pytest.warns(UserWarning, match="Error detected in MulBackward0. Traceback of forward"),
+        ):
+            c.sum().backward()
+    autograd.set_detect_anomaly(True, check_nan=False)
+    try:
+        assert autograd.is_anomaly_enabled() and not autograd.is_anomaly_check_nan_enabled()
+    finally:
+        autograd.set_detect_anomaly(False)
+    assert (autograd.is_anomaly_enabled(), autograd.is_anomaly_check_nan_enabled()) == (False, True)
+
+
+def test_retain_grad_follows_in_place_writes_like_torch():
+    # retain_grad keeps the gradient of the tensor's newest value; a hook registered with
+    # register_hook keeps the gradient of the value it was registered on (torch >= 2.0)
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 1
+        y.retain_grad()
+        seen = []
+        y.register_hook(lambda g: seen.append(g.tolist()))
+        y.mul_(2)
+        y.add_(1)
+        (y * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        a = lib.ones(4, requires_grad=True)
+        b = a * 1
+        b.retain_grad()
+        b[1:3].mul_(5)  # through a view: b takes a CopySlices node
+        (b * b).sum().backward()
+        h = lib.tensor([-1.0, 2.0, 3.0], requires_grad=True) * 2
+        h.retain_grad()
+        h.relu_()
+        h.sum().backward()
+        return (
+            y.grad.tolist(),
+            seen,
+            x.grad.tolist(),
+            b.grad.tolist(),
+            a.grad.tolist(),
+            h.grad.tolist(),
+        )
+
+    assert run(autograd) == run(torch)

@@ -541,3 +541,87 @@ def test_index_add_copy_dtype_mismatch_message_is_torchs(method):
             getattr(x, method)(0, lib.tensor([0, 1]), source)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+# Writes of a source tensor of another dtype: torch refuses them (a float source written into
+# an integer tensor would otherwise be truncated without a word). Each case: the call, and
+# the message torch 2.13 gives for a Float destination and a Double source.
+_MISMATCHED_WRITES = {
+    "index_put_": (
+        lambda lib, x, s: x.index_put_((lib.tensor([0]),), s),
+        "Index put requires the source and destination dtypes match, got Float for the "
+        "destination and Double for the source.",
+    ),
+    "index_put": (
+        lambda lib, x, s: x.index_put((lib.tensor([0]),), s, accumulate=True),
+        "Index put requires the source and destination dtypes match, got Float for the "
+        "destination and Double for the source.",
+    ),
+    "setitem int index": (
+        lambda lib, x, s: x.__setitem__(lib.tensor([0]), s),
+        "Index put requires the source and destination dtypes match, got Float for the "
+        "destination and Double for the source.",
+    ),
+    "setitem list index": (
+        lambda lib, x, s: x.__setitem__([0], s),
+        "Index put requires the source and destination dtypes match, got Float for the "
+        "destination and Double for the source.",
+    ),
+    "scatter_": (
+        lambda lib, x, s: x.scatter_(0, lib.tensor([0]), s),
+        "scatter(): Expected self.dtype to be equal to src.dtype",
+    ),
+    "scatter_add": (
+        lambda lib, x, s: lib.scatter_add(x, 0, lib.tensor([0]), s),
+        "scatter(): Expected self.dtype to be equal to src.dtype",
+    ),
+    "scatter_reduce_": (
+        lambda lib, x, s: x.scatter_reduce_(0, lib.tensor([0]), s, "sum"),
+        "scatter(): Expected self.dtype to be equal to src.dtype",
+    ),
+    "masked_scatter_": (
+        lambda lib, x, s: x.masked_scatter_(lib.tensor([True, False, False]), s),
+        "masked_scatter: expected self and source to have same dtypes but gotFloat and Double",
+    ),
+    "put_": (
+        lambda lib, x, s: x.put_(lib.tensor([0]), s),
+        "put_(): self and source expected to have the same dtype, but got self.dtype = "
+        "Float and source.dtype = Double",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_MISMATCHED_WRITES))
+def test_write_of_another_dtype_is_refused_like_torch(case):
+    call, message = _MISMATCHED_WRITES[case]
+    x = autograd.zeros(3)
+    with pytest.raises(RuntimeError) as info:
+        call(autograd, x, autograd.ones(1, dtype=autograd.float64))
+    assert str(info.value) == message
+    assert x.tolist() == [0.0, 0.0, 0.0]  # nothing written
+    i = autograd.zeros(3, dtype=autograd.int64)  # the silent truncation this prevents
+    with pytest.raises(RuntimeError):
+        call(autograd, i, autograd.tensor([1.5]))
+    assert i.tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("case", sorted(_MISMATCHED_WRITES))
+def test_write_of_another_dtype_message_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    call, message = _MISMATCHED_WRITES[case]
+    with pytest.raises(RuntimeError) as info:
+        call(torch, torch.zeros(3), torch.ones(1, dtype=torch.float64))
+    assert str(info.value) == message
+
+
+def test_setitem_that_torch_casts_still_casts():
+    # basic indexing copies with a cast, and a mask with a one-element value is a masked fill
+    x = autograd.zeros(3, dtype=autograd.int64)
+    x[0] = autograd.tensor(1.7)
+    x[1:2] = autograd.tensor([2.7], dtype=autograd.float64)
+    x[autograd.tensor(2)] = autograd.tensor(3.7)  # a 0-d integer index is an int
+    assert x.tolist() == [1, 2, 3]
+    x[autograd.tensor([True, False, True])] = autograd.tensor(5.5)
+    assert x.tolist() == [5, 2, 5]
+    x[autograd.tensor([0, 1])] = 7.9  # a Python number is cast, as in torch
+    assert x.tolist() == [7, 7, 5]

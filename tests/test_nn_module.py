@@ -389,3 +389,24 @@ def test_module_scope_paths_for_viz():
     assert node.module_path.type_name == "Linear"
     assert current_scope() is None  # popped after the call
     assert str(nn.Linear(2, 2)(autograd.ones(1, 2)).grad_fn.module_path) == "Linear"
+
+
+def test_bad_child_names_are_refused_with_torchs_messages():
+    torch = pytest.importorskip("torch")
+    cases = [
+        lambda lib, m: m.add_module("a.b", lib.nn.ReLU()),
+        lambda lib, m: m.add_module("", lib.nn.ReLU()),
+        lambda lib, m: m.register_buffer("a.b", None),
+        lambda lib, m: m.register_parameter("a.b", None),
+        lambda lib, m: m.add_module(3, None),
+    ]
+    import types
+
+    ours = types.SimpleNamespace(nn=nn)
+    for case in cases:
+        messages = []
+        for lib in (ours, torch):
+            with pytest.raises((KeyError, TypeError)) as info:
+                case(lib, lib.nn.Module())
+            messages.append((type(info.value).__name__, str(info.value)))
+        assert messages[0] == messages[1]

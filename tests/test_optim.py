@@ -642,6 +642,23 @@ def test_load_state_dict_accepts_string_keys_and_arrays():
         np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
+def test_load_state_dict_turns_listed_pairs_back_into_tuples(stepping_optimizers):
+    # JSON checkpoints hand back betas / etas / step_sizes / Adafactor's eps as lists
+    for name in stepping_optimizers:
+        params = _mlp_params()
+        opt = getattr(optim, name)(params)
+        sd = opt.state_dict()
+        pairs = {k for k, v in opt.defaults.items() if isinstance(v, tuple)}
+        listed = [
+            {k: list(v) if k in pairs else v for k, v in g.items()} for g in sd["param_groups"]
+        ]
+        opt2 = getattr(optim, name)(_mlp_params())
+        opt2.load_state_dict({"state": sd["state"], "param_groups": listed})
+        for k in pairs:
+            assert opt2.param_groups[0][k] == opt.defaults[k], (name, k)
+            assert type(opt2.param_groups[0][k]) is tuple, (name, k)
+
+
 def test_load_state_dict_errors_leave_optimizer_untouched():
     params = _mlp_params()
     opt = optim.Adam(params, lr=0.01)

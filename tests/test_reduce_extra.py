@@ -487,3 +487,47 @@ def test_nanmedian_of_an_all_nan_slice_reports_torchs_index():
         ours = autograd.full((2, n), float("nan")).nanmedian(1).indices
         theirs = torch.full((2, n), float("nan")).nanmedian(1).indices
         assert ours.tolist() == theirs.tolist(), n
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib, a: a.sum(dim=()),
+        lambda lib, a: a.sum(dim=[], keepdim=True),
+        lambda lib, a: a.sum((), dtype=lib.float32),
+        lambda lib, a: a.mean(dim=()),
+        lambda lib, a: a.nansum(dim=()),
+        lambda lib, a: a.nanmean(dim=()),
+        lambda lib, a: a.std(dim=()),
+        lambda lib, a: a.var(dim=(), keepdim=True),
+        lambda lib, a: lib.std_mean(a, dim=())[0],
+        lambda lib, a: a.norm(dim=()),
+        lambda lib, a: lib.linalg.vector_norm(a, dim=()),
+        lambda lib, a: a.count_nonzero(dim=()),
+        lambda lib, a: a.amax(dim=()),
+        lambda lib, a: a.any(dim=()),  # (any/all keep every element: no dim to reduce)
+    ],
+)
+def test_an_empty_dim_list_reduces_like_torch(call):
+    # torch reads dim=() as "every dim" for the sum family; we returned the input unchanged
+    torch = pytest.importorskip("torch")
+    a = np.arange(6.0).reshape(2, 3)
+    ours, theirs = call(autograd, autograd.tensor(a)), call(torch, torch.tensor(a))
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+
+
+def test_sum_over_an_empty_dim_list_has_the_gradient_of_a_full_sum():
+    x = autograd.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    x.mean(dim=()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 1 / 6))
+
+
+def test_masked_select_of_a_0d_tensor_is_1d_like_torch():
+    m = autograd.tensor(2.0, requires_grad=True)
+    out = m.masked_select(m > 0)
+    assert tuple(out.shape) == (1,) and out.tolist() == [2.0]
+    out.sum().backward()
+    assert m.grad.item() == 1.0
+    assert m.masked_select(autograd.tensor([True, False])).tolist() == [2.0]

@@ -19,6 +19,12 @@ def test_tensor_dtype_inference_like_torch():
     assert autograd.tensor(np.zeros(2)).dtype == autograd.float64  # keeps the array's dtype
     assert autograd.tensor(3).shape == ()
     assert autograd.tensor([[1, 2], [3, 4]], dtype=autograd.float64).dtype == autograd.float64
+    r = autograd.tensor(range(4))  # a range is a sequence, as in torch
+    assert r.dtype == autograd.int64 and r.tolist() == [0, 1, 2, 3]
+    assert autograd.tensor([range(2), range(2, 4)], dtype=autograd.float32).tolist() == [
+        [0.0, 1.0],
+        [2.0, 3.0],
+    ]
 
 
 def test_tensor_copies_but_from_numpy_shares():

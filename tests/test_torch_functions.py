@@ -237,9 +237,17 @@ def test_queries_and_switches_like_torch():
     assert not autograd.is_inference_mode_enabled()
     with autograd.inference_mode():
         assert autograd.is_inference_mode_enabled() and not autograd.is_grad_enabled()
-    with autograd.detect_anomaly():
-        assert autograd.is_anomaly_check_nan_enabled()
-    assert not autograd.is_anomaly_check_nan_enabled()
+    for check_nan in (True, False):
+        with autograd.detect_anomaly(check_nan=check_nan):
+            ours = (autograd.is_anomaly_enabled(), autograd.is_anomaly_check_nan_enabled())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # ("Anomaly Detection has been enabled")
+            with torch.autograd.detect_anomaly(check_nan=check_nan):
+                theirs = (torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled())
+        assert ours == theirs == (True, check_nan)
+    # (outside anomaly mode torch reports the nan check as on: it is the default setting)
+    ours = (autograd.is_anomaly_enabled(), autograd.is_anomaly_check_nan_enabled())
+    assert ours == (torch.is_anomaly_enabled(), torch.is_anomaly_check_nan_enabled())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         autograd.set_default_tensor_type("torch.DoubleTensor")

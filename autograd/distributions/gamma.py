@@ -188,10 +188,7 @@ class Dirichlet(Distribution):
         # normalised independent gammas; clamped away from 0 and 1 like torch's sampler
         shape = self._extended_shape(sample_shape)
         g = _standard_gamma(self.concentration.expand(shape))
-        x = g / g.sum(-1, keepdim=True)
-        info = finfo(x)
-        np.clip(x._data, info.tiny, 1 - info.eps, out=x._data)
-        return x
+        return _inside_unit_interval(g / g.sum(-1, keepdim=True))
 
     def log_prob(self, value):
         if self._validate_args:
@@ -226,6 +223,15 @@ class Dirichlet(Distribution):
             - (k - a0) * autograd.digamma(a0)
             - ((c - 1.0) * autograd.digamma(c)).sum(-1)
         )
+
+
+def _inside_unit_interval(x: Tensor) -> Tensor:
+    """``x`` (normalised gammas) clamped in place into (0, 1), from the dtype's smallest
+    normal number to ``1 - eps``, like torch's Dirichlet and Beta samplers: rounding can give
+    exactly 0 or 1, where ``log_prob`` is infinite."""
+    info = finfo(x)
+    np.clip(x._data, info.tiny, 1 - info.eps, out=x._data)
+    return x
 
 
 def _dirichlet_mode(c):
@@ -280,10 +286,7 @@ class Beta(_BroadcastParameters):
         shape = self._extended_shape(sample_shape)
         g1 = _standard_gamma(self.concentration1.expand(shape))
         g0 = _standard_gamma(self.concentration0.expand(shape))
-        x = g1 / (g1 + g0)
-        info = finfo(x)
-        np.clip(x._data, info.tiny, 1 - info.eps, out=x._data)
-        return x
+        return _inside_unit_interval(g1 / (g1 + g0))
 
     def log_prob(self, value):
         if self._validate_args:

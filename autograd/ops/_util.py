@@ -236,6 +236,14 @@ def wrap_dims(dim, ndim: int):
     return tuple(sorted(dims))
 
 
+def reduce_dims(dim, ndim: int):
+    """``wrap_dims`` for the sum family (sum, mean, var, norm ...), where an empty ``dim``
+    means every dim, as in torch: ``x.sum(dim=())`` is the sum of all elements."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    return wrap_dims(dim, ndim)
+
+
 def sizes_arg(args, error: str = "sizes must be ints") -> tuple:
     """Accept ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])`` / a Size for shape arguments (one-
     element tensors count as ints); anything else raises ``TypeError(f"{error}, got ...")``."""
@@ -254,6 +262,13 @@ def sizes_arg(args, error: str = "sizes must be ints") -> tuple:
 def require_float(t: Tensor, opname: str):
     if t._data.dtype.kind not in FLOAT_KINDS:
         raise DTypeError(f"{opname}: expected a floating point tensor, got {t.dtype}")
+
+
+def require_0d_value(value: Tensor, message: str) -> None:
+    """The value tensor of a fill (``fill_``, ``masked_fill``, ``index_fill``) must be 0-d:
+    otherwise torch's RuntimeError, ``message`` formatted with the tensor's ``ndim``."""
+    if value.ndim != 0:
+        raise RuntimeError(message.format(ndim=value.ndim))
 
 
 def shape_of(x):

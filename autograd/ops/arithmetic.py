@@ -199,7 +199,7 @@ def add(input, other, *, alpha=1) -> Tensor:
         if out is not None:
             return out
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _times_alpha(input, other, alpha)
     a, b = binary_operands(input, other)
     if not (a._requires_grad or b._requires_grad):  # fast path: nothing to record
         out = forward_only(Add, a, b)
@@ -237,6 +237,11 @@ def sub(input, other, *, alpha=1) -> Tensor:
         out = lean_binary(Sub, np.subtract, input, other, False)
         if out is not None:
             return out
+    if _is_bool(input) and _is_bool(other):
+        raise DTypeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
     if _is_bool(input) or _is_bool(other):
         raise DTypeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If "
@@ -244,13 +249,28 @@ def sub(input, other, *, alpha=1) -> Tensor:
             "operator instead."
         )
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _times_alpha(input, other, alpha)
     a, b = binary_operands(input, other)
     if not (a._requires_grad or b._requires_grad):  # fast path: nothing to record
         out = forward_only(Sub, a, b)
         if out is not None:
             return out
     return Sub.apply(a, b)
+
+
+def _times_alpha(input, other, alpha):
+    """``alpha * other`` for add/sub, in the dtype of ``input + other``: alpha scales, it does
+    not promote (as in torch, int32 + 2 * bool stays int32; a float alpha on integers is an
+    error, not a silent switch to float)."""
+    want = _dt.result_type(input, other)
+    if isinstance(alpha, (float, np.floating)) and not (want.is_floating_point or want.is_complex):
+        raise DTypeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+    if not isinstance(other, Tensor):  # a number: scaled as a number, still "a scalar"
+        return other * alpha
+    scaled = mul(other, alpha)
+    return scaled if scaled.dtype == want else scaled.to(want)
 
 
 def _is_bool(x) -> bool:

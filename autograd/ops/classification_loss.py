@@ -27,7 +27,7 @@ from .compare import where
 from .registry import Sample, register_functions
 from ..dtypes import FLOAT_KINDS
 from .. import amp as _amp
-from .loss import _check_reduction, _reduce, _ref_reduce
+from .loss import _check_reduction, _pointwise_inputs, _reduce, _ref_reduce
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"]
 
@@ -487,13 +487,13 @@ def binary_cross_entropy(
         tensor(0.)
     """
     _check_reduction(reduction)
-    if not isinstance(target, Tensor):
-        target = Tensor(target, dtype=input.dtype)
-    if target.shape != input.shape:
-        raise ValueError(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}) is deprecated. Please ensure they have the same size."
-        )
+    target = _pointwise_inputs(
+        input,
+        target,
+        "binary_cross_entropy",
+        "Using a target size ({target}) that is different to the input size ({input}) is "
+        "deprecated. Please ensure they have the same size.",
+    )
     loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))  # (checks the range)
     return _reduce(loss, reduction, weight)
 
@@ -515,13 +515,12 @@ def binary_cross_entropy_with_logits(
         tensor(0.)
     """
     _check_reduction(reduction)
-    if not isinstance(target, Tensor):
-        target = Tensor(target, dtype=input.dtype)
-    if target.shape != input.shape:
-        raise ValueError(
-            f"Target size ({target.shape}) must be the same as input size ({input.shape})"
-        )
-    target = target.to(input.dtype)
+    target = _pointwise_inputs(
+        input,
+        target,
+        "binary_cross_entropy_with_logits",
+        "Target size ({target}) must be the same as input size ({input})",
+    ).to(input.dtype)
     log_sig = logsigmoid(input)
     if pos_weight is not None:
         lw = 1 + (pos_weight - 1) * target

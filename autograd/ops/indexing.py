@@ -36,7 +36,7 @@ from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, cast, tracked
+from ._util import _torch_dtype_name, as_tensor_operand, cast, tracked
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
@@ -624,6 +624,36 @@ def _value_for(input: Tensor, idx, value, opname) -> Tensor:
     return v
 
 
+def check_index_put_dtype(input: Tensor, value: Tensor) -> None:
+    """torch's index_put refuses a value tensor of another dtype instead of casting it (a
+    float written into an integer tensor would otherwise be truncated without a word)."""
+    if value._data.dtype != input._data.dtype:
+        raise DTypeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_torch_dtype_name(input._data.dtype)} for the destination and "
+            f"{_torch_dtype_name(value._data.dtype)} for the source."
+        )
+
+
+def is_advanced_put(index, value: Tensor) -> bool:
+    """Does ``self[index] = value`` go through torch's index_put (an integer index array, or
+    a boolean mask with a value of more than one element)? Basic indexing copies with a cast,
+    and a mask with a one-element value is a masked fill, which casts too."""
+    has_mask = False
+    for part in index if isinstance(index, tuple) else (index,):
+        if isinstance(part, Tensor):
+            arr = part._data
+        elif isinstance(part, (list, np.ndarray)):
+            arr = np.asarray(part)
+        else:
+            continue
+        if arr.dtype.kind == "b":
+            has_mask = True
+        elif arr.dtype.kind in "iu" and arr.ndim > 0:  # a 0-d integer tensor is an int
+            return True
+    return has_mask and value._data.size != 1
+
+
 def index_put_slice(self: Tensor, index, value) -> Tensor:
     """Out of place ``self[index] = value``: a new tensor, differentiable w.r.t. both
     (``self``'s gradient is zero where it was overwritten). Used by ``x[index] = value``.
@@ -645,6 +675,8 @@ def index_put(input: Tensor, indices, values, accumulate: bool = False) -> Tenso
         ...                    autograd.tensor(1.0), accumulate=True)
         tensor([2., 0., 0.])
     """
+    if isinstance(values, Tensor):
+        check_index_put_dtype(input, values)
     idx = _normalize_index(tuple(indices), input)
     v = _value_for(input, idx, values, "index_put")
     return (IndexAdd if accumulate else IndexPut).apply(input, v, idx=idx)
@@ -774,7 +806,11 @@ def put(input: Tensor, index, source, accumulate: bool = False) -> Tensor:
             f"index.numel() = {arr.size}"
         )
     if source._data.dtype != input._data.dtype:
-        source = cast(source, _dt.as_dtype(input._data.dtype))
+        raise DTypeError(
+            "put_(): self and source expected to have the same dtype, but got self.dtype = "
+            f"{_torch_dtype_name(input._data.dtype)} and source.dtype = "
+            f"{_torch_dtype_name(source._data.dtype)}"
+        )
     flat = (IndexAdd if accumulate else IndexPut).apply(
         reshape(input, (-1,)), reshape(source, (-1,)), idx=(arr,)
     )

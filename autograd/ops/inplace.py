@@ -34,7 +34,7 @@ from ..function import _NO_RECORD, Op, derive, write
 from ..forward_ad import linear_jvp
 from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
-from ._util import tracked
+from ._util import require_0d_value, tracked
 from .indexing import _GRAD_KINDS, GetItem, IndexPut
 
 __all__ = [
@@ -213,6 +213,12 @@ def _take_history(t: Tensor, new: Tensor):
     node = new.grad_fn
     if node is None:
         return
+    hook = t._retain_hook
+    if hook is not None and t.grad_fn is not None:
+        # retain_grad keeps the gradient of the tensor's newest value, as in torch (hooks
+        # registered with register_hook stay with the value they were registered on)
+        t.grad_fn._hooks[t._output_nr].remove(hook)
+        node._add_tensor_hook(new._output_nr, hook)
     t.grad_fn = node
     t._output_nr = new._output_nr
     t._requires_grad = True
@@ -325,11 +331,10 @@ def _overwrite(old: Tensor, value: Tensor) -> Tensor:
 def fill_(self: Tensor, value) -> Tensor:
     """Fill with a number (or a 0-d tensor); returns self."""
     if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(
-                f"fill_ only supports 0-dimension value tensor but got tensor with "
-                f"{value.ndim} dimensions."
-            )
+        require_0d_value(
+            value,
+            "fill_ only supports 0-dimension value tensor but got tensor with {ndim} dimensions.",
+        )
         if (
             _grad_enabled.get()
             and (value._requires_grad or self._requires_grad)
@@ -369,7 +374,10 @@ def copy_(self: Tensor, src) -> Tensor:
 
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
-    from .indexing import index_put_slice
+    from .indexing import check_index_put_dtype, index_put_slice, is_advanced_put
+
+    if isinstance(value, Tensor) and value.dtype != self.dtype and is_advanced_put(index, value):
+        check_index_put_dtype(self, value)
 
     if isinstance(value, Tensor) and (
         _grad_enabled.get() and (value._requires_grad or self._requires_grad) or _dual(self, value)
@@ -431,11 +439,11 @@ def fill(input: Tensor, value) -> Tensor:
         tensor([3., 3.])
     """
     if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(
-                f"fill only supports 0-dimension value tensor but got tensor with "
-                f"{value.ndim} dimensions."
-            )
+        require_0d_value(
+            value,
+            # (torch's message names fill_ for the out-of-place fill too)
+            "fill_ only supports 0-dimension value tensor but got tensor with {ndim} dimensions.",
+        )
         from .arithmetic import to_dtype
 
         value = (

@@ -66,10 +66,16 @@ def _check_reduction(reduction):
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-def _pointwise_inputs(input, target, name):
+def _pointwise_inputs(input, target, name, mismatch: str | None = None):
+    """``target`` as a Tensor (numbers and arrays in ``input``'s dtype) for a loss that pairs
+    it with ``input`` element by element. A target of another shape raises the ValueError
+    ``mismatch`` (formatted with ``target`` and ``input``, the two shapes: the BCE losses) or,
+    without one, gets torch's warning that it will broadcast (the regression losses)."""
     if not isinstance(target, Tensor):
         target = Tensor(target, dtype=input.dtype)
     if target.shape != input.shape:
+        if mismatch is not None:
+            raise ValueError(mismatch.format(target=target.shape, input=input.shape))
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}). This will likely lead to incorrect results due to "

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..tensor import Tensor
-from ._util import cast, tracked
+from ._util import _torch_dtype_name, cast, require_0d_value, tracked
 from .registry import OpInfo, Sample, register
 from .indexing import GetItem, IndexPut
 
@@ -28,17 +28,35 @@ __all__ = [
 # masks
 def _fill_value(input: Tensor, value, opname) -> Tensor:
     if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(
-                f"{opname} only supports a 0-dimensional value tensor, but got "
-                f"tensor with {value.ndim} dimension(s)."
-            )
+        require_0d_value(
+            value,
+            f"{opname} only supports a 0-dimensional value tensor, but got tensor with "
+            "{ndim} dimension(s).",
+        )
         return (
             cast(value, _dt.as_dtype(input._data.dtype))
             if tracked(value)
             else Tensor._make(value._data.astype(input._data.dtype))
         )
-    return Tensor._make(np.asarray(value).astype(input._data.dtype))
+    return Tensor._make(_number_as(value, input._data.dtype))
+
+
+# torch names the C type in its overflow message
+_C_INT_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int"}
+
+
+def _number_as(value, npdtype) -> np.ndarray:
+    """A Python number as a 0-d array of ``npdtype``. An integer type refuses a value it
+    cannot hold, as torch does (NumPy's cast would wrap 300 to 44 in uint8, nan to 0)."""
+    npdtype = np.dtype(npdtype)
+    if npdtype.kind in "iu" and isinstance(value, (int, float, np.integer, np.floating)):
+        info = np.iinfo(npdtype)
+        # an unsigned type takes negatives down to -max, wrapping them (-1 -> 255), as in torch
+        low = -info.max if npdtype.kind == "u" else info.min
+        if not (low <= value <= info.max):  # (false for nan as well)
+            name = _C_INT_NAMES.get(npdtype.name, npdtype.name + "_t")
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return np.asarray(value).astype(npdtype)
 
 
 def _check_mask(mask, opname, msg) -> np.ndarray:
@@ -82,7 +100,8 @@ def masked_select(input: Tensor, mask) -> Tensor:
     from .movement import expand
 
     m = _check_mask(mask, "masked_select", "masked_select: expected BoolTensor for mask")
-    shape = np.broadcast_shapes(input._data.shape, m.shape)
+    # (a 0-d input and mask select from a 1-element row: the result is always 1-D)
+    shape = np.broadcast_shapes(input._data.shape, m.shape) or (1,)
     if shape != input._data.shape:
         input = expand(input, shape)
     return MaskedSelect.apply(input, idx=tuple(np.nonzero(np.broadcast_to(m, shape))))
@@ -145,6 +164,11 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
         raise TypeError(
             f"masked_scatter(): argument 'source' must be Tensor, not {type(source).__name__}"
         )
+    if source._data.dtype != input._data.dtype:  # torch's words, "got" and all
+        raise DTypeError(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{_torch_dtype_name(input._data.dtype)} and {_torch_dtype_name(source._data.dtype)}"
+        )
     shape = np.broadcast_shapes(input._data.shape, m.shape)
     if shape != input._data.shape:
         input = expand(input, shape)
@@ -156,7 +180,7 @@ def masked_scatter(input: Tensor, mask, source: Tensor) -> Tensor:
     values = narrow(reshape(source, (-1,)), 0, 0, k)
     if not mb.ndim:  # a 0-d input: replaced or not
         return IndexPut.apply(input, reshape(values, ()), idx=()) if k else input.clone()
-    return IndexPut.apply(input, cast(values, _dt.as_dtype(input._data.dtype)), idx=idx)
+    return IndexPut.apply(input, values, idx=idx)
 
 
 def _np_masked_scatter(x, m, source):

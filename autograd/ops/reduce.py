@@ -30,7 +30,7 @@ from ._reduction import (
     keep_reduction,
     unreduced,
 )
-from ._util import wrap_dim, wrap_dims
+from ._util import reduce_dims, wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
 from .samples import over_dims
 
@@ -97,7 +97,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
         >>> autograd.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
         tensor([4., 6.])
     """
-    dims = wrap_dims(dim, input.ndim)
+    dims = reduce_dims(dim, input.ndim)
     if dtype is not None:
         npdt = _dt.as_dtype(dtype).np
     elif input._data.dtype.kind in "biu":
@@ -166,7 +166,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
             f"mean(): could not infer output dtype. Input dtype must be either a "
             f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}"
         )
-    dims = wrap_dims(dim, input.ndim)
+    dims = reduce_dims(dim, input.ndim)
     return Mean.apply(input, dims=dims, keepdim=keepdim)
 
 
@@ -478,7 +478,7 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
             dims = tuple(range(input.ndim)) if dim is None else (dim,) if one_dim else dim
             return matrix_norm(input, p, dims, keepdim)
     p = float(p)
-    dims = wrap_dims(dim, input.ndim)
+    dims = reduce_dims(dim, input.ndim)
     if (
         p in (np.inf, -np.inf)
         and input._data.size == 0
@@ -527,7 +527,8 @@ register(OpInfo("norm", norm, ref=_np_norm, samples=_norm_samples, family="reduc
 
 # ---- all / any / count_nonzero ------------------------------------------------------------
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """True where every element (over ``dim``, int or tuple) is non-zero; bool result.
+    """True where every element (over ``dim``, int or tuple) is non-zero; bool result (uint8
+    0/1 for a uint8 input, as in torch).
 
     Example:
         >>> autograd.tensor([[True, False], [True, True]]).all(dim=1)
@@ -538,7 +539,8 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """True where some element (over ``dim``, int or tuple) is non-zero; bool result.
+    """True where some element (over ``dim``, int or tuple) is non-zero; bool result (uint8
+    0/1 for a uint8 input, as in torch).
 
     Example:
         >>> autograd.tensor([0.0, 2.0]).any()
@@ -555,13 +557,15 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
         >>> autograd.tensor([[1, 0], [2, 3]]).count_nonzero(dim=0)
         tensor([2, 1])
     """
-    dims = wrap_dims(dim, input.ndim)
+    dims = reduce_dims(dim, input.ndim)
     return Tensor._make(derive(_count_nonzero, input, dims=dims))
 
 
 # (these have no gradient: their values are derived, see function.derive)
 def _truth(x, np_fn, dims, keepdim):
-    return np.asarray(np_fn(x, axis=dims, keepdims=keepdim))
+    out = np.asarray(np_fn(x, axis=dims, keepdims=keepdim))
+    # torch keeps uint8 for a uint8 input (0/1), as before it had a bool type
+    return out.astype(np.uint8) if x.dtype == np.uint8 else out
 
 
 def _count_nonzero(x, dims):
@@ -636,7 +640,7 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
     npdt = _int64_if_integral(input._data.dtype, dtype)
     if input._requires_grad and npdt.kind not in FLOAT_KINDS:
         input = input.detach()
-    return Nansum.apply(input, dims=wrap_dims(dim, input.ndim), keepdim=keepdim, dtype=npdt)
+    return Nansum.apply(input, dims=reduce_dims(dim, input.ndim), keepdim=keepdim, dtype=npdt)
 
 
 class Nanmean(Op):
@@ -675,7 +679,7 @@ def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Te
         RuntimeError,
         "nanmean(): expected input to have floating point or complex dtype but got ",
     )
-    return Nanmean.apply(input, dims=wrap_dims(dim, input.ndim), keepdim=keepdim)
+    return Nanmean.apply(input, dims=reduce_dims(dim, input.ndim), keepdim=keepdim)
 
 
 def _nan_samples(rng):

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes as _dt
 from ..errors import DTypeError
 from ..function import Op, derive
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, cast, wrap_dim
+from ._util import as_tensor_operand, wrap_dim
 from .indexing import (
     GetItem,
     IndexAdd,
@@ -242,7 +241,9 @@ def _scatter_prepare(input: Tensor, dim, index, src, opname):
         if tuple(src.shape) != arr.shape:  # only src's leading block is used
             src = GetItem.apply(src, idx=tuple(slice(0, n) for n in arr.shape))
         if src._data.dtype != input._data.dtype:
-            src = cast(src, _dt.as_dtype(input._data.dtype))
+            # torch refuses rather than cast: a float src scattered into an integer tensor
+            # would be truncated without a word
+            raise DTypeError("scatter(): Expected self.dtype to be equal to src.dtype")
     return dim, idx, src
 
 

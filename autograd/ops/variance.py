@@ -22,7 +22,7 @@ from ._reduction import (
     keep_reduction,
     unreduced,
 )
-from ._util import wrap_dims
+from ._util import reduce_dims
 from .registry import OpInfo, Sample, register
 from .reduce import _np_mean, mean
 
@@ -103,7 +103,7 @@ def _var_args(opname, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):  # legacy x.var(False): the positional is `unbiased`
         dim, unbiased = None, dim
     _float_only(input, opname)
-    dims = wrap_dims(dim, input.ndim)
+    dims = reduce_dims(dim, input.ndim)
     c = _correction(opname, unbiased, correction)
     if _count(input._data.shape, dims) - c <= 0:
         warnings.warn(
