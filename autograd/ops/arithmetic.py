@@ -153,26 +153,25 @@ _make, _np_asarray = Tensor._make, np.asarray
 
 
 def _index_arithmetic(a, b, negate: bool):
-    """``a + b`` (``a - b`` with ``negate``) for a Tensor ``a`` and a Python int ``b`` (the
-    callers check both types), when ``a`` is a 0-d int64 tensor that needs no gradient:
-    ``i + 8`` on an index from ``for i in randint(...)`` in a batch loader. The same tensor
-    as ``forward_only(Add or Sub, ...)`` (a fresh 0-d int64 array), worked out on Python
-    ints without the operand tensors and the ufunc call. None when the general path is
-    needed: other operands, a dual level open or tracing, ``b`` outside int64 (the general
-    path refuses it) or a result outside int64 (the general path wraps it around, as torch
-    does). (Unlike ``forward_only`` it need not step aside while bfloat16 stand-ins are in
-    use: its operand is int64.)"""
-    x = a._data
-    if (
-        x.dtype is _INT64
-        and not x.shape
-        and not a._requires_grad
-        and _function._tracer is None
-        and _function._fw_level is None
-    ):
-        v = x.item() - b if negate else x.item() + b
-        if _INT64_MIN <= v <= _INT64_MAX and _INT64_MIN <= b <= _INT64_MAX:
-            return _make(_np_asarray(v, _INT64))
+    """``a + b`` (``a - b`` with ``negate``) when ``a`` is a 0-d int64 tensor that needs no
+    gradient and ``b`` a Python int: ``i + 8`` on an index from ``for i in randint(...)`` in a
+    batch loader. The same tensor as ``forward_only(Add or Sub, ...)`` (a fresh 0-d int64
+    array), worked out on Python ints without the operand tensors and the ufunc call. None
+    when the general path is needed: other operands, a dual level open or tracing, ``b``
+    outside int64 (the general path refuses it) or a result outside int64 (the general path
+    wraps it around, as torch does). (Unlike ``forward_only`` it need not step aside while
+    bfloat16 stand-ins are in use: its operand is int64.)"""
+    if type(b) is int and type(a) is Tensor and not a._requires_grad:
+        x = a._data
+        if (
+            x.dtype is _INT64
+            and not x.shape
+            and _function._fw_level is None
+            and _function._tracer is None
+        ):
+            v = x.item() - b if negate else x.item() + b
+            if _INT64_MIN <= v <= _INT64_MAX and _INT64_MIN <= b <= _INT64_MAX:
+                return _make(_np_asarray(v, _INT64))
     return None
 
 
@@ -191,11 +190,9 @@ def add(input, other, *, alpha=1) -> Tensor:
     if type(input) is Tensor and alpha == 1:
         # fast paths: index arithmetic (``i + 8``), then the lean path (another tensor of one
         # dtype and shape, or a Python number: ``function.lean_binary``)
-        if type(other) is int:
-            out = _index_arithmetic(input, other, False)
-            if out is not None:
-                return out
-        out = lean_binary(Add, np.add, input, other, False)
+        out = _index_arithmetic(input, other, False) if type(other) is int else None
+        if out is None:
+            out = lean_binary(Add, np.add, input, other, False)
         if out is not None:
             return out
     if alpha != 1:
@@ -230,11 +227,9 @@ def sub(input, other, *, alpha=1) -> Tensor:
     """
     if type(input) is Tensor and alpha == 1 and input._data.dtype.kind != "b":
         # fast paths as in add (a bool tensor is refused below)
-        if type(other) is int:
-            out = _index_arithmetic(input, other, True)
-            if out is not None:
-                return out
-        out = lean_binary(Sub, np.subtract, input, other, False)
+        out = _index_arithmetic(input, other, True) if type(other) is int else None
+        if out is None:
+            out = lean_binary(Sub, np.subtract, input, other, False)
         if out is not None:
             return out
     if _is_bool(input) and _is_bool(other):
