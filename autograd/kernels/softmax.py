@@ -461,7 +461,7 @@ def cross_entropy(
         >>> loss
         array([0.69314718])
     """
-    loss, prob, _, _ = cross_entropy_checked(x, target, weight, ignore_index, smoothing)
+    loss, prob, _, _ = _cross_entropy(x, target, weight, ignore_index, smoothing)
     return loss, prob
 
 
@@ -479,6 +479,10 @@ def cross_entropy_checked(
         >>> bad, ignored
         (1, 1)
     """
+    return _cross_entropy(x, target, weight, ignore_index, smoothing)
+
+
+def _cross_entropy(x, target, weight, ignore_index, smoothing):
     x = _contig(x)
     prob = np.empty(x.shape, x.dtype)
     loss = np.empty(x.shape[0])
