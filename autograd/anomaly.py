@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from . import function as _function
 from .function import ANOMALY_CHECK_NAN, ANOMALY_TRACE, _anomaly
 from .grad_mode import _decorate
 
@@ -26,6 +27,7 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
+        _function._anomaly_used = True  # (nodes read the mode only once it was ever on)
         self._token = _anomaly.set(ANOMALY_CHECK_NAN if self.check_nan else ANOMALY_TRACE)
         return self
 
@@ -40,6 +42,8 @@ class detect_anomaly:
 def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
     """Turn anomaly mode on or off for this thread (``check_nan=False``: on, without failing
     on nan gradients - the forward stacks are still recorded and named on an error)."""
+    if mode:
+        _function._anomaly_used = True
     _anomaly.set((ANOMALY_CHECK_NAN if check_nan else ANOMALY_TRACE) if mode else False)
 
 

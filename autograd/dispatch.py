@@ -32,6 +32,7 @@ from .backend import _backend
 # family -> the module under autograd/kernels/ that holds its kernels and its ``supports``
 FAMILIES = (
     "activation",
+    "attention",
     "conv",
     "linear",
     "masking",

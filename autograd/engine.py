@@ -231,15 +231,13 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
     pop, get = buffers.pop, buffers.get  # (bound once: called per node)
     try:
         for node in order:
-            grads = pop(node, None)
-            if grads is None:
+            g = pop(node, None)  # (see _accumulate: the gradient, or a list of them)
+            if g is None:
                 if not retain_graph:
                     node._release()
                 continue
             if type(node) is AccumulateGrad:
-                g = grads.pop()  # (the list lets go of it: see _accumulate_into_leaf)
-                if g is None:
-                    continue
+                # ``g`` is the only reference the engine holds (see _accumulate_into_leaf)
                 g = _run_tensor_hooks(node.variable._leaf_hooks, g, graph)
                 for k in capture_at.get((node, 0), ()):
                     captured[k] = _to_tensor(g)
@@ -249,22 +247,34 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                     for obs in observers:
                         obs(node, (g,), None)
                 continue
+            if type(g) is list:  # a node with several outputs: one gradient (or None) each
+                grads = g
+                g = grads[0]
+            else:
+                grads = None
             special = slow or node._special
             if special:
-                grads = _before_vjp(node, grads, graph, capture_at, captured)
-            g = grads[0]
+                grads = _before_vjp(
+                    node, [g] if grads is None else grads, graph, capture_at, captured
+                )
+                g = grads[0]
             if g is None and (node._num_outputs == 1 or all(g is None for g in grads)):
                 if not retain_graph:  # only non-differentiable outputs were reached
                     node._release()
                 continue
             op = node.op
             if op._plain_vjp:  # (``Op._vjp``, inlined: it runs once per node)
+                if op.backward_into is not None and not (special or graph):
+                    if _added_into(node, g, get):  # a slice's gradient, added into its input's
+                        if not retain_graph and node._saved:
+                            node._saved = _FREED
+                        continue
                 node._as_tensors = graph
                 grads_in = op.backward(node, g, xp)
-                if not isinstance(grads_in, tuple):
+                if type(grads_in) is not tuple:
                     grads_in = (grads_in,)
             else:
-                grads_in = op._vjp(node, grads, xp)
+                grads_in = op._vjp(node, [g] if grads is None else grads, xp)
             if special:
                 _after_vjp(node, grads, grads_in, anomaly, observers)
             if not retain_graph and node._saved:
@@ -272,18 +282,21 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
             # send each input its gradient; a node used several times sums them (fan-in)
             for edge, g in zip(node.next_edges, grads_in):
                 if edge is not None and g is not None:
-                    nxt, nr = edge
-                    buf = get(nxt)
-                    if buf is None:  # the first gradient to reach nxt: nothing to sum yet
+                    nxt = edge[0]
+                    old = get(nxt)
+                    if old is None:  # the first gradient to reach nxt: nothing to sum yet
                         if nxt._num_outputs == 1:
-                            buffers[nxt] = [g]
+                            buffers[nxt] = g
                         else:
-                            buf = buffers[nxt] = [None] * nxt._num_outputs
-                            buf[nr] = g
+                            buffers[nxt] = buf = [None] * nxt._num_outputs
+                            buf[edge[1]] = g
+                    elif type(old) is list:
+                        nr = edge[1]
+                        buf_g = old[nr]
+                        old[nr] = g if buf_g is None else buf_g + g
                     else:
-                        old = buf[nr]
-                        buf[nr] = g if old is None else old + g
-            grads_in = g = None  # hold no gradient beyond its buffer (see _exclusive)
+                        buffers[nxt] = old + g
+            grads_in = grads = g = old = None  # hold no gradient beyond its buffer (_exclusive)
     except Exception:
         if anomaly and getattr(node, "_trace", None):  # name the forward call, as torch does
             warnings.warn(
@@ -349,10 +362,45 @@ def _prune(order, targets):
 
 
 def _accumulate(buffers, node, nr, g):
-    buf = buffers.get(node)
-    if buf is None:
-        buf = buffers[node] = [None] * node._num_outputs
-    buf[nr] = g if buf[nr] is None else buf[nr] + g
+    """Add ``g``, the gradient of ``node``'s output ``nr``, into ``buffers``: a node with one
+    output keeps its gradient itself (no list per node: the engine loop's common case),
+    one with several a list with one gradient (or None) per output."""
+    if node._num_outputs != 1:
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._num_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    else:
+        old = buffers.get(node)
+        buffers[node] = g if old is None else old + g
+
+
+def _added_into(node, g, get) -> bool:
+    """Whether ``node``'s VJP (a slice: zeros with ``g`` at its positions) was added straight
+    into the gradient its input has already received, as ``node.op.backward_into`` does.
+    That skips the zeros array and the fan-in sum, which add the same value to each element
+    in the same order (``old + g`` where the slice is, ``old + 0`` elsewhere): ``split``'s
+    pieces send one gradient array to their input instead of one each. Only into an
+    array no one else can see (a fresh sum or VJP result, like ``_exclusive``)."""
+    edge = node.next_edges[0]
+    if edge is None:
+        return False
+    into = get(edge[0])
+    if type(into) is list:  # (a buffer may be a list, one gradient per output)
+        into = into[edge[1]]
+    return (
+        type(into) is np.ndarray
+        and into.base is None
+        and into.flags.writeable
+        and into.dtype == g.dtype
+        and _getrefcount(into) <= _INTO_REFS
+        and node.op.backward_into(node, g, into)
+    )
+
+
+# References to an exclusively owned gradient in ``_added_into``: the buffer (its list, or
+# the dict of buffers), the local ``into`` and ``sys.getrefcount``'s argument.
+_INTO_REFS = 3
 
 
 def _to_tensor(g):

@@ -42,6 +42,9 @@ from .tensor import _NUMBER_CELL, RemovableHandle, Tensor
 # Module scope: nn.Module.__call__ pushes its path here so nodes remember which module made
 # them (autograd.viz groups the picture by module). One ContextVar read per node.
 _scope = contextvars.ContextVar("autograd_module_scope", default=None)
+# True once a scope was pushed (and from then on): until then a node's ``module_path`` is
+# None without reading ``_scope`` (plain tensor code, outside any module, pays nothing).
+_scope_used = False
 
 
 def current_scope():
@@ -49,6 +52,8 @@ def current_scope():
 
 
 def push_scope(path):
+    global _scope_used
+    _scope_used = True
     return _scope.set(path)
 
 
@@ -60,6 +65,9 @@ def pop_scope(token):
 ANOMALY_TRACE = "trace"  # nodes record their forward stack; a failing backward names it
 ANOMALY_CHECK_NAN = "check_nan"  # ... and a nan gradient is a failure too
 _anomaly = contextvars.ContextVar("autograd_anomaly", default=False)
+# True once anomaly mode has been switched on anywhere (autograd.anomaly sets it, and never
+# back): until then making a node skips reading ``_anomaly`` (like ``_LOW_PRECISION``).
+_anomaly_used = False
 
 # While ``autograd.compile`` traces a call, its Tracer (autograd/compiler/tracer.py); None
 # otherwise. ``Op.apply`` hands every op to it: the one hook that tracing needs, since every
@@ -115,6 +123,30 @@ try:
         _NP_QUIET = _np_err.get()
 except (ImportError, AttributeError):  # pragma: no cover - other NumPy layouts
     _np_err, _NP_QUIET = _ErrstateVar(), None
+
+
+def _quietly(fn, *args):
+    """``fn(*args)`` with NumPy's warnings off (set and reset: the general way)."""
+    token = _np_err.set(_NP_QUIET)
+    try:
+        return fn(*args)
+    finally:
+        _np_err.reset(token)
+
+
+# The lean paths below call a NumPy ufunc, which reads no context variable but NumPy's error
+# state, so they run it in a context of their own where that state is quiet: entering and
+# leaving a context is far cheaper than setting and resetting a variable. A context can be
+# entered by one thread at a time: ``run`` raises RuntimeError when another thread's ufunc
+# is inside it (NumPy lets go of the GIL in long loops), and the caller then takes
+# ``_quietly`` (a ufunc has no side effects to repeat if it raised RuntimeError itself).
+if isinstance(_np_err, contextvars.ContextVar):
+    _QUIET_CONTEXT = contextvars.Context()
+    _QUIET_CONTEXT.run(_np_err.set, _NP_QUIET)
+    _quiet_ufunc = _QUIET_CONTEXT.run
+else:  # pragma: no cover - other NumPy layouts
+    _quiet_ufunc = _quietly
+_ufunc = np.ufunc
 
 
 _SECOND_BACKWARD = (
@@ -192,8 +224,8 @@ class Node:
         self.needs_input_grad = tuple([e is not None for e in edges])
         self._saved = ()
         self._as_tensors = False
-        self.module_path = _scope.get()
-        if _anomaly.get():
+        self.module_path = _scope.get() if _scope_used else None
+        if _anomaly_used and _anomaly.get():
             self._trace = traceback.format_stack()[:-3]
 
     # ---- the ctx API --------------------------------------------------------------
@@ -542,6 +574,12 @@ class Op:
     # also run on bfloat16 arrays as they are (their result shares the input's memory);
     # other ops compute bfloat16 in float32.
     view_param = None
+    # ``backward_into(ctx, grad, into) -> bool``, for an op with one input whose VJP is zeros
+    # with ``grad`` added at some positions (slicing): adds ``grad`` at those positions of
+    # ``into``, the gradient its input has already received, in place, and returns True
+    # (False: not possible, use ``backward``). The engine then skips the zeros array and
+    # the fan-in sum (engine.py ``_added_into``).
+    backward_into = None
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -625,8 +663,8 @@ class Op:
             node.needs_input_grad = needs
             node._saved = ()
             node._as_tensors = False
-            node.module_path = _scope.get()
-            if _anomaly.get():
+            node.module_path = _scope.get() if _scope_used else None
+            if _anomaly_used and _anomaly.get():
                 node._trace = traceback.format_stack()[:-2]
         else:
             ctx = _NO_RECORD
@@ -709,22 +747,6 @@ class Op:
 # tests/test_eager_fast_paths.py checks that both give the same tensors, nodes and records.
 
 
-def _lean_node(cls, edges, needs, shape, dtype):
-    """A recording node of ``cls`` (the fields ``Op.apply`` sets) for an output of ``shape``
-    and ``dtype``; its ``_saved`` is the caller's to set."""
-    node = _new(Node)
-    node.op = cls
-    node.next_edges = edges
-    node.needs_input_grad = needs
-    node._as_tensors = False
-    node.module_path = _scope.get()
-    if _anomaly.get():
-        node._trace = traceback.format_stack()[:-3]
-    meta = _META_BY_SHAPE.get(shape)
-    node._out_meta = meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
-    return node
-
-
 def lean_unary(cls, forward, a, save):
     """``cls.apply(a)`` for an elementwise op of one floating Tensor whose forward is
     ``forward(x)`` and which saves its output (``save="y"``: exp, tanh, sigmoid) or its input
@@ -732,11 +754,17 @@ def lean_unary(cls, forward, a, save):
     if _fw_level is not None or _tracer is not None or _LOW_PRECISION:
         return None
     x = a._data
-    token = _np_err.set(_NP_QUIET)
-    try:
-        out = forward(x)
-    finally:
-        _np_err.reset(token)
+    if type(forward) is _ufunc:  # (see _quiet_ufunc; other forwards may read context vars)
+        try:
+            out = _quiet_ufunc(forward, x)
+        except RuntimeError:
+            out = _quietly(forward, x)
+    else:  # (a Python function: run in this context, as Op.apply does)
+        token = _np_err.set(_NP_QUIET)
+        try:
+            out = forward(x)
+        finally:
+            _np_err.reset(token)
     if type(out) is not _ndarray:  # (a NumPy scalar, from a 0-d input)
         out = _tensor_module._asarray(out)
     result = _new(Tensor)
@@ -749,8 +777,17 @@ def lean_unary(cls, forward, a, save):
         result.grad_fn = None
         return result
     gf = a.grad_fn
-    edge = (gf, a._output_nr) if gf is not None else (a._grad_accumulator(), 0)
-    node = _lean_node(cls, (edge,), (True,), out.shape, out.dtype)
+    node = _new(Node)  # the fields ``Op.apply`` sets (inline: a call costs more than each)
+    node.op = cls
+    node.next_edges = ((gf, a._output_nr) if gf is not None else (a._grad_accumulator(), 0),)
+    node.needs_input_grad = (True,)
+    node._as_tensors = False
+    node.module_path = _scope.get() if _scope_used else None
+    if _anomaly_used and _anomaly.get():
+        node._trace = traceback.format_stack()[:-2]
+    shape, dtype = out.shape, out.dtype
+    meta = _META_BY_SHAPE.get(shape)
+    node._out_meta = meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
     if save == "y" and out is not x:
         node._saved = ((out, 0, 0, cell),)
     else:  # (``a`` is the caller's tensor, never a ``Tensor._number`` operand)
@@ -764,8 +801,8 @@ def lean_unary(cls, forward, a, save):
 def lean_binary(cls, forward, a, b, save):
     """``cls.apply(*binary_operands(a, b))`` for an elementwise op of a Tensor ``a`` and a
     Tensor ``b`` of the same dtype and shape, or a Python number ``b`` that takes ``a``'s
-    dtype (``y * 2.0``: the constant ``binary_operands`` makes), whose forward is
-    ``forward(x, y)`` and which saves nothing (``save=False``: add, sub) or, like ``Mul``,
+    dtype (``y * 2.0``: the constant ``binary_operands`` makes), whose forward is the
+    ufunc ``forward(x, y)`` and which saves nothing (``save=False``: add, sub) or, like ``Mul``,
     each input where the other one needs a gradient (``save=True``); None when the general
     path is needed."""
     if _fw_level is not None or _tracer is not None or _LOW_PRECISION:
@@ -785,11 +822,10 @@ def lean_binary(cls, forward, a, b, save):
         rb = False
     else:
         return None
-    token = _np_err.set(_NP_QUIET)
-    try:
-        out = forward(x, y)
-    finally:
-        _np_err.reset(token)
+    try:  # (``forward`` is a ufunc: see _quiet_ufunc)
+        out = _quiet_ufunc(forward, x, y)
+    except RuntimeError:
+        out = _quietly(forward, x, y)
     if type(out) is not _ndarray:  # (a NumPy scalar, from 0-d inputs)
         out = _tensor_module._asarray(out)
     result = _new(Tensor)
@@ -804,20 +840,35 @@ def lean_binary(cls, forward, a, b, save):
         return result
     # the edges of ``Op.apply``'s two-input case, written out for the same reason (two
     # ``_edge`` calls cost as much as a sixth of this whole function)
+    # (a leaf's AccumulateGrad is fetched as in ``Tensor._grad_accumulator``, inlined: ops
+    # on weights are the commonest; the method makes it when the leaf has none yet)
     if not ra:
         ea = None
     elif a.grad_fn is not None:
         ea = (a.grad_fn, a._output_nr)
     else:
-        ea = (a._grad_accumulator(), 0)
+        acc = a._accum
+        acc = acc() if acc is not None else None
+        ea = (acc if acc is not None else a._grad_accumulator(), 0)
     if not rb:
         eb = None
     elif b.grad_fn is not None:
         eb = (b.grad_fn, b._output_nr)
     else:
-        eb = (b._grad_accumulator(), 0)
-    needs = ((True, True) if rb else (True, False)) if ra else (False, True)
-    node = _lean_node(cls, (ea, eb), needs, shape, out.dtype)
+        acc = b._accum
+        acc = acc() if acc is not None else None
+        eb = (acc if acc is not None else b._grad_accumulator(), 0)
+    node = _new(Node)  # as in lean_unary
+    node.op = cls
+    node.next_edges = (ea, eb)
+    node.needs_input_grad = ((True, True) if rb else (True, False)) if ra else (False, True)
+    node._as_tensors = False
+    node.module_path = _scope.get() if _scope_used else None
+    if _anomaly_used and _anomaly.get():
+        node._trace = traceback.format_stack()[:-2]
+    dtype = out.dtype
+    meta = _META_BY_SHAPE.get(shape)
+    node._out_meta = meta if meta is not None and meta[1] is dtype else _shared_meta(shape, dtype)
     if save:  # (``a`` and ``b`` are the caller's tensors, never ``Tensor._number`` operands)
         if not ra:
             rec_b = None

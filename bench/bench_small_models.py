@@ -3,6 +3,7 @@
 Usage:  .venv/bin/python bench/bench_small_models.py [--rounds 20] [--models char-gru,bigram]
                            [--no-torch-compile] [--threads 1] [--clock wall|thread]
                            [--jitgrad-tree DIR] [--baseline-tree DIR] [--parts]
+                           [--kernel-threads 1,2]
 
 Models (float32; each written once below and run on both libraries):
 
@@ -33,6 +34,10 @@ steps in turn, so load from other processes hits them alike):
   its first call (the compile time, cold: an empty inductor cache) is reported separately,
   as is jitgrad compiled's.
 
+With ``--kernel-threads 1,2``, jitgrad's variants also run on 2 kernel threads
+(``autograd.kernels.set_num_threads``), columns ``jitgrad eager kt2`` / ``jitgrad compiled
+kt2`` of the same run (the ratios and goals stay those of the 1-thread columns).
+
 Ratios are to torch eager in the same run (lower is better). Issue 17's goals: eager
 <= 1.0x torch eager; compiled <= 0.5x torch eager and <= 1.0x torch.compile.
 """
@@ -53,7 +58,8 @@ import warnings
 import numpy as np
 
 from _common import Workers, optional_torch, serve_variants  # bench/ is on sys.path
-from _goals import add_threads_option, goal, jitgrad_tree, set_threads
+from _goals import add_kernel_threads_option, add_threads_option, goal, jitgrad_tree, set_threads
+from _goals import kernel_threads_suffix, with_kernel_threads
 
 sys.path.insert(0, jitgrad_tree())
 
@@ -251,9 +257,10 @@ def jitgrad_compile():
 
 
 # ---- one process per library (see _common.SETTLE for why) ------------------------------
-def serve(lib, name, inner, use_torch_compile):
+def serve(lib, name, inner, use_torch_compile, kernel_threads=(1,)):
     """``--worker LIB``: build model ``name``'s variants on one library, time their first
-    (compiling) calls, then serve them to the parent (``_common.serve_variants``). LIB
+    (compiling) calls, then serve them to the parent (``_common.serve_variants``); jitgrad's
+    also on each other count of ``kernel_threads`` (labels ending in `` kt2``...). LIB
     "baseline" is jitgrad imported from ``--baseline-tree`` (its variants are labelled
     "baseline ...")."""
     L = TORCH if lib == "torch" else JITGRAD
@@ -270,6 +277,16 @@ def serve(lib, name, inner, use_torch_compile):
             step()  # compiles
         first[compiled[0]] = time.perf_counter() - t0
         variants[compiled[0]] = step
+    if lib == "jitgrad":
+        for n in kernel_threads:
+            if n != 1:
+                variants[f"jitgrad eager{kernel_threads_suffix(n)}"] = with_kernel_threads(
+                    make_step(name, L), n
+                )
+                if compiled[1] is not None:
+                    step = with_kernel_threads(make_step(name, L, compiled[1]), n)
+                    step()  # (compiles)
+                    variants[f"{compiled[0]}{kernel_threads_suffix(n)}"] = step
     serve_variants(variants, inner, first=first, clock=CLOCK[0])
 
 
@@ -376,6 +393,7 @@ def main():
         help="skip torch.compile (it spends ~10-30 s compiling each model)",
     )
     add_threads_option(ap)
+    add_kernel_threads_option(ap)
     ap.add_argument(
         "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
     )
@@ -413,10 +431,18 @@ def main():
     if args.worker:
         if args.worker != "torch":
             kernels.warmup(("float32",))
-        serve(args.worker, names[0], args.inner, not args.no_torch_compile)
+        serve(args.worker, names[0], args.inner, not args.no_torch_compile, args.kernel_threads)
         return
     kernels.warmup(("float32",))
     worker_args = ["--clock", args.clock, "--threads", str(args.threads)]
+    worker_args += ["--kernel-threads", ",".join(map(str, args.kernel_threads))]
+    extra = [
+        f"jitgrad {kind}{kernel_threads_suffix(n)}"
+        for n in args.kernel_threads
+        if n != 1
+        for kind in ("eager", "compiled")
+    ]
+    columns = [*COLUMNS, *extra]
     if args.jitgrad_tree:
         worker_args += ["--jitgrad-tree", args.jitgrad_tree]
     print(f"jitgrad from {os.path.dirname(autograd.__file__)}")
@@ -429,6 +455,7 @@ def main():
     print(
         f"{'model':12s}"
         + "".join(f"{c:>18s}" for c in COLUMNS)
+        + "".join(f"{c:>22s}" for c in extra)
         + "   eager/torch  compiled/torch  compiled/torch.compile"
     )
     results = {}
@@ -442,7 +469,10 @@ def main():
             args.baseline_tree,
         )
         results[name] = (med, first)
-        cells = "".join(f"{med[c]:15.3f} ms" if c in med else f"{'n/a':>18s}" for c in COLUMNS)
+        cells = "".join(
+            f"{med[c]:{w - 3}.3f} ms" if c in med else f"{'n/a':>{w}s}"
+            for c, w in zip(columns, [18] * len(COLUMNS) + [22] * len(extra))
+        )
         te, tc, jc = med.get("torch eager"), med.get("torch.compile"), med.get("jitgrad compiled")
         ratios = [
             med["jitgrad eager"] / te if te else None,

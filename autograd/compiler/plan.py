@@ -42,6 +42,7 @@ from ..ops.activation import Gelu
 from ..ops.arithmetic import Clone
 from ..ops.linalg import Matmul
 from ..ops.movement import Permute, _broadcast_view, _sum_to_shape
+from ..ops.softmax import Softmax
 from ..tensor import AccumulateGrad
 from . import fusion as _fusion
 from .tracer import BackwardStep, CallStep, DeriveStep, OpStep, Slot, SlotRef, WriteStep
@@ -57,6 +58,7 @@ from .steps import (
     acc_leaf,
     add_at,
     bias_gelu,
+    masked_softmax,
     scalar_out,
     sum_rows,
 )
@@ -127,6 +129,7 @@ class _Builder(BackwardSteps):
         self.group = None  # the fused kernel the steps emitted now belong to
         self.single: set = set()  # gradient variables one value reaches (no sum: no acc)
         self.reshaped: dict = {}  # reshape nodes whose slice VJP adds their gradient as is
+        self.masked: dict = {}  # softmax step -> (scale, mask) steps run with it (_masked_softmax)
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -236,9 +239,12 @@ class _Builder(BackwardSteps):
             if k in first_of:
                 g = first_of[k]
                 gelu = self._gelu_after_bias(g)  # (a bias add, then exact GELU)
-                span = range(g[0], (g[-1] if gelu is None else gelu) + 1)
+                soft = self._softmax_after_mask(g)  # (attention: scale, mask, softmax)
+                span = range(g[0], (soft or gelu or g[-1]) + 1)
                 skip.update(span)
-                if gelu is None:
+                if soft is not None:
+                    self._masked_softmax(g, soft)
+                elif gelu is None:
                     self._fused_forward(g)
                 else:
                     self._bias_gelu(g, gelu)
@@ -538,6 +544,75 @@ class _Builder(BackwardSteps):
         self.emit(f"c{k} = Ctx({gelu.node.needs_input_grad!r})")
         self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
         self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
+        self.group = None
+
+    def _softmax_after_mask(self, group):
+        """The number of the softmax step that takes the result of ``group`` when the group
+        is attention's scaling and causal mask, ``(x * scale).masked_fill(mask, fill)``
+        (a ``Mul`` by a 0-d value, then a ``Where`` picking a 0-d ``fill`` where a (Q, C)
+        boolean ``mask`` holds) followed by a softmax over the last axis, neither
+        intermediate read elsewhere; else None. ``_masked_softmax`` makes the three steps
+        one kernel call."""
+        tr = self.tr
+        if len(group) != 2 or group[1] + 1 >= len(tr.steps):
+            return None
+        mul, where, soft = tr.steps[group[0]], tr.steps[group[1]], tr.steps[group[1] + 1]
+        k = group[1] + 1
+        if not (
+            isinstance(soft, OpStep)
+            and mul.op is _fusion.Mul
+            and where.op is _fusion.Where
+            and soft.op is Softmax
+            and soft.params.get("log") is False
+            and soft.ins[0] is where.out
+            and where.ins[2] is mul.out
+            and mul.out.dtype in _fusion._FLOATS
+            and mul.out.shape is not None
+            and len(mul.out.shape) >= 2
+            and soft.params.get("dim") == len(mul.out.shape) - 1
+            and all(s.dtype == mul.out.dtype for s in (*mul.ins, where.ins[1], soft.out))
+            and where.ins[1].shape == ()
+            and where.ins[0].dtype == np.bool_
+            and where.ins[0].shape == mul.out.shape[-2:]
+            and sorted([mul.ins[0].shape, mul.ins[1].shape], key=len) == [(), mul.out.shape]
+            and self.last.get(mul.out.n) == group[1]
+            and self.last.get(where.out.n) == k
+            and mul.out.n not in self.saved_slots
+            and where.out.n not in self.saved_slots
+            and not {group[0], group[1], k} & self.live_steps
+            and all(tr.steps[j].saved is not None for j in group if j in self.in_backward)
+        ):
+            return None
+        return k
+
+    def _masked_softmax(self, group, k):
+        """Attention's scaling, mask and softmax (``_softmax_after_mask``) as one kernel call
+        (steps.py ``masked_softmax``, kernels/attention.py); the steps' ctxs filled as
+        their forwards fill them. Steps between the two (the mask made from a buffer) run
+        first."""
+        tr = self.tr
+        mul, where, soft = tr.steps[group[0]], tr.steps[group[1]], tr.steps[k]
+        for j in range(group[0], group[1]):
+            if j not in group:
+                self._op(j, tr.steps[j])
+        x, scale = mul.ins if mul.ins[1].shape == () else mul.ins[::-1]
+        names = [self.var(s) for s in (x, scale, where.ins[0], where.ins[1])]
+        _dispatch._load("attention").warmup(mul.out.dtype)  # (compiled now, not in a replay)
+        self.ns["masked_softmax"] = masked_softmax
+        self.temps.update((mul.out.n, where.out.n))  # (never made: no variables)
+        self.kernel_names.append("Mul+Where+Softmax")
+        self.group = len(self.kernel_names) - 1
+        self.box("forward", "Mul", names[:2], [f"~{mul.out.n}"], _shape_text(mul.out))
+        self.box("forward", "Where", [names[2], names[3], f"~{mul.out.n}"], [f"~{where.out.n}"])
+        self._fused_ctxs(group, [mul, where])
+        ctx = "NR"
+        if k in self.in_backward:
+            ctx = f"c{k}"
+            self.emit(f"{ctx} = Ctx({soft.node.needs_input_grad!r})")
+            self.masked[k] = (group[0], group[1], scale)
+        y = self.var(soft.out)
+        self.emit(f"{y} = masked_softmax({ctx}, {', '.join(names)})  # Mul+Where+Softmax")
+        self.box("forward", "Softmax", [f"~{where.out.n}"], [y, ctx], _shape_text(soft.out))
         self.group = None
 
     def _matmul_into_clone(self, k) -> bool:

@@ -24,6 +24,7 @@ from .steps import (
     _inline_view,
     _saved_example,
     _shape_text,
+    masked_softmax_grad,
 )
 from .tracer import BackwardStep
 
@@ -69,6 +70,11 @@ class BackwardSteps:
         skip = set()
         for node in step.order:
             if node in skip:
+                continue
+            masked = self._masked_run(node, step, runs)
+            if masked is not None:  # (attention's softmax, mask and scaling: one kernel)
+                skip.update(masked)
+                self._masked_softmax_vjp(masked, gvar, step.retain_graph)
                 continue
             if node in runs:
                 run = runs[node]
@@ -180,6 +186,68 @@ class BackwardSteps:
         if not retain:
             self.emit(f"c{k} = None", 2)
         self.box("backward", f"{st.op.__name__} VJP", [g, f"c{k}"], [target])
+
+    def _masked_run(self, node, step, runs):
+        """[softmax, where, mul] nodes, when ``node`` is the softmax of a ``masked_softmax``
+        forward (plan.py ``_masked_softmax``) and the engine's order runs the three VJPs one
+        after the other, each sending its gradient to the next only (and the scaling's to
+        the scores only); else None."""
+        tr = self.tr
+        k = tr.node_step.get(node) if type(node) is not AccumulateGrad else None
+        if k not in self.masked:
+            return None
+        k_mul, k_where, _ = self.masked[k]
+        i = step.order.index(node)
+        run = step.order[i : i + 3]
+        if len(run) != 3 or [tr.node_step.get(n) for n in run[1:]] != [k_where, k_mul]:
+            return None
+        where, mul = run[1], run[2]
+        x = 0 if tr.steps[k_mul].ins[1] is self.masked[k][2] else 1  # (the scores' input)
+        if not (
+            self.feeds.get(where) == [node]
+            and self.feeds.get(mul) == [where]
+            and node.next_edges[0] is not None
+            and node.next_edges[0][0] is where
+            and where.next_edges[0] is None
+            and where.next_edges[1] is None
+            and where.next_edges[2] is not None
+            and where.next_edges[2][0] is mul
+            and mul.next_edges[x] is not None
+            and mul.next_edges[x ^ 1] is None
+            and runs.get(where, [where, mul]) == [where, mul]
+        ):
+            return None
+        return run
+
+    def _masked_softmax_vjp(self, run, gvar, retain):
+        """The VJPs of attention's softmax, mask and scaling (``_masked_run``) as one kernel
+        call (steps.py ``masked_softmax_grad``); a gradient of another dtype or layout than
+        the kernel's takes the three nodes' own VJPs."""
+        tr = self.tr
+        soft, where, mul = run
+        k, k_where, k_mul = (tr.node_step[n] for n in run)
+        x = 0 if tr.steps[k_mul].ins[1] is self.masked[k][2] else 1  # (the scores' input)
+        mask_at = tr.steps[k_where].saved[0].index(("in", 0))
+        scale_at = tr.steps[k_mul].saved[0].index(("in", x ^ 1))
+        g, target = gvar[soft], gvar[mul.next_edges[x][0]]
+        self.ns["masked_softmax_grad"] = masked_softmax_grad
+        dtype = self._dt(tr.steps[k].out.dtype)
+        self.emit(f"if {g} is not None and {g}.dtype == {dtype} and {g}.flags.carray:")
+        call = f"masked_softmax_grad(c{k}, {g}, c{k_where}._saved[{mask_at}], "
+        call += f"c{k_mul}._saved[{scale_at}])"
+        self.emit(self._acc(target, call) + "  # SoftmaxVJP+WhereVJP+MulVJP", 2)
+        self.emit(f"{g} = {gvar[where]} = {gvar[mul]} = None", 2)
+        if not retain:
+            self.emit(f"c{k} = c{k_where} = c{k_mul} = None", 2)
+        self.kernel_names.append("SoftmaxVJP+WhereVJP+MulVJP")
+        self.group = len(self.kernel_names) - 1
+        self.box("backward", "Softmax VJP", [g, f"c{k}"], [f"~{id(where)}"])
+        self.box("backward", "Where VJP", [f"~{id(where)}", f"c{k_where}"], [f"~{id(mul)}"])
+        self.box("backward", "Mul VJP", [f"~{id(mul)}", f"c{k_mul}"], [target])
+        self.group = None
+        self.emit("else:")
+        for node in run:
+            self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], retain, indent=2)
 
     def _vjp_runs(self, step) -> dict:
         """first node -> the run of consecutive nodes (in the engine's order) whose VJPs one

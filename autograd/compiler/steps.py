@@ -236,3 +236,27 @@ BUFFER_LIMIT = 1 << 16
 
 class Unsupported(Exception):
     """The trace needs something the plan does not model (the call then stays eager)."""
+
+
+_attention_kernels: list = []  # autograd.kernels.attention, once a plan has needed it
+
+
+def masked_softmax(ctx, x, scale, mask, fill):
+    """Attention's ``(x * scale).masked_fill(mask, fill).softmax(-1)`` in one kernel
+    (``attention.masked_softmax``) for scores ``x`` (..., Q, C), a (Q, C) boolean ``mask``
+    and 0-d ``scale`` and ``fill``; ``ctx`` (the softmax step's) is filled as
+    ``Softmax.forward`` fills it: the output saved, ``dim`` and ``log``. The values are those
+    of the plan's ``Mul+Where`` kernel followed by ``Softmax.forward``, bit for bit."""
+    if not _attention_kernels:
+        _attention_kernels.append(_dispatch._load("attention"))
+    y = _attention_kernels[0].masked_softmax(x, scale, mask, fill)
+    ctx.dim, ctx.log = x.ndim - 1, False
+    ctx.save_for_backward(y)
+    return y
+
+
+def masked_softmax_grad(ctx, g, mask, scale):
+    """The VJPs of ``masked_softmax``'s three steps in one kernel: the softmax's (from the
+    output ``ctx`` saved), then the mask's and the scaling's, the gradient of the scores."""
+    (y,) = ctx.saved_tensors
+    return _attention_kernels[0].masked_softmax_backward(y, g, mask, scale)

@@ -3,6 +3,7 @@ ranks and sizes, ``new_group``; the errors, ``Backend`` and ``ReduceOp``."""
 
 from __future__ import annotations
 
+import atexit
 import enum
 import importlib.util
 import os
@@ -89,6 +90,7 @@ group = GroupMember  # torch.distributed.group.WORLD
 
 _MPI = None  # the mpi4py.MPI module once init_process_group has run
 _previous_excepthook = None
+_exit_comm = None  # COMM_WORLD's duplicate for the meeting at exit (from the first init on)
 
 
 def _mpi():
@@ -155,7 +157,7 @@ def init_process_group(
         >>> dist.get_rank(), dist.get_world_size()  # doctest: +SKIP
         (0, 2)
     """
-    global _previous_excepthook
+    global _previous_excepthook, _exit_comm
     if backend is not None and str(backend).lower() != Backend.MPI:
         raise ValueError(
             f"init_process_group: backend {backend!r} is not available in jitgrad; "
@@ -190,6 +192,9 @@ def init_process_group(
     # A duplicate of COMM_WORLD: our collectives never match messages of user code that
     # talks to COMM_WORLD through mpi4py directly.
     GroupMember.WORLD = ProcessGroup(world.Dup(), range(world.Get_size()), timeout)
+    if _exit_comm is None:  # kept through destroy_process_group: every rank meets at exit
+        _exit_comm = world.Dup()
+        atexit.register(_meet_the_other_ranks_at_exit)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_on_uncaught_exception
     _warn_if_threads_oversubscribe(world)
@@ -225,8 +230,40 @@ def _abort_on_uncaught_exception(exc_type, exc, tb):
         except Exception:  # a closed stream must not stop the abort
             pass
     if GroupMember.WORLD is not None and GroupMember.WORLD.size() > 1:
+        from .work import _progress
+
+        _progress.stop()  # MPI_Abort must not run beside another thread's MPI call
         time.sleep(0.5)  # lets the launcher forward the traceback before it kills the job
         _MPI.COMM_WORLD.Abort(1)
+
+
+def _meet_the_other_ranks_at_exit():
+    """At interpreter exit, wait here, polling, until every rank has arrived, before mpi4py's
+    MPI_Finalize runs (every rank that called init_process_group, destroyed it or not).
+
+    MPI_Finalize also waits for every rank, but inside the launcher's runtime (a PMIx fence).
+    A rank that leaves early (``sys.exit`` in the middle of training) is then still waiting
+    when the others reach their collective timeout and abort the job, and Open MPI 5's
+    launcher now and then deadlocked tearing down a job that one rank aborted while another
+    sat in that fence (tests/test_distributed.py, the failing-rank test). Waiting here
+    instead, the abort finds this rank in plain Python, which the launcher ends like any
+    other process. No timeout, as in MPI_Finalize: a rank that is still computing may
+    arrive much later."""
+    global _exit_comm
+    comm = _exit_comm
+    if comm is None or _MPI.Is_finalized():  # (the user may have finalized MPI already)
+        return
+    from .work import _progress
+
+    _progress.stop()
+    if comm.Get_size() > 1:
+        request = comm.Ibarrier()
+        nap = 1e-5
+        while not request.Test():
+            time.sleep(nap)
+            nap = min(nap * 2, 0.01)  # a waiting rank must not take a core from the others
+    comm.Free()
+    _exit_comm = None
 
 
 def destroy_process_group(group=None) -> None:

@@ -123,6 +123,7 @@ class _Progress:
         self._cv = threading.Condition()
         self._works = []
         self._thread = None
+        self._polling = threading.Lock()  # held while the thread is inside MPI
 
     def add(self, work: Work) -> None:
         with self._cv:
@@ -135,9 +136,12 @@ class _Progress:
             self._cv.notify()
 
     def stop(self) -> None:
-        """Forget the in-flight work (before MPI shuts down, which must not see our polls)."""
+        """Forget the in-flight work and return once the thread is out of MPI: MPI_Finalize
+        and MPI_Abort must not run while another thread is inside an MPI call."""
         with self._cv:
             self._works = []
+        with self._polling:  # waits for a poll in progress (a few microseconds)
+            pass
 
     def _run(self):
         while True:
@@ -146,13 +150,17 @@ class _Progress:
                     self._cv.wait()
                 works = list(self._works)
             finished = []
-            for w in works:
-                if w._lock.acquire(blocking=False):
-                    try:
-                        if w._test():
-                            finished.append(w)
-                    finally:
-                        w._lock.release()
+            with self._polling:
+                with self._cv:  # stop() may have run since the list was copied
+                    if not self._works:
+                        continue
+                for w in works:
+                    if w._lock.acquire(blocking=False):
+                        try:
+                            if w._test():
+                                finished.append(w)
+                        finally:
+                            w._lock.release()
             with self._cv:
                 self._works = [w for w in self._works if w not in finished]
             time.sleep(self._POLL_SECONDS)

@@ -312,6 +312,16 @@ class GetItem(Op):
     def backward(ctx, g, xp):
         return _index_add_zeros(g, ctx.idx, ctx.in_shape, xp)
 
+    @staticmethod
+    def backward_into(ctx, g, into):
+        """``backward`` added into ``into`` (see ``Op.backward_into``): for a basic index only,
+        where no element repeats (advanced indices sum repeats before adding them)."""
+        idx = ctx.idx
+        if not _is_basic(idx):
+            return False
+        into[idx] += g
+        return True
+
 
 class IndexAdd(Op):
     """``x`` with ``v`` added at ``idx`` (repeats accumulate); VJP: ``g`` and ``g[idx]``."""
