@@ -2,7 +2,8 @@
 
 Usage:  .venv/bin/python bench/bench_small_models.py [--rounds 20] [--models char-gru,bigram]
                            [--no-torch-compile] [--threads 1] [--clock wall|thread]
-                           [--jitgrad-tree DIR] [--parts] [--kernel-threads 1,2]
+                           [--jitgrad-tree DIR] [--baseline-tree DIR] [--parts]
+                           [--kernel-threads 1,2]
 
 Models (float32; each written once below and run on both libraries):
 
@@ -259,11 +260,13 @@ def jitgrad_compile():
 def serve(lib, name, inner, use_torch_compile, kernel_threads=(1,)):
     """``--worker LIB``: build model ``name``'s variants on one library, time their first
     (compiling) calls, then serve them to the parent (``_common.serve_variants``); jitgrad's
-    also on each other count of ``kernel_threads`` (labels ending in `` kt2``...)."""
-    L = JITGRAD if lib == "jitgrad" else TORCH
+    also on each other count of ``kernel_threads`` (labels ending in `` kt2``...). LIB
+    "baseline" is jitgrad imported from ``--baseline-tree`` (its variants are labelled
+    "baseline ...")."""
+    L = TORCH if lib == "torch" else JITGRAD
     variants, first = {f"{lib} eager": make_step(name, L)}, {}
-    if lib == "jitgrad":
-        compiled = ("jitgrad compiled", jitgrad_compile())
+    if lib != "torch":
+        compiled = (f"{lib} compiled", jitgrad_compile())
     else:
         compiled = ("torch.compile", torch.compile if use_torch_compile else None)
     if compiled[1] is not None:
@@ -287,15 +290,19 @@ def serve(lib, name, inner, use_torch_compile, kernel_threads=(1,)):
     serve_variants(variants, inner, first=first, clock=CLOCK[0])
 
 
-def bench_model(name, rounds, inner, use_torch_compile, worker_args):
+def bench_model(name, rounds, inner, use_torch_compile, worker_args, baseline=None):
     """Median ms/step of every available variant, and the compiled variants' first call:
-    one worker process per library, ``rounds`` rounds in which each worker runs its
-    variants in turn (``_common.Workers``)."""
+    one worker process per library (and one for jitgrad from the ``baseline`` tree, if
+    given), ``rounds`` rounds in which each worker runs its variants in turn
+    (``_common.Workers``)."""
     libs = ["jitgrad"] + (["torch"] if TORCH is not None else [])
+    libs += ["baseline"] if baseline else []
     commands = {}
     for lib in libs:
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib, "--models", name]
         cmd += ["--inner", str(inner), *worker_args]
+        if lib == "baseline":
+            cmd[2:2] = ["--jitgrad-tree", baseline]  # (the first one is the one imported)
         commands[lib] = cmd + ([] if use_torch_compile else ["--no-torch-compile"])
     with Workers(commands) as workers:
         med = workers.medians(rounds)
@@ -391,13 +398,21 @@ def main():
         "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
     )
     ap.add_argument(
+        "--baseline-tree",
+        metavar="DIR",
+        help="also time jitgrad imported from DIR (e.g. `git archive main | tar -x -C DIR`) "
+        "in a worker of its own, in the same rounds: before/after ratios from one run",
+    )
+    ap.add_argument(
         "--clock",
         choices=["wall", "thread"],
         default="wall",
         help="thread: CPU time of this thread (with --threads 1; see CLOCK)",
     )
     ap.add_argument(
-        "--worker", choices=["jitgrad", "torch"], help="internal: one library's worker process"
+        "--worker",
+        choices=["jitgrad", "torch", "baseline"],
+        help="internal: one library's worker process",
     )
     ap.add_argument(
         "--parts",
@@ -414,7 +429,7 @@ def main():
 
     names = [m for m in args.models.split(",") if m]
     if args.worker:
-        if args.worker == "jitgrad":
+        if args.worker != "torch":
             kernels.warmup(("float32",))
         serve(args.worker, names[0], args.inner, not args.no_torch_compile, args.kernel_threads)
         return
@@ -446,7 +461,12 @@ def main():
     results = {}
     for name in names:
         med, first = bench_model(
-            name, args.rounds, args.inner, not args.no_torch_compile, worker_args
+            name,
+            args.rounds,
+            args.inner,
+            not args.no_torch_compile,
+            worker_args,
+            args.baseline_tree,
         )
         results[name] = (med, first)
         cells = "".join(
@@ -464,6 +484,15 @@ def main():
             + "  ".join(f"{r:11.2f}" if r else f"{'n/a':>11s}" for r in ratios),
             flush=True,
         )
+        if "baseline eager" in med and te:
+            bc = med.get("baseline compiled")
+            print(
+                f"{'  baseline':12s}{med['baseline eager']:15.3f} ms"
+                + (f"{bc:15.3f} ms" if bc else f"{'n/a':>18s}")
+                + f"{'':36s}   {med['baseline eager'] / te:11.2f}"
+                + (f"  {bc / te:11.2f}" if bc else ""),
+                flush=True,
+            )
     if args.parts:
         bigram_parts(args.rounds, args.inner)
     if any(first for _, first in results.values()):
