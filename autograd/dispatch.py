@@ -34,6 +34,7 @@ FAMILIES = (
     "activation",
     "attention",
     "conv",
+    "gemm",
     "linear",
     "masking",
     "norm",

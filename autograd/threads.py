@@ -1,7 +1,9 @@
 """``set_num_threads`` / ``get_num_threads``: how many threads one op may use, as in torch.
 
 Two things run multi-threaded inside an op here: BLAS (matmul, conv's GEMM) and, for large
-inputs, the Numba kernels (serial unless asked). BLAS starts with one thread per core, which
+inputs, the Numba kernels (serial unless asked: ``set_num_threads(n)``, or the environment
+variable ``AUTOGRAD_NUM_THREADS=n``; unlike torch, the kernels do not use every core by
+default, see docs/design-notes.md, "Parallel kernels"). BLAS starts with one thread per core, which
 helps large matrix products but costs a lot for the small ones of a small model, and far
 more when other processes share the cores (threads spin waiting for each other): training a
 small MLP on a busy 2-core machine was several times slower with 2 BLAS threads than with

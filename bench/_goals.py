@@ -53,6 +53,42 @@ def set_threads(n: int) -> None:
         print("threadpoolctl not installed: BLAS threads left as they are")
 
 
+def add_kernel_threads_option(ap) -> None:
+    """``--kernel-threads N[,N...]`` on an ``argparse`` parser: jitgrad's kernel threads
+    (``autograd.kernels.set_num_threads``; 1, the library default). With several counts
+    (``1,2``) each jitgrad step is timed once per count, as variants of the same worker,
+    interleaved with the others: 1- and 2-thread figures from the same run."""
+    ap.add_argument(
+        "--kernel-threads",
+        type=lambda s: [int(n) for n in s.split(",")],
+        default=[1],
+        metavar="N[,N...]",
+        help="jitgrad kernel threads (autograd.kernels.set_num_threads); several "
+        "(1,2): each timed in the same run",
+    )
+
+
+def kernel_threads_suffix(n: int) -> str:
+    """The label suffix of a variant run on ``n`` kernel threads ('' for the default 1)."""
+    return "" if n == 1 else f" kt{n}"
+
+
+def with_kernel_threads(step, n: int):
+    """``step`` run with ``n`` kernel threads (the count is restored after it): lets one
+    worker serve 1- and 2-thread variants of the same step."""
+    from autograd import kernels
+
+    def run():
+        old = kernels.get_num_threads()
+        kernels.set_num_threads(n)
+        try:
+            return step()
+        finally:
+            kernels.set_num_threads(old)
+
+    return run
+
+
 def jitgrad_tree() -> str:
     """The source tree to import jitgrad from: this checkout, or ``--jitgrad-tree DIR`` on the
     command line (e.g. an export of an older commit, for before/after figures). Call it

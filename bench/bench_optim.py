@@ -5,13 +5,15 @@ with random numbers; each timing is the median over many ``opt.step()`` calls.
 
 On the numba backend each parameter is updated by one fused in-place kernel
 (``autograd/kernels/optim.py``); ``--kernel-threads 2`` lets large parameters use the
-parallel build (the library default is 1 thread; torch uses its default, 2 here).
+parallel build (the library default is 1 thread; torch uses its default, 2 here), and
+``--kernel-threads 1,2`` times the numba step on both, in the same run (columns ``numba`` and
+``numba kt2``; the goal uses the first count).
 
 Each library runs in a worker process of its own (jitgrad's two backends share one; see
 ``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps.
 
 Run:  .venv/bin/python bench/bench_optim.py [--reps 100] [--inner 5] [--threads N]
-                                            [--kernel-threads N]
+                                            [--kernel-threads N[,N...]]
 """
 
 import argparse
@@ -24,7 +26,7 @@ import numpy as np
 import autograd
 import optim
 from _common import Workers, serve_variants  # bench/ is on sys.path when a bench runs
-from _goals import goal
+from _goals import add_kernel_threads_option, goal, kernel_threads_suffix, with_kernel_threads
 
 SHAPES = [(1024, 784), (1024,), (10, 1024), (10,)]
 
@@ -66,7 +68,7 @@ def make_torch(name, kwargs, values, grads, foreach):
     return getattr(torch.optim, name)(params, foreach=foreach, **kwargs).step
 
 
-def serve(lib, values, grads, inner):
+def serve(lib, values, grads, inner, kernel_threads=(1,)):
     """``--worker LIB``: every configuration's step on one library (jitgrad: numpy and numba
     backends; torch: for-loop and foreach), served to the parent (``_common.serve_variants``);
     labels are ``"<optimizer label> <column>"``."""
@@ -78,8 +80,10 @@ def serve(lib, values, grads, inner):
                 step = make_torch(name, kwargs, values, grads, foreach=foreach)
                 variants[f"{label} {'foreach' if foreach else 'loop'}"] = step
         else:
-            for backend in ("numpy", "numba"):
-                variants[f"{label} {backend}"] = make_ours(name, kwargs, values, grads, backend)
+            variants[f"{label} numpy"] = make_ours(name, kwargs, values, grads, "numpy")
+            for n in kernel_threads:
+                step = make_ours(name, kwargs, values, grads, "numba")
+                variants[f"{label} numba{kernel_threads_suffix(n)}"] = with_kernel_threads(step, n)
     serve_variants(variants, inner, warmup=5)
 
 
@@ -94,26 +98,16 @@ def main():
         help="min: the least-disturbed step, for a machine loaded by other work "
         "(the median penalises long steps: they are more often preempted)",
     )
-    ap.add_argument(
-        "--kernel-threads",
-        type=int,
-        default=1,
-        help="autograd.kernels.set_num_threads (parallel build for large params)",
-    )
+    add_kernel_threads_option(ap)
     ap.add_argument("--inner", type=int, default=5, help="steps per variant per round")
     ap.add_argument("--worker", choices=["jitgrad", "torch"], help="internal: a worker process")
     args = ap.parse_args()
-    if args.kernel_threads > 1:
-        from autograd import kernels
-
-        kernels.set_num_threads(args.kernel_threads)
-
     rng = np.random.default_rng(0)
     values = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in SHAPES]
     grads = [(rng.standard_normal(s) * 0.01).astype(np.float32) for s in SHAPES]
     n = sum(v.size for v in values)
     if args.worker == "jitgrad":
-        serve("jitgrad", values, grads, args.inner)
+        serve("jitgrad", values, grads, args.inner, args.kernel_threads)
         return
 
     try:
@@ -134,14 +128,18 @@ def main():
         f"optimizer step, {n:,} float32 parameters in {len(SHAPES)} tensors "
         f"(784-1024-10 MLP), {args.stat} of {rounds} rounds x {args.inner} steps"
         + (f", torch threads: {threads}" if torch else ", torch not installed")
-        + f", jitgrad kernel threads: {args.kernel_threads}, one worker process per library"
+        + f", jitgrad kernel threads: {','.join(map(str, args.kernel_threads))}"
+        + ", one worker process per library"
     )
+    numba_cols = [f"numba{kernel_threads_suffix(n)}" for n in args.kernel_threads]
     print(
-        f"{'optimizer':<24}{'numpy ms':>10}{'numba ms':>10}{'torch loop':>12}"
-        f"{'torch foreach':>15}{'numba/loop':>12}{'numba/foreach':>15}"
+        f"{'optimizer':<24}{'numpy ms':>10}"
+        + "".join(f"{c + ' ms':>14}" for c in numba_cols)
+        + f"{'torch loop':>12}{'torch foreach':>15}"
+        + "".join(f"{c + '/loop':>16}{c + '/foreach':>19}" for c in numba_cols)
     )
     me = [sys.executable, os.path.abspath(__file__), "--inner", str(args.inner)]
-    me += ["--kernel-threads", str(args.kernel_threads)]
+    me += ["--kernel-threads", ",".join(map(str, args.kernel_threads))]
     me += ["--threads", str(args.threads)] if args.threads else []
     commands = {"jitgrad": me + ["--worker", "jitgrad"]}
     if torch is not None:
@@ -151,19 +149,21 @@ def main():
     with Workers(commands) as workers:
         for name, kwargs in CONFIGS:
             label = _label(name, kwargs)
-            columns = ("numpy", "numba") + (("loop", "foreach") if torch is not None else ())
+            columns = ["numpy", *numba_cols] + (["loop", "foreach"] if torch is not None else [])
             med = workers.medians(rounds, [f"{label} {c}" for c in columns], stat)
-            res = [1e3 * med[f"{label} {c}"] for c in columns]
-            if torch is None:
-                print(f"{label:<24}{res[0]:>10.3f}{res[1]:>10.3f}", flush=True)
-                continue
-            ours_np, ours_nb, loop, fe = res
-            print(
-                f"{label:<24}{ours_np:>10.3f}{ours_nb:>10.3f}{loop:>12.3f}{fe:>15.3f}"
-                f"{ours_nb / loop:>12.2f}{ours_nb / fe:>15.2f}",
-                flush=True,
+            ms = {c: 1e3 * med[f"{label} {c}"] for c in columns}
+            line = f"{label:<24}{ms['numpy']:>10.3f}" + "".join(
+                f"{ms[c]:>14.3f}" for c in numba_cols
             )
-            goals.append((f"{label} step (numba / torch loop)", ours_nb / loop, "<=", 0.5))
+            if torch is None:
+                print(line, flush=True)
+                continue
+            loop, fe = ms["loop"], ms["foreach"]
+            line += f"{loop:>12.3f}{fe:>15.3f}"
+            line += "".join(f"{ms[c] / loop:>16.2f}{ms[c] / fe:>19.2f}" for c in numba_cols)
+            print(line, flush=True)
+            ratio = ms[numba_cols[0]] / loop
+            goals.append((f"{label} step (numba / torch loop)", ratio, "<=", 0.5))
     for g in goals:
         goal(*g)
 

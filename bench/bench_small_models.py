@@ -2,7 +2,8 @@
 
 Usage:  .venv/bin/python bench/bench_small_models.py [--rounds 20] [--models char-gru,bigram]
                            [--no-torch-compile] [--threads 1] [--clock wall|thread]
-                           [--jitgrad-tree DIR] [--parts]
+                           [--jitgrad-tree DIR] [--baseline-tree DIR] [--parts]
+                           [--kernel-threads 1,2]
 
 Models (float32; each written once below and run on both libraries):
 
@@ -33,6 +34,10 @@ steps in turn, so load from other processes hits them alike):
   its first call (the compile time, cold: an empty inductor cache) is reported separately,
   as is jitgrad compiled's.
 
+With ``--kernel-threads 1,2``, jitgrad's variants also run on 2 kernel threads
+(``autograd.kernels.set_num_threads``), columns ``jitgrad eager kt2`` / ``jitgrad compiled
+kt2`` of the same run (the ratios and goals stay those of the 1-thread columns).
+
 Ratios are to torch eager in the same run (lower is better). Issue 17's goals: eager
 <= 1.0x torch eager; compiled <= 0.5x torch eager and <= 1.0x torch.compile.
 """
@@ -53,7 +58,8 @@ import warnings
 import numpy as np
 
 from _common import Workers, optional_torch, serve_variants  # bench/ is on sys.path
-from _goals import add_threads_option, goal, jitgrad_tree, set_threads
+from _goals import add_kernel_threads_option, add_threads_option, goal, jitgrad_tree, set_threads
+from _goals import kernel_threads_suffix, with_kernel_threads
 
 sys.path.insert(0, jitgrad_tree())
 
@@ -251,13 +257,16 @@ def jitgrad_compile():
 
 
 # ---- one process per library (see _common.SETTLE for why) ------------------------------
-def serve(lib, name, inner, use_torch_compile):
+def serve(lib, name, inner, use_torch_compile, kernel_threads=(1,)):
     """``--worker LIB``: build model ``name``'s variants on one library, time their first
-    (compiling) calls, then serve them to the parent (``_common.serve_variants``)."""
-    L = JITGRAD if lib == "jitgrad" else TORCH
+    (compiling) calls, then serve them to the parent (``_common.serve_variants``); jitgrad's
+    also on each other count of ``kernel_threads`` (labels ending in `` kt2``...). LIB
+    "baseline" is jitgrad imported from ``--baseline-tree`` (its variants are labelled
+    "baseline ...")."""
+    L = TORCH if lib == "torch" else JITGRAD
     variants, first = {f"{lib} eager": make_step(name, L)}, {}
-    if lib == "jitgrad":
-        compiled = ("jitgrad compiled", jitgrad_compile())
+    if lib != "torch":
+        compiled = (f"{lib} compiled", jitgrad_compile())
     else:
         compiled = ("torch.compile", torch.compile if use_torch_compile else None)
     if compiled[1] is not None:
@@ -268,18 +277,32 @@ def serve(lib, name, inner, use_torch_compile):
             step()  # compiles
         first[compiled[0]] = time.perf_counter() - t0
         variants[compiled[0]] = step
+    if lib == "jitgrad":
+        for n in kernel_threads:
+            if n != 1:
+                variants[f"jitgrad eager{kernel_threads_suffix(n)}"] = with_kernel_threads(
+                    make_step(name, L), n
+                )
+                if compiled[1] is not None:
+                    step = with_kernel_threads(make_step(name, L, compiled[1]), n)
+                    step()  # (compiles)
+                    variants[f"{compiled[0]}{kernel_threads_suffix(n)}"] = step
     serve_variants(variants, inner, first=first, clock=CLOCK[0])
 
 
-def bench_model(name, rounds, inner, use_torch_compile, worker_args):
+def bench_model(name, rounds, inner, use_torch_compile, worker_args, baseline=None):
     """Median ms/step of every available variant, and the compiled variants' first call:
-    one worker process per library, ``rounds`` rounds in which each worker runs its
-    variants in turn (``_common.Workers``)."""
+    one worker process per library (and one for jitgrad from the ``baseline`` tree, if
+    given), ``rounds`` rounds in which each worker runs its variants in turn
+    (``_common.Workers``)."""
     libs = ["jitgrad"] + (["torch"] if TORCH is not None else [])
+    libs += ["baseline"] if baseline else []
     commands = {}
     for lib in libs:
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", lib, "--models", name]
         cmd += ["--inner", str(inner), *worker_args]
+        if lib == "baseline":
+            cmd[2:2] = ["--jitgrad-tree", baseline]  # (the first one is the one imported)
         commands[lib] = cmd + ([] if use_torch_compile else ["--no-torch-compile"])
     with Workers(commands) as workers:
         med = workers.medians(rounds)
@@ -370,8 +393,15 @@ def main():
         help="skip torch.compile (it spends ~10-30 s compiling each model)",
     )
     add_threads_option(ap)
+    add_kernel_threads_option(ap)
     ap.add_argument(
         "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
+    )
+    ap.add_argument(
+        "--baseline-tree",
+        metavar="DIR",
+        help="also time jitgrad imported from DIR (e.g. `git archive main | tar -x -C DIR`) "
+        "in a worker of its own, in the same rounds: before/after ratios from one run",
     )
     ap.add_argument(
         "--clock",
@@ -380,7 +410,9 @@ def main():
         help="thread: CPU time of this thread (with --threads 1; see CLOCK)",
     )
     ap.add_argument(
-        "--worker", choices=["jitgrad", "torch"], help="internal: one library's worker process"
+        "--worker",
+        choices=["jitgrad", "torch", "baseline"],
+        help="internal: one library's worker process",
     )
     ap.add_argument(
         "--parts",
@@ -397,12 +429,20 @@ def main():
 
     names = [m for m in args.models.split(",") if m]
     if args.worker:
-        if args.worker == "jitgrad":
+        if args.worker != "torch":
             kernels.warmup(("float32",))
-        serve(args.worker, names[0], args.inner, not args.no_torch_compile)
+        serve(args.worker, names[0], args.inner, not args.no_torch_compile, args.kernel_threads)
         return
     kernels.warmup(("float32",))
     worker_args = ["--clock", args.clock, "--threads", str(args.threads)]
+    worker_args += ["--kernel-threads", ",".join(map(str, args.kernel_threads))]
+    extra = [
+        f"jitgrad {kind}{kernel_threads_suffix(n)}"
+        for n in args.kernel_threads
+        if n != 1
+        for kind in ("eager", "compiled")
+    ]
+    columns = [*COLUMNS, *extra]
     if args.jitgrad_tree:
         worker_args += ["--jitgrad-tree", args.jitgrad_tree]
     print(f"jitgrad from {os.path.dirname(autograd.__file__)}")
@@ -415,15 +455,24 @@ def main():
     print(
         f"{'model':12s}"
         + "".join(f"{c:>18s}" for c in COLUMNS)
+        + "".join(f"{c:>22s}" for c in extra)
         + "   eager/torch  compiled/torch  compiled/torch.compile"
     )
     results = {}
     for name in names:
         med, first = bench_model(
-            name, args.rounds, args.inner, not args.no_torch_compile, worker_args
+            name,
+            args.rounds,
+            args.inner,
+            not args.no_torch_compile,
+            worker_args,
+            args.baseline_tree,
         )
         results[name] = (med, first)
-        cells = "".join(f"{med[c]:15.3f} ms" if c in med else f"{'n/a':>18s}" for c in COLUMNS)
+        cells = "".join(
+            f"{med[c]:{w - 3}.3f} ms" if c in med else f"{'n/a':>{w}s}"
+            for c, w in zip(columns, [18] * len(COLUMNS) + [22] * len(extra))
+        )
         te, tc, jc = med.get("torch eager"), med.get("torch.compile"), med.get("jitgrad compiled")
         ratios = [
             med["jitgrad eager"] / te if te else None,
@@ -435,6 +484,15 @@ def main():
             + "  ".join(f"{r:11.2f}" if r else f"{'n/a':>11s}" for r in ratios),
             flush=True,
         )
+        if "baseline eager" in med and te:
+            bc = med.get("baseline compiled")
+            print(
+                f"{'  baseline':12s}{med['baseline eager']:15.3f} ms"
+                + (f"{bc:15.3f} ms" if bc else f"{'n/a':>18s}")
+                + f"{'':36s}   {med['baseline eager'] / te:11.2f}"
+                + (f"  {bc / te:11.2f}" if bc else ""),
+                flush=True,
+            )
     if args.parts:
         bigram_parts(args.rounds, args.inner)
     if any(first for _, first in results.values()):

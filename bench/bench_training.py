@@ -1,6 +1,7 @@
 """Training-step time: MLP and small CNN, jitgrad (numpy and numba backends) vs PyTorch CPU.
 
 Usage:  .venv/bin/python bench/bench_training.py [--repeats 20] [--inner 5] [--threads N]
+                                                 [--kernel-threads 1,2]
 
 1. MLP 784-512-256-10, ReLU, cross-entropy, Adam, float32, batch 32 / 128 / 1024;
 2. small CNN (conv 1->16 3x3, relu, maxpool, conv 16->32 3x3, relu, maxpool, linear) at
@@ -9,7 +10,9 @@ Each library runs in a worker process of its own (jitgrad's two backends share o
 ``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps each and
 reports the median per library with the ratio to torch (lower is better). torch uses its
 default threads unless ``--threads N``; the OpenBLAS core type in effect is printed, since
-OPENBLAS_CORETYPE changes GEMM speed a lot on this machine.
+OPENBLAS_CORETYPE changes GEMM speed a lot on this machine. ``--kernel-threads 1,2`` adds a
+numba column per kernel-thread count (``autograd.kernels.set_num_threads``), timed in the same
+run; the goal uses the first count.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ import optim
 
 # (bench/ is on sys.path when a bench runs)
 from _common import Workers, blas_info, in_backend, optional_torch, serve_variants
-from _goals import add_threads_option, goal, set_threads
+from _goals import add_kernel_threads_option, add_threads_option, goal, set_threads
+from _goals import with_kernel_threads
 
 torch = optional_torch()
 
@@ -84,23 +88,31 @@ ROWS = [("mlp", 32), ("mlp", 128), ("mlp", 1024), ("cnn", 64)]
 COLUMNS = ("jitgrad-numpy", "jitgrad-numba", "torch")
 
 
-def serve(lib, inner):
-    """``--worker LIB``: every row's steps on one library (jitgrad: both backends), served to
-    the parent (``_common.serve_variants``); labels are ``"<kind> <batch> <column>"``."""
+def numba_columns(kernel_threads):
+    """The numba backend's column for each kernel-thread count (``--kernel-threads``)."""
+    return ["jitgrad-numba" + ("" if n == 1 else f"-kt{n}") for n in kernel_threads]
+
+
+def serve(lib, inner, kernel_threads=(1,)):
+    """``--worker LIB``: every row's steps on one library (jitgrad: both backends, the numba
+    one on each count of ``kernel_threads``), served to the parent
+    (``_common.serve_variants``); labels are ``"<kind> <batch> <column>"``."""
     variants = {}
     for kind, batch in ROWS:
         if lib == "torch":
             variants[f"{kind} {batch} torch"] = make_step(kind, torch, batch)
-        else:
-            for backend in ("numpy", "numba"):
-                step = make_step(kind, None, batch)
-                variants[f"{kind} {batch} jitgrad-{backend}"] = in_backend(backend, step)
+            continue
+        step = make_step(kind, None, batch)
+        variants[f"{kind} {batch} jitgrad-numpy"] = in_backend("numpy", step)
+        for n, column in zip(kernel_threads, numba_columns(kernel_threads)):
+            step = make_step(kind, None, batch)
+            variants[f"{kind} {batch} {column}"] = with_kernel_threads(in_backend("numba", step), n)
     serve_variants(variants, inner, warmup=10)  # (torch's first steps are slow)
 
 
-def bench(workers, kind, batch, repeats):
+def bench(workers, kind, batch, repeats, columns=COLUMNS):
     """Median seconds per step of each column of one row."""
-    med = workers.medians(repeats, [f"{kind} {batch} {c}" for c in COLUMNS])
+    med = workers.medians(repeats, [f"{kind} {batch} {c}" for c in columns])
     return {label.split()[-1]: t for label, t in med.items()}
 
 
@@ -109,6 +121,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=20, help="interleaved rounds (median over them)")
     ap.add_argument("--inner", type=int, default=5, help="steps per variant per round")
     add_threads_option(ap)
+    add_kernel_threads_option(ap)
     ap.add_argument("--worker", choices=["jitgrad", "torch"], help="internal: a worker process")
     args = ap.parse_args()
     if args.threads:
@@ -118,37 +131,51 @@ def main():
             from autograd import kernels
 
             kernels.warmup(("float32",))  # compile / load every kernel before timing anything
-        serve(args.worker, args.inner)
+        serve(args.worker, args.inner, args.kernel_threads)
         return
     print("BLAS:", blas_info())
     print(f"torch threads: {torch.get_num_threads() if torch else '-'}")
+    print(f"jitgrad kernel threads: {', '.join(map(str, args.kernel_threads))}")
     goals = []
+    columns = ["jitgrad-numpy", *numba_columns(args.kernel_threads), "torch"]
     print(
         f"{'model':5s} {'batch':>5s} "
-        + " ".join(f"{k:>14s}" for k in COLUMNS)
+        + " ".join(f"{k:>16s}" for k in columns)
         + "   ratio numba/torch"
     )
     me = [sys.executable, os.path.abspath(__file__), "--threads", str(args.threads)]
     me += ["--inner", str(args.inner)]
+    me += ["--kernel-threads", ",".join(map(str, args.kernel_threads))]
     commands = {"jitgrad": me + ["--worker", "jitgrad"]}
     if torch is not None:
         commands["torch"] = me + ["--worker", "torch"]
     with Workers(commands) as workers:
         for kind, batch in ROWS:
             med = bench(
-                workers, kind, batch, args.repeats if kind == "mlp" else max(5, args.repeats // 4)
+                workers,
+                kind,
+                batch,
+                args.repeats if kind == "mlp" else max(5, args.repeats // 4),
+                columns,
             )
             line = f"{kind:5s} {batch:5d} " + " ".join(
-                f"{med.get(k, float('nan')) * 1e3:11.2f} ms" for k in COLUMNS
+                f"{med.get(k, float('nan')) * 1e3:13.2f} ms" for k in columns
             )
             if "torch" in med:
-                line += f"   {med['jitgrad-numba'] / med['torch']:.2f}"
+                line += "   " + " ".join(
+                    f"{med[c] / med['torch']:.2f}" for c in numba_columns(args.kernel_threads)
+                )
             print(line, flush=True)
             if "torch" not in med:
                 continue
             what = f"{'MLP' if kind == 'mlp' else 'small CNN'} training step, batch {batch} (numba / torch)"
             goals.append(
-                (what, med["jitgrad-numba"] / med["torch"], "<=", 0.8 if kind == "mlp" else 1.0)
+                (
+                    what,
+                    med[numba_columns(args.kernel_threads)[0]] / med["torch"],
+                    "<=",
+                    0.8 if kind == "mlp" else 1.0,
+                )
             )
     for g in goals:
         goal(*g)

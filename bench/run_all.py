@@ -28,6 +28,12 @@ BENCHES = [
         ["--repeats", "3", "--depth", "20000"],
     ),
     ("Training steps (MLP, small CNN)", "bench_training.py", [], ["--repeats", "5"]),
+    (
+        "Matrix products of those models, one at a time (1 thread)",
+        "bench_gemm.py",
+        ["--threads", "1"],
+        ["--threads", "1", "--repeats", "3", "--inner", "5"],
+    ),
     ("Optimizer step (~0.8M parameters)", "bench_optim.py", [], ["--reps", "20"]),
     ("Start-up: import + first training step", "bench_startup.py", [], ["--repeats", "2"]),
     (

@@ -78,6 +78,7 @@ def test_numba_backend_really_runs_the_kernels(monkeypatch):
         "softmax_backward",
         "log_softmax_backward",
         "cross_entropy",
+        "cross_entropy_checked",
         "cross_entropy_backward",
     ):
         orig = getattr(K, fname)
@@ -86,12 +87,15 @@ def test_numba_backend_really_runs_the_kernels(monkeypatch):
     with autograd.backend("numba"):
         autograd.softmax(x, 1).sum().backward()
         autograd.log_softmax(x, 0).sum().backward()
-        F.cross_entropy(x, autograd.tensor([0, 2])).backward()
+        F.cross_entropy(x, autograd.tensor([0, 2])).backward()  # (int64: the kernel checks)
+        F.cross_entropy(x, autograd.tensor([0, 2], dtype=autograd.int32)).backward()
     assert calls == [
         "softmax",
         "softmax_backward",
         "log_softmax",
         "log_softmax_backward",
+        "cross_entropy_checked",
+        "cross_entropy_backward",
         "cross_entropy",
         "cross_entropy_backward",
     ]

@@ -289,6 +289,88 @@ def test_cross_entropy_target_errors_unchanged(x_shape, t_shape, error, message)
             F.cross_entropy(x, t)
 
 
+@pytest.mark.parametrize(
+    "targets, ignore_index",
+    [
+        ([0, 3, 26, 3], -100),
+        ([0, -100, 26, -100], -100),  # ignored rows counted by the kernel
+        ([0, 5, 5, 1], 5),  # an ignored class index
+        ([-100, -100], -100),  # all ignored: nan
+    ],
+)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_kernel_checked_targets_match_the_general_path(
+    targets, ignore_index, reduction
+):
+    """int64 targets without class weights have the kernel check the targets; int32 targets
+    and class weights of ones take the paths that check them first: the same numbers, bit
+    for bit, and the same gradients."""
+    import nn.functional as F
+
+    x = np.random.default_rng(1).standard_normal((len(targets), 27))
+    t = np.asarray(targets, np.int64)
+    out = []
+    for kind in ("int64", "int32", "weight"):
+        xt = autograd.tensor(x, requires_grad=True)
+        tt = autograd.tensor(t.astype(np.int32) if kind == "int32" else t)
+        w = autograd.ones(27, dtype=autograd.float64) if kind == "weight" else None
+        loss = F.cross_entropy(xt, tt, w, ignore_index=ignore_index, reduction=reduction)
+        loss.sum().backward()
+        out.append((loss, xt.grad))
+    for loss, grad in out[1:]:
+        _same_tensor(loss.detach(), out[0][0].detach())
+        assert loss.grad_fn.name() == out[0][0].grad_fn.name()
+        np.testing.assert_array_equal(grad.numpy(), out[0][1].numpy())
+
+
+@pytest.mark.parametrize("bad", [27, -1, 2**40, -(2**40)])
+def test_cross_entropy_kernel_checked_out_of_range_target_raises(bad):
+    import nn.functional as F
+
+    from autograd.kernels import softmax as K
+
+    t = np.array([0, bad, 3], np.int64)
+    loss, prob, n_bad, ignored = K.cross_entropy_checked(
+        np.zeros((3, 27)), t, np.ones(27), -100, 0.0
+    )
+    assert (n_bad, ignored) == (1, 0) and loss[1] == 0.0
+    for backend in ("numba", "numpy"):
+        with autograd.backend(backend), pytest.raises(IndexError, match=f"Target {bad} is out"):
+            F.cross_entropy(autograd.zeros(3, 27), autograd.tensor(t))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_take_along_in_range_matches_the_checked_path(backend, dtype):
+    """``in_range=True`` (an embedding's checked rows) skips the index checks of the take and
+    of its VJP's scatter: the same values, grad_fn and gradients as without it."""
+    from autograd.ops.vision import take_along
+
+    idx = np.array([3, 0, 26, 3, 3], np.int64)
+    w = np.random.default_rng(2).standard_normal((27, 10)).astype(dtype)
+    g = np.random.default_rng(3).standard_normal((5, 10)).astype(dtype)
+    out = []
+    with autograd.backend(backend):
+        for in_range in (False, True):
+            wt = autograd.tensor(w, requires_grad=True)
+            y = take_along(wt, 0, idx, in_range=in_range)
+            y.backward(autograd.tensor(g))
+            out.append((y, wt.grad))
+    _same_tensor(out[0][0].detach(), out[1][0].detach())
+    assert out[0][0].grad_fn.name() == out[1][0].grad_fn.name()
+    _same_tensor(out[0][1], out[1][1])
+
+
+def test_embedding_index_errors_unchanged():
+    import nn.functional as F
+
+    w = autograd.ones(5, 3, requires_grad=True)
+    for bad in (5, -1):
+        for backend in ("numba", "numpy"):
+            with autograd.backend(backend), pytest.raises(IndexError, match="index out of range"):
+                F.embedding(autograd.tensor([0, bad]), w)
+
+
 # ---- take_along's forward (embedding rows, pads): the unmasked path ---------------------------
 @pytest.mark.parametrize(
     "shape, axis, idx",

@@ -11,6 +11,16 @@ With ``set_num_threads(n)`` for n > 1, large inputs use a second build with
 
 Both builds are cached on disk; the parallel one under a renamed twin of the function,
 because Numba's cache cannot otherwise tell the two builds of one function apart.
+
+The default is 1 thread (serial), unlike torch, which uses every core: the kernels are
+memory-bound, a second thread gains little in a whole training step, and each kernel's
+first parallel call loads (or compiles) its parallel build, which would slow down the
+start of every script (docs/design-notes.md, "Parallel kernels"). The environment variable
+``AUTOGRAD_NUM_THREADS=n`` sets another default for the process (read once, when the
+kernels are first loaded); ``set_num_threads`` changes it at any time.
+
+Tests lower ``PARALLEL_MIN_SIZE`` (a module attribute, read at each call) to reach the
+parallel builds with small arrays.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from __future__ import annotations
 import os
 import threading
 import types
+import warnings
 
 import numba
 
@@ -40,6 +51,7 @@ REDUCE_OPTIONS = dict(JIT_OPTIONS, cache=True, fastmath={"contract", "reassoc"})
 _state = {"threads": 1}
 _lock = threading.Lock()
 PARALLEL_MIN_SIZE = 200_000  # below this, starting threads costs more than it saves
+ENV_VAR = "AUTOGRAD_NUM_THREADS"
 
 
 def _after_fork_in_child():
@@ -64,7 +76,32 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
+    """The number of threads kernels may use (1 unless ``set_num_threads`` or
+    ``AUTOGRAD_NUM_THREADS`` said otherwise)."""
     return _state["threads"]
+
+
+def _threads_from_env() -> int:
+    """``AUTOGRAD_NUM_THREADS`` as a thread count: 1 (with a warning) if it is not a
+    positive integer, as torch does with a bad ``OMP_NUM_THREADS``."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return 1
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        warnings.warn(
+            f"{ENV_VAR}={value!r} is not a positive integer: kernels use 1 thread",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return 1
+    return n
+
+
+set_num_threads(_threads_from_env())
 
 
 def _renamed(fn, suffix):

@@ -56,11 +56,14 @@ def supports(g: np.ndarray, idx: np.ndarray) -> bool:
     return g.dtype in FLOATS and idx.dtype == np.int64 and g.ndim > 0
 
 
-def scatter(g: np.ndarray, axis: int, idx: np.ndarray, n: int) -> np.ndarray:
+def scatter(g: np.ndarray, axis: int, idx: np.ndarray, n: int, in_range=False) -> np.ndarray:
     """Zeros with ``g``'s shape but ``n`` along ``axis``, and ``g``'s slices added at
-    ``idx`` along it (``-1``: dropped); what ``np.add.at`` on the moved axis gives."""
+    ``idx`` along it (``-1``: dropped); what ``np.add.at`` on the moved axis gives.
+    ``in_range``: the caller checked ``0 <= idx < n`` (the bounds check is skipped)."""
     shape = g.shape
-    if idx.size and idx.max() >= n:  # (the kernel does not check bounds: NumPy's error)
+    if (
+        not in_range and idx.size and idx.max() >= n
+    ):  # (the kernel does not check bounds: NumPy's error)
         bad = int(idx.max())
         raise IndexError(f"index {bad} is out of bounds for axis 0 with size {n}")  # (as moved)
     a = math.prod(shape[:axis])  # (math.prod on the shape tuple: np.prod would first make

@@ -318,12 +318,17 @@ def cross_entropy_rows(x, target, w, ignore_index, smoothing, prob, loss):
     ``prob`` (R, C) receives softmax(x) (what the backward needs); ``loss`` (R,) float64 the
     row's loss: ``(1 - smoothing) * w[t] * (lse - x[t]) + smoothing / C * sum_c w[c] *
     (lse - x[c])``, 0 for ignored rows. ``w`` holds the class weights (ones if none).
+    Returns ``(bad, ignored)``: how many targets are outside ``[0, C)`` without being
+    ``ignore_index`` (their loss is left 0: the caller raises) and how many are ignored, so
+    that the caller need not look at the targets before the kernel.
     """
     R, C = x.shape
     wsum = 0.0
     for c in range(C):
         wsum += w[c]
     T = x.dtype.type
+    bad = 0
+    ignored = 0
     for r in numba.prange(R):
         xr, pr = x[r], prob[r]
         m = _max(xr)
@@ -336,12 +341,18 @@ def cross_entropy_rows(x, target, w, ignore_index, smoothing, prob, loss):
         t = target[r]
         if t == ignore_index:
             loss[r] = 0.0
+            ignored += 1
+            continue
+        if t < 0 or t >= C:
+            loss[r] = 0.0
+            bad += 1
             continue
         log_s = math.log(s)  # lse - m
         v = (1.0 - smoothing) * w[t] * (numba.float64(m) + log_s - numba.float64(xr[t]))
         if smoothing > 0.0:
             v += smoothing / C * (wsum * log_s + _wdist(xr, m, w))
         loss[r] = v
+    return bad, ignored
 
 
 @kernel
@@ -450,11 +461,33 @@ def cross_entropy(
         >>> loss
         array([0.69314718])
     """
+    loss, prob, _, _ = _cross_entropy(x, target, weight, ignore_index, smoothing)
+    return loss, prob
+
+
+def cross_entropy_checked(
+    x: np.ndarray, target: np.ndarray, weight: np.ndarray, ignore_index: int, smoothing: float
+):
+    """``cross_entropy`` that also checks the targets: ``(loss, prob, bad, ignored)``, with
+    ``bad`` the number of targets outside ``[0, C)`` that are not ``ignore_index`` (the
+    losses are then incomplete: the caller raises) and ``ignored`` the number equal to
+    ``ignore_index``.
+
+    Example:
+        >>> loss, p, bad, ignored = cross_entropy_checked(
+        ...     np.zeros((3, 2)), np.array([0, 5, -100]), np.ones(2), -100, 0.0)
+        >>> bad, ignored
+        (1, 1)
+    """
+    return _cross_entropy(x, target, weight, ignore_index, smoothing)
+
+
+def _cross_entropy(x, target, weight, ignore_index, smoothing):
     x = _contig(x)
     prob = np.empty(x.shape, x.dtype)
     loss = np.empty(x.shape[0])
-    cross_entropy_rows(x, target, weight, ignore_index, smoothing, prob, loss)
-    return loss, prob
+    bad, ignored = cross_entropy_rows(x, target, weight, ignore_index, smoothing, prob, loss)
+    return loss, prob, bad, ignored
 
 
 def cross_entropy_backward(prob, target, weight, ignore_index, smoothing, scale):

@@ -212,17 +212,31 @@ class CrossEntropyFused(Op):
         # x: logits; target: class indices; weight: class weights (no gradient) or None. The
         # targets are read here, in the forward, so a compiled replay reads each call's own.
         C = x.shape[1] if x.ndim >= 2 else x.shape[0]
-        fast = _unweighted_targets(target, C, ignore_index) if weight is None else None
-        if fast is not None:
-            t, total_w = fast
-            weight = _ones(C)
-        else:
-            t, _, _, w_np, sample_w = _class_target_arrays(target, C, weight, ignore_index, x.dtype)
-            weight, total_w = w_np.astype(np.float64), float(sample_w.sum())
         rows = np.moveaxis(x, 1, -1) if x.ndim >= 3 else x  # classes last (a view)
-        loss, prob = kernels.cross_entropy(
-            rows.reshape(-1, C), t.reshape(-1), weight, ignore_index, smoothing
-        )
+        rows = rows.reshape(-1, C)
+        loss = None
+        if weight is None and target.dtype is _INT64 and target.size:
+            # the common case: int64 targets, no class weights; the kernel checks the targets
+            # as it goes (``bad``: some are out of range; the general path below raises)
+            t, ones = target, _ones(C)
+            loss, prob, bad, ignored = kernels.cross_entropy_checked(
+                rows, t.reshape(-1), ones, ignore_index, smoothing
+            )
+            if bad:
+                loss = None
+            else:
+                weight, total_w = ones, float(t.size - ignored)
+        if loss is None:
+            fast = _unweighted_targets(target, C, ignore_index) if weight is None else None
+            if fast is not None:
+                t, total_w = fast
+                weight = _ones(C)
+            else:
+                t, _, _, w_np, sample_w = _class_target_arrays(
+                    target, C, weight, ignore_index, x.dtype
+                )
+                weight, total_w = w_np.astype(np.float64), float(sample_w.sum())
+            loss, prob = kernels.cross_entropy(rows, t.reshape(-1), weight, ignore_index, smoothing)
         ctx.save_for_backward(x)
         ctx.prob, ctx.target, ctx.weight = prob, t, weight
         ctx.ignore_index, ctx.reduction, ctx.smoothing, ctx.total_w = (
@@ -233,7 +247,7 @@ class CrossEntropyFused(Op):
         )
         if reduction == "none":
             return loss.astype(x.dtype).reshape(target.shape)
-        total = loss.sum()
+        total = np.add.reduce(loss)  # (= loss.sum(), without the method's wrapper)
         if reduction == "mean":  # weighted mean; nan (0 / 0) when every target is ignored
             total = total / np.float64(total_w)
         return np.asarray(total, dtype=x.dtype)
@@ -308,6 +322,9 @@ def _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_s
         smoothing=float(label_smoothing),
         kernels=kernels,
     )
+
+
+_INT64 = np.dtype(np.int64)
 
 
 @functools.lru_cache(maxsize=64)

@@ -50,6 +50,7 @@ from ._windows import (
     _pad_nd,
     _window_args,
 )
+from .linalg import _gemm
 from .registry import register_functions
 from .samples import normal, shaped_samples
 
@@ -170,7 +171,7 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
         cols = _im2col_matrix(x, kernel, stride, pads, dilation, (ho, wo))
         cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
         gm = g.reshape(n, groups, o // groups, ho * wo)
-        gw = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
+        gw = _gemm(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
         return gw.reshape(o, cg, kh, kw)
     gw = None
     for n0, n1, a, b in blocks:
@@ -180,7 +181,7 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
         )
         cols = cols.reshape(n1 - n0, groups, cg * kh * kw, (b - a) * wo)
         gm = np.ascontiguousarray(g[n0:n1, :, a:b]).reshape(n1 - n0, groups, o // groups, -1)
-        part = np.matmul(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
+        part = _gemm(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
         gw = part if gw is None else gw + part
     return gw.reshape(o, cg, kh, kw)
 

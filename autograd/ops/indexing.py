@@ -448,8 +448,7 @@ def getitem(input: Tensor, index) -> Tensor:
         arr = input._data
         start, stop = _slice_bound(index.start), _slice_bound(index.stop)
         if arr.ndim and start is not _NOT_SIMPLE and stop is not _NOT_SIMPLE:
-            out = _make(arr[start:stop])
-            return _view_of(out, input, GetItem, (slice(start, stop, None),))
+            return _basic_view(arr[start:stop], input, GetItem, (slice(start, stop, None),))
     idx = _index_for(index, input)
     if plain:
         # Fast path: GetItem's forward runs without Op.apply's bookkeeping; the result is
@@ -551,6 +550,25 @@ def _view_of(out: Tensor, input: Tensor, op, param) -> Tensor:
         base, steps = input, ((op, param),)
     else:
         base, steps, no_grad = view[0], view[1] + ((op, param),), view[2] or no_grad
+    out._version_cell = base._version_cell
+    out._view = (base, steps, no_grad)
+    if arr.dtype.kind in _GRAD_KINDS and _base_knows_views(base, no_grad):
+        _remember_view(base, out)
+    return out
+
+
+def _basic_view(arr, input: Tensor, op, param) -> Tensor:
+    """``_view_of(Tensor._make(arr), input, op, param)`` for an ``arr`` that basic indexing
+    (slices, ints) of ``input``'s array made outside grad recording: such an array is
+    always a view of ``input``'s memory, so the test of ``_view_of`` is skipped, and the
+    bookkeeping is written out for a tensor without a node. ``data[i : i + n]`` in a batch
+    loader runs it for every row."""
+    out = _make(arr)
+    view = input._view
+    if view is None:
+        base, steps, no_grad = input, ((op, param),), not _grad_enabled.get()
+    else:
+        base, steps, no_grad = view[0], view[1] + ((op, param),), view[2] or not _grad_enabled.get()
     out._version_cell = base._version_cell
     out._view = (base, steps, no_grad)
     if arr.dtype.kind in _GRAD_KINDS and _base_knows_views(base, no_grad):

@@ -79,6 +79,8 @@ def _matmul_arrays(a, b):
     * float16 operands are multiplied in float32 and the result rounded to float16 once:
       NumPy has no float16 BLAS (its own loop is tens of times slower than the float32
       product), and float32 accumulation is what torch's CPU kernels and GPUs' tensor cores do.
+
+    The product itself is ``_gemm``'s.
     """
     if a.ndim > 2 and b.ndim == 2:
         rows = _prod(a.shape[:-1])
@@ -86,7 +88,30 @@ def _matmul_arrays(a, b):
         return out.reshape(a.shape[:-1] + b.shape[-1:])
     if a.dtype == _F16 and b.dtype == _F16:  # (a dtype, not np.float16: no conversion per call)
         return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
+    return _gemm(a, b)
+
+
+def _gemm(a, b):
+    """``np.matmul(a, b)``: every matrix product of the matmul/linear ops and of the
+    convolutions' weight gradients runs here. With the numba backend, float32 products of a
+    few rows by a transposed matrix (``x @ w.T`` of a small batch) go through
+    autograd/kernels/gemm.py, which asks BLAS for the same product in a faster layout.
+    Products it never takes (more rows, fewer columns or terms) skip the kernel lookup."""
+    if (
+        a.ndim >= 2
+        and b.ndim >= 2
+        and a.shape[-2] <= _GEMM_MAX_ROWS
+        and a.shape[-1] >= _GEMM_MIN_K
+        and b.shape[-1] >= _GEMM_MIN_COLS
+    ):
+        K = _dispatch.kernels("gemm", a, b)
+        if K is not None:
+            return K.matmul(a, b)
     return np.matmul(a, b)
+
+
+# kernels/gemm.py's MAX_ROWS, MIN_K and MIN_COLS (tests/test_kernels_gemm.py checks they agree)
+_GEMM_MAX_ROWS, _GEMM_MIN_K, _GEMM_MIN_COLS = 32, 64, 128
 
 
 _F16 = np.dtype(np.float16)

@@ -25,8 +25,12 @@ __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilin
 # ---- the primitive: take positions along one axis (and its adjoint) ---------------------------
 # ``take_along(x, axis, idx)`` picks positions ``idx`` (an int array, ``-1`` = "outside",
 # giving 0) along ``axis``. It is linear in ``x``; its adjoint scatter-adds back. Each op's
-# VJP is the other one, so both are differentiable to any order.
-def _take(x, axis, idx):
+# VJP is the other one, so both are differentiable to any order. ``in_range=True`` says that
+# the caller has checked ``0 <= idx < x.shape[axis]`` already (an embedding's ``_rows``), so
+# neither direction looks at the indices again.
+def _take(x, axis, idx, in_range=False):
+    if in_range:  # (the general path below gives the same: no index is -1)
+        return x.take(idx, axis=axis)
     if x.shape[axis] == 0:  # nothing to take from: every position is a zero (constant pad)
         shape = list(x.shape)
         shape[axis] = idx.size
@@ -43,10 +47,10 @@ def _take(x, axis, idx):
     return np.where(valid.reshape(shape), out, np.zeros((), x.dtype))
 
 
-def _scatter(g, axis, idx, n):
+def _scatter(g, axis, idx, n, in_range=False):
     k = dispatch.kernels("scatter", g, idx)
     if k is not None:  # (np.add.at's generic loop is slow on 2-D slices: an embedding's grad)
-        return k.scatter(g, axis, idx, n)
+        return k.scatter(g, axis, idx, n, in_range)
     shape = list(g.shape)
     shape[axis] = n
     out = np.zeros(shape, dtype=g.dtype)
@@ -60,20 +64,21 @@ def _scatter(g, axis, idx, n):
 
 
 class TakeAlong(Op):
-    """out[..., j, ...] = x[..., idx[j], ...] (0 where idx[j] == -1)."""
+    """out[..., j, ...] = x[..., idx[j], ...] (0 where idx[j] == -1; ``in_range``: the caller
+    checked that every index is in ``[0, x.shape[axis])``)."""
 
     jvp = staticmethod(linear_jvp)
 
     @staticmethod
-    def forward(ctx, x, axis, idx):
-        ctx.axis, ctx.idx, ctx.n = axis, idx, x.shape[axis]
-        return _take(x, axis, idx)
+    def forward(ctx, x, axis, idx, in_range=False):
+        ctx.axis, ctx.idx, ctx.n, ctx.in_range = axis, idx, x.shape[axis], in_range
+        return _take(x, axis, idx, in_range)
 
     @staticmethod
     def backward(ctx, g, xp):
         if xp.graph:
             return TakeAlongAdjoint.apply(g, axis=ctx.axis, idx=ctx.idx, n=ctx.n)
-        return _scatter(g, ctx.axis, ctx.idx, ctx.n)
+        return _scatter(g, ctx.axis, ctx.idx, ctx.n, ctx.in_range)
 
 
 class TakeAlongAdjoint(Op):
@@ -93,15 +98,19 @@ class TakeAlongAdjoint(Op):
         return _take(gg, ctx.axis, ctx.idx)
 
 
-def take_along(x: Tensor, axis: int, idx: np.ndarray) -> Tensor:
+def take_along(x: Tensor, axis: int, idx: np.ndarray, in_range: bool = False) -> Tensor:
     """Positions ``idx`` of ``x`` along ``axis`` (``-1``: a zero), differentiable to any
-    order; the primitive of pad, interpolate and ``nn.functional.embedding``.
+    order; the primitive of pad, interpolate and ``nn.functional.embedding``. Pass
+    ``in_range=True`` only for indices already checked to lie in ``[0, x.shape[axis])``.
 
     Example:
         >>> take_along(autograd.tensor([1.0, 2.0, 3.0]), 0, np.array([2, -1, 0]))
         tensor([3., 0., 1.])
     """
-    return TakeAlong.apply(x, axis=axis, idx=np.asarray(idx, dtype=np.int64))
+    idx = np.asarray(idx, dtype=np.int64)
+    if in_range:
+        return TakeAlong.apply(x, axis=axis, idx=idx, in_range=True)
+    return TakeAlong.apply(x, axis=axis, idx=idx)
 
 
 # ---- pad ----------------------------------------------------------------------------------------

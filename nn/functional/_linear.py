@@ -130,7 +130,8 @@ def embedding(
         keep, only_pad = derive(_padding_rows, input, num=num, padding_idx=padding_idx)
         rows = take_along(weight, 0, keep) + take_along(weight.detach(), 0, only_pad)
     else:
-        rows = take_along(weight, 0, derive(_rows, input, num=num))
+        # (``_rows`` checked the indices: the take and its VJP need not look at them again)
+        rows = take_along(weight, 0, derive(_rows, input, num=num), in_range=True)
     return rows.reshape(input._data.shape + (weight._data.shape[1],))
 
 

@@ -163,6 +163,9 @@ def _worker_loop(
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # Numba/BLAS thread pools do not survive fork well: keep workers single-threaded.
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    # (a forked worker's kernels are serial already, see kernels/parallel.py; a spawned one
+    # loads them afresh and must not take AUTOGRAD_NUM_THREADS from the parent's environment)
+    os.environ["AUTOGRAD_NUM_THREADS"] = "1"
     default_generator.manual_seed(seed)
     np.random.seed(seed % 2**32)
     random.seed(seed)
