@@ -117,6 +117,7 @@ class Function(metaclass=_FunctionMeta):
         )
         ctx._resolve_saved(tensor_args, tuple(out_arrays), tuple(cells))
         ctx._out_meta = tuple((a.shape, a.dtype) if a is not None else None for a in out_arrays)
+        ctx._in_shapes = tuple(t._data.shape if t is not None else None for t in tensor_args)
         first = next((r for r in results if isinstance(r, Tensor) and r.grad_fn is ctx), None)
         ctx._out_ref = weakref.ref(first) if first is not None else None
         return results[0] if single else tuple(results)
@@ -189,12 +190,35 @@ class _FunctionOp:
         if not isinstance(res, tuple):
             res = (res,)
         n_in = len(node.next_edges)
-        if len(res) < n_in:
+        if len(res) < n_in or any(r is not None for r in res[n_in:]):  # (extra Nones are fine)
             raise RuntimeError(
                 f"function {self.grad_fn_name} returned an incorrect number of "
                 f"gradients (expected {n_in}, got {len(res)})"
             )
-        res = res[:n_in]
+        res = tuple(self._checked(node, k, r) for k, r in enumerate(res[:n_in]))
         if not xp.graph:
             res = tuple(r._data if isinstance(r, Tensor) else r for r in res)
         return res
+
+    def _checked(self, node, k, grad):
+        """The gradient for input ``k`` as torch validates it: a tensor (an array is taken
+        too) or None; one of a broadcast shape is summed down to the input's shape; another
+        shape is an error (it would have become the input's ``.grad`` as it was)."""
+        if grad is None or node.next_edges[k] is None:  # (no gradient flows to that input)
+            return grad
+        if isinstance(grad, np.ndarray):
+            grad = Tensor._make(grad)
+        if not isinstance(grad, Tensor):
+            raise RuntimeError(f"expected Variable or None (got {type(grad).__name__})")  # (torch)
+        shape = node._in_shapes[k]
+        if tuple(grad.shape) == shape:
+            return grad
+        try:
+            if np.broadcast_shapes(shape, tuple(grad.shape)) == tuple(grad.shape):
+                return grad.sum_to_size(shape)
+        except ValueError:
+            pass
+        raise RuntimeError(
+            f"Function {self.grad_fn_name} returned an invalid gradient at index {k} - got "
+            f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+        )

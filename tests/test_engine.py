@@ -539,3 +539,36 @@ def test_backward_inputs_fills_a_non_leaf_inputs_grad_like_torch(create_graph):
         got.append((first.tolist(), y.grad.tolist(), x.grad.tolist(), y.grad.requires_grad))
         got.append((y2.grad.tolist(), y3.grad.tolist()))
     assert got[:2] == got[2:]
+
+
+def test_custom_function_gradients_are_validated_like_torch():
+    # a wrong-shaped gradient became the input's .grad as it was (x.grad of shape () for an x
+    # of shape (2,)); extra non-None gradients and numbers were taken silently
+    torch = pytest.importorskip("torch")
+    cases = {
+        "wrong shape": lambda g: (g.sum(), g),
+        "three": lambda g: (g, g, g),
+        "number": lambda g: (3, g),
+        "broadcast, summed": lambda g: (g.expand(3, 2) * 2, g),
+        "extra None": lambda g: (g, g, None),
+    }
+    for name, ret in cases.items():
+        results = []
+        for lib, base in ((autograd, autograd.Function), (torch, torch.autograd.Function)):
+
+            class M(base):
+                @staticmethod
+                def forward(ctx, x, y):
+                    return x * y
+
+                @staticmethod
+                def backward(ctx, g):
+                    return ret(g)
+
+            x, y = lib.ones(2, requires_grad=True), lib.ones(2, requires_grad=True)
+            try:
+                M.apply(x, y).sum().backward()
+                results.append((x.grad.tolist(), y.grad.tolist()))
+            except RuntimeError as e:
+                results.append(str(e))
+        assert results[0] == results[1], name
