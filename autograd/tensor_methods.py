@@ -116,13 +116,16 @@ _OPERATORS = {
     "lshift": ops.bitwise_left_shift,
     "rshift": ops.bitwise_right_shift,
 }
+# (as torch's: ``a //= b`` and ``a %= b`` write into ``a``; ``a @= b`` rebinds ``a`` to
+# ``a @ b`` and leaves the old tensor as it was)
 _IN_PLACE_OPERATORS = (
     "add",
     "sub",
     "mul",
     "truediv",
+    "floordiv",
+    "mod",
     "pow",
-    "matmul",
     "and",
     "or",
     "xor",
