@@ -574,3 +574,49 @@ def test_floordiv_and_mod_assignments_write_in_place_like_torch():
     m @= autograd.ones(2, 2)
     assert m is not before and before.tolist() == [[1.0, 1.0], [1.0, 1.0]]
     assert m.grad_fn.name() == "MmBackward0"
+
+
+# ---- session 8 probes: nan, inf and ties ----------------------------------------------------
+def test_std_of_a_constant_row_has_a_zero_gradient_like_torch():
+    # (x - mean) / ((N - 1) * std) was 0/0 = nan for a constant row; torch masks std == 0
+    x = autograd.tensor([[3.0, 3.0, 3.0], [1.0, 2.0, 4.0]], requires_grad=True)
+    x.std(1).sum().backward()
+    assert x.grad[0].tolist() == [0.0, 0.0, 0.0] and np.isfinite(x.grad.numpy()).all()
+    x = autograd.tensor([3.0, 3.0], requires_grad=True)
+    autograd.std_mean(x)[0].backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    x = autograd.tensor([3.0], requires_grad=True)  # N <= correction: std is nan, so is its grad
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        s = x.std()
+    s.backward()
+    assert np.isnan(x.grad.numpy()).all()
+
+
+def test_quantile_of_a_row_with_nan_sends_the_gradient_to_a_nan_like_torch():
+    # the nan result was written over the quantile (a gradient of 0); torch selects the row's
+    # last sorted value, a nan, and its gradient goes there (as median's does)
+    torch = pytest.importorskip("torch")
+    rows = [[1.0, np.nan, 3.0, np.nan], [np.nan] * 4, [np.nan, 1.0, 2.0, 5.0], [2.0, 1.0, 4.0, 3.0]]
+    for fn in ("quantile", "nanquantile"):
+        for interpolation in ("linear", "lower", "nearest"):
+            grads = []
+            for lib in (torch, autograd):
+                x = lib.tensor(rows, requires_grad=True)
+                out = getattr(x, fn)(lib.tensor([0.2, 0.9]), dim=1, interpolation=interpolation)
+                (out * (lib.arange(8.0).reshape(2, 4) + 1)).sum().backward()
+                grads.append((out.detach().numpy(), x.grad.numpy()))
+            np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-6)
+            np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-6)
+
+
+def test_median_of_no_elements_is_recorded_and_named_like_torch():
+    # median of an empty tensor was a constant (no grad_fn): backward() through it failed
+    x = autograd.zeros(0, 3, requires_grad=True)
+    m = x.median()
+    assert np.isnan(m.item()) and m.grad_fn.name() == "MedianBackward0"
+    m.backward()
+    assert x.grad.shape == (0, 3)
+    y = autograd.tensor([1.0, np.nan, 2.0], requires_grad=True)
+    assert y.nanmedian().grad_fn.name() == "NanmedianBackward0"  # (was NanMedianBackward0)
+    assert y.nanmedian(0).values.grad_fn.name() == "NanmedianBackward1"
+    assert y.median(0).values.grad_fn.name() == "MedianBackward1"
