@@ -620,3 +620,77 @@ def test_median_of_no_elements_is_recorded_and_named_like_torch():
     assert y.nanmedian().grad_fn.name() == "NanmedianBackward0"  # (was NanMedianBackward0)
     assert y.nanmedian(0).values.grad_fn.name() == "NanmedianBackward1"
     assert y.median(0).values.grad_fn.name() == "MedianBackward1"
+
+
+# ---- session 8 probes: the autograd API ------------------------------------------------------
+def test_grad_mode_decorators_cover_a_generators_body_like_torch():
+    # the decorator wrapped only the call that creates the generator: its body ran with the
+    # caller's grad mode
+    x = autograd.ones(2, requires_grad=True)
+
+    def body():
+        received = yield (x * 2).requires_grad, autograd.is_grad_enabled()
+        yield (x * 3).requires_grad, received
+        return "done"
+
+    for deco, mode in [
+        (autograd.no_grad(), False),
+        (autograd.enable_grad(), True),
+        (autograd.set_grad_enabled(False), False),
+        (autograd.inference_mode(), False),
+    ]:
+        gen = deco(body)()
+        with autograd.set_grad_enabled(not mode):
+            assert next(gen) == (mode, mode)
+            assert autograd.is_grad_enabled() is (not mode)  # paused: the caller's mode
+            assert gen.send("hi") == (mode, "hi")
+            with pytest.raises(StopIteration, match="done"):
+                next(gen)
+    gen = autograd.no_grad()(body)()
+    next(gen)
+    with pytest.raises(ValueError, match="boom"):
+        gen.throw(ValueError("boom"))
+    assert autograd.is_grad_enabled()
+
+
+def test_autograd_grad_options_like_torch():
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(ValueError, match="Expected allow_unused to be True or not passed"):
+        autograd.grad((x * 2).sum(), [x, z], allow_unused=False, materialize_grads=True)
+    with pytest.raises(RuntimeError, match="Tensor at index 1 appears to not have been used"):
+        autograd.grad((x * 2).sum(), [x, z])
+    with pytest.raises(RuntimeError, match="got 2 tensors and 1 gradients"):
+        autograd.grad([x * 2, x * 3], [x], [autograd.ones(3)])
+
+    def halve(g):
+        return g[:2]
+
+    y = x * 2
+    y.register_hook(halve)
+    with pytest.raises(RuntimeError, match="hook 'halve' has changed the size of value"):
+        y.sum().backward()
+
+
+def test_autograd_grad_is_grads_batched_like_torch():
+    # is_grads_batched=True raised NotImplementedError
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, autograd):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        z = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * x
+        (jac, unused) = lib.autograd.grad(
+            y, [x, z], lib.eye(3), is_grads_batched=True, allow_unused=True, retain_graph=True
+        )
+        (zeros,) = lib.autograd.grad(
+            (x * 1).sum(), [z], lib.ones(2), is_grads_batched=True, materialize_grads=True
+        )
+        (second,) = lib.autograd.grad(y, x, lib.eye(3), is_grads_batched=True, create_graph=True)
+        results.append((jac, unused, zeros, second.requires_grad))
+        with pytest.raises(RuntimeError, match="interpret the first dimension of each grad_output"):
+            lib.autograd.grad(x * 2, [x], lib.ones(2, 2), is_grads_batched=True)
+    (jac_t, unused_t, zeros_t, rg_t), (jac, unused, zeros, rg) = results
+    np.testing.assert_array_equal(jac.numpy(), jac_t.numpy())
+    np.testing.assert_array_equal(zeros.numpy(), zeros_t.numpy())
+    assert unused is unused_t is None and rg is rg_t is True
