@@ -18,13 +18,35 @@ Example (a variational autoencoder's loss terms):
     tensor(0., grad_fn=<SumBackward0>)
 """
 
-from . import constraints
+from . import constraints, transforms
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .gamma import Beta, Dirichlet, Gamma
+from .heavy_tailed import Cauchy, Chi2, StudentT
 from .kl import kl_divergence, register_kl
 from .multivariate import Independent, MultivariateNormal
+from .transformed import (
+    Gumbel,
+    HalfCauchy,
+    HalfNormal,
+    LogNormal,
+    Pareto,
+    TransformedDistribution,
+    Weibull,
+)
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    PowerTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    TanhTransform,
+    Transform,
+    identity_transform,
+)
 
 __all__ = [
     "Distribution",
@@ -41,7 +63,28 @@ __all__ = [
     "Dirichlet",
     "MultivariateNormal",
     "Independent",
+    "TransformedDistribution",
+    "LogNormal",
+    "HalfNormal",
+    "Gumbel",
+    "Cauchy",
+    "HalfCauchy",
+    "StudentT",
+    "Chi2",
+    "Weibull",
+    "Pareto",
+    "Transform",
+    "ComposeTransform",
+    "ExpTransform",
+    "PowerTransform",
+    "SigmoidTransform",
+    "TanhTransform",
+    "AbsTransform",
+    "AffineTransform",
+    "SoftmaxTransform",
+    "identity_transform",
     "kl_divergence",
     "register_kl",
     "constraints",
+    "transforms",
 ]

@@ -1,0 +1,394 @@
+"""The distributions added after the first set (TransformedDistribution and the transforms,
+LogNormal, HalfNormal, Gumbel, Cauchy, HalfCauchy, StudentT, Chi2, Weibull, Pareto, ...)
+against torch.distributions: log_prob, cdf/icdf, entropy, moments, shapes, expand and their
+gradients (float64, broadcast batches); rsample gradients against finite differences with the
+noise held fixed; samplers by goodness-of-fit tests at fixed seeds; validation errors in
+torch's words; the transforms' inverses, Jacobians and caches."""
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd
+import autograd.distributions as D
+from torch_compare import same_error
+
+F64 = autograd.float64
+stats = pytest.importorskip("scipy.stats")
+
+A = np.array([[0.7], [1.6]])  # shape (2, 1): broadcasts with the (3,) parameters below
+B = np.array([0.4, 1.3, 2.2])
+
+
+def _tf(mod, p):
+    """TransformedDistributions built from transforms (the same code for both libraries)."""
+    return {
+        "Tanh-Normal": lambda: mod.TransformedDistribution(
+            mod.Normal(p("loc", A - 1.0), p("scale", B)), [mod.TanhTransform(cache_size=1)]
+        ),
+        "Logistic": lambda: mod.TransformedDistribution(
+            mod.Uniform(0.0, 1.0).expand((3,)),
+            [mod.SigmoidTransform().inv, mod.AffineTransform(p("loc", A), p("scale", B))],
+        ),
+        "Power-Exp": lambda: mod.TransformedDistribution(
+            mod.Exponential(p("rate", B)), [mod.PowerTransform(p("exponent", A))]
+        ),
+        "Softmax-Normal": lambda: mod.TransformedDistribution(
+            mod.Normal(p("loc", A - 1.0), p("scale", B)), [mod.SoftmaxTransform()]
+        ),
+        "Compose-Exp-Affine": lambda: mod.TransformedDistribution(
+            mod.Normal(p("loc", A), 0.5),
+            mod.ComposeTransform([mod.ExpTransform(), mod.AffineTransform(1.0, p("scale", B))]),
+        ),
+        "Affine-event": lambda: mod.TransformedDistribution(
+            mod.Independent(mod.Normal(p("loc", A - 1.0), p("scale", B)), 1),
+            [mod.AffineTransform(0.5, p("s", -B), event_dim=1)],
+        ),
+    }
+
+
+# name -> constructor keyword arguments (float64 arrays; batch shape (2, 3) by broadcasting)
+SPECS = {
+    "LogNormal": {"loc": A - 1.0, "scale": B},
+    "HalfNormal": {"scale": B},
+    "Gumbel": {"loc": A, "scale": B},
+    "Cauchy": {"loc": A, "scale": B},
+    "HalfCauchy": {"scale": A * B},
+    "StudentT": {"df": B + A, "loc": A, "scale": B},
+    "StudentT-low-df": {"df": A * B, "loc": 0.3, "scale": A},
+    "Chi2": {"df": A * B + 0.5},
+    "Weibull": {"scale": A, "concentration": B + 0.3},
+    "Pareto": {"scale": A, "alpha": B + 1.5},
+    **{k: None for k in _tf(None, None)},
+}
+
+
+def _make(key, lib, requires_grad=True, dtype=np.float64, given=None):
+    """(distribution, {name: leaf parameter}) for torch (``lib == "torch"``) or for us;
+    ``given`` maps parameter names to tensors to use instead of new leaves."""
+    if lib == "torch":
+        torch = pytest.importorskip("torch")
+        mod, tensor = torch.distributions, torch.tensor
+    else:
+        mod, tensor = D, autograd.tensor
+    params = {}
+
+    def p(name, value):
+        if not isinstance(value, np.ndarray):
+            return value
+        if given and name in given:
+            params[name] = given[name]
+        else:
+            params[name] = tensor(value.astype(dtype), requires_grad=requires_grad)
+        return params[name]
+
+    if SPECS[key] is None:
+        return _tf(mod, p)[key](), params
+    kwargs = {k: p(k, v) for k, v in SPECS[key].items()}
+    return getattr(mod, key.split("-")[0])(**kwargs), params
+
+
+def _np(t):
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+def _close(a, b, what, rtol=1e-10, atol=1e-12):
+    np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=atol, err_msg=what)
+
+
+def _finite_sum(t):
+    """The sum of ``t``'s finite entries (moments may be nan or inf)."""
+    return t.nan_to_num(nan=0.0, posinf=0.0, neginf=0.0).sum()
+
+
+def _both(fn_ours, fn_theirs):
+    """Both results, or None when torch does not implement it (then neither may)."""
+    try:
+        theirs = fn_theirs()
+    except NotImplementedError:
+        with pytest.raises(NotImplementedError):
+            fn_ours()
+        return None
+    return fn_ours(), theirs
+
+
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_matches_torch(key):
+    torch = pytest.importorskip("torch")
+    ours, oparams = _make(key, "ours")
+    theirs, tparams = _make(key, "torch")
+    assert ours.batch_shape == tuple(theirs.batch_shape)
+    assert ours.event_shape == tuple(theirs.event_shape)
+    assert ours.has_rsample == theirs.has_rsample
+    assert type(ours.support).__name__ == type(theirs.support).__name__
+    assert repr(ours) == repr(theirs).replace("torch.", "autograd.")
+    torch.manual_seed(0)
+    value = theirs.sample((4,))
+    pair = _both(
+        lambda: ours.log_prob(autograd.tensor(value.numpy())), lambda: theirs.log_prob(value)
+    )
+    total, ttotal = 0.0, 0.0
+    if pair is not None:  # not for a transform without a Jacobian (softmax)
+        _close(*pair, "log_prob")
+        total, ttotal = pair[0].sum(), pair[1].sum()
+    for prop in ("mean", "variance", "stddev", "mode"):
+        pair = _both(lambda: getattr(ours, prop), lambda: getattr(theirs, prop))
+        if pair is not None:
+            _close(*pair, prop)
+            total, ttotal = total + _finite_sum(pair[0]), ttotal + _finite_sum(pair[1])
+    pair = _both(ours.entropy, theirs.entropy)
+    if pair is not None:
+        _close(*pair, "entropy")
+        total, ttotal = total + pair[0].sum(), ttotal + pair[1].sum()
+    q = torch.tensor([0.1, 0.5, 0.85], dtype=torch.float64).reshape(3, 1, 1)
+    pair = _both(lambda: ours.icdf(autograd.tensor(q.numpy())), lambda: theirs.icdf(q))
+    if pair is not None:
+        _close(*pair, "icdf", rtol=1e-9)
+        total, ttotal = total + _finite_sum(pair[0]), ttotal + _finite_sum(pair[1])
+    pair = _both(lambda: ours.cdf(autograd.tensor(value.numpy())), lambda: theirs.cdf(value))
+    if pair is not None:
+        _close(*pair, "cdf")
+        if key != "Chi2":  # the incomplete gamma function has no gradient in the shape
+            total, ttotal = total + pair[0].sum(), ttotal + pair[1].sum()
+    if isinstance(total, float):
+        return  # nothing differentiable to compare
+    total.backward()
+    ttotal.backward()
+    for name, t in tparams.items():
+        _close(oparams[name].grad, t.grad, f"d/d{name}", rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_sample_shapes_dtypes_and_expand(key):
+    autograd.manual_seed(0)
+    for dtype in (np.float64, np.float32):
+        d, _ = _make(key, "ours", requires_grad=False, dtype=dtype)
+        s = d.sample((5,))
+        assert s.shape == (5,) + tuple(d.batch_shape) + tuple(d.event_shape)
+        assert s.dtype == autograd.tensor(np.zeros(1, dtype)).dtype and not s.requires_grad
+        assert bool(d.support.check(s).all())
+        if key == "Softmax-Normal":
+            continue  # no log_prob (softmax is not a bijection), as in torch
+        lp = d.log_prob(s)
+        assert lp.shape == (5,) + tuple(d.batch_shape) and lp.dtype == s.dtype
+        assert bool(autograd.isfinite(lp).all()), key
+    d, params = _make(key, "ours")
+    r = d.rsample((3,))
+    assert r.requires_grad and r.shape == (3,) + tuple(d.batch_shape) + tuple(d.event_shape)
+    big = d.expand((4,) + tuple(d.batch_shape))
+    assert type(big) is type(d)
+    assert big.batch_shape == (4,) + tuple(d.batch_shape) and big.event_shape == d.event_shape
+    if key != "Softmax-Normal":
+        v = d.sample()
+        _close(big.log_prob(v)[2], d.log_prob(v), "expanded log_prob")
+    assert big.sample((2,)).shape == (2, 4) + tuple(d.batch_shape) + tuple(d.event_shape)
+
+
+# ---- rsample gradients ---------------------------------------------------------------------------
+GAMMA_BASED = {"StudentT", "StudentT-low-df", "Chi2"}  # implicit gradients: tested below
+
+
+@pytest.mark.parametrize("key", sorted(set(SPECS) - {"Chi2"}))
+def test_rsample_gradients_match_finite_differences(key):
+    """With the noise held fixed (the same seed), a reparameterised sample is a smooth
+    function of the parameters: its gradient equals central finite differences."""
+    _, params = _make(key, "ours")
+    names = [n for n in params if not (key in GAMMA_BASED and n == "df")]
+
+    def draw(*values):
+        autograd.manual_seed(4)
+        d, _ = _make(key, "ours", given=dict(zip(names, values)))
+        return d.rsample((2,))
+
+    assert autograd.gradcheck(draw, tuple(params[n] for n in names))
+
+
+def _z_score(per_sample_grads, expected):
+    g = per_sample_grads
+    return abs(g.mean() - expected) / (g.std() / math.sqrt(len(g)))
+
+
+def test_gamma_based_rsample_gradients_are_unbiased():
+    # d E[x] / d df = 1 for Chi2(df); d E[x^2] / d df = -2 s^2 / (df - 2)^2 for StudentT(df, 0, s)
+    autograd.manual_seed(12)
+    n = 20000
+    df = autograd.full((n,), 3.0, dtype=F64, requires_grad=True)
+    D.Chi2(df).rsample().sum().backward()
+    assert _z_score(df.grad.numpy(), 1.0) < 4
+    df = autograd.full((n,), 9.0, dtype=F64, requires_grad=True)
+    D.StudentT(df, 0.0, 1.5).rsample().pow(2).sum().backward()
+    assert _z_score(df.grad.numpy(), -2 * 1.5**2 / 7**2) < 4
+
+
+# ---- sampling: goodness of fit at fixed seeds ---------------------------------------------------
+N = 4000
+
+
+def _ks(sample, cdf):
+    return stats.kstest(np.asarray(sample, np.float64).ravel(), cdf).pvalue
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_samples_fit_their_distribution(seed):
+    autograd.manual_seed(seed)
+    sp = stats
+    tanh_cdf = lambda y: sp.norm(0.3, 1.2).cdf(np.arctanh(y))  # noqa: E731
+    cases = [
+        (D.LogNormal(0.3, 0.8), sp.lognorm(s=0.8, scale=math.exp(0.3)).cdf),
+        (D.HalfNormal(1.7), sp.halfnorm(scale=1.7).cdf),
+        (D.Gumbel(0.5, 2.0), sp.gumbel_r(0.5, 2.0).cdf),
+        (D.Cauchy(-1.0, 0.5), sp.cauchy(-1.0, 0.5).cdf),
+        (D.HalfCauchy(2.0), sp.halfcauchy(scale=2.0).cdf),
+        (D.StudentT(2.5, 1.0, 3.0), sp.t(2.5, 1.0, 3.0).cdf),
+        (D.StudentT(0.7), sp.t(0.7).cdf),
+        (D.Chi2(3.0), sp.chi2(3.0).cdf),
+        (D.Weibull(2.0, 0.7), sp.weibull_min(0.7, scale=2.0).cdf),
+        (D.Pareto(1.5, 2.5), sp.pareto(2.5, scale=1.5).cdf),
+        (
+            D.TransformedDistribution(D.Normal(0.3, 1.2), D.TanhTransform()),
+            tanh_cdf,
+        ),
+        (
+            D.TransformedDistribution(
+                D.Uniform(0.0, 1.0), [D.SigmoidTransform().inv, D.AffineTransform(1.0, 2.0)]
+            ),
+            sp.logistic(1.0, 2.0).cdf,
+        ),
+    ]
+    for d, cdf in cases:
+        for draw in (d.sample, d.rsample):
+            p = _ks(draw((N,)).detach().numpy(), cdf)
+            assert p > 1e-3, (repr(d), draw.__name__, p)
+    # the test has power: the same samples against a slightly wrong distribution fail
+    x = D.Gumbel(0.5, 2.0).sample((N,)).numpy()
+    assert _ks(x, sp.gumbel_r(0.7, 2.0).cdf) < 1e-3
+
+
+# ---- transforms ---------------------------------------------------------------------------------
+def _transforms(mod, tensor):
+    return {
+        "exp": mod.ExpTransform(),
+        "sigmoid": mod.SigmoidTransform(),
+        "tanh": mod.TanhTransform(),
+        "power": mod.PowerTransform(tensor([0.5, 2.0, -1.5])),
+        "affine": mod.AffineTransform(tensor([1.0, -2.0, 0.5]), tensor([0.5, -3.0, 2.0])),
+        "affine-number": mod.AffineTransform(1.0, -2.0),
+        "exp-inv": mod.ExpTransform().inv,
+        "compose": mod.ComposeTransform([mod.TanhTransform(), mod.AffineTransform(2.0, 3.0)]),
+        "identity": mod.ComposeTransform([]),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_transforms(D, autograd.tensor)))
+def test_transforms_match_torch_and_their_jacobians(name):
+    torch = pytest.importorskip("torch")
+    t = _transforms(D, lambda v: autograd.tensor(v, dtype=F64))[name]
+    tt = _transforms(torch.distributions, lambda v: torch.tensor(v, dtype=torch.float64))[name]
+    assert repr(t) == repr(tt) and repr(t.inv) == repr(tt.inv)
+    assert repr(t.domain) == repr(tt.domain) and repr(t.codomain) == repr(tt.codomain)
+    assert t.bijective == tt.bijective
+    _close(t.sign, tt.sign, "sign")
+    raw = np.array([[0.3, 1.7, 0.8], [0.05, 2.5, 1.1]])
+    if name == "exp-inv":
+        raw = raw + 0.1  # inside the domain (positive)
+    x = autograd.tensor(raw, dtype=F64, requires_grad=True)
+    y, ty = t(x), tt(torch.tensor(raw))
+    _close(y, ty, "forward")
+    _close(t.inv(y.detach()), raw, "inverse", rtol=1e-9)
+    ladj, tladj = t.log_abs_det_jacobian(x, y), tt.log_abs_det_jacobian(torch.tensor(raw), ty)
+    _close(ladj, tladj, "log_abs_det_jacobian")
+    # the Jacobian of an elementwise map is diagonal: log|dy/dx| from the graph
+    (dy,) = autograd.grad(y.sum(), x)
+    _close(ladj, np.log(np.abs(dy.numpy())), "log|dy/dx|", rtol=1e-9)
+    assert t.forward_shape((2, 3)) == tuple(tt.forward_shape((2, 3)))
+    assert t.inverse_shape((2, 3)) == tuple(tt.inverse_shape((2, 3)))
+
+
+def test_transform_caches_equality_and_errors():
+    torch = pytest.importorskip("torch")
+    x = autograd.tensor([0.5, 40.0], dtype=F64)
+    cached = D.TanhTransform(cache_size=1)
+    y = cached(x)
+    assert cached.inv(y) is x  # atanh(1.0) would be inf
+    assert math.isinf(float(D.TanhTransform().inv(y)[1]))
+    assert D.ComposeTransform([D.ExpTransform()], cache_size=1).parts[0]._cache_size == 1
+    assert D.ExpTransform().with_cache(1)._cache_size == 1
+    assert D.ExpTransform() == D.ExpTransform() and D.ExpTransform() != D.TanhTransform()
+    assert D.ExpTransform().inv == D.ExpTransform().inv and D.ExpTransform().inv.inv is not None
+    assert D.AffineTransform(1.0, 2.0) == D.AffineTransform(1.0, 2.0)
+    assert D.AffineTransform(1.0, 2.0) != D.AffineTransform(1.0, 3.0)
+    c = D.ComposeTransform([D.ExpTransform(), D.AffineTransform(0.0, 2.0)])
+    assert c.inv.inv is c
+    same_error(lambda: D.ExpTransform(cache_size=2), lambda: torch.distributions.ExpTransform(2))
+    same_error(
+        lambda: D.SoftmaxTransform().forward_shape(()),
+        lambda: torch.distributions.SoftmaxTransform().forward_shape(()),
+    )
+    # a transform over vectors makes the last batch dimension part of the event
+    s = D.TransformedDistribution(D.Normal(autograd.zeros(2, 3), 1.0), D.SoftmaxTransform())
+    assert (s.batch_shape, s.event_shape) == ((2,), (3,))
+    assert D.ComposeTransform([D.SoftmaxTransform(), D.ExpTransform()]).codomain.event_dim == 1
+
+
+def test_tanh_policy_log_prob_of_saturated_samples():
+    # SAC: a squashed Gaussian with a large mean gives samples that round to 1; the cached
+    # transform scores them through the pre-tanh value, like torch
+    torch = pytest.importorskip("torch")
+    loc = np.array([0.2, 25.0])
+    mu = autograd.tensor(loc, dtype=F64, requires_grad=True)
+    d = D.TransformedDistribution(D.Normal(mu, 1.0), [D.TanhTransform(cache_size=1)])
+    autograd.manual_seed(0)
+    a = d.rsample()
+    lp = d.log_prob(a)
+    assert bool(autograd.isfinite(lp).all())
+    td = torch.distributions.TransformedDistribution(
+        torch.distributions.Normal(torch.tensor(loc), 1.0),
+        [torch.distributions.TanhTransform(cache_size=1)],
+    )
+    pre = torch.tensor(d.transforms[0]._cached_x_y[0].detach().numpy())  # the same x for torch
+    ty = td.transforms[0](pre)
+    _close(lp, td.log_prob(ty), "log_prob")
+    lp.sum().backward()
+    assert bool(autograd.isfinite(mu.grad).all())
+
+
+# ---- validation errors --------------------------------------------------------------------------
+@pytest.mark.parametrize("case", range(14))
+def test_validation_errors_as_torch(case):
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        mod = D if lib is autograd else torch.distributions
+        T = lambda *a, **k: lib.tensor(*a, **k)  # noqa: E731
+        return [
+            lambda: mod.LogNormal(T(0.0), T(-1.0)),
+            lambda: mod.LogNormal(T(0.0), T(1.0)).log_prob(T(-1.0)),
+            lambda: mod.HalfNormal(T([1.0, -1.0])),
+            lambda: mod.HalfNormal(T(1.0)).log_prob(T(-0.5)),
+            lambda: mod.Gumbel(T(0.0), T(0.0)),
+            lambda: mod.Cauchy(T(0.0), T(-2.0)),
+            lambda: mod.HalfCauchy(T(1.0)).log_prob(T([-1.0, 1.0])),
+            lambda: mod.StudentT(T(-1.0)),
+            lambda: mod.Chi2(T(0.0)),
+            lambda: mod.Weibull(T(1.0), T(-1.0)),
+            lambda: mod.Pareto(T(1.0), T(2.0)).log_prob(T(0.5)),
+            lambda: mod.TransformedDistribution(mod.Normal(T(0.0), T(1.0)), 3),
+            lambda: mod.TransformedDistribution(mod.Normal(T(0.0), T(1.0)), [3]),
+            lambda: mod.TransformedDistribution(mod.Normal(T(0.0), T(1.0)), mod.SoftmaxTransform()),
+        ]
+
+    same_error(build(autograd)[case], build(torch)[case])
+
+
+def test_docstring_examples():
+    import doctest
+
+    import autograd.distributions.heavy_tailed as h
+    import autograd.distributions.transformed as tr
+    import autograd.distributions.transforms as t
+
+    names = {n: getattr(D, n) for n in D.__all__}
+    for mod in (h, tr, t):
+        res = doctest.testmod(mod, extraglobs={"autograd": autograd, **names})
+        assert res.failed == 0 and res.attempted > 0, mod.__name__
