@@ -1,5 +1,6 @@
 """The distributions added after the first set (TransformedDistribution and the transforms,
-LogNormal, HalfNormal, Gumbel, Cauchy, HalfCauchy, StudentT, Chi2, Weibull, Pareto, ...)
+LogNormal, HalfNormal, Gumbel, Cauchy, HalfCauchy, StudentT, Chi2, Weibull, Pareto, Binomial,
+Geometric, NegativeBinomial, Multinomial, ...)
 against torch.distributions: log_prob, cdf/icdf, entropy, moments, shapes, expand and their
 gradients (float64, broadcast batches); rsample gradients against finite differences with the
 noise held fixed; samplers by goodness-of-fit tests at fixed seeds; validation errors in
@@ -62,6 +63,17 @@ SPECS = {
     "Pareto": {"scale": A, "alpha": B + 1.5},
     **{k: None for k in _tf(None, None)},
 }
+COUNTS = {
+    "Binomial": {"total_count": np.array([[5.0], [12.0]]), "probs": np.array([0.2, 0.5, 0.9])},
+    "Binomial-logits": {"total_count": 7, "logits": np.array([-1.2, 0.0, 2.0])},
+    "Geometric": {"probs": np.array([[0.2], [0.5]]) + 0.4 * B / 2.2},
+    "Geometric-logits": {"logits": np.array([-1.2, 0.0, 2.0])},
+    "NegativeBinomial": {"total_count": 3 * A, "probs": np.array([0.2, 0.5, 0.7])},
+    "NegativeBinomial-logits": {"total_count": B + 0.1, "logits": A - 1.0},
+    "Multinomial": {"total_count": 6, "probs": np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])},
+    "Multinomial-logits": {"total_count": 3, "logits": np.array([[0.2, -1.0, 0.0, 1.5]])},
+}
+SPECS.update(COUNTS)
 
 
 def _make(key, lib, requires_grad=True, dtype=np.float64, given=None):
@@ -121,6 +133,7 @@ def test_matches_torch(key):
     assert ours.batch_shape == tuple(theirs.batch_shape)
     assert ours.event_shape == tuple(theirs.event_shape)
     assert ours.has_rsample == theirs.has_rsample
+    assert ours.has_enumerate_support == theirs.has_enumerate_support
     assert type(ours.support).__name__ == type(theirs.support).__name__
     assert repr(ours) == repr(theirs).replace("torch.", "autograd.")
     torch.manual_seed(0)
@@ -139,7 +152,8 @@ def test_matches_torch(key):
             total, ttotal = total + _finite_sum(pair[0]), ttotal + _finite_sum(pair[1])
     pair = _both(ours.entropy, theirs.entropy)
     if pair is not None:
-        _close(*pair, "entropy")
+        # torch's Multinomial entropy takes lgamma(n + 1) in float32 (n is an int tensor)
+        _close(*pair, "entropy", rtol=1e-7 if key.startswith("Multinomial") else 1e-10)
         total, ttotal = total + pair[0].sum(), ttotal + pair[1].sum()
     q = torch.tensor([0.1, 0.5, 0.85], dtype=torch.float64).reshape(3, 1, 1)
     pair = _both(lambda: ours.icdf(autograd.tensor(q.numpy())), lambda: theirs.icdf(q))
@@ -151,6 +165,11 @@ def test_matches_torch(key):
         _close(*pair, "cdf")
         if key != "Chi2":  # the incomplete gamma function has no gradient in the shape
             total, ttotal = total + pair[0].sum(), ttotal + pair[1].sum()
+    if theirs.has_enumerate_support:
+        pair = _both(ours.enumerate_support, theirs.enumerate_support)
+        if pair is not None:
+            _close(*pair, "enumerate_support")
+            _close(ours.enumerate_support(False), theirs.enumerate_support(False), "")
     if isinstance(total, float):
         return  # nothing differentiable to compare
     total.backward()
@@ -174,8 +193,9 @@ def test_sample_shapes_dtypes_and_expand(key):
         assert lp.shape == (5,) + tuple(d.batch_shape) and lp.dtype == s.dtype
         assert bool(autograd.isfinite(lp).all()), key
     d, params = _make(key, "ours")
-    r = d.rsample((3,))
-    assert r.requires_grad and r.shape == (3,) + tuple(d.batch_shape) + tuple(d.event_shape)
+    if d.has_rsample:
+        r = d.rsample((3,))
+        assert r.requires_grad and r.shape == (3,) + tuple(d.batch_shape) + tuple(d.event_shape)
     big = d.expand((4,) + tuple(d.batch_shape))
     assert type(big) is type(d)
     assert big.batch_shape == (4,) + tuple(d.batch_shape) and big.event_shape == d.event_shape
@@ -189,7 +209,7 @@ def test_sample_shapes_dtypes_and_expand(key):
 GAMMA_BASED = {"StudentT", "StudentT-low-df", "Chi2"}  # implicit gradients: tested below
 
 
-@pytest.mark.parametrize("key", sorted(set(SPECS) - {"Chi2"}))
+@pytest.mark.parametrize("key", sorted(set(SPECS) - {"Chi2"} - set(COUNTS)))
 def test_rsample_gradients_match_finite_differences(key):
     """With the noise held fixed (the same seed), a reparameterised sample is a smooth
     function of the parameters: its gradient equals central finite differences."""
@@ -354,7 +374,7 @@ def test_tanh_policy_log_prob_of_saturated_samples():
 
 
 # ---- validation errors --------------------------------------------------------------------------
-@pytest.mark.parametrize("case", range(14))
+@pytest.mark.parametrize("case", range(23))
 def test_validation_errors_as_torch(case):
     torch = pytest.importorskip("torch")
 
@@ -376,6 +396,15 @@ def test_validation_errors_as_torch(case):
             lambda: mod.TransformedDistribution(mod.Normal(T(0.0), T(1.0)), 3),
             lambda: mod.TransformedDistribution(mod.Normal(T(0.0), T(1.0)), [3]),
             lambda: mod.TransformedDistribution(mod.Normal(T(0.0), T(1.0)), mod.SoftmaxTransform()),
+            lambda: mod.Binomial(T(2.5), T(0.5)),
+            lambda: mod.Binomial(T(3.0), T(0.5)).log_prob(T(4.0)),
+            lambda: mod.Binomial(3, probs=T(0.5), logits=T(0.0)),
+            lambda: mod.Geometric(T([0.0, 0.5])),
+            lambda: mod.Geometric(T(0.5)).log_prob(T(1.5)),
+            lambda: mod.NegativeBinomial(T(2.0), T(1.0)),
+            lambda: mod.Multinomial(T(3.0), T([0.5, 0.5])),
+            lambda: mod.Multinomial(3, T([-0.5, 1.5])),
+            lambda: mod.Multinomial(3, T([0.5, 0.5])).log_prob(T([4.0, 0.0])),
         ]
 
     same_error(build(autograd)[case], build(torch)[case])
@@ -384,12 +413,13 @@ def test_validation_errors_as_torch(case):
 def test_docstring_examples():
     import doctest
 
+    import autograd.distributions.counts as c
     import autograd.distributions.heavy_tailed as h
     import autograd.distributions.transformed as tr
     import autograd.distributions.transforms as t
 
     names = {n: getattr(D, n) for n in D.__all__}
-    for mod in (h, tr, t):
+    for mod in (c, h, tr, t):
         res = doctest.testmod(mod, extraglobs={"autograd": autograd, **names})
         assert res.failed == 0 and res.attempted > 0, mod.__name__
 
@@ -431,6 +461,15 @@ def _kl_cases(mod, p):
         "Gamma|Pareto": lambda: (gamma(), pareto()),
         "Beta|Pareto": lambda: (beta(), pareto()),
         "Pareto|Uniform": lambda: (pareto(), uniform()),
+        "Binomial|Binomial": lambda: (
+            mod.Binomial(p("n", np.array([[5.0], [7.0]])), probs=p("p", B / 2.5)),
+            mod.Binomial(5, logits=p("q", A - 1.0)),
+        ),
+        "Geometric|Geometric": lambda: (
+            mod.Geometric(p("p", B / 2.5)),
+            mod.Geometric(logits=p("q", A - 1.0)),
+        ),
+        "Poisson|Binomial": lambda: (mod.Poisson(p("rate", B)), mod.Binomial(5, p("q", A / 2))),
         "Tanh-Normal|Tanh-Normal": lambda: (
             mod.TransformedDistribution(normal(), mod.TanhTransform()),
             mod.TransformedDistribution(laplace(), mod.TanhTransform()),
@@ -472,3 +511,71 @@ def test_kl_of_transformed_distributions_needs_the_same_transforms():
     # a shared bijection leaves the divergence unchanged
     q = D.TransformedDistribution(D.Normal(1.0, 1.0), D.ExpTransform())
     assert float(D.kl_divergence(p, q)) == pytest.approx(0.5)
+
+
+def test_multinomial_entropy_is_exact():
+    probs = np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]])
+    ours = D.Multinomial(6, probs=autograd.tensor(probs)).entropy().numpy()
+    exact = [stats.multinomial(6, p).entropy() for p in probs]
+    np.testing.assert_allclose(ours, exact, rtol=1e-12)
+
+
+def test_bernoulli_gradient_at_zero_logits():
+    # regression: the softplus helper's max(x, 0) had gradient 1 at x = 0 (a clamp), so
+    # d log_prob / d logits at logits = 0 was 0 instead of torch's 1/2
+    torch = pytest.importorskip("torch")
+    logits = autograd.tensor([0.0, 1.0], dtype=F64, requires_grad=True)
+    D.Bernoulli(logits=logits).log_prob(autograd.tensor([1.0, 1.0], dtype=F64)).sum().backward()
+    t = torch.tensor([0.0, 1.0], dtype=torch.float64, requires_grad=True)
+    torch.distributions.Bernoulli(logits=t).log_prob(
+        torch.ones(2, dtype=torch.float64)
+    ).sum().backward()
+    _close(logits.grad, t.grad, "d/dlogits")
+
+
+def _chi2(counts, probs):
+    return stats.chisquare(counts, probs * counts.sum() / probs.sum()).pvalue
+
+
+def _binned(sample, pmf, bins):
+    """Counts of 0 .. bins-2 and of the tail >= bins-1, with their probabilities."""
+    k = np.minimum(np.asarray(sample).astype(int).ravel(), bins - 1)
+    probs = pmf(np.arange(bins))
+    probs[-1] = 1 - probs[:-1].sum()
+    return np.bincount(k, minlength=bins), probs
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_count_samples_fit_their_distribution(seed):
+    autograd.manual_seed(seed)
+    sp = stats
+    cases = [
+        (D.Binomial(12, autograd.tensor(0.3)), sp.binom(12, 0.3).pmf, 9),
+        (D.Binomial(5, logits=autograd.tensor(1.0)), sp.binom(5, 1 / (1 + math.exp(-1))).pmf, 6),
+        (D.Geometric(autograd.tensor(0.35)), sp.geom(0.35, loc=-1).pmf, 8),
+        (D.NegativeBinomial(2.5, autograd.tensor(0.4)), sp.nbinom(2.5, 0.6).pmf, 8),
+        (
+            D.NegativeBinomial(0.7, logits=autograd.tensor(0.5)),
+            sp.nbinom(0.7, 1 / (1 + math.exp(0.5))).pmf,
+            8,
+        ),
+    ]
+    for d, pmf, bins in cases:
+        counts, probs = _binned(d.sample((N,)).numpy(), pmf, bins)
+        assert _chi2(counts, probs) > 1e-3, repr(d)
+    # Multinomial: each count vector of n = 3 draws over 3 categories
+    p = np.array([0.2, 0.5, 0.3])
+    x = D.Multinomial(3, probs=autograd.tensor(p)).sample((N,)).numpy().astype(int)
+    assert (x.sum(-1) == 3).all()
+    vectors = [(a, b, 3 - a - b) for a in range(4) for b in range(4 - a)]
+    counts = np.array([np.all(x == v, -1).sum() for v in vectors])
+    probs = np.array([sp.multinomial(3, p).pmf(v) for v in vectors])
+    assert _chi2(counts, probs) > 1e-3
+    # power: the same Binomial draws against a slightly different p fail
+    counts, probs = _binned(
+        D.Binomial(12, autograd.tensor(0.3)).sample((N,)).numpy(), sp.binom(12, 0.33).pmf, 9
+    )
+    assert _chi2(counts, probs) < 1e-3
+    # batched parameters are independent distributions, sample by sample
+    b = D.Binomial(autograd.tensor([2.0, 20.0]), autograd.tensor([0.9, 0.1])).sample((N,)).numpy()
+    assert abs(b[:, 0].mean() - 1.8) < 0.05 and abs(b[:, 1].mean() - 2.0) < 0.1

@@ -20,6 +20,7 @@ Example (a variational autoencoder's loss terms):
 
 from . import constraints, transforms
 from .continuous import Exponential, Laplace, Normal, Uniform
+from .counts import Binomial, Geometric, Multinomial, NegativeBinomial
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .gamma import Beta, Dirichlet, Gamma
@@ -73,6 +74,10 @@ __all__ = [
     "Chi2",
     "Weibull",
     "Pareto",
+    "Binomial",
+    "Geometric",
+    "NegativeBinomial",
+    "Multinomial",
     "Transform",
     "ComposeTransform",
     "ExpTransform",

@@ -21,6 +21,7 @@ import autograd
 from autograd.ops.linalg_cholesky import _solve_triangular
 
 from .continuous import Exponential, Laplace, Normal, Uniform
+from .counts import Binomial, Geometric
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .gamma import Beta, Dirichlet, Gamma
 from .heavy_tailed import Cauchy
@@ -248,6 +249,22 @@ def _kl_independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError(
+            "KL between Binomials where q.total_count > p.total_count is not implemented"
+        )
+    n = p.total_count
+    kl = n * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return _where_inf(p.total_count > q.total_count, kl)  # p reaches counts q cannot
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
 
 
 @register_kl(Gumbel, Gumbel)
@@ -550,5 +567,6 @@ def _kl_pareto_infinity(p, q):
 
 
 @register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
 def _kl_poisson_infinity(p, q):
     return _infinite_like(p.rate)
