@@ -22,6 +22,11 @@ A = np.array([[0.7], [1.6]])  # shape (2, 1): broadcasts with the (3,) parameter
 B = np.array([0.4, 1.3, 2.2])
 
 
+def _sub(mod, torch_module):
+    """Where the logit-space relaxed bases live: torch keeps them in their modules."""
+    return D.relaxed if mod is D else getattr(mod, torch_module)
+
+
 def _tf(mod, p):
     """TransformedDistributions built from transforms (the same code for both libraries)."""
     return {
@@ -41,6 +46,29 @@ def _tf(mod, p):
         "Compose-Exp-Affine": lambda: mod.TransformedDistribution(
             mod.Normal(p("loc", A), 0.5),
             mod.ComposeTransform([mod.ExpTransform(), mod.AffineTransform(1.0, p("scale", B))]),
+        ),
+        "MixtureSameFamily": lambda: mod.MixtureSameFamily(
+            mod.Categorical(probs=p("mix", np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]]))),
+            mod.Normal(p("loc", A - B), p("scale", B)),
+        ),
+        "MixtureSameFamily-vectors": lambda: mod.MixtureSameFamily(
+            mod.Categorical(logits=p("mix", B)),
+            mod.Independent(mod.Gamma(p("conc", A.T + B[:, None]), p("rate", B[:, None])), 1),
+        ),
+        "RelaxedBernoulli": lambda: mod.RelaxedBernoulli(
+            p("t", np.array(0.7)), p("probs", B / 2.5)
+        ),
+        "RelaxedBernoulli-logits": lambda: mod.RelaxedBernoulli(
+            p("t", np.array(1.5)), logits=p("logits", A - B)
+        ),
+        "LogitRelaxedBernoulli": lambda: _sub(mod, "relaxed_bernoulli").LogitRelaxedBernoulli(
+            p("t", np.array(0.7)), p("probs", B / 2.5)
+        ),
+        "RelaxedOneHotCategorical": lambda: mod.RelaxedOneHotCategorical(
+            p("t", np.array(0.6)), logits=p("logits", A - B)
+        ),
+        "ExpRelaxedCategorical": lambda: _sub(mod, "relaxed_categorical").ExpRelaxedCategorical(
+            p("t", np.array(1.3)), probs=p("probs", np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]]))
         ),
         "Affine-event": lambda: mod.TransformedDistribution(
             mod.Independent(mod.Normal(p("loc", A - 1.0), p("scale", B)), 1),
@@ -209,7 +237,9 @@ def test_sample_shapes_dtypes_and_expand(key):
 GAMMA_BASED = {"StudentT", "StudentT-low-df", "Chi2"}  # implicit gradients: tested below
 
 
-@pytest.mark.parametrize("key", sorted(set(SPECS) - {"Chi2"} - set(COUNTS)))
+@pytest.mark.parametrize(
+    "key", sorted(set(SPECS) - {"Chi2"} - set(COUNTS) - {k for k in SPECS if "Mixture" in k})
+)
 def test_rsample_gradients_match_finite_differences(key):
     """With the noise held fixed (the same seed), a reparameterised sample is a smooth
     function of the parameters: its gradient equals central finite differences."""
@@ -276,6 +306,9 @@ def test_samples_fit_their_distribution(seed):
             sp.logistic(1.0, 2.0).cdf,
         ),
     ]
+    t, p1 = 0.6, 0.3  # RelaxedBernoulli: P(Y <= y) = sigmoid(t logit(y) - logit(p1))
+    relaxed_cdf = lambda y: 1 / (1 + np.exp(-(t * np.log(y / (1 - y)) - math.log(p1 / (1 - p1)))))  # noqa: E731
+    cases.append((D.RelaxedBernoulli(autograd.tensor(t, dtype=F64), probs=p1), relaxed_cdf))
     for d, cdf in cases:
         for draw in (d.sample, d.rsample):
             p = _ks(draw((N,)).detach().numpy(), cdf)
@@ -415,11 +448,13 @@ def test_docstring_examples():
 
     import autograd.distributions.counts as c
     import autograd.distributions.heavy_tailed as h
+    import autograd.distributions.mixture as m
+    import autograd.distributions.relaxed as r
     import autograd.distributions.transformed as tr
     import autograd.distributions.transforms as t
 
     names = {n: getattr(D, n) for n in D.__all__}
-    for mod in (c, h, tr, t):
+    for mod in (c, h, tr, t, m, r):
         res = doctest.testmod(mod, extraglobs={"autograd": autograd, **names})
         assert res.failed == 0 and res.attempted > 0, mod.__name__
 
@@ -579,3 +614,54 @@ def test_count_samples_fit_their_distribution(seed):
     # batched parameters are independent distributions, sample by sample
     b = D.Binomial(autograd.tensor([2.0, 20.0]), autograd.tensor([0.9, 0.1])).sample((N,)).numpy()
     assert abs(b[:, 0].mean() - 1.8) < 0.05 and abs(b[:, 1].mean() - 2.0) < 0.1
+
+
+def test_mixture_and_gumbel_softmax_samples_fit():
+    autograd.manual_seed(21)
+    w, locs, scales = np.array([0.3, 0.7]), np.array([-1.0, 2.0]), np.array([0.5, 1.0])
+    gmm = D.MixtureSameFamily(
+        D.Categorical(probs=autograd.tensor(w)),
+        D.Normal(autograd.tensor(locs), autograd.tensor(scales)),
+    )
+    cdf = lambda x: sum(wi * stats.norm(m, s).cdf(x) for wi, m, s in zip(w, locs, scales))  # noqa: E731
+    assert _ks(gmm.sample((N,)).numpy(), cdf) > 1e-3
+    assert _ks(gmm.sample((N,)).numpy(), stats.norm(1.1, 1.6).cdf) < 1e-3  # power
+    # batched mixtures of vector components: each batch entry from its own mixture
+    comp = D.Independent(D.Normal(autograd.tensor([[[0.0, 0.0], [10.0, 10.0]]] * 3), 1.0), 1)
+    mix = D.Categorical(probs=autograd.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))
+    x = D.MixtureSameFamily(mix, comp).sample((N,)).numpy()
+    assert x.shape == (N, 3, 2)
+    np.testing.assert_allclose(x.mean(0), [[0, 0], [10, 10], [5, 5]], atol=0.5)
+    # Gumbel-max: the argmax of a relaxed sample is Categorical(probs) at any temperature
+    probs = np.array([0.2, 0.5, 0.05, 0.25])
+    for temperature in (0.1, 2.0):
+        d = D.RelaxedOneHotCategorical(autograd.tensor(temperature), probs=autograd.tensor(probs))
+        s = d.sample((N,)).numpy()
+        np.testing.assert_allclose(s.sum(-1), 1.0, rtol=1e-5)
+        assert _chi2(np.bincount(s.argmax(-1), minlength=4), probs) > 1e-3
+    # low temperatures give nearly one-hot samples
+    assert s.max(-1).mean() < 0.9
+    d = D.RelaxedOneHotCategorical(autograd.tensor(0.05), probs=autograd.tensor(probs))
+    assert d.sample((200,)).numpy().max(-1).mean() > 0.95
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_mixture_and_relaxed_errors_as_torch(case):
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        mod = D if lib is autograd else torch.distributions
+        T = lambda *a, **k: lib.tensor(*a, **k)  # noqa: E731
+        cat = lambda k: mod.Categorical(logits=lib.zeros(k))  # noqa: E731
+        return [
+            lambda: mod.MixtureSameFamily(mod.Normal(T(0.0), T(1.0)), mod.Normal(T(0.0), T(1.0))),
+            lambda: mod.MixtureSameFamily(cat(2), 3),
+            lambda: mod.MixtureSameFamily(cat(3), mod.Normal(lib.zeros(2), T(1.0))),
+            lambda: mod.MixtureSameFamily(
+                mod.Categorical(logits=lib.zeros(4, 2)), mod.Normal(lib.zeros(3, 2), T(1.0))
+            ),
+            lambda: mod.RelaxedBernoulli(T(0.5), probs=T(1.5)),
+            lambda: mod.RelaxedOneHotCategorical(T(0.5), probs=T([0.5, -0.5, 1.0])),
+        ]
+
+    same_error(build(autograd)[case], build(torch)[case])

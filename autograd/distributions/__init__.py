@@ -26,7 +26,9 @@ from .distribution import Distribution
 from .gamma import Beta, Dirichlet, Gamma
 from .heavy_tailed import Cauchy, Chi2, StudentT
 from .kl import kl_divergence, register_kl
+from .mixture import MixtureSameFamily
 from .multivariate import Independent, MultivariateNormal
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .transformed import (
     Gumbel,
     HalfCauchy,
@@ -78,6 +80,9 @@ __all__ = [
     "Geometric",
     "NegativeBinomial",
     "Multinomial",
+    "MixtureSameFamily",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "Transform",
     "ComposeTransform",
     "ExpTransform",
