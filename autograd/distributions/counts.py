@@ -15,10 +15,9 @@ from autograd.random import _gen
 from autograd.tensor import Size
 
 from . import constraints
-from .discrete import Categorical, _expanded_probs_logits, _one_of
+from .discrete import Categorical, _BinaryTrials, _expanded_probs_logits
 from .distribution import Distribution
-from .utils import _softplus, broadcast_all, finfo, lazy_property, logits_to_probs
-from .utils import probs_to_logits
+from .utils import _softplus, broadcast_all, finfo
 
 __all__ = ["Binomial", "Geometric", "NegativeBinomial", "Multinomial"]
 
@@ -32,40 +31,25 @@ def _log_sigmoid(x):
     return -_softplus(-x)
 
 
-class _CountsOfTrials(Distribution):
+class _CountsOfTrials(_BinaryTrials):
     """The parameters of Binomial and NegativeBinomial: ``total_count`` (cast to the
     probabilities' dtype) and ``probs`` or ``logits``, all broadcast to the batch shape."""
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        name = "probs" if probs is not None else "logits"
-        total_count, param = broadcast_all(total_count, probs if probs is not None else logits)
-        self.total_count = total_count.to(param.dtype)
-        setattr(self, name, param)
-        self._param = param
-        super().__init__(param.shape, validate_args=validate_args)
+        batch_shape, (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.to(self._param.dtype)
+        super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         batch_shape = Size(batch_shape)
+        cls = Binomial if isinstance(self, Binomial) else NegativeBinomial
         return self._expanded(
-            type(self),
+            cls,
             _instance,
             batch_shape,
             total_count=self.total_count.expand(batch_shape),
             **_expanded_probs_logits(self, batch_shape),
         )
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
 
 class Binomial(_CountsOfTrials):
@@ -79,8 +63,7 @@ class Binomial(_CountsOfTrials):
 
     arg_constraints = {
         "total_count": constraints.nonnegative_integer,
-        "probs": constraints.unit_interval,
-        "logits": constraints.real,
+        **_BinaryTrials.arg_constraints,
     }
     has_enumerate_support = True
 
@@ -184,7 +167,7 @@ class NegativeBinomial(_CountsOfTrials):
         return log_unnormalized - log_norm
 
 
-class Geometric(Distribution):
+class Geometric(_BinaryTrials):
     """The number of failures before the first success of trials succeeding with
     probability ``probs`` (support 0, 1, 2, ...).
 
@@ -193,15 +176,10 @@ class Geometric(Distribution):
         tensor(-1.9617)
     """
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
-        setattr(self, "probs" if probs is not None else "logits", param)
-        batch_shape = Size() if isinstance(given, (int, float)) else param.shape
+        batch_shape, _ = self._set_probs_or_logits(probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
         if self._validate_args and probs is not None and not bool((self.probs > 0).all()):
             value = self.probs
@@ -214,16 +192,7 @@ class Geometric(Distribution):
     def expand(self, batch_shape, _instance=None):
         batch_shape = Size(batch_shape)
         parameters = _expanded_probs_logits(self, batch_shape)
-        parameters.pop("_param", None)
         return self._expanded(Geometric, _instance, batch_shape, **parameters)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self):

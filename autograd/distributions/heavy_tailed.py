@@ -15,15 +15,15 @@ import autograd
 from autograd.tensor import Size
 
 from . import constraints
-from .continuous import _uniform
-from .distribution import Distribution, _BroadcastParameters
+from .continuous import _LocScale, _uniform
+from .distribution import Distribution
 from .gamma import Gamma
 from .utils import _standard_normal, broadcast_all
 
 __all__ = ["Cauchy", "StudentT", "Chi2"]
 
 
-class Cauchy(_BroadcastParameters):
+class Cauchy(_LocScale):
     """The Cauchy (Lorentz) distribution with median ``loc`` and half-width ``scale``.
 
     Example:
@@ -32,20 +32,10 @@ class Cauchy(_BroadcastParameters):
     """
 
     _parameters = ("loc", "scale")
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        super().__init__(loc, scale, validate_args=validate_args)
 
     @property
     def mean(self):
         return autograd.full(self._extended_shape(), math.nan, dtype=self.loc.dtype)
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

@@ -16,11 +16,11 @@ import autograd
 from autograd.tensor import Size
 
 from . import constraints
-from .discrete import Categorical, _expanded_probs_logits, _one_of
+from .discrete import Categorical, _BinaryTrials, _expanded_probs_logits
 from .distribution import Distribution
 from .transformed import _OnBase
 from .transforms import ExpTransform, SigmoidTransform
-from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _inner_property, broadcast_all, clamp_probs
 
 __all__ = [
     "LogitRelaxedBernoulli",
@@ -37,7 +37,7 @@ def _temperature(temperature, like):
     return temperature
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(_BinaryTrials):
     """The logit of a RelaxedBernoulli sample: ``(logit(u) + logits) / temperature``.
 
     Example:
@@ -46,17 +46,11 @@ class LogitRelaxedBernoulli(Distribution):
         tensor(-2.0794)
     """
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.real
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        given = probs if probs is not None else logits
-        (param,) = broadcast_all(given)
-        setattr(self, "probs" if probs is not None else "logits", param)
-        self._param = param
-        self.temperature = _temperature(temperature, param)
-        batch_shape = Size() if isinstance(given, numbers.Number) else param.shape
+        batch_shape, _ = self._set_probs_or_logits(probs, logits)
+        self.temperature = _temperature(temperature, self._param)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
@@ -68,18 +62,6 @@ class LogitRelaxedBernoulli(Distribution):
             temperature=self.temperature,
             **_expanded_probs_logits(self, batch_shape),
         )
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
     # has_rsample stays False, as in torch (RelaxedBernoulli, built on it, says True)
     def rsample(self, sample_shape=Size()):
@@ -97,7 +79,16 @@ class LogitRelaxedBernoulli(Distribution):
         return self.temperature.log() + diff - 2 * diff.exp().log1p()
 
 
-class RelaxedBernoulli(_OnBase):
+class _Relaxed(_OnBase):
+    """A relaxed distribution built on its logit-space base: the parameters are the base's."""
+
+    has_rsample = True
+    temperature = _inner_property("base_dist", "temperature")
+    logits = _inner_property("base_dist", "logits")
+    probs = _inner_property("base_dist", "probs")
+
+
+class RelaxedBernoulli(_Relaxed):
     """A relaxed (continuous) Bernoulli on (0, 1): ``sigmoid`` of a LogitRelaxedBernoulli.
 
     Example:
@@ -108,15 +99,10 @@ class RelaxedBernoulli(_OnBase):
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
-    has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         base = LogitRelaxedBernoulli(temperature, probs, logits)
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
-
-    temperature = property(lambda self: self.base_dist.temperature)
-    logits = property(lambda self: self.base_dist.logits)
-    probs = property(lambda self: self.base_dist.probs)
 
 
 class ExpRelaxedCategorical(Distribution):
@@ -150,9 +136,9 @@ class ExpRelaxedCategorical(Distribution):
             _categorical=self._categorical.expand(batch_shape),
         )
 
-    param_shape = property(lambda self: self._categorical.param_shape)
-    logits = property(lambda self: self._categorical.logits)
-    probs = property(lambda self: self._categorical.probs)
+    param_shape = _inner_property("_categorical", "param_shape")
+    logits = _inner_property("_categorical", "logits")
+    probs = _inner_property("_categorical", "probs")
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
@@ -173,7 +159,7 @@ class ExpRelaxedCategorical(Distribution):
         return score + log_scale
 
 
-class RelaxedOneHotCategorical(_OnBase):
+class RelaxedOneHotCategorical(_Relaxed):
     """The Concrete / Gumbel-softmax distribution on the simplex: ``exp`` of an
     ExpRelaxedCategorical sample, i.e. ``softmax((logits + gumbel) / temperature)``.
 
@@ -185,12 +171,7 @@ class RelaxedOneHotCategorical(_OnBase):
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     support = constraints.simplex
-    has_rsample = True
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
-
-    temperature = property(lambda self: self.base_dist.temperature)
-    logits = property(lambda self: self.base_dist.logits)
-    probs = property(lambda self: self.base_dist.probs)
