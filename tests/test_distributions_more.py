@@ -233,6 +233,29 @@ def test_sample_shapes_dtypes_and_expand(key):
     assert big.sample((2,)).shape == (2, 4) + tuple(d.batch_shape) + tuple(d.event_shape)
 
 
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_float32_agrees_with_float64(key):
+    """The same distribution in float32: results stay float32 and agree to float32 precision."""
+    d64, _ = _make(key, "ours", requires_grad=False)
+    d32, _ = _make(key, "ours", requires_grad=False, dtype=np.float32)
+    autograd.manual_seed(3)
+    value = d64.sample((3,))
+    checks = [
+        ("log_prob", lambda d: d.log_prob(value.to(d.sample().dtype))),
+        ("entropy", lambda d: d.entropy()),
+        ("mean", lambda d: d.mean),
+        ("variance", lambda d: d.variance),
+    ]
+    for what, fn in checks:
+        try:
+            r64 = fn(d64)
+        except NotImplementedError:
+            continue
+        r32 = fn(d32)
+        assert r32.dtype == autograd.float32, what
+        np.testing.assert_allclose(r32.numpy(), r64.numpy(), rtol=2e-4, atol=2e-4, err_msg=what)
+
+
 # ---- rsample gradients ---------------------------------------------------------------------------
 GAMMA_BASED = {"StudentT", "StudentT-low-df", "Chi2"}  # implicit gradients: tested below
 
