@@ -353,6 +353,8 @@ def _transforms(mod, tensor):
         "exp-inv": mod.ExpTransform().inv,
         "compose": mod.ComposeTransform([mod.TanhTransform(), mod.AffineTransform(2.0, 3.0)]),
         "identity": mod.ComposeTransform([]),
+        "softplus": mod.SoftplusTransform(),
+        "independent-exp": mod.IndependentTransform(mod.ExpTransform(), 1),
     }
 
 
@@ -376,7 +378,8 @@ def test_transforms_match_torch_and_their_jacobians(name):
     _close(ladj, tladj, "log_abs_det_jacobian")
     # the Jacobian of an elementwise map is diagonal: log|dy/dx| from the graph
     (dy,) = autograd.grad(y.sum(), x)
-    _close(ladj, np.log(np.abs(dy.numpy())), "log|dy/dx|", rtol=1e-9)
+    logdiag = np.log(np.abs(dy.numpy()))
+    _close(ladj, logdiag.sum(-1) if name.startswith("independent") else logdiag, "", rtol=1e-9)
     assert t.forward_shape((2, 3)) == tuple(tt.forward_shape((2, 3)))
     assert t.inverse_shape((2, 3)) == tuple(tt.inverse_shape((2, 3)))
 
@@ -481,7 +484,9 @@ def test_validation_errors_as_torch(case):
 def test_docstring_examples():
     import doctest
 
+    import autograd.distributions.constraint_registry as cr
     import autograd.distributions.counts as c
+    import autograd.distributions.event_transforms as et
     import autograd.distributions.heavy_tailed as h
     import autograd.distributions.mixture as m
     import autograd.distributions.relaxed as r
@@ -489,7 +494,7 @@ def test_docstring_examples():
     import autograd.distributions.transforms as t
 
     names = {n: getattr(D, n) for n in D.__all__}
-    for mod in (c, h, tr, t, m, r):
+    for mod in (c, cr, et, h, tr, t, m, r):
         res = doctest.testmod(mod, extraglobs={"autograd": autograd, **names})
         assert res.failed == 0 and res.attempted > 0, mod.__name__
 
@@ -678,3 +683,89 @@ def test_mixture_and_gumbel_softmax_samples_fit():
     assert s.max(-1).mean() < 0.9
     d = D.RelaxedOneHotCategorical(autograd.tensor(0.05), probs=autograd.tensor(probs))
     assert d.sample((200,)).numpy().max(-1).mean() > 0.95
+
+
+EVENT_TRANSFORMS = {
+    "stick-breaking": (lambda m: m.StickBreakingTransform(), (2, 3)),
+    "lower-cholesky": (lambda m: m.LowerCholeskyTransform(), (2, 3, 3)),
+    "positive-definite": (lambda m: m.PositiveDefiniteTransform(), (2, 3, 3)),
+    "reshape": (lambda m: m.ReshapeTransform((2, 3), (3, 2)), (4, 2, 3)),
+    "independent-affine": (
+        lambda m: m.IndependentTransform(m.AffineTransform(0.0, 2.0), 2),
+        (4, 2, 3),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EVENT_TRANSFORMS))
+def test_event_transforms_match_torch(name):
+    torch = pytest.importorskip("torch")
+    make, shape = EVENT_TRANSFORMS[name]
+    t, tt = make(D.transforms), make(torch.distributions.transforms)
+    assert repr(t) == repr(tt) and repr(t.domain) == repr(tt.domain)
+    assert repr(t.codomain) == repr(tt.codomain) and t.bijective == tt.bijective
+    raw = np.random.default_rng(0).normal(size=shape)
+    x = autograd.tensor(raw, dtype=F64, requires_grad=True)
+    tx = torch.tensor(raw, requires_grad=True)
+    y, ty = t(x), tt(tx)
+    _close(y, ty, "forward")
+    assert bool(t.codomain.check(y).all())
+    _close(t.inv(y.detach()), tt.inv(ty.detach()), "inverse", rtol=1e-8)
+    if t.bijective:  # the Cholesky ones drop the upper triangle
+        _close(t.inv(y.detach()), raw, "round trip", rtol=1e-8)
+    assert t.forward_shape(shape) == tuple(tt.forward_shape(shape))
+    assert t.inverse_shape(tuple(y.shape)) == tuple(tt.inverse_shape(tuple(ty.shape)))
+    w = np.random.default_rng(1).normal(size=tuple(y.shape))
+    (y * autograd.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    _close(x.grad, tx.grad, "gradient")
+    if not t.bijective:
+        return  # torch defines no log-Jacobian for these
+    ladj = t.log_abs_det_jacobian(x, y)
+    _close(ladj, tt.log_abs_det_jacobian(tx, ty), "log_abs_det_jacobian")
+
+
+def test_stick_breaking_log_jacobian_is_the_determinant():
+    # y has one more entry than x; the density lives on the first K - 1 coordinates
+    x0 = autograd.tensor([0.3, -1.2, 0.7], dtype=F64)
+    t = D.StickBreakingTransform()
+    jac = autograd.functional.jacobian(lambda x: t(x)[:-1], x0).numpy()
+    expected = np.log(abs(np.linalg.det(jac)))
+    _close(t.log_abs_det_jacobian(x0, t(x0)), expected, "log|det J|", rtol=1e-10)
+
+
+def test_biject_to_and_transform_to():
+    torch = pytest.importorskip("torch")
+    C, TC = D.constraints, torch.distributions.constraints
+    cases = [
+        ("real", ()),
+        ("positive", ()),
+        ("nonnegative", ()),
+        ("unit_interval", ()),
+        ("simplex", ()),
+        ("real_vector", ()),
+        ("lower_cholesky", ()),
+        ("positive_definite", ()),
+        ("greater_than", (2.0,)),
+        ("less_than", (1.0,)),
+        ("interval", (-1.0, 3.0)),
+        ("half_open_interval", (0.0, 2.0)),
+    ]
+    u = autograd.tensor(np.random.default_rng(2).normal(size=(2, 3, 3)), dtype=F64)
+    for name, args in cases:
+        c, tc = getattr(C, name), getattr(TC, name)
+        if args:
+            c, tc = c(*args), tc(*args)
+        for registry in ("biject_to", "transform_to"):
+            try:
+                expected = repr(getattr(torch.distributions, registry)(tc))
+            except NotImplementedError:
+                with pytest.raises(NotImplementedError, match="Cannot transform"):
+                    getattr(D, registry)(c)
+                continue
+            t = getattr(D, registry)(c)
+            assert repr(t) == expected, (name, registry)
+            y = t(u)
+            assert bool(c.check(y).all()), (name, registry)
+    with pytest.raises(TypeError, match="Expected constraint"):
+        D.biject_to.register(int, lambda c: None)

@@ -20,6 +20,7 @@ Example (a variational autoencoder's loss terms):
 
 from . import constraints, transforms
 from .continuous import Exponential, Laplace, Normal, Uniform
+from .constraint_registry import biject_to, transform_to
 from .counts import Binomial, Geometric, Multinomial, NegativeBinomial
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
@@ -43,9 +44,15 @@ from .transforms import (
     AffineTransform,
     ComposeTransform,
     ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
     PowerTransform,
+    ReshapeTransform,
     SigmoidTransform,
     SoftmaxTransform,
+    SoftplusTransform,
+    StickBreakingTransform,
     TanhTransform,
     Transform,
     identity_transform,
@@ -84,6 +91,8 @@ __all__ = [
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",
     *transforms.__all__,
+    "biject_to",
+    "transform_to",
     "kl_divergence",
     "register_kl",
     "constraints",

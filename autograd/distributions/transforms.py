@@ -45,6 +45,12 @@ __all__ = [
     "AbsTransform",
     "AffineTransform",
     "SoftmaxTransform",
+    "SoftplusTransform",
+    "IndependentTransform",
+    "ReshapeTransform",
+    "StickBreakingTransform",
+    "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
     "identity_transform",
 ]
 
@@ -387,6 +393,27 @@ class TanhTransform(_ElementwiseBijection):
         return 2.0 * (math.log(2.0) - x - _softplus(-2.0 * x))
 
 
+class SoftplusTransform(_ElementwiseBijection):
+    """``y = log(1 + exp(x))``: a smooth map onto the positive numbers.
+
+    Example:
+        >>> SoftplusTransform().inv(autograd.tensor(math.log(2.0)))
+        tensor(0.)
+    """
+
+    domain = constraints.real
+    codomain = constraints.positive
+
+    def _call(self, x):
+        return _softplus(x)
+
+    def _inverse(self, y):
+        return y + (-(-y).expm1()).log()  # log(e^y - 1), stable for large y
+
+    def log_abs_det_jacobian(self, x, y):
+        return -_softplus(-x)  # log sigmoid(x)
+
+
 class AbsTransform(Transform):
     """``y = |x|`` (not injective: the inverse returns the positive root).
 
@@ -569,3 +596,13 @@ class SoftmaxTransform(Transform):
         return Size(shape)
 
     inverse_shape = forward_shape
+
+
+# the transforms over whole events live in their own file; this module names them all, as torch's
+from .event_transforms import (  # noqa: E402
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
+    ReshapeTransform,
+    StickBreakingTransform,
+)
