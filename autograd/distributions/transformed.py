@@ -122,15 +122,17 @@ class TransformedDistribution(Distribution):
     def has_rsample(self):
         return self.base_dist.has_rsample
 
-    def sample(self, sample_shape=Size()):
-        with autograd.no_grad():
-            return self.rsample(sample_shape, _draw=self.base_dist.sample)
-
-    def rsample(self, sample_shape=Size(), _draw=None):
-        x = (_draw or self.base_dist.rsample)(sample_shape)
+    def _forward(self, x):
         for transform in self.transforms:
             x = transform(x)
         return x
+
+    def sample(self, sample_shape=Size()):
+        with autograd.no_grad():
+            return self._forward(self.base_dist.sample(sample_shape))
+
+    def rsample(self, sample_shape=Size()):
+        return self._forward(self.base_dist.rsample(sample_shape))
 
     def log_prob(self, value):
         if self._validate_args:
@@ -167,10 +169,7 @@ class TransformedDistribution(Distribution):
         return self._monotonize_cdf(self.base_dist.cdf(value))
 
     def icdf(self, value):
-        value = self.base_dist.icdf(self._monotonize_cdf(value))
-        for transform in self.transforms:
-            value = transform(value)
-        return value
+        return self._forward(self.base_dist.icdf(self._monotonize_cdf(value)))
 
 
 class _OnBase(TransformedDistribution):
