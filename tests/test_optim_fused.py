@@ -263,3 +263,55 @@ def test_adam_kernel_looked_up_once_still_sends_each_parameter_its_own_way(amsgr
         assert ours.dtype == ref.dtype
         np.testing.assert_array_equal(ours, ref)
         assert not np.array_equal(ours, init)
+
+
+# the other routines that look their kernel module up once per call: (routine, its state
+# lists after params and grads, given the parameters; its keyword arguments)
+def _lookup_once_cases():
+    def bufs(params, k):
+        return [[np.zeros_like(p) for p in params] for _ in range(k)]
+
+    def steps(params):
+        return [[np.array(0.0) for _ in params]]
+
+    rms = dict(lr=0.01, alpha=0.9, eps=1e-8, weight_decay=0.1, maximize=False)
+    return [
+        ("sgd", lambda ps: [[None] * len(ps)], dict(momentum=0.9, dampening=0.1, nesterov=False)),
+        ("sgd", lambda ps: [[None] * len(ps)], dict(momentum=0.9, dampening=0.0, nesterov=True)),
+        ("sgd", lambda ps: [[None] * len(ps)], dict(momentum=0.0, dampening=0.0, nesterov=False)),
+        ("rmsprop", lambda ps: bufs(ps, 3) + steps(ps), dict(rms, momentum=0.0, centered=False)),
+        ("rmsprop", lambda ps: bufs(ps, 3) + steps(ps), dict(rms, momentum=0.5, centered=False)),
+        ("rmsprop", lambda ps: bufs(ps, 3) + steps(ps), dict(rms, momentum=0.0, centered=True)),
+        ("rmsprop", lambda ps: bufs(ps, 3) + steps(ps), dict(rms, momentum=0.5, centered=True)),
+        ("adagrad", lambda ps: bufs(ps, 1) + steps(ps), dict(lr_decay=0.01, eps=1e-10)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_other_kernels_looked_up_once_still_send_each_parameter_its_own_way(case):
+    # as the Adam test above, for SGD (with and without momentum), RMSprop's four kernels
+    # and Adagrad: kernel-taken parameters between ones the kernels do not take (a strided
+    # gradient, float16) end bit for bit where the numpy backend puts them
+    name, state_of, opts = _lookup_once_cases()[case]
+    if name == "sgd":
+        opts = dict(opts, lr=0.01, weight_decay=0.1, maximize=True)
+    elif name == "adagrad":
+        opts = dict(opts, lr=0.01, weight_decay=0.1, maximize=False)
+    rng = np.random.default_rng(4)
+    dtypes = (np.float32, np.float32, np.float16, np.float64, np.float32)
+    shapes = ((5,), (3, 4), (6,), (7,), (2, 2))
+    inits = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    grads = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    grads[1] = np.asfortranarray(grads[1])  # not C-contiguous: no kernel for this one
+    results = {}
+    for backend in ("numpy", "numba"):
+        params = [p.copy() for p in inits]
+        state = state_of(params)
+        with autograd.backend(backend):
+            for _ in range(3):  # (SGD's first step creates the momentum buffers)
+                getattr(F, name)(params, grads, *state, **opts)
+        results[backend] = params
+    for ours, ref, init in zip(results["numba"], results["numpy"], inits):
+        assert ours.dtype == ref.dtype
+        np.testing.assert_array_equal(ours, ref)
+        assert not np.array_equal(ours, init)
