@@ -11,11 +11,12 @@ parallel build (the library default is 1 thread; torch uses its default, 2 here)
 
 Each library runs in a worker process of its own (jitgrad's two backends share one; see
 ``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps,
-each block of steps after ``--untimed`` untimed steps of the same variant (default 1): the
+each block of steps after ``--untimed`` untimed steps of the same variant (default 2). The
 other variants that run in between evict a variant's parameters and state from the caches,
-and a training loop's optimizer finds them warm (a model of this size stays in cache across
-its forward and backward passes), so the timed steps are the steady state. ``--untimed 0``
-times each block from cold data, as this bench did until the eighth session.
+and the first two steps of a block run slower, for either library, than the ones after them,
+whereas a training loop's optimizer finds its arrays warm (a model of this size stays in the
+cache across its forward and backward passes): so the timed steps are the steady state.
+``--untimed 0`` times each block from cold data, as this bench did until the eighth session.
 
 ``numba GB/s``: the bytes the fused kernel must move per step (it reads the parameter, the
 gradient and each state buffer once and writes the parameter and the buffers once) per
@@ -94,7 +95,7 @@ def bytes_per_step(name, kwargs, values, grads):
     return total
 
 
-def serve(lib, values, grads, inner, kernel_threads=(1,), untimed=1):
+def serve(lib, values, grads, inner, kernel_threads=(1,), untimed=2):
     """``--worker LIB``: every configuration's step on one library (jitgrad: numpy and numba
     backends; torch: for-loop and foreach), served to the parent (``_common.serve_variants``);
     labels are ``"<optimizer label> <column>"``."""
@@ -129,7 +130,7 @@ def main():
     ap.add_argument(
         "--untimed",
         type=int,
-        default=1,
+        default=2,
         help="untimed steps of a variant before each of its timed blocks (0: cold caches)",
     )
     ap.add_argument("--worker", choices=["jitgrad", "torch"], help="internal: a worker process")
