@@ -130,6 +130,7 @@ class _Builder(BackwardSteps):
         self.single: set = set()  # gradient variables one value reaches (no sum: no acc)
         self.reshaped: dict = {}  # reshape nodes whose slice VJP adds their gradient as is
         self.masked: dict = {}  # softmax step -> (scale, mask) steps run with it (_masked_softmax)
+        self.bias_gelus: dict = {}  # GELU step -> (expand, add) steps run with it (_bias_gelu)
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -543,6 +544,7 @@ class _Builder(BackwardSteps):
         self._fused_ctxs(group, [expand, add])
         self.emit(f"c{k} = Ctx({gelu.node.needs_input_grad!r})")
         self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
+        self.bias_gelus[k] = (group[0], group[1])
         self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
         self.group = None
 
