@@ -133,6 +133,7 @@ class _Builder(BackwardSteps):
         self.reshaped: dict = {}  # reshape nodes whose slice VJP adds their gradient as is
         self.masked: dict = {}  # softmax step -> (scale, mask) steps run with it (_masked_softmax)
         self.inline_mm: set = set()  # Mm steps written as gemm calls (_mm), forward and VJP
+        self.bias_gelus: dict = {}  # GELU step -> (expand, add) steps run with it (_bias_gelu)
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -546,6 +547,7 @@ class _Builder(BackwardSteps):
         self._fused_ctxs(group, [expand, add])
         self.emit(f"c{k} = Ctx({gelu.node.needs_input_grad!r})")
         self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
+        self.bias_gelus[k] = (group[0], group[1])
         self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
         self.group = None
 
