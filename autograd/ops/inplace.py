@@ -380,12 +380,24 @@ def copy_(self: Tensor, src) -> Tensor:
     return self
 
 
+def _basic_index(p) -> bool:
+    """An index torch applies as a view: an int (also a 0-d integer tensor), a slice, None."""
+    if isinstance(p, Tensor):
+        return p.ndim == 0 and p._data.dtype.kind in "iu"
+    return p is None or isinstance(p, (int, slice, np.integer)) and not isinstance(p, bool)
+
+
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
     from .indexing import check_index_put_dtype, index_put_slice, is_advanced_put
 
     if isinstance(value, Tensor) and value.dtype != self.dtype and is_advanced_put(index, value):
         check_index_put_dtype(self, value)
+    if self._requires_grad and self.grad_fn is None and _grad_enabled.get():
+        # torch takes the view ``self[ints/slices]`` first: its message names a view of a leaf
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(_basic_index(p) for p in parts):
+            raise RuntimeError(_VIEW_OF_LEAF_MSG)
 
     if isinstance(value, Tensor) and (
         _grad_enabled.get() and (value._requires_grad or self._requires_grad) or _dual(self, value)

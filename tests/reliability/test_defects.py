@@ -694,3 +694,12 @@ def test_autograd_grad_is_grads_batched_like_torch():
     np.testing.assert_array_equal(jac.numpy(), jac_t.numpy())
     np.testing.assert_array_equal(zeros.numpy(), zeros_t.numpy())
     assert unused is unused_t is None and rg is rg_t is True
+
+
+def test_item_assignment_on_a_leaf_names_the_view_like_torch():
+    # ``x[0] = v`` writes through the view ``x[0]``: torch's message says so
+    for index, view in [(0, True), (slice(0, 2), True), (None, True), ([0], False), (..., False)]:
+        x = autograd.zeros(3, requires_grad=True)
+        message = ("a view of a leaf" if view else "^a leaf") + " Variable that requires grad"
+        with pytest.raises(RuntimeError, match=message):
+            x[index] = 1.0
