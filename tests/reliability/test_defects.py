@@ -703,3 +703,17 @@ def test_item_assignment_on_a_leaf_names_the_view_like_torch():
         message = ("a view of a leaf" if view else "^a leaf") + " Variable that requires grad"
         with pytest.raises(RuntimeError, match=message):
             x[index] = 1.0
+
+
+def test_embedding_scale_grad_by_freq_like_torch():
+    # scale_grad_by_freq=True raised NotImplementedError
+    torch = pytest.importorskip("torch")
+    w0 = np.random.default_rng(0).normal(size=(6, 3))
+    for padding_idx in (None, 2):
+        grads = []
+        for lib, emb in ((torch, torch.nn.functional.embedding), (autograd, F.embedding)):
+            w = lib.tensor(w0, requires_grad=True)
+            out = emb(lib.tensor([[0, 2, 2], [2, 5, 1]]), w, padding_idx, scale_grad_by_freq=True)
+            (out * lib.arange(18.0, dtype=out.dtype).reshape(2, 3, 3)).sum().backward()
+            grads.append(w.grad.numpy())
+        np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
