@@ -717,3 +717,12 @@ def test_embedding_scale_grad_by_freq_like_torch():
             (out * lib.arange(18.0, dtype=out.dtype).reshape(2, 3, 3)).sum().backward()
             grads.append(w.grad.numpy())
         np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+def test_unflatten_module_and_empty_rnn_sequence_errors_like_torch():
+    with pytest.raises(RuntimeError, match=r"unflatten: Provided sizes \[5, -1\] don't multiply"):
+        nn.Unflatten(1, (5, -1))(autograd.zeros(3, 12))  # (was reshape's message)
+    assert nn.Unflatten(-1, (2, -1))(autograd.zeros(3, 6)).shape == (3, 2, 3)
+    for rnn in (nn.RNN(4, 5), nn.GRU(4, 5), nn.LSTM(4, 5)):
+        with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
+            rnn(autograd.zeros(0, 2, 4))
