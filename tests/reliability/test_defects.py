@@ -726,3 +726,13 @@ def test_unflatten_module_and_empty_rnn_sequence_errors_like_torch():
     for rnn in (nn.RNN(4, 5), nn.GRU(4, 5), nn.LSTM(4, 5)):
         with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
             rnn(autograd.zeros(0, 2, 4))
+
+
+def test_channels_last_needs_its_rank_like_torch():
+    # clone/contiguous accepted channels_last for any rank (torch refuses, the layout is 4-d)
+    with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last format"):
+        autograd.zeros(2, 3).clone(memory_format=autograd.channels_last)
+    with pytest.raises(RuntimeError, match="required rank 5 tensor to use channels_last_3d"):
+        autograd.zeros(1, 2, 3, 4).contiguous(memory_format=autograd.channels_last_3d)
+    x = autograd.zeros(1, 2, 3, 4, requires_grad=True)
+    assert x.clone(memory_format=autograd.channels_last).grad_fn.name() == "CloneBackward0"
