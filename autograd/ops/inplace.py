@@ -38,6 +38,7 @@ from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from ._util import require_0d_value, tracked
 from .indexing import _GRAD_KINDS, GetItem, IndexPut
+from .masking import _number_as
 
 __all__ = [
     "inplace_",
@@ -354,6 +355,8 @@ def fill_(self: Tensor, value) -> Tensor:
         # (a 0-d tensor is written as an array, not read with .item(): autograd.compile
         # replays the write with the tensor's new value)
     _check_inplace(self)
+    if not isinstance(value, Tensor):  # (torch's range check for an integer type)
+        value = _number_as(value, self._data.dtype)
     if _grad_enabled.get() and self._requires_grad or _dual(self):  # (value is a number here)
         return inplace_(self, _overwrite, Tensor._make(np.asarray(value, self._data.dtype)))
     write(_set_at, self, Ellipsis, value)
@@ -405,6 +408,8 @@ def setitem_(self: Tensor, index, value) -> None:
         inplace_(self, index_put_slice, index, value)
         return
     _check_inplace(self)
+    if isinstance(value, (int, float)):  # (torch's range check for an integer type)
+        value = _number_as(value, self._data.dtype)
     if _grad_enabled.get() and self._requires_grad or _dual(self):
         v = value._data if isinstance(value, Tensor) else value
         inplace_(self, index_put_slice, index, Tensor._make(np.asarray(v, self._data.dtype)))

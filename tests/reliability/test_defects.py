@@ -736,3 +736,26 @@ def test_channels_last_needs_its_rank_like_torch():
         autograd.zeros(1, 2, 3, 4).contiguous(memory_format=autograd.channels_last_3d)
     x = autograd.zeros(1, 2, 3, 4, requires_grad=True)
     assert x.clone(memory_format=autograd.channels_last).grad_fn.name() == "CloneBackward0"
+
+
+def test_fills_of_integer_tensors_check_the_value_like_torch():
+    # full/full_like/fill_/x[i] = v cast with NumPy: 1e10 became -2**31 in int32, nan became 0,
+    # uint8's -1 raised OverflowError; torch wraps an int down to -max and refuses the rest
+    assert autograd.full((2,), -1, dtype=autograd.uint8).tolist() == [255, 255]
+    assert autograd.zeros(2, dtype=autograd.uint8).fill_(-129).tolist() == [127, 127]
+    x = autograd.zeros(2, dtype=autograd.uint8)
+    x[0] = -1
+    assert x.tolist() == [255, 0]
+    assert autograd.full((1,), -1.5, dtype=autograd.int8).tolist() == [-1]  # truncated
+    for make in (
+        lambda v: autograd.full((2,), v, dtype=autograd.int32),
+        lambda v: autograd.full_like(autograd.zeros(2, dtype=autograd.int32), v),
+        lambda v: autograd.zeros(2, dtype=autograd.int32).fill_(v),
+        lambda v: autograd.zeros(2, dtype=autograd.int32).new_full((2,), v),
+        lambda v: autograd.zeros(2, dtype=autograd.int32).__setitem__(0, v),
+    ):
+        for v in (1e10, float("nan"), 2**31):
+            with pytest.raises(RuntimeError, match="converted to type int without overflow"):
+                make(v)
+    with pytest.raises(RuntimeError, match="uint8_t without overflow"):  # a float below 0
+        autograd.zeros(2, dtype=autograd.uint8).masked_fill(autograd.tensor([True, False]), -1.5)
