@@ -7,7 +7,7 @@ Usage:  .venv/bin/python bench/bench_training.py [--repeats 20] [--inner 5] [--t
 1. MLP 784-512-256-10, ReLU, cross-entropy, Adam, float32, batch 32 / 128 / 1024;
 2. small CNN (conv 1->16 3x3, relu, maxpool, conv 16->32 3x3, relu, maxpool, linear) at
    batch 64 on 28x28 inputs.
-Each library runs in a worker process of its own (jitgrad's two backends share one; see
+Each library runs in a worker process of its own (jitgrad's two backends too; see
 ``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps each and
 reports the median per library with the ratio to torch (lower is better). torch uses its
 default threads unless ``--threads N``; the OpenBLAS core type in effect is printed, since
@@ -99,24 +99,23 @@ def numba_columns(kernel_threads):
 
 
 def serve(lib, inner, kernel_threads=(1,), clock=time.perf_counter):
-    """``--worker LIB``: every row's steps on one library (jitgrad: both backends, the numba
-    one on each count of ``kernel_threads``; "baseline": jitgrad from ``--baseline-tree``,
-    the numba backend on the first count), served to the parent
-    (``_common.serve_variants``); labels are ``"<kind> <batch> <column>"``."""
+    """``--worker LIB``: every row's steps on one library, served to the parent
+    (``_common.serve_variants``); labels are ``"<kind> <batch> <column>"``. LIB "jitgrad" is
+    the numba backend on each count of ``kernel_threads``, "jitgrad-numpy" the numpy backend
+    (a process of its own: its steps' allocations would change the numba steps' heap and
+    page faults), "baseline" the numba backend of jitgrad from ``--baseline-tree``."""
     variants = {}
     for kind, batch in ROWS:
         if lib == "torch":
             variants[f"{kind} {batch} torch"] = make_step(kind, torch, batch)
-            continue
-        if lib == "baseline":
-            step = in_backend("numba", make_step(kind, None, batch))
-            variants[f"{kind} {batch} baseline"] = with_kernel_threads(step, kernel_threads[0])
-            continue
-        step = make_step(kind, None, batch)
-        variants[f"{kind} {batch} jitgrad-numpy"] = in_backend("numpy", step)
-        for n, column in zip(kernel_threads, numba_columns(kernel_threads)):
-            step = make_step(kind, None, batch)
-            variants[f"{kind} {batch} {column}"] = with_kernel_threads(in_backend("numba", step), n)
+        elif lib == "jitgrad-numpy":
+            step = in_backend("numpy", make_step(kind, None, batch))
+            variants[f"{kind} {batch} jitgrad-numpy"] = step
+        else:
+            prefix = "baseline-" if lib == "baseline" else ""
+            for n, column in zip(kernel_threads, numba_columns(kernel_threads)):
+                step = with_kernel_threads(in_backend("numba", make_step(kind, None, batch)), n)
+                variants[f"{kind} {batch} {prefix}{column}"] = step
     serve_variants(variants, inner, warmup=10, clock=clock)  # (torch's first steps are slow)
 
 
@@ -133,7 +132,9 @@ def main():
     add_threads_option(ap)
     add_kernel_threads_option(ap)
     ap.add_argument(
-        "--worker", choices=["jitgrad", "torch", "baseline"], help="internal: a worker process"
+        "--worker",
+        choices=["jitgrad", "jitgrad-numpy", "torch", "baseline"],
+        help="internal: a worker process",
     )
     ap.add_argument(
         "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
@@ -167,10 +168,11 @@ def main():
     print(f"jitgrad kernel threads: {', '.join(map(str, args.kernel_threads))}")
     goals = []
     columns = ["jitgrad-numpy", *numba_columns(args.kernel_threads), "torch"]
-    columns += ["baseline"] if args.baseline_tree else []
+    baseline = "baseline-" + numba_columns(args.kernel_threads)[0]
+    columns += [baseline] if args.baseline_tree else []
     print(
         f"{'model':5s} {'batch':>5s} "
-        + " ".join(f"{k:>16s}" for k in columns)
+        + " ".join(f"{k.replace('baseline-jitgrad-', 'baseline-'):>16s}" for k in columns)
         + "   ratio numba/torch"
         + ("   new/baseline" if args.baseline_tree else "")
     )
@@ -178,7 +180,7 @@ def main():
     me += ["--inner", str(args.inner), "--clock", args.clock]
     me += ["--kernel-threads", ",".join(map(str, args.kernel_threads))]
     tree = ["--jitgrad-tree", args.jitgrad_tree] if args.jitgrad_tree else []
-    commands = {"jitgrad": me + tree + ["--worker", "jitgrad"]}
+    commands = {w: me + tree + ["--worker", w] for w in ("jitgrad-numpy", "jitgrad")}
     if torch is not None:
         commands["torch"] = me + ["--worker", "torch"]
     if args.baseline_tree:
@@ -199,11 +201,11 @@ def main():
                 line += "   " + " ".join(
                     f"{med[c] / med['torch']:.2f}" for c in numba_columns(args.kernel_threads)
                 )
-            if "baseline" in med:
+            if baseline in med:
                 new = med[numba_columns(args.kernel_threads)[0]]
-                line += f"   {new / med['baseline']:.2f}"
+                line += f"   {new / med[baseline]:.2f}"
                 if "torch" in med:
-                    line += f" (baseline/torch {med['baseline'] / med['torch']:.2f})"
+                    line += f" (baseline/torch {med[baseline] / med['torch']:.2f})"
             print(line, flush=True)
             if "torch" not in med:
                 continue

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .buffers import empty  # (ops/conv.py's large arrays on this backend: see buffers.py)
+from .buffers import empty, zeros  # noqa: F401  (ops/conv.py's large arrays: see buffers.py)
 from .parallel import kernel
 
 _u = numba.uint64  # index type without Numba's negative-index wraparound
@@ -178,14 +178,6 @@ def batch_to_rows(g, out):
         for o in range(o_):
             for q in range(l_):
                 out[o, n, q] = g[n, o, q]
-
-
-def zeros(shape, dtype) -> np.ndarray:
-    """``np.zeros``, from ``empty`` (col2im's output: a fresh zeroed array is new memory
-    whose pages fault in as the kernel first touches them)."""
-    out = empty(shape, dtype)
-    out.fill(0)
-    return out
 
 
 def supports(*arrays) -> bool:

@@ -12,6 +12,7 @@ import math
 
 import numba
 
+from .buffers import empty, zeros  # noqa: F401  (ops/pooling.py's large arrays: see buffers.py)
 from .parallel import kernel
 
 
