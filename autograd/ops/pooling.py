@@ -123,8 +123,8 @@ def _np_scatter_add_flat(g, index, in_shape):
     k = dispatch.kernels("pooling", g)
     if k is not None and g.size:  # (an empty batch has no planes to reshape into)
         planes = in_shape[0] * in_shape[1]
-        out = k.zeros(in_shape, g.dtype)
-        k.scatter_add_flat(
+        out = k.empty(in_shape, g.dtype)  # (zeroed by the kernel, plane by plane)
+        k.scatter_add_flat_zeroed(
             np.ascontiguousarray(g).reshape(planes, -1),
             np.ascontiguousarray(index).reshape(planes, -1),
             out.reshape(planes, -1),
