@@ -31,7 +31,7 @@ import numpy as np
 # (bench/ is on sys.path when a bench runs)
 from _common import Workers, blas_info, in_backend, optional_torch, serve_variants
 from _goals import add_kernel_threads_option, add_threads_option, goal, jitgrad_tree, set_threads
-from _goals import with_kernel_threads
+from _goals import add_tree_and_clock_options, with_kernel_threads
 
 sys.path.insert(0, jitgrad_tree())
 
@@ -136,21 +136,7 @@ def main():
         choices=["jitgrad", "jitgrad-numpy", "torch", "baseline"],
         help="internal: a worker process",
     )
-    ap.add_argument(
-        "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
-    )
-    ap.add_argument(
-        "--baseline-tree",
-        metavar="DIR",
-        help="also time jitgrad's numba steps imported from DIR (e.g. `git archive main | tar "
-        "-x -C DIR`) in a worker of its own, in the same rounds: before/after from one run",
-    )
-    ap.add_argument(
-        "--clock",
-        choices=["wall", "thread"],
-        default="wall",
-        help="thread: CPU time of the timing thread (with --threads 1 on a loaded machine)",
-    )
+    add_tree_and_clock_options(ap)
     args = ap.parse_args()
     if args.threads:
         set_threads(args.threads)
