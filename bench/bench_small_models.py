@@ -59,7 +59,7 @@ import numpy as np
 
 from _common import Workers, optional_torch, serve_variants  # bench/ is on sys.path
 from _goals import add_kernel_threads_option, add_threads_option, goal, jitgrad_tree, set_threads
-from _goals import kernel_threads_suffix, with_kernel_threads
+from _goals import add_tree_and_clock_options, kernel_threads_suffix, with_kernel_threads
 
 sys.path.insert(0, jitgrad_tree())
 
@@ -394,21 +394,7 @@ def main():
     )
     add_threads_option(ap)
     add_kernel_threads_option(ap)
-    ap.add_argument(
-        "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
-    )
-    ap.add_argument(
-        "--baseline-tree",
-        metavar="DIR",
-        help="also time jitgrad imported from DIR (e.g. `git archive main | tar -x -C DIR`) "
-        "in a worker of its own, in the same rounds: before/after ratios from one run",
-    )
-    ap.add_argument(
-        "--clock",
-        choices=["wall", "thread"],
-        default="wall",
-        help="thread: CPU time of this thread (with --threads 1; see CLOCK)",
-    )
+    add_tree_and_clock_options(ap)
     ap.add_argument(
         "--worker",
         choices=["jitgrad", "torch", "baseline"],
