@@ -307,6 +307,22 @@ def bias_gelu_erf_fwd_grad(x, b, h, out, dydx):
             dr[j] = cdf + v * pdf
 
 
+# (no FMA contraction: the product is rounded before it is added, as np.multiply then the sum
+# kernel round it)
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def gelu_bias_grad_rows(g, dydx, out, db):
+    """The backward of ``gelu(x + b)`` after ``bias_gelu_erf_fwd_grad``: ``out = g * dydx``
+    (``Gelu.backward`` with the saved derivative) and the bias gradient ``db`` (zeros of
+    ``n``, added to) as the sum of ``out``'s rows in order, the additions of
+    ``reduce.sum_leading_rows``. g, dydx, out: (rows, n); one pass instead of three."""
+    for r in range(g.shape[0]):
+        gr, dr, outr = g[r], dydx[r], out[r]
+        for j in range(gr.size):
+            v = gr[j] * dr[j]
+            outr[j] = v
+            db[j] += v
+
+
 # ---- the kernels by name (see run_activation below) -----------------------------------------
 # name -> (forward kernel, backward kernel, float64 allowed). Kernels whose accuracy is only
 # float32-grade (gelu exact) say so, and float64 data then takes the NumPy path.
