@@ -88,9 +88,12 @@ def _as_array(g):
 
 def _make_seed(out, gradient, index, graph):
     if gradient is None:
-        if out.numel() != 1:
+        data = out._data
+        if data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        seed = np.ones(out._data.shape, out._data.dtype)
+        # (``np.ones`` is a Python function: for the usual 0-d output, the same array made
+        # by one C call)
+        seed = np.array(1, data.dtype) if not data.ndim else np.ones(data.shape, data.dtype)
         return Tensor._make(seed) if graph else seed
     if not isinstance(gradient, Tensor):
         gradient = Tensor._make(np.asarray(gradient, dtype=out._data.dtype))

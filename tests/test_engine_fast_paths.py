@@ -231,3 +231,39 @@ def test_saved_tensors_fast_cases_match_the_loop(case, modify):
     if case == "tanh" and modify == "a":
         out.add_(1)  # (tanh saved its output: change that instead)
     assert _outcome(lambda n: n.saved_tensors, node) == _outcome(_saved_by_the_loop, node)
+
+
+# ---- a reduction's VJP on arrays: np.broadcast_to's view, built from the strides ------------
+def test_np_unreduce_is_broadcast_to_view():
+    import itertools
+
+    from autograd.ops._reduction import _np_unreduce
+
+    rng = np.random.default_rng(0)
+    for ndim in range(4):
+        for shape in itertools.product([1, 2, 3], repeat=ndim):
+            for dims in (
+                d for r in range(ndim + 1) for d in itertools.combinations(range(ndim), r)
+            ):
+                kept = tuple(1 if i in dims else n for i, n in enumerate(shape))
+                for keepdim, layout in itertools.product((False, True), ("C", "F", "scalar")):
+                    out_shape = (
+                        kept if keepdim else tuple(n for i, n in enumerate(shape) if i not in dims)
+                    )
+                    g = rng.normal(size=out_shape).astype(np.float32)
+                    g = (
+                        np.asfortranarray(g)
+                        if layout == "F"
+                        else g[()]
+                        if layout == "scalar"
+                        else g
+                    )
+                    expected = np.broadcast_to(np.reshape(g, kept), shape)
+                    got = _np_unreduce(g, shape, dims, keepdim)
+                    assert type(got) is np.ndarray and got.dtype == expected.dtype
+                    assert got.shape == expected.shape and got.strides == expected.strides
+                    assert not got.flags.writeable and got.base is not None
+                    assert got.flags.c_contiguous == expected.flags.c_contiguous
+                    np.testing.assert_array_equal(got, expected)
+    empty = np.ones((0, 1), np.float32)
+    assert _np_unreduce(empty, (0, 3), (1,), True).shape == (0, 3)
