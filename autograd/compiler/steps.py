@@ -14,6 +14,7 @@ import numpy as np
 from .. import dispatch as _dispatch
 from ..engine import _exclusive
 from ..ops.indexing import GetItem, _is_basic
+from ..ops.linalg import _gemm
 from ..ops.movement import Expand, Permute, Reshape, _sum_to_shape
 from ..tensor import Tensor
 
@@ -119,6 +120,24 @@ def bias_gelu(ctx, x, b, h):
     return y
 
 
+def gelu_bias_grad(ctx, g, n):
+    """The VJPs of ``bias_gelu``'s GELU, bias add and bias broadcast in one kernel call
+    (``activation.gelu_bias_grad_rows``), for a C-contiguous float32 ``g`` and a ctx that
+    still holds the derivative: ``(g * dydx, its rows summed)``, the gradients of the bias
+    add's input and of the (n,) bias, as ``Gelu.backward`` (which releases ``ctx.dydx``) and
+    ``sum_rows`` compute them, bit for bit."""
+    if not _activation_kernels:
+        _activation_kernels.append(_dispatch._load("activation"))
+    dydx = ctx.dydx
+    ctx.dydx = None  # (released once used, as Gelu.backward does)
+    out = np.empty(dydx.shape, dydx.dtype)
+    db = np.zeros(n, dydx.dtype)
+    _activation_kernels[0].gelu_bias_grad_rows(
+        g.reshape(-1, n), dydx.reshape(-1, n), out.reshape(-1, n), db
+    )
+    return out, db
+
+
 _activation_kernels: list = []  # autograd.kernels.activation, once a plan has needed it
 
 
@@ -146,6 +165,16 @@ def add_at(target, idx, g):
         _scatter_kernels[0].add_into(view, g)
     else:
         view += g
+
+
+def mm_right_grad(a, g, b):
+    """The gradient of ``b`` in the product of matrices ``a @ b`` from the product's
+    gradient ``g``: ``linalg._grad_of_right_matrix`` on 2-d float arrays, the same products
+    in the same layouts (``(g^T @ a)^T`` for a column-major ``b``, such as a transposed
+    weight, else ``a^T @ g``), without the ``xp`` calls around them."""
+    if b.flags.f_contiguous and not b.flags.c_contiguous:
+        return _gemm(g.T, a).T
+    return _gemm(a.T, g)
 
 
 def sum_rows(g, n):
