@@ -385,6 +385,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                         nr = edge[1]
                         buf_g = old[nr]
                         old[nr] = g if buf_g is None else buf_g + g
+                    elif type(old) is np.ndarray and old.size >= _SUM_INTO_MIN:
+                        buffers[nxt] = _summed(old, g)
                     else:
                         buffers[nxt] = old + g
             grads_in = grads = g = old = None  # hold no gradient beyond its buffer (_exclusive)
@@ -505,6 +507,33 @@ def _added_into(node, g, get, written) -> bool:
 # References to an exclusively owned gradient in ``_added_into``: the buffer (its list, or
 # the dict of buffers), the local ``into`` and ``sys.getrefcount``'s argument.
 _INTO_REFS = 3
+
+
+def _summed(old, g):
+    """``old + g``, the fan-in sum of a large gradient, written into ``old`` when the engine
+    alone holds it (a fresh VJP result or sum: no base, and no reference besides the buffer
+    and this call's): the same values without a new array, whose fresh memory the OS would
+    have to fault in. Anything else (a gradient that also flows elsewhere, a seed, an array
+    a hook or observer keeps) is summed into a new array as before."""
+    if (
+        type(g) is np.ndarray
+        and g.dtype == old.dtype
+        and g.shape == old.shape
+        and old.base is None
+        and old.flags.writeable
+        and _getrefcount(old) <= _SUM_REFS
+    ):
+        return np.add(old, g, out=old)
+    return old + g
+
+
+# Fan-in sums of at least this many elements go through ``_summed`` (smaller ones are
+# cheaper to allocate than to check).
+_SUM_INTO_MIN = 4096
+
+# References to a gradient only the engine holds when ``_summed`` checks it: the buffer
+# dict's, the loop's ``old``, ``_summed``'s parameter and ``sys.getrefcount``'s argument.
+_SUM_REFS = 4
 
 
 def _to_tensor(g):

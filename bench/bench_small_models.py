@@ -38,6 +38,11 @@ With ``--kernel-threads 1,2``, jitgrad's variants also run on 2 kernel threads
 (``autograd.kernels.set_num_threads``), columns ``jitgrad eager kt2`` / ``jitgrad compiled
 kt2`` of the same run (the ratios and goals stay those of the 1-thread columns).
 
+Each worker also counts its minor page faults per step (pages the OS had to map and zero
+on first touch, whose system time a step's CPU time includes: a process whose allocator
+gives memory back after every step pays it again each step); their medians are printed
+under the table.
+
 Ratios are to torch eager in the same run (lower is better). Issue 17's goals: eager
 <= 1.0x torch eager; compiled <= 0.5x torch eager and <= 1.0x torch.compile.
 """
@@ -306,6 +311,7 @@ def bench_model(name, rounds, inner, use_torch_compile, worker_args, baseline=No
         commands[lib] = cmd + ([] if use_torch_compile else ["--no-torch-compile"])
     with Workers(commands) as workers:
         med = workers.medians(rounds)
+        FAULTS[name] = workers.fault_medians()
         return {k: v * 1e3 for k, v in med.items()}, workers.first
 
 
@@ -380,6 +386,7 @@ def bigram_parts(rounds, inner):
 CLOCK = [time.perf_counter]
 
 COLUMNS = ("jitgrad eager", "jitgrad compiled", "torch eager", "torch.compile")
+FAULTS: dict = {}  # model -> {variant: median minor page faults per step} (bench_model)
 
 
 def main():
@@ -479,6 +486,9 @@ def main():
                 + (f"  {bc / te:11.2f}" if bc else ""),
                 flush=True,
             )
+    print("\nminor page faults per step (medians; pages the OS mapped and zeroed anew):")
+    for name in results:
+        print(f"{name:12s}" + "   ".join(f"{k} {v:.0f}" for k, v in FAULTS[name].items()))
     if args.parts:
         bigram_parts(args.rounds, args.inner)
     if any(first for _, first in results.values()):
