@@ -51,15 +51,20 @@ class BackwardSteps:
                 gvar[node] = f"g{tr.node_step[node]}"
         self.emit("# backward")
         self.emit(" = ".join(gvar.values()) + " = None")
+        seeded = set()
         for (node, slot), seed in zip(step.roots, step.seeds):
             if node is None or node not in gvar:
                 raise Unsupported("backward() of a tensor not computed in the compiled function")
-            value = (
-                self.var(seed)
-                if seed is not None
-                else f"ones({slot.shape!r}, {self.bind(slot.dtype, 'dt_' + slot.dtype.name)})"
-            )
-            self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
+            if seed is not None:
+                value = self.var(seed)
+            else:  # (the implicit gradient of a scalar loss: a copy of a kept array of ones)
+                ones = np.ones(slot.shape, slot.dtype)
+                value = f"{self.bind(ones, f'ONES{slot.n}')}.copy()"
+            if node in seeded:
+                self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
+            else:  # (the first gradient it gets: what ``acc`` returns for it)
+                seeded.add(node)
+                self.emit(f"{gvar[node]} = {value}")
             reads = [self.var(slot)] if slot.kind == "step" else []
             self.box("seed", "backward()", reads, [gvar[node]], _shape_text(slot))
         self.feeds = self._feeds(step)
