@@ -520,6 +520,40 @@ def test_float32_transformer_block_equals_eager_bit_for_bit():
     assert "Softmax_forward(" not in cf.plan
     assert "Expand+Add+Gelu" in _kernels(cf)  # (the MLP's bias add and GELU: one kernel)
     assert "Gelu_forward(" not in cf.plan
+    assert "GeluVJP+AddVJP+ExpandVJP" in _kernels(cf)  # (and their VJPs with the bias sum)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_gelu_bias_add_and_bias_sum_vjps_are_one_call_with_eager_bits(transposed, monkeypatch):
+    """float32 ``gelu(linear(x, w, b))``: the GELU's VJP, the bias add's and the bias's sum
+    are one kernel call (steps.py ``gelu_bias_grad``) with eager mode's values bit for bit;
+    a gradient that arrives as a transposed view takes the three nodes' own VJPs (the
+    ``else:`` branch of the plan), with the same values."""
+    from autograd.compiler import plan_backward
+
+    calls = []
+    fused = plan_backward.gelu_bias_grad
+    monkeypatch.setattr(plan_backward, "gelu_bias_grad", lambda *a: calls.append(1) or fused(*a))
+    rng = np.random.default_rng(7)
+    base = [rng.standard_normal(s).astype(np.float32) for s in ((6, 5), (12, 5), (12,), (12, 6))]
+
+    def f(x, w, b, c):
+        h = F.gelu(F.linear(x, w, b))  # (6, 12)
+        y = (h.t() * c).sum() if transposed else (h * c).sum()
+        y.backward()
+        return y.detach()
+
+    results, cf = [], autograd.compile(f)
+    for fn in (f, cf, cf):  # (eager, traced, replayed)
+        ts = [autograd.tensor(a.copy(), requires_grad=True) for a in base[:3]]
+        with autograd.backend("numba"):
+            out = fn(*ts, autograd.tensor(base[3] if transposed else base[3].T.copy()))
+        results.append([out._data] + [t.grad._data for t in ts])
+    for got in results[1:]:
+        for a, b in zip(results[0], got):
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    assert "GeluVJP+AddVJP+ExpandVJP" in _kernels(cf)
+    assert len(calls) == (0 if transposed else 1)  # (the replay's call)
 
 
 @pytest.mark.parametrize(

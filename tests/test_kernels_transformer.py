@@ -57,6 +57,30 @@ def test_bias_gelu_kernel_is_the_bias_add_then_the_gelu_kernel():
     assert set(vars(fast)) == set(vars(general))
 
 
+def test_gelu_bias_grad_kernel_is_the_gelu_vjp_then_the_bias_sum():
+    """A compiled plan's VJPs of a bias add + exact GELU in one kernel (compiler/steps.py
+    ``gelu_bias_grad``) against their general path, ``Gelu.backward`` with the saved dy/dx
+    then ``sum_rows`` of its result: both gradients bit for bit (inf/nan included), and the
+    derivative released from the ctx as ``Gelu.backward`` releases it."""
+    from autograd.compiler.steps import Ctx, bias_gelu, gelu_bias_grad, sum_rows
+    from autograd.ops import xp
+    from autograd.ops.activation import Gelu
+
+    x = _special_and_random(300)[:600].reshape(4, 6, 25)
+    b = _special_and_random(25, seed=3)[-25:]
+    g = _special_and_random(300, seed=5)[-600:].reshape(4, 6, 25)
+    with np.errstate(all="ignore"), autograd.backend("numba"):
+        general, fast = Ctx((True,)), Ctx((True,))
+        bias_gelu(general, x, b, np.empty_like(x))
+        bias_gelu(fast, x, b, np.empty_like(x))
+        dx_general = Gelu.backward(general, g, xp.NUMPY)
+        db_general = sum_rows(dx_general, 25)
+        dx, db = gelu_bias_grad(fast, g, 25)
+    assert dx.dtype == dx_general.dtype and dx.tobytes() == dx_general.tobytes()
+    assert db.dtype == db_general.dtype and db.tobytes() == db_general.tobytes()
+    assert fast.dydx is None and general.dydx is None
+
+
 @pytest.mark.parametrize("shape", [(7,), (4, 33), (2, 3, 5)])
 def test_gelu_saved_derivative_fast_path_matches_general_kernel_path(shape):
     x = _special_and_random(80)[: int(np.prod(shape))].reshape(shape)

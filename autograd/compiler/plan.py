@@ -136,6 +136,8 @@ class _Builder(BackwardSteps):
         self.masked: dict = {}  # softmax step -> (scale, mask) steps run with it (_masked_softmax)
         self.inline_mm: set = set()  # Mm steps written as gemm calls (_mm), forward and VJP
         self.folded: set = set()  # Permute nodes whose VJP _mm_vjp writes (_transposed_weight)
+        self.runs: dict = {}  # the fused VJP runs of the backward pass being written
+        self.bias_gelus: dict = {}  # GELU step -> (expand, add) steps run with it (_bias_gelu)
 
     # ---- names ------------------------------------------------------------------------
     def bind(self, obj, hint: str) -> str:
@@ -549,6 +551,7 @@ class _Builder(BackwardSteps):
         self._fused_ctxs(group, [expand, add])
         self.emit(f"c{k} = Ctx({gelu.node.needs_input_grad!r})")
         self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
+        self.bias_gelus[k] = (group[0], group[1])
         self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
         self.group = None
 

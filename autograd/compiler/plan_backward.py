@@ -24,6 +24,7 @@ from .steps import (
     _inline_view,
     _saved_example,
     _shape_text,
+    gelu_bias_grad,
     masked_softmax_grad,
 )
 from .tracer import BackwardStep
@@ -69,7 +70,7 @@ class BackwardSteps:
             self.box("seed", "backward()", reads, [gvar[node]], _shape_text(slot))
         self.feeds = self._feeds(step)
         self.single = {gvar[node] for node, feeds in self.feeds.items() if len(feeds) == 1}
-        runs = self._vjp_runs(step) if self.fusing else {}
+        runs = self.runs = self._vjp_runs(step) if self.fusing else {}
         into = self._slice_targets(step)
         self.reshaped = self._reshaped_slices(step, into)
         skip = self.folded = set()  # (_mm_vjp adds the Permute nodes it does the VJP of)
@@ -80,6 +81,11 @@ class BackwardSteps:
             if masked is not None:  # (attention's softmax, mask and scaling: one kernel)
                 skip.update(masked)
                 self._masked_softmax_vjp(masked, gvar, step.retain_graph)
+                continue
+            gelu = self._gelu_bias_run(node, step, runs)
+            if gelu is not None:  # (a GELU after a bias add: the bias gradient with it)
+                skip.update(gelu)
+                self._gelu_bias_vjp(gelu, gvar, step.retain_graph)
                 continue
             if node in runs:
                 run = runs[node]
@@ -249,6 +255,72 @@ class BackwardSteps:
         self.box("backward", "Softmax VJP", [g, f"c{k}"], [f"~{id(where)}"])
         self.box("backward", "Where VJP", [f"~{id(where)}", f"c{k_where}"], [f"~{id(mul)}"])
         self.box("backward", "Mul VJP", [f"~{id(mul)}", f"c{k_mul}"], [target])
+        self.group = None
+        self.emit("else:")
+        for node in run:
+            self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], retain, indent=2)
+
+    def _gelu_bias_run(self, node, step, runs):
+        """[gelu, add, expand] nodes, when ``node`` is the GELU of a ``bias_gelu`` forward
+        (plan.py ``_bias_gelu``) and the engine's order runs its VJP, the bias add's and the
+        bias broadcast's (``sum_rows``) one after the other, each sending its gradient to
+        the next only (the add's other gradient to the bias add's input); else None."""
+        tr = self.tr
+        k = tr.node_step.get(node) if type(node) is not AccumulateGrad else None
+        if k not in self.bias_gelus:
+            return None
+        k_expand, k_add = self.bias_gelus[k]
+        i = step.order.index(node)
+        run = step.order[i : i + 3]
+        if len(run) != 3 or [tr.node_step.get(n) for n in run[1:]] != [k_add, k_expand]:
+            return None
+        add, expand = run[1], run[2]
+        n = tr.steps[k_expand].ins[0].shape[0]
+        b = 1 if tr.steps[k_add].ins[1] is tr.steps[k_expand].out else 0
+        if not (
+            self.feeds.get(add) == [node]
+            and self.feeds.get(expand) == [add]
+            and node.next_edges[0] is not None
+            and node.next_edges[0][0] is add
+            and add.next_edges[b] is not None
+            and add.next_edges[b][0] is expand
+            and add.next_edges[b ^ 1] is not None
+            and expand.next_edges[0] is not None
+            and add not in runs
+            and n >= _dispatch._load("reduce").LEADING_MIN  # (sum_rows' kernel sums it)
+        ):
+            return None
+        return run
+
+    def _gelu_bias_vjp(self, run, gvar, retain):
+        """The VJPs of ``_gelu_bias_run``'s GELU, bias add and bias broadcast as one kernel
+        call (steps.py ``gelu_bias_grad``); a gradient of another dtype or layout, or a ctx
+        whose derivative is gone, takes the three nodes' own VJPs."""
+        tr = self.tr
+        gelu, add, expand = run
+        k, k_add = tr.node_step[gelu], tr.node_step[add]
+        b = 1 if add.next_edges[1][0] is expand else 0
+        g, tx, tb = gvar[gelu], gvar[add.next_edges[b ^ 1][0]], gvar[expand.next_edges[0][0]]
+        n = tr.steps[tr.node_step[expand]].ins[0].shape[0]
+        self.ns["gelu_bias_grad"] = gelu_bias_grad
+        z = np.zeros((1, 1), np.float32)  # (its kernel compiled now, not on a replay)
+        _dispatch._load("activation").gelu_bias_grad_rows(z, z, z.copy(), np.zeros(1, z.dtype))
+        dtype = self._dt(np.dtype(np.float32))
+        self.emit(
+            f"if {g} is not None and {g}.dtype == {dtype} and {g}.flags.carray"
+            f" and c{k}.dydx is not None:"
+        )
+        self.emit(f"gx, gb = gelu_bias_grad(c{k}, {g}, {n})  # GeluVJP+AddVJP+ExpandVJP", 2)
+        self.emit(self._acc(tx, "gx"), 2)
+        self.emit(self._acc(tb, "gb"), 2)
+        self.emit(f"{g} = {gvar[add]} = {gvar[expand]} = gx = gb = None", 2)
+        if not retain:
+            self.emit(f"c{k} = c{k_add} = None", 2)
+        self.kernel_names.append("GeluVJP+AddVJP+ExpandVJP")
+        self.group = len(self.kernel_names) - 1
+        self.box("backward", "Gelu VJP", [g, f"c{k}"], [f"~{id(add)}"])
+        self.box("backward", "Add VJP", [f"~{id(add)}", f"c{k_add}"], [tx, f"~{id(expand)}"])
+        self.box("backward", "Expand VJP", [f"~{id(expand)}"], [tb])
         self.group = None
         self.emit("else:")
         for node in run:
@@ -468,7 +540,7 @@ class BackwardSteps:
         the view. Else None."""
         node = edge[0]
         k = self.tr.node_step.get(node)
-        if k is None or node in self.folded or target(edge) not in self.single:
+        if k is None or node in self.folded or node in self.runs or target(edge) not in self.single:
             return None
         step = self.tr.steps[k]
         if not (

@@ -120,6 +120,24 @@ def bias_gelu(ctx, x, b, h):
     return y
 
 
+def gelu_bias_grad(ctx, g, n):
+    """The VJPs of ``bias_gelu``'s GELU, bias add and bias broadcast in one kernel call
+    (``activation.gelu_bias_grad_rows``), for a C-contiguous float32 ``g`` and a ctx that
+    still holds the derivative: ``(g * dydx, its rows summed)``, the gradients of the bias
+    add's input and of the (n,) bias, as ``Gelu.backward`` (which releases ``ctx.dydx``) and
+    ``sum_rows`` compute them, bit for bit."""
+    if not _activation_kernels:
+        _activation_kernels.append(_dispatch._load("activation"))
+    dydx = ctx.dydx
+    ctx.dydx = None  # (released once used, as Gelu.backward does)
+    out = np.empty(dydx.shape, dydx.dtype)
+    db = np.zeros(n, dydx.dtype)
+    _activation_kernels[0].gelu_bias_grad_rows(
+        g.reshape(-1, n), dydx.reshape(-1, n), out.reshape(-1, n), db
+    )
+    return out, db
+
+
 _activation_kernels: list = []  # autograd.kernels.activation, once a plan has needed it
 
 

@@ -35,6 +35,7 @@ import numba
 import numpy as np
 
 from .parallel import REDUCE_OPTIONS, kernel
+from .vmath import _fma
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 LN_CHUNKS = 16  # row chunks of the layer_norm backward (partial weight/bias gradients)
@@ -118,19 +119,14 @@ def _variance(a, s1, s2, mu):
 
 
 @_reduce
-def _ln_bwd_sums(x, g, w, mu, rs, pw, pb):
-    """One pass over a row for the layer_norm backward: adds g * xhat and g into the
-    partial weight/bias gradients pw/pb, and returns (sum(g w), sum(g w (x - mu)))."""
+def _ln_bwd_sums(x, g, w, mu):
+    """One pass over a row for the layer_norm backward: (sum(g w), sum(g w (x - mu)))."""
     s = 0.0
     t = 0.0
     for j in range(x.size):
-        gj = numba.float64(g[j])
-        d = numba.float64(x[j]) - mu
-        pw[j] += gj * (d * rs)
-        pb[j] += gj
-        u = gj * w[j]
+        u = numba.float64(g[j]) * w[j]
         s += u
-        t += u * d
+        t += u * (numba.float64(x[j]) - mu)
     return s, t
 
 
@@ -180,7 +176,15 @@ def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part):
             dxr = dx[r]
             mu = numba.float64(mean[r])
             rs = numba.float64(rstd[r])
-            s, t = _ln_bwd_sums(xr, gr, w, mu, rs, pw, pb)
+            s, t = _ln_bwd_sums(xr, gr, w, mu)
+            # the partial weight/bias gradients here, not in the helper's reduction loop: a
+            # second array-writing helper call per row costs more than a short row's
+            # arithmetic; the product is added with one rounding (fma), as LLVM's
+            # contraction of that loop did
+            for j in range(n):
+                gj = numba.float64(gr[j])
+                pw[j] = _fma(gj, (numba.float64(xr[j]) - mu) * rs, pw[j])
+                pb[j] += gj
             hi = T(mu)
             lo = T(mu - numba.float64(hi))
             rs_t = T(rs)
