@@ -177,6 +177,15 @@ def mm_right_grad(a, g, b):
     return _gemm(a.T, g)
 
 
+def mm_right_grad_t(a, g, b):
+    """``mm_right_grad(a, g, b).T`` as an array of its own where ``mm_right_grad`` makes a
+    transposed one: ``g^T @ a`` for a column-major ``b`` (the same product, not transposed
+    back), else the transpose of ``a^T @ g``."""
+    if b.flags.f_contiguous and not b.flags.c_contiguous:
+        return _gemm(g.T, a)
+    return _gemm(a.T, g).T
+
+
 def sum_rows(g, n):
     """``sum_to(g, (n,))`` for a gradient ``g`` of shape (..., n) (an expanded bias's VJP):
     on the numba backend, a C-contiguous float ``g`` goes straight to the leading-axes sum
