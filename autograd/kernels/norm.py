@@ -161,15 +161,19 @@ def layer_norm_fwd(x, w, b, eps, y, mean, rstd):
 # rows of one element (dx = 0 exactly, by g w - mean(g w) = 0) would come out at ~1e-5
 # after the factor rstd = 1/sqrt(eps).
 @kernel(fastmath=False)
-def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part):
+def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part, dw, db):
     """dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row; the rows of chunk k add
-    g * xhat and g into dw_part[k] / db_part[k] (float64, zeroed by the caller)."""
+    g * xhat and g into dw_part[k] / db_part[k] (float64 scratch); then dw / db (x's dtype)
+    are the chunks' sums, added in chunk order from 0.0 as NumPy's ``sum(axis=0)`` adds the
+    rows of a 2-d array, and rounded to the dtype."""
     T = x.dtype.type
     rows, n = x.shape
     chunks = dw_part.shape[0]
     for k in numba.prange(chunks):
         pw = dw_part[k]
         pb = db_part[k]
+        pw[:] = 0.0
+        pb[:] = 0.0
         for r in range(k * rows // chunks, (k + 1) * rows // chunks):
             xr = x[r]
             gr = g[r]
@@ -192,6 +196,14 @@ def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part):
             c = T(t * rs / n * rs)  # mean(g w xhat) * rstd
             for j in range(n):
                 dxr[j] = rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c)
+    for j in range(n):
+        sw = 0.0
+        sb = 0.0
+        for k in range(chunks):
+            sw += dw_part[k, j]
+            sb += db_part[k, j]
+        dw[j] = T(sw)
+        db[j] = T(sb)
 
 
 # ---- batch_norm ----------------------------------------------------------------------------
@@ -438,8 +450,8 @@ def layer_norm_backward(x, g, n, weight, mean, rstd):
     rows = x2.shape[0]
     dx = np.empty(x2.shape, x.dtype)
     chunks = max(1, min(LN_CHUNKS, rows))
-    dw_part = np.zeros((chunks, n))
-    db_part = np.zeros((chunks, n))
+    parts = np.empty((2, chunks, n))  # (the kernel zeroes them)
+    dw, db = np.empty(n, x.dtype), np.empty(n, x.dtype)
     layer_norm_bwd(
         x2,
         g2,
@@ -447,14 +459,12 @@ def layer_norm_backward(x, g, n, weight, mean, rstd):
         _c(mean).reshape(rows),
         _c(rstd).reshape(rows),
         dx,
-        dw_part,
-        db_part,
+        parts[0],
+        parts[1],
+        dw,
+        db,
     )
-    return (
-        dx.reshape(x.shape),
-        dw_part.sum(0).astype(x.dtype, copy=False),
-        db_part.sum(0).astype(x.dtype, copy=False),
-    )
+    return dx.reshape(x.shape), dw, db
 
 
 def _as3d(x):
