@@ -209,6 +209,16 @@ def scalar_dtype(x) -> dtype:
     return _default_float
 
 
+def wrapped_int(value, npdtype) -> np.ndarray:
+    """The 0-d array of a Python int that ``npdtype`` (an integer NumPy dtype) cannot hold,
+    wrapped modulo 2**bits as torch casts it (``uint8_tensor + (-2)`` adds 254, ``int8 * 1000``
+    multiplies by -24); NumPy raises OverflowError instead. Like torch, any int in
+    [-2**63, 2**64) is taken, others raise."""
+    if not -(2**63) <= value < 2**64:
+        raise OverflowError("int too big to convert")
+    return np.asarray(value % 2**64, np.uint64).astype(npdtype)
+
+
 def result_type(*operands) -> dtype:
     """torch.result_type for any mix of Tensors (anything with ``.dtype``/``.ndim``) and numbers."""
     dim_res = zero_res = num_res = None

@@ -183,7 +183,10 @@ def _operand(value, npdtype) -> np.ndarray:
         key = (value, npdtype)
         arr = _OPERANDS.get(key)
         if arr is None:
-            arr = np.asarray(value, npdtype)
+            try:
+                arr = np.asarray(value, npdtype)
+            except OverflowError:  # an int the integer dtype cannot hold: torch wraps it
+                arr = _dt.wrapped_int(value, npdtype)
             if len(_OPERANDS) < _OPERANDS_MAX:
                 arr.flags.writeable = False
                 _OPERANDS[key] = arr

@@ -164,7 +164,7 @@ class Tensor:
     logical_not = logical_not_ = long = matrix_exp = msort = neg = neg_ = negative = negative_ = abs
     positive = rad2deg = rad2deg_ = ravel = reciprocal = reciprocal_ = relu = relu_ = rsqrt = abs
     rsqrt_ = sgn = sgn_ = short = sigmoid = sigmoid_ = sign = sign_ = signbit = sin = sin_ = abs
-    sinc = sinc_ = sinh = sinh_ = sqrt = sqrt_ = square = square_ = t = tan = tan_ = tanh = abs
+    sinc = sinc_ = sinh = sinh_ = sqrt = sqrt_ = square = square_ = t = t_ = tan = tan_ = tanh = abs
     tanh_ = trace = trunc = trunc_ = zero_ = abs
     def add(self, other, *, alpha=1) -> Tensor: ...
     __add__ = __sub__ = add_ = sub = sub_ = subtract = subtract_ = add
@@ -186,20 +186,20 @@ class Tensor:
     def aminmax(self, *, dim=None, keepdim: builtins.bool = False): ...
     def apply_(self, fn): ...
     def arctan2(self, other) -> Tensor: ...
-    __and__ = __floordiv__ = __ge__ = __gt__ = __iand__ = __ilshift__ = __imatmul__ = arctan2
-    __imul__ = __ior__ = __ipow__ = __irshift__ = __ixor__ = __le__ = __lshift__ = __lt__ = arctan2
-    __matmul__ = __mod__ = __mul__ = __or__ = __radd__ = __rand__ = __rfloordiv__ = arctan2
-    __rlshift__ = __rmatmul__ = __rmod__ = __rmul__ = __ror__ = __rpow__ = __rrshift__ = arctan2
-    __rshift__ = __rsub__ = __rtruediv__ = __rxor__ = __xor__ = arctan2_ = atan2 = atan2_ = arctan2
-    bitwise_and = bitwise_and_ = bitwise_left_shift = bitwise_left_shift_ = bitwise_or = arctan2
-    bitwise_or_ = bitwise_right_shift = bitwise_right_shift_ = bitwise_xor = bitwise_xor_ = arctan2
-    copysign = copysign_ = eq = floor_divide = floor_divide_ = fmax = fmin = fmod = fmod_ = arctan2
-    gcd = gcd_ = ge = greater = greater_equal = gt = hypot = hypot_ = igamma = igamma_ = arctan2
-    igammac = igammac_ = inner = kron = lcm = lcm_ = ldexp = le = less = less_equal = arctan2
-    logaddexp = logaddexp2 = logical_and = logical_and_ = logical_or = logical_or_ = arctan2
-    logical_xor = logical_xor_ = lt = matmul = maximum = minimum = mul = mul_ = multiply = arctan2
-    multiply_ = ne = nextafter = nextafter_ = not_equal = remainder = remainder_ = arctan2
-    reshape_as = view_as = xlogy = xlogy_ = arctan2
+    __and__ = __floordiv__ = __ge__ = __gt__ = __iand__ = __ifloordiv__ = __ilshift__ = arctan2
+    __imod__ = __imul__ = __ior__ = __ipow__ = __irshift__ = __ixor__ = __le__ = arctan2
+    __lshift__ = __lt__ = __matmul__ = __mod__ = __mul__ = __or__ = __radd__ = __rand__ = arctan2
+    __rfloordiv__ = __rlshift__ = __rmatmul__ = __rmod__ = __rmul__ = __ror__ = __rpow__ = arctan2
+    __rrshift__ = __rshift__ = __rsub__ = __rtruediv__ = __rxor__ = __xor__ = arctan2_ = arctan2
+    atan2 = atan2_ = bitwise_and = bitwise_and_ = bitwise_left_shift = bitwise_left_shift_ = arctan2
+    bitwise_or = bitwise_or_ = bitwise_right_shift = bitwise_right_shift_ = bitwise_xor = arctan2
+    bitwise_xor_ = copysign = copysign_ = eq = floor_divide = floor_divide_ = fmax = fmin = arctan2
+    fmod = fmod_ = gcd = gcd_ = ge = greater = greater_equal = gt = hypot = hypot_ = arctan2
+    igamma = igamma_ = igammac = igammac_ = inner = kron = lcm = lcm_ = ldexp = le = less = arctan2
+    less_equal = logaddexp = logaddexp2 = logical_and = logical_and_ = logical_or = arctan2
+    logical_or_ = logical_xor = logical_xor_ = lt = matmul = maximum = minimum = mul = arctan2
+    mul_ = multiply = multiply_ = ne = nextafter = nextafter_ = not_equal = remainder = arctan2
+    remainder_ = reshape_as = view_as = xlogy = xlogy_ = arctan2
     def argsort(
         self,
         dim: builtins.int = -1,
@@ -412,7 +412,7 @@ class Tensor:
     def sum_to_size(self, *size) -> Tensor: ...
     def svd(self, some: builtins.bool = True, compute_uv: builtins.bool = True): ...
     def swapaxes(self, dim0: builtins.int, dim1: builtins.int) -> Tensor: ...
-    swapdims = transpose = swapaxes
+    swapaxes_ = swapdims = swapdims_ = transpose = transpose_ = swapaxes
     def take(self, index) -> Tensor: ...
     __getitem__ = take
     def take_along_dim(self, indices, dim=None) -> Tensor: ...

@@ -116,13 +116,16 @@ _OPERATORS = {
     "lshift": ops.bitwise_left_shift,
     "rshift": ops.bitwise_right_shift,
 }
+# (as torch's: ``a //= b`` and ``a %= b`` write into ``a``; ``a @= b`` rebinds ``a`` to
+# ``a @ b`` and leaves the old tensor as it was)
 _IN_PLACE_OPERATORS = (
     "add",
     "sub",
     "mul",
     "truediv",
+    "floordiv",
+    "mod",
     "pow",
-    "matmul",
     "and",
     "or",
     "xor",
@@ -379,6 +382,10 @@ METHODS = {
     "addcmul_": addcmul_,
     "addcdiv_": addcdiv_,
     "unsqueeze_": unsqueeze_,
+    "t_": ops.t_,
+    "transpose_": ops.transpose_,
+    "swapaxes_": ops.transpose_,
+    "swapdims_": ops.transpose_,
     "squeeze_": squeeze_,
     "polygamma": polygamma,
     "cholesky": cholesky,

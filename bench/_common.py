@@ -149,11 +149,14 @@ def parse_kernel_bench_args(ap, kernels: str):
 SETTLE = 0.2  # seconds
 
 
-def serve_variants(variants, inner=1, warmup=3, first=None, clock=None):
+def serve_variants(variants, inner=1, warmup=3, first=None, clock=None, untimed=0):
     """The worker's side: warm up ``variants = {label: zero-argument step}`` (``warmup``
     calls each: kernels, allocator, caches), announce their labels (and ``first``, e.g. the
     seconds a compiling first call took), then answer each ``label`` line read from stdin
-    with the seconds per call of ``inner`` calls of that variant, until stdin closes."""
+    with the seconds per call of ``inner`` calls of that variant, until stdin closes.
+    ``untimed``: calls of the variant just before each timed block, so that the block
+    starts with the variant's own data back in the caches (the other variants run in
+    between evict it)."""
     import json
     import warnings
 
@@ -166,6 +169,8 @@ def serve_variants(variants, inner=1, warmup=3, first=None, clock=None):
     print("W|" + json.dumps({"variants": list(variants), "first": first or {}}), flush=True)
     for line in sys.stdin:
         fn = variants[line.strip()]
+        for _ in range(untimed):
+            fn()
         t0 = clock()
         for _ in range(inner):
             fn()

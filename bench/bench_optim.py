@@ -10,10 +10,21 @@ parallel build (the library default is 1 thread; torch uses its default, 2 here)
 ``numba kt2``; the goal uses the first count).
 
 Each library runs in a worker process of its own (jitgrad's two backends share one; see
-``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps.
+``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps,
+each block of steps after ``--untimed`` untimed steps of the same variant (default 2). The
+other variants that run in between evict a variant's parameters and state from the caches,
+and the first two steps of a block run slower, for either library, than the ones after them,
+whereas a training loop's optimizer finds its arrays warm (a model of this size stays in the
+cache across its forward and backward passes): so the timed steps are the steady state.
+``--untimed 0`` times each block from cold data, as this bench did until the eighth session.
+
+``numba GB/s``: the bytes the fused kernel must move per step (it reads the parameter, the
+gradient and each state buffer once and writes the parameter and the buffers once) per
+second. One core streams ~50 GB/s from the L3 cache on the benchmark machine: once a kernel
+is there, only more threads (``--kernel-threads 2``) or fewer bytes make it faster.
 
 Run:  .venv/bin/python bench/bench_optim.py [--reps 100] [--inner 5] [--threads N]
-                                            [--kernel-threads N[,N...]]
+                                            [--kernel-threads N[,N...]] [--untimed N]
 """
 
 import argparse
@@ -68,7 +79,23 @@ def make_torch(name, kwargs, values, grads, foreach):
     return getattr(torch.optim, name)(params, foreach=foreach, **kwargs).step
 
 
-def serve(lib, values, grads, inner, kernel_threads=(1,)):
+def bytes_per_step(name, kwargs, values, grads):
+    """The bytes a one-pass update moves per step: the parameters and their state buffers
+    read and written once, the gradients read once (the state buffers counted from the state
+    our optimizer keeps after a step)."""
+    params = [autograd.tensor(v.copy(), requires_grad=True) for v in values]
+    for p, g in zip(params, grads):
+        p.grad = autograd.tensor(g.copy())
+    opt = getattr(optim, name)(params, **kwargs)
+    opt.step()
+    total = 0
+    for p in params:
+        buffers = [t for t in opt.state[p].values() if getattr(t, "shape", None) == p.shape]
+        total += p.detach().numpy().nbytes * (3 + 2 * len(buffers))
+    return total
+
+
+def serve(lib, values, grads, inner, kernel_threads=(1,), untimed=2):
     """``--worker LIB``: every configuration's step on one library (jitgrad: numpy and numba
     backends; torch: for-loop and foreach), served to the parent (``_common.serve_variants``);
     labels are ``"<optimizer label> <column>"``."""
@@ -84,7 +111,7 @@ def serve(lib, values, grads, inner, kernel_threads=(1,)):
             for n in kernel_threads:
                 step = make_ours(name, kwargs, values, grads, "numba")
                 variants[f"{label} numba{kernel_threads_suffix(n)}"] = with_kernel_threads(step, n)
-    serve_variants(variants, inner, warmup=5)
+    serve_variants(variants, inner, warmup=5, untimed=untimed)
 
 
 def main():
@@ -100,6 +127,12 @@ def main():
     )
     add_kernel_threads_option(ap)
     ap.add_argument("--inner", type=int, default=5, help="steps per variant per round")
+    ap.add_argument(
+        "--untimed",
+        type=int,
+        default=2,
+        help="untimed steps of a variant before each of its timed blocks (0: cold caches)",
+    )
     ap.add_argument("--worker", choices=["jitgrad", "torch"], help="internal: a worker process")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
@@ -107,7 +140,7 @@ def main():
     grads = [(rng.standard_normal(s) * 0.01).astype(np.float32) for s in SHAPES]
     n = sum(v.size for v in values)
     if args.worker == "jitgrad":
-        serve("jitgrad", values, grads, args.inner, args.kernel_threads)
+        serve("jitgrad", values, grads, args.inner, args.kernel_threads, args.untimed)
         return
 
     try:
@@ -120,7 +153,7 @@ def main():
         torch = None
         threads = None
     if args.worker == "torch":
-        serve("torch", values, grads, args.inner)
+        serve("torch", values, grads, args.inner, untimed=args.untimed)
         return
 
     rounds = max(3, args.reps // args.inner)
@@ -129,7 +162,7 @@ def main():
         f"(784-1024-10 MLP), {args.stat} of {rounds} rounds x {args.inner} steps"
         + (f", torch threads: {threads}" if torch else ", torch not installed")
         + f", jitgrad kernel threads: {','.join(map(str, args.kernel_threads))}"
-        + ", one worker process per library"
+        + f", {args.untimed} untimed step(s) before each block, one worker process per library"
     )
     numba_cols = [f"numba{kernel_threads_suffix(n)}" for n in args.kernel_threads]
     print(
@@ -137,8 +170,10 @@ def main():
         + "".join(f"{c + ' ms':>14}" for c in numba_cols)
         + f"{'torch loop':>12}{'torch foreach':>15}"
         + "".join(f"{c + '/loop':>16}{c + '/foreach':>19}" for c in numba_cols)
+        + f"{numba_cols[0] + ' GB/s':>12}"
     )
     me = [sys.executable, os.path.abspath(__file__), "--inner", str(args.inner)]
+    me += ["--untimed", str(args.untimed)]
     me += ["--kernel-threads", ",".join(map(str, args.kernel_threads))]
     me += ["--threads", str(args.threads)] if args.threads else []
     commands = {"jitgrad": me + ["--worker", "jitgrad"]}
@@ -155,13 +190,14 @@ def main():
             line = f"{label:<24}{ms['numpy']:>10.3f}" + "".join(
                 f"{ms[c]:>14.3f}" for c in numba_cols
             )
+            gbs = bytes_per_step(name, kwargs, values, grads) / ms[numba_cols[0]] / 1e6
             if torch is None:
-                print(line, flush=True)
+                print(line + f"{gbs:>12.1f}", flush=True)
                 continue
             loop, fe = ms["loop"], ms["foreach"]
             line += f"{loop:>12.3f}{fe:>15.3f}"
             line += "".join(f"{ms[c] / loop:>16.2f}{ms[c] / fe:>19.2f}" for c in numba_cols)
-            print(line, flush=True)
+            print(line + f"{gbs:>12.1f}", flush=True)
             ratio = ms[numba_cols[0]] / loop
             goals.append((f"{label} step (numba / torch loop)", ratio, "<=", 0.5))
     for g in goals:

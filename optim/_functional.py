@@ -159,6 +159,18 @@ def _adam_moments_(p, g, exp_avg, exp_avg_sq, t0, t, decay, grad_wd, maximize, b
     return g
 
 
+def _kernels_for(K, arrays):
+    """The optim kernel module for one parameter's ``arrays`` (None: the NumPy path).
+
+    Foreach-style, a routine looks the module up once per call, not per parameter: ``K``, the
+    previous parameter's module, is kept when it takes these arrays too (its ``supports`` is
+    cheap); otherwise (the first parameter, or after one the kernels did not take, e.g. a
+    float16 or strided one) ``dispatch.kernels`` is asked."""
+    if K is not None and K.supports(*arrays):
+        return K
+    return dispatch.kernels("optim", *arrays)
+
+
 def _bump(step: np.ndarray) -> float:
     """Increment a 0-d step counter in place; return the new value as a Python float.
     (Item assignment rounds ``step + 1`` to the counter's dtype exactly as ``step += 1``
@@ -187,39 +199,26 @@ def sgd(
     first step); ``g = g + momentum * buf`` if nesterov else ``buf``; ``p -= lr * g``.
     ``momentum_buffer_list[i]`` is None before the first step and is filled in here.
     """
+    if momentum == 0:  # no state: the same numbers as the loop below would give
+        sgd_plain(
+            params, grads, lr=lr, weight_decay=weight_decay, maximize=maximize, workspace=workspace
+        )
+        return
+    # foreach-style, as in adam: the kernel's constant arguments converted once per call
+    hyper = float(lr), float(momentum), float(dampening), float(weight_decay)
+    hyper += bool(nesterov), bool(maximize)
+    K = None
     for i, param in enumerate(params):
-        if momentum == 0:
-            K = dispatch.kernels("optim", param, grads[i])
-            if K is not None:  # numba backend: the same update in one pass
-                K.sgd_update(
-                    param.reshape(-1),
-                    grads[i].reshape(-1),
-                    float(lr),
-                    float(weight_decay),
-                    bool(maximize),
-                )
-                continue
-            _sgd_plain_numpy(param, grads[i], lr, weight_decay, maximize, workspace)
-            continue
         first = momentum_buffer_list[i] is None
         if first:
             momentum_buffer_list[i] = np.empty_like(param)
-        K = dispatch.kernels("optim", param, grads[i], momentum_buffer_list[i])
-        if K is not None:
-            K.sgd_momentum_update(
-                param.reshape(-1),
-                grads[i].reshape(-1),
-                momentum_buffer_list[i].reshape(-1),
-                first,
-                float(lr),
-                float(momentum),
-                float(dampening),
-                float(weight_decay),
-                bool(nesterov),
-                bool(maximize),
-            )
+        arrays = [param, grads[i], momentum_buffer_list[i]]
+        K = _kernels_for(K, arrays)
+        if K is not None:  # numba backend: the same update in one pass
+            # (C-contiguous: the ravels are views)
+            K.sgd_momentum_update(*[a.ravel() for a in arrays], first, *hyper)
             continue
-        for p, g, buf, t0, t1 in _blocks([param, grads[i], momentum_buffer_list[i]], 2, workspace):
+        for p, g, buf, t0, t1 in _blocks(arrays, 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t0)
             if first:
                 np.copyto(buf, g)
@@ -241,7 +240,7 @@ def sgd(
 
 def sgd_plain(params, grads, *, lr, weight_decay, maximize, workspace=None):
     """``sgd`` with ``momentum=0`` (plain SGD, no state): ``p -= lr * (grad + wd * p)`` for
-    every parameter, the same numbers as ``sgd``'s loop, with less Python per parameter.
+    every parameter (``sgd`` with ``momentum=0`` calls it), with little Python per parameter.
 
     A small model's step spends more time in the per-parameter Python around the update than
     in the update itself. So, foreach-style, the hyper-parameters are converted once per
@@ -258,8 +257,7 @@ def sgd_plain(params, grads, *, lr, weight_decay, maximize, workspace=None):
     hyper = float(lr), float(weight_decay), bool(maximize)  # (as the kernel takes them)
     K = None
     for param, grad in zip(params, grads):
-        if K is None or not K.supports(param, grad):
-            K = dispatch.kernels("optim", param, grad)  # (None: the NumPy path)
+        K = _kernels_for(K, (param, grad))  # (None: the NumPy path)
         if K is None:
             _sgd_plain_numpy(param, grad, lr, weight_decay, maximize, workspace)
         else:
@@ -315,8 +313,7 @@ def adam(
         arrays = [param, grads[i], exp_avgs[i], exp_avg_sqs[i]]
         if amsgrad:
             arrays.append(max_exp_avg_sqs[i])
-        if K is None or not K.supports(*arrays):
-            K = dispatch.kernels("optim", *arrays)
+        K = _kernels_for(K, arrays)
         if K is not None:  # numba backend: the same update in one pass
             kern = K.adam_amsgrad_update if amsgrad else K.adam_update
             kern(
@@ -391,6 +388,16 @@ def rmsprop(
     """RMSprop (Hinton): ``v = alpha * v + (1 - alpha) * g * g``; ``avg = sqrt(v) + eps``
     (centered: ``sqrt(v - mean(g)**2) + eps``); ``p -= lr * g / avg``, or with momentum
     ``buf = momentum * buf + g / avg``; ``p -= lr * buf``."""
+    # foreach-style, as in adam: the kernel's arguments after the arrays converted once, and
+    # the kernel named once (its module is looked up per parameter only when it changes)
+    hyper = (float(lr), float(alpha), float(eps), float(weight_decay))
+    hyper += (float(momentum),) if momentum > 0 else ()
+    hyper += (bool(maximize),)
+    if momentum > 0:
+        kernel = "rmsprop_centered_momentum_update" if centered else "rmsprop_momentum_update"
+    else:
+        kernel = "rmsprop_centered_update" if centered else "rmsprop_update"
+    K = None
     for i, param in enumerate(params):
         _bump(state_steps[i])
         arrays = [param, grads[i], square_avgs[i]]
@@ -398,16 +405,9 @@ def rmsprop(
             arrays.append(grad_avgs[i])
         if momentum > 0:
             arrays.append(momentum_buffer_list[i])
-        K = dispatch.kernels("optim", *arrays)
+        K = _kernels_for(K, arrays)
         if K is not None:  # numba backend: the same update in one pass
-            flat = [a.reshape(-1) for a in arrays]
-            hyper = [float(lr), float(alpha), float(eps), float(weight_decay)]
-            if momentum > 0:
-                hyper.append(float(momentum))
-                kern = K.rmsprop_centered_momentum_update if centered else K.rmsprop_momentum_update
-            else:
-                kern = K.rmsprop_centered_update if centered else K.rmsprop_update
-            kern(*flat, *hyper, bool(maximize))
+            getattr(K, kernel)(*[a.ravel() for a in arrays], *hyper)  # (C-contiguous: views)
             continue
         for p, g, square_avg, *rest in _blocks(arrays, 2, workspace):
             *bufs, t0, avg = rest
@@ -450,22 +450,17 @@ def adagrad(
 ):
     """Adagrad (Duchi et al.): ``s += g * g``; ``p -= lr / (1 + (t - 1) * lr_decay) * g /
     (sqrt(s) + eps)``."""
+    fixed = float(weight_decay), float(eps), bool(maximize)  # (foreach-style, as in adam)
+    K = None
     for i, param in enumerate(params):
         step = _bump(state_steps[i])
         clr = lr / (1 + (step - 1) * lr_decay)
-        K = dispatch.kernels("optim", param, grads[i], state_sums[i])
+        arrays = [param, grads[i], state_sums[i]]
+        K = _kernels_for(K, arrays)
         if K is not None:  # numba backend: the same update in one pass
-            K.adagrad_update(
-                param.reshape(-1),
-                grads[i].reshape(-1),
-                state_sums[i].reshape(-1),
-                float(clr),
-                float(weight_decay),
-                float(eps),
-                bool(maximize),
-            )
+            K.adagrad_update(*[a.ravel() for a in arrays], float(clr), *fixed)  # (views)
             continue
-        for p, g, state_sum, t0, std in _blocks([param, grads[i], state_sums[i]], 2, workspace):
+        for p, g, state_sum, t0, std in _blocks(arrays, 2, workspace):
             g = _effective_grad(p, g, weight_decay, maximize, t0)
             np.multiply(g, g, out=std)
             np.add(state_sum, std, out=state_sum)

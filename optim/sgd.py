@@ -58,22 +58,19 @@ class SGD(Optimizer):
                 )
                 self._finish(params)
                 continue
-            bufs = []
-            if momentum != 0:
-                for p in params:
-                    buf = self.state[p].get("momentum_buffer")
-                    bufs.append(None if buf is None else _array(buf))
-            else:
-                bufs = [None] * len(params)
+            # (each parameter's state dict looked up once: a lookup hashes the tensor)
+            states = [self.state[p] for p in params] if momentum != 0 else []
+            bufs = [None] * len(params)
+            for i, st in enumerate(states):
+                if "momentum_buffer" in st:
+                    bufs[i] = _array(st["momentum_buffer"])
             if self._differentiable_step(group, params, D.sgd):
                 continue
             kwargs = _routine_kwargs(F.sgd, group, self._workspace)
-            F.sgd([_array(p) for p in params], [_array(p.grad) for p in params], bufs, **kwargs)
-            if momentum != 0:
-                # The first step creates the buffers: store them as tensors in the state.
-                for p, buf in zip(params, bufs):
-                    st = self.state[p]
-                    if "momentum_buffer" not in st:
-                        st["momentum_buffer"] = Tensor._make(buf)
+            F.sgd([p._data for p in params], [p._grad._data for p in params], bufs, **kwargs)
+            # The first step creates the buffers: store them as tensors in the state.
+            for st, buf in zip(states, bufs):
+                if "momentum_buffer" not in st:
+                    st["momentum_buffer"] = Tensor._make(buf)
             self._finish(params)
         return loss

@@ -10,7 +10,9 @@ import nn
 import nn.functional as F
 import optim
 from autograd.compiler.guards import Guards
-from autograd.compiler.steps import sum_rows
+from autograd.compiler.steps import mm_right_grad, sum_rows
+from autograd.ops import xp as _xp
+from autograd.ops.linalg import _grad_of_right_matrix
 from autograd.ops.movement import _sum_to_shape
 
 SCALE = 2.0  # a global the traced function reads (guarded by value)
@@ -186,3 +188,60 @@ def test_bias_gradient_in_plan_uses_sum_rows():
     ref = step(x)
     assert loss.item() == ref.item()
     assert got.tobytes() == model.bias.grad._data.tobytes()
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("right", ["weight.T", "matrix"])  # (b column-major, row-major)
+@pytest.mark.parametrize("needs", [(True, True), (False, True), (True, False)])
+def test_matrix_product_in_plan_matches_eager(backend, dtype, right, needs):
+    """A product of two matrices replays as gemm calls (plan.py ``_mm``, plan_backward.py
+    ``_mm_vjp``): the same loss and gradients, bit for bit, as the eager ``Mm`` op, for
+    both layouts of the right operand and for each input that wants a gradient."""
+    rng = np.random.default_rng(1)
+    a0 = rng.standard_normal((30, 40)).astype(dtype)
+    w0 = rng.standard_normal((130, 40) if right == "weight.T" else (40, 130)).astype(dtype)
+
+    def make():
+        a = autograd.tensor(a0.copy(), requires_grad=needs[0])
+        w = autograd.tensor(w0.copy(), requires_grad=needs[1])
+        return a, w
+
+    def step(a, w):
+        b = w.t() if right == "weight.T" else w
+        loss = ((a @ b).tanh() * 3.0).sum()
+        loss.backward()
+        return loss
+
+    with autograd.backend(backend):
+        compiled = autograd.compile(step)
+        for _ in range(2):
+            a, w = make()
+            got = compiled(a, w)
+        assert "gemm(" in compiled.plan and "Mm_backward" not in compiled.plan
+        ra, rw = make()
+        ref = step(ra, rw)
+    assert got.item() == ref.item()
+    for t, r in ((a, ra), (w, rw)):
+        if r.grad is None:
+            assert t.grad is None
+        else:
+            assert t.grad.dtype == r.grad.dtype and t.grad.shape == r.grad.shape
+            assert t.grad._data.tobytes() == r.grad._data.tobytes()
+            assert t.grad._data.flags.c_contiguous == r.grad._data.flags.c_contiguous
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["C", "F"])
+def test_mm_right_grad_matches_the_ops_rule(dtype, layout):
+    """``mm_right_grad`` (the plan's VJP of a product's right matrix) gives what
+    ``linalg._grad_of_right_matrix`` gives: the same values in the same layout."""
+    rng = np.random.default_rng(2)
+    a, g = (rng.standard_normal(s).astype(dtype) for s in ((9, 5), (9, 7)))
+    b = rng.standard_normal((5, 7)).astype(dtype)
+    b = np.asfortranarray(b) if layout == "F" else b
+    fast, general = mm_right_grad(a, g, b), _grad_of_right_matrix(a, g, b, _xp.NUMPY)
+    assert fast.dtype == general.dtype and fast.shape == general.shape
+    assert fast.tobytes() == general.tobytes()
+    assert fast.flags.c_contiguous == general.flags.c_contiguous
+    assert fast.flags.f_contiguous == general.flags.f_contiguous

@@ -486,3 +486,92 @@ def test_shuffles_copy_even_when_a_view_would_do():
         assert out._base is None
         out.add_(1.0)
     np.testing.assert_array_equal(x.numpy(), before)
+
+
+# ---- t_ / transpose_ / swapaxes_ / swapdims_ (in-place view ops) -----------------------------
+_A = np.arange(6.0).reshape(2, 3)
+_W = np.arange(6.0).reshape(3, 2) + 1
+
+# each case runs on both libraries and returns what must agree (tensors, numbers, names)
+_TRANSPOSE_CASES = {
+    "non_leaf": """
+x = lib.tensor(A, requires_grad=True); y = x * 1; v0 = y._version; r = y.METHOD
+name = type(r.grad_fn).__name__ if lib.__name__ == "torch" else r.grad_fn.name()
+(y * lib.tensor(W)).sum().backward()
+out = [r is y, y, y._version - v0, name, x.grad, y.is_contiguous(), y.stride()]""",
+    "no_grad_leaf": """
+x = lib.tensor(A, requires_grad=True)
+with lib.no_grad():
+    x.METHOD
+out = [x, x.requires_grad, x.grad_fn is None, x._version]""",
+    "view_then_write": """
+z = lib.tensor(A); v = z[:, :2]; v.METHOD; v[0, 1] = 100.0
+out = [z, v, z._version]""",
+    "view_of_non_leaf": """
+x = lib.tensor(A, requires_grad=True); y = x * 2; v = y[:, :2]; v.METHOD
+v.mul_(lib.tensor([[1.0, 2.0], [3.0, 4.0]]))
+(y * lib.tensor(A)).sum().backward()
+out = [y, v, x.grad]""",
+    "earlier_views_follow": """
+x = lib.tensor(A, requires_grad=True); y = x * 2; w = y[0]; u = y.t(); y.METHOD
+w.add_(1.0); u.mul_(2.0)
+(y * lib.tensor(W)).sum().backward()
+out = [y, w, u, x.grad]""",
+    "twice": """
+x = lib.tensor(A, requires_grad=True); y = x * 2; y.METHOD; y.METHOD
+(y * lib.tensor(A)).sum().backward()
+out = [y, x.grad, y._version]""",
+}
+
+
+@pytest.mark.parametrize(
+    "method", ["t_()", "transpose_(0, 1)", "swapaxes_(1, 0)", "swapdims_(-1, -2)"]
+)
+@pytest.mark.parametrize("case", sorted(_TRANSPOSE_CASES))
+def test_in_place_transposes_match_torch(method, case):
+    torch = _torch()
+    results = []
+    for lib in (torch, autograd):
+        env = {"lib": lib, "A": _A, "W": _W}
+        exec(_TRANSPOSE_CASES[case].replace("METHOD", method), env)
+        results.append(env["out"])
+    for theirs, ours in zip(*results):
+        if isinstance(theirs, torch.Tensor):
+            assert tuple(ours.shape) == tuple(theirs.shape)
+            np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+        else:
+            assert ours == (tuple(theirs) if isinstance(theirs, tuple) else theirs)
+
+
+def test_in_place_transposes_errors_and_checks_like_torch():
+    for method in ("t_", "transpose_", "swapaxes_", "swapdims_"):
+        args = () if method == "t_" else (0, 1)
+        x = autograd.zeros(2, 3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+            getattr(x, method)(*args)
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+            getattr(x[:, :2], method)(*args)
+        assert x.shape == (2, 3) and x._version == 0
+        # a node that saved the old tensor sees the version change, as in torch
+        y = x * 1
+        p = y * y
+        getattr(y, method)(*args)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            p.sum().backward()
+    with pytest.raises(RuntimeError, match="t_\\(\\) expects a tensor with <= 2 dimensions"):
+        autograd.zeros(2, 3, 4).t_()
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        autograd.zeros(2, 3).transpose_(0, 2)
+    y = autograd.tensor([1.0, 2.0], requires_grad=True) * 1
+    assert y.t_().shape == (2,) and y.grad_fn.name() == "TBackward1"  # (a node all the same)
+    z = autograd.zeros(2, 3, 4, requires_grad=True) * 1
+    assert z.transpose_(0, 2).shape == (4, 3, 2) and z.grad_fn.name() == "TransposeBackward1"
+
+
+def test_in_place_transpose_carries_the_forward_tangent():
+    fwAD = autograd.forward_ad
+    with fwAD.dual_level():
+        y = fwAD.make_dual(autograd.tensor(_A), autograd.tensor(_A) * 10) * 1
+        y.t_()
+        tangent = fwAD.unpack_dual(y).tangent
+    np.testing.assert_array_equal(tangent.numpy(), _A.T * 10)

@@ -76,6 +76,15 @@ def test_kernel_buffers_limit_and_empty_cache():
     del x, y
 
 
+def test_kernel_buffers_keep_at_most_max_kept_arrays(monkeypatch):
+    monkeypatch.setattr(buffers, "MAX_KEPT", 2)
+    arrays = [buffers.empty(BIG, np.float32) for _ in range(3)]
+    assert buffers.kept_bytes() == 2 * arrays[0].nbytes  # the oldest stopped being tracked
+    del arrays[1]
+    again = buffers.empty(BIG, np.float32)  # a tracked dead array is still handed out
+    assert any(again is a for a in buffers._kept) and buffers.kept_bytes() == 2 * again.nbytes
+
+
 def test_kernel_buffers_threads_get_distinct_memory():
     got, barrier = [], threading.Barrier(4)
 

@@ -229,37 +229,88 @@ def test_parallel_build_gives_the_same_bits(monkeypatch):
         np.testing.assert_array_equal(p, s)
 
 
-@pytest.mark.parametrize("amsgrad", [False, True])
-@pytest.mark.parametrize("decoupled", [False, True])
-def test_adam_kernel_looked_up_once_still_sends_each_parameter_its_own_way(amsgrad, decoupled):
-    # one kernel lookup per call (foreach-style): parameters the kernel does not take (a
-    # strided gradient, float16) in between ones it does still take the NumPy path, and
-    # every parameter ends bit for bit where the numpy backend puts it
-    rng = np.random.default_rng(3)
+def _check_mixed_params(seed, run):
+    """``run(params, grads)`` (steps of a routine, with fresh state) on parameters the
+    kernels take and, in between, ones they do not (a strided gradient, float16): on the
+    numba backend every parameter ends bit for bit where the numpy backend puts it."""
+    rng = np.random.default_rng(seed)
     dtypes = (np.float32, np.float32, np.float16, np.float64, np.float32)
     shapes = ((5,), (3, 4), (6,), (7,), (2, 2))
     inits = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
     grads = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
     grads[1] = np.asfortranarray(grads[1])  # not C-contiguous: no kernel for this one
-    hyper = dict(beta1=0.9, beta2=0.999, lr=0.01, weight_decay=0.1, eps=1e-8, maximize=False)
     results = {}
     for backend in ("numpy", "numba"):
         params = [p.copy() for p in inits]
-        state = [[np.zeros_like(p) for p in params] for _ in range(3)]
-        steps = [np.array(0.0) for _ in params]
         with autograd.backend(backend):
-            for _ in range(2):
-                F.adam(
-                    params,
-                    grads,
-                    *state,
-                    steps,
-                    amsgrad=amsgrad,
-                    decoupled_weight_decay=decoupled,
-                    **hyper,
-                )
+            run(params, grads)
         results[backend] = params
     for ours, ref, init in zip(results["numba"], results["numpy"], inits):
         assert ours.dtype == ref.dtype
         np.testing.assert_array_equal(ours, ref)
         assert not np.array_equal(ours, init)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_adam_kernel_looked_up_once_still_sends_each_parameter_its_own_way(amsgrad, decoupled):
+    # one kernel lookup per call (foreach-style): parameters the kernel does not take in
+    # between ones it does still take the NumPy path
+    hyper = dict(beta1=0.9, beta2=0.999, lr=0.01, weight_decay=0.1, eps=1e-8, maximize=False)
+
+    def run(params, grads):
+        state = [[np.zeros_like(p) for p in params] for _ in range(3)]
+        steps = [np.array(0.0) for _ in params]
+        for _ in range(2):
+            F.adam(
+                params,
+                grads,
+                *state,
+                steps,
+                amsgrad=amsgrad,
+                decoupled_weight_decay=decoupled,
+                **hyper,
+            )
+
+    _check_mixed_params(3, run)
+
+
+# the other routines that look their kernel module up once per call: (routine, its state
+# lists after params and grads, given the parameters; its keyword arguments)
+def _lookup_once_cases():
+    def bufs(params, k):
+        return [[np.zeros_like(p) for p in params] for _ in range(k)]
+
+    def steps(params):
+        return [[np.array(0.0) for _ in params]]
+
+    def no_bufs(params):
+        return [[None] * len(params)]  # SGD's momentum buffers, created by the first step
+
+    sgd = dict(lr=0.01, weight_decay=0.1, maximize=True)
+    rms = dict(lr=0.01, alpha=0.9, eps=1e-8, weight_decay=0.1, maximize=False)
+    ada = dict(lr=0.01, weight_decay=0.1, maximize=False, lr_decay=0.01, eps=1e-10)
+    return [
+        ("sgd", no_bufs, dict(sgd, momentum=0.9, dampening=0.1, nesterov=False)),
+        ("sgd", no_bufs, dict(sgd, momentum=0.9, dampening=0.0, nesterov=True)),
+        ("sgd", no_bufs, dict(sgd, momentum=0.0, dampening=0.0, nesterov=False)),
+        ("rmsprop", lambda ps: bufs(ps, 3) + steps(ps), dict(rms, momentum=0.0, centered=False)),
+        ("rmsprop", lambda ps: bufs(ps, 3) + steps(ps), dict(rms, momentum=0.5, centered=False)),
+        ("rmsprop", lambda ps: bufs(ps, 3) + steps(ps), dict(rms, momentum=0.0, centered=True)),
+        ("rmsprop", lambda ps: bufs(ps, 3) + steps(ps), dict(rms, momentum=0.5, centered=True)),
+        ("adagrad", lambda ps: bufs(ps, 1) + steps(ps), ada),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_other_kernels_looked_up_once_still_send_each_parameter_its_own_way(case):
+    # as the Adam test above, for SGD (with and without momentum), RMSprop's four kernels
+    # and Adagrad
+    name, state_of, opts = _lookup_once_cases()[case]
+
+    def run(params, grads):
+        state = state_of(params)
+        for _ in range(3):  # (SGD's first step creates the momentum buffers)
+            getattr(F, name)(params, grads, *state, **opts)
+
+    _check_mixed_params(4, run)

@@ -40,7 +40,7 @@ from ..engine import _topological_order
 from ..ops import xp as _xp
 from ..ops.activation import Gelu
 from ..ops.arithmetic import Clone
-from ..ops.linalg import Matmul
+from ..ops.linalg import Matmul, Mm, _gemm
 from ..ops.movement import Permute, _broadcast_view, _sum_to_shape
 from ..ops.softmax import Softmax
 from ..tensor import AccumulateGrad
@@ -59,6 +59,7 @@ from .steps import (
     add_at,
     bias_gelu,
     masked_softmax,
+    mm_right_grad,
     scalar_out,
     sum_rows,
 )
@@ -118,6 +119,7 @@ class _Builder(BackwardSteps):
             "sum_to": _sum_to_shape,
             "sum_rows": sum_rows,
             "add_at": add_at,
+            "mm_right_grad": mm_right_grad,
         }
         self._names = {}  # id(object) -> its name in the namespace
         self.lines = []
@@ -130,6 +132,7 @@ class _Builder(BackwardSteps):
         self.single: set = set()  # gradient variables one value reaches (no sum: no acc)
         self.reshaped: dict = {}  # reshape nodes whose slice VJP adds their gradient as is
         self.masked: dict = {}  # softmax step -> (scale, mask) steps run with it (_masked_softmax)
+        self.inline_mm: set = set()  # Mm steps written as gemm calls (_mm), forward and VJP
         self.bias_gelus: dict = {}  # GELU step -> (expand, add) steps run with it (_bias_gelu)
 
     # ---- names ------------------------------------------------------------------------
@@ -682,6 +685,9 @@ class _Builder(BackwardSteps):
             self.emit(f"{out} = {inline[0].format(x)}")
             self.box("forward", op.__name__, [x], (out,), _shape_text(step.out))
             return
+        if op is Mm and self._plain_mm(k, step):
+            self._mm(k, step)
+            return
         fwd = self.bind(op.forward, f"{op.__name__}_forward")
         args = ", ".join("None" if s is None else self.var(s) for s in step.ins)
         params = "".join(
@@ -700,6 +706,39 @@ class _Builder(BackwardSteps):
         self.box("forward", op.__name__, reads, writes, _shape_text(step.out))
         if step.out.shape == ():  # (only a 0-d result can come back as a NumPy scalar)
             self.emit(f"if type({out}) is not ndarray: {out} = scalar_out({out}, {ctx})")
+
+    def _plain_mm(self, k, step) -> bool:
+        """A product of two float32 (or two float64) matrices that ``_mm`` writes out: what
+        ``Mm.forward`` computes is then ``_gemm(a, b)`` (``linalg._matmul_arrays`` of 2-d
+        operands that are not float16), and its VJP (``_mm_vjp``) needs only ``a`` and ``b``.
+        Not for a step of a compiled module's backward (its ctx goes to ``Mm.backward``)."""
+        a, b = step.ins
+        return (
+            k not in self.live_steps
+            and not step.params
+            and a.shape is not None
+            and b.shape is not None
+            and len(a.shape) == len(b.shape) == 2
+            and a.dtype == b.dtype == step.out.dtype
+            and step.out.dtype in _fusion._FLOATS
+            and (k not in self.in_backward or (step.saved or ((),))[0] == (("in", 0), ("in", 1)))
+        )
+
+    def _mm(self, k, step):
+        """A matrix product as one ``gemm`` call (``Mm.forward`` without the call around it);
+        when its VJP runs, the ctx keeps the two operands, as ``Mm.forward`` saves them, for
+        ``_mm_vjp``."""
+        a, b = (self.var(s) for s in step.ins)
+        out = self.var(step.out)
+        self.ns["gemm"] = _gemm
+        writes: tuple = (out,)
+        if k in self.in_backward:
+            self.inline_mm.add(k)
+            self.emit(f"c{k} = Ctx({step.node.needs_input_grad!r})")
+            self.emit(f"c{k}._saved = ({a}, {b})")
+            writes = (out, f"c{k}")
+        self.emit(f"{out} = gemm({a}, {b})")
+        self.box("forward", "Mm", [a, b], writes, _shape_text(step.out))
 
     def _fn_call(self, step, kind: str, first=()) -> str:
         """``fn(*first, *ins, **params)`` of a derive or write step, as source."""

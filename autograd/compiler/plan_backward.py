@@ -481,6 +481,9 @@ class BackwardSteps:
             self.emit(f"{g} = None", indent + 1)
             self.box("backward", f"{op.__name__} VJP", [g], [t])
             return
+        if k in self.inline_mm:  # (a product written as a gemm call: plan.py _mm)
+            self._mm_vjp(node, k, g, target, retain, indent)
+            return
         bwd = self.bind(op.backward, f"{op.__name__}_backward")
         self.emit(f"if {g} is not None:", indent)
         self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
@@ -494,6 +497,25 @@ class BackwardSteps:
         self.emit(f"{g} = None", indent + 1)  # (sent on: as the engine, free it)
         if not retain:  # (eager mode frees a node's saved values once its VJP has run)
             self.emit(f"c{k} = None", indent + 1)
+
+    def _mm_vjp(self, node, k, g, target, retain, indent):
+        """``Mm.backward`` of two matrices written out (``_vjp``'s lines with the call
+        inlined): ``g @ b^T`` for the left operand, ``mm_right_grad`` (steps.py) for the
+        right one, each only where an input wants it, in that order."""
+        self.emit(f"if {g} is not None:", indent)
+        self.emit(f"ma, mb = c{k}._saved", indent + 1)
+        left, right = node.next_edges
+        targets = []
+        if left is not None:
+            targets.append(target(left))
+            self.emit(self._acc(target(left), f"gemm({g}, mb.T)"), indent + 1)
+        if right is not None:
+            targets.append(target(right))
+            self.emit(self._acc(target(right), f"mm_right_grad(ma, {g}, mb)"), indent + 1)
+        self.emit(f"{g} = ma = mb = None", indent + 1)
+        if not retain:
+            self.emit(f"c{k} = None", indent + 1)
+        self.box("backward", "Mm VJP", [g, f"c{k}"], targets)
 
     def _acc(self, target, value) -> str:
         """``target`` gets ``value`` added: ``acc`` where several values meet, else the value

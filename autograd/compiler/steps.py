@@ -14,6 +14,7 @@ import numpy as np
 from .. import dispatch as _dispatch
 from ..engine import _exclusive
 from ..ops.indexing import GetItem, _is_basic
+from ..ops.linalg import _gemm
 from ..ops.movement import Expand, Permute, Reshape, _sum_to_shape
 from ..tensor import Tensor
 
@@ -164,6 +165,16 @@ def add_at(target, idx, g):
         _scatter_kernels[0].add_into(view, g)
     else:
         view += g
+
+
+def mm_right_grad(a, g, b):
+    """The gradient of ``b`` in the product of matrices ``a @ b`` from the product's
+    gradient ``g``: ``linalg._grad_of_right_matrix`` on 2-d float arrays, the same products
+    in the same layouts (``(g^T @ a)^T`` for a column-major ``b``, such as a transposed
+    weight, else ``a^T @ g``), without the ``xp`` calls around them."""
+    if b.flags.f_contiguous and not b.flags.c_contiguous:
+        return _gemm(g.T, a).T
+    return _gemm(a.T, g)
 
 
 def sum_rows(g, n):

@@ -18,13 +18,45 @@ Example (a variational autoencoder's loss terms):
     tensor(0., grad_fn=<SumBackward0>)
 """
 
-from . import constraints
+from . import constraints, transforms
 from .continuous import Exponential, Laplace, Normal, Uniform
+from .constraint_registry import biject_to, transform_to
+from .counts import Binomial, Geometric, Multinomial, NegativeBinomial
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .gamma import Beta, Dirichlet, Gamma
+from .heavy_tailed import Cauchy, Chi2, StudentT
 from .kl import kl_divergence, register_kl
+from .mixture import MixtureSameFamily
 from .multivariate import Independent, MultivariateNormal
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .transformed import (
+    Gumbel,
+    HalfCauchy,
+    HalfNormal,
+    LogNormal,
+    Pareto,
+    TransformedDistribution,
+    Weibull,
+)
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    PositiveDefiniteTransform,
+    PowerTransform,
+    ReshapeTransform,
+    SigmoidTransform,
+    SoftmaxTransform,
+    SoftplusTransform,
+    StickBreakingTransform,
+    TanhTransform,
+    Transform,
+    identity_transform,
+)
 
 __all__ = [
     "Distribution",
@@ -41,7 +73,28 @@ __all__ = [
     "Dirichlet",
     "MultivariateNormal",
     "Independent",
+    "TransformedDistribution",
+    "LogNormal",
+    "HalfNormal",
+    "Gumbel",
+    "Cauchy",
+    "HalfCauchy",
+    "StudentT",
+    "Chi2",
+    "Weibull",
+    "Pareto",
+    "Binomial",
+    "Geometric",
+    "NegativeBinomial",
+    "Multinomial",
+    "MixtureSameFamily",
+    "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
+    *transforms.__all__,
+    "biject_to",
+    "transform_to",
     "kl_divergence",
     "register_kl",
     "constraints",
+    "transforms",
 ]

@@ -45,34 +45,24 @@ def _expanded_probs_logits(dist, shape) -> dict:
     return expanded
 
 
-class Bernoulli(Distribution):
-    """1 with probability ``probs`` (or ``sigmoid(logits)``), else 0.
-
-    Example:
-        >>> Bernoulli(probs=autograd.tensor(0.3)).log_prob(autograd.tensor(1.0))
-        tensor(-1.2040)
-    """
+class _BinaryTrials(Distribution):
+    """Base of the distributions of success/failure trials given ``probs`` (the success
+    probability) or ``logits`` (its log-odds); the other one is derived on first use
+    (Bernoulli, Geometric, Binomial, NegativeBinomial, LogitRelaxedBernoulli)."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.boolean
-    has_enumerate_support = True
 
-    def __init__(self, probs=None, logits=None, validate_args=None):
+    def _set_probs_or_logits(self, probs, logits, *others):
+        """Store ``probs`` or ``logits`` (and ``_param``), broadcast with the tensors or
+        numbers ``others``; return the batch shape (``()`` for a lone number, as torch) and
+        the broadcast ``others``."""
         _one_of(probs, logits)
-        if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if is_scalar else self._param.shape
-        super().__init__(batch_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        parameters = _expanded_probs_logits(self, batch_shape)
-        return self._expanded(Bernoulli, _instance, batch_shape, **parameters)
+        given = probs if probs is not None else logits
+        param, *rest = broadcast_all(given, *others)
+        setattr(self, "probs" if probs is not None else "logits", param)
+        self._param = param
+        lone_number = isinstance(given, numbers.Number) and not others
+        return (Size() if lone_number else param.shape), rest
 
     @lazy_property
     def logits(self):
@@ -85,6 +75,27 @@ class Bernoulli(Distribution):
     @property
     def param_shape(self):
         return self._param.shape
+
+
+class Bernoulli(_BinaryTrials):
+    """1 with probability ``probs`` (or ``sigmoid(logits)``), else 0.
+
+    Example:
+        >>> Bernoulli(probs=autograd.tensor(0.3)).log_prob(autograd.tensor(1.0))
+        tensor(-1.2040)
+    """
+
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        batch_shape, _ = self._set_probs_or_logits(probs, logits)
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        batch_shape = Size(batch_shape)
+        parameters = _expanded_probs_logits(self, batch_shape)
+        return self._expanded(Bernoulli, _instance, batch_shape, **parameters)
 
     @property
     def mean(self):

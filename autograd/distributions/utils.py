@@ -76,8 +76,9 @@ def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
 
 
 def _softplus(x: Tensor) -> Tensor:
-    """log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|)."""
-    return x.clamp(min=0) + (-x.abs()).exp().log1p()
+    """log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|). The max is written
+    (x + |x|) / 2 so that the gradient at x = 0 is the derivative's 1/2 (a clamp's is 1)."""
+    return (x + x.abs()) / 2 + (-x.abs()).exp().log1p()
 
 
 class lazy_property:

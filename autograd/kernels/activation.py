@@ -122,6 +122,48 @@ sigmoid_fwd, sigmoid_bwd = _from_value("sigmoid", vsigmoid, _sigmoid_vjp)
 tanh_fwd, tanh_bwd = _from_value("tanh", vtanh, _tanh_vjp)
 
 
+# The same two VJPs as NumPy ufuncs of ``(g, y)``, ``y`` the saved output: the backward of
+# ``autograd.tanh`` / ``autograd.sigmoid`` (ops/unary.py), whose NumPy expression is three
+# ufunc calls and two temporaries, which on small arrays cost mostly the calls. The
+# operations and their order are the expression's, each rounded to the arrays' dtype (no
+# fastmath, so no fused multiply-add): the same bits (tests/test_engine_fast_paths.py).
+# Built on first use (``value_vjp_ufunc``), so importing this module compiles nothing more.
+def _tanh_vjp32(g, y):
+    return _tanh_vjp(g, y, numba.float32(1.0))
+
+
+def _tanh_vjp64(g, y):
+    return _tanh_vjp(g, y, 1.0)
+
+
+def _sigmoid_vjp32(g, y):
+    return _sigmoid_vjp(g, y, numba.float32(1.0))
+
+
+def _sigmoid_vjp64(g, y):
+    return _sigmoid_vjp(g, y, 1.0)
+
+
+_VALUE_VJP_SOURCES = {
+    ("tanh", np.dtype(np.float32)): (_tanh_vjp32, "float32(float32, float32)"),
+    ("tanh", np.dtype(np.float64)): (_tanh_vjp64, "float64(float64, float64)"),
+    ("sigmoid", np.dtype(np.float32)): (_sigmoid_vjp32, "float32(float32, float32)"),
+    ("sigmoid", np.dtype(np.float64)): (_sigmoid_vjp64, "float64(float64, float64)"),
+}
+_VALUE_VJPS: dict = {}  # (name, dtype) -> Numba's DUFunc (which keeps the compiled loop alive)
+
+
+def value_vjp_ufunc(name: str, dtype: np.dtype) -> np.ufunc:
+    """The ufunc ``(g, y) -> g * (1 - y * y)`` (``name="tanh"``) or ``g * y * (1 - y)``
+    (``"sigmoid"``) for arrays of ``dtype`` (float32 or float64): like any ufunc, any shapes
+    that broadcast and any layout; a 0-d result is a NumPy scalar, as from the expression."""
+    built = _VALUE_VJPS.get((name, dtype))
+    if built is None:
+        fn, signature = _VALUE_VJP_SOURCES[name, dtype]
+        built = _VALUE_VJPS[name, dtype] = numba.vectorize([signature], cache=True)(fn)
+    return built.ufunc  # (the plain NumPy ufunc: called without the DUFunc's Python layer)
+
+
 @_jit
 def silu_fwd(x, out):
     for i in numba.prange(x.size):
@@ -303,6 +345,7 @@ __all__ = [
     "run_activation",
     "run_activation_backward",
     "gelu_with_grad",
+    "value_vjp_ufunc",
 ]
 _ = math  # math is used by the vmath helpers inlined above
 

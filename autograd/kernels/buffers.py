@@ -1,19 +1,23 @@
-"""Reuse of very large output arrays (issue 3: "avoid re-allocating large temporaries").
+"""Reuse of large output arrays (issue 3: "avoid re-allocating large temporaries").
 
-Why: glibc serves every block above its mmap threshold (at most 32 MiB on 64-bit Linux)
-with a fresh ``mmap``, and ``free`` gives it straight back to the OS. The next array of that
-size is new memory again, and the OS zero-fills each 4 KiB page on first touch: a 40 MB
-kernel output costs as long in page faults as the kernel itself takes, before it writes a
-single value (``bench/bench_activation.py``; bench/README.md). Smaller blocks come
-from the heap, which glibc already reuses, so only outputs of at least ``MIN_BYTES`` pass
-through here.
+Why: the OS zero-fills each 4 KiB page of fresh memory on first touch, and glibc keeps
+handing out fresh memory for large arrays. It serves every block above its mmap threshold
+(at most 32 MiB on 64-bit Linux) with a fresh ``mmap`` that ``free`` gives straight back;
+smaller blocks come from its heap, but when more than the trim threshold (twice the mmap
+threshold) is free at the top of the heap, it gives that back too. A training step frees
+all of its temporaries at the end of its backward, so the next step touches new pages
+again: the small CNN of ``bench/bench_training.py`` (a few MB per activation) took ~2000
+minor page faults per step, and a 40 MB kernel output costs as long in page faults as the
+kernel itself takes, before it writes a single value (``bench/bench_activation.py``;
+bench/README.md). Only outputs of at least ``MIN_BYTES`` pass through here: smaller ones
+are cheap to fault in, and glibc reuses them within a step anyway.
 
 How: arrays handed out by ``empty`` are also kept in a short list. An array is free for
 reuse when nothing but this list refers to it, which Python's reference count tells
 exactly (a view of it, a Tensor wrapping it, or a NumPy user holding ``.numpy()`` all
 count). So reuse can never hand out memory that something can still see. The list holds
-at most ``max_bytes`` in all (``set_max_bytes``; 0 turns reuse off); ``empty_cache()``
-lets go of everything, like ``torch.cuda.empty_cache``.
+at most ``MAX_KEPT`` arrays and ``max_bytes`` in all (``set_max_bytes``; 0 turns reuse
+off); ``empty_cache()`` lets go of everything, like ``torch.cuda.empty_cache``.
 
 Example:
     >>> from autograd.kernels import buffers
@@ -30,9 +34,10 @@ from sys import getrefcount
 
 import numpy as np
 
-MIN_BYTES = 32 << 20  # glibc's largest mmap threshold: smaller blocks are reused anyway
+MIN_BYTES = 256 << 10  # smaller arrays: a page fault costs little next to the work on them
 
 _max_bytes = 256 << 20
+MAX_KEPT = 64  # arrays kept at most (``empty`` looks through them all)
 _kept: list = []  # most recently used last
 _lock = threading.Lock()  # two threads must not both take the same free array
 
@@ -66,10 +71,10 @@ def empty_like(x: np.ndarray) -> np.ndarray:
 
 
 def _trim():
-    """Drop the least recently used arrays until the list fits in ``_max_bytes`` (arrays
-    still in use just stop being tracked; their owners keep them)."""
+    """Drop the least recently used arrays until the list fits in ``_max_bytes`` and
+    ``MAX_KEPT`` (arrays still in use just stop being tracked; their owners keep them)."""
     total = sum(a.nbytes for a in _kept)
-    while _kept and total > _max_bytes:
+    while _kept and (total > _max_bytes or len(_kept) > MAX_KEPT):
         total -= _kept.pop(0).nbytes
 
 

@@ -199,12 +199,16 @@ def _select(
 ) -> Tensor:
     """Differentiable ``input`` values at ``index`` (keepdim-shaped int64 array) along ``dim``.
 
-    ``name`` is torch's grad_fn prefix ("Max" -> MaxBackward0). 0-d inputs are treated as 1-D.
+    ``name`` is torch's grad_fn prefix ("Max" -> MaxBackward0), or its whole name where that
+    does not end in 0 ("MedianBackward1"). 0-d inputs are treated as 1-D.
     ``unique=False`` when an index may repeat along ``dim`` (cummax): gradients then add up.
     """
     cls = _SELECT_OPS.get(name)
     if cls is None:
-        cls = _SELECT_OPS[name] = type(name, (_SelectAlong,), {"grad_fn_name": name + "Backward0"})
+        full = name if "Backward" in name else name + "Backward0"
+        cls = _SELECT_OPS[name] = type(
+            full.split("Backward")[0], (_SelectAlong,), {"grad_fn_name": full}
+        )
     if input.ndim == 0:
         from .movement import reshape
 

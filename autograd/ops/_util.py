@@ -52,6 +52,10 @@ def as_tensor_operand(x, dt=None) -> Tensor:
         dt = _dt.scalar_dtype(x)
     try:
         return Tensor._make(np.asarray(x, dtype=dt.np))
+    except OverflowError:
+        if type(x) is not int or dt.is_floating_point:
+            raise
+        return Tensor._make(_dt.wrapped_int(x, dt.np))  # wrapped into the dtype, as torch does
     except (TypeError, ValueError):
         raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}") from None
 

@@ -517,7 +517,28 @@ def clamp(input, min=None, max=None) -> Tensor:
     )
     if x._data.dtype == np.bool_:
         _reject("clamp", "clamp_scalar_cpu", x, "convert with .long() or .float()")
+    if x._data.dtype.kind in "iu":  # an int bound the dtype cannot hold wraps, as in torch
+        min, max = (_int_bound(b, x._data.dtype) for b in (min, max))
     return Clamp.apply(x, lo=min, hi=max)
+
+
+_C_INT_NAMES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def _int_bound(b, npdtype):
+    """An int bound as torch's clamp converts it: in range as it is, an unsigned type also
+    takes ``-max <= b < 0`` (wrapped: uint8's -1 is 255), anything else is an error."""
+    if type(b) is not int:
+        return b
+    info = np.iinfo(npdtype)
+    if info.min <= b <= info.max:
+        return b
+    if info.min == 0 and -info.max <= b < 0:
+        return _dt.wrapped_int(b, npdtype).item()
+    raise RuntimeError(
+        f"value cannot be converted to type {_C_INT_NAMES.get(npdtype.name, npdtype.name + '_t')} "
+        "without overflow"
+    )
 
 
 clip = clamp

@@ -417,9 +417,10 @@ def _median_of_all(op: type, input: Tensor, median_index) -> Tensor:
     (Median, NanMedian), the element ``median_index(flat, 0)`` picks."""
     x = input._data
     flat = x.reshape(-1)
-    if flat.size == 0:
+    if flat.size == 0 and x.dtype.kind not in FLOAT_KINDS:
         return Tensor._make(np.full((), np.nan, x.dtype))
-    value = flat[median_index(flat, 0)[0]]
+    # (no elements: nan, still recorded as the reduction, as in torch: its gradient is empty)
+    value = flat[median_index(flat, 0)[0]] if flat.size else np.nan
     dims = tuple(range(x.ndim))
     # the "reduction" just returns the value found above; _Extreme's backward then spreads
     # the gradient over every element equal to it
@@ -451,7 +452,7 @@ def median(input: Tensor, dim=None, keepdim: bool = False):
         index = np.zeros(_keepdim_shape(xa.shape, (dd,)), np.int64)
     else:
         index = derive(_median_index, input, dim=dd)
-    values = _select(input, index, dd, keepdim, "Median")
+    values = _select(input, index, dd, keepdim, "MedianBackward1")
     return return_types.median(values, _indices_out(index, x.ndim, dd, keepdim))
 
 

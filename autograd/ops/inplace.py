@@ -28,7 +28,9 @@ import weakref
 
 import numpy as np
 
+from .. import dtypes as _dt
 from .. import function as _function
+from ..dtypes import from_numpy_dtype
 from ..errors import DTypeError
 from ..function import _NO_RECORD, Op, derive, write
 from ..forward_ad import linear_jvp
@@ -89,6 +91,9 @@ def _check_inplace(self: Tensor, args=()):
         raise RuntimeError(_LEAF_MSG)
 
 
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "V": 2, "c": 3}  # ("V": ml_dtypes' bfloat16)
+
+
 def _write_back(self: Tensor, result: Tensor, opname: str):
     out = result._data
     if out.shape != self._data.shape:
@@ -97,12 +102,15 @@ def _write_back(self: Tensor, result: Tensor, opname: str):
                 f"output with shape {list(self._data.shape)} doesn't match the "
                 f"broadcast shape {list(out.shape)}"
             )
-    if out.dtype != self._data.dtype and not np.can_cast(out.dtype, self._data.dtype, "same_kind"):
-        names = {"f": "Float", "i": "Long", "b": "Bool", "u": "Byte"}
+    # torch's rule: bool -> integer -> floating point, never back; any integer type takes
+    # any other (uint8 += int64 wraps), which NumPy's "same_kind" refuses
+    if (
+        out.dtype != self._data.dtype
+        and _KIND_RANK[out.dtype.kind] > _KIND_RANK[self._data.dtype.kind]
+    ):
         raise DTypeError(
-            f"result type {names.get(out.dtype.kind, out.dtype)} can't be cast to "
-            f"the desired output type {names.get(self._data.dtype.kind, self.dtype)}"
-            f" (in-place {opname})"
+            f"result type {_dt.torch_name(from_numpy_dtype(out.dtype))} can't be cast to "
+            f"the desired output type {_dt.torch_name(self.dtype)} (in-place {opname})"
         )
     if not self._data.flags.writeable:
         arr = self._data

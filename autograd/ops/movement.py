@@ -33,6 +33,8 @@ __all__ = [
     "swapaxes",
     "swapdims",
     "t",
+    "t_",
+    "transpose_",
     "unsqueeze",
     "squeeze",
     "sizes_arg",
@@ -398,6 +400,85 @@ def t(input: Tensor) -> Tensor:
     return input
 
 
+# ---- in-place transposes: t_, transpose_ (= swapaxes_, swapdims_) ----------------------------
+class TInplace(Permute):
+    """``t_``: Permute under torch's grad_fn name for the in-place form."""
+
+    grad_fn_name = "TBackward1"
+
+
+class TransposeInplace(Permute):
+    """``transpose_``/``swapaxes_``/``swapdims_``: Permute under torch's grad_fn name."""
+
+    grad_fn_name = "TransposeBackward1"
+
+
+def _permute_inplace_(self: Tensor, op: type, dims: tuple) -> Tensor:
+    """``self`` becomes its own permutation by ``dims``, in place: the same memory with its
+    dimensions reordered (a metadata change, as torch's). Like any in-place op it bumps the
+    version counter (a backward through a node that saved the old tensor then fails), is
+    refused on a leaf that requires grad or a view of one, and gives ``self`` a new node."""
+    from .inplace import _check_inplace, _take_history
+    from ..forward_ad import _attach
+    from ..grad_mode import _grad_enabled
+
+    _check_inplace(self)
+    record = self._requires_grad and _grad_enabled.get()
+    old = (
+        Tensor._from_node(self._data, self.grad_fn, self._output_nr, self._version_cell)
+        if record and self.grad_fn is not None
+        else Tensor._make(self._data)
+    )
+    old._fw = self._fw  # (a tangent is permuted with the value)
+    new = op.apply(old, dims=dims)
+    self._data = new._data
+    view = self._view
+    if view is not None:  # still a view of its base, one step further
+        self._view = (view[0], view[1] + ((op, dims),), view[2])
+    for ref in self._views or ():
+        v = ref()
+        if v is not None and v._view is not None and v._view[0] is self:
+            # views of self are replayed from it: undo the permutation first
+            inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
+            v._view = (self, ((op, inverse),) + v._view[1], v._view[2])
+    self._version_cell[0] += 1
+    if record:
+        _take_history(self, new)
+    if new._fw is not None:
+        _attach(self, new._fw[1], new._fw[0])
+    return self
+
+
+def transpose_(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """In-place ``transpose``: swap two dimensions of ``input`` itself (also ``swapaxes_``,
+    ``swapdims_``); returns ``input``.
+
+    Example:
+        >>> x = autograd.zeros(2, 3)
+        >>> x.transpose_(0, 1).shape
+        autograd.Size([3, 2])
+    """
+    n = max(input.ndim, 1)
+    d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
+    dims = list(range(input.ndim))
+    if input.ndim:
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+    return _permute_inplace_(input, TransposeInplace, tuple(dims))
+
+
+def t_(input: Tensor) -> Tensor:
+    """In-place ``t``: transpose a tensor of at most 2 dimensions itself; returns it.
+
+    Example:
+        >>> autograd.zeros(2, 3).t_().shape
+        autograd.Size([3, 2])
+    """
+    n = input.ndim
+    if n > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {n}D")
+    return _permute_inplace_(input, TInplace, (1, 0) if n == 2 else tuple(range(n)))
+
+
 _xp.define("permute", numpy=lambda g, dims: g.transpose(dims), tensor=permute)
 # (the method, not np.swapaxes: the same view without the array-function dispatch, which
 # costs more than the swap itself in every matmul VJP)
@@ -422,8 +503,10 @@ register(
         samples=lambda rng: [
             Sample(rng.normal(size=(2, 3, 4)), 0, 2),
             Sample(rng.normal(size=(2, 3)), -1, -2),
+            Sample(rng.normal(size=(3, 2, 3)), 2, 0),  # (a shape transpose_ keeps)
         ],
         family="movement",
+        inplace=True,  # (transpose_, swapaxes_, swapdims_: tensor_methods binds the view forms)
     )
 )
 register(
@@ -431,8 +514,13 @@ register(
         "t",
         t,
         ref=lambda x: x.T,
-        samples=lambda rng: [Sample(rng.normal(size=(2, 3))), Sample(rng.normal(size=(3,)))],
+        samples=lambda rng: [
+            Sample(rng.normal(size=(2, 3))),
+            Sample(rng.normal(size=(3,))),
+            Sample(rng.normal(size=(3, 3))),
+        ],
         family="movement",
+        inplace=True,  # (t_: tensor_methods binds the view form)
     )
 )
 

@@ -123,12 +123,10 @@ def _shift(opname: str, left: bool):
 
     def fn(input, other) -> Tensor:
         (a, b), _, _ = operands(input, other)
-        if a._data.dtype.kind in FLOAT_KINDS:
+        if a._data.dtype.kind in FLOAT_KINDS or a._data.dtype.kind == "b":
+            # (a bool shifted by a Python int is int64 after promotion, as in torch)
             _reject(opname, ("lshift" if left else "rshift") + "_cpu", a, "integer tensors only")
-        arr_a, arr_b = a._data, b._data
-        if arr_a.dtype.kind == "b":  # bool shifts compute in int64, as torch's
-            arr_a, arr_b = arr_a.astype(np.int64), arr_b.astype(np.int64)
-        return Tensor._make(_np_shift(arr_a, arr_b, left))
+        return Tensor._make(_np_shift(a._data, b._data, left))
 
     fn.__name__ = fn.__qualname__ = opname
     register(

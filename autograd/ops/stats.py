@@ -19,7 +19,7 @@ from ..tensor import Tensor
 from ._reduction import _as1d, _indices_out, _int_dim, _keepdim_shape, _select
 from ._util import wrap_dim
 from .arithmetic import lerp, to_dtype
-from .compare import clamp, where
+from .compare import clamp
 from .extrema import _Extreme, _median_of_all
 from .linalg import matmul
 from .slicing import diagonal
@@ -160,6 +160,8 @@ class NanMedian(_Extreme):
     """nanmedian() of all elements: the lower median of the non-nan values; ties share the
     gradient evenly (as median)."""
 
+    grad_fn_name = "NanmedianBackward0"  # (torch's spelling)
+
 
 def _nan_median_index(x: np.ndarray, axis: int) -> np.ndarray:
     """Index (keepdim shape) of the lower median of the non-nan values along ``axis``."""
@@ -217,7 +219,7 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False):
     if xa.shape[d] == 0:
         raise IndexError(f"nanmedian(): Expected reduction dim {d} to have non-zero size.")
     index = _nan_median_index(xa, d)
-    return _values_indices(return_types.nanmedian, input, index, d, keepdim, "Nanmedian")
+    return _values_indices(return_types.nanmedian, input, index, d, keepdim, "NanmedianBackward1")
 
 
 def _np_nanmedian(x, dim=None, keepdim=False):
@@ -299,6 +301,11 @@ def _quantile(opname, input, q, dim, keepdim, interpolation, ignore_nan):
         count = np.full(arr.shape[:-1] + (1,), n)
     # one rank per q, in front: (nq, ..., 1)
     rank = qs.reshape((-1,) + (1,) * arr.ndim) * np.maximum(count - 1, 0)
+    if not ignore_nan:
+        # a row holding nan: its quantiles are its last sorted value, a nan (torch's rule,
+        # which also sends their gradient to that element); nanquantile's row of nan only
+        # has rank 0, a nan as well
+        rank = np.where(np.isnan(arr).any(-1, keepdims=True), n - 1, rank)
     lo = np.floor(rank).astype(np.int64)
     hi = np.ceil(rank).astype(np.int64)
     if interpolation == "nearest":
@@ -324,13 +331,6 @@ def _quantile(opname, input, q, dim, keepdim, interpolation, ignore_nan):
             else Tensor._make((rank - lo)[..., 0].astype(arr.dtype))
         )
         out = lerp(v_lo, v_hi, weight)
-    undefined = (count == 0) if ignore_nan else np.isnan(arr).any(-1, keepdims=True)
-    if undefined.any():  # (quantile: a row with nan; nanquantile: a row of nan only)
-        out = where(
-            Tensor._make(np.broadcast_to(undefined[..., 0], out.shape).copy()),
-            Tensor._make(np.full((), np.nan, arr.dtype)),
-            out,
-        )
     if keepdim:
         if d is None:
             out = reshape(out, (len(qs),) + (1,) * ndim)

@@ -36,6 +36,8 @@ from typing import Callable
 
 import numpy as np
 
+from .. import dispatch as _dispatch
+from ..backend import _backend
 from ..dtypes import FLOAT_KINDS
 from ..function import lean_unary
 from ..tensor import Tensor
@@ -275,13 +277,42 @@ def reciprocal(g, y, xp):
 )
 def sigmoid(g, y, xp):
     """The logistic function, stable for large |x|."""
-    return g * y * (_one(y) - y)
+    fused = _fused_vjp("sigmoid", _SIGMOID_VJPS, g, y)
+    return g * y * (_one(y) - y) if fused is None else fused
 
 
 @unary(np.tanh, ("[0.0]", "tensor([0.])"))
 def tanh(g, y, xp):
     """Hyperbolic tangent."""
-    return g * (_one(y) - y * y)
+    fused = _fused_vjp("tanh", _TANH_VJPS, g, y)
+    return g * (_one(y) - y * y) if fused is None else fused
+
+
+def _fused_vjp(name, ufuncs, g, y):
+    """The derivative expression of ``name`` (tanh, sigmoid) above as one Numba ufunc call
+    (kernels/activation.py ``value_vjp_ufunc``: the same operations, so the same bits) on the
+    numba backend, for arrays of one float dtype; None: evaluate the expression (the
+    reference; Tensors when the backward is recorded). ``ufuncs`` caches the ufunc per dtype:
+    ``dispatch.kernels`` is asked once per dtype, since asking costs more than the call on
+    small arrays."""
+    if (
+        type(g) is np.ndarray
+        and type(y) is np.ndarray
+        and g.dtype is y.dtype
+        and _backend.get() == "numba"  # (``dispatch.enabled()``, inlined)
+    ):
+        ufunc = ufuncs.get(y.dtype)
+        if ufunc is None:
+            K = _dispatch.kernels("activation", name, y)
+            if K is None:
+                return None
+            ufunc = ufuncs[y.dtype] = K.value_vjp_ufunc(name, y.dtype)
+        return ufunc(g, y)
+    return None
+
+
+_SIGMOID_VJPS: dict = {}  # dtype -> the ufunc of ``_fused_vjp``
+_TANH_VJPS: dict = {}
 
 
 # ---- trigonometric ---------------------------------------------------------------------------

@@ -79,7 +79,8 @@ class Var(Op):
 
 
 class Std(Op):
-    """sqrt(var); d/dx = (x - mean) / ((N - correction) * std) (nan where std == 0, as torch)."""
+    """sqrt(var); d/dx = (x - mean) / ((N - correction) * std), 0 where std == 0 (torch's rule:
+    a constant row has a zero gradient, not 0/0), nan where std is nan (N <= correction)."""
 
     jvp = staticmethod(reduction_jvp)
 
@@ -92,11 +93,11 @@ class Std(Op):
     @staticmethod
     def backward(ctx, g, xp):
         x, out = ctx.saved_tensors
-        return (
-            unreduced(ctx, g, xp)
-            * _centered(x, ctx.dims, xp)
-            / (unreduced(ctx, out, xp) * float(ctx.dof))
-        )
+        out_full = unreduced(ctx, out, xp)
+        # where std == 0 every centred x is 0: divide by 1 there instead (0, not 0/0 = nan)
+        zero = out_full == 0
+        denom = xp.where(zero, xp.ones_like(out_full), out_full) * float(ctx.dof)
+        return unreduced(ctx, g, xp) * _centered(x, ctx.dims, xp) / denom
 
 
 def _var_args(opname, input, dim, unbiased, keepdim, correction):

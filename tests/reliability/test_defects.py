@@ -496,3 +496,127 @@ def test_multi_margin_loss_with_an_infinite_class_weight_is_not_nan_like_torch()
         x, autograd.tensor([2, 0]), p=2, margin=0.5, weight=w, reduction="none"
     )
     assert out.tolist()[0] == -np.inf and np.isfinite(out.tolist()[1])
+
+
+# ---- session 8 probes: integer arithmetic ----------------------------------------------------
+def test_int_numbers_a_dtype_cannot_hold_wrap_like_torch():
+    # NumPy raised OverflowError (``uint8_tensor + (-2)``, ``int8_tensor * 1000``); torch casts
+    # the number into the tensor's type, wrapping modulo 2**bits
+    u = autograd.tensor([0, 3, 250], dtype=autograd.uint8)
+    assert (u + (-2)).tolist() == [254, 1, 248] and (u * -2).tolist() == [0, 250, 12]
+    assert (u - (-2)).dtype == autograd.uint8 and (u & -2).tolist() == [0, 2, 250]
+    i8 = autograd.tensor([1, 100, -100], dtype=autograd.int8)
+    assert (i8 * 1000).tolist() == [-24, -96, 96] and (i8 + 200).tolist() == [-55, 44, 100]
+    assert (1000 * i8).tolist() == [-24, -96, 96] and (i8 + 2**40).tolist() == [1, 100, -100]
+    assert (autograd.tensor([1]) + 2**63).tolist() == [-(2**63) + 1]
+    with pytest.raises(OverflowError, match="int too big to convert"):
+        i8 + 2**64
+
+
+def test_clamp_of_integers_with_bounds_out_of_range_like_torch():
+    # a bound the integer type cannot hold raised NumPy's OverflowError
+    u = autograd.tensor([0, 3, 7, 250], dtype=autograd.uint8)
+    assert u.clamp(-1, 2).tolist() == [2, 2, 2, 2]  # -1 is 255 in uint8; min > max gives max
+    assert u.clamp(min=-1).tolist() == [255] * 4 and u.clamp(max=-1).tolist() == [0, 3, 7, 250]
+    for dt, lo, hi, name in [
+        (autograd.uint8, 0, 256, "uint8_t"),
+        (autograd.int8, -129, None, "int8_t"),
+        (autograd.int32, 0, 2**40, "int"),
+    ]:
+        with pytest.raises(RuntimeError, match=f"converted to type {name} without overflow"):
+            autograd.tensor([1], dtype=dt).clamp(lo, hi)
+
+
+def test_shifts_of_bool_tensors_are_refused_like_torch():
+    b = autograd.tensor([True, False])
+    for fn in (lambda: b << b, lambda: b >> True, lambda: b.bitwise_left_shift(b)):
+        with pytest.raises(RuntimeError, match="shift_cpu\" not implemented for 'Bool'"):
+            fn()
+    assert (b << 1).tolist() == [2, 0] and (b << 1).dtype == autograd.int64  # promoted first
+
+
+def test_in_place_integer_results_cast_like_torch():
+    # an integer result into an integer tensor of another kind (int64 into uint8) was refused:
+    # NumPy's "same_kind" keeps unsigned and signed apart, torch does not
+    u = autograd.tensor([250, 1], dtype=autograd.uint8)
+    u += autograd.tensor([10, -2])
+    assert u.tolist() == [4, 255] and u.dtype == autograd.uint8
+    u.mul_(autograd.tensor([2], dtype=autograd.int8))
+    assert u.tolist() == [8, 254]
+    # the message names the real types (it said Long for every integer type)
+    i16 = autograd.tensor([1], dtype=autograd.int16)
+    for other, result in [(1.5, "Float"), (autograd.tensor([1.5], dtype=autograd.float16), "Half")]:
+        with pytest.raises(
+            RuntimeError,
+            match=f"result type {result} can't be cast to the desired output type Short",
+        ):
+            i16.add_(other)
+    with pytest.raises(
+        RuntimeError, match="type Long can't be cast to the desired output type Bool"
+    ):
+        autograd.tensor([True]).add_(2)
+
+
+def test_floordiv_and_mod_assignments_write_in_place_like_torch():
+    # ``a //= b`` and ``a %= b`` rebound ``a`` to a new tensor (promoted: int8 //= int64 gave
+    # int64) and left other references unchanged
+    a = autograd.tensor([7, -8], dtype=autograd.int8)
+    alias = a
+    a //= autograd.tensor([2])
+    assert a is alias and a.tolist() == [3, -4] and a.dtype == autograd.int8
+    a %= 3
+    assert alias.tolist() == [0, 2]
+    with pytest.raises(RuntimeError, match="result type Float can't be cast"):
+        a //= 2.5
+    # ``a @= b`` is not in place in torch: it rebinds ``a``, a leaf that requires grad may
+    m = autograd.ones(2, 2, requires_grad=True)
+    before = m
+    m @= autograd.ones(2, 2)
+    assert m is not before and before.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    assert m.grad_fn.name() == "MmBackward0"
+
+
+# ---- session 8 probes: nan, inf and ties ----------------------------------------------------
+def test_std_of_a_constant_row_has_a_zero_gradient_like_torch():
+    # (x - mean) / ((N - 1) * std) was 0/0 = nan for a constant row; torch masks std == 0
+    x = autograd.tensor([[3.0, 3.0, 3.0], [1.0, 2.0, 4.0]], requires_grad=True)
+    x.std(1).sum().backward()
+    assert x.grad[0].tolist() == [0.0, 0.0, 0.0] and np.isfinite(x.grad.numpy()).all()
+    x = autograd.tensor([3.0, 3.0], requires_grad=True)
+    autograd.std_mean(x)[0].backward()
+    assert x.grad.tolist() == [0.0, 0.0]
+    x = autograd.tensor([3.0], requires_grad=True)  # N <= correction: std is nan, so is its grad
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        s = x.std()
+    s.backward()
+    assert np.isnan(x.grad.numpy()).all()
+
+
+def test_quantile_of_a_row_with_nan_sends_the_gradient_to_a_nan_like_torch():
+    # the nan result was written over the quantile (a gradient of 0); torch selects the row's
+    # last sorted value, a nan, and its gradient goes there (as median's does)
+    torch = pytest.importorskip("torch")
+    rows = [[1.0, np.nan, 3.0, np.nan], [np.nan] * 4, [np.nan, 1.0, 2.0, 5.0], [2.0, 1.0, 4.0, 3.0]]
+    for fn in ("quantile", "nanquantile"):
+        for interpolation in ("linear", "lower", "nearest"):
+            grads = []
+            for lib in (torch, autograd):
+                x = lib.tensor(rows, requires_grad=True)
+                out = getattr(x, fn)(lib.tensor([0.2, 0.9]), dim=1, interpolation=interpolation)
+                (out * (lib.arange(8.0).reshape(2, 4) + 1)).sum().backward()
+                grads.append((out.detach().numpy(), x.grad.numpy()))
+            np.testing.assert_allclose(grads[1][0], grads[0][0], rtol=1e-6)
+            np.testing.assert_allclose(grads[1][1], grads[0][1], rtol=1e-6)
+
+
+def test_median_of_no_elements_is_recorded_and_named_like_torch():
+    # median of an empty tensor was a constant (no grad_fn): backward() through it failed
+    x = autograd.zeros(0, 3, requires_grad=True)
+    m = x.median()
+    assert np.isnan(m.item()) and m.grad_fn.name() == "MedianBackward0"
+    m.backward()
+    assert x.grad.shape == (0, 3)
+    y = autograd.tensor([1.0, np.nan, 2.0], requires_grad=True)
+    assert y.nanmedian().grad_fn.name() == "NanmedianBackward0"  # (was NanMedianBackward0)
+    assert y.nanmedian(0).values.grad_fn.name() == "NanmedianBackward1"
+    assert y.median(0).values.grad_fn.name() == "MedianBackward1"
