@@ -161,11 +161,12 @@ def layer_norm_fwd(x, w, b, eps, y, mean, rstd):
 # rows of one element (dx = 0 exactly, by g w - mean(g w) = 0) would come out at ~1e-5
 # after the factor rstd = 1/sqrt(eps).
 @kernel(fastmath=False)
-def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part, dw, db):
-    """dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row; the rows of chunk k add
-    g * xhat and g into dw_part[k] / db_part[k] (float64 scratch); then dw / db (x's dtype)
-    are the chunks' sums, added in chunk order from 0.0 as NumPy's ``sum(axis=0)`` adds the
-    rows of a 2-d array, and rounded to the dtype."""
+def layer_norm_bwd(x, g, w, mean, rstd, base, dx, dw_part, db_part, dw, db):
+    """dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row, plus ``base`` (the
+    gradient x already has, added to the rounded value as ``base + dx``; a (0, n) array for
+    none); the rows of chunk k add g * xhat and g into dw_part[k] / db_part[k] (float64
+    scratch); then dw / db (x's dtype) are the chunks' sums, added in chunk order from 0.0 as
+    NumPy's ``sum(axis=0)`` adds the rows of a 2-d array, and rounded to the dtype."""
     T = x.dtype.type
     rows, n = x.shape
     chunks = dw_part.shape[0]
@@ -194,8 +195,13 @@ def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part, dw, db):
             rs_t = T(rs)
             a = T(s / n)  # mean(g w)
             c = T(t * rs / n * rs)  # mean(g w xhat) * rstd
-            for j in range(n):
-                dxr[j] = rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c)
+            if base.shape[0]:
+                br = base[r]
+                for j in range(n):
+                    dxr[j] = br[j] + (rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c))
+            else:
+                for j in range(n):
+                    dxr[j] = rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c)
     for j in range(n):
         sw = 0.0
         sb = 0.0
@@ -441,8 +447,10 @@ def layer_norm_forward(x, n, weight, bias, eps):
     return y, mean, rstd
 
 
-def layer_norm_backward(x, g, n, weight, mean, rstd):
-    """dx, dweight, dbias of layer_norm (dweight/dbias flat, length n, x's dtype)."""
+def layer_norm_backward(x, g, n, weight, mean, rstd, base=None):
+    """dx, dweight, dbias of layer_norm (dweight/dbias flat, length n, x's dtype). ``base``:
+    a C-contiguous array of x's shape and dtype that dx is added to (the result is the new
+    array ``base + dx``, the same bits as that NumPy sum: a residual stream's gradient)."""
     x2 = _c(x).reshape(-1, n)
     if g.shape != x.shape:
         g = np.broadcast_to(g, x.shape)
@@ -458,6 +466,7 @@ def layer_norm_backward(x, g, n, weight, mean, rstd):
         _param(weight, n, 1.0, x.dtype),
         _c(mean).reshape(rows),
         _c(rstd).reshape(rows),
+        np.empty((0, n), x.dtype) if base is None else base.reshape(rows, n),
         dx,
         parts[0],
         parts[1],
