@@ -27,6 +27,7 @@ from ._util import (
     operands,
     unary_op,
 )
+from .masking import _number_as
 from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, unary_samples
 from ..dtypes import FLOAT_KINDS
@@ -264,6 +265,8 @@ def _times_alpha(input, other, alpha):
         raise DTypeError(
             "For integral input tensors, argument alpha must not be a floating point number."
         )
+    if type(alpha) is int and want.np.kind in "iu":  # (torch refuses what the type cannot
+        _number_as(alpha, want.np)  # hold, where a Python int operand would wrap)
     if not isinstance(other, Tensor):  # a number: scaled as a number, still "a scalar"
         return other * alpha
     scaled = mul(other, alpha)
