@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from ._util import ZeroGradInput
 from .arithmetic import add, mul
 from .linalg import _TORCH_NAMES, _name, bmm, mm, mv, outer
+from .masking import _number_as
 from .movement import expand
 from .reduce import sum as _sum
 from .registry import OpInfo, Sample, register
@@ -51,6 +52,10 @@ def _scaled_sum(input: Tensor, product: Tensor, beta, alpha) -> Tensor:
         )
     if input.shape != product.shape:
         input = expand(input, product.shape)  # torch's "expanded size" error on a mismatch
+    if product._data.dtype.kind in "iu":  # (mul wraps a Python int, as arithmetic does;
+        for factor in (beta, alpha):  # torch refuses a factor the type cannot hold)
+            if type(factor) is int:
+                _number_as(factor, product._data.dtype)
     out = product if alpha == 1 else mul(product, alpha)
     if beta == 0:
         return ZeroGradInput.apply(out, input)

@@ -19,7 +19,7 @@ from .indexing import (
     IndexPut,
     _wrap_indices,
 )
-from .masking import _fill_value
+from .masking import _fill_value, _number_as
 from .registry import OpInfo, Sample, register
 from .scatter import _as_1d, _np_scatter_reduce, scatter_reduce
 
@@ -127,6 +127,8 @@ def index_add(input: Tensor, dim: int, index, source, *, alpha=1) -> Tensor:
     dim, idx = _dim_index(input, dim, index, "index_add_")
     source = _source_for(input, dim, idx, source, "index_add_")
     if alpha != 1:
+        if type(alpha) is int and source._data.dtype.kind in "iu":
+            _number_as(alpha, source._data.dtype)  # (torch refuses what the type cannot hold)
         source = source * alpha
     return IndexAdd.apply(input, source, idx=idx)
 

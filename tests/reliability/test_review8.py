@@ -40,3 +40,27 @@ def test_add_sub_alpha_the_integer_type_cannot_hold_raises_like_torch():
     assert autograd.sub(u, u, alpha=255).tolist() == [0, 2, 6, 200]
     assert autograd.sub(i, i, alpha=2**31).tolist() == [0, -(2**31) + 1, -(2**31) + 3, 100]
     assert i.clone().sub_(i, alpha=2**31).tolist() == [0, -(2**31) + 1, -(2**31) + 3, 100]
+
+
+def test_blas_factors_and_index_add_alpha_the_integer_type_cannot_hold_raise_like_torch():
+    # beta/alpha of addmm & co and index_add's alpha wrapped silently on integer tensors
+    u = autograd.tensor([[0, 1], [3, 100]], dtype=autograd.uint8)
+    v = autograd.tensor([1, 2], dtype=autograd.uint8)
+    calls = [
+        lambda f: autograd.addmm(u, u, u, alpha=f),
+        lambda f: autograd.addmm(u, u, u, beta=f),
+        lambda f: autograd.baddbmm(u[None], u[None], u[None], alpha=f),
+        lambda f: autograd.addmv(v, u, v, alpha=f),
+        lambda f: autograd.addr(u, v, v, beta=f),
+        lambda f: u.clone().index_add_(0, autograd.tensor([0, 1]), u, alpha=f),
+    ]
+    for call in calls:
+        for f in (256, -256, 2**31):
+            with pytest.raises(RuntimeError, match="uint8_t without overflow"):
+                call(f)
+    # -1 is 255 in uint8, as in torch
+    assert autograd.addmm(u, u, u, alpha=-1).tolist() == [[253, 157], [215, 81]]
+    assert u.clone().index_add_(0, autograd.tensor([0, 1]), u, alpha=-1).tolist() == [
+        [0, 0],
+        [0, 0],
+    ]
