@@ -113,10 +113,7 @@ def _normalize_outputs(outputs, grad_outputs):
         grad_outputs = (grad_outputs,) * (1 if grad_outputs is not None else len(outputs))
     grad_outputs = tuple(grad_outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"grad_tensors/grad_outputs should be a sequence of length "
-            f"{len(outputs)}, got {len(grad_outputs)}"
-        )
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     return outputs, grad_outputs
 
 
@@ -165,8 +162,21 @@ def grad(
         >>> g, autograd.grad(g, x)[0]
         (tensor(27., grad_fn=<MulBackward0>), tensor(18.))
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
     if is_grads_batched:
-        raise NotImplementedError("is_grads_batched=True is not supported")
+        return _batched_grad(
+            outputs,
+            inputs,
+            grad_outputs,
+            retain_graph,
+            create_graph,
+            allow_unused,
+            materialize_grads,
+        )
     outputs, grads = _normalize_outputs(outputs, grad_outputs)
     single = isinstance(inputs, Tensor)
     inputs = (inputs,) if single else tuple(inputs)
@@ -179,18 +189,77 @@ def grad(
         allow_unused = materialize_grads
     result = _run(outputs, grads, retain_graph, create_graph, capture=inputs, accumulate=False)
     out = []
-    for t, g in zip(inputs, result):
+    for i, (t, g) in enumerate(zip(inputs, result)):
         if g is None:
             if materialize_grads:
                 g = Tensor._make(np.zeros_like(t._data))
             elif not allow_unused:
-                raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been "
-                    "used in the graph. Set allow_unused=True if this is the "
-                    "desired behavior."
-                )
+                raise _unused_error(i)
         out.append(g)
     return tuple(out)
+
+
+def _unused_error(index: int) -> RuntimeError:
+    return RuntimeError(
+        f"The differentiated Tensor at index {index} appears to not have been used in the "
+        "graph. Set allow_unused=True if this is the desired behavior."
+    )
+
+
+def _batched_grad(
+    outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads
+):
+    """``grad(..., is_grads_batched=True)``: the first dimension of every grad_output is a
+    batch; one backward pass per batch element (torch vmaps them), results stacked."""
+    from .ops import stack
+
+    outputs, grads = _normalize_outputs(outputs, grad_outputs)
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is None or g.ndim == 0 or g.shape[1:] != out.shape:
+            shape = None if g is None else g.shape
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions "
+                "are expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of {shape} and output[{i}] has a "
+                f"shape of {out.shape}. If you only want some tensors in `grad_output` to be "
+                "considered batched, consider using vmap."
+            )
+    sizes = [g.shape[0] for g in grads]
+    if len(set(sizes)) > 1:
+        raise ValueError(
+            "vmap: Expected all tensors to have the same size in the mapped dimension, "
+            f"got sizes {sizes} for the mapped dimension"
+        )
+    n = sizes[0]
+    rows = [
+        grad(
+            outputs,
+            inputs,
+            [g[k] for g in grads],
+            retain_graph=True if k < n - 1 else retain_graph,
+            create_graph=create_graph,
+            allow_unused=True,
+        )
+        for k in range(n)
+    ]
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    result = []
+    for j, t in enumerate(inputs):
+        column = [row[j] for row in rows]
+        if n and column[0] is None:  # (torch's materialized zeros are not batched)
+            if materialize_grads:
+                result.append(Tensor._make(np.zeros_like(t._data)))
+                continue
+            if not allow_unused:
+                raise _unused_error(j)
+            result.append(None)
+        else:
+            result.append(
+                stack(column) if n else Tensor._make(np.zeros((0,) + t.shape, t._data.dtype))
+            )
+    return tuple(result)
 
 
 def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumulate=True):
@@ -316,6 +385,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                         nr = edge[1]
                         buf_g = old[nr]
                         old[nr] = g if buf_g is None else buf_g + g
+                    elif type(old) is np.ndarray and old.size >= _SUM_INTO_MIN:
+                        buffers[nxt] = _summed(old, g)
                     else:
                         buffers[nxt] = old + g
             grads_in = grads = g = old = None  # hold no gradient beyond its buffer (_exclusive)
@@ -438,6 +509,33 @@ def _added_into(node, g, get, written) -> bool:
 _INTO_REFS = 3
 
 
+def _summed(old, g):
+    """``old + g``, the fan-in sum of a large gradient, written into ``old`` when the engine
+    alone holds it (a fresh VJP result or sum: no base, and no reference besides the buffer
+    and this call's): the same values without a new array, whose fresh memory the OS would
+    have to fault in. Anything else (a gradient that also flows elsewhere, a seed, an array
+    a hook or observer keeps) is summed into a new array as before."""
+    if (
+        type(g) is np.ndarray
+        and g.dtype == old.dtype
+        and g.shape == old.shape
+        and old.base is None
+        and old.flags.writeable
+        and _getrefcount(old) <= _SUM_REFS
+    ):
+        return np.add(old, g, out=old)
+    return old + g
+
+
+# Fan-in sums of at least this many elements go through ``_summed`` (smaller ones are
+# cheaper to allocate than to check).
+_SUM_INTO_MIN = 4096
+
+# References to a gradient only the engine holds when ``_summed`` checks it: the buffer
+# dict's, the loop's ``old``, ``_summed``'s parameter and ``sys.getrefcount``'s argument.
+_SUM_REFS = 4
+
+
 def _to_tensor(g):
     return g if isinstance(g, Tensor) else Tensor._make(g)
 
@@ -453,7 +551,9 @@ def _run_tensor_hooks(hooks, g, graph):
                 raise TypeError(f"hook returned {type(new).__name__}; expected a Tensor or None")
             if new.shape != t.shape:
                 raise ShapeError(
-                    f"hook changed the gradient's shape from {list(t.shape)} to {list(new.shape)}"
+                    f"hook '{getattr(h, '__name__', type(h).__name__)}' has changed the size "
+                    f"of value (the gradient's shape was {list(t.shape)}, the hook returned "
+                    f"{list(new.shape)})"
                 )
             g = new if graph else new._data
     return g

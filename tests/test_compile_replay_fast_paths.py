@@ -10,7 +10,7 @@ import nn
 import nn.functional as F
 import optim
 from autograd.compiler.guards import Guards
-from autograd.compiler.steps import mm_right_grad, sum_rows
+from autograd.compiler.steps import mm_right_grad, mm_right_grad_t, sum_rows
 from autograd.ops import xp as _xp
 from autograd.ops.linalg import _grad_of_right_matrix
 from autograd.ops.movement import _sum_to_shape
@@ -196,8 +196,9 @@ def test_bias_gradient_in_plan_uses_sum_rows():
 @pytest.mark.parametrize("needs", [(True, True), (False, True), (True, False)])
 def test_matrix_product_in_plan_matches_eager(backend, dtype, right, needs):
     """A product of two matrices replays as gemm calls (plan.py ``_mm``, plan_backward.py
-    ``_mm_vjp``): the same loss and gradients, bit for bit, as the eager ``Mm`` op, for
-    both layouts of the right operand and for each input that wants a gradient."""
+    ``_mm_vjp``; for ``x @ w.t()`` the transpose's VJP folded in, ``_transposed_weight``):
+    the same loss and gradients, bit for bit and in the same layout, as the eager ``Mm`` op,
+    for both layouts of the right operand and for each input that wants a gradient."""
     rng = np.random.default_rng(1)
     a0 = rng.standard_normal((30, 40)).astype(dtype)
     w0 = rng.standard_normal((130, 40) if right == "weight.T" else (40, 130)).astype(dtype)
@@ -229,6 +230,10 @@ def test_matrix_product_in_plan_matches_eager(backend, dtype, right, needs):
             assert t.grad.dtype == r.grad.dtype and t.grad.shape == r.grad.shape
             assert t.grad._data.tobytes() == r.grad._data.tobytes()
             assert t.grad._data.flags.c_contiguous == r.grad._data.flags.c_contiguous
+            assert t.grad._data.base is None and r.grad._data.base is None
+    if right == "weight.T" and needs[1]:  # (w.t()'s VJP folded into the product's)
+        backward = compiled.plan.split("# backward")[1]
+        assert "mm_right_grad_t(" in backward and ".transpose(" not in backward
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -245,3 +250,6 @@ def test_mm_right_grad_matches_the_ops_rule(dtype, layout):
     assert fast.tobytes() == general.tobytes()
     assert fast.flags.c_contiguous == general.flags.c_contiguous
     assert fast.flags.f_contiguous == general.flags.f_contiguous
+    back = mm_right_grad_t(a, g, b)  # (its transpose: an array of its own for column-major b)
+    assert back.dtype == general.dtype and np.array_equal(back, general.T)
+    assert (back.base is None) == (layout == "F")

@@ -192,9 +192,10 @@ def test_slicing_with_index_tensors_matches_torch():
 
 
 # ---- unbind / iteration --------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])  # (int64: ``for i in index``)
 @pytest.mark.parametrize("dim", [0, 1, -1])
-def test_unbind_fast_path_matches_select(dim):
-    base = autograd.tensor(np.arange(12.0).reshape(3, 4))
+def test_unbind_fast_path_matches_select(dim, dtype):
+    base = autograd.tensor(np.arange(12).reshape(3, 4).astype(dtype))
     pieces = unbind(base, dim)  # nothing requires grad: the fast path
     for i, p in enumerate(pieces):
         ref = select(base, dim, i)
@@ -202,7 +203,7 @@ def test_unbind_fast_path_matches_select(dim):
         assert p._version_cell is base._version_cell is ref._version_cell
         assert p._view[0] is base and p._view[1:] == ref._view[1:]
         assert p._data.base is ref._data.base
-    base.add_(1.0)  # the pieces are views, as select's are
+    base.add_(1)  # the pieces are views, as select's are
     assert pieces[0]._version == base._version == 1
     assert pieces[0][0].item() == 1.0
 

@@ -60,6 +60,7 @@ from .steps import (
     bias_gelu,
     masked_softmax,
     mm_right_grad,
+    mm_right_grad_t,
     scalar_out,
     sum_rows,
 )
@@ -120,6 +121,7 @@ class _Builder(BackwardSteps):
             "sum_rows": sum_rows,
             "add_at": add_at,
             "mm_right_grad": mm_right_grad,
+            "mm_right_grad_t": mm_right_grad_t,
         }
         self._names = {}  # id(object) -> its name in the namespace
         self.lines = []
@@ -133,6 +135,8 @@ class _Builder(BackwardSteps):
         self.reshaped: dict = {}  # reshape nodes whose slice VJP adds their gradient as is
         self.masked: dict = {}  # softmax step -> (scale, mask) steps run with it (_masked_softmax)
         self.inline_mm: set = set()  # Mm steps written as gemm calls (_mm), forward and VJP
+        self.folded: set = set()  # Permute nodes whose VJP _mm_vjp writes (_transposed_weight)
+        self.runs: dict = {}  # the fused VJP runs of the backward pass being written
         self.bias_gelus: dict = {}  # GELU step -> (expand, add) steps run with it (_bias_gelu)
 
     # ---- names ------------------------------------------------------------------------

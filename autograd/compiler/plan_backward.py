@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import dispatch as _dispatch
 from ..engine import _topological_order
-from ..ops.movement import Reshape
+from ..ops.movement import Permute, Reshape
+from ..ops.normalization import LayerNorm
 from ..tensor import AccumulateGrad, Tensor
 from . import fusion as _fusion
 from .steps import (
@@ -25,6 +26,7 @@ from .steps import (
     _saved_example,
     _shape_text,
     gelu_bias_grad,
+    layer_norm_grad,
     masked_softmax_grad,
 )
 from .tracer import BackwardStep
@@ -52,23 +54,28 @@ class BackwardSteps:
                 gvar[node] = f"g{tr.node_step[node]}"
         self.emit("# backward")
         self.emit(" = ".join(gvar.values()) + " = None")
+        seeded = set()
         for (node, slot), seed in zip(step.roots, step.seeds):
             if node is None or node not in gvar:
                 raise Unsupported("backward() of a tensor not computed in the compiled function")
-            value = (
-                self.var(seed)
-                if seed is not None
-                else f"ones({slot.shape!r}, {self.bind(slot.dtype, 'dt_' + slot.dtype.name)})"
-            )
-            self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
+            if seed is not None:
+                value = self.var(seed)
+            else:  # (the implicit gradient of a scalar loss: a copy of a kept array of ones)
+                ones = np.ones(slot.shape, slot.dtype)
+                value = f"{self.bind(ones, f'ONES{slot.n}')}.copy()"
+            if node in seeded:
+                self.emit(f"{gvar[node]} = acc({gvar[node]}, {value})")
+            else:  # (the first gradient it gets: what ``acc`` returns for it)
+                seeded.add(node)
+                self.emit(f"{gvar[node]} = {value}")
             reads = [self.var(slot)] if slot.kind == "step" else []
             self.box("seed", "backward()", reads, [gvar[node]], _shape_text(slot))
         self.feeds = self._feeds(step)
         self.single = {gvar[node] for node, feeds in self.feeds.items() if len(feeds) == 1}
-        runs = self._vjp_runs(step) if self.fusing else {}
+        runs = self.runs = self._vjp_runs(step) if self.fusing else {}
         into = self._slice_targets(step)
         self.reshaped = self._reshaped_slices(step, into)
-        skip = set()
+        skip = self.folded = set()  # (_mm_vjp adds the Permute nodes it does the VJP of)
         for node in step.order:
             if node in skip:
                 continue
@@ -484,16 +491,30 @@ class BackwardSteps:
         if k in self.inline_mm:  # (a product written as a gemm call: plan.py _mm)
             self._mm_vjp(node, k, g, target, retain, indent)
             return
+        residual = (  # (its input's gradient also comes from elsewhere: added by the kernel)
+            op is LayerNorm
+            and self.fusing
+            and node.next_edges[0] is not None
+            and target(node.next_edges[0]) not in self.single
+        )
         bwd = self.bind(op.backward, f"{op.__name__}_backward")
         self.emit(f"if {g} is not None:", indent)
-        self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
+        if residual:
+            x = target(node.next_edges[0])
+            call = f"layer_norm_grad(c{k}, {g}, {x})  # LayerNormVJP+acc"
+            self.ns["layer_norm_grad"] = layer_norm_grad
+            self.emit(f"r = {call}", indent + 1)
+        else:
+            self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
         targets = [target(edge) for edge in node.next_edges if edge is not None]
         self.box("backward", f"{op.__name__} VJP", [g, f"c{k}"], targets)
         self.emit("if type(r) is not tuple: r = (r,)", indent + 1)
         for i, edge in enumerate(node.next_edges):
             if edge is not None:
                 t = target(edge)
-                self.emit(self._acc(t, f"r[{i}]"), indent + 1)
+                self.emit(
+                    f"{t} = r[0]" if residual and i == 0 else self._acc(t, f"r[{i}]"), indent + 1
+                )
         self.emit(f"{g} = None", indent + 1)  # (sent on: as the engine, free it)
         if not retain:  # (eager mode frees a node's saved values once its VJP has run)
             self.emit(f"c{k} = None", indent + 1)
@@ -510,12 +531,44 @@ class BackwardSteps:
             targets.append(target(left))
             self.emit(self._acc(target(left), f"gemm({g}, mb.T)"), indent + 1)
         if right is not None:
-            targets.append(target(right))
-            self.emit(self._acc(target(right), f"mm_right_grad(ma, {g}, mb)"), indent + 1)
+            into = self._transposed_weight(right, target)
+            if into is None:
+                targets.append(target(right))
+                self.emit(self._acc(target(right), f"mm_right_grad(ma, {g}, mb)"), indent + 1)
+            else:  # (the product's gradient, transposed back: the weight's layout, no copy)
+                targets.append(into)
+                self.emit(f"{into} = mm_right_grad_t(ma, {g}, mb)", indent + 1)
+                self.box("backward", "Permute VJP", [g], [into])
         self.emit(f"{g} = ma = mb = None", indent + 1)
         if not retain:
             self.emit(f"c{k} = None", indent + 1)
         self.box("backward", "Mm VJP", [g, f"c{k}"], targets)
+
+    def _transposed_weight(self, edge, target):
+        """The variable that takes the gradient of ``w`` when the right operand of a product
+        is ``w.t()`` (a ``Permute`` of a matrix, ``nn.Linear``'s ``x @ w.t()``) and both
+        gradients have one sender each (no sum whose order could change): ``_mm_vjp`` then
+        writes the product's gradient transposed back into it, and the ``Permute`` VJP is not
+        emitted (``self.folded``). Transposed back, the gradient of a column-major ``w.t()``
+        (``mm_right_grad``'s ``(g^T @ a)^T``) is the product ``g^T @ a`` itself
+        (``mm_right_grad_t``): the same values as the VJP's transposed view, in an array of
+        its own, which the leaf takes as ``.grad`` where the engine (and ``acc_leaf``) copy
+        the view. Else None."""
+        node = edge[0]
+        k = self.tr.node_step.get(node)
+        if k is None or node in self.folded or node in self.runs or target(edge) not in self.single:
+            return None
+        step = self.tr.steps[k]
+        if not (
+            step.op is Permute
+            and tuple(step.params.get("dims", ())) == (1, 0)
+            and k not in self.live_steps
+            and node.next_edges[0] is not None
+            and target(node.next_edges[0]) in self.single
+        ):
+            return None
+        self.folded.add(node)
+        return target(node.next_edges[0])
 
     def _acc(self, target, value) -> str:
         """``target`` gets ``value`` added: ``acc`` where several values meet, else the value

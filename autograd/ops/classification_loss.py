@@ -266,10 +266,9 @@ class CrossEntropyFused(Op):
         if kernels is not None:
             if ctx.reduction == "none":
                 scale = np.asarray(g, np.float64).reshape(R)
-            else:
-                scale = np.full(
-                    R, float(g) / (np.float64(ctx.total_w) if ctx.reduction == "mean" else 1.0)
-                )
+            else:  # (np.full's work, without its wrapper: this runs at every step)
+                scale = np.empty(R)
+                scale.fill(float(g) / (np.float64(ctx.total_w) if ctx.reduction == "mean" else 1.0))
             out = kernels.cross_entropy_backward(prob, t, w, ctx.ignore_index, ctx.smoothing, scale)
             if ndim == 2:  # (a batch of rows: already x's layout)
                 return out

@@ -602,20 +602,24 @@ def _views_of(arrs, input: Tensor, op, params) -> tuple:
     """``tuple(_view_of(Tensor._make(a), input, op, p) for a, p in zip(arrs, params))`` for
     many views of one input at once (``unbind``'s pieces): the bookkeeping all pieces share
     (the base, the steps before this one, grad mode) is worked out once, from the first."""
-    outs = [_make(a) for a in arrs]
-    if not outs:
+    if not arrs:
         return ()
-    first = _view_of(outs[0], input, op, params[0])
+    first = _view_of(_make(arrs[0]), input, op, params[0])
     if first._view is None:  # NumPy copied (never for basic indexing): the general path
-        return tuple(_view_of(o, input, op, p) for o, p in zip(outs, params))
+        return (first, *(_view_of(_make(a), input, op, p) for a, p in zip(arrs[1:], params[1:])))
     base, steps, no_grad = first._view
     before, cell = steps[:-1], first._version_cell
     knows = first._data.dtype.kind in _GRAD_KINDS and _base_knows_views(base, no_grad)
-    for o, p in zip(outs[1:], params[1:]):
+    outs = [first]
+    rest = zip(arrs, params)
+    next(rest)
+    for a, p in rest:  # (each piece made and marked in one pass)
+        o = _make(a)
         o._version_cell = cell
         o._view = (base, before + ((op, p),), no_grad)
         if knows:
             _remember_view(base, o)
+        outs.append(o)
     return tuple(outs)
 
 

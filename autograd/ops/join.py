@@ -397,8 +397,12 @@ def unbind(input: Tensor, dim: int = 0):
         # Fast path: nothing to record or trace, so each piece is the view ``select`` would
         # make (``_views_of`` keeps the same view bookkeeping), without select's checks of dim
         # and index per piece. ``for i in ix`` over an index tensor runs this.
-        arr, before = input._data, (slice(None),) * d
-        params = [before + (i,) for i in range(arr.shape[d])]
+        arr, n = input._data, input._data.shape[d]
+        if d == 0:  # (``for i in ix``: the pieces ``arr[i, ...]``, select's param ``(i,)``)
+            return _views_of(
+                [arr[i, ...] for i in range(n)], input, Select, [(i,) for i in range(n)]
+            )
+        params = [(slice(None),) * d + (i,) for i in range(n)]
         return _views_of([arr[p + (...,)] for p in params], input, Select, params)
     return tuple(select(input, d, i) for i in range(input.shape[d]))
 
