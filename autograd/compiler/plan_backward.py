@@ -499,6 +499,8 @@ class BackwardSteps:
             if edge is not None:
                 t = target(edge)
                 self.emit(self._acc(t, f"r[{i}]"), indent + 1)
+        if any(t.startswith("g_") for t in targets):  # (a leaf's gradient: ``r`` must not
+            self.emit("r = None", indent + 1)  # hold it, or acc_leaf copies what it could take)
         self.emit(f"{g} = None", indent + 1)  # (sent on: as the engine, free it)
         if not retain:  # (eager mode frees a node's saved values once its VJP has run)
             self.emit(f"c{k} = None", indent + 1)
