@@ -27,6 +27,7 @@ from ._util import (
     operands,
     unary_op,
 )
+from .masking import _number_as
 from .registry import OpInfo, Sample, register
 from .samples import away_from_zero_samples, binary_samples, unary_samples
 from ..dtypes import FLOAT_KINDS
@@ -246,7 +247,7 @@ def sub(input, other, *, alpha=1) -> Tensor:
             "operator instead."
         )
     if alpha != 1:
-        other = _times_alpha(input, other, alpha)
+        other = _times_alpha(input, other, alpha, subtracted=True)
     a, b = binary_operands(input, other)
     if not (a._requires_grad or b._requires_grad):  # fast path: nothing to record
         out = forward_only(Sub, a, b)
@@ -255,15 +256,18 @@ def sub(input, other, *, alpha=1) -> Tensor:
     return Sub.apply(a, b)
 
 
-def _times_alpha(input, other, alpha):
+def _times_alpha(input, other, alpha, subtracted=False):
     """``alpha * other`` for add/sub, in the dtype of ``input + other``: alpha scales, it does
     not promote (as in torch, int32 + 2 * bool stays int32; a float alpha on integers is an
-    error, not a silent switch to float)."""
+    error, not a silent switch to float). An int alpha must fit the integer type, as in torch
+    (which checks ``-alpha`` for sub), where a Python int operand would wrap."""
     want = _dt.result_type(input, other)
     if isinstance(alpha, (float, np.floating)) and not (want.is_floating_point or want.is_complex):
         raise DTypeError(
             "For integral input tensors, argument alpha must not be a floating point number."
         )
+    if type(alpha) is int and want.np.kind in "iu":
+        _number_as(-alpha if subtracted else alpha, want.np)
     if not isinstance(other, Tensor):  # a number: scaled as a number, still "a scalar"
         return other * alpha
     scaled = mul(other, alpha)

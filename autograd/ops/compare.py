@@ -176,6 +176,9 @@ def where(condition, input=None, other=None) -> Tensor:
     if cond._data.dtype != np.bool_:
         cond = Pointwise.apply(cond, fn=_as_bool)
     (a, b), shape, _ = operands(input, other)
+    for v in (input, other):
+        if type(v) is int and a._data.dtype.kind in "iu":  # (operands wraps it, as arithmetic
+            _number_as(v, a._data.dtype)  # does; where refuses what the type cannot hold)
     shape = broadcast_shapes(cond._data.shape, a._data.shape, b._data.shape)
     from ._util import expand_to
 
