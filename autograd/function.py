@@ -297,15 +297,16 @@ class Node:
         if saved is _FREED:
             raise GraphError(_SECOND_BACKWARD)
         if not self._as_tensors:  # an ordinary backward: the arrays (the per-op fast path)
-            # one or two records, none of them None nor changed since (the common case, once
-            # per node: written out); anything else, and the error, in the loop below
+            # one or two records (a None one: a value not saved), none changed since (the
+            # common case, once per node: written out); anything else, and the error, in the
+            # loop below
             n = len(saved)
             if n == 2:
                 r0, r1 = saved
-                if r0 is not None and r1 is not None:
-                    c0, c1 = r0[3], r1[3]
-                    if (c0 is None or c0[0] == r0[2]) and (c1 is None or c1[0] == r1[2]):
-                        return (r0[0], r1[0])
+                c0 = None if r0 is None else r0[3]
+                c1 = None if r1 is None else r1[3]
+                if (c0 is None or c0[0] == r0[2]) and (c1 is None or c1[0] == r1[2]):
+                    return (None if r0 is None else r0[0], None if r1 is None else r1[0])
             elif n == 1:
                 r0 = saved[0]
                 if r0 is not None:

@@ -253,3 +253,39 @@ def test_mm_right_grad_matches_the_ops_rule(dtype, layout):
     back = mm_right_grad_t(a, g, b)  # (its transpose: an array of its own for column-major b)
     assert back.dtype == general.dtype and np.array_equal(back, general.T)
     assert (back.base is None) == (layout == "F")
+
+
+def test_leaf_takes_its_gradient_from_a_vjp_without_a_copy(monkeypatch):
+    """A VJP's fresh result that goes straight to a leaf becomes its ``.grad`` as it is, in a
+    replay as in eager mode (the engine's rule, ``acc_leaf``): the plan lets go of the VJP's
+    result tuple first, which would otherwise count as one more holder and force a copy."""
+    import weakref
+
+    from autograd.ops.vision import TakeAlong
+
+    made = []  # (weak references: a list holding the arrays would itself force a copy)
+    vjp = TakeAlong.backward
+
+    def spy(ctx, g, xp):
+        out = vjp(ctx, g, xp)
+        made.append(weakref.ref(out))
+        return out
+
+    monkeypatch.setattr(TakeAlong, "backward", staticmethod(spy))
+    emb = nn.Embedding(5, 3)
+    idx = autograd.tensor([[0, 1], [4, 1]])
+
+    def step(idx):
+        emb.zero_grad()
+        loss = (emb(idx) * 2.0).sum()
+        loss.backward()
+        return loss
+
+    compiled = autograd.compile(step)
+    for _ in range(3):
+        compiled(idx)
+    assert "TakeAlong" in compiled.plan and emb.weight.grad._data is made[-1]()
+    got = emb.weight.grad._data.copy()
+    step(idx)
+    assert emb.weight.grad._data is made[-1]()  # (eager mode: the engine takes it too)
+    assert got.tobytes() == emb.weight.grad._data.tobytes()

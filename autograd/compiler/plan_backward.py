@@ -515,6 +515,8 @@ class BackwardSteps:
                 self.emit(
                     f"{t} = r[0]" if residual and i == 0 else self._acc(t, f"r[{i}]"), indent + 1
                 )
+        if any(t.startswith("g_") for t in targets):  # (a leaf's gradient: ``r`` must not
+            self.emit("r = None", indent + 1)  # hold it, or acc_leaf copies what it could take)
         self.emit(f"{g} = None", indent + 1)  # (sent on: as the engine, free it)
         if not retain:  # (eager mode frees a node's saved values once its VJP has run)
             self.emit(f"c{k} = None", indent + 1)

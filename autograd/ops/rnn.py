@@ -430,7 +430,8 @@ def _layer(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh, reverse):
     if input.shape[0] == 0:
         raise ShapeError(
             "Expected sequence length to be larger than 0 in RNN "
-            f"({opname}: the sequence is empty, input of shape {list(input.shape)})"
+            f"({opname}: the sequence is empty, input of shape {list(input.shape)}; "
+            "expected at least one time step)"
         )
     h0, c0 = states if len(states) == 2 else (states[0], None)
     out = _OPS[cell].apply(input, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=cell, reverse=bool(reverse))
