@@ -320,6 +320,15 @@ channels_last_3d = memory_format("channels_last_3d")
 strided = layout("strided")
 
 
+def check_memory_format(ndim: builtins.int, fmt) -> None:
+    """torch's rank check of ``clone``/``contiguous``'s ``memory_format`` (the layouts
+    themselves are not kept: tensors here stay row-major)."""
+    name = getattr(fmt, "_name", "")
+    need = {"channels_last": 4, "channels_last_3d": 5}.get(name)
+    if need is not None and ndim != need:
+        raise RuntimeError(f"required rank {need} tensor to use {name} format")
+
+
 float = float32  # torch's alias names
 int = int32
 bool = bool_

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import warnings
 from sys import getrefcount as _getrefcount
+from weakref import ref as _weakref
 
 import numpy as np
 
@@ -52,26 +53,31 @@ def _topological_order(roots, inside=None):
     """
     order = []  # post-order: a node is appended after everything it points to
     visited = set()
+    seen, done = visited.add, order.append  # (bound once: called per node)
     for root in roots:
         if root is None or root in visited:
             continue
-        visited.add(root)
-        stack = [(root, iter(root.next_edges))]
-        while stack:
-            node, edges = stack[-1]
+        seen(root)
+        # the node being walked and the iterator over its edges; the stack keeps its parents'
+        # (so a chain costs one push and one pop per node)
+        node, edges, stack = root, iter(root.next_edges), []
+        while True:
             for edge in edges:
                 if edge is not None:
                     nxt = edge[0]
                     if nxt not in visited:
-                        visited.add(nxt)
+                        seen(nxt)
                         if nxt.next_edges if inside is None else nxt in inside:
-                            stack.append((nxt, iter(nxt.next_edges)))
-                            break
-                        order.append(nxt)  # (a leaf's AccumulateGrad: done at once, where
+                            stack.append((node, edges))
+                            node, edges = nxt, iter(nxt.next_edges)
+                            break  # (walk nxt's edges now, then come back to these)
+                        done(nxt)  # (a leaf's AccumulateGrad: done at once, where
                         # a push and a pop would have put it)
             else:
-                stack.pop()
-                order.append(node)
+                done(node)
+                if not stack:
+                    break
+                node, edges = stack.pop()
     order.reverse()
     return order
 
@@ -82,9 +88,12 @@ def _as_array(g):
 
 def _make_seed(out, gradient, index, graph):
     if gradient is None:
-        if out.numel() != 1:
+        data = out._data
+        if data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        seed = np.ones(out._data.shape, out._data.dtype)
+        # (``np.ones`` is a Python function: for the usual 0-d output, the same array made
+        # by one C call)
+        seed = np.array(1, data.dtype) if not data.ndim else np.ones(data.shape, data.dtype)
         return Tensor._make(seed) if graph else seed
     if not isinstance(gradient, Tensor):
         gradient = Tensor._make(np.asarray(gradient, dtype=out._data.dtype))
@@ -104,10 +113,7 @@ def _normalize_outputs(outputs, grad_outputs):
         grad_outputs = (grad_outputs,) * (1 if grad_outputs is not None else len(outputs))
     grad_outputs = tuple(grad_outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"grad_tensors/grad_outputs should be a sequence of length "
-            f"{len(outputs)}, got {len(grad_outputs)}"
-        )
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
     return outputs, grad_outputs
 
 
@@ -156,8 +162,21 @@ def grad(
         >>> g, autograd.grad(g, x)[0]
         (tensor(27., grad_fn=<MulBackward0>), tensor(18.))
     """
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
     if is_grads_batched:
-        raise NotImplementedError("is_grads_batched=True is not supported")
+        return _batched_grad(
+            outputs,
+            inputs,
+            grad_outputs,
+            retain_graph,
+            create_graph,
+            allow_unused,
+            materialize_grads,
+        )
     outputs, grads = _normalize_outputs(outputs, grad_outputs)
     single = isinstance(inputs, Tensor)
     inputs = (inputs,) if single else tuple(inputs)
@@ -170,18 +189,77 @@ def grad(
         allow_unused = materialize_grads
     result = _run(outputs, grads, retain_graph, create_graph, capture=inputs, accumulate=False)
     out = []
-    for t, g in zip(inputs, result):
+    for i, (t, g) in enumerate(zip(inputs, result)):
         if g is None:
             if materialize_grads:
                 g = Tensor._make(np.zeros_like(t._data))
             elif not allow_unused:
-                raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been "
-                    "used in the graph. Set allow_unused=True if this is the "
-                    "desired behavior."
-                )
+                raise _unused_error(i)
         out.append(g)
     return tuple(out)
+
+
+def _unused_error(index: int) -> RuntimeError:
+    return RuntimeError(
+        f"The differentiated Tensor at index {index} appears to not have been used in the "
+        "graph. Set allow_unused=True if this is the desired behavior."
+    )
+
+
+def _batched_grad(
+    outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads
+):
+    """``grad(..., is_grads_batched=True)``: the first dimension of every grad_output is a
+    batch; one backward pass per batch element (torch vmaps them), results stacked."""
+    from .ops import stack
+
+    outputs, grads = _normalize_outputs(outputs, grad_outputs)
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is None or g.ndim == 0 or g.shape[1:] != out.shape:
+            shape = None if g is None else g.shape
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions "
+                "are expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of {shape} and output[{i}] has a "
+                f"shape of {out.shape}. If you only want some tensors in `grad_output` to be "
+                "considered batched, consider using vmap."
+            )
+    sizes = [g.shape[0] for g in grads]
+    if len(set(sizes)) > 1:
+        raise ValueError(
+            "vmap: Expected all tensors to have the same size in the mapped dimension, "
+            f"got sizes {sizes} for the mapped dimension"
+        )
+    n = sizes[0]
+    rows = [
+        grad(
+            outputs,
+            inputs,
+            [g[k] for g in grads],
+            retain_graph=True if k < n - 1 else retain_graph,
+            create_graph=create_graph,
+            allow_unused=True,
+        )
+        for k in range(n)
+    ]
+    single = isinstance(inputs, Tensor)
+    inputs = (inputs,) if single else tuple(inputs)
+    result = []
+    for j, t in enumerate(inputs):
+        column = [row[j] for row in rows]
+        if n and column[0] is None:  # (torch's materialized zeros are not batched)
+            if materialize_grads:
+                result.append(Tensor._make(np.zeros_like(t._data)))
+                continue
+            if not allow_unused:
+                raise _unused_error(j)
+            result.append(None)
+        else:
+            result.append(
+                stack(column) if n else Tensor._make(np.zeros((0,) + t.shape, t._data.dtype))
+            )
+    return tuple(result)
 
 
 def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumulate=True):
@@ -236,6 +314,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
     # forward's dtypes, as in torch
     amp_token = _amp._state.set(None) if _amp._open else None
     pop, get = buffers.pop, buffers.get  # (bound once: called per node)
+    written: dict = {}  # (see _added_into)
     try:
         for node in order:
             g = pop(node, None)  # (see _accumulate: the gradient, or a list of them)
@@ -245,11 +324,15 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                 continue
             if type(node) is AccumulateGrad:
                 # ``g`` is the only reference the engine holds (see _accumulate_into_leaf)
-                g = _run_tensor_hooks(node.variable._leaf_hooks, g, graph)
-                for k in capture_at.get((node, 0), ()):
-                    captured[k] = _to_tensor(g)
+                leaf = node.variable
+                if leaf._leaf_hooks:
+                    g = _run_tensor_hooks(leaf._leaf_hooks, g, graph)
+                if capture_at:
+                    for k in capture_at.get((node, 0), ()):
+                        captured[k] = _to_tensor(g)
                 if accumulate and (capture is None or (node, 0) in capture_at):
-                    _accumulate_into_leaf(node.variable, g, graph)
+                    _accumulate_into_leaf(leaf, g, graph)
+                leaf = None
                 if observers:
                     for obs in observers:
                         obs(node, (g,), None)
@@ -272,7 +355,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
             op = node.op
             if op._plain_vjp:  # (``Op._vjp``, inlined: it runs once per node)
                 if op.backward_into is not None and not (special or graph):
-                    if _added_into(node, g, get):  # a slice's gradient, added into its input's
+                    # (a slice's gradient, added into its input's)
+                    if _added_into(node, g, get, written):
                         if not retain_graph and node._saved:
                             node._saved = _FREED
                         continue
@@ -301,6 +385,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None, accumu
                         nr = edge[1]
                         buf_g = old[nr]
                         old[nr] = g if buf_g is None else buf_g + g
+                    elif type(old) is np.ndarray and old.size >= _SUM_INTO_MIN:
+                        buffers[nxt] = _summed(old, g)
                     else:
                         buffers[nxt] = old + g
             grads_in = grads = g = old = None  # hold no gradient beyond its buffer (_exclusive)
@@ -382,32 +468,72 @@ def _accumulate(buffers, node, nr, g):
         buffers[node] = g if old is None else old + g
 
 
-def _added_into(node, g, get) -> bool:
+def _added_into(node, g, get, written) -> bool:
     """Whether ``node``'s VJP (a slice: zeros with ``g`` at its positions) was added straight
     into the gradient its input has already received, as ``node.op.backward_into`` does.
     That skips the zeros array and the fan-in sum, which add the same value to each element
     in the same order (``old + g`` where the slice is, ``old + 0`` elsewhere): ``split``'s
     pieces send one gradient array to their input instead of one each. Only into an
-    array no one else can see (a fresh sum or VJP result, like ``_exclusive``)."""
+    array no one else can see (a fresh sum or VJP result, like ``_exclusive``).
+
+    ``written`` (one per backward pass) remembers, for each array added into, the positions
+    the last addition wrote: the only part of it that may hold a -0.0 afterwards (the
+    additions of 0 made the rest +0.0), so the next slice adds its zeros there alone rather
+    than over the whole array. (By ``id``, with a weak reference that tells whether it is
+    still that array: the memory of a freed one may be reused.)"""
     edge = node.next_edges[0]
     if edge is None:
         return False
     into = get(edge[0])
     if type(into) is list:  # (a buffer may be a list, one gradient per output)
         into = into[edge[1]]
-    return (
+    if not (
         type(into) is np.ndarray
         and into.base is None
         and into.flags.writeable
         and into.dtype == g.dtype
         and _getrefcount(into) <= _INTO_REFS
-        and node.op.backward_into(node, g, into)
-    )
+    ):
+        return False
+    last = written.get(id(into))
+    dirty = last[1] if last is not None and last[0]() is into else ...
+    region = node.op.backward_into(node, g, into, dirty)
+    if region is None:
+        return False
+    written[id(into)] = (_weakref(into), region)
+    return True
 
 
 # References to an exclusively owned gradient in ``_added_into``: the buffer (its list, or
 # the dict of buffers), the local ``into`` and ``sys.getrefcount``'s argument.
 _INTO_REFS = 3
+
+
+def _summed(old, g):
+    """``old + g``, the fan-in sum of a large gradient, written into ``old`` when the engine
+    alone holds it (a fresh VJP result or sum: no base, and no reference besides the buffer
+    and this call's): the same values without a new array, whose fresh memory the OS would
+    have to fault in. Anything else (a gradient that also flows elsewhere, a seed, an array
+    a hook or observer keeps) is summed into a new array as before."""
+    if (
+        type(g) is np.ndarray
+        and g.dtype == old.dtype
+        and g.shape == old.shape
+        and old.base is None
+        and old.flags.writeable
+        and _getrefcount(old) <= _SUM_REFS
+    ):
+        return np.add(old, g, out=old)
+    return old + g
+
+
+# Fan-in sums of at least this many elements go through ``_summed`` (smaller ones are
+# cheaper to allocate than to check).
+_SUM_INTO_MIN = 4096
+
+# References to a gradient only the engine holds when ``_summed`` checks it: the buffer
+# dict's, the loop's ``old``, ``_summed``'s parameter and ``sys.getrefcount``'s argument.
+_SUM_REFS = 4
 
 
 def _to_tensor(g):
@@ -425,7 +551,9 @@ def _run_tensor_hooks(hooks, g, graph):
                 raise TypeError(f"hook returned {type(new).__name__}; expected a Tensor or None")
             if new.shape != t.shape:
                 raise ShapeError(
-                    f"hook changed the gradient's shape from {list(t.shape)} to {list(new.shape)}"
+                    f"hook '{getattr(h, '__name__', type(h).__name__)}' has changed the size "
+                    f"of value (the gradient's shape was {list(t.shape)}, the hook returned "
+                    f"{list(new.shape)})"
                 )
             g = new if graph else new._data
     return g
@@ -436,22 +564,34 @@ def _accumulate_into_leaf(leaf, g, graph):
         g = g if isinstance(g, Tensor) else Tensor._make(g)
         leaf._grad = g if leaf._grad is None else leaf._grad + g
     else:
-        arr = np.asarray(g)
-        if arr.dtype != leaf._data.dtype:
-            arr = arr.astype(leaf._data.dtype)
-        if leaf._grad is None:
-            # .grad is later accumulated into in place, so it must own its memory. Like
-            # torch, take over the incoming array when nothing else can see it (a fresh
-            # result of a VJP: no base, and no reference besides this call chain's);
-            # otherwise copy, since the same array may also be flowing to other inputs in
-            # this pass, or be a seed or a saved value somebody else holds.
-            if arr is not g or not _exclusive(arr):
-                arr = arr.copy()
-            leaf._grad = Tensor._make(arr)
-        elif leaf._grad._requires_grad:
-            leaf._grad = Tensor._make(leaf._grad._data + arr)
+        grad = leaf._grad
+        if (
+            grad is not None
+            and type(g) is np.ndarray
+            and g.dtype is grad._data.dtype
+            and g.dtype is leaf._data.dtype
+            and not grad._requires_grad
+        ):
+            # the commonest case (every step after the first): the last branch below, for
+            # a gradient that needs no cast (its ufunc call without keywords costs less)
+            np.add(grad._data, g, grad._data)
         else:
-            np.add(leaf._grad._data, arr, out=leaf._grad._data, casting="unsafe")
+            arr = np.asarray(g)
+            if arr.dtype != leaf._data.dtype:
+                arr = arr.astype(leaf._data.dtype)
+            if grad is None:
+                # .grad is later accumulated into in place, so it must own its memory. Like
+                # torch, take over the incoming array when nothing else can see it (a fresh
+                # result of a VJP: no base, and no reference besides this call chain's);
+                # otherwise copy, since the same array may also be flowing to other inputs
+                # in this pass, or be a seed or a saved value somebody else holds.
+                if arr is not g or not _exclusive(arr):
+                    arr = arr.copy()
+                leaf._grad = Tensor._make(arr)
+            elif grad._requires_grad:
+                leaf._grad = Tensor._make(grad._data + arr)
+            else:
+                np.add(grad._data, arr, out=grad._data, casting="unsafe")
     if leaf._post_acc_hooks:
         for h in list(leaf._post_acc_hooks):
             h(leaf)

@@ -187,14 +187,25 @@ def full(
         dtype = _dt.scalar_dtype(
             fill_value.item() if isinstance(fill_value, Tensor) else fill_value
         )
+    npdtype = _dt.as_dtype(dtype).np
     return _finish(
         np.full(
             _shape((size,) if isinstance(size, int) else (tuple(size),)),
-            fill_value,
-            _dt.as_dtype(dtype).np,
+            _fill_number(fill_value, npdtype),
+            npdtype,
         ),
         requires_grad,
     )
+
+
+def _fill_number(value, npdtype):
+    """A number ``full`` may write into ``npdtype``: an integer type refuses what it cannot
+    hold (NumPy wrapped 1e10 to -2**31 and made nan 0), as torch does."""
+    from .ops.masking import _number_as
+
+    if isinstance(value, (bool, Tensor)) or np.dtype(npdtype).kind not in "iu":
+        return value
+    return _number_as(value, npdtype)
 
 
 def arange(
@@ -377,9 +388,9 @@ def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_for
 def full_like(
     input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None
 ) -> Tensor:
+    npdtype = _like(input, dtype, device, "full_like").np
     return _finish(
-        np.full(input._data.shape, fill_value, _like(input, dtype, device, "full_like").np),
-        requires_grad,
+        np.full(input._data.shape, _fill_number(fill_value, npdtype), npdtype), requires_grad
     )
 
 

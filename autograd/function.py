@@ -296,8 +296,24 @@ class Node:
         saved = self._saved
         if saved is _FREED:
             raise GraphError(_SECOND_BACKWARD)
-        out = []
         if not self._as_tensors:  # an ordinary backward: the arrays (the per-op fast path)
+            # one or two records, none of them None nor changed since (the common case, once
+            # per node: written out); anything else, and the error, in the loop below
+            n = len(saved)
+            if n == 2:
+                r0, r1 = saved
+                if r0 is not None and r1 is not None:
+                    c0, c1 = r0[3], r1[3]
+                    if (c0 is None or c0[0] == r0[2]) and (c1 is None or c1[0] == r1[2]):
+                        return (r0[0], r1[0])
+            elif n == 1:
+                r0 = saved[0]
+                if r0 is not None:
+                    c0 = r0[3]
+                    if c0 is None or c0[0] == r0[2]:
+                        return (r0[0],)
+        out = []
+        if not self._as_tensors:
             for rec in saved:
                 if rec is None:
                     out.append(None)
@@ -574,11 +590,13 @@ class Op:
     # also run on bfloat16 arrays as they are (their result shares the input's memory);
     # other ops compute bfloat16 in float32.
     view_param = None
-    # ``backward_into(ctx, grad, into) -> bool``, for an op with one input whose VJP is zeros
-    # with ``grad`` added at some positions (slicing): adds ``grad`` at those positions of
-    # ``into``, the gradient its input has already received, in place, and returns True
-    # (False: not possible, use ``backward``). The engine then skips the zeros array and
-    # the fan-in sum (engine.py ``_added_into``).
+    # ``backward_into(ctx, grad, into, dirty) -> index or None``, for an op with one input
+    # whose VJP is zeros with ``grad`` added at some positions (slicing): adds ``grad`` at
+    # those positions of ``into``, the gradient its input has already received, in place,
+    # adds the VJP's zeros to ``into[dirty]`` (where ``into`` may hold a -0.0, which they
+    # turn into +0.0; the rest holds none), and returns those positions (None: not
+    # possible, use ``backward``). The engine then skips the zeros array and the fan-in sum
+    # (engine.py ``_added_into``).
     backward_into = None
 
     def __init_subclass__(cls, **kw):

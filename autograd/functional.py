@@ -289,7 +289,8 @@ def jacobian(
     Computed row by row in reverse mode: one VJP with a one-hot vector per output element,
     reusing one recorded graph. ``vectorize=True`` is accepted for torch compatibility and
     gives the same values by the same loop (torch uses it to batch the VJPs with vmap).
-    There is no forward mode, so ``strategy`` must be ``"reverse-mode"``.
+    ``strategy="forward-mode"`` (with ``vectorize=True``, as torch requires) computes it
+    column by column instead: one JVP (autograd.forward_ad) per input element.
 
     Example:
         >>> x, y = autograd.tensor([1.0, 2.0]), autograd.tensor([3.0, 4.0])
@@ -306,11 +307,18 @@ def jacobian(
             'use "reverse-mode".'
         )
     if strategy == "forward-mode":
-        raise NotImplementedError(
-            'jacobian(strategy="forward-mode") needs forward-mode AD, which '
-            'jitgrad does not have; use strategy="reverse-mode" (the same '
-            "values)"
-        )
+        if not vectorize:
+            raise NotImplementedError(
+                "Computing Jacobian using forward-AD or forward-over-reverse Hessian is"
+                "only implemented for `vectorize=True`."  # (torch's message, space missing)
+            )
+        if create_graph:
+            raise NotImplementedError(
+                "torch.autograd.functional.jacobian: `create_graph=True` and "
+                '`strategy="forward-mode"` are not supported together (yet). Please either '
+                'set `create_graph=False` or `strategy="reverse-mode"`.'
+            )
+        return _jacobian_forward(func, inputs)
     with enable_grad():
         inputs_tuple, inputs = _prepared_inputs(inputs, "jacobian", create_graph)
         outputs_tuple, outputs = _call(func, inputs, "jacobian", strict)
@@ -340,6 +348,55 @@ def jacobian(
 
             jac.append(jacobian_rows(out, inputs, create_graph, missing, constant))
     jac = [_finish(per_input, create_graph) for per_input in jac]
+    return _untuple([_untuple(per_input, inputs_tuple) for per_input in jac], outputs_tuple)
+
+
+def _jacobian_forward(func, inputs):
+    """``jacobian(..., strategy="forward-mode")``: one forward-mode pass per input element,
+    that input seeded with a one-hot tangent; the output tangents are the Jacobian's columns."""
+    from . import forward_ad as fwAD
+    from .ops import stack
+
+    inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
+    inputs = tuple(x.detach() for x in inputs)
+    columns: list = []  # columns[j][k]: the output tangents for element k of input j
+    outputs = None
+    for j, x in enumerate(inputs):
+        columns.append([])
+        seed = np.zeros(x.numel(), x._data.dtype)
+        for k in range(x.numel()):
+            seed[k] = 1
+            with fwAD.dual_level():
+                dual = fwAD.make_dual(x, Tensor._make(seed.reshape(x.shape).copy()))
+                args = inputs[:j] + (dual,) + inputs[j + 1 :]
+                outputs_tuple, outputs = _as_tuple(
+                    func(*args), "outputs of the user-provided function", "jacobian"
+                )
+                tangents = [fwAD.unpack_dual(out).tangent for out in outputs]
+                outputs = tuple(fwAD.unpack_dual(out).primal.detach() for out in outputs)
+            seed[k] = 0
+            columns[j].append(
+                [
+                    Tensor._make(np.zeros_like(out._data)) if t is None else t.detach()
+                    for t, out in zip(tangents, outputs)
+                ]
+            )
+    if outputs is None:  # (no input elements: evaluate once for the output shapes)
+        outputs_tuple, outputs = _as_tuple(
+            func(*inputs), "outputs of the user-provided function", "jacobian"
+        )
+    jac = []
+    for i, out in enumerate(outputs):
+        per_input = []
+        for j, x in enumerate(inputs):
+            if x.numel():
+                col = stack([c[i] for c in columns[j]], -1)
+                per_input.append(col.reshape(tuple(out.shape) + tuple(x.shape)))
+            else:
+                per_input.append(
+                    Tensor._make(np.zeros(tuple(out.shape) + tuple(x.shape), out._data.dtype))
+                )
+        jac.append(tuple(per_input))
     return _untuple([_untuple(per_input, inputs_tuple) for per_input in jac], outputs_tuple)
 
 

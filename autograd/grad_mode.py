@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 
 _grad_enabled = contextvars.ContextVar("autograd_grad_enabled", default=True)
 
@@ -50,6 +51,8 @@ class _GradModeContext:
 
 def _with_mode(fn, mode: bool):
     """``fn`` run with grad mode ``mode`` (the decorator form of the contexts)."""
+    if inspect.isgeneratorfunction(fn):
+        return _generator_in(fn, lambda: _Mode(mode))
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -65,11 +68,58 @@ def _with_mode(fn, mode: bool):
 def _decorate(fn, make_context):
     """``fn`` run inside a new ``make_context()`` at each call: the decorator form of a context
     manager (a new one per call, so that threads and recursive calls each have their own)."""
+    if inspect.isgeneratorfunction(fn):
+        return _generator_in(fn, make_context)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         with make_context():
             return fn(*args, **kwargs)
+
+    return wrapper
+
+
+class _Mode:
+    """Grad mode ``mode`` inside a ``with`` block (for _generator_in)."""
+
+    def __init__(self, mode: bool):
+        self._mode = mode
+
+    def __enter__(self):
+        self._token = _grad_enabled.set(self._mode)
+
+    def __exit__(self, *exc):
+        _grad_enabled.reset(self._token)
+        return False
+
+
+def _generator_in(gen_fn, make_context):
+    """A decorated generator function: each step of the generator (up to its next ``yield``)
+    runs inside a new ``make_context()``, and the caller's mode is back while it is paused,
+    as torch's decorators do (wrapping only the call that creates the generator would run
+    none of its body in the mode)."""
+
+    @functools.wraps(gen_fn)
+    def wrapper(*args, **kwargs):
+        gen = gen_fn(*args, **kwargs)
+        try:
+            with make_context():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with make_context():
+                        gen.close()
+                    raise
+                except BaseException as e:
+                    with make_context():
+                        response = gen.throw(e)
+                else:
+                    with make_context():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
 
     return wrapper
 

@@ -681,6 +681,8 @@ class Tensor:
         return self.to(other.dtype)
 
     def contiguous(self, memory_format=None) -> Tensor:
+        if memory_format is not None:
+            _dt.check_memory_format(self.ndim, memory_format)
         return self if self._data.flags.c_contiguous else self.clone()
 
     # ---- operators (``x + y`` and the others are in tensor_methods.py) ---------------

@@ -153,7 +153,8 @@ def serve_variants(variants, inner=1, warmup=3, first=None, clock=None, untimed=
     """The worker's side: warm up ``variants = {label: zero-argument step}`` (``warmup``
     calls each: kernels, allocator, caches), announce their labels (and ``first``, e.g. the
     seconds a compiling first call took), then answer each ``label`` line read from stdin
-    with the seconds per call of ``inner`` calls of that variant, until stdin closes.
+    with the seconds per call of ``inner`` calls of that variant and the minor page faults
+    per call the worker took meanwhile (``_minor_faults``), until stdin closes.
     ``untimed``: calls of the variant just before each timed block, so that the block
     starts with the variant's own data back in the caches (the other variants run in
     between evict it)."""
@@ -171,10 +172,23 @@ def serve_variants(variants, inner=1, warmup=3, first=None, clock=None, untimed=
         fn = variants[line.strip()]
         for _ in range(untimed):
             fn()
-        t0 = clock()
+        f0, t0 = _minor_faults(), clock()
         for _ in range(inner):
             fn()
-        print(f"W|{(clock() - t0) / inner!r}", flush=True)
+        t = clock() - t0
+        print(f"W|{t / inner!r} {(_minor_faults() - f0) / inner!r}", flush=True)
+
+
+def _minor_faults():
+    """This process's minor page faults so far: each is a page the OS had to map (and
+    zero) on first touch, e.g. of memory the allocator gave back after the previous step
+    and takes again (system time that a step's CPU time includes). 0 where ``resource`` is
+    missing (Windows)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def _reply(proc):
@@ -212,7 +226,7 @@ class Workers:
         import json
         import subprocess
 
-        self.procs, self.labels, self.first = {}, {}, {}
+        self.procs, self.labels, self.first, self.faults = {}, {}, {}, {}
         try:
             for group, cmd in commands.items():
                 self.procs[group] = subprocess.Popen(
@@ -245,10 +259,16 @@ class Workers:
                 for i, label in enumerate(ls[:1] + ls):
                     proc.stdin.write(label + "\n")
                     proc.stdin.flush()
-                    t = float(_reply(proc))
+                    t, faults = map(float, _reply(proc).split())
                     if i:
                         times[label].append(t)
+                        self.faults.setdefault(label, []).append(faults)
         return {k: stat(v) for k, v in times.items()}
+
+    def fault_medians(self):
+        """Median minor page faults per call of each variant timed so far (see
+        ``serve_variants``)."""
+        return {k: statistics.median(v) for k, v in self.faults.items()}
 
     def close(self):
         for proc in self.procs.values():

@@ -89,6 +89,27 @@ def with_kernel_threads(step, n: int):
     return run
 
 
+def add_tree_and_clock_options(ap) -> None:
+    """``--jitgrad-tree DIR`` (import jitgrad from DIR, see ``jitgrad_tree``), ``--baseline-tree
+    DIR`` (also time jitgrad from DIR in a worker of its own, in the same rounds) and
+    ``--clock wall|thread`` on an ``argparse`` parser."""
+    ap.add_argument(
+        "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
+    )
+    ap.add_argument(
+        "--baseline-tree",
+        metavar="DIR",
+        help="also time jitgrad imported from DIR (e.g. `git archive main | tar -x -C DIR`) "
+        "in a worker of its own, in the same rounds: before/after ratios from one run",
+    )
+    ap.add_argument(
+        "--clock",
+        choices=["wall", "thread"],
+        default="wall",
+        help="thread: CPU time of the timing thread (with --threads 1 on a loaded machine)",
+    )
+
+
 def jitgrad_tree() -> str:
     """The source tree to import jitgrad from: this checkout, or ``--jitgrad-tree DIR`` on the
     command line (e.g. an export of an older commit, for before/after figures). Call it

@@ -38,6 +38,11 @@ With ``--kernel-threads 1,2``, jitgrad's variants also run on 2 kernel threads
 (``autograd.kernels.set_num_threads``), columns ``jitgrad eager kt2`` / ``jitgrad compiled
 kt2`` of the same run (the ratios and goals stay those of the 1-thread columns).
 
+Each worker also counts its minor page faults per step (pages the OS had to map and zero
+on first touch, whose system time a step's CPU time includes: a process whose allocator
+gives memory back after every step pays it again each step); their medians are printed
+under the table.
+
 Ratios are to torch eager in the same run (lower is better). Issue 17's goals: eager
 <= 1.0x torch eager; compiled <= 0.5x torch eager and <= 1.0x torch.compile.
 """
@@ -59,7 +64,7 @@ import numpy as np
 
 from _common import Workers, optional_torch, serve_variants  # bench/ is on sys.path
 from _goals import add_kernel_threads_option, add_threads_option, goal, jitgrad_tree, set_threads
-from _goals import kernel_threads_suffix, with_kernel_threads
+from _goals import add_tree_and_clock_options, kernel_threads_suffix, with_kernel_threads
 
 sys.path.insert(0, jitgrad_tree())
 
@@ -306,6 +311,7 @@ def bench_model(name, rounds, inner, use_torch_compile, worker_args, baseline=No
         commands[lib] = cmd + ([] if use_torch_compile else ["--no-torch-compile"])
     with Workers(commands) as workers:
         med = workers.medians(rounds)
+        FAULTS[name] = workers.fault_medians()
         return {k: v * 1e3 for k, v in med.items()}, workers.first
 
 
@@ -380,6 +386,7 @@ def bigram_parts(rounds, inner):
 CLOCK = [time.perf_counter]
 
 COLUMNS = ("jitgrad eager", "jitgrad compiled", "torch eager", "torch.compile")
+FAULTS: dict = {}  # model -> {variant: median minor page faults per step} (bench_model)
 
 
 def main():
@@ -394,21 +401,7 @@ def main():
     )
     add_threads_option(ap)
     add_kernel_threads_option(ap)
-    ap.add_argument(
-        "--jitgrad-tree", metavar="DIR", help="import jitgrad from DIR (see jitgrad_tree)"
-    )
-    ap.add_argument(
-        "--baseline-tree",
-        metavar="DIR",
-        help="also time jitgrad imported from DIR (e.g. `git archive main | tar -x -C DIR`) "
-        "in a worker of its own, in the same rounds: before/after ratios from one run",
-    )
-    ap.add_argument(
-        "--clock",
-        choices=["wall", "thread"],
-        default="wall",
-        help="thread: CPU time of this thread (with --threads 1; see CLOCK)",
-    )
+    add_tree_and_clock_options(ap)
     ap.add_argument(
         "--worker",
         choices=["jitgrad", "torch", "baseline"],
@@ -493,6 +486,9 @@ def main():
                 + (f"  {bc / te:11.2f}" if bc else ""),
                 flush=True,
             )
+    print("\nminor page faults per step (medians; pages the OS mapped and zeroed anew):")
+    for name in results:
+        print(f"{name:12s}" + "   ".join(f"{k} {v:.0f}" for k, v in FAULTS[name].items()))
     if args.parts:
         bigram_parts(args.rounds, args.inner)
     if any(first for _, first in results.values()):

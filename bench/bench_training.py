@@ -1,18 +1,22 @@
 """Training-step time: MLP and small CNN, jitgrad (numpy and numba backends) vs PyTorch CPU.
 
 Usage:  .venv/bin/python bench/bench_training.py [--repeats 20] [--inner 5] [--threads N]
-                                                 [--kernel-threads 1,2]
+                                                 [--kernel-threads 1,2] [--clock wall|thread]
+                                                 [--jitgrad-tree DIR] [--baseline-tree DIR]
 
 1. MLP 784-512-256-10, ReLU, cross-entropy, Adam, float32, batch 32 / 128 / 1024;
 2. small CNN (conv 1->16 3x3, relu, maxpool, conv 16->32 3x3, relu, maxpool, linear) at
    batch 64 on 28x28 inputs.
-Each library runs in a worker process of its own (jitgrad's two backends share one; see
+Each library runs in a worker process of its own (jitgrad's two backends too; see
 ``_common.Workers`` for why); the parent hands them interleaved rounds of ``--inner`` steps each and
 reports the median per library with the ratio to torch (lower is better). torch uses its
 default threads unless ``--threads N``; the OpenBLAS core type in effect is printed, since
 OPENBLAS_CORETYPE changes GEMM speed a lot on this machine. ``--kernel-threads 1,2`` adds a
 numba column per kernel-thread count (``autograd.kernels.set_num_threads``), timed in the same
-run; the goal uses the first count.
+run; the goal uses the first count. ``--baseline-tree DIR`` adds a worker that imports jitgrad
+from DIR (e.g. ``git archive main | tar -x -C DIR``) and times its numba steps in the same
+rounds (column ``baseline``): before/after ratios from one run. ``--clock thread``: CPU time of
+the timing thread instead of wall time (with ``--threads 1`` on a loaded machine).
 """
 
 from __future__ import annotations
@@ -20,20 +24,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+# (bench/ is on sys.path when a bench runs)
+from _common import Workers, blas_info, in_backend, optional_torch, serve_variants
+from _goals import add_kernel_threads_option, add_threads_option, goal, jitgrad_tree, set_threads
+from _goals import add_tree_and_clock_options, with_kernel_threads
+
+sys.path.insert(0, jitgrad_tree())
 
 import autograd
 import nn
 import nn.functional as F
 import optim
-
-# (bench/ is on sys.path when a bench runs)
-from _common import Workers, blas_info, in_backend, optional_torch, serve_variants
-from _goals import add_kernel_threads_option, add_threads_option, goal, set_threads
-from _goals import with_kernel_threads
 
 torch = optional_torch()
 
@@ -93,21 +98,25 @@ def numba_columns(kernel_threads):
     return ["jitgrad-numba" + ("" if n == 1 else f"-kt{n}") for n in kernel_threads]
 
 
-def serve(lib, inner, kernel_threads=(1,)):
-    """``--worker LIB``: every row's steps on one library (jitgrad: both backends, the numba
-    one on each count of ``kernel_threads``), served to the parent
-    (``_common.serve_variants``); labels are ``"<kind> <batch> <column>"``."""
+def serve(lib, inner, kernel_threads=(1,), clock=time.perf_counter):
+    """``--worker LIB``: every row's steps on one library, served to the parent
+    (``_common.serve_variants``); labels are ``"<kind> <batch> <column>"``. LIB "jitgrad" is
+    the numba backend on each count of ``kernel_threads``, "jitgrad-numpy" the numpy backend
+    (a process of its own: its steps' allocations would change the numba steps' heap and
+    page faults), "baseline" the numba backend of jitgrad from ``--baseline-tree``."""
     variants = {}
     for kind, batch in ROWS:
         if lib == "torch":
             variants[f"{kind} {batch} torch"] = make_step(kind, torch, batch)
-            continue
-        step = make_step(kind, None, batch)
-        variants[f"{kind} {batch} jitgrad-numpy"] = in_backend("numpy", step)
-        for n, column in zip(kernel_threads, numba_columns(kernel_threads)):
-            step = make_step(kind, None, batch)
-            variants[f"{kind} {batch} {column}"] = with_kernel_threads(in_backend("numba", step), n)
-    serve_variants(variants, inner, warmup=10)  # (torch's first steps are slow)
+        elif lib == "jitgrad-numpy":
+            step = in_backend("numpy", make_step(kind, None, batch))
+            variants[f"{kind} {batch} jitgrad-numpy"] = step
+        else:
+            prefix = "baseline-" if lib == "baseline" else ""
+            for n, column in zip(kernel_threads, numba_columns(kernel_threads)):
+                step = with_kernel_threads(in_backend("numba", make_step(kind, None, batch)), n)
+                variants[f"{kind} {batch} {prefix}{column}"] = step
+    serve_variants(variants, inner, warmup=10, clock=clock)  # (torch's first steps are slow)
 
 
 def bench(workers, kind, batch, repeats, columns=COLUMNS):
@@ -122,33 +131,46 @@ def main():
     ap.add_argument("--inner", type=int, default=5, help="steps per variant per round")
     add_threads_option(ap)
     add_kernel_threads_option(ap)
-    ap.add_argument("--worker", choices=["jitgrad", "torch"], help="internal: a worker process")
+    ap.add_argument(
+        "--worker",
+        choices=["jitgrad", "jitgrad-numpy", "torch", "baseline"],
+        help="internal: a worker process",
+    )
+    add_tree_and_clock_options(ap)
     args = ap.parse_args()
     if args.threads:
         set_threads(args.threads)
     if args.worker:
-        if args.worker == "jitgrad":
+        if args.worker != "torch":
             from autograd import kernels
 
             kernels.warmup(("float32",))  # compile / load every kernel before timing anything
-        serve(args.worker, args.inner, args.kernel_threads)
+        clock = time.thread_time if args.clock == "thread" else time.perf_counter
+        serve(args.worker, args.inner, args.kernel_threads, clock)
         return
     print("BLAS:", blas_info())
-    print(f"torch threads: {torch.get_num_threads() if torch else '-'}")
+    print(f"jitgrad from {os.path.dirname(autograd.__file__)}")
+    print(f"torch threads: {torch.get_num_threads() if torch else '-'}; {args.clock} clock")
     print(f"jitgrad kernel threads: {', '.join(map(str, args.kernel_threads))}")
     goals = []
     columns = ["jitgrad-numpy", *numba_columns(args.kernel_threads), "torch"]
+    baseline = "baseline-" + numba_columns(args.kernel_threads)[0]
+    columns += [baseline] if args.baseline_tree else []
     print(
         f"{'model':5s} {'batch':>5s} "
-        + " ".join(f"{k:>16s}" for k in columns)
+        + " ".join(f"{k.replace('baseline-jitgrad-', 'baseline-'):>16s}" for k in columns)
         + "   ratio numba/torch"
+        + ("   new/baseline" if args.baseline_tree else "")
     )
     me = [sys.executable, os.path.abspath(__file__), "--threads", str(args.threads)]
-    me += ["--inner", str(args.inner)]
+    me += ["--inner", str(args.inner), "--clock", args.clock]
     me += ["--kernel-threads", ",".join(map(str, args.kernel_threads))]
-    commands = {"jitgrad": me + ["--worker", "jitgrad"]}
+    tree = ["--jitgrad-tree", args.jitgrad_tree] if args.jitgrad_tree else []
+    commands = {w: me + tree + ["--worker", w] for w in ("jitgrad-numpy", "jitgrad")}
     if torch is not None:
         commands["torch"] = me + ["--worker", "torch"]
+    if args.baseline_tree:
+        commands["baseline"] = me + ["--jitgrad-tree", args.baseline_tree, "--worker", "baseline"]
     with Workers(commands) as workers:
         for kind, batch in ROWS:
             med = bench(
@@ -165,6 +187,11 @@ def main():
                 line += "   " + " ".join(
                     f"{med[c] / med['torch']:.2f}" for c in numba_columns(args.kernel_threads)
                 )
+            if baseline in med:
+                new = med[numba_columns(args.kernel_threads)[0]]
+                line += f"   {new / med[baseline]:.2f}"
+                if "torch" in med:
+                    line += f" (baseline/torch {med[baseline] / med['torch']:.2f})"
             print(line, flush=True)
             if "torch" not in med:
                 continue

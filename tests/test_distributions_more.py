@@ -484,6 +484,7 @@ def test_validation_errors_as_torch(case):
 def test_docstring_examples():
     import doctest
 
+    import autograd.distributions.basic_transforms as bt
     import autograd.distributions.constraint_registry as cr
     import autograd.distributions.counts as c
     import autograd.distributions.event_transforms as et
@@ -494,7 +495,7 @@ def test_docstring_examples():
     import autograd.distributions.transforms as t
 
     names = {n: getattr(D, n) for n in D.__all__}
-    for mod in (c, cr, et, h, tr, t, m, r):
+    for mod in (bt, c, cr, et, h, tr, t, m, r):
         res = doctest.testmod(mod, extraglobs={"autograd": autograd, **names})
         assert res.failed == 0 and res.attempted > 0, mod.__name__
 

@@ -949,8 +949,8 @@ def test_slice_gradients_added_into_input_match_general_path(dtype, monkeypatch)
     taken = []
     general = GetItem.backward_into
 
-    def spy(ctx, g, into):
-        taken.append(general(ctx, g, into))
+    def spy(ctx, g, into, dirty):
+        taken.append(general(ctx, g, into, dirty))
         return taken[-1]
 
     monkeypatch.setattr(GetItem, "backward_into", staticmethod(spy))

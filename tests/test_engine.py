@@ -572,3 +572,35 @@ def test_custom_function_gradients_are_validated_like_torch():
             except RuntimeError as e:
                 results.append(str(e))
         assert results[0] == results[1], name
+
+
+def test_large_fan_in_sums_in_place_only_into_gradients_the_engine_alone_holds(monkeypatch):
+    """``_summed``: the fan-in sum of large gradients goes into the first one when nothing
+    but the engine holds it (the same bits as ``old + g``), never into an array anybody
+    else can see: the seed a user passed, a gradient that also flows to another input."""
+    from autograd import engine
+
+    rng = np.random.default_rng(0)
+    n = engine._SUM_INTO_MIN
+    x_np = rng.standard_normal(n).astype(np.float32)
+    seed_np = rng.standard_normal(n).astype(np.float32)
+    g = rng.standard_normal(n).astype(np.float32)
+
+    buffers = {"node": x_np.copy()}  # as the engine loop holds a gradient: its buffer,
+    old = buffers["node"]  # the loop's local, then _summed's parameter
+    assert engine._summed(old, g) is old and old.tobytes() == (x_np + g).tobytes()
+    seen = old  # somebody else sees it: a new array
+    assert engine._summed(old, g) is not seen and seen.tobytes() == (x_np + g).tobytes()
+
+    def grads():
+        x = autograd.tensor(x_np, requires_grad=True)
+        seed = autograd.tensor(seed_np.copy())
+        # x + x: the Add's VJP sends the seed itself to x twice; x * 2, x * 3 and sin:
+        # fresh VJP results meet at x
+        (x + x + x * 2 + (x * 3) * x.sin()).backward(seed)
+        assert np.array_equal(seed.numpy(), seed_np)  # the user's gradient is untouched
+        return x.grad.numpy()
+
+    fast = grads()
+    monkeypatch.setattr(engine, "_SUM_INTO_MIN", 10**12)  # every sum a new array
+    assert fast.tobytes() == grads().tobytes()

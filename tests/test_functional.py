@@ -175,11 +175,29 @@ def test_functional_argument_errors_as_torch():
         lambda F, x, lib: F.vhp(lambda z: (z.sum(),), x, x),
         lambda F, x, lib: F.jacobian(lambda z: z, x, vectorize=True, strict=True),
         lambda F, x, lib: F.jacobian(lambda z: z, x, strategy="sideways"),
+        lambda F, x, lib: F.jacobian(lambda z: z, x, strategy="forward-mode"),
+        lambda F, x, lib: F.jacobian(
+            lambda z: z, x, vectorize=True, strategy="forward-mode", create_graph=True
+        ),
     ]
     for call in calls:
         same_error(lambda: call(AFL, a, autograd), lambda: call(TF, t, torch))
-    with pytest.raises(NotImplementedError, match="forward-mode AD"):
-        AFL.jacobian(lambda z: z, a, strategy="forward-mode")
+
+
+def test_jacobian_in_forward_mode_matches_torch():
+    torch = pytest.importorskip("torch")
+
+    def f(lib):
+        return lambda x, y: (x.sin() * y.sum(), (x * y).exp().reshape(1, -1), x.sum())
+
+    args = X, X[::-1].copy() + 1.0
+    kw = dict(vectorize=True, strategy="forward-mode")
+    ours = AFL.jacobian(f(autograd), tuple(autograd.tensor(a, dtype=F64) for a in args), **kw)
+    theirs = torch.autograd.functional.jacobian(f(torch), tuple(map(torch.tensor, args)), **kw)
+    for row_ours, row_theirs in zip(ours, theirs):
+        for o, t in zip(row_ours, row_theirs):
+            assert o.shape == tuple(t.shape) and not o.requires_grad
+            np.testing.assert_allclose(o.numpy(), t.numpy(), rtol=1e-12)
 
 
 def test_functional_leaves_inputs_alone():

@@ -443,3 +443,23 @@ def test_numpy_reference_gelu_tanh_has_no_cancellation_in_float32():
     x64 = x.astype(np.float64)
     cond = np.abs(2 * np.sqrt(2 / np.pi) * (x64 + 0.044715 * x64**3))  # see the tail test
     assert np.all(_ulps(out, ref) <= 4 + 3 * cond)
+
+
+def test_scatter_add_flat_zeroed_kernel_ignores_what_out_held():
+    """Max pooling's gradient kernel zeroes each plane itself (its output comes
+    uninitialised from kernels/buffers.py): garbage in ``out`` must not leak, and repeated
+    indices (overlapping windows) add up, exactly as np.add.at on zeros."""
+    from autograd.kernels import pooling
+
+    rng = np.random.default_rng(12)
+    for dtype in (np.float32, np.float64):
+        g = rng.normal(size=(3, 5)).astype(dtype)
+        g[0, 0] = -0.0  # (0.0 + -0.0 is 0.0, as in a scatter-add on zeros)
+        index = rng.integers(0, 6, (3, 5))
+        out = np.full((3, 6), np.nan, dtype)
+        pooling.scatter_add_flat_zeroed(g, index, out)
+        ref = np.zeros((3, 6), dtype)
+        for p in range(3):
+            np.add.at(ref[p], index[p], g[p])
+        np.testing.assert_array_equal(out, ref)
+        np.testing.assert_array_equal(np.signbit(out), np.signbit(ref))  # (-0.0 too)

@@ -272,10 +272,14 @@ def test_rows_to_batch_and_batch_to_rows_kernels_match_numpy(dtype):
     assert got.flags.c_contiguous
 
 
-def _conv_record(budget, monkeypatch, backend, dtype, x, w, b, conv=autograd.conv2d, **kw):
+def _conv_record(
+    budget, monkeypatch, backend, dtype, x, w, b, conv=autograd.conv2d, kept=None, **kw
+):
     """conv2d forward, backward and double backward with the batch-major budget set to
-    ``budget`` (-1: every convolution takes the general path): values and bookkeeping."""
+    ``budget`` and the kept-windows one to ``kept`` (default: ``budget``; -1 for both:
+    every convolution takes the general path): values and bookkeeping."""
     monkeypatch.setattr(C, "_BATCH_COLS_BUDGET", budget)
+    monkeypatch.setattr(C, "_KEPT_WINDOWS_BUDGET", budget if kept is None else kept)
     with autograd.backend(backend):
         xt, wt, bt = (autograd.tensor(a.astype(dtype), requires_grad=True) for a in (x, w, b))
         y = conv(xt, wt, bt, **kw)
@@ -351,3 +355,43 @@ def test_conv1d_runs_as_one_convolution_op_on_both_paths(backend, shape, monkeyp
         for a, r in zip(fast[key], general[key]):
             assert a.dtype == r.dtype and a.shape == r.shape
             np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "conv,shape,wshape,kw",
+    [
+        (autograd.conv2d, (3, 4, 9, 10), (6, 4, 3, 3), dict(padding=1)),
+        (autograd.conv2d, (2, 4, 11, 9), (6, 2, 3, 2), dict(stride=(2, 1), dilation=2, groups=2)),
+        (autograd.conv1d, (3, 4, 20), (6, 4, 3), dict(padding=2)),
+    ],
+    ids=["padded", "groups", "conv1d"],
+)
+def test_conv_kept_windows_path_matches_general_path(conv, shape, wshape, kw, dtype, monkeypatch):
+    """The numba backend's per-sample path that keeps the forward's windows for the weight
+    gradient: the same values bit for bit (same windows, same products), dtypes, grad_fn,
+    requires_grad, version counters and errors as the general path, which builds them
+    again in the backward."""
+    rng = np.random.default_rng(11)
+    x, w, b = rng.normal(size=shape), rng.normal(size=wshape), rng.normal(size=wshape[0])
+    args = (monkeypatch, "numba", dtype, x, w, b)
+    kept = _conv_record(-1, *args, conv=conv, kept=C._IM2COL_BUDGET, **kw)
+    general = _conv_record(-1, *args, conv=conv, **kw)
+    assert (kept["path"], general["path"]) == (3, 2)
+    assert kept["meta"] == general["meta"] and kept["grad_meta"] == general["grad_meta"]
+    assert kept["error"] == general["error"]
+    for key in ("y", "grads", "double"):
+        for a, r in zip(kept[key], general[key]):
+            assert a.dtype == r.dtype and a.shape == r.shape
+            np.testing.assert_array_equal(a, r)
+
+
+def test_conv_keeps_windows_only_when_the_weight_gradient_is_wanted():
+    x = autograd.tensor(np.ones((2, 3, 12, 12), np.float32), requires_grad=True)  # (not small)
+    w = autograd.tensor(np.ones((4, 3, 3, 3), np.float32))
+    with autograd.backend("numba"):
+        assert len(autograd.conv2d(x, w).grad_fn._saved) == 2  # x's gradient only
+        w.requires_grad_()
+        assert len(autograd.conv2d(x, w).grad_fn._saved) == 3
+    with autograd.backend("numpy"):  # the reference path never keeps them
+        assert len(autograd.conv2d(x, w).grad_fn._saved) == 2

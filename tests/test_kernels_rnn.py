@@ -212,7 +212,7 @@ def test_errors_name_the_problem():
         autograd.gru_cell(x.double(), h, w_ih, w_hh)
     with pytest.raises(ShapeError, match="expected input to be 3-D"):
         autograd.gru_layer(x, h, w_ih, w_hh)
-    with pytest.raises(ShapeError, match="at least one time step"):
+    with pytest.raises(ShapeError, match="Expected sequence length to be larger than 0 in RNN"):
         autograd.gru_layer(autograd.randn(0, 2, 4), h, w_ih, w_hh)
     with pytest.raises(TypeError, match=r"hx must be a tuple \(h, c\)"):
         autograd.lstm_cell(x, h, autograd.randn(20, 4), autograd.randn(20, 5))

@@ -81,6 +81,32 @@ def test_gelu_bias_grad_kernel_is_the_gelu_vjp_then_the_bias_sum():
     assert fast.dydx is None and general.dydx is None
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("base", ["residual", "none", "other dtype"])
+def test_layer_norm_grad_kernel_adds_the_residual_gradient_as_acc_does(dtype, base):
+    """A compiled plan's layer_norm VJP whose input gradient meets the residual stream's
+    (compiler/steps.py ``layer_norm_grad``: the kernel writes ``base + dx``) against its
+    general path, ``LayerNorm.backward`` then ``acc``: the same three gradients bit for bit
+    (a base of another dtype, or none, takes the general path itself)."""
+    from autograd.compiler.steps import Ctx, acc, layer_norm_grad
+    from autograd.ops import xp
+    from autograd.ops.normalization import LayerNorm
+
+    rng = np.random.default_rng(11)
+    x, g, b0 = (rng.standard_normal((3, 5, 24)).astype(dtype) * 3 + 1 for _ in range(3))
+    w, b = (rng.standard_normal(24).astype(dtype) for _ in range(2))
+    b0 = {"residual": b0, "none": None, "other dtype": b0.astype(np.float16)}[base]
+    with autograd.backend("numba"):
+        general, fast = Ctx((True, True, True)), Ctx((True, True, True))
+        LayerNorm.forward(general, x, w, b, k=1, eps=1e-5)
+        LayerNorm.forward(fast, x, w, b, k=1, eps=1e-5)
+        dx, dw, db = LayerNorm.backward(general, g, xp.NUMPY)
+        expected = (acc(b0, dx), dw, db)
+        got = layer_norm_grad(fast, g, b0)
+    for e, a in zip(expected, got):
+        assert a.dtype == e.dtype and a.shape == e.shape and a.tobytes() == e.tobytes()
+
+
 @pytest.mark.parametrize("shape", [(7,), (4, 33), (2, 3, 5)])
 def test_gelu_saved_derivative_fast_path_matches_general_kernel_path(shape):
     x = _special_and_random(80)[: int(np.prod(shape))].reshape(shape)

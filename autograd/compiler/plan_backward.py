@@ -15,6 +15,7 @@ import numpy as np
 from .. import dispatch as _dispatch
 from ..engine import _topological_order
 from ..ops.movement import Permute, Reshape
+from ..ops.normalization import LayerNorm
 from ..tensor import AccumulateGrad, Tensor
 from . import fusion as _fusion
 from .steps import (
@@ -25,6 +26,7 @@ from .steps import (
     _saved_example,
     _shape_text,
     gelu_bias_grad,
+    layer_norm_grad,
     masked_softmax_grad,
 )
 from .tracer import BackwardStep
@@ -489,16 +491,30 @@ class BackwardSteps:
         if k in self.inline_mm:  # (a product written as a gemm call: plan.py _mm)
             self._mm_vjp(node, k, g, target, retain, indent)
             return
+        residual = (  # (its input's gradient also comes from elsewhere: added by the kernel)
+            op is LayerNorm
+            and self.fusing
+            and node.next_edges[0] is not None
+            and target(node.next_edges[0]) not in self.single
+        )
         bwd = self.bind(op.backward, f"{op.__name__}_backward")
         self.emit(f"if {g} is not None:", indent)
-        self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
+        if residual:
+            x = target(node.next_edges[0])
+            call = f"layer_norm_grad(c{k}, {g}, {x})  # LayerNormVJP+acc"
+            self.ns["layer_norm_grad"] = layer_norm_grad
+            self.emit(f"r = {call}", indent + 1)
+        else:
+            self.emit(f"r = {bwd}(c{k}, {g}, NP)", indent + 1)
         targets = [target(edge) for edge in node.next_edges if edge is not None]
         self.box("backward", f"{op.__name__} VJP", [g, f"c{k}"], targets)
         self.emit("if type(r) is not tuple: r = (r,)", indent + 1)
         for i, edge in enumerate(node.next_edges):
             if edge is not None:
                 t = target(edge)
-                self.emit(self._acc(t, f"r[{i}]"), indent + 1)
+                self.emit(
+                    f"{t} = r[0]" if residual and i == 0 else self._acc(t, f"r[{i}]"), indent + 1
+                )
         if any(t.startswith("g_") for t in targets):  # (a leaf's gradient: ``r`` must not
             self.emit("r = None", indent + 1)  # hold it, or acc_leaf copies what it could take)
         self.emit(f"{g} = None", indent + 1)  # (sent on: as the engine, free it)

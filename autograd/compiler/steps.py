@@ -16,6 +16,8 @@ from ..engine import _exclusive
 from ..ops.indexing import GetItem, _is_basic
 from ..ops.linalg import _gemm
 from ..ops.movement import Expand, Permute, Reshape, _sum_to_shape
+from ..ops.normalization import LayerNorm
+from ..ops import xp as _xp
 from ..tensor import Tensor
 
 
@@ -136,6 +138,32 @@ def gelu_bias_grad(ctx, g, n):
         g.reshape(-1, n), dydx.reshape(-1, n), out.reshape(-1, n), db
     )
     return out, db
+
+
+def layer_norm_grad(ctx, g, base):
+    """``LayerNorm``'s VJP whose input gradient meets ``base``, the gradient the input already
+    has from another path (a pre-norm block's residual stream): ``acc(base, dx)`` and the
+    weight and bias gradients. On the numba backend, for float arrays of one shape and dtype
+    and one normalized dim, one kernel call writes ``base + dx`` (``norm.layer_norm_backward``
+    with ``base``: the same bits as the VJP and then that sum); anything else takes
+    ``LayerNorm.backward`` and ``acc``."""
+    x, weight, mean, rstd = ctx._saved
+    if (
+        base is not None
+        and base.shape == x.shape == g.shape
+        and base.dtype == x.dtype == g.dtype
+        and base.flags.c_contiguous
+        and ctx.n
+        and len(ctx.red) == 1
+        and _dispatch._trace_hook is None  # (while tracing, kernels are handed out watched)
+    ):
+        K = _dispatch.kernels("norm", x, weight, g)
+        if K is not None:
+            dx, dw, db = K.layer_norm_backward(x, g, ctx.n, weight, mean, rstd, base)
+            _, need_w, need_b = ctx.needs_input_grad
+            return dx, dw if need_w else None, db if need_b else None
+    r = LayerNorm.backward(ctx, g, _xp.NUMPY)
+    return (acc(base, r[0]),) + tuple(r[1:])
 
 
 _activation_kernels: list = []  # autograd.kernels.activation, once a plan has needed it

@@ -10,7 +10,7 @@ import autograd
 from autograd.tensor import Size
 
 from . import constraints
-from .transforms import SigmoidTransform, Transform
+from .basic_transforms import SigmoidTransform, Transform
 from .utils import _softplus, _sum_rightmost, finfo
 
 __all__ = [

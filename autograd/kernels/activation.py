@@ -317,10 +317,10 @@ def gelu_bias_grad_rows(g, dydx, out, db):
     ``reduce.sum_leading_rows``. g, dydx, out: (rows, n); one pass instead of three."""
     for r in range(g.shape[0]):
         gr, dr, outr = g[r], dydx[r], out[r]
+        for j in range(gr.size):  # (two loops: each vectorises, one loop doing both did not)
+            outr[j] = gr[j] * dr[j]
         for j in range(gr.size):
-            v = gr[j] * dr[j]
-            outr[j] = v
-            db[j] += v
+            db[j] += outr[j]
 
 
 # ---- the kernels by name (see run_activation below) -----------------------------------------

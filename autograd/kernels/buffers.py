@@ -65,6 +65,14 @@ def empty(shape, dtype) -> np.ndarray:
         return arr
 
 
+def zeros(shape, dtype) -> np.ndarray:
+    """``np.zeros`` from ``empty`` (a fresh zeroed array is new memory too: its pages fault
+    in when first written, e.g. by a scatter-add kernel)."""
+    out = empty(shape, dtype)
+    out.fill(0)
+    return out
+
+
 def empty_like(x: np.ndarray) -> np.ndarray:
     """``empty(x.shape, x.dtype)``."""
     return empty(x.shape, x.dtype)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .buffers import empty, zeros  # noqa: F401  (re-exported: ops/conv.py's large arrays)
 from .parallel import kernel
 
 _u = numba.uint64  # index type without Numba's negative-index wraparound

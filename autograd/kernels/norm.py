@@ -161,15 +161,20 @@ def layer_norm_fwd(x, w, b, eps, y, mean, rstd):
 # rows of one element (dx = 0 exactly, by g w - mean(g w) = 0) would come out at ~1e-5
 # after the factor rstd = 1/sqrt(eps).
 @kernel(fastmath=False)
-def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part):
-    """dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row; the rows of chunk k add
-    g * xhat and g into dw_part[k] / db_part[k] (float64, zeroed by the caller)."""
+def layer_norm_bwd(x, g, w, mean, rstd, base, dx, dw_part, db_part, dw, db):
+    """dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row, plus ``base`` (the
+    gradient x already has, added to the rounded value as ``base + dx``; a (0, n) array for
+    none); the rows of chunk k add g * xhat and g into dw_part[k] / db_part[k] (float64
+    scratch); then dw / db (x's dtype) are the chunks' sums, added in chunk order from 0.0 as
+    NumPy's ``sum(axis=0)`` adds the rows of a 2-d array, and rounded to the dtype."""
     T = x.dtype.type
     rows, n = x.shape
     chunks = dw_part.shape[0]
     for k in numba.prange(chunks):
         pw = dw_part[k]
         pb = db_part[k]
+        pw[:] = 0.0
+        pb[:] = 0.0
         for r in range(k * rows // chunks, (k + 1) * rows // chunks):
             xr = x[r]
             gr = g[r]
@@ -190,8 +195,21 @@ def layer_norm_bwd(x, g, w, mean, rstd, dx, dw_part, db_part):
             rs_t = T(rs)
             a = T(s / n)  # mean(g w)
             c = T(t * rs / n * rs)  # mean(g w xhat) * rstd
-            for j in range(n):
-                dxr[j] = rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c)
+            if base.shape[0]:
+                br = base[r]
+                for j in range(n):
+                    dxr[j] = br[j] + (rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c))
+            else:
+                for j in range(n):
+                    dxr[j] = rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c)
+    for j in range(n):
+        sw = 0.0
+        sb = 0.0
+        for k in range(chunks):
+            sw += dw_part[k, j]
+            sb += db_part[k, j]
+        dw[j] = T(sw)
+        db[j] = T(sb)
 
 
 # ---- batch_norm ----------------------------------------------------------------------------
@@ -429,8 +447,10 @@ def layer_norm_forward(x, n, weight, bias, eps):
     return y, mean, rstd
 
 
-def layer_norm_backward(x, g, n, weight, mean, rstd):
-    """dx, dweight, dbias of layer_norm (dweight/dbias flat, length n, x's dtype)."""
+def layer_norm_backward(x, g, n, weight, mean, rstd, base=None):
+    """dx, dweight, dbias of layer_norm (dweight/dbias flat, length n, x's dtype). ``base``:
+    a C-contiguous array of x's shape and dtype that dx is added to (the result is the new
+    array ``base + dx``, the same bits as that NumPy sum: a residual stream's gradient)."""
     x2 = _c(x).reshape(-1, n)
     if g.shape != x.shape:
         g = np.broadcast_to(g, x.shape)
@@ -438,23 +458,22 @@ def layer_norm_backward(x, g, n, weight, mean, rstd):
     rows = x2.shape[0]
     dx = np.empty(x2.shape, x.dtype)
     chunks = max(1, min(LN_CHUNKS, rows))
-    dw_part = np.zeros((chunks, n))
-    db_part = np.zeros((chunks, n))
+    parts = np.empty((2, chunks, n))  # (the kernel zeroes them)
+    dw, db = np.empty(n, x.dtype), np.empty(n, x.dtype)
     layer_norm_bwd(
         x2,
         g2,
         _param(weight, n, 1.0, x.dtype),
         _c(mean).reshape(rows),
         _c(rstd).reshape(rows),
+        np.empty((0, n), x.dtype) if base is None else base.reshape(rows, n),
         dx,
-        dw_part,
-        db_part,
+        parts[0],
+        parts[1],
+        dw,
+        db,
     )
-    return (
-        dx.reshape(x.shape),
-        dw_part.sum(0).astype(x.dtype, copy=False),
-        db_part.sum(0).astype(x.dtype, copy=False),
-    )
+    return dx.reshape(x.shape), dw, db
 
 
 def _as3d(x):

@@ -19,6 +19,8 @@ from ._util import wrap_dim
 
 
 def _keepdim_shape(shape, dims):
+    if len(dims) == len(shape):  # every dim reduced (a loss: the commonest; dims are distinct)
+        return (1,) * len(shape)
     return tuple(1 if i in dims else n for i, n in enumerate(shape))
 
 
@@ -29,9 +31,27 @@ def unreduce(g, in_shape, dims, keepdim, xp):
     return xp.expand(g, in_shape)
 
 
+def _np_unreduce(g, in_shape, dims, keepdim):
+    """``unreduce`` on arrays (every reduction's VJP: every loss's backward): the read-only
+    view ``np.broadcast_to`` gives (the same strides: 0 along every broadcast or size-1
+    dim), built from the strides, since ``np.broadcast_to``'s checks cost several times the
+    view itself. Empty and non-contiguous gradients take ``np.broadcast_to``."""
+    g = np.asarray(g)  # (a VJP may send a NumPy scalar)
+    if not keepdim:
+        g = g.reshape(_keepdim_shape(in_shape, dims))
+    if not g.size or not g.flags.c_contiguous or 0 in in_shape:
+        return np.broadcast_to(g, in_shape)
+    strides = []
+    for m, n, step in zip(g.shape, in_shape, g.strides):
+        strides.append(step if m == n and n != 1 else 0)
+    out = np.ndarray(in_shape, g.dtype, g, 0, tuple(strides))
+    out.flags.writeable = False
+    return out
+
+
 _xp.define(
     "unreduce",
-    numpy=lambda g, s, d, k: unreduce(g, s, d, k, _xp.NUMPY),
+    numpy=_np_unreduce,
     tensor=lambda g, s, d, k: unreduce(g, s, d, k, _xp.TENSOR),
 )
 

@@ -138,7 +138,7 @@ def _im2col_matrix(x, kernel, stride, pads, dilation, out_hw=None, out=None):
             _out_size(x.shape[3], kernel[1], stride[1], *pads[1], dilation[1]),
         )
     ho, wo = out_hw
-    cols = np.empty((n, kk, ho * wo), x.dtype) if out is None else out
+    cols = k.empty((n, kk, ho * wo), x.dtype) if out is None else out
     k.im2col(np.ascontiguousarray(x), *_window_args(kernel, stride, pads, dilation), ho, wo, cols)
     return cols
 
@@ -152,7 +152,7 @@ def _col2im_matrix(cols, c, in_hw, kernel, out_hw, stride, pads, dilation):
     k = dispatch.kernels("conv", cols)
     if k is None:
         return _col2im(cols.reshape(n, c, kh, kw, *out_hw), in_hw, stride, pads, dilation)
-    out = np.zeros((n, c) + tuple(in_hw), cols.dtype)
+    out = k.zeros((n, c) + tuple(in_hw), cols.dtype)
     if cols.strides[-1] != cols.itemsize:
         cols = np.ascontiguousarray(cols)
     k.col2im(cols, *_window_args(kernel, stride, pads, dilation), *out_hw, out)

@@ -246,7 +246,8 @@ class Gelu(Op):
             ctx.dydx = None
             if not xp.graph:
                 g = g if g.shape == x.shape else np.broadcast_to(g, x.shape)
-                return np.multiply(g.astype(x.dtype, copy=False), dydx)
+                # into dydx itself: nothing else refers to it any more (one array less)
+                return np.multiply(g.astype(x.dtype, copy=False), dydx, out=dydx)
         fast = _kernel_bwd("gelu_tanh" if ctx.approximate == "tanh" else "gelu", x, g, xp)
         if fast is not None:
             return fast

@@ -112,6 +112,8 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
         >>> autograd.tensor([1.0, 2.0]).clone()
         tensor([1., 2.])
     """
+    if memory_format is not None:
+        _dt.check_memory_format(input.ndim, memory_format)
     return Clone.apply(input)
 
 

@@ -17,6 +17,7 @@ from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands
 from ._util import _reject, _torch_dtype_name
+from .masking import _number_as
 from .registry import OpInfo, Sample, register
 from ..dtypes import FLOAT_KINDS
 
@@ -522,23 +523,10 @@ def clamp(input, min=None, max=None) -> Tensor:
     return Clamp.apply(x, lo=min, hi=max)
 
 
-_C_INT_NAMES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
-
-
 def _int_bound(b, npdtype):
-    """An int bound as torch's clamp converts it: in range as it is, an unsigned type also
-    takes ``-max <= b < 0`` (wrapped: uint8's -1 is 255), anything else is an error."""
-    if type(b) is not int:
-        return b
-    info = np.iinfo(npdtype)
-    if info.min <= b <= info.max:
-        return b
-    if info.min == 0 and -info.max <= b < 0:
-        return _dt.wrapped_int(b, npdtype).item()
-    raise RuntimeError(
-        f"value cannot be converted to type {_C_INT_NAMES.get(npdtype.name, npdtype.name + '_t')} "
-        "without overflow"
-    )
+    """An int bound as torch's clamp converts it (masking._number_as's rule: an unsigned
+    type also takes ``-max <= b < 0``, wrapped, anything else out of range is an error)."""
+    return _number_as(b, npdtype).item() if type(b) is int else b
 
 
 clip = clamp

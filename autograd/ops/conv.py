@@ -109,8 +109,7 @@ def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     blocks = list(_tiles(n, x.shape[1] * kh * kw, out_hw, x.itemsize))
     if len(blocks) == 1:
         cols = _im2col_matrix(x, (kh, kw), stride, pads, dilation, out_hw)
-        cols = cols.reshape(n, groups, cg * kh * kw, out_hw[0] * out_hw[1])
-        return np.matmul(wm, cols).reshape(n, o, *out_hw)  # (N, G, O/G, L) is NCHW
+        return _windows_product(w, cols, groups, out_hw)
     out = np.empty((n, o) + tuple(out_hw), np.result_type(x, w))
     for n0, n1, a, b in blocks:
         r0, r1, pads_h = _input_rows(a, b, x.shape[2], kh, stride[0], dilation[0], pads[0])
@@ -122,6 +121,24 @@ def _conv2d_forward_np(x, w, stride, pads, dilation, groups, out_hw=None):
     return out
 
 
+def _windows_product(w, cols, groups, out_hw):
+    """The forward's GEMMs on per-sample windows ``cols`` (N, C*kh*kw, Ho*Wo): one product
+    per sample and group, (N, G, O/G, Ho*Wo), which is the NCHW output (N, O, Ho, Wo)."""
+    n, (o, kg) = cols.shape[0], (w.shape[0], w.shape[1] * w.shape[2] * w.shape[3])
+    wm = w.reshape(groups, o // groups, kg)
+    shape = (n, groups, o // groups, out_hw[0] * out_hw[1])
+    out = _scratch(shape, np.result_type(w, cols), cols)
+    return np.matmul(wm, cols.reshape(n, groups, kg, shape[-1]), out=out).reshape(n, o, *out_hw)
+
+
+def _scratch(shape, dtype, like):
+    """A new array for a product's result: on the numba backend from
+    autograd/kernels/buffers.py (no page faults for the step's multi-MB temporaries), else
+    None (NumPy allocates it)."""
+    k = dispatch.kernels("conv", like)
+    return None if k is None else k.empty(shape, dtype)
+
+
 def _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
     """d(conv)/dx applied to g: window gradients w^T g, added back by col2im. This is also
     the forward of ``conv_transpose2d``. Large cases go block by block (``_tiles``): each
@@ -131,7 +148,9 @@ def _conv2d_input_grad_np(g, w, in_hw, stride, pads, dilation, groups):
     wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)  # (G, K, O/G)
     blocks = list(_tiles(n, groups * cg * kh * kw, (ho, wo), g.itemsize))
     if len(blocks) == 1:
-        cols = np.matmul(wm, g.reshape(n, groups, o // groups, ho * wo))  # (N, G, K, L)
+        shape = (n, groups, cg * kh * kw, ho * wo)
+        gm = g.reshape(n, groups, o // groups, ho * wo)
+        cols = np.matmul(wm, gm, out=_scratch(shape, np.result_type(g, w), g))  # (N, G, K, L)
         return _col2im_matrix(
             cols.reshape(n, groups * cg * kh * kw, ho * wo),
             groups * cg,
@@ -169,10 +188,7 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
     blocks = list(_tiles(n, x.shape[1] * kh * kw, (ho, wo), x.itemsize))
     if len(blocks) == 1:
         cols = _im2col_matrix(x, kernel, stride, pads, dilation, (ho, wo))
-        cols = cols.reshape(n, groups, cg * kh * kw, ho * wo)
-        gm = g.reshape(n, groups, o // groups, ho * wo)
-        gw = _gemm(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
-        return gw.reshape(o, cg, kh, kw)
+        return _windows_weight_grad(cols, g, groups, (o, cg, kh, kw))
     gw = None
     for n0, n1, a, b in blocks:
         r0, r1, pads_h = _input_rows(a, b, x.shape[2], kh, stride[0], dilation[0], pads[0])
@@ -184,6 +200,43 @@ def _conv2d_weight_grad_np(x, g, kernel, stride, pads, dilation, groups):
         part = _gemm(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
         gw = part if gw is None else gw + part
     return gw.reshape(o, cg, kh, kw)
+
+
+def _windows_weight_grad(cols, g, groups, w_shape):
+    """The weight gradient from per-sample windows ``cols`` (N, C*kh*kw, Ho*Wo): per sample
+    and group g_n @ cols_n^T, summed over the samples."""
+    n, o = g.shape[:2]
+    cols = cols.reshape(n, groups, cols.shape[1] // groups, cols.shape[2])
+    gm = g.reshape(n, groups, o // groups, cols.shape[-1])
+    gw = _gemm(gm, cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, O/G, K)
+    return gw.reshape(w_shape)
+
+
+# ---- the numba backend keeps the windows for the weight gradient --------------------------------
+# The general path builds the window matrix twice per training step: in the forward, and again
+# for the weight gradient. On the numba backend, a convolution whose matrix fits in one block
+# (``_tiles``) keeps the forward's matrix instead when the weight's gradient will be wanted
+# (the matrix comes from autograd/kernels/buffers.py, so the next step reuses its memory). The
+# products are the general path's, on the same matrix: the same values bit for bit.
+_KEPT_WINDOWS_BUDGET = _IM2COL_BUDGET  # bytes (-1: never keep; the tests compare both paths)
+
+
+def _keeps_windows(x, w, out_hw, needs) -> bool:
+    """Whether conv2d of ``x`` (4-D) with ``w`` keeps its window matrix for the backward."""
+    if len(needs) < 2 or not needs[1] or x.ndim != 4 or x.shape[0] == 0:
+        return False
+    k = x.shape[1] * w.shape[2] * w.shape[3]
+    if x.shape[0] * k * out_hw[0] * out_hw[1] * x.itemsize > min(
+        _KEPT_WINDOWS_BUDGET, _IM2COL_BUDGET
+    ):
+        return False
+    return dispatch.kernels("conv", x, w) is not None
+
+
+def _conv2d_forward_keep(x, w, stride, pads, dilation, groups, out_hw):
+    """The general forward (one block) that also returns its per-sample window matrix."""
+    cols = _im2col_matrix(x, w.shape[2:], stride, pads, dilation, out_hw)
+    return _windows_product(w, cols, groups, out_hw), cols
 
 
 # ---- small convolutions: the whole batch in one GEMM ---------------------------------------------
@@ -421,17 +474,30 @@ class Convolution(Op):
                 _out_size(n, k, s, *p, d)
                 for n, k, s, p, d in zip(x2.shape[2:], w2.shape[2:], stride, pads, dilation)
             )
+        args = (stride, pads, dilation, groups)
         if _batch_major(x2, w2, out_hw):  # small: one GEMM, the windows kept for backward
-            y, cols = _conv2d_forward_batch(x2, w2, b, stride, pads, dilation, groups, out_hw)
-            ctx.args = (stride, pads, dilation, groups)
+            y, cols = _conv2d_forward_batch(x2, w2, b, *args, out_hw)
+            ctx.args, ctx.kept = args, "batch"
             ctx.save_for_backward(x, w, cols)
             return _from_2d(y) if x.ndim == 3 else y
+        if _keeps_windows(x2, w2, out_hw, ctx.needs_input_grad):  # numba: windows kept
+            y, cols = _conv2d_forward_keep(x2, w2, *args, out_hw)
+            ctx.kept = "samples"
+            y = _saved_with_bias(ctx, (x, w, cols), args, y, b)
+            return _from_2d(y) if x.ndim == 3 else y
         y = _conv_forward_np(x, w, stride, pads, dilation, groups, out_hw)
-        return _saved_with_bias(ctx, (x, w), (stride, pads, dilation, groups), y, b)
+        return _saved_with_bias(ctx, (x, w), args, y, b)
 
     @staticmethod
     def backward(ctx, g, xp):
         x, w, *cols = ctx.saved_tensors
+        if cols and not xp.graph and ctx.kept == "samples":
+            # the general VJP with the forward's windows for the weight gradient
+            need_x, need_w, need_b = ctx.needs_input_grad
+            gx = xp.conv2d_input_grad(g, w, tuple(x.shape[2:]), *ctx.args) if need_x else None
+            gw = _windows_weight_grad(cols[0], _as_2d(g), ctx.args[3], _as_2d(w).shape)
+            gb = xp.sum(g, _spatial_sum_dims(len(g.shape))) if need_b else None
+            return gx, (_from_2d(gw) if x.ndim == 3 else gw), gb
         if cols and not xp.graph:  # the batch-major forward kept its windows
             gx, gw, gb = _conv2d_backward_batch(
                 _as_2d(g), _as_2d(x).shape, _as_2d(w), cols[0], ctx.needs_input_grad, *ctx.args

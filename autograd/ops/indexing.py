@@ -316,18 +316,21 @@ class GetItem(Op):
         return _index_add_zeros(g, ctx.idx, ctx.in_shape, xp)
 
     @staticmethod
-    def backward_into(ctx, g, into):
+    def backward_into(ctx, g, into, dirty):
         """``backward`` added into ``into`` (see ``Op.backward_into``): for a basic index only,
         where no element repeats (advanced indices sum repeats before adding them)."""
         idx = ctx.idx
         if not _is_basic(idx):
-            return False
+            return None
         inside = into[idx] + g
         # ``backward``'s zeros are added to the rest of ``into`` too: ``-0.0 + 0.0`` is
-        # ``+0.0`` (as in torch), so a -0.0 gradient there must not stay -0.0
-        into += 0
+        # ``+0.0`` (as in torch), so a -0.0 gradient there must not stay -0.0. Only
+        # ``into[dirty]`` may hold one (the engine knows: the part an earlier slice wrote
+        # in this backward pass, else all of it); adding 0 changes nothing else.
+        part = into[dirty]  # (a view: a basic index or ``...``)
+        part += 0
         into[idx] = inside
-        return True
+        return idx
 
 
 class IndexAdd(Op):

@@ -38,6 +38,7 @@ from ..grad_mode import _grad_enabled
 from ..tensor import Tensor
 from ._util import require_0d_value, tracked
 from .indexing import _GRAD_KINDS, GetItem, IndexPut
+from .masking import _number_as
 
 __all__ = [
     "inplace_",
@@ -354,6 +355,8 @@ def fill_(self: Tensor, value) -> Tensor:
         # (a 0-d tensor is written as an array, not read with .item(): autograd.compile
         # replays the write with the tensor's new value)
     _check_inplace(self)
+    if not isinstance(value, Tensor):  # (torch's range check for an integer type)
+        value = _number_as(value, self._data.dtype)
     if _grad_enabled.get() and self._requires_grad or _dual(self):  # (value is a number here)
         return inplace_(self, _overwrite, Tensor._make(np.asarray(value, self._data.dtype)))
     write(_set_at, self, Ellipsis, value)
@@ -380,12 +383,24 @@ def copy_(self: Tensor, src) -> Tensor:
     return self
 
 
+def _basic_index(p) -> bool:
+    """An index torch applies as a view: an int (also a 0-d integer tensor), a slice, None."""
+    if isinstance(p, Tensor):
+        return p.ndim == 0 and p._data.dtype.kind in "iu"
+    return p is None or isinstance(p, (int, slice, np.integer)) and not isinstance(p, bool)
+
+
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
     from .indexing import check_index_put_dtype, index_put_slice, is_advanced_put
 
     if isinstance(value, Tensor) and value.dtype != self.dtype and is_advanced_put(index, value):
         check_index_put_dtype(self, value)
+    if self._requires_grad and self.grad_fn is None and _grad_enabled.get():
+        # torch takes the view ``self[ints/slices]`` first: its message names a view of a leaf
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(_basic_index(p) for p in parts):
+            raise RuntimeError(_VIEW_OF_LEAF_MSG)
 
     if isinstance(value, Tensor) and (
         _grad_enabled.get() and (value._requires_grad or self._requires_grad) or _dual(self, value)
@@ -393,6 +408,8 @@ def setitem_(self: Tensor, index, value) -> None:
         inplace_(self, index_put_slice, index, value)
         return
     _check_inplace(self)
+    if isinstance(value, (int, float)):  # (torch's range check for an integer type)
+        value = _number_as(value, self._data.dtype)
     if _grad_enabled.get() and self._requires_grad or _dual(self):
         v = value._data if isinstance(value, Tensor) else value
         inplace_(self, index_put_slice, index, Tensor._make(np.asarray(v, self._data.dtype)))

@@ -42,7 +42,13 @@ def _fill_value(input: Tensor, value, opname) -> Tensor:
 
 
 # torch names the C type in its overflow message
-_C_INT_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int"}
+_C_INT_NAMES = {
+    "uint8": "uint8_t",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int",
+    "int64": "int64_t",
+}
 
 
 def _number_as(value, npdtype) -> np.ndarray:
@@ -51,8 +57,10 @@ def _number_as(value, npdtype) -> np.ndarray:
     npdtype = np.dtype(npdtype)
     if npdtype.kind in "iu" and isinstance(value, (int, float, np.integer, np.floating)):
         info = np.iinfo(npdtype)
-        # an unsigned type takes negatives down to -max, wrapping them (-1 -> 255), as in torch
-        low = -info.max if npdtype.kind == "u" else info.min
+        # an unsigned type takes integers down to -max, wrapping them (-1 -> 255), as in torch
+        # (a float must be in range: -1.0 is refused, 127.5 fits uint8 and is truncated)
+        integral = isinstance(value, (int, np.integer))
+        low = -info.max if npdtype.kind == "u" and integral else info.min
         if not (low <= value <= info.max):  # (false for nan as well)
             name = _C_INT_NAMES.get(npdtype.name, npdtype.name + "_t")
             raise RuntimeError(f"value cannot be converted to type {name} without overflow")

@@ -106,7 +106,7 @@ def _np_gather_flat(x, index):
     k = dispatch.kernels("pooling", x)
     if k is not None and index.size:  # (an empty batch has no planes to reshape into)
         planes = x.shape[0] * x.shape[1]
-        out = np.empty(index.shape, x.dtype)
+        out = k.empty(index.shape, x.dtype)
         k.gather_flat(
             np.ascontiguousarray(x).reshape(planes, -1),
             np.ascontiguousarray(index).reshape(planes, -1),
@@ -123,8 +123,8 @@ def _np_scatter_add_flat(g, index, in_shape):
     k = dispatch.kernels("pooling", g)
     if k is not None and g.size:  # (an empty batch has no planes to reshape into)
         planes = in_shape[0] * in_shape[1]
-        out = np.zeros(in_shape, g.dtype)
-        k.scatter_add_flat(
+        out = k.empty(in_shape, g.dtype)  # (zeroed by the kernel, plane by plane)
+        k.scatter_add_flat_zeroed(
             np.ascontiguousarray(g).reshape(planes, -1),
             np.ascontiguousarray(index).reshape(planes, -1),
             out.reshape(planes, -1),
@@ -216,8 +216,8 @@ def _max_pool2d_forward_np(x, kernel, stride, pads, dilation):
     if k is not None:  # numba backend: one pass, no window copy
         ho = _out_size(h, kernel[0], stride[0], *pads[0], dilation[0])
         wo = _out_size(w, kernel[1], stride[1], *pads[1], dilation[1])
-        values = np.empty((n, c, ho, wo), x.dtype)
-        idx = np.empty((n, c, ho, wo), np.int64)
+        values = k.empty((n, c, ho, wo), x.dtype)  # (from kernels/buffers.py)
+        idx = k.empty((n, c, ho, wo), np.int64)
         planes = (np.ascontiguousarray(x).reshape(n * c, h, w),)
         outs = (values.reshape(n * c, ho, wo), idx.reshape(n * c, ho, wo))
         args = _window_args(kernel, stride, pads, dilation)

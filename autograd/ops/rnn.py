@@ -429,8 +429,8 @@ def _layer(cell, opname, input, states, w_ih, w_hh, b_ih, b_hh, reverse):
     _check(opname, cell, input, states, w_ih, w_hh, b_ih, b_hh, 3)
     if input.shape[0] == 0:
         raise ShapeError(
-            f"{opname}: the sequence is empty (input of shape {list(input.shape)}); "
-            "expected at least one time step"
+            "Expected sequence length to be larger than 0 in RNN "
+            f"({opname}: the sequence is empty, input of shape {list(input.shape)})"
         )
     h0, c0 = states if len(states) == 2 else (states[0], None)
     out = _OPS[cell].apply(input, h0, c0, w_ih, w_hh, b_ih, b_hh, cell=cell, reverse=bool(reverse))

@@ -113,8 +113,8 @@ def embedding(
             f"types: Long, Int; but got autograd.{kind} instead (while checking arguments "
             "for embedding)"
         )
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported")
     num = weight._data.shape[0]
     if padding_idx is not None:
         if not -num <= padding_idx < num:
@@ -132,7 +132,25 @@ def embedding(
     else:
         # (``_rows`` checked the indices: the take and its VJP need not look at them again)
         rows = take_along(weight, 0, derive(_rows, input, num=num), in_range=True)
+    if scale_grad_by_freq and rows.requires_grad:
+        # each row's gradient divided by how often its index occurs in ``input``
+        idx = _rows(input._data, num)
+        counts = np.bincount(idx, minlength=num)[idx] if idx.size else idx
+        rows = _ScaleGrad.apply(rows, (1.0 / counts).astype(rows._data.dtype)[:, None])
     return rows.reshape(input._data.shape + (weight._data.shape[1],))
+
+
+class _ScaleGrad(autograd.Function):
+    """The identity, whose backward multiplies the gradient by ``scale`` (an array)."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x.detach()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * autograd.tensor(ctx.scale), None
 
 
 def _rows(indices: np.ndarray, num: int) -> np.ndarray:

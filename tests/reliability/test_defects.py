@@ -620,3 +620,142 @@ def test_median_of_no_elements_is_recorded_and_named_like_torch():
     assert y.nanmedian().grad_fn.name() == "NanmedianBackward0"  # (was NanMedianBackward0)
     assert y.nanmedian(0).values.grad_fn.name() == "NanmedianBackward1"
     assert y.median(0).values.grad_fn.name() == "MedianBackward1"
+
+
+# ---- session 8 probes: the autograd API ------------------------------------------------------
+def test_grad_mode_decorators_cover_a_generators_body_like_torch():
+    # the decorator wrapped only the call that creates the generator: its body ran with the
+    # caller's grad mode
+    x = autograd.ones(2, requires_grad=True)
+
+    def body():
+        received = yield (x * 2).requires_grad, autograd.is_grad_enabled()
+        yield (x * 3).requires_grad, received
+        return "done"
+
+    for deco, mode in [
+        (autograd.no_grad(), False),
+        (autograd.enable_grad(), True),
+        (autograd.set_grad_enabled(False), False),
+        (autograd.inference_mode(), False),
+    ]:
+        gen = deco(body)()
+        with autograd.set_grad_enabled(not mode):
+            assert next(gen) == (mode, mode)
+            assert autograd.is_grad_enabled() is (not mode)  # paused: the caller's mode
+            assert gen.send("hi") == (mode, "hi")
+            with pytest.raises(StopIteration, match="done"):
+                next(gen)
+    gen = autograd.no_grad()(body)()
+    next(gen)
+    with pytest.raises(ValueError, match="boom"):
+        gen.throw(ValueError("boom"))
+    assert autograd.is_grad_enabled()
+
+
+def test_autograd_grad_options_like_torch():
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(ValueError, match="Expected allow_unused to be True or not passed"):
+        autograd.grad((x * 2).sum(), [x, z], allow_unused=False, materialize_grads=True)
+    with pytest.raises(RuntimeError, match="Tensor at index 1 appears to not have been used"):
+        autograd.grad((x * 2).sum(), [x, z])
+    with pytest.raises(RuntimeError, match="got 2 tensors and 1 gradients"):
+        autograd.grad([x * 2, x * 3], [x], [autograd.ones(3)])
+
+    def halve(g):
+        return g[:2]
+
+    y = x * 2
+    y.register_hook(halve)
+    with pytest.raises(RuntimeError, match="hook 'halve' has changed the size of value"):
+        y.sum().backward()
+
+
+def test_autograd_grad_is_grads_batched_like_torch():
+    # is_grads_batched=True raised NotImplementedError
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, autograd):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        z = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = x * x
+        (jac, unused) = lib.autograd.grad(
+            y, [x, z], lib.eye(3), is_grads_batched=True, allow_unused=True, retain_graph=True
+        )
+        (zeros,) = lib.autograd.grad(
+            (x * 1).sum(), [z], lib.ones(2), is_grads_batched=True, materialize_grads=True
+        )
+        (second,) = lib.autograd.grad(y, x, lib.eye(3), is_grads_batched=True, create_graph=True)
+        results.append((jac, unused, zeros, second.requires_grad))
+        with pytest.raises(RuntimeError, match="interpret the first dimension of each grad_output"):
+            lib.autograd.grad(x * 2, [x], lib.ones(2, 2), is_grads_batched=True)
+    (jac_t, unused_t, zeros_t, rg_t), (jac, unused, zeros, rg) = results
+    np.testing.assert_array_equal(jac.numpy(), jac_t.numpy())
+    np.testing.assert_array_equal(zeros.numpy(), zeros_t.numpy())
+    assert unused is unused_t is None and rg is rg_t is True
+
+
+def test_item_assignment_on_a_leaf_names_the_view_like_torch():
+    # ``x[0] = v`` writes through the view ``x[0]``: torch's message says so
+    for index, view in [(0, True), (slice(0, 2), True), (None, True), ([0], False), (..., False)]:
+        x = autograd.zeros(3, requires_grad=True)
+        message = ("a view of a leaf" if view else "^a leaf") + " Variable that requires grad"
+        with pytest.raises(RuntimeError, match=message):
+            x[index] = 1.0
+
+
+def test_embedding_scale_grad_by_freq_like_torch():
+    # scale_grad_by_freq=True raised NotImplementedError
+    torch = pytest.importorskip("torch")
+    w0 = np.random.default_rng(0).normal(size=(6, 3))
+    for padding_idx in (None, 2):
+        grads = []
+        for lib, emb in ((torch, torch.nn.functional.embedding), (autograd, F.embedding)):
+            w = lib.tensor(w0, requires_grad=True)
+            out = emb(lib.tensor([[0, 2, 2], [2, 5, 1]]), w, padding_idx, scale_grad_by_freq=True)
+            (out * lib.arange(18.0, dtype=out.dtype).reshape(2, 3, 3)).sum().backward()
+            grads.append(w.grad.numpy())
+        np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12)
+
+
+def test_unflatten_module_and_empty_rnn_sequence_errors_like_torch():
+    with pytest.raises(RuntimeError, match=r"unflatten: Provided sizes \[5, -1\] don't multiply"):
+        nn.Unflatten(1, (5, -1))(autograd.zeros(3, 12))  # (was reshape's message)
+    assert nn.Unflatten(-1, (2, -1))(autograd.zeros(3, 6)).shape == (3, 2, 3)
+    for rnn in (nn.RNN(4, 5), nn.GRU(4, 5), nn.LSTM(4, 5)):
+        with pytest.raises(RuntimeError, match="Expected sequence length to be larger than 0"):
+            rnn(autograd.zeros(0, 2, 4))
+
+
+def test_channels_last_needs_its_rank_like_torch():
+    # clone/contiguous accepted channels_last for any rank (torch refuses, the layout is 4-d)
+    with pytest.raises(RuntimeError, match="required rank 4 tensor to use channels_last format"):
+        autograd.zeros(2, 3).clone(memory_format=autograd.channels_last)
+    with pytest.raises(RuntimeError, match="required rank 5 tensor to use channels_last_3d"):
+        autograd.zeros(1, 2, 3, 4).contiguous(memory_format=autograd.channels_last_3d)
+    x = autograd.zeros(1, 2, 3, 4, requires_grad=True)
+    assert x.clone(memory_format=autograd.channels_last).grad_fn.name() == "CloneBackward0"
+
+
+def test_fills_of_integer_tensors_check_the_value_like_torch():
+    # full/full_like/fill_/x[i] = v cast with NumPy: 1e10 became -2**31 in int32, nan became 0,
+    # uint8's -1 raised OverflowError; torch wraps an int down to -max and refuses the rest
+    assert autograd.full((2,), -1, dtype=autograd.uint8).tolist() == [255, 255]
+    assert autograd.zeros(2, dtype=autograd.uint8).fill_(-129).tolist() == [127, 127]
+    x = autograd.zeros(2, dtype=autograd.uint8)
+    x[0] = -1
+    assert x.tolist() == [255, 0]
+    assert autograd.full((1,), -1.5, dtype=autograd.int8).tolist() == [-1]  # truncated
+    for make in (
+        lambda v: autograd.full((2,), v, dtype=autograd.int32),
+        lambda v: autograd.full_like(autograd.zeros(2, dtype=autograd.int32), v),
+        lambda v: autograd.zeros(2, dtype=autograd.int32).fill_(v),
+        lambda v: autograd.zeros(2, dtype=autograd.int32).new_full((2,), v),
+        lambda v: autograd.zeros(2, dtype=autograd.int32).__setitem__(0, v),
+    ):
+        for v in (1e10, float("nan"), 2**31):
+            with pytest.raises(RuntimeError, match="converted to type int without overflow"):
+                make(v)
+    with pytest.raises(RuntimeError, match="uint8_t without overflow"):  # a float below 0
+        autograd.zeros(2, dtype=autograd.uint8).masked_fill(autograd.tensor([True, False]), -1.5)
