@@ -115,3 +115,38 @@ def test_kernel_activation_outputs_reuse_memory_only_when_dead():
     y3 = autograd.kernels.run_activation("sigmoid", x)
     assert _addr(y3) == addr
     np.testing.assert_array_equal(y3, y2)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_kernel_buffers_work_in_a_child_forked_while_another_thread_holds_the_lock():
+    import os
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with buffers._lock:
+            holding.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    holding.wait(5)
+    pid = os.fork()
+    if pid == 0:  # the child: the holding thread does not exist here
+        try:
+            a = buffers.empty(BIG, np.float32)  # waited forever on the copied lock before
+            os._exit(0 if a.shape == BIG else 1)
+        finally:
+            os._exit(2)
+    release.set()
+    t.join()
+    for _ in range(100):  # at most 10 s
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        threading.Event().wait(0.1)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung in buffers.empty")
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import math
+import os
 import threading
 from sys import getrefcount
 
@@ -40,6 +41,19 @@ _max_bytes = 256 << 20
 MAX_KEPT = 64  # arrays kept at most (``empty`` looks through them all)
 _kept: list = []  # most recently used last
 _lock = threading.Lock()  # two threads must not both take the same free array
+
+
+def _after_fork_in_child():
+    """A forked child starts with a fresh lock and an empty list: another thread of the
+    parent may have held the lock at the fork (the child, which has no such thread, would
+    wait on it forever) and been half-way through changing the list."""
+    global _lock
+    _lock = threading.Lock()
+    _kept.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 # References to a kept array that nothing else uses, when ``empty`` checks it: the list's,
 # the loop variable's and ``getrefcount``'s argument (tests/test_kernels_buffers.py pins it).
