@@ -348,10 +348,15 @@ def randint(
     if high is None:
         low, high = 0, low
     dt = _dt.as_dtype(dtype) if dtype is not None else _dt.int64
-    shape = _shape((tuple(size),))
     # a 1-D size passed as an int draws the same numbers as (n,) but skips NumPy's element
-    # count of a tuple size (the common get_batch call, randint(n, (batch,)))
-    drawn = _gen(generator).integers(low, high, shape[0] if len(shape) == 1 else shape)
+    # count of a tuple size; the common get_batch call, randint(n, (batch,)), also skips the
+    # general size parsing (a plain non-negative int needs no conversion or check)
+    if type(size) is tuple and len(size) == 1 and type(size[0]) is int and size[0] >= 0:
+        n = size[0]
+    else:
+        shape = _shape((tuple(size),))
+        n = shape[0] if len(shape) == 1 else shape
+    drawn = _gen(generator).integers(low, high, n)
     return _finish(drawn.astype(dt.np, copy=False), requires_grad)
 
 

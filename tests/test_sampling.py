@@ -365,3 +365,19 @@ def test_randint_1d_draws_the_same_numbers_as_the_tuple_path():
     rows = autograd.randint(-5, 1000, (1, 40))
     assert flat.shape == (40,) and flat.dtype == autograd.int64
     assert flat.tolist() == rows[0].tolist()
+
+
+def test_randint_plain_int_size_matches_the_general_size_parsing():
+    # (n,) with a plain int skips the size parsing; every other spelling of the same size
+    # (parsed in full) must draw the same numbers, dtype and all, and bad sizes still raise
+    draws = []
+    for size in ((40,), [40], (np.int64(40),), autograd.Size([40]), (autograd.tensor(40),)):
+        autograd.manual_seed(3)
+        draws.append(autograd.randint(2, 900, size, dtype=autograd.int32))
+    assert all(d.dtype == autograd.int32 and d.shape == (40,) for d in draws)
+    assert all(d.tolist() == draws[0].tolist() for d in draws)
+    assert autograd.randint(5, (0,)).shape == (0,)
+    with pytest.raises(RuntimeError, match=r"negative dimension -1: \[-1\]"):
+        autograd.randint(5, (-1,))
+    with pytest.raises(TypeError, match="size must be a sequence of ints"):
+        autograd.randint(5, (2.0,))
