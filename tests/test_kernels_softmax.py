@@ -390,6 +390,23 @@ def test_row_max_skips_nan_and_rows_with_nan_stay_nan(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_max_is_np_fmax_for_every_row_length(dtype):
+    """``_max`` (the vectorised loop covers the whole row, a[0] included) equals
+    ``np.fmax.reduce`` bit for bit for lengths around the SIMD widths, with the maximum or a
+    nan first, in the body or last, and for an all-nan row."""
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 15, 16, 17, 31, 32, 63, 64, 65, 127, 128, 129, 1000):
+        a = rng.standard_normal(n).astype(dtype)
+        for j in {0, n // 2, n - 1}:
+            for v in (1e3, np.nan):
+                b = a.copy()
+                b[j] = v
+                assert K._max(b) == np.fmax.reduce(b) or np.isnan(b).all()
+        assert K._max(a) == a.max()
+    assert np.isnan(K._max(np.full(64, np.nan, dtype)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("cols", [1, 5, 32, K._SHORT_ROW])
 def test_short_row_block_kernel_matches_the_row_kernel(dtype, cols):
     """softmax_short_rows (blocks of rows, for short rows) against softmax_rows (one row at a

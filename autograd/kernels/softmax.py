@@ -85,7 +85,10 @@ else:
 def _max(a):
     """Maximum of a non-empty 1-d array, ignoring nan (nan only if all are nan)."""
     m = a[0]
-    for j in range(1, a.size):
+    # (from 0, not 1: max(a[0], a[0]) changes nothing, and the vectorised loop then covers
+    # the whole row, e.g. all 64 elements of a row of 64 instead of 63, which left every
+    # element of it to the scalar remainder loop)
+    for j in range(a.size):
         m = _fmax(m, a[j])
     return m
 
