@@ -19,42 +19,8 @@ Example:
     (tensor([1., 3.]), tensor([0., 1.]))
 """
 
-from .basic_transforms import (
-    AbsTransform,
-    AffineTransform,
-    ComposeTransform,
-    ExpTransform,
-    PowerTransform,
-    SigmoidTransform,
-    SoftmaxTransform,
-    SoftplusTransform,
-    TanhTransform,
-    Transform,
-    identity_transform,
-)
-from .event_transforms import (
-    IndependentTransform,
-    LowerCholeskyTransform,
-    PositiveDefiniteTransform,
-    ReshapeTransform,
-    StickBreakingTransform,
-)
+from . import basic_transforms, event_transforms
+from .basic_transforms import *  # each module lists its public names in its __all__
+from .event_transforms import *
 
-__all__ = [
-    "Transform",
-    "ComposeTransform",
-    "ExpTransform",
-    "PowerTransform",
-    "SigmoidTransform",
-    "TanhTransform",
-    "SoftplusTransform",
-    "AbsTransform",
-    "AffineTransform",
-    "SoftmaxTransform",
-    "IndependentTransform",
-    "ReshapeTransform",
-    "StickBreakingTransform",
-    "LowerCholeskyTransform",
-    "PositiveDefiniteTransform",
-    "identity_transform",
-]
+__all__ = basic_transforms.__all__ + event_transforms.__all__
