@@ -13,10 +13,13 @@ infinite once ``tanh(x)`` rounds to 1, which is why SAC-style policies use
 
 Example:
     >>> import autograd
-    >>> t = AffineTransform(loc=1.0, scale=2.0)
-    >>> y = t(autograd.tensor([0.0, 1.0]))
-    >>> y, t.inv(y)
-    (tensor([1., 3.]), tensor([0., 1.]))
+    >>> x = autograd.tensor([20.0])
+    >>> y = TanhTransform()(x)
+    >>> TanhTransform().inv(y)  # tanh(20) rounds to 1
+    tensor([inf])
+    >>> t = TanhTransform(cache_size=1)
+    >>> t.inv(t(x)) is x
+    True
 """
 
 from . import basic_transforms, event_transforms
