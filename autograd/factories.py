@@ -199,11 +199,11 @@ def full(
 
 
 def _fill_number(value, npdtype):
-    """A number ``full`` may write into ``npdtype``: an integer type refuses what it cannot
-    hold (NumPy wrapped 1e10 to -2**31 and made nan 0), as torch does."""
+    """A number ``full`` may write into ``npdtype``: a type refuses what it cannot hold
+    (NumPy wrapped 1e10 to -2**31, made nan 0 and 1e300 inf in float32), as torch does."""
     from .ops.masking import _number_as
 
-    if isinstance(value, (bool, Tensor)) or np.dtype(npdtype).kind not in "iu":
+    if isinstance(value, (bool, Tensor)) or np.dtype(npdtype).kind not in "iuf":
         return value
     return _number_as(value, npdtype)
 

@@ -6,6 +6,8 @@ Indexing by tensors and slices (getitem, index_put, take/put) is in ``indexing.p
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from .. import dtypes as _dt
 from ..errors import DTypeError
@@ -49,6 +51,7 @@ _C_INT_NAMES = {
     "int32": "int",
     "int64": "int64_t",
 }
+_C_FLOAT_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
 def _number_as(value, npdtype) -> np.ndarray:
@@ -63,6 +66,13 @@ def _number_as(value, npdtype) -> np.ndarray:
         low = -info.max if npdtype.kind == "u" and integral else info.min
         if not (low <= value <= info.max):  # (false for nan as well)
             name = _C_INT_NAMES.get(npdtype.name, npdtype.name + "_t")
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    elif npdtype.kind == "f" and isinstance(value, (int, float, np.integer, np.floating)):
+        # a finite number beyond the type's range is refused, as in torch (NumPy's cast
+        # would make it inf with an "overflow encountered in cast" warning); inf and nan pass
+        finite = not isinstance(value, (float, np.floating)) or math.isfinite(value)
+        if finite and abs(value) > float(np.finfo(npdtype).max):
+            name = _C_FLOAT_NAMES.get(npdtype.name, npdtype.name)
             raise RuntimeError(f"value cannot be converted to type {name} without overflow")
     return np.asarray(value).astype(npdtype)
 

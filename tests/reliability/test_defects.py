@@ -759,3 +759,24 @@ def test_fills_of_integer_tensors_check_the_value_like_torch():
                 make(v)
     with pytest.raises(RuntimeError, match="uint8_t without overflow"):  # a float below 0
         autograd.zeros(2, dtype=autograd.uint8).masked_fill(autograd.tensor([True, False]), -1.5)
+
+
+def test_fills_of_float_tensors_refuse_a_finite_value_beyond_the_type_like_torch():
+    # fill_/full/masked_fill/x[i] = v of a float32 tensor with 1e300 let NumPy's "overflow
+    # encountered in cast" warning escape; torch refuses a finite value the type cannot hold
+    mask = autograd.tensor([True, False])
+    for make in (
+        lambda v: autograd.zeros(2).fill_(v),
+        lambda v: autograd.full((2,), v, dtype=autograd.float32),
+        lambda v: autograd.zeros(2).masked_fill(mask, v),
+        lambda v: autograd.zeros(2).__setitem__(0, v),
+    ):
+        for v in (1e300, -1e39, 2**200):
+            with pytest.raises(RuntimeError, match="converted to type float without overflow"):
+                make(v)
+    # inf and nan are written, as in torch
+    assert autograd.zeros(1).fill_(float("-inf")).tolist() == [float("-inf")]
+    assert np.isnan(autograd.full((1,), float("nan"), dtype=autograd.float32).item())
+    assert autograd.full((1,), 1e300, dtype=autograd.float64).tolist() == [1e300]
+    with pytest.raises(RuntimeError, match="converted to type c10::Half without overflow"):
+        autograd.zeros(1, dtype=autograd.float16).fill_(70000)
