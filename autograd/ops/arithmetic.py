@@ -612,7 +612,10 @@ def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:
         raise RuntimeError(
             "For integral input tensors, argument value must not be a floating point number."
         )
-    return Addcmul.apply(x, t1, t2, value=value)
+    # torch refuses a value the type cannot hold and wraps an int down to -max (-1 -> 255
+    # in uint8, which NumPy's uint8 arithmetic would refuse)
+    held = _number_as(value, x._data.dtype).item()
+    return Addcmul.apply(x, t1, t2, value=held if x._data.dtype.kind in "iu" else value)
 
 
 register(
@@ -674,6 +677,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:
             "implementation: (input + value * tensor1 / tensor2), for all dtypes."
         )
     (x, t1, t2), _, dt = operands(input, tensor1, tensor2)
+    _number_as(value, x._data.dtype)  # (torch refuses a value the type cannot hold)
     return Addcdiv.apply(x, t1, t2, value=value)
 
 

@@ -451,7 +451,8 @@ def fill_diagonal_(self: Tensor, fill_value, wrap: bool = False) -> Tensor:
         # restart every cols + 1 rows, as NumPy's flat stride cols + 1 does
         flat = np.arange(0, shape[0] * shape[1], shape[1] + 1)
         idx = np.unravel_index(flat, shape)
-    value = Tensor._make(np.asarray(fill_value, self._data.dtype))
+    # (torch refuses a number the type cannot hold; -1 wraps to 255 in uint8)
+    value = Tensor._make(_number_as(fill_value, self._data.dtype))
     return inplace_(self, lambda t: IndexPut.apply(t, value, idx=tuple(idx)))
 
 

@@ -26,6 +26,7 @@ from .indexing import (
     _take,
     _wrap_indices,
 )
+from .masking import _number_as
 from .registry import OpInfo, Sample, register, torch_functional
 from ..dtypes import FLOAT_KINDS
 
@@ -273,7 +274,8 @@ def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None
     dim, idx, src = _scatter_prepare(input, dim, index, src, "scatter")
     if src is None:
         shape = np.broadcast_shapes(*[getattr(i, "shape", ()) for i in idx])  # = index's
-        src = Tensor._make(np.full(shape, value, dtype=input._data.dtype))
+        # (torch refuses a value the type cannot hold; NumPy would raise OverflowError)
+        src = Tensor._make(np.full(shape, _number_as(value, input._data.dtype)))
     if reduce == "add":
         return ScatterAdd.apply(input, src, idx=idx)
     if reduce == "multiply":

@@ -780,3 +780,26 @@ def test_fills_of_float_tensors_refuse_a_finite_value_beyond_the_type_like_torch
     assert autograd.full((1,), 1e300, dtype=autograd.float64).tolist() == [1e300]
     with pytest.raises(RuntimeError, match="converted to type c10::Half without overflow"):
         autograd.zeros(1, dtype=autograd.float16).fill_(70000)
+
+
+def test_scatter_addcmul_fill_diagonal_values_are_checked_like_torch():
+    # scatter(value=300), addcmul(value=300) and fill_diagonal_(-1) on uint8 raised NumPy's
+    # OverflowError; torch wraps an int down to -max (-1 -> 255) and refuses the rest
+    u8 = autograd.uint8
+    one = autograd.ones(2, dtype=u8)
+    msg = "converted to type uint8_t without overflow"
+    for make in (
+        lambda v: autograd.zeros(3, dtype=u8).scatter_(0, autograd.tensor([0]), v),
+        lambda v: autograd.zeros(3, dtype=u8).scatter(0, autograd.tensor([0]), value=v),
+        lambda v: autograd.addcmul(autograd.zeros(2, dtype=u8), one, one, value=v),
+        lambda v: autograd.zeros(2, 2, dtype=u8).fill_diagonal_(v),
+    ):
+        with pytest.raises(RuntimeError, match=msg):
+            make(300)
+        assert make(-1).tolist()[0] in (255, [255, 0])
+    with pytest.raises(RuntimeError, match=msg):
+        autograd.zeros(2, 2, dtype=u8).fill_diagonal_(-1.0)
+    with pytest.raises(RuntimeError, match="converted to type float without overflow"):
+        autograd.zeros(2, 2).fill_diagonal_(1e300)
+    with pytest.raises(RuntimeError, match="converted to type float without overflow"):
+        autograd.addcdiv(autograd.zeros(2), autograd.ones(2), autograd.ones(2), value=1e300)
