@@ -7,6 +7,7 @@ Random factories draw from ``autograd.random.default_generator`` (seeded by
 
 from __future__ import annotations
 
+import builtins
 import warnings
 
 import numpy as np
@@ -67,10 +68,46 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         tensor([1., 2.], requires_grad=True)
     """
     _check_device(device, pin_memory, "tensor")
-    t = Tensor._make(_to_array(data, dtype))
+    try:
+        arr = _to_array(data, dtype)
+    except (OverflowError, ValueError) as e:
+        # NumPy refused a number for an integer dtype (-1 for uint8, nan): torch's rule instead
+        if dtype is None or isinstance(data, (np.ndarray, Tensor)):
+            raise
+        npdtype = _dt.as_dtype(dtype).np
+        if npdtype.kind not in "iu":
+            raise
+        numbers = _numbers_as(data, npdtype)  # (torch's error for a number it refuses)
+        try:
+            arr = np.array(numbers, npdtype)
+        except ValueError:  # (not a number's fault: ragged data, ...)
+            raise e from None
+    t = Tensor._make(arr)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _numbers_as(data, npdtype):
+    """The numbers of nested sequences ``data`` as 0-d arrays of the integer ``npdtype``, as
+    torch.tensor converts them: an unsigned type wraps an int down to -max (-1 -> 255 in
+    uint8) and every other number out of range is refused."""
+    from .ops.masking import _number_as
+
+    if isinstance(data, (list, tuple, builtins.range)):  # (``range`` is torch's, below)
+        return [_numbers_as(v, npdtype) for v in data]
+    if isinstance(data, Tensor):
+        data = data._data
+    if isinstance(data, np.ndarray):
+        return data.astype(npdtype)  # (an array is cast as it is, wrapping, as in torch)
+    if isinstance(data, int) and not -(2**63) <= data < 2**63:
+        raise ValueError("Overflow when unpacking long long")
+    try:
+        return _number_as(data, npdtype)
+    except RuntimeError:  # (torch.tensor names the dtype, not the C type as fill_ does)
+        raise RuntimeError(
+            f"value cannot be converted to type {npdtype.name} without overflow"
+        ) from None
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:

@@ -125,6 +125,12 @@ def _infer_dtype(data):
 
 def _to_array(data, dtype=None) -> np.ndarray:
     """Convert nested lists / arrays / tensors / numbers into a fresh ndarray of ``dtype``."""
+    # (a number beyond a float type becomes inf without NumPy's overflow warning, as in torch)
+    with np.errstate(over="ignore"):
+        return _array_of(data, dtype)
+
+
+def _array_of(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
         arr = data._data
         dt = _dt.as_dtype(dtype) if dtype is not None else data.dtype

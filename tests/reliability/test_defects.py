@@ -803,3 +803,30 @@ def test_scatter_addcmul_fill_diagonal_values_are_checked_like_torch():
         autograd.zeros(2, 2).fill_diagonal_(1e300)
     with pytest.raises(RuntimeError, match="converted to type float without overflow"):
         autograd.addcdiv(autograd.zeros(2), autograd.ones(2), autograd.ones(2), value=1e300)
+
+
+def test_tensor_from_numbers_of_an_integer_dtype_like_torch():
+    # tensor/as_tensor/new_tensor of [-1] or 300 as uint8 raised NumPy's OverflowError; torch
+    # wraps an int down to -max (-1 -> 255) and refuses the rest naming the dtype
+    u8 = autograd.uint8
+    assert autograd.tensor([-1, -255], dtype=u8).tolist() == [255, 1]
+    assert autograd.tensor(-1, dtype=u8).item() == 255
+    assert autograd.as_tensor([[1, -1]], dtype=u8).tolist() == [[1, 255]]
+    assert autograd.zeros(1, dtype=u8).new_tensor([-1]).tolist() == [255]
+    for make in (
+        lambda v: autograd.tensor(v, dtype=u8),
+        lambda v: autograd.as_tensor([1, v], dtype=u8),
+        lambda v: autograd.zeros(1, dtype=u8).new_tensor([v]),
+    ):
+        for v in (300, -256, -1.0, float("nan")):
+            with pytest.raises(RuntimeError, match="converted to type uint8 without overflow"):
+                make(v)
+    with pytest.raises(RuntimeError, match="converted to type int32 without overflow"):
+        autograd.tensor([2**40], dtype=autograd.int32)
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        autograd.tensor([2**64], dtype=autograd.int64)
+    # an array is cast as it is (wrapping), as in torch; a float too large for the type is inf
+    assert autograd.tensor(np.array([-1, 300]), dtype=u8).tolist() == [255, 44]
+    assert autograd.tensor([1e300], dtype=autograd.float32).tolist() == [float("inf")]
+    with pytest.raises(ValueError, match="rectangular"):  # other errors are unchanged
+        autograd.tensor([[1, -1], [2]], dtype=u8)
