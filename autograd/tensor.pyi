@@ -194,13 +194,14 @@ class Tensor:
     __rrshift__ = __rshift__ = __rsub__ = __rtruediv__ = __rxor__ = __xor__ = arctan2_ = arctan2
     atan2 = atan2_ = bitwise_and = bitwise_and_ = bitwise_left_shift = bitwise_left_shift_ = arctan2
     bitwise_or = bitwise_or_ = bitwise_right_shift = bitwise_right_shift_ = bitwise_xor = arctan2
-    bitwise_xor_ = copysign = copysign_ = eq = floor_divide = floor_divide_ = fmax = fmin = arctan2
-    fmod = fmod_ = gcd = gcd_ = ge = greater = greater_equal = gt = hypot = hypot_ = arctan2
-    igamma = igamma_ = igammac = igammac_ = inner = kron = lcm = lcm_ = ldexp = le = less = arctan2
-    less_equal = logaddexp = logaddexp2 = logical_and = logical_and_ = logical_or = arctan2
-    logical_or_ = logical_xor = logical_xor_ = lt = matmul = maximum = minimum = mul = arctan2
-    mul_ = multiply = multiply_ = ne = nextafter = nextafter_ = not_equal = remainder = arctan2
-    remainder_ = reshape_as = view_as = xlogy = xlogy_ = arctan2
+    bitwise_xor_ = copysign = copysign_ = eq = eq_ = floor_divide = floor_divide_ = fmax = arctan2
+    fmin = fmod = fmod_ = gcd = gcd_ = ge = ge_ = greater = greater_ = greater_equal = arctan2
+    greater_equal_ = gt = gt_ = hypot = hypot_ = igamma = igamma_ = igammac = igammac_ = arctan2
+    inner = kron = lcm = lcm_ = ldexp = le = le_ = less = less_ = less_equal = less_equal_ = arctan2
+    logaddexp = logaddexp2 = logical_and = logical_and_ = logical_or = logical_or_ = arctan2
+    logical_xor = logical_xor_ = lt = lt_ = matmul = maximum = minimum = mul = mul_ = arctan2
+    multiply = multiply_ = ne = ne_ = nextafter = nextafter_ = not_equal = not_equal_ = arctan2
+    remainder = remainder_ = reshape_as = view_as = xlogy = xlogy_ = arctan2
     def argsort(
         self,
         dim: builtins.int = -1,

@@ -376,6 +376,19 @@ METHODS = {
     "zero_": zero_,
     "fill_": fill_,
     "fill_diagonal_": ops.fill_diagonal_,
+    # in-place comparisons: 1/0 in the tensor's own dtype (``ge_`` and ``greater_equal_``, ...)
+    **{
+        f"{name}_": _inplace_method(f"{name}_", ops.compare.COMPARED_IN_PLACE[short])
+        for short, names in [
+            ("eq", ("eq",)),
+            ("ne", ("ne", "not_equal")),
+            ("lt", ("lt", "less")),
+            ("le", ("le", "less_equal")),
+            ("gt", ("gt", "greater")),
+            ("ge", ("ge", "greater_equal")),
+        ]
+        for name in names
+    },
     "copy_": copy_,
     "addcmul": addcmul,
     "addcdiv": addcdiv,

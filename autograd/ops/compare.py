@@ -15,7 +15,7 @@ from ..function import Op, derive
 from ..forward_ad import elementwise_jvp
 from ..tensor import Tensor
 from . import xp as _xp
-from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands
+from ._util import as_tensor_operand, binary_op, broadcast_shapes, operands, tracked
 from ._util import _reject, _torch_dtype_name
 from .masking import _number_as
 from .registry import OpInfo, Sample, register
@@ -107,6 +107,51 @@ gt = greater = _compare(np.greater, "gt")
 gt.__doc__ = "Elementwise ``input > other`` (bool result)."
 ge = greater_equal = _compare(np.greater_equal, "ge")
 ge.__doc__ = "Elementwise ``input >= other`` (bool result)."
+
+
+class _ComparedInPlace(Op):
+    """``x.ge_(other)`` and the other in-place comparisons when ``x`` requires grad: 1 and 0
+    in the operands' dtype, recorded with a zero gradient, as torch records ``GeBackward0``
+    (the old value's history is cut: a comparison does not depend smoothly on its inputs)."""
+
+    @staticmethod
+    def forward(ctx, a, b, fn):
+        return fn(a, b).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g, xp):
+        zeros = xp.zeros_like(g)
+        return zeros, zeros
+
+
+def _compare_in_place(name, compare, np_fn):
+    """The function ``x.<name>_(other)`` writes into ``x`` (ops/inplace.py ``inplace_`` casts
+    it to x's dtype): the bool comparison, or 1/0 recorded with a zero gradient when an
+    operand requires grad."""
+    recorded = type(name.capitalize(), (_ComparedInPlace,), {"__doc__": _ComparedInPlace.__doc__})
+
+    def fn(input, other) -> Tensor:
+        if isinstance(other, Tensor) and tracked(other) or tracked(input):
+            (a, b), _, _ = operands(input, other)
+            return recorded.apply(a, b, fn=np_fn)
+        return compare(input, other)
+
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+# (bound as Tensor methods ``eq_`` ... by tensor_methods.py, with the aliases' names too)
+COMPARED_IN_PLACE = {
+    name: _compare_in_place(name, compare, np_fn)
+    for name, compare, np_fn in [
+        ("eq", eq, np.equal),
+        ("ne", ne, np.not_equal),
+        ("lt", lt, np.less),
+        ("le", le, np.less_equal),
+        ("gt", gt, np.greater),
+        ("ge", ge, np.greater_equal),
+    ]
+}
 
 
 # ---- where --------------------------------------------------------------------------------

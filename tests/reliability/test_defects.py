@@ -830,3 +830,27 @@ def test_tensor_from_numbers_of_an_integer_dtype_like_torch():
     assert autograd.tensor([1e300], dtype=autograd.float32).tolist() == [float("inf")]
     with pytest.raises(ValueError, match="rectangular"):  # other errors are unchanged
         autograd.tensor([[1, -1], [2]], dtype=u8)
+
+
+def test_in_place_comparisons_like_torch():
+    # x.eq_/ne_/lt_/le_/gt_/ge_ were missing; torch writes 1/0 in the tensor's own dtype and,
+    # on a tensor that requires grad, records GeBackward0 & co. with a zero gradient
+    torch = pytest.importorskip("torch")
+    for name in ("eq", "ne", "lt", "le", "gt", "ge", "not_equal", "less", "greater_equal"):
+        for data, other in (([1.0, 2.0, 3.0], 2), ([1, 2, 3], [2.5, 2.0, 0.0]), ([1, 0], True)):
+            ours, theirs = autograd.tensor(data), torch.tensor(data)
+            o_other = autograd.tensor(other) if isinstance(other, list) else other
+            t_other = torch.tensor(other) if isinstance(other, list) else other
+            assert getattr(ours, name + "_")(o_other) is ours
+            getattr(theirs, name + "_")(t_other)
+            assert ours.tolist() == theirs.tolist() and ours.dtype.name == str(theirs.dtype)[6:]
+    b = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = b * 2
+    y.ge_(3)
+    assert y.tolist() == [0.0, 1.0, 1.0] and y.grad_fn.name() == "GeBackward0"
+    y.sum().backward()
+    assert b.grad.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        b.lt_(1)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        autograd.zeros(2).ne_(autograd.zeros(2, 1))
