@@ -24,7 +24,7 @@ import autograd
 from autograd.tensor import Size, Tensor
 
 from . import constraints
-from .utils import _softplus, _sum_rightmost, broadcast_all, finfo
+from .utils import _inner_property, _softplus, _sum_rightmost, broadcast_all, finfo
 
 __all__ = [
     "Transform",
@@ -141,21 +141,10 @@ class _InverseTransform(Transform):
         super().__init__(cache_size=transform._cache_size)
         self._inv = transform  # strong, unlike the base class's weak reference
 
-    @property
-    def domain(self):
-        return self._inv.codomain
-
-    @property
-    def codomain(self):
-        return self._inv.domain
-
-    @property
-    def bijective(self):
-        return self._inv.bijective
-
-    @property
-    def sign(self):
-        return self._inv.sign
+    domain = _inner_property("_inv", "codomain")
+    codomain = _inner_property("_inv", "domain")
+    bijective = _inner_property("_inv", "bijective")
+    sign = _inner_property("_inv", "sign")
 
     @property
     def inv(self):

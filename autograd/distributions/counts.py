@@ -17,7 +17,7 @@ from autograd.tensor import Size
 from . import constraints
 from .discrete import Categorical, _BinaryTrials, _expanded_probs_logits
 from .distribution import Distribution
-from .utils import _softplus, broadcast_all, finfo
+from .utils import _inner_property, _softplus, broadcast_all, finfo
 
 __all__ = ["Binomial", "Geometric", "NegativeBinomial", "Multinomial"]
 
@@ -265,17 +265,9 @@ class Multinomial(Distribution):
     def support(self):
         return constraints.multinomial(self.total_count)
 
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
+    logits = _inner_property("_categorical", "logits")
+    probs = _inner_property("_categorical", "probs")
+    param_shape = _inner_property("_categorical", "param_shape")
 
     @property
     def mean(self):

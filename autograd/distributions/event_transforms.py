@@ -11,7 +11,7 @@ from autograd.tensor import Size
 
 from . import constraints
 from .basic_transforms import SigmoidTransform, Transform
-from .utils import _softplus, _sum_rightmost, finfo
+from .utils import _inner_property, _softplus, _sum_rightmost, finfo
 
 __all__ = [
     "IndependentTransform",
@@ -52,13 +52,8 @@ class IndependentTransform(Transform):
     def codomain(self):
         return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
 
-    @property
-    def bijective(self):
-        return self.base_transform.bijective
-
-    @property
-    def sign(self):
-        return self.base_transform.sign
+    bijective = _inner_property("base_transform", "bijective")
+    sign = _inner_property("base_transform", "sign")
 
     def _call(self, x):
         if x.ndim < self.domain.event_dim:

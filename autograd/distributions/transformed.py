@@ -29,7 +29,7 @@ from .heavy_tailed import Cauchy
 from .multivariate import Independent
 from .transforms import AbsTransform, AffineTransform, ComposeTransform, ExpTransform
 from .transforms import PowerTransform, Transform
-from .utils import _sum_rightmost, broadcast_all, euler_constant, finfo
+from .utils import _inner_property, _sum_rightmost, broadcast_all, euler_constant, finfo
 
 __all__ = [
     "TransformedDistribution",
@@ -118,9 +118,7 @@ class TransformedDistribution(Distribution):
             support = constraints.independent(support, len(self.event_shape) - support.event_dim)
         return support
 
-    @property
-    def has_rsample(self):
-        return self.base_dist.has_rsample
+    has_rsample = _inner_property("base_dist", "has_rsample")
 
     def _forward(self, x):
         for transform in self.transforms:
@@ -201,13 +199,8 @@ class LogNormal(_OnBase):
         base = Normal(loc, scale, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
-    @property
-    def loc(self):
-        return self.base_dist.loc
-
-    @property
-    def scale(self):
-        return self.base_dist.scale
+    loc = _inner_property("base_dist", "loc")
+    scale = _inner_property("base_dist", "scale")
 
     @property
     def mean(self):
@@ -233,10 +226,7 @@ class _Folded(_OnBase):
     support = constraints.nonnegative
     has_rsample = True
     arg_constraints = {"scale": constraints.positive}
-
-    @property
-    def scale(self):
-        return self.base_dist.scale
+    scale = _inner_property("base_dist", "scale")
 
     @property
     def mode(self):
@@ -298,9 +288,7 @@ class HalfCauchy(_Folded):
     def mean(self):
         return autograd.full(self._extended_shape(), math.inf, dtype=self.scale.dtype)
 
-    @property
-    def variance(self):
-        return self.base_dist.variance
+    variance = _inner_property("base_dist", "variance")
 
 
 class Gumbel(_OnBase):
