@@ -284,17 +284,22 @@ def _widened(constraint, event_dim: int):
 identity_transform = ComposeTransform([])
 
 
-class _ElementwiseBijection(Transform):
-    """A strictly increasing map applied to every element: ``__eq__`` compares types, the
-    sign is +1 and ``with_cache`` comes from the base class."""
-
-    bijective = True
-    sign = +1
+class _ParameterFree(Transform):
+    """A transform without parameters: any two instances of its type are the same map, so
+    ``__eq__`` compares types (the hash stays the base class's, by identity)."""
 
     def __eq__(self, other):
         return isinstance(other, type(self))
 
     __hash__ = object.__hash__
+
+
+class _ElementwiseBijection(_ParameterFree):
+    """A strictly increasing map applied to every element: the sign is +1 and ``with_cache``
+    comes from the base class."""
+
+    bijective = True
+    sign = +1
 
 
 class ExpTransform(_ElementwiseBijection):
@@ -389,7 +394,7 @@ class SoftplusTransform(_ElementwiseBijection):
         return -_softplus(-x)  # log sigmoid(x)
 
 
-class AbsTransform(Transform):
+class AbsTransform(_ParameterFree):
     """``y = |x|`` (not injective: the inverse returns the positive root).
 
     Example:
@@ -399,11 +404,6 @@ class AbsTransform(Transform):
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.abs()
@@ -541,7 +541,7 @@ class AffineTransform(Transform):
     inverse_shape = forward_shape
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(_ParameterFree):
     """Unconstrained vectors -> probability vectors, ``softmax`` over the last dimension (not
     bijective: the inverse is ``log``, one of the many preimages).
 
@@ -552,11 +552,6 @@ class SoftmaxTransform(Transform):
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         probs = (x - x.amax(-1, keepdim=True).detach()).exp()
