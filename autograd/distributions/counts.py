@@ -15,7 +15,7 @@ from autograd.random import _gen
 from autograd.tensor import Size
 
 from . import constraints
-from .discrete import Categorical, _BinaryTrials, _expanded_probs_logits
+from .discrete import Categorical, _BinaryTrials
 from .distribution import Distribution
 from .utils import _inner_property, _softplus, broadcast_all, finfo
 
@@ -41,15 +41,8 @@ class _CountsOfTrials(_BinaryTrials):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
         cls = Binomial if isinstance(self, Binomial) else NegativeBinomial
-        return self._expanded(
-            cls,
-            _instance,
-            batch_shape,
-            total_count=self.total_count.expand(batch_shape),
-            **_expanded_probs_logits(self, batch_shape),
-        )
+        return self._expanded_trials(cls, _instance, batch_shape, "total_count")
 
 
 class Binomial(_CountsOfTrials):
@@ -190,9 +183,7 @@ class Geometric(_BinaryTrials):
             )
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        parameters = _expanded_probs_logits(self, batch_shape)
-        return self._expanded(Geometric, _instance, batch_shape, **parameters)
+        return self._expanded_trials(Geometric, _instance, batch_shape)
 
     @property
     def mean(self):
@@ -251,14 +242,8 @@ class Multinomial(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        categorical = self._categorical.expand(batch_shape)
         return self._expanded(
-            Multinomial,
-            _instance,
-            batch_shape,
-            total_count=self.total_count,
-            _categorical=categorical,
+            Multinomial, _instance, batch_shape, "_categorical", total_count=self.total_count
         )
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
