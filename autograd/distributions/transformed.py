@@ -220,13 +220,18 @@ class LogNormal(_OnBase):
 
 
 class _Folded(_OnBase):
-    """``|X|`` for a distribution symmetric about 0 (HalfNormal, HalfCauchy): the density is
-    twice the base's on ``x >= 0`` and 0 below."""
+    """``|X|`` for ``X ~ _unfolded(0, scale)``, a distribution symmetric about 0 (HalfNormal,
+    HalfCauchy): the density is twice the base's on ``x >= 0`` and 0 below."""
 
     support = constraints.nonnegative
     has_rsample = True
     arg_constraints = {"scale": constraints.positive}
     scale = _inner_property("base_dist", "scale")
+    _unfolded: type[Distribution]  # the symmetric distribution, built from (loc=0, scale)
+
+    def __init__(self, scale, validate_args=None):
+        base = self._unfolded(0, scale, validate_args=False)
+        super().__init__(base, AbsTransform(), validate_args=validate_args)
 
     @property
     def mode(self):
@@ -259,9 +264,7 @@ class HalfNormal(_Folded):
         tensor(-0.2258)
     """
 
-    def __init__(self, scale, validate_args=None):
-        base = Normal(0, scale, validate_args=False)
-        super().__init__(base, AbsTransform(), validate_args=validate_args)
+    _unfolded = Normal
 
     @property
     def mean(self):
@@ -280,9 +283,7 @@ class HalfCauchy(_Folded):
         tensor(-0.4516)
     """
 
-    def __init__(self, scale, validate_args=None):
-        base = Cauchy(0, scale, validate_args=False)
-        super().__init__(base, AbsTransform(), validate_args=validate_args)
+    _unfolded = Cauchy
 
     @property
     def mean(self):
