@@ -214,7 +214,7 @@ class PositiveDefiniteTransform(_ParameterFree):
                 [0., 1.]])
     """
 
-    domain = constraints.independent(constraints.real, 2)
+    domain = LowerCholeskyTransform.domain  # the matrices it maps first
     codomain = constraints.positive_definite
 
     def _call(self, x):
