@@ -341,30 +341,15 @@ def adam(
             _addcdiv_(p, exp_avg, denom, -step_size, denom)
 
 
-def adamw(
-    params,
-    grads,
-    exp_avgs,
-    exp_avg_sqs,
-    max_exp_avg_sqs,
-    state_steps,
-    *,
-    amsgrad,
-    beta1,
-    beta2,
-    lr,
-    weight_decay,
-    eps,
-    maximize,
-    workspace=None,
-):
-    """AdamW (Loshchilov & Hutter): Adam with decoupled weight decay ``p *= 1 - lr * wd``.
+def adamw(params, grads, *states, **hyperparameters):
+    """AdamW (Loshchilov & Hutter): Adam with decoupled weight decay ``p *= 1 - lr * wd``,
+    i.e. ``adam`` with ``decoupled_weight_decay=True``; every other argument is ``adam``'s.
 
     Example:
         >>> adamw([p], [g], [m], [v], [], [step], amsgrad=False, beta1=0.9, beta2=0.999,
         ...       lr=1e-3, weight_decay=1e-2, eps=1e-8, maximize=False)
     """
-    adam(**locals(), decoupled_weight_decay=True)  # every argument as given
+    adam(params, grads, *states, **hyperparameters, decoupled_weight_decay=True)
 
 
 # ---- RMSprop -----------------------------------------------------------------------
