@@ -224,8 +224,10 @@ class Node:
         self.needs_input_grad = tuple([e is not None for e in edges])
         self._saved = ()
         self._as_tensors = False
-        self.module_path = _scope.get() if _scope_used else None
-        if _anomaly_used and _anomaly.get():
+        # (the context variables themselves: ``_scope_used`` and ``_anomaly_used`` spare the
+        # per-op paths these reads, while both variables are at their defaults)
+        self.module_path = _scope.get()
+        if _anomaly.get():
             self._trace = traceback.format_stack()[:-3]
 
     # ---- the ctx API --------------------------------------------------------------
