@@ -222,7 +222,7 @@ class Tensor:
     _leaf_hooks = None  # hooks on a leaf's gradient
     _post_acc_hooks = None
     name = None
-    # Views (see ops/indexing.py ``_view_of``): a view keeps ``_view = (base, steps,
+    # Views (see ops/_views.py ``_view_of``): a view keeps ``_view = (base, steps,
     # made_in_no_grad)``, where ``steps`` replays the view from its base; a base keeps
     # weak references to its views in ``_views`` so an in-place write can update them.
     _view = None
