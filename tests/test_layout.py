@@ -231,3 +231,22 @@ def test_op_family_is_the_file_that_defines_the_op():
         if info.family not in families or info.fn.__module__ != f"autograd.ops.{info.family}"
     ]
     assert not bad, "\n".join(bad)
+
+
+# Library files still over the limit (issue #15: "no source file over ~800 lines"): each one
+# is a file to split; a file leaves this list when it is split, and none joins it.
+_LONG_FILES_ALLOWED = {"optim/_functional.py"}
+_MAX_LINES = 800
+
+
+def test_no_library_source_file_is_over_800_lines():
+    """A module that grows past 800 lines is split by sub-family (docs/architecture.md lists
+    the families and the shared underscore modules), so a reader finds one theme per file."""
+    long = []
+    for pkg in ("autograd", "nn", "optim"):
+        for f in _files(pkg):
+            rel = f.relative_to(ROOT).as_posix()
+            n = len(f.read_text().splitlines())
+            if n > _MAX_LINES and rel not in _LONG_FILES_ALLOWED:
+                long.append(f"{rel}: {n} lines")
+    assert not long, "\n".join(long)
