@@ -233,9 +233,7 @@ def test_op_family_is_the_file_that_defines_the_op():
     assert not bad, "\n".join(bad)
 
 
-# Library files still over the limit (issue #15: "no source file over ~800 lines"): each one
-# is a file to split; a file leaves this list when it is split, and none joins it.
-_LONG_FILES_ALLOWED = {"optim/_functional.py"}
+# Issue #15: "no source file over ~800 lines".
 _MAX_LINES = 800
 
 
@@ -247,6 +245,6 @@ def test_no_library_source_file_is_over_800_lines():
         for f in _files(pkg):
             rel = f.relative_to(ROOT).as_posix()
             n = len(f.read_text().splitlines())
-            if n > _MAX_LINES and rel not in _LONG_FILES_ALLOWED:
+            if n > _MAX_LINES:
                 long.append(f"{rel}: {n} lines")
     assert not long, "\n".join(long)
