@@ -179,18 +179,9 @@ _C_NAMES = {
     "int8": "signed char",
     "uint8": "unsigned char",
     "bool": "bool",
+    "bfloat16": "c10::BFloat16",
 }
-_SCALAR_NAMES = {
-    "float64": "Double",
-    "float32": "Float",
-    "float16": "Half",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
+_SCALAR_NAMES = _TORCH_SCALAR_NAMES  # one table: ScalarType names, bfloat16 included
 
 
 def from_numpy_dtype(npd: np.dtype) -> dtype:

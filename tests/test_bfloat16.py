@@ -266,3 +266,19 @@ def test_import_autograd_does_not_load_ml_dtypes():
         "autograd.bfloat16; assert 'ml_dtypes' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_assigning_a_grad_of_another_dtype_names_bfloat16_as_torch():
+    # the message's dtype tables had no bfloat16 entry: a KeyError instead of torch's error
+    x = autograd.zeros(3, dtype=BF, requires_grad=True)
+    with pytest.raises(RuntimeError, match="to a tensor with grad_dtype 'BFloat16'"):
+        x.grad = autograd.zeros(3)
+    y = autograd.zeros(3, requires_grad=True)
+    with pytest.raises(
+        RuntimeError, match="with dtype 'c10::BFloat16' to a tensor with grad_dtype 'Float'"
+    ):
+        y.grad = autograd.zeros(3, dtype=BF)
+    with pytest.raises(
+        RuntimeError, match="with dtype 'c10::BFloat16' to a tensor with grad_dtype 'Float'"
+    ):
+        torch.zeros(3, requires_grad=True).grad = torch.zeros(3, dtype=torch.bfloat16)
