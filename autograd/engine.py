@@ -559,7 +559,7 @@ def _run_tensor_hooks(hooks, g, graph):
     return g
 
 
-def _accumulate_into_leaf(leaf, g, graph):
+def _accumulate_into_leaf(leaf, g, graph=False):
     if graph:
         g = g if isinstance(g, Tensor) else Tensor._make(g)
         leaf._grad = g if leaf._grad is None else leaf._grad + g
@@ -598,9 +598,10 @@ def _accumulate_into_leaf(leaf, g, graph):
 
 
 # References to an exclusively owned gradient array when ``_exclusive`` checks it: the
-# engine loop's local, ``_accumulate_into_leaf``'s ``g`` and ``arr``, ``_exclusive``'s
-# parameter and ``sys.getrefcount``'s own argument. (tests/test_engine.py pins this down:
-# a stolen gradient keeps its identity, a shared one is copied.)
+# engine loop's local (in a compiled replay, the plan's variable: steps.acc_leaf),
+# ``_accumulate_into_leaf``'s ``g`` and ``arr``, ``_exclusive``'s parameter and
+# ``sys.getrefcount``'s own argument. (tests/test_engine.py pins this down: a stolen gradient
+# keeps its identity, a shared one is copied.)
 _OWNED_REFS = 5
 
 

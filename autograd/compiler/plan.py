@@ -31,6 +31,7 @@ module's ``backward``) is plan_backward.py, and the helpers the generated source
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -199,6 +200,17 @@ class _Builder(BackwardSteps):
 
     def box(self, kind, label, reads, writes, detail=""):
         self.boxes.append(Box(kind, label, reads, writes, detail, self.group))
+
+    @contextmanager
+    def fused_kernel(self, name: str):
+        """The boxes drawn inside ``with self.fused_kernel(name):`` are the steps of one
+        hand-written fused kernel, drawn framed together under ``name`` (``Box.group``)."""
+        self.kernel_names.append(name)
+        self.group = len(self.kernel_names) - 1
+        try:
+            yield
+        finally:
+            self.group = None
 
     def emit(self, line, indent=1):
         self.lines.append("    " * indent + line)
@@ -543,17 +555,15 @@ class _Builder(BackwardSteps):
         self.temps.add(expand.out.n)  # (the broadcast is read by the kernel, never made)
         self.ns.setdefault("empty", np.empty)
         self.ns["bias_gelu"] = bias_gelu
-        self.kernel_names.append("Expand+Add+Gelu")
-        self.group = len(self.kernel_names) - 1
-        self.box("forward", "Expand", [b], [f"~{expand.out.n}"])
-        self.box("forward", "Add", [self.var(x), f"~{expand.out.n}"], [h], _shape_text(add.out))
-        self.emit(f"{h} = empty({add.out.shape!r}, {self.bind(add.out.dtype, 'dt_float32')})")
-        self._fused_ctxs(group, [expand, add])
-        self.emit(f"c{k} = Ctx({gelu.node.needs_input_grad!r})")
-        self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
-        self.bias_gelus[k] = (group[0], group[1])
-        self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
-        self.group = None
+        with self.fused_kernel("Expand+Add+Gelu"):
+            self.box("forward", "Expand", [b], [f"~{expand.out.n}"])
+            self.box("forward", "Add", [self.var(x), f"~{expand.out.n}"], [h], _shape_text(add.out))
+            self.emit(f"{h} = empty({add.out.shape!r}, {self.bind(add.out.dtype, 'dt_float32')})")
+            self._fused_ctxs(group, [expand, add])
+            self.emit(f"c{k} = Ctx({gelu.node.needs_input_grad!r})")
+            self.emit(f"{y} = bias_gelu(c{k}, {self.var(x)}, {b}, {h})  # Expand+Add+Gelu")
+            self.bias_gelus[k] = (group[0], group[1])
+            self.box("forward", "Gelu", [h], [y, f"c{k}"], _shape_text(gelu.out))
 
     def _softmax_after_mask(self, group):
         """The number of the softmax step that takes the result of ``group`` when the group
@@ -609,20 +619,18 @@ class _Builder(BackwardSteps):
         _dispatch._load("attention").warmup(mul.out.dtype)  # (compiled now, not in a replay)
         self.ns["masked_softmax"] = masked_softmax
         self.temps.update((mul.out.n, where.out.n))  # (never made: no variables)
-        self.kernel_names.append("Mul+Where+Softmax")
-        self.group = len(self.kernel_names) - 1
-        self.box("forward", "Mul", names[:2], [f"~{mul.out.n}"], _shape_text(mul.out))
-        self.box("forward", "Where", [names[2], names[3], f"~{mul.out.n}"], [f"~{where.out.n}"])
-        self._fused_ctxs(group, [mul, where])
-        ctx = "NR"
-        if k in self.in_backward:
-            ctx = f"c{k}"
-            self.emit(f"{ctx} = Ctx({soft.node.needs_input_grad!r})")
-            self.masked[k] = (group[0], group[1], scale)
-        y = self.var(soft.out)
-        self.emit(f"{y} = masked_softmax({ctx}, {', '.join(names)})  # Mul+Where+Softmax")
-        self.box("forward", "Softmax", [f"~{where.out.n}"], [y, ctx], _shape_text(soft.out))
-        self.group = None
+        with self.fused_kernel("Mul+Where+Softmax"):
+            self.box("forward", "Mul", names[:2], [f"~{mul.out.n}"], _shape_text(mul.out))
+            self.box("forward", "Where", [names[2], names[3], f"~{mul.out.n}"], [f"~{where.out.n}"])
+            self._fused_ctxs(group, [mul, where])
+            ctx = "NR"
+            if k in self.in_backward:
+                ctx = f"c{k}"
+                self.emit(f"{ctx} = Ctx({soft.node.needs_input_grad!r})")
+                self.masked[k] = (group[0], group[1], scale)
+            y = self.var(soft.out)
+            self.emit(f"{y} = masked_softmax({ctx}, {', '.join(names)})  # Mul+Where+Softmax")
+            self.box("forward", "Softmax", [f"~{where.out.n}"], [y, ctx], _shape_text(soft.out))
 
     def _matmul_into_clone(self, k) -> bool:
         """Steps ``k``, ``k + 1``, ``k + 2`` as one call when they are a batched product of

@@ -252,12 +252,10 @@ class BackwardSteps:
         self.emit(f"{g} = {gvar[where]} = {gvar[mul]} = None", 2)
         if not retain:
             self.emit(f"c{k} = c{k_where} = c{k_mul} = None", 2)
-        self.kernel_names.append("SoftmaxVJP+WhereVJP+MulVJP")
-        self.group = len(self.kernel_names) - 1
-        self.box("backward", "Softmax VJP", [g, f"c{k}"], [f"~{id(where)}"])
-        self.box("backward", "Where VJP", [f"~{id(where)}", f"c{k_where}"], [f"~{id(mul)}"])
-        self.box("backward", "Mul VJP", [f"~{id(mul)}", f"c{k_mul}"], [target])
-        self.group = None
+        with self.fused_kernel("SoftmaxVJP+WhereVJP+MulVJP"):
+            self.box("backward", "Softmax VJP", [g, f"c{k}"], [f"~{id(where)}"])
+            self.box("backward", "Where VJP", [f"~{id(where)}", f"c{k_where}"], [f"~{id(mul)}"])
+            self.box("backward", "Mul VJP", [f"~{id(mul)}", f"c{k_mul}"], [target])
         self.emit("else:")
         for node in run:
             self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], retain, indent=2)
@@ -318,12 +316,10 @@ class BackwardSteps:
         self.emit(f"{g} = {gvar[add]} = {gvar[expand]} = gx = gb = None", 2)
         if not retain:
             self.emit(f"c{k} = c{k_add} = None", 2)
-        self.kernel_names.append("GeluVJP+AddVJP+ExpandVJP")
-        self.group = len(self.kernel_names) - 1
-        self.box("backward", "Gelu VJP", [g, f"c{k}"], [f"~{id(add)}"])
-        self.box("backward", "Add VJP", [f"~{id(add)}", f"c{k_add}"], [tx, f"~{id(expand)}"])
-        self.box("backward", "Expand VJP", [f"~{id(expand)}"], [tb])
-        self.group = None
+        with self.fused_kernel("GeluVJP+AddVJP+ExpandVJP"):
+            self.box("backward", "Gelu VJP", [g, f"c{k}"], [f"~{id(add)}"])
+            self.box("backward", "Add VJP", [f"~{id(add)}", f"c{k_add}"], [tx, f"~{id(expand)}"])
+            self.box("backward", "Expand VJP", [f"~{id(expand)}"], [tb])
         self.emit("else:")
         for node in run:
             self._vjp(node, gvar[node], lambda edge: gvar[edge[0]], retain, indent=2)

@@ -12,13 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dispatch as _dispatch
-from ..engine import _exclusive
+from ..engine import _accumulate_into_leaf
 from ..ops.indexing import GetItem, _is_basic
 from ..ops.linalg import _gemm
 from ..ops.movement import Expand, Permute, Reshape, _sum_to_shape
 from ..ops.normalization import LayerNorm
 from ..ops import xp as _xp
-from ..tensor import Tensor
 
 
 class Ctx:
@@ -75,25 +74,13 @@ def acc(old, new):
     return old + new
 
 
-def acc_leaf(leaf, g):
-    """A gradient reaching leaf tensor ``leaf``: into ``.grad`` as the engine does it (a new
-    ``.grad`` owns its memory: a fresh array nothing else holds is taken over, as the
-    engine's ``_accumulate_into_leaf`` does, anything else is copied, such as a kept buffer
-    of a fused kernel or an array sent to several inputs; an existing ``.grad`` is added to in
-    place). The plan's variable, ``g``, ``arr`` and ``_exclusive``'s own two references are
-    the engine's five."""
-    arr = g if type(g) is np.ndarray else np.asarray(g)
-    if arr.dtype != leaf._data.dtype:
-        arr = arr.astype(leaf._data.dtype)
-    old = leaf._grad
-    if old is None:
-        if arr is not g or not _exclusive(arr):
-            arr = arr.copy()
-        leaf._grad = Tensor._make(arr)
-    elif old._requires_grad:
-        leaf._grad = Tensor._make(old._data + arr)
-    else:
-        np.add(old._data, arr, out=old._data, casting="unsafe")
+# A gradient reaching leaf tensor ``leaf`` goes into ``.grad`` by the engine's own function,
+# called as the engine calls it (``acc_leaf(leaf, g)``: a new ``.grad`` takes over a fresh
+# array nothing else holds and copies anything else, such as a kept buffer of a fused kernel
+# or an array sent to several inputs; an existing ``.grad`` is added to in place). The plan's
+# variable stands where the engine loop's local does, so ``_exclusive`` counts the same
+# references. (A traced leaf has no hooks: the tracer refuses them.)
+acc_leaf = _accumulate_into_leaf
 
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))

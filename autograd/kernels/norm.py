@@ -79,18 +79,6 @@ def _sum_g_gdev(g, a, mu):
     return s, t
 
 
-@_reduce
-def _sum_gw_gwdev(g, w, a, mu):
-    """(sum(g * w), sum(g * w * (a - mu)))"""
-    s = 0.0
-    t = 0.0
-    for j in range(a.size):
-        u = numba.float64(g[j]) * w[j]
-        s += u
-        t += u * (numba.float64(a[j]) - mu)
-    return s, t
-
-
 # ---- layer_norm ----------------------------------------------------------------------------
 @_reduce
 def _shifted_sums(a):
