@@ -41,6 +41,15 @@ class _EmbeddingTable(Module):
     _shown: tuple[str, ...]  # the settings ``repr`` shows (when not at their defaults)
     _repr_value = staticmethod(str)  # how torch formats their values (EmbeddingBag: repr)
 
+    def __init__(self, max_norm, norm_type, scale_grad_by_freq):
+        """The lookup settings both layers pass to their functional (renormalising the
+        rows used to ``max_norm`` in the ``norm_type`` norm; gradients scaled by the
+        inverse frequency of each index)."""
+        super().__init__()
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+
     def _init_table(
         self, num_embeddings, embedding_dim, padding_idx, _weight, requires_grad, factory_kwargs
     ):
@@ -117,10 +126,7 @@ class Embedding(_EmbeddingTable):
         device=None,
         dtype=None,
     ):
-        super().__init__()
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
+        super().__init__(max_norm, norm_type, scale_grad_by_freq)
         self.sparse = sparse
         factory_kwargs = {"dtype": dtype, "device": device}
         self._init_table(
@@ -196,10 +202,7 @@ class EmbeddingBag(_EmbeddingTable):
         device=None,
         dtype=None,
     ):
-        super().__init__()
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
+        super().__init__(max_norm, norm_type, scale_grad_by_freq)
         factory_kwargs = {"dtype": dtype, "device": device}
         self._init_table(num_embeddings, embedding_dim, padding_idx, _weight, True, factory_kwargs)
         self.mode = mode
