@@ -451,6 +451,21 @@ def test_embedding_bag_matches_torch(case):
         )
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        dict(padding_idx=-1, max_norm=1.0),
+        dict(norm_type=3.0, scale_grad_by_freq=True, sparse=True),
+        dict(norm_type=2.0, sparse=False),
+    ],
+)
+def test_embedding_repr_matches_torch(kw):
+    # Embedding left out norm_type, scale_grad_by_freq and sparse
+    torch = pytest.importorskip("torch")
+    assert repr(nn.Embedding(10, 3, **kw)) == repr(torch.nn.Embedding(10, 3, **kw))
+
+
 def test_embedding_max_norm_renormalises_like_torch(rng):
     torch = pytest.importorskip("torch")
     import nn.functional as F

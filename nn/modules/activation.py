@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import autograd
+from autograd import Tensor
 
 from .. import functional as F
 from .attention import MultiheadAttention  # noqa: F401  (torch.nn.modules.activation has it)
@@ -40,6 +43,15 @@ __all__ = [
     "RReLU",
     "Softmax2d",
 ]
+
+
+class _Elementwise(Module):
+    """An activation without arguments: ``forward(input)`` is ``function(input)``."""
+
+    function: Callable[..., Tensor]
+
+    def forward(self, input):
+        return self.function(input)
 
 
 class _Inplace(_Applies):
@@ -117,18 +129,16 @@ class Mish(_Inplace):
     function = staticmethod(autograd.mish)
 
 
-class Sigmoid(Module):
+class Sigmoid(_Elementwise):
     """``1 / (1 + exp(-x))``."""
 
-    def forward(self, input):
-        return autograd.sigmoid(input)
+    function = staticmethod(autograd.sigmoid)
 
 
-class Tanh(Module):
+class Tanh(_Elementwise):
     """Hyperbolic tangent."""
 
-    def forward(self, input):
-        return autograd.tanh(input)
+    function = staticmethod(autograd.tanh)
 
 
 class Softplus(_Applies):
@@ -186,21 +196,18 @@ class Hardswish(_Inplace):
     function = staticmethod(autograd.hardswish)
 
 
-class LogSigmoid(Module):
+class LogSigmoid(_Elementwise):
     """``log(sigmoid(x))``, stable."""
 
-    def forward(self, input):
-        return autograd.logsigmoid(input)
+    function = staticmethod(autograd.logsigmoid)
 
 
-class Softsign(Module):
-    def forward(self, input):
-        return autograd.softsign(input)
+class Softsign(_Elementwise):
+    function = staticmethod(autograd.softsign)
 
 
-class Tanhshrink(Module):
-    def forward(self, input):
-        return autograd.tanhshrink(input)
+class Tanhshrink(_Elementwise):
+    function = staticmethod(autograd.tanhshrink)
 
 
 class Threshold(_Applies):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from .. import functional as F
 from ..module import Module
 from .distance import PairwiseDistance
+
+if TYPE_CHECKING:
+    from autograd import Tensor
 
 __all__ = [
     "MSELoss",
@@ -32,6 +38,17 @@ __all__ = [
 
 
 class _Loss(Module):
+    """Base of the loss modules: holds ``reduction`` and calls the functional loss.
+
+    A loss module names its functional loss in ``_function`` and, in ``_options``, the
+    attributes it passes on to it as keyword arguments (with ``reduction``). The
+    ``forward`` here takes ``(input, target)``; losses with other inputs override it with
+    torch's argument names and hand the inputs to :meth:`_loss`.
+    """
+
+    _function: Callable[..., Tensor]
+    _options: tuple[str, ...] = ()
+
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
@@ -40,6 +57,20 @@ class _Loss(Module):
             reduce = True if reduce is None else reduce
             reduction = ("mean" if size_average else "sum") if reduce else "none"
         self.reduction = reduction
+
+    def forward(self, input, target):
+        return self._loss(input, target)
+
+    def _loss(self, *inputs):
+        """``_function(*inputs, reduction=..., **options)`` with this module's settings."""
+        options = {name: getattr(self, name) for name in self._options}
+        return self._function(*inputs, reduction=self.reduction, **options)
+
+
+def _check_margin(loss_name: str, margin: float) -> None:
+    """The triplet losses need a positive margin (torch's check and message)."""
+    if margin <= 0:
+        raise ValueError(f"{loss_name}: expected margin to be greater than 0, got {margin} instead")
 
 
 class _WeightedLoss(_Loss):
@@ -56,37 +87,35 @@ class MSELoss(_Loss):
         tensor(2.)
     """
 
-    def forward(self, input, target):
-        return F.mse_loss(input, target, reduction=self.reduction)
+    _function = staticmethod(F.mse_loss)
 
 
 class L1Loss(_Loss):
     """Mean absolute error."""
 
-    def forward(self, input, target):
-        return F.l1_loss(input, target, reduction=self.reduction)
+    _function = staticmethod(F.l1_loss)
 
 
 class SmoothL1Loss(_Loss):
     """Quadratic below ``beta``, linear above."""
 
+    _function = staticmethod(F.smooth_l1_loss)
+    _options = ("beta",)
+
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0):
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
-
-    def forward(self, input, target):
-        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
 class HuberLoss(_Loss):
     """Quadratic below ``delta``, linear (slope ``delta``) above."""
 
+    _function = staticmethod(F.huber_loss)
+    _options = ("delta",)
+
     def __init__(self, reduction: str = "mean", delta: float = 1.0):
         super().__init__(reduction=reduction)
         self.delta = delta
-
-    def forward(self, input, target):
-        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -97,6 +126,9 @@ class CrossEntropyLoss(_WeightedLoss):
         >>> loss(autograd.zeros(2, 3), autograd.tensor([0, 2])).shape
         autograd.Size([])
     """
+
+    _function = staticmethod(F.cross_entropy)
+    _options = ("weight", "ignore_index", "label_smoothing")
 
     def __init__(
         self,
@@ -111,19 +143,12 @@ class CrossEntropyLoss(_WeightedLoss):
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
-    def forward(self, input, target):
-        return F.cross_entropy(
-            input,
-            target,
-            weight=self.weight,
-            ignore_index=self.ignore_index,
-            reduction=self.reduction,
-            label_smoothing=self.label_smoothing,
-        )
-
 
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities at class indices."""
+
+    _function = staticmethod(F.nll_loss)
+    _options = ("weight", "ignore_index")
 
     def __init__(
         self,
@@ -136,25 +161,19 @@ class NLLLoss(_WeightedLoss):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
-    def forward(self, input, target):
-        return F.nll_loss(
-            input,
-            target,
-            weight=self.weight,
-            ignore_index=self.ignore_index,
-            reduction=self.reduction,
-        )
-
 
 class BCELoss(_WeightedLoss):
     """Binary cross entropy of probabilities (logs clamped at -100)."""
 
-    def forward(self, input, target):
-        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
+    _function = staticmethod(F.binary_cross_entropy)
+    _options = ("weight",)
 
 
 class BCEWithLogitsLoss(_Loss):
     """Binary cross entropy on logits (stable), with optional ``pos_weight``."""
+
+    _function = staticmethod(F.binary_cross_entropy_with_logits)
+    _options = ("weight", "pos_weight")
 
     def __init__(
         self, weight=None, size_average=None, reduce=None, reduction: str = "mean", pos_weight=None
@@ -163,14 +182,12 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
-    def forward(self, input, target):
-        return F.binary_cross_entropy_with_logits(
-            input, target, self.weight, pos_weight=self.pos_weight, reduction=self.reduction
-        )
-
 
 class KLDivLoss(_Loss):
     """KL divergence; ``input`` are log-probabilities (``log_target`` for log targets too)."""
+
+    _function = staticmethod(F.kl_div)
+    _options = ("log_target",)
 
     def __init__(
         self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False
@@ -178,11 +195,10 @@ class KLDivLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
-    def forward(self, input, target):
-        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
-
 
 class _MarginLoss(_Loss):
+    _options = ("margin",)
+
     def __init__(
         self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"
     ):
@@ -200,48 +216,44 @@ class CosineEmbeddingLoss(_MarginLoss):
         tensor(0.5000)
     """
 
+    _function = staticmethod(F.cosine_embedding_loss)
+
     def forward(self, input1, input2, target):
-        return F.cosine_embedding_loss(
-            input1, input2, target, margin=self.margin, reduction=self.reduction
-        )
+        return self._loss(input1, input2, target)
 
 
 class MarginRankingLoss(_MarginLoss):
     """``max(0, -y (x1 - x2) + margin)``: learn to rank x1 above x2 (y = 1) or below (y = -1)."""
 
+    _function = staticmethod(F.margin_ranking_loss)
+
     def forward(self, input1, input2, target):
-        return F.margin_ranking_loss(
-            input1, input2, target, margin=self.margin, reduction=self.reduction
-        )
+        return self._loss(input1, input2, target)
 
 
 class HingeEmbeddingLoss(_MarginLoss):
     """``x`` for target 1 and ``max(0, margin - x)`` for target -1 (x: a distance)."""
+
+    _function = staticmethod(F.hinge_embedding_loss)
 
     def __init__(
         self, margin: float = 1.0, size_average=None, reduce=None, reduction: str = "mean"
     ):
         super().__init__(margin, size_average, reduce, reduction)
 
-    def forward(self, input, target):
-        return F.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
-
 
 class SoftMarginLoss(_Loss):
     """Two-class logistic loss ``log(1 + exp(-y x))`` for targets in {1, -1}."""
 
-    def forward(self, input, target):
-        return F.soft_margin_loss(input, target, reduction=self.reduction)
+    _function = staticmethod(F.soft_margin_loss)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Multi-label logistic loss: the mean over classes of per-class binary cross entropy
     of ``sigmoid(x)`` against 0/1 targets."""
 
-    def forward(self, input, target):
-        return F.multilabel_soft_margin_loss(
-            input, target, weight=self.weight, reduction=self.reduction
-        )
+    _function = staticmethod(F.multilabel_soft_margin_loss)
+    _options = ("weight",)
 
 
 class MultiMarginLoss(_WeightedLoss):
@@ -252,6 +264,9 @@ class MultiMarginLoss(_WeightedLoss):
         >>> nn.MultiMarginLoss()(autograd.tensor([[0.1, 0.2, 0.4, 0.8]]), autograd.tensor([3]))
         tensor(0.3250)
     """
+
+    _function = staticmethod(F.multi_margin_loss)
+    _options = ("p", "margin", "weight")
 
     def __init__(
         self,
@@ -273,22 +288,11 @@ class MultiMarginLoss(_WeightedLoss):
         self.p = p
         self.margin = margin
 
-    def forward(self, input, target):
-        return F.multi_margin_loss(
-            input,
-            target,
-            p=self.p,
-            margin=self.margin,
-            weight=self.weight,
-            reduction=self.reduction,
-        )
-
 
 class MultiLabelMarginLoss(_Loss):
     """Multi-label hinge loss; each target row lists class indices and ends at -1."""
 
-    def forward(self, input, target):
-        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+    _function = staticmethod(F.multilabel_margin_loss)
 
 
 class TripletMarginLoss(_MarginLoss):
@@ -299,6 +303,9 @@ class TripletMarginLoss(_MarginLoss):
         >>> nn.TripletMarginLoss(eps=0)(a, a + 1, a - 3)
         tensor(0.)
     """
+
+    _function = staticmethod(F.triplet_margin_loss)
+    _options = ("margin", "p", "eps", "swap")
 
     def __init__(
         self,
@@ -311,25 +318,13 @@ class TripletMarginLoss(_MarginLoss):
         reduction: str = "mean",
     ):
         super().__init__(margin, size_average, reduce, reduction)
-        if margin <= 0:
-            raise ValueError(
-                f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead"
-            )
+        _check_margin("TripletMarginLoss", margin)
         self.p = p
         self.eps = eps
         self.swap = swap
 
     def forward(self, anchor, positive, negative):
-        return F.triplet_margin_loss(
-            anchor,
-            positive,
-            negative,
-            margin=self.margin,
-            p=self.p,
-            eps=self.eps,
-            swap=self.swap,
-            reduction=self.reduction,
-        )
+        return self._loss(anchor, positive, negative)
 
 
 class TripletMarginWithDistanceLoss(_Loss):
@@ -344,6 +339,9 @@ class TripletMarginWithDistanceLoss(_Loss):
         tensor(0.)
     """
 
+    _function = staticmethod(F.triplet_margin_with_distance_loss)
+    _options = ("distance_function", "margin", "swap")
+
     def __init__(
         self,
         *,
@@ -353,11 +351,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         reduction: str = "mean",
     ):
         super().__init__(size_average=None, reduce=None, reduction=reduction)
-        if margin <= 0:
-            raise ValueError(
-                f"TripletMarginWithDistanceLoss: expected margin to be greater "
-                f"than 0, got {margin} instead"
-            )
+        _check_margin("TripletMarginWithDistanceLoss", margin)
         self.distance_function = (
             distance_function if distance_function is not None else PairwiseDistance()
         )
@@ -365,15 +359,7 @@ class TripletMarginWithDistanceLoss(_Loss):
         self.swap = swap
 
     def forward(self, anchor, positive, negative):
-        return F.triplet_margin_with_distance_loss(
-            anchor,
-            positive,
-            negative,
-            distance_function=self.distance_function,
-            margin=self.margin,
-            swap=self.swap,
-            reduction=self.reduction,
-        )
+        return self._loss(anchor, positive, negative)
 
 
 class GaussianNLLLoss(_Loss):
@@ -385,20 +371,24 @@ class GaussianNLLLoss(_Loss):
         tensor(0.5000)
     """
 
+    _function = staticmethod(F.gaussian_nll_loss)
+    _options = ("full", "eps")
+
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"):
         super().__init__(None, None, reduction)
         self.full = full
         self.eps = eps
 
     def forward(self, input, target, var):
-        return F.gaussian_nll_loss(
-            input, target, var, full=self.full, eps=self.eps, reduction=self.reduction
-        )
+        return self._loss(input, target, var)
 
 
 class PoissonNLLLoss(_Loss):
     """Negative log-likelihood of counts under Poisson(rate); the input is the log-rate
     (``log_input=True``) or the rate."""
+
+    _function = staticmethod(F.poisson_nll_loss)
+    _options = ("log_input", "full", "eps")
 
     def __init__(
         self,
@@ -415,14 +405,7 @@ class PoissonNLLLoss(_Loss):
         self.eps = eps
 
     def forward(self, log_input, target):
-        return F.poisson_nll_loss(
-            log_input,
-            target,
-            log_input=self.log_input,
-            full=self.full,
-            eps=self.eps,
-            reduction=self.reduction,
-        )
+        return self._loss(log_input, target)
 
 
 class CTCLoss(_Loss):
@@ -437,18 +420,13 @@ class CTCLoss(_Loss):
         autograd.Size([])
     """
 
+    _function = staticmethod(F.ctc_loss)
+    _options = ("blank", "zero_infinity")
+
     def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
         super().__init__(reduction=reduction)
         self.blank = blank
         self.zero_infinity = zero_infinity
 
     def forward(self, log_probs, targets, input_lengths, target_lengths):
-        return F.ctc_loss(
-            log_probs,
-            targets,
-            input_lengths,
-            target_lengths,
-            self.blank,
-            self.reduction,
-            self.zero_infinity,
-        )
+        return self._loss(log_probs, targets, input_lengths, target_lengths)

@@ -42,7 +42,34 @@ __all__ = [
 ]
 
 
-class _MaxPoolNd(Module):
+class _PoolNd(Module):
+    """What the pooling layers share. Each one names its functional op in ``autograd``
+    (``_op`` and ``_nd``: ``"max_pool"`` and 2 call ``autograd.max_pool2d``), the
+    attributes it passes to the op after the input (``_args``, in the op's order) and the
+    ones its ``repr`` shows (``_shown``, as torch shows them)."""
+
+    _op: str
+    _nd: int
+    _args: tuple[str, ...]
+    _shown: tuple[str, ...]
+
+    def forward(self, input):
+        return self._pool(input)
+
+    def _pool(self, *inputs, **kwargs):
+        """``autograd.<_op><_nd>d(*inputs, <the _args attributes>, **kwargs)``."""
+        op = getattr(autograd, f"{self._op}{self._nd}d")
+        return op(*inputs, *(getattr(self, name) for name in self._args), **kwargs)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{name}={getattr(self, name)}" for name in self._shown)
+
+
+class _MaxPoolNd(_PoolNd):
+    _op = "max_pool"
+    _args = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+    _shown = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
     def __init__(
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
     ):
@@ -54,23 +81,6 @@ class _MaxPoolNd(Module):
         self.dilation = dilation
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
-
-    def extra_repr(self) -> str:
-        return (
-            "kernel_size={kernel_size}, stride={stride}, padding={padding}, "
-            "dilation={dilation}, ceil_mode={ceil_mode}".format(**self.__dict__)
-        )
-
-    def forward(self, input):
-        return getattr(autograd, f"max_pool{self._nd}d")(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -107,40 +117,18 @@ class MaxPool3d(_MaxPoolNd):
     _nd = 3
 
 
-class AvgPool1d(Module):
-    """Mean over sliding windows of an ``(N, C, L)`` or ``(C, L)`` input.
+class _AvgPoolNd(_PoolNd):
+    _op = "avg_pool"
+    _args = (
+        "kernel_size",
+        "stride",
+        "padding",
+        "ceil_mode",
+        "count_include_pad",
+        "divisor_override",
+    )
+    _shown = ("kernel_size", "stride", "padding")
 
-    Example:
-        >>> nn.AvgPool1d(2)(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]))
-        tensor([[[2., 1.]]])
-    """
-
-    def __init__(
-        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
-    ):
-        super().__init__()
-        # unlike the other pools, torch stores AvgPool1d's sizes as 1-tuples
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if stride is not None else kernel_size)
-        self.padding = _single(padding)
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-    def forward(self, input):
-        return autograd.avg_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-        )
-
-
-class _AvgPoolNd(Module):
     def __init__(
         self,
         kernel_size,
@@ -158,19 +146,25 @@ class _AvgPoolNd(Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-    def forward(self, input):
-        pool = getattr(autograd, f"avg_pool{self._nd}d")
-        return pool(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
+class AvgPool1d(_AvgPoolNd):
+    """Mean over sliding windows of an ``(N, C, L)`` or ``(C, L)`` input.
+
+    Example:
+        >>> nn.AvgPool1d(2)(autograd.tensor([[[1.0, 3.0, 2.0, 0.0]]]))
+        tensor([[[2., 1.]]])
+    """
+
+    _nd = 1
+    _args = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad")  # no divisor
+
+    def __init__(
+        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
+    ):
+        # unlike the other pools, torch stores AvgPool1d's sizes as 1-tuples
+        stride = stride if stride is not None else kernel_size
+        super().__init__(
+            _single(kernel_size), _single(stride), _single(padding), ceil_mode, count_include_pad
         )
 
 
@@ -199,16 +193,13 @@ class AvgPool3d(_AvgPoolNd):
     _nd = 3
 
 
-class _AdaptiveAvgPoolNd(Module):
+class _AdaptiveAvgPoolNd(_PoolNd):
+    _op = "adaptive_avg_pool"
+    _args = _shown = ("output_size",)
+
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
-
-    def forward(self, input):
-        return getattr(autograd, f"adaptive_avg_pool{self._nd}d")(input, self.output_size)
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
@@ -245,19 +236,15 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     _nd = 3
 
 
-class _AdaptiveMaxPoolNd(Module):
+class _AdaptiveMaxPoolNd(_PoolNd):
+    _op = "adaptive_max_pool"
+    _args = ("output_size", "return_indices")
+    _shown = ("output_size",)
+
     def __init__(self, output_size, return_indices=False):
         super().__init__()
         self.output_size = output_size
         self.return_indices = return_indices
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
-
-    def forward(self, input):
-        return getattr(autograd, f"adaptive_max_pool{self._nd}d")(
-            input, self.output_size, self.return_indices
-        )
 
 
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
@@ -294,7 +281,10 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     _nd = 3
 
 
-class _MaxUnpoolNd(Module):
+class _MaxUnpoolNd(_PoolNd):
+    _op = "max_unpool"
+    _args = _shown = ("kernel_size", "stride", "padding")
+
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         tup = {1: _single, 2: _pair, 3: _triple}[self._nd]
@@ -302,13 +292,8 @@ class _MaxUnpoolNd(Module):
         self.stride = tup(stride if stride is not None else kernel_size)
         self.padding = tup(padding)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
     def forward(self, input, indices, output_size=None):
-        return getattr(autograd, f"max_unpool{self._nd}d")(
-            input, indices, self.kernel_size, self.stride, self.padding, output_size
-        )
+        return self._pool(input, indices, output_size=output_size)
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
@@ -348,7 +333,11 @@ class MaxUnpool3d(_MaxUnpoolNd):
     _nd = 3
 
 
-class _LPPoolNd(Module):
+class _LPPoolNd(_PoolNd):
+    _op = "lp_pool"
+    _args = ("kernel_size", "stride", "ceil_mode")
+    _shown = ("norm_type", "kernel_size", "stride", "ceil_mode")
+
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
         super().__init__()
         self.norm_type = norm_type
@@ -356,16 +345,8 @@ class _LPPoolNd(Module):
         self.stride = stride
         self.ceil_mode = ceil_mode
 
-    def extra_repr(self) -> str:
-        return (
-            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}, ceil_mode={self.ceil_mode}"
-        )
-
     def forward(self, input):
-        return getattr(autograd, f"lp_pool{self._nd}d")(
-            input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode
-        )
+        return self._pool(input, float(self.norm_type))
 
 
 class LPPool1d(_LPPoolNd):

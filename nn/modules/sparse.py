@@ -12,6 +12,25 @@ from ..parameter import Parameter
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
+# The values at which torch's reprs of the two layers leave a setting out (EmbeddingBag
+# always shows its ``mode``).
+_REPR_DEFAULTS = {
+    "padding_idx": None,
+    "max_norm": None,
+    "norm_type": 2,
+    "scale_grad_by_freq": False,
+    "sparse": False,
+}
+
+
+def _at_default(name: str, value) -> bool:
+    if name not in _REPR_DEFAULTS:
+        return False
+    default = _REPR_DEFAULTS[name]
+    # as torch: None and False compared by identity, the number by value
+    return value is default if default is None or default is False else value == default
+
+
 class _EmbeddingTable(Module):
     """What Embedding and EmbeddingBag share: the ``(num_embeddings, embedding_dim)`` weight
     (given, or drawn N(0, 1) with the ``padding_idx`` row zero) and torch's ``padding_idx``
@@ -19,6 +38,17 @@ class _EmbeddingTable(Module):
 
     _padding_idx_error: str
     _shape_error: type[Exception]
+    _shown: tuple[str, ...]  # the settings ``repr`` shows (when not at their defaults)
+    _repr_value = staticmethod(str)  # how torch formats their values (EmbeddingBag: repr)
+
+    def __init__(self, max_norm, norm_type, scale_grad_by_freq):
+        """The lookup settings both layers pass to their functional (renormalising the
+        rows used to ``max_norm`` in the ``norm_type`` norm; gradients scaled by the
+        inverse frequency of each index)."""
+        super().__init__()
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
 
     def _init_table(
         self, num_embeddings, embedding_dim, padding_idx, _weight, requires_grad, factory_kwargs
@@ -51,6 +81,15 @@ class _EmbeddingTable(Module):
         if self.padding_idx is not None:
             self.weight._data[self.padding_idx] = 0
 
+    def extra_repr(self) -> str:
+        """The sizes, then ``name=value`` for each setting of ``_shown`` not at its default."""
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        for name in self._shown:
+            value = getattr(self, name)
+            if not _at_default(name, value):
+                s += f", {name}={self._repr_value(value)}"
+        return s
+
 
 def _pretrained_shape(embeddings):
     """(rows, cols) of the 2-D ``embeddings`` given to ``from_pretrained``."""
@@ -71,6 +110,7 @@ class Embedding(_EmbeddingTable):
 
     _padding_idx_error = "Padding_idx must be within num_embeddings"  # torch's two spellings
     _shape_error = ValueError
+    _shown = ("padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse")
 
     def __init__(
         self,
@@ -86,10 +126,7 @@ class Embedding(_EmbeddingTable):
         device=None,
         dtype=None,
     ):
-        super().__init__()
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
+        super().__init__(max_norm, norm_type, scale_grad_by_freq)
         self.sparse = sparse
         factory_kwargs = {"dtype": dtype, "device": device}
         self._init_table(
@@ -106,14 +143,6 @@ class Embedding(_EmbeddingTable):
             self.scale_grad_by_freq,
             self.sparse,
         )
-
-    def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        return s
 
     @classmethod
     def from_pretrained(
@@ -155,6 +184,8 @@ class EmbeddingBag(_EmbeddingTable):
 
     _padding_idx_error = "padding_idx must be within num_embeddings"  # torch's two spellings
     _shape_error = AssertionError
+    _shown = ("max_norm", "norm_type", "scale_grad_by_freq", "mode", "padding_idx")
+    _repr_value = staticmethod(repr)
 
     def __init__(
         self,
@@ -171,10 +202,7 @@ class EmbeddingBag(_EmbeddingTable):
         device=None,
         dtype=None,
     ):
-        super().__init__()
-        self.max_norm = max_norm
-        self.norm_type = norm_type
-        self.scale_grad_by_freq = scale_grad_by_freq
+        super().__init__(max_norm, norm_type, scale_grad_by_freq)
         factory_kwargs = {"dtype": dtype, "device": device}
         self._init_table(num_embeddings, embedding_dim, padding_idx, _weight, True, factory_kwargs)
         self.mode = mode
@@ -195,19 +223,6 @@ class EmbeddingBag(_EmbeddingTable):
             self.include_last_offset,
             self.padding_idx,
         )
-
-    def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm!r}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type!r}"
-        if self.scale_grad_by_freq is not False:
-            s += f", scale_grad_by_freq={self.scale_grad_by_freq!r}"
-        s += f", mode={self.mode!r}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx!r}"
-        return s
 
     @classmethod
     def from_pretrained(

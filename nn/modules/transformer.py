@@ -445,21 +445,24 @@ class Transformer(Module):
     ):
         super().__init__()
         kw = dict(device=device, dtype=dtype)
-        # what the encoder and the decoder layers are built from; each stack ends in a LayerNorm
+        # what the encoder and the decoder layers are built from
         layer_args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps)
         layer_args += (batch_first, norm_first, bias)
-        if custom_encoder is not None:
-            self.encoder = custom_encoder
-        else:
-            layer = TransformerEncoderLayer(*layer_args, **kw)
+
+        def stack(custom, layer_class, stack_class, num_layers):
+            """``custom`` if given, else ``num_layers`` layers ending in a LayerNorm."""
+            if custom is not None:
+                return custom
+            layer = layer_class(*layer_args, **kw)
             final_norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-            self.encoder = TransformerEncoder(layer, num_encoder_layers, final_norm)
-        if custom_decoder is not None:
-            self.decoder = custom_decoder
-        else:
-            layer = TransformerDecoderLayer(*layer_args, **kw)
-            final_norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **kw)
-            self.decoder = TransformerDecoder(layer, num_decoder_layers, final_norm)
+            return stack_class(layer, num_layers, final_norm)
+
+        self.encoder = stack(
+            custom_encoder, TransformerEncoderLayer, TransformerEncoder, num_encoder_layers
+        )
+        self.decoder = stack(
+            custom_decoder, TransformerDecoderLayer, TransformerDecoder, num_decoder_layers
+        )
         self._reset_parameters()
         self.d_model = d_model
         self.nhead = nhead
