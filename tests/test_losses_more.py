@@ -189,3 +189,15 @@ def test_constructor_errors_match_torch(name, kw):
         getattr(torch.nn, name)(**kw)
     with pytest.raises(ValueError, match=expected.value.args[0]):
         getattr(nn, name)(**kw)
+
+
+def test_a_loss_subclass_without_forward_gets_modules_missing_forward_error():
+    # the loss modules share _Loss.forward; a user's subclass (torch.nn.modules.loss._Loss
+    # in ported scripts) that defines no forward must still get Module's error, as in torch
+    class MyLoss(nn.modules.loss._WeightedLoss):
+        pass
+
+    with pytest.raises(
+        NotImplementedError, match=r'Module \[MyLoss\] is missing the required "forward"'
+    ):
+        MyLoss()(autograd.zeros(2), autograd.zeros(2))
