@@ -168,6 +168,31 @@ def torch_name(d) -> str:
     return _TORCH_SCALAR_NAMES[as_dtype(d).name]
 
 
+# dtype names as torch's messages print them (C type / ScalarType)
+_C_NAMES = {
+    "float64": "double",
+    "float32": "float",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+_SCALAR_NAMES = {
+    "float64": "Double",
+    "float32": "Float",
+    "float16": "Half",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+
+
 def from_numpy_dtype(npd: np.dtype) -> dtype:
     return _FROM_NP[np.dtype(npd)] if np.dtype(npd) in _FROM_NP else as_dtype(npd)
 

@@ -35,6 +35,7 @@ import numpy as np
 from . import dtypes as _dt
 from . import devices as _devices
 from .dtypes import FLOAT_KINDS
+from .dtypes import _C_NAMES as _C_NAMES, _SCALAR_NAMES as _SCALAR_NAMES  # (re-exported)
 from ._repr import tensor_repr
 
 
@@ -49,31 +50,6 @@ class Size(tuple):
         for s in self:
             n *= s
         return n
-
-
-# dtype names as torch's messages print them (C type / ScalarType)
-_C_NAMES = {
-    "float64": "double",
-    "float32": "float",
-    "float16": "c10::Half",
-    "int64": "long int",
-    "int32": "int",
-    "int16": "short int",
-    "int8": "signed char",
-    "uint8": "unsigned char",
-    "bool": "bool",
-}
-_SCALAR_NAMES = {
-    "float64": "Double",
-    "float32": "Float",
-    "float16": "Half",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 
 
 def _rebuild_tensor(cls, arr, requires_grad, extra):
@@ -222,7 +198,7 @@ class Tensor:
     _leaf_hooks = None  # hooks on a leaf's gradient
     _post_acc_hooks = None
     name = None
-    # Views (see ops/indexing.py ``_view_of``): a view keeps ``_view = (base, steps,
+    # Views (see ops/_views.py ``_view_of``): a view keeps ``_view = (base, steps,
     # made_in_no_grad)``, where ``steps`` replays the view from its base; a base keeps
     # weak references to its views in ``_views`` so an in-place write can update them.
     _view = None

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import autograd
+from sample_fit import N, assert_samples_fit, ks_pvalue
 from torch_compare import same_error
 import autograd.distributions as D
 from autograd.distributions.gamma import _gamma_sample_grad
@@ -308,13 +309,6 @@ def test_validation_can_be_switched_off():
 
 
 # ---- sampling: goodness of fit at fixed seeds ---------------------------------------------------
-N = 4000
-
-
-def _ks(sample, cdf):
-    return stats.kstest(np.asarray(sample, np.float64), cdf).pvalue
-
-
 @pytest.mark.parametrize("seed", [0, 1])
 def test_continuous_samples_fit_their_distribution(seed):
     autograd.manual_seed(seed)
@@ -329,13 +323,10 @@ def test_continuous_samples_fit_their_distribution(seed):
         (D.Beta(0.8, 2.5), sp.beta(0.8, 2.5).cdf),
         (D.Beta(3.0, 0.9), sp.beta(3.0, 0.9).cdf),
     ]
-    for d, cdf in cases:
-        for draw in (d.sample, d.rsample):
-            p = _ks(draw((N,)).detach().numpy(), cdf)
-            assert p > 1e-3, (repr(d), draw.__name__, p)
+    assert_samples_fit(cases)
     # the test has power: the same samples against a slightly wrong distribution fail
     x = D.Normal(0.3, 1.5).sample((N,)).numpy()
-    assert _ks(x, sp.norm(0.45, 1.5).cdf) < 1e-3
+    assert ks_pvalue(x, sp.norm(0.45, 1.5).cdf) < 1e-3
 
 
 def test_multivariate_samples_fit():
@@ -345,7 +336,7 @@ def test_multivariate_samples_fit():
     x = D.Dirichlet(autograd.tensor(c)).sample((N,)).numpy()
     assert np.allclose(x.sum(-1), 1.0)
     for i in range(3):
-        assert _ks(x[:, i], stats.beta(c[i], c.sum() - c[i]).cdf) > 1e-3
+        assert ks_pvalue(x[:, i], stats.beta(c[i], c.sum() - c[i]).cdf) > 1e-3
     # MVN: whitened samples are independent standard normals
     cov = np.array(SPECS["MultivariateNormal"]["covariance_matrix"])
     loc = np.array([0.5, -1.0, 0.0])
@@ -357,7 +348,7 @@ def test_multivariate_samples_fit():
     )
     z = np.linalg.solve(np.linalg.cholesky(cov), (s - loc).T).T
     for i in range(3):
-        assert _ks(z[:, i], stats.norm().cdf) > 1e-3
+        assert ks_pvalue(z[:, i], stats.norm().cdf) > 1e-3
     assert abs(np.corrcoef(z.T)[0, 1]) < 0.05
 
 

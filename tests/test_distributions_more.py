@@ -13,6 +13,7 @@ import pytest
 
 import autograd
 import autograd.distributions as D
+from sample_fit import N, assert_samples_fit, ks_pvalue
 from torch_compare import same_error
 
 F64 = autograd.float64
@@ -295,13 +296,6 @@ def test_gamma_based_rsample_gradients_are_unbiased():
 
 
 # ---- sampling: goodness of fit at fixed seeds ---------------------------------------------------
-N = 4000
-
-
-def _ks(sample, cdf):
-    return stats.kstest(np.asarray(sample, np.float64).ravel(), cdf).pvalue
-
-
 @pytest.mark.parametrize("seed", [0, 1])
 def test_samples_fit_their_distribution(seed):
     autograd.manual_seed(seed)
@@ -332,13 +326,10 @@ def test_samples_fit_their_distribution(seed):
     t, p1 = 0.6, 0.3  # RelaxedBernoulli: P(Y <= y) = sigmoid(t logit(y) - logit(p1))
     relaxed_cdf = lambda y: 1 / (1 + np.exp(-(t * np.log(y / (1 - y)) - math.log(p1 / (1 - p1)))))  # noqa: E731
     cases.append((D.RelaxedBernoulli(autograd.tensor(t, dtype=F64), probs=p1), relaxed_cdf))
-    for d, cdf in cases:
-        for draw in (d.sample, d.rsample):
-            p = _ks(draw((N,)).detach().numpy(), cdf)
-            assert p > 1e-3, (repr(d), draw.__name__, p)
+    assert_samples_fit(cases)
     # the test has power: the same samples against a slightly wrong distribution fail
     x = D.Gumbel(0.5, 2.0).sample((N,)).numpy()
-    assert _ks(x, sp.gumbel_r(0.7, 2.0).cdf) < 1e-3
+    assert ks_pvalue(x, sp.gumbel_r(0.7, 2.0).cdf) < 1e-3
 
 
 # ---- transforms ---------------------------------------------------------------------------------
@@ -665,8 +656,8 @@ def test_mixture_and_gumbel_softmax_samples_fit():
         D.Normal(autograd.tensor(locs), autograd.tensor(scales)),
     )
     cdf = lambda x: sum(wi * stats.norm(m, s).cdf(x) for wi, m, s in zip(w, locs, scales))  # noqa: E731
-    assert _ks(gmm.sample((N,)).numpy(), cdf) > 1e-3
-    assert _ks(gmm.sample((N,)).numpy(), stats.norm(1.1, 1.6).cdf) < 1e-3  # power
+    assert ks_pvalue(gmm.sample((N,)).numpy(), cdf) > 1e-3
+    assert ks_pvalue(gmm.sample((N,)).numpy(), stats.norm(1.1, 1.6).cdf) < 1e-3  # power
     # batched mixtures of vector components: each batch entry from its own mixture
     comp = D.Independent(D.Normal(autograd.tensor([[[0.0, 0.0], [10.0, 10.0]]] * 3), 1.0), 1)
     mix = D.Categorical(probs=autograd.tensor([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))

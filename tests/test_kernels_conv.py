@@ -304,6 +304,22 @@ def _conv_record(
     return rec
 
 
+def _assert_same_records(rec, general, tol=None):
+    """``rec`` (a record of a special path, which keeps its window matrix) agrees with
+    ``general`` (the general path's): bookkeeping and errors equal, every value of the same
+    dtype and shape, equal bit for bit (``tol=None``) or to ``tol``."""
+    assert (rec["path"], general["path"]) == (3, 2)
+    assert rec["meta"] == general["meta"] and rec["grad_meta"] == general["grad_meta"]
+    assert rec["error"] == general["error"]
+    for key in ("y", "grads", "double"):
+        for a, r in zip(rec[key], general[key]):
+            assert a.dtype == r.dtype and a.shape == r.shape
+            if tol is None:
+                np.testing.assert_array_equal(a, r)
+            else:
+                np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 1e-5), (np.float64, 1e-12)])
 @pytest.mark.parametrize(
@@ -326,13 +342,7 @@ def test_conv2d_batch_major_path_matches_general_path(kw, dtype, tol, backend, s
     assert C._samples_inner(shape[0], out_hw) == (shape[0] == 16)
     fast = _conv_record(C._BATCH_COLS_BUDGET, monkeypatch, backend, dtype, x, w, b, **kw)
     general = _conv_record(-1, monkeypatch, backend, dtype, x, w, b, **kw)
-    assert (fast["path"], general["path"]) == (3, 2)
-    assert fast["meta"] == general["meta"] and fast["grad_meta"] == general["grad_meta"]
-    assert fast["error"] == general["error"]
-    for key in ("y", "grads", "double"):
-        for a, r in zip(fast[key], general[key]):
-            assert a.dtype == r.dtype and a.shape == r.shape
-            np.testing.assert_allclose(a, r, rtol=tol, atol=tol)
+    _assert_same_records(fast, general, tol)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
@@ -345,16 +355,10 @@ def test_conv1d_runs_as_one_convolution_op_on_both_paths(backend, shape, monkeyp
     kw = dict(conv=autograd.conv1d, stride=2, padding=1, groups=2)
     fast = _conv_record(C._BATCH_COLS_BUDGET, monkeypatch, backend, np.float64, x, w, b, **kw)
     general = _conv_record(-1, monkeypatch, backend, np.float64, x, w, b, **kw)
-    assert (fast["path"], general["path"]) == (3, 2)
+    _assert_same_records(fast, general, 1e-12)
     assert fast["meta"][2] == general["meta"][2] == "ConvolutionBackward0"
-    assert fast["meta"] == general["meta"] and fast["grad_meta"] == general["grad_meta"]
-    assert fast["error"] == general["error"]
     ref = C._ref_conv(x, w, b, stride=2, padding=1, groups=2)
     np.testing.assert_allclose(fast["y"][0], ref, rtol=1e-12, atol=1e-12)
-    for key in ("y", "grads", "double"):
-        for a, r in zip(fast[key], general[key]):
-            assert a.dtype == r.dtype and a.shape == r.shape
-            np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -377,13 +381,7 @@ def test_conv_kept_windows_path_matches_general_path(conv, shape, wshape, kw, dt
     args = (monkeypatch, "numba", dtype, x, w, b)
     kept = _conv_record(-1, *args, conv=conv, kept=C._IM2COL_BUDGET, **kw)
     general = _conv_record(-1, *args, conv=conv, **kw)
-    assert (kept["path"], general["path"]) == (3, 2)
-    assert kept["meta"] == general["meta"] and kept["grad_meta"] == general["grad_meta"]
-    assert kept["error"] == general["error"]
-    for key in ("y", "grads", "double"):
-        for a, r in zip(kept[key], general[key]):
-            assert a.dtype == r.dtype and a.shape == r.shape
-            np.testing.assert_array_equal(a, r)
+    _assert_same_records(kept, general)  # bit for bit
 
 
 def test_conv_keeps_windows_only_when_the_weight_gradient_is_wanted():

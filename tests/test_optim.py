@@ -10,6 +10,7 @@ import pytest
 import autograd
 import optim
 from optim import _functional as F
+from optim import _inplace
 
 F64 = autograd.float64
 
@@ -719,7 +720,7 @@ def test_blocked_update_equals_whole_array_update(name, kwargs, monkeypatch):
     # The routines cut contiguous arrays into cache-sized blocks; the result must not depend
     # on the block size, and non-contiguous operands (whole-array path) must agree too.
     def run(block, fortran=False):
-        monkeypatch.setattr(F, "_BLOCK", block)
+        monkeypatch.setattr(_inplace, "_BLOCK", block)
         params = _mlp_params()
         opt = getattr(optim, name)(params, lr=0.01, **kwargs)
         for _ in range(4):

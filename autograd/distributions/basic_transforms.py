@@ -24,7 +24,7 @@ import autograd
 from autograd.tensor import Size, Tensor
 
 from . import constraints
-from .utils import _softplus, _sum_rightmost, broadcast_all, finfo
+from .utils import _inner_property, _softplus, _sum_rightmost, broadcast_all, finfo
 
 __all__ = [
     "Transform",
@@ -93,24 +93,23 @@ class Transform:
     __hash__ = object.__hash__
 
     def __call__(self, x: Tensor) -> Tensor:
-        if self._cache_size == 0:
-            return self._call(x)
-        x_old, y_old = self._cached_x_y
-        if x is x_old:
-            return y_old
-        y = self._call(x)
-        self._cached_x_y = x, y
-        return y
+        return self._through_cache(self._call, x, side=0)
 
     def _inv_call(self, y: Tensor) -> Tensor:
+        return self._through_cache(self._inverse, y, side=1)
+
+    def _through_cache(self, compute, value: Tensor, side: int) -> Tensor:
+        """``compute(value)``, remembered with ``cache_size=1``: the cache is the last
+        ``(x, y)`` pair either direction computed, and ``side`` says where ``value`` stands in
+        it (0: an ``x``, mapped forward; 1: a ``y``, mapped back). The very object found
+        there returns the other end of the pair without computing."""
         if self._cache_size == 0:
-            return self._inverse(y)
-        x_old, y_old = self._cached_x_y
-        if y is y_old:
-            return x_old
-        x = self._inverse(y)
-        self._cached_x_y = x, y
-        return x
+            return compute(value)
+        if value is self._cached_x_y[side]:
+            return self._cached_x_y[1 - side]
+        result = compute(value)
+        self._cached_x_y = (value, result) if side == 0 else (result, value)
+        return result
 
     def _call(self, x):
         raise NotImplementedError
@@ -141,21 +140,10 @@ class _InverseTransform(Transform):
         super().__init__(cache_size=transform._cache_size)
         self._inv = transform  # strong, unlike the base class's weak reference
 
-    @property
-    def domain(self):
-        return self._inv.codomain
-
-    @property
-    def codomain(self):
-        return self._inv.domain
-
-    @property
-    def bijective(self):
-        return self._inv.bijective
-
-    @property
-    def sign(self):
-        return self._inv.sign
+    domain = _inner_property("_inv", "codomain")
+    codomain = _inner_property("_inv", "domain")
+    bijective = _inner_property("_inv", "bijective")
+    sign = _inner_property("_inv", "sign")
 
     @property
     def inv(self):
@@ -295,17 +283,22 @@ def _widened(constraint, event_dim: int):
 identity_transform = ComposeTransform([])
 
 
-class _ElementwiseBijection(Transform):
-    """A strictly increasing map applied to every element: ``__eq__`` compares types, the
-    sign is +1 and ``with_cache`` comes from the base class."""
-
-    bijective = True
-    sign = +1
+class _ParameterFree(Transform):
+    """A transform without parameters: any two instances of its type are the same map, so
+    ``__eq__`` compares types (the hash stays the base class's, by identity)."""
 
     def __eq__(self, other):
         return isinstance(other, type(self))
 
     __hash__ = object.__hash__
+
+
+class _ElementwiseBijection(_ParameterFree):
+    """A strictly increasing map applied to every element: the sign is +1 and ``with_cache``
+    comes from the base class."""
+
+    bijective = True
+    sign = +1
 
 
 class ExpTransform(_ElementwiseBijection):
@@ -400,7 +393,7 @@ class SoftplusTransform(_ElementwiseBijection):
         return -_softplus(-x)  # log sigmoid(x)
 
 
-class AbsTransform(Transform):
+class AbsTransform(_ParameterFree):
     """``y = |x|`` (not injective: the inverse returns the positive root).
 
     Example:
@@ -410,11 +403,6 @@ class AbsTransform(Transform):
 
     domain = constraints.real
     codomain = constraints.positive
-
-    def __eq__(self, other):
-        return isinstance(other, AbsTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         return x.abs()
@@ -552,7 +540,7 @@ class AffineTransform(Transform):
     inverse_shape = forward_shape
 
 
-class SoftmaxTransform(Transform):
+class SoftmaxTransform(_ParameterFree):
     """Unconstrained vectors -> probability vectors, ``softmax`` over the last dimension (not
     bijective: the inverse is ``log``, one of the many preimages).
 
@@ -563,11 +551,6 @@ class SoftmaxTransform(Transform):
 
     domain = constraints.real_vector
     codomain = constraints.simplex
-
-    def __eq__(self, other):
-        return isinstance(other, SoftmaxTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         probs = (x - x.amax(-1, keepdim=True).detach()).exp()

@@ -109,21 +109,17 @@ def _transform_to_interval(constraint):
     )
 
 
-@biject_to.register(constraints.simplex)
-def _biject_to_simplex(constraint):
-    return transforms.StickBreakingTransform()
+def _parameter_free(transform_type):
+    """The factory of a constraint whose transform has no parameters: a new
+    ``transform_type()`` on every call, whatever the constraint's values."""
+    return lambda constraint: transform_type()
 
 
-@transform_to.register(constraints.simplex)
-def _transform_to_simplex(constraint):
-    return transforms.SoftmaxTransform()
-
-
-@transform_to.register(constraints.lower_cholesky)
-def _transform_to_lower_cholesky(constraint):
-    return transforms.LowerCholeskyTransform()
-
-
-@transform_to.register(constraints.positive_definite)
-def _transform_to_positive_definite(constraint):
-    return transforms.PositiveDefiniteTransform()
+# Constraints on whole events (vectors, matrices), each reached by a transform without parameters.
+for _registry, _constraint, _transform_type in (
+    (biject_to, constraints.simplex, transforms.StickBreakingTransform),
+    (transform_to, constraints.simplex, transforms.SoftmaxTransform),
+    (transform_to, constraints.lower_cholesky, transforms.LowerCholeskyTransform),
+    (transform_to, constraints.positive_definite, transforms.PositiveDefiniteTransform),
+):
+    _registry.register(_constraint, _parameter_free(_transform_type))

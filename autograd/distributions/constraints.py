@@ -18,6 +18,8 @@ import numpy as np
 
 from autograd.tensor import Tensor
 
+from .utils import _inner_property
+
 __all__ = [
     "Constraint",
     "MixtureSameFamilyConstraint",
@@ -118,9 +120,7 @@ class _IndependentConstraint(Constraint):
         self.base_constraint = base_constraint
         self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
 
-    @property
-    def is_discrete(self):
-        return self.base_constraint.is_discrete
+    is_discrete = _inner_property("base_constraint", "is_discrete")
 
     @property
     def event_dim(self):
@@ -152,13 +152,9 @@ class MixtureSameFamilyConstraint(Constraint):
             )
         self.base_constraint = base_constraint
 
-    @property
-    def is_discrete(self):
-        return self.base_constraint.is_discrete
+    is_discrete = _inner_property("base_constraint", "is_discrete")
 
-    @property
-    def event_dim(self):
-        return self.base_constraint.event_dim
+    event_dim = _inner_property("base_constraint", "event_dim")
 
     def check(self, value):
         if value.ndim < self.event_dim:

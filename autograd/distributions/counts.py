@@ -15,9 +15,9 @@ from autograd.random import _gen
 from autograd.tensor import Size
 
 from . import constraints
-from .discrete import Categorical, _BinaryTrials, _expanded_probs_logits
+from .discrete import Categorical, _BinaryTrials
 from .distribution import Distribution
-from .utils import _softplus, broadcast_all, finfo
+from .utils import _inner_property, _softplus, broadcast_all, finfo
 
 __all__ = ["Binomial", "Geometric", "NegativeBinomial", "Multinomial"]
 
@@ -41,15 +41,8 @@ class _CountsOfTrials(_BinaryTrials):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
         cls = Binomial if isinstance(self, Binomial) else NegativeBinomial
-        return self._expanded(
-            cls,
-            _instance,
-            batch_shape,
-            total_count=self.total_count.expand(batch_shape),
-            **_expanded_probs_logits(self, batch_shape),
-        )
+        return self._expanded_trials(cls, _instance, batch_shape, "total_count")
 
 
 class Binomial(_CountsOfTrials):
@@ -190,9 +183,7 @@ class Geometric(_BinaryTrials):
             )
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        parameters = _expanded_probs_logits(self, batch_shape)
-        return self._expanded(Geometric, _instance, batch_shape, **parameters)
+        return self._expanded_trials(Geometric, _instance, batch_shape)
 
     @property
     def mean(self):
@@ -251,31 +242,17 @@ class Multinomial(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        categorical = self._categorical.expand(batch_shape)
         return self._expanded(
-            Multinomial,
-            _instance,
-            batch_shape,
-            total_count=self.total_count,
-            _categorical=categorical,
+            Multinomial, _instance, batch_shape, "_categorical", total_count=self.total_count
         )
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
 
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
+    logits = _inner_property("_categorical", "logits")
+    probs = _inner_property("_categorical", "probs")
+    param_shape = _inner_property("_categorical", "param_shape")
 
     @property
     def mean(self):

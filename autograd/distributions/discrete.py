@@ -76,6 +76,11 @@ class _BinaryTrials(Distribution):
     def param_shape(self):
         return self._param.shape
 
+    def _expanded_trials(self, cls, _instance, batch_shape, *names, **attributes):
+        """``_expanded`` with ``probs`` or ``logits`` (those this one holds) expanded too."""
+        trials = _expanded_probs_logits(self, Size(batch_shape))
+        return self._expanded(cls, _instance, batch_shape, *names, **attributes, **trials)
+
 
 class Bernoulli(_BinaryTrials):
     """1 with probability ``probs`` (or ``sigmoid(logits)``), else 0.
@@ -93,9 +98,7 @@ class Bernoulli(_BinaryTrials):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        parameters = _expanded_probs_logits(self, batch_shape)
-        return self._expanded(Bernoulli, _instance, batch_shape, **parameters)
+        return self._expanded_trials(Bernoulli, _instance, batch_shape)
 
     @property
     def mean(self):
@@ -241,9 +244,7 @@ class OneHotCategorical(Distribution):
         super().__init__(param.shape[:-1], param.shape[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        categorical = self._categorical.expand(batch_shape)
-        return self._expanded(OneHotCategorical, _instance, batch_shape, _categorical=categorical)
+        return self._expanded(OneHotCategorical, _instance, batch_shape, "_categorical")
 
     probs = _inner_property("_categorical", "probs")
     logits = _inner_property("_categorical", "logits")

@@ -208,12 +208,16 @@ class Distribution:
             )
         return self.__new__(type(self)) if _instance is None else _instance
 
-    def _expanded(self, cls, _instance, batch_shape, **attributes):
-        """The end of every ``expand``: a new ``cls`` (or ``_instance``) holding ``attributes``
-        (the parameters, already expanded), with ``batch_shape``, this event shape and this
-        validation setting (the expanded parameters were valid already: not checked again)."""
+    def _expanded(self, cls, _instance, batch_shape, *names, **attributes):
+        """The end of every ``expand``: a new ``cls`` (or ``_instance``) with ``batch_shape``,
+        this event shape and this validation setting, holding this one's attributes ``names``
+        (tensors or distributions of this batch shape) expanded to ``batch_shape`` and the
+        ``attributes`` given (kept, or expanded by the caller). The expanded parameters were
+        valid already: they are not checked again."""
+        batch_shape = Size(batch_shape)
+        expanded = {name: getattr(self, name).expand(batch_shape) for name in names}
         new = self._get_checked_instance(cls, _instance)
-        for name, value in attributes.items():
+        for name, value in (expanded | attributes).items():
             setattr(new, name, value)
         Distribution.__init__(new, batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
@@ -249,6 +253,4 @@ class _BroadcastParameters(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         cls = next(c for c in type(self).__mro__ if "_parameters" in vars(c))
-        batch_shape = Size(batch_shape)
-        expanded = {name: getattr(self, name).expand(batch_shape) for name in self._parameters}
-        return self._expanded(cls, _instance, batch_shape, **expanded)
+        return self._expanded(cls, _instance, batch_shape, *self._parameters)

@@ -10,8 +10,8 @@ import autograd
 from autograd.tensor import Size
 
 from . import constraints
-from .basic_transforms import SigmoidTransform, Transform
-from .utils import _softplus, _sum_rightmost, finfo
+from .basic_transforms import SigmoidTransform, Transform, _ParameterFree
+from .utils import _inner_property, _softplus, _sum_rightmost, finfo
 
 __all__ = [
     "IndependentTransform",
@@ -52,13 +52,8 @@ class IndependentTransform(Transform):
     def codomain(self):
         return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
 
-    @property
-    def bijective(self):
-        return self.base_transform.bijective
-
-    @property
-    def sign(self):
-        return self.base_transform.sign
+    bijective = _inner_property("base_transform", "bijective")
+    sign = _inner_property("base_transform", "sign")
 
     def _call(self, x):
         if x.ndim < self.domain.event_dim:
@@ -145,7 +140,7 @@ def _ones_column(x):
     return autograd.ones(tuple(x.shape[:-1]) + (1,), dtype=x.dtype)
 
 
-class StickBreakingTransform(Transform):
+class StickBreakingTransform(_ParameterFree):
     """Unconstrained vectors of length ``K - 1`` -> probability vectors of length ``K``, a
     bijection: each entry takes a sigmoid-sized share of the stick left by the ones before.
 
@@ -157,11 +152,6 @@ class StickBreakingTransform(Transform):
     domain = constraints.real_vector
     codomain = constraints.simplex
     bijective = True
-
-    def __eq__(self, other):
-        return isinstance(other, StickBreakingTransform)
-
-    __hash__ = object.__hash__
 
     @staticmethod
     def _log_offset(x):
@@ -195,7 +185,7 @@ class StickBreakingTransform(Transform):
         return Size(tuple(shape[:-1]) + (shape[-1] - 1,))
 
 
-class LowerCholeskyTransform(Transform):
+class LowerCholeskyTransform(_ParameterFree):
     """Square matrices -> lower triangular ones with a positive diagonal (the strictly
     lower part is kept, the diagonal exponentiated).
 
@@ -208,11 +198,6 @@ class LowerCholeskyTransform(Transform):
     domain = constraints.independent(constraints.real, 2)
     codomain = constraints.lower_cholesky
 
-    def __eq__(self, other):
-        return isinstance(other, LowerCholeskyTransform)
-
-    __hash__ = object.__hash__
-
     def _call(self, x):
         return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
 
@@ -220,7 +205,7 @@ class LowerCholeskyTransform(Transform):
         return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
 
 
-class PositiveDefiniteTransform(Transform):
+class PositiveDefiniteTransform(_ParameterFree):
     """Square matrices -> positive definite ones: ``L L^T`` of the LowerCholeskyTransform.
 
     Example:
@@ -229,13 +214,8 @@ class PositiveDefiniteTransform(Transform):
                 [0., 1.]])
     """
 
-    domain = constraints.independent(constraints.real, 2)
+    domain = LowerCholeskyTransform.domain  # the matrices it maps first
     codomain = constraints.positive_definite
-
-    def __eq__(self, other):
-        return isinstance(other, PositiveDefiniteTransform)
-
-    __hash__ = object.__hash__
 
     def _call(self, x):
         lower = LowerCholeskyTransform()(x)

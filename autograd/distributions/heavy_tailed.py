@@ -109,16 +109,7 @@ class StudentT(Distribution):
         super().__init__(self.df.shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        return self._expanded(
-            StudentT,
-            _instance,
-            batch_shape,
-            df=self.df.expand(batch_shape),
-            loc=self.loc.expand(batch_shape),
-            scale=self.scale.expand(batch_shape),
-            _chi2=self._chi2.expand(batch_shape),
-        )
+        return self._expanded(StudentT, _instance, batch_shape, "df", "loc", "scale", "_chi2")
 
     @property
     def mean(self):

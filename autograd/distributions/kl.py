@@ -521,52 +521,28 @@ def _kl_bernoulli_poisson(p, q):
     return -p.entropy() - (p.probs * q.rate.log() - q.rate)
 
 
-# Pairs whose supports make the divergence infinite everywhere (p puts mass where q has none)
-@register_kl(Exponential, Beta)
-@register_kl(Exponential, Pareto)
-@register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p, q):
-    return _infinite_like(p.rate)
+def _infinite_kl(parameter):
+    """The KL function of pairs whose supports make the divergence infinite everywhere (p puts
+    mass where q has none): +inf in the shape and dtype of p's ``parameter``."""
+
+    def kl(p, q):
+        return _infinite_like(getattr(p, parameter))
+
+    return kl
 
 
-@register_kl(Gamma, Beta)
-@register_kl(Gamma, Pareto)
-@register_kl(Gamma, Uniform)
-def _kl_gamma_infinity(p, q):
-    return _infinite_like(p.concentration)
-
-
-@register_kl(Gumbel, Beta)
-@register_kl(Gumbel, Exponential)
-@register_kl(Gumbel, Gamma)
-@register_kl(Gumbel, Pareto)
-@register_kl(Gumbel, Uniform)
-@register_kl(Laplace, Beta)
-@register_kl(Laplace, Exponential)
-@register_kl(Laplace, Gamma)
-@register_kl(Laplace, Pareto)
-@register_kl(Laplace, Uniform)
-@register_kl(Normal, Beta)
-@register_kl(Normal, Exponential)
-@register_kl(Normal, Gamma)
-@register_kl(Normal, Pareto)
-@register_kl(Normal, Uniform)
-def _kl_real_support_infinity(p, q):
-    return _infinite_like(p.loc)
-
-
-@register_kl(Beta, Pareto)
-def _kl_beta_infinity(p, q):
-    return _infinite_like(p.concentration1)
-
-
-@register_kl(Pareto, Beta)
-@register_kl(Pareto, Uniform)
-def _kl_pareto_infinity(p, q):
-    return _infinite_like(p.scale)
-
-
-@register_kl(Poisson, Bernoulli)
-@register_kl(Poisson, Binomial)
-def _kl_poisson_infinity(p, q):
-    return _infinite_like(p.rate)
+# Those pairs: p's types sharing one function, the parameter giving the shape, the q types.
+# A p type keeps one function for all its q's, as torch's per-type functions do (the look-up
+# warns of ambiguity only when two matching rules are different functions).
+for _types_p, _parameter, _types_q in (
+    ((Exponential,), "rate", (Beta, Pareto, Uniform)),
+    ((Gamma,), "concentration", (Beta, Pareto, Uniform)),
+    ((Gumbel, Laplace, Normal), "loc", (Beta, Exponential, Gamma, Pareto, Uniform)),
+    ((Beta,), "concentration1", (Pareto,)),
+    ((Pareto,), "scale", (Beta, Uniform)),
+    ((Poisson,), "rate", (Bernoulli, Binomial)),
+):
+    _kl_infinity = _infinite_kl(_parameter)
+    for _type_p in _types_p:
+        for _type_q in _types_q:
+            register_kl(_type_p, _type_q)(_kl_infinity)

@@ -70,14 +70,13 @@ class MixtureSameFamily(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         batch_shape = Size(batch_shape)
+        components = self._component_distribution.expand(batch_shape + (self._num_component,))
         return self._expanded(
             MixtureSameFamily,
             _instance,
             batch_shape,
-            _component_distribution=self._component_distribution.expand(
-                batch_shape + (self._num_component,)
-            ),
-            _mixture_distribution=self._mixture_distribution.expand(batch_shape),
+            "_mixture_distribution",
+            _component_distribution=components,
             _num_component=self._num_component,
             _event_ndims=self._event_ndims,
         )

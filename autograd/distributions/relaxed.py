@@ -16,7 +16,7 @@ import autograd
 from autograd.tensor import Size
 
 from . import constraints
-from .discrete import Categorical, _BinaryTrials, _expanded_probs_logits
+from .discrete import Categorical, _BinaryTrials
 from .distribution import Distribution
 from .transformed import _OnBase
 from .transforms import ExpTransform, SigmoidTransform
@@ -54,13 +54,8 @@ class LogitRelaxedBernoulli(_BinaryTrials):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
-        return self._expanded(
-            LogitRelaxedBernoulli,
-            _instance,
-            batch_shape,
-            temperature=self.temperature,
-            **_expanded_probs_logits(self, batch_shape),
+        return self._expanded_trials(
+            LogitRelaxedBernoulli, _instance, batch_shape, temperature=self.temperature
         )
 
     # has_rsample stays False, as in torch (RelaxedBernoulli, built on it, says True)
@@ -127,13 +122,12 @@ class ExpRelaxedCategorical(Distribution):
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        batch_shape = Size(batch_shape)
         return self._expanded(
             ExpRelaxedCategorical,
             _instance,
             batch_shape,
+            "_categorical",
             temperature=self.temperature,
-            _categorical=self._categorical.expand(batch_shape),
         )
 
     param_shape = _inner_property("_categorical", "param_shape")

@@ -29,7 +29,7 @@ from .heavy_tailed import Cauchy
 from .multivariate import Independent
 from .transforms import AbsTransform, AffineTransform, ComposeTransform, ExpTransform
 from .transforms import PowerTransform, Transform
-from .utils import _sum_rightmost, broadcast_all, euler_constant, finfo
+from .utils import _inner_property, _sum_rightmost, broadcast_all, euler_constant, finfo
 
 __all__ = [
     "TransformedDistribution",
@@ -118,9 +118,7 @@ class TransformedDistribution(Distribution):
             support = constraints.independent(support, len(self.event_shape) - support.event_dim)
         return support
 
-    @property
-    def has_rsample(self):
-        return self.base_dist.has_rsample
+    has_rsample = _inner_property("base_dist", "has_rsample")
 
     def _forward(self, x):
         for transform in self.transforms:
@@ -201,13 +199,8 @@ class LogNormal(_OnBase):
         base = Normal(loc, scale, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
-    @property
-    def loc(self):
-        return self.base_dist.loc
-
-    @property
-    def scale(self):
-        return self.base_dist.scale
+    loc = _inner_property("base_dist", "loc")
+    scale = _inner_property("base_dist", "scale")
 
     @property
     def mean(self):
@@ -227,16 +220,18 @@ class LogNormal(_OnBase):
 
 
 class _Folded(_OnBase):
-    """``|X|`` for a distribution symmetric about 0 (HalfNormal, HalfCauchy): the density is
-    twice the base's on ``x >= 0`` and 0 below."""
+    """``|X|`` for ``X ~ _unfolded(0, scale)``, a distribution symmetric about 0 (HalfNormal,
+    HalfCauchy): the density is twice the base's on ``x >= 0`` and 0 below."""
 
     support = constraints.nonnegative
     has_rsample = True
     arg_constraints = {"scale": constraints.positive}
+    scale = _inner_property("base_dist", "scale")
+    _unfolded: type[Distribution]  # the symmetric distribution, built from (loc=0, scale)
 
-    @property
-    def scale(self):
-        return self.base_dist.scale
+    def __init__(self, scale, validate_args=None):
+        base = self._unfolded(0, scale, validate_args=False)
+        super().__init__(base, AbsTransform(), validate_args=validate_args)
 
     @property
     def mode(self):
@@ -269,9 +264,7 @@ class HalfNormal(_Folded):
         tensor(-0.2258)
     """
 
-    def __init__(self, scale, validate_args=None):
-        base = Normal(0, scale, validate_args=False)
-        super().__init__(base, AbsTransform(), validate_args=validate_args)
+    _unfolded = Normal
 
     @property
     def mean(self):
@@ -290,17 +283,13 @@ class HalfCauchy(_Folded):
         tensor(-0.4516)
     """
 
-    def __init__(self, scale, validate_args=None):
-        base = Cauchy(0, scale, validate_args=False)
-        super().__init__(base, AbsTransform(), validate_args=validate_args)
+    _unfolded = Cauchy
 
     @property
     def mean(self):
         return autograd.full(self._extended_shape(), math.inf, dtype=self.scale.dtype)
 
-    @property
-    def variance(self):
-        return self.base_dist.variance
+    variance = _inner_property("base_dist", "variance")
 
 
 class Gumbel(_OnBase):

@@ -100,9 +100,10 @@ class lazy_property:
 
 
 def _inner_property(inner: str, name: str) -> property:
-    """A read-only property that returns ``self.<inner>.<name>``: what a distribution built
-    around another one (``Independent``'s ``base_dist``, ``OneHotCategorical``'s
-    categorical) reports unchanged.
+    """A read-only property that returns ``self.<inner>.<name>``: what an object built around
+    another one reports unchanged (``Independent``'s ``base_dist``, ``OneHotCategorical``'s
+    categorical, the base transform of ``IndependentTransform``, the base constraint of
+    ``independent``).
 
     Example:
         >>> class Wrapper:

@@ -1,6 +1,7 @@
 """Linear algebra: matmul (and its special cases mm, bmm, mv, dot), outer, inner, einsum,
-tensordot; the square-matrix checks and ``LinAlgError`` the factorisations share (the
-Cholesky factorisation and triangular solves are in linalg_cholesky.py).
+tensordot; ``LinAlgError``, the error the factorisations share (their shared checks, and the
+dtype names of the family's messages, are in _linalg_checks.py; the Cholesky factorisation
+and triangular solves are in linalg_cholesky.py).
 
 One primitive does the products: ``Matmul``, with NumPy's/PyTorch's semantics (vectors are
 promoted to matrices and back, batch dimensions broadcast). Its VJP is written with ``xp``
@@ -20,9 +21,17 @@ from .. import dispatch as _dispatch
 from .. import function as _function
 from ..function import Op
 from ..forward_ad import multilinear_jvp
-from ..tensor import _C_NAMES, _SCALAR_NAMES, Tensor
+from ..tensor import Tensor
 from . import xp as _xp
 from ._util import as_tensor_operand, broadcast_shapes, wrap_dim, tracked
+from ._linalg_checks import (  # (re-exported: the linalg_* families import them from here)
+    _CPP_NAMES as _CPP_NAMES,
+    _TORCH_NAMES as _TORCH_NAMES,
+    _check_b_against as _check_b_against,
+    _name as _name,
+    _same_dtype as _same_dtype,
+    _square_batch as _square_batch,
+)
 from .registry import OpInfo, Sample, register
 from .samples import normal, shaped_samples
 from .. import amp as _amp
@@ -40,22 +49,6 @@ __all__ = [
     "einsum",
     "tensordot",
 ]
-
-# the dtype names torch prints: C++ scalar types ("expected m1 and m2 to have the same dtype")
-# and ScalarType names
-_CPP_NAMES, _TORCH_NAMES = _C_NAMES, _SCALAR_NAMES
-
-
-def _name(t: Tensor, table) -> str:
-    return table.get(t._data.dtype.name, t._data.dtype.name)
-
-
-def _same_dtype(a: Tensor, b: Tensor, message: str, names=_TORCH_NAMES) -> None:
-    """torch's DTypeError when ``a`` and ``b`` differ in dtype: ``message`` with ``{0}`` and
-    ``{1}`` replaced by the names torch prints for their dtypes (``names``: ``Float``,
-    ``Double`` ...; ``_CPP_NAMES``: ``float``, ``double`` ...)."""
-    if a._data.dtype != b._data.dtype:
-        raise DTypeError(message.format(_name(a, names), _name(b, names)))
 
 
 def _x(shape) -> str:
@@ -773,41 +766,6 @@ _register_products(
         ("ger", ger, np.outer, [((3,), (2,))]),
     ]
 )
-
-
-# ---- the checks and the error the factorisations share (linalg_cholesky, linalg_solve ...) -------
-def _square_batch(t: Tensor, op: str) -> Tensor:
-    """torch's checks for a (batch of) square floating matrices; ``op`` prefixes the message.
-    Returns ``t``."""
-    if t.ndim < 2:
-        raise ShapeError(f"{op}The input tensor A must have at least 2 dimensions.")
-    if t.shape[-1] != t.shape[-2]:
-        raise ShapeError(
-            f"{op}A must be batches of square matrices, but they are "
-            f"{t.shape[-2]} by {t.shape[-1]} matrices"
-        )
-    if not t.is_floating_point():
-        raise DTypeError(
-            f"{op}Expected a floating point or complex tensor as input. Got "
-            f"{_name(t, _TORCH_NAMES)}"
-        )
-    return t
-
-
-def _check_b_against(b: Tensor, a: Tensor, op: str):
-    """torch's checks of the right-hand side ``b`` against the square ``a`` (``op``:
-    triangular_solve, cholesky_solve): as many rows as ``a``, the same dtype."""
-    if b.shape[-2] != a.shape[-1]:
-        raise ShapeError(
-            f"Incompatible matrix sizes for {op}: each A matrix is {a.shape[-1]} by "
-            f"{a.shape[-1]} but each b matrix is {b.shape[-2]} by {b.shape[-1]}"
-        )
-    _same_dtype(
-        b,
-        a,
-        "Expected b and A to have the same dtype, but found b of type {0} and A of type {1} "
-        "instead.",
-    )
 
 
 class LinAlgError(RuntimeError):
