@@ -161,6 +161,16 @@ def test_slice_bound_tensors_match_general(dtype, shape):
             x[b:5]
         return
     assert x[b:5].tolist() == general  # (a bool bound is 0 or 1, as in torch)
+    # both bounds tensors (the loader's ``data[i : i + n]``), either one of this kind
+    five = autograd.tensor(5)
+    for index in (slice(b, five), slice(five, b), slice(b, b)):
+        try:
+            general = x[(index,)].tolist()
+        except (TypeError, IndexError) as e:
+            with pytest.raises(type(e), match=str(e)):
+                x[index]
+            continue
+        assert x[index].tolist() == general
     assert _slice_bound(None) is None and _slice_bound(-3) == -3
     assert _slice_bound(np.int64(1)) is _NOT_SIMPLE and _slice_bound(1.0) is _NOT_SIMPLE
 
@@ -206,6 +216,19 @@ def test_unbind_fast_path_matches_select(dim, dtype):
     base.add_(1)  # the pieces are views, as select's are
     assert pieces[0]._version == base._version == 1
     assert pieces[0][0].item() == 1.0
+
+
+def test_iterating_index_tensors_of_many_lengths_matches_select():
+    """``for i in ix`` of 1-D tensors of several lengths (the pieces' keys are made once
+    per length) and of one longer than the lengths kept: the same pieces as select's."""
+    for n in [0, 1, 3, 32, 3, 1, 5000]:
+        base = autograd.tensor(np.arange(n) * 7)
+        pieces = list(base)
+        assert len(pieces) == n
+        for i in [0, n // 2, n - 1] if n else []:
+            ref = select(base, 0, i)
+            _same_tensor(pieces[i], ref)
+            assert pieces[i]._view[1:] == ref._view[1:] and pieces[i]._view[0] is base
 
 
 @pytest.mark.parametrize("grad_mode", [True, False])

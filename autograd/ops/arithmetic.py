@@ -193,9 +193,20 @@ def add(input, other, *, alpha=1) -> Tensor:
     if type(input) is Tensor and alpha == 1:
         # fast paths: index arithmetic (``i + 8``), then the lean path (another tensor of one
         # dtype and shape, or a Python number: ``function.lean_binary``)
-        out = _index_arithmetic(input, other, False) if type(other) is int else None
-        if out is None:
-            out = lean_binary(Add, np.add, input, other, False)
+        if type(other) is int and not input._requires_grad:
+            # (``_index_arithmetic`` written out: a batch loader's ``data[i + 1 : i + n + 1]``
+            # runs it several times per row, and the call is a good part of its cost)
+            x = input._data
+            if (
+                x.dtype is _INT64
+                and not x.shape
+                and _function._fw_level is None
+                and _function._tracer is None
+            ):
+                v = x.item() + other
+                if _INT64_MIN <= v <= _INT64_MAX and _INT64_MIN <= other <= _INT64_MAX:
+                    return _make(_np_asarray(v, _INT64))
+        out = lean_binary(Add, np.add, input, other, False)
         if out is not None:
             return out
     if alpha != 1:

@@ -447,8 +447,14 @@ def getitem(input: Tensor, index) -> Tensor:
         # Fast path for ``x[a:b]`` (``data[i : i + n]`` in a batch loader): the view the
         # general path below makes, with the bounds (None, ints or 0-d integer tensors) read
         # directly instead of through the index normalisation.
-        arr = input._data
-        start, stop = _slice_bound(index.start), _slice_bound(index.stop)
+        arr, start, stop = input._data, index.start, index.stop
+        if type(start) is Tensor and type(stop) is Tensor:  # (the loader's: both tensors)
+            try:
+                start, stop = _index(start._data), _index(stop._data)
+            except TypeError:  # (not 0-d integer tensors: the general path refuses them)
+                start = _NOT_SIMPLE
+        else:
+            start, stop = _slice_bound(start), _slice_bound(stop)
         if arr.ndim and start is not _NOT_SIMPLE and stop is not _NOT_SIMPLE:
             return _basic_view(arr[start:stop], input, GetItem, (slice(start, stop, None),))
     idx = _index_for(index, input)

@@ -399,12 +399,25 @@ def unbind(input: Tensor, dim: int = 0):
         # and index per piece. ``for i in ix`` over an index tensor runs this.
         arr, n = input._data, input._data.shape[d]
         if d == 0:  # (``for i in ix``: the pieces ``arr[i, ...]``, select's param ``(i,)``)
-            return _views_of(
-                [arr[i, ...] for i in range(n)], input, Select, [(i,) for i in range(n)]
-            )
+            keys, params = _first_dim_keys(n)
+            return _views_of([arr[k] for k in keys], input, Select, params)
         params = [(slice(None),) * d + (i,) for i in range(n)]
         return _views_of([arr[p + (...,)] for p in params], input, Select, params)
     return tuple(select(input, d, i) for i in range(input.shape[d]))
+
+
+# n -> the keys ``(i, ...)`` and select params ``(i,)`` of unbind(0)'s pieces, for the few
+# lengths a program iterates over (the batch size of ``for i in ix``), made once
+_FIRST_DIM_KEYS: dict = {}
+
+
+def _first_dim_keys(n: int) -> tuple:
+    keys = _FIRST_DIM_KEYS.get(n)
+    if keys is None:
+        keys = tuple((i, ...) for i in range(n)), tuple((i,) for i in range(n))
+        if len(_FIRST_DIM_KEYS) < 64 and n <= 4096:
+            _FIRST_DIM_KEYS[n] = keys
+    return keys
 
 
 # ---- meshgrid -----------------------------------------------------------------------------

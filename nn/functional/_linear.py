@@ -158,7 +158,9 @@ def _rows(indices: np.ndarray, num: int) -> np.ndarray:
     an error, not the last row)."""
     idx = indices.astype(np.int64).reshape(-1)
     # one reduction checks both ends: read as uint64, a negative index is at least 2**63
-    if idx.size and idx.view(np.uint64).max() >= num:
+    # (the ufunc's reduce directly: the ``max`` method's wrapper costs more than the work
+    # for a batch of a few hundred indices)
+    if idx.size and np.maximum.reduce(idx.view(np.uint64)) >= num:
         bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
         raise IndexError(
             f"index out of range in self (embedding: index {bad} for a weight of "
