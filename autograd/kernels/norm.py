@@ -151,8 +151,8 @@ def layer_norm_fwd(x, w, b, eps, y, mean, rstd):
 @kernel(fastmath=False)
 def layer_norm_bwd(x, g, w, mean, rstd, base, dx, dw_part, db_part, dw, db):
     """dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)) per row, plus ``base`` (the
-    gradient x already has, added to the rounded value as ``base + dx``; a (0, n) array for
-    none); the rows of chunk k add g * xhat and g into dw_part[k] / db_part[k] (float64
+    gradient x already has, added to the rounded value as ``base + dx``; None for none);
+    the rows of chunk k add g * xhat and g into dw_part[k] / db_part[k] (float64
     scratch); then dw / db (x's dtype) are the chunks' sums, added in chunk order from 0.0 as
     NumPy's ``sum(axis=0)`` adds the rows of a 2-d array, and rounded to the dtype."""
     T = x.dtype.type
@@ -183,7 +183,10 @@ def layer_norm_bwd(x, g, w, mean, rstd, base, dx, dw_part, db_part, dw, db):
             rs_t = T(rs)
             a = T(s / n)  # mean(g w)
             c = T(t * rs / n * rs)  # mean(g w xhat) * rstd
-            if base.shape[0]:
+            # ``base is None`` is decided when Numba compiles (None has its own type), so
+            # each build keeps one of the two loops: a test of the array's shape at run time
+            # here kept LLVM from vectorising either loop
+            if base is not None:
                 br = base[r]
                 for j in range(n):
                     dxr[j] = br[j] + (rs_t * (gr[j] * w[j] - a) - ((xr[j] - hi) - lo) * (rs_t * c))
@@ -454,7 +457,7 @@ def layer_norm_backward(x, g, n, weight, mean, rstd, base=None):
         _param(weight, n, 1.0, x.dtype),
         _c(mean).reshape(rows),
         _c(rstd).reshape(rows),
-        np.empty((0, n), x.dtype) if base is None else base.reshape(rows, n),
+        None if base is None else base.reshape(rows, n),
         dx,
         parts[0],
         parts[1],
@@ -540,6 +543,7 @@ def warmup(dtype) -> None:
     w = np.ones(3, dtype)
     _, mean, rstd = layer_norm_forward(x, 4, None, None, 1e-5)
     layer_norm_backward(x, x, 4, None, mean, rstd)
+    layer_norm_backward(x, x, 4, None, mean, rstd, base=x)  # (a build of its own)
     for xb in (x, x[:, :, 0]):  # (N, C, S) and (N, C) kernels
         _, mean, _, rstd = batch_norm_forward_train(xb, w, w, 1e-5)
         mean, rstd = mean.astype(dtype), rstd.astype(dtype)

@@ -150,7 +150,10 @@ def softmax_rows(x, out):
 # row's sum, and each row's maximum is still its ``maxnum``). The exps and the scaling are
 # the same per-element operations as in ``softmax_rows``; only the float64 row sums may
 # round differently (in their last bits, before the ``1 / sum``).
-_BLOCK = 8
+# The block's maxima and sums are eight named variables, not arrays: LLVM keeps variables in
+# registers, whereas an array's elements were stored and reloaded at every step (a store into
+# a fresh array may, for all LLVM knows, write into ``x``).
+_BLOCK = 8  # (the number of named rows in softmax_short_rows)
 _SHORT_ROW = 64  # rows up to this long take the block kernel (bench_softmax.py --shapes 2048x32)
 
 
@@ -159,22 +162,27 @@ def softmax_short_rows(x, out):
     """``softmax_rows`` for x (R, C) with R a multiple of ``_BLOCK``, blocks of rows at once."""
     C = x.shape[1]
     T = x.dtype.type
+    f64 = numba.float64
     for blk in numba.prange(x.shape[0] // _BLOCK):
         r0 = blk * _BLOCK
-        m = np.empty(_BLOCK, x.dtype)
-        for i in range(_BLOCK):
-            m[i] = x[r0 + i, 0]
+        x0, x1, x2, x3 = x[r0], x[r0 + 1], x[r0 + 2], x[r0 + 3]
+        x4, x5, x6, x7 = x[r0 + 4], x[r0 + 5], x[r0 + 6], x[r0 + 7]
+        m0, m1, m2, m3, m4, m5, m6, m7 = x0[0], x1[0], x2[0], x3[0], x4[0], x5[0], x6[0], x7[0]
         for j in range(1, C):
-            for i in range(_BLOCK):
-                m[i] = _fmax(m[i], x[r0 + i, j])
+            m0, m1, m2, m3 = _fmax(m0, x0[j]), _fmax(m1, x1[j]), _fmax(m2, x2[j]), _fmax(m3, x3[j])
+            m4, m5, m6, m7 = _fmax(m4, x4[j]), _fmax(m5, x5[j]), _fmax(m6, x6[j]), _fmax(m7, x7[j])
+        m = (m0, m1, m2, m3, m4, m5, m6, m7)
         for i in range(_BLOCK):
             xr, yr, mi = x[r0 + i], out[r0 + i], m[i]
             for j in range(C):
                 yr[j] = exp_nonpos(xr[j] - mi)
-        s = np.zeros(_BLOCK)
+        y0, y1, y2, y3 = out[r0], out[r0 + 1], out[r0 + 2], out[r0 + 3]
+        y4, y5, y6, y7 = out[r0 + 4], out[r0 + 5], out[r0 + 6], out[r0 + 7]
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
         for j in range(C):
-            for i in range(_BLOCK):
-                s[i] += numba.float64(out[r0 + i, j])
+            s0, s1, s2, s3 = s0 + f64(y0[j]), s1 + f64(y1[j]), s2 + f64(y2[j]), s3 + f64(y3[j])
+            s4, s5, s6, s7 = s4 + f64(y4[j]), s5 + f64(y5[j]), s6 + f64(y6[j]), s7 + f64(y7[j])
+        s = (s0, s1, s2, s3, s4, s5, s6, s7)
         for i in range(_BLOCK):
             yr, inv = out[r0 + i], T(1.0 / s[i])
             for j in range(C):
