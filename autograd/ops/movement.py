@@ -376,14 +376,8 @@ class Transpose(Permute):
     grad_fn_name = "TransposeBackward0"
 
 
-class T(Permute):
-    """``t``: Permute under torch's grad_fn name."""
-
-    grad_fn_name = "TBackward0"
-
-
-# the out-of-place permutations: one op under three grad_fn names (the compiler treats them alike)
-PERMUTES = (Permute, Transpose, T)
+# the out-of-place permutations: one op under two grad_fn names (the compiler treats them alike)
+PERMUTES = (Permute, Transpose)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -415,12 +409,11 @@ def t(input: Tensor) -> Tensor:
         autograd.Size([3, 2])
     """
     n = input._data.ndim
-    if n == 2:  # (a Linear's ``weight.t()``: straight to the op)
-        return _view_of(T.apply(input, dims=(1, 0)), input, T, (1, 0))
+    if n == 2:  # (a Linear's ``weight.t()``: straight to the op, as transpose(input, 0, 1) ends)
+        return _view_of(Transpose.apply(input, dims=(1, 0)), input, Transpose, (1, 0))
     if n > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
-    dims = tuple(range(n))  # (a vector's or a scalar's t() is a view of it, as torch's)
-    return _view_of(T.apply(input, dims=dims), input, T, dims)
+    return input
 
 
 # ---- in-place transposes: t_, transpose_ (= swapaxes_, swapdims_) ----------------------------
