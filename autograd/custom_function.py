@@ -201,15 +201,19 @@ class _FunctionOp:
         return res
 
     def _checked(self, node, k, grad):
-        """The gradient for input ``k`` as torch validates it: a tensor (an array is taken
-        too) or None; one of a broadcast shape is summed down to the input's shape; another
+        """The gradient for input ``k`` as torch validates it: a tensor (not a NumPy
+        array) or None; one of a broadcast shape is summed down to the input's shape; another
         shape is an error (it would have become the input's ``.grad`` as it was)."""
         if grad is None or node.next_edges[k] is None:  # (no gradient flows to that input)
             return grad
-        if isinstance(grad, np.ndarray):
-            grad = Tensor._make(grad)
-        if not isinstance(grad, Tensor):
-            raise RuntimeError(f"expected Variable or None (got {type(grad).__name__})")  # (torch)
+        if not isinstance(grad, Tensor):  # (a NumPy array too, as in torch)
+            kind = type(grad)
+            name = (
+                kind.__name__
+                if kind.__module__ == "builtins"
+                else kind.__module__ + "." + kind.__name__
+            )
+            raise RuntimeError(f"expected Variable or None (got {name})")  # (torch)
         shape = node._in_shapes[k]
         if tuple(grad.shape) == shape:
             return grad

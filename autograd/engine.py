@@ -562,7 +562,10 @@ def _run_tensor_hooks(hooks, g, graph):
 def _accumulate_into_leaf(leaf, g, graph=False):
     if graph:
         g = g if isinstance(g, Tensor) else Tensor._make(g)
-        leaf._grad = g if leaf._grad is None else leaf._grad + g
+        # A new .grad is a copy, as torch's: the incoming gradient may be the caller's seed,
+        # the same tensor flowing to other leaves, or a read-only broadcast view, and a later
+        # backward without create_graph adds into .grad in place.
+        leaf._grad = g.clone() if leaf._grad is None else leaf._grad + g
     else:
         grad = leaf._grad
         if (

@@ -426,8 +426,21 @@ class Tensor:
         return t
 
     def detach_(self) -> "Tensor":
-        if self._view is not None:
-            self._view = None  # no longer follows its base's history
+        """Detach this tensor from the graph in place (refused for a view, as in torch).
+
+        Example:
+            >>> y = autograd.ones(2, requires_grad=True) * 2
+            >>> y.detach_().requires_grad
+            False
+        """
+        if self._view is not None:  # (it shares its base's history, so it cannot drop it)
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is "
+                "set as True, gradients are views of DDP buckets, and hence detach_() cannot "
+                "be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -690,18 +703,27 @@ class Tensor:
             >>> autograd.zeros(4, 2, 3).mT.shape
             autograd.Size([4, 3, 2])
         """
+        _check_matrices(self.ndim, "mT")
         return self.transpose(-2, -1)
 
     @property
     def H(self) -> Tensor:
-        """The conjugate transpose; tensors here are real, so it is ``T``.
+        """The conjugate transpose of a matrix; tensors here are real, so it is ``t()``
+        (a 0-D tensor is its own).
 
         Example:
             >>> autograd.tensor([[1.0, 2.0]]).H
             tensor([[1.],
                     [2.]])
         """
-        return self.T
+        if self.ndim == 0:
+            return self
+        if self.ndim != 2:
+            raise RuntimeError(
+                "tensor.H is only supported on matrices (2-D tensors). Got "
+                f"{self.ndim}-D tensor. For batches of matrices, consider using tensor.mH"
+            )
+        return self.transpose(0, 1)
 
     @property
     def mH(self) -> Tensor:
@@ -711,7 +733,16 @@ class Tensor:
             >>> autograd.zeros(4, 2, 3).mH.shape
             autograd.Size([4, 3, 2])
         """
-        return self.mT
+        _check_matrices(self.ndim, "mH")
+        return self.transpose(-2, -1)
+
+
+def _check_matrices(ndim: int, name: str) -> None:
+    if ndim == 1:  # (a 0-D tensor is its own, as in torch, where that is deprecated)
+        raise RuntimeError(
+            f"tensor.{name} is only supported on matrices or batches of matrices. "
+            f"Got {ndim}-D tensor."
+        )
 
 
 def _wrap_dim(dim, ndim, opname="op"):

@@ -430,12 +430,21 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None by default, like torch)."""
         for p in self.parameters():
-            if p._grad is None:
+            g = p._grad
+            if g is None:
                 continue
             if set_to_none:
                 p._grad = None
-            else:
-                p._grad = Tensor._make(np.zeros_like(p._grad._data))
+            else:  # zeroed in place, as torch's: whoever holds p.grad sees the zeros
+                if g.grad_fn is not None:
+                    g.detach_()
+                else:
+                    g.requires_grad_(False)
+                if g._data.flags.writeable:
+                    g._data.fill(0)
+                    g._bump_version()
+                else:  # (a read-only array, e.g. a broadcast one assigned by hand)
+                    p._grad = Tensor._make(np.zeros_like(g._data))
 
     def apply(self, fn) -> "Module":
         """Call ``fn(module)`` on every submodule (children first) and self; returns self.

@@ -386,3 +386,32 @@ def test_history_records_and_plots(tmp_path):
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_default_collate_promotes_and_nests_like_torch():
+    # samples of int64 and float32 stacked to float64 (NumPy's promotion; torch's is float32),
+    # tuples were collated to tuples (torch gives lists), and the error named the type alone
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import default_collate as torch_collate
+
+    def describe(o):
+        if isinstance(o, (autograd.Tensor, torch.Tensor)):
+            return str(o.dtype).split(".")[-1], o.tolist()
+        if isinstance(o, dict):
+            return {k: describe(v) for k, v in o.items()}
+        return type(o).__name__, [describe(v) for v in o]
+
+    batches = [
+        lambda lib: [lib.tensor([1]), lib.tensor([2.0])],
+        lambda lib: [lib.tensor([1], dtype=lib.uint8), lib.tensor([-1], dtype=lib.int8)],
+        lambda lib: [(lib.tensor([i]), i, np.float32(i)) for i in range(3)],
+        lambda lib: [{"a": (lib.tensor(i), [i, i + 1])} for i in range(2)],
+    ]
+    for batch in batches:
+        assert describe(default_collate(batch(autograd))) == describe(torch_collate(batch(torch)))
+    messages = []
+    for collate in (default_collate, torch_collate):
+        with pytest.raises(TypeError) as e:
+            collate([None, None])
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]

@@ -604,3 +604,46 @@ def test_large_fan_in_sums_in_place_only_into_gradients_the_engine_alone_holds(m
     fast = grads()
     monkeypatch.setattr(engine, "_SUM_INTO_MIN", 10**12)  # every sum a new array
     assert fast.tobytes() == grads().tobytes()
+
+
+def test_create_graph_backward_copies_the_gradient_it_stores_like_torch():
+    # with create_graph=True a leaf's new .grad was the incoming gradient itself: the
+    # caller's seed (shared by both leaves of x + w), or a read-only broadcast view (x.sum()'s);
+    # a later backward added into it in place, changing the seed and the other leaf's .grad,
+    # or failed with NumPy's "output array is read-only"
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (autograd, torch):
+        x, w = lib.ones(3, requires_grad=True), lib.ones(3, requires_grad=True)
+        seed = lib.tensor([1.0, 2.0, 3.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (torch's warning about the reference cycle)
+            (x + w).backward(seed, create_graph=True)
+            (x * 2).sum().backward()
+            z = lib.ones(2, 3, requires_grad=True)
+            (z.sum() * 2).backward(create_graph=True)
+            (z * 3).sum().backward()
+        results.append((seed.tolist(), x.grad.tolist(), w.grad.tolist(), z.grad.tolist()))
+    assert results[0] == results[1]
+
+
+def test_custom_function_returning_a_numpy_array_is_refused_like_torch():
+    # an array was taken as the gradient; torch refuses it and names its type
+    torch = pytest.importorskip("torch")
+    for grad in (np.ones(2), np.float64(1.0), [1.0, 1.0], 2.0):
+        messages = []
+        for lib, base in ((autograd, autograd.Function), (torch, torch.autograd.Function)):
+
+            class F(base):
+                @staticmethod
+                def forward(ctx, x):
+                    return x * 1
+
+                @staticmethod
+                def backward(ctx, g):
+                    return grad
+
+            with pytest.raises(RuntimeError) as e:
+                F.apply(lib.ones(2, requires_grad=True)).sum().backward()
+            messages.append(str(e.value))
+        assert messages[0] == messages[1]

@@ -6,6 +6,8 @@ negative steps, accumulation of repeated indices, ``__setitem__`` (gradients, le
 version counters), error messages, and the ``xp`` helpers other families' VJPs use.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -625,3 +627,69 @@ def test_setitem_that_torch_casts_still_casts():
     assert x.tolist() == [5, 2, 5]
     x[autograd.tensor([0, 1])] = 7.9  # a Python number is cast, as in torch
     assert x.tolist() == [7, 7, 5]
+
+
+def test_uint8_and_small_integer_index_tensors_like_torch():
+    # a uint8 index tensor (or NumPy array) was read as indices; torch reads it as a mask
+    # (with a deprecation warning); int8/int16 index tensors were taken, torch refuses them
+    torch = pytest.importorskip("torch")
+    a = np.arange(12.0).reshape(3, 4)
+    for make in (
+        lambda lib: lib.tensor([1, 0, 1], dtype=lib.uint8),
+        lambda lib: np.array([1, 0, 1], dtype=np.uint8),
+        lambda lib: lib.tensor(a > 5).to(lib.uint8),
+    ):
+        got = []
+        for lib in (autograd, torch):
+            with pytest.warns(
+                UserWarning, match="indexing with dtype torch.uint8 is now deprecated"
+            ):
+                got.append(lib.tensor(a)[make(lib)].tolist())
+        assert got[0] == got[1]
+    for lib in (autograd, torch):
+        for dt in (lib.int8, lib.int16):
+            with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte"):
+                lib.tensor(a)[lib.tensor([1, 0], dtype=dt)]
+        assert lib.tensor(a)[lib.tensor(1, dtype=lib.int8)].tolist() == a[1].tolist()
+        assert lib.tensor(a)[lib.tensor(1, dtype=lib.uint8)].tolist() == [a.tolist()]
+
+
+def test_a_list_of_sequences_indexes_as_a_tuple_like_torch():
+    # x[[[0, 1], [1, 2]]] gave rows 0, 1, 1, 2 (NumPy's array index); torch reads the list as
+    # the tuple x[[0, 1], [1, 2]], as for a list holding a slice, None or a tensor
+    torch = pytest.importorskip("torch")
+    a = np.arange(12.0).reshape(3, 4)
+    for index in (
+        lambda lib: [[0, 1], [1, 2]],
+        lambda lib: [0, slice(1, 3)],
+        lambda lib: [lib.tensor([0, 2]), 1],
+        lambda lib: [0, None],
+        lambda lib: [[0, 1]],
+    ):
+        got, written = [], []
+        for lib in (autograd, torch):
+            with pytest.warns(UserWarning, match="Using a non-tuple sequence for multidim"):
+                x = lib.tensor(a, requires_grad=True)
+                got.append(x[index(lib)].tolist())
+                x[index(lib)].sum().backward()
+                y = lib.tensor(a)
+                y[index(lib)] = -1.0
+            written.append((x.grad.tolist(), y.tolist()))
+        assert got[0] == got[1] and written[0] == written[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert autograd.tensor(a)[[0, 2]].tolist() == a[[0, 2]].tolist()
+
+
+def test_basic_index_write_of_a_wrong_shape_gives_torchs_error():
+    # y[0] = a tensor of 3 elements in a row of 4 let NumPy's ValueError escape
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (autograd, torch):
+        y = lib.zeros(3, 4)
+        with pytest.raises(RuntimeError) as e:
+            y[0:2] = lib.ones(3)
+        messages.append(str(e.value))
+        y[0] = lib.ones(1, 1, 4)  # (leading 1s are dropped)
+        assert y.sum().item() == 4.0
+    assert messages[0] == messages[1]

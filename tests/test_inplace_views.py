@@ -575,3 +575,22 @@ def test_in_place_transpose_carries_the_forward_tangent():
         y.t_()
         tangent = fwAD.unpack_dual(y).tangent
     np.testing.assert_array_equal(tangent.numpy(), _A.T * 10)
+
+
+def test_detach_in_place_of_a_view_is_refused_like_torch():
+    # detach_() of a view cut it off its base silently; torch refuses it for every view
+    torch = pytest.importorskip("torch")
+    for make in (
+        lambda lib: (lib.ones(3, 4, requires_grad=True) * 2)[0],
+        lambda lib: lib.ones(3, 4)[0],
+        lambda lib: (lib.ones(3, 4, requires_grad=True) * 2).reshape(12),
+        lambda lib: lib.arange(6)[1:],
+    ):
+        messages = []
+        for lib in (autograd, torch):
+            with pytest.raises(RuntimeError) as e:
+                make(lib).detach_()
+            messages.append(str(e.value))
+        assert messages[0] == messages[1]
+    y = autograd.ones(3, requires_grad=True) * 2  # (not a view: detached in place)
+    assert y.detach_() is y and not y.requires_grad and y.grad_fn is None

@@ -198,3 +198,15 @@ def test_kl_div_batchmean():
     a = F.kl_div(autograd.tensor(lp), autograd.tensor(p), reduction="batchmean")
     t = torch.nn.functional.kl_div(torch.tensor(lp), torch.tensor(p), reduction="batchmean")
     assert a.item() == pytest.approx(t.item(), rel=1e-12)
+
+
+def test_binary_cross_entropy_refuses_targets_outside_0_1_like_torch():
+    # a target of 2 (or nan) gave a loss without a word; torch refuses it
+    torch = pytest.importorskip("torch")
+    for target in ([0.5, 2.0], [-0.1, 1.0], [float("nan"), 0.0]):
+        messages = []
+        for lib, F_ in ((autograd, F), (torch, torch.nn.functional)):
+            with pytest.raises(RuntimeError) as e:
+                F_.binary_cross_entropy(lib.tensor([0.3, 0.6]), lib.tensor(target))
+            messages.append(str(e.value))
+        assert messages[0] == messages[1] == "all elements of target should be between 0 and 1"

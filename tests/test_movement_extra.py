@@ -302,3 +302,52 @@ def test_sum_to_shape_over_leading_axes_equals_the_keepdims_path(gshape, shape, 
     out = _sum_to_shape(g, shape)
     assert type(out) is np.ndarray and out.shape == shape and out.dtype == g.dtype
     np.testing.assert_array_equal(out, ref)
+
+
+def test_transpose_and_pow_grad_fn_names_and_views_like_torch():
+    # transpose()/mT/H were PermuteBackward0, x ** tensor and 2 ** x PowBackward0;
+    # transpose(d, d) returned the input itself (a leaf), not a view; x.H of a 3-D tensor
+    # reversed its dims instead of raising, x.mT of a vector named no reason. (t() stays
+    # transpose(0, 1)'s twin, as test_small_model_fast_paths pins: torch names it TBackward0.)
+    torch = pytest.importorskip("torch")
+    calls = {
+        "transpose": lambda lib, x, v: x.transpose(0, 1),
+        "transpose(d, d)": lambda lib, x, v: x.transpose(1, 1),
+        "swapaxes": lambda lib, x, v: x.swapaxes(0, 1),
+        "H": lambda lib, x, v: x.H,
+        "mT": lambda lib, x, v: x.mT,
+        "mH": lambda lib, x, v: x.mH,
+        "T": lambda lib, x, v: x.T,
+        "permute": lambda lib, x, v: x.permute(1, 0),
+        "x ** 2": lambda lib, x, v: x**2,
+        "x ** x": lambda lib, x, v: x**x,
+        "2 ** x": lambda lib, x, v: 2**x,
+        "pow(2.0, x)": lambda lib, x, v: lib.pow(2.0, x),
+        "x ** 0-d tensor": lambda lib, x, v: x ** lib.tensor(2.0),
+        "pow_(x)": lambda lib, x, v: (x * 1).pow_(x),
+        "float_power(2, x)": lambda lib, x, v: lib.float_power(2, x),
+    }
+    for name, call in calls.items():
+        got = []
+        for lib in (autograd, torch):
+            x, v = lib.ones(3, 4, requires_grad=True), lib.ones(3, requires_grad=True)
+            out = call(lib, x, v)
+            got.append(
+                (type(out.grad_fn).__name__ if lib is torch else out.grad_fn.name(), out.is_leaf)
+            )
+        assert got[0] == got[1], name
+    for lib in (autograd, torch):
+        with pytest.raises(RuntimeError) as e:
+            lib.ones(2, 3, 4).H
+        assert str(e.value) == (
+            "tensor.H is only supported on matrices (2-D tensors). Got 3-D tensor. "
+            "For batches of matrices, consider using tensor.mH"
+        )
+        with pytest.raises(RuntimeError) as e:
+            lib.ones(3).mT
+        assert str(e.value) == (
+            "tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor."
+        )
+    v = autograd.ones(3, requires_grad=True)
+    (v.t() * autograd.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert v.grad.tolist() == [1.0, 2.0, 3.0]

@@ -2,6 +2,8 @@
 (first and second order), layer-specific behaviour (BatchNorm running stats, Dropout
 reproducibility, Embedding padding) and functional extras (pad, interpolate, distances)."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -465,3 +467,30 @@ def test_full_backward_hook_with_two_inputs():
     bil(a, b).sum().backward()
     assert seen == [[(4, 2), (4, 3)]]
     assert a.grad is not None and b.grad is not None
+
+
+def test_clip_grad_norm_of_order_minus_inf_and_zero_like_torch():
+    # norm_type=-inf took the largest |element| (as +inf does) and clipped by it; norm_type=0
+    # raised ZeroDivisionError. torch's total is the norm of the per-gradient norms.
+    torch = pytest.importorskip("torch")
+    for norm_type in (-math.inf, 0, math.inf, 1.0, 3.0):
+        got = []
+        for lib, N in ((autograd, nn), (torch, torch.nn)):
+            ps = [
+                N.Parameter(lib.ones(3, dtype=lib.float64)),
+                N.Parameter(lib.ones(2, dtype=lib.float64)),
+            ]
+            ps[0].grad = lib.tensor([3.0, -4.0, 1.0], dtype=lib.float64)
+            ps[1].grad = lib.tensor([0.0, 5.0], dtype=lib.float64)
+            total = N.utils.clip_grad_norm_(ps, 1.0, norm_type=norm_type)
+            got.append([total.item()] + [v for p in ps for v in p.grad.tolist()])
+        np.testing.assert_allclose(got[0], got[1], rtol=1e-12, err_msg=str(norm_type))
+
+
+def test_group_norm_of_an_empty_batch_like_torch():
+    # reshape(0, groups, -1) cannot infer -1: GroupNorm of a batch of 0 raised
+    x = autograd.zeros(0, 4, 3, requires_grad=True)
+    y = nn.GroupNorm(2, 4)(x)
+    assert y.shape == (0, 4, 3)
+    y.sum().backward()
+    assert x.grad.shape == (0, 4, 3)

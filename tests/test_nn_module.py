@@ -410,3 +410,17 @@ def test_bad_child_names_are_refused_with_torchs_messages():
                 case(lib, lib.nn.Module())
             messages.append((type(info.value).__name__, str(info.value)))
         assert messages[0] == messages[1]
+
+
+def test_zero_grad_without_set_to_none_zeroes_the_same_tensor_like_torch():
+    # Module.zero_grad(set_to_none=False) put a new zeros tensor in .grad: a reference to the
+    # old gradient kept its values (torch zeroes the gradient tensor itself)
+    torch = pytest.importorskip("torch")
+    got = []
+    for lib, N in ((autograd, nn), (torch, torch.nn)):
+        m = N.Linear(2, 1)
+        m(lib.ones(1, 2)).sum().backward()
+        g = m.weight.grad
+        m.zero_grad(set_to_none=False)
+        got.append((g is m.weight.grad, g.tolist()))
+    assert got[0] == got[1] == (True, [[0.0, 0.0]])

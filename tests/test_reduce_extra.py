@@ -531,3 +531,24 @@ def test_masked_select_of_a_0d_tensor_is_1d_like_torch():
     out.sum().backward()
     assert m.grad.item() == 1.0
     assert m.masked_select(autograd.tensor([True, False])).tolist() == [2.0]
+
+
+def test_integer_refusals_and_repeated_dims_are_named_like_torch():
+    # the messages named NumPy-style types (Int64, Uint8) where torch says Long, Byte, and
+    # a repeated dim as the whole tuple "dim (0, 0)" where torch names the dim
+    torch = pytest.importorskip("torch")
+    calls = [
+        lambda lib: lib.tensor([1, 2]).mean(),
+        lambda lib: lib.tensor([1, 2], dtype=lib.uint8).mean(0),
+        lambda lib: lib.tensor([1, 2], dtype=lib.int8).nanmean(),
+        lambda lib: lib.tensor([1, 2], dtype=lib.int32).norm(),
+        lambda lib: lib.ones(2, 3).sum((0, -2)),
+        lambda lib: lib.ones(2, 3).amax((1, -1)),
+    ]
+    for call in calls:
+        messages = []
+        for lib in (autograd, torch):
+            with pytest.raises(RuntimeError) as e:
+                call(lib)
+            messages.append(str(e.value))
+        assert messages[0] == messages[1]

@@ -46,7 +46,7 @@ from ..ops import unary
 from ..ops.activation import Relu
 from ..ops.arithmetic import Add, Mul, Neg, Sub
 from ..ops.compare import Pointwise, Where
-from ..ops.movement import Expand, Permute, Reshape
+from ..ops.movement import PERMUTES, Expand, Reshape
 from ..ops.indexing import GetItem
 from ..ops.slicing import Narrow
 
@@ -165,7 +165,7 @@ def _starts(step) -> bool:
 
 # Ops whose forward only makes its result (some ops' forwards also write elsewhere, such as
 # batch_norm's running statistics): one of them may be moved before a run's kernel.
-_PURE = (GetItem, Narrow, Pointwise, Reshape, Permute, Expand)
+_PURE = (GetItem, Narrow, Pointwise, Reshape, *PERMUTES, Expand)
 
 
 def _independent(step, made) -> bool:

@@ -42,7 +42,7 @@ from ..ops import xp as _xp
 from ..ops.activation import Gelu
 from ..ops.arithmetic import Clone
 from ..ops.linalg import Matmul, Mm, _gemm
-from ..ops.movement import Permute, _broadcast_view, _sum_to_shape
+from ..ops.movement import PERMUTES, _broadcast_view, _sum_to_shape
 from ..ops.softmax import Softmax
 from ..tensor import AccumulateGrad
 from . import fusion as _fusion
@@ -649,7 +649,7 @@ class _Builder(BackwardSteps):
         mm, perm, clone = steps[k], steps[k + 1], steps[k + 2]
         if not (
             mm.op.forward is Matmul.forward
-            and perm.op is Permute
+            and perm.op in PERMUTES
             and clone.op is Clone
             and perm.ins[0] is mm.out
             and clone.ins[0] is perm.out

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import dispatch as _dispatch
 from ..engine import _topological_order
-from ..ops.movement import Permute, Reshape
+from ..ops.movement import PERMUTES, Reshape
 from ..ops.normalization import LayerNorm
 from ..tensor import AccumulateGrad, Tensor
 from . import fusion as _fusion
@@ -558,7 +558,7 @@ class BackwardSteps:
             return None
         step = self.tr.steps[k]
         if not (
-            step.op is Permute
+            step.op in PERMUTES
             and tuple(step.params.get("dims", ())) == (1, 0)
             and k not in self.live_steps
             and node.next_edges[0] is not None

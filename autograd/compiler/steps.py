@@ -15,7 +15,7 @@ from .. import dispatch as _dispatch
 from ..engine import _accumulate_into_leaf
 from ..ops.indexing import GetItem, _is_basic
 from ..ops.linalg import _gemm
-from ..ops.movement import Expand, Permute, Reshape, _sum_to_shape
+from ..ops.movement import PERMUTES, Expand, Reshape, _sum_to_shape
 from ..ops.normalization import LayerNorm
 from ..ops import xp as _xp
 
@@ -237,7 +237,7 @@ def _inline_view(op, step):
         return f"broadcast_view({{}}, {shape!r})", f"sum_to({{}}, {in_shape!r})"
     if op is Reshape:
         return f"{{}}.reshape({step.params['shape']!r})", f"{{}}.reshape({step.ins[0].shape!r})"
-    if op is Permute:
+    if op in PERMUTES:
         dims = step.params["dims"]
         inverse = [0] * len(dims)
         for i, d in enumerate(dims):

@@ -398,6 +398,26 @@ class Pow(Op):
         return ga, gb
 
 
+class PowTensor(Pow):
+    """``tensor ** tensor``: Pow under torch's grad_fn name for that overload."""
+
+    grad_fn_name = "PowBackward1"
+
+
+class PowScalarBase(Pow):
+    """``number ** tensor``: Pow under torch's grad_fn name for that overload."""
+
+    grad_fn_name = "PowBackward2"
+
+
+def _pow_op(input, exponent) -> type:
+    """The Pow class whose grad_fn name torch gives ``input ** exponent``: PowBackward0 for a
+    number exponent, 1 for two tensors, 2 for a number base."""
+    if not isinstance(exponent, Tensor):
+        return Pow
+    return PowTensor if isinstance(input, Tensor) else PowScalarBase
+
+
 def _np_power(a, b):
     kind = a.dtype.kind
     if kind == "b":  # only reached with a Python bool exponent: x ** True = x, x ** False = True
@@ -429,7 +449,7 @@ def pow(input, exponent) -> Tensor:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if a._data.dtype == np.bool_ and not isinstance(exponent, (bool, np.bool_)):
         _reject("pow", "pow", a, "convert with .long() or .float()")
-    return Pow.apply(a, b)
+    return _pow_op(input, exponent).apply(a, b)
 
 
 # what the entries of pow and float_power share: positive bases (real powers of any exponent)
@@ -446,7 +466,7 @@ def float_power(input, exponent) -> Tensor:
         tensor([8.], dtype=autograd.float64)
     """
     (a, b), _, _ = operands(input, exponent, promote_to=_dt.float64)
-    return Pow.apply(a, b)
+    return _pow_op(input, exponent).apply(a, b)
 
 
 register(OpInfo("float_power", float_power, ref=np.float_power, **_POWER))

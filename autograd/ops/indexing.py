@@ -23,6 +23,7 @@ equivalent all-array ("mesh") index that produces PyTorch's layout.
 
 from __future__ import annotations
 
+import warnings
 from operator import index as _index
 
 import numpy as np
@@ -68,6 +69,10 @@ def _convert_item(item):
         return slice(bound(item.start), bound(item.stop), bound(item.step))
     if isinstance(item, Tensor):
         arr = item._data
+        if arr.dtype == np.uint8:  # (a 0-d one is a bool without the warning, as in torch)
+            arr = _byte_mask(arr) if arr.ndim else arr != 0
+        elif arr.dtype.kind in "iu" and arr.ndim and arr.dtype not in _INDEX_INTS:
+            raise IndexError(_BAD_INDEX_DTYPE)  # (torch takes int32 and int64 tensors only)
         if arr.ndim == 0 and arr.dtype.kind in "iu":
             return int(arr)  # a 0-d integer tensor indexes like an int (PyTorch)
         if arr.ndim == 0 and arr.dtype == np.bool_:
@@ -79,6 +84,10 @@ def _convert_item(item):
         arr = np.array(item)  # (a copy, for the same reason)
         if arr.size == 0 and arr.dtype.kind in FLOAT_KINDS:  # x[[]] selects nothing
             arr = arr.astype(np.intp)
+        elif arr.dtype == np.uint8:  # (torch makes it a uint8 tensor: a mask)
+            arr = _byte_mask(arr)
+            if arr.ndim == 0:
+                return None if bool(arr) else np.bool_(False)
     else:
         raise IndexError(
             "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
@@ -87,6 +96,48 @@ def _convert_item(item):
     if arr.dtype.kind not in "iub":
         raise IndexError(_BAD_INDEX_DTYPE)
     return arr
+
+
+_INDEX_INTS = (np.dtype(np.int64), np.dtype(np.int32))
+
+
+def _byte_mask(arr: np.ndarray) -> np.ndarray:
+    """A uint8 index is a mask in torch (deprecated there, with this warning), not indices."""
+    warnings.warn(
+        "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead.",
+        UserWarning,
+        stacklevel=2,
+    )
+    return arr != 0
+
+
+def as_torch_index(index):
+    """``index`` as torch reads it: a list holding a tensor, a sequence, a slice, ``...`` or
+    None (and shorter than 32) is a tuple of indices, as in NumPy before 1.23 (``x[[[0, 1],
+    [1, 2]]]`` is ``x[[0, 1], [1, 2]]``); any other index is returned as it is.
+
+    Example:
+        >>> as_torch_index([[0, 1], [1, 2]])
+        ([0, 1], [1, 2])
+    """
+    if type(index) is list and len(index) < 32:
+        for it in index:
+            if (
+                it is None
+                or it is Ellipsis
+                or isinstance(it, (Tensor, list, tuple, np.ndarray, slice, range))
+            ):
+                warnings.warn(_LIST_AS_TUPLE, UserWarning, stacklevel=3)
+                return tuple(index)
+    return index
+
+
+_LIST_AS_TUPLE = (  # (torch's warning)
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
+    "changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be "
+    "interpreted as tensor index, x[torch.tensor(seq)], which will result either in an error "
+    "or a different result"
+)
 
 
 _NOT_SIMPLE = object()
@@ -457,6 +508,7 @@ def getitem(input: Tensor, index) -> Tensor:
             start, stop = _slice_bound(start), _slice_bound(stop)
         if arr.ndim and start is not _NOT_SIMPLE and stop is not _NOT_SIMPLE:
             return _basic_view(arr[start:stop], input, GetItem, (slice(start, stop, None),))
+    index = as_torch_index(index)
     idx = _index_for(index, input)
     if plain:
         # Fast path: GetItem's forward runs without Op.apply's bookkeeping; the result is
@@ -490,7 +542,7 @@ def _integer_index_tensors(index) -> list:
     or has a bool one (a mask makes the result's shape depend on its values)."""
     items = index if isinstance(index, tuple) else (index,)
     tensors = [it for it in items if isinstance(it, Tensor)]
-    if any(t._data.dtype.kind not in "iu" for t in tensors):
+    if any(t._data.dtype not in _INDEX_INTS for t in tensors):  # (uint8: a mask)
         return []
     return tensors
 

@@ -392,8 +392,9 @@ def _basic_index(p) -> bool:
 
 def setitem_(self: Tensor, index, value) -> None:
     """``self[index] = value``; differentiable w.r.t. both ``self`` (non-leaf) and ``value``."""
-    from .indexing import check_index_put_dtype, index_put_slice, is_advanced_put
+    from .indexing import as_torch_index, check_index_put_dtype, index_put_slice, is_advanced_put
 
+    index = as_torch_index(index)
     if isinstance(value, Tensor) and value.dtype != self.dtype and is_advanced_put(index, value):
         check_index_put_dtype(self, value)
     if self._requires_grad and self.grad_fn is None and _grad_enabled.get():
@@ -416,7 +417,19 @@ def setitem_(self: Tensor, index, value) -> None:
         return
     from .indexing import _index_for
 
-    write(_set_at, self, _index_for(index, self), value)
+    idx = _index_for(index, self)
+    try:
+        write(_set_at, self, idx, value)
+    except ValueError:  # NumPy's broadcast error: torch's, from the expand it does
+        if not isinstance(value, Tensor):
+            raise
+        from .movement import _expand_shape
+
+        shape = value._data.shape
+        while shape and shape[0] == 1:  # (torch drops the value's leading 1s first)
+            shape = shape[1:]
+        _expand_shape(shape, self._data[idx].shape)
+        raise
     self._version_cell[0] += 1
 
 

@@ -370,6 +370,16 @@ def permute(input: Tensor, *dims) -> Tensor:
     return _view_of(Permute.apply(input, dims=dims), input, Permute, dims)
 
 
+class Transpose(Permute):
+    """``transpose``/``swapaxes``/``swapdims``: Permute under torch's grad_fn name."""
+
+    grad_fn_name = "TransposeBackward0"
+
+
+# the out-of-place permutations: one op under two grad_fn names (the compiler treats them alike)
+PERMUTES = (Permute, Transpose)
+
+
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions.
 
@@ -384,17 +394,23 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     d0, d1 = wrap_dim(dim0, n), wrap_dim(dim1, n)
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return permute(input, dims)
+    dims = tuple(dims)  # (d0 == d1 still gives a view, as torch's)
+    return _view_of(Transpose.apply(input, dims=dims), input, Transpose, dims)
 
 
 swapaxes = swapdims = transpose
 
 
 def t(input: Tensor) -> Tensor:
-    """Transpose a tensor of at most 2 dimensions."""
+    """Transpose a tensor of at most 2 dimensions.
+
+    Example:
+        >>> autograd.zeros(2, 3).t().shape
+        autograd.Size([3, 2])
+    """
     n = input._data.ndim
     if n == 2:  # (a Linear's ``weight.t()``: straight to the op, as transpose(input, 0, 1) ends)
-        return _view_of(Permute.apply(input, dims=(1, 0)), input, Permute, (1, 0))
+        return _view_of(Transpose.apply(input, dims=(1, 0)), input, Transpose, (1, 0))
     if n > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
     return input

@@ -419,7 +419,8 @@ def group_norm(
             f"Expected number of channels in input to be divisible by num_groups, but "
             f"got input of shape {list(input.shape)} and num_groups={num_groups}"
         )
-    x = input.reshape(N, num_groups, -1)
+    # (the group size is spelled out: -1 cannot be inferred for an empty batch)
+    x = input.reshape(N, num_groups, C // num_groups * math.prod(input.shape[2:]))
     d, _, var = _stats(x, (2,))
     y = (d * rsqrt(var + eps)).reshape(input.shape)
     shape = [1, C] + [1] * (input.dim() - 2)

@@ -30,7 +30,7 @@ from ._reduction import (
     keep_reduction,
     unreduced,
 )
-from ._util import reduce_dims, wrap_dim, wrap_dims
+from ._util import _torch_dtype_name, reduce_dims, wrap_dim, wrap_dims
 from .registry import OpInfo, Sample, register
 from .samples import over_dims
 
@@ -164,7 +164,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     if input._data.dtype.kind not in FLOAT_KINDS:
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a "
-            f"floating point or complex dtype. Got: {input.dtype.name.capitalize()}"
+            f"floating point or complex dtype. Got: {_torch_dtype_name(input._data.dtype)}"
         )
     dims = reduce_dims(dim, input.ndim)
     return Mean.apply(input, dims=dims, keepdim=keepdim)
@@ -445,7 +445,7 @@ def _floating_in(input: Tensor, dtype, error: type, message: str) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind not in FLOAT_KINDS:
-        raise error(message + input.dtype.name.capitalize())
+        raise error(message + _torch_dtype_name(input._data.dtype))
     return input
 
 

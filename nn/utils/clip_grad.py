@@ -41,8 +41,14 @@ def clip_grad_norm_(
     arrays = [p.grad._data for p in params]
     dt = np.result_type(*[a.dtype for a in arrays])
     with np.errstate(over="ignore", invalid="ignore"):
-        if math.isinf(norm_type):  # nan anywhere makes the norm nan, as in torch
+        # torch's total is the norm of the per-gradient norms: for finite p != 0 the p-norm of
+        # all elements; for -inf the smallest |element|, for 0 the count of nonzero gradients
+        if norm_type == math.inf:  # nan anywhere makes the norm nan, as in torch
             total = float(np.max([np.max(np.abs(a)) if a.size else 0.0 for a in arrays]))
+        elif norm_type == -math.inf:
+            total = float(np.min([np.min(np.abs(a)) if a.size else math.inf for a in arrays]))
+        elif norm_type == 0:
+            total = float(sum(bool(np.count_nonzero(a)) for a in arrays))
         else:
             per = [np.sum(np.abs(a.astype(np.float64)) ** norm_type) for a in arrays]
             total = float(np.sum(per)) ** (1.0 / norm_type)

@@ -17,6 +17,7 @@ error instead of hanging.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
 import numbers
 import os
@@ -29,6 +30,7 @@ import warnings
 
 import numpy as np
 
+from ... import dtypes as _dt
 from ...errors import ShapeError, shape_str
 from ...random import _gen, default_generator
 from ...tensor import Tensor
@@ -64,6 +66,10 @@ def default_collate(batch):
                 "the samples of a batch: give them one shape, e.g. by padding or "
                 "resizing, or pass a collate_fn)"
             )
+        kinds = {a.dtype for a in arrays}
+        if len(kinds) > 1:  # torch's promotion (int64 with float32 is float32), not NumPy's
+            to = functools.reduce(_dt.promote_types, (_dt.as_dtype(k) for k in kinds)).np
+            arrays = [a.astype(to, copy=False) for a in arrays]
         return Tensor._make(np.stack(arrays))
     if isinstance(elem, np.generic):
         return Tensor._make(np.array(batch))
@@ -82,11 +88,11 @@ def default_collate(batch):
     if isinstance(elem, (tuple, list)):
         if any(len(b) != len(elem) for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        out = [default_collate(list(s)) for s in zip(*batch)]
-        return tuple(out) if isinstance(elem, tuple) else out
+        # (a list for tuples too, as torch's, which keeps that for backward compatibility)
+        return [default_collate(list(s)) for s in zip(*batch)]
     raise TypeError(
         f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
-        f"or lists; found {type(elem).__name__}"
+        f"or lists; found {type(elem)}"
     )
 
 
