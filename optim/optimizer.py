@@ -206,8 +206,10 @@ def _plan_keys(routine) -> Callable[[dict], tuple]:
     """A function giving, as a tuple, the group values ``routine``'s keyword arguments are
     taken from (a stored pair such as ``betas`` once, as the pair)."""
     keys = tuple(dict.fromkeys(key for _, key, _ in _keyword_plan(routine)[0]))
-    getter = operator.itemgetter(*keys)
-    return getter if len(keys) > 1 else lambda group: (getter(group),)
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    # (itemgetter of one key returns the value itself, of none it cannot be made)
+    return lambda group: tuple(group[key] for key in keys)
 
 
 def _loaded_array(value) -> np.ndarray | None:
