@@ -156,13 +156,14 @@ def _equal_value_of_another_type(opt, params, i):
 
 
 def test_equal_value_of_another_type_is_not_taken_for_the_old_one():
-    args = ("SGD", {"momentum": 0.9}, None, _equal_value_of_another_type)
-    fast = _train(args[0], args[1], O._KwargsMemo, args[3], backend="numpy")
-    general = _train(args[0], args[1], _NoMemo, args[3], backend="numpy")
-    _assert_same(fast, general)
+    def run(memo_cls):
+        change = _equal_value_of_another_type
+        return _train("SGD", {"momentum": 0.9}, memo_cls, change, backend="numpy")
+
+    general = run(_NoMemo)
+    _assert_same(run(O._KwargsMemo), general)
     # a memo that compared with == would keep the Python float: other numbers
-    stale = _train(args[0], args[1], _StaleMemo, args[3], backend="numpy")
-    assert _differs(stale, general)
+    assert _differs(run(_StaleMemo), general)
 
 
 def _reload(opt, params, i):
