@@ -300,10 +300,19 @@ _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 def supports(*arrays) -> bool:
     """True when every array is a contiguous float32/float64 array of one dtype, the
     parameter and state buffers writeable (``arrays[1]``, the gradient, is only read).
-    Asked once per parameter per step, so it is kept cheap."""
+    Asked once per parameter per step, so it is kept cheap: the common case (every array
+    C-contiguous, aligned and writeable: ``flags.carray``) costs one flag look-up per array;
+    otherwise each array is checked for what the kernels actually need."""
     dt = arrays[0].dtype
     if dt not in _FLOATS:
         return False
+    for a in arrays:
+        if a.dtype != dt:
+            return False
+        if not a.flags.carray:
+            break
+    else:
+        return True
     for k, a in enumerate(arrays):
         flags = a.flags
         if a.dtype != dt or not flags.c_contiguous or (k != 1 and not flags.writeable):
