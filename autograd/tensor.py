@@ -36,6 +36,7 @@ from . import dtypes as _dt
 from . import devices as _devices
 from .dtypes import FLOAT_KINDS
 from .dtypes import _C_NAMES as _C_NAMES, _SCALAR_NAMES as _SCALAR_NAMES  # (re-exported)
+from ._operands import _NUMBER_CELL as _NUMBER_CELL, _operand as _operand  # (re-exported)
 from ._repr import tensor_repr
 
 
@@ -135,10 +136,6 @@ def _array_of(data, dtype) -> np.ndarray:
     return arr
 
 
-# The version counter of Python number operands (``Tensor._number``): a tuple, so that a
-# write into one (which nothing does) would fail loudly instead of going unnoticed.
-_NUMBER_CELL = (0,)
-
 # How a Tensor takes an array that is not exactly an ``np.ndarray`` (a NumPy scalar, an
 # ndarray subclass): ``np.asarray``. While autograd.compile traces a call it is
 # ``np.asanyarray``, so the tracer's watched arrays stay watched (autograd/compiler/watch.py).
@@ -146,34 +143,6 @@ _asarray = np.asarray
 # (``Tensor._make`` runs for every op: these are read as module globals, not looked up as
 # attributes each time)
 _new, _ndarray = object.__new__, np.ndarray
-
-# The 0-d arrays of Python number operands (``i + 1``, ``2 * x``, ``y * 0.5``) by (value,
-# NumPy dtype), made once and read-only (``Tensor._number``); bounded, since each distinct
-# number adds one.
-_OPERANDS: dict = {}
-_OPERANDS_MAX = 1024
-
-
-def _operand(value, npdtype) -> np.ndarray:
-    """The 0-d array of a Python number operand (``Tensor._number``; function.lean_binary).
-    The array of an int or a float is shared from _OPERANDS (read-only: no op writes into an
-    operand), except zeros and nan: -0.0 == 0.0 would share one key, and every nan is a
-    different key. (An int and a float of equal value, such as 2 and 2.0, share an entry:
-    both convert to the same array of ``npdtype``.)"""
-    kind = type(value)
-    if kind is int or (kind is float and value and value == value):
-        key = (value, npdtype)
-        arr = _OPERANDS.get(key)
-        if arr is None:
-            try:
-                arr = np.asarray(value, npdtype)
-            except OverflowError:  # an int the integer dtype cannot hold: torch wraps it
-                arr = _dt.wrapped_int(value, npdtype)
-            if len(_OPERANDS) < _OPERANDS_MAX:
-                arr.flags.writeable = False
-                _OPERANDS[key] = arr
-        return arr
-    return np.asarray(value, npdtype)
 
 
 class Tensor:

@@ -3,9 +3,9 @@
 Families (one file each, ops of one kind together; docs/architecture.md has the same list
 as a "where is op X" table):
 
-* elementwise: arithmetic (+ - * ** neg abs sign square addcmul lerp, casts, clone),
-  division (div, floor_divide, remainder, fmod), unary (exp, log, sqrt, trigonometric,
-  hyperbolic, erf ...: one table entry each), math (rounding, logit, polygamma, atan2,
+* elementwise: arithmetic (+ - * ** neg abs sign square, casts, clone), ternary (addcmul,
+  addcdiv, lerp), division (div, floor_divide, remainder, fmod), unary (exp, log, sqrt,
+  trigonometric, hyperbolic, erf ...: one table entry each), math (rounding, logit, polygamma, atan2,
   hypot, copysign, xlogy, nan_to_num), special (logaddexp, igamma, mvlgamma), numeric
   (gcd/lcm, bit shifts, frexp/ldexp, nextafter, heaviside), compare (comparisons, where,
   clamp, maximum/minimum, isnan/isinf, isclose, isin), logical (logical_* and bitwise_*);
@@ -47,6 +47,7 @@ from ..dtypes import promote_types, result_type
 from . import xp
 from .registry import REGISTRY, OpInfo, Sample, register
 from .arithmetic import *
+from .ternary import *
 from .division import *
 from .unary import *
 from .math import *
@@ -99,6 +100,7 @@ from . import grid_sample, normalization, vision
 
 FAMILIES = (
     "arithmetic",
+    "ternary",
     "division",
     "unary",
     "math",

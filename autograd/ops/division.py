@@ -2,7 +2,8 @@
 floor_divide, remainder and fmod, with torch's rules for integer division by zero and its
 'not implemented for' messages.
 
-The other arithmetic operators (+ - * **, neg, abs, addcmul, lerp ...) are in arithmetic.py.
+The other arithmetic operators (+ - * **, neg, abs ...) are in arithmetic.py;
+addcmul, addcdiv and lerp in ternary.py.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from ..dtypes import FLOAT_KINDS
 from ..tensor import Tensor
 from ._reduction import _as1d, _indices_out, _int_dim, _keepdim_shape, _select
 from ._util import wrap_dim
-from .arithmetic import lerp, to_dtype
+from .arithmetic import to_dtype
+from .ternary import lerp
 from .compare import clamp
 from .extrema import _Extreme, _median_of_all
 from .linalg import matmul
