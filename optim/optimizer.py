@@ -26,7 +26,6 @@ Example:
 """
 
 import inspect
-import operator
 from collections import defaultdict
 from collections.abc import Callable
 from copy import deepcopy
@@ -135,83 +134,6 @@ def _routine_kwargs(routine, group: dict, workspace=None) -> dict:
     return kwargs
 
 
-# The types of hyper-parameter values that cannot change without being replaced: a group
-# whose values are all of these (or tuples of them) can reuse its routine's keyword arguments
-# for as long as every value is the very same object (``_KwargsMemo``). A list, an ndarray
-# or a Tensor (a tensor ``lr``) can be changed in place, so groups holding one are never
-# reused.
-_IMMUTABLE = frozenset((float, int, bool, str, type(None)))
-
-
-def _immutable(value) -> bool:
-    if type(value) is tuple:
-        return all(type(v) in _IMMUTABLE for v in value)
-    return type(value) in _IMMUTABLE
-
-
-class _KwargsMemo:
-    """The keyword arguments of an optimizer's routine per parameter group, reused from one
-    step to the next while nothing they are made of has changed.
-
-    ``_routine_kwargs`` builds a dict from the group at every step; for a small model that is
-    a noticeable part of the step. A stored dict is handed out again only when the group is
-    the same dict, the routine and workspace are the same objects, and every hyper-parameter
-    the routine reads is the very object it was built from (compared with ``is``: ``1`` and
-    ``1.0`` or a NumPy float and a Python float are equal but can round differently, so
-    equality is not enough). So ``group["lr"] = 0.01`` (e.g. by a scheduler), a replaced
-    group (``load_state_dict``) or a new group all build a new dict. Values that can change
-    in place (a list, a Tensor) are never memoised. Callees receive ``**kwargs`` as a copy,
-    so the stored dict is never changed by a routine.
-
-    Example:
-        >>> memo = _KwargsMemo()
-        >>> kw = memo.get(F.adam, opt.param_groups[0], opt._workspace)
-        >>> memo.get(F.adam, opt.param_groups[0], opt._workspace) is kw
-        True
-        >>> opt.param_groups[0]["lr"] = 0.5
-        >>> memo.get(F.adam, opt.param_groups[0], opt._workspace)["lr"]
-        0.5
-    """
-
-    def __init__(self) -> None:
-        # id(group) -> (group, routine, workspace, the values read, kwargs); the entry keeps
-        # the group alive, so its id cannot be reused by another dict while it is stored
-        self._entries: dict[int, tuple] = {}
-
-    def get(self, routine, group: dict, workspace) -> dict:
-        """``_routine_kwargs(routine, group, workspace)``, or the equal dict stored for it."""
-        values = _plan_keys(routine)(group)
-        entry = self._entries.get(id(group))
-        if (
-            entry is not None
-            and entry[0] is group
-            and entry[1] is routine
-            and entry[2] is workspace
-            and all(map(operator.is_, entry[3], values))
-        ):
-            return entry[4]
-        kwargs = _routine_kwargs(routine, group, workspace)
-        if all(map(_immutable, values)):
-            self._entries[id(group)] = (group, routine, workspace, values, kwargs)
-        else:
-            self._entries.pop(id(group), None)
-        return kwargs
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-@cache
-def _plan_keys(routine) -> Callable[[dict], tuple]:
-    """A function giving, as a tuple, the group values ``routine``'s keyword arguments are
-    taken from (a stored pair such as ``betas`` once, as the pair)."""
-    keys = tuple(dict.fromkeys(key for _, key, _ in _keyword_plan(routine)[0]))
-    if len(keys) > 1:
-        return operator.itemgetter(*keys)
-    # (itemgetter of one key returns the value itself, of none it cannot be made)
-    return lambda group: tuple(group[key] for key in keys)
-
-
 def _loaded_array(value) -> np.ndarray | None:
     """A loaded state value that is a tensor or an ndarray (checkpoint loaders may hand back
     either), as a new array; None for anything else."""
@@ -288,7 +210,6 @@ class Optimizer:
         # Scratch arrays reused by the functional routines between steps (not state:
         # they hold nothing worth saving).
         self._workspace = {}
-        self._kwargs_memo = _KwargsMemo()  # each group's routine arguments, between steps
 
         param_groups = list(params)
         if len(param_groups) == 0:
@@ -418,7 +339,7 @@ class Optimizer:
         """Update ``params`` (arrays) in place from ``grads`` and ``state`` (``{name: [array
         per parameter]}``) with the optimizer's ``_routine``, given the group's
         hyper-parameters and the optimizer's scratch ``workspace`` where it takes one."""
-        kwargs = self._kwargs_memo.get(self._routine, group, self._workspace)
+        kwargs = _routine_kwargs(self._routine, group, self._workspace)
         states = [state.get(name, []) for name in self._routine_state]
         self._routine(params, grads, *states, **kwargs)
 
@@ -529,7 +450,6 @@ class Optimizer:
             new_groups.append(saved)
         self.state = state
         self.param_groups = new_groups
-        self._kwargs_memo.clear()  # (the old groups' entries would never match again)
 
     @staticmethod
     def _cast_state(param, name, value):
@@ -559,7 +479,6 @@ class Optimizer:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._workspace = {}
-        self._kwargs_memo = _KwargsMemo()
 
     def __repr__(self):
         lines = [self.__class__.__name__ + " ("]

@@ -4,7 +4,7 @@ from autograd import Tensor
 
 from . import _differentiable as D
 from . import _functional as F
-from .optimizer import Optimizer, _array, _hyperparameters
+from .optimizer import Optimizer, _array, _hyperparameters, _routine_kwargs
 
 
 class SGD(Optimizer):
@@ -66,7 +66,7 @@ class SGD(Optimizer):
                     bufs[i] = _array(st["momentum_buffer"])
             if self._differentiable_step(group, params, D.sgd):
                 continue
-            kwargs = self._kwargs_memo.get(F.sgd, group, self._workspace)
+            kwargs = _routine_kwargs(F.sgd, group, self._workspace)
             F.sgd([p._data for p in params], [p._grad._data for p in params], bufs, **kwargs)
             # The first step creates the buffers: store them as tensors in the state.
             for st, buf in zip(states, bufs):
